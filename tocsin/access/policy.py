@@ -1,0 +1,109 @@
+"""The one place that decides who may read and write which record.
+
+Read rule by handling code (TLP 2.0), for anyone but an administrator:
+
+=============  ==============================================================
+CLEAR, GREEN   every signed-in user
+AMBER          every internal role; a partner viewer only within their own unit
+AMBER+STRICT   members of the owning unit only
+RED            members of the owning unit with the coordinator or analyst role
+=============  ==============================================================
+
+Pages, the API, search, exports and reports all call :func:`readable` or
+:func:`get_readable`, so a rule changed here changes everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from tocsin.access import audit
+from tocsin.access.handling import Handling
+from tocsin.access.principal import Principal
+from tocsin.access.roles import Action, Role
+from tocsin.errors import NotFound, PermissionDenied
+
+T = TypeVar("T")
+
+_OPEN = (Handling.CLEAR.value, Handling.GREEN.value)
+
+
+def read_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
+    """SQL condition selecting the rows of a guarded ``model`` the principal may read."""
+    if principal.role is Role.ADMINISTRATOR:
+        return true()
+    handling, unit = model.handling, model.owner_unit_id
+    own = unit == principal.unit_id if principal.unit_id is not None else false()
+    internal = principal.role is not Role.PARTNER_VIEWER
+    red_roles = principal.role in (Role.COORDINATOR, Role.ANALYST)
+    return or_(
+        handling.in_(_OPEN),
+        and_(handling == Handling.AMBER.value, true() if internal else own),
+        and_(handling == Handling.AMBER_STRICT.value, own),
+        and_(handling == Handling.RED.value, own if red_roles else false()),
+    )
+
+
+def may_read(record: Any, principal: Principal) -> bool:
+    """The same rule as :func:`read_clause`, for a record already in memory."""
+    if principal.role is Role.ADMINISTRATOR:
+        return True
+    code = Handling(record.handling)
+    own = principal.unit_id is not None and record.owner_unit_id == principal.unit_id
+    if code.value in _OPEN:
+        return True
+    if code is Handling.AMBER:
+        return principal.role is not Role.PARTNER_VIEWER or own
+    if code is Handling.AMBER_STRICT:
+        return own
+    return own and principal.role in (Role.COORDINATOR, Role.ANALYST)
+
+
+def readable(model: type[T], principal: Principal) -> Select[tuple[T]]:
+    """``SELECT`` of the records of ``model`` the principal may read; add filters to it."""
+    return select(model).where(read_clause(model, principal))
+
+
+def get_readable(session: Session, model: type[T], record_id: object,
+                 principal: Principal) -> T:
+    """Fetch one record, audit the read if above GREEN, or raise :class:`NotFound`.
+
+    A record the principal may not read is reported as not found, so its
+    existence does not leak.
+    """
+    item = session.get(model, record_id)
+    if item is None or not may_read(item, principal):
+        raise NotFound(f"{getattr(model, 'record_type', model.__name__)} {record_id} not found")
+    audit.record_reads(session, principal, [item])
+    return item
+
+
+def list_readable(session: Session, stmt: Select[tuple[T]], principal: Principal,
+                  action: str = "read") -> Sequence[T]:
+    """Run a statement built from :func:`readable` and audit what it returns."""
+    rows = session.scalars(stmt).all()
+    audit.record_reads(session, principal, rows, action=action)
+    return rows
+
+
+def may_write(principal: Principal, unit_id: int | None) -> bool:
+    if principal.can(Action.WRITE_ANY_UNIT):
+        return True
+    return (principal.can(Action.WRITE_OWN_UNIT) and unit_id is not None
+            and unit_id == principal.unit_id)
+
+
+def require_write(principal: Principal, unit_id: int | None) -> None:
+    if not may_write(principal, unit_id):
+        raise PermissionDenied(
+            f"role {principal.role.value} may not change records of this unit"
+        )
+
+
+def require(principal: Principal, action: Action) -> None:
+    if not principal.can(action):
+        raise PermissionDenied(f"role {principal.role.value} may not {action.value}")

@@ -1,0 +1,44 @@
+"""Roles and what each may do. Read rules by handling code live in :mod:`policy`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "administrator"
+    COORDINATOR = "coordinator"
+    ANALYST = "analyst"
+    FUND_MANAGER = "fund_manager"
+    PARTNER_VIEWER = "partner_viewer"
+
+    @classmethod
+    def parse(cls, value: str) -> Role:
+        try:
+            return cls(value.strip().lower().replace(" ", "_").replace("-", "_"))
+        except ValueError:
+            allowed = ", ".join(r.value for r in cls)
+            raise ValueError(f"unknown role {value!r}; use one of {allowed}") from None
+
+
+class Action(StrEnum):
+    WRITE_OWN_UNIT = "write_own_unit"  # create/update/delete records of one's own unit
+    WRITE_ANY_UNIT = "write_any_unit"
+    JUDGE = "judge"  # judge duplicate pairs, accept recommendations
+    EXPORT = "export"
+    ADMINISTER = "administer"  # users, audit log, backup
+
+
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.ADMINISTRATOR: frozenset(Action),
+    Role.COORDINATOR: frozenset(
+        {Action.WRITE_OWN_UNIT, Action.WRITE_ANY_UNIT, Action.JUDGE, Action.EXPORT}
+    ),
+    Role.ANALYST: frozenset({Action.WRITE_OWN_UNIT, Action.JUDGE, Action.EXPORT}),
+    Role.FUND_MANAGER: frozenset({Action.JUDGE, Action.EXPORT}),
+    Role.PARTNER_VIEWER: frozenset(),
+}
+
+
+def allows(role: Role, action: Action) -> bool:
+    return action in PERMISSIONS[role]

@@ -1,0 +1,73 @@
+"""Errors the platform raises on purpose.
+
+Every error names *where* (a file, line, XPath, record or field) and *why*, so
+that a user can fix the input without reading the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class TocsinError(Exception):
+    """Base class for every error Tocsin raises deliberately."""
+
+
+class ConfigurationError(TocsinError):
+    """A setting is missing or unsafe (for example a placeholder secret key)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad row, element or field: where it is and why it is wrong."""
+
+    location: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.reason}"
+
+
+class InputError(TocsinError):
+    """Input was rejected; nothing of it was written.
+
+    Carries every problem found, so an importer can report all bad rows at once
+    instead of stopping at the first.
+    """
+
+    def __init__(self, problems: Iterable[Problem], summary: str | None = None) -> None:
+        self.problems = list(problems)
+        head = summary or f"{len(self.problems)} problem(s) found; nothing was applied"
+        shown = "\n".join(f"  - {p}" for p in self.problems[:50])
+        more = len(self.problems) - 50
+        tail = f"\n  … and {more} more" if more > 0 else ""
+        super().__init__(f"{head}\n{shown}{tail}" if self.problems else head)
+
+    @classmethod
+    def single(cls, location: str, reason: str) -> InputError:
+        return cls([Problem(location, reason)], summary=f"{location}: {reason}")
+
+
+class ReferenceDataError(InputError):
+    """A reference YAML file breaks its schema (names the file, entry and field)."""
+
+
+class NotFound(TocsinError):
+    """The record does not exist *or the caller may not see it*.
+
+    Both cases look the same to the caller so that access control does not leak
+    the existence of a record.
+    """
+
+
+class PermissionDenied(TocsinError):
+    """The caller may see the record but not perform this action on it."""
+
+
+class AuthenticationError(TocsinError):
+    """Wrong credentials, disabled account or expired session."""
+
+
+class RateLimited(AuthenticationError):
+    """Too many failed logins for this account or address; try again later."""

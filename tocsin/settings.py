@@ -1,0 +1,166 @@
+"""The one typed settings object, read from ``TOCSIN_*`` environment variables.
+
+Every field has a description; ``docs/settings.md`` is generated from them
+(``tocsin docs settings``) and a test fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tocsin.errors import ConfigurationError
+
+#: Values people paste from examples; the platform refuses to run with them.
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "",
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "secret-key",
+        "secretkey",
+        "your-secret-key",
+        "please-change-me",
+        "placeholder",
+        "insecure",
+        "dev",
+        "development",
+        "test",
+        "xxx",
+        "todo",
+    }
+)
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Tocsin's configuration. Environment variables use the ``TOCSIN_`` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="TOCSIN_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("tocsin-data"),
+        description="Folder for the embedded database, uploaded documents, Parquet "
+        "transaction sets, reports and the generated demo secret.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy database URL. Empty means the embedded SQLite file "
+        "`<data_dir>/tocsin.db`; use `postgresql+psycopg://user@host/db` for a server.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs session cookies and CSRF tokens. At least 32 "
+        "characters; required outside demo mode (placeholders are refused).",
+    )
+    demo: bool = Field(
+        default=False,
+        description="Demo mode: generates a secret key in the data folder if none is "
+        "set and allows the fictional demo workspace.",
+    )
+    session_lifetime_minutes: int = Field(
+        default=480, ge=5, le=7 * 24 * 60,
+        description="Minutes a login session stays valid.",
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        description="Send the session cookie only over HTTPS (browsers also accept it "
+        "on http://localhost and http://127.0.0.1).",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1,
+        description="Failed logins allowed per account and per address within the "
+        "login window before further attempts are refused.",
+    )
+    login_window_minutes: int = Field(
+        default=15, ge=1,
+        description="Length of the login rate-limiting window in minutes.",
+    )
+    money_engine: Literal["embedded", "spark"] = Field(
+        default="embedded",
+        description="Engine for follow-the-money analytics: `embedded` (DuckDB/Arrow) "
+        "or `spark` (pyspark).",
+    )
+    spark_master: str = Field(
+        default="local[*]",
+        description="Spark master URL used when the money engine is `spark`.",
+    )
+    semantic_search: bool = Field(
+        default=False,
+        description="Combine full-text rank with sentence-embedding similarity "
+        "(needs the `semantic` extra).",
+    )
+    upload_max_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024,
+        description="Largest file accepted by an upload or import, in bytes.",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tocsin.db').resolve()}"
+
+    def secret(self) -> str:
+        """Return the secret key, refusing missing or placeholder values.
+
+        In demo mode a random key is generated once and kept in the data folder
+        so sessions survive a restart.
+        """
+        value = self.secret_key.get_secret_value() if self.secret_key else ""
+        if not value and self.demo:
+            return _demo_secret(self.data_dir)
+        if value.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ConfigurationError(
+                "TOCSIN_SECRET_KEY is missing or a placeholder; set it to a random "
+                "value of at least 32 characters (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`), or run in demo mode."
+            )
+        if len(value) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                f"TOCSIN_SECRET_KEY is {len(value)} characters long; at least "
+                f"{MIN_SECRET_LENGTH} are required."
+            )
+        return value
+
+
+def _demo_secret(data_dir: Path) -> str:
+    path = data_dir / "demo-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(value)
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()
+
+
+def settings_reference() -> str:
+    """Markdown table of every setting, used for ``docs/settings.md``."""
+    lines = [
+        "# Settings",
+        "",
+        "Generated by `tocsin docs settings` from `tocsin/settings.py`; a test keeps "
+        "it in step with the code.",
+        "",
+        "| variable | default | description |",
+        "| --- | --- | --- |",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = "(empty)" if default is None else f"`{default}`"
+        lines.append(f"| `TOCSIN_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""The built-in reference framework: YAML files, their schema, the registry and the loader."""

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pytest
+
+from tocsin.errors import InputError
+from tocsin.money.dataset import open_set
+from tocsin.money.ingest import detect_format, ingest
+from tocsin.money.schema import ACCOUNTS, TRANSACTIONS
+
+
+def test_tiny_set_is_imported_with_steps_as_days(fixtures: Path, tmp_path: Path) -> None:
+    report = ingest("amlsim", [fixtures / "amlsim_tiny"], tmp_path / "set",
+                    options={"start": "2023-05-01", "currency": "USD"})
+    assert (report.transactions, report.accounts, report.has_labels) == (4, 4, True)
+    stored = open_set(tmp_path / "set")
+    txns = stored.transactions()
+    assert txns.schema.equals(TRANSACTIONS)
+    assert stored.accounts().schema.equals(ACCOUNTS)
+    rows = txns.to_pylist()
+    assert rows[0]["ts"] == datetime(2023, 5, 1, tzinfo=UTC)
+    assert rows[2]["ts"] == datetime(2023, 5, 4, tzinfo=UTC)
+    assert rows[1]["source_ref"] == "transactions.csv:3"
+    assert rows[0]["currency_orig"] == "USD"
+    assert rows[0]["amount"] == pytest.approx(100.50 * 0.91)  # shipped indicative USD rate
+    labels = dict(zip(stored.accounts()["account_id"].to_pylist(),
+                      stored.accounts()["label"].to_pylist(), strict=True))
+    assert labels == {"0": True, "1": True, "2": True, "3": False}
+    assert stored.meta.sources == ["transactions.csv", "nodes.csv"]
+
+
+def test_bad_rows_are_all_reported_and_nothing_is_written(fixtures: Path, tmp_path: Path,
+                                                          leftovers) -> None:
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [fixtures / "amlsim_bad"], tmp_path / "set")
+    where = {p.location.rsplit("/", 1)[-1]: p.reason for p in caught.value.problems}
+    assert "not in nodes.csv" in where["transactions.csv:3"]
+    assert "not a number" in where["transactions.csv:4"]
+    assert "simulation step" in where["transactions.csv:5"]
+    assert leftovers(tmp_path) == []
+
+
+def test_detects_the_folder(fixtures: Path) -> None:
+    assert detect_format(fixtures / "amlsim_tiny") == "amlsim"
+    assert detect_format(fixtures / "amlsim_tiny" / "transactions.csv") == "amlsim"
+
+
+def test_the_published_20k_fanin_sample(amlsim_sample: Path, tmp_path: Path) -> None:
+    report = ingest("amlsim", [amlsim_sample], tmp_path / "set")
+    assert (report.transactions, report.accounts) == (118_250, 20_000)
+    accounts = open_set(tmp_path / "set").accounts()
+    assert pc.sum(accounts["label"]).as_py() == 954
+    txns = open_set(tmp_path / "set").transactions(["source", "target"])
+    ids = set(accounts["account_id"].to_pylist())
+    assert set(txns["source"].to_pylist()) <= ids

@@ -1,0 +1,204 @@
+"""A transaction set on disk: three Parquet files and ``meta.json``, written atomically.
+
+Importers write into a hidden temporary directory beside the target and the
+directory is moved into place with :func:`os.replace` only after every row has
+been validated, so a failed or interrupted import leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from tocsin.errors import InputError
+from tocsin.money.schema import ACCOUNT_KINDS, ACCOUNTS, PARTIES, TRANSACTIONS
+
+TRANSACTIONS_FILE = "transactions.parquet"
+ACCOUNTS_FILE = "accounts.parquet"
+PARTIES_FILE = "parties.parquet"
+META_FILE = "meta.json"
+SET_FILES = (TRANSACTIONS_FILE, ACCOUNTS_FILE, PARTIES_FILE, META_FILE)
+
+
+@dataclass
+class SetMeta:
+    """What ``meta.json`` records about a transaction set."""
+
+    format: str
+    base_currency: str
+    sources: list[str]
+    transactions: int
+    accounts: int
+    parties: int
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    has_labels: bool = False
+    #: Imports are all-or-nothing, so this stays empty; kept so readers can rely on it.
+    problems_skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SetMeta:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def conform(table: pa.Table, schema: pa.Schema, where: str) -> pa.Table:
+    """Order and cast ``table``'s columns to ``schema``; missing nullable columns become null.
+
+    Raises :class:`InputError` when a required column is missing or holds nulls:
+    that is a bug in an importer, but it must never reach disk.
+    """
+    columns = []
+    for f in schema:
+        if f.name in table.column_names:
+            col = table.column(f.name)
+            if col.type != f.type:
+                col = col.cast(f.type)
+        elif f.nullable:
+            col = pa.nulls(table.num_rows, f.type)
+        else:
+            raise InputError.single(where, f"column {f.name!r} is missing")
+        if not f.nullable and col.null_count:
+            raise InputError.single(where, f"column {f.name!r} has {col.null_count} empty value(s)")
+        columns.append(col)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+class SetWriter:
+    """Context manager that writes one transaction set atomically.
+
+    Use :meth:`write_transactions` as often as needed (it streams to Parquet),
+    then :meth:`write_accounts`, :meth:`write_parties` and :meth:`commit`.
+    Leaving the ``with`` block without committing removes everything written.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = Path(target)
+        self.temp = self.target.parent / f".{self.target.name}.partial-{uuid.uuid4().hex[:8]}"
+        self._txn_writer: pq.ParquetWriter | None = None
+        self.transaction_count = 0
+        self.account_count = 0
+        self.party_count = 0
+        self._accounts_written = False
+        self._parties_written = False
+        self._committed = False
+
+    def __enter__(self) -> SetWriter:
+        if self.target.exists():
+            raise InputError.single(str(self.target), "a transaction set already exists here")
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.temp.mkdir()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if not self._committed:
+            self.abort()
+
+    def abort(self) -> None:
+        if self._txn_writer is not None:
+            with contextlib.suppress(Exception):  # the directory is removed anyway
+                self._txn_writer.close()
+            self._txn_writer = None
+        shutil.rmtree(self.temp, ignore_errors=True)
+
+    def write_transactions(self, batch: pa.Table | pa.RecordBatch) -> None:
+        table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        table = conform(table, TRANSACTIONS, TRANSACTIONS_FILE)
+        if self._txn_writer is None:
+            self._txn_writer = pq.ParquetWriter(self.temp / TRANSACTIONS_FILE, TRANSACTIONS,
+                                                compression="zstd")
+        self._txn_writer.write_table(table)
+        self.transaction_count += table.num_rows
+
+    def write_accounts(self, table: pa.Table) -> None:
+        table = conform(table, ACCOUNTS, ACCOUNTS_FILE)
+        bad = pc.invert(pc.is_in(table.column("kind"), value_set=pa.array(ACCOUNT_KINDS)))
+        if pc.any(bad).as_py():
+            kinds = sorted(set(pc.filter(table.column("kind"), bad).to_pylist()))
+            raise InputError.single(ACCOUNTS_FILE, f"unknown account kind(s) {kinds}")
+        _require_unique(table, "account_id", ACCOUNTS_FILE)
+        pq.write_table(table, self.temp / ACCOUNTS_FILE, compression="zstd")
+        self.account_count = table.num_rows
+        self._accounts_written = True
+
+    def write_parties(self, table: pa.Table) -> None:
+        table = conform(table, PARTIES, PARTIES_FILE)
+        _require_unique(table, "party_id", PARTIES_FILE)
+        pq.write_table(table, self.temp / PARTIES_FILE, compression="zstd")
+        self.party_count = table.num_rows
+        self._parties_written = True
+
+    def commit(self, meta: SetMeta) -> Path:
+        """Finish the files, write ``meta.json`` and move the set into place."""
+        if self._txn_writer is None:
+            pq.write_table(TRANSACTIONS.empty_table(), self.temp / TRANSACTIONS_FILE)
+        else:
+            self._txn_writer.close()
+            self._txn_writer = None
+        if not self._accounts_written:
+            self.write_accounts(ACCOUNTS.empty_table())
+        if not self._parties_written:
+            self.write_parties(PARTIES.empty_table())
+        meta.transactions = self.transaction_count
+        meta.accounts = self.account_count
+        meta.parties = self.party_count
+        (self.temp / META_FILE).write_text(meta.to_json(), encoding="utf-8")
+        os.replace(self.temp, self.target)
+        self._committed = True
+        return self.target
+
+
+def _require_unique(table: pa.Table, column: str, where: str) -> None:
+    values = table.column(column)
+    if pc.count_distinct(values).as_py() != len(values):
+        counts = pc.value_counts(values)
+        dup = [v["values"] for v in counts.to_pylist() if v["counts"] > 1][:5]
+        raise InputError.single(where, f"duplicate {column} value(s) {dup}")
+
+
+@dataclass
+class StoredSet:
+    """A transaction set on disk, read lazily."""
+
+    path: Path
+    meta: SetMeta
+
+    def transactions(self, columns: Iterable[str] | None = None) -> pa.Table:
+        return pq.read_table(self.path / TRANSACTIONS_FILE,
+                             columns=list(columns) if columns is not None else None)
+
+    def accounts(self) -> pa.Table:
+        return pq.read_table(self.path / ACCOUNTS_FILE)
+
+    def parties(self) -> pa.Table:
+        return pq.read_table(self.path / PARTIES_FILE)
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+
+def open_set(path: Path) -> StoredSet:
+    """Open a transaction set directory, checking that all its files are present."""
+    path = Path(path)
+    missing = [name for name in SET_FILES if not (path / name).is_file()]
+    if missing:
+        raise InputError.single(str(path), f"not a transaction set (missing {', '.join(missing)})")
+    meta = SetMeta.from_dict(json.loads((path / META_FILE).read_text(encoding="utf-8")))
+    return StoredSet(path=path, meta=meta)

@@ -1,0 +1,158 @@
+"""IBM AMLSim outputs: ``transactions.csv`` plus ``nodes.csv`` (account labels).
+
+``transactions.csv`` has ``sourceNodeId,targetNodeId,value,time`` where time is
+a simulation step; step N becomes ``start + N days`` (option ``start``, default
+2020-01-01 UTC). ``nodes.csv`` has ``nodeid,isFraud,init_balance,fraudStep``.
+AMLSim amounts carry no currency; option ``currency`` says which one they are
+(default: the set's base currency). Every simulated account belongs to the one
+simulated bank, so accounts are ``domestic``.
+
+Sources: the two files, or the directory that holds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from tocsin.errors import InputError
+from tocsin.money.ingest.base import Context, TrackedFile, file_size
+from tocsin.money.ingest.columns import parse_float, parse_int, report, required_text
+
+TRANSACTION_COLUMNS = ("sourceNodeId", "targetNodeId", "value", "time")
+NODE_COLUMNS = ("nodeid", "isFraud")
+DEFAULT_START = datetime(2020, 1, 1, tzinfo=UTC)
+BLOCK_SIZE = 4 << 20
+
+
+def split_sources(sources: Sequence[Path]) -> tuple[Path, Path]:
+    """Find the transactions and nodes files among the sources (files or a directory)."""
+    files: list[Path] = []
+    for source in sources:
+        source = Path(source)
+        files.extend(sorted(source.glob("*.csv")) if source.is_dir() else [source])
+    txns = [f for f in files if f.name.lower() == "transactions.csv"]
+    nodes = [f for f in files if f.name.lower() in ("nodes.csv", "accounts.csv")]
+    if len(txns) != 1 or len(nodes) != 1:
+        raise InputError.single(
+            ", ".join(str(s) for s in sources) or "(no sources)",
+            "AMLSim needs exactly one transactions.csv and one nodes.csv",
+        )
+    return txns[0], nodes[0]
+
+
+def _check_header(path: Path, expected: Sequence[str]) -> list[str]:
+    with path.open("r", encoding="utf-8", newline="") as handle:
+        header = handle.readline().strip().split(",")
+    missing = [c for c in expected if c not in header]
+    if missing:
+        raise InputError.single(f"{path}:1", f"missing column(s) {', '.join(missing)}; "
+                                             f"the header is {','.join(header)}")
+    return header
+
+
+def _start(ctx: Context) -> datetime:
+    start = ctx.options.get("start", DEFAULT_START)
+    if isinstance(start, str):
+        try:
+            start = datetime.fromisoformat(start)
+        except ValueError:
+            raise InputError.single("option start", f"{start!r} is not an ISO date") from None
+    if not isinstance(start, datetime):
+        raise InputError.single("option start", "must be a date and time")
+    return start if start.tzinfo else start.replace(tzinfo=UTC)
+
+
+def read(sources: Sequence[Path], ctx: Context) -> None:
+    txn_path, nodes_path = split_sources(sources)
+    ctx.files.extend([txn_path, nodes_path])
+    _check_header(txn_path, TRANSACTION_COLUMNS)
+    _check_header(nodes_path, NODE_COLUMNS)
+    accounts = _read_nodes(nodes_path, ctx)
+    known = accounts.column("account_id")
+    ctx.has_labels = True
+    currency = str(ctx.options.get("currency") or ctx.base_currency).upper()
+    rate = ctx.rates.rate(currency)
+    if rate is None:
+        ctx.problems.add("option currency", f"no exchange rate for {currency} into "
+                                            f"{ctx.base_currency}")
+        return
+    start_us = int(_start(ctx).timestamp() * 1_000_000)
+    convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in TRANSACTION_COLUMNS},
+                                   include_columns=list(TRANSACTION_COLUMNS))
+    line = 2
+    with txn_path.open("rb") as raw, ctx.progress.track(f"AMLSim {txn_path.name}",
+                                                        file_size(txn_path)) as bar:
+        reader = pacsv.open_csv(TrackedFile(raw, bar),
+                                read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
+                                convert_options=convert)
+        for batch in reader:
+            _convert_batch(batch, line, txn_path, known, rate, currency, start_us, ctx)
+            line += batch.num_rows
+    ctx.writer.write_accounts(accounts)
+
+
+def _convert_batch(batch: pa.RecordBatch, line: int, path: Path, known: pa.Array, rate: float,
+                   currency: str, start_us: int, ctx: Context) -> None:
+    where = str(path)
+    value, bad_value = parse_float(batch.column("value"))
+    step, bad_step = parse_int(batch.column("time"))
+    report(ctx.problems, bad_value, line, where, "value is not a number", batch.column("value"))
+    report(ctx.problems, bad_step, line, where, "time is not a whole simulation step",
+           batch.column("time"))
+    negative = pc.fill_null(pc.less(value, 0), False)
+    report(ctx.problems, negative, line, where, "value is negative", batch.column("value"))
+    for column in ("sourceNodeId", "targetNodeId"):
+        ids = pc.utf8_trim_whitespace(batch.column(column))
+        report(ctx.problems, required_text(ids), line, where, f"{column} is empty")
+        unknown = pc.and_(pc.invert(pc.is_in(ids, value_set=known)), pc.invert(required_text(ids)))
+        report(ctx.problems, unknown, line, where, f"{column} is not in nodes.csv", ids)
+    if ctx.problems:
+        return  # keep validating later blocks, but write nothing more
+    n = batch.num_rows
+    lines = pc.cast(pa.array(range(line, line + n), pa.int64()), pa.string())
+    ts_us = pc.add(pc.multiply(step, 86_400_000_000), start_us)
+    ctx.writer.write_transactions(pa.table({
+        "txn_id": pc.binary_join_element_wise(path.stem, lines, ":"),
+        "ts": pc.cast(ts_us, pa.timestamp("us", tz="UTC")),
+        "source": pc.utf8_trim_whitespace(batch.column("sourceNodeId")),
+        "target": pc.utf8_trim_whitespace(batch.column("targetNodeId")),
+        "amount": pc.multiply(value, rate),
+        "amount_orig": value,
+        "currency_orig": pa.repeat(pa.scalar(currency, pa.string()), n),
+        "source_ref": pc.binary_join_element_wise(path.name, lines, ":"),
+    }))
+
+
+def _read_nodes(path: Path, ctx: Context) -> pa.Table:
+    table = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in NODE_COLUMNS},
+            include_columns=list(NODE_COLUMNS)),
+    )
+    where = str(path)
+    ids = pc.utf8_trim_whitespace(table.column("nodeid").combine_chunks())
+    flags = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("isFraud").combine_chunks()))
+    report(ctx.problems, required_text(ids), 2, where, "nodeid is empty")
+    fraud = pc.is_in(flags, value_set=pa.array(["1", "true"]))
+    valid = pc.is_in(flags, value_set=pa.array(["0", "1", "true", "false"]))
+    report(ctx.problems, pc.invert(pc.fill_null(valid, False)), 2, where,
+           "isFraud must be 0 or 1", flags)
+    counts = pc.value_counts(ids)
+    for item in counts.to_pylist():
+        if item["counts"] > 1:
+            ctx.problems.add(where, f"nodeid {item['values']!r} appears {item['counts']} times")
+    n = table.num_rows
+    lines = pc.cast(pa.array(range(2, 2 + n), pa.int64()), pa.string())
+    return pa.table({
+        "account_id": ids,
+        "kind": pa.array(["domestic"] * n, pa.string()),
+        "label": pc.fill_null(fraud, False),
+        "source_ref": pc.binary_join_element_wise(path.name, lines, ":"),
+    })

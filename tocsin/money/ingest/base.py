@@ -1,0 +1,142 @@
+"""What every importer shares: the problem list, progress, the context handed to a reader."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from tocsin.errors import Problem
+from tocsin.money.dataset import SetWriter
+from tocsin.money.rates import RateTable
+from tocsin.money.schema import ACCOUNTS, PARTIES
+
+#: Past this many problems an import stops collecting details and only counts.
+MAX_PROBLEMS = 1000
+
+
+class Problems:
+    """Every bad row or element found, capped so a broken 10 GB file cannot exhaust memory."""
+
+    def __init__(self, limit: int = MAX_PROBLEMS) -> None:
+        self.items: list[Problem] = []
+        self.dropped = 0
+        self.limit = limit
+
+    def add(self, location: str, reason: str) -> None:
+        if len(self.items) < self.limit:
+            self.items.append(Problem(location, reason))
+        else:
+            self.dropped += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items) + self.dropped
+
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= self.limit
+
+    def as_list(self) -> list[Problem]:
+        if self.dropped:
+            return [*self.items, Problem("(more)", f"{self.dropped} further problem(s) not listed")]
+        return list(self.items)
+
+
+class ProgressBar:
+    """A rich progress bar over bytes read, or a silent stand-in when not asked for."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    @contextmanager
+    def track(self, label: str, total: int | None) -> Iterator[ProgressBar]:
+        if not self.enabled:
+            yield self
+            return
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
+            TransferSpeedColumn(), TimeRemainingColumn(), transient=False,
+        )
+        with self._progress:
+            self._task = self._progress.add_task(label, total=total)
+            try:
+                yield self
+            finally:
+                if total is not None:
+                    self._progress.update(self._task, completed=total)
+                self._progress = None
+                self._task = None
+
+    def update(self, completed: int) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=completed)
+
+
+class TrackedFile:
+    """A binary file whose read position drives a progress bar."""
+
+    def __init__(self, handle: IO[bytes], bar: ProgressBar) -> None:
+        self._handle = handle
+        self._bar = bar
+        self.closed = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        self._bar.update(self._handle.tell())
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class Context:
+    """Everything a format reader needs; the reader streams rows into ``writer``."""
+
+    writer: SetWriter
+    rates: RateTable
+    base_currency: str
+    problems: Problems
+    progress: ProgressBar
+    mapping: Path | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    has_labels: bool = False
+    #: The files actually read (a folder source expands to its files).
+    files: list[Path] = field(default_factory=list)
+
+
+def file_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def accounts_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(list(rows), schema=ACCOUNTS)
+
+
+def parties_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(list(rows), schema=PARTIES)

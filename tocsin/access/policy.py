@@ -63,7 +63,7 @@ def may_read(record: Any, principal: Principal) -> bool:
     return own and principal.role in (Role.COORDINATOR, Role.ANALYST)
 
 
-def readable(model: type[T], principal: Principal) -> Select[tuple[T]]:
+def readable(model: type[T], principal: Principal) -> Select[T]:
     """``SELECT`` of the records of ``model`` the principal may read; add filters to it."""
     return select(model).where(read_clause(model, principal))
 
@@ -82,7 +82,7 @@ def get_readable(session: Session, model: type[T], record_id: object,
     return item
 
 
-def list_readable(session: Session, stmt: Select[tuple[T]], principal: Principal,
+def list_readable(session: Session, stmt: Select[T], principal: Principal,
                   action: str = "read") -> Sequence[T]:
     """Run a statement built from :func:`readable` and audit what it returns."""
     rows = session.scalars(stmt).all()

@@ -1,0 +1,1 @@
+"""The ``tocsin`` command line: thin commands over the library."""

@@ -1,0 +1,119 @@
+"""Platform commands: init, serve, demo, audit, backup, restore."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from tocsin.access import audit as audit_log
+from tocsin.cli.common import console, database
+from tocsin.settings import get_settings
+from tocsin.store import backup as backups
+
+
+def init() -> None:
+    """Create or migrate the database and load the reference data (safe to run twice).
+
+    Example: tocsin init
+    """
+    from tocsin.lifecycle import init_platform
+
+    report = init_platform(get_settings())
+    console.print(f"Database: {report.database}")
+    console.print(f"Schema revisions: {', '.join(report.revisions)}")
+    changes = ", ".join(f"{k} {v}" for k, v in report.reference_changes.items())
+    console.print(f"Reference data {report.reference_version}: {changes}")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    demo: bool = typer.Option(False, "--demo", help="Load the fictional demo workspace."),
+) -> None:
+    """Start the web platform (initialises the database first).
+
+    Example: tocsin serve --demo --port 8000
+    """
+    import uvicorn
+
+    from tocsin.demo.workspace import load_demo
+    from tocsin.lifecycle import init_platform
+    from tocsin.web.app import create_app
+
+    settings = get_settings().model_copy(update={"demo": demo or get_settings().demo})
+    settings.secret()  # refuse a missing or placeholder secret before anything starts
+    init_platform(settings)
+    if settings.demo:
+        report = load_demo(settings)
+        console.print("[bold yellow]Demo workspace: all content is fictional.[/]")
+        for line in report.credentials_lines():
+            console.print(line)
+    console.print(f"Tocsin is running at [bold]http://{host}:{port}/[/] (Ctrl+C stops it)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
+                proxy_headers=False)
+
+
+def demo() -> None:
+    """Load the fictional demo workspace (users, programmes, lessons, events, a money case).
+
+    Example: tocsin demo
+    """
+    from tocsin.demo.workspace import load_demo
+    from tocsin.lifecycle import init_platform
+
+    settings = get_settings().model_copy(update={"demo": True})
+    init_platform(settings)
+    report = load_demo(settings)
+    console.print("[bold yellow]Demo workspace loaded: all content is fictional.[/]")
+    for line in report.summary_lines() + report.credentials_lines():
+        console.print(line)
+
+
+def audit(
+    since: datetime | None = typer.Option(None, help="Only entries at or after this time (ISO)."),
+    user: str | None = typer.Option(None, help="Only entries of this username."),
+    record: str | None = typer.Option(None, help="Only this record: TYPE or TYPE:ID."),
+    limit: int = typer.Option(200, help="At most this many entries, newest first."),
+) -> None:
+    """Show the audit log.
+
+    Example: tocsin audit --since 2026-01-01 --user analyst --record activity:12
+    """
+    with database() as db, db.transaction() as session:
+        entries = audit_log.query(session, since=since, username=user, record=record,
+                                  limit=limit)
+        table = Table("time", "user", "action", "record", "handling", "detail")
+        for e in entries:
+            table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action,
+                          f"{e.record_type}:{e.record_id}".strip(":"), e.handling, e.detail)
+    console.print(table)
+
+
+def backup(path: Path = typer.Argument(..., help="Zip file to write.")) -> None:
+    """Back up the database and the data folder to one zip file.
+
+    Example: tocsin backup /srv/backups/tocsin-2026-11-22.zip
+    """
+    settings = get_settings()
+    with database() as db:
+        report = backups.backup(db.engine, settings.data_dir, path)
+    console.print(f"Wrote {report.path}: {sum(report.rows.values())} rows, {report.files} files")
+
+
+def restore(path: Path = typer.Argument(..., exists=True, help="Backup zip to restore.")) -> None:
+    """Replace the database content and data folder with a backup.
+
+    Example: tocsin restore /srv/backups/tocsin-2026-11-22.zip
+    """
+    settings = get_settings()
+    with database() as db:
+        report = backups.restore(db.engine, settings.data_dir, path)
+    console.print(f"Restored {sum(report.rows.values())} rows and {report.files} files")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (init, serve, demo, audit, backup, restore):
+        app.command()(command)

@@ -1,0 +1,207 @@
+"""Backup and restore of the whole platform: every table and the data folder.
+
+A backup is a zip file: ``manifest.json`` (format, schema revisions, row counts),
+one JSON-lines file per table, and the data folder's files (documents,
+transaction sets) under ``files/``. It is engine-neutral, so a backup taken on
+the embedded SQLite default restores onto PostgreSQL and back.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, Table, func, select, text
+from sqlalchemy import types as satypes
+
+from tocsin.errors import InputError
+from tocsin.store import migrate
+
+FORMAT = "tocsin-backup/1"
+#: Data-folder entries that are derived or private to this installation.
+SKIPPED_FILES = {"tocsin.db", "tocsin.db-wal", "tocsin.db-shm", "demo-secret-key"}
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    path: Path
+    rows: dict[str, int]
+    files: int
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def _decoder(column_type: satypes.TypeEngine[Any]) -> Any:
+    if isinstance(column_type, satypes.DateTime):
+        return datetime.fromisoformat
+    if isinstance(column_type, satypes.Date):
+        return date.fromisoformat
+    if isinstance(column_type, satypes.Numeric) and column_type.asdecimal:
+        return Decimal
+    if isinstance(column_type, satypes.LargeBinary):
+        return base64.b64decode
+    return None
+
+
+def _data_files(data_dir: Path) -> Iterator[Path]:
+    if not data_dir.exists():
+        return
+    for path in sorted(data_dir.rglob("*")):
+        if path.is_file() and path.relative_to(data_dir).parts[0] not in SKIPPED_FILES:
+            yield path
+
+
+def backup(engine: Engine, data_dir: Path, target: Path) -> BackupReport:
+    """Write a consistent backup (one read transaction) to ``target``."""
+    metadata = migrate.import_all_tables()
+    rows: dict[str, int] = {}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(target.suffix + ".partial")
+    files = 0
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive, \
+            engine.connect() as conn, conn.begin():
+        for table in metadata.sorted_tables:
+            count = 0
+            with archive.open(f"tables/{table.name}.jsonl", "w") as out:
+                for row in conn.execute(select(table).order_by(*table.primary_key.columns)):
+                    record = {k: _encode(v) for k, v in row._mapping.items()}
+                    out.write((json.dumps(record, ensure_ascii=False) + "\n").encode())
+                    count += 1
+            rows[table.name] = count
+        for path in _data_files(data_dir):
+            archive.write(path, f"files/{path.relative_to(data_dir).as_posix()}")
+            files += 1
+        manifest = {
+            "format": FORMAT,
+            "created": datetime.now().astimezone().isoformat(),
+            "revisions": sorted(migrate.current_heads(engine)),
+            "rows": rows,
+            "files": files,
+        }
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+    partial.replace(target)  # a crash mid-backup never leaves a truncated file under the real name
+    return BackupReport(target, rows, files)
+
+
+def read_manifest(source: Path) -> dict[str, Any]:
+    try:
+        with zipfile.ZipFile(source) as archive:
+            manifest: dict[str, Any] = json.loads(archive.read("manifest.json"))
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+        raise InputError.single(str(source), f"not a Tocsin backup ({exc})") from exc
+    if manifest.get("format") != FORMAT:
+        raise InputError.single(str(source), f"unknown backup format {manifest.get('format')!r}")
+    return manifest
+
+
+def restore(engine: Engine, data_dir: Path, source: Path) -> BackupReport:
+    """Replace the database content and data folder with the backup's.
+
+    The schema must be at the backup's revisions (run ``tocsin init`` first, on
+    the same version of Tocsin that made the backup). All rows are loaded in one
+    transaction: on any error the database is left as it was.
+    """
+    manifest = read_manifest(source)
+    migrate.upgrade(engine)
+    current = sorted(migrate.current_heads(engine))
+    if current != manifest["revisions"]:
+        raise InputError.single(
+            str(source),
+            f"backup schema revisions {manifest['revisions']} differ from this "
+            f"installation's {current}; restore with the Tocsin version that made it",
+        )
+    metadata = migrate.import_all_tables()
+    rows: dict[str, int] = {}
+    with zipfile.ZipFile(source) as archive, engine.begin() as conn:
+        _clear(conn, metadata)
+        for table in metadata.sorted_tables:
+            rows[table.name] = _load_table(conn, table, archive)
+        if conn.dialect.name == "postgresql":
+            _reset_sequences(conn, metadata)
+        names = [n for n in archive.namelist() if n.startswith("files/")]
+        for name in names:
+            dest = data_dir / name.removeprefix("files/")
+            if not dest.resolve().is_relative_to(data_dir.resolve()):
+                raise InputError.single(name, "file path escapes the data folder")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(archive.read(name))
+    if rows != manifest["rows"]:  # pragma: no cover - the transaction above already committed
+        raise InputError.single(str(source), "restored row counts differ from the manifest")
+    return BackupReport(source, rows, len(names))
+
+
+def _clear(conn: Any, metadata: MetaData) -> None:
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in metadata.sorted_tables)
+        conn.execute(text("SET LOCAL session_replication_role = replica"))  # audit trigger
+        conn.execute(text(f"TRUNCATE {names} CASCADE"))
+        conn.execute(text("SET LOCAL session_replication_role = DEFAULT"))
+        return
+    conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_no_delete")
+    for table in reversed(metadata.sorted_tables):
+        conn.execute(table.delete())
+    conn.exec_driver_sql(
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+
+
+def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
+    decoders = {c.name: _decoder(c.type) for c in table.columns}
+    batch: list[dict[str, Any]] = []
+    count = 0
+    try:
+        handle = archive.open(f"tables/{table.name}.jsonl")
+    except KeyError:
+        return 0  # a table added after the backup was made starts empty
+    with handle:
+        for line_no, line in enumerate(handle, start=1):
+            record = json.loads(line)
+            for key, decode in decoders.items():
+                if decode is not None and record.get(key) is not None:
+                    try:
+                        record[key] = decode(record[key])
+                    except (ValueError, TypeError) as exc:
+                        raise InputError.single(
+                            f"tables/{table.name}.jsonl:{line_no}", f"column {key}: {exc}"
+                        ) from exc
+            batch.append(record)
+            if len(batch) >= 1000:
+                conn.execute(table.insert(), batch)
+                count += len(batch)
+                batch = []
+    if batch:
+        conn.execute(table.insert(), batch)
+        count += len(batch)
+    return count
+
+
+def _reset_sequences(conn: Any, metadata: MetaData) -> None:
+    for table in metadata.sorted_tables:
+        for column in table.primary_key.columns:
+            if column.autoincrement is True or (
+                isinstance(column.type, satypes.Integer) and len(table.primary_key.columns) == 1
+            ):
+                seq = conn.execute(
+                    text("SELECT pg_get_serial_sequence(:t, :c)"),
+                    {"t": table.name, "c": column.name},
+                ).scalar()
+                if seq:
+                    top = conn.execute(select(func.max(column))).scalar() or 0
+                    conn.execute(text("SELECT setval(:s, :v, :called)"),
+                                 {"s": seq, "v": max(top, 1), "called": top > 0})

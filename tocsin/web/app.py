@@ -1,0 +1,118 @@
+"""``create_app()``: the FastAPI application with pages, the JSON API and static files."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from tocsin import __version__
+from tocsin.errors import AuthenticationError, InputError, NotFound, PermissionDenied
+from tocsin.settings import Settings, get_settings
+from tocsin.store.database import Database
+from tocsin.web.deps import CsrfFailed, LoginRequired
+from tocsin.web.security import SecurityHeaders
+from tocsin.web.templating import NavItem, make_templates, render
+
+STATIC = Path(__file__).parent / "static"
+
+#: Router modules in ``tocsin/web/routers``; each may define ``pages``, ``api`` and ``NAV``.
+ROUTERS = ["auth", "home", "framework", "admin"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.secret()  # refuse to start with a missing or placeholder secret
+    app = FastAPI(
+        title="Tocsin API",
+        version=__version__,
+        description="JSON API of the Tocsin platform. Every endpoint needs a signed-in "
+        "session; state-changing requests need the `X-CSRF-Token` header.",
+        openapi_url=None,  # served behind login by routers/auth.py
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = Database.from_settings(settings)
+    app.state.templates = make_templates()
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    nav: list[NavItem] = []
+    for name in ROUTERS:
+        module = importlib.import_module(f"tocsin.web.routers.{name}")
+        if hasattr(module, "pages"):
+            app.include_router(module.pages)
+        if hasattr(module, "api"):
+            app.include_router(module.api, prefix="/api/v1")
+        if hasattr(module, "NAV"):
+            nav.append(module.NAV)
+    app.state.nav = sorted(nav, key=lambda item: item.order)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        with app.state.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    _install_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str,
+           problems: list[dict[str, str]] | None = None) -> Response:
+    if _wants_json(request):
+        body: dict[str, Any] = {"detail": message}
+        if problems:
+            body["problems"] = problems
+        return JSONResponse(body, status_code=status)
+    return render(request, "error.html", status_code=status, status=status, message=message,
+                  problems=problems or [])
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "sign in first"}, status_code=401,
+                                headers={"WWW-Authenticate": "Cookie"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
+        return _error(request, 403, "the form has expired or did not come from Tocsin; "
+                      "reload the page and try again")
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return _error(request, 404, str(exc))
+
+    @app.exception_handler(PermissionDenied)
+    async def denied(request: Request, exc: PermissionDenied) -> Response:
+        return _error(request, 403, str(exc))
+
+    @app.exception_handler(AuthenticationError)
+    async def auth_error(request: Request, exc: AuthenticationError) -> Response:
+        return _error(request, 401, str(exc))
+
+    @app.exception_handler(InputError)
+    async def bad_input(request: Request, exc: InputError) -> Response:
+        problems = [{"location": p.location, "reason": p.reason} for p in exc.problems]
+        return _error(request, 422, str(exc).splitlines()[0], problems)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = [{"location": ".".join(str(x) for x in e["loc"]), "reason": e["msg"]}
+                    for e in exc.errors()]
+        return _error(request, 422, "the request is not valid", problems)

@@ -1,0 +1,1 @@
+"""One module per area; ``tocsin.web.app.ROUTERS`` lists them."""

@@ -1,0 +1,100 @@
+"""Administration: users and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from tocsin.access import audit, users
+from tocsin.access.roles import Role
+from tocsin.access.tables import AuditEntry, Unit
+from tocsin.errors import InputError
+from tocsin.web.deps import AdminPrincipal, DbSession
+from tocsin.web.templating import NavItem, render
+
+NAV = NavItem("Admin", "/admin/users", order=100, admin_only=True)
+pages = APIRouter(prefix="/admin", include_in_schema=False)
+api = APIRouter(prefix="/admin", tags=["admin"])
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError.single("since", "use a date like 2026-11-22 or 2026-11-22T10:00") from exc
+
+
+@pages.get("/users", response_class=HTMLResponse)
+def user_list(request: Request, session: DbSession, _admin: AdminPrincipal) -> Response:
+    units = session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
+    return render(request, "admin/users.html", users=users.list_users(session), units=units,
+                  roles=list(Role), created=None, error="")
+
+
+@pages.post("/users")
+def user_add(request: Request, session: DbSession, admin: AdminPrincipal,
+             username: str = Form(...), role: str = Form(...), unit: str = Form(...),
+             full_name: str = Form("")) -> Response:
+    password = users.generate_password()
+    units = session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
+    try:
+        users.add_user(session, admin, username.strip().lower(), password, Role.parse(role),
+                       unit, full_name)
+    except (InputError, ValueError) as exc:
+        return render(request, "admin/users.html", status_code=422,
+                      users=users.list_users(session), units=units, roles=list(Role),
+                      created=None, error=str(exc).splitlines()[0])
+    return render(request, "admin/users.html", users=users.list_users(session), units=units,
+                  roles=list(Role), created=(username, password), error="")
+
+
+@pages.post("/users/{username}/active")
+def user_active(username: str, session: DbSession, admin: AdminPrincipal,
+                active: str = Form(...)) -> Response:
+    users.set_active(session, admin, username, active == "1")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@pages.post("/users/{username}/role")
+def user_role(username: str, session: DbSession, admin: AdminPrincipal,
+              role: str = Form(...)) -> Response:
+    users.set_role(session, admin, username, Role.parse(role))
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@pages.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, session: DbSession, _admin: AdminPrincipal,
+               since: str | None = None, user: str | None = None,
+               record: str | None = None) -> Response:
+    entries = audit.query(session, since=_parse_since(since), username=user or None,
+                          record=record or None)
+    return render(request, "admin/audit.html", entries=entries,
+                  filters={"since": since or "", "user": user or "", "record": record or ""})
+
+
+def _entry(e: AuditEntry) -> dict[str, Any]:
+    return {"id": e.id, "at": e.at.isoformat(), "username": e.username, "action": e.action,
+            "record_type": e.record_type, "record_id": e.record_id, "handling": e.handling,
+            "detail": e.detail}
+
+
+@api.get("/audit")
+def api_audit(session: DbSession, _admin: AdminPrincipal, since: str | None = None,
+              user: str | None = None, record: str | None = None,
+              limit: int = 500) -> list[dict[str, Any]]:
+    """The audit log, newest first (administrators only)."""
+    return [_entry(e) for e in audit.query(session, since=_parse_since(since), username=user,
+                                           record=record, limit=min(limit, 5000))]
+
+
+@api.get("/users")
+def api_users(session: DbSession, _admin: AdminPrincipal) -> list[dict[str, Any]]:
+    """User accounts (administrators only)."""
+    return [{"username": u.username, "full_name": u.full_name, "role": u.role,
+             "unit": u.unit.code, "active": u.active} for u in users.list_users(session)]

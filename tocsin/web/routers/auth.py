@@ -1,0 +1,124 @@
+"""Login, logout, password change, the current user, and the API documentation."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from tocsin.access import login as logins
+from tocsin.access.users import change_password
+from tocsin.errors import AuthenticationError, InputError, RateLimited
+from tocsin.web.deps import SESSION_COOKIE, CurrentPrincipal, DbSession, settings
+from tocsin.web.templating import render
+
+pages = APIRouter(tags=["account"])
+api = APIRouter(tags=["account"])
+
+PRE_LOGIN_COOKIE = "tocsin_login_csrf"
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect would let a phishing link bounce through Tocsin.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@pages.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_form(request: Request, next: str = "/") -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(request, "login.html", login_csrf=token, next=_safe_next(next), error="")
+    response.set_cookie(PRE_LOGIN_COOKIE, token, httponly=True, samesite="strict",
+                        secure=settings(request).cookie_secure, max_age=3600)
+    return response
+
+
+@pages.post("/login", include_in_schema=False)
+def login_submit(
+    request: Request,
+    session: DbSession,
+    username: str = Form(...),
+    password: str = Form(...),
+    csrf_token: str = Form(...),
+    next: str = Form("/"),
+) -> Response:
+    expected = request.cookies.get(PRE_LOGIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        return render(request, "login.html", status_code=403, login_csrf=expected,
+                      next=_safe_next(next), error="The form expired; please try again.")
+    config = settings(request)
+    address = request.client.host if request.client else "unknown"
+    try:
+        opened = logins.login(session, config, username, password, address)
+    except RateLimited as exc:
+        session.commit()
+        return render(request, "login.html", status_code=429, login_csrf=expected,
+                      next=_safe_next(next), error=str(exc).capitalize() + ".")
+    except AuthenticationError:
+        session.commit()  # the failed attempt must count even though we answer with an error
+        return render(request, "login.html", status_code=401, login_csrf=expected,
+                      next=_safe_next(next), error="Wrong username or password.")
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, opened.token, httponly=True, secure=config.cookie_secure,
+        samesite="lax", max_age=config.session_lifetime_minutes * 60, path="/",
+    )
+    response.delete_cookie(PRE_LOGIN_COOKIE)
+    return response
+
+
+@pages.post("/logout", include_in_schema=False)
+def logout(request: Request, session: DbSession, _principal: CurrentPrincipal) -> Response:
+    logins.logout(session, request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@pages.get("/account/password", response_class=HTMLResponse, include_in_schema=False)
+def password_form(request: Request, _principal: CurrentPrincipal) -> Response:
+    return render(request, "account/password.html", message="", error="")
+
+
+@pages.post("/account/password", include_in_schema=False)
+def password_submit(
+    request: Request,
+    session: DbSession,
+    _principal: CurrentPrincipal,
+    current_password: str = Form(...),
+    new_password: str = Form(...),
+    repeat_password: str = Form(...),
+) -> Response:
+    user = request.state.user
+    try:
+        if new_password != repeat_password:
+            raise InputError.single("repeat_password", "the two new passwords differ")
+        change_password(session, user, current_password, new_password)
+    except (InputError, AuthenticationError) as exc:
+        return render(request, "account/password.html", status_code=422, message="",
+                      error=str(exc).splitlines()[0])
+    logins.end_other_sessions(session, user, request.cookies.get(SESSION_COOKIE))
+    return render(request, "account/password.html", message="Your password was changed; "
+                  "your other sessions were signed out.", error="")
+
+
+@api.get("/me")
+def me(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    """The signed-in user, their role and unit, and the CSRF token for API writes."""
+    user = request.state.user
+    return {"username": user.username, "full_name": user.full_name, "role": principal.role,
+            "unit": user.unit.code, "csrf_token": request.state.csrf_token}
+
+
+@api.get("/openapi.json", include_in_schema=False)
+def openapi(request: Request, _principal: CurrentPrincipal) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
+
+
+@api.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+def docs(request: Request, _principal: CurrentPrincipal) -> Response:
+    return render(request, "api_docs.html")

@@ -1,0 +1,17 @@
+"""The start page after login."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tocsin.reference import browse
+from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.templating import render
+
+pages = APIRouter()
+
+
+@pages.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
+    return render(request, "home.html", overview=browse.overview(session), principal=principal)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from tocsin.settings import Settings
@@ -17,7 +19,13 @@ from tocsin.store import migrate
 from tocsin.store.database import Database
 from tocsin.store.engine import make_engine, normalise_url
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+    from tests.factories import LiveServer
+
 PG_URL = os.environ.get("TOCSIN_TEST_DATABASE_URL")
+CHROMIUM = "/usr/bin/chromium"
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 
@@ -94,3 +102,83 @@ def db(settings: Settings) -> Iterator[Database]:
     database = Database.from_settings(settings)
     yield database
     database.engine.dispose()
+
+
+# --- the platform with reference data, users and the web application ---------------------
+
+@pytest.fixture
+def platform_db(db: Database) -> Database:
+    """A migrated database with the reference framework loaded (units included)."""
+    from tocsin.reference.load import sync_reference
+    from tocsin.reference.registry import load_registry
+
+    with db.transaction() as session:
+        sync_reference(session, load_registry())
+    return db
+
+
+@pytest.fixture
+def make_user(platform_db: Database) -> Callable[..., tuple[str, str]]:
+    """Factory: ``make_user("analyst", unit="tntd-spmu")`` → (username, password)."""
+    from tests.factories import create_user
+
+    def make(role: str, unit: str = "tntd-spmu", username: str | None = None) -> tuple[str, str]:
+        return create_user(platform_db, role, unit, username)
+
+    return make
+
+
+@pytest.fixture
+def client(settings: Settings, platform_db: Database) -> Iterator[TestClient]:
+    """The web application in-process, over HTTPS so secure cookies flow."""
+    from tocsin.web.app import create_app
+
+    app = create_app(settings)
+    with TestClient(app, base_url="https://testserver") as test_client:
+        yield test_client
+    app.state.db.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path, sqlite_template: Path) -> Settings:
+    """Settings on an embedded SQLite copy only (browser tests need one backend)."""
+    path = tmp_path / "browser.db"
+    shutil.copy(sqlite_template, path)
+    return Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{path}",
+                    secret_key="b" * 40, cookie_secure=True)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def live_server(sqlite_settings: Settings) -> Iterator[LiveServer]:
+    """The platform served by uvicorn on a free loopback port, with reference data loaded."""
+    from tests.factories import start_live_server
+
+    server = start_live_server(sqlite_settings)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright (Playwright cannot download browsers here)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    new_page = context.new_page()
+    new_page.set_default_timeout(15_000)
+    yield new_page
+    context.close()

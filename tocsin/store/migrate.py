@@ -52,5 +52,12 @@ def expected_heads() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
+def applied_revisions(engine: Engine) -> set[str]:
+    """Every revision the database has, including those only recorded as dependencies."""
+    script = ScriptDirectory.from_config(alembic_config())
+    heads = tuple(current_heads(engine))
+    return {rev.revision for rev in script.iterate_revisions(heads, "base")} if heads else set()
+
+
 def is_current(engine: Engine) -> bool:
-    return current_heads(engine) == expected_heads()
+    return expected_heads() <= applied_revisions(engine)

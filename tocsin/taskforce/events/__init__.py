@@ -1,0 +1,1 @@
+"""Conferences and meetings: panels, recommendations, follow-up actions, the calendar."""

@@ -1,0 +1,1 @@
+"""The roster of experts, their assignments and search by need."""

@@ -1,0 +1,1 @@
+"""Lessons learned: observations, their cycle to a validated lesson, and lessons to design."""

@@ -1,0 +1,1 @@
+"""Partner organizations, focal points, co-operation agreements and the co-operation network."""

@@ -1,0 +1,170 @@
+"""How a detector is written once and run on every engine.
+
+A detector is a short *pipeline* of steps over the canonical tables:
+
+- :class:`Sql` — engine-neutral SQL (the subset DuckDB and Spark SQL share)
+  that joins, filters and aggregates; its result becomes a named table;
+- :class:`Kernel` — a shared Python function over *complete groups* of rows
+  (all rows with the same ``key``): sliding time windows, FIFO matching and the
+  wording of reasons live here. The embedded engine hands it every group at
+  once; Spark hands it one partition at a time after repartitioning by ``key``.
+  Because a kernel only ever looks inside a group, both give the same rows.
+
+The last step of every pipeline is a kernel that returns *finding rows* with
+the columns of :data:`FINDING_COLUMNS`; the engine turns them into
+:class:`~tocsin.money.findings.Finding` objects.
+
+Every engine provides the view ``txn`` with the columns ``txn_id``, ``t``
+(seconds since the epoch, BIGINT), ``source``, ``target``, ``amount``,
+``channel``, ``src_kind`` and ``dst_kind`` (the account kinds, ``unknown``
+when the account is not listed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+import pandas as pd  # type: ignore[import-untyped]
+
+from tocsin.money.findings import Finding
+
+KernelFn = Callable[[pd.DataFrame], pd.DataFrame]
+
+#: Columns (and Spark types) of the rows a detector's last kernel returns.
+FINDING_COLUMNS: dict[str, str] = {
+    "subject": "string",
+    "score": "double",
+    "accounts": "string",  # comma-separated account ids
+    "transactions": "string",  # comma-separated transaction ids
+    "amount": "double",
+    "reason": "string",
+}
+
+
+@dataclass(frozen=True)
+class Sql:
+    """Run ``query`` and keep its result as table ``name``."""
+
+    name: str
+    query: str
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """Apply ``fn`` to complete groups of ``source`` (grouped by ``key``).
+
+    ``columns`` names the output columns and their Spark SQL types. ``fn``
+    must only look inside groups and must not depend on the order of rows (it
+    sorts what it needs), so that any partitioning gives the same result.
+    An empty ``key`` means the whole table is one group.
+    """
+
+    name: str
+    source: str
+    key: str
+    fn: KernelFn
+    columns: dict[str, str]
+
+
+Step = Sql | Kernel
+
+
+class Detector:
+    """Base class: a name, a typed config and a pipeline of steps.
+
+    Subclasses set ``name``, ``title`` and ``config_type`` and implement
+    :meth:`steps`. The docstring of a subclass explains what it looks for and
+    why it matters to an investigator; the CLI and the web show it.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    config_type: ClassVar[type[Any]]
+
+    def __init__(self, config: Any = None) -> None:
+        self.config = config if config is not None else self.config_type()
+
+    def steps(self) -> Sequence[Step]:
+        raise NotImplementedError
+
+    def table(self, step: str) -> str:
+        """A table name private to this detector (so pipelines do not collide)."""
+        return f"d_{self.name}_{step}"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": (self.__doc__ or "").strip(),
+            "config": {f.name: getattr(self.config, f.name) for f in fields(self.config)},
+        }
+
+
+def finding_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A kernel's output frame with exactly the finding columns (also when empty)."""
+    return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+
+
+def row(
+    subject: str,
+    score: float,
+    accounts: Iterable[Any],
+    transactions: Iterable[Any],
+    amount: float,
+    reason: str,
+) -> dict[str, Any]:
+    return {
+        "subject": subject,
+        "score": float(score),
+        "accounts": ",".join(sorted({str(a) for a in accounts})),
+        "transactions": ",".join(sorted({str(t) for t in transactions})),
+        "amount": float(amount),
+        "reason": reason,
+    }
+
+
+def to_findings(detector: str, rows: pd.DataFrame) -> list[Finding]:
+    """Turn a detector's last table into findings."""
+    out = []
+    for r in rows.itertuples(index=False):
+        out.append(
+            Finding.build(
+                detector=detector,
+                subject=str(r.subject),
+                score=float(r.score),
+                accounts=str(r.accounts).split(",") if r.accounts else [],
+                transactions=str(r.transactions).split(",") if r.transactions else [],
+                amount=float(r.amount),
+                reason=str(r.reason),
+            )
+        )
+    return out
+
+
+def in_list(values: Sequence[str]) -> str:
+    """A SQL ``IN`` list of string literals (values come from typed configs)."""
+    if not values:
+        return "('')"
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"({quoted})"
+
+
+def sorted_group(pdf: pd.DataFrame, key: str, *by: str) -> pd.DataFrame:
+    """Rows sorted by group and then ``by`` columns, with a fresh index."""
+    return pdf.sort_values([key, *by], kind="mergesort").reset_index(drop=True)
+
+
+def group_bounds(keys: pd.Series) -> tuple[Any, Any]:
+    """Start and end positions of each run of equal keys in a sorted column."""
+    import numpy as np
+
+    values = keys.to_numpy()
+    if len(values) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    change = np.flatnonzero(values[1:] != values[:-1]) + 1
+    starts = np.concatenate(([0], change))
+    ends = np.concatenate((change, [len(values)]))
+    return starts, ends

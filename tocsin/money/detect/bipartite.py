@@ -1,0 +1,136 @@
+"""Bipartite: a set of senders that all pay the same set of receivers."""
+# ruff: noqa: S608 -- SQL is assembled from typed configs; literals go through in_list/repr.
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]
+
+from tocsin.money.detect.base import (
+    FINDING_COLUMNS,
+    Detector,
+    Kernel,
+    Sql,
+    Step,
+    finding_rows,
+    group_bounds,
+    in_list,
+    row,
+    sorted_group,
+)
+from tocsin.money.findings import hours, money
+
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class BipartiteConfig:
+    min_senders: int = 3
+    min_receivers: int = 2
+    #: Receivers paid by more senders than this are hubs (a utility, a landlord).
+    max_receiver_senders: int = 10
+    max_sender_receivers: int = 10
+    min_amount: float = 500.0
+    #: The first payment of every sender-receiver pair falls within this window.
+    window_hours: float = 168.0
+    exclude_kinds: tuple[str, ...] = ("merchant", "cash", "foreign", "crypto")
+
+
+class Bipartite(Detector):
+    """Several accounts each pay exactly the same group of receivers.
+
+    A complete sender-by-receiver block is rare in ordinary banking; it appears
+    when a controller moves money from a pool of accounts to another pool
+    (mules, shell companies) to blur who paid whom. Hubs such as utilities are
+    left out, and the block must form within ``window_hours``.
+    """
+
+    name = "bipartite"
+    title = "Bipartite"
+    config_type = BipartiteConfig
+
+    def steps(self) -> Sequence[Step]:
+        c: BipartiteConfig = self.config
+        kinds = in_list(c.exclude_kinds)
+        pairs, sigs, groups = self.table("pairs"), self.table("sigs"), self.table("groups")
+        return [
+            Sql(
+                pairs,
+                "SELECT source, target FROM txn WHERE source <> target "
+                f"AND amount >= {c.min_amount!r} AND src_kind NOT IN {kinds} "
+                f"AND dst_kind NOT IN {kinds} GROUP BY source, target",
+            ),
+            Kernel(
+                sigs,
+                f"(SELECT p.source AS grp, p.target FROM {pairs} p "
+                f"JOIN (SELECT target FROM {pairs} GROUP BY target "
+                f"HAVING COUNT(*) <= {int(c.max_receiver_senders)}) r ON p.target = r.target "
+                f"JOIN (SELECT source FROM {pairs} GROUP BY source "
+                f"HAVING COUNT(*) <= {int(c.max_sender_receivers)}) s ON p.source = s.source)",
+                "grp",
+                _signature_kernel(c),
+                {"source": "string", "signature": "string"},
+            ),
+            Sql(
+                groups,
+                f"SELECT signature FROM {sigs} GROUP BY signature "
+                f"HAVING COUNT(*) >= {int(c.min_senders)}",
+            ),
+            Kernel(
+                self.table("out"),
+                f"(SELECT s.signature AS grp, s.source, t.target, t.txn_id, t.t, t.amount "
+                f"FROM {sigs} s JOIN {groups} g ON s.signature = g.signature "
+                f"JOIN txn t ON t.source = s.source AND t.amount >= {c.min_amount!r})",
+                "grp",
+                _block_kernel(c),
+                FINDING_COLUMNS,
+            ),
+        ]
+
+
+def _signature_kernel(cfg: BipartiteConfig) -> Any:
+    def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
+        if pdf.empty:
+            return pd.DataFrame({"source": [], "signature": []})
+        sig = pdf.groupby("grp")["target"].agg(lambda s: ",".join(sorted(set(s))))
+        count = pdf.groupby("grp")["target"].nunique()
+        keep = count >= cfg.min_receivers
+        return pd.DataFrame({"source": sig.index[keep].astype(str),
+                             "signature": sig[keep].to_numpy()})
+
+    return kernel
+
+
+def _block_kernel(cfg: BipartiteConfig) -> Any:
+    width = int(cfg.window_hours * HOUR)
+
+    def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
+        if pdf.empty:
+            return finding_rows([])
+        pdf = sorted_group(pdf, "grp", "t", "txn_id")
+        starts, ends = group_bounds(pdf["grp"])
+        out = []
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+            g = pdf.iloc[s:e]
+            receivers = str(g["grp"].iat[0]).split(",")
+            g = g[g["target"].isin(receivers)]
+            first = g.drop_duplicates(["source", "target"])
+            span = int(first["t"].max() - first["t"].min())
+            if span > width:
+                continue
+            senders = sorted(set(g["source"]))
+            total = float(g["amount"].sum())
+            score = min(1.0, 0.5 + 0.08 * len(senders) + 0.08 * len(receivers))
+            reason = (
+                f"{len(senders)} accounts each paid the same {len(receivers)} accounts "
+                f"({len(g)} payments, total {money(total)}) within {hours(span)}; "
+                f"none of the receivers is a hub (at most {cfg.max_receiver_senders} payers each)"
+            )
+            out.append(row(senders[0], score, [*senders, *receivers], g["txn_id"], total,
+                           reason))
+        return finding_rows(out)
+
+    return kernel

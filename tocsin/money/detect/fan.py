@@ -1,0 +1,215 @@
+"""Fan-out, fan-in and gather-scatter: many counterparties in a short time."""
+# ruff: noqa: S608 -- SQL is assembled from typed configs; literals go through in_list/repr.
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]
+
+from tocsin.money.detect.base import (
+    FINDING_COLUMNS,
+    Detector,
+    Kernel,
+    Step,
+    finding_rows,
+    group_bounds,
+    in_list,
+    row,
+    sorted_group,
+)
+from tocsin.money.detect.windows import best_window, rows_in_window
+from tocsin.money.findings import hours, money
+
+HOUR = 3600
+#: End points and retail hubs: many counterparties are their business.
+HUB_KINDS = ("merchant", "cash", "foreign", "crypto")
+
+
+@dataclass(frozen=True)
+class FanConfig:
+    min_degree: int = 5
+    window_hours: float = 72.0
+    #: Share of the counterparties in the window that the account never dealt
+    #: with outside the window; payroll and regular bills fall below it.
+    min_new_share: float = 0.5
+    min_amount: float = 0.0
+    exclude_kinds: tuple[str, ...] = HUB_KINDS
+
+
+def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
+    width = int(cfg.window_hours * HOUR)
+
+    def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
+        if pdf.empty:
+            return finding_rows([])
+        pdf = sorted_group(pdf, "grp", "t", "txn_id")
+        codes = pd.factorize(pdf["grp"])[0]
+        cps = pd.factorize(pdf["cp"])[0]
+        t = pdf["t"].to_numpy(np.int64)
+        upper = rows_in_window(codes, t, width)
+        starts, ends = group_bounds(pdf["grp"])
+        out = []
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+            if upper[s:e].max() < cfg.min_degree:
+                continue
+            i, j, distinct = best_window(t[s:e], cps[s:e], width)
+            if distinct < cfg.min_degree:
+                continue
+            window = pdf.iloc[s + i : s + j]
+            outside = set(cps[s:e][:i].tolist()) | set(cps[s:e][j:].tolist())
+            in_window = set(cps[s + i : s + j].tolist())
+            recurring = len(in_window & outside)
+            new_share = 1 - recurring / distinct
+            total = float(window["amount"].sum())
+            if new_share < cfg.min_new_share or total < cfg.min_amount:
+                continue
+            subject = str(pdf["grp"].iat[s])
+            span = int(window["t"].iat[-1] - window["t"].iat[0])
+            degree_factor = min(1.0, distinct / (2.0 * cfg.min_degree))
+            score = new_share * (0.5 + 0.5 * degree_factor)
+            verb, prep = ("sent", "to") if direction == "out" else ("received", "from")
+            reason = (
+                f"Account {subject} {verb} {len(window)} payments {prep} {distinct} different "
+                f"accounts within {hours(span)} (total {money(total)}); "
+                f"{distinct - recurring} of them had no other dealings with it "
+                f"(threshold {cfg.min_degree} accounts in {cfg.window_hours:g} hours)"
+            )
+            out.append(
+                row(subject, score, [subject, *window["cp"]], window["txn_id"], total, reason)
+            )
+        return finding_rows(out)
+
+    return kernel
+
+
+class FanOut(Detector):
+    """One account pays many different accounts within a short window.
+
+    Launderers split a large sum across many accounts (often mules) to move it
+    under the radar and on to cash or abroad. Payroll also fans out, so the
+    detector only reports fans whose recipients are mostly one-off
+    counterparties, and scores higher the wider the fan.
+    """
+
+    name = "fan_out"
+    title = "Fan-out"
+    config_type = FanConfig
+
+    def steps(self) -> Sequence[Step]:
+        cfg: FanConfig = self.config
+        query = (
+            "SELECT source AS grp, target AS cp, t, amount, txn_id FROM txn "
+            f"WHERE source <> target AND src_kind NOT IN {in_list(cfg.exclude_kinds)}"
+        )
+        return [Kernel(self.table("out"), f"({query})", "grp", _fan_kernel(cfg, "out"),
+                       FINDING_COLUMNS)]
+
+
+class FanIn(Detector):
+    """Many different accounts pay one account within a short window.
+
+    Collection accounts gather the proceeds of many victims or smurfs before
+    the money moves on. Shops and utilities also collect from many payers, so
+    merchant accounts are excluded and recurring payers lower the score.
+    """
+
+    name = "fan_in"
+    title = "Fan-in"
+    config_type = FanConfig
+
+    def steps(self) -> Sequence[Step]:
+        cfg: FanConfig = self.config
+        query = (
+            "SELECT target AS grp, source AS cp, t, amount, txn_id FROM txn "
+            f"WHERE source <> target AND dst_kind NOT IN {in_list(cfg.exclude_kinds)}"
+        )
+        return [Kernel(self.table("out"), f"({query})", "grp", _fan_kernel(cfg, "in"),
+                       FINDING_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class GatherScatterConfig:
+    min_in: int = 5
+    min_out: int = 5
+    window_hours: float = 72.0
+    #: Outflow after the gathering, as a share of what was gathered.
+    min_forwarded: float = 0.5
+    max_forwarded: float = 1.5
+    exclude_kinds: tuple[str, ...] = HUB_KINDS
+
+
+class GatherScatter(Detector):
+    """An account collects from many senders and soon pays out to many receivers.
+
+    The hub of a laundering network: proceeds are gathered from several
+    sources and immediately dispersed to the next layer. The outflow must
+    roughly match the inflow (a pass-through), which separates it from a
+    business that has many customers and many suppliers.
+    """
+
+    name = "gather_scatter"
+    title = "Gather-scatter"
+    config_type = GatherScatterConfig
+
+    def steps(self) -> Sequence[Step]:
+        cfg: GatherScatterConfig = self.config
+        kinds = in_list(cfg.exclude_kinds)
+        query = (
+            "SELECT target AS grp, source AS cp, 0 AS dir, t, amount, txn_id FROM txn "
+            f"WHERE source <> target AND dst_kind NOT IN {kinds} "
+            "UNION ALL "
+            "SELECT source AS grp, target AS cp, 1 AS dir, t, amount, txn_id FROM txn "
+            f"WHERE source <> target AND src_kind NOT IN {kinds}"
+        )
+        return [Kernel(self.table("out"), f"({query})", "grp", _gather_scatter_kernel(cfg),
+                       FINDING_COLUMNS)]
+
+
+def _gather_scatter_kernel(cfg: GatherScatterConfig) -> Any:
+    width = int(cfg.window_hours * HOUR)
+
+    def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
+        if pdf.empty:
+            return finding_rows([])
+        pdf = sorted_group(pdf, "grp", "t", "dir", "txn_id")
+        # Only accounts with enough distinct senders and receivers overall.
+        deg = pdf.groupby(["grp", "dir"])["cp"].nunique().unstack(fill_value=0)
+        deg = deg.reindex(columns=[0, 1], fill_value=0)
+        keep = deg.index[(deg[0] >= cfg.min_in) & (deg[1] >= cfg.min_out)]
+        pdf = pdf[pdf["grp"].isin(keep)].reset_index(drop=True)
+        starts, ends = group_bounds(pdf["grp"])
+        out = []
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+            g = pdf.iloc[s:e]
+            inc = g[g["dir"] == 0]
+            i, j, n_in = best_window(inc["t"].to_numpy(np.int64),
+                                     pd.factorize(inc["cp"])[0], width)
+            if n_in < cfg.min_in:
+                continue
+            gathered = inc.iloc[i:j]
+            t_first, t_last = int(gathered["t"].iat[0]), int(gathered["t"].iat[-1])
+            outs = g[(g["dir"] == 1) & (g["t"] >= t_first) & (g["t"] <= t_last + width)]
+            n_out = outs["cp"].nunique()
+            got, sent = float(gathered["amount"].sum()), float(outs["amount"].sum())
+            ratio = sent / got if got else 0.0
+            if n_out < cfg.min_out or not cfg.min_forwarded <= ratio <= cfg.max_forwarded:
+                continue
+            subject = str(g["grp"].iat[0])
+            span = int(outs["t"].max() - t_first)
+            score = min(1.0, 0.5 + 0.25 * min(1.0, n_in / (2 * cfg.min_in))
+                        + 0.25 * min(1.0, n_out / (2 * cfg.min_out)))
+            reason = (
+                f"Account {subject} received {money(got)} from {n_in} accounts and paid "
+                f"{money(sent)} ({ratio:.0%}) to {n_out} accounts within {hours(span)} "
+                f"(thresholds {cfg.min_in} in, {cfg.min_out} out, {cfg.window_hours:g} hours)"
+            )
+            out.append(row(subject, score,
+                           [subject, *gathered["cp"], *outs["cp"]],
+                           [*gathered["txn_id"], *outs["txn_id"]], got, reason))
+        return finding_rows(out)
+
+    return kernel

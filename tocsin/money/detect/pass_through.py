@@ -1,0 +1,147 @@
+"""Rapid pass-through: mule accounts forwarding what they receive within hours."""
+# ruff: noqa: S608 -- SQL is assembled from typed configs; literals go through in_list/repr.
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]
+
+from tocsin.money.detect.base import (
+    FINDING_COLUMNS,
+    Detector,
+    Kernel,
+    Step,
+    finding_rows,
+    group_bounds,
+    in_list,
+    row,
+    sorted_group,
+)
+from tocsin.money.findings import hours, money
+
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class PassThroughConfig:
+    window_hours: float = 12.0
+    #: Share of an incoming payment that must leave again within the window.
+    ratio: float = 0.8
+    #: Smallest incoming payment considered (pocket money is not laundering).
+    min_amount: float = 1_000.0
+    #: A forward to more accounts than this is a payout run, not a mule.
+    max_receivers: int = 5
+    exclude_kinds: tuple[str, ...] = ("merchant", "cash", "foreign", "crypto")
+
+
+class RapidPassThrough(Detector):
+    """An account forwards most of what it receives within hours.
+
+    Money mules lend their account: a payment arrives and, within hours, almost
+    all of it leaves again — to cash, abroad or to crypto. Incoming and outgoing
+    payments are matched first-in, first-out within the window, so the reason
+    states exactly which part of which payment moved on and how fast.
+    """
+
+    name = "pass_through"
+    title = "Rapid pass-through"
+    config_type = PassThroughConfig
+
+    def steps(self) -> Sequence[Step]:
+        cfg: PassThroughConfig = self.config
+        kinds = in_list(cfg.exclude_kinds)
+        query = (
+            "SELECT target AS grp, source AS cp, 0 AS dir, t, amount, txn_id FROM txn "
+            f"WHERE source <> target AND dst_kind NOT IN {kinds} "
+            "UNION ALL "
+            "SELECT source AS grp, target AS cp, 1 AS dir, t, amount, txn_id FROM txn "
+            f"WHERE source <> target AND src_kind NOT IN {kinds}"
+        )
+        return [Kernel(self.table("out"), f"({query})", "grp", _kernel(cfg), FINDING_COLUMNS)]
+
+
+def _kernel(cfg: PassThroughConfig) -> Any:
+    width = int(cfg.window_hours * HOUR)
+
+    def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
+        if pdf.empty:
+            return finding_rows([])
+        # Incoming before outgoing at the same second: money must arrive to leave.
+        pdf = sorted_group(pdf, "grp", "t", "dir", "txn_id")
+        pdf = pdf[_candidates(pdf, width, cfg.min_amount)].reset_index(drop=True)
+        starts, ends = group_bounds(pdf["grp"])
+        out = []
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+            found = _match(pdf.iloc[s:e], width, cfg)
+            if found is not None:
+                out.append(found)
+        return finding_rows(out)
+
+    return kernel
+
+
+def _candidates(pdf: pd.DataFrame, width: int, min_amount: float) -> np.ndarray:
+    """Rows of groups where some outgoing follows a large incoming within the window."""
+    t = pdf["t"].to_numpy(np.int64)
+    is_in = (pdf["dir"].to_numpy() == 0) & (pdf["amount"].to_numpy() >= min_amount)
+    codes = pd.factorize(pdf["grp"])[0]
+    pos = np.where(is_in, np.arange(len(t)), -1)
+    last_in = np.maximum.accumulate(pos) if len(pos) else pos
+    ok_idx = last_in >= 0
+    same = np.zeros(len(t), dtype=bool)
+    same[ok_idx] = codes[last_in[ok_idx]] == codes[ok_idx]
+    hit = same & (pdf["dir"].to_numpy() == 1)
+    hit[hit] = t[hit] - t[last_in[hit]] <= width
+    good = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=bool)
+    good[codes[hit]] = True
+    return good[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
+def _match(g: pd.DataFrame, width: int, cfg: PassThroughConfig) -> dict[str, Any] | None:
+    """FIFO-match outgoing to incoming payments that arrived at most ``width`` before."""
+    lots: deque[list[Any]] = deque()  # [index, remaining, t]
+    forwarded: dict[int, float] = {}
+    outs: dict[int, list[int]] = {}
+    tl, dl, al = g["t"].tolist(), g["dir"].tolist(), g["amount"].tolist()
+    for k in range(len(tl)):
+        if dl[k] == 0:
+            if al[k] >= cfg.min_amount:
+                lots.append([k, al[k], tl[k]])
+            continue
+        while lots and tl[k] - lots[0][2] > width:
+            lots.popleft()
+        need = al[k]
+        while need > 1e-9 and lots:
+            lot = lots[0]
+            take = min(need, lot[1])
+            lot[1] -= take
+            need -= take
+            forwarded[lot[0]] = forwarded.get(lot[0], 0.0) + take
+            outs.setdefault(lot[0], []).append(k)
+            if lot[1] <= 1e-9:
+                lots.popleft()
+    passed = [i for i, f in forwarded.items() if f >= cfg.ratio * al[i]]
+    passed = [i for i in passed if len({g["cp"].iat[k] for k in outs[i]}) <= cfg.max_receivers]
+    if not passed:
+        return None
+    out_rows = sorted({k for i in passed for k in outs[i]})
+    received = sum(al[i] for i in passed)
+    sent = sum(forwarded[i] for i in passed)
+    delays = [max(tl[k] for k in outs[i]) - tl[i] for i in passed]
+    subject = str(g["grp"].iat[0])
+    share = sent / received
+    score = min(1.0, 0.45 + 0.35 * share + 0.05 * min(4, len(passed))
+                - 0.1 * (max(delays) / max(1, width)))
+    reason = (
+        f"Account {subject} received {len(passed)} payment(s) totalling {money(received)} and "
+        f"forwarded {money(sent)} ({share:.0%}) within {hours(max(delays))} at most "
+        f"(window {cfg.window_hours:g} hours, ratio {cfg.ratio:.0%})"
+    )
+    cps = [g["cp"].iat[k] for k in [*passed, *out_rows]]
+    txns = [g["txn_id"].iat[k] for k in [*passed, *out_rows]]
+    return row(subject, score, [subject, *cps], txns, received, reason)

@@ -1,0 +1,1 @@
+"""Engines that run the follow-the-money analytics: embedded (DuckDB) and Spark."""

@@ -1,0 +1,117 @@
+"""The embedded engine: DuckDB over the set's Parquet files plus numpy kernels.
+
+The default engine on a laptop. DuckDB runs the detectors' SQL in parallel
+and hands each kernel its whole input as one frame (every group complete).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]
+
+from tocsin.money.detect.base import Kernel
+from tocsin.money.engines.base import check_set_dir
+from tocsin.money.graph import Ledger, PaymentGraph
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class EmbeddedEngine:
+    """DuckDB in-process; the set is read once into a table ``txn``."""
+
+    name = "embedded"
+
+    def __init__(self, set_dir: Path, threads: int | None = None,
+                 memory_limit: str = "4GB") -> None:
+        check_set_dir(set_dir)
+        self.set_dir = set_dir
+        self.con = duckdb.connect(config={
+            "threads": threads or max(1, os.cpu_count() or 1),
+            "memory_limit": memory_limit,
+            "preserve_insertion_order": False,
+        })
+        txns = _quote(set_dir / "transactions.parquet")
+        accounts = _quote(set_dir / "accounts.parquet")
+        self.con.execute(f"CREATE TEMP TABLE acct AS SELECT account_id, kind "  # noqa: S608
+                         f"FROM read_parquet({accounts})")
+        self.con.execute(
+            "CREATE TEMP TABLE txn AS SELECT x.txn_id, "  # noqa: S608
+            "CAST(epoch_us(x.ts) // 1000000 AS BIGINT) AS t, x.source, x.target, x.amount, "
+            "x.channel, COALESCE(a.kind, 'unknown') AS src_kind, "
+            "COALESCE(b.kind, 'unknown') AS dst_kind "
+            f"FROM read_parquet({txns}) x "
+            "LEFT JOIN acct a ON x.source = a.account_id "
+            "LEFT JOIN acct b ON x.target = b.account_id"
+        )
+        self._graph: PaymentGraph | None = None
+
+    def run_sql(self, name: str, query: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+
+    def run_kernel(self, step: Kernel) -> None:
+        pdf = self.fetch(f"SELECT * FROM {step.source} AS kernel_input")  # noqa: S608
+        out = step.fn(pdf)
+        out = out.reindex(columns=list(step.columns))
+        self.con.register("kernel_output", out)
+        try:
+            casts = ", ".join(f"CAST({c} AS {_duck_type(t)}) AS {c}"
+                              for c, t in step.columns.items())
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {step.name} AS "  # noqa: S608
+                             f"SELECT {casts} FROM kernel_output")
+        finally:
+            self.con.unregister("kernel_output")
+
+    def fetch(self, query: str) -> pd.DataFrame:
+        return self.con.execute(query).df()
+
+    @property
+    def graph(self) -> PaymentGraph:
+        """The payment graph in memory, built on first use."""
+        if self._graph is None:
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE acct_idx AS SELECT account_id, "
+                "CAST(row_number() OVER (ORDER BY account_id) - 1 AS BIGINT) AS idx FROM "
+                "(SELECT source AS account_id FROM txn UNION SELECT target FROM txn "
+                "UNION SELECT account_id FROM acct)"
+            )
+            accts = self.con.execute(
+                "SELECT i.account_id, COALESCE(a.kind, 'unknown') AS kind FROM acct_idx i "
+                "LEFT JOIN acct a ON a.account_id = i.account_id ORDER BY i.idx"
+            ).fetch_arrow_table()
+            edges = self.con.execute(
+                "SELECT x.txn_id, s.idx AS src, d.idx AS dst, x.t, x.amount FROM txn x "
+                "JOIN acct_idx s ON s.account_id = x.source "
+                "JOIN acct_idx d ON d.account_id = x.target"
+            ).fetch_arrow_table()
+            self._graph = PaymentGraph(
+                _array(accts, "account_id"), _array(accts, "kind"), _array(edges, "txn_id"),
+                _numpy(edges, "src", np.int64), _numpy(edges, "dst", np.int64),
+                _numpy(edges, "t", np.int64), _numpy(edges, "amount", np.float64),
+            )
+        return self._graph
+
+    def ledgers(self, accounts: Iterable[str]) -> dict[str, Ledger]:
+        return self.graph.ledgers(accounts)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _array(table: object, column: str) -> object:
+    return table.column(column).combine_chunks()  # type: ignore[attr-defined]
+
+
+def _numpy(table: object, column: str, dtype: type) -> np.ndarray:
+    values = table.column(column).to_numpy()  # type: ignore[attr-defined]
+    return np.asarray(values, dtype=dtype)
+
+
+def _duck_type(spark_type: str) -> str:
+    return {"string": "VARCHAR", "double": "DOUBLE", "bigint": "BIGINT"}[spark_type]

@@ -54,6 +54,17 @@ FILES: dict[str, type[BaseModel]] = {
     "organizations.yaml": OrganizationsFile,
 }
 
+#: Kinds of entries as the command line names them: (Registry attribute, lookup name).
+KINDS: dict[str, tuple[str, str]] = {
+    "crime-areas": ("crime_areas", "crime area"),
+    "stages": ("stages", "stage"),
+    "structures": ("structures", "structure"),
+    "states": ("states", "state"),
+    "organizations": ("organizations", "organization"),
+    "instruments": ("instruments", "instrument"),
+    "provisions": ("provisions", "provision"),
+}
+
 M = TypeVar("M", bound=BaseModel)
 E = TypeVar("E")
 
@@ -221,6 +232,17 @@ class Registry:
 
     def states_in(self, region: Region | str) -> list[State]:
         return [s for s in self.states if s.region == Region(region)]
+
+    def entries(self, kind: str) -> tuple[Any, ...]:
+        """Entries of one kind, named as in :data:`KINDS` (``"crime-areas"``, ``"states"``…)."""
+        if kind not in KINDS:
+            raise KeyError(f"unknown kind {kind!r}; choose one of: {', '.join(KINDS)}")
+        return getattr(self, KINDS[kind][0])
+
+    def entry(self, kind: str, code: str) -> Any:
+        """One entry of a kind by its code (or key, for provisions)."""
+        self.entries(kind)
+        return self._get(KINDS[kind][1], code)
 
     def counts(self) -> dict[str, int]:
         """Number of entries per kind, for ``tocsin reference check``."""

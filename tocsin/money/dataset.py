@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,13 @@ ACCOUNTS_FILE = "accounts.parquet"
 PARTIES_FILE = "parties.parquet"
 META_FILE = "meta.json"
 SET_FILES = (TRANSACTIONS_FILE, ACCOUNTS_FILE, PARTIES_FILE, META_FILE)
+
+#: Dictionary encoding only where values repeat; ids share long prefixes, so delta-encode them.
+TRANSACTION_PARQUET: dict[str, Any] = {
+    "compression": "zstd",
+    "use_dictionary": ["source", "target", "currency_orig", "channel", "label_pattern"],
+    "column_encoding": {"txn_id": "DELTA_BYTE_ARRAY", "source_ref": "DELTA_BYTE_ARRAY"},
+}
 
 
 @dataclass
@@ -88,7 +96,7 @@ class SetWriter:
     Leaving the ``with`` block without committing removes everything written.
     """
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, background: bool = True) -> None:
         self.target = Path(target)
         self.temp = self.target.parent / f".{self.target.name}.partial-{uuid.uuid4().hex[:8]}"
         self._txn_writer: pq.ParquetWriter | None = None
@@ -98,6 +106,11 @@ class SetWriter:
         self._accounts_written = False
         self._parties_written = False
         self._committed = False
+        # Parquet encoding runs beside the parsing (pyarrow releases the GIL).
+        self._background: ThreadPoolExecutor | None = \
+            ThreadPoolExecutor(1, thread_name_prefix="set-writer") if background else None
+        self._pending: list[Future[None]] = []
+        self._failure: BaseException | None = None
 
     def __enter__(self) -> SetWriter:
         if self.target.exists():
@@ -112,6 +125,9 @@ class SetWriter:
             self.abort()
 
     def abort(self) -> None:
+        with contextlib.suppress(BaseException):
+            self._drain()
+        self._shutdown()
         if self._txn_writer is not None:
             with contextlib.suppress(Exception):  # the directory is removed anyway
                 self._txn_writer.close()
@@ -121,11 +137,30 @@ class SetWriter:
     def write_transactions(self, batch: pa.Table | pa.RecordBatch) -> None:
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
         table = conform(table, TRANSACTIONS, TRANSACTIONS_FILE)
-        if self._txn_writer is None:
-            self._txn_writer = pq.ParquetWriter(self.temp / TRANSACTIONS_FILE, TRANSACTIONS,
-                                                compression="zstd")
-        self._txn_writer.write_table(table)
         self.transaction_count += table.num_rows
+        if self._background is None:
+            self._write_block(table)
+            return
+        if self._failure is not None:
+            raise self._failure
+        self._pending.append(self._background.submit(self._write_block, table))
+        while len(self._pending) > 2:  # bound the memory held by queued blocks
+            self._pending.pop(0).result()
+
+    def _write_block(self, table: pa.Table) -> None:
+        try:
+            if self._txn_writer is None:
+                self._txn_writer = pq.ParquetWriter(self.temp / TRANSACTIONS_FILE, TRANSACTIONS,
+                                                    **TRANSACTION_PARQUET)
+            self._txn_writer.write_table(table)
+        except BaseException as exc:
+            self._failure = exc
+            raise
+
+    def _drain(self) -> None:
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
 
     def write_accounts(self, table: pa.Table) -> None:
         table = conform(table, ACCOUNTS, ACCOUNTS_FILE)
@@ -147,6 +182,8 @@ class SetWriter:
 
     def commit(self, meta: SetMeta) -> Path:
         """Finish the files, write ``meta.json`` and move the set into place."""
+        self._drain()
+        self._shutdown()
         if self._txn_writer is None:
             pq.write_table(TRANSACTIONS.empty_table(), self.temp / TRANSACTIONS_FILE)
         else:
@@ -163,6 +200,12 @@ class SetWriter:
         os.replace(self.temp, self.target)
         self._committed = True
         return self.target
+
+
+    def _shutdown(self) -> None:
+        if self._background is not None:
+            self._background.shutdown(wait=True)
+            self._background = None
 
 
 def _require_unique(table: pa.Table, column: str, where: str) -> None:

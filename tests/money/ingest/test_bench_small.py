@@ -1,0 +1,39 @@
+"""The AMLworld benchmark's code on 20,000 rows: both contenders must agree.
+
+No timing is asserted here (a timed assertion in a unit test is not a
+benchmark); ``bench/money_ingest.py`` prints the real numbers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[3] / "bench" / "money_ingest.py"
+
+
+def _bench_module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("money_ingest_bench", BENCH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_both_contenders_produce_the_same_set(tmp_path: Path) -> None:
+    bench = _bench_module()
+    results = bench.benchmark(20_000, tmp_path)
+    tocsin, pandas = results["tocsin"], results["pandas"]
+    assert tocsin["rows"] == pandas["rows"] == 20_000
+    assert tocsin["accounts"] == pandas["accounts"] > 0
+    assert abs(tocsin["amount_total"] - pandas["amount_total"]) < 1e-6 * pandas["amount_total"]
+    for data in results.values():
+        assert data["max_rss_mb"] > 0 and data["python_peak_mb"] > 0
+
+
+def test_generated_file_has_the_amlworld_header(tmp_path: Path) -> None:
+    bench = _bench_module()
+    path = bench.generate_amlworld(tmp_path / "G_Trans.csv", 50)
+    lines = path.read_text().splitlines()
+    assert lines[0] == ",".join(bench.HEADER)
+    assert len(lines) == 51

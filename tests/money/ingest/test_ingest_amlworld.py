@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pytest
+
+from tocsin.errors import InputError
+from tocsin.money.dataset import open_set
+from tocsin.money.ingest import amlworld, detect_format, ingest
+from tocsin.money.rates import rates_from_mapping
+
+RATES = rates_from_mapping({"base": "EUR", "rates": {
+    "USD": 0.9, "GBP": 1.2, "CNY": 0.13, "XBT": 40000, "CHF": 1.05}})
+
+
+@pytest.fixture
+def tiny(fixtures: Path) -> list[Path]:
+    folder = fixtures / "amlworld"
+    return [folder / "Tiny_Trans.csv", folder / "Tiny_Patterns.txt"]
+
+
+def test_tiny_file_with_patterns(tiny: list[Path], tmp_path: Path) -> None:
+    report = ingest("amlworld", tiny, tmp_path / "s", rates=RATES)
+    assert (report.transactions, report.accounts, report.has_labels) == (13, 14, True)
+    assert "3 of 4 pattern transactions matched (2 laundering attempts)" in report.notes
+    stored = open_set(tmp_path / "s")
+    rows = {r["txn_id"]: r for r in stored.transactions().to_pylist()}
+    wire = rows["Tiny_Trans:10"]
+    assert wire["source"] == "070:100428660" and wire["target"] == "001:8000EC280"
+    assert wire["ts"] == datetime(2022, 9, 2, 11, 41, tzinfo=UTC)
+    assert (wire["amount_orig"], wire["currency_orig"]) == (14091.20, "USD")
+    assert wire["amount"] == pytest.approx(14091.20 * 0.9)
+    assert (wire["channel"], wire["label"], wire["label_pattern"]) == ("Wire", True, None)
+    assert wire["source_ref"] == "Tiny_Trans.csv:10"
+    fan_out = [r["txn_id"] for r in rows.values() if r["label_pattern"] == "FAN-OUT"]
+    assert fan_out == ["Tiny_Trans:11", "Tiny_Trans:12", "Tiny_Trans:13"]
+    assert rows["Tiny_Trans:9"]["currency_orig"] == "XBT"
+    accounts = {a["account_id"]: a for a in stored.accounts().to_pylist()}
+    assert accounts["001:8000EC1E0"]["kind"] == "crypto"  # paid in Bitcoin
+    assert accounts["0211:80021A970"]["kind"] == "crypto"  # received Bitcoin
+    assert accounts["1411:8000F5AD0"]["kind"] == "cash"
+    assert accounts["010:8000EBD30"]["kind"] == "unknown"
+    assert accounts["001:8000EC280"]["label"] is True
+    assert accounts["010:8000EBD30"]["label"] is False
+    assert accounts["03208:8000F4580"]["bank"] == "03208"  # leading zeros kept
+
+
+def test_patterns_may_be_given_as_an_option(tiny: list[Path], tmp_path: Path) -> None:
+    report = ingest("amlworld", [tiny[0]], tmp_path / "s", rates=RATES,
+                    options={"patterns": [tiny[1]]})
+    txns = open_set(tmp_path / "s").transactions(["label_pattern"])
+    assert pc.count(txns["label_pattern"]).as_py() == 3
+    assert report.sources == ["Tiny_Trans.csv", "Tiny_Patterns.txt"]
+
+
+def test_bad_values_are_reported_by_line(fixtures: Path, tmp_path: Path, leftovers) -> None:
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [fixtures / "amlworld" / "Bad_Trans.csv"], tmp_path / "s",
+               rates=RATES)
+    found = {(p.location.rsplit("/", 1)[-1], p.reason.split(":")[0])
+             for p in caught.value.problems}
+    assert ("Bad_Trans.csv:3", "timestamp is not YYYY/MM/DD HH") in found
+    assert ("Bad_Trans.csv:4", "unknown Payment Currency") in found
+    assert leftovers(tmp_path) == []
+
+
+def test_unconvertible_rows_are_diagnosed(fixtures: Path, tmp_path: Path, leftovers) -> None:
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [fixtures / "amlworld" / "Broken_Trans.csv"], tmp_path / "s",
+               rates=RATES)
+    found = {p.location.rsplit("/", 1)[-1]: p.reason for p in caught.value.problems}
+    assert found["Broken_Trans.csv:3"].startswith("Amount Paid is not a number")
+    assert found["Broken_Trans.csv:4"] == "expected 11 fields, found 4"
+    assert found["Broken_Trans.csv:6"].startswith("Is Laundering is not 0 or 1")
+    assert leftovers(tmp_path) == []
+
+
+def test_currency_without_a_rate(tiny: list[Path], tmp_path: Path) -> None:
+    rates = rates_from_mapping({"base": "EUR", "rates": {"USD": 0.9}})
+    with pytest.raises(InputError, match="no exchange rate into EUR for: 'CNY'"):
+        ingest("amlworld", tiny, tmp_path / "s", rates=rates)
+
+
+def test_malformed_patterns_file(tiny: list[Path], tmp_path: Path) -> None:
+    patterns = tmp_path / "X_Patterns.txt"
+    patterns.write_text("2022/09/02 13:05,001,8000EC280,0111,801201C20,2000.00,Euro,2000.00,"
+                        "Euro,ACH,1\nBEGIN LAUNDERING ATTEMPT - ZIGZAG\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [tiny[0], patterns], tmp_path / "s", rates=RATES)
+    reasons = [p.reason for p in caught.value.problems]
+    assert "transaction line outside a laundering attempt" in reasons
+    assert "unknown pattern type 'ZIGZAG'" in reasons
+    assert "laundering attempt ZIGZAG is not closed" in reasons
+
+
+def test_line_numbers_hold_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+    from money_ingest import generate_amlworld
+
+    path = generate_amlworld(tmp_path / "Gen_Trans.csv", 3000)
+    lines = path.read_text().splitlines()
+    lines[2500] = lines[2500].rsplit(",", 1)[0] + ",9"  # line 2501: a bad label
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(amlworld, "BLOCK_SIZE", 32 << 10)
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [path], tmp_path / "s")
+    assert [p.location for p in caught.value.problems] == [f"{path}:2501"]
+    lines[2500] = lines[2500].rsplit(",", 1)[0] + ",0"
+    path.write_text("\n".join(lines) + "\n")
+    report = ingest("amlworld", [path], tmp_path / "s")
+    assert report.transactions == 3000
+    refs = open_set(tmp_path / "s").transactions(["source_ref"])["source_ref"].to_pylist()
+    assert refs[0] == "Gen_Trans.csv:2" and refs[-1] == "Gen_Trans.csv:3001"
+
+
+def test_wrong_header_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("Timestamp,From,To\n")
+    with pytest.raises(InputError, match="not an AMLworld header"):
+        ingest("amlworld", [path], tmp_path / "s")
+
+
+def test_detects_both_files(tiny: list[Path]) -> None:
+    assert detect_format(tiny[0]) == "amlworld"
+    assert detect_format(tiny[1]) == "amlworld"

@@ -14,6 +14,7 @@ from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
     Kernel,
+    Sql,
     Step,
     finding_rows,
     group_bounds,
@@ -86,6 +87,26 @@ def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
     return kernel
 
 
+def _fan_steps(det: Detector, cfg: FanConfig, side: str, other: str, direction: str
+               ) -> list[Step]:
+    """Rows of accounts with enough distinct counterparties overall, then the kernel.
+
+    Hub kinds are left out on both sides: paying shops is not a fan-out and a
+    cash desk is not a sender.
+    """
+    kinds = in_list(cfg.exclude_kinds)
+    rows, cand = det.table("rows"), det.table("cand")
+    return [
+        Sql(rows, f"SELECT {side} AS grp, {other} AS cp, t, amount, txn_id FROM txn "
+                  f"WHERE source <> target AND src_kind NOT IN {kinds} "
+                  f"AND dst_kind NOT IN {kinds}"),
+        Sql(cand, f"SELECT grp FROM {rows} GROUP BY grp "
+                  f"HAVING COUNT(DISTINCT cp) >= {int(cfg.min_degree)}"),
+        Kernel(det.table("out"), f"(SELECT r.* FROM {rows} r JOIN {cand} c ON r.grp = c.grp)",
+               "grp", _fan_kernel(cfg, direction), FINDING_COLUMNS),
+    ]
+
+
 class FanOut(Detector):
     """One account pays many different accounts within a short window.
 
@@ -101,12 +122,7 @@ class FanOut(Detector):
 
     def steps(self) -> Sequence[Step]:
         cfg: FanConfig = self.config
-        query = (
-            "SELECT source AS grp, target AS cp, t, amount, txn_id FROM txn "
-            f"WHERE source <> target AND src_kind NOT IN {in_list(cfg.exclude_kinds)}"
-        )
-        return [Kernel(self.table("out"), f"({query})", "grp", _fan_kernel(cfg, "out"),
-                       FINDING_COLUMNS)]
+        return _fan_steps(self, cfg, "source", "target", "out")
 
 
 class FanIn(Detector):
@@ -123,12 +139,7 @@ class FanIn(Detector):
 
     def steps(self) -> Sequence[Step]:
         cfg: FanConfig = self.config
-        query = (
-            "SELECT target AS grp, source AS cp, t, amount, txn_id FROM txn "
-            f"WHERE source <> target AND dst_kind NOT IN {in_list(cfg.exclude_kinds)}"
-        )
-        return [Kernel(self.table("out"), f"({query})", "grp", _fan_kernel(cfg, "in"),
-                       FINDING_COLUMNS)]
+        return _fan_steps(self, cfg, "target", "source", "in")
 
 
 @dataclass(frozen=True)
@@ -158,15 +169,24 @@ class GatherScatter(Detector):
     def steps(self) -> Sequence[Step]:
         cfg: GatherScatterConfig = self.config
         kinds = in_list(cfg.exclude_kinds)
-        query = (
-            "SELECT target AS grp, source AS cp, 0 AS dir, t, amount, txn_id FROM txn "
-            f"WHERE source <> target AND dst_kind NOT IN {kinds} "
-            "UNION ALL "
-            "SELECT source AS grp, target AS cp, 1 AS dir, t, amount, txn_id FROM txn "
-            f"WHERE source <> target AND src_kind NOT IN {kinds}"
-        )
-        return [Kernel(self.table("out"), f"({query})", "grp", _gather_scatter_kernel(cfg),
-                       FINDING_COLUMNS)]
+        rows, cand = self.table("rows"), self.table("cand")
+        return [
+            Sql(rows,
+                "SELECT target AS grp, source AS cp, 0 AS dir, t, amount, txn_id FROM txn "
+                f"WHERE source <> target AND dst_kind NOT IN {kinds} "
+                f"AND src_kind NOT IN {kinds} "
+                "UNION ALL "
+                "SELECT source AS grp, target AS cp, 1 AS dir, t, amount, txn_id FROM txn "
+                f"WHERE source <> target AND src_kind NOT IN {kinds} "
+                f"AND dst_kind NOT IN {kinds}"),
+            Sql(cand,
+                f"SELECT grp FROM {rows} GROUP BY grp "
+                f"HAVING COUNT(DISTINCT CASE WHEN dir = 0 THEN cp END) >= {int(cfg.min_in)} "
+                f"AND COUNT(DISTINCT CASE WHEN dir = 1 THEN cp END) >= {int(cfg.min_out)}"),
+            Kernel(self.table("out"),
+                   f"(SELECT r.* FROM {rows} r JOIN {cand} c ON r.grp = c.grp)",
+                   "grp", _gather_scatter_kernel(cfg), FINDING_COLUMNS),
+        ]
 
 
 def _gather_scatter_kernel(cfg: GatherScatterConfig) -> Any:

@@ -81,15 +81,15 @@ class EmbeddedEngine:
                 "(SELECT source AS account_id FROM txn UNION SELECT target FROM txn "
                 "UNION SELECT account_id FROM acct)"
             )
-            accts = self.con.execute(
+            accts = self.con.sql(
                 "SELECT i.account_id, COALESCE(a.kind, 'unknown') AS kind FROM acct_idx i "
                 "LEFT JOIN acct a ON a.account_id = i.account_id ORDER BY i.idx"
-            ).fetch_arrow_table()
-            edges = self.con.execute(
+            ).to_arrow_table()
+            edges = self.con.sql(
                 "SELECT x.txn_id, s.idx AS src, d.idx AS dst, x.t, x.amount FROM txn x "
                 "JOIN acct_idx s ON s.account_id = x.source "
                 "JOIN acct_idx d ON d.account_id = x.target"
-            ).fetch_arrow_table()
+            ).to_arrow_table()
             self._graph = PaymentGraph(
                 _array(accts, "account_id"), _array(accts, "kind"), _array(edges, "txn_id"),
                 _numpy(edges, "src", np.int64), _numpy(edges, "dst", np.int64),

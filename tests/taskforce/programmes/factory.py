@@ -1,0 +1,104 @@
+"""Tiny named activities and principals for the task force tests."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin.access.principal import Principal
+from tocsin.access.roles import Role
+from tocsin.access.tables import Unit
+from tocsin.taskforce.programmes.spec import (
+    ActivitySpec,
+    DocumentSpec,
+    FinanceSpec,
+    IndicatorSpec,
+    ParticipantSpec,
+    PeriodSpec,
+    RegionSpec,
+    ResultSpec,
+    ShareSpec,
+)
+
+ORG = "XM-OSCE"
+
+
+def principal(session: Session, role: str, unit: str = "tntd-spmu",
+              username: str | None = None) -> Principal:
+    unit_id = session.scalar(select(Unit.id).where(Unit.code == unit))
+    assert unit_id is not None, unit
+    return Principal(user_id=None, username=username or f"{role}-{unit}", role=Role(role),
+                     unit_id=unit_id)
+
+
+def spec(identifier: str = f"{ORG}-1", **fields: object) -> ActivitySpec:
+    """The smallest valid activity, with any field overridden."""
+    base: dict[str, object] = {
+        "identifier": identifier,
+        "level": "activity",
+        "title": f"Activity {identifier}",
+        "reporting_org_ref": ORG,
+        "reporting_org_name": "The organization",
+        "planned_start": date(2024, 1, 1),
+        "implementing_structure": "tntd-spmu",
+    }
+    base.update(fields)
+    return ActivitySpec(**base)  # type: ignore[arg-type]
+
+
+def full_spec(identifier: str = f"{ORG}-FULL", **fields: object) -> ActivitySpec:
+    """An activity using every part of the model."""
+    base: dict[str, object] = {
+        "level": "programme",
+        "title": "Countering illicit financial flows in South-Eastern Europe",
+        "description": "Training & mentoring of financial investigators <fictional>.",
+        "status": 2,
+        "planned_start": date(2024, 1, 1),
+        "actual_start": date(2024, 2, 15),
+        "planned_end": date(2026, 12, 31),
+        "default_currency": "EUR",
+        "participants": [
+            ParticipantSpec(role=1, name="Ministry of Foreign Affairs (fictional donor)",
+                            org_ref="XX-DONOR-1", org_type="10"),
+            ParticipantSpec(role=4, organization_code="unodc", name="UNODC", org_type="40"),
+        ],
+        "countries": [ShareSpec(code="AL", percentage=Decimal("60")),
+                      ShareSpec(code="RS", percentage=Decimal("40"))],
+        "regions": [RegionSpec(code="89", percentage=Decimal("100"))],
+        "crime_areas": [ShareSpec(code="money_laundering", percentage=Decimal("70")),
+                        ShareSpec(code="corruption", percentage=Decimal("20")),
+                        ShareSpec(code="cybercrime", percentage=Decimal("10"))],
+        "stages": [ShareSpec(code="investigation", percentage=Decimal("50")),
+                   ShareSpec(code="asset_recovery", percentage=Decimal("50"))],
+        "finance": [
+            FinanceSpec(year=2024, kind="budget", amount=Decimal("250000"), currency="EUR"),
+            FinanceSpec(year=2025, kind="budget", amount=Decimal("300000.50"), currency="EUR"),
+            FinanceSpec(year=2024, kind="commitment", amount=Decimal("120000"), currency="EUR"),
+            FinanceSpec(year=2024, kind="expenditure", amount=Decimal("99000.25"),
+                        currency="EUR"),
+        ],
+        "results": [ResultSpec(
+            type=2, title="Investigators trace proceeds across borders",
+            description="Outcome measured by joint cases.",
+            indicators=[IndicatorSpec(
+                title="Joint financial investigations opened", measure=1, ascending=True,
+                baseline_year=2023, baseline_value="2",
+                periods=[PeriodSpec(start=date(2024, 1, 1), end=date(2024, 12, 31),
+                                    target="5", actual="4")],
+            )],
+        )],
+        "documents": [DocumentSpec(title="Project document", url="https://example.org/p.pdf",
+                                   mime_type="application/pdf", category="A02",
+                                   language="en", document_date=date(2024, 1, 10))],
+    }
+    base.update(fields)
+    return spec(identifier, **base)
+
+
+def count(session: Session, model: type) -> int:
+    from sqlalchemy import func
+
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)

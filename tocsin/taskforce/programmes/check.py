@@ -1,0 +1,211 @@
+"""Checks of one activity against the rules and the reference codes.
+
+Each issue names the field it concerns (``crime_areas[1].code``); a reader turns
+that into a file location (an XPath, a line and column) before reporting it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tocsin.access.handling import HANDLING_CODES
+from tocsin.taskforce.programmes.spec import (
+    ACTIVITY_STATUSES,
+    INDICATOR_MEASURES,
+    LEVEL_DEPTH,
+    ORG_ROLES,
+    RESULT_TYPES,
+    ActivitySpec,
+    ShareSpec,
+    format_decimal,
+)
+from tocsin.taskforce.programmes.vocabulary import Vocabulary
+
+#: IATI DocumentCategory codes for activities (A01-A12) and organisations (B01-B18).
+DOCUMENT_CATEGORIES = frozenset(
+    [f"A{n:02d}" for n in range(1, 13)] + [f"B{n:02d}" for n in range(1, 19)]
+)
+#: IATI Region codes (vocabulary 1, OECD-DAC regions).
+DAC_REGIONS = frozenset({
+    "88", "89", "189", "289", "298", "389", "489", "498", "589", "619", "679", "689", "789",
+    "798", "889", "998", "1027", "1028", "1029", "1030", "1031", "1032", "1033", "1034", "1035",
+})
+#: Tolerance on "shares add up to 100", so thirds written as 33.33 pass.
+SHARE_TOLERANCE = Decimal("0.1")
+
+_Bad = Callable[[str, str], None]
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass(frozen=True)
+class Issue:
+    field: str
+    reason: str
+
+
+def check_activity(spec: ActivitySpec, vocab: Vocabulary) -> list[Issue]:
+    """Every rule one activity breaks on its own (the hierarchy is checked per file)."""
+    issues: list[Issue] = []
+
+    def bad(field: str, reason: str) -> None:
+        issues.append(Issue(field, reason))
+
+    if not spec.identifier.strip():
+        bad("identifier", "the activity identifier is empty")
+    elif spec.identifier != spec.identifier.strip() or len(spec.identifier) > 200:
+        bad("identifier", "the identifier has surrounding spaces or exceeds 200 characters")
+    if not spec.title.strip():
+        bad("title", "the title is empty")
+    elif len(spec.title) > 500:
+        bad("title", f"the title has {len(spec.title)} characters; at most 500 are allowed")
+    if spec.status not in ACTIVITY_STATUSES:
+        bad("status", f"activity status {spec.status} is not an IATI code (1-6)")
+    if spec.implementing_structure and spec.implementing_structure not in vocab.structures:
+        bad("implementing_structure", f"unknown structure {spec.implementing_structure!r}")
+    if not spec.reporting_org_ref.strip():
+        bad("reporting_org_ref", "the reporting organisation identifier is empty")
+    if spec.planned_start is None and spec.actual_start is None:
+        bad("planned_start", "a planned or actual start date is required")
+    for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
+        first, last = getattr(spec, start), getattr(spec, end)
+        if first and last and last < first:
+            bad(end, f"{end.replace('_', ' ')} {last} is before {start.replace('_', ' ')} {first}")
+    if not _LANGUAGE.match(spec.language):
+        bad("language", f"{spec.language!r} is not an ISO 639-1 language code")
+    if spec.default_currency is not None and not _CURRENCY.match(spec.default_currency):
+        bad("default_currency", f"{spec.default_currency!r} is not an ISO 4217 code")
+    if spec.handling is not None and spec.handling not in HANDLING_CODES:
+        bad("handling", f"unknown handling code {spec.handling!r}; use one of "
+            + ", ".join(HANDLING_CODES))
+    if spec.owner_unit is not None and spec.owner_unit not in vocab.units:
+        bad("owner_unit", f"unknown unit {spec.owner_unit!r}")
+
+    for i, p in enumerate(spec.participants):
+        where = f"participants[{i}]"
+        if p.role not in ORG_ROLES:
+            bad(f"{where}.role", f"organisation role {p.role} is not 1-4")
+        if p.organization_code and p.organization_code not in vocab.organizations:
+            bad(f"{where}.organization_code", f"unknown organization {p.organization_code!r}")
+        if not (p.organization_code or p.name.strip() or p.org_ref.strip()):
+            bad(where, "a partner needs an organization code, a name or an IATI reference")
+
+    _check_shares(spec.countries, "countries", vocab.countries, "country", bad)
+    _check_shares(spec.crime_areas, "crime_areas", vocab.crime_areas, "crime area", bad)
+    _check_shares(spec.stages, "stages", vocab.stages, "justice-chain stage", bad)
+    _check_regions(spec, bad)
+    _check_finance(spec, bad)
+    _check_results(spec, bad)
+    _check_documents(spec, bad)
+    return issues
+
+
+def _check_shares(shares: Sequence[ShareSpec], field: str, known: dict[str, str],
+                  label: str, bad: _Bad) -> None:
+    seen: set[str] = set()
+    for i, share in enumerate(shares):
+        if share.code not in known:
+            bad(f"{field}[{i}].code", f"unknown {label} {share.code!r}")
+        if share.code in seen:
+            bad(f"{field}[{i}].code", f"{label} {share.code!r} is listed twice")
+        seen.add(share.code)
+    _check_percentages(shares, field, bad)
+
+
+def _check_percentages(shares: Sequence[ShareSpec], field: str, bad: _Bad) -> None:
+    given = [s.percentage for s in shares if s.percentage is not None]
+    total = sum(given, Decimal(0))
+    for i, share in enumerate(shares):
+        p = share.percentage
+        if p is not None and not (0 <= p <= 100):
+            bad(f"{field}[{i}].percentage", f"percentage {format_decimal(p)} is not within 0-100")
+        if p is not None and p != p.quantize(Decimal("0.01")):
+            bad(f"{field}[{i}].percentage", "percentages have at most two decimals")
+    if given and len(given) != len(shares):
+        bad(field, "give a percentage for every share or for none")
+    elif given and abs(total - 100) > SHARE_TOLERANCE:
+        bad(field, f"percentages add up to {format_decimal(total)}, not 100")
+
+
+def _check_regions(spec: ActivitySpec, bad: _Bad) -> None:
+    seen: set[tuple[str, str]] = set()
+    for i, region in enumerate(spec.regions):
+        if region.vocabulary == "1" and region.code not in DAC_REGIONS:
+            bad(f"regions[{i}].code", f"{region.code!r} is not an OECD-DAC region code")
+        if not region.code.strip():
+            bad(f"regions[{i}].code", "the region code is empty")
+        key = (region.vocabulary, region.code)
+        if key in seen:
+            bad(f"regions[{i}].code", f"region {region.code!r} is listed twice")
+        seen.add(key)
+    _check_percentages(spec.regions, "regions", bad)
+
+
+def _check_finance(spec: ActivitySpec, bad: _Bad) -> None:
+    seen: set[tuple[str, int, str]] = set()
+    for i, line in enumerate(spec.finance):
+        where = f"finance[{i}]"
+        if not 1900 <= line.year <= 2200:
+            bad(f"{where}.year", f"year {line.year} is out of range")
+        if not _CURRENCY.match(line.currency):
+            bad(f"{where}.currency", f"{line.currency!r} is not an ISO 4217 currency code")
+        if not line.amount.is_finite() or abs(line.amount) >= Decimal("1e16"):
+            bad(f"{where}.amount", "the amount is not a finite number below 10^16")
+        elif line.amount != line.amount.quantize(Decimal("0.01")):
+            bad(f"{where}.amount", "amounts have at most two decimals")
+        elif line.kind == "budget" and line.amount < 0:
+            bad(f"{where}.amount", "a budget cannot be negative")
+        key = (line.kind, line.year, line.currency)
+        if key in seen:
+            bad(where, f"{line.kind} for {line.year} in {line.currency} is given twice")
+        seen.add(key)
+
+
+def _check_results(spec: ActivitySpec, bad: _Bad) -> None:
+    for i, result in enumerate(spec.results):
+        where = f"results[{i}]"
+        if result.type not in RESULT_TYPES:
+            bad(f"{where}.type", f"result type {result.type} is not 1, 2, 3 or 9")
+        if not result.title.strip():
+            bad(f"{where}.title", "the result title is empty")
+        if not result.indicators:
+            bad(where, "a result needs at least one indicator (IATI 2.03)")
+        for j, ind in enumerate(result.indicators):
+            iwhere = f"{where}.indicators[{j}]"
+            if ind.measure not in INDICATOR_MEASURES:
+                bad(f"{iwhere}.measure", f"indicator measure {ind.measure} is not 1-5")
+            if not ind.title.strip():
+                bad(f"{iwhere}.title", "the indicator title is empty")
+            if ind.baseline_value is not None and ind.baseline_year is None:
+                bad(f"{iwhere}.baseline_year", "a baseline value needs a baseline year")
+            if ind.baseline_year is not None and not 1900 <= ind.baseline_year <= 2200:
+                bad(f"{iwhere}.baseline_year", f"year {ind.baseline_year} is out of range")
+            for k, period in enumerate(ind.periods):
+                if period.end < period.start:
+                    bad(f"{iwhere}.periods[{k}]",
+                        f"period ends ({period.end}) before it starts ({period.start})")
+
+
+def _check_documents(spec: ActivitySpec, bad: _Bad) -> None:
+    for i, doc in enumerate(spec.documents):
+        where = f"documents[{i}]"
+        if not doc.title.strip():
+            bad(f"{where}.title", "the document title is empty")
+        if not doc.url and not doc.stored_path:
+            bad(where, "a document needs a URL or a stored file")
+        if doc.url and not re.match(r"^https?://\S+$", doc.url):
+            bad(f"{where}.url", f"{doc.url!r} is not an http(s) URL")
+        if doc.category not in DOCUMENT_CATEGORIES:
+            bad(f"{where}.category", f"{doc.category!r} is not an IATI document category")
+        if doc.language is not None and not _LANGUAGE.match(doc.language):
+            bad(f"{where}.language", f"{doc.language!r} is not an ISO 639-1 language code")
+
+
+def check_hierarchy(child_level: str, parent_level: str) -> str | None:
+    """Why a ``child_level`` record cannot sit under a ``parent_level`` one, or ``None``."""
+    if LEVEL_DEPTH[child_level] <= LEVEL_DEPTH[parent_level]:
+        return f"a {child_level} cannot sit under a {parent_level}"
+    return None

@@ -154,7 +154,7 @@ class RemedialAction(Guarded, Base):
     status: Mapped[str] = mapped_column(String(8), default="open")
     done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
-    action_body: Mapped[Unit] = relationship(lazy="joined")
+    action_body: Mapped[Unit] = relationship(lazy="joined", foreign_keys=[action_body_id])
 
 
 class Acknowledgement(Base):

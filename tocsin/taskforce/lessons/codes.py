@@ -1,0 +1,85 @@
+"""Checking codes against the reference tables and units (shared by the co-operation topics)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin.access.handling import Handling
+from tocsin.access.principal import Principal
+from tocsin.access.tables import Unit
+from tocsin.errors import NotFound, Problem
+from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage
+from tocsin.taskforce.programmes.tables import Activity
+
+KINDS: dict[str, Any] = {"crime area": RefCrimeArea, "stage": RefStage, "country": RefCountry}
+
+
+def unknown_codes(session: Session, kind: str, codes: Iterable[str],
+                  location: str) -> list[Problem]:
+    """A problem for every code of ``kind`` (crime area, stage, country) not in the framework."""
+    model = KINDS[kind]
+    wanted = set(codes)
+    if not wanted:
+        return []
+    known = set(session.scalars(select(model.code).where(model.code.in_(wanted))))
+    return [Problem(location, f"unknown {kind} {code!r}") for code in sorted(wanted - known)]
+
+
+def check_handling(value: str, location: str) -> tuple[str, list[Problem]]:
+    try:
+        return Handling.parse(value).value, []
+    except ValueError as exc:
+        return value, [Problem(location, str(exc))]
+
+
+def unit_id(session: Session, code: str | None, principal: Principal, location: str,
+            problems: list[Problem]) -> int | None:
+    """The id of the unit ``code`` (the principal's own unit when empty)."""
+    if not code:
+        if principal.unit_id is None:
+            problems.append(Problem(location, "give the owning unit"))
+        return principal.unit_id
+    found = session.scalar(select(Unit.id).where(Unit.code == code))
+    if found is None:
+        problems.append(Problem(location, f"unknown unit {code!r}"))
+    return found
+
+
+def unit_code(session: Session, unit_id: int) -> str:
+    return session.scalars(select(Unit.code).where(Unit.id == unit_id)).one()
+
+
+def check_activity(session: Session, activity_id: int | None, location: str,
+                   problems: list[Problem]) -> None:
+    if activity_id is not None and session.get(Activity, activity_id) is None:
+        problems.append(Problem(location, f"no activity with id {activity_id}"))
+
+
+def parse_date(value: str | date | None, location: str, problems: list[Problem]) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        problems.append(Problem(location, f"{value!r} is not a date (YYYY-MM-DD)"))
+        return None
+
+
+def names(session: Session, kind: str, codes: Sequence[str]) -> dict[str, str]:
+    """Display names of reference codes (the code itself when unknown)."""
+    model = KINDS[kind]
+    stmt = select(model.code, model.name).where(model.code.in_(codes))
+    found = {str(code): str(name) for code, name in session.execute(stmt)}
+    return {code: found.get(code, code) for code in codes}
+
+
+def require_found(item: object, what: str, ident: object) -> None:
+    if item is None:
+        raise NotFound(f"{what} {ident} not found")

@@ -1,0 +1,182 @@
+"""Lessons to design: which lessons apply to a project being drafted, and why.
+
+A lesson applies when it shares a crime area, stage or country with the draft
+or its text is similar. Text similarity is the cosine of TF-IDF vectors
+(scikit-learn) over the draft and the candidate lessons, so words common to
+every lesson weigh little. Each match explains itself, e.g. "shares crime area
+Money laundering and stage Investigation, country AL; text similarity 0.62".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin.access import audit
+from tocsin.access.policy import get_readable, readable, require_write
+from tocsin.access.principal import Principal
+from tocsin.errors import InputError
+from tocsin.taskforce.lessons import codes
+from tocsin.taskforce.lessons.spec import DesignDraft
+from tocsin.taskforce.lessons.tables import Acknowledgement, Lesson
+from tocsin.taskforce.programmes.tables import Activity
+
+#: Statuses of lessons worth showing to a drafter (observations are not lessons yet).
+APPLICABLE = ("identified", "action_assigned", "learned")
+#: Weights of the parts of the score; they sum to one.
+WEIGHTS = {"crime_areas": 0.35, "stages": 0.2, "countries": 0.15, "text": 0.3}
+#: Text alone makes a lesson apply from this similarity on.
+TEXT_ALONE = 0.35
+PIPELINE = 1
+
+
+@dataclass(frozen=True)
+class Match:
+    lesson: Lesson
+    score: float
+    shared_crime_areas: list[str]
+    shared_stages: list[str]
+    shared_countries: list[str]
+    text_similarity: float
+    explanation: str
+    acknowledged: Acknowledgement | None = None
+
+
+def draft_from_activity(session: Session, principal: Principal, activity_id: int) -> DesignDraft:
+    """The draft of an activity in pipeline (status 1) as the design check sees it."""
+    activity = get_readable(session, Activity, activity_id, principal)
+    if activity.status != PIPELINE:
+        raise InputError.single(
+            f"activity {activity.identifier}",
+            f"lessons to design apply to activities in pipeline (status 1); this one has "
+            f"status {activity.status}")
+    return DesignDraft(
+        title=activity.title, description=activity.description,
+        crime_areas=[c.crime_area_code for c in activity.crime_areas],
+        stages=[s.stage_code for s in activity.stages],
+        countries=[c.country_code for c in activity.countries])
+
+
+def _text(lesson: Lesson) -> str:
+    return " ".join((lesson.title, lesson.tool_method, lesson.observation, lesson.analysis,
+                     lesson.statement))
+
+
+def _similarities(draft_text: str, lessons: Sequence[Lesson]) -> list[float]:
+    if not draft_text.strip() or not lessons:
+        return [0.0] * len(lessons)
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+    try:
+        matrix = vectorizer.fit_transform([draft_text, *(_text(x) for x in lessons)])
+    except ValueError:  # nothing but stop words
+        return [0.0] * len(lessons)
+    return [float(v) for v in cosine_similarity(matrix[0:1], matrix[1:])[0]]
+
+
+def _share(draft: Sequence[str], lesson: Sequence[str]) -> tuple[list[str], float]:
+    shared = sorted(set(draft) & set(lesson))
+    return shared, (len(shared) / len(set(draft)) if draft else 0.0)
+
+
+def explain(session: Session, crime_areas: list[str], stages: list[str], countries: list[str],
+            similarity: float) -> str:
+    parts = []
+    area_names = codes.names(session, "crime area", crime_areas)
+    stage_names = codes.names(session, "stage", stages)
+    shared = []
+    if crime_areas:
+        label = "crime area" if len(crime_areas) == 1 else "crime areas"
+        shared.append(f"{label} {', '.join(area_names[c] for c in crime_areas)}")
+    if stages:
+        label = "stage" if len(stages) == 1 else "stages"
+        shared.append(f"{label} {', '.join(stage_names[s] for s in stages)}")
+    if shared:
+        parts.append("shares " + " and ".join(shared))
+    if countries:
+        label = "country" if len(countries) == 1 else "countries"
+        text = f"{label} {', '.join(countries)}"
+        parts[-1:] = [f"{parts[-1]}, {text}"] if parts else [f"shares {text}"]
+    parts.append(f"text similarity {similarity:.2f}")
+    return "; ".join(parts)
+
+
+def lessons_for_design(session: Session, principal: Principal, draft: DesignDraft, *,
+                       activity_id: int | None = None, min_score: float = 0.1,
+                       limit: int = 50) -> list[Match]:
+    """Lessons that apply to ``draft``, best first, each with its explanation.
+
+    With ``activity_id`` each match carries the acknowledgement already recorded
+    for that activity, if any.
+    """
+    stmt = readable(Lesson, principal).where(Lesson.status.in_(APPLICABLE))
+    if activity_id is not None:
+        stmt = stmt.where((Lesson.activity_id != activity_id) | Lesson.activity_id.is_(None))
+    candidates = session.scalars(stmt).all()
+    sims = _similarities(f"{draft.title} {draft.description}", candidates)
+    acks: dict[int, Acknowledgement] = {}
+    if activity_id is not None:
+        for ack in session.scalars(select(Acknowledgement)
+                                   .where(Acknowledgement.activity_id == activity_id)):
+            acks.setdefault(ack.lesson_id, ack)
+    matches = []
+    for lesson, sim in zip(candidates, sims, strict=True):
+        areas, area_share = _share(draft.crime_areas, lesson.crime_areas)
+        stages, stage_share = _share(draft.stages, lesson.stages)
+        countries, country_share = _share(draft.countries, lesson.countries)
+        if not (areas or stages or countries or sim >= TEXT_ALONE):
+            continue
+        score = (WEIGHTS["crime_areas"] * area_share + WEIGHTS["stages"] * stage_share
+                 + WEIGHTS["countries"] * country_share + WEIGHTS["text"] * sim)
+        if score < min_score:
+            continue
+        matches.append(Match(lesson, round(score, 3), areas, stages, countries, round(sim, 2),
+                             explain(session, areas, stages, countries, sim),
+                             acks.get(lesson.id)))
+    matches.sort(key=lambda m: (-m.score, m.lesson.id))
+    shown = matches[:limit]
+    audit.record_reads(session, principal, [m.lesson for m in shown])
+    return shown
+
+
+def acknowledge(session: Session, principal: Principal, lesson_id: int, *,
+                activity_id: int | None = None, draft_title: str = "",
+                note: str = "") -> Acknowledgement:
+    """Record that the drafter read a lesson while designing an activity or a draft."""
+    lesson = get_readable(session, Lesson, lesson_id, principal)
+    if activity_id is None and not draft_title.strip():
+        raise InputError.single("acknowledgement", "name the activity or the draft's title")
+    if activity_id is not None:
+        activity = get_readable(session, Activity, activity_id, principal)
+        require_write(principal, activity.owner_unit_id)
+        draft_title = draft_title or activity.title
+    elif principal.unit_id is not None:
+        require_write(principal, principal.unit_id)
+    ack = Acknowledgement(lesson_id=lesson.id, activity_id=activity_id,
+                          draft_title=draft_title.strip(), user_id=principal.user_id,
+                          username=principal.username, note=note.strip(),
+                          at=datetime.now(UTC))
+    session.add(ack)
+    session.flush()
+    audit.record(session, principal, "create", "lesson_acknowledgement", ack.id, lesson.handling,
+                 detail=f"lesson {lesson.id}")
+    return ack
+
+
+def acknowledgements(session: Session, principal: Principal, *, lesson_id: int | None = None,
+                     activity_id: int | None = None) -> Sequence[Acknowledgement]:
+    """Acknowledgements of lessons the principal may read."""
+    stmt = (select(Acknowledgement).join(Lesson, Lesson.id == Acknowledgement.lesson_id)
+            .where(Lesson.id.in_(readable(Lesson, principal).with_only_columns(Lesson.id)))
+            .order_by(Acknowledgement.at.desc()))
+    if lesson_id is not None:
+        stmt = stmt.where(Acknowledgement.lesson_id == lesson_id)
+    if activity_id is not None:
+        stmt = stmt.where(Acknowledgement.activity_id == activity_id)
+    return session.scalars(stmt).all()
+

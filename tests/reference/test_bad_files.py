@@ -1,0 +1,130 @@
+"""Broken reference files: every problem names the file, the entry and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.reference.conftest import Edit, entry
+from tocsin.errors import ReferenceDataError
+from tocsin.reference.registry import load_registry
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ReferenceDataError) as caught:
+        load_registry(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_missing_field(edit: Edit) -> None:
+    def drop(data: Any) -> None:
+        del entry(data["crime_areas"], "drug_trafficking")["definition"]
+
+    found = problems(edit("crime_areas.yaml", drop))
+    assert found == [
+        "crime_areas.yaml: entry 'drug_trafficking': field 'definition': required field is missing"
+    ]
+
+
+def test_unknown_crime_area_in_an_instrument(edit: Edit) -> None:
+    def typo(data: Any) -> None:
+        entry(data["instruments"], "mc-dec-5-05")["crime_areas"] = ["drugs_trafficking"]
+
+    found = problems(edit("instruments/osce_decisions.yaml", typo))
+    assert found == [
+        "instruments/osce_decisions.yaml: entry 'mc-dec-5-05': field 'crime_areas': "
+        "unknown crime area 'drugs_trafficking'"
+    ]
+
+
+def test_unknown_stage_in_a_provision(edit: Edit) -> None:
+    def typo(data: Any) -> None:
+        entry(data["provisions"], "fatf:r29", key="key")["stages"] = ["inteligence"]
+
+    found = problems(edit("instruments/fatf.yaml", typo))
+    assert found == [
+        "instruments/fatf.yaml: entry 'fatf:r29': field 'stages': unknown stage 'inteligence'"
+    ]
+
+
+def test_duplicate_code(edit: Edit) -> None:
+    def duplicate(data: Any) -> None:
+        copy = dict(entry(data["structures"], "tntd-spmu"))
+        data["structures"].append(copy)
+
+    found = problems(edit("structures.yaml", duplicate))
+    assert len(found) == 1
+    assert found[0].startswith("structures.yaml: entry 'tntd-spmu' (#29): field 'code': ")
+    assert "duplicate code 'tntd-spmu'" in found[0]
+
+
+def test_bad_iso_code(edit: Edit) -> None:
+    def lower(data: Any) -> None:
+        data["states"][0]["code"] = "al"
+
+    found = problems(edit("states.yaml", lower))
+    assert len(found) == 1
+    assert found[0].startswith("states.yaml: entry 'al': field 'code': 'al' is not allowed")
+
+
+def test_unknown_field_and_doubt_mark_and_missing_note(edit: Edit) -> None:
+    def several(data: Any) -> None:
+        item = entry(data["organizations"], "interpol")
+        item["website"] = "example.org"
+        rcc = entry(data["organizations"], "rcc")
+        rcc["seat"] = "Sarajevo (unverified)"
+        greco = entry(data["organizations"], "greco")
+        greco["confidence"] = "partial"
+
+    found = problems(edit("organizations.yaml", several))
+    assert (
+        "organizations.yaml: entry 'interpol': field 'website': unknown field (misspelt?)" in found
+    )
+    assert any(p.startswith("organizations.yaml: entry 'rcc': field 'seat': ") for p in found)
+    assert (
+        "organizations.yaml: entry 'greco': field 'note': "
+        "a partial entry needs a note saying what is unconfirmed" in found
+    )
+
+
+def test_unknown_topic_source_key_and_parent(edit: Edit) -> None:
+    edit("crime_areas.yaml", lambda d: entry(d["crime_areas"], "corruption")["crosswalks"]
+         .update(ftm_topic=["corruption"]))
+    edit("states.yaml", lambda d: d["states"][1].update(source=["S99"]))
+    edit("structures.yaml", lambda d: entry(d["structures"], "tntd-cc").update(parent="tntdd"))
+    found = problems(edit("organizations.yaml", lambda d: None))
+    assert (
+        "crime_areas.yaml: entry 'corruption': field 'crosswalks.ftm_topic': "
+        "not a followthemoney topic: corruption" in found
+    )
+    assert (
+        "states.yaml: entry 'AD': field 'source': unknown source key 'S99' (see meta.yaml)"
+        in found
+    )
+    assert "structures.yaml: entry 'tntd-cc': field 'parent': unknown parent 'tntdd'" in found
+
+
+def test_yaml_syntax_error_gives_file_and_line(data_copy: Path) -> None:
+    (data_copy / "justice_stages.yaml").write_text(
+        "stages:\n  - code: prevention\n    name: [Prevention\n    order: 1\n"
+    )
+    found = problems(data_copy)
+    assert len(found) == 1
+    assert found[0].startswith("justice_stages.yaml: line 4, column 10: YAML syntax error")
+
+
+def test_key_given_twice_is_an_error(data_copy: Path) -> None:
+    path = data_copy / "meta.yaml"
+    path.write_text(path.read_text() + 'version: "2026.12.1"\n')
+    found = problems(data_copy)
+    assert len(found) == 1 and found[0].startswith("meta.yaml: line ")
+    assert "'version' is given twice" in found[0]
+
+
+def test_all_problems_are_collected_before_raising(edit: Edit) -> None:
+    edit("crime_areas.yaml", lambda d: d["crime_areas"][0].pop("name"))
+    found = problems(edit("states.yaml", lambda d: d["states"][0].update(alpha3="ALBA")))
+    assert len(found) == 2
+    assert {p.split(":")[0] for p in found} == {"crime_areas.yaml", "states.yaml"}

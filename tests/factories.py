@@ -6,6 +6,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -20,6 +21,9 @@ from tocsin.settings import Settings
 from tocsin.store.database import Database
 
 PASSWORD = "Correct-horse-battery-9"
+
+#: The ``make_user`` fixture: ``make_user("analyst", unit="tntd-spmu")`` → (username, password).
+MakeUser = Callable[..., tuple[str, str]]
 
 
 def create_user(db: Database, role: str, unit: str = "tntd-spmu",

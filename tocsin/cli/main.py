@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
-from tocsin.cli import docs, platform, user
+from tocsin.cli import docs, platform, reference, user
 from tocsin.cli.common import err_console
 from tocsin.errors import TocsinError
 
@@ -15,24 +16,38 @@ app = typer.Typer(
     help="Tocsin: a platform for countering transnational organized crime.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
 )
 platform.register(app)
-app.add_typer(user.app)
-app.add_typer(docs.app)
+for group in (user, reference, docs):
+    app.add_typer(group.app)
 
 
-def _optional_groups() -> None:
-    """Groups of areas; each module defines ``app`` (see docs/architecture.md)."""
-    import importlib
-
-    for name in GROUPS:
-        module = importlib.import_module(f"tocsin.cli.{name}")
-        app.add_typer(module.app)
+def _example(help_text: str | None) -> str | None:
+    for line in (help_text or "").splitlines():
+        if line.strip().startswith("Example:"):
+            return line.strip().removeprefix("Example:").strip()
+    return None
 
 
-#: Command groups beyond the platform's own, in the order ``--help`` shows them.
-GROUPS: list[str] = []
-_optional_groups()
+def _examples() -> str:
+    """One example per top-level command, taken from the commands' own help."""
+    lines: list[str] = []
+    for command in app.registered_commands:
+        found = _example(command.callback.__doc__ if command.callback else None)
+        if found:
+            lines.append(found)
+    for group in app.registered_groups:
+        sub: Any = group.typer_instance
+        for command in sub.registered_commands if sub else []:
+            found = _example(command.callback.__doc__ if command.callback else None)
+            if found:
+                lines.append(found)
+                break
+    return "Examples:\n\n" + "\n\n".join(lines)
+
+
+app.info.epilog = _examples()
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -26,6 +27,17 @@ SESSION_COOKIE = "tocsin_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """What pages show of the signed-in user: plain values that outlive the DB session."""
+
+    username: str
+    full_name: str
+    role: str
+    unit_code: str
+    unit_name: str
 
 
 class LoginRequired(Exception):
@@ -82,7 +94,8 @@ async def principal(request: Request, session: DbSession) -> Principal:
         raise LoginRequired()
     user, open_session = found
     await _check_csrf(request, open_session.csrf_token)
-    request.state.user = user
+    request.state.user = SignedIn(user.username, user.full_name, user.role, user.unit.code,
+                                  user.unit.name)
     request.state.csrf_token = open_session.csrf_token
     return principal_for(user)
 

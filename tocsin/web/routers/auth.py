@@ -10,9 +10,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from tocsin.access import login as logins
+from tocsin.access.tables import User
 from tocsin.access.users import change_password
 from tocsin.errors import AuthenticationError, InputError, RateLimited
-from tocsin.web.deps import SESSION_COOKIE, CurrentPrincipal, DbSession, settings
+from tocsin.web.deps import (
+    SESSION_COOKIE,
+    CurrentPrincipal,
+    DbSession,
+    LoginRequired,
+    settings,
+)
 from tocsin.web.templating import render
 
 pages = APIRouter(tags=["account"])
@@ -88,12 +95,14 @@ def password_form(request: Request, _principal: CurrentPrincipal) -> Response:
 def password_submit(
     request: Request,
     session: DbSession,
-    _principal: CurrentPrincipal,
+    principal: CurrentPrincipal,
     current_password: str = Form(...),
     new_password: str = Form(...),
     repeat_password: str = Form(...),
 ) -> Response:
-    user = request.state.user
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise LoginRequired()
     try:
         if new_password != repeat_password:
             raise InputError.single("repeat_password", "the two new passwords differ")
@@ -111,7 +120,7 @@ def me(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     """The signed-in user, their role and unit, and the CSRF token for API writes."""
     user = request.state.user
     return {"username": user.username, "full_name": user.full_name, "role": principal.role,
-            "unit": user.unit.code, "csrf_token": request.state.csrf_token}
+            "unit": user.unit_code, "csrf_token": request.state.csrf_token}
 
 
 @api.get("/openapi.json", include_in_schema=False)

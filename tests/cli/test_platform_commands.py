@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from tocsin.cli.main import app
-from tocsin.cli.reference_doc import walk, cli_reference
+from tocsin.cli.reference_doc import cli_reference, walk
 from tocsin.settings import get_settings
 
 DOCS = Path(__file__).parent.parent.parent / "docs" / "cli.md"

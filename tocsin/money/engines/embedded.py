@@ -100,6 +100,12 @@ class EmbeddedEngine:
     def ledgers(self, accounts: Iterable[str]) -> dict[str, Ledger]:
         return self.graph.ledgers(accounts)
 
+    def find_transaction(self, txn_id: str) -> tuple[str, str] | None:
+        """Source and target of one transaction, or None."""
+        found = self.con.execute("SELECT source, target FROM txn WHERE txn_id = ?",
+                                 [txn_id]).fetchone()
+        return (str(found[0]), str(found[1])) if found else None
+
     def close(self) -> None:
         self.con.close()
 

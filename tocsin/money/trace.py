@@ -1,0 +1,413 @@
+"""Trace money forward (where did it go) and backward (where did it come from).
+
+A trace starts from accounts or transactions and follows payments hop by hop,
+within a time window per hop, deciding at every account which outgoing
+payments carried the traced money (forward) or which incoming payments funded
+a payment (backward). How that is decided is the *allocation rule*, as courts
+and financial investigators use them:
+
+- **FIFO** (first in, first out): an account's incoming payments form a queue;
+  each outgoing payment is paid from the oldest money still in the account.
+  Traced money leaves only after everything that arrived before it.
+- **LIFO** (last in, first out): each outgoing payment is paid from the most
+  recent money first — the traced money leaves with the next payments out.
+  (The "lowest intermediate balance" view of many common-law courts.)
+- **Proportional** (haircut): every outgoing payment carries traced money in
+  proportion to the traced share of the balance at that moment; the taint
+  dilutes but never disappears.
+- **Poison**: once traced money enters an account, every later outgoing
+  payment within the window counts as fully tainted (the widest net, used to
+  find every possible destination before narrowing down).
+
+The result is a flow tree with the amount on every path, the end points
+(cash-out, foreign banks, crypto, merchants, and the unexplained balance
+remaining in an account) and an explanation for every allocation step.
+
+Limits, stated so nobody over-reads a trace: the balance an account held
+before the look-back window (``window_hours`` before the traced payment) is
+unknown and treated as zero, so money paid out beyond what the window shows
+is "unexplained"; transfers from an account to itself move nothing and are
+ignored; a path stops when it would revisit an account (a cycle), at an end
+point, after ``hops`` payments or when the tree reaches ``max_nodes``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from tocsin.errors import InputError, Problem
+from tocsin.money.findings import AMOUNT_DIGITS, money
+from tocsin.money.graph import Ledger
+
+Rule = Literal["fifo", "lifo", "haircut", "poison"]
+Direction = Literal["forward", "backward"]
+RULES: tuple[Rule, ...] = ("fifo", "lifo", "haircut", "poison")
+#: Account kinds where a forward trace ends (the money left the banking chain).
+END_KINDS = {"cash": "cash-out", "foreign": "foreign bank", "crypto": "crypto",
+             "merchant": "spent at a merchant"}
+EPSILON = 0.005
+
+
+class LedgerSource(Protocol):
+    def ledgers(self, accounts: Iterable[str]) -> dict[str, Ledger]: ...
+
+
+@dataclass(frozen=True)
+class TraceConfig:
+    direction: Direction = "forward"
+    rule: Rule = "fifo"
+    hops: int = 6
+    #: How long after arriving (forward) or before leaving (backward) money is followed.
+    window_hours: float = 30 * 24.0
+    #: Paths carrying less than this are not followed further.
+    min_amount: float = 1.0
+    max_nodes: int = 20_000
+
+
+@dataclass
+class FlowNode:
+    """An account on a traced path and the payment that linked it to its parent."""
+
+    account: str
+    kind: str
+    hop: int
+    amount: float
+    txn_id: str | None = None
+    t: int | None = None
+    explanation: str = ""
+    #: Why the path stops here, or None when it continues.
+    end: str | None = None
+    children: list[FlowNode] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "kind": self.kind,
+            "hop": self.hop,
+            "amount": round(self.amount, AMOUNT_DIGITS),
+            "txn_id": self.txn_id,
+            "time": _when(self.t) if self.t is not None else None,
+            "explanation": self.explanation,
+            "end": self.end,
+            "children": [c.to_dict() for c in self.children],
+        }
+
+
+@dataclass(frozen=True)
+class EndPoint:
+    account: str
+    kind: str
+    end: str
+    amount: float
+    paths: int
+
+
+@dataclass
+class TraceResult:
+    config: TraceConfig
+    roots: list[FlowNode]
+    end_points: list[EndPoint]
+    nodes: int
+    truncated: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "direction": self.config.direction,
+            "rule": self.config.rule,
+            "hops": self.config.hops,
+            "window_hours": self.config.window_hours,
+            "nodes": self.nodes,
+            "truncated": self.truncated,
+            "end_points": [vars(e) | {"amount": round(e.amount, AMOUNT_DIGITS)}
+                           for e in self.end_points],
+            "roots": [r.to_dict() for r in self.roots],
+        }
+
+
+# --------------------------------------------------------------------------- allocation
+
+
+def allocate(ledger: Ledger, rule: Rule, lo: int, hi: int) -> tuple[
+        dict[int, list[tuple[int, float]]], dict[int, float]]:
+    """Match the account's incoming to its outgoing payments in ``[lo, hi]``.
+
+    Returns, per outgoing index, the incoming indices and amounts that paid
+    for it, and per incoming index the amount still unspent at ``hi``. Incoming
+    payments are booked before outgoing ones at the same second. Poison is not
+    a matching and is handled by the caller.
+    """
+    ins, outs = ledger.incoming, ledger.outgoing
+    events: list[tuple[int, int, int]] = []  # (t, 0 = in / 1 = out, index)
+    for i, t in enumerate(ins.t):
+        if lo <= t <= hi and ins.counterparty[i] != ledger.account:
+            events.append((t, 0, i))
+    for j, t in enumerate(outs.t):
+        if lo <= t <= hi and outs.counterparty[j] != ledger.account:
+            events.append((t, 1, j))
+    events.sort()
+    lots: deque[list[Any]] = deque()  # [incoming index, remaining]
+    paid: dict[int, list[tuple[int, float]]] = {}
+    for _, side, k in events:
+        if side == 0:
+            lots.append([k, ins.amount[k]])
+            continue
+        need = outs.amount[k]
+        got: list[tuple[int, float]] = []
+        if rule == "haircut":
+            balance = sum(lot[1] for lot in lots)
+            share = min(1.0, need / balance) if balance > 0 else 0.0
+            for lot in lots:
+                part = lot[1] * share
+                if part > 0:
+                    got.append((lot[0], part))
+                    lot[1] -= part
+            while lots and lots[0][1] <= 1e-9:
+                lots.popleft()
+        else:
+            while need > 1e-9 and lots:
+                lot = lots[0] if rule == "fifo" else lots[-1]
+                take = min(need, lot[1])
+                got.append((lot[0], take))
+                lot[1] -= take
+                need -= take
+                if lot[1] <= 1e-9:
+                    if rule == "fifo":
+                        lots.popleft()
+                    else:
+                        lots.pop()
+        paid[k] = got
+    unspent = {lot[0]: lot[1] for lot in lots if lot[1] > 1e-9}
+    return paid, unspent
+
+
+# --------------------------------------------------------------------------- tracing
+
+
+@dataclass
+class _Work:
+    node: FlowNode
+    #: Index of the linking payment in this account's ledger (incoming for
+    #: forward, outgoing for backward); -1 for a root account.
+    index: int
+    path: frozenset[str]
+
+
+def trace(
+    source: LedgerSource,
+    *,
+    accounts: Sequence[str] = (),
+    transactions: Sequence[str] = (),
+    config: TraceConfig | None = None,
+    since: int | None = None,
+) -> TraceResult:
+    """Trace from accounts and/or transactions (ids) over ``source``'s ledgers.
+
+    From an account, a forward trace follows every payment it made (from
+    ``since``, seconds since the epoch, when given) and a backward trace every
+    payment it received. From a transaction, a forward trace follows the money
+    into its target, a backward trace the money out of its source.
+    """
+    cfg = config or TraceConfig()
+    _check(cfg, accounts, transactions)
+    width = int(cfg.window_hours * 3600)
+    forward = cfg.direction == "forward"
+    cache: dict[str, Ledger] = {}
+
+    def ledgers(names: Iterable[str]) -> dict[str, Ledger]:
+        missing = [n for n in names if n not in cache]
+        if missing:
+            cache.update(source.ledgers(missing))
+        return cache
+
+    roots: list[FlowNode] = []
+    queue: deque[_Work] = deque()
+    count = 0
+    for account in accounts:
+        ledger = ledgers([account])[account]
+        root = FlowNode(account, ledger.kind, 0, 0.0,
+                        explanation=f"Trace {cfg.direction} from account {account}")
+        roots.append(root)
+        flow = ledger.outgoing if forward else ledger.incoming
+        for j in range(len(flow)):
+            if flow.counterparty[j] == account or (since is not None and flow.t[j] < since):
+                continue
+            child = _child(ledgers, flow, j, 1, flow.amount[j],
+                           f"{money(flow.amount[j])} {'left' if forward else 'came in'} with "
+                           f"{flow.txn_id[j]} on {_when(flow.t[j])}")
+            root.amount += flow.amount[j]
+            root.children.append(child)
+            queue.append(_Work(child, _index(ledgers, child, forward), frozenset({account})))
+            count += 1
+    if transactions:
+        for txn in transactions:
+            node = _seed_transaction(source, ledgers, txn, forward, accounts)
+            roots.append(node)
+            queue.append(_Work(node, _index(ledgers, node, forward), frozenset()))
+            count += 1
+
+    truncated = False
+    while queue:
+        # Fetch the ledgers of a whole hop at once (one query on Spark).
+        batch = [queue.popleft() for _ in range(len(queue))]
+        ledgers([w.node.account for w in batch])
+        for work in batch:
+            node = work.node
+            if _stops(node, work, cfg):
+                continue
+            ledger = cache[node.account]
+            steps = _allocate_one(ledger, work.index, node.amount, cfg, width, forward)
+            flow = ledger.outgoing if forward else ledger.incoming
+            carried = 0.0
+            for j, part, why in steps:
+                if part < cfg.min_amount:
+                    continue
+                if count >= cfg.max_nodes:
+                    truncated = True
+                    break
+                carried += part
+                child = _child(ledgers, flow, j, node.hop + 1, part, why)
+                node.children.append(child)
+                count += 1
+                queue.append(_Work(child, _index(ledgers, child, forward),
+                                   work.path | {node.account}))
+            rest = node.amount - carried
+            if cfg.rule != "poison" and rest >= max(cfg.min_amount, EPSILON):
+                label = ("unexplained balance remaining" if forward
+                         else "unexplained source (opening balance or outside the window)")
+                node.children.append(FlowNode(node.account, ledger.kind, node.hop, rest,
+                                              explanation=f"{money(rest)} not traced further: "
+                                              f"{label}", end=label))
+    return TraceResult(cfg, roots, _end_points(roots), count, truncated)
+
+
+def _check(cfg: TraceConfig, accounts: Sequence[str], transactions: Sequence[str]) -> None:
+    problems = []
+    if not accounts and not transactions:
+        problems.append(Problem("trace", "give at least one account or transaction"))
+    if cfg.rule not in RULES:
+        problems.append(Problem("trace.rule", f"{cfg.rule!r}; use one of {', '.join(RULES)}"))
+    if cfg.direction not in ("forward", "backward"):
+        problems.append(Problem("trace.direction", "use forward or backward"))
+    if cfg.hops < 1 or cfg.window_hours <= 0:
+        problems.append(Problem("trace.hops", "hops and window_hours must be positive"))
+    if problems:
+        raise InputError(problems)
+
+
+def _seed_transaction(source: LedgerSource, ledgers: Any, txn: str, forward: bool,
+                      accounts: Sequence[str]) -> FlowNode:
+    finder = getattr(source, "find_transaction", None)
+    found = finder(txn) if finder else None
+    if found is None:
+        raise InputError.single(f"transaction {txn}", "not found in this set")
+    src, dst = found
+    account = dst if forward else src
+    ledger = ledgers([account])[account]
+    flow = ledger.incoming if forward else ledger.outgoing
+    j = flow.txn_id.index(txn)
+    return FlowNode(account, ledger.kind, 1, flow.amount[j], txn, flow.t[j],
+                    f"{money(flow.amount[j])} traced {'into' if forward else 'out of'} "
+                    f"{account} by {txn} on {_when(flow.t[j])}")
+
+
+def _child(ledgers: Any, flow: Any, j: int, hop: int, amount: float, why: str) -> FlowNode:
+    account = flow.counterparty[j]
+    kind = ledgers([account])[account].kind
+    return FlowNode(account, kind, hop, amount, flow.txn_id[j], flow.t[j], why)
+
+
+def _index(ledgers: Any, node: FlowNode, forward: bool) -> int:
+    """Position of the linking payment in the node's own ledger."""
+    if node.txn_id is None:
+        return -1
+    ledger = ledgers([node.account])[node.account]
+    flow = ledger.incoming if forward else ledger.outgoing
+    return flow.txn_id.index(node.txn_id)
+
+
+def _stops(node: FlowNode, work: _Work, cfg: TraceConfig) -> bool:
+    if node.account in work.path:
+        node.end = "cycle (account already on this path)"
+    elif cfg.direction == "forward" and node.kind in END_KINDS:
+        node.end = END_KINDS[node.kind]
+    elif node.hop >= cfg.hops:
+        node.end = "hop limit"
+    return node.end is not None
+
+
+def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, width: int,
+                  forward: bool) -> list[tuple[int, float, str]]:
+    """Which payments out of (forward) or into (backward) the account carry the
+    traced ``amount`` that arrived with / left by payment ``index``.
+
+    When only part of the linking payment is traced, every share it passes on
+    is scaled by the same fraction (the matching itself does not depend on
+    which money is traced)."""
+    name = cfg.rule.upper() if cfg.rule != "haircut" else "Haircut"
+    if forward:
+        t0 = ledger.incoming.t[index]
+        arrived, txn = ledger.incoming.amount[index], ledger.incoming.txn_id[index]
+        traced = min(1.0, amount / arrived) if arrived > 0 else 0.0
+        outs = ledger.outgoing
+        if cfg.rule == "poison":
+            return [(j, outs.amount[j],
+                     f"Poison: {outs.txn_id[j]} of {money(outs.amount[j])} on "
+                     f"{_when(outs.t[j])} left after tainted money arrived with {txn}")
+                    for j in range(len(outs))
+                    if t0 <= outs.t[j] <= t0 + width and outs.counterparty[j] != ledger.account]
+        paid, _ = allocate(ledger, cfg.rule, t0 - width, t0 + width)
+        result = []
+        for j in sorted(paid):
+            if outs.t[j] < t0:
+                continue
+            part = sum(a for i, a in paid[j] if i == index) * traced
+            if part > 0:
+                result.append((j, part,
+                               f"{name}: {money(part)} of the {money(arrived * traced)} traced "
+                               f"into {ledger.account} with {txn} ({_when(t0)}) left with "
+                               f"{outs.txn_id[j]} to {outs.counterparty[j]} "
+                               f"({_when(outs.t[j])})"))
+        return result
+    t0 = ledger.outgoing.t[index]
+    txn = ledger.outgoing.txn_id[index]
+    left = ledger.outgoing.amount[index]
+    traced = min(1.0, amount / left) if left > 0 else 0.0
+    ins = ledger.incoming
+    if cfg.rule == "poison":
+        return [(i, ins.amount[i],
+                 f"Poison: {ins.txn_id[i]} of {money(ins.amount[i])} on {_when(ins.t[i])} "
+                 f"arrived before {txn} left")
+                for i in range(len(ins))
+                if t0 - width <= ins.t[i] <= t0 and ins.counterparty[i] != ledger.account]
+    paid, _ = allocate(ledger, cfg.rule, t0 - width, t0)
+    result = []
+    for i, amount in paid.get(index, []):
+        part = amount * traced
+        result.append((i, part,
+                       f"{name}: {money(part)} of {txn} ({_when(t0)}) was funded by "
+                       f"{ins.txn_id[i]} from {ins.counterparty[i]} ({_when(ins.t[i])})"))
+    return result
+
+
+def _end_points(roots: list[FlowNode]) -> list[EndPoint]:
+    totals: dict[tuple[str, str, str], list[float]] = {}
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node.end is not None:
+            key = (node.account, node.kind, node.end)
+            entry = totals.setdefault(key, [0.0, 0])
+            entry[0] += node.amount
+            entry[1] += 1
+        stack.extend(node.children)
+    points = [EndPoint(a, k, e, round(v[0], AMOUNT_DIGITS), int(v[1]))
+              for (a, k, e), v in totals.items()]
+    return sorted(points, key=lambda p: (-p.amount, p.account, p.end))
+
+
+def _when(t: int) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")

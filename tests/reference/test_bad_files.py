@@ -93,6 +93,7 @@ def test_unknown_topic_source_key_and_parent(edit: Edit) -> None:
     edit("crime_areas.yaml", lambda d: entry(d["crime_areas"], "corruption")["crosswalks"]
          .update(ftm_topic=["corruption"]))
     edit("states.yaml", lambda d: d["states"][1].update(source=["S99"]))
+    edit("justice_stages.yaml", lambda d: d["stages"][0]["elements"][0].update(source=["S98"]))
     edit("structures.yaml", lambda d: entry(d["structures"], "tntd-cc").update(parent="tntdd"))
     found = problems(edit("organizations.yaml", lambda d: None))
     assert (
@@ -104,6 +105,10 @@ def test_unknown_topic_source_key_and_parent(edit: Edit) -> None:
         in found
     )
     assert "structures.yaml: entry 'tntd-cc': field 'parent': unknown parent 'tntdd'" in found
+    assert (
+        "justice_stages.yaml: entry 'prevention': field 'elements[0].source': "
+        "unknown source key 'S98' (see meta.yaml)" in found
+    )
 
 
 def test_yaml_syntax_error_gives_file_and_line(data_copy: Path) -> None:

@@ -420,10 +420,13 @@ def _unique(
 
 def _sources(items: Sequence[Located], known: Mapping[str, str], problems: list[Problem]) -> None:
     for item in items:
-        for value in item.entry.source:
+        cited = [("source", v) for v in item.entry.source]
+        for i, element in enumerate(getattr(item.entry, "elements", [])):
+            cited += [(f"elements[{i}].source", v) for v in element.source]
+        for field, value in cited:
             if SOURCE_KEY.match(value) and value not in known:
                 problems.append(
-                    Problem(item.where("source"), f"unknown source key {value!r} (see meta.yaml)")
+                    Problem(item.where(field), f"unknown source key {value!r} (see meta.yaml)")
                 )
 
 

@@ -37,4 +37,4 @@ def edit(data_copy: Path) -> Edit:
 
 def entry(items: list[dict[str, Any]], code: str, key: str = "code") -> dict[str, Any]:
     """The entry with this code in a loaded list."""
-    return next(item for item in items if item[key] == code)
+    return next(item for item in items if item.get(key) == code)

@@ -133,3 +133,15 @@ def test_all_problems_are_collected_before_raising(edit: Edit) -> None:
     found = problems(edit("states.yaml", lambda d: d["states"][0].update(alpha3="ALBA")))
     assert len(found) == 2
     assert {p.split(":")[0] for p in found} == {"crime_areas.yaml", "states.yaml"}
+
+
+def test_entry_without_code_is_named_by_position(edit: Edit) -> None:
+    found = problems(edit("structures.yaml", lambda d: d["structures"][1].pop("code")))
+    assert found == ["structures.yaml: entry #2: field 'code': required field is missing"]
+
+
+def test_parent_cycle(edit: Edit) -> None:
+    found = problems(
+        edit("structures.yaml", lambda d: entry(d["structures"], "tntd").update(parent="tntd-cc"))
+    )
+    assert "structures.yaml: entry 'tntd': field 'parent': parents form a cycle" in found

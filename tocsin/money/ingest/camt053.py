@@ -1,0 +1,321 @@
+"""ISO 20022 camt.053 bank-to-customer statements (version 001.02 and later).
+
+The statement's own account (``Stmt/Acct``) is one side of every entry; the
+other side comes from the entry's ``NtryDtls/TxDtls/RltdPties``: the debtor
+and its account for a credit (``CRDT``, money in), the creditor and its
+account for a debit (``DBIT``, money out). A batch entry with several
+``TxDtls`` becomes one transaction per detail, with the detail's own amount.
+
+A counterparty without an account becomes an end point: ``cash:<statement
+account>`` (kind ``cash``) for cash withdrawals and deposits (bank transaction
+sub-family ``CWDL``/``CDPT``), ``party:<id>`` when only a name is given, else
+``unknown:<statement>:<entry>``. Only booked entries are imported; pending and
+information-only entries are counted in the report's notes.
+
+Element names are matched by local name, so every version's namespace
+(``urn:iso:std:iso:20022:tech:xsd:camt.053.001.NN``) is accepted. Remittance
+information is not part of the canonical layout and is not kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from lxml import etree
+
+from tocsin.money.ingest.base import Context, accounts_table, parties_table
+from tocsin.money.ingest.entities import PartyBook, account_entity_id, make
+from tocsin.money.ingest.xmlsafe import Node, child, children, iter_nodes, local, text
+
+NUMBER = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.\d\d$")
+CASH_SUBFAMILIES = {"CWDL", "CDPT"}
+FLUSH_ROWS = 50_000
+
+
+@dataclass
+class _Statement:
+    path: str  # XPath of the Stmt element
+    ident: str
+    account_id: str | None = None
+    country: str | None = None
+
+
+class _State:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.book = PartyBook()
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.skipped: dict[str, int] = {}
+
+
+def read(sources: Sequence[Path], ctx: Context) -> None:
+    state = _State(ctx)
+    for path in sources:
+        ctx.files.append(path)
+        _read_file(path, state)
+    _flush(state)
+    for status, count in sorted(state.skipped.items()):
+        ctx.notes.append(f"{count} entr{'y' if count == 1 else 'ies'} with status {status} "
+                         "not imported (only booked entries are)")
+    if ctx.problems:
+        return
+    ctx.writer.write_accounts(accounts_table(list(state.accounts.values())))
+    ctx.writer.write_parties(parties_table(state.book.rows()))
+
+
+def _read_file(path: Path, state: _State) -> None:
+    problems = state.ctx.problems
+    statement: _Statement | None = None
+    checked = False
+    for node in iter_nodes(path, state.ctx.progress, record_depth={4},
+                           indexed=frozenset({"Stmt", "Ntry"})):
+        if not checked:
+            if not _is_camt053(node, path, state):
+                return
+            checked = True
+        stmt_path = node.path.rsplit("/", 1)[0]
+        if statement is None or statement.path != stmt_path:
+            statement = _Statement(path=stmt_path, ident=stmt_path.rsplit("/", 1)[-1])
+        if node.name == "Id" and node.element.getparent() is not None:
+            statement.ident = text(node.element) or statement.ident
+        elif node.name == "Acct":
+            _statement_account(node, statement, path, state)
+        elif node.name == "Ntry":
+            if statement.account_id is None:
+                problems.add(f"{path}:{stmt_path}/Acct", "missing or without an account id "
+                                                         "before the first entry")
+                continue
+            _entry(node, statement, path, state)
+        if len(state.rows) >= FLUSH_ROWS:
+            _flush(state)
+
+
+def _is_camt053(node: Node, path: Path, state: _State) -> bool:
+    stmt = node.element.getparent()
+    wrapper = stmt.getparent() if stmt is not None else None
+    root = wrapper.getparent() if wrapper is not None else None
+    if root is None or wrapper is None or local(wrapper) != "BkToCstmrStmt":
+        state.ctx.problems.add(f"{path}:/", "not a camt.053 statement "
+                                            "(Document/BkToCstmrStmt/Stmt expected)")
+        return False
+    namespace = etree.QName(root).namespace or ""
+    if not NAMESPACE.match(namespace):
+        state.ctx.problems.add(f"{path}:/Document", f"unexpected namespace {namespace!r}")
+        return False
+    return True
+
+
+def _account_id(acct: etree._Element | None) -> str | None:
+    if acct is None:
+        return None
+    iban = text(acct, "Id", "IBAN")
+    if iban:
+        return iban.replace(" ", "").upper()
+    return text(acct, "Id", "Othr", "Id")
+
+
+def _bic(agent: etree._Element | None) -> str | None:
+    if agent is None:
+        return None
+    return text(agent, "FinInstnId", "BIC") or text(agent, "FinInstnId", "BICFI")
+
+
+def _iban_country(account_id: str | None) -> str | None:
+    if account_id and re.match(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}$", account_id):
+        return account_id[:2]
+    return None
+
+
+def _statement_account(node: Node, statement: _Statement, path: Path, state: _State) -> None:
+    acct = node.element
+    account_id = _account_id(acct)
+    where = f"{path.name}:{node.path}"
+    if account_id is None:
+        state.ctx.problems.add(f"{path}:{node.path}/Id", "the statement account has no id")
+        return
+    statement.account_id = account_id
+    statement.country = _iban_country(account_id)
+    owner_name = text(acct, "Ownr", "Nm") or text(acct, "Ownr", "Pty", "Nm")
+    party_id = None
+    if owner_name:
+        party_id = state.book.add(make("LegalEntity", ["camt053", owner_name], {
+            "name": owner_name, "country": statement.country}), where)
+    bic = _bic(child(acct, "Svcr"))
+    _bank_account(state, account_id, bic, text(acct, "Ccy"), statement.country, where)
+    _register(state, {"account_id": account_id, "bank": bic, "country": statement.country,
+                      "kind": "domestic", "party_id": party_id, "source_ref": where})
+
+
+def _bank_account(state: _State, account_id: str, bic: str | None, currency: str | None,
+                  country: str | None, where: str) -> None:
+    is_iban = _iban_country(account_id) is not None
+    proxy = make("BankAccount", ["tocsin-account", account_id], {
+        "iban": account_id if is_iban else None, "accountNumber": account_id,
+        "bic": bic, "currency": currency, "country": country})
+    proxy.id = account_entity_id(account_id)
+    state.book.add(proxy, where)
+
+
+def _register(state: _State, row: dict[str, Any]) -> None:
+    known = state.accounts.get(row["account_id"])
+    if known is None:
+        state.accounts[row["account_id"]] = row
+        return
+    for key in ("bank", "country", "party_id"):
+        if known.get(key) is None and row.get(key) is not None:
+            known[key] = row[key]
+    if row["kind"] == "domestic":
+        known["kind"] = "domestic"
+
+
+def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None:
+    problems = state.ctx.problems
+    el = node.element
+    loc = f"{path}:{node.path}"
+    ref = f"{path.name}:{node.path}"
+    status = text(el, "Sts", "Cd") or text(el, "Sts") or "BOOK"
+    if status != "BOOK":
+        state.skipped[status] = state.skipped.get(status, 0) + 1
+        return
+    direction = text(el, "CdtDbtInd")
+    if direction not in ("CRDT", "DBIT"):
+        problems.add(f"{loc}/CdtDbtInd", f"{direction!r} is neither CRDT nor DBIT")
+    ts = _booking_time(el, loc, state)
+    entry_amount = _amount(child(el, "Amt"), f"{loc}/Amt", state)
+    domain = child(el, "BkTxCd", "Domn")
+    sub_family = text(domain, "Fmly", "SubFmlyCd") if domain is not None else None
+    channel = "/".join(p for p in (text(domain, "Cd"), text(domain, "Fmly", "Cd"), sub_family)
+                       if p) if domain is not None else text(el, "BkTxCd", "Prtry", "Cd")
+    details = [d for batch in children(el, "NtryDtls") for d in children(batch, "TxDtls")]
+    if direction not in ("CRDT", "DBIT") or ts is None or entry_amount is None:
+        return
+    entry_key = node.path.rsplit("/", 1)[-1]
+    if len(details) <= 1:
+        parts = [(details[0] if details else None, entry_amount, ref, "")]
+    else:
+        parts = []
+        for k, detail in enumerate(details, start=1):
+            amt = child(detail, "AmtDtls", "TxAmt", "Amt")
+            if amt is None:
+                amt = child(detail, "Amt")
+            where = f"{loc}/NtryDtls/TxDtls[{k}]"
+            if amt is None:
+                problems.add(f"{where}/AmtDtls", "a batch entry needs each detail's amount")
+                continue
+            value = _amount(amt, f"{where}/AmtDtls/TxAmt/Amt", state)
+            if value is not None:
+                parts.append((detail, value, f"{ref}/NtryDtls/TxDtls[{k}]", f"/{k}"))
+    for detail, (amount, currency), part_ref, suffix in parts:
+        other = _counterparty(detail, direction, sub_family, statement, part_ref,
+                              f"{statement.ident}:{entry_key}{suffix}", state)
+        source, target = (other, statement.account_id) if direction == "CRDT" else \
+            (statement.account_id, other)
+        state.rows.append({
+            "txn_id": f"{statement.ident}:{entry_key}{suffix}", "ts": ts, "source": source,
+            "target": target, "amount_orig": amount, "currency_orig": currency,
+            "channel": channel or None, "source_ref": part_ref,
+        })
+
+
+def _booking_time(el: etree._Element, loc: str, state: _State) -> datetime | None:
+    for tag in ("BookgDt", "ValDt"):
+        value = text(el, tag, "DtTm") or text(el, tag, "Dt")
+        if value is None:
+            continue
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            state.ctx.problems.add(f"{loc}/{tag}", f"{value!r} is not an ISO date")
+            return None
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    state.ctx.problems.add(f"{loc}/BookgDt", "missing (and no ValDt)")
+    return None
+
+
+def _amount(amt: etree._Element | None, where: str, state: _State
+            ) -> tuple[float, str] | None:
+    if amt is None:
+        state.ctx.problems.add(where, "missing")
+        return None
+    value = (amt.text or "").strip()
+    currency = (amt.get("Ccy") or "").upper()
+    ok = True
+    if not NUMBER.match(value):
+        state.ctx.problems.add(where, f"{value!r} is not an amount (digits and a dot)")
+        ok = False
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        state.ctx.problems.add(f"{where}/@Ccy", f"{currency!r} is not a currency code")
+        ok = False
+    elif not state.ctx.rates.knows(currency):
+        state.ctx.problems.add(f"{where}/@Ccy", f"no exchange rate for {currency} into "
+                                                f"{state.ctx.base_currency}")
+        ok = False
+    return (float(value), currency) if ok else None
+
+
+def _counterparty(detail: etree._Element | None, direction: str, sub_family: str | None,
+                  statement: _Statement, ref: str, entry_id: str, state: _State) -> str:
+    role, acct_tag, agent_tag = ("Dbtr", "DbtrAcct", "DbtrAgt") if direction == "CRDT" else \
+        ("Cdtr", "CdtrAcct", "CdtrAgt")
+    parties = child(detail, "RltdPties") if detail is not None else None
+    party = child(parties, role) if parties is not None else None
+    name = (text(party, "Nm") or text(party, "Pty", "Nm")) if party is not None else None
+    country = None
+    if party is not None:
+        country = text(party, "PstlAdr", "Ctry") or text(party, "Pty", "PstlAdr", "Ctry")
+    account_id = _account_id(child(parties, acct_tag)) if parties is not None else None
+    party_id = None
+    if name:
+        party_id = state.book.add(make("LegalEntity", ["camt053", name], {
+            "name": name, "country": country}), f"{ref}/RltdPties/{role}")
+    if account_id:
+        agents = child(detail, "RltdAgts") if detail is not None else None
+        bic = _bic(child(agents, agent_tag)) if agents is not None else None
+        country = _iban_country(account_id) or (country.upper() if country else None)
+        kind = "unknown"
+        if country and statement.country:
+            kind = "domestic" if country == statement.country else "foreign"
+        _bank_account(state, account_id, bic, None, country, f"{ref}/RltdPties/{acct_tag}")
+        _register(state, {"account_id": account_id, "bank": bic, "country": country,
+                          "kind": kind, "party_id": party_id,
+                          "source_ref": f"{ref}/RltdPties/{acct_tag}"})
+        return account_id
+    if sub_family in CASH_SUBFAMILIES:
+        cash_id = f"cash:{statement.account_id}"
+        _register(state, {"account_id": cash_id, "bank": None, "country": statement.country,
+                          "kind": "cash", "party_id": None, "source_ref": ref})
+        return cash_id
+    if party_id:
+        end_id = f"party:{party_id}"
+        _register(state, {"account_id": end_id, "bank": None,
+                          "country": country.upper() if country else None, "kind": "unknown",
+                          "party_id": party_id, "source_ref": ref})
+        return end_id
+    unknown_id = f"unknown:{entry_id}"
+    _register(state, {"account_id": unknown_id, "bank": None, "country": None,
+                      "kind": "unknown", "party_id": None, "source_ref": ref})
+    return unknown_id
+
+
+def _flush(state: _State) -> None:
+    rows, state.rows = state.rows, []
+    if not rows or state.ctx.problems:
+        return
+    table = pa.Table.from_pylist(rows)
+    ts = pc.cast(table.column("ts"), pa.timestamp("us", tz="UTC"))
+    amount, unknown = state.ctx.rates.convert(table.column("amount_orig"),
+                                              table.column("currency_orig"), ts)
+    if pc.any(unknown).as_py():
+        state.ctx.problems.add(rows[0]["source_ref"], "no exchange rate for the currency")
+        return
+    state.ctx.writer.write_transactions(table.set_column(1, "ts", ts).append_column(
+        "amount", amount))

@@ -1,0 +1,137 @@
+"""The expert roster: add experts, their availability and assignments; read them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlalchemy.orm import Session
+
+from tocsin.access import audit
+from tocsin.access.policy import get_readable, list_readable, readable, require_write
+from tocsin.access.principal import Principal
+from tocsin.errors import InputError, Problem
+from tocsin.taskforce.experts.spec import AssignmentSpec, ExpertSpec, PeriodSpec
+from tocsin.taskforce.experts.tables import (
+    LEVELS,
+    Assignment,
+    Availability,
+    Expert,
+    Expertise,
+    ExpertLanguage,
+)
+from tocsin.taskforce.lessons import codes
+from tocsin.taskforce.partners.records import resolve_partner
+from tocsin.taskforce.programmes.tables import Activity
+
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+def check_languages(values: Sequence[str], at: str) -> tuple[list[str], list[Problem]]:
+    cleaned = [v.strip().lower() for v in values if v.strip()]
+    bad = [Problem(at, f"{v!r} is not an ISO 639 language code (e.g. en, ru)")
+           for v in cleaned if not LANGUAGE.match(v)]
+    return list(dict.fromkeys(cleaned)), bad
+
+
+def _check_period(period: PeriodSpec, at: str) -> list[Problem]:
+    if period.ends_on < period.starts_on:
+        return [Problem(at, "ends before it starts")]
+    return []
+
+
+def create_expert(session: Session, principal: Principal, spec: ExpertSpec) -> Expert:
+    """Add an expert; every field is checked before anything is written."""
+    problems: list[Problem] = []
+    if not spec.name:
+        problems.append(Problem("expert.name", "give the expert's name"))
+    if spec.email and "@" not in spec.email:
+        problems.append(Problem("expert.email", f"{spec.email!r} is not an e-mail address"))
+    partner = (resolve_partner(session, spec.partner, "expert.partner", problems)
+               if spec.partner else None)
+    for i, item in enumerate(spec.expertise):
+        at = f"expert.expertise[{i}]"
+        if not (item.crime_area or item.stage):
+            problems.append(Problem(at, "name a crime area, a stage or both"))
+        if item.level not in LEVELS:
+            problems.append(Problem(f"{at}.level", f"{item.level!r} is not one of "
+                                    f"{', '.join(LEVELS)}"))
+        problems += codes.unknown_codes(session, "crime area",
+                                        [item.crime_area] if item.crime_area else [], at)
+        problems += codes.unknown_codes(session, "stage", [item.stage] if item.stage else [], at)
+    languages, bad = check_languages(spec.languages, "expert.languages")
+    problems += bad
+    for i, period in enumerate(spec.availability):
+        problems += _check_period(period, f"expert.availability[{i}]")
+    handling, bad = codes.check_handling(spec.handling, "expert.handling")
+    problems += bad
+    owner = codes.unit_id(session, spec.owner_unit, principal, "expert.owner_unit", problems)
+    if problems:
+        raise InputError(problems)
+    assert owner is not None
+    require_write(principal, owner)
+    expert = Expert(
+        name=spec.name, organization=spec.organization, partner_id=partner, email=spec.email,
+        phone=spec.phone, notes=spec.notes, handling=handling, owner_unit_id=owner,
+        expertise=[Expertise(crime_area_code=e.crime_area or None, stage_code=e.stage or None,
+                             level=LEVELS.index(e.level) + 1) for e in spec.expertise],
+        languages=[ExpertLanguage(language=lang) for lang in languages],
+        availability=[Availability(starts_on=p.starts_on, ends_on=p.ends_on)
+                      for p in spec.availability])
+    session.add(expert)
+    session.flush()
+    audit.record(session, principal, "create", expert.record_type, expert.id, handling)
+    return expert
+
+
+def get_expert(session: Session, principal: Principal, expert_id: int) -> Expert:
+    return get_readable(session, Expert, expert_id, principal)
+
+
+def list_experts(session: Session, principal: Principal,
+                 query: str | None = None) -> Sequence[Expert]:
+    stmt = readable(Expert, principal).order_by(Expert.name)
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(func.lower(Expert.name).like(like)
+                          | func.lower(Expert.organization).like(like))
+    return list_readable(session, stmt, principal)
+
+
+def add_availability(session: Session, principal: Principal, expert_id: int,
+                     period: PeriodSpec) -> Availability:
+    expert = get_expert(session, principal, expert_id)
+    require_write(principal, expert.owner_unit_id)
+    problems = _check_period(period, "availability")
+    if problems:
+        raise InputError(problems)
+    item = Availability(starts_on=period.starts_on, ends_on=period.ends_on)
+    expert.availability.append(item)
+    session.flush()
+    audit.record(session, principal, "update", expert.record_type, expert.id, expert.handling,
+                 detail="availability added")
+    return item
+
+
+def assign(session: Session, principal: Principal, expert_id: int,
+           spec: AssignmentSpec) -> Assignment:
+    """Assign an expert to an activity; refuses a period that clashes with another assignment."""
+    expert = get_expert(session, principal, expert_id)
+    activity = get_readable(session, Activity, spec.activity_id, principal)
+    require_write(principal, expert.owner_unit_id)
+    problems = _check_period(PeriodSpec(starts_on=spec.starts_on, ends_on=spec.ends_on),
+                             "assignment")
+    for other in expert.assignments:
+        if other.starts_on <= spec.ends_on and spec.starts_on <= other.ends_on:
+            problems.append(Problem("assignment", f"overlaps assignment {other.id} "
+                                    f"({other.starts_on} to {other.ends_on})"))
+    if problems:
+        raise InputError(problems)
+    item = Assignment(activity_id=activity.id, role=spec.role, starts_on=spec.starts_on,
+                      ends_on=spec.ends_on)
+    expert.assignments.append(item)
+    session.flush()
+    audit.record(session, principal, "update", expert.record_type, expert.id, expert.handling,
+                 detail=f"assigned to activity {activity.id}")
+    return item

@@ -96,24 +96,31 @@ class PaymentGraph:
     def size(self) -> int:
         return len(self.src)
 
-    def _flow(self, rows: np.ndarray, other: np.ndarray) -> Flow:
-        if len(rows) == 0:
-            return empty_flow()
+    def _flows(self, slices: list[np.ndarray], other: np.ndarray) -> list[Flow]:
+        """Flows for many accounts with one gather per column (cheap per account)."""
+        sizes = [len(r) for r in slices]
+        rows = np.concatenate(slices) if slices else np.zeros(0, dtype=np.int64)
         ids = self.txn_ids.take(pa.array(rows)).to_pylist()
         cps = self.account_ids.take(pa.array(other[rows])).to_pylist()
-        flow = list(zip(ids, self.t[rows].tolist(), cps, self.amount[rows].tolist(),
-                        strict=True))
-        return _flow(flow)
+        ts = self.t[rows].tolist()
+        amounts = self.amount[rows].tolist()
+        flows, at = [], 0
+        for n in sizes:
+            part = list(zip(ids[at:at + n], ts[at:at + n], cps[at:at + n],
+                            amounts[at:at + n], strict=True))
+            flows.append(_flow(part) if n else empty_flow())
+            at += n
+        return flows
 
     def ledgers(self, accounts: Iterable[str]) -> dict[str, Ledger]:
-        out = {}
-        for a in accounts:
-            i = self.index.get(a)
-            if i is None:
-                out[a] = Ledger(a, "unknown", empty_flow(), empty_flow())
-                continue
-            rows_in = self.in_order[self.in_ptr[i] : self.in_ptr[i + 1]]
-            rows_out = self.out_order[self.out_ptr[i] : self.out_ptr[i + 1]]
-            out[a] = Ledger(a, self.kinds[i] or "unknown", self._flow(rows_in, self.src),
-                            self._flow(rows_out, self.dst))
+        names = list(dict.fromkeys(accounts))
+        codes = [self.index.get(a) for a in names]
+        known = [(a, i) for a, i in zip(names, codes, strict=True) if i is not None]
+        ins = self._flows([self.in_order[self.in_ptr[i]:self.in_ptr[i + 1]] for _, i in known],
+                          self.src)
+        outs = self._flows([self.out_order[self.out_ptr[i]:self.out_ptr[i + 1]]
+                            for _, i in known], self.dst)
+        out = {a: Ledger(a, "unknown", empty_flow(), empty_flow()) for a in names}
+        for (a, i), fin, fout in zip(known, ins, outs, strict=True):
+            out[a] = Ledger(a, self.kinds[i] or "unknown", fin, fout)
         return out

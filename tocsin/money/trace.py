@@ -23,10 +23,12 @@ The result is a flow tree with the amount on every path, the end points
 (cash-out, foreign banks, crypto, merchants, and the unexplained balance
 remaining in an account) and an explanation for every allocation step.
 
-Limits, stated so nobody over-reads a trace: the balance an account held
-before the look-back window (``window_hours`` before the traced payment) is
-unknown and treated as zero, so money paid out beyond what the window shows
-is "unexplained"; transfers from an account to itself move nothing and are
+Limits, stated so nobody over-reads a trace: the matching uses the account's
+whole ledger in the set; the balance it held before its first payment in the
+set is unknown and treated as zero, so money paid out beyond what came in is
+"unexplained". Forward, only payments within ``window_hours`` after the money
+arrived are followed; backward, only payments within ``window_hours`` before
+it left; transfers from an account to itself move nothing and are
 ignored; a path stops when it would revisit an account (a cycle), at an end
 point, after ``hops`` payments or when the tree reaches ``max_nodes``.
 """
@@ -131,22 +133,23 @@ class TraceResult:
 # --------------------------------------------------------------------------- allocation
 
 
-def allocate(ledger: Ledger, rule: Rule, lo: int, hi: int) -> tuple[
+def allocate(ledger: Ledger, rule: Rule) -> tuple[
         dict[int, list[tuple[int, float]]], dict[int, float]]:
-    """Match the account's incoming to its outgoing payments in ``[lo, hi]``.
+    """Match the account's incoming to its outgoing payments over its whole ledger.
 
     Returns, per outgoing index, the incoming indices and amounts that paid
-    for it, and per incoming index the amount still unspent at ``hi``. Incoming
-    payments are booked before outgoing ones at the same second. Poison is not
-    a matching and is handled by the caller.
+    for it, and per incoming index the amount never spent. Incoming payments
+    are booked before outgoing ones at the same second; money paid out beyond
+    what came in is unexplained (an opening balance the set does not show).
+    Poison is not a matching and is handled by the caller.
     """
     ins, outs = ledger.incoming, ledger.outgoing
     events: list[tuple[int, int, int]] = []  # (t, 0 = in / 1 = out, index)
     for i, t in enumerate(ins.t):
-        if lo <= t <= hi and ins.counterparty[i] != ledger.account:
+        if ins.counterparty[i] != ledger.account:
             events.append((t, 0, i))
     for j, t in enumerate(outs.t):
-        if lo <= t <= hi and outs.counterparty[j] != ledger.account:
+        if outs.counterparty[j] != ledger.account:
             events.append((t, 1, j))
     events.sort()
     lots: deque[list[Any]] = deque()  # [incoming index, remaining]
@@ -165,8 +168,9 @@ def allocate(ledger: Ledger, rule: Rule, lo: int, hi: int) -> tuple[
                 if part > 0:
                     got.append((lot[0], part))
                     lot[1] -= part
-            while lots and lots[0][1] <= 1e-9:
-                lots.popleft()
+            # Diluted lots below a thousandth of a cent are spent for good.
+            if share > 0:
+                lots = deque(lot for lot in lots if lot[1] > 1e-5)
         else:
             while need > 1e-9 and lots:
                 lot = lots[0] if rule == "fifo" else lots[-1]
@@ -184,15 +188,41 @@ def allocate(ledger: Ledger, rule: Rule, lo: int, hi: int) -> tuple[
     return paid, unspent
 
 
+class _Allocations:
+    """Matchings per account, computed once per trace and read in both directions."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.paid: dict[str, dict[int, list[tuple[int, float]]]] = {}
+        self.spent: dict[str, dict[int, list[tuple[int, float]]]] = {}
+
+    def _ensure(self, ledger: Ledger) -> None:
+        if ledger.account not in self.paid:
+            paid, _ = allocate(ledger, self.rule)
+            spent: dict[int, list[tuple[int, float]]] = {}
+            for j in sorted(paid):
+                for i, amount in paid[j]:
+                    spent.setdefault(i, []).append((j, amount))
+            self.paid[ledger.account] = paid
+            self.spent[ledger.account] = spent
+
+    def out_of(self, ledger: Ledger, incoming: int) -> list[tuple[int, float]]:
+        """Outgoing payments (index, amount) that spent incoming payment ``incoming``."""
+        self._ensure(ledger)
+        return self.spent[ledger.account].get(incoming, [])
+
+    def funding(self, ledger: Ledger, outgoing: int) -> list[tuple[int, float]]:
+        """Incoming payments (index, amount) that funded outgoing payment ``outgoing``."""
+        self._ensure(ledger)
+        return self.paid[ledger.account].get(outgoing, [])
+
+
 # --------------------------------------------------------------------------- tracing
 
 
 @dataclass
 class _Work:
     node: FlowNode
-    #: Index of the linking payment in this account's ledger (incoming for
-    #: forward, outgoing for backward); -1 for a root account.
-    index: int
     path: frozenset[str]
 
 
@@ -216,6 +246,7 @@ def trace(
     width = int(cfg.window_hours * 3600)
     forward = cfg.direction == "forward"
     cache: dict[str, Ledger] = {}
+    allocations = _Allocations(cfg.rule)
 
     def ledgers(names: Iterable[str]) -> dict[str, Ledger]:
         missing = [n for n in names if n not in cache]
@@ -226,6 +257,7 @@ def trace(
     roots: list[FlowNode] = []
     queue: deque[_Work] = deque()
     count = 0
+    truncated = False
     for account in accounts:
         ledger = ledgers([account])[account]
         root = FlowNode(account, ledger.kind, 0, 0.0,
@@ -235,31 +267,37 @@ def trace(
         for j in range(len(flow)):
             if flow.counterparty[j] == account or (since is not None and flow.t[j] < since):
                 continue
-            child = _child(ledgers, flow, j, 1, flow.amount[j],
+            if count >= cfg.max_nodes:
+                truncated = True
+                break
+            child = _child(flow, j, 1, flow.amount[j],
                            f"{money(flow.amount[j])} {'left' if forward else 'came in'} with "
                            f"{flow.txn_id[j]} on {_when(flow.t[j])}")
             root.amount += flow.amount[j]
             root.children.append(child)
-            queue.append(_Work(child, _index(ledgers, child, forward), frozenset({account})))
+            queue.append(_Work(child, frozenset({account})))
             count += 1
     if transactions:
         for txn in transactions:
             node = _seed_transaction(source, ledgers, txn, forward, accounts)
             roots.append(node)
-            queue.append(_Work(node, _index(ledgers, node, forward), frozenset()))
+            queue.append(_Work(node, frozenset()))
             count += 1
 
-    truncated = False
     while queue:
         # Fetch the ledgers of a whole hop at once (one query on Spark).
         batch = [queue.popleft() for _ in range(len(queue))]
         ledgers([w.node.account for w in batch])
         for work in batch:
             node = work.node
+            ledger = cache[node.account]
+            node.kind = ledger.kind
             if _stops(node, work, cfg):
                 continue
-            ledger = cache[node.account]
-            steps = _allocate_one(ledger, work.index, node.amount, cfg, width, forward)
+            linking = ledger.incoming if forward else ledger.outgoing
+            index = linking.txn_id.index(node.txn_id) if node.txn_id else -1
+            steps = _allocate_one(ledger, index, node.amount, cfg, width, forward,
+                                  allocations)
             flow = ledger.outgoing if forward else ledger.incoming
             carried = 0.0
             for j, part, why in steps:
@@ -269,11 +307,10 @@ def trace(
                     truncated = True
                     break
                 carried += part
-                child = _child(ledgers, flow, j, node.hop + 1, part, why)
+                child = _child(flow, j, node.hop + 1, part, why)
                 node.children.append(child)
                 count += 1
-                queue.append(_Work(child, _index(ledgers, child, forward),
-                                   work.path | {node.account}))
+                queue.append(_Work(child, work.path | {node.account}))
             rest = node.amount - carried
             if cfg.rule != "poison" and rest >= max(cfg.min_amount, EPSILON):
                 label = ("unexplained balance remaining" if forward
@@ -314,19 +351,11 @@ def _seed_transaction(source: LedgerSource, ledgers: Any, txn: str, forward: boo
                     f"{account} by {txn} on {_when(flow.t[j])}")
 
 
-def _child(ledgers: Any, flow: Any, j: int, hop: int, amount: float, why: str) -> FlowNode:
-    account = flow.counterparty[j]
-    kind = ledgers([account])[account].kind
-    return FlowNode(account, kind, hop, amount, flow.txn_id[j], flow.t[j], why)
-
-
-def _index(ledgers: Any, node: FlowNode, forward: bool) -> int:
-    """Position of the linking payment in the node's own ledger."""
-    if node.txn_id is None:
-        return -1
-    ledger = ledgers([node.account])[node.account]
-    flow = ledger.incoming if forward else ledger.outgoing
-    return flow.txn_id.index(node.txn_id)
+def _child(flow: Any, j: int, hop: int, amount: float, why: str) -> FlowNode:
+    """A node for the counterparty of payment ``j``; its kind is filled in when
+    its ledger is fetched with the rest of its hop."""
+    return FlowNode(flow.counterparty[j], "unknown", hop, amount, flow.txn_id[j], flow.t[j],
+                    why)
 
 
 def _stops(node: FlowNode, work: _Work, cfg: TraceConfig) -> bool:
@@ -340,7 +369,7 @@ def _stops(node: FlowNode, work: _Work, cfg: TraceConfig) -> bool:
 
 
 def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, width: int,
-                  forward: bool) -> list[tuple[int, float, str]]:
+                  forward: bool, allocations: _Allocations) -> list[tuple[int, float, str]]:
     """Which payments out of (forward) or into (backward) the account carry the
     traced ``amount`` that arrived with / left by payment ``index``.
 
@@ -359,12 +388,11 @@ def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, w
                      f"{_when(outs.t[j])} left after tainted money arrived with {txn}")
                     for j in range(len(outs))
                     if t0 <= outs.t[j] <= t0 + width and outs.counterparty[j] != ledger.account]
-        paid, _ = allocate(ledger, cfg.rule, t0 - width, t0 + width)
         result = []
-        for j in sorted(paid):
-            if outs.t[j] < t0:
+        for j, share in allocations.out_of(ledger, index):
+            if outs.t[j] > t0 + width:
                 continue
-            part = sum(a for i, a in paid[j] if i == index) * traced
+            part = share * traced
             if part > 0:
                 result.append((j, part,
                                f"{name}: {money(part)} of the {money(arrived * traced)} traced "
@@ -383,10 +411,11 @@ def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, w
                  f"arrived before {txn} left")
                 for i in range(len(ins))
                 if t0 - width <= ins.t[i] <= t0 and ins.counterparty[i] != ledger.account]
-    paid, _ = allocate(ledger, cfg.rule, t0 - width, t0)
     result = []
-    for i, amount in paid.get(index, []):
-        part = amount * traced
+    for i, share in allocations.funding(ledger, index):
+        if ins.t[i] < t0 - width:
+            continue
+        part = share * traced
         result.append((i, part,
                        f"{name}: {money(part)} of {txn} ({_when(t0)}) was funded by "
                        f"{ins.txn_id[i]} from {ins.counterparty[i]} ({_when(ins.t[i])})"))

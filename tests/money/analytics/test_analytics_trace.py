@@ -108,7 +108,7 @@ def test_allocation_ignores_self_transfers() -> None:
     rows = Rows([("T1", H, "X", "A", 100.0), ("T2", 2 * H, "A", "A", 100.0),
                  ("T3", 3 * H, "A", "B", 60.0)])
     ledger = rows.ledgers(["A"])["A"]
-    paid, unspent = allocate(ledger, "fifo", 0, 10 * H)
+    paid, unspent = allocate(ledger, "fifo")
     out_index = ledger.outgoing.txn_id.index("T3")
     assert paid == {out_index: [(0, 60.0)]}
     assert unspent == {0: 40.0}

@@ -71,7 +71,9 @@ def db_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+# scope="function": commit before the response is sent, so the browser's next request
+# (e.g. the redirect after login) always sees what this one wrote.
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 async def _check_csrf(request: Request, expected: str) -> None:

@@ -1,0 +1,104 @@
+"""The ORM hooks keep the index current on create, update, delete and rollback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from tests.search.conftest import add_activity, principal
+from tocsin.search import SearchFilters, index_record, reindex, remove_record, search
+from tocsin.search.tables import SearchDocument, SearchFacet
+from tocsin.store.database import Database
+from tocsin.taskforce.programmes.tables import Activity, ActivityCrimeArea
+
+
+def _titles(db: Database, query: str) -> list[str]:
+    with db.transaction() as session:
+        admin = principal(session, "administrator", None)
+        activities = SearchFilters(types=("activity",))
+        return [h.title for h in search(session, admin, query, activities).hits]
+
+
+def test_create_update_delete_follow_the_records(platform_db: Database,
+                                                 make_activity: Callable[..., int]) -> None:
+    activity_id = make_activity("Financial investigation training for Balkan prosecutors",
+                                crime_areas=("money_laundering",))
+    assert _titles(platform_db, "prosecutors") == [
+        "Financial investigation training for Balkan prosecutors"]
+
+    with platform_db.transaction() as session:
+        session.get(Activity, activity_id).title = "Asset recovery workshop in Tirana"
+    assert _titles(platform_db, "prosecutors") == []
+    assert _titles(platform_db, "tirana") == ["Asset recovery workshop in Tirana"]
+
+    with platform_db.transaction() as session:
+        session.delete(session.get(Activity, activity_id))
+    assert _titles(platform_db, "tirana") == []
+    with platform_db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(SearchDocument).where(
+            SearchDocument.record_type == "activity")) == 0
+
+
+def test_child_rows_update_the_facets(platform_db: Database,
+                                      make_activity: Callable[..., int]) -> None:
+    activity_id = make_activity("Border control of firearms", crime_areas=("drug_trafficking",))
+    with platform_db.transaction() as session:
+        activity = session.get(Activity, activity_id)
+        activity.crime_areas = [ActivityCrimeArea(crime_area_code="firearms_trafficking")]
+    with platform_db.transaction() as session:
+        values = set(session.scalars(
+            select(SearchFacet.value).join(SearchDocument,
+                                           SearchDocument.id == SearchFacet.document_id)
+            .where(SearchDocument.record_type == "activity", SearchFacet.facet == "crime_area")))
+    assert values == {"firearms_trafficking"}
+
+
+def test_rollback_rolls_the_index_back(platform_db: Database) -> None:
+    with pytest.raises(RuntimeError), platform_db.transaction() as session:
+        add_activity(session, "Cyber-enabled fraud awareness campaign")
+        admin = principal(session, "administrator", None)
+        # visible inside the transaction that wrote it …
+        assert search(session, admin, "awareness", SearchFilters(types=("activity",))).total == 1
+        raise RuntimeError("abort")
+    # … and gone with it
+    assert _titles(platform_db, "awareness") == []
+
+
+def test_reindex_rebuilds_what_bulk_statements_bypassed(platform_db: Database,
+                                                        make_activity: Callable[..., int]
+                                                        ) -> None:
+    make_activity("Joint investigation teams against trafficking in human beings")
+    with platform_db.transaction() as session:
+        session.execute(delete(SearchDocument).where(SearchDocument.record_type == "activity"))
+    assert _titles(platform_db, "joint") == []
+    with platform_db.transaction() as session:
+        report = reindex(session)
+        assert report.documents["activity"] == 1
+        assert report.documents["crime_area"] > 5  # the reference framework is indexed too
+    assert _titles(platform_db, "joint") == [
+        "Joint investigation teams against trafficking in human beings"]
+
+
+def test_index_and_remove_one_record(platform_db: Database,
+                                     make_activity: Callable[..., int]) -> None:
+    activity_id = make_activity("Container control programme")
+    with platform_db.transaction() as session:
+        activity = session.get(Activity, activity_id)
+        assert remove_record(session, activity)
+        admin = principal(session, "administrator", None)
+        only = SearchFilters(types=("activity",))
+        assert search(session, admin, "container", only).total == 0
+        assert index_record(session, activity)
+        assert search(session, admin, "container", only).total == 1
+        assert not index_record(session, object())
+
+
+def test_reference_framework_is_searchable(platform_db: Database) -> None:
+    with platform_db.transaction() as session:
+        partner = principal(session, "partner_viewer", "unodc")
+        results = search(session, partner, "laundering")
+    types = {h.record_type for h in results.hits}
+    assert "crime_area" in types
+    assert all(h.handling == "CLEAR" for h in results.hits)

@@ -1,0 +1,296 @@
+"""``search()``: one query over every record type, filtered by the read policy.
+
+Access control is part of the SQL (:func:`tocsin.access.policy.read_clause`
+on the index's own ``handling`` and ``owner_unit_id`` columns): a document the
+principal may not read is never counted, faceted, ranked or returned. Reads of
+results above TLP:GREEN are written to the audit log, as a page would.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Select, Table, and_, func, select
+from sqlalchemy.orm import Session
+
+from tocsin.access import audit
+from tocsin.access.handling import Handling
+from tocsin.access.policy import read_clause
+from tocsin.access.principal import Principal
+from tocsin.access.tables import Unit
+from tocsin.errors import InputError
+from tocsin.search.base import SearchBackend, backend_for, marked_html
+from tocsin.search.query import ParsedQuery, parse_query
+from tocsin.search.tables import LINK_FACETS, SearchDocument, SearchFacet
+
+DOCS = cast(Table, SearchDocument.__table__)
+FACETS = cast(Table, SearchFacet.__table__)
+MAX_PAGE_SIZE = 100
+#: Facet values shown per facet (the selected ones are always shown).
+FACET_LIMIT = 25
+FACET_NAMES = ("type", *LINK_FACETS, "year")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Facet filters: values within one facet are alternatives (OR), facets combine (AND)."""
+
+    types: tuple[str, ...] = ()
+    crime_areas: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    structures: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+
+    def selected(self, facet: str) -> tuple[str, ...]:
+        values: Iterable[object] = {
+            "type": self.types, "crime_area": self.crime_areas, "stage": self.stages,
+            "country": self.countries, "structure": self.structures, "year": self.years,
+        }[facet]
+        return tuple(str(v) for v in values)
+
+    @classmethod
+    def from_lists(cls, *, types: Iterable[str] = (), crime_areas: Iterable[str] = (),
+                   stages: Iterable[str] = (), countries: Iterable[str] = (),
+                   structures: Iterable[str] = (), years: Iterable[str | int] = ()
+                   ) -> SearchFilters:
+        """Build filters from request values; blank values are ignored, years checked."""
+        parsed_years: list[int] = []
+        for value in years:
+            text = str(value).strip()
+            if not text:
+                continue
+            if not text.isdigit() or not 1900 <= int(text) <= 2200:
+                raise InputError.single("year", f"{text!r} is not a year")
+            parsed_years.append(int(text))
+
+        def clean(values: Iterable[str]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+        return cls(clean(types), clean(crime_areas), clean(stages), clean(countries),
+                   clean(structures), tuple(dict.fromkeys(parsed_years)))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: what the list shows and where it links."""
+
+    document_id: int
+    record_type: str
+    record_id: str
+    title: str
+    title_html: str
+    snippet_html: str
+    url: str
+    handling: str
+    owner_unit: str | None
+    year: int | None
+    parent: str | None
+    score: float
+
+    @property
+    def id(self) -> str:
+        """The record's id (so :func:`tocsin.access.audit.record_reads` can audit hits)."""
+        return self.record_id
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    understood: str
+    hits: list[Hit]
+    total: int
+    page: int
+    size: int
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    ranking: str = "full-text"
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def search(session: Session, principal: Principal, query: str | None,
+           filters: SearchFilters | None = None, page: int = 1, size: int = 20,
+           *, semantic: Any = None, audit_reads: bool = True) -> SearchResults:
+    """Search every record type the principal may read.
+
+    ``semantic`` is an embedder (see :mod:`tocsin.search.semantic`); when given,
+    the full-text ranking is fused with embedding similarity.
+    """
+    filters = filters or SearchFilters()
+    if page < 1:
+        raise InputError.single("page", "pages start at 1")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise InputError.single("size", f"choose between 1 and {MAX_PAGE_SIZE} results per page")
+    parsed = parse_query(query)
+    backend = backend_for(session.get_bind().dialect.name)
+    conditions = _conditions(backend, principal, parsed, filters)
+    ranked = _ranked(backend, parsed, conditions)
+
+    type_years = session.execute(
+        select(DOCS.c.record_type, DOCS.c.year, func.count())
+        .where(DOCS.c.id.in_(select(ranked.c.id)))
+        .group_by(DOCS.c.record_type, DOCS.c.year)
+    ).all()
+    total = sum(row[2] for row in type_years)
+    offset = (page - 1) * size
+    ranking = "full-text" if parsed.include else "newest first"
+    if semantic is not None and parsed.include:
+        from tocsin.search.semantic import LABEL, fused_page
+
+        pool = [*conditions, *([backend.excluded(parsed.exclude)] if parsed.exclude else [])]
+        order, total = fused_page(session, semantic, query or "", ranked, pool, offset, size)
+        ranking = LABEL
+    else:
+        rows = session.execute(
+            select(ranked.c.id, ranked.c.rank).order_by(ranked.c.rank, ranked.c.id)
+            .offset(offset).limit(size)
+        ).all()
+        order = [(row[0], float(row[1])) for row in rows]
+    hits = _hits(session, backend, parsed, order)
+    facets = _facets(session, ranked, type_years, filters)
+    if audit_reads:
+        audit_hits(session, principal, hits)
+    return SearchResults(query=query or "", understood=parsed.text, hits=hits, total=total,
+                         page=page, size=size, facets=facets, ranking=ranking)
+
+
+def audit_hits(session: Session, principal: Principal, hits: Sequence[Hit]) -> None:
+    """Audit every result shown above TLP:GREEN, as a read of the record it points to."""
+    for hit in hits:
+        if Handling(hit.handling).audited_on_read:
+            audit.record(session, principal, "read", hit.record_type, hit.record_id,
+                         hit.handling, detail="shown in search results")
+
+
+def _conditions(backend: SearchBackend, principal: Principal, parsed: ParsedQuery,
+                filters: SearchFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [read_clause(SearchDocument, principal)]
+    if filters.types:
+        conditions.append(DOCS.c.record_type.in_(filters.types))
+    if filters.years:
+        conditions.append(DOCS.c.year.in_(filters.years))
+    for facet in LINK_FACETS:
+        values = filters.selected(facet)
+        if values:
+            conditions.append(DOCS.c.id.in_(
+                select(FACETS.c.document_id).where(FACETS.c.facet == facet,
+                                                   FACETS.c.value.in_(values))))
+    if parsed.exclude and not parsed.include:
+        conditions.append(backend.excluded(parsed.exclude))
+    return conditions
+
+
+def _ranked(backend: SearchBackend, parsed: ParsedQuery,
+            conditions: list[ColumnElement[bool]]) -> Any:
+    """A subquery ``(id, rank)`` of every readable document that matches and passes the filters."""
+    stmt: Select[Any]
+    if parsed.include:
+        hits = backend.matches(parsed).subquery("hits")
+        stmt = (select(hits.c.id, hits.c.rank)
+                .join_from(hits, DOCS, DOCS.c.id == hits.c.id).where(and_(*conditions)))
+    else:  # no words: browse by filters, newest first
+        stmt = select(DOCS.c.id, (-DOCS.c.id).label("rank")).where(
+            and_(*conditions))
+    return stmt.subquery("ranked")
+
+
+def _hits(session: Session, backend: SearchBackend, parsed: ParsedQuery,
+          order: Sequence[tuple[int, float]]) -> list[Hit]:
+    ids = [doc_id for doc_id, _ in order]
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.execute(
+        select(DOCS.c.id, DOCS.c.record_type, DOCS.c.record_id, DOCS.c.title,
+               func.substr(DOCS.c.body, 1, 300).label("lead"), DOCS.c.url, DOCS.c.handling,
+               DOCS.c.year, DOCS.c.parent, Unit.code.label("unit"))
+        .outerjoin(Unit, Unit.id == DOCS.c.owner_unit_id).where(DOCS.c.id.in_(ids)))}
+    marked = backend.highlights(session, parsed, ids)
+    hits = []
+    for doc_id, score in order:
+        row = rows.get(doc_id)
+        if row is None:
+            continue
+        title_raw, snippet_raw = marked.get(doc_id, (row.title, _lead(row.lead)))
+        hits.append(Hit(
+            document_id=doc_id, record_type=row.record_type, record_id=row.record_id,
+            title=row.title, title_html=marked_html(title_raw or row.title),
+            snippet_html=marked_html(snippet_raw or _lead(row.lead)), url=row.url,
+            handling=row.handling, owner_unit=row.unit, year=row.year, parent=row.parent,
+            score=score,
+        ))
+    return hits
+
+
+def _lead(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) < 240 else text[:240].rsplit(" ", 1)[0] + " …"
+
+
+def _facets(session: Session, ranked: Any, type_years: Sequence[Any],
+            filters: SearchFilters) -> dict[str, list[FacetValue]]:
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for record_type, year, count in type_years:
+        counts["type"][record_type] += count
+        if year is not None:
+            counts["year"][str(year)] += count
+    for facet, value, count in session.execute(
+        select(FACETS.c.facet, FACETS.c.value, func.count())
+        .where(FACETS.c.document_id.in_(select(ranked.c.id)))
+        .group_by(FACETS.c.facet, FACETS.c.value)
+    ):
+        counts[facet][value] += count
+    labels = facet_labels(session, {f: set(v) | set(filters.selected(f))
+                                    for f, v in counts.items()} | {
+        f: set(filters.selected(f)) for f in FACET_NAMES if f not in counts})
+    result: dict[str, list[FacetValue]] = {}
+    for facet in FACET_NAMES:
+        selected = set(filters.selected(facet))
+        found = counts.get(facet, {})
+        if facet == "year":
+            ordered = sorted(found.items(), key=lambda kv: kv[0], reverse=True)
+        else:
+            ordered = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = ordered[:FACET_LIMIT]
+        shown += [(v, c) for v, c in ordered[FACET_LIMIT:] if v in selected]
+        shown += [(v, 0) for v in sorted(selected - set(found))]
+        result[facet] = [FacetValue(v, labels.get(facet, {}).get(v, v), c, v in selected)
+                         for v, c in shown]
+    return result
+
+
+def facet_labels(session: Session, wanted: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+    """Human names for facet codes (crime areas, stages, countries, structures, types)."""
+    from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage, RefStructure
+
+    models: dict[str, Any] = {"crime_area": RefCrimeArea, "stage": RefStage,
+                              "country": RefCountry, "structure": RefStructure}
+    labels: dict[str, dict[str, str]] = {}
+    for facet, values in wanted.items():
+        if facet == "type":
+            labels[facet] = {v: TYPE_LABELS.get(v, v.replace("_", " ")) for v in values}
+        elif facet in models and values:
+            model = models[facet]
+            labels[facet] = dict(session.execute(
+                select(model.code, model.name).where(model.code.in_(sorted(values)))).all())
+    return labels
+
+
+TYPE_LABELS = {
+    "activity": "Programmes and activities", "document": "Attached documents",
+    "commitment": "Commitments", "crime_area": "Crime areas", "stage": "Justice-chain stages",
+    "instrument": "Instruments", "provision": "Provisions", "lesson": "Lessons",
+    "partner": "Partners", "agreement": "Agreements", "event": "Events", "expert": "Experts",
+}

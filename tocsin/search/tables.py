@@ -1,0 +1,89 @@
+"""Tables of the search index: one row per searchable document, its facets, embeddings.
+
+The full-text structures cannot be expressed in the ORM: on SQLite an FTS5
+virtual table ``search_fts`` kept in step with ``search_documents`` by triggers;
+on PostgreSQL a generated ``tsvector`` column ``search_vector`` with a GIN
+index. Both are created by the ``search_0001`` migration and hidden from
+autogenerate by :mod:`tocsin.search.autogen`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tocsin.search import autogen  # noqa: F401  (registers the autogenerate filter)
+from tocsin.store.base import Base, utcnow
+
+#: Facets stored in ``search_facets`` (multi-valued); type and year are columns.
+LINK_FACETS = ("crime_area", "stage", "country", "structure")
+
+
+class SearchDocument(Base):
+    """One searchable document: a record of any type, or a file attached to one.
+
+    ``handling`` and ``owner_unit_id`` are copied from the record (or, for a
+    file, from the record it belongs to), so the read policy filters the index
+    exactly as it filters the pages.
+    """
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        UniqueConstraint("record_type", "record_id", name="uq_search_documents_record"),
+        Index("ix_search_documents_year", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
+    handling: Mapped[str] = mapped_column(String(12))
+    owner_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    url: Mapped[str] = mapped_column(String(500))
+    #: For an attached file: the record it belongs to, as ``type:id``.
+    parent: Mapped[str | None] = mapped_column(String(170), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchFacet(Base):
+    """One facet value of a document (crime area, stage, country, structure)."""
+
+    __tablename__ = "search_facets"
+    __table_args__ = (Index("ix_search_facets_value", "facet", "value"),)
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("search_documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    facet: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(120), primary_key=True)
+
+
+class SearchEmbedding(Base):
+    """A sentence embedding of a document (float32, little-endian) for semantic ranking.
+
+    Removed whenever the document's title or body changes, so a stored vector
+    always describes the current text.
+    """
+
+    __tablename__ = "search_embeddings"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("search_documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(120))
+    dimensions: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

@@ -106,6 +106,15 @@ class TrackedFile:
     def readable(self) -> bool:
         return True
 
+    def writable(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        return False
+
+    def flush(self) -> None:
+        return None
+
     def close(self) -> None:
         self.closed = True
 

@@ -1,0 +1,200 @@
+"""The YAML column mapping of the generic CSV/Excel importer, validated with pydantic.
+
+A mapping says which column holds what, in the spirit of FollowTheMoney
+mappings::
+
+    delimiter: ";"
+    decimal: ","                 # decimal separator of amounts
+    thousands: "."
+    filters:
+      - {column: Status, equals: [BOOKED]}
+    transaction:
+      id: Reference              # optional; default <file>:<line>
+      date: {column: Booking date, format: "%d.%m.%Y"}
+      amount: {column: Amount, negative: swap}
+      currency: {value: EUR}     # a constant instead of a column
+      channel: Type
+    source:
+      account: Payer IBAN
+      bank: Payer BIC
+      country: Payer country
+      kind: {value: domestic}
+      party:
+        name: Payer
+        schema: {column: Payer type, map: {P: Person, C: Company}, default: LegalEntity}
+    target:
+      account: Payee IBAN
+      party: {name: Payee}
+
+A field is a column name, ``{column: …}`` or ``{value: …}``; ``map`` translates
+the values read and ``default`` fills empty cells. Errors name the YAML key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from tocsin.errors import InputError, Problem
+from tocsin.money.ingest.entities import PARTY_SCHEMAS
+from tocsin.money.schema import ACCOUNT_KINDS
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldSpec(_Strict):
+    """Where a value comes from: a column, or a constant ``value``."""
+
+    column: str | None = None
+    value: str | None = None
+    map: dict[str, str] = {}
+    default: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: Any) -> Any:
+        return {"column": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FieldSpec:
+        if (self.column is None) == (self.value is None):
+            raise ValueError("give exactly one of 'column' or 'value'")
+        return self
+
+
+class DateSpec(FieldSpec):
+    #: ``strptime`` format; ISO 8601 when omitted.
+    format: str | None = None
+
+
+class AmountSpec(FieldSpec):
+    #: What a negative amount means: an error, or money flowing the other way.
+    negative: Literal["error", "swap"] = "error"
+
+
+class LabelSpec(FieldSpec):
+    true_values: list[str] = ["1", "true", "yes", "y", "x"]
+
+
+class PartySpec(_Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: FieldSpec
+    #: FollowTheMoney schema of the party (Person, Company, Organization, LegalEntity).
+    schema_: FieldSpec | None = Field(default=None, alias="schema")
+    country: FieldSpec | None = None
+    id_number: FieldSpec | None = None
+
+
+class SideSpec(_Strict):
+    account: FieldSpec | None = None
+    bank: FieldSpec | None = None
+    country: FieldSpec | None = None
+    kind: FieldSpec | None = None
+    party: PartySpec | None = None
+
+    @model_validator(mode="after")
+    def _identified(self) -> SideSpec:
+        if self.account is None and self.party is None:
+            raise ValueError("give an 'account' or a 'party' (or both)")
+        if self.kind is not None and self.kind.value is not None \
+                and self.kind.value not in ACCOUNT_KINDS:
+            raise ValueError(f"kind {self.kind.value!r} is not one of {', '.join(ACCOUNT_KINDS)}")
+        return self
+
+
+class TransactionSpec(_Strict):
+    id: FieldSpec | None = None
+    date: DateSpec
+    amount: AmountSpec
+    currency: FieldSpec
+    channel: FieldSpec | None = None
+    label: LabelSpec | None = None
+
+
+class FilterSpec(_Strict):
+    column: str
+    equals: list[str] | None = None
+    not_equals: list[str] | None = None
+    not_empty: bool = False
+
+
+class Mapping(_Strict):
+    format: Literal["csv", "xlsx"] | None = None
+    delimiter: str = ","
+    encoding: str = "utf-8-sig"
+    decimal: str = "."
+    thousands: str | None = None
+    sheet: str | None = None
+    header_row: int = 1
+    filters: list[FilterSpec] = []
+    transaction: TransactionSpec
+    source: SideSpec
+    target: SideSpec
+
+    def columns(self) -> dict[str, str]:
+        """Every column the mapping reads, by the YAML key that names it."""
+        found: dict[str, str] = {}
+
+        def visit(spec: Any, key: str) -> None:
+            if isinstance(spec, FieldSpec) and spec.column is not None:
+                found[key] = spec.column
+            elif isinstance(spec, BaseModel):
+                for name in type(spec).model_fields:
+                    alias = "schema" if name == "schema_" else name
+                    visit(getattr(spec, name), f"{key}.{alias}" if key else alias)
+            elif isinstance(spec, list):
+                for i, item in enumerate(spec):
+                    visit(item, f"{key}[{i}]")
+
+        visit(self, "")
+        for i, flt in enumerate(self.filters):
+            found[f"filters[{i}].column"] = flt.column
+        return found
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read and validate a mapping file; every error names its YAML key."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError.single(str(path), f"cannot read the mapping: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise InputError.single(str(path), f"not valid YAML: {exc}") from None
+    return parse_mapping(raw, str(path))
+
+
+def parse_mapping(raw: Any, where: str = "mapping") -> Mapping:
+    try:
+        mapping = Mapping.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join("schema" if p == "schema_" else str(p) for p in err["loc"]
+                           if not str(p).startswith("function-"))
+            problems.append(Problem(f"{where}: {key or '(top)'}", err["msg"]))
+        raise InputError(problems, summary=f"{where}: the mapping is not valid") from None
+    _check_schemas(mapping, where)
+    return mapping
+
+
+def _check_schemas(mapping: Mapping, where: str) -> None:
+    problems = []
+    for side in ("source", "target"):
+        party = getattr(mapping, side).party
+        if party is None or party.schema_ is None:
+            continue
+        spec = party.schema_
+        values = [spec.value, spec.default, *spec.map.values()]
+        for value in values:
+            if value is not None and value not in PARTY_SCHEMAS:
+                problems.append(Problem(f"{where}: {side}.party.schema",
+                                        f"{value!r} is not one of {', '.join(PARTY_SCHEMAS)}"))
+    if problems:
+        raise InputError(problems, summary=f"{where}: the mapping is not valid")

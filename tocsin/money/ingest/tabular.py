@@ -1,0 +1,326 @@
+"""Generic CSV and Excel (``.xlsx``) files, read through a YAML column mapping.
+
+See :mod:`tocsin.money.ingest.mapping` for the mapping. Rows are streamed (the
+``csv`` module, or ``openpyxl`` in read-only mode) and every bad cell is
+reported as ``file:line`` (CSV) or ``file:Sheet!row`` (Excel) with the mapping
+key it was read for.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tocsin.errors import InputError
+from tocsin.money.ingest.base import Context, TrackedFile, accounts_table, parties_table
+from tocsin.money.ingest.entities import PartyBook, make
+from tocsin.money.ingest.mapping import (
+    FieldSpec,
+    FilterSpec,
+    Mapping,
+    SideSpec,
+    load_mapping,
+)
+from tocsin.money.schema import ACCOUNT_KINDS
+
+FLUSH_ROWS = 50_000
+_NUMBER = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+
+
+@dataclass
+class _Row:
+    where: str  # file:line for problems
+    ref: str  # name:line for source_ref
+    cells: dict[str, Any]
+
+
+class _State:
+    def __init__(self, ctx: Context, mapping: Mapping) -> None:
+        self.ctx = ctx
+        self.mapping = mapping
+        self.book = PartyBook()
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.ids: set[str] = set()
+
+
+def read(sources: Sequence[Path], ctx: Context) -> None:
+    if ctx.mapping is None:
+        raise InputError.single("mapping", "the csv/xlsx format needs a YAML column mapping "
+                                           "(--mapping)")
+    mapping = load_mapping(ctx.mapping)
+    state = _State(ctx, mapping)
+    ctx.has_labels = mapping.transaction.label is not None
+    for path in sources:
+        ctx.files.append(path)
+        for row in _rows(path, mapping, state):
+            if _keep(row, mapping.filters):
+                _convert(row, state)
+            if len(state.rows) >= FLUSH_ROWS:
+                _flush(state)
+            if ctx.problems.full:
+                break
+    _flush(state)
+    if ctx.problems:
+        return
+    ctx.writer.write_accounts(accounts_table(list(state.accounts.values())))
+    ctx.writer.write_parties(parties_table(state.book.rows()))
+
+
+# -- reading rows -------------------------------------------------------------------------
+
+
+def _rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
+    kind = mapping.format or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
+    if kind == "xlsx":
+        yield from _excel_rows(path, mapping, state)
+    else:
+        yield from _csv_rows(path, mapping, state)
+
+
+def _check_header(header: list[str], mapping: Mapping, where: str, state: _State) -> bool:
+    missing = {key: col for key, col in mapping.columns().items() if col not in header}
+    for key, column in missing.items():
+        shown = ", ".join(header[:30])
+        state.ctx.problems.add(f"{state.ctx.mapping}: {key}",
+                               f"column {column!r} is not in the header of {where} "
+                               f"(it has: {shown})")
+    return not missing
+
+
+def _csv_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
+    size = path.stat().st_size
+    with path.open("rb") as raw, state.ctx.progress.track(f"CSV {path.name}", size) as bar:
+        handle = io.TextIOWrapper(TrackedFile(raw, bar),  # type: ignore[type-var]
+                                  encoding=mapping.encoding, newline="")
+        reader = csv.reader(handle, delimiter=mapping.delimiter)
+        try:
+            for _ in range(mapping.header_row - 1):
+                next(reader, None)
+            header = [h.strip() for h in next(reader, [])]
+            if not _check_header(header, mapping, f"{path.name} line {reader.line_num}", state):
+                return
+            for cells in reader:
+                line = reader.line_num
+                if not any(c.strip() for c in cells):
+                    continue
+                if len(cells) != len(header):
+                    state.ctx.problems.add(f"{path}:{line}", f"expected {len(header)} fields, "
+                                                             f"found {len(cells)}")
+                    continue
+                yield _Row(f"{path}:{line}", f"{path.name}:{line}", dict(zip(header, cells,
+                                                                             strict=True)))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            state.ctx.problems.add(f"{path}:{reader.line_num + 1}",
+                                   f"cannot read the file as {mapping.encoding} CSV ({exc})")
+
+
+def _excel_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        state.ctx.problems.add(str(path), f"cannot open the workbook ({exc})")
+        return
+    try:
+        if mapping.sheet is not None and mapping.sheet not in book.sheetnames:
+            state.ctx.problems.add(f"{state.ctx.mapping}: sheet",
+                                   f"{path.name} has no sheet {mapping.sheet!r} "
+                                   f"(it has: {', '.join(book.sheetnames)})")
+            return
+        sheet = book[mapping.sheet] if mapping.sheet else book.worksheets[0]
+        rows = sheet.iter_rows(min_row=mapping.header_row, values_only=True)
+        first = next(rows, None) or ()
+        header = [str(h).strip() if h is not None else "" for h in first]
+        if not _check_header(header, mapping, f"{path.name} sheet {sheet.title}", state):
+            return
+        for number, values in enumerate(rows, start=mapping.header_row + 1):
+            if not any(v not in (None, "") for v in values):
+                continue
+            cells = dict(zip(header, values, strict=False))
+            yield _Row(f"{path}:{sheet.title}!{number}", f"{path.name}:{sheet.title}!{number}",
+                       cells)
+    finally:
+        book.close()
+
+
+def _keep(row: _Row, filters: list[FilterSpec]) -> bool:
+    for flt in filters:
+        value = _as_text(row.cells.get(flt.column))
+        if flt.not_empty and not value:
+            return False
+        if flt.equals is not None and value not in flt.equals:
+            return False
+        if flt.not_equals is not None and value in flt.not_equals:
+            return False
+    return True
+
+
+# -- converting one row ---------------------------------------------------------------------
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _get(spec: FieldSpec | None, row: _Row) -> str | None:
+    if spec is None:
+        return None
+    raw = spec.value if spec.value is not None else _as_text(row.cells.get(spec.column or ""))
+    value = spec.map.get(raw, raw) if raw else raw
+    return value or spec.default
+
+
+def _convert(row: _Row, state: _State) -> None:
+    spec = state.mapping.transaction
+    problems = state.ctx.problems
+    before = len(problems)
+    ts = _date(row, state)
+    amount = _amount(row, state)
+    currency = (_get(spec.currency, row) or "").upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        problems.add(row.where, f"transaction.currency: {currency!r} is not a currency code")
+    elif not state.ctx.rates.knows(currency):
+        problems.add(row.where, f"transaction.currency: no exchange rate for {currency} into "
+                                f"{state.ctx.base_currency}")
+    txn_id = _get(spec.id, row) or row.ref
+    if txn_id in state.ids:
+        problems.add(row.where, f"transaction.id: {txn_id!r} appears twice")
+    source = _side(state.mapping.source, "source", row, state)
+    target = _side(state.mapping.target, "target", row, state)
+    if len(problems) > before or ts is None or amount is None or not source or not target:
+        return
+    state.ids.add(txn_id)
+    if amount < 0:
+        amount, source, target = -amount, target, source
+    label = None
+    if spec.label is not None:
+        label = (_get(spec.label, row) or "").lower() in {v.lower() for v in
+                                                          spec.label.true_values}
+    state.rows.append({
+        "txn_id": txn_id, "ts": ts, "source": source, "target": target, "amount_orig": amount,
+        "currency_orig": currency, "channel": _get(spec.channel, row), "label": label,
+        "source_ref": row.ref,
+    })
+
+
+def _date(row: _Row, state: _State) -> datetime | None:
+    spec = state.mapping.transaction.date
+    raw = row.cells.get(spec.column or "") if spec.column else spec.value
+    if isinstance(raw, datetime):
+        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
+    if isinstance(raw, date):
+        return datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
+    text = _as_text(raw)
+    if not text:
+        state.ctx.problems.add(row.where, "transaction.date: empty")
+        return None
+    try:
+        parsed = datetime.strptime(text, spec.format) if spec.format else \
+            datetime.fromisoformat(text)
+    except ValueError:
+        expected = spec.format or "ISO 8601"
+        state.ctx.problems.add(row.where, f"transaction.date: {text!r} does not match "
+                                          f"{expected}")
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _amount(row: _Row, state: _State) -> float | None:
+    spec = state.mapping.transaction.amount
+    raw = row.cells.get(spec.column or "") if spec.column else spec.value
+    value: float | None = None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        value = float(raw)
+    else:
+        text = _as_text(raw).replace(" ", "").replace("\u00a0", "")
+        if state.mapping.thousands:
+            text = text.replace(state.mapping.thousands, "")
+        if state.mapping.decimal != ".":
+            text = text.replace(state.mapping.decimal, ".")
+        if _NUMBER.match(text):
+            value = float(text)
+    if value is None:
+        state.ctx.problems.add(row.where, f"transaction.amount: {_as_text(raw)!r} is not a "
+                                          "number")
+        return None
+    if value < 0 and spec.negative == "error":
+        state.ctx.problems.add(row.where, f"transaction.amount: {value} is negative (set "
+                                          "amount.negative: swap if it means money flowing "
+                                          "the other way)")
+        return None
+    return value
+
+
+def _side(spec: SideSpec, key: str, row: _Row, state: _State) -> str | None:
+    problems = state.ctx.problems
+    country = (_get(spec.country, row) or "").upper() or None
+    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
+        problems.add(row.where, f"{key}.country: {country!r} is not a two-letter code")
+        country = None
+    kind = _get(spec.kind, row) or "unknown"
+    if kind not in ACCOUNT_KINDS:
+        problems.add(row.where, f"{key}.kind: {kind!r} is not one of {', '.join(ACCOUNT_KINDS)}")
+        return None
+    party_id = None
+    if spec.party is not None:
+        name = _get(spec.party.name, row)
+        schema = _get(spec.party.schema_, row) or "LegalEntity"
+        if schema not in ("Person", "Company", "Organization", "LegalEntity"):
+            problems.add(row.where, f"{key}.party.schema: {schema!r} is not a party schema "
+                                    "(map the value with 'map')")
+            return None
+        if name:
+            party_country = (_get(spec.party.country, row) or "").upper() or country
+            ident = _get(spec.party.id_number, row)
+            proxy = make(schema, ["tabular", name, party_country, ident], {
+                "name": name, "country": party_country, "idNumber": ident})
+            party_id = state.book.add(proxy, row.ref)
+    account = _get(spec.account, row)
+    if not account:
+        if party_id is None:
+            problems.add(row.where, f"{key}: neither an account nor a party name")
+            return None
+        account = f"party:{party_id}"
+    known = state.accounts.get(account)
+    if known is None:
+        state.accounts[account] = {"account_id": account, "bank": _get(spec.bank, row),
+                                   "country": country, "kind": kind, "party_id": party_id,
+                                   "source_ref": row.ref}
+    else:
+        for field, value in (("bank", _get(spec.bank, row)), ("country", country),
+                             ("party_id", party_id)):
+            if known[field] is None and value is not None:
+                known[field] = value
+        if known["kind"] == "unknown":
+            known["kind"] = kind
+    return account
+
+
+def _flush(state: _State) -> None:
+    rows, state.rows = state.rows, []
+    if not rows or state.ctx.problems:
+        return
+    table = pa.Table.from_pylist(rows)
+    ts = pc.cast(table.column("ts"), pa.timestamp("us", tz="UTC"))
+    amount, unknown = state.ctx.rates.convert(table.column("amount_orig"),
+                                              table.column("currency_orig"), ts)
+    if pc.any(unknown).as_py():
+        state.ctx.problems.add(rows[0]["source_ref"], "no exchange rate for the currency")
+        return
+    state.ctx.writer.write_transactions(table.set_column(1, "ts", ts).append_column(
+        "amount", amount))

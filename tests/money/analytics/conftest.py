@@ -1,16 +1,52 @@
-"""Fixtures for the money analytics tests: one small synthetic set per session."""
+"""Fixtures for the money analytics tests: small synthetic sets and both engines."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tocsin.money.synthetic import SyntheticConfig, write
 
 SMALL = SyntheticConfig(accounts=6_000, transactions=40_000, patterns=8, seed=11)
+#: Small enough for Spark in local mode, with every pattern present.
+TINY = SyntheticConfig(accounts=2_500, transactions=8_000, patterns=3, seed=3)
 
 
 @pytest.fixture(scope="session")
 def small_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write(SMALL, tmp_path_factory.mktemp("synthetic") / "set")
+
+
+@pytest.fixture(scope="session")
+def tiny_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write(TINY, tmp_path_factory.mktemp("tiny") / "set")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    from tocsin.money.engines.spark import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(
+    scope="session",
+    params=["embedded", pytest.param("spark", marks=pytest.mark.spark)],
+)
+def engine(request: pytest.FixtureRequest, tiny_set: Path) -> Iterator[Any]:
+    """Each engine over the tiny set (one Spark session for the whole run)."""
+    if request.param == "embedded":
+        from tocsin.money.engines.embedded import EmbeddedEngine
+
+        eng: Any = EmbeddedEngine(tiny_set)
+    else:
+        from tocsin.money.engines.spark import SparkEngine
+
+        eng = SparkEngine(tiny_set, spark=request.getfixturevalue("spark"))
+    yield eng
+    eng.close()

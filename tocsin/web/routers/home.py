@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tocsin.reference import browse
+from tocsin.taskforce.dashboard import dashboard
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import render
 
@@ -14,4 +15,5 @@ pages = APIRouter()
 
 @pages.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
-    return render(request, "home.html", overview=browse.overview(session), principal=principal)
+    return render(request, "home.html", overview=browse.overview(session), principal=principal,
+                  board=dashboard(session, principal))

@@ -83,3 +83,33 @@ def names(session: Session, kind: str, codes: Sequence[str]) -> dict[str, str]:
 def require_found(item: object, what: str, ident: object) -> None:
     if item is None:
         raise NotFound(f"{what} {ident} not found")
+
+
+def choices(session: Session) -> dict[str, Any]:
+    """Options for the forms of the co-operation pages: codes with their names."""
+    from tocsin.access.handling import HANDLING_CODES
+
+    def pairs(model: Any, order: Any) -> list[tuple[str, str]]:
+        rows = session.execute(select(model.code, model.name).where(model.retired.is_(False))
+                               .order_by(order))
+        return [(str(code), str(name)) for code, name in rows]
+
+    return {
+        "crime_areas": pairs(RefCrimeArea, RefCrimeArea.position),
+        "stages": pairs(RefStage, RefStage.position),
+        "countries": pairs(RefCountry, RefCountry.name),
+        "units": [(str(c), str(n)) for c, n in session.execute(
+            select(Unit.code, Unit.name).order_by(Unit.kind.desc(), Unit.name))],
+        "handling": list(HANDLING_CODES),
+    }
+
+
+def day(value: str | None, location: str) -> date | None:
+    """A date typed into a form (YYYY-MM-DD), or an :class:`InputError` naming the field."""
+    problems: list[Problem] = []
+    found = parse_date(value, location, problems)
+    if problems:
+        from tocsin.errors import InputError
+
+        raise InputError(problems)
+    return found

@@ -1,0 +1,173 @@
+"""The full coherence analysis: threat picture, coverage, gaps, duplicate candidates
+and recommendations, computed in memory from a :class:`Portfolio` and
+:class:`Inputs` (:func:`analyse`), or from the database for a principal (:func:`run`).
+
+Only records the principal may read enter the analysis, so two people can see
+different pictures of the same workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin.access.principal import Principal
+from tocsin.coherence import groups as group_scores
+from tocsin.coherence.coverage import CoverageMatrix, Period, coverage, explode
+from tocsin.coherence.gaps import CommitmentGap, CommitmentInfo, Gap, commitment_gaps, threat_gaps
+from tocsin.coherence.method import method
+from tocsin.coherence.overlaps import Candidate, Judged, explain_all, find_candidates
+from tocsin.coherence.picture import (
+    ActiveGroup,
+    IndicatorValue,
+    ThreatCell,
+    compute,
+    region_mapper,
+)
+from tocsin.coherence.portfolio import Portfolio, load_portfolio
+from tocsin.coherence.recommend import AgreementInfo, LessonMatch, Recommendation, recommend
+from tocsin.coherence.threats import list_indicators
+from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage, RefStructure
+
+Geo = Literal["country", "region"]
+
+
+@dataclass
+class Inputs:
+    """Everything besides the portfolio: indicators, groups, names, links to other topics."""
+
+    indicators: list[IndicatorValue] = field(default_factory=list)
+    groups: list[ActiveGroup] = field(default_factory=list)
+    regions: dict[str, str] = field(default_factory=dict)  # country → region
+    names: dict[str, str] = field(default_factory=dict)  # code → display name
+    commitments: list[CommitmentInfo] = field(default_factory=list)
+    agreements: list[AgreementInfo] = field(default_factory=list)
+    judgements: dict[tuple[int, int], Judged] = field(default_factory=dict)
+    #: Lessons per (crime area, place), filled for the top gaps by :func:`run`.
+    lessons: dict[tuple[str, str], list[LessonMatch]] = field(default_factory=dict)
+    #: What could not be connected, said plainly on the pages and in the report.
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Options:
+    year: int | None = None
+    start: int | None = None
+    end: int | None = None
+    geo: Geo = "country"
+    candidate_limit: int | None = 500
+
+
+@dataclass
+class Analysis:
+    year: int
+    period: Period
+    geo: Geo
+    portfolio: Portfolio
+    inputs: Inputs
+    threat: dict[tuple[str, str], ThreatCell]
+    matrix: CoverageMatrix
+    gaps: list[Gap]
+    commitment_gaps: list[CommitmentGap]
+    candidates: list[Candidate]
+    recommendations: list[Recommendation]
+
+    def name(self, code: str) -> str:
+        return self.inputs.names.get(code, code.replace("_", " ") if code else "not stated")
+
+    @property
+    def hot_spots(self) -> list[ThreatCell]:
+        high = method().gaps.threat_high
+        return sorted((c for c in self.threat.values() if c.score >= high),
+                      key=lambda c: -c.score)
+
+
+def default_year(inputs: Inputs, today: date | None = None) -> int:
+    years = [v.year for v in inputs.indicators]
+    return max(years) if years else (today or date.today()).year
+
+
+def threat_for(inputs: Inputs, year: int, geo: Geo) -> dict[tuple[str, str], ThreatCell]:
+    mapper = region_mapper(inputs.regions) if geo == "region" else None
+    cells = compute(inputs.indicators, inputs.groups, mapper, years=[year])
+    return {(a, g): c for (a, g, _y), c in cells.items()}
+
+
+def analyse(portfolio: Portfolio, inputs: Inputs, options: Options = Options()
+            ) -> Analysis:
+    """The whole analysis in memory; never writes anything."""
+    year = options.year or default_year(inputs)
+    period = Period(options.start or year, options.end or options.start or year)
+    if period.end < period.start:
+        period = Period(period.end, period.start)
+    threat = threat_for(inputs, year, options.geo)
+    matrix = coverage(portfolio, inputs.regions, period, rows="crime_area", cols=options.geo)
+    gaps = threat_gaps(threat, matrix)
+    cgaps = commitment_gaps(inputs.commitments, threat)
+    candidates = find_candidates(portfolio, inputs.judgements, limit=options.candidate_limit)
+    ranked = recommend(
+        portfolio, gaps=gaps, commitment_gaps=cgaps, candidates=candidates,
+        hot_spots=[c for c in threat.values() if c.score >= method().gaps.threat_high],
+        allocation=explode(portfolio, inputs.regions), place_dimension=options.geo,
+        lessons=inputs.lessons, agreements=inputs.agreements, names=inputs.names)
+    return Analysis(year, period, options.geo, portfolio, inputs, threat, matrix, gaps, cgaps,
+                    candidates, ranked)
+
+
+# --- the database-backed path ----------------------------------------------------------
+
+
+def load_inputs(session: Session, principal: Principal, portfolio: Portfolio,
+                today: date | None = None) -> Inputs:
+    """Indicators, groups, names and the other topics' records the principal may read."""
+    from tocsin.coherence import judgements, links
+
+    inputs = Inputs()
+    inputs.indicators = [
+        IndicatorValue(i.id, i.crime_area_code, i.country_code, i.year, i.kind, i.value, i.unit,
+                       i.source, i.source_reliability, i.credibility)
+        for i in list_indicators(session, principal)
+    ]
+    ranked, _weights = group_scores.ranking(session, principal)
+    inputs.groups = [ActiveGroup(g.id, g.name, g.score, g.crime_areas, g.countries)
+                     for g in ranked]
+    for code, name, region in session.execute(
+            select(RefCountry.code, RefCountry.name, RefCountry.region)):
+        inputs.regions[code] = region
+        inputs.names[code] = name
+    for model in (RefCrimeArea, RefStage, RefStructure):
+        for code, name in session.execute(select(model.code, model.name)):
+            inputs.names[code] = name
+    inputs.judgements = judgements.latest_for(session, portfolio.ids)
+    inputs.commitments, note = links.commitments_without_programme(session, principal)
+    inputs.notes += [note] if note else []
+    inputs.agreements = links.expiring_agreements(session, principal, today)
+    return inputs
+
+
+def run(session: Session, principal: Principal, options: Options = Options(), *,
+        portfolio: Portfolio | None = None, inputs: Inputs | None = None,
+        lesson_gaps: int = 5, today: date | None = None) -> Analysis:
+    """The analysis for a principal from the database (only readable records count)."""
+    from tocsin.coherence import links
+
+    portfolio = portfolio if portfolio is not None else load_portfolio(session, principal)
+    inputs = inputs if inputs is not None else load_inputs(session, principal, portfolio, today)
+    first = analyse(portfolio, inputs, options)
+    # lessons are looked up for the top gaps only: each look-up is a text comparison
+    wanted = [(g.crime_area, g.geo) for g in first.gaps[:lesson_gaps]]
+    found = links.lessons_for_cells(session, principal, wanted, options.geo, inputs.regions)
+    if any(found.values()):
+        inputs.lessons = found
+        first = analyse(portfolio, inputs, options)
+    explain_all(portfolio, first.candidates)
+    return first
+
+
+def names_of(analysis: Analysis, codes: Sequence[str]) -> Mapping[str, str]:
+    return {c: analysis.name(c) for c in codes}

@@ -1,0 +1,213 @@
+"""Recommended actions for fund managers, ranked, each with its rationale and evidence.
+
+Scores are on one 0-100 scale so the kinds can be ranked together:
+
+=================  ===================================================================
+fill a gap         the gap score (threat x how far coverage falls short)
+start programme    0.9 x the commitment gap score (priority x threat in its areas)
+merge              judged duplicate: 60 + 30 x pair score; likely duplicate not yet
+                   judged ("check and merge"): 40 x pair score
+co-ordinate        judged overlapping: 40 + 25 x pair score
+apply a lesson     0.6 x the score of the gap the lesson applies to x its match score
+                   (the lessons library's design check, 0..1)
+renew agreement    0.9 x the threat of a hot spot whose activities run under an
+                   agreement in force that expires within the warning period
+=================  ===================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from tocsin.coherence.coverage import Allocation
+from tocsin.coherence.gaps import CommitmentGap, Gap
+from tocsin.coherence.overlaps import Candidate
+from tocsin.coherence.picture import ThreatCell
+from tocsin.coherence.portfolio import Portfolio
+
+KINDS = {
+    "fill_gap": "Fill a gap",
+    "start_programme": "Start a programme for a commitment",
+    "merge": "Merge duplicate activities",
+    "coordinate": "Co-ordinate overlapping activities",
+    "apply_lesson": "Apply a lesson identified",
+    "renew_agreement": "Renew an expiring agreement",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # cell | pair | commitment | lesson | agreement | activity
+    label: str
+    link: str
+
+
+@dataclass
+class Recommendation:
+    kind: str
+    title: str
+    rationale: str
+    score: float
+    evidence: list[Evidence] = field(default_factory=list)
+    key: str = ""
+    rank: int = 0
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS[self.kind]
+
+
+@dataclass(frozen=True)
+class LessonMatch:
+    """A lesson that applies to a gap (from the lessons library's design check)."""
+
+    id: int
+    title: str
+    statement: str
+    score: float
+    explanation: str
+
+
+@dataclass(frozen=True)
+class AgreementInfo:
+    id: int
+    title: str
+    expires_on: date
+    days_left: int
+    crime_areas: tuple[str, ...]
+    activity_ids: tuple[int, ...]
+    parties: tuple[str, ...] = ()
+
+
+def cell_link(area: str, place: str) -> str:
+    return f"/coherence/coverage/cell?crime_area={area}&place={place}"
+
+
+def pair_link(portfolio: Portfolio, c: Candidate) -> str:
+    return f"/coherence/duplicates#pair-{portfolio.ids[c.a]}-{portfolio.ids[c.b]}"
+
+
+def activity_link(record_id: int) -> str:
+    return f"/programmes/activities/{record_id}"
+
+
+def recommend(portfolio: Portfolio, *, gaps: Sequence[Gap],
+              commitment_gaps: Sequence[CommitmentGap], candidates: Sequence[Candidate],
+              hot_spots: Sequence[ThreatCell], allocation: Allocation | None,
+              place_dimension: str = "country",
+              lessons: Mapping[tuple[str, str], Sequence[LessonMatch]] | None = None,
+              agreements: Sequence[AgreementInfo] = (),
+              names: Mapping[str, str] | None = None, limit: int | None = None,
+              ) -> list[Recommendation]:
+    """The ranked recommendations from the analysis results."""
+    names = names or {}
+
+    def n(code: str) -> str:
+        return names.get(code, code.replace("_", " "))
+
+    p = portfolio
+    out: list[Recommendation] = []
+    for g in gaps:
+        out.append(Recommendation(
+            "fill_gap", f"Fund work on {n(g.crime_area)} in {n(g.geo)}",
+            g.reason(p.currency, names), g.score,
+            [Evidence("cell", f"{n(g.crime_area)} x {n(g.geo)}", cell_link(g.crime_area, g.geo))],
+            key=f"gap:{g.crime_area}:{g.geo}"))
+        for m in (lessons or {}).get((g.crime_area, g.geo), ()):
+            out.append(Recommendation(
+                "apply_lesson", f"Apply \u201c{m.title}\u201d to new work on "
+                f"{n(g.crime_area)} in {n(g.geo)}",
+                f"{m.statement or m.title} It applies here: {m.explanation}.",
+                0.6 * g.score * min(max(m.score, 0.0), 1.0),
+                [Evidence("lesson", m.title, f"/lessons/{m.id}"),
+                 Evidence("cell", f"{n(g.crime_area)} x {n(g.geo)}",
+                          cell_link(g.crime_area, g.geo))],
+                key=f"lesson:{m.id}:{g.crime_area}:{g.geo}"))
+    for cg in commitment_gaps:
+        c = cg.commitment
+        evidence = [Evidence("commitment", c.code, f"/commitments/{c.id}")]
+        evidence += [Evidence("cell", f"{n(cell.crime_area)} x {n(cell.geo)}",
+                              cell_link(cell.crime_area, cell.geo)) for cell in cg.cells[:3]]
+        out.append(Recommendation(
+            "start_programme", f"Start a programme for commitment {c.code}",
+            f"{cg.reason(names)} {c.summary}".strip(), 0.9 * cg.score, evidence,
+            key=f"commitment:{c.id}"))
+    for cand in candidates:
+        first, second = p.identifiers[cand.a], p.identifiers[cand.b]
+        evidence = [Evidence("pair", f"{first} / {second}", pair_link(p, cand)),
+                    Evidence("activity", first, activity_link(p.ids[cand.a])),
+                    Evidence("activity", second, activity_link(p.ids[cand.b]))]
+        judged = cand.judgement
+        why = " ".join(cand.reasons[:3])
+        if judged is not None and judged.verdict == "duplicate":
+            out.append(Recommendation(
+                "merge", f"Merge {first} and {second}",
+                f"Judged duplicate by {judged.username} on {judged.judged_at}. {why}",
+                60 + 30 * cand.score, evidence, key=f"pair:{cand.key(p)}"))
+        elif judged is not None and judged.verdict == "overlapping":
+            out.append(Recommendation(
+                "coordinate", f"Co-ordinate {first} and {second}",
+                f"Judged overlapping by {judged.username} on {judged.judged_at}. {why}",
+                40 + 25 * cand.score, evidence, key=f"pair:{cand.key(p)}"))
+        elif judged is None and cand.kind == "likely duplicate":
+            out.append(Recommendation(
+                "merge", f"Check whether {first} and {second} are the same work",
+                f"Likely duplicate (score {cand.score:.2f}), not yet judged. {why}",
+                40 * cand.score, evidence, key=f"pair:{cand.key(p)}"))
+    out += _renewals(p, hot_spots, allocation, place_dimension, agreements, n)
+    out.sort(key=lambda r: (-r.score, r.key))
+    for i, r in enumerate(out):
+        r.rank = i + 1
+    return out[:limit] if limit is not None else out
+
+
+def _renewals(p: Portfolio, hot_spots: Sequence[ThreatCell], allocation: Allocation | None,
+              place_dimension: str, agreements: Sequence[AgreementInfo],
+              name: Callable[[str], str]) -> list[Recommendation]:
+    """Agreements expiring soon whose activities cover a hot spot."""
+    if not agreements or allocation is None:
+        return []
+    known = set(p.ids)
+    place_index = allocation.code_index(place_dimension)
+    area_index = allocation.code_index("crime_area")
+    out = []
+    for a in agreements:
+        rows = [p.row_of(i) for i in a.activity_ids if i in known]
+        if not rows:
+            continue
+        # the agreement's activities and everything below them
+        covered = set(rows)
+        kids = p.children()
+        stack = list(rows)
+        while stack:
+            for k in kids[stack.pop()]:
+                if k not in covered:
+                    covered.add(k)
+                    stack.append(k)
+        mask = np.isin(allocation.record, np.fromiter(covered, dtype=np.int64))
+        for cell in hot_spots:
+            ai, pi = area_index.get(cell.crime_area), place_index.get(cell.geo)
+            if ai is None or pi is None:
+                continue
+            hit = mask & (allocation.codes["crime_area"] == ai) & \
+                (allocation.codes[place_dimension] == pi)
+            if not hit.any():
+                continue
+            when = ("lapsed" if a.days_left < 0 else f"expires in {a.days_left} days")
+            dependent = sorted({p.identifiers[int(r)] for r in allocation.record[hit]})
+            out.append(Recommendation(
+                "renew_agreement", f"Renew \u201c{a.title}\u201d",
+                f"The agreement {when} ({a.expires_on:%d %b %Y}); "
+                f"{len(dependent)} activit{'y' if len(dependent) == 1 else 'ies'} under it "
+                f"work on {name(cell.crime_area)} in {name(cell.geo)}, a threat hot spot "
+                f"scoring {cell.score:.0f}/100 ({', '.join(dependent[:3])}).",
+                0.9 * cell.score,
+                [Evidence("agreement", a.title, f"/partners/agreements/{a.id}"),
+                 Evidence("cell", f"{name(cell.crime_area)} x {name(cell.geo)}",
+                          cell_link(cell.crime_area, cell.geo))],
+                key=f"agreement:{a.id}:{cell.crime_area}:{cell.geo}"))
+    return out

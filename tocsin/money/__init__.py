@@ -1,0 +1,1 @@
+"""Follow the money: ingest, the canonical Parquet layout, engines, trace, detectors, scoring."""

@@ -99,10 +99,12 @@ def _text(title: str, body: str) -> str:
 
 
 def embed_missing(session: Session, embedder: Embedder, ids: Sequence[int] | None = None,
-                  limit: int | None = None) -> int:
+                  limit: int | None = None,
+                  conditions: Sequence[ColumnElement[bool]] = ()) -> int:
     """Store embeddings for documents that have none for this model; returns how many."""
     have = select(EMBEDDINGS.c.document_id).where(EMBEDDINGS.c.model == embedder.name)
-    stmt = select(DOCS.c.id, DOCS.c.title, DOCS.c.body).where(DOCS.c.id.not_in(have))
+    stmt = select(DOCS.c.id, DOCS.c.title, DOCS.c.body).where(DOCS.c.id.not_in(have),
+                                                             *conditions)
     if ids is not None:
         stmt = stmt.where(DOCS.c.id.in_(list(ids)))
     if limit is not None:
@@ -159,7 +161,11 @@ def fused_page(session: Session, embedder: Embedder, query: str, ranked: Any,
     """One page of the fused ranking and the length of the whole fused list."""
     fulltext = list(session.scalars(
         select(ranked.c.id).order_by(ranked.c.rank, ranked.c.id).limit(CANDIDATES)))
-    embed_missing(session, embedder, fulltext, limit=EMBED_BUDGET)
+    # Fill gaps within a budget, full-text candidates first, so a query stays fast even
+    # before `tocsin search reindex` has embedded everything.
+    budget = EMBED_BUDGET - embed_missing(session, embedder, fulltext, limit=EMBED_BUDGET)
+    if budget > 0:
+        embed_missing(session, embedder, limit=budget, conditions=conditions)
     semantic = semantic_ranking(session, embedder, query, conditions)
     fused = reciprocal_rank_fusion([fulltext, semantic])
     return fused[offset:offset + size], len(fused)

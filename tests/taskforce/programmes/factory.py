@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
 from tocsin.access.tables import Unit
+from tocsin.reference.load import sync_reference
+from tocsin.reference.registry import load_registry
+from tocsin.settings import Settings
+from tocsin.store.database import Database
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
     DocumentSpec,
@@ -102,3 +111,46 @@ def count(session: Session, model: type) -> int:
     from sqlalchemy import func
 
     return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+# --- fixtures shared by the task force test packages (imported by their conftest) -------
+
+
+@pytest.fixture(scope="session")
+def reference_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated SQLite template with the reference framework loaded, once per session."""
+    path = tmp_path_factory.mktemp("taskforce") / "reference.db"
+    shutil.copy(sqlite_template, path)
+    database = Database.from_url(f"sqlite:///{path}")
+    with database.transaction() as s:
+        sync_reference(s, load_registry())
+    with database.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def tf_db(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Database]:
+    """A database with the reference framework (and its units) on every backend.
+
+    SQLite copies a prepared file (fast); PostgreSQL loads the framework each time.
+    """
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database
+        shutil.copy(request.getfixturevalue("reference_template"), url.database)
+        database = Database.from_settings(settings)
+    else:
+        database = Database.from_settings(settings)
+        with database.transaction() as s:
+            sync_reference(s, load_registry())
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture
+def session(tf_db: Database) -> Iterator[Session]:
+    """One transaction on ``tf_db``, committed at the end of the test."""
+    with tf_db.transaction() as s:
+        yield s

@@ -10,6 +10,9 @@ CRIME_AREA_URI = "urn:tocsin:vocabulary:crime-areas"
 #: Sector vocabulary 98 ("reporting organisation 2"): justice-chain stages.
 STAGE_VOCABULARY = "98"
 STAGE_URI = "urn:tocsin:vocabulary:justice-chain-stages"
+#: Tag vocabulary 99: the organization's structure implementing the activity.
+STRUCTURE_TAG_VOCABULARY = "99"
+STRUCTURE_URI = "urn:tocsin:vocabulary:structures"
 #: Sector vocabulary 1: OECD-DAC 5-digit purpose codes.
 DAC_VOCABULARY = "1"
 

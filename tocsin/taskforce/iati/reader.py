@@ -56,6 +56,8 @@ class ReadResult:
     notes: list[Problem] = field(default_factory=list)
     #: parent identifier → child identifiers named by ``related-activity type=2``.
     children: dict[str, list[str]] = field(default_factory=dict)
+    #: identifiers of activities without a ``hierarchy`` attribute.
+    implicit_level: set[str] = field(default_factory=set)
 
 
 class _Bad(Exception):
@@ -105,7 +107,18 @@ def read_activities(source: Path | IO[bytes], vocab: Vocabulary, *,
         return result
     if index == 0 and not result.problems:
         result.problems.append(Problem(ROOT, "the file holds no iati-activity"))
+    _place_children(result)
     return result
+
+
+def _place_children(result: ReadResult) -> None:
+    """A record without ``hierarchy`` that a parent lists as its child sits at the bottom."""
+    by_identifier = {spec.identifier: spec for spec in result.activities}
+    for kids in result.children.values():
+        for kid in kids:
+            spec = by_identifier.get(kid)
+            if spec is not None and kid in result.implicit_level and not spec.parent_identifier:
+                spec.level = "activity"
 
 
 def _root_ok(element: etree._Element, result: ReadResult) -> bool:
@@ -156,6 +169,8 @@ def _read_one(element: etree._Element, where: str, vocab: Vocabulary,
     result.locations[spec.identifier] = where
     if children:
         result.children[spec.identifier] = children
+    if element.get("hierarchy") is None:
+        result.implicit_level.add(spec.identifier)
 
 
 def _plain(message: str) -> str:
@@ -303,6 +318,11 @@ def _map(act: etree._Element, vocab: Vocabulary, own_org_ref: str | None,
         loc("regions", act.find("recipient-region"))
 
     fields["crime_areas"], fields["stages"] = _sectors(act, vocab, loc, notes, where)
+    for tag in act.findall("tag"):
+        if (tag.get("vocabulary") == codes.STRUCTURE_TAG_VOCABULARY
+                and tag.get("vocabulary-uri") == codes.STRUCTURE_URI):
+            fields["implementing_structure"] = tag.get("code", "").strip()
+            loc("implementing_structure", tag)
     fields["finance"] = _finance(act, fields.get("default_currency"), loc)
     fields["documents"] = _documents(act, language, loc)
     fields["results"] = _results(act, language, loc)

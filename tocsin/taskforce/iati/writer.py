@@ -129,6 +129,12 @@ def activity_element(spec: ActivitySpec, vocab: Vocabulary,
         _sub(root, "recipient-region",
              _percentage({"code": region.code, "vocabulary": region.vocabulary}, region))
     _sectors(root, spec, vocab)
+    if spec.implementing_structure:
+        tag = _sub(root, "tag", {"vocabulary": codes.STRUCTURE_TAG_VOCABULARY,
+                                 "vocabulary-uri": codes.STRUCTURE_URI,
+                                 "code": spec.implementing_structure})
+        name = vocab.structures.get(spec.implementing_structure, spec.implementing_structure)
+        _sub(tag, "narrative", text=name)
     _finance(root, spec)
     for doc in spec.documents:
         if not doc.url:

@@ -19,8 +19,9 @@ from tocsin.access.handling import Handling
 from tocsin.access.policy import may_read, may_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
+from tocsin.taskforce.programmes import rows
 from tocsin.taskforce.programmes.check import check_hierarchy
-from tocsin.taskforce.programmes.records import fill, resolve_owner_unit
+from tocsin.taskforce.programmes.records import resolve_owner_unit
 from tocsin.taskforce.programmes.spec import ActivitySpec
 from tocsin.taskforce.programmes.tables import Activity
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
@@ -122,41 +123,28 @@ def apply_specs(
         raise InputError(found, summary=f"{len(found)} problem(s) in {source or 'the input'}; "
                                         "nothing was applied")
 
-    rows: dict[str, Activity] = {}
-    for spec in specs:
-        old = existing.get(spec.identifier)
-        if old is None:
-            row = Activity(owner_unit_id=units[spec.identifier],
-                           handling=spec.handling or handling)
-            fill(row, spec)
-            session.add(row)
-            summary.created += 1
-        else:
-            for dependents in (old.finance, old.countries, old.regions, old.crime_areas,
-                               old.stages, old.participants, old.results):
-                dependents.clear()
-            row = old
-            summary.updated += 1
-        rows[spec.identifier] = row
+    # Bulk statements from here on: the ORM copies of existing rows are stale after.
     session.flush()
+    handlings = {s.identifier: s.handling or (existing[s.identifier].handling
+                                              if s.identifier in existing else handling)
+                 for s in specs}
+    replaced = [(s, existing[s.identifier].id, units[s.identifier], handlings[s.identifier])
+                for s in specs if s.identifier in existing]
+    created = [(s, units[s.identifier], handlings[s.identifier])
+               for s in specs if s.identifier not in existing]
+    rows.replace_activities(session, replaced)
+    ids = {**{k: v.id for k, v in outside.items()}, **{k: v.id for k, v in existing.items()},
+           **rows.insert_activities(session, created)}
+    rows.set_parents(session, {ids[s.identifier]: ids[parents[s.identifier]]
+                               if s.identifier in parents else None for s in specs})
+    for old in existing.values():
+        session.expire(old)
+    summary.created, summary.updated = len(created), len(replaced)
     for spec in specs:
-        row = rows[spec.identifier]
-        if spec.identifier in existing:
-            fill(row, spec)
-            row.owner_unit_id = units[spec.identifier]
-            if spec.handling:
-                row.handling = spec.handling
-    ids = {**{k: v.id for k, v in outside.items()}, **{k: v.id for k, v in rows.items()}}
-    for spec in specs:
-        parent_identifier = parents.get(spec.identifier)
-        rows[spec.identifier].parent_id = ids[parent_identifier] if parent_identifier else None
-    session.flush()
-    for spec in specs:
-        row = rows[spec.identifier]
         action = "update" if spec.identifier in existing else "create"
-        audit.record(session, principal, action, Activity.record_type, row.id, row.handling,
-                     detail=f"import {source}".strip())
-        summary.ids.append(row.id)
+        audit.record(session, principal, action, Activity.record_type, ids[spec.identifier],
+                     handlings[spec.identifier], detail=f"import {source}".strip())
+        summary.ids.append(ids[spec.identifier])
     return summary
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin.access.tables import Unit
+from tocsin.reference.registry import Registry
 from tocsin.reference.tables import (
     RefCountry,
     RefCrimeArea,
@@ -76,6 +77,27 @@ class Vocabulary:
             organizations=names(RefOrganization),
             organization_names=org_names,
             units={code: ident for code, ident in session.execute(select(Unit.code, Unit.id))},
+            dac_sectors={k: v for k, v in dac.items() if k in crime_areas},
+        )
+
+    @classmethod
+    def from_registry(cls, registry: Registry) -> Vocabulary:
+        """The same codes straight from the YAML registry (no database; no units)."""
+        dac = dict(fallback_dac_sectors())
+        dac.update({c.code: c.dac_sector for c in registry.crime_areas if c.dac_sector})
+        org_names: dict[str, str] = {}
+        for org in registry.organizations:
+            for label in (org.code, org.name, org.acronym):
+                if label:
+                    org_names.setdefault(label.strip().lower(), org.code)
+        crime_areas = {c.code: c.name for c in registry.crime_areas}
+        return cls(
+            crime_areas=crime_areas,
+            stages={s.code: s.name for s in registry.stages},
+            structures={s.code: s.name for s in registry.structures},
+            countries={s.code: s.name for s in registry.states},
+            organizations={o.code: o.name for o in registry.organizations},
+            organization_names=org_names,
             dac_sectors={k: v for k, v in dac.items() if k in crime_areas},
         )
 

@@ -1,0 +1,218 @@
+"""Write many activities with bulk statements (a few per table per chunk).
+
+The single-record functions in :mod:`.records` go through the ORM; an import of
+thousands of activities writes through here instead: one multi-row INSERT per
+table and chunk instead of one unit-of-work object per row, which keeps
+imports fast and their memory flat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from tocsin.store.base import utcnow
+from tocsin.taskforce.programmes.spec import ActivitySpec
+from tocsin.taskforce.programmes.tables import (
+    Activity,
+    ActivityCountry,
+    ActivityCrimeArea,
+    ActivityRegion,
+    ActivityStage,
+    Document,
+    Finance,
+    Indicator,
+    IndicatorPeriod,
+    Participant,
+    Result,
+)
+
+CHUNK = 500
+
+
+def _t(model: type) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def activity_values(spec: ActivitySpec) -> dict[str, Any]:
+    """The ``tf_activities`` columns a spec sets (not placement, not the parent)."""
+    return {
+        "identifier": spec.identifier,
+        "level": spec.level,
+        "title": spec.title,
+        "description": spec.description,
+        "implementing_structure": spec.implementing_structure,
+        "status": spec.status,
+        "planned_start": spec.planned_start,
+        "actual_start": spec.actual_start,
+        "planned_end": spec.planned_end,
+        "actual_end": spec.actual_end,
+        "reporting_org_ref": spec.reporting_org_ref,
+        "reporting_org_name": spec.reporting_org_name,
+        "reporting_org_type": spec.reporting_org_type,
+        "is_external": spec.is_external,
+        "language": spec.language,
+        "default_currency": spec.default_currency,
+    }
+
+
+def insert_activities(session: Session, items: Sequence[tuple[ActivitySpec, int, str]]
+                      ) -> dict[str, int]:
+    """Insert new activities ``(spec, owner unit id, handling)`` with all their rows.
+
+    Returns identifier → new id. Parents are set afterwards by :func:`set_parents`.
+    """
+    ids: dict[str, int] = {}
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start:start + CHUNK]
+        values = [{**activity_values(spec), "owner_unit_id": unit, "handling": handling,
+                   "parent_id": None} for spec, unit, handling in chunk]
+        table = _t(Activity)
+        new_ids = session.scalars(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), values
+        ).all()
+        pairs = [(spec, ident) for (spec, _, _), ident in zip(chunk, new_ids, strict=True)]
+        ids.update({spec.identifier: ident for spec, ident in pairs})
+        insert_dependents(session, pairs)
+        insert_documents(session, pairs)
+    return ids
+
+
+def replace_activities(session: Session, items: Sequence[tuple[ActivitySpec, int, int, str]]
+                       ) -> None:
+    """Overwrite existing activities ``(spec, id, owner unit id, handling)`` in place.
+
+    Dependent rows are replaced; documents keep their ids position by position,
+    because commitment assessments cite them as evidence.
+    """
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start:start + CHUNK]
+        ids = [ident for _, ident, _, _ in chunk]
+        for model in (Finance, ActivityCountry, ActivityRegion, ActivityCrimeArea,
+                      ActivityStage, Participant, Result):
+            table = _t(model)
+            session.execute(delete(table).where(table.c.activity_id.in_(ids)))
+        table = _t(Activity)
+        session.execute(
+            update(table).where(table.c.id == bindparam("row_id")),
+            [{**activity_values(spec), "row_id": ident, "owner_unit_id": unit,
+              "handling": handling, "updated_at": utcnow()}
+             for spec, ident, unit, handling in chunk],
+        )
+        pairs = [(spec, ident) for spec, ident, _, _ in chunk]
+        insert_dependents(session, pairs)
+        _replace_documents(session, pairs)
+
+
+def set_parents(session: Session, parents: Mapping[int, int | None]) -> None:
+    """Set ``parent_id`` for the given activity ids."""
+    rows = [{"row_id": ident, "parent_id": parent} for ident, parent in parents.items()]
+    table = _t(Activity)
+    for start in range(0, len(rows), CHUNK):
+        session.execute(update(table).where(table.c.id == bindparam("row_id")),
+                        rows[start:start + CHUNK])
+
+
+def _many(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(_t(model)), rows)
+
+
+def insert_dependents(session: Session, pairs: Iterable[tuple[ActivitySpec, int]]) -> None:
+    """Finance, shares, partners and results (with indicators and periods) of new rows."""
+    finance, countries, regions, areas, stages, participants = [], [], [], [], [], []
+    results: list[dict[str, Any]] = []
+    result_specs = []
+    for spec, ident in pairs:
+        finance += [{"activity_id": ident, "year": f.year, "kind": f.kind, "amount": f.amount,
+                     "currency": f.currency} for f in spec.finance]
+        countries += [{"activity_id": ident, "country_code": s.code, "percentage": s.percentage,
+                       "position": i} for i, s in enumerate(spec.countries)]
+        regions += [{"activity_id": ident, "vocabulary": s.vocabulary, "code": s.code,
+                     "percentage": s.percentage, "position": i}
+                    for i, s in enumerate(spec.regions)]
+        areas += [{"activity_id": ident, "crime_area_code": s.code, "percentage": s.percentage,
+                   "position": i} for i, s in enumerate(spec.crime_areas)]
+        stages += [{"activity_id": ident, "stage_code": s.code, "percentage": s.percentage,
+                    "position": i} for i, s in enumerate(spec.stages)]
+        participants += [{"activity_id": ident, "position": i, "role": p.role,
+                          "organization_code": p.organization_code, "name": p.name,
+                          "org_ref": p.org_ref, "org_type": p.org_type}
+                         for i, p in enumerate(spec.participants)]
+        for i, r in enumerate(spec.results):
+            results.append({"activity_id": ident, "position": i, "type": r.type,
+                            "title": r.title, "description": r.description,
+                            "aggregation_status": r.aggregation_status})
+            result_specs.append(r)
+    _many(session, Finance, finance)
+    _many(session, ActivityCountry, countries)
+    _many(session, ActivityRegion, regions)
+    _many(session, ActivityCrimeArea, areas)
+    _many(session, ActivityStage, stages)
+    _many(session, Participant, participants)
+    if not results:
+        return
+    table = _t(Result)
+    result_ids = session.scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), results).all()
+    indicators: list[dict[str, Any]] = []
+    indicator_specs = []
+    for result_id, r in zip(result_ids, result_specs, strict=True):
+        for j, ind in enumerate(r.indicators):
+            indicators.append({"result_id": result_id, "position": j, "measure": ind.measure,
+                               "ascending": ind.ascending, "title": ind.title,
+                               "description": ind.description,
+                               "baseline_year": ind.baseline_year,
+                               "baseline_value": ind.baseline_value})
+            indicator_specs.append(ind)
+    if not indicators:
+        return
+    table = _t(Indicator)
+    indicator_ids = session.scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), indicators
+    ).all()
+    _many(session, IndicatorPeriod, [
+        {"indicator_id": indicator_id, "position": k, "period_start": p.start,
+         "period_end": p.end, "target_value": p.target, "actual_value": p.actual}
+        for indicator_id, ind in zip(indicator_ids, indicator_specs, strict=True)
+        for k, p in enumerate(ind.periods)
+    ])
+
+
+def _document_values(spec: ActivitySpec, ident: int) -> list[dict[str, Any]]:
+    return [{"activity_id": ident, "position": i, "title": d.title, "url": d.url,
+             "stored_path": d.stored_path, "original_name": d.original_name,
+             "mime_type": d.mime_type, "category": d.category, "language": d.language,
+             "document_date": d.document_date} for i, d in enumerate(spec.documents)]
+
+
+def insert_documents(session: Session, pairs: Iterable[tuple[ActivitySpec, int]]) -> None:
+    _many(session, Document, [row for spec, ident in pairs
+                              for row in _document_values(spec, ident)])
+
+
+def _replace_documents(session: Session, pairs: Sequence[tuple[ActivitySpec, int]]) -> None:
+    by_activity: dict[int, list[int]] = {}
+    rows = session.execute(select(Document.activity_id, Document.id)
+                           .where(Document.activity_id.in_([i for _, i in pairs]))
+                           .order_by(Document.activity_id, Document.position, Document.id))
+    for activity_id, doc_id in rows:
+        by_activity.setdefault(activity_id, []).append(doc_id)
+    updates, inserts, gone = [], [], []
+    for spec, ident in pairs:
+        old = by_activity.get(ident, [])
+        new = _document_values(spec, ident)
+        updates += [{**values, "row_id": doc_id} for doc_id, values in zip(old, new,
+                                                                              strict=False)]
+        inserts += new[len(old):]
+        gone += old[len(new):]
+    table = _t(Document)
+    if gone:
+        session.execute(delete(table).where(table.c.id.in_(gone)))
+    if updates:
+        session.execute(update(table).where(table.c.id == bindparam("row_id")), updates)
+    _many(session, Document, inserts)

@@ -61,7 +61,8 @@ class Network:
 
         return {
             "nodes": [{"data": {"id": f"p{p.id}", "partner_id": p.id, "label": p.label,
-                                "name": p.name, "kind": p.kind, "weight": degree[p.id]}}
+                                "name": p.name, "kind": p.kind, "code": p.reference_code or "",
+                                "weight": degree[p.id]}}
                       for p in sorted(self.partners.values(), key=lambda p: p.name)],
             "edges": [{"data": {"id": f"e{link.source}-{link.target}",
                                 "source": f"p{link.source}", "target": f"p{link.target}",

@@ -61,3 +61,12 @@ def make_activity(platform_db: Database) -> Callable[..., int]:
         with platform_db.transaction() as session:
             return add_activity(session, title, **kwargs).id
     return make
+
+
+@pytest.fixture(autouse=True)
+def search_routes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mount the search area even before ``tocsin/web/app.py`` lists it."""
+    from tocsin.web import app as web_app
+
+    if "search" not in web_app.ROUTERS:
+        monkeypatch.setattr(web_app, "ROUTERS", [*web_app.ROUTERS, "search"])

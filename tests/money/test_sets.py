@@ -1,0 +1,166 @@
+"""The transaction-set registry: access control, audit, files and database in step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tocsin.access import users
+from tocsin.access.principal import Principal
+from tocsin.access.roles import Role
+from tocsin.access.tables import AuditEntry, Unit, User
+from tocsin.errors import InputError, NotFound, PermissionDenied
+from tocsin.money import sets
+from tocsin.money.export import Selection
+from tocsin.money.tables import TransactionSet
+from tocsin.settings import Settings
+from tocsin.store.database import Database
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "money"
+AMLSIM = [FIXTURES / "amlsim_tiny"]
+
+
+@pytest.fixture
+def people(db: Database) -> dict[str, Principal]:
+    """Two units with an analyst each, a partner viewer and a fund manager in unit A."""
+    with db.transaction() as session:
+        session.add_all([Unit(code="unit-a", name="Unit A"), Unit(code="unit-b", name="Unit B")])
+        session.flush()
+        made = {}
+        units = {u.code: u.id for u in session.scalars(select(Unit))}
+        for key, role, unit in (("analyst_a", Role.ANALYST, "unit-a"),
+                                ("analyst_b", Role.ANALYST, "unit-b"),
+                                ("viewer_a", Role.PARTNER_VIEWER, "unit-a"),
+                                ("funds_a", Role.FUND_MANAGER, "unit-a")):
+            # no password hashing: these users never sign in
+            user = User(username=key.replace("_", "-"), password_hash="-", role=role.value,
+                        unit_id=units[unit])
+            session.add(user)
+            session.flush()
+            made[key] = users.principal_for(user)
+    return made
+
+
+def _unit(db: Database, code: str) -> int:
+    with db.transaction() as session:
+        return session.scalars(select(Unit.id).where(Unit.code == code)).one()
+
+
+def _import(db: Database, settings: Settings, who: Principal, handling: str = "AMBER",
+            unit: str = "unit-a", name: str = "Case 12") -> int:
+    with db.transaction() as session:
+        item, report = sets.import_set(session, who, settings, "amlsim", AMLSIM, name,
+                                       handling, _unit(db, unit))
+        assert report.transactions == 4
+        return item.id
+
+
+def _folders(settings: Settings) -> list[str]:
+    root = sets.storage_root(settings)
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+
+
+def test_import_registers_the_set_and_audits_it(db: Database, settings: Settings,
+                                                people: dict[str, Principal]) -> None:
+    set_id = _import(db, settings, people["analyst_a"])
+    with db.transaction() as session:
+        item = sets.get_set(session, people["analyst_a"], set_id)
+        assert (item.name, item.format, item.handling) == ("Case 12", "amlsim", "AMBER")
+        assert (item.transaction_count, item.account_count, item.has_labels) == (4, 4, True)
+        assert item.created_by == people["analyst_a"].user_id
+        assert _folders(settings) == [item.storage_key]
+        stored = sets.open_stored(settings, item)
+        assert stored.transactions().num_rows == 4
+        created = session.scalars(select(AuditEntry).where(AuditEntry.action == "create",
+                                                           AuditEntry.record_type ==
+                                                           "transaction_set")).all()
+        assert [(e.record_id, e.username) for e in created] == [(str(set_id), "analyst-a")]
+
+
+def test_writing_for_another_unit_is_refused(db: Database, settings: Settings,
+                                             people: dict[str, Principal]) -> None:
+    with pytest.raises(PermissionDenied):
+        _import(db, settings, people["analyst_b"], unit="unit-a")
+    with pytest.raises(PermissionDenied):
+        _import(db, settings, people["viewer_a"])
+    assert _folders(settings) == []
+
+
+def test_a_failed_import_leaves_no_row_and_no_files(db: Database, settings: Settings,
+                                                   people: dict[str, Principal]) -> None:
+    with pytest.raises(InputError), db.transaction() as session:
+        sets.import_set(session, people["analyst_a"], settings, "amlsim",
+                        [FIXTURES / "amlsim_bad"], "Broken", "GREEN", _unit(db, "unit-a"))
+    with pytest.raises(InputError, match="handling"), db.transaction() as session:
+        sets.import_set(session, people["analyst_a"], settings, "amlsim", AMLSIM, "X",
+                        "PURPLE", _unit(db, "unit-a"))
+    with db.transaction() as session:
+        assert session.scalars(select(TransactionSet)).all() == []
+    assert _folders(settings) == []
+
+
+def test_a_rolled_back_transaction_removes_the_files(db: Database, settings: Settings,
+                                                     people: dict[str, Principal]) -> None:
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        sets.import_set(session, people["analyst_a"], settings, "amlsim", AMLSIM, "Case",
+                        "GREEN", _unit(db, "unit-a"))
+        assert len(_folders(settings)) == 1
+        raise RuntimeError("the request failed after the import")
+    assert _folders(settings) == []
+    with db.transaction() as session:
+        assert session.scalars(select(TransactionSet)).all() == []
+
+
+def test_reads_follow_the_handling_code(db: Database, settings: Settings,
+                                        people: dict[str, Principal]) -> None:
+    red = _import(db, settings, people["analyst_a"], "RED", name="Red case")
+    amber = _import(db, settings, people["analyst_a"], "AMBER", name="Amber case")
+    with db.transaction() as session:
+        own = {s.name for s in sets.list_sets(session, people["analyst_a"])}
+        other = {s.name for s in sets.list_sets(session, people["analyst_b"])}
+        viewer = {s.name for s in sets.list_sets(session, people["viewer_a"])}
+        assert own == {"Red case", "Amber case"}
+        assert other == {"Amber case"}
+        assert viewer == {"Amber case"}  # AMBER within the viewer's own unit
+        with pytest.raises(NotFound):
+            sets.get_set(session, people["analyst_b"], red)
+        with pytest.raises(NotFound):
+            sets.find_set(session, people["analyst_b"], "Red case")
+        assert sets.find_set(session, people["analyst_b"], "Amber case").id == amber
+        assert sets.find_set(session, people["analyst_b"], str(amber)).id == amber
+
+
+def test_export_is_audited_and_needs_the_right(db: Database, settings: Settings,
+                                               people: dict[str, Principal],
+                                               tmp_path: Path) -> None:
+    set_id = _import(db, settings, people["analyst_a"])
+    with db.transaction() as session:
+        report = sets.export(session, people["funds_a"], settings, set_id, "graphml",
+                             tmp_path / "g.graphml", Selection(accounts={"0", "1"}))
+        assert report.edges == 1 and (tmp_path / "g.graphml").exists()
+        with pytest.raises(PermissionDenied):
+            sets.export(session, people["viewer_a"], settings, set_id, "csv", tmp_path / "x.csv")
+        exports = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
+        assert [(e.username, e.record_id) for e in exports] == [("funds-a", str(set_id))]
+        assert "selection" in exports[0].detail
+
+
+def test_delete_removes_the_files_after_commit(db: Database, settings: Settings,
+                                               people: dict[str, Principal]) -> None:
+    set_id = _import(db, settings, people["analyst_a"])
+    with pytest.raises(PermissionDenied), db.transaction() as session:
+        sets.delete_set(session, people["funds_a"], settings, set_id)
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        sets.delete_set(session, people["analyst_a"], settings, set_id)
+        raise RuntimeError("rolled back")
+    assert len(_folders(settings)) == 1  # the row came back, so must the files stay
+    with db.transaction() as session:
+        sets.delete_set(session, people["analyst_a"], settings, set_id)
+    assert _folders(settings) == []
+    with db.transaction() as session:
+        assert session.get(TransactionSet, set_id) is None
+        deleted = session.scalars(select(AuditEntry).where(AuditEntry.action == "delete")).all()
+        assert [e.record_id for e in deleted] == [str(set_id)]
+        assert sets.orphaned_folders(session, settings) == []

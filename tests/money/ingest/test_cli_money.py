@@ -1,0 +1,75 @@
+"""``tocsin money``: the commands are thin wrappers over the library, on a real database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from tocsin.access.tables import Unit
+from tocsin.cli.money import app
+from tocsin.money.tables import TransactionSet
+from tocsin.settings import Settings, get_settings
+from tocsin.store.database import Database
+
+
+@pytest.fixture
+def cli_env(db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Database:
+    with db.transaction() as session:
+        session.add(Unit(code="tntd-spmu", name="Strategic police matters"))
+    monkeypatch.setenv("TOCSIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TOCSIN_DATABASE_URL", settings.database_url or "")
+    get_settings.cache_clear()
+    yield db
+    get_settings.cache_clear()
+
+
+def test_ingest_list_export_delete(cli_env: Database, fixtures: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    folder = fixtures / "amlworld"
+    result = runner.invoke(app, ["ingest", "amlworld", str(folder / "Tiny_Trans.csv"),
+                                 "--patterns", str(folder / "Tiny_Patterns.txt"),
+                                 "--name", "Case 12", "--handling", "AMBER",
+                                 "--unit", "tntd-spmu"])
+    assert result.exit_code == 0, result.output
+    said = _flat(result.output)
+    assert "Case 12" in said and "13 transactions" in said
+    assert "3 of 4 pattern transactions matched" in said
+    with cli_env.transaction() as session:
+        item = session.scalars(select(TransactionSet)).one()
+        assert (item.format, item.handling, item.transaction_count) == ("amlworld", "AMBER", 13)
+
+    listing = runner.invoke(app, ["sets"])
+    assert listing.exit_code == 0 and "Case 12" in listing.output
+
+    out = tmp_path / "case.graphml"
+    exported = runner.invoke(app, ["export", "Case 12", "--format", "graphml",
+                                   "--output", str(out)])
+    assert exported.exit_code == 0, exported.output
+    assert out.exists() and "13 transactions" in _flat(exported.output)
+
+    removed = runner.invoke(app, ["delete", str(item.id), "--yes"])
+    assert removed.exit_code == 0, removed.output
+    with cli_env.transaction() as session:
+        assert session.scalars(select(TransactionSet)).all() == []
+
+
+def test_errors_are_printed_plainly(cli_env: Database, fixtures: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["ingest", "amlworld",
+                                 str(fixtures / "amlworld" / "Bad_Trans.csv"),
+                                 "--name", "Bad", "--unit", "tntd-spmu"])
+    assert result.exit_code == 1
+    assert "Bad_Trans.csv:3" in _flat(result.output) and "Traceback" not in result.output
+    missing_unit = runner.invoke(app, ["ingest", "amlsim", str(fixtures / "amlsim_tiny"),
+                                       "--name", "X"])
+    assert missing_unit.exit_code == 1 and "--unit" in _flat(missing_unit.output)
+    unknown = runner.invoke(app, ["export", "Nope", "--format", "csv", "--output", "x.csv"])
+    assert unknown.exit_code == 1 and "not found" in _flat(unknown.output)
+
+
+def _flat(text: str) -> str:
+    """Rich wraps long lines to the terminal width; compare without the wrapping."""
+    return " ".join(text.split())

@@ -1,0 +1,145 @@
+"""``tocsin money``: import transaction data, list and export transaction sets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from tocsin.access.users import unit_by_code
+from tocsin.cli.common import acting_as, console, fail, transaction
+from tocsin.errors import InputError, TocsinError
+from tocsin.money import sets
+from tocsin.money.export import EXPORT_FORMATS, Selection
+from tocsin.settings import get_settings
+
+app = typer.Typer(name="money", help="Follow the money: ingest, trace, detect, score, "
+                  "evaluate, export.", no_args_is_help=True)
+
+USER = typer.Option(None, "--user", "--as", help="Act as this user (default: the platform).")
+
+
+@app.command()
+def ingest(
+    fmt: str = typer.Argument(..., metavar="FORMAT",
+                              help="amlworld, amlsim, goaml, camt053, csv or xlsx."),
+    sources: list[Path] = typer.Argument(..., help="Files (or an AMLSim folder) to import."),
+    name: str = typer.Option(..., help="Name of the new transaction set."),
+    handling: str = typer.Option("AMBER", help="Handling code (TLP) of the set."),
+    unit: str | None = typer.Option(None, help="Owning unit code (default: your unit)."),
+    patterns: list[Path] = typer.Option([], help="AMLworld *_Patterns.txt (repeatable)."),
+    mapping: Path | None = typer.Option(None, help="YAML column mapping (csv, xlsx)."),
+    base_currency: str = typer.Option("EUR", help="Currency amounts are converted into."),
+    rates: Path | None = typer.Option(None, help="Rate table, YAML or CSV (default: the "
+                                      "indicative table shipped with Tocsin)."),
+    start: datetime | None = typer.Option(None, help="AMLSim: the date of step 0."),
+    currency: str | None = typer.Option(None, help="AMLSim: the currency of the amounts."),
+    description: str = typer.Option("", help="What the set is, where it came from."),
+    as_user: str | None = USER,
+) -> None:
+    """Import transaction files into a new transaction set.
+
+    Example: tocsin money ingest amlworld HI-Small_Trans.csv --patterns HI-Small_Patterns.txt --name "Case 12" --handling AMBER --unit tntd-spmu
+    """  # noqa: E501
+    options: dict[str, object] = {}
+    if patterns:
+        options["patterns"] = patterns
+    if start is not None:
+        options["start"] = start
+    if currency:
+        options["currency"] = currency
+    try:
+        with transaction() as session:
+            who = acting_as(session, as_user)
+            if unit is not None:
+                unit_id = unit_by_code(session, unit).id
+            elif who.unit_id is not None:
+                unit_id = who.unit_id
+            else:
+                raise InputError.single("--unit", "give the owning unit's code")
+            item, report = sets.import_set(
+                session, who, get_settings(), fmt, sources, name, handling, unit_id,
+                description=description, base_currency=base_currency, rates=rates,
+                mapping=mapping, options=options, progress=True)
+            set_id = item.id
+    except TocsinError as exc:
+        raise fail(exc) from None
+    console.print(f"Transaction set {set_id} [bold]{name}[/]: {report.transactions:,} "
+                  f"transactions, {report.accounts:,} accounts, {report.parties:,} parties "
+                  f"({report.format}, {report.base_currency}) in {report.seconds:.1f} s "
+                  f"({report.rows_per_second:,.0f} rows/s).", highlight=False)
+    for note in report.notes:
+        console.print(f"  {note}", highlight=False)
+
+
+@app.command("sets")
+def list_sets(as_user: str | None = USER) -> None:
+    """List the transaction sets you may read.
+
+    Example: tocsin money sets
+    """
+    with transaction() as session:
+        table = Table("id", "name", "format", "transactions", "accounts", "labels", "currency",
+                      "handling")
+        for item in sets.list_sets(session, acting_as(session, as_user)):
+            table.add_row(str(item.id), item.name, item.format, f"{item.transaction_count:,}",
+                          f"{item.account_count:,}", "yes" if item.has_labels else "no",
+                          item.base_currency, item.handling)
+    console.print(table)
+
+
+@app.command()
+def export(
+    set_ref: str = typer.Argument(..., metavar="SET", help="Id or exact name of the set."),
+    fmt: str = typer.Option(..., "--format", help=f"One of {', '.join(EXPORT_FORMATS)}."),
+    output: Path = typer.Option(..., help="File to write (csv: a .csv file for the "
+                                "transactions, or a folder for all three tables)."),
+    account: list[str] = typer.Option([], help="Only these accounts and the flows between "
+                                      "them (repeatable)."),
+    txn: list[str] = typer.Option([], "--transaction", help="Only these transactions "
+                                  "(repeatable)."),
+    as_user: str | None = USER,
+) -> None:
+    """Export a transaction set, or a selection of it, for other tools.
+
+    Example: tocsin money export "Case 12" --format graphml --output case12.graphml
+    """
+    selection = Selection(accounts=set(account) or None, transactions=set(txn) or None)
+    try:
+        with transaction() as session:
+            who = acting_as(session, as_user)
+            item = sets.find_set(session, who, set_ref)
+            report = sets.export(session, who, get_settings(), item.id, fmt, output, selection)
+    except TocsinError as exc:
+        raise fail(exc) from None
+    parts = [f"{report.transactions:,} transactions"]
+    if report.edges:
+        parts.append(f"{report.edges:,} edges")
+    if report.entities:
+        parts.append(f"{report.entities:,} entities")
+    console.print(f"Wrote {', '.join(str(f) for f in report.files)} ({', '.join(parts)}).",
+                  highlight=False)
+
+
+@app.command()
+def delete(set_ref: str = typer.Argument(..., metavar="SET", help="Id or exact name."),
+           yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+           as_user: str | None = USER) -> None:
+    """Delete a transaction set and its files.
+
+    Example: tocsin money delete 3 --yes
+    """
+    try:
+        with transaction() as session:
+            who = acting_as(session, as_user)
+            item = sets.find_set(session, who, set_ref)
+            if not yes and not typer.confirm(f"Delete transaction set {item.id} "
+                                             f"({item.name})?"):
+                raise typer.Abort()
+            sets.delete_set(session, who, get_settings(), item.id)
+            name = item.name
+    except TocsinError as exc:
+        raise fail(exc) from None
+    console.print(f"Deleted transaction set {name}.", highlight=False)

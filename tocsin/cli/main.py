@@ -7,7 +7,18 @@ from typing import Any
 
 import typer
 
-from tocsin.cli import docs, platform, reference, user
+from tocsin.cli import (
+    docs,
+    events,
+    experts,
+    lessons,
+    money,
+    partners,
+    platform,
+    reference,
+    search,
+    user,
+)
 from tocsin.cli.common import err_console
 from tocsin.errors import TocsinError
 
@@ -19,7 +30,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 platform.register(app)
-for group in (user, reference, docs):
+for group in (user, reference, lessons, partners, events, experts, money, search, docs):
     app.add_typer(group.app)
 
 

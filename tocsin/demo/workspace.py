@@ -37,8 +37,12 @@ DemoPart = Callable[[Session, Settings], str]
 
 
 def _parts() -> list[tuple[str, DemoPart]]:
-    """The demo content of each area, in loading order."""
-    return []
+    """The demo content of each area, in loading order (later parts build on earlier)."""
+    from tocsin.taskforce.events import demo as events_demo
+
+    return [
+        ("Partners, events, lessons, experts", events_demo.load),
+    ]
 
 
 @dataclass

@@ -18,7 +18,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tocsin.access.principal import Principal
-from tocsin.errors import InputError, NotFound, PermissionDenied
+from tocsin.errors import InputError, NotFound, PermissionDenied, Problem
+from tocsin.money.detect import REGISTRY, Detector, make
+from tocsin.money.engines.base import open_engine, run_detector
+from tocsin.money.findings import sort_findings
+from tocsin.money.trace import TraceConfig, trace
+from tocsin.money.views import sankey, save_findings
+from tocsin.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -240,3 +246,105 @@ class Stepper:
     def step(self, message: str) -> None:
         self.progress(self.done / self.steps, message)
         self.done += 1
+
+
+# --------------------------------------------------------------------------- the work
+
+#: Sets up to this many transactions are analysed while the request waits.
+SYNC_LIMIT = 200_000
+#: The browser draws at most this many trace nodes.
+WEB_TRACE_NODES = 2_000
+
+
+def detectors_from(names: Sequence[str] | None,
+                   overrides: Mapping[str, Mapping[str, Any]] | None) -> list[Detector]:
+    """Detectors by name (all when ``names`` is empty) with checked config overrides.
+
+    Overrides come from JSON, so each value is checked against the type of the
+    setting's default: a wrong type is a problem named ``detector <name>.<setting>``.
+    """
+    chosen = list(names) if names else list(REGISTRY)
+    overrides = overrides or {}
+    problems = [Problem(f"detector {n!r}", f"unknown; choose from {', '.join(REGISTRY)}")
+                for n in [*chosen, *overrides] if n not in REGISTRY]
+    problems += [Problem(f"config.{n}", "settings for a detector that is not selected")
+                 for n in overrides if n in REGISTRY and n not in chosen]
+    if problems:
+        raise InputError(problems)
+    detectors = []
+    for name in chosen:
+        given = dict(overrides.get(name, {}))
+        defaults = vars(REGISTRY[name].config_type())
+        for key, value in list(given.items()):
+            if key not in defaults:
+                continue  # make() reports unknown settings
+            checked = _setting(defaults[key], value)
+            if checked is None:
+                problems.append(Problem(f"detector {name}.{key}",
+                                        f"expects {type(defaults[key]).__name__}, "
+                                        f"got {value!r}"))
+            else:
+                given[key] = checked
+        if not problems:
+            detectors.append(make(name, **given))
+    if problems:
+        raise InputError(problems)
+    return detectors
+
+
+def _setting(default: Any, value: Any) -> Any:
+    """``value`` converted to the type of ``default``, or None if it does not fit."""
+    if isinstance(default, bool):
+        return value if isinstance(value, bool) else None
+    if isinstance(default, int):
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return float(value) if ok else None
+    if isinstance(default, str):
+        return value if isinstance(value, str) else None
+    if isinstance(default, tuple):
+        ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+        return tuple(value) if ok else None
+    return None
+
+
+def detect_work(set_dir: Path, findings_folder: Path, detectors: Sequence[Detector],
+                settings: Settings) -> Work:
+    """Run ``detectors`` on the set and keep the findings as the set's latest run."""
+
+    def work(progress: ProgressFn) -> dict[str, Any]:
+        steps = Stepper(progress, len(detectors) + 1)
+        steps.step("loading the transaction set")
+        engine = open_engine(set_dir, settings=settings)
+        findings = []
+        try:
+            for detector in detectors:
+                steps.step(f"looking for {detector.title.lower()}")
+                findings += run_detector(engine, detector)
+        finally:
+            engine.close()
+        configs = {d.name: d.describe()["config"] for d in detectors}
+        return save_findings(findings_folder, sort_findings(findings),
+                             [d.name for d in detectors], configs)
+
+    return work
+
+
+def trace_work(set_dir: Path, accounts: Sequence[str], transactions: Sequence[str],
+               config: TraceConfig, settings: Settings, since: int | None = None) -> Work:
+    """Trace over the set; the result carries the flow tree and its Sankey shape."""
+
+    def work(progress: ProgressFn) -> dict[str, Any]:
+        progress(0.1, "loading the payment graph")
+        engine = open_engine(set_dir, settings=settings)
+        try:
+            progress(0.5, f"tracing {config.direction} with {config.rule.upper()}")
+            result = trace(engine, accounts=accounts, transactions=transactions,
+                           config=config, since=since)
+        finally:
+            engine.close()
+        data = result.to_dict()
+        return {"trace": data, "sankey": sankey(data)}
+
+    return work

@@ -1,0 +1,232 @@
+"""The investigations API on both database backends: upload as a job, detect, trace,
+graph views, audited exports and access control."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.factories import MakeUser, login
+from tocsin.access import audit
+from tocsin.money.demo import MAPPING, case_files
+from tocsin.money.detect import REGISTRY
+from tocsin.money.synthetic import SyntheticConfig
+from tocsin.store.database import Database
+
+API = "/api/v1/investigations"
+SMALL = SyntheticConfig(accounts=1_000, transactions=1_500, patterns=2, seed=9)
+
+
+def _wait(client: TestClient, job: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while job["state"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, f"job still {job['state']}"
+        time.sleep(0.1)
+        response = client.get(f"{API}/jobs/{job['id']}")
+        assert response.status_code == 200, response.text
+        job = response.json()
+    return job
+
+
+def _upload(client: TestClient, token: str, data: bytes, mapping: bytes | None,
+            name: str = "Case 12", handling: str = "AMBER",
+            unit: str = "tntd-spmu") -> Any:
+    files: dict[str, Any] = {"file": ("export.csv", data, "text/csv")}
+    if mapping is not None:
+        files["mapping"] = ("mapping.yaml", mapping, "application/yaml")
+    return client.post(f"{API}/sets", headers={"X-CSRF-Token": token}, files=files,
+                       data={"format": "csv", "name": name, "handling": handling, "unit": unit})
+
+
+def test_upload_runs_as_a_job_and_the_set_is_listed(client: TestClient, make_user: MakeUser,
+                                                    tmp_path: Path) -> None:
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    data, mapping = (p.read_bytes() for p in case_files(tmp_path, SMALL))
+    response = _upload(client, token, data, mapping)
+    assert response.status_code == 202, response.text
+    job = response.json()["job"]
+    assert job["kind"] == "ingest" and job["state"] in ("queued", "running", "done")
+    done = _wait(client, job)
+    assert done["state"] == "done", done
+    assert done["progress"] == 1.0 and done["result"]["transactions"] == 1_500
+    listed = client.get(f"{API}/sets").json()
+    assert [(s["name"], s["handling"], s["owner_unit"]) for s in listed] == [
+        ("Case 12", "AMBER", "tntd-spmu")]
+    page = client.get("/investigations")
+    assert "Case 12" in page.text and "TLP:AMBER" in page.text
+    # The upload folder is cleaned up once the import has finished.
+    assert not any((Path(client.app.state.settings.data_dir) / "uploads").iterdir())  # type: ignore[attr-defined]
+
+
+def test_a_bad_file_fails_the_job_with_its_problems(client: TestClient, make_user: MakeUser,
+                                                    tmp_path: Path) -> None:
+    token = login(client, make_user("analyst")[0])
+    _, mapping = case_files(tmp_path, SMALL)
+    bad = (b"Reference,Booked,Amount,Currency\nT1,yesterday,12.00,EUR\n")
+    job = _wait(client, _upload(client, token, bad, mapping.read_bytes()).json()["job"])
+    assert job["state"] == "failed" and job["problems"]
+    assert client.get(f"{API}/sets").json() == []
+
+
+def test_upload_limits_and_rights(client: TestClient, make_user: MakeUser) -> None:
+    client.app.state.settings.upload_max_bytes = 1024  # type: ignore[attr-defined]
+    token = login(client, make_user("analyst")[0])
+    response = _upload(client, token, b"x" * 5000, None)
+    assert response.status_code == 422 and "limit" in response.json()["detail"]
+    # An analyst may not file a set under another unit.
+    response = _upload(client, token, b"x", None, unit="oceea")
+    assert response.status_code == 403
+    viewer = login(client, make_user("partner_viewer", unit="unodc")[0])
+    assert _upload(client, viewer, b"x", None, unit="unodc").status_code == 403
+
+
+def test_detect_returns_findings_with_reasons(client: TestClient, make_user: MakeUser,
+                                             demo_set: int) -> None:
+    token = login(client, make_user("analyst")[0])
+    assert client.get(f"{API}/sets/{demo_set}/findings").json()["findings"] is None
+    response = client.post(f"{API}/sets/{demo_set}/detect", headers={"X-CSRF-Token": token},
+                           json={"background": False})
+    assert response.status_code == 200, response.text
+    findings = response.json()["findings"]
+    # The fictional case holds every pattern, so every detector finds something.
+    assert {f["detector"] for f in findings} == set(REGISTRY)
+    assert all(f["reason"] and 0 < f["score"] <= 1 and f["accounts"] for f in findings)
+    stored = client.get(f"{API}/sets/{demo_set}/findings").json()
+    assert [f["id"] for f in stored["findings"]] == [f["id"] for f in findings]
+    # One finding's own graph: exactly its payments.
+    first = findings[0]
+    graph = client.get(f"{API}/sets/{demo_set}/findings/{first['id']}/graph").json()
+    assert graph["finding"]["reason"] == first["reason"]
+    assert sum(e["payments"] for e in graph["edges"]) == len(first["transactions"])
+
+
+def test_detect_as_a_background_job_with_config(client: TestClient, make_user: MakeUser,
+                                                demo_set: int) -> None:
+    token = login(client, make_user("analyst")[0])
+    response = client.post(f"{API}/sets/{demo_set}/detect", headers={"X-CSRF-Token": token},
+                           json={"detectors": ["structuring"], "background": True,
+                                 "config": {"structuring": {"min_deposits": 500}}})
+    assert response.status_code == 422, response.text  # no such setting
+    response = client.post(f"{API}/sets/{demo_set}/detect", headers={"X-CSRF-Token": token},
+                           json={"detectors": ["fan_out"], "background": True,
+                                 "config": {"fan_out": {"min_degree": "many"}}})
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["location"] == "detector fan_out.min_degree"
+    response = client.post(f"{API}/sets/{demo_set}/detect", headers={"X-CSRF-Token": token},
+                           json={"detectors": ["fan_out"], "background": True,
+                                 "config": {"fan_out": {"min_degree": 8}}})
+    assert response.status_code == 202
+    job = _wait(client, response.json()["job"])
+    assert job["state"] == "done"
+    assert job["result"]["configs"]["fan_out"]["min_degree"] == 8
+    assert {f["detector"] for f in job["result"]["findings"]} == {"fan_out"}
+    # Someone else cannot read the job.
+    login(client, make_user("analyst", username="other-analyst")[0])
+    assert client.get(f"{API}/jobs/{job['id']}").status_code == 404
+
+
+def test_trace_returns_a_tree_sankey_and_explanations(client: TestClient, make_user: MakeUser,
+                                                     demo_set: int) -> None:
+    token = login(client, make_user("analyst")[0])
+    findings = client.post(f"{API}/sets/{demo_set}/detect", headers={"X-CSRF-Token": token},
+                           json={"detectors": ["scatter_gather"]}).json()["findings"]
+    start = findings[0]["subject"]
+    response = client.post(f"{API}/sets/{demo_set}/trace", headers={"X-CSRF-Token": token},
+                           json={"accounts": [start], "direction": "forward", "rule": "fifo",
+                                 "hops": 4})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    root = body["trace"]["roots"][0]
+    assert root["account"] == start and root["children"]
+    assert body["trace"]["end_points"]
+    assert body["sankey"]["links"] and all(s["explanation"] for s in body["sankey"]["steps"])
+    bad = client.post(f"{API}/sets/{demo_set}/trace", headers={"X-CSRF-Token": token},
+                      json={"accounts": [], "rule": "fifo"})
+    assert bad.status_code == 422
+
+
+def test_graph_search_and_timeline(client: TestClient, make_user: MakeUser,
+                                   demo_set: int) -> None:
+    login(client, make_user("analyst")[0])
+    hits = client.get(f"{API}/sets/{demo_set}/accounts", params={"q": "ACC0000"}).json()
+    account = hits[0]["account_id"]
+    graph = client.get(f"{API}/sets/{demo_set}/graph",
+                       params={"account": account, "hops": 2, "min_amount": 10}).json()
+    assert any(n["id"] == account and n["start"] for n in graph["nodes"])
+    assert all(e["total"] >= 10 for e in graph["edges"])
+    line = client.get(f"{API}/sets/{demo_set}/timeline", params={"account": account}).json()
+    assert len(line["transactions"]) == hits[0]["payments"]
+    assert client.get(f"{API}/sets/{demo_set}/graph",
+                      params={"account": "NOPE"}).status_code == 404
+    assert client.get(f"{API}/sets/{demo_set}/graph",
+                      params={"account": account, "since": "soon"}).status_code == 422
+    for tab in ("", "/trace", "/timeline"):
+        page = client.get(f"/investigations/sets/{demo_set}{tab}")
+        assert page.status_code == 200 and "TLP:AMBER" in page.text
+
+
+def test_export_downloads_and_is_audited(client: TestClient, make_user: MakeUser,
+                                         platform_db: Database, demo_set: int) -> None:
+    token = login(client, make_user("analyst")[0])
+    response = client.get(f"{API}/sets/{demo_set}/export", params={"format": "csv"})
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == 6_000
+    finding = client.post(f"{API}/sets/{demo_set}/detect", headers={"X-CSRF-Token": token},
+                          json={"detectors": ["cycle"]}).json()["findings"][0]
+    response = client.get(f"{API}/sets/{demo_set}/export",
+                          params={"format": "graphml", "finding": finding["id"]})
+    assert response.status_code == 200 and b"<graphml" in response.content
+    assert response.content.count(b"<node ") == len(finding["accounts"])
+    with platform_db.transaction() as session:
+        exports = [e for e in audit.query(session, record=f"transaction_set:{demo_set}")
+                   if e.action == "export"]
+        assert len(exports) == 2 and {e.handling for e in exports} == {"AMBER"}
+    assert client.get(f"{API}/sets/{demo_set}/export",
+                      params={"format": "csv", "finding": "nope"}).status_code == 404
+
+
+def test_csv_export_neutralises_formulas(client: TestClient, make_user: MakeUser,
+                                         tmp_path: Path) -> None:
+    token = login(client, make_user("analyst")[0])
+    mapping = {k: v for k, v in MAPPING.items()}
+    data = ("Reference,Booked,Amount,Currency,Channel,Flagged,Payer account,Payer bank,"
+            "Payer country,Payer account type,Payer,Payer type,Payee account,Payee bank,"
+            "Payee country,Payee account type,Payee,Payee type\n"
+            "T1,2024-01-02T10:00:00,100.00,EUR,=HYPERLINK(\"http://x\"),no,A1,B,DE,domestic,"
+            "Ann,Person,A2,B,DE,domestic,Bo,Person\n")
+    import yaml
+
+    job = _wait(client, _upload(client, token, data.encode(),
+                                yaml.safe_dump(mapping).encode()).json()["job"])
+    assert job["state"] == "done", job
+    text = client.get(f"{API}/sets/{job['result']['set']}/export",
+                      params={"format": "csv"}).text
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_partner_viewer_never_sees_an_amber_set_of_another_unit(
+        client: TestClient, make_user: MakeUser, demo_set: int) -> None:
+    login(client, make_user("partner_viewer", unit="unodc")[0])
+    assert client.get(f"{API}/sets").json() == []
+    for path in (f"/sets/{demo_set}", f"/sets/{demo_set}/findings",
+                 f"/sets/{demo_set}/graph?account=ACC00000001",
+                 f"/sets/{demo_set}/timeline?account=ACC00000001",
+                 f"/sets/{demo_set}/accounts?q=ACC", f"/sets/{demo_set}/export?format=csv",
+                 f"/sets/{demo_set}/export?format=ftm"):
+        assert client.get(API + path).status_code == 404, path
+    page = client.get("/investigations")
+    assert page.status_code == 200 and "Operation Tidewater" not in page.text
+    for tab in ("", "/trace", "/timeline"):
+        assert client.get(f"/investigations/sets/{demo_set}{tab}").status_code == 404
+    token = client.get("/api/v1/me").json()["csrf_token"]
+    assert client.post(f"{API}/sets/{demo_set}/detect", headers={"X-CSRF-Token": token},
+                       json={}).status_code == 404
+    assert client.post(f"{API}/sets/{demo_set}/trace", headers={"X-CSRF-Token": token},
+                       json={"accounts": ["ACC00000001"]}).status_code == 404

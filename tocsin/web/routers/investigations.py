@@ -1,0 +1,448 @@
+"""Investigations: follow the money through a transaction set in the browser.
+
+Pages under ``/investigations`` (the list with the upload form, the network
+diagram, the trace view and the timeline) and the JSON they draw from under
+``/api/v1/investigations``. Every read goes through the transaction-set
+registry, so a set the user may not read is "not found" here too; long work
+(ingest, detection, scoring, large traces) runs as a background job owned by
+the user who started it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+
+from tocsin.access.handling import HANDLING_CODES
+from tocsin.access.policy import require_write
+from tocsin.access.principal import Principal
+from tocsin.access.roles import Action
+from tocsin.access.tables import Unit
+from tocsin.errors import InputError, Problem
+from tocsin.money import jobs, sets, views
+from tocsin.money.detect import describe
+from tocsin.money.export import EXPORT_FORMATS, Selection
+from tocsin.money.ingest import FORMATS
+from tocsin.money.tables import TransactionSet
+from tocsin.money.trace import RULES, TraceConfig
+from tocsin.settings import Settings
+from tocsin.store.database import Database
+from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.templating import NavItem, render
+
+NAV = NavItem("Investigations", "/investigations", order=80)
+pages = APIRouter(prefix="/investigations", include_in_schema=False)
+api = APIRouter(prefix="/investigations", tags=["investigations"])
+
+_RUNNER_LOCK = threading.Lock()
+EXPORT_TYPES = {"csv": ("text/csv", "csv"), "ftm": ("application/x-ndjson", "ftm.json"),
+                "gexf": ("application/xml", "gexf"), "graphml": ("application/xml", "graphml")}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _settings(request: Request) -> Settings:
+    value: Settings = request.app.state.settings
+    return value
+
+
+def _runner(request: Request) -> jobs.JobRunner:
+    """The application's job runner, made on first use (one per application)."""
+    state = request.app.state
+    with _RUNNER_LOCK:
+        if getattr(state, "money_jobs", None) is None:
+            state.money_jobs = jobs.JobRunner(_settings(request).data_dir / "jobs")
+    runner: jobs.JobRunner = state.money_jobs
+    return runner
+
+
+def _set(session: Session, principal: Principal, set_id: int) -> TransactionSet:
+    return sets.get_set(session, principal, set_id)
+
+
+def _set_dir(request: Request, record: TransactionSet) -> Path:
+    return sets.set_path(_settings(request), record)
+
+
+def _findings_folder(request: Request, record: TransactionSet) -> Path:
+    return _settings(request).data_dir / "investigations" / record.storage_key
+
+
+def _set_view(record: TransactionSet, units: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "description": record.description,
+        "handling": record.handling,
+        "owner_unit": units.get(record.owner_unit_id, ""),
+        "format": record.format,
+        "base_currency": record.base_currency,
+        "transactions": record.transaction_count,
+        "accounts": record.account_count,
+        "parties": record.party_count,
+        "has_labels": record.has_labels,
+        "created_at": record.created_at.isoformat(timespec="seconds"),
+    }
+
+
+def _unit_codes(session: Session) -> dict[int, str]:
+    return {u.id: u.code for u in session.scalars(select(Unit))}
+
+
+def _started(job: jobs.Job) -> JSONResponse:
+    return JSONResponse({"job": job.view()}, status_code=202,
+                        headers={"Location": f"/api/v1/investigations/jobs/{job.id}"})
+
+
+def _background(requested: bool | None, record: TransactionSet) -> bool:
+    if requested is not None:
+        return requested
+    return record.transaction_count > jobs.SYNC_LIMIT
+
+
+def _time(value: str | None, where: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError.single(where, "use a date like 2024-03-01 or 2024-03-01T10:00") \
+            from None
+
+
+def _window(since: str | None, until: str | None, min_amount: float) -> views.Window:
+    return views.Window(since=_time(since, "since"), until=_time(until, "until"),
+                        min_amount=min_amount)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@pages.get("", response_class=HTMLResponse)
+def set_list(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
+    units = session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
+    codes = {u.id: u.code for u in units}
+    own = next((u.code for u in units if u.id == principal.unit_id), "")
+    return render(request, "investigations/list.html",
+                  sets=[_set_view(s, codes) for s in sets.list_sets(session, principal)],
+                  units=units, own_unit=own, handling_codes=HANDLING_CODES,
+                  formats=sorted(FORMATS), can_upload=principal.can(Action.WRITE_OWN_UNIT),
+                  max_mb=_settings(request).upload_max_bytes // (1024 * 1024))
+
+
+def _page(request: Request, session: Session, principal: Principal, set_id: int,
+          template: str, **context: Any) -> Response:
+    record = _set(session, principal, set_id)
+    view = _set_view(record, _unit_codes(session))
+    return render(request, template, set=view, detectors=describe(), rules=RULES,
+                  can_export=principal.can(Action.EXPORT), formats=EXPORT_FORMATS, **context)
+
+
+@pages.get("/sets/{set_id}", response_class=HTMLResponse)
+def network_page(set_id: int, request: Request, session: DbSession,
+                 principal: CurrentPrincipal, account: str = "") -> Response:
+    return _page(request, session, principal, set_id, "investigations/network.html",
+                 account=account)
+
+
+@pages.get("/sets/{set_id}/trace", response_class=HTMLResponse)
+def trace_page(set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal,
+               account: str = "", transaction: str = "") -> Response:
+    return _page(request, session, principal, set_id, "investigations/trace.html",
+                 account=account, transaction=transaction)
+
+
+@pages.get("/sets/{set_id}/timeline", response_class=HTMLResponse)
+def timeline_page(set_id: int, request: Request, session: DbSession,
+                  principal: CurrentPrincipal, account: str = "") -> Response:
+    return _page(request, session, principal, set_id, "investigations/timeline.html",
+                 account=account)
+
+
+# --------------------------------------------------------------------------- API: sets
+
+
+@api.get("/sets")
+def api_sets(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """The transaction sets the caller may read, newest first."""
+    codes = _unit_codes(session)
+    return [_set_view(s, codes) for s in sets.list_sets(session, principal)]
+
+
+@api.get("/sets/{set_id}")
+def api_set(set_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+    """One transaction set with its counts."""
+    return _set_view(_set(session, principal, set_id), _unit_codes(session))
+
+
+@api.post("/sets", status_code=202)
+async def api_upload(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File(description="The transaction file")],
+    format: Annotated[str, Form()],
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    handling: Annotated[str, Form()],
+    unit: Annotated[str, Form()],
+    description: Annotated[str, Form(max_length=4000)] = "",
+    base_currency: Annotated[str, Form(min_length=3, max_length=3)] = "EUR",
+    mapping: Annotated[UploadFile | None, File(description="YAML column mapping (csv/xlsx)")]
+    = None,
+) -> Response:
+    """Upload a file and import it in the background; returns the job to poll."""
+    settings = _settings(request)
+    owner = session.scalar(select(Unit).where(Unit.code == unit.strip()))
+    problems = []
+    if owner is None:
+        problems.append(Problem("unit", f"unknown unit {unit!r}"))
+    if handling.strip().upper() not in HANDLING_CODES:
+        problems.append(Problem("handling", f"use one of {', '.join(HANDLING_CODES)}"))
+    if problems:
+        raise InputError(problems)
+    assert owner is not None
+    require_write(principal, owner.id)  # refuse before receiving the file
+    upload = await _receive(file, settings)
+    mapping_path = None
+    if mapping is not None and mapping.filename:
+        mapping_path = await _receive(mapping, settings, upload.parent, "mapping.yaml")
+    db: Database = request.app.state.db
+    job = _runner(request).submit(
+        principal, "ingest",
+        _ingest_work(db, principal, settings, upload, format, name.strip(), handling.strip(),
+                     owner.id, description, base_currency.upper(), mapping_path),
+        {"name": name.strip()})
+    return _started(job)
+
+
+async def _receive(file: UploadFile, settings: Settings, folder: Path | None = None,
+                   name: str | None = None) -> Path:
+    """Stream an upload into a private folder, refusing files over the size limit."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="upload-", dir=_uploads(settings)))
+    # Only the extension of the client's file name is kept (the importer uses it).
+    suffix = Path(file.filename or "").suffix.lower()[:8]
+    safe = suffix if suffix.isascii() and suffix[1:].isalnum() else ""
+    target = folder / (name or f"upload{safe}")
+    size = 0
+    try:
+        with target.open("wb") as out:
+            while chunk := await file.read(1024 * 1024):
+                size += len(chunk)
+                if size > settings.upload_max_bytes:
+                    raise InputError.single("file", f"larger than the limit of "
+                                                    f"{settings.upload_max_bytes:,} bytes")
+                out.write(chunk)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if size == 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise InputError.single("file", "the file is empty")
+    return target
+
+
+def _uploads(settings: Settings) -> Path:
+    folder = settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _ingest_work(db: Database, principal: Principal, settings: Settings, upload: Path,
+                 fmt: str, name: str, handling: str, unit_id: int, description: str,
+                 base_currency: str, mapping: Path | None) -> jobs.Work:
+    def work(progress: jobs.ProgressFn) -> dict[str, Any]:
+        progress(0.05, "reading and checking every row")
+        try:
+            with db.transaction() as session:
+                record, _report = sets.import_set(
+                    session, principal, settings, fmt, [upload], name=name, handling=handling,
+                    unit_id=unit_id, description=description, base_currency=base_currency,
+                    mapping=mapping)
+                progress(0.95, "registering the set")
+                session.flush()
+                result = {"set": record.id, "name": record.name,
+                          "transactions": record.transaction_count,
+                          "url": f"/investigations/sets/{record.id}"}
+        finally:
+            shutil.rmtree(upload.parent, ignore_errors=True)
+        return result
+
+    return work
+
+
+# --------------------------------------------------------------------------- API: jobs
+
+
+@api.get("/jobs")
+def api_jobs(request: Request, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """The caller's background jobs, newest first (without their results)."""
+    return [j.view() | {"result": None} for j in _runner(request).jobs(principal)]
+
+
+@api.get("/jobs/{job_id}")
+def api_job(job_id: str, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+    """State, progress and, when done, the result or error of one of the caller's jobs."""
+    return _runner(request).get(job_id, principal).view()
+
+
+# --------------------------------------------------------------------------- API: analysis
+
+
+@api.get("/detectors")
+def api_detectors(_p: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Every detector: name, title, what it looks for and its default settings."""
+    return describe()
+
+
+class DetectRequest(BaseModel):
+    detectors: list[str] = Field(default_factory=list,
+                                 description="Detector names; empty runs all of them.")
+    config: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Settings per detector, e.g. "
+        '{"structuring": {"threshold": 15000}}.')
+    background: bool | None = Field(None, description="Run as a job; default: for large sets.")
+
+
+@api.post("/sets/{set_id}/detect")
+def api_detect(set_id: int, body: DetectRequest, request: Request, session: DbSession,
+               principal: CurrentPrincipal) -> Response:
+    """Run detectors; the findings (with reasons) become the set's latest run."""
+    record = _set(session, principal, set_id)
+    detectors = jobs.detectors_from(body.detectors, body.config)
+    work = jobs.detect_work(_set_dir(request, record), _findings_folder(request, record),
+                            detectors, _settings(request))
+    if _background(body.background, record):
+        return _started(_runner(request).submit(principal, "detect", work, {"set": record.id}))
+    return JSONResponse(work(lambda fraction, message: None))
+
+
+@api.get("/sets/{set_id}/findings")
+def api_findings(set_id: int, request: Request, session: DbSession,
+                 principal: CurrentPrincipal) -> dict[str, Any]:
+    """The latest detection run of the set (``findings`` is null before the first)."""
+    record = _set(session, principal, set_id)
+    stored = views.load_findings(_findings_folder(request, record))
+    return stored or {"run_at": None, "detectors": [], "configs": {}, "findings": None}
+
+
+class TraceRequest(BaseModel):
+    accounts: list[str] = Field(default_factory=list)
+    transactions: list[str] = Field(default_factory=list)
+    direction: Literal["forward", "backward"] = "forward"
+    rule: Literal["fifo", "lifo", "haircut", "poison"] = "fifo"
+    hops: int = Field(4, ge=1, le=12)
+    window_hours: float = Field(30 * 24.0, gt=0, le=5 * 365 * 24.0)
+    min_amount: float = Field(1.0, ge=0)
+    since: datetime | None = Field(None, description="From an account: payments from then on.")
+    background: bool | None = None
+
+
+@api.post("/sets/{set_id}/trace")
+def api_trace(set_id: int, body: TraceRequest, request: Request, session: DbSession,
+              principal: CurrentPrincipal) -> Response:
+    """Trace forward or backward; returns the flow tree, end points, Sankey and steps."""
+    record = _set(session, principal, set_id)
+    config = TraceConfig(direction=body.direction, rule=body.rule, hops=body.hops,
+                         window_hours=body.window_hours, min_amount=body.min_amount,
+                         max_nodes=jobs.WEB_TRACE_NODES)
+    since = int(body.since.timestamp()) if body.since else None
+    work = jobs.trace_work(_set_dir(request, record), body.accounts, body.transactions,
+                           config, _settings(request), since)
+    if _background(body.background, record):
+        return _started(_runner(request).submit(principal, "trace", work, {"set": record.id}))
+    return JSONResponse(work(lambda fraction, message: None))
+
+
+# --------------------------------------------------------------------------- API: graph
+
+
+@api.get("/sets/{set_id}/accounts")
+def api_accounts(set_id: int, request: Request, session: DbSession,
+                 principal: CurrentPrincipal,
+                 q: Annotated[str, Query(max_length=100)] = "") -> list[dict[str, Any]]:
+    """Accounts whose id, bank or holder contains ``q``."""
+    record = _set(session, principal, set_id)
+    return views.search_accounts(_set_dir(request, record), q)
+
+
+@api.get("/sets/{set_id}/accounts/{account_id}")
+def api_account(set_id: int, account_id: str, request: Request, session: DbSession,
+                principal: CurrentPrincipal) -> dict[str, Any]:
+    """One account: kind, holder and payment totals."""
+    record = _set(session, principal, set_id)
+    return views.account(_set_dir(request, record), account_id)
+
+
+@api.get("/sets/{set_id}/graph")
+def api_graph(set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal,
+              account: Annotated[list[str], Query()],
+              hops: Annotated[int, Query(ge=1, le=views.MAX_HOPS)] = 1,
+              since: str | None = None, until: str | None = None,
+              min_amount: Annotated[float, Query(ge=0)] = 0.0) -> dict[str, Any]:
+    """The neighbourhood of accounts as nodes and aggregated edges."""
+    record = _set(session, principal, set_id)
+    return views.neighbourhood(_set_dir(request, record), account, hops,
+                               _window(since, until, min_amount))
+
+
+@api.get("/sets/{set_id}/findings/{finding_id}/graph")
+def api_finding_graph(set_id: int, finding_id: str, request: Request, session: DbSession,
+                      principal: CurrentPrincipal) -> dict[str, Any]:
+    """The accounts and payments of one finding of the latest run."""
+    record = _set(session, principal, set_id)
+    finding = views.stored_finding(_findings_folder(request, record), finding_id)
+    graph = views.transactions_graph(_set_dir(request, record), finding["transactions"])
+    return graph | {"finding": finding}
+
+
+@api.get("/sets/{set_id}/timeline")
+def api_timeline(set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal,
+                 account: str, since: str | None = None,
+                 until: str | None = None) -> dict[str, Any]:
+    """An account's payments in time order with a running balance."""
+    record = _set(session, principal, set_id)
+    return views.timeline(_set_dir(request, record), account, _window(since, until, 0.0))
+
+
+# --------------------------------------------------------------------------- API: export
+
+
+@api.get("/sets/{set_id}/export")
+def api_export(set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal,
+               format: Literal["csv", "ftm", "gexf", "graphml"] = "csv",
+               finding: str | None = None) -> Response:
+    """Download the set, or one finding of the latest run, as CSV, FtM, GEXF or GraphML.
+
+    Every export is written to the audit log; CSV cells that a spreadsheet
+    would run as a formula are neutralised.
+    """
+    record = _set(session, principal, set_id)
+    selection = None
+    if finding:
+        chosen = views.stored_finding(_findings_folder(request, record), finding)
+        selection = Selection(accounts=set(chosen["accounts"]),
+                              transactions=set(chosen["transactions"]))
+    media, suffix = EXPORT_TYPES[format]
+    folder = Path(tempfile.mkdtemp(prefix="export-", dir=_uploads(_settings(request))))
+    output = folder / f"export.{suffix}"
+    try:
+        sets.export(session, principal, _settings(request), record.id, format, output, selection)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    stem = f"transaction-set-{record.id}" + (f"-finding-{finding}" if finding else "")
+    return FileResponse(output, media_type=media, filename=f"{stem}.{suffix}",
+                        background=BackgroundTask(shutil.rmtree, folder, True))
+

@@ -1,0 +1,496 @@
+// Investigations: upload with job progress, the network diagram (Cytoscape),
+// the trace Sankey and the account timeline (ECharts). No inline script: the
+// pages pass ids through data-* attributes and everything else comes from
+// /api/v1/investigations. Text from the data is always set with textContent.
+"use strict";
+
+(() => {
+  const API = "/api/v1/investigations";
+  const KIND_STYLE = {
+    domestic: { color: "#4a6fa5", shape: "ellipse" },
+    unknown: { color: "#95a5a6", shape: "ellipse" },
+    cash: { color: "#2e7d32", shape: "diamond" },
+    foreign: { color: "#8e44ad", shape: "hexagon" },
+    crypto: { color: "#d68910", shape: "star" },
+    merchant: { color: "#7f8c8d", shape: "round-rectangle" },
+  };
+  const FLAGGED = "#c0392b";
+
+  // ------------------------------------------------------------------ helpers
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function money(value) {
+    return Number(value).toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+
+  async function problemText(response) {
+    try {
+      const body = await response.json();
+      const parts = (body.problems || []).map((p) => `${p.location}: ${p.reason}`);
+      return [body.detail, ...parts].filter(Boolean).join(" — ");
+    } catch (_err) {
+      return `request failed (${response.status})`;
+    }
+  }
+
+  async function call(url, options) {
+    const response = await fetch(url, { credentials: "same-origin", ...options });
+    if (!response.ok) throw new Error(await problemText(response));
+    return { status: response.status, body: await response.json() };
+  }
+
+  function postJson(url, csrf, payload) {
+    return call(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(payload),
+    });
+  }
+
+  // Poll a job until it is done; onProgress(fraction, message) on every poll.
+  async function waitForJob(job, onProgress) {
+    let current = job;
+    for (;;) {
+      onProgress(current.progress, current.message);
+      if (current.state === "done") return current.result;
+      if (current.state === "failed") {
+        const parts = (current.problems || []).map((p) => `${p.location}: ${p.reason}`);
+        throw new Error([current.error, ...parts].filter(Boolean).join(" — "));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      current = (await call(`${API}/jobs/${current.id}`)).body;
+    }
+  }
+
+  // A POST that answers either with the result (200) or with a job to poll (202).
+  async function runMaybeJob(url, csrf, payload, onProgress) {
+    const { status, body } = await postJson(url, csrf, payload);
+    if (status === 202) return waitForJob(body.job, onProgress);
+    onProgress(1, "done");
+    return body;
+  }
+
+  function dateParam(value, endOfDay) {
+    if (!value) return null;
+    return endOfDay ? `${value}T23:59:59` : `${value}T00:00:00`;
+  }
+
+  // ------------------------------------------------------------------ upload
+
+  function initUpload() {
+    const form = document.getElementById("upload-form");
+    if (!form) return;
+    const status = document.getElementById("upload-status");
+    const bar = document.getElementById("upload-progress");
+    const message = document.getElementById("upload-message");
+    const result = document.getElementById("upload-result");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      status.hidden = false;
+      result.replaceChildren();
+      message.textContent = "uploading…";
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        const { body } = await call(form.action, {
+          method: "POST",
+          headers: { "X-CSRF-Token": form.dataset.csrf },
+          body: new FormData(form),
+        });
+        const done = await waitForJob(body.job, (fraction, text) => {
+          bar.value = fraction;
+          message.textContent = text;
+        });
+        result.append(el("p", { class: "ok", role: "status" }, "Imported ",
+          el("a", { href: done.url }, done.name), ` (${Number(done.transactions).toLocaleString()} transactions).`));
+        form.reset();
+      } catch (err) {
+        message.textContent = "";
+        result.append(el("p", { class: "error", role: "alert" }, err.message));
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ network
+
+  function initNetwork() {
+    const root = document.getElementById("investigation");
+    if (!root || !window.cytoscape) return;
+    const setId = root.dataset.set;
+    const csrf = root.dataset.csrf;
+    const status = document.getElementById("graph-status");
+    const detail = document.getElementById("detail");
+    const filters = document.getElementById("graph-filters");
+    const findingsList = document.getElementById("findings");
+    let findings = [];
+    const flaggedAccounts = new Map(); // account -> [finding]
+
+    const cy = window.cytoscape({
+      container: document.getElementById("graph"),
+      wheelSensitivity: 0.3,
+      style: [
+        { selector: "node", style: {
+          "background-color": "data(color)", shape: "data(shape)", label: "data(id)",
+          "font-size": 9, "text-valign": "bottom", "text-margin-y": 3, width: 22, height: 22,
+          "border-width": 0 } },
+        { selector: "node[?start]", style: { width: 30, height: 30, "border-width": 3, "border-color": "#12263a" } },
+        { selector: "node[?flagged]", style: { "border-width": 4, "border-color": FLAGGED } },
+        { selector: "node[?selectedFinding]", style: { "background-color": FLAGGED } },
+        { selector: "edge", style: {
+          width: "data(width)", "line-color": "#9aa7b4", "target-arrow-color": "#9aa7b4",
+          "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.8 } },
+        { selector: "edge[?flagged]", style: { "line-color": FLAGGED, "target-arrow-color": FLAGGED } },
+        { selector: ":selected", style: { "overlay-opacity": 0.15, "overlay-color": "#0b5cad" } },
+      ],
+    });
+    window.tocsinGraph = cy; // for the browser test and the console
+
+    function filterParams() {
+      const data = new FormData(filters);
+      const params = new URLSearchParams();
+      params.set("hops", data.get("hops") || "1");
+      const since = dateParam(data.get("since"), false);
+      const until = dateParam(data.get("until"), true);
+      if (since) params.set("since", since);
+      if (until) params.set("until", until);
+      if (Number(data.get("min_amount")) > 0) params.set("min_amount", data.get("min_amount"));
+      return params;
+    }
+
+    function nodeData(node) {
+      const style = KIND_STYLE[node.kind] || KIND_STYLE.unknown;
+      return { ...node, color: style.color, shape: style.shape,
+               flagged: flaggedAccounts.has(node.id), selectedFinding: false };
+    }
+
+    function edgeFlagged(edge) {
+      const a = flaggedAccounts.get(edge.source) || [];
+      const b = new Set((flaggedAccounts.get(edge.target) || []).map((f) => f.id));
+      return a.some((f) => b.has(f.id));
+    }
+
+    function addGraph(graph, replace) {
+      if (replace) cy.elements().remove();
+      const elements = [];
+      for (const node of graph.nodes) {
+        const existing = cy.getElementById(node.id);
+        if (existing.nonempty()) {
+          if (node.start) existing.data("start", true);
+        } else {
+          elements.push({ group: "nodes", data: nodeData(node) });
+        }
+      }
+      for (const edge of graph.edges) {
+        if (cy.getElementById(edge.id).empty()) {
+          elements.push({ group: "edges", data: { ...edge,
+            width: Math.max(1, Math.min(8, Math.log10(edge.total + 1) - 1)),
+            flagged: edgeFlagged(edge) } });
+        }
+      }
+      cy.add(elements);
+      cy.layout({ name: "cose", animate: false, nodeDimensionsIncludeLabels: true, randomize: false }).run();
+      status.textContent = `${cy.nodes().length} accounts, ${cy.edges().length} payment links shown` +
+        (graph.truncated ? " (the heaviest links only; narrow the filters to see the rest)" : "");
+      renderNodeList();
+    }
+
+    async function loadAccount(account, replace) {
+      status.textContent = `loading ${account}…`;
+      const params = filterParams();
+      params.append("account", account);
+      if (!replace) params.set("hops", "1");
+      try {
+        const { body } = await call(`${API}/sets/${setId}/graph?${params}`);
+        addGraph(body, replace);
+      } catch (err) {
+        status.textContent = err.message;
+      }
+    }
+
+    function renderNodeList() {
+      const list = document.getElementById("node-list");
+      list.replaceChildren(...cy.nodes().sort((a, b) => a.id().localeCompare(b.id())).map((n) =>
+        el("li", {}, el("span", {}, n.id(), el("small", {}, ` ${n.data("kind")}`)),
+          el("button", { type: "button", class: "secondary", "aria-label": `Expand ${n.id()}`,
+                         onclick: () => selectAccount(n.id(), true) }, "expand"))));
+    }
+
+    async function showAccount(account) {
+      const { body } = await call(`${API}/sets/${setId}/accounts/${encodeURIComponent(account)}`);
+      const flagged = flaggedAccounts.get(account) || [];
+      detail.replaceChildren(
+        el("h2", {}, `Account ${body.id}`),
+        el("dl", { class: "facts" },
+          el("dt", {}, "Kind"), el("dd", {}, body.kind + (body.end_point ? " (end point)" : "")),
+          el("dt", {}, "Holder"), el("dd", {}, body.holder || "unknown"),
+          el("dt", {}, "Bank"), el("dd", {}, [body.bank, body.country].filter(Boolean).join(", ") || "unknown"),
+          el("dt", {}, "In"), el("dd", {}, `${body.payments_in} payments, ${money(body.amount_in)}`),
+          el("dt", {}, "Out"), el("dd", {}, `${body.payments_out} payments, ${money(body.amount_out)}`),
+          el("dt", {}, "Active"), el("dd", {}, `${(body.first || "").slice(0, 10)} – ${(body.last || "").slice(0, 10)}`)),
+        el("p", {},
+          el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(account)}` }, "trace from here"), " ",
+          el("a", { class: "chip", href: `/investigations/sets/${setId}/timeline?account=${encodeURIComponent(account)}` }, "timeline")),
+        flagged.length ? el("p", {}, `In ${flagged.length} finding(s): ${flagged.map((f) => f.detector).join(", ")}`) : null);
+    }
+
+    async function selectAccount(account, expand) {
+      try {
+        await showAccount(account);
+        if (expand) await loadAccount(account, false);
+      } catch (err) {
+        status.textContent = err.message;
+      }
+    }
+
+    cy.on("tap", "node", (event) => selectAccount(event.target.id(), true));
+    cy.on("tap", "edge", (event) => {
+      const d = event.target.data();
+      detail.replaceChildren(el("h2", {}, "Payments"),
+        el("p", {}, `${d.source} → ${d.target}`),
+        el("p", {}, `${d.payments} payment(s), total ${money(d.total)}`),
+        el("p", { class: "meta" }, `${(d.first || "").slice(0, 16)} – ${(d.last || "").slice(0, 16)}`));
+    });
+
+    // search
+    const hits = document.getElementById("account-hits");
+    document.getElementById("account-search").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const q = document.getElementById("account-query").value.trim();
+      if (!q) return;
+      try {
+        const { body } = await call(`${API}/sets/${setId}/accounts?q=${encodeURIComponent(q)}`);
+        hits.replaceChildren(...(body.length ? body.map((a) => el("li", {},
+          el("span", {}, a.account_id, el("small", {}, ` ${a.kind} · ${a.payments} payments`)),
+          el("button", { type: "button", class: "secondary", "aria-label": `Show ${a.account_id}`,
+                         onclick: () => { loadAccount(a.account_id, true); selectAccount(a.account_id, false); } }, "show")))
+          : [el("li", {}, "No account matches.")]));
+      } catch (err) {
+        hits.replaceChildren(el("li", { class: "error" }, err.message));
+      }
+    });
+
+    filters.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const starts = cy.nodes("[?start]").map((n) => n.id());
+      if (!starts.length) { status.textContent = "Search an account first."; return; }
+      const params = filterParams();
+      for (const s of starts) params.append("account", s);
+      call(`${API}/sets/${setId}/graph?${params}`).then(({ body }) => addGraph(body, true))
+        .catch((err) => { status.textContent = err.message; });
+    });
+
+    // findings
+    function indexFindings(list) {
+      findings = list || [];
+      flaggedAccounts.clear();
+      for (const f of findings) {
+        for (const a of f.accounts) {
+          if (!flaggedAccounts.has(a)) flaggedAccounts.set(a, []);
+          flaggedAccounts.get(a).push(f);
+        }
+      }
+      cy.nodes().forEach((n) => n.data("flagged", flaggedAccounts.has(n.id())));
+      cy.edges().forEach((e) => e.data("flagged", edgeFlagged(e.data())));
+      findingsList.replaceChildren(...findings.map((f) => el("li", { "data-finding": f.id, "aria-selected": "false" },
+        el("button", { type: "button", onclick: () => showFinding(f) },
+          el("span", { class: "score" }, Number(f.score).toFixed(2)),
+          el("strong", {}, f.detector.replace(/_/g, " ")), el("br", {}),
+          el("small", {}, `${f.subject} · ${f.accounts.length} accounts · ${money(f.amount)}`)))));
+      if (!findings.length) findingsList.append(el("li", {}, "No findings."));
+    }
+
+    async function showFinding(finding) {
+      for (const li of findingsList.querySelectorAll("li")) {
+        li.setAttribute("aria-selected", li.dataset.finding === finding.id ? "true" : "false");
+      }
+      const chips = [];
+      if (root.dataset.canExport !== "false") {
+        for (const fmt of ["csv", "ftm", "gexf", "graphml"]) {
+          chips.push(el("a", { class: "chip", href: `${API}/sets/${setId}/export?format=${fmt}&finding=${finding.id}` }, fmt), " ");
+        }
+      }
+      detail.replaceChildren(
+        el("h2", {}, `Finding: ${finding.detector.replace(/_/g, " ")}`),
+        el("p", { class: "reason", id: "finding-reason" }, finding.reason),
+        el("p", { class: "meta" }, `score ${Number(finding.score).toFixed(2)} · ${finding.accounts.length} accounts · ${finding.transactions.length} payments · ${money(finding.amount)}`),
+        el("p", {}, el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(finding.subject)}` }, "trace the subject"), " ", ...chips));
+      try {
+        const { body } = await call(`${API}/sets/${setId}/findings/${finding.id}/graph`);
+        addGraph(body, true);
+        const members = new Set(finding.accounts);
+        cy.nodes().forEach((n) => n.data("selectedFinding", members.has(n.id())));
+      } catch (err) {
+        status.textContent = err.message;
+      }
+    }
+
+    const detectButton = document.getElementById("run-detect");
+    const detectStatus = document.getElementById("detect-status");
+    detectButton.addEventListener("click", async () => {
+      detectButton.disabled = true;
+      detectStatus.hidden = false;
+      const bar = detectStatus.querySelector("progress");
+      const text = detectStatus.querySelector("span");
+      try {
+        const result = await runMaybeJob(`${API}/sets/${setId}/detect`, csrf, { background: true },
+          (fraction, message) => { bar.value = fraction; text.textContent = message; });
+        indexFindings(result.findings);
+        text.textContent = `${result.findings.length} finding(s)`;
+      } catch (err) {
+        text.textContent = err.message;
+      } finally {
+        detectButton.disabled = false;
+      }
+    });
+
+    call(`${API}/sets/${setId}/findings`).then(({ body }) => {
+      if (body.findings) indexFindings(body.findings);
+      else findingsList.replaceChildren(el("li", {}, "The detectors have not run on this set yet."));
+    }).catch((err) => { status.textContent = err.message; });
+
+    if (root.dataset.account) {
+      loadAccount(root.dataset.account, true);
+      selectAccount(root.dataset.account, false);
+    }
+  }
+
+  // ------------------------------------------------------------------ trace
+
+  function initTrace() {
+    const root = document.getElementById("trace-view");
+    if (!root || !window.echarts) return;
+    const form = document.getElementById("trace-form");
+    const status = document.getElementById("trace-status");
+    const chart = window.echarts.init(document.getElementById("sankey"));
+    window.addEventListener("resize", () => chart.resize());
+
+    function split(value) {
+      return String(value || "").split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
+    }
+
+    function draw(result) {
+      const { sankey, trace } = result;
+      chart.setOption({
+        tooltip: { trigger: "item", formatter: (p) => p.dataType === "edge"
+          ? `${p.data.source.split(" · ")[0]} → ${p.data.target.split(" · ")[0]}<br>${money(p.data.value)}`
+          : `${p.data.account} (${p.data.kind})${p.data.end ? `<br>${p.data.end}` : ""}` },
+        series: [{
+          type: "sankey", emphasis: { focus: "adjacency" }, nodeAlign: "left", layoutIterations: 16,
+          data: sankey.nodes.map((n) => ({ ...n, itemStyle: { color: (KIND_STYLE[n.kind] || KIND_STYLE.unknown).color,
+            borderColor: n.end ? FLAGGED : undefined, borderWidth: n.end ? 2 : 0 } })),
+          links: sankey.links,
+          label: { formatter: (p) => p.data.end && p.name.includes(" · ") && !p.name.includes("hop")
+            ? p.name.split(" · ")[1] : p.data.account, fontSize: 10 },
+          lineStyle: { color: "gradient", opacity: 0.4 },
+        }],
+      }, true);
+      const steps = document.getElementById("steps");
+      steps.replaceChildren(...sankey.steps.map((s) => el("li", {},
+        s.txn_id ? el("code", {}, s.txn_id) : null, s.txn_id ? " " : null, s.explanation,
+        s.end ? el("span", { class: "end" }, ` — ends: ${s.end}`) : null)));
+      const ends = document.getElementById("end-points");
+      ends.replaceChildren(...trace.end_points.map((p) => el("tr", {},
+        el("td", {}, p.account), el("td", {}, p.kind), el("td", {}, p.end),
+        el("td", { class: "num" }, money(p.amount)), el("td", { class: "num" }, p.paths))));
+      status.textContent = `${trace.nodes} traced payments` +
+        (trace.truncated ? " (stopped at the size limit; narrow the trace)" : "");
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      const payload = {
+        accounts: split(data.get("accounts")),
+        transactions: split(data.get("transactions")),
+        direction: data.get("direction"),
+        rule: data.get("rule"),
+        hops: Number(data.get("hops")),
+        window_hours: Number(data.get("window_days")) * 24,
+        min_amount: Number(data.get("min_amount")),
+      };
+      status.textContent = "tracing…";
+      try {
+        draw(await runMaybeJob(`${API}/sets/${root.dataset.set}/trace`, root.dataset.csrf, payload,
+          (fraction, message) => { status.textContent = message; }));
+      } catch (err) {
+        status.textContent = err.message;
+      }
+    });
+    if (form.elements.accounts.value || form.elements.transactions.value) form.requestSubmit();
+  }
+
+  // ------------------------------------------------------------------ timeline
+
+  function initTimeline() {
+    const root = document.getElementById("timeline-view");
+    if (!root || !window.echarts) return;
+    const form = document.getElementById("timeline-form");
+    const status = document.getElementById("timeline-status");
+    const chart = window.echarts.init(document.getElementById("timeline-chart"));
+    window.addEventListener("resize", () => chart.resize());
+
+    async function show() {
+      const data = new FormData(form);
+      const params = new URLSearchParams({ account: data.get("account").trim() });
+      const since = dateParam(data.get("since"), false);
+      const until = dateParam(data.get("until"), true);
+      if (since) params.set("since", since);
+      if (until) params.set("until", until);
+      status.textContent = "loading…";
+      try {
+        const { body } = await call(`${API}/sets/${root.dataset.set}/timeline?${params}`);
+        const items = body.transactions;
+        const point = (t) => ({ value: [t.time, t.direction === "out" ? -t.amount : t.amount],
+                                txn: t.txn_id, counterparty: t.counterparty });
+        chart.setOption({
+          tooltip: { trigger: "item", formatter: (p) => p.seriesName === "running balance"
+            ? `balance ${money(p.value[1])}` : `${p.data.txn}<br>${p.seriesName} ${p.data.counterparty}<br>${money(Math.abs(p.value[1]))}` },
+          legend: { top: 0 },
+          xAxis: { type: "time" },
+          yAxis: { type: "value", name: "amount" },
+          dataZoom: [{ type: "inside" }, { type: "slider" }],
+          series: [
+            { name: "in from", type: "scatter", symbolSize: 8, itemStyle: { color: "#2e7d32" },
+              data: items.filter((t) => t.direction === "in").map(point) },
+            { name: "out to", type: "scatter", symbolSize: 8, itemStyle: { color: FLAGGED },
+              data: items.filter((t) => t.direction === "out").map(point) },
+            { name: "running balance", type: "line", step: "end", showSymbol: false,
+              lineStyle: { color: "#4a6fa5" }, data: items.map((t) => [t.time, t.balance]) },
+          ],
+        }, true);
+        document.getElementById("timeline-rows").replaceChildren(...items.map((t) => el("tr", {},
+          el("td", {}, t.time.replace("T", " ").replace("Z", "")), el("td", {}, t.txn_id), el("td", {}, t.direction),
+          el("td", {}, t.counterparty), el("td", { class: "num" }, money(t.amount)), el("td", {}, t.channel || ""),
+          el("td", { class: "num" }, money(t.balance)))));
+        status.textContent = `${items.length} payments` + (body.truncated ? " (the first ones only)" : "");
+      } catch (err) {
+        status.textContent = err.message;
+      }
+    }
+
+    form.addEventListener("submit", (event) => { event.preventDefault(); show(); });
+    if (root.dataset.account) show();
+  }
+
+  window.addEventListener("DOMContentLoaded", () => {
+    initUpload();
+    initNetwork();
+    initTrace();
+    initTimeline();
+  });
+})();

@@ -66,7 +66,9 @@ class SparkEngine:
         self._kinds: dict[str, str] | None = None
 
     def run_sql(self, name: str, query: str) -> None:
-        self.spark.sql(query).cache().createOrReplaceTempView(name)
+        # Checkpointing cuts the lineage, so iterative steps (path expansion)
+        # plan in constant time instead of re-planning every earlier step.
+        self.spark.sql(query).localCheckpoint(eager=True).createOrReplaceTempView(name)
         self._views.append(name)
 
     def run_kernel(self, step: Kernel) -> None:

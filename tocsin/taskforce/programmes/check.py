@@ -56,8 +56,10 @@ def check_activity(spec: ActivitySpec, vocab: Vocabulary) -> list[Issue]:
 
     if not spec.identifier.strip():
         bad("identifier", "the activity identifier is empty")
-    elif spec.identifier != spec.identifier.strip() or len(spec.identifier) > 200:
-        bad("identifier", "the identifier has surrounding spaces or exceeds 200 characters")
+    elif re.search(r"\s", spec.identifier):
+        bad("identifier", "the identifier contains spaces or line breaks")
+    elif len(spec.identifier) > 200:
+        bad("identifier", "the identifier exceeds 200 characters")
     if not spec.title.strip():
         bad("title", "the title is empty")
     elif len(spec.title) > 500:

@@ -1,0 +1,366 @@
+"""The columns of the activities table (CSV and Excel), and how each cell reads and writes.
+
+Lists go in compact cells: entries separated by ``;``, the parts of an entry by
+``:`` (shares, finance) or ``|`` (partners). A ``\\`` escapes a separator inside
+a name. Results and documents are not part of the table; a table import keeps
+the ones an existing activity already has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tocsin.taskforce.programmes.spec import (
+    ActivitySpec,
+    FinanceSpec,
+    ParticipantSpec,
+    RegionSpec,
+    ShareSpec,
+    format_amount,
+    format_decimal,
+)
+
+
+class CellError(ValueError):
+    """A cell cannot be read; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    meaning: str
+    format: str
+    required: bool = False
+    #: Which vocabulary lists the allowed codes (``crime_areas``, ``countries`` …).
+    codes: str = ""
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("identifier", "IATI activity identifier, unique in the platform",
+           "text, e.g. XM-OSCE-2024-001", required=True),
+    Column("level", "Place in the hierarchy", "programme | project | activity", required=True),
+    Column("parent_identifier", "Identifier of the programme or project above it",
+           "text (empty for a programme)"),
+    Column("title", "Title", "text, at most 500 characters", required=True),
+    Column("description", "General description", "text"),
+    Column("implementing_structure", "Structure of the organization that implements it",
+           "structure code", codes="structures"),
+    Column("status", "IATI activity status", "1 pipeline, 2 implementation, 3 finalisation, "
+           "4 closed, 5 cancelled, 6 suspended", required=True),
+    Column("planned_start", "Planned start", "YYYY-MM-DD (a planned or actual start is "
+           "required)"),
+    Column("planned_end", "Planned end", "YYYY-MM-DD"),
+    Column("actual_start", "Actual start", "YYYY-MM-DD"),
+    Column("actual_end", "Actual end", "YYYY-MM-DD"),
+    Column("reporting_org_ref", "IATI identifier of the reporting organisation",
+           "text, e.g. XM-OSCE", required=True),
+    Column("reporting_org_name", "Name of the reporting organisation", "text"),
+    Column("reporting_org_type", "IATI organisation type of the reporting organisation",
+           "code, e.g. 40 (multilateral)"),
+    Column("is_external", "A partner's activity rather than the organization's own",
+           "yes | no"),
+    Column("language", "Language of the texts", "ISO 639-1 code, e.g. en"),
+    Column("default_currency", "Currency used when a figure names none", "ISO 4217 code"),
+    Column("handling", "TLP handling code", "CLEAR | GREEN | AMBER | AMBER+STRICT | RED "
+           "(empty: GREEN, or unchanged for an existing activity)"),
+    Column("owner_unit", "Unit that owns the record", "unit code (empty: the implementing "
+           "structure's unit)", codes="units"),
+    Column("participants", "Partners and their IATI roles",
+           "role|organization code|IATI org ref|name|IATI org type; ... - role 1 funding, "
+           "2 accountable, 3 extending, 4 implementing; e.g. 1||XX-DONOR|A donor|10;4|unodc",
+           codes="organizations"),
+    Column("countries", "Recipient countries with percentage shares",
+           "code:percentage; ... e.g. AL:60;RS:40 (percentages add up to 100, or none given)",
+           codes="countries"),
+    Column("regions", "Recipient regions (OECD-DAC region codes) with shares",
+           "code:percentage; ... e.g. 89:100"),
+    Column("crime_areas", "Crime areas with shares", "code:percentage; ...",
+           codes="crime_areas"),
+    Column("stages", "Justice-chain stages with shares", "code:percentage; ...",
+           codes="stages"),
+    Column("budget", "Budget per year", "year:currency:amount; ... e.g. 2024:EUR:150000"),
+    Column("commitments", "Commitments (IATI transaction type 2) per year",
+           "year:currency:amount; ..."),
+    Column("expenditure", "Expenditure (IATI transaction type 4) per year",
+           "year:currency:amount; ..."),
+)
+NAMES = tuple(c.name for c in COLUMNS)
+
+#: Characters that make a spreadsheet treat a cell as a formula.
+FORMULA_START = "=+-@"
+
+
+def neutralise(value: str) -> str:
+    """Prefix formula-like cells with ``'`` (and a cell already so prefixed, reversibly)."""
+    if value and (value[0] in FORMULA_START
+                  or (value[0] == "'" and len(value) > 1 and value[1] in FORMULA_START + "'")):
+        return "'" + value
+    return value
+
+
+def restore(value: str) -> str:
+    """Undo :func:`neutralise`."""
+    if value.startswith("'") and len(value) > 1 and value[1] in FORMULA_START + "'":
+        return value[1:]
+    return value
+
+
+# --- compact lists ----------------------------------------------------------------------
+
+
+def _escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace("|", "\\|")
+            .replace(":", "\\:"))
+
+
+def split(text: str, separator: str) -> list[str]:
+    """Split on ``separator`` outside ``\\`` escapes, unescaping the parts."""
+    parts, current, escaped = [], [], False
+    for char in text:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == separator:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if escaped:
+        raise CellError("the cell ends with a lone '\\'")
+    parts.append("".join(current))
+    return parts
+
+
+def _entries(text: str) -> list[str]:
+    """Entries of a list cell, still escaped for the inner separator."""
+    out, current, escaped = [], [], False
+    for char in text:
+        if escaped:
+            current.append("\\" + char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ";":
+            out.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    out.append("".join(current))
+    return [e.strip() for e in out if e.strip()]
+
+
+def _decimal(text: str, what: str) -> Decimal:
+    try:
+        value = Decimal(text.strip().replace(" ", ""))
+    except InvalidOperation:
+        raise CellError(f"{what} {text.strip()!r} is not a number") from None
+    if not value.is_finite():
+        raise CellError(f"{what} {text.strip()!r} is not a finite number")
+    return value
+
+
+def parse_shares(text: str, upper: bool = False) -> list[ShareSpec]:
+    shares = []
+    for entry in _entries(text):
+        code, *rest = split(entry, ":")
+        if len(rest) > 1:
+            raise CellError(f"{entry!r} has more than one ':'; write code:percentage")
+        code = code.strip().upper() if upper else code.strip()
+        percentage = _decimal(rest[0], f"percentage of {code}") if rest else None
+        shares.append(ShareSpec(code=code, percentage=percentage))
+    return shares
+
+
+def format_shares(shares: list[ShareSpec]) -> str:
+    return ";".join(_escape(s.code) + (f":{format_decimal(s.percentage)}"
+                                        if s.percentage is not None else "") for s in shares)
+
+
+def parse_regions(text: str) -> list[RegionSpec]:
+    return [RegionSpec(code=s.code, percentage=s.percentage) for s in parse_shares(text)]
+
+
+def parse_finance(text: str, kind: str) -> list[FinanceSpec]:
+    lines = []
+    for entry in _entries(text):
+        parts = split(entry, ":")
+        if len(parts) != 3:
+            raise CellError(f"{entry!r} is not year:currency:amount")
+        year, currency, amount = (p.strip() for p in parts)
+        if not year.isdigit():
+            raise CellError(f"year {year!r} is not a number")
+        lines.append(FinanceSpec(year=int(year), kind=kind, currency=currency,
+                                 amount=_decimal(amount, f"amount for {year}")))
+    return lines
+
+
+def format_finance(spec: ActivitySpec, kind: str) -> str:
+    return ";".join(f"{f.year}:{f.currency}:{format_amount(f.amount)}"
+                    for f in sorted(spec.finance, key=lambda f: (f.year, f.currency))
+                    if f.kind == kind)
+
+
+def parse_participants(text: str, organizations: dict[str, str]) -> list[ParticipantSpec]:
+    participants = []
+    for entry in _entries(text):
+        parts = [p.strip() for p in split(entry, "|")]
+        if len(parts) > 5:
+            raise CellError(f"{entry!r} has more than five '|' parts")
+        parts += [""] * (5 - len(parts))
+        role, code, ref, name, org_type = parts
+        if not role.isdigit():
+            raise CellError(f"partner role {role!r} is not 1, 2, 3 or 4")
+        if code and code not in organizations:
+            raise CellError(f"unknown organization {code!r}")
+        participants.append(ParticipantSpec(role=int(role), organization_code=code or None,
+                                            org_ref=ref, name=name, org_type=org_type))
+    return participants
+
+
+def format_participants(participants: list[ParticipantSpec]) -> str:
+    entries = []
+    for p in participants:
+        parts = [str(p.role), p.organization_code or "", p.org_ref, p.name, p.org_type]
+        while parts and not parts[-1]:
+            parts.pop()
+        entries.append("|".join(_escape(x) for x in parts))
+    return ";".join(entries)
+
+
+# --- scalar cells -----------------------------------------------------------------------
+
+
+def parse_date(text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise CellError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("", "no", "false", "0", "n"):
+        return False
+    if value in ("yes", "true", "1", "y"):
+        return True
+    raise CellError(f"{text!r} is neither yes nor no")
+
+
+def parse_int(text: str, what: str) -> int:
+    value = text.strip()
+    if not value.lstrip("-").isdigit():
+        raise CellError(f"{what} {value!r} is not a whole number")
+    return int(value)
+
+
+def _optional(text: str) -> str | None:
+    return text.strip() or None
+
+
+def row_to_spec(cells: dict[str, str], organizations: dict[str, str]
+                ) -> tuple[ActivitySpec | None, list[tuple[str, str]]]:
+    """Read one row; returns the spec, or ``None`` and ``(column, reason)`` for each bad cell."""
+    errors: list[tuple[str, str]] = []
+    values: dict[str, Any] = {}
+
+    def read(column: str, reader: Callable[[str], Any]) -> None:
+        try:
+            values[column] = reader(cells.get(column, ""))
+        except CellError as exc:
+            errors.append((column, str(exc)))
+
+    for column in ("identifier", "title", "description", "reporting_org_ref",
+                   "reporting_org_name"):
+        values[column] = cells.get(column, "").strip()
+    for column in ("parent_identifier", "implementing_structure", "default_currency",
+                   "handling", "owner_unit"):
+        values[column] = _optional(cells.get(column, ""))
+    values["level"] = cells.get("level", "").strip().lower() or "activity"
+    values["reporting_org_type"] = cells.get("reporting_org_type", "").strip() or "40"
+    values["language"] = cells.get("language", "").strip().lower() or "en"
+    if values["handling"]:
+        values["handling"] = values["handling"].upper()
+    if values["default_currency"]:
+        values["default_currency"] = values["default_currency"].upper()
+    read("status", lambda t: parse_int(t, "status") if t.strip() else 1)
+    for column in ("planned_start", "planned_end", "actual_start", "actual_end"):
+        read(column, parse_date)
+    read("is_external", parse_bool)
+    read("participants", lambda t: parse_participants(t, organizations))
+    read("countries", lambda t: parse_shares(t, upper=True))
+    read("regions", parse_regions)
+    read("crime_areas", parse_shares)
+    read("stages", parse_shares)
+    finance: list[FinanceSpec] = []
+    for column, kind in (("budget", "budget"), ("commitments", "commitment"),
+                         ("expenditure", "expenditure")):
+        try:
+            finance += parse_finance(cells.get(column, ""), kind)
+        except CellError as exc:
+            errors.append((column, str(exc)))
+    values["finance"] = finance
+    if values["level"] not in ("programme", "project", "activity"):
+        errors.append(("level", f"{values['level']!r} is not programme, project or activity"))
+    if errors:
+        return None, errors
+    return ActivitySpec(**values), []
+
+
+def spec_to_row(spec: ActivitySpec) -> dict[str, str]:
+    """The row of one activity, every cell as text."""
+    def day(value: date | None) -> str:
+        return value.isoformat() if value else ""
+
+    return {
+        "identifier": spec.identifier,
+        "level": spec.level,
+        "parent_identifier": spec.parent_identifier or "",
+        "title": spec.title,
+        "description": spec.description,
+        "implementing_structure": spec.implementing_structure or "",
+        "status": str(spec.status),
+        "planned_start": day(spec.planned_start),
+        "planned_end": day(spec.planned_end),
+        "actual_start": day(spec.actual_start),
+        "actual_end": day(spec.actual_end),
+        "reporting_org_ref": spec.reporting_org_ref,
+        "reporting_org_name": spec.reporting_org_name,
+        "reporting_org_type": spec.reporting_org_type,
+        "is_external": "yes" if spec.is_external else "no",
+        "language": spec.language,
+        "default_currency": spec.default_currency or "",
+        "handling": spec.handling or "",
+        "owner_unit": spec.owner_unit or "",
+        "participants": format_participants(spec.participants),
+        "countries": format_shares(spec.countries),
+        "regions": format_shares(list(spec.regions)),
+        "crime_areas": format_shares(spec.crime_areas),
+        "stages": format_shares(spec.stages),
+        "budget": format_finance(spec, "budget"),
+        "commitments": format_finance(spec, "commitment"),
+        "expenditure": format_finance(spec, "expenditure"),
+    }
+
+
+def column_of(field: str, spec: ActivitySpec) -> str:
+    """The table column a spec field (``finance[2].amount`` …) is read from."""
+    head = field.split(".", 1)[0].split("[", 1)[0]
+    if head == "finance" and "[" in field:
+        index = int(field.split("[", 1)[1].split("]", 1)[0])
+        kind = spec.finance[index].kind if index < len(spec.finance) else "budget"
+        return {"budget": "budget", "commitment": "commitments",
+                "expenditure": "expenditure"}[kind]
+    if head == "finance":
+        return "budget"
+    if head == "documents" or head == "results":
+        return "identifier"
+    return head if head in NAMES else "identifier"

@@ -1,0 +1,128 @@
+"""Import a filled activities table (CSV or Excel) and export any selection as one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin.access import audit
+from tocsin.access.handling import Handling
+from tocsin.access.principal import Principal
+from tocsin.errors import InputError, Problem
+from tocsin.taskforce.iati.exchange import selection_specs
+from tocsin.taskforce.programmes.bulk import ImportSummary, apply_specs
+from tocsin.taskforce.programmes.check import check_activity
+from tocsin.taskforce.programmes.records import FULL, to_spec
+from tocsin.taskforce.programmes.spec import ActivitySpec
+from tocsin.taskforce.programmes.tables import Activity
+from tocsin.taskforce.programmes.vocabulary import Vocabulary
+from tocsin.taskforce.tabular.columns import column_of, row_to_spec, spec_to_row
+from tocsin.taskforce.tabular.files import (
+    read_rows,
+    table_format,
+    write_csv,
+    write_explanations_csv,
+    write_xlsx,
+)
+
+
+def read_table(source: Path | IO[bytes], fmt: str, vocab: Vocabulary
+               ) -> tuple[list[ActivitySpec], dict[str, str], list[Problem]]:
+    """Every row as a spec, with its location (``line N``) and every problem found."""
+    specs: list[ActivitySpec] = []
+    locations: dict[str, str] = {}
+    problems: list[Problem] = []
+    for line, cells in read_rows(source, fmt):
+        spec, errors = row_to_spec(cells, vocab.organizations)
+        problems += [Problem(f"line {line}, column {column}", reason)
+                     for column, reason in errors]
+        if spec is None:
+            continue
+        if spec.identifier in locations:
+            problems.append(Problem(f"line {line}, column identifier",
+                                    f"{spec.identifier!r} is already used on "
+                                    f"{locations[spec.identifier]}"))
+            continue
+        for issue in check_activity(spec, vocab):
+            problems.append(Problem(f"line {line}, column {column_of(issue.field, spec)}",
+                                    issue.reason))
+        specs.append(spec)
+        locations[spec.identifier] = f"line {line}"
+    if not specs and not problems:
+        problems.append(Problem("line 2", "the table has no activity rows"))
+    return specs, locations, problems
+
+
+def _keep_results_and_documents(session: Session, specs: list[ActivitySpec]) -> None:
+    """The table has no results or documents: an update keeps those already stored."""
+    identifiers = [s.identifier for s in specs]
+    stored: dict[str, Activity] = {}
+    for start in range(0, len(identifiers), 500):
+        chunk = identifiers[start:start + 500]
+        rows = session.scalars(select(Activity).where(Activity.identifier.in_(chunk))
+                               .options(*FULL))
+        stored.update({a.identifier: a for a in rows})
+    for spec in specs:
+        if spec.identifier in stored:
+            old = to_spec(stored[spec.identifier])
+            spec.results, spec.documents = old.results, old.documents
+
+
+def import_table(
+    session: Session,
+    principal: Principal,
+    source: Path | IO[bytes],
+    *,
+    name: str = "",
+    owner_unit_id: int | None = None,
+    handling: str = Handling.GREEN.value,
+) -> ImportSummary:
+    """Apply a filled template: every row, or - when any row is bad - none.
+
+    Raises :class:`~tocsin.errors.InputError` naming the line and column of
+    every bad cell.
+    """
+    label = name or (source.name if isinstance(source, Path) else "the table")
+    fmt = table_format(label)
+    vocab = Vocabulary.load(session)
+    specs, locations, problems = read_table(source, fmt, vocab)
+    if problems:
+        raise InputError(problems, summary=f"{len(problems)} problem(s) in {label}; "
+                                           "nothing was applied")
+    _keep_results_and_documents(session, specs)
+    return apply_specs(session, principal, specs, locations, vocab=vocab,
+                       owner_unit_id=owner_unit_id, handling=handling, source=label)
+
+
+def export_table(session: Session, principal: Principal, target: IO[bytes], fmt: str,
+                 ids: Sequence[int] | None = None, **filters: object) -> int:
+    """Write the readable selection as CSV or Excel; returns how many rows."""
+    specs = selection_specs(session, principal, ids, **filters)
+    rows = [spec_to_row(s) for s in specs]
+    if fmt == "csv":
+        write_csv(rows, target)
+    else:
+        write_xlsx(rows, target, Vocabulary.load(session))
+    audit.record(session, principal, "export", Activity.record_type, "",
+                 detail=f"{fmt} export of {len(rows)} activities")
+    return len(rows)
+
+
+def write_template(session: Session, target: IO[bytes], fmt: str,
+                   explanations: IO[bytes] | None = None) -> None:
+    """An empty table: the header row, and the explanation of every column.
+
+    Excel gets the explanations as a second sheet; a CSV template writes them
+    to ``explanations`` (a second CSV file) when given.
+    """
+    vocab = Vocabulary.load(session)
+    if fmt == "csv":
+        write_csv([], target)
+        if explanations is not None:
+            write_explanations_csv(vocab, explanations)
+    else:
+        write_xlsx([], target, vocab)

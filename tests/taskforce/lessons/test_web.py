@@ -59,7 +59,10 @@ def test_pages_render_and_forms_post(client: TestClient,
                                      make_user: Callable[..., tuple[str, str]]) -> None:
     analyst, _ = make_user("analyst")
     token = login(client, analyst)
-    assert "After-action review" in client.get("/lessons/new").text
+    form_page = client.get("/lessons/new").text
+    assert "After-action review" in form_page
+    # the review form itself carries the session's token (not only the sign-out form)
+    assert form_page.count(f'name="csrf_token" value="{token}"') == 2
     form = {**REVIEW, "csrf_token": token, "crime_areas": "money_laundering",
             "stages": "investigation", "countries": "AL", "handling": "GREEN",
             "owner_unit": ""}

@@ -36,9 +36,10 @@ class SearchBackend(ABC):
     name: str
 
     @abstractmethod
-    def matches(self, query: ParsedQuery) -> Select[tuple[int, float]]:
+    def matches(self, query: ParsedQuery, ranked: bool = True) -> Select[tuple[int, float]]:
         """``SELECT id, rank`` of the documents matching every included term and no
-        excluded one (rank: lower first). ``query.include`` is never empty."""
+        excluded one (rank: lower first; a constant when ``ranked`` is false, for
+        counting). ``query.include`` is never empty."""
 
     @abstractmethod
     def excluded(self, terms: Sequence[Term]) -> ColumnElement[bool]:

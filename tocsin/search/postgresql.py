@@ -59,13 +59,13 @@ def combine(terms: Sequence[Term], operator: str) -> Any:
 class PostgresqlBackend(SearchBackend):
     name = "postgresql"
 
-    def matches(self, query: ParsedQuery) -> Select[tuple[int, float]]:
+    def matches(self, query: ParsedQuery, ranked: bool = True) -> Select[tuple[int, float]]:
         tsq = combine(query.include, "&&")
         vector = VECTOR
         condition: ColumnElement[bool] = vector.op("@@")(tsq)
         if query.exclude:
             condition = condition & ~vector.op("@@")(combine(query.exclude, "||"))
-        rank = -func.ts_rank_cd(vector, tsq)
+        rank = -func.ts_rank_cd(vector, tsq) if ranked else literal(0.0)
         return select(DOCS.c.id.label("id"), rank.label("rank")).where(condition)
 
     def excluded(self, terms: Sequence[Term]) -> ColumnElement[bool]:

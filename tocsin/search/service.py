@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, func, select
+from sqlalchemy import ColumnElement, Select, String, Table, and_, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
@@ -138,13 +138,8 @@ def search(session: Session, principal: Principal, query: str | None,
     backend = backend_for(session.get_bind().dialect.name)
     conditions = _conditions(backend, principal, parsed, filters)
     ranked = _ranked(backend, parsed, conditions)
-
-    type_years = session.execute(
-        select(DOCS.c.record_type, DOCS.c.year, func.count())
-        .where(DOCS.c.id.in_(select(ranked.c.id)))
-        .group_by(DOCS.c.record_type, DOCS.c.year)
-    ).all()
-    total = sum(row[2] for row in type_years)
+    counts = _counts(session, _ranked(backend, parsed, conditions, with_rank=False))
+    total = sum(counts["type"].values())
     offset = (page - 1) * size
     ranking = "full-text" if parsed.include else "newest first"
     if semantic is not None and parsed.include:
@@ -160,7 +155,7 @@ def search(session: Session, principal: Principal, query: str | None,
         ).all()
         order = [(row[0], float(row[1])) for row in rows]
     hits = _hits(session, backend, parsed, order)
-    facets = _facets(session, ranked, type_years, filters)
+    facets = _facets(session, counts, filters)
     if audit_reads:
         audit_hits(session, principal, hits)
     return SearchResults(query=query or "", understood=parsed.text, hits=hits, total=total,
@@ -194,11 +189,11 @@ def _conditions(backend: SearchBackend, principal: Principal, parsed: ParsedQuer
 
 
 def _ranked(backend: SearchBackend, parsed: ParsedQuery,
-            conditions: list[ColumnElement[bool]]) -> Any:
+            conditions: list[ColumnElement[bool]], with_rank: bool = True) -> Any:
     """A subquery ``(id, rank)`` of every readable document that matches and passes the filters."""
     stmt: Select[Any]
     if parsed.include:
-        hits = backend.matches(parsed).subquery("hits")
+        hits = backend.matches(parsed, ranked=with_rank).subquery("hits")
         stmt = (select(hits.c.id, hits.c.rank)
                 .join_from(hits, DOCS, DOCS.c.id == hits.c.id).where(and_(*conditions)))
     else:  # no words: browse by filters, newest first
@@ -239,22 +234,28 @@ def _lead(text: str | None) -> str:
     return text if len(text) < 240 else text[:240].rsplit(" ", 1)[0] + " …"
 
 
-def _facets(session: Session, ranked: Any, type_years: Sequence[Any],
+def _counts(session: Session, matched: Any) -> dict[str, dict[str, int]]:
+    """Facet counts over the matched set, in one statement that matches only once."""
+    docs = select(DOCS.c.id, DOCS.c.record_type, DOCS.c.year).where(
+        DOCS.c.id.in_(select(matched.c.id))).cte("matched")
+    by_type = select(literal("type").label("facet"), docs.c.record_type.label("value"),
+                     func.count().label("n")).group_by(docs.c.record_type)
+    by_year = (select(literal("year"), func.cast(docs.c.year, String), func.count())
+               .where(docs.c.year.is_not(None)).group_by(docs.c.year))
+    by_link = (select(FACETS.c.facet, FACETS.c.value, func.count())
+               .join(docs, docs.c.id == FACETS.c.document_id)
+               .group_by(FACETS.c.facet, FACETS.c.value))
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for facet, value, count in session.execute(union_all(by_type, by_year, by_link)):
+        counts[facet][str(value)] = int(count)
+    counts.setdefault("type", {})
+    return counts
+
+
+def _facets(session: Session, counts: dict[str, dict[str, int]],
             filters: SearchFilters) -> dict[str, list[FacetValue]]:
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for record_type, year, count in type_years:
-        counts["type"][record_type] += count
-        if year is not None:
-            counts["year"][str(year)] += count
-    for facet, value, count in session.execute(
-        select(FACETS.c.facet, FACETS.c.value, func.count())
-        .where(FACETS.c.document_id.in_(select(ranked.c.id)))
-        .group_by(FACETS.c.facet, FACETS.c.value)
-    ):
-        counts[facet][value] += count
-    labels = facet_labels(session, {f: set(v) | set(filters.selected(f))
-                                    for f, v in counts.items()} | {
-        f: set(filters.selected(f)) for f in FACET_NAMES if f not in counts})
+    labels = facet_labels(session, {f: set(counts.get(f, {})) | set(filters.selected(f))
+                                    for f in FACET_NAMES})
     result: dict[str, list[FacetValue]] = {}
     for facet in FACET_NAMES:
         selected = set(filters.selected(facet))

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, column, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 
 from tocsin.search.base import ELLIPSIS, MARK_END, MARK_START, SearchBackend
@@ -36,12 +46,12 @@ def _match(expression: str) -> ColumnElement[bool]:
 class SqliteBackend(SearchBackend):
     name = "sqlite"
 
-    def matches(self, query: ParsedQuery) -> Select[tuple[int, float]]:
-        rank = func.bm25(literal_column("search_fts"), TITLE_WEIGHT, BODY_WEIGHT)
+    def matches(self, query: ParsedQuery, ranked: bool = True) -> Select[tuple[int, float]]:
+        rank: Any = func.bm25(literal_column("search_fts"), TITLE_WEIGHT, BODY_WEIGHT)
         expression = fts_expression(query.include)
         if query.exclude:
             expression = f"({expression}) NOT ({fts_expression(query.exclude, ' OR ')})"
-        return (select(FTS.c.rowid.label("id"), rank.label("rank"))
+        return (select(FTS.c.rowid.label("id"), (rank if ranked else literal(0.0)).label("rank"))
                 .select_from(FTS).where(_match(expression)))
 
     def excluded(self, terms: Sequence[Term]) -> ColumnElement[bool]:

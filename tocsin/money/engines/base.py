@@ -51,7 +51,7 @@ def check_set_dir(set_dir: Path) -> None:
         if not (set_dir / f).is_file()
     ]
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, summary=f"{set_dir} is not a transaction set")
 
 
 def run_detectors(engine: Engine, detectors: Sequence[Detector]) -> list[Finding]:

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from tocsin.cli.money_analysis import register
+
+app = typer.Typer()
+register(app)
+runner = CliRunner()
+
+
+def test_detectors_lists_every_detector_with_settings() -> None:
+    result = runner.invoke(app, ["detectors", "--json"])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    assert {d["name"] for d in items} >= {"fan_in", "cycle", "structuring", "pass_through"}
+    assert all(d["description"] and d["config"] for d in items)
+
+
+def test_detect_trace_score_evaluate(tiny_set: Path) -> None:
+    base = ["--set-dir", str(tiny_set), "--engine", "embedded"]
+    found = runner.invoke(app, ["detect", *base, "-d", "cycle", "--json"])
+    assert found.exit_code == 0, found.output
+    findings = json.loads(found.output)
+    assert findings and all(f["detector"] == "cycle" for f in findings)
+    first = findings[0]["transactions"][0]
+    traced = runner.invoke(app, ["trace", *base, "-t", first, "--json"])
+    assert traced.exit_code == 0, traced.output
+    assert json.loads(traced.output)["roots"][0]["txn_id"] == first
+    table = runner.invoke(app, ["score", *base, "--limit", "3"])
+    assert table.exit_code == 0 and "risk" in table.output
+    ev = runner.invoke(app, ["evaluate", *base, "--json"])
+    assert ev.exit_code == 0 and json.loads(ev.output)["accounts"]["recall"] > 0.5
+
+
+def test_errors_are_reported_plainly(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["detect", "--set-dir", str(tmp_path), "--engine", "embedded"])
+    assert result.exit_code == 1
+    assert "is not a transaction set" in " ".join(result.output.split())

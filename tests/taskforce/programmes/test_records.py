@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -153,3 +154,39 @@ def test_writes_are_limited_to_the_own_unit(session: Session) -> None:
     viewer = principal(session, "partner_viewer", "fo-serbia")
     with pytest.raises(PermissionDenied):
         records.create_activity(session, viewer, spec("NOPE", implementing_structure=None))
+
+
+def test_documents_are_stored_by_content_hash(session: Session, tmp_path: Path) -> None:
+    from tocsin.settings import Settings
+    from tocsin.taskforce.programmes import documents
+
+    settings = Settings(data_dir=tmp_path / "data", upload_max_bytes=2048)
+    system = Principal.system()
+    activity = records.create_activity(session, system, spec("DOC-1"))
+    first = documents.add_document(session, system, settings, activity.id, "Report",
+                                   content=b"%PDF-1.4 fictional", original_name="report.pdf",
+                                   category="A07")
+    second = documents.add_document(session, system, settings, activity.id, "Same bytes",
+                                    content=b"%PDF-1.4 fictional", original_name="copy.pdf")
+    assert first.stored_path == second.stored_path
+    assert first.mime_type == "application/pdf" and first.original_name == "report.pdf"
+    path = documents.stored_file(settings, first)
+    assert path.read_bytes() == b"%PDF-1.4 fictional"
+    assert path.parent.parent == tmp_path / "data" / "documents"
+    link = documents.add_document(session, system, settings, activity.id, "Page",
+                                  url="https://example.org/page")
+    assert (link.position, link.mime_type) == (2, "text/html")
+    with pytest.raises(InputError, match="at most 2048"):
+        documents.add_document(session, system, settings, activity.id, "Big",
+                               content=b"x" * 4096, original_name="big.bin")
+    with pytest.raises(InputError, match="give a URL or a file"):
+        documents.add_document(session, system, settings, activity.id, "Nothing")
+    viewer = principal(session, "partner_viewer", "unodc")
+    hidden = records.create_activity(session, system, spec("DOC-2", handling="AMBER"))
+    secret = documents.add_document(session, system, settings, hidden.id, "Secret",
+                                    url="https://example.org/s")
+    with pytest.raises(NotFound):
+        documents.get_document(session, viewer, secret.id)
+    documents.remove_document(session, system, second.id)
+    assert [d.title for d in records.get_activity(session, system, activity.id).documents] == [
+        "Report", "Page"]

@@ -142,7 +142,6 @@
 
     const cy = window.cytoscape({
       container: document.getElementById("graph"),
-      wheelSensitivity: 0.3,
       style: [
         { selector: "node", style: {
           "background-color": "data(color)", shape: "data(shape)", label: "data(id)",
@@ -203,7 +202,13 @@
         }
       }
       cy.add(elements);
-      cy.layout({ name: "cose", animate: false, nodeDimensionsIncludeLabels: true, randomize: false }).run();
+      // A force layout reads best but grows with the square of the nodes; big
+      // neighbourhoods (a merchant, a cash desk) get rings by degree instead.
+      const layout = cy.nodes().length > 80
+        ? { name: "concentric", animate: false, concentric: (n) => n.degree(), levelWidth: () => 2,
+            minNodeSpacing: 6 }
+        : { name: "cose", animate: false, nodeDimensionsIncludeLabels: true, numIter: 400 };
+      cy.layout(layout).run();
       status.textContent = `${cy.nodes().length} accounts, ${cy.edges().length} payment links shown` +
         (graph.truncated ? " (the heaviest links only; narrow the filters to see the rest)" : "");
       renderNodeList();

@@ -1,0 +1,66 @@
+"""In a real browser: open the fictional case, search an account, run the detectors,
+read a finding's reason, expand an account of it on the diagram, trace into a Sankey."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import LiveServer, browser_login, create_user
+from tocsin.money import demo
+
+pytestmark = pytest.mark.browser
+
+NODE_COUNT = "() => window.tocsinGraph.nodes().length"
+# Screen position of an account of the finding shown, other than its subject.
+MEMBER = """(subject) => {
+  const cy = window.tocsinGraph;
+  const others = cy.nodes('[?selectedFinding]').filter((n) => n.id() !== subject);
+  const pick = others.nonempty() ? others[0] : cy.nodes()[0];
+  const p = pick.renderedPosition();
+  const box = cy.container().getBoundingClientRect();
+  return {id: pick.id(), x: box.left + p.x, y: box.top + p.y};
+}"""
+
+
+def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
+    with live_server.db.transaction() as session:
+        demo.load(session, live_server.settings)
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    page.set_viewport_size({"width": 1500, "height": 1000})
+
+    page.get_by_role("link", name="Investigations", exact=True).first.click()
+    page.get_by_role("link", name=demo.DEMO_NAME).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Operation Tidewater")
+
+    # search an account and draw its neighbourhood
+    page.fill("#account-query", "ACC0000")
+    page.get_by_role("button", name="Search").click()
+    page.locator("#account-hits button").first.click()
+    expect(page.locator("#graph-status")).to_contain_text("accounts,")
+    assert page.evaluate(NODE_COUNT) > 1
+
+    # run the detectors (a background job) and open a finding: its reason and its graph
+    page.get_by_role("button", name="Run detectors").click()
+    expect(page.locator("#detect-status span")).to_contain_text("finding(s)", timeout=60_000)
+    page.locator("#findings li button").first.click()
+    expect(page.locator("#finding-reason")).not_to_be_empty()
+    assert "account" in page.locator("#finding-reason").inner_text().lower()
+    page.wait_for_function("() => window.tocsinGraph.nodes('[?selectedFinding]').length > 1")
+
+    # click an account of the finding on the canvas: its details show, its neighbours join
+    before = page.evaluate(NODE_COUNT)
+    subject = page.evaluate("() => window.tocsinGraph.nodes('[?selectedFinding]')[0].id()")
+    page.locator("#graph").scroll_into_view_if_needed()
+    target = page.evaluate(MEMBER, subject)
+    page.mouse.click(target["x"], target["y"])
+    expect(page.locator("#detail h2")).to_have_text(f"Account {target['id']}")
+    page.wait_for_function(f"() => window.tocsinGraph.nodes().length > {before}")
+
+    # trace from that account and see the Sankey and the explanations
+    page.get_by_role("link", name="trace from here").click()
+    expect(page.locator("#steps li").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#sankey canvas, #sankey svg").first).to_be_attached()
+    assert page.locator("#steps li").count() > 1
+    expect(page.locator("#trace-status")).to_contain_text("traced payments")

@@ -1,0 +1,82 @@
+"""The ``programmes`` and ``commitments`` command groups end to end on an embedded database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tocsin.cli import commitments, programmes
+from tocsin.cli.main import app as main_app
+from tocsin.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("COLUMNS", "300")  # rich wraps tables at the terminal width
+    monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    result = runner.invoke(main_app, ["init"])
+    assert result.exit_code == 0, result.output
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def run(app: object, *args: str, code: int = 0) -> str:
+    result = runner.invoke(app, list(args))  # type: ignore[arg-type]
+    assert result.exit_code == code, f"{args}: {result.output}\n{result.exception!r}"
+    return result.output
+
+
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "iati" / "partner_activities.xml"
+
+
+def test_iati_and_table_commands(env: Path) -> None:
+    out = run(programmes.app, "import-iati", str(FIXTURE), "--unit", "unodc")
+    assert "2 created, 0 updated" in out
+    listed = run(programmes.app, "list", "--crime-area", "drug_trafficking")
+    assert "XX-PARTNER-100" in listed and "XX-PARTNER-101" not in listed
+    shown = run(programmes.app, "show", "1")
+    assert "Regional programme" in shown and "1200000.00" in shown and "XX-PARTNER-101" in shown
+    run(programmes.app, "export-iati", "--output", str(env / "out.xml"), "--ids", "2")
+    assert (env / "out.xml").read_text().count("<iati-activity ") == 1
+    run(programmes.app, "export-table", "--output", str(env / "all.csv"))
+    assert "XX-PARTNER-100" in (env / "all.csv").read_text(encoding="utf-8-sig")
+    assert "2 updated" in run(programmes.app, "import-table", str(env / "all.csv"))
+    run(programmes.app, "template", "--output", str(env / "t.csv"))
+    assert (env / "t.columns.csv").exists()
+    run(programmes.app, "template", "--output", str(env / "t.xlsx"))
+    assert (env / "t.xlsx").stat().st_size > 0
+
+
+def test_bad_input_is_reported_without_traceback(env: Path) -> None:
+    bad = env / "bad.xml"
+    bad.write_text('<iati-activities version="2.03"><iati-activity>')
+    result = runner.invoke(programmes.app, ["import-iati", str(bad)])
+    assert result.exit_code != 0
+    assert "not well-formed" in str(result.exception)
+    result = runner.invoke(programmes.app, ["export-table", "--output", str(env / "x.ods")])
+    assert "use a .csv or .xlsx file" in str(result.exception)
+
+
+def test_commitment_commands(env: Path) -> None:
+    from tocsin.store.database import Database
+    from tocsin.taskforce.commitments.demo import demo_commitments
+
+    db = Database.from_settings(get_settings())
+    with db.transaction() as session:
+        demo_commitments(session)
+    db.engine.dispose()
+    assert "untoc:art13" in run(commitments.app, "list", "--instrument", "untoc")
+    gaps = run(commitments.app, "gaps", "--by", "crime-area")
+    assert "money_laundering" in gaps
+    out = run(commitments.app, "assess", "1", "--status", "in_progress", "--rationale",
+              "Training started")
+    assert "in progress" in out
+    assert "in progress" in run(commitments.app, "list", "--status", "in_progress")

@@ -1,0 +1,191 @@
+"""``tocsin programmes``: programmes, projects and activities; IATI and table exchange."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin.access.tables import Unit
+from tocsin.cli.common import acting_as, console, transaction
+from tocsin.errors import InputError
+from tocsin.settings import get_settings
+from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
+from tocsin.taskforce.iati.exchange import export_iati, import_iati
+from tocsin.taskforce.programmes import records
+from tocsin.taskforce.programmes.bulk import ImportSummary
+from tocsin.taskforce.programmes.spec import ACTIVITY_STATUSES, format_amount
+from tocsin.taskforce.programmes.totals import rollup
+from tocsin.taskforce.tabular.exchange import export_table, import_table, write_template
+from tocsin.taskforce.tabular.files import table_format
+
+app = typer.Typer(name="programmes", help="Programmes, projects and activities: list, show, "
+                  "import and export as IATI 2.03, CSV or Excel.", no_args_is_help=True)
+
+AS = typer.Option(None, "--as", "--user", help="Act as this user (default: the platform).")
+IDS = typer.Option(None, "--ids", help="Only these activity ids (repeat the option).")
+
+
+def _unit_id(session: Session, code: str | None) -> int | None:
+    if not code:
+        return None
+    found = session.scalar(select(Unit.id).where(Unit.code == code))
+    if found is None:
+        raise InputError.single("--unit", f"unknown unit {code!r}")
+    return int(found)
+
+
+def _report(summary: ImportSummary, source: Path) -> None:
+    console.print(f"{source.name}: {summary.created} created, {summary.updated} updated.")
+    for note in summary.notes:
+        console.print(f"  note: {note}", highlight=False)
+
+
+@app.command("list")
+def list_(
+    level: str | None = typer.Option(None, help="programme, project or activity."),
+    crime_area: str | None = typer.Option(None, help="Only this crime area code."),
+    country: str | None = typer.Option(None, help="Only this recipient country (ISO code)."),
+    structure: str | None = typer.Option(None, help="Only this implementing structure."),
+    text: str | None = typer.Option(None, help="Words in the title, identifier or description."),
+    as_user: str | None = AS,
+) -> None:
+    """List the programmes, projects and activities you may read.
+
+    Example: tocsin programmes list --level programme --crime-area money_laundering
+    """
+    with transaction() as session:
+        table = Table("id", "identifier", "level", "title", "structure", "status", "handling")
+        for a in records.list_activities(session, acting_as(session, as_user), level=level,
+                                         crime_area=crime_area, country=country,
+                                         structure=structure, text=text):
+            table.add_row(str(a.id), a.identifier, a.level, a.title,
+                          a.implementing_structure or "", ACTIVITY_STATUSES[a.status], a.handling)
+    console.print(table)
+
+
+@app.command()
+def show(activity_id: int = typer.Argument(..., help="Activity id (see `list`)."),
+         as_user: str | None = AS) -> None:
+    """Show one activity with its hierarchy, shares and finance roll-up.
+
+    Example: tocsin programmes show 12
+    """
+    with transaction() as session:
+        who = acting_as(session, as_user)
+        a = records.get_activity(session, who, activity_id)
+        chain = records.ancestors(session, who, a)
+        console.print(f"[bold]{a.title}[/] ({a.level}, {a.identifier})", highlight=False)
+        if chain:
+            console.print("under: " + " > ".join(p.identifier for p in chain), highlight=False)
+        console.print(f"status: {ACTIVITY_STATUSES[a.status]}; structure: "
+                      f"{a.implementing_structure or '-'}; handling: {a.handling}")
+        for label, rows in (("countries", [(c.country_code, c.percentage) for c in a.countries]),
+                            ("crime areas", [(c.crime_area_code, c.percentage)
+                                             for c in a.crime_areas]),
+                            ("stages", [(s.stage_code, s.percentage) for s in a.stages])):
+            if rows:
+                console.print(f"{label}: " + ", ".join(
+                    f"{code}" + (f" {pct:g}%" if pct is not None else "") for code, pct in rows))
+        table = Table("kind", "year", "currency", "own", "below", "total")
+        for t in rollup(session, who, [a.id]).get(a.id, []):
+            table.add_row(t.kind, str(t.year), t.currency,
+                          format_amount(t.own) if t.own is not None else "",
+                          format_amount(t.children), format_amount(t.total))
+        console.print(table)
+        for child in records.children_of(session, who, a.id):
+            console.print(f"  - {child.id} {child.identifier} {child.title}", highlight=False)
+
+
+@app.command("import-iati")
+def import_iati_(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="iati-activities XML."),
+    unit: str | None = typer.Option(None, help="Owning unit code for new activities "
+                                    "(default: the implementing structure's unit)."),
+    handling: str = typer.Option("GREEN", help="Handling code for new activities."),
+    org_ref: str = typer.Option(DEFAULT_ORG_REF, help="The organization's IATI identifier; "
+                                "activities reported by others are marked external."),
+    as_user: str | None = AS,
+) -> None:
+    """Import an IATI 2.03 activity file: all of it, or nothing if any element is bad.
+
+    Example: tocsin programmes import-iati partner-activities.xml --unit unodc
+    """
+    with transaction() as session:
+        summary = import_iati(session, acting_as(session, as_user), file,
+                              owner_unit_id=_unit_id(session, unit),
+                              handling=handling.upper(), own_org_ref=org_ref)
+    _report(summary, file)
+
+
+@app.command("export-iati")
+def export_iati_(
+    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
+    ids: list[int] | None = IDS,
+    as_user: str | None = AS,
+) -> None:
+    """Export activities (all you may read, or --ids) as one IATI 2.03 file.
+
+    Example: tocsin programmes export-iati --output activities.xml --ids 3 --ids 4
+    """
+    with transaction() as session, output.open("wb") as out:
+        count = export_iati(session, acting_as(session, as_user), out, ids=ids or None)
+    console.print(f"{count} activities written to {output}")
+
+
+@app.command("import-table")
+def import_table_(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A filled .csv or "
+                                ".xlsx template."),
+    unit: str | None = typer.Option(None, help="Owning unit code for rows without owner_unit."),
+    as_user: str | None = AS,
+) -> None:
+    """Import a filled CSV or Excel template: every row, or none if any row is bad.
+
+    Example: tocsin programmes import-table activities.xlsx
+    """
+    max_bytes = get_settings().upload_max_bytes
+    if file.stat().st_size > max_bytes:
+        raise InputError.single(file.name, f"larger than {max_bytes} bytes")
+    with transaction() as session, file.open("rb") as source:
+        summary = import_table(session, acting_as(session, as_user), source, name=file.name,
+                               owner_unit_id=_unit_id(session, unit))
+    _report(summary, file)
+
+
+@app.command("export-table")
+def export_table_(
+    output: Path = typer.Option(..., "--output", "-o", help="A .csv or .xlsx file to write."),
+    ids: list[int] | None = IDS,
+    as_user: str | None = AS,
+) -> None:
+    """Export activities as CSV or Excel in the template's format (formula-safe).
+
+    Example: tocsin programmes export-table --output activities.xlsx
+    """
+    fmt = table_format(output.name)
+    with transaction() as session, output.open("wb") as out:
+        count = export_table(session, acting_as(session, as_user), out, fmt, ids=ids or None)
+    console.print(f"{count} activities written to {output}")
+
+
+@app.command()
+def template(output: Path = typer.Option(..., "--output", "-o",
+                                         help="A .csv or .xlsx file to write.")) -> None:
+    """Write an empty activities template with the explanation of every column.
+
+    Example: tocsin programmes template --output activities.xlsx
+    """
+    fmt = table_format(output.name)
+    help_path = output.with_name(output.stem + ".columns.csv")
+    with transaction() as session, output.open("wb") as out:
+        if fmt == "csv":
+            with help_path.open("wb") as explanations:
+                write_template(session, out, fmt, explanations)
+        else:
+            write_template(session, out, fmt)
+    written = f"{output} and {help_path}" if fmt == "csv" else str(output)
+    console.print(f"template written to {written}")

@@ -47,17 +47,18 @@ def test_page_follows_the_same_rules(client: TestClient,
                                      amber: int) -> None:
     viewer, _ = make_user("partner_viewer", unit="unodc")
     login(client, viewer)
-    page = client.get("/search", params={"q": "trafficking"})
+    page = client.get("/search", params={"q": "trafficking", "type": "activity"})
     assert page.status_code == 200
     assert "Trafficking hotline public leaflet" not in page.text  # highlighted, so split
     assert "public leaflet" in page.text
     assert "referral mechanism" not in page.text
-    assert 'name="type" value="activity"' in page.text
+    assert 'name="type" value="activity" checked' in page.text
 
     client.post("/logout", data={"csrf_token": client.get("/api/v1/me").json()["csrf_token"]})
     analyst, _ = make_user("analyst", unit="tntd-spmu")
     login(client, analyst)
-    assert "referral mechanism" in client.get("/search", params={"q": "trafficking"}).text
+    assert "referral mechanism" in client.get(
+        "/search", params={"q": "trafficking", "type": "activity"}).text
 
 
 def test_bad_input_is_a_clear_error(client: TestClient,

@@ -246,10 +246,32 @@ def _counts(session: Session, matched: Any) -> dict[str, dict[str, int]]:
                .join(docs, docs.c.id == FACETS.c.document_id)
                .group_by(FACETS.c.facet, FACETS.c.value))
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for facet, value, count in session.execute(union_all(by_type, by_year, by_link)):
+    statement = union_all(by_type, by_year, by_link)
+    rows: Any
+    if session.get_bind().dialect.name == "sqlite":
+        rows = _sqlite_cross_join(session, statement)
+    else:
+        rows = session.execute(statement)
+    for facet, value, count in rows:
         counts[facet][str(value)] = int(count)
     counts.setdefault("type", {})
     return counts
+
+
+def _sqlite_cross_join(session: Session, statement: Any) -> Any:
+    """Run the counting statement with the facet join order fixed.
+
+    SQLite's planner prefers scanning every facet row in (facet, value) order;
+    ``CROSS JOIN`` makes it walk the matched documents and look their facets up
+    by primary key instead, several times faster on large indexes.
+    """
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect,
+                                 compile_kwargs={"render_postcompile": True})
+    sql = str(compiled).replace("FROM search_facets JOIN matched ON",
+                                "FROM matched CROSS JOIN search_facets ON")
+    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    return connection.exec_driver_sql(sql, params).all()
 
 
 def _facets(session: Session, counts: dict[str, dict[str, int]],

@@ -41,6 +41,10 @@ class SearchDocument(Base):
     __table_args__ = (
         UniqueConstraint("record_type", "record_id", name="uq_search_documents_record"),
         Index("ix_search_documents_year", "year"),
+        # Covers the read-policy and facet columns, so matching documents are checked
+        # without reading their (long) rows.
+        Index("ix_search_documents_access", "id", "handling", "owner_unit_id", "record_type",
+              "year"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

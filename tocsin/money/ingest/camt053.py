@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from tocsin.money.ingest.base import Context, accounts_table, parties_table
-from tocsin.money.ingest.entities import PartyBook, account_entity_id, make
+from tocsin.money.ingest.entities import PartyBook, account_entity_id, describe, make
 from tocsin.money.ingest.xmlsafe import Node, child, children, iter_nodes, local, text
 
 NUMBER = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
@@ -77,7 +77,7 @@ def _read_file(path: Path, state: _State) -> None:
     statement: _Statement | None = None
     checked = False
     for node in iter_nodes(path, state.ctx.progress, record_depth={4},
-                           indexed=frozenset({"Stmt", "Ntry"})):
+                           tags={"Id", "Acct", "Ntry"}, indexed=frozenset({"Stmt", "Ntry"})):
         if not checked:
             if not _is_camt053(node, path, state):
                 return
@@ -97,6 +97,9 @@ def _read_file(path: Path, state: _State) -> None:
             _entry(node, statement, path, state)
         if len(state.rows) >= FLUSH_ROWS:
             _flush(state)
+    if not checked:
+        problems.add(f"{path}:/", "not a camt.053 statement (no Document/BkToCstmrStmt/Stmt "
+                                  "with an account and entries)")
 
 
 def _is_camt053(node: Node, path: Path, state: _State) -> bool:
@@ -147,7 +150,7 @@ def _statement_account(node: Node, statement: _Statement, path: Path, state: _St
     owner_name = text(acct, "Ownr", "Nm") or text(acct, "Ownr", "Pty", "Nm")
     party_id = None
     if owner_name:
-        party_id = state.book.add(make("LegalEntity", ["camt053", owner_name], {
+        party_id = state.book.add_spec(describe("LegalEntity", ["camt053", owner_name], {
             "name": owner_name, "country": statement.country}), where)
     bic = _bic(child(acct, "Svcr"))
     _bank_account(state, account_id, bic, text(acct, "Ccy"), statement.country, where)
@@ -157,11 +160,14 @@ def _statement_account(node: Node, statement: _Statement, path: Path, state: _St
 
 def _bank_account(state: _State, account_id: str, bic: str | None, currency: str | None,
                   country: str | None, where: str) -> None:
+    entity_id = account_entity_id(account_id)
+    if state.book.known(entity_id):
+        return
     is_iban = _iban_country(account_id) is not None
     proxy = make("BankAccount", ["tocsin-account", account_id], {
         "iban": account_id if is_iban else None, "accountNumber": account_id,
         "bic": bic, "currency": currency, "country": country})
-    proxy.id = account_entity_id(account_id)
+    proxy.id = entity_id
     state.book.add(proxy, where)
 
 
@@ -275,7 +281,7 @@ def _counterparty(detail: etree._Element | None, direction: str, sub_family: str
     account_id = _account_id(child(parties, acct_tag)) if parties is not None else None
     party_id = None
     if name:
-        party_id = state.book.add(make("LegalEntity", ["camt053", name], {
+        party_id = state.book.add_spec(describe("LegalEntity", ["camt053", name], {
             "name": name, "country": country}), f"{ref}/RltdPties/{role}")
     if account_id:
         agents = child(detail, "RltdAgts") if detail is not None else None

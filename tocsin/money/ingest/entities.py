@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from followthemoney import model
@@ -32,19 +33,44 @@ def holder_entity_id(account_id: str) -> str:
     return str(proxy.id)
 
 
+@dataclass(frozen=True)
+class EntitySpec:
+    """What an entity will hold; hashable, so a party met again costs a dict lookup."""
+
+    schema: str
+    key: tuple[str, ...]
+    properties: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def build(self) -> EntityProxy:
+        proxy = model.make_entity(self.schema)
+        proxy.make_id(self.schema, *self.key)
+        for prop, values in self.properties:
+            proxy.add(prop, list(values), quiet=True)
+        return proxy
+
+    def first(self, *props: str) -> str | None:
+        for prop, values in self.properties:
+            if prop in props and values:
+                return values[0]
+        return None
+
+
+def describe(schema: str, key: Iterable[Any], properties: dict[str, Iterable[Any] | Any]
+         ) -> EntitySpec:
+    """Describe an entity with an id derived from ``key``; empty values are skipped."""
+    props = []
+    for prop, values in properties.items():
+        items = values if isinstance(values, list | tuple | set) else [values]
+        kept = tuple(str(v) for v in items if v not in (None, ""))
+        if kept:
+            props.append((prop, kept))
+    return EntitySpec(schema, tuple(str(k) for k in key if k not in (None, "")), tuple(props))
+
+
 def make(schema: str, key: Iterable[Any], properties: dict[str, Iterable[Any] | Any]
          ) -> EntityProxy:
     """An entity with an id derived from ``key``; empty values are skipped."""
-    proxy = model.make_entity(schema)
-    proxy.make_id(schema, *[str(k) for k in key if k not in (None, "")])
-    for prop, values in properties.items():
-        if values is None:
-            continue
-        items = values if isinstance(values, list | tuple | set) else [values]
-        for value in items:
-            if value not in (None, ""):
-                proxy.add(prop, value, quiet=True)
-    return proxy
+    return describe(schema, key, properties).build()
 
 
 class PartyBook:
@@ -53,6 +79,17 @@ class PartyBook:
     def __init__(self) -> None:
         self.entities: dict[str, EntityProxy] = {}
         self.refs: dict[str, str] = {}
+        self._seen: dict[EntitySpec, str] = {}
+
+    def known(self, entity_id: str) -> bool:
+        return entity_id in self.entities
+
+    def add_spec(self, item: EntitySpec, source_ref: str) -> str:
+        """Add the entity ``item`` describes, unless exactly the same was added before."""
+        found = self._seen.get(item)
+        if found is None:
+            found = self._seen[item] = self.add(item.build(), source_ref)
+        return found
 
     def add(self, proxy: EntityProxy, source_ref: str) -> str:
         key = str(proxy.id)

@@ -29,17 +29,25 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from followthemoney.proxy import EntityProxy
 from lxml import etree
 
 from tocsin.money.ingest.base import Context, accounts_table, parties_table
-from tocsin.money.ingest.entities import PartyBook, account_entity_id, make
+from tocsin.money.ingest.entities import (
+    EntitySpec,
+    PartyBook,
+    account_entity_id,
+    describe,
+    make,
+)
 from tocsin.money.ingest.xmlsafe import Node, child, children, iter_nodes, local, text
 
 NUMBER = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 GENDERS = {"M": "male", "F": "female", "U": None}
 FLUSH_ROWS = 50_000
+#: The children of ``report`` the importer reads.
+REPORT_PARTS = {"entity_reference", "currency_code_local", "location", "transaction",
+                "activity"}
 
 
 @dataclass
@@ -75,7 +83,7 @@ def _read_report(path: Path, state: _State) -> None:
     report = _Report(path=path, reference=path.stem)
     problems = state.ctx.problems
     root_checked = False
-    for node in iter_nodes(path, state.ctx.progress, record_depth={2},
+    for node in iter_nodes(path, state.ctx.progress, record_depth={2}, tags=REPORT_PARTS,
                            indexed=frozenset({"transaction"})):
         if not root_checked:
             root = node.element.getparent()
@@ -97,6 +105,9 @@ def _read_report(path: Path, state: _State) -> None:
                                                 "carry no flows; import the transactions")
         if len(state.rows) >= FLUSH_ROWS:
             _flush(state)
+    if not root_checked:
+        problems.add(f"{path}:/", "not a goAML report (no <report> with transactions)")
+        return
     if report.currency is None:
         problems.add(f"{path}:/report/currency_code_local", "missing; the report must say "
                                                             "which currency amounts are in")
@@ -187,14 +198,15 @@ def _side(el: etree._Element, side: str, loc: str, ref: str, report: _Report,
         found = child(holder, tag)
         if found is None:
             continue
-        proxy = build(found)
-        if proxy is None:
+        described = build(found)
+        if described is None:
             problems.add(f"{where}/{tag}", "has no name")
             return None
-        party_id = state.book.add(proxy, f"{ref}/{local(holder)}/{tag}")
+        party_id = state.book.add_spec(described, f"{ref}/{local(holder)}/{tag}")
         account_id = f"party:{party_id}"
         _register_account(state, {
-            "account_id": account_id, "bank": None, "country": country or _first_country(proxy),
+            "account_id": account_id, "bank": None,
+            "country": country or _first_country(described),
             "kind": "domestic" if mine is not None else "unknown", "party_id": party_id,
             "source_ref": f"{ref}/{local(holder)}/{tag}",
         })
@@ -203,9 +215,9 @@ def _side(el: etree._Element, side: str, loc: str, ref: str, report: _Report,
     return None
 
 
-def _first_country(proxy: EntityProxy) -> str | None:
-    countries = proxy.countries
-    return countries[0].upper() if countries else None
+def _first_country(described: EntitySpec) -> str | None:
+    value = described.first("country", "jurisdiction", "nationality")
+    return value.upper() if value and COUNTRY.match(value) else None
 
 
 def _account(el: etree._Element, where: str, ref: str, mine: bool, country: str | None,
@@ -220,16 +232,18 @@ def _account(el: etree._Element, where: str, ref: str, mine: bool, country: str 
     account_id = iban or f"{swift or institution or 'unknown-bank'}:{number}"
     country = country or (iban[:2] if iban and COUNTRY.match(iban[:2]) else None)
     owner = _owner(el)
-    party_id = state.book.add(owner, f"{ref}/{local(el)}") if owner is not None else None
-    bank_account = make("BankAccount", ["tocsin-account", account_id], {
-        "accountNumber": number, "iban": iban, "bankName": institution, "bic": swift,
-        "currency": text(el, "currency_code"), "name": text(el, "account_name"),
-        "country": country, "openingDate": (text(el, "opened") or "")[:10] or None,
-    })
-    if iban and not bank_account.get("iban"):  # FtM drops an IBAN with a bad checksum
-        bank_account.add("accountNumber", iban)
-    bank_account.id = account_entity_id(account_id)
-    state.book.add(bank_account, f"{ref}/{local(el)}")
+    party_id = state.book.add_spec(owner, f"{ref}/{local(el)}") if owner is not None else None
+    entity_id = account_entity_id(account_id)
+    if not state.book.known(entity_id):
+        bank_account = make("BankAccount", ["tocsin-account", account_id], {
+            "accountNumber": number, "iban": iban, "bankName": institution, "bic": swift,
+            "currency": text(el, "currency_code"), "name": text(el, "account_name"),
+            "country": country, "openingDate": (text(el, "opened") or "")[:10] or None,
+        })
+        if iban and not bank_account.get("iban"):  # FtM drops an IBAN with a bad checksum
+            bank_account.add("accountNumber", iban)
+        bank_account.id = entity_id
+        state.book.add(bank_account, f"{ref}/{local(el)}")
     if mine:
         kind = "domestic"
     elif country and report.country:
@@ -255,7 +269,7 @@ def _register_account(state: _State, row: dict[str, Any]) -> None:
         known["kind"] = row["kind"]
 
 
-def _owner(account: etree._Element) -> EntityProxy | None:
+def _owner(account: etree._Element) -> EntitySpec | None:
     entity = child(account, "t_entity")
     if entity is not None:
         return _entity(entity)
@@ -268,14 +282,14 @@ def _owner(account: etree._Element) -> EntityProxy | None:
     return None
 
 
-def _person(el: etree._Element) -> EntityProxy | None:
+def _person(el: etree._Element) -> EntitySpec | None:
     first, middle, last = text(el, "first_name"), text(el, "middle_name"), text(el, "last_name")
     name = " ".join(p for p in (first, middle, last) if p)
     if not name:
         return None
     birth = (text(el, "birthdate") or "")[:10] or None
     ident = text(el, "id_number") or text(el, "passport_number") or text(el, "ssn")
-    return make("Person", ["goaml", name, birth, ident], {
+    return describe("Person", ["goaml", name, birth, ident], {
         "name": name, "firstName": first, "middleName": middle, "lastName": last,
         "title": text(el, "title"), "birthDate": birth, "birthPlace": text(el, "birth_place"),
         "gender": GENDERS.get((text(el, "gender") or "").upper()),
@@ -286,7 +300,7 @@ def _person(el: etree._Element) -> EntityProxy | None:
     })
 
 
-def _entity(el: etree._Element) -> EntityProxy | None:
+def _entity(el: etree._Element) -> EntitySpec | None:
     name = text(el, "name")
     if not name:
         return None
@@ -294,7 +308,7 @@ def _entity(el: etree._Element) -> EntityProxy | None:
     form = text(el, "incorporation_legal_form")
     jurisdiction = text(el, "incorporation_country_code")
     schema = "Company" if number or form else "LegalEntity"
-    return make(schema, ["goaml", name, number, jurisdiction], {
+    return describe(schema, ["goaml", name, number, jurisdiction], {
         "name": name, "alias": text(el, "commercial_name"), "legalForm": form,
         "registrationNumber": number, "sector": text(el, "business"),
         "jurisdiction": jurisdiction, "country": jurisdiction,

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from tocsin.errors import InputError
 from tocsin.money.ingest.base import Context, TrackedFile, accounts_table, parties_table
-from tocsin.money.ingest.entities import PartyBook, make
+from tocsin.money.ingest.entities import PartyBook, describe
 from tocsin.money.ingest.mapping import (
     FieldSpec,
     FilterSpec,
@@ -287,9 +287,9 @@ def _side(spec: SideSpec, key: str, row: _Row, state: _State) -> str | None:
         if name:
             party_country = (_get(spec.party.country, row) or "").upper() or country
             ident = _get(spec.party.id_number, row)
-            proxy = make(schema, ["tabular", name, party_country, ident], {
+            described = describe(schema, ["tabular", name, party_country, ident], {
                 "name": name, "country": party_country, "idNumber": ident})
-            party_id = state.book.add(proxy, row.ref)
+            party_id = state.book.add_spec(described, row.ref)
     account = _get(spec.account, row)
     if not account:
         if party_id is None:

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
 
 from tocsin.errors import InputError
 from tocsin.money.ingest.base import ProgressBar, TrackedFile, file_size
+
+#: A document whose root element starts later than this is refused (a DTD that large is hostile).
+MAX_PROLOG = 1 << 20
+ENTITY_REFUSAL = ("the DOCTYPE declares entities; such documents are refused (entity "
+                  "expansion and external entities)")
 
 
 @dataclass
@@ -37,73 +43,110 @@ def _refuse_doctype(root: etree._Element, where: str) -> None:
     info = root.getroottree().docinfo
     dtd = info.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise InputError.single(where, "the DOCTYPE declares entities; such documents are "
-                                       "refused (entity expansion and external entities)")
+        raise InputError.single(where, ENTITY_REFUSAL)
     if info.system_url or info.public_id:
         raise InputError.single(where, "the DOCTYPE refers to an external DTD; such documents "
                                        "are refused")
 
 
 def iter_nodes(path: Path, bar: ProgressBar, record_depth: set[int],
-               indexed: frozenset[str] = frozenset()) -> Iterator[Node]:
-    """Yield every element that ends at one of ``record_depth`` levels, then clear it.
+               tags: set[str], indexed: frozenset[str] = frozenset()) -> Iterator[Node]:
+    """Yield the elements named in ``tags`` that end at a ``record_depth`` level, then clear them.
 
-    Children of a yielded element are still attached when it is yielded; the
-    element and its preceding siblings are removed afterwards. ``indexed``
-    names elements whose position is always shown (``transaction[1]``); others
-    show it only from the second occurrence on.
+    Only those elements reach Python (lxml filters the rest), which keeps the
+    parse fast. Children of a yielded element are still attached when it is
+    yielded; the element and its preceding siblings are removed afterwards.
+    ``indexed`` names elements whose position is always shown
+    (``transaction[1]``); others show it from the second occurrence on.
     """
     where = str(path)
+    _check_prolog(path)
     with path.open("rb") as raw, bar.track(f"XML {path.name}", file_size(path)) as tracked:
         context = etree.iterparse(
-            TrackedFile(raw, tracked), events=("start", "end"), resolve_entities=False,
-            no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
-            remove_pis=True,
+            TrackedFile(raw, tracked), events=("end",), tag=[f"{{*}}{t}" for t in tags],
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+            remove_comments=True, remove_pis=True,
         )
-        segments: list[str] = []
-        counters: list[dict[str, int]] = [{}]
+        counts: dict[tuple[str, str], int] = {}
         checked = False
         try:
-            for event, element in context:
+            for _, element in context:
                 if not checked:
                     _refuse_doctype(element, where)
                     checked = True
-                name = local(element)
-                if event == "start":
-                    counts = counters[-1]
-                    counts[name] = counts.get(name, 0) + 1
-                    n = counts[name]
-                    segments.append(f"{name}[{n}]" if n > 1 or name in indexed else name)
-                    counters.append({})
+                ancestors = list(element.iterancestors())
+                depth = len(ancestors) + 1
+                if depth not in record_depth:
                     continue
-                depth = len(segments)
-                if depth in record_depth:
-                    yield Node(element, "/" + "/".join(segments), depth, name)
-                    element.clear(keep_tail=False)
-                    parent = element.getparent()
-                    if parent is not None:
-                        while element.getprevious() is not None:
-                            del parent[0]
-                segments.pop()
-                counters.pop()
+                parent_path = "".join(f"/{_step(a, indexed)}" for a in reversed(ancestors))
+                name = local(element)
+                key = (parent_path, name)
+                counts[key] = n = counts.get(key, 0) + 1
+                step = f"{name}[{n}]" if n > 1 or name in indexed else name
+                yield Node(element, f"{parent_path}/{step}", depth, name)
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                if parent is not None:
+                    while element.getprevious() is not None:
+                        del parent[0]
+            if not checked and context.root is not None:
+                _refuse_doctype(context.root, where)
         except etree.XMLSyntaxError as exc:
             line = exc.lineno or (exc.position[0] if exc.position else 0)
             raise InputError.single(f"{where}:{line}" if line else where,
                                     f"not well-formed XML ({exc.msg})") from None
 
 
+def _check_prolog(path: Path) -> None:
+    """Parse up to the root element's start and refuse a hostile DOCTYPE before anything else."""
+    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
+                                 load_dtd=False, huge_tree=False)
+    seen = bytearray()
+    try:
+        with path.open("rb") as handle:
+            # small pieces, so the root's start is seen before any entity reference is parsed
+            while chunk := handle.read(512):
+                seen += chunk
+                parser.feed(chunk)
+                for _, element in parser.read_events():
+                    _refuse_doctype(element, str(path))
+                    return
+                if handle.tell() > MAX_PROLOG:
+                    raise InputError.single(str(path), "no root element in the first "
+                                                       f"{MAX_PROLOG // 1024} KiB; refused")
+    except etree.XMLSyntaxError as exc:
+        if b"<!ENTITY" in seen:  # libxml2 may stop inside the DTD (entity amplification)
+            raise InputError.single(str(path), ENTITY_REFUSAL) from None
+        line = exc.lineno or 0
+        raise InputError.single(f"{path}:{line}" if line else str(path),
+                                f"not well-formed XML ({exc.msg})") from None
+
+
+def _step(element: etree._Element, indexed: frozenset[str]) -> str:
+    """``name`` or ``name[n]`` for an ancestor (its earlier siblings are still in the tree)."""
+    name = local(element)
+    n = 1 + sum(1 for _ in element.itersiblings(tag=element.tag, preceding=True))
+    return f"{name}[{n}]" if n > 1 or name in indexed else name
+
+
 def child(element: etree._Element, *names: str) -> etree._Element | None:
-    """The first element along the path of child ``names`` (local names, any namespace)."""
-    current: etree._Element | None = element
-    for name in names:
-        if current is None:
-            return None
-        current = current.find(f"{{*}}{name}")
-    return current
+    """The first element along the path of child ``names``, in the element's own namespace."""
+    return element.find(_path(_namespace(element), names))
 
 
 def children(element: etree._Element, name: str) -> list[etree._Element]:
-    return list(element.iterfind(f"{{*}}{name}"))
+    return list(element.iterfind(_path(_namespace(element), (name,))))
+
+
+def _namespace(element: etree._Element) -> str:
+    tag = element.tag
+    return tag[1:tag.index("}")] if isinstance(tag, str) and tag.startswith("{") else ""
+
+
+@lru_cache(maxsize=1024)
+def _path(namespace: str, names: tuple[str, ...]) -> str:
+    prefix = f"{{{namespace}}}" if namespace else ""
+    return "/".join(prefix + name for name in names)
 
 
 def text(element: etree._Element | None, *names: str) -> str | None:

@@ -87,6 +87,20 @@ class Analysis:
                       key=lambda c: -c.score)
 
 
+def load_regions(session: Session) -> dict[str, str]:
+    """Country code → the platform's region (``ref_countries.region``)."""
+    return {code: region for code, region in
+            session.execute(select(RefCountry.code, RefCountry.region)).all()}
+
+
+def coverage_for(session: Session, principal: Principal, period: Period,
+                 rows: str = "crime_area", cols: str = "country",
+                 filters: Mapping[str, object] | None = None) -> CoverageMatrix:
+    """The coverage matrix of the portfolio the principal may read."""
+    portfolio = load_portfolio(session, principal)
+    return coverage(portfolio, load_regions(session), period, rows, cols, filters)
+
+
 def default_year(inputs: Inputs, today: date | None = None) -> int:
     years = [v.year for v in inputs.indicators]
     return max(years) if years else (today or date.today()).year

@@ -189,15 +189,19 @@ def _activities(latest: int) -> list[ActivitySpec]:
     ]
 
 
-def load(session: Session, settings: Settings) -> str:
-    """Create the fictional coherence demo once; returns a one-line summary."""
+def load(session: Session, settings: Settings, today: date | None = None) -> str:
+    """Create the fictional coherence demo once; returns a one-line summary.
+
+    ``today`` fixes the dates (tests); by default the latest threat year is last year.
+    """
     del settings
+    today = today or date.today()
     system = Principal.system()
     have = session.scalar(select(ThreatIndicator.id).where(ThreatIndicator.source == SOURCE)
                           .limit(1))
     if have is not None:
         return "coherence demo already loaded"
-    latest = date.today().year - 1
+    latest = today.year - 1
     unit = "tntd-spmu"
     result = import_indicators(session, system, _csv(latest), unit=unit, illustrative=True)
     unit_id = session.scalar(select(Activity.owner_unit_id).limit(1))
@@ -211,7 +215,7 @@ def load(session: Session, settings: Settings) -> str:
         if exists is None:
             create_activity(session, system, spec.model_copy(update={"owner_unit": _owner(spec)}))
             made += 1
-    extras = _agreement_and_lesson(session, system, latest)
+    extras = _agreement_and_lesson(session, system, today)
     return (f"{result.created} fictional threat indicators, {len(GROUPS)} fictional groups, "
             f"{made} fictional activities{extras}")
 
@@ -228,7 +232,7 @@ def _owner(spec: ActivitySpec) -> str:
     return spec.implementing_structure or "tntd-spmu"
 
 
-def _agreement_and_lesson(session: Session, system: Principal, latest: int) -> str:
+def _agreement_and_lesson(session: Session, system: Principal, today: date) -> str:
     """An agreement expiring soon behind the Kyrgyz work and a lesson for Central Asia."""
     from tocsin.taskforce.lessons.records import advance, submit_observation
     from tocsin.taskforce.lessons.spec import ObservationSpec
@@ -237,7 +241,6 @@ def _agreement_and_lesson(session: Session, system: Principal, latest: int) -> s
 
     sync_reference_partners(session)
     project = session.scalar(select(Activity.id).where(Activity.identifier == f"{PREFIX}-CA-1"))
-    today = date.today()
     create_agreement(session, system, AgreementSpec(
         title="Fictional memorandum on border liaison offices in Central Asia",
         kind="memorandum_of_understanding", signed_on=today - timedelta(days=3 * 365),
@@ -257,5 +260,4 @@ def _agreement_and_lesson(session: Session, system: Principal, latest: int) -> s
     advance(session, system, lesson.id, "identify",
             statement="Train customs and border police of a crossing together, on the same "
             "procedures.")
-    del latest
     return ", 1 fictional agreement expiring soon and 1 fictional lesson identified"

@@ -54,19 +54,17 @@ def commitments_without_programme(session: Session, principal: Principal
                                   ) -> tuple[list[CommitmentInfo], str]:
     """Commitments with no programme behind them, from the commitments library.
 
-    Returns the commitments and a note for the pages when the library does not
-    offer the listing (then no commitment gap is shown rather than a guess).
+    Returns the commitments and a note for the pages when the library is not
+    installed (then no commitment gap is shown rather than a guess).
     """
     try:
-        from tocsin.taskforce.commitments import records  # type: ignore[attr-defined]
+        from tocsin.taskforce.commitments import gaps, records
     except ImportError:
         return [], ("Commitments without a programme are not shown: the commitments "
-                    "library is not installed in this workspace yet.")
-    listing = getattr(records, "without_programme", None)
-    if listing is None:
-        return [], ("Commitments without a programme are not shown: the commitments "
-                    "library does not list them yet.")
+                    "library is not installed in this workspace.")
+    found = gaps.commitments_without_programme(session, principal)
+    linked = records.links(session, [c.id for c in found])
     return [CommitmentInfo(c.id, c.code, c.summary, c.priority,
-                           tuple(getattr(c, "crime_area_codes", ()) or ()),
-                           tuple(getattr(c, "stage_codes", ()) or ()), c.deadline)
-            for c in listing(session, principal)], ""
+                           tuple(linked[c.id].crime_areas), tuple(linked[c.id].stages),
+                           c.deadline)
+            for c in found], ""

@@ -39,7 +39,15 @@ from tocsin.money.ingest.entities import (
     describe,
     make,
 )
-from tocsin.money.ingest.xmlsafe import Node, child, children, iter_nodes, local, text
+from tocsin.money.ingest.xmlsafe import (
+    Node,
+    child,
+    children,
+    fields,
+    iter_nodes,
+    local,
+    text,
+)
 
 NUMBER = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 COUNTRY = re.compile(r"^[A-Za-z]{2}$")
@@ -133,15 +141,16 @@ def _transaction(node: Node, report: _Report, state: _State) -> None:
     el = node.element
     loc = f"{report.path}:{node.path}"
     ref = f"{report.path.name}:{node.path}"
-    number = text(el, "transactionnumber")
+    f = fields(el)
+    number = f.get("transactionnumber")
     if number is None:
         problems.add(f"{loc}/transactionnumber", "missing")
     elif number in report.numbers:
         problems.add(f"{loc}/transactionnumber", f"{number!r} appears twice in the report")
     else:
         report.numbers.add(number)
-    ts = _timestamp(text(el, "date_transaction"), f"{loc}/date_transaction", state)
-    amount_text = text(el, "amount_local")
+    ts = _timestamp(f.get("date_transaction"), f"{loc}/date_transaction", state)
+    amount_text = f.get("amount_local")
     amount = None
     if amount_text is None:
         problems.add(f"{loc}/amount_local", "missing")
@@ -149,7 +158,7 @@ def _transaction(node: Node, report: _Report, state: _State) -> None:
         problems.add(f"{loc}/amount_local", f"{amount_text!r} is not a non-negative number")
     else:
         amount = float(amount_text)
-    if child(el, "involved_parties") is not None:
+    if "involved_parties" in f or child(el, "involved_parties") is not None:
         problems.add(f"{loc}/involved_parties", "multi-party transactions are not supported; "
                                                 "report the flow with t_from and t_to")
         return
@@ -160,7 +169,7 @@ def _transaction(node: Node, report: _Report, state: _State) -> None:
     state.rows.append({
         "txn_id": f"{report.reference}:{number}", "ts": ts, "source": source, "target": target,
         "amount_orig": amount, "currency_orig": report.currency,
-        "channel": text(el, "transmode_code"), "source_ref": ref,
+        "channel": f.get("transmode_code"), "source_ref": ref,
     })
 
 
@@ -222,10 +231,11 @@ def _first_country(described: EntitySpec) -> str | None:
 
 def _account(el: etree._Element, where: str, ref: str, mine: bool, country: str | None,
              report: _Report, state: _State) -> str | None:
-    number = text(el, "account")
-    iban = (text(el, "iban") or "").replace(" ", "").upper() or None
-    swift = text(el, "swift")
-    institution = text(el, "institution_name") or text(el, "institution_code")
+    f = fields(el)
+    number = f.get("account")
+    iban = f.get("iban", "").replace(" ", "").upper() or None
+    swift = f.get("swift")
+    institution = f.get("institution_name") or f.get("institution_code")
     if number is None and iban is None:
         state.ctx.problems.add(where, "has neither account nor iban")
         return None
@@ -237,8 +247,8 @@ def _account(el: etree._Element, where: str, ref: str, mine: bool, country: str 
     if not state.book.known(entity_id):
         bank_account = make("BankAccount", ["tocsin-account", account_id], {
             "accountNumber": number, "iban": iban, "bankName": institution, "bic": swift,
-            "currency": text(el, "currency_code"), "name": text(el, "account_name"),
-            "country": country, "openingDate": (text(el, "opened") or "")[:10] or None,
+            "currency": f.get("currency_code"), "name": f.get("account_name"),
+            "country": country, "openingDate": f.get("opened", "")[:10] or None,
         })
         if iban and not bank_account.get("iban"):  # FtM drops an IBAN with a bad checksum
             bank_account.add("accountNumber", iban)
@@ -283,38 +293,39 @@ def _owner(account: etree._Element) -> EntitySpec | None:
 
 
 def _person(el: etree._Element) -> EntitySpec | None:
-    first, middle, last = text(el, "first_name"), text(el, "middle_name"), text(el, "last_name")
+    f = fields(el)
+    first, middle, last = f.get("first_name"), f.get("middle_name"), f.get("last_name")
     name = " ".join(p for p in (first, middle, last) if p)
     if not name:
         return None
-    birth = (text(el, "birthdate") or "")[:10] or None
-    ident = text(el, "id_number") or text(el, "passport_number") or text(el, "ssn")
+    birth = f.get("birthdate", "")[:10] or None
+    ident = f.get("id_number") or f.get("passport_number") or f.get("ssn")
     return describe("Person", ["goaml", name, birth, ident], {
         "name": name, "firstName": first, "middleName": middle, "lastName": last,
-        "title": text(el, "title"), "birthDate": birth, "birthPlace": text(el, "birth_place"),
-        "gender": GENDERS.get((text(el, "gender") or "").upper()),
-        "nationality": [text(el, f"nationality{i}") for i in (1, 2, 3)],
-        "country": text(el, "residence"), "idNumber": text(el, "id_number"),
-        "passportNumber": text(el, "passport_number"), "taxNumber": text(el, "tax_number"),
-        "email": text(el, "email"), "position": text(el, "occupation"),
+        "title": f.get("title"), "birthDate": birth, "birthPlace": f.get("birth_place"),
+        "gender": GENDERS.get(f.get("gender", "").upper()),
+        "nationality": [f.get(f"nationality{i}") for i in (1, 2, 3)],
+        "country": f.get("residence"), "idNumber": f.get("id_number"),
+        "passportNumber": f.get("passport_number"), "taxNumber": f.get("tax_number"),
+        "email": f.get("email"), "position": f.get("occupation"),
     })
 
 
 def _entity(el: etree._Element) -> EntitySpec | None:
-    name = text(el, "name")
+    f = fields(el)
+    name = f.get("name")
     if not name:
         return None
-    number = text(el, "incorporation_number")
-    form = text(el, "incorporation_legal_form")
-    jurisdiction = text(el, "incorporation_country_code")
+    number = f.get("incorporation_number")
+    form = f.get("incorporation_legal_form")
+    jurisdiction = f.get("incorporation_country_code")
     schema = "Company" if number or form else "LegalEntity"
     return describe(schema, ["goaml", name, number, jurisdiction], {
-        "name": name, "alias": text(el, "commercial_name"), "legalForm": form,
-        "registrationNumber": number, "sector": text(el, "business"),
+        "name": name, "alias": f.get("commercial_name"), "legalForm": form,
+        "registrationNumber": number, "sector": f.get("business"),
         "jurisdiction": jurisdiction, "country": jurisdiction,
-        "incorporationDate": (text(el, "incorporation_date") or "")[:10] or None,
-        "taxNumber": text(el, "tax_number"), "website": text(el, "url"),
-        "email": text(el, "email"),
+        "incorporationDate": f.get("incorporation_date", "")[:10] or None,
+        "taxNumber": f.get("tax_number"), "website": f.get("url"), "email": f.get("email"),
     })
 
 

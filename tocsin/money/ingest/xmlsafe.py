@@ -158,3 +158,21 @@ def text(element: etree._Element | None, *names: str) -> str | None:
         return None
     value = found.text.strip()
     return value or None
+
+
+def fields(element: etree._Element) -> dict[str, str]:
+    """Stripped, non-empty text of the direct children by local name (first occurrence).
+
+    One pass over the children instead of one search per field read.
+    """
+    out: dict[str, str] = {}
+    for item in element:
+        tag = item.tag
+        if not isinstance(tag, str):
+            continue
+        name = tag[tag.index("}") + 1:] if tag.startswith("{") else tag
+        if name not in out and item.text is not None:
+            value = item.text.strip()
+            if value:
+                out[name] = value
+    return out

@@ -78,7 +78,8 @@
         box.dataset.ready = "true";
         cy.on("tap", "node", function (evt) { showDetail(panel, cy, evt.target); });
         // keyboard and test access: a list of nodes that select like a click
-        var pick = el("select", null, { "aria-label": "Select an organization", id: "network-pick" });
+        var pick = el("select", null, { "aria-label": "Select an organization", id: "network-pick",
+                                        style: "display:block;margin-bottom:.5rem" });
         pick.appendChild(el("option", "Select an organization…", { value: "" }));
         cy.nodes().sort(function (a, b) { return a.data("name").localeCompare(b.data("name")); })
           .forEach(function (n) { pick.appendChild(el("option", n.data("name"), { value: n.id() })); });

@@ -55,6 +55,21 @@ OBJECTS = ["money laundering typologies", "trafficking in human beings", "migran
            "joint investigation teams", "corruption in public procurement", "cyber-enabled "
            "fraud", "identity document fraud", "organized crime groups", "environmental crime",
            "cultural property trafficking", "victim identification", "witness protection"]
+QUALIFIERS = ["cross-border", "regional", "online", "maritime", "informal", "organized",
+              "high-risk", "large-scale", "cash-intensive", "transnational", "seasonal",
+              "coastal", "urban", "emerging", "complex", "low-value", "repeat", "suspicious",
+              "undeclared", "fraudulent", "opaque", "offshore", "licensed", "unregistered"]
+TOPICS = ["remittances", "casinos", "real estate", "car dealers", "gold traders", "notaries",
+          "freight forwarders", "money mules", "prepaid cards", "front companies", "invoices",
+          "charities", "timber exports", "fuel smuggling", "cigarette smuggling", "counterfeit "
+          "medicines", "wildlife products", "stolen vehicles", "labour exploitation",
+          "forced begging", "online grooming", "ransomware payments", "darknet markets",
+          "mixers", "stablecoins", "trade finance", "bank drafts", "payroll schemes",
+          "procurement tenders", "customs declarations", "shipping containers",
+          "airport cargo", "postal parcels", "sim cards", "forged passports", "visa fraud"]
+CODENAMES = ["Aurora", "Basalt", "Cobalt", "Delta", "Ember", "Falcon", "Granite", "Harbor",
+             "Iris", "Juniper", "Kestrel", "Lantern", "Meridian", "Nimbus", "Onyx", "Pioneer",
+             "Quartz", "Raven", "Sable", "Tundra", "Umber", "Vanguard", "Willow", "Zephyr"]
 PLACES = ["in Albania", "in Serbia", "along the Balkan route", "in Central Asia", "in Moldova",
           "at the Danube ports", "in Ukraine", "in the South Caucasus", "across borders",
           "in Montenegro", "in Kyrgyzstan", "in North Macedonia"]
@@ -69,6 +84,11 @@ HANDLING = ["CLEAR", "GREEN", "GREEN", "GREEN", "AMBER", "AMBER", "AMBER+STRICT"
 TYPES = ["activity", "activity", "activity", "commitment", "lesson", "document", "event"]
 UNITS = ["tntd-spmu", "oceea", "tntd-bsmu", "tntd-cyber", "unodc", "fo-albania"]
 
+RARE = ["casinos", "notaries", "timber", "mules", "stablecoins", "ransomware", "darknet",
+        "forwarders", "charities", "cigarette", "wildlife", "grooming", "begging", "payroll",
+        "containers", "parcels", "passports", "visa", "gold", "remittances", "Aurora",
+        "Basalt", "Kestrel", "Meridian", "Zephyr", "offshore", "unregistered", "maritime",
+        "seasonal", "counterfeit"]
 WORDS = ["laundering", "trafficking", "smuggling", "cryptocurrency", "hawala", "confiscation",
          "prosecution", "customs", "corruption", "witness", "firearms", "fraud", "ports",
          "procurement", "couriers", "typologies", "beneficial", "evaluation", "Moldova",
@@ -80,8 +100,15 @@ PREFIXES = ["launder*", "traffick*", "smuggl*", "crypto*", "confisc*", "investig
 
 
 def sentence(rng: random.Random) -> str:
+    kind = rng.random()
+    if kind < 0.35:
+        what = rng.choice(OBJECTS)
+    elif kind < 0.85:
+        what = f"{rng.choice(QUALIFIERS)} {rng.choice(TOPICS)}"
+    else:
+        what = f"operation {rng.choice(CODENAMES)} on {rng.choice(TOPICS)}"
     return (f"{rng.choice(SUBJECTS).capitalize()} {rng.choice(VERBS)} "
-            f"{rng.choice(OBJECTS)} {rng.choice(PLACES)} {rng.choice(TAILS)}.")
+            f"{what} {rng.choice(PLACES)} {rng.choice(TAILS)}.")
 
 
 def build(db: Database, records: int, seed: int = 7) -> None:
@@ -124,17 +151,17 @@ def cases(count: int, seed: int = 11) -> list[Case]:
     for number in range(count):
         kind = number % 6
         if kind == 0:
-            query = rng.choice(WORDS)
+            query = rng.choice(WORDS if number % 12 == 0 else RARE)
         elif kind == 1:
-            query = " ".join(rng.sample(WORDS, 2))
+            query = f"{rng.choice(RARE)} {rng.choice(WORDS + RARE)}"
         elif kind == 2:
             query = rng.choice(PHRASES)
         elif kind == 3:
             query = rng.choice(PREFIXES)
         elif kind == 4:
-            query = f"{rng.choice(WORDS)} -{rng.choice(WORDS)}"
+            query = f"{rng.choice(RARE)} -{rng.choice(WORDS)}"
         else:
-            query = f"{rng.choice(PHRASES)} {rng.choice(WORDS)}"
+            query = f"{rng.choice(RARE)} {rng.choice(PLACES).split()[-1]}*"
         filters = SearchFilters()
         if number % 3 == 1:
             filters = SearchFilters(types=("activity",))

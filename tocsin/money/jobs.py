@@ -29,9 +29,10 @@ from tocsin.access.principal import Principal
 from tocsin.errors import InputError, NotFound, PermissionDenied, Problem
 from tocsin.money.detect import REGISTRY, Detector, make
 from tocsin.money.engines.base import open_engine, run_detector
-from tocsin.money.findings import sort_findings
+from tocsin.money.findings import Finding, sort_findings
+from tocsin.money.score import score_accounts
 from tocsin.money.trace import TraceConfig, trace
-from tocsin.money.views import sankey, save_findings
+from tocsin.money.views import load_findings, sankey, save_findings
 from tocsin.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -346,5 +347,30 @@ def trace_work(set_dir: Path, accounts: Sequence[str], transactions: Sequence[st
             engine.close()
         data = result.to_dict()
         return {"trace": data, "sankey": sankey(data)}
+
+    return work
+
+
+def score_work(set_dir: Path, findings_folder: Path, settings: Settings, top: int = 50) -> Work:
+    """Rank accounts by risk: the set's latest findings (detected now if there are none)
+    combined with graph features, each score with its contributions."""
+
+    def work(progress: ProgressFn) -> dict[str, Any]:
+        stored = load_findings(findings_folder)
+        if stored is None:
+            detectors = detectors_from(None, None)
+            run = detect_work(set_dir, findings_folder, detectors, settings)
+            stored = run(lambda fraction, message: progress(0.8 * fraction, message))
+        findings = [Finding.build(f["detector"], f["subject"], f["score"], f["accounts"],
+                                  f["transactions"], f["amount"], f["reason"])
+                    for f in stored["findings"]]
+        progress(0.85, "scoring accounts")
+        engine = open_engine(set_dir, settings=settings)
+        try:
+            risks = score_accounts(engine, findings)
+        finally:
+            engine.close()
+        return {"findings_run_at": stored["run_at"], "scored": len(risks),
+                "accounts": [r.to_dict() for r in risks[:max(1, top)]]}
 
     return work

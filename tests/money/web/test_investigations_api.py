@@ -230,3 +230,19 @@ def test_partner_viewer_never_sees_an_amber_set_of_another_unit(
                        json={}).status_code == 404
     assert client.post(f"{API}/sets/{demo_set}/trace", headers={"X-CSRF-Token": token},
                        json={"accounts": ["ACC00000001"]}).status_code == 404
+
+
+def test_score_ranks_accounts_with_contributions(client: TestClient, make_user: MakeUser,
+                                                 demo_set: int) -> None:
+    token = login(client, make_user("analyst")[0])
+    response = client.post(f"{API}/sets/{demo_set}/score", headers={"X-CSRF-Token": token},
+                           json={"top": 10, "background": True})
+    assert response.status_code == 202
+    job = _wait(client, response.json()["job"])
+    assert job["state"] == "done", job
+    ranked = job["result"]["accounts"]
+    assert len(ranked) == 10
+    assert [r["score"] for r in ranked] == sorted((r["score"] for r in ranked), reverse=True)
+    assert all(r["contributions"] and r["contributions"][0]["detail"] for r in ranked)
+    # Scoring without an earlier run detects first and keeps those findings.
+    assert client.get(f"{API}/sets/{demo_set}/findings").json()["findings"]

@@ -365,6 +365,23 @@ def api_trace(set_id: int, body: TraceRequest, request: Request, session: DbSess
     return JSONResponse(work(lambda fraction, message: None))
 
 
+class ScoreRequest(BaseModel):
+    top: int = Field(50, ge=1, le=1000, description="How many accounts to return.")
+    background: bool | None = None
+
+
+@api.post("/sets/{set_id}/score")
+def api_score(set_id: int, body: ScoreRequest, request: Request, session: DbSession,
+              principal: CurrentPrincipal) -> Response:
+    """The riskiest accounts, each with the contributions that make up its score."""
+    record = _set(session, principal, set_id)
+    work = jobs.score_work(_set_dir(request, record), _findings_folder(request, record),
+                           _settings(request), body.top)
+    if _background(body.background, record):
+        return _started(_runner(request).submit(principal, "score", work, {"set": record.id}))
+    return JSONResponse(work(lambda fraction, message: None))
+
+
 # --------------------------------------------------------------------------- API: graph
 
 

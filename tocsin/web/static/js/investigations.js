@@ -363,6 +363,42 @@
       }
     });
 
+    // risk ranking: each account with the contributions that make up its score
+    const scoreButton = document.getElementById("run-score");
+    const scoreStatus = document.getElementById("score-status");
+    const risks = document.getElementById("risks");
+    function showRisk(risk) {
+      loadAccount(risk.subject, true);
+      showAccount(risk.subject).then(() => {
+        detail.append(el("h3", {}, `Risk ${Number(risk.score).toFixed(2)} because`),
+          el("ul", { class: "contributions" }, ...risk.contributions.map((c) =>
+            el("li", {}, el("strong", {}, `${c.name.replace(/_/g, " ")} +${Number(c.value).toFixed(2)}: `), c.detail))));
+      }).catch((err) => { status.textContent = err.message; });
+    }
+    scoreButton.addEventListener("click", async () => {
+      scoreButton.disabled = true;
+      scoreStatus.hidden = false;
+      const bar = scoreStatus.querySelector("progress");
+      const text = scoreStatus.querySelector("span");
+      try {
+        const result = await runMaybeJob(`${API}/sets/${setId}/score`, csrf, { top: 25, background: true },
+          (fraction, message) => { bar.value = fraction; text.textContent = message; });
+        risks.replaceChildren(...result.accounts.map((r) => el("li", {},
+          el("button", { type: "button", onclick: () => showRisk(r) },
+            el("span", { class: "score" }, Number(r.score).toFixed(2)), el("strong", {}, r.subject), el("br", {}),
+            el("small", {}, r.contributions.slice(0, 2).map((c) => c.name.replace(/_/g, " ")).join(", "))))));
+        text.textContent = `top ${result.accounts.length} of ${result.scored} accounts`;
+        if (!findings.length) {
+          const stored = await call(`${API}/sets/${setId}/findings`);
+          if (stored.body.findings) indexFindings(stored.body.findings);
+        }
+      } catch (err) {
+        text.textContent = err.message;
+      } finally {
+        scoreButton.disabled = false;
+      }
+    });
+
     call(`${API}/sets/${setId}/findings`).then(({ body }) => {
       if (body.findings) indexFindings(body.findings);
       else findingsList.replaceChildren(el("li", {}, "The detectors have not run on this set yet."));

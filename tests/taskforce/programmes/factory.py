@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from tests.factories import LiveServer, free_port
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
 from tocsin.access.tables import Unit
@@ -154,3 +161,54 @@ def session(tf_db: Database) -> Iterator[Session]:
     """One transaction on ``tf_db``, committed at the end of the test."""
     with tf_db.transaction() as s:
         yield s
+
+
+# --- the web application with the programme and commitment areas ------------------------
+
+
+def taskforce_app(settings: Settings) -> FastAPI:
+    """``create_app`` with the programmes and commitments routers (added if not yet listed)."""
+    from tocsin.web.app import create_app
+    from tocsin.web.routers import commitments, programmes
+
+    app = create_app(settings)
+    paths = {getattr(route, "path", "") for route in app.routes}
+    for module in (programmes, commitments):
+        if module.pages.prefix not in paths:
+            app.include_router(module.pages)
+            app.include_router(module.api, prefix="/api/v1")
+            app.state.nav = sorted([*app.state.nav, module.NAV], key=lambda item: item.order)
+    return app
+
+
+@pytest.fixture
+def tf_client(settings: Settings, tf_db: Database) -> Iterator[TestClient]:
+    app = taskforce_app(settings)
+    with TestClient(app, base_url="https://testserver") as client:
+        yield client
+    app.state.db.engine.dispose()
+
+
+@pytest.fixture
+def tf_live_server(sqlite_settings: Settings) -> Iterator[LiveServer]:
+    """The platform with these areas, served by uvicorn on a free loopback port."""
+    db = Database.from_settings(sqlite_settings)
+    with db.transaction() as s:
+        sync_reference(s, load_registry())
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(taskforce_app(sqlite_settings), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        raise RuntimeError("the live server did not start")
+    live = LiveServer(url, sqlite_settings, db, server, thread)
+    yield live
+    live.stop()

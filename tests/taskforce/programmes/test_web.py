@@ -1,0 +1,100 @@
+"""Programme pages and the JSON API, in-process over HTTPS."""
+
+from __future__ import annotations
+
+import io
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from tests.factories import create_user, login
+from tests.taskforce.programmes.factory import full_spec
+from tocsin.store.database import Database
+
+FORM = {"identifier": "XM-OSCE-WEB-1", "level": "programme", "title": "Web programme",
+        "status": "2", "planned_start": "2025-01-01", "reporting_org_ref": "XM-OSCE",
+        "implementing_structure": "tntd-spmu", "countries": "AL:60;RS:40",
+        "crime_areas": "money_laundering", "budget": "2025:EUR:1000", "handling": "AMBER"}
+
+
+def test_pages_create_edit_results_documents_export(tf_client: TestClient,
+                                                     tf_db: Database) -> None:
+    username, _ = create_user(tf_db, "analyst", "tntd-spmu")
+    token = login(tf_client, username)
+    assert "Programmes" in tf_client.get("/programmes").text
+    created = tf_client.post("/programmes", data={**FORM, "csrf_token": token},
+                             follow_redirects=False)
+    assert created.status_code == 303, created.text
+    page_url = created.headers["location"]
+    page = tf_client.get(page_url)
+    assert "Web programme" in page.text and "Albania" in page.text and "1000.00" in page.text
+    # a child project through the same form
+    child = tf_client.post("/programmes", data={
+        **FORM, "identifier": "XM-OSCE-WEB-1-P", "level": "project", "title": "Child project",
+        "parent_identifier": "XM-OSCE-WEB-1", "budget": "2025:EUR:400", "csrf_token": token},
+        follow_redirects=False)
+    assert child.status_code == 303
+    assert "Child project" in tf_client.get(page_url).text
+    edit = tf_client.get(f"{page_url}/edit")
+    assert 'value="AL:60;RS:40"' in edit.text
+    saved = tf_client.post(page_url, data={**FORM, "title": "Renamed programme",
+                                           "csrf_token": token}, follow_redirects=False)
+    assert saved.status_code == 303
+    tf_client.post(f"{page_url}/results", data={
+        "type": "1", "title": "Officers trained", "indicator": "Officers", "measure": "1",
+        "baseline_year": "2024", "baseline_value": "0", "period_start": "2025-01-01",
+        "period_end": "2025-12-31", "target": "40", "actual": "12", "csrf_token": token})
+    tf_client.post(f"{page_url}/documents", data={"title": "Terms of reference",
+                                                  "category": "A02", "csrf_token": token},
+                   files={"file": ("tor.txt", b"fictional terms", "text/plain")})
+    page = tf_client.get(page_url).text
+    assert "Renamed programme" in page and "Officers trained" in page and "40" in page
+    doc_link = page.split('href="/programmes/documents/')[1].split('"')[0]
+    download = tf_client.get(f"/programmes/documents/{doc_link}")
+    assert download.content == b"fictional terms"
+    xml = tf_client.get("/programmes/export/iati?crime_area=money_laundering")
+    assert xml.status_code == 200 and xml.text.count("<iati-activity ") == 2
+    xlsx = tf_client.get("/programmes/export/table.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.content))["activities"]
+    assert sheet.max_row == 3
+    assert tf_client.get("/programmes/template.csv").text.startswith("\ufeffidentifier")
+    # a bad upload: every problem listed, nothing applied
+    bad = tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": token},
+                         files={"file": ("x.xml", xml.content.replace(b'code="AL"',
+                                                                       b'code="QQ"'),
+                                         "application/xml")})
+    assert bad.status_code == 422 and "unknown country" in bad.text
+    assert "/iati-activities/iati-activity[1]/recipient-country[1]" in bad.text
+    good = tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": token},
+                          files={"file": ("x.xml", xml.content, "application/xml")})
+    assert good.status_code == 200 and "0 created, 2 updated" in good.text
+
+
+def test_api_crud_and_access(tf_client: TestClient, tf_db: Database) -> None:
+    username, _ = create_user(tf_db, "analyst", "tntd-spmu")
+    token = login(tf_client, username)
+    headers = {"X-CSRF-Token": token}
+    body = full_spec("XM-OSCE-API-1", handling="AMBER").model_dump(mode="json")
+    created = tf_client.post("/api/v1/programmes", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    ident = created.json()["id"]
+    got = tf_client.get(f"/api/v1/programmes/{ident}").json()
+    assert got["spec"]["crime_areas"][0] == {"code": "money_laundering", "percentage": "70.00"}
+    assert {t["kind"] for t in got["totals"]} == {"budget", "commitment", "expenditure"}
+    body["title"] = "Changed over the API"
+    assert tf_client.put(f"/api/v1/programmes/{ident}", json=body,
+                         headers=headers).json()["title"] == "Changed over the API"
+    bad = tf_client.post("/api/v1/programmes", json={**body, "identifier": "X 1",
+                                                      "status": 12}, headers=headers)
+    assert bad.status_code == 422
+    assert {p["location"] for p in bad.json()["problems"]} == {
+        "activity 'X 1': identifier", "activity 'X 1': status"}
+    assert tf_client.post("/api/v1/programmes", json=body).status_code == 403  # no CSRF
+    # a partner viewer of another unit sees neither the record nor its export
+    tf_client.post("/logout", data={"csrf_token": token})
+    viewer, _ = create_user(tf_db, "partner_viewer", "unodc")
+    login(tf_client, viewer)
+    assert tf_client.get(f"/api/v1/programmes/{ident}").status_code == 404
+    assert tf_client.get("/api/v1/programmes").json() == []
+    assert tf_client.get(f"/programmes/{ident}").status_code == 404
+    assert tf_client.get("/api/v1/programmes/export/iati").status_code == 403

@@ -1,0 +1,408 @@
+"""Programmes, projects and activities: pages under ``/programmes``, JSON under
+``/api/v1/programmes``. Both call :mod:`tocsin.taskforce.programmes`, the IATI
+exchange and the CSV/Excel tables; nothing here decides anything itself.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from tocsin.access.handling import HANDLING_CODES
+from tocsin.access.policy import may_write
+from tocsin.access.principal import Principal
+from tocsin.errors import InputError, Problem
+from tocsin.settings import Settings
+from tocsin.taskforce.commitments.records import commitments_of_activity
+from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
+from tocsin.taskforce.iati.exchange import export_iati, import_iati
+from tocsin.taskforce.programmes import documents, records
+from tocsin.taskforce.programmes.bulk import ImportSummary
+from tocsin.taskforce.programmes.spec import (
+    ACTIVITY_STATUSES,
+    INDICATOR_MEASURES,
+    ORG_ROLES,
+    RESULT_TYPES,
+    ActivitySpec,
+    IndicatorSpec,
+    PeriodSpec,
+    ResultSpec,
+    format_amount,
+)
+from tocsin.taskforce.programmes.tables import Activity
+from tocsin.taskforce.programmes.totals import Total, rollup
+from tocsin.taskforce.programmes.vocabulary import Vocabulary
+from tocsin.taskforce.tabular.columns import COLUMNS, row_to_spec, spec_to_row
+from tocsin.taskforce.tabular.exchange import export_table, import_table, write_template
+from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.templating import NavItem, render
+
+NAV = NavItem("Programmes", "/programmes", order=30)
+pages = APIRouter(prefix="/programmes", include_in_schema=False)
+api = APIRouter(prefix="/programmes", tags=["programmes"])
+
+XML = "application/xml"
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _settings(request: Request) -> Settings:
+    value: Settings = request.app.state.settings
+    return value
+
+
+def _read_upload(upload: UploadFile, settings: Settings) -> bytes:
+    data = upload.file.read(settings.upload_max_bytes + 1)
+    if len(data) > settings.upload_max_bytes:
+        raise InputError.single(upload.filename or "upload",
+                                f"larger than {settings.upload_max_bytes:,} bytes")
+    return data
+
+
+def _filters(level: str | None, crime_area: str | None, country: str | None,
+             structure: str | None, status: int | None, q: str | None) -> dict[str, Any]:
+    return {"level": level or None, "crime_area": crime_area or None,
+            "country": country or None, "structure": structure or None,
+            "status": status, "text": q or None}
+
+
+def _choices(session: Session) -> dict[str, Any]:
+    vocab = Vocabulary.load(session)
+    return {
+        "crime_areas": sorted(vocab.crime_areas.items()),
+        "stages": sorted(vocab.stages.items()),
+        "structures": sorted(vocab.structures.items()),
+        "countries": sorted(vocab.countries.items(), key=lambda kv: kv[1]),
+        "organizations": sorted(vocab.organizations.items()),
+        "units": sorted((code, code) for code in vocab.units),
+        "handling": list(HANDLING_CODES),
+        "statuses": ACTIVITY_STATUSES,
+        "roles": ORG_ROLES,
+        "result_types": RESULT_TYPES,
+        "measures": INDICATOR_MEASURES,
+        "names": {"crime_area": vocab.crime_areas, "stage": vocab.stages,
+                  "country": vocab.countries, "structure": vocab.structures,
+                  "organization": vocab.organizations},
+    }
+
+
+def _totals_by_currency(totals: list[Total], kind: str) -> str:
+    sums: dict[str, Any] = {}
+    for t in totals:
+        if t.kind == kind:
+            sums[t.currency] = sums.get(t.currency, 0) + t.total
+    return ", ".join(f"{format_amount(v)} {c}" for c, v in sorted(sums.items()))
+
+
+def _form_spec(form: dict[str, str], session: Session, keep: Activity | None) -> ActivitySpec:
+    """An activity from the form: the same fields and compact syntax as the table columns."""
+    vocab = Vocabulary.load(session)
+    spec, errors = row_to_spec(form, vocab.organizations)
+    if spec is None:
+        raise InputError([Problem(f"field {column}", reason) for column, reason in errors])
+    if keep is not None:  # results and documents have their own forms
+        old = records.to_spec(keep)
+        spec.results, spec.documents = old.results, old.documents
+    return spec
+
+
+# --- pages --------------------------------------------------------------------------------
+
+@pages.get("", response_class=HTMLResponse)
+def activity_list(request: Request, session: DbSession, principal: CurrentPrincipal,
+                  level: str | None = None, crime_area: str | None = None,
+                  country: str | None = None, structure: str | None = None,
+                  status: int | None = None, q: str | None = None) -> Response:
+    filters = _filters(level, crime_area, country, structure, status, q)
+    found = records.list_activities(session, principal, **filters)
+    totals = rollup(session, principal, [a.id for a in found])
+    return render(request, "programmes/list.html", activities=found,
+                  budgets={a.id: _totals_by_currency(totals.get(a.id, []), "budget")
+                           for a in found},
+                  filters=filters, query=request.url.query, choices=_choices(session),
+                  org_ref=DEFAULT_ORG_REF)
+
+
+@pages.get("/new", response_class=HTMLResponse)
+def activity_new(request: Request, session: DbSession, _p: CurrentPrincipal,
+                 parent: str = "", level: str = "programme") -> Response:
+    row = {c.name: "" for c in COLUMNS}
+    row.update({"level": level, "parent_identifier": parent, "status": "1",
+                "reporting_org_ref": DEFAULT_ORG_REF, "language": "en",
+                "planned_start": date.today().isoformat(), "is_external": "no"})
+    return render(request, "programmes/form.html", row=row, activity=None,
+                  columns=COLUMNS, choices=_choices(session))
+
+
+@pages.post("")
+async def activity_create(request: Request, session: DbSession,
+                          principal: CurrentPrincipal) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    activity = records.create_activity(session, principal, _form_spec(form, session, None))
+    return RedirectResponse(f"/programmes/{activity.id}", status_code=303)
+
+
+@pages.get("/export/iati")
+def page_export_iati(session: DbSession, principal: CurrentPrincipal,
+                     level: str | None = None, crime_area: str | None = None,
+                     country: str | None = None, structure: str | None = None,
+                     status: int | None = None, q: str | None = None) -> Response:
+    out = io.BytesIO()
+    export_iati(session, principal, out,
+                **_filters(level, crime_area, country, structure, status, q))
+    return Response(out.getvalue(), media_type=XML, headers={
+        "Content-Disposition": 'attachment; filename="activities.xml"'})
+
+
+@pages.get("/export/table.{fmt}")
+def page_export_table(fmt: str, session: DbSession, principal: CurrentPrincipal,
+                      level: str | None = None, crime_area: str | None = None,
+                      country: str | None = None, structure: str | None = None,
+                      status: int | None = None, q: str | None = None) -> Response:
+    if fmt not in MEDIA:
+        raise InputError.single("format", "use csv or xlsx")
+    out = io.BytesIO()
+    export_table(session, principal, out, fmt,
+                 **_filters(level, crime_area, country, structure, status, q))
+    return Response(out.getvalue(), media_type=MEDIA[fmt], headers={
+        "Content-Disposition": f'attachment; filename="activities.{fmt}"'})
+
+
+@pages.get("/template.{fmt}")
+def page_template(fmt: str, session: DbSession, _p: CurrentPrincipal) -> Response:
+    if fmt not in MEDIA:
+        raise InputError.single("format", "use csv or xlsx")
+    out = io.BytesIO()
+    write_template(session, out, fmt)
+    return Response(out.getvalue(), media_type=MEDIA[fmt], headers={
+        "Content-Disposition": f'attachment; filename="activities-template.{fmt}"'})
+
+
+@pages.post("/import", response_class=HTMLResponse)
+def page_import(request: Request, session: DbSession, principal: CurrentPrincipal,
+                file: Annotated[UploadFile, File()], kind: Annotated[str, Form()] = "iati"
+                ) -> Response:
+    data = _read_upload(file, _settings(request))
+    name = file.filename or ("upload.xml" if kind == "iati" else "upload.csv")
+    if kind == "iati":
+        summary = import_iati(session, principal, io.BytesIO(data), name=name)
+    else:
+        summary = import_table(session, principal, io.BytesIO(data), name=name)
+    return render(request, "programmes/imported.html", summary=summary, name=name)
+
+
+@pages.get("/{activity_id:int}", response_class=HTMLResponse)
+def activity_page(activity_id: int, request: Request, session: DbSession,
+                  principal: CurrentPrincipal) -> Response:
+    activity = records.get_activity(session, principal, activity_id)
+    return render(request, "programmes/detail.html", activity=activity,
+                  ancestors=records.ancestors(session, principal, activity),
+                  children=records.children_of(session, principal, activity.id),
+                  totals=rollup(session, principal, [activity.id]).get(activity.id, []),
+                  commitments=commitments_of_activity(session, principal, activity.id),
+                  choices=_choices(session),
+                  can_write=may_write(principal, activity.owner_unit_id),
+                  today=date.today())
+
+
+@pages.get("/{activity_id:int}/edit", response_class=HTMLResponse)
+def activity_edit(activity_id: int, request: Request, session: DbSession,
+                  principal: CurrentPrincipal) -> Response:
+    activity = records.get_activity(session, principal, activity_id)
+    parents = records.parent_identifiers(session, [activity], principal)
+    row = spec_to_row(records.to_spec(activity, parents.get(activity.id)))
+    return render(request, "programmes/form.html", row=row, activity=activity,
+                  columns=COLUMNS, choices=_choices(session))
+
+
+@pages.post("/{activity_id:int}")
+async def activity_update(activity_id: int, request: Request, session: DbSession,
+                          principal: CurrentPrincipal) -> Response:
+    activity = records.get_activity(session, principal, activity_id)
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    records.update_activity(session, principal, activity.id, _form_spec(form, session, activity))
+    return RedirectResponse(f"/programmes/{activity_id}", status_code=303)
+
+
+@pages.post("/{activity_id:int}/delete")
+def activity_delete(activity_id: int, session: DbSession,
+                    principal: CurrentPrincipal) -> Response:
+    records.delete_activity(session, principal, activity_id)
+    return RedirectResponse("/programmes", status_code=303)
+
+
+@pages.post("/{activity_id:int}/results")
+def result_add(activity_id: int, session: DbSession, principal: CurrentPrincipal,
+               type: Annotated[int, Form()], title: Annotated[str, Form()],
+               indicator: Annotated[str, Form()], measure: Annotated[int, Form()] = 1,
+               baseline_year: Annotated[str, Form()] = "",
+               baseline_value: Annotated[str, Form()] = "",
+               period_start: Annotated[str, Form()] = "", period_end: Annotated[str, Form()] = "",
+               target: Annotated[str, Form()] = "", actual: Annotated[str, Form()] = ""
+               ) -> Response:
+    activity = records.get_activity(session, principal, activity_id)
+    parents = records.parent_identifiers(session, [activity], principal)
+    spec = records.to_spec(activity, parents.get(activity.id))
+    periods = []
+    if period_start and period_end:
+        periods.append(PeriodSpec(start=date.fromisoformat(period_start),
+                                  end=date.fromisoformat(period_end),
+                                  target=target or None, actual=actual or None))
+    spec.results.append(ResultSpec(type=type, title=title, indicators=[IndicatorSpec(
+        title=indicator, measure=measure,
+        baseline_year=int(baseline_year) if baseline_year.strip().isdigit() else None,
+        baseline_value=baseline_value or None, periods=periods)]))
+    spec.handling = None  # unchanged
+    records.update_activity(session, principal, activity.id, spec)
+    return RedirectResponse(f"/programmes/{activity_id}#results", status_code=303)
+
+
+@pages.post("/{activity_id:int}/documents")
+def document_add(activity_id: int, request: Request, session: DbSession,
+                 principal: CurrentPrincipal, title: Annotated[str, Form()],
+                 category: Annotated[str, Form()] = "A01", url: Annotated[str, Form()] = "",
+                 file: Annotated[UploadFile | None, File()] = None) -> Response:
+    settings = _settings(request)
+    content = _read_upload(file, settings) if file is not None and file.filename else None
+    documents.add_document(session, principal, settings, activity_id, title,
+                           url=url or None, content=content,
+                           original_name=(file.filename or "") if file else "",
+                           category=category)
+    return RedirectResponse(f"/programmes/{activity_id}#documents", status_code=303)
+
+
+@pages.get("/documents/{document_id:int}")
+def document_download(document_id: int, request: Request, session: DbSession,
+                      principal: CurrentPrincipal) -> Response:
+    document = documents.get_document(session, principal, document_id)
+    if document.url and not document.stored_path:
+        return RedirectResponse(document.url, status_code=303)
+    path = documents.stored_file(_settings(request), document)
+    name = (document.original_name or f"document-{document.id}").replace('"', "")
+    return Response(path.read_bytes(), media_type=document.mime_type or
+                    "application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@pages.post("/documents/{document_id:int}/delete")
+def document_delete(document_id: int, session: DbSession,
+                    principal: CurrentPrincipal) -> Response:
+    document = documents.get_document(session, principal, document_id)
+    activity_id = document.activity_id
+    documents.remove_document(session, principal, document_id)
+    return RedirectResponse(f"/programmes/{activity_id}#documents", status_code=303)
+
+
+# --- JSON API -----------------------------------------------------------------------------
+
+def _summary(a: Activity) -> dict[str, Any]:
+    return {"id": a.id, "identifier": a.identifier, "level": a.level, "title": a.title,
+            "parent_id": a.parent_id, "implementing_structure": a.implementing_structure,
+            "status": a.status, "handling": a.handling, "is_external": a.is_external}
+
+
+def _totals(totals: list[Total]) -> list[dict[str, Any]]:
+    return [{"kind": t.kind, "year": t.year, "currency": t.currency,
+             "own": format_amount(t.own) if t.own is not None else None,
+             "children": format_amount(t.children), "total": format_amount(t.total)}
+            for t in totals]
+
+
+def _full(session: Session, principal: Principal, a: Activity) -> dict[str, Any]:
+    parents = records.parent_identifiers(session, [a], principal)
+    vocab = Vocabulary.load(session)
+    units = {ident: code for code, ident in vocab.units.items()}
+    return {**_summary(a),
+            "spec": records.to_spec(a, parents.get(a.id), units).model_dump(mode="json"),
+            "children": [c.id for c in records.children_of(session, principal, a.id)],
+            "documents": [{"id": d.id, "title": d.title, "url": d.url,
+                           "stored": d.stored_path is not None} for d in a.documents],
+            "totals": _totals(rollup(session, principal, [a.id]).get(a.id, []))}
+
+
+def _import_result(summary: ImportSummary) -> dict[str, Any]:
+    return {"created": summary.created, "updated": summary.updated, "ids": summary.ids,
+            "notes": [{"location": n.location, "reason": n.reason} for n in summary.notes]}
+
+
+@api.get("")
+def api_list(session: DbSession, principal: CurrentPrincipal, level: str | None = None,
+             crime_area: str | None = None, country: str | None = None,
+             structure: str | None = None, status: int | None = None, q: str | None = None,
+             limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+             offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+    found = records.list_activities(session, principal, limit=limit, offset=offset,
+                                    **_filters(level, crime_area, country, structure, status, q))
+    return [_summary(a) for a in found]
+
+
+@api.post("", status_code=201)
+def api_create(spec: ActivitySpec, session: DbSession,
+               principal: CurrentPrincipal) -> dict[str, Any]:
+    activity = records.create_activity(session, principal, spec)
+    return _full(session, principal, activity)
+
+
+@api.get("/export/iati")
+def api_export_iati(session: DbSession, principal: CurrentPrincipal,
+                    ids: Annotated[list[int] | None, Query()] = None) -> Response:
+    out = io.BytesIO()
+    export_iati(session, principal, out, ids=ids)
+    return Response(out.getvalue(), media_type=XML)
+
+
+@api.get("/export/table")
+def api_export_table(session: DbSession, principal: CurrentPrincipal, format: str = "csv",
+                     ids: Annotated[list[int] | None, Query()] = None) -> Response:
+    if format not in MEDIA:
+        raise InputError.single("format", "use csv or xlsx")
+    out = io.BytesIO()
+    export_table(session, principal, out, format, ids=ids)
+    return Response(out.getvalue(), media_type=MEDIA[format])
+
+
+@api.post("/import/iati")
+def api_import_iati(request: Request, session: DbSession, principal: CurrentPrincipal,
+                    file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    data = _read_upload(file, _settings(request))
+    return _import_result(import_iati(session, principal, io.BytesIO(data),
+                                      name=file.filename or "upload.xml"))
+
+
+@api.post("/import/table")
+def api_import_table(request: Request, session: DbSession, principal: CurrentPrincipal,
+                     file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    data = _read_upload(file, _settings(request))
+    return _import_result(import_table(session, principal, io.BytesIO(data),
+                                       name=file.filename or "upload.csv"))
+
+
+@api.get("/{activity_id:int}")
+def api_get(activity_id: int, session: DbSession,
+            principal: CurrentPrincipal) -> dict[str, Any]:
+    return _full(session, principal, records.get_activity(session, principal, activity_id))
+
+
+@api.put("/{activity_id:int}")
+def api_update(activity_id: int, spec: ActivitySpec, session: DbSession,
+               principal: CurrentPrincipal) -> dict[str, Any]:
+    activity = records.update_activity(session, principal, activity_id, spec)
+    return _full(session, principal, activity)
+
+
+@api.delete("/{activity_id:int}", status_code=204)
+def api_delete(activity_id: int, session: DbSession, principal: CurrentPrincipal) -> Response:
+    records.delete_activity(session, principal, activity_id)
+    return Response(status_code=204)
+
+
+@api.get("/{activity_id:int}/totals")
+def api_totals(activity_id: int, session: DbSession,
+               principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    activity = records.get_activity(session, principal, activity_id)
+    return _totals(rollup(session, principal, [activity.id]).get(activity.id, []))

@@ -1,0 +1,219 @@
+"""A straightforward networkx version of the detectors, as the benchmark baseline.
+
+The same definitions and default thresholds as ``tocsin.money.detect``, written
+the obvious way: a MultiDiGraph, Python loops over nodes and edges, and a
+depth-first search for paths. It returns the set of flagged accounts per
+detector so the benchmark can check the two agree on what they find.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pyarrow.parquet as pq
+
+HOUR = 3600
+HUBS = {"merchant", "cash", "foreign", "crypto"}
+PATH_EXCLUDED = {"merchant", "cash"}
+
+
+def load(set_dir: Path) -> Any:
+    accounts = pq.read_table(set_dir / "accounts.parquet", columns=["account_id", "kind"])
+    kinds = dict(zip(accounts.column("account_id").to_pylist(),
+                     accounts.column("kind").to_pylist(), strict=True))
+    txns = pq.read_table(set_dir / "transactions.parquet",
+                         columns=["txn_id", "ts", "source", "target", "amount", "channel"])
+    g = nx.MultiDiGraph()
+    for node, kind in kinds.items():
+        g.add_node(node, kind=kind)
+    cols = txns.to_pydict()
+    for txn_id, ts, s, t, a, ch in zip(cols["txn_id"], cols["ts"], cols["source"],
+                                       cols["target"], cols["amount"], cols["channel"],
+                                       strict=True):
+        g.add_edge(s, t, txn=txn_id, t=int(ts.timestamp()), amount=a, channel=ch)
+    return g
+
+
+def _kind(g: Any, n: str) -> str:
+    return g.nodes[n].get("kind", "unknown")
+
+
+def fan(g: Any, out: bool, k: int = 5, width: int = 72 * HOUR,
+        min_new_share: float = 0.5) -> set[str]:
+    """Hub plus the counterparties of its widest window of mostly one-off payees."""
+    flagged: set[str] = set()
+    for n in g.nodes:
+        if _kind(g, n) in HUBS:
+            continue
+        edges = g.out_edges(n, data=True) if out else g.in_edges(n, data=True)
+        events = sorted((d["t"], v if out else u) for u, v, d in edges
+                        if u != v and _kind(g, v if out else u) not in HUBS
+                        and _kind(g, u if out else v) not in HUBS)
+        if len({cp for _, cp in events}) < k:
+            continue
+        best: tuple[int, int, set[str]] = (0, 0, set())
+        for i, (t0, _) in enumerate(events):
+            j = i
+            while j < len(events) and events[j][0] <= t0 + width:
+                j += 1
+            window = {cp for _, cp in events[i:j]}
+            if len(window) > len(best[2]):
+                best = (i, j, window)
+        i, j, window = best
+        if len(window) < k:
+            continue
+        outside = {cp for _, cp in events[:i] + events[j:]}
+        if 1 - len(window & outside) / len(window) >= min_new_share:
+            flagged |= {n, *window}
+    return flagged
+
+
+def gather_scatter(g: Any, k: int = 5, width: int = 72 * HOUR) -> set[str]:
+    flagged = set()
+    for n in g.nodes:
+        if _kind(g, n) in HUBS:
+            continue
+        ins = sorted((d["t"], u) for u, _, d in g.in_edges(n, data=True)
+                     if u != n and _kind(g, u) not in HUBS)
+        outs = sorted((d["t"], v) for _, v, d in g.out_edges(n, data=True)
+                      if v != n and _kind(g, v) not in HUBS)
+        for i, (t0, _) in enumerate(ins):
+            window = {u for t, u in ins[i:] if t <= t0 + width}
+            if len(window) >= k:
+                later = {v for t, v in outs if t0 <= t <= t0 + 2 * width}
+                if len(later) >= k:
+                    flagged.add(n)
+                    break
+    return flagged
+
+
+def _path_edges(g: Any, n: str, min_amount: float) -> list[tuple[str, dict[str, Any]]]:
+    return [(v, d) for _, v, d in g.out_edges(n, data=True)
+            if v != n and d["amount"] >= min_amount and _kind(g, v) not in PATH_EXCLUDED]
+
+
+def scatter_gather(g: Any, k: int = 3, width: int = 48 * HOUR) -> set[str]:
+    mids: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for s, m, d in g.edges(data=True):
+        if s == m or d["amount"] < 1000 or {_kind(g, s), _kind(g, m)} & PATH_EXCLUDED:
+            continue
+        for t, d2 in _path_edges(g, m, 1000):
+            if t != s and d["t"] <= d2["t"] <= d["t"] + width and \
+                    0.5 * d["amount"] <= d2["amount"] <= 1.05 * d["amount"]:
+                mids[(s, t)].add(m)
+    flagged = set()
+    for (s, t), ms in mids.items():
+        if len(ms) >= k:
+            flagged |= {s, t, *ms}
+    return flagged
+
+
+def _paths(g: Any, max_hops: int, width: int, total: int, lo: float, hi: float,
+           closed: bool) -> list[list[str]]:
+    found = []
+    for s, first, d in g.edges(data=True):
+        if s == first or d["amount"] < 1000 or {_kind(g, s), _kind(g, first)} & PATH_EXCLUDED:
+            continue
+        stack = [([s, first], d["t"], d["amount"], d["t"])]
+        while stack:
+            nodes, t_last, a_last, t0 = stack.pop()
+            if closed and nodes[-1] == s and len(nodes) >= 4:
+                found.append(nodes)
+                continue
+            if not closed and len(nodes) >= 4:
+                found.append(nodes)
+            if len(nodes) > max_hops:
+                continue
+            for v, d2 in _path_edges(g, nodes[-1], 1000):
+                if t_last <= d2["t"] <= min(t_last + width, t0 + total) and \
+                        lo * a_last <= d2["amount"] <= hi * a_last and \
+                        (v == s or v not in nodes):
+                    stack.append(([*nodes, v], d2["t"], d2["amount"], t0))
+    return found
+
+
+def cycles(g: Any) -> set[str]:
+    return {n for p in _paths(g, 10, 48 * HOUR, 240 * HOUR, 0.8, 1.05, True) for n in p}
+
+
+def stacks(g: Any) -> set[str]:
+    ends: dict[tuple[str, str], list[list[str]]] = defaultdict(list)
+    for p in _paths(g, 5, 48 * HOUR, 168 * HOUR, 0.2, 4.0, False):
+        ends[(p[0], p[-1])].append(p)
+    return {n for ps in ends.values() if len(ps) >= 2 for p in ps for n in p}
+
+
+def bipartite(g: Any, min_senders: int = 3, min_receivers: int = 2) -> set[str]:
+    pairs = {(u, v) for u, v, d in g.edges(data=True)
+             if u != v and d["amount"] >= 500 and _kind(g, u) not in HUBS
+             and _kind(g, v) not in HUBS}
+    senders_of: dict[str, set[str]] = defaultdict(set)
+    receivers_of: dict[str, set[str]] = defaultdict(set)
+    for u, v in pairs:
+        senders_of[v].add(u)
+        receivers_of[u].add(v)
+    groups: dict[frozenset[str], set[str]] = defaultdict(set)
+    for u, rs in receivers_of.items():
+        if len(rs) > 10:
+            continue
+        sig = frozenset(r for r in rs if len(senders_of[r]) <= 10)
+        if len(sig) >= min_receivers:
+            groups[sig].add(u)
+    return {n for sig, us in groups.items() if len(us) >= min_senders for n in sig | us}
+
+
+def structuring(g: Any, k: int = 3, width: int = 10 * 24 * HOUR) -> set[str]:
+    flagged = set()
+    for n in g.nodes:
+        ts = sorted(d["t"] for u, _, d in g.in_edges(n, data=True)
+                    if 9000 <= d["amount"] < 10000
+                    and (d["channel"] == "cash" or _kind(g, u) == "cash"))
+        if any(sum(1 for t in ts[i:] if t <= t0 + width) >= k for i, t0 in enumerate(ts)):
+            flagged.add(n)
+    return flagged
+
+
+def pass_through(g: Any, width: int = 12 * HOUR, ratio: float = 0.8) -> set[str]:
+    flagged = set()
+    for n in g.nodes:
+        if _kind(g, n) in HUBS:
+            continue
+        events = sorted(
+            [(d["t"], 0, d["amount"]) for u, _, d in g.in_edges(n, data=True)
+             if u != n and d["amount"] >= 1000 and _kind(g, u) not in HUBS]
+            + [(d["t"], 1, d["amount"]) for _, v, d in g.out_edges(n, data=True)
+               if v != n and _kind(g, v) not in HUBS])
+        lots: deque[list[float]] = deque()
+        for t, side, amount in events:
+            if side == 0:
+                lots.append([t, amount, amount])
+                continue
+            while lots and t - lots[0][0] > width:
+                lots.popleft()
+            need = amount
+            while need > 0 and lots:
+                take = min(need, lots[0][1])
+                lots[0][1] -= take
+                need -= take
+                if lots[0][1] <= 1e-9:
+                    flagged.add(n)  # fully forwarded within the window
+                    lots.popleft()
+        flagged |= {n for lot in lots if lot[1] <= (1 - ratio) * lot[2]}
+    return flagged
+
+
+def run_all(g: Any) -> dict[str, set[str]]:
+    return {
+        "fan_out": fan(g, True),
+        "fan_in": fan(g, False),
+        "gather_scatter": gather_scatter(g),
+        "scatter_gather": scatter_gather(g),
+        "cycle": cycles(g),
+        "bipartite": bipartite(g),
+        "stack": stacks(g),
+        "structuring": structuring(g),
+        "pass_through": pass_through(g),
+    }

@@ -7,6 +7,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from followthemoney import model
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from tocsin.errors import InputError
@@ -87,6 +89,21 @@ def test_csv_neutralises_formulas(tmp_path: Path) -> None:
                       "n": [1, 2, 3, 4, 5, 6]})
     out = neutralise(table).column("name").to_pylist()
     assert out == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "ok", None]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=12)), min_size=1, max_size=20))
+def test_no_exported_cell_can_start_a_formula(values: list[str | None]) -> None:
+    import pyarrow as pa
+
+    out = neutralise(pa.table({"v": pa.array(values, pa.string())})).column("v").to_pylist()
+    for before, after in zip(values, out, strict=True):
+        if before is None:
+            assert after is None
+        elif before[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            assert after == "'" + before
+        else:
+            assert after == before
 
 
 def test_csv_export_of_a_whole_set(fixtures_csv_set: Path, tmp_path: Path) -> None:

@@ -15,3 +15,12 @@ def demo_db(platform_db: Database, settings: Settings) -> Database:
     with platform_db.transaction() as session:
         demo.load(session, settings)
     return platform_db
+
+
+@pytest.fixture(autouse=True)
+def coherence_mounted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mount the coherence area even before ``create_app`` lists it."""
+    from tocsin.web import app
+
+    if "coherence" not in app.ROUTERS:
+        monkeypatch.setattr(app, "ROUTERS", [*app.ROUTERS, "coherence"])

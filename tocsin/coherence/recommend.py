@@ -92,7 +92,7 @@ def pair_link(portfolio: Portfolio, c: Candidate) -> str:
 
 
 def activity_link(record_id: int) -> str:
-    return f"/programmes/activities/{record_id}"
+    return f"/programmes/{record_id}"
 
 
 def recommend(portfolio: Portfolio, *, gaps: Sequence[Gap],

@@ -1,0 +1,144 @@
+"""The coherence pages and API on both backends, per role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.factories import login
+from tocsin.access.tables import AuditEntry
+from tocsin.coherence.tables import OcgWeight, PairJudgement
+from tocsin.store.database import Database
+from tocsin.taskforce.programmes.tables import Activity
+
+HX = {"HX-Request": "true"}
+
+
+def csrf_of(client: TestClient, path: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert found
+    return found.group(1)
+
+
+def test_threat_picture_page_and_api(client: TestClient, demo_db: Database,
+                                     make_user: Callable[..., tuple[str, str]]) -> None:
+    login(client, make_user("analyst")[0])
+    page = client.get("/coherence")
+    assert page.status_code == 200
+    assert 'id="threat-heatmap"' in page.text and "/static/vendor/echarts.min.js" in page.text
+    picture = client.get("/api/v1/coherence/threats").json()
+    top = picture["cells"][0]
+    assert top["parts"] and top["parts"][0]["indicator_ids"]
+    assert picture["year"] == max(picture["years"])
+    trends = client.get("/api/v1/coherence/threats/trends").json()
+    assert len(trends["series"][0]["points"]) == 3
+
+
+def test_weights_preview_and_save(client: TestClient, demo_db: Database,
+                                  make_user: Callable[..., tuple[str, str]]) -> None:
+    login(client, make_user("fund_manager", unit="oceea")[0])
+    token = csrf_of(client, "/coherence/groups")
+    weights = {"w_size": "0", "w_international_dimension": "0", "w_violence": "0",
+               "w_corruption": "0", "w_legal_business_structures": "0",
+               "w_countermeasures": "0", "w_expansion": "1"}
+    preview = client.post("/coherence/groups/rank", data={**weights, "csrf_token": token},
+                          headers=HX)
+    assert preview.status_code == 200 and "Preview with unsaved weights" in preview.text
+    denied = client.post("/coherence/groups/weights", data={**weights, "csrf_token": token},
+                         follow_redirects=False)
+    assert denied.status_code == 403
+    with demo_db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(OcgWeight)) == 0
+
+    client.cookies.clear()
+    login(client, make_user("analyst")[0])
+    token = csrf_of(client, "/coherence/groups")
+    saved = client.post("/coherence/groups/weights", data={**weights, "csrf_token": token},
+                        follow_redirects=False)
+    assert saved.status_code == 303
+    assert client.get("/api/v1/coherence/groups").json()["weights"]["expansion"] == 1
+
+
+def test_coverage_drill_down_respects_access(client: TestClient, demo_db: Database,
+                                             make_user: Callable[..., tuple[str, str]]) -> None:
+    login(client, make_user("coordinator")[0])
+    page = client.get("/coherence/coverage?start=2020&end=2030")
+    assert page.status_code == 200 and 'id="coverage-matrix"' in page.text
+    cell = client.get("/coherence/coverage/cell?start=2020&end=2030&crime_area=money_laundering"
+                      "&country=ME", headers=HX)
+    assert "Asset recovery office support in Montenegro" in cell.text
+    client.cookies.clear()
+    login(client, make_user("partner_viewer", unit="unodc")[0])
+    hidden = client.get("/api/v1/coherence/coverage/cell?start=2020&end=2030"
+                        "&crime_area=money_laundering&country=ME").json()
+    assert hidden["programmes"] == []
+    full = client.get("/api/v1/coherence/coverage?start=2020&end=2030").json()
+    assert all(c["row"] != "money_laundering" or c["col"] != "ME" for c in full["cells"])
+
+
+def test_judging_from_the_page_and_the_api(client: TestClient, demo_db: Database,
+                                           make_user: Callable[..., tuple[str, str]]) -> None:
+    api_token = login(client, make_user("analyst")[0])
+    page = client.get("/coherence/duplicates")
+    assert "Likely duplicate" in page.text and 'value="distinct"' in page.text
+    pairs = client.get("/api/v1/coherence/duplicates").json()
+    first, second = pairs[0]["pair"], pairs[1]["pair"]
+    token = csrf_of(client, "/coherence/duplicates")
+    judged = client.post(f"/coherence/duplicates/{first}/judge", headers=HX,
+                         data={"verdict": "distinct", "note": "other people",
+                               "csrf_token": token})
+    assert judged.status_code == 200 and "Judged distinct" in judged.text
+    assert first not in {p["pair"] for p in client.get("/api/v1/coherence/duplicates").json()}
+    answer = client.post(f"/api/v1/coherence/duplicates/{second}/judgement",
+                         json={"verdict": "duplicate"}, headers={"X-CSRF-Token": api_token})
+    assert answer.status_code == 200
+    recs = client.get("/api/v1/coherence/recommendations").json()
+    assert any(r["kind"] == "merge" and r["title"].startswith("Merge") for r in recs)
+    no_token = client.post(f"/api/v1/coherence/duplicates/{second}/judgement",
+                           json={"verdict": "unsure"})
+    assert no_token.status_code == 403
+    with demo_db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(PairJudgement)) == 2
+
+
+def test_whatif_changes_nothing_stored(client: TestClient, demo_db: Database,
+                                       make_user: Callable[..., tuple[str, str]]) -> None:
+    api_token = login(client, make_user("fund_manager", unit="oceea")[0])
+    with demo_db.transaction() as session:
+        before = session.scalar(select(func.count()).select_from(Activity))
+    gaps = client.get("/api/v1/coherence/gaps").json()["gaps"]
+    top = gaps[0]
+    year = client.get("/api/v1/coherence/threats").json()["year"]
+    body = {"additions": [{"title": "Planned border project", "crime_areas": [top["crime_area"]],
+                           "countries": [top["place"]], "year": year, "budget": 2_000_000}]}
+    result = client.post("/api/v1/coherence/whatif", json=body,
+                         headers={"X-CSRF-Token": api_token}).json()
+    assert result["gaps_after"] < result["gaps_before"]
+    token = csrf_of(client, "/coherence/whatif")
+    page = client.post("/coherence/whatif", headers=HX, data={
+        "csrf_token": token, "year": str(year), "title": "Planned border project",
+        "crime_area": top["crime_area"], "country": top["place"], "budget": "2000000"})
+    assert page.status_code == 200 and "Closed:" in page.text
+    with demo_db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Activity)) == before
+
+
+def test_report_download_is_an_audited_export(client: TestClient, demo_db: Database,
+                                              make_user: Callable[..., tuple[str, str]]) -> None:
+    login(client, make_user("fund_manager", unit="oceea")[0])
+    pdf = client.get("/coherence/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    html = client.get("/api/v1/coherence/report?format=html")
+    assert "Programme coherence report" in html.text
+    with demo_db.transaction() as session:
+        exports = session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "export", AuditEntry.record_type == "coherence_report"))
+    assert exports == 2
+    client.cookies.clear()
+    login(client, make_user("partner_viewer", unit="unodc")[0])
+    assert client.get("/coherence/report.pdf").status_code == 403

@@ -1,0 +1,416 @@
+"""Programme coherence: threat picture, OCG ranking, coverage, gaps, duplicates,
+recommendations, what-if and the fund managers' report.
+
+Pages under ``/coherence`` and JSON under ``/api/v1/coherence``; both call
+:mod:`tocsin.coherence` (and :mod:`tocsin.reports.coherence` for the report).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tocsin.access.principal import Principal
+from tocsin.access.roles import Action
+from tocsin.coherence import groups as group_scores
+from tocsin.coherence import judgements, views
+from tocsin.coherence.analysis import Analysis, Options, coverage_for, run
+from tocsin.coherence.coverage import DIMENSIONS, Period, drill
+from tocsin.coherence.method import method, ocg_method
+from tocsin.coherence.scenario import AddActivity, MoveBudget, Scenario, what_if
+from tocsin.coherence.tables import VERDICTS
+from tocsin.coherence.threats import import_indicators, list_indicators
+from tocsin.errors import InputError
+from tocsin.reports.coherence import generate
+from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.templating import NavItem, render
+
+NAV = NavItem("Coherence", "/coherence", order=70)
+pages = APIRouter(prefix="/coherence", include_in_schema=False)
+api = APIRouter(prefix="/coherence", tags=["coherence"])
+
+Geo = Literal["country", "region"]
+YearQ = Annotated[int | None, Query(ge=1990, le=2100, description="Threat year.")]
+StartQ = Annotated[int | None, Query(ge=1990, le=2100, description="First budget year.")]
+EndQ = Annotated[int | None, Query(ge=1990, le=2100, description="Last budget year.")]
+GeoQ = Annotated[Geo, Query(description="country or region")]
+
+
+def _options(year: int | None, start: int | None, end: int | None, geo: Geo,
+             limit: int | None = 500) -> Options:
+    return Options(year=year, start=start, end=end, geo=geo, candidate_limit=limit)
+
+
+def _partial(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _context(analysis: Analysis, principal: Principal) -> dict[str, Any]:
+    return {"a": analysis, "names": analysis.inputs.names, "p": analysis.portfolio,
+            "method": method(), "can_judge": principal.can(Action.JUDGE),
+            "can_export": principal.can(Action.EXPORT)}
+
+
+# --- pages ----------------------------------------------------------------------------
+
+
+@pages.get("", response_class=HTMLResponse)
+def threats_page(request: Request, session: DbSession, principal: CurrentPrincipal,
+                 year: YearQ = None, geo: GeoQ = "country") -> Response:
+    analysis = run(session, principal, _options(year, None, None, geo, limit=0))
+    return render(request, "coherence/threats.html", tab="threats", **_context(analysis, principal))
+
+
+@pages.get("/groups", response_class=HTMLResponse)
+def groups_page(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
+    ranked, used = group_scores.ranking(session, principal)
+    return render(request, "coherence/groups.html", tab="groups", ranked=ranked, weights=used,
+                  ocg=ocg_method(), can_save=principal.role in group_scores.WEIGHT_EDITORS,
+                  saved=request.query_params.get("saved") == "1")
+
+
+@pages.post("/groups/rank", response_class=HTMLResponse)
+async def groups_rank(request: Request, session: DbSession,
+                      principal: CurrentPrincipal) -> Response:
+    form = await request.form()
+    ranked, used = group_scores.ranking(session, principal, _weights_from(form))
+    return render(request, "coherence/_ranking.html", ranked=ranked, weights=used,
+                  ocg=ocg_method(), preview=True)
+
+
+@pages.post("/groups/weights")
+async def groups_save(request: Request, session: DbSession,
+                      principal: CurrentPrincipal) -> Response:
+    form = await request.form()
+    if form.get("reset"):
+        group_scores.reset_weights(session, principal)
+    else:
+        group_scores.save_weights(session, principal, _weights_from(form))
+    return RedirectResponse("/coherence/groups?saved=1", status_code=303)
+
+
+def _weights_from(form: Any) -> dict[str, object]:
+    return {key[len("w_"):]: value for key, value in form.items() if key.startswith("w_")}
+
+
+@pages.get("/coverage", response_class=HTMLResponse)
+def coverage_page(request: Request, session: DbSession, principal: CurrentPrincipal,
+                  start: StartQ = None, end: EndQ = None, year: YearQ = None,
+                  rows: str = "crime_area", cols: str = "country") -> Response:
+    analysis = run(session, principal, _options(year, start, end, "country", limit=0))
+    if rows not in DIMENSIONS or cols not in DIMENSIONS:
+        raise InputError.single("rows/cols", f"use {', '.join(DIMENSIONS)}")
+    matrix = coverage_for(session, principal, analysis.period, rows, cols)
+    return render(request, "coherence/coverage.html", tab="coverage", matrix=matrix,
+                  dimensions=DIMENSIONS, rows=rows, cols=cols, **_context(analysis, principal))
+
+
+@pages.get("/coverage/cell", response_class=HTMLResponse)
+def coverage_cell(request: Request, session: DbSession, principal: CurrentPrincipal,
+                  start: StartQ = None, end: EndQ = None, year: YearQ = None,
+                  crime_area: str | None = None, stage: str | None = None,
+                  country: str | None = None, region: str | None = None,
+                  structure: str | None = None, place: str | None = None) -> Response:
+    analysis = run(session, principal, _options(year, start, end, "country", limit=0))
+    filters = _cell_filters(crime_area, stage, country, region, structure, place)
+    found = drill(analysis.portfolio, analysis.inputs.regions, analysis.period, filters)
+    template = "coherence/_drill.html" if _partial(request) else "coherence/cell.html"
+    return render(request, template, tab="coverage", programmes=found, filters=filters,
+                  **_context(analysis, principal))
+
+
+def _cell_filters(crime_area: str | None, stage: str | None, country: str | None,
+                  region: str | None, structure: str | None, place: str | None
+                  ) -> dict[str, object]:
+    filters: dict[str, object] = {"crime_area": crime_area, "stage": stage, "country": country,
+                                  "region": region, "structure": structure}
+    if place:  # a place from the threat picture: a country code or a region name
+        filters["country" if len(place) == 2 and place.isupper() else "region"] = place
+    return {k: v for k, v in filters.items() if v is not None}
+
+
+@pages.get("/gaps", response_class=HTMLResponse)
+def gaps_page(request: Request, session: DbSession, principal: CurrentPrincipal,
+              year: YearQ = None, start: StartQ = None, end: EndQ = None,
+              geo: GeoQ = "country") -> Response:
+    analysis = run(session, principal, _options(year, start, end, geo, limit=0))
+    return render(request, "coherence/gaps.html", tab="gaps", **_context(analysis, principal))
+
+
+@pages.get("/duplicates", response_class=HTMLResponse)
+def duplicates_page(request: Request, session: DbSession, principal: CurrentPrincipal,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
+    analysis = run(session, principal, _options(None, None, None, "country", limit=limit))
+    return render(request, "coherence/duplicates.html", tab="duplicates", verdicts=VERDICTS,
+                  **_context(analysis, principal))
+
+
+@pages.post("/duplicates/{pair}/judge", response_class=HTMLResponse)
+def judge_page(pair: str, request: Request, session: DbSession, principal: CurrentPrincipal,
+               verdict: Annotated[str, Form()], note: Annotated[str, Form()] = "") -> Response:
+    judgements.judge(session, principal, judgements.parse_pair(pair), verdict, note)
+    if not _partial(request):
+        return RedirectResponse(f"/coherence/duplicates#pair-{pair}", status_code=303)
+    return render(request, "coherence/_judged.html", verdict=verdict, note=note, pair=pair,
+                  by=principal.username)
+
+
+@pages.get("/recommendations", response_class=HTMLResponse)
+def recommendations_page(request: Request, session: DbSession, principal: CurrentPrincipal,
+                         year: YearQ = None, start: StartQ = None, end: EndQ = None,
+                         geo: GeoQ = "country") -> Response:
+    analysis = run(session, principal, _options(year, start, end, geo))
+    return render(request, "coherence/recommendations.html", tab="recommendations",
+                  **_context(analysis, principal))
+
+
+@pages.get("/whatif", response_class=HTMLResponse)
+def whatif_page(request: Request, session: DbSession, principal: CurrentPrincipal,
+                year: YearQ = None) -> Response:
+    analysis = run(session, principal, _options(year, None, None, "country", limit=0))
+    p = analysis.portfolio
+    from tocsin.reference.tables import RefCountry, RefCrimeArea
+
+    funded = [i for i in range(len(p)) if p.budget[i].get(analysis.period.start)]
+    gap_first = [g.crime_area for g in analysis.gaps]
+    areas = sorted(_names(session, (RefCrimeArea,)).items(),
+                   key=lambda kv: (kv[0] not in gap_first, kv[1]))
+    countries = sorted(_names(session, (RefCountry,)).items(), key=lambda kv: kv[1])
+    return render(request, "coherence/whatif.html", tab="whatif", funded=funded, areas=areas,
+                  countries=countries, **_context(analysis, principal))
+
+
+@pages.post("/whatif", response_class=HTMLResponse)
+async def whatif_run(request: Request, session: DbSession,
+                     principal: CurrentPrincipal) -> Response:
+    form = await request.form()
+    scenario = _scenario_from(form)
+    year = int(str(form.get("year") or 0)) or None
+    options = _options(year, None, None, "country", limit=200)
+    analysis = run(session, principal, options)
+    result = what_if(analysis.portfolio, analysis.inputs, scenario, options,
+                     known_codes=set(analysis.inputs.names), before=analysis)
+    return render(request, "coherence/_whatif_result.html", result=result,
+                  names=analysis.inputs.names, currency=analysis.portfolio.currency)
+
+
+def _scenario_from(form: Any) -> Scenario:
+    """A scenario from the what-if form: one move and one addition at most."""
+    def text(name: str) -> str:
+        return str(form.get(name) or "").strip()
+
+    problems = []
+    moves: list[MoveBudget] = []
+    additions: list[AddActivity] = []
+    try:
+        if text("from_id") and text("to_id") and text("amount"):
+            moves.append(MoveBudget(from_id=int(text("from_id")), to_id=int(text("to_id")),
+                                    year=int(text("year")), amount=float(text("amount"))))
+        if text("title"):
+            additions.append(AddActivity(
+                title=text("title"), crime_areas=[text("crime_area")],
+                countries=[text("country")] if text("country") else [],
+                stages=[text("stage")] if text("stage") else [],
+                year=int(text("year")), budget=float(text("budget") or 0)))
+    except ValueError as exc:
+        problems.append(str(exc).splitlines()[0])
+    if problems:
+        raise InputError.single("what-if", "; ".join(problems))
+    scenario = Scenario(moves=moves, additions=additions)
+    if scenario.empty:
+        raise InputError.single("what-if", "move some budget or add a planned activity")
+    return scenario
+
+
+@pages.get("/report.{fmt}")
+def report_download(fmt: Literal["html", "pdf"], session: DbSession,
+                    principal: CurrentPrincipal, year: YearQ = None, start: StartQ = None,
+                    end: EndQ = None, geo: GeoQ = "country") -> Response:
+    content = generate(session, principal, fmt, _options(year, start, end, geo))
+    media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
+    name = f"coherence-report.{fmt}"
+    return Response(content, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- JSON API -------------------------------------------------------------------------
+
+
+@api.get("/threats")
+def api_threats(session: DbSession, principal: CurrentPrincipal, year: YearQ = None,
+                geo: GeoQ = "country") -> dict[str, Any]:
+    """The composite threat picture of one year, every cell with the parts behind it."""
+    analysis = run(session, principal, _options(year, None, None, geo, limit=0))
+    return views.picture(analysis)
+
+
+@api.get("/threats/trends")
+def api_trends(session: DbSession, principal: CurrentPrincipal, geo: GeoQ = "country",
+               top: Annotated[int, Query(ge=1, le=30)] = 6) -> dict[str, Any]:
+    """Composite score by year of the hot spots of the latest year."""
+    from tocsin.coherence.picture import compute, region_mapper
+
+    analysis = run(session, principal, _options(None, None, None, geo, limit=0))
+    mapper = region_mapper(analysis.inputs.regions) if geo == "region" else None
+    cells = compute(analysis.inputs.indicators, analysis.inputs.groups, mapper)
+    names = analysis.inputs.names
+    series = []
+    for hot in sorted(analysis.threat.values(), key=lambda c: -c.score)[:top]:
+        points = sorted((y, c.score) for (a, g, y), c in cells.items()
+                        if a == hot.crime_area and g == hot.geo)
+        series.append({"crime_area": hot.crime_area, "place": hot.geo,
+                       "label": f"{names.get(hot.crime_area, hot.crime_area)}, "
+                                f"{names.get(hot.geo, hot.geo)}",
+                       "points": [{"year": y, "score": round(s, 2)} for y, s in points]})
+    return {"series": series}
+
+
+@api.get("/indicators")
+def api_indicators(session: DbSession, principal: CurrentPrincipal, year: YearQ = None,
+                   crime_area: str | None = None, country: str | None = None
+                   ) -> list[dict[str, Any]]:
+    """Threat indicators the caller may read."""
+    return [{"id": i.id, "crime_area": i.crime_area_code, "country": i.country_code,
+             "year": i.year, "kind": i.kind, "value": i.value, "unit": i.unit,
+             "source": i.source, "reliability": i.source_reliability,
+             "credibility": i.credibility, "handling": i.handling, "note": i.note}
+            for i in list_indicators(session, principal, year=year, crime_area=crime_area,
+                                     country=country)]
+
+
+@api.post("/indicators/import")
+async def api_import(session: DbSession, principal: CurrentPrincipal,
+                     file: Annotated[UploadFile, File(description="CSV file")],
+                     unit: Annotated[str | None, Form()] = None) -> dict[str, Any]:
+    """Import threat indicators from a CSV upload (all rows or none)."""
+    raw = await file.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError.single(file.filename or "upload", "not UTF-8 text") from exc
+    result = import_indicators(session, principal, text, unit=unit)
+    return {"created": result.created, "replaced": result.replaced}
+
+
+@api.get("/groups")
+def api_groups(session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Organized crime groups ranked under the workspace's weights."""
+    ranked, used = group_scores.ranking(session, principal)
+    return {"weights": used, "groups": [views.group(g) for g in ranked]}
+
+
+@api.post("/groups/rank")
+def api_rank(session: DbSession, principal: CurrentPrincipal,
+             weights: Annotated[dict[str, float], Body(embed=True)]) -> dict[str, Any]:
+    """Re-rank under other weights without saving them."""
+    ranked, used = group_scores.ranking(session, principal, weights)
+    return {"weights": used, "groups": [views.group(g) for g in ranked]}
+
+
+@api.put("/weights")
+def api_save_weights(session: DbSession, principal: CurrentPrincipal,
+                     weights: Annotated[dict[str, float], Body(embed=True)]) -> dict[str, Any]:
+    """Save the workspace's OCG weights (analysts)."""
+    return {"weights": group_scores.save_weights(session, principal, weights)}
+
+
+@api.get("/coverage")
+def api_coverage(session: DbSession, principal: CurrentPrincipal,
+                 start: Annotated[int, Query(ge=1990, le=2100)],
+                 end: EndQ = None, rows: str = "crime_area",
+                 cols: str = "country") -> dict[str, Any]:
+    """Budget and activity count per cell over a period."""
+    if rows not in DIMENSIONS or cols not in DIMENSIONS:
+        raise InputError.single("rows/cols", f"use {', '.join(DIMENSIONS)}")
+    from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage, RefStructure
+
+    matrix = coverage_for(session, principal, Period(start, end or start), rows, cols)
+    names = _names(session, (RefCountry, RefCrimeArea, RefStage, RefStructure))
+    return views.matrix(matrix, names)
+
+
+def _names(session: DbSession, models: tuple[Any, ...]) -> dict[str, str]:
+    from sqlalchemy import select
+
+    out: dict[str, str] = {}
+    for model in models:
+        out.update({code: name for code, name in
+                    session.execute(select(model.code, model.name)).all()})
+    return out
+
+
+@api.get("/coverage/cell")
+def api_coverage_cell(session: DbSession, principal: CurrentPrincipal, start: StartQ = None,
+                      end: EndQ = None, year: YearQ = None, crime_area: str | None = None,
+                      stage: str | None = None, country: str | None = None,
+                      region: str | None = None, structure: str | None = None,
+                      place: str | None = None) -> dict[str, Any]:
+    """The programmes and activities behind one cell, largest first."""
+    analysis = run(session, principal, _options(year, start, end, "country", limit=0))
+    filters = _cell_filters(crime_area, stage, country, region, structure, place)
+    found = drill(analysis.portfolio, analysis.inputs.regions, analysis.period, filters)
+    return {"filters": filters, "period": {"start": analysis.period.start,
+                                           "end": analysis.period.end},
+            "programmes": views.drill(analysis.portfolio, found)}
+
+
+@api.get("/gaps")
+def api_gaps(session: DbSession, principal: CurrentPrincipal, year: YearQ = None,
+             start: StartQ = None, end: EndQ = None, geo: GeoQ = "country") -> dict[str, Any]:
+    """Hot spots with low coverage, and commitments without a programme, ranked."""
+    analysis = run(session, principal, _options(year, start, end, geo, limit=0))
+    names, currency = analysis.inputs.names, analysis.portfolio.currency
+    return {"year": analysis.year, "period": str(analysis.period),
+            "gaps": [views.gap(g, currency, names) for g in analysis.gaps],
+            "commitments": [views.commitment_gap(g, names) for g in analysis.commitment_gaps],
+            "notes": analysis.inputs.notes}
+
+
+@api.get("/duplicates")
+def api_duplicates(session: DbSession, principal: CurrentPrincipal,
+                   limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> list[dict[str, Any]]:
+    """Candidate duplicate or overlapping pairs with their reasons and judgements."""
+    analysis = run(session, principal, _options(None, None, None, "country", limit=limit))
+    return [views.candidate(analysis.portfolio, c) for c in analysis.candidates]
+
+
+@api.post("/duplicates/{pair}/judgement")
+def api_judge(pair: str, session: DbSession, principal: CurrentPrincipal,
+              verdict: Annotated[str, Body(embed=True)],
+              note: Annotated[str, Body(embed=True)] = "") -> dict[str, Any]:
+    """Judge a pair (duplicate, overlapping, related, distinct, unsure)."""
+    view = judgements.judge(session, principal, judgements.parse_pair(pair), verdict, note)
+    return {"id": view.id, "pair": f"{view.activity_a_id}-{view.activity_b_id}",
+            "verdict": view.verdict, "note": view.note, "by": view.username,
+            "on": view.judged_at}
+
+
+@api.get("/recommendations")
+def api_recommendations(session: DbSession, principal: CurrentPrincipal, year: YearQ = None,
+                        start: StartQ = None, end: EndQ = None,
+                        geo: GeoQ = "country") -> list[dict[str, Any]]:
+    """Ranked recommended actions with rationale and evidence links."""
+    analysis = run(session, principal, _options(year, start, end, geo))
+    return [views.recommendation(r) for r in analysis.recommendations]
+
+
+@api.post("/whatif")
+def api_whatif(session: DbSession, principal: CurrentPrincipal, scenario: Scenario,
+               year: YearQ = None, start: StartQ = None, end: EndQ = None,
+               geo: GeoQ = "country") -> dict[str, Any]:
+    """Coverage, gaps and recommendations with a scenario applied; nothing is saved."""
+    options = _options(year, start, end, geo, limit=200)
+    analysis = run(session, principal, options)
+    result = what_if(analysis.portfolio, analysis.inputs, scenario, options,
+                     known_codes=set(analysis.inputs.names), before=analysis)
+    return views.comparison(result)
+
+
+@api.get("/report")
+def api_report(session: DbSession, principal: CurrentPrincipal,
+               format: Literal["html", "pdf"] = "pdf", year: YearQ = None,
+               start: StartQ = None, end: EndQ = None, geo: GeoQ = "country") -> Response:
+    """The fund managers' report as HTML or PDF (audited as an export)."""
+    return report_download(format, session, principal, year, start, end, geo)

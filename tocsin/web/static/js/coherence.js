@@ -1,0 +1,83 @@
+// Coherence pages: the threat heatmap and trend chart (ECharts, served locally) and
+// the live values of the OCG weight sliders. Data come from /api/v1/coherence.
+(function () {
+  "use strict";
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status + " " + url); } return r.json(); });
+  }
+
+  function heatmap(el) {
+    getJSON(el.dataset.url).then(function (pic) {
+      var areas = pic.crime_areas, places = pic.places;
+      if (!pic.cells.length) { el.textContent = "No threat data you may read for this year."; el.style.height = "auto"; return; }
+      var ai = {}, pi = {};
+      areas.forEach(function (a, i) { ai[a.code] = i; });
+      places.forEach(function (p, i) { pi[p.code] = i; });
+      var data = pic.cells.map(function (c) {
+        return { value: [pi[c.place], ai[c.crime_area], Math.round(c.score)], cell: c };
+      });
+      el.style.height = Math.max(260, 46 * areas.length + 140) + "px";
+      var chart = echarts.init(el);
+      chart.setOption({
+        animation: false,
+        tooltip: { formatter: function (p) {
+          var c = p.data.cell;
+          return "<b>" + c.crime_area_name + " — " + c.place_name + "</b><br>score " + c.score.toFixed(1) +
+            " (indicators " + c.indicator_score.toFixed(0) + ", groups " + c.group_score.toFixed(0) + ")<br>" +
+            c.parts.map(function (x) { return x.label + ": " + Math.round(x.normalised * 100) + "% of the highest"; }).join("<br>");
+        } },
+        grid: { left: 220, right: 30, top: 10, bottom: 110 },
+        xAxis: { type: "category", data: places.map(function (p) { return p.name; }), axisLabel: { rotate: 40 } },
+        yAxis: { type: "category", data: areas.map(function (a) { return a.name; }), inverse: true },
+        visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0,
+                     inRange: { color: ["#f7f7f7", "#fde0a2", "#f4a259", "#d9534f", "#8b1a1a"] } },
+        series: [{ type: "heatmap", data: data, label: { show: true }, emphasis: { itemStyle: { borderColor: "#000", borderWidth: 1 } } }]
+      });
+      chart.on("click", function (p) {
+        var c = p.data.cell;
+        window.location.href = el.dataset.cellUrl + "&crime_area=" + encodeURIComponent(c.crime_area) +
+          "&place=" + encodeURIComponent(c.place);
+      });
+      el.dataset.ready = "1";
+      window.addEventListener("resize", function () { chart.resize(); });
+    }).catch(function (e) { el.textContent = "The heatmap could not be loaded (" + e.message + ")."; });
+  }
+
+  function trends(el) {
+    getJSON(el.dataset.url).then(function (res) {
+      if (!res.series.length) { el.textContent = "No hot spot to follow."; el.style.height = "auto"; return; }
+      var years = {};
+      res.series.forEach(function (s) { s.points.forEach(function (p) { years[p.year] = true; }); });
+      var xs = Object.keys(years).sort();
+      var chart = echarts.init(el);
+      chart.setOption({
+        animation: false, tooltip: { trigger: "axis" }, legend: { type: "scroll", bottom: 0 },
+        grid: { left: 50, right: 20, top: 20, bottom: 60 },
+        xAxis: { type: "category", data: xs }, yAxis: { type: "value", min: 0, max: 100, name: "score" },
+        series: res.series.map(function (s) {
+          var by = {};
+          s.points.forEach(function (p) { by[p.year] = p.score; });
+          return { type: "line", name: s.label, data: xs.map(function (y) { return by[y] === undefined ? null : by[y]; }) };
+        })
+      });
+      el.dataset.ready = "1";
+    }).catch(function (e) { el.textContent = "The trends could not be loaded (" + e.message + ")."; });
+  }
+
+  function weights() {
+    document.querySelectorAll("input[data-weight]").forEach(function (input) {
+      var out = input.closest("label").querySelector("output[data-weight-output]");
+      input.addEventListener("input", function () { out.textContent = input.value; });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var h = document.getElementById("threat-heatmap");
+    if (h && window.echarts) { heatmap(h); }
+    var t = document.getElementById("threat-trends");
+    if (t && window.echarts) { trends(t); }
+    weights();
+  });
+})();

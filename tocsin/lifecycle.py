@@ -21,6 +21,7 @@ def init_platform(settings: Settings) -> InitReport:
     """Create or migrate the database and load the reference framework. Safe to run twice."""
     from tocsin.reference.load import sync_reference
     from tocsin.reference.registry import load_registry
+    from tocsin.taskforce.partners.records import sync_reference_partners
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database.from_settings(settings)
@@ -29,6 +30,7 @@ def init_platform(settings: Settings) -> InitReport:
         registry = load_registry()
         with db.transaction() as session:
             report = sync_reference(session, registry)
+            sync_reference_partners(session)  # reference organizations become partners
         return InitReport(
             database=db.engine.url.render_as_string(hide_password=True),
             revisions=sorted(migrate.current_heads(db.engine)),

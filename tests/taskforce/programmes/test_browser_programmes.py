@@ -1,0 +1,49 @@
+"""In a real browser: create a programme and a project below it, filter, export, import."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import LiveServer, browser_login, create_user
+
+pytestmark = pytest.mark.browser
+
+
+def test_programme_flow(page: Page, tf_live_server: LiveServer) -> None:
+    username, _ = create_user(tf_live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, tf_live_server, username)
+    page.get_by_role("link", name="Programmes", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Programmes")).to_be_visible()
+    page.get_by_role("link", name="New programme").click()
+    page.fill("input[name=identifier]", "XM-OSCE-BR-1")
+    page.fill("input[name=title]", "Browser programme against money laundering")
+    page.select_option("select[name=implementing_structure]", "tntd-spmu")
+    page.fill("input[name=countries]", "AL:50;RS:50")
+    page.fill("input[name=crime_areas]", "money_laundering")
+    page.fill("input[name=budget]", "2025:EUR:5000")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Browser programme")
+    expect(page.locator("#finance")).to_contain_text("5000.00")
+
+    page.get_by_role("link", name="Add a project below").click()
+    page.fill("input[name=identifier]", "XM-OSCE-BR-1-A")
+    page.fill("input[name=title]", "Browser project")
+    page.fill("input[name=budget]", "2026:EUR:700")
+    page.get_by_role("button", name="Create").click()
+    expect(page.locator("p.crumbs")).to_contain_text("Browser programme")
+
+    page.goto(f"{tf_live_server.url}/programmes?level=project")
+    expect(page.locator("table.data tbody tr")).to_have_count(1)
+    expect(page.locator("table.data")).to_contain_text("Browser project")
+    page.goto(f"{tf_live_server.url}/programmes")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="IATI 2.03 XML").click()
+    exported = download.value.path().read_bytes()
+    assert exported.count(b"<iati-activity ") == 2
+
+    # import it back: both records updated, nothing created
+    page.set_input_files("input[name=file]", files=[{
+        "name": "activities.xml", "mimeType": "application/xml", "buffer": exported}])
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("p.ok")).to_contain_text("0 created, 2 updated")

@@ -8,14 +8,19 @@ from typing import Any
 import typer
 
 from tocsin.cli import (
+    coherence,
+    commitments,
     docs,
     events,
     experts,
     lessons,
     money,
+    money_analysis,
     partners,
     platform,
+    programmes,
     reference,
+    report,
     search,
     user,
 )
@@ -30,7 +35,9 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 platform.register(app)
-for group in (user, reference, lessons, partners, events, experts, money, search, docs):
+money_analysis.register(money.app)
+for group in (user, reference, commitments, programmes, lessons, partners, events, experts,
+              coherence, report, money, search, docs):
     app.add_typer(group.app)
 
 

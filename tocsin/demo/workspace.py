@@ -38,11 +38,23 @@ DemoPart = Callable[[Session, Settings], str]
 
 def _parts() -> list[tuple[str, DemoPart]]:
     """The demo content of each area, in loading order (later parts build on earlier)."""
+    from tocsin.coherence import demo as coherence_demo
+    from tocsin.money import demo as money_demo
     from tocsin.taskforce.events import demo as events_demo
 
     return [
+        ("Commitments", _commitments),
         ("Partners, events, lessons, experts", events_demo.load),
+        ("Programmes and threat picture", coherence_demo.load),
+        ("Follow-the-money case", money_demo.load),
     ]
+
+
+def _commitments(session: Session, _settings: Settings) -> str:
+    from tocsin.taskforce.commitments.demo import demo_commitments
+
+    added = demo_commitments(session)
+    return f"{len(added)} illustrative commitments (demo content)"
 
 
 @dataclass

@@ -23,8 +23,8 @@ from tocsin.web.templating import NavItem, make_templates, render
 STATIC = Path(__file__).parent / "static"
 
 #: Router modules in ``tocsin/web/routers``; each may define ``pages``, ``api`` and ``NAV``.
-ROUTERS = ["auth", "home", "framework", "lessons", "partners", "events", "experts", "search",
-           "admin"]
+ROUTERS = ["auth", "home", "framework", "commitments", "programmes", "lessons", "partners",
+           "events", "experts", "coherence", "investigations", "search", "admin"]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

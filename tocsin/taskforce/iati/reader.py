@@ -150,7 +150,8 @@ def _read_one(element: etree._Element, where: str, vocab: Vocabulary,
             result.problems.append(Problem(where + path.removeprefix("/iati-activity"),
                                            _plain(message)))
         return
-    locations: dict[str, str] = {}
+    # field → element; turned into an XPath only for the fields that have a problem
+    locations: dict[str, etree._Element] = {}
     try:
         spec, children = _map(element, vocab, own_org_ref, locations, result.notes, where)
     except _Bad as bad:
@@ -163,7 +164,8 @@ def _read_one(element: etree._Element, where: str, vocab: Vocabulary,
         return
     seen[spec.identifier] = where
     for issue in check_activity(spec, vocab):
-        path = _locate(issue.field, locations)
+        found = _locate(issue.field, locations)
+        path = _relative_path(element, found) if found is not None else ""
         result.problems.append(Problem(where + path, issue.reason))
     result.activities.append(spec)
     result.locations[spec.identifier] = where
@@ -178,14 +180,14 @@ def _plain(message: str) -> str:
     return re.sub(r"\{[^}]*\}", "", message)
 
 
-def _locate(field_name: str, locations: dict[str, str]) -> str:
-    """The XPath recorded for a spec field, or for the closest field that contains it."""
+def _locate(field_name: str, locations: dict[str, etree._Element]) -> etree._Element | None:
+    """The element recorded for a spec field, or for the closest field that contains it."""
     key = field_name
     while key:
         if key in locations:
             return locations[key]
         key = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", key)
-    return ""
+    return None
 
 
 # --- mapping one activity ---------------------------------------------------------------
@@ -244,11 +246,11 @@ def _bool(element: etree._Element, attribute: str) -> bool | None:
 
 
 def _map(act: etree._Element, vocab: Vocabulary, own_org_ref: str | None,
-         locations: dict[str, str], notes: list[Problem],
+         locations: dict[str, etree._Element], notes: list[Problem],
          where: str) -> tuple[ActivitySpec, list[str]]:
     def loc(key: str, element: etree._Element | None) -> None:
         if element is not None:
-            locations[key] = _relative_path(act, element)
+            locations[key] = element
 
     language = act.get(XML_LANG, "en").strip().lower() or "en"
     identifier = (act.findtext("iati-identifier") or "").strip()

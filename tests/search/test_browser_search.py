@@ -19,8 +19,9 @@ def test_search_facet_and_open_result(page: Page, live_server: LiveServer) -> No
     browser_login(page, live_server, username)
 
     page.goto(f"{live_server.url}/search")
-    page.get_by_role("searchbox").fill("investigators")
-    page.get_by_role("button", name="Search").click()
+    form = page.locator("#search-form")
+    form.get_by_role("searchbox").fill("investigators")
+    form.get_by_role("button", name="Search").click()
     expect(page.locator("#search-summary")).to_contain_text("for investigators")
 
     page.locator("fieldset[data-facet=type] input[value=activity]").check()

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from tocsin.settings import Settings
 from tocsin.store.engine import make_engine, session_factory, transaction
+from tocsin.store.migrate import import_all_tables
 
 
 @dataclass
@@ -19,13 +21,19 @@ class Database:
     sessions: sessionmaker[Session]
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
+    def from_url(cls, url: str, data_dir: Path | None = None) -> Database:
+        # Every table module is imported so that their session hooks (e.g. the search
+        # index kept in step on flush) are active for any code using this handle.
+        import_all_tables()
         engine = make_engine(url)
-        return cls(engine=engine, sessions=session_factory(engine))
+        sessions = session_factory(engine)
+        if data_dir is not None:  # where stored files (documents) live, for session hooks
+            sessions.kw["info"] = {"data_dir": data_dir}
+        return cls(engine=engine, sessions=sessions)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls.from_url(settings.resolved_database_url)
+        return cls.from_url(settings.resolved_database_url, settings.data_dir)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -55,3 +55,23 @@ def test_moving_budget_is_checked_before_anything_happens() -> None:
     assert moved.budget[funded][year] == 0
     assert moved.budget[other][year] == p.budget[other].get(year, 0) + amount
     assert p.budget[funded][year] == amount
+
+
+def test_a_planned_duplicate_is_flagged_and_known_pairs_stay() -> None:
+    g = synthetic.generate(300, seed=4, duplicate_rate=0.1)
+    p = g.portfolio
+    before = analyse(p, inputs(), Options(year=2023))
+    leaf = next(i for i in range(len(p)) if p.levels[i] == "activity" and p.descriptions[i])
+    copy = AddActivity(title=p.titles[leaf], description=p.descriptions[leaf],
+                       crime_areas=[c for c, _ in p.crime_areas[leaf]],
+                       countries=[c for c, _ in p.countries[leaf]],
+                       stages=[s for s, _ in p.stages[leaf]],
+                       year=p.starts[leaf].year, budget=1000.0,  # type: ignore[union-attr]
+                       start=p.starts[leaf], end=p.ends[leaf])
+    result = what_if(p, inputs(), Scenario(additions=[copy]), Options(year=2023), before=before)
+    assert any(p.identifiers[leaf] in t and "PLANNED-1" in t
+               for t in result.recommendations_added)
+    assert not any("PLANNED" not in t for t in result.recommendations_added
+                   if t.startswith("Check whether"))
+    assert not result.recommendations_removed or all(
+        not t.startswith("Check whether") for t in result.recommendations_removed)

@@ -16,11 +16,15 @@ from tocsin.taskforce.programmes.tables import Activity
 HX = {"HX-Request": "true"}
 
 
-def csrf_of(client: TestClient, path: str) -> str:
+def csrf_of(client: TestClient, path: str, action: str) -> str:
+    """The CSRF token inside the page's own form posting to ``action``."""
     import re
 
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found
+    html = client.get(path).text
+    form = re.search(rf'<form[^>]*action="{re.escape(action)}.*?</form>', html, re.S)
+    assert form, f"no form posting to {action} on {path}"
+    found = re.search(r'name="csrf_token" value="([^"]*)"', form.group(0))
+    assert found and found.group(1), "the form carries no CSRF token"
     return found.group(1)
 
 
@@ -41,7 +45,7 @@ def test_threat_picture_page_and_api(client: TestClient, demo_db: Database,
 def test_weights_preview_and_save(client: TestClient, demo_db: Database,
                                   make_user: Callable[..., tuple[str, str]]) -> None:
     login(client, make_user("fund_manager", unit="oceea")[0])
-    token = csrf_of(client, "/coherence/groups")
+    token = csrf_of(client, "/coherence/groups", "/coherence/groups/weights")
     weights = {"w_size": "0", "w_international_dimension": "0", "w_violence": "0",
                "w_corruption": "0", "w_legal_business_structures": "0",
                "w_countermeasures": "0", "w_expansion": "1"}
@@ -56,7 +60,7 @@ def test_weights_preview_and_save(client: TestClient, demo_db: Database,
 
     client.cookies.clear()
     login(client, make_user("analyst")[0])
-    token = csrf_of(client, "/coherence/groups")
+    token = csrf_of(client, "/coherence/groups", "/coherence/groups/weights")
     saved = client.post("/coherence/groups/weights", data={**weights, "csrf_token": token},
                         follow_redirects=False)
     assert saved.status_code == 303
@@ -87,7 +91,7 @@ def test_judging_from_the_page_and_the_api(client: TestClient, demo_db: Database
     assert "Likely duplicate" in page.text and 'value="distinct"' in page.text
     pairs = client.get("/api/v1/coherence/duplicates").json()
     first, second = pairs[0]["pair"], pairs[1]["pair"]
-    token = csrf_of(client, "/coherence/duplicates")
+    token = csrf_of(client, "/coherence/duplicates", "/coherence/duplicates/")
     judged = client.post(f"/coherence/duplicates/{first}/judge", headers=HX,
                          data={"verdict": "distinct", "note": "other people",
                                "csrf_token": token})
@@ -118,7 +122,7 @@ def test_whatif_changes_nothing_stored(client: TestClient, demo_db: Database,
     result = client.post("/api/v1/coherence/whatif", json=body,
                          headers={"X-CSRF-Token": api_token}).json()
     assert result["gaps_after"] < result["gaps_before"]
-    token = csrf_of(client, "/coherence/whatif")
+    token = csrf_of(client, "/coherence/whatif", "/coherence/whatif")
     page = client.post("/coherence/whatif", headers=HX, data={
         "csrf_token": token, "year": str(year), "title": "Planned border project",
         "crime_area": top["crime_area"], "country": top["place"], "budget": "2000000"})

@@ -112,9 +112,13 @@ def threat_for(inputs: Inputs, year: int, geo: Geo) -> dict[tuple[str, str], Thr
     return {(a, g): c for (a, g, _y), c in cells.items()}
 
 
-def analyse(portfolio: Portfolio, inputs: Inputs, options: Options = Options()
-            ) -> Analysis:
-    """The whole analysis in memory; never writes anything."""
+def analyse(portfolio: Portfolio, inputs: Inputs, options: Options = Options(),
+            candidates: list[Candidate] | None = None) -> Analysis:
+    """The whole analysis in memory; never writes anything.
+
+    ``candidates`` replaces the duplicate search (a what-if keeps the pairs it
+    already knows and adds only those of its planned activities).
+    """
     year = options.year or default_year(inputs)
     period = Period(options.start or year, options.end or options.start or year)
     if period.end < period.start:
@@ -123,7 +127,9 @@ def analyse(portfolio: Portfolio, inputs: Inputs, options: Options = Options()
     matrix = coverage(portfolio, inputs.regions, period, rows="crime_area", cols=options.geo)
     gaps = threat_gaps(threat, matrix)
     cgaps = commitment_gaps(inputs.commitments, threat)
-    candidates = find_candidates(portfolio, inputs.judgements, limit=options.candidate_limit)
+    if candidates is None:
+        candidates = find_candidates(portfolio, inputs.judgements,
+                                     limit=options.candidate_limit)
     ranked = recommend(
         portfolio, gaps=gaps, commitment_gaps=cgaps, candidates=candidates,
         hot_spots=[c for c in threat.values() if c.score >= method().gaps.threat_high],

@@ -10,6 +10,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from tocsin.coherence.analysis import Analysis, Inputs, Options, analyse
+from tocsin.coherence.overlaps import explain_all, find_candidates
 from tocsin.coherence.portfolio import Portfolio, normalise
 from tocsin.errors import InputError, Problem
 
@@ -122,7 +123,14 @@ def what_if(portfolio: Portfolio, inputs: Inputs, scenario: Scenario,
             before: Analysis | None = None) -> Comparison:
     """Analyse the portfolio with and without the scenario and list what changes."""
     before = before or analyse(portfolio, inputs, options)
-    after = analyse(apply(portfolio, scenario, known_codes), inputs, options)
+    overlay = apply(portfolio, scenario, known_codes)
+    # the pairs already known stay as they are (new rows are appended, so row indexes
+    # hold); only pairs with a planned activity are new
+    fresh = [c for c in find_candidates(overlay, inputs.judgements)
+             if overlay.planned[c.a] or overlay.planned[c.b]]
+    explain_all(overlay, fresh)
+    pairs = sorted([*before.candidates, *fresh], key=lambda c: -c.score)
+    after = analyse(overlay, inputs, options, candidates=pairs)
     out = Comparison(before, after)
     keys = set(before.matrix.cells) | set(after.matrix.cells)
     for key in sorted(keys):

@@ -18,7 +18,7 @@
       var data = pic.cells.map(function (c) {
         return { value: [pi[c.place], ai[c.crime_area], Math.round(c.score)], cell: c };
       });
-      el.style.height = Math.max(260, 46 * areas.length + 140) + "px";
+      el.style.height = Math.max(300, 50 * areas.length + 190) + "px";
       var chart = echarts.init(el);
       chart.setOption({
         animation: false,
@@ -28,9 +28,10 @@
             " (indicators " + c.indicator_score.toFixed(0) + ", groups " + c.group_score.toFixed(0) + ")<br>" +
             c.parts.map(function (x) { return x.label + ": " + Math.round(x.normalised * 100) + "% of the highest"; }).join("<br>");
         } },
-        grid: { left: 220, right: 30, top: 10, bottom: 110 },
-        xAxis: { type: "category", data: places.map(function (p) { return p.name; }), axisLabel: { rotate: 40 } },
-        yAxis: { type: "category", data: areas.map(function (a) { return a.name; }), inverse: true },
+        grid: { left: 250, right: 30, top: 10, bottom: 150 },
+        xAxis: { type: "category", data: places.map(function (p) { return p.name; }), axisLabel: { rotate: 40, interval: 0 } },
+        yAxis: { type: "category", data: areas.map(function (a) { return a.name; }), inverse: true,
+                 axisLabel: { width: 235, overflow: "break" } },
         visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0,
                      inRange: { color: ["#f7f7f7", "#fde0a2", "#f4a259", "#d9534f", "#8b1a1a"] } },
         series: [{ type: "heatmap", data: data, label: { show: true }, emphasis: { itemStyle: { borderColor: "#000", borderWidth: 1 } } }]

@@ -263,6 +263,15 @@ def list_commitments(
     return list_readable(session, stmt, principal)
 
 
+def commitments_of_activity(session: Session, principal: Principal,
+                            activity_id: int) -> Sequence[Commitment]:
+    """Readable commitments an activity is linked to (the ones it helps implement)."""
+    stmt = readable(Commitment, principal).where(exists().where(
+        commitment_activities.c.commitment_id == Commitment.id,
+        commitment_activities.c.activity_id == activity_id)).order_by(Commitment.code)
+    return list_readable(session, stmt, principal)
+
+
 def links(session: Session, commitment_ids: Iterable[int]) -> dict[int, Links]:
     """Crime areas, stages, structures and linked activity ids of each commitment."""
     ids = list(commitment_ids)

@@ -75,6 +75,10 @@ def test_coverage_drill_down_respects_access(client: TestClient, demo_db: Databa
     cell = client.get("/coherence/coverage/cell?start=2020&end=2030&crime_area=money_laundering"
                       "&country=ME", headers=HX)
     assert "Asset recovery office support in Montenegro" in cell.text
+    with demo_db.transaction() as session:
+        reads = session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "read", AuditEntry.record_type == "activity")).all()
+    assert [e.handling for e in reads] == ["AMBER"]  # the AMBER activity shown is audited
     client.cookies.clear()
     login(client, make_user("partner_viewer", unit="unodc")[0])
     hidden = client.get("/api/v1/coherence/coverage/cell?start=2020&end=2030"

@@ -8,7 +8,7 @@ different pictures of the same workspace.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -16,6 +16,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tocsin.access import audit
+from tocsin.access.handling import Handling
 from tocsin.access.principal import Principal
 from tocsin.coherence import groups as group_scores
 from tocsin.coherence.coverage import CoverageMatrix, Period, coverage, explode
@@ -187,6 +189,15 @@ def run(session: Session, principal: Principal, options: Options = Options(), *,
         first = analyse(portfolio, inputs, options)
     explain_all(portfolio, first.candidates)
     return first
+
+
+def audit_shown(session: Session, principal: Principal, portfolio: Portfolio,
+                rows: Iterable[int]) -> None:
+    """Audit the reads of the records above TLP:GREEN a page lists (drill-down, pairs)."""
+    for i in sorted(set(rows)):
+        if not portfolio.planned[i] and Handling(portfolio.handling[i]).audited_on_read:
+            audit.record(session, principal, "read", "activity", portfolio.ids[i],
+                         portfolio.handling[i])
 
 
 def names_of(analysis: Analysis, codes: Sequence[str]) -> Mapping[str, str]:

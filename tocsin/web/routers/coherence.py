@@ -16,7 +16,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.coherence import groups as group_scores
 from tocsin.coherence import judgements, views
-from tocsin.coherence.analysis import Analysis, Options, coverage_for, run
+from tocsin.coherence.analysis import Analysis, Options, audit_shown, coverage_for, run
 from tocsin.coherence.coverage import DIMENSIONS, Period, drill
 from tocsin.coherence.method import method, ocg_method
 from tocsin.coherence.scenario import AddActivity, MoveBudget, Scenario, what_if
@@ -116,9 +116,14 @@ def coverage_cell(request: Request, session: DbSession, principal: CurrentPrinci
     analysis = run(session, principal, _options(year, start, end, "country", limit=0))
     filters = _cell_filters(crime_area, stage, country, region, structure, place)
     found = drill(analysis.portfolio, analysis.inputs.regions, analysis.period, filters)
+    audit_shown(session, principal, analysis.portfolio, _drill_rows(found))
     template = "coherence/_drill.html" if _partial(request) else "coherence/cell.html"
     return render(request, template, tab="coverage", programmes=found, filters=filters,
                   **_context(analysis, principal))
+
+
+def _drill_rows(found: list[Any]) -> list[int]:
+    return [row for g in found for row in (g.root, *(a.row for a in g.activities))]
 
 
 def _cell_filters(crime_area: str | None, stage: str | None, country: str | None,
@@ -143,6 +148,8 @@ def gaps_page(request: Request, session: DbSession, principal: CurrentPrincipal,
 def duplicates_page(request: Request, session: DbSession, principal: CurrentPrincipal,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
     analysis = run(session, principal, _options(None, None, None, "country", limit=limit))
+    audit_shown(session, principal, analysis.portfolio,
+                [r for c in analysis.candidates for r in (c.a, c.b)])
     return render(request, "coherence/duplicates.html", tab="duplicates", verdicts=VERDICTS,
                   **_context(analysis, principal))
 
@@ -351,6 +358,7 @@ def api_coverage_cell(session: DbSession, principal: CurrentPrincipal, start: St
     analysis = run(session, principal, _options(year, start, end, "country", limit=0))
     filters = _cell_filters(crime_area, stage, country, region, structure, place)
     found = drill(analysis.portfolio, analysis.inputs.regions, analysis.period, filters)
+    audit_shown(session, principal, analysis.portfolio, _drill_rows(found))
     return {"filters": filters, "period": {"start": analysis.period.start,
                                            "end": analysis.period.end},
             "programmes": views.drill(analysis.portfolio, found)}
@@ -373,6 +381,8 @@ def api_duplicates(session: DbSession, principal: CurrentPrincipal,
                    limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> list[dict[str, Any]]:
     """Candidate duplicate or overlapping pairs with their reasons and judgements."""
     analysis = run(session, principal, _options(None, None, None, "country", limit=limit))
+    audit_shown(session, principal, analysis.portfolio,
+                [r for c in analysis.candidates for r in (c.a, c.b)])
     return [views.candidate(analysis.portfolio, c) for c in analysis.candidates]
 
 

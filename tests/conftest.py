@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from tocsin.settings import Settings
 from tocsin.store import migrate
@@ -29,6 +31,16 @@ CHROMIUM = "/usr/bin/chromium"
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 
+def _load_reference(url: str) -> None:
+    from tocsin.reference.load import sync_reference
+    from tocsin.reference.registry import load_registry
+
+    database = Database.from_url(url)
+    with database.transaction() as session:
+        sync_reference(session, load_registry())
+    database.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test (much faster than migrating)."""
@@ -42,48 +54,95 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_schema() -> Iterator[str]:
-    """A private PostgreSQL schema per test session, so parallel runs do not collide."""
-    assert PG_URL
-    schema = f"tocsin_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(_pg_url_with_schema(schema))
-    migrate.upgrade(engine)
+def sqlite_platform_template(sqlite_template: Path) -> Path:
+    """The migrated SQLite file with the reference framework loaded."""
+    path = sqlite_template.with_name("platform.db")
+    shutil.copy(sqlite_template, path)
+    _load_reference(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    yield schema
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    return path
 
 
-def _pg_url_with_schema(schema: str) -> str:
+class PgDatabases:
+    """Template databases made once per session; each test gets its own copy.
+
+    ``CREATE DATABASE … TEMPLATE`` copies a migrated (and optionally
+    reference-loaded) database in a fraction of a second, so every test starts
+    from exactly the same state without migrating or truncating. Copies are
+    dropped in the background and at the end of the session.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.base = make_url(normalise_url(url))
+        self.prefix = f"tocsin_t{uuid.uuid4().hex[:8]}"
+        self.admin = make_engine(url, isolation_level="AUTOCOMMIT")
+        self.count = 0
+        self.dropping: list[threading.Thread] = []
+        self.empty = self._create(f"{self.prefix}_empty")
+        migrate_engine = make_engine(self.url(self.empty))
+        migrate.upgrade(migrate_engine)
+        migrate_engine.dispose()
+        self.platform = self._create(f"{self.prefix}_platform", template=self.empty)
+        _load_reference(self.url(self.platform))
+
+    def url(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def _create(self, name: str, template: str | None = None) -> str:
+        clause = f' TEMPLATE "{template}" STRATEGY WAL_LOG' if template else ""
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        return name
+
+    def copy(self, platform: bool) -> str:
+        self.count += 1
+        return self._create(f"{self.prefix}_{self.count}",
+                            template=self.platform if platform else self.empty)
+
+    def drop(self, name: str, wait: bool = False) -> None:
+        def run() -> None:
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        thread = threading.Thread(target=run)
+        thread.start()
+        self.dropping.append(thread)
+        if wait:
+            thread.join()
+
+    def close(self) -> None:
+        for thread in self.dropping:
+            thread.join()
+        for name in (self.platform, self.empty):
+            self.drop(name, wait=True)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[PgDatabases]:
     assert PG_URL
-    url = normalise_url(PG_URL)
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}options=-csearch_path%3D{schema}"
-
-
-def _truncate_all(database: Database) -> None:
-    tables = [t.name for t in migrate.import_all_tables().sorted_tables]
-    with database.engine.begin() as conn:
-        # replica mode skips the audit log's append-only trigger, for test cleanup only
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    databases = PgDatabases(PG_URL)
+    yield databases
+    databases.close()
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database per test: empty and migrated, or with the reference
+    framework loaded when the test uses ``platform_db``."""
+    platform = "platform_db" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "tocsin.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url = _pg_url_with_schema(request.getfixturevalue("pg_schema"))
-    database = Database.from_url(url)
-    _truncate_all(database)
-    database.engine.dispose()
-    return url
+        template = "sqlite_platform_template" if platform else "sqlite_template"
+        shutil.copy(request.getfixturevalue(template), path)
+        yield f"sqlite:///{path}"
+        return
+    databases: PgDatabases = request.getfixturevalue("pg_databases")
+    name = databases.copy(platform)
+    yield databases.url(name)
+    databases.drop(name)
 
 
 @pytest.fixture
@@ -108,12 +167,8 @@ def db(settings: Settings) -> Iterator[Database]:
 
 @pytest.fixture
 def platform_db(db: Database) -> Database:
-    """A migrated database with the reference framework loaded (units included)."""
-    from tocsin.reference.load import sync_reference
-    from tocsin.reference.registry import load_registry
-
-    with db.transaction() as session:
-        sync_reference(session, load_registry())
+    """A migrated database with the reference framework loaded (units included);
+    ``database_url`` copies it from a template made once per session."""
     return db
 
 
@@ -140,10 +195,11 @@ def client(settings: Settings, platform_db: Database) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def sqlite_settings(tmp_path: Path, sqlite_template: Path) -> Settings:
-    """Settings on an embedded SQLite copy only (browser tests need one backend)."""
+def sqlite_settings(tmp_path: Path, sqlite_platform_template: Path) -> Settings:
+    """Settings on an embedded SQLite copy with the reference framework loaded
+    (browser tests need one backend)."""
     path = tmp_path / "browser.db"
-    shutil.copy(sqlite_template, path)
+    shutil.copy(sqlite_platform_template, path)
     return Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{path}",
                     secret_key="b" * 40, cookie_secure=True)  # type: ignore[arg-type]
 

@@ -68,13 +68,9 @@ class LiveServer:
 
 
 def start_live_server(settings: Settings) -> LiveServer:
-    from tocsin.reference.load import sync_reference
-    from tocsin.reference.registry import load_registry
     from tocsin.web.app import create_app
 
-    db = Database.from_settings(settings)
-    with db.transaction() as session:
-        sync_reference(session, load_registry())
+    db = Database.from_settings(settings)  # a copy of the reference-loaded template
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
                                            log_level="warning"))

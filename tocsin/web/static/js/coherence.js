@@ -8,6 +8,17 @@
       .then(function (r) { if (!r.ok) { throw new Error(r.status + " " + url); } return r.json(); });
   }
 
+  // long crime-area names on two lines instead of running into the chart
+  function wrap(text, width) {
+    var lines = [], line = "";
+    text.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > width) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines.join("\n");
+  }
+
   function heatmap(el) {
     getJSON(el.dataset.url).then(function (pic) {
       var areas = pic.crime_areas, places = pic.places;
@@ -30,8 +41,7 @@
         } },
         grid: { left: 250, right: 30, top: 10, bottom: 150 },
         xAxis: { type: "category", data: places.map(function (p) { return p.name; }), axisLabel: { rotate: 40, interval: 0 } },
-        yAxis: { type: "category", data: areas.map(function (a) { return a.name; }), inverse: true,
-                 axisLabel: { width: 235, overflow: "break" } },
+        yAxis: { type: "category", data: areas.map(function (a) { return wrap(a.name, 30); }), inverse: true },
         visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0,
                      inRange: { color: ["#f7f7f7", "#fde0a2", "#f4a259", "#d9534f", "#8b1a1a"] } },
         series: [{ type: "heatmap", data: data, label: { show: true }, emphasis: { itemStyle: { borderColor: "#000", borderWidth: 1 } } }]

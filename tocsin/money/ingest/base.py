@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -149,3 +150,44 @@ def accounts_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
 
 def parties_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(list(rows), schema=PARTIES)
+
+
+def merge_account(accounts: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
+    """Add an account row, or complete the one already seen with what this row adds.
+
+    A field stays as first seen unless it was empty; the kind is upgraded from
+    ``unknown`` to whatever this row knows, and ``domestic`` (the reporting
+    institution's own account) wins over any other kind.
+    """
+    known = accounts.get(row["account_id"])
+    if known is None:
+        accounts[row["account_id"]] = row
+        return
+    for key in ("bank", "country", "party_id"):
+        if known.get(key) is None and row.get(key) is not None:
+            known[key] = row[key]
+    if row["kind"] == "domestic" or known["kind"] == "unknown":
+        known["kind"] = row["kind"]
+
+
+def flush_transactions(ctx: Context, rows: list[dict[str, Any]]) -> None:
+    """Convert collected transaction rows into the base currency and stream them to the set.
+
+    ``rows`` is emptied. Nothing is written once a problem was found: the
+    import fails anyway and converting would only cost time.
+    """
+    if not rows or ctx.problems:
+        rows.clear()
+        return
+    table = pa.Table.from_pylist(rows)
+    first_ref = rows[0]["source_ref"]
+    rows.clear()
+    ts = pc.cast(table.column("ts"), pa.timestamp("us", tz="UTC"))
+    amount, unknown = ctx.rates.convert(table.column("amount_orig"),
+                                        table.column("currency_orig"), ts)
+    if pc.any(unknown).as_py():
+        ctx.problems.add(first_ref, "no exchange rate for the currency")
+        return
+    ts_index = table.column_names.index("ts")
+    ctx.writer.write_transactions(table.set_column(ts_index, "ts", ts).append_column(
+        "amount", amount))

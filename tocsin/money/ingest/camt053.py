@@ -26,11 +26,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from lxml import etree
 
-from tocsin.money.ingest.base import Context, accounts_table, parties_table
+from tocsin.money.ingest.base import (
+    Context,
+    accounts_table,
+    flush_transactions,
+    merge_account,
+    parties_table,
+)
 from tocsin.money.ingest.entities import PartyBook, account_entity_id, describe, make
 from tocsin.money.ingest.xmlsafe import Node, child, children, iter_nodes, local, text
 
@@ -62,7 +66,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     for path in sources:
         ctx.files.append(path)
         _read_file(path, state)
-    _flush(state)
+    flush_transactions(state.ctx, state.rows)
     for status, count in sorted(state.skipped.items()):
         ctx.notes.append(f"{count} entr{'y' if count == 1 else 'ies'} with status {status} "
                          "not imported (only booked entries are)")
@@ -96,7 +100,7 @@ def _read_file(path: Path, state: _State) -> None:
                 continue
             _entry(node, statement, path, state)
         if len(state.rows) >= FLUSH_ROWS:
-            _flush(state)
+            flush_transactions(state.ctx, state.rows)
     if not checked:
         problems.add(f"{path}:/", "not a camt.053 statement (no Document/BkToCstmrStmt/Stmt "
                                   "with an account and entries)")
@@ -154,8 +158,9 @@ def _statement_account(node: Node, statement: _Statement, path: Path, state: _St
             "name": owner_name, "country": statement.country}), where)
     bic = _bic(child(acct, "Svcr"))
     _bank_account(state, account_id, bic, text(acct, "Ccy"), statement.country, where)
-    _register(state, {"account_id": account_id, "bank": bic, "country": statement.country,
-                      "kind": "domestic", "party_id": party_id, "source_ref": where})
+    merge_account(state.accounts, {"account_id": account_id, "bank": bic,
+                                   "country": statement.country, "kind": "domestic",
+                                   "party_id": party_id, "source_ref": where})
 
 
 def _bank_account(state: _State, account_id: str, bic: str | None, currency: str | None,
@@ -170,17 +175,6 @@ def _bank_account(state: _State, account_id: str, bic: str | None, currency: str
     proxy.id = entity_id
     state.book.add(proxy, where)
 
-
-def _register(state: _State, row: dict[str, Any]) -> None:
-    known = state.accounts.get(row["account_id"])
-    if known is None:
-        state.accounts[row["account_id"]] = row
-        return
-    for key in ("bank", "country", "party_id"):
-        if known.get(key) is None and row.get(key) is not None:
-            known[key] = row[key]
-    if row["kind"] == "domestic":
-        known["kind"] = "domestic"
 
 
 def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None:
@@ -291,37 +285,24 @@ def _counterparty(detail: etree._Element | None, direction: str, sub_family: str
         if country and statement.country:
             kind = "domestic" if country == statement.country else "foreign"
         _bank_account(state, account_id, bic, None, country, f"{ref}/RltdPties/{acct_tag}")
-        _register(state, {"account_id": account_id, "bank": bic, "country": country,
-                          "kind": kind, "party_id": party_id,
-                          "source_ref": f"{ref}/RltdPties/{acct_tag}"})
+        merge_account(state.accounts, {"account_id": account_id, "bank": bic,
+                                       "country": country, "kind": kind, "party_id": party_id,
+                                       "source_ref": f"{ref}/RltdPties/{acct_tag}"})
         return account_id
     if sub_family in CASH_SUBFAMILIES:
         cash_id = f"cash:{statement.account_id}"
-        _register(state, {"account_id": cash_id, "bank": None, "country": statement.country,
-                          "kind": "cash", "party_id": None, "source_ref": ref})
+        merge_account(state.accounts, {"account_id": cash_id, "bank": None,
+                                       "country": statement.country, "kind": "cash",
+                                       "party_id": None, "source_ref": ref})
         return cash_id
     if party_id:
         end_id = f"party:{party_id}"
-        _register(state, {"account_id": end_id, "bank": None,
-                          "country": country.upper() if country else None, "kind": "unknown",
-                          "party_id": party_id, "source_ref": ref})
+        merge_account(state.accounts, {"account_id": end_id, "bank": None,
+                                       "country": country.upper() if country else None,
+                                       "kind": "unknown", "party_id": party_id,
+                                       "source_ref": ref})
         return end_id
     unknown_id = f"unknown:{entry_id}"
-    _register(state, {"account_id": unknown_id, "bank": None, "country": None,
-                      "kind": "unknown", "party_id": None, "source_ref": ref})
+    merge_account(state.accounts, {"account_id": unknown_id, "bank": None, "country": None,
+                                   "kind": "unknown", "party_id": None, "source_ref": ref})
     return unknown_id
-
-
-def _flush(state: _State) -> None:
-    rows, state.rows = state.rows, []
-    if not rows or state.ctx.problems:
-        return
-    table = pa.Table.from_pylist(rows)
-    ts = pc.cast(table.column("ts"), pa.timestamp("us", tz="UTC"))
-    amount, unknown = state.ctx.rates.convert(table.column("amount_orig"),
-                                              table.column("currency_orig"), ts)
-    if pc.any(unknown).as_py():
-        state.ctx.problems.add(rows[0]["source_ref"], "no exchange rate for the currency")
-        return
-    state.ctx.writer.write_transactions(table.set_column(1, "ts", ts).append_column(
-        "amount", amount))

@@ -27,11 +27,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from lxml import etree
 
-from tocsin.money.ingest.base import Context, accounts_table, parties_table
+from tocsin.money.ingest.base import (
+    Context,
+    accounts_table,
+    flush_transactions,
+    merge_account,
+    parties_table,
+)
 from tocsin.money.ingest.entities import (
     EntitySpec,
     PartyBook,
@@ -80,7 +84,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     for path in sources:
         ctx.files.append(path)
         _read_report(path, state)
-    _flush(state)
+    flush_transactions(state.ctx, state.rows)
     if ctx.problems:
         return
     ctx.writer.write_accounts(accounts_table(list(state.accounts.values())))
@@ -112,7 +116,7 @@ def _read_report(path: Path, state: _State) -> None:
             problems.add(f"{path}:{node.path}", "activity reports (without transactions) "
                                                 "carry no flows; import the transactions")
         if len(state.rows) >= FLUSH_ROWS:
-            _flush(state)
+            flush_transactions(state.ctx, state.rows)
     if not root_checked:
         problems.add(f"{path}:/", "not a goAML report (no <report> with transactions)")
         return
@@ -213,7 +217,7 @@ def _side(el: etree._Element, side: str, loc: str, ref: str, report: _Report,
             return None
         party_id = state.book.add_spec(described, f"{ref}/{local(holder)}/{tag}")
         account_id = f"party:{party_id}"
-        _register_account(state, {
+        merge_account(state.accounts, {
             "account_id": account_id, "bank": None,
             "country": country or _first_country(described),
             "kind": "domestic" if mine is not None else "unknown", "party_id": party_id,
@@ -260,23 +264,12 @@ def _account(el: etree._Element, where: str, ref: str, mine: bool, country: str 
         kind = "domestic" if country == report.country else "foreign"
     else:
         kind = "unknown"
-    _register_account(state, {
+    merge_account(state.accounts, {
         "account_id": account_id, "bank": institution or swift, "country": country,
         "kind": kind, "party_id": party_id, "source_ref": f"{ref}/{local(el)}",
     })
     return account_id
 
-
-def _register_account(state: _State, row: dict[str, Any]) -> None:
-    known = state.accounts.get(row["account_id"])
-    if known is None:
-        state.accounts[row["account_id"]] = row
-        return
-    for key in ("bank", "country", "party_id"):
-        if known.get(key) is None and row.get(key) is not None:
-            known[key] = row[key]
-    if row["kind"] == "domestic" or known["kind"] == "unknown":
-        known["kind"] = row["kind"]
 
 
 def _owner(account: etree._Element) -> EntitySpec | None:
@@ -327,19 +320,3 @@ def _entity(el: etree._Element) -> EntitySpec | None:
         "incorporationDate": f.get("incorporation_date", "")[:10] or None,
         "taxNumber": f.get("tax_number"), "website": f.get("url"), "email": f.get("email"),
     })
-
-
-def _flush(state: _State) -> None:
-    """Convert the collected rows into base currency and stream them to the set."""
-    rows, state.rows = state.rows, []
-    if not rows or state.ctx.problems:
-        return
-    table = pa.Table.from_pylist(rows)
-    ts = pc.cast(table.column("ts"), pa.timestamp("us", tz="UTC"))
-    amount, unknown = state.ctx.rates.convert(table.column("amount_orig"),
-                                              table.column("currency_orig"), ts)
-    if pc.any(unknown).as_py():  # checked per report already; a guard for dated tables
-        state.ctx.problems.add(rows[0]["source_ref"], "no exchange rate for the currency")
-        return
-    state.ctx.writer.write_transactions(table.set_column(1, "ts", ts).append_column(
-        "amount", amount))

@@ -17,11 +17,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from tocsin.errors import InputError
-from tocsin.money.ingest.base import Context, TrackedFile, accounts_table, parties_table
+from tocsin.money.ingest.base import (
+    Context,
+    TrackedFile,
+    accounts_table,
+    flush_transactions,
+    parties_table,
+)
 from tocsin.money.ingest.entities import PartyBook, describe
 from tocsin.money.ingest.mapping import (
     FieldSpec,
@@ -66,10 +69,10 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
             if _keep(row, mapping.filters):
                 _convert(row, state)
             if len(state.rows) >= FLUSH_ROWS:
-                _flush(state)
+                flush_transactions(state.ctx, state.rows)
             if ctx.problems.full:
                 break
-    _flush(state)
+    flush_transactions(state.ctx, state.rows)
     if ctx.problems:
         return
     ctx.writer.write_accounts(accounts_table(list(state.accounts.values())))
@@ -309,18 +312,3 @@ def _side(spec: SideSpec, key: str, row: _Row, state: _State) -> str | None:
         if known["kind"] == "unknown":
             known["kind"] = kind
     return account
-
-
-def _flush(state: _State) -> None:
-    rows, state.rows = state.rows, []
-    if not rows or state.ctx.problems:
-        return
-    table = pa.Table.from_pylist(rows)
-    ts = pc.cast(table.column("ts"), pa.timestamp("us", tz="UTC"))
-    amount, unknown = state.ctx.rates.convert(table.column("amount_orig"),
-                                              table.column("currency_orig"), ts)
-    if pc.any(unknown).as_py():
-        state.ctx.problems.add(rows[0]["source_ref"], "no exchange rate for the currency")
-        return
-    state.ctx.writer.write_transactions(table.set_column(1, "ts", ts).append_column(
-        "amount", amount))

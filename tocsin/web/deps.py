@@ -60,15 +60,8 @@ def database(request: Request) -> Database:
 
 def db_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, else rolled back."""
-    session = database(request).sessions()
-    try:
+    with database(request).transaction() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": commit before the response is sent, so the browser's next request

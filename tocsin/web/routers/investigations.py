@@ -38,6 +38,7 @@ from tocsin.money.tables import TransactionSet
 from tocsin.money.trace import RULES, TraceConfig
 from tocsin.settings import Settings
 from tocsin.store.database import Database
+from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
@@ -53,17 +54,12 @@ EXPORT_TYPES = {"csv": ("text/csv", "csv"), "ftm": ("application/x-ndjson", "ftm
 # --------------------------------------------------------------------------- helpers
 
 
-def _settings(request: Request) -> Settings:
-    value: Settings = request.app.state.settings
-    return value
-
-
 def _runner(request: Request) -> jobs.JobRunner:
     """The application's job runner, made on first use (one per application)."""
     state = request.app.state
     with _RUNNER_LOCK:
         if getattr(state, "money_jobs", None) is None:
-            state.money_jobs = jobs.JobRunner(_settings(request).data_dir / "jobs")
+            state.money_jobs = jobs.JobRunner(deps.settings(request).data_dir / "jobs")
     runner: jobs.JobRunner = state.money_jobs
     return runner
 
@@ -73,11 +69,11 @@ def _set(session: Session, principal: Principal, set_id: int) -> TransactionSet:
 
 
 def _set_dir(request: Request, record: TransactionSet) -> Path:
-    return sets.set_path(_settings(request), record)
+    return sets.set_path(deps.settings(request), record)
 
 
 def _findings_folder(request: Request, record: TransactionSet) -> Path:
-    return _settings(request).data_dir / "investigations" / record.storage_key
+    return deps.settings(request).data_dir / "investigations" / record.storage_key
 
 
 def _set_view(record: TransactionSet, units: dict[int, str]) -> dict[str, Any]:
@@ -139,7 +135,7 @@ def set_list(request: Request, session: DbSession, principal: CurrentPrincipal) 
                   sets=[_set_view(s, codes) for s in sets.list_sets(session, principal)],
                   units=units, own_unit=own, handling_codes=HANDLING_CODES,
                   formats=sorted(FORMATS), can_upload=principal.can(Action.WRITE_OWN_UNIT),
-                  max_mb=_settings(request).upload_max_bytes // (1024 * 1024))
+                  max_mb=deps.settings(request).upload_max_bytes // (1024 * 1024))
 
 
 def _page(request: Request, session: Session, principal: Principal, set_id: int,
@@ -203,7 +199,7 @@ async def api_upload(
     = None,
 ) -> Response:
     """Upload a file and import it in the background; returns the job to poll."""
-    settings = _settings(request)
+    settings = deps.settings(request)
     owner = session.scalar(select(Unit).where(Unit.code == unit.strip()))
     problems = []
     if owner is None:
@@ -218,7 +214,7 @@ async def api_upload(
     mapping_path = None
     if mapping is not None and mapping.filename:
         mapping_path = await _receive(mapping, settings, upload.parent, "mapping.yaml")
-    db: Database = request.app.state.db
+    db = deps.database(request)
     job = _runner(request).submit(
         principal, "ingest",
         _ingest_work(db, principal, settings, upload, format, name.strip(), handling.strip(),
@@ -322,7 +318,7 @@ def api_detect(set_id: int, body: DetectRequest, request: Request, session: DbSe
     record = _set(session, principal, set_id)
     detectors = jobs.detectors_from(body.detectors, body.config)
     work = jobs.detect_work(_set_dir(request, record), _findings_folder(request, record),
-                            detectors, _settings(request))
+                            detectors, deps.settings(request))
     if _background(body.background, record):
         return _started(_runner(request).submit(principal, "detect", work, {"set": record.id}))
     return JSONResponse(work(lambda fraction, message: None))
@@ -359,7 +355,7 @@ def api_trace(set_id: int, body: TraceRequest, request: Request, session: DbSess
                          max_nodes=jobs.WEB_TRACE_NODES)
     since = int(body.since.timestamp()) if body.since else None
     work = jobs.trace_work(_set_dir(request, record), body.accounts, body.transactions,
-                           config, _settings(request), since)
+                           config, deps.settings(request), since)
     if _background(body.background, record):
         return _started(_runner(request).submit(principal, "trace", work, {"set": record.id}))
     return JSONResponse(work(lambda fraction, message: None))
@@ -376,7 +372,7 @@ def api_score(set_id: int, body: ScoreRequest, request: Request, session: DbSess
     """The riskiest accounts, each with the contributions that make up its score."""
     record = _set(session, principal, set_id)
     work = jobs.score_work(_set_dir(request, record), _findings_folder(request, record),
-                           _settings(request), body.top)
+                           deps.settings(request), body.top)
     if _background(body.background, record):
         return _started(_runner(request).submit(principal, "score", work, {"set": record.id}))
     return JSONResponse(work(lambda fraction, message: None))
@@ -452,10 +448,11 @@ def api_export(set_id: int, request: Request, session: DbSession, principal: Cur
         selection = Selection(accounts=set(chosen["accounts"]),
                               transactions=set(chosen["transactions"]))
     media, suffix = EXPORT_TYPES[format]
-    folder = Path(tempfile.mkdtemp(prefix="export-", dir=_uploads(_settings(request))))
+    settings = deps.settings(request)
+    folder = Path(tempfile.mkdtemp(prefix="export-", dir=_uploads(settings)))
     output = folder / f"export.{suffix}"
     try:
-        sets.export(session, principal, _settings(request), record.id, format, output, selection)
+        sets.export(session, principal, settings, record.id, format, output, selection)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -39,6 +39,7 @@ from tocsin.taskforce.programmes.totals import Total, rollup
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 from tocsin.taskforce.tabular.columns import COLUMNS, row_to_spec, spec_to_row
 from tocsin.taskforce.tabular.exchange import export_table, import_table, write_template
+from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
@@ -49,11 +50,6 @@ api = APIRouter(prefix="/programmes", tags=["programmes"])
 XML = "application/xml"
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def _settings(request: Request) -> Settings:
-    value: Settings = request.app.state.settings
-    return value
 
 
 def _read_upload(upload: UploadFile, settings: Settings) -> bytes:
@@ -187,7 +183,7 @@ def page_template(fmt: str, session: DbSession, _p: CurrentPrincipal) -> Respons
 def page_import(request: Request, session: DbSession, principal: CurrentPrincipal,
                 file: Annotated[UploadFile, File()], kind: Annotated[str, Form()] = "iati"
                 ) -> Response:
-    data = _read_upload(file, _settings(request))
+    data = _read_upload(file, deps.settings(request))
     name = file.filename or ("upload.xml" if kind == "iati" else "upload.csv")
     if kind == "iati":
         summary = import_iati(session, principal, io.BytesIO(data), name=name)
@@ -267,7 +263,7 @@ def document_add(activity_id: int, request: Request, session: DbSession,
                  principal: CurrentPrincipal, title: Annotated[str, Form()],
                  category: Annotated[str, Form()] = "A01", url: Annotated[str, Form()] = "",
                  file: Annotated[UploadFile | None, File()] = None) -> Response:
-    settings = _settings(request)
+    settings = deps.settings(request)
     content = _read_upload(file, settings) if file is not None and file.filename else None
     documents.add_document(session, principal, settings, activity_id, title,
                            url=url or None, content=content,
@@ -282,7 +278,7 @@ def document_download(document_id: int, request: Request, session: DbSession,
     document = documents.get_document(session, principal, document_id)
     if document.url and not document.stored_path:
         return RedirectResponse(document.url, status_code=303)
-    path = documents.stored_file(_settings(request), document)
+    path = documents.stored_file(deps.settings(request), document)
     name = (document.original_name or f"document-{document.id}").replace('"', "")
     return Response(path.read_bytes(), media_type=document.mime_type or
                     "application/octet-stream",
@@ -369,7 +365,7 @@ def api_export_table(session: DbSession, principal: CurrentPrincipal, format: st
 @api.post("/import/iati")
 def api_import_iati(request: Request, session: DbSession, principal: CurrentPrincipal,
                     file: Annotated[UploadFile, File()]) -> dict[str, Any]:
-    data = _read_upload(file, _settings(request))
+    data = _read_upload(file, deps.settings(request))
     return _import_result(import_iati(session, principal, io.BytesIO(data),
                                       name=file.filename or "upload.xml"))
 
@@ -377,7 +373,7 @@ def api_import_iati(request: Request, session: DbSession, principal: CurrentPrin
 @api.post("/import/table")
 def api_import_table(request: Request, session: DbSession, principal: CurrentPrincipal,
                      file: Annotated[UploadFile, File()]) -> dict[str, Any]:
-    data = _read_upload(file, _settings(request))
+    data = _read_upload(file, deps.settings(request))
     return _import_result(import_table(session, principal, io.BytesIO(data),
                                        name=file.filename or "upload.csv"))
 

@@ -98,3 +98,20 @@ def test_api_crud_and_access(tf_client: TestClient, tf_db: Database) -> None:
     assert tf_client.get("/api/v1/programmes").json() == []
     assert tf_client.get(f"/programmes/{ident}").status_code == 404
     assert tf_client.get("/api/v1/programmes/export/iati").status_code == 403
+
+
+def test_document_download_keeps_a_non_ascii_file_name(tf_client: TestClient,
+                                                       tf_db: Database) -> None:
+    username, _ = create_user(tf_db, "analyst", "tntd-spmu")
+    token = login(tf_client, username)
+    page_url = tf_client.post("/programmes", data={**FORM, "csrf_token": token},
+                              follow_redirects=False).headers["location"]
+    tf_client.post(f"{page_url}/documents", data={"title": "Report", "category": "A02",
+                                                  "csrf_token": token},
+                   files={"file": ('Отчёт "final".txt', b"fictional report", "text/plain")})
+    doc_link = tf_client.get(page_url).text.split('href="/programmes/documents/')[1]
+    download = tf_client.get(f"/programmes/documents/{doc_link.split(chr(34))[0]}")
+    assert download.status_code == 200 and download.content == b"fictional report"
+    disposition = download.headers["content-disposition"]
+    assert disposition.startswith("attachment;") and "filename*=utf-8''" in disposition
+    assert "%D0%9E%D1%82%D1%87%D1%91%D1%82" in disposition and '"final"' not in disposition

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from tocsin.access.handling import HANDLING_CODES
@@ -279,10 +279,9 @@ def document_download(document_id: int, request: Request, session: DbSession,
     if document.url and not document.stored_path:
         return RedirectResponse(document.url, status_code=303)
     path = documents.stored_file(deps.settings(request), document)
-    name = (document.original_name or f"document-{document.id}").replace('"', "")
-    return Response(path.read_bytes(), media_type=document.mime_type or
-                    "application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    # FileResponse streams the file and percent-encodes a name that is not plain ASCII.
+    return FileResponse(path, media_type=document.mime_type or "application/octet-stream",
+                        filename=document.original_name or f"document-{document.id}")
 
 
 @pages.post("/documents/{document_id:int}/delete")

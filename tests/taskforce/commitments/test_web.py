@@ -21,6 +21,7 @@ def test_pages_gaps_links_and_assessment(tf_client: TestClient, tf_db: Database)
     token = login(tf_client, username)
     listing = tf_client.get("/commitments?instrument=untoc")
     assert listing.status_code == 200 and "illustrative" in listing.text
+    assert 'class="tlp tlp-' in listing.text  # every listed record shows its handling
     gaps = tf_client.get("/commitments/gaps").text
     assert "untoc:art13" in gaps
     api = tf_client.get("/api/v1/commitments?instrument=untoc").json()

@@ -54,7 +54,7 @@ def _commitments(session: Session, _settings: Settings) -> str:
     from tocsin.taskforce.commitments.demo import demo_commitments
 
     added = demo_commitments(session)
-    return f"{len(added)} illustrative commitments (demo content)"
+    return f"{len(added)} illustrative commitments (fictional demo content)"
 
 
 @dataclass

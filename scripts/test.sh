@@ -18,7 +18,11 @@ fi
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test]"
+# The semantic extra needs PyTorch: these machines keep a CPU build of 2.13.0 that pip
+# takes when asked for exactly that version; installing it first stops the extra from
+# pulling a multi-gigabyte GPU build.
+.venv/bin/python -m pip install --quiet "torch==2.13.0" || echo "torch 2.13.0 not available; the semantic extra will choose its own build"
+.venv/bin/python -m pip install --quiet -e ".[test,semantic]"
 
 echo "== ruff"; .venv/bin/ruff check tocsin tests bench
 echo "== mypy"; .venv/bin/mypy

@@ -47,22 +47,3 @@ def activity(session: Session, identifier: str, *, title: str = "An activity",
     session.add(item)
     session.flush()
     return item
-
-
-#: The web areas of lessons, partners, events and experts.
-AREAS = ["lessons", "partners", "events", "experts"]
-
-
-def mount_areas(monkeypatch: object) -> None:
-    """Make ``create_app`` mount the co-operation areas even before the app lists them."""
-    import pytest
-
-    from tocsin.web import app as web_app
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
-    import importlib.util
-
-    missing = [a for a in AREAS if a not in web_app.ROUTERS
-               and importlib.util.find_spec(f"tocsin.web.routers.{a}") is not None]
-    if missing:
-        monkeypatch.setattr(web_app, "ROUTERS", [*web_app.ROUTERS, *missing])

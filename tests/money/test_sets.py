@@ -88,6 +88,18 @@ def test_writing_for_another_unit_is_refused(db: Database, settings: Settings,
     assert _folders(settings) == []
 
 
+def test_owner_check_lists_every_problem_before_any_file(db: Database,
+                                                        people: dict[str, Principal]) -> None:
+    with db.transaction() as session:
+        assert sets.check_owner(session, people["analyst_a"], " unit-a ", "tlp:amber") == \
+            _unit(db, "unit-a")
+        with pytest.raises(InputError) as bad:
+            sets.check_owner(session, people["analyst_a"], "unit-z", "PINK")
+        assert [p.location for p in bad.value.problems] == ["unit", "handling"]
+        with pytest.raises(PermissionDenied):
+            sets.check_owner(session, people["analyst_a"], "unit-b", "AMBER")
+
+
 def test_a_failed_import_leaves_no_row_and_no_files(db: Database, settings: Settings,
                                                    people: dict[str, Principal]) -> None:
     with pytest.raises(InputError), db.transaction() as session:

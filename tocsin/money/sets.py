@@ -24,7 +24,7 @@ from tocsin.access.policy import get_readable, list_readable, readable, require,
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.access.tables import Unit
-from tocsin.errors import InputError, NotFound
+from tocsin.errors import InputError, NotFound, Problem
 from tocsin.money.dataset import StoredSet, open_set
 from tocsin.money.export import ExportReport, Selection, export_set
 from tocsin.money.ingest import IngestReport, ingest
@@ -93,6 +93,26 @@ def import_set(
         shutil.rmtree(target, ignore_errors=True)
         raise
     return item, report
+
+
+def check_owner(session: Session, principal: Principal, unit_code: str, handling: str) -> int:
+    """The id of the unit that will own a new set, checked before any file is received.
+
+    Lists every problem with the unit code and the handling code, then refuses a
+    principal who may not write for that unit.
+    """
+    problems = []
+    unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code.strip()))
+    if unit_id is None:
+        problems.append(Problem("unit", f"unknown unit {unit_code!r}"))
+    try:
+        Handling.parse(handling)
+    except ValueError as exc:
+        problems.append(Problem("handling", str(exc)))
+    if problems or unit_id is None:
+        raise InputError(problems)
+    require_write(principal, unit_id)
+    return unit_id
 
 
 def _handling(value: str) -> str:

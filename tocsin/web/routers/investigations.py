@@ -25,11 +25,10 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from tocsin.access.handling import HANDLING_CODES
-from tocsin.access.policy import require_write
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.access.tables import Unit
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError
 from tocsin.money import jobs, sets, views
 from tocsin.money.detect import describe
 from tocsin.money.export import EXPORT_FORMATS, Selection
@@ -200,16 +199,7 @@ async def api_upload(
 ) -> Response:
     """Upload a file and import it in the background; returns the job to poll."""
     settings = deps.settings(request)
-    owner = session.scalar(select(Unit).where(Unit.code == unit.strip()))
-    problems = []
-    if owner is None:
-        problems.append(Problem("unit", f"unknown unit {unit!r}"))
-    if handling.strip().upper() not in HANDLING_CODES:
-        problems.append(Problem("handling", f"use one of {', '.join(HANDLING_CODES)}"))
-    if problems:
-        raise InputError(problems)
-    assert owner is not None
-    require_write(principal, owner.id)  # refuse before receiving the file
+    owner_id = sets.check_owner(session, principal, unit, handling)  # before receiving the file
     upload = await _receive(file, settings)
     mapping_path = None
     if mapping is not None and mapping.filename:
@@ -218,7 +208,7 @@ async def api_upload(
     job = _runner(request).submit(
         principal, "ingest",
         _ingest_work(db, principal, settings, upload, format, name.strip(), handling.strip(),
-                     owner.id, description, base_currency.upper(), mapping_path),
+                     owner_id, description, base_currency.upper(), mapping_path),
         {"name": name.strip()})
     return _started(job)
 

@@ -49,6 +49,8 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
         assert headers["x-frame-options"] == "DENY"
         assert headers["referrer-policy"] == "same-origin"
         assert headers["x-content-type-options"] == "nosniff"
+        if not path.startswith("/static/"):
+            assert headers["cache-control"] == "no-store", path
 
 
 def test_session_cookie_is_secure_and_http_only(client: TestClient,

@@ -40,7 +40,9 @@ class SecurityHeaders:
                     *message["headers"],
                     *((k, v) for k, v in HEADERS.items() if k not in present),
                 ]
-                if scope.get("path", "").startswith(("/api", "/login", "/account")):
+                # Pages may hold sensitive records: no browser or proxy keeps a copy.
+                if not scope.get("path", "").startswith("/static/") and \
+                        b"cache-control" not in present:
                     message["headers"].append((b"cache-control", b"no-store"))
             await send(message)
 

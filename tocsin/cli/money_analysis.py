@@ -15,6 +15,7 @@ from rich.table import Table
 
 from tocsin.cli.common import console, fail
 from tocsin.errors import InputError, TocsinError
+from tocsin.money import model
 from tocsin.money.detect import REGISTRY, describe, make
 from tocsin.money.engines.base import Engine, open_engine, run_detector
 from tocsin.money.evaluate import evaluate
@@ -135,10 +136,15 @@ def register(app: typer.Typer) -> None:
     def score(
         set_dir: Path = SET_DIR,
         limit: int = typer.Option(25, help="Accounts to show."),
+        model_path: Path | None = typer.Option(
+            None, "--model", help="Rank with this trained model (from `money train`)."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
     ) -> None:
         """Rank accounts by explainable risk. Example: tocsin money score --set-dir s1"""
+        if model_path is not None:
+            _score_with_model(model_path, set_dir, limit, engine, as_json)
+            return
         with _engine(set_dir, engine) as eng:
             found = _detect(eng, None)
             with _progress() as progress:
@@ -153,14 +159,54 @@ def register(app: typer.Typer) -> None:
                           "; ".join(f"{c.name} {c.value:.2f}" for c in r.contributions[:3]))
         console.print(table)
 
+    @app.command("train")
+    def train_cmd(
+        set_dir: Path = SET_DIR,
+        output: Path | None = typer.Option(
+            None, "--output", "-o",
+            help="Model file (default: <data_dir>/models/money/<set name>.pkl)."),
+        seed: int = typer.Option(7, help="Seed of the split and the model."),
+        engine: str | None = ENGINE,
+        as_json: bool = JSON,
+    ) -> None:
+        """Train the supervised risk model. Example: tocsin money train --set-dir s1"""
+        with _progress() as progress:
+            progress.add_task("Running detectors and training", total=None)
+            try:
+                trained = model.train(set_dir, engine=engine, seed=seed)
+                path = model.save(trained, output or model.default_path(set_dir))
+            except TocsinError as exc:
+                raise fail(exc) from exc
+        if as_json:
+            _print_json({"model": str(path), **trained.summary()})
+            return
+        console.print(f"Model written to {path} ({trained.split}).")
+        table = Table("level", "who", "precision", "recall", "F1", "tp", "fp", "fn",
+                      title="Held-out rows only")
+        for level in trained.levels():
+            for who, s in (("model", level.held_out), ("rules", level.rules_held_out)):
+                table.add_row(level.level, who, f"{s.precision:.3f}", f"{s.recall:.3f}",
+                              f"{s.f1:.3f}", str(s.true_positives), str(s.false_positives),
+                              str(s.false_negatives))
+        console.print(table)
+        for level in trained.levels():
+            console.print(f"{level.level}: threshold {level.threshold:.3f}; most important: "
+                          + ", ".join(f"{i.feature} {i.mean:.3f}"
+                                      for i in level.importances[:5]))
+
     @app.command("evaluate")
     def evaluate_cmd(
         set_dir: Path = SET_DIR,
         min_score: float = typer.Option(0.0, help="Ignore findings scored below this."),
+        model_path: Path | None = typer.Option(
+            None, "--model", help="Judge this trained model (from `money train`) instead."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
     ) -> None:
         """Precision, recall and F1 against labels. Example: tocsin money evaluate --set-dir s1"""
+        if model_path is not None:
+            _evaluate_model(model_path, set_dir, engine, as_json)
+            return
         with _engine(set_dir, engine) as eng:
             found = _detect(eng, None)
         try:
@@ -183,3 +229,56 @@ def register(app: typer.Typer) -> None:
         for name, p in result.patterns.items():
             patterns.add_row(name, f"{p['transactions']:.0%}", f"{p['accounts']:.0%}")
         console.print(patterns)
+
+
+def _evaluate_model(path: Path, set_dir: Path, engine: str | None, as_json: bool) -> None:
+    with _progress() as progress:
+        progress.add_task("Running detectors and the model", total=None)
+        try:
+            result = model.evaluate_model(model.load(path), set_dir, engine)
+        except TocsinError as exc:
+            raise fail(exc) from exc
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    scope = ("held-out rows of the training set" if result.held_out_only
+             else "every row of the set")
+    table = Table("level", "who", "precision", "recall", "F1", "tp", "fp", "fn",
+                  title=f"Model against labels ({scope})")
+    rows = [("accounts", "model", result.accounts), ("accounts", "rules", result.rules_accounts),
+            ("transactions", "model", result.transactions),
+            ("transactions", "rules", result.rules_transactions)]
+    for level, who, s in rows:
+        if s is not None:
+            table.add_row(level, who, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
+                          str(s.true_positives), str(s.false_positives),
+                          str(s.false_negatives))
+    console.print(table)
+    if result.patterns:
+        patterns = Table("pattern", "transactions found", "accounts found")
+        for name, p in result.patterns.items():
+            patterns.add_row(name, f"{p['transactions']:.0%}" if "transactions" in p else "",
+                             f"{p['accounts']:.0%}" if "accounts" in p else "")
+        console.print(patterns)
+
+
+def _score_with_model(path: Path, set_dir: Path, limit: int, engine: str | None,
+                      as_json: bool) -> None:
+    try:
+        trained = model.load(path)
+    except TocsinError as exc:
+        raise fail(exc) from exc
+    with _engine(set_dir, engine) as eng:
+        found = _detect(eng, trained.detectors)
+        with _progress() as progress:
+            progress.add_task("Scoring accounts with the model", total=None)
+            ranked = model.rank_accounts(trained, eng, found, limit)
+    if as_json:
+        _print_json([r.to_dict() for r in ranked])
+        return
+    table = Table("account", "probability", "flagged", "raised most by",
+                  title=f"Model ranking (threshold {trained.accounts.threshold:.3f})")
+    for r in ranked:
+        table.add_row(r.subject, f"{r.probability:.3f}", "yes" if r.flagged else "",
+                      "; ".join(f"{x.feature}={x.value} (+{x.effect:.2f})" for x in r.reasons))
+    console.print(table)

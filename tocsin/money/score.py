@@ -31,7 +31,8 @@ DETECTOR_WEIGHTS: dict[str, float] = {
     "pass_through": 0.7,
 }
 
-#: Engine-neutral SQL for the account features (DuckDB and Spark SQL).
+#: Engine-neutral SQL for the account features (DuckDB and Spark SQL). The rule-based
+#: score reads a few of them; the supervised model (:mod:`tocsin.money.model`) reads all.
 FEATURES_SQL = """
 SELECT account,
   COUNT(DISTINCT CASE WHEN dir = 0 THEN cp END) AS in_degree,
@@ -41,11 +42,25 @@ SELECT account,
   AVG(CASE WHEN amount >= 100 AND amount % 100 = 0 THEN 1.0 ELSE 0.0 END) AS round_share,
   AVG(CASE WHEN t % 86400 < 21600 THEN 1.0 ELSE 0.0 END) AS night_share,
   COUNT(*) AS payments,
-  COUNT(DISTINCT CAST(FLOOR(t / 86400.0) AS BIGINT)) AS active_days
+  COUNT(DISTINCT CAST(FLOOR(t / 86400.0) AS BIGINT)) AS active_days,
+  COUNT(DISTINCT cp) AS counterparties,
+  AVG(CASE WHEN dir = 0 THEN amount END) AS avg_in,
+  AVG(CASE WHEN dir = 1 THEN amount END) AS avg_out,
+  MIN(CASE WHEN dir = 0 THEN amount END) AS min_in,
+  MIN(CASE WHEN dir = 1 THEN amount END) AS min_out,
+  MAX(CASE WHEN dir = 0 THEN amount END) AS max_in,
+  MAX(CASE WHEN dir = 1 THEN amount END) AS max_out,
+  AVG(CASE WHEN (CAST(FLOOR(t / 86400.0) AS BIGINT) + 4) % 7 IN (0, 6) THEN 1.0 ELSE 0.0 END)
+    AS weekend_share,
+  MIN(t) AS first_t,
+  MAX(t) AS last_t,
+  MAX(kind) AS kind
 FROM (
-  SELECT target AS account, source AS cp, 0 AS dir, amount, t FROM txn WHERE source <> target
+  SELECT target AS account, source AS cp, 0 AS dir, amount, t, dst_kind AS kind FROM txn
+  WHERE source <> target
   UNION ALL
-  SELECT source AS account, target AS cp, 1 AS dir, amount, t FROM txn WHERE source <> target
+  SELECT source AS account, target AS cp, 1 AS dir, amount, t, src_kind AS kind FROM txn
+  WHERE source <> target
 ) flows
 GROUP BY account
 """

@@ -10,6 +10,7 @@ import pytest
 
 from tocsin.money.synthetic import SyntheticConfig, write
 
+AMLSIM = Path("/work/shared/data/amlsim/20K_fanin200")
 SMALL = SyntheticConfig(accounts=6_000, transactions=40_000, patterns=8, seed=11)
 #: Small enough for Spark in local mode, with every pattern present.
 TINY = SyntheticConfig(accounts=2_500, transactions=8_000, patterns=3, seed=3)
@@ -50,3 +51,29 @@ def engine(request: pytest.FixtureRequest, tiny_set: Path) -> Iterator[Any]:
         eng = SparkEngine(tiny_set, spark=request.getfixturevalue("spark"))
     yield eng
     eng.close()
+
+
+@pytest.fixture(scope="session")
+def amlsim_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The AMLSim sample imported once (skipped where the sample is not present)."""
+    if not AMLSIM.exists():
+        pytest.skip("AMLSim sample not present")
+    from tocsin.money.ingest import ingest
+
+    target = tmp_path_factory.mktemp("amlsim") / "set"
+    ingest("amlsim", [AMLSIM], target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def amlsim_findings(amlsim_set: Path) -> list[Any]:
+    """Every detector's findings on the AMLSim sample (embedded engine), once."""
+    from tocsin.money.detect import all_detectors
+    from tocsin.money.engines.base import run_detectors
+    from tocsin.money.engines.embedded import EmbeddedEngine
+
+    eng = EmbeddedEngine(amlsim_set)
+    try:
+        return run_detectors(eng, all_detectors())
+    finally:
+        eng.close()

@@ -13,8 +13,6 @@ from tocsin.money.evaluate import compare, evaluate
 from tocsin.money.findings import Finding
 from tocsin.money.score import score_accounts, score_transactions
 
-AMLSIM = Path("/work/shared/data/amlsim/20K_fanin200")
-
 
 @pytest.fixture(scope="module")
 def small_findings(small_set: Path) -> list[Finding]:
@@ -64,18 +62,10 @@ def test_compare_counts() -> None:
     assert s.f1 == pytest.approx(4 / 7)
 
 
-@pytest.mark.skipif(not AMLSIM.exists(), reason="AMLSim sample not present")
-def test_amlsim_account_quality_floor(tmp_path: Path) -> None:
+def test_amlsim_account_quality_floor(amlsim_set: Path, amlsim_findings: list[Finding]
+                                      ) -> None:
     """Recorded in docs/money-analytics.md: precision 0.079, recall 0.212, F1 0.115."""
-    from tocsin.money.ingest import ingest
-
-    ingest("amlsim", [AMLSIM], tmp_path / "amlsim")
-    eng = EmbeddedEngine(tmp_path / "amlsim")
-    try:
-        findings = run_detectors(eng, all_detectors())
-    finally:
-        eng.close()
-    ev = evaluate(tmp_path / "amlsim", findings)
+    ev = evaluate(amlsim_set, amlsim_findings)
     assert ev.accounts.true_positives + ev.accounts.false_negatives == 954
     assert ev.accounts.precision >= 0.07
     assert ev.accounts.recall >= 0.19

@@ -70,3 +70,7 @@ def search_routes(monkeypatch: pytest.MonkeyPatch) -> None:
 
     if "search" not in web_app.ROUTERS:
         monkeypatch.setattr(web_app, "ROUTERS", [*web_app.ROUTERS, "search"])
+
+
+#: For tests whose subject does not depend on the database engine: run them on SQLite only.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

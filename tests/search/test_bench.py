@@ -17,6 +17,7 @@ def test_small_benchmark_runs(tmp_path: Path) -> None:
     assert result["records"] == 2_000 and result["queries"] == 20
     assert result["mean_hits"] > 0  # the queries do find readable documents
     assert result["median_ms"] > 0 and result["like_median_ms"] > 0
+    assert result["api_median_ms"] > 0  # the API route answered every query with 200
 
 
 @pytest.mark.slow

@@ -31,3 +31,35 @@ def test_full_text_structures_exist(db: Database) -> None:
         else:
             columns = {c["name"] for c in inspect(conn).get_columns("search_documents")}
             assert "search_vector" in columns
+
+
+def test_facet_tokens_of_existing_documents_match_the_indexer(db: Database) -> None:
+    """search_0003 computes the facet tokens in SQL exactly as ``SearchDoc.tags()`` does."""
+    from alembic import command
+
+    from tocsin.search.registry import SearchDoc
+    from tocsin.store.migrate import alembic_config
+
+    config = alembic_config(db.engine)
+    command.downgrade(config, "search_0002")
+    doc = SearchDoc("activity", "7", "Money laundering", "via casinos", "GREEN", None, "/x",
+                    year=2019, crime_areas=("money_laundering",), stages=("prevention",),
+                    countries=("AL",), structures=("tntd-spmu",))
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO search_documents (id, record_type, record_id, title, body, handling,"
+                " url, year, updated_at) VALUES (1, 'activity', '7', 'Money laundering',"
+                " 'via casinos', 'GREEN', '/x', 2019, CURRENT_TIMESTAMP)"))
+            for facet, value in doc.facet_rows():
+                conn.execute(text("INSERT INTO search_facets VALUES (1, :f, :v)"),
+                             {"f": facet, "v": value})
+    finally:
+        command.upgrade(config, "heads")
+    with db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT tags FROM search_documents")).scalar_one()
+        assert sorted(stored.split()) == sorted(doc.tags().split())
+        if db.dialect == "sqlite":  # the rebuilt FTS5 table finds the document by a token
+            token = doc.tags().split()[2]
+            assert conn.execute(text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q"),
+                                {"q": f'tags : "{token}" AND casinos'}).scalars().all() == [1]

@@ -73,3 +73,19 @@ def test_bad_input_is_a_clear_error(client: TestClient,
 
 def test_signed_out_gets_401(client: TestClient) -> None:
     assert client.get("/api/v1/search", params={"q": "x"}).status_code == 401
+
+
+def test_broad_query_says_how_it_was_answered(client: TestClient,
+                                              make_user: Callable[..., tuple[str, str]],
+                                              amber: int, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    from tocsin.search import service
+
+    monkeypatch.setattr(service, "WINDOW", 1)
+    analyst, _ = make_user("analyst", unit="tntd-spmu")
+    login(client, analyst)
+    body = client.get("/api/v1/search", params={"q": "trafficking", "type": "activity"}).json()
+    assert (body["total"], body["capped"], body["window"], len(body["hits"])) == (1, True, 1, 1)
+    page = client.get("/search", params={"q": "trafficking", "type": "activity"}).text
+    assert "1+ results" in page and 'id="search-capped"' in page
+    assert "Counts among the 1 newest matches" in page

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import Session
@@ -34,12 +35,26 @@ class SearchBackend(ABC):
     """Full-text search over the ``search_documents`` table on one database engine."""
 
     name: str
+    #: Whether :meth:`matches` can take facet filters as index tokens (``tags``);
+    #: otherwise the service filters with SQL conditions on the index tables.
+    indexes_facets: bool = False
 
     @abstractmethod
-    def matches(self, query: ParsedQuery, ranked: bool = True) -> Select[tuple[int, float]]:
-        """``SELECT id, rank`` of the documents matching every included term and no
-        excluded one (rank: lower first; a constant when ``ranked`` is false, for
-        counting). ``query.include`` is never empty."""
+    def matches(self, query: ParsedQuery,
+                tags: Sequence[Sequence[str]] = ()) -> Select[tuple[int]]:
+        """``SELECT id`` of the documents matching every included term, no excluded one
+        and one token of every group in ``tags`` (only when :attr:`indexes_facets`).
+        ``query.include`` or ``tags`` is not empty."""
+
+    @abstractmethod
+    def ranked(self, query: ParsedQuery, ids: Sequence[int]) -> Select[tuple[int, float]]:
+        """``SELECT id, rank`` of the given documents, all of which match
+        ``query.include`` (lower rank first)."""
+
+    @abstractmethod
+    def among(self, column: ColumnElement[Any], ids: Sequence[int]) -> ColumnElement[bool]:
+        """``column IN ids`` with the whole list bound as one parameter (a window holds
+        up to a thousand ids; one placeholder each would cost more than the query)."""
 
     @abstractmethod
     def excluded(self, terms: Sequence[Term]) -> ColumnElement[bool]:

@@ -22,6 +22,7 @@ from typing import Any, cast
 from sqlalchemy import Delete, Insert, Table, Update, delete, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from tocsin.search import labels
 from tocsin.search.registry import Provider, SearchDoc, clean_text, providers
 from tocsin.search.tables import SearchDocument, SearchEmbedding, SearchFacet
 from tocsin.store.base import utcnow
@@ -33,6 +34,7 @@ FACETS = cast(Table, SearchFacet.__table__)
 EMBEDDINGS = cast(Table, SearchEmbedding.__table__)
 _STALE_TYPES = "search_stale_types"
 _SUSPENDED = "search_suspended"
+_REFERENCE_CHANGED = "search_reference_changed"
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ def _row(doc: SearchDoc, now: Any) -> dict[str, Any]:
         "year": doc.year,
         "url": doc.url[:500],
         "parent": doc.parent,
+        "tags": doc.tags(),
         "updated_at": now,
     }
 
@@ -211,6 +214,9 @@ def suspended(session: Session) -> Iterator[None]:
 # --- ORM hooks --------------------------------------------------------------------------
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    if any(labels.touches_reference(getattr(obj, "__tablename__", None))
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        _reference_changed(session)
     if session.info.get(_SUSPENDED):
         return
     items = providers()
@@ -251,6 +257,8 @@ def _on_execute(state: ORMExecuteState) -> None:
         return
     table = getattr(statement, "table", None)
     name = getattr(table, "name", None)
+    if labels.touches_reference(name):
+        _reference_changed(state.session)
     if name is None or state.session.info.get(_SUSPENDED):
         return
     for item in providers():
@@ -264,8 +272,20 @@ def _before_commit(session: Session) -> None:
         reindex(session, stale)
 
 
+def _reference_changed(session: Session) -> None:
+    """Facet names may have changed: drop them now, and again if the change is rolled back."""
+    labels.forget()
+    session.info[_REFERENCE_CHANGED] = True
+
+
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(_STALE_TYPES, None)
+    if session.info.pop(_REFERENCE_CHANGED, False):
+        labels.forget()
+
+
+def _after_commit(session: Session) -> None:
+    session.info.pop(_REFERENCE_CHANGED, None)
 
 
 _installed = False
@@ -280,4 +300,5 @@ def install() -> None:
     event.listen(Session, "do_orm_execute", _on_execute)
     event.listen(Session, "before_commit", _before_commit)
     event.listen(Session, "after_rollback", _forget)
+    event.listen(Session, "after_commit", _after_commit)
     _installed = True

@@ -13,15 +13,17 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     Table,
+    any_,
     bindparam,
     func,
     literal,
     literal_column,
     select,
 )
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG
 from sqlalchemy.orm import Session
 
 from tocsin.search.base import ELLIPSIS, MARK_END, MARK_START, SearchBackend
@@ -59,14 +61,22 @@ def combine(terms: Sequence[Term], operator: str) -> Any:
 class PostgresqlBackend(SearchBackend):
     name = "postgresql"
 
-    def matches(self, query: ParsedQuery, ranked: bool = True) -> Select[tuple[int, float]]:
-        tsq = combine(query.include, "&&")
-        vector = VECTOR
-        condition: ColumnElement[bool] = vector.op("@@")(tsq)
+    def matches(self, query: ParsedQuery,
+                tags: Sequence[Sequence[str]] = ()) -> Select[tuple[int]]:
+        if tags:
+            raise ValueError("the PostgreSQL backend filters facets in SQL, not by tokens")
+        condition: ColumnElement[bool] = VECTOR.op("@@")(combine(query.include, "&&"))
         if query.exclude:
-            condition = condition & ~vector.op("@@")(combine(query.exclude, "||"))
-        rank = -func.ts_rank_cd(vector, tsq) if ranked else literal(0.0)
-        return select(DOCS.c.id.label("id"), rank.label("rank")).where(condition)
+            condition = condition & self.excluded(query.exclude)
+        return select(DOCS.c.id.label("id")).where(condition)
+
+    def ranked(self, query: ParsedQuery, ids: Sequence[int]) -> Select[tuple[int, float]]:
+        rank = -func.ts_rank_cd(VECTOR, combine(query.include, "&&"))
+        return select(DOCS.c.id.label("id"), rank.label("rank")).where(self.among(DOCS.c.id, ids))
+
+    def among(self, column: ColumnElement[Any], ids: Sequence[int]) -> ColumnElement[bool]:
+        listed = bindparam("ids", [int(i) for i in ids], type_=ARRAY(Integer), unique=True)
+        return column == any_(listed)
 
     def excluded(self, terms: Sequence[Term]) -> ColumnElement[bool]:
         vector = VECTOR

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin.access.handling import Handling
+from tocsin.search.tables import facet_token
 
 #: Largest body kept in the index, in characters (PostgreSQL's tsvector holds < 1 MB).
 MAX_BODY_CHARS = 200_000
@@ -64,6 +65,13 @@ class SearchDoc:
 
     def __post_init__(self) -> None:
         Handling(self.handling)  # refuse an unknown handling code before anything is written
+
+    def tags(self) -> str:
+        """The facet tokens of the document (type, year and every facet value)."""
+        pairs = [("type", self.record_type), *(([("year", str(self.year))])
+                                                if self.year is not None else []),
+                 *self.facet_rows()]
+        return " ".join(facet_token(facet, value) for facet, value in pairs)
 
     def facet_rows(self) -> Iterator[tuple[str, str]]:
         for facet, values in (("crime_area", self.crime_areas), ("stage", self.stages),

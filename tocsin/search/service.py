@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, String, Table, and_, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, String, Table, false, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
@@ -23,12 +23,17 @@ from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
 from tocsin.errors import InputError
 from tocsin.search.base import SearchBackend, backend_for, marked_html
+from tocsin.search.labels import reference_labels
 from tocsin.search.query import ParsedQuery, parse_query
-from tocsin.search.tables import LINK_FACETS, SearchDocument, SearchFacet
+from tocsin.search.tables import LINK_FACETS, SearchDocument, SearchFacet, facet_token
 
 DOCS = cast(Table, SearchDocument.__table__)
 FACETS = cast(Table, SearchFacet.__table__)
 MAX_PAGE_SIZE = 100
+#: Readable, filtered matches that are ranked, paged and counted in the facets. A broad
+#: query is answered within its newest WINDOW matches, so its cost does not grow with
+#: the index (docs/search.md, "Broad queries").
+WINDOW = 1000
 #: Facet values shown per facet (the selected ones are always shown).
 FACET_LIMIT = 25
 FACET_NAMES = ("type", *LINK_FACETS, "year")
@@ -115,16 +120,27 @@ class SearchResults:
     size: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     ranking: str = "full-text"
+    #: More than ``total`` documents match: the newest ``total`` were ranked and counted.
+    capped: bool = False
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.size))
+
+    @property
+    def total_label(self) -> str:
+        """``"1,000+"`` when capped, else the exact count."""
+        return f"{self.total:,}" + ("+" if self.capped else "")
 
 
 def search(session: Session, principal: Principal, query: str | None,
            filters: SearchFilters | None = None, page: int = 1, size: int = 20,
            *, semantic: Any = None, audit_reads: bool = True) -> SearchResults:
     """Search every record type the principal may read.
+
+    A query with more than :data:`WINDOW` readable, filtered matches is answered
+    within the newest :data:`WINDOW` of them (ranked, paged and counted in the
+    facets); ``capped`` on the results says so.
 
     ``semantic`` is an embedder (see :mod:`tocsin.search.semantic`); when given,
     the full-text ranking is fused with embedding similarity.
@@ -136,30 +152,40 @@ def search(session: Session, principal: Principal, query: str | None,
         raise InputError.single("size", f"choose between 1 and {MAX_PAGE_SIZE} results per page")
     parsed = parse_query(query)
     backend = backend_for(session.get_bind().dialect.name)
-    conditions = _conditions(backend, principal, parsed, filters)
-    ranked = _ranked(backend, parsed, conditions)
-    counts = _counts(session, _ranked(backend, parsed, conditions, with_rank=False))
-    total = sum(counts["type"].values())
+    allowed = read_clause(SearchDocument, principal)
+    filtered = _filter_conditions(filters)
+    tags = _tag_groups(filters) if backend.indexes_facets else ()
+    window = _window(session, backend, parsed, tags,
+                     [allowed, *([] if tags else filtered)])
+    capped = len(window) > WINDOW
+    ids = window[:WINDOW]
+    total = len(ids)
     offset = (page - 1) * size
     ranking = "full-text" if parsed.include else "newest first"
-    if semantic is not None and parsed.include:
+    order: list[tuple[int, float]]
+    if not parsed.include:  # no words: the window is already newest first
+        order = [(doc_id, float(-doc_id)) for doc_id in ids[offset:offset + size]]
+    elif semantic is not None:
         from tocsin.search.semantic import LABEL, fused_page
 
-        pool = [*conditions, *([backend.excluded(parsed.exclude)] if parsed.exclude else [])]
-        order, total = fused_page(session, semantic, query or "", ranked, pool, offset, size)
+        pool = [allowed, *filtered,
+                *([backend.excluded(parsed.exclude)] if parsed.exclude else [])]
+        order, total = fused_page(session, semantic, query or "",
+                                  _ranked(backend, parsed, ids), pool, offset, size)
         ranking = LABEL
     else:
+        ranked = _ranked(backend, parsed, ids)
         rows = session.execute(
             select(ranked.c.id, ranked.c.rank).order_by(ranked.c.rank, ranked.c.id)
             .offset(offset).limit(size)
         ).all()
         order = [(row[0], float(row[1])) for row in rows]
     hits = _hits(session, backend, parsed, order)
-    facets = _facets(session, counts, filters)
+    facets = _facets(session, _counts(session, backend, ids), filters)
     if audit_reads:
         audit_hits(session, principal, hits)
     return SearchResults(query=query or "", understood=parsed.text, hits=hits, total=total,
-                         page=page, size=size, facets=facets, ranking=ranking)
+                         page=page, size=size, facets=facets, ranking=ranking, capped=capped)
 
 
 def audit_hits(session: Session, principal: Principal, hits: Sequence[Hit]) -> None:
@@ -170,9 +196,9 @@ def audit_hits(session: Session, principal: Principal, hits: Sequence[Hit]) -> N
                          hit.handling, detail="shown in search results")
 
 
-def _conditions(backend: SearchBackend, principal: Principal, parsed: ParsedQuery,
-                filters: SearchFilters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [read_clause(SearchDocument, principal)]
+def _filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    """The facet filters as SQL conditions on the index tables."""
+    conditions: list[ColumnElement[bool]] = []
     if filters.types:
         conditions.append(DOCS.c.record_type.in_(filters.types))
     if filters.years:
@@ -183,23 +209,41 @@ def _conditions(backend: SearchBackend, principal: Principal, parsed: ParsedQuer
             conditions.append(DOCS.c.id.in_(
                 select(FACETS.c.document_id).where(FACETS.c.facet == facet,
                                                    FACETS.c.value.in_(values))))
-    if parsed.exclude and not parsed.include:
-        conditions.append(backend.excluded(parsed.exclude))
     return conditions
 
 
-def _ranked(backend: SearchBackend, parsed: ParsedQuery,
-            conditions: list[ColumnElement[bool]], with_rank: bool = True) -> Any:
-    """A subquery ``(id, rank)`` of every readable document that matches and passes the filters."""
+def _tag_groups(filters: SearchFilters) -> tuple[tuple[str, ...], ...]:
+    """The facet filters as index tokens: one group per facet, any token of a group."""
+    return tuple(tuple(facet_token(facet, value) for value in filters.selected(facet))
+                 for facet in FACET_NAMES if filters.selected(facet))
+
+
+def _window(session: Session, backend: SearchBackend, parsed: ParsedQuery,
+            tags: Sequence[Sequence[str]], conditions: list[ColumnElement[bool]]) -> list[int]:
+    """Ids of the newest :data:`WINDOW` + 1 readable, filtered matches, newest first.
+
+    FTS5 and the primary key both deliver ids in order, so the walk stops after
+    :data:`WINDOW` + 1 readable matches and a broad query costs no more than a
+    narrow one. The read policy is checked for each match through the covering
+    index on the policy columns.
+    """
     stmt: Select[Any]
-    if parsed.include:
-        hits = backend.matches(parsed, ranked=with_rank).subquery("hits")
-        stmt = (select(hits.c.id, hits.c.rank)
-                .join_from(hits, DOCS, DOCS.c.id == hits.c.id).where(and_(*conditions)))
-    else:  # no words: browse by filters, newest first
-        stmt = select(DOCS.c.id, (-DOCS.c.id).label("rank")).where(
-            and_(*conditions))
-    return stmt.subquery("ranked")
+    if parsed.include or tags:
+        hits = backend.matches(parsed, tags).subquery("hits")
+        stmt = (select(hits.c.id).join_from(hits, DOCS, DOCS.c.id == hits.c.id)
+                .where(*conditions).order_by(hits.c.id.desc()))
+    else:  # no words and no indexed filters: browse newest first
+        if parsed.exclude:
+            conditions = [*conditions, backend.excluded(parsed.exclude)]
+        stmt = select(DOCS.c.id).where(*conditions).order_by(DOCS.c.id.desc())
+    return list(session.execute(stmt.limit(WINDOW + 1)).scalars().all())
+
+
+def _ranked(backend: SearchBackend, parsed: ParsedQuery, ids: Sequence[int]) -> Any:
+    """A subquery ``(id, rank)`` of the documents in the window."""
+    if not ids:
+        return select(DOCS.c.id, literal(0.0).label("rank")).where(false()).subquery("ranked")
+    return backend.ranked(parsed, ids).subquery("ranked")
 
 
 def _hits(session: Session, backend: SearchBackend, parsed: ParsedQuery,
@@ -234,44 +278,29 @@ def _lead(text: str | None) -> str:
     return text if len(text) < 240 else text[:240].rsplit(" ", 1)[0] + " …"
 
 
-def _counts(session: Session, matched: Any) -> dict[str, dict[str, int]]:
-    """Facet counts over the matched set, in one statement that matches only once."""
-    docs = select(DOCS.c.id, DOCS.c.record_type, DOCS.c.year).where(
-        DOCS.c.id.in_(select(matched.c.id))).cte("matched")
-    by_type = select(literal("type").label("facet"), docs.c.record_type.label("value"),
-                     func.count().label("n")).group_by(docs.c.record_type)
-    by_year = (select(literal("year"), func.cast(docs.c.year, String), func.count())
-               .where(docs.c.year.is_not(None)).group_by(docs.c.year))
-    by_link = (select(FACETS.c.facet, FACETS.c.value, func.count())
-               .join(docs, docs.c.id == FACETS.c.document_id)
-               .group_by(FACETS.c.facet, FACETS.c.value))
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    statement = union_all(by_type, by_year, by_link)
-    rows: Any
-    if session.get_bind().dialect.name == "sqlite":
-        rows = _sqlite_cross_join(session, statement)
-    else:
-        rows = session.execute(statement)
-    for facet, value, count in rows:
-        counts[facet][str(value)] = int(count)
-    counts.setdefault("type", {})
-    return counts
+def _counts(session: Session, backend: SearchBackend,
+            ids: Sequence[int]) -> dict[str, dict[str, int]]:
+    """Facet counts of the documents in the window, in one statement.
 
-
-def _sqlite_cross_join(session: Session, statement: Any) -> Any:
-    """Run the counting statement with the facet join order fixed.
-
-    SQLite's planner prefers scanning every facet row in (facet, value) order;
-    ``CROSS JOIN`` makes it walk the matched documents and look their facets up
-    by primary key instead, several times faster on large indexes.
+    The ids are listed rather than matched again: their facet rows are found by
+    primary key, whatever the facet filters were.
     """
-    connection = session.connection()
-    compiled = statement.compile(dialect=connection.dialect,
-                                 compile_kwargs={"render_postcompile": True})
-    sql = str(compiled).replace("FROM search_facets JOIN matched ON",
-                                "FROM matched CROSS JOIN search_facets ON")
-    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
-    return connection.exec_driver_sql(sql, params).all()
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    counts.setdefault("type", {})
+    if not ids:
+        return counts
+    by_type = (select(literal("type").label("facet"), DOCS.c.record_type.label("value"),
+                      func.count().label("n"))
+               .where(backend.among(DOCS.c.id, ids)).group_by(DOCS.c.record_type))
+    by_year = (select(literal("year"), func.cast(DOCS.c.year, String), func.count())
+               .where(backend.among(DOCS.c.id, ids), DOCS.c.year.is_not(None))
+               .group_by(DOCS.c.year))
+    by_link = (select(FACETS.c.facet, FACETS.c.value, func.count())
+               .where(backend.among(FACETS.c.document_id, ids))
+               .group_by(FACETS.c.facet, FACETS.c.value))
+    for facet, value, count in session.execute(union_all(by_type, by_year, by_link)):
+        counts[facet][str(value)] = int(count)
+    return counts
 
 
 def _facets(session: Session, counts: dict[str, dict[str, int]],
@@ -296,18 +325,14 @@ def _facets(session: Session, counts: dict[str, dict[str, int]],
 
 def facet_labels(session: Session, wanted: dict[str, set[str]]) -> dict[str, dict[str, str]]:
     """Human names for facet codes (crime areas, stages, countries, structures, types)."""
-    from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage, RefStructure
-
-    models: dict[str, Any] = {"crime_area": RefCrimeArea, "stage": RefStage,
-                              "country": RefCountry, "structure": RefStructure}
+    names = reference_labels(session)
     labels: dict[str, dict[str, str]] = {}
     for facet, values in wanted.items():
         if facet == "type":
             labels[facet] = {v: TYPE_LABELS.get(v, v.replace("_", " ")) for v in values}
-        elif facet in models and values:
-            model = models[facet]
-            labels[facet] = dict(session.execute(
-                select(model.code, model.name).where(model.code.in_(sorted(values)))).all())
+        elif facet in names:
+            known = names[facet]
+            labels[facet] = {v: known[v] for v in values if v in known}
     return labels
 
 

@@ -27,6 +27,19 @@ from tocsin.store.base import Base, utcnow
 
 #: Facets stored in ``search_facets`` (multi-valued); type and year are columns.
 LINK_FACETS = ("crime_area", "stage", "country", "structure")
+#: One letter per facet in the facet tokens of the ``tags`` column.
+TOKEN_LETTERS = {"type": "t", "year": "y", "crime_area": "a", "stage": "s", "country": "c",
+                 "structure": "u"}
+
+
+def facet_token(facet: str, value: object) -> str:
+    """The word standing for one facet value in the full-text index.
+
+    ``zz`` + the facet's letter + the value's UTF-8 bytes in hex + ``0``: letters
+    and digits only, so the tokenizer keeps it whole, and ending in a digit, so
+    the Porter stemmer leaves it alone. ``search_0003`` computes the same in SQL.
+    """
+    return f"zz{TOKEN_LETTERS[facet]}{str(value).encode().hex()}0"
 
 
 class SearchDocument(Base):
@@ -60,6 +73,9 @@ class SearchDocument(Base):
     url: Mapped[str] = mapped_column(String(500))
     #: For an attached file: the record it belongs to, as ``type:id``.
     parent: Mapped[str | None] = mapped_column(String(170), nullable=True)
+    #: The document's facet values as :func:`facet_token` words, so the SQLite FTS5
+    #: index answers facet filters together with the words (a third, unranked column).
+    tags: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.access.principal import Principal
 from tocsin.errors import ConfigurationError
-from tocsin.search import SearchFilters, SearchResults, search
+from tocsin.search import SearchFilters, SearchResults, search, service
 from tocsin.search.service import FACET_NAMES, TYPE_LABELS
 from tocsin.settings import Settings
 from tocsin.web.deps import CurrentPrincipal, DbSession
@@ -68,7 +68,7 @@ def search_page(request: Request, session: DbSession, principal: CurrentPrincipa
     results, notice = _run(request, session, principal, q, filters, page, 20)
     return render(request, "search/search.html", results=results, notice=notice,
                   facet_names=FACET_NAMES, facet_titles=FACET_TITLES, type_labels=TYPE_LABELS,
-                  query_args=_query_args(q, filters))
+                  query_args=_query_args(q, filters), window=f"{service.WINDOW:,}")
 
 
 @api.get("")
@@ -78,6 +78,9 @@ def api_search(request: Request, session: DbSession, principal: CurrentPrincipal
 
     Filters (``type``, ``crime_area``, ``stage``, ``country``, ``structure``,
     ``year``) may repeat: values of one filter are alternatives, filters combine.
+    When more than ``window`` readable records match, ``capped`` is true: the
+    newest ``window`` of them are ranked, paged and counted in the facets, and
+    ``total`` is ``window``.
     """
     results, notice = _run(request, session, principal, q, filters, page, size)
     return {
@@ -86,6 +89,8 @@ def api_search(request: Request, session: DbSession, principal: CurrentPrincipal
         "ranking": results.ranking,
         "notice": notice,
         "total": results.total,
+        "capped": results.capped,
+        "window": service.WINDOW,
         "page": results.page,
         "pages": results.pages,
         "size": results.size,

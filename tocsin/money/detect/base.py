@@ -68,7 +68,59 @@ class Kernel:
     columns: dict[str, str]
 
 
-Step = Sql | Kernel
+@dataclass(frozen=True)
+class PathConfig:
+    """How a path may continue: each hop leaves the account the previous one reached,
+    within ``hop_hours`` after it arrived and within ``window_hours`` of the first
+    payment, carrying ``min_share`` … ``max_growth`` times the previous amount."""
+
+    hop_hours: float
+    window_hours: float
+    min_share: float
+    max_growth: float
+    min_amount: float
+    max_hops: int
+    exclude_kinds: tuple[str, ...]
+
+
+#: Columns (and Spark types) of the table a :class:`Paths` step produces.
+PATH_COLUMNS: dict[str, str] = {
+    "first_txn": "string",
+    "origin": "string",
+    "node": "string",
+    "t0": "bigint",
+    "t_last": "bigint",
+    "a0": "double",
+    "amt_last": "double",
+    "nodes": "string",  # '|origin|…|node|'
+    "txns": "string",  # comma-separated transaction ids, in path order
+    "hops": "bigint",
+}
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Grow time-respecting paths over the payments ``edges`` selects; keep table ``name``.
+
+    ``edges`` is engine-neutral SQL with the columns ``txn_id``, ``t``,
+    ``source``, ``target``, ``amount`` and ``b`` (the time bucket of width
+    ``hop_hours``). A path never revisits an account and is not continued
+    once it is back at its origin. The result holds the paths of
+    ``min_hops`` … ``config.max_hops`` payments that end at their origin
+    (``closed``) or elsewhere (not ``closed``), with :data:`PATH_COLUMNS`.
+    Spark grows them with one SQL join per hop; the embedded engine with
+    vectorised numpy over the edges sorted by (account, time). Both return
+    the same rows.
+    """
+
+    name: str
+    edges: str
+    config: PathConfig
+    closed: bool
+    min_hops: int
+
+
+Step = Sql | Kernel | Paths
 
 
 class Detector:

@@ -1,11 +1,12 @@
-"""Temporal cycles and stacks (layering), found by expanding time-respecting paths.
+"""Temporal cycles and stacks (layering), found by growing time-respecting paths.
 
-Paths are grown one hop at a time in engine-neutral SQL: a hop continues from
-the account the previous payment reached, leaves it after the previous payment
-arrived and within ``hop_hours``, stays within ``window_hours`` of the first
-payment, carries an amount comparable to the previous one and never revisits
-an account. Joining on (account, time bucket) keeps each step proportional to
-the number of plausible continuations instead of the product of degrees.
+A path continues from the account the previous payment reached, leaves it
+after the previous payment arrived and within ``hop_hours``, stays within
+``window_hours`` of the first payment, carries an amount comparable to the
+previous one and never revisits an account. Growing the paths is a
+:class:`~tocsin.money.detect.base.Paths` step (SQL joins on Spark, numpy on
+the embedded engine, see :mod:`tocsin.money.detect.expand`); the kernels here
+turn the paths into findings.
 """
 # ruff: noqa: S608 -- SQL is assembled from typed configs; literals go through in_list/repr.
 
@@ -21,7 +22,8 @@ from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
     Kernel,
-    Sql,
+    PathConfig,
+    Paths,
     Step,
     finding_rows,
     group_bounds,
@@ -29,23 +31,14 @@ from tocsin.money.detect.base import (
     row,
     sorted_group,
 )
+from tocsin.money.detect.expand import OFFSETS
 from tocsin.money.findings import hours, money
+
+__all__ = ["OFFSETS", "PATH_EXCLUDED_KINDS", "Cycle", "PathConfig", "Stack", "edges_sql"]
 
 HOUR = 3600
 #: Retail hubs and cash desks do not pass laundered money along a chain.
 PATH_EXCLUDED_KINDS = ("merchant", "cash")
-OFFSETS = "(SELECT 0 AS k UNION ALL SELECT 1 AS k)"
-
-
-@dataclass(frozen=True)
-class PathConfig:
-    hop_hours: float
-    window_hours: float
-    min_share: float
-    max_growth: float
-    min_amount: float
-    max_hops: int
-    exclude_kinds: tuple[str, ...]
 
 
 def edges_sql(cfg: PathConfig) -> str:
@@ -57,41 +50,6 @@ def edges_sql(cfg: PathConfig) -> str:
         f"FROM txn WHERE source <> target AND amount >= {cfg.min_amount!r} "
         f"AND src_kind NOT IN {kinds} AND dst_kind NOT IN {kinds}"
     )
-
-
-def expansion_steps(prefix: str, edges: str, cfg: PathConfig, stop_at_origin: bool) -> list[Sql]:
-    """``{prefix}_1`` … ``{prefix}_{max_hops}``: all paths of 1 … max_hops hops."""
-    width = int(cfg.hop_hours * HOUR)
-    total = int(cfg.window_hours * HOUR)
-    steps = [
-        Sql(
-            f"{prefix}_1",
-            "SELECT txn_id AS first_txn, source AS origin, target AS node, t AS t0, "
-            "t AS t_last, amount AS a0, amount AS amt_last, "
-            "'|' || source || '|' || target || '|' AS nodes, "
-            f"txn_id AS txns, 1 AS hops FROM {edges}",
-        )
-    ]
-    for k in range(2, cfg.max_hops + 1):
-        prev = f"{prefix}_{k - 1}"
-        open_only = "WHERE node <> origin" if stop_at_origin else ""
-        steps.append(
-            Sql(
-                f"{prefix}_{k}",
-                "SELECT p.first_txn, p.origin, e.target AS node, p.t0, e.t AS t_last, "
-                "p.a0, e.amount AS amt_last, p.nodes || e.target || '|' AS nodes, "
-                "p.txns || ',' || e.txn_id AS txns, p.hops + 1 AS hops "
-                f"FROM (SELECT q.*, CAST(FLOOR(q.t_last / {width}.0) AS BIGINT) + o.k AS jb "
-                f"FROM (SELECT * FROM {prev} {open_only}) q CROSS JOIN {OFFSETS} o) p "
-                f"JOIN {edges} e ON p.node = e.source AND p.jb = e.b "
-                f"WHERE e.t >= p.t_last AND e.t <= p.t_last + {width} "
-                f"AND e.t <= p.t0 + {total} "
-                f"AND e.amount >= p.amt_last * {cfg.min_share!r} "
-                f"AND e.amount <= p.amt_last * {cfg.max_growth!r} "
-                "AND (e.target = p.origin OR instr(p.nodes, '|' || e.target || '|') = 0)",
-            )
-        )
-    return steps
 
 
 @dataclass(frozen=True)
@@ -129,19 +87,12 @@ class Cycle(Detector):
     def steps(self) -> Sequence[Step]:
         cfg: CycleConfig = self.config
         pcfg = self.path_config()
-        edges = self.table("edges")
-        prefix = self.table("p")
-        steps: list[Step] = [Sql(edges, edges_sql(pcfg))]
-        steps += expansion_steps(prefix, edges, pcfg, stop_at_origin=True)
-        closed = " UNION ALL ".join(
-            f"SELECT origin AS grp, first_txn, t0, t_last, a0, amt_last, txns, nodes, hops "
-            f"FROM {prefix}_{k} "
-            "WHERE node = origin"
-            for k in range(max(2, cfg.min_length), cfg.max_length + 1)
-        )
-        steps.append(Kernel(self.table("out"), f"({closed})", "grp", _cycle_kernel(cfg),
-                            FINDING_COLUMNS))
-        return steps
+        paths = Paths(self.table("paths"), edges_sql(pcfg), pcfg, closed=True,
+                      min_hops=max(2, cfg.min_length))
+        return [paths, Kernel(self.table("out"),
+                              f"(SELECT origin AS grp, first_txn, t0, t_last, a0, amt_last, "
+                              f"txns, nodes, hops FROM {paths.name})",
+                              "grp", _cycle_kernel(cfg), FINDING_COLUMNS)]
 
 
 def _cycle_kernel(cfg: CycleConfig) -> Any:
@@ -204,19 +155,12 @@ class Stack(Detector):
         c: StackConfig = self.config
         pcfg = PathConfig(c.hop_hours, c.window_hours, c.min_share, c.max_growth,
                           c.min_amount, c.max_hops, c.exclude_kinds)
-        edges = self.table("edges")
-        prefix = self.table("p")
-        steps: list[Step] = [Sql(edges, edges_sql(pcfg))]
-        steps += expansion_steps(prefix, edges, pcfg, stop_at_origin=True)
-        paths = " UNION ALL ".join(
-            f"SELECT origin || '>' || node AS grp, origin, node, first_txn, a0, t0, t_last, txns, "
-            "nodes, hops "
-            f"FROM {prefix}_{k} WHERE node <> origin"
-            for k in range(c.min_hops, c.max_hops + 1)
-        )
-        steps.append(Kernel(self.table("out"), f"({paths})", "grp", _stack_kernel(c),
-                            FINDING_COLUMNS))
-        return steps
+        paths = Paths(self.table("paths"), edges_sql(pcfg), pcfg, closed=False,
+                      min_hops=c.min_hops)
+        return [paths, Kernel(self.table("out"),
+                              f"(SELECT origin || '>' || node AS grp, origin, node, first_txn, "
+                              f"a0, t0, t_last, txns, nodes, hops FROM {paths.name})",
+                              "grp", _stack_kernel(c), FINDING_COLUMNS)]
 
 
 def _stack_kernel(cfg: StackConfig) -> Any:

@@ -13,14 +13,15 @@ from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
     Kernel,
-    Sql,
+    PathConfig,
+    Paths,
     Step,
     finding_rows,
     group_bounds,
     row,
     sorted_group,
 )
-from tocsin.money.detect.paths import OFFSETS, PATH_EXCLUDED_KINDS, PathConfig, edges_sql
+from tocsin.money.detect.paths import PATH_EXCLUDED_KINDS, edges_sql
 from tocsin.money.findings import hours, money
 
 HOUR = 3600
@@ -52,34 +53,17 @@ class ScatterGather(Detector):
 
     def steps(self) -> Sequence[Step]:
         c: ScatterGatherConfig = self.config
-        width = int(c.hop_hours * HOUR)
-        edges = self.table("edges")
-        hops = self.table("hops")
-        pairs = self.table("pairs")
+        pcfg = PathConfig(c.hop_hours, c.hop_hours, c.min_share, c.max_growth, c.min_amount, 2,
+                          c.exclude_kinds)
+        # Two-payment paths origin -> intermediary -> destination (not back to the origin).
+        paths = Paths(self.table("paths"), edges_sql(pcfg), pcfg, closed=False, min_hops=2)
         return [
-            Sql(edges, edges_sql(PathConfig(c.hop_hours, c.hop_hours, c.min_share,
-                                             c.max_growth, c.min_amount, 2,
-                                             c.exclude_kinds))),
-            Sql(
-                hops,
-                "SELECT a.source AS origin, b.target AS dest, a.target AS mid, "
-                "a.txn_id AS txn_a, b.txn_id AS txn_b, a.amount AS amount_a, "
-                "b.amount AS amount_b, a.t AS t_a, b.t AS t_b "
-                f"FROM (SELECT e.*, e.b + o.k AS jb FROM {edges} e CROSS JOIN {OFFSETS} o) a "
-                f"JOIN {edges} b ON a.target = b.source AND a.jb = b.b "
-                f"WHERE b.t >= a.t AND b.t <= a.t + {width} AND a.source <> b.target "
-                f"AND b.amount >= a.amount * {c.min_share!r} "
-                f"AND b.amount <= a.amount * {c.max_growth!r}",
-            ),
-            Sql(
-                pairs,
-                f"SELECT origin, dest FROM {hops} GROUP BY origin, dest "
-                f"HAVING COUNT(DISTINCT mid) >= {int(c.min_intermediaries)}",
-            ),
+            paths,
             Kernel(
                 self.table("out"),
-                f"(SELECT h.origin || '>' || h.dest AS grp, h.* FROM {hops} h "
-                f"JOIN {pairs} p ON h.origin = p.origin AND h.dest = p.dest)",
+                f"(SELECT origin || '>' || node AS grp, origin, node AS dest, nodes, txns, "
+                f"a0 AS amount_a, amt_last AS amount_b, t0 AS t_a, t_last AS t_b "
+                f"FROM {paths.name})",
                 "grp",
                 _kernel(c),
                 FINDING_COLUMNS,
@@ -91,13 +75,20 @@ def _kernel(cfg: ScatterGatherConfig) -> Any:
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
         if pdf.empty:
             return finding_rows([])
+        pdf = pdf.assign(
+            mid=[str(n).split("|")[2] for n in pdf["nodes"]],
+            txn_a=[str(x).split(",")[0] for x in pdf["txns"]],
+            txn_b=[str(x).split(",")[1] for x in pdf["txns"]],
+        )
         pdf = sorted_group(pdf, "grp", "t_a", "txn_a", "txn_b")
         starts, ends = group_bounds(pdf["grp"])
         out = []
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
             g = pdf.iloc[s:e]
-            origin, dest = str(g["origin"].iat[0]), str(g["dest"].iat[0])
             mids = sorted(set(g["mid"]))
+            if len(mids) < cfg.min_intermediaries:
+                continue
+            origin, dest = str(g["origin"].iat[0]), str(g["dest"].iat[0])
             sent = float(g.drop_duplicates("txn_a")["amount_a"].sum())
             got = float(g.drop_duplicates("txn_b")["amount_b"].sum())
             span = int(g["t_b"].max() - g["t_a"].min())

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from tocsin.errors import InputError, Problem
 from tocsin.money.detect import Detector
-from tocsin.money.detect.base import Kernel, Sql, to_findings
+from tocsin.money.detect.base import Kernel, Paths, Sql, Step, to_findings
 from tocsin.money.findings import Finding, sort_findings
 
 if TYPE_CHECKING:
@@ -33,6 +33,12 @@ class Engine(Protocol):
 
     def run_kernel(self, step: Kernel) -> None:
         """Apply a kernel to complete groups of its source; keep the result."""
+
+    def kernel_result(self, step: Kernel) -> pd.DataFrame:
+        """Apply a kernel and return its rows (the last step of a pipeline)."""
+
+    def run_paths(self, step: Paths) -> None:
+        """Grow time-respecting paths and keep the result (see :class:`Paths`)."""
 
     def fetch(self, query: str) -> pd.DataFrame:
         """Run a query and return the (small) result to the caller."""
@@ -63,15 +69,26 @@ def run_detectors(engine: Engine, detectors: Sequence[Detector]) -> list[Finding
 
 
 def run_detector(engine: Engine, detector: Detector) -> list[Finding]:
-    steps = list(detector.steps())
+    """Run one pipeline; its last step's rows become the findings."""
+    *steps, last = list(detector.steps())
     for step in steps:
-        if isinstance(step, Sql):
-            engine.run_sql(step.name, step.query)
-        else:
-            engine.run_kernel(step)
-    last = steps[-1]
-    rows = engine.fetch(f"SELECT * FROM {last.name}")  # noqa: S608 - a table name we made
+        run_step(engine, step)
+    if isinstance(last, Kernel):
+        # The findings go straight back to the caller instead of into a table.
+        rows = engine.kernel_result(last)
+    else:
+        run_step(engine, last)
+        rows = engine.fetch(f"SELECT * FROM {last.name}")  # noqa: S608 - a name we made
     return sort_findings(to_findings(detector.name, rows))
+
+
+def run_step(engine: Engine, step: Step) -> None:
+    if isinstance(step, Sql):
+        engine.run_sql(step.name, step.query)
+    elif isinstance(step, Paths):
+        engine.run_paths(step)
+    else:
+        engine.run_kernel(step)
 
 
 def open_engine(set_dir: Path, name: str | None = None, settings: Settings | None = None

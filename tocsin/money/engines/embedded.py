@@ -14,7 +14,8 @@ import duckdb
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from tocsin.money.detect.base import Kernel
+from tocsin.money.detect.base import PATH_COLUMNS, Kernel, Paths
+from tocsin.money.detect.expand import EdgeIndex, expand, index_edges
 from tocsin.money.engines.base import check_set_dir
 from tocsin.money.graph import Ledger, PaymentGraph
 
@@ -51,22 +52,35 @@ class EmbeddedEngine:
             "LEFT JOIN acct b ON x.target = b.account_id"
         )
         self._graph: PaymentGraph | None = None
+        self._edge_indexes: dict[str, EdgeIndex] = {}
 
     def run_sql(self, name: str, query: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
 
-    def run_kernel(self, step: Kernel) -> None:
+    def kernel_result(self, step: Kernel) -> pd.DataFrame:
         pdf = self.fetch(f"SELECT * FROM {step.source} AS kernel_input")  # noqa: S608
-        out = step.fn(pdf)
-        out = out.reindex(columns=list(step.columns))
-        self.con.register("kernel_output", out)
+        return step.fn(pdf).reindex(columns=list(step.columns))
+
+    def run_kernel(self, step: Kernel) -> None:
+        self._store(step.name, self.kernel_result(step), step.columns)
+
+    def run_paths(self, step: Paths) -> None:
+        """Paths grown in memory with numpy (:func:`~tocsin.money.detect.expand.expand`)."""
+        index = self._edge_indexes.get(step.edges)
+        if index is None:
+            # Detectors that share their edges (cycle, stack) share the sorted index.
+            index = index_edges(self.fetch(step.edges))
+            self._edge_indexes[step.edges] = index
+        self._store(step.name, expand(index, step), PATH_COLUMNS)
+
+    def _store(self, name: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:
+        self.con.register("step_output", frame)
         try:
-            casts = ", ".join(f"CAST({c} AS {_duck_type(t)}) AS {c}"
-                              for c, t in step.columns.items())
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {step.name} AS "  # noqa: S608
-                             f"SELECT {casts} FROM kernel_output")
+            casts = ", ".join(f"CAST({c} AS {_duck_type(t)}) AS {c}" for c, t in columns.items())
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "  # noqa: S608
+                             f"SELECT {casts} FROM step_output")
         finally:
-            self.con.unregister("kernel_output")
+            self.con.unregister("step_output")
 
     def fetch(self, query: str) -> pd.DataFrame:
         return self.con.execute(query).df()

@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from tocsin.money.detect.base import Kernel, KernelFn
+from tocsin.money.detect.base import Kernel, KernelFn, Paths
+from tocsin.money.detect.expand import sql_steps
 from tocsin.money.engines.base import check_set_dir
 from tocsin.money.graph import Ledger, ledgers_from_rows
 
@@ -71,13 +72,23 @@ class SparkEngine:
         self.spark.sql(query).localCheckpoint(eager=True).createOrReplaceTempView(name)
         self._views.append(name)
 
-    def run_kernel(self, step: Kernel) -> None:
+    def _kernel(self, step: Kernel) -> Any:
         df = self.spark.sql(f"SELECT * FROM {step.source} AS kernel_input")  # noqa: S608
         df = df.repartition(self.partitions, step.key) if step.key else df.coalesce(1)
         schema = ", ".join(f"{c} {t}" for c, t in step.columns.items())
-        out = df.mapInPandas(_partition_runner(step.fn, list(step.columns)), schema)
-        out.cache().createOrReplaceTempView(step.name)
+        return df.mapInPandas(_partition_runner(step.fn, list(step.columns)), schema)
+
+    def run_kernel(self, step: Kernel) -> None:
+        self._kernel(step).cache().createOrReplaceTempView(step.name)
         self._views.append(step.name)
+
+    def kernel_result(self, step: Kernel) -> pd.DataFrame:
+        return self._kernel(step).toPandas()
+
+    def run_paths(self, step: Paths) -> None:
+        """One SQL join per hop (checkpointed, so each plans in constant time)."""
+        for sql in sql_steps(step):
+            self.run_sql(sql.name, sql.query)
 
     def fetch(self, query: str) -> pd.DataFrame:
         return self.spark.sql(query).toPandas()

@@ -89,20 +89,27 @@ def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
 
 def _fan_steps(det: Detector, cfg: FanConfig, side: str, other: str, direction: str
                ) -> list[Step]:
-    """Rows of accounts with enough distinct counterparties overall, then the kernel.
+    """Rows of the accounts that could be a fan, then the kernel.
 
     Hub kinds are left out on both sides: paying shops is not a fan-out and a
-    cash desk is not a sender.
+    cash desk is not a sender. A counterparty can only count as new if all its
+    payments with the account fit in one window, so an account needs
+    ``min_degree`` counterparties of which ``min_new_share * min_degree`` are
+    that compact; payroll and regular bills fail here, before the kernel.
     """
     kinds = in_list(cfg.exclude_kinds)
-    rows, cand = det.table("rows"), det.table("cand")
+    width = int(cfg.window_hours * HOUR)
+    rows = det.table("rows")
+    need_new = cfg.min_new_share * cfg.min_degree
     return [
         Sql(rows, f"SELECT {side} AS grp, {other} AS cp, t, amount, txn_id FROM txn "
                   f"WHERE source <> target AND src_kind NOT IN {kinds} "
                   f"AND dst_kind NOT IN {kinds}"),
-        Sql(cand, f"SELECT grp FROM {rows} GROUP BY grp "
-                  f"HAVING COUNT(DISTINCT cp) >= {int(cfg.min_degree)}"),
-        Kernel(det.table("out"), f"(SELECT r.* FROM {rows} r JOIN {cand} c ON r.grp = c.grp)",
+        Kernel(det.table("out"),
+               f"(SELECT r.* FROM {rows} r WHERE r.grp IN (SELECT grp FROM "
+               f"(SELECT grp, cp, MAX(t) - MIN(t) AS spread FROM {rows} GROUP BY grp, cp) pc "
+               f"GROUP BY grp HAVING COUNT(*) >= {int(cfg.min_degree)} "
+               f"AND SUM(CASE WHEN spread <= {width} THEN 1 ELSE 0 END) >= {need_new!r}))",
                "grp", _fan_kernel(cfg, direction), FINDING_COLUMNS),
     ]
 
@@ -169,22 +176,21 @@ class GatherScatter(Detector):
     def steps(self) -> Sequence[Step]:
         cfg: GatherScatterConfig = self.config
         kinds = in_list(cfg.exclude_kinds)
-        rows, cand = self.table("rows"), self.table("cand")
+        cand = self.table("cand")
+        ok = f"source <> target AND src_kind NOT IN {kinds} AND dst_kind NOT IN {kinds}"
+        # Accounts with enough distinct senders and receivers overall, straight from txn.
         return [
-            Sql(rows,
-                "SELECT target AS grp, source AS cp, 0 AS dir, t, amount, txn_id FROM txn "
-                f"WHERE source <> target AND dst_kind NOT IN {kinds} "
-                f"AND src_kind NOT IN {kinds} "
-                "UNION ALL "
-                "SELECT source AS grp, target AS cp, 1 AS dir, t, amount, txn_id FROM txn "
-                f"WHERE source <> target AND src_kind NOT IN {kinds} "
-                f"AND dst_kind NOT IN {kinds}"),
             Sql(cand,
-                f"SELECT grp FROM {rows} GROUP BY grp "
-                f"HAVING COUNT(DISTINCT CASE WHEN dir = 0 THEN cp END) >= {int(cfg.min_in)} "
-                f"AND COUNT(DISTINCT CASE WHEN dir = 1 THEN cp END) >= {int(cfg.min_out)}"),
+                f"SELECT target AS grp FROM txn WHERE {ok} GROUP BY target "
+                f"HAVING COUNT(DISTINCT source) >= {int(cfg.min_in)} "
+                f"INTERSECT SELECT source AS grp FROM txn WHERE {ok} GROUP BY source "
+                f"HAVING COUNT(DISTINCT target) >= {int(cfg.min_out)}"),
             Kernel(self.table("out"),
-                   f"(SELECT r.* FROM {rows} r JOIN {cand} c ON r.grp = c.grp)",
+                   "(SELECT target AS grp, source AS cp, 0 AS dir, t, amount, txn_id FROM txn "
+                   f"WHERE {ok} AND target IN (SELECT grp FROM {cand}) "
+                   "UNION ALL "
+                   "SELECT source AS grp, target AS cp, 1 AS dir, t, amount, txn_id FROM txn "
+                   f"WHERE {ok} AND source IN (SELECT grp FROM {cand}))",
                    "grp", _gather_scatter_kernel(cfg), FINDING_COLUMNS),
         ]
 

@@ -93,9 +93,13 @@ def _kernel(cfg: PassThroughConfig) -> Any:
         pdf = sorted_group(pdf, "grp", "t", "dir", "txn_id")
         pdf = pdf[_candidates(pdf, width, cfg.min_amount)].reset_index(drop=True)
         starts, ends = group_bounds(pdf["grp"])
+        # Plain lists: the FIFO loop reads them row by row.
+        tl, dl, al = pdf["t"].tolist(), pdf["dir"].tolist(), pdf["amount"].tolist()
+        cpl, txl, groups = pdf["cp"].tolist(), pdf["txn_id"].tolist(), pdf["grp"].tolist()
         out = []
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            found = _match(pdf.iloc[s:e], width, cfg)
+            found = _match(str(groups[s]), tl[s:e], dl[s:e], al[s:e], cpl[s:e], txl[s:e],
+                           width, cfg)
             if found is not None:
                 out.append(found)
         return finding_rows(out)
@@ -120,12 +124,15 @@ def _candidates(pdf: pd.DataFrame, width: int, min_amount: float) -> np.ndarray:
     return good[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
-def _match(g: pd.DataFrame, width: int, cfg: PassThroughConfig) -> dict[str, Any] | None:
-    """FIFO-match outgoing to incoming payments that arrived at most ``width`` before."""
+def _match(subject: str, tl: list[int], dl: list[int], al: list[float], cpl: list[Any],
+           txl: list[Any], width: int, cfg: PassThroughConfig) -> dict[str, Any] | None:
+    """FIFO-match outgoing to incoming payments that arrived at most ``width`` before.
+
+    The lists are one account's rows sorted by time (incoming first at equal times).
+    """
     lots: deque[list[Any]] = deque()  # [index, remaining, t]
     forwarded: dict[int, float] = {}
     outs: dict[int, list[int]] = {}
-    tl, dl, al = g["t"].tolist(), g["dir"].tolist(), g["amount"].tolist()
     for k in range(len(tl)):
         if dl[k] == 0:
             if al[k] >= cfg.min_amount:
@@ -144,14 +151,13 @@ def _match(g: pd.DataFrame, width: int, cfg: PassThroughConfig) -> dict[str, Any
             if lot[1] <= 1e-9:
                 lots.popleft()
     passed = [i for i, f in forwarded.items() if f >= cfg.ratio * al[i]]
-    passed = [i for i in passed if len({g["cp"].iat[k] for k in outs[i]}) <= cfg.max_receivers]
+    passed = [i for i in passed if len({cpl[k] for k in outs[i]}) <= cfg.max_receivers]
     if not passed:
         return None
     out_rows = sorted({k for i in passed for k in outs[i]})
     received = sum(al[i] for i in passed)
     sent = sum(forwarded[i] for i in passed)
     delays = [max(tl[k] for k in outs[i]) - tl[i] for i in passed]
-    subject = str(g["grp"].iat[0])
     share = sent / received
     score = min(1.0, 0.45 + 0.35 * share + 0.05 * min(4, len(passed))
                 - 0.1 * (max(delays) / max(1, width)))
@@ -160,6 +166,6 @@ def _match(g: pd.DataFrame, width: int, cfg: PassThroughConfig) -> dict[str, Any
         f"forwarded {money(sent)} ({share:.0%}) within {hours(max(delays))} at most "
         f"(window {cfg.window_hours:g} hours, ratio {cfg.ratio:.0%})"
     )
-    cps = [g["cp"].iat[k] for k in [*passed, *out_rows]]
-    txns = [g["txn_id"].iat[k] for k in [*passed, *out_rows]]
+    cps = [cpl[k] for k in [*passed, *out_rows]]
+    txns = [txl[k] for k in [*passed, *out_rows]]
     return row(subject, score, [subject, *cps], txns, received, reason)

@@ -55,7 +55,7 @@ class Bipartite(Detector):
     def steps(self) -> Sequence[Step]:
         c: BipartiteConfig = self.config
         kinds = in_list(c.exclude_kinds)
-        pairs, sigs, groups = self.table("pairs"), self.table("sigs"), self.table("groups")
+        pairs, sigs = self.table("pairs"), self.table("sigs")
         return [
             Sql(
                 pairs,
@@ -74,15 +74,11 @@ class Bipartite(Detector):
                 _signature_kernel(c),
                 {"source": "string", "signature": "string"},
             ),
-            Sql(
-                groups,
-                f"SELECT signature FROM {sigs} GROUP BY signature "
-                f"HAVING COUNT(*) >= {int(c.min_senders)}",
-            ),
             Kernel(
                 self.table("out"),
                 f"(SELECT s.signature AS grp, s.source, t.target, t.txn_id, t.t, t.amount "
-                f"FROM {sigs} s JOIN {groups} g ON s.signature = g.signature "
+                f"FROM {sigs} s JOIN (SELECT signature FROM {sigs} GROUP BY signature "
+                f"HAVING COUNT(*) >= {int(c.min_senders)}) g ON s.signature = g.signature "
                 f"JOIN txn t ON t.source = s.source AND t.amount >= {c.min_amount!r})",
                 "grp",
                 _block_kernel(c),
@@ -93,13 +89,13 @@ class Bipartite(Detector):
 
 def _signature_kernel(cfg: BipartiteConfig) -> Any:
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
-        if pdf.empty:
-            return pd.DataFrame({"source": [], "signature": []})
-        sig = pdf.groupby("grp")["target"].agg(lambda s: ",".join(sorted(set(s))))
-        count = pdf.groupby("grp")["target"].nunique()
-        keep = count >= cfg.min_receivers
-        return pd.DataFrame({"source": sig.index[keep].astype(str),
-                             "signature": sig[keep].to_numpy()})
+        receivers: dict[str, set[str]] = {}
+        for source, target in zip(pdf["grp"].tolist(), pdf["target"].tolist(), strict=True):
+            receivers.setdefault(str(source), set()).add(str(target))
+        kept = sorted((s, ",".join(sorted(r))) for s, r in receivers.items()
+                      if len(r) >= cfg.min_receivers)
+        return pd.DataFrame({"source": [s for s, _ in kept], "signature": [g for _, g in kept]},
+                            columns=["source", "signature"])
 
     return kernel
 

@@ -99,15 +99,14 @@ def _fan_steps(det: Detector, cfg: FanConfig, side: str, other: str, direction: 
     """
     kinds = in_list(cfg.exclude_kinds)
     width = int(cfg.window_hours * HOUR)
-    rows = det.table("rows")
     need_new = cfg.min_new_share * cfg.min_degree
+    ok = f"source <> target AND src_kind NOT IN {kinds} AND dst_kind NOT IN {kinds}"
     return [
-        Sql(rows, f"SELECT {side} AS grp, {other} AS cp, t, amount, txn_id FROM txn "
-                  f"WHERE source <> target AND src_kind NOT IN {kinds} "
-                  f"AND dst_kind NOT IN {kinds}"),
         Kernel(det.table("out"),
-               f"(SELECT r.* FROM {rows} r WHERE r.grp IN (SELECT grp FROM "
-               f"(SELECT grp, cp, MAX(t) - MIN(t) AS spread FROM {rows} GROUP BY grp, cp) pc "
+               f"(SELECT {side} AS grp, {other} AS cp, t, amount, txn_id FROM txn "
+               f"WHERE {ok} AND {side} IN (SELECT grp FROM "
+               f"(SELECT {side} AS grp, MAX(t) - MIN(t) AS spread FROM txn WHERE {ok} "
+               f"GROUP BY {side}, {other}) pc "
                f"GROUP BY grp HAVING COUNT(*) >= {int(cfg.min_degree)} "
                f"AND SUM(CASE WHEN spread <= {width} THEN 1 ELSE 0 END) >= {need_new!r}))",
                "grp", _fan_kernel(cfg, direction), FINDING_COLUMNS),
@@ -201,12 +200,8 @@ def _gather_scatter_kernel(cfg: GatherScatterConfig) -> Any:
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
         if pdf.empty:
             return finding_rows([])
+        # The input holds only accounts with enough distinct senders and receivers.
         pdf = sorted_group(pdf, "grp", "t", "dir", "txn_id")
-        # Only accounts with enough distinct senders and receivers overall.
-        deg = pdf.groupby(["grp", "dir"])["cp"].nunique().unstack(fill_value=0)
-        deg = deg.reindex(columns=[0, 1], fill_value=0)
-        keep = deg.index[(deg[0] >= cfg.min_in) & (deg[1] >= cfg.min_out)]
-        pdf = pdf[pdf["grp"].isin(keep)].reset_index(drop=True)
         starts, ends = group_bounds(pdf["grp"])
         out = []
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):

@@ -59,7 +59,7 @@ class RapidPassThrough(Detector):
         kinds = in_list(cfg.exclude_kinds)
         width = int(cfg.window_hours * HOUR)
         bucket = f"CAST(FLOOR(t / {width}.0) AS BIGINT)"
-        ins, outs, near = self.table("in"), self.table("outs"), self.table("near")
+        ins, near = self.table("in"), self.table("near")
         # Only incoming payments large enough to be a lot, and only outgoing
         # payments that leave within the window after one: nothing else can
         # change the FIFO matching, so the kernel sees far fewer rows.
@@ -67,18 +67,16 @@ class RapidPassThrough(Detector):
             Sql(ins, f"SELECT target AS grp, source AS cp, 0 AS dir, t, amount, txn_id, "
                      f"{bucket} AS b FROM txn WHERE source <> target "
                      f"AND amount >= {cfg.min_amount!r} AND dst_kind NOT IN {kinds}"),
-            Sql(outs, f"SELECT source AS grp, target AS cp, 1 AS dir, t, amount, txn_id, "
-                      f"{bucket} AS b FROM txn WHERE source <> target "
-                      f"AND src_kind NOT IN {kinds}"),
-            Sql(near, f"SELECT DISTINCT o.txn_id, o.grp FROM {outs} o JOIN "
+            Sql(near, f"SELECT DISTINCT o.txn_id, o.source AS grp FROM txn o JOIN "
                       f"(SELECT i.grp, i.t, i.b + x.k AS jb FROM {ins} i CROSS JOIN {OFFSETS} x) l "
-                      f"ON o.grp = l.grp AND o.b = l.jb "
-                      f"WHERE o.t >= l.t AND o.t <= l.t + {width}"),
+                      f"ON o.source = l.grp AND CAST(FLOOR(o.t / {width}.0) AS BIGINT) = l.jb "
+                      f"WHERE o.source <> o.target AND o.src_kind NOT IN {kinds} "
+                      f"AND o.t >= l.t AND o.t <= l.t + {width}"),
             Kernel(self.table("out"),
                    f"(SELECT i.grp, i.cp, i.dir, i.t, i.amount, i.txn_id FROM {ins} i "
                    f"WHERE i.grp IN (SELECT grp FROM {near}) "
-                   f"UNION ALL SELECT o.grp, o.cp, o.dir, o.t, o.amount, o.txn_id FROM {outs} o "
-                   f"WHERE o.txn_id IN (SELECT txn_id FROM {near}))",
+                   f"UNION ALL SELECT source AS grp, target AS cp, 1 AS dir, t, amount, txn_id "
+                   f"FROM txn WHERE txn_id IN (SELECT txn_id FROM {near}))",
                    "grp", _kernel(cfg), FINDING_COLUMNS),
         ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
@@ -17,9 +18,7 @@ from tocsin.money.detect.base import (
     Paths,
     Step,
     finding_rows,
-    group_bounds,
     row,
-    sorted_group,
 )
 from tocsin.money.detect.paths import PATH_EXCLUDED_KINDS, edges_sql
 from tocsin.money.findings import hours, money
@@ -75,23 +74,25 @@ def _kernel(cfg: ScatterGatherConfig) -> Any:
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
         if pdf.empty:
             return finding_rows([])
-        pdf = pdf.assign(
-            mid=[str(n).split("|")[2] for n in pdf["nodes"]],
-            txn_a=[str(x).split(",")[0] for x in pdf["txns"]],
-            txn_b=[str(x).split(",")[1] for x in pdf["txns"]],
-        )
-        pdf = sorted_group(pdf, "grp", "t_a", "txn_a", "txn_b")
-        starts, ends = group_bounds(pdf["grp"])
+        # (grp, t_a, txn_a, txn_b, mid, amount_a, amount_b, t_b, origin, dest), sorted:
+        # plain Python is faster than pandas for the few two-payment paths there are.
+        paths = sorted(
+            (g, ta, x.split(",")[0], x.split(",")[1], n.split("|")[2], aa, ab, tb, o, d)
+            for g, ta, x, n, aa, ab, tb, o, d in zip(
+                pdf["grp"].tolist(), pdf["t_a"].tolist(), pdf["txns"].tolist(),
+                pdf["nodes"].tolist(), pdf["amount_a"].tolist(), pdf["amount_b"].tolist(),
+                pdf["t_b"].tolist(), pdf["origin"].tolist(), pdf["dest"].tolist(),
+                strict=True))
         out = []
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            g = pdf.iloc[s:e]
-            mids = sorted(set(g["mid"]))
+        for _grp, items in groupby(paths, key=lambda p: p[0]):
+            g = list(items)
+            mids = sorted({p[4] for p in g})
             if len(mids) < cfg.min_intermediaries:
                 continue
-            origin, dest = str(g["origin"].iat[0]), str(g["dest"].iat[0])
-            sent = float(g.drop_duplicates("txn_a")["amount_a"].sum())
-            got = float(g.drop_duplicates("txn_b")["amount_b"].sum())
-            span = int(g["t_b"].max() - g["t_a"].min())
+            origin, dest = str(g[0][8]), str(g[0][9])
+            sent = sum(_first(g, 2, 5).values())
+            got = sum(_first(g, 3, 6).values())
+            span = int(max(p[7] for p in g) - min(p[1] for p in g))
             score = min(1.0, 0.55 + 0.1 * min(4, len(mids) - cfg.min_intermediaries + 1))
             reason = (
                 f"Account {origin} paid {money(sent)} to {len(mids)} intermediaries that "
@@ -99,7 +100,15 @@ def _kernel(cfg: ScatterGatherConfig) -> Any:
                 f"(threshold {cfg.min_intermediaries} intermediaries)"
             )
             out.append(row(origin, score, [origin, dest, *mids],
-                           [*g["txn_a"], *g["txn_b"]], sent, reason))
+                           [*(p[2] for p in g), *(p[3] for p in g)], sent, reason))
         return finding_rows(out)
 
     return kernel
+
+
+def _first(rows: list[tuple[Any, ...]], key: int, value: int) -> dict[Any, float]:
+    """The value of the first row for each key, in order of first appearance."""
+    out: dict[Any, float] = {}
+    for r in rows:
+        out.setdefault(r[key], float(r[value]))
+    return out

@@ -339,6 +339,8 @@ def facet_labels(session: Session, wanted: dict[str, set[str]]) -> dict[str, dic
 TYPE_LABELS = {
     "activity": "Programmes and activities", "document": "Attached documents",
     "commitment": "Commitments", "crime_area": "Crime areas", "stage": "Justice-chain stages",
-    "instrument": "Instruments", "provision": "Provisions", "lesson": "Lessons",
-    "partner": "Partners", "agreement": "Agreements", "event": "Events", "expert": "Experts",
+    "instrument": "Instruments", "provision": "Provisions",
+    "lesson": "Lessons and observations", "partner": "Partners", "agreement": "Agreements",
+    "event": "Events", "expert": "Experts", "transaction_set": "Transaction sets",
+    "ocg_profile": "Organized crime groups",
 }

@@ -36,7 +36,7 @@ def test_attached_pdf_is_indexed_and_follows_the_activity(platform_db: Database,
         assert [(h.title, h.parent) for h in hits] == [
             ("Evaluation report", f"activity:{activity_id}")]
         assert "<mark>Hawala</mark>" in hits[0].snippet_html
-        assert hits[0].url == f"/programmes/{activity_id}#document-{hits[0].record_id}"
+        assert hits[0].url == f"/programmes/{activity_id}#documents"
         areas = [v.value for v in search(session, partner, "hawala", FILES).facets["crime_area"]]
         assert areas == ["money_laundering"]
 

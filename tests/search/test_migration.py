@@ -54,10 +54,17 @@ def test_facet_tokens_of_existing_documents_match_the_indexer(db: Database) -> N
             for facet, value in doc.facet_rows():
                 conn.execute(text("INSERT INTO search_facets VALUES (1, :f, :v)"),
                              {"f": facet, "v": value})
+            conn.execute(text(  # an attached file as search_0001 linked it
+                "INSERT INTO search_documents (id, record_type, record_id, title, body, handling,"
+                " url, updated_at) VALUES (2, 'document', '9', 'Agenda', '', 'GREEN',"
+                " '/programmes/7#document-9', CURRENT_TIMESTAMP)"))
     finally:
         command.upgrade(config, "heads")
     with db.engine.connect() as conn:
-        stored = conn.execute(text("SELECT tags FROM search_documents")).scalar_one()
+        assert conn.execute(text("SELECT url FROM search_documents WHERE id = 2")
+                            ).scalar_one() == "/programmes/7#documents"
+        stored = conn.execute(text("SELECT tags FROM search_documents WHERE id = 1")
+                              ).scalar_one()
         assert sorted(stored.split()) == sorted(doc.tags().split())
         if db.dialect == "sqlite":  # the rebuilt FTS5 table finds the document by a token
             token = doc.tags().split()[2]

@@ -76,7 +76,8 @@ class ActivityFileProvider(Provider):
             body=join_text(name, record.url, text),
             handling=activity.handling,
             owner_unit_id=activity.owner_unit_id,
-            url=f"/programmes/{activity.id}#document-{record.id}",
+            # The activity page lists its documents (with the handling code) in one section.
+            url=f"/programmes/{activity.id}#documents",
             parent=f"activity:{activity.id}",
             **{**_activity_facets(activity),
                "year": year_of(record.document_date) or _activity_facets(activity)["year"]},

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tocsin.money.detect.base import PATH_COLUMNS, PathConfig, Paths, Sql
 
@@ -78,7 +80,7 @@ def sql_steps(step: Paths) -> list[Sql]:
 class EdgeIndex:
     """Edges sorted by (source code, time) with a search key per edge."""
 
-    txn_ids: np.ndarray  # object, in sorted order
+    txn_ids: pa.Array  # in sorted order
     accounts: np.ndarray  # object, account id per code
     src: np.ndarray
     dst: np.ndarray
@@ -89,21 +91,24 @@ class EdgeIndex:
     span: int
 
 
-def index_edges(edges: pd.DataFrame) -> EdgeIndex:
-    """Sort the edges once; every path step of the same edges reuses the index."""
-    n = len(edges)
-    codes, accounts = pd.factorize(pd.concat([edges["source"], edges["target"]],
-                                             ignore_index=True).astype(str))
-    src, dst = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
-    t = edges["t"].to_numpy(np.int64)
+def index_edges(edges: pa.Table) -> EdgeIndex:
+    """Sort the edges once; every path step over the same edges reuses the index."""
+    n = edges.num_rows
+    both = pa.concat_arrays([edges.column("source").combine_chunks(),
+                             edges.column("target").combine_chunks()])
+    encoded = pc.dictionary_encode(both.cast(pa.string()))
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    src, dst = codes[:n], codes[n:]
+    t = np.asarray(edges.column("t").to_numpy(), dtype=np.int64)
     order = np.lexsort((np.arange(n), t, src))
     t_min = int(t.min()) if n else 0
     span = int(t.max()) - t_min + 1 if n else 1
     return EdgeIndex(
-        txn_ids=edges["txn_id"].astype(str).to_numpy(object)[order],
-        accounts=np.asarray(accounts, dtype=object),
+        txn_ids=edges.column("txn_id").combine_chunks().cast(pa.string()).take(
+            pa.array(order)),
+        accounts=np.asarray(encoded.dictionary.to_pylist(), dtype=object),
         src=src[order], dst=dst[order], t=t[order],
-        amount=edges["amount"].to_numpy(np.float64)[order],
+        amount=np.asarray(edges.column("amount").to_numpy(), dtype=np.float64)[order],
         key=src[order] * span + (t[order] - t_min),
         t_min=t_min, span=span,
     )
@@ -162,7 +167,8 @@ def _rows(index: EdgeIndex, kept: list[tuple[np.ndarray, np.ndarray]]) -> pd.Dat
     columns: dict[str, list[object]] = {c: [] for c in PATH_COLUMNS}
     for hops, nodes in kept:
         names = index.accounts[nodes]
-        ids = index.txn_ids[hops]
+        ids = np.asarray(index.txn_ids.take(pa.array(hops.ravel())).to_pylist(),
+                         dtype=object).reshape(hops.shape)
         columns["first_txn"] += ids[:, 0].tolist()
         columns["origin"] += names[:, 0].tolist()
         columns["node"] += names[:, -1].tolist()

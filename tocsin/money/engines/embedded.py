@@ -69,7 +69,7 @@ class EmbeddedEngine:
         index = self._edge_indexes.get(step.edges)
         if index is None:
             # Detectors that share their edges (cycle, stack) share the sorted index.
-            index = index_edges(self.fetch(step.edges))
+            index = index_edges(self.con.sql(step.edges).to_arrow_table())
             self._edge_indexes[step.edges] = index
         self._store(step.name, expand(index, step), PATH_COLUMNS)
 

@@ -115,9 +115,10 @@ class EmbeddedEngine:
 
     def find_transaction(self, txn_id: str) -> tuple[str, str] | None:
         """Source and target of one transaction, or None."""
+        # fetchall: a result left half-read blocks the connection's next statement.
         found = self.con.execute("SELECT source, target FROM txn WHERE txn_id = ?",
-                                 [txn_id]).fetchone()
-        return (str(found[0]), str(found[1])) if found else None
+                                 [txn_id]).fetchall()
+        return (str(found[0][0]), str(found[0][1])) if found else None
 
     def close(self) -> None:
         self.con.close()

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.factories import create_user
+from tests.search.conftest import sqlite_only
 from tocsin.cli.search import app
 from tocsin.settings import Settings, get_settings
 from tocsin.store.database import Database
@@ -24,6 +25,7 @@ def cli_env(settings: Settings, platform_db: Database,
     get_settings.cache_clear()
 
 
+@sqlite_only
 @pytest.mark.usefixtures("cli_env")
 def test_query_as_a_user_and_reindex(platform_db: Database,
                                      make_activity: Callable[..., int]) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.search.conftest import add_activity, principal
+from tests.search.conftest import add_activity, principal, sqlite_only
 from tests.search.pdf import write_pdf
 from tocsin.search import SearchFilters, search
 from tocsin.search.extract import PDF
@@ -53,6 +53,7 @@ def test_attached_pdf_is_indexed_and_follows_the_activity(platform_db: Database,
         assert stored == "AMBER"
 
 
+@sqlite_only
 def test_missing_file_is_still_found_by_title(platform_db: Database, tmp_path: Path) -> None:
     with platform_db.sessions(info={"data_dir": tmp_path}) as session, session.begin():
         activity = add_activity(session, "Port security")

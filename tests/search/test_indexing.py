@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import delete, func, select
 
-from tests.search.conftest import add_activity, principal
+from tests.search.conftest import add_activity, principal, sqlite_only
 from tocsin.search import SearchFilters, index_record, reindex, remove_record, search
 from tocsin.search.tables import SearchDocument, SearchFacet
 from tocsin.store.database import Database
@@ -41,6 +41,7 @@ def test_create_update_delete_follow_the_records(platform_db: Database,
             SearchDocument.record_type == "activity")) == 0
 
 
+@sqlite_only
 def test_child_rows_update_the_facets(platform_db: Database,
                                       make_activity: Callable[..., int]) -> None:
     activity_id = make_activity("Border control of firearms", crime_areas=("drug_trafficking",))
@@ -66,6 +67,7 @@ def test_rollback_rolls_the_index_back(platform_db: Database) -> None:
     assert _titles(platform_db, "awareness") == []
 
 
+@sqlite_only
 def test_reindex_rebuilds_what_bulk_statements_bypassed(platform_db: Database,
                                                         make_activity: Callable[..., int]
                                                         ) -> None:
@@ -81,6 +83,7 @@ def test_reindex_rebuilds_what_bulk_statements_bypassed(platform_db: Database,
         "Joint investigation teams against trafficking in human beings"]
 
 
+@sqlite_only
 def test_index_and_remove_one_record(platform_db: Database,
                                      make_activity: Callable[..., int]) -> None:
     activity_id = make_activity("Container control programme")
@@ -95,6 +98,7 @@ def test_index_and_remove_one_record(platform_db: Database,
         assert not index_record(session, object())
 
 
+@sqlite_only
 def test_reference_framework_is_searchable(platform_db: Database) -> None:
     with platform_db.transaction() as session:
         partner = principal(session, "partner_viewer", "unodc")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.search.conftest import principal
+from tests.search.conftest import principal, sqlite_only
 from tocsin.errors import InputError
 from tocsin.search import SearchFilters, parse_query, search
 from tocsin.search.base import marked_html
@@ -99,6 +99,7 @@ def test_snippets_mark_matches_and_escape_text(platform_db: Database) -> None:
     assert "<script" not in hit.snippet_html and "alert" not in hit.title_html
 
 
+@sqlite_only
 @pytest.mark.usefixtures("corpus")
 def test_paging(platform_db: Database) -> None:
     with platform_db.transaction() as session:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from tests.search.conftest import principal
+from tests.search.conftest import principal, sqlite_only
 from tocsin.search import SearchFilters, search
 from tocsin.search.semantic import K, available, reciprocal_rank_fusion
 from tocsin.search.tables import SearchEmbedding
@@ -76,6 +76,7 @@ def test_fusion_finds_meaning_beyond_words(platform_db: Database,
         assert session.scalar(select(func.count()).select_from(SearchEmbedding)) >= 1
 
 
+@sqlite_only
 def test_embeddings_are_dropped_when_the_text_changes(platform_db: Database,
                                                       corpus: dict[str, int]) -> None:
     from tocsin.search.semantic import embed_missing

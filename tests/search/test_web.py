@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import login
+from tests.search.conftest import sqlite_only
 
 
 @pytest.fixture
@@ -42,6 +43,7 @@ def test_api_shows_amber_to_an_analyst_of_the_owning_unit(
     assert "<mark>Trafficking</mark>" in body["hits"][0]["title_html"]
 
 
+@sqlite_only
 def test_page_follows_the_same_rules(client: TestClient,
                                      make_user: Callable[..., tuple[str, str]],
                                      amber: int) -> None:
@@ -61,6 +63,7 @@ def test_page_follows_the_same_rules(client: TestClient,
         "/search", params={"q": "trafficking", "type": "activity"}).text
 
 
+@sqlite_only
 def test_bad_input_is_a_clear_error(client: TestClient,
                                     make_user: Callable[..., tuple[str, str]]) -> None:
     user, _ = make_user("analyst", unit="tntd-spmu")
@@ -71,10 +74,12 @@ def test_bad_input_is_a_clear_error(client: TestClient,
     assert client.get("/api/v1/search", params={"q": '"unbalanced (NEAR'}).status_code == 200
 
 
+@sqlite_only
 def test_signed_out_gets_401(client: TestClient) -> None:
     assert client.get("/api/v1/search", params={"q": "x"}).status_code == 401
 
 
+@sqlite_only
 def test_broad_query_says_how_it_was_answered(client: TestClient,
                                               make_user: Callable[..., tuple[str, str]],
                                               amber: int, monkeypatch: pytest.MonkeyPatch

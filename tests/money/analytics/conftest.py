@@ -1,4 +1,4 @@
-"""Fixtures for the money analytics tests: small synthetic sets and both engines."""
+"""Fixtures for the money analytics tests: small synthetic sets, AMLSim, one Spark session."""
 
 from __future__ import annotations
 
@@ -28,29 +28,12 @@ def tiny_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
+    """The one SparkSession of the test run (starting Spark is the expensive part)."""
     from tocsin.money.engines.spark import spark_session
 
-    session = spark_session("local[2]")
+    session = spark_session("local[2]", shuffle_partitions=2)
     yield session
     session.stop()
-
-
-@pytest.fixture(
-    scope="session",
-    params=["embedded", pytest.param("spark", marks=pytest.mark.spark)],
-)
-def engine(request: pytest.FixtureRequest, tiny_set: Path) -> Iterator[Any]:
-    """Each engine over the tiny set (one Spark session for the whole run)."""
-    if request.param == "embedded":
-        from tocsin.money.engines.embedded import EmbeddedEngine
-
-        eng: Any = EmbeddedEngine(tiny_set)
-    else:
-        from tocsin.money.engines.spark import SparkEngine
-
-        eng = SparkEngine(tiny_set, spark=request.getfixturevalue("spark"))
-    yield eng
-    eng.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,10 @@
-"""One suite over every engine: the same findings and the same traces."""
+"""One suite over every engine: the same findings and the same traces.
+
+The embedded engine is the reference. Spark runs every detector and both kinds
+of trace once, in a single test over the tiny set, and must give identical
+findings and flow trees: one Spark job per pipeline step instead of one per
+detector and parameter keeps the Spark part of the suite short.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ import duckdb
 import pytest
 
 from tocsin.money.detect import REGISTRY, all_detectors
+from tocsin.money.detect.base import Paths
+from tocsin.money.detect.expand import sql_steps
 from tocsin.money.engines.base import run_detectors
 from tocsin.money.engines.embedded import EmbeddedEngine
 from tocsin.money.findings import Finding
@@ -16,33 +24,21 @@ from tocsin.money.trace import TraceConfig, trace
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 
+TRACES = [("fifo", "forward"), ("haircut", "backward")]
+
+
+def _by_detector(found: list[Finding]) -> dict[str, list[dict[str, Any]]]:
+    return {name: [f.to_dict() for f in found if f.detector == name] for name in REGISTRY}
+
 
 @pytest.fixture(scope="session")
-def reference(tiny_set: Path) -> dict[str, list[Finding]]:
+def reference(tiny_set: Path) -> dict[str, list[dict[str, Any]]]:
     """Findings of the embedded engine, computed once, per detector."""
     eng = EmbeddedEngine(tiny_set)
     try:
-        found = run_detectors(eng, all_detectors())
+        return _by_detector(run_detectors(eng, all_detectors()))
     finally:
         eng.close()
-    return {name: [f for f in found if f.detector == name] for name in REGISTRY}
-
-
-@pytest.fixture(scope="session")
-def engine_findings(engine: Any) -> list[Finding]:
-    return run_detectors(engine, all_detectors())
-
-
-def test_every_detector_finds_something(reference: dict[str, list[Finding]]) -> None:
-    empty = [name for name, found in reference.items() if not found]
-    assert empty == []
-
-
-@pytest.mark.parametrize("name", list(REGISTRY))
-def test_engines_agree(name: str, engine_findings: list[Finding],
-                       reference: dict[str, list[Finding]]) -> None:
-    mine = [f for f in engine_findings if f.detector == name]
-    assert [f.to_dict() for f in mine] == [f.to_dict() for f in reference[name]]
 
 
 def _seeds(tiny_set: Path) -> list[str]:
@@ -53,15 +49,71 @@ def _seeds(tiny_set: Path) -> list[str]:
     return [r[0] for r in rows]
 
 
-@pytest.mark.parametrize(("rule", "direction"), [("fifo", "forward"), ("haircut", "backward")])
-def test_traces_agree(engine: Any, tiny_set: Path, rule: str, direction: str) -> None:
+def _traces(engine: Any, tiny_set: Path) -> dict[str, dict[str, Any]]:
     seeds = _seeds(tiny_set)
-    cfg = TraceConfig(rule=rule, direction=direction, hops=6)  # type: ignore[arg-type]
-    mine = trace(engine, transactions=seeds, config=cfg).to_dict()
-    ref_engine = EmbeddedEngine(tiny_set)
+    out = {}
+    for rule, direction in TRACES:
+        cfg = TraceConfig(rule=rule, direction=direction, hops=6)  # type: ignore[arg-type]
+        out[f"{rule}-{direction}"] = trace(engine, transactions=seeds, config=cfg).to_dict()
+    return out
+
+
+@pytest.fixture(scope="session")
+def reference_traces(tiny_set: Path) -> dict[str, dict[str, Any]]:
+    eng = EmbeddedEngine(tiny_set)
     try:
-        expected = trace(ref_engine, transactions=seeds, config=cfg).to_dict()
+        return _traces(eng, tiny_set)
     finally:
-        ref_engine.close()
-    assert mine == expected
-    assert mine["nodes"] > len(seeds)
+        eng.close()
+
+
+def test_every_detector_finds_something(reference: dict[str, list[dict[str, Any]]]) -> None:
+    empty = [name for name, found in reference.items() if not found]
+    assert empty == []
+
+
+def test_traces_reach_beyond_their_seeds(reference_traces: dict[str, dict[str, Any]],
+                                         tiny_set: Path) -> None:
+    seeds = _seeds(tiny_set)
+    assert all(t["nodes"] > len(seeds) for t in reference_traces.values())
+
+
+class SqlPathsEngine(EmbeddedEngine):
+    """The embedded engine growing paths with the SQL joins Spark uses."""
+
+    def run_paths(self, step: Paths) -> None:
+        for sql in sql_steps(step):
+            self.run_sql(sql.name, sql.query)
+
+
+def test_numpy_and_sql_path_expansion_agree(small_set: Path) -> None:
+    """The numpy expansion of the embedded engine and the per-hop SQL of Spark, compared
+    on DuckDB over the larger set (every path detector, thousands of paths)."""
+    names = ["scatter_gather", "cycle", "stack"]
+    found = {}
+    for cls in (EmbeddedEngine, SqlPathsEngine):
+        eng = cls(small_set)
+        try:
+            found[cls.__name__] = [f.to_dict() for f in run_detectors(eng, all_detectors(names))]
+        finally:
+            eng.close()
+    assert found["EmbeddedEngine"] == found["SqlPathsEngine"]
+    assert {f["detector"] for f in found["EmbeddedEngine"]} == set(names)
+
+
+@pytest.mark.spark
+def test_spark_matches_embedded(spark: Any, tiny_set: Path,
+                                reference: dict[str, list[dict[str, Any]]],
+                                reference_traces: dict[str, dict[str, Any]]) -> None:
+    """Every detector and both traces on Spark, compared with the embedded engine."""
+    from tocsin.money.engines.spark import SparkEngine
+
+    eng = SparkEngine(tiny_set, spark=spark, partitions=2)
+    try:
+        mine = _by_detector(run_detectors(eng, all_detectors()))
+        traces = _traces(eng, tiny_set)
+    finally:
+        eng.close()
+    differ = [name for name in REGISTRY if mine[name] != reference[name]]
+    assert differ == [], {n: (mine[n], reference[n]) for n in differ}
+    assert traces == reference_traces

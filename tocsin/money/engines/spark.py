@@ -25,7 +25,7 @@ from tocsin.money.graph import Ledger, ledgers_from_rows
 LEDGER_BATCH = 5_000
 
 
-def spark_session(master: str = "local[*]") -> Any:
+def spark_session(master: str = "local[*]", shuffle_partitions: int = 4) -> Any:
     """A SparkSession that runs kernels with this interpreter (and its packages)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
@@ -35,7 +35,7 @@ def spark_session(master: str = "local[*]") -> Any:
         SparkSession.builder.master(master)
         .appName("tocsin-money")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )

@@ -35,6 +35,7 @@ EMBEDDINGS = cast(Table, SearchEmbedding.__table__)
 _STALE_TYPES = "search_stale_types"
 _SUSPENDED = "search_suspended"
 _REFERENCE_CHANGED = "search_reference_changed"
+_PENDING = "search_pending"
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,11 @@ def suspended(session: Session) -> Iterator[None]:
 # --- ORM hooks --------------------------------------------------------------------------
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    """Note which documents the flush touched; they are rewritten once it is complete.
+
+    Records are reloaded only after the flush (``after_flush_postexec``): loading
+    them here would put second copies of just-inserted rows into the identity map.
+    """
     if any(labels.touches_reference(getattr(obj, "__tablename__", None))
            for obj in (*session.new, *session.dirty, *session.deleted)):
         _reference_changed(session)
@@ -232,8 +238,20 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             if isinstance(obj, item.model):
                 removed[item.record_type].add(item.key(obj))
             _collect_affected(session, item, obj, changed)
-    if not changed and not removed:
+    if changed or removed:
+        pending_changed, pending_removed = session.info.setdefault(
+            _PENDING, (defaultdict(set), defaultdict(set)))
+        for record_type, keys in changed.items():
+            pending_changed[record_type] |= keys
+        for record_type, keys in removed.items():
+            pending_removed[record_type] |= keys
+
+
+def _after_flush_postexec(session: Session, _context: UOWTransaction) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending is None:
         return
+    changed, removed = pending
     for record_type, keys in removed.items():
         delete_documents(session, record_type, keys)
     for record_type, keys in changed.items():
@@ -280,6 +298,7 @@ def _reference_changed(session: Session) -> None:
 
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(_STALE_TYPES, None)
+    session.info.pop(_PENDING, None)
     if session.info.pop(_REFERENCE_CHANGED, False):
         labels.forget()
 
@@ -297,6 +316,7 @@ def install() -> None:
     if _installed:
         return
     event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "after_flush_postexec", _after_flush_postexec)
     event.listen(Session, "do_orm_execute", _on_execute)
     event.listen(Session, "before_commit", _before_commit)
     event.listen(Session, "after_rollback", _forget)

@@ -51,6 +51,21 @@ class Sql:
     query: str
 
 
+#: Prefix of the tables of :func:`shared` steps.
+SHARED_PREFIX = "shared_"
+
+
+def shared(query: str) -> Sql:
+    """A step several detectors may run: named after its query, computed once per engine.
+
+    Only for queries over ``txn`` alone: ``txn`` never changes while an engine
+    is open, so the same text always gives the same rows.
+    """
+    import hashlib
+
+    return Sql(SHARED_PREFIX + hashlib.sha256(query.encode()).hexdigest()[:16], query)
+
+
 @dataclass(frozen=True)
 class Kernel:
     """Apply ``fn`` to complete groups of ``source`` (grouped by ``key``).

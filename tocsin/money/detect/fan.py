@@ -20,6 +20,7 @@ from tocsin.money.detect.base import (
     group_bounds,
     in_list,
     row,
+    shared,
     sorted_group,
 )
 from tocsin.money.detect.windows import best_window, rows_in_window
@@ -87,9 +88,20 @@ def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
     return kernel
 
 
+def pair_summary(exclude_kinds: tuple[str, ...]) -> Sql:
+    """Per (payer, payee) outside the excluded kinds: payments and their time spread.
+
+    Shared by fan-out, fan-in and gather-scatter (computed once per engine)."""
+    kinds = in_list(exclude_kinds)
+    return shared(
+        "SELECT source, target, COUNT(*) AS n, MAX(t) - MIN(t) AS spread FROM txn "
+        f"WHERE source <> target AND src_kind NOT IN {kinds} AND dst_kind NOT IN {kinds} "
+        "GROUP BY source, target")
+
+
 def _fan_steps(det: Detector, cfg: FanConfig, side: str, other: str, direction: str
                ) -> list[Step]:
-    """Rows of the accounts that could be a fan, then the kernel.
+    """The payments of the accounts that could be a fan, then the kernel.
 
     Hub kinds are left out on both sides: paying shops is not a fan-out and a
     cash desk is not a sender. A counterparty can only count as new if all its
@@ -100,14 +112,14 @@ def _fan_steps(det: Detector, cfg: FanConfig, side: str, other: str, direction: 
     kinds = in_list(cfg.exclude_kinds)
     width = int(cfg.window_hours * HOUR)
     need_new = cfg.min_new_share * cfg.min_degree
+    pairs = pair_summary(cfg.exclude_kinds)
     ok = f"source <> target AND src_kind NOT IN {kinds} AND dst_kind NOT IN {kinds}"
     return [
+        pairs,
         Kernel(det.table("out"),
                f"(SELECT {side} AS grp, {other} AS cp, t, amount, txn_id FROM txn "
-               f"WHERE {ok} AND {side} IN (SELECT grp FROM "
-               f"(SELECT {side} AS grp, MAX(t) - MIN(t) AS spread FROM txn WHERE {ok} "
-               f"GROUP BY {side}, {other}) pc "
-               f"GROUP BY grp HAVING COUNT(*) >= {int(cfg.min_degree)} "
+               f"WHERE {ok} AND {side} IN (SELECT {side} FROM {pairs.name} GROUP BY {side} "
+               f"HAVING COUNT(*) >= {int(cfg.min_degree)} "
                f"AND SUM(CASE WHEN spread <= {width} THEN 1 ELSE 0 END) >= {need_new!r}))",
                "grp", _fan_kernel(cfg, direction), FINDING_COLUMNS),
     ]
@@ -176,14 +188,16 @@ class GatherScatter(Detector):
         cfg: GatherScatterConfig = self.config
         kinds = in_list(cfg.exclude_kinds)
         cand = self.table("cand")
+        pairs = pair_summary(cfg.exclude_kinds)
         ok = f"source <> target AND src_kind NOT IN {kinds} AND dst_kind NOT IN {kinds}"
-        # Accounts with enough distinct senders and receivers overall, straight from txn.
+        # Accounts with enough distinct senders and receivers overall.
         return [
+            pairs,
             Sql(cand,
-                f"SELECT target AS grp FROM txn WHERE {ok} GROUP BY target "
-                f"HAVING COUNT(DISTINCT source) >= {int(cfg.min_in)} "
-                f"INTERSECT SELECT source AS grp FROM txn WHERE {ok} GROUP BY source "
-                f"HAVING COUNT(DISTINCT target) >= {int(cfg.min_out)}"),
+                f"SELECT target AS grp FROM {pairs.name} GROUP BY target "
+                f"HAVING COUNT(*) >= {int(cfg.min_in)} "
+                f"INTERSECT SELECT source AS grp FROM {pairs.name} GROUP BY source "
+                f"HAVING COUNT(*) >= {int(cfg.min_out)}"),
             Kernel(self.table("out"),
                    "(SELECT target AS grp, source AS cp, 0 AS dir, t, amount, txn_id FROM txn "
                    f"WHERE {ok} AND target IN (SELECT grp FROM {cand}) "

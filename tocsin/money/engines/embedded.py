@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from tocsin.money.detect.base import PATH_COLUMNS, Kernel, Paths
+from tocsin.money.detect.base import PATH_COLUMNS, SHARED_PREFIX, Kernel, Paths
 from tocsin.money.detect.expand import EdgeIndex, expand, index_edges
 from tocsin.money.engines.base import check_set_dir
 from tocsin.money.graph import Ledger, PaymentGraph
@@ -53,8 +53,13 @@ class EmbeddedEngine:
         )
         self._graph: PaymentGraph | None = None
         self._edge_indexes: dict[str, EdgeIndex] = {}
+        self._shared: set[str] = set()
 
     def run_sql(self, name: str, query: str) -> None:
+        if name.startswith(SHARED_PREFIX):
+            if name in self._shared:
+                return
+            self._shared.add(name)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
 
     def kernel_result(self, step: Kernel) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from tocsin.money.detect.base import Kernel, KernelFn, Paths
+from tocsin.money.detect.base import SHARED_PREFIX, Kernel, KernelFn, Paths
 from tocsin.money.detect.expand import sql_steps
 from tocsin.money.engines.base import check_set_dir
 from tocsin.money.graph import Ledger, ledgers_from_rows
@@ -52,6 +52,7 @@ class SparkEngine:
         self.spark = spark or spark_session(master)
         self.partitions = partitions
         self._views: list[str] = []
+        self._shared: set[str] = set()
         self.spark.read.parquet(str(set_dir / "accounts.parquet")).createOrReplaceTempView(
             "acct_raw")
         self.spark.read.parquet(str(set_dir / "transactions.parquet")).createOrReplaceTempView(
@@ -67,6 +68,10 @@ class SparkEngine:
         self._kinds: dict[str, str] | None = None
 
     def run_sql(self, name: str, query: str) -> None:
+        if name.startswith(SHARED_PREFIX):
+            if name in self._shared:
+                return
+            self._shared.add(name)
         # Checkpointing cuts the lineage, so iterative steps (path expansion)
         # plan in constant time instead of re-planning every earlier step.
         self.spark.sql(query).localCheckpoint(eager=True).createOrReplaceTempView(name)

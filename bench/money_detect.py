@@ -8,6 +8,10 @@ process a ``--baseline-transactions`` sample, and the speed-up is printed.
 
     .venv/bin/python bench/money_detect.py
     .venv/bin/python bench/money_detect.py --transactions 200000 --accounts 20000
+
+The sample is run ``--repeat`` times on each side (default 3) and the fastest
+run of each counts, so a burst of load from other work on a shared machine
+does not decide the ratio.
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--accounts", type=int, default=500_000)
     parser.add_argument("--baseline-transactions", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="Runs of each side on the sample; the fastest counts.")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -88,8 +94,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         sample_cfg = SyntheticConfig(accounts=max(2_500, n // 10), transactions=n,
                                      patterns=_patterns(n), seed=args.seed)
         sample = write(sample_cfg, Path(tmp) / "sample")
-        ours = measure(sample)
-        nx_seconds, nx_flagged = baseline(sample)
+        # Best of --repeat runs on each side: the shared machine's load varies by the second.
+        runs = [measure(sample) for _ in range(args.repeat)]
+        ours = min(runs, key=lambda r: float(r["seconds"]))  # type: ignore[arg-type]
+        nx_runs = [baseline(sample) for _ in range(args.repeat)]
+        nx_seconds, nx_flagged = min(nx_runs, key=lambda r: r[0])
 
     ours_flagged = {k: set(v) for k, v in ours["flagged"].items()}  # type: ignore[attr-defined]
     agreement = {}
@@ -108,13 +117,15 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "sample_tocsin_seconds": round(float(ours["seconds"]), 3),  # type: ignore[arg-type]
         "sample_networkx_seconds": round(nx_seconds, 3),
         "speedup": round(nx_seconds / float(ours["seconds"]), 1),  # type: ignore[arg-type]
+        "sample_runs": args.repeat,
         "flagged_account_agreement": agreement,
     }
     print(f"All detectors, {args.transactions:,} transactions / {args.accounts:,} accounts: "
           f"{result['detect_seconds']} s, peak {result['detect_peak_mib']} MiB "
           f"({result['findings']} findings; generating the set took {generated:.1f} s)")
-    print(f"Sample of {n:,} transactions: Tocsin {result['sample_tocsin_seconds']} s, "
-          f"networkx {result['sample_networkx_seconds']} s -> speed-up {result['speedup']}x")
+    print(f"Sample of {n:,} transactions (best of {args.repeat} runs each): Tocsin "
+          f"{result['sample_tocsin_seconds']} s, networkx {result['sample_networkx_seconds']} s "
+          f"-> speed-up {result['speedup']}x")
     print("Jaccard agreement of flagged accounts (Tocsin vs networkx): "
           + ", ".join(f"{k} {v}" for k, v in agreement.items()))
     print(json.dumps(result))

@@ -61,13 +61,15 @@ def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
             i, j, distinct = best_window(t[s:e], cps[s:e], width)
             if distinct < cfg.min_degree:
                 continue
-            window = pdf.iloc[s + i : s + j]
             outside = set(cps[s:e][:i].tolist()) | set(cps[s:e][j:].tolist())
             in_window = set(cps[s + i : s + j].tolist())
             recurring = len(in_window & outside)
             new_share = 1 - recurring / distinct
+            if new_share < cfg.min_new_share:
+                continue
+            window = pdf.iloc[s + i : s + j]
             total = float(window["amount"].sum())
-            if new_share < cfg.min_new_share or total < cfg.min_amount:
+            if total < cfg.min_amount:
                 continue
             subject = str(pdf["grp"].iat[s])
             span = int(window["t"].iat[-1] - window["t"].iat[0])

@@ -165,6 +165,8 @@ class Stack(Detector):
 
 def _stack_kernel(cfg: StackConfig) -> Any:
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
+        # Most origin-destination pairs have one path: drop them before the loop.
+        pdf = pdf[pdf["grp"].map(pdf["grp"].value_counts()) >= cfg.min_paths]
         if pdf.empty:
             return finding_rows([])
         pdf = sorted_group(pdf, "grp", "t0", "txns")
@@ -172,8 +174,6 @@ def _stack_kernel(cfg: StackConfig) -> Any:
         out = []
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
             g = pdf.iloc[s:e]
-            if len(g) < cfg.min_paths:
-                continue
             origin, end = str(g["origin"].iat[0]), str(g["node"].iat[0])
             middles = {n for nodes in g["nodes"] for n in str(nodes).strip("|").split("|")}
             middles -= {origin, end}

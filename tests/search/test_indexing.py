@@ -106,3 +106,43 @@ def test_reference_framework_is_searchable(platform_db: Database) -> None:
     types = {h.record_type for h in results.hits}
     assert "crime_area" in types
     assert all(h.handling == "CLEAR" for h in results.hits)
+
+
+@sqlite_only
+def test_index_is_written_once_per_transaction_and_seen_by_its_searches(
+        platform_db: Database) -> None:
+    with platform_db.transaction() as session:
+        for n in range(3):  # an importer that flushes once per record
+            add_activity(session, f"Port control training {n}")
+        stored = select(func.count()).select_from(SearchDocument).where(
+            SearchDocument.record_type == "activity")
+        assert session.scalar(stored) == 0  # noted, not yet written
+        admin = principal(session, "administrator", None)
+        assert search(session, admin, "port", SearchFilters(types=("activity",))).total == 3
+        assert session.scalar(stored) == 3
+        add_activity(session, "Port control training 3")
+    with platform_db.transaction() as session:
+        assert session.scalar(stored) == 4  # the commit wrote the last one
+
+
+@sqlite_only
+def test_a_reused_id_gets_the_new_record_s_document(platform_db: Database,
+                                                    make_activity: Callable[..., int]) -> None:
+    old = make_activity("Old firearms project")
+    with platform_db.transaction() as session:
+        session.delete(session.get(Activity, old))
+        session.flush()
+        new = add_activity(session, "New cybercrime project")
+        assert new.id == old  # SQLite hands the highest free rowid out again
+    assert _titles(platform_db, "project") == ["New cybercrime project"]
+
+
+@sqlite_only
+def test_unchanged_documents_are_not_rewritten(platform_db: Database,
+                                               make_activity: Callable[..., int]) -> None:
+    make_activity("Witness protection network")
+    stamp = select(SearchDocument.updated_at).where(SearchDocument.record_type == "activity")
+    with platform_db.transaction() as session:
+        before = session.scalar(stamp)
+        reindex(session, ["activity"])
+        assert session.scalar(stamp) == before

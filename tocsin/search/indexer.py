@@ -19,7 +19,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Delete, Insert, Table, Update, delete, event, insert, select, update
+from sqlalchemy import (
+    Delete,
+    Insert,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from tocsin.search import labels
@@ -49,30 +60,40 @@ class ReindexReport:
 
 # --- writing documents ------------------------------------------------------------------
 
+#: Columns compared to decide whether a stored document is already current.
+_COMPARED = ("title", "body", "handling", "owner_unit_id", "year", "url", "parent", "tags")
+
+
 def write_documents(session: Session, docs: Sequence[SearchDoc]) -> int:
-    """Insert or update ``docs`` (matched on record type and id); returns how many."""
+    """Insert or update ``docs`` (matched on record type and id); returns how many.
+
+    A stored document that is already current is left alone (no write, so no
+    work for the full-text triggers); facet rows are rewritten only when the
+    facet tokens changed, embeddings dropped only when the text changed.
+    """
     if not docs:
         return 0
     connection = session.connection()
     now = utcnow()
-    existing: dict[tuple[str, str], tuple[int, str, str]] = {}
+    existing: dict[tuple[str, str], Any] = {}
     by_type: dict[str, list[str]] = defaultdict(list)
     for doc in docs:
         by_type[doc.record_type].append(doc.record_id)
     for record_type, ids in by_type.items():
         for start in range(0, len(ids), 500):
             rows = connection.execute(
-                select(DOCS.c.id, DOCS.c.record_id, DOCS.c.title, DOCS.c.body)
+                select(DOCS.c.id, DOCS.c.record_id, *(DOCS.c[name] for name in _COMPARED))
                 .where(DOCS.c.record_type == record_type,
                        DOCS.c.record_id.in_(ids[start:start + 500]))
             )
             for row in rows:
-                existing[(record_type, row.record_id)] = (row.id, row.title, row.body)
+                existing[(record_type, row.record_id)] = row
 
     fresh: list[dict[str, Any]] = []
     fresh_docs: list[SearchDoc] = []
+    updates: list[dict[str, Any]] = []
     facet_rows: list[dict[str, Any]] = []
-    changed_ids: list[int] = []
+    refaceted: list[int] = []
     text_changed: list[int] = []
     for doc in docs:
         values = _row(doc, now)
@@ -81,17 +102,20 @@ def write_documents(session: Session, docs: Sequence[SearchDoc]) -> int:
             fresh.append(values)
             fresh_docs.append(doc)
             continue
-        doc_id, title, body = found
-        connection.execute(update(DOCS).where(DOCS.c.id == doc_id).values(**values))
-        changed_ids.append(doc_id)
-        if (title, body) != (values["title"], values["body"]):
-            text_changed.append(doc_id)
-        facet_rows.extend({"document_id": doc_id, "facet": f, "value": v}
-                          for f, v in doc.facet_rows())
-    if changed_ids:
-        for start in range(0, len(changed_ids), 500):
-            chunk = changed_ids[start:start + 500]
-            connection.execute(delete(FACETS).where(FACETS.c.document_id.in_(chunk)))
+        if all(getattr(found, name) == values[name] for name in _COMPARED):
+            continue
+        updates.append({**values, "doc_id": found.id})
+        if (found.title, found.body) != (values["title"], values["body"]):
+            text_changed.append(found.id)
+        if found.tags != values["tags"]:
+            refaceted.append(found.id)
+            facet_rows.extend({"document_id": found.id, "facet": f, "value": v}
+                              for f, v in doc.facet_rows())
+    if updates:
+        connection.execute(update(DOCS).where(DOCS.c.id == bindparam("doc_id")), updates)
+    for start in range(0, len(refaceted), 500):
+        chunk = refaceted[start:start + 500]
+        connection.execute(delete(FACETS).where(FACETS.c.document_id.in_(chunk)))
     for start in range(0, len(text_changed), 500):
         chunk = text_changed[start:start + 500]
         connection.execute(delete(EMBEDDINGS).where(EMBEDDINGS.c.document_id.in_(chunk)))
@@ -169,7 +193,7 @@ def refresh(session: Session, record_type: str, keys: Iterable[str]) -> None:
     for start in range(0, len(wanted), item.batch_size):
         chunk = wanted[start:start + item.batch_size]
         records = item.load(session, chunk)
-        docs = [d for d in (item.document(r) for r in records) if d is not None]
+        docs = [d for d in item.documents(records) if d is not None]
         write_documents(session, docs)
         kept = {d.record_id for d in docs}
         delete_documents(session, record_type, [k for k in chunk if k not in kept])
@@ -179,13 +203,14 @@ def reindex(session: Session, record_types: Iterable[str] | None = None) -> Rein
     """Rebuild the whole index (or the given record types) from the records."""
     wanted = set(record_types) if record_types is not None else None
     counts: dict[str, int] = {}
+    sync_pending(session)
     with suspended(session):
         for item in providers():
             if wanted is not None and item.record_type not in wanted:
                 continue
             seen: list[str] = []
             for records in item.batches(session):
-                docs = [d for d in (item.document(r) for r in records) if d is not None]
+                docs = [d for d in item.documents(records) if d is not None]
                 write_documents(session, docs)
                 seen.extend(d.record_id for d in docs)
             _delete_others(session, item.record_type, set(seen))
@@ -215,10 +240,11 @@ def suspended(session: Session) -> Iterator[None]:
 # --- ORM hooks --------------------------------------------------------------------------
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    """Note which documents the flush touched; they are rewritten once it is complete.
+    """Note which documents a flush touched; :func:`sync_pending` rewrites them.
 
-    Records are reloaded only after the flush (``after_flush_postexec``): loading
-    them here would put second copies of just-inserted rows into the identity map.
+    Nothing is written here: an importer that flushes once per record would
+    otherwise rewrite the index once per record, and loading records during a
+    flush would put second copies of just-inserted rows into the identity map.
     """
     if any(labels.touches_reference(getattr(obj, "__tablename__", None))
            for obj in (*session.new, *session.dirty, *session.deleted)):
@@ -226,38 +252,29 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     if session.info.get(_SUSPENDED):
         return
     items = providers()
-    changed: dict[str, set[str]] = defaultdict(set)
-    removed: dict[str, set[str]] = defaultdict(set)
-    for obj in (*session.new, *session.dirty):
+    touched: dict[str, set[str]] = defaultdict(set)
+    for obj in (*session.new, *session.dirty, *session.deleted):
         for item in items:
             if isinstance(obj, item.model):
-                changed[item.record_type].add(item.key(obj))
-            _collect_affected(session, item, obj, changed)
-    for obj in session.deleted:
-        for item in items:
-            if isinstance(obj, item.model):
-                removed[item.record_type].add(item.key(obj))
-            _collect_affected(session, item, obj, changed)
-    if changed or removed:
-        pending_changed, pending_removed = session.info.setdefault(
-            _PENDING, (defaultdict(set), defaultdict(set)))
-        for record_type, keys in changed.items():
-            pending_changed[record_type] |= keys
-        for record_type, keys in removed.items():
-            pending_removed[record_type] |= keys
+                touched[item.record_type].add(item.key(obj))
+            _collect_affected(session, item, obj, touched)
+    if touched:
+        pending: dict[str, set[str]] = session.info.setdefault(_PENDING, defaultdict(set))
+        for record_type, keys in touched.items():
+            pending[record_type] |= keys
 
 
-def _after_flush_postexec(session: Session, _context: UOWTransaction) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending is None:
-        return
-    changed, removed = pending
-    for record_type, keys in removed.items():
-        delete_documents(session, record_type, keys)
-    for record_type, keys in changed.items():
-        keys -= removed.get(record_type, set())
-        if keys:
-            refresh(session, record_type, keys)
+def sync_pending(session: Session) -> None:
+    """Flush, then rewrite the documents of every record touched since the last call.
+
+    Runs before each commit and at the start of every search, so a search sees
+    the writes of its own transaction. Each document is rebuilt from the
+    database as it is now: a record that is gone loses its document.
+    """
+    session.flush()
+    pending: dict[str, set[str]] | None = session.info.pop(_PENDING, None)
+    for record_type, keys in (pending or {}).items():
+        refresh(session, record_type, keys)
 
 
 def _collect_affected(session: Session, item: Provider, obj: Any,
@@ -285,6 +302,7 @@ def _on_execute(state: ORMExecuteState) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    sync_pending(session)
     stale: set[str] = session.info.pop(_STALE_TYPES, set())
     if stale:
         reindex(session, stale)
@@ -316,7 +334,6 @@ def install() -> None:
     if _installed:
         return
     event.listen(Session, "after_flush", _after_flush)
-    event.listen(Session, "after_flush_postexec", _after_flush_postexec)
     event.listen(Session, "do_orm_execute", _on_execute)
     event.listen(Session, "before_commit", _before_commit)
     event.listen(Session, "after_rollback", _forget)

@@ -113,6 +113,11 @@ class Provider:
         """The search document for one record, or ``None`` to keep it out of the index."""
         raise NotImplementedError
 
+    def documents(self, records: Sequence[Any]) -> list[SearchDoc | None]:
+        """The documents of a batch of records (what the indexer calls); override it to
+        look up the records' link rows in one query per table instead of one per record."""
+        return [self.document(record) for record in records]
+
     def load(self, session: Session, keys: Sequence[str]) -> Sequence[Any]:
         column = self.key_column()
         typed = [int(k) for k in keys] if _is_integer(column) else list(keys)

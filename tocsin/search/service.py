@@ -23,6 +23,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
 from tocsin.errors import InputError
 from tocsin.search.base import SearchBackend, backend_for, marked_html
+from tocsin.search.indexer import sync_pending
 from tocsin.search.labels import reference_labels
 from tocsin.search.query import ParsedQuery, parse_query
 from tocsin.search.tables import LINK_FACETS, SearchDocument, SearchFacet, facet_token
@@ -151,6 +152,7 @@ def search(session: Session, principal: Principal, query: str | None,
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InputError.single("size", f"choose between 1 and {MAX_PAGE_SIZE} results per page")
     parsed = parse_query(query)
+    sync_pending(session)  # see this transaction's own writes
     backend = backend_for(session.get_bind().dialect.name)
     allowed = read_clause(SearchDocument, principal)
     filtered = _filter_conditions(filters)

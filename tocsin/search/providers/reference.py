@@ -5,6 +5,8 @@ Reference entries carry no handling code: they are CLEAR and owned by no unit.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -52,6 +54,16 @@ class StageProvider(Provider):
                       f"/framework/stages/{record.code}", stages=(record.code,))
 
 
+def _links(session: Session, column: Any, value: Any, keys: Sequence[str]
+           ) -> dict[str, tuple[str, ...]]:
+    """``{key: values}`` of a link table for a batch of keys, in one query."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for key, code in session.execute(select(column, value).where(column.in_(list(keys)))
+                                     .order_by(column, value)):
+        found[key].append(code)
+    return {key: tuple(codes) for key, codes in found.items()}
+
+
 class InstrumentProvider(Provider):
     record_type = "instrument"
     model = RefInstrument
@@ -59,16 +71,19 @@ class InstrumentProvider(Provider):
     watch_tables = frozenset({RefInstrumentCrimeArea.__tablename__})
 
     def document(self, record: RefInstrument) -> SearchDoc | None:
-        session = Session.object_session(record)
-        if record.retired or session is None:
-            return None
-        areas = tuple(session.scalars(select(RefInstrumentCrimeArea.crime_area_code).where(
-            RefInstrumentCrimeArea.instrument_code == record.code)))
-        return _clear(self, record.code, f"{record.identifier} {record.name}".strip(),
-                      join_text(record.subject, record.body, record.place, record.date_text,
-                                record.note),
-                      f"/framework/instruments/{record.code}", crime_areas=areas,
-                      year=year_of(record.date))
+        return self.documents([record])[0]
+
+    def documents(self, records: Sequence[RefInstrument]) -> list[SearchDoc | None]:
+        session = Session.object_session(records[0]) if records else None
+        if session is None:
+            return [None] * len(records)
+        areas = _links(session, RefInstrumentCrimeArea.instrument_code,
+                       RefInstrumentCrimeArea.crime_area_code, [r.code for r in records])
+        return [None if record.retired else _clear(
+            self, record.code, f"{record.identifier} {record.name}".strip(),
+            join_text(record.subject, record.body, record.place, record.date_text, record.note),
+            f"/framework/instruments/{record.code}", crime_areas=areas.get(record.code, ()),
+            year=year_of(record.date)) for record in records]
 
 
 class ProvisionProvider(Provider):
@@ -79,21 +94,30 @@ class ProvisionProvider(Provider):
                               RefProvisionStage.__tablename__})
 
     def document(self, record: RefProvision) -> SearchDoc | None:
-        session = Session.object_session(record)
-        if record.retired or session is None:
-            return None
-        instrument = session.get(RefInstrument, record.instrument_code)
-        areas = tuple(session.scalars(select(RefProvisionCrimeArea.crime_area_code).where(
-            RefProvisionCrimeArea.provision_key == record.key)))
-        stages = tuple(session.scalars(select(RefProvisionStage.stage_code).where(
-            RefProvisionStage.provision_key == record.key)))
-        source = instrument.identifier if instrument else record.instrument_code
-        return _clear(self, record.key, f"{source} {record.number} {record.name}".strip(),
-                      join_text(record.chapter, instrument.name if instrument else "",
-                                record.note),
-                      f"/framework/instruments/{record.instrument_code}#{record.key}",
-                      crime_areas=areas, stages=stages,
-                      year=year_of(instrument.date if instrument else None))
+        return self.documents([record])[0]
+
+    def documents(self, records: Sequence[RefProvision]) -> list[SearchDoc | None]:
+        session = Session.object_session(records[0]) if records else None
+        if session is None:
+            return [None] * len(records)
+        keys = [r.key for r in records]
+        instruments = {i.code: i for i in session.scalars(select(RefInstrument).where(
+            RefInstrument.code.in_({r.instrument_code for r in records})))}
+        areas = _links(session, RefProvisionCrimeArea.provision_key,
+                       RefProvisionCrimeArea.crime_area_code, keys)
+        stages = _links(session, RefProvisionStage.provision_key, RefProvisionStage.stage_code,
+                        keys)
+        docs: list[SearchDoc | None] = []
+        for record in records:
+            instrument = instruments.get(record.instrument_code)
+            source = instrument.identifier if instrument else record.instrument_code
+            docs.append(None if record.retired else _clear(
+                self, record.key, f"{source} {record.number} {record.name}".strip(),
+                join_text(record.chapter, instrument.name if instrument else "", record.note),
+                f"/framework/instruments/{record.instrument_code}#{record.key}",
+                crime_areas=areas.get(record.key, ()), stages=stages.get(record.key, ()),
+                year=year_of(instrument.date if instrument else None)))
+        return docs
 
 
 register(CrimeAreaProvider())

@@ -1,10 +1,11 @@
 """Keeping the index current: full reindex, per-record updates, and the ORM hooks.
 
 Topic code never calls the index. :func:`install` listens to every
-:class:`~sqlalchemy.orm.Session`: after each flush it rewrites the documents
-of the registered records that were added, changed or deleted (and of the
-records a changed child row belongs to) in the same transaction, so a
-rollback rolls the index back too. Rows written with bulk Core statements on a
+:class:`~sqlalchemy.orm.Session`: each flush notes the registered records that
+were added, changed or deleted (and the records a changed child row belongs
+to), and :func:`sync_pending` rewrites their documents before the transaction
+commits (and before a search in it), in the same transaction, so a rollback
+rolls the index back too. Rows written with bulk Core statements on a
 provider's ``watch_tables`` mark the whole record type for reindexing before
 the transaction commits; other bulk statements bypass the hooks, and
 ``tocsin search reindex`` repairs the index after them.

@@ -17,10 +17,10 @@ from tocsin.money.detect.base import (
     Step,
     finding_rows,
     group_bounds,
-    in_list,
     row,
     sorted_group,
 )
+from tocsin.money.detect.pairs import pair_summary
 from tocsin.money.findings import hours, money
 
 HOUR = 3600
@@ -54,15 +54,13 @@ class Bipartite(Detector):
 
     def steps(self) -> Sequence[Step]:
         c: BipartiteConfig = self.config
-        kinds = in_list(c.exclude_kinds)
+        summary = pair_summary(c.exclude_kinds)
         pairs, sigs = self.table("pairs"), self.table("sigs")
         return [
-            Sql(
-                pairs,
-                "SELECT source, target FROM txn WHERE source <> target "
-                f"AND amount >= {c.min_amount!r} AND src_kind NOT IN {kinds} "
-                f"AND dst_kind NOT IN {kinds} GROUP BY source, target",
-            ),
+            summary,
+            # Pairs with at least one payment of min_amount.
+            Sql(pairs, f"SELECT source, target FROM {summary.name} "
+                       f"WHERE max_amount >= {c.min_amount!r}"),
             Kernel(
                 sigs,
                 f"(SELECT p.source AS grp, p.target FROM {pairs} p "

@@ -20,9 +20,9 @@ from tocsin.money.detect.base import (
     group_bounds,
     in_list,
     row,
-    shared,
     sorted_group,
 )
+from tocsin.money.detect.pairs import pair_summary
 from tocsin.money.detect.windows import best_window, rows_in_window
 from tocsin.money.findings import hours, money
 
@@ -88,17 +88,6 @@ def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
         return finding_rows(out)
 
     return kernel
-
-
-def pair_summary(exclude_kinds: tuple[str, ...]) -> Sql:
-    """Per (payer, payee) outside the excluded kinds: payments and their time spread.
-
-    Shared by fan-out, fan-in and gather-scatter (computed once per engine)."""
-    kinds = in_list(exclude_kinds)
-    return shared(
-        "SELECT source, target, COUNT(*) AS n, MAX(t) - MIN(t) AS spread FROM txn "
-        f"WHERE source <> target AND src_kind NOT IN {kinds} AND dst_kind NOT IN {kinds} "
-        "GROUP BY source, target")
 
 
 def _fan_steps(det: Detector, cfg: FanConfig, side: str, other: str, direction: str

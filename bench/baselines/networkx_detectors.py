@@ -41,6 +41,19 @@ def _kind(g: Any, n: str) -> str:
     return g.nodes[n].get("kind", "unknown")
 
 
+def _widest_window(events: list[tuple[int, str]], width: int) -> tuple[int, int, set[str]]:
+    """Start, end and counterparties of the window with the most distinct ones."""
+    best: tuple[int, int, set[str]] = (0, 0, set())
+    for i, (t0, _) in enumerate(events):
+        j = i
+        while j < len(events) and events[j][0] <= t0 + width:
+            j += 1
+        window = {cp for _, cp in events[i:j]}
+        if len(window) > len(best[2]):
+            best = (i, j, window)
+    return best
+
+
 def fan(g: Any, out: bool, k: int = 5, width: int = 72 * HOUR,
         min_new_share: float = 0.5) -> set[str]:
     """Hub plus the counterparties of its widest window of mostly one-off payees."""
@@ -54,15 +67,7 @@ def fan(g: Any, out: bool, k: int = 5, width: int = 72 * HOUR,
                         and _kind(g, u if out else v) not in HUBS)
         if len({cp for _, cp in events}) < k:
             continue
-        best: tuple[int, int, set[str]] = (0, 0, set())
-        for i, (t0, _) in enumerate(events):
-            j = i
-            while j < len(events) and events[j][0] <= t0 + width:
-                j += 1
-            window = {cp for _, cp in events[i:j]}
-            if len(window) > len(best[2]):
-                best = (i, j, window)
-        i, j, window = best
+        i, j, window = _widest_window(events, width)
         if len(window) < k:
             continue
         outside = {cp for _, cp in events[:i] + events[j:]}
@@ -71,22 +76,26 @@ def fan(g: Any, out: bool, k: int = 5, width: int = 72 * HOUR,
     return flagged
 
 
-def gather_scatter(g: Any, k: int = 5, width: int = 72 * HOUR) -> set[str]:
-    flagged = set()
+def gather_scatter(g: Any, k: int = 5, width: int = 72 * HOUR, lo: float = 0.5,
+                   hi: float = 1.5) -> set[str]:
+    """Widest gathering window, then what left within a window after it, if it matches."""
+    flagged: set[str] = set()
     for n in g.nodes:
         if _kind(g, n) in HUBS:
             continue
-        ins = sorted((d["t"], u) for u, _, d in g.in_edges(n, data=True)
+        ins = sorted((d["t"], d["txn"], u, d["amount"]) for u, _, d in g.in_edges(n, data=True)
                      if u != n and _kind(g, u) not in HUBS)
-        outs = sorted((d["t"], v) for _, v, d in g.out_edges(n, data=True)
-                      if v != n and _kind(g, v) not in HUBS)
-        for i, (t0, _) in enumerate(ins):
-            window = {u for t, u in ins[i:] if t <= t0 + width}
-            if len(window) >= k:
-                later = {v for t, v in outs if t0 <= t <= t0 + 2 * width}
-                if len(later) >= k:
-                    flagged.add(n)
-                    break
+        outs = [(d["t"], v, d["amount"]) for _, v, d in g.out_edges(n, data=True)
+                if v != n and _kind(g, v) not in HUBS]
+        i, j, senders = _widest_window([(t, u) for t, _, u, _ in ins], width)
+        if len(senders) < k:
+            continue
+        t_first, t_last = ins[i][0], ins[j - 1][0]
+        later = [(v, a) for t, v, a in outs if t_first <= t <= t_last + width]
+        got = sum(a for *_, a in ins[i:j])
+        sent = sum(a for _, a in later)
+        if len({v for v, _ in later}) >= k and lo <= sent / got <= hi:
+            flagged |= {n, *senders, *(v for v, _ in later)}
     return flagged
 
 
@@ -176,32 +185,39 @@ def structuring(g: Any, k: int = 3, width: int = 10 * 24 * HOUR) -> set[str]:
     return flagged
 
 
-def pass_through(g: Any, width: int = 12 * HOUR, ratio: float = 0.8) -> set[str]:
-    flagged = set()
+def pass_through(g: Any, width: int = 12 * HOUR, ratio: float = 0.8,
+                 min_amount: float = 1000, max_receivers: int = 5) -> set[str]:
+    """FIFO-match each account's payments out to the lots that came in within the window."""
+    flagged: set[str] = set()
     for n in g.nodes:
         if _kind(g, n) in HUBS:
             continue
+        # Incoming before outgoing at the same second: money must arrive to leave.
         events = sorted(
-            [(d["t"], 0, d["amount"]) for u, _, d in g.in_edges(n, data=True)
-             if u != n and d["amount"] >= 1000 and _kind(g, u) not in HUBS]
-            + [(d["t"], 1, d["amount"]) for _, v, d in g.out_edges(n, data=True)
-               if v != n and _kind(g, v) not in HUBS])
-        lots: deque[list[float]] = deque()
-        for t, side, amount in events:
+            [(d["t"], 0, d["txn"], u, d["amount"]) for u, _, d in g.in_edges(n, data=True)
+             if u != n and d["amount"] >= min_amount]
+            + [(d["t"], 1, d["txn"], v, d["amount"]) for _, v, d in g.out_edges(n, data=True)
+               if v != n])
+        lots: deque[list[Any]] = deque()  # [t, remaining, amount, sender, receivers]
+        done: list[list[Any]] = []
+        for t, side, _, cp, amount in events:
             if side == 0:
-                lots.append([t, amount, amount])
+                lots.append([t, amount, amount, cp, set()])
                 continue
             while lots and t - lots[0][0] > width:
-                lots.popleft()
+                done.append(lots.popleft())
             need = amount
-            while need > 0 and lots:
-                take = min(need, lots[0][1])
-                lots[0][1] -= take
+            while need > 1e-9 and lots:
+                lot = lots[0]
+                take = min(need, lot[1])
+                lot[1] -= take
                 need -= take
-                if lots[0][1] <= 1e-9:
-                    flagged.add(n)  # fully forwarded within the window
-                    lots.popleft()
-        flagged |= {n for lot in lots if lot[1] <= (1 - ratio) * lot[2]}
+                lot[4].add(cp)
+                if lot[1] <= 1e-9:
+                    done.append(lots.popleft())
+        for _, left, amount, sender, receivers in [*done, *lots]:
+            if amount - left >= ratio * amount and len(receivers) <= max_receivers:
+                flagged |= {n, sender, *receivers}
     return flagged
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tocsin.money.detect import all_detectors
+
 BENCH = Path(__file__).resolve().parents[3] / "bench"
 
 
@@ -24,9 +26,9 @@ def test_detect_benchmark_small() -> None:
     assert result["findings"] and float(result["speedup"]) > 0  # type: ignore[arg-type]
     agreement = result["flagged_account_agreement"]
     assert isinstance(agreement, dict)
-    # The path detectors and structuring flag exactly what the baseline flags.
-    for name in ("scatter_gather", "cycle", "bipartite", "stack", "structuring"):
-        assert agreement[name] == 1.0, (name, agreement)
+    # The baseline implements the same definitions: every detector flags the same accounts.
+    assert set(agreement) == {d.name for d in all_detectors()}
+    assert all(v == 1.0 for v in agreement.values()), agreement
 
 
 @pytest.mark.slow

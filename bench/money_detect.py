@@ -9,9 +9,13 @@ process a ``--baseline-transactions`` sample, and the speed-up is printed.
     .venv/bin/python bench/money_detect.py
     .venv/bin/python bench/money_detect.py --transactions 200000 --accounts 20000
 
-The sample is run ``--repeat`` times on each side (default 3) and the fastest
-run of each counts, so a burst of load from other work on a shared machine
-does not decide the ratio.
+The speed of these shared machines drifts by a factor of two within minutes,
+so the sample is measured in ``--rounds`` paired rounds (default 5): in each,
+Tocsin runs twice in a fresh child process (the faster run counts, so neither
+side is charged for first-use costs the other escapes) and then the baseline
+runs once in this process. The ratio reported is the median of the rounds'
+ratios; each round's times are printed too. Every Tocsin run opens the set
+afresh, so loading it is always counted.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,16 +38,19 @@ def _patterns(transactions: int) -> int:
     return max(2, min(200, transactions // 25_000))
 
 
-def child(set_dir: Path) -> None:
-    """Measured in its own process: load the set and run every detector."""
+def child(set_dir: Path, runs: int) -> None:
+    """Measured in its own process: load the set and run every detector ``runs`` times."""
     from tocsin.money.detect import all_detectors
     from tocsin.money.engines.base import run_detectors
     from tocsin.money.engines.embedded import EmbeddedEngine
 
-    started = time.perf_counter()
-    engine = EmbeddedEngine(set_dir)
-    found = run_detectors(engine, all_detectors())
-    seconds = time.perf_counter() - started
+    seconds = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        engine = EmbeddedEngine(set_dir)
+        found = run_detectors(engine, all_detectors())
+        seconds = min(seconds, time.perf_counter() - started)
+        engine.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     flagged: dict[str, list[str]] = {}
     for f in found:
@@ -51,9 +59,9 @@ def child(set_dir: Path) -> None:
                       "flagged": {k: sorted(set(v)) for k, v in flagged.items()}}))
 
 
-def measure(set_dir: Path) -> dict[str, object]:
-    out = subprocess.run([sys.executable, __file__, "--child", str(set_dir)], check=True,
-                         capture_output=True, text=True)
+def measure(set_dir: Path, runs: int = 1) -> dict[str, object]:
+    out = subprocess.run([sys.executable, __file__, "--child", str(set_dir), "--runs",
+                          str(runs)], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -72,12 +80,13 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--accounts", type=int, default=500_000)
     parser.add_argument("--baseline-transactions", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="Runs of each side on the sample; the fastest counts.")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="Paired rounds on the sample; the median ratio counts.")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child)
+        child(args.child, args.runs)
         return {}
 
     from tocsin.money.synthetic import SyntheticConfig, write
@@ -94,11 +103,14 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         sample_cfg = SyntheticConfig(accounts=max(2_500, n // 10), transactions=n,
                                      patterns=_patterns(n), seed=args.seed)
         sample = write(sample_cfg, Path(tmp) / "sample")
-        # Best of --repeat runs on each side: the shared machine's load varies by the second.
-        runs = [measure(sample) for _ in range(args.repeat)]
-        ours = min(runs, key=lambda r: float(r["seconds"]))  # type: ignore[arg-type]
-        nx_runs = [baseline(sample) for _ in range(args.repeat)]
-        nx_seconds, nx_flagged = min(nx_runs, key=lambda r: r[0])
+        # Paired rounds: both sides of a round see the machine in the same state.
+        rounds = []
+        for _ in range(args.rounds):
+            ours = measure(sample, 2)
+            nx_seconds, nx_flagged = baseline(sample)
+            rounds.append((float(ours["seconds"]), nx_seconds))  # type: ignore[arg-type]
+    ratios = sorted(theirs / mine for mine, theirs in rounds)
+    speedup = statistics.median(ratios)
 
     ours_flagged = {k: set(v) for k, v in ours["flagged"].items()}  # type: ignore[attr-defined]
     agreement = {}
@@ -114,18 +126,18 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "detect_peak_mib": round(float(contender["peak_mib"]), 1),  # type: ignore[arg-type]
         "findings": contender["findings"],
         "sample_transactions": n,
-        "sample_tocsin_seconds": round(float(ours["seconds"]), 3),  # type: ignore[arg-type]
-        "sample_networkx_seconds": round(nx_seconds, 3),
-        "speedup": round(nx_seconds / float(ours["seconds"]), 1),  # type: ignore[arg-type]
-        "sample_runs": args.repeat,
+        "sample_rounds": [{"tocsin": round(m, 3), "networkx": round(t, 3)} for m, t in rounds],
+        "speedup": round(speedup, 1),
+        "speedup_range": [round(ratios[0], 1), round(ratios[-1], 1)],
         "flagged_account_agreement": agreement,
     }
     print(f"All detectors, {args.transactions:,} transactions / {args.accounts:,} accounts: "
           f"{result['detect_seconds']} s, peak {result['detect_peak_mib']} MiB "
           f"({result['findings']} findings; generating the set took {generated:.1f} s)")
-    print(f"Sample of {n:,} transactions (best of {args.repeat} runs each): Tocsin "
-          f"{result['sample_tocsin_seconds']} s, networkx {result['sample_networkx_seconds']} s "
-          f"-> speed-up {result['speedup']}x")
+    print(f"Sample of {n:,} transactions, {args.rounds} paired rounds (Tocsin s / networkx s): "
+          + ", ".join(f"{m:.3f} / {t:.2f}" for m, t in rounds)
+          + f" -> median speed-up {result['speedup']}x "
+          f"(range {result['speedup_range'][0]}-{result['speedup_range'][1]}x)")
     print("Jaccard agreement of flagged accounts (Tocsin vs networkx): "
           + ", ".join(f"{k} {v}" for k, v in agreement.items()))
     print(json.dumps(result))

@@ -22,7 +22,7 @@ def _run(script: str, *args: str) -> dict[str, object]:
 
 def test_detect_benchmark_small() -> None:
     result = _run("money_detect.py", "--transactions", "20000", "--accounts", "3000",
-                  "--baseline-transactions", "20000", "--repeat", "1")
+                  "--baseline-transactions", "20000", "--rounds", "1")
     assert result["findings"] and float(result["speedup"]) > 0  # type: ignore[arg-type]
     agreement = result["flagged_account_agreement"]
     assert isinstance(agreement, dict)

@@ -106,25 +106,33 @@ def _block_kernel(cfg: BipartiteConfig) -> Any:
             return finding_rows([])
         pdf = sorted_group(pdf, "grp", "t", "txn_id")
         starts, ends = group_bounds(pdf["grp"])
+        # Whole columns once; each block is then a slice (no per-group frames).
+        grp, src, dst = pdf["grp"].tolist(), pdf["source"].tolist(), pdf["target"].tolist()
+        tl, al, txl = pdf["t"].tolist(), pdf["amount"].tolist(), pdf["txn_id"].tolist()
         out = []
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            g = pdf.iloc[s:e]
-            receivers = str(g["grp"].iat[0]).split(",")
-            g = g[g["target"].isin(receivers)]
-            first = g.drop_duplicates(["source", "target"])
-            span = int(first["t"].max() - first["t"].min())
+            receivers = str(grp[s]).split(",")
+            wanted = set(receivers)
+            rows = [k for k in range(s, e) if dst[k] in wanted]
+            if not rows:
+                continue
+            # Rows are in time order, so a pair's first row is its first payment.
+            first: dict[tuple[str, str], int] = {}
+            for k in rows:
+                first.setdefault((src[k], dst[k]), tl[k])
+            span = max(first.values()) - min(first.values())
             if span > width:
                 continue
-            senders = sorted(set(g["source"]))
-            total = float(g["amount"].sum())
+            senders = sorted({src[k] for k in rows})
+            total = float(sum(al[k] for k in rows))
             score = min(1.0, 0.5 + 0.08 * len(senders) + 0.08 * len(receivers))
             reason = (
                 f"{len(senders)} accounts each paid the same {len(receivers)} accounts "
-                f"({len(g)} payments, total {money(total)}) within {hours(span)}; "
+                f"({len(rows)} payments, total {money(total)}) within {hours(span)}; "
                 f"none of the receivers is a hub (at most {cfg.max_receiver_senders} payers each)"
             )
-            out.append(row(senders[0], score, [*senders, *receivers], g["txn_id"], total,
-                           reason))
+            out.append(row(senders[0], score, [*senders, *receivers], [txl[k] for k in rows],
+                           total, reason))
         return finding_rows(out)
 
     return kernel

@@ -52,12 +52,15 @@ def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
         codes = pd.factorize(pdf["grp"])[0]
         cps = pd.factorize(pdf["cp"])[0]
         t = pdf["t"].to_numpy(np.int64)
-        upper = rows_in_window(codes, t, width)
         starts, ends = group_bounds(pdf["grp"])
+        # Most accounts never have min_degree payments within one window: skip them at once.
+        upper = np.maximum.reduceat(rows_in_window(codes, t, width), starts)
+        keep = upper >= cfg.min_degree
+        amount = pdf["amount"].to_numpy(np.float64)
+        # Object arrays, not lists: only the few flagged windows are read from them.
+        cpl, txl, groups = pdf["cp"].to_numpy(), pdf["txn_id"].to_numpy(), pdf["grp"].to_numpy()
         out = []
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            if upper[s:e].max() < cfg.min_degree:
-                continue
+        for s, e in zip(starts[keep].tolist(), ends[keep].tolist(), strict=True):
             i, j, distinct = best_window(t[s:e], cps[s:e], width)
             if distinct < cfg.min_degree:
                 continue
@@ -67,24 +70,22 @@ def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
             new_share = 1 - recurring / distinct
             if new_share < cfg.min_new_share:
                 continue
-            window = pdf.iloc[s + i : s + j]
-            total = float(window["amount"].sum())
+            total = float(amount[s + i : s + j].sum())
             if total < cfg.min_amount:
                 continue
-            subject = str(pdf["grp"].iat[s])
-            span = int(window["t"].iat[-1] - window["t"].iat[0])
+            subject = str(groups[s])
+            span = int(t[s + j - 1] - t[s + i])
             degree_factor = min(1.0, distinct / (2.0 * cfg.min_degree))
             score = new_share * (0.5 + 0.5 * degree_factor)
             verb, prep = ("sent", "to") if direction == "out" else ("received", "from")
             reason = (
-                f"Account {subject} {verb} {len(window)} payments {prep} {distinct} different "
+                f"Account {subject} {verb} {j - i} payments {prep} {distinct} different "
                 f"accounts within {hours(span)} (total {money(total)}); "
                 f"{distinct - recurring} of them had no other dealings with it "
                 f"(threshold {cfg.min_degree} accounts in {cfg.window_hours:g} hours)"
             )
-            out.append(
-                row(subject, score, [subject, *window["cp"]], window["txn_id"], total, reason)
-            )
+            out.append(row(subject, score, [subject, *cpl[s + i : s + j]], txl[s + i : s + j],
+                           total, reason))
         return finding_rows(out)
 
     return kernel
@@ -208,24 +209,29 @@ def _gather_scatter_kernel(cfg: GatherScatterConfig) -> Any:
         # The input holds only accounts with enough distinct senders and receivers.
         pdf = sorted_group(pdf, "grp", "t", "dir", "txn_id")
         starts, ends = group_bounds(pdf["grp"])
+        # Whole columns once; each group is then a slice (no per-group frames).
+        t = pdf["t"].to_numpy(np.int64)
+        incoming = pdf["dir"].to_numpy() == 0
+        amount = pdf["amount"].to_numpy(np.float64)
+        cps = pd.factorize(pdf["cp"])[0]
+        cpl, txl, groups = pdf["cp"].tolist(), pdf["txn_id"].tolist(), pdf["grp"].tolist()
         out = []
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            g = pdf.iloc[s:e]
-            inc = g[g["dir"] == 0]
-            i, j, n_in = best_window(inc["t"].to_numpy(np.int64),
-                                     pd.factorize(inc["cp"])[0], width)
+            inc = s + np.flatnonzero(incoming[s:e])
+            i, j, n_in = best_window(t[inc], cps[inc], width)
             if n_in < cfg.min_in:
                 continue
-            gathered = inc.iloc[i:j]
-            t_first, t_last = int(gathered["t"].iat[0]), int(gathered["t"].iat[-1])
-            outs = g[(g["dir"] == 1) & (g["t"] >= t_first) & (g["t"] <= t_last + width)]
-            n_out = outs["cp"].nunique()
-            got, sent = float(gathered["amount"].sum()), float(outs["amount"].sum())
+            gathered = inc[i:j]
+            t_first, t_last = int(t[gathered[0]]), int(t[gathered[-1]])
+            ts = t[s:e]
+            outs = s + np.flatnonzero(~incoming[s:e] & (ts >= t_first) & (ts <= t_last + width))
+            n_out = len(set(cps[outs].tolist()))
+            got, sent = float(amount[gathered].sum()), float(amount[outs].sum())
             ratio = sent / got if got else 0.0
             if n_out < cfg.min_out or not cfg.min_forwarded <= ratio <= cfg.max_forwarded:
                 continue
-            subject = str(g["grp"].iat[0])
-            span = int(outs["t"].max() - t_first)
+            subject = str(groups[s])
+            span = int(t[outs].max()) - t_first if len(outs) else 0
             score = min(1.0, 0.5 + 0.25 * min(1.0, n_in / (2 * cfg.min_in))
                         + 0.25 * min(1.0, n_out / (2 * cfg.min_out)))
             reason = (
@@ -233,9 +239,9 @@ def _gather_scatter_kernel(cfg: GatherScatterConfig) -> Any:
                 f"{money(sent)} ({ratio:.0%}) to {n_out} accounts within {hours(span)} "
                 f"(thresholds {cfg.min_in} in, {cfg.min_out} out, {cfg.window_hours:g} hours)"
             )
-            out.append(row(subject, score,
-                           [subject, *gathered["cp"], *outs["cp"]],
-                           [*gathered["txn_id"], *outs["txn_id"]], got, reason))
+            rows = [*gathered.tolist(), *outs.tolist()]
+            out.append(row(subject, score, [subject, *(cpl[k] for k in rows)],
+                           [txl[k] for k in rows], got, reason))
         return finding_rows(out)
 
     return kernel

@@ -171,22 +171,27 @@ def _stack_kernel(cfg: StackConfig) -> Any:
             return finding_rows([])
         pdf = sorted_group(pdf, "grp", "t0", "txns")
         starts, ends = group_bounds(pdf["grp"])
+        # Whole columns once; each origin-destination pair is then a slice.
+        origins, ends_at = pdf["origin"].tolist(), pdf["node"].tolist()
+        nodes, txn_lists = pdf["nodes"].tolist(), pdf["txns"].tolist()
+        hops, t0, t_last = pdf["hops"].tolist(), pdf["t0"].tolist(), pdf["t_last"].tolist()
+        first_txn, a0 = pdf["first_txn"].tolist(), pdf["a0"].tolist()
         out = []
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            g = pdf.iloc[s:e]
-            origin, end = str(g["origin"].iat[0]), str(g["node"].iat[0])
-            middles = {n for nodes in g["nodes"] for n in str(nodes).strip("|").split("|")}
+            origin, end, n_paths = str(origins[s]), str(ends_at[s]), e - s
+            middles = {n for k in range(s, e) for n in str(nodes[k]).strip("|").split("|")}
             middles -= {origin, end}
-            txns = {tx for t in g["txns"] for tx in str(t).split(",")}
-            layers = int(g["hops"].max()) - 1
-            span = int(g["t_last"].max() - g["t0"].min())
-            score = min(1.0, 0.5 + 0.1 * min(3, len(g) - 1) + 0.1 * min(2, layers - 1))
+            txns = {tx for k in range(s, e) for tx in str(txn_lists[k]).split(",")}
+            layers = int(max(hops[s:e])) - 1
+            span = int(max(t_last[s:e]) - min(t0[s:e]))
+            score = min(1.0, 0.5 + 0.1 * min(3, n_paths - 1) + 0.1 * min(2, layers - 1))
             reason = (
-                f"Money from account {origin} reached account {end} along {len(g)} paths "
+                f"Money from account {origin} reached account {end} along {n_paths} paths "
                 f"through {len(middles)} intermediary accounts in up to {layers} layers "
                 f"within {hours(span)}"
             )
-            sent = float(g.drop_duplicates("first_txn")["a0"].sum())
+            # Paths that share their first payment sent that money once.
+            sent = float(sum({first_txn[k]: a0[k] for k in range(s, e)}.values()))
             out.append(row(origin, score, [origin, end, *middles], txns, sent, reason))
         return finding_rows(out)
 

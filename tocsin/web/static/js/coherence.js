@@ -41,7 +41,8 @@
         } },
         grid: { left: 250, right: 30, top: 10, bottom: 150 },
         xAxis: { type: "category", data: places.map(function (p) { return p.name; }), axisLabel: { rotate: 40, interval: 0 } },
-        yAxis: { type: "category", data: areas.map(function (a) { return wrap(a.name, 30); }), inverse: true },
+        yAxis: { type: "category", data: areas.map(function (a) { return wrap(a.name, 30); }), inverse: true,
+                 axisLabel: { lineHeight: 15 } },
         visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0,
                      inRange: { color: ["#f7f7f7", "#fde0a2", "#f4a259", "#d9534f", "#8b1a1a"] } },
         series: [{ type: "heatmap", data: data, label: { show: true }, emphasis: { itemStyle: { borderColor: "#000", borderWidth: 1 } } }]

@@ -198,14 +198,15 @@ def pass_through(g: Any, width: int = 12 * HOUR, ratio: float = 0.8,
              if u != n and d["amount"] >= min_amount]
             + [(d["t"], 1, d["txn"], v, d["amount"]) for _, v, d in g.out_edges(n, data=True)
                if v != n])
-        lots: deque[list[Any]] = deque()  # [t, remaining, amount, sender, receivers]
-        done: list[list[Any]] = []
+        every: list[list[Any]] = []  # [t, remaining, amount, sender, receivers]
+        lots: deque[list[Any]] = deque()  # the lots still inside the window
         for t, side, _, cp, amount in events:
             if side == 0:
-                lots.append([t, amount, amount, cp, set()])
+                every.append([t, amount, amount, cp, set()])
+                lots.append(every[-1])
                 continue
             while lots and t - lots[0][0] > width:
-                done.append(lots.popleft())
+                lots.popleft()
             need = amount
             while need > 1e-9 and lots:
                 lot = lots[0]
@@ -214,8 +215,8 @@ def pass_through(g: Any, width: int = 12 * HOUR, ratio: float = 0.8,
                 need -= take
                 lot[4].add(cp)
                 if lot[1] <= 1e-9:
-                    done.append(lots.popleft())
-        for _, left, amount, sender, receivers in [*done, *lots]:
+                    lots.popleft()
+        for _, left, amount, sender, receivers in every:
             if amount - left >= ratio * amount and len(receivers) <= max_receivers:
                 flagged |= {n, sender, *receivers}
     return flagged

@@ -113,9 +113,8 @@ def _block_kernel(cfg: BipartiteConfig) -> Any:
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
             receivers = str(grp[s]).split(",")
             wanted = set(receivers)
+            # Never empty: every receiver in a signature got a payment of min_amount.
             rows = [k for k in range(s, e) if dst[k] in wanted]
-            if not rows:
-                continue
             # Rows are in time order, so a pair's first row is its first payment.
             first: dict[tuple[str, str], int] = {}
             for k in rows:

@@ -214,7 +214,7 @@ def _gather_scatter_kernel(cfg: GatherScatterConfig) -> Any:
         incoming = pdf["dir"].to_numpy() == 0
         amount = pdf["amount"].to_numpy(np.float64)
         cps = pd.factorize(pdf["cp"])[0]
-        cpl, txl, groups = pdf["cp"].tolist(), pdf["txn_id"].tolist(), pdf["grp"].tolist()
+        cpl, txl, groups = pdf["cp"].to_numpy(), pdf["txn_id"].to_numpy(), pdf["grp"].to_numpy()
         out = []
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
             inc = s + np.flatnonzero(incoming[s:e])
@@ -239,9 +239,8 @@ def _gather_scatter_kernel(cfg: GatherScatterConfig) -> Any:
                 f"{money(sent)} ({ratio:.0%}) to {n_out} accounts within {hours(span)} "
                 f"(thresholds {cfg.min_in} in, {cfg.min_out} out, {cfg.window_hours:g} hours)"
             )
-            rows = [*gathered.tolist(), *outs.tolist()]
-            out.append(row(subject, score, [subject, *(cpl[k] for k in rows)],
-                           [txl[k] for k in rows], got, reason))
+            rows = np.concatenate([gathered, outs])
+            out.append(row(subject, score, [subject, *cpl[rows]], txl[rows], got, reason))
         return finding_rows(out)
 
     return kernel

@@ -29,10 +29,10 @@ def spark_session(master: str = "local[*]", shuffle_partitions: int = 4) -> Any:
     """A SparkSession that runs kernels with this interpreter (and its packages)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
+    from tocsin.extras import require
 
     return (
-        SparkSession.builder.master(master)
+        require("spark", "pyspark.sql").SparkSession.builder.master(master)
         .appName("tocsin-money")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))

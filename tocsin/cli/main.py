@@ -10,14 +10,16 @@ from __future__ import annotations
 import importlib
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from tocsin.cli import platform
 from tocsin.errors import TocsinError
+
+if TYPE_CHECKING:  # typer carries its own copy of click
+    from typer._click import Command, Context, HelpFormatter
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,10 @@ class LazyGroups(TyperGroup):
 
     listing = False
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Context) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in GROUPS if n not in self.commands)]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in GROUPS:
             return found
@@ -118,12 +120,12 @@ class LazyGroups(TyperGroup):
         self.commands[cmd_name] = command
         return command
 
-    def load_all(self, ctx: click.Context) -> None:
+    def load_all(self, ctx: Context) -> None:
         """Import every group (for the generated command reference)."""
         for name in GROUPS:
             self.get_command(ctx, name)
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         LazyGroups.listing = True
         try:
             super().format_help(ctx, formatter)
@@ -167,7 +169,7 @@ def root_command() -> Any:
     """The click command of the whole application with every group loaded."""
     root = typer.main.get_command(app)
     if isinstance(root, LazyGroups):
-        root.load_all(click.Context(root))
+        root.load_all(typer.Context(root))
     return root
 
 

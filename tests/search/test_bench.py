@@ -1,4 +1,4 @@
-"""The latency benchmark runs end to end on a small index (no timing assertions)."""
+"""The latency benchmark: end to end on a small index, and its target on the full one."""
 
 from __future__ import annotations
 
@@ -20,6 +20,16 @@ def test_small_benchmark_runs(tmp_path: Path) -> None:
     assert result["api_median_ms"] > 0  # the API route answered every query with 200
 
 
+def test_shortfalls_are_reported() -> None:
+    good = {"api_p95_ms": 20.0, "median_ms": 5.0, "like_median_ms": 50.0, "p95_ms": 9.0,
+            "like_p95_ms": 90.0, "mean_hits": 12.0}
+    assert search_latency.shortfalls(good) == []
+    slow = {**good, "api_p95_ms": 51.0, "p95_ms": 95.0, "mean_hits": 0.0}
+    assert len(search_latency.shortfalls(slow)) == 3
+
+
 @pytest.mark.slow
-def test_full_benchmark() -> None:
-    search_latency.main(["--records", "100000", "--queries", "240"])
+def test_full_benchmark_meets_its_target() -> None:
+    result = search_latency.main(["--records", "100000", "--queries", "240"])
+    assert result["records"] == 100_000 and result["queries"] == 240
+    assert search_latency.shortfalls(result) == []

@@ -167,18 +167,10 @@ def session(tf_db: Database) -> Iterator[Session]:
 
 
 def taskforce_app(settings: Settings) -> FastAPI:
-    """``create_app`` with the programmes and commitments routers (added if not yet listed)."""
+    """The application exactly as ``create_app`` builds it (it lists both areas)."""
     from tocsin.web.app import create_app
-    from tocsin.web.routers import commitments, programmes
 
-    app = create_app(settings)
-    paths = {getattr(route, "path", "") for route in app.routes}
-    for module in (programmes, commitments):
-        if module.pages.prefix not in paths:
-            app.include_router(module.pages)
-            app.include_router(module.api, prefix="/api/v1")
-            app.state.nav = sorted([*app.state.nav, module.NAV], key=lambda item: item.order)
-    return app
+    return create_app(settings)
 
 
 @pytest.fixture

@@ -33,6 +33,8 @@ def test_currency_is_the_iso_4217_list_not_three_letters() -> None:
     for fake in ("ABC", "XYZ", "EU", "EURO"):
         assert not types.currency.is_valid(fake)
     assert types.currency.label("GBP") == "Pound Sterling"
+    assert types.currency.label("XBT") == "Bitcoin (crypto-asset)"
+    assert types.currency.label("BGN") == "Bulgarian Lev (withdrawn 2026)"
     assert len(types.currency.choices()) > 150
 
 

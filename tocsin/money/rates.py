@@ -20,7 +20,6 @@ or CSV with the header ``currency,rate`` and an optional ``date`` column
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,18 +32,15 @@ import pyarrow.compute as pc
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from tocsin import types
 from tocsin.errors import InputError, Problem
 
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 _EPOCH = date(1970, 1, 1)
 DEFAULT_RATES = Path(__file__).parent / "data" / "rates.yaml"
 
 
 def _check_code(value: str) -> str:
-    code = value.strip().upper()
-    if not CURRENCY.match(code):
-        raise ValueError(f"{value!r} is not a three-letter currency code")
-    return code
+    return types.currency.clean(value)
 
 
 class _RateFile(BaseModel):

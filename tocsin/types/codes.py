@@ -28,12 +28,42 @@ def _countries() -> tuple[dict[str, str], dict[str, str]]:
     return names, alpha3
 
 
+#: Codes ISO 4217 withdrew (its list three) since the euro, with the year: records and
+#: transactions from before the change still carry them, so they stay valid.
+WITHDRAWN_CURRENCIES: dict[str, tuple[str, int]] = {
+    "ANG": ("Netherlands Antillean Guilder", 2025), "ATS": ("Schilling", 2002),
+    "AZM": ("Azerbaijanian Manat", 2006), "BEF": ("Belgian Franc", 2002),
+    "BGN": ("Bulgarian Lev", 2026), "BYR": ("Belarusian Ruble", 2017),
+    "CSD": ("Serbian Dinar", 2006), "CUC": ("Peso Convertible", 2022),
+    "CYP": ("Cyprus Pound", 2008), "DEM": ("Deutsche Mark", 2002), "EEK": ("Kroon", 2011),
+    "ESP": ("Spanish Peseta", 2002), "FIM": ("Markka", 2002), "FRF": ("French Franc", 2002),
+    "GRD": ("Drachma", 2002), "HRK": ("Kuna", 2023), "IEP": ("Irish Pound", 2002),
+    "ITL": ("Italian Lira", 2002), "LTL": ("Lithuanian Litas", 2015),
+    "LUF": ("Luxembourg Franc", 2002), "LVL": ("Latvian Lats", 2014),
+    "MRO": ("Ouguiya", 2018), "MTL": ("Maltese Lira", 2008),
+    "NLG": ("Netherlands Guilder", 2002), "PTE": ("Portuguese Escudo", 2002),
+    "ROL": ("Romanian Leu", 2006), "SIT": ("Tolar", 2007), "SKK": ("Slovak Koruna", 2009),
+    "SLL": ("Leone", 2024), "STD": ("Dobra", 2018), "TMM": ("Turkmenistan Manat", 2009),
+    "TRL": ("Turkish Lira", 2005), "VEF": ("Bolivar", 2018), "ZWL": ("Zimbabwe Dollar", 2024),
+}
+#: Crypto-assets that transaction data names with currency-style codes. ISO 4217 lists none;
+#: ``XBT`` follows its X-prefix convention for Bitcoin, as AMLworld and many exchanges do.
+CRYPTO_ASSETS: dict[str, str] = {"XBT": "Bitcoin", "BTC": "Bitcoin", "ETH": "Ether",
+                                 "LTC": "Litecoin", "XMR": "Monero"}
+
+
 @cache
 def _currencies() -> dict[str, str]:
-    """``{code: name}`` for every ISO 4217 currency (funds and metals included)."""
+    """``{code: name}``: every current ISO 4217 currency (funds and metals included), the
+    :data:`WITHDRAWN_CURRENCIES` and the :data:`CRYPTO_ASSETS`."""
     import pycountry
 
-    return {c.alpha_3: c.name for c in pycountry.currencies}
+    found = {c.alpha_3: c.name for c in pycountry.currencies}
+    for code, (name, year) in WITHDRAWN_CURRENCIES.items():
+        found.setdefault(code, f"{name} (withdrawn {year})")
+    for code, name in CRYPTO_ASSETS.items():
+        found.setdefault(code, f"{name} (crypto-asset)")
+    return found
 
 
 @cache
@@ -67,6 +97,10 @@ class CountryType(ValueType[str]):
             return alpha3[text]
         raise ValueError(f"{raw!r} is not an ISO 3166-1 country code (e.g. DE or DEU)")
 
+    def known(self, code: str) -> bool:
+        """Whether ``code`` is a country in its stored form (upper-case alpha-2)."""
+        return code in _countries()[0]
+
     def label(self, value: str) -> str:
         return _countries()[0].get(value, value)
 
@@ -79,7 +113,7 @@ class CountryType(ValueType[str]):
 
 
 class CurrencyType(ValueType[str]):
-    """An ISO 4217 currency code, stored upper case."""
+    """An ISO 4217 currency code, current or withdrawn, or a crypto-asset's; upper case."""
 
     name = "currency"
 
@@ -90,7 +124,7 @@ class CurrencyType(ValueType[str]):
         raise ValueError(f"{raw!r} is not an ISO 4217 currency code (e.g. EUR)")
 
     def known(self, code: str) -> bool:
-        """Whether an already upper-case code is one (a set lookup, for per-row checks)."""
+        """Whether ``code`` is one in its stored form (upper case; a set lookup per row)."""
         return code in _currencies()
 
     def label(self, value: str) -> str:
@@ -116,6 +150,10 @@ class LanguageType(ValueType[str]):
         if text in alpha3:
             return alpha3[text]
         raise ValueError(f"{raw!r} is not an ISO 639 language code (e.g. en or eng)")
+
+    def known(self, code: str) -> bool:
+        """Whether ``code`` is a language in its stored form (lower case, 639-1 if any)."""
+        return code in _languages()[0]
 
     def label(self, value: str) -> str:
         return _languages()[0].get(value, value)

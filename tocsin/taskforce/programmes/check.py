@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tocsin import types
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.taskforce.programmes.spec import (
     ACTIVITY_STATUSES,
@@ -37,8 +38,6 @@ DAC_REGIONS = frozenset({
 SHARE_TOLERANCE = Decimal("0.1")
 
 _Bad = Callable[[str, str], None]
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
 @dataclass(frozen=True)
@@ -76,9 +75,9 @@ def check_activity(spec: ActivitySpec, vocab: Vocabulary) -> list[Issue]:
         first, last = getattr(spec, start), getattr(spec, end)
         if first and last and last < first:
             bad(end, f"{end.replace('_', ' ')} {last} is before {start.replace('_', ' ')} {first}")
-    if not _LANGUAGE.match(spec.language):
+    if not types.language.known(spec.language):
         bad("language", f"{spec.language!r} is not an ISO 639-1 language code")
-    if spec.default_currency is not None and not _CURRENCY.match(spec.default_currency):
+    if spec.default_currency is not None and not types.currency.known(spec.default_currency):
         bad("default_currency", f"{spec.default_currency!r} is not an ISO 4217 code")
     if spec.handling is not None and spec.handling not in HANDLING_CODES:
         bad("handling", f"unknown handling code {spec.handling!r}; use one of "
@@ -152,7 +151,7 @@ def _check_finance(spec: ActivitySpec, bad: _Bad) -> None:
         where = f"finance[{i}]"
         if not 1900 <= line.year <= 2200:
             bad(f"{where}.year", f"year {line.year} is out of range")
-        if not _CURRENCY.match(line.currency):
+        if not types.currency.known(line.currency):
             bad(f"{where}.currency", f"{line.currency!r} is not an ISO 4217 currency code")
         if not line.amount.is_finite() or abs(line.amount) >= Decimal("1e16"):
             bad(f"{where}.amount", "the amount is not a finite number below 10^16")
@@ -202,7 +201,7 @@ def _check_documents(spec: ActivitySpec, bad: _Bad) -> None:
             bad(f"{where}.url", f"{doc.url!r} is not an http(s) URL")
         if doc.category not in DOCUMENT_CATEGORIES:
             bad(f"{where}.category", f"{doc.category!r} is not an IATI document category")
-        if doc.language is not None and not _LANGUAGE.match(doc.language):
+        if doc.language is not None and not types.language.known(doc.language):
             bad(f"{where}.language", f"{doc.language!r} is not an ISO 639-1 language code")
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from lxml import etree
 
+from tocsin import types
 from tocsin.money.ingest.base import (
     Context,
     accounts_table,
@@ -252,8 +253,8 @@ def _amount(amt: etree._Element | None, where: str, state: _State
     if not NUMBER.match(value):
         state.ctx.problems.add(where, f"{value!r} is not an amount (digits and a dot)")
         ok = False
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        state.ctx.problems.add(f"{where}/@Ccy", f"{currency!r} is not a currency code")
+    if not types.currency.known(currency):
+        state.ctx.problems.add(f"{where}/@Ccy", f"{currency!r} is not an ISO 4217 currency code")
         ok = False
     elif not state.ctx.rates.knows(currency):
         state.ctx.problems.add(f"{where}/@Ccy", f"no exchange rate for {currency} into "

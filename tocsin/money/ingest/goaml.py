@@ -29,6 +29,7 @@ from typing import Any
 
 from lxml import etree
 
+from tocsin import types
 from tocsin.money.ingest.base import (
     Context,
     accounts_table,
@@ -128,8 +129,8 @@ def _read_report(path: Path, state: _State) -> None:
 def _set_currency(node: Node, report: _Report, ctx: Context) -> None:
     code = (text(node.element) or "").upper()
     where = f"{report.path}:{node.path}"
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        ctx.problems.add(where, f"{code!r} is not a currency code")
+    if not types.currency.known(code):
+        ctx.problems.add(where, f"{code!r} is not an ISO 4217 currency code")
     elif not ctx.rates.knows(code):
         ctx.problems.add(where, f"no exchange rate for {code} into {ctx.base_currency}")
     else:

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from tocsin import types
 from tocsin.errors import InputError
 from tocsin.money.ingest.base import (
     Context,
@@ -195,8 +196,9 @@ def _convert(row: _Row, state: _State) -> None:
     ts = _date(row, state)
     amount = _amount(row, state)
     currency = (_get(spec.currency, row) or "").upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        problems.add(row.where, f"transaction.currency: {currency!r} is not a currency code")
+    if not types.currency.known(currency):
+        problems.add(row.where, f"transaction.currency: {currency!r} is not an ISO 4217 "
+                                "currency code")
     elif not state.ctx.rates.knows(currency):
         problems.add(row.where, f"transaction.currency: no exchange rate for {currency} into "
                                 f"{state.ctx.base_currency}")
@@ -272,8 +274,9 @@ def _amount(row: _Row, state: _State) -> float | None:
 def _side(spec: SideSpec, key: str, row: _Row, state: _State) -> str | None:
     problems = state.ctx.problems
     country = (_get(spec.country, row) or "").upper() or None
-    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
-        problems.add(row.where, f"{key}.country: {country!r} is not a two-letter code")
+    if country is not None and not types.country.known(country):
+        problems.add(row.where, f"{key}.country: {country!r} is not an ISO 3166-1 alpha-2 "
+                                "country code")
         country = None
     kind = _get(spec.kind, row) or "unknown"
     if kind not in ACCOUNT_KINDS:

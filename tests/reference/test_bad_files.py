@@ -145,3 +145,15 @@ def test_parent_cycle(edit: Edit) -> None:
         edit("structures.yaml", lambda d: entry(d["structures"], "tntd").update(parent="tntd-cc"))
     )
     assert "structures.yaml: entry 'tntd': field 'parent': parents form a cycle" in found
+
+
+def test_state_codes_are_iso_3166(edit: Edit) -> None:
+    def wrong(data: Any) -> None:
+        entry(data["states"], "AT")["alpha3"] = "AUS"
+        entry(data["states"], "BE")["code"] = "BX"
+
+    found = problems(edit("states.yaml", wrong))
+    assert found == [
+        "states.yaml: entry 'AT': field 'alpha3': 'AUS' is not the ISO 3166-1 alpha-3 code of AT",
+        "states.yaml: entry 'BX': field 'code': 'BX' is not an ISO 3166-1 alpha-2 code",
+    ]

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from tocsin import types
 from tocsin.errors import Problem
 
 SNAKE_CODE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
@@ -283,12 +284,22 @@ class StructuresFile(Strict):
 
 
 class State(Entry):
-    #: ISO 3166-1 alpha-2.
+    #: ISO 3166-1 alpha-2 and alpha-3 of the same country (checked by tocsin.types).
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
     alpha3: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     name: Text
     status: StateStatus
     region: Region
+
+    @model_validator(mode="after")
+    def _iso_codes(self) -> State:
+        if not types.country.known(self.code):
+            raise field_error("code", f"{self.code!r} is not an ISO 3166-1 alpha-2 code")
+        if not types.country.is_valid(self.alpha3) or types.country.clean(
+                self.alpha3) != self.code:
+            raise field_error("alpha3", f"{self.alpha3!r} is not the ISO 3166-1 alpha-3 code "
+                              f"of {self.code}")
+        return self
 
 
 class StatesFile(Strict):

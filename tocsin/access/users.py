@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tocsin import types
 from tocsin.access import audit
 from tocsin.access.passwords import hash_password, verify_password
 from tocsin.access.policy import require
@@ -26,11 +27,7 @@ def principal_for(user: User) -> Principal:
 
 
 def unit_by_code(session: Session, code: str) -> Unit:
-    unit = session.scalar(select(Unit).where(Unit.code == code))
-    if unit is None:
-        known = ", ".join(session.scalars(select(Unit.code).order_by(Unit.code).limit(20)))
-        raise InputError.single("unit", f"no unit with code {code!r} (known: {known or 'none'})")
-    return unit
+    return session.get_one(Unit, types.unit.require_id(session, code, "unit"))
 
 
 def generate_password() -> str:

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tocsin.access.tables import Unit
+from tocsin import types
 from tocsin.cli.common import acting_as, console, transaction
 from tocsin.errors import InputError
 from tocsin.settings import get_settings
@@ -32,10 +31,7 @@ IDS = typer.Option(None, "--ids", help="Only these activity ids (repeat the opti
 def _unit_id(session: Session, code: str | None) -> int | None:
     if not code:
         return None
-    found = session.scalar(select(Unit.id).where(Unit.code == code))
-    if found is None:
-        raise InputError.single("--unit", f"unknown unit {code!r}")
-    return int(found)
+    return types.unit.require_id(session, code, "--unit")
 
 
 def _report(summary: ImportSummary, source: Path) -> None:

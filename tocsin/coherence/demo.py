@@ -30,6 +30,7 @@ from tocsin.taskforce.programmes.spec import (
     ShareSpec,
 )
 from tocsin.taskforce.programmes.tables import Activity
+from tocsin.types.units import unit_ids
 
 SOURCE = "Fictional demo source"
 PREFIX = "XM-DAC-41304-DEMO-COH"
@@ -223,9 +224,7 @@ def load(session: Session, settings: Settings, today: date | None = None) -> str
 
 
 def _unit_id(session: Session, code: str) -> int | None:
-    from tocsin.access.tables import Unit
-
-    return session.scalar(select(Unit.id).where(Unit.code == code))
+    return unit_ids(session).get(code)
 
 
 def _owner(spec: ActivitySpec) -> str:

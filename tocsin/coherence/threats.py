@@ -23,11 +23,11 @@ from pathlib import Path
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from tocsin import types
 from tocsin.access import audit
 from tocsin.access.handling import Handling
 from tocsin.access.policy import list_readable, may_read, may_write, readable, require_write
 from tocsin.access.principal import Principal
-from tocsin.access.tables import Unit
 from tocsin.coherence.method import method
 from tocsin.coherence.tables import ThreatIndicator
 from tocsin.errors import InputError, Problem
@@ -222,10 +222,7 @@ def import_indicators(session: Session, principal: Principal, source: Path | str
 def _unit_id(session: Session, principal: Principal, code: str | None) -> int | None:
     if not code:
         return principal.unit_id
-    found = session.scalar(select(Unit.id).where(Unit.code == code))
-    if found is None:
-        raise InputError.single("unit", f"no unit {code!r}")
-    return found
+    return types.unit.require_id(session, code, "unit")
 
 
 def list_indicators(session: Session, principal: Principal, *, year: int | None = None,

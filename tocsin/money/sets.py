@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from tocsin import types
 from tocsin.access import audit
 from tocsin.access.handling import Handling
 from tocsin.access.policy import get_readable, list_readable, readable, require, require_write
@@ -101,10 +102,8 @@ def check_owner(session: Session, principal: Principal, unit_code: str, handling
     Lists every problem with the unit code and the handling code, then refuses a
     principal who may not write for that unit.
     """
-    problems = []
-    unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code.strip()))
-    if unit_id is None:
-        problems.append(Problem("unit", f"unknown unit {unit_code!r}"))
+    problems: list[Problem] = []
+    unit_id = types.unit.check_id(session, unit_code, "unit", problems)
     try:
         Handling.parse(handling)
     except ValueError as exc:

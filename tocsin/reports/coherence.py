@@ -16,7 +16,6 @@ from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin import __version__
@@ -175,8 +174,6 @@ def generate(session: Session, principal: Principal, fmt: Format = "html",
 
 
 def unit_label(session: Session, unit_id: int | None) -> str:
-    from tocsin.access.tables import Unit
+    from tocsin.types.units import unit_code
 
-    if unit_id is None:
-        return ""
-    return session.scalar(select(Unit.code).where(Unit.id == unit_id)) or ""
+    return unit_code(session, unit_id) or ""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tocsin.errors import Problem
+from tocsin.errors import InputError, Problem
 from tocsin.types.base import Choice, ValueType, text_of
 
 if TYPE_CHECKING:
@@ -73,6 +73,13 @@ class UnitType(ValueType[str]):
 
     def resolve(self, session: Session, raw: object) -> int:
         return unit_id(session, self.clean(raw))
+
+    def require_id(self, session: Session, raw: object, location: str) -> int:
+        """The unit's id, or :class:`~tocsin.errors.InputError` naming ``location``."""
+        try:
+            return self.resolve(session, raw)
+        except ValueError as exc:
+            raise InputError.single(location, str(exc)) from None
 
     def check_id(self, session: Session, raw: object, location: str,
                  problems: list[Problem]) -> int | None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tocsin import types
 from tocsin.access.handling import Handling
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
@@ -44,14 +45,14 @@ def unit_id(session: Session, code: str | None, principal: Principal, location: 
         if principal.unit_id is None:
             problems.append(Problem(location, "give the owning unit"))
         return principal.unit_id
-    found = session.scalar(select(Unit.id).where(Unit.code == code))
-    if found is None:
-        problems.append(Problem(location, f"unknown unit {code!r}"))
-    return found
+    return types.unit.check_id(session, code, location, problems)
 
 
 def unit_code(session: Session, unit_id: int) -> str:
-    return session.scalars(select(Unit.code).where(Unit.id == unit_id)).one()
+    found = types.units.unit_code(session, unit_id)
+    if found is None:
+        raise LookupError(f"no unit with id {unit_id}")
+    return found
 
 
 def check_activity(session: Session, activity_id: int | None, location: str,

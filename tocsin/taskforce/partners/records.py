@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from tocsin.access import audit
 from tocsin.access.policy import get_readable, list_readable, readable, require_write
 from tocsin.access.principal import Principal
-from tocsin.access.tables import Unit
 from tocsin.errors import InputError, Problem
 from tocsin.reference.tables import RefOrganization, RefStructure
 from tocsin.taskforce.events.tables import Event
@@ -36,6 +35,7 @@ from tocsin.taskforce.partners.tables import (
     FocalPoint,
     Partner,
 )
+from tocsin.types.units import unit_ids
 
 #: Days ahead an agreement's expiry is announced when no other value is given.
 DEFAULT_EXPIRY_WARNING_DAYS = 90
@@ -43,7 +43,7 @@ DEFAULT_EXPIRY_WARNING_DAYS = 90
 
 def sync_reference_partners(session: Session) -> int:
     """Give every reference organization and structure a partner row; returns how many new."""
-    units = {code: ident for code, ident in session.execute(select(Unit.code, Unit.id))}
+    units = unit_ids(session)
     have_org = set(session.scalars(select(Partner.ref_organization_code)
                                    .where(Partner.ref_organization_code.is_not(None))))
     have_structure = set(session.scalars(select(Partner.ref_structure_code)

@@ -14,7 +14,6 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tocsin.access.tables import Unit
 from tocsin.reference.registry import Registry
 from tocsin.reference.tables import (
     RefCountry,
@@ -23,6 +22,7 @@ from tocsin.reference.tables import (
     RefStage,
     RefStructure,
 )
+from tocsin.types.units import unit_ids
 
 DAC_MAPPING_FILE = Path(__file__).parents[1] / "iati" / "dac_sectors.yaml"
 
@@ -76,7 +76,7 @@ class Vocabulary:
             countries=names(RefCountry),
             organizations=names(RefOrganization),
             organization_names=org_names,
-            units={code: ident for code, ident in session.execute(select(Unit.code, Unit.id))},
+            units=unit_ids(session),
             dac_sectors={k: v for k, v in dac.items() if k in crime_areas},
         )
 

@@ -39,9 +39,9 @@ from lxml import etree
 from tocsin.errors import InputError
 from tocsin.money.dataset import TRANSACTIONS_FILE, StoredSet, open_set
 from tocsin.money.ingest.entities import account_entity_id, holder_entity_id
+from tocsin.types.cells import neutralise_table
 
 EXPORT_FORMATS = ("csv", "ftm", "gexf", "graphml")
-_FORMULA = r"^[=+\-@\t\r]"
 GEXF_NS = "http://gexf.net/1.3"
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 
@@ -138,17 +138,6 @@ def _endpoints(stored: StoredSet, selection: Selection) -> set[str]:
 # -- CSV ----------------------------------------------------------------------------------
 
 
-def neutralise(table: pa.Table) -> pa.Table:
-    """Prefix text cells that a spreadsheet would run as a formula with a quote."""
-    columns = []
-    for col in table.columns:
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            risky = pc.fill_null(pc.match_substring_regex(col, _FORMULA), False)
-            col = pc.if_else(risky, pc.binary_join_element_wise("'", col, ""), col)
-        columns.append(col)
-    return pa.Table.from_arrays(columns, names=table.column_names)
-
-
 def _csv_ready(table: pa.Table) -> pa.Table:
     # ISO timestamps read better in a spreadsheet than Arrow's default rendering
     columns = []
@@ -157,7 +146,7 @@ def _csv_ready(table: pa.Table) -> pa.Table:
             seconds = pc.cast(col, pa.timestamp("s", tz="UTC"), safe=False)
             col = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
         columns.append(col)
-    return neutralise(pa.Table.from_arrays(columns, names=table.column_names))
+    return neutralise_table(pa.Table.from_arrays(columns, names=table.column_names))
 
 
 def _write_csv(tables: Iterable[pa.Table], path: Path, schema: pa.Schema) -> int:

@@ -24,6 +24,11 @@ from tocsin.taskforce.programmes.spec import (
     format_decimal,
 )
 
+# the one spreadsheet formula rule of every export, re-exported for the table files
+from tocsin.types.cells import FORMULA_START as FORMULA_START
+from tocsin.types.cells import neutralise as neutralise
+from tocsin.types.cells import restore as restore
+
 
 class CellError(ValueError):
     """A cell cannot be read; the message says why in plain words."""
@@ -90,23 +95,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 NAMES = tuple(c.name for c in COLUMNS)
 
-#: Characters that make a spreadsheet treat a cell as a formula.
-FORMULA_START = "=+-@"
-
-
-def neutralise(value: str) -> str:
-    """Prefix formula-like cells with ``'`` (and a cell already so prefixed, reversibly)."""
-    if value and (value[0] in FORMULA_START
-                  or (value[0] == "'" and len(value) > 1 and value[1] in FORMULA_START + "'")):
-        return "'" + value
-    return value
-
-
-def restore(value: str) -> str:
-    """Undo :func:`neutralise`."""
-    if value.startswith("'") and len(value) > 1 and value[1] in FORMULA_START + "'":
-        return value[1:]
-    return value
 
 
 # --- compact lists ----------------------------------------------------------------------

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
+from tocsin import types
 from tocsin.access import audit
 from tocsin.access.policy import get_readable, list_readable, readable, require_write
 from tocsin.access.principal import Principal
@@ -25,14 +25,12 @@ from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.partners.records import resolve_partner
 from tocsin.taskforce.programmes.tables import Activity
 
-LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-
 
 def check_languages(values: Sequence[str], at: str) -> tuple[list[str], list[Problem]]:
-    cleaned = [v.strip().lower() for v in values if v.strip()]
-    bad = [Problem(at, f"{v!r} is not an ISO 639 language code (e.g. en, ru)")
-           for v in cleaned if not LANGUAGE.match(v)]
-    return list(dict.fromkeys(cleaned)), bad
+    """The languages as stored codes (``fra`` becomes ``fr``), each bad one a problem."""
+    bad: list[Problem] = []
+    cleaned = [types.language.check(v, at, bad) for v in values if v.strip()]
+    return list(dict.fromkeys(c for c in cleaned if c is not None)), bad
 
 
 def _check_period(period: PeriodSpec, at: str) -> list[Problem]:

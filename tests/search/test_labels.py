@@ -50,3 +50,12 @@ def test_names_are_read_once(platform_db: Database, make_activity: Callable[...,
     for _ in range(3):
         assert _area_labels(platform_db) == ["Money laundering"]
     assert len(loads) == 1
+
+
+def test_a_country_outside_the_reference_states_gets_its_iso_name(
+        platform_db: Database) -> None:
+    from tocsin.search.service import facet_labels
+
+    with platform_db.transaction() as session:
+        found = facet_labels(session, {"country": {"AT", "CN", "QQ"}})
+    assert found["country"] == {"AT": "Austria", "CN": "China"}

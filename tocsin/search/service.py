@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, String, Table, false, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from tocsin import types
 from tocsin.access import audit
 from tocsin.access.handling import Handling
 from tocsin.access.policy import read_clause
@@ -335,6 +336,9 @@ def facet_labels(session: Session, wanted: dict[str, set[str]]) -> dict[str, dic
         elif facet in names:
             known = names[facet]
             labels[facet] = {v: known[v] for v in values if v in known}
+            if facet == "country":  # a country outside the reference States: its ISO name
+                labels[facet].update({v: types.country.label(v) for v in values
+                                      if v not in known and types.country.known(v)})
     return labels
 
 

@@ -60,3 +60,13 @@ def test_a_group_loads_when_its_command_runs() -> None:
         assert command in result.output
     result = CliRunner().invoke(main.app, ["nosuchgroup"])
     assert result.exit_code != 0 and "No such command" in result.output
+
+
+def test_groups_load_heavy_libraries_only_in_the_commands_that_need_them() -> None:
+    # money and coherence need their analytics for every command; the others for none
+    # (tocsin lessons design and tocsin report coherence import theirs when they run)
+    light = [name for name in main.GROUPS if name not in ("money", "coherence")]
+    code = "from tocsin.cli.main import load_group\n" + "".join(
+        f"load_group({name!r})\n" for name in light)
+    loaded = _loaded_after(code)
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))

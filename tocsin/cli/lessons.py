@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from tocsin.cli.common import acting_as, console, transaction
-from tocsin.taskforce.lessons import design, records
+from tocsin.taskforce.lessons import records
 from tocsin.taskforce.lessons.cycle import load_cycle
 from tocsin.taskforce.lessons.spec import ActionSpec, ReviewSpec
 
@@ -113,6 +113,8 @@ def design_(activity: int = typer.Option(..., help="Id of an activity in pipelin
 
     Example: tocsin lessons design --activity 42
     """
+    from tocsin.taskforce.lessons import design  # scikit-learn: only for this command
+
     with transaction() as session:
         who = acting_as(session, as_user)
         draft = design.draft_from_activity(session, who, activity)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from tocsin.cli.common import acting_as, console, transaction
-from tocsin.coherence.analysis import Options
-from tocsin.reports.coherence import Format, generate
+
+if TYPE_CHECKING:
+    from tocsin.reports.coherence import Format
 
 app = typer.Typer(name="report", no_args_is_help=True,
                   help="Reports as HTML or PDF: the fund managers' coherence report.")
@@ -29,6 +31,10 @@ def coherence(
 
     Example: tocsin report coherence --output report.pdf --user fundmanager
     """
+    # the analysis and the charts (scikit-learn, matplotlib) load only for this command
+    from tocsin.coherence.analysis import Options
+    from tocsin.reports.coherence import generate
+
     if geo not in ("country", "region"):
         raise typer.BadParameter("use country or region", param_hint="--geo")
     fmt: Format = "pdf" if output.suffix.lower() == ".pdf" else "html"

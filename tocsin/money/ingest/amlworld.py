@@ -56,7 +56,7 @@ CURRENCIES = {
 }
 PAYMENT_FORMATS = ("Reinvestment", "Cheque", "Credit Card", "ACH", "Cash", "Wire", "Bitcoin")
 PATTERN_TYPES = ("FAN-OUT", "FAN-IN", "CYCLE", "GATHER-SCATTER", "SCATTER-GATHER", "STACK",
-                 "BIPARTITE", "RANDOM")
+                 "BIPARTITE", "RANDOM", "STRUCTURING", "MULE")
 
 BLOCK_SIZE = 4 << 20
 _DICT = pa.dictionary(pa.int32(), pa.string())

@@ -16,6 +16,7 @@ from tocsin import __version__
 from tocsin.errors import AuthenticationError, InputError, NotFound, PermissionDenied
 from tocsin.settings import Settings, get_settings
 from tocsin.store.database import Database
+from tocsin.web.accesslog import AccessLog, make_logger
 from tocsin.web.deps import CsrfFailed, LoginRequired
 from tocsin.web.security import SecurityHeaders
 from tocsin.web.templating import NavItem, make_templates, render
@@ -43,6 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database.from_settings(settings)
     app.state.templates = make_templates()
     app.add_middleware(SecurityHeaders)
+    # added last, so outermost: it times and logs every request, errors included
+    app.add_middleware(AccessLog, logger=make_logger(
+        settings.access_log, settings.access_log_max_bytes, settings.access_log_backups))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     nav: list[NavItem] = []

@@ -60,8 +60,8 @@ DAY = 24 * HOUR
 FORMATS = ("Reinvestment", "Cheque", "Credit Card", "ACH", "Cash", "Wire", "Bitcoin")
 F_REINVEST, F_CHEQUE, F_CARD, F_ACH, F_CASH, F_WIRE, F_BTC = range(len(FORMATS))
 
-#: Currencies (AMLworld name, ISO code, units per US dollar at the start, reporting
-#: threshold for cash in that currency, see tocsin/money/data/thresholds.yaml).
+#: Currencies (AMLworld name, ISO code, units per US dollar at the start). Cash
+#: reporting thresholds come from tocsin/money/data/thresholds.yaml.
 CURRENCIES: tuple[tuple[str, str, float], ...] = (
     ("US Dollar", "USD", 1.0),
     ("Euro", "EUR", 0.92),
@@ -78,12 +78,6 @@ CURRENCIES: tuple[tuple[str, str, float], ...] = (
     ("Shekel", "ILS", 3.65),
     ("Ruble", "RUB", 91.0),
 )
-#: Cash reporting thresholds in each currency's own units (sources in thresholds.yaml).
-CASH_THRESHOLDS = {"USD": 10_000.0, "EUR": 10_000.0, "GBP": 10_000.0, "CHF": 15_000.0,
-                   "CAD": 10_000.0, "AUD": 10_000.0, "JPY": 2_000_000.0, "CNY": 50_000.0,
-                   "INR": 1_000_000.0, "MXN": 7_500.0 * 17.1, "BRL": 50_000.0,
-                   "SAR": 60_000.0, "ILS": 50_000.0, "RUB": 600_000.0}
-
 #: Laundering pattern names (AMLworld's eight, then the two added here).
 PATTERNS = ("FAN-OUT", "FAN-IN", "GATHER-SCATTER", "SCATTER-GATHER", "CYCLE", "RANDOM",
             "BIPARTITE", "STACK", "STRUCTURING", "MULE")
@@ -363,8 +357,11 @@ def _background(p: WorldParams, acc: _Accounts, rows: _Rows, rng: np.random.Gene
 
 
 def _thresholds_usd(p: WorldParams, currency: np.ndarray) -> np.ndarray:
+    from tocsin.money.features.base import thresholds
+
     per_usd = {c[1]: c[2] for c in CURRENCIES}
-    table = np.array([CASH_THRESHOLDS[c] / per_usd[c] for c in p.currencies])
+    limits = thresholds()
+    table = np.array([limits[c] / per_usd[c] for c in p.currencies])
     return np.asarray(table[currency])
 
 

@@ -8,6 +8,9 @@ import duckdb
 import pytest
 
 from tocsin.money import worlds
+from tocsin.money.features.base import thresholds
+
+LIMITS = thresholds()
 
 
 @pytest.fixture(scope="module")
@@ -59,4 +62,4 @@ def test_structuring_deposits_stay_under_the_deposit_currency_threshold(
     assert cash.any()
     currencies = [world.params.currencies[c] for c in world.accounts.currency[world.dst[cash]]]
     for received, iso in zip(world.received[cash].tolist(), currencies, strict=True):
-        assert 0.7 * worlds.CASH_THRESHOLDS[iso] < received < worlds.CASH_THRESHOLDS[iso]
+        assert 0.7 * LIMITS[iso] < received < LIMITS[iso]

@@ -285,21 +285,24 @@ def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
 class _AccountAccumulator:
     """Collects every block's account ids and flags; :meth:`finish` aggregates them once.
 
-    The ids are kept as the blocks' own arrays (no copy, no hashing per block);
-    the cash payments' pairs are kept apart (they are few) to find the cash desks.
+    The ids are kept as the blocks' own arrays (no copy, no hashing per block).
+    The flags are rare, so only the ids that carry them are kept apart: the
+    crypto and labelled ones, and the pairs of cash payments (to find the desks).
     """
 
     ids: list[pa.Array] = field(default_factory=list)
-    crypto: list[pa.Array] = field(default_factory=list)
     cash: list[pa.Array] = field(default_factory=list)
-    labels: list[pa.Array] = field(default_factory=list)
+    crypto: list[pa.Array] = field(default_factory=list)
+    labelled: list[pa.Array] = field(default_factory=list)
     cash_pairs: list[pa.Table] = field(default_factory=list)
 
     def add(self, block: _Block) -> None:
         self.ids += [block.source, block.target]
-        self.crypto += [block.paid_btc, block.recv_btc]
         self.cash += [block.cash, block.cash]
-        self.labels += [block.label, block.label]
+        self.crypto += [pc.filter(block.source, block.paid_btc),
+                        pc.filter(block.target, block.recv_btc)]
+        self.labelled += [pc.filter(block.source, block.label),
+                          pc.filter(block.target, block.label)]
         if pc.any(block.cash).as_py():
             self.cash_pairs.append(pa.table({"source": pc.filter(block.source, block.cash),
                                              "target": pc.filter(block.target, block.cash)}))
@@ -307,37 +310,39 @@ class _AccountAccumulator:
     def finish(self, desk_counterparties: int) -> pa.Table:
         import duckdb
 
-        sides = pa.table({
-            "id": pa.chunked_array(self.ids, pa.string()),
-            "crypto": pa.chunked_array(self.crypto, pa.bool_()),
-            "cash": pa.chunked_array(self.cash, pa.bool_()),
-            "label": pa.chunked_array(self.labels, pa.bool_()),
-        })
+        def ids(parts: list[pa.Array]) -> pa.Table:
+            return pa.table({"id": pa.chunked_array(parts, pa.string())})
+
+        empty = pa.array([], pa.string())
         pairs = pa.concat_tables(self.cash_pairs) if self.cash_pairs else \
-            pa.table({"source": pa.array([], pa.string()), "target": pa.array([], pa.string())})
-        self.ids, self.crypto, self.cash, self.labels, self.cash_pairs = [], [], [], [], []
+            pa.table({"source": empty, "target": empty})
+        sides = pa.table({"id": pa.chunked_array(self.ids, pa.string()),
+                          "cash": pa.chunked_array(self.cash, pa.bool_())})
         con = duckdb.connect(config={"threads": max(1, os.cpu_count() or 1)})
         try:
-            con.register("sides", sides)
-            con.register("pairs", pairs)
+            con.execute("SET enable_progress_bar = false")
+            for name, table in (("sides", sides), ("crypto", ids(self.crypto)),
+                                ("labelled", ids(self.labelled)), ("pairs", pairs)):
+                con.register(name, table)
+            # A desk is found in cash payments with enough others and in no other payment.
             accounts = con.sql("""
-                WITH agg AS (
-                  SELECT id, bool_or(crypto) AS crypto, bool_and(cash) AS only_cash,
-                         bool_or(label) AS label
-                  FROM sides GROUP BY id),
-                desks AS (
+                WITH candidates AS (
                   SELECT id FROM (SELECT source AS id, target AS other FROM pairs
                                   UNION ALL SELECT target, source FROM pairs)
-                  WHERE id <> other GROUP BY id HAVING count(DISTINCT other) >= ?)
-                SELECT a.id AS account_id, split_part(a.id, ':', 1) AS bank,
-                       CASE WHEN a.crypto THEN 'crypto'
-                            WHEN a.only_cash AND d.id IS NOT NULL THEN 'cash'
+                  WHERE id <> other GROUP BY id HAVING count(DISTINCT other) >= ?),
+                desks AS (
+                  SELECT id FROM candidates EXCEPT
+                  SELECT id FROM sides WHERE NOT cash AND id IN (SELECT id FROM candidates)),
+                everyone AS (SELECT DISTINCT id FROM sides)
+                SELECT e.id AS account_id, split_part(e.id, ':', 1) AS bank,
+                       CASE WHEN e.id IN (SELECT id FROM crypto) THEN 'crypto'
+                            WHEN e.id IN (SELECT id FROM desks) THEN 'cash'
                             ELSE 'unknown' END AS kind,
-                       a.label AS label
-                FROM agg a LEFT JOIN desks d ON d.id = a.id
-                ORDER BY a.id""", params=[desk_counterparties]).to_arrow_table()
+                       e.id IN (SELECT id FROM labelled) AS label
+                FROM everyone e ORDER BY e.id""", params=[desk_counterparties]).to_arrow_table()
         finally:
             con.close()
+        self.ids, self.cash, self.crypto, self.labelled, self.cash_pairs = [], [], [], [], []
         return accounts
 
 

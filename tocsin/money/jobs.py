@@ -32,7 +32,7 @@ from tocsin.money.engines.base import open_engine, run_detector
 from tocsin.money.findings import Finding, sort_findings
 from tocsin.money.score import score_accounts
 from tocsin.money.trace import TraceConfig, trace
-from tocsin.money.views import load_findings, sankey, save_findings
+from tocsin.money.views import findings_run, load_findings, sankey, save_findings
 from tocsin.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -311,8 +311,12 @@ def _setting(default: Any, value: Any) -> Any:
 
 
 def detect_work(set_dir: Path, findings_folder: Path, detectors: Sequence[Detector],
-                settings: Settings) -> Work:
-    """Run ``detectors`` on the set and keep the findings as the set's latest run."""
+                settings: Settings, *, store: bool = True) -> Work:
+    """Run ``detectors`` on the set and keep the findings as the set's latest run.
+
+    With ``store=False`` (a preview, for those who may read the set but not change
+    it) the findings are returned and nothing is written; ``stored`` says which.
+    """
 
     def work(progress: ProgressFn) -> dict[str, Any]:
         steps = Stepper(progress, len(detectors) + 1)
@@ -326,8 +330,11 @@ def detect_work(set_dir: Path, findings_folder: Path, detectors: Sequence[Detect
         finally:
             engine.close()
         configs = {d.name: d.describe()["config"] for d in detectors}
-        return save_findings(findings_folder, sort_findings(findings),
-                             [d.name for d in detectors], configs)
+        names, ordered = [d.name for d in detectors], sort_findings(findings)
+        if not store:
+            return findings_run(ordered, names, configs) | {"stored": False, "preview": True}
+        return save_findings(findings_folder, ordered, names, configs) | {
+            "stored": True, "preview": False}
 
     return work
 
@@ -346,21 +353,27 @@ def trace_work(set_dir: Path, accounts: Sequence[str], transactions: Sequence[st
         finally:
             engine.close()
         data = result.to_dict()
-        return {"trace": data, "sankey": sankey(data)}
+        return {"trace": data, "sankey": sankey(data), "stored": False}
 
     return work
 
 
-def score_work(set_dir: Path, findings_folder: Path, settings: Settings, top: int = 50) -> Work:
+def score_work(set_dir: Path, findings_folder: Path, settings: Settings, top: int = 50,
+               *, store: bool = True) -> Work:
     """Rank accounts by risk: the set's latest findings (detected now if there are none)
-    combined with graph features, each score with its contributions."""
+    combined with graph features, each score with its contributions.
+
+    Findings detected here are kept as the set's latest run only with ``store``.
+    """
 
     def work(progress: ProgressFn) -> dict[str, Any]:
         stored = load_findings(findings_folder)
+        wrote = False
         if stored is None:
             detectors = detectors_from(None, None)
-            run = detect_work(set_dir, findings_folder, detectors, settings)
+            run = detect_work(set_dir, findings_folder, detectors, settings, store=store)
             stored = run(lambda fraction, message: progress(0.8 * fraction, message))
+            wrote = bool(stored["stored"])
         findings = [Finding.build(f["detector"], f["subject"], f["score"], f["accounts"],
                                   f["transactions"], f["amount"], f["reason"])
                     for f in stored["findings"]]
@@ -371,6 +384,7 @@ def score_work(set_dir: Path, findings_folder: Path, settings: Settings, top: in
         finally:
             engine.close()
         return {"findings_run_at": stored["run_at"], "scored": len(risks),
-                "accounts": [r.to_dict() for r in risks[:max(1, top)]]}
+                "accounts": [r.to_dict() for r in risks[:max(1, top)]],
+                "stored": wrote, "preview": not store}
 
     return work

@@ -15,13 +15,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tocsin import types
 from tocsin.access import audit
 from tocsin.access.handling import Handling
-from tocsin.access.policy import get_readable, list_readable, readable, require, require_write
+from tocsin.access.policy import (
+    get_readable,
+    list_readable,
+    may_write,
+    readable,
+    require,
+    require_write,
+    unguarded_select,
+)
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.access.tables import Unit
@@ -178,6 +186,26 @@ def find_set(session: Session, principal: Principal, ref: str) -> TransactionSet
     return get_set(session, principal, matches[0].id)
 
 
+def may_change(principal: Principal, item: TransactionSet) -> bool:
+    """Whether the principal may change the set: replace its findings, delete it."""
+    return may_write(principal, item.owner_unit_id)
+
+
+def stores_results(session: Session, principal: Principal, item: TransactionSet,
+                   what: str) -> bool:
+    """Whether an analysis of a readable set by ``principal`` keeps its results.
+
+    Keeping results (the set's latest findings) changes the set: only those who
+    may change records of the set's unit do it, and it is audited as an update.
+    Anyone else who may read the set gets a preview that stores nothing.
+    """
+    if not may_change(principal, item):
+        return False
+    audit.record(session, principal, "update", item.record_type, item.id, item.handling,
+                 detail=what)
+    return True
+
+
 def open_stored(settings: Settings, item: TransactionSet) -> StoredSet:
     """The set's files (call :func:`get_set` first: this does not check access)."""
     return open_set(set_path(settings, item))
@@ -213,5 +241,6 @@ def orphaned_folders(session: Session, settings: Settings) -> list[Path]:
     root = storage_root(settings)
     if not root.is_dir():
         return []
-    keys = set(session.scalars(select(TransactionSet.storage_key)))
+    keys = set(session.scalars(unguarded_select(
+        TransactionSet.storage_key, why="every set's folder is kept, whoever may read it")))
     return sorted(p for p in root.iterdir() if p.is_dir() and p.name not in keys)

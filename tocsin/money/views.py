@@ -399,15 +399,21 @@ def sankey(trace: dict[str, Any]) -> dict[str, Any]:
 FINDINGS_FILE = "findings.json"
 
 
-def save_findings(folder: Path, findings: Sequence[Finding], detectors: Sequence[str],
-                  configs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Keep the latest detection run of a set, so pages can colour the graph by it."""
-    data = {
+def findings_run(findings: Sequence[Finding], detectors: Sequence[str],
+                 configs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A detection run as the API shows it (and :func:`save_findings` keeps it)."""
+    return {
         "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "detectors": list(detectors),
         "configs": configs,
         "findings": [finding_view(f) for f in findings],
     }
+
+
+def save_findings(folder: Path, findings: Sequence[Finding], detectors: Sequence[str],
+                  configs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Keep the latest detection run of a set, so pages can colour the graph by it."""
+    data = findings_run(findings, detectors, configs)
     folder.mkdir(parents=True, exist_ok=True)
     temp = folder / f".{FINDINGS_FILE}.tmp"
     temp.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")

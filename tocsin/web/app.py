@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from sqlalchemy import text
 
 from tocsin import __version__
@@ -121,3 +122,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         problems = [{"location": ".".join(str(x) for x in e["loc"]), "reason": e["msg"]}
                     for e in exc.errors()]
         return _error(request, 422, "the request is not valid", problems)
+
+    @app.exception_handler(ValidationError)
+    async def invalid_fields(request: Request, exc: ValidationError) -> Response:
+        # A form's values checked by a spec model inside the route: the fields it names.
+        problems = [{"location": ".".join(str(x) for x in e["loc"]) or "form",
+                     "reason": e["msg"]} for e in exc.errors(include_url=False)]
+        return _error(request, 422, "the form is not valid", problems)

@@ -60,7 +60,8 @@ class SparkEngine:
         txn = self.spark.sql(
             "SELECT x.txn_id, CAST(unix_micros(x.ts) DIV 1000000 AS BIGINT) AS t, x.source, "
             "x.target, x.amount, x.channel, COALESCE(a.kind, 'unknown') AS src_kind, "
-            "COALESCE(b.kind, 'unknown') AS dst_kind FROM txn_raw x "
+            "COALESCE(b.kind, 'unknown') AS dst_kind, x.amount_orig, "
+            "COALESCE(x.currency_orig, '') AS currency_orig FROM txn_raw x "
             "LEFT JOIN acct_raw a ON x.source = a.account_id "
             "LEFT JOIN acct_raw b ON x.target = b.account_id"
         ).cache()

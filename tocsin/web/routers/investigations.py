@@ -10,6 +10,7 @@ the user who started it.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import threading
@@ -20,15 +21,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
+from tocsin.access import users
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
-from tocsin.access.tables import Unit
-from tocsin.errors import InputError
+from tocsin.errors import InputError, NotFound, PermissionDenied, Problem
 from tocsin.money import jobs, sets, views
 from tocsin.money.detect import describe
 from tocsin.money.export import EXPORT_FORMATS, Selection
@@ -93,12 +93,38 @@ def _set_view(record: TransactionSet, units: dict[int, str]) -> dict[str, Any]:
 
 
 def _unit_codes(session: Session) -> dict[int, str]:
-    return {u.id: u.code for u in session.scalars(select(Unit))}
+    return {u.id: u.code for u in users.list_units(session)}
 
 
-def _started(job: jobs.Job) -> JSONResponse:
-    return JSONResponse({"job": job.view()}, status_code=202,
+def _started(job: jobs.Job, stores: bool = False) -> JSONResponse:
+    """202 with the job to poll; ``stored`` says whether its result will be kept."""
+    return JSONResponse({"job": job.view(), "stored": stores, "preview": not stores},
+                        status_code=202,
                         headers={"Location": f"/api/v1/investigations/jobs/{job.id}"})
+
+
+def _without_paths(work: jobs.Work, names: dict[Path, str], data_dir: Path) -> jobs.Work:
+    """``work`` whose errors name files as the user knows them, never by server path.
+
+    ``names`` maps the server's copy of an upload to the name the user gave it;
+    any other path under the data folder is cut to its last part.
+    """
+    def scrub(text: str) -> str:
+        for path, name in sorted(names.items(), key=lambda kv: -len(str(kv[0]))):
+            text = text.replace(str(path), name)
+        return re.sub(re.escape(str(data_dir)) + r"[^\s:,;'\"]*/", "", text)
+
+    def wrapped(progress: jobs.ProgressFn) -> Any:
+        try:
+            return work(progress)
+        except InputError as exc:
+            raise InputError([Problem(scrub(p.location), scrub(p.reason))
+                              for p in exc.problems],
+                             summary=scrub(str(exc).splitlines()[0])) from None
+        except (NotFound, PermissionDenied) as exc:
+            raise type(exc)(scrub(str(exc))) from None
+
+    return wrapped
 
 
 def _background(requested: bool | None, record: TransactionSet) -> bool:
@@ -127,7 +153,7 @@ def _window(since: str | None, until: str | None, min_amount: float) -> views.Wi
 
 @pages.get("", response_class=HTMLResponse)
 def set_list(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
-    units = session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
+    units = users.list_units(session)
     codes = {u.id: u.code for u in units}
     own = next((u.code for u in units if u.id == principal.unit_id), "")
     return render(request, "investigations/list.html",
@@ -205,12 +231,15 @@ async def api_upload(
     if mapping is not None and mapping.filename:
         mapping_path = await _receive(mapping, settings, upload.parent, "mapping.yaml")
     db = deps.database(request)
-    job = _runner(request).submit(
-        principal, "ingest",
-        _ingest_work(db, principal, settings, upload, format, name.strip(), handling.strip(),
-                     owner_id, description, base_currency.upper(), mapping_path),
-        {"name": name.strip()})
-    return _started(job)
+    names = {upload: Path(file.filename or "upload").name or "upload"}
+    if mapping_path is not None and mapping is not None:
+        names[mapping_path] = Path(mapping.filename or "mapping.yaml").name or "mapping.yaml"
+    work = _ingest_work(db, principal, settings, upload, format, name.strip(), handling.strip(),
+                        owner_id, description, base_currency.upper(), mapping_path)
+    job = _runner(request).submit(principal, "ingest",
+                                  _without_paths(work, names, settings.data_dir),
+                                  {"name": name.strip()})
+    return _started(job, stores=True)
 
 
 async def _receive(file: UploadFile, settings: Settings, folder: Path | None = None,
@@ -304,13 +333,21 @@ class DetectRequest(BaseModel):
 @api.post("/sets/{set_id}/detect")
 def api_detect(set_id: int, body: DetectRequest, request: Request, session: DbSession,
                principal: CurrentPrincipal) -> Response:
-    """Run detectors; the findings (with reasons) become the set's latest run."""
+    """Run detectors; the findings (with reasons) become the set's latest run.
+
+    Only a user who may change the set keeps the findings (``stored``: true); anyone
+    else who may read it gets them as a preview and the set's findings stay as they are.
+    """
     record = _set(session, principal, set_id)
     detectors = jobs.detectors_from(body.detectors, body.config)
-    work = jobs.detect_work(_set_dir(request, record), _findings_folder(request, record),
-                            detectors, deps.settings(request))
+    store = sets.stores_results(session, principal, record, "detection run: " + ", ".join(
+        d.name for d in detectors))
+    work = _without_paths(jobs.detect_work(
+        _set_dir(request, record), _findings_folder(request, record), detectors,
+        deps.settings(request), store=store), {}, deps.settings(request).data_dir)
     if _background(body.background, record):
-        return _started(_runner(request).submit(principal, "detect", work, {"set": record.id}))
+        return _started(_runner(request).submit(principal, "detect", work, {"set": record.id}),
+                        store)
     return JSONResponse(work(lambda fraction, message: None))
 
 
@@ -344,8 +381,9 @@ def api_trace(set_id: int, body: TraceRequest, request: Request, session: DbSess
                          window_hours=body.window_hours, min_amount=body.min_amount,
                          max_nodes=jobs.WEB_TRACE_NODES)
     since = int(body.since.timestamp()) if body.since else None
-    work = jobs.trace_work(_set_dir(request, record), body.accounts, body.transactions,
-                           config, deps.settings(request), since)
+    work = _without_paths(jobs.trace_work(_set_dir(request, record), body.accounts,
+                                          body.transactions, config, deps.settings(request),
+                                          since), {}, deps.settings(request).data_dir)
     if _background(body.background, record):
         return _started(_runner(request).submit(principal, "trace", work, {"set": record.id}))
     return JSONResponse(work(lambda fraction, message: None))
@@ -359,12 +397,22 @@ class ScoreRequest(BaseModel):
 @api.post("/sets/{set_id}/score")
 def api_score(set_id: int, body: ScoreRequest, request: Request, session: DbSession,
               principal: CurrentPrincipal) -> Response:
-    """The riskiest accounts, each with the contributions that make up its score."""
+    """The riskiest accounts, each with the contributions that make up its score.
+
+    Scoring a set without findings runs the detectors first; their findings are kept
+    only for a user who may change the set (see ``detect``).
+    """
     record = _set(session, principal, set_id)
-    work = jobs.score_work(_set_dir(request, record), _findings_folder(request, record),
-                           deps.settings(request), body.top)
+    folder = _findings_folder(request, record)
+    store = sets.may_change(principal, record)
+    if store and views.load_findings(folder) is None:
+        sets.stores_results(session, principal, record, "detection run for scoring")
+    work = _without_paths(jobs.score_work(_set_dir(request, record), folder,
+                                          deps.settings(request), body.top, store=store),
+                          {}, deps.settings(request).data_dir)
     if _background(body.background, record):
-        return _started(_runner(request).submit(principal, "score", work, {"set": record.id}))
+        return _started(_runner(request).submit(principal, "score", work, {"set": record.id}),
+                        store)
     return JSONResponse(work(lambda fraction, message: None))
 
 

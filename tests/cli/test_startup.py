@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from tocsin.cli import main
 
 #: Libraries that take seconds to import; none may load before a command needs it.
-HEAVY = ("sklearn", "matplotlib", "pandas", "pyspark", "followthemoney", "lightgbm", "scipy",
-         "duckdb", "pyarrow", "weasyprint", "torch", "sentence_transformers")
+HEAVY = ("sklearn", "matplotlib", "pandas", "pyspark", "followthemoney", "lightgbm", "numba",
+         "scipy", "duckdb", "pyarrow", "weasyprint", "torch", "sentence_transformers")
 
 
 def _modules_after(code: str) -> set[str]:

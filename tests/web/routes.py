@@ -57,6 +57,8 @@ class Route:
     kind: str  # "api" or "page"
     #: Form or JSON fields the route declares: name → Python type or JSON schema.
     fields: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    #: Form fields with a default: an empty value means "not given".
+    optional: frozenset[str] = frozenset()
 
     @property
     def key(self) -> str:
@@ -120,8 +122,10 @@ def state_changing_routes(app: FastAPI | None = None) -> list[Route]:
                 continue
             path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
             fields = {f.name: f.field_info.annotation for f in route.dependant.body_params}
+            optional = frozenset(f.name for f in route.dependant.body_params
+                                 if not f.field_info.is_required())
             for method in sorted(route.methods & set(WRITES)):
-                routes.append(Route(method, path, "page", fields))
+                routes.append(Route(method, path, "page", fields, optional))
     return routes
 
 

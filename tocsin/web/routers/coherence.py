@@ -22,7 +22,7 @@ from tocsin.coherence.method import method, ocg_method
 from tocsin.coherence.scenario import AddActivity, MoveBudget, Scenario, what_if
 from tocsin.coherence.tables import VERDICTS
 from tocsin.coherence.threats import import_indicators, list_indicators
-from tocsin.errors import InputError
+from tocsin.errors import InputError, Problem
 from tocsin.reports.coherence import generate
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
@@ -193,8 +193,7 @@ def whatif_page(request: Request, session: DbSession, principal: CurrentPrincipa
 async def whatif_run(request: Request, session: DbSession,
                      principal: CurrentPrincipal) -> Response:
     form = await request.form()
-    scenario = _scenario_from(form)
-    year = int(str(form.get("year") or 0)) or None
+    scenario, year = _scenario_from(form)
     options = _options(year, None, None, "country", limit=200)
     analysis = run(session, principal, options)
     result = what_if(analysis.portfolio, analysis.inputs, scenario, options,
@@ -203,32 +202,56 @@ async def whatif_run(request: Request, session: DbSession,
                   names=analysis.inputs.names, currency=analysis.portfolio.currency)
 
 
-def _scenario_from(form: Any) -> Scenario:
-    """A scenario from the what-if form: one move and one addition at most."""
+def _scenario_from(form: Any) -> tuple[Scenario, int | None]:
+    """A scenario and its year from the what-if form: one move and one addition at most.
+
+    Every field that is not a number where one is needed is named in the error.
+    """
     def text(name: str) -> str:
         return str(form.get(name) or "").strip()
 
-    problems = []
+    problems: list[Problem] = []
+
+    def number(name: str, whole: bool = False, low: float = 0.0,
+               high: float = 1e15) -> float:
+        value = text(name)
+        try:
+            found = int(value) if whole else float(value.replace(",", ""))
+        except ValueError:
+            problems.append(Problem(name, f"not a {'whole number' if whole else 'number'}: "
+                                          f"{value[:40]!r}"))
+            return 0
+        if not low <= found <= high:  # also refuses nan and inf
+            problems.append(Problem(name, f"must be between {low:g} and {high:g}"))
+        return found
+
+    year = int(number("year", whole=True, low=1990, high=2100)) if text("year") else None
     moves: list[MoveBudget] = []
     additions: list[AddActivity] = []
-    try:
-        if text("from_id") and text("to_id") and text("amount"):
-            moves.append(MoveBudget(from_id=int(text("from_id")), to_id=int(text("to_id")),
-                                    year=int(text("year")), amount=float(text("amount"))))
-        if text("title"):
+    if text("from_id") or text("to_id") or text("amount"):
+        move = (int(number("from_id", whole=True, high=2**62)),
+                int(number("to_id", whole=True, high=2**62)), number("amount"))
+        if year is None:
+            problems.append(Problem("year", "give the year of the budget to move"))
+        if not problems:
+            moves.append(MoveBudget(from_id=move[0], to_id=move[1], year=year or 0,
+                                    amount=move[2]))
+    if text("title"):
+        budget = number("budget") if text("budget") else 0.0
+        if year is None:
+            problems.append(Problem("year", "give the year of the planned activity"))
+        if not problems:
             additions.append(AddActivity(
                 title=text("title"), crime_areas=[text("crime_area")],
                 countries=[text("country")] if text("country") else [],
                 stages=[text("stage")] if text("stage") else [],
-                year=int(text("year")), budget=float(text("budget") or 0)))
-    except ValueError as exc:
-        problems.append(str(exc).splitlines()[0])
+                year=year or 0, budget=budget))
     if problems:
-        raise InputError.single("what-if", "; ".join(problems))
+        raise InputError(problems)
     scenario = Scenario(moves=moves, additions=additions)
     if scenario.empty:
-        raise InputError.single("what-if", "move some budget or add a planned activity")
-    return scenario
+        raise InputError.single("title", "move some budget or add a planned activity")
+    return scenario, year
 
 
 @pages.get("/report.{fmt}")

@@ -23,6 +23,7 @@ from tocsin.coherence.scenario import AddActivity, MoveBudget, Scenario, what_if
 from tocsin.coherence.tables import VERDICTS
 from tocsin.coherence.threats import import_indicators, list_indicators
 from tocsin.errors import InputError, Problem
+from tocsin.reference import browse
 from tocsin.reports.coherence import generate
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
@@ -178,13 +179,11 @@ def whatif_page(request: Request, session: DbSession, principal: CurrentPrincipa
                 year: YearQ = None) -> Response:
     analysis = run(session, principal, _options(year, None, None, "country", limit=0))
     p = analysis.portfolio
-    from tocsin.reference.tables import RefCountry, RefCrimeArea
-
     funded = [i for i in range(len(p)) if p.budget[i].get(analysis.period.start)]
     gap_first = [g.crime_area for g in analysis.gaps]
-    areas = sorted(_names(session, (RefCrimeArea,)).items(),
+    areas = sorted(browse.names(session, "crime_area").items(),
                    key=lambda kv: (kv[0] not in gap_first, kv[1]))
-    countries = sorted(_names(session, (RefCountry,)).items(), key=lambda kv: kv[1])
+    countries = sorted(browse.names(session, "country").items(), key=lambda kv: kv[1])
     return render(request, "coherence/whatif.html", tab="whatif", funded=funded, areas=areas,
                   countries=countries, **_context(analysis, principal))
 
@@ -280,21 +279,8 @@ def api_threats(session: DbSession, principal: CurrentPrincipal, year: YearQ = N
 def api_trends(session: DbSession, principal: CurrentPrincipal, geo: GeoQ = "country",
                top: Annotated[int, Query(ge=1, le=30)] = 6) -> dict[str, Any]:
     """Composite score by year of the hot spots of the latest year."""
-    from tocsin.coherence.picture import compute, region_mapper
-
     analysis = run(session, principal, _options(None, None, None, geo, limit=0))
-    mapper = region_mapper(analysis.inputs.regions) if geo == "region" else None
-    cells = compute(analysis.inputs.indicators, analysis.inputs.groups, mapper)
-    names = analysis.inputs.names
-    series = []
-    for hot in sorted(analysis.threat.values(), key=lambda c: -c.score)[:top]:
-        points = sorted((y, c.score) for (a, g, y), c in cells.items()
-                        if a == hot.crime_area and g == hot.geo)
-        series.append({"crime_area": hot.crime_area, "place": hot.geo,
-                       "label": f"{names.get(hot.crime_area, hot.crime_area)}, "
-                                f"{names.get(hot.geo, hot.geo)}",
-                       "points": [{"year": y, "score": round(s, 2)} for y, s in points]})
-    return {"series": series}
+    return views.trends(analysis, top)
 
 
 @api.get("/indicators")
@@ -354,21 +340,9 @@ def api_coverage(session: DbSession, principal: CurrentPrincipal,
     """Budget and activity count per cell over a period."""
     if rows not in DIMENSIONS or cols not in DIMENSIONS:
         raise InputError.single("rows/cols", f"use {', '.join(DIMENSIONS)}")
-    from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage, RefStructure
-
     matrix = coverage_for(session, principal, Period(start, end or start), rows, cols)
-    names = _names(session, (RefCountry, RefCrimeArea, RefStage, RefStructure))
+    names = browse.names(session, "country", "crime_area", "stage", "structure")
     return views.matrix(matrix, names)
-
-
-def _names(session: DbSession, models: tuple[Any, ...]) -> dict[str, str]:
-    from sqlalchemy import select
-
-    out: dict[str, str] = {}
-    for model in models:
-        out.update({code: name for code, name in
-                    session.execute(select(model.code, model.name)).all()})
-    return out
 
 
 @api.get("/coverage/cell")

@@ -24,7 +24,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
-from tocsin.access.policy import may_read, readable
+from tocsin.access.policy import may_read, readable, storable_id
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
 from tocsin.errors import Problem
@@ -46,7 +46,7 @@ def linked(session: Session, model: type[T], record_id: int | None,
 
     Reading it is audited like any read above GREEN.
     """
-    if record_id is None:
+    if record_id is None or not storable_id(record_id):
         return None
     item = session.get(model, record_id)
     if item is None or not may_read(item, principal):
@@ -58,7 +58,7 @@ def linked(session: Session, model: type[T], record_id: int | None,
 def linked_records(session: Session, model: type[T], record_ids: Iterable[int | None],
                    principal: Principal) -> list[T]:
     """The readable records among ``record_ids``, in the order given (reads audited)."""
-    wanted = list(dict.fromkeys(i for i in record_ids if i is not None))
+    wanted = list(dict.fromkeys(i for i in record_ids if i is not None and storable_id(i)))
     found: dict[Any, T] = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
@@ -77,7 +77,7 @@ def linked_ids(session: Session, model: Any, record_ids: Iterable[int | None],
     Only ids are returned, so nothing is audited: an id says no more than that
     the reader may know the record exists.
     """
-    wanted = list(dict.fromkeys(i for i in record_ids if i is not None))
+    wanted = list(dict.fromkeys(i for i in record_ids if i is not None and storable_id(i)))
     found: set[int] = set()
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
@@ -109,7 +109,7 @@ def link_target(session: Session, model: type[T], record_id: int | None,
     """
     if record_id is None:
         return None
-    item = session.get(model, record_id)
+    item = session.get(model, record_id) if storable_id(record_id) else None
     if item is None or not may_read(item, principal):
         problems.append(Problem(location, f"no {label(model)} with id {record_id}"))
         return None

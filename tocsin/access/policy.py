@@ -112,11 +112,21 @@ def get_readable(session: Session, model: type[T], record_id: object,
     A record the principal may not read is reported as not found, so its
     existence does not leak.
     """
-    item = session.get(model, record_id)
+    item = session.get(model, record_id) if storable_id(record_id) else None
     if item is None or not may_read(item, principal):
         raise NotFound(f"{getattr(model, 'record_type', model.__name__)} {record_id} not found")
     audit.record_reads(session, principal, [item])
     return item
+
+
+#: Record ids are signed 64-bit integers on every engine.
+_ID_RANGE = range(-(2**63), 2**63)
+
+
+def storable_id(record_id: object) -> bool:
+    """Whether ``record_id`` could be a record's id: an id typed into a form or a URL
+    beyond the 64-bit range names no record (and must not reach the database driver)."""
+    return not isinstance(record_id, int) or record_id in _ID_RANGE
 
 
 def list_readable(session: Session, stmt: Select[T], principal: Principal,

@@ -16,9 +16,10 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
@@ -79,14 +80,32 @@ class ImportResult:
         return f"{self.created} indicator(s) added, {self.replaced} replaced"
 
 
+def _records(reader: csv.DictReader[str], where: str,
+             problems: list[Problem]) -> Iterator[dict[str | Any, str | Any]]:
+    """The rows of ``reader``; a row the csv module cannot read ends the file with a problem."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(Problem(f"{where}: line {reader.line_num + 1}",
+                                    f"not readable as CSV ({exc})"))
+            return
+
+
 def parse_csv(text: str, crime_areas: set[str], countries: set[str],
               where: str = "<csv>", default_handling: str = "GREEN") -> list[IndicatorRow]:
     """Every row of ``text`` validated; raises :class:`InputError` listing each bad row."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
+    # newline="": a lone CR (a spreadsheet saved on an old Mac) ends a row like LF does
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    problems: list[Problem] = []
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise InputError.single(f"{where}: line 1", f"not readable as CSV ({exc})") from None
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
-    problems: list[Problem] = []
     if missing:
         problems.append(Problem(f"{where}: line 1", f"missing column(s): {', '.join(missing)}"))
     if unknown:
@@ -98,7 +117,7 @@ def parse_csv(text: str, crime_areas: set[str], countries: set[str],
     grading = method().grading
     rows: list[IndicatorRow] = []
     seen: dict[Key, int] = {}
-    for raw in reader:
+    for raw in _records(reader, where, problems):
         line = reader.line_num
         cell = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         if None in raw:

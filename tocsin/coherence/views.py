@@ -10,7 +10,7 @@ from tocsin.coherence.coverage import CoverageMatrix, DrillProgramme
 from tocsin.coherence.gaps import CommitmentGap, Gap
 from tocsin.coherence.groups import RankedGroup
 from tocsin.coherence.overlaps import Candidate
-from tocsin.coherence.picture import ThreatCell
+from tocsin.coherence.picture import ThreatCell, compute, region_mapper
 from tocsin.coherence.portfolio import Portfolio
 from tocsin.coherence.recommend import Recommendation
 from tocsin.coherence.scenario import Comparison
@@ -44,6 +44,27 @@ def picture(analysis: Analysis) -> dict[str, Any]:
             "crime_areas": [{"code": a, "name": names.get(a, a)} for a in areas],
             "places": [{"code": p, "name": names.get(p, p)} for p in places],
             "cells": [cell(c, names) for c in cells]}
+
+
+def trends(analysis: Analysis, top: int = 6) -> dict[str, Any]:
+    """Composite score by year of the ``top`` hot spots of the analysis's year.
+
+    The places are those of the analysis: countries, or regions when it was run
+    with ``geo="region"``.
+    """
+    regions = analysis.inputs.regions if analysis.geo == "region" else None
+    cells = compute(analysis.inputs.indicators, analysis.inputs.groups,
+                    region_mapper(regions) if regions is not None else None)
+    names = analysis.inputs.names
+    series = []
+    for hot in sorted(analysis.threat.values(), key=lambda c: -c.score)[:top]:
+        points = sorted((y, c.score) for (a, g, y), c in cells.items()
+                        if a == hot.crime_area and g == hot.geo)
+        series.append({"crime_area": hot.crime_area, "place": hot.geo,
+                       "label": f"{names.get(hot.crime_area, hot.crime_area)}, "
+                                f"{names.get(hot.geo, hot.geo)}",
+                       "points": [{"year": y, "score": round(s, 2)} for y, s in points]})
+    return {"series": series}
 
 
 def group(g: RankedGroup) -> dict[str, Any]:

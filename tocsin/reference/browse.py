@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,20 @@ from tocsin.reference.tables import (
     RefStage,
     RefStructure,
 )
+
+_NAMED: dict[str, Any] = {"country": RefCountry, "crime_area": RefCrimeArea, "stage": RefStage,
+          "structure": RefStructure}
+
+
+def names(session: Session, *kinds: str) -> dict[str, str]:
+    """Code → name of every entry of the given kinds (country, crime_area, stage, structure)."""
+    out: dict[str, str] = {}
+    for kind in kinds:
+        model = _NAMED[kind]
+        out.update({code: name for code, name in session.execute(select(model.code,
+                                                                         model.name))})
+    return out
+
 
 #: Human names of the crosswalk schemes, in display order.
 SCHEMES = {

@@ -24,6 +24,7 @@ from tocsin.access.policy import (
     list_readable,
     readable,
     require_write,
+    storable_id,
     unguarded_select,
 )
 from tocsin.access.principal import Principal
@@ -413,14 +414,15 @@ def assess(
     if problems:
         raise InputError(problems)
     activity_ids = _readable_activities(session, principal, evidence_activities,
-                                        f"{where}: evidence")
+                                        f"{where}: evidence_activities")
     document_ids = sorted(set(evidence_documents))
     for ident in document_ids:
-        document = session.get(Document, ident)
+        document = session.get(Document, ident) if storable_id(ident) else None
         parent = linked(session, Activity, document.activity_id if document else None,
                         principal)
         if parent is None:
-            raise InputError.single(f"{where}: evidence", f"no document with id {ident}")
+            raise InputError.single(f"{where}: evidence_documents",
+                                    f"no document with id {ident}")
     assessment = Assessment(user_id=principal.user_id, username=principal.username,
                             status=status, rationale=rationale.strip())
     # through the loaded collection, so code reading the history during the flush sees it

@@ -22,6 +22,7 @@ from tocsin.access.policy import (
     readable,
     readable_rows,
     require_write,
+    storable_id,
 )
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
@@ -134,7 +135,7 @@ def add_panel(session: Session, principal: Principal, event_id: int, spec: Panel
 
 def _panel(session: Session, principal: Principal, panel_id: int) -> tuple[Panel, Event]:
     """A panel of an event the principal may read; a hidden one is "not found" too."""
-    panel = session.get(Panel, panel_id)
+    panel = session.get(Panel, panel_id) if storable_id(panel_id) else None
     event = linked(session, Event, panel.event_id if panel else None, principal)
     if panel is None or event is None:
         raise NotFound(f"panel {panel_id} not found")
@@ -208,7 +209,8 @@ def add_recommendation(session: Session, principal: Principal, panel_id: int,
 
 def _recommendation(session: Session, principal: Principal,
                     recommendation_id: int) -> tuple[Recommendation, Event]:
-    found = session.get(Recommendation, recommendation_id)
+    found = (session.get(Recommendation, recommendation_id)
+             if storable_id(recommendation_id) else None)
     event = linked(session, Event, found.panel.event_id if found else None, principal)
     if found is None or event is None:
         raise NotFound(f"recommendation {recommendation_id} not found")
@@ -239,7 +241,7 @@ def add_action(session: Session, principal: Principal, recommendation_id: int,
 def set_action_status(session: Session, principal: Principal, action_id: int, status: str,
                       today: date | None = None) -> FollowUpAction:
     """Set an action open, in progress or done; the last one done closes its recommendation."""
-    action = session.get(FollowUpAction, action_id)
+    action = session.get(FollowUpAction, action_id) if storable_id(action_id) else None
     if action is None:
         raise NotFound(f"follow-up action {action_id} not found")
     try:

@@ -39,6 +39,7 @@ def import_iati(
     Activities reported by an organisation other than ``own_org_ref`` are marked
     as partners' (external) activities.
     """
+    require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
     vocab = Vocabulary.load(session)
     read = read_activities(source, vocab, own_org_ref=own_org_ref)
     label = name or (source.name if isinstance(source, Path) else "the IATI file")

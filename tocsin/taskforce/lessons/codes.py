@@ -132,6 +132,24 @@ def days(**fields: tuple[str | None, bool]) -> dict[str, date | None]:
     return found
 
 
+def record_ids(text: str, location: str) -> list[int]:
+    """Record ids typed into a form field, separated by commas (none when empty)."""
+    tokens = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in tokens if not t.isdigit()]
+    if bad:
+        shown = ", ".join(repr(t[:40]) for t in bad[:5])
+        raise InputError.single(location, f"not a record id: {shown}")
+    return [int(t) for t in tokens]
+
+
+def record_id(text: str, location: str) -> int | None:
+    """One record id typed into a form field, or ``None`` when the field is empty."""
+    found = record_ids(text, location)
+    if len(found) > 1:
+        raise InputError.single(location, "give one id")
+    return found[0] if found else None
+
+
 def required_day(value: str | None, location: str) -> date:
     """A date the form must have, or an :class:`InputError` naming the field."""
     found = days(**{location: (value, True)})[location]

@@ -150,7 +150,8 @@ def acknowledge(session: Session, principal: Principal, lesson_id: int, *,
     """Record that the drafter read a lesson while designing an activity or a draft."""
     lesson = get_readable(session, Lesson, lesson_id, principal)
     if activity_id is None and not draft_title.strip():
-        raise InputError.single("acknowledgement", "name the activity or the draft's title")
+        raise InputError.single("activity_id or draft_title",
+                                "name the activity or the draft's title")
     if activity_id is not None:
         activity = get_readable(session, Activity, activity_id, principal)
         require_write(principal, activity.owner_unit_id)

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.handling import Handling
-from tocsin.access.policy import may_read, may_write, unguarded_select
+from tocsin.access.policy import may_read, may_write, require, unguarded_select
 from tocsin.access.principal import Principal
+from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.taskforce.programmes import rows
 from tocsin.taskforce.programmes.check import check_hierarchy
@@ -61,6 +62,7 @@ def apply_specs(
     with the ones found here. ``children`` holds parent → child identifiers a
     file states from the parent's side (IATI ``related-activity`` type 2).
     """
+    require(principal, Action.WRITE_OWN_UNIT)
     found = list(problems)
     summary = ImportSummary(notes=list(notes))
     by_identifier = {s.identifier: s for s in specs}

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.links import linked
-from tocsin.access.policy import require_write
+from tocsin.access.policy import require_write, storable_id
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, NotFound, Problem
 from tocsin.settings import Settings
@@ -101,7 +101,7 @@ def add_document(
         problems.append(Problem(f"{where} category",
                                 f"{category!r} is not an IATI document category"))
     if content is None and not url:
-        problems.append(Problem(where, "give a URL or a file"))
+        problems.append(Problem(f"{where} url or file", "give a URL or a file"))
     if url and not (url.startswith("https://") or url.startswith("http://")):
         problems.append(Problem(f"{where} url", f"{url!r} is not an http(s) URL"))
     if problems:
@@ -124,7 +124,7 @@ def add_document(
 
 def get_document(session: Session, principal: Principal, document_id: int) -> Document:
     """A document whose activity the principal may read; any other is "not found"."""
-    document = session.get(Document, document_id)
+    document = session.get(Document, document_id) if storable_id(document_id) else None
     if document is None or linked(session, Activity, document.activity_id, principal) is None:
         raise NotFound(f"document {document_id} not found")
     return document

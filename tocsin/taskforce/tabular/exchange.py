@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.handling import Handling
-from tocsin.access.policy import unguarded_select
+from tocsin.access.policy import require, unguarded_select
 from tocsin.access.principal import Principal
+from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.taskforce.iati.exchange import selection_specs
 from tocsin.taskforce.programmes.bulk import ImportSummary, apply_specs
@@ -87,6 +88,7 @@ def import_table(
     Raises :class:`~tocsin.errors.InputError` naming the line and column of
     every bad cell.
     """
+    require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
     label = name or (source.name if isinstance(source, Path) else "the table")
     fmt = table_format(label)
     vocab = Vocabulary.load(session)

@@ -48,7 +48,9 @@ def user_add(request: Request, session: DbSession, admin: AdminPrincipal,
     except InputError as exc:
         return render(request, "admin/users.html", status_code=422,
                       users=users.list_users(session), units=units, roles=list(Role),
-                      created=None, error=str(exc).splitlines()[0])
+                      created=None, error="the user was not added",
+                      problems=[{"location": p.location, "reason": p.reason}
+                                for p in exc.problems])
     return render(request, "admin/users.html", users=users.list_users(session), units=units,
                   roles=list(Role), created=(username, password), error="")
 

@@ -22,7 +22,8 @@ from tocsin.coherence.method import method, ocg_method
 from tocsin.coherence.scenario import AddActivity, MoveBudget, Scenario, what_if
 from tocsin.coherence.tables import VERDICTS
 from tocsin.coherence.threats import import_indicators, list_indicators
-from tocsin.errors import InputError
+from tocsin.errors import InputError, Problem
+from tocsin.reference import browse
 from tocsin.reports.coherence import generate
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
@@ -178,13 +179,11 @@ def whatif_page(request: Request, session: DbSession, principal: CurrentPrincipa
                 year: YearQ = None) -> Response:
     analysis = run(session, principal, _options(year, None, None, "country", limit=0))
     p = analysis.portfolio
-    from tocsin.reference.tables import RefCountry, RefCrimeArea
-
     funded = [i for i in range(len(p)) if p.budget[i].get(analysis.period.start)]
     gap_first = [g.crime_area for g in analysis.gaps]
-    areas = sorted(_names(session, (RefCrimeArea,)).items(),
+    areas = sorted(browse.names(session, "crime_area").items(),
                    key=lambda kv: (kv[0] not in gap_first, kv[1]))
-    countries = sorted(_names(session, (RefCountry,)).items(), key=lambda kv: kv[1])
+    countries = sorted(browse.names(session, "country").items(), key=lambda kv: kv[1])
     return render(request, "coherence/whatif.html", tab="whatif", funded=funded, areas=areas,
                   countries=countries, **_context(analysis, principal))
 
@@ -193,8 +192,7 @@ def whatif_page(request: Request, session: DbSession, principal: CurrentPrincipa
 async def whatif_run(request: Request, session: DbSession,
                      principal: CurrentPrincipal) -> Response:
     form = await request.form()
-    scenario = _scenario_from(form)
-    year = int(str(form.get("year") or 0)) or None
+    scenario, year = _scenario_from(form)
     options = _options(year, None, None, "country", limit=200)
     analysis = run(session, principal, options)
     result = what_if(analysis.portfolio, analysis.inputs, scenario, options,
@@ -203,32 +201,56 @@ async def whatif_run(request: Request, session: DbSession,
                   names=analysis.inputs.names, currency=analysis.portfolio.currency)
 
 
-def _scenario_from(form: Any) -> Scenario:
-    """A scenario from the what-if form: one move and one addition at most."""
+def _scenario_from(form: Any) -> tuple[Scenario, int | None]:
+    """A scenario and its year from the what-if form: one move and one addition at most.
+
+    Every field that is not a number where one is needed is named in the error.
+    """
     def text(name: str) -> str:
         return str(form.get(name) or "").strip()
 
-    problems = []
+    problems: list[Problem] = []
+
+    def number(name: str, whole: bool = False, low: float = 0.0,
+               high: float = 1e15) -> float:
+        value = text(name)
+        try:
+            found = int(value) if whole else float(value.replace(",", ""))
+        except ValueError:
+            problems.append(Problem(name, f"not a {'whole number' if whole else 'number'}: "
+                                          f"{value[:40]!r}"))
+            return 0
+        if not low <= found <= high:  # also refuses nan and inf
+            problems.append(Problem(name, f"must be between {low:g} and {high:g}"))
+        return found
+
+    year = int(number("year", whole=True, low=1990, high=2100)) if text("year") else None
     moves: list[MoveBudget] = []
     additions: list[AddActivity] = []
-    try:
-        if text("from_id") and text("to_id") and text("amount"):
-            moves.append(MoveBudget(from_id=int(text("from_id")), to_id=int(text("to_id")),
-                                    year=int(text("year")), amount=float(text("amount"))))
-        if text("title"):
+    if text("from_id") or text("to_id") or text("amount"):
+        move = (int(number("from_id", whole=True, high=2**62)),
+                int(number("to_id", whole=True, high=2**62)), number("amount"))
+        if year is None:
+            problems.append(Problem("year", "give the year of the budget to move"))
+        if not problems:
+            moves.append(MoveBudget(from_id=move[0], to_id=move[1], year=year or 0,
+                                    amount=move[2]))
+    if text("title"):
+        budget = number("budget") if text("budget") else 0.0
+        if year is None:
+            problems.append(Problem("year", "give the year of the planned activity"))
+        if not problems:
             additions.append(AddActivity(
                 title=text("title"), crime_areas=[text("crime_area")],
                 countries=[text("country")] if text("country") else [],
                 stages=[text("stage")] if text("stage") else [],
-                year=int(text("year")), budget=float(text("budget") or 0)))
-    except ValueError as exc:
-        problems.append(str(exc).splitlines()[0])
+                year=year or 0, budget=budget))
     if problems:
-        raise InputError.single("what-if", "; ".join(problems))
+        raise InputError(problems)
     scenario = Scenario(moves=moves, additions=additions)
     if scenario.empty:
-        raise InputError.single("what-if", "move some budget or add a planned activity")
-    return scenario
+        raise InputError.single("title", "move some budget or add a planned activity")
+    return scenario, year
 
 
 @pages.get("/report.{fmt}")
@@ -257,21 +279,8 @@ def api_threats(session: DbSession, principal: CurrentPrincipal, year: YearQ = N
 def api_trends(session: DbSession, principal: CurrentPrincipal, geo: GeoQ = "country",
                top: Annotated[int, Query(ge=1, le=30)] = 6) -> dict[str, Any]:
     """Composite score by year of the hot spots of the latest year."""
-    from tocsin.coherence.picture import compute, region_mapper
-
     analysis = run(session, principal, _options(None, None, None, geo, limit=0))
-    mapper = region_mapper(analysis.inputs.regions) if geo == "region" else None
-    cells = compute(analysis.inputs.indicators, analysis.inputs.groups, mapper)
-    names = analysis.inputs.names
-    series = []
-    for hot in sorted(analysis.threat.values(), key=lambda c: -c.score)[:top]:
-        points = sorted((y, c.score) for (a, g, y), c in cells.items()
-                        if a == hot.crime_area and g == hot.geo)
-        series.append({"crime_area": hot.crime_area, "place": hot.geo,
-                       "label": f"{names.get(hot.crime_area, hot.crime_area)}, "
-                                f"{names.get(hot.geo, hot.geo)}",
-                       "points": [{"year": y, "score": round(s, 2)} for y, s in points]})
-    return {"series": series}
+    return views.trends(analysis, top)
 
 
 @api.get("/indicators")
@@ -331,21 +340,9 @@ def api_coverage(session: DbSession, principal: CurrentPrincipal,
     """Budget and activity count per cell over a period."""
     if rows not in DIMENSIONS or cols not in DIMENSIONS:
         raise InputError.single("rows/cols", f"use {', '.join(DIMENSIONS)}")
-    from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage, RefStructure
-
     matrix = coverage_for(session, principal, Period(start, end or start), rows, cols)
-    names = _names(session, (RefCountry, RefCrimeArea, RefStage, RefStructure))
+    names = browse.names(session, "country", "crime_area", "stage", "structure")
     return views.matrix(matrix, names)
-
-
-def _names(session: DbSession, models: tuple[Any, ...]) -> dict[str, str]:
-    from sqlalchemy import select
-
-    out: dict[str, str] = {}
-    for model in models:
-        out.update({code: name for code, name in
-                    session.execute(select(model.code, model.name)).all()})
-    return out
 
 
 @api.get("/coverage/cell")

@@ -110,7 +110,7 @@ def commitment_assess(commitment_id: int, session: DbSession, principal: Current
     records.assess(session, principal, commitment_id, status, rationale,
                    evidence_activities=records.activity_ids(session, principal, evidence,
                                                             "evidence"),
-                   evidence_documents=[int(d) for d in _codes([documents]) if d.isdigit()])
+                   evidence_documents=codes.record_ids(documents, "documents"))
     return RedirectResponse(f"/commitments/{commitment_id}#history", status_code=303)
 
 

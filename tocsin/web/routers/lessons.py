@@ -72,7 +72,7 @@ def review_submit(
     spec = ReviewSpec(
         title=title, planned=planned, happened=happened, why_different=why_different,
         next_time=next_time, outcome=outcome, tool_method=tool_method,
-        activity_id=int(activity_id) if activity_id.strip().isdigit() else None,
+        activity_id=codes.record_id(activity_id, "activity_id"),
         held_on=codes.day(held_on, "review.held_on"),
         crime_areas=_split(crime_areas), stages=_split(stages),
         countries=[c.upper() for c in _split(countries)], handling=handling,
@@ -113,7 +113,7 @@ def acknowledge_page(lesson_id: int, session: DbSession, principal: CurrentPrinc
                      activity_id: str = Form(""), draft_title: str = Form(""),
                      note: str = Form(""), back: str = Form("/lessons/design")) -> Response:
     design.acknowledge(session, principal, lesson_id,
-                       activity_id=int(activity_id) if activity_id.isdigit() else None,
+                       activity_id=codes.record_id(activity_id, "activity_id"),
                        draft_title=draft_title, note=note)
     target = back if back.startswith("/lessons/") else "/lessons/design"
     return RedirectResponse(target, status_code=303)

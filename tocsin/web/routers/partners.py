@@ -85,7 +85,7 @@ def agreement_create(session: DbSession, principal: CurrentPrincipal, title: str
         valid_from=codes.day(valid_from, "agreement.valid_from"),
         expires_on=codes.day(expires_on, "agreement.expires_on"),
         parties=_split(parties), crime_areas=_split(crime_areas), stages=_split(stages),
-        activity_ids=[int(x) for x in _split([activity_ids]) if x.isdigit()],
+        activity_ids=codes.record_ids(activity_ids, "activity_ids"),
         handling=handling, owner_unit=owner_unit or None))
     return RedirectResponse(f"/partners/agreements/{agreement.id}", status_code=303)
 

@@ -23,6 +23,7 @@ from tocsin.settings import Settings
 from tocsin.taskforce.commitments.records import commitments_of_activity
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.exchange import export_iati, import_iati
+from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.programmes import documents, records
 from tocsin.taskforce.programmes.bulk import ImportSummary
 from tocsin.taskforce.programmes.spec import (
@@ -185,6 +186,8 @@ def page_template(fmt: str, session: DbSession, _p: CurrentPrincipal) -> Respons
 def page_import(request: Request, session: DbSession, principal: CurrentPrincipal,
                 file: Annotated[UploadFile, File()], kind: Annotated[str, Form()] = "iati"
                 ) -> Response:
+    if kind not in ("iati", "table"):
+        raise InputError.single("kind", f"choose iati or table, not {kind!r}")
     data = _read_upload(file, deps.settings(request))
     name = file.filename or ("upload.xml" if kind == "iati" else "upload.csv")
     if kind == "iati":
@@ -246,10 +249,11 @@ def result_add(activity_id: int, session: DbSession, principal: CurrentPrincipal
     activity = records.get_activity(session, principal, activity_id)
     parents = records.parent_identifiers(session, [activity], principal)
     spec = records.to_spec(activity, parents.get(activity.id))
+    when = codes.days(period_start=(period_start, bool(period_end)),
+                      period_end=(period_end, bool(period_start)))
     periods = []
-    if period_start and period_end:
-        periods.append(PeriodSpec(start=date.fromisoformat(period_start),
-                                  end=date.fromisoformat(period_end),
+    if when["period_start"] and when["period_end"]:
+        periods.append(PeriodSpec(start=when["period_start"], end=when["period_end"],
                                   target=target or None, actual=actual or None))
     spec.results.append(ResultSpec(type=type, title=title, indicators=[IndicatorSpec(
         title=indicator, measure=measure,

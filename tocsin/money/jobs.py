@@ -21,10 +21,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tocsin.access.policy import read_clause
+from tocsin.access.policy import readable
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, NotFound, Problem
 from tocsin.jobs import runner
@@ -295,7 +294,8 @@ def _ingest(ctx: JobContext) -> Outcome:
 
 def _keep_result(ctx: JobContext, set_id: int, data: Any) -> Outcome:
     with ctx.db.transaction() as session:
-        ref = sets.store_job_result(session, ctx.settings, set_id, ctx.job_id, data)
+        ref = sets.store_job_result(session, ctx.principal, ctx.settings, set_id, ctx.job_id,
+                                    data)
     return Outcome(result_ref=ref)
 
 
@@ -374,8 +374,8 @@ def job_list(session: Session, principal: Principal, everyone: bool = False,
     """The principal's jobs, newest first, without their results."""
     found = runner.list_jobs(session, principal, everyone=everyone, limit=limit)
     set_ids = {j.subject_id for j in found if j.subject_type == sets.SUBJECT and j.subject_id}
-    readable_ids = set(session.scalars(select(TransactionSet.id).where(
-        TransactionSet.id.in_(set_ids), read_clause(TransactionSet, principal)))) \
+    readable_ids = {item.id for item in session.scalars(
+        readable(TransactionSet, principal).where(TransactionSet.id.in_(set_ids)))} \
         if set_ids else set()
     return [runner.view(j) | {"result": None} for j in found
             if j.subject_type != sets.SUBJECT or j.subject_id in readable_ids]

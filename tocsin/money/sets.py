@@ -181,13 +181,16 @@ def _remove_on_rollback(session: Session, target: Path) -> None:
 
 
 def _remove_on_commit(session: Session, target: Path) -> None:
-    """Delete ``target`` only once the deletion of its row is committed."""
+    """Delete ``target`` (a folder or a file) only once the deletion of its row is committed."""
     state = {"done": False}
 
     def committed(_session: Session) -> None:
         if not state["done"]:
             state["done"] = True
-            shutil.rmtree(target, ignore_errors=True)
+            if target.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
 
     def rolled_back(_session: Session) -> None:
         state["done"] = True
@@ -244,20 +247,18 @@ def may_store_results(principal: Principal, item: TransactionSet) -> bool:
     return may_write(principal, item.owner_unit_id)
 
 
-def _hold(session: Session, set_id: int, touch: bool = False) -> TransactionSet:
+def _hold(session: Session, item: TransactionSet, touch: bool = False) -> None:
     """Lock the set's row until the transaction ends, so a deletion cannot run meanwhile.
 
     The files written while the lock is held land in a folder that still
     belongs to a set; once the set is deleted, this raises :class:`NotFound`.
     """
     stamp = datetime.now(UTC) if touch else TransactionSet.updated_at
-    done = session.execute(update(TransactionSet).where(TransactionSet.id == set_id)
+    done = session.execute(update(TransactionSet).where(TransactionSet.id == item.id)
                            .values(updated_at=stamp)
                            .execution_options(synchronize_session=False))
-    item = session.get(TransactionSet, set_id, populate_existing=True)
-    if not done.rowcount or item is None:  # type: ignore[attr-defined]
-        raise NotFound(f"transaction_set {set_id} not found")
-    return item
+    if not done.rowcount:  # type: ignore[attr-defined]
+        raise NotFound(f"transaction_set {item.id} not found")
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -295,7 +296,7 @@ def keep_findings(session: Session, principal: Principal, settings: Settings, se
     data = findings_run(findings, detectors, configs)
     if not may_store_results(principal, item):
         return data
-    item = _hold(session, set_id, touch=True)
+    _hold(session, item, touch=True)
     data["stored"] = True
     audit.record(session, principal, "update", item.record_type, item.id, item.handling,
                  detail=f"detection run stored: {len(findings)} findings from "
@@ -326,17 +327,18 @@ def stored_finding(session: Session, principal: Principal, settings: Settings, s
     raise NotFound(f"finding {key} not found; run the detectors again")
 
 
-def store_job_result(session: Session, settings: Settings, set_id: int, job_id: str,
-                     data: Any) -> str:
+def store_job_result(session: Session, principal: Principal, settings: Settings, set_id: int,
+                     job_id: str, data: Any) -> str:
     """Keep a job's result in the set's folder; the reference the job row holds.
 
     The result is the job owner's, not the set's: only the owner (and
-    administrators) see it, so storing it needs no write right on the set. It
-    goes when the job is pruned or the set is deleted.
+    administrators) see it, so storing it needs only the read right on the set.
+    It goes when the job is pruned or the set is deleted.
     """
     if not re.fullmatch(r"[0-9a-f]{1,32}", job_id):
         raise ValueError(f"not a job id: {job_id!r}")
-    item = _hold(session, set_id)
+    item = get_set(session, principal, set_id)
+    _hold(session, item)
     path = set_path(settings, item) / RESULTS_DIR / f"{job_id}.json"
     _write_json(path, data)
     return relative(settings, path)
@@ -356,6 +358,31 @@ def load_job_result(settings: Settings, ref: str) -> Any:
 def model_path(settings: Settings, item: TransactionSet) -> Path:
     """Where a risk model trained on the set is kept (with the set, deleted with it)."""
     return set_path(settings, item) / MODELS_DIR / "model.pkl"
+
+
+def model_destination(session: Session, principal: Principal, settings: Settings, set_id: int,
+                      output: Path | None = None) -> Path | None:
+    """Where a model trained on the set goes: ``output`` (an export, so it needs the
+    export right), else with the set if :func:`may_store_results`, else nowhere (None:
+    a preview)."""
+    item = get_set(session, principal, set_id)
+    if output is not None:
+        require(principal, Action.EXPORT)
+        return Path(output)
+    return model_path(settings, item) if may_store_results(principal, item) else None
+
+
+def record_model(session: Session, principal: Principal, set_id: int, path: Path,
+                 exported: bool) -> None:
+    """Audit a model written from the set: an export to ``path``, or stored with the set."""
+    item = get_set(session, principal, set_id)
+    if exported:
+        audit.record(session, principal, "export", item.record_type, item.id, item.handling,
+                     detail=f"risk model trained on the set written to {Path(path).name}")
+    else:
+        _hold(session, item, touch=True)
+        audit.record(session, principal, "update", item.record_type, item.id, item.handling,
+                     detail="risk model trained and stored with the set")
 
 
 def export_folder(settings: Settings, item: TransactionSet) -> Path:
@@ -415,11 +442,10 @@ def summaries(session: Session, principal: Principal,
               settings: Settings) -> list[SetSummary]:
     """The readable sets with their owners and sizes on disk, newest first."""
     items = list_sets(session, principal)
-    units = dict(session.execute(select(Unit.id, Unit.code)).tuples().all())
+    units = {row.id: row.code for row in session.execute(select(Unit.id, Unit.code))}
     creators = {i.created_by for i in items if i.created_by is not None}
-    names = dict(session.execute(select(User.id, User.username)
-                                 .where(User.id.in_(creators))).tuples().all()) \
-        if creators else {}
+    names = {row.id: row.username for row in session.execute(
+        select(User.id, User.username).where(User.id.in_(creators)))} if creators else {}
     return [SetSummary(
         id=i.id, name=i.name, format=i.format, handling=i.handling,
         owner_unit=units.get(i.owner_unit_id, ""),
@@ -441,7 +467,7 @@ def delete_set(session: Session, principal: Principal, settings: Settings, item_
     """
     item = get_set(session, principal, item_id)
     require_write(principal, item.owner_unit_id)
-    item = _hold(session, item_id)
+    _hold(session, item)
     targets = [set_path(settings, item), *_legacy_paths(settings, item.storage_key)]
     removed = jobs.delete_for_subject(session, settings, SUBJECT, item.id)
     audit.record(session, principal, "delete", item.record_type, item.id, item.handling,

@@ -60,8 +60,8 @@ class Gate:
 
 def _runner(db: Database, settings: Settings, handlers: dict[str, Any],
             **options: Any) -> JobRunner:
-    return JobRunner(db, settings, handlers, poll=0.05, heartbeat=0.2, stale_after=1.0,
-                     **options)
+    return JobRunner(db, settings, handlers, **({"poll": 0.05, "heartbeat": 0.2,
+                                                 "stale_after": 1.0} | options))
 
 
 @pytest.fixture
@@ -314,3 +314,52 @@ def test_files_outside_the_data_folder_are_never_touched(tmp_path: Path,
     with pytest.raises(ValueError):
         jobs.resolve(settings, ".")
     assert outside.exists()
+
+
+HOLDER = """
+import sys, threading
+from tocsin.jobs.runner import JobRunner
+from tocsin.settings import Settings
+from tocsin.store.database import Database
+
+settings = Settings(data_dir=sys.argv[2], database_url=sys.argv[1], secret_key="h" * 40)
+claimed = threading.Event()
+
+def hold(ctx):
+    claimed.set()
+    threading.Event().wait()  # never finishes: the process is killed first
+
+JobRunner(Database.from_settings(settings), settings, {"hold": hold}, poll=0.05).start()
+claimed.wait(60)
+print("claimed", flush=True)
+threading.Event().wait()
+"""
+
+
+def test_a_killed_process_leaves_an_interrupted_job_that_runs_again(
+        db: Database, settings: Settings, people: dict[str, Principal],
+        started: list[JobRunner]) -> None:
+    """A real process claims the job and dies with SIGKILL; the next runner sees it at once."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    job_id = _submit(db, people["alice"], "hold")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(settings.database_url), str(settings.data_dir)],
+        cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "claimed"
+        assert _row(db, job_id).status == "running"
+    finally:
+        holder.kill()
+        holder.wait(30)
+    restarted = _runner(db, settings, {"hold": lambda ctx: "ran again"}, stale_after=600.0)
+    started.append(restarted.start())
+    cut = _row(db, job_id)
+    assert cut.status == "interrupted" and "stopped before it finished" in (cut.error or "")
+    with db.transaction() as session:
+        again = jobs.run_again(session, people["alice"], job_id).id
+    restarted.wake()
+    assert jobs.wait(db, again, timeout=20).result == "ran again"

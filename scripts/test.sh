@@ -18,11 +18,10 @@ fi
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-# The semantic extra needs PyTorch: these machines keep a CPU build of 2.13.0 that pip
-# takes when asked for exactly that version; installing it first stops the extra from
-# pulling a multi-gigabyte GPU build.
-.venv/bin/python -m pip install --quiet "torch==2.13.0" || echo "torch 2.13.0 not available; the semantic extra will choose its own build"
-.venv/bin/python -m pip install --quiet -e ".[test,semantic]"
+# requirements/test.lock: the runtime packages plus the test, semantic and spark extras at
+# exact versions (torch pinned to 2.13.0, whose CPU build these machines keep on disk)
+.venv/bin/python -m pip install --quiet -r requirements/test.lock
+.venv/bin/python -m pip install --quiet --no-deps -e .
 
 echo "== ruff"; .venv/bin/ruff check tocsin tests bench
 echo "== mypy"; .venv/bin/mypy

@@ -97,6 +97,20 @@ class Settings(BaseSettings):
         description="Combine full-text rank with sentence-embedding similarity "
         "(needs the `semantic` extra).",
     )
+    access_log: str = Field(
+        default="-",
+        description="Where the access log (one line per request: time, user id, method, "
+        "path, status, duration) goes: `-` for standard error, a file path for a file "
+        "rotated by size, or `off`.",
+    )
+    access_log_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024,
+        description="Size at which the access log file is rotated, in bytes.",
+    )
+    access_log_backups: int = Field(
+        default=5, ge=0,
+        description="Rotated access log files kept beside the current one.",
+    )
     upload_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1024,
         description="Largest file accepted by an upload or import, in bytes.",

@@ -181,7 +181,7 @@ def test_gexf_structure(amlworld_set: Path, tmp_path: Path) -> None:
     assert all(e.get("source") in ids and e.get("target") in ids for e in edges)
     kinds = {n.get("id"): n.find("g:attvalues/g:attvalue[@for='0']", ns).get("value")
              for n in nodes}
-    assert kinds["1411:8000F5AD0"] == "cash"
+    assert kinds["001:8000EC1E0"] == "crypto"
     total = sum(float(e.get("weight")) for e in edges)
     amounts = open_set(amlworld_set).transactions(["amount"]).column("amount").to_pylist()
     assert total == pytest.approx(sum(amounts))

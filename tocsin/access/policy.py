@@ -10,7 +10,14 @@ RED            members of the owning unit with the coordinator or analyst role
 =============  ==============================================================
 
 Pages, the API, search, exports and reports all call :func:`readable` or
-:func:`get_readable`, so a rule changed here changes everywhere.
+:func:`get_readable`, and every link from one record to another goes through
+:mod:`tocsin.access.links`, so a rule changed here changes everywhere.
+
+Code outside :mod:`tocsin.access` never loads a guarded record with a plain
+``session.get`` or ``select`` (``tests/access/test_policy_guard.py`` fails when
+it does). The few places that must see every record whatever the reader (the
+search indexer, uniqueness checks, the demo loaders) say so with
+:func:`unguarded_select` or :func:`unguarded_get` and the reason.
 """
 
 from __future__ import annotations
@@ -66,6 +73,36 @@ def may_read(record: Any, principal: Principal) -> bool:
 def readable(model: type[T], principal: Principal) -> Select[T]:
     """``SELECT`` of the records of ``model`` the principal may read; add filters to it."""
     return select(model).where(read_clause(model, principal))
+
+
+def readable_rows(model: Any, principal: Principal, *columns: Any) -> Select[Any]:
+    """``SELECT`` of ``columns`` (of ``model`` and of tables the caller joins) restricted
+    to the rows of the guarded ``model`` the principal may read."""
+    return select(*columns).where(read_clause(model, principal))
+
+
+def unguarded_select(*columns: Any, why: str) -> Select[Any]:
+    """A plain ``SELECT`` of guarded records that ignores the read rule, with the reason.
+
+    For the few readers that must see every record whoever asks: the search
+    indexer (which stores each record's handling code, applied at query time),
+    checks of values unique across units, demo and housekeeping code run by the
+    platform itself. Never show what it returns to a user unfiltered.
+    """
+    _reason(why)
+    return select(*columns)
+
+
+def unguarded_get(session: Session, model: type[T], record_id: object, *, why: str) -> T | None:
+    """``session.get`` of a guarded record that ignores the read rule, with the reason
+    (see :func:`unguarded_select`)."""
+    _reason(why)
+    return session.get(model, record_id)
+
+
+def _reason(why: str) -> None:
+    if not why.strip():
+        raise ValueError("say why the read rule does not apply here")
 
 
 def get_readable(session: Session, model: type[T], record_id: object,

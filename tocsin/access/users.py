@@ -33,6 +33,19 @@ def unit_by_code(session: Session, code: str) -> Unit:
     return unit
 
 
+def list_units(session: Session) -> Sequence[Unit]:
+    """Every unit, structures of the organization first, by name (for forms)."""
+    return session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
+
+
+def parse_role(value: str, location: str = "role") -> Role:
+    """A role typed into a form, or an :class:`InputError` naming the field."""
+    try:
+        return Role.parse(value)
+    except ValueError as exc:
+        raise InputError.single(location, str(exc)) from None
+
+
 def generate_password() -> str:
     return secrets.token_urlsafe(15) + "A1"
 

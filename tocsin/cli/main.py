@@ -1,44 +1,136 @@
-"""The ``tocsin`` application: the platform commands plus one group per area."""
+"""The ``tocsin`` application: the platform commands plus one group per area.
+
+A command group's module (and whatever heavy library it needs: scikit-learn, matplotlib,
+followthemoney…) is imported only when a command of that group runs. ``tocsin --help`` lists
+the groups from :data:`GROUPS`, whose help and example a test keeps equal to the groups' own.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperGroup
 
-from tocsin.cli import (
-    coherence,
-    commitments,
-    docs,
-    events,
-    experts,
-    lessons,
-    money,
-    money_analysis,
-    partners,
-    platform,
-    programmes,
-    reference,
-    report,
-    search,
-    user,
-)
-from tocsin.cli.common import err_console
+from tocsin.cli import platform
 from tocsin.errors import TocsinError
 
-app = typer.Typer(
-    name="tocsin",
-    help="Tocsin: a platform for countering transnational organized crime.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
-platform.register(app)
-money_analysis.register(money.app)
-for group in (user, reference, commitments, programmes, lessons, partners, events, experts,
-              coherence, report, money, search, docs):
-    app.add_typer(group.app)
+if TYPE_CHECKING:  # typer carries its own copy of click
+    from typer._click import Command, Context, HelpFormatter
+
+
+@dataclass(frozen=True)
+class Group:
+    """A command group as ``tocsin --help`` shows it, before its module is imported."""
+
+    module: str
+    help: str
+    example: str
+
+
+#: Every command group, in the order ``tocsin --help`` lists them.
+GROUPS: dict[str, Group] = {
+    "user": Group("tocsin.cli.user", "Manage user accounts: add, list, disable, set-role.",
+                  "tocsin user add analyst1 --role analyst --unit tntd-spmu"),
+    "reference": Group(
+        "tocsin.cli.reference",
+        "Check and browse the reference framework: crime areas, stages, structures, States, "
+        "partners, instruments.",
+        "tocsin reference check --path ./my-reference-data"),
+    "commitments": Group(
+        "tocsin.cli.commitments",
+        "Commitments of the acquis: list them, see which have no programme behind them, and "
+        "record assessments.",
+        "tocsin commitments list --instrument untoc"),
+    "programmes": Group(
+        "tocsin.cli.programmes",
+        "Programmes, projects and activities: list, show, import and export as IATI 2.03, CSV "
+        "or Excel.",
+        "tocsin programmes list --level programme --crime-area money_laundering"),
+    "lessons": Group(
+        "tocsin.cli.lessons",
+        "Lessons learned: submit after-action reviews, move lessons through the cycle, list "
+        "pending ones.",
+        "tocsin lessons list --status identified"),
+    "partners": Group(
+        "tocsin.cli.partners",
+        "Partners and co-operation agreements: list them and see which agreements expire soon.",
+        "tocsin partners list --kind international_organization"),
+    "events": Group(
+        "tocsin.cli.events",
+        "Events: list them, show panels and recommendations, follow up actions.",
+        "tocsin events list --year 2020"),
+    "experts": Group("tocsin.cli.experts", "Experts: list the roster and find experts for a need.",
+                     "tocsin experts list"),
+    "coherence": Group("tocsin.cli.coherence",
+                       "Threat picture, coverage, gaps, duplicates and recommendations.",
+                       "tocsin coherence groups"),
+    "report": Group("tocsin.cli.report",
+                    "Reports as HTML or PDF: the fund managers' coherence report.",
+                    "tocsin report coherence --output report.pdf --user fundmanager"),
+    "money": Group(
+        "tocsin.cli.money", "Follow the money: ingest, trace, detect, score, evaluate, export.",
+        'tocsin money ingest amlworld HI-Small_Trans.csv --patterns HI-Small_Patterns.txt '
+        '--name "Case 12" --handling AMBER --unit tntd-spmu'),
+    "search": Group("tocsin.cli.search", "Search every record type; rebuild the search index.",
+                    'tocsin search query "asset recovery" --type activity --user analyst1'),
+    "docs": Group("tocsin.cli.docs", "Generate docs/settings.md and docs/cli.md from the code.",
+                  "tocsin docs settings --output docs/settings.md"),
+}
+
+
+def load_group(name: str) -> typer.Typer:
+    """Import the group ``name`` and return its typer application."""
+    module = importlib.import_module(GROUPS[name].module)
+    group: typer.Typer = module.app
+    if name == "money" and name not in _extended:  # its analysis commands live apart
+        from tocsin.cli import money_analysis
+
+        money_analysis.register(group)
+        _extended.add(name)
+    return group
+
+
+_extended: set[str] = set()
+
+
+class LazyGroups(TyperGroup):
+    """The root command: platform commands at once, command groups on first use."""
+
+    listing = False
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in GROUPS if n not in self.commands)]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in GROUPS:
+            return found
+        if self.listing:  # the help screen needs the name and help only
+            return TyperGroup(name=cmd_name, help=GROUPS[cmd_name].help)
+        # built as add_typer would build it: the root's markup mode, no completion options
+        command = typer.main.get_group_from_info(
+            typer.models.TyperInfo(load_group(cmd_name)),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=app.rich_markup_mode, suggest_commands=app.suggest_commands)
+        command.name = cmd_name
+        self.commands[cmd_name] = command
+        return command
+
+    def load_all(self, ctx: Context) -> None:
+        """Import every group (for the generated command reference)."""
+        for name in GROUPS:
+            self.get_command(ctx, name)
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        LazyGroups.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            LazyGroups.listing = False
 
 
 def _example(help_text: str | None) -> str | None:
@@ -48,29 +140,48 @@ def _example(help_text: str | None) -> str | None:
     return None
 
 
+app = typer.Typer(
+    name="tocsin",
+    cls=LazyGroups,
+    help="Tocsin: a platform for countering transnational organized crime.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+platform.register(app)
+
+
 def _examples() -> str:
-    """One example per top-level command, taken from the commands' own help."""
+    """One example per top-level command and group (the groups' from :data:`GROUPS`)."""
     lines: list[str] = []
     for command in app.registered_commands:
         found = _example(command.callback.__doc__ if command.callback else None)
         if found:
             lines.append(found)
-    for group in app.registered_groups:
-        sub: Any = group.typer_instance
-        for command in sub.registered_commands if sub else []:
-            found = _example(command.callback.__doc__ if command.callback else None)
-            if found:
-                lines.append(found)
-                break
+    lines += [group.example for group in GROUPS.values()]
     return "Examples:\n\n" + "\n\n".join(lines)
 
 
 app.info.epilog = _examples()
 
 
+def root_command() -> Any:
+    """The click command of the whole application with every group loaded."""
+    root = typer.main.get_command(app)
+    if isinstance(root, LazyGroups):
+        root.load_all(typer.Context(root))
+    return root
+
+
 def main() -> None:
     try:
         app()
     except TocsinError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[bold red]Error:[/] {exc}", highlight=False)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -6,12 +6,11 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from tocsin.access import audit as audit_log
-from tocsin.cli.common import console, database
 from tocsin.settings import get_settings
-from tocsin.store import backup as backups
+
+# Everything else is imported inside the commands: ``tocsin --help`` loads this module and
+# must stay quick (tests/cli/test_startup.py).
 
 
 def init() -> None:
@@ -19,6 +18,7 @@ def init() -> None:
 
     Example: tocsin init
     """
+    from tocsin.cli.common import console
     from tocsin.lifecycle import init_platform
 
     report = init_platform(get_settings())
@@ -43,6 +43,7 @@ def serve(
 
     import uvicorn
 
+    from tocsin.cli.common import console
     from tocsin.demo.workspace import load_demo
     from tocsin.lifecycle import init_platform
     from tocsin.web.app import create_app
@@ -71,6 +72,7 @@ def demo() -> None:
 
     Example: tocsin demo
     """
+    from tocsin.cli.common import console
     from tocsin.demo.workspace import load_demo
     from tocsin.lifecycle import init_platform
 
@@ -92,6 +94,11 @@ def audit(
 
     Example: tocsin audit --since 2026-01-01 --user analyst --record activity:12
     """
+    from rich.table import Table
+
+    from tocsin.access import audit as audit_log
+    from tocsin.cli.common import console, database
+
     with database() as db, db.transaction() as session:
         entries = audit_log.query(session, since=since, username=user, record=record,
                                   limit=limit)
@@ -107,6 +114,9 @@ def backup(path: Path = typer.Argument(..., help="Zip file to write.")) -> None:
 
     Example: tocsin backup /srv/backups/tocsin-2026-11-22.zip
     """
+    from tocsin.cli.common import console, database
+    from tocsin.store import backup as backups
+
     settings = get_settings()
     with database() as db:
         report = backups.backup(db.engine, settings.data_dir, path)
@@ -118,6 +128,9 @@ def restore(path: Path = typer.Argument(..., exists=True, help="Backup zip to re
 
     Example: tocsin restore /srv/backups/tocsin-2026-11-22.zip
     """
+    from tocsin.cli.common import console, database
+    from tocsin.store import backup as backups
+
     settings = get_settings()
     with database() as db:
         report = backups.restore(db.engine, settings.data_dir, path)

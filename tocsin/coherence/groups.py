@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.handling import Handling
-from tocsin.access.policy import list_readable, readable, require_write
+from tocsin.access.policy import (
+    list_readable,
+    may_read,
+    readable,
+    require_write,
+    unguarded_select,
+)
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
 from tocsin.coherence.method import ocg_method
@@ -233,12 +239,17 @@ def save_profile(session: Session, principal: Principal, spec: ProfileSpec) -> O
         raise InputError(problems)
     unit_id = spec.owner_unit_id if spec.owner_unit_id is not None else principal.unit_id
     require_write(principal, unit_id)
-    profile = session.scalar(select(OcgProfile).where(OcgProfile.name == spec.name))
+    profile = session.scalar(
+        unguarded_select(OcgProfile, why="group names are unique across units")
+        .where(OcgProfile.name == spec.name))
     action = "update"
     if profile is None:
         profile = OcgProfile(name=spec.name, owner_unit_id=unit_id)
         session.add(profile)
         action = "create"
+    elif not may_read(profile, principal):  # the name is taken by a group the user cannot see
+        raise InputError.single(f"group {spec.name!r}: name",
+                                "another group has this name; choose another one")
     else:
         require_write(principal, profile.owner_unit_id)
     profile.summary = spec.summary

@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.handling import Handling
-from tocsin.access.policy import list_readable, may_read, may_write, readable, require_write
+from tocsin.access.policy import (
+    list_readable,
+    may_read,
+    may_write,
+    readable,
+    require_write,
+    unguarded_select,
+)
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
 from tocsin.coherence.method import method
@@ -187,7 +194,9 @@ def import_indicators(session: Session, principal: Principal, source: Path | str
 
     existing = {
         (i.crime_area_code, i.country_code, i.year, i.kind, i.source): i
-        for i in session.scalars(select(ThreatIndicator).where(
+        for i in session.scalars(unguarded_select(
+            ThreatIndicator, why="indicator keys are unique across units; rows the "
+            "importer may not read or change are refused below").where(
             tuple_(ThreatIndicator.crime_area_code, ThreatIndicator.country_code,
                    ThreatIndicator.year).in_({(r.crime_area, r.country, r.year) for r in rows})))
     }

@@ -36,8 +36,10 @@ SET_FILES = (TRANSACTIONS_FILE, ACCOUNTS_FILE, PARTIES_FILE, META_FILE)
 #: Dictionary encoding only where values repeat; ids share long prefixes, so delta-encode them.
 TRANSACTION_PARQUET: dict[str, Any] = {
     "compression": "zstd",
-    "use_dictionary": ["source", "target", "currency_orig", "channel", "label_pattern"],
-    "column_encoding": {"txn_id": "DELTA_BYTE_ARRAY", "source_ref": "DELTA_BYTE_ARRAY"},
+    "use_dictionary": ["source", "target", "currency_orig", "channel", "label_pattern",
+                       "source_file"],
+    "column_encoding": {"txn_id": "DELTA_BYTE_ARRAY", "source_ref": "DELTA_BYTE_ARRAY",
+                        "source_line": "DELTA_BINARY_PACKED"},
 }
 
 
@@ -103,6 +105,8 @@ class SetWriter:
         self.transaction_count = 0
         self.account_count = 0
         self.party_count = 0
+        #: Transactions and accounts labelled laundering (``label`` true), for the report.
+        self.positive_labels = 0
         self._accounts_written = False
         self._parties_written = False
         self._committed = False
@@ -138,6 +142,7 @@ class SetWriter:
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
         table = conform(table, TRANSACTIONS, TRANSACTIONS_FILE)
         self.transaction_count += table.num_rows
+        self.positive_labels += _trues(table.column("label"))
         if self._background is None:
             self._write_block(table)
             return
@@ -171,6 +176,7 @@ class SetWriter:
         _require_unique(table, "account_id", ACCOUNTS_FILE)
         pq.write_table(table, self.temp / ACCOUNTS_FILE, compression="zstd")
         self.account_count = table.num_rows
+        self.positive_labels += _trues(table.column("label"))
         self._accounts_written = True
 
     def write_parties(self, table: pa.Table) -> None:
@@ -206,6 +212,10 @@ class SetWriter:
         if self._background is not None:
             self._background.shutdown(wait=True)
             self._background = None
+
+
+def _trues(values: pa.ChunkedArray) -> int:
+    return int(pc.sum(values).as_py() or 0) if values.null_count < len(values) else 0
 
 
 def _require_unique(table: pa.Table, column: str, where: str) -> None:

@@ -153,7 +153,7 @@ def trace_set(set_dir: Path, accounts: Sequence[str], transactions: Sequence[str
     finally:
         engine.close()
     data = result.to_dict()
-    return {"trace": data, "sankey": sankey(data)}
+    return {"trace": data, "sankey": sankey(data), "stored": False}
 
 
 def score_findings(set_dir: Path, findings_run: Mapping[str, Any], settings: Settings,
@@ -171,7 +171,6 @@ def score_findings(set_dir: Path, findings_run: Mapping[str, Any], settings: Set
     finally:
         engine.close()
     return {"findings_run_at": findings_run["run_at"], "scored": len(risks),
-            "findings_stored": bool(findings_run.get("stored", True)),
             "accounts": [r.to_dict() for r in risks[:max(1, top)]]}
 
 
@@ -203,11 +202,14 @@ def score_now(session: Session, principal: Principal, settings: Settings, set_id
               top: int = 50) -> dict[str, Any]:
     """Scores from the set's latest run; the detectors run first (and the run is kept if
     the principal may) when there is none."""
-    set_dir = _set_dir(session, principal, settings, set_id)
+    item = sets.get_set(session, principal, set_id)
     run = sets.load_findings(session, principal, settings, set_id)
+    stored_now = False
     if run is None:
         run = detect_now(session, principal, settings, set_id, detectors_from(None, None))
-    return score_findings(set_dir, run, settings, top)
+        stored_now = bool(run["stored"])
+    return score_findings(sets.set_path(settings, item), run, settings, top) | {
+        "stored": stored_now, "preview": not sets.may_store_results(principal, item)}
 
 
 # --------------------------------------------------------------------------- starting jobs
@@ -219,17 +221,20 @@ def _label(set_id: int) -> dict[str, Any]:
 
 def start_ingest(session: Session, principal: Principal, settings: Settings, upload: Path,
                  fmt: str, name: str, handling: str, unit_id: int, description: str = "",
-                 base_currency: str = "EUR", mapping: Path | None = None) -> Job:
+                 base_currency: str = "EUR", mapping: Path | None = None,
+                 names: Mapping[str, str] | None = None) -> Job:
     """Queue the import of an upload (a file in its own folder under the data folder).
 
     The folder belongs to the job: removed when the job ends, kept while it is
-    interrupted so that it can run again.
+    interrupted so that it can run again. ``names`` gives the ``file`` and
+    ``mapping`` the names the user knows them by, for error messages.
     """
     folder = sets.relative(settings, upload.parent)
     params = {"upload": sets.relative(settings, upload), "format": fmt, "name": name,
               "handling": handling, "unit_id": unit_id, "description": description,
               "base_currency": base_currency,
-              "mapping": sets.relative(settings, mapping) if mapping else None}
+              "mapping": sets.relative(settings, mapping) if mapping else None,
+              "names": dict(names or {})}
     return runner.submit(session, principal, INGEST, params, {"name": name}, files=[folder])
 
 
@@ -277,19 +282,35 @@ def _ingest(ctx: JobContext) -> Outcome:
         raise InputError.single("file", "the uploaded file is no longer on the server; "
                                         "upload it again")
     ctx.progress(0.05, "reading and checking every row")
-    with ctx.db.transaction() as session:
-        record, _report = sets.import_set(
-            session, ctx.principal, settings, params["format"], [upload],
-            name=params["name"], handling=params["handling"], unit_id=int(params["unit_id"]),
-            description=params.get("description", ""),
-            base_currency=params.get("base_currency", "EUR"), mapping=mapping)
-        ctx.progress(0.95, "registering the set")
-        session.flush()
-        set_id = record.id
-        result = {"set": set_id, "name": record.name,
-                  "transactions": record.transaction_count,
-                  "url": f"/investigations/sets/{set_id}"}
+    names = params.get("names") or {}
+    known = {str(upload): names.get("file", upload.name)}
+    if mapping is not None:
+        known[str(mapping)] = names.get("mapping", mapping.name)
+    try:
+        with ctx.db.transaction() as session:
+            record, _report = sets.import_set(
+                session, ctx.principal, settings, params["format"], [upload],
+                name=params["name"], handling=params["handling"],
+                unit_id=int(params["unit_id"]), description=params.get("description", ""),
+                base_currency=params.get("base_currency", "EUR"), mapping=mapping)
+            ctx.progress(0.95, "registering the set")
+            session.flush()
+            set_id = record.id
+            result = {"set": set_id, "name": record.name,
+                      "transactions": record.transaction_count,
+                      "url": f"/investigations/sets/{set_id}"}
+    except InputError as exc:
+        raise InputError([Problem(_rename(p.location, known), _rename(p.reason, known))
+                          for p in exc.problems],
+                         summary=_rename(str(exc).splitlines()[0], known)) from None
     return Outcome(result=result, subject=(sets.SUBJECT, set_id))
+
+
+def _rename(text: str, known: Mapping[str, str]) -> str:
+    """``text`` with the server's copies of uploaded files named as the user named them."""
+    for path, name in sorted(known.items(), key=lambda item: -len(item[0])):
+        text = text.replace(path, name)
+    return text
 
 
 def _keep_result(ctx: JobContext, set_id: int, data: Any) -> Outcome:
@@ -325,8 +346,11 @@ def _trace(ctx: JobContext) -> Outcome:
 def _score(ctx: JobContext) -> Outcome:
     set_id = int(ctx.params["set"])
     with ctx.db.transaction() as session:
-        set_dir = _set_dir(session, ctx.principal, ctx.settings, set_id)
+        item = sets.get_set(session, ctx.principal, set_id)
+        set_dir = sets.set_path(ctx.settings, item)
+        may_store = sets.may_store_results(ctx.principal, item)
         run = sets.load_findings(session, ctx.principal, ctx.settings, set_id)
+    stored_now = False
     if run is None:
         detectors = detectors_from(None, None)
         found, configs = find_findings(set_dir, detectors, ctx.settings,
@@ -334,8 +358,9 @@ def _score(ctx: JobContext) -> Outcome:
         with ctx.db.transaction() as session:
             run = sets.keep_findings(session, ctx.principal, ctx.settings, set_id, found,
                                      [d.name for d in detectors], configs)
+        stored_now = bool(run["stored"])
     data = score_findings(set_dir, run, ctx.settings, int(ctx.params.get("top", 50)),
-                          ctx.progress)
+                          ctx.progress) | {"stored": stored_now, "preview": not may_store}
     return _keep_result(ctx, set_id, data)
 
 

@@ -29,6 +29,10 @@ TRANSACTIONS = pa.schema(
         pa.field("label", pa.bool_()),  # known laundering flag when the source has one
         pa.field("label_pattern", pa.string()),  # e.g. FAN-OUT, CYCLE (AMLworld patterns)
         pa.field("source_ref", pa.string()),  # file:line or XPath of the source record
+        # Where the transaction came from: the file's name and the 1-based line of its
+        # row (CSV), sheet row (Excel) or element start tag (XML); null when generated.
+        pa.field("source_file", pa.string()),
+        pa.field("source_line", pa.int64()),
     ]
 )
 

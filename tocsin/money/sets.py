@@ -50,6 +50,7 @@ from tocsin.access.policy import (
     readable,
     require,
     require_write,
+    unguarded_select,
 )
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
@@ -279,6 +280,7 @@ def findings_run(findings: Sequence[Finding], detectors: Sequence[str],
         "configs": {k: dict(v) for k, v in configs.items()},
         "findings": [finding_view(f) for f in findings],
         "stored": False,
+        "preview": True,
     }
 
 
@@ -297,7 +299,7 @@ def keep_findings(session: Session, principal: Principal, settings: Settings, se
     if not may_store_results(principal, item):
         return data
     _hold(session, item, touch=True)
-    data["stored"] = True
+    data.update(stored=True, preview=False)
     audit.record(session, principal, "update", item.record_type, item.id, item.handling,
                  detail=f"detection run stored: {len(findings)} findings from "
                         f"{', '.join(detectors) or 'no detector'}")
@@ -506,7 +508,8 @@ def orphaned_folders(session: Session, settings: Settings,
     the set's folder. Temporary files younger than ``in_use_seconds`` are
     skipped: an import or a download may still be writing them.
     """
-    keys = set(session.scalars(select(TransactionSet.storage_key)))
+    keys = set(session.scalars(unguarded_select(
+        TransactionSet.storage_key, why="every set's folder is kept, whoever may read it")))
     referenced = jobs.referenced_files(session)
     now = time.time()
     found: list[Leftover] = []

@@ -558,6 +558,8 @@ def _tables(cfg: SyntheticConfig, acc: _Accounts, txns: _Txns) -> tuple[pa.Table
             "label": pa.array(labelled),
             "label_pattern": pattern_arr,
             "source_ref": pc.binary_join_element_wise("synthetic:", txn_ids, ""),
+            "source_file": pa.nulls(n, pa.string()),  # generated, not read from a file
+            "source_line": pa.nulls(n, pa.int64()),
         },
         schema=schema.TRANSACTIONS,
     )

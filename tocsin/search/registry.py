@@ -15,11 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin.access.handling import Handling
+from tocsin.access.links import as_open_as
+from tocsin.access.policy import unguarded_get, unguarded_select
 from tocsin.search.tables import facet_token
+
+#: Why the indexer reads records past the read rule.
+INDEXER = ("the index keeps every record with its handling code and owning unit; "
+           "each search applies the read rule to them")
 
 #: Largest body kept in the index, in characters (PostgreSQL's tsvector holds < 1 MB).
 MAX_BODY_CHARS = 200_000
@@ -42,6 +47,25 @@ def year_of(*candidates: date | datetime | None) -> int | None:
         if value is not None:
             return value.year
     return None
+
+
+def shared_text(session: Session, model: type[Any], record_id: int | None,
+                record: Any) -> Any | None:
+    """A record linked from ``record`` whose text may go into ``record``'s document.
+
+    A document is shown to everyone who may read ``record``; text of a linked
+    record that some of them may not read is left out (``None``), so the index
+    never answers a search with words of a record the searcher cannot read.
+    """
+    if record_id is None:
+        return None
+    item = unguarded_get(session, model, record_id, why=INDEXER)
+    return item if item is not None and as_open_as(item, record) else None
+
+
+def shared(items: Iterable[Any], record: Any) -> list[Any]:
+    """The linked records among ``items`` whose text may go into ``record``'s document."""
+    return [item for item in items if as_open_as(item, record)]
 
 
 @dataclass(frozen=True)
@@ -121,15 +145,17 @@ class Provider:
     def load(self, session: Session, keys: Sequence[str]) -> Sequence[Any]:
         column = self.key_column()
         typed = [int(k) for k in keys] if _is_integer(column) else list(keys)
-        return session.scalars(select(self.model).where(column.in_(typed))).all()
+        return session.scalars(unguarded_select(self.model, why=INDEXER)
+                               .where(column.in_(typed))).all()
 
     def batches(self, session: Session) -> Iterator[Sequence[Any]]:
         """Every record, in batches (for a full reindex)."""
         column = self.key_column()
-        keys = list(session.scalars(select(column).order_by(column)))
+        keys = list(session.scalars(unguarded_select(column, why=INDEXER).order_by(column)))
         for start in range(0, len(keys), self.batch_size):
             chunk = keys[start:start + self.batch_size]
-            yield session.scalars(select(self.model).where(column.in_(chunk))).all()
+            yield session.scalars(unguarded_select(self.model, why=INDEXER)
+                                  .where(column.in_(chunk))).all()
 
 
 def _is_integer(column: Any) -> bool:

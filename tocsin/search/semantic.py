@@ -24,6 +24,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, Table, and_, insert, select
 from sqlalchemy.orm import Session
 
+from tocsin import extras
 from tocsin.errors import ConfigurationError
 from tocsin.search.tables import SearchDocument, SearchEmbedding
 
@@ -57,13 +58,10 @@ class MiniLMEmbedder:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-        import importlib
-
-        package = importlib.import_module(PACKAGE)
-        from sentence_transformers import SentenceTransformer
-
-        self._model = SentenceTransformer(str(package.get_model_path()), device="cpu",
-                                          local_files_only=True)
+        package = extras.require("semantic", PACKAGE)
+        transformers = extras.require("semantic", "sentence_transformers")
+        self._model = transformers.SentenceTransformer(
+            str(package.get_model_path()), device="cpu", local_files_only=True)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True,
@@ -72,10 +70,8 @@ class MiniLMEmbedder:
 
 
 def available() -> bool:
-    import importlib.util
-
-    return (importlib.util.find_spec(PACKAGE) is not None
-            and importlib.util.find_spec("sentence_transformers") is not None)
+    return (extras.available("semantic", PACKAGE)
+            and extras.available("semantic", "sentence_transformers"))
 
 
 @lru_cache(maxsize=1)

@@ -12,12 +12,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from sqlalchemy import text
 
 from tocsin import __version__
 from tocsin.errors import AuthenticationError, InputError, NotFound, PermissionDenied
 from tocsin.settings import Settings, get_settings
 from tocsin.store.database import Database
+from tocsin.web.accesslog import AccessLog, make_logger
 from tocsin.web.deps import CsrfFailed, LoginRequired
 from tocsin.web.security import SecurityHeaders
 from tocsin.web.templating import NavItem, make_templates, render
@@ -47,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database.from_settings(settings)
     app.state.templates = make_templates()
     app.add_middleware(SecurityHeaders)
+    # added last, so outermost: it times and logs every request, errors included
+    app.add_middleware(AccessLog, logger=make_logger(
+        settings.access_log, settings.access_log_max_bytes, settings.access_log_backups))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     nav: list[NavItem] = []
@@ -137,3 +142,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         problems = [{"location": ".".join(str(x) for x in e["loc"]), "reason": e["msg"]}
                     for e in exc.errors()]
         return _error(request, 422, "the request is not valid", problems)
+
+    @app.exception_handler(ValidationError)
+    async def invalid_fields(request: Request, exc: ValidationError) -> Response:
+        # A form's values checked by a spec model inside the route: the fields it names.
+        problems = [{"location": ".".join(str(x) for x in e["loc"]) or "form",
+                     "reason": e["msg"]} for e in exc.errors(include_url=False)]
+        return _error(request, 422, "the form is not valid", problems)

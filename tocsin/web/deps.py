@@ -92,6 +92,7 @@ async def principal(request: Request, session: DbSession) -> Principal:
     request.state.user = SignedIn(user.username, user.full_name, user.role, user.unit.code,
                                   user.unit.name)
     request.state.csrf_token = open_session.csrf_token
+    request.state.user_id = user.id  # for the access log
     return principal_for(user)
 
 

@@ -24,6 +24,8 @@ def test_tiny_set_is_imported_with_steps_as_days(fixtures: Path, tmp_path: Path)
     assert rows[0]["ts"] == datetime(2023, 5, 1, tzinfo=UTC)
     assert rows[2]["ts"] == datetime(2023, 5, 4, tzinfo=UTC)
     assert rows[1]["source_ref"] == "transactions.csv:3"
+    assert [(r["source_file"], r["source_line"]) for r in rows] == [
+        ("transactions.csv", line) for line in (2, 3, 4, 5)]
     assert rows[0]["currency_orig"] == "USD"
     assert rows[0]["amount"] == pytest.approx(100.50 * 0.91)  # shipped indicative USD rate
     labels = dict(zip(stored.accounts()["account_id"].to_pylist(),

@@ -41,7 +41,8 @@ def test_tiny_file_with_patterns(tiny: list[Path], tmp_path: Path) -> None:
     accounts = {a["account_id"]: a for a in stored.accounts().to_pylist()}
     assert accounts["001:8000EC1E0"]["kind"] == "crypto"  # paid in Bitcoin
     assert accounts["0211:80021A970"]["kind"] == "crypto"  # received Bitcoin
-    assert accounts["1411:8000F5AD0"]["kind"] == "cash"
+    # paid itself in cash: an account holder, not a cash desk
+    assert accounts["1411:8000F5AD0"]["kind"] == "unknown"
     assert accounts["010:8000EBD30"]["kind"] == "unknown"
     assert accounts["001:8000EC280"]["label"] is True
     assert accounts["010:8000EBD30"]["label"] is False
@@ -92,8 +93,92 @@ def test_malformed_patterns_file(tiny: list[Path], tmp_path: Path) -> None:
         ingest("amlworld", [tiny[0], patterns], tmp_path / "s", rates=RATES)
     reasons = [p.reason for p in caught.value.problems]
     assert "transaction line outside a laundering attempt" in reasons
-    assert "unknown pattern type 'ZIGZAG'" in reasons
     assert "laundering attempt ZIGZAG is not closed" in reasons
+
+
+def test_unknown_pattern_type_is_a_note_and_the_rest_is_kept(tiny: list[Path],
+                                                             tmp_path: Path) -> None:
+    patterns = tmp_path / "Z_Patterns.txt"
+    patterns.write_text(
+        tiny[1].read_text()
+        + "\nBEGIN LAUNDERING ATTEMPT - Zig Zag:  Max 2 hops\n"
+        "2022/09/03 09:30,0212,8012022A0,0212,8012022A0,820.00,Swiss Franc,820.00,"
+        "Swiss Franc,Cheque,0\nEND LAUNDERING ATTEMPT - Zig Zag\n")
+    report = ingest("amlworld", [tiny[0], patterns], tmp_path / "s", rates=RATES)
+    assert "4 of 5 pattern transactions matched (3 laundering attempts)" in report.notes
+    assert any(n.startswith("unknown pattern type 'ZIG-ZAG' (1 attempt, Z_Patterns.txt:11)")
+               for n in report.notes), report.notes
+    rows = {r["txn_id"]: r for r in open_set(tmp_path / "s").transactions().to_pylist()}
+    assert rows["Tiny_Trans:14"]["label_pattern"] == "ZIG-ZAG"
+    assert rows["Tiny_Trans:14"]["label"] is True
+    assert [r["label_pattern"] for r in rows.values()].count("FAN-OUT") == 3
+
+
+def test_source_file_and_line_of_every_transaction(tiny: list[Path], tmp_path: Path) -> None:
+    ingest("amlworld", tiny, tmp_path / "s", rates=RATES)
+    rows = open_set(tmp_path / "s").transactions(["txn_id", "source_file",
+                                                  "source_line"]).to_pylist()
+    assert [r["source_line"] for r in rows] == list(range(2, 15))
+    assert {r["source_file"] for r in rows} == {"Tiny_Trans.csv"}
+    assert rows[8]["txn_id"] == "Tiny_Trans:10" and rows[8]["source_line"] == 10
+
+
+def test_labels_all_zero_are_noted(tiny: list[Path], tmp_path: Path) -> None:
+    path = tmp_path / "Zero_Trans.csv"
+    text = tiny[0].read_text().splitlines()
+    path.write_text("\n".join([text[0], *(line[:-1] + "0" for line in text[1:])]) + "\n")
+    report = ingest("amlworld", [path], tmp_path / "s", rates=RATES)
+    assert "labels: none positive" in report.notes
+    assert open_set(tmp_path / "s").meta.notes == report.notes
+    labelled = ingest("amlworld", [tiny[0]], tmp_path / "t", rates=RATES)
+    assert "labels: none positive" not in labelled.notes
+
+
+def _cash_world(path: Path, customers: int) -> Path:
+    """A desk ``999:DESK`` paying out and taking in cash from ``customers`` people, who
+    also pay each other by wire; person ``001:P0`` only ever pays itself in cash."""
+    lines = [",".join(amlworld.HEADER)]
+    for k in range(customers):
+        person = f"001,P{k + 1}"
+        lines += [f"2022/09/01 10:{k:02d},999,DESK,{person},100.00,Euro,100.00,Euro,Cash,0",
+                  f"2022/09/02 10:{k:02d},{person},999,DESK,50.00,Euro,50.00,Euro,Cash,0",
+                  f"2022/09/03 10:{k:02d},{person},002,SHOP,20.00,Euro,20.00,Euro,Wire,0"]
+    lines.append("2022/09/04 10:00,001,P0,001,P0,70.00,Euro,70.00,Euro,Cash,0")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_only_the_cash_desk_is_typed_cash(tmp_path: Path) -> None:
+    path = _cash_world(tmp_path / "Cash_Trans.csv", customers=12)
+    ingest("amlworld", [path], tmp_path / "s", rates=RATES)
+    kinds = {a["account_id"]: a["kind"] for a in open_set(tmp_path / "s").accounts().to_pylist()}
+    assert kinds["999:DESK"] == "cash"
+    # people who deposit and withdraw cash stay account holders
+    assert {kinds[f"001:P{k}"] for k in range(13)} == {"unknown"}
+    assert kinds["002:SHOP"] == "unknown"
+    # with fewer customers than the threshold, the desk is not recognised as one
+    small = _cash_world(tmp_path / "Few_Trans.csv", customers=3)
+    ingest("amlworld", [small], tmp_path / "t", rates=RATES)
+    kinds = {a["account_id"]: a["kind"] for a in open_set(tmp_path / "t").accounts().to_pylist()}
+    assert kinds["999:DESK"] == "unknown"
+    ingest("amlworld", [small], tmp_path / "u", rates=RATES,
+           options={"cash_desk_counterparties": 3})
+    kinds = {a["account_id"]: a["kind"] for a in open_set(tmp_path / "u").accounts().to_pylist()}
+    assert kinds["999:DESK"] == "cash"
+
+
+def test_negative_amount_and_missing_rate_are_named_by_line(tiny: list[Path],
+                                                            tmp_path: Path) -> None:
+    path = tmp_path / "Neg_Trans.csv"
+    text = tiny[0].read_text().splitlines()
+    text[3] = text[3].replace("14675.57,US Dollar,Reinvestment", "-5,US Dollar,Reinvestment")
+    text[6] = text[6].replace(",Euro,5.24,Euro,", ",Euro,5.24,Rupee,")
+    path.write_text("\n".join(text) + "\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [path], tmp_path / "s", rates=RATES)
+    found = {(p.location.rsplit("/", 1)[-1], p.reason) for p in caught.value.problems}
+    assert ("Neg_Trans.csv:4", "Amount Paid is negative: '-5'") in found
+    assert ("Neg_Trans.csv:7", "no exchange rate into EUR for: 'INR'") in found
 
 
 def test_line_numbers_hold_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

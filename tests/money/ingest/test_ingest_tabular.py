@@ -27,6 +27,8 @@ def test_bank_export_with_filters_swaps_and_parties(fixtures: Path, tmp_path: Pa
     assert (first["amount_orig"], first["currency_orig"], first["channel"]) == (12500.0, "EUR",
                                                                                 "SEPA")
     assert first["source_ref"] == "bank_export.csv:2"
+    assert [txns[r]["source_line"] for r in ("R-1001", "R-1002", "R-1004")] == [2, 3, 5]
+    assert first["source_file"] == "bank_export.csv"
     refund = txns["R-1002"]  # -2.000,50: money flowed from the payee to the payer
     assert (refund["source"], refund["target"], refund["amount_orig"]) == (
         "DE8350010517000000012345", "DE9837040044053201300000", 2000.5)
@@ -50,6 +52,7 @@ def test_excel_ledger_with_labels(fixtures: Path, tmp_path: Path) -> None:
     rows = open_set(tmp_path / "s").transactions().to_pylist()
     assert [r["label"] for r in rows] == [True, False, False]
     assert rows[0]["source_ref"] == "ledger.xlsx:Transfers!2"
+    assert (rows[0]["source_file"], rows[0]["source_line"]) == ("ledger.xlsx", 2)
     assert rows[0]["ts"] == datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
     assert rows[2]["ts"] == datetime(2024, 5, 4, tzinfo=UTC)  # an ISO text date
     assert rows[2]["amount"] == pytest.approx(70000 * 1.2)

@@ -31,6 +31,9 @@ def test_goaml_report(fixtures: Path, tmp_path: Path) -> None:
     assert wire["amount"] == pytest.approx(9000.0)
     assert wire["ts"] == datetime(2024, 2, 6, 15, 40, tzinfo=UTC)
     assert wire["source_ref"] == "str_smurfing.xml:/report/transaction[2]"
+    # the line of each <transaction> start tag
+    assert [txns[f"STR-2024-0117:TX-000{k}"]["source_line"] for k in (1, 2, 3)] == [24, 81, 119]
+    assert {t["source_file"] for t in txns.values()} == {"str_smurfing.xml"}
     assert txns["STR-2024-0117:TX-0003"]["ts"] == datetime(2024, 2, 7, tzinfo=UTC)
 
     accounts = {a["account_id"]: a for a in stored.accounts().to_pylist()}
@@ -119,6 +122,11 @@ def test_camt053_statements_of_two_versions(fixtures: Path, tmp_path: Path) -> N
     assert [b["amount_orig"] for b in batch] == [9000.0, 5000.0]
     assert batch[0]["ts"] == datetime(2024, 1, 9, 14, 30, tzinfo=UTC)
     assert batch[1]["source_ref"].endswith("/Stmt[1]/Ntry[3]/NtryDtls/TxDtls[2]")
+    # an entry's line is its <Ntry>; a batch entry's transactions start at their <TxDtls>
+    assert [credit["source_line"], cash["source_line"]] == [25, 46]
+    assert [b["source_line"] for b in batch] == [62, 71]
+    assert (credit["source_file"], txns["S-2024-02-LT12:Ntry[1]"]["source_file"]) \
+        == ("statement_v02.xml", "statement_v08.xml")
     v08 = txns["S-2024-02-LT12:Ntry[1]"]
     assert (v08["source"], v08["target"]) == ("DE9837040044053201300000",
                                               "LT121000011101001000")

@@ -46,8 +46,9 @@ class EmbeddedEngine:
             "CREATE TEMP TABLE txn AS SELECT x.txn_id, "  # noqa: S608
             "CAST(epoch_us(x.ts) // 1000000 AS BIGINT) AS t, x.source, x.target, x.amount, "
             "x.channel, COALESCE(a.kind, 'unknown') AS src_kind, "
-            "COALESCE(b.kind, 'unknown') AS dst_kind "
-            f"FROM read_parquet({txns}) x "
+            "COALESCE(b.kind, 'unknown') AS dst_kind, x.amount_orig, "
+            "COALESCE(x.currency_orig, '') AS currency_orig, x.file_row_number AS row "
+            f"FROM read_parquet({txns}, file_row_number = true) x "
             "LEFT JOIN acct a ON x.source = a.account_id "
             "LEFT JOIN acct b ON x.target = b.account_id"
         )

@@ -29,10 +29,10 @@ def spark_session(master: str = "local[*]", shuffle_partitions: int = 4) -> Any:
     """A SparkSession that runs kernels with this interpreter (and its packages)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
+    from tocsin.extras import require
 
     return (
-        SparkSession.builder.master(master)
+        require("spark", "pyspark.sql").SparkSession.builder.master(master)
         .appName("tocsin-money")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
@@ -60,7 +60,8 @@ class SparkEngine:
         txn = self.spark.sql(
             "SELECT x.txn_id, CAST(unix_micros(x.ts) DIV 1000000 AS BIGINT) AS t, x.source, "
             "x.target, x.amount, x.channel, COALESCE(a.kind, 'unknown') AS src_kind, "
-            "COALESCE(b.kind, 'unknown') AS dst_kind FROM txn_raw x "
+            "COALESCE(b.kind, 'unknown') AS dst_kind, x.amount_orig, "
+            "COALESCE(x.currency_orig, '') AS currency_orig FROM txn_raw x "
             "LEFT JOIN acct_raw a ON x.source = a.account_id "
             "LEFT JOIN acct_raw b ON x.target = b.account_id"
         ).cache()

@@ -34,7 +34,10 @@ ALIASES = {"xlsx": "csv", "excel": "csv", "tabular": "csv", "camt.053": "camt053
 AMLWORLD_HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,"
                    "Receiving Currency,Amount Paid,Payment Currency,Payment Format")
 
-__all__ = ["FORMATS", "IngestReport", "detect_format", "ingest"]
+#: The note of an import whose label column holds no positive (laundering) value.
+LABELS_NONE_POSITIVE = "labels: none positive"
+
+__all__ = ["FORMATS", "LABELS_NONE_POSITIVE", "IngestReport", "detect_format", "ingest"]
 
 
 @dataclass
@@ -140,6 +143,8 @@ def ingest(
             raise InputError(ctx.problems.as_list(),
                              summary=f"{len(ctx.problems)} problem(s) in the {name} import; "
                                      "nothing was written")
+        if ctx.has_labels and not writer.positive_labels:
+            ctx.notes.append(LABELS_NONE_POSITIVE)
         meta = SetMeta(format=name, base_currency=table.base,
                        sources=[p.name for p in (ctx.files or paths)],
                        transactions=0, accounts=0, parties=0,

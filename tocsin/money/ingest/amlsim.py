@@ -115,7 +115,8 @@ def _convert_batch(batch: pa.RecordBatch, line: int, path: Path, known: pa.Array
     if ctx.problems:
         return  # keep validating later blocks, but write nothing more
     n = batch.num_rows
-    lines = pc.cast(pa.array(range(line, line + n), pa.int64()), pa.string())
+    numbers = pa.array(range(line, line + n), pa.int64())
+    lines = pc.cast(numbers, pa.string())
     ts_us = pc.add(pc.multiply(step, 86_400_000_000), start_us)
     ctx.writer.write_transactions(pa.table({
         "txn_id": pc.binary_join_element_wise(path.stem, lines, ":"),
@@ -126,6 +127,8 @@ def _convert_batch(batch: pa.RecordBatch, line: int, path: Path, known: pa.Array
         "amount_orig": value,
         "currency_orig": pa.repeat(pa.scalar(currency, pa.string()), n),
         "source_ref": pc.binary_join_element_wise(path.name, lines, ":"),
+        "source_file": pa.repeat(pa.scalar(path.name, pa.string()), n),
+        "source_line": numbers,
     }))
 
 

@@ -12,22 +12,36 @@ Mapping onto the canonical layout:
 * the amount paid in the payment currency is the original amount; the base
   amount uses the rate table (per day when the table is dated)
 * ``Payment Format`` becomes ``channel``; ``Is Laundering`` becomes ``label``
+* ``source_file`` is the file's name and ``source_line`` the row's 1-based line
 * an account that pays or receives Bitcoin, or takes part in a ``Bitcoin``
-  payment, is ``crypto``; else one in a ``Cash`` payment is ``cash``; else
-  ``unknown`` (AMLworld gives no countries)
+  payment, is ``crypto``; a bank's cash desk is ``cash``; every other account
+  is ``unknown`` (AMLworld gives no countries). People and firms who deposit
+  or withdraw cash keep their kind: they are account holders, and graph
+  detectors must see them. A cash desk is an account that takes part only in
+  ``Cash`` payments, with at least ``cash_desk_counterparties`` (option,
+  default 10) other accounts
 * an account is labelled when any of its transactions is laundering
 * the patterns file sets ``label_pattern`` on the transactions it lists,
-  matched by minute, both accounts and amount paid.
+  matched by minute, both accounts and amount paid; an attempt of a type this
+  importer does not know is kept under its own name and noted in the report.
 
-When a block fails to convert (a malformed number, a short row), the file is
+Blocks of the file are parsed by Arrow's reader and converted on every core
+(Arrow compute releases the interpreter lock); they are written in file order.
+The accounts are found once, at the end, by one parallel aggregation in DuckDB
+over the ids collected from every block (each id is hashed once).
+
+The fast path only notices that a block holds a bad value; the file is then
 read a second time as plain text to name every bad line.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +51,7 @@ import pyarrow.csv as pacsv
 
 from tocsin.errors import InputError
 from tocsin.money.ingest.base import Context, Problems, TrackedFile, file_size
-from tocsin.money.ingest.columns import parse_float, parse_timestamp, report
+from tocsin.money.ingest.columns import parse_float, parse_timestamp
 
 HEADER = ("Timestamp", "From Bank", "Account", "To Bank", "Account", "Amount Received",
           "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format",
@@ -56,7 +70,7 @@ CURRENCIES = {
 }
 PAYMENT_FORMATS = ("Reinvestment", "Cheque", "Credit Card", "ACH", "Cash", "Wire", "Bitcoin")
 PATTERN_TYPES = ("FAN-OUT", "FAN-IN", "CYCLE", "GATHER-SCATTER", "SCATTER-GATHER", "STACK",
-                 "BIPARTITE", "RANDOM")
+                 "BIPARTITE", "RANDOM", "STRUCTURING", "MULE")
 
 BLOCK_SIZE = 4 << 20
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -66,7 +80,10 @@ FAST_TYPES = {
     "Receiving Currency": _DICT, "Amount Paid": pa.float64(), "Payment Currency": _DICT,
     "Payment Format": _DICT, "Is Laundering": pa.int8(),
 }
-_BEGIN = re.compile(r"^BEGIN LAUNDERING ATTEMPT\s*-\s*([A-Z][A-Z-]*)\s*(?::\s*(.*))?$")
+#: Accounts that only ever take part in cash payments, with at least this many other
+#: accounts, are a bank's cash desk (option ``cash_desk_counterparties``).
+CASH_DESK_COUNTERPARTIES = 10
+_BEGIN = re.compile(r"^BEGIN LAUNDERING ATTEMPT\s*-\s*([^:]*?)\s*(?::\s*(.*))?$")
 _END = re.compile(r"^END LAUNDERING ATTEMPT\b")
 
 
@@ -94,7 +111,7 @@ def split_sources(sources: Sequence[Path], ctx: Context) -> tuple[list[Path], li
 def read(sources: Sequence[Path], ctx: Context) -> None:
     transactions, pattern_files = split_sources(sources, ctx)
     ctx.files.extend([*transactions, *pattern_files])
-    patterns = _read_patterns(pattern_files, ctx.problems)
+    patterns = _read_patterns(pattern_files, ctx.problems, ctx.notes)
     currency_codes = _currency_table(ctx)
     accounts = _AccountAccumulator()
     matched = np.zeros(patterns.table.num_rows, dtype=bool)
@@ -107,7 +124,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     if ctx.problems:
         return
     ctx.has_labels = True
-    ctx.writer.write_accounts(accounts.finish())
+    ctx.writer.write_accounts(accounts.finish(_desk_threshold(ctx)))
     if patterns.table.num_rows:
         found = int(matched.sum())
         ctx.notes.append(f"{found} of {patterns.table.num_rows} pattern transactions matched "
@@ -115,6 +132,14 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         if found < patterns.table.num_rows:
             ctx.notes.append(f"{patterns.table.num_rows - found} pattern transactions are "
                              "not in the transactions file")
+
+
+def _desk_threshold(ctx: Context) -> int:
+    value = ctx.options.get("cash_desk_counterparties", CASH_DESK_COUNTERPARTIES)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError.single("option cash_desk_counterparties",
+                                f"{value!r} is not a whole number of at least 1")
+    return value
 
 
 def _check_header(path: Path) -> None:
@@ -144,6 +169,19 @@ def _iso(values: pa.Array, names: dict[str, str]) -> pa.Array:
 # -- the fast path ------------------------------------------------------------------------
 
 
+@dataclass
+class _Block:
+    """One converted block: its rows in the canonical layout and what the accounts need."""
+
+    table: pa.Table
+    source: pa.Array
+    target: pa.Array
+    paid_btc: pa.Array
+    recv_btc: pa.Array
+    cash: pa.Array
+    label: pa.Array
+
+
 def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patterns,
                accounts: _AccountAccumulator, matched: np.ndarray) -> None:
     read_options = pacsv.ReadOptions(column_names=list(COLUMNS), skip_rows=1,
@@ -157,123 +195,155 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         return "skip"
 
     parse = pacsv.ParseOptions(invalid_row_handler=on_invalid)
+    workers = max(1, os.cpu_count() or 1)
+    pending: deque[Future[_Block]] = deque()
+
+    def finish_one() -> None:
+        block = pending.popleft().result()
+        ctx.writer.write_transactions(block.table)
+        accounts.add(block)
+
     line = 2
     with path.open("rb") as raw, ctx.progress.track(f"AMLworld {path.name}",
-                                                    file_size(path)) as bar:
-        source = TrackedFile(raw, bar) if ctx.progress.enabled else raw
-        reader = pacsv.open_csv(source, read_options=read_options, parse_options=parse,
-                                convert_options=convert)
-        for batch in reader:
-            if invalid:
-                raise _Unreadable
-            _convert(batch, line, path, ctx, names, patterns, accounts, matched)
-            line += batch.num_rows
+                                                    file_size(path)) as bar, \
+            ThreadPoolExecutor(workers, thread_name_prefix="amlworld") as pool:
+        try:
+            source = TrackedFile(raw, bar) if ctx.progress.enabled else raw
+            reader = pacsv.open_csv(source, read_options=read_options, parse_options=parse,
+                                    convert_options=convert)
+            for batch in reader:
+                if invalid:
+                    raise _Unreadable
+                pending.append(pool.submit(_convert, batch, line, path, ctx, names, patterns,
+                                           matched))
+                line += batch.num_rows
+                # Blocks are written in file order; a few are converted ahead.
+                while len(pending) > workers:
+                    finish_one()
+            while pending:
+                finish_one()
+        finally:
+            for future in pending:
+                future.cancel()
     if invalid:
         raise _Unreadable
 
 
-def _lines(first: int, n: int) -> pa.Array:
-    return pc.cast(pa.array(np.arange(first, first + n, dtype=np.int64)), pa.string())
-
-
 def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
-             names: dict[str, str], patterns: _Patterns, accounts: _AccountAccumulator,
-             matched: np.ndarray) -> None:
-    where = str(path)
+             names: dict[str, str], patterns: _Patterns, matched: np.ndarray) -> _Block:
+    """Convert one block; any value the diagnosis would report raises :class:`_Unreadable`."""
     ts, bad_ts = parse_timestamp(batch.column("Timestamp"), TIMESTAMP_FORMAT)
-    report(ctx.problems, bad_ts, line, where, "timestamp is not YYYY/MM/DD HH:MM",
-           batch.column("Timestamp"))
     paid_iso = _iso(batch.column("Payment Currency"), names)
     recv_iso = _iso(batch.column("Receiving Currency"), names)
-    for column, iso in (("Payment Currency", paid_iso), ("Receiving Currency", recv_iso)):
-        report(ctx.problems, pc.is_null(iso), line, where, f"unknown {column}",
-               batch.column(column))
     paid = batch.column("Amount Paid")
     amount, no_rate = ctx.rates.convert(paid, paid_iso, ts)
-    no_rate = pc.and_(no_rate, pc.is_valid(iso_text := pc.cast(paid_iso, pa.string())))
-    report(ctx.problems, no_rate, line, where,
-           f"no exchange rate into {ctx.base_currency} for", iso_text)
-    report(ctx.problems, pc.fill_null(pc.less(paid, 0), True), line, where,
-           "Amount Paid is negative or empty", paid)
-    for column in ("From Bank", "From Account", "To Bank", "To Account"):
-        empty = pc.equal(batch.column(column), "")
-        report(ctx.problems, empty, line, where, f"{column} is empty")
     flag = batch.column("Is Laundering")
-    report(ctx.problems, pc.invert(pc.is_in(flag, value_set=pa.array([0, 1], pa.int8()))),
-           line, where, "Is Laundering must be 0 or 1", flag)
-    if ctx.problems:
-        return
+    bad = [bad_ts, pc.is_null(paid_iso), pc.is_null(recv_iso), no_rate,
+           pc.fill_null(pc.less(paid, 0), True),
+           pc.invert(pc.is_in(flag, value_set=pa.array([0, 1], pa.int8())))]
+    bad += [pc.equal(batch.column(c), "") for c in ("From Bank", "From Account", "To Bank",
+                                                    "To Account")]
+    if any(pc.any(b).as_py() for b in bad):
+        raise _Unreadable
     n = batch.num_rows
-    lines = _lines(line, n)
+    numbers = pa.array(np.arange(line, line + n, dtype=np.int64))
+    lines = pc.cast(numbers, pa.string())
     source = pc.binary_join_element_wise(batch.column("From Bank"),
                                          batch.column("From Account"), ":")
     target = pc.binary_join_element_wise(batch.column("To Bank"), batch.column("To Account"), ":")
-    channel = batch.column("Payment Format")
+    channel = pc.cast(batch.column("Payment Format"), pa.string())
     label = pc.equal(flag, 1)
     pattern = patterns.match(ts, source, target, paid, matched)
     if pattern is None:
         pattern = pa.nulls(n, pa.string())
     else:
         label = pc.or_(label, pc.is_valid(pattern))
-    ctx.writer.write_transactions(pa.table({
+    paid_text = pc.cast(paid_iso, pa.string())
+    bitcoin = pc.equal(channel, "Bitcoin")
+    table = pa.table({
         "txn_id": pc.binary_join_element_wise(path.stem, lines, ":"),
         "ts": ts,
         "source": source,
         "target": target,
         "amount": amount,
         "amount_orig": paid,
-        "currency_orig": iso_text,
-        "channel": pc.cast(channel, pa.string()),
+        "currency_orig": paid_text,
+        "channel": channel,
         "label": label,
         "label_pattern": pattern,
         "source_ref": pc.binary_join_element_wise(path.name, lines, ":"),
-    }))
-    accounts.add(source, target, paid_iso, recv_iso, channel, label, path.name)
+        "source_file": pa.repeat(pa.scalar(path.name, pa.string()), n),
+        "source_line": numbers,
+    })
+    return _Block(table, source, target,
+                  paid_btc=pc.or_(bitcoin, pc.equal(paid_text, "XBT")),
+                  recv_btc=pc.or_(bitcoin, pc.equal(pc.cast(recv_iso, pa.string()), "XBT")),
+                  cash=pc.equal(channel, "Cash"), label=label)
 
 
+@dataclass
 class _AccountAccumulator:
-    """Collects each account once, with its kind flags and label.
+    """Collects every block's account ids and flags; :meth:`finish` aggregates them once.
 
-    Hashing the ids of each block (``unique``) is far cheaper than a grouped
-    aggregation; the flags are rare, so they are collected from the few rows
-    that carry them.
+    The ids are kept as the blocks' own arrays (no copy, no hashing per block).
+    The flags are rare, so only the ids that carry them are kept apart: the
+    crypto and labelled ones, and the pairs of cash payments (to find the desks).
     """
 
-    def __init__(self) -> None:
-        self.ids: list[pa.Array] = []
-        self.crypto: list[pa.Array] = []
-        self.cash: list[pa.Array] = []
-        self.labelled: list[pa.Array] = []
-        self.names: list[str] = []
+    ids: list[pa.Array] = field(default_factory=list)
+    cash: list[pa.Array] = field(default_factory=list)
+    crypto: list[pa.Array] = field(default_factory=list)
+    labelled: list[pa.Array] = field(default_factory=list)
+    cash_pairs: list[pa.Table] = field(default_factory=list)
 
-    def add(self, source: pa.Array, target: pa.Array, paid_iso: pa.Array, recv_iso: pa.Array,
-            channel: pa.Array, label: pa.Array, name: str) -> None:
-        self.ids.append(pc.unique(pa.concat_arrays([source, target])))
-        fmt = pc.cast(channel, pa.string())
-        bitcoin = pc.equal(fmt, "Bitcoin")
-        paid_btc = pc.or_(bitcoin, pc.equal(pc.cast(paid_iso, pa.string()), "XBT"))
-        recv_btc = pc.or_(bitcoin, pc.equal(pc.cast(recv_iso, pa.string()), "XBT"))
-        cash = pc.equal(fmt, "Cash")
-        self.crypto += [pc.filter(source, paid_btc), pc.filter(target, recv_btc)]
-        self.cash += [pc.filter(source, cash), pc.filter(target, cash)]
-        self.labelled += [pc.filter(source, label), pc.filter(target, label)]
-        if name not in self.names:
-            self.names.append(name)
+    def add(self, block: _Block) -> None:
+        self.ids += [block.source, block.target]
+        self.cash += [block.cash, block.cash]
+        self.crypto += [pc.filter(block.source, block.paid_btc),
+                        pc.filter(block.target, block.recv_btc)]
+        self.labelled += [pc.filter(block.source, block.label),
+                          pc.filter(block.target, block.label)]
+        if pc.any(block.cash).as_py():
+            self.cash_pairs.append(pa.table({"source": pc.filter(block.source, block.cash),
+                                             "target": pc.filter(block.target, block.cash)}))
 
-    def finish(self) -> pa.Table:
-        ids = pc.unique(pa.concat_arrays(self.ids)) if self.ids else pa.array([], pa.string())
-        self.ids = []
+    def finish(self, desk_counterparties: int) -> pa.Table:
+        import duckdb
 
-        def member(parts: list[pa.Array]) -> pa.Array:
-            found = pc.unique(pa.concat_arrays(parts)) if parts else pa.array([], pa.string())
-            return pc.is_in(ids, value_set=found)
+        def ids(parts: list[pa.Array]) -> pa.Table:
+            return pa.table({"id": pa.chunked_array(parts, pa.string())})
 
-        crypto, cash, label = member(self.crypto), member(self.cash), member(self.labelled)
-        kind = pc.if_else(crypto, "crypto", pc.if_else(cash, "cash", "unknown"))
-        bank = pc.list_element(pc.split_pattern(ids, ":", max_splits=1), 0)
-        ref = ", ".join(self.names)
-        return pa.table({"account_id": ids, "bank": bank, "kind": kind, "label": label,
-                         "source_ref": pa.repeat(pa.scalar(ref, pa.string()), len(ids))})
+        empty = pa.array([], pa.string())
+        pairs = pa.concat_tables(self.cash_pairs) if self.cash_pairs else \
+            pa.table({"source": empty, "target": empty})
+        sides = pa.table({"id": pa.chunked_array(self.ids, pa.string()),
+                          "cash": pa.chunked_array(self.cash, pa.bool_())})
+        con = duckdb.connect(config={"threads": max(1, os.cpu_count() or 1)})
+        try:
+            con.execute("SET enable_progress_bar = false")
+            for name, table in (("sides", sides), ("crypto", ids(self.crypto)),
+                                ("labelled", ids(self.labelled)), ("pairs", pairs)):
+                con.register(name, table)
+            # A desk is found in cash payments with enough others and in no other payment.
+            accounts = con.sql("""
+                WITH candidates AS (
+                  SELECT id FROM (SELECT source AS id, target AS other FROM pairs
+                                  UNION ALL SELECT target, source FROM pairs)
+                  WHERE id <> other GROUP BY id HAVING count(DISTINCT other) >= ?),
+                desks AS (
+                  SELECT id FROM candidates EXCEPT
+                  SELECT id FROM sides WHERE NOT cash AND id IN (SELECT id FROM candidates)),
+                everyone AS (SELECT DISTINCT id FROM sides)
+                SELECT e.id AS account_id, split_part(e.id, ':', 1) AS bank,
+                       CASE WHEN e.id IN (SELECT id FROM crypto) THEN 'crypto'
+                            WHEN e.id IN (SELECT id FROM desks) THEN 'cash'
+                            ELSE 'unknown' END AS kind,
+                       e.id IN (SELECT id FROM labelled) AS label
+                FROM everyone e ORDER BY e.id""", params=[desk_counterparties]).to_arrow_table()
+        finally:
+            con.close()
+        self.ids, self.cash, self.crypto, self.labelled, self.cash_pairs = [], [], [], [], []
+        return accounts
 
 
 # -- patterns -------------------------------------------------------------------------------
@@ -317,10 +387,16 @@ def _cents(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.cast(pc.round(pc.multiply(values, 100.0)), pa.int64())
 
 
-def _read_patterns(paths: Sequence[Path], problems: Problems) -> _Patterns:
+def pattern_name(text: str) -> str:
+    """``Scatter gather`` and ``SCATTER-GATHER`` are the same type."""
+    return "-".join(text.upper().replace("_", " ").replace("-", " ").split())
+
+
+def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) -> _Patterns:
     rows: dict[str, list[object]] = {k: [] for k in ("ts", "source", "target", "paid",
                                                      "pattern", "where")}
     attempts = 0
+    unknown: dict[str, list[str]] = {}
     for path in paths:
         current: str | None = None
         with path.open("r", encoding="utf-8", errors="replace") as handle:
@@ -333,10 +409,12 @@ def _read_patterns(paths: Sequence[Path], problems: Problems) -> _Patterns:
                 if begin:
                     if current is not None:
                         problems.add(where, "BEGIN inside an unfinished laundering attempt")
-                    current = begin.group(1)
+                    current = pattern_name(begin.group(1))
                     attempts += 1
-                    if current not in PATTERN_TYPES:
-                        problems.add(where, f"unknown pattern type {current!r}")
+                    if not current:
+                        problems.add(where, "laundering attempt without a pattern type")
+                    elif current not in PATTERN_TYPES:
+                        unknown.setdefault(current, []).append(f"{path.name}:{number}")
                     continue
                 if _END.match(text):
                     if current is None:
@@ -358,6 +436,12 @@ def _read_patterns(paths: Sequence[Path], problems: Problems) -> _Patterns:
                 rows["where"].append(where)
         if current is not None:
             problems.add(f"{path}:end", f"laundering attempt {current} is not closed")
+    for name, places in sorted(unknown.items()):
+        shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3
+                                         else "")
+        notes.append(f"unknown pattern type {name!r} ({len(places)} attempt"
+                     f"{'' if len(places) == 1 else 's'}, {shown}): its transactions are "
+                     f"labelled and their label_pattern is {name}")
     text = pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()})
     ts, bad_ts = parse_timestamp(text.column("ts").combine_chunks(), TIMESTAMP_FORMAT)
     paid, bad_paid = parse_float(text.column("paid").combine_chunks())
@@ -395,31 +479,47 @@ def _diagnose(path: Path, ctx: Context, names: dict[str, str]) -> None:
         read_options=pacsv.ReadOptions(column_names=list(COLUMNS), skip_rows=1,
                                        block_size=BLOCK_SIZE, use_threads=False),
         parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in COLUMNS}),
+        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in COLUMNS},
+                                             strings_can_be_null=False,
+                                             quoted_strings_can_be_null=False),
     )
     where = str(path)
     row = 0
     for batch in reader:
         line_of = _line_mapper(short)
+
+        def found(bad: pa.Array, reason: str, values: pa.Array | None = None,
+                  first: int = row, line_of: Callable[[int], int] = line_of) -> None:
+            _report_mapped(ctx.problems, bad, first, line_of, where, reason, values)
+
+        ts, bad_ts = parse_timestamp(batch.column("Timestamp"), TIMESTAMP_FORMAT)
+        found(bad_ts, "timestamp is not YYYY/MM/DD HH:MM", batch.column("Timestamp"))
         for column in ("Amount Paid", "Amount Received"):
-            _, bad = parse_float(batch.column(column))
-            _report_mapped(ctx.problems, bad, row, line_of, where, f"{column} is not a number",
-                           batch.column(column))
+            value, bad = parse_float(batch.column(column))
+            found(bad, f"{column} is not a number", batch.column(column))
+            if column == "Amount Paid":
+                found(pc.fill_null(pc.less(value, 0), False), "Amount Paid is negative",
+                      batch.column(column))
         flag = pc.utf8_trim_whitespace(batch.column("Is Laundering"))
-        bad = pc.invert(pc.is_in(flag, value_set=pa.array(["0", "1"])))
-        _report_mapped(ctx.problems, bad, row, line_of, where, "Is Laundering is not 0 or 1",
-                       batch.column("Is Laundering"))
-        _, bad = parse_timestamp(batch.column("Timestamp"), TIMESTAMP_FORMAT)
-        _report_mapped(ctx.problems, bad, row, line_of, where,
-                       "timestamp is not YYYY/MM/DD HH:MM", batch.column("Timestamp"))
+        found(pc.invert(pc.is_in(flag, value_set=pa.array(["0", "1"]))),
+              "Is Laundering is not 0 or 1", batch.column("Is Laundering"))
         for column in ("Payment Currency", "Receiving Currency"):
-            bad = pc.is_null(_iso(batch.column(column), names))
-            _report_mapped(ctx.problems, bad, row, line_of, where, f"unknown {column}",
-                           batch.column(column))
+            iso = _iso(batch.column(column), names)
+            found(pc.is_null(iso), f"unknown {column}", batch.column(column))
+            if column == "Payment Currency":
+                paid, _ = parse_float(batch.column("Amount Paid"))
+                _, no_rate = ctx.rates.convert(pc.fill_null(paid, 0.0), iso,
+                                               pc.fill_null(ts, 0))
+                iso_text = pc.cast(iso, pa.string())
+                found(pc.and_(no_rate, pc.is_valid(iso_text)),
+                      f"no exchange rate into {ctx.base_currency} for", iso_text)
+        for column in ("From Bank", "From Account", "To Bank", "To Account"):
+            found(pc.equal(pc.utf8_trim_whitespace(batch.column(column)), ""),
+                  f"{column} is empty")
         row += batch.num_rows
-    for number, found in short:
+    for number, count in short:
         ctx.problems.add(f"{where}:{number}" if number else where,
-                         f"expected {len(COLUMNS)} fields, found {found}")
+                         f"expected {len(COLUMNS)} fields, found {count}")
     if not ctx.problems:
         ctx.problems.add(where, "the file could not be read as AMLworld CSV")
 
@@ -440,6 +540,7 @@ def _line_mapper(short: list[tuple[int, int]]) -> Callable[[int], int]:
 
 def _report_mapped(problems: Problems, bad: pa.Array, first_row: int,
                    line_of: Callable[[int], int], where: str, reason: str,
-                   values: pa.Array) -> None:
+                   values: pa.Array | None) -> None:
     for pos in pc.indices_nonzero(bad).to_pylist():
-        problems.add(f"{where}:{line_of(first_row + pos)}", f"{reason}: {values[pos].as_py()!r}")
+        shown = f": {values[pos].as_py()!r}" if values is not None else ""
+        problems.add(f"{where}:{line_of(first_row + pos)}", f"{reason}{shown}")

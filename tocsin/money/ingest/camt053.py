@@ -36,7 +36,15 @@ from tocsin.money.ingest.base import (
     parties_table,
 )
 from tocsin.money.ingest.entities import PartyBook, account_entity_id, describe, make
-from tocsin.money.ingest.xmlsafe import Node, child, children, iter_nodes, local, text
+from tocsin.money.ingest.xmlsafe import (
+    Node,
+    child,
+    children,
+    iter_nodes,
+    line_of,
+    local,
+    text,
+)
 
 NUMBER = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.\d\d$")
@@ -215,6 +223,8 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
             if value is not None:
                 parts.append((detail, value, f"{ref}/NtryDtls/TxDtls[{k}]", f"/{k}"))
     for detail, (amount, currency), part_ref, suffix in parts:
+        # a batch entry's transactions start at their own TxDtls
+        start = line_of(detail) if len(parts) > 1 else None
         other = _counterparty(detail, direction, sub_family, statement, part_ref,
                               f"{statement.ident}:{entry_key}{suffix}", state)
         source, target = (other, statement.account_id) if direction == "CRDT" else \
@@ -223,6 +233,7 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
             "txn_id": f"{statement.ident}:{entry_key}{suffix}", "ts": ts, "source": source,
             "target": target, "amount_orig": amount, "currency_orig": currency,
             "channel": channel or None, "source_ref": part_ref,
+            "source_file": path.name, "source_line": start or node.line,
         })
 
 

@@ -174,6 +174,7 @@ def _transaction(node: Node, report: _Report, state: _State) -> None:
         "txn_id": f"{report.reference}:{number}", "ts": ts, "source": source, "target": target,
         "amount_orig": amount, "currency_orig": report.currency,
         "channel": f.get("transmode_code"), "source_ref": ref,
+        "source_file": report.path.name, "source_line": node.line,
     })
 
 

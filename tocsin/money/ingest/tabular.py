@@ -44,6 +44,8 @@ class _Row:
     where: str  # file:line for problems
     ref: str  # name:line for source_ref
     cells: dict[str, Any]
+    file: str  # the file's name
+    line: int  # 1-based line (CSV) or sheet row (Excel) where the record starts
 
 
 class _State:
@@ -112,16 +114,18 @@ def _csv_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
             header = [h.strip() for h in next(reader, [])]
             if not _check_header(header, mapping, f"{path.name} line {reader.line_num}", state):
                 return
+            ended = reader.line_num
             for cells in reader:
-                line = reader.line_num
+                # a quoted field may span lines: the record starts after the previous one
+                line, ended = ended + 1, reader.line_num
                 if not any(c.strip() for c in cells):
                     continue
                 if len(cells) != len(header):
                     state.ctx.problems.add(f"{path}:{line}", f"expected {len(header)} fields, "
                                                              f"found {len(cells)}")
                     continue
-                yield _Row(f"{path}:{line}", f"{path.name}:{line}", dict(zip(header, cells,
-                                                                             strict=True)))
+                yield _Row(f"{path}:{line}", f"{path.name}:{line}",
+                           dict(zip(header, cells, strict=True)), path.name, line)
         except (UnicodeDecodeError, csv.Error) as exc:
             state.ctx.problems.add(f"{path}:{reader.line_num + 1}",
                                    f"cannot read the file as {mapping.encoding} CSV ({exc})")
@@ -152,7 +156,7 @@ def _excel_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
                 continue
             cells = dict(zip(header, values, strict=False))
             yield _Row(f"{path}:{sheet.title}!{number}", f"{path.name}:{sheet.title}!{number}",
-                       cells)
+                       cells, path.name, number)
     finally:
         book.close()
 
@@ -217,7 +221,7 @@ def _convert(row: _Row, state: _State) -> None:
     state.rows.append({
         "txn_id": txn_id, "ts": ts, "source": source, "target": target, "amount_orig": amount,
         "currency_orig": currency, "channel": _get(spec.channel, row), "label": label,
-        "source_ref": row.ref,
+        "source_ref": row.ref, "source_file": row.file, "source_line": row.line,
     })
 
 

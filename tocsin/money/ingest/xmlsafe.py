@@ -34,6 +34,17 @@ class Node:
     depth: int
     name: str
 
+    @property
+    def line(self) -> int | None:
+        """The 1-based line of the element's start tag."""
+        return line_of(self.element)
+
+
+def line_of(element: etree._Element | None) -> int | None:
+    """The 1-based line of an element's start tag (None when lxml does not know it)."""
+    line = element.sourceline if element is not None else None
+    return int(line) if line else None
+
 
 def local(element: etree._Element) -> str:
     return str(etree.QName(element).localname)

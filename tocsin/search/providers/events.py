@@ -8,8 +8,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tocsin.access.policy import unguarded_select
 from tocsin.search.providers.partners import partner_structures
-from tocsin.search.registry import Provider, SearchDoc, join_text, register, year_of
+from tocsin.search.registry import (
+    INDEXER,
+    Provider,
+    SearchDoc,
+    join_text,
+    register,
+    shared,
+    year_of,
+)
 from tocsin.taskforce.events.tables import (
     Event,
     EventDocument,
@@ -30,9 +39,10 @@ class EventProvider(Provider):
         session = Session.object_session(record)
         if session is None:
             return None
-        organizers = list(session.scalars(
-            select(Partner).join(EventOrganizer, EventOrganizer.partner_id == Partner.id)
-            .where(EventOrganizer.event_id == record.id).order_by(Partner.name)))
+        organizers = shared(session.scalars(
+            unguarded_select(Partner, why=INDEXER)
+            .join(EventOrganizer, EventOrganizer.partner_id == Partner.id)
+            .where(EventOrganizer.event_id == record.id).order_by(Partner.name)), record)
         panels = [join_text(
             panel.title, panel.theme,
             *(join_text(s.name, s.organization, s.topic).replace("\n\n", ", ")

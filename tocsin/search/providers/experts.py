@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tocsin.search.registry import Provider, SearchDoc, join_text, register
+from tocsin.access.policy import unguarded_select
+from tocsin.search.registry import INDEXER, Provider, SearchDoc, join_text, register, shared_text
 from tocsin.taskforce.experts.tables import Expert, Expertise, ExpertLanguage
 from tocsin.taskforce.partners.tables import Partner
 
@@ -24,7 +24,7 @@ class ExpertProvider(Provider):
         session = Session.object_session(record)
         if session is None:
             return None
-        partner = session.get(Partner, record.partner_id) if record.partner_id else None
+        partner = shared_text(session, Partner, record.partner_id, record)
         expertise = [join_text(e.crime_area_code, e.stage_code, e.level_name)
                      .replace("\n\n", " ").replace("_", " ") for e in record.expertise]
         return SearchDoc(
@@ -50,7 +50,8 @@ def _expert_of(_session: Session, row: Any) -> Iterable[object]:
 
 
 def _experts_of_partner(session: Session, partner: Partner) -> Iterable[object]:
-    return session.scalars(select(Expert.id).where(Expert.partner_id == partner.id))
+    return session.scalars(unguarded_select(Expert.id, why=INDEXER)
+                           .where(Expert.partner_id == partner.id))
 
 
 register(ExpertProvider(affected_by={

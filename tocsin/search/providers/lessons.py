@@ -10,10 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tocsin.search.registry import Provider, SearchDoc, join_text, register, year_of
+from tocsin.access.policy import unguarded_select
+from tocsin.search.registry import (
+    INDEXER,
+    Provider,
+    SearchDoc,
+    join_text,
+    register,
+    shared_text,
+    year_of,
+)
 from tocsin.taskforce.lessons.tables import (
     AfterActionReview,
     Lesson,
@@ -34,8 +42,9 @@ class LessonProvider(Provider):
         session = Session.object_session(record)
         if session is None:
             return None
-        review = session.get(AfterActionReview, record.review_id) if record.review_id else None
-        activity = session.get(Activity, record.activity_id) if record.activity_id else None
+        # Words of the review and activity only when every reader of the lesson may read them.
+        review = shared_text(session, AfterActionReview, record.review_id, record)
+        activity = shared_text(session, Activity, record.activity_id, record)
         stage = "observation" if record.status == "submitted" else "lesson"
         return SearchDoc(
             record_type=self.record_type,
@@ -63,11 +72,13 @@ def _lesson_of(_session: Session, row: Any) -> Iterable[object]:
 
 
 def _lessons_of_review(session: Session, review: AfterActionReview) -> Iterable[object]:
-    return session.scalars(select(Lesson.id).where(Lesson.review_id == review.id))
+    return session.scalars(unguarded_select(Lesson.id, why=INDEXER)
+                           .where(Lesson.review_id == review.id))
 
 
 def _lessons_of_activity(session: Session, activity: Activity) -> Iterable[object]:
-    return session.scalars(select(Lesson.id).where(Lesson.activity_id == activity.id))
+    return session.scalars(unguarded_select(Lesson.id, why=INDEXER)
+                           .where(Lesson.activity_id == activity.id))
 
 
 register(LessonProvider(affected_by={

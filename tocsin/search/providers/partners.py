@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tocsin.search.registry import Provider, SearchDoc, join_text, register, year_of
+from tocsin.search.registry import Provider, SearchDoc, join_text, register, shared, year_of
 from tocsin.taskforce.partners.tables import (
     Agreement,
     AgreementCrimeArea,
@@ -59,7 +59,7 @@ class AgreementProvider(Provider):
     model = Agreement
 
     def document(self, record: Agreement) -> SearchDoc:
-        parties = [link.partner for link in record.parties]
+        parties = shared((link.partner for link in record.parties), record)
         return SearchDoc(
             record_type=self.record_type,
             record_id=str(record.id),

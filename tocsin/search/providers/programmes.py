@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tocsin.access.policy import unguarded_get
 from tocsin.search.files import attached_text
-from tocsin.search.registry import Provider, SearchDoc, join_text, register, year_of
+from tocsin.search.registry import INDEXER, Provider, SearchDoc, join_text, register, year_of
 from tocsin.taskforce.programmes.tables import (
     Activity,
     ActivityCountry,
@@ -63,7 +64,9 @@ class ActivityFileProvider(Provider):
 
     def document(self, record: Document) -> SearchDoc | None:
         session = Session.object_session(record)
-        activity = session.get(Activity, record.activity_id) if session else None
+        # A file is part of its activity: its document carries the activity's handling code.
+        activity = (unguarded_get(session, Activity, record.activity_id, why=INDEXER)
+                    if session else None)
         if session is None or activity is None:
             return None
         text = attached_text(session, record.stored_path, record.mime_type)

@@ -5,12 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tocsin.access.policy import unguarded_select
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
-from tocsin.taskforce.commitments.records import CommitmentSpec, check_commitment, create_commitment
+from tocsin.taskforce.commitments.records import (
+    UNIQUE_CODES,
+    CommitmentSpec,
+    check_commitment,
+    create_commitment,
+)
 from tocsin.taskforce.commitments.tables import Commitment
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 
@@ -44,6 +49,6 @@ def demo_commitments(session: Session, principal: Principal | None = None) -> li
     problems = [p for spec in specs for p in check_commitment(session, spec, vocab)]
     if problems:
         raise InputError(problems, summary=f"{DEMO_FILE.name} does not match the reference data")
-    present = set(session.scalars(select(Commitment.code)))
+    present = set(session.scalars(unguarded_select(Commitment.code, why=UNIQUE_CODES)))
     return [create_commitment(session, who, spec, vocab=vocab)
             for spec in specs if spec.code not in present]

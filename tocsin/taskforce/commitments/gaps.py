@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from sqlalchemy import Exists, exists, select
+from sqlalchemy import Exists, exists
 from sqlalchemy.orm import Session
 
-from tocsin.access.policy import list_readable, read_clause
+from tocsin.access.policy import list_readable, read_clause, readable_rows
 from tocsin.access.principal import Principal
 from tocsin.taskforce.commitments.records import commitments_query, links
 from tocsin.taskforce.commitments.tables import Commitment, commitment_activities
@@ -66,24 +66,30 @@ def commitments_without_programme(
 
 def programmes_behind(session: Session, principal: Principal,
                       commitment_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Top-level programme ids behind each commitment (through any linked activity)."""
+    """Top-level programme ids behind each commitment (through any linked activity).
+
+    Only readable activities count, and the climb stops below a parent the
+    principal may not read: its readable child is then the top shown.
+    """
     ids = list(commitment_ids)
     out: dict[int, set[int]] = {i: set() for i in ids}
     if not ids:
         return {}
     rows = session.execute(
-        select(commitment_activities.c.commitment_id, Activity.id, Activity.parent_id)
+        readable_rows(Activity, principal, commitment_activities.c.commitment_id, Activity.id,
+                      Activity.parent_id)
+        .select_from(commitment_activities)
         .join(Activity, Activity.id == commitment_activities.c.activity_id)
-        .where(commitment_activities.c.commitment_id.in_(ids), Activity.status != CANCELLED,
-               read_clause(Activity, principal)))
+        .where(commitment_activities.c.commitment_id.in_(ids), Activity.status != CANCELLED))
     parents: dict[int, int | None] = {}
     linked: list[tuple[int, int]] = []
     for commitment_id, activity_id, parent_id in rows:
         parents[activity_id] = parent_id
         linked.append((commitment_id, activity_id))
     frontier = {p for p in parents.values() if p is not None and p not in parents}
-    while frontier:  # climb to the top, a level at a time
-        found = session.execute(select(Activity.id, Activity.parent_id)
+    while frontier:  # climb to the top, a level at a time, through readable parents only
+        found = session.execute(readable_rows(Activity, principal, Activity.id,
+                                              Activity.parent_id)
                                 .where(Activity.id.in_(frontier)))
         frontier = set()
         for ident, parent in found:
@@ -92,7 +98,7 @@ def programmes_behind(session: Session, principal: Principal,
                 frontier.add(parent)
     for commitment_id, activity_id in linked:
         top, steps = activity_id, 0
-        while parents.get(top) is not None and steps < 10:
+        while parents.get(top) in parents and steps < 10:
             top, steps = parents[top], steps + 1  # type: ignore[assignment]
         out[commitment_id].add(top)
     return {k: sorted(v) for k, v in out.items()}

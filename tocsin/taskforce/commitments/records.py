@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, delete, exists, func, insert, or_, select
@@ -17,16 +18,17 @@ from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.handling import HANDLING_CODES, Handling
+from tocsin.access.links import link_targets, linked
 from tocsin.access.policy import (
     get_readable,
     list_readable,
-    may_read,
     readable,
     require_write,
+    unguarded_select,
 )
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, NotFound, Problem
 from tocsin.reference.tables import RefInstrument, RefProvision
 from tocsin.taskforce.commitments.tables import (
     STATUSES,
@@ -50,6 +52,8 @@ STATUS_LABELS = {
     "not_applicable": "not applicable",
 }
 PRIORITY_LABELS = {1: "high", 2: "medium", 3: "low"}
+#: Why a code check looks past the read rule: a clash must be reported whoever owns it.
+UNIQUE_CODES = "commitment codes are unique across units"
 
 
 class CommitmentSpec(BaseModel):
@@ -78,6 +82,42 @@ class Links:
     stages: list[str] = field(default_factory=list)
     structures: list[str] = field(default_factory=list)
     activity_ids: list[int] = field(default_factory=list)
+
+
+def labels(session: Session) -> dict[str, Any]:
+    """Names of the codes a commitment page shows and its form offers."""
+    vocab = Vocabulary.load(session)
+    instruments = {code: ident for code, ident in session.execute(
+        select(RefInstrument.code, RefInstrument.identifier).order_by(RefInstrument.code))}
+    return {"crime_area": vocab.crime_areas, "stage": vocab.stages,
+            "structure": vocab.structures, "instrument": instruments,
+            "units": sorted(vocab.units), "statuses": STATUS_LABELS,
+            "priorities": PRIORITY_LABELS}
+
+
+def activity_ids(session: Session, principal: Principal, text: str, location: str) -> list[int]:
+    """Activity ids from a form field of ids or identifiers separated by commas.
+
+    An unknown identifier and one of an activity the principal may not read give
+    the same problem at ``location``.
+    """
+    ids: list[int] = []
+    problems: list[Problem] = []
+    for token in (part.strip() for part in text.split(",")):
+        if not token:
+            continue
+        if token.isdigit():
+            ids.append(int(token))
+            continue
+        found = session.scalar(readable(Activity, principal).with_only_columns(Activity.id)
+                               .where(Activity.identifier == token))
+        if found is None:
+            problems.append(Problem(location, f"no activity {token!r}"))
+        else:
+            ids.append(found)
+    if problems:
+        raise InputError(problems)
+    return ids
 
 
 def check_commitment(session: Session, spec: CommitmentSpec, vocab: Vocabulary) -> list[Problem]:
@@ -143,7 +183,8 @@ def create_commitment(session: Session, principal: Principal, spec: CommitmentSp
                       *, vocab: Vocabulary | None = None) -> Commitment:
     vocab = vocab or Vocabulary.load(session)
     problems = check_commitment(session, spec, vocab)
-    if session.scalar(select(Commitment.id).where(Commitment.code == spec.code)):
+    if session.scalar(unguarded_select(Commitment.id, why=UNIQUE_CODES)
+                      .where(Commitment.code == spec.code)):
         problems.append(Problem(f"commitment {spec.code!r}: code",
                                 "another commitment already has this code"))
     unit_id = vocab.units.get(spec.owner_unit) if spec.owner_unit else principal.unit_id
@@ -170,7 +211,8 @@ def update_commitment(session: Session, principal: Principal, commitment_id: int
     require_write(principal, commitment.owner_unit_id)
     vocab = Vocabulary.load(session)
     problems = check_commitment(session, spec, vocab)
-    other = session.scalar(select(Commitment.id).where(Commitment.code == spec.code))
+    other = session.scalar(unguarded_select(Commitment.id, why=UNIQUE_CODES)
+                           .where(Commitment.code == spec.code))
     if other is not None and other != commitment.id:
         problems.append(Problem(f"commitment {spec.code!r}: code",
                                 "another commitment already has this code"))
@@ -204,8 +246,11 @@ def get_commitment(session: Session, principal: Principal, commitment_id: int) -
 
 
 def get_by_code(session: Session, principal: Principal, code: str) -> Commitment:
-    found = session.scalar(select(Commitment.id).where(Commitment.code == code))
-    return get_commitment(session, principal, found if found is not None else -1)
+    found = session.scalar(readable(Commitment, principal).with_only_columns(Commitment.id)
+                           .where(Commitment.code == code))
+    if found is None:
+        raise NotFound(f"commitment {code} not found")
+    return get_commitment(session, principal, found)
 
 
 def commitments_query(
@@ -273,7 +318,11 @@ def commitments_of_activity(session: Session, principal: Principal,
 
 
 def links(session: Session, commitment_ids: Iterable[int]) -> dict[int, Links]:
-    """Crime areas, stages, structures and linked activity ids of each commitment."""
+    """Crime areas, stages, structures and linked activity ids of each commitment.
+
+    ``activity_ids`` holds every link, readable or not: pass it through
+    :func:`tocsin.access.links.linked_ids` (or a readable query) before showing it.
+    """
     ids = list(commitment_ids)
     out = {ident: Links() for ident in ids}
     if not ids:
@@ -306,11 +355,8 @@ def to_spec(session: Session, commitment: Commitment) -> CommitmentSpec:
 def _readable_activities(session: Session, principal: Principal,
                          activity_ids: Iterable[int], where: str) -> list[int]:
     ids = sorted(set(activity_ids))
-    problems = []
-    for ident in ids:
-        activity = session.get(Activity, ident)
-        if activity is None or not may_read(activity, principal):
-            problems.append(Problem(where, f"no activity {ident}"))
+    problems: list[Problem] = []
+    link_targets(session, Activity, ids, principal, where, problems)
     if problems:
         raise InputError(problems)
     return ids
@@ -371,9 +417,10 @@ def assess(
     document_ids = sorted(set(evidence_documents))
     for ident in document_ids:
         document = session.get(Document, ident)
-        parent = session.get(Activity, document.activity_id) if document else None
-        if parent is None or not may_read(parent, principal):
-            raise InputError.single(f"{where}: evidence", f"no document {ident}")
+        parent = linked(session, Activity, document.activity_id if document else None,
+                        principal)
+        if parent is None:
+            raise InputError.single(f"{where}: evidence", f"no document with id {ident}")
     assessment = Assessment(user_id=principal.user_id, username=principal.username,
                             status=status, rationale=rationale.strip())
     # through the loaded collection, so code reading the history during the flush sees it

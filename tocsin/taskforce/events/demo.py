@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tocsin.access.policy import unguarded_select
 from tocsin.access.principal import Principal
+from tocsin.errors import InputError, Problem
 from tocsin.settings import Settings
 from tocsin.taskforce.events import records as events
 from tocsin.taskforce.events.spec import (
@@ -62,7 +63,8 @@ MEETING_PANELS = [
 
 
 def _already_loaded(session: Session) -> bool:
-    return session.scalar(select(Event.id).where(Event.title == CONFERENCE)) is not None
+    return session.scalar(unguarded_select(Event.id, why="the demo loader runs as the platform")
+                          .where(Event.title == CONFERENCE)) is not None
 
 
 def load(session: Session, settings: Settings) -> str:
@@ -101,8 +103,10 @@ def _partners(session: Session, system: Principal, today: date) -> int:
         partners.add_focal_point(session, system, partner.id, FocalPointSpec(
             name=name, role=role, email=f"focal.point{partner.id}@example.org",
             phone="+00 000 000 000"))
-    unodc = partners.resolve_partner(session, "unodc", "demo", [])
-    assert unodc is not None
+    problems: list[Problem] = []
+    unodc = partners.resolve_partner(session, Principal.system(), "unodc", "demo", problems)
+    if unodc is None:
+        raise InputError(problems, summary="load the reference data first")
     partners.add_focal_point(session, system, unodc, FocalPointSpec(
         name="Demo UNODC Liaison (fictional)", role="Liaison officer",
         email="liaison@example.org"))

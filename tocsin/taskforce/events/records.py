@@ -12,11 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
-from tocsin.access.policy import get_readable, list_readable, readable, require_write
+from tocsin.access.links import linked, linked_records
+from tocsin.access.policy import (
+    get_readable,
+    list_readable,
+    readable,
+    readable_rows,
+    require_write,
+)
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, NotFound, Problem
@@ -42,6 +48,7 @@ from tocsin.taskforce.events.tables import (
 )
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.partners.records import resolve_partner
+from tocsin.taskforce.partners.tables import Partner
 
 AUTO_CLOSE_REASON = "all follow-up actions done"
 
@@ -61,14 +68,13 @@ def create_event(session: Session, principal: Principal, spec: EventSpec) -> Eve
                                 f"{', '.join(EVENT_KINDS)}"))
     if spec.ends_on and spec.ends_on < spec.starts_on:
         problems.append(Problem("event.ends_on", "ends before it starts"))
-    organizers = [resolve_partner(session, key, f"event.organizers[{i}]", problems)
+    organizers = [resolve_partner(session, principal, key, f"event.organizers[{i}]", problems)
                   for i, key in enumerate(dict.fromkeys(spec.organizers))]
     handling, bad = codes.check_handling(spec.handling, "event.handling")
     problems += bad
     owner = codes.unit_id(session, spec.owner_unit, principal, "event.owner_unit", problems)
-    if problems:
+    if problems or owner is None:  # unit_id() names the problem when it finds no unit
         raise InputError(problems)
-    assert owner is not None
     require_write(principal, owner)
     event = Event(title=spec.title, kind=spec.kind, starts_on=spec.starts_on,
                   ends_on=spec.ends_on, location=spec.location, description=spec.description,
@@ -82,6 +88,15 @@ def create_event(session: Session, principal: Principal, spec: EventSpec) -> Eve
 
 def get_event(session: Session, principal: Principal, event_id: int) -> Event:
     return get_readable(session, Event, event_id, principal)
+
+
+def organizers(session: Session, principal: Principal,
+               events: Sequence[Event]) -> dict[int, list[Partner]]:
+    """The organizers of each event that the principal may read (one query for all)."""
+    found = {p.id: p for p in linked_records(
+        session, Partner, [o.partner_id for e in events for o in e.organizers], principal)}
+    return {e.id: sorted((found[o.partner_id] for o in e.organizers if o.partner_id in found),
+                         key=lambda p: p.name) for e in events}
 
 
 def list_events(session: Session, principal: Principal, *, year: int | None = None,
@@ -101,9 +116,9 @@ def _writable_event(session: Session, principal: Principal, event_id: int) -> Ev
     return event
 
 
-def _partner_or_none(session: Session, key: str | None, at: str,
+def _partner_or_none(session: Session, principal: Principal, key: str | None, at: str,
                      problems: list[Problem]) -> int | None:
-    return resolve_partner(session, key, at, problems) if key else None
+    return resolve_partner(session, principal, key, at, problems) if key else None
 
 
 def add_panel(session: Session, principal: Principal, event_id: int, spec: PanelSpec) -> Panel:
@@ -118,10 +133,17 @@ def add_panel(session: Session, principal: Principal, event_id: int, spec: Panel
 
 
 def _panel(session: Session, principal: Principal, panel_id: int) -> tuple[Panel, Event]:
+    """A panel of an event the principal may read; a hidden one is "not found" too."""
     panel = session.get(Panel, panel_id)
-    if panel is None:
+    event = linked(session, Event, panel.event_id if panel else None, principal)
+    if panel is None or event is None:
         raise NotFound(f"panel {panel_id} not found")
-    return panel, get_event(session, principal, panel.event_id)
+    return panel, event
+
+
+def event_of_panel(session: Session, principal: Principal, panel_id: int) -> int:
+    """The id of the event a panel belongs to (the page to go back to)."""
+    return _panel(session, principal, panel_id)[1].id
 
 
 def add_speaker(session: Session, principal: Principal, panel_id: int,
@@ -131,7 +153,7 @@ def add_speaker(session: Session, principal: Principal, panel_id: int,
     problems: list[Problem] = []
     if not spec.name:
         problems.append(Problem("speaker.name", "give the speaker's name"))
-    partner = _partner_or_none(session, spec.partner, "speaker.partner", problems)
+    partner = _partner_or_none(session, principal, spec.partner, "speaker.partner", problems)
     if problems:
         raise InputError(problems)
     speaker = Speaker(name=spec.name, organization=spec.organization, partner_id=partner,
@@ -148,7 +170,7 @@ def add_participant(session: Session, principal: Principal, event_id: int,
     problems: list[Problem] = []
     if not spec.name:
         problems.append(Problem("participant.name", "give the participant's name"))
-    partner = _partner_or_none(session, spec.partner, "participant.partner", problems)
+    partner = _partner_or_none(session, principal, spec.partner, "participant.partner", problems)
     if problems:
         raise InputError(problems)
     person = EventParticipant(name=spec.name, organization=spec.organization,
@@ -187,9 +209,10 @@ def add_recommendation(session: Session, principal: Principal, panel_id: int,
 def _recommendation(session: Session, principal: Principal,
                     recommendation_id: int) -> tuple[Recommendation, Event]:
     found = session.get(Recommendation, recommendation_id)
-    if found is None:
+    event = linked(session, Event, found.panel.event_id if found else None, principal)
+    if found is None or event is None:
         raise NotFound(f"recommendation {recommendation_id} not found")
-    return found, get_event(session, principal, found.panel.event_id)
+    return found, event
 
 
 def add_action(session: Session, principal: Principal, recommendation_id: int,
@@ -203,9 +226,8 @@ def add_action(session: Session, principal: Principal, recommendation_id: int,
     if recommendation.status == "closed":
         problems.append(Problem(f"recommendation {recommendation.id}",
                                 "is closed; reopen it before adding actions"))
-    if problems:
+    if problems or owner is None:  # unit_id() names the problem when it finds no unit
         raise InputError(problems)
-    assert owner is not None
     action = FollowUpAction(description=spec.description, owner_unit_id=owner,
                             due_on=spec.due_on, status="open")
     recommendation.actions.append(action)
@@ -220,7 +242,10 @@ def set_action_status(session: Session, principal: Principal, action_id: int, st
     action = session.get(FollowUpAction, action_id)
     if action is None:
         raise NotFound(f"follow-up action {action_id} not found")
-    recommendation, event = _recommendation(session, principal, action.recommendation_id)
+    try:
+        recommendation, event = _recommendation(session, principal, action.recommendation_id)
+    except NotFound:
+        raise NotFound(f"follow-up action {action_id} not found") from None
     # the unit owning the action reports on it, as do the event's owners
     if not (principal.unit_id == action.owner_unit_id and principal.can(Action.WRITE_OWN_UNIT)):
         require_write(principal, event.owner_unit_id)
@@ -285,16 +310,14 @@ def list_actions(session: Session, principal: Principal, *, status: str | None =
                  event_id: int | None = None, today: date | None = None) -> list[ActionRow]:
     """Follow-up actions of readable events, soonest due first; overdue ones flagged."""
     today = today or date.today()
-    events = readable(Event, principal)
-    if event_id is not None:
-        events = events.where(Event.id == event_id)
-    readable_ids = events.with_only_columns(Event.id)
-    stmt = (select(FollowUpAction, Recommendation, Panel, Event)
+    stmt = (readable_rows(Event, principal, FollowUpAction, Recommendation, Panel, Event)
+            .select_from(FollowUpAction)
             .join(Recommendation, Recommendation.id == FollowUpAction.recommendation_id)
             .join(Panel, Panel.id == Recommendation.panel_id)
             .join(Event, Event.id == Panel.event_id)
-            .where(Event.id.in_(readable_ids))
             .order_by(FollowUpAction.due_on, FollowUpAction.id))
+    if event_id is not None:
+        stmt = stmt.where(Event.id == event_id)
     if status:
         stmt = stmt.where(FollowUpAction.status == status)
     if overdue_only:

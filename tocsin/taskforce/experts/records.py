@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
+from tocsin.access.links import linked_ids, linked_records
 from tocsin.access.policy import get_readable, list_readable, readable, require_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
@@ -23,6 +25,7 @@ from tocsin.taskforce.experts.tables import (
 )
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.partners.records import resolve_partner
+from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes.tables import Activity
 
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -48,7 +51,7 @@ def create_expert(session: Session, principal: Principal, spec: ExpertSpec) -> E
         problems.append(Problem("expert.name", "give the expert's name"))
     if spec.email and "@" not in spec.email:
         problems.append(Problem("expert.email", f"{spec.email!r} is not an e-mail address"))
-    partner = (resolve_partner(session, spec.partner, "expert.partner", problems)
+    partner = (resolve_partner(session, principal, spec.partner, "expert.partner", problems)
                if spec.partner else None)
     for i, item in enumerate(spec.expertise):
         at = f"expert.expertise[{i}]"
@@ -67,9 +70,8 @@ def create_expert(session: Session, principal: Principal, spec: ExpertSpec) -> E
     handling, bad = codes.check_handling(spec.handling, "expert.handling")
     problems += bad
     owner = codes.unit_id(session, spec.owner_unit, principal, "expert.owner_unit", problems)
-    if problems:
+    if problems or owner is None:  # unit_id() names the problem when it finds no unit
         raise InputError(problems)
-    assert owner is not None
     require_write(principal, owner)
     expert = Expert(
         name=spec.name, organization=spec.organization, partner_id=partner, email=spec.email,
@@ -87,6 +89,28 @@ def create_expert(session: Session, principal: Principal, spec: ExpertSpec) -> E
 
 def get_expert(session: Session, principal: Principal, expert_id: int) -> Expert:
     return get_readable(session, Expert, expert_id, principal)
+
+
+@dataclass(frozen=True)
+class ExpertLinks:
+    """The partner and assigned activities of an expert that the reader may see."""
+
+    partner: Partner | None
+    #: The expert's assignments to activities the reader may read, with the activity.
+    assignments: list[tuple[Assignment, Activity]]
+
+
+def expert_links(session: Session, principal: Principal,
+                 experts: Sequence[Expert]) -> dict[int, ExpertLinks]:
+    """What each expert links to, loaded once for all; hidden records are left out."""
+    partners = {p.id: p for p in linked_records(
+        session, Partner, [x.partner_id for x in experts], principal)}
+    activities = {a.id: a for a in linked_records(
+        session, Activity, [a.activity_id for x in experts for a in x.assignments], principal)}
+    return {x.id: ExpertLinks(
+        partner=partners.get(x.partner_id) if x.partner_id is not None else None,
+        assignments=[(a, activities[a.activity_id]) for a in x.assignments
+                     if a.activity_id in activities]) for x in experts}
 
 
 def list_experts(session: Session, principal: Principal,
@@ -122,10 +146,14 @@ def assign(session: Session, principal: Principal, expert_id: int,
     require_write(principal, expert.owner_unit_id)
     problems = _check_period(PeriodSpec(starts_on=spec.starts_on, ends_on=spec.ends_on),
                              "assignment")
-    for other in expert.assignments:
-        if other.starts_on <= spec.ends_on and spec.starts_on <= other.ends_on:
-            problems.append(Problem("assignment", f"overlaps assignment {other.id} "
-                                    f"({other.starts_on} to {other.ends_on})"))
+    clashes = [other for other in expert.assignments
+               if other.starts_on <= spec.ends_on and spec.starts_on <= other.ends_on]
+    seen = set(linked_ids(session, Activity, [c.activity_id for c in clashes], principal))
+    for other in clashes:  # an assignment to a hidden activity is not described
+        what = (f"assignment {other.id} to activity {other.activity_id}"
+                if other.activity_id in seen else "another assignment")
+        problems.append(Problem("assignment", f"overlaps {what} "
+                                f"({other.starts_on} to {other.ends_on})"))
     if problems:
         raise InputError(problems)
     item = Assignment(activity_id=activity.id, role=spec.role, starts_on=spec.starts_on,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
+from tocsin.access.links import linked_id
 from tocsin.access.policy import readable
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
@@ -19,6 +20,7 @@ from tocsin.taskforce.experts.records import check_languages
 from tocsin.taskforce.experts.spec import Need
 from tocsin.taskforce.experts.tables import LEVELS, Expert
 from tocsin.taskforce.lessons import codes
+from tocsin.taskforce.programmes.tables import Activity
 
 WEIGHTS = {"crime_area": 3.0, "stage": 2.0, "language": 1.0, "availability": 2.0}
 
@@ -102,9 +104,11 @@ def find_experts(session: Session, principal: Principal, need: Need,
             if covered and not clash:
                 points += WEIGHTS["availability"]
                 c.matched.append(f"available {period}")
-            elif clash:
-                c.missing.append(f"availability {period} (assigned to activity "
-                                 f"{clash[0].activity_id} {clash[0].starts_on.isoformat()} to "
+            elif clash:  # an activity the reader may not see is not named
+                seen = linked_id(session, Activity, clash[0].activity_id, principal)
+                where = f"to activity {seen}" if seen is not None else "elsewhere"
+                c.missing.append(f"availability {period} (assigned {where} "
+                                 f"{clash[0].starts_on.isoformat()} to "
                                  f"{clash[0].ends_on.isoformat()})")
             else:
                 c.missing.append(f"availability {period} (no availability period covers it)")

@@ -186,7 +186,12 @@ def _locate(field_name: str, locations: dict[str, etree._Element]) -> etree._Ele
     while key:
         if key in locations:
             return locations[key]
-        key = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", key)
+        shorter = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", key)
+        if shorter == key:
+            # a top-level field without a recorded element: nothing closer to try
+            # (without this a field such as ``default_currency`` looped forever)
+            return None
+        key = shorter
     return None
 
 

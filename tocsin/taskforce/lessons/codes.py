@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin.access.handling import Handling
+from tocsin.access.links import link_target
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
-from tocsin.errors import NotFound, Problem
+from tocsin.errors import InputError, NotFound, Problem
 from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage
 from tocsin.taskforce.programmes.tables import Activity
 
@@ -54,10 +55,11 @@ def unit_code(session: Session, unit_id: int) -> str:
     return session.scalars(select(Unit.code).where(Unit.id == unit_id)).one()
 
 
-def check_activity(session: Session, activity_id: int | None, location: str,
-                   problems: list[Problem]) -> None:
-    if activity_id is not None and session.get(Activity, activity_id) is None:
-        problems.append(Problem(location, f"no activity with id {activity_id}"))
+def check_activity(session: Session, principal: Principal, activity_id: int | None,
+                   location: str, problems: list[Problem]) -> None:
+    """A problem when the activity does not exist or the principal may not read it
+    (the same problem in both cases, so a link cannot probe for records)."""
+    link_target(session, Activity, activity_id, principal, location, problems)
 
 
 def parse_date(value: str | date | None, location: str, problems: list[Problem]) -> date | None:
@@ -109,7 +111,29 @@ def day(value: str | None, location: str) -> date | None:
     problems: list[Problem] = []
     found = parse_date(value, location, problems)
     if problems:
-        from tocsin.errors import InputError
-
         raise InputError(problems)
+    return found
+
+
+def days(**fields: tuple[str | None, bool]) -> dict[str, date | None]:
+    """Dates typed into a form, all checked at once: ``location=(value, required)``.
+
+    Raises one :class:`InputError` naming every field that is missing or not a date.
+    """
+    problems: list[Problem] = []
+    found: dict[str, date | None] = {}
+    for location, (value, required) in fields.items():
+        found[location] = parse_date(value, location, problems)
+        if required and found[location] is None and not (value or "").strip():
+            problems.append(Problem(location, "give a date (YYYY-MM-DD)"))
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def required_day(value: str | None, location: str) -> date:
+    """A date the form must have, or an :class:`InputError` naming the field."""
+    found = days(**{location: (value, True)})[location]
+    if found is None:  # days() has raised already; this keeps the type exact
+        raise InputError.single(location, "give a date (YYYY-MM-DD)")
     return found

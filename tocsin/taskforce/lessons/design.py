@@ -170,9 +170,16 @@ def acknowledge(session: Session, principal: Principal, lesson_id: int, *,
 
 def acknowledgements(session: Session, principal: Principal, *, lesson_id: int | None = None,
                      activity_id: int | None = None) -> Sequence[Acknowledgement]:
-    """Acknowledgements of lessons the principal may read."""
+    """Acknowledgements of lessons the principal may read.
+
+    One made for an activity carries that activity's title; it is left out when
+    the reader may not read the activity, as if it had never been made.
+    """
+    activities = readable(Activity, principal).with_only_columns(Activity.id)
     stmt = (select(Acknowledgement).join(Lesson, Lesson.id == Acknowledgement.lesson_id)
-            .where(Lesson.id.in_(readable(Lesson, principal).with_only_columns(Lesson.id)))
+            .where(Lesson.id.in_(readable(Lesson, principal).with_only_columns(Lesson.id)),
+                   Acknowledgement.activity_id.is_(None)
+                   | Acknowledgement.activity_id.in_(activities))
             .order_by(Acknowledgement.at.desc()))
     if lesson_id is not None:
         stmt = stmt.where(Acknowledgement.lesson_id == lesson_id)

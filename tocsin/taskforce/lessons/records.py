@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session, selectinload
 
 from tocsin.access import audit
+from tocsin.access.links import linked, linked_ids
 from tocsin.access.policy import get_readable, list_readable, readable, require_write
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
@@ -31,12 +32,14 @@ from tocsin.taskforce.lessons.tables import (
     LessonStep,
     RemedialAction,
 )
+from tocsin.taskforce.programmes.tables import Activity
 
 #: Statuses in which a lesson has been identified but not yet learned.
 PENDING = ("identified", "action_assigned")
 
 
-def _check_observation(session: Session, spec: ObservationSpec | ReviewSpec, at: str,
+def _check_observation(session: Session, principal: Principal,
+                       spec: ObservationSpec | ReviewSpec, at: str,
                        problems: list[Problem]) -> None:
     if not spec.title:
         problems.append(Problem(f"{at}.title", "give a title"))
@@ -46,7 +49,7 @@ def _check_observation(session: Session, spec: ObservationSpec | ReviewSpec, at:
     problems += codes.unknown_codes(session, "crime area", spec.crime_areas, f"{at}.crime_areas")
     problems += codes.unknown_codes(session, "stage", spec.stages, f"{at}.stages")
     problems += codes.unknown_codes(session, "country", spec.countries, f"{at}.countries")
-    codes.check_activity(session, spec.activity_id, f"{at}.activity_id", problems)
+    codes.check_activity(session, principal, spec.activity_id, f"{at}.activity_id", problems)
     problems += codes.check_handling(spec.handling, f"{at}.handling")[1]
 
 
@@ -77,11 +80,10 @@ def submit_observation(session: Session, principal: Principal, spec: Observation
     problems: list[Problem] = []
     if not spec.observation:
         problems.append(Problem("observation.observation", "describe what was observed"))
-    _check_observation(session, spec, "observation", problems)
+    _check_observation(session, principal, spec, "observation", problems)
     owner = codes.unit_id(session, spec.owner_unit, principal, "observation.owner_unit", problems)
-    if problems:
+    if problems or owner is None:  # unit_id() names the problem when it finds no unit
         raise InputError(problems)
-    assert owner is not None
     require_write(principal, owner)
     lesson = _new_lesson(spec, principal, owner)
     session.add(lesson)
@@ -102,13 +104,12 @@ def submit_review(session: Session, principal: Principal,
     for name in ("planned", "happened", "why_different", "next_time"):
         if not getattr(spec, name):
             problems.append(Problem(f"review.{name}", "answer this question"))
-    _check_observation(session, spec, "review", problems)
+    _check_observation(session, principal, spec, "review", problems)
     for i, extra in enumerate(spec.observations):
-        _check_observation(session, extra, f"review.observations[{i}]", problems)
+        _check_observation(session, principal, extra, f"review.observations[{i}]", problems)
     owner = codes.unit_id(session, spec.owner_unit, principal, "review.owner_unit", problems)
-    if problems:
+    if problems or owner is None:  # unit_id() names the problem when it finds no unit
         raise InputError(problems)
-    assert owner is not None
     require_write(principal, owner)
     handling = codes.check_handling(spec.handling, "")[0]
     review = AfterActionReview(
@@ -145,6 +146,31 @@ def get_lesson(session: Session, principal: Principal, lesson_id: int) -> Lesson
 
 def get_review(session: Session, principal: Principal, review_id: int) -> AfterActionReview:
     return get_readable(session, AfterActionReview, review_id, principal)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """The activity and after-action review a lesson links to, where the reader may see them."""
+
+    activity: Activity | None
+    review: AfterActionReview | None
+
+
+def linked_records(session: Session, principal: Principal, lesson: Lesson) -> Linked:
+    """What a lesson's page shows of the records it links to (hidden ones as absent)."""
+    return Linked(activity=linked(session, Activity, lesson.activity_id, principal),
+                  review=linked(session, AfterActionReview, lesson.review_id, principal))
+
+
+def link_ids(session: Session, principal: Principal,
+             lessons: Sequence[Lesson]) -> dict[int, dict[str, int | None]]:
+    """``activity_id`` and ``review_id`` of each lesson, ``None`` where hidden from the reader."""
+    activities = set(linked_ids(session, Activity, [x.activity_id for x in lessons], principal))
+    reviews = set(linked_ids(session, AfterActionReview, [x.review_id for x in lessons],
+                             principal))
+    return {x.id: {"activity_id": x.activity_id if x.activity_id in activities else None,
+                   "review_id": x.review_id if x.review_id in reviews else None}
+            for x in lessons}
 
 
 def list_lessons(session: Session, principal: Principal, *, status: str | None = None,

@@ -15,7 +15,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
-from tocsin.access.policy import get_readable, list_readable, readable, require_write
+from tocsin.access.links import link_target, linked_id, linked_records
+from tocsin.access.policy import (
+    get_readable,
+    list_readable,
+    readable,
+    require_write,
+    unguarded_select,
+)
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
 from tocsin.errors import InputError, Problem
@@ -36,6 +43,7 @@ from tocsin.taskforce.partners.tables import (
     FocalPoint,
     Partner,
 )
+from tocsin.taskforce.programmes.tables import Activity
 
 #: Days ahead an agreement's expiry is announced when no other value is given.
 DEFAULT_EXPIRY_WARNING_DAYS = 90
@@ -44,9 +52,10 @@ DEFAULT_EXPIRY_WARNING_DAYS = 90
 def sync_reference_partners(session: Session) -> int:
     """Give every reference organization and structure a partner row; returns how many new."""
     units = {code: ident for code, ident in session.execute(select(Unit.code, Unit.id))}
-    have_org = set(session.scalars(select(Partner.ref_organization_code)
+    why = "reference partners are made once for the whole platform"
+    have_org = set(session.scalars(unguarded_select(Partner.ref_organization_code, why=why)
                                    .where(Partner.ref_organization_code.is_not(None))))
-    have_structure = set(session.scalars(select(Partner.ref_structure_code)
+    have_structure = set(session.scalars(unguarded_select(Partner.ref_structure_code, why=why)
                                          .where(Partner.ref_structure_code.is_not(None))))
     added = 0
     for org in session.scalars(select(RefOrganization).where(RefOrganization.retired.is_(False))):
@@ -79,12 +88,13 @@ def create_partner(session: Session, principal: Principal, spec: PartnerSpec) ->
     handling, bad = codes.check_handling(spec.handling, "partner.handling")
     problems += bad
     owner = codes.unit_id(session, spec.owner_unit, principal, "partner.owner_unit", problems)
-    if spec.name and session.scalar(select(Partner.id).where(
-            func.lower(Partner.name) == spec.name.lower())) is not None:
+    # Only partners the user can see count: a hidden one of the same name stays hidden.
+    if spec.name and session.scalar(readable(Partner, principal).with_only_columns(Partner.id)
+                                    .where(func.lower(Partner.name) == spec.name.lower())
+                                    .limit(1)) is not None:
         problems.append(Problem("partner.name", f"a partner named {spec.name!r} exists already"))
-    if problems:
+    if problems or owner is None:  # unit_id() names the problem when it finds no unit
         raise InputError(problems)
-    assert owner is not None
     require_write(principal, owner)
     partner = Partner(name=spec.name, acronym=spec.acronym, kind=spec.kind,
                       country_code=spec.country or None, description=spec.description,
@@ -113,18 +123,18 @@ def list_partners(session: Session, principal: Principal, *, kind: str | None = 
     return list_readable(session, stmt, principal)
 
 
-def resolve_partner(session: Session, key: str | int, location: str,
+def resolve_partner(session: Session, principal: Principal, key: str | int, location: str,
                     problems: list[Problem]) -> int | None:
-    """A partner id from an id or a reference code (``unodc``, ``tntd``)."""
+    """The id of a partner the principal may read, from an id or a reference code
+    (``unodc``, ``tntd``); a hidden partner is reported like a missing one."""
     text = str(key).strip()
     if text.isdigit():
-        found = session.get(Partner, int(text))
-        if found is None:
-            problems.append(Problem(location, f"no partner with id {text}"))
+        found = link_target(session, Partner, int(text), principal, location, problems)
         return found.id if found else None
     sync_reference_partners(session)
-    found_id = session.scalar(select(Partner.id).where(or_(
-        Partner.ref_organization_code == text, Partner.ref_structure_code == text)))
+    found_id = session.scalar(readable(Partner, principal).with_only_columns(Partner.id)
+                              .where(or_(Partner.ref_organization_code == text,
+                                         Partner.ref_structure_code == text)))
     if found_id is None:
         problems.append(Problem(location, f"no partner with code {text!r}"))
     return found_id
@@ -168,22 +178,21 @@ def create_agreement(session: Session, principal: Principal, spec: AgreementSpec
         problems.append(Problem("agreement.expires_on", "expires before it is valid"))
     if len(set(spec.parties)) < 2:
         problems.append(Problem("agreement.parties", "an agreement needs at least two parties"))
-    parties = [resolve_partner(session, p, f"agreement.parties[{i}]", problems)
+    parties = [resolve_partner(session, principal, p, f"agreement.parties[{i}]", problems)
                for i, p in enumerate(dict.fromkeys(spec.parties))]
     problems += codes.unknown_codes(session, "crime area", spec.crime_areas,
                                     "agreement.crime_areas")
     problems += codes.unknown_codes(session, "stage", spec.stages, "agreement.stages")
     for i, activity_id in enumerate(spec.activity_ids):
-        codes.check_activity(session, activity_id, f"agreement.activity_ids[{i}]", problems)
+        codes.check_activity(session, principal, activity_id,
+                             f"agreement.activity_ids[{i}]", problems)
     for i, event_id in enumerate(spec.event_ids):
-        if session.get(Event, event_id) is None:
-            problems.append(Problem(f"agreement.event_ids[{i}]", f"no event with id {event_id}"))
+        link_target(session, Event, event_id, principal, f"agreement.event_ids[{i}]", problems)
     handling, bad = codes.check_handling(spec.handling, "agreement.handling")
     problems += bad
     owner = codes.unit_id(session, spec.owner_unit, principal, "agreement.owner_unit", problems)
-    if problems:
+    if problems or owner is None:  # unit_id() names the problem when it finds no unit
         raise InputError(problems)
-    assert owner is not None
     require_write(principal, owner)
     agreement = Agreement(
         title=spec.title, kind=spec.kind, status=spec.status, signed_on=spec.signed_on,
@@ -207,12 +216,44 @@ def get_agreement(session: Session, principal: Principal, agreement_id: int) -> 
 
 def list_agreements(session: Session, principal: Principal, *, partner_id: int | None = None,
                     status: str | None = None) -> Sequence[Agreement]:
+    """Readable agreements, soonest expiry first; with ``partner_id`` those it is party to
+    (none for a partner the principal may not read, as for one that does not exist)."""
+    if partner_id is not None and linked_id(session, Partner, partner_id, principal) is None:
+        return []
     stmt = readable(Agreement, principal).order_by(Agreement.expires_on, Agreement.id)
     if partner_id is not None:
         stmt = stmt.where(Agreement.parties.any(AgreementParty.partner_id == partner_id))
     if status:
         stmt = stmt.where(Agreement.status == status)
     return list_readable(session, stmt, principal)
+
+
+@dataclass(frozen=True)
+class AgreementLinks:
+    """The parties, joint activities and events of an agreement that the reader may see."""
+
+    parties: list[Partner]
+    activities: list[Activity]
+    events: list[Event]
+
+
+def agreement_links(session: Session, principal: Principal,
+                    agreements: Sequence[Agreement]) -> dict[int, AgreementLinks]:
+    """What each agreement links to, loaded once for all of them; a party, activity or
+    event the principal may not read is left out as if it were not linked."""
+    partners = {p.id: p for p in linked_records(
+        session, Partner, [x.partner_id for a in agreements for x in a.parties], principal)}
+    activities = {x.id: x for x in linked_records(
+        session, Activity, [x.activity_id for a in agreements for x in a.activity_links],
+        principal)}
+    events = {e.id: e for e in linked_records(
+        session, Event, [x.event_id for a in agreements for x in a.event_links], principal)}
+    return {a.id: AgreementLinks(
+        parties=[partners[x.partner_id] for x in a.parties if x.partner_id in partners],
+        activities=[activities[x.activity_id] for x in a.activity_links
+                    if x.activity_id in activities],
+        events=[events[x.event_id] for x in a.event_links if x.event_id in events])
+        for a in agreements}
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.handling import Handling
-from tocsin.access.policy import may_read, may_write
+from tocsin.access.policy import may_read, may_write, unguarded_select
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
 from tocsin.taskforce.programmes import rows
 from tocsin.taskforce.programmes.check import check_hierarchy
-from tocsin.taskforce.programmes.records import resolve_owner_unit
+from tocsin.taskforce.programmes.records import UNIQUE_IDENTIFIERS, resolve_owner_unit
 from tocsin.taskforce.programmes.spec import ActivitySpec
 from tocsin.taskforce.programmes.tables import Activity
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
@@ -118,7 +117,7 @@ def apply_specs(
         reason = check_hierarchy(spec.level, parent_level)
         if reason:
             found.append(Problem(where(spec), f"{reason} ({parent!r})"))
-    found += _orphaned_children(session, existing, by_identifier)
+    found += _orphaned_children(session, principal, existing, by_identifier)
     if found:
         raise InputError(found, summary=f"{len(found)} problem(s) in {source or 'the input'}; "
                                         "nothing was applied")
@@ -152,12 +151,14 @@ def _existing(session: Session, identifiers: Sequence[str]) -> dict[str, Activit
     found: dict[str, Activity] = {}
     for start in range(0, len(identifiers), CHUNK):
         chunk = identifiers[start:start + CHUNK]
-        for row in session.scalars(select(Activity).where(Activity.identifier.in_(chunk))):
+        for row in session.scalars(unguarded_select(Activity, why=UNIQUE_IDENTIFIERS)
+                                   .where(Activity.identifier.in_(chunk))):
             found[row.identifier] = row
     return found
 
 
-def _orphaned_children(session: Session, existing: Mapping[str, Activity],
+def _orphaned_children(session: Session, principal: Principal,
+                       existing: Mapping[str, Activity],
                        by_identifier: Mapping[str, ActivitySpec]) -> list[Problem]:
     """Records outside the file whose parent the file moves to a level they cannot sit under."""
     if not existing:
@@ -166,14 +167,17 @@ def _orphaned_children(session: Session, existing: Mapping[str, Activity],
                if row.level != by_identifier[ident].level}
     problems = []
     if changed:
-        for child in session.scalars(select(Activity).where(Activity.parent_id.in_(changed))):
-            if child.identifier in by_identifier:
+        children = unguarded_select(
+            Activity, why="a level change must fit every child, readable or not")
+        for child in session.scalars(children.where(Activity.parent_id.in_(changed))):
+            if child.identifier in by_identifier or child.parent_id is None:
                 continue
-            assert child.parent_id is not None
             spec = changed[child.parent_id]
             reason = check_hierarchy(child.level, spec.level)
             if reason:
-                problems.append(Problem(spec.identifier,
-                                        f"{reason}: its child {child.identifier!r} is not in "
+                # a child the importer may not read is not named
+                name = (f"its child {child.identifier!r}" if may_read(child, principal)
+                        else "a child record")
+                problems.append(Problem(spec.identifier, f"{reason}: {name} is not in "
                                         "the file and would no longer fit"))
     return problems

@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
-from tocsin.access.policy import get_readable, require_write
+from tocsin.access.links import linked
+from tocsin.access.policy import require_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, NotFound, Problem
 from tocsin.settings import Settings
@@ -57,12 +58,21 @@ def store_file(settings: Settings, content: bytes, original_name: str) -> tuple[
 
 
 def stored_file(settings: Settings, document: Document) -> Path:
-    """The file of a stored document (``NotFound`` for a link-only document)."""
+    """The file of a stored document.
+
+    ``NotFound`` for a link-only document and for a file gone from the data
+    folder (a restore without ``documents/``, a disk cleaned by hand): the
+    message says so instead of failing while the download streams.
+    """
     if not document.stored_path:
         raise NotFound(f"document {document.id} has no stored file")
     path = (documents_dir(settings) / document.stored_path).resolve()
     if documents_dir(settings).resolve() not in path.parents:
         raise NotFound(f"document {document.id} has no stored file")
+    if not path.is_file():
+        name = document.original_name or "without a name"
+        raise NotFound(f"the file of document {document.id} ({name}) is missing from the "
+                       "data folder; an administrator can restore it from a backup")
     return path
 
 
@@ -113,19 +123,17 @@ def add_document(
 
 
 def get_document(session: Session, principal: Principal, document_id: int) -> Document:
-    """A document whose activity the principal may read."""
+    """A document whose activity the principal may read; any other is "not found"."""
     document = session.get(Document, document_id)
-    if document is None:
+    if document is None or linked(session, Activity, document.activity_id, principal) is None:
         raise NotFound(f"document {document_id} not found")
-    get_readable(session, Activity, document.activity_id, principal)
     return document
 
 
 def remove_document(session: Session, principal: Principal, document_id: int) -> None:
     """Detach a document (the stored file stays: another record may share its content)."""
     document = get_document(session, principal, document_id)
-    activity = session.get(Activity, document.activity_id)
-    assert activity is not None
+    activity = get_activity(session, principal, document.activity_id)
     require_write(principal, activity.owner_unit_id)
     audit.record(session, principal, "update", Activity.record_type, activity.id,
                  activity.handling, detail=f"removed document {document.id}")

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_
 from sqlalchemy.orm import Session, selectinload
 
 from tocsin.access import audit
 from tocsin.access.handling import Handling
+from tocsin.access.links import linked, linked_id
 from tocsin.access.policy import (
     get_readable,
     list_readable,
     may_read,
     readable,
     require_write,
+    unguarded_select,
 )
 from tocsin.access.principal import Principal
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, NotFound, Problem
 from tocsin.taskforce.programmes.check import Issue, check_activity, check_hierarchy
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
@@ -216,6 +218,11 @@ def to_spec(activity: Activity, parent_identifier: str | None = None,
     )
 
 
+#: Why an identifier check looks past the read rule: IATI identifiers are unique
+#: across units, so a clash must be reported whoever owns the other record.
+UNIQUE_IDENTIFIERS = "activity identifiers are unique across units"
+
+
 # --- reads ------------------------------------------------------------------------------
 
 
@@ -225,8 +232,11 @@ def get_activity(session: Session, principal: Principal, activity_id: int) -> Ac
 
 
 def get_by_identifier(session: Session, principal: Principal, identifier: str) -> Activity:
-    found = session.scalar(select(Activity.id).where(Activity.identifier == identifier))
-    return get_activity(session, principal, found if found is not None else -1)
+    found = session.scalar(readable(Activity, principal).with_only_columns(Activity.id)
+                           .where(Activity.identifier == identifier))
+    if found is None:
+        raise NotFound(f"activity {identifier} not found")
+    return get_activity(session, principal, found)
 
 
 def activities_query(
@@ -311,16 +321,20 @@ def children_of(session: Session, principal: Principal, activity_id: int) -> Seq
 
 
 def ancestors(session: Session, principal: Principal, activity: Activity) -> list[Activity]:
-    """From the top of the hierarchy down to the direct parent (readable ones only)."""
+    """From the top of the hierarchy down to the direct parent.
+
+    The climb stops below a parent the principal may not read, so nothing above
+    a hidden record shows either.
+    """
     chain: list[Activity] = []
     current = activity
     while current.parent_id is not None and len(chain) < 10:
-        parent = session.get(Activity, current.parent_id)
+        parent = linked(session, Activity, current.parent_id, principal)
         if parent is None:
             break
         chain.append(parent)
         current = parent
-    return [a for a in reversed(chain) if may_read(a, principal)]
+    return list(reversed(chain))
 
 
 # --- writes -----------------------------------------------------------------------------
@@ -343,8 +357,9 @@ def _parent_for(session: Session, principal: Principal, spec: ActivitySpec,
     if not spec.parent_identifier:
         return None, []
     where = f"activity {spec.identifier!r}: parent_identifier"
-    parent = session.scalar(select(Activity).where(Activity.identifier == spec.parent_identifier))
-    if parent is None or not may_read(parent, principal):
+    parent = session.scalar(readable(Activity, principal)
+                            .where(Activity.identifier == spec.parent_identifier))
+    if parent is None:
         return None, [Problem(where, f"no activity {spec.parent_identifier!r}")]
     if self_id is not None and parent.id == self_id:
         return None, [Problem(where, "an activity cannot be its own parent")]
@@ -357,7 +372,8 @@ def create_activity(session: Session, principal: Principal, spec: ActivitySpec,
     """Add one programme, project or activity; raises :class:`InputError` listing every problem."""
     vocab = vocab or Vocabulary.load(session)
     problems = problems_from(check_activity(spec, vocab), _at(spec.identifier))
-    if session.scalar(select(Activity.id).where(Activity.identifier == spec.identifier)):
+    if session.scalar(unguarded_select(Activity.id, why=UNIQUE_IDENTIFIERS)
+                      .where(Activity.identifier == spec.identifier)):
         problems.append(Problem(_at(spec.identifier)("identifier"),
                                 "another activity already has this identifier"))
     parent_id, found = _parent_for(session, principal, spec)
@@ -386,17 +402,25 @@ def update_activity(session: Session, principal: Principal, activity_id: int,
     require_write(principal, activity.owner_unit_id)
     vocab = vocab or Vocabulary.load(session)
     problems = problems_from(check_activity(spec, vocab), _at(spec.identifier))
-    other = session.scalar(select(Activity.id).where(Activity.identifier == spec.identifier))
+    other = session.scalar(unguarded_select(Activity.id, why=UNIQUE_IDENTIFIERS)
+                           .where(Activity.identifier == spec.identifier))
     if other is not None and other != activity.id:
         problems.append(Problem(_at(spec.identifier)("identifier"),
                                 "another activity already has this identifier"))
     parent_id, found = _parent_for(session, principal, spec, self_id=activity.id)
     problems += found
-    for child in session.scalars(select(Activity).where(Activity.parent_id == activity.id)):
+    if (not spec.parent_identifier and activity.parent_id is not None
+            and linked_id(session, Activity, activity.parent_id, principal) is None):
+        # The form shows no parent the user may not read; a user never removes what
+        # they cannot see, so the hidden parent stays.
+        parent_id = activity.parent_id
+    children = unguarded_select(Activity, why="a level change must fit every child")
+    for child in session.scalars(children.where(Activity.parent_id == activity.id)):
         reason = check_hierarchy(child.level, spec.level)
-        if reason:
-            problems.append(Problem(_at(spec.identifier)("level"),
-                                    f"{reason} (child {child.identifier!r})"))
+        if reason:  # a child the user may not read is not named
+            name = (f"child {child.identifier!r}" if may_read(child, principal)
+                    else "a child record")
+            problems.append(Problem(_at(spec.identifier)("level"), f"{reason} ({name})"))
     unit_id = resolve_owner_unit(spec, principal, vocab, default=activity.owner_unit_id)
     if unit_id is None:
         problems.append(Problem(_at(spec.identifier)("owner_unit"), "unknown unit"))
@@ -423,13 +447,16 @@ def delete_activity(session: Session, principal: Principal, activity_id: int) ->
     """Delete an activity without children (its finance, results and documents go with it)."""
     activity = get_activity(session, principal, activity_id)
     require_write(principal, activity.owner_unit_id)
+    # Counted among every record (a hidden child blocks the delete too), but the
+    # message gives no number, so it says nothing about records the user cannot see.
     children = session.scalar(
-        select(func.count()).select_from(Activity).where(Activity.parent_id == activity.id)
+        unguarded_select(func.count(Activity.id), why="a record with children cannot be deleted")
+        .where(Activity.parent_id == activity.id)
     )
     if children:
         raise InputError.single(
             f"activity {activity.identifier!r}",
-            f"it has {children} child record(s); delete or move them first",
+            "it has child records; delete or move them first",
         )
     audit.record(session, principal, "delete", Activity.record_type, activity.id,
                  activity.handling, detail=activity.identifier)
@@ -437,12 +464,14 @@ def delete_activity(session: Session, principal: Principal, activity_id: int) ->
     session.flush()
 
 
-def descendant_ids(session: Session, root_ids: Iterable[int]) -> set[int]:
-    """Ids of every activity below the given ones (not including them)."""
+def descendant_ids(session: Session, principal: Principal, root_ids: Iterable[int]) -> set[int]:
+    """Ids of every readable activity below the given ones (not including them); the
+    descent stops at a record the principal may not read."""
     found: set[int] = set()
     frontier = set(root_ids)
     while frontier:
-        rows = session.scalars(select(Activity.id).where(Activity.parent_id.in_(frontier)))
+        rows = session.scalars(readable(Activity, principal).with_only_columns(Activity.id)
+                               .where(Activity.parent_id.in_(frontier)))
         frontier = set(rows) - found
         found |= frontier
     return found

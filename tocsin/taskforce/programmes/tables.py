@@ -67,11 +67,14 @@ class Activity(Guarded, Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     default_currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
 
+    # A parent or child may be a record the reader may not see: never traversed, they
+    # raise when touched; read the hierarchy with records.ancestors() and children_of().
     parent: Mapped[Activity | None] = relationship(
-        remote_side="Activity.id", back_populates="children"
+        remote_side="Activity.id", back_populates="children", lazy="raise"
     )
     children: Mapped[list[Activity]] = relationship(
-        back_populates="parent", order_by="Activity.identifier"
+        back_populates="parent", order_by="Activity.identifier", lazy="raise",
+        passive_deletes="all",
     )
     finance: Mapped[list[Finance]] = relationship(
         cascade="all, delete-orphan", order_by="(Finance.kind, Finance.year, Finance.currency)"

@@ -7,11 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from tocsin.access import audit, users
 from tocsin.access.roles import Role
-from tocsin.access.tables import AuditEntry, Unit
+from tocsin.access.tables import AuditEntry
 from tocsin.errors import InputError
 from tocsin.web.deps import AdminPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
@@ -32,8 +31,8 @@ def _parse_since(value: str | None) -> datetime | None:
 
 @pages.get("/users", response_class=HTMLResponse)
 def user_list(request: Request, session: DbSession, _admin: AdminPrincipal) -> Response:
-    units = session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
-    return render(request, "admin/users.html", users=users.list_users(session), units=units,
+    return render(request, "admin/users.html", users=users.list_users(session),
+                  units=users.list_units(session),
                   roles=list(Role), created=None, error="")
 
 
@@ -42,11 +41,11 @@ def user_add(request: Request, session: DbSession, admin: AdminPrincipal,
              username: str = Form(...), role: str = Form(...), unit: str = Form(...),
              full_name: str = Form("")) -> Response:
     password = users.generate_password()
-    units = session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
+    units = users.list_units(session)
     try:
-        users.add_user(session, admin, username.strip().lower(), password, Role.parse(role),
-                       unit, full_name)
-    except (InputError, ValueError) as exc:
+        users.add_user(session, admin, username.strip().lower(), password,
+                       users.parse_role(role), unit, full_name)
+    except InputError as exc:
         return render(request, "admin/users.html", status_code=422,
                       users=users.list_users(session), units=units, roles=list(Role),
                       created=None, error=str(exc).splitlines()[0])
@@ -64,7 +63,7 @@ def user_active(username: str, session: DbSession, admin: AdminPrincipal,
 @pages.post("/users/{username}/role")
 def user_role(username: str, session: DbSession, admin: AdminPrincipal,
               role: str = Form(...)) -> Response:
-    users.set_role(session, admin, username, Role.parse(role))
+    users.set_role(session, admin, username, users.parse_role(role))
     return RedirectResponse("/admin/users", status_code=303)
 
 

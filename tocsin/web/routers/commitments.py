@@ -5,28 +5,22 @@ detail with assessments) and JSON under ``/api/v1/commitments``. Both call
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin.access.policy import may_write
 from tocsin.access.principal import Principal
-from tocsin.errors import InputError
-from tocsin.reference.tables import RefInstrument
 from tocsin.taskforce.commitments import gaps, records
 from tocsin.taskforce.commitments.records import (
-    PRIORITY_LABELS,
-    STATUS_LABELS,
     CommitmentSpec,
 )
 from tocsin.taskforce.commitments.tables import Commitment
+from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.programmes import records as programmes
-from tocsin.taskforce.programmes.vocabulary import Vocabulary
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
@@ -35,29 +29,11 @@ pages = APIRouter(prefix="/commitments", include_in_schema=False)
 api = APIRouter(prefix="/commitments", tags=["commitments"])
 
 
-def _names(session: Session) -> dict[str, Any]:
-    vocab = Vocabulary.load(session)
-    instruments = {code: ident for code, ident in session.execute(
-        select(RefInstrument.code, RefInstrument.identifier).order_by(RefInstrument.code))}
-    return {"crime_area": vocab.crime_areas, "stage": vocab.stages,
-            "structure": vocab.structures, "instrument": instruments,
-            "units": sorted(vocab.units), "statuses": STATUS_LABELS,
-            "priorities": PRIORITY_LABELS}
+_names = records.labels
 
 
 def _codes(values: list[str]) -> list[str]:
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
-
-
-def _activity_ids(session: Session, principal: Principal, text: str) -> list[int]:
-    """Activity ids from a form field of ids or identifiers, separated by commas."""
-    ids: list[int] = []
-    for token in _codes([text]):
-        if token.isdigit():
-            ids.append(int(token))
-        else:
-            ids.append(programmes.get_by_identifier(session, principal, token).id)
-    return ids
 
 
 # --- pages --------------------------------------------------------------------------------
@@ -102,10 +78,7 @@ def commitment_create(session: DbSession, principal: CurrentPrincipal,
                       structures: list[str] = Form([]),
                       handling: Annotated[str, Form()] = "GREEN",
                       owner_unit: Annotated[str, Form()] = "") -> Response:
-    try:
-        due = date.fromisoformat(deadline) if deadline else None
-    except ValueError:
-        raise InputError.single("deadline", f"{deadline!r} is not a date (YYYY-MM-DD)") from None
+    due = codes.day(deadline, "deadline")
     commitment = records.create_commitment(session, principal, CommitmentSpec(
         code=code.strip(), instrument_code=instrument_code, summary=summary,
         provision_key=provision_key.strip() or None, paragraph=paragraph, priority=priority,
@@ -135,7 +108,8 @@ def commitment_assess(commitment_id: int, session: DbSession, principal: Current
                       evidence: Annotated[str, Form()] = "",
                       documents: Annotated[str, Form()] = "") -> Response:
     records.assess(session, principal, commitment_id, status, rationale,
-                   evidence_activities=_activity_ids(session, principal, evidence),
+                   evidence_activities=records.activity_ids(session, principal, evidence,
+                                                            "evidence"),
                    evidence_documents=[int(d) for d in _codes([documents]) if d.isdigit()])
     return RedirectResponse(f"/commitments/{commitment_id}#history", status_code=303)
 
@@ -144,7 +118,7 @@ def commitment_assess(commitment_id: int, session: DbSession, principal: Current
 def commitment_link(commitment_id: int, session: DbSession, principal: CurrentPrincipal,
                     activities: Annotated[str, Form()] = "") -> Response:
     records.link_activities(session, principal, commitment_id,
-                            _activity_ids(session, principal, activities))
+                            records.activity_ids(session, principal, activities, "activities"))
     return RedirectResponse(f"/commitments/{commitment_id}", status_code=303)
 
 

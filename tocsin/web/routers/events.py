@@ -6,6 +6,7 @@ Pages under ``/events`` and JSON under ``/api/v1/events``; both call
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -28,10 +29,10 @@ from tocsin.taskforce.events.tables import (
     EVENT_KINDS,
     Event,
     FollowUpAction,
-    Panel,
 )
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.partners.records import list_partners
+from tocsin.taskforce.partners.tables import Partner
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
@@ -60,12 +61,11 @@ def event_create(session: DbSession, principal: CurrentPrincipal, title: str = F
                  ends_on: str = Form(""), location: str = Form(""),
                  description: str = Form(""), organizers: list[str] = Form([]),
                  handling: str = Form("GREEN"), owner_unit: str = Form("")) -> Response:
-    start = codes.day(starts_on, "event.starts_on")
-    assert start is not None  # the form field is required
-    event = records.create_event(session, principal, EventSpec(
-        title=title, kind=kind, starts_on=start, ends_on=codes.day(ends_on, "event.ends_on"),
-        location=location, description=description, organizers=organizers,
-        handling=handling, owner_unit=owner_unit or None))
+    when = codes.days(starts_on=(starts_on, True), ends_on=(ends_on, False))
+    event = records.create_event(session, principal, EventSpec.model_validate({
+        "title": title, "kind": kind, **when, "location": location,
+        "description": description, "organizers": organizers, "handling": handling,
+        "owner_unit": owner_unit or None}))
     return _back(event.id)
 
 
@@ -93,6 +93,7 @@ def event_page(event_id: int, request: Request, session: DbSession,
                principal: CurrentPrincipal) -> Response:
     event = records.get_event(session, principal, event_id)
     return render(request, "events/event.html", event=event, today=date.today(),
+                  organizers=records.organizers(session, principal, [event])[event.id],
                   choices=codes.choices(session), statuses=ACTION_STATUSES,
                   partners=list_partners(session, principal))
 
@@ -128,22 +129,21 @@ def speaker_add(panel_id: int, session: DbSession, principal: CurrentPrincipal,
                 topic: str = Form("")) -> Response:
     speaker = records.add_speaker(session, principal, panel_id, SpeakerSpec(
         name=name, organization=organization, partner=partner or None, topic=topic))
-    return _back(_event_of_panel(session, speaker.panel_id))
+    return _back(records.event_of_panel(session, principal, speaker.panel_id))
 
 
 @pages.post("/panels/{panel_id:int}/recommendations")
 def recommendation_add(panel_id: int, session: DbSession, principal: CurrentPrincipal,
                        text: str = Form(...)) -> Response:
     records.add_recommendation(session, principal, panel_id, text)
-    return _back(_event_of_panel(session, panel_id))
+    return _back(records.event_of_panel(session, principal, panel_id))
 
 
 @pages.post("/recommendations/{recommendation_id:int}/actions")
 def action_add(recommendation_id: int, session: DbSession, principal: CurrentPrincipal,
                description: str = Form(...), owner: str = Form(...),
                due_on: str = Form(...)) -> Response:
-    due = codes.day(due_on, "action.due_on")
-    assert due is not None
+    due = codes.required_day(due_on, "due_on")
     action = records.add_action(session, principal, recommendation_id, FollowUpSpec(
         description=description, owner=owner, due_on=due))
     return _back(action.recommendation.panel.event_id)
@@ -165,12 +165,6 @@ def action_status(action_id: int, session: DbSession, principal: CurrentPrincipa
     return _back(action.recommendation.panel.event_id)
 
 
-def _event_of_panel(session: DbSession, panel_id: int) -> int:
-    panel = session.get(Panel, panel_id)
-    assert panel is not None
-    return panel.event_id
-
-
 # --- JSON API -----------------------------------------------------------------------------
 
 def _action(a: FollowUpAction, today: date) -> dict[str, Any]:
@@ -179,11 +173,18 @@ def _action(a: FollowUpAction, today: date) -> dict[str, Any]:
             "done_on": a.done_on.isoformat() if a.done_on else None}
 
 
-def _event(e: Event, full: bool = False) -> dict[str, Any]:
+def _events(session: DbSession, principal: CurrentPrincipal, found: Sequence[Event],
+            full: bool = False) -> list[dict[str, Any]]:
+    shown = records.organizers(session, principal, found)
+    return [_event(e, shown[e.id], full) for e in found]
+
+
+def _event(e: Event, organizers: list[Partner], full: bool = False) -> dict[str, Any]:
+    """An event as JSON; ``organizers`` are those the reader may see."""
     data: dict[str, Any] = {
         "id": e.id, "title": e.title, "kind": e.kind, "starts_on": e.starts_on.isoformat(),
         "ends_on": e.ends_on.isoformat() if e.ends_on else None, "location": e.location,
-        "handling": e.handling, "organizer_ids": [o.partner_id for o in e.organizers]}
+        "handling": e.handling, "organizer_ids": [p.id for p in organizers]}
     if full:
         today = date.today()
         data |= {
@@ -219,14 +220,16 @@ class StatusBody(BaseModel):
 def api_events(session: DbSession, principal: CurrentPrincipal, year: int | None = None,
                kind: str | None = None) -> list[dict[str, Any]]:
     """Events, newest first."""
-    return [_event(e) for e in records.list_events(session, principal, year=year, kind=kind)]
+    return _events(session, principal, records.list_events(session, principal, year=year,
+                                                           kind=kind))
 
 
 @api.post("", status_code=201)
 def api_event_create(spec: EventSpec, session: DbSession,
                      principal: CurrentPrincipal) -> dict[str, Any]:
     """Create an event."""
-    return _event(records.create_event(session, principal, spec), full=True)
+    return _events(session, principal, [records.create_event(session, principal, spec)],
+                   full=True)[0]
 
 
 @api.get("/actions")
@@ -253,7 +256,8 @@ def api_calendar(session: DbSession, principal: CurrentPrincipal, year: int,
 @api.get("/{event_id}")
 def api_event(event_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """One event with panels, speakers, recommendations and actions."""
-    return _event(records.get_event(session, principal, event_id), full=True)
+    return _events(session, principal, [records.get_event(session, principal, event_id)],
+                   full=True)[0]
 
 
 @api.post("/{event_id}/panels", status_code=201)

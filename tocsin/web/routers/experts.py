@@ -6,12 +6,12 @@ Pages under ``/experts`` and JSON under ``/api/v1/experts``; both call
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tocsin.access.policy import list_readable, readable
 from tocsin.taskforce.experts import records, search
 from tocsin.taskforce.experts.spec import (
     AssignmentSpec,
@@ -22,7 +22,7 @@ from tocsin.taskforce.experts.spec import (
 )
 from tocsin.taskforce.experts.tables import LEVELS, Expert
 from tocsin.taskforce.lessons import codes
-from tocsin.taskforce.programmes.tables import Activity
+from tocsin.taskforce.programmes.records import list_activities
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
@@ -81,9 +81,9 @@ def expert_create(session: DbSession, principal: CurrentPrincipal, name: str = F
 def expert_page(expert_id: int, request: Request, session: DbSession,
                 principal: CurrentPrincipal) -> Response:
     expert = records.get_expert(session, principal, expert_id)
-    activities = list_readable(session, readable(Activity, principal)
-                               .order_by(Activity.identifier), principal)
+    activities = list_activities(session, principal)
     return render(request, "experts/expert.html", expert=expert, activities=activities,
+                  links=records.expert_links(session, principal, [expert])[expert.id],
                   names={"crime area": codes.names(session, "crime area", [
                       e.crime_area_code for e in expert.expertise if e.crime_area_code]),
                          "stage": codes.names(session, "stage", [
@@ -94,30 +94,33 @@ def expert_page(expert_id: int, request: Request, session: DbSession,
 def assignment_add(expert_id: int, session: DbSession, principal: CurrentPrincipal,
                    activity_id: int = Form(...), role: str = Form(""),
                    starts_on: str = Form(...), ends_on: str = Form(...)) -> Response:
-    start = codes.day(starts_on, "assignment.starts_on")
-    end = codes.day(ends_on, "assignment.ends_on")
-    assert start and end
-    records.assign(session, principal, expert_id, AssignmentSpec(
-        activity_id=activity_id, role=role, starts_on=start, ends_on=end))
+    when = codes.days(starts_on=(starts_on, True), ends_on=(ends_on, True))
+    records.assign(session, principal, expert_id, AssignmentSpec.model_validate(
+        {"activity_id": activity_id, "role": role, **when}))
     return RedirectResponse(f"/experts/{expert_id}", status_code=303)
 
 
 @pages.post("/{expert_id:int}/availability")
 def availability_add(expert_id: int, session: DbSession, principal: CurrentPrincipal,
                      starts_on: str = Form(...), ends_on: str = Form(...)) -> Response:
-    start = codes.day(starts_on, "availability.starts_on")
-    end = codes.day(ends_on, "availability.ends_on")
-    assert start and end
-    records.add_availability(session, principal, expert_id,
-                             PeriodSpec(starts_on=start, ends_on=end))
+    when = codes.days(starts_on=(starts_on, True), ends_on=(ends_on, True))
+    records.add_availability(session, principal, expert_id, PeriodSpec.model_validate(when))
     return RedirectResponse(f"/experts/{expert_id}", status_code=303)
 
 
 # --- JSON API -----------------------------------------------------------------------------
 
-def _expert(x: Expert) -> dict[str, Any]:
+def _experts(session: DbSession, principal: CurrentPrincipal,
+             found: Sequence[Expert]) -> list[dict[str, Any]]:
+    links = records.expert_links(session, principal, found)
+    return [_expert(x, links[x.id]) for x in found]
+
+
+def _expert(x: Expert, links: records.ExpertLinks) -> dict[str, Any]:
+    """An expert as JSON, with only the partner and assignments the reader may see."""
     return {"id": x.id, "name": x.name, "organization": x.organization,
-            "partner_id": x.partner_id, "email": x.email, "phone": x.phone,
+            "partner_id": links.partner.id if links.partner else None,
+            "email": x.email, "phone": x.phone,
             "handling": x.handling, "languages": x.language_codes,
             "expertise": [{"crime_area": e.crime_area_code, "stage": e.stage_code,
                            "level": e.level_name} for e in x.expertise],
@@ -125,21 +128,21 @@ def _expert(x: Expert) -> dict[str, Any]:
                               "ends_on": p.ends_on.isoformat()} for p in x.availability],
             "assignments": [{"activity_id": a.activity_id, "role": a.role,
                              "starts_on": a.starts_on.isoformat(),
-                             "ends_on": a.ends_on.isoformat()} for a in x.assignments]}
+                             "ends_on": a.ends_on.isoformat()} for a, _ in links.assignments]}
 
 
 @api.get("")
 def api_experts(session: DbSession, principal: CurrentPrincipal,
                 q: str | None = None) -> list[dict[str, Any]]:
     """The roster of experts the caller may read."""
-    return [_expert(x) for x in records.list_experts(session, principal, query=q)]
+    return _experts(session, principal, records.list_experts(session, principal, query=q))
 
 
 @api.post("", status_code=201)
 def api_expert_create(spec: ExpertSpec, session: DbSession,
                       principal: CurrentPrincipal) -> dict[str, Any]:
     """Add an expert with expertise, languages and availability."""
-    return _expert(records.create_expert(session, principal, spec))
+    return _experts(session, principal, [records.create_expert(session, principal, spec)])[0]
 
 
 @api.get("/find")
@@ -148,16 +151,18 @@ def api_find(session: DbSession, principal: CurrentPrincipal, crime_area: str = 
              available_to: str = "") -> list[dict[str, Any]]:
     """Experts for a need, ranked; each says which requirements it meets and lacks."""
     need = _need(crime_area, stage, language, available_from, available_to)
-    return [{"expert": _expert(c.expert), "score": c.score, "matched": c.matched,
+    found = search.find_experts(session, principal, need)
+    shown = _experts(session, principal, [c.expert for c in found])
+    return [{"expert": data, "score": c.score, "matched": c.matched,
              "missing": c.missing, "explanation": c.explanation}
-            for c in search.find_experts(session, principal, need)]
+            for c, data in zip(found, shown, strict=True)]
 
 
 @api.get("/{expert_id}")
 def api_expert(expert_id: int, session: DbSession,
                principal: CurrentPrincipal) -> dict[str, Any]:
     """One expert."""
-    return _expert(records.get_expert(session, principal, expert_id))
+    return _experts(session, principal, [records.get_expert(session, principal, expert_id)])[0]
 
 
 @api.post("/{expert_id}/assignments", status_code=201)
@@ -165,4 +170,4 @@ def api_assign(expert_id: int, spec: AssignmentSpec, session: DbSession,
                principal: CurrentPrincipal) -> dict[str, Any]:
     """Assign an expert to an activity for a period (refused if it clashes)."""
     records.assign(session, principal, expert_id, spec)
-    return _expert(records.get_expert(session, principal, expert_id))
+    return _experts(session, principal, [records.get_expert(session, principal, expert_id)])[0]

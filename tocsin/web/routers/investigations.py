@@ -29,14 +29,13 @@ from fastapi.responses import (
     Response,
 )
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
+from tocsin.access import users
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
-from tocsin.access.tables import Unit
 from tocsin.errors import InputError
 from tocsin.jobs.runner import JobRunner
 from tocsin.jobs.tables import Job
@@ -107,11 +106,14 @@ def _set_view(record: TransactionSet, units: dict[int, str]) -> dict[str, Any]:
 
 
 def _unit_codes(session: Session) -> dict[int, str]:
-    return {u.id: u.code for u in session.scalars(select(Unit))}
+    return {u.id: u.code for u in users.list_units(session)}
 
 
-def _started(request: Request, job: Job) -> JSONResponse:
-    return JSONResponse({"job": jobs.runner.view(job)}, status_code=202,
+def _started(request: Request, job: Job, stores: bool = False) -> JSONResponse:
+    """202 with the job to poll; ``stored`` says whether its result will be kept with the
+    set (findings of a user who may change it), ``preview`` the opposite."""
+    return JSONResponse({"job": jobs.runner.view(job), "stored": stores, "preview": not stores},
+                        status_code=202,
                         headers={"Location": f"/api/v1/investigations/jobs/{job.id}"},
                         background=_wake(request))
 
@@ -142,7 +144,7 @@ def _window(since: str | None, until: str | None, min_amount: float) -> views.Wi
 
 @pages.get("", response_class=HTMLResponse)
 def set_list(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
-    units = session.scalars(select(Unit).order_by(Unit.kind.desc(), Unit.name)).all()
+    units = users.list_units(session)
     codes = {u.id: u.code for u in units}
     own = next((u.code for u in units if u.id == principal.unit_id), "")
     return render(request, "investigations/list.html",
@@ -233,13 +235,18 @@ async def api_upload(
         mapping_path = None
         if mapping is not None and mapping.filename:
             mapping_path = await _receive(mapping, settings, upload.parent, "mapping.yaml")
+        # Errors name the files as the user knows them, never by their place on the server.
+        names = {"file": Path(file.filename or "upload").name or "upload",
+                 "mapping": Path(mapping.filename or "mapping.yaml").name
+                 if mapping is not None and mapping_path is not None else "mapping.yaml"}
         job = await run_in_threadpool(
             jobs.start_ingest, session, principal, settings, upload, format, name.strip(),
-            handling.strip(), owner_id, description, base_currency.upper(), mapping_path)
+            handling.strip(), owner_id, description, base_currency.upper(), mapping_path,
+            names)
     except BaseException:
         jobs.remove_upload(upload)
         raise
-    return _started(request, job)
+    return _started(request, job, stores=True)
 
 
 async def _receive(file: UploadFile, settings: Settings, folder: Path | None = None,
@@ -320,13 +327,17 @@ class DetectRequest(BaseModel):
 @api.post("/sets/{set_id}/detect")
 def api_detect(set_id: int, body: DetectRequest, request: Request, session: DbSession,
                principal: CurrentPrincipal) -> Response:
-    """Run detectors; the findings (with reasons) become the set's latest run when the
-    caller may change the set, or come back as a preview (``stored: false``)."""
+    """Run detectors; the findings (with reasons) become the set's latest run.
+
+    Only a user who may change the set keeps the findings (``stored``: true); anyone
+    else who may read it gets them as a preview and the set's findings stay as they are.
+    """
     record = _set(session, principal, set_id)
     settings = deps.settings(request)
     if _background(body.background, record):
         return _started(request, jobs.start_detect(session, principal, settings, record.id,
-                                                   body.detectors, body.config))
+                                                   body.detectors, body.config),
+                        sets.may_store_results(principal, record))
     detectors = jobs.detectors_from(body.detectors, body.config)
     return JSONResponse(jobs.detect_now(session, principal, settings, record.id, detectors))
 
@@ -377,12 +388,17 @@ class ScoreRequest(BaseModel):
 @api.post("/sets/{set_id}/score")
 def api_score(set_id: int, body: ScoreRequest, request: Request, session: DbSession,
               principal: CurrentPrincipal) -> Response:
-    """The riskiest accounts, each with the contributions that make up its score."""
+    """The riskiest accounts, each with the contributions that make up its score.
+
+    Scoring a set without findings runs the detectors first; their findings are kept
+    only for a user who may change the set (see ``detect``).
+    """
     record = _set(session, principal, set_id)
     settings = deps.settings(request)
     if _background(body.background, record):
         return _started(request, jobs.start_score(session, principal, settings, record.id,
-                                                  body.top))
+                                                  body.top),
+                        sets.may_store_results(principal, record))
     return JSONResponse(jobs.score_now(session, principal, settings, record.id, body.top))
 
 

@@ -6,6 +6,7 @@ Pages under ``/lessons`` and JSON under ``/api/v1/lessons``; both call
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -123,9 +124,9 @@ def lesson_page(lesson_id: int, request: Request, session: DbSession,
                 principal: CurrentPrincipal) -> Response:
     lesson = records.get_lesson(session, principal, lesson_id)
     cycle = load_cycle()
-    review = (records.get_review(session, principal, lesson.review_id)
-              if lesson.review_id else None)
-    return render(request, "lessons/lesson.html", lesson=lesson, cycle=cycle, review=review,
+    links = records.linked_records(session, principal, lesson)
+    return render(request, "lessons/lesson.html", lesson=lesson, cycle=cycle,
+                  review=links.review, activity=links.activity,
                   transitions=cycle.available(lesson.status, principal.role),
                   acknowledgements=design.acknowledgements(session, principal,
                                                            lesson_id=lesson.id),
@@ -156,10 +157,17 @@ def action_done_page(action_id: int, session: DbSession,
 
 # --- JSON API -----------------------------------------------------------------------------
 
-def _lesson(x: Lesson, full: bool = False) -> dict[str, Any]:
+def _lessons(session: DbSession, principal: CurrentPrincipal, found: Sequence[Lesson],
+             full: bool = False) -> list[dict[str, Any]]:
+    links = records.link_ids(session, principal, found)
+    return [_lesson(x, links[x.id], full) for x in found]
+
+
+def _lesson(x: Lesson, links: dict[str, int | None], full: bool = False) -> dict[str, Any]:
+    """A lesson as JSON; ``links`` holds the linked ids the reader may see (else null)."""
     data: dict[str, Any] = {
         "id": x.id, "title": x.title, "status": x.status, "outcome": x.outcome,
-        "tool_method": x.tool_method, "activity_id": x.activity_id, "review_id": x.review_id,
+        "tool_method": x.tool_method, **links,
         "crime_areas": x.crime_areas, "stages": x.stages, "countries": x.countries,
         "handling": x.handling, "owner_unit_id": x.owner_unit_id,
         "submitted_by": x.submitted_by}
@@ -198,9 +206,9 @@ def api_list(session: DbSession, principal: CurrentPrincipal, status: str | None
              crime_area: str | None = None, stage: str | None = None,
              activity_id: int | None = None) -> list[dict[str, Any]]:
     """Lessons and observations the caller may read, newest first."""
-    return [_lesson(x) for x in records.list_lessons(
+    return _lessons(session, principal, records.list_lessons(
         session, principal, status=status, crime_area=crime_area, stage=stage,
-        activity_id=activity_id)]
+        activity_id=activity_id))
 
 
 @api.get("/cycle")
@@ -218,10 +226,11 @@ def api_cycle(_p: CurrentPrincipal) -> dict[str, Any]:
 @api.get("/pending")
 def api_pending(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Lessons identified that never reached learned, with age and action bodies."""
-    return [{**_lesson(p.lesson), "identified_on": p.identified_on.isoformat(),
+    pending = records.pending_lessons(session, principal)
+    shown = _lessons(session, principal, [p.lesson for p in pending])
+    return [{**data, "identified_on": p.identified_on.isoformat(),
              "age_days": p.age_days, "action_bodies": p.action_bodies,
-             "overdue_actions": p.overdue_actions}
-            for p in records.pending_lessons(session, principal)]
+             "overdue_actions": p.overdue_actions} for p, data in zip(pending, shown, strict=True)]
 
 
 @api.post("/reviews", status_code=201)
@@ -229,14 +238,15 @@ def api_review(spec: ReviewSpec, session: DbSession,
                principal: CurrentPrincipal) -> dict[str, Any]:
     """Submit an after-action review; returns it with the observations it created."""
     review, made = records.submit_review(session, principal, spec)
-    return {"review_id": review.id, "observations": [_lesson(x) for x in made]}
+    return {"review_id": review.id, "observations": _lessons(session, principal, made)}
 
 
 @api.post("/observations", status_code=201)
 def api_observation(spec: ObservationSpec, session: DbSession,
                     principal: CurrentPrincipal) -> dict[str, Any]:
     """Submit one observation."""
-    return _lesson(records.submit_observation(session, principal, spec), full=True)
+    return _lessons(session, principal, [records.submit_observation(session, principal, spec)],
+                    full=True)[0]
 
 
 @api.post("/design")
@@ -245,18 +255,20 @@ def api_design(draft: DesignDraft, session: DbSession, principal: CurrentPrincip
     """Lessons that apply to a draft (or, with ``activity_id``, to an activity in pipeline)."""
     if activity_id is not None:
         draft = design.draft_from_activity(session, principal, activity_id)
-    return [{"lesson": _lesson(m.lesson), "score": m.score, "explanation": m.explanation,
+    matches = design.lessons_for_design(session, principal, draft, activity_id=activity_id)
+    shown = _lessons(session, principal, [m.lesson for m in matches])
+    return [{"lesson": data, "score": m.score, "explanation": m.explanation,
              "text_similarity": m.text_similarity, "shared_crime_areas": m.shared_crime_areas,
              "shared_stages": m.shared_stages, "shared_countries": m.shared_countries,
              "acknowledged_by": m.acknowledged.username if m.acknowledged else None}
-            for m in design.lessons_for_design(session, principal, draft,
-                                               activity_id=activity_id)]
+            for m, data in zip(matches, shown, strict=True)]
 
 
 @api.get("/{lesson_id}")
 def api_get(lesson_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """One lesson with its history and remedial actions."""
-    return _lesson(records.get_lesson(session, principal, lesson_id), full=True)
+    return _lessons(session, principal, [records.get_lesson(session, principal, lesson_id)],
+                    full=True)[0]
 
 
 @api.post("/{lesson_id}/transitions")
@@ -266,7 +278,7 @@ def api_advance(lesson_id: int, body: TransitionBody, session: DbSession,
     lesson = records.advance(session, principal, lesson_id, body.transition, note=body.note,
                              analysis=body.analysis, statement=body.statement,
                              action=body.action)
-    return _lesson(lesson, full=True)
+    return _lessons(session, principal, [lesson], full=True)[0]
 
 
 @api.post("/{lesson_id}/acknowledgements", status_code=201)

@@ -6,6 +6,7 @@ Pages under ``/partners`` and JSON under ``/api/v1/partners``; both call
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -61,8 +62,9 @@ def partner_create(session: DbSession, principal: CurrentPrincipal, name: str = 
 @pages.get("/agreements", response_class=HTMLResponse)
 def agreement_list(request: Request, session: DbSession, principal: CurrentPrincipal,
                    days: int = records.DEFAULT_EXPIRY_WARNING_DAYS) -> Response:
-    return render(request, "partners/agreements.html",
-                  agreements=records.list_agreements(session, principal),
+    agreements = records.list_agreements(session, principal)
+    return render(request, "partners/agreements.html", agreements=agreements,
+                  links=records.agreement_links(session, principal, agreements),
                   expiring=records.expiring_agreements(session, principal, days), days=days,
                   partners=records.list_partners(session, principal),
                   kinds=AGREEMENT_KINDS, statuses=AGREEMENT_STATUSES,
@@ -93,6 +95,7 @@ def agreement_page(agreement_id: int, request: Request, session: DbSession,
                    principal: CurrentPrincipal) -> Response:
     agreement = records.get_agreement(session, principal, agreement_id)
     return render(request, "partners/agreement.html", agreement=agreement,
+                  links=records.agreement_links(session, principal, [agreement])[agreement.id],
                   names={"crime area": codes.names(session, "crime area", agreement.crime_areas),
                          "stage": codes.names(session, "stage", agreement.stages)})
 
@@ -132,17 +135,24 @@ def _partner(p: Partner) -> dict[str, Any]:
                               "phone": f.phone} for f in p.focal_points]}
 
 
-def _agreement(a: Agreement) -> dict[str, Any]:
+def _agreements(session: DbSession, principal: CurrentPrincipal,
+                found: Sequence[Agreement]) -> list[dict[str, Any]]:
+    links = records.agreement_links(session, principal, found)
+    return [_agreement(a, links[a.id]) for a in found]
+
+
+def _agreement(a: Agreement, links: records.AgreementLinks) -> dict[str, Any]:
+    """An agreement as JSON, with only the parties, activities and events the reader sees."""
     def day(value: date | None) -> str | None:
         return value.isoformat() if value else None
 
     return {"id": a.id, "title": a.title, "kind": a.kind, "status": a.status,
             "signed_on": day(a.signed_on), "valid_from": day(a.valid_from),
             "expires_on": day(a.expires_on), "scope": a.scope, "handling": a.handling,
-            "parties": [{"id": p.partner_id, "name": p.partner.name} for p in a.parties],
+            "parties": [{"id": p.id, "name": p.name} for p in links.parties],
             "crime_areas": a.crime_areas, "stages": a.stages,
-            "activity_ids": [x.activity_id for x in a.activity_links],
-            "event_ids": [x.event_id for x in a.event_links]}
+            "activity_ids": [x.id for x in links.activities],
+            "event_ids": [x.id for x in links.events]}
 
 
 @api.get("")
@@ -164,30 +174,34 @@ def api_agreements(session: DbSession, principal: CurrentPrincipal,
                    partner_id: int | None = None,
                    status: str | None = None) -> list[dict[str, Any]]:
     """Agreements, soonest expiry first."""
-    return [_agreement(a) for a in records.list_agreements(session, principal,
-                                                           partner_id=partner_id, status=status)]
+    return _agreements(session, principal, records.list_agreements(
+        session, principal, partner_id=partner_id, status=status))
 
 
 @api.post("/agreements", status_code=201)
 def api_agreement_create(spec: AgreementSpec, session: DbSession,
                          principal: CurrentPrincipal) -> dict[str, Any]:
     """Record an agreement between two or more partners."""
-    return _agreement(records.create_agreement(session, principal, spec))
+    return _agreements(session, principal, [records.create_agreement(session, principal,
+                                                                     spec)])[0]
 
 
 @api.get("/agreements/expiring")
 def api_expiring(session: DbSession, principal: CurrentPrincipal,
                  within_days: int = records.DEFAULT_EXPIRY_WARNING_DAYS) -> list[dict[str, Any]]:
     """Agreements in force expiring within ``within_days`` (negative days: already lapsed)."""
-    return [{**_agreement(e.agreement), "days_left": e.days_left}
-            for e in records.expiring_agreements(session, principal, within_days)]
+    expiring = records.expiring_agreements(session, principal, within_days)
+    shown = _agreements(session, principal, [e.agreement for e in expiring])
+    return [{**data, "days_left": e.days_left}
+            for e, data in zip(expiring, shown, strict=True)]
 
 
 @api.get("/agreements/{agreement_id}")
 def api_agreement(agreement_id: int, session: DbSession,
                   principal: CurrentPrincipal) -> dict[str, Any]:
     """One agreement."""
-    return _agreement(records.get_agreement(session, principal, agreement_id))
+    return _agreements(session, principal,
+                       [records.get_agreement(session, principal, agreement_id)])[0]
 
 
 @api.get("/network")

@@ -6,6 +6,7 @@ exchange and the CSV/Excel tables; nothing here decides anything itself.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy.orm import Session
 
 from tocsin.access.handling import HANDLING_CODES
+from tocsin.access.links import linked_ids
 from tocsin.access.policy import may_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
@@ -295,9 +297,16 @@ def document_delete(document_id: int, session: DbSession,
 
 # --- JSON API -----------------------------------------------------------------------------
 
-def _summary(a: Activity) -> dict[str, Any]:
+def _summaries(session: Session, principal: Principal,
+               found: Sequence[Activity]) -> list[dict[str, Any]]:
+    parents = set(linked_ids(session, Activity, [a.parent_id for a in found], principal))
+    return [_summary(a, a.parent_id if a.parent_id in parents else None) for a in found]
+
+
+def _summary(a: Activity, parent_id: int | None) -> dict[str, Any]:
+    """An activity as JSON; ``parent_id`` is null when the reader may not read the parent."""
     return {"id": a.id, "identifier": a.identifier, "level": a.level, "title": a.title,
-            "parent_id": a.parent_id, "implementing_structure": a.implementing_structure,
+            "parent_id": parent_id, "implementing_structure": a.implementing_structure,
             "status": a.status, "handling": a.handling, "is_external": a.is_external}
 
 
@@ -312,7 +321,7 @@ def _full(session: Session, principal: Principal, a: Activity) -> dict[str, Any]
     parents = records.parent_identifiers(session, [a], principal)
     vocab = Vocabulary.load(session)
     units = {ident: code for code, ident in vocab.units.items()}
-    return {**_summary(a),
+    return {**_summaries(session, principal, [a])[0],
             "spec": records.to_spec(a, parents.get(a.id), units).model_dump(mode="json"),
             "children": [c.id for c in records.children_of(session, principal, a.id)],
             "documents": [{"id": d.id, "title": d.title, "url": d.url,
@@ -333,7 +342,7 @@ def api_list(session: DbSession, principal: CurrentPrincipal, level: str | None 
              offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
     found = records.list_activities(session, principal, limit=limit, offset=offset,
                                     **_filters(level, crime_area, country, structure, status, q))
-    return [_summary(a) for a in found]
+    return _summaries(session, principal, found)
 
 
 @api.post("", status_code=201)

@@ -1,0 +1,82 @@
+"""Values of the reference framework and the handling codes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tocsin.types.base import Choice, ValueType, text_of
+
+if TYPE_CHECKING:
+    from tocsin.reference.registry import Registry
+
+
+def _registry() -> Registry:
+    # imported late: the reference YAML is read on first use, not on import
+    from tocsin.reference.registry import load_registry
+
+    return load_registry()
+
+
+class CrimeAreaType(ValueType[str]):
+    """A crime area of the reference framework, by its code (``drug_trafficking``)."""
+
+    name = "crime area"
+
+    def clean(self, raw: object) -> str:
+        text = text_of(raw).lower()
+        try:
+            return str(_registry().crime_area(text).code)
+        except KeyError:
+            known = ", ".join(c.code for c in _registry().crime_areas)
+            raise ValueError(f"unknown crime area {raw!r}; use one of {known}") from None
+
+    def label(self, value: str) -> str:
+        try:
+            return str(_registry().crime_area(value).name)
+        except KeyError:
+            return value
+
+    def choices(self) -> list[Choice]:
+        return [Choice(c.code, c.name) for c in _registry().crime_areas]
+
+
+class StageType(ValueType[str]):
+    """A stage of the criminal-justice chain, by its code, offered in the chain's order."""
+
+    name = "stage"
+
+    def clean(self, raw: object) -> str:
+        text = text_of(raw).lower()
+        try:
+            return str(_registry().stage(text).code)
+        except KeyError:
+            known = ", ".join(s.code for s in _registry().stages)
+            raise ValueError(f"unknown stage {raw!r}; use one of {known}") from None
+
+    def label(self, value: str) -> str:
+        try:
+            return str(_registry().stage(value).name)
+        except KeyError:
+            return value
+
+    def choices(self) -> list[Choice]:
+        return [Choice(s.code, s.name) for s in _registry().stages]
+
+
+class HandlingType(ValueType[str]):
+    """A Traffic Light Protocol handling code (``TLP:`` prefix and any case accepted)."""
+
+    name = "handling code"
+
+    def clean(self, raw: object) -> str:
+        from tocsin.access.handling import Handling
+
+        return Handling.parse(text_of(raw)).value
+
+    def label(self, value: str) -> str:
+        return f"TLP:{value}"
+
+    def choices(self) -> list[Choice]:
+        from tocsin.access.handling import HANDLING_CODES
+
+        return [Choice(code, f"TLP:{code}") for code in HANDLING_CODES]

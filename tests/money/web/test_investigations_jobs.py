@@ -5,6 +5,7 @@ restart can run again from the API and from the page. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from pathlib import Path
@@ -206,3 +207,30 @@ def test_no_job_database_work_on_the_event_loop(client: TestClient, make_user: M
     finally:
         event.remove(engine, "before_cursor_execute", check)
     assert on_loop == []
+
+
+def test_a_failed_import_names_the_file_as_the_user_knows_it(
+        client: TestClient, make_user: MakeUser, settings: Settings, tmp_path: Path) -> None:
+    from tocsin.money.demo import case_files
+    from tocsin.money.synthetic import SyntheticConfig
+
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    data, mapping = case_files(tmp_path, SyntheticConfig(accounts=300, transactions=400,
+                                                         patterns=1, seed=3))
+    lines = data.read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[2] = "twelve"  # the Amount column
+    bad = "\n".join([lines[0], ",".join(cells), *lines[2:]]).encode()
+    response = client.post(f"{API}/sets", headers={"X-CSRF-Token": token},
+                           files={"file": ("bank-export.csv", bad, "text/csv"),
+                                  "mapping": ("columns.yaml", mapping.read_bytes(),
+                                              "application/yaml")},
+                           data={"format": "csv", "name": "Broken", "handling": "GREEN",
+                                 "unit": "tntd-spmu"})
+    assert response.status_code == 202, response.text
+    failed = _wait(client, response.json()["job"])
+    assert failed["state"] == "failed" and failed["can_run_again"]
+    text = json.dumps(failed)
+    assert "bank-export.csv" in text, text
+    assert str(settings.data_dir) not in text and "upload-" not in text
+    assert not any((settings.data_dir / "uploads").iterdir())  # the upload is gone

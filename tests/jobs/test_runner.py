@@ -155,11 +155,17 @@ def test_two_runners_run_every_job_exactly_once(db: Database, settings: Settings
                                                 started: list[JobRunner]) -> None:
     runs: Counter[str] = Counter()
     lock = threading.Lock()
+    # The first four jobs wait for each other: one runner has two threads, so both runners
+    # must be running jobs at the same time.
+    together = threading.Barrier(4, timeout=30)
 
     def count(ctx: JobContext) -> str:
         with lock:
             runs[ctx.job_id] += 1
-        time.sleep(0.05)
+            first = sum(runs.values()) <= 4
+        if first:
+            together.wait()
+        time.sleep(0.02)
         return ctx.job_id
 
     ids = [_submit(db, people["alice"], "count") for _ in range(24)]
@@ -363,3 +369,23 @@ def test_a_killed_process_leaves_an_interrupted_job_that_runs_again(
         again = jobs.run_again(session, people["alice"], job_id).id
     restarted.wake()
     assert jobs.wait(db, again, timeout=20).result == "ran again"
+
+
+def test_a_job_whose_end_could_not_be_written_is_not_left_running(
+        db: Database, settings: Settings, people: dict[str, Principal],
+        started: list[JobRunner]) -> None:
+    runner = _runner(db, settings, {"x": lambda ctx: 1}, stale_after=600.0)
+    real = runner._update
+
+    def flaky(job_id: str, **values: Any) -> bool:
+        if values.get("status") == "done":
+            raise OSError("the database went away")
+        return real(job_id, **values)
+
+    runner._update = flaky  # type: ignore[method-assign]
+    started.append(runner.start())
+    job_id = _submit(db, people["alice"], "x")
+    _wait_for(lambda: runner.active == 0 and _row(db, job_id).status == "running")
+    assert runner.recover() == 1
+    cut = _row(db, job_id)
+    assert cut.status == "interrupted" and "could not be recorded" in (cut.error or "")

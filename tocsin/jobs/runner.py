@@ -31,11 +31,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -380,14 +377,16 @@ class JobRunner:
         self.heartbeat = heartbeat
         self.stale_after = max(stale_after, 3 * heartbeat)
         self.worker = _worker_name()
-        self._pool = ThreadPoolExecutor(max_workers=self.workers,
-                                        thread_name_prefix="tocsin-job")
         self._slots = threading.Semaphore(self.workers)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._running: dict[str, Future[None]] = {}
+        #: Daemon threads, so that a process that must stop is not held by a long job.
+        self._running: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
+        #: Held from a claim until its thread is registered, so recover() never takes a
+        #: job this runner has just claimed for one whose thread ended.
+        self._claiming = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -410,14 +409,14 @@ class JobRunner:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=max(grace, self.poll) + 5)
+        deadline = time.monotonic() + grace
         with self._lock:
-            futures = list(self._running.values())
-        if futures:
-            wait_for(futures, timeout=grace)
+            threads = list(self._running.values())
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self._interrupt_own("the server stopped before the job finished; run it again")
         with _ALIVE_LOCK:
             _ALIVE.discard(self.worker)
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
     @property
     def active(self) -> int:
@@ -446,20 +445,32 @@ class JobRunner:
     def _fill(self) -> None:
         """Claim queued jobs while a worker thread is free."""
         while not self._stopping.is_set() and self._slots.acquire(blocking=False):
-            claimed = self.claim()
-            if claimed is None:
-                self._slots.release()
-                return
-            future = self._pool.submit(self._run, *claimed)
-            with self._lock:
-                self._running[claimed[0]] = future
-            future.add_done_callback(partial(self._done, claimed[0]))
+            with self._claiming:
+                try:
+                    claimed = self.claim()
+                except BaseException:
+                    self._slots.release()
+                    raise
+                if claimed is None:
+                    self._slots.release()
+                    return
+                thread = threading.Thread(target=self._work, args=claimed, daemon=True,
+                                          name=f"tocsin-job-{claimed[0][:8]}")
+                with self._lock:
+                    self._running[claimed[0]] = thread
+            thread.start()
 
-    def _done(self, job_id: str, _future: Future[None]) -> None:
-        with self._lock:
-            self._running.pop(job_id, None)
-        self._slots.release()
-        self._wake.set()
+    def _work(self, job_id: str, kind: str, params: dict[str, Any],
+              owner_id: int | None) -> None:
+        try:
+            self._run(job_id, kind, params, owner_id)
+        except Exception:  # its end could not be written; recover() marks it interrupted
+            log.exception("job %s (%s): could not record how it ended", job_id, kind)
+        finally:
+            with self._lock:
+                self._running.pop(job_id, None)
+            self._slots.release()
+            self._wake.set()
 
     def claim(self) -> tuple[str, str, dict[str, Any], int | None] | None:
         """Take one queued job for this runner, atomically; None when there is none."""
@@ -482,8 +493,15 @@ class JobRunner:
         return str(row[0]), str(row[1]), dict(row[2] or {}), row[3]
 
     def _beat(self) -> None:
+        """Refresh the jobs this runner's threads still work on (a job whose end could not
+        be written goes stale, and another runner marks it interrupted)."""
+        with self._lock:
+            ids = list(self._running)
+        if not ids:
+            return
         with self.db.transaction() as session:
-            session.execute(update(Job).where(Job.worker == self.worker, Job.status == RUNNING)
+            session.execute(update(Job).where(Job.worker == self.worker, Job.status == RUNNING,
+                                              Job.id.in_(ids))
                             .values(heartbeat_at=_now())
                             .execution_options(synchronize_session=False))
 
@@ -491,12 +509,18 @@ class JobRunner:
         """Mark running jobs of runners that stopped as interrupted; how many were."""
         cutoff = _now() - timedelta(seconds=self.stale_after)
         count = 0
-        with self.db.transaction() as session:
+        with self._claiming, self.db.transaction() as session:
+            with self._lock:
+                mine = set(self._running)
             rows = session.execute(select(Job.id, Job.worker, Job.heartbeat_at).where(
-                Job.status == RUNNING, Job.worker != self.worker)).all()
+                Job.status == RUNNING)).all()
             for job_id, worker, beat in rows:
                 beat = _aware(beat)
-                if _process_gone(worker, self.worker):
+                if worker == self.worker:
+                    if job_id in mine:
+                        continue
+                    reason = "its outcome could not be recorded"
+                elif _process_gone(worker, self.worker):
                     reason = "the server process running it stopped before it finished"
                 elif beat is None or beat < cutoff:
                     reason = "the server running it stopped answering before it finished"

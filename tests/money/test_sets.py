@@ -14,6 +14,7 @@ from tocsin.access.tables import AuditEntry, Unit, User
 from tocsin.errors import InputError, NotFound, PermissionDenied
 from tocsin.money import sets
 from tocsin.money.export import Selection
+from tocsin.money.findings import Finding
 from tocsin.money.tables import TransactionSet
 from tocsin.settings import Settings
 from tocsin.store.database import Database
@@ -176,3 +177,93 @@ def test_delete_removes_the_files_after_commit(db: Database, settings: Settings,
         deleted = session.scalars(select(AuditEntry).where(AuditEntry.action == "delete")).all()
         assert [e.record_id for e in deleted] == [str(set_id)]
         assert sets.orphaned_folders(session, settings) == []
+
+
+def _finding(subject: str = "0") -> Finding:
+    return Finding.build("cycle", subject, 0.9, [subject, "1"], ["t1", "t2"], 100.0,
+                         "money went round")
+
+
+def test_only_users_who_may_change_the_set_store_findings(db: Database, settings: Settings,
+                                                          people: dict[str, Principal]) -> None:
+    set_id = _import(db, settings, people["analyst_a"])
+    with db.transaction() as session:
+        item = sets.get_set(session, people["analyst_a"], set_id)
+        assert sets.may_store_results(people["analyst_a"], item)
+        assert not sets.may_store_results(people["analyst_b"], item)  # another unit
+        assert not sets.may_store_results(people["funds_a"], item)  # reads, never writes
+        preview = sets.keep_findings(session, people["funds_a"], settings, set_id,
+                                     [_finding()], ["cycle"], {"cycle": {}})
+        assert preview["stored"] is False and len(preview["findings"]) == 1
+        assert sets.load_findings(session, people["analyst_a"], settings, set_id) is None
+        kept = sets.keep_findings(session, people["analyst_a"], settings, set_id,
+                                  [_finding()], ["cycle"], {"cycle": {}})
+        assert kept["stored"] is True
+        key = kept["findings"][0]["id"]
+        # Readers see the stored run; one finding by its key.
+        loaded = sets.load_findings(session, people["analyst_b"], settings, set_id)
+        assert loaded is not None and loaded["findings"] == kept["findings"]
+        assert sets.stored_finding(session, people["viewer_a"], settings, set_id,
+                                   key)["subject"] == "0"
+        with pytest.raises(NotFound):
+            sets.stored_finding(session, people["analyst_a"], settings, set_id, "nope")
+        updates = session.scalars(select(AuditEntry).where(AuditEntry.action == "update")).all()
+        assert [(e.username, e.record_id) for e in updates] == [("analyst-a", str(set_id))]
+        assert (sets.set_path(settings, item) / sets.FINDINGS_FILE).is_file()
+
+
+def test_a_result_for_a_deleted_set_is_not_written(db: Database, settings: Settings,
+                                                   people: dict[str, Principal]) -> None:
+    set_id = _import(db, settings, people["analyst_a"])
+    with db.transaction() as session:
+        ref = sets.store_job_result(session, people["analyst_b"], settings, set_id, "ab12",
+                                    {"n": 1})
+    assert sets.load_job_result(settings, ref) == {"n": 1}
+    with db.transaction() as session:
+        sets.delete_set(session, people["analyst_a"], settings, set_id)
+    assert sets.load_job_result(settings, ref) is None
+    with pytest.raises(NotFound), db.transaction() as session:
+        sets.store_job_result(session, people["analyst_a"], settings, set_id, "cd34", {})
+    with pytest.raises(NotFound), db.transaction() as session:
+        sets.keep_findings(session, people["analyst_a"], settings, set_id, [], [], {})
+    assert _folders(settings) == []
+
+
+def test_deleting_a_set_removes_everything_stored_for_it(
+        db: Database, settings: Settings, people: dict[str, Principal]) -> None:
+    from tocsin.jobs import runner as jobs
+    from tocsin.jobs.tables import Job
+
+    set_id = _import(db, settings, people["analyst_a"])
+    other = _import(db, settings, people["analyst_a"], name="Other")
+    with db.transaction() as session:
+        item = sets.get_set(session, people["analyst_a"], set_id)
+        key = item.storage_key
+        sets.keep_findings(session, people["analyst_a"], settings, set_id, [_finding()],
+                           ["cycle"], {})
+        job = jobs.submit(session, people["analyst_a"], "detect", {"set": set_id}, {},
+                          (sets.SUBJECT, set_id))
+        job.result_ref = sets.store_job_result(session, people["analyst_a"], settings, set_id,
+                                               job.id, {"findings": []})
+        jobs.submit(session, people["analyst_a"], "detect", {"set": other}, {},
+                    (sets.SUBJECT, other))
+        model = sets.model_path(settings, item)
+        model.parent.mkdir(parents=True)
+        model.write_bytes(b"model")
+        download = sets.export_folder(settings, item)
+        (download / "export.csv").write_text("x")
+    # What earlier versions kept outside the set's folder goes too.
+    legacy = [settings.data_dir / "investigations" / key / "findings.json",
+              settings.data_dir / "models" / "money" / f"{key}.pkl"]
+    for path in legacy:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("old")
+    with db.transaction() as session:
+        sizes = {s.id: s.size for s in sets.summaries(session, people["analyst_a"], settings)}
+        assert sizes[set_id] > sizes[other] > 0
+        sets.delete_set(session, people["analyst_a"], settings, set_id)
+    with db.transaction() as session:
+        assert [j.subject_id for j in session.scalars(select(Job))] == [other]
+        assert sets.orphaned_folders(session, settings, in_use_seconds=0) == []
+    assert len(_folders(settings)) == 1  # the other set's
+    assert not any(path.exists() for path in legacy)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
@@ -75,19 +77,59 @@ def ingest(
 
 
 @app.command("sets")
-def list_sets(as_user: str | None = USER) -> None:
-    """List the transaction sets you may read.
+def list_sets(as_user: str | None = USER,
+              as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the transaction sets you may read: ids, names, owners and sizes on disk.
 
-    Example: tocsin money sets
+    Example: tocsin money sets --as analyst
     """
-    with transaction() as session:
-        table = Table("id", "name", "format", "transactions", "accounts", "labels", "currency",
-                      "handling")
-        for item in sets.list_sets(session, acting_as(session, as_user)):
-            table.add_row(str(item.id), item.name, item.format, f"{item.transaction_count:,}",
-                          f"{item.account_count:,}", "yes" if item.has_labels else "no",
-                          item.base_currency, item.handling)
+    try:
+        with transaction() as session:
+            found = sets.summaries(session, acting_as(session, as_user), get_settings())
+    except TocsinError as exc:
+        raise fail(exc) from None
+    if as_json:
+        console.print_json(json.dumps([asdict(s) for s in found]))
+        return
+    table = Table("id", "name", "owner unit", "imported by", "handling", "format",
+                  "transactions", "accounts", "labels", "size")
+    for item in found:
+        table.add_row(str(item.id), item.name, item.owner_unit, item.created_by, item.handling,
+                      item.format, f"{item.transactions:,}", f"{item.accounts:,}",
+                      "yes" if item.has_labels else "no", _size(item.size))
     console.print(table)
+
+
+def _size(size: int) -> str:
+    """Bytes for people: 812 B, 4.2 MB."""
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{value:,.0f} B" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value:,.1f} GB"
+
+
+@app.command()
+def leftovers(remove: bool = typer.Option(False, "--remove", help="Remove what is found.")
+              ) -> None:
+    """List (or remove) stored files no transaction set or job accounts for.
+
+    Example: tocsin money leftovers --remove
+    """
+    settings = get_settings()
+    with transaction() as session:
+        found = sets.orphaned_folders(session, settings)
+    if not found:
+        console.print("Nothing left over.")
+        return
+    table = Table("kind", "path", "size", "why")
+    for item in found:
+        table.add_row(item.kind, str(item.path), _size(item.size), item.reason)
+    console.print(table)
+    if remove:
+        freed = sets.remove_leftovers(found)
+        console.print(f"Removed {len(found)} leftover(s), {_size(freed)}.", highlight=False)
 
 
 @app.command()
@@ -127,7 +169,7 @@ def export(
 def delete(set_ref: str = typer.Argument(..., metavar="SET", help="Id or exact name."),
            yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
            as_user: str | None = USER) -> None:
-    """Delete a transaction set and its files.
+    """Delete a transaction set with everything stored for it (findings, jobs, models).
 
     Example: tocsin money delete 3 --yes
     """

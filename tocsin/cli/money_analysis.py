@@ -1,11 +1,19 @@
-"""Money analytics commands (trace, detect, score, evaluate, detectors) for the
-``money`` group. The integrator calls :func:`register` on that group."""
+"""Money analytics commands (trace, detect, score, evaluate, train, detectors) for the
+``money`` group. The integrator calls :func:`register` on that group.
+
+Every analysis command works on a registered transaction set, named by id or
+exact name and read as ``--as USER`` under the read rule, with the read
+audited (:func:`resolve_set`); findings are kept through the same library
+function the web uses, so they show in the browser. ``--set-dir`` works on a
+set folder outside the platform instead: no access check, nothing stored.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +21,10 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tocsin.cli.common import console, fail
+from tocsin.access.principal import Principal
+from tocsin.cli.common import acting_as, console, err_console, fail, transaction
 from tocsin.errors import InputError, TocsinError
-from tocsin.money import model
+from tocsin.money import model, sets
 from tocsin.money.detect import REGISTRY, describe, make
 from tocsin.money.engines.base import Engine, open_engine, run_detector
 from tocsin.money.evaluate import evaluate
@@ -23,9 +32,77 @@ from tocsin.money.findings import Finding, sort_findings
 from tocsin.money.score import score_accounts
 from tocsin.money.trace import RULES, TraceConfig, trace
 
-SET_DIR = typer.Option(..., "--set-dir", help="Transaction-set directory (canonical layout).")
+SET = typer.Argument(None, metavar="[SET]", help="Id or exact name of a registered "
+                     "transaction set (see `tocsin money sets`).")
+SET_DIR = typer.Option(None, "--set-dir", help="Instead of SET: a transaction-set folder "
+                       "outside the platform (canonical layout). Not registered, so no access "
+                       "check, no audit and nothing stored.")
+AS_USER = typer.Option(None, "--as", "--user", help="Act as this user on a registered set "
+                       "(default: the platform).")
 ENGINE = typer.Option(None, "--engine", help="embedded or spark (default: TOCSIN_MONEY_ENGINE).")
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+@dataclass(frozen=True)
+class Target:
+    """The set a command works on: a registered set, or a folder outside the platform."""
+
+    path: Path
+    name: str
+    #: None for a folder given with ``--set-dir``.
+    set_id: int | None = None
+    principal: Principal | None = None
+    #: Whether results (findings, models) may be stored on the set.
+    may_store: bool = False
+
+
+def resolve_set(ref: str | None, set_dir: Path | None, as_user: str | None) -> Target:
+    """The set named by id or name, read as ``as_user`` (read rule, audited), or ``set_dir``.
+
+    Called at the top of every analysis command.
+    """
+    from tocsin.settings import get_settings
+
+    try:
+        if (ref is None) == (set_dir is None):
+            raise InputError.single("SET", "name a registered set (id or name) or give "
+                                           "--set-dir, not both")
+        if set_dir is not None:
+            if as_user:
+                raise InputError.single("--as", "applies to registered sets; --set-dir "
+                                                "reads files outside the platform")
+            return Target(path=set_dir, name=set_dir.name)
+        assert ref is not None
+        with transaction() as session:
+            who = acting_as(session, as_user)
+            item = sets.find_set(session, who, ref)
+            return Target(path=sets.set_path(get_settings(), item), name=item.name,
+                          set_id=item.id, principal=who,
+                          may_store=sets.may_store_results(who, item))
+    except TocsinError as exc:
+        raise fail(exc) from None
+
+
+def keep_findings(target: Target, found: Sequence[Finding], names: Sequence[str]) -> None:
+    """Store a registered set's findings exactly as the web does, or say it is a preview."""
+    from tocsin.settings import get_settings
+
+    if target.set_id is None or target.principal is None:
+        return
+    detectors = [make(n) for n in names]
+    configs = {d.name: d.describe()["config"] for d in detectors}
+    try:
+        with transaction() as session:
+            run = sets.keep_findings(session, target.principal, get_settings(), target.set_id,
+                                     found, [d.name for d in detectors], configs)
+    except TocsinError as exc:
+        raise fail(exc) from None
+    if run["stored"]:
+        err_console.print(f"Stored as the latest detection run of set {target.set_id} "
+                          f"({target.name}); it shows in the web.", highlight=False)
+    else:
+        err_console.print(f"A preview: not stored, since {target.principal.username} may not "
+                          f"change set {target.set_id}.", highlight=False)
 
 
 def _progress() -> Progress:
@@ -82,16 +159,23 @@ def register(app: typer.Typer) -> None:
 
     @app.command("detect")
     def detect(
-        set_dir: Path = SET_DIR,
+        set_ref: str | None = SET,
+        set_dir: Path | None = SET_DIR,
         detector: list[str] = typer.Option(None, "--detector", "-d",
                                            help="Run only this detector (repeatable)."),
         limit: int = typer.Option(50, help="Rows to show in the table."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
+        as_user: str | None = AS_USER,
     ) -> None:
-        """Find laundering patterns. Example: tocsin money detect --set-dir data/money/s1"""
-        with _engine(set_dir, engine) as eng:
+        """Find laundering patterns and keep them as the set's latest run.
+
+        Example: tocsin money detect "Case 12" --as analyst
+        """
+        target = resolve_set(set_ref, set_dir, as_user)
+        with _engine(target.path, engine) as eng:
             found = _detect(eng, detector)
+        keep_findings(target, found, detector or list(REGISTRY))
         if as_json:
             _print_json([f.to_dict() for f in found])
             return
@@ -103,7 +187,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("trace")
     def trace_cmd(
-        set_dir: Path = SET_DIR,
+        set_ref: str | None = SET,
+        set_dir: Path | None = SET_DIR,
         account: list[str] = typer.Option(None, "--account", "-a", help="Start account."),
         txn: list[str] = typer.Option(None, "--txn", "-t", help="Start transaction."),
         direction: str = typer.Option("forward", help="forward or backward."),
@@ -112,8 +197,10 @@ def register(app: typer.Typer) -> None:
         window_hours: float = typer.Option(720.0, help="Hours to follow money per hop."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
+        as_user: str | None = AS_USER,
     ) -> None:
-        """Follow money forward or backward. Example: tocsin money trace --set-dir s1 -t T1"""
+        """Follow money forward or backward. Example: tocsin money trace 3 -t T1 --as analyst"""
+        set_dir = resolve_set(set_ref, set_dir, as_user).path
         cfg = TraceConfig(direction=direction, rule=rule, hops=hops,  # type: ignore[arg-type]
                           window_hours=window_hours)
         with _engine(set_dir, engine) as eng, _progress() as progress:
@@ -134,14 +221,17 @@ def register(app: typer.Typer) -> None:
 
     @app.command("score")
     def score(
-        set_dir: Path = SET_DIR,
+        set_ref: str | None = SET,
+        set_dir: Path | None = SET_DIR,
         limit: int = typer.Option(25, help="Accounts to show."),
         model_path: Path | None = typer.Option(
             None, "--model", help="Rank with this trained model (from `money train`)."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
+        as_user: str | None = AS_USER,
     ) -> None:
-        """Rank accounts by explainable risk. Example: tocsin money score --set-dir s1"""
+        """Rank accounts by explainable risk. Example: tocsin money score 3 --as analyst"""
+        set_dir = resolve_set(set_ref, set_dir, as_user).path
         if model_path is not None:
             _score_with_model(model_path, set_dir, limit, engine, as_json)
             return
@@ -161,26 +251,35 @@ def register(app: typer.Typer) -> None:
 
     @app.command("train")
     def train_cmd(
-        set_dir: Path = SET_DIR,
+        set_ref: str | None = SET,
+        set_dir: Path | None = SET_DIR,
         output: Path | None = typer.Option(
             None, "--output", "-o",
-            help="Model file (default: <data_dir>/models/money/<set name>.pkl)."),
+            help="Model file (default: kept with a registered set, if you may change it; "
+            "<data_dir>/models/money/<folder name>.pkl for --set-dir)."),
         seed: int = typer.Option(7, help="Seed of the split and the model."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
+        as_user: str | None = AS_USER,
     ) -> None:
-        """Train the supervised risk model. Example: tocsin money train --set-dir s1"""
+        """Train the supervised risk model. Example: tocsin money train 3 --as analyst"""
+        target = resolve_set(set_ref, set_dir, as_user)
+        set_dir = target.path
+        destination = _model_destination(target, output)
         with _progress() as progress:
             progress.add_task("Running detectors and training", total=None)
             try:
                 trained = model.train(set_dir, engine=engine, seed=seed)
-                path = model.save(trained, output or model.default_path(set_dir))
+                path = model.save(trained, destination) if destination else None
             except TocsinError as exc:
                 raise fail(exc) from exc
+        _record_model(target, path, output is not None)
         if as_json:
-            _print_json({"model": str(path), **trained.summary()})
+            _print_json({"model": str(path) if path else None, **trained.summary()})
             return
-        console.print(f"Model written to {path} ({trained.split}).")
+        console.print(f"Model written to {path} ({trained.split})." if path else
+                      f"A preview ({trained.split}): the model was not kept, since "
+                      "you may not change this set; give --output to keep it elsewhere.")
         table = Table("level", "who", "precision", "recall", "F1", "tp", "fp", "fn",
                       title="Held-out rows only")
         for level in trained.levels():
@@ -196,14 +295,17 @@ def register(app: typer.Typer) -> None:
 
     @app.command("evaluate")
     def evaluate_cmd(
-        set_dir: Path = SET_DIR,
+        set_ref: str | None = SET,
+        set_dir: Path | None = SET_DIR,
         min_score: float = typer.Option(0.0, help="Ignore findings scored below this."),
         model_path: Path | None = typer.Option(
             None, "--model", help="Judge this trained model (from `money train`) instead."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
+        as_user: str | None = AS_USER,
     ) -> None:
-        """Precision, recall and F1 against labels. Example: tocsin money evaluate --set-dir s1"""
+        """Precision, recall and F1 against labels. Example: tocsin money evaluate 3 --as analyst"""
+        set_dir = resolve_set(set_ref, set_dir, as_user).path
         if model_path is not None:
             _evaluate_model(model_path, set_dir, engine, as_json)
             return
@@ -229,6 +331,33 @@ def register(app: typer.Typer) -> None:
         for name, p in result.patterns.items():
             patterns.add_row(name, f"{p['transactions']:.0%}", f"{p['accounts']:.0%}")
         console.print(patterns)
+
+
+def _model_destination(target: Target, output: Path | None) -> Path | None:
+    """Where ``train`` writes the model; None for a preview that keeps nothing."""
+    from tocsin.settings import get_settings
+
+    if target.set_id is None or target.principal is None:
+        return output or model.default_path(target.path)
+    try:
+        with transaction() as session:
+            return sets.model_destination(session, target.principal, get_settings(),
+                                          target.set_id, output)
+    except TocsinError as exc:
+        raise fail(exc) from None
+
+
+def _record_model(target: Target, path: Path | None, exported: bool) -> None:
+    if path is None or target.set_id is None or target.principal is None:
+        return
+    try:
+        with transaction() as session:
+            sets.record_model(session, target.principal, target.set_id, path, exported)
+    except TocsinError as exc:
+        if not exported:  # the set went meanwhile: keep nothing in its folder
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".sig").unlink(missing_ok=True)
+        raise fail(exc) from None
 
 
 def _evaluate_model(path: Path, set_dir: Path, engine: str | None, as_json: bool) -> None:

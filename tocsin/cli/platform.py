@@ -32,11 +32,15 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     demo: bool = typer.Option(False, "--demo", help="Load the fictional demo workspace."),
+    workers: int = typer.Option(1, min=1, max=32, help="Server processes; they share the "
+                                "database and its job list (each job runs in one of them)."),
 ) -> None:
     """Start the web platform (initialises the database first).
 
     Example: tocsin serve --demo --port 8000
     """
+    import os
+
     import uvicorn
 
     from tocsin.cli.common import console
@@ -53,8 +57,14 @@ def serve(
         for line in report.credentials_lines():
             console.print(line)
     console.print(f"Tocsin is running at [bold]http://{host}:{port}/[/] (Ctrl+C stops it)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
-                proxy_headers=False)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
+                    proxy_headers=False)
+        return
+    # Each worker process builds its own application from the environment.
+    os.environ["TOCSIN_DEMO"] = "true" if settings.demo else "false"
+    uvicorn.run("tocsin.web.app:create_app", factory=True, workers=workers, host=host,
+                port=port, log_level="warning", proxy_headers=False)
 
 
 def demo() -> None:

@@ -1,239 +1,52 @@
-"""Background jobs for long follow-the-money work: ingest, detect, score, trace.
+"""Background work of follow-the-money: import, detection, tracing, scoring.
 
-A request that would take longer than a browser should wait starts a job and
-returns its id at once; the work runs in a small thread pool and reports its
-progress through a callback; the browser polls the job until it is done.
+A request that would take longer than a browser should wait starts a job
+(:func:`start_ingest`, :func:`start_detect` …) and answers at once; the job is
+a row run by :mod:`tocsin.jobs.runner` in whichever server process claims it.
+Its parameters are ids and settings, never objects, so it can run in another
+process or again after a restart; the handlers below re-check the read rule
+with the job owner's current rights when they run.
 
-Jobs belong to the user who started them: anyone else is told the job does
-not exist. Each job is kept in memory and mirrored to one JSON file under
-``<data_dir>/jobs/``, so a finished job's result survives a restart and a job
-cut off by a restart is reported as failed instead of running for ever.
+Small sets are analysed while the request waits (:func:`detect_now` …) with
+the same functions. Findings are kept through the set service
+(:func:`tocsin.money.sets.keep_findings`), exactly as on the command line, and
+a job's result is stored in the set's folder, so it goes when the set goes.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import secrets
-import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from sqlalchemy.orm import Session
+
+from tocsin.access.policy import readable
 from tocsin.access.principal import Principal
-from tocsin.errors import InputError, NotFound, PermissionDenied, Problem
+from tocsin.errors import InputError, NotFound, Problem
+from tocsin.jobs import runner
+from tocsin.jobs.runner import JobContext, Outcome, ProgressFn
+from tocsin.jobs.tables import Job
+from tocsin.money import sets
 from tocsin.money.detect import REGISTRY, Detector, make
 from tocsin.money.engines.base import open_engine, run_detector
 from tocsin.money.findings import Finding, sort_findings
-from tocsin.money.score import score_accounts
-from tocsin.money.trace import TraceConfig, trace
-from tocsin.money.views import findings_run, load_findings, sankey, save_findings
+from tocsin.money.tables import TransactionSet
+from tocsin.money.trace import TraceConfig
 from tocsin.settings import Settings
 
-log = logging.getLogger(__name__)
+#: Sets up to this many transactions are analysed while the request waits.
+SYNC_LIMIT = 200_000
+#: The browser draws at most this many trace nodes.
+WEB_TRACE_NODES = 2_000
 
-State = Literal["queued", "running", "done", "failed"]
-#: Called by the work with a fraction in [0, 1] and a short message.
-ProgressFn = Callable[[float, str], None]
-Work = Callable[[ProgressFn], Any]
-
-#: Progress is written to disk at most this often (seconds); state changes always.
-SAVE_INTERVAL = 1.0
-#: Finished jobs older than this are forgotten when new jobs start.
-KEEP_SECONDS = 7 * 24 * 3600
+INGEST, DETECT, TRACE, SCORE = "ingest", "detect", "trace", "score"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass
-class Job:
-    """One unit of background work and what is known about it."""
-
-    id: str
-    kind: str
-    owner_id: int | None
-    owner: str
-    #: What the job is about, e.g. ``{"set": 3}``, for listing and links.
-    subject: dict[str, Any] = field(default_factory=dict)
-    state: State = "queued"
-    progress: float = 0.0
-    message: str = "waiting for a free worker"
-    result: Any = None
-    error: str | None = None
-    problems: list[dict[str, str]] = field(default_factory=list)
-    created: str = field(default_factory=_now)
-    started: str | None = None
-    finished: str | None = None
-
-    def view(self) -> dict[str, Any]:
-        """What the API shows (everything but the owner's user id)."""
-        data = asdict(self)
-        data.pop("owner_id")
-        return data
-
-    @property
-    def finished_at(self) -> float | None:
-        return datetime.fromisoformat(self.finished).timestamp() if self.finished else None
-
-
-class JobRunner:
-    """A small thread pool that runs jobs and remembers them.
-
-    ``folder`` (usually ``<data_dir>/jobs``) holds one JSON file per job; with
-    ``None`` jobs are kept in memory only.
-    """
-
-    def __init__(self, folder: Path | None, workers: int = 2) -> None:
-        self.folder = folder
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
-        self._saved: dict[str, float] = {}
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(workers, 2)),
-                                        thread_name_prefix="tocsin-job")
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._load()
-
-    # ------------------------------------------------------------------ public
-
-    def submit(self, principal: Principal, kind: str, work: Work,
-               subject: dict[str, Any] | None = None) -> Job:
-        """Queue ``work`` (called with a progress callback); returns the job at once."""
-        job = Job(id=secrets.token_hex(12), kind=kind, owner_id=principal.user_id,
-                  owner=principal.username, subject=dict(subject or {}))
-        with self._lock:
-            self._forget_old()
-            self._jobs[job.id] = job
-        self._save(job, force=True)
-        self._pool.submit(self._run, job, work)
-        return job
-
-    def get(self, job_id: str, principal: Principal) -> Job:
-        """The job if ``principal`` started it; :class:`NotFound` otherwise."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-        if job is None or not self._owns(job, principal):
-            raise NotFound(f"job {job_id} not found")
-        return job
-
-    def jobs(self, principal: Principal, kind: str | None = None) -> list[Job]:
-        """The principal's jobs, newest first."""
-        with self._lock:
-            jobs = [j for j in self._jobs.values() if self._owns(j, principal)
-                    and (kind is None or j.kind == kind)]
-        return sorted(jobs, key=lambda j: (j.created, j.id), reverse=True)
-
-    def wait(self, job_id: str, timeout: float = 60.0) -> Job:
-        """Block until the job has finished (for the CLI and tests)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                job = self._jobs[job_id]
-                if job.state in ("done", "failed"):
-                    return job
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"job {job_id} still {job.state} after {timeout:g} s")
-            time.sleep(0.05)
-
-    def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
-
-    # ----------------------------------------------------------------- running
-
-    @staticmethod
-    def _owns(job: Job, principal: Principal) -> bool:
-        return job.owner_id == principal.user_id and job.owner == principal.username
-
-    def _update(self, job: Job, **changes: Any) -> None:
-        with self._lock:
-            for key, value in changes.items():
-                setattr(job, key, value)
-        self._save(job, force="state" in changes)
-
-    def _run(self, job: Job, work: Work) -> None:
-        self._update(job, state="running", started=_now(), message="started")
-
-        def progress(fraction: float, message: str) -> None:
-            value = min(1.0, max(0.0, float(fraction)))
-            # Progress never goes backwards, even if a step reports late.
-            self._update(job, progress=max(job.progress, value), message=message[:300])
-
-        try:
-            result = work(progress)
-        except InputError as exc:
-            self._fail(job, str(exc).splitlines()[0],
-                       [{"location": p.location, "reason": p.reason} for p in exc.problems])
-        except (NotFound, PermissionDenied) as exc:
-            self._fail(job, str(exc))
-        except Exception as exc:
-            log.exception("job %s (%s) failed", job.id, job.kind)
-            self._fail(job, f"the {job.kind} job stopped on an unexpected error "
-                            f"({type(exc).__name__}); the server log has the details")
-        else:
-            self._update(job, state="done", progress=1.0, message="done", result=result,
-                         finished=_now())
-
-    def _fail(self, job: Job, error: str, problems: list[dict[str, str]] | None = None) -> None:
-        self._update(job, state="failed", error=error, problems=problems or [],
-                     message="failed", finished=_now())
-
-    # ------------------------------------------------------------- persistence
-
-    def _path(self, job_id: str) -> Path | None:
-        return self.folder / f"{job_id}.json" if self.folder is not None else None
-
-    def _save(self, job: Job, force: bool = False) -> None:
-        path = self._path(job.id)
-        if path is None:
-            return
-        now = time.monotonic()
-        with self._lock:
-            if not force and now - self._saved.get(job.id, 0.0) < SAVE_INTERVAL:
-                return
-            self._saved[job.id] = now
-            try:
-                text = json.dumps(asdict(job), ensure_ascii=False, default=str)
-            except (TypeError, ValueError):  # a result that is not JSON: keep the state
-                text = json.dumps(asdict(job) | {"result": None}, default=str)
-            temp = path.with_suffix(f".{threading.get_ident()}.tmp")
-            temp.write_text(text, encoding="utf-8")
-            os.replace(temp, path)
-
-    def _load(self) -> None:
-        assert self.folder is not None
-        for path in sorted(self.folder.glob("*.json")):
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                job = Job(**{k: v for k, v in data.items() if k in Job.__dataclass_fields__})
-            except (OSError, ValueError, TypeError):
-                log.warning("ignoring unreadable job file %s", path)
-                continue
-            if job.state in ("queued", "running"):
-                job.state, job.message = "failed", "failed"
-                job.error = "the server restarted before the job finished; start it again"
-                job.finished = _now()
-                self._jobs[job.id] = job
-                self._save(job, force=True)
-            else:
-                self._jobs[job.id] = job
-
-    def _forget_old(self) -> None:
-        """Drop finished jobs past :data:`KEEP_SECONDS` (caller holds the lock)."""
-        cutoff = time.time() - KEEP_SECONDS
-        for job_id in [j.id for j in self._jobs.values()
-                       if j.finished_at is not None and j.finished_at < cutoff]:
-            del self._jobs[job_id]
-            self._saved.pop(job_id, None)
-            path = self._path(job_id)
-            if path is not None:
-                path.unlink(missing_ok=True)
+def _quiet(_fraction: float, _message: str) -> None:
+    """Progress of work the request waits for: nobody polls it."""
 
 
 class Stepper:
@@ -249,12 +62,7 @@ class Stepper:
         self.done += 1
 
 
-# --------------------------------------------------------------------------- the work
-
-#: Sets up to this many transactions are analysed while the request waits.
-SYNC_LIMIT = 200_000
-#: The browser draws at most this many trace nodes.
-WEB_TRACE_NODES = 2_000
+# --------------------------------------------------------------------------- detectors
 
 
 def detectors_from(names: Sequence[str] | None,
@@ -310,81 +118,302 @@ def _setting(default: Any, value: Any) -> Any:
     return None
 
 
-def detect_work(set_dir: Path, findings_folder: Path, detectors: Sequence[Detector],
-                settings: Settings, *, store: bool = True) -> Work:
-    """Run ``detectors`` on the set and keep the findings as the set's latest run.
+# --------------------------------------------------------------------------- the work
 
-    With ``store=False`` (a preview, for those who may read the set but not change
-    it) the findings are returned and nothing is written; ``stored`` says which.
+
+def find_findings(set_dir: Path, detectors: Sequence[Detector], settings: Settings,
+                  progress: ProgressFn = _quiet) -> tuple[list[Finding], dict[str, Any]]:
+    """Run ``detectors`` on the set's files: the findings, best first, and the configs used."""
+    steps = Stepper(progress, len(detectors) + 1)
+    steps.step("loading the transaction set")
+    engine = open_engine(set_dir, settings=settings)
+    found: list[Finding] = []
+    try:
+        for detector in detectors:
+            steps.step(f"looking for {detector.title.lower()}")
+            found += run_detector(engine, detector)
+    finally:
+        engine.close()
+    return sort_findings(found), {d.name: d.describe()["config"] for d in detectors}
+
+
+def trace_set(set_dir: Path, accounts: Sequence[str], transactions: Sequence[str],
+              config: TraceConfig, settings: Settings, since: int | None = None,
+              progress: ProgressFn = _quiet) -> dict[str, Any]:
+    """Trace over the set; the flow tree and its Sankey shape."""
+    from tocsin.money.trace import trace
+    from tocsin.money.views import sankey
+
+    progress(0.1, "loading the payment graph")
+    engine = open_engine(set_dir, settings=settings)
+    try:
+        progress(0.5, f"tracing {config.direction} with {config.rule.upper()}")
+        result = trace(engine, accounts=accounts, transactions=transactions, config=config,
+                       since=since)
+    finally:
+        engine.close()
+    data = result.to_dict()
+    return {"trace": data, "sankey": sankey(data), "stored": False}
+
+
+def score_findings(set_dir: Path, findings_run: Mapping[str, Any], settings: Settings,
+                   top: int = 50, progress: ProgressFn = _quiet) -> dict[str, Any]:
+    """Rank accounts by risk from a detection run combined with graph features."""
+    from tocsin.money.score import score_accounts
+
+    findings = [Finding.build(f["detector"], f["subject"], f["score"], f["accounts"],
+                              f["transactions"], f["amount"], f["reason"])
+                for f in findings_run["findings"]]
+    progress(0.85, "scoring accounts")
+    engine = open_engine(set_dir, settings=settings)
+    try:
+        risks = score_accounts(engine, findings)
+    finally:
+        engine.close()
+    return {"findings_run_at": findings_run["run_at"], "scored": len(risks),
+            "accounts": [r.to_dict() for r in risks[:max(1, top)]]}
+
+
+def _set_dir(session: Session, principal: Principal, settings: Settings, set_id: int) -> Path:
+    """The folder of a set the principal may read (the read is audited above GREEN)."""
+    return sets.set_path(settings, sets.get_set(session, principal, set_id))
+
+
+# --------------------------------------------------------------------------- while waiting
+
+
+def detect_now(session: Session, principal: Principal, settings: Settings, set_id: int,
+               detectors: Sequence[Detector]) -> dict[str, Any]:
+    """Detect while the request waits; kept as the set's latest run if the principal may."""
+    found, configs = find_findings(_set_dir(session, principal, settings, set_id), detectors,
+                                   settings)
+    return sets.keep_findings(session, principal, settings, set_id, found,
+                              [d.name for d in detectors], configs)
+
+
+def trace_now(session: Session, principal: Principal, settings: Settings, set_id: int,
+              accounts: Sequence[str], transactions: Sequence[str], config: TraceConfig,
+              since: int | None = None) -> dict[str, Any]:
+    return trace_set(_set_dir(session, principal, settings, set_id), accounts, transactions,
+                     config, settings, since)
+
+
+def score_now(session: Session, principal: Principal, settings: Settings, set_id: int,
+              top: int = 50) -> dict[str, Any]:
+    """Scores from the set's latest run; the detectors run first (and the run is kept if
+    the principal may) when there is none."""
+    item = sets.get_set(session, principal, set_id)
+    run = sets.load_findings(session, principal, settings, set_id)
+    stored_now = False
+    if run is None:
+        run = detect_now(session, principal, settings, set_id, detectors_from(None, None))
+        stored_now = bool(run["stored"])
+    return score_findings(sets.set_path(settings, item), run, settings, top) | {
+        "stored": stored_now, "preview": not sets.may_store_results(principal, item)}
+
+
+# --------------------------------------------------------------------------- starting jobs
+
+
+def _label(set_id: int) -> dict[str, Any]:
+    return {"set": set_id}
+
+
+def start_ingest(session: Session, principal: Principal, settings: Settings, upload: Path,
+                 fmt: str, name: str, handling: str, unit_id: int, description: str = "",
+                 base_currency: str = "EUR", mapping: Path | None = None,
+                 names: Mapping[str, str] | None = None) -> Job:
+    """Queue the import of an upload (a file in its own folder under the data folder).
+
+    The folder belongs to the job: removed when the job ends, kept while it is
+    interrupted so that it can run again. ``names`` gives the ``file`` and
+    ``mapping`` the names the user knows them by, for error messages.
     """
-
-    def work(progress: ProgressFn) -> dict[str, Any]:
-        steps = Stepper(progress, len(detectors) + 1)
-        steps.step("loading the transaction set")
-        engine = open_engine(set_dir, settings=settings)
-        findings = []
-        try:
-            for detector in detectors:
-                steps.step(f"looking for {detector.title.lower()}")
-                findings += run_detector(engine, detector)
-        finally:
-            engine.close()
-        configs = {d.name: d.describe()["config"] for d in detectors}
-        names, ordered = [d.name for d in detectors], sort_findings(findings)
-        if not store:
-            return findings_run(ordered, names, configs) | {"stored": False, "preview": True}
-        return save_findings(findings_folder, ordered, names, configs) | {
-            "stored": True, "preview": False}
-
-    return work
+    folder = sets.relative(settings, upload.parent)
+    params = {"upload": sets.relative(settings, upload), "format": fmt, "name": name,
+              "handling": handling, "unit_id": unit_id, "description": description,
+              "base_currency": base_currency,
+              "mapping": sets.relative(settings, mapping) if mapping else None,
+              "names": dict(names or {})}
+    return runner.submit(session, principal, INGEST, params, {"name": name}, files=[folder])
 
 
-def trace_work(set_dir: Path, accounts: Sequence[str], transactions: Sequence[str],
-               config: TraceConfig, settings: Settings, since: int | None = None) -> Work:
-    """Trace over the set; the result carries the flow tree and its Sankey shape."""
-
-    def work(progress: ProgressFn) -> dict[str, Any]:
-        progress(0.1, "loading the payment graph")
-        engine = open_engine(set_dir, settings=settings)
-        try:
-            progress(0.5, f"tracing {config.direction} with {config.rule.upper()}")
-            result = trace(engine, accounts=accounts, transactions=transactions,
-                           config=config, since=since)
-        finally:
-            engine.close()
-        data = result.to_dict()
-        return {"trace": data, "sankey": sankey(data), "stored": False}
-
-    return work
+def start_detect(session: Session, principal: Principal, settings: Settings, set_id: int,
+                 names: Sequence[str] | None,
+                 overrides: Mapping[str, Mapping[str, Any]] | None) -> Job:
+    """Queue a detection run (the detectors and settings are checked now)."""
+    sets.get_set(session, principal, set_id)
+    detectors_from(names, overrides)
+    params = {"set": set_id, "detectors": list(names or []),
+              "config": {k: dict(v) for k, v in (overrides or {}).items()}}
+    return runner.submit(session, principal, DETECT, params, _label(set_id),
+                         (sets.SUBJECT, set_id))
 
 
-def score_work(set_dir: Path, findings_folder: Path, settings: Settings, top: int = 50,
-               *, store: bool = True) -> Work:
-    """Rank accounts by risk: the set's latest findings (detected now if there are none)
-    combined with graph features, each score with its contributions.
+def start_trace(session: Session, principal: Principal, settings: Settings, set_id: int,
+                accounts: Sequence[str], transactions: Sequence[str], config: TraceConfig,
+                since: int | None = None) -> Job:
+    sets.get_set(session, principal, set_id)
+    params = {"set": set_id, "accounts": list(accounts), "transactions": list(transactions),
+              "config": asdict(config), "since": since}
+    return runner.submit(session, principal, TRACE, params, _label(set_id),
+                         (sets.SUBJECT, set_id))
 
-    Findings detected here are kept as the set's latest run only with ``store``.
-    """
 
-    def work(progress: ProgressFn) -> dict[str, Any]:
-        stored = load_findings(findings_folder)
-        wrote = False
-        if stored is None:
-            detectors = detectors_from(None, None)
-            run = detect_work(set_dir, findings_folder, detectors, settings, store=store)
-            stored = run(lambda fraction, message: progress(0.8 * fraction, message))
-            wrote = bool(stored["stored"])
-        findings = [Finding.build(f["detector"], f["subject"], f["score"], f["accounts"],
-                                  f["transactions"], f["amount"], f["reason"])
-                    for f in stored["findings"]]
-        progress(0.85, "scoring accounts")
-        engine = open_engine(set_dir, settings=settings)
-        try:
-            risks = score_accounts(engine, findings)
-        finally:
-            engine.close()
-        return {"findings_run_at": stored["run_at"], "scored": len(risks),
-                "accounts": [r.to_dict() for r in risks[:max(1, top)]],
-                "stored": wrote, "preview": not store}
+def start_score(session: Session, principal: Principal, settings: Settings, set_id: int,
+                top: int = 50) -> Job:
+    sets.get_set(session, principal, set_id)
+    return runner.submit(session, principal, SCORE, {"set": set_id, "top": top},
+                         _label(set_id), (sets.SUBJECT, set_id))
 
-    return work
+
+# --------------------------------------------------------------------------- handlers
+
+
+def _ingest(ctx: JobContext) -> Outcome:
+    params, settings = ctx.params, ctx.settings
+    try:
+        upload = runner.resolve(settings, params["upload"])
+        mapping = runner.resolve(settings, params["mapping"]) if params.get("mapping") \
+            else None
+    except ValueError:
+        raise InputError.single("file", "the upload is not where the job expects it") from None
+    if not upload.is_file():
+        raise InputError.single("file", "the uploaded file is no longer on the server; "
+                                        "upload it again")
+    ctx.progress(0.05, "reading and checking every row")
+    names = params.get("names") or {}
+    known = {str(upload): names.get("file", upload.name)}
+    if mapping is not None:
+        known[str(mapping)] = names.get("mapping", mapping.name)
+    try:
+        with ctx.db.transaction() as session:
+            record, _report = sets.import_set(
+                session, ctx.principal, settings, params["format"], [upload],
+                name=params["name"], handling=params["handling"],
+                unit_id=int(params["unit_id"]), description=params.get("description", ""),
+                base_currency=params.get("base_currency", "EUR"), mapping=mapping)
+            ctx.progress(0.95, "registering the set")
+            session.flush()
+            set_id = record.id
+            result = {"set": set_id, "name": record.name,
+                      "transactions": record.transaction_count,
+                      "url": f"/investigations/sets/{set_id}"}
+    except InputError as exc:
+        raise InputError([Problem(_rename(p.location, known), _rename(p.reason, known))
+                          for p in exc.problems],
+                         summary=_rename(str(exc).splitlines()[0], known)) from None
+    return Outcome(result=result, subject=(sets.SUBJECT, set_id))
+
+
+def _rename(text: str, known: Mapping[str, str]) -> str:
+    """``text`` with the server's copies of uploaded files named as the user named them."""
+    for path, name in sorted(known.items(), key=lambda item: -len(item[0])):
+        text = text.replace(path, name)
+    return text
+
+
+def _keep_result(ctx: JobContext, set_id: int, data: Any) -> Outcome:
+    with ctx.db.transaction() as session:
+        ref = sets.store_job_result(session, ctx.principal, ctx.settings, set_id, ctx.job_id,
+                                    data)
+    return Outcome(result_ref=ref)
+
+
+def _detect(ctx: JobContext) -> Outcome:
+    set_id = int(ctx.params["set"])
+    detectors = detectors_from(ctx.params.get("detectors"), ctx.params.get("config"))
+    with ctx.db.transaction() as session:
+        set_dir = _set_dir(session, ctx.principal, ctx.settings, set_id)
+    found, configs = find_findings(set_dir, detectors, ctx.settings, ctx.progress)
+    with ctx.db.transaction() as session:
+        data = sets.keep_findings(session, ctx.principal, ctx.settings, set_id, found,
+                                  [d.name for d in detectors], configs)
+    return _keep_result(ctx, set_id, data)
+
+
+def _trace(ctx: JobContext) -> Outcome:
+    set_id = int(ctx.params["set"])
+    config = TraceConfig(**ctx.params["config"])
+    with ctx.db.transaction() as session:
+        set_dir = _set_dir(session, ctx.principal, ctx.settings, set_id)
+    data = trace_set(set_dir, ctx.params.get("accounts", []),
+                     ctx.params.get("transactions", []), config, ctx.settings,
+                     ctx.params.get("since"), ctx.progress)
+    return _keep_result(ctx, set_id, data)
+
+
+def _score(ctx: JobContext) -> Outcome:
+    set_id = int(ctx.params["set"])
+    with ctx.db.transaction() as session:
+        item = sets.get_set(session, ctx.principal, set_id)
+        set_dir = sets.set_path(ctx.settings, item)
+        may_store = sets.may_store_results(ctx.principal, item)
+        run = sets.load_findings(session, ctx.principal, ctx.settings, set_id)
+    stored_now = False
+    if run is None:
+        detectors = detectors_from(None, None)
+        found, configs = find_findings(set_dir, detectors, ctx.settings,
+                                       lambda f, m: ctx.progress(0.8 * f, m))
+        with ctx.db.transaction() as session:
+            run = sets.keep_findings(session, ctx.principal, ctx.settings, set_id, found,
+                                     [d.name for d in detectors], configs)
+        stored_now = bool(run["stored"])
+    data = score_findings(set_dir, run, ctx.settings, int(ctx.params.get("top", 50)),
+                          ctx.progress) | {"stored": stored_now, "preview": not may_store}
+    return _keep_result(ctx, set_id, data)
+
+
+#: The kinds the web application's job runner runs.
+HANDLERS = {INGEST: _ingest, DETECT: _detect, TRACE: _trace, SCORE: _score}
+
+
+# --------------------------------------------------------------------------- showing jobs
+
+
+def _subject_readable(session: Session, principal: Principal, job: Job) -> bool:
+    """A job about a set is shown only while its set is readable (no existence leak)."""
+    if job.subject_type != sets.SUBJECT or job.subject_id is None:
+        return True
+    try:
+        sets.get_set(session, principal, job.subject_id)
+    except NotFound:
+        return False
+    return True
+
+
+def job_view(session: Session, principal: Principal, settings: Settings,
+             job_id: str) -> dict[str, Any]:
+    """One job with its result: for its owner and administrators, while its set is readable."""
+    job = runner.get(session, principal, job_id)
+    if not _subject_readable(session, principal, job):
+        raise NotFound(f"job {job_id} not found")
+    data = runner.view(job)
+    if job.status == runner.DONE and job.result_ref:
+        data["result"] = sets.load_job_result(settings, job.result_ref)
+    return data
+
+
+def job_list(session: Session, principal: Principal, everyone: bool = False,
+             limit: int = 100) -> list[dict[str, Any]]:
+    """The principal's jobs, newest first, without their results."""
+    found = runner.list_jobs(session, principal, everyone=everyone, limit=limit)
+    set_ids = {j.subject_id for j in found if j.subject_type == sets.SUBJECT and j.subject_id}
+    readable_ids = {item.id for item in session.scalars(
+        readable(TransactionSet, principal).where(TransactionSet.id.in_(set_ids)))} \
+        if set_ids else set()
+    return [runner.view(j) | {"result": None} for j in found
+            if j.subject_type != sets.SUBJECT or j.subject_id in readable_ids]
+
+
+def run_again(session: Session, principal: Principal, job_id: str) -> Job:
+    """Queue a failed or interrupted job again (its set must still be readable)."""
+    job = runner.get(session, principal, job_id)
+    if not _subject_readable(session, principal, job):
+        raise NotFound(f"job {job_id} not found")
+    return runner.run_again(session, principal, job_id)
+
+
+def remove_upload(upload: Path) -> None:
+    """Remove an upload's folder (when its job could not even be queued)."""
+    shutil.rmtree(upload.parent, ignore_errors=True)

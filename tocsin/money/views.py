@@ -11,8 +11,6 @@ Parquet files, so a view costs one scan and never loads the whole set.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -392,48 +390,3 @@ def sankey(trace: dict[str, Any]) -> dict[str, Any]:
     return {"nodes": list(nodes.values()),
             "links": [v for v in links.values() if v["value"] > 0],
             "steps": steps}
-
-
-# --------------------------------------------------------------------------- stored findings
-
-FINDINGS_FILE = "findings.json"
-
-
-def findings_run(findings: Sequence[Finding], detectors: Sequence[str],
-                 configs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A detection run as the API shows it (and :func:`save_findings` keeps it)."""
-    return {
-        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "detectors": list(detectors),
-        "configs": configs,
-        "findings": [finding_view(f) for f in findings],
-    }
-
-
-def save_findings(folder: Path, findings: Sequence[Finding], detectors: Sequence[str],
-                  configs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Keep the latest detection run of a set, so pages can colour the graph by it."""
-    data = findings_run(findings, detectors, configs)
-    folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f".{FINDINGS_FILE}.tmp"
-    temp.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
-    os.replace(temp, folder / FINDINGS_FILE)
-    return data
-
-
-def load_findings(folder: Path) -> dict[str, Any] | None:
-    """The latest detection run of a set, or None when detectors have not run yet."""
-    path = folder / FINDINGS_FILE
-    if not path.is_file():
-        return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def stored_finding(folder: Path, key: str) -> dict[str, Any]:
-    """One finding of the latest run by its key; :class:`NotFound` otherwise."""
-    data = load_findings(folder) or {"findings": []}
-    for item in data["findings"]:
-        if item["id"] == key:
-            return dict(item)
-    raise NotFound(f"finding {key} not found; run the detectors again")

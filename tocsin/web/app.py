@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,8 @@ from tocsin.web.templating import NavItem, make_templates, render
 
 STATIC = Path(__file__).parent / "static"
 
-#: Router modules in ``tocsin/web/routers``; each may define ``pages``, ``api`` and ``NAV``.
+#: Router modules in ``tocsin/web/routers``; each may define ``pages``, ``api``, ``NAV`` and
+#: ``lifespan`` (an async context manager run while the application runs, e.g. a job runner).
 ROUTERS = ["auth", "home", "framework", "commitments", "programmes", "lessons", "partners",
            "events", "experts", "coherence", "investigations", "search", "admin"]
 
@@ -40,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,  # served behind login by routers/auth.py
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.db = Database.from_settings(settings)
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     nav: list[NavItem] = []
+    hooks: list[Lifespan] = []
     for name in ROUTERS:
         module = importlib.import_module(f"tocsin.web.routers.{name}")
         if hasattr(module, "pages"):
@@ -59,7 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(module.api, prefix="/api/v1")
         if hasattr(module, "NAV"):
             nav.append(module.NAV)
+        if hasattr(module, "lifespan"):
+            hooks.append(module.lifespan)
     app.state.nav = sorted(nav, key=lambda item: item.order)
+    app.state.lifespans = hooks
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -69,6 +77,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     _install_error_handlers(app)
     return app
+
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Enter every lifespan in ``app.state.lifespans`` in order; leave them in reverse."""
+    async with AsyncExitStack() as stack:
+        for hook in getattr(app.state, "lifespans", []):
+            await stack.enter_async_context(hook(app))
+        yield
 
 
 def _wants_json(request: Request) -> bool:

@@ -1,96 +1,236 @@
-"""Background jobs: progress, results, failures, ownership, restart."""
+"""Money jobs through the web application as ``create_app`` builds it: the runner lives
+with the application, jobs are rows, results stay with their set, a job cut off by a
+restart can run again from the API and from the page. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import threading
+import re
+import time
 from pathlib import Path
+from typing import Any
 
-import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, select, update
 
+from tests.factories import MakeUser, login
 from tocsin.access.principal import Principal
-from tocsin.access.roles import Role
-from tocsin.errors import InputError, NotFound, Problem
-from tocsin.money.jobs import JobRunner, ProgressFn
+from tocsin.jobs import runner as jobs
+from tocsin.jobs.tables import Job
+from tocsin.money import sets
+from tocsin.money.tables import TransactionSet
+from tocsin.settings import Settings
+from tocsin.store.database import Database
 
-ALICE = Principal(user_id=1, username="alice", role=Role.ANALYST, unit_id=1)
-BOB = Principal(user_id=2, username="bob", role=Role.ANALYST, unit_id=1)
-
-
-@pytest.fixture
-def runner(tmp_path: Path) -> JobRunner:
-    jobs = JobRunner(tmp_path / "jobs", workers=1)
-    yield jobs  # type: ignore[misc]
-    jobs.shutdown()
+API = "/api/v1/investigations"
 
 
-def test_progress_then_result(runner: JobRunner) -> None:
-    gate = threading.Event()
-    seen: list[float] = []
-
-    def work(progress: ProgressFn) -> dict[str, int]:
-        progress(0.5, "half way")
-        gate.wait(5)
-        return {"answer": 42}
-
-    job = runner.submit(ALICE, "detect", work, {"set": 3})
-    for _ in range(200):
-        current = runner.get(job.id, ALICE)
-        seen.append(current.progress)
-        if current.message == "half way":
-            break
-        threading.Event().wait(0.01)
-    assert runner.get(job.id, ALICE).state == "running"
-    assert runner.get(job.id, ALICE).progress == 0.5
-    gate.set()
-    done = runner.wait(job.id)
-    assert (done.state, done.progress, done.result) == ("done", 1.0, {"answer": 42})
-    assert done.view()["subject"] == {"set": 3} and "owner_id" not in done.view()
+def _wait(client: TestClient, job: dict[str, Any], timeout: float = 90) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while job["state"] not in ("done", "failed", "interrupted"):
+        assert time.monotonic() < deadline, f"job still {job['state']}"
+        time.sleep(0.1)
+        response = client.get(f"{API}/jobs/{job['id']}")
+        assert response.status_code == 200, response.text
+        job = response.json()
+    return job
 
 
-def test_input_errors_become_problems(runner: JobRunner) -> None:
-    def work(progress: ProgressFn) -> None:
-        raise InputError([Problem("file.csv:3", "amount is not a number")])
-
-    job = runner.wait(runner.submit(ALICE, "ingest", work).id)
-    assert job.state == "failed"
-    assert job.problems == [{"location": "file.csv:3", "reason": "amount is not a number"}]
-
-
-def test_unexpected_errors_do_not_leak_details(runner: JobRunner) -> None:
-    def work(progress: ProgressFn) -> None:
-        raise RuntimeError("/secret/path exploded")
-
-    job = runner.wait(runner.submit(ALICE, "score", work).id)
-    assert job.state == "failed" and job.error is not None
-    assert "/secret/path" not in job.error and "RuntimeError" in job.error
+def _detect_job(client: TestClient, token: str, set_id: int) -> dict[str, Any]:
+    response = client.post(f"{API}/sets/{set_id}/detect", headers={"X-CSRF-Token": token},
+                           json={"detectors": ["cycle"], "background": True})
+    assert response.status_code == 202, response.text
+    job: dict[str, Any] = response.json()["job"]
+    return job
 
 
-def test_jobs_belong_to_their_owner(runner: JobRunner) -> None:
-    job = runner.submit(ALICE, "trace", lambda progress: 1)
-    runner.wait(job.id)
-    with pytest.raises(NotFound):
-        runner.get(job.id, BOB)
-    with pytest.raises(NotFound):
-        runner.get("not-a-job", ALICE)
-    assert [j.id for j in runner.jobs(ALICE)] == [job.id]
-    assert runner.jobs(BOB) == []
+def test_a_background_detection_is_a_row_and_its_result_stays_with_the_set(
+        client: TestClient, make_user: MakeUser, demo_set: int, platform_db: Database,
+        settings: Settings) -> None:
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    done = _wait(client, _detect_job(client, token, demo_set))
+    assert done["state"] == "done", done
+    assert done["result"]["stored"] is True and done["result"]["findings"]
+    assert client.get(f"{API}/sets/{demo_set}/findings").json()["findings"] == \
+        done["result"]["findings"]
+    with platform_db.transaction() as session:
+        row = session.get(Job, done["id"])
+        assert row is not None and row.subject_id == demo_set and row.result is None
+        assert row.result_ref is not None
+        key = session.get(TransactionSet, demo_set).storage_key  # type: ignore[union-attr]
+    assert row.result_ref.startswith(f"money/{key}/results/")
+    assert (settings.data_dir / row.result_ref).is_file()
+    assert not (settings.data_dir / "jobs").exists()  # no JSON mirror any more
+    listed = client.get(f"{API}/jobs").json()
+    assert [(j["id"], j["result"]) for j in listed] == [(done["id"], None)]
 
 
-def test_results_survive_a_restart_and_cut_jobs_fail(tmp_path: Path) -> None:
-    folder = tmp_path / "jobs"
-    first = JobRunner(folder, workers=1)
-    done = first.wait(first.submit(ALICE, "detect", lambda progress: [1, 2]).id)
-    first.shutdown()
-    # A job that was running when the process died.
-    (folder / "cut.json").write_text(json.dumps(
-        {"id": "cut", "kind": "ingest", "owner_id": 1, "owner": "alice", "state": "running"}))
-    (folder / "broken.json").write_text("{not json")
-    second = JobRunner(folder, workers=1)
+def test_other_users_are_told_a_job_does_not_exist(client: TestClient, make_user: MakeUser,
+                                                   demo_set: int) -> None:
+    analyst = make_user("analyst", unit="tntd-spmu")[0]
+    other = make_user("analyst", unit="tntd-spmu", username="other-analyst")[0]
+    admin = make_user("administrator", unit="tntd-spmu")[0]
+    token = login(client, analyst)
+    job = _wait(client, _detect_job(client, token, demo_set))
+    login(client, other)
+    assert client.get(f"{API}/jobs/{job['id']}").status_code == 404
+    assert client.get(f"{API}/jobs").json() == []
+    assert client.post(f"{API}/jobs/{job['id']}/run-again",
+                       headers={"X-CSRF-Token": login(client, other)}).status_code == 404
+    login(client, admin)
+    assert client.get(f"{API}/jobs/{job['id']}").json()["state"] == "done"
+    assert client.get(f"{API}/jobs").json() == []
+    assert [j["id"] for j in client.get(f"{API}/jobs?everyone=true").json()] == [job["id"]]
+
+
+def test_a_reader_who_may_not_change_the_set_gets_a_preview(
+        client: TestClient, make_user: MakeUser, demo_set: int) -> None:
+    # A fund manager reads AMBER sets but may not write for any unit.
+    token = login(client, make_user("fund_manager", unit="tntd-spmu")[0])
+    done = _wait(client, _detect_job(client, token, demo_set))
+    assert done["state"] == "done" and done["result"]["stored"] is False
+    assert done["result"]["findings"]
+    assert client.get(f"{API}/sets/{demo_set}/findings").json()["findings"] is None
+    direct = client.post(f"{API}/sets/{demo_set}/detect", headers={"X-CSRF-Token": token},
+                         json={"detectors": ["cycle"], "background": False})
+    assert direct.status_code == 200 and direct.json()["stored"] is False
+    assert client.get(f"{API}/sets/{demo_set}/findings").json()["findings"] is None
+
+
+def test_an_interrupted_job_runs_again_from_the_api_and_the_page(
+        client: TestClient, make_user: MakeUser, demo_set: int,
+        platform_db: Database) -> None:
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    first = _wait(client, _detect_job(client, token, demo_set))
+    # Pretend the server running it died half way.
+    with platform_db.transaction() as session:
+        session.execute(update(Job).where(Job.id == first["id"]).values(
+            status="interrupted", error="Interrupted: the server process running it stopped "
+            "before it finished; run it again."))
+    page = client.get("/investigations")
+    assert 'id="job-list"' in page.text and "Run again" in page.text
+    assert "stopped before it finished" in page.text
+    again = client.post(f"{API}/jobs/{first['id']}/run-again",
+                        headers={"X-CSRF-Token": token})
+    assert again.status_code == 202, again.text
+    assert again.json()["job"]["rerun_of"] == first["id"]
+    assert _wait(client, again.json()["job"])["state"] == "done"
+    # The page's button: a form post with the CSRF field, then back to the list.
+    with platform_db.transaction() as session:
+        session.execute(update(Job).where(Job.id == first["id"]).values(status="failed"))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/investigations").text)
+    assert csrf
+    posted = client.post(f"/investigations/jobs/{first['id']}/run-again",
+                         data={"csrf_token": csrf.group(1)}, follow_redirects=False)
+    assert posted.status_code == 303 and posted.headers["location"] == "/investigations#jobs"
+    reruns = [j for j in client.get(f"{API}/jobs").json() if j["rerun_of"] == first["id"]]
+    assert len(reruns) == 2
+    done_job = client.post(f"{API}/jobs/{reruns[0]['id']}/run-again",
+                           headers={"X-CSRF-Token": token})
+    assert done_job.status_code == 422 and "only a failed or interrupted" in done_job.text
+
+
+def test_deleting_the_set_removes_its_jobs_and_results(
+        client: TestClient, make_user: MakeUser, demo_set: int, platform_db: Database,
+        settings: Settings) -> None:
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    done = _wait(client, _detect_job(client, token, demo_set))
+    with platform_db.transaction() as session:
+        row = session.get(Job, done["id"])
+        assert row is not None and row.result_ref
+        result = settings.data_dir / row.result_ref
+        sets.delete_set(session, Principal.system(), settings, demo_set)
+    assert not result.exists()
+    with platform_db.transaction() as session:
+        assert session.scalars(select(Job)).all() == []
+        assert sets.orphaned_folders(session, settings) == []
+    assert client.get(f"{API}/jobs/{done['id']}").status_code == 404
+
+
+def test_the_runner_stops_with_the_application_and_marks_what_it_cut_off(
+        settings: Settings, platform_db: Database, make_user: MakeUser,
+        demo_set: int) -> None:
+    from tocsin.web.app import create_app
+
+    analyst = make_user("analyst", unit="tntd-spmu")[0]
+    app = create_app(settings)
+    with TestClient(app, base_url="https://testserver") as client:
+        assert isinstance(app.state.jobs, jobs.JobRunner)
+        token = login(client, analyst)
+        # Stop this process's runner so that the job is still queued when the app ends.
+        app.state.jobs.stop(grace=0)
+        job = _detect_job(client, token, demo_set)
+        assert job["state"] == "queued"
+    # Queued jobs survive the process: the next application runs them.
+    second = create_app(settings)
+    with TestClient(second, base_url="https://testserver") as client:
+        login(client, analyst)
+        assert _wait(client, job)["state"] == "done"
+    app.state.db.engine.dispose()
+    second.state.db.engine.dispose()
+
+
+def test_no_job_database_work_on_the_event_loop(client: TestClient, make_user: MakeUser,
+                                                demo_set: int, platform_db: Database,
+                                                tmp_path: Path) -> None:
+    """Every statement touching the jobs table runs in a thread, never on the event loop."""
+    from tocsin.money.demo import case_files
+    from tocsin.money.synthetic import SyntheticConfig
+
+    engine = client.app.state.db.engine  # type: ignore[attr-defined]
+    on_loop: list[str] = []
+
+    def check(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "jobs" not in statement:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        on_loop.append(statement.split()[0])
+
+    event.listen(engine, "before_cursor_execute", check)
     try:
-        assert second.get(done.id, ALICE).result == [1, 2]
-        cut = second.get("cut", ALICE)
-        assert cut.state == "failed" and "restarted" in (cut.error or "")
-        assert json.loads((folder / "cut.json").read_text())["state"] == "failed"
+        token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+        data, mapping = (p.read_bytes() for p in case_files(
+            tmp_path, SyntheticConfig(accounts=300, transactions=400, patterns=1, seed=3)))
+        upload = client.post(f"{API}/sets", headers={"X-CSRF-Token": token},
+                             files={"file": ("e.csv", data, "text/csv"),
+                                    "mapping": ("m.yaml", mapping, "application/yaml")},
+                             data={"format": "csv", "name": "Loop", "handling": "GREEN",
+                                   "unit": "tntd-spmu"})
+        assert upload.status_code == 202, upload.text
+        assert _wait(client, upload.json()["job"])["state"] == "done"
+        _wait(client, _detect_job(client, token, demo_set))
+        client.get("/investigations")
     finally:
-        second.shutdown()
+        event.remove(engine, "before_cursor_execute", check)
+    assert on_loop == []
+
+
+def test_a_failed_import_names_the_file_as_the_user_knows_it(
+        client: TestClient, make_user: MakeUser, settings: Settings, tmp_path: Path) -> None:
+    from tocsin.money.demo import case_files
+    from tocsin.money.synthetic import SyntheticConfig
+
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    data, mapping = case_files(tmp_path, SyntheticConfig(accounts=300, transactions=400,
+                                                         patterns=1, seed=3))
+    lines = data.read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[2] = "twelve"  # the Amount column
+    bad = "\n".join([lines[0], ",".join(cells), *lines[2:]]).encode()
+    response = client.post(f"{API}/sets", headers={"X-CSRF-Token": token},
+                           files={"file": ("bank-export.csv", bad, "text/csv"),
+                                  "mapping": ("columns.yaml", mapping.read_bytes(),
+                                              "application/yaml")},
+                           data={"format": "csv", "name": "Broken", "handling": "GREEN",
+                                 "unit": "tntd-spmu"})
+    assert response.status_code == 202, response.text
+    failed = _wait(client, response.json()["job"])
+    assert failed["state"] == "failed" and failed["can_run_again"]
+    text = json.dumps(failed)
+    assert "bank-export.csv" in text, text
+    assert str(settings.data_dir) not in text and "upload-" not in text
+    assert not any((settings.data_dir / "uploads").iterdir())  # the upload is gone

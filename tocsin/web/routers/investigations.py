@@ -5,21 +5,29 @@ diagram, the trace view and the timeline) and the JSON they draw from under
 ``/api/v1/investigations``. Every read goes through the transaction-set
 registry, so a set the user may not read is "not found" here too; long work
 (ingest, detection, scoring, large traces) runs as a background job owned by
-the user who started it.
+the user who started it. ``lifespan`` starts this process's job runner with the
+application and stops it with it.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
-import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
@@ -28,7 +36,9 @@ from tocsin.access import users
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
-from tocsin.errors import InputError, NotFound, PermissionDenied, Problem
+from tocsin.errors import InputError
+from tocsin.jobs.runner import JobRunner
+from tocsin.jobs.tables import Job
 from tocsin.money import jobs, sets, views
 from tocsin.money.detect import describe
 from tocsin.money.export import EXPORT_FORMATS, Selection
@@ -36,7 +46,6 @@ from tocsin.money.ingest import FORMATS
 from tocsin.money.tables import TransactionSet
 from tocsin.money.trace import RULES, TraceConfig
 from tocsin.settings import Settings
-from tocsin.store.database import Database
 from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
@@ -45,7 +54,6 @@ NAV = NavItem("Investigations", "/investigations", order=80)
 pages = APIRouter(prefix="/investigations", include_in_schema=False)
 api = APIRouter(prefix="/investigations", tags=["investigations"])
 
-_RUNNER_LOCK = threading.Lock()
 EXPORT_TYPES = {"csv": ("text/csv", "csv"), "ftm": ("application/x-ndjson", "ftm.json"),
                 "gexf": ("application/xml", "gexf"), "graphml": ("application/xml", "graphml")}
 
@@ -53,14 +61,23 @@ EXPORT_TYPES = {"csv": ("text/csv", "csv"), "ftm": ("application/x-ndjson", "ftm
 # --------------------------------------------------------------------------- helpers
 
 
-def _runner(request: Request) -> jobs.JobRunner:
-    """The application's job runner, made on first use (one per application)."""
-    state = request.app.state
-    with _RUNNER_LOCK:
-        if getattr(state, "money_jobs", None) is None:
-            state.money_jobs = jobs.JobRunner(deps.settings(request).data_dir / "jobs")
-    runner: jobs.JobRunner = state.money_jobs
-    return runner
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run this process's job runner while the application runs (in threads: it uses the DB)."""
+    runner = JobRunner(app.state.db, app.state.settings, jobs.HANDLERS)
+    await run_in_threadpool(runner.start)
+    app.state.jobs = runner
+    try:
+        yield
+    finally:
+        app.state.jobs = None
+        await run_in_threadpool(runner.stop)
+
+
+def _wake(request: Request) -> BackgroundTask:
+    """Tell this process's runner about a new job once the request's transaction committed."""
+    runner: JobRunner | None = getattr(request.app.state, "jobs", None)
+    return BackgroundTask(runner.wake if runner is not None else lambda: None)
 
 
 def _set(session: Session, principal: Principal, set_id: int) -> TransactionSet:
@@ -69,10 +86,6 @@ def _set(session: Session, principal: Principal, set_id: int) -> TransactionSet:
 
 def _set_dir(request: Request, record: TransactionSet) -> Path:
     return sets.set_path(deps.settings(request), record)
-
-
-def _findings_folder(request: Request, record: TransactionSet) -> Path:
-    return deps.settings(request).data_dir / "investigations" / record.storage_key
 
 
 def _set_view(record: TransactionSet, units: dict[int, str]) -> dict[str, Any]:
@@ -96,35 +109,13 @@ def _unit_codes(session: Session) -> dict[int, str]:
     return {u.id: u.code for u in users.list_units(session)}
 
 
-def _started(job: jobs.Job, stores: bool = False) -> JSONResponse:
-    """202 with the job to poll; ``stored`` says whether its result will be kept."""
-    return JSONResponse({"job": job.view(), "stored": stores, "preview": not stores},
+def _started(request: Request, job: Job, stores: bool = False) -> JSONResponse:
+    """202 with the job to poll; ``stored`` says whether its result will be kept with the
+    set (findings of a user who may change it), ``preview`` the opposite."""
+    return JSONResponse({"job": jobs.runner.view(job), "stored": stores, "preview": not stores},
                         status_code=202,
-                        headers={"Location": f"/api/v1/investigations/jobs/{job.id}"})
-
-
-def _without_paths(work: jobs.Work, names: dict[Path, str], data_dir: Path) -> jobs.Work:
-    """``work`` whose errors name files as the user knows them, never by server path.
-
-    ``names`` maps the server's copy of an upload to the name the user gave it;
-    any other path under the data folder is cut to its last part.
-    """
-    def scrub(text: str) -> str:
-        for path, name in sorted(names.items(), key=lambda kv: -len(str(kv[0]))):
-            text = text.replace(str(path), name)
-        return re.sub(re.escape(str(data_dir)) + r"[^\s:,;'\"]*/", "", text)
-
-    def wrapped(progress: jobs.ProgressFn) -> Any:
-        try:
-            return work(progress)
-        except InputError as exc:
-            raise InputError([Problem(scrub(p.location), scrub(p.reason))
-                              for p in exc.problems],
-                             summary=scrub(str(exc).splitlines()[0])) from None
-        except (NotFound, PermissionDenied) as exc:
-            raise type(exc)(scrub(str(exc))) from None
-
-    return wrapped
+                        headers={"Location": f"/api/v1/investigations/jobs/{job.id}"},
+                        background=_wake(request))
 
 
 def _background(requested: bool | None, record: TransactionSet) -> bool:
@@ -158,6 +149,7 @@ def set_list(request: Request, session: DbSession, principal: CurrentPrincipal) 
     own = next((u.code for u in units if u.id == principal.unit_id), "")
     return render(request, "investigations/list.html",
                   sets=[_set_view(s, codes) for s in sets.list_sets(session, principal)],
+                  jobs=jobs.job_list(session, principal, limit=10),
                   units=units, own_unit=own, handling_codes=HANDLING_CODES,
                   formats=sorted(FORMATS), can_upload=principal.can(Action.WRITE_OWN_UNIT),
                   max_mb=deps.settings(request).upload_max_bytes // (1024 * 1024))
@@ -208,6 +200,14 @@ def api_set(set_id: int, session: DbSession, principal: CurrentPrincipal) -> dic
     return _set_view(_set(session, principal, set_id), _unit_codes(session))
 
 
+@pages.post("/jobs/{job_id}/run-again")
+def run_again_page(job_id: str, request: Request, session: DbSession,
+                   principal: CurrentPrincipal) -> Response:
+    """The page's "Run again" button: queue the job again and go back to the list."""
+    jobs.run_again(session, principal, job_id)
+    return RedirectResponse("/investigations#jobs", status_code=303, background=_wake(request))
+
+
 @api.post("/sets", status_code=202)
 async def api_upload(
     request: Request,
@@ -223,23 +223,30 @@ async def api_upload(
     mapping: Annotated[UploadFile | None, File(description="YAML column mapping (csv/xlsx)")]
     = None,
 ) -> Response:
-    """Upload a file and import it in the background; returns the job to poll."""
+    """Upload a file and import it in the background; returns the job to poll.
+
+    The owner and handling code are checked before the file is received; the
+    database is used from the thread pool only, never on the event loop.
+    """
     settings = deps.settings(request)
-    owner_id = sets.check_owner(session, principal, unit, handling)  # before receiving the file
+    owner_id = await run_in_threadpool(sets.check_owner, session, principal, unit, handling)
     upload = await _receive(file, settings)
-    mapping_path = None
-    if mapping is not None and mapping.filename:
-        mapping_path = await _receive(mapping, settings, upload.parent, "mapping.yaml")
-    db = deps.database(request)
-    names = {upload: Path(file.filename or "upload").name or "upload"}
-    if mapping_path is not None and mapping is not None:
-        names[mapping_path] = Path(mapping.filename or "mapping.yaml").name or "mapping.yaml"
-    work = _ingest_work(db, principal, settings, upload, format, name.strip(), handling.strip(),
-                        owner_id, description, base_currency.upper(), mapping_path)
-    job = _runner(request).submit(principal, "ingest",
-                                  _without_paths(work, names, settings.data_dir),
-                                  {"name": name.strip()})
-    return _started(job, stores=True)
+    try:
+        mapping_path = None
+        if mapping is not None and mapping.filename:
+            mapping_path = await _receive(mapping, settings, upload.parent, "mapping.yaml")
+        # Errors name the files as the user knows them, never by their place on the server.
+        names = {"file": Path(file.filename or "upload").name or "upload",
+                 "mapping": Path(mapping.filename or "mapping.yaml").name
+                 if mapping is not None and mapping_path is not None else "mapping.yaml"}
+        job = await run_in_threadpool(
+            jobs.start_ingest, session, principal, settings, upload, format, name.strip(),
+            handling.strip(), owner_id, description, base_currency.upper(), mapping_path,
+            names)
+    except BaseException:
+        jobs.remove_upload(upload)
+        raise
+    return _started(request, job, stores=True)
 
 
 async def _receive(file: UploadFile, settings: Settings, folder: Path | None = None,
@@ -274,42 +281,29 @@ def _uploads(settings: Settings) -> Path:
     return folder
 
 
-def _ingest_work(db: Database, principal: Principal, settings: Settings, upload: Path,
-                 fmt: str, name: str, handling: str, unit_id: int, description: str,
-                 base_currency: str, mapping: Path | None) -> jobs.Work:
-    def work(progress: jobs.ProgressFn) -> dict[str, Any]:
-        progress(0.05, "reading and checking every row")
-        try:
-            with db.transaction() as session:
-                record, _report = sets.import_set(
-                    session, principal, settings, fmt, [upload], name=name, handling=handling,
-                    unit_id=unit_id, description=description, base_currency=base_currency,
-                    mapping=mapping)
-                progress(0.95, "registering the set")
-                session.flush()
-                result = {"set": record.id, "name": record.name,
-                          "transactions": record.transaction_count,
-                          "url": f"/investigations/sets/{record.id}"}
-        finally:
-            shutil.rmtree(upload.parent, ignore_errors=True)
-        return result
-
-    return work
-
-
 # --------------------------------------------------------------------------- API: jobs
 
 
 @api.get("/jobs")
-def api_jobs(request: Request, principal: CurrentPrincipal) -> list[dict[str, Any]]:
-    """The caller's background jobs, newest first (without their results)."""
-    return [j.view() | {"result": None} for j in _runner(request).jobs(principal)]
+def api_jobs(session: DbSession, principal: CurrentPrincipal,
+             everyone: bool = False) -> list[dict[str, Any]]:
+    """The caller's background jobs, newest first, without their results
+    (``everyone``: an administrator sees every user's)."""
+    return jobs.job_list(session, principal, everyone=everyone)
 
 
 @api.get("/jobs/{job_id}")
-def api_job(job_id: str, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
+def api_job(job_id: str, request: Request, session: DbSession,
+            principal: CurrentPrincipal) -> dict[str, Any]:
     """State, progress and, when done, the result or error of one of the caller's jobs."""
-    return _runner(request).get(job_id, principal).view()
+    return jobs.job_view(session, principal, deps.settings(request), job_id)
+
+
+@api.post("/jobs/{job_id}/run-again", status_code=202)
+def api_run_again(job_id: str, request: Request, session: DbSession,
+                  principal: CurrentPrincipal) -> Response:
+    """Run a failed or interrupted job again, as a new job; returns the new job."""
+    return _started(request, jobs.run_again(session, principal, job_id))
 
 
 # --------------------------------------------------------------------------- API: analysis
@@ -339,24 +333,20 @@ def api_detect(set_id: int, body: DetectRequest, request: Request, session: DbSe
     else who may read it gets them as a preview and the set's findings stay as they are.
     """
     record = _set(session, principal, set_id)
-    detectors = jobs.detectors_from(body.detectors, body.config)
-    store = sets.stores_results(session, principal, record, "detection run: " + ", ".join(
-        d.name for d in detectors))
-    work = _without_paths(jobs.detect_work(
-        _set_dir(request, record), _findings_folder(request, record), detectors,
-        deps.settings(request), store=store), {}, deps.settings(request).data_dir)
+    settings = deps.settings(request)
     if _background(body.background, record):
-        return _started(_runner(request).submit(principal, "detect", work, {"set": record.id}),
-                        store)
-    return JSONResponse(work(lambda fraction, message: None))
+        return _started(request, jobs.start_detect(session, principal, settings, record.id,
+                                                   body.detectors, body.config),
+                        sets.may_store_results(principal, record))
+    detectors = jobs.detectors_from(body.detectors, body.config)
+    return JSONResponse(jobs.detect_now(session, principal, settings, record.id, detectors))
 
 
 @api.get("/sets/{set_id}/findings")
 def api_findings(set_id: int, request: Request, session: DbSession,
                  principal: CurrentPrincipal) -> dict[str, Any]:
     """The latest detection run of the set (``findings`` is null before the first)."""
-    record = _set(session, principal, set_id)
-    stored = views.load_findings(_findings_folder(request, record))
+    stored = sets.load_findings(session, principal, deps.settings(request), set_id)
     return stored or {"run_at": None, "detectors": [], "configs": {}, "findings": None}
 
 
@@ -381,12 +371,13 @@ def api_trace(set_id: int, body: TraceRequest, request: Request, session: DbSess
                          window_hours=body.window_hours, min_amount=body.min_amount,
                          max_nodes=jobs.WEB_TRACE_NODES)
     since = int(body.since.timestamp()) if body.since else None
-    work = _without_paths(jobs.trace_work(_set_dir(request, record), body.accounts,
-                                          body.transactions, config, deps.settings(request),
-                                          since), {}, deps.settings(request).data_dir)
+    settings = deps.settings(request)
     if _background(body.background, record):
-        return _started(_runner(request).submit(principal, "trace", work, {"set": record.id}))
-    return JSONResponse(work(lambda fraction, message: None))
+        return _started(request, jobs.start_trace(session, principal, settings, record.id,
+                                                  body.accounts, body.transactions, config,
+                                                  since))
+    return JSONResponse(jobs.trace_now(session, principal, settings, record.id, body.accounts,
+                                       body.transactions, config, since))
 
 
 class ScoreRequest(BaseModel):
@@ -403,17 +394,12 @@ def api_score(set_id: int, body: ScoreRequest, request: Request, session: DbSess
     only for a user who may change the set (see ``detect``).
     """
     record = _set(session, principal, set_id)
-    folder = _findings_folder(request, record)
-    store = sets.may_change(principal, record)
-    if store and views.load_findings(folder) is None:
-        sets.stores_results(session, principal, record, "detection run for scoring")
-    work = _without_paths(jobs.score_work(_set_dir(request, record), folder,
-                                          deps.settings(request), body.top, store=store),
-                          {}, deps.settings(request).data_dir)
+    settings = deps.settings(request)
     if _background(body.background, record):
-        return _started(_runner(request).submit(principal, "score", work, {"set": record.id}),
-                        store)
-    return JSONResponse(work(lambda fraction, message: None))
+        return _started(request, jobs.start_score(session, principal, settings, record.id,
+                                                  body.top),
+                        sets.may_store_results(principal, record))
+    return JSONResponse(jobs.score_now(session, principal, settings, record.id, body.top))
 
 
 # --------------------------------------------------------------------------- API: graph
@@ -453,7 +439,8 @@ def api_finding_graph(set_id: int, finding_id: str, request: Request, session: D
                       principal: CurrentPrincipal) -> dict[str, Any]:
     """The accounts and payments of one finding of the latest run."""
     record = _set(session, principal, set_id)
-    finding = views.stored_finding(_findings_folder(request, record), finding_id)
+    finding = sets.stored_finding(session, principal, deps.settings(request), set_id,
+                                  finding_id)
     graph = views.transactions_graph(_set_dir(request, record), finding["transactions"])
     return graph | {"finding": finding}
 
@@ -480,14 +467,15 @@ def api_export(set_id: int, request: Request, session: DbSession, principal: Cur
     would run as a formula are neutralised.
     """
     record = _set(session, principal, set_id)
+    settings = deps.settings(request)
     selection = None
     if finding:
-        chosen = views.stored_finding(_findings_folder(request, record), finding)
+        chosen = sets.stored_finding(session, principal, settings, set_id, finding)
         selection = Selection(accounts=set(chosen["accounts"]),
                               transactions=set(chosen["transactions"]))
     media, suffix = EXPORT_TYPES[format]
-    settings = deps.settings(request)
-    folder = Path(tempfile.mkdtemp(prefix="export-", dir=_uploads(settings)))
+    # In the set's folder: deleting the set removes a download cut off half-way.
+    folder = sets.export_folder(settings, record)
     output = folder / f"export.{suffix}"
     try:
         sets.export(session, principal, settings, record.id, format, output, selection)

@@ -66,7 +66,7 @@
     for (;;) {
       onProgress(current.progress, current.message);
       if (current.state === "done") return current.result;
-      if (current.state === "failed") {
+      if (current.state === "failed" || current.state === "interrupted") {
         const parts = (current.problems || []).map((p) => `${p.location}: ${p.reason}`);
         throw new Error([current.error, ...parts].filter(Boolean).join(" — "));
       }
@@ -355,7 +355,8 @@
         const result = await runMaybeJob(`${API}/sets/${setId}/detect`, csrf, { background: true },
           (fraction, message) => { bar.value = fraction; text.textContent = message; });
         indexFindings(result.findings);
-        text.textContent = `${result.findings.length} finding(s)`;
+        text.textContent = `${result.findings.length} finding(s)` +
+          (result.stored === false ? " (a preview, not stored: you may not change this set)" : "");
       } catch (err) {
         text.textContent = err.message;
       } finally {

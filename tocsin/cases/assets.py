@@ -29,6 +29,7 @@ from tocsin.cases.records import audit_case, get_case, writable_case
 from tocsin.cases.spec import (
     AssetSpec,
     CustodySpec,
+    Identifier,
     SaleSpec,
     StageSpec,
     TraceAssetSpec,
@@ -173,7 +174,7 @@ def asset_from_trace(session: Session, principal: Principal, settings: Settings,
         f"{', '.join(spec.accounts)}")
     asset = create_asset(session, principal, case_id, AssetSpec(
         kind=spec.kind, description=description[:500],
-        identifiers=[{"scheme": "account", "value": end["account"]}],  # type: ignore[list-item]
+        identifiers=[Identifier(scheme="account", value=end["account"])],
         country=spec.country, currency=item.base_currency,
         estimated_value=Decimal(str(end["amount"])).quantize(CENT),
         identified_on=spec.identified_on), trace=link)

@@ -159,6 +159,9 @@ def asset_from_trace(session: Session, principal: Principal, settings: Settings,
                          max_nodes=jobs.WEB_TRACE_NODES)
     result = jobs.trace_now(session, principal, settings, item.id, spec.accounts, [], config)
     ends = result["trace"]["end_points"]
+    if not ends:
+        raise InputError.single("trace.accounts", f"the trace from {', '.join(spec.accounts)} "
+                                "reaches no end point in this set (are the accounts in it?)")
     end = next((e for e in ends if e["account"] == spec.end_account), None)
     if end is None:
         shown = ", ".join(e["account"] for e in ends[:10]) or "none"

@@ -326,7 +326,15 @@ def add_finding_link(session: Session, principal: Principal, settings: Any, case
     """Link a finding of the set's latest stored detection run (checked to exist)."""
     from tocsin.money import sets
 
-    finding = sets.stored_finding(session, principal, settings, set_id, finding_id)
+    writable_case(session, principal, case_id)
+    problems: list[Problem] = []
+    link_target(session, TransactionSet, set_id, principal, "link.set_id", problems)
+    if problems:
+        raise InputError(problems)
+    try:
+        finding = sets.stored_finding(session, principal, settings, set_id, finding_id)
+    except NotFound as exc:
+        raise InputError.single("link.key", str(exc)) from None
     link = add_link(session, principal, case_id, LinkSpec(
         kind="finding", set_id=set_id, key=finding_id, note=note))
     link.detail = {**link.detail, "detector": finding.get("detector"),

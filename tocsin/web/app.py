@@ -14,17 +14,19 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy import text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tocsin import __version__
 from tocsin.errors import AuthenticationError, InputError, NotFound, PermissionDenied
 from tocsin.settings import Settings, get_settings
 from tocsin.store.database import Database
 from tocsin.web.accesslog import AccessLog, make_logger
-from tocsin.web.deps import CsrfFailed, LoginRequired
+from tocsin.web.deps import CsrfFailed, DatabaseBusy, DatabaseSlots, LoginRequired
 from tocsin.web.security import SecurityHeaders
 from tocsin.web.templating import NavItem, make_templates, render
 
 STATIC = Path(__file__).parent / "static"
+RETRY_AFTER_SECONDS = 2
 
 #: Router modules in ``tocsin/web/routers``; each may define ``pages``, ``api``, ``NAV`` and
 #: ``lifespan`` (an async context manager run while the application runs, e.g. a job runner).
@@ -47,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database.from_settings(settings)
+    # page requests share the pool's base connections; its overflow is left to jobs and checks
+    app.state.database_slots = DatabaseSlots(settings.database_pool_size,
+                                             settings.database_wait_seconds)
     app.state.templates = make_templates()
     app.add_middleware(SecurityHeaders)
     # added last, so outermost: it times and logs every request, errors included
@@ -106,6 +111,12 @@ def _error(request: Request, status: int, message: str,
                   problems=problems or [])
 
 
+def _busy(request: Request) -> Response:
+    response = _error(request, 503, "the server is busy; try again in a moment")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -119,6 +130,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
         return _error(request, 403, "the form has expired or did not come from Tocsin; "
                       "reload the page and try again")
+
+    @app.exception_handler(DatabaseBusy)
+    async def database_busy(request: Request, _exc: DatabaseBusy) -> Response:
+        return _busy(request)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_timeout(request: Request, _exc: PoolTimeout) -> Response:
+        return _busy(request)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

@@ -25,7 +25,7 @@ from tocsin.coherence.threats import import_indicators, list_indicators
 from tocsin.errors import InputError, Problem
 from tocsin.reference import browse
 from tocsin.reports.coherence import generate
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormFields
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem("Coherence", "/coherence", order=70)
@@ -73,18 +73,16 @@ def groups_page(request: Request, session: DbSession, principal: CurrentPrincipa
 
 
 @pages.post("/groups/rank", response_class=HTMLResponse)
-async def groups_rank(request: Request, session: DbSession,
-                      principal: CurrentPrincipal) -> Response:
-    form = await request.form()
+def groups_rank(request: Request, session: DbSession, principal: CurrentPrincipal,
+                form: FormFields) -> Response:
     ranked, used = group_scores.ranking(session, principal, _weights_from(form))
     return render(request, "coherence/_ranking.html", ranked=ranked, weights=used,
                   ocg=ocg_method(), preview=True)
 
 
 @pages.post("/groups/weights")
-async def groups_save(request: Request, session: DbSession,
-                      principal: CurrentPrincipal) -> Response:
-    form = await request.form()
+def groups_save(request: Request, session: DbSession, principal: CurrentPrincipal,
+                form: FormFields) -> Response:
     if form.get("reset"):
         group_scores.reset_weights(session, principal)
     else:
@@ -189,9 +187,8 @@ def whatif_page(request: Request, session: DbSession, principal: CurrentPrincipa
 
 
 @pages.post("/whatif", response_class=HTMLResponse)
-async def whatif_run(request: Request, session: DbSession,
-                     principal: CurrentPrincipal) -> Response:
-    form = await request.form()
+def whatif_run(request: Request, session: DbSession, principal: CurrentPrincipal,
+               form: FormFields) -> Response:
     scenario, year = _scenario_from(form)
     options = _options(year, None, None, "country", limit=200)
     analysis = run(session, principal, options)
@@ -297,11 +294,11 @@ def api_indicators(session: DbSession, principal: CurrentPrincipal, year: YearQ 
 
 
 @api.post("/indicators/import")
-async def api_import(session: DbSession, principal: CurrentPrincipal,
+def api_import(session: DbSession, principal: CurrentPrincipal,
                      file: Annotated[UploadFile, File(description="CSV file")],
                      unit: Annotated[str | None, Form()] = None) -> dict[str, Any]:
     """Import threat indicators from a CSV upload (all rows or none)."""
-    raw = await file.read()
+    raw = file.file.read()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

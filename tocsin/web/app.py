@@ -16,12 +16,14 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from tocsin import __version__
+from tocsin import __version__, limits
 from tocsin.errors import AuthenticationError, InputError, NotFound, PermissionDenied
+from tocsin.limits import TooLarge
 from tocsin.settings import Settings, get_settings
 from tocsin.store.database import Database
 from tocsin.web.accesslog import AccessLog, make_logger
 from tocsin.web.deps import CsrfFailed, DatabaseBusy, DatabaseSlots, LoginRequired
+from tocsin.web.guard import BodyGuard, session_checker
 from tocsin.web.security import SecurityHeaders
 from tocsin.web.templating import NavItem, make_templates, render
 
@@ -37,6 +39,7 @@ ROUTERS = ["auth", "home", "framework", "commitments", "programmes", "lessons", 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.secret()  # refuse to start with a missing or placeholder secret
+    limits.configure(settings)
     app = FastAPI(
         title="Tocsin API",
         version=__version__,
@@ -53,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database_slots = DatabaseSlots(settings.database_pool_size,
                                              settings.database_wait_seconds)
     app.state.templates = make_templates()
+    # sizes and the session are checked before any route reads (or spools) a body
+    app.add_middleware(BodyGuard, max_bytes=lambda: settings.upload_max_bytes,
+                       session_valid=session_checker(app))
     app.add_middleware(SecurityHeaders)
     # added last, so outermost: it times and logs every request, errors included
     app.add_middleware(AccessLog, logger=make_logger(
@@ -150,6 +156,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AuthenticationError)
     async def auth_error(request: Request, exc: AuthenticationError) -> Response:
         return _error(request, 401, str(exc))
+
+    @app.exception_handler(TooLarge)
+    async def too_large(request: Request, exc: TooLarge) -> Response:
+        problems = [{"location": p.location, "reason": p.reason} for p in exc.problems]
+        return _error(request, 413, str(exc).splitlines()[0], problems)
 
     @app.exception_handler(InputError)
     async def bad_input(request: Request, exc: InputError) -> Response:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tocsin import limits
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.coherence import groups as group_scores
@@ -23,6 +24,7 @@ from tocsin.coherence.scenario import AddActivity, MoveBudget, Scenario, what_if
 from tocsin.coherence.tables import VERDICTS
 from tocsin.coherence.threats import import_indicators, list_indicators
 from tocsin.errors import InputError, Problem
+from tocsin.limits import decode_text
 from tocsin.reference import browse
 from tocsin.reports.coherence import generate
 from tocsin.web.deps import CurrentPrincipal, DbSession, FormFields
@@ -298,11 +300,8 @@ def api_import(session: DbSession, principal: CurrentPrincipal,
                      file: Annotated[UploadFile, File(description="CSV file")],
                      unit: Annotated[str | None, Form()] = None) -> dict[str, Any]:
     """Import threat indicators from a CSV upload (all rows or none)."""
-    raw = file.file.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError.single(file.filename or "upload", "not UTF-8 text") from exc
+    where = file.filename or "upload"
+    text = decode_text(limits.read_upload(file.file, where), where)
     result = import_indicators(session, principal, text, unit=unit)
     return {"created": result.created, "replaced": result.replaced}
 

@@ -192,10 +192,11 @@ def _demo_secret(data_dir: Path) -> str:
     path = data_dir / "demo-secret-key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from tocsin.store.private import private_file, private_folder
+
+    private_folder(data_dir)
     value = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(value)
+    private_file(path).write_text(value)
     return value
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -52,11 +51,11 @@ def owner_only_file(path: Path) -> None:
 
     The WAL and shared-memory files SQLite creates beside it take the main file's mode.
     """
+    from tocsin.store.private import private_file
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
-        os.chmod(path, 0o600)  # the umask may have removed bits, never added them; be explicit
+        private_file(path)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int = 30000) -> None:

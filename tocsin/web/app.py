@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -18,9 +20,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tocsin import __version__, limits
 from tocsin.errors import AuthenticationError, InputError, NotFound, PermissionDenied
+from tocsin.lifecycle import clean_unfinished_imports
 from tocsin.limits import TooLarge
 from tocsin.settings import Settings, get_settings
 from tocsin.store.database import Database
+from tocsin.store.private import private_folder
 from tocsin.web.accesslog import AccessLog, make_logger
 from tocsin.web.deps import CsrfFailed, DatabaseBusy, DatabaseSlots, LoginRequired
 from tocsin.web.guard import BodyGuard, session_checker
@@ -96,10 +100,21 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Enter every lifespan in ``app.state.lifespans`` in order; leave them in reverse."""
+    await run_in_threadpool(_start_up, app)
     async with AsyncExitStack() as stack:
         for hook in getattr(app.state, "lifespans", []):
             await stack.enter_async_context(hook(app))
         yield
+
+
+def _start_up(app: FastAPI) -> None:
+    """Owner-only data folder; leftovers of imports a killed process left are removed."""
+    settings: Settings = app.state.settings
+    private_folder(settings.data_dir)
+    try:
+        clean_unfinished_imports(settings, app.state.db)
+    except Exception:  # a database not initialised yet must not stop the server starting
+        logging.getLogger("tocsin").exception("could not look for unfinished imports")
 
 
 def _wants_json(request: Request) -> bool:

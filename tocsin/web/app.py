@@ -153,11 +153,15 @@ def _install_error_handlers(app: FastAPI) -> None:
                       "reload the page and try again")
 
     @app.exception_handler(DatabaseBusy)
-    async def database_busy(request: Request, _exc: DatabaseBusy) -> Response:
+    async def database_busy(request: Request, exc: DatabaseBusy) -> Response:
+        logging.getLogger("tocsin").warning("%s %s answered 503: %s", request.method,
+                                            request.url.path, exc)
         return _busy(request)
 
     @app.exception_handler(PoolTimeout)
-    async def pool_timeout(request: Request, _exc: PoolTimeout) -> Response:
+    async def pool_timeout(request: Request, exc: PoolTimeout) -> Response:
+        logging.getLogger("tocsin").warning("%s %s answered 503: %s", request.method,
+                                            request.url.path, exc)
         return _busy(request)
 
     @app.exception_handler(NotFound)

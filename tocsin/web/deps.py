@@ -83,7 +83,8 @@ class DatabaseSlots:
         try:
             await asyncio.wait_for(semaphore.acquire(), self.wait_seconds)
         except TimeoutError:
-            raise DatabaseBusy() from None
+            raise DatabaseBusy(f"all {self.size} database slots stayed in use for "
+                               f"{self.wait_seconds:g} s") from None
         try:
             yield
         finally:

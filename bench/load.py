@@ -45,6 +45,8 @@ MAX_USERS = 500
 MAX_MINUTES = 60
 REQUEST_TIMEOUT = 30.0
 THINK_SECONDS = (1.0, 5.0)
+#: Users sign in spread over this many seconds at the start.
+RAMP_SECONDS = 15.0
 #: Demo accounts the virtual users sign in as (several users may share an account;
 #: each keeps its own session).
 ACCOUNTS = ["analyst", "coordinator", "fundmanager", "partner", "admin"]
@@ -153,6 +155,12 @@ class Server:
         self.log.close()
 
 
+class SignInFailed(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> str:
     form = await client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
@@ -161,8 +169,8 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> st
     answer = await client.post("/login", data={"username": username, "password": password,
                                                "csrf_token": token.group(1), "next": "/"})
     if answer.status_code != 303:
-        raise SystemExit(f"signing in as {username} failed: {answer.status_code} "
-                         f"{answer.text[:300]}")
+        raise SignInFailed(answer.status_code, f"signing in as {username} failed: "
+                                               f"{answer.status_code} {answer.text[:200]}")
     me = await client.get("/api/v1/me")
     return str(me.json().get("csrf_token", "")) or _csrf_from_page((await client.get("/")).text)
 
@@ -258,14 +266,27 @@ def every_path(targets: Targets) -> list[str]:
 
 async def user_loop(n: int, base: str, username: str, password: str, targets: Targets,
                     stop_at: float, stats: Stats, upload_turn: asyncio.Queue[int],
-                    upload: bytes) -> None:
+                    upload: bytes, ramp: float = 0.0) -> None:
     rnd = random.Random(n)
     choices = mix(targets)
     weights = [w for w, _, _ in choices]
     limits = httpx.Limits(max_connections=2)
     async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits,
                                  follow_redirects=False) as client:
-        csrf = await sign_in(client, username, password)
+        await asyncio.sleep(ramp)  # people arrive over a few seconds, not in the same instant
+        csrf = ""
+        while not csrf and time.monotonic() < stop_at:
+            started = time.monotonic()
+            try:
+                csrf = await sign_in(client, username, password)
+            except SignInFailed as exc:  # counted as an error; a person would try again
+                stats.errors[f"login {exc.status}"] += 1
+                await asyncio.sleep(2)
+            except httpx.HTTPError as exc:
+                stats.errors[f"login {type(exc).__name__}"] += 1
+                await asyncio.sleep(2)
+            stats.latencies.append(time.monotonic() - started)
+            stats.by_kind["login"] += 1
         await asyncio.sleep(rnd.uniform(*THINK_SECONDS))
         while time.monotonic() < stop_at:
             started = time.monotonic()
@@ -355,7 +376,7 @@ async def run_load(server: Server, users: int, seconds: float) -> tuple[Stats, d
     await asyncio.gather(*(
         user_loop(n, server.base, ACCOUNTS[n % len(ACCOUNTS)],
                   credentials[ACCOUNTS[n % len(ACCOUNTS)]], targets[ACCOUNTS[n % len(ACCOUNTS)]],
-                  stop_at, stats, turns, upload)
+                  stop_at, stats, turns, upload, ramp=n * RAMP_SECONDS / users)
         for n in range(users)))
     elapsed = time.monotonic() - started
     clock.cancel()

@@ -117,7 +117,7 @@ class Settings(BaseSettings):
     )
 
     database_pool_size: int = Field(
-        default=10, ge=1, le=500,
+        default=20, ge=1, le=500,
         description="Pooled database connections kept open; also the number of requests "
         "that may use the database at the same time (others wait, see "
         "`TOCSIN_DATABASE_WAIT_SECONDS`).",
@@ -133,7 +133,7 @@ class Settings(BaseSettings):
         "(a page request then answers 503 with `Retry-After`).",
     )
     database_wait_seconds: float = Field(
-        default=5.0, gt=0, le=300,
+        default=10.0, gt=0, le=300,
         description="Seconds a request waits for its turn at the database when every "
         "pooled connection is in use before it answers 503 with `Retry-After`.",
     )

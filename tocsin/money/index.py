@@ -199,6 +199,84 @@ class SetIndex:
                     self.account_ids.take(pa.array(other[rows], pa.int64())).to_pylist(),
                     self.amount[rows].tolist())
 
+    # -- the graph view -----------------------------------------------------------------
+
+    def around(self, codes: list[int], hops: int, since_us: int | None, until_us: int | None,
+               min_amount: float, max_edges: int) -> tuple[list[dict[str, Any]], set[int],
+                                                            bool]:
+        """Aggregated edges within ``hops`` payments of ``codes``, hop by hop, heaviest
+        first, until ``max_edges`` (see :func:`tocsin.money.views.neighbourhood`).
+
+        Returns the edges (codes, payments, total, first and last time in
+        microseconds, labelled), every account reached and whether edges were cut.
+        """
+        seen = set(codes)
+        frontier = list(dict.fromkeys(codes))
+        edges: dict[tuple[int, int], dict[str, Any]] = {}
+        truncated = False
+        n_accounts = len(self.account_ids)
+        for _hop in range(hops):
+            if not frontier:
+                break
+            parts = [np.arange(self.out_ptr[a], self.out_ptr[a + 1]) for a in frontier]
+            parts += [np.asarray(self.in_order[self.in_ptr[a]:self.in_ptr[a + 1]])
+                      for a in frontier]
+            rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+            src, dst = self.src[rows].astype(np.int64), self.dst[rows].astype(np.int64)
+            keep = src != dst
+            us, amount = self.us[rows], self.amount[rows]
+            if since_us is not None:
+                keep &= us >= since_us
+            if until_us is not None:
+                keep &= us <= until_us
+            if min_amount > 0:
+                keep &= amount >= min_amount
+            src, dst, us, amount = src[keep], dst[keep], us[keep], amount[keep]
+            label = self.label[rows][keep]
+            key = src * n_accounts + dst
+            order = np.argsort(key, kind="stable")
+            key = key[order]
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else \
+                np.zeros(0, np.int64)
+            if len(starts):
+                total = np.add.reduceat(amount[order], starts)
+                count = np.diff(np.r_[starts, len(key)])
+                first = np.minimum.reduceat(us[order], starts)
+                last = np.maximum.reduceat(us[order], starts)
+                flagged = np.maximum.reduceat(label[order].astype(np.int8), starts)
+                g_src, g_dst = src[order][starts], dst[order][starts]
+                ranked = np.lexsort((g_dst, g_src, -total))
+            else:
+                ranked = np.zeros(0, np.int64)
+            budget = max_edges - len(edges)
+            fresh = [int(k) for k in ranked
+                     if (int(g_src[k]), int(g_dst[k])) not in edges]
+            if len(fresh) > budget:
+                truncated = True
+                fresh = fresh[:max(0, budget)]
+            next_frontier: list[int] = []
+            for k in fresh:
+                s, d = int(g_src[k]), int(g_dst[k])
+                edges[(s, d)] = {"source": s, "target": d, "payments": int(count[k]),
+                                 "total": float(total[k]), "first": int(first[k]),
+                                 "last": int(last[k]), "labelled": bool(flagged[k])}
+                for end in (s, d):
+                    if end not in seen:
+                        seen.add(end)
+                        next_frontier.append(end)
+            frontier = next_frontier
+            if truncated:
+                break
+        return list(edges.values()), seen, truncated
+
+    def nodes(self, codes: Iterable[int]) -> dict[str, dict[str, Any]]:
+        """Kind, bank, country, holder and label of accounts, by id."""
+        wanted = sorted(set(codes))
+        if not wanted:
+            return {}
+        rows = self.accounts.take(pa.array(wanted, pa.int64())).to_pylist()
+        return {r["account_id"]: r for r in rows}
+
     # -- matchings -----------------------------------------------------------------------
 
     def matching(self, rule: str) -> Matching:

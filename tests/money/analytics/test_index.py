@@ -148,3 +148,32 @@ def test_small_hand_made_set(tmp_path: Path) -> None:
     assert [(c.txn_id, c.amount) for c in lifo.roots[0].children] == [("T3", 50.0)]
     graph = neighbourhood(folder, ["A"], hops=2)
     assert {e["id"] for e in graph["edges"]} == {"X->A", "Y->A", "A->B", "A->C", "C->D"}
+
+
+def _reference_hop(set_dir: Path, frontier: list[str]) -> dict[tuple[str, str], tuple[int, float]]:
+    path = set_dir / "transactions.parquet"
+    rows = duckdb.execute(f"""
+        SELECT source, target, count(*), sum(amount) FROM '{path}'
+        WHERE (source IN (SELECT unnest(?::VARCHAR[])) OR target IN (SELECT unnest(?::VARCHAR[])))
+          AND source <> target GROUP BY ALL""", [frontier, frontier]).fetchall()
+    return {(s, t): (int(n), round(float(a), 2)) for s, t, n, a in rows}
+
+
+def test_neighbourhood_from_the_index_matches_a_scan(tiny_set: Path) -> None:
+    ix = open_index(tiny_set)
+    busy = max(range(len(ix.account_ids)), key=lambda c: int(ix.out_ptr[c + 1] - ix.out_ptr[c]))
+    start = ix.account(busy)
+    one = neighbourhood(tiny_set, [start], hops=1, max_edges=100_000)
+    expected = _reference_hop(tiny_set, [start])
+    assert {(e["source"], e["target"]): (e["payments"], e["total"]) for e in one["edges"]} == \
+        expected
+    two = neighbourhood(tiny_set, [start], hops=2, max_edges=100_000)
+    reached = sorted({a for pair in expected for a in pair})
+    expected2 = expected | _reference_hop(tiny_set, [a for a in reached if a != start])
+    assert {(e["source"], e["target"]): (e["payments"], e["total"]) for e in two["edges"]} == \
+        expected2
+    assert {n["id"] for n in two["nodes"]} == {a for pair in expected2 for a in pair}
+    cut = neighbourhood(tiny_set, [start], hops=2, max_edges=3)
+    assert cut["truncated"] and len(cut["edges"]) == 3
+    heaviest = sorted(expected.items(), key=lambda kv: (-kv[1][1], kv[0]))[:3]
+    assert {(e["source"], e["target"]) for e in cut["edges"]} == {k for k, _ in heaviest}

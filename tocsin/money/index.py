@@ -51,7 +51,7 @@ from tocsin.money.graph import Flow, Ledger, empty_flow
 
 INDEX_DIR = "index"
 #: Bumped whenever the files change shape; an index of another version is rebuilt.
-VERSION = 1
+VERSION = 3
 RULE_CODES = {"fifo": 0, "lifo": 1, "haircut": 2}
 _ARRAYS = ("src", "dst", "t", "us", "amount", "label", "out_ptr", "in_order", "in_ptr")
 #: Opened indexes kept per process (the web server traces the same sets again and again).
@@ -83,11 +83,57 @@ class _Sorted:
         return str(self.values[i].as_py())
 
 
-def _find(values: pa.Array, key: str) -> int:
-    """Position of ``key`` in sorted ``values`` or -1 (binary search, O(log n))."""
+def _find(values: pa.Array, key: str, keys: np.ndarray | None = None) -> int:
+    """Position of ``key`` in sorted ``values`` or -1 (binary search, O(log n)).
+
+    ``keys`` are the same values as fixed-width bytes, searched by numpy; a key
+    longer than their width is in none of them.
+    """
+    if keys is not None:
+        raw = key.encode("utf-8")
+        if len(raw) > keys.dtype.itemsize or b"\0" in raw:
+            return -1
+        i = int(keys.searchsorted(np.array(raw, dtype=keys.dtype)))
+        return i if i < len(keys) and keys[i] == raw else -1
     seq = _Sorted(values)
     i = bisect.bisect_left(seq, key)  # type: ignore[call-overload]
     return i if i < len(values) and seq[i] == key else -1
+
+
+#: Ids longer than this (bytes) are searched in the Arrow array instead of fixed-width keys.
+MAX_KEY_WIDTH = 64
+
+
+def _fixed_width(values: pa.Array) -> np.ndarray | None:
+    """Sorted UTF-8 strings as a numpy ``S<width>`` array, or None when they do not fit
+    (too long, or holding NUL bytes that fixed-width strings cannot tell apart)."""
+    values = values.cast(pa.large_string()) if values.type != pa.large_string() else values
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype="S1")
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64, count=n + 1,
+                            offset=values.offset * 8)
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8) if values.buffers()[2] \
+        else np.zeros(1, np.uint8)
+    lengths = np.diff(offsets)
+    width = int(lengths.max()) if n else 1
+    if width > MAX_KEY_WIDTH or width == 0:
+        return None
+    out = np.zeros((n, width), dtype=np.uint8)
+    step = max(1, (1 << 24) // width)
+    cols = np.arange(width)
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        starts = offsets[lo:hi, None] + cols[None, :]
+        mask = cols[None, :] < lengths[lo:hi, None]
+        chunk = np.where(mask, data[np.minimum(starts, len(data) - 1)], 0)
+        if ((chunk == 0) & mask).any():
+            return None  # a NUL inside an id would be read as its end
+        out[lo:hi] = chunk
+    keys = out.view(f"S{width}").reshape(n)
+    if n > 1 and not bool(np.all(keys[1:] >= keys[:-1])):
+        return None
+    return keys
 
 
 @dataclass
@@ -128,8 +174,13 @@ class SetIndex:
         ids = _read_arrow(folder / "txn_ids.arrow")
         self.txn_ids: pa.Array = ids.column("txn_id").combine_chunks()
         self.sorted_ids: pa.Array = ids.column("sorted_id").combine_chunks()
-        self.sorted_rows = np.load(folder / "sorted_rows.npy", mmap_mode="r")
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+        self.sorted_rows = _load(folder / "sorted_rows.npy")
+        self.rank = _load(folder / "rank.npy")
+        self.account_keys = _load(folder / "account_keys.npy") \
+            if (folder / "account_keys.npy").is_file() else None
+        self.txn_keys = _load(folder / "txn_keys.npy") \
+            if (folder / "txn_keys.npy").is_file() else None
+        arrays = {name: _load(folder / f"{name}.npy") for name in _ARRAYS}
         self.src: np.ndarray = arrays["src"]
         self.dst: np.ndarray = arrays["dst"]
         self.t: np.ndarray = arrays["t"]
@@ -156,9 +207,11 @@ class SetIndex:
 
     def code(self, account: str) -> int:
         """The account's code, or -1 when it takes no part in the set."""
-        return _find(self.account_ids, account)
+        return _find(self.account_ids, account, self.account_keys)
 
     def account(self, code: int) -> str:
+        if self.account_keys is not None:
+            return bytes(self.account_keys[code]).decode("utf-8")
         return str(self.account_ids[code].as_py())
 
     def kind(self, code: int) -> str:
@@ -166,10 +219,12 @@ class SetIndex:
 
     def row(self, txn_id: str) -> int:
         """Index row of a transaction id, or -1."""
-        i = _find(self.sorted_ids, txn_id)
+        i = _find(self.sorted_ids, txn_id, self.txn_keys)
         return int(self.sorted_rows[i]) if i >= 0 else -1
 
     def txn_id(self, row: int) -> str:
+        if self.txn_keys is not None:
+            return bytes(self.txn_keys[self.rank[row]]).decode("utf-8")
         return str(self.txn_ids[row].as_py())
 
     def outgoing(self, code: int) -> np.ndarray:
@@ -218,9 +273,9 @@ class SetIndex:
         for _hop in range(hops):
             if not frontier:
                 break
-            parts = [np.arange(self.out_ptr[a], self.out_ptr[a + 1]) for a in frontier]
-            parts += [np.asarray(self.in_order[self.in_ptr[a]:self.in_ptr[a + 1]])
-                      for a in frontier]
+            out_ptr, in_ptr = self.out_ptr, self.in_ptr
+            parts = [np.arange(out_ptr[a], out_ptr[a + 1]) for a in frontier]
+            parts += [self.in_order[in_ptr[a]:in_ptr[a + 1]] for a in frontier]
             rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
             src, dst = self.src[rows].astype(np.int64), self.dst[rows].astype(np.int64)
             keep = src != dst
@@ -249,11 +304,14 @@ class SetIndex:
             else:
                 ranked = np.zeros(0, np.int64)
             budget = max_edges - len(edges)
-            fresh = [int(k) for k in ranked
-                     if (int(g_src[k]), int(g_dst[k])) not in edges]
-            if len(fresh) > budget:
+            if edges and len(ranked):
+                known = np.fromiter((a * n_accounts + b for a, b in edges), np.int64,
+                                    len(edges))
+                ranked = ranked[~np.isin(key[starts][ranked], known)]
+            if len(ranked) > budget:
                 truncated = True
-                fresh = fresh[:max(0, budget)]
+                ranked = ranked[:max(0, budget)]
+            fresh = ranked.tolist()
             next_frontier: list[int] = []
             for k in fresh:
                 s, d = int(g_src[k]), int(g_dst[k])
@@ -323,6 +381,11 @@ class SetIndex:
             while len(self._haircut) > 10_000:
                 self._haircut.popitem(last=False)
         return found
+
+
+def _load(path: Path) -> np.ndarray:
+    """A memory-mapped array, as a plain ndarray (memmap's subclass is slow to index)."""
+    return np.asarray(np.load(path, mmap_mode="r"))
 
 
 def _read_arrow(path: Path) -> pa.Table:
@@ -457,6 +520,9 @@ def _build_into(con: Any, set_dir: Path, out: Path) -> None:
     table = con.sql("SELECT account_id, kind, bank, country, label, holder, listed FROM acct "
                     "ORDER BY account_id").to_arrow_table()
     _write_arrow(out / "accounts.arrow", table)
+    keys = _fixed_width(table.column("account_id").combine_chunks())
+    if keys is not None:
+        np.save(out / "account_keys.npy", keys)
     n_accounts = table.num_rows
     del table
     # Payments ordered by (source, time, id): an account's payments out are one slice.
@@ -490,8 +556,13 @@ def _build_into(con: Any, set_dir: Path, out: Path) -> None:
     sorted_rows = np.empty(n, dtype=np.int32)
     sorted_rows[rank] = np.arange(n, dtype=np.int32)
     np.save(out / "sorted_rows.npy", sorted_rows)
-    _write_arrow(out / "txn_ids.arrow", pa.table({
-        "txn_id": ids, "sorted_id": ids.take(pa.array(sorted_rows))}))
+    np.save(out / "rank.npy", rank)
+    sorted_ids = ids.take(pa.array(sorted_rows))
+    _write_arrow(out / "txn_ids.arrow", pa.table({"txn_id": ids, "sorted_id": sorted_ids}))
+    keys = _fixed_width(sorted_ids)
+    if keys is not None:
+        np.save(out / "txn_keys.npy", keys)
+    del keys
     for name, values in arrays.items():
         np.save(out / f"{name}.npy", values)
 

@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
@@ -75,20 +75,49 @@ class TraceConfig:
     max_nodes: int = 20_000
 
 
-@dataclass
 class FlowNode:
-    """An account on a traced path and the payment that linked it to its parent."""
+    """An account on a traced path and the payment that linked it to its parent.
 
-    account: str
-    kind: str
-    hop: int
-    amount: float
-    txn_id: str | None = None
-    t: int | None = None
-    explanation: str = ""
-    #: Why the path stops here, or None when it continues.
-    end: str | None = None
-    children: list[FlowNode] = field(default_factory=list)
+    ``explanation`` may be given as a formatter and its arguments (``why``): it
+    is then written when first read, so a trace does not format text for nodes
+    nobody looks at.
+    """
+
+    __slots__ = ("_explanation", "_why", "account", "amount", "children", "end", "hop", "kind",
+                 "t", "txn_id")
+
+    def __init__(self, account: str, kind: str, hop: int, amount: float,
+                 txn_id: str | None = None, t: int | None = None, explanation: str = "",
+                 end: str | None = None, children: list[FlowNode] | None = None,
+                 why: tuple[Any, ...] | None = None) -> None:
+        self.account = account
+        self.kind = kind
+        self.hop = hop
+        self.amount = amount
+        self.txn_id = txn_id
+        self.t = t
+        self._explanation = explanation
+        self._why = why
+        #: Why the path stops here, or None when it continues.
+        self.end = end
+        self.children: list[FlowNode] = children if children is not None else []
+
+    @property
+    def explanation(self) -> str:
+        if self._why is not None:
+            formatter, *args = self._why
+            self._explanation = formatter(*args)
+            self._why = None
+        return self._explanation
+
+    @explanation.setter
+    def explanation(self, text: str) -> None:
+        self._explanation, self._why = text, None
+
+    def __repr__(self) -> str:
+        return (f"FlowNode({self.account!r}, {self.kind!r}, hop={self.hop}, "
+                f"amount={self.amount!r}, txn_id={self.txn_id!r}, end={self.end!r}, "
+                f"children={len(self.children)})")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -348,22 +377,21 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
     FIFO and LIFO read the set's precomputed matchings (one slice per step);
     proportional matching is computed per account when first reached; poison
     reads the account's time-sorted payments within the window by binary search.
+    Explanations are written when read (see :class:`FlowNode`).
     """
     width = int(cfg.window_hours * 3600)
     forward = cfg.direction == "forward"
-    matching = ix.matching(cfg.rule) if cfg.rule in ("fifo", "lifo") else None
-    name = cfg.rule.upper() if cfg.rule != "haircut" else "Haircut"
+    rule = cfg.rule
+    matching = ix.matching(rule) if rule in ("fifo", "lifo") else None
+    name = rule.upper() if rule != "haircut" else "Haircut"
     t_, amount_, src_, dst_ = ix.t, ix.amount, ix.src, ix.dst
     other = dst_ if forward else src_
+    kinds = ix.kinds
+    min_amount, max_nodes, hops = cfg.min_amount, cfg.max_nodes, cfg.hops
     roots: list[FlowNode] = []
     queue: deque[_Step] = deque()
     count = 0
     truncated = False
-
-    def child(row: int, hop: int, amount: float, why: str) -> _Step:
-        code = int(other[row])
-        return _Step(FlowNode(ix.account(code), ix.kind(code), hop, amount, ix.txn_id(row),
-                              int(t_[row]), why), frozenset(), code, row)
 
     for account in accounts:
         code = ix.code(account)
@@ -372,19 +400,19 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
         roots.append(root)
         rows = (ix.outgoing(code) if forward else ix.incoming(code)) if code >= 0 else ()
         for row in (int(r) for r in rows):
-            if int(other[row]) == code or (since is not None and t_[row] < since):
+            cp = int(other[row])
+            if cp == code or (since is not None and t_[row] < since):
                 continue
-            if count >= cfg.max_nodes:
+            if count >= max_nodes:
                 truncated = True
                 break
             amount = float(amount_[row])
-            step = child(row, 1, amount,
-                         f"{money(amount)} {'left' if forward else 'came in'} with "
-                         f"{ix.txn_id(row)} on {_when(int(t_[row]))}")
-            step.path = frozenset({account})
+            txn, tr = ix.txn_id(row), int(t_[row])
+            node = FlowNode(ix.account(cp), kinds[cp], 1, amount, txn, tr,
+                            why=(_why_start, amount, forward, txn, tr))
             root.amount += amount
-            root.children.append(step.node)
-            queue.append(step)
+            root.children.append(node)
+            queue.append(_Step(node, frozenset({account}), cp, row))
             count += 1
     for txn in transactions:
         row = ix.row(txn)
@@ -393,9 +421,9 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
         code = int(dst_[row] if forward else src_[row])
         account = ix.account(code)
         amount = float(amount_[row])
-        node = FlowNode(account, ix.kind(code), 1, amount, txn, int(t_[row]),
-                        f"{money(amount)} traced {'into' if forward else 'out of'} "
-                        f"{account} by {txn} on {_when(int(t_[row]))}")
+        tr = int(t_[row])
+        node = FlowNode(account, kinds[code], 1, amount, txn, tr,
+                        why=(_why_seed, amount, forward, account, txn, tr))
         roots.append(node)
         queue.append(_Step(node, frozenset(), code, row))
         count += 1
@@ -403,37 +431,48 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
     while queue:
         work = queue.popleft()
         node = work.node
-        if _stops(node, work, cfg):  # type: ignore[arg-type]
+        if node.account in work.path:
+            node.end = "cycle (account already on this path)"
+            continue
+        if forward and node.kind in END_KINDS:
+            node.end = END_KINDS[node.kind]
+            continue
+        if node.hop >= hops:
+            node.end = "hop limit"
             continue
         code, row = work.code, work.row
         t0 = int(t_[row])
         linked = float(amount_[row])
         traced = min(1.0, node.amount / linked) if linked > 0 else 0.0
-        steps: list[tuple[int, float]] = []
-        if cfg.rule == "poison":
+        if rule == "poison":
             if forward:
-                rows = ix.outgoing(code)
-                times = t_[rows[0]:rows[-1] + 1] if len(rows) else t_[0:0]
-                lo = int(np.searchsorted(times, t0, "left"))
-                hi = int(np.searchsorted(times, t0 + width, "right"))
+                lo_row, hi_row = int(ix.out_ptr[code]), int(ix.out_ptr[code + 1])
+                lo = lo_row + int(np.searchsorted(t_[lo_row:hi_row], t0, "left"))
+                hi = lo_row + int(np.searchsorted(t_[lo_row:hi_row], t0 + width, "right"))
+                rows_list = list(range(lo, hi))
             else:
-                rows = ix.incoming(code)
-                times = t_[rows] if len(rows) else t_[0:0]
+                ins = ix.incoming(code)
+                times = t_[ins]
                 lo = int(np.searchsorted(times, t0 - width, "left"))
                 hi = int(np.searchsorted(times, t0, "right"))
-            steps = [(r, float(amount_[r])) for r in rows[lo:hi].tolist()
-                     if int(other[r]) != code]
+                rows_list = ins[lo:hi].tolist()
+            steps = [(r, float(amount_[r])) for r in rows_list if int(other[r]) != code]
         elif matching is not None:
             rows, parts = matching.spent(row) if forward else matching.funding(row)
             steps = list(zip(rows.tolist(), parts.tolist(), strict=True))
         else:
             cut = ix.haircut(code)
             steps = (cut["spent"] if forward else cut["paid"]).get(row, [])
+        if not steps:
+            if rule != "poison" and node.amount >= max(min_amount, EPSILON):
+                _unexplained(node, node.amount, forward)
+            continue
         carried = 0.0
         txn = node.txn_id
+        path = None
         for r, share in steps:
             tr = int(t_[r])
-            if cfg.rule == "poison":
+            if rule == "poison":
                 part = share
             else:
                 if (forward and tr > t0 + width) or (not forward and tr < t0 - width):
@@ -441,39 +480,67 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
                 part = share * traced
                 if forward and not part > 0:
                     continue
-            if part < cfg.min_amount:
+            if part < min_amount:
                 continue
-            if count >= cfg.max_nodes:
+            if count >= max_nodes:
                 truncated = True
                 break
             carried += part
             cp = int(other[r])
             rid = ix.txn_id(r)
-            if cfg.rule == "poison":
-                why = (f"Poison: {rid} of {money(part)} on {_when(tr)} left after tainted "
-                       f"money arrived with {txn}" if forward else
-                       f"Poison: {rid} of {money(part)} on {_when(tr)} arrived before {txn} "
-                       "left")
+            cp_name = ix.account(cp)
+            if rule == "poison":
+                why: tuple[Any, ...] = (_why_poison, rid, part, tr, txn, forward)
             elif forward:
-                why = (f"{name}: {money(part)} of the {money(linked * traced)} traced into "
-                       f"{node.account} with {txn} ({_when(t0)}) left with {rid} to "
-                       f"{ix.account(cp)} ({_when(tr)})")
+                why = (_why_forward, name, part, linked * traced, node.account, txn, t0, rid,
+                       cp_name, tr)
             else:
-                why = (f"{name}: {money(part)} of {txn} ({_when(t0)}) was funded by {rid} "
-                       f"from {ix.account(cp)} ({_when(tr)})")
-            step = child(r, node.hop + 1, part, why)
-            step.path = work.path | {node.account}
-            node.children.append(step.node)
+                why = (_why_backward, name, part, txn, t0, rid, cp_name, tr)
+            if path is None:
+                path = work.path | {node.account}
+            step = FlowNode(cp_name, kinds[cp], node.hop + 1, part, rid, tr, why=why)
+            node.children.append(step)
             count += 1
-            queue.append(step)
+            queue.append(_Step(step, path, cp, r))
         rest = node.amount - carried
-        if cfg.rule != "poison" and rest >= max(cfg.min_amount, EPSILON):
-            label = ("unexplained balance remaining" if forward
-                     else "unexplained source (opening balance or outside the window)")
-            node.children.append(FlowNode(node.account, node.kind, node.hop, rest,
-                                          explanation=f"{money(rest)} not traced further: "
-                                          f"{label}", end=label))
+        if rule != "poison" and rest >= max(min_amount, EPSILON):
+            _unexplained(node, rest, forward)
     return TraceResult(cfg, roots, _end_points(roots), count, truncated)
+
+
+def _unexplained(node: FlowNode, rest: float, forward: bool) -> None:
+    label = ("unexplained balance remaining" if forward
+             else "unexplained source (opening balance or outside the window)")
+    node.children.append(FlowNode(node.account, node.kind, node.hop, rest,
+                                  explanation=f"{money(rest)} not traced further: {label}",
+                                  end=label))
+
+
+def _why_start(amount: float, forward: bool, txn: str, t: int) -> str:
+    return f"{money(amount)} {'left' if forward else 'came in'} with {txn} on {_when(t)}"
+
+
+def _why_seed(amount: float, forward: bool, account: str, txn: str, t: int) -> str:
+    return (f"{money(amount)} traced {'into' if forward else 'out of'} {account} by {txn} on "
+            f"{_when(t)}")
+
+
+def _why_poison(rid: str, part: float, t: int, txn: str, forward: bool) -> str:
+    if forward:
+        return (f"Poison: {rid} of {money(part)} on {_when(t)} left after tainted money "
+                f"arrived with {txn}")
+    return f"Poison: {rid} of {money(part)} on {_when(t)} arrived before {txn} left"
+
+
+def _why_forward(name: str, part: float, traced: float, account: str, txn: str, t0: int,
+                 rid: str, cp: str, t: int) -> str:
+    return (f"{name}: {money(part)} of the {money(traced)} traced into {account} with {txn} "
+            f"({_when(t0)}) left with {rid} to {cp} ({_when(t)})")
+
+
+def _why_backward(name: str, part: float, txn: str, t0: int, rid: str, cp: str, t: int) -> str:
+    return (f"{name}: {money(part)} of {txn} ({_when(t0)}) was funded by {rid} from {cp} "
+            f"({_when(t)})")
 
 
 def _check(cfg: TraceConfig, accounts: Sequence[str], transactions: Sequence[str]) -> None:
@@ -593,5 +660,11 @@ def _end_points(roots: list[FlowNode]) -> list[EndPoint]:
     return sorted(points, key=lambda p: (-p.amount, p.account, p.end))
 
 
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
 def _when(t: int) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+    """``YYYY-MM-DD HH:MM`` (UTC) of seconds since the epoch."""
+    days, seconds = divmod(int(t), 86400)
+    return (f"{date.fromordinal(_EPOCH + days).isoformat()} "
+            f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}")

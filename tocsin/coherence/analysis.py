@@ -98,9 +98,16 @@ def load_regions(session: Session) -> dict[str, str]:
 def coverage_for(session: Session, principal: Principal, period: Period,
                  rows: str = "crime_area", cols: str = "country",
                  filters: Mapping[str, object] | None = None) -> CoverageMatrix:
-    """The coverage matrix of the portfolio the principal may read."""
-    portfolio = portfolio_for(session, principal)
-    return coverage(portfolio, load_regions(session), period, rows, cols, filters)
+    """The coverage matrix of the portfolio the principal may read (computed once per
+    change of the portfolio, the settings and the question)."""
+    from tocsin.coherence import cache
+
+    asked = tuple(sorted((k, repr(v)) for k, v in (filters or {}).items()))
+    key = cache.key_for(session, principal, "coverage", period, rows, cols, asked,
+                        inputs=("portfolio", "settings"))
+    return cache.cached(session, principal, key, lambda: coverage(
+        portfolio_for(session, principal), load_regions(session), period, rows, cols,
+        filters))
 
 
 def default_year(inputs: Inputs, today: date | None = None) -> int:

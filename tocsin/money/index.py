@@ -171,6 +171,7 @@ class SetIndex:
         self.account_ids: pa.Array = accounts.column("account_id").combine_chunks()
         self.accounts = accounts
         self._kinds: list[str] | None = None
+        self._end_kinds: np.ndarray | None = None
         ids = _read_arrow(folder / "txn_ids.arrow")
         self.txn_ids: pa.Array = ids.column("txn_id").combine_chunks()
         self.sorted_ids: pa.Array = ids.column("sorted_id").combine_chunks()
@@ -204,6 +205,15 @@ class SetIndex:
         if self._kinds is None:
             self._kinds = [k or "unknown" for k in self.accounts.column("kind").to_pylist()]
         return self._kinds
+
+    @property
+    def end_kinds(self) -> np.ndarray:
+        """Per account code: whether a forward trace ends there (cash, foreign, crypto...)."""
+        if self._end_kinds is None:
+            from tocsin.money.trace import END_KINDS
+
+            self._end_kinds = np.array([k in END_KINDS for k in self.kinds], dtype=np.bool_)
+        return self._end_kinds
 
     def code(self, account: str) -> int:
         """The account's code, or -1 when it takes no part in the set."""

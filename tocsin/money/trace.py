@@ -164,6 +164,25 @@ class TraceResult:
         }
 
 
+class _WalkedTrace(TraceResult):
+    """A trace held as arrays (:mod:`tocsin.money.walk`); its tree is built when read."""
+
+    def __init__(self, config: TraceConfig, end_points: list[EndPoint], nodes: int,
+                 truncated: bool, build: Any) -> None:
+        self.config = config
+        self.end_points = end_points
+        self.nodes = nodes
+        self.truncated = truncated
+        self._build = build
+        self._roots: list[FlowNode] | None = None
+
+    @property  # type: ignore[override]
+    def roots(self) -> list[FlowNode]:
+        if self._roots is None:
+            self._roots = self._build()
+        return self._roots
+
+
 # --------------------------------------------------------------------------- allocation
 
 
@@ -383,6 +402,8 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
     forward = cfg.direction == "forward"
     rule = cfg.rule
     matching = ix.matching(rule) if rule in ("fifo", "lifo") else None
+    if matching is not None and not accounts and transactions:
+        return _walked(ix, matching, transactions, cfg, width, forward)
     name = rule.upper() if rule != "haircut" else "Haircut"
     t_, amount_, src_, dst_ = ix.t, ix.amount, ix.src, ix.dst
     other = dst_ if forward else src_
@@ -506,6 +527,83 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
         if rule != "poison" and rest >= max(min_amount, EPSILON):
             _unexplained(node, rest, forward)
     return TraceResult(cfg, roots, _end_points(roots), count, truncated)
+
+
+def _walked(ix: SetIndex, matching: Any, transactions: Sequence[str], cfg: TraceConfig,
+            width: int, forward: bool) -> TraceResult:
+    """FIFO or LIFO from transactions, walked in compiled code over the index."""
+    from tocsin.money.walk import CYCLE, END_KIND, HOP_LIMIT, UNEXPLAINED, walk
+
+    rows = []
+    for txn in transactions:
+        row = ix.row(txn)
+        if row < 0:
+            raise InputError.single(f"transaction {txn}", "not found in this set")
+        rows.append(row)
+    w = walk(np.asarray(rows, np.int64), forward,
+             matching.fwd_ptr if forward else matching.back_ptr,
+             matching.fwd_row if forward else matching.back_row,
+             matching.fwd_amount if forward else matching.back_amount,
+             ix.t, ix.amount, ix.dst if forward else ix.src, ix.end_kinds,
+             cfg.hops, width, cfg.min_amount, cfg.max_nodes, EPSILON)
+    kinds = ix.kinds
+    unexplained = ("unexplained balance remaining" if forward
+                   else "unexplained source (opening balance or outside the window)")
+    labels = {CYCLE: "cycle (account already on this path)", HOP_LIMIT: "hop limit",
+              UNEXPLAINED: unexplained}
+
+    def label(code: int, end: int) -> str:
+        return END_KINDS[kinds[code]] if end == END_KIND else labels[end]
+
+    points: list[EndPoint] = []
+    if len(w.ends):
+        keys = w.code[w.ends] * 8 + w.end[w.ends]
+        unique, inverse = np.unique(keys, return_inverse=True)
+        sums = np.zeros(len(unique))
+        np.add.at(sums, inverse, w.amount[w.ends])
+        counts = np.bincount(inverse, minlength=len(unique))
+        for key, total, paths in zip(unique.tolist(), sums.tolist(), counts.tolist(),
+                                     strict=True):
+            code, end = divmod(key, 8)
+            points.append(EndPoint(ix.account(code), kinds[code], label(code, end),
+                                   round(total, AMOUNT_DIGITS), int(paths)))
+        points.sort(key=lambda p: (-p.amount, p.account, p.end))
+
+    def build() -> list[FlowNode]:
+        name = cfg.rule.upper()
+        nodes: list[FlowNode] = []
+        roots: list[FlowNode] = []
+        for parent, row, code, hop, amount, end in zip(
+                w.parent.tolist(), w.row.tolist(), w.code.tolist(), w.hop.tolist(),
+                w.amount.tolist(), w.end.tolist(), strict=True):
+            account = ix.account(code)
+            if row < 0:
+                node = FlowNode(account, kinds[code], hop, amount,
+                                explanation=f"{money(amount)} not traced further: "
+                                f"{unexplained}", end=unexplained)
+            else:
+                txn, tr = ix.txn_id(row), int(ix.t[row])
+                if parent < 0:
+                    why: tuple[Any, ...] = (_why_seed, amount, forward, account, txn, tr)
+                else:
+                    up = nodes[parent]
+                    r0 = int(w.row[parent])
+                    linked = float(ix.amount[r0])
+                    traced = min(1.0, up.amount / linked) if linked > 0 else 0.0
+                    t0 = int(ix.t[r0])
+                    why = ((_why_forward, name, amount, linked * traced, up.account,
+                            up.txn_id, t0, txn, account, tr) if forward else
+                           (_why_backward, name, amount, up.txn_id, t0, txn, account, tr))
+                node = FlowNode(account, kinds[code], hop, amount, txn, tr, why=why,
+                                end=label(code, end) if end else None)
+            nodes.append(node)
+            if parent < 0:
+                roots.append(node)
+            else:
+                nodes[parent].children.append(node)
+        return roots
+
+    return _WalkedTrace(cfg, points, w.count, w.truncated, build)
 
 
 def _unexplained(node: FlowNode, rest: float, forward: bool) -> None:

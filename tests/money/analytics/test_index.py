@@ -177,3 +177,20 @@ def test_neighbourhood_from_the_index_matches_a_scan(tiny_set: Path) -> None:
     assert cut["truncated"] and len(cut["edges"]) == 3
     heaviest = sorted(expected.items(), key=lambda kv: (-kv[1][1], kv[0]))[:3]
     assert {(e["source"], e["target"]) for e in cut["edges"]} == {k for k, _ in heaviest}
+
+
+@pytest.mark.parametrize("rule", ["fifo", "lifo"])
+def test_walked_traces_keep_every_limit(tiny_set: Path, rule: str) -> None:
+    """Several seeds at once, a node budget that cuts the tree, a short window, min amount."""
+    seeds = _seeds(tiny_set)
+    indexed, plain = IndexedSet(tiny_set), _Ledgers(tiny_set)
+    for cfg in (TraceConfig(rule=rule, max_nodes=len(seeds) + 5),  # type: ignore[arg-type]
+                TraceConfig(rule=rule, window_hours=6, min_amount=50.0),  # type: ignore[arg-type]
+                TraceConfig(rule=rule, direction="backward", hops=3)):  # type: ignore[arg-type]
+        ours = trace(indexed, transactions=seeds, config=cfg)
+        theirs = trace(plain, transactions=seeds, config=cfg)
+        assert ours.to_dict() == theirs.to_dict()
+        assert [vars(e) for e in ours.end_points] == [vars(e) for e in theirs.end_points]
+    cut = trace(indexed, transactions=seeds, config=TraceConfig(rule=rule,  # type: ignore[arg-type]
+                                                                max_nodes=len(seeds) + 5))
+    assert cut.truncated and cut.nodes == len(seeds) + 5

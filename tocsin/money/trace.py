@@ -402,8 +402,10 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
     forward = cfg.direction == "forward"
     rule = cfg.rule
     matching = ix.matching(rule) if rule in ("fifo", "lifo") else None
-    if matching is not None and not accounts and transactions:
-        return _walked(ix, matching, transactions, cfg, width, forward)
+    seed_rows = [ix.row(txn) for txn in transactions]
+    if matching is not None and not accounts and transactions and \
+            _grows(matching, seed_rows, forward):
+        return _walked(ix, matching, transactions, seed_rows, cfg, width, forward)
     name = rule.upper() if rule != "haircut" else "Haircut"
     t_, amount_, src_, dst_ = ix.t, ix.amount, ix.src, ix.dst
     other = dst_ if forward else src_
@@ -435,8 +437,7 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
             root.children.append(node)
             queue.append(_Step(node, frozenset({account}), cp, row))
             count += 1
-    for txn in transactions:
-        row = ix.row(txn)
+    for txn, row in zip(transactions, seed_rows, strict=True):
         if row < 0:
             raise InputError.single(f"transaction {txn}", "not found in this set")
         code = int(dst_[row] if forward else src_[row])
@@ -529,17 +530,20 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
     return TraceResult(cfg, roots, _end_points(roots), count, truncated)
 
 
-def _walked(ix: SetIndex, matching: Any, transactions: Sequence[str], cfg: TraceConfig,
-            width: int, forward: bool) -> TraceResult:
+def _grows(matching: Any, rows: list[int], forward: bool) -> bool:
+    """Whether a seed's money moves on at all (else the Python walk is quicker)."""
+    ptr = matching.fwd_ptr if forward else matching.back_ptr
+    return any(row >= 0 and ptr[row + 1] > ptr[row] for row in rows)
+
+
+def _walked(ix: SetIndex, matching: Any, transactions: Sequence[str], rows: list[int],
+            cfg: TraceConfig, width: int, forward: bool) -> TraceResult:
     """FIFO or LIFO from transactions, walked in compiled code over the index."""
     from tocsin.money.walk import CYCLE, END_KIND, HOP_LIMIT, UNEXPLAINED, walk
 
-    rows = []
-    for txn in transactions:
-        row = ix.row(txn)
+    for txn, row in zip(transactions, rows, strict=True):
         if row < 0:
             raise InputError.single(f"transaction {txn}", "not found in this set")
-        rows.append(row)
     w = walk(np.asarray(rows, np.int64), forward,
              matching.fwd_ptr if forward else matching.back_ptr,
              matching.fwd_row if forward else matching.back_row,
@@ -556,18 +560,12 @@ def _walked(ix: SetIndex, matching: Any, transactions: Sequence[str], cfg: Trace
         return END_KINDS[kinds[code]] if end == END_KIND else labels[end]
 
     points: list[EndPoint] = []
-    if len(w.ends):
-        keys = w.code[w.ends] * 8 + w.end[w.ends]
-        unique, inverse = np.unique(keys, return_inverse=True)
-        sums = np.zeros(len(unique))
-        np.add.at(sums, inverse, w.amount[w.ends])
-        counts = np.bincount(inverse, minlength=len(unique))
-        for key, total, paths in zip(unique.tolist(), sums.tolist(), counts.tolist(),
-                                     strict=True):
-            code, end = divmod(key, 8)
-            points.append(EndPoint(ix.account(code), kinds[code], label(code, end),
-                                   round(total, AMOUNT_DIGITS), int(paths)))
-        points.sort(key=lambda p: (-p.amount, p.account, p.end))
+    for key, total, paths in zip(w.end_keys.tolist(), w.end_sums.tolist(),
+                                 w.end_counts.tolist(), strict=True):
+        code, end = divmod(key, 8)
+        points.append(EndPoint(ix.account(code), kinds[code], label(code, end),
+                               round(total, AMOUNT_DIGITS), paths))
+    points.sort(key=lambda p: (-p.amount, p.account, p.end))
 
     def build() -> list[FlowNode]:
         name = cfg.rule.upper()

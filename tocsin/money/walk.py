@@ -31,8 +31,10 @@ class Walk:
     end: np.ndarray
     count: int
     truncated: bool
-    #: Indices of the end nodes in the order the end points are summed.
-    ends: np.ndarray
+    #: End points: keys (account code * 8 + end code), amounts and paths.
+    end_keys: np.ndarray
+    end_sums: np.ndarray
+    end_counts: np.ndarray
 
     def __len__(self) -> int:
         return len(self.parent)
@@ -168,12 +170,43 @@ def _end_order(parent: np.ndarray, end: np.ndarray, roots: int) -> np.ndarray:
     return out[:m]
 
 
+@njit(cache=True, nogil=True)
+def _run(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
+         mamt: np.ndarray, t: np.ndarray, amount: np.ndarray, other: np.ndarray,
+         end_kind: np.ndarray, hops: int, width: int, min_amount: float, max_nodes: int,
+         epsilon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                  np.ndarray, int, bool, np.ndarray, np.ndarray, np.ndarray]:
+    """The walk, then its end points: (account code * 8 + end) keys, sums and path counts,
+    each sum taken in the order a stack-based depth-first walk meets the end nodes."""
+    parent, row, code, hop, amt, end, _n, count, truncated = _walk(
+        seeds, forward, ptr, mrow, mamt, t, amount, other, end_kind, hops, width,
+        min_amount, max_nodes, epsilon)
+    order = _end_order(parent, end, len(seeds))
+    keys = np.empty(len(order), np.int64)
+    for i in range(len(order)):
+        keys[i] = code[order[i]] * 8 + end[order[i]]
+    by_key = np.argsort(keys, kind="mergesort")
+    out_keys = np.empty(len(order), np.int64)
+    out_sums = np.zeros(len(order), np.float64)
+    out_counts = np.zeros(len(order), np.int64)
+    m = -1
+    for i in range(len(by_key)):
+        k = keys[by_key[i]]
+        if m < 0 or out_keys[m] != k:
+            m += 1
+            out_keys[m] = k
+        out_sums[m] += amt[order[by_key[i]]]
+        out_counts[m] += 1
+    return (parent, row, code, hop, amt, end, count, truncated, out_keys[:m + 1],
+            out_sums[:m + 1], out_counts[:m + 1])
+
+
 def walk(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
          mamt: np.ndarray, t: np.ndarray, amount: np.ndarray, other: np.ndarray,
          end_kind: np.ndarray, hops: int, width: int, min_amount: float, max_nodes: int,
          epsilon: float) -> Walk:
-    parent, row, code, hop, amt, end, _n, count, truncated = _walk(
+    parent, row, code, hop, amt, end, count, truncated, keys, sums, counts = _run(
         seeds, forward, ptr, mrow, mamt, t, amount, other, end_kind, hops, width,
         float(min_amount), max_nodes, epsilon)
-    return Walk(parent, row, code, hop, amt, end, int(count), bool(truncated),
-                _end_order(parent, end, len(seeds)))
+    return Walk(parent, row, code, hop, amt, end, int(count), bool(truncated), keys, sums,
+                counts)

@@ -283,10 +283,14 @@ class SetIndex:
         for _hop in range(hops):
             if not frontier:
                 break
-            out_ptr, in_ptr = self.out_ptr, self.in_ptr
-            parts = [np.arange(out_ptr[a], out_ptr[a + 1]) for a in frontier]
-            parts += [self.in_order[in_ptr[a]:in_ptr[a + 1]] for a in frontier]
-            rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+            codes_now = np.asarray(frontier, np.int64)
+            outgoing = _ranges(self.out_ptr[codes_now], self.out_ptr[codes_now + 1])
+            incoming = self.in_order[_ranges(self.in_ptr[codes_now], self.in_ptr[codes_now + 1])]
+            # A payment between two frontier accounts is already among the payments out.
+            inside = np.zeros(n_accounts, np.bool_)
+            inside[codes_now] = True
+            incoming = incoming[~inside[self.src[incoming]]]
+            rows = np.concatenate([outgoing, incoming.astype(np.int64)])
             src, dst = self.src[rows].astype(np.int64), self.dst[rows].astype(np.int64)
             keep = src != dst
             us, amount = self.us[rows], self.amount[rows]
@@ -396,6 +400,16 @@ class SetIndex:
 def _load(path: Path) -> np.ndarray:
     """A memory-mapped array, as a plain ndarray (memmap's subclass is slow to index)."""
     return np.asarray(np.load(path, mmap_mode="r"))
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The concatenation of ``arange(starts[i], ends[i])`` for every i, without a loop."""
+    lengths = (ends - starts).astype(np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(starts.astype(np.int64) - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(total, dtype=np.int64)
 
 
 def _read_arrow(path: Path) -> pa.Table:

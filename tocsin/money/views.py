@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from tocsin.errors import InputError, NotFound, Problem
 from tocsin.money.dataset import ACCOUNTS_FILE, PARTIES_FILE, TRANSACTIONS_FILE
@@ -214,12 +216,23 @@ def neighbourhood(
         codes, hops, _micros(window.since) if window.since else None,
         _micros(window.until) if window.until else None, window.min_amount, max_edges)
     found = index.nodes(seen | {e["source"] for e in edges} | {e["target"] for e in edges})
-    named = [e | {"source": index.account(e["source"]), "target": index.account(e["target"])}
-             for e in edges]
     nodes = {a: _node(row) for a, row in found.items()}
+    edges.sort(key=lambda e: (e["source"], e["target"]))  # codes sort like the ids
+    names = index.account_ids.take(pa.array(
+        [c for e in edges for c in (e["source"], e["target"])], pa.int64())).to_pylist()
+    times = np.datetime_as_string(np.array(
+        [t for e in edges for t in (e["first"], e["last"])], dtype="datetime64[us]"),
+        unit="s").tolist()
+    out = []
+    for k, e in enumerate(edges):
+        source, target = names[2 * k], names[2 * k + 1]
+        out.append({"id": f"{source}->{target}", "source": source, "target": target,
+                    "payments": e["payments"], "total": round(e["total"], 2),
+                    "first": times[2 * k] + "Z", "last": times[2 * k + 1] + "Z",
+                    "labelled": e["labelled"]})
     return {
         "nodes": [nodes[a] | {"start": a in accounts} for a in sorted(nodes)],
-        "edges": [_edge(r) for r in sorted(named, key=lambda r: (r["source"], r["target"]))],
+        "edges": out,
         "truncated": truncated,
     }
 

@@ -86,7 +86,7 @@ def table(rows: list[dict[str, Any]], train_names: list[str]) -> str:
     lines += ["", "| judged on | " + " | ".join(patterns) + " |",
               "| --- |" + " --- |" * len(patterns)]
     for r in rows:
-        cells = [f"{r['patterns'][p]['transactions']:.2f}" if p in r["patterns"] else "–"
+        cells = [f"{r['patterns'][p]['transactions']:.2f}" if p in r["patterns"] else "-"
                  for p in patterns]
         lines.append(f"| {r['world']} (txn recall) | " + " | ".join(cells) + " |")
     return "\n".join(lines)

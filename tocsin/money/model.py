@@ -763,3 +763,26 @@ def save_default(model: Model, directory: Path, card_data: dict[str, Any]) -> Pa
 def resolve(path: Path | None, settings: Settings | None = None) -> Model:
     """The model at ``path`` (signed by this installation) or the shipped default."""
     return load(path, settings) if path is not None else load_default()
+
+
+def set_ranking(set_dir: Path, top: int, settings: Settings | None = None,
+                stored: Path | None = None, progress: Callable[[str], None] | None = None
+                ) -> dict[str, Any]:
+    """What the investigation pages show: the model's riskiest accounts and payments, each
+    with the features that raised its score. Uses the model kept with the set when there
+    is one (``stored``), else the shipped default."""
+    if stored is not None and stored.is_file():
+        chosen, source = load(stored, settings), "trained on this set"
+    else:
+        chosen = load_default()
+        source = f"shipped default model, version {chosen.meta.get('version', '?')}"
+    data = load_set(set_dir, None, chosen.config(), progress)
+    p = chosen.predict(data)
+    n = max(1, top)
+    acc = account_scores(data, p)
+    return {"source": source, "threshold": round(chosen.threshold, 6),
+            "account_threshold": round(chosen.account_threshold, 6),
+            "flagged_transactions": int((p >= chosen.threshold).sum()),
+            "flagged_accounts": int((acc >= chosen.account_threshold).sum()),
+            "accounts": [r.to_dict() for r in rank(chosen, data, p, "account", n)],
+            "transactions": [r.to_dict() for r in rank(chosen, data, p, "transaction", n)]}

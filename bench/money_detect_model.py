@@ -91,7 +91,7 @@ def side_input(set_dir: Path):  # type: ignore[no-untyped-def]
     t = pq.read_table(set_dir / "transactions.parquet",
                       columns=["ts", "source", "target", "amount"]).to_pandas()
     t = t[t.source != t.target]
-    codes, uniq = pd.factorize(pd.concat([t.source, t.target]), sort=True)
+    codes, _ = pd.factorize(pd.concat([t.source, t.target]), sort=True)
     n = len(t)
     src, dst = codes[:n], codes[n:]
     secs = t.ts.astype("int64").to_numpy() // 1_000_000

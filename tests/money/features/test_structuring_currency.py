@@ -25,7 +25,7 @@ def test_deposits_under_their_own_currency_threshold(tmp_path: Path) -> None:
             for i in range(3)]
     rows += [(f"e{i}", 20.0 * i, "DESK", "EUROPEAN", 6_800.0, "EUR", "Cash", 6_800.0)
              for i in range(3)]
-    rows += [(f"w{i}", 20.0 * i, "DESK", "WIRED", 9_500.0, "EUR", "Wire", 9_500.0)
+    rows += [(f"w{i}", 20.0 * i, "BOSS", "WIRED", 9_500.0, "EUR", "Wire", 9_500.0)
              for i in range(3)]
     folder = write_set(tmp_path / "set", rows, {"DESK": "cash"})
     assert _found(folder) == ["CANADIAN"]

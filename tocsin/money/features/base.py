@@ -22,6 +22,7 @@ account gives the same values):
   payer: what it received within ``forward_hours`` before paying;
 - ``{side}_amt_rel``: log of the amount minus the log of the side's median
   amount in the same direction (how unusual the amount is for that account);
+  ``{side}_amt_dev`` its absolute value (unusual either way);
 - ``{side}_pair_n``: payments between the two accounts in this direction;
   ``{side}_pair_first``: 1 when none of them is earlier; ``{side}_pair_cv``:
   coefficient of variation of their amounts; ``{side}_{in|out}_once_{W}h``: of
@@ -102,7 +103,7 @@ def side_names(cfg: FeatureConfig = DEFAULT) -> list[str]:
         names += [f"in_n_{w}h", f"out_n_{w}h", f"in_cp_{w}h", f"out_cp_{w}h", f"gs_{w}h",
                   f"in_once_{w}h", f"out_once_{w}h"]
     return [*names, "in_cp_all", "out_cp_all", "fwd_ratio", "fwd_delay_h", "back_ratio",
-            "back_delay_h", "amt_rel", "pair_n", "pair_first", "pair_cv", "repeat_share",
+            "back_delay_h", "amt_rel", "amt_dev", "pair_n", "pair_first", "pair_cv", "repeat_share",
             "cross_cur", "n_cur", "chan_share", "cash_share", "near_thr"]
 
 
@@ -337,6 +338,7 @@ def side_features(x: SideInput, cfg: FeatureConfig = DEFAULT) -> dict[str, np.nd
     # amount against the side's median in the same direction
     log_amt = np.log1p(np.maximum(amount, 0.0))
     res["amt_rel"] = log_amt - _group_median(grp, log_amt)
+    res["amt_dev"] = np.abs(res["amt_rel"])
     res["pair_n"] = pair_count[pair_inv].astype(np.float64)
     first_t = np.full(len(pair_count), np.iinfo(np.int64).max)
     np.minimum.at(first_t, pair_inv, t)

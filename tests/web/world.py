@@ -210,8 +210,11 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
         ids["set_dir"] = sets.set_path(settings, record)
         ids["findings"] = settings.data_dir / "investigations" / record.storage_key
     # the owner's detection run: what a reader's request must never replace
-    jobs.detect_work(ids.pop("set_dir"), ids["findings"], jobs.detectors_from(None, None),
-                     settings)(lambda fraction, message: None)
+    detectors = jobs.detectors_from(None, None)
+    found, configs = jobs.find_findings(ids.pop("set_dir"), detectors, settings)
+    with db.transaction() as session:
+        sets.keep_findings(session, system, settings, ids["set"], found,
+                           [d.name for d in detectors], configs)
     ids["pair"] = f"{ids['activity']}-{ids['leaf']}"
     ids["target_user"] = create_user(db, "analyst", OTHER, "world-target")[0]
     ids["iati"] = (FIXTURES / "iati" / "partner_activities.xml").read_bytes()

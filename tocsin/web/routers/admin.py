@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tocsin.access import audit, users
-from tocsin.access.roles import Role
+from tocsin.access.roles import Role, least_privileged
 from tocsin.access.tables import AuditEntry
 from tocsin.errors import InputError
 from tocsin.web.deps import AdminPrincipal, DbSession
@@ -33,7 +33,7 @@ def _parse_since(value: str | None) -> datetime | None:
 def user_list(request: Request, session: DbSession, _admin: AdminPrincipal) -> Response:
     return render(request, "admin/users.html", users=users.list_users(session),
                   units=users.list_units(session),
-                  roles=list(Role), created=None, error="")
+                  roles=list(Role), default_role=least_privileged(), created=None, error="")
 
 
 @pages.post("/users")
@@ -48,11 +48,13 @@ def user_add(request: Request, session: DbSession, admin: AdminPrincipal,
     except InputError as exc:
         return render(request, "admin/users.html", status_code=422,
                       users=users.list_users(session), units=units, roles=list(Role),
+                      default_role=role if role in set(Role) else least_privileged(),
                       created=None, error="the user was not added",
                       problems=[{"location": p.location, "reason": p.reason}
                                 for p in exc.problems])
     return render(request, "admin/users.html", users=users.list_users(session), units=units,
-                  roles=list(Role), created=(username, password), error="")
+                  roles=list(Role), default_role=least_privileged(),
+                  created=(username, password), error="")
 
 
 @pages.post("/users/{username}/active")

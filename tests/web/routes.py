@@ -314,6 +314,7 @@ EXAMPLES: dict[str, Example] = {
         "username": "world-new", "role": "analyst", "unit": OWN}),
     "POST /admin/users/{username}/active": Example(ADMIN, form=lambda i: {"active": "0"}),
     "POST /admin/users/{username}/role": Example(ADMIN, form=lambda i: {"role": "coordinator"}),
+    "POST /admin/trash/{item_id}/restore": Example(ADMIN),
     "POST /logout": Example(ALL, "self"),
     "POST /account/password": Example(ALL, "self", form=lambda i: {
         "current_password": PASSWORD, "new_password": "Another-horse-battery-7",
@@ -324,7 +325,8 @@ EXAMPLES: dict[str, Example] = {
 PARAMS = {"commitment_id": "commitment", "activity_id": "activity", "document_id": "document",
           "lesson_id": "lesson", "action_id": "remedial_action", "partner_id": "partner",
           "event_id": "event", "panel_id": "panel", "recommendation_id": "recommendation",
-          "expert_id": "expert", "set_id": "set", "pair": "pair", "username": "target_user"}
+          "expert_id": "expert", "set_id": "set", "pair": "pair", "username": "target_user",
+          "item_id": "trash_item"}
 
 
 def path_for(route: Route, ids: dict[str, Any], example: Example | None) -> str:

@@ -330,11 +330,7 @@ PARAMS = {"commitment_id": "commitment", "activity_id": "activity", "document_id
           "lesson_id": "lesson", "action_id": "remedial_action", "partner_id": "partner",
           "event_id": "event", "panel_id": "panel", "recommendation_id": "recommendation",
           "expert_id": "expert", "set_id": "set", "pair": "pair", "username": "target_user",
-<<<<<<< HEAD
-          "item_id": "trash_item"}
-=======
-          "job_id": "job"}
->>>>>>> main
+          "job_id": "job", "item_id": "trash_item"}
 
 
 def path_for(route: Route, ids: dict[str, Any], example: Example | None) -> str:

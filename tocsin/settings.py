@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         default=5, ge=0,
         description="Rotated access log files kept beside the current one.",
     )
+    trash_retention_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="Days a deleted record stays in the trash, where an administrator can "
+        "restore it, before it is purged for good (the purge is audited).",
+    )
     upload_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1024,
         description="Largest file accepted by an upload or import, in bytes.",

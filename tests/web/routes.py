@@ -333,6 +333,17 @@ PARAMS = {"commitment_id": "commitment", "activity_id": "activity", "document_id
           "job_id": "job", "item_id": "trash_item"}
 
 
+def _add_topic_examples() -> None:
+    """Topics that keep their world records and examples next to their own tests."""
+    from tests.cases import world as cases
+
+    EXAMPLES.update(cases.EXAMPLES)
+    PARAMS.update(cases.PARAMS)
+
+
+_add_topic_examples()
+
+
 def path_for(route: Route, ids: dict[str, Any], example: Example | None) -> str:
     overrides = example.params if example else {}
     missing = [p for p in route.params if p not in overrides and p not in PARAMS]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
@@ -140,9 +140,9 @@ def import_list(session: Session, principal: Principal, fmt: str,
             report.removed.append(entity_id)
             changes.append(_change(version.id, entity_id, "removed", caption, []))
     for start in range(0, len(rows), 2000):
-        session.execute(ListEntry.__table__.insert(), rows[start:start + 2000])
+        session.execute(insert(ListEntry), rows[start:start + 2000])
     for start in range(0, len(changes), 2000):
-        session.execute(EntryChange.__table__.insert(), changes[start:start + 2000])
+        session.execute(insert(EntryChange), changes[start:start + 2000])
     version.added, version.removed, version.changed = (len(report.added), len(report.removed),
                                                        len(report.changed))
     report.unchanged = listing.active_version_id is not None and not changes

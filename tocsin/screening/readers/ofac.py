@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from followthemoney.proxy import EntityProxy
 from lxml import etree
 
 from tocsin.errors import InputError, Problem
@@ -133,10 +134,7 @@ def apply_remarks(entity_remarks: str, target: ListEntity) -> None:
             target.related.append(_wallet(entity, value))
 
 
-def _wallet(holder_entity: object, value: str) -> object:
-    from followthemoney.proxy import EntityProxy
-
-    assert isinstance(holder_entity, EntityProxy)
+def _wallet(holder_entity: EntityProxy, value: str) -> EntityProxy:
     wallet = make("CryptoWallet", "wallet", value)
     add(wallet, "publicKey", value)
     add(wallet, "holder", holder_entity.id)
@@ -240,11 +238,12 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
         apply_remarks(value, entries[key])
     if "add" in files:
         for line, row in _rows(files["add"], 6):
-            item = entries.get(_clean(row[0]) or "")
-            if item is None:
+            found = entries.get(_clean(row[0]) or "")
+            if found is None:
                 problems.append(Problem(f"{files['add'].name}:{line}",
                                         f"address of unknown ent_num {row[0]!r}"))
                 continue
+            item = found
             country = _clean(row[4])
             full = ", ".join(p for p in (_clean(row[2]), _clean(row[3]), country) if p)
             if full:
@@ -255,11 +254,12 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
                 add(item.entity, "country", country)
     if "alt" in files:
         for line, row in _rows(files["alt"], 5):
-            item = entries.get(_clean(row[0]) or "")
-            if item is None:
+            found = entries.get(_clean(row[0]) or "")
+            if found is None:
                 problems.append(Problem(f"{files['alt'].name}:{line}",
                                         f"alias of unknown ent_num {row[0]!r}"))
                 continue
+            item = found
             alias = _clean(row[3])
             if alias and item.entity.schema.is_a("Person") and "," in alias:
                 last, first = (p.strip() for p in alias.split(",", 1))
@@ -422,11 +422,11 @@ def _profile(profile: etree._Element, refs: dict[str, dict[str, etree._Element]]
                 add(entity, prop, full)
                 if primary and schema == "Person":
                     for kind, value in parts:
-                        prop = {"first name": "firstName", "last name": "lastName",
-                                "middle name": "middleName", "patronymic": "fatherName",
-                                "matronymic": "motherName"}.get(kind)
-                        if prop:
-                            add(entity, prop, value)
+                        part_prop = {"first name": "firstName", "last name": "lastName",
+                                     "middle name": "middleName", "patronymic": "fatherName",
+                                     "matronymic": "motherName"}.get(kind)
+                        if part_prop:
+                            add(entity, part_prop, value)
         for kind, number, country in documents.get(str(identity.get("ID")), []):
             passport = "passport" in kind.lower()
             if schema == "Person":

@@ -61,7 +61,7 @@ MAX_SUBJECTS = 1000
 # --------------------------------------------------------------------------- indexes
 
 
-_INDEXES: dict[int, matching.Index] = {}
+_INDEXES: dict[tuple[str, int, str, int], matching.Index] = {}
 _LOCK = threading.Lock()
 #: Indexes kept in memory (one per active version of a list).
 KEEP_INDEXES = 8
@@ -80,8 +80,14 @@ def _build_index(rows: Iterable[tuple[str, str, dict[str, Any], str, str | None,
 
 def index_for(session: Session, version_id: int) -> matching.Index:
     """The blocking index of a list version (built on first use, then kept)."""
+    version = session.get(ListVersion, version_id)
+    if version is None:
+        raise NotFound(f"list version {version_id} not found")
+    # ids are unique within one database only; the file's digest tells versions apart
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), version_id,
+           version.sha256, version.entry_count)
     with _LOCK:
-        found = _INDEXES.get(version_id)
+        found = _INDEXES.get(key)
     if found is not None:
         return found
     rows = session.execute(select(ListEntry.entity_id, ListEntry.caption, ListEntry.entity,
@@ -93,7 +99,7 @@ def index_for(session: Session, version_id: int) -> matching.Index:
     with _LOCK:
         while len(_INDEXES) >= KEEP_INDEXES:
             _INDEXES.pop(next(iter(_INDEXES)))
-        _INDEXES[version_id] = index
+        _INDEXES[key] = index
     return index
 
 

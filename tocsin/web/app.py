@@ -29,7 +29,7 @@ STATIC = Path(__file__).parent / "static"
 #: Router modules in ``tocsin/web/routers``; each may define ``pages``, ``api``, ``NAV`` and
 #: ``lifespan`` (an async context manager run while the application runs, e.g. a job runner).
 ROUTERS = ["auth", "home", "framework", "commitments", "programmes", "lessons", "partners",
-           "events", "experts", "coherence", "investigations", "search", "admin"]
+           "events", "experts", "coherence", "investigations", "screening", "search", "admin"]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -3,20 +3,18 @@
 Pages under ``/screening``, JSON under ``/api/v1/screening`` and the yente-shaped
 ``POST /api/v1/match/{dataset}``. Every route calls :mod:`tocsin.screening`;
 lists are public, subjects are read through the access policy, judgements and
-alerts need the write rule of the subject's unit. ``lifespan`` runs this
-process's runner for batch screens of transaction sets.
+alerts need the write rule of the subject's unit. Batch screens of transaction sets
+run on the job runner the investigations router starts.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
@@ -40,21 +38,9 @@ pages = APIRouter(prefix="/screening", include_in_schema=False)
 api = APIRouter(tags=["screening"])
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the batch screens of this process while the application runs."""
-    worker = JobRunner(app.state.db, app.state.settings, screening_sets.HANDLERS)
-    await run_in_threadpool(worker.start)
-    app.state.screening_jobs = worker
-    try:
-        yield
-    finally:
-        app.state.screening_jobs = None
-        await run_in_threadpool(worker.stop)
-
-
 def _wake(request: Request) -> BackgroundTask:
-    worker: JobRunner | None = getattr(request.app.state, "screening_jobs", None)
+    """Tell this process's runner (started by the investigations router) about a new job."""
+    worker: JobRunner | None = getattr(request.app.state, "jobs", None)
     return BackgroundTask(worker.wake if worker is not None else lambda: None)
 
 

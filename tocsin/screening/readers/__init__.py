@@ -6,16 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tocsin.errors import InputError
+from tocsin.screening.formats import FORMATS
 from tocsin.screening.readers.base import ListEntity, ListRead
-
-#: Format name → what it reads.
-FORMATS = {
-    "un": "UN Security Council consolidated list (XML)",
-    "ofac_csv": "OFAC SDN legacy CSV set (sdn.csv, add.csv, alt.csv)",
-    "ofac_xml": "OFAC SDN advanced XML",
-    "eu": "EU consolidated financial sanctions list (XML)",
-    "ftm": "FollowTheMoney entities (JSON lines, OpenSanctions exports)",
-}
 
 
 def read_list(fmt: str, sources: Sequence[Path | str]) -> ListRead:

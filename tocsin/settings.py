@@ -120,6 +120,15 @@ class Settings(BaseSettings):
         default=50 * 1024 * 1024, ge=1024,
         description="Largest file accepted by an upload or import, in bytes.",
     )
+    screening_threshold: float = Field(
+        default=0.70, gt=0.0, le=1.0,
+        description="Screening: a list entry scoring at or above this is reported as a match.",
+    )
+    screening_review: float = Field(
+        default=0.50, gt=0.0, le=1.0,
+        description="Screening: entries scoring from this up to the threshold are shown for "
+        "review (the review band).",
+    )
 
     database_pool_size: int = Field(
         default=20, ge=1, le=500,

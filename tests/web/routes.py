@@ -360,8 +360,8 @@ PARAMS = {"commitment_id": "commitment", "activity_id": "activity", "document_id
           "lesson_id": "lesson", "action_id": "remedial_action", "partner_id": "partner",
           "event_id": "event", "panel_id": "panel", "recommendation_id": "recommendation",
           "expert_id": "expert", "set_id": "set", "pair": "pair", "username": "target_user",
-<<<<<<< HEAD
-          "job_id": "job", "item_id": "trash_item"}
+          "job_id": "job", "item_id": "trash_item", "subject_id": "subject",
+          "alert_id": "alert", "dataset": "dataset"}
 
 
 def _add_topic_examples() -> None:
@@ -373,10 +373,6 @@ def _add_topic_examples() -> None:
 
 
 _add_topic_examples()
-=======
-          "job_id": "job", "subject_id": "subject", "alert_id": "alert",
-          "dataset": "dataset"}
->>>>>>> wt/screening
 
 
 def path_for(route: Route, ids: dict[str, Any], example: Example | None) -> str:

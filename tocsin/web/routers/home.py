@@ -19,8 +19,5 @@ pages = APIRouter()
 def home(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
     return render(request, "home.html", overview=browse.overview(session), principal=principal,
                   board=dashboard(session, principal),
-<<<<<<< HEAD
-                  case_reminders=reminders(session, principal))
-=======
+                  case_reminders=reminders(session, principal),
                   screening_alerts=screening.alerts(session, principal, limit=10))
->>>>>>> wt/screening

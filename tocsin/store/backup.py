@@ -11,15 +11,17 @@ from __future__ import annotations
 import base64
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Engine, MetaData, Table, func, select, text
 from sqlalchemy import types as satypes
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from tocsin.errors import InputError
 from tocsin.store import migrate
@@ -98,14 +100,25 @@ def backup(engine: Engine, data_dir: Path, target: Path) -> BackupReport:
     return BackupReport(target, rows, files)
 
 
+#: What a damaged zip member raises while it is read (bad CRC, truncated or corrupt data).
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
+
+
 def read_manifest(source: Path) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(source) as archive:
-            manifest: dict[str, Any] = json.loads(archive.read("manifest.json"))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+            manifest = json.loads(archive.read("manifest.json"))
+    except (*ARCHIVE_ERRORS, KeyError, ValueError) as exc:
         raise InputError.single(str(source), f"not a Tocsin backup ({exc})") from exc
-    if manifest.get("format") != FORMAT:
-        raise InputError.single(str(source), f"unknown backup format {manifest.get('format')!r}")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise InputError.single(str(source), f"unknown backup format {found!r}")
+    revisions, rows = manifest.get("revisions"), manifest.get("rows")
+    if not (isinstance(revisions, list) and all(isinstance(r, str) for r in revisions)
+            and isinstance(rows, dict)
+            and all(isinstance(k, str) and type(v) is int for k, v in rows.items())):
+        raise InputError.single(f"{source}: manifest.json",
+                                "revisions must be a list of names and rows a count per table")
     return manifest
 
 
@@ -131,17 +144,22 @@ def restore(engine: Engine, data_dir: Path, source: Path) -> BackupReport:
         _clear(conn, metadata)
         for table in metadata.sorted_tables:
             rows[table.name] = _load_table(conn, table, archive)
+        if rows != {name: manifest["rows"].get(name, 0) for name in rows}:
+            raise InputError.single(f"{source}: manifest.json",
+                                    "restored row counts differ from the manifest")
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, metadata)
-        names = [n for n in archive.namelist() if n.startswith("files/")]
+        names = [n for n in archive.namelist() if n.startswith("files/") and not n.endswith("/")]
         for name in names:
             dest = data_dir / name.removeprefix("files/")
             if not dest.resolve().is_relative_to(data_dir.resolve()):
                 raise InputError.single(name, "file path escapes the data folder")
+            try:
+                content = archive.read(name)
+            except ARCHIVE_ERRORS as exc:
+                raise InputError.single(f"{source}: {name}", f"damaged entry ({exc})") from exc
             dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(archive.read(name))
-    if rows != manifest["rows"]:  # pragma: no cover - the transaction above already committed
-        raise InputError.single(str(source), "restored row counts differ from the manifest")
+            dest.write_bytes(content)
     return BackupReport(source, rows, len(names))
 
 
@@ -165,13 +183,23 @@ def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
     decoders = {c.name: _decoder(c.type) for c in table.columns}
     batch: list[dict[str, Any]] = []
     count = 0
+    where = f"tables/{table.name}.jsonl"
     try:
-        handle = archive.open(f"tables/{table.name}.jsonl")
+        handle = archive.open(where)
     except KeyError:
         return 0  # a table added after the backup was made starts empty
+    except ARCHIVE_ERRORS as exc:
+        raise InputError.single(where, f"damaged entry ({exc})") from exc
+    columns = set(decoders)
     with handle:
-        for line_no, line in enumerate(handle, start=1):
-            record = json.loads(line)
+        for line_no, line in enumerate(_lines(handle, where), start=1):
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                raise InputError.single(f"{where}:{line_no}", f"not a JSON row ({exc})") from exc
+            if not isinstance(record, dict) or not set(record) <= columns:
+                raise InputError.single(f"{where}:{line_no}",
+                                        f"not a row of {table.name} (unknown columns)")
             for key, decode in decoders.items():
                 if decode is not None and record.get(key) is not None:
                     try:
@@ -182,13 +210,31 @@ def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
                         ) from exc
             batch.append(record)
             if len(batch) >= 1000:
-                conn.execute(table.insert(), batch)
-                count += len(batch)
+                count += _insert(conn, table, batch, where)
                 batch = []
     if batch:
-        conn.execute(table.insert(), batch)
-        count += len(batch)
+        count += _insert(conn, table, batch, where)
     return count
+
+
+def _lines(handle: IO[bytes], where: str) -> Iterator[bytes]:
+    try:
+        yield from handle
+    except ARCHIVE_ERRORS as exc:
+        raise InputError.single(where, f"damaged entry ({exc})") from exc
+
+
+def _insert(conn: Any, table: Table, batch: list[dict[str, Any]], where: str) -> int:
+    # rows of a table have the same columns in a real backup; fill gaps so one
+    # statement fits all, and let the database's constraints judge the values
+    names = {key for record in batch for key in record}
+    rows = [{name: record.get(name) for name in names} for record in batch]
+    try:
+        conn.execute(table.insert(), rows)
+    except (StatementError, DBAPIError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise InputError.single(where, f"rows the database refuses ({reason})") from None
+    return len(rows)
 
 
 def _reset_sequences(conn: Any, metadata: MetaData) -> None:

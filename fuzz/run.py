@@ -12,9 +12,11 @@ and ends with a non-zero exit code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from fuzz.targets import TARGETS
@@ -55,16 +57,12 @@ def main(argv: list[str] | None = None) -> int:
             importlib.import_module(module)
     errors = _expected()
     # warm the scratch database up outside the timed inputs
-    try:
+    with contextlib.suppress(errors):
         target.run(b"")
-    except errors:
-        pass
 
     def one(data: bytes) -> None:
-        try:
+        with contextlib.suppress(errors):
             target.run(data)
-        except errors:
-            pass
 
     new = args.new_corpus or Path(tempfile.mkdtemp(prefix=f"tocsin-corpus-{target.name}-"))
     new.mkdir(parents=True, exist_ok=True)
@@ -88,11 +86,9 @@ def _expected() -> tuple[type[BaseException], ...]:
     return expected_errors()
 
 
-def _once(run: object, data: bytes) -> None:
-    try:
-        run(data)  # type: ignore[operator]
-    except _expected():
-        pass
+def _once(run: Callable[[bytes], None], data: bytes) -> None:
+    with contextlib.suppress(*_expected()):
+        run(data)
 
 
 if __name__ == "__main__":

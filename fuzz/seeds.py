@@ -86,7 +86,9 @@ def main() -> None:
         folder = TARGETS[name].corpus
         folder.mkdir(parents=True, exist_ok=True)
         for data in inputs:
-            (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
+            # named like libFuzzer names the inputs it keeps
+            name_of = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+            (folder / name_of).write_bytes(data)
         print(f"{name}: {len(inputs)} seed(s) in {folder}")
 
 

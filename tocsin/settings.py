@@ -111,9 +111,23 @@ class Settings(BaseSettings):
         default=5, ge=0,
         description="Rotated access log files kept beside the current one.",
     )
+    trash_retention_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="Days a deleted record stays in the trash, where an administrator can "
+        "restore it, before it is purged for good (the purge is audited).",
+    )
     upload_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1024,
         description="Largest file accepted by an upload or import, in bytes.",
+    )
+    screening_threshold: float = Field(
+        default=0.70, gt=0.0, le=1.0,
+        description="Screening: a list entry scoring at or above this is reported as a match.",
+    )
+    screening_review: float = Field(
+        default=0.50, gt=0.0, le=1.0,
+        description="Screening: entries scoring from this up to the threshold are shown for "
+        "review (the review band).",
     )
 
     database_pool_size: int = Field(

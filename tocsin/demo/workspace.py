@@ -39,6 +39,7 @@ DemoPart = Callable[[Session, Settings], str]
 
 def _parts() -> list[tuple[str, DemoPart]]:
     """The demo content of each area, in loading order (later parts build on earlier)."""
+    from tocsin.cases import demo as cases_demo
     from tocsin.coherence import demo as coherence_demo
     from tocsin.money import demo as money_demo
     from tocsin.taskforce.events import demo as events_demo
@@ -48,6 +49,7 @@ def _parts() -> list[tuple[str, DemoPart]]:
         ("Partners, events, lessons, experts", events_demo.load),
         ("Programmes and threat picture", coherence_demo.load),
         ("Follow-the-money case", money_demo.load),
+        ("Asset-recovery case", cases_demo.load),
     ]
 
 

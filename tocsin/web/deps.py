@@ -170,7 +170,9 @@ def principal(request: Request, session: DbSession,
                                   user.unit.name)
     request.state.csrf_token = open_session.csrf_token
     request.state.user_id = user.id  # for the access log
-    return principal_for(user)
+    acting = principal_for(user)
+    request.state.principal = acting  # pages ask the same policy functions as the routes
+    return acting
 
 
 CurrentPrincipal = Annotated[Principal, Depends(principal)]

@@ -246,10 +246,36 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
         ids["job"] = job.id
     ids["pair"] = f"{ids['activity']}-{ids['leaf']}"
     ids["target_user"] = create_user(db, "analyst", OTHER, "world-target")[0]
+    from tests.cases.world import seed as seed_cases
+
+    with db.transaction() as session:
+        seed_cases(session, settings, ids, OWN)
     ids["iati"] = (FIXTURES / "iati" / "partner_activities.xml").read_bytes()
     ids["table"] = _table_csv("XM-W-T1")
     ids["transactions"] = (FIXTURES / "money" / "amlworld" / "Tiny_Trans.csv").read_bytes()
+    ids.update(_screening(db))
     return ids
+
+
+def _screening(db: Database) -> dict[str, Any]:
+    """A list in two versions, a subject of ``OWN`` screened before the second, its alert."""
+    from tocsin.screening import service as screening
+    from tocsin.screening.tables import Alert, ScreenedSubject
+
+    folder = FIXTURES / "screening"
+    system = Principal.system()
+    with db.transaction() as session:
+        screening.import_list(session, system, "un", [folder / "un_v1.xml"])
+        subject = ScreenedSubject(subject_key="world-subject", schema="Person",
+                                  caption="Ivan Sidorov", properties={"name": ["Ivan Sidorov"]},
+                                  origin="form", handling="GREEN",
+                                  owner_unit_id=_unit(session, OWN))
+        session.add(subject)
+        session.flush()
+        screening.import_list(session, system, "un", [folder / "un_v2.xml"])
+        alert = session.scalars(select(Alert).where(Alert.subject_id == subject.id)).one()
+        return {"subject": subject.id, "alert": alert.id, "entry": alert.entity_id,
+                "dataset": "un_sc", "un_list": (folder / "un_v1.xml").read_bytes()}
 
 
 def _unit(session: Any, code: str) -> int:

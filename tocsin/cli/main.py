@@ -80,6 +80,10 @@ GROUPS: dict[str, Group] = {
         "Cases and asset recovery: list cases, show one with its assets and requests, "
         "reminders, statistics, request letters, the authorities directory.",
         "tocsin cases list --status open --as analyst"),
+    "screening": Group(
+        "tocsin.cli.screening",
+        "Screen against sanctions lists: import lists, screen, judge, alerts.",
+        "tocsin screening import un consolidated.xml --as analyst1"),
     "search": Group("tocsin.cli.search", "Search every record type; rebuild the search index.",
                     'tocsin search query "asset recovery" --type activity --user analyst1'),
     "docs": Group("tocsin.cli.docs", "Generate docs/settings.md and docs/cli.md from the code.",

@@ -22,6 +22,7 @@ from tocsin.access.roles import Role
 from tocsin.access.tables import User
 from tocsin.settings import Settings
 from tocsin.store.database import Database
+from tocsin.store.private import private_file, private_folder
 
 #: (username, full name, role, unit code) — one account per role.
 DEMO_USERS = [
@@ -88,9 +89,8 @@ def _ensure_users(session: Session, settings: Settings) -> dict[str, str]:
         password = users.generate_password()
         users.add_user(session, Principal.system(), username, password, role, unit, full_name)
         credentials[username] = password
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(credentials, indent=2))
+    private_folder(settings.data_dir)
+    private_file(path).write_text(json.dumps(credentials, indent=2))
     return credentials
 
 

@@ -36,7 +36,7 @@ def _nodes(dependant: Dependant) -> list[Dependant]:
 
 
 def _routes() -> list[APIRoute]:
-    found = []
+    found: list[APIRoute] = []
     for name in ROUTERS:
         module = importlib.import_module(f"tocsin.web.routers.{name}")
         for router in (getattr(module, "pages", None), getattr(module, "api", None)):

@@ -395,6 +395,11 @@ async def run_load(server: Server, users: int, seconds: float) -> tuple[Stats, d
     summary = {
         "users": users, "seconds": round(elapsed),
         "requests": len(stats.latencies), "errors": sum(stats.errors.values()),
+        "busy_503": sum(n for kind, n in stats.errors.items() if kind.endswith(" 503")),
+        "server_errors": sum(n for kind, n in stats.errors.items()
+                             if kind.split()[-1].startswith("5") and not kind.endswith(" 503")),
+        "transport_errors": sum(n for kind, n in stats.errors.items()
+                                if not kind.split()[-1].isdigit()),
         "error_kinds": dict(stats.errors), "uploads": stats.uploads,
         "p50_ms": round(percentile(stats.latencies, 50) * 1000),
         "p95_ms": round(percentile(stats.latencies, 95) * 1000),

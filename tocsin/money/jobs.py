@@ -144,14 +144,22 @@ def trace_set(set_dir: Path, accounts: Sequence[str], transactions: Sequence[str
     from tocsin.money.trace import trace
     from tocsin.money.views import sankey
 
-    progress(0.1, "loading the payment graph")
-    engine = open_engine(set_dir, settings=settings)
-    try:
-        progress(0.5, f"tracing {config.direction} with {config.rule.upper()}")
-        result = trace(engine, accounts=accounts, transactions=transactions, config=config,
-                       since=since)
-    finally:
-        engine.close()
+    if settings.money_engine == "embedded":
+        # The set's persisted index answers a trace without loading the rows.
+        from tocsin.money.index import IndexedSet
+
+        progress(0.1, "opening the set's index")
+        result = trace(IndexedSet(set_dir), accounts=accounts, transactions=transactions,
+                       config=config, since=since)
+    else:
+        progress(0.1, "loading the payment graph")
+        engine = open_engine(set_dir, settings=settings)
+        try:
+            progress(0.5, f"tracing {config.direction} with {config.rule.upper()}")
+            result = trace(engine, accounts=accounts, transactions=transactions, config=config,
+                           since=since)
+        finally:
+            engine.close()
     data = result.to_dict()
     return {"trace": data, "sankey": sankey(data), "stored": False}
 

@@ -32,6 +32,14 @@
     return node;
   }
 
+  // A chart tooltip built from text nodes: ECharts inserts a returned string as HTML, so
+  // account ids, names and other text from the data never go into a string.
+  function tip(...lines) {
+    return el("div", { class: "chart-tip" },
+      ...lines.filter((line) => line !== null && line !== undefined && line !== "")
+        .map((line) => el("div", {}, line)));
+  }
+
   function money(value) {
     return Number(value).toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
@@ -465,8 +473,9 @@
       const { sankey, trace } = result;
       chart.setOption({
         tooltip: { trigger: "item", formatter: (p) => p.dataType === "edge"
-          ? `${p.data.source.split(" · ")[0]} → ${p.data.target.split(" · ")[0]}<br>${money(p.data.value)}`
-          : `${p.data.account} (${p.data.kind})${p.data.end ? `<br>${p.data.end}` : ""}` },
+          ? tip(`${String(p.data.source).split(" · ")[0]} → ${String(p.data.target).split(" · ")[0]}`,
+            money(p.data.value))
+          : tip(`${p.data.account} (${p.data.kind})`, p.data.end) },
         series: [{
           type: "sankey", emphasis: { focus: "adjacency" }, nodeAlign: "left", layoutIterations: 16,
           data: sankey.nodes.map((n) => ({ ...n, itemStyle: { color: (KIND_STYLE[n.kind] || KIND_STYLE.unknown).color,
@@ -537,7 +546,8 @@
                                 txn: t.txn_id, counterparty: t.counterparty });
         chart.setOption({
           tooltip: { trigger: "item", formatter: (p) => p.seriesName === "running balance"
-            ? `balance ${money(p.value[1])}` : `${p.data.txn}<br>${p.seriesName} ${p.data.counterparty}<br>${money(Math.abs(p.value[1]))}` },
+            ? tip(`balance ${money(p.value[1])}`)
+            : tip(p.data.txn, `${p.seriesName} ${p.data.counterparty}`, money(Math.abs(p.value[1]))) },
           legend: { top: 0 },
           xAxis: { type: "time" },
           yAxis: { type: "value", name: "amount" },

@@ -90,7 +90,7 @@ def test_bad_elements_are_reported_by_xpath_and_nothing_is_applied(session: Sess
     data = _export(session).decode()
     _wipe(session)
     broken = (data
-              .replace('percentage="60"', 'percentage="sixty"', 1)        # schema: decimal
+              .replace('percentage="45"', 'percentage="sixty"', 1)        # schema: decimal
               .replace('code="RS"', 'code="XX"', 1)                      # unknown country
               .replace('<activity-status code="3"/>', '<activity-status code="7"/>'))
     with pytest.raises(InputError) as caught:
@@ -101,16 +101,17 @@ def test_bad_elements_are_reported_by_xpath_and_nothing_is_applied(session: Sess
             "Element 'recipient-country', attribute 'percentage': 'sixty' is not a valid "
             "value of the atomic type 'xs:decimal'.",
         "/iati-activities/iati-activity[2]/activity-status":
-            "activity status 7 is not an IATI code (1-6)",
+            "@code '7' is not an activity status (1, 2, 3, 4, 5, 6)",
     }
     assert count(session, Activity) == 0
-    fixed = broken.replace('percentage="sixty"', 'percentage="60"')
+    fixed = broken.replace('percentage="sixty"', 'percentage="45"')
     with pytest.raises(InputError) as caught:
         import_iati(session, Principal.system(), io.BytesIO(fixed.encode()))
     assert [str(p) for p in caught.value.problems] == [
-        "/iati-activities/iati-activity[1]/recipient-country[2]: unknown country 'XX'",
-        "/iati-activities/iati-activity[2]/activity-status: activity status 7 is not an "
-        "IATI code (1-6)",
+        "/iati-activities/iati-activity[1]/recipient-country[2]: @code 'XX' is not an "
+        "ISO 3166-1 country code",
+        "/iati-activities/iati-activity[2]/activity-status: @code '7' is not an activity "
+        "status (1, 2, 3, 4, 5, 6)",
     ]
     assert count(session, Activity) == 0
 
@@ -150,11 +151,12 @@ def test_a_partners_file_is_mapped(session: Session) -> None:
     # only DAC sectors in the file: mapped back onto the crime area that owns the code
     assert [(c.crime_area_code, c.percentage) for c in parent.crime_areas] == [
         ("drug_trafficking", Decimal("100.00"))]
-    # the revised budget replaces the original; disbursements (type 3) are not imported
+    # the revised budget replaces the original; spending per year is disbursements
+    # (type 3, USD 50,000) plus expenditure (type 4)
     assert sorted((f.kind, f.year, f.currency, f.amount) for f in parent.finance) == [
         ("budget", 2024, "USD", Decimal("1200000.00")),
         ("expenditure", 2024, "EUR", Decimal("10000.50")),
-        ("expenditure", 2024, "USD", Decimal("30000.00")),
+        ("expenditure", 2024, "USD", Decimal("80000.00")),
     ]
 
 

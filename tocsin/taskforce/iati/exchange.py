@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
+from lxml import etree
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
@@ -13,14 +19,47 @@ from tocsin.access.handling import Handling
 from tocsin.access.policy import list_readable, require
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
+from tocsin.errors import InputError, Problem
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
-from tocsin.taskforce.iati.reader import read_activities
-from tocsin.taskforce.iati.writer import write_activities
+from tocsin.taskforce.iati.reader import IatiParts, ReadResult, read_activities
+from tocsin.taskforce.iati.rules import check_element
+from tocsin.taskforce.iati.schema import safe_parser, schema_errors
+from tocsin.taskforce.iati.tables import (
+    IatiBudget,
+    IatiRecipient,
+    IatiRecord,
+    IatiSector,
+    IatiTransaction,
+)
+from tocsin.taskforce.iati.writer import Published, _canonical, _groups, write_activities
 from tocsin.taskforce.programmes.bulk import ImportSummary, apply_specs
 from tocsin.taskforce.programmes.records import FULL, activities_query, parent_identifiers, to_spec
 from tocsin.taskforce.programmes.spec import ActivitySpec
 from tocsin.taskforce.programmes.tables import Activity
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
+
+Mode = Literal["all", "each"]
+CHUNK = 500
+#: How often an activity-by-activity import drops the activities the file-level
+#: checks refuse (a parent at the wrong level …) and tries again.
+RETRIES = 5
+
+
+@dataclass
+class IatiImport(ImportSummary):
+    """What an IATI import did, for the report."""
+
+    version: str = ""
+    #: Activities left out (activity-by-activity mode): XPath and reason.
+    rejected: list[Problem] = field(default_factory=list)
+    #: identifier → names of the elements that changed since the last import.
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    #: Re-imported activities identical to what the platform holds.
+    unchanged: int = 0
+    #: Element name → count of elements kept only as published XML.
+    preserved: dict[str, int] = field(default_factory=dict)
+    #: IATI ruleset findings on the incoming file.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def import_iati(
@@ -32,22 +71,149 @@ def import_iati(
     handling: str = Handling.GREEN.value,
     own_org_ref: str = DEFAULT_ORG_REF,
     name: str = "",
-) -> ImportSummary:
-    """Read, check and apply an ``iati-activities`` file: all of it or, on any problem, none.
+    mode: Mode = "all",
+) -> IatiImport:
+    """Read, check and apply an ``iati-activities`` file (2.01, 2.02 or 2.03).
 
-    Raises :class:`~tocsin.errors.InputError` listing every bad element by XPath.
-    Activities reported by an organisation other than ``own_org_ref`` are marked
-    as partners' (external) activities.
+    ``mode="all"``: all of it or, on any problem, none (raises
+    :class:`~tocsin.errors.InputError` listing every bad element by XPath).
+    ``mode="each"``: the valid activities go in, the broken ones are listed in
+    :attr:`IatiImport.rejected` with their XPath and reason. An activity whose
+    identifier the platform already holds is updated in place and the report
+    names the elements that changed. Activities reported by an organisation
+    other than ``own_org_ref`` are marked as partners' (external) activities.
     """
     require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
     vocab = Vocabulary.load(session)
     read = read_activities(source, vocab, own_org_ref=own_org_ref)
     label = name or (source.name if isinstance(source, Path) else "the IATI file")
-    return apply_specs(
+    if mode == "each" and read.version and read.count:
+        return _import_each(session, principal, read, vocab, label, owner_unit_id, handling)
+    before = _published(session, list(read.iati))
+    summary = apply_specs(
         session, principal, read.activities, read.locations, vocab=vocab,
         problems=read.problems, notes=read.notes, children=read.children,
         owner_unit_id=owner_unit_id, handling=handling, source=label,
     )
+    return _finish(session, read, read.activities, summary, before, label)
+
+
+def _import_each(session: Session, principal: Principal, read: ReadResult, vocab: Vocabulary,
+                 label: str, owner_unit_id: int | None, handling: str) -> IatiImport:
+    rejected = list(read.problems)
+    specs = [s for s in read.activities if read.locations[s.identifier] not in read.broken]
+    before = _published(session, [s.identifier for s in specs])
+    for _ in range(RETRIES):
+        nested = session.begin_nested()
+        try:
+            summary = apply_specs(
+                session, principal, specs, read.locations, vocab=vocab, notes=read.notes,
+                children=read.children, owner_unit_id=owner_unit_id, handling=handling,
+                source=label)
+        except InputError as exc:
+            nested.rollback()
+            refused = {s.identifier for s in specs if any(
+                p.location.startswith(read.locations[s.identifier] + "/")
+                or p.location in (read.locations[s.identifier], s.identifier)
+                for p in exc.problems)}
+            if not refused:
+                raise
+            rejected += [p for p in exc.problems]
+            specs = [s for s in specs if s.identifier not in refused]
+            continue
+        nested.commit()
+        report = _finish(session, read, specs, summary, before, label)
+        report.rejected = rejected
+        return report
+    raise InputError(rejected, summary=f"{label}: too many activities were refused")
+
+
+def _published(session: Session, identifiers: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """identifier → (digest, published XML) of the activities already imported."""
+    out: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(identifiers), CHUNK):
+        chunk = identifiers[start:start + CHUNK]
+        rows = session.execute(
+            select(Activity.identifier, IatiRecord.digest, IatiRecord.xml)
+            .join(IatiRecord, IatiRecord.activity_id == Activity.id)
+            .where(Activity.identifier.in_(chunk)))
+        for identifier, digest, xml in rows:
+            out[identifier] = (digest, xml)
+    return out
+
+
+def changed_elements(old_xml: str, new_xml: str) -> list[str]:
+    """Names of the top-level elements (and ``@attributes``) that differ."""
+    parser = safe_parser(remove_comments=True, remove_pis=True)
+    old = etree.fromstring(old_xml.encode("utf-8"), parser)
+    new = etree.fromstring(new_xml.encode("utf-8"), parser)
+    names = [f"@{a}" for a in sorted(set(old.attrib) | set(new.attrib))
+             if old.get(a) != new.get(a)]
+    a, b = _groups(old), _groups(new)
+    for tag in sorted(set(a) | set(b)):
+        if [_canonical(e) for e in a.get(tag, [])] != [_canonical(e) for e in b.get(tag, [])]:
+            names.append(tag)
+    return names
+
+
+def _finish(session: Session, read: ReadResult, specs: Sequence[ActivitySpec],
+            summary: ImportSummary, before: dict[str, tuple[str, str]], label: str) -> IatiImport:
+    ids = dict(zip([s.identifier for s in specs], summary.ids, strict=True))
+    report = IatiImport(created=summary.created, updated=summary.updated, notes=summary.notes,
+                        ids=summary.ids, version=read.version,
+                        preserved=dict(sorted(read.preserved.items())),
+                        warnings=read.warnings)
+    for spec in specs:
+        old = before.get(spec.identifier)
+        if old is None:
+            continue
+        parts = read.iati[spec.identifier]
+        if old[0] == parts.digest:
+            report.unchanged += 1
+        else:
+            report.changed[spec.identifier] = changed_elements(old[1], parts.xml)
+    write_parts(session, [(read.iati[s.identifier], ids[s.identifier]) for s in specs],
+                source=label)
+    return report
+
+
+def _t(model: type) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def write_parts(session: Session, pairs: Sequence[tuple[IatiParts, int]], *,
+                source: str = "") -> None:
+    """Replace the register rows of the given activity ids with ``parts`` (bulk statements)."""
+    for start in range(0, len(pairs), CHUNK):
+        chunk = pairs[start:start + CHUNK]
+        ids = [ident for _, ident in chunk]
+        for model in (IatiRecord, IatiTransaction, IatiBudget, IatiSector, IatiRecipient):
+            table = _t(model)
+            session.execute(delete(table).where(table.c.activity_id.in_(ids)))
+        session.execute(insert(_t(IatiRecord)), [
+            {"activity_id": ident, "version": parts.version, "source": source[:300],
+             "xml": parts.xml, "digest": parts.digest} for parts, ident in chunk])
+        for model, attribute in ((IatiTransaction, "transactions"), (IatiBudget, "budgets"),
+                                 (IatiSector, "sectors"), (IatiRecipient, "recipients")):
+            rows = [{**row, "activity_id": ident} for parts, ident in chunk
+                    for row in getattr(parts, attribute)]
+            if rows:
+                session.execute(insert(_t(model)), rows)
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def _selection(session: Session, principal: Principal, ids: Sequence[int] | None,
+               **filters: object) -> list[tuple[int, ActivitySpec]]:
+    require(principal, Action.EXPORT)
+    stmt = activities_query(principal, ids=ids, **filters).options(*FULL)  # type: ignore[arg-type]
+    rows = list_readable(session, stmt, principal, action="export")
+    parents = parent_identifiers(session, rows, principal)
+    vocab_units = Vocabulary.load(session).units
+    unit_codes = {ident: code for code, ident in vocab_units.items()}
+    return [(row.id, to_spec(row, parents.get(row.id), unit_codes)) for row in rows]
 
 
 def selection_specs(session: Session, principal: Principal,
@@ -57,20 +223,83 @@ def selection_specs(session: Session, principal: Principal,
     Exports count as reads of what they contain: each record above GREEN is
     written to the audit log with the action ``export``.
     """
-    require(principal, Action.EXPORT)
-    stmt = activities_query(principal, ids=ids, **filters).options(*FULL)  # type: ignore[arg-type]
-    rows = list_readable(session, stmt, principal, action="export")
-    parents = parent_identifiers(session, rows, principal)
-    vocab_units = Vocabulary.load(session).units
-    unit_codes = {ident: code for code, ident in vocab_units.items()}
-    return [to_spec(row, parents.get(row.id), unit_codes) for row in rows]
+    return [spec for _, spec in _selection(session, principal, ids, **filters)]
+
+
+def published_records(session: Session, activity_ids: Iterable[int]) -> dict[int, Published]:
+    wanted = list(activity_ids)
+    out: dict[int, Published] = {}
+    for start in range(0, len(wanted), CHUNK):
+        for activity_id, xml, version in session.execute(
+                select(IatiRecord.activity_id, IatiRecord.xml, IatiRecord.version)
+                .where(IatiRecord.activity_id.in_(wanted[start:start + CHUNK]))):
+            out[activity_id] = Published(xml=xml, version=version)
+    return out
+
+
+def validate_export(data: bytes | Path) -> list[Problem]:
+    """Problems an IATI Validator would report on an export: the 2.03 schema and the rulesets."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    tree = etree.parse(source if isinstance(source, io.BytesIO) else str(source),
+                       safe_parser(remove_comments=True))
+    problems = [Problem(path, message) for path, message in schema_errors(tree)]
+    for i, activity in enumerate(tree.getroot().iterfind("iati-activity"), start=1):
+        where = f"/iati-activities/iati-activity[{i}]"
+        problems += [Problem(where + path, reason) for path, reason in check_element(activity)]
+    return problems
 
 
 def export_iati(session: Session, principal: Principal, target: Path | IO[bytes],
-                ids: Sequence[int] | None = None, **filters: object) -> int:
-    """Write the selection as an IATI 2.03 file; returns how many activities it holds."""
-    specs = selection_specs(session, principal, ids, **filters)
-    count = write_activities(specs, target, Vocabulary.load(session))
+                ids: Sequence[int] | None = None, *, strict: bool = False,
+                **filters: object) -> int:
+    """Write the selection as an IATI 2.03 file; returns how many activities it holds.
+
+    Activities imported from IATI files are written back as published, with the
+    platform's changes over them (see :func:`tocsin.taskforce.iati.writer.merge`).
+    With ``strict`` the file is first checked against the 2.03 schema and the
+    IATI rulesets, and nothing is written when it fails
+    (:class:`~tocsin.errors.InputError` lists why).
+    """
+    selection = _selection(session, principal, ids, **filters)
+    records = published_records(session, [ident for ident, _ in selection])
+    published = {spec.identifier: records[ident] for ident, spec in selection
+                 if ident in records}
+    vocab = Vocabulary.load(session)
+    specs = [spec for _, spec in selection]
+    if strict:
+        with tempfile.SpooledTemporaryFile(max_size=32 * 2**20) as buffer:
+            count = write_activities(specs, buffer, vocab, published=published)  # type: ignore[arg-type]
+            buffer.seek(0)
+            problems = validate_export(buffer.read())
+            if problems:
+                raise InputError(problems, summary=f"the export breaks {len(problems)} IATI "
+                                                   "schema or ruleset rule(s); nothing was written")
+            buffer.seek(0)
+            if isinstance(target, Path):
+                with target.open("wb") as out:
+                    shutil.copyfileobj(buffer, out)
+            else:
+                shutil.copyfileobj(buffer, target)
+    else:
+        count = write_activities(specs, target, vocab, published=published)
     audit.record(session, principal, "export", Activity.record_type, "",
                  detail=f"IATI export of {count} activities")
     return count
+
+
+def report_lines(report: IatiImport) -> list[str]:
+    """The import report as plain lines (CLI and web)."""
+    lines = [f"IATI {report.version}: {report.created} created, {report.updated} updated"
+             + (f", {report.unchanged} unchanged" if report.unchanged else "")]
+    for identifier, names in sorted(report.changed.items()):
+        lines.append(f"changed {identifier}: {', '.join(names)}")
+    if report.preserved:
+        kept = ", ".join(f"{name} x{count}" for name, count in report.preserved.items())
+        lines.append(f"kept as published (written back on export): {kept}")
+    for problem in report.rejected:
+        lines.append(f"refused {problem.location}: {problem.reason}")
+    for problem in report.warnings:
+        lines.append(f"IATI rule {problem.location}: {problem.reason}")
+    for problem in report.notes:
+        lines.append(f"note {problem.location}: {problem.reason}")
+    return lines

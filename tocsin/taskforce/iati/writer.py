@@ -338,6 +338,10 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
 
     published = etree.fromstring(source.xml.encode("utf-8"), _parser())
     then, then_children = read_published(published, vocab, source.version)
+    if spec.parent_identifier is None and then.parent_identifier is not None:
+        # a parent outside the platform was never linked (the import notes it):
+        # not an edit, the published related-activity stays
+        then = then.model_copy(update={"parent_identifier": None})
     kids = sorted(set(children) | set(then_children))
     now_element = activity_element(spec, vocab, kids)
     then_element = activity_element(then, vocab, kids)

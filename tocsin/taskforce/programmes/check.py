@@ -148,15 +148,21 @@ def _check_regions(spec: ActivitySpec, bad: _Bad) -> None:
 
 
 def _check_recipient_percentages(spec: ActivitySpec, bad: _Bad) -> None:
-    """IATI's rule: countries and the regions of each vocabulary together add up to 100."""
+    """IATI's rule: countries and the regions of each vocabulary together add up to 100.
+
+    The platform holds the participating and partner States of an activity; the
+    other recipient countries of an imported activity are in the IATI register
+    (the IATI reader checks the rule on all of them). Here the shares may
+    therefore add up to less than 100, never to more.
+    """
     shares: list[ShareSpec] = [*spec.countries, *spec.regions]
-    given = [s.percentage for s in shares if s.percentage is not None]
     for field, group in (("countries", spec.countries), ("regions", spec.regions)):
         for i, share in enumerate(group):
             p = share.percentage
             if p is not None and not (0 <= p <= 100):
                 bad(f"{field}[{i}].percentage",
                     f"percentage {format_decimal(p)} is not within 0-100")
+    given = [s.percentage for s in shares if s.percentage is not None]
     if not given:
         return
     if len(given) != len(shares):
@@ -168,10 +174,11 @@ def _check_recipient_percentages(spec: ActivitySpec, bad: _Bad) -> None:
     for vocabulary in vocabularies:
         total = countries + sum((r.percentage or Decimal(0) for r in spec.regions
                                  if r.vocabulary == vocabulary), Decimal(0))
-        if abs(total - 100) > SHARE_TOLERANCE:
+        if total - 100 > SHARE_TOLERANCE:
             scope = f" with the regions of vocabulary {vocabulary}" if vocabulary else ""
             bad("countries" if spec.countries else "regions",
-                f"recipient countries{scope} add up to {format_decimal(total)}%, not 100%")
+                f"recipient countries{scope} add up to {format_decimal(total)}%, "
+                "more than 100%")
 
 
 def _check_finance(spec: ActivitySpec, bad: _Bad) -> None:

@@ -175,3 +175,24 @@ def test_activity_by_activity_keeps_the_valid_ones(session: Session) -> None:
     assert [str(p) for p in report.rejected] == [
         "/iati-activities/iati-activity[2]/activity-status: @code '9' is not an activity "
         "status (1, 2, 3, 4, 5, 6)"]
+
+
+@pytest.mark.parametrize("version", ["2.01", "2.02"])
+def test_earlier_versions_are_read_as_what_they_are(session: Session, version: str) -> None:
+    data = (FIXTURES / f"rich_{version}.xml").read_bytes()
+    report = _import(session, data)
+    assert (report.created, report.version) == (2, version)
+    stored = session.scalars(select(IatiRecord.version)).all()
+    assert stored == [version, version]
+    exported = _export(session)
+    assert etree.fromstring(exported).get("version") == "2.03"
+    # 2.0x versions only add to each other: the 2.03 export holds the same activities
+    assert semantic_diff(data, exported) == []
+    assert validate_export(exported) == []
+
+
+def test_version_1_files_are_refused_with_a_clear_message(session: Session) -> None:
+    data = b'<iati-activities version="1.04"><iati-activity/></iati-activities>'
+    with pytest.raises(InputError, match=r"IATI version '1.04' is not read; export the file "
+                                         r"as version 2.0x"):
+        _import(session, data)

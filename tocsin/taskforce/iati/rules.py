@@ -29,6 +29,11 @@ def _xpath(expression: str) -> etree.XPath:
     return etree.XPath(expression)
 
 
+def _union(paths: list[str]) -> list[etree.XPath]:
+    """One compiled XPath for several paths (one call instead of one per path)."""
+    return [_xpath(" | ".join(f"({p})" if "|" in p else p for p in paths))]
+
+
 def _values(element: etree._Element, paths: list[etree.XPath]) -> list[tuple[Any, str]]:
     """``(node, text)`` for every attribute or element the paths select."""
     out = []
@@ -79,9 +84,13 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         return lambda root, el: check(root, el) if when(el) else []
 
     if kind == "atleast_one":
-        paths = [_xpath(p) for p in case["paths"]]
+        paths = _union(case["paths"])
         return guarded(lambda root, el: [] if any(p(el) for p in paths)
                        else [(_where(root, el), reason)])
+    if kind == "none_missing":
+        # a lifted atleast_one: selects the context elements that have none of the paths
+        offending = _xpath(case["select"])
+        return lambda root, el: [(_where(root, node), reason) for node in offending(el)]
     if kind == "one_or_all":
         one, each, has = _xpath(case["one"]), _xpath(case["each"]), _xpath(case["has"])
 
@@ -122,6 +131,16 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
             start = _date(text)
             return [(_where(root, node), reason)] if start and start > limit else []
         return guarded(date_order)
+    if kind == "date_now_all":
+        every = _xpath(case["less"])
+
+        def date_now_all(root: etree._Element, el: etree._Element) -> list[Finding]:
+            today = datetime.now(UTC).date().isoformat()
+            # ISO dates compare as text; only a later one is parsed to be sure
+            return [(_where(root, node), reason) for node, text in _values(el, [every])
+                    if text[:10] > today and (day := _date(text)) is not None
+                    and day.isoformat() > today]
+        return guarded(date_now_all)
     if kind == "time_limit":
         each = _xpath(case["each"])
         start, end = _xpath(case["start"]), _xpath(case["end"])
@@ -137,7 +156,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         return guarded(time_limit)
     if kind == "regex_matches":
         pattern = re.compile(case["regex"])
-        paths = [_xpath(p) for p in case["paths"]]
+        paths = _union(case["paths"])
         return guarded(lambda root, el: [
             (_where(root, node), f"{reason} ({text!r})") for node, text in _values(el, paths)
             if not pattern.fullmatch(text)])
@@ -173,7 +192,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
             return out
         return guarded(total)
     if kind == "no_percent":
-        paths = [_xpath(p) for p in case["paths"]]
+        paths = _union(case["paths"])
         return guarded(lambda root, el: [(_where(root, node), reason)
                                          for node, text in _values(el, paths) if "%" in text])
     if kind == "if_then":
@@ -182,7 +201,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         return guarded(lambda root, el: [(_where(root, el), reason)]
                        if condition(el) and not then(el) else [])
     if kind == "range":
-        paths = [_xpath(p) for p in case["paths"]]
+        paths = _union(case["paths"])
         low = Decimal(str(case["min"])) if "min" in case else None
         high = Decimal(str(case["max"])) if "max" in case else None
         return guarded(lambda root, el: [
@@ -195,14 +214,37 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
 @cache
 def ruleset(kind: str = "activity", name: str = "standard"
             ) -> tuple[tuple[etree.XPath | None, tuple[_Rule, ...]], ...]:
-    """The compiled rules: ``(context path or None for the element itself, rules)``."""
+    """The compiled rules: ``(context path or None for the element itself, rules)``.
+
+    A rule of a repeated context that compares dates with today (``date_order``
+    with ``more: NOW``) is evaluated once over the whole element with the
+    context's path in front: the same finding, without one XPath call per
+    transaction.
+    """
     data = yaml.safe_load((RULESETS / f"{name}.yaml").read_text(encoding="utf-8"))[kind]
+    on_root: list[_Rule] = []
     out = []
     for context, kinds in data.items():
-        rules = tuple(_Rule(str(case["reason"]), _compile(rule_kind, case))
-                      for rule_kind, cases in kinds.items() for case in cases)
-        out.append((None if context == "." else _xpath(context), rules))
-    return tuple(out)
+        rules = []
+        for rule_kind, cases in kinds.items():
+            for case in cases:
+                if (context != "." and rule_kind == "date_order" and case["more"] == "NOW"
+                        and "when" not in case):
+                    lifted = {**case, "less": f"({context})/{case['less']}"}
+                    on_root.append(_Rule(str(case["reason"]), _compile("date_now_all", lifted)))
+                elif context != "." and rule_kind == "atleast_one" and "|" not in context:
+                    test = " or ".join(case["paths"])
+                    when = f"({case['when']}) and " if "when" in case else ""
+                    lifted = {"reason": case["reason"],
+                              "select": f"{context}[{when}not({test})]"}
+                    on_root.append(_Rule(str(case["reason"]), _compile("none_missing", lifted)))
+                else:
+                    rules.append(_Rule(str(case["reason"]), _compile(rule_kind, case)))
+        if context == ".":
+            on_root[:0] = rules
+        elif rules:
+            out.append((_xpath(context), tuple(rules)))
+    return ((None, tuple(on_root)), *out)
 
 
 def check_element(element: etree._Element, kind: str = "activity") -> list[Finding]:

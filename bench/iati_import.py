@@ -83,15 +83,16 @@ def _activity(rng: random.Random, n: int) -> str:
             f'\n      <finance-type code="110"/>\n      <aid-type code="C01"/>'
             f'\n      <tied-status code="5"/>\n    </transaction>')
     return f'''
-  <iati-activity xml:lang="en" default-currency="EUR" last-updated-datetime="2024-05-06T10:15:37Z" hierarchy="1">
+  <iati-activity xml:lang="en" default-currency="EUR" hierarchy="1"
+      last-updated-datetime="2024-05-06T10:15:37Z">
     <iati-identifier>{ORG}-{n:07d}</iati-identifier>
     <reporting-org ref="{ORG}" type="10">
       <narrative>The reporting agency</narrative>
       <narrative xml:lang="fr">L'agence déclarante</narrative>
     </reporting-org>
     <title>
-      <narrative>Fictional activity {n}: countering organized crime along trafficking routes</narrative>
-      <narrative xml:lang="fr">Activité fictive {n} : lutte contre la criminalité organisée</narrative>
+      <narrative>Fictional activity {n}: countering organized crime</narrative>
+      <narrative xml:lang="fr">Activité fictive {n} : contre la criminalité organisée</narrative>
     </title>
     <description type="1">
       <narrative>Generated for the import benchmark; not real data. Training, equipment and

@@ -21,7 +21,6 @@ from tocsin.taskforce.iati.schema import activity_schema, safe_parser
 from tocsin.taskforce.programmes import records
 from tocsin.taskforce.programmes.spec import ShareSpec
 from tocsin.taskforce.programmes.tables import Activity
-from tocsin.taskforce.programmes.vocabulary import Vocabulary
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "iati"
 BENCH = Path(__file__).parents[3] / "bench" / "iati_import.py"

@@ -107,8 +107,8 @@ def test_bad_elements_are_reported_by_xpath_and_nothing_is_applied(session: Sess
     with pytest.raises(InputError) as caught:
         import_iati(session, Principal.system(), io.BytesIO(fixed.encode()))
     assert [str(p) for p in caught.value.problems] == [
-        "/iati-activities/iati-activity[1]/recipient-country[2]: @code 'XX' is not an "
-        "ISO 3166-1 country code",
+        "/iati-activities/iati-activity[1]/recipient-country[2]: unknown country 'XX': "
+        "not an ISO 3166-1 country code",
         "/iati-activities/iati-activity[2]/activity-status: @code '7' is not an activity "
         "status (1, 2, 3, 4, 5, 6)",
     ]

@@ -599,7 +599,7 @@ class _ActivityReader:
                 parts: IatiParts) -> None:
         code = element.get("code", "").strip().upper()
         if code not in codelists.codes("Country"):
-            raise _Bad(element, f"@code {code!r} is not an ISO 3166-1 country code")
+            raise _Bad(element, f"unknown country {code!r}: not an ISO 3166-1 country code")
         percentage = _percentage(element)
         parts.recipients.append({"position": len(parts.recipients), "kind": "country",
                                  "vocabulary": "", "vocabulary_uri": "", "code": code,
@@ -825,7 +825,7 @@ class _ActivityReader:
             elif tag == "recipient-country":
                 code = child.get("code", "").strip().upper()
                 if code not in codelists.codes("Country"):
-                    raise _Bad(child, f"@code {code!r} is not an ISO 3166-1 country code")
+                    raise _Bad(child, f"unknown country {code!r}: not an ISO 3166-1 country code")
                 row["recipient_country"] = code
             elif tag == "recipient-region":
                 row["region_vocabulary"] = child.get("vocabulary", "1").strip()

@@ -166,9 +166,23 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         group = _xpath(case["group_by"]) if "group_by" in case else None
         default = str(case.get("default", ""))
         target = Decimal(str(case["sum"]))
+        # strict: with more than one of ``elements`` in a group, each needs a percentage
+        strict = _xpath(case["elements"]) if "elements" in case else None
 
         def total(root: etree._Element, el: etree._Element) -> list[Finding]:
             groups: dict[str, list[tuple[Any, str]]] = {}
+            out: list[Finding] = []
+            if strict is not None:
+                counted: dict[str, list[etree._Element]] = {}
+                for node in strict(el):
+                    found = group(node) if group is not None else []
+                    key = str(found[0]).strip() if found else default
+                    counted.setdefault(key, []).append(node)
+                for key, nodes in sorted(counted.items()):
+                    if len(nodes) > 1 and any(n.get("percentage") is None for n in nodes):
+                        out.append((_where(root, nodes[0]),
+                                    f"{reason} (vocabulary {key}): more than one, so each "
+                                    "needs a percentage"))
             for node, text in _values(el, paths):
                 key = default
                 if group is not None:
@@ -178,7 +192,6 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
             common = _values(el, shared)
             if not groups and common:
                 groups[default] = []
-            out = []
             for key, items in sorted(groups.items()):
                 values = [_number(text) for _, text in items + common]
                 if any(v is None for v in values):

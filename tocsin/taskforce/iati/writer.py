@@ -197,18 +197,31 @@ def _participants(root: etree._Element, spec: ActivitySpec, vocab: Vocabulary) -
             _sub(element, "narrative", text=name)
 
 
+def shared_out(shares: list[ShareSpec]) -> list[ShareSpec]:
+    """Shares as published: IATI needs a percentage on each sector when a vocabulary has
+    more than one, so shares given without are published as equal parts (to the cent,
+    the last one taking the rest)."""
+    if len(shares) < 2 or all(s.percentage is not None for s in shares):
+        return shares
+    part = (Decimal(100) / len(shares)).quantize(Decimal("0.01"))
+    out = [ShareSpec(code=s.code, percentage=part) for s in shares[:-1]]
+    out.append(ShareSpec(code=shares[-1].code, percentage=Decimal(100) - part * (len(shares) - 1)))
+    return out
+
+
 def _sectors(root: etree._Element, spec: ActivitySpec, vocab: Vocabulary) -> None:
-    for share in spec.crime_areas:
+    crime_areas, stages = shared_out(spec.crime_areas), shared_out(spec.stages)
+    for share in crime_areas:
         element = _sub(root, "sector", _percentage(
             {"vocabulary": codes.CRIME_AREA_VOCABULARY, "vocabulary-uri": codes.CRIME_AREA_URI,
              "code": share.code}, share))
         _sub(element, "narrative", text=vocab.crime_areas.get(share.code, share.code))
-    for code, percentage in dac_shares(spec.crime_areas, vocab):
+    for code, percentage in dac_shares(crime_areas, vocab):
         attrs = {"vocabulary": codes.DAC_VOCABULARY, "code": code}
         if percentage is not None:
             attrs["percentage"] = format_decimal(percentage)
         _sub(root, "sector", attrs)
-    for share in spec.stages:
+    for share in stages:
         element = _sub(root, "sector", _percentage(
             {"vocabulary": codes.STAGE_VOCABULARY, "vocabulary-uri": codes.STAGE_URI,
              "code": share.code}, share))

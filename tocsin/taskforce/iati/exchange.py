@@ -268,7 +268,7 @@ def export_iati(session: Session, principal: Principal, target: Path | IO[bytes]
     specs = [spec for _, spec in selection]
     if strict:
         with tempfile.SpooledTemporaryFile(max_size=32 * 2**20) as buffer:
-            count = write_activities(specs, buffer, vocab, published=published)  # type: ignore[arg-type]
+            count = write_activities(specs, buffer, vocab, published=published)
             buffer.seek(0)
             problems = validate_export(buffer.read())
             if problems:

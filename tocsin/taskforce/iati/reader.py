@@ -511,14 +511,14 @@ class _ActivityReader:
                                         "an activity status")
                 loc["status"] = child
             elif tag == "activity-date":
-                name = codes.DATE_FIELDS.get(child.get("type", ""))
-                if name is None:
+                date_field = codes.DATE_FIELDS.get(child.get("type", ""))
+                if date_field is None:
                     raise _Bad(child, f"@type {child.get('type')!r} is not an activity date "
                                       "type 1-4")
-                if name in fields:
+                if date_field in fields:
                     raise _Bad(child, f"a second activity date of type {child.get('type')}")
-                fields[name] = _date(child)
-                loc[name] = child
+                fields[date_field] = _date(child)
+                loc[date_field] = child
                 loc.setdefault("planned_start", child)
             elif tag == "recipient-country":
                 self.country(child, countries, parts)
@@ -719,7 +719,8 @@ class _ActivityReader:
         """Shares of the mapped codes, added up per crime area (or stage)."""
         totals: dict[str, Decimal | None] = {}
         for row in mapped:
-            element, target, percentage = row[0], row[index], row[3]
+            element, percentage = row[0], row[3]
+            target = row[1] if index == 1 else row[2]
             if not target:
                 continue
             if target not in totals:
@@ -851,10 +852,10 @@ class _ActivityReader:
         for row in parts.budgets:
             if row["element"] != "budget":
                 continue
-            kind = row["type"] or 1
+            budget_type: int = row["type"] or 1
             for year, amount in spread(row["period_start"], row["period_end"], row["value"]):
                 slot = budgets[(year, row["currency"])]
-                slot[kind] = slot.get(kind, Decimal(0)) + amount
+                slot[budget_type] = slot.get(budget_type, Decimal(0)) + amount
         lines = []
         for (year, currency), by_type in sorted(budgets.items()):
             amount = by_type.get(2, by_type.get(1, Decimal(0)))

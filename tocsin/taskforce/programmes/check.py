@@ -170,7 +170,7 @@ def _check_recipient_percentages(spec: ActivitySpec, bad: _Bad) -> None:
             "give a percentage for every recipient country and region or for none")
         return
     countries = sum((s.percentage or Decimal(0) for s in spec.countries), Decimal(0))
-    vocabularies = sorted({r.vocabulary for r in spec.regions}) or [None]
+    vocabularies: list[str | None] = [*sorted({r.vocabulary for r in spec.regions})] or [None]
     for vocabulary in vocabularies:
         total = countries + sum((r.percentage or Decimal(0) for r in spec.regions
                                  if r.vocabulary == vocabulary), Decimal(0))

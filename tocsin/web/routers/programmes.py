@@ -193,10 +193,11 @@ def page_import(request: Request, session: DbSession, principal: CurrentPrincipa
     data = _read_upload(file, deps.settings(request))
     name = file.filename or ("upload.xml" if kind == "iati" else "upload.csv")
     lines: list[str] = []
+    summary: ImportSummary
     if kind == "iati":
-        summary = import_iati(session, principal, io.BytesIO(data), name=name,
-                              mode="each" if mode == "each" else "all")
-        lines = report_lines(summary)
+        report = import_iati(session, principal, io.BytesIO(data), name=name,
+                             mode="each" if mode == "each" else "all")
+        summary, lines = report, report_lines(report)
     else:
         summary = import_table(session, principal, io.BytesIO(data), name=name)
     return render(request, "programmes/imported.html", summary=summary, name=name,

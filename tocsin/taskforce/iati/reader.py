@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -198,44 +199,103 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
 
 def read_activities(source: Path | IO[bytes], vocab: Vocabulary, *,
                     own_org_ref: str | None = None, rules: bool = True) -> ReadResult:
-    """Parse and check every activity of ``source``.
+    """Parse and check every activity of ``source``, all in one result.
 
     ``own_org_ref`` is the organization's IATI identifier: activities reported
     by anyone else are marked external (a partner's activity). ``rules`` applies
     the IATI rulesets to each activity and reports what they find as warnings.
+    Holds the whole file's activities in memory: imports use :func:`iter_batches`.
     """
     result = ReadResult()
+    for chunk in iter_batches(source, vocab, own_org_ref=own_org_ref, rules=rules):
+        result.version = chunk.version or result.version
+        result.count += chunk.count
+        result.activities += chunk.activities
+        result.locations.update(chunk.locations)
+        result.problems += chunk.problems
+        result.notes += chunk.notes
+        result.warnings += chunk.warnings
+        result.children.update(chunk.children)
+        result.implicit_level |= chunk.implicit_level
+        result.iati.update(chunk.iati)
+        result.preserved.update(chunk.preserved)
+        result.broken.update(chunk.broken)
+    _place_children(result)
+    return result
+
+
+def iter_batches(source: Path | IO[bytes], vocab: Vocabulary, *,
+                 own_org_ref: str | None = None, rules: bool = True,
+                 size: int = 500) -> Iterator[ReadResult]:
+    """The activities of ``source``, ``size`` at a time, each batch with its own findings.
+
+    Memory stays bounded by the batch, whatever the file size. Problems of the
+    file itself (not XML, wrong root, version, no activity) come in a batch of
+    their own. Identifiers are checked for duplicates across the whole file.
+    Levels implied by another activity's ``related-activity type=2`` are left
+    to the caller (see :func:`_place_children`).
+    """
     if not isinstance(source, Path) and not source.seekable():
-        # the reader reads twice (the root first, the activities then)
+        # the reader may read twice (the root first; the schema's slow path)
         import io
 
         source = io.BytesIO(source.read())
     version, problems = _version_of(source)
     if version is None:
-        result.problems += problems
-        return result
-    result.version = version
+        yield ReadResult(problems=problems)
+        return
+    context = _Context(vocab, own_org_ref, version, rules, ReadResult(version=version))
     start = source.tell() if not isinstance(source, Path) else 0
-    context = _Context(vocab, own_org_ref, version, rules, result)
+    # Fast path: libxml2 validates while it parses. lxml raises a schema error a
+    # little after the events before it (one read buffer, 32 KiB), so a batch is
+    # given out only once the next one is complete; at the first error the held
+    # batches are dropped and the file is read again without the schema from the
+    # first activity not given out, validating each one so that every broken
+    # element is named.
+    held: ReadResult | None = None
+    given = 0
+    count = 0
     try:
-        # fast path: libxml2 validates while it parses; any schema error sends the
-        # reader back to the start to validate activity by activity and name each one
-        _read(_iterparse(source, activity_schema(version)), context, validated=True)
+        for element in _walk(_iterparse(source, activity_schema(version))):
+            count += 1
+            context.result.count += 1
+            _read_one(element, f"{ROOT}/iati-activity[{count}]", context, True)
+            if context.result.count >= size:
+                if held is not None:
+                    given += held.count
+                    yield held
+                held, context.result = context.result, ReadResult(version=version)
+        if held is not None:
+            yield held
+        if context.result.count:
+            yield context.result
+        elif count == 0:
+            yield ReadResult(version=version, problems=[
+                Problem(ROOT, "the file holds no iati-activity")])
+        return
     except etree.XMLSyntaxError:
         if not isinstance(source, Path):
             source.seek(start)
-        result = ReadResult(version=version)
-        context = _Context(vocab, own_org_ref, version, rules, result)
-        try:
-            _read(_iterparse(source, None), context, validated=False)
-        except etree.XMLSyntaxError as exc:
-            result.problems.append(Problem(f"line {exc.lineno}",
-                                           f"not well-formed XML: {exc.msg}"))
-            return result
-    if result.count == 0 and not result.problems:
-        result.problems.append(Problem(ROOT, "the file holds no iati-activity"))
-    _place_children(result)
-    return result
+    context.result = ReadResult(version=version)
+    context.seen = {k: v for k, v in context.seen.items() if v[1] <= given}
+    count = 0
+    try:
+        for element in _walk(_iterparse(source, None)):
+            count += 1
+            if count <= given:
+                continue
+            context.result.count += 1
+            _read_one(element, f"{ROOT}/iati-activity[{count}]", context, False)
+            if context.result.count >= size:
+                yield context.result
+                context.result = ReadResult(version=version)
+    except etree.XMLSyntaxError as exc:
+        context.result.problems.append(Problem(f"line {exc.lineno}",
+                                               f"not well-formed XML: {exc.msg}"))
+    if count == 0 and not context.result.problems:
+        context.result.problems.append(Problem(ROOT, "the file holds no iati-activity"))
+    if context.result.count or context.result.problems:
+        yield context.result
 
 
 @dataclass
@@ -245,11 +305,12 @@ class _Context:
     version: str
     rules: bool
     result: ReadResult
-    seen: dict[str, str] = field(default_factory=dict)
+    #: identifier → (XPath, position) of the activity that used it first (whole file).
+    seen: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
-def _read(events: Any, context: _Context, *, validated: bool) -> None:
-    result = context.result
+def _walk(events: Any) -> Iterator[etree._Element]:
+    """The top-level ``iati-activity`` elements, each freed after its consumer returns."""
     depth = 0
     for event, element in events:
         if element.tag == "iati-activities":
@@ -260,9 +321,7 @@ def _read(events: Any, context: _Context, *, validated: bool) -> None:
         depth -= 1
         if depth:
             continue  # an iati-activity nested in another one: the schema refuses it
-        result.count += 1
-        where = f"{ROOT}/iati-activity[{result.count}]"
-        _read_one(element, where, context, validated)
+        yield element
         element.clear(keep_tail=False)
         parent = element.getparent()
         while parent is not None and element.getprevious() is not None:
@@ -306,10 +365,10 @@ def _read_one(element: etree._Element, where: str, context: _Context,
     if spec.identifier in context.seen:
         result.problems.append(Problem(f"{where}/iati-identifier",
                                        f"identifier {spec.identifier!r} is also used by "
-                                       f"{context.seen[spec.identifier]}"))
+                                       f"{context.seen[spec.identifier][0]}"))
         result.broken[where] = identifier
         return
-    context.seen[spec.identifier] = where
+    context.seen[spec.identifier] = (where, int(where.rsplit("[", 1)[1].rstrip("]")))
     found = list(reader.problems)
     for issue in check_activity(spec, context.vocab):
         if issue.field in ("countries", "regions"):

@@ -196,3 +196,27 @@ def test_version_1_files_are_refused_with_a_clear_message(session: Session) -> N
     with pytest.raises(InputError, match=r"IATI version '1.04' is not read; export the file "
                                          r"as version 2.0x"):
         _import(session, data)
+
+
+def test_a_problem_late_in_a_large_file_undoes_the_batches_written(session: Session,
+                                                                   tmp_path: Path) -> None:
+    import importlib.util
+
+    bench_file = Path(__file__).parents[3] / "bench" / "iati_import.py"
+    loaded = importlib.util.spec_from_file_location("iati_bench", bench_file)
+    assert loaded and loaded.loader
+    bench = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(bench)
+    path = tmp_path / "large.xml"
+    count = bench.generate(path, 6)
+    assert count > 500  # the first batch of 500 is written before the last is read
+    data = path.read_bytes()
+    last = data.rindex(b"<activity-status code=")
+    broken = data[:last] + b'<activity-status code="8"/>' + data[data.index(b"/>", last) + 2:]
+    with pytest.raises(InputError) as caught:
+        _import(session, broken)
+    assert [p.location for p in caught.value.problems] == [
+        f"/iati-activities/iati-activity[{count}]/activity-status"]
+    assert session.scalars(select(IatiRecord)).all() == []
+    report = _import(session, broken, mode="each")
+    assert report.created == count - 1 and len(report.rejected) == 1

@@ -5,23 +5,24 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
 from lxml import etree
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.handling import Handling
-from tocsin.access.policy import list_readable, require
+from tocsin.access.policy import list_readable, may_read, require
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
-from tocsin.taskforce.iati.reader import IatiParts, ReadResult, read_activities
+from tocsin.taskforce.iati.reader import IatiParts, ReadResult, iter_batches
 from tocsin.taskforce.iati.rules import check_element
 from tocsin.taskforce.iati.schema import safe_parser, schema_errors
 from tocsin.taskforce.iati.tables import (
@@ -32,8 +33,10 @@ from tocsin.taskforce.iati.tables import (
     IatiTransaction,
 )
 from tocsin.taskforce.iati.writer import Published, _canonical, _groups, write_activities
-from tocsin.taskforce.programmes.bulk import ImportSummary, apply_specs
+from tocsin.taskforce.programmes.bulk import ImportSummary, _existing, apply_specs
+from tocsin.taskforce.programmes.check import check_hierarchy
 from tocsin.taskforce.programmes.records import FULL, activities_query, parent_identifiers, to_spec
+from tocsin.taskforce.programmes.rows import set_parents
 from tocsin.taskforce.programmes.spec import ActivitySpec
 from tocsin.taskforce.programmes.tables import Activity
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
@@ -82,50 +85,184 @@ def import_iati(
     identifier the platform already holds is updated in place and the report
     names the elements that changed. Activities reported by an organisation
     other than ``own_org_ref`` are marked as partners' (external) activities.
+
+    The file is read and written 500 activities at a time in the caller's
+    transaction, so memory stays bounded; in ``all`` mode the first problem
+    stops the writing (reading goes on to list every problem) and the error
+    makes the caller's transaction roll everything back. Parents are linked
+    once the whole file is read.
     """
     require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
     vocab = Vocabulary.load(session)
-    read = read_activities(source, vocab, own_org_ref=own_org_ref)
     label = name or (source.name if isinstance(source, Path) else "the IATI file")
-    if mode == "each" and read.version and read.count:
-        return _import_each(session, principal, read, vocab, label, owner_unit_id, handling)
-    before = _published(session, list(read.iati))
-    summary = apply_specs(
-        session, principal, read.activities, read.locations, vocab=vocab,
-        problems=read.problems, notes=read.notes, children=read.children,
-        owner_unit_id=owner_unit_id, handling=handling, source=label,
-    )
-    return _finish(session, read, read.activities, summary, before, label)
+    # batches already written are undone here on any problem, whatever the caller does
+    savepoint = session.begin_nested()
+    try:
+        report = _import(session, principal, source, vocab, label, owner_unit_id, handling,
+                         own_org_ref, mode)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return report
 
 
-def _import_each(session: Session, principal: Principal, read: ReadResult, vocab: Vocabulary,
-                 label: str, owner_unit_id: int | None, handling: str) -> IatiImport:
-    rejected = list(read.problems)
-    specs = [s for s in read.activities if read.locations[s.identifier] not in read.broken]
+def _import(session: Session, principal: Principal, source: Path | IO[bytes],
+            vocab: Vocabulary, label: str, owner_unit_id: int | None, handling: str,
+            own_org_ref: str, mode: Mode) -> IatiImport:
+    report = IatiImport()
+    problems: list[Problem] = []
+    preserved: Counter[str] = Counter()
+    tree = _Tree()
+    for chunk in iter_batches(source, vocab, own_org_ref=own_org_ref):
+        report.version = chunk.version or report.version
+        report.warnings += chunk.warnings
+        report.notes += chunk.notes
+        preserved.update(chunk.preserved)
+        tree.read(chunk)
+        if mode == "all":
+            problems += chunk.problems
+            if problems:
+                continue  # nothing more is written; the rest is read for its problems
+            _apply(session, principal, chunk, chunk.activities, report, tree, label,
+                   owner_unit_id, handling, vocab)
+        else:
+            report.rejected += chunk.problems
+            specs = [s for s in chunk.activities if chunk.locations[s.identifier]
+                     not in chunk.broken]
+            _apply_each(session, principal, chunk, specs, report, tree, label,
+                        owner_unit_id, handling, vocab)
+    if mode == "all" and problems:
+        raise InputError(problems, summary=f"{len(problems)} problem(s) in {label}; "
+                                           "nothing was applied")
+    found = tree.link(session, principal, report)
+    if found and mode == "all":
+        raise InputError(found, summary=f"{len(found)} problem(s) in {label}; "
+                                        "nothing was applied")
+    report.rejected += found
+    report.preserved = dict(sorted(preserved.items()))
+    return report
+
+
+class _Tree:
+    """The hierarchy of the file, kept light (identifiers and levels) while batches go in."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.levels: dict[str, str] = {}
+        self.where: dict[str, str] = {}
+        self.parents: dict[str, str] = {}
+        self.children: dict[str, list[str]] = {}
+        self.implicit: set[str] = set()
+
+    def read(self, chunk: ReadResult) -> None:
+        for spec in chunk.activities:
+            self.levels[spec.identifier] = spec.level
+            self.where[spec.identifier] = chunk.locations[spec.identifier]
+            if spec.parent_identifier:
+                self.parents[spec.identifier] = spec.parent_identifier
+        self.children.update(chunk.children)
+        self.implicit |= chunk.implicit_level
+
+    def link(self, session: Session, principal: Principal, report: IatiImport) -> list[Problem]:
+        """Set the parents of the written activities; problems for those that cannot be."""
+        problems: list[Problem] = []
+        parents = {k: v for k, v in self.parents.items() if k in self.ids}
+        for parent, kids in self.children.items():
+            for kid in kids:
+                if kid not in self.ids:
+                    continue
+                if kid not in parents:
+                    parents[kid] = parent
+                elif parents[kid] != parent:
+                    problems.append(Problem(self.where[kid], f"{parent!r} lists it as a child "
+                                            f"but it names {parents[kid]!r} as its parent"))
+        # a record without hierarchy that a parent lists as its child sits at the bottom
+        lowered = {kid: self.ids[kid] for kids in self.children.values() for kid in kids
+                   if kid in self.implicit and kid in self.ids
+                   and kid not in self.parents and self.levels[kid] != "activity"}
+        for kid in lowered:
+            self.levels[kid] = "activity"
+        if lowered:
+            table = _t(Activity)
+            session.execute(update(table).where(table.c.id == bindparam("row_id")),
+                            [{"row_id": i, "level": "activity"} for i in lowered.values()])
+        outside = _existing(session, sorted({p for p in parents.values() if p not in self.ids}))
+        links: dict[int, int | None] = {}
+        for kid, parent in sorted(parents.items()):
+            if parent in self.ids:
+                parent_id, level = self.ids[parent], self.levels[parent]
+            elif parent in outside and may_read(outside[parent], principal):
+                parent_id, level = outside[parent].id, outside[parent].level
+            else:
+                report.notes.append(Problem(self.where[kid], f"parent {parent!r} is neither "
+                                            "in the file nor in the platform; kept without "
+                                            "parent"))
+                continue
+            reason = check_hierarchy(self.levels[kid], level)
+            if reason:
+                problems.append(Problem(self.where[kid], f"{reason} ({parent!r})"))
+                continue
+            links[self.ids[kid]] = parent_id
+        set_parents(session, links)
+        return problems
+
+
+def _apply(session: Session, principal: Principal, chunk: ReadResult,
+           specs: Sequence[ActivitySpec], report: IatiImport, tree: _Tree, label: str,
+           owner_unit_id: int | None, handling: str, vocab: Vocabulary) -> None:
+    """Write one batch (parents are linked at the end, by :meth:`_Tree.link`)."""
+    if not specs:
+        return
     before = _published(session, [s.identifier for s in specs])
+    unlinked = [s.model_copy(update={"parent_identifier": None}) if s.parent_identifier
+                else s for s in specs]
+    summary = apply_specs(session, principal, unlinked, chunk.locations, vocab=vocab,
+                          owner_unit_id=owner_unit_id, handling=handling, source=label)
+    report.created += summary.created
+    report.updated += summary.updated
+    report.notes += summary.notes
+    report.ids += summary.ids
+    tree.ids.update(zip([s.identifier for s in specs], summary.ids, strict=True))
+    for spec in specs:
+        old = before.get(spec.identifier)
+        if old is None:
+            continue
+        parts = chunk.iati[spec.identifier]
+        if old[0] == parts.digest:
+            report.unchanged += 1
+        else:
+            report.changed[spec.identifier] = changed_elements(old[1], parts.xml)
+    write_parts(session, [(chunk.iati[s.identifier], tree.ids[s.identifier]) for s in specs],
+                source=label)
+
+
+def _apply_each(session: Session, principal: Principal, chunk: ReadResult,
+                specs: list[ActivitySpec], report: IatiImport, tree: _Tree, label: str,
+                owner_unit_id: int | None, handling: str, vocab: Vocabulary) -> None:
+    """One batch, activity by activity: what the file-level checks refuse is left out."""
     for _ in range(RETRIES):
         nested = session.begin_nested()
+        counts = (report.created, report.updated, report.unchanged, len(report.ids))
         try:
-            summary = apply_specs(
-                session, principal, specs, read.locations, vocab=vocab, notes=read.notes,
-                children=read.children, owner_unit_id=owner_unit_id, handling=handling,
-                source=label)
+            _apply(session, principal, chunk, specs, report, tree, label, owner_unit_id,
+                   handling, vocab)
         except InputError as exc:
             nested.rollback()
+            report.created, report.updated, report.unchanged = counts[:3]
+            del report.ids[counts[3]:]
             refused = {s.identifier for s in specs if any(
-                p.location.startswith(read.locations[s.identifier] + "/")
-                or p.location in (read.locations[s.identifier], s.identifier)
+                p.location.startswith(chunk.locations[s.identifier] + "/")
+                or p.location in (chunk.locations[s.identifier], s.identifier)
                 for p in exc.problems)}
             if not refused:
                 raise
-            rejected += [p for p in exc.problems]
+            report.rejected += exc.problems
             specs = [s for s in specs if s.identifier not in refused]
             continue
         nested.commit()
-        report = _finish(session, read, specs, summary, before, label)
-        report.rejected = rejected
-        return report
-    raise InputError(rejected, summary=f"{label}: too many activities were refused")
+        return
+    raise InputError(report.rejected, summary=f"{label}: too many activities were refused")
 
 
 def _published(session: Session, identifiers: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -154,27 +291,6 @@ def changed_elements(old_xml: str, new_xml: str) -> list[str]:
         if [_canonical(e) for e in a.get(tag, [])] != [_canonical(e) for e in b.get(tag, [])]:
             names.append(tag)
     return names
-
-
-def _finish(session: Session, read: ReadResult, specs: Sequence[ActivitySpec],
-            summary: ImportSummary, before: dict[str, tuple[str, str]], label: str) -> IatiImport:
-    ids = dict(zip([s.identifier for s in specs], summary.ids, strict=True))
-    report = IatiImport(created=summary.created, updated=summary.updated, notes=summary.notes,
-                        ids=summary.ids, version=read.version,
-                        preserved=dict(sorted(read.preserved.items())),
-                        warnings=read.warnings)
-    for spec in specs:
-        old = before.get(spec.identifier)
-        if old is None:
-            continue
-        parts = read.iati[spec.identifier]
-        if old[0] == parts.digest:
-            report.unchanged += 1
-        else:
-            report.changed[spec.identifier] = changed_elements(old[1], parts.xml)
-    write_parts(session, [(read.iati[s.identifier], ids[s.identifier]) for s in specs],
-                source=label)
-    return report
 
 
 def _t(model: type) -> Table:

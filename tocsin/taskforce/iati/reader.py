@@ -70,6 +70,10 @@ MODELLED = frozenset({
 })
 
 
+#: Parts of a result the platform's results do not hold (kept as published).
+RESULT_EXTRAS = ("reference", "document-link", "dimension", "location", "comment")
+
+
 @dataclass(slots=True)
 class IatiParts:
     """What the IATI register keeps of one activity besides its platform record."""
@@ -491,16 +495,21 @@ class _ActivityReader:
         """The narrative in the activity's language (else the first one)."""
         if element is None:
             return ""
-        first = None
+        chosen = first = None
+        count = 0
         for child in element:
             if child.tag != "narrative":
                 continue
+            count += 1
             lang = child.get(XML_LANG)
-            if lang is None or lang.lower() == self.language:
-                return (child.text or "").strip()
+            if chosen is None and (lang is None or lang.lower() == self.language):
+                chosen = child
             if first is None:
                 first = child
-        return (first.text or "").strip() if first is not None else ""
+        if count > 1:
+            self.preserved["narrative in another language"] += count - 1
+        chosen = chosen if chosen is not None else first
+        return (chosen.text or "").strip() if chosen is not None else ""
 
     def problem(self, element: etree._Element, reason: str) -> None:
         self.problems.append(Problem(self.where + _relative_path(self.act, element), reason))
@@ -554,7 +563,12 @@ class _ActivityReader:
                 if not description_seen and child.get("type", "1") == "1":
                     fields["description"] = self.narrative(child)
                     description_seen = True
+                else:
+                    self.preserved[f"description type {child.get('type', '1')}"] += 1
             elif tag == "participating-org":
+                for extra in ("activity-id", "crs-channel-code"):
+                    if child.get(extra) is not None:
+                        self.preserved[f"participating-org/@{extra}"] += 1
                 name = self.narrative(child)
                 ref = child.get("ref", "").strip()
                 organizations = self.vocab.organization_names
@@ -928,6 +942,11 @@ class _ActivityReader:
     # --- documents and results -------------------------------------------------------------
 
     def document(self, element: etree._Element) -> DocumentSpec:
+        for child in element:
+            if child.tag == "description" or (
+                    child.tag in ("category", "language")
+                    and child.getprevious() is not None and child.getprevious().tag == child.tag):
+                self.preserved[f"document-link/{child.tag}"] += 1
         category = element.find("category")
         lang = element.find("language")
         day = element.find("document-date")
@@ -942,6 +961,8 @@ class _ActivityReader:
         )
 
     def result(self, element: etree._Element, i: int) -> ResultSpec:
+        for extra in element.iter(*RESULT_EXTRAS):
+            self.preserved[f"result//{extra.tag}"] += 1
         indicators = []
         for j, ind in enumerate(element.findall("indicator")):
             baseline = ind.find("baseline")

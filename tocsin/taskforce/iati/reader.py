@@ -36,8 +36,9 @@ from typing import IO, Any, TypeVar
 from lxml import etree
 from pydantic import BaseModel
 
-from tocsin import types
+from tocsin import limits, types
 from tocsin.errors import Problem
+from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import codelists, codes
 from tocsin.taskforce.iati.schema import VERSIONS, activity_schema, schema_errors
 from tocsin.taskforce.programmes.check import check_activity
@@ -259,9 +260,11 @@ def iter_batches(source: Path | IO[bytes], vocab: Vocabulary, *,
     held: ReadResult | None = None
     given = 0
     count = 0
+    most = limits.active().max_rows
     try:
         for element in _walk(_iterparse(source, activity_schema(version))):
             count += 1
+            _cap(count, most)
             context.result.count += 1
             _read_one(element, f"{ROOT}/iati-activity[{count}]", context, True)
             if context.result.count >= size:
@@ -286,6 +289,7 @@ def iter_batches(source: Path | IO[bytes], vocab: Vocabulary, *,
     try:
         for element in _walk(_iterparse(source, None)):
             count += 1
+            _cap(count, most)
             if count <= given:
                 continue
             context.result.count += 1
@@ -300,6 +304,12 @@ def iter_batches(source: Path | IO[bytes], vocab: Vocabulary, *,
         context.result.problems.append(Problem(ROOT, "the file holds no iati-activity"))
     if context.result.count or context.result.problems:
         yield context.result
+
+
+def _cap(count: int, most: int) -> None:
+    if count > most:
+        raise TooLarge.single(ROOT, f"more than {most:,} activities; the limit is set by "
+                                    "TOCSIN_IMPORT_MAX_ROWS")
 
 
 @dataclass

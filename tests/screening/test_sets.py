@@ -102,6 +102,6 @@ def test_batch_job_with_progress(platform_db: Database, settings: Settings, demo
     assert result["matches"] >= 1 and result["stored"] is True
     assert any(r["party_id"] == listed["party_id"] for r in result["results"])
     with platform_db.transaction() as session:
-        kept = service.subjects(session, analyst, limit=1000)
+        kept = service.subjects(session, analyst, limit=100_000)
     assert len(kept) == result["parties"]
     assert all(s.origin == f"set:{demo_set}" for s in kept)

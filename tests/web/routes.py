@@ -345,6 +345,7 @@ EXAMPLES: dict[str, Example] = {
         "username": "world-new", "role": "analyst", "unit": OWN}),
     "POST /admin/users/{username}/active": Example(ADMIN, form=lambda i: {"active": "0"}),
     "POST /admin/users/{username}/role": Example(ADMIN, form=lambda i: {"role": "coordinator"}),
+    "POST /admin/trash/{item_id}/restore": Example(ADMIN),
     "POST /logout": Example(ALL, "self"),
     # a job is its owner's: the world's interrupted job belongs to the analyst
     "POST /api/v1/investigations/jobs/{job_id}/run-again": Example(JOB_OWNERS),
@@ -359,8 +360,19 @@ PARAMS = {"commitment_id": "commitment", "activity_id": "activity", "document_id
           "lesson_id": "lesson", "action_id": "remedial_action", "partner_id": "partner",
           "event_id": "event", "panel_id": "panel", "recommendation_id": "recommendation",
           "expert_id": "expert", "set_id": "set", "pair": "pair", "username": "target_user",
-          "job_id": "job", "subject_id": "subject", "alert_id": "alert",
-          "dataset": "dataset"}
+          "job_id": "job", "item_id": "trash_item", "subject_id": "subject",
+          "alert_id": "alert", "dataset": "dataset"}
+
+
+def _add_topic_examples() -> None:
+    """Topics that keep their world records and examples next to their own tests."""
+    from tests.cases import world as cases
+
+    EXAMPLES.update(cases.EXAMPLES)
+    PARAMS.update(cases.PARAMS)
+
+
+_add_topic_examples()
 
 
 def path_for(route: Route, ids: dict[str, Any], example: Example | None) -> str:

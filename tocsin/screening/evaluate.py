@@ -11,6 +11,8 @@ organisation with the same leading words. Everything is drawn from a seeded
 random generator, so the same seed gives the same pairs.
 """
 
+# ruff: noqa: RUF001 - Cyrillic and Arabic letters are the point of this module
+
 from __future__ import annotations
 
 import random

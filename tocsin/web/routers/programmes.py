@@ -14,6 +14,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from tocsin import types
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.links import linked_ids
 from tocsin.access.policy import may_write
@@ -84,6 +85,7 @@ def _choices(session: Session) -> dict[str, Any]:
         "roles": ORG_ROLES,
         "result_types": RESULT_TYPES,
         "measures": INDICATOR_MEASURES,
+        "currencies": [(c.value, c.label) for c in types.currency.choices()],
         "names": {"crime_area": vocab.crime_areas, "stage": vocab.stages,
                   "country": vocab.countries, "structure": vocab.structures,
                   "organization": vocab.organizations},
@@ -142,7 +144,16 @@ def activity_new(request: Request, session: DbSession, _p: CurrentPrincipal,
 def activity_create(request: Request, session: DbSession, principal: CurrentPrincipal,
                     fields: deps.FormFields) -> Response:
     form = {k: str(v) for k, v in fields.items() if k != "csrf_token"}
-    activity = records.create_activity(session, principal, _form_spec(form, session, None))
+    first = {k: form.pop(k, "").strip() for k in ("result_title", "result_type", "indicator")}
+    spec = _form_spec(form, session, None)
+    if first["result_title"] or first["indicator"]:  # the first result, in the same form
+        if not (first["result_title"] and first["indicator"]):
+            raise InputError.single("field result", "give the result and its indicator, "
+                                    "or neither (more can be added on the record's page)")
+        kind = int(first["result_type"]) if first["result_type"] in ("1", "2", "3", "9") else 1
+        spec.results.append(ResultSpec(type=kind, title=first["result_title"], indicators=[
+            IndicatorSpec(title=first["indicator"], measure=1)]))
+    activity = records.create_activity(session, principal, spec)
     return RedirectResponse(f"/programmes/{activity.id}", status_code=303)
 
 

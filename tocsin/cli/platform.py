@@ -133,7 +133,8 @@ def restore(path: Path = typer.Argument(..., exists=True, help="Backup zip to re
 
     settings = get_settings()
     with database() as db:
-        report = backups.restore(db.engine, settings.data_dir, path)
+        report = backups.restore(db.engine, settings.data_dir, path,
+                                 audit_key=settings.audit_hmac_key())
     console.print(f"Restored {sum(report.rows.values())} rows and {report.files} files")
 
 

@@ -84,7 +84,8 @@ async def _check_csrf(request: Request, expected: str) -> None:
 
 
 async def principal(request: Request, session: DbSession) -> Principal:
-    found = login.resolve(session, request.cookies.get(SESSION_COOKIE))
+    found = login.resolve(session, request.cookies.get(SESSION_COOKIE),
+                          settings(request).session_idle_minutes)
     if found is None:
         raise LoginRequired()
     user, open_session = found

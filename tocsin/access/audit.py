@@ -51,7 +51,7 @@ def _write_pending(session: Session) -> None:
 def _flush_before_audit_query(state: ORMExecuteState) -> None:
     """A query of the audit log sees the entries its own transaction queued."""
     if state.is_select and state.session.info.get(_PENDING):
-        froms = getattr(state.statement, "get_final_froms", list)()
+        froms: list[Any] = getattr(state.statement, "get_final_froms", list)()
         if AuditEntry.__table__ in froms:
             _write_pending(state.session)
 

@@ -1,8 +1,7 @@
-"""Platform commands: init, serve, demo, audit, backup, restore."""
+"""Platform commands: init, serve, demo, backup, restore (``tocsin audit`` has its group)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -84,31 +83,6 @@ def demo() -> None:
         console.print(line)
 
 
-def audit(
-    since: datetime | None = typer.Option(None, help="Only entries at or after this time (ISO)."),
-    user: str | None = typer.Option(None, help="Only entries of this username."),
-    record: str | None = typer.Option(None, help="Only this record: TYPE or TYPE:ID."),
-    limit: int = typer.Option(200, help="At most this many entries, newest first."),
-) -> None:
-    """Show the audit log.
-
-    Example: tocsin audit --since 2026-01-01 --user analyst --record activity:12
-    """
-    from rich.table import Table
-
-    from tocsin.access import audit as audit_log
-    from tocsin.cli.common import console, database
-
-    with database() as db, db.transaction() as session:
-        entries = audit_log.query(session, since=since, username=user, record=record,
-                                  limit=limit)
-        table = Table("time", "user", "action", "record", "handling", "detail")
-        for e in entries:
-            table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action,
-                          f"{e.record_type}:{e.record_id}".strip(":"), e.handling, e.detail)
-    console.print(table)
-
-
 def backup(path: Path = typer.Argument(..., help="Zip file to write.")) -> None:
     """Back up the database and the data folder to one zip file.
 
@@ -139,5 +113,5 @@ def restore(path: Path = typer.Argument(..., exists=True, help="Backup zip to re
 
 
 def register(app: typer.Typer) -> None:
-    for command in (init, serve, demo, audit, backup, restore):
+    for command in (init, serve, demo, backup, restore):
         app.command()(command)

@@ -87,6 +87,7 @@ async def principal(request: Request, session: DbSession) -> Principal:
     found = login.resolve(session, request.cookies.get(SESSION_COOKIE),
                           settings(request).session_idle_minutes)
     if found is None:
+        session.commit()  # an expired or idle session met here is deleted for good
         raise LoginRequired()
     user, open_session = found
     await _check_csrf(request, open_session.csrf_token)

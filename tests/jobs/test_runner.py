@@ -233,7 +233,11 @@ def test_a_job_of_a_dead_process_is_interrupted_and_runs_again(
     done = jobs.wait(db, again, timeout=20)
     assert done.status == "done" and done.rerun_of == job_id
     assert done.result == {"answer": 42, "by": "alice"}
-    assert not upload.exists()  # the new job owned the upload and used it up
+    # the new job owned the upload and used it up (removed just after its end is committed)
+    deadline = time.monotonic() + 10
+    while upload.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not upload.exists()
     with db.transaction() as session, pytest.raises(InputError, match="only a failed or "
                                                                   "interrupted job"):
         jobs.run_again(session, people["alice"], again)

@@ -38,6 +38,7 @@ OWN_UNIT_WRITERS = UNIT_WRITERS | {"analyst_other_unit"}
 JUDGES = ALL - {"partner_viewer"}
 WEIGHT_EDITORS = OWN_UNIT_WRITERS
 ADMIN = frozenset({"administrator"})
+JOB_OWNERS = frozenset({"administrator", "analyst"})
 LESSON_COORDINATORS = frozenset({"administrator", "coordinator"})
 
 #: ``write``: only ``allowed`` may change anything, everyone else gets 403 or 404 and
@@ -315,6 +316,9 @@ EXAMPLES: dict[str, Example] = {
     "POST /admin/users/{username}/active": Example(ADMIN, form=lambda i: {"active": "0"}),
     "POST /admin/users/{username}/role": Example(ADMIN, form=lambda i: {"role": "coordinator"}),
     "POST /logout": Example(ALL, "self"),
+    # a job is its owner's: the world's interrupted job belongs to the analyst
+    "POST /api/v1/investigations/jobs/{job_id}/run-again": Example(JOB_OWNERS),
+    "POST /investigations/jobs/{job_id}/run-again": Example(JOB_OWNERS),
     "POST /account/password": Example(ALL, "self", form=lambda i: {
         "current_password": PASSWORD, "new_password": "Another-horse-battery-7",
         "repeat_password": "Another-horse-battery-7"}),
@@ -324,7 +328,8 @@ EXAMPLES: dict[str, Example] = {
 PARAMS = {"commitment_id": "commitment", "activity_id": "activity", "document_id": "document",
           "lesson_id": "lesson", "action_id": "remedial_action", "partner_id": "partner",
           "event_id": "event", "panel_id": "panel", "recommendation_id": "recommendation",
-          "expert_id": "expert", "set_id": "set", "pair": "pair", "username": "target_user"}
+          "expert_id": "expert", "set_id": "set", "pair": "pair", "username": "target_user",
+          "job_id": "job"}
 
 
 def path_for(route: Route, ids: dict[str, Any], example: Example | None) -> str:

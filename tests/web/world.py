@@ -17,6 +17,7 @@ import io
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from http.cookiejar import Cookie
@@ -30,6 +31,8 @@ from sqlalchemy import select
 
 from tests.factories import create_user, login
 from tocsin.access.principal import Principal
+from tocsin.access.tables import User
+from tocsin.jobs import runner
 from tocsin.money import jobs, sets
 from tocsin.settings import Settings
 from tocsin.store.base import Base
@@ -88,7 +91,23 @@ class World:
 
     def reset(self) -> None:
         """Back to the seeded state: the database file and the data folder."""
+        with self.quiet():
+            self._restore()
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """No job runner holding a connection while the database file is replaced."""
+        runner = getattr(self.app.state, "jobs", None)
+        if runner is not None:
+            runner.stop()
         self.app.state.db.engine.dispose()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.start()
+
+    def _restore(self) -> None:
         for suffix in ("-wal", "-shm"):
             Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
         shutil.copy(self.template / "tocsin.db", self.db_path)
@@ -207,11 +226,19 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
             [FIXTURES / "money" / "amlworld" / "Tiny_Trans.csv"], name="World set",
             handling="GREEN", unit_id=_unit(session, OWN))
         ids["set"] = record.id
-        ids["set_dir"] = sets.set_path(settings, record)
-        ids["findings"] = settings.data_dir / "investigations" / record.storage_key
+        ids["findings"] = sets.set_path(settings, record)
     # the owner's detection run: what a reader's request must never replace
-    jobs.detect_work(ids.pop("set_dir"), ids["findings"], jobs.detectors_from(None, None),
-                     settings)(lambda fraction, message: None)
+    with db.transaction() as session:
+        run = jobs.detect_now(session, system, settings, ids["set"],
+                              jobs.detectors_from(None, None))
+        assert run["stored"], "the world's detection run must be stored"
+        # an interrupted job of the analyst's: only its owner (or an administrator) reruns it
+        analyst = session.scalars(select(User).where(User.username == "world-analyst")).one()
+        job = jobs.start_detect(session, Principal(analyst.id, analyst.username, analyst.role,
+                                                   analyst.unit_id),
+                                settings, ids["set"], None, None)
+        job.status = runner.INTERRUPTED
+        ids["job"] = job.id
     ids["pair"] = f"{ids['activity']}-{ids['leaf']}"
     ids["target_user"] = create_user(db, "analyst", OTHER, "world-target")[0]
     ids["iati"] = (FIXTURES / "iati" / "partner_activities.xml").read_bytes()
@@ -245,11 +272,11 @@ def build(root: Path, sqlite_platform_template: Path) -> Iterator[World]:
                 app, base_url="https://testserver")
             world.clients[name] = (client, login(client, username))
             world.cookies[name] = list(client.cookies.jar)
-        app.state.db.engine.dispose()
-        world.template.mkdir()
-        shutil.copy(db_path, world.template / "tocsin.db")
-        shutil.copytree(settings.data_dir, world.template / "data",
-                        ignore=shutil.ignore_patterns(*UNCOMPARED_FOLDERS))
+        with world.quiet():
+            world.template.mkdir()
+            shutil.copy(db_path, world.template / "tocsin.db")
+            shutil.copytree(settings.data_dir, world.template / "data",
+                            ignore=shutil.ignore_patterns(*UNCOMPARED_FOLDERS))
         for name in UNCOMPARED_FOLDERS:
             (settings.data_dir / name).mkdir(exist_ok=True)
         yield world

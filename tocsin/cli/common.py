@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from sqlalchemy.orm import Session
 
 from tocsin.access.principal import Principal
@@ -15,8 +15,28 @@ from tocsin.errors import TocsinError
 from tocsin.settings import get_settings
 from tocsin.store.database import Database
 
-console = Console()
-err_console = Console(stderr=True)
+
+class _Console(Console):
+    """A console whose tables keep every column whole when the output is piped or captured.
+
+    Rich assumes 80 columns when it cannot ask a terminal, which cuts names in
+    ``tocsin money sets | grep`` to "Cas…"; piped output takes the width it needs.
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = Console.size.fget(self)  # type: ignore[attr-defined]
+        if self._width is None and "COLUMNS" not in self._environ and not self.is_terminal:
+            return ConsoleDimensions(max(size.width, 240), size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+console = _Console()
+err_console = _Console(stderr=True)
 
 
 @contextmanager

@@ -391,6 +391,8 @@ class JobRunner:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> JobRunner:
+        """Start polling (again, after :meth:`stop`)."""
+        self._stopping.clear()
         with _ALIVE_LOCK:
             _ALIVE.add(self.worker)
         self.recover()

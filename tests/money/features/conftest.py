@@ -32,6 +32,7 @@ def write_set(folder: Path, rows: list[Row], kinds: dict[str, str] | None = None
         "currency_orig": [r[5] for r in rows], "channel": [r[6] for r in rows],
         "label": [False] * n, "label_pattern": pa.nulls(n, pa.string()),
         "source_ref": [f"fixture.csv:{i + 2}" for i in range(n)],
+        "source_file": ["fixture.csv"] * n, "source_line": [i + 2 for i in range(n)],
     }, schema=schema.TRANSACTIONS), folder / "transactions.parquet")
     accounts = sorted({r[2] for r in rows} | {r[3] for r in rows})
     pq.write_table(pa.table({

@@ -36,6 +36,10 @@ def serve(
 ) -> None:
     """Start the web platform (initialises the database first).
 
+    It speaks plain HTTP: in production put a TLS-terminating proxy in front of it and
+    name that proxy in TOCSIN_TRUSTED_PROXIES, so login throttling sees the real client
+    addresses (docs/security.md, "Running behind a TLS proxy").
+
     Example: tocsin serve --demo --port 8000
     """
     import os

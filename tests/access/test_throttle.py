@@ -162,3 +162,16 @@ def test_trusted_proxies_setting_names_a_bad_entry() -> None:
 
     with pytest.raises(ConfigurationError, match=r"'10\.0\.0\.0/33'"):
         trusted_networks("127.0.0.1, 10.0.0.0/33")
+
+
+def test_long_forgotten_pairs_are_deleted(settings: Settings, platform_db: Database) -> None:
+    engine = platform_db.engine
+    throttle.reserve(engine, settings, "someone", "10.2.2.2")
+    throttle.failed(engine, settings, "someone", "10.2.2.2")
+    long_ago = datetime.now(UTC) - timedelta(minutes=3 * settings.login_window_minutes)
+    with platform_db.transaction() as session:
+        session.execute(update(LoginThrottle).values(last_attempt_at=long_ago))
+    throttle.reserve(engine, settings, "another", "10.2.2.3")
+    throttle.failed(engine, settings, "another", "10.2.2.3")
+    with platform_db.transaction() as session:
+        assert session.scalars(select(LoginThrottle.username)).all() == ["another"]

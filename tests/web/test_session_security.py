@@ -156,3 +156,14 @@ def test_weak_password_is_refused_by_the_cli(settings: Settings, platform_db: Da
     assert result.exit_code != 0
     assert "most common passwords" in result.output or "most common passwords" in str(
         result.exception)
+
+
+def test_administrators_can_verify_the_chain_through_the_api(client: TestClient,
+                                                              make_user: MakeUser) -> None:
+    admin, _ = make_user("administrator")
+    login(client, admin)
+    report = client.get("/api/v1/admin/audit/verify").json()
+    assert report["ok"] is True and report["rows"] >= 2 and report["findings"] == []
+    entries = client.get("/api/v1/admin/audit").json()
+    assert entries[0]["seq"] == report["head"]["seq"]
+    assert entries[0]["row_hash"] == report["head"]["hash"]

@@ -30,7 +30,8 @@ def grant_statements(app_role: str) -> list[str]:
         f"GRANT USAGE ON SCHEMA public TO {app_role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public "
         f"TO {app_role}",
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
+        # UPDATE: a restore resets the sequences after loading rows
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {app_role}",
         f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {app_role}",
         f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {AUDIT_LOG} FROM {app_role}",
         # moving the head is how a row is appended; its MAC guards it

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from math import ceil
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -94,6 +94,24 @@ def failed(engine: Engine, settings: Settings, username: str, address: str) -> N
         row.last_attempt_at = now
         if row.failures >= settings.login_max_failures:
             row.blocked_until = now + backoff(settings, row.failures)
+    _forget_stale(engine, settings, now)
+
+
+def _forget_stale(engine: Engine, settings: Settings, now: datetime) -> None:
+    """Delete pairs whose failures are long forgotten, so guessing with made-up names
+    cannot grow the table without end. Rows another attempt holds are skipped."""
+    stale = now - 2 * timedelta(minutes=settings.login_window_minutes)
+    with Session(engine) as session, session.begin():
+        keys = session.execute(
+            select(LoginThrottle.username, LoginThrottle.address)
+            .where(LoginThrottle.last_attempt_at < stale,
+                   or_(LoginThrottle.blocked_until.is_(None),
+                       LoginThrottle.blocked_until < now))
+            .limit(500).with_for_update(skip_locked=True)
+        ).all()
+        for username, address in keys:
+            session.execute(delete(LoginThrottle).where(LoginThrottle.username == username,
+                                                        LoginThrottle.address == address))
 
 
 def succeeded(engine: Engine, username: str, address: str) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tocsin.access import audit, users
+from tocsin.access import audit, chain, users
 from tocsin.access.roles import Role
 from tocsin.access.tables import AuditEntry
 from tocsin.errors import InputError
-from tocsin.web.deps import AdminPrincipal, DbSession
+from tocsin.web.deps import AdminPrincipal, DbSession, settings
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem("Admin", "/admin/users", order=100, admin_only=True)
@@ -82,7 +82,17 @@ def audit_page(request: Request, session: DbSession, _admin: AdminPrincipal,
 def _entry(e: AuditEntry) -> dict[str, Any]:
     return {"id": e.id, "at": e.at.isoformat(), "username": e.username, "action": e.action,
             "record_type": e.record_type, "record_id": e.record_id, "handling": e.handling,
-            "detail": e.detail}
+            "detail": e.detail, "seq": e.seq, "row_hash": e.row_hash}
+
+
+@api.get("/audit/verify")
+def api_audit_verify(request: Request, session: DbSession,
+                     _admin: AdminPrincipal) -> dict[str, Any]:
+    """Check the audit log's hash chain, as `tocsin audit verify` does (administrators only)."""
+    report = chain.verify(session.connection(), settings(request).audit_hmac_key())
+    return {"ok": report.ok, "rows": report.rows, "unchained": report.unchained,
+            "head": {"seq": report.head_seq, "hash": report.head_hash},
+            "findings": [{"kind": f.kind, "message": f.message} for f in report.findings]}
 
 
 @api.get("/audit")

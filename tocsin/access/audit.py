@@ -42,9 +42,13 @@ def session_key(session: Session) -> bytes:
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
+    if not session.info.get(_PENDING):
+        return
+    # Every other change first: the head is locked last, so a transaction holding it
+    # waits for nothing but its own commit and no lock cycle can form through it.
+    session.flush()
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
-    if pending:
-        chain.append(session.connection(), session_key(session), pending)
+    chain.append(session.connection(), session_key(session), pending)
 
 
 @event.listens_for(Session, "do_orm_execute")

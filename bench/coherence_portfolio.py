@@ -11,6 +11,13 @@ detection by blocking against a naive all-pairs comparison, in the same run.
 3. *Quality* on a labelled portfolio (``--labelled``, default 5,000) with
    paraphrased duplicates and near misses: precision and recall of "likely
    duplicate".
+4. *Tabs* (``--tabs N``, default 50,000 activities): the generated portfolio and
+   indicators are written into a fresh SQLite workspace; an analyst signs in to
+   the web application (in process); the first request computes the analysis,
+   then every coherence tab and API answer is requested ``--requests`` times in
+   turn and its median and 95th percentile latency printed. The baseline in the
+   same run is the same tab when every request recomputes (the cache emptied
+   before each request), the way every tab worked before.
 
     .venv/bin/python bench/coherence_portfolio.py
     .venv/bin/python bench/coherence_portfolio.py --activities 5000 --slice 1000 --labelled 1000
@@ -114,7 +121,157 @@ def part_quality(n: int) -> dict[str, Any]:
             "near_misses_flagged": len(found & generated.near_misses)}
 
 
-PARTS = {"analysis": part_analysis, "pairs": part_pairs, "quality": part_quality}
+TABS = [f"{path}?year={YEAR}" for path in (
+    "/coherence", "/coherence/coverage", "/coherence/gaps", "/coherence/duplicates",
+    "/coherence/recommendations", "/coherence/whatif", "/api/v1/coherence/threats",
+    "/api/v1/coherence/gaps", "/api/v1/coherence/duplicates",
+    "/api/v1/coherence/recommendations")] + [f"/api/v1/coherence/coverage?start={YEAR}"]
+
+
+def _write_workspace(db: Any, n: int) -> int:
+    """The generated portfolio and indicators as rows of a workspace; returns activities."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from tocsin.access.tables import Unit
+    from tocsin.coherence.tables import ThreatIndicator
+    from tocsin.taskforce.programmes.tables import (
+        Activity,
+        ActivityCountry,
+        ActivityCrimeArea,
+        ActivityStage,
+        Finance,
+    )
+
+    p = synthetic.generate(n, seed=11, duplicate_rate=0.05, near_miss_rate=0.05).portfolio
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        unit = session.scalar(select(Unit.id).where(Unit.code == "tntd-spmu"))
+        activities, countries, areas, stages, finance = [], [], [], [], []
+        for i in range(len(p)):
+            ident = p.ids[i]
+            activities.append({
+                "id": ident, "identifier": p.identifiers[i], "level": p.levels[i],
+                "parent_id": p.ids[p.parents[i]] if p.parents[i] >= 0 else None,
+                "title": p.titles[i], "description": p.descriptions[i],
+                "status": p.statuses[i], "planned_start": p.starts[i],
+                "planned_end": p.ends[i], "reporting_org_ref": "XM-DAC-0000",
+                "reporting_org_name": p.reporting_orgs[i] or "", "reporting_org_type": "40",
+                "is_external": p.external[i], "language": "en", "default_currency": "EUR",
+                "handling": p.handling[i] or "GREEN", "owner_unit_id": unit,
+                "created_at": now, "updated_at": now})
+            for rows, shares, column in ((countries, p.countries[i], "country_code"),
+                                         (areas, p.crime_areas[i], "crime_area_code"),
+                                         (stages, p.stages[i], "stage_code")):
+                for k, (code, share) in enumerate(shares):
+                    rows.append({"activity_id": ident, column: code,
+                                 "percentage": round(100 * share, 2), "position": k})
+            for year, amount in (p.budget[i] or {}).items():
+                finance.append({"activity_id": ident, "year": year, "kind": "budget",
+                                "amount": round(amount, 2), "currency": "EUR"})
+        for table, rows in ((Activity, activities), (ActivityCountry, countries),
+                            (ActivityCrimeArea, areas), (ActivityStage, stages),
+                            (Finance, finance)):
+            for lo in range(0, len(rows), 20_000):
+                session.execute(insert(table.__table__), rows[lo:lo + 20_000])
+        data = inputs()
+        session.execute(insert(ThreatIndicator.__table__), [{
+            "crime_area_code": v.crime_area, "country_code": v.country, "year": v.year,
+            "kind": v.kind, "value": v.value, "unit": v.unit or "", "source": v.source,
+            "source_reliability": v.reliability, "credibility": v.credibility, "note": "",
+            "illustrative": False, "handling": "GREEN", "owner_unit_id": unit,
+            "created_at": now, "updated_at": now} for v in data.indicators])
+    return len(p)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def part_tabs(n: int, requests: int = 20, baseline: int = 2) -> dict[str, Any]:
+    import os
+    import statistics
+    import tempfile
+
+    from fastapi.testclient import TestClient
+
+    from tocsin.access import users
+    from tocsin.access.principal import Principal
+    from tocsin.access.roles import Role
+    from tocsin.coherence import cache
+    from tocsin.reference.load import sync_reference
+    from tocsin.reference.registry import load_registry
+    from tocsin.settings import Settings
+    from tocsin.store import migrate
+    from tocsin.store.database import Database
+    from tocsin.web.app import create_app
+
+    with tempfile.TemporaryDirectory(prefix="tocsin-coh-") as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data",  # type: ignore[call-arg]
+                            database_url=f"sqlite:///{tmp}/workspace.db",
+                            secret_key="b" * 40, cookie_secure=True)
+        db = Database.from_settings(settings)
+        migrate.upgrade(db.engine)
+        with db.transaction() as session:
+            sync_reference(session, load_registry())
+        with db.transaction() as session:
+            users.add_user(session, Principal.system(), "analyst", "Bench-horse-battery-9",
+                           Role.ANALYST, "tntd-spmu")
+        started = time.perf_counter()
+        records = _write_workspace(db, n)
+        written = time.perf_counter() - started
+        db.engine.dispose()
+        app = create_app(settings)
+        with TestClient(app, base_url="https://testserver") as client:
+            form = client.get("/login")
+            token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            client.post("/login", data={"username": "analyst",
+                                        "password": "Bench-horse-battery-9",
+                                        "csrf_token": token, "next": "/"},
+                        follow_redirects=False)
+            cache.clear()
+
+            def get(url: str) -> float:
+                t = time.perf_counter()
+                response = client.get(url)
+                elapsed = time.perf_counter() - t
+                if response.status_code != 200:
+                    raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+                return elapsed
+
+            gaps = f"/coherence/gaps?year={YEAR}"
+            first = get(gaps)
+            # Baseline: a tab recomputing the analysis, as every request did before.
+            uncached: list[float] = []
+            for _ in range(baseline):
+                cache.clear()
+                uncached.append(get(gaps))
+            get(gaps)
+            times: dict[str, list[float]] = {tab: [] for tab in TABS}
+            for tab in TABS:  # the first request of each tab's own options computes
+                get(tab)
+            for _ in range(requests):
+                for tab in TABS:
+                    times[tab].append(get(tab))
+        app.state.db.engine.dispose()
+    every = [t for values in times.values() for t in values]
+    load = os.getloadavg()[0]
+    return {
+        "records": records, "write_s": round(written, 1), "first_request_s": round(first, 2),
+        "requests_per_tab": requests, "load": round(load, 1),
+        "tabs": {tab: {"median_ms": round(1000 * statistics.median(v), 1),
+                       "p95_ms": round(1000 * _p95(v), 1)} for tab, v in times.items()},
+        "all_tabs_median_ms": round(1000 * statistics.median(every), 1),
+        "all_tabs_p95_ms": round(1000 * _p95(every), 1),
+        "uncached_median_s": round(statistics.median(uncached), 2),
+        "uncached_runs": len(uncached),
+    }
+
+
+PARTS = {"analysis": part_analysis, "pairs": part_pairs, "quality": part_quality,
+         "tabs": part_tabs}
 
 
 def in_subprocess(part: str, n: int) -> dict[str, Any]:
@@ -129,6 +286,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--activities", type=int, default=50_000)
     parser.add_argument("--slice", type=int, default=5_000)
     parser.add_argument("--labelled", type=int, default=5_000)
+    parser.add_argument("--tabs", type=int, default=50_000,
+                        help="activities in the workspace whose tabs are timed (0: skip)")
+    parser.add_argument("--only-tabs", action="store_true", help="time the tabs only")
     parser.add_argument("--part", choices=sorted(PARTS))
     parser.add_argument("--n", type=int)
     args = parser.parse_args(argv)
@@ -136,9 +296,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         result = PARTS[args.part](args.n)
         print(json.dumps(result))
         return result
-    results = {"analysis": in_subprocess("analysis", args.activities),
-               "pairs": in_subprocess("pairs", args.slice),
-               "quality": in_subprocess("quality", args.labelled)}
+    results: dict[str, Any] = {}
+    if args.tabs:
+        results["tabs"] = t = in_subprocess("tabs", args.tabs)
+        print(f"Coherence tabs on a workspace of {t['records']:,} activities (load "
+              f"{t['load']}): first request {t['first_request_s']} s (computes); then "
+              f"{t['requests_per_tab']} requests of each of {len(TABS)} tabs: median "
+              f"{t['all_tabs_median_ms']} ms, p95 {t['all_tabs_p95_ms']} ms; recomputing on "
+              f"every request (before): median {t['uncached_median_s']} s over "
+              f"{t['uncached_runs']} requests")
+        for tab, v in t["tabs"].items():
+            print(f"  {tab:<36} median {v['median_ms']:>7} ms   p95 {v['p95_ms']:>7} ms")
+    if args.only_tabs:
+        print(json.dumps(results))
+        return results
+    results |= {"analysis": in_subprocess("analysis", args.activities),
+                "pairs": in_subprocess("pairs", args.slice),
+                "quality": in_subprocess("quality", args.labelled)}
     a, p, q = results["analysis"], results["pairs"], results["quality"]
     print(f"Full analysis of {a['records']:,} records: {a['analysis_s']} s, peak RSS "
           f"{a['peak_rss_mib']} MiB ({a['cells']:,} coverage cells, {a['gaps']} gaps, "

@@ -1,14 +1,23 @@
-"""Benchmark: Tocsin's AMLworld importer against pandas, in the same run.
+"""Benchmark: Tocsin's AMLworld importer against the CSV readers of DuckDB and polars.
 
-Generates an AMLworld-format transactions file (``--rows``, default 2,000,000),
-then imports it with ``tocsin.money.ingest`` and with a straightforward
-pandas baseline (``pandas.read_csv`` plus the same conversions: timestamps,
-ISO currencies, base-currency amounts, ``bank:account`` ids, labels, account
-kinds, Parquet output). Each contender runs in its own subprocess so that its
-peak resident memory (``ru_maxrss``) is its own; Python allocations are traced
-with ``tracemalloc``.
+Generates an AMLworld-format transactions file (``--rows``, default 5,000,000),
+then converts it, whole process each time (interpreter start, imports, work),
+with:
 
-    .venv/bin/python bench/money_ingest.py --rows 2000000
+* ``tocsin``: :func:`tocsin.money.ingest.ingest` — validation, timestamps, ISO
+  currencies, base-currency amounts, ``bank:account`` ids, labels, line
+  numbers, the accounts table with their kinds, Parquet output;
+* ``duckdb``: ``COPY (SELECT * FROM read_csv(...)) TO '...parquet'`` — a plain
+  CSV → Parquet conversion, no mapping: the floor;
+* ``polars``: ``scan_csv(...).sink_parquet(...)`` — the same plain conversion;
+* ``pandas`` (with ``--pandas``): ``read_csv`` plus Tocsin's conversions.
+
+Rounds are interleaved (every round runs every contender once, in a rotated
+order), each contender the same number of times; the script prints each one's
+median seconds, the ratio of Tocsin's median to each baseline's median and each
+one's peak resident memory (``ru_maxrss`` of its own process).
+
+    .venv/bin/python bench/money_ingest.py --rows 5000000 --rounds 5
 """
 
 from __future__ import annotations
@@ -18,11 +27,11 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +83,7 @@ def generate_amlworld(path: Path, rows: int, seed: int = 7, accounts: int | None
     return path
 
 
-# -- contenders ------------------------------------------------------------------------------
+# -- contenders (each runs in a fresh process) --------------------------------------------
 
 
 def run_tocsin(source: Path, out: Path) -> Path:
@@ -82,6 +91,29 @@ def run_tocsin(source: Path, out: Path) -> Path:
 
     ingest("amlworld", [source], out / "tocsin")
     return out / "tocsin"
+
+
+def run_duckdb(source: Path, out: Path) -> Path:
+    """DuckDB's CSV reader straight into Parquet (zstd), no mapping."""
+    import duckdb
+
+    target = out / "duckdb"
+    target.mkdir(parents=True)
+    src = str(source).replace("'", "''")
+    dst = str(target / "transactions.parquet").replace("'", "''")
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{src}', header = true)) TO '{dst}' "
+               "(FORMAT parquet, COMPRESSION zstd)")
+    return target
+
+
+def run_polars(source: Path, out: Path) -> Path:
+    """polars' streaming CSV reader straight into Parquet (zstd), no mapping."""
+    import polars as pl
+
+    target = out / "polars"
+    target.mkdir(parents=True)
+    pl.scan_csv(source).sink_parquet(target / "transactions.parquet", compression="zstd")
+    return target
 
 
 def run_pandas(source: Path, out: Path) -> Path:
@@ -114,16 +146,13 @@ def run_pandas(source: Path, out: Path) -> Path:
         "source_ref": source.name + ":" + lines,
     })
     bitcoin = df["Payment Format"] == "Bitcoin"
-    cash = df["Payment Format"] == "Cash"
     ids = pd.unique(pd.concat([out_df["source"], out_df["target"]]))
     crypto = set(out_df["source"][bitcoin | (paid_iso == "XBT")]) | \
         set(out_df["target"][bitcoin | (recv_iso == "XBT")])
-    cashy = set(out_df["source"][cash]) | set(out_df["target"][cash])
     labelled = set(out_df["source"][out_df["label"]]) | set(out_df["target"][out_df["label"]])
     accounts = pd.DataFrame({"account_id": ids})
     accounts["bank"] = accounts["account_id"].str.split(":", n=1).str[0]
-    accounts["kind"] = np.where(accounts["account_id"].isin(crypto), "crypto",
-                                np.where(accounts["account_id"].isin(cashy), "cash", "unknown"))
+    accounts["kind"] = np.where(accounts["account_id"].isin(crypto), "crypto", "unknown")
     accounts["label"] = accounts["account_id"].isin(labelled)
     target = out / "pandas"
     target.mkdir(parents=True)
@@ -132,93 +161,95 @@ def run_pandas(source: Path, out: Path) -> Path:
     return target
 
 
-def summarise(folder: Path) -> dict[str, float]:
-    """What both contenders must agree on: rows, accounts and the converted total."""
-    txns = pq.read_table(folder / "transactions.parquet", columns=["amount"])
-    accounts = pq.read_metadata(folder / "accounts.parquet").num_rows
-    return {"rows": txns.num_rows, "accounts": accounts,
-            "amount_total": float(pc.sum(txns["amount"]).as_py())}
+CONTENDERS = {"tocsin": run_tocsin, "duckdb": run_duckdb, "polars": run_polars,
+              "pandas": run_pandas}
 
 
-CONTENDERS = {"tocsin": run_tocsin, "pandas": run_pandas}
-
-
-def _child(name: str, source: Path, out: Path, trace: bool) -> None:
-    """Run one contender in this (fresh) process and print its measurements as JSON."""
-    import pandas  # noqa: F401 - imports are not part of the measured work
-
-    import tocsin.money.ingest.amlworld  # noqa: F401
-
-    if trace:
-        tracemalloc.start()
-    started = time.perf_counter()
+def _child(name: str, source: Path, out: Path) -> None:
+    """Run one contender in this fresh process; print its rows and peak memory as JSON."""
     folder = CONTENDERS[name](source, out)
-    seconds = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else 0.0
-    tracemalloc.stop()
-    result = summarise(folder)
-    result["python_peak_mb"] = peak
-    result["seconds"] = seconds
+    rows = pq.read_metadata(folder / "transactions.parquet").num_rows
+    result: dict[str, float] = {"rows": rows}
+    if (folder / "accounts.parquet").is_file():
+        result["accounts"] = pq.read_metadata(folder / "accounts.parquet").num_rows
+        result["amount_total"] = float(pc.sum(pq.read_table(
+            folder / "transactions.parquet", columns=["amount"])["amount"]).as_py())
     result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
 
 def measure(name: str, source: Path, workdir: Path) -> dict[str, float]:
-    """Time a contender in one subprocess, then trace its Python allocations in another."""
-    results: dict[str, float] = {}
-    for trace in (False, True):
-        out = workdir / f"{name}-{'traced' if trace else 'timed'}"
-        shutil.rmtree(out, ignore_errors=True)
-        out.mkdir(parents=True)
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", name, "--input", str(source),
-             "--output", str(out), *(["--trace"] if trace else [])],
-            check=True, capture_output=True, text=True)
-        data = json.loads(done.stdout.strip().splitlines()[-1])
-        if trace:
-            results["python_peak_mb"] = data["python_peak_mb"]
-        else:
-            results.update(data)
-        shutil.rmtree(out, ignore_errors=True)
-    return results
+    """Whole-process wall time of one contender (start, imports, work, exit)."""
+    out = workdir / f"{name}-out"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, __file__, "--child", name, "--input", str(source),
+                           "--output", str(out)], check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(out, ignore_errors=True)
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    data["seconds"] = seconds
+    return data
 
 
-def benchmark(rows: int, workdir: Path) -> dict[str, dict[str, float]]:
+def benchmark(rows: int, rounds: int, names: list[str], workdir: Path
+              ) -> dict[str, list[dict[str, float]]]:
     source = generate_amlworld(workdir / "Bench_Trans.csv", rows)
-    results = {name: measure(name, source, workdir) for name in CONTENDERS}
-    for data in results.values():
-        data["rows_per_second"] = data["rows"] / data["seconds"]
-    return results
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+    for r in range(rounds):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for name in order:
+            runs[name].append(measure(name, source, workdir))
+    return runs
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pandas", action="store_true", help="add the pandas contender")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--child", choices=sorted(CONTENDERS))
     parser.add_argument("--input", type=Path)
     parser.add_argument("--output", type=Path)
-    parser.add_argument("--trace", action="store_true")
     args = parser.parse_args(argv)
     if args.child:
-        _child(args.child, args.input, args.output, args.trace)
+        _child(args.child, args.input, args.output)
         return 0
+    names = ["tocsin", "duckdb", "polars"] + (["pandas"] if args.pandas else [])
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        results = benchmark(args.rows, Path(tmp))
-    print(f"AMLworld import of {args.rows:,} rows "
-          f"(machine: {os.cpu_count()} cores, same run)")
-    print(f"{'contender':<10}{'seconds':>9}{'rows/s':>13}{'peak RSS MB':>13}"
-          f"{'Python peak MB':>16}")
-    for name, data in results.items():
-        print(f"{name:<10}{data['seconds']:>9.2f}{data['rows_per_second']:>13,.0f}"
-              f"{data['max_rss_mb']:>13.0f}{data['python_peak_mb']:>16.1f}")
-    ratio = results["tocsin"]["rows_per_second"] / results["pandas"]["rows_per_second"]
-    print(f"ratio tocsin/pandas: {ratio:.1f}x faster")
-    same = (results["tocsin"]["rows"] == results["pandas"]["rows"]
-            and results["tocsin"]["accounts"] == results["pandas"]["accounts"]
-            and abs(results["tocsin"]["amount_total"] - results["pandas"]["amount_total"])
-            <= 1e-6 * abs(results["pandas"]["amount_total"]))
-    print(f"same output (rows, accounts, total amount): {'yes' if same else 'NO'}")
+        runs = benchmark(args.rows, args.rounds, names, Path(tmp))
+    load = os.getloadavg()
+    print(f"AMLworld CSV of {args.rows:,} rows, whole process, {args.rounds} interleaved rounds "
+          f"(machine: {os.cpu_count()} cores, load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f})")
+    print(f"{'contender':<10}{'median s':>10}{'min s':>8}{'max s':>8}{'rows/s':>13}"
+          f"{'peak RSS MB':>13}")
+    summary: dict[str, dict[str, float]] = {}
+    for name in names:
+        seconds = [r["seconds"] for r in runs[name]]
+        med = statistics.median(seconds)
+        peak = max(r["max_rss_mb"] for r in runs[name])
+        summary[name] = {"median_seconds": round(med, 3), "peak_rss_mb": round(peak, 1),
+                         "rows": runs[name][0]["rows"]}
+        print(f"{name:<10}{med:>10.2f}{min(seconds):>8.2f}{max(seconds):>8.2f}"
+              f"{args.rows / med:>13,.0f}{peak:>13.0f}")
+    ours = summary["tocsin"]["median_seconds"]
+    for name in names[1:]:
+        ratio = ours / summary[name]["median_seconds"]
+        summary[name]["tocsin_ratio"] = round(ratio, 2)
+        print(f"tocsin / {name}: {ratio:.2f}x the time")
+    same = all(summary[n]["rows"] == args.rows for n in names)
+    tocsin_runs = runs["tocsin"][0]
+    if "pandas" in runs:
+        theirs = runs["pandas"][0]
+        same = same and tocsin_runs["accounts"] == theirs["accounts"] and abs(
+            tocsin_runs["amount_total"] - theirs["amount_total"]) <= 1e-6 * abs(
+            theirs["amount_total"])
+    also = " (and the same accounts and total as pandas)" if "pandas" in runs else ""
+    print(f"every contender wrote every row{also}: {'yes' if same else 'NO'}")
+    print(json.dumps({"rows": args.rows, "rounds": args.rounds, "load": load[0],
+                      "contenders": summary}))
     return 0 if same else 1
 
 

@@ -140,9 +140,66 @@ class Settings(BaseSettings):
         default=5, ge=0,
         description="Rotated access log files kept beside the current one.",
     )
+    trash_retention_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="Days a deleted record stays in the trash, where an administrator can "
+        "restore it, before it is purged for good (the purge is audited).",
+    )
     upload_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1024,
         description="Largest file accepted by an upload or import, in bytes.",
+    )
+    screening_threshold: float = Field(
+        default=0.70, gt=0.0, le=1.0,
+        description="Screening: a list entry scoring at or above this is reported as a match.",
+    )
+    screening_review: float = Field(
+        default=0.50, gt=0.0, le=1.0,
+        description="Screening: entries scoring from this up to the threshold are shown for "
+        "review (the review band).",
+    )
+
+    database_pool_size: int = Field(
+        default=20, ge=1, le=500,
+        description="Pooled database connections kept open; also the number of requests "
+        "that may use the database at the same time (others wait, see "
+        "`TOCSIN_DATABASE_WAIT_SECONDS`).",
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, le=500,
+        description="Extra connections opened beyond the pool when it is busy; kept for "
+        "background jobs, health checks and backups, not for page requests.",
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300,
+        description="Seconds a caller waits for a free pooled connection before giving up "
+        "(a page request then answers 503 with `Retry-After`).",
+    )
+    database_wait_seconds: float = Field(
+        default=10.0, gt=0, le=300,
+        description="Seconds a request waits for its turn at the database when every "
+        "pooled connection is in use before it answers 503 with `Retry-After`.",
+    )
+    database_busy_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300,
+        description="Embedded SQLite only: seconds a write waits for another write to "
+        "finish before giving up with \"database is locked\".",
+    )
+    import_max_rows: int = Field(
+        default=2_000_000, ge=1,
+        description="Most rows or elements read from one imported file (transactions, "
+        "IATI activities, goAML reports, indicators, programme tables); a larger file "
+        "is refused with a clear error.",
+    )
+    archive_max_unpacked_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1024,
+        description="Largest total unpacked size of a zip-based upload (xlsx, docx, "
+        "backup archives), in bytes; refused before it is decompressed.",
+    )
+    archive_max_entries: int = Field(
+        default=10_000, ge=1,
+        description="Most entries allowed in a zip-based upload (xlsx, docx, backup "
+        "archives other than their stored files).",
     )
 
     @property
@@ -207,10 +264,11 @@ def _demo_secret(data_dir: Path) -> str:
     path = data_dir / "demo-secret-key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from tocsin.store.private import private_file, private_folder
+
+    private_folder(data_dir)
     value = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(value)
+    private_file(path).write_text(value)
     return value
 
 

@@ -87,17 +87,21 @@ def demo() -> None:
         console.print(line)
 
 
-def backup(path: Path = typer.Argument(..., help="Zip file to write.")) -> None:
-    """Back up the database and the data folder to one zip file.
+def backup(path: Path = typer.Argument(..., help="Zip file to write."),
+           encrypt: bool = typer.Option(False, "--encrypt", help="Encrypt the backup with a "
+                                        "passphrase (asked for, or TOCSIN_BACKUP_PASSPHRASE).")
+           ) -> None:
+    """Back up the database and the data folder to one file readable by its owner only.
 
-    Example: tocsin backup /srv/backups/tocsin-2026-11-22.zip
+    Example: tocsin backup --encrypt /srv/backups/tocsin-2026-11-22.zip
     """
     from tocsin.cli.common import console, database
     from tocsin.store import backup as backups
 
     settings = get_settings()
+    passphrase = _passphrase(confirm=True) if encrypt else None
     with database() as db:
-        report = backups.backup(db.engine, settings.data_dir, path)
+        report = backups.backup(db.engine, settings.data_dir, path, passphrase=passphrase)
     console.print(f"Wrote {report.path}: {sum(report.rows.values())} rows, {report.files} files")
 
 
@@ -108,12 +112,25 @@ def restore(path: Path = typer.Argument(..., exists=True, help="Backup zip to re
     """
     from tocsin.cli.common import console, database
     from tocsin.store import backup as backups
+    from tocsin.store.private import is_encrypted
 
     settings = get_settings()
+    passphrase = _passphrase(confirm=False) if is_encrypted(path) else None
     with database() as db:
-        report = backups.restore(db.engine, settings.data_dir, path,
-                                 audit_key=settings.audit_hmac_key())
+        report = backups.restore_file(db.engine, settings.data_dir, path, passphrase,
+                                      audit_key=settings.audit_hmac_key())
     console.print(f"Restored {sum(report.rows.values())} rows and {report.files} files")
+
+
+def _passphrase(confirm: bool) -> str:
+    """The backup passphrase: ``TOCSIN_BACKUP_PASSPHRASE``, else asked without echo."""
+    import os
+
+    value = os.environ.get("TOCSIN_BACKUP_PASSPHRASE") or typer.prompt(
+        "Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+    if len(value) < 12:
+        raise typer.BadParameter("use a passphrase of at least 12 characters")
+    return str(value)
 
 
 def register(app: typer.Typer) -> None:

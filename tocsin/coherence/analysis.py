@@ -98,9 +98,16 @@ def load_regions(session: Session) -> dict[str, str]:
 def coverage_for(session: Session, principal: Principal, period: Period,
                  rows: str = "crime_area", cols: str = "country",
                  filters: Mapping[str, object] | None = None) -> CoverageMatrix:
-    """The coverage matrix of the portfolio the principal may read."""
-    portfolio = load_portfolio(session, principal)
-    return coverage(portfolio, load_regions(session), period, rows, cols, filters)
+    """The coverage matrix of the portfolio the principal may read (computed once per
+    change of the portfolio, the settings and the question)."""
+    from tocsin.coherence import cache
+
+    asked = tuple(sorted((k, repr(v)) for k, v in (filters or {}).items()))
+    key = cache.key_for(session, principal, "coverage", period, rows, cols, asked,
+                        inputs=("portfolio", "settings"))
+    return cache.cached(session, principal, key, lambda: coverage(
+        portfolio_for(session, principal), load_regions(session), period, rows, cols,
+        filters))
 
 
 def default_year(inputs: Inputs, today: date | None = None) -> int:
@@ -172,10 +179,36 @@ def load_inputs(session: Session, principal: Principal, portfolio: Portfolio,
     return inputs
 
 
+def portfolio_for(session: Session, principal: Principal) -> Portfolio:
+    """The portfolio the principal may read, loaded once per change of the portfolio."""
+    from tocsin.coherence import cache
+
+    key = cache.key_for(session, principal, "portfolio", inputs=("portfolio", "settings"))
+    return cache.cached(session, principal, key, lambda: load_portfolio(session, principal))
+
+
 def run(session: Session, principal: Principal, options: Options = Options(), *,
         portfolio: Portfolio | None = None, inputs: Inputs | None = None,
         lesson_gaps: int = 5, today: date | None = None) -> Analysis:
-    """The analysis for a principal from the database (only readable records count)."""
+    """The analysis for a principal from the database (only readable records count).
+
+    Without ``portfolio`` and ``inputs`` it is computed once per change of its
+    inputs and readable view and then served from :mod:`tocsin.coherence.cache`.
+    """
+    if portfolio is None and inputs is None:
+        from tocsin.coherence import cache
+
+        day = today or cache.today()
+        key = cache.key_for(session, principal, "analysis", options, lesson_gaps, day)
+        return cache.cached(session, principal, key, lambda: _run(
+            session, principal, options, portfolio_for(session, principal), None,
+            lesson_gaps, day))
+    return _run(session, principal, options, portfolio, inputs, lesson_gaps, today)
+
+
+def _run(session: Session, principal: Principal, options: Options,
+         portfolio: Portfolio | None, inputs: Inputs | None, lesson_gaps: int,
+         today: date | None) -> Analysis:
     from tocsin.coherence import links
 
     portfolio = portfolio if portfolio is not None else load_portfolio(session, principal)

@@ -111,3 +111,24 @@ class PairJudgement(Base):
     judged_at: Mapped[datetime] = mapped_column(default=utcnow)
     fingerprint_a: Mapped[str] = mapped_column(String(64))
     fingerprint_b: Mapped[str] = mapped_column(String(64))
+
+
+class InputVersion(Base):
+    """A version of one input of the coherence analysis, changed by every write to it.
+
+    The analysis is computed once per combination of versions and reused (see
+    :mod:`tocsin.coherence.cache`); ``token`` is random, so a version written by a
+    transaction that was rolled back is never seen again.
+    """
+
+    __tablename__ = "coh_input_versions"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    token: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Writes to the analysis's inputs bump their versions (registered with the tables,
+# which every database connection imports).
+from tocsin.coherence import versions as _versions  # noqa: E402,F401

@@ -144,14 +144,22 @@ def trace_set(set_dir: Path, accounts: Sequence[str], transactions: Sequence[str
     from tocsin.money.trace import trace
     from tocsin.money.views import sankey
 
-    progress(0.1, "loading the payment graph")
-    engine = open_engine(set_dir, settings=settings)
-    try:
-        progress(0.5, f"tracing {config.direction} with {config.rule.upper()}")
-        result = trace(engine, accounts=accounts, transactions=transactions, config=config,
-                       since=since)
-    finally:
-        engine.close()
+    if settings.money_engine == "embedded":
+        # The set's persisted index answers a trace without loading the rows.
+        from tocsin.money.index import IndexedSet
+
+        progress(0.1, "opening the set's index")
+        result = trace(IndexedSet(set_dir), accounts=accounts, transactions=transactions,
+                       config=config, since=since)
+    else:
+        progress(0.1, "loading the payment graph")
+        engine = open_engine(set_dir, settings=settings)
+        try:
+            progress(0.5, f"tracing {config.direction} with {config.rule.upper()}")
+            result = trace(engine, accounts=accounts, transactions=transactions, config=config,
+                           since=since)
+        finally:
+            engine.close()
     data = result.to_dict()
     return {"trace": data, "sankey": sankey(data), "stored": False}
 
@@ -170,8 +178,16 @@ def score_findings(set_dir: Path, findings_run: Mapping[str, Any], settings: Set
         risks = score_accounts(engine, findings)
     finally:
         engine.close()
+    progress(0.9, "scoring with the supervised model")
+    from tocsin.money import model
+
+    try:
+        ranked: dict[str, Any] | None = model.set_ranking(
+            set_dir, top, settings, set_dir / sets.MODELS_DIR / "model.json")
+    except InputError as exc:  # no usable model: the rule ranking still stands
+        ranked = {"error": str(exc)}
     return {"findings_run_at": findings_run["run_at"], "scored": len(risks),
-            "accounts": [r.to_dict() for r in risks[:max(1, top)]]}
+            "accounts": [r.to_dict() for r in risks[:max(1, top)]], "model": ranked}
 
 
 def _set_dir(session: Session, principal: Principal, settings: Settings, set_id: int) -> Path:

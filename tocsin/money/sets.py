@@ -12,7 +12,8 @@ module:
 ``results/<job>.json``      results of background jobs on the set
 ``exports/<random>/``       downloads being written (removed once sent)
 ``models/``                 risk models trained on the set
-trace index                 kept by :mod:`tocsin.money.trace` in the same folder
+``index/``                  payments by id and by account, for traces and the graph
+                            (:mod:`tocsin.money.index`, built on first use)
 ==========================  =========================================================
 
 so deleting a set (:func:`delete_set`) removes all of it, together with its
@@ -358,7 +359,7 @@ def load_job_result(settings: Settings, ref: str) -> Any:
 
 def model_path(settings: Settings, item: TransactionSet) -> Path:
     """Where a risk model trained on the set is kept (with the set, deleted with it)."""
-    return set_path(settings, item) / MODELS_DIR / "model.pkl"
+    return set_path(settings, item) / MODELS_DIR / "model.json"
 
 
 def model_destination(session: Session, principal: Principal, settings: Settings, set_id: int,
@@ -556,6 +557,8 @@ def _set_leftovers(settings: Settings, folder: Path, referenced: set[str],
     exports = folder / EXPORTS_DIR
     for path in sorted(exports.iterdir()) if exports.is_dir() else []:
         add(path, "download", "a download that was never removed", temporary=True)
+    for path in sorted(folder.glob(".index-*")):
+        add(path, "index build", "an index build stopped before it finished", temporary=True)
 
 
 def _age(path: Path, now: float) -> float:

@@ -37,13 +37,18 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import numpy as np
 
 from tocsin.errors import InputError, Problem
 from tocsin.money.findings import AMOUNT_DIGITS, money
 from tocsin.money.graph import Ledger
+
+if TYPE_CHECKING:
+    from tocsin.money.index import SetIndex
 
 Rule = Literal["fifo", "lifo", "haircut", "poison"]
 Direction = Literal["forward", "backward"]
@@ -70,20 +75,49 @@ class TraceConfig:
     max_nodes: int = 20_000
 
 
-@dataclass
 class FlowNode:
-    """An account on a traced path and the payment that linked it to its parent."""
+    """An account on a traced path and the payment that linked it to its parent.
 
-    account: str
-    kind: str
-    hop: int
-    amount: float
-    txn_id: str | None = None
-    t: int | None = None
-    explanation: str = ""
-    #: Why the path stops here, or None when it continues.
-    end: str | None = None
-    children: list[FlowNode] = field(default_factory=list)
+    ``explanation`` may be given as a formatter and its arguments (``why``): it
+    is then written when first read, so a trace does not format text for nodes
+    nobody looks at.
+    """
+
+    __slots__ = ("_explanation", "_why", "account", "amount", "children", "end", "hop", "kind",
+                 "t", "txn_id")
+
+    def __init__(self, account: str, kind: str, hop: int, amount: float,
+                 txn_id: str | None = None, t: int | None = None, explanation: str = "",
+                 end: str | None = None, children: list[FlowNode] | None = None,
+                 why: tuple[Any, ...] | None = None) -> None:
+        self.account = account
+        self.kind = kind
+        self.hop = hop
+        self.amount = amount
+        self.txn_id = txn_id
+        self.t = t
+        self._explanation = explanation
+        self._why = why
+        #: Why the path stops here, or None when it continues.
+        self.end = end
+        self.children: list[FlowNode] = children if children is not None else []
+
+    @property
+    def explanation(self) -> str:
+        if self._why is not None:
+            formatter, *args = self._why
+            self._explanation = formatter(*args)
+            self._why = None
+        return self._explanation
+
+    @explanation.setter
+    def explanation(self, text: str) -> None:
+        self._explanation, self._why = text, None
+
+    def __repr__(self) -> str:
+        return (f"FlowNode({self.account!r}, {self.kind!r}, hop={self.hop}, "
+                f"amount={self.amount!r}, txn_id={self.txn_id!r}, end={self.end!r}, "
+                f"children={len(self.children)})")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +162,25 @@ class TraceResult:
                            for e in self.end_points],
             "roots": [r.to_dict() for r in self.roots],
         }
+
+
+class _WalkedTrace(TraceResult):
+    """A trace held as arrays (:mod:`tocsin.money.walk`); its tree is built when read."""
+
+    def __init__(self, config: TraceConfig, end_points: list[EndPoint], nodes: int,
+                 truncated: bool, build: Any) -> None:
+        self.config = config
+        self.end_points = end_points
+        self.nodes = nodes
+        self.truncated = truncated
+        self._build = build
+        self._roots: list[FlowNode] | None = None
+
+    @property  # type: ignore[override]
+    def roots(self) -> list[FlowNode]:
+        if self._roots is None:
+            self._roots = self._build()
+        return self._roots
 
 
 # --------------------------------------------------------------------------- allocation
@@ -243,6 +296,10 @@ def trace(
     """
     cfg = config or TraceConfig()
     _check(cfg, accounts, transactions)
+    opener = getattr(source, "trace_index", None)
+    index = opener() if opener is not None else None
+    if index is not None:
+        return _trace_indexed(index, accounts, transactions, cfg, since)
     width = int(cfg.window_hours * 3600)
     forward = cfg.direction == "forward"
     cache: dict[str, Ledger] = {}
@@ -319,6 +376,267 @@ def trace(
                                               explanation=f"{money(rest)} not traced further: "
                                               f"{label}", end=label))
     return TraceResult(cfg, roots, _end_points(roots), count, truncated)
+
+
+# --------------------------------------------------------------------------- over the index
+
+
+@dataclass
+class _Step:
+    node: FlowNode
+    path: frozenset[str]
+    code: int
+    row: int
+
+
+def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence[str],
+                   cfg: TraceConfig, since: int | None) -> TraceResult:
+    """:func:`trace` over a set's persisted index: the same tree, read from arrays.
+
+    FIFO and LIFO read the set's precomputed matchings (one slice per step);
+    proportional matching is computed per account when first reached; poison
+    reads the account's time-sorted payments within the window by binary search.
+    Explanations are written when read (see :class:`FlowNode`).
+    """
+    width = int(cfg.window_hours * 3600)
+    forward = cfg.direction == "forward"
+    rule = cfg.rule
+    matching = ix.matching(rule) if rule in ("fifo", "lifo") else None
+    seed_rows = [ix.row(txn) for txn in transactions]
+    if matching is not None and not accounts and transactions and \
+            _grows(matching, seed_rows, forward):
+        return _walked(ix, matching, transactions, seed_rows, cfg, width, forward)
+    name = rule.upper() if rule != "haircut" else "Haircut"
+    t_, amount_, src_, dst_ = ix.t, ix.amount, ix.src, ix.dst
+    other = dst_ if forward else src_
+    kinds = ix.kinds
+    min_amount, max_nodes, hops = cfg.min_amount, cfg.max_nodes, cfg.hops
+    roots: list[FlowNode] = []
+    queue: deque[_Step] = deque()
+    count = 0
+    truncated = False
+
+    for account in accounts:
+        code = ix.code(account)
+        root = FlowNode(account, ix.kind(code), 0, 0.0,
+                        explanation=f"Trace {cfg.direction} from account {account}")
+        roots.append(root)
+        rows = (ix.outgoing(code) if forward else ix.incoming(code)) if code >= 0 else ()
+        for row in (int(r) for r in rows):
+            cp = int(other[row])
+            if cp == code or (since is not None and t_[row] < since):
+                continue
+            if count >= max_nodes:
+                truncated = True
+                break
+            amount = float(amount_[row])
+            txn, tr = ix.txn_id(row), int(t_[row])
+            node = FlowNode(ix.account(cp), kinds[cp], 1, amount, txn, tr,
+                            why=(_why_start, amount, forward, txn, tr))
+            root.amount += amount
+            root.children.append(node)
+            queue.append(_Step(node, frozenset({account}), cp, row))
+            count += 1
+    for txn, row in zip(transactions, seed_rows, strict=True):
+        if row < 0:
+            raise InputError.single(f"transaction {txn}", "not found in this set")
+        code = int(dst_[row] if forward else src_[row])
+        account = ix.account(code)
+        amount = float(amount_[row])
+        tr = int(t_[row])
+        node = FlowNode(account, kinds[code], 1, amount, txn, tr,
+                        why=(_why_seed, amount, forward, account, txn, tr))
+        roots.append(node)
+        queue.append(_Step(node, frozenset(), code, row))
+        count += 1
+
+    while queue:
+        work = queue.popleft()
+        node = work.node
+        if node.account in work.path:
+            node.end = "cycle (account already on this path)"
+            continue
+        if forward and node.kind in END_KINDS:
+            node.end = END_KINDS[node.kind]
+            continue
+        if node.hop >= hops:
+            node.end = "hop limit"
+            continue
+        code, row = work.code, work.row
+        t0 = int(t_[row])
+        linked = float(amount_[row])
+        traced = min(1.0, node.amount / linked) if linked > 0 else 0.0
+        if rule == "poison":
+            if forward:
+                lo_row, hi_row = int(ix.out_ptr[code]), int(ix.out_ptr[code + 1])
+                lo = lo_row + int(np.searchsorted(t_[lo_row:hi_row], t0, "left"))
+                hi = lo_row + int(np.searchsorted(t_[lo_row:hi_row], t0 + width, "right"))
+                rows_list = list(range(lo, hi))
+            else:
+                ins = ix.incoming(code)
+                times = t_[ins]
+                lo = int(np.searchsorted(times, t0 - width, "left"))
+                hi = int(np.searchsorted(times, t0, "right"))
+                rows_list = ins[lo:hi].tolist()
+            steps = [(r, float(amount_[r])) for r in rows_list if int(other[r]) != code]
+        elif matching is not None:
+            rows, parts = matching.spent(row) if forward else matching.funding(row)
+            steps = list(zip(rows.tolist(), parts.tolist(), strict=True))
+        else:
+            cut = ix.haircut(code)
+            steps = (cut["spent"] if forward else cut["paid"]).get(row, [])
+        if not steps:
+            if rule != "poison" and node.amount >= max(min_amount, EPSILON):
+                _unexplained(node, node.amount, forward)
+            continue
+        carried = 0.0
+        txn = node.txn_id
+        path = None
+        for r, share in steps:
+            tr = int(t_[r])
+            if rule == "poison":
+                part = share
+            else:
+                if (forward and tr > t0 + width) or (not forward and tr < t0 - width):
+                    continue
+                part = share * traced
+                if forward and not part > 0:
+                    continue
+            if part < min_amount:
+                continue
+            if count >= max_nodes:
+                truncated = True
+                break
+            carried += part
+            cp = int(other[r])
+            rid = ix.txn_id(r)
+            cp_name = ix.account(cp)
+            if rule == "poison":
+                why: tuple[Any, ...] = (_why_poison, rid, part, tr, txn, forward)
+            elif forward:
+                why = (_why_forward, name, part, linked * traced, node.account, txn, t0, rid,
+                       cp_name, tr)
+            else:
+                why = (_why_backward, name, part, txn, t0, rid, cp_name, tr)
+            if path is None:
+                path = work.path | {node.account}
+            step = FlowNode(cp_name, kinds[cp], node.hop + 1, part, rid, tr, why=why)
+            node.children.append(step)
+            count += 1
+            queue.append(_Step(step, path, cp, r))
+        rest = node.amount - carried
+        if rule != "poison" and rest >= max(min_amount, EPSILON):
+            _unexplained(node, rest, forward)
+    return TraceResult(cfg, roots, _end_points(roots), count, truncated)
+
+
+def _grows(matching: Any, rows: list[int], forward: bool) -> bool:
+    """Whether a seed's money moves on at all (else the Python walk is quicker)."""
+    ptr = matching.fwd_ptr if forward else matching.back_ptr
+    return any(row >= 0 and ptr[row + 1] > ptr[row] for row in rows)
+
+
+def _walked(ix: SetIndex, matching: Any, transactions: Sequence[str], rows: list[int],
+            cfg: TraceConfig, width: int, forward: bool) -> TraceResult:
+    """FIFO or LIFO from transactions, walked in compiled code over the index."""
+    from tocsin.money.walk import CYCLE, END_KIND, HOP_LIMIT, UNEXPLAINED, walk
+
+    for txn, row in zip(transactions, rows, strict=True):
+        if row < 0:
+            raise InputError.single(f"transaction {txn}", "not found in this set")
+    w = walk(np.asarray(rows, np.int64), forward,
+             matching.fwd_ptr if forward else matching.back_ptr,
+             matching.fwd_row if forward else matching.back_row,
+             matching.fwd_amount if forward else matching.back_amount,
+             ix.t, ix.amount, ix.dst if forward else ix.src, ix.end_kinds,
+             cfg.hops, width, cfg.min_amount, cfg.max_nodes, EPSILON)
+    kinds = ix.kinds
+    unexplained = ("unexplained balance remaining" if forward
+                   else "unexplained source (opening balance or outside the window)")
+    labels = {CYCLE: "cycle (account already on this path)", HOP_LIMIT: "hop limit",
+              UNEXPLAINED: unexplained}
+
+    def label(code: int, end: int) -> str:
+        return END_KINDS[kinds[code]] if end == END_KIND else labels[end]
+
+    points: list[EndPoint] = []
+    for key, total, paths in zip(w.end_keys.tolist(), w.end_sums.tolist(),
+                                 w.end_counts.tolist(), strict=True):
+        code, end = divmod(key, 8)
+        points.append(EndPoint(ix.account(code), kinds[code], label(code, end),
+                               round(total, AMOUNT_DIGITS), paths))
+    points.sort(key=lambda p: (-p.amount, p.account, p.end))
+
+    def build() -> list[FlowNode]:
+        name = cfg.rule.upper()
+        nodes: list[FlowNode] = []
+        roots: list[FlowNode] = []
+        for parent, row, code, hop, amount, end in zip(
+                w.parent.tolist(), w.row.tolist(), w.code.tolist(), w.hop.tolist(),
+                w.amount.tolist(), w.end.tolist(), strict=True):
+            account = ix.account(code)
+            if row < 0:
+                node = FlowNode(account, kinds[code], hop, amount,
+                                explanation=f"{money(amount)} not traced further: "
+                                f"{unexplained}", end=unexplained)
+            else:
+                txn, tr = ix.txn_id(row), int(ix.t[row])
+                if parent < 0:
+                    why: tuple[Any, ...] = (_why_seed, amount, forward, account, txn, tr)
+                else:
+                    up = nodes[parent]
+                    r0 = int(w.row[parent])
+                    linked = float(ix.amount[r0])
+                    traced = min(1.0, up.amount / linked) if linked > 0 else 0.0
+                    t0 = int(ix.t[r0])
+                    why = ((_why_forward, name, amount, linked * traced, up.account,
+                            up.txn_id, t0, txn, account, tr) if forward else
+                           (_why_backward, name, amount, up.txn_id, t0, txn, account, tr))
+                node = FlowNode(account, kinds[code], hop, amount, txn, tr, why=why,
+                                end=label(code, end) if end else None)
+            nodes.append(node)
+            if parent < 0:
+                roots.append(node)
+            else:
+                nodes[parent].children.append(node)
+        return roots
+
+    return _WalkedTrace(cfg, points, w.count, w.truncated, build)
+
+
+def _unexplained(node: FlowNode, rest: float, forward: bool) -> None:
+    label = ("unexplained balance remaining" if forward
+             else "unexplained source (opening balance or outside the window)")
+    node.children.append(FlowNode(node.account, node.kind, node.hop, rest,
+                                  explanation=f"{money(rest)} not traced further: {label}",
+                                  end=label))
+
+
+def _why_start(amount: float, forward: bool, txn: str, t: int) -> str:
+    return f"{money(amount)} {'left' if forward else 'came in'} with {txn} on {_when(t)}"
+
+
+def _why_seed(amount: float, forward: bool, account: str, txn: str, t: int) -> str:
+    return (f"{money(amount)} traced {'into' if forward else 'out of'} {account} by {txn} on "
+            f"{_when(t)}")
+
+
+def _why_poison(rid: str, part: float, t: int, txn: str, forward: bool) -> str:
+    if forward:
+        return (f"Poison: {rid} of {money(part)} on {_when(t)} left after tainted money "
+                f"arrived with {txn}")
+    return f"Poison: {rid} of {money(part)} on {_when(t)} arrived before {txn} left"
+
+
+def _why_forward(name: str, part: float, traced: float, account: str, txn: str, t0: int,
+                 rid: str, cp: str, t: int) -> str:
+    return (f"{name}: {money(part)} of the {money(traced)} traced into {account} with {txn} "
+            f"({_when(t0)}) left with {rid} to {cp} ({_when(t)})")
+
+
+def _why_backward(name: str, part: float, txn: str, t0: int, rid: str, cp: str, t: int) -> str:
+    return (f"{name}: {money(part)} of {txn} ({_when(t0)}) was funded by {rid} from {cp} "
+            f"({_when(t)})")
 
 
 def _check(cfg: TraceConfig, accounts: Sequence[str], transactions: Sequence[str]) -> None:
@@ -438,5 +756,11 @@ def _end_points(roots: list[FlowNode]) -> list[EndPoint]:
     return sorted(points, key=lambda p: (-p.amount, p.account, p.end))
 
 
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
 def _when(t: int) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+    """``YYYY-MM-DD HH:MM`` (UTC) of seconds since the epoch."""
+    days, seconds = divmod(int(t), 86400)
+    return (f"{date.fromordinal(_EPOCH + days).isoformat()} "
+            f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,12 +23,25 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, Table, func, select, text
 from sqlalchemy import types as satypes
 
+from tocsin import limits
 from tocsin.errors import InputError
+from tocsin.limits import TooLarge
 from tocsin.store import migrate
+from tocsin.store.private import (
+    encrypt_file,
+    is_encrypted,
+    opened_backup,
+    private_file,
+    private_folder,
+)
 
 FORMAT = "tocsin-backup/1"
 #: Data-folder entries that are derived or private to this installation.
-SKIPPED_FILES = {"tocsin.db", "tocsin.db-wal", "tocsin.db-shm", "demo-secret-key"}
+#: Secrets never leave the installation in a backup (the demo's generated passwords and key).
+SKIPPED_FILES = {"tocsin.db", "tocsin.db-wal", "tocsin.db-shm", "demo-secret-key",
+                 "demo-credentials.json"}
+#: Longest line of a table file in a backup (one row as JSON).
+MAX_LINE = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,12 +81,14 @@ def _data_files(data_dir: Path) -> Iterator[Path]:
             yield path
 
 
-def backup(engine: Engine, data_dir: Path, target: Path) -> BackupReport:
-    """Write a consistent backup (one read transaction) to ``target``."""
+def backup(engine: Engine, data_dir: Path, target: Path,
+           passphrase: str | None = None) -> BackupReport:
+    """Write a consistent backup (one read transaction) to ``target``, readable by the
+    owner only; encrypted when a ``passphrase`` is given (see :mod:`tocsin.store.private`)."""
     metadata = migrate.import_all_tables()
     rows: dict[str, int] = {}
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(target.suffix + ".partial")
+    partial = private_file(target.with_suffix(target.suffix + ".partial"))
     files = 0
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive, \
             engine.connect() as conn, conn.begin():
@@ -95,14 +111,37 @@ def backup(engine: Engine, data_dir: Path, target: Path) -> BackupReport:
             "files": files,
         }
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+    if passphrase is not None:
+        sealed = private_file(target.with_suffix(target.suffix + ".sealing"))
+        try:
+            encrypt_file(partial, sealed, passphrase)
+        finally:
+            partial.unlink(missing_ok=True)
+        partial = sealed
     partial.replace(target)  # a crash mid-backup never leaves a truncated file under the real name
     return BackupReport(target, rows, files)
 
 
+def restore_file(engine: Engine, data_dir: Path, source: Path,
+                 passphrase: str | None = None, *, audit_key: bytes | None = None,
+                 actor: str = "system") -> BackupReport:
+    """Restore a backup file, encrypted or not (the passphrase is needed for an encrypted one)."""
+    with opened_backup(source, passphrase, data_dir / ".restoring") as plain:
+        report = restore(engine, data_dir, plain, audit_key=audit_key, actor=actor,
+                         origin=source)
+    return BackupReport(source, report.rows, report.files)
+
+
 def read_manifest(source: Path) -> dict[str, Any]:
+    if is_encrypted(source):
+        raise InputError.single(str(source), "the backup is encrypted; give its passphrase")
     try:
         with zipfile.ZipFile(source) as archive:
-            manifest: dict[str, Any] = json.loads(archive.read("manifest.json"))
+            info = archive.getinfo("manifest.json")
+            if info.file_size > MAX_LINE:
+                raise InputError.single(str(source), "the manifest is too large")
+            manifest: dict[str, Any] = json.loads(archive.read(info))
+            _check_sizes(source, archive, manifest)
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
         raise InputError.single(str(source), f"not a Tocsin backup ({exc})") from exc
     if manifest.get("format") != FORMAT:
@@ -110,15 +149,45 @@ def read_manifest(source: Path) -> dict[str, Any]:
     return manifest
 
 
+def _check_sizes(source: Path, archive: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
+    """Refuse a backup whose tables unpack beyond the archive limit, that holds more entries
+    than its manifest accounts for, or whose stored files would not fit on the disk —
+    from the zip's directory, before anything is decompressed."""
+    entries = archive.infolist()
+    stored = [e for e in entries if e.filename.startswith("files/")]
+    others = [e for e in entries if not e.filename.startswith("files/")]
+    expected_files = manifest.get("files", 0) if isinstance(manifest.get("files"), int) else 0
+    where = source.name
+    if len(stored) > expected_files:
+        raise TooLarge.single(where, f"holds {len(stored):,} stored files; its manifest "
+                                     f"lists {expected_files:,}")
+    active = limits.active()
+    if len(others) > active.archive_max_entries:
+        raise TooLarge.single(where, f"holds {len(others):,} entries; at most "
+                                     f"{active.archive_max_entries:,} are accepted")
+    tables = sum(e.file_size for e in others)
+    if tables > active.archive_max_unpacked_bytes:
+        raise TooLarge.single(where, f"its tables unpack to {tables:,} bytes; at most "
+                                     f"{active.archive_max_unpacked_bytes:,} are accepted "
+                                     "(TOCSIN_ARCHIVE_MAX_UNPACKED_BYTES)")
+    files = sum(e.file_size for e in stored)
+    folder = source.parent
+    free = shutil.disk_usage(folder).free
+    if files > free:
+        raise TooLarge.single(where, f"its stored files unpack to {files:,} bytes; only "
+                                     f"{free:,} are free")
+
+
 def restore(engine: Engine, data_dir: Path, source: Path, *, audit_key: bytes | None = None,
-            actor: str = "system") -> BackupReport:
+            actor: str = "system", origin: Path | None = None) -> BackupReport:
     """Replace the database content and data folder with the backup's.
 
     The schema must be at the backup's revisions (run ``tocsin init`` first, on
     the same version of Tocsin that made the backup). All rows are loaded in one
     transaction: on any error the database is left as it was. The audit log of the
     running instance is kept and the restore itself is appended to it
-    (:func:`_keep_audit_log`); ``audit_key`` defaults to the configured one.
+    (:func:`_keep_audit_log`, naming ``origin``, the file the user gave, if not
+    ``source``); ``audit_key`` defaults to the configured one.
     """
     if audit_key is None:  # no restore without a key to audit it
         from tocsin.settings import Settings
@@ -142,17 +211,27 @@ def restore(engine: Engine, data_dir: Path, source: Path, *, audit_key: bytes | 
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, tables)
         names = [n for n in archive.namelist() if n.startswith("files/")]
-        for name in names:
-            dest = data_dir / name.removeprefix("files/")
-            if not dest.resolve().is_relative_to(data_dir.resolve()):
-                raise InputError.single(name, "file path escapes the data folder")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(archive.read(name))
-        _keep_audit_log(conn, audit_key, actor, source, manifest, rows, len(names))
+        _restore_files(archive, data_dir, names)
+        _keep_audit_log(conn, audit_key, actor, origin or source, manifest, rows, len(names))
     expected = {k: v for k, v in manifest["rows"].items() if k not in AUDIT_TABLES}
     if rows != expected:  # pragma: no cover - the transaction above already committed
         raise InputError.single(str(source), "restored row counts differ from the manifest")
     return BackupReport(source, rows, len(names))
+
+
+def _restore_files(archive: zipfile.ZipFile, data_dir: Path, names: list[str]) -> None:
+    """Copy the stored files into the data folder, streaming (bounded memory), owner-only."""
+    private_folder(data_dir)
+    for name in names:
+        dest = data_dir / name.removeprefix("files/")
+        if not dest.resolve().is_relative_to(data_dir.resolve()):
+            raise InputError.single(name, "file path escapes the data folder")
+        if dest.name in SKIPPED_FILES and dest.parent == data_dir:
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_file(dest)
+        with archive.open(name) as packed, dest.open("wb") as out:
+            shutil.copyfileobj(packed, out, 1024 * 1024)
 
 
 #: Tables a restore leaves as they are: the running instance's audit log and its chain.
@@ -204,8 +283,15 @@ def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
     except KeyError:
         return 0  # a table added after the backup was made starts empty
     with handle:
-        for line_no, line in enumerate(handle, start=1):
-            record = json.loads(line)
+        for line_no, line in enumerate(iter(lambda: handle.readline(MAX_LINE + 1), b""), start=1):
+            if len(line) > MAX_LINE:
+                raise TooLarge.single(f"tables/{table.name}.jsonl:{line_no}",
+                                      f"a row longer than {MAX_LINE:,} bytes")
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                raise InputError.single(f"tables/{table.name}.jsonl:{line_no}",
+                                        f"not a JSON row ({exc})") from None
             for key, decode in decoders.items():
                 if decode is not None and record.get(key) is not None:
                     try:

@@ -40,5 +40,6 @@ def test_detect_benchmark_large() -> None:
 
 def test_trace_benchmark_small() -> None:
     result = _run("money_trace.py", "--transactions", "20000", "--accounts", "3000",
-                  "--seeds", "5", "--baseline-seeds", "2")
-    assert int(result["trace_nodes_max"]) > 1  # type: ignore[call-overload]
+                  "--seeds", "50", "--repeat", "1")
+    assert int(result["nodes_max"]) > 1  # type: ignore[call-overload]
+    assert result["same_nodes"] == "50/50"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -18,6 +19,9 @@ from tocsin.money.detect.base import PATH_COLUMNS, SHARED_PREFIX, Kernel, Paths
 from tocsin.money.detect.expand import EdgeIndex, expand, index_edges
 from tocsin.money.engines.base import check_set_dir
 from tocsin.money.graph import Ledger, PaymentGraph
+
+if TYPE_CHECKING:
+    from tocsin.money.index import SetIndex
 
 
 def _quote(path: Path) -> str:
@@ -118,6 +122,15 @@ class EmbeddedEngine:
 
     def ledgers(self, accounts: Iterable[str]) -> dict[str, Ledger]:
         return self.graph.ledgers(accounts)
+
+    def trace_index(self) -> SetIndex | None:
+        """The set's persisted index (built on first use); None when it cannot be written."""
+        from tocsin.money.index import open_index
+
+        try:
+            return open_index(self.set_dir)
+        except OSError:
+            return None
 
     def find_transaction(self, txn_id: str) -> tuple[str, str] | None:
         """Source and target of one transaction, or None."""

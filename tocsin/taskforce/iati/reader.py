@@ -22,7 +22,9 @@ from typing import IO
 from lxml import etree
 from pydantic import ValidationError
 
+from tocsin import limits
 from tocsin.errors import Problem
+from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import codes
 from tocsin.taskforce.iati.schema import schema_errors
 from tocsin.taskforce.programmes.check import check_activity
@@ -77,6 +79,7 @@ def read_activities(source: Path | IO[bytes], vocab: Vocabulary, *,
     """
     result = ReadResult()
     index = 0
+    most = limits.active().max_rows
     seen: dict[str, str] = {}
     try:
         events = etree.iterparse(
@@ -95,6 +98,9 @@ def read_activities(source: Path | IO[bytes], vocab: Vocabulary, *,
             if depth != 1 or element.tag != "iati-activity":
                 continue
             index += 1
+            if index > most:
+                raise TooLarge.single(ROOT, f"more than {most:,} activities; the limit is set "
+                                            "by TOCSIN_IMPORT_MAX_ROWS")
             where = f"{ROOT}/iati-activity[{index}]"
             _read_one(element, where, vocab, own_org_ref, result, seen)
             # free what has been read: memory stays flat for any file size

@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from tocsin import limits
 from tocsin.errors import InputError, Problem
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 from tocsin.taskforce.tabular.columns import COLUMNS, NAMES, neutralise, restore
@@ -93,6 +94,7 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(source: Path | IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
+    limits.check_archive(source, "file", kind=".xlsx workbook")
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -104,7 +106,7 @@ def _read_xlsx(source: Path | IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]
         if header is None:
             raise InputError.single(f"sheet {sheet.title}, line 1", "the sheet is empty")
         names = _check_header([_cell_text(h) for h in header], f"sheet {sheet.title}, line 1")
-        for line, values in enumerate(rows, start=2):
+        for line, values in enumerate(limits.capped(rows, f"sheet {sheet.title}"), start=2):
             cells = [_cell_text(v) for v in values]
             if not any(c.strip() for c in cells):
                 continue

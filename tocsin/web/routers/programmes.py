@@ -139,9 +139,9 @@ def activity_new(request: Request, session: DbSession, _p: CurrentPrincipal,
 
 
 @pages.post("")
-async def activity_create(request: Request, session: DbSession,
-                          principal: CurrentPrincipal) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+def activity_create(request: Request, session: DbSession, principal: CurrentPrincipal,
+                    fields: deps.FormFields) -> Response:
+    form = {k: str(v) for k, v in fields.items() if k != "csrf_token"}
     activity = records.create_activity(session, principal, _form_spec(form, session, None))
     return RedirectResponse(f"/programmes/{activity.id}", status_code=303)
 
@@ -222,10 +222,10 @@ def activity_edit(activity_id: int, request: Request, session: DbSession,
 
 
 @pages.post("/{activity_id:int}")
-async def activity_update(activity_id: int, request: Request, session: DbSession,
-                          principal: CurrentPrincipal) -> Response:
+def activity_update(activity_id: int, request: Request, session: DbSession,
+                    principal: CurrentPrincipal, fields: deps.FormFields) -> Response:
     activity = records.get_activity(session, principal, activity_id)
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = {k: str(v) for k, v in fields.items() if k != "csrf_token"}
     records.update_activity(session, principal, activity.id, _form_spec(form, session, activity))
     return RedirectResponse(f"/programmes/{activity_id}", status_code=303)
 

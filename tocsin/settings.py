@@ -181,7 +181,7 @@ class Settings(BaseSettings):
         "pooled connection is in use before it answers 503 with `Retry-After`.",
     )
     database_busy_timeout_seconds: float = Field(
-        default=10.0, gt=0, le=300,
+        default=20.0, gt=0, le=300,
         description="Embedded SQLite only: seconds a write waits for another write to "
         "finish before giving up with \"database is locked\".",
     )

@@ -6,13 +6,17 @@ import asyncio
 import importlib
 import inspect
 import re
+import sqlite3
 import time
 
 import httpx
+import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 
 from tests.factories import PASSWORD, MakeUser
+from tests.web.aio import run_async
 from tocsin.settings import Settings
 from tocsin.web import deps
 from tocsin.web.app import ROUTERS, create_app
@@ -85,6 +89,30 @@ def test_an_exhausted_pool_answers_503_quickly_and_recovers(
             assert [a.status_code for a in answers] == [200] * 40
             assert (await client.get("/healthz")).status_code == 200
 
-    asyncio.run(scenario())
+    run_async(scenario)
     assert app.state.db.engine.pool.checkedout() == 0
+    app.state.db.engine.dispose()
+
+
+
+def test_a_locked_embedded_database_answers_503(settings: Settings, make_user: MakeUser) -> None:
+    if not (settings.database_url or "").startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    username, _ = make_user("analyst")
+    app = create_app(settings.model_copy(update={"database_busy_timeout_seconds": 0.2}))
+    with TestClient(app, base_url="https://testserver") as client:
+        form = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token
+        other = sqlite3.connect((settings.database_url or "").removeprefix("sqlite:///"))
+        other.isolation_level = None
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            answer = client.post("/login", data={"username": username, "password": PASSWORD,
+                                                 "csrf_token": token.group(1), "next": "/"},
+                                 follow_redirects=False)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "2"
     app.state.db.engine.dispose()

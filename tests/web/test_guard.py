@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.factories import MakeUser, login
+from tests.web.aio import run_async
 from tocsin.settings import Settings
 from tocsin.web.app import create_app
 
@@ -52,7 +52,7 @@ def _post(app: FastAPI, sender: Sender, *, length: bool, cookie: str | None = No
              "method": "POST", "scheme": "https", "path": UPLOAD, "raw_path": UPLOAD.encode(),
              "query_string": b"", "root_path": "", "headers": headers,
              "client": ("127.0.0.1", 5000), "server": ("testserver", 443)}
-    asyncio.run(app(scope, sender.receive, sender.send))  # type: ignore[arg-type]
+    run_async(lambda: app(scope, sender.receive, sender.send))  # type: ignore[arg-type]
     return sender
 
 

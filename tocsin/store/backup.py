@@ -13,15 +13,17 @@ import hashlib
 import json
 import shutil
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Engine, MetaData, Table, func, select, text
 from sqlalchemy import types as satypes
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from tocsin import limits
 from tocsin.errors import InputError
@@ -132,6 +134,10 @@ def restore_file(engine: Engine, data_dir: Path, source: Path,
     return BackupReport(source, report.rows, report.files)
 
 
+#: What a damaged zip member raises while it is read (bad CRC, truncated or corrupt data).
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
+
+
 def read_manifest(source: Path) -> dict[str, Any]:
     if is_encrypted(source):
         raise InputError.single(str(source), "the backup is encrypted; give its passphrase")
@@ -140,13 +146,24 @@ def read_manifest(source: Path) -> dict[str, Any]:
             info = archive.getinfo("manifest.json")
             if info.file_size > MAX_LINE:
                 raise InputError.single(str(source), "the manifest is too large")
-            manifest: dict[str, Any] = json.loads(archive.read(info))
+            manifest = json.loads(archive.read(info))
+            _check_manifest(source, manifest)
             _check_sizes(source, archive, manifest)
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+    except (*ARCHIVE_ERRORS, KeyError, ValueError) as exc:
         raise InputError.single(str(source), f"not a Tocsin backup ({exc})") from exc
-    if manifest.get("format") != FORMAT:
-        raise InputError.single(str(source), f"unknown backup format {manifest.get('format')!r}")
     return manifest
+
+
+def _check_manifest(source: Path, manifest: Any) -> None:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise InputError.single(str(source), f"unknown backup format {found!r}")
+    revisions, rows = manifest.get("revisions"), manifest.get("rows")
+    if not (isinstance(revisions, list) and all(isinstance(r, str) for r in revisions)
+            and isinstance(rows, dict)
+            and all(isinstance(k, str) and type(v) is int for k, v in rows.items())):
+        raise InputError.single(f"{source}: manifest.json",
+                                "revisions must be a list of names and rows a count per table")
 
 
 def _check_sizes(source: Path, archive: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
@@ -208,14 +225,14 @@ def restore(engine: Engine, data_dir: Path, source: Path, *, audit_key: bytes | 
         tables = _clear(conn, metadata)
         for table in tables:
             rows[table.name] = _load_table(conn, table, archive)
+        if rows != {name: manifest["rows"].get(name, 0) for name in rows}:
+            raise InputError.single(f"{source}: manifest.json",
+                                    "restored row counts differ from the manifest")
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, tables)
-        names = [n for n in archive.namelist() if n.startswith("files/")]
+        names = [n for n in archive.namelist() if n.startswith("files/") and not n.endswith("/")]
         _restore_files(archive, data_dir, names)
         _keep_audit_log(conn, audit_key, actor, origin or source, manifest, rows, len(names))
-    expected = {k: v for k, v in manifest["rows"].items() if k not in AUDIT_TABLES}
-    if rows != expected:  # pragma: no cover - the transaction above already committed
-        raise InputError.single(str(source), "restored row counts differ from the manifest")
     return BackupReport(source, rows, len(names))
 
 
@@ -230,8 +247,11 @@ def _restore_files(archive: zipfile.ZipFile, data_dir: Path, names: list[str]) -
             continue
         dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         private_file(dest)
-        with archive.open(name) as packed, dest.open("wb") as out:
-            shutil.copyfileobj(packed, out, 1024 * 1024)
+        try:
+            with archive.open(name) as packed, dest.open("wb") as out:
+                shutil.copyfileobj(packed, out, 1024 * 1024)
+        except ARCHIVE_ERRORS as exc:
+            raise InputError.single(name, f"damaged entry ({exc})") from exc
 
 
 #: Tables a restore leaves as they are: the running instance's audit log and its chain.
@@ -278,20 +298,25 @@ def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
     decoders = {c.name: _decoder(c.type) for c in table.columns}
     batch: list[dict[str, Any]] = []
     count = 0
+    where = f"tables/{table.name}.jsonl"
     try:
-        handle = archive.open(f"tables/{table.name}.jsonl")
+        handle = archive.open(where)
     except KeyError:
         return 0  # a table added after the backup was made starts empty
+    except ARCHIVE_ERRORS as exc:
+        raise InputError.single(where, f"damaged entry ({exc})") from exc
+    columns = set(decoders)
     with handle:
-        for line_no, line in enumerate(iter(lambda: handle.readline(MAX_LINE + 1), b""), start=1):
+        for line_no, line in enumerate(_lines(handle, where), start=1):
             if len(line) > MAX_LINE:
-                raise TooLarge.single(f"tables/{table.name}.jsonl:{line_no}",
-                                      f"a row longer than {MAX_LINE:,} bytes")
+                raise TooLarge.single(f"{where}:{line_no}", f"a row longer than {MAX_LINE:,} bytes")
             try:
                 record = json.loads(line)
             except ValueError as exc:
-                raise InputError.single(f"tables/{table.name}.jsonl:{line_no}",
-                                        f"not a JSON row ({exc})") from None
+                raise InputError.single(f"{where}:{line_no}", f"not a JSON row ({exc})") from None
+            if not isinstance(record, dict) or not set(record) <= columns:
+                raise InputError.single(f"{where}:{line_no}",
+                                        f"not a row of {table.name} (unknown columns)")
             for key, decode in decoders.items():
                 if decode is not None and record.get(key) is not None:
                     try:
@@ -302,13 +327,31 @@ def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
                         ) from exc
             batch.append(record)
             if len(batch) >= 1000:
-                conn.execute(table.insert(), batch)
-                count += len(batch)
+                count += _insert(conn, table, batch, where)
                 batch = []
     if batch:
-        conn.execute(table.insert(), batch)
-        count += len(batch)
+        count += _insert(conn, table, batch, where)
     return count
+
+
+def _lines(handle: IO[bytes], where: str) -> Iterator[bytes]:
+    try:
+        yield from handle
+    except ARCHIVE_ERRORS as exc:
+        raise InputError.single(where, f"damaged entry ({exc})") from exc
+
+
+def _insert(conn: Any, table: Table, batch: list[dict[str, Any]], where: str) -> int:
+    # rows of a table have the same columns in a real backup; fill gaps so one
+    # statement fits all, and let the database's constraints judge the values
+    names = {key for record in batch for key in record}
+    rows = [{name: record.get(name) for name in names} for record in batch]
+    try:
+        conn.execute(table.insert(), rows)
+    except (StatementError, DBAPIError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise InputError.single(where, f"rows the database refuses ({reason})") from None
+    return len(rows)
 
 
 def _reset_sequences(conn: Any, tables: list[Table]) -> None:

@@ -29,8 +29,7 @@ def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> Engin
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = make_url(url).database
-        memory = not path or path == ":memory:" or "mode=memory" in url
-        if not memory:
+        if path and path != ":memory:" and "mode=memory" not in url:
             owner_only_file(Path(path))
         else:  # one shared connection: pool sizes do not apply
             for key in ("pool_size", "max_overflow", "pool_timeout"):

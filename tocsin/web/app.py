@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tocsin import __version__, limits
@@ -167,6 +168,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         logging.getLogger("tocsin").warning("%s %s answered 503: %s", request.method,
                                             request.url.path, exc)
         return _busy(request)
+
+    @app.exception_handler(OperationalError)
+    async def database_error(request: Request, exc: OperationalError) -> Response:
+        if "database is locked" in str(exc.orig):  # SQLite's busy timeout ran out
+            logging.getLogger("tocsin").warning("%s %s answered 503: the embedded database "
+                                                "stayed locked", request.method, request.url.path)
+            return _busy(request)
+        logging.getLogger("tocsin").error("%s %s failed", request.method, request.url.path,
+                                          exc_info=exc)
+        return _error(request, 500, "the database could not answer; try again later")
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

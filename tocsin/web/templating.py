@@ -25,6 +25,36 @@ class NavItem:
     path: str
     order: int
     admin_only: bool = False
+    #: The menu it belongs to; empty: the one :data:`MENUS` gives its path, else its own.
+    group: str = ""
+
+
+#: The few menus of the top navigation (it must fit one row at 1280 px): path → menu.
+MENUS = {
+    "/framework": "Strategy", "/commitments": "Strategy", "/coherence": "Strategy",
+    "/programmes": "Programmes", "/lessons": "Programmes", "/partners": "Programmes",
+    "/events": "Programmes", "/experts": "Programmes",
+    "/investigations": "Investigations", "/cases": "Investigations",
+    "/screening": "Investigations",
+}
+
+
+@dataclass(frozen=True)
+class Menu:
+    label: str
+    items: list[NavItem]
+
+    def current(self, path: str) -> bool:
+        return any(path.startswith(item.path.rsplit("/", 1)[0] if item.admin_only
+                                   else item.path) for item in self.items)
+
+
+def menus(items: list[NavItem]) -> list[Menu]:
+    """Navigation items grouped into menus, in the order of each menu's first item."""
+    grouped: dict[str, list[NavItem]] = {}
+    for item in sorted(items, key=lambda i: i.order):
+        grouped.setdefault(item.group or MENUS.get(item.path, item.label), []).append(item)
+    return [Menu(label, entries) for label, entries in grouped.items()]
 
 
 def make_templates() -> Jinja2Templates:
@@ -85,6 +115,7 @@ def render(request: Request, template: str, status_code: int = 200,
             "user": user,
             "csrf_token": getattr(request.state, "csrf_token", ""),
             "nav": nav,
+            "menus": menus(nav),
             "rights": Rights(getattr(request.state, "principal", None)),
             "demo": app_state.settings.demo,
             **context,

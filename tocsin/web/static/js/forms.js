@@ -51,3 +51,23 @@
     });
   });
 })();
+
+// 2. The main navigation's menus: one open at a time; Escape or a click elsewhere closes.
+(function () {
+  "use strict";
+  function menus() { return document.querySelectorAll(".mainnav details.menu"); }
+  document.addEventListener("toggle", function (event) {
+    var opened = event.target;
+    if (!(opened instanceof HTMLDetailsElement) || !opened.open || !opened.classList.contains("menu")) { return; }
+    menus().forEach(function (other) { if (other !== opened) { other.open = false; } });
+  }, true);
+  document.addEventListener("click", function (event) {
+    menus().forEach(function (menu) { if (!menu.contains(event.target)) { menu.open = false; } });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    menus().forEach(function (menu) {
+      if (menu.open) { menu.open = false; menu.querySelector("summary").focus(); }
+    });
+  });
+})();

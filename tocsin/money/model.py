@@ -92,7 +92,7 @@ PARAMS: dict[str, Any] = {
     "lambda_l2": 1.0,
     "max_bin": 127,
     "verbose": -1,
-    "num_threads": 2,
+    "num_threads": 1,  # OpenMP threads spin when the cores are busy: one is faster there
     "deterministic": True,
     "force_row_wise": True,
 }

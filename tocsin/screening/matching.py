@@ -13,7 +13,9 @@ each reported with its value and why:
 ==============  =====================================================================
 ``name``        best alignment of any name of the subject with any name of the entry
 ``identifier``  a passport, identity, registration, IMO, tax or wallet number in common
-``birth_date``  dates of birth that contradict each other (year, or day within the year)
+                (or numbers on both sides, none shared)
+``birth_date``  the same day of birth, or dates that contradict each other (year, or day
+                within the year)
 ``country``     countries (nationality, jurisdiction, address) that are all different
 ``gender``      genders that differ
 ==============  =====================================================================
@@ -61,13 +63,15 @@ SYMBOL_SCORES: dict[str, float] = {
 }
 #: Weight of a part of the subject's name that the entry's name lacks, and the reverse.
 EXTRA_QUERY = 0.8
-EXTRA_RESULT = 0.35
+EXTRA_RESULT = 0.25
 #: Weight of parts tagged as legal forms or stop words, and of family names.
 WEAK_PART = 0.3
 FAMILY_PART = 1.3
 
 #: Feature adjustments.
 IDENTIFIER_BONUS = 0.3
+IDENTIFIER_PENALTY = 0.1
+DOB_DAY_BONUS = 0.05
 DOB_YEAR_PENALTY = 0.25
 DOB_DAY_PENALTY = 0.12
 COUNTRY_PENALTY = 0.08
@@ -268,7 +272,9 @@ def score(query: Prepared, result: Prepared) -> Explained:
                                 f"same number {sorted(shared)[0]}"))
         total += effect
     elif query.identifiers and result.identifiers:
-        features.append(Feature("identifier", 0.0, 0.0, "numbers given on both sides differ"))
+        features.append(Feature("identifier", 0.0, -IDENTIFIER_PENALTY,
+                                "numbers given on both sides differ"))
+        total -= IDENTIFIER_PENALTY
     if query.birth_dates and result.birth_dates:
         feature = _dates(query.birth_dates, result.birth_dates)
         features.append(feature)
@@ -294,6 +300,10 @@ def score(query: Prepared, result: Prepared) -> Explained:
 
 
 def _dates(query: set[str], result: set[str]) -> Feature:
+    for q in query:
+        for r in result:
+            if q == r and len(q) == 10:
+                return Feature("birth_date", 1.0, DOB_DAY_BONUS, f"same day {q}")
     for q in query:
         for r in result:
             if q.startswith(r) or r.startswith(q):

@@ -154,33 +154,51 @@ def _name_type() -> Any:
     return registry.name
 
 
-def _remember(session: Session, principal: Principal, proxy: EntityProxy, handling: str,
-              origin: str) -> ScreenedSubject | None:
+def _remember(session: Session, principal: Principal, proxies: Sequence[EntityProxy],
+              handling: str, origin: str) -> list[ScreenedSubject | None]:
+    """Keep the subjects in the principal's unit (one query for the lot); ``None`` for a
+    subject the unit keeps under a handling code this principal may not read."""
     if principal.unit_id is None:
-        return None
-    key = str(proxy.id)[:200]
-    found = session.scalars(readable(ScreenedSubject, principal).where(
-        ScreenedSubject.owner_unit_id == principal.unit_id,
-        ScreenedSubject.subject_key == key)).first()
-    properties = {k: sorted(v) for k, v in proxy.properties.items()}
-    if found is None:
-        existing = session.execute(unguarded_select(
-            ScreenedSubject.id, why="a subject key is unique within a unit").where(
+        return [None] * len(proxies)
+    keys = [str(p.id)[:200] for p in proxies]
+    found: dict[str, ScreenedSubject] = {}
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        found.update((s.subject_key, s) for s in session.scalars(
+            readable(ScreenedSubject, principal).where(
+                ScreenedSubject.owner_unit_id == principal.unit_id,
+                ScreenedSubject.subject_key.in_(part))))
+        hidden = set(session.scalars(unguarded_select(
+            ScreenedSubject.subject_key, why="a subject key is unique within a unit").where(
             ScreenedSubject.owner_unit_id == principal.unit_id,
-            ScreenedSubject.subject_key == key)).first()
-        if existing is not None:
-            return None  # kept by the unit under a handling code this user may not read
-        found = ScreenedSubject(subject_key=key, schema=proxy.schema.name,
-                                caption=str(proxy.caption)[:500], properties=properties,
-                                origin=origin[:200], handling=handling,
-                                owner_unit_id=principal.unit_id)
-        session.add(found)
-        session.flush()
-    else:
-        found.properties, found.schema = properties, proxy.schema.name
-        found.caption = str(proxy.caption)[:500]
-        found.screened_at = datetime.now(UTC)
-    return found
+            ScreenedSubject.subject_key.in_(part)))) - set(found)
+        for key in hidden:
+            found[key] = None  # type: ignore[assignment]
+    now = datetime.now(UTC)
+    out: list[ScreenedSubject | None] = []
+    for proxy, key in zip(proxies, keys, strict=True):
+        properties = {k: sorted(v) for k, v in proxy.properties.items()}
+        subject = found.get(key, _MISSING)
+        if subject is None:
+            out.append(None)
+            continue
+        if subject is _MISSING:
+            subject = ScreenedSubject(subject_key=key, schema=proxy.schema.name,
+                                      caption=str(proxy.caption)[:500], properties=properties,
+                                      origin=origin[:200], handling=handling,
+                                      owner_unit_id=principal.unit_id, screened_at=now)
+            session.add(subject)
+            found[key] = subject
+        else:
+            subject.properties, subject.schema = properties, proxy.schema.name
+            subject.caption = str(proxy.caption)[:500]
+            subject.screened_at = now
+        out.append(subject)
+    session.flush()
+    return out
+
+
+_MISSING: Any = object()
 
 
 # --------------------------------------------------------------------------- screening
@@ -296,9 +314,11 @@ def screen_entities(session: Session, principal: Principal,
                                             "screen a transaction set as a batch job")
     proxies = [as_entity(e, f"entities[{i}]") for i, e in enumerate(entities)]
     active = _active_lists(session, lists)
-    subjects: list[ScreenedSubject | None] = [
-        _remember(session, principal, p, handling, origin) if remember else None
-        for p in proxies]
+    subjects = _remember(session, principal, proxies, handling, origin) if remember \
+        else [None] * len(proxies)
+    kept: dict[int, list[Result]] = {}
+    indexes = {x.key: index_for(session, x.active_version_id) for x in active
+               if x.active_version_id is not None}
     judged = _judgements(session, [s.id for s in subjects if s is not None])
     out: list[SubjectResult] = []
     for proxy, subject in zip(proxies, subjects, strict=True):
@@ -306,8 +326,7 @@ def screen_entities(session: Session, principal: Principal,
         item = SubjectResult(str(proxy.id), str(proxy.caption), proxy.schema.name,
                              subject.id if subject is not None else None)
         for listing in active:
-            assert listing.active_version_id is not None
-            index = index_for(session, listing.active_version_id)
+            index = indexes[listing.key]
             found = {e.entity_id: (e, x) for e, x in index.match(
                 prepared, limit=limit, candidates=CANDIDATES, cutoff=review)}
             if subject is not None:  # a confirmed match is shown even when it scores low
@@ -336,28 +355,35 @@ def screen_entities(session: Session, principal: Principal,
                     str(entry.data.get("reference") or ""),
                     judgement_view(judgement) if judgement is not None else None))
             if subject is not None:
-                _keep_matches(session, subject, listing, item.results)
+                kept.setdefault(subject.id, []).extend(
+                    r for r in item.results if r.list_key == listing.key)
         item.results.sort(key=lambda r: (r.band == "dismissed", -r.score, r.list_key,
                                          r.entity_id))
         out.append(item)
+    for listing in active:
+        _keep_matches(session, listing, kept)
     audit.record(session, principal, "read", "screening", "",
                  detail=f"screened {len(proxies)} subject(s) against "
                         f"{', '.join(x.key for x in active) or 'no list'} ({origin})")
     return out
 
 
-def _keep_matches(session: Session, subject: ScreenedSubject, listing: ScreeningList,
-                  results: Sequence[Result]) -> None:
-    """Replace the subject's kept candidates on this list by those of this screen."""
-    session.execute(delete(MatchRow).where(MatchRow.subject_id == subject.id,
-                                           MatchRow.list_key == listing.key))
-    rows = [{"subject_id": subject.id, "list_key": listing.key, "entity_id": r.entity_id,
+def _keep_matches(session: Session, listing: ScreeningList,
+                  kept: Mapping[int, Sequence[Result]]) -> None:
+    """Replace the kept candidates of these subjects on this list by those of this screen."""
+    ids = list(kept)
+    for start in range(0, len(ids), 500):
+        session.execute(delete(MatchRow).where(MatchRow.subject_id.in_(ids[start:start + 500]),
+                                               MatchRow.list_key == listing.key))
+    now = datetime.now(UTC)
+    rows = [{"subject_id": subject_id, "list_key": listing.key, "entity_id": r.entity_id,
              "version_id": listing.active_version_id, "caption": r.caption[:500],
              "score": r.score, "band": r.band[:10], "features": r.explained.features_dict(),
-             "screened_at": datetime.now(UTC)}
-            for r in results if r.list_key == listing.key]
-    if rows:
-        session.execute(insert(MatchRow), rows)
+             "screened_at": now}
+            for subject_id, results in kept.items() for r in results
+            if r.list_key == listing.key]
+    for start in range(0, len(rows), 1000):
+        session.execute(insert(MatchRow), rows[start:start + 1000])
 
 
 # --------------------------------------------------------------------------- judgements

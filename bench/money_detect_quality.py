@@ -127,37 +127,43 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
     if args.ship:
-        f1 = [r["transactions"]["f1"] for r in rows]
-        card = {
-            "name": "Tocsin default money-laundering model",
-            "trained_on": [{"world_seed": s, "transactions": args.transactions,
-                            "generator": "tocsin.money.worlds (AMLworld CSV format)"}
-                           for s in seeds + val],
-            "validation": trained.meta["split"],
-            "cross_world": {"command": "bench/money_detect_quality.py " + " ".join(
-                sys.argv[1:]), "results": [{k: r[k] for k in ("world", "transactions",
-                                                               "accounts", "best_rule_f1",
-                                                               "ratio_to_rule")}
-                                           for r in rows],
-                "transaction_f1_mean": round(float(np.mean(f1)), 4)},
-            "features": trained.features,
-            "thresholds": {"transaction": trained.threshold,
-                           "account": trained.account_threshold},
-            "limits": [
-                "Trained only on generated worlds; real banking data has behaviour the "
-                "generator does not know. Retrain with `tocsin money train` on labelled data "
-                "of the kind you score.",
-                "Amount scale, payment formats and currencies are deliberately not read, so "
-                "the model carries over between data sets; a pattern that only shows in "
-                "those is missed.",
-                "Account scores are the highest score of an account's payments; an account "
-                "with one odd payment ranks like a hub.",
-                "The thresholds were chosen on a generated validation world; the share of "
-                "laundering in your data moves the best threshold.",
-            ],
-        }
-        path = model.save_default(trained, model.default_dir(), card)
-        print(f"\nDefault model written to {path} ({path.stat().st_size:,} bytes)")
+        ship(trained, rows, seeds, val, args.transactions)
+
+
+def ship(trained: model.Model, rows: list[dict[str, Any]], seeds: list[int], val: list[int],
+         transactions: int) -> None:
+    """Write the default model and its card (training worlds, cross-world scores, limits)."""
+    f1 = [r["transactions"]["f1"] for r in rows]
+    card = {
+        "name": "Tocsin default money-laundering model",
+        "trained_on": [{"world_seed": s, "transactions": transactions,
+                        "generator": "tocsin.money.worlds (AMLworld CSV format)"}
+                       for s in seeds + val],
+        "validation": trained.meta["split"],
+        "cross_world": {"command": "bench/money_detect_quality.py " + " ".join(
+            sys.argv[1:]), "results": [{k: r[k] for k in ("world", "transactions",
+                                                           "accounts", "best_rule_f1",
+                                                           "ratio_to_rule")}
+                                       for r in rows],
+            "transaction_f1_mean": round(float(np.mean(f1)), 4)},
+        "features": trained.features,
+        "thresholds": {"transaction": trained.threshold,
+                       "account": trained.account_threshold},
+        "limits": [
+            "Trained only on generated worlds; real banking data has behaviour the "
+            "generator does not know. Retrain with `tocsin money train` on labelled data "
+            "of the kind you score.",
+            "Amount scale, payment formats and currencies are deliberately not read, so "
+            "the model carries over between data sets; a pattern that only shows in "
+            "those is missed.",
+            "Account scores are the highest score of an account's payments; an account "
+            "with one odd payment ranks like a hub.",
+            "The thresholds were chosen on a generated validation world; the share of "
+            "laundering in your data moves the best threshold.",
+        ],
+    }
+    path = model.save_default(trained, model.default_dir(), card)
+    print(f"\nDefault model written to {path} ({path.stat().st_size:,} bytes)")
 
 
 if __name__ == "__main__":

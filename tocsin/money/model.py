@@ -92,7 +92,7 @@ PARAMS: dict[str, Any] = {
     "lambda_l2": 1.0,
     "max_bin": 127,
     "verbose": -1,
-    "num_threads": 2,
+    "num_threads": 1,  # OpenMP threads spin when the cores are busy: one is faster there
     "deterministic": True,
     "force_row_wise": True,
 }
@@ -385,7 +385,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     model = Model(booster_text=booster.model_to_string(num_iteration=booster.best_iteration),
                   features=features, threshold=0.5, account_threshold=0.5,
                   feature_config=_cfg_dict(cfg))
-    p_val = model.booster.predict(x_val, num_threads=PARAMS["num_threads"])
+    p_val = np.asarray(model.booster.predict(x_val, num_threads=PARAMS["num_threads"]))
     model.threshold, f1_val = best_threshold(y_val, p_val)
     # accounts: the validation part's rows only
     sub = _subset(vd, vm)
@@ -599,7 +599,7 @@ def explain_transactions(model: Model, set_dir: Path, txn_ids: Sequence[str],
     if not len(rows):
         return {}
     x = model.matrix(data, rows)
-    p = model.booster.predict(x, num_threads=PARAMS["num_threads"])
+    p = np.asarray(model.booster.predict(x, num_threads=PARAMS["num_threads"]))
     return {str(data.txn_id[i]): Ranked(str(data.txn_id[i]), float(s),
                                         bool(s >= model.threshold), r)
             for i, s, r in zip(rows.tolist(), p.tolist(), model.explain(x), strict=True)}

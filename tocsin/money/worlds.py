@@ -546,7 +546,7 @@ def generate(p: WorldParams) -> World:
     src, dst, t, usd, fmt, pattern, attempt = (a[order] for a in (src, dst, t, usd, fmt,
                                                                   pattern, attempt))
     # Daily rates: every currency follows its own random walk around its start value.
-    days = t // DAY
+    days = np.minimum(t // DAY, p.days)  # a late repayment may fall after the last day
     walk = np.exp(np.cumsum(rng.normal(0, 0.004, size=(p.days + 1, len(p.currencies))),
                             axis=0))
     per_usd = {c[1]: c[2] for c in CURRENCIES}

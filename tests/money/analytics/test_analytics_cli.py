@@ -33,8 +33,14 @@ def test_detect_trace_score_evaluate(tiny_set: Path) -> None:
     assert json.loads(traced.output)["roots"][0]["txn_id"] == first
     table = runner.invoke(app, ["score", *base, "--limit", "3"])
     assert table.exit_code == 0 and "risk" in table.output
-    ev = runner.invoke(app, ["evaluate", *base, "--json"])
+    ev = runner.invoke(app, ["evaluate", *base, "--rules", "--json"])
     assert ev.exit_code == 0 and json.loads(ev.output)["accounts"]["recall"] > 0.5
+    rules = runner.invoke(app, ["score", *base, "--rules", "--limit", "3"])
+    assert rules.exit_code == 0 and "top contributions" in rules.output
+    shipped = runner.invoke(app, ["evaluate", *base, "--json"])  # the shipped model
+    assert shipped.exit_code == 0, shipped.output
+    judged = json.loads(shipped.output)
+    assert judged["accounts"]["pr_auc"] > 0 and not judged["trained_on_this_set"]
 
 
 def test_errors_are_reported_plainly(tmp_path: Path) -> None:

@@ -111,8 +111,8 @@ def _cycle_kernel(cfg: CycleConfig) -> Any:
         pdf = pdf.sort_values(["t0", "txns"], kind="stable")
         rings: dict[tuple[str, ...], list[Any]] = {}
         for r in pdf.itertuples(index=False):
-            ring = str(r.nodes).strip("|").split("|")[:-1]
-            rings.setdefault(canonical_ring(ring), []).append(r)
+            nodes = str(r.nodes).strip("|").split("|")[:-1]
+            rings.setdefault(canonical_ring(nodes), []).append(r)
         out = []
         for ring, found in rings.items():
             r = found[0]  # the earliest time round decides the amounts

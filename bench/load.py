@@ -45,6 +45,8 @@ MAX_USERS = 500
 MAX_MINUTES = 60
 REQUEST_TIMEOUT = 30.0
 THINK_SECONDS = (1.0, 5.0)
+#: Below uvicorn's keep-alive timeout (5 s).
+KEEPALIVE_SECONDS = 3.0
 #: Users sign in spread over this many seconds at the start.
 RAMP_SECONDS = 15.0
 #: Demo accounts the virtual users sign in as (several users may share an account;
@@ -270,7 +272,9 @@ async def user_loop(n: int, base: str, username: str, password: str, targets: Ta
     rnd = random.Random(n)
     choices = mix(targets)
     weights = [w for w, _, _ in choices]
-    limits = httpx.Limits(max_connections=2)
+    # idle connections are dropped before the server's 5 s keep-alive timeout closes them,
+    # as browsers do, so a request never races the server closing its connection
+    limits = httpx.Limits(max_connections=2, keepalive_expiry=KEEPALIVE_SECONDS)
     async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits,
                                  follow_redirects=False) as client:
         await asyncio.sleep(ramp)  # people arrive over a few seconds, not in the same instant
@@ -391,6 +395,11 @@ async def run_load(server: Server, users: int, seconds: float) -> tuple[Stats, d
     summary = {
         "users": users, "seconds": round(elapsed),
         "requests": len(stats.latencies), "errors": sum(stats.errors.values()),
+        "busy_503": sum(n for kind, n in stats.errors.items() if kind.endswith(" 503")),
+        "server_errors": sum(n for kind, n in stats.errors.items()
+                             if kind.split()[-1].startswith("5") and not kind.endswith(" 503")),
+        "transport_errors": sum(n for kind, n in stats.errors.items()
+                                if not kind.split()[-1].isdigit()),
         "error_kinds": dict(stats.errors), "uploads": stats.uploads,
         "p50_ms": round(percentile(stats.latencies, 50) * 1000),
         "p95_ms": round(percentile(stats.latencies, 95) * 1000),

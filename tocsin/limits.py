@@ -124,7 +124,8 @@ def check_archive(source: Path | IO[bytes], where: str, *, max_unpacked: int | N
     try:
         with zipfile.ZipFile(source) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        # NotImplementedError: a zip version or compression method Python cannot read
         raise InputError.single(where, f"not a readable {kind} ({exc})") from None
     finally:
         if position is not None and not isinstance(source, Path):

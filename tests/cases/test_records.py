@@ -4,6 +4,7 @@ timeline (both engines)."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -109,18 +110,37 @@ def test_subjects_are_followthemoney_entities(platform_db: Database) -> None:
         assert entity["schema"] == "Person" and entity["id"].startswith("tocsin-case-")
 
 
-def test_screening_is_a_seam_not_a_fake(platform_db: Database) -> None:
-    pytest.importorskip("tocsin.cases", reason="always present")
-    try:
-        import tocsin.screening.service  # noqa: F401
-    except ImportError:
-        with platform_db.transaction() as s:
-            lead = user(s, "analyst")
-            c = case(s, lead)
-            with pytest.raises(InputError, match="not available"):
-                records.screen_subjects(s, lead, c.id)
-    else:
-        pytest.skip("the screening service is installed; its own tests cover it")
+def test_subjects_are_screened_and_restricted_cases_keep_theirs(
+        platform_db: Database) -> None:
+    from sqlalchemy import func
+
+    from tocsin.screening import service
+    from tocsin.screening.tables import ScreenedSubject
+
+    fixtures = Path(__file__).parents[1] / "fixtures" / "screening"
+    with platform_db.transaction() as s:
+        lead = user(s, "analyst")
+        early = case(s, lead, "EARLY-1")
+        records.add_subject(s, lead, early.id, SubjectSpec.model_validate({
+            "schema": "Person", "properties": {"name": ["Someone"]}}))
+        with pytest.raises(InputError, match="no screening list"):
+            records.screen_subjects(s, lead, early.id)
+        service.import_list(s, lead, "un", [fixtures / "un_v1.xml"])
+        with pytest.raises(InputError, match="no subjects"):
+            records.screen_subjects(s, lead, case(s, lead, "EMPTY-1").id)
+        for reference, restricted in (("OPEN-S", False), ("NTK-S", True)):
+            c = case(s, lead, reference, need_to_know=restricted)
+            records.add_subject(s, lead, c.id, SubjectSpec.model_validate({
+                "schema": "Person", "properties": {"name": ["Ivan Sidorov"],
+                                                   "birthDate": ["1964-01-16"]}}))
+            records.add_subject(s, lead, c.id, SubjectSpec.model_validate({
+                "schema": "Person", "properties": {"name": ["Fictional Nobody Atall"]}}))
+            ivan, nobody = records.screen_subjects(s, lead, c.id)
+            assert ivan.screening is not None and ivan.screening["matches"] >= 1
+            assert nobody.screening is not None and nobody.screening["matches"] == 0
+        # the restricted case's subjects were not kept in the unit's screening registry
+        kept = s.scalar(select(func.count()).select_from(ScreenedSubject))
+        assert kept == 2
 
 
 def test_links_follow_the_read_rule_of_the_set(platform_db: Database) -> None:

@@ -59,6 +59,19 @@ def test_trace_to_asset_to_request_to_statistics(
         "identified_on": "2022-10-01"})
     assert bad.status_code == 422 and bad.json()["problems"][0]["location"] == \
         "trace.end_account"
+    with platform_db.transaction() as s:
+        from tocsin.money import jobs
+
+        run = jobs.detect_now(s, Principal.system(), settings, set_id,
+                              jobs.detectors_from(None, None))
+    finding = run["findings"][0]["id"]
+    linked = client.post(f"/api/v1/cases/{case_id}/links", headers=h, json={
+        "kind": "finding", "set_id": set_id, "key": finding})
+    assert linked.status_code == 201 and linked.json()["detail"]["detector"], linked.text
+    missing = client.post(f"/api/v1/cases/{case_id}/links", headers=h, json={
+        "kind": "finding", "set_id": set_id, "key": "no-such-finding"})
+    assert missing.status_code == 422 and missing.json()["problems"][0]["location"] == \
+        "link.key"
     frozen = client.post(f"/api/v1/cases/assets/{a['id']}/stages", headers=h, json={
         "stage": "freeze", "on_date": "2022-10-05", "order_date": "2022-10-04",
         "executed_on": "2022-10-06", **ORDER})

@@ -18,6 +18,7 @@ from tocsin.cases.spec import (
     MemberSpec,
     RequestSpec,
     StageSpec,
+    SubjectSpec,
     TaskSpec,
 )
 from tocsin.money import jobs
@@ -43,6 +44,8 @@ def seed(session: Session, settings: Settings, ids: dict[str, Any], owner: str) 
         handling="AMBER", owner_unit=owner))
     records.add_member(session, system, case.id, MemberSpec(username=ids["target_user"]))
     ids["case"] = case.id
+    records.add_subject(session, system, case.id, SubjectSpec.model_validate({
+        "schema": "Person", "properties": {"name": ["Ivan Sidorov"]}}))
     ids["case_task"] = records.add_task(session, system, case.id, TaskSpec(
         title="World task", due_on=date(2022, 6, 1))).id
     asset = assets.create_asset(session, system, case.id, AssetSpec(
@@ -92,6 +95,7 @@ EXAMPLES: dict[str, Example] = {
     "DELETE /api/v1/cases/{case_id}/members/{username}": Example(W),
     "POST /api/v1/cases/{case_id}/subjects": Example(W, json=lambda i: {
         "schema": "Person", "properties": {"name": ["World person"]}}),
+    "POST /api/v1/cases/{case_id}/subjects/screen": Example(W),
     "POST /api/v1/cases/{case_id}/links": Example(W, json=lambda i: {
         "kind": "transaction_set", "set_id": i["set"]}),
     "POST /api/v1/cases/{case_id}/notes": Example(W, json=lambda i: {"text": "A note"}),
@@ -131,6 +135,7 @@ EXAMPLES: dict[str, Example] = {
         "username": i["target_user"]}),
     "POST /cases/{case_id}/subjects": Example(W, form=lambda i: {
         "schema": "Company", "name": "World company", "properties": "jurisdiction: at"}),
+    "POST /cases/{case_id}/subjects/screen": Example(W),
     "POST /cases/{case_id}/links": Example(W, form=lambda i: {
         "kind": "transaction_set", "set_id": str(i["set"])}),
     "POST /cases/{case_id}/notes": Example(W, form=lambda i: {"text": "A note"}),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -261,24 +261,38 @@ def subject_entity(case: Case, subject: Subject) -> dict[str, Any]:
             "caption": subject.caption, "properties": subject.properties}
 
 
-def screen_subjects(session: Session, principal: Principal, case_id: int) -> list[Subject]:
-    """Screen the case's subjects against the sanctions and watch lists.
+def screen_subjects(session: Session, principal: Principal, case_id: int,
+                    lists: Sequence[str] | None = None) -> list[Subject]:
+    """Screen the case's subjects against the active sanctions and watch lists.
 
-    Calls the platform's screening service (``tocsin.screening.service``) and keeps
-    each subject's result. Raises :class:`InputError` when that service is not part
-    of this installation; nothing is invented in its place.
+    Calls the platform's screening service (:func:`tocsin.screening.service.screen_entities`)
+    and keeps each subject's result (entries found, scores, bands, explanations) on the
+    subject. The screening registry keeps the subjects under the case's handling code so
+    that later list versions re-screen them — except for a need-to-know case, whose
+    subjects must not be readable outside its team: those are screened without being kept.
     """
+    from tocsin.screening.lists import all_lists
+    from tocsin.screening.service import screen_entities
+
     case = writable_case(session, principal, case_id)
-    try:
-        from tocsin.screening.service import screen_entities  # type: ignore[import-not-found]
-    except ImportError:
-        raise InputError.single("screening", "screening of subjects is not available on "
-                                             "this platform yet") from None
     subjects = list(case.subjects)
-    results = screen_entities(session, principal, [subject_entity(case, s) for s in subjects])
+    if not subjects:
+        raise InputError.single("subjects", "the case has no subjects to screen")
+    active = [x.key for x in all_lists(session) if x.active_version_id is not None]
+    if not active:
+        raise InputError.single("lists", "no screening list is loaded; import one first")
+    results = screen_entities(session, principal, [subject_entity(case, s) for s in subjects],
+                              lists=lists, handling=case.handling,
+                              origin=f"case {case.reference}",
+                              remember=not case.need_to_know)
     for subject, result in zip(subjects, results, strict=True):
-        subject.screening = result if isinstance(result, dict) else dict(result)
-    audit_case(session, principal, case, f"{len(subjects)} subjects screened")
+        data = result.to_dict()
+        subject.screening = {"screened_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                             "lists": sorted(lists or active), "matches": len(result.matches),
+                             **data}
+    matched = sum(1 for r in results if r.matches)
+    audit_case(session, principal, case, f"{len(subjects)} subjects screened, "
+                                         f"{matched} with a match")
     return subjects
 
 
@@ -326,7 +340,15 @@ def add_finding_link(session: Session, principal: Principal, settings: Any, case
     """Link a finding of the set's latest stored detection run (checked to exist)."""
     from tocsin.money import sets
 
-    finding = sets.stored_finding(session, principal, settings, set_id, finding_id)
+    writable_case(session, principal, case_id)
+    problems: list[Problem] = []
+    link_target(session, TransactionSet, set_id, principal, "link.set_id", problems)
+    if problems:
+        raise InputError(problems)
+    try:
+        finding = sets.stored_finding(session, principal, settings, set_id, finding_id)
+    except NotFound as exc:
+        raise InputError.single("link.key", str(exc)) from None
     link = add_link(session, principal, case_id, LinkSpec(
         kind="finding", set_id=set_id, key=finding_id, note=note))
     link.detail = {**link.detail, "detector": finding.get("detector"),

@@ -8,9 +8,13 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: Longest free text a field takes (a request's facts, a note).
+TEXT_MAX = 20_000
+
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              str_max_length=TEXT_MAX)
 
 
 class CaseSpec(_Spec):
@@ -35,9 +39,10 @@ class SubjectSpec(_Spec):
     #: ``Person`` | ``Company`` | ``BankAccount`` | ``CryptoWallet`` (FollowTheMoney schemata).
     schema_: str = Field(alias="schema")
     #: FollowTheMoney property → values, e.g. ``{"name": ["…"], "nationality": ["md"]}``.
-    properties: dict[str, list[str]] = {}
+    properties: dict[str, list[str]] = Field(default_factory=dict, max_length=100)
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True,
+                              str_max_length=TEXT_MAX)
 
 
 class LinkSpec(_Spec):
@@ -67,7 +72,7 @@ class Identifier(_Spec):
 class AssetSpec(_Spec):
     kind: str
     description: str = Field(max_length=500)
-    identifiers: list[Identifier] = []
+    identifiers: list[Identifier] = Field(default_factory=list, max_length=50)
     owner_subject_id: int | None = None
     third_parties: str = ""
     encumbrances: str = ""
@@ -153,7 +158,7 @@ class RequestSpec(_Spec):
     procedure: str = ""
     persons: str = ""
     purpose: str = ""
-    asset_ids: list[int] = []
+    asset_ids: list[int] = Field(default_factory=list, max_length=500)
     created_on: date | None = None
 
 
@@ -180,8 +185,8 @@ class AuthoritySpec(_Spec):
     country: str
     kind: str
     name: str = Field(max_length=300)
-    languages: list[str] = []
-    channels: list[str] = []
+    languages: list[str] = Field(default_factory=list, max_length=20)
+    channels: list[str] = Field(default_factory=list, max_length=20)
     contact: str = ""
     source: str = Field(max_length=500)
     as_of: date

@@ -102,6 +102,15 @@ def cached(session: Session, principal: Principal, key: Hashable,
     return entry.value  # type: ignore[no-any-return]
 
 
+def derived(owner: Any, name: str, compute: Callable[[], T]) -> T:
+    """A value derived from a cached object (e.g. a page's option list of an analysis),
+    computed once per object."""
+    found: dict[str, Any] = owner.__dict__.setdefault("_derived", {})
+    if name not in found:
+        found[name] = compute()
+    return found[name]  # type: ignore[no-any-return]
+
+
 def clear() -> None:
     with _lock:
         _entries.clear()

@@ -57,9 +57,24 @@ def menus(items: list[NavItem]) -> list[Menu]:
     return [Menu(label, entries) for label, entries in grouped.items()]
 
 
+def label(value: object, kind: str) -> str:
+    """The label people read for a code of a value type (``{{ code|label('crime area') }}``):
+    ``money_laundering`` → "Money laundering", ``MD`` → "Moldova". An unknown code shows
+    as itself, never as an error."""
+    from tocsin import types
+
+    if value is None or value == "":
+        return ""
+    try:
+        return str(types.get(kind).label(value))
+    except (KeyError, ValueError, LookupError):  # an unknown code shows as itself
+        return str(value).replace("_", " ")
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.autoescape = True
+    templates.env.filters["label"] = label
     return templates
 
 

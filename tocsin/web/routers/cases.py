@@ -218,6 +218,12 @@ def subject_add(case_id: int, session: DbSession, principal: CurrentPrincipal,
     return _to_case(case_id)
 
 
+@pages.post("/{case_id:int}/subjects/screen")
+def subjects_screen(case_id: int, session: DbSession, principal: CurrentPrincipal) -> Response:
+    records.screen_subjects(session, principal, case_id)
+    return _to_case(case_id)
+
+
 @pages.post("/{case_id:int}/links")
 def link_add(case_id: int, request: Request, session: DbSession, principal: CurrentPrincipal,
              data: Form) -> Response:
@@ -703,6 +709,16 @@ def api_subject(case_id: int, spec: SubjectSpec, session: DbSession,
     """Add a subject (Person, Company, BankAccount, CryptoWallet as FtM)."""
     case = records.get_case(session, principal, case_id)
     return records.subject_entity(case, records.add_subject(session, principal, case_id, spec))
+
+
+@api.post("/{case_id}/subjects/screen")
+def api_screen(case_id: int, session: DbSession, principal: CurrentPrincipal
+               ) -> list[dict[str, Any]]:
+    """Screen the subjects against the active sanctions and watch lists; the results are
+    kept on the subjects."""
+    subjects = records.screen_subjects(session, principal, case_id)
+    case = records.get_case(session, principal, case_id)
+    return [records.subject_entity(case, s) | {"screening": s.screening} for s in subjects]
 
 
 @api.post("/{case_id}/links", status_code=201)

@@ -11,12 +11,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from tocsin import limits
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
+from tocsin.coherence import cache, judgements, views
 from tocsin.coherence import groups as group_scores
-from tocsin.coherence import judgements, views
 from tocsin.coherence.analysis import Analysis, Options, audit_shown, coverage_for, run
 from tocsin.coherence.coverage import DIMENSIONS, Period, drill
 from tocsin.coherence.method import method, ocg_method
@@ -178,14 +179,29 @@ def recommendations_page(request: Request, session: DbSession, principal: Curren
 def whatif_page(request: Request, session: DbSession, principal: CurrentPrincipal,
                 year: YearQ = None) -> Response:
     analysis = run(session, principal, _options(year, None, None, "country", limit=0))
-    p = analysis.portfolio
-    funded = [i for i in range(len(p)) if p.budget[i].get(analysis.period.start)]
+    # The lists of activities to move money from and to, written once per analysis.
+    from_options, to_options = cache.derived(analysis, "whatif_options",
+                                             lambda: _activity_options(analysis))
     gap_first = [g.crime_area for g in analysis.gaps]
     areas = sorted(browse.names(session, "crime_area").items(),
                    key=lambda kv: (kv[0] not in gap_first, kv[1]))
     countries = sorted(browse.names(session, "country").items(), key=lambda kv: kv[1])
-    return render(request, "coherence/whatif.html", tab="whatif", funded=funded, areas=areas,
-                  countries=countries, **_context(analysis, principal))
+    return render(request, "coherence/whatif.html", tab="whatif", from_options=from_options,
+                  to_options=to_options, areas=areas, countries=countries,
+                  **_context(analysis, principal))
+
+
+def _activity_options(analysis: Analysis) -> tuple[Markup, Markup]:
+    """``<option>`` lists: activities funded in the period's first year, and every
+    activity of the organization's own."""
+    p, year = analysis.portfolio, analysis.period.start
+    funded = Markup('<option value="{}">{} — {} ({} {})</option>')
+    own = Markup('<option value="{}">{} — {}</option>')
+    return (Markup("").join(funded.format(p.ids[i], p.identifiers[i], p.titles[i], p.currency,
+                                          f"{p.budget[i][year]:,.0f}")
+                            for i in range(len(p)) if p.budget[i].get(year)),
+            Markup("").join(own.format(p.ids[i], p.identifiers[i], p.titles[i])
+                            for i in range(len(p)) if not p.external[i]))
 
 
 @pages.post("/whatif", response_class=HTMLResponse)

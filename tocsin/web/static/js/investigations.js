@@ -261,7 +261,17 @@
         flagged.length ? el("p", {}, `In ${flagged.length} finding(s): ${flagged.map((f) => f.detector).join(", ")}`) : null);
     }
 
+    // the selected account travels with the tabs (and a reload keeps it)
+    function carryAccount(account) {
+      const query = `?account=${encodeURIComponent(account)}`;
+      document.querySelectorAll("#set-tabs a[data-view]").forEach((tab) => {
+        tab.setAttribute("href", `/investigations/sets/${setId}${tab.dataset.view}${query}`);
+      });
+      history.replaceState(null, "", `/investigations/sets/${setId}${query}`);
+    }
+
     async function selectAccount(account, expand) {
+      carryAccount(account);
       try {
         await showAccount(account);
         if (expand) await loadAccount(account, false);

@@ -6,6 +6,8 @@ Every field has a description; ``docs/settings.md`` is generated from them
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -81,7 +83,34 @@ class Settings(BaseSettings):
     )
     login_window_minutes: int = Field(
         default=15, ge=1,
-        description="Length of the login rate-limiting window in minutes.",
+        description="Failures older than this many minutes are forgotten; also the "
+        "longest back-off after repeated failures.",
+    )
+    login_backoff_seconds: int = Field(
+        default=30, ge=1,
+        description="Wait imposed after the allowed failures for one username from one "
+        "client address; it doubles with every further failure, up to the login window.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDR networks of reverse proxies whose "
+        "`X-Forwarded-For` and `X-Forwarded-Proto` headers are believed, e.g. "
+        "`127.0.0.1/32,10.0.0.0/24`. Empty: the peer address is the client address.",
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60,
+        description="A login session unused for this many minutes ends (idle timeout).",
+    )
+    allowed_origins: str = Field(
+        default="",
+        description="Comma-separated origins (`https://tocsin.example.org`) besides the "
+        "platform's own from which state-changing requests are accepted.",
+    )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the audit log's hash chain (HMAC-SHA256), at least 32 "
+        "characters. Empty: derived from the secret key. Keep it when the secret key is "
+        "rotated, or older audit rows no longer verify.",
     )
     money_engine: Literal["embedded", "spark"] = Field(
         default="embedded",
@@ -200,6 +229,35 @@ class Settings(BaseSettings):
                 f"{MIN_SECRET_LENGTH} are required."
             )
         return value
+
+    def audit_hmac_key(self) -> bytes:
+        """The key that signs audit rows; refuses to give one when none is configured.
+
+        ``TOCSIN_AUDIT_KEY`` when set, else a key derived from the secret key (in demo
+        mode the generated one), so the two uses of the secret never share a key.
+        """
+        value = self.audit_key.get_secret_value() if self.audit_key else ""
+        if value:
+            if value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_LENGTH:
+                raise ConfigurationError(
+                    f"TOCSIN_AUDIT_KEY must be a random value of at least {MIN_SECRET_LENGTH} "
+                    "characters (not a placeholder)."
+                )
+            return value.encode()
+        try:
+            secret = self.secret()
+        except ConfigurationError as exc:
+            raise ConfigurationError(
+                "the audit log needs a key: set TOCSIN_AUDIT_KEY (or TOCSIN_SECRET_KEY); "
+                f"no audit row is written without one ({exc})"
+            ) from None
+        return hmac.new(secret.encode(), b"tocsin audit log chain", hashlib.sha256).digest()
+
+    def audit_hmac_key_or_none(self) -> bytes | None:
+        try:
+            return self.audit_hmac_key()
+        except ConfigurationError:
+            return None
 
 
 def _demo_secret(data_dir: Path) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tocsin.access import audit
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
-from tocsin.access.tables import AuditEntry, LoginAttempt
+from tocsin.access.tables import AuditEntry, LoginThrottle
 from tocsin.store.database import Database
 
 READER = Principal(None, "reader", Role.ANALYST, None)
@@ -25,9 +25,12 @@ def test_audit_writes_from_reads_beside_a_slow_writer_never_fail(db: Database) -
 
     def slow_writer() -> None:
         try:
+            turn = 0
             while not stop.is_set():
+                turn += 1
                 with db.transaction() as session:
-                    session.add(LoginAttempt(username="slow", address="127.0.0.1"))
+                    session.add(LoginThrottle(username=f"slow-{turn}", address="127.0.0.1",
+                                              failures=1))
                     session.flush()
                     time.sleep(0.05)  # hold the write lock
                 time.sleep(0.02)  # a busy office, not a writer that never lets go

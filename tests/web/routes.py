@@ -356,6 +356,8 @@ EXAMPLES: dict[str, Example] = {
     "POST /account/password": Example(ALL, "self", form=lambda i: {
         "current_password": PASSWORD, "new_password": "Another-horse-battery-7",
         "repeat_password": "Another-horse-battery-7"}),
+    "POST /api/v1/me/password": Example(ALL, "self", json=lambda i: {
+        "current_password": PASSWORD, "new_password": "Another-horse-battery-7"}),
 }
 
 #: Path parameter → key of the world's ids.

@@ -69,7 +69,7 @@ PRINCIPALS: dict[str, tuple[str, str]] = {
 }
 #: Tables a request may change whoever makes it: the audit log (reads and denials are
 #: logged), login sessions and attempts (seen-at times, throttling).
-UNCOMPARED_TABLES = frozenset({"audit_log", "login_sessions", "login_attempts"})
+UNCOMPARED_TABLES = frozenset({"audit_log", "login_sessions", "login_throttle", "audit_chain_head"})
 #: Folders of the data folder that belong to a user's own work, not to records.
 UNCOMPARED_FOLDERS = frozenset({"jobs", "uploads"})
 

@@ -125,7 +125,8 @@ def get_readable(session: Session, model: type[T], record_id: object,
     """
     item = session.get(model, record_id) if storable_id(record_id) else None
     if item is None or not may_read(item, principal):
-        raise NotFound(f"{getattr(model, 'record_type', model.__name__)} {record_id} not found")
+        raise NotFound.guarded(getattr(model, "record_type", model.__name__), record_id,
+                               hidden=item is not None)
     audit.record_reads(session, principal, [item])
     return item
 

@@ -86,6 +86,8 @@ GROUPS: dict[str, Group] = {
         "tocsin screening import un consolidated.xml --as analyst1"),
     "search": Group("tocsin.cli.search", "Search every record type; rebuild the search index.",
                     'tocsin search query "asset recovery" --type activity --user analyst1'),
+    "audit": Group("tocsin.cli.audit", "Show the audit log, verify its hash chain, check grants.",
+                   "tocsin audit verify"),
     "docs": Group("tocsin.cli.docs", "Generate docs/settings.md and docs/cli.md from the code.",
                   "tocsin docs settings --output docs/settings.md"),
 }

@@ -337,10 +337,7 @@ def _names(entity: dict[str, Any]) -> list[str]:
 
 def baseline_scorer() -> Callable[[dict[str, Any], dict[str, Any]], float]:
     """rapidfuzz's token-set ratio, the best over all names of both sides, in [0, 1]."""
-    from tocsin.extras import require
-
-    fuzz = require("test", "rapidfuzz.fuzz")
-    utils = require("test", "rapidfuzz.utils")
+    from rapidfuzz import fuzz, utils
 
     def scorer(query: dict[str, Any], entry: dict[str, Any]) -> float:
         return max((float(fuzz.token_set_ratio(a, b, processor=utils.default_process)) / 100.0

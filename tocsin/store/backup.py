@@ -9,6 +9,7 @@ the embedded SQLite default restores onto PostgreSQL and back.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import shutil
 import zipfile
@@ -124,10 +125,12 @@ def backup(engine: Engine, data_dir: Path, target: Path,
 
 
 def restore_file(engine: Engine, data_dir: Path, source: Path,
-                 passphrase: str | None = None) -> BackupReport:
+                 passphrase: str | None = None, *, audit_key: bytes | None = None,
+                 actor: str = "system") -> BackupReport:
     """Restore a backup file, encrypted or not (the passphrase is needed for an encrypted one)."""
     with opened_backup(source, passphrase, data_dir / ".restoring") as plain:
-        report = restore(engine, data_dir, plain)
+        report = restore(engine, data_dir, plain, audit_key=audit_key, actor=actor,
+                         origin=source)
     return BackupReport(source, report.rows, report.files)
 
 
@@ -192,13 +195,21 @@ def _check_sizes(source: Path, archive: zipfile.ZipFile, manifest: dict[str, Any
                                      f"{free:,} are free")
 
 
-def restore(engine: Engine, data_dir: Path, source: Path) -> BackupReport:
+def restore(engine: Engine, data_dir: Path, source: Path, *, audit_key: bytes | None = None,
+            actor: str = "system", origin: Path | None = None) -> BackupReport:
     """Replace the database content and data folder with the backup's.
 
     The schema must be at the backup's revisions (run ``tocsin init`` first, on
     the same version of Tocsin that made the backup). All rows are loaded in one
-    transaction: on any error the database is left as it was.
+    transaction: on any error the database is left as it was. The audit log of the
+    running instance is kept and the restore itself is appended to it
+    (:func:`_keep_audit_log`, naming ``origin``, the file the user gave, if not
+    ``source``); ``audit_key`` defaults to the configured one.
     """
+    if audit_key is None:  # no restore without a key to audit it
+        from tocsin.settings import Settings
+
+        audit_key = Settings().audit_hmac_key()
     manifest = read_manifest(source)
     migrate.upgrade(engine)
     current = sorted(migrate.current_heads(engine))
@@ -211,16 +222,17 @@ def restore(engine: Engine, data_dir: Path, source: Path) -> BackupReport:
     metadata = migrate.import_all_tables()
     rows: dict[str, int] = {}
     with zipfile.ZipFile(source) as archive, engine.begin() as conn:
-        _clear(conn, metadata)
-        for table in metadata.sorted_tables:
+        tables = _clear(conn, metadata)
+        for table in tables:
             rows[table.name] = _load_table(conn, table, archive)
         if rows != {name: manifest["rows"].get(name, 0) for name in rows}:
             raise InputError.single(f"{source}: manifest.json",
                                     "restored row counts differ from the manifest")
         if conn.dialect.name == "postgresql":
-            _reset_sequences(conn, metadata)
+            _reset_sequences(conn, tables)
         names = [n for n in archive.namelist() if n.startswith("files/") and not n.endswith("/")]
         _restore_files(archive, data_dir, names)
+        _keep_audit_log(conn, audit_key, actor, origin or source, manifest, rows, len(names))
     return BackupReport(source, rows, len(names))
 
 
@@ -242,20 +254,44 @@ def _restore_files(archive: zipfile.ZipFile, data_dir: Path, names: list[str]) -
             raise InputError.single(name, f"damaged entry ({exc})") from exc
 
 
-def _clear(conn: Any, metadata: MetaData) -> None:
+#: Tables a restore leaves as they are: the running instance's audit log and its chain.
+AUDIT_TABLES = frozenset({"audit_log", "audit_chain_head"})
+
+
+def _keep_audit_log(conn: Any, audit_key: bytes, actor: str, source: Path,
+                    manifest: dict[str, Any], rows: dict[str, int], files: int) -> None:
+    """Append the restore to the running instance's audit log, in the restore's transaction.
+
+    The audit tables are neither cleared nor loaded (:func:`_clear` skips them), so an
+    edited backup cannot remove or rewrite audit rows; the backup's own audit rows stay
+    in the backup file, and the entry names the file by its SHA-256.
+    """
+    from tocsin.access import chain
+
+    digest = hashlib.sha256()
+    with source.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    skipped = manifest["rows"].get("audit_log", 0)
+    detail = (f"restored {source.name} (sha256 {digest.hexdigest()}, made "
+              f"{manifest.get('created', '?')}): {sum(rows.values())} rows, {files} files; "
+              f"the running instance's audit log was kept, the backup's {skipped} audit "
+              "rows were not loaded")
+    chain.append(conn, audit_key, [chain.entry(user_id=None, username=actor,
+                                               action="restore", record_type="backup",
+                                               record_id=source.name, detail=detail)])
+
+
+def _clear(conn: Any, metadata: MetaData) -> list[Table]:
+    """Empty every table a restore loads (not the audit tables); return them in load order."""
+    tables = [t for t in metadata.sorted_tables if t.name not in AUDIT_TABLES]
     if conn.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in metadata.sorted_tables)
-        conn.execute(text("SET LOCAL session_replication_role = replica"))  # audit trigger
-        conn.execute(text(f"TRUNCATE {names} CASCADE"))
-        conn.execute(text("SET LOCAL session_replication_role = DEFAULT"))
-        return
-    conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_no_delete")
-    for table in reversed(metadata.sorted_tables):
+        names = ", ".join(t.name for t in tables)
+        conn.execute(text(f"TRUNCATE {names}"))
+        return tables
+    for table in reversed(tables):
         conn.execute(table.delete())
-    conn.exec_driver_sql(
-        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-    )
+    return tables
 
 
 def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
@@ -318,8 +354,8 @@ def _insert(conn: Any, table: Table, batch: list[dict[str, Any]], where: str) ->
     return len(rows)
 
 
-def _reset_sequences(conn: Any, metadata: MetaData) -> None:
-    for table in metadata.sorted_tables:
+def _reset_sequences(conn: Any, tables: list[Table]) -> None:
+    for table in tables:
         for column in table.primary_key.columns:
             if column.autoincrement is True or (
                 isinstance(column.type, satypes.Integer) and len(table.primary_key.columns) == 1

@@ -27,8 +27,10 @@ from tocsin.settings import Settings, get_settings
 from tocsin.store.database import Database
 from tocsin.store.private import private_folder
 from tocsin.web.accesslog import AccessLog, make_logger
+from tocsin.web.denials import audit_denial
 from tocsin.web.deps import CsrfFailed, DatabaseBusy, DatabaseSlots, LoginRequired
 from tocsin.web.guard import BodyGuard, session_checker
+from tocsin.web.origin import OriginCheck
 from tocsin.web.security import SecurityHeaders
 from tocsin.web.templating import NavItem, make_templates, render
 
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # sizes and the session are checked before any route reads (or spools) a body
     app.add_middleware(BodyGuard, max_bytes=lambda: settings.upload_max_bytes,
                        session_valid=session_checker(app))
+    app.add_middleware(OriginCheck, settings=settings)  # inside SecurityHeaders: its 403 gets them
     app.add_middleware(SecurityHeaders)
     # added last, so outermost: it times and logs every request, errors included
     app.add_middleware(AccessLog, logger=make_logger(
@@ -178,10 +181,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
+        await audit_denial(request, 404, exc)
         return _error(request, 404, str(exc))
 
     @app.exception_handler(PermissionDenied)
     async def denied(request: Request, exc: PermissionDenied) -> Response:
+        await audit_denial(request, 403, exc)
         return _error(request, 403, str(exc))
 
     @app.exception_handler(AuthenticationError)

@@ -161,8 +161,10 @@ def _check_csrf(request: Request, supplied: str, expected: str) -> None:
 def principal(request: Request, session: DbSession,
               supplied: Annotated[str, Depends(csrf_supplied)]) -> Principal:
     # Sync: the session lookup runs in the thread pool, never on the event loop.
-    found = login.resolve(session, request.cookies.get(SESSION_COOKIE))
+    found = login.resolve(session, request.cookies.get(SESSION_COOKIE),
+                          settings(request).session_idle_minutes)
     if found is None:
+        session.commit()  # an expired or idle session met here is deleted for good
         raise LoginRequired()
     user, open_session = found
     _check_csrf(request, supplied, open_session.csrf_token)

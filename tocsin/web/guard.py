@@ -127,6 +127,7 @@ def session_checker(app: Any) -> Callable[[str | None], bool]:
         if not token:
             return False
         with app.state.db.transaction() as session:
-            return login.resolve(session, token) is not None
+            return login.resolve(session, token,
+                                 app.state.settings.session_idle_minutes) is not None
 
     return valid

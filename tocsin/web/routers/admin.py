@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tocsin import trash
-from tocsin.access import audit, users
+from tocsin.access import audit, chain, users
 from tocsin.access.roles import Role, least_privileged
 from tocsin.access.tables import AuditEntry
 from tocsin.errors import InputError
@@ -87,7 +87,17 @@ def audit_page(request: Request, session: DbSession, _admin: AdminPrincipal,
 def _entry(e: AuditEntry) -> dict[str, Any]:
     return {"id": e.id, "at": e.at.isoformat(), "username": e.username, "action": e.action,
             "record_type": e.record_type, "record_id": e.record_id, "handling": e.handling,
-            "detail": e.detail}
+            "detail": e.detail, "seq": e.seq, "row_hash": e.row_hash}
+
+
+@api.get("/audit/verify")
+def api_audit_verify(request: Request, session: DbSession,
+                     _admin: AdminPrincipal) -> dict[str, Any]:
+    """Check the audit log's hash chain, as `tocsin audit verify` does (administrators only)."""
+    report = chain.verify(session.connection(), settings(request).audit_hmac_key())
+    return {"ok": report.ok, "rows": report.rows, "unchained": report.unchained,
+            "head": {"seq": report.head_seq, "hash": report.head_hash},
+            "findings": [{"kind": f.kind, "message": f.message} for f in report.findings]}
 
 
 @api.get("/audit")

@@ -105,3 +105,31 @@ def test_batch_job_with_progress(platform_db: Database, settings: Settings, demo
         kept = service.subjects(session, analyst, limit=100_000)
     assert len(kept) == result["parties"]
     assert all(s.origin == f"set:{demo_set}" for s in kept)
+
+
+def test_set_page_and_counterparties(client, make_user, platform_db: Database,  # type: ignore[no-untyped-def]
+                                     settings: Settings, demo_set: int,
+                                     listed: dict[str, str]) -> None:
+    from tests.factories import login
+    from tocsin.money import jobs as money_jobs
+
+    with platform_db.transaction() as session:
+        money_jobs.detect_now(session, Principal.system(), settings, demo_set,
+                              money_jobs.detectors_from(None, None))
+    token = login(client, make_user("analyst", username="set-screener")[0])
+    page = client.get(f"/screening/sets/{demo_set}")
+    assert page.status_code == 200 and "Screen counterparties" in page.text
+    with platform_db.transaction() as session:
+        run = sets.load_findings(session, Principal.system(), settings, demo_set)
+    assert run and run["findings"]
+    key = run["findings"][0]["id"]
+    response = client.post(f"/api/v1/screening/sets/{demo_set}/counterparties",
+                           json={"finding": key}, headers={"X-CSRF-Token": token})
+    assert response.status_code == 200, response.text
+    assert response.json()["parties"] >= 1 and response.json()["stored"] is True
+    shown = client.post(f"/screening/sets/{demo_set}/counterparties",
+                        data={"finding": key, "csrf_token": token})
+    assert shown.status_code == 200 and "Counterparties of finding" in shown.text
+    detected = client.post(f"/screening/sets/{demo_set}/listed-parties",
+                           data={"csrf_token": token})
+    assert detected.status_code == 200 and listed["name"] in detected.text

@@ -340,6 +340,9 @@ EXAMPLES: dict[str, Example] = {
     # the world's detection run found nothing: every role is told the finding does not exist
     "POST /api/v1/screening/sets/{set_id}/counterparties": Example(
         frozenset(), json=lambda i: {"finding": "no-such-finding"}),
+    "POST /screening/sets/{set_id}/listed-parties": Example(ALL, "read"),
+    "POST /screening/sets/{set_id}/counterparties": Example(
+        frozenset(), form=lambda i: {"finding": "no-such-finding"}),
     # administration and one's own account
     "POST /admin/users": Example(ADMIN, form=lambda i: {
         "username": "world-new", "role": "analyst", "unit": OWN}),

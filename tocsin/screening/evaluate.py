@@ -340,7 +340,7 @@ def baseline_scorer() -> Callable[[dict[str, Any], dict[str, Any]], float]:
     from rapidfuzz import fuzz, utils
 
     def scorer(query: dict[str, Any], entry: dict[str, Any]) -> float:
-        return max((fuzz.token_set_ratio(a, b, processor=utils.default_process) / 100.0
+        return max((float(fuzz.token_set_ratio(a, b, processor=utils.default_process)) / 100.0
                     for a in _names(query) for b in _names(entry)), default=0.0)
 
     return scorer

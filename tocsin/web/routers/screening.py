@@ -26,6 +26,7 @@ from tocsin.access.roles import Action
 from tocsin.errors import InputError
 from tocsin.jobs import runner
 from tocsin.jobs.runner import JobRunner
+from tocsin.money import sets as money_sets
 from tocsin.screening import lists, service, yente
 from tocsin.screening import sets as screening_sets
 from tocsin.screening.readers import FORMATS
@@ -372,10 +373,44 @@ def close_alert_form(session: DbSession, principal: CurrentPrincipal,
     return RedirectResponse("/screening", status_code=303)
 
 
+@pages.get("/sets/{set_id}", response_class=HTMLResponse)
+def set_page(request: Request, session: DbSession, principal: CurrentPrincipal,
+             set_id: int) -> Response:
+    """Screen a set: all its parties as a job, the listed-party detector, and the
+    counterparties of each finding of its latest detection run."""
+    item = money_sets.get_set(session, principal, set_id)
+    run = money_sets.load_findings(session, principal, deps.settings(request), set_id) or {}
+    return render(request, "screening/set.html", item=item,
+                  findings=list(run.get("findings", []))[:200],
+                  stores=money_sets.may_store_results(principal, item))
+
+
+@pages.post("/sets/{set_id}/counterparties", response_class=HTMLResponse)
+def counterparties_form(request: Request, session: DbSession, principal: CurrentPrincipal,
+                        set_id: int, finding: Annotated[str, Form(max_length=200)]
+                        ) -> Response:
+    """The "screen counterparties" action of a finding: results on the page."""
+    found = screening_sets.counterparties(session, principal, deps.settings(request), set_id,
+                                          finding)
+    item = money_sets.get_set(session, principal, set_id)
+    return render(request, "screening/set.html", item=item, findings=[], screened=found,
+                  stores=found["stored"])
+
+
+@pages.post("/sets/{set_id}/listed-parties", response_class=HTMLResponse)
+def listed_parties_form(request: Request, session: DbSession, principal: CurrentPrincipal,
+                        set_id: int) -> Response:
+    """Run the listed-party detector now and show its findings."""
+    found = screening_sets.listed_party(session, principal, deps.settings(request), set_id)
+    item = money_sets.get_set(session, principal, set_id)
+    return render(request, "screening/set.html", item=item, findings=[], detected=found,
+                  stores=found["stored"])
+
+
 @pages.post("/sets/{set_id}/screen")
 def screen_set_form(request: Request, session: DbSession, principal: CurrentPrincipal,
                     set_id: int) -> Response:
     job = screening_sets.submit_screen(session, principal, set_id)
-    return RedirectResponse(f"/investigations/sets/{set_id}?job={job.id}", status_code=303,
+    return RedirectResponse(f"/screening/sets/{set_id}?job={job.id}", status_code=303,
                             background=_wake(request))
 

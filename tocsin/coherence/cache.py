@@ -99,7 +99,7 @@ def cached(session: Session, principal: Principal, key: Hashable,
                 return value
     for action, record_type, record_id, handling, detail in entry.audited:
         audit.record(session, principal, action, record_type, record_id, handling, detail)
-    return entry.value  # type: ignore[no-any-return]
+    return entry.value
 
 
 def derived(owner: Any, name: str, compute: Callable[[], T]) -> T:
@@ -108,7 +108,7 @@ def derived(owner: Any, name: str, compute: Callable[[], T]) -> T:
     found: dict[str, Any] = owner.__dict__.setdefault("_derived", {})
     if name not in found:
         found[name] = compute()
-    return found[name]  # type: ignore[no-any-return]
+    return found[name]
 
 
 def clear() -> None:

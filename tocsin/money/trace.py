@@ -176,8 +176,8 @@ class _WalkedTrace(TraceResult):
         self._build = build
         self._roots: list[FlowNode] | None = None
 
-    @property  # type: ignore[override]
-    def roots(self) -> list[FlowNode]:
+    @property
+    def roots(self) -> list[FlowNode]:  # type: ignore[override]
         if self._roots is None:
             self._roots = self._build()
         return self._roots
@@ -490,7 +490,7 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
                 _unexplained(node, node.amount, forward)
             continue
         carried = 0.0
-        txn = node.txn_id
+        txn = node.txn_id or ""
         path = None
         for r, share in steps:
             tr = int(t_[r])

@@ -133,7 +133,7 @@ class FlowNode:
         }
 
 
-@dataclass(frozen=True)
+@dataclass
 class EndPoint:
     account: str
     kind: str
@@ -604,12 +604,18 @@ def _walked(ix: SetIndex, matching: Any, transactions: Sequence[str], rows: list
     return _WalkedTrace(cfg, points, w.count, w.truncated, build)
 
 
+_UNEXPLAINED = ("unexplained source (opening balance or outside the window)",
+                "unexplained balance remaining")
+
+
 def _unexplained(node: FlowNode, rest: float, forward: bool) -> None:
-    label = ("unexplained balance remaining" if forward
-             else "unexplained source (opening balance or outside the window)")
-    node.children.append(FlowNode(node.account, node.kind, node.hop, rest,
-                                  explanation=f"{money(rest)} not traced further: {label}",
-                                  end=label))
+    label = _UNEXPLAINED[forward]
+    node.children.append(FlowNode(node.account, node.kind, node.hop, rest, end=label,
+                                  why=(_why_rest, rest, label)))
+
+
+def _why_rest(rest: float, label: str) -> str:
+    return f"{money(rest)} not traced further: {label}"
 
 
 def _why_start(amount: float, forward: bool, txn: str, t: int) -> str:

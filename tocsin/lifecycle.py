@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from tocsin.settings import Settings
 from tocsin.store import migrate
 from tocsin.store.database import Database
+from tocsin.store.private import private_folder
+
+log = logging.getLogger("tocsin")
+
+#: At start-up, an unfinished import untouched this long is a leftover of a killed process.
+STALE_IMPORT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -23,7 +31,7 @@ def init_platform(settings: Settings) -> InitReport:
     from tocsin.reference.registry import load_registry
     from tocsin.taskforce.partners.records import sync_reference_partners
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     db = Database.from_settings(settings)
     try:
         migrate.upgrade(db.engine)
@@ -39,3 +47,22 @@ def init_platform(settings: Settings) -> InitReport:
         )
     finally:
         db.engine.dispose()
+
+
+def clean_unfinished_imports(settings: Settings, db: Database,
+                             stale_seconds: float = STALE_IMPORT_SECONDS) -> list[Path]:
+    """Remove the ``.partial-*`` folders of imports a killed process left behind.
+
+    Run when the server starts; each removal is logged. A folder written to within
+    ``stale_seconds`` is left alone (another process may still be importing into it).
+    """
+    from tocsin.money.sets import orphaned_folders, remove_leftovers
+
+    with db.transaction() as session:
+        found = [item for item in orphaned_folders(session, settings, stale_seconds)
+                 if item.kind == "unfinished import"]
+    for item in found:
+        log.warning("removed an unfinished import left by a stopped process: %s (%s bytes)",
+                    item.path.name, item.size)
+    remove_leftovers(found)
+    return [item.path for item in found]

@@ -6,6 +6,8 @@ Every field has a description; ``docs/settings.md`` is generated from them
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -81,7 +83,34 @@ class Settings(BaseSettings):
     )
     login_window_minutes: int = Field(
         default=15, ge=1,
-        description="Length of the login rate-limiting window in minutes.",
+        description="Failures older than this many minutes are forgotten; also the "
+        "longest back-off after repeated failures.",
+    )
+    login_backoff_seconds: int = Field(
+        default=30, ge=1,
+        description="Wait imposed after the allowed failures for one username from one "
+        "client address; it doubles with every further failure, up to the login window.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDR networks of reverse proxies whose "
+        "`X-Forwarded-For` and `X-Forwarded-Proto` headers are believed, e.g. "
+        "`127.0.0.1/32,10.0.0.0/24`. Empty: the peer address is the client address.",
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60,
+        description="A login session unused for this many minutes ends (idle timeout).",
+    )
+    allowed_origins: str = Field(
+        default="",
+        description="Comma-separated origins (`https://tocsin.example.org`) besides the "
+        "platform's own from which state-changing requests are accepted.",
+    )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the audit log's hash chain (HMAC-SHA256), at least 32 "
+        "characters. Empty: derived from the secret key. Keep it when the secret key is "
+        "rotated, or older audit rows no longer verify.",
     )
     money_engine: Literal["embedded", "spark"] = Field(
         default="embedded",
@@ -111,9 +140,66 @@ class Settings(BaseSettings):
         default=5, ge=0,
         description="Rotated access log files kept beside the current one.",
     )
+    trash_retention_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="Days a deleted record stays in the trash, where an administrator can "
+        "restore it, before it is purged for good (the purge is audited).",
+    )
     upload_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1024,
         description="Largest file accepted by an upload or import, in bytes.",
+    )
+    screening_threshold: float = Field(
+        default=0.70, gt=0.0, le=1.0,
+        description="Screening: a list entry scoring at or above this is reported as a match.",
+    )
+    screening_review: float = Field(
+        default=0.50, gt=0.0, le=1.0,
+        description="Screening: entries scoring from this up to the threshold are shown for "
+        "review (the review band).",
+    )
+
+    database_pool_size: int = Field(
+        default=20, ge=1, le=500,
+        description="Pooled database connections kept open; also the number of requests "
+        "that may use the database at the same time (others wait, see "
+        "`TOCSIN_DATABASE_WAIT_SECONDS`).",
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, le=500,
+        description="Extra connections opened beyond the pool when it is busy; kept for "
+        "background jobs, health checks and backups, not for page requests.",
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300,
+        description="Seconds a caller waits for a free pooled connection before giving up "
+        "(a page request then answers 503 with `Retry-After`).",
+    )
+    database_wait_seconds: float = Field(
+        default=10.0, gt=0, le=300,
+        description="Seconds a request waits for its turn at the database when every "
+        "pooled connection is in use before it answers 503 with `Retry-After`.",
+    )
+    database_busy_timeout_seconds: float = Field(
+        default=20.0, gt=0, le=300,
+        description="Embedded SQLite only: seconds a write waits for another write to "
+        "finish before giving up with \"database is locked\".",
+    )
+    import_max_rows: int = Field(
+        default=2_000_000, ge=1,
+        description="Most rows or elements read from one imported file (transactions, "
+        "IATI activities, goAML reports, indicators, programme tables); a larger file "
+        "is refused with a clear error.",
+    )
+    archive_max_unpacked_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1024,
+        description="Largest total unpacked size of a zip-based upload (xlsx, docx, "
+        "backup archives), in bytes; refused before it is decompressed.",
+    )
+    archive_max_entries: int = Field(
+        default=10_000, ge=1,
+        description="Most entries allowed in a zip-based upload (xlsx, docx, backup "
+        "archives other than their stored files).",
     )
 
     @property
@@ -144,15 +230,45 @@ class Settings(BaseSettings):
             )
         return value
 
+    def audit_hmac_key(self) -> bytes:
+        """The key that signs audit rows; refuses to give one when none is configured.
+
+        ``TOCSIN_AUDIT_KEY`` when set, else a key derived from the secret key (in demo
+        mode the generated one), so the two uses of the secret never share a key.
+        """
+        value = self.audit_key.get_secret_value() if self.audit_key else ""
+        if value:
+            if value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_LENGTH:
+                raise ConfigurationError(
+                    f"TOCSIN_AUDIT_KEY must be a random value of at least {MIN_SECRET_LENGTH} "
+                    "characters (not a placeholder)."
+                )
+            return value.encode()
+        try:
+            secret = self.secret()
+        except ConfigurationError as exc:
+            raise ConfigurationError(
+                "the audit log needs a key: set TOCSIN_AUDIT_KEY (or TOCSIN_SECRET_KEY); "
+                f"no audit row is written without one ({exc})"
+            ) from None
+        return hmac.new(secret.encode(), b"tocsin audit log chain", hashlib.sha256).digest()
+
+    def audit_hmac_key_or_none(self) -> bytes | None:
+        try:
+            return self.audit_hmac_key()
+        except ConfigurationError:
+            return None
+
 
 def _demo_secret(data_dir: Path) -> str:
     path = data_dir / "demo-secret-key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from tocsin.store.private import private_file, private_folder
+
+    private_folder(data_dir)
     value = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(value)
+    private_file(path).write_text(value)
     return value
 
 

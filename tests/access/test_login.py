@@ -38,6 +38,25 @@ def test_weak_password_is_refused(user_db: Database) -> None:
         users.add_user(session, Principal.system(), "bob", "short", Role.ANALYST, "tntd-spmu")
 
 
+@pytest.mark.parametrize("password", ["password1234", "P@ssw0rd2026", "Summer2026!!",
+                                      "qwertyuiop12", "iloveyou2026", "aaaaaaaaaaaaaa",
+                                      "bob-is-the-best-2026"])
+def test_common_or_guessable_password_is_refused(user_db: Database, password: str) -> None:
+    with user_db.transaction() as session, pytest.raises(InputError) as raised:
+        users.add_user(session, Principal.system(), "bob", password, Role.ANALYST, "tntd-spmu")
+    assert raised.value.problems[0].location == "password"
+
+
+def test_common_password_list_is_bundled_with_its_licence() -> None:
+    from importlib import resources
+
+    from tocsin.access.passwords import common_passwords
+
+    assert len(common_passwords()) >= 29_000 and "password" in common_passwords()
+    notice = resources.files("tocsin.access").joinpath("data/common-passwords.LICENSE.txt")
+    assert "MIT" in notice.read_text()
+
+
 def test_login_opens_a_session_and_logout_ends_it(user_db: Database, settings: Settings) -> None:
     with user_db.transaction() as session:
         opened = login.login(session, settings, "ana", PASSWORD, "10.0.0.1")
@@ -67,7 +86,12 @@ def test_rate_limit_after_repeated_failures(user_db: Database, settings: Setting
         with user_db.transaction() as session, pytest.raises(AuthenticationError):
             login.login(session, settings, "ana", "wrong-password-000", "10.0.0.2")
     with user_db.transaction() as session, pytest.raises(RateLimited):
-        login.login(session, settings, "ana", PASSWORD, "10.0.0.3")  # even the right password
+        login.login(session, settings, "ana", PASSWORD, "10.0.0.2")  # even the right password
+    with user_db.transaction() as session:  # the guesser's address does not lock ana out
+        login.login(session, settings, "ana", PASSWORD, "10.0.0.3")
+    with user_db.transaction() as session:
+        actions = [e.action for e in audit.query(session, username="ana")]
+    assert actions[:2] == ["login", "login_throttled"]
 
 
 def test_disabled_user_cannot_log_in_and_loses_sessions(user_db: Database,

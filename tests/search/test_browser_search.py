@@ -31,3 +31,31 @@ def test_search_facet_and_open_result(page: Page, live_server: LiveServer) -> No
 
     page.locator("ol.hits h2 a").first.click()
     page.wait_for_url("**/programmes/*")
+
+
+@pytest.mark.parametrize("width", [1280, 900, 420])
+def test_the_filter_sidebar_renders_at_every_width_and_did_you_mean_helps(
+        page: Page, live_server: LiveServer, width: int) -> None:
+    with live_server.db.transaction() as session:
+        add_activity(session, "Tracing cryptocurrency payments of ransomware groups",
+                     crime_areas=("cybercrime", "money_laundering"), countries=("MD",))
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    page.set_viewport_size({"width": width, "height": 900})
+
+    page.goto(f"{live_server.url}/search?q=cryptocurency")
+    suggestion = page.locator("#did-you-mean a")
+    expect(suggestion).to_have_text("cryptocurrency")
+    suggestion.click()
+    expect(page.locator("ol.hits")).to_contain_text("Tracing cryptocurrency payments")
+
+    boxes = page.locator(".facets input[type=checkbox]")
+    assert boxes.count() >= 3
+    for i in range(boxes.count()):
+        box = boxes.nth(i).bounding_box()
+        label = boxes.nth(i).locator("xpath=following-sibling::span[1]").bounding_box()
+        assert box and label
+        assert box["width"] < 30 and box["height"] < 30, box  # a check box, not a large empty box
+        assert label["x"] > box["x"] and abs(label["y"] - box["y"]) < 20  # beside its label
+        assert label["height"] < 45, label  # not squeezed into a narrow column: two lines at most
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

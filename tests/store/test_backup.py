@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tocsin.access import audit, users
 from tocsin.access.principal import Principal
@@ -44,8 +44,13 @@ def _snapshot(db: Database) -> dict[str, object]:
             "activities": [(a.id, a.identifier, a.title, a.description, a.handling,
                             a.created_at.replace(tzinfo=None))
                            for a in session.scalars(select(Activity).order_by(Activity.id))],
-            "audit": session.scalar(select(func.count()).select_from(AuditEntry)),
         }
+
+
+def _audit(db: Database) -> list[tuple[str, str]]:
+    with db.transaction() as session:
+        return [(e.action, e.record_type) for e in
+                session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
 
 
 def test_round_trip(db: Database, settings: Settings, tmp_path: Path) -> None:
@@ -58,8 +63,10 @@ def test_round_trip(db: Database, settings: Settings, tmp_path: Path) -> None:
         session.delete(session.scalars(select(Activity)).first())
     shutil.rmtree(settings.data_dir / "documents")
 
+    audited = _audit(db)
     backup.restore(db.engine, settings.data_dir, tmp_path / "b.zip")
     assert _snapshot(db) == before
+    assert _audit(db) == [*audited, ("restore", "backup")]  # kept, and the restore appended
     assert (settings.data_dir / "documents" / "report.txt").read_text() == "attached document"
     with db.transaction() as session:  # new records get fresh ids after a restore
         unit_id = session.scalar(select(Unit.id))
@@ -78,6 +85,7 @@ def test_restore_to_the_other_backend(db: Database, settings: Settings, tmp_path
     other = Database.from_url(f"sqlite:///{target}")
     backup.restore(other.engine, tmp_path / "other-data", tmp_path / "b.zip")
     assert _snapshot(other) == before
+    assert _audit(other) == [("restore", "backup")]  # the target's own log, plus the restore
     other.engine.dispose()
 
 
@@ -101,3 +109,38 @@ def test_bad_backup_is_refused_and_changes_nothing(db: Database, settings: Setti
         backup.restore(db.engine, settings.data_dir, tmp_path / "broken.zip")
     assert _snapshot(db) == before
     assert migrate.is_current(db.engine)
+
+
+def test_an_edited_backup_cannot_remove_audit_rows(db: Database, settings: Settings,
+                                                   tmp_path: Path) -> None:
+    from tocsin.access import chain
+
+    _fill(db, settings.data_dir)
+    backup.backup(db.engine, settings.data_dir, tmp_path / "b.zip")
+    with db.transaction() as session:  # happens after the backup: must survive the restore
+        audit.record(session, Principal.system(), "export", "activity", 2, "RED")
+    with zipfile.ZipFile(tmp_path / "b.zip") as src, \
+            zipfile.ZipFile(tmp_path / "edited.zip", "w") as dst:
+        for item in src.infolist():  # the edited backup has an empty audit log
+            empty = item.filename in ("tables/audit_log.jsonl", "tables/audit_chain_head.jsonl")
+            dst.writestr(item, b"" if empty else src.read(item))
+    audited = _audit(db)
+    backup.restore(db.engine, settings.data_dir, tmp_path / "edited.zip")
+    assert _audit(db) == [*audited, ("restore", "backup")]
+    with db.engine.connect() as conn:
+        report = chain.verify(conn, settings.audit_hmac_key())
+    assert report.ok, report.findings
+    with db.transaction() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "restore")).one()
+    assert "edited.zip" in entry.detail and "sha256" in entry.detail
+
+
+def test_restore_needs_an_audit_key(db: Database, settings: Settings, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from tocsin.errors import ConfigurationError
+
+    backup.backup(db.engine, settings.data_dir, tmp_path / "b.zip")
+    for name in ("TOCSIN_AUDIT_KEY", "TOCSIN_SECRET_KEY", "TOCSIN_DEMO"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigurationError, match="audit log needs a key"):
+        backup.restore(db.engine, settings.data_dir, tmp_path / "b.zip")

@@ -310,11 +310,42 @@ EXAMPLES: dict[str, Example] = {
         ALL, "read", json=lambda i: {"accounts": ["8000EBD30"]}),
     "POST /api/v1/investigations/sets/{set_id}/score": Example(ALL, "read",
                                                                json=lambda i: {"top": 5}),
+    # screening: lists are imported by whoever may write records of a unit; a screen keeps
+    # its subject for those, a preview for the others; judgements are the subject's unit's
+    "POST /api/v1/screening/lists": Example(OWN_UNIT_WRITERS, form=lambda i: {"format": "un"},
+                                            files=lambda i: {"file": ("un.xml", i["un_list"],
+                                                                      "text/xml")}),
+    "POST /screening/lists": Example(OWN_UNIT_WRITERS, form=lambda i: {"format": "un"},
+                                     files=lambda i: {"file": ("un.xml", i["un_list"],
+                                                               "text/xml")}),
+    "POST /api/v1/screening/screen": Example(OWN_UNIT_WRITERS, "preview", json=lambda i: {
+        "entities": [{"schema": "Person", "properties": {"name": ["Olena Kovalenko"]}}]}),
+    "POST /screening/screen": Example(OWN_UNIT_WRITERS, "preview", form=lambda i: {
+        "name": "Olena Kovalenko", "entity_type": "Person"}),
+    "POST /api/v1/match/{dataset}": Example(ALL, "read", json=lambda i: {
+        "queries": {"q": {"schema": "Person", "properties": {"name": ["Ivan Sidorov"]}}}}),
+    "POST /api/v1/screening/subjects/{subject_id}/judgements": Example(
+        UNIT_WRITERS, json=lambda i: {"list": "un_sc", "entity_id": i["entry"],
+                                      "verdict": "no_match"}),
+    "POST /screening/subjects/{subject_id}/judge": Example(UNIT_WRITERS, form=lambda i: {
+        "list_key": "un_sc", "entity_id": i["entry"], "verdict": "no_match"}),
+    "POST /api/v1/screening/alerts/{alert_id}/close": Example(UNIT_WRITERS),
+    "POST /screening/alerts/{alert_id}/close": Example(UNIT_WRITERS),
+    "POST /api/v1/screening/sets/{set_id}/screen": Example(UNIT_WRITERS, json=lambda i: {}),
+    "POST /screening/sets/{set_id}/screen": Example(UNIT_WRITERS),
+    # the world's set has no named parties: the detector and the counterparty screen keep
+    # nothing for anyone (tests/screening covers what a writer keeps)
+    "POST /api/v1/screening/sets/{set_id}/listed-parties": Example(ALL, "read",
+                                                                   json=lambda i: {}),
+    # the world's detection run found nothing: every role is told the finding does not exist
+    "POST /api/v1/screening/sets/{set_id}/counterparties": Example(
+        frozenset(), json=lambda i: {"finding": "no-such-finding"}),
     # administration and one's own account
     "POST /admin/users": Example(ADMIN, form=lambda i: {
         "username": "world-new", "role": "analyst", "unit": OWN}),
     "POST /admin/users/{username}/active": Example(ADMIN, form=lambda i: {"active": "0"}),
     "POST /admin/users/{username}/role": Example(ADMIN, form=lambda i: {"role": "coordinator"}),
+    "POST /admin/trash/{item_id}/restore": Example(ADMIN),
     "POST /logout": Example(ALL, "self"),
     # a job is its owner's: the world's interrupted job belongs to the analyst
     "POST /api/v1/investigations/jobs/{job_id}/run-again": Example(JOB_OWNERS),
@@ -322,6 +353,8 @@ EXAMPLES: dict[str, Example] = {
     "POST /account/password": Example(ALL, "self", form=lambda i: {
         "current_password": PASSWORD, "new_password": "Another-horse-battery-7",
         "repeat_password": "Another-horse-battery-7"}),
+    "POST /api/v1/me/password": Example(ALL, "self", json=lambda i: {
+        "current_password": PASSWORD, "new_password": "Another-horse-battery-7"}),
 }
 
 #: Path parameter → key of the world's ids.
@@ -329,7 +362,19 @@ PARAMS = {"commitment_id": "commitment", "activity_id": "activity", "document_id
           "lesson_id": "lesson", "action_id": "remedial_action", "partner_id": "partner",
           "event_id": "event", "panel_id": "panel", "recommendation_id": "recommendation",
           "expert_id": "expert", "set_id": "set", "pair": "pair", "username": "target_user",
-          "job_id": "job"}
+          "job_id": "job", "item_id": "trash_item", "subject_id": "subject",
+          "alert_id": "alert", "dataset": "dataset"}
+
+
+def _add_topic_examples() -> None:
+    """Topics that keep their world records and examples next to their own tests."""
+    from tests.cases import world as cases
+
+    EXAMPLES.update(cases.EXAMPLES)
+    PARAMS.update(cases.PARAMS)
+
+
+_add_topic_examples()
 
 
 def path_for(route: Route, ids: dict[str, Any], example: Example | None) -> str:

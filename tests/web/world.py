@@ -52,6 +52,7 @@ from tocsin.taskforce.programmes import records as programmes
 from tocsin.taskforce.programmes.spec import ActivitySpec
 from tocsin.taskforce.tabular.columns import spec_to_row
 from tocsin.taskforce.tabular.files import write_csv
+from tocsin.trash import TrashItem
 from tocsin.web.app import create_app
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -68,7 +69,7 @@ PRINCIPALS: dict[str, tuple[str, str]] = {
 }
 #: Tables a request may change whoever makes it: the audit log (reads and denials are
 #: logged), login sessions and attempts (seen-at times, throttling).
-UNCOMPARED_TABLES = frozenset({"audit_log", "login_sessions", "login_attempts"})
+UNCOMPARED_TABLES = frozenset({"audit_log", "login_sessions", "login_throttle", "audit_chain_head"})
 #: Folders of the data folder that belong to a user's own work, not to records.
 UNCOMPARED_FOLDERS = frozenset({"jobs", "uploads"})
 
@@ -192,6 +193,10 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
         ids["commitment"] = commitments.create_commitment(session, system, CommitmentSpec(
             code="world:1", instrument_code="untoc", summary="World commitment", **own)).id
         commitments.link_activities(session, system, ids["commitment"], [ids["activity"]])
+        deleted = commitments.create_commitment(session, system, CommitmentSpec(
+            code="world:deleted", instrument_code="untoc", summary="In the trash", **own)).id
+        commitments.delete_commitment(session, system, deleted)
+        ids["trash_item"] = session.scalar(select(TrashItem.id))
         ids["lesson"] = lessons.submit_observation(session, system, ObservationSpec(
             title="World observation", observation="Seen in the world.", outcome="worked",
             activity_id=ids["activity"], **own)).id
@@ -241,10 +246,36 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
         ids["job"] = job.id
     ids["pair"] = f"{ids['activity']}-{ids['leaf']}"
     ids["target_user"] = create_user(db, "analyst", OTHER, "world-target")[0]
+    from tests.cases.world import seed as seed_cases
+
+    with db.transaction() as session:
+        seed_cases(session, settings, ids, OWN)
     ids["iati"] = (FIXTURES / "iati" / "partner_activities.xml").read_bytes()
     ids["table"] = _table_csv("XM-W-T1")
     ids["transactions"] = (FIXTURES / "money" / "amlworld" / "Tiny_Trans.csv").read_bytes()
+    ids.update(_screening(db))
     return ids
+
+
+def _screening(db: Database) -> dict[str, Any]:
+    """A list in two versions, a subject of ``OWN`` screened before the second, its alert."""
+    from tocsin.screening import service as screening
+    from tocsin.screening.tables import Alert, ScreenedSubject
+
+    folder = FIXTURES / "screening"
+    system = Principal.system()
+    with db.transaction() as session:
+        screening.import_list(session, system, "un", [folder / "un_v1.xml"])
+        subject = ScreenedSubject(subject_key="world-subject", schema="Person",
+                                  caption="Ivan Sidorov", properties={"name": ["Ivan Sidorov"]},
+                                  origin="form", handling="GREEN",
+                                  owner_unit_id=_unit(session, OWN))
+        session.add(subject)
+        session.flush()
+        screening.import_list(session, system, "un", [folder / "un_v2.xml"])
+        alert = session.scalars(select(Alert).where(Alert.subject_id == subject.id)).one()
+        return {"subject": subject.id, "alert": alert.id, "entry": alert.entity_id,
+                "dataset": "un_sc", "un_list": (folder / "un_v1.xml").read_bytes()}
 
 
 def _unit(session: Any, code: str) -> int:

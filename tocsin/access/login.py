@@ -11,14 +11,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
-from tocsin.access import audit
+from tocsin.access import audit, throttle
 from tocsin.access.passwords import DUMMY_HASH, verify_password
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
-from tocsin.access.tables import LoginAttempt, LoginSession, User
+from tocsin.access.tables import LoginSession, User
 from tocsin.access.users import principal_for
 from tocsin.errors import AuthenticationError, RateLimited
 from tocsin.settings import Settings
@@ -30,6 +30,10 @@ class OpenSession:
     csrf_token: str
     expires_at: datetime
     user: User
+
+
+#: How often a session's ``last_seen_at`` is written (not on every request).
+SEEN_EVERY = timedelta(seconds=60)
 
 
 def _hash(token: str) -> str:
@@ -45,31 +49,34 @@ def login(session: Session, settings: Settings, username: str, password: str,
           address: str) -> OpenSession:
     """Check the password and open a session, or raise.
 
-    Refused when this username or this address has had too many failures in
-    the login window; the refusal itself is not counted, so an attacker cannot
-    lock an account forever, only slow the guessing down.
+    Attempts are throttled per (username, client address) with exponential back-off
+    (:mod:`tocsin.access.throttle`): a guesser slows down only their own attempts from
+    their own address, never the user's from elsewhere. Refusals are audited.
     """
     now = datetime.now(UTC)
-    window_start = now - timedelta(minutes=settings.login_window_minutes)
-    username = username.strip().lower()
-    failures = session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.at >= window_start,
-            or_(LoginAttempt.username == username, LoginAttempt.address == address),
-        )
-    ) or 0
-    if failures >= settings.login_max_failures:
-        raise RateLimited(
-            f"too many failed logins; try again in {settings.login_window_minutes} minutes"
-        )
-    user = session.scalar(select(User).where(User.username == username))
-    valid = verify_password(user.password_hash if user else DUMMY_HASH, password)
-    if user is None or not valid or not user.active:
-        session.add(LoginAttempt(username=username, address=address, at=now))
-        audit.record(session, Principal(None, username or "?", Role.PARTNER_VIEWER, None),
-                     "login_failed", "user", "", detail=f"from {address}")
+    username = username.strip().lower()[:80]
+    address = address[:64]
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    anonymous = Principal(None, username or "?", Role.PARTNER_VIEWER, None)
+    try:
+        throttle.reserve(engine, settings, username, address)
+    except RateLimited:
+        audit.record(session, anonymous, "login_throttled", "user", "",
+                     detail=f"from {address}")
+        raise
+    # Read and checked without holding the request's connection, so a login never waits
+    # for a second pooled connection while it holds one.
+    with Session(engine) as reader:
+        found = reader.execute(select(User.id, User.password_hash, User.active)
+                               .where(User.username == username)).first()
+    valid = verify_password(found.password_hash if found else DUMMY_HASH, password)
+    if found is None or not valid or not found.active:
+        throttle.failed(engine, settings, username, address)
+        audit.record(session, anonymous, "login_failed", "user", "", detail=f"from {address}")
         raise AuthenticationError("wrong username or password, or the account is disabled")
-    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    throttle.succeeded(engine, username, address)
+    user = session.get_one(User, found.id)
     token = secrets.token_urlsafe(32)
     opened = OpenSession(
         token=token,
@@ -79,25 +86,32 @@ def login(session: Session, settings: Settings, username: str, password: str,
     )
     session.add(LoginSession(token_hash=_hash(token), user_id=user.id,
                              csrf_token=opened.csrf_token, created_at=now,
-                             expires_at=opened.expires_at))
+                             expires_at=opened.expires_at, last_seen_at=now))
     audit.record(session, principal_for(user), "login", "user", user.id,
                  detail=f"from {address}")
     return opened
 
 
-def resolve(session: Session, token: str | None) -> tuple[User, LoginSession] | None:
-    """The active user behind a session cookie, or None if expired, unknown or disabled."""
+def resolve(session: Session, token: str | None,
+            idle_minutes: int | None = None) -> tuple[User, LoginSession] | None:
+    """The active user behind a session cookie, or None if expired, idle too long,
+    unknown or disabled. Marks the session as used (at most once a minute)."""
     if not token:
         return None
     row = session.get(LoginSession, _hash(token))
     if row is None:
         return None
-    if _aware(row.expires_at) <= datetime.now(UTC):
+    now = datetime.now(UTC)
+    last_seen = _aware(row.last_seen_at or row.created_at)
+    idle = idle_minutes is not None and last_seen + timedelta(minutes=idle_minutes) <= now
+    if _aware(row.expires_at) <= now or idle:
         session.delete(row)
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
+    if now - last_seen >= SEEN_EVERY:
+        row.last_seen_at = now
     return user, row
 
 

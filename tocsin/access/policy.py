@@ -9,6 +9,11 @@ AMBER+STRICT   members of the owning unit only
 RED            members of the owning unit with the coordinator or analyst role
 =============  ==============================================================
 
+Need to know: a record whose model has a ``need_to_know`` column (a case) and
+has it set is read, on top of the rule above, only by the members of its team
+(``model.team_clause(user_id)`` in SQL, ``record.on_team(user_id)`` in memory)
+and by administrators.
+
 Pages, the API, search, exports and reports all call :func:`readable` or
 :func:`get_readable`, and every link from one record to another goes through
 :mod:`tocsin.access.links`, so a rule changed here changes everywhere.
@@ -47,18 +52,24 @@ def read_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
     own = unit == principal.unit_id if principal.unit_id is not None else false()
     internal = principal.role is not Role.PARTNER_VIEWER
     red_roles = principal.role in (Role.COORDINATOR, Role.ANALYST)
-    return or_(
+    clause = or_(
         handling.in_(_OPEN),
         and_(handling == Handling.AMBER.value, true() if internal else own),
         and_(handling == Handling.AMBER_STRICT.value, own),
         and_(handling == Handling.RED.value, own if red_roles else false()),
     )
+    restricted = getattr(model, "need_to_know", None)
+    if restricted is None:
+        return clause
+    return and_(clause, or_(restricted.is_(False), model.team_clause(principal.user_id)))
 
 
 def may_read(record: Any, principal: Principal) -> bool:
     """The same rule as :func:`read_clause`, for a record already in memory."""
     if principal.role is Role.ADMINISTRATOR:
         return True
+    if getattr(record, "need_to_know", False) and not record.on_team(principal.user_id):
+        return False
     code = Handling(record.handling)
     own = principal.unit_id is not None and record.owner_unit_id == principal.unit_id
     if code.value in _OPEN:
@@ -114,7 +125,8 @@ def get_readable(session: Session, model: type[T], record_id: object,
     """
     item = session.get(model, record_id) if storable_id(record_id) else None
     if item is None or not may_read(item, principal):
-        raise NotFound(f"{getattr(model, 'record_type', model.__name__)} {record_id} not found")
+        raise NotFound.guarded(getattr(model, "record_type", model.__name__), record_id,
+                               hidden=item is not None)
     audit.record_reads(session, principal, [item])
     return item
 

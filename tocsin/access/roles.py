@@ -42,3 +42,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
 
 def allows(role: Role, action: Action) -> bool:
     return action in PERMISSIONS[role]
+
+
+def least_privileged() -> Role:
+    """The role allowed the fewest actions: what a new user gets unless chosen otherwise."""
+    return min(Role, key=lambda role: len(PERMISSIONS[role]))

@@ -1,10 +1,10 @@
-"""Units, users, login sessions, login attempts and the append-only audit log."""
+"""Units, users, login sessions, login throttling and the hash-chained audit log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tocsin.store.base import Base, Timestamped, utcnow
@@ -47,18 +47,26 @@ class LoginSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+    #: Last request seen on this session, for the idle timeout (updated at most once a minute).
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
-class LoginAttempt(Base):
-    """Failed logins, counted per username and per client address for rate limiting."""
+class LoginThrottle(Base):
+    """Failed logins of one username from one client address: one row per pair.
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_at", "at"),)
+    A login attempt locks its row before the password is checked, so parallel
+    attempts are counted one after another (see :mod:`tocsin.access.throttle`).
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), index=True)
-    address: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Attempts counted in the current run of failures, including those still being checked.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: No attempt is checked before this moment (empty: none is blocked yet).
+    blocked_until: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class AuditEntry(Base):
@@ -68,6 +76,7 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_at", "at"),
         Index("ix_audit_log_record", "record_type", "record_id"),
+        Index("ux_audit_log_seq", "seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -79,3 +88,24 @@ class AuditEntry(Base):
     record_id: Mapped[str] = mapped_column(String(80), default="")
     handling: Mapped[str] = mapped_column(String(12), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+    #: Position in the hash chain (1, 2, …); empty for rows written before the chain existed.
+    seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    #: ``row_hash`` of the previous row in the chain (64 zeros for the first).
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: HMAC-SHA256 over this row's content and ``prev_hash`` (see :mod:`tocsin.access.chain`).
+    row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditChainHead(Base):
+    """The one row that says where the audit chain ends.
+
+    Appending locks it, so concurrent writers chain one after another; its own MAC
+    lets ``tocsin audit verify`` notice rows cut off the end of the log.
+    """
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -55,7 +55,8 @@ def add_user(session: Session, actor: Principal, username: str, password: str, r
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise InputError.single("username", f"{username!r} already exists")
     unit = unit_by_code(session, unit_code)
-    user = User(username=username, full_name=full_name, password_hash=hash_password(password),
+    user = User(username=username, full_name=full_name,
+                password_hash=hash_password(password, username),
                 role=role.value, unit_id=unit.id)
     session.add(user)
     session.flush()
@@ -106,5 +107,5 @@ def change_password(session: Session, user: User, old: str, new: str) -> None:
         raise AuthenticationError("the current password is wrong")
     if old == new:
         raise InputError.single("new_password", "must differ from the current password")
-    user.password_hash = hash_password(new)
+    user.password_hash = hash_password(new, user.username)
     audit.record(session, principal_for(user), "password_change", "user", user.id)

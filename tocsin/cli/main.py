@@ -75,8 +75,19 @@ GROUPS: dict[str, Group] = {
         "tocsin.cli.money", "Follow the money: ingest, trace, detect, score, evaluate, export.",
         'tocsin money ingest amlworld HI-Small_Trans.csv --patterns HI-Small_Patterns.txt '
         '--name "Case 12" --handling AMBER --unit tntd-spmu'),
+    "cases": Group(
+        "tocsin.cli.cases",
+        "Cases and asset recovery: list cases, show one with its assets and requests, "
+        "reminders, statistics, request letters, the authorities directory.",
+        "tocsin cases list --status open --as analyst"),
+    "screening": Group(
+        "tocsin.cli.screening",
+        "Screen against sanctions lists: import lists, screen, judge, alerts.",
+        "tocsin screening import un consolidated.xml --as analyst1"),
     "search": Group("tocsin.cli.search", "Search every record type; rebuild the search index.",
                     'tocsin search query "asset recovery" --type activity --user analyst1'),
+    "audit": Group("tocsin.cli.audit", "Show the audit log, verify its hash chain, check grants.",
+                   "tocsin audit verify"),
     "docs": Group("tocsin.cli.docs", "Generate docs/settings.md and docs/cli.md from the code.",
                   "tocsin docs settings --output docs/settings.md"),
 }

@@ -11,7 +11,8 @@ set folder outside the platform instead: no access check, nothing stored.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,17 @@ def _detect(eng: Engine, names: list[str] | None) -> list[Finding]:
     return sort_findings(found)
 
 
+def _stream_json(items: Iterable[Any]) -> None:
+    """Print a JSON array one element at a time (no document is built in memory)."""
+    out = sys.stdout
+    out.write("[")
+    for i, item in enumerate(items):
+        out.write(",\n" if i else "\n")
+        out.write(json.dumps(item, default=str))
+    out.write("\n]\n")
+    out.flush()
+
+
 def _print_json(data: Any) -> None:
     console.print_json(json.dumps(data, default=str))
 
@@ -177,7 +189,7 @@ def register(app: typer.Typer) -> None:
             found = _detect(eng, detector)
         keep_findings(target, found, detector or list(REGISTRY))
         if as_json:
-            _print_json([f.to_dict() for f in found])
+            _stream_json(f.to_dict() for f in found)
             return
         table = Table("detector", "subject", "score", "amount", "reason", title=f"{len(found)} "
                       "findings")
@@ -223,114 +235,124 @@ def register(app: typer.Typer) -> None:
     def score(
         set_ref: str | None = SET,
         set_dir: Path | None = SET_DIR,
-        limit: int = typer.Option(25, help="Accounts to show."),
         model_path: Path | None = typer.Option(
-            None, "--model", help="Rank with this trained model (from `money train`)."),
+            None, "--model", help="A model from `money train` (default: the model shipped "
+            "with Tocsin, see `money model-card`)."),
+        level: str = typer.Option("account", "--level", help="transaction or account."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write every row to this CSV file (streamed; "
+            "transaction rows carry the source file and line)."),
+        limit: int = typer.Option(25, help="Rows to show when no --output is given."),
+        rules: bool = typer.Option(False, "--rules", help="Rank accounts by the rule "
+                                   "detectors' explainable risk instead of the model."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
         as_user: str | None = AS_USER,
     ) -> None:
-        """Rank accounts by explainable risk. Example: tocsin money score 3 --as analyst"""
+        """Score transactions or accounts with the supervised model.
+
+        Example: tocsin money score 3 --as analyst --level transaction --output scores.csv
+        """
         set_dir = resolve_set(set_ref, set_dir, as_user).path
-        if model_path is not None:
-            _score_with_model(model_path, set_dir, limit, engine, as_json)
+        if level not in ("transaction", "account"):
+            raise fail(InputError.single("--level", "transaction or account"))
+        if rules:
+            _score_with_rules(set_dir, limit, engine, as_json)
             return
-        with _engine(set_dir, engine) as eng:
-            found = _detect(eng, None)
-            with _progress() as progress:
-                progress.add_task("Scoring accounts", total=None)
-                risks = score_accounts(eng, found)[:limit]
-        if as_json:
-            _print_json([r.to_dict() for r in risks])
-            return
-        table = Table("account", "risk", "top contributions")
-        for r in risks:
-            table.add_row(r.subject, f"{r.score:.2f}",
-                          "; ".join(f"{c.name} {c.value:.2f}" for c in r.contributions[:3]))
-        console.print(table)
+        _score_with_model(model_path, set_dir, level, output, limit, engine, as_json)
 
     @app.command("train")
     def train_cmd(
-        set_ref: str | None = SET,
-        set_dir: Path | None = SET_DIR,
+        set_refs: list[str] = typer.Argument(None, metavar="[SET]...", help="Ids or exact "
+                                             "names of labelled registered sets; with two or "
+                                             "more, the last one chooses the threshold."),
+        set_dirs: list[Path] = typer.Option(None, "--set-dir", help="Instead of SET: a "
+                                            "set folder outside the platform (repeatable)."),
         output: Path | None = typer.Option(
             None, "--output", "-o",
-            help="Model file (default: kept with a registered set, if you may change it; "
-            "<data_dir>/models/money/<folder name>.pkl for --set-dir)."),
-        seed: int = typer.Option(7, help="Seed of the split and the model."),
+            help="Model file (default: kept with a single registered set, if you may change "
+            "it; <data_dir>/models/money/<folder name>.json for one --set-dir)."),
+        seed: int = typer.Option(7, help="Seed of the learner."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
         as_user: str | None = AS_USER,
     ) -> None:
-        """Train the supervised risk model. Example: tocsin money train 3 --as analyst"""
-        target = resolve_set(set_ref, set_dir, as_user)
-        set_dir = target.path
-        destination = _model_destination(target, output)
+        """Train the supervised model on labelled sets. Example: tocsin money train 3 4 -o m.json"""
+        targets = _targets(set_refs, set_dirs, as_user)
+        destination = _model_destination(targets[0], output) if len(targets) == 1 else output
+        if destination is None and len(targets) > 1:
+            raise fail(InputError.single("--output", "give the model file when training on "
+                                                     "several sets"))
         with _progress() as progress:
-            progress.add_task("Running detectors and training", total=None)
+            task = progress.add_task("Training", total=None)
             try:
-                trained = model.train(set_dir, engine=engine, seed=seed)
+                trained = model.train([t.path for t in targets], engine=engine, seed=seed,
+                                      progress=lambda m: progress.update(task, description=m),
+                                      names=[t.name for t in targets])
                 path = model.save(trained, destination) if destination else None
             except TocsinError as exc:
                 raise fail(exc) from exc
-        _record_model(target, path, output is not None)
+        if len(targets) == 1:
+            _record_model(targets[0], path, output is not None)
         if as_json:
             _print_json({"model": str(path) if path else None, **trained.summary()})
             return
-        console.print(f"Model written to {path} ({trained.split})." if path else
-                      f"A preview ({trained.split}): the model was not kept, since "
-                      "you may not change this set; give --output to keep it elsewhere.")
-        table = Table("level", "who", "precision", "recall", "F1", "tp", "fp", "fn",
-                      title="Held-out rows only")
-        for level in trained.levels():
-            for who, s in (("model", level.held_out), ("rules", level.rules_held_out)):
-                table.add_row(level.level, who, f"{s.precision:.3f}", f"{s.recall:.3f}",
-                              f"{s.f1:.3f}", str(s.true_positives), str(s.false_positives),
-                              str(s.false_negatives))
-        console.print(table)
-        for level in trained.levels():
-            console.print(f"{level.level}: threshold {level.threshold:.3f}; most important: "
-                          + ", ".join(f"{i.feature} {i.mean:.3f}"
-                                      for i in level.importances[:5]))
+        console.print(f"Model written to {path}." if path else
+                      "A preview: the model was not kept, since you may not change this set; "
+                      "give --output to keep it elsewhere.", highlight=False)
+        console.print(f"{trained.meta['split']}.", highlight=False)
+        v = trained.meta["validation"]
+        console.print(f"Validation part: transaction F1 {v['transaction_f1']:.3f} (threshold "
+                      f"{trained.threshold:.3f}), account F1 {v['account_f1']:.3f} (threshold "
+                      f"{trained.account_threshold:.3f}). Judge it on another set with "
+                      "`money evaluate SET --model FILE`.", highlight=False)
 
     @app.command("evaluate")
     def evaluate_cmd(
         set_ref: str | None = SET,
         set_dir: Path | None = SET_DIR,
-        min_score: float = typer.Option(0.0, help="Ignore findings scored below this."),
         model_path: Path | None = typer.Option(
-            None, "--model", help="Judge this trained model (from `money train`) instead."),
+            None, "--model", help="Judge this model (default: the shipped model)."),
+        rules: bool = typer.Option(False, "--rules", help="Judge the rule detectors instead."),
+        min_score: float = typer.Option(0.0, help="With --rules: ignore findings scored "
+                                        "below this."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
         as_user: str | None = AS_USER,
     ) -> None:
-        """Precision, recall and F1 against labels. Example: tocsin money evaluate 3 --as analyst"""
+        """Precision, recall, F1 and PR-AUC against labels, per level and per pattern.
+
+        Example: tocsin money evaluate 3 --model m.json --as analyst
+        """
         set_dir = resolve_set(set_ref, set_dir, as_user).path
-        if model_path is not None:
-            _evaluate_model(model_path, set_dir, engine, as_json)
+        if rules:
+            _evaluate_rules(set_dir, min_score, engine, as_json)
             return
-        with _engine(set_dir, engine) as eng:
-            found = _detect(eng, None)
+        _evaluate_model(model_path, set_dir, engine, as_json)
+
+    @app.command("model-card")
+    def model_card(as_json: bool = JSON) -> None:
+        """Show the card of the model shipped with Tocsin. Example: tocsin money model-card"""
         try:
-            result = evaluate(set_dir, found, min_score)
+            info = model.card()
         except TocsinError as exc:
             raise fail(exc) from exc
         if as_json:
-            _print_json(result.to_dict())
+            _print_json(info)
             return
-        table = Table("level", "precision", "recall", "F1", "tp", "fp", "fn")
-        rows = [("accounts", result.accounts), ("transactions", result.transactions),
-                *((f"detector {k}", v) for k, v in result.detectors.items())]
-        for name, s in rows:
-            if s is not None:
-                table.add_row(name, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
-                              str(s.true_positives), str(s.false_positives),
-                              str(s.false_negatives))
-        console.print(table)
-        patterns = Table("pattern", "transactions found", "accounts found")
-        for name, p in result.patterns.items():
-            patterns.add_row(name, f"{p['transactions']:.0%}", f"{p['accounts']:.0%}")
-        console.print(patterns)
+        console.print(json.dumps(info, indent=2), highlight=False)
+
+
+def _targets(refs: list[str] | None, dirs: list[Path] | None, as_user: str | None
+             ) -> list[Target]:
+    refs, dirs = refs or [], dirs or []
+    if refs and dirs:
+        raise fail(InputError.single("SET", "name registered sets or give --set-dir, not both"))
+    if not refs and not dirs:
+        return [resolve_set(None, None, as_user)]  # reports the error
+    if dirs:
+        return [resolve_set(None, d, as_user) for d in dirs]
+    return [resolve_set(r, None, as_user) for r in refs]
 
 
 def _model_destination(target: Target, output: Path | None) -> Path | None:
@@ -360,54 +382,114 @@ def _record_model(target: Target, path: Path | None, exported: bool) -> None:
         raise fail(exc) from None
 
 
-def _evaluate_model(path: Path, set_dir: Path, engine: str | None, as_json: bool) -> None:
+def _evaluate_model(path: Path | None, set_dir: Path, engine: str | None,
+                    as_json: bool) -> None:
     with _progress() as progress:
-        progress.add_task("Running detectors and the model", total=None)
+        task = progress.add_task("Loading the model", total=None)
         try:
-            result = model.evaluate_model(model.load(path), set_dir, engine)
+            trained = model.resolve(path)
+            data = model.load_set(set_dir, engine, trained.config(),
+                                  lambda m: progress.update(task, description=m))
+            progress.update(task, description="Scoring")
+            result = model.evaluate(trained, data)
         except TocsinError as exc:
             raise fail(exc) from exc
     if as_json:
         _print_json(result.to_dict())
         return
-    scope = ("held-out rows of the training set" if result.held_out_only
-             else "every row of the set")
-    table = Table("level", "who", "precision", "recall", "F1", "tp", "fp", "fn",
-                  title=f"Model against labels ({scope})")
-    rows = [("accounts", "model", result.accounts), ("accounts", "rules", result.rules_accounts),
-            ("transactions", "model", result.transactions),
-            ("transactions", "rules", result.rules_transactions)]
-    for level, who, s in rows:
-        if s is not None:
-            table.add_row(level, who, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
-                          str(s.true_positives), str(s.false_positives),
+    if result.trained_on_this_set:
+        err_console.print("Warning: the model was trained on a set of this name; these "
+                          "figures do not measure how it does on new data.", highlight=False)
+    table = Table("level", "precision", "recall", "F1", "PR-AUC", "tp", "fp", "fn",
+                  title=f"Model against the labels of {set_dir.name}")
+    for name, q in (("transactions", result.transactions), ("accounts", result.accounts)):
+        if q is not None:
+            s = q.scores
+            table.add_row(name, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
+                          f"{q.pr_auc:.3f}", str(s.true_positives), str(s.false_positives),
                           str(s.false_negatives))
     console.print(table)
     if result.patterns:
-        patterns = Table("pattern", "transactions found", "accounts found")
+        patterns = Table("pattern", "transactions", "recall (transactions)",
+                         "recall (accounts)")
         for name, p in result.patterns.items():
-            patterns.add_row(name, f"{p['transactions']:.0%}" if "transactions" in p else "",
-                             f"{p['accounts']:.0%}" if "accounts" in p else "")
+            patterns.add_row(name, str(p["count"]), f"{p['transactions']:.0%}",
+                             f"{p['accounts']:.0%}")
         console.print(patterns)
 
 
-def _score_with_model(path: Path, set_dir: Path, limit: int, engine: str | None,
-                      as_json: bool) -> None:
+def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
+                    as_json: bool) -> None:
+    with _engine(set_dir, engine) as eng:
+        found = _detect(eng, None)
     try:
-        trained = model.load(path)
+        result = evaluate(set_dir, found, min_score)
     except TocsinError as exc:
         raise fail(exc) from exc
-    with _engine(set_dir, engine) as eng:
-        found = _detect(eng, trained.detectors)
-        with _progress() as progress:
-            progress.add_task("Scoring accounts with the model", total=None)
-            ranked = model.rank_accounts(trained, eng, found, limit)
     if as_json:
-        _print_json([r.to_dict() for r in ranked])
+        _print_json(result.to_dict())
         return
-    table = Table("account", "probability", "flagged", "raised most by",
-                  title=f"Model ranking (threshold {trained.accounts.threshold:.3f})")
-    for r in ranked:
-        table.add_row(r.subject, f"{r.probability:.3f}", "yes" if r.flagged else "",
-                      "; ".join(f"{x.feature}={x.value} (+{x.effect:.2f})" for x in r.reasons))
+    table = Table("level", "precision", "recall", "F1", "tp", "fp", "fn")
+    rows = [("accounts", result.accounts), ("transactions", result.transactions),
+            *((f"detector {k}", v) for k, v in result.detectors.items())]
+    for name, s in rows:
+        if s is not None:
+            table.add_row(name, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
+                          str(s.true_positives), str(s.false_positives),
+                          str(s.false_negatives))
+    console.print(table)
+    patterns = Table("pattern", "transactions found", "accounts found")
+    for name, p in result.patterns.items():
+        patterns.add_row(name, f"{p['transactions']:.0%}", f"{p['accounts']:.0%}")
+    console.print(patterns)
+
+
+def _score_with_rules(set_dir: Path, limit: int, engine: str | None, as_json: bool) -> None:
+    with _engine(set_dir, engine) as eng:
+        found = _detect(eng, None)
+        with _progress() as progress:
+            progress.add_task("Scoring accounts", total=None)
+            risks = score_accounts(eng, found)[:limit]
+    if as_json:
+        _print_json([r.to_dict() for r in risks])
+        return
+    table = Table("account", "risk", "top contributions")
+    for r in risks:
+        table.add_row(r.subject, f"{r.score:.2f}",
+                      "; ".join(f"{c.name} {c.value:.2f}" for c in r.contributions[:3]))
+    console.print(table)
+
+
+def _score_with_model(path: Path | None, set_dir: Path, level: str, output: Path | None,
+                      limit: int, engine: str | None, as_json: bool) -> None:
+    with _progress() as progress:
+        task = progress.add_task("Loading the model", total=None)
+        try:
+            trained = model.resolve(path)
+
+            def say(message: str) -> None:
+                progress.update(task, description=message)
+
+            if output is not None:
+                rows = model.write_scores(
+                    model.score_rows(trained, set_dir, level, engine, say),  # type: ignore[arg-type]
+                    output)
+            else:
+                top = model.top_scores(trained, set_dir, level, limit, engine,  # type: ignore[arg-type]
+                                       say)
+        except TocsinError as exc:
+            raise fail(exc) from exc
+    if output is not None:
+        err_console.print(f"{rows:,} {level} scores written to {output}.", highlight=False)
+        return
+    if as_json:
+        _print_json([r.to_dict() for r in top])
+        return
+    threshold = trained.account_threshold if level == "account" else trained.threshold
+    table = Table(level, "risk", "flagged", "raised most by",
+                  title=f"Model scores (threshold {threshold:.3f})")
+    for r in top:
+        table.add_row(r.subject, f"{r.score:.3f}", "yes" if r.flagged else "",
+                      "; ".join(f"{x.feature}={x.value:.4g} (+{x.effect:.2f})"
+                                for x in r.reasons))
     console.print(table)

@@ -1,8 +1,7 @@
-"""Platform commands: init, serve, demo, audit, backup, restore."""
+"""Platform commands: init, serve, demo, backup, restore (``tocsin audit`` has its group)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -36,6 +35,10 @@ def serve(
                                 "database and its job list (each job runs in one of them)."),
 ) -> None:
     """Start the web platform (initialises the database first).
+
+    It speaks plain HTTP: in production put a TLS-terminating proxy in front of it and
+    name that proxy in TOCSIN_TRUSTED_PROXIES, so login throttling sees the real client
+    addresses (docs/security.md, "Running behind a TLS proxy").
 
     Example: tocsin serve --demo --port 8000
     """
@@ -84,42 +87,21 @@ def demo() -> None:
         console.print(line)
 
 
-def audit(
-    since: datetime | None = typer.Option(None, help="Only entries at or after this time (ISO)."),
-    user: str | None = typer.Option(None, help="Only entries of this username."),
-    record: str | None = typer.Option(None, help="Only this record: TYPE or TYPE:ID."),
-    limit: int = typer.Option(200, help="At most this many entries, newest first."),
-) -> None:
-    """Show the audit log.
+def backup(path: Path = typer.Argument(..., help="Zip file to write."),
+           encrypt: bool = typer.Option(False, "--encrypt", help="Encrypt the backup with a "
+                                        "passphrase (asked for, or TOCSIN_BACKUP_PASSPHRASE).")
+           ) -> None:
+    """Back up the database and the data folder to one file readable by its owner only.
 
-    Example: tocsin audit --since 2026-01-01 --user analyst --record activity:12
-    """
-    from rich.table import Table
-
-    from tocsin.access import audit as audit_log
-    from tocsin.cli.common import console, database
-
-    with database() as db, db.transaction() as session:
-        entries = audit_log.query(session, since=since, username=user, record=record,
-                                  limit=limit)
-        table = Table("time", "user", "action", "record", "handling", "detail")
-        for e in entries:
-            table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action,
-                          f"{e.record_type}:{e.record_id}".strip(":"), e.handling, e.detail)
-    console.print(table)
-
-
-def backup(path: Path = typer.Argument(..., help="Zip file to write.")) -> None:
-    """Back up the database and the data folder to one zip file.
-
-    Example: tocsin backup /srv/backups/tocsin-2026-11-22.zip
+    Example: tocsin backup --encrypt /srv/backups/tocsin-2026-11-22.zip
     """
     from tocsin.cli.common import console, database
     from tocsin.store import backup as backups
 
     settings = get_settings()
+    passphrase = _passphrase(confirm=True) if encrypt else None
     with database() as db:
-        report = backups.backup(db.engine, settings.data_dir, path)
+        report = backups.backup(db.engine, settings.data_dir, path, passphrase=passphrase)
     console.print(f"Wrote {report.path}: {sum(report.rows.values())} rows, {report.files} files")
 
 
@@ -130,13 +112,27 @@ def restore(path: Path = typer.Argument(..., exists=True, help="Backup zip to re
     """
     from tocsin.cli.common import console, database
     from tocsin.store import backup as backups
+    from tocsin.store.private import is_encrypted
 
     settings = get_settings()
+    passphrase = _passphrase(confirm=False) if is_encrypted(path) else None
     with database() as db:
-        report = backups.restore(db.engine, settings.data_dir, path)
+        report = backups.restore_file(db.engine, settings.data_dir, path, passphrase,
+                                      audit_key=settings.audit_hmac_key())
     console.print(f"Restored {sum(report.rows.values())} rows and {report.files} files")
 
 
+def _passphrase(confirm: bool) -> str:
+    """The backup passphrase: ``TOCSIN_BACKUP_PASSPHRASE``, else asked without echo."""
+    import os
+
+    value = os.environ.get("TOCSIN_BACKUP_PASSPHRASE") or typer.prompt(
+        "Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+    if len(value) < 12:
+        raise typer.BadParameter("use a passphrase of at least 12 characters")
+    return str(value)
+
+
 def register(app: typer.Typer) -> None:
-    for command in (init, serve, demo, audit, backup, restore):
+    for command in (init, serve, demo, backup, restore):
         app.command()(command)

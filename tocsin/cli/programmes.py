@@ -13,7 +13,13 @@ from tocsin.cli.common import acting_as, console, transaction
 from tocsin.errors import InputError
 from tocsin.settings import get_settings
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
-from tocsin.taskforce.iati.exchange import export_iati, import_iati
+from tocsin.taskforce.iati.exchange import (
+    export_iati,
+    import_iati,
+    report_lines,
+    validate_export,
+)
+from tocsin.taskforce.iati.organisations import import_organisations
 from tocsin.taskforce.programmes import records
 from tocsin.taskforce.programmes.bulk import ImportSummary
 from tocsin.taskforce.programmes.spec import ACTIVITY_STATUSES, format_amount
@@ -104,31 +110,66 @@ def import_iati_(
     handling: str = typer.Option("GREEN", help="Handling code for new activities."),
     org_ref: str = typer.Option(DEFAULT_ORG_REF, help="The organization's IATI identifier; "
                                 "activities reported by others are marked external."),
+    each: bool = typer.Option(False, "--each", help="Activity by activity: import the valid "
+                              "ones and list the broken ones (default: all or nothing)."),
     as_user: str | None = AS,
 ) -> None:
-    """Import an IATI 2.03 activity file: all of it, or nothing if any element is bad.
+    """Import an IATI activity file (2.01, 2.02 or 2.03): all of it, or nothing if any
+    element is bad; with --each, every valid activity. Activities imported before are
+    updated in place and the report names what changed.
 
-    Example: tocsin programmes import-iati partner-activities.xml --unit unodc
+    Example: tocsin programmes import-iati partner-activities.xml --unit unodc --each
     """
     with transaction() as session:
-        summary = import_iati(session, acting_as(session, as_user), file,
-                              owner_unit_id=_unit_id(session, unit),
-                              handling=handling.upper(), own_org_ref=org_ref)
-    _report(summary, file)
+        report = import_iati(session, acting_as(session, as_user), file,
+                             owner_unit_id=_unit_id(session, unit),
+                             handling=handling.upper(), own_org_ref=org_ref,
+                             mode="each" if each else "all")
+    console.print(f"{file.name}:", highlight=False)
+    for line in report_lines(report):
+        console.print(f"  {line}", highlight=False)
+
+
+@app.command("import-iati-organisations")
+def import_iati_organisations_(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                help="iati-organisations XML."),
+    unit: str | None = typer.Option(None, help="Owning unit code for new partners."),
+    handling: str = typer.Option("GREEN", help="Handling code for new partners."),
+    as_user: str | None = AS,
+) -> None:
+    """Import an IATI organisation file into the partners registry (all or nothing).
+
+    Example: tocsin programmes import-iati-organisations donor-organisation.xml --unit tntd
+    """
+    with transaction() as session:
+        report = import_organisations(session, acting_as(session, as_user), file,
+                                      owner_unit_id=_unit_id(session, unit),
+                                      handling=handling.upper())
+    console.print(f"{file.name}: IATI {report.version}, {report.created} partner(s) created, "
+                  f"{report.updated} updated.", highlight=False)
+    for problem in report.warnings:
+        console.print(f"  IATI rule {problem}", highlight=False)
 
 
 @app.command("export-iati")
 def export_iati_(
     output: Path = typer.Option(..., "--output", "-o", help="File to write."),
     ids: list[int] | None = IDS,
+    strict: bool = typer.Option(False, "--strict", help="Write nothing when the file fails "
+                                "the IATI 2.03 schema or rulesets."),
     as_user: str | None = AS,
 ) -> None:
-    """Export activities (all you may read, or --ids) as one IATI 2.03 file.
+    """Export activities (all you may read, or --ids) as one IATI 2.03 file, checked
+    against the 2.03 schema and the IATI rulesets as the IATI Validator does.
 
     Example: tocsin programmes export-iati --output activities.xml --ids 3 --ids 4
     """
-    with transaction() as session, output.open("wb") as out:
-        count = export_iati(session, acting_as(session, as_user), out, ids=ids or None)
+    with transaction() as session:
+        count = export_iati(session, acting_as(session, as_user), output, ids=ids or None,
+                            strict=strict)
+    for problem in validate_export(output):
+        console.print(f"  IATI rule {problem}", highlight=False)
     console.print(f"{count} activities written to {output}")
 
 

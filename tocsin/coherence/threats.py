@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from tocsin import types
+from tocsin import limits, types
 from tocsin.access import audit
 from tocsin.access.handling import Handling
 from tocsin.access.policy import (
@@ -117,7 +117,7 @@ def parse_csv(text: str, crime_areas: set[str], countries: set[str],
     grading = method().grading
     rows: list[IndicatorRow] = []
     seen: dict[Key, int] = {}
-    for raw in _records(reader, where, problems):
+    for raw in limits.capped(_records(reader, where, problems), where):
         line = reader.line_num
         cell = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         if None in raw:

@@ -22,6 +22,7 @@ from tocsin.access.roles import Role
 from tocsin.access.tables import User
 from tocsin.settings import Settings
 from tocsin.store.database import Database
+from tocsin.store.private import private_file, private_folder
 
 #: (username, full name, role, unit code) — one account per role.
 DEMO_USERS = [
@@ -38,6 +39,7 @@ DemoPart = Callable[[Session, Settings], str]
 
 def _parts() -> list[tuple[str, DemoPart]]:
     """The demo content of each area, in loading order (later parts build on earlier)."""
+    from tocsin.cases import demo as cases_demo
     from tocsin.coherence import demo as coherence_demo
     from tocsin.money import demo as money_demo
     from tocsin.taskforce.events import demo as events_demo
@@ -47,6 +49,7 @@ def _parts() -> list[tuple[str, DemoPart]]:
         ("Partners, events, lessons, experts", events_demo.load),
         ("Programmes and threat picture", coherence_demo.load),
         ("Follow-the-money case", money_demo.load),
+        ("Asset-recovery case", cases_demo.load),
     ]
 
 
@@ -86,9 +89,8 @@ def _ensure_users(session: Session, settings: Settings) -> dict[str, str]:
         password = users.generate_password()
         users.add_user(session, Principal.system(), username, password, role, unit, full_name)
         credentials[username] = password
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(credentials, indent=2))
+    private_folder(settings.data_dir)
+    private_file(path).write_text(json.dumps(credentials, indent=2))
     return credentials
 
 

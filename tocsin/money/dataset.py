@@ -24,7 +24,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from tocsin import limits
 from tocsin.errors import InputError
+from tocsin.limits import TooLarge
 from tocsin.money.schema import ACCOUNT_KINDS, ACCOUNTS, PARTIES, TRANSACTIONS
 
 TRANSACTIONS_FILE = "transactions.parquet"
@@ -142,6 +144,10 @@ class SetWriter:
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
         table = conform(table, TRANSACTIONS, TRANSACTIONS_FILE)
         self.transaction_count += table.num_rows
+        most = limits.active().max_rows
+        if self.transaction_count > most:
+            raise TooLarge.single("file", f"more than {most:,} transactions; the limit is set "
+                                          "by TOCSIN_IMPORT_MAX_ROWS")
         self.positive_labels += _trues(table.column("label"))
         if self._background is None:
             self._write_block(table)

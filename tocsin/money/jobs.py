@@ -178,8 +178,16 @@ def score_findings(set_dir: Path, findings_run: Mapping[str, Any], settings: Set
         risks = score_accounts(engine, findings)
     finally:
         engine.close()
+    progress(0.9, "scoring with the supervised model")
+    from tocsin.money import model
+
+    try:
+        ranked: dict[str, Any] | None = model.set_ranking(
+            set_dir, top, settings, set_dir / sets.MODELS_DIR / "model.json")
+    except InputError as exc:  # no usable model: the rule ranking still stands
+        ranked = {"error": str(exc)}
     return {"findings_run_at": findings_run["run_at"], "scored": len(risks),
-            "accounts": [r.to_dict() for r in risks[:max(1, top)]]}
+            "accounts": [r.to_dict() for r in risks[:max(1, top)]], "model": ranked}
 
 
 def _set_dir(session: Session, principal: Principal, settings: Settings, set_id: int) -> Path:

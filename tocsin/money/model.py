@@ -1,647 +1,653 @@
-"""A supervised risk model: gradient boosting over graph features and detector findings.
+"""The supervised laundering model: gradient boosting over transaction-level graph features.
 
-The rule-based score (:mod:`tocsin.money.score`) weighs findings and features
-by hand. When a set carries labels (AMLSim ``isFraud``, AMLworld ``Is
-Laundering``, the synthetic generator) a model can learn the weights instead.
+What it learns from
+    Every transaction of a labelled set gets the graph features of
+    :mod:`tocsin.money.features` (fan degrees in several windows, forward and
+    backward flows, temporal cycles, scatter-gather, amounts relative to the
+    account's own history and to the currency, repeat counterparties, cash near
+    the deposit currency's threshold …). The label is the set's own transaction
+    label (AMLworld ``Is Laundering``, AMLSim ``isFraud``, the world generator).
 
-Features
-    Per account: the graph features of :data:`tocsin.money.score.FEATURES_SQL`
-    (degrees, amounts in and out, round amounts, night and weekend share,
-    payments per active day, active span), a few ratios of them, and per
-    detector the strongest finding that names the account, plus the
-    rule-based risk. Per transaction (only where transactions are labelled):
-    amount, time of day and week, how often the pair trades, channel and
-    account kinds, the strongest finding of each detector that contains the
-    transaction, and the features of both parties.
+How it is trained
+    LightGBM (``docs/decisions.md`` says why) with the laundering class weighted
+    up by the square root of the class ratio, so the rare class counts without
+    the model predicting it everywhere. Early stopping and the decision
+    threshold (the one with the best F1) come from a *validation part*: with
+    two or more training sets the last one is kept aside whole, so the
+    threshold is chosen on a world the trees never saw (what matters when the
+    model meets new data); with one set, its last fifth in time.
 
-Training and judging
-    Labelled rows are split once, stratified, with a fixed seed: 60 % to fit,
-    20 % to choose the decision threshold (the one with the best F1) and to
-    measure permutation importances, 20 % held out. Quality is only ever
-    reported on the held-out part, next to the rule-based detectors on the
-    same rows. A stratified split rather than a time split, because AMLSim
-    labels *accounts*, not periods: an account's features summarise the whole
-    period, so a time split of accounts does not exist, and stratifying keeps
-    the few laundering rows in every part. The detectors and features are
-    unsupervised and see the whole set; no label of a held-out row is used.
-    Members of one laundering ring can fall on both sides of the split, so
-    held-out scores are somewhat optimistic for a *new* set — evaluate a saved
-    model on another set for that (:func:`evaluate_model`).
+From transactions to accounts
+    An account's score is the highest score of the payments it sends or
+    receives; the account threshold is chosen on the validation part too.
 
-Trust
-    :func:`save` writes the pickle and an HMAC of it keyed with the platform's
-    secret; :func:`load` refuses a file without a matching signature, so only
-    models this installation wrote are ever unpickled.
+Why it flagged something
+    :meth:`Model.explain` gives each row's top features by their SHAP value
+    (LightGBM's ``pred_contrib``): how much the feature moved the score, in
+    log-odds, for this very row.
+
+Files and trust
+    A model is one JSON document: LightGBM's own model text, the feature list
+    and configuration, thresholds, what it was trained on and how it scored on
+    its validation part, a version, and a signature. Models written by an
+    installation are signed with an HMAC-SHA256 keyed by the platform's secret,
+    and :func:`load` refuses any other. The default model shipped in
+    ``tocsin/money/data/model/`` is checked against the SHA-256 digest in its
+    model card. Nothing is unpickled: LightGBM parses its own text format.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import math
 import os
-import pickle
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from tocsin.errors import InputError, Problem
-from tocsin.money.detect import REGISTRY, all_detectors
-from tocsin.money.engines.base import Engine, check_set_dir, open_engine, run_detectors
-from tocsin.money.evaluate import Labels, Scores, compare, load_labels
-from tocsin.money.findings import Finding
-from tocsin.money.score import (
-    FEATURES_SQL,
-    combine,
-    feature_contributions,
-    finding_contributions,
-)
+from tocsin.money.evaluate import Scores
+from tocsin.money.features.base import DEFAULT, FeatureConfig, feature_names
 
 if TYPE_CHECKING:
+    import lightgbm as lgb
+
+    from tocsin.money.features.embedded import FeatureTable
     from tocsin.settings import Settings
 
-Level = Literal["accounts", "transactions"]
+Level = Literal["transaction", "account"]
+FORMAT = "tocsin-money-model"
+FORMAT_VERSION = 1
+#: Version of the modelling recipe (features + learner settings); goes into every model.
+RECIPE_VERSION = "2.0"
+DEFAULT_DIR = "data/model"
+#: Features a model does not read: they describe how one data set encodes things
+#: (its list of payment formats, each format's share) or the scale of one world's
+#: amounts (which a model would otherwise learn as "laundering is about this big").
+EXCLUDED: tuple[str, ...] = ("channel", "log_amount", "amount_pct_cur", "src_chan_share",
+                             "dst_chan_share")
+#: Rows per block when predicting, so 5M rows never need one big matrix.
+BLOCK = 262_144
+#: Features named in an explanation.
+TOP_FEATURES = 3
 
-#: Fractions of the labelled rows used to fit, to choose the threshold, and held out.
-SPLIT = (0.6, 0.2, 0.2)
-SPLIT_METHOD = "stratified random split 60/20/20 (fit / threshold and importances / held out)"
-#: Fewest laundering rows a level needs before a model is trained for it.
-MIN_POSITIVES = 20
-#: Validation rows used for permutation importances (a sample keeps it fast).
-IMPORTANCE_ROWS = 4_000
-IMPORTANCE_REPEATS = 3
-#: Threads for fitting and predicting. One: the frames are small, and OpenMP
-#: threads that busy-wait for a busy core were three to six times slower on a
-#: shared two-core machine than a single thread.
-THREADS = 1
-SIGNATURE_SUFFIX = ".sig"
-
-#: Account features that are numbers (columns of FEATURES_SQL and derived ones).
-ACCOUNT_NUMERIC = (
-    "in_degree", "out_degree", "counterparties", "amount_in", "amount_out", "avg_in",
-    "avg_out", "min_in", "min_out", "max_in", "max_out", "round_share", "night_share",
-    "weekend_share", "payments", "active_days", "span_days", "payments_per_day",
-    "pass_ratio", "net_share", "findings", "rule_risk",
-)
-#: Party features copied onto each transaction (``src_…`` and ``dst_…``).
-PARTY_FEATURES = (
-    "in_degree", "out_degree", "amount_in", "amount_out", "avg_in", "avg_out",
-    "payments_per_day", "pass_ratio", "findings", "rule_risk",
-)
-
-TRANSACTIONS_SQL = """
-SELECT txn_id, source, target, amount, t, channel, src_kind, dst_kind,
-  COUNT(*) OVER (PARTITION BY source, target) AS pair_count
-FROM txn
-"""
-
-
-def detector_columns(detectors: Iterable[str]) -> list[str]:
-    return [f"det_{name}" for name in detectors]
+PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "metric": "average_precision",
+    "learning_rate": 0.08,
+    "num_leaves": 15,
+    "min_data_in_leaf": 100,
+    "feature_fraction": 0.7,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "max_bin": 127,
+    "verbose": -1,
+    "num_threads": 2,
+    "deterministic": True,
+    "force_row_wise": True,
+}
+ROUNDS = 300
+EARLY_STOP = 30
 
 
-@dataclass(frozen=True)
-class Importance:
-    """Drop in average precision on the validation part when the feature is shuffled."""
-
-    feature: str
-    mean: float
-    std: float
+# --------------------------------------------------------------------------- data
 
 
-@dataclass(frozen=True)
+@dataclass
+class SetData:
+    """A set's features and labels, one row per transaction in file order."""
+
+    name: str
+    features: FeatureTable
+    txn_id: np.ndarray  # object
+    source: np.ndarray  # int64 account codes
+    target: np.ndarray
+    accounts: np.ndarray  # object: account id per code
+    label: np.ndarray | None  # bool, None when the set has no transaction labels
+    pattern: np.ndarray  # object, None for unlabelled rows
+    t: np.ndarray  # int64 seconds
+    account_label: np.ndarray | None = None  # bool per account code, when the set has them
+
+    def __len__(self) -> int:
+        return len(self.txn_id)
+
+    def matrix(self, names: Sequence[str], rows: slice | np.ndarray | None = None) -> np.ndarray:
+        cols = self.features.columns
+        idx = slice(None) if rows is None else rows
+        first = cols[names[0]][idx]
+        out = np.empty((len(first), len(names)), dtype=np.float32)
+        for j, name in enumerate(names):
+            out[:, j] = cols[name][idx]
+        return out
+
+    def account_truth(self) -> np.ndarray | None:
+        """Laundering accounts: the set's account labels, else every party to a labelled
+        payment."""
+        if self.account_label is not None:
+            return self.account_label
+        if self.label is None:
+            return None
+        out = np.zeros(len(self.accounts), dtype=bool)
+        out[self.source[self.label]] = True
+        out[self.target[self.label]] = True
+        return out
+
+
+def load_set(set_dir: Path, engine: str | None = None, cfg: FeatureConfig = DEFAULT,
+             progress: Callable[[str], None] | None = None) -> SetData:
+    """Compute the features of ``set_dir`` and read its labels (file order)."""
+    from tocsin.money.engines.base import check_set_dir, open_engine
+    from tocsin.money.features import compute
+
+    check_set_dir(set_dir)
+    if progress:
+        progress(f"Computing features of {set_dir.name}")
+    eng = open_engine(set_dir, engine)
+    try:
+        feats = compute(eng, cfg)
+    finally:
+        eng.close()
+    table = pq.read_table(set_dir / "transactions.parquet",
+                          columns=["txn_id", "ts", "source", "target", "label", "label_pattern"])
+    if eng.name != "embedded":  # Spark returns rows by txn_id: put them in file order
+        feats = _reorder(feats, table.column("txn_id"))
+    both = pa.concat_arrays([table.column("source").combine_chunks(),
+                             table.column("target").combine_chunks()])
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(both)
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    n = table.num_rows
+    label_col = table.column("label")
+    label = None
+    if label_col.null_count < n:
+        label = np.asarray(label_col.fill_null(False).to_numpy(zero_copy_only=False), bool)
+    accounts = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+    acct = pq.read_table(set_dir / "accounts.parquet", columns=["account_id", "label"])
+    account_label = None
+    if acct.column("label").null_count < acct.num_rows and acct.num_rows:
+        labelled = {a for a, flag in zip(acct.column("account_id").to_pylist(),
+                                         acct.column("label").to_pylist(), strict=True) if flag}
+        if labelled:
+            account_label = np.array([a in labelled for a in accounts.tolist()], dtype=bool)
+    ts = table.column("ts").cast(pa.int64()).to_numpy() // 1_000_000
+    return SetData(
+        name=set_dir.name, features=feats,
+        txn_id=np.asarray(table.column("txn_id").to_pylist(), dtype=object),
+        source=codes[:n], target=codes[n:], accounts=accounts, label=label,
+        pattern=np.asarray(table.column("label_pattern").to_pylist(), dtype=object),
+        t=np.asarray(ts, dtype=np.int64), account_label=account_label)
+
+
+def _reorder(feats: FeatureTable, file_ids: pa.ChunkedArray) -> FeatureTable:
+    import pyarrow.compute as pc
+
+    from tocsin.money.features.embedded import FeatureTable as Table
+
+    position = pc.index_in(file_ids, value_set=feats.txn_id).to_numpy(zero_copy_only=False)
+    position = np.asarray(position, dtype=np.int64)
+    return Table(file_ids.combine_chunks(), {k: v[position] for k, v in feats.columns.items()})
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass
 class Reason:
-    """How much one feature moved one prediction (against the training median)."""
+    """One feature's part in a score: its value and how far it moved the score (log-odds)."""
 
     feature: str
-    value: float | str | None
+    value: float
     effect: float
 
+    def to_dict(self) -> dict[str, Any]:
+        value = None if math.isnan(self.value) else round(self.value, 4)
+        return {"feature": self.feature, "value": value, "effect": round(self.effect, 4)}
+
 
 @dataclass
-class LevelModel:
-    """The model of one level (accounts or transactions) and how it did."""
+class Model:
+    """A trained model: LightGBM's booster, its features, thresholds and metadata."""
 
-    level: Level
+    booster_text: str
     features: list[str]
-    categorical: list[str]
-    categories: dict[str, list[str]]
-    estimator: Any
     threshold: float
-    #: Typical value of each feature among the training rows (median, or the
-    #: most frequent category): what a prediction is explained against.
-    reference: dict[str, float]
-    importances: list[Importance]
-    validation: Scores
-    held_out: Scores
-    held_out_average_precision: float
-    #: The rule-based detectors on the same held-out rows.
-    rules_held_out: Scores
-    held_out_ids: list[str]
-    rows: dict[str, int]
+    account_threshold: float
+    feature_config: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+    _booster: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def booster(self) -> lgb.Booster:
+        if self._booster is None:
+            import lightgbm as lgb
+
+            self._booster = lgb.Booster(model_str=self.booster_text)
+        return self._booster
+
+    def config(self) -> FeatureConfig:
+        cfg = dict(self.feature_config)
+        cfg["windows_hours"] = tuple(cfg.get("windows_hours", DEFAULT.windows_hours))
+        return FeatureConfig(**cfg)
+
+    def predict(self, data: SetData) -> np.ndarray:
+        """The probability of laundering of every transaction (in blocks)."""
+        missing = [f for f in self.features if f not in data.features.columns]
+        if missing:
+            raise InputError.single("model", "the features of this set lack "
+                                    f"{', '.join(missing[:5])}: the model needs another "
+                                    "feature configuration")
+        out = np.empty(len(data), dtype=np.float64)
+        for lo in range(0, len(data), BLOCK):
+            hi = min(len(data), lo + BLOCK)
+            out[lo:hi] = self.booster.predict(self.matrix(data, slice(lo, hi)),
+                                              num_threads=PARAMS["num_threads"])
+        return out
+
+    def matrix(self, data: SetData, rows: slice | np.ndarray) -> np.ndarray:
+        return data.matrix(self.features, rows)
+
+    def explain(self, x: np.ndarray, top: int = TOP_FEATURES) -> list[list[Reason]]:
+        """Per row of ``x``: the ``top`` features that raised its score most (SHAP)."""
+        if not len(x):
+            return []
+        contrib = np.asarray(self.booster.predict(x, pred_contrib=True,
+                                                  num_threads=PARAMS["num_threads"]))
+        effects = contrib[:, :-1]  # the last column is the expected value
+        out = []
+        for i in range(len(x)):
+            order = np.argsort(-effects[i])[:top]
+            out.append([Reason(self.features[j], float(x[i, j]), float(effects[i, j]))
+                        for j in order if effects[i, j] > 0])
+        return out
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"booster": self.booster_text, "features": self.features,
+                "threshold": self.threshold, "account_threshold": self.account_threshold,
+                "feature_config": self.feature_config, "meta": self.meta}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any], where: str) -> Model:
+        try:
+            model = cls(booster_text=str(payload["booster"]),
+                        features=[str(f) for f in payload["features"]],
+                        threshold=float(payload["threshold"]),
+                        account_threshold=float(payload["account_threshold"]),
+                        feature_config=dict(payload["feature_config"]),
+                        meta=dict(payload.get("meta") or {}))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError.single(where, f"not a money model: {exc}") from exc
+        unknown = set(model.features) - set(feature_names(model.config()))
+        if unknown:
+            raise InputError.single(where, f"unknown features {sorted(unknown)[:5]}")
+        return model
 
     def summary(self) -> dict[str, Any]:
-        return {
-            "level": self.level,
-            "rows": self.rows,
-            "threshold": round(self.threshold, 4),
-            "validation": self.validation.to_dict(),
-            "held_out": self.held_out.to_dict(),
-            "held_out_average_precision": round(self.held_out_average_precision, 4),
-            "rules_held_out": self.rules_held_out.to_dict(),
-            "importances": [
-                {"feature": i.feature, "mean": round(i.mean, 4), "std": round(i.std, 4)}
-                for i in self.importances
-            ],
-        }
+        return {"threshold": round(self.threshold, 4),
+                "account_threshold": round(self.account_threshold, 4),
+                "features": len(self.features), **self.meta}
 
 
-@dataclass
-class TrainedModel:
-    """Everything needed to score another set and to say how good the model is."""
-
-    set_dir: str
-    set_fingerprint: str
-    detectors: list[str]
-    seed: int
-    split: str
-    trained_at: str
-    sklearn_version: str
-    accounts: LevelModel
-    transactions: LevelModel | None = None
-
-    def levels(self) -> list[LevelModel]:
-        return [m for m in (self.accounts, self.transactions) if m is not None]
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "set_dir": self.set_dir,
-            "detectors": self.detectors,
-            "seed": self.seed,
-            "split": self.split,
-            "trained_at": self.trained_at,
-            "levels": {m.level: m.summary() for m in self.levels()},
-        }
+def account_scores(data: SetData, scores: np.ndarray) -> np.ndarray:
+    """Per account code: the highest score of the payments it sends or receives."""
+    out = np.zeros(len(data.accounts), dtype=np.float64)
+    np.maximum.at(out, data.source, scores)
+    np.maximum.at(out, data.target, scores)
+    return out
 
 
-# --------------------------------------------------------------------------- features
-
-
-def set_fingerprint(set_dir: Path) -> str:
-    """SHA-256 over the set's transaction and account files (names the data trained on)."""
-    digest = hashlib.sha256()
-    for name in ("transactions.parquet", "accounts.parquet"):
-        with (set_dir / name).open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _best_scores(pairs: Iterable[tuple[str, str, float]]) -> pd.DataFrame:
-    """(key, detector, score) triples -> one row per key, the best score per detector."""
-    frame = pd.DataFrame(list(pairs), columns=["key", "detector", "score"])
-    if frame.empty:
-        return pd.DataFrame()
-    return frame.pivot_table(index="key", columns="detector", values="score", aggfunc="max")
-
-
-def account_frame(engine: Engine, findings: Sequence[Finding],
-                  detectors: Sequence[str]) -> pd.DataFrame:
-    """One row per account with a payment: graph features and detector indicators."""
-    raw = engine.fetch(FEATURES_SQL)
-    raw["account"] = raw["account"].astype(str)
-    raw = raw.set_index("account").sort_index()
-    frame = pd.DataFrame(index=raw.index)
-    for column in ("in_degree", "out_degree", "counterparties", "amount_in", "amount_out",
-                   "avg_in", "avg_out", "min_in", "min_out", "max_in", "max_out",
-                   "round_share", "night_share", "weekend_share", "payments", "active_days"):
-        frame[column] = pd.to_numeric(raw[column], errors="coerce").astype(float)
-    frame["span_days"] = (raw["last_t"] - raw["first_t"]).astype(float) / 86_400
-    frame["payments_per_day"] = frame["payments"] / frame["active_days"].clip(lower=1)
-    got, sent = frame["amount_in"], frame["amount_out"]
-    bigger = np.maximum(got, sent)
-    frame["pass_ratio"] = np.where(bigger > 0, np.minimum(got, sent) / bigger.where(bigger > 0),
-                                   0.0)
-    frame["net_share"] = np.where(got + sent > 0, (got - sent) / (got + sent).where(
-        got + sent > 0), 0.0)
-    best = _best_scores((a, f.detector, f.score) for f in findings for a in f.accounts)
-    counts = pd.Series([a for f in findings for a in f.accounts], dtype=object).value_counts()
-    frame["findings"] = counts.reindex(frame.index, fill_value=0).astype(float)
-    for name, column in zip(detectors, detector_columns(detectors), strict=True):
-        values = best[name] if name in best else pd.Series(dtype=float)
-        frame[column] = values.reindex(frame.index).fillna(0.0).astype(float)
-    by_account = finding_contributions(findings)
-    frame["rule_risk"] = [
-        combine(a, feature_contributions(r) + by_account.get(a, [])).score
-        for a, r in zip(raw.index, raw.to_dict("records"), strict=True)
-    ]
-    kinds = raw["kind"].astype(str) if "kind" in raw else pd.Series("unknown", raw.index)
-    frame["kind"] = kinds.to_numpy()
-    return frame
-
-
-def transaction_frame(engine: Engine, accounts: pd.DataFrame, findings: Sequence[Finding],
-                      detectors: Sequence[str]) -> pd.DataFrame:
-    """One row per transaction: its own features, detector indicators and both parties'."""
-    raw = engine.fetch(TRANSACTIONS_SQL)
-    raw["txn_id"] = raw["txn_id"].astype(str)
-    raw = raw.set_index("txn_id").sort_index()
-    frame = pd.DataFrame(index=raw.index)
-    amount = raw["amount"].astype(float)
-    t = raw["t"].astype(np.int64)
-    frame["amount"] = amount
-    frame["round"] = ((amount >= 100) & (amount % 100 == 0)).astype(float)
-    frame["hour"] = (t % 86_400) / 3_600.0
-    frame["weekday"] = ((t // 86_400 + 4) % 7).astype(float)
-    frame["pair_count"] = raw["pair_count"].astype(float)
-    frame["self"] = (raw["source"] == raw["target"]).astype(float)
-    for column in ("channel", "src_kind", "dst_kind"):
-        frame[column] = raw[column].fillna("").astype(str).to_numpy()
-    best = _best_scores((x, f.detector, f.score) for f in findings for x in f.transactions)
-    for name, column in zip(detectors, detector_columns(detectors), strict=True):
-        values = best[name] if name in best else pd.Series(dtype=float)
-        frame[column] = values.reindex(frame.index).fillna(0.0).astype(float)
-    for side, col in (("src", "source"), ("dst", "target")):
-        party = accounts.reindex(raw[col].astype(str).to_numpy())[list(PARTY_FEATURES)]
-        for name in PARTY_FEATURES:
-            frame[f"{side}_{name}"] = party[name].to_numpy()
-    return frame
-
-
-def _encode(frame: pd.DataFrame, features: Sequence[str], categorical: Sequence[str],
-            categories: dict[str, list[str]]) -> pd.DataFrame:
-    """The model's input: numbers as they are, categories as codes of the training vocabulary
-    (a category the model never saw becomes missing)."""
-    out = frame.reindex(columns=list(features)).copy()
-    for column in categorical:
-        lookup = {v: float(i) for i, v in enumerate(categories[column])}
-        out[column] = frame[column].map(lookup).astype(float)
-    return out.astype(float)
+def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """The threshold with the best F1 on ``(y, p)`` and that F1 (0.5 without positives)."""
+    if not y.any():
+        return 0.5, 0.0
+    order = np.argsort(-p, kind="stable")
+    ps, ys = p[order], y[order]
+    tp = np.cumsum(ys)
+    k = np.arange(1, len(ys) + 1)
+    # only cut where the score changes, so every flagged set is realisable
+    last = np.r_[ps[1:] != ps[:-1], True]
+    f1 = np.where(last, 2 * tp / (k + ys.sum()), -1.0)
+    i = int(np.argmax(f1))
+    nxt = ps[i + 1] if i + 1 < len(ps) else 0.0
+    return float((ps[i] + nxt) / 2), float(f1[i])
 
 
 # --------------------------------------------------------------------------- training
 
 
-def _split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from sklearn.model_selection import train_test_split
-
-    idx = np.arange(len(y))
-    fit, rest = train_test_split(idx, test_size=SPLIT[1] + SPLIT[2], stratify=y,
-                                 random_state=seed)
-    val, test = train_test_split(rest, test_size=SPLIT[2] / (SPLIT[1] + SPLIT[2]),
-                                 stratify=y[rest], random_state=seed)
-    return np.sort(fit), np.sort(val), np.sort(test)
+def usable_features(cfg: FeatureConfig = DEFAULT) -> list[str]:
+    return [f for f in feature_names(cfg) if f not in EXCLUDED]
 
 
-def best_threshold(y: np.ndarray, probability: np.ndarray) -> float:
-    """The probability cut with the highest F1 (the highest cut among ties)."""
-    from sklearn.metrics import precision_recall_curve
+def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
+          cfg: FeatureConfig = DEFAULT, rounds: int = ROUNDS,
+          progress: Callable[[str], None] | None = None,
+          sets: Sequence[SetData] | None = None, names: Sequence[str] | None = None) -> Model:
+    """Train on the labelled transactions of ``set_dirs`` (see the module docstring);
+    ``names`` name the sets in the model's metadata (default: their folder names)."""
+    import lightgbm as lgb
 
-    precision, recall, cuts = precision_recall_curve(y, probability)
-    p, r = precision[:-1], recall[:-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(p + r > 0, 2 * p * r / (p + r), 0.0)
-    best = np.flatnonzero(f1 == f1.max())
-    return float(cuts[best[-1]])
-
-
-def permutation_importances(estimator: Any, x: pd.DataFrame, y: np.ndarray, seed: int,
-                            repeats: int = IMPORTANCE_REPEATS) -> list[Importance]:
-    """Drop in average precision when each feature is shuffled, largest first.
-
-    The shuffled copies of one feature are scored in one batch: one
-    ``predict_proba`` per feature instead of one per feature and repeat.
-    """
-    from sklearn.metrics import average_precision_score
-
-    rng = np.random.default_rng(seed)
-    values = x.to_numpy()
-    n = len(values)
-    base = average_precision_score(y, estimator.predict_proba(x)[:, 1])
-    out = []
-    for j, name in enumerate(x.columns):
-        batch = np.tile(values, (repeats, 1))
-        for r in range(repeats):
-            batch[r * n:(r + 1) * n, j] = values[rng.permutation(n), j]
-        p = estimator.predict_proba(pd.DataFrame(batch, columns=x.columns))[:, 1]
-        drops = [base - average_precision_score(y, p[r * n:(r + 1) * n])
-                 for r in range(repeats)]
-        out.append(Importance(str(name), float(np.mean(drops)), float(np.std(drops))))
-    return sorted(out, key=lambda i: (-i.mean, i.feature))
-
-
-def _scores(ids: np.ndarray, y: np.ndarray, flagged: np.ndarray) -> Scores:
-    return compare(ids[flagged].tolist(), ids[y.astype(bool)].tolist())
-
-
-def fit_level(level: Level, frame: pd.DataFrame, y: np.ndarray, rules_flagged: set[str],
-              features: Sequence[str], categorical: Sequence[str], seed: int) -> LevelModel:
-    """Fit one level on the fit part; threshold and importances on validation; judge on
-    the held-out part."""
-    with _threads():
-        return _fit_level(level, frame, y, rules_flagged, features, categorical, seed)
-
-
-def _threads() -> Any:
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
-    return threadpool_limits(THREADS)
-
-
-def _sample_for_importance(val: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
-    """Every laundering row of the validation part and a sample of the others."""
-    if len(val) <= IMPORTANCE_ROWS:
-        return val
-    positive = val[y[val] == 1]
-    negative = val[y[val] == 0]
-    keep = max(IMPORTANCE_ROWS - len(positive), min(len(negative), IMPORTANCE_ROWS // 2))
-    rng = np.random.default_rng(seed)
-    chosen = rng.choice(negative, min(keep, len(negative)), replace=False)
-    return np.sort(np.concatenate([positive, chosen]))
-
-
-def _fit_level(level: Level, frame: pd.DataFrame, y: np.ndarray, rules_flagged: set[str],
-               features: Sequence[str], categorical: Sequence[str], seed: int) -> LevelModel:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.metrics import average_precision_score
-
-    positives = int(y.sum())
-    if positives < MIN_POSITIVES or len(y) - positives < MIN_POSITIVES:
-        raise InputError.single(
-            f"{level} labels", f"{positives} laundering and {len(y) - positives} other rows; "
-            f"at least {MIN_POSITIVES} of each are needed to train and judge a model")
-    categories = {c: sorted(set(frame[c].astype(str))) for c in categorical}
-    x = _encode(frame, features, categorical, categories)
-    ids = frame.index.to_numpy().astype(str)
-    fit, val, test = _split(y, seed)
-    estimator = HistGradientBoostingClassifier(
-        max_iter=200, learning_rate=0.1, max_leaf_nodes=31, l2_regularization=1.0,
-        class_weight="balanced", early_stopping=True, validation_fraction=0.15,
-        n_iter_no_change=20, random_state=seed,
-        categorical_features=[f in categorical for f in features],
-    )
-    estimator.fit(x.iloc[fit], y[fit])
-    p_val = estimator.predict_proba(x.iloc[val])[:, 1]
-    threshold = best_threshold(y[val], p_val)
-    sample = _sample_for_importance(val, y, seed)
-    importances = permutation_importances(estimator, x.iloc[sample], y[sample], seed)
-    p_test = estimator.predict_proba(x.iloc[test])[:, 1]
-    reference = {}
-    for f in features:
-        column = x.iloc[fit][f]
-        if f in categorical:
-            reference[f] = float(column.mode().iat[0]) if column.notna().any() else math.nan
-        else:
-            reference[f] = float(column.median()) if column.notna().any() else math.nan
-    in_rules = np.array([i in rules_flagged for i in ids[test]], dtype=bool)
-    return LevelModel(
-        level=level,
-        features=list(features),
-        categorical=list(categorical),
-        categories=categories,
-        estimator=estimator,
-        threshold=threshold,
-        reference=reference,
-        importances=importances,
-        validation=_scores(ids[val], y[val], p_val >= threshold),
-        held_out=_scores(ids[test], y[test], p_test >= threshold),
-        held_out_average_precision=float(average_precision_score(y[test], p_test)),
-        rules_held_out=_scores(ids[test], y[test], in_rules),
-        held_out_ids=ids[test].tolist(),
-        rows={"fit": len(fit), "validation": len(val), "held_out": len(test),
-              "fit_positives": int(y[fit].sum()), "held_out_positives": int(y[test].sum())},
-    )
-
-
-ACCOUNT_CATEGORICAL = ("kind",)
-TRANSACTION_CATEGORICAL = ("channel", "src_kind", "dst_kind")
-
-
-def account_features(detectors: Sequence[str]) -> list[str]:
-    return [*ACCOUNT_NUMERIC, *detector_columns(detectors), *ACCOUNT_CATEGORICAL]
-
-
-def transaction_features(detectors: Sequence[str]) -> list[str]:
-    return ["amount", "round", "hour", "weekday", "pair_count", "self",
-            *detector_columns(detectors),
-            *(f"{side}_{n}" for side in ("src", "dst") for n in PARTY_FEATURES),
-            *TRANSACTION_CATEGORICAL]
-
-
-def train(set_dir: Path, *, engine: str | None = None, detectors: Sequence[str] | None = None,
-          seed: int = 7, findings: Sequence[Finding] | None = None,
-          transactions: bool = True) -> TrainedModel:
-    """Train the account model (and the transaction model when transactions are labelled).
-
-    ``findings`` may be passed when the detectors already ran on this set with
-    the named ``detectors``; otherwise they are run here.
-    """
-    import sklearn
-
-    check_set_dir(set_dir)
-    names = list(detectors or REGISTRY)
-    labels = load_labels(set_dir)
-    eng = open_engine(set_dir, engine)
-    try:
-        found = list(findings) if findings is not None else run_detectors(
-            eng, all_detectors(names))
-        accounts = account_frame(eng, found, names)
-        txns = (transaction_frame(eng, accounts, found, names)
-                if transactions and labels.transactions is not None else None)
-    finally:
-        eng.close()
-    y = accounts.index.isin(list(labels.accounts)).astype(np.int64)
-    flagged_accounts = {a for f in found for a in f.accounts}
-    model = TrainedModel(
-        set_dir=str(set_dir),
-        set_fingerprint=set_fingerprint(set_dir),
-        detectors=names,
-        seed=seed,
-        split=SPLIT_METHOD,
-        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        sklearn_version=sklearn.__version__,
-        accounts=fit_level("accounts", accounts, y, flagged_accounts, account_features(names),
-                           ACCOUNT_CATEGORICAL, seed),
-    )
-    if txns is not None and labels.transactions is not None:
-        y_txn = txns.index.isin(list(labels.transactions)).astype(np.int64)
-        model.transactions = fit_level(
-            "transactions", txns, y_txn, {t for f in found for t in f.transactions},
-            transaction_features(names), TRANSACTION_CATEGORICAL, seed)
+    data = list(sets) if sets is not None else [load_set(p, engine, cfg, progress)
+                                                for p in set_dirs]
+    for d, name in zip(data, names or [], strict=False):
+        d.name = name
+    if not data:
+        raise InputError.single("SET", "give at least one labelled set to train on")
+    for d in data:
+        if d.label is None:
+            raise InputError.single(d.name, "the set carries no transaction labels to "
+                                    "train on")
+        if int(d.label.sum()) < 10:
+            raise InputError.single(d.name, f"only {int(d.label.sum())} laundering "
+                                    "transactions; a model needs 10 or more")
+    features = usable_features(cfg)
+    if len(data) >= 2:
+        fit_parts = [(d, np.ones(len(d), bool)) for d in data[:-1]]
+        val_part = (data[-1], np.ones(len(data[-1]), bool))
+        split = (f"fit on {', '.join(d.name for d in data[:-1])}; threshold and early "
+                 f"stopping on the whole of {data[-1].name} (a world the trees never saw)")
+    else:
+        d = data[0]
+        cut = np.quantile(d.t, 0.8)
+        fit_parts = [(d, d.t < cut)]
+        val_part = (d, d.t >= cut)
+        split = (f"fit on the first 80 % of {d.name} in time; threshold and early stopping "
+                 "on the last 20 %")
+    x_fit = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in fit_parts])
+    y_fit = np.concatenate([d.label[m] for d, m in fit_parts])  # type: ignore[index]
+    vd, vm = val_part
+    x_val = vd.matrix(features, np.flatnonzero(vm))
+    y_val = vd.label[vm]  # type: ignore[index]
+    if not y_val.any():
+        raise InputError.single(vd.name, "the validation part has no laundering rows")
+    pos = max(1, int(y_fit.sum()))
+    params = {**PARAMS, "seed": seed,
+              "scale_pos_weight": float(math.sqrt((len(y_fit) - pos) / pos))}
+    if progress:
+        progress(f"Fitting on {len(y_fit):,} transactions ({pos:,} laundering)")
+    fit = lgb.Dataset(x_fit, label=y_fit.astype(np.float32), feature_name=features,
+                      free_raw_data=True)
+    val = lgb.Dataset(x_val, label=y_val.astype(np.float32), reference=fit)
+    booster = lgb.train(params, fit, num_boost_round=rounds, valid_sets=[val],
+                        valid_names=["validation"],
+                        callbacks=[lgb.early_stopping(EARLY_STOP, verbose=False)])
+    del x_fit, fit
+    model = Model(booster_text=booster.model_to_string(num_iteration=booster.best_iteration),
+                  features=features, threshold=0.5, account_threshold=0.5,
+                  feature_config=_cfg_dict(cfg))
+    p_val = model.booster.predict(x_val, num_threads=PARAMS["num_threads"])
+    model.threshold, f1_val = best_threshold(y_val, p_val)
+    # accounts: the validation part's rows only
+    sub = _subset(vd, vm)
+    acc_scores = account_scores(sub, p_val)
+    truth = sub.account_truth()
+    touched = np.zeros(len(sub.accounts), bool)
+    touched[sub.source] = True
+    touched[sub.target] = True
+    model.account_threshold, acc_f1 = best_threshold(truth[touched], acc_scores[touched]) \
+        if truth is not None else (model.threshold, 0.0)
+    gain = booster.feature_importance("gain")
+    top = sorted(zip(features, gain.tolist(), strict=True), key=lambda kv: -kv[1])[:10]
+    model.meta = {
+        "version": RECIPE_VERSION, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "learner": f"LightGBM {lgb.__version__}", "params": params,
+        "iterations": int(booster.best_iteration or rounds), "split": split,
+        "trained_on": [{"set": d.name, "transactions": len(d),
+                        "laundering": int(d.label.sum())} for d in data],  # type: ignore[union-attr]
+        "validation": {"transaction_f1": round(f1_val, 4), "account_f1": round(acc_f1, 4)},
+        "top_features": [{"feature": k, "gain": round(v, 1)} for k, v in top],
+    }
     return model
 
 
-# --------------------------------------------------------------------------- using a model
-
-
-def probabilities(level: LevelModel, frame: pd.DataFrame) -> pd.Series:
-    x = _encode(frame, level.features, level.categorical, level.categories)
-    with _threads():
-        return pd.Series(level.estimator.predict_proba(x)[:, 1], index=frame.index)
-
-
-def explain(level: LevelModel, frame: pd.DataFrame, ids: Sequence[str],
-            top: int = 3) -> dict[str, list[Reason]]:
-    """Per row: the features that raised its probability most.
-
-    Each feature in turn is set to its typical training value; the drop in
-    probability is that feature's effect on this row. Cheap enough for the
-    rows an investigator looks at (one batch of rows times features).
-    """
-    if not ids:
-        return {}
-    x = _encode(frame.loc[list(ids)], level.features, level.categorical, level.categories)
-    n, k = len(x), len(level.features)
-    probe = pd.DataFrame(np.repeat(x.to_numpy(), k, axis=0), columns=level.features)
-    for j, f in enumerate(level.features):
-        probe.iloc[np.arange(n) * k + j, j] = level.reference[f]
-    with _threads():
-        base = level.estimator.predict_proba(x)[:, 1]
-        effect = base[:, None] - level.estimator.predict_proba(probe)[:, 1].reshape(n, k)
-    out: dict[str, list[Reason]] = {}
-    for i, row_id in enumerate(ids):
-        order = np.argsort(-effect[i], kind="stable")[:top]
-        reasons = []
-        for j in order:
-            if effect[i, j] <= 0:
-                break
-            f = level.features[j]
-            value: float | str | None = frame.loc[row_id, f]
-            if f not in level.categorical:
-                value = None if pd.isna(value) else round(float(value), 4)  # type: ignore[arg-type]
-            reasons.append(Reason(f, value, round(float(effect[i, j]), 4)))
-        out[row_id] = reasons
+def _cfg_dict(cfg: FeatureConfig) -> dict[str, Any]:
+    out = asdict(cfg)
+    out["windows_hours"] = list(cfg.windows_hours)
     return out
+
+
+def _subset(d: SetData, mask: np.ndarray) -> SetData:
+    """The rows of ``mask`` (features are not carried over)."""
+    return SetData(name=d.name, features=d.features, txn_id=d.txn_id[mask],
+                   source=d.source[mask], target=d.target[mask], accounts=d.accounts,
+                   label=None if d.label is None else d.label[mask],
+                   pattern=d.pattern[mask], t=d.t[mask], account_label=d.account_label)
+
+
+# --------------------------------------------------------------------------- evaluation
 
 
 @dataclass
-class ModelEvaluation:
-    """Model quality on a labelled set, beside the rule-based detectors on the same rows."""
-
-    held_out_only: bool
-    accounts: Scores
-    rules_accounts: Scores
-    transactions: Scores | None
-    rules_transactions: Scores | None
-    #: pattern -> recall of its transactions and accounts among the rows judged
-    patterns: dict[str, dict[str, float]] = field(default_factory=dict)
-    rows: dict[str, int] = field(default_factory=dict)
+class LevelQuality:
+    scores: Scores
+    pr_auc: float
+    rows: int
+    positives: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "held_out_only": self.held_out_only,
-            "rows": self.rows,
-            "accounts": self.accounts.to_dict(),
-            "rules_accounts": self.rules_accounts.to_dict(),
-            "transactions": self.transactions.to_dict() if self.transactions else None,
-            "rules_transactions": (self.rules_transactions.to_dict()
-                                   if self.rules_transactions else None),
-            "patterns": self.patterns,
-        }
+        return {**self.scores.to_dict(), "pr_auc": round(self.pr_auc, 4), "rows": self.rows,
+                "positives": self.positives}
 
 
-def _judge(level: LevelModel, frame: pd.DataFrame, actual: set[str], rules: set[str],
-           only: set[str] | None) -> tuple[Scores, Scores, set[str], set[str]]:
-    if only is not None:
-        frame = frame[frame.index.isin(list(only))]
-    p = probabilities(level, frame)
-    judged = set(frame.index)
-    flagged = set(p.index[p.to_numpy() >= level.threshold])
-    truth = actual & judged
-    return compare(flagged, truth), compare(rules & judged, truth), flagged, judged
+@dataclass
+class Evaluation:
+    """A model judged on a labelled set it was not trained on."""
+
+    set_name: str
+    transactions: LevelQuality | None
+    accounts: LevelQuality | None
+    #: pattern -> {"transactions": recall, "accounts": recall, "count": transactions}
+    patterns: dict[str, dict[str, float]] = field(default_factory=dict)
+    trained_on_this_set: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"set": self.set_name,
+                "transactions": self.transactions.to_dict() if self.transactions else None,
+                "accounts": self.accounts.to_dict() if self.accounts else None,
+                "patterns": self.patterns, "trained_on_this_set": self.trained_on_this_set}
 
 
-def evaluate_model(model: TrainedModel, set_dir: Path, engine: str | None = None
-                   ) -> ModelEvaluation:
-    """Precision, recall and F1 of ``model`` on a labelled set.
+def _quality(y: np.ndarray, p: np.ndarray, threshold: float) -> LevelQuality:
+    from sklearn.metrics import average_precision_score
 
-    On the set the model was trained on, only the held-out rows are judged
-    (training rows would flatter it); on any other set, every row.
-    """
-    check_set_dir(set_dir)
-    labels = load_labels(set_dir)
-    same = set_fingerprint(set_dir) == model.set_fingerprint
-    eng = open_engine(set_dir, engine)
-    try:
-        found = run_detectors(eng, all_detectors(model.detectors))
-        accounts = account_frame(eng, found, model.detectors)
-        txns = (transaction_frame(eng, accounts, found, model.detectors)
-                if model.transactions is not None and labels.transactions is not None
-                else None)
-    finally:
-        eng.close()
-    acc, rules_acc, flagged_acc, judged_acc = _judge(
-        model.accounts, accounts, labels.accounts, {a for f in found for a in f.accounts},
-        set(model.accounts.held_out_ids) if same else None)
-    result = ModelEvaluation(held_out_only=same, accounts=acc, rules_accounts=rules_acc,
-                             transactions=None, rules_transactions=None,
-                             rows={"accounts": len(judged_acc)})
-    flagged_txn: set[str] = set()
-    judged_txn: set[str] = set()
-    if txns is not None and model.transactions is not None and labels.transactions is not None:
-        tx, rules_tx, flagged_txn, judged_txn = _judge(
-            model.transactions, txns, labels.transactions,
-            {t for f in found for t in f.transactions},
-            set(model.transactions.held_out_ids) if same else None)
-        result.transactions, result.rules_transactions = tx, rules_tx
-        result.rows["transactions"] = len(judged_txn)
-    result.patterns = _pattern_recall(labels, flagged_acc, judged_acc, flagged_txn, judged_txn)
+    flagged = p >= threshold
+    tp = int((flagged & y).sum())
+    scores = Scores(tp, int((flagged & ~y).sum()), int((~flagged & y).sum()))
+    auc = float(average_precision_score(y, p)) if y.any() else 0.0
+    return LevelQuality(scores, auc, len(y), int(y.sum()))
+
+
+def evaluate(model: Model, data: SetData) -> Evaluation:
+    """Precision, recall, F1 and PR-AUC at both levels, and recall per pattern."""
+    truth = data.account_truth()
+    if data.label is None and truth is None:
+        raise InputError.single(data.name, "the set carries no labels to evaluate against")
+    p = model.predict(data)
+    result = Evaluation(data.name, None, None,
+                        trained_on_this_set=data.name in {
+                            t.get("set") for t in model.meta.get("trained_on", [])})
+    if data.label is not None:
+        result.transactions = _quality(data.label, p, model.threshold)
+    acc = account_scores(data, p)
+    touched = np.zeros(len(data.accounts), bool)
+    touched[data.source] = True
+    touched[data.target] = True
+    if truth is not None:
+        result.accounts = _quality(truth[touched], acc[touched], model.account_threshold)
+    flagged_acc = acc >= model.account_threshold
+    if data.label is not None:
+        flagged = p >= model.threshold
+        for name in sorted({str(x) for x in data.pattern[data.label] if x is not None}):
+            rows = data.label & (data.pattern == name)
+            accts = np.unique(np.concatenate([data.source[rows], data.target[rows]]))
+            if truth is not None:
+                accts = accts[truth[accts]]
+            result.patterns[name] = {
+                "count": int(rows.sum()),
+                "transactions": round(float(flagged[rows].mean()), 4),
+                "accounts": round(float(flagged_acc[accts].mean()), 4) if len(accts) else 0.0,
+            }
     return result
 
 
-def _pattern_recall(labels: Labels, flagged_acc: set[str], judged_acc: set[str],
-                    flagged_txn: set[str], judged_txn: set[str]) -> dict[str, dict[str, float]]:
-    out = {}
-    for pattern, (ids, accts) in sorted(labels.patterns.items()):
-        row: dict[str, float] = {}
-        mine = accts & judged_acc
-        if mine:
-            row["accounts"] = round(len(mine & flagged_acc) / len(mine), 4)
-        txns = ids & judged_txn
-        if txns:
-            row["transactions"] = round(len(txns & flagged_txn) / len(txns), 4)
-        if row:
-            out[pattern] = row
-    return out
+# --------------------------------------------------------------------------- scoring
 
 
-@dataclass(frozen=True)
-class AccountRisk:
+def score_rows(model: Model, set_dir: Path, level: Level, engine: str | None = None,
+               progress: Callable[[str], None] | None = None) -> Iterator[pa.RecordBatch]:
+    """Scores of a set as Arrow batches: per transaction (``line``, ``source_file``,
+    ``txn_id``, ``score``, ``flagged``) or per account (``account``, ``score``,
+    ``flagged``), in file order or by descending score."""
+    data = load_set(set_dir, engine, model.config(), progress)
+    if progress:
+        progress("Scoring")
+    p = model.predict(data)
+    if level == "account":
+        acc = account_scores(data, p)
+        order = np.argsort(-acc, kind="stable")
+        for lo in range(0, len(order), BLOCK):
+            idx = order[lo:lo + BLOCK]
+            yield pa.record_batch({
+                "account": pa.array(data.accounts[idx].tolist(), pa.string()),
+                "score": pa.array(np.round(acc[idx], 6)),
+                "flagged": pa.array(acc[idx] >= model.account_threshold)})
+        return
+    data.features.columns = {}  # free the feature columns before reading provenance
+    src = pq.ParquetFile(set_dir / "transactions.parquet")
+    cols = [c for c in ("source_file", "source_line") if c in src.schema_arrow.names]
+    at = 0
+    for batch in src.iter_batches(batch_size=BLOCK, columns=cols):
+        k = batch.num_rows
+        part = p[at:at + k]
+        yield pa.record_batch({
+            "line": batch.column("source_line") if "source_line" in cols
+            else pa.nulls(k, pa.int64()),
+            "source_file": batch.column("source_file") if "source_file" in cols
+            else pa.nulls(k, pa.string()),
+            "txn_id": pa.array(data.txn_id[at:at + k].tolist(), pa.string()),
+            "score": pa.array(np.round(part, 6)),
+            "flagged": pa.array(part >= model.threshold)})
+        at += k
+
+
+@dataclass
+class Ranked:
+    """One scored transaction or account with the features that raised its score."""
+
     subject: str
-    probability: float
+    score: float
     flagged: bool
     reasons: list[Reason]
+    #: For a transaction: ``file:line`` of its source row; for an account: the payment
+    #: whose score it carries.
+    where: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"subject": self.subject, "probability": self.probability,
-                "flagged": self.flagged, "reasons": [vars(r) for r in self.reasons]}
+        return {"subject": self.subject, "score": round(self.score, 6), "flagged": self.flagged,
+                "where": self.where, "reasons": [r.to_dict() for r in self.reasons]}
 
 
-def rank_accounts(model: TrainedModel, engine: Engine, findings: Sequence[Finding],
-                  limit: int = 25) -> list[AccountRisk]:
-    """The accounts the model finds riskiest, each with the features that raised it."""
-    frame = account_frame(engine, findings, model.detectors)
-    p = probabilities(model.accounts, frame)
-    order = sorted(p.index, key=lambda a: (-p[a], a))[:limit]
-    reasons = explain(model.accounts, frame, order)
-    return [AccountRisk(a, round(float(p[a]), 4), bool(p[a] >= model.accounts.threshold),
-                        reasons[a]) for a in order]
+def top_scores(model: Model, set_dir: Path, level: Level, limit: int,
+               engine: str | None = None, progress: Callable[[str], None] | None = None
+               ) -> list[Ranked]:
+    """The ``limit`` highest-scored transactions or accounts, each explained."""
+    data = load_set(set_dir, engine, model.config(), progress)
+    if progress:
+        progress("Scoring")
+    return rank(model, data, model.predict(data), level, limit)
 
 
-# --------------------------------------------------------------------------- save and load
+def rank(model: Model, data: SetData, p: np.ndarray, level: Level, limit: int
+         ) -> list[Ranked]:
+    """The top ``limit`` rows of a scored set, explained by the payment behind each score."""
+    if level == "account":
+        acc = account_scores(data, p)
+        accounts = np.argsort(-acc, kind="stable")[:max(0, limit)]
+        # the payment that carries each account's score
+        best = np.full(len(data.accounts), -1, dtype=np.int64)
+        order = np.argsort(p, kind="stable")  # later (higher) writes win
+        best[data.source[order]] = order
+        best[data.target[order]] = order
+        rows = best[accounts]
+        reasons = model.explain(model.matrix(data, rows)) if len(rows) else []
+        return [Ranked(str(data.accounts[a]), float(acc[a]),
+                       bool(acc[a] >= model.account_threshold), r, str(data.txn_id[row]))
+                for a, row, r in zip(accounts.tolist(), rows.tolist(), reasons, strict=True)]
+    rows = np.argsort(-p, kind="stable")[:max(0, limit)]
+    reasons = model.explain(model.matrix(data, rows)) if len(rows) else []
+    return [Ranked(str(data.txn_id[i]), float(p[i]), bool(p[i] >= model.threshold), r)
+            for i, r in zip(rows.tolist(), reasons, strict=True)]
+
+
+def explain_transactions(model: Model, set_dir: Path, txn_ids: Sequence[str],
+                         engine: str | None = None) -> dict[str, Ranked]:
+    """Scores and top features of the named transactions (for the investigation pages)."""
+    data = load_set(set_dir, engine, model.config())
+    wanted = set(txn_ids)
+    rows = np.array([i for i, t in enumerate(data.txn_id.tolist()) if t in wanted],
+                    dtype=np.int64)
+    if not len(rows):
+        return {}
+    x = model.matrix(data, rows)
+    p = model.booster.predict(x, num_threads=PARAMS["num_threads"])
+    return {str(data.txn_id[i]): Ranked(str(data.txn_id[i]), float(s),
+                                        bool(s >= model.threshold), r)
+            for i, s, r in zip(rows.tolist(), p.tolist(), model.explain(x), strict=True)}
 
 
 def default_path(set_dir: Path, settings: Settings | None = None) -> Path:
-    """``<data_dir>/models/money/<set name>.pkl``."""
+    """``<data_dir>/models/money/<folder name>.json`` for a set outside the platform."""
     from tocsin.settings import get_settings
 
     settings = settings or get_settings()
-    return settings.data_dir / "models" / "money" / f"{set_dir.name}.pkl"
+    return settings.data_dir / "models" / "money" / f"{set_dir.name}.json"
+
+
+def write_scores(batches: Iterator[pa.RecordBatch], output: Path) -> int:
+    """Stream ``batches`` to ``output`` as CSV (text cells formula-neutralised); the file
+    appears only when complete."""
+    import pyarrow.csv as pacsv
+
+    from tocsin.types.cells import neutralise_table
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    rows = 0
+    writer: pacsv.CSVWriter | None = None
+    try:
+        for batch in batches:
+            table = neutralise_table(pa.Table.from_batches([batch]))
+            if writer is None:
+                writer = pacsv.CSVWriter(tmp, table.schema)
+            writer.write_table(table)
+            rows += batch.num_rows
+        if writer is not None:
+            writer.close()
+            writer = None
+            os.replace(tmp, output)
+    finally:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
+    return rows
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _canonical(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=True).encode()
 
 
 def _key(settings: Settings | None) -> bytes:
@@ -651,44 +657,132 @@ def _key(settings: Settings | None) -> bytes:
     return hashlib.sha256(b"tocsin money model\x00" + secret.encode()).digest()
 
 
-def _signature_path(path: Path) -> Path:
-    return path.with_name(path.name + SIGNATURE_SUFFIX)
-
-
 def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def save(model: TrainedModel, path: Path, settings: Settings | None = None) -> Path:
-    """Write the model and its signature (HMAC-SHA256 with the platform's secret)."""
-    data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-    signature = hmac.new(_key(settings), data, hashlib.sha256).hexdigest()
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, data)
-    _atomic_write(_signature_path(path), (signature + "\n").encode())
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def dumps(model: Model, signature: dict[str, str]) -> bytes:
+    return json.dumps({"format": FORMAT, "format_version": FORMAT_VERSION,
+                       "model": model.to_payload(), "signature": signature},
+                      sort_keys=True).encode()
+
+
+def save(model: Model, path: Path, settings: Settings | None = None) -> Path:
+    """Write the model as signed JSON (HMAC-SHA256 keyed with the platform's secret)."""
+    payload = model.to_payload()
+    sig = hmac.new(_key(settings), _canonical(payload), hashlib.sha256).hexdigest()
+    _atomic_write(path, dumps(model, {"method": "hmac-sha256", "value": sig}))
     return path
 
 
-def load(path: Path, settings: Settings | None = None) -> TrainedModel:
-    """Read a model this installation wrote; refuse anything else before unpickling it."""
-    sig_path = _signature_path(path)
+def _read(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise InputError.single(str(path), "no such model file")
-    if not sig_path.is_file():
-        raise InputError.single(str(sig_path), "missing; only models written by the "
-                                "platform (with their signature) are loaded")
-    data = path.read_bytes()
-    expected = hmac.new(_key(settings), data, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, sig_path.read_text().strip()):
+    if path.stat().st_size > 64 * 1024 * 1024:
+        raise InputError.single(str(path), "larger than 64 MiB; not a model file")
+    try:
+        doc = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError.single(str(path), f"not a model file (JSON expected): {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise InputError.single(str(path), f"not a money model (format {FORMAT!r} expected)")
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise InputError.single(str(path), f"model format version "
+                                f"{doc.get('format_version')!r}; this version reads "
+                                f"{FORMAT_VERSION}")
+    if not isinstance(doc.get("model"), dict) or not isinstance(doc.get("signature"), dict):
+        raise InputError.single(str(path), "model or signature missing")
+    return doc
+
+
+def load(path: Path, settings: Settings | None = None) -> Model:
+    """Read a model this installation wrote; refuse one whose signature does not match."""
+    doc = _read(path)
+    sig = doc["signature"]
+    if sig.get("method") != "hmac-sha256":
+        raise InputError.single(str(path), "only models signed by this installation "
+                                "(hmac-sha256) are loaded from a file")
+    expected = hmac.new(_key(settings), _canonical(doc["model"]), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, str(sig.get("value", ""))):
         raise InputError([Problem(str(path), "signature does not match; the file was "
                                   "changed or written by another installation")],
                          summary=f"{path}: refused to load")
-    model = pickle.loads(data)  # noqa: S301 - signed by this installation, checked above
-    if not isinstance(model, TrainedModel):
-        raise InputError.single(str(path), "not a money risk model")
-    return model
+    return Model.from_payload(doc["model"], str(path))
+
+
+def default_dir() -> Path:
+    return Path(str(resources.files("tocsin.money"))) / DEFAULT_DIR
+
+
+def card(directory: Path | None = None) -> dict[str, Any]:
+    """The default model's card (what it was trained on, its cross-world scores, limits)."""
+    path = (directory or default_dir()) / "card.json"
+    if not path.is_file():
+        raise InputError.single(str(path), "no default model is installed")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise InputError.single(str(path), "not a model card")
+    return data
+
+
+def load_default(directory: Path | None = None) -> Model:
+    """The model shipped with the package, checked against its card's SHA-256 digest."""
+    directory = directory or default_dir()
+    info = card(directory)
+    path = directory / str(info.get("file", "model.json"))
+    doc = _read(path)
+    digest = hashlib.sha256(_canonical(doc["model"])).hexdigest()
+    if doc["signature"].get("method") != "sha256" or not hmac.compare_digest(
+            digest, str(doc["signature"].get("value", ""))) or not hmac.compare_digest(
+            digest, str(info.get("sha256", ""))):
+        raise InputError.single(str(path), "the default model does not match the digest in "
+                                "its card; reinstall the package")
+    return Model.from_payload(doc["model"], str(path))
+
+
+def save_default(model: Model, directory: Path, card_data: dict[str, Any]) -> Path:
+    """Write a model and its card as the shipped default (digest-checked, not keyed)."""
+    digest = hashlib.sha256(_canonical(model.to_payload())).hexdigest()
+    path = directory / "model.json"
+    _atomic_write(path, dumps(model, {"method": "sha256", "value": digest}))
+    info = {**card_data, "file": "model.json", "sha256": digest,
+            "version": model.meta.get("version", RECIPE_VERSION)}
+    _atomic_write(directory / "card.json", json.dumps(info, indent=2).encode() + b"\n")
+    return path
+
+
+def resolve(path: Path | None, settings: Settings | None = None) -> Model:
+    """The model at ``path`` (signed by this installation) or the shipped default."""
+    return load(path, settings) if path is not None else load_default()
+
+
+def set_ranking(set_dir: Path, top: int, settings: Settings | None = None,
+                stored: Path | None = None, progress: Callable[[str], None] | None = None
+                ) -> dict[str, Any]:
+    """What the investigation pages show: the model's riskiest accounts and payments, each
+    with the features that raised its score. Uses the model kept with the set when there
+    is one (``stored``), else the shipped default."""
+    if stored is not None and stored.is_file():
+        chosen, source = load(stored, settings), "trained on this set"
+    else:
+        chosen = load_default()
+        source = f"shipped default model, version {chosen.meta.get('version', '?')}"
+    data = load_set(set_dir, None, chosen.config(), progress)
+    p = chosen.predict(data)
+    n = max(1, top)
+    acc = account_scores(data, p)
+    return {"source": source, "threshold": round(chosen.threshold, 6),
+            "account_threshold": round(chosen.account_threshold, 6),
+            "flagged_transactions": int((p >= chosen.threshold).sum()),
+            "flagged_accounts": int((acc >= chosen.account_threshold).sum()),
+            "accounts": [r.to_dict() for r in rank(chosen, data, p, "account", n)],
+            "transactions": [r.to_dict() for r in rank(chosen, data, p, "transaction", n)]}

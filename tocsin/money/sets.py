@@ -359,7 +359,7 @@ def load_job_result(settings: Settings, ref: str) -> Any:
 
 def model_path(settings: Settings, item: TransactionSet) -> Path:
     """Where a risk model trained on the set is kept (with the set, deleted with it)."""
-    return set_path(settings, item) / MODELS_DIR / "model.pkl"
+    return set_path(settings, item) / MODELS_DIR / "model.json"
 
 
 def model_destination(session: Session, principal: Principal, settings: Settings, set_id: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import textwrap
@@ -40,6 +41,9 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Mapping[tuple[str,
             row_labels: Mapping[str, str], col_labels: Mapping[str, str],
             title: str) -> str:
     """Crime areas x places coloured by composite threat score (0-100), scores written in."""
+    if not rows or not cols:  # nothing scored for this selection: say so, draw no empty grid
+        return (f'<p class="chart-empty">{html.escape(title)}: '
+                'no threat scores for this selection.</p>')
     width = min(max(4.5, 0.42 * len(cols) + 2.6), 7.0)
     height = max(2.0, 0.36 * len(rows) + 1.3)
     fig, ax = plt.subplots(figsize=(width, height))

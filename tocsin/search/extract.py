@@ -6,6 +6,7 @@ import mimetypes
 import zipfile
 from pathlib import Path
 
+from tocsin import limits
 from tocsin.errors import InputError
 
 PDF = "application/pdf"
@@ -94,7 +95,9 @@ def _pdf(path: Path, max_chars: int) -> str:
 def _docx(path: Path, max_chars: int) -> str:
     if not zipfile.is_zipfile(path):
         raise InputError.single(path.name, "not a DOCX file (not a zip archive)")
-    with zipfile.ZipFile(path) as archive:  # refuse a zip bomb before parsing it
+    # refuse a zip bomb before parsing it: the platform's limits, and a ratio for text
+    limits.check_archive(path, path.name, kind="DOCX file")
+    with zipfile.ZipFile(path) as archive:
         unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > 20 * max(path.stat().st_size, 1024 * 1024):
         raise InputError.single(path.name, f"DOCX unpacks to {unpacked} bytes; refused")

@@ -43,12 +43,23 @@ def _config() -> Any:
     return literal(CONFIG, type_=REGCONFIG)
 
 
+def _unaccented(text: str) -> Any:
+    return func.tocsin_unaccent(bindparam("tsq", text, unique=True))
+
+
+def _form_query(words: tuple[str, ...], prefix: bool) -> Any:
+    if prefix:
+        return func.to_tsquery(_config(), _unaccented(" <-> ".join(words) + ":*"))
+    return func.phraseto_tsquery(_config(), _unaccented(" ".join(words)))
+
+
 def tsquery(term: Term) -> Any:
-    """A tsquery for one term, built from bound parameters only."""
-    if term.prefix:
-        text = " <-> ".join(term.words) + ":*"
-        return func.to_tsquery(_config(), bindparam("tsq", text, unique=True))
-    return func.phraseto_tsquery(_config(), bindparam("tsq", " ".join(term.words), unique=True))
+    """A tsquery for one term (any of its forms), built from bound parameters only and
+    unaccented like the indexed text."""
+    combined = _form_query(term.words, term.prefix)
+    for words in term.variants:
+        combined = combined.op("||")(_form_query(words, term.prefix))
+    return combined
 
 
 def combine(terms: Sequence[Term], operator: str) -> Any:

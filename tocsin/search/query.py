@@ -25,6 +25,14 @@ class Term:
 
     words: tuple[str, ...]
     prefix: bool = False
+    #: Other forms that count as this term (synonyms, spelling variants), see
+    #: :mod:`tocsin.search.synonyms`.
+    variants: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def forms(self) -> tuple[tuple[str, ...], ...]:
+        """The term's words and every variant."""
+        return (self.words, *self.variants)
 
     @property
     def is_phrase(self) -> bool:

@@ -27,6 +27,7 @@ from tocsin.search.base import SearchBackend, backend_for, marked_html
 from tocsin.search.indexer import sync_pending
 from tocsin.search.labels import reference_labels
 from tocsin.search.query import ParsedQuery, parse_query
+from tocsin.search.synonyms import expand as expand_synonyms
 from tocsin.search.tables import LINK_FACETS, SearchDocument, SearchFacet, facet_token
 
 DOCS = cast(Table, SearchDocument.__table__)
@@ -124,6 +125,8 @@ class SearchResults:
     ranking: str = "full-text"
     #: More than ``total`` documents match: the newest ``total`` were ranked and counted.
     capped: bool = False
+    #: For a query without results: a respelled query that has some ("did you mean").
+    suggestion: str | None = None
 
     @property
     def pages(self) -> int:
@@ -137,7 +140,8 @@ class SearchResults:
 
 def search(session: Session, principal: Principal, query: str | None,
            filters: SearchFilters | None = None, page: int = 1, size: int = 20,
-           *, semantic: Any = None, audit_reads: bool = True) -> SearchResults:
+           *, semantic: Any = None, audit_reads: bool = True,
+           suggest: bool = True) -> SearchResults:
     """Search every record type the principal may read.
 
     A query with more than :data:`WINDOW` readable, filtered matches is answered
@@ -152,7 +156,7 @@ def search(session: Session, principal: Principal, query: str | None,
         raise InputError.single("page", "pages start at 1")
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InputError.single("size", f"choose between 1 and {MAX_PAGE_SIZE} results per page")
-    parsed = parse_query(query)
+    parsed = expand_synonyms(parse_query(query))
     sync_pending(session)  # see this transaction's own writes
     backend = backend_for(session.get_bind().dialect.name)
     allowed = read_clause(SearchDocument, principal)
@@ -187,8 +191,25 @@ def search(session: Session, principal: Principal, query: str | None,
     facets = _facets(session, _counts(session, backend, ids), filters)
     if audit_reads:
         audit_hits(session, principal, hits)
+    suggestion = None
+    if suggest and not total and parsed.include:
+        suggestion = _did_you_mean(session, principal, parsed, filters)
     return SearchResults(query=query or "", understood=parsed.text, hits=hits, total=total,
-                         page=page, size=size, facets=facets, ranking=ranking, capped=capped)
+                         page=page, size=size, facets=facets, ranking=ranking, capped=capped,
+                         suggestion=suggestion)
+
+
+def _did_you_mean(session: Session, principal: Principal, parsed: ParsedQuery,
+                  filters: SearchFilters) -> str | None:
+    """A respelled query, offered only when it finds something for this user."""
+    from tocsin.search.suggest import suggest
+
+    respelled = suggest(session, principal, parsed)
+    if respelled is None:
+        return None
+    found = search(session, principal, respelled, filters, size=1, audit_reads=False,
+                   suggest=False)
+    return respelled if found.total else None
 
 
 def audit_hits(session: Session, principal: Principal, hits: Sequence[Hit]) -> None:

@@ -37,9 +37,12 @@ SNIPPET_TOKENS = 24
 
 
 def fts_term(term: Term) -> str:
-    """An FTS5 string: every word quoted, so no character of the input is syntax."""
-    quoted = '"' + " ".join(w.replace('"', '""') for w in term.words) + '"'
-    return quoted + ("*" if term.prefix else "")
+    """An FTS5 string: every word quoted, so no character of the input is syntax; a term
+    with variants matches any of its forms."""
+    star = "*" if term.prefix else ""
+    forms = ['"' + " ".join(w.replace('"', '""') for w in words) + '"' + star
+             for words in term.forms]
+    return forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
 
 
 def fts_expression(terms: Sequence[Term], joiner: str = " AND ") -> str:

@@ -9,24 +9,41 @@ the embedded SQLite default restores onto PostgreSQL and back.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import shutil
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Engine, MetaData, Table, func, select, text
 from sqlalchemy import types as satypes
+from sqlalchemy.exc import DBAPIError, StatementError
 
+from tocsin import limits
 from tocsin.errors import InputError
+from tocsin.limits import TooLarge
 from tocsin.store import migrate
+from tocsin.store.private import (
+    encrypt_file,
+    is_encrypted,
+    opened_backup,
+    private_file,
+    private_folder,
+)
 
 FORMAT = "tocsin-backup/1"
 #: Data-folder entries that are derived or private to this installation.
-SKIPPED_FILES = {"tocsin.db", "tocsin.db-wal", "tocsin.db-shm", "demo-secret-key"}
+#: Secrets never leave the installation in a backup (the demo's generated passwords and key).
+SKIPPED_FILES = {"tocsin.db", "tocsin.db-wal", "tocsin.db-shm", "demo-secret-key",
+                 "demo-credentials.json"}
+#: Longest line of a table file in a backup (one row as JSON).
+MAX_LINE = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,12 +83,14 @@ def _data_files(data_dir: Path) -> Iterator[Path]:
             yield path
 
 
-def backup(engine: Engine, data_dir: Path, target: Path) -> BackupReport:
-    """Write a consistent backup (one read transaction) to ``target``."""
+def backup(engine: Engine, data_dir: Path, target: Path,
+           passphrase: str | None = None) -> BackupReport:
+    """Write a consistent backup (one read transaction) to ``target``, readable by the
+    owner only; encrypted when a ``passphrase`` is given (see :mod:`tocsin.store.private`)."""
     metadata = migrate.import_all_tables()
     rows: dict[str, int] = {}
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(target.suffix + ".partial")
+    partial = private_file(target.with_suffix(target.suffix + ".partial"))
     files = 0
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive, \
             engine.connect() as conn, conn.begin():
@@ -94,28 +113,103 @@ def backup(engine: Engine, data_dir: Path, target: Path) -> BackupReport:
             "files": files,
         }
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+    if passphrase is not None:
+        sealed = private_file(target.with_suffix(target.suffix + ".sealing"))
+        try:
+            encrypt_file(partial, sealed, passphrase)
+        finally:
+            partial.unlink(missing_ok=True)
+        partial = sealed
     partial.replace(target)  # a crash mid-backup never leaves a truncated file under the real name
     return BackupReport(target, rows, files)
 
 
+def restore_file(engine: Engine, data_dir: Path, source: Path,
+                 passphrase: str | None = None, *, audit_key: bytes | None = None,
+                 actor: str = "system") -> BackupReport:
+    """Restore a backup file, encrypted or not (the passphrase is needed for an encrypted one)."""
+    with opened_backup(source, passphrase, data_dir / ".restoring") as plain:
+        report = restore(engine, data_dir, plain, audit_key=audit_key, actor=actor,
+                         origin=source)
+    return BackupReport(source, report.rows, report.files)
+
+
+#: What a damaged zip member raises while it is read (bad CRC, truncated or corrupt data).
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
+
+
 def read_manifest(source: Path) -> dict[str, Any]:
+    if is_encrypted(source):
+        raise InputError.single(str(source), "the backup is encrypted; give its passphrase")
     try:
         with zipfile.ZipFile(source) as archive:
-            manifest: dict[str, Any] = json.loads(archive.read("manifest.json"))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+            info = archive.getinfo("manifest.json")
+            if info.file_size > MAX_LINE:
+                raise InputError.single(str(source), "the manifest is too large")
+            manifest = json.loads(archive.read(info))
+            _check_manifest(source, manifest)
+            _check_sizes(source, archive, manifest)
+    except (*ARCHIVE_ERRORS, KeyError, ValueError) as exc:
         raise InputError.single(str(source), f"not a Tocsin backup ({exc})") from exc
-    if manifest.get("format") != FORMAT:
-        raise InputError.single(str(source), f"unknown backup format {manifest.get('format')!r}")
     return manifest
 
 
-def restore(engine: Engine, data_dir: Path, source: Path) -> BackupReport:
+def _check_manifest(source: Path, manifest: Any) -> None:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise InputError.single(str(source), f"unknown backup format {found!r}")
+    revisions, rows = manifest.get("revisions"), manifest.get("rows")
+    if not (isinstance(revisions, list) and all(isinstance(r, str) for r in revisions)
+            and isinstance(rows, dict)
+            and all(isinstance(k, str) and type(v) is int for k, v in rows.items())):
+        raise InputError.single(f"{source}: manifest.json",
+                                "revisions must be a list of names and rows a count per table")
+
+
+def _check_sizes(source: Path, archive: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
+    """Refuse a backup whose tables unpack beyond the archive limit, that holds more entries
+    than its manifest accounts for, or whose stored files would not fit on the disk —
+    from the zip's directory, before anything is decompressed."""
+    entries = archive.infolist()
+    stored = [e for e in entries if e.filename.startswith("files/")]
+    others = [e for e in entries if not e.filename.startswith("files/")]
+    expected_files = manifest.get("files", 0) if isinstance(manifest.get("files"), int) else 0
+    where = source.name
+    if len(stored) > expected_files:
+        raise TooLarge.single(where, f"holds {len(stored):,} stored files; its manifest "
+                                     f"lists {expected_files:,}")
+    active = limits.active()
+    if len(others) > active.archive_max_entries:
+        raise TooLarge.single(where, f"holds {len(others):,} entries; at most "
+                                     f"{active.archive_max_entries:,} are accepted")
+    tables = sum(e.file_size for e in others)
+    if tables > active.archive_max_unpacked_bytes:
+        raise TooLarge.single(where, f"its tables unpack to {tables:,} bytes; at most "
+                                     f"{active.archive_max_unpacked_bytes:,} are accepted "
+                                     "(TOCSIN_ARCHIVE_MAX_UNPACKED_BYTES)")
+    files = sum(e.file_size for e in stored)
+    folder = source.parent
+    free = shutil.disk_usage(folder).free
+    if files > free:
+        raise TooLarge.single(where, f"its stored files unpack to {files:,} bytes; only "
+                                     f"{free:,} are free")
+
+
+def restore(engine: Engine, data_dir: Path, source: Path, *, audit_key: bytes | None = None,
+            actor: str = "system", origin: Path | None = None) -> BackupReport:
     """Replace the database content and data folder with the backup's.
 
     The schema must be at the backup's revisions (run ``tocsin init`` first, on
     the same version of Tocsin that made the backup). All rows are loaded in one
-    transaction: on any error the database is left as it was.
+    transaction: on any error the database is left as it was. The audit log of the
+    running instance is kept and the restore itself is appended to it
+    (:func:`_keep_audit_log`, naming ``origin``, the file the user gave, if not
+    ``source``); ``audit_key`` defaults to the configured one.
     """
+    if audit_key is None:  # no restore without a key to audit it
+        from tocsin.settings import Settings
+
+        audit_key = Settings().audit_hmac_key()
     manifest = read_manifest(source)
     migrate.upgrade(engine)
     current = sorted(migrate.current_heads(engine))
@@ -128,50 +222,101 @@ def restore(engine: Engine, data_dir: Path, source: Path) -> BackupReport:
     metadata = migrate.import_all_tables()
     rows: dict[str, int] = {}
     with zipfile.ZipFile(source) as archive, engine.begin() as conn:
-        _clear(conn, metadata)
-        for table in metadata.sorted_tables:
+        tables = _clear(conn, metadata)
+        for table in tables:
             rows[table.name] = _load_table(conn, table, archive)
+        if rows != {name: manifest["rows"].get(name, 0) for name in rows}:
+            raise InputError.single(f"{source}: manifest.json",
+                                    "restored row counts differ from the manifest")
         if conn.dialect.name == "postgresql":
-            _reset_sequences(conn, metadata)
-        names = [n for n in archive.namelist() if n.startswith("files/")]
-        for name in names:
-            dest = data_dir / name.removeprefix("files/")
-            if not dest.resolve().is_relative_to(data_dir.resolve()):
-                raise InputError.single(name, "file path escapes the data folder")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(archive.read(name))
-    if rows != manifest["rows"]:  # pragma: no cover - the transaction above already committed
-        raise InputError.single(str(source), "restored row counts differ from the manifest")
+            _reset_sequences(conn, tables)
+        names = [n for n in archive.namelist() if n.startswith("files/") and not n.endswith("/")]
+        _restore_files(archive, data_dir, names)
+        _keep_audit_log(conn, audit_key, actor, origin or source, manifest, rows, len(names))
     return BackupReport(source, rows, len(names))
 
 
-def _clear(conn: Any, metadata: MetaData) -> None:
+def _restore_files(archive: zipfile.ZipFile, data_dir: Path, names: list[str]) -> None:
+    """Copy the stored files into the data folder, streaming (bounded memory), owner-only."""
+    private_folder(data_dir)
+    for name in names:
+        dest = data_dir / name.removeprefix("files/")
+        if not dest.resolve().is_relative_to(data_dir.resolve()):
+            raise InputError.single(name, "file path escapes the data folder")
+        if dest.name in SKIPPED_FILES and dest.parent == data_dir:
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_file(dest)
+        try:
+            with archive.open(name) as packed, dest.open("wb") as out:
+                shutil.copyfileobj(packed, out, 1024 * 1024)
+        except ARCHIVE_ERRORS as exc:
+            raise InputError.single(name, f"damaged entry ({exc})") from exc
+
+
+#: Tables a restore leaves as they are: the running instance's audit log and its chain.
+AUDIT_TABLES = frozenset({"audit_log", "audit_chain_head"})
+
+
+def _keep_audit_log(conn: Any, audit_key: bytes, actor: str, source: Path,
+                    manifest: dict[str, Any], rows: dict[str, int], files: int) -> None:
+    """Append the restore to the running instance's audit log, in the restore's transaction.
+
+    The audit tables are neither cleared nor loaded (:func:`_clear` skips them), so an
+    edited backup cannot remove or rewrite audit rows; the backup's own audit rows stay
+    in the backup file, and the entry names the file by its SHA-256.
+    """
+    from tocsin.access import chain
+
+    digest = hashlib.sha256()
+    with source.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    skipped = manifest["rows"].get("audit_log", 0)
+    detail = (f"restored {source.name} (sha256 {digest.hexdigest()}, made "
+              f"{manifest.get('created', '?')}): {sum(rows.values())} rows, {files} files; "
+              f"the running instance's audit log was kept, the backup's {skipped} audit "
+              "rows were not loaded")
+    chain.append(conn, audit_key, [chain.entry(user_id=None, username=actor,
+                                               action="restore", record_type="backup",
+                                               record_id=source.name, detail=detail)])
+
+
+def _clear(conn: Any, metadata: MetaData) -> list[Table]:
+    """Empty every table a restore loads (not the audit tables); return them in load order."""
+    tables = [t for t in metadata.sorted_tables if t.name not in AUDIT_TABLES]
     if conn.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in metadata.sorted_tables)
-        conn.execute(text("SET LOCAL session_replication_role = replica"))  # audit trigger
-        conn.execute(text(f"TRUNCATE {names} CASCADE"))
-        conn.execute(text("SET LOCAL session_replication_role = DEFAULT"))
-        return
-    conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_no_delete")
-    for table in reversed(metadata.sorted_tables):
+        names = ", ".join(t.name for t in tables)
+        conn.execute(text(f"TRUNCATE {names}"))
+        return tables
+    for table in reversed(tables):
         conn.execute(table.delete())
-    conn.exec_driver_sql(
-        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-    )
+    return tables
 
 
 def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
     decoders = {c.name: _decoder(c.type) for c in table.columns}
     batch: list[dict[str, Any]] = []
     count = 0
+    where = f"tables/{table.name}.jsonl"
     try:
-        handle = archive.open(f"tables/{table.name}.jsonl")
+        handle = archive.open(where)
     except KeyError:
         return 0  # a table added after the backup was made starts empty
+    except ARCHIVE_ERRORS as exc:
+        raise InputError.single(where, f"damaged entry ({exc})") from exc
+    columns = set(decoders)
     with handle:
-        for line_no, line in enumerate(handle, start=1):
-            record = json.loads(line)
+        for line_no, line in enumerate(_lines(handle, where), start=1):
+            if len(line) > MAX_LINE:
+                raise TooLarge.single(f"{where}:{line_no}", f"a row longer than {MAX_LINE:,} bytes")
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                raise InputError.single(f"{where}:{line_no}", f"not a JSON row ({exc})") from None
+            if not isinstance(record, dict) or not set(record) <= columns:
+                raise InputError.single(f"{where}:{line_no}",
+                                        f"not a row of {table.name} (unknown columns)")
             for key, decode in decoders.items():
                 if decode is not None and record.get(key) is not None:
                     try:
@@ -182,17 +327,35 @@ def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
                         ) from exc
             batch.append(record)
             if len(batch) >= 1000:
-                conn.execute(table.insert(), batch)
-                count += len(batch)
+                count += _insert(conn, table, batch, where)
                 batch = []
     if batch:
-        conn.execute(table.insert(), batch)
-        count += len(batch)
+        count += _insert(conn, table, batch, where)
     return count
 
 
-def _reset_sequences(conn: Any, metadata: MetaData) -> None:
-    for table in metadata.sorted_tables:
+def _lines(handle: IO[bytes], where: str) -> Iterator[bytes]:
+    try:
+        yield from handle
+    except ARCHIVE_ERRORS as exc:
+        raise InputError.single(where, f"damaged entry ({exc})") from exc
+
+
+def _insert(conn: Any, table: Table, batch: list[dict[str, Any]], where: str) -> int:
+    # rows of a table have the same columns in a real backup; fill gaps so one
+    # statement fits all, and let the database's constraints judge the values
+    names = {key for record in batch for key in record}
+    rows = [{name: record.get(name) for name in names} for record in batch]
+    try:
+        conn.execute(table.insert(), rows)
+    except (StatementError, DBAPIError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise InputError.single(where, f"rows the database refuses ({reason})") from None
+    return len(rows)
+
+
+def _reset_sequences(conn: Any, tables: list[Table]) -> None:
+    for table in tables:
         for column in table.primary_key.columns:
             if column.autoincrement is True or (
                 isinstance(column.type, satypes.Integer) and len(table.primary_key.columns) == 1

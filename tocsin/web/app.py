@@ -3,38 +3,51 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from tocsin import __version__
+from tocsin import __version__, limits
 from tocsin.errors import AuthenticationError, InputError, NotFound, PermissionDenied
+from tocsin.lifecycle import clean_unfinished_imports
+from tocsin.limits import TooLarge
 from tocsin.settings import Settings, get_settings
 from tocsin.store.database import Database
+from tocsin.store.private import private_folder
 from tocsin.web.accesslog import AccessLog, make_logger
-from tocsin.web.deps import CsrfFailed, LoginRequired
+from tocsin.web.denials import audit_denial
+from tocsin.web.deps import CsrfFailed, DatabaseBusy, DatabaseSlots, LoginRequired
+from tocsin.web.guard import BodyGuard, session_checker
+from tocsin.web.origin import OriginCheck
 from tocsin.web.security import SecurityHeaders
 from tocsin.web.templating import NavItem, make_templates, render
 
 STATIC = Path(__file__).parent / "static"
+RETRY_AFTER_SECONDS = 2
 
 #: Router modules in ``tocsin/web/routers``; each may define ``pages``, ``api``, ``NAV`` and
 #: ``lifespan`` (an async context manager run while the application runs, e.g. a job runner).
 ROUTERS = ["auth", "home", "framework", "commitments", "programmes", "lessons", "partners",
-           "events", "experts", "coherence", "investigations", "search", "admin"]
+           "events", "experts", "coherence", "investigations", "cases", "screening", "search",
+           "admin"]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.secret()  # refuse to start with a missing or placeholder secret
+    limits.configure(settings)
     app = FastAPI(
         title="Tocsin API",
         version=__version__,
@@ -47,7 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database.from_settings(settings)
+    # page requests share the pool's base connections; its overflow is left to jobs and checks
+    app.state.database_slots = DatabaseSlots(settings.database_pool_size,
+                                             settings.database_wait_seconds)
     app.state.templates = make_templates()
+    # sizes and the session are checked before any route reads (or spools) a body
+    app.add_middleware(BodyGuard, max_bytes=lambda: settings.upload_max_bytes,
+                       session_valid=session_checker(app))
+    app.add_middleware(OriginCheck, settings=settings)  # inside SecurityHeaders: its 403 gets them
     app.add_middleware(SecurityHeaders)
     # added last, so outermost: it times and logs every request, errors included
     app.add_middleware(AccessLog, logger=make_logger(
@@ -85,10 +105,21 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Enter every lifespan in ``app.state.lifespans`` in order; leave them in reverse."""
+    await run_in_threadpool(_start_up, app)
     async with AsyncExitStack() as stack:
         for hook in getattr(app.state, "lifespans", []):
             await stack.enter_async_context(hook(app))
         yield
+
+
+def _start_up(app: FastAPI) -> None:
+    """Owner-only data folder; leftovers of imports a killed process left are removed."""
+    settings: Settings = app.state.settings
+    private_folder(settings.data_dir)
+    try:
+        clean_unfinished_imports(settings, app.state.db)
+    except Exception:  # a database not initialised yet must not stop the server starting
+        logging.getLogger("tocsin").exception("could not look for unfinished imports")
 
 
 def _wants_json(request: Request) -> bool:
@@ -106,6 +137,12 @@ def _error(request: Request, status: int, message: str,
                   problems=problems or [])
 
 
+def _busy(request: Request) -> Response:
+    response = _error(request, 503, "the server is busy; try again in a moment")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -120,17 +157,46 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, 403, "the form has expired or did not come from Tocsin; "
                       "reload the page and try again")
 
+    @app.exception_handler(DatabaseBusy)
+    async def database_busy(request: Request, exc: DatabaseBusy) -> Response:
+        logging.getLogger("tocsin").warning("%s %s answered 503: %s", request.method,
+                                            request.url.path, exc)
+        return _busy(request)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_timeout(request: Request, exc: PoolTimeout) -> Response:
+        logging.getLogger("tocsin").warning("%s %s answered 503: %s", request.method,
+                                            request.url.path, exc)
+        return _busy(request)
+
+    @app.exception_handler(OperationalError)
+    async def database_error(request: Request, exc: OperationalError) -> Response:
+        if "database is locked" in str(exc.orig):  # SQLite's busy timeout ran out
+            logging.getLogger("tocsin").warning("%s %s answered 503: the embedded database "
+                                                "stayed locked", request.method, request.url.path)
+            return _busy(request)
+        logging.getLogger("tocsin").error("%s %s failed", request.method, request.url.path,
+                                          exc_info=exc)
+        return _error(request, 500, "the database could not answer; try again later")
+
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
+        await audit_denial(request, 404, exc)
         return _error(request, 404, str(exc))
 
     @app.exception_handler(PermissionDenied)
     async def denied(request: Request, exc: PermissionDenied) -> Response:
+        await audit_denial(request, 403, exc)
         return _error(request, 403, str(exc))
 
     @app.exception_handler(AuthenticationError)
     async def auth_error(request: Request, exc: AuthenticationError) -> Response:
         return _error(request, 401, str(exc))
+
+    @app.exception_handler(TooLarge)
+    async def too_large(request: Request, exc: TooLarge) -> Response:
+        problems = [{"location": p.location, "reason": p.reason} for p in exc.problems]
+        return _error(request, 413, str(exc).splitlines()[0], problems)
 
     @app.exception_handler(InputError)
     async def bad_input(request: Request, exc: InputError) -> Response:

@@ -7,13 +7,17 @@ Without a session, pages redirect to the login form and ``/api`` answers 401.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-from collections.abc import Iterator
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from tocsin.access import login
 from tocsin.access.principal import Principal
@@ -48,6 +52,45 @@ class CsrfFailed(Exception):
     """A state-changing request without the session's CSRF token."""
 
 
+class DatabaseBusy(Exception):
+    """Every database connection stayed in use for too long: answered 503 with Retry-After."""
+
+
+class DatabaseSlots:
+    """A semaphore sized to the connection pool, awaited on the event loop.
+
+    Requests take a slot before they open a session, so at most ``size`` sessions hold
+    pooled connections and no thread ever waits inside the pool. One semaphore per
+    event loop (test clients each run their own loop).
+    """
+
+    def __init__(self, size: int, wait_seconds: float) -> None:
+        self.size = size
+        self.wait_seconds = wait_seconds
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
+                                                  asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        found = self._by_loop.get(loop)
+        if found is None:
+            found = self._by_loop[loop] = asyncio.Semaphore(self.size)
+        return found
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        semaphore = self._semaphore()
+        try:
+            await asyncio.wait_for(semaphore.acquire(), self.wait_seconds)
+        except TimeoutError:
+            raise DatabaseBusy(f"all {self.size} database slots stayed in use for "
+                               f"{self.wait_seconds:g} s") from None
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+
 def settings(request: Request) -> Settings:
     value: Settings = request.app.state.settings
     return value
@@ -58,8 +101,25 @@ def database(request: Request) -> Database:
     return value
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, else rolled back."""
+async def database_slot(request: Request) -> AsyncIterator[None]:
+    """Wait (without blocking the event loop) for one of the pool's connections.
+
+    Raises :class:`DatabaseBusy` (503) when none frees up in time, so an exhausted pool
+    answers quickly instead of piling up threads that each wait for a connection.
+    """
+    slots: DatabaseSlots = request.app.state.database_slots
+    async with slots.hold():
+        yield
+
+
+def db_session(request: Request,
+               _slot: Annotated[None, Depends(database_slot, scope="function")]
+               ) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, else rolled back.
+
+    A sync dependency, so opening and closing the transaction runs in the thread pool,
+    never on the event loop.
+    """
     with database(request).transaction() as session:
         yield session
 
@@ -69,31 +129,52 @@ def db_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
-async def _check_csrf(request: Request, expected: str) -> None:
+async def form_data(request: Request) -> FormData:
+    """The parsed form body (Starlette caches it, so routes and checks share one parse)."""
+    return await request.form()
+
+
+FormFields = Annotated[FormData, Depends(form_data)]
+
+
+async def csrf_supplied(request: Request) -> str:
+    """The CSRF token the request carries: the header, else the form field (no database)."""
     if request.method in SAFE_METHODS:
-        return
+        return ""
     supplied = request.headers.get(CSRF_HEADER, "")
     if not supplied and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        form = await request.form()  # Starlette caches it, so the route can read it again
+        form = await request.form()  # cached: the route can read it again
         value = form.get(CSRF_FIELD)
         supplied = value if isinstance(value, str) else ""
+    return supplied
+
+
+def _check_csrf(request: Request, supplied: str, expected: str) -> None:
+    if request.method in SAFE_METHODS:
+        return
     if not supplied or not hmac.compare_digest(supplied, expected):
         raise CsrfFailed()
 
 
-async def principal(request: Request, session: DbSession) -> Principal:
-    found = login.resolve(session, request.cookies.get(SESSION_COOKIE))
+def principal(request: Request, session: DbSession,
+              supplied: Annotated[str, Depends(csrf_supplied)]) -> Principal:
+    # Sync: the session lookup runs in the thread pool, never on the event loop.
+    found = login.resolve(session, request.cookies.get(SESSION_COOKIE),
+                          settings(request).session_idle_minutes)
     if found is None:
+        session.commit()  # an expired or idle session met here is deleted for good
         raise LoginRequired()
     user, open_session = found
-    await _check_csrf(request, open_session.csrf_token)
+    _check_csrf(request, supplied, open_session.csrf_token)
     request.state.user = SignedIn(user.username, user.full_name, user.role, user.unit.code,
                                   user.unit.name)
     request.state.csrf_token = open_session.csrf_token
     request.state.user_id = user.id  # for the access log
-    return principal_for(user)
+    acting = principal_for(user)
+    request.state.principal = acting  # pages ask the same policy functions as the routes
+    return acting
 
 
 CurrentPrincipal = Annotated[Principal, Depends(principal)]

@@ -1,152 +1,202 @@
-"""The supervised risk model: held-out quality floors, explanations, signed save and load."""
+"""The supervised model: trained on some worlds and judged on another, explained, signed."""
 
 from __future__ import annotations
 
+import csv
 import json
-import pickle
+import shutil
 from pathlib import Path
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from tocsin.cli.money_analysis import register
 from tocsin.errors import InputError
-from tocsin.money import model
-from tocsin.money.engines.embedded import EmbeddedEngine
-from tocsin.money.findings import Finding
+from tocsin.money import model, worlds
 from tocsin.settings import Settings, get_settings
 
 SECRET = "k" * 40
 
 
+def _world(root: Path, seed: int) -> Path:
+    params = worlds.draw_params(seed, transactions=30_000, accounts=3_000,
+                                laundering_share=0.02,
+                                pattern_weights={p: 1.0 for p in worlds.PATTERNS})
+    return worlds.ingest_world(params, root / f"w{seed}", f"w{seed}")
+
+
 @pytest.fixture(scope="module")
-def amlsim_model(amlsim_set: Path, amlsim_findings: list[Finding]) -> model.TrainedModel:
-    return model.train(amlsim_set, findings=amlsim_findings)
+def three_worlds(tmp_path_factory: pytest.TempPathFactory) -> list[model.SetData]:
+    root = tmp_path_factory.mktemp("worlds")
+    out = []
+    for seed in (31, 32, 33):
+        data = model.load_set(_world(root, seed))
+        data.name = f"w{seed}"
+        out.append(data)
+    return out
 
 
-def test_amlsim_held_out_quality_floor(amlsim_model: model.TrainedModel) -> None:
-    """Recorded in docs/money-analytics.md (held-out precision 1.000, recall 0.639, F1 0.780;
-    the rule-based detectors on the same rows: 0.075 / 0.194 / 0.109)."""
-    level = amlsim_model.accounts
-    assert amlsim_model.transactions is None  # AMLSim labels accounts only
-    # 20 % of the 15,980 accounts with a payment, stratified: 191 of the 954 fraud accounts.
-    assert level.rows["held_out"] == len(level.held_out_ids) == 3996
-    assert level.rows["held_out_positives"] == 191
-    held = level.held_out
-    assert held.true_positives + held.false_negatives == 191
-    assert held.precision >= 0.9 and held.recall >= 0.55 and held.f1 >= 0.7
-    assert level.held_out_average_precision >= 0.6
-    # The model does what the hand-set rules could not on the same rows.
-    assert held.f1 > 3 * level.rules_held_out.f1
+@pytest.fixture(scope="module")
+def trained(three_worlds: list[model.SetData]) -> model.Model:
+    return model.train([], sets=three_worlds[:2], rounds=120)
 
 
-def test_importances_and_explanations(amlsim_set: Path, amlsim_findings: list[Finding],
-                                      amlsim_model: model.TrainedModel) -> None:
-    level = amlsim_model.accounts
-    means = [i.mean for i in level.importances]
-    assert means == sorted(means, reverse=True)
-    assert {i.feature for i in level.importances} == set(level.features)
-    # AMLSim's laundering moves tiny amounts: the amount features carry the model.
-    assert level.importances[0].feature in {"min_out", "min_in", "avg_out", "avg_in"}
-    eng = EmbeddedEngine(amlsim_set)
-    try:
-        ranked = model.rank_accounts(amlsim_model, eng, amlsim_findings, limit=5)
-    finally:
-        eng.close()
-    assert [r.probability for r in ranked] == sorted((r.probability for r in ranked),
-                                                     reverse=True)
-    top = ranked[0]
-    assert top.flagged and top.reasons
-    assert all(r.effect > 0 for r in top.reasons)
-    assert [r.effect for r in top.reasons] == sorted((r.effect for r in top.reasons),
-                                                     reverse=True)
+def test_judged_on_a_world_it_never_saw(trained: model.Model,
+                                        three_worlds: list[model.SetData]) -> None:
+    assert [t["set"] for t in trained.meta["trained_on"]] == ["w31", "w32"]
+    assert "the whole of w32" in trained.meta["split"]
+    result = model.evaluate(trained, three_worlds[2])
+    assert not result.trained_on_this_set
+    assert result.transactions is not None and result.accounts is not None
+    # floors well above chance (laundering is 2 % of rows) on another seed, mix and parameters
+    assert result.transactions.pr_auc > 0.2
+    assert result.transactions.scores.f1 > 0.2
+    assert result.accounts.pr_auc > 0.3
+    assert set(result.patterns) <= set(worlds.PATTERNS)
+    assert all(0 <= p["transactions"] <= 1 for p in result.patterns.values())
+    # judging a model on a world it was trained on is marked as such
+    assert model.evaluate(trained, three_worlds[0]).trained_on_this_set
 
 
-def test_synthetic_both_levels(small_set: Path) -> None:
-    trained = model.train(small_set, seed=3)
-    assert trained.transactions is not None
-    for level in trained.levels():
-        assert level.held_out.f1 >= 0.85, (level.level, level.held_out)
-        assert level.rows["held_out"] == len(level.held_out_ids)
-    # Judging the saved model on its own set only looks at the held-out rows.
-    ev = model.evaluate_model(trained, small_set)
-    assert ev.held_out_only
-    assert ev.rows["accounts"] == trained.accounts.rows["held_out"]
-    assert ev.accounts == trained.accounts.held_out
-    assert ev.transactions == trained.transactions.held_out
-    assert ev.patterns and all(0 <= v <= 1 for p in ev.patterns.values() for v in p.values())
+def test_scale_features_are_not_used(trained: model.Model) -> None:
+    assert not set(model.EXCLUDED) & set(trained.features)
+    assert "src_out_once_24h" in trained.features and "cycle_n" in trained.features
+
+
+def test_account_score_is_the_highest_of_its_payments(three_worlds: list[model.SetData]
+                                                      ) -> None:
+    d = three_worlds[2]
+    p = np.linspace(0, 1, len(d))
+    acc = model.account_scores(d, p)
+    a = int(d.source[-1])
+    assert acc[a] == pytest.approx(max(p[d.source == a].max(initial=0),
+                                       p[d.target == a].max(initial=0)))
+
+
+def test_explanations_name_the_features_that_raised_the_score(
+        trained: model.Model, three_worlds: list[model.SetData]) -> None:
+    d = three_worlds[2]
+    p = trained.predict(d)
+    top = model.rank(trained, d, p, "transaction", 5)
+    assert [r.score for r in top] == sorted((r.score for r in top), reverse=True)
+    assert top[0].reasons and all(r.effect > 0 for r in top[0].reasons)
+    effects = [r.effect for r in top[0].reasons]
+    assert effects == sorted(effects, reverse=True)
+    # SHAP values add up to the raw score
+    x = trained.matrix(d, np.array([0]))
+    contrib = trained.booster.predict(x, pred_contrib=True)
+    raw = trained.booster.predict(x, raw_score=True)
+    assert contrib.sum() == pytest.approx(raw[0], abs=1e-6)
+    accounts = model.rank(trained, d, p, "account", 3)
+    assert accounts[0].where in set(d.txn_id.tolist())
 
 
 def test_best_threshold_maximises_f1() -> None:
-    y = np.array([0, 0, 1, 0, 1, 1])
+    y = np.array([0, 0, 1, 0, 1, 1], dtype=bool)
     p = np.array([0.1, 0.2, 0.3, 0.35, 0.8, 0.9])
-    # Cut at 0.8 gives F1 0.8; at 0.3 it gives 0.857 (3 of 4 flagged, all found).
-    assert model.best_threshold(y, p) == pytest.approx(0.3)
+    threshold, f1 = model.best_threshold(y, p)
+    # Cutting below 0.3 flags 4 rows with all 3 positives: F1 0.857, the best.
+    assert 0.2 < threshold <= 0.3 and f1 == pytest.approx(6 / 7)
+    assert model.best_threshold(np.zeros(3, bool), p[:3]) == (0.5, 0.0)
 
 
-def test_too_few_labels_are_refused() -> None:
-    y = np.zeros(100, dtype=np.int64)
-    y[:3] = 1
-    frame = pd.DataFrame({"amount": np.arange(100.0)}, index=[str(i) for i in range(100)])
-    with pytest.raises(InputError, match="at least 20"):
-        model.fit_level("accounts", frame, y, set(), ["amount"], [], seed=1)
+def test_too_few_labels_are_refused(three_worlds: list[model.SetData]) -> None:
+    d = three_worlds[0]
+    few = model.SetData(d.name, d.features, d.txn_id, d.source, d.target, d.accounts,
+                        np.zeros(len(d), bool), d.pattern, d.t)
+    with pytest.raises(InputError, match="10 or more"):
+        model.train([], sets=[few])
 
 
-def test_save_and_load_refuse_foreign_files(tmp_path: Path,
-                                            amlsim_model: model.TrainedModel) -> None:
+def test_save_and_load_refuse_foreign_files(tmp_path: Path, trained: model.Model) -> None:
     settings = Settings(secret_key=SECRET, data_dir=tmp_path)
-    path = model.save(amlsim_model, tmp_path / "m.pkl", settings)
+    path = model.save(trained, tmp_path / "m.json", settings)
     loaded = model.load(path, settings)
-    assert loaded.accounts.threshold == amlsim_model.accounts.threshold
-    assert loaded.set_fingerprint == amlsim_model.set_fingerprint
-    # Another installation (another secret) cannot hand us its pickle.
+    assert loaded.threshold == trained.threshold and loaded.features == trained.features
+    x = np.zeros((2, len(trained.features)), np.float32)
+    assert np.allclose(loaded.booster.predict(x), trained.booster.predict(x))
     other = Settings(secret_key="o" * 40, data_dir=tmp_path)
     with pytest.raises(InputError, match="signature does not match"):
         model.load(path, other)
-    # A changed file is refused before it is unpickled.
-    evil = tmp_path / "evil.pkl"
-    evil.write_bytes(pickle.dumps({"not": "a model"}))
-    (tmp_path / "evil.pkl.sig").write_text((tmp_path / "m.pkl.sig").read_text())
+    doc = json.loads(path.read_text())
+    doc["model"]["threshold"] = 0.0
+    evil = tmp_path / "evil.json"
+    evil.write_text(json.dumps(doc))
     with pytest.raises(InputError, match="signature does not match"):
         model.load(evil, settings)
-    (tmp_path / "evil.pkl.sig").unlink()
-    with pytest.raises(InputError, match="only models written by the platform"):
+    doc["signature"] = {"method": "sha256", "value": "0" * 64}
+    evil.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="signed by this installation"):
+        model.load(evil, settings)
+    evil.write_text("not json")
+    with pytest.raises(InputError, match="JSON expected"):
         model.load(evil, settings)
 
 
-def test_cli_train_evaluate_score(tiny_set: Path, tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_shipped_model_is_digest_checked(tmp_path: Path) -> None:
+    shipped = model.default_dir()
+    info = model.card()
+    assert info["version"] and info["trained_on"] and info["cross_world"] and info["limits"]
+    assert sum(f.stat().st_size for f in shipped.iterdir()) < 2 * 1024 * 1024
+    default = model.load_default()
+    assert default.features and 0 < default.threshold < 1
+    copy = tmp_path / "model"
+    shutil.copytree(shipped, copy)
+    doc = json.loads((copy / "model.json").read_text())
+    doc["model"]["threshold"] = 0.01
+    (copy / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="does not match the digest"):
+        model.load_default(copy)
+
+
+def test_cli_train_evaluate_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  tmp_path_factory: pytest.TempPathFactory) -> None:
     monkeypatch.setenv("TOCSIN_SECRET_KEY", SECRET)
     monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
+    root = tmp_path_factory.mktemp("cli")
+    a, b = _world(root, 41), _world(root, 42)
     app = typer.Typer()
     register(app)
     runner = CliRunner()
     try:
-        out = tmp_path / "model.pkl"
-        trained = runner.invoke(app, ["train", "--set-dir", str(tiny_set), "-o", str(out),
-                                      "--json"])
+        out = tmp_path / "model.json"
+        trained = runner.invoke(app, ["train", "--set-dir", str(a), "-o", str(out), "--json"])
         assert trained.exit_code == 0, trained.output
         summary = json.loads(trained.output)
         assert summary["model"] == str(out) and out.is_file()
-        assert set(summary["levels"]) == {"accounts", "transactions"}
-        ev = runner.invoke(app, ["evaluate", "--set-dir", str(tiny_set), "--model", str(out),
+        assert "last 20 %" in summary["split"]
+        ev = runner.invoke(app, ["evaluate", "--set-dir", str(b), "--model", str(out),
                                  "--json"])
         assert ev.exit_code == 0, ev.output
         result = json.loads(ev.output)
-        assert result["held_out_only"] is True
-        assert result["accounts"] == summary["levels"]["accounts"]["held_out"]
-        table = runner.invoke(app, ["score", "--set-dir", str(tiny_set), "--model", str(out),
+        assert result["transactions"]["pr_auc"] > 0 and result["patterns"]
+        assert {"precision", "recall", "f1", "pr_auc"} <= set(result["accounts"])
+        scores = tmp_path / "scores.csv"
+        done = runner.invoke(app, ["score", "--set-dir", str(b), "--model", str(out),
+                                   "--level", "transaction", "--output", str(scores)])
+        assert done.exit_code == 0, done.output
+        with scores.open() as fh:
+            rows = list(csv.DictReader(fh))
+        assert len(rows) == sum(1 for _ in (b.parent / "csv" / "w42_Trans.csv").open()) - 1
+        assert rows[0]["line"] == "2" and rows[0]["source_file"] == "w42_Trans.csv"
+        assert {r["flagged"] for r in rows} <= {"true", "false"}
+        table = runner.invoke(app, ["score", "--set-dir", str(b), "--model", str(out),
                                     "--limit", "3"])
-        assert table.exit_code == 0, table.output
-        assert "Model ranking" in table.output
-        out.with_name("model.pkl.sig").write_text("0" * 64)
-        refused = runner.invoke(app, ["evaluate", "--set-dir", str(tiny_set), "--model",
-                                      str(out)])
+        assert table.exit_code == 0 and "raised most by" in table.output
+        shipped = runner.invoke(app, ["score", "--set-dir", str(b), "--level", "account",
+                                      "--json", "--limit", "2"])
+        assert shipped.exit_code == 0, shipped.output
+        assert len(json.loads(shipped.output)) == 2
+        doc = json.loads(out.read_text())
+        doc["signature"]["value"] = "0" * 64
+        out.write_text(json.dumps(doc))
+        refused = runner.invoke(app, ["evaluate", "--set-dir", str(b), "--model", str(out)])
         assert refused.exit_code == 1
         assert "signature does not match" in " ".join(refused.output.split())
+        bad = runner.invoke(app, ["score", "--set-dir", str(b), "--level", "bank"])
+        assert bad.exit_code == 1 and "transaction or account" in bad.output
     finally:
         get_settings.cache_clear()

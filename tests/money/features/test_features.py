@@ -127,3 +127,15 @@ def test_self_transfer_has_no_side_features(features_of: Features) -> None:
     assert f["self"]["self_transfer"] == 1
     assert math.isnan(f["self"]["src_out_n_24h"])
     assert set(feature_names()) <= set(f["x"])
+
+
+def test_one_off_counterparties_in_windows(features_of: Features) -> None:
+    # HUB pays five accounts once each within a day, and S1 three times (a regular payee).
+    rows = [eur(f"f{i}", 0.2 * i, "HUB", f"B{i}", 500) for i in range(5)]
+    rows += [eur(f"r{i}", 1.0 + 24 * 7 * i, "HUB", "S1", 100) for i in range(3)]
+    f = features_of(rows)
+    assert f["f0"]["src_out_n_24h"] == 6  # five one-offs and the first payment to S1
+    assert f["f0"]["src_out_once_24h"] == 5
+    assert f["r2"]["src_out_once_24h"] == 0  # two weeks later only S1, a repeat payee
+    assert f["r1"]["src_out_once_720h"] == 5
+    assert f["f2"]["dst_in_once_24h"] == 1 and f["r0"]["dst_in_once_24h"] == 0

@@ -81,9 +81,10 @@ def full_spec(identifier: str = f"{ORG}-FULL", **fields: object) -> ActivitySpec
                             org_ref="XX-DONOR-1", org_type="10"),
             ParticipantSpec(role=4, organization_code="unodc", name="UNODC", org_type="40"),
         ],
-        "countries": [ShareSpec(code="AL", percentage=Decimal("60")),
-                      ShareSpec(code="RS", percentage=Decimal("40"))],
-        "regions": [RegionSpec(code="89", percentage=Decimal("100"))],
+        # IATI: countries and the regions of each vocabulary add up to 100 together
+        "countries": [ShareSpec(code="AL", percentage=Decimal("45")),
+                      ShareSpec(code="RS", percentage=Decimal("30"))],
+        "regions": [RegionSpec(code="89", percentage=Decimal("25"))],
         "crime_areas": [ShareSpec(code="money_laundering", percentage=Decimal("70")),
                         ShareSpec(code="corruption", percentage=Decimal("20")),
                         ShareSpec(code="cybercrime", percentage=Decimal("10"))],

@@ -42,7 +42,7 @@ def test_every_problem_is_reported_and_nothing_written(session: Session) -> None
         status=9,
         implementing_structure="no-such-structure",
         countries=[ShareSpec(code="AL", percentage=Decimal("60")),
-                   ShareSpec(code="ZZ", percentage=Decimal("30"))],
+                   ShareSpec(code="ZZ", percentage=Decimal("50"))],
         crime_areas=[ShareSpec(code="smuggling_of_unicorns")],
         finance=[FinanceSpec(year=2024, kind="budget", amount=Decimal("-1"), currency="eur")],
     )
@@ -50,7 +50,7 @@ def test_every_problem_is_reported_and_nothing_written(session: Session) -> None
         records.create_activity(session, Principal.system(), bad)
     reasons = "\n".join(str(p) for p in caught.value.problems)
     for expected in ("title is empty", "status 9", "unknown structure", "unknown country 'ZZ'",
-                     "add up to 90", "unknown crime area", "ISO 4217", "cannot be negative"):
+                     "add up to 110", "unknown crime area", "ISO 4217", "cannot be negative"):
         assert expected in reasons
     assert count(session, Activity) == 0
 

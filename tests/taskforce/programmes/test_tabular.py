@@ -89,7 +89,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_applied(session: Session)
     table = "\r\n".join([
         HEADER,
         _row(identifier="OK-1", title="Fine"),
-        _row(identifier="BAD-1", title="", countries="AL:60;RS:30"),
+        _row(identifier="BAD-1", title="", countries="AL:60;RS:50"),
         _row(identifier="BAD-2", title="x", planned_start="2024-13-01", budget="2024:EUR"),
         '"multi\nline",project,,"title\nwith break",,,1,2024-01-01,,,,XM-OSCE',
         _row(identifier="BAD-3", title="x", crime_areas="cybercrime:50;money_laundering:40",
@@ -100,7 +100,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_applied(session: Session)
         import_table(session, Principal.system(), io.BytesIO(table.encode()), name="up.csv")
     assert [str(p) for p in caught.value.problems] == [
         "line 3, column title: the title is empty",
-        "line 3, column countries: percentages add up to 90, not 100",
+        "line 3, column countries: recipient countries add up to 110%, more than 100%",
         "line 4, column planned_start: '2024-13-01' is not a date (YYYY-MM-DD)",
         "line 4, column budget: '2024:EUR' is not year:currency:amount",
         "line 5, column identifier: the identifier contains spaces or line breaks",

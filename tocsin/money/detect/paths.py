@@ -90,34 +90,44 @@ class Cycle(Detector):
         paths = Paths(self.table("paths"), edges_sql(pcfg), pcfg, closed=True,
                       min_hops=max(2, cfg.min_length))
         return [paths, Kernel(self.table("out"),
-                              f"(SELECT origin AS grp, first_txn, t0, t_last, a0, amt_last, "
-                              f"txns, nodes, hops FROM {paths.name})",
+                              # one group: a ring found from each of its members is one
+                              # ring, whatever its rotation
+                              f"(SELECT 0 AS grp, origin, first_txn, t0, t_last, a0, "
+                              f"amt_last, txns, nodes, hops FROM {paths.name})",
                               "grp", _cycle_kernel(cfg), FINDING_COLUMNS)]
+
+
+def canonical_ring(ring: Sequence[str]) -> tuple[str, ...]:
+    """The ring's rotation that starts at its smallest account (the same for every
+    rotation of the same ring)."""
+    k = min(range(len(ring)), key=lambda i: ring[i])
+    return tuple(ring[k:]) + tuple(ring[:k])
 
 
 def _cycle_kernel(cfg: CycleConfig) -> Any:
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
         if pdf.empty:
             return finding_rows([])
-        pdf = sorted_group(pdf, "grp", "t0", "txns")
-        out = []
-        seen: set[frozenset[str]] = set()
+        pdf = pdf.sort_values(["t0", "txns"], kind="stable")
+        rings: dict[tuple[str, ...], list[Any]] = {}
         for r in pdf.itertuples(index=False):
-            txns = str(r.txns).split(",")
-            key = frozenset(txns)
-            if key in seen:
-                continue
-            seen.add(key)
             ring = str(r.nodes).strip("|").split("|")[:-1]
+            rings.setdefault(canonical_ring(ring), []).append(r)
+        out = []
+        for ring, found in rings.items():
+            r = found[0]  # the earliest time round decides the amounts
+            txns = sorted({t for x in found for t in str(x.txns).split(",")})
             first, last = float(r.a0), float(r.amt_last)
-            span = int(r.t_last - r.t0)
-            score = min(1.0, 0.6 + 0.05 * len(ring) + 0.2 * (last / first))
+            span = int(max(x.t_last for x in found) - r.t0)
+            score = min(1.0, 0.6 + 0.05 * len(ring) + 0.2 * (last / first)
+                        + 0.05 * (len(found) - 1))
+            rounds = f" (along {len(found)} time-respecting paths)" if len(found) > 1 else ""
             reason = (
-                f"{money(first)} left account {r.grp} and {money(last)} ({last / first:.0%}) "
-                f"came back through {len(ring) - 1} other accounts in {hours(span)} "
+                f"{money(first)} left account {r.origin} and {money(last)} ({last / first:.0%}) "
+                f"came back through {len(ring) - 1} other accounts in {hours(span)}{rounds} "
                 f"(ring {' → '.join([*ring, ring[0]])})"
             )
-            out.append(row(str(r.grp), score, ring, txns, first, reason))
+            out.append(row(ring[0], score, list(ring), txns, first, reason))
         return finding_rows(out)
 
     return kernel

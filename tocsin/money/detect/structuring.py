@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,11 @@ DAY = 86_400
 
 @dataclass(frozen=True)
 class StructuringConfig:
-    threshold: float = 10_000.0
+    #: One threshold for every currency, in the deposit's own currency; by default
+    #: each currency's threshold from ``tocsin/money/data/thresholds.yaml`` (or the file
+    #: ``thresholds_file``) applies, and deposits in a currency without one are skipped.
+    threshold: float | None = None
+    thresholds_file: str | None = None
     #: Deposits from ``threshold * (1 - margin)`` up to just below the threshold count.
     margin: float = 0.1
     min_count: int = 3
@@ -45,7 +50,9 @@ class Structuring(Detector):
     Cash above the threshold (10,000 in the EU) must be reported, so launderers
     split it into deposits that each stay under it ("smurfing"). One deposit of
     9,500 is ordinary; several within days into the same account is the
-    classic sign that someone is avoiding the report.
+    classic sign that someone is avoiding the report. Amounts are compared in
+    the deposit's own currency with that currency's threshold (a CAD 9,900
+    deposit is near CAD 10,000, whatever it is worth in the set's base currency).
     """
 
     name = "structuring"
@@ -54,14 +61,30 @@ class Structuring(Detector):
 
     def steps(self) -> Sequence[Step]:
         cfg: StructuringConfig = self.config
-        low = cfg.threshold * (1 - cfg.margin)
+        keep = 1 - cfg.margin
         query = (
-            "SELECT target AS grp, source AS cp, t, amount, txn_id FROM txn "
-            f"WHERE amount >= {low!r} AND amount < {cfg.threshold!r} "
+            "SELECT target AS grp, source AS cp, t, amount_orig AS amount, currency_orig, "
+            f"thr, txn_id FROM (SELECT *, {_threshold_sql(cfg)} AS thr FROM txn) x "
+            f"WHERE thr IS NOT NULL AND amount_orig >= thr * {keep!r} AND amount_orig < thr "
             f"AND (channel IN {in_list(cfg.cash_channels)} "
             f"OR src_kind IN {in_list(cfg.cash_kinds)})"
         )
         return [Kernel(self.table("out"), f"({query})", "grp", _kernel(cfg), FINDING_COLUMNS)]
+
+
+def _threshold_sql(cfg: StructuringConfig) -> str:
+    """The deposit currency's threshold as a SQL expression (NULL where there is none)."""
+    if cfg.threshold is not None:
+        return f"CAST({float(cfg.threshold)!r} AS DOUBLE)"
+    from pathlib import Path
+
+    from tocsin.money.features.base import thresholds
+
+    table = thresholds(Path(cfg.thresholds_file) if cfg.thresholds_file else None)
+    cases = " ".join(f"WHEN {code!r} THEN CAST({amount!r} AS DOUBLE)"
+                     for code, amount in sorted(table.items()) if re.fullmatch(r"[A-Z]{3}",
+                                                                                code))
+    return f"CASE UPPER(currency_orig) {cases} ELSE NULL END" if cases else "NULL"
 
 
 def _kernel(cfg: StructuringConfig) -> Any:
@@ -86,11 +109,13 @@ def _kernel(cfg: StructuringConfig) -> Any:
             span = int(w["t"].iat[-1] - w["t"].iat[0])
             total = float(w["amount"].sum())
             score = min(1.0, 0.5 + 0.5 * (n - cfg.min_count + 1) / (2 * cfg.min_count))
+            cur = str(w["currency_orig"].iat[0])
             reason = (
                 f"Account {subject} received {n} cash deposits between "
                 f"{money(float(w['amount'].min()))} and {money(float(w['amount'].max()))} "
-                f"within {hours(span)} (total {money(total)}); the reporting threshold is "
-                f"{money(cfg.threshold)}"
+                f"{cur} within {hours(span)} (total {money(total)} in the deposits' "
+                f"currencies); the reporting threshold is {money(float(w['thr'].iat[0]))} "
+                f"{cur}"
             )
             # The depositors behind a cash desk are unknown; the desk itself is not a party.
             out.append(row(subject, score, [subject], w["txn_id"], total, reason))

@@ -22,11 +22,14 @@ account gives the same values):
   payer: what it received within ``forward_hours`` before paying;
 - ``{side}_amt_rel``: log of the amount minus the log of the side's median
   amount in the same direction (how unusual the amount is for that account);
+  ``{side}_amt_dev`` its absolute value (unusual either way);
 - ``{side}_pair_n``: payments between the two accounts in this direction;
   ``{side}_pair_first``: 1 when none of them is earlier; ``{side}_pair_cv``:
-  coefficient of variation of their amounts; ``{side}_repeat_share``: share
-  of the side's payments in this direction that go to counterparties it paid
-  (or was paid by) more than once;
+  coefficient of variation of their amounts; ``{side}_{in|out}_once_{W}h``: of
+  the side's payments in the window, how many go to (come from) a counterparty
+  it deals with only that once in this direction (one-off counterparties);
+  ``{side}_repeat_share``: share of the side's payments in this direction that
+  go to counterparties it paid (or was paid by) more than once;
 - ``{side}_cross_cur``: 1 when the payment's currency is not the side's own
   (the currency it pays in most; ties go to the first code alphabetically);
   ``{side}_n_cur``: currencies the side's payments are in;
@@ -97,9 +100,10 @@ def side_names(cfg: FeatureConfig = DEFAULT) -> list[str]:
     """Feature names of one side, without the ``src_`` / ``dst_`` prefix."""
     names = []
     for w in cfg.windows_hours:
-        names += [f"in_n_{w}h", f"out_n_{w}h", f"in_cp_{w}h", f"out_cp_{w}h", f"gs_{w}h"]
+        names += [f"in_n_{w}h", f"out_n_{w}h", f"in_cp_{w}h", f"out_cp_{w}h", f"gs_{w}h",
+                  f"in_once_{w}h", f"out_once_{w}h"]
     return [*names, "in_cp_all", "out_cp_all", "fwd_ratio", "fwd_delay_h", "back_ratio",
-            "back_delay_h", "amt_rel", "pair_n", "pair_first", "pair_cv", "repeat_share",
+            "back_delay_h", "amt_rel", "amt_dev", "pair_n", "pair_first", "pair_cv", "repeat_share",
             "cross_cur", "n_cur", "chan_share", "cash_share", "near_thr"]
 
 
@@ -266,6 +270,13 @@ def side_features(x: SideInput, cfg: FeatureConfig = DEFAULT) -> dict[str, np.nd
     span = int(t.max() - t.min() + 1) if n else 1
     t_rel = t - (t.min() if n else 0)
     res: dict[str, np.ndarray] = {}
+    # pairs (account, direction, counterparty): how often each occurs
+    grp = acc * 2 + d
+    cp = x.cp[order]
+    ncp = int(cp.max()) + 1 if n else 1
+    _, pair_inv, pair_count = np.unique(grp * ncp + cp, return_inverse=True,
+                                        return_counts=True)
+    once = (pair_count[pair_inv] == 1).astype(np.float64)
     for direction, label in ((0, "in"), (1, "out")):
         mask = d == direction
         key_d = acc[mask] * span + t_rel[mask]  # sorted: acc, then t
@@ -278,6 +289,7 @@ def side_features(x: SideInput, cfg: FeatureConfig = DEFAULT) -> dict[str, np.nd
                                  "right")
             res[f"{label}_n_{w}h"] = (hi - lo).astype(np.float64)
             res[f"{label}_cp_{w}h"] = kernels.distinct_in_ranges(lo, hi, cp_d).astype(np.float64)
+            res[f"{label}_once_{w}h"] = kernels.range_sums(lo, hi, once[mask], acc[mask])
         res[f"_{label}_key"] = key_d
         res[f"_{label}_amt"] = amt_d
         # distinct counterparties over the whole set, per account
@@ -325,13 +337,8 @@ def side_features(x: SideInput, cfg: FeatureConfig = DEFAULT) -> dict[str, np.nd
                                               max_delay), max_delay)
     # amount against the side's median in the same direction
     log_amt = np.log1p(np.maximum(amount, 0.0))
-    grp = acc * 2 + d
     res["amt_rel"] = log_amt - _group_median(grp, log_amt)
-    # pairs
-    cp = x.cp[order]
-    ncp = int(cp.max()) + 1 if n else 1
-    pair_key = grp * ncp + cp
-    _, pair_inv, pair_count = np.unique(pair_key, return_inverse=True, return_counts=True)
+    res["amt_dev"] = np.abs(res["amt_rel"])
     res["pair_n"] = pair_count[pair_inv].astype(np.float64)
     first_t = np.full(len(pair_count), np.iinfo(np.int64).max)
     np.minimum.at(first_t, pair_inv, t)

@@ -47,8 +47,13 @@ def split_sources(sources: Sequence[Path]) -> tuple[Path, Path]:
 
 
 def _check_header(path: Path, expected: Sequence[str]) -> list[str]:
-    with path.open("r", encoding="utf-8", newline="") as handle:
-        header = handle.readline().strip().split(",")
+    with path.open("rb") as handle:
+        first = handle.readline()
+    try:
+        header = first.decode("utf-8").strip().split(",")
+    except UnicodeDecodeError as exc:
+        raise InputError.single(f"{path}:1", f"the header is not UTF-8 text ({exc.reason} "
+                                             f"at byte {exc.start})") from None
     missing = [c for c in expected if c not in header]
     if missing:
         raise InputError.single(f"{path}:1", f"missing column(s) {', '.join(missing)}; "

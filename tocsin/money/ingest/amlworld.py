@@ -460,6 +460,9 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
         [("row", "min")]).rename_columns({"row_min": "row"})
     table = table.join(pa.table({"row": pa.array(np.arange(text.num_rows, dtype=np.int64)),
                                  "pattern": text.column("pattern")}), keys="row")
+    # number the distinct transactions densely: ``row`` indexes the matched flags
+    table = table.set_column(table.schema.get_field_index("row"), "row",
+                             pa.array(np.arange(table.num_rows, dtype=np.int64)))
     return _Patterns(table=table, attempts=attempts)
 
 

@@ -165,6 +165,9 @@ def load_mapping(path: Path) -> Mapping:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError.single(str(path), f"cannot read the mapping: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError.single(str(path), f"the mapping is not UTF-8 text ({exc.reason} at "
+                                           f"byte {exc.start})") from None
     except yaml.YAMLError as exc:
         raise InputError.single(str(path), f"not valid YAML: {exc}") from None
     return parse_mapping(raw, str(path))

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from tocsin import types
+from tocsin import limits, types
 from tocsin.errors import InputError
 from tocsin.money.ingest.base import (
     Context,
@@ -135,6 +135,7 @@ def _csv_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
 def _excel_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
     from openpyxl import load_workbook
 
+    limits.check_archive(path, path.name, kind=".xlsx workbook")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from tocsin import limits
 from tocsin.errors import InputError
+from tocsin.limits import TooLarge
 from tocsin.money.ingest.base import ProgressBar, TrackedFile, file_size
 
 #: A document whose root element starts later than this is refused (a DTD that large is hostile).
@@ -80,6 +82,8 @@ def iter_nodes(path: Path, bar: ProgressBar, record_depth: set[int],
         )
         counts: dict[tuple[str, str], int] = {}
         checked = False
+        most = limits.active().max_rows
+        records = 0
         try:
             for _, element in context:
                 if not checked:
@@ -89,6 +93,10 @@ def iter_nodes(path: Path, bar: ProgressBar, record_depth: set[int],
                 depth = len(ancestors) + 1
                 if depth not in record_depth:
                     continue
+                records += 1
+                if records > most:
+                    raise TooLarge.single(path.name, f"more than {most:,} elements; the limit "
+                                                     "is set by TOCSIN_IMPORT_MAX_ROWS")
                 parent_path = "".join(f"/{_step(a, indexed)}" for a in reversed(ancestors))
                 name = local(element)
                 key = (parent_path, name)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from tocsin import trash
 from tocsin.access import audit
 from tocsin.access.handling import HANDLING_CODES, Handling
 from tocsin.access.links import link_targets, linked
@@ -237,9 +238,10 @@ def delete_commitment(session: Session, principal: Principal, commitment_id: int
     commitment = get_commitment(session, principal, commitment_id)
     require_write(principal, commitment.owner_unit_id)
     audit.record(session, principal, "delete", Commitment.record_type, commitment.id,
-                 commitment.handling, detail=commitment.code)
-    session.delete(commitment)
-    session.flush()
+                 commitment.handling, detail=f"{commitment.code} (moved to the trash)")
+    trash.discard(session, principal, commitment, title=f"{commitment.code} — "
+                  f"{commitment.summary}", handling=commitment.handling,
+                  owner_unit_id=commitment.owner_unit_id)
 
 
 def get_commitment(session: Session, principal: Principal, commitment_id: int) -> Commitment:

@@ -23,9 +23,12 @@ DATE_FIELDS = {
     "3": "planned_end",
     "4": "actual_end",
 }
-#: IATI transaction types mapped to finance kinds (others are not imported).
-TRANSACTION_KINDS = {"2": "commitment", "4": "expenditure"}
-KIND_TRANSACTIONS = {kind: code for code, kind in TRANSACTION_KINDS.items()}
+#: IATI transaction types counted in the platform's finance per year: outgoing
+#: commitments, and disbursements with expenditure as spending. Every
+#: transaction of every type (1-13) is kept in the IATI register.
+TRANSACTION_KINDS = {"2": "commitment", "3": "expenditure", "4": "expenditure"}
+#: The transaction type a platform finance line is published as.
+KIND_TRANSACTIONS = {"commitment": "2", "expenditure": "4"}
 LEVEL_OF_HIERARCHY = {1: "programme", 2: "project", 3: "activity"}
 
 RELATED_PARENT = "1"

@@ -2,25 +2,67 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
+from lxml import etree
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.handling import Handling
-from tocsin.access.policy import list_readable, require
+from tocsin.access.policy import list_readable, may_read, require
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
+from tocsin.errors import InputError, Problem
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
-from tocsin.taskforce.iati.reader import read_activities
-from tocsin.taskforce.iati.writer import write_activities
-from tocsin.taskforce.programmes.bulk import ImportSummary, apply_specs
+from tocsin.taskforce.iati.reader import IatiParts, ReadResult, iter_batches
+from tocsin.taskforce.iati.rules import check_element
+from tocsin.taskforce.iati.schema import safe_parser, schema_errors
+from tocsin.taskforce.iati.tables import (
+    IatiBudget,
+    IatiRecipient,
+    IatiRecord,
+    IatiSector,
+    IatiTransaction,
+)
+from tocsin.taskforce.iati.writer import Published, _canonical, _groups, write_activities
+from tocsin.taskforce.programmes.bulk import ImportSummary, _existing, apply_specs
+from tocsin.taskforce.programmes.check import check_hierarchy
 from tocsin.taskforce.programmes.records import FULL, activities_query, parent_identifiers, to_spec
+from tocsin.taskforce.programmes.rows import set_parents
 from tocsin.taskforce.programmes.spec import ActivitySpec
 from tocsin.taskforce.programmes.tables import Activity
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
+
+Mode = Literal["all", "each"]
+CHUNK = 500
+#: How often an activity-by-activity import drops the activities the file-level
+#: checks refuse (a parent at the wrong level …) and tries again.
+RETRIES = 5
+
+
+@dataclass
+class IatiImport(ImportSummary):
+    """What an IATI import did, for the report."""
+
+    version: str = ""
+    #: Activities left out (activity-by-activity mode): XPath and reason.
+    rejected: list[Problem] = field(default_factory=list)
+    #: identifier → names of the elements that changed since the last import.
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    #: Re-imported activities identical to what the platform holds.
+    unchanged: int = 0
+    #: Element name → count of elements kept only as published XML.
+    preserved: dict[str, int] = field(default_factory=dict)
+    #: IATI ruleset findings on the incoming file.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def import_iati(
@@ -32,22 +74,262 @@ def import_iati(
     handling: str = Handling.GREEN.value,
     own_org_ref: str = DEFAULT_ORG_REF,
     name: str = "",
-) -> ImportSummary:
-    """Read, check and apply an ``iati-activities`` file: all of it or, on any problem, none.
+    mode: Mode = "all",
+) -> IatiImport:
+    """Read, check and apply an ``iati-activities`` file (2.01, 2.02 or 2.03).
 
-    Raises :class:`~tocsin.errors.InputError` listing every bad element by XPath.
-    Activities reported by an organisation other than ``own_org_ref`` are marked
-    as partners' (external) activities.
+    ``mode="all"``: all of it or, on any problem, none (raises
+    :class:`~tocsin.errors.InputError` listing every bad element by XPath).
+    ``mode="each"``: the valid activities go in, the broken ones are listed in
+    :attr:`IatiImport.rejected` with their XPath and reason. An activity whose
+    identifier the platform already holds is updated in place and the report
+    names the elements that changed. Activities reported by an organisation
+    other than ``own_org_ref`` are marked as partners' (external) activities.
+
+    The file is read and written 500 activities at a time in the caller's
+    transaction, so memory stays bounded; in ``all`` mode the first problem
+    stops the writing (reading goes on to list every problem) and the error
+    makes the caller's transaction roll everything back. Parents are linked
+    once the whole file is read.
     """
     require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
     vocab = Vocabulary.load(session)
-    read = read_activities(source, vocab, own_org_ref=own_org_ref)
     label = name or (source.name if isinstance(source, Path) else "the IATI file")
-    return apply_specs(
-        session, principal, read.activities, read.locations, vocab=vocab,
-        problems=read.problems, notes=read.notes, children=read.children,
-        owner_unit_id=owner_unit_id, handling=handling, source=label,
-    )
+    # batches already written are undone here on any problem, whatever the caller does
+    savepoint = session.begin_nested()
+    try:
+        report = _import(session, principal, source, vocab, label, owner_unit_id, handling,
+                         own_org_ref, mode)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return report
+
+
+def _import(session: Session, principal: Principal, source: Path | IO[bytes],
+            vocab: Vocabulary, label: str, owner_unit_id: int | None, handling: str,
+            own_org_ref: str, mode: Mode) -> IatiImport:
+    report = IatiImport()
+    problems: list[Problem] = []
+    preserved: Counter[str] = Counter()
+    tree = _Tree()
+    for chunk in iter_batches(source, vocab, own_org_ref=own_org_ref):
+        report.version = chunk.version or report.version
+        report.warnings += chunk.warnings
+        report.notes += chunk.notes
+        preserved.update(chunk.preserved)
+        tree.read(chunk)
+        if mode == "all":
+            problems += chunk.problems
+            if problems:
+                continue  # nothing more is written; the rest is read for its problems
+            _apply(session, principal, chunk, chunk.activities, report, tree, label,
+                   owner_unit_id, handling, vocab)
+        else:
+            report.rejected += chunk.problems
+            specs = [s for s in chunk.activities if chunk.locations[s.identifier]
+                     not in chunk.broken]
+            _apply_each(session, principal, chunk, specs, report, tree, label,
+                        owner_unit_id, handling, vocab)
+    if mode == "all" and problems:
+        raise InputError(problems, summary=f"{len(problems)} problem(s) in {label}; "
+                                           "nothing was applied")
+    found = tree.link(session, principal, report)
+    if found and mode == "all":
+        raise InputError(found, summary=f"{len(found)} problem(s) in {label}; "
+                                        "nothing was applied")
+    report.rejected += found
+    report.preserved = dict(sorted(preserved.items()))
+    return report
+
+
+class _Tree:
+    """The hierarchy of the file, kept light (identifiers and levels) while batches go in."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.levels: dict[str, str] = {}
+        self.where: dict[str, str] = {}
+        self.parents: dict[str, str] = {}
+        self.children: dict[str, list[str]] = {}
+        self.implicit: set[str] = set()
+
+    def read(self, chunk: ReadResult) -> None:
+        for spec in chunk.activities:
+            self.levels[spec.identifier] = spec.level
+            self.where[spec.identifier] = chunk.locations[spec.identifier]
+            if spec.parent_identifier:
+                self.parents[spec.identifier] = spec.parent_identifier
+        self.children.update(chunk.children)
+        self.implicit |= chunk.implicit_level
+
+    def link(self, session: Session, principal: Principal, report: IatiImport) -> list[Problem]:
+        """Set the parents of the written activities; problems for those that cannot be."""
+        problems: list[Problem] = []
+        parents = {k: v for k, v in self.parents.items() if k in self.ids}
+        for parent, kids in self.children.items():
+            for kid in kids:
+                if kid not in self.ids:
+                    continue
+                if kid not in parents:
+                    parents[kid] = parent
+                elif parents[kid] != parent:
+                    problems.append(Problem(self.where[kid], f"{parent!r} lists it as a child "
+                                            f"but it names {parents[kid]!r} as its parent"))
+        # a record without hierarchy that a parent lists as its child sits at the bottom
+        lowered = {kid: self.ids[kid] for kids in self.children.values() for kid in kids
+                   if kid in self.implicit and kid in self.ids
+                   and kid not in self.parents and self.levels[kid] != "activity"}
+        for kid in lowered:
+            self.levels[kid] = "activity"
+        if lowered:
+            table = _t(Activity)
+            session.execute(update(table).where(table.c.id == bindparam("row_id")),
+                            [{"row_id": i, "level": "activity"} for i in lowered.values()])
+        outside = _existing(session, sorted({p for p in parents.values() if p not in self.ids}))
+        links: dict[int, int | None] = {}
+        for kid, parent in sorted(parents.items()):
+            if parent in self.ids:
+                parent_id, level = self.ids[parent], self.levels[parent]
+            elif parent in outside and may_read(outside[parent], principal):
+                parent_id, level = outside[parent].id, outside[parent].level
+            else:
+                report.notes.append(Problem(self.where[kid], f"parent {parent!r} is neither "
+                                            "in the file nor in the platform; kept without "
+                                            "parent"))
+                continue
+            reason = check_hierarchy(self.levels[kid], level)
+            if reason:
+                problems.append(Problem(self.where[kid], f"{reason} ({parent!r})"))
+                continue
+            links[self.ids[kid]] = parent_id
+        set_parents(session, links)
+        return problems
+
+
+def _apply(session: Session, principal: Principal, chunk: ReadResult,
+           specs: Sequence[ActivitySpec], report: IatiImport, tree: _Tree, label: str,
+           owner_unit_id: int | None, handling: str, vocab: Vocabulary) -> None:
+    """Write one batch (parents are linked at the end, by :meth:`_Tree.link`)."""
+    if not specs:
+        return
+    before = _published(session, [s.identifier for s in specs])
+    unlinked = [s.model_copy(update={"parent_identifier": None}) if s.parent_identifier
+                else s for s in specs]
+    summary = apply_specs(session, principal, unlinked, chunk.locations, vocab=vocab,
+                          owner_unit_id=owner_unit_id, handling=handling, source=label)
+    report.created += summary.created
+    report.updated += summary.updated
+    report.notes += summary.notes
+    report.ids += summary.ids
+    tree.ids.update(zip([s.identifier for s in specs], summary.ids, strict=True))
+    for spec in specs:
+        old = before.get(spec.identifier)
+        if old is None:
+            continue
+        parts = chunk.iati[spec.identifier]
+        if old[0] == parts.digest:
+            report.unchanged += 1
+        else:
+            report.changed[spec.identifier] = changed_elements(old[1], parts.xml)
+    write_parts(session, [(chunk.iati[s.identifier], tree.ids[s.identifier]) for s in specs],
+                source=label)
+
+
+def _apply_each(session: Session, principal: Principal, chunk: ReadResult,
+                specs: list[ActivitySpec], report: IatiImport, tree: _Tree, label: str,
+                owner_unit_id: int | None, handling: str, vocab: Vocabulary) -> None:
+    """One batch, activity by activity: what the file-level checks refuse is left out."""
+    for _ in range(RETRIES):
+        nested = session.begin_nested()
+        counts = (report.created, report.updated, report.unchanged, len(report.ids))
+        try:
+            _apply(session, principal, chunk, specs, report, tree, label, owner_unit_id,
+                   handling, vocab)
+        except InputError as exc:
+            nested.rollback()
+            report.created, report.updated, report.unchanged = counts[:3]
+            del report.ids[counts[3]:]
+            refused = {s.identifier for s in specs if any(
+                p.location.startswith(chunk.locations[s.identifier] + "/")
+                or p.location in (chunk.locations[s.identifier], s.identifier)
+                for p in exc.problems)}
+            if not refused:
+                raise
+            report.rejected += exc.problems
+            specs = [s for s in specs if s.identifier not in refused]
+            continue
+        nested.commit()
+        return
+    raise InputError(report.rejected, summary=f"{label}: too many activities were refused")
+
+
+def _published(session: Session, identifiers: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """identifier → (digest, published XML) of the activities already imported."""
+    out: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(identifiers), CHUNK):
+        chunk = identifiers[start:start + CHUNK]
+        rows = session.execute(
+            select(Activity.identifier, IatiRecord.digest, IatiRecord.xml)
+            .join(IatiRecord, IatiRecord.activity_id == Activity.id)
+            .where(Activity.identifier.in_(chunk)))
+        for identifier, digest, xml in rows:
+            out[identifier] = (digest, xml)
+    return out
+
+
+def changed_elements(old_xml: str, new_xml: str) -> list[str]:
+    """Names of the top-level elements (and ``@attributes``) that differ."""
+    parser = safe_parser(remove_comments=True, remove_pis=True)
+    old = etree.fromstring(old_xml.encode("utf-8"), parser)
+    new = etree.fromstring(new_xml.encode("utf-8"), parser)
+    names = [f"@{a}" for a in sorted(set(old.attrib) | set(new.attrib))
+             if old.get(a) != new.get(a)]
+    a, b = _groups(old), _groups(new)
+    for tag in sorted(set(a) | set(b)):
+        if [_canonical(e) for e in a.get(tag, [])] != [_canonical(e) for e in b.get(tag, [])]:
+            names.append(tag)
+    return names
+
+
+def _t(model: type) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def write_parts(session: Session, pairs: Sequence[tuple[IatiParts, int]], *,
+                source: str = "") -> None:
+    """Replace the register rows of the given activity ids with ``parts`` (bulk statements)."""
+    for start in range(0, len(pairs), CHUNK):
+        chunk = pairs[start:start + CHUNK]
+        ids = [ident for _, ident in chunk]
+        for model in (IatiRecord, IatiTransaction, IatiBudget, IatiSector, IatiRecipient):
+            table = _t(model)
+            session.execute(delete(table).where(table.c.activity_id.in_(ids)))
+        session.execute(insert(_t(IatiRecord)), [
+            {"activity_id": ident, "version": parts.version, "source": source[:300],
+             "xml": parts.xml, "digest": parts.digest} for parts, ident in chunk])
+        for model, attribute in ((IatiTransaction, "transactions"), (IatiBudget, "budgets"),
+                                 (IatiSector, "sectors"), (IatiRecipient, "recipients")):
+            rows = [{**row, "activity_id": ident} for parts, ident in chunk
+                    for row in getattr(parts, attribute)]
+            if rows:
+                session.execute(insert(_t(model)), rows)
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def _selection(session: Session, principal: Principal, ids: Sequence[int] | None,
+               **filters: object) -> list[tuple[int, ActivitySpec]]:
+    require(principal, Action.EXPORT)
+    stmt = activities_query(principal, ids=ids, **filters).options(*FULL)  # type: ignore[arg-type]
+    rows = list_readable(session, stmt, principal, action="export")
+    parents = parent_identifiers(session, rows, principal)
+    vocab_units = Vocabulary.load(session).units
+    unit_codes = {ident: code for code, ident in vocab_units.items()}
+    return [(row.id, to_spec(row, parents.get(row.id), unit_codes)) for row in rows]
 
 
 def selection_specs(session: Session, principal: Principal,
@@ -57,20 +339,83 @@ def selection_specs(session: Session, principal: Principal,
     Exports count as reads of what they contain: each record above GREEN is
     written to the audit log with the action ``export``.
     """
-    require(principal, Action.EXPORT)
-    stmt = activities_query(principal, ids=ids, **filters).options(*FULL)  # type: ignore[arg-type]
-    rows = list_readable(session, stmt, principal, action="export")
-    parents = parent_identifiers(session, rows, principal)
-    vocab_units = Vocabulary.load(session).units
-    unit_codes = {ident: code for code, ident in vocab_units.items()}
-    return [to_spec(row, parents.get(row.id), unit_codes) for row in rows]
+    return [spec for _, spec in _selection(session, principal, ids, **filters)]
+
+
+def published_records(session: Session, activity_ids: Iterable[int]) -> dict[int, Published]:
+    wanted = list(activity_ids)
+    out: dict[int, Published] = {}
+    for start in range(0, len(wanted), CHUNK):
+        for activity_id, xml, version in session.execute(
+                select(IatiRecord.activity_id, IatiRecord.xml, IatiRecord.version)
+                .where(IatiRecord.activity_id.in_(wanted[start:start + CHUNK]))):
+            out[activity_id] = Published(xml=xml, version=version)
+    return out
+
+
+def validate_export(data: bytes | Path) -> list[Problem]:
+    """Problems an IATI Validator would report on an export: the 2.03 schema and the rulesets."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    tree = etree.parse(source if isinstance(source, io.BytesIO) else str(source),
+                       safe_parser(remove_comments=True))
+    problems = [Problem(path, message) for path, message in schema_errors(tree)]
+    for i, activity in enumerate(tree.getroot().iterfind("iati-activity"), start=1):
+        where = f"/iati-activities/iati-activity[{i}]"
+        problems += [Problem(where + path, reason) for path, reason in check_element(activity)]
+    return problems
 
 
 def export_iati(session: Session, principal: Principal, target: Path | IO[bytes],
-                ids: Sequence[int] | None = None, **filters: object) -> int:
-    """Write the selection as an IATI 2.03 file; returns how many activities it holds."""
-    specs = selection_specs(session, principal, ids, **filters)
-    count = write_activities(specs, target, Vocabulary.load(session))
+                ids: Sequence[int] | None = None, *, strict: bool = False,
+                **filters: object) -> int:
+    """Write the selection as an IATI 2.03 file; returns how many activities it holds.
+
+    Activities imported from IATI files are written back as published, with the
+    platform's changes over them (see :func:`tocsin.taskforce.iati.writer.merge`).
+    With ``strict`` the file is first checked against the 2.03 schema and the
+    IATI rulesets, and nothing is written when it fails
+    (:class:`~tocsin.errors.InputError` lists why).
+    """
+    selection = _selection(session, principal, ids, **filters)
+    records = published_records(session, [ident for ident, _ in selection])
+    published = {spec.identifier: records[ident] for ident, spec in selection
+                 if ident in records}
+    vocab = Vocabulary.load(session)
+    specs = [spec for _, spec in selection]
+    if strict:
+        with tempfile.SpooledTemporaryFile(max_size=32 * 2**20) as buffer:
+            count = write_activities(specs, buffer, vocab, published=published)
+            buffer.seek(0)
+            problems = validate_export(buffer.read())
+            if problems:
+                raise InputError(problems, summary=f"the export breaks {len(problems)} IATI "
+                                                   "schema or ruleset rule(s); nothing was written")
+            buffer.seek(0)
+            if isinstance(target, Path):
+                with target.open("wb") as out:
+                    shutil.copyfileobj(buffer, out)
+            else:
+                shutil.copyfileobj(buffer, target)
+    else:
+        count = write_activities(specs, target, vocab, published=published)
     audit.record(session, principal, "export", Activity.record_type, "",
                  detail=f"IATI export of {count} activities")
     return count
+
+
+def report_lines(report: IatiImport) -> list[str]:
+    """The import report as plain lines (CLI and web)."""
+    lines = [f"IATI {report.version}: {report.created} created, {report.updated} updated"
+             + (f", {report.unchanged} unchanged" if report.unchanged else "")]
+    for identifier, names in sorted(report.changed.items()):
+        lines.append(f"changed {identifier}: {', '.join(names)}")
+    if report.preserved:
+        kept = ", ".join(f"{name} x{count}" for name, count in report.preserved.items())
+        lines.append(f"kept as published (written back on export): {kept}")
+    for problem in report.rejected:
+        lines.append(f"refused {problem.location}: {problem.reason}")
+    for problem in report.warnings:
+        lines.append(f"IATI rule {problem.location}: {problem.reason}")
+    for problem in report.notes:
+        lines.append(f"note {problem.location}: {problem.reason}")
+    return lines

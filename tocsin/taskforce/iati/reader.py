@@ -1,30 +1,46 @@
-"""Read an IATI ``iati-activities`` file into activity specs, checking everything.
+"""Read an IATI ``iati-activities`` file (2.01, 2.02 or 2.03), losing nothing.
 
-The file is parsed as a stream, one ``iati-activity`` at a time, with entity
-expansion, DTDs and network access off. Every activity is checked against the
-2.03 schema and against the platform's rules and codes; each problem is
-reported with the XPath of the element at fault and a plain reason. Nothing
-is written here: :mod:`tocsin.taskforce.programmes.bulk` applies the result
-only when no problem was found.
+The file is parsed as a stream (``lxml.etree.iterparse``), one ``iati-activity``
+at a time, with entity expansion, DTDs and network access off; each activity is
+freed once read, so memory stays flat for any file size.
+
+For each activity the reader produces
+
+* an :class:`~tocsin.taskforce.programmes.spec.ActivitySpec`: the platform's
+  view (its crime areas and stages, the participating and partner States it
+  concerns, finance per year), built without re-validation (the reader has
+  checked every value it puts there);
+* :class:`IatiParts`: the element exactly as published plus typed rows for
+  every transaction, budget, planned disbursement, sector and recipient
+  country or region, ready for bulk ``INSERT``.
+
+Each activity is checked against the schema of the file's version, the IATI
+code lists and the platform's rules; every problem names the XPath of the
+element at fault and a plain reason. Elements the platform does not model are
+counted in :attr:`ReadResult.preserved`: they are kept as published and written
+back on export. Nothing is written here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 
 from lxml import etree
-from pydantic import ValidationError
+from pydantic import BaseModel
 
+from tocsin import limits, types
 from tocsin.errors import Problem
-from tocsin.taskforce.iati import codes
-from tocsin.taskforce.iati.schema import schema_errors
+from tocsin.limits import TooLarge
+from tocsin.taskforce.iati import codelists, codes
+from tocsin.taskforce.iati.schema import VERSIONS, activity_schema, schema_errors
 from tocsin.taskforce.programmes.check import check_activity
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
@@ -40,8 +56,36 @@ from tocsin.taskforce.programmes.spec import (
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_Loc = Callable[[str, "etree._Element | None"], None]
 ROOT = "/iati-activities"
+M = TypeVar("M", bound=BaseModel)
+CENT = Decimal("0.01")
+#: Tolerance on "percentages add up to 100" (thirds written as 33.33).
+SUM_TOLERANCE = Decimal("0.1")
+
+#: Top-level elements the platform models (in part); every other one is kept as published.
+MODELLED = frozenset({
+    "iati-identifier", "reporting-org", "title", "description", "participating-org",
+    "activity-status", "activity-date", "recipient-country", "recipient-region", "sector",
+    "tag", "budget", "planned-disbursement", "transaction", "document-link",
+    "related-activity", "result",
+})
+
+
+#: Parts of a result the platform's results do not hold (kept as published).
+RESULT_EXTRAS = ("reference", "document-link", "dimension", "location", "comment")
+
+
+@dataclass(slots=True)
+class IatiParts:
+    """What the IATI register keeps of one activity besides its platform record."""
+
+    version: str
+    xml: str
+    digest: str
+    transactions: list[dict[str, Any]] = field(default_factory=list)
+    budgets: list[dict[str, Any]] = field(default_factory=list)
+    sectors: list[dict[str, Any]] = field(default_factory=list)
+    recipients: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -52,63 +96,250 @@ class ReadResult:
     #: identifier → XPath of its ``iati-activity`` element.
     locations: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    #: Things left out that do not make the file wrong (e.g. unmapped sectors).
+    #: Things left out of the platform's view that do not make the file wrong.
     notes: list[Problem] = field(default_factory=list)
+    #: IATI ruleset findings on the incoming file (never blocking).
+    warnings: list[Problem] = field(default_factory=list)
     #: parent identifier → child identifiers named by ``related-activity type=2``.
     children: dict[str, list[str]] = field(default_factory=dict)
     #: identifiers of activities without a ``hierarchy`` attribute.
     implicit_level: set[str] = field(default_factory=set)
+    #: identifier → the register part (published XML and typed rows).
+    iati: dict[str, IatiParts] = field(default_factory=dict)
+    #: element name → how many were kept only as published XML.
+    preserved: Counter[str] = field(default_factory=Counter)
+    #: XPath of each activity with a problem → its identifier (may be empty).
+    broken: dict[str, str] = field(default_factory=dict)
+    version: str = ""
+    count: int = 0
+
+
+def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
+    plain: dict[str, Any] = {}
+    factories: dict[str, Any] = {}
+    for name, info in cls.model_fields.items():
+        if info.default_factory is not None:
+            factories[name] = info.default_factory
+        elif not info.is_required():
+            plain[name] = info.default
+    return plain, factories
+
+
+_DEFAULTS: dict[type, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+
+def _make(cls: type[M], **values: Any) -> M:
+    """A spec from values the reader has already checked, without validating again.
+
+    ``model_construct`` does the same but costs several times more; imports build
+    tens of these per activity.
+    """
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = _DEFAULTS[cls] = _defaults(cls)
+    plain, factories = found
+    data = {**plain, **values}
+    for name, factory in factories.items():
+        if name not in data:
+            data[name] = factory()
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
 
 
 class _Bad(Exception):
-    """One element cannot be read; carries its path so the reader can report it."""
+    """One element cannot be read; carries it so the reader can report its path."""
 
     def __init__(self, element: etree._Element, reason: str) -> None:
         super().__init__(reason)
         self.element, self.reason = element, reason
 
 
+def _iterparse(source: Path | IO[bytes], schema: etree.XMLSchema | None) -> Any:
+    # lxml quirk: with a schema, resolve_entities=False makes a truncated file parse
+    # without error. A file with a DOCTYPE (the only place entities are declared)
+    # never gets here (see _version_of) and no DTD is loaded, so there is nothing
+    # to expand.
+    options: dict[str, Any] = ({"schema": schema} if schema is not None
+                               else {"resolve_entities": False})
+    return etree.iterparse(
+        str(source) if isinstance(source, Path) else source,
+        events=("start", "end"), tag=("iati-activities", "iati-activity"),
+        no_network=True, load_dtd=False, huge_tree=False,
+        remove_comments=True, remove_pis=True, **options,
+    )
+
+
+def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
+    """The declared version, read from the root element only."""
+    start = source.tell() if not isinstance(source, Path) else 0
+    try:
+        for _event, element in etree.iterparse(
+                str(source) if isinstance(source, Path) else source, events=("start",),
+                resolve_entities=False, no_network=True, load_dtd=False,
+                remove_comments=True, remove_pis=True):
+            if element.getroottree().docinfo.doctype:
+                return None, [Problem("/", "a DOCTYPE is not accepted in IATI files")]
+            if element.tag != "iati-activities":
+                return None, [Problem(f"/{element.tag}",
+                                      "the root element must be iati-activities")]
+            version = element.get("version", "").strip()
+            if not version.startswith("2."):
+                return None, [Problem(ROOT, f"IATI version {version!r} is not read; "
+                                            "export the file as version 2.0x")]
+            if version not in VERSIONS:
+                return None, [Problem(ROOT, f"IATI version {version!r} is not known; "
+                                            f"versions {', '.join(VERSIONS)} are read")]
+            return version, []
+    except etree.XMLSyntaxError as exc:
+        return None, [Problem(f"line {exc.lineno}", f"not well-formed XML: {exc.msg}")]
+    finally:
+        if not isinstance(source, Path):
+            source.seek(start)
+    return None, [Problem("/", "the file is empty")]
+
+
 def read_activities(source: Path | IO[bytes], vocab: Vocabulary, *,
-                    own_org_ref: str | None = None) -> ReadResult:
-    """Parse and check every activity of ``source``.
+                    own_org_ref: str | None = None, rules: bool = True) -> ReadResult:
+    """Parse and check every activity of ``source``, all in one result.
 
     ``own_org_ref`` is the organization's IATI identifier: activities reported
-    by anyone else are marked external (a partner's activity).
+    by anyone else are marked external (a partner's activity). ``rules`` applies
+    the IATI rulesets to each activity and reports what they find as warnings.
+    Holds the whole file's activities in memory: imports use :func:`iter_batches`.
     """
     result = ReadResult()
-    index = 0
-    seen: dict[str, str] = {}
-    try:
-        events = etree.iterparse(
-            str(source) if isinstance(source, Path) else source,
-            events=("start", "end"), resolve_entities=False, no_network=True,
-            load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
-        )
-        depth = 0
-        for event, element in events:
-            if event == "start":
-                depth += 1
-                if depth == 1 and not _root_ok(element, result):
-                    return result
-                continue
-            depth -= 1
-            if depth != 1 or element.tag != "iati-activity":
-                continue
-            index += 1
-            where = f"{ROOT}/iati-activity[{index}]"
-            _read_one(element, where, vocab, own_org_ref, result, seen)
-            # free what has been read: memory stays flat for any file size
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            while parent is not None and element.getprevious() is not None:
-                del parent[0]
-    except etree.XMLSyntaxError as exc:
-        result.problems.append(Problem(f"line {exc.lineno}", f"not well-formed XML: {exc.msg}"))
-        return result
-    if index == 0 and not result.problems:
-        result.problems.append(Problem(ROOT, "the file holds no iati-activity"))
+    for chunk in iter_batches(source, vocab, own_org_ref=own_org_ref, rules=rules):
+        result.version = chunk.version or result.version
+        result.count += chunk.count
+        result.activities += chunk.activities
+        result.locations.update(chunk.locations)
+        result.problems += chunk.problems
+        result.notes += chunk.notes
+        result.warnings += chunk.warnings
+        result.children.update(chunk.children)
+        result.implicit_level |= chunk.implicit_level
+        result.iati.update(chunk.iati)
+        result.preserved.update(chunk.preserved)
+        result.broken.update(chunk.broken)
     _place_children(result)
     return result
+
+
+def iter_batches(source: Path | IO[bytes], vocab: Vocabulary, *,
+                 own_org_ref: str | None = None, rules: bool = True,
+                 size: int = 500) -> Iterator[ReadResult]:
+    """The activities of ``source``, ``size`` at a time, each batch with its own findings.
+
+    Memory stays bounded by the batch, whatever the file size. Problems of the
+    file itself (not XML, wrong root, version, no activity) come in a batch of
+    their own. Identifiers are checked for duplicates across the whole file.
+    Levels implied by another activity's ``related-activity type=2`` are left
+    to the caller (see :func:`_place_children`).
+    """
+    if not isinstance(source, Path) and not source.seekable():
+        # the reader may read twice (the root first; the schema's slow path)
+        import io
+
+        source = io.BytesIO(source.read())
+    version, problems = _version_of(source)
+    if version is None:
+        yield ReadResult(problems=problems)
+        return
+    context = _Context(vocab, own_org_ref, version, rules, ReadResult(version=version))
+    start = source.tell() if not isinstance(source, Path) else 0
+    # Fast path: libxml2 validates while it parses. lxml raises a schema error a
+    # little after the events before it (one read buffer, 32 KiB), so a batch is
+    # given out only once the next one is complete; at the first error the held
+    # batches are dropped and the file is read again without the schema from the
+    # first activity not given out, validating each one so that every broken
+    # element is named.
+    held: ReadResult | None = None
+    given = 0
+    count = 0
+    most = limits.active().max_rows
+    try:
+        for element in _walk(_iterparse(source, activity_schema(version))):
+            count += 1
+            _cap(count, most)
+            context.result.count += 1
+            _read_one(element, f"{ROOT}/iati-activity[{count}]", context, True)
+            if context.result.count >= size:
+                if held is not None:
+                    given += held.count
+                    yield held
+                held, context.result = context.result, ReadResult(version=version)
+        if held is not None:
+            yield held
+        if context.result.count:
+            yield context.result
+        elif count == 0:
+            yield ReadResult(version=version, problems=[
+                Problem(ROOT, "the file holds no iati-activity")])
+        return
+    except etree.XMLSyntaxError:
+        if not isinstance(source, Path):
+            source.seek(start)
+    context.result = ReadResult(version=version)
+    context.seen = {k: v for k, v in context.seen.items() if v[1] <= given}
+    count = 0
+    try:
+        for element in _walk(_iterparse(source, None)):
+            count += 1
+            _cap(count, most)
+            if count <= given:
+                continue
+            context.result.count += 1
+            _read_one(element, f"{ROOT}/iati-activity[{count}]", context, False)
+            if context.result.count >= size:
+                yield context.result
+                context.result = ReadResult(version=version)
+    except etree.XMLSyntaxError as exc:
+        context.result.problems.append(Problem(f"line {exc.lineno}",
+                                               f"not well-formed XML: {exc.msg}"))
+    if count == 0 and not context.result.problems:
+        context.result.problems.append(Problem(ROOT, "the file holds no iati-activity"))
+    if context.result.count or context.result.problems:
+        yield context.result
+
+
+def _cap(count: int, most: int) -> None:
+    if count > most:
+        raise TooLarge.single(ROOT, f"more than {most:,} activities; the limit is set by "
+                                    "TOCSIN_IMPORT_MAX_ROWS")
+
+
+@dataclass
+class _Context:
+    vocab: Vocabulary
+    own_org_ref: str | None
+    version: str
+    rules: bool
+    result: ReadResult
+    #: identifier → (XPath, position) of the activity that used it first (whole file).
+    seen: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+def _walk(events: Any) -> Iterator[etree._Element]:
+    """The top-level ``iati-activity`` elements, each freed after its consumer returns."""
+    depth = 0
+    for event, element in events:
+        if element.tag == "iati-activities":
+            continue
+        if event == "start":
+            depth += 1
+            continue
+        depth -= 1
+        if depth:
+            continue  # an iati-activity nested in another one: the schema refuses it
+        yield element
+        element.clear(keep_tail=False)
+        parent = element.getparent()
+        while parent is not None and element.getprevious() is not None:
+            del parent[0]
 
 
 def _place_children(result: ReadResult) -> None:
@@ -121,53 +352,56 @@ def _place_children(result: ReadResult) -> None:
                 spec.level = "activity"
 
 
-def _root_ok(element: etree._Element, result: ReadResult) -> bool:
-    if element.getroottree().docinfo.doctype:
-        result.problems.append(Problem("/", "a DOCTYPE is not accepted in IATI files"))
-        return False
-    if element.tag != "iati-activities":
-        result.problems.append(Problem(f"/{element.tag}",
-                                       "the root element must be iati-activities"))
-        return False
-    version = element.get("version", "")
-    if not version.startswith("2."):
-        result.problems.append(Problem(ROOT, f"IATI version {version!r} is not read; "
-                                             "export the file as version 2.0x"))
-        return False
-    return True
-
-
 def _relative_path(activity: etree._Element, element: etree._Element) -> str:
     tree = activity.getroottree()
     return tree.getpath(element)[len(tree.getpath(activity)):]
 
 
-def _read_one(element: etree._Element, where: str, vocab: Vocabulary,
-              own_org_ref: str | None, result: ReadResult, seen: dict[str, str]) -> None:
-    errors = schema_errors(element)
-    if errors:
-        for path, message in errors:
-            result.problems.append(Problem(where + path.removeprefix("/iati-activity"),
-                                           _plain(message)))
-        return
-    # field → element; turned into an XPath only for the fields that have a problem
-    locations: dict[str, etree._Element] = {}
+def _read_one(element: etree._Element, where: str, context: _Context,
+              validated: bool) -> None:
+    result = context.result
+    identifier = (element.findtext("iati-identifier") or "").strip()
+    if not validated:
+        errors = schema_errors(element, context.version)
+        if errors:
+            for path, message in errors:
+                result.problems.append(Problem(where + path.removeprefix("/iati-activity"),
+                                               _plain(message)))
+            result.broken[where] = identifier
+            return
+    reader = _ActivityReader(element, context, where)
     try:
-        spec, children = _map(element, vocab, own_org_ref, locations, result.notes, where)
+        spec, parts, children = reader.read()
     except _Bad as bad:
         result.problems.append(Problem(where + _relative_path(element, bad.element), bad.reason))
+        result.broken[where] = identifier
         return
-    if spec.identifier in seen:
+    if spec.identifier in context.seen:
         result.problems.append(Problem(f"{where}/iati-identifier",
                                        f"identifier {spec.identifier!r} is also used by "
-                                       f"{seen[spec.identifier]}"))
+                                       f"{context.seen[spec.identifier][0]}"))
+        result.broken[where] = identifier
         return
-    seen[spec.identifier] = where
-    for issue in check_activity(spec, vocab):
-        found = _locate(issue.field, locations)
-        path = _relative_path(element, found) if found is not None else ""
-        result.problems.append(Problem(where + path, issue.reason))
+    context.seen[spec.identifier] = (where, int(where.rsplit("[", 1)[1].rstrip("]")))
+    found = list(reader.problems)
+    for issue in check_activity(spec, context.vocab):
+        if issue.field in ("countries", "regions"):
+            continue  # percentages are checked on every recipient (IATI's rule) above
+        at = _locate(issue.field, reader.locations)
+        path = _relative_path(element, at) if at is not None else ""
+        found.append(Problem(where + path, issue.reason))
+    if found:
+        result.problems += found
+        result.broken[where] = identifier
+    result.notes += reader.notes
+    result.preserved.update(reader.preserved)
+    if context.rules:
+        from tocsin.taskforce.iati.rules import check_element
+
+        result.warnings += [Problem(where + path, reason)
+                            for path, reason in check_element(element)]
     result.activities.append(spec)
+    result.iati[spec.identifier] = parts
     result.locations[spec.identifier] = where
     if children:
         result.children[spec.identifier] = children
@@ -195,29 +429,11 @@ def _locate(field_name: str, locations: dict[str, etree._Element]) -> etree._Ele
     return None
 
 
-# --- mapping one activity ---------------------------------------------------------------
+# --- values ------------------------------------------------------------------------------
 
 
-def _narrative(element: etree._Element | None, language: str) -> str:
-    if element is None:
-        return ""
-    narratives = element.findall("narrative")
-    for narrative in narratives:
-        if narrative.get(XML_LANG, language) == language:
-            return (narrative.text or "").strip()
-    return (narratives[0].text or "").strip() if narratives else ""
-
-
-def _int(element: etree._Element, attribute: str, allowed: set[int] | None = None) -> int:
-    value = element.get(attribute, "").strip()
-    try:
-        number = int(value)
-    except ValueError:
-        raise _Bad(element, f"@{attribute} {value!r} is not a whole number") from None
-    if allowed is not None and number not in allowed:
-        listed = ", ".join(str(a) for a in sorted(allowed))
-        raise _Bad(element, f"@{attribute} {number} is not one of {listed}")
-    return number
+def _text(element: etree._Element | None) -> str:
+    return (element.text or "").strip() if element is not None else ""
 
 
 def _decimal(element: etree._Element, text: str | None, what: str) -> Decimal:
@@ -232,7 +448,12 @@ def _decimal(element: etree._Element, text: str | None, what: str) -> Decimal:
 
 def _percentage(element: etree._Element) -> Decimal | None:
     raw = element.get("percentage")
-    return None if raw is None else _decimal(element, raw, "@percentage")
+    if raw is None:
+        return None
+    value = _decimal(element, raw, "@percentage")
+    if not 0 <= value <= 100:
+        raise _Bad(element, f"@percentage {raw} is not within 0-100")
+    return value
 
 
 def _date(element: etree._Element, attribute: str = "iso-date") -> date:
@@ -243,6 +464,19 @@ def _date(element: etree._Element, attribute: str = "iso-date") -> date:
         raise _Bad(element, f"@{attribute} {raw!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _int(element: etree._Element, attribute: str, allowed: frozenset[str] | None = None,
+         what: str = "") -> int:
+    value = element.get(attribute, "").strip()
+    if allowed is not None and value not in allowed:
+        listed = ", ".join(sorted(allowed, key=lambda c: (len(c), c)))
+        raise _Bad(element, f"@{attribute} {value!r} is not {what or 'a known code'} "
+                            f"({listed})")
+    try:
+        return int(value)
+    except ValueError:
+        raise _Bad(element, f"@{attribute} {value!r} is not a whole number") from None
+
+
 def _bool(element: etree._Element, attribute: str) -> bool | None:
     raw = element.get(attribute)
     if raw is None:
@@ -250,258 +484,560 @@ def _bool(element: etree._Element, attribute: str) -> bool | None:
     return raw.strip().lower() in ("1", "true")
 
 
-def _map(act: etree._Element, vocab: Vocabulary, own_org_ref: str | None,
-         locations: dict[str, etree._Element], notes: list[Problem],
-         where: str) -> tuple[ActivitySpec, list[str]]:
-    def loc(key: str, element: etree._Element | None) -> None:
-        if element is not None:
-            locations[key] = element
-
-    language = act.get(XML_LANG, "en").strip().lower() or "en"
-    identifier = (act.findtext("iati-identifier") or "").strip()
-    loc("identifier", act.find("iati-identifier"))
-    reporting = act.find("reporting-org")
-    assert reporting is not None  # the schema requires it
-    loc("reporting_org_ref", reporting)
-    hierarchy = act.get("hierarchy")
-    fields: dict[str, object] = {
-        "identifier": identifier,
-        "language": language,
-        "default_currency": act.get("default-currency"),
-        "reporting_org_ref": reporting.get("ref", "").strip(),
-        "reporting_org_type": reporting.get("type", "").strip(),
-        "reporting_org_name": _narrative(reporting, language),
-        "title": _narrative(act.find("title"), language),
-    }
-    loc("title", act.find("title"))
-    fields["is_external"] = (own_org_ref is not None
-                             and fields["reporting_org_ref"] != own_org_ref)
-    descriptions = act.findall("description")
-    general = [d for d in descriptions if d.get("type", "1") == "1"] or descriptions
-    fields["description"] = _narrative(general[0], language) if general else ""
-
-    status = act.find("activity-status")
-    assert status is not None
-    fields["status"] = _int(status, "code")
-    loc("status", status)
-    for element in act.findall("activity-date"):
-        name = codes.DATE_FIELDS.get(element.get("type", ""))
-        if name is None:
-            raise _Bad(element, f"@type {element.get('type')!r} is not an activity date type 1-4")
-        if name in fields:
-            raise _Bad(element, f"a second activity date of type {element.get('type')}")
-        fields[name] = _date(element)
-        loc(name, element)
-    loc("planned_start", act.find("activity-date"))
-
-    participants = []
-    for i, element in enumerate(act.findall("participating-org")):
-        name = _narrative(element, language)
-        ref = element.get("ref", "").strip()
-        code = vocab.organization_names.get(name.lower()) or vocab.organization_names.get(
-            ref.lower())
-        participants.append(ParticipantSpec(
-            role=_int(element, "role", {1, 2, 3, 4}), organization_code=code, name=name,
-            org_ref=ref, org_type=element.get("type", "").strip()))
-        loc(f"participants[{i}]", element)
-    fields["participants"] = participants
-
-    countries = []
-    for i, element in enumerate(act.findall("recipient-country")):
-        countries.append(ShareSpec(code=element.get("code", "").strip().upper(),
-                                   percentage=_percentage(element)))
-        loc(f"countries[{i}]", element)
-    fields["countries"] = countries
-    if countries:
-        loc("countries", act.find("recipient-country"))
-    regions = []
-    for i, element in enumerate(act.findall("recipient-region")):
-        regions.append(RegionSpec(code=element.get("code", "").strip(),
-                                  vocabulary=element.get("vocabulary", "1").strip(),
-                                  percentage=_percentage(element)))
-        loc(f"regions[{i}]", element)
-    fields["regions"] = regions
-    if regions:
-        loc("regions", act.find("recipient-region"))
-
-    fields["crime_areas"], fields["stages"] = _sectors(act, vocab, loc, notes, where)
-    for tag in act.findall("tag"):
-        if (tag.get("vocabulary") == codes.STRUCTURE_TAG_VOCABULARY
-                and tag.get("vocabulary-uri") == codes.STRUCTURE_URI):
-            fields["implementing_structure"] = tag.get("code", "").strip()
-            loc("implementing_structure", tag)
-    fields["finance"] = _finance(act, fields.get("default_currency"), loc)
-    fields["documents"] = _documents(act, language, loc)
-    fields["results"] = _results(act, language, loc)
-
-    parents = [e for e in act.findall("related-activity")
-               if e.get("type") == codes.RELATED_PARENT]
-    if len(parents) > 1:
-        raise _Bad(parents[1], "an activity has at most one parent (related-activity type 1)")
-    if parents:
-        fields["parent_identifier"] = parents[0].get("ref", "").strip()
-        loc("parent_identifier", parents[0])
-    children = [e.get("ref", "").strip() for e in act.findall("related-activity")
-                if e.get("type") == codes.RELATED_CHILD]
-    if hierarchy is not None:
-        level = codes.LEVEL_OF_HIERARCHY.get(min(max(int(hierarchy), 1), 3))
-        fields["level"] = level
-    else:
-        # IATI's default hierarchy is 1; a record with a parent sits at the bottom.
-        fields["level"] = "activity" if parents else "programme"
-    try:
-        return ActivitySpec(**fields), children
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"])
-        raise _Bad(act, f"{name}: {first['msg']}") from None
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT)
 
 
-def _sectors(act: etree._Element, vocab: Vocabulary, loc: _Loc, notes: list[Problem],
-             where: str) -> tuple[list[ShareSpec], list[ShareSpec]]:
-    crime_areas: list[ShareSpec] = []
-    stages: list[ShareSpec] = []
-    dac: list[tuple[etree._Element, str, Decimal | None]] = []
-    for element in act.findall("sector"):
-        vocabulary = element.get("vocabulary", "1").strip()
-        uri = element.get("vocabulary-uri", "").strip()
-        code = element.get("code", "").strip()
-        if vocabulary == codes.CRIME_AREA_VOCABULARY and uri == codes.CRIME_AREA_URI:
-            if not crime_areas:
-                loc("crime_areas", element)
-            loc(f"crime_areas[{len(crime_areas)}]", element)
-            crime_areas.append(ShareSpec(code=code, percentage=_percentage(element)))
-        elif vocabulary == codes.STAGE_VOCABULARY and uri == codes.STAGE_URI:
-            if not stages:
-                loc("stages", element)
-            loc(f"stages[{len(stages)}]", element)
-            stages.append(ShareSpec(code=code, percentage=_percentage(element)))
-        elif vocabulary == codes.DAC_VOCABULARY:
-            dac.append((element, code, _percentage(element)))
-    if not crime_areas and dac:
-        crime_areas = _from_dac(dac, vocab, loc, notes, where)
-    return crime_areas, stages
+class _ActivityReader:
+    """Reads one ``iati-activity``: one pass over its children, dispatching by name."""
 
+    def __init__(self, act: etree._Element, context: _Context, where: str) -> None:
+        self.act, self.context, self.where = act, context, where
+        self.vocab = context.vocab
+        self.language = (act.get(XML_LANG) or "en").strip().lower() or "en"
+        self.currency = (act.get("default-currency") or "").strip()
+        self.locations: dict[str, etree._Element] = {}
+        self.notes: list[Problem] = []
+        self.problems: list[Problem] = []
+        self.preserved: Counter[str] = Counter()
 
-def _from_dac(dac: list[tuple[etree._Element, str, Decimal | None]], vocab: Vocabulary,
-              loc: _Loc, notes: list[Problem], where: str) -> list[ShareSpec]:
-    """Crime areas from OECD-DAC codes, when every code names exactly one crime area."""
-    by_code: dict[str, list[str]] = defaultdict(list)
-    for area, code in vocab.dac_sectors.items():
-        by_code[code].append(area)
-    if any(len(by_code.get(code, [])) != 1 for _, code, _ in dac):
-        notes.append(Problem(where, "OECD-DAC sectors do not map one-to-one onto crime areas; "
-                                    "no crime area was taken from them"))
-        return []
-    shares: dict[str, Decimal | None] = {}
-    for element, code, percentage in dac:
-        area = by_code[code][0]
-        if area not in shares:
-            loc(f"crime_areas[{len(shares)}]", element)
-        if percentage is None or (area in shares and shares[area] is None):
-            shares[area] = None
-        else:
-            shares[area] = (shares.get(area) or Decimal(0)) + percentage
-    return [ShareSpec(code=a, percentage=p) for a, p in shares.items()]
+    def narrative(self, element: etree._Element | None) -> str:
+        """The narrative in the activity's language (else the first one)."""
+        if element is None:
+            return ""
+        chosen = first = None
+        count = 0
+        for child in element:
+            if child.tag != "narrative":
+                continue
+            count += 1
+            lang = child.get(XML_LANG)
+            if chosen is None and (lang is None or lang.lower() == self.language):
+                chosen = child
+            if first is None:
+                first = child
+        if count > 1:
+            self.preserved["narrative in another language"] += count - 1
+        chosen = chosen if chosen is not None else first
+        return (chosen.text or "").strip() if chosen is not None else ""
 
+    def problem(self, element: etree._Element, reason: str) -> None:
+        self.problems.append(Problem(self.where + _relative_path(self.act, element), reason))
 
-def _finance(act: etree._Element, default_currency: object, loc: _Loc) -> list[FinanceSpec]:
-    budgets: dict[tuple[int, str], dict[str, Decimal]] = defaultdict(dict)
-    flows: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
-    first: dict[tuple[str, int, str], etree._Element] = {}
-
-    def value_of(element: etree._Element) -> tuple[Decimal, str]:
-        value = element.find("value")
-        assert value is not None  # required by the schema
-        currency = (value.get("currency") or str(default_currency or "")).strip()
+    def value(self, parent: etree._Element) -> tuple[Decimal, str, date, etree._Element]:
+        value = parent.find("value")
+        if value is None:
+            raise _Bad(parent, "a value is required")
+        currency = (value.get("currency") or self.currency).strip()
         if not currency:
             raise _Bad(value, "no @currency and no default-currency on the activity")
-        return _decimal(value, value.text, "value"), currency
+        if not types.currency.known(currency):
+            raise _Bad(value, f"@currency {currency!r} is not an ISO 4217 code")
+        amount = _decimal(value, value.text, "value")
+        if abs(amount) >= Decimal("1e16"):
+            raise _Bad(value, "the value is not below 10^16")
+        return amount, currency, _date(value, "value-date"), value
 
-    for element in act.findall("budget"):
-        start = element.find("period-start")
-        assert start is not None
-        year = _date(start).year
-        amount, currency = value_of(element)
-        kind = element.get("type", codes.BUDGET_ORIGINAL)
-        budgets[(year, currency)][kind] = budgets[(year, currency)].get(kind, Decimal(0)) + amount
-        first.setdefault(("budget", year, currency), element)
-    for element in act.findall("transaction"):
-        type_element = element.find("transaction-type")
-        assert type_element is not None
-        kind = codes.TRANSACTION_KINDS.get(type_element.get("code", "").strip())
-        if kind is None:
-            continue
+    # --- the activity -------------------------------------------------------------------
+
+    def read(self) -> tuple[ActivitySpec, IatiParts, list[str]]:
+        act, loc = self.act, self.locations
+        fields: dict[str, Any] = {"language": self.language,
+                                  "default_currency": self.currency or None}
+        participants: list[ParticipantSpec] = []
+        countries: list[ShareSpec] = []
+        regions: list[RegionSpec] = []
+        documents: list[DocumentSpec] = []
+        results: list[ResultSpec] = []
+        parts = IatiParts(version=self.context.version, xml="", digest="")
+        sectors: list[etree._Element] = []
+        parents: list[etree._Element] = []
+        children: list[str] = []
+        description_seen = False
+        for child in act:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            if tag == "iati-identifier":
+                fields["identifier"] = _text(child)
+                loc["identifier"] = child
+            elif tag == "reporting-org":
+                fields["reporting_org_ref"] = child.get("ref", "").strip()
+                fields["reporting_org_type"] = child.get("type", "").strip()
+                fields["reporting_org_name"] = self.narrative(child)
+                loc["reporting_org_ref"] = child
+            elif tag == "title":
+                fields["title"] = self.narrative(child)
+                loc["title"] = child
+            elif tag == "description":
+                if not description_seen and child.get("type", "1") == "1":
+                    fields["description"] = self.narrative(child)
+                    description_seen = True
+                else:
+                    self.preserved[f"description type {child.get('type', '1')}"] += 1
+            elif tag == "participating-org":
+                for extra in ("activity-id", "crs-channel-code"):
+                    if child.get(extra) is not None:
+                        self.preserved[f"participating-org/@{extra}"] += 1
+                name = self.narrative(child)
+                ref = child.get("ref", "").strip()
+                organizations = self.vocab.organization_names
+                loc[f"participants[{len(participants)}]"] = child
+                participants.append(_make(ParticipantSpec,
+                    role=_int(child, "role", codelists.codes("OrganisationRole"),
+                              "an organisation role"),
+                    organization_code=organizations.get(name.lower())
+                    or organizations.get(ref.lower()),
+                    name=name, org_ref=ref, org_type=child.get("type", "").strip()))
+            elif tag == "activity-status":
+                fields["status"] = _int(child, "code", codelists.codes("ActivityStatus"),
+                                        "an activity status")
+                loc["status"] = child
+            elif tag == "activity-date":
+                date_field = codes.DATE_FIELDS.get(child.get("type", ""))
+                if date_field is None:
+                    raise _Bad(child, f"@type {child.get('type')!r} is not an activity date "
+                                      "type 1-4")
+                if date_field in fields:
+                    raise _Bad(child, f"a second activity date of type {child.get('type')}")
+                fields[date_field] = _date(child)
+                loc[date_field] = child
+                loc.setdefault("planned_start", child)
+            elif tag == "recipient-country":
+                self.country(child, countries, parts)
+            elif tag == "recipient-region":
+                self.region(child, regions, parts)
+            elif tag == "sector":
+                sectors.append(child)
+            elif tag == "tag":
+                if (child.get("vocabulary") == codes.STRUCTURE_TAG_VOCABULARY
+                        and child.get("vocabulary-uri") == codes.STRUCTURE_URI):
+                    fields["implementing_structure"] = child.get("code", "").strip()
+                    loc["implementing_structure"] = child
+                else:
+                    self.preserved["tag"] += 1
+            elif tag == "budget":
+                self.budget(child, "budget", parts)
+            elif tag == "planned-disbursement":
+                self.budget(child, "planned-disbursement", parts)
+            elif tag == "transaction":
+                self.transaction(child, parts)
+            elif tag == "document-link":
+                loc[f"documents[{len(documents)}]"] = child
+                documents.append(self.document(child))
+            elif tag == "related-activity":
+                kind = child.get("type", "")
+                if kind == codes.RELATED_PARENT:
+                    parents.append(child)
+                elif kind == codes.RELATED_CHILD:
+                    children.append(child.get("ref", "").strip())
+                else:
+                    self.preserved["related-activity"] += 1
+            elif tag == "result":
+                results.append(self.result(child, len(results)))
+            else:
+                self.preserved[tag] += 1
+        fields["participants"] = participants
+        fields["countries"] = countries
+        fields["regions"] = regions
+        fields["documents"] = documents
+        fields["results"] = results
+        fields.setdefault("identifier", "")
+        fields.setdefault("title", "")
+        fields.setdefault("reporting_org_ref", "")
+        reporting = fields["reporting_org_ref"]
+        fields["is_external"] = (self.context.own_org_ref is not None
+                                 and reporting != self.context.own_org_ref)
+        fields["crime_areas"], fields["stages"] = self.sectors(sectors, parts)
+        self.check_recipients(parts)
+        fields["finance"] = self.finance(parts)
+        if len(parents) > 1:
+            raise _Bad(parents[1], "an activity has at most one parent (related-activity type 1)")
+        if parents:
+            fields["parent_identifier"] = parents[0].get("ref", "").strip()
+            loc["parent_identifier"] = parents[0]
+        hierarchy = act.get("hierarchy")
+        if hierarchy is not None:
+            try:
+                level = int(hierarchy)
+            except ValueError:
+                raise _Bad(act, f"@hierarchy {hierarchy!r} is not a whole number") from None
+            fields["level"] = codes.LEVEL_OF_HIERARCHY[min(max(level, 1), 3)]
+        else:
+            # IATI's default hierarchy is 1; a record with a parent sits at the bottom.
+            fields["level"] = "activity" if parents else "programme"
+        fields.setdefault("status", 1)
+        fields.setdefault("reporting_org_type", "")
+        for name in ("description", "reporting_org_name"):
+            fields.setdefault(name, "")
+        spec = _make(ActivitySpec, **fields)
+        xml = etree.tostring(act, encoding="unicode")
+        parts.xml = xml
+        parts.digest = hashlib.sha256(xml.encode("utf-8")).hexdigest()
+        return spec, parts, children
+
+    # --- recipients -----------------------------------------------------------------------
+
+    def country(self, element: etree._Element, countries: list[ShareSpec],
+                parts: IatiParts) -> None:
+        code = element.get("code", "").strip().upper()
+        if code not in codelists.codes("Country"):
+            raise _Bad(element, f"unknown country {code!r}: not an ISO 3166-1 country code")
+        percentage = _percentage(element)
+        parts.recipients.append({"position": len(parts.recipients), "kind": "country",
+                                 "vocabulary": "", "vocabulary_uri": "", "code": code,
+                                 "percentage": percentage})
+        if code in self.vocab.countries:
+            self.locations[f"countries[{len(countries)}]"] = element
+            countries.append(_make(ShareSpec, code=code, percentage=percentage))
+
+    def region(self, element: etree._Element, regions: list[RegionSpec],
+               parts: IatiParts) -> None:
+        code = element.get("code", "").strip()
+        vocabulary = element.get("vocabulary", codelists.REGION_DAC).strip()
+        if vocabulary not in codelists.codes("RegionVocabulary"):
+            raise _Bad(element, f"@vocabulary {vocabulary!r} is not a region vocabulary "
+                                "(1 OECD-DAC, 2 UN M49, 99 reporting organisation)")
+        known = codelists.region_codes(vocabulary)
+        if known is not None and code not in known:
+            name = "OECD-DAC" if vocabulary == codelists.REGION_DAC else "UN M49"
+            raise _Bad(element, f"@code {code!r} is not an {name} region code")
+        percentage = _percentage(element)
+        parts.recipients.append({"position": len(parts.recipients), "kind": "region",
+                                 "vocabulary": vocabulary,
+                                 "vocabulary_uri": element.get("vocabulary-uri", "").strip(),
+                                 "code": code, "percentage": percentage})
+        self.locations[f"regions[{len(regions)}]"] = element
+        regions.append(_make(RegionSpec, code=code, vocabulary=vocabulary,
+                                                  percentage=percentage))
+
+    def check_recipients(self, parts: IatiParts) -> None:
+        """IATI: countries and the regions of each vocabulary together add up to 100."""
+        rows = parts.recipients
+        if not rows or all(r["percentage"] is None for r in rows):
+            return
+        first = self.act.find("recipient-country")
+        if first is None:
+            first = self.act.find("recipient-region")
+        assert first is not None
+        if any(r["percentage"] is None for r in rows):
+            self.problem(first, "give a percentage for every recipient country and region "
+                                "or for none")
+            return
+        countries = sum((r["percentage"] for r in rows if r["kind"] == "country"), Decimal(0))
+        vocabularies = sorted({r["vocabulary"] for r in rows if r["kind"] == "region"})
+        for vocabulary in vocabularies or [None]:
+            regions = sum((r["percentage"] for r in rows
+                           if r["kind"] == "region" and r["vocabulary"] == vocabulary),
+                          Decimal(0))
+            total = countries + regions
+            if abs(total - 100) > SUM_TOLERANCE:
+                scope = (f" with the regions of vocabulary {vocabulary}"
+                         if vocabulary is not None else "")
+                self.problem(first, f"recipient countries{scope} add up to "
+                                    f"{total.normalize():f}%, not 100%")
+
+    # --- sectors ----------------------------------------------------------------------------
+
+    def sectors(self, elements: list[etree._Element], parts: IatiParts
+                ) -> tuple[list[ShareSpec], list[ShareSpec]]:
+        crime_areas: list[ShareSpec] = []
+        stages: list[ShareSpec] = []
+        mapped: list[tuple[etree._Element, str, str, Decimal | None]] = []
+        by_vocabulary: dict[str, list[Decimal | None]] = defaultdict(list)
+        loc = self.locations
+        for element in elements:
+            vocabulary = element.get("vocabulary", codelists.SECTOR_DAC5).strip()
+            uri = element.get("vocabulary-uri", "").strip()
+            code = element.get("code", "").strip()
+            percentage = _percentage(element)
+            by_vocabulary[vocabulary].append(percentage)
+            parts.sectors.append({"position": len(parts.sectors), "vocabulary": vocabulary,
+                                  "vocabulary_uri": uri, "code": code,
+                                  "percentage": percentage, "name": self.narrative(element)})
+            if vocabulary == codes.CRIME_AREA_VOCABULARY and uri == codes.CRIME_AREA_URI:
+                loc.setdefault("crime_areas", element)
+                loc[f"crime_areas[{len(crime_areas)}]"] = element
+                crime_areas.append(_make(ShareSpec, code=code, percentage=percentage))
+            elif vocabulary == codes.STAGE_VOCABULARY and uri == codes.STAGE_URI:
+                loc.setdefault("stages", element)
+                loc[f"stages[{len(stages)}]"] = element
+                stages.append(_make(ShareSpec, code=code, percentage=percentage))
+            else:
+                known = codelists.sector_codes(vocabulary)
+                if known is not None and code not in known:
+                    self.notes.append(Problem(
+                        self.where + _relative_path(self.act, element),
+                        f"sector {code!r} is not in the bundled OECD-DAC list; kept as "
+                        "published"))
+                mapping = codelists.dac_mapping().get((vocabulary, code))
+                if mapping is not None:
+                    mapped.append((element, mapping.crime_area or "", mapping.stage or "",
+                                   percentage))
+                elif vocabulary in (codelists.SECTOR_DAC5, codelists.SECTOR_DAC3):
+                    self.notes.append(Problem(
+                        self.where + _relative_path(self.act, element),
+                        f"sector {code!r} (vocabulary {vocabulary}) names no crime area or "
+                        "stage in the mapping table; kept as published"))
+        for vocabulary, shares in by_vocabulary.items():
+            given = [p for p in shares if p is not None]
+            if given and len(given) != len(shares):
+                first = next(e for e in elements
+                             if e.get("vocabulary", codelists.SECTOR_DAC5).strip() == vocabulary)
+                self.problem(first, f"give a percentage for every sector of vocabulary "
+                                    f"{vocabulary} or for none")
+            elif given and abs(sum(given, Decimal(0)) - 100) > SUM_TOLERANCE:
+                first = next(e for e in elements
+                             if e.get("vocabulary", codelists.SECTOR_DAC5).strip() == vocabulary)
+                self.problem(first, f"sectors of vocabulary {vocabulary} add up to "
+                                    f"{sum(given, Decimal(0)).normalize():f}%, not 100%")
+        if not crime_areas and mapped:
+            crime_areas = self.shares(mapped, 1, "crime_areas")
+        if not stages and mapped:
+            stages = self.shares(mapped, 2, "stages")
+        return crime_areas, stages
+
+    def shares(self, mapped: list[tuple[etree._Element, str, str, Decimal | None]],
+               index: int, name: str) -> list[ShareSpec]:
+        """Shares of the mapped codes, added up per crime area (or stage)."""
+        totals: dict[str, Decimal | None] = {}
+        for row in mapped:
+            element, percentage = row[0], row[3]
+            target = row[1] if index == 1 else row[2]
+            if not target:
+                continue
+            if target not in totals:
+                self.locations[f"{name}[{len(totals)}]"] = element
+            if percentage is None or (target in totals and totals[target] is None):
+                totals[target] = None
+            else:
+                totals[target] = (totals.get(target) or Decimal(0)) + percentage
+        if any(v is None for v in totals.values()):
+            return [_make(ShareSpec, code=c, percentage=None) for c in totals]
+        # the mapped part of the sectors, scaled to the whole of the activity's focus
+        whole = sum((v for v in totals.values() if v is not None), Decimal(0))
+        out = []
+        rest = Decimal(100)
+        items = list(totals.items())
+        for i, (code, value) in enumerate(items):
+            if whole == 0:
+                share = None
+            elif i == len(items) - 1:
+                share = rest
+            else:
+                share = _cents((value or Decimal(0)) * 100 / whole)
+                rest -= share
+            out.append(_make(ShareSpec, code=code, percentage=share))
+        return out
+
+    # --- money ------------------------------------------------------------------------------
+
+    def org(self, element: etree._Element | None, prefix: str, row: dict[str, Any],
+            with_type: bool = True) -> None:
+        if element is None:
+            row[f"{prefix}_ref"] = row[f"{prefix}_activity_id"] = row[f"{prefix}_name"] = ""
+            if with_type:
+                row[f"{prefix}_type"] = ""
+            return
+        row[f"{prefix}_ref"] = element.get("ref", "").strip()
+        row[f"{prefix}_activity_id"] = element.get(f"{prefix}-activity-id", "").strip()
+        row[f"{prefix}_name"] = self.narrative(element)[:300]
+        if with_type:
+            row[f"{prefix}_type"] = element.get("type", "").strip()
+
+    def budget(self, element: etree._Element, name: str, parts: IatiParts) -> None:
+        start_element = element.find("period-start")
+        if start_element is None:
+            raise _Bad(element, "a period-start is required")
+        end_element = element.find("period-end")
+        start = _date(start_element)
+        end = _date(end_element) if end_element is not None else None
+        if end is not None and end < start:
+            raise _Bad(end_element, f"the period ends ({end}) before it starts ({start})")
+        amount, currency, value_date, value = self.value(element)
+        kind = element.get("type")
+        status = element.get("status")
+        row: dict[str, Any] = {
+            "position": len(parts.budgets), "element": name,
+            "type": int(kind) if kind and kind.isdigit() else None,
+            "status": int(status) if status and status.isdigit() else None,
+            "period_start": start, "period_end": end, "value": amount,
+            "currency": currency, "value_date": value_date,
+        }
+        if name == "budget":
+            if end is None:
+                raise _Bad(element, "a budget needs a period-end")
+            if amount < 0:
+                raise _Bad(value, "a budget cannot be negative")
+            if row["type"] not in (None, 1, 2):
+                raise _Bad(element, f"@type {kind!r} is not a budget type (1 original, "
+                                    "2 revised)")
+        self.org(element.find("provider-org"), "provider", row, with_type=False)
+        self.org(element.find("receiver-org"), "receiver", row, with_type=False)
+        parts.budgets.append(row)
+
+    def transaction(self, element: etree._Element, parts: IatiParts) -> None:
+        kind = element.find("transaction-type")
         day = element.find("transaction-date")
-        assert day is not None
-        amount, currency = value_of(element)
-        key = (kind, _date(day).year, currency)
-        flows[key] += amount
-        first.setdefault(key, element)
-    lines = []
-    for (year, currency), by_type in sorted(budgets.items()):
-        # a revised budget replaces the original one of the same period
-        chosen = by_type.get(codes.BUDGET_REVISED, by_type.get(codes.BUDGET_ORIGINAL))
-        amount = sum(by_type.values(), Decimal(0)) if chosen is None else chosen
-        lines.append(FinanceSpec(year=year, kind="budget", amount=amount, currency=currency))
-    for (kind, year, currency), amount in sorted(flows.items()):
-        lines.append(FinanceSpec(year=year, kind=kind, amount=amount,
-                                 currency=currency))
-    for i, line in enumerate(lines):
-        loc(f"finance[{i}]", first[(line.kind, line.year, line.currency)])
-    return lines
+        if kind is None or day is None:
+            raise _Bad(element, "a transaction needs a transaction-type and a transaction-date")
+        type_code = _int(kind, "code", codelists.codes("TransactionType"),
+                         "a transaction type")
+        amount, currency, value_date, _ = self.value(element)
+        row: dict[str, Any] = {
+            "position": len(parts.transactions), "type_code": type_code,
+            "ref": element.get("ref", "").strip(), "humanitarian": _bool(element, "humanitarian"),
+            "transaction_date": _date(day), "value": amount, "currency": currency,
+            "value_date": value_date,
+            "description": self.narrative(element.find("description")),
+            "disbursement_channel": "", "flow_type": "", "finance_type": "", "aid_types": "",
+            "tied_status": "", "sector_vocabulary": "", "sector_code": "",
+            "recipient_country": "", "region_vocabulary": "", "recipient_region": "",
+        }
+        self.org(element.find("provider-org"), "provider", row)
+        self.org(element.find("receiver-org"), "receiver", row)
+        aid_types = []
+        for child in element:
+            tag = child.tag
+            if tag in ("disbursement-channel", "flow-type", "finance-type", "tied-status"):
+                row[tag.replace("-", "_")] = child.get("code", "").strip()
+            elif tag == "aid-type":
+                aid_types.append(f"{child.get('vocabulary', '1')}:{child.get('code', '')}")
+            elif tag == "sector" and not row["sector_code"]:
+                row["sector_vocabulary"] = child.get("vocabulary", "1").strip()
+                row["sector_code"] = child.get("code", "").strip()
+            elif tag == "recipient-country":
+                code = child.get("code", "").strip().upper()
+                if code not in codelists.codes("Country"):
+                    raise _Bad(child, f"unknown country {code!r}: not an ISO 3166-1 country code")
+                row["recipient_country"] = code
+            elif tag == "recipient-region":
+                row["region_vocabulary"] = child.get("vocabulary", "1").strip()
+                row["recipient_region"] = child.get("code", "").strip()
+        row["aid_types"] = " ".join(aid_types)[:200]
+        parts.transactions.append(row)
 
+    def finance(self, parts: IatiParts) -> list[FinanceSpec]:
+        """The platform's finance per calendar year (see docs/iati.md for the rules).
 
-def _documents(act: etree._Element, language: str, loc: _Loc) -> list[DocumentSpec]:
-    documents = []
-    for i, element in enumerate(act.findall("document-link")):
+        Commitments are outgoing commitments (type 2); spending is disbursements and
+        expenditure (types 3 and 4), each in the year of its transaction date.
+        A budget spanning several years is shared out over them in proportion to
+        the days of its period in each; a revised budget replaces the original ones
+        for the years it covers.
+        """
+        flows: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
+        for row in parts.transactions:
+            kind = codes.TRANSACTION_KINDS.get(str(row["type_code"]))
+            if kind is not None:
+                flows[(kind, row["transaction_date"].year, row["currency"])] += row["value"]
+        budgets: dict[tuple[int, str], dict[int, Decimal]] = defaultdict(dict)
+        for row in parts.budgets:
+            if row["element"] != "budget":
+                continue
+            budget_type: int = row["type"] or 1
+            for year, amount in spread(row["period_start"], row["period_end"], row["value"]):
+                slot = budgets[(year, row["currency"])]
+                slot[budget_type] = slot.get(budget_type, Decimal(0)) + amount
+        lines = []
+        for (year, currency), by_type in sorted(budgets.items()):
+            amount = by_type.get(2, by_type.get(1, Decimal(0)))
+            lines.append(_make(FinanceSpec, year=year, kind="budget",
+                                                     amount=_cents(amount), currency=currency))
+        for (kind, year, currency), amount in sorted(flows.items()):
+            lines.append(_make(FinanceSpec, year=year, kind=kind,
+                                                     amount=_cents(amount), currency=currency))
+        return lines
+
+    # --- documents and results -------------------------------------------------------------
+
+    def document(self, element: etree._Element) -> DocumentSpec:
+        for child in element:
+            if child.tag == "description" or (
+                    child.tag in ("category", "language")
+                    and child.getprevious() is not None and child.getprevious().tag == child.tag):
+                self.preserved[f"document-link/{child.tag}"] += 1
         category = element.find("category")
         lang = element.find("language")
         day = element.find("document-date")
-        documents.append(DocumentSpec(
-            title=_narrative(element.find("title"), language),
+        return _make(DocumentSpec,
+            title=self.narrative(element.find("title")),
             url=element.get("url", "").strip(),
+            stored_path=None, original_name="",
             mime_type=element.get("format", "").strip(),
             category=category.get("code", "").strip() if category is not None else "",
             language=lang.get("code", "").strip().lower() if lang is not None else None,
             document_date=_date(day) if day is not None else None,
-        ))
-        loc(f"documents[{i}]", element)
-    return documents
+        )
 
-
-def _results(act: etree._Element, language: str, loc: _Loc) -> list[ResultSpec]:
-    results = []
-    for i, element in enumerate(act.findall("result")):
+    def result(self, element: etree._Element, i: int) -> ResultSpec:
+        for extra in element.iter(*RESULT_EXTRAS):
+            self.preserved[f"result//{extra.tag}"] += 1
         indicators = []
         for j, ind in enumerate(element.findall("indicator")):
             baseline = ind.find("baseline")
             periods = []
             for k, period in enumerate(ind.findall("period")):
                 start, end = period.find("period-start"), period.find("period-end")
-                assert start is not None and end is not None
+                if start is None or end is None:
+                    raise _Bad(period, "a period needs a period-start and a period-end")
                 target, actual = period.find("target"), period.find("actual")
-                periods.append(PeriodSpec(
+                periods.append(_make(PeriodSpec,
                     start=_date(start), end=_date(end),
                     target=target.get("value") if target is not None else None,
                     actual=actual.get("value") if actual is not None else None))
-                loc(f"results[{i}].indicators[{j}].periods[{k}]", period)
-            indicators.append(IndicatorSpec(
-                title=_narrative(ind.find("title"), language),
-                description=_narrative(ind.find("description"), language),
+                self.locations[f"results[{i}].indicators[{j}].periods[{k}]"] = period
+            year = baseline.get("year") if baseline is not None else None
+            if baseline is not None and year is None and baseline.get("iso-date"):
+                year = baseline.get("iso-date", "")[:4]
+            indicators.append(_make(IndicatorSpec,
+                title=self.narrative(ind.find("title")),
+                description=self.narrative(ind.find("description")),
                 measure=_int(ind, "measure"),
                 ascending=_bool(ind, "ascending"),
-                baseline_year=_int(baseline, "year") if baseline is not None else None,
+                baseline_year=int(year) if year and year.strip().isdigit() else None,
                 baseline_value=baseline.get("value") if baseline is not None else None,
                 periods=periods,
             ))
-            loc(f"results[{i}].indicators[{j}]", ind)
-        results.append(ResultSpec(
+            self.locations[f"results[{i}].indicators[{j}]"] = ind
+        self.locations[f"results[{i}]"] = element
+        return _make(ResultSpec,
             type=_int(element, "type"),
-            title=_narrative(element.find("title"), language),
-            description=_narrative(element.find("description"), language),
+            title=self.narrative(element.find("title")),
+            description=self.narrative(element.find("description")),
             aggregation_status=_bool(element, "aggregation-status"),
             indicators=indicators,
-        ))
-        loc(f"results[{i}]", element)
-    return results
+        )
+
+
+def spread(start: date, end: date | None, amount: Decimal) -> list[tuple[int, Decimal]]:
+    """``amount`` shared over the calendar years of ``start``-``end`` by days (to the cent).
+
+    The last year takes the rounding rest, so the parts add up to ``amount``.
+    """
+    if end is None or end.year == start.year or end < start:
+        return [(start.year, amount)]
+    days = (end - start).days + 1
+    out = []
+    rest = amount
+    for year in range(start.year, end.year + 1):
+        if year == end.year:
+            out.append((year, rest))
+            break
+        first = max(start, date(year, 1, 1))
+        last = min(end, date(year, 12, 31))
+        part = _cents(amount * ((last - first).days + 1) / days)
+        rest -= part
+        out.append((year, part))
+    return out
+
+
+def read_published(element: etree._Element, vocab: Vocabulary, version: str
+                   ) -> tuple[ActivitySpec, list[str]]:
+    """The spec an activity stored as published reads as today, and the children it names.
+
+    Used on export to tell what the platform changed since the import.
+    """
+    context = _Context(vocab, None, version, False, ReadResult(version=version))
+    spec, _parts, children = _ActivityReader(element, context, "").read()
+    return spec, children

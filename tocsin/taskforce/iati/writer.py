@@ -7,9 +7,11 @@ one at a time (``lxml.etree.xmlfile``), so memory stays flat for large exports.
 
 from __future__ import annotations
 
+import copy
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -30,18 +32,30 @@ from tocsin.taskforce.programmes.vocabulary import Vocabulary
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
+@dataclass(frozen=True)
+class Published:
+    """An activity as its publisher wrote it (``tf_iati_records``)."""
+
+    xml: str
+    version: str
+
+
 def write_activities(
     activities: Iterable[ActivitySpec],
     target: Path | IO[bytes],
     vocab: Vocabulary,
     *,
     generated: datetime | None = None,
+    published: Mapping[str, Published] | None = None,
 ) -> int:
     """Write ``activities`` to ``target``; returns how many were written.
 
     ``activities`` must be a collection that can be iterated twice (children are
     listed under their parent); ``generated`` adds ``generated-datetime``, which
-    is left out by default so repeated exports compare equal.
+    is left out by default so repeated exports compare equal. ``published``
+    holds, per identifier, the activity as its publisher wrote it: what the
+    platform has not changed since is written back exactly as published (see
+    :func:`merge`).
     """
     items = list(activities)
     children: dict[str, list[str]] = defaultdict(list)
@@ -57,7 +71,12 @@ def write_activities(
         with xf.element("iati-activities", attrs):
             for spec in items:
                 xf.write("\n  ")
-                element = activity_element(spec, vocab, sorted(children.get(spec.identifier, ())))
+                kids = children.get(spec.identifier, [])
+                source = (published or {}).get(spec.identifier)
+                if source is None:
+                    element = activity_element(spec, vocab, sorted(kids))
+                else:
+                    element = merge(spec, source, vocab, kids)
                 etree.indent(element, space="  ", level=1)
                 xf.write(element)
                 count += 1
@@ -86,7 +105,8 @@ def _sub(parent: etree._Element, tag: str, attrs: Mapping[str, str] | None = Non
 def _narrative(parent: etree._Element, tag: str, text: str,
                attrs: Mapping[str, str] | None = None) -> etree._Element:
     element = _sub(parent, tag, attrs)
-    _sub(element, "narrative", text=text)
+    # an empty narrative is written <narrative/>, as it reads back
+    _sub(element, "narrative", text=text or None)
     return element
 
 
@@ -177,18 +197,31 @@ def _participants(root: etree._Element, spec: ActivitySpec, vocab: Vocabulary) -
             _sub(element, "narrative", text=name)
 
 
+def shared_out(shares: list[ShareSpec]) -> list[ShareSpec]:
+    """Shares as published: IATI needs a percentage on each sector when a vocabulary has
+    more than one, so shares given without are published as equal parts (to the cent,
+    the last one taking the rest)."""
+    if len(shares) < 2 or all(s.percentage is not None for s in shares):
+        return shares
+    part = (Decimal(100) / len(shares)).quantize(Decimal("0.01"))
+    out = [ShareSpec(code=s.code, percentage=part) for s in shares[:-1]]
+    out.append(ShareSpec(code=shares[-1].code, percentage=Decimal(100) - part * (len(shares) - 1)))
+    return out
+
+
 def _sectors(root: etree._Element, spec: ActivitySpec, vocab: Vocabulary) -> None:
-    for share in spec.crime_areas:
+    crime_areas, stages = shared_out(spec.crime_areas), shared_out(spec.stages)
+    for share in crime_areas:
         element = _sub(root, "sector", _percentage(
             {"vocabulary": codes.CRIME_AREA_VOCABULARY, "vocabulary-uri": codes.CRIME_AREA_URI,
              "code": share.code}, share))
         _sub(element, "narrative", text=vocab.crime_areas.get(share.code, share.code))
-    for code, percentage in dac_shares(spec.crime_areas, vocab):
+    for code, percentage in dac_shares(crime_areas, vocab):
         attrs = {"vocabulary": codes.DAC_VOCABULARY, "code": code}
         if percentage is not None:
             attrs["percentage"] = format_decimal(percentage)
         _sub(root, "sector", attrs)
-    for share in spec.stages:
+    for share in stages:
         element = _sub(root, "sector", _percentage(
             {"vocabulary": codes.STAGE_VOCABULARY, "vocabulary-uri": codes.STAGE_URI,
              "code": share.code}, share))
@@ -283,3 +316,90 @@ def _results(root: etree._Element, spec: ActivitySpec) -> None:
                     _sub(pel, "target", {"value": period.target})
                 if period.actual is not None:
                     _sub(pel, "actual", {"value": period.actual})
+
+
+# --- writing back what the publisher wrote ------------------------------------------------
+
+
+def _canonical(element: etree._Element) -> tuple[object, ...]:
+    """A comparable form: name, attributes, trimmed text and children; comments ignored."""
+    return (element.tag, tuple(sorted(element.attrib.items())), (element.text or "").strip(),
+            tuple(_canonical(c) for c in element if isinstance(c.tag, str)))
+
+
+def _groups(element: etree._Element) -> dict[str, list[etree._Element]]:
+    groups: dict[str, list[etree._Element]] = defaultdict(list)
+    for child in element:
+        if isinstance(child.tag, str):
+            groups[child.tag].append(child)
+    return groups
+
+
+def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
+          children: Iterable[str] = ()) -> etree._Element:
+    """The activity as published, with what the platform changed since written over it.
+
+    The published element is read again into a spec (``then``); the platform's
+    rendering of ``then`` and of the current ``spec`` are compared element name
+    by element name: where they agree, nothing was changed in the platform and
+    the published elements are written back as they were (with everything the
+    platform does not model); where they differ, the platform's rendering wins.
+    The children follow the schema's order.
+    """
+    from tocsin.taskforce.iati.reader import read_published
+    from tocsin.taskforce.iati.schema import child_order
+
+    published = etree.fromstring(source.xml.encode("utf-8"), _parser())
+    then, then_children = read_published(published, vocab, source.version)
+    if spec.parent_identifier is None and then.parent_identifier is not None:
+        # a parent outside the platform was never linked (the import notes it):
+        # not an edit, the published related-activity stays
+        then = then.model_copy(update={"parent_identifier": None})
+    kids = sorted(set(children) | set(then_children))
+    now_element = activity_element(spec, vocab, kids)
+    then_element = activity_element(then, vocab, kids)
+    out = etree.Element("iati-activity")
+    names = list(published.attrib) + [a for a in now_element.attrib if a not in published.attrib]
+    for name in names:
+        now_value, then_value = now_element.get(name), then_element.get(name)
+        value = now_value if now_value != then_value else published.get(name)
+        if value is not None:
+            out.set(name, value)
+    now, then_groups, original = (_groups(now_element), _groups(then_element),
+                                  _groups(published))
+    order = list(child_order())
+    known = set(order)
+    # elements of other namespaces (IATI's extension point) stay after the element
+    # they followed
+    extensions: dict[str, list[etree._Element]] = defaultdict(list)
+    anchor = ""
+    for child in published:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag in known:
+            anchor = child.tag
+        else:
+            extensions[anchor].append(child)
+    for element in extensions.get("", []):
+        out.append(copy.deepcopy(element))
+    for tag in order:
+        mine, theirs = now.get(tag, []), then_groups.get(tag, [])
+        if [_canonical(e) for e in mine] == [_canonical(e) for e in theirs]:
+            chosen = original.get(tag, [])
+        else:
+            chosen = mine
+        for element in chosen:
+            out.append(copy.deepcopy(element))
+        for element in extensions.get(tag, []):
+            out.append(copy.deepcopy(element))
+    for element in out.iter():
+        element.tail = None
+        if len(element) and element.text is not None and not element.text.strip():
+            element.text = None
+    return out
+
+
+def _parser() -> etree.XMLParser:
+    from tocsin.taskforce.iati.schema import safe_parser
+
+    return safe_parser(remove_comments=True, remove_pis=True)

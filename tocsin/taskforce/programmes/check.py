@@ -94,7 +94,8 @@ def check_activity(spec: ActivitySpec, vocab: Vocabulary) -> list[Issue]:
         if not (p.organization_code or p.name.strip() or p.org_ref.strip()):
             bad(where, "a partner needs an organization code, a name or an IATI reference")
 
-    _check_shares(spec.countries, "countries", vocab.countries, "country", bad)
+    _check_shares(spec.countries, "countries", vocab.countries, "country", bad,
+                  percentages=False)
     _check_shares(spec.crime_areas, "crime_areas", vocab.crime_areas, "crime area", bad)
     _check_shares(spec.stages, "stages", vocab.stages, "justice-chain stage", bad)
     _check_regions(spec, bad)
@@ -105,7 +106,7 @@ def check_activity(spec: ActivitySpec, vocab: Vocabulary) -> list[Issue]:
 
 
 def _check_shares(shares: Sequence[ShareSpec], field: str, known: dict[str, str],
-                  label: str, bad: _Bad) -> None:
+                  label: str, bad: _Bad, *, percentages: bool = True) -> None:
     seen: set[str] = set()
     for i, share in enumerate(shares):
         if share.code not in known:
@@ -113,7 +114,8 @@ def _check_shares(shares: Sequence[ShareSpec], field: str, known: dict[str, str]
         if share.code in seen:
             bad(f"{field}[{i}].code", f"{label} {share.code!r} is listed twice")
         seen.add(share.code)
-    _check_percentages(shares, field, bad)
+    if percentages:
+        _check_percentages(shares, field, bad)
 
 
 def _check_percentages(shares: Sequence[ShareSpec], field: str, bad: _Bad) -> None:
@@ -142,7 +144,41 @@ def _check_regions(spec: ActivitySpec, bad: _Bad) -> None:
         if key in seen:
             bad(f"regions[{i}].code", f"region {region.code!r} is listed twice")
         seen.add(key)
-    _check_percentages(spec.regions, "regions", bad)
+    _check_recipient_percentages(spec, bad)
+
+
+def _check_recipient_percentages(spec: ActivitySpec, bad: _Bad) -> None:
+    """IATI's rule: countries and the regions of each vocabulary together add up to 100.
+
+    The platform holds the participating and partner States of an activity; the
+    other recipient countries of an imported activity are in the IATI register
+    (the IATI reader checks the rule on all of them). Here the shares may
+    therefore add up to less than 100, never to more.
+    """
+    shares: list[ShareSpec] = [*spec.countries, *spec.regions]
+    for field, group in (("countries", spec.countries), ("regions", spec.regions)):
+        for i, share in enumerate(group):
+            p = share.percentage
+            if p is not None and not (0 <= p <= 100):
+                bad(f"{field}[{i}].percentage",
+                    f"percentage {format_decimal(p)} is not within 0-100")
+    given = [s.percentage for s in shares if s.percentage is not None]
+    if not given:
+        return
+    if len(given) != len(shares):
+        bad("countries" if spec.countries else "regions",
+            "give a percentage for every recipient country and region or for none")
+        return
+    countries = sum((s.percentage or Decimal(0) for s in spec.countries), Decimal(0))
+    vocabularies: list[str | None] = [*sorted({r.vocabulary for r in spec.regions})] or [None]
+    for vocabulary in vocabularies:
+        total = countries + sum((r.percentage or Decimal(0) for r in spec.regions
+                                 if r.vocabulary == vocabulary), Decimal(0))
+        if total - 100 > SHARE_TOLERANCE:
+            scope = f" with the regions of vocabulary {vocabulary}" if vocabulary else ""
+            bad("countries" if spec.countries else "regions",
+                f"recipient countries{scope} add up to {format_decimal(total)}%, "
+                "more than 100%")
 
 
 def _check_finance(spec: ActivitySpec, bad: _Bad) -> None:

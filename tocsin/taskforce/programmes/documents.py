@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from tocsin import trash
 from tocsin.access import audit
 from tocsin.access.links import linked
 from tocsin.access.policy import require_write, storable_id
@@ -136,6 +137,8 @@ def remove_document(session: Session, principal: Principal, document_id: int) ->
     activity = get_activity(session, principal, document.activity_id)
     require_write(principal, activity.owner_unit_id)
     audit.record(session, principal, "update", Activity.record_type, activity.id,
-                 activity.handling, detail=f"removed document {document.id}")
-    activity.documents.remove(document)  # delete-orphan removes the row
-    session.flush()
+                 activity.handling, detail=f"removed document {document.id} (moved to the trash)")
+    trash.discard(session, principal, document, title=f"{document.title} (document of "
+                  f"{activity.title})", handling=activity.handling,
+                  owner_unit_id=activity.owner_unit_id, record_type="document")
+    session.expire(activity, ["documents"])

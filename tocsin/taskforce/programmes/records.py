@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from sqlalchemy import Select, exists, func, or_
 from sqlalchemy.orm import Session, selectinload
 
+from tocsin import trash
 from tocsin.access import audit
 from tocsin.access.handling import Handling
 from tocsin.access.links import linked, linked_id
@@ -459,9 +460,9 @@ def delete_activity(session: Session, principal: Principal, activity_id: int) ->
             "it has child records; delete or move them first",
         )
     audit.record(session, principal, "delete", Activity.record_type, activity.id,
-                 activity.handling, detail=activity.identifier)
-    session.delete(activity)
-    session.flush()
+                 activity.handling, detail=f"{activity.identifier} (moved to the trash)")
+    trash.discard(session, principal, activity, title=activity.title,
+                  handling=activity.handling, owner_unit_id=activity.owner_unit_id)
 
 
 def descendant_ids(session: Session, principal: Principal, root_ids: Iterable[int]) -> set[int]:

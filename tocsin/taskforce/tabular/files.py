@@ -18,7 +18,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from tocsin.errors import InputError, Problem
+from tocsin import limits
+from tocsin.errors import InputError, Problem, TocsinError
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 from tocsin.taskforce.tabular.columns import COLUMNS, NAMES, neutralise, restore
 
@@ -93,22 +94,34 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(source: Path | IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
+    limits.check_archive(source, "file", kind=".xlsx workbook")
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise InputError.single("file", f"not a readable .xlsx workbook ({exc})") from None
     try:
+        if not book.worksheets:
+            raise InputError.single("file", "the workbook has no sheet")
         sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise InputError.single(f"sheet {sheet.title}, line 1", "the sheet is empty")
-        names = _check_header([_cell_text(h) for h in header], f"sheet {sheet.title}, line 1")
-        for line, values in enumerate(rows, start=2):
-            cells = [_cell_text(v) for v in values]
-            if not any(c.strip() for c in cells):
-                continue
-            yield line, {n: restore(c) for n, c in zip(names, cells, strict=False) if n}
+        line = 1
+        try:
+            header = next(rows, None)
+            if header is None:
+                raise InputError.single(f"sheet {sheet.title}, line 1", "the sheet is empty")
+            names = _check_header([_cell_text(h) for h in header],
+                                  f"sheet {sheet.title}, line 1")
+            for line, values in enumerate(limits.capped(rows, f"sheet {sheet.title}"),
+                                          start=2):
+                cells = [_cell_text(v) for v in values]
+                if not any(c.strip() for c in cells):
+                    continue
+                yield line, {n: restore(c) for n, c in zip(names, cells, strict=False) if n}
+        except TocsinError:
+            raise
+        except Exception as exc:  # openpyxl reads the sheet lazily: a damaged part fails here
+            raise InputError.single(f"sheet {sheet.title}, after line {line}",
+                                    f"the workbook is damaged ({exc})") from None
     finally:
         book.close()
 

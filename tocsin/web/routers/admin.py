@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tocsin.access import audit, users
-from tocsin.access.roles import Role
+from tocsin import trash
+from tocsin.access import audit, chain, users
+from tocsin.access.roles import Role, least_privileged
 from tocsin.access.tables import AuditEntry
 from tocsin.errors import InputError
-from tocsin.web.deps import AdminPrincipal, DbSession
+from tocsin.settings import Settings
+from tocsin.web.deps import AdminPrincipal, DbSession, settings
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem("Admin", "/admin/users", order=100, admin_only=True)
@@ -33,7 +36,7 @@ def _parse_since(value: str | None) -> datetime | None:
 def user_list(request: Request, session: DbSession, _admin: AdminPrincipal) -> Response:
     return render(request, "admin/users.html", users=users.list_users(session),
                   units=users.list_units(session),
-                  roles=list(Role), created=None, error="")
+                  roles=list(Role), default_role=least_privileged(), created=None, error="")
 
 
 @pages.post("/users")
@@ -48,11 +51,13 @@ def user_add(request: Request, session: DbSession, admin: AdminPrincipal,
     except InputError as exc:
         return render(request, "admin/users.html", status_code=422,
                       users=users.list_users(session), units=units, roles=list(Role),
+                      default_role=role if role in set(Role) else least_privileged(),
                       created=None, error="the user was not added",
                       problems=[{"location": p.location, "reason": p.reason}
                                 for p in exc.problems])
     return render(request, "admin/users.html", users=users.list_users(session), units=units,
-                  roles=list(Role), created=(username, password), error="")
+                  roles=list(Role), default_role=least_privileged(),
+                  created=(username, password), error="")
 
 
 @pages.post("/users/{username}/active")
@@ -82,7 +87,17 @@ def audit_page(request: Request, session: DbSession, _admin: AdminPrincipal,
 def _entry(e: AuditEntry) -> dict[str, Any]:
     return {"id": e.id, "at": e.at.isoformat(), "username": e.username, "action": e.action,
             "record_type": e.record_type, "record_id": e.record_id, "handling": e.handling,
-            "detail": e.detail}
+            "detail": e.detail, "seq": e.seq, "row_hash": e.row_hash}
+
+
+@api.get("/audit/verify")
+def api_audit_verify(request: Request, session: DbSession,
+                     _admin: AdminPrincipal) -> dict[str, Any]:
+    """Check the audit log's hash chain, as `tocsin audit verify` does (administrators only)."""
+    report = chain.verify(session.connection(), settings(request).audit_hmac_key())
+    return {"ok": report.ok, "rows": report.rows, "unchained": report.unchained,
+            "head": {"seq": report.head_seq, "hash": report.head_hash},
+            "findings": [{"kind": f.kind, "message": f.message} for f in report.findings]}
 
 
 @api.get("/audit")
@@ -99,3 +114,23 @@ def api_users(session: DbSession, _admin: AdminPrincipal) -> list[dict[str, Any]
     """User accounts (administrators only)."""
     return [{"username": u.username, "full_name": u.full_name, "role": u.role,
              "unit": u.unit.code, "active": u.active} for u in users.list_users(session)]
+
+
+SettingsDep = Annotated[Settings, Depends(settings)]
+
+
+@pages.get("/trash", response_class=HTMLResponse)
+def trash_page(request: Request, session: DbSession, admin: AdminPrincipal,
+               settings: SettingsDep, restored: str = "") -> Response:
+    """Deleted records an administrator may restore; items past their period are purged
+    (and the purge audited) as the page opens."""
+    days = settings.trash_retention_days
+    purged = trash.purge(session, admin, days)
+    return render(request, "admin/trash.html", items=trash.list_items(session, admin, days),
+                  days=days, purged=purged, restored=restored)
+
+
+@pages.post("/trash/{item_id:int}/restore")
+def trash_restore(item_id: int, session: DbSession, admin: AdminPrincipal) -> Response:
+    item = trash.restore(session, admin, item_id)
+    return RedirectResponse(f"/admin/trash?restored={quote(item.title[:200])}", status_code=303)

@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 
 from tocsin.access import login as logins
 from tocsin.access.tables import User
@@ -20,6 +22,7 @@ from tocsin.web.deps import (
     LoginRequired,
     settings,
 )
+from tocsin.web.origin import request_client
 from tocsin.web.templating import render
 
 pages = APIRouter(tags=["account"])
@@ -58,13 +61,16 @@ def login_submit(
         return render(request, "login.html", status_code=403, login_csrf=expected,
                       next=_safe_next(next), error="The form expired; please try again.")
     config = settings(request)
-    address = request.client.host if request.client else "unknown"
+    address = request_client(request, config)
     try:
         opened = logins.login(session, config, username, password, address)
     except RateLimited as exc:
-        session.commit()
-        return render(request, "login.html", status_code=429, login_csrf=expected,
-                      next=_safe_next(next), error=str(exc).capitalize() + ".")
+        session.commit()  # the refusal is audited
+        refused = render(request, "login.html", status_code=429, login_csrf=expected,
+                         next=_safe_next(next), error=str(exc).capitalize() + ".")
+        if exc.retry_after:
+            refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     except AuthenticationError:
         session.commit()  # the failed attempt must count even though we answer with an error
         return render(request, "login.html", status_code=401, login_csrf=expected,
@@ -121,6 +127,24 @@ def me(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     user = request.state.user
     return {"username": user.username, "full_name": user.full_name, "role": principal.role,
             "unit": user.unit_code, "csrf_token": request.state.csrf_token}
+
+
+class PasswordChange(BaseModel):
+    current_password: str = PydanticField(max_length=1024)
+    new_password: str = PydanticField(max_length=1024)
+
+
+@api.post("/me/password")
+def change_my_password(request: Request, session: DbSession, principal: CurrentPrincipal,
+                       body: PasswordChange) -> dict[str, str]:
+    """Change the signed-in user's password (length and common-password rules apply);
+    the user's other sessions end."""
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise LoginRequired()
+    change_password(session, user, body.current_password, body.new_password)
+    logins.end_other_sessions(session, user, request.cookies.get(SESSION_COOKIE))
+    return {"status": "changed"}
 
 
 @api.get("/openapi.json", include_in_schema=False)

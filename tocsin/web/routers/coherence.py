@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from tocsin import limits
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.coherence import cache, judgements, views
@@ -24,9 +25,10 @@ from tocsin.coherence.scenario import AddActivity, MoveBudget, Scenario, what_if
 from tocsin.coherence.tables import VERDICTS
 from tocsin.coherence.threats import import_indicators, list_indicators
 from tocsin.errors import InputError, Problem
+from tocsin.limits import decode_text
 from tocsin.reference import browse
 from tocsin.reports.coherence import generate
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormFields
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem("Coherence", "/coherence", order=70)
@@ -74,18 +76,16 @@ def groups_page(request: Request, session: DbSession, principal: CurrentPrincipa
 
 
 @pages.post("/groups/rank", response_class=HTMLResponse)
-async def groups_rank(request: Request, session: DbSession,
-                      principal: CurrentPrincipal) -> Response:
-    form = await request.form()
+def groups_rank(request: Request, session: DbSession, principal: CurrentPrincipal,
+                form: FormFields) -> Response:
     ranked, used = group_scores.ranking(session, principal, _weights_from(form))
     return render(request, "coherence/_ranking.html", ranked=ranked, weights=used,
                   ocg=ocg_method(), preview=True)
 
 
 @pages.post("/groups/weights")
-async def groups_save(request: Request, session: DbSession,
-                      principal: CurrentPrincipal) -> Response:
-    form = await request.form()
+def groups_save(request: Request, session: DbSession, principal: CurrentPrincipal,
+                form: FormFields) -> Response:
     if form.get("reset"):
         group_scores.reset_weights(session, principal)
     else:
@@ -205,9 +205,8 @@ def _activity_options(analysis: Analysis) -> tuple[Markup, Markup]:
 
 
 @pages.post("/whatif", response_class=HTMLResponse)
-async def whatif_run(request: Request, session: DbSession,
-                     principal: CurrentPrincipal) -> Response:
-    form = await request.form()
+def whatif_run(request: Request, session: DbSession, principal: CurrentPrincipal,
+               form: FormFields) -> Response:
     scenario, year = _scenario_from(form)
     options = _options(year, None, None, "country", limit=200)
     analysis = run(session, principal, options)
@@ -313,15 +312,12 @@ def api_indicators(session: DbSession, principal: CurrentPrincipal, year: YearQ 
 
 
 @api.post("/indicators/import")
-async def api_import(session: DbSession, principal: CurrentPrincipal,
+def api_import(session: DbSession, principal: CurrentPrincipal,
                      file: Annotated[UploadFile, File(description="CSV file")],
                      unit: Annotated[str | None, Form()] = None) -> dict[str, Any]:
     """Import threat indicators from a CSV upload (all rows or none)."""
-    raw = await file.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError.single(file.filename or "upload", "not UTF-8 text") from exc
+    where = file.filename or "upload"
+    text = decode_text(limits.read_upload(file.file, where), where)
     result = import_indicators(session, principal, text, unit=unit)
     return {"created": result.created, "replaced": result.replaced}
 

@@ -95,9 +95,13 @@ def commitment_page(commitment_id: int, request: Request, session: DbSession,
     visible = programmes.list_activities(session, principal, ids=found.activity_ids)
     behind = gaps.programmes_behind(session, principal, [commitment.id])[commitment.id]
     tops = programmes.list_activities(session, principal, ids=behind) if behind else []
+    history = records.history(session, principal, commitment.id)
+    cited = sorted({a for v in history for a in v.activity_ids})
+    titles = {a.id: a.title for a in (programmes.list_activities(session, principal, ids=cited)
+                                      if cited else [])}
     return render(request, "commitments/detail.html", commitment=commitment, links=found,
-                  activities=visible, programmes=tops,
-                  history=records.history(session, principal, commitment.id),
+                  activities=visible, programmes=tops, titles=titles,
+                  history=history,
                   names=_names(session), can_write=may_write(principal,
                                                             commitment.owner_unit_id))
 

@@ -64,7 +64,9 @@ EXPORT_TYPES = {"csv": ("text/csv", "csv"), "ftm": ("application/x-ndjson", "ftm
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Run this process's job runner while the application runs (in threads: it uses the DB)."""
-    runner = JobRunner(app.state.db, app.state.settings, jobs.HANDLERS)
+    from tocsin.screening.sets import HANDLERS as SCREENING  # batch screens of sets
+
+    runner = JobRunner(app.state.db, app.state.settings, {**jobs.HANDLERS, **SCREENING})
     await run_in_threadpool(runner.start)
     app.state.jobs = runner
     try:

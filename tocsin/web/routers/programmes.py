@@ -8,12 +8,13 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from tocsin import types
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.links import linked_ids
 from tocsin.access.policy import may_write
@@ -22,7 +23,7 @@ from tocsin.errors import InputError, Problem
 from tocsin.settings import Settings
 from tocsin.taskforce.commitments.records import commitments_of_activity
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
-from tocsin.taskforce.iati.exchange import export_iati, import_iati
+from tocsin.taskforce.iati.exchange import IatiImport, export_iati, import_iati, report_lines
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.programmes import documents, records
 from tocsin.taskforce.programmes.bulk import ImportSummary
@@ -84,6 +85,7 @@ def _choices(session: Session) -> dict[str, Any]:
         "roles": ORG_ROLES,
         "result_types": RESULT_TYPES,
         "measures": INDICATOR_MEASURES,
+        "currencies": [(c.value, c.label) for c in types.currency.choices()],
         "names": {"crime_area": vocab.crime_areas, "stage": vocab.stages,
                   "country": vocab.countries, "structure": vocab.structures,
                   "organization": vocab.organizations},
@@ -139,10 +141,19 @@ def activity_new(request: Request, session: DbSession, _p: CurrentPrincipal,
 
 
 @pages.post("")
-async def activity_create(request: Request, session: DbSession,
-                          principal: CurrentPrincipal) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
-    activity = records.create_activity(session, principal, _form_spec(form, session, None))
+def activity_create(request: Request, session: DbSession, principal: CurrentPrincipal,
+                    fields: deps.FormFields) -> Response:
+    form = {k: str(v) for k, v in fields.items() if k != "csrf_token"}
+    first = {k: form.pop(k, "").strip() for k in ("result_title", "result_type", "indicator")}
+    spec = _form_spec(form, session, None)
+    if first["result_title"] or first["indicator"]:  # the first result, in the same form
+        if not (first["result_title"] and first["indicator"]):
+            raise InputError.single("field result", "give the result and its indicator, "
+                                    "or neither (more can be added on the record's page)")
+        kind = int(first["result_type"]) if first["result_type"] in ("1", "2", "3", "9") else 1
+        spec.results.append(ResultSpec(type=kind, title=first["result_title"], indicators=[
+            IndicatorSpec(title=first["indicator"], measure=1)]))
+    activity = records.create_activity(session, principal, spec)
     return RedirectResponse(f"/programmes/{activity.id}", status_code=303)
 
 
@@ -184,17 +195,24 @@ def page_template(fmt: str, session: DbSession, _p: CurrentPrincipal) -> Respons
 
 @pages.post("/import", response_class=HTMLResponse)
 def page_import(request: Request, session: DbSession, principal: CurrentPrincipal,
-                file: Annotated[UploadFile, File()], kind: Annotated[str, Form()] = "iati"
-                ) -> Response:
+                file: Annotated[UploadFile, File()], kind: Annotated[str, Form()] = "iati",
+                mode: Annotated[str, Form()] = "all") -> Response:
     if kind not in ("iati", "table"):
         raise InputError.single("kind", f"choose iati or table, not {kind!r}")
+    if mode not in ("all", "each"):
+        raise InputError.single("mode", f"choose all or each, not {mode!r}")
     data = _read_upload(file, deps.settings(request))
     name = file.filename or ("upload.xml" if kind == "iati" else "upload.csv")
+    lines: list[str] = []
+    summary: ImportSummary
     if kind == "iati":
-        summary = import_iati(session, principal, io.BytesIO(data), name=name)
+        report = import_iati(session, principal, io.BytesIO(data), name=name,
+                             mode="each" if mode == "each" else "all")
+        summary, lines = report, report_lines(report)
     else:
         summary = import_table(session, principal, io.BytesIO(data), name=name)
-    return render(request, "programmes/imported.html", summary=summary, name=name)
+    return render(request, "programmes/imported.html", summary=summary, name=name,
+                  iati_lines=lines)
 
 
 @pages.get("/{activity_id:int}", response_class=HTMLResponse)
@@ -222,10 +240,10 @@ def activity_edit(activity_id: int, request: Request, session: DbSession,
 
 
 @pages.post("/{activity_id:int}")
-async def activity_update(activity_id: int, request: Request, session: DbSession,
-                          principal: CurrentPrincipal) -> Response:
+def activity_update(activity_id: int, request: Request, session: DbSession,
+                    principal: CurrentPrincipal, fields: deps.FormFields) -> Response:
     activity = records.get_activity(session, principal, activity_id)
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+    form = {k: str(v) for k, v in fields.items() if k != "csrf_token"}
     records.update_activity(session, principal, activity.id, _form_spec(form, session, activity))
     return RedirectResponse(f"/programmes/{activity_id}", status_code=303)
 
@@ -334,8 +352,18 @@ def _full(session: Session, principal: Principal, a: Activity) -> dict[str, Any]
 
 
 def _import_result(summary: ImportSummary) -> dict[str, Any]:
-    return {"created": summary.created, "updated": summary.updated, "ids": summary.ids,
-            "notes": [{"location": n.location, "reason": n.reason} for n in summary.notes]}
+    out: dict[str, Any] = {
+        "created": summary.created, "updated": summary.updated, "ids": summary.ids,
+        "notes": [{"location": n.location, "reason": n.reason} for n in summary.notes]}
+    if isinstance(summary, IatiImport):
+        out.update({
+            "version": summary.version, "unchanged": summary.unchanged,
+            "changed": summary.changed, "preserved": summary.preserved,
+            "rejected": [{"location": p.location, "reason": p.reason}
+                         for p in summary.rejected],
+            "warnings": [{"location": p.location, "reason": p.reason}
+                         for p in summary.warnings]})
+    return out
 
 
 @api.get("")
@@ -376,10 +404,12 @@ def api_export_table(session: DbSession, principal: CurrentPrincipal, format: st
 
 @api.post("/import/iati")
 def api_import_iati(request: Request, session: DbSession, principal: CurrentPrincipal,
-                    file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+                    file: Annotated[UploadFile, File()],
+                    mode: Annotated[Literal["all", "each"], Query()] = "all") -> dict[str, Any]:
+    """Import an IATI activity file; ``mode=each`` keeps the valid activities."""
     data = _read_upload(file, deps.settings(request))
     return _import_result(import_iati(session, principal, io.BytesIO(data),
-                                      name=file.filename or "upload.xml"))
+                                      name=file.filename or "upload.xml", mode=mode))
 
 
 @api.post("/import/table")

@@ -19,6 +19,20 @@
     return lines.join("\n");
   }
 
+  // A tooltip of a bold title and plain lines, every piece set with textContent.
+  function textTip(title, lines) {
+    var box = document.createElement("div");
+    var head = document.createElement("b");
+    head.textContent = title;
+    box.appendChild(head);
+    lines.forEach(function (line) {
+      var row = document.createElement("div");
+      row.textContent = line;
+      box.appendChild(row);
+    });
+    return box;
+  }
+
   function heatmap(el) {
     getJSON(el.dataset.url).then(function (pic) {
       var areas = pic.crime_areas, places = pic.places;
@@ -33,11 +47,14 @@
       var chart = echarts.init(el);
       chart.setOption({
         animation: false,
+        // built from text nodes: ECharts inserts a returned string as HTML
         tooltip: { formatter: function (p) {
           var c = p.data.cell;
-          return "<b>" + c.crime_area_name + " — " + c.place_name + "</b><br>score " + c.score.toFixed(1) +
-            " (indicators " + c.indicator_score.toFixed(0) + ", groups " + c.group_score.toFixed(0) + ")<br>" +
-            c.parts.map(function (x) { return x.label + ": " + Math.round(x.normalised * 100) + "% of the highest"; }).join("<br>");
+          var lines = ["score " + c.score.toFixed(1) + " (indicators " + c.indicator_score.toFixed(0) +
+            ", groups " + c.group_score.toFixed(0) + ")"].concat(c.parts.map(function (x) {
+            return x.label + ": " + Math.round(x.normalised * 100) + "% of the highest";
+          }));
+          return textTip(c.crime_area_name + " — " + c.place_name, lines);
         } },
         grid: { left: 250, right: 30, top: 10, bottom: 150 },
         xAxis: { type: "category", data: places.map(function (p) { return p.name; }), axisLabel: { rotate: 40, interval: 0 } },

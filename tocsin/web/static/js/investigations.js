@@ -32,6 +32,14 @@
     return node;
   }
 
+  // A chart tooltip built from text nodes: ECharts inserts a returned string as HTML, so
+  // account ids, names and other text from the data never go into a string.
+  function tip(...lines) {
+    return el("div", { class: "chart-tip" },
+      ...lines.filter((line) => line !== null && line !== undefined && line !== "")
+        .map((line) => el("div", {}, line)));
+  }
+
   function money(value) {
     return Number(value).toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
@@ -253,7 +261,17 @@
         flagged.length ? el("p", {}, `In ${flagged.length} finding(s): ${flagged.map((f) => f.detector).join(", ")}`) : null);
     }
 
+    // the selected account travels with the tabs (and a reload keeps it)
+    function carryAccount(account) {
+      const query = `?account=${encodeURIComponent(account)}`;
+      document.querySelectorAll("#set-tabs a[data-view]").forEach((tab) => {
+        tab.setAttribute("href", `/investigations/sets/${setId}${tab.dataset.view}${query}`);
+      });
+      history.replaceState(null, "", `/investigations/sets/${setId}${query}`);
+    }
+
     async function selectAccount(account, expand) {
+      carryAccount(account);
       try {
         await showAccount(account);
         if (expand) await loadAccount(account, false);
@@ -376,6 +394,41 @@
             el("li", {}, el("strong", {}, `${c.name.replace(/_/g, " ")} +${Number(c.value).toFixed(2)}: `), c.detail))));
       }).catch((err) => { status.textContent = err.message; });
     }
+    // the supervised model: score and the features that raised it (SHAP, log-odds)
+    const modelSource = document.getElementById("model-source");
+    const modelAccounts = document.getElementById("model-accounts");
+    const modelPayments = document.getElementById("model-payments");
+    function reasonText(r) {
+      const value = r.value === null ? "missing" : Number(r.value).toPrecision(3);
+      return `${r.feature.replace(/_/g, " ")} = ${value} (+${Number(r.effect).toFixed(2)})`;
+    }
+    function modelItem(r, onclick) {
+      return el("li", {}, el("button", { type: "button", onclick },
+        el("span", { class: "score" }, Number(r.score).toFixed(3)), el("strong", {}, r.subject),
+        r.flagged ? el("em", {}, " flagged") : "", el("br", {}),
+        el("small", {}, r.reasons.map(reasonText).join("; "))));
+    }
+    function showModelReasons(title, r) {
+      detail.append(el("h3", {}, `${title} ${Number(r.score).toFixed(3)} because`),
+        el("ul", { class: "contributions" }, ...r.reasons.map((x) => el("li", {}, reasonText(x)))));
+    }
+    function showModel(result) {
+      if (!result || result.error) {
+        modelSource.textContent = result ? result.error : "";
+        return;
+      }
+      modelSource.textContent = `${result.source}: ${result.flagged_accounts} accounts and ` +
+        `${result.flagged_transactions} payments flagged`;
+      modelAccounts.replaceChildren(...result.accounts.map((r) => modelItem(r, () => {
+        loadAccount(r.subject, true);
+        showAccount(r.subject).then(() => showModelReasons("Model score", r))
+          .catch((err) => { status.textContent = err.message; });
+      })));
+      modelPayments.replaceChildren(...result.transactions.map((r) => modelItem(r, () => {
+        detail.replaceChildren(el("h2", {}, `Payment ${r.subject}`));
+        showModelReasons("Model score", r);
+      })));
+    }
     scoreButton.addEventListener("click", async () => {
       scoreButton.disabled = true;
       scoreStatus.hidden = false;
@@ -389,6 +442,7 @@
             el("span", { class: "score" }, Number(r.score).toFixed(2)), el("strong", {}, r.subject), el("br", {}),
             el("small", {}, r.contributions.slice(0, 2).map((c) => c.name.replace(/_/g, " ")).join(", "))))));
         text.textContent = `top ${result.accounts.length} of ${result.scored} accounts`;
+        showModel(result.model);
         if (!findings.length) {
           const stored = await call(`${API}/sets/${setId}/findings`);
           if (stored.body.findings) indexFindings(stored.body.findings);
@@ -429,8 +483,9 @@
       const { sankey, trace } = result;
       chart.setOption({
         tooltip: { trigger: "item", formatter: (p) => p.dataType === "edge"
-          ? `${p.data.source.split(" · ")[0]} → ${p.data.target.split(" · ")[0]}<br>${money(p.data.value)}`
-          : `${p.data.account} (${p.data.kind})${p.data.end ? `<br>${p.data.end}` : ""}` },
+          ? tip(`${String(p.data.source).split(" · ")[0]} → ${String(p.data.target).split(" · ")[0]}`,
+            money(p.data.value))
+          : tip(`${p.data.account} (${p.data.kind})`, p.data.end) },
         series: [{
           type: "sankey", emphasis: { focus: "adjacency" }, nodeAlign: "left", layoutIterations: 16,
           data: sankey.nodes.map((n) => ({ ...n, itemStyle: { color: (KIND_STYLE[n.kind] || KIND_STYLE.unknown).color,
@@ -501,7 +556,8 @@
                                 txn: t.txn_id, counterparty: t.counterparty });
         chart.setOption({
           tooltip: { trigger: "item", formatter: (p) => p.seriesName === "running balance"
-            ? `balance ${money(p.value[1])}` : `${p.data.txn}<br>${p.seriesName} ${p.data.counterparty}<br>${money(Math.abs(p.value[1]))}` },
+            ? tip(`balance ${money(p.value[1])}`)
+            : tip(p.data.txn, `${p.seriesName} ${p.data.counterparty}`, money(Math.abs(p.value[1]))) },
           legend: { top: 0 },
           xAxis: { type: "time" },
           yAxis: { type: "value", name: "amount" },

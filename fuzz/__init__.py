@@ -1,0 +1,1 @@
+"""Coverage-guided fuzzing of every importer (see docs/fuzzing.md)."""

@@ -1,0 +1,96 @@
+"""Write the seed corpus of every target from the test fixtures (run once; the result is committed).
+
+    python -m fuzz.seeds
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import tempfile
+from pathlib import Path
+
+from fuzz.targets import FIXTURES, SEPARATOR, TARGETS
+
+MONEY = FIXTURES / "money"
+
+
+def _seeds() -> dict[str, list[bytes]]:
+    def files(*names: str) -> list[bytes]:
+        return [(MONEY / n).read_bytes() for n in names]
+
+    return {
+        "goaml": files("goaml/str_smurfing.xml", "goaml/ctr_bad.xml"),
+        "camt053": files("camt053/statement_v02.xml", "camt053/statement_v08.xml",
+                         "camt053/statement_bad.xml"),
+        "amlworld": files("amlworld/Tiny_Trans.csv", "amlworld/Bad_Trans.csv"),
+        "amlworld-patterns": files("amlworld/Tiny_Patterns.txt"),
+        "amlsim": [(MONEY / d / "nodes.csv").read_bytes() + SEPARATOR
+                   + (MONEY / d / "transactions.csv").read_bytes()
+                   for d in ("amlsim_tiny", "amlsim_bad")],
+        "csv-mapping": files("tabular/bank_export.csv", "tabular/bank_export_bad.csv"),
+        "excel-mapping": files("tabular/ledger.xlsx"),
+        "mapping-file": files("tabular/bank_export.yaml"),
+        "iati": [(FIXTURES / "iati" / "partner_activities.xml").read_bytes()],
+        "indicators": [b"crime_area,country,year,kind,value,unit,source,reliability,"
+                       b"credibility\ndrug_trafficking,AL,2024,seizures,3,seizures,"
+                       b"Customs,B,2\nmoney_laundering,RS,2023,cases,12,cases,Courts,A,1\n"],
+        "programmes-csv": [_programme_table("csv")],
+        "programmes-xlsx": [_programme_table("xlsx")],
+        "backup-restore": [_backup()],
+    }
+
+
+def _programme_table(fmt: str) -> bytes:
+    from datetime import date
+
+    from fuzz.targets import _platform
+    from tocsin.taskforce.programmes.spec import ActivitySpec
+    from tocsin.taskforce.tabular.columns import spec_to_row
+    from tocsin.taskforce.tabular.files import write_csv, write_xlsx
+
+    row = spec_to_row(ActivitySpec(
+        identifier="XM-FUZZ-1", title="Border liaison", reporting_org_ref="XM-OSCE",
+        planned_start=date(2026, 1, 1), crime_areas=[{"code": "drug_trafficking",
+                                                      "percentage": 100}],
+        countries=[{"code": "RS", "percentage": 60}, {"code": "ME", "percentage": 40}]))
+    out = io.BytesIO()
+    if fmt == "csv":
+        write_csv([row], out)
+    else:
+        write_xlsx([row], out, _platform()[1])
+    return out.getvalue()
+
+
+def _backup() -> bytes:
+    from fuzz.targets import _platform
+    from tocsin.store.backup import backup
+    from tocsin.store.engine import make_engine
+
+    folder = Path(tempfile.mkdtemp(prefix="tocsin-seed-"))
+    (folder / "data" / "documents").mkdir(parents=True)
+    (folder / "data" / "documents" / "note.txt").write_text("a document\n")
+    engine = make_engine(f"sqlite:///{_platform()[0]}")
+    try:
+        backup(engine, folder / "data", folder / "seed.zip")
+    finally:
+        engine.dispose()
+    data = (folder / "seed.zip").read_bytes()
+    shutil.rmtree(folder)
+    return data
+
+
+def main() -> None:
+    for name, inputs in _seeds().items():
+        folder = TARGETS[name].corpus
+        folder.mkdir(parents=True, exist_ok=True)
+        for data in inputs:
+            # named like libFuzzer names the inputs it keeps
+            name_of = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+            (folder / name_of).write_bytes(data)
+        print(f"{name}: {len(inputs)} seed(s) in {folder}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""IATI organisation files land in the partners registry, all or nothing."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.taskforce.programmes.factory import principal
+from tocsin.access.principal import Principal
+from tocsin.errors import InputError, PermissionDenied
+from tocsin.taskforce.iati.organisations import import_organisations
+from tocsin.taskforce.iati.tables import IatiOrganisation, IatiOrgFinance
+from tocsin.taskforce.partners.tables import Partner
+
+ORG = Path(__file__).parents[2] / "fixtures" / "iati" / "organisation_2.03.xml"
+
+
+def _import(session: Session, data: bytes, who: Principal | None = None):  # type: ignore[no-untyped-def]
+    who = who or Principal.system()
+    return import_organisations(session, who, io.BytesIO(data),
+                                owner_unit_id=principal(session, "analyst").unit_id)
+
+
+def test_an_organisation_file_creates_a_partner_with_its_budgets(session: Session) -> None:
+    report = _import(session, ORG.read_bytes())
+    assert (report.version, report.created, report.updated) == ("2.03", 1, 0)
+    partner = session.get(Partner, report.partners["XM-DAC-99-7"])
+    assert partner is not None
+    assert (partner.name, partner.kind) == ("Fictional Development Agency",
+                                            "national_institution")
+    rows = session.scalars(select(IatiOrgFinance).order_by(IatiOrgFinance.position)).all()
+    assert [(r.element, r.recipient, r.status, r.currency, r.value) for r in rows] == [
+        ("total-budget", "", 2, "EUR", Decimal("25000000")),
+        ("recipient-org-budget", "XX-RECEIVER-1", 1, "USD", Decimal("1500000")),
+        ("recipient-region-budget", "89", 1, "EUR", Decimal("3000000")),
+        ("recipient-country-budget", "MM", 2, "EUR", Decimal("900000")),
+        ("total-expenditure", "", None, "EUR", Decimal("22000000")),
+    ]
+    # the element is kept as published: documents and budget lines included
+    stored = session.scalars(select(IatiOrganisation.xml)).one()
+    assert "annual-report-2023.pdf" in stored and "budget-line" in stored
+
+
+def test_a_newer_file_updates_the_same_partner(session: Session) -> None:
+    first = _import(session, ORG.read_bytes())
+    newer = ORG.read_bytes().replace(b">25000000<", b">26000000<")
+    second = _import(session, newer)
+    assert (second.created, second.updated) == (0, 1)
+    assert second.partners == first.partners
+    total = session.scalars(select(IatiOrgFinance.value).where(
+        IatiOrgFinance.element == "total-budget")).one()
+    assert total == Decimal("26000000")
+    assert len(session.scalars(select(IatiOrganisation)).all()) == 1
+
+
+def test_bad_organisation_files_name_the_element_and_write_nothing(session: Session) -> None:
+    usd = b'<period-end iso-date="2024-12-31"/>\n      <value currency="USD"'
+    bad = ORG.read_bytes().replace(usd, usd.replace(b"2024", b"2023"))
+    with pytest.raises(InputError) as caught:
+        _import(session, bad)
+    assert [str(p) for p in caught.value.problems] == [
+        "/iati-organisations/iati-organisation[1]/recipient-org-budget: the period ends "
+        "(2023-12-31) before it starts (2024-01-01)"]
+    assert session.scalars(select(IatiOrganisation)).all() == []
+    with pytest.raises(InputError, match="root element must be iati-organisations"):
+        _import(session, b'<iati-activities version="2.03"/>')
+
+
+def test_readers_may_not_import_organisation_files(session: Session) -> None:
+    with pytest.raises(PermissionDenied):
+        _import(session, ORG.read_bytes(), principal(session, "partner_viewer"))

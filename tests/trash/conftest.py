@@ -1,0 +1,5 @@
+from tests.taskforce.programmes.factory import (  # noqa: F401 - fixtures
+    reference_template,
+    session,
+    tf_db,
+)

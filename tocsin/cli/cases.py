@@ -1,0 +1,165 @@
+"""``tocsin cases``: cases, assets, co-operation requests, letters, directory, statistics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from tocsin.cli.common import acting_as, console, transaction
+
+app = typer.Typer(name="cases", help="Cases and asset recovery: list cases, show one with its "
+                  "assets and requests, reminders, statistics, request letters, the authorities "
+                  "directory.", no_args_is_help=True)
+
+AS = typer.Option(None, "--as", help="Act as this user (default: the platform itself).")
+
+
+@app.command("list")
+def list_(status: str | None = typer.Option(None, help="open or closed."),
+          as_user: str | None = AS) -> None:
+    """List the cases you may read, newest first.
+
+    Example: tocsin cases list --status open --as analyst
+    """
+    from tocsin.cases import records
+
+    with transaction() as session:
+        table = Table("id", "opened", "reference", "title", "assets", "requests", "status",
+                      "handling")
+        for c in records.list_cases(session, acting_as(session, as_user), status=status):
+            table.add_row(str(c.id), c.opened_on.isoformat(), c.reference, c.title,
+                          str(len(c.assets)), str(len(c.requests)), c.status, c.handling)
+    console.print(table)
+
+
+@app.command()
+def show(case_id: int, as_user: str | None = AS) -> None:
+    """Show a case: assets with their stage and value, requests, timeline.
+
+    Example: tocsin cases show 1
+    """
+    from tocsin.cases import assets, records
+
+    with transaction() as session:
+        case = records.get_case(session, acting_as(session, as_user), case_id)
+        console.print(f"[bold]{case.reference}[/] {case.title} ({case.status}) "
+                      f"TLP:{case.handling}", highlight=False)
+        table = Table("asset", "kind", "stage", "value", "cost so far", "net proceeds")
+        for a in case.assets:
+            f = assets.figures(a)
+            table.add_row(f"{a.id} {a.description}", a.kind, a.stage,
+                          f"{f.current_value:,.2f} {a.currency}", f"{f.accumulated_cost:,.2f}",
+                          "" if f.net_proceeds is None else f"{f.net_proceeds:,.2f}")
+        console.print(table)
+        for r in case.requests:
+            console.print(f"  request {r.id}: {r.kind} {r.direction} {r.counterpart_country} "
+                          f"— {r.status}", highlight=False, markup=False)
+        for m in records.timeline(case):
+            console.print(f"  {m.on} {m.text}", highlight=False, markup=False)
+
+
+@app.command()
+def reminders(as_user: str | None = AS) -> None:
+    """Request deadlines, unanswered requests and tasks due.
+
+    Example: tocsin cases reminders --as analyst
+    """
+    from tocsin.cases import requests
+
+    with transaction() as session:
+        table = Table("due", "case", "reminder")
+        for r in requests.reminders(session, acting_as(session, as_user)):
+            due = f"[red]{r.due} overdue[/]" if r.overdue else str(r.due)
+            table.add_row(due, r.case_reference, r.text)
+    console.print(table)
+
+
+@app.command()
+def requests(status: str | None = typer.Option(None, help="Only requests in this status."),
+             as_user: str | None = AS) -> None:
+    """List co-operation requests and the time to execution per State.
+
+    Example: tocsin cases requests --status sent
+    """
+    from tocsin.cases import requests as library
+
+    with transaction() as session:
+        principal = acting_as(session, as_user)
+        table = Table("id", "case", "kind", "direction", "State", "status", "deadline")
+        for c, r in library.list_requests(session, principal, status=status):
+            table.add_row(str(r.id), c.reference, r.kind, r.direction, r.counterpart_country,
+                          r.status, str(r.deadline or ""))
+        console.print(table)
+        durations = Table("State", "executed", "median days", "slowest", "still open")
+        for d in library.time_to_execution(session, principal):
+            durations.add_row(d.country, str(d.requests), f"{d.median_days:g}",
+                              str(d.slowest_days), str(d.open_requests))
+    console.print(durations)
+
+
+@app.command()
+def stats(by: str = typer.Option("year", help="Dimensions, comma-separated: year, "
+                                 "crime_area, country, stage, kind, currency."),
+          output: Path | None = typer.Option(None, help="Write CSV here instead of a table."),
+          as_user: str | None = AS) -> None:
+    """Asset-recovery statistics: orders, values frozen, confiscated, recovered, returned,
+    assets under management and their costs.
+
+    Example: tocsin cases stats --by year,country --output stats.csv
+    """
+    from tocsin.cases import stats as library
+
+    dims = [b.strip() for b in by.split(",") if b.strip()] or ["year"]
+    with transaction() as session:
+        principal = acting_as(session, as_user)
+        rows = library.aggregate(library.facts(session, principal), dims)
+        if output is not None:
+            output.write_text(library.to_csv(session, principal, rows, dims), encoding="utf-8")
+            console.print(f"{len(rows)} rows written to {output}", highlight=False)
+            return
+    table = Table(*library.headers(dims))
+    for r in rows:
+        table.add_row(r.metric, *r.key, str(r.count), f"{r.value:,.2f}")
+    console.print(table)
+
+
+@app.command()
+def letter(request_id: int,
+           format: str = typer.Option("docx", "--format", help="docx or pdf."),
+           output: Path = typer.Option(..., help="Where to write the letter."),
+           as_user: str | None = AS) -> None:
+    """Generate a request letter (kept as a new version in the case) and write it out.
+
+    Example: tocsin cases letter 1 --format pdf --output request.pdf --as analyst
+    """
+    from tocsin.cases import letters
+
+    with transaction() as session:
+        document = letters.generate(session, acting_as(session, as_user), request_id, format)
+        output.write_bytes(document.content)
+        console.print(f"version {document.version} written to {output} "
+                      f"(sha256 {document.sha256[:12]}…)", highlight=False)
+
+
+@app.command()
+def authorities(load: Path | None = typer.Option(None, help="Load entries from this YAML "
+                                                 "file first (coordinators)."),
+                country: str | None = typer.Option(None, help="Only this State."),
+                as_user: str | None = AS) -> None:
+    """List the competent authorities directory; load entries from a YAML file.
+
+    Example: tocsin cases authorities --country AT
+    """
+    from tocsin.cases import requests as library
+
+    with transaction() as session:
+        if load is not None:
+            added = library.load_directory(session, acting_as(session, as_user), load)
+            console.print(f"{added} entries added", highlight=False)
+        table = Table("State", "kind", "authority", "languages", "source", "as of")
+        for a in library.list_authorities(session, country):
+            table.add_row(a.country, a.kind, a.name + (" (fictional)" if a.fictional else ""),
+                          ", ".join(a.languages), a.source, a.as_of.isoformat())
+    console.print(table)

@@ -1,0 +1,12 @@
+"""The list formats Tocsin reads (kept apart so the command line loads no parser to list them)."""
+
+from __future__ import annotations
+
+#: Format name → what it reads.
+FORMATS = {
+    "un": "UN Security Council consolidated list (XML)",
+    "ofac_csv": "OFAC SDN legacy CSV set (sdn.csv, add.csv, alt.csv)",
+    "ofac_xml": "OFAC SDN advanced XML",
+    "eu": "EU consolidated financial sanctions list (XML)",
+    "ftm": "FollowTheMoney entities (JSON lines, OpenSanctions exports)",
+}

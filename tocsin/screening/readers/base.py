@@ -1,0 +1,191 @@
+"""What every list reader returns, and the hardened XML parsing they share.
+
+A reader turns one publisher file (or set of files) into :class:`ListEntity`
+objects: the listed entity as a FollowTheMoney entity plus the entities about it
+(Sanction, Address, Identification), with the programme, listing date and the
+publisher's reference kept. Readers validate everything before anything is
+written and name the file, line or XPath of a bad element.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from followthemoney import model
+from followthemoney.proxy import EntityProxy
+from lxml import etree
+
+from tocsin.errors import InputError, Problem
+from tocsin.money.ingest.xmlsafe import _check_prolog, _refuse_doctype
+
+#: A list file larger than this is refused before it is parsed.
+MAX_LIST_BYTES = 1 << 30
+#: Entity types a screen compares with (the rest are kept as related entities).
+TARGET_SCHEMATA = ("Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane",
+                   "PublicBody", "CryptoWallet", "BankAccount")
+
+
+@dataclass
+class ListEntity:
+    """One listed entity, ready to store as a :class:`~tocsin.screening.tables.ListEntry`."""
+
+    entity: EntityProxy
+    related: list[EntityProxy] = field(default_factory=list)
+    programme: str = ""
+    listed_on: str | None = None
+    reference: str = ""
+
+    @property
+    def caption(self) -> str:
+        return str(self.entity.caption)[:500]
+
+    def entity_dict(self) -> dict[str, Any]:
+        return {"id": self.entity.id, "schema": self.entity.schema.name,
+                "properties": {k: sorted(v) for k, v in self.entity.properties.items()}}
+
+    def related_dicts(self) -> list[dict[str, Any]]:
+        return sorted(({"id": r.id, "schema": r.schema.name,
+                        "properties": {k: sorted(v) for k, v in r.properties.items()}}
+                       for r in self.related), key=lambda d: str(d["id"]))
+
+    def checksum(self) -> str:
+        payload = json.dumps([self.entity_dict(), self.related_dicts(), self.programme,
+                              self.listed_on, self.reference], sort_keys=True,
+                             ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class ListRead:
+    """Everything a reader found in a file."""
+
+    entities: list[ListEntity]
+    #: The publication date the file gives, if any.
+    published: str | None = None
+
+
+def make(schema: str, *key: object) -> EntityProxy:
+    """A new entity of ``schema`` whose id is derived from ``key``."""
+    proxy = model.make_entity(schema)
+    proxy.make_id(*[str(k) for k in key])
+    return proxy
+
+
+def add(proxy: EntityProxy, prop: str, values: Iterable[str | None] | str | None) -> None:
+    """Add cleaned values; empty ones and values the property's type refuses are skipped."""
+    if values is None:
+        return
+    if isinstance(values, str):
+        values = [values]
+    for value in values:
+        if value is None:
+            continue
+        text = " ".join(value.split())
+        if text:
+            proxy.add(prop, text, quiet=True, cleaned=False)
+
+
+def sanction(target: EntityProxy, authority: str, programme: str, listed_on: str | None,
+             reference: str, reason: str | None = None) -> EntityProxy:
+    """The Sanction entity that says why and since when ``target`` is listed."""
+    item = make("Sanction", "sanction", target.id, authority, programme)
+    add(item, "entity", target.id)
+    add(item, "authority", authority)
+    add(item, "program", programme)
+    add(item, "listingDate", listed_on)
+    add(item, "unscId" if authority.startswith("UN") else "programId", reference)
+    add(item, "reason", reason)
+    return item
+
+
+def identification(target: EntityProxy, kind: str, number: str, country: str | None = None,
+                   passport: bool = False) -> EntityProxy:
+    item = make("Passport" if passport else "Identification", "id", target.id, kind, number)
+    add(item, "holder", target.id)
+    add(item, "type", kind)
+    add(item, "number", number)
+    add(item, "country", country)
+    return item
+
+
+def address(target: EntityProxy, text: str, country: str | None = None) -> EntityProxy:
+    item = make("Address", "address", text, country or "")
+    add(item, "full", text)
+    add(item, "country", country)
+    return item
+
+
+def check_size(path: Path) -> None:
+    if not path.is_file():
+        raise InputError.single(str(path), "no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError.single(str(path), "the file is empty")
+    if size > MAX_LIST_BYTES:
+        raise InputError.single(str(path), f"the file is {size} bytes; lists larger than "
+                                           f"{MAX_LIST_BYTES} bytes are refused")
+
+
+def parse_xml(path: Path) -> etree._Element:
+    """Parse a whole list file with entities, DTDs and the network off; the root element."""
+    check_size(path)
+    _check_prolog(path)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False, remove_comments=True, remove_pis=True)
+    try:
+        tree = etree.parse(str(path), parser)
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or (exc.position[0] if exc.position else 0)
+        raise InputError.single(f"{path}:{line}" if line else str(path),
+                                f"not well-formed XML ({exc.msg})") from None
+    root = tree.getroot()
+    _refuse_doctype(root, str(path))
+    return root
+
+
+def local(element: etree._Element) -> str:
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag[tag.index("}") + 1:] if tag.startswith("{") else tag
+
+
+def kids(element: etree._Element, name: str) -> list[etree._Element]:
+    """Direct children with local name ``name``."""
+    return [c for c in element if local(c) == name]
+
+
+def kid(element: etree._Element, name: str) -> etree._Element | None:
+    for c in element:
+        if local(c) == name:
+            return c
+    return None
+
+
+def text(element: etree._Element | None, name: str | None = None) -> str | None:
+    found = kid(element, name) if element is not None and name else element
+    if found is None or found.text is None:
+        return None
+    value = " ".join(found.text.split())
+    return value or None
+
+
+def where(path: Path, element: etree._Element) -> str:
+    """``file:line (XPath)`` of an element, for error messages."""
+    tree = element.getroottree()
+    return f"{path.name}:{element.sourceline} ({tree.getpath(element)})"
+
+
+def require(problems: list[Problem], entities: list[ListEntity], path: Path,
+            what: str) -> None:
+    """Refuse the file when an element was bad or nothing was found in it."""
+    if problems:
+        raise InputError(problems, summary=f"{path.name}: {len(problems)} bad element(s) in "
+                                           f"the {what} file; nothing was imported")
+    if not entities:
+        raise InputError.single(str(path), f"no listed entries found; is this a {what} file?")

@@ -1,0 +1,493 @@
+"""The OFAC SDN list: the legacy CSV set and the advanced XML.
+
+**CSV set.** ``sdn.csv`` (no header: ``ent_num, SDN_Name, SDN_Type, Program,
+Title, Call_Sign, Vess_type, Tonnage, GRT, Vess_flag, Vess_owner, Remarks``;
+``-0-`` stands for empty), ``add.csv`` (``ent_num, Add_num, Address,
+City/State/Province/Postal Code, Country, Add_remarks``) and ``alt.csv``
+(``ent_num, alt_num, alt_type, alt_name, alt_remarks``). Dates of birth,
+nationalities, passports and identity numbers are written in ``Remarks``
+(``DOB 12 Dec 1960; POB Baghdad, Iraq; nationality Iraq; Passport A123 (Iraq)``).
+
+**Advanced XML** (``SDN_ADVANCED.XML``). ``ReferenceValueSets`` names the ids
+used everywhere else (party types, alias types, name-part types, feature
+types, countries, document types, programmes); ``Locations`` and
+``IDRegDocuments`` are referenced by id from ``DistinctParties/DistinctParty/
+Profile`` (``Identity/Alias/DocumentedName/DocumentedNamePart/NamePartValue``
+and ``Feature/FeatureVersion`` for birth dates, nationality, gender,
+addresses); ``SanctionsEntries/SanctionsEntry`` gives each profile its
+programmes and listing date.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from followthemoney.proxy import EntityProxy
+from lxml import etree
+
+from tocsin.errors import InputError, Problem
+from tocsin.screening.readers.base import (
+    ListEntity,
+    ListRead,
+    add,
+    address,
+    check_size,
+    identification,
+    kid,
+    kids,
+    local,
+    make,
+    parse_xml,
+    require,
+    sanction,
+    text,
+    where,
+)
+
+AUTHORITY = "OFAC"
+NULL = "-0-"
+SDN_COLUMNS = 12
+SCHEMA_BY_TYPE = {"individual": "Person", "vessel": "Vessel", "aircraft": "Airplane",
+                  "": "Organization"}
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.replace("\x1a", "").split())
+    return None if not value or value == NULL else value
+
+
+def iso_date(value: str) -> str | None:
+    """``12 Dec 1960`` → ``1960-12-12``; ``Dec 1960`` → ``1960-12``; ``1960`` → ``1960``."""
+    value = value.strip().removeprefix("circa").strip()
+    for fmt, out in (("%d %b %Y", "%Y-%m-%d"), ("%b %Y", "%Y-%m"), ("%Y", "%Y"),
+                     ("%d %B %Y", "%Y-%m-%d"), ("%Y-%m-%d", "%Y-%m-%d")):
+        try:
+            return datetime.strptime(value, fmt).strftime(out)
+        except ValueError:
+            continue
+    return None
+
+
+_REMARK = re.compile(
+    r"^(?P<key>DOB|POB|nationality|citizen|Passport|National ID No\.|Cedula No\.|"
+    r"Gender|Vessel Registration Identification|Tax ID No\.|Registration Number|"
+    r"Email Address|Website|Digital Currency Address - \w+|SWIFT/BIC)\s+(?P<value>.+)$",
+    re.IGNORECASE)
+_DOC = re.compile(r"^(?P<number>[^()]+?)\s*(?:\((?P<country>[^)]*)\))?\s*(?:issued.*)?$")
+
+
+def apply_remarks(entity_remarks: str, target: ListEntity) -> None:
+    """Read the facts OFAC writes into ``Remarks`` onto the entity."""
+    entity = target.entity
+    for piece in entity_remarks.rstrip(".").split(";"):
+        piece = piece.strip().rstrip(".")
+        found = _REMARK.match(piece)
+        if not found:
+            if piece.lower().startswith("a.k.a."):
+                add(entity, "alias", piece[6:].strip(" '\""))
+            continue
+        key, value = found.group("key").lower(), found.group("value").strip()
+        if key == "dob":
+            for part in re.split(r"\s+to\s+", value):
+                add(entity, "birthDate", iso_date(part))
+        elif key == "pob" and entity.schema.is_a("Person"):
+            add(entity, "birthPlace", value)
+            add(entity, "birthCountry", value.rsplit(",", 1)[-1])
+        elif key in ("nationality", "citizen") and entity.schema.is_a("Person"):
+            add(entity, "nationality" if key == "nationality" else "citizenship", value)
+        elif key == "gender" and entity.schema.is_a("Person"):
+            add(entity, "gender", value.lower())
+        elif key in ("passport", "national id no.", "cedula no.", "tax id no.",
+                     "registration number", "vessel registration identification",
+                     "swift/bic"):
+            doc = _DOC.match(value)
+            number = doc.group("number").strip() if doc else value
+            country = doc.group("country") if doc else None
+            if key == "passport" and entity.schema.is_a("Person"):
+                add(entity, "passportNumber", number)
+            elif key == "tax id no." and entity.schema.is_a("LegalEntity"):
+                add(entity, "taxNumber", number)
+            elif key == "registration number" and entity.schema.is_a("LegalEntity"):
+                add(entity, "registrationNumber", number)
+            elif key == "vessel registration identification":
+                add(entity, "imoNumber", number.replace("IMO", "").strip())
+            elif key == "swift/bic" and entity.schema.is_a("Organization"):
+                add(entity, "swiftBic", number)
+            elif entity.schema.is_a("LegalEntity"):
+                add(entity, "idNumber", number)
+            if entity.schema.is_a("LegalEntity"):
+                target.related.append(identification(entity, found.group("key"), number,
+                                                     country, key == "passport"))
+        elif key == "email address" and entity.schema.is_a("LegalEntity"):
+            add(entity, "email", value)
+        elif key == "website" and entity.schema.is_a("LegalEntity"):
+            add(entity, "website", value)
+        elif key.startswith("digital currency address") and entity.schema.is_a("Thing"):
+            target.related.append(_wallet(entity, value))
+
+
+def _wallet(holder_entity: EntityProxy, value: str) -> EntityProxy:
+    wallet = make("CryptoWallet", "wallet", value)
+    add(wallet, "publicKey", value)
+    add(wallet, "holder", holder_entity.id)
+    return wallet
+
+
+# --------------------------------------------------------------------------- CSV set
+
+
+def _rows(path: Path, width: int) -> list[tuple[int, list[str]]]:
+    check_size(path)
+    raw = path.read_bytes()
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        content = raw.decode("latin-1")
+    rows = []
+    reader = csv.reader(io.StringIO(content))
+    try:
+        for row in reader:
+            if not row or (len(row) == 1 and not _clean(row[0])):
+                continue
+            if len(row) < width:
+                raise InputError.single(f"{path.name}:{reader.line_num}",
+                                        f"{len(row)} columns, expected {width}")
+            rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise InputError.single(f"{path.name}:{reader.line_num}", f"bad CSV ({exc})") from None
+    return rows
+
+
+def classify(paths: Sequence[Path]) -> dict[str, Path]:
+    """Which file is which: ``sdn``, ``add``, ``alt`` (and ``comments``), by file name."""
+    found: dict[str, Path] = {}
+    for path in paths:
+        name = path.name.lower()
+        kind = ("comments" if "comment" in name else "add" if name.startswith("add")
+                else "alt" if name.startswith("alt") else "sdn" if "sdn" in name
+                or name.startswith(("prim", "cons")) else None)
+        if kind is None:
+            raise InputError.single(path.name, "not part of an OFAC CSV set: name the files "
+                                               "sdn.csv, add.csv, alt.csv (sdn_comments.csv)")
+        if kind in found:
+            raise InputError.single(path.name, f"two {kind} files given")
+        found[kind] = path
+    if "sdn" not in found:
+        raise InputError.single(", ".join(p.name for p in paths),
+                                "the OFAC CSV set needs sdn.csv")
+    return found
+
+
+def read_csv(paths: Sequence[Path]) -> ListRead:
+    files = classify(paths)
+    sdn = files["sdn"]
+    problems: list[Problem] = []
+    entries: dict[str, ListEntity] = {}
+    remarks: dict[str, str] = {}
+    for line, row in _rows(sdn, SDN_COLUMNS):
+        where_ = f"{sdn.name}:{line}"
+        ent_num, name = _clean(row[0]), _clean(row[1])
+        if not ent_num or not ent_num.isdigit():
+            problems.append(Problem(where_, f"ent_num {row[0]!r} is not a number"))
+            continue
+        if not name:
+            problems.append(Problem(where_, "SDN_Name is empty"))
+            continue
+        kind = (_clean(row[2]) or "").lower()
+        schema = SCHEMA_BY_TYPE.get(kind)
+        if schema is None:
+            problems.append(Problem(where_, f"unknown SDN_Type {row[2]!r}"))
+            continue
+        entity = make(schema, "ofac", ent_num)
+        if schema == "Person" and "," in name:
+            last, first = (p.strip() for p in name.split(",", 1))
+            add(entity, "name", f"{first} {last}")
+            add(entity, "firstName", first)
+            add(entity, "lastName", last)
+        else:
+            add(entity, "name", name)
+        programme = " ".join((_clean(row[3]) or "").replace("] [", "; ").strip("[]").split())
+        if schema == "Person":
+            add(entity, "title", _clean(row[4]))
+        if schema == "Vessel":
+            add(entity, "callSign", _clean(row[5]))
+            add(entity, "type", _clean(row[6]))
+            add(entity, "tonnage", _clean(row[7]))
+            add(entity, "grossRegisteredTonnage", _clean(row[8]))
+            add(entity, "flag", _clean(row[9]))
+            add(entity, "owner", None)
+        add(entity, "topics", "sanction")
+        item = ListEntity(entity, [], programme, None, ent_num)
+        item.related.append(sanction(entity, AUTHORITY, programme, None, ent_num))
+        entries[ent_num] = item
+        remarks[ent_num] = _clean(row[11]) or ""
+    if "comments" in files:
+        for _line, row in _rows(files["comments"], 2):
+            key = _clean(row[0])
+            if key in remarks:
+                remarks[key] = f"{remarks[key]} {_clean(row[1]) or ''}".strip()
+    for key, value in remarks.items():
+        apply_remarks(value, entries[key])
+    if "add" in files:
+        for line, row in _rows(files["add"], 6):
+            found = entries.get(_clean(row[0]) or "")
+            if found is None:
+                problems.append(Problem(f"{files['add'].name}:{line}",
+                                        f"address of unknown ent_num {row[0]!r}"))
+                continue
+            item = found
+            country = _clean(row[4])
+            full = ", ".join(p for p in (_clean(row[2]), _clean(row[3]), country) if p)
+            if full:
+                item.related.append(address(item.entity, full, country))
+                if item.entity.schema.is_a("Thing"):
+                    add(item.entity, "address", full)
+            if item.entity.schema.is_a("Thing"):
+                add(item.entity, "country", country)
+    if "alt" in files:
+        for line, row in _rows(files["alt"], 5):
+            found = entries.get(_clean(row[0]) or "")
+            if found is None:
+                problems.append(Problem(f"{files['alt'].name}:{line}",
+                                        f"alias of unknown ent_num {row[0]!r}"))
+                continue
+            item = found
+            alias = _clean(row[3])
+            if alias and item.entity.schema.is_a("Person") and "," in alias:
+                last, first = (p.strip() for p in alias.split(",", 1))
+                alias = f"{first} {last}"
+            weak = (_clean(row[2]) or "").lower() in ("a.k.a. low", "weak")
+            add(item.entity, "weakAlias" if weak else "alias", alias)
+    result = list(entries.values())
+    require(problems, result, sdn, "OFAC SDN CSV")
+    return ListRead(result)
+
+
+# --------------------------------------------------------------------------- advanced XML
+
+
+def _refs(root: etree._Element) -> dict[str, dict[str, etree._Element]]:
+    sets: dict[str, dict[str, etree._Element]] = defaultdict(dict)
+    holder = kid(root, "ReferenceValueSets")
+    if holder is not None:
+        for values in holder:
+            for item in values:
+                if item.get("ID"):
+                    sets[local(values)][str(item.get("ID"))] = item
+    return sets
+
+
+def _ref_text(refs: dict[str, dict[str, etree._Element]], group: str, key: str | None) -> str:
+    item = refs.get(group, {}).get(key or "")
+    return " ".join((item.text or "").split()) if item is not None else ""
+
+
+def _date_period(element: etree._Element | None) -> str | None:
+    """The start date of a ``DatePeriod`` (or a ``Date`` with Year/Month/Day children)."""
+    if element is None:
+        return None
+    if local(element) == "DatePeriod":
+        start = kid(element, "Start")
+        element = kid(start, "From") if start is not None else None
+        if element is None:
+            return None
+    year, month, day = text(element, "Year"), text(element, "Month"), text(element, "Day")
+    if not year:
+        return None
+    out = year
+    if month:
+        out += f"-{int(month):02d}"
+        if day:
+            out += f"-{int(day):02d}"
+    return out
+
+
+def _locations(root: etree._Element, refs: dict[str, dict[str, etree._Element]]
+               ) -> dict[str, tuple[str, str | None]]:
+    out: dict[str, tuple[str, str | None]] = {}
+    holder = kid(root, "Locations")
+    for location in kids(holder, "Location") if holder is not None else []:
+        parts = []
+        for part in kids(location, "LocationPart"):
+            value = text(kid(part, "LocationPartValue"), "Value") \
+                if kid(part, "LocationPartValue") is not None else None
+            if value:
+                parts.append(value)
+        country_el = kid(location, "LocationCountry")
+        country = _ref_text(refs, "CountryValues", country_el.get("CountryID")) \
+            if country_el is not None else None
+        full = ", ".join([*parts, *([country] if country else [])])
+        out[str(location.get("ID"))] = (full, country or None)
+    return out
+
+
+def read_xml(path: Path) -> ListRead:
+    root = parse_xml(path)
+    if local(root) != "Sanctions":
+        raise InputError.single(f"{path.name}:{root.sourceline}", f"the root element is "
+                                f"<{local(root)}>, not <Sanctions>: not an OFAC advanced XML file")
+    refs = _refs(root)
+    locations = _locations(root, refs)
+    documents: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
+    holder = kid(root, "IDRegDocuments")
+    for doc in kids(holder, "IDRegDocument") if holder is not None else []:
+        number = text(doc, "IDRegistrationNo")
+        if number:
+            kind = _ref_text(refs, "IDRegDocTypeValues", doc.get("IDRegDocTypeID"))
+            country = _ref_text(refs, "CountryValues", doc.get("IssuedBy-CountryID")) or None
+            documents[str(doc.get("IdentityID"))].append((kind or "document", number, country))
+    programmes: dict[str, list[str]] = defaultdict(list)
+    listed: dict[str, str] = {}
+    holder = kid(root, "SanctionsEntries")
+    for entry in kids(holder, "SanctionsEntry") if holder is not None else []:
+        profile = str(entry.get("ProfileID"))
+        for measure in kids(entry, "SanctionsMeasure"):
+            comment = text(measure, "Comment")
+            if comment and _ref_text(refs, "SanctionsTypeValues",
+                                     measure.get("SanctionsTypeID")) in ("Program", ""):
+                programmes[profile].append(comment)
+        for event in kids(entry, "EntryEvent"):
+            found = _date_period(kid(event, "Date"))
+            if found and (profile not in listed or found < listed[profile]):
+                listed[profile] = found
+    problems: list[Problem] = []
+    entities: list[ListEntity] = []
+    holder = kid(root, "DistinctParties")
+    for party in kids(holder, "DistinctParty") if holder is not None else []:
+        for profile in kids(party, "Profile"):
+            try:
+                entities.append(_profile(profile, refs, locations, documents, programmes,
+                                         listed))
+            except ValueError as exc:
+                problems.append(Problem(where(path, profile), str(exc)))
+    require(problems, entities, path, "OFAC advanced XML")
+    issued = kid(root, "DateOfIssue")
+    return ListRead(entities, published=_date_period(issued) if issued is not None else None)
+
+
+def _party_schema(refs: dict[str, dict[str, etree._Element]], subtype_id: str | None) -> str:
+    subtype = refs.get("PartySubTypeValues", {}).get(subtype_id or "")
+    if subtype is None:
+        raise ValueError(f"unknown PartySubTypeID {subtype_id!r}")
+    name = (subtype.text or "").strip().lower()
+    party = _ref_text(refs, "PartyTypeValues", subtype.get("PartyTypeID")).lower()
+    if name == "vessel" or party == "vessel":
+        return "Vessel"
+    if name == "aircraft" or party == "aircraft":
+        return "Airplane"
+    if party == "individual" or name == "individual":
+        return "Person"
+    return "Organization"
+
+
+def _profile(profile: etree._Element, refs: dict[str, dict[str, etree._Element]],
+             locations: dict[str, tuple[str, str | None]],
+             documents: dict[str, list[tuple[str, str, str | None]]],
+             programmes: dict[str, list[str]], listed: dict[str, str]) -> ListEntity:
+    profile_id = profile.get("ID")
+    if not profile_id:
+        raise ValueError("Profile without an ID")
+    schema = _party_schema(refs, profile.get("PartySubTypeID"))
+    entity = make(schema, "ofac", profile_id)
+    programme = "; ".join(programmes.get(profile_id, []))
+    item = ListEntity(entity, [], programme, listed.get(profile_id), profile_id)
+    for identity in kids(profile, "Identity"):
+        groups = {}
+        for group in identity.iter("{*}NamePartGroup", "NamePartGroup"):
+            groups[str(group.get("ID"))] = _ref_text(refs, "NamePartTypeValues",
+                                                     group.get("NamePartTypeID")).lower()
+        for alias in kids(identity, "Alias"):
+            primary = alias.get("Primary") == "true"
+            weak = alias.get("LowQuality") == "true"
+            for documented in kids(alias, "DocumentedName"):
+                parts: list[tuple[str, str]] = []
+                for part in kids(documented, "DocumentedNamePart"):
+                    value_el = kid(part, "NamePartValue")
+                    value = text(value_el)
+                    if value and value_el is not None:
+                        parts.append((groups.get(str(value_el.get("NamePartGroupID")), ""),
+                                      value))
+                if not parts:
+                    continue
+                full = _join(parts, schema)
+                prop = "name" if primary else "weakAlias" if weak else "alias"
+                add(entity, prop, full)
+                if primary and schema == "Person":
+                    for kind, value in parts:
+                        part_prop = {"first name": "firstName", "last name": "lastName",
+                                     "middle name": "middleName", "patronymic": "fatherName",
+                                     "matronymic": "motherName"}.get(kind)
+                        if part_prop:
+                            add(entity, part_prop, value)
+        for kind, number, country in documents.get(str(identity.get("ID")), []):
+            passport = "passport" in kind.lower()
+            if schema == "Person":
+                add(entity, "passportNumber" if passport else "idNumber", number)
+            elif schema == "Vessel" and "imo" in kind.lower():
+                add(entity, "imoNumber", number)
+            elif entity.schema.is_a("LegalEntity"):
+                add(entity, "registrationNumber" if "registration" in kind.lower()
+                    else "idNumber", number)
+            if entity.schema.is_a("LegalEntity"):
+                item.related.append(identification(entity, kind, number, country, passport))
+    if not entity.get("name"):
+        raise ValueError(f"profile {profile_id} has no primary name")
+    for feature in kids(profile, "Feature"):
+        kind = _ref_text(refs, "FeatureTypeValues", feature.get("FeatureTypeID")).lower()
+        for version in kids(feature, "FeatureVersion"):
+            _feature(item, kind, version, refs, locations)
+    add(entity, "topics", "sanction")
+    item.related.append(sanction(entity, AUTHORITY, programme, item.listed_on, profile_id))
+    return item
+
+
+def _join(parts: list[tuple[str, str]], schema: str) -> str:
+    if schema != "Person":
+        return " ".join(v for _, v in parts)
+    order = {"first name": 0, "middle name": 1, "patronymic": 2, "matronymic": 3,
+             "last name": 4}
+    return " ".join(v for _, v in sorted(parts, key=lambda p: order.get(p[0], 5)))
+
+
+def _feature(item: ListEntity, kind: str, version: etree._Element,
+             refs: dict[str, dict[str, etree._Element]],
+             locations: dict[str, tuple[str, str | None]]) -> None:
+    entity = item.entity
+    person = entity.schema.is_a("Person")
+    detail = kid(version, "VersionDetail")
+    comment = text(version, "Comment")
+    country = _ref_text(refs, "CountryValues", detail.get("DetailReferenceID")) \
+        if detail is not None else ""
+    detail_value = (text(detail) or _ref_text(refs, "DetailReferenceValues",
+                                              detail.get("DetailReferenceID"))) \
+        if detail is not None else None
+    location_el = kid(version, "VersionLocation")
+    location = locations.get(str(location_el.get("LocationID"))) \
+        if location_el is not None else None
+    if ("birth" in kind and "date" in kind) or kind == "birthdate":
+        add(entity, "birthDate", _date_period(kid(version, "DatePeriod")))
+    elif "place of birth" in kind and person:
+        add(entity, "birthPlace", location[0] if location else detail_value)
+    elif ("nationality" in kind or "citizenship" in kind) and person:
+        value = location[1] if location else country or detail_value
+        add(entity, "citizenship" if "citizenship" in kind else "nationality", value)
+    elif kind == "gender" and person:
+        add(entity, "gender", (detail_value or comment or "").lower() or None)
+    elif kind == "location" and location:
+        item.related.append(address(entity, location[0], location[1]))
+        add(entity, "address", location[0])
+        add(entity, "country", location[1])
+    elif "vessel flag" in kind and entity.schema.name == "Vessel":
+        add(entity, "flag", location[1] if location else country or detail_value)
+    elif "digital currency address" in kind:
+        value = detail_value or comment
+        if value:
+            item.related.append(_wallet(entity, value))

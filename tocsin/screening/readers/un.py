@@ -1,0 +1,136 @@
+"""The UN Security Council consolidated list (XML).
+
+``CONSOLIDATED_LIST`` holds ``INDIVIDUALS/INDIVIDUAL`` and ``ENTITIES/ENTITY``
+records: ``DATAID``, the name parts ``FIRST_NAME`` … ``FOURTH_NAME``,
+``UN_LIST_TYPE`` (the sanctions regime), ``REFERENCE_NUMBER`` (``QDi.001``),
+``LISTED_ON``, ``NAME_ORIGINAL_SCRIPT``, ``COMMENTS1``, repeated
+``INDIVIDUAL_ALIAS`` / ``ENTITY_ALIAS`` (``QUALITY`` good or low, ``ALIAS_NAME``),
+addresses, dates and places of birth, ``NATIONALITY/VALUE``, ``DESIGNATION`` and
+``INDIVIDUAL_DOCUMENT`` (passports and national identity numbers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from tocsin.errors import Problem
+from tocsin.screening.readers.base import (
+    ListEntity,
+    ListRead,
+    add,
+    address,
+    identification,
+    kids,
+    local,
+    make,
+    parse_xml,
+    require,
+    sanction,
+    text,
+    where,
+)
+
+AUTHORITY = "UN Security Council"
+
+
+def read(path: Path) -> ListRead:
+    root = parse_xml(path)
+    if local(root) != "CONSOLIDATED_LIST":
+        raise_wrong(path, root)
+    problems: list[Problem] = []
+    entities: list[ListEntity] = []
+    for group, record, schema in (("INDIVIDUALS", "INDIVIDUAL", "Person"),
+                                  ("ENTITIES", "ENTITY", "Organization")):
+        for holder in kids(root, group):
+            for element in kids(holder, record):
+                try:
+                    entities.append(_entry(element, schema))
+                except ValueError as exc:
+                    problems.append(Problem(where(path, element), str(exc)))
+    require(problems, entities, path, "UN consolidated list")
+    return ListRead(entities, published=root.get("dateGenerated"))
+
+
+def raise_wrong(path: Path, root: etree._Element) -> None:
+    from tocsin.errors import InputError
+
+    raise InputError.single(f"{path.name}:{root.sourceline}", f"the root element is "
+                            f"<{local(root)}>, not <CONSOLIDATED_LIST>: not a UN list file")
+
+
+def _values(element: etree._Element, name: str) -> list[str]:
+    out = []
+    for holder in kids(element, name):
+        for value in kids(holder, "VALUE"):
+            found = text(value)
+            if found:
+                out.append(found)
+    return out
+
+
+def _entry(element: etree._Element, schema: str) -> ListEntity:
+    data_id = text(element, "DATAID")
+    if not data_id:
+        raise ValueError("the record has no DATAID")
+    parts = [text(element, n) for n in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME",
+                                         "FOURTH_NAME")]
+    name = " ".join(p for p in parts if p)
+    if not name:
+        raise ValueError(f"record {data_id} has no name (FIRST_NAME is empty)")
+    entity = make(schema, "un-sc", data_id)
+    add(entity, "name", name)
+    if schema == "Person":
+        # FIRST_NAME is the given name; the last of the others is usually the family name
+        # (the ones between are patronymics or further names, left untagged).
+        add(entity, "firstName", parts[0])
+        rest = [p for p in parts[1:] if p]
+        add(entity, "lastName", rest[-1] if rest else None)
+        add(entity, "title", _values(element, "TITLE"))
+        add(entity, "position", _values(element, "DESIGNATION"))
+        add(entity, "nationality", _values(element, "NATIONALITY"))
+        gender = text(element, "GENDER")
+        add(entity, "gender", gender.lower() if gender else None)
+    add(entity, "name", text(element, "NAME_ORIGINAL_SCRIPT"))
+    add(entity, "notes", text(element, "COMMENTS1"))
+    reference = text(element, "REFERENCE_NUMBER") or ""
+    listed_on = text(element, "LISTED_ON")
+    programme = text(element, "UN_LIST_TYPE") or ""
+    add(entity, "topics", "sanction")
+    related = [sanction(entity, AUTHORITY, programme, listed_on, reference,
+                        text(element, "COMMENTS1"))]
+    alias_tag = "INDIVIDUAL_ALIAS" if schema == "Person" else "ENTITY_ALIAS"
+    for alias in kids(element, alias_tag):
+        value = text(alias, "ALIAS_NAME")
+        quality = (text(alias, "QUALITY") or "").lower()
+        add(entity, "weakAlias" if quality in ("low", "a.k.a. low") else "alias", value)
+    for dob in kids(element, "INDIVIDUAL_DATE_OF_BIRTH"):
+        add(entity, "birthDate", text(dob, "DATE") or text(dob, "YEAR"))
+        for year in (text(dob, "FROM_YEAR"), text(dob, "TO_YEAR")):
+            add(entity, "birthDate", year)
+    for pob in kids(element, "INDIVIDUAL_PLACE_OF_BIRTH"):
+        place = ", ".join(p for p in (text(pob, "CITY"), text(pob, "STATE_PROVINCE"),
+                                      text(pob, "COUNTRY")) if p)
+        add(entity, "birthPlace", place or None)
+        add(entity, "birthCountry", text(pob, "COUNTRY"))
+    address_tag = "INDIVIDUAL_ADDRESS" if schema == "Person" else "ENTITY_ADDRESS"
+    for item in kids(element, address_tag):
+        country = text(item, "COUNTRY")
+        full = ", ".join(p for p in (text(item, "STREET"), text(item, "CITY"),
+                                     text(item, "STATE_PROVINCE"), country) if p)
+        if full:
+            related.append(address(entity, full, country))
+            add(entity, "address", full)
+        add(entity, "country", country)
+    for document in kids(element, "INDIVIDUAL_DOCUMENT"):
+        number = text(document, "NUMBER")
+        if not number:
+            continue
+        kind = text(document, "TYPE_OF_DOCUMENT") or "identity document"
+        country = text(document, "ISSUING_COUNTRY") or text(document, "COUNTRY_OF_ISSUE")
+        is_passport = "passport" in kind.lower()
+        add(entity, "passportNumber" if is_passport else "idNumber", number)
+        related.append(identification(entity, kind, number, country, is_passport))
+    return ListEntity(entity, related, programme, listed_on, reference)
+

@@ -1,0 +1,76 @@
+"""IATI codelists and the DAC → crime area / stage mapping, held as data and loaded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pycountry
+import yaml
+
+DATA = Path(__file__).parent / "data"
+
+#: RegionVocabulary codes whose code lists the reader knows.
+REGION_DAC, REGION_M49, REGION_OWN = "1", "2", "99"
+#: SectorVocabulary codes: 1 DAC 5-digit, 2 DAC 3-digit, 98/99 reporting organisation.
+SECTOR_DAC5, SECTOR_DAC3 = "1", "2"
+
+
+@cache
+def codelists() -> dict[str, dict[str, str]]:
+    """Codelist name → code → English name (see ``data/codelists.yaml``)."""
+    data = yaml.safe_load((DATA / "codelists.yaml").read_text(encoding="utf-8"))
+    lists = {name: {str(k): str(v) for k, v in items.items()} for name, items in data.items()}
+    countries = lists["Country"]
+    for country in pycountry.countries:
+        countries.setdefault(country.alpha_2, country.name)
+    return lists
+
+
+def codes(name: str) -> frozenset[str]:
+    return _codes(name)
+
+
+@cache
+def _codes(name: str) -> frozenset[str]:
+    return frozenset(codelists()[name])
+
+
+def region_codes(vocabulary: str) -> frozenset[str] | None:
+    """The known codes of a region vocabulary, or ``None`` when any code is accepted."""
+    if vocabulary == REGION_DAC:
+        return codes("Region")
+    if vocabulary == REGION_M49:
+        return codes("RegionM49")
+    return None
+
+
+def sector_codes(vocabulary: str) -> frozenset[str] | None:
+    if vocabulary == SECTOR_DAC5:
+        return codes("Sector")
+    if vocabulary == SECTOR_DAC3:
+        return codes("SectorCategory")
+    return None
+
+
+@dataclass(frozen=True)
+class DacMapping:
+    vocabulary: str
+    code: str
+    crime_area: str | None
+    stage: str | None
+    note: str
+
+
+@cache
+def dac_mapping() -> dict[tuple[str, str], DacMapping]:
+    """(sector vocabulary, code) → the crime area and stage it stands for."""
+    data = yaml.safe_load((DATA / "dac_mapping.yaml").read_text(encoding="utf-8"))
+    out = {}
+    for row in data["mappings"]:
+        item = DacMapping(vocabulary=str(row["vocabulary"]), code=str(row["code"]),
+                          crime_area=row.get("crime_area"), stage=row.get("stage"),
+                          note=str(row.get("note", "")))
+        out[(item.vocabulary, item.code)] = item
+    return out

@@ -1,0 +1,251 @@
+"""Import IATI organisation files (``iati-organisations``) into the partners registry.
+
+Each ``iati-organisation`` is linked to a partner: the one it was linked to by an
+earlier import, else a partner the importer can read whose name or reference
+organization matches, else a new partner. Its budgets (total, per recipient
+organisation, region and country) and total expenditure are kept as typed
+rows; the element itself (documents, budget lines, every narrative) is kept as
+published. All of a file, or on any problem nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from tocsin import types
+from tocsin.access import audit
+from tocsin.access.handling import Handling
+from tocsin.access.policy import may_read, readable, require, require_write
+from tocsin.access.principal import Principal
+from tocsin.access.roles import Action
+from tocsin.errors import InputError, Problem
+from tocsin.taskforce.iati.rules import check_element
+from tocsin.taskforce.iati.schema import VERSIONS, schema_errors
+from tocsin.taskforce.iati.tables import IatiOrganisation, IatiOrgFinance
+from tocsin.taskforce.partners.records import create_partner, sync_reference_partners
+from tocsin.taskforce.partners.spec import PartnerSpec
+from tocsin.taskforce.partners.tables import Partner
+from tocsin.taskforce.programmes.vocabulary import Vocabulary
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+ROOT = "/iati-organisations"
+FINANCE = {
+    "total-budget": None,
+    "recipient-org-budget": ("recipient-org", "ref"),
+    "recipient-region-budget": ("recipient-region", "code"),
+    "recipient-country-budget": ("recipient-country", "code"),
+    "total-expenditure": None,
+}
+#: IATI OrganisationType → the partner registry's kind.
+KINDS = {"10": "national_institution", "11": "national_institution",
+         "15": "national_institution", "40": "international_organization",
+         "70": "private_sector", "71": "private_sector", "72": "private_sector",
+         "73": "private_sector"}
+
+
+@dataclass
+class OrganisationImport:
+    version: str = ""
+    created: int = 0
+    updated: int = 0
+    #: identifier → id of the partner the organisation was linked to.
+    partners: dict[str, int] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Organisation:
+    identifier: str
+    name: str
+    kind: str
+    xml: str
+    where: str
+    finance: list[dict[str, Any]]
+
+
+def _date(element: etree._Element, problems: list[Problem], where: str) -> date | None:
+    raw = element.get("iso-date", "")
+    try:
+        return date.fromisoformat(raw.strip()[:10])
+    except ValueError:
+        problems.append(Problem(where, f"@iso-date {raw!r} is not a date (YYYY-MM-DD)"))
+        return None
+
+
+def read_organisations(source: Path | IO[bytes]) -> tuple[str, list[_Organisation],
+                                                          list[Problem], list[Problem]]:
+    """``(version, organisations, problems, ruleset warnings)`` of an organisation file."""
+    data = source.read_bytes() if isinstance(source, Path) else source.read()
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    out: list[_Organisation] = []
+    version = ""
+    try:
+        events = etree.iterparse(io.BytesIO(data), events=("start", "end"),
+                                 resolve_entities=False, no_network=True, load_dtd=False,
+                                 huge_tree=False, remove_comments=True, remove_pis=True)
+        depth = 0
+        index = 0
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    if element.getroottree().docinfo.doctype:
+                        return "", [], [Problem("/", "a DOCTYPE is not accepted in IATI "
+                                                     "files")], []
+                    if element.tag != "iati-organisations":
+                        return "", [], [Problem(f"/{element.tag}", "the root element must be "
+                                                "iati-organisations")], []
+                    version = element.get("version", "").strip()
+                    if version not in VERSIONS:
+                        return "", [], [Problem(ROOT, f"IATI version {version!r} is not read; "
+                                                f"versions {', '.join(VERSIONS)} are")], []
+                continue
+            depth -= 1
+            if depth != 1 or element.tag != "iati-organisation":
+                continue
+            index += 1
+            where = f"{ROOT}/iati-organisation[{index}]"
+            found = _read_one(element, where, version, problems)
+            if found is not None:
+                out.append(found)
+                warnings += [Problem(where + p, r)
+                             for p, r in check_element(element, "organisation")]
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        return version, [], [Problem(f"line {exc.lineno}", f"not well-formed XML: {exc.msg}")], []
+    if not out and not problems:
+        problems.append(Problem(ROOT, "the file holds no iati-organisation"))
+    return version, out, problems, warnings
+
+
+def _read_one(element: etree._Element, where: str, version: str,
+              problems: list[Problem]) -> _Organisation | None:
+    errors = schema_errors(element, version, "organisations")
+    if errors:
+        problems += [Problem(where + p.removeprefix("/iati-organisation"),
+                             re.sub(r"\{[^}]*\}", "", m)) for p, m in errors]
+        return None
+    language = (element.get(XML_LANG) or "en").lower()
+    currency = (element.get("default-currency") or "").strip()
+    identifier = (element.findtext("organisation-identifier") or "").strip()
+    name_element = element.find("name")
+    names = name_element.findall("narrative") if name_element is not None else []
+    name = next(((n.text or "").strip() for n in names
+                 if (n.get(XML_LANG) or language).lower() == language),
+                (names[0].text or "").strip() if names else "")
+    reporting = element.find("reporting-org")
+    kind = KINDS.get(reporting.get("type", "") if reporting is not None else "",
+                     "civil_society" if reporting is not None
+                     and reporting.get("type", "").startswith("2") else "national_institution")
+    finance: list[dict[str, Any]] = []
+    before = len(problems)
+    tree = element.getroottree()
+    for position, child in enumerate(c for c in element if c.tag in FINANCE):
+        at = where + tree.getpath(child)[len(tree.getpath(element)):]
+        start, end = child.find("period-start"), child.find("period-end")
+        value = child.find("value")
+        if start is None or end is None or value is None:
+            problems.append(Problem(at, "a period-start, a period-end and a value are required"))
+            continue
+        first, last = _date(start, problems, at), _date(end, problems, at)
+        if first and last and last < first:
+            problems.append(Problem(at, f"the period ends ({last}) before it starts ({first})"))
+        money = (value.get("currency") or currency).strip()
+        if not types.currency.known(money):
+            problems.append(Problem(at + "/value", f"currency {money!r} is not an ISO 4217 "
+                                    "code (and no default-currency)"))
+        try:
+            amount = Decimal((value.text or "").strip())
+        except InvalidOperation:
+            problems.append(Problem(at + "/value", f"{value.text!r} is not a number"))
+            continue
+        recipient = ""
+        target = FINANCE[child.tag]
+        if target is not None:
+            found = child.find(target[0])
+            recipient = found.get(target[1], "").strip() if found is not None else ""
+        status = child.get("status")
+        finance.append({"position": position, "element": child.tag, "recipient": recipient,
+                        "status": int(status) if status and status.isdigit() else None,
+                        "period_start": first, "period_end": last, "value": amount,
+                        "currency": money})
+    if len(problems) > before:
+        return None
+    return _Organisation(identifier=identifier, name=name or identifier, kind=kind,
+                         xml=etree.tostring(element, encoding="unicode"), where=where,
+                         finance=finance)
+
+
+def import_organisations(session: Session, principal: Principal, source: Path | IO[bytes],
+                         *, owner_unit_id: int | None = None,
+                         handling: str = Handling.GREEN.value,
+                         name: str = "") -> OrganisationImport:
+    """Link every organisation of the file to a partner and keep its finance; all or nothing."""
+    require(principal, Action.WRITE_OWN_UNIT)
+    label = name or (source.name if isinstance(source, Path) else "the IATI file")
+    version, organisations, problems, warnings = read_organisations(source)
+    if problems:
+        raise InputError(problems, summary=f"{len(problems)} problem(s) in {label}; "
+                                           "nothing was applied")
+    vocab = Vocabulary.load(session)
+    sync_reference_partners(session)
+    report = OrganisationImport(version=version, warnings=warnings)
+    unit_code = vocab.unit_code(owner_unit_id) if owner_unit_id is not None else None
+    for org in organisations:
+        known = session.scalar(select(IatiOrganisation).where(
+            IatiOrganisation.identifier == org.identifier))
+        partner: Partner | None = None
+        if known is not None:
+            partner = session.get(Partner, known.partner_id)
+            if partner is None or not may_read(partner, principal):
+                raise InputError([Problem(org.where, f"organisation {org.identifier!r} is "
+                                          "linked to a partner you cannot see")])
+        if partner is None:
+            code = (vocab.organization_names.get(org.name.lower())
+                    or vocab.organization_names.get(org.identifier.lower()))
+            same = [func.lower(Partner.name) == org.name.lower()]
+            if code:
+                same.append(Partner.ref_organization_code == code)
+            matches = readable(Partner, principal).where(or_(*same))
+            partner = session.scalars(matches.limit(1)).first()
+        if partner is None:
+            partner = create_partner(session, principal, PartnerSpec(
+                name=org.name[:300], kind=org.kind, handling=handling, owner_unit=unit_code,
+                description=f"IATI organisation {org.identifier}"))
+            report.created += 1
+        else:
+            require_write(principal, partner.owner_unit_id)
+            audit.record(session, principal, "update", partner.record_type, partner.id,
+                         partner.handling, detail=f"IATI organisation file {label}")
+            report.updated += 1
+        digest = hashlib.sha256(org.xml.encode("utf-8")).hexdigest()
+        if known is None:
+            known = IatiOrganisation(identifier=org.identifier, partner_id=partner.id,
+                                     name=org.name[:500], version=version, source=label[:300],
+                                     xml=org.xml, digest=digest)
+            session.add(known)
+        else:
+            known.partner_id, known.name, known.version = partner.id, org.name[:500], version
+            known.xml, known.digest, known.source = org.xml, digest, label[:300]
+        session.flush()
+        session.execute(delete(IatiOrgFinance).where(IatiOrgFinance.organisation_id == known.id))
+        if org.finance:
+            session.execute(insert(IatiOrgFinance), [{**row, "organisation_id": known.id}
+                                                     for row in org.finance])
+        report.partners[org.identifier] = partner.id
+    return report

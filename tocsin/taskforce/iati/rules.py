@@ -1,0 +1,271 @@
+"""The IATI rulesets, held as data (``rulesets/standard.yaml``), applied to one element.
+
+:func:`check_element` runs every rule on an ``iati-activity`` (or, with
+``kind="organisation"``, an ``iati-organisation``) and returns
+``(relative XPath, reason)`` for each one broken. The XPath expressions are
+compiled once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from lxml import etree
+
+RULESETS = Path(__file__).parent / "rulesets"
+Finding = tuple[str, str]
+Check = Callable[[etree._Element, etree._Element], list[Finding]]
+
+
+def _xpath(expression: str) -> etree.XPath:
+    return etree.XPath(expression)
+
+
+def _union(paths: list[str]) -> list[etree.XPath]:
+    """One compiled XPath for several paths (one call instead of one per path)."""
+    return [_xpath(" | ".join(f"({p})" if "|" in p else p for p in paths))]
+
+
+def _values(element: etree._Element, paths: list[etree.XPath]) -> list[tuple[Any, str]]:
+    """``(node, text)`` for every attribute or element the paths select."""
+    out = []
+    for path in paths:
+        for node in path(element):
+            if isinstance(node, str):  # an attribute value (lxml's smart string)
+                out.append((node.getparent(), str(node)))  # type: ignore[attr-defined]
+            else:
+                out.append((node, (node.text or "").strip()))
+    return out
+
+
+def _where(root: etree._Element, node: etree._Element | None) -> str:
+    if node is None or node is root:
+        return ""
+    tree = root.getroottree()
+    return tree.getpath(node)[len(tree.getpath(root)):]
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+@dataclass
+class _Rule:
+    reason: str
+    check: Check
+
+
+def _compile(kind: str, case: dict[str, Any]) -> Check:
+    reason = str(case["reason"])
+    when = _xpath(f"boolean({case['when']})") if "when" in case else None
+
+    def guarded(check: Check) -> Check:
+        if when is None:
+            return check
+        return lambda root, el: check(root, el) if when(el) else []
+
+    if kind == "atleast_one":
+        paths = _union(case["paths"])
+        return guarded(lambda root, el: [] if any(p(el) for p in paths)
+                       else [(_where(root, el), reason)])
+    if kind == "none_missing":
+        # a lifted atleast_one: selects the context elements that have none of the paths
+        offending = _xpath(case["select"])
+        return lambda root, el: [(_where(root, node), reason) for node in offending(el)]
+    if kind == "one_or_all":
+        one, each, has = _xpath(case["one"]), _xpath(case["each"]), _xpath(case["has"])
+
+        def one_or_all(root: etree._Element, el: etree._Element) -> list[Finding]:
+            if one(el):
+                return []
+            return [(_where(root, node), reason) for node in each(el) if not has(node)][:1]
+        return guarded(one_or_all)
+    if kind == "only_one_of":
+        excluded = [_xpath(p) for p in case["excluded"]]
+        paths = [_xpath(p) for p in case["paths"]]
+        return guarded(lambda root, el: [(_where(root, el), reason)]
+                       if any(p(el) for p in excluded) and any(p(el) for p in paths) else [])
+    if kind == "date_now":
+        path = _xpath(case["date"])
+
+        def date_now(root: etree._Element, el: etree._Element) -> list[Finding]:
+            today = datetime.now(UTC).date()
+            return [(_where(root, node), reason) for node, text in _values(el, [path])
+                    if (day := _date(text)) is not None and day > today]
+        return guarded(date_now)
+    if kind == "date_order":
+        less = _xpath(case["less"])
+        more = None if case["more"] == "NOW" else _xpath(case["more"])
+
+        def date_order(root: etree._Element, el: etree._Element) -> list[Finding]:
+            first = _values(el, [less])
+            if not first:
+                return []
+            if more is None:
+                limit = datetime.now(UTC).date()
+            else:
+                second = _values(el, [more])
+                if not second or (day := _date(second[0][1])) is None:
+                    return []
+                limit = day
+            node, text = first[0]
+            start = _date(text)
+            return [(_where(root, node), reason)] if start and start > limit else []
+        return guarded(date_order)
+    if kind == "date_now_all":
+        every = _xpath(case["less"])
+
+        def date_now_all(root: etree._Element, el: etree._Element) -> list[Finding]:
+            today = datetime.now(UTC).date().isoformat()
+            # ISO dates compare as text; only a later one is parsed to be sure
+            return [(_where(root, node), reason) for node, text in _values(el, [every])
+                    if text[:10] > today and (day := _date(text)) is not None
+                    and day.isoformat() > today]
+        return guarded(date_now_all)
+    if kind == "time_limit":
+        each = _xpath(case["each"])
+        start, end = _xpath(case["start"]), _xpath(case["end"])
+
+        def time_limit(root: etree._Element, el: etree._Element) -> list[Finding]:
+            found = []
+            for node in each(el):
+                a, b = _values(node, [start]), _values(node, [end])
+                if (a and b and (x := _date(a[0][1])) and (y := _date(b[0][1]))
+                        and (y - x).days > 366):
+                    found.append((_where(root, node), reason))
+            return found
+        return guarded(time_limit)
+    if kind == "regex_matches":
+        pattern = re.compile(case["regex"])
+        paths = _union(case["paths"])
+        return guarded(lambda root, el: [
+            (_where(root, node), f"{reason} ({text!r})") for node, text in _values(el, paths)
+            if not pattern.fullmatch(text)])
+    if kind == "sum":
+        paths = [_xpath(p) for p in case["paths"]]
+        shared = [_xpath(p) for p in case.get("shared", [])]
+        group = _xpath(case["group_by"]) if "group_by" in case else None
+        default = str(case.get("default", ""))
+        target = Decimal(str(case["sum"]))
+        # strict: with more than one of ``elements`` in a group, each needs a percentage
+        strict = _xpath(case["elements"]) if "elements" in case else None
+
+        def total(root: etree._Element, el: etree._Element) -> list[Finding]:
+            groups: dict[str, list[tuple[Any, str]]] = {}
+            out: list[Finding] = []
+            if strict is not None:
+                counted: dict[str, list[etree._Element]] = {}
+                for node in strict(el):
+                    found = group(node) if group is not None else []
+                    key = str(found[0]).strip() if found else default
+                    counted.setdefault(key, []).append(node)
+                for key, nodes in sorted(counted.items()):
+                    if len(nodes) > 1 and any(n.get("percentage") is None for n in nodes):
+                        out.append((_where(root, nodes[0]),
+                                    f"{reason} (vocabulary {key}): more than one, so each "
+                                    "needs a percentage"))
+            for node, text in _values(el, paths):
+                key = default
+                if group is not None:
+                    found = group(node)
+                    key = str(found[0]).strip() if found else default
+                groups.setdefault(key, []).append((node, text))
+            common = _values(el, shared)
+            if not groups and common:
+                groups[default] = []
+            for key, items in sorted(groups.items()):
+                values = [_number(text) for _, text in items + common]
+                if any(v is None for v in values):
+                    continue  # not numbers: the schema reports them
+                amount = sum((v for v in values if v is not None), Decimal(0))
+                if abs(amount - target) > Decimal("0.01"):
+                    node = (items + common)[0][0]
+                    label = f" (vocabulary {key})" if group is not None else ""
+                    out.append((_where(root, node), f"{reason}{label}: "
+                                                    f"{amount.normalize():f}"))
+            return out
+        return guarded(total)
+    if kind == "no_percent":
+        paths = _union(case["paths"])
+        return guarded(lambda root, el: [(_where(root, node), reason)
+                                         for node, text in _values(el, paths) if "%" in text])
+    if kind == "if_then":
+        condition = _xpath(f"boolean({case['if']})")
+        then = _xpath(f"boolean({case['then']})")
+        return guarded(lambda root, el: [(_where(root, el), reason)]
+                       if condition(el) and not then(el) else [])
+    if kind == "range":
+        paths = _union(case["paths"])
+        low = Decimal(str(case["min"])) if "min" in case else None
+        high = Decimal(str(case["max"])) if "max" in case else None
+        return guarded(lambda root, el: [
+            (_where(root, node), reason) for node, text in _values(el, paths)
+            if (v := _number(text)) is not None
+            and ((low is not None and v < low) or (high is not None and v > high))])
+    raise ValueError(f"unknown rule kind {kind!r} in the IATI ruleset")
+
+
+@cache
+def ruleset(kind: str = "activity", name: str = "standard"
+            ) -> tuple[tuple[etree.XPath | None, tuple[_Rule, ...]], ...]:
+    """The compiled rules: ``(context path or None for the element itself, rules)``.
+
+    A rule of a repeated context that compares dates with today (``date_order``
+    with ``more: NOW``) is evaluated once over the whole element with the
+    context's path in front: the same finding, without one XPath call per
+    transaction.
+    """
+    data = yaml.safe_load((RULESETS / f"{name}.yaml").read_text(encoding="utf-8"))[kind]
+    on_root: list[_Rule] = []
+    out = []
+    for context, kinds in data.items():
+        rules = []
+        for rule_kind, cases in kinds.items():
+            for case in cases:
+                if (context != "." and rule_kind == "date_order" and case["more"] == "NOW"
+                        and "when" not in case):
+                    lifted = {**case, "less": f"({context})/{case['less']}"}
+                    on_root.append(_Rule(str(case["reason"]), _compile("date_now_all", lifted)))
+                elif context != "." and rule_kind == "atleast_one" and "|" not in context:
+                    test = " or ".join(case["paths"])
+                    when = f"({case['when']}) and " if "when" in case else ""
+                    lifted = {"reason": case["reason"],
+                              "select": f"{context}[{when}not({test})]"}
+                    on_root.append(_Rule(str(case["reason"]), _compile("none_missing", lifted)))
+                else:
+                    rules.append(_Rule(str(case["reason"]), _compile(rule_kind, case)))
+        if context == ".":
+            on_root[:0] = rules
+        elif rules:
+            out.append((_xpath(context), tuple(rules)))
+    return ((None, tuple(on_root)), *out)
+
+
+def check_element(element: etree._Element, kind: str = "activity") -> list[Finding]:
+    """Every rule ``element`` breaks, as ``(XPath relative to it, reason)``."""
+    findings: list[Finding] = []
+    for context, rules in ruleset(kind):
+        targets = [element] if context is None else context(element)
+        for target in targets:
+            for rule in rules:
+                findings += rule.check(element, target)
+    return findings

@@ -62,8 +62,9 @@ def test_trace_to_asset_to_request_to_statistics(
     with platform_db.transaction() as s:
         from tocsin.money import jobs
 
-        run = jobs.detect_now(s, Principal.system(), settings, set_id,
-                              jobs.detectors_from(None, None))
+        # 8000EC280 pays three new counterparties within minutes: a small fan-out
+        run = jobs.detect_now(s, Principal.system(), settings, set_id, jobs.detectors_from(
+            ["fan_out"], {"fan_out": {"min_degree": 3}}))
     finding = run["findings"][0]["id"]
     linked = client.post(f"/api/v1/cases/{case_id}/links", headers=h, json={
         "kind": "finding", "set_id": set_id, "key": finding})

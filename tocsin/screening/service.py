@@ -29,8 +29,8 @@ from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.policy import (
     get_readable,
     list_readable,
-    read_clause,
     readable,
+    readable_rows,
     require_write,
     unguarded_select,
 )
@@ -547,9 +547,9 @@ def alerts(session: Session, principal: Principal, *, status: str = "open",
            limit: int = 100) -> list[dict[str, Any]]:
     """Alerts about the subjects of the principal's unit (an administrator: every unit)
     that the principal may read, newest first."""
-    stmt = (select(Alert, ScreenedSubject)
+    stmt = (readable_rows(ScreenedSubject, principal, Alert, ScreenedSubject)
             .join(ScreenedSubject, ScreenedSubject.id == Alert.subject_id)
-            .where(read_clause(ScreenedSubject, principal), Alert.status == status)
+            .where(Alert.status == status)
             .order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit))
     if principal.role is not Role.ADMINISTRATOR:
         stmt = stmt.where(ScreenedSubject.owner_unit_id == principal.unit_id)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from tocsin import types
 from tocsin.access import audit
 from tocsin.access.handling import Handling
-from tocsin.access.policy import may_read, readable, require, require_write
+from tocsin.access.policy import may_read, readable, require, require_write, unguarded_get
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
@@ -211,7 +211,8 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
             IatiOrganisation.identifier == org.identifier))
         partner: Partner | None = None
         if known is not None:
-            partner = session.get(Partner, known.partner_id)
+            partner = unguarded_get(session, Partner, known.partner_id,
+                                    why="checked with may_read just below")
             if partner is None or not may_read(partner, principal):
                 raise InputError([Problem(org.where, f"organisation {org.identifier!r} is "
                                           "linked to a partner you cannot see")])

@@ -25,13 +25,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
-from tocsin.access.tables import AuditEntry
 from tocsin.coherence import versions
 
 T = TypeVar("T")
@@ -99,7 +97,7 @@ def cached(session: Session, principal: Principal, key: Hashable,
                 return value
     for action, record_type, record_id, handling, detail in entry.audited:
         audit.record(session, principal, action, record_type, record_id, handling, detail)
-    return entry.value  # type: ignore[no-any-return]
+    return entry.value
 
 
 def derived(owner: Any, name: str, compute: Callable[[], T]) -> T:
@@ -108,7 +106,7 @@ def derived(owner: Any, name: str, compute: Callable[[], T]) -> T:
     found: dict[str, Any] = owner.__dict__.setdefault("_derived", {})
     if name not in found:
         found[name] = compute()
-    return found[name]  # type: ignore[no-any-return]
+    return found[name]
 
 
 def clear() -> None:
@@ -127,16 +125,12 @@ def _wrote(session: Session) -> bool:
 
 @contextmanager
 def _capture(session: Session) -> Iterator[list[Audited]]:
-    """Collect the audit entries added while computing."""
+    """Collect the audit entries queued on the session while computing."""
     found: list[Audited] = []
-
-    def added(_session: Session, instance: Any) -> None:
-        if isinstance(instance, AuditEntry):
-            found.append((instance.action, instance.record_type, instance.record_id,
-                          instance.handling, instance.detail))
-
-    event.listen(session, "transient_to_pending", added)
+    before = len(audit.pending(session))
     try:
         yield found
     finally:
-        event.remove(session, "transient_to_pending", added)
+        for item in audit.pending(session)[before:]:
+            found.append((item["action"], item["record_type"], item["record_id"],
+                          item["handling"], item["detail"]))

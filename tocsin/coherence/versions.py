@@ -54,8 +54,9 @@ def bump(session: Session, names: Iterable[str]) -> None:
     wanted = sorted(set(names))
     if not wanted:
         return
-    table = InputVersion.__table__
+    table: Any = InputVersion.__table__
     dialect = session.get_bind().dialect.name
+    insert: Any
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -113,7 +114,7 @@ _READY: weakref.WeakSet[Any] = weakref.WeakSet()
 def _has_table(session: Session) -> bool:
     """Whether the database has the versions table (not before its migration ran)."""
     bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
+    engine: Any = getattr(bind, "engine", bind)
     if engine in _READY:
         return True
     from sqlalchemy import inspect

@@ -96,7 +96,7 @@ def _find(values: pa.Array, key: str, keys: np.ndarray | None = None) -> int:
         i = int(keys.searchsorted(np.array(raw, dtype=keys.dtype)))
         return i if i < len(keys) and keys[i] == raw else -1
     seq = _Sorted(values)
-    i = bisect.bisect_left(seq, key)  # type: ignore[call-overload]
+    i = bisect.bisect_left(seq, key)
     return i if i < len(values) and seq[i] == key else -1
 
 

@@ -133,7 +133,7 @@ class FlowNode:
         }
 
 
-@dataclass(frozen=True)
+@dataclass
 class EndPoint:
     account: str
     kind: str
@@ -176,8 +176,8 @@ class _WalkedTrace(TraceResult):
         self._build = build
         self._roots: list[FlowNode] | None = None
 
-    @property  # type: ignore[override]
-    def roots(self) -> list[FlowNode]:
+    @property
+    def roots(self) -> list[FlowNode]:  # type: ignore[override]
         if self._roots is None:
             self._roots = self._build()
         return self._roots
@@ -490,7 +490,7 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
                 _unexplained(node, node.amount, forward)
             continue
         carried = 0.0
-        txn = node.txn_id
+        txn = node.txn_id or ""
         path = None
         for r, share in steps:
             tr = int(t_[r])
@@ -604,12 +604,18 @@ def _walked(ix: SetIndex, matching: Any, transactions: Sequence[str], rows: list
     return _WalkedTrace(cfg, points, w.count, w.truncated, build)
 
 
+_UNEXPLAINED = ("unexplained source (opening balance or outside the window)",
+                "unexplained balance remaining")
+
+
 def _unexplained(node: FlowNode, rest: float, forward: bool) -> None:
-    label = ("unexplained balance remaining" if forward
-             else "unexplained source (opening balance or outside the window)")
-    node.children.append(FlowNode(node.account, node.kind, node.hop, rest,
-                                  explanation=f"{money(rest)} not traced further: {label}",
-                                  end=label))
+    label = _UNEXPLAINED[forward]
+    node.children.append(FlowNode(node.account, node.kind, node.hop, rest, end=label,
+                                  why=(_why_rest, rest, label)))
+
+
+def _why_rest(rest: float, label: str) -> str:
+    return f"{money(rest)} not traced further: {label}"
 
 
 def _why_start(amount: float, forward: bool, txn: str, t: int) -> str:

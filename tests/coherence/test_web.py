@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -40,6 +41,24 @@ def test_threat_picture_page_and_api(client: TestClient, demo_db: Database,
     assert picture["year"] == max(picture["years"])
     trends = client.get("/api/v1/coherence/threats/trends").json()
     assert len(trends["series"][0]["points"]) == 3
+
+
+def test_threat_table_starts_with_the_highest_cells(
+        client: TestClient, demo_db: Database, make_user: Callable[..., tuple[str, str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tocsin.web.routers import coherence as routes
+
+    login(client, make_user("analyst")[0])
+    cells = client.get("/api/v1/coherence/threats").json()["cells"]
+    assert len(cells) > 2
+    monkeypatch.setattr(routes, "TOP_CELLS", 2)
+    page = client.get("/coherence").text
+    assert f"The 2 highest of {len(cells)} cells" in page
+    assert page.count('<tr id="cell-') == 2
+    top = max(cells, key=lambda c: c["score"])
+    assert f'id="cell-{top["crime_area"]}-' in page
+    every = client.get("/coherence?cells=all").text
+    assert every.count('<tr id="cell-') == len(cells) and "Every cell" in every
 
 
 def test_weights_preview_and_save(client: TestClient, demo_db: Database,

@@ -8,6 +8,7 @@ Pages under ``/coherence`` and JSON under ``/api/v1/coherence``; both call
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -40,6 +41,8 @@ YearQ = Annotated[int | None, Query(ge=1990, le=2100, description="Threat year."
 StartQ = Annotated[int | None, Query(ge=1990, le=2100, description="First budget year.")]
 EndQ = Annotated[int | None, Query(ge=1990, le=2100, description="Last budget year.")]
 GeoQ = Annotated[Geo, Query(description="country or region")]
+#: Rows of the threat table before "show every cell".
+TOP_CELLS = 50
 
 
 def _options(year: int | None, start: int | None, end: int | None, geo: Geo,
@@ -62,9 +65,17 @@ def _context(analysis: Analysis, principal: Principal) -> dict[str, Any]:
 
 @pages.get("", response_class=HTMLResponse)
 def threats_page(request: Request, session: DbSession, principal: CurrentPrincipal,
-                 year: YearQ = None, geo: GeoQ = "country") -> Response:
+                 year: YearQ = None, geo: GeoQ = "country",
+                 cells: Annotated[Literal["top", "all"], Query(
+                     description="The highest cells only, or every cell.")] = "top",
+                 ) -> Response:
     analysis = run(session, principal, _options(year, None, None, geo, limit=0))
-    return render(request, "coherence/threats.html", tab="threats", **_context(analysis, principal))
+    ranked = sorted(analysis.threat.values(), key=lambda c: -c.score)
+    # The heatmap shows every cell; the table under it starts with the highest ones,
+    # which is what people read (a large portfolio has hundreds of cells).
+    shown = ranked if cells == "all" else ranked[:TOP_CELLS]
+    return render(request, "coherence/threats.html", tab="threats", cells=shown,
+                  all_cells=len(ranked), **_context(analysis, principal))
 
 
 @pages.get("/groups", response_class=HTMLResponse)
@@ -105,8 +116,11 @@ def coverage_page(request: Request, session: DbSession, principal: CurrentPrinci
     if rows not in DIMENSIONS or cols not in DIMENSIONS:
         raise InputError.single("rows/cols", f"use {', '.join(DIMENSIONS)}")
     matrix = coverage_for(session, principal, analysis.period, rows, cols)
+    # Each cell links to its drill-down; the values are quoted once, not once per cell.
+    quoted = {v: quote(v or "", safe="") for v in (*matrix.rows, *matrix.cols)}
     return render(request, "coherence/coverage.html", tab="coverage", matrix=matrix,
-                  dimensions=DIMENSIONS, rows=rows, cols=cols, **_context(analysis, principal))
+                  quoted=quoted, dimensions=DIMENSIONS, rows=rows, cols=cols,
+                  **_context(analysis, principal))
 
 
 @pages.get("/coverage/cell", response_class=HTMLResponse)

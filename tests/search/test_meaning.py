@@ -74,3 +74,32 @@ def test_synonym_forms_are_part_of_the_understood_query() -> None:
     assert term.words == ("labour",) and term.variants == (("labor",),)
     phrase = synonyms.expand(parse_query('"money laundering"')).include[0]
     assert ("aml",) in phrase.variants
+
+
+@pytest.fixture
+def russian(platform_db: Database, make_activity: Callable[..., int]) -> Database:
+    make_activity("Противодействие отмыванию денег в Центральной Азии",
+                  description="Обучение финансовых следователей.")
+    make_activity("Торговля людьми: защита жертв",
+                  description="Помощь жертвам торговли людьми.")
+    make_activity("Делегация прокуроров", description="Визит делегации.")
+    return platform_db
+
+
+def test_a_russian_query_finds_russian_records_in_other_forms(russian: Database) -> None:
+    laundering = ["Противодействие отмыванию денег в Центральной Азии"]
+    assert _titles(russian, "отмывание")[0] == laundering  # indexed: отмыванию
+    assert _titles(russian, "отмывания денег")[0] == laundering
+    assert _titles(russian, "финансовый следователь")[0] == laundering
+    assert _titles(russian, "торговли")[0] == ["Торговля людьми: защита жертв"]
+    assert _titles(russian, "жертва -торговля")[0] == []
+    # a short stem stays a whole word: "дело" does not find "делегация"
+    assert _titles(russian, "дело")[0] == []
+    assert _titles(russian, "делегация")[0] == ["Делегация прокуроров"]
+
+
+def test_russian_words_are_searched_by_their_stem() -> None:
+    from tocsin.search.stemming import stem
+
+    understood = stem(parse_query('отмывания "торговля людьми" дело money')).text
+    assert understood == 'отмыван* "торговля людьми" дело money'

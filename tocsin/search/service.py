@@ -27,6 +27,7 @@ from tocsin.search.base import SearchBackend, backend_for, marked_html
 from tocsin.search.indexer import sync_pending
 from tocsin.search.labels import reference_labels
 from tocsin.search.query import ParsedQuery, parse_query
+from tocsin.search.stemming import stem as stem_russian
 from tocsin.search.synonyms import expand as expand_synonyms
 from tocsin.search.tables import LINK_FACETS, SearchDocument, SearchFacet, facet_token
 
@@ -156,7 +157,7 @@ def search(session: Session, principal: Principal, query: str | None,
         raise InputError.single("page", "pages start at 1")
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InputError.single("size", f"choose between 1 and {MAX_PAGE_SIZE} results per page")
-    parsed = expand_synonyms(parse_query(query))
+    parsed = stem_russian(expand_synonyms(parse_query(query)))
     sync_pending(session)  # see this transaction's own writes
     backend = backend_for(session.get_bind().dialect.name)
     allowed = read_clause(SearchDocument, principal)

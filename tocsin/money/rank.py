@@ -44,6 +44,8 @@ from tocsin.money.findings import Finding, sort_findings
 
 HOUR = 3600
 DAY = 86_400
+#: Fans whose counterparties are judged by how busy they are, and what they are called.
+BUSY_SIDE: dict[str, str] = {"fan_out": "payees", "fan_in": "payers"}
 #: Detectors whose findings are fans judged against the subject's own history,
 #: with the side of the subject's payments the fan is on.
 FAN_SIDES: dict[str, str] = {"fan_in": "payers", "fan_out": "payees",
@@ -62,6 +64,9 @@ class RankConfig:
     #: A fan also needs this many times the account's usual counterparties per
     #: window (plus one): busy accounts vary more than chance alone would say.
     min_burst: float = 3.0
+    #: Counterparties with more distinct payers (payees) than this share of the set's
+    #: accounts are busy collection (payout) accounts; a fan to (from) them is ordinary.
+    busy_quantile: float = 0.95
     #: Adjusted score an account needs to be flagged.
     min_score: float = 0.6
     #: Detectors whose findings rank an account but flag it only together with a
@@ -81,6 +86,8 @@ class RankConfig:
         unknown = sorted(set(self.supporting) - set(REGISTRY))
         if unknown:
             problems.append(Problem("rank.supporting", f"unknown detectors: {', '.join(unknown)}"))
+        if not 0 < self.busy_quantile < 1:
+            problems.append(Problem("rank.busy_quantile", "must be between 0 and 1"))
         if not 0 <= self.min_score <= 1:
             problems.append(Problem("rank.min_score", "must be between 0 and 1"))
         if not 0 < self.max_share <= 1:
@@ -124,33 +131,48 @@ class Ranking:
                 "config": vars(self.config)}
 
 
-def _window_hours(detector: str, configs: dict[str, Any] | None) -> float:
+def _setting(detector: str, name: str, configs: dict[str, Any] | None, default: float
+             ) -> float:
+    """A detector's setting as it ran (``configs``), else its default."""
     config = (configs or {}).get(detector)
     if config is None:
         config = REGISTRY[detector].config_type()
-    hours = config.get("window_hours") if isinstance(config, dict) else \
-        getattr(config, "window_hours", None)
-    return float(hours) if hours else 72.0
+    value = config.get(name) if isinstance(config, dict) else getattr(config, name, None)
+    return float(value) if value else default
 
 
-def history(engine: Engine, accounts: Sequence[str]) -> dict[str, tuple[int, int]]:
-    """Distinct payers and payees of each named account (hub kinds left out, as the
-    fan detectors do)."""
-    if not accounts:
-        return {}
+def history(engine: Engine) -> dict[str, tuple[int, int]]:
+    """Distinct payers and payees of every account (hub kinds left out, as the fan
+    detectors do)."""
     kinds = in_list(HUB_KINDS)
-    wanted = in_list(sorted(set(accounts)))
     ok = f"source <> target AND src_kind NOT IN {kinds} AND dst_kind NOT IN {kinds}"
     rows = engine.fetch(
         "SELECT account, "
         "COUNT(DISTINCT CASE WHEN dir = 0 THEN cp END) AS payers, "
         "COUNT(DISTINCT CASE WHEN dir = 1 THEN cp END) AS payees FROM ("
         f"SELECT target AS account, source AS cp, 0 AS dir FROM txn WHERE {ok} "
-        f"AND target IN {wanted} "
-        f"UNION ALL SELECT source AS account, target AS cp, 1 AS dir FROM txn WHERE {ok} "
-        f"AND source IN {wanted}) flows GROUP BY account")
-    return {str(r.account): (int(r.payers), int(r.payees))
-            for r in rows.itertuples(index=False)}
+        f"UNION ALL SELECT source AS account, target AS cp, 1 AS dir FROM txn WHERE {ok}"
+        ") flows GROUP BY account")
+    return {str(a): (int(i), int(o)) for a, i, o in zip(
+        rows["account"].tolist(), rows["payers"].tolist(), rows["payees"].tolist(),
+        strict=True)}
+
+
+def busy_levels(known: dict[str, tuple[int, int]], quantile: float) -> tuple[int, int]:
+    """Distinct payers and distinct payees at ``quantile`` of the accounts that have any:
+    at or above them an account collects from (pays out to) more accounts than almost
+    everyone in the set — a shop, a landlord, a utility, an employer, a processor."""
+    import numpy as np
+
+    payers = np.array([v[0] for v in known.values() if v[0] > 0], dtype=np.int64)
+    payees = np.array([v[1] for v in known.values() if v[1] > 0], dtype=np.int64)
+
+    def level(values: Any) -> int:
+        if not len(values):
+            return 1 << 62
+        return max(2, int(np.sort(values)[min(len(values) - 1, int(quantile * len(values)))]))
+
+    return level(payers), level(payees)
 
 
 def set_span(engine: Engine) -> tuple[int, int]:
@@ -203,7 +225,8 @@ def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | Non
     fans = [f for f in found if f.detector in FAN_SIDES]
     if not fans:
         return sort_findings(found)
-    known = history(engine, [f.subject for f in fans])
+    known = history(engine)
+    busy_payee, busy_payer = busy_levels(known, config.busy_quantile)
     if span is None:
         span = set_span(engine)[0]
     out = []
@@ -221,7 +244,7 @@ def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | Non
             total, other_side = payers + payees, 0
         in_window = max(1, len(f.accounts) - 1)
         others = max(0, total - in_window)
-        width = int(_window_hours(f.detector, configs) * HOUR)
+        width = int(_setting(f.detector, "window_hours", configs, 72.0) * HOUR)
         usual, chance = burst(in_window, others, span, width)
         if others == 0 and other_side == 0:
             factor = 0.5
@@ -247,6 +270,25 @@ def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | Non
                        f"less than {config.min_burst:g} times the usual")
                 note = (f"{what}; {why} lowers the score ({f.score:.2f} to "
                         f"{f.score * factor:.2f}).")
+        if f.detector in BUSY_SIDE:
+            others_in_fan = [a for a in f.accounts if a != f.subject]
+            if f.detector == "fan_out":  # paying shops, landlords and utilities is ordinary
+                busy = [a for a in others_in_fan if known.get(a, (0, 0))[0] >= busy_payee]
+                kind = f"collect from at least {busy_payee} payers"
+            else:  # being paid by employers and processors is ordinary
+                busy = [a for a in others_in_fan if known.get(a, (0, 0))[1] >= busy_payer]
+                kind = f"pay at least {busy_payer} payees"
+            ordinary = len(others_in_fan) - len(busy)
+            need = _setting(f.detector, "min_degree", configs, 5.0)
+            if busy and ordinary < need:
+                before = factor
+                factor *= ordinary / need
+                note += (f" {len(busy)} of its {len(others_in_fan)} {BUSY_SIDE[f.detector]} "
+                         f"{kind}, as few accounts in the set do (the top "
+                         f"{1 - config.busy_quantile:.0%}); dealing with them is ordinary, "
+                         f"which leaves {ordinary} of the {need:g} the fan needs, so the score "
+                         f"falls in proportion ({f.score * before:.2f} to "
+                         f"{f.score * factor:.2f}).")
         out.append(replace(f, score=round(f.score * factor, 4), reason=f"{f.reason}. {note}"))
     return sort_findings(out)
 

@@ -141,24 +141,25 @@ def _setting(detector: str, name: str, configs: dict[str, Any] | None, default: 
     return float(value) if value else default
 
 
-def history(engine: Engine) -> dict[str, tuple[int, int]]:
-    """Distinct payers and payees of every account (hub kinds left out, as the fan
-    detectors do)."""
+def history(engine: Engine) -> dict[str, tuple[int, int, int]]:
+    """Distinct payers and payees of every account and the seconds from its first to
+    its last payment (hub kinds left out, as the fan detectors do)."""
     kinds = in_list(HUB_KINDS)
     ok = f"source <> target AND src_kind NOT IN {kinds} AND dst_kind NOT IN {kinds}"
     rows = engine.fetch(
         "SELECT account, "
         "COUNT(DISTINCT CASE WHEN dir = 0 THEN cp END) AS payers, "
-        "COUNT(DISTINCT CASE WHEN dir = 1 THEN cp END) AS payees FROM ("
-        f"SELECT target AS account, source AS cp, 0 AS dir FROM txn WHERE {ok} "
-        f"UNION ALL SELECT source AS account, target AS cp, 1 AS dir FROM txn WHERE {ok}"
+        "COUNT(DISTINCT CASE WHEN dir = 1 THEN cp END) AS payees, "
+        "MAX(t) - MIN(t) AS active FROM ("
+        f"SELECT target AS account, source AS cp, 0 AS dir, t FROM txn WHERE {ok} "
+        f"UNION ALL SELECT source AS account, target AS cp, 1 AS dir, t FROM txn WHERE {ok}"
         ") flows GROUP BY account")
-    return {str(a): (int(i), int(o)) for a, i, o in zip(
+    return {str(a): (int(i), int(o), int(s)) for a, i, o, s in zip(
         rows["account"].tolist(), rows["payers"].tolist(), rows["payees"].tolist(),
-        strict=True)}
+        rows["active"].tolist(), strict=True)}
 
 
-def busy_levels(known: dict[str, tuple[int, int]], quantile: float) -> tuple[int, int]:
+def busy_levels(known: dict[str, tuple[int, int, int]], quantile: float) -> tuple[int, int]:
     """Distinct payers and distinct payees at ``quantile`` of the accounts that have any:
     at or above them an account collects from (pays out to) more accounts than almost
     everyone in the set — a shop, a landlord, a utility, an employer, a processor."""
@@ -235,7 +236,7 @@ def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | Non
         if side is None:
             out.append(f)
             continue
-        payers, payees = known.get(f.subject, (0, 0))
+        payers, payees, active = known.get(f.subject, (0, 0, 0))
         if side == "payers":
             total, other_side = payers, payees
         elif side == "payees":
@@ -245,7 +246,9 @@ def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | Non
         in_window = max(1, len(f.accounts) - 1)
         others = max(0, total - in_window)
         width = int(_setting(f.detector, "window_hours", configs, 72.0) * HOUR)
-        usual, chance = burst(in_window, others, span, width)
+        # The account's own time in the set: a shop that opened a month ago has had a
+        # month to gather its usual payers, not the set's whole span.
+        usual, chance = burst(in_window, others, min(span, active), width)
         if others == 0 and other_side == 0:
             factor = 0.5
             note = (f"The account has no other payments in the set to judge this burst "
@@ -260,7 +263,8 @@ def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | Non
             factor = min(by_chance, by_ratio)
             odds = "never" if chance == 0 else f"about {chance:.1g} times"
             what = (f"Against its own history ({others} other {side} over "
-                    f"{span / DAY:.0f} days, about {usual:.1f} per {width / HOUR:g} hours) "
+                    f"{min(span, active) / DAY:.0f} days, about {usual:.1f} per "
+                    f"{width / HOUR:g} hours) "
                     f"a window with {in_window} is {ratio:.1f} times the usual and would "
                     f"happen by chance {odds} in the set's time")
             if factor >= 1:
@@ -273,10 +277,10 @@ def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | Non
         if f.detector in BUSY_SIDE:
             others_in_fan = [a for a in f.accounts if a != f.subject]
             if f.detector == "fan_out":  # paying shops, landlords and utilities is ordinary
-                busy = [a for a in others_in_fan if known.get(a, (0, 0))[0] >= busy_payee]
+                busy = [a for a in others_in_fan if known.get(a, (0, 0, 0))[0] >= busy_payee]
                 kind = f"collect from at least {busy_payee} payers"
             else:  # being paid by employers and processors is ordinary
-                busy = [a for a in others_in_fan if known.get(a, (0, 0))[1] >= busy_payer]
+                busy = [a for a in others_in_fan if known.get(a, (0, 0, 0))[1] >= busy_payer]
                 kind = f"pay at least {busy_payer} payees"
             ordinary = len(others_in_fan) - len(busy)
             need = _setting(f.detector, "min_degree", configs, 5.0)

@@ -114,7 +114,7 @@ class RankedAccount:
 class Ranking:
     #: The findings with their adjusted scores, highest first.
     findings: list[Finding]
-    #: Every account in a finding, highest score first; the flagged ones lead.
+    #: Every account in a finding, highest score first (see :func:`flag`).
     accounts: list[RankedAccount]
     #: Accounts in the set (the flagged share is taken of this).
     set_accounts: int
@@ -161,7 +161,7 @@ def history(engine: Engine) -> dict[str, tuple[int, int, int]]:
 
 def busy_levels(known: dict[str, tuple[int, int, int]], quantile: float) -> tuple[int, int]:
     """Distinct payers and distinct payees at ``quantile`` of the accounts that have any:
-    at or above them an account collects from (pays out to) more accounts than almost
+    above them an account collects from (pays out to) more accounts than almost
     everyone in the set — a shop, a landlord, a utility, an employer, a processor."""
     import numpy as np
 
@@ -171,7 +171,7 @@ def busy_levels(known: dict[str, tuple[int, int, int]], quantile: float) -> tupl
     def level(values: Any) -> int:
         if not len(values):
             return 1 << 62
-        return max(2, int(np.sort(values)[min(len(values) - 1, int(quantile * len(values)))]))
+        return int(np.sort(values)[min(len(values) - 1, int(quantile * len(values)))])
 
     return level(payers), level(payees)
 
@@ -277,19 +277,19 @@ def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | Non
         if f.detector in BUSY_SIDE:
             others_in_fan = [a for a in f.accounts if a != f.subject]
             if f.detector == "fan_out":  # paying shops, landlords and utilities is ordinary
-                busy = [a for a in others_in_fan if known.get(a, (0, 0, 0))[0] >= busy_payee]
-                kind = f"collect from at least {busy_payee} payers"
+                busy = [a for a in others_in_fan if known.get(a, (0, 0, 0))[0] > busy_payee]
+                kind = f"collect from more than {busy_payee} payers"
             else:  # being paid by employers and processors is ordinary
-                busy = [a for a in others_in_fan if known.get(a, (0, 0, 0))[1] >= busy_payer]
-                kind = f"pay at least {busy_payer} payees"
+                busy = [a for a in others_in_fan if known.get(a, (0, 0, 0))[1] > busy_payer]
+                kind = f"pay more than {busy_payer} payees"
             ordinary = len(others_in_fan) - len(busy)
             need = _setting(f.detector, "min_degree", configs, 5.0)
             if busy and ordinary < need:
                 before = factor
                 factor *= ordinary / need
                 note += (f" {len(busy)} of its {len(others_in_fan)} {BUSY_SIDE[f.detector]} "
-                         f"{kind}, as few accounts in the set do (the top "
-                         f"{1 - config.busy_quantile:.0%}); dealing with them is ordinary, "
+                         f"{kind}, as only the top {1 - config.busy_quantile:.0%} of the set's "
+                         f"accounts do; dealing with them is ordinary, "
                          f"which leaves {ordinary} of the {need:g} the fan needs, so the score "
                          f"falls in proportion ({f.score * before:.2f} to "
                          f"{f.score * factor:.2f}).")

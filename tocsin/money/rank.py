@@ -6,27 +6,37 @@ processors doing what they always do. This module turns findings into a short
 list an investigator can work through:
 
 1. **Judged against the account's own history.** A fan (many counterparties
-   in one window) is only unusual if the account does not usually have that
-   many. For each fan we count the account's other counterparties on the same
-   side over the whole set and spread them over the set's time span: that is
-   its *usual* number per window. The *burst* is the window's counterparties
-   divided by one plus the usual number. A shop with two hundred card payers
-   over three months has about seven per three days, so a window of seventeen
-   is a burst of about 2; an account that normally hears from one payer and
-   suddenly gets seven has a burst of about 6. Bursts below ``min_burst`` lower
-   the finding's score in proportion; an account with no other payments at
-   all (nothing to compare with) keeps half its score. Nothing here reads
-   account-kind labels: it is all learned from the payments.
-2. **Flagged, then ranked.** An account's rank score is the highest adjusted
-   score of the findings it appears in. Accounts at or above ``min_score`` are
-   flagged, highest first, up to ``max_share`` of the set's accounts; the rest
-   keep their score and their place in the ranking.
+   in one window: ``fan_in``, ``fan_out``, ``gather_scatter``) is only unusual if
+   the account does not usually have that many. We count the account's other
+   counterparties on the same side and spread them over the time the account is
+   active in the set: its *usual* number per window. Taking counterparties to
+   arrive at random at that rate (Poisson), the score falls with the chance of a
+   window at least this wide somewhere in that time (above 1 in 10**usual_rarity:
+   nothing left; below 1 in 10**rare_rarity: untouched) and with the window's size
+   over the usual plus one (1: nothing left; ``min_burst`` or more: untouched),
+   whichever is lower. A shop with two hundred card payers over three months has
+   about seven per three days, so a window of seventeen says little; an account
+   that normally hears from one payer and suddenly gets seven keeps its score. An
+   account with no other payments at all (nothing to compare with) keeps half.
+2. **Busy counterparties.** Payees with more distinct payers than ``busy_quantile``
+   of the set's accounts (shops, landlords, utilities) and payers with more distinct
+   payees (employers, processors) are ordinary to deal with; a fan keeps only its
+   other counterparties and falls in proportion when they are fewer than the
+   detector's ``min_degree``.
+3. **Flagged, then ranked.** An account's score is the highest adjusted score of
+   the findings it appears in. Accounts at or above ``min_score`` are flagged,
+   highest first, up to ``max_share`` of the set's accounts; findings of a
+   ``supporting`` detector alone rank an account but do not flag it. The rest keep
+   their score and their place in the ranking.
+
+Nothing here reads account-kind labels beyond the hub kinds the fan detectors
+already leave out: it is all learned from the payments.
 
 Every adjusted finding keeps the detector's reason and adds a sentence saying
 how its score was changed and why. The adjustment only reads the findings and
-one engine-neutral query, so every engine gives the same ranking.
+two engine-neutral queries, so every engine gives the same ranking.
 """
-# ruff: noqa: S608 -- SQL is assembled from account ids through in_list.
+# ruff: noqa: S608 -- SQL is assembled from constants through in_list.
 
 from __future__ import annotations
 

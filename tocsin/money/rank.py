@@ -34,7 +34,7 @@ already leave out: it is all learned from the payments.
 
 Every adjusted finding keeps the detector's reason and adds a sentence saying
 how its score was changed and why. The adjustment only reads the findings and
-two engine-neutral queries, so every engine gives the same ranking.
+three engine-neutral queries, so every engine gives the same ranking.
 """
 # ruff: noqa: S608 -- SQL is assembled from constants through in_list.
 

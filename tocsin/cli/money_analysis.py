@@ -465,13 +465,22 @@ def _score_with_rules(set_dir: Path, limit: int, engine: str | None, as_json: bo
         found = _detect(eng, None)
         with _progress() as progress:
             progress.add_task("Scoring accounts", total=None)
-            risks = score_accounts(eng, found)[:limit]
+            try:
+                ranking = rank(eng, found)
+            except TocsinError as exc:
+                raise fail(exc) from exc
+            # The risk reads the findings as judged against each account's history.
+            risks = score_accounts(eng, ranking.findings)[:limit]
+    flagged = set(ranking.flagged)
     if as_json:
-        _print_json([r.to_dict() for r in risks])
+        _print_json([r.to_dict() | {"flagged": r.subject in flagged} for r in risks])
         return
-    table = Table("account", "risk", "top contributions")
+    console.print(f"{len(flagged):,} of {ranking.set_accounts:,} accounts flagged (at most "
+                  f"{ranking.config.max_share:.0%}); `money evaluate --rules` judges them.",
+                  highlight=False)
+    table = Table("account", "risk", "flagged", "top contributions")
     for r in risks:
-        table.add_row(r.subject, f"{r.score:.2f}",
+        table.add_row(r.subject, f"{r.score:.2f}", "yes" if r.subject in flagged else "",
                       "; ".join(f"{c.name} {c.value:.2f}" for c in r.contributions[:3]))
     console.print(table)
 

@@ -42,6 +42,7 @@ def test_detect_trace_score_evaluate(tiny_set: Path) -> None:
     assert every.exit_code == 0 and json.loads(every.output)["accounts"]["recall"] > 0.5
     rules = runner.invoke(app, ["score", *base, "--rules", "--limit", "3"])
     assert rules.exit_code == 0 and "top contributions" in rules.output
+    assert "accounts flagged (at most 2%)" in rules.output
     shipped = runner.invoke(app, ["evaluate", *base, "--json"])  # the shipped model
     assert shipped.exit_code == 0, shipped.output
     judged = json.loads(shipped.output)

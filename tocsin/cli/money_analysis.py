@@ -28,8 +28,9 @@ from tocsin.errors import InputError, TocsinError
 from tocsin.money import model, sets
 from tocsin.money.detect import REGISTRY, describe, make
 from tocsin.money.engines.base import Engine, open_engine, run_detector
-from tocsin.money.evaluate import evaluate
+from tocsin.money.evaluate import evaluate, evaluate_ranking
 from tocsin.money.findings import Finding, sort_findings
+from tocsin.money.rank import RankConfig, rank
 from tocsin.money.score import score_accounts
 from tocsin.money.trace import RULES, TraceConfig, trace
 
@@ -313,9 +314,15 @@ def register(app: typer.Typer) -> None:
         set_dir: Path | None = SET_DIR,
         model_path: Path | None = typer.Option(
             None, "--model", help="Judge this model (default: the shipped model)."),
-        rules: bool = typer.Option(False, "--rules", help="Judge the rule detectors instead."),
-        min_score: float = typer.Option(0.0, help="With --rules: ignore findings scored "
-                                        "below this."),
+        rules: bool = typer.Option(False, "--rules", help="Judge the rule detectors instead: "
+                                   "the accounts they flag (findings judged against each "
+                                   "account's own history, at most --max-share of the set)."),
+        all_findings: bool = typer.Option(False, "--all-findings", help="With --rules: count "
+                                          "every account in any finding, unranked."),
+        min_score: float = typer.Option(0.0, help="With --rules --all-findings: ignore "
+                                        "findings scored below this."),
+        max_share: float = typer.Option(RankConfig().max_share, help="With --rules: the "
+                                        "largest share of the set's accounts flagged."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
         as_user: str | None = AS_USER,
@@ -326,7 +333,8 @@ def register(app: typer.Typer) -> None:
         """
         set_dir = resolve_set(set_ref, set_dir, as_user).path
         if rules:
-            _evaluate_rules(set_dir, min_score, engine, as_json)
+            _evaluate_rules(set_dir, min_score, engine, as_json,
+                            None if all_findings else RankConfig(max_share=max_share))
             return
         _evaluate_model(model_path, set_dir, engine, as_json)
 
@@ -419,16 +427,24 @@ def _evaluate_model(path: Path | None, set_dir: Path, engine: str | None,
 
 
 def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
-                    as_json: bool) -> None:
-    with _engine(set_dir, engine) as eng:
-        found = _detect(eng, None)
+                    as_json: bool, ranked: RankConfig | None) -> None:
     try:
-        result = evaluate(set_dir, found, min_score)
+        with _engine(set_dir, engine) as eng:
+            found = _detect(eng, None)
+            if ranked is not None:
+                result = evaluate_ranking(set_dir, rank(eng, found, ranked))
+        if ranked is None:
+            result = evaluate(set_dir, found, min_score)
     except TocsinError as exc:
         raise fail(exc) from exc
     if as_json:
         _print_json(result.to_dict())
         return
+    if result.ranking is not None:
+        r = result.ranking
+        console.print(f"Flagged {r['flagged']:,} of {r['set_accounts']:,} accounts "
+                      f"({r['flagged_share']:.2%}; at most {r['config']['max_share']:.0%}); "
+                      f"{r['ranked']:,} accounts in findings are ranked.", highlight=False)
     table = Table("level", "precision", "recall", "F1", "tp", "fp", "fn")
     rows = [("accounts", result.accounts), ("transactions", result.transactions),
             *((f"detector {k}", v) for k, v in result.detectors.items())]
@@ -449,13 +465,22 @@ def _score_with_rules(set_dir: Path, limit: int, engine: str | None, as_json: bo
         found = _detect(eng, None)
         with _progress() as progress:
             progress.add_task("Scoring accounts", total=None)
-            risks = score_accounts(eng, found)[:limit]
+            try:
+                ranking = rank(eng, found)
+            except TocsinError as exc:
+                raise fail(exc) from exc
+            # The risk reads the findings as judged against each account's history.
+            risks = score_accounts(eng, ranking.findings)[:limit]
+    flagged = set(ranking.flagged)
     if as_json:
-        _print_json([r.to_dict() for r in risks])
+        _print_json([r.to_dict() | {"flagged": r.subject in flagged} for r in risks])
         return
-    table = Table("account", "risk", "top contributions")
+    console.print(f"{len(flagged):,} of {ranking.set_accounts:,} accounts flagged (at most "
+                  f"{ranking.config.max_share:.0%}); `money evaluate --rules` judges them.",
+                  highlight=False)
+    table = Table("account", "risk", "flagged", "top contributions")
     for r in risks:
-        table.add_row(r.subject, f"{r.score:.2f}",
+        table.add_row(r.subject, f"{r.score:.2f}", "yes" if r.subject in flagged else "",
                       "; ".join(f"{c.name} {c.value:.2f}" for c in r.contributions[:3]))
     console.print(table)
 

@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from tocsin.errors import InputError
 from tocsin.money.engines.base import check_set_dir
 from tocsin.money.findings import Finding
+
+if TYPE_CHECKING:
+    from tocsin.money.rank import Ranking
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,12 @@ class Evaluation:
     patterns: dict[str, dict[str, float]] = field(default_factory=dict)
     #: detector -> account-level scores of that detector alone
     detectors: dict[str, Scores] = field(default_factory=dict)
+    #: With a ranking: how many accounts were flagged and ranked, out of how many.
+    ranking: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "ranking": self.ranking,
             "accounts": self.accounts.to_dict(),
             "transactions": self.transactions.to_dict() if self.transactions else None,
             "patterns": self.patterns,
@@ -136,4 +142,37 @@ def evaluate(set_dir: Path, findings: Iterable[Finding], min_score: float = 0.0)
     for name in sorted({f.detector for f in kept}):
         mine = {a for f in kept if f.detector == name for a in f.accounts}
         result.detectors[name] = compare(mine, labels.accounts)
+    return result
+
+
+def evaluate_ranking(set_dir: Path, ranking: Ranking) -> Evaluation:
+    """Score the *flagged* accounts of a ranking (see :mod:`tocsin.money.rank`).
+
+    Accounts: the flagged ones. Transactions: those of the findings that clear the
+    ranking's bar and involve a flagged account. Per detector: the flagged accounts
+    whose strongest finding is that detector's.
+    """
+    labels = load_labels(set_dir)
+    flagged = set(ranking.flagged)
+    bar = ranking.config.min_score
+    kept = [f for f in ranking.findings
+            if f.score >= bar and any(a in flagged for a in f.accounts)]
+    txns = {t for f in kept for t in f.transactions}
+    result = Evaluation(
+        accounts=compare(flagged, labels.accounts),
+        transactions=compare(txns, labels.transactions) if labels.transactions is not None
+        else None,
+        ranking=ranking.summary(),
+    )
+    for pattern, (ids, accts) in sorted(labels.patterns.items()):
+        result.patterns[pattern] = {
+            "transactions": round(len(ids & txns) / len(ids), 4) if ids else 0.0,
+            "accounts": round(len(accts & flagged) / len(accts), 4) if accts else 0.0,
+        }
+    by_detector: dict[str, set[str]] = {}
+    for account in ranking.accounts:
+        if account.flagged:
+            by_detector.setdefault(account.findings[0].detector, set()).add(account.account)
+    for name in sorted(by_detector):
+        result.detectors[name] = compare(by_detector[name], labels.accounts)
     return result

@@ -34,9 +34,15 @@ def test_detect_trace_score_evaluate(tiny_set: Path) -> None:
     table = runner.invoke(app, ["score", *base, "--limit", "3"])
     assert table.exit_code == 0 and "risk" in table.output
     ev = runner.invoke(app, ["evaluate", *base, "--rules", "--json"])
-    assert ev.exit_code == 0 and json.loads(ev.output)["accounts"]["recall"] > 0.5
+    assert ev.exit_code == 0, ev.output
+    judged = json.loads(ev.output)  # the flagged accounts: at most 2 % of the set
+    assert 0 < judged["ranking"]["flagged"] <= 0.02 * judged["ranking"]["set_accounts"]
+    assert judged["accounts"]["precision"] > 0.5
+    every = runner.invoke(app, ["evaluate", *base, "--rules", "--all-findings", "--json"])
+    assert every.exit_code == 0 and json.loads(every.output)["accounts"]["recall"] > 0.5
     rules = runner.invoke(app, ["score", *base, "--rules", "--limit", "3"])
     assert rules.exit_code == 0 and "top contributions" in rules.output
+    assert "accounts flagged (at most 2%)" in rules.output
     shipped = runner.invoke(app, ["evaluate", *base, "--json"])  # the shipped model
     assert shipped.exit_code == 0, shipped.output
     judged = json.loads(shipped.output)

@@ -20,6 +20,7 @@ from tocsin.money.detect.expand import sql_steps
 from tocsin.money.engines.base import run_detectors
 from tocsin.money.engines.embedded import EmbeddedEngine
 from tocsin.money.findings import Finding
+from tocsin.money.rank import rank
 from tocsin.money.trace import TraceConfig, trace
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
@@ -110,10 +111,21 @@ def test_spark_matches_embedded(spark: Any, tiny_set: Path,
 
     eng = SparkEngine(tiny_set, spark=spark, partitions=2)
     try:
-        mine = _by_detector(run_detectors(eng, all_detectors()))
+        found = run_detectors(eng, all_detectors())
+        mine = _by_detector(found)
         traces = _traces(eng, tiny_set)
+        ranked = rank(eng, found)
     finally:
         eng.close()
     differ = [name for name in REGISTRY if mine[name] != reference[name]]
     assert differ == [], {n: (mine[n], reference[n]) for n in differ}
     assert traces == reference_traces
+    # The ranking (findings judged against each account's history, flags) is the same too.
+    embedded = EmbeddedEngine(tiny_set)
+    try:
+        expected = rank(embedded, run_detectors(embedded, all_detectors()))
+    finally:
+        embedded.close()
+    assert [f.to_dict() for f in ranked.findings] == [f.to_dict() for f in expected.findings]
+    assert [a.to_dict() for a in ranked.accounts] == [a.to_dict() for a in expected.accounts]
+    assert ranked.set_accounts == expected.set_accounts and expected.flagged

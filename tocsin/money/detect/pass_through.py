@@ -157,12 +157,19 @@ def _match(subject: str, tl: list[int], dl: list[int], al: list[float], cpl: lis
     sent = sum(forwarded[i] for i in passed)
     delays = [max(tl[k] for k in outs[i]) - tl[i] for i in passed]
     share = sent / received
-    score = min(1.0, 0.45 + 0.35 * share + 0.05 * min(4, len(passed))
-                - 0.1 * (max(delays) / max(1, width)))
+    # A mule sends on what it got: the payments out come to about the amount received.
+    # Payments out much larger than that were paid from the account's own balance and
+    # only happen to follow an incoming payment, so they count for less.
+    paid_out = sum(al[k] for k in out_rows)
+    match = min(received, paid_out) / max(received, paid_out)
+    score = match * min(1.0, 0.45 + 0.35 * share + 0.05 * min(4, len(passed))
+                        - 0.1 * (max(delays) / max(1, width)))
     reason = (
         f"Account {subject} received {len(passed)} payment(s) totalling {money(received)} and "
         f"forwarded {money(sent)} ({share:.0%}) within {hours(max(delays))} at most "
-        f"(window {cfg.window_hours:g} hours, ratio {cfg.ratio:.0%})"
+        f"(window {cfg.window_hours:g} hours, ratio {cfg.ratio:.0%}); those payments out "
+        f"total {money(paid_out)} (the smaller of received and paid out is {match:.0%} of "
+        f"the larger)"
     )
     cps = [cpl[k] for k in [*passed, *out_rows]]
     txns = [txl[k] for k in [*passed, *out_rows]]

@@ -1,0 +1,103 @@
+"""Rule detectors at default settings on worlds they were not tuned on: before and after ranking.
+
+For each world (drawn from its seed with :func:`tocsin.money.worlds.draw_params`, written
+as AMLworld CSV and imported through the AMLworld importer) and, if present, the AMLSim
+sample, every detector runs with its defaults on the embedded engine. Reported, at
+account level against the set's labels:
+
+- *all in findings*: every account in any finding (what ``money evaluate --rules``
+  counted before ranking; ``--all-findings`` still does);
+- *top 2 % by rule risk*: the accounts with the highest :func:`score_accounts` risk;
+- *flagged*: the accounts :func:`tocsin.money.rank.rank` flags (``money evaluate --rules``).
+
+    .venv/bin/python bench/rules_cross_world.py --seeds 301 302 303 501 502 503 \\
+        --amlsim /work/shared/data/amlsim/20K_fanin200
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from tocsin.money import worlds  # noqa: E402
+from tocsin.money.detect import all_detectors  # noqa: E402
+from tocsin.money.engines.base import run_detectors  # noqa: E402
+from tocsin.money.engines.embedded import EmbeddedEngine  # noqa: E402
+from tocsin.money.evaluate import compare, evaluate_ranking, load_labels  # noqa: E402
+from tocsin.money.rank import rank  # noqa: E402
+from tocsin.money.score import score_accounts  # noqa: E402
+
+
+def world(root: Path, seed: int, transactions: int) -> Path:
+    folder = root / f"world{seed}-{transactions}"
+    target = folder / "set"
+    if not (target / "transactions.parquet").is_file():
+        worlds.ingest_world(worlds.draw_params(seed, transactions=transactions), folder,
+                            f"world{seed}")
+    return target
+
+
+def amlsim(root: Path, source: Path) -> Path:
+    target = root / "amlsim" / "set"
+    if not (target / "transactions.parquet").is_file():
+        from tocsin.money.ingest import ingest
+
+        ingest("amlsim", [source], target)
+    return target
+
+
+def judge(name: str, set_dir: Path) -> dict[str, Any]:
+    eng = EmbeddedEngine(set_dir)
+    try:
+        found = run_detectors(eng, all_detectors())
+        risks = score_accounts(eng, found)
+        ranking = rank(eng, found)
+    finally:
+        eng.close()
+    labels = load_labels(set_dir).accounts
+    n = ranking.set_accounts
+    involved = {a for f in found for a in f.accounts}
+    top = {r.subject for r in risks[: int(0.02 * n)]}
+    flagged = evaluate_ranking(set_dir, ranking)
+    out = {"set": name, "accounts": n, "laundering": len(labels)}
+    for key, scores, count in (("all_in_findings", compare(involved, labels), len(involved)),
+                               ("top2_rule_risk", compare(top, labels), len(top)),
+                               ("flagged", flagged.accounts, len(ranking.flagged))):
+        out[key] = {"accounts": count, "share": round(count / max(1, n), 4),
+                    "precision": round(scores.precision, 3), "recall": round(scores.recall, 3)}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[301, 302, 303])
+    parser.add_argument("--transactions", type=int, default=100_000)
+    parser.add_argument("--amlsim", type=Path, default=None)
+    parser.add_argument("--root", type=Path, default=None, help="Keep the worlds here.")
+    args = parser.parse_args()
+    root = args.root or Path(tempfile.mkdtemp(prefix="rules-worlds-"))
+    rows = [judge(f"world {s}", world(root, s, args.transactions)) for s in args.seeds]
+    if args.amlsim is not None and args.amlsim.exists():
+        rows.append(judge("AMLSim 20K_fanin200", amlsim(root, args.amlsim)))
+    print("| set | accounts | laundering | all in findings: accounts (share), precision, recall "
+          "| top 2 % by rule risk: precision, recall | flagged: accounts (share), precision, "
+          "recall |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        a, t, f = r["all_in_findings"], r["top2_rule_risk"], r["flagged"]
+        print(f"| {r['set']} | {r['accounts']:,} | {r['laundering']:,} | {a['accounts']:,} "
+              f"({a['share']:.1%}), {a['precision']:.3f}, {a['recall']:.3f} | "
+              f"{t['precision']:.3f}, {t['recall']:.3f} | {f['accounts']:,} "
+              f"({f['share']:.2%}), {f['precision']:.3f}, {f['recall']:.3f} |")
+    print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()

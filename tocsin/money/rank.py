@@ -1,0 +1,342 @@
+"""Rank the rule detectors' findings and flag only the few that clear a bar.
+
+Detectors report every structure that matches their definition; on a real set
+that is thousands of accounts, most of them shops, landlords and payment
+processors doing what they always do. This module turns findings into a short
+list an investigator can work through:
+
+1. **Judged against the account's own history.** A fan (many counterparties
+   in one window: ``fan_in``, ``fan_out``, ``gather_scatter``) is only unusual if
+   the account does not usually have that many. We count the account's other
+   counterparties on the same side and spread them over the time the account is
+   active in the set: its *usual* number per window. Taking counterparties to
+   arrive at random at that rate (Poisson), the score falls with the chance of a
+   window at least this wide somewhere in that time (above 1 in 10**usual_rarity:
+   nothing left; below 1 in 10**rare_rarity: untouched) and with the window's size
+   over the usual plus one (1: nothing left; ``min_burst`` or more: untouched),
+   whichever is lower. A shop with two hundred card payers over three months has
+   about seven per three days, so a window of seventeen says little; an account
+   that normally hears from one payer and suddenly gets seven keeps its score. An
+   account with no other payments at all (nothing to compare with) keeps half.
+2. **Busy counterparties.** Payees with more distinct payers than ``busy_quantile``
+   of the set's accounts (shops, landlords, utilities) and payers with more distinct
+   payees (employers, processors) are ordinary to deal with; a fan keeps only its
+   other counterparties and falls in proportion when they are fewer than the
+   detector's ``min_degree``.
+3. **Flagged, then ranked.** An account's score is the highest adjusted score of
+   the findings it appears in. Accounts at or above ``min_score`` are flagged,
+   highest first, up to ``max_share`` of the set's accounts; findings of a
+   ``supporting`` detector alone rank an account but do not flag it. The rest keep
+   their score and their place in the ranking.
+
+Nothing here reads account-kind labels beyond the hub kinds the fan detectors
+already leave out: it is all learned from the payments.
+
+Every adjusted finding keeps the detector's reason and adds a sentence saying
+how its score was changed and why. The adjustment only reads the findings and
+three engine-neutral queries, so every engine gives the same ranking.
+"""
+# ruff: noqa: S608 -- SQL is assembled from constants through in_list.
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tocsin.errors import InputError, Problem
+from tocsin.money.detect import REGISTRY
+from tocsin.money.detect.base import in_list
+from tocsin.money.detect.fan import HUB_KINDS
+from tocsin.money.engines.base import Engine
+from tocsin.money.findings import Finding, sort_findings
+
+HOUR = 3600
+DAY = 86_400
+#: Fans whose counterparties are judged by how busy they are, and what they are called.
+BUSY_SIDE: dict[str, str] = {"fan_out": "payees", "fan_in": "payers"}
+#: Detectors whose findings are fans judged against the subject's own history,
+#: with the side of the subject's payments the fan is on.
+FAN_SIDES: dict[str, str] = {"fan_in": "payers", "fan_out": "payees",
+                             "gather_scatter": "counterparties"}
+
+
+@dataclass(frozen=True)
+class RankConfig:
+    """How findings are judged, flagged and ranked."""
+
+    #: A fan as likely by chance as 1 in 10**usual_rarity (from the account's usual
+    #: rate of counterparties) loses its score; as rare as 1 in 10**rare_rarity or
+    #: rarer keeps it; in between the score falls in proportion (on the log scale).
+    usual_rarity: float = 2.0
+    rare_rarity: float = 5.0
+    #: A fan also needs this many times the account's usual counterparties per
+    #: window (plus one): busy accounts vary more than chance alone would say.
+    min_burst: float = 3.0
+    #: Counterparties with more distinct payers (payees) than this share of the set's
+    #: accounts are busy collection (payout) accounts; a fan to (from) them is ordinary.
+    busy_quantile: float = 0.95
+    #: Adjusted score an account needs to be flagged.
+    min_score: float = 0.6
+    #: Detectors whose findings rank an account but flag it only together with a
+    #: finding of another detector: on their own they were as common among ordinary
+    #: accounts as among launderers in the worlds the defaults were chosen on.
+    supporting: tuple[str, ...] = ("pass_through",)
+    #: At most this share of the set's accounts is flagged (the rest is ranked).
+    max_share: float = 0.02
+
+    def check(self) -> None:
+        problems = []
+        if not 0 <= self.usual_rarity < self.rare_rarity:
+            problems.append(Problem("rank.rare_rarity", "must be above usual_rarity, "
+                                                        "which must be at least 0"))
+        if self.min_burst < 1:
+            problems.append(Problem("rank.min_burst", "must be at least 1"))
+        unknown = sorted(set(self.supporting) - set(REGISTRY))
+        if unknown:
+            problems.append(Problem("rank.supporting", f"unknown detectors: {', '.join(unknown)}"))
+        if not 0 < self.busy_quantile < 1:
+            problems.append(Problem("rank.busy_quantile", "must be between 0 and 1"))
+        if not 0 <= self.min_score <= 1:
+            problems.append(Problem("rank.min_score", "must be between 0 and 1"))
+        if not 0 < self.max_share <= 1:
+            problems.append(Problem("rank.max_share", "must be above 0 and at most 1"))
+        if problems:
+            raise InputError(problems)
+
+
+@dataclass(frozen=True)
+class RankedAccount:
+    account: str
+    score: float
+    flagged: bool
+    #: The findings behind the score, strongest first (detector and reason).
+    findings: tuple[Finding, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"account": self.account, "score": self.score, "flagged": self.flagged,
+                "findings": [{"detector": f.detector, "score": f.score, "reason": f.reason}
+                             for f in self.findings]}
+
+
+@dataclass(frozen=True)
+class Ranking:
+    #: The findings with their adjusted scores, highest first.
+    findings: list[Finding]
+    #: Every account in a finding, highest score first (see :func:`flag`).
+    accounts: list[RankedAccount]
+    #: Accounts in the set (the flagged share is taken of this).
+    set_accounts: int
+    config: RankConfig
+
+    @property
+    def flagged(self) -> list[str]:
+        return [a.account for a in self.accounts if a.flagged]
+
+    def summary(self) -> dict[str, Any]:
+        return {"set_accounts": self.set_accounts, "ranked": len(self.accounts),
+                "flagged": len(self.flagged),
+                "flagged_share": round(len(self.flagged) / max(1, self.set_accounts), 4),
+                "config": vars(self.config)}
+
+
+def _setting(detector: str, name: str, configs: dict[str, Any] | None, default: float
+             ) -> float:
+    """A detector's setting as it ran (``configs``), else its default."""
+    config = (configs or {}).get(detector)
+    if config is None:
+        config = REGISTRY[detector].config_type()
+    value = config.get(name) if isinstance(config, dict) else getattr(config, name, None)
+    return float(value) if value else default
+
+
+def history(engine: Engine) -> dict[str, tuple[int, int, int]]:
+    """Distinct payers and payees of every account and the seconds from its first to
+    its last payment (hub kinds left out, as the fan detectors do)."""
+    kinds = in_list(HUB_KINDS)
+    ok = f"source <> target AND src_kind NOT IN {kinds} AND dst_kind NOT IN {kinds}"
+    rows = engine.fetch(
+        "SELECT account, "
+        "COUNT(DISTINCT CASE WHEN dir = 0 THEN cp END) AS payers, "
+        "COUNT(DISTINCT CASE WHEN dir = 1 THEN cp END) AS payees, "
+        "MAX(t) - MIN(t) AS active FROM ("
+        f"SELECT target AS account, source AS cp, 0 AS dir, t FROM txn WHERE {ok} "
+        f"UNION ALL SELECT source AS account, target AS cp, 1 AS dir, t FROM txn WHERE {ok}"
+        ") flows GROUP BY account")
+    return {str(a): (int(i), int(o), int(s)) for a, i, o, s in zip(
+        rows["account"].tolist(), rows["payers"].tolist(), rows["payees"].tolist(),
+        rows["active"].tolist(), strict=True)}
+
+
+def busy_levels(known: dict[str, tuple[int, int, int]], quantile: float) -> tuple[int, int]:
+    """Distinct payers and distinct payees at ``quantile`` of the accounts that have any:
+    above them an account collects from (pays out to) more accounts than almost
+    everyone in the set — a shop, a landlord, a utility, an employer, a processor."""
+    import numpy as np
+
+    payers = np.array([v[0] for v in known.values() if v[0] > 0], dtype=np.int64)
+    payees = np.array([v[1] for v in known.values() if v[1] > 0], dtype=np.int64)
+
+    def level(values: Any) -> int:
+        if not len(values):
+            return 1 << 62
+        return int(np.sort(values)[min(len(values) - 1, int(quantile * len(values)))])
+
+    return level(payers), level(payees)
+
+
+def set_span(engine: Engine) -> tuple[int, int]:
+    """Seconds from the set's first to its last payment, and the number of accounts."""
+    span = engine.fetch("SELECT MIN(t) AS lo, MAX(t) AS hi, COUNT(*) AS n FROM txn")
+    accounts = engine.fetch(
+        "SELECT COUNT(DISTINCT a) AS n FROM (SELECT source AS a FROM txn "
+        "UNION ALL SELECT target AS a FROM txn) x")
+    lo, hi = span["lo"].iloc[0], span["hi"].iloc[0]
+    seconds = int(hi - lo) if int(span["n"].iloc[0]) else 0
+    return seconds, int(accounts["n"].iloc[0])
+
+
+def poisson_tail(mean: float, k: int) -> float:
+    """P(X >= k) for X Poisson with ``mean`` (summed from k upwards, so tiny tails stay exact)."""
+    if k <= 0:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+    term = math.exp(-mean + k * math.log(mean) - math.lgamma(k + 1))
+    total, i = 0.0, k
+    while term > total * 1e-12 and i < k + 10_000:
+        total += term
+        i += 1
+        term *= mean / i
+    return min(1.0, total)
+
+
+def burst(window: int, others: int, span: int, width: int) -> tuple[float, float]:
+    """The account's usual counterparties per window, and how often a window with
+    ``window`` or more of them would occur by chance in the set's time.
+
+    ``others`` counterparties outside the window over the whole set of ``span``
+    seconds; windows are ``width`` seconds. Counterparties are taken to arrive
+    at random at the usual rate (Poisson): the chance is the expected number of
+    the set's windows with that many, so an account that has this many once in
+    a while (a busy shop) gets a chance near one, an account that usually hears
+    from nobody a chance near zero.
+    """
+    usual = others * width / max(width, span - width)
+    windows = max(1.0, span / width)
+    return usual, min(1.0, windows * poisson_tail(usual, window))
+
+
+def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | None = None,
+           configs: dict[str, Any] | None = None, span: int | None = None) -> list[Finding]:
+    """The findings with fan scores judged against each subject's own history."""
+    config = config or RankConfig()
+    found = list(findings)
+    fans = [f for f in found if f.detector in FAN_SIDES]
+    if not fans:
+        return sort_findings(found)
+    known = history(engine)
+    busy_payee, busy_payer = busy_levels(known, config.busy_quantile)
+    if span is None:
+        span = set_span(engine)[0]
+    out = []
+    for f in found:
+        side = FAN_SIDES.get(f.detector)
+        if side is None:
+            out.append(f)
+            continue
+        payers, payees, active = known.get(f.subject, (0, 0, 0))
+        if side == "payers":
+            total, other_side = payers, payees
+        elif side == "payees":
+            total, other_side = payees, payers
+        else:  # both sides at once (gather-scatter)
+            total, other_side = payers + payees, 0
+        in_window = max(1, len(f.accounts) - 1)
+        others = max(0, total - in_window)
+        width = int(_setting(f.detector, "window_hours", configs, 72.0) * HOUR)
+        # The account's own time in the set: a shop that opened a month ago has had a
+        # month to gather its usual payers, not the set's whole span.
+        usual, chance = burst(in_window, others, min(span, active), width)
+        if others == 0 and other_side == 0:
+            factor = 0.5
+            note = (f"The account has no other payments in the set to judge this burst "
+                    f"against, so its score is halved ({f.score:.2f} to "
+                    f"{f.score * factor:.2f}).")
+        else:
+            rarity = -math.log10(chance) if chance > 0 else math.inf
+            lo, hi = config.usual_rarity, config.rare_rarity
+            by_chance = max(0.0, min(1.0, (rarity - lo) / (hi - lo)))
+            ratio = in_window / (1.0 + usual)
+            by_ratio = max(0.0, min(1.0, (ratio - 1.0) / max(1e-9, config.min_burst - 1.0)))
+            factor = min(by_chance, by_ratio)
+            odds = "never" if chance == 0 else f"about {chance:.1g} times"
+            what = (f"Against its own history ({others} other {side} over "
+                    f"{min(span, active) / DAY:.0f} days, about {usual:.1f} per "
+                    f"{width / HOUR:g} hours) "
+                    f"a window with {in_window} is {ratio:.1f} times the usual and would "
+                    f"happen by chance {odds} in the set's time")
+            if factor >= 1:
+                note = f"{what}, so the score stands."
+            else:
+                why = (f"a chance above 1 in {10 ** hi:,.0f}" if by_chance <= by_ratio else
+                       f"less than {config.min_burst:g} times the usual")
+                note = (f"{what}; {why} lowers the score ({f.score:.2f} to "
+                        f"{f.score * factor:.2f}).")
+        if f.detector in BUSY_SIDE:
+            others_in_fan = [a for a in f.accounts if a != f.subject]
+            if f.detector == "fan_out":  # paying shops, landlords and utilities is ordinary
+                busy = [a for a in others_in_fan if known.get(a, (0, 0, 0))[0] > busy_payee]
+                kind = f"collect from more than {busy_payee} payers"
+            else:  # being paid by employers and processors is ordinary
+                busy = [a for a in others_in_fan if known.get(a, (0, 0, 0))[1] > busy_payer]
+                kind = f"pay more than {busy_payer} payees"
+            ordinary = len(others_in_fan) - len(busy)
+            need = _setting(f.detector, "min_degree", configs, 5.0)
+            if busy and ordinary < need:
+                before = factor
+                factor *= ordinary / need
+                note += (f" {len(busy)} of its {len(others_in_fan)} {BUSY_SIDE[f.detector]} "
+                         f"{kind}, as only the top {1 - config.busy_quantile:.0%} of the set's "
+                         f"accounts do; dealing with them is ordinary, "
+                         f"which leaves {ordinary} of the {need:g} the fan needs, so the score "
+                         f"falls in proportion ({f.score * before:.2f} to "
+                         f"{f.score * factor:.2f}).")
+        out.append(replace(f, score=round(f.score * factor, 4), reason=f"{f.reason}. {note}"))
+    return sort_findings(out)
+
+
+def flag(findings: Sequence[Finding], set_accounts: int, config: RankConfig | None = None
+         ) -> list[RankedAccount]:
+    """Accounts of the findings, ranked by their best finding; the top ones flagged."""
+    config = config or RankConfig()
+    best: dict[str, list[Finding]] = {}
+    for f in findings:
+        for account in f.accounts:
+            best.setdefault(account, []).append(f)
+    # Highest score first; among equals, accounts in more findings, then in smaller ones
+    # (a finding about a few accounts says more about each of them).
+    order = sorted(best, key=lambda a: (-max(x.score for x in best[a]), -len(best[a]),
+                                        min(len(x.accounts) for x in best[a]), a))
+    budget = int(config.max_share * set_accounts)
+    out = []
+    for account in order:
+        mine = tuple(sorted(best[account], key=lambda x: (-x.score, x.detector, x.subject)))
+        score = mine[0].score
+        leading = [f for f in mine if f.detector not in config.supporting]
+        flagged = bool(leading) and leading[0].score >= config.min_score and budget > 0
+        if flagged:
+            budget -= 1
+        out.append(RankedAccount(account, score, flagged, mine))
+    return out
+
+
+def rank(engine: Engine, findings: Iterable[Finding], config: RankConfig | None = None,
+         configs: dict[str, Any] | None = None) -> Ranking:
+    """Adjust, rank and flag the findings of one set (see the module docstring)."""
+    config = config or RankConfig()
+    config.check()
+    span, accounts = set_span(engine)
+    adjusted = adjust(findings, engine, config, configs, span)
+    return Ranking(adjusted, flag(adjusted, accounts, config), accounts, config)

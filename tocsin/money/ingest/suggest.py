@@ -38,6 +38,8 @@ from tocsin.money.ingest.base import Context, Problems, ProgressBar
 from tocsin.money.ingest.mapping import Mapping, parse_mapping
 from tocsin.money.rates import RateTable, resolve_rates
 
+#: Share of a column's values that must fit a kind for the column to be of that kind.
+MOST = 0.8
 #: Rows read to recognise the columns.
 SAMPLE_ROWS = 200
 #: Bytes of a CSV file read for the sample.
@@ -119,6 +121,11 @@ _SIDES: dict[str, tuple[str, ...]] = {
                "target", "dest", "counterparty", "gegenkonto", "contrepartie", "contraparte",
                "receiving", "glaubiger", "crediteur", "an", "a"),
 }
+
+#: Free text about a payment, never a party's name.
+_PURPOSE = ("omschrijving", "verwendungszweck", "description", "purpose", "memo", "libelle",
+            "concepto", "causale", "remittance", "motif", "zweck", "narrative", "details",
+            "comment", "kommentar", "note")
 
 _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
 _BIC = re.compile(r"^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$")
@@ -426,23 +433,32 @@ def _all_iso(values: Sequence[str]) -> bool:
     return bool(values)
 
 
+def _most(ok: Sequence[bool]) -> bool:
+    """At least :data:`MOST` of the values fit (a few bad cells do not hide a column)."""
+    return bool(ok) and sum(ok) >= MOST * len(ok)
+
+
 def _date_format(values: Sequence[str]) -> str | None:
-    """The first layout every value matches (day first before month first)."""
+    """The layout most values match (day first before month first on a tie)."""
+    best, best_count = None, 0
     for fmt in DATE_FORMATS:
-        try:
-            for value in values:
+        count = 0
+        for value in values:
+            try:
                 datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        return fmt
-    return None
+            except ValueError:
+                continue
+            count += 1
+        if count > best_count:
+            best, best_count = fmt, count
+    return best if values and best_count >= MOST * len(values) else None
 
 
 def _number_style(values: Sequence[str]) -> str | None:
     """``"."`` or ``","`` when every value is a number written that way, else ``None``."""
     cleaned = [_SYMBOLS.sub("", v) for v in values]
-    point = all(_POINT.match(v) for v in cleaned)
-    comma = all(_COMMA.match(v) for v in cleaned)
+    point = _most([bool(_POINT.match(v)) for v in cleaned])
+    comma = _most([bool(_COMMA.match(v)) for v in cleaned])
     if point and comma:
         # only 1,234 or 1.234 or integers: a separator followed by three digits is thousands
         if any(re.search(r",\d{1,2}$", v) for v in cleaned):
@@ -487,13 +503,13 @@ def profile(name: str, values: Sequence[Any]) -> Column:
         column.negative = any(v < 0 for v in natives)
         return column
     upper = [t.upper() for t in texts]
-    if all(len(t) == 3 and types.currency.known(t) for t in upper):
+    if _most([len(t) == 3 and types.currency.known(t) for t in upper]):
         column.kind = "currency"
-    elif all(len(t) == 2 and types.country.known(t) for t in upper):
+    elif _most([len(t) == 2 and types.country.known(t) for t in upper]):
         column.kind = "country"
-    elif all(_iban_ok(t) for t in texts):
+    elif _most([_iban_ok(t) for t in texts]):
         column.kind = "iban"
-    elif all(_BIC.match(t) for t in upper) and any(len(t) in (8, 11) for t in upper):
+    elif _most([bool(_BIC.match(t)) for t in upper]) and any(len(t) in (8, 11) for t in upper):
         column.kind = "bic"
     elif (fmt := _date_format(texts)) is not None:
         column.kind, column.date_format = "date", fmt
@@ -503,13 +519,14 @@ def profile(name: str, values: Sequence[Any]) -> Column:
         cleaned = [_SYMBOLS.sub("", t) for t in texts]
         sep = style
         has_decimals = any(re.search(rf"\{sep}\d+$", v) for v in cleaned)
-        long_ids = all(len(v.lstrip("+-")) >= 8 and v.lstrip("+-").isdigit() for v in cleaned)
+        long_ids = _most([len(v.lstrip("+-")) >= 8 and v.lstrip("+-").isdigit()
+                          for v in cleaned])
         column.kind = "amount" if has_decimals else "account" if long_ids else "integer"
         column.decimal = style
         column.negative = any(v.startswith("-") for v in cleaned)
-    elif all(_ACCOUNT.match(t) and any(c.isdigit() for c in t) for t in texts):
+    elif _most([bool(_ACCOUNT.match(t)) and any(c.isdigit() for c in t) for t in texts]):
         column.kind = "account"
-    elif all(_NAME.match(t) for t in texts):
+    elif _most([bool(_NAME.match(t)) for t in texts]):
         column.kind = "name"
     else:
         column.kind = "text"
@@ -569,7 +586,10 @@ def _score(key: str, column: Column, header: str, side: str | None) -> float:
         if kind == "integer" and not named:
             score = 0
     elif role == "name":
-        score = 5 if kind == "name" else 2 if kind == "text" else 0
+        # a column of names or text counts only when its header names a party or a side
+        # (a free-text purpose column holds words too)
+        score = 0 if _hint(header, _PURPOSE) else 2 if kind == "name" else 1 if kind == "text" \
+            else 0
     elif role == "bank":
         score = 8 if kind == "bic" else 3 if kind in ("account", "integer", "name",
                                                        "text") and named else 0
@@ -618,7 +638,7 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
     fields: dict[str, str] = {}
     reasons: dict[str, str] = {}
     used: set[str] = set()
-    for score, _, key, column in candidates:
+    for _, _, key, column in candidates:
         if key in fields or column.name in used:
             continue
         fields[key] = column.name

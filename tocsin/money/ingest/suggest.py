@@ -759,4 +759,10 @@ def _plain(problem: Problem, path: str, shown: str) -> Problem:
             break
     reason = reason.replace(" (set amount.negative: swap if it means money flowing the "
                             "other way)", "")
+    for fmt, label in sorted(DATE_FORMATS.items(), key=lambda kv: -len(kv[0])):
+        if reason.endswith(f"does not match {fmt}"):
+            reason = reason[:-len(fmt)] + label
+            break
+    else:
+        reason = reason.replace("does not match ISO 8601", "is not a date like 2024-12-31")
     return Problem(location, reason)

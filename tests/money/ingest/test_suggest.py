@@ -200,3 +200,25 @@ def test_files_that_are_not_tables(tmp_path: Path) -> None:
     single.write_text("just one column\nvalue\n", encoding="utf-8")
     with pytest.raises(InputError, match="cannot find columns"):
         sample(single)
+
+
+def test_cli_prints_the_suggestion_and_writes_the_yaml(wizard: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tocsin.cli.money import app
+
+    runner = CliRunner()
+    out = tmp_path / "de.yaml"
+    result = runner.invoke(app, ["suggest", str(wizard / "umsaetze_de.csv"), "--write",
+                                 str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "semicolon separated, cp1252, header on row 4" in result.output
+    assert "Zahler-IBAN" in result.output and "Alder Logistics GmbH" in result.output
+    mapping = load_mapping(out)
+    assert (mapping.delimiter, mapping.decimal, mapping.header_row) == (";", ",", 4)
+    again = runner.invoke(app, ["suggest", str(wizard / "umsaetze_de.csv"), "--write",
+                                str(out)])
+    assert again.exit_code == 1 and "exists already" in again.output
+    bad = runner.invoke(app, ["suggest", str(wizard.parent / "tabular" /
+                                             "bank_export_bad.csv")], env={"COLUMNS": "200"})
+    assert bad.exit_code == 1 and "Missing: Payee's account" in bad.output

@@ -11,8 +11,8 @@
     unknown: { color: "#95a5a6", shape: "ellipse" },
     cash: { color: "#2e7d32", shape: "diamond" },
     foreign: { color: "#8e44ad", shape: "hexagon" },
-    crypto: { color: "#d68910", shape: "star" },
-    merchant: { color: "#7f8c8d", shape: "round-rectangle" },
+    crypto: { color: "#b35c00", shape: "star" },
+    merchant: { color: "#616a6b", shape: "round-rectangle" },
   };
   const FLAGGED = "#c0392b";
 

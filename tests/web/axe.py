@@ -40,7 +40,7 @@ class Violation:
 
     def __str__(self) -> str:
         shown = "\n      ".join(self.nodes)
-        return f"{self.impact} {self.rule} ({self.count}×): {self.help}\n      {shown}"
+        return f"{self.impact} {self.rule} ({self.count} nodes): {self.help}\n      {shown}"
 
 
 def violations(page: Page, impacts: tuple[str, ...] = BLOCKING) -> list[Violation]:

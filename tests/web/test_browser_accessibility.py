@@ -71,7 +71,8 @@ def _open(page: Page, server: LiveServer, path: str) -> str | None:
             return None
         path = link.get_attribute("href") or "/"
     response = page.goto(server.url + path)
-    assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+    status = response.status if response is not None else None
+    assert status == 200, f"{path}: {status}"
     page.wait_for_load_state("networkidle")
     return path
 

@@ -1,0 +1,70 @@
+"""The guided import's pages over HTTP: one clear message for a wrong file, an upload that
+is its uploader's alone, and an import that happens once however often it is sent."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.factories import MakeUser, login
+from tocsin.money.tables import TransactionSet
+from tocsin.store.database import Database
+
+WIZARD = Path(__file__).resolve().parents[2] / "fixtures" / "money" / "wizard"
+FORM = {"action": "import", "name": "US wires", "handling": "AMBER", "unit": "tntd-spmu",
+        "base_currency": "EUR", "date_format": "%m/%d/%Y", "decimal": ".", "negative": "swap",
+        "field:transaction.date": "Posted Date", "field:transaction.amount": "Amount",
+        "field:transaction.currency": "Currency", "field:source.account": "Sender Account",
+        "field:target.account": "Receiver Account"}
+
+
+def _upload(client: TestClient, csrf: str, name: str, data: bytes) -> str:
+    response = client.post("/investigations/import", data={"csrf_token": csrf},
+                           files={"file": (name, data, "text/csv")}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"])
+
+
+def test_a_file_that_is_no_table_is_said_once(client: TestClient, make_user: MakeUser) -> None:
+    csrf = login(client, make_user("analyst")[0])
+    response = client.post("/investigations/import", data={"csrf_token": csrf},
+                           files={"file": ("notes.txt", b"just words\nno columns\n",
+                                           "text/plain")})
+    assert response.status_code == 422
+    text = response.text
+    assert text.count("cannot find columns") == 1
+    assert "--" not in re.sub(r"<!--.*?-->", "", text.split("<main>")[1])
+
+
+def test_the_upload_is_its_uploaders_and_imports_once(client: TestClient, make_user: MakeUser,
+                                                      platform_db: Database) -> None:
+    other = make_user("analyst", username="other-analyst")[0]
+    csrf = login(client, make_user("analyst")[0])
+    page = _upload(client, csrf, "transfers_us.csv", (WIZARD / "transfers_us.csv").read_bytes())
+    shown = client.get(page)
+    assert shown.status_code == 200 and "Sender Account (e.g. ACC-100234" in shown.text
+    first = client.post(page, data={**FORM, "csrf_token": csrf}, follow_redirects=False)
+    assert first.status_code == 303 and "job=" in first.headers["location"]
+    again = client.post(page, data={**FORM, "csrf_token": csrf}, follow_redirects=False)
+    if again.status_code == 303:  # the job still holds the upload: the same job again
+        assert again.headers["location"] == first.headers["location"]
+    else:  # the job finished and removed the upload: nothing to import twice
+        assert again.status_code == 404
+    for _ in range(300):
+        with platform_db.transaction() as session:
+            count = session.scalar(select(func.count()).select_from(TransactionSet))
+        if count:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    with platform_db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(TransactionSet)) == 1
+    # someone else never sees another person's upload
+    page2 = _upload(client, csrf, "transfers_us.csv", (WIZARD / "transfers_us.csv").read_bytes())
+    csrf_other = login(client, other)
+    assert client.get(page2).status_code == 404
+    assert client.post(page2, data={**FORM, "csrf_token": csrf_other}).status_code == 404

@@ -643,7 +643,8 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
             continue
         fields[key] = column.name
         used.add(column.name)
-        reasons[key] = _reason(column)
+        reasons[key] = "each row has a value of its own" if key == "transaction.id" \
+            else _reason(column)
     date_col = next((c for c in columns if c.name == fields.get("transaction.date")), None)
     amount_col = next((c for c in columns if c.name == fields.get("transaction.amount")), None)
     date_format = date_col.date_format if date_col is not None else None

@@ -68,3 +68,34 @@ def test_the_upload_is_its_uploaders_and_imports_once(client: TestClient, make_u
     csrf_other = login(client, other)
     assert client.get(page2).status_code == 404
     assert client.post(page2, data={**FORM, "csrf_token": csrf_other}).status_code == 404
+
+
+def test_an_excel_file_through_the_pages(client: TestClient, make_user: MakeUser,
+                                         platform_db: Database, tmp_path: Path) -> None:
+    from tests.money.ingest.test_suggest import _italian_workbook
+
+    csrf = login(client, make_user("analyst")[0])
+    data = _italian_workbook(tmp_path / "bonifici.xlsx").read_bytes()
+    response = client.post("/investigations/import", data={"csrf_token": csrf},
+                           files={"file": ("bonifici.xlsx", data, "application/vnd.openxml"
+                                           "formats-officedocument.spreadsheetml.sheet")},
+                           follow_redirects=False)
+    page = response.headers["location"]
+    shown = client.get(page).text
+    assert "Excel workbook, sheet Movimenti" in shown
+    assert "Marco Ferri" in shown and "25,000.00" in shown  # the preview
+    form = {"action": "import", "name": "Bonifici", "handling": "AMBER", "unit": "tntd-spmu",
+            "base_currency": "EUR", "date_format": "", "decimal": ".", "negative": "swap",
+            "currency": "", "field:transaction.date": "Data valuta",
+            "field:transaction.amount": "Importo", "field:transaction.currency": "Divisa",
+            "field:source.account": "IBAN ordinante", "field:source.party.name": "Ordinante",
+            "field:target.account": "IBAN beneficiario",
+            "field:target.party.name": "Beneficiario", "csrf_token": csrf}
+    assert client.post(page, data=form, follow_redirects=False).status_code == 303
+    for _ in range(300):
+        with platform_db.transaction() as session:
+            found = session.scalars(select(TransactionSet)).all()
+        if found:
+            break
+        time.sleep(0.1)
+    assert [(s.name, s.transaction_count) for s in found] == [("Bonifici", 3)]

@@ -18,6 +18,7 @@ leftovers`` once it is older than an hour.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, NotFound, PermissionDenied
+from tocsin.jobs import runner
 from tocsin.jobs.tables import Job
 from tocsin.money import jobs, mappings, sets
 from tocsin.money.ingest.suggest import (
@@ -43,6 +45,8 @@ from tocsin.money.ingest.suggest import (
 from tocsin.settings import Settings
 
 STATE_FILE = "wizard.json"
+#: Where the problem of a file imported before is named (the form then offers to go on).
+ALREADY_IMPORTED = "Already imported"
 MAPPING_FILE = "mapping.yaml"
 _TOKEN = re.compile(r"^upload-[A-Za-z0-9_]{4,40}$")
 
@@ -125,10 +129,35 @@ def check(upload: Upload, choice: Suggestion, rows: int = 10) -> Preview:
     return preview(upload.path, choice.mapping(), rows=rows, name=upload.name)
 
 
+def fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def imported_before(session: Session, principal: Principal, digest: str) -> list[str]:
+    """Names of the sets the caller imported from a file with this SHA-256 that still exist
+    and that they may read (their own last 200 imports are looked at)."""
+    names = []
+    for job in runner.list_jobs(session, principal, kind=jobs.INGEST, limit=200):
+        if (job.params or {}).get("sha256") != digest or not isinstance(job.result, dict):
+            continue
+        try:
+            names.append(sets.get_set(session, principal, int(job.result["set"])).name)
+        except (NotFound, KeyError, TypeError, ValueError):
+            continue
+    return names
+
+
 def submit(session: Session, principal: Principal, settings: Settings, upload: Upload,
            choice: Suggestion, name: str, handling: str, unit: str, description: str = "",
-           base_currency: str = "EUR", save_as: str = "") -> Job:
-    """Check, optionally save, and queue the import of ``upload``; the job."""
+           base_currency: str = "EUR", save_as: str = "", again: bool = False) -> Job:
+    """Check, optionally save, and queue the import of ``upload``; the job.
+
+    A file the caller imported before (same content) is refused unless ``again``.
+    """
     if upload.job is not None:
         return jobs.runner.get(session, principal, upload.job)
     problems = []
@@ -137,6 +166,13 @@ def submit(session: Session, principal: Principal, settings: Settings, upload: U
     if problems:
         raise InputError.single(*problems[0])
     owner_id = sets.check_owner(session, principal, unit, handling)
+    digest = fingerprint(upload.path)
+    before = [] if again else imported_before(session, principal, digest)
+    if before:
+        shown_names = ", ".join(f"“{n}”" for n in before[:3])
+        raise InputError.single(ALREADY_IMPORTED, f"you imported this file before, as the "
+                                f"set {shown_names}; tick “Import it again” to import it "
+                                "once more")
     shown = check(upload, choice)
     if shown.problems:
         raise InputError(shown.problems, summary="the file cannot be imported as mapped; "
@@ -147,7 +183,8 @@ def submit(session: Session, principal: Principal, settings: Settings, upload: U
         mappings.save(session, settings, principal, save_as, choice.raw())
     job = jobs.start_ingest(session, principal, settings, upload.path, "csv", name.strip(),
                             handling.strip(), owner_id, description, base_currency.upper(),
-                            mapping_path, {"file": upload.name, "mapping": "column mapping"})
+                            mapping_path, {"file": upload.name, "mapping": "column mapping"},
+                            fingerprint=digest)
     session.flush()
     data = _state(upload.path.parent)
     data["job"] = job.id

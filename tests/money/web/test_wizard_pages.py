@@ -99,3 +99,28 @@ def test_an_excel_file_through_the_pages(client: TestClient, make_user: MakeUser
             break
         time.sleep(0.1)
     assert [(s.name, s.transaction_count) for s in found] == [("Bonifici", 3)]
+
+
+def test_a_file_imported_before_is_imported_again_only_when_asked(
+        client: TestClient, make_user: MakeUser, platform_db: Database) -> None:
+    csrf = login(client, make_user("analyst")[0])
+    data = (WIZARD / "transfers_us.csv").read_bytes()
+    page = _upload(client, csrf, "transfers_us.csv", data)
+    client.post(page, data={**FORM, "csrf_token": csrf}, follow_redirects=False)
+    for _ in range(300):
+        with platform_db.transaction() as session:
+            if session.scalar(select(func.count()).select_from(TransactionSet)):
+                break
+        time.sleep(0.1)
+    time.sleep(0.5)  # the job records its result
+    again = _upload(client, csrf, "wires-copy.csv", data)
+    refused = client.post(again, data={**FORM, "name": "Copy", "csrf_token": csrf})
+    assert refused.status_code == 422
+    assert refused.text.count("you imported this file before, as the set “US wires”") == 1
+    assert 'name="again"' in refused.text
+    forced = client.post(again, data={**FORM, "name": "Copy", "again": "1",
+                                      "csrf_token": csrf}, follow_redirects=False)
+    assert forced.status_code == 303
+    # a different file goes through without a question
+    other = _upload(client, csrf, "fr.csv", (WIZARD / "virements_fr.csv").read_bytes())
+    assert 'name="again"' not in client.get(other).text

@@ -225,7 +225,8 @@ async def import_upload(request: Request, principal: CurrentPrincipal,
 def _wizard_page(request: Request, session: Session, principal: Principal,
                  upload: wizard.Upload, choice: suggest_mod.Suggestion,
                  shown: suggest_mod.Preview | None, form: dict[str, str],
-                 error: str = "", status_code: int = 200) -> Response:
+                 error: str = "", status_code: int = 200,
+                 offer_again: bool = False) -> Response:
     settings = deps.settings(request)
     units = users.list_units(session)
     own = next((u.code for u in units if u.id == principal.unit_id), "")
@@ -236,7 +237,7 @@ def _wizard_page(request: Request, session: Session, principal: Principal,
     return render(request, "investigations/import_mapping.html", status_code=status_code,
                   upload=upload, choice=choice, preview=shown, groups=groups,
                   problems=[{"location": loc, "reason": why} for loc, why in problems],
-                  error=error, form=form, units=units, own_unit=own,
+                  error=error, form=form, units=units, own_unit=own, offer_again=offer_again,
                   handling_codes=HANDLING_CODES, currencies=types.currency.choices(),
                   date_formats=suggest_mod.DATE_FORMATS, decimals=suggest_mod.DECIMALS,
                   delimiters=suggest_mod.DELIMITERS,
@@ -296,11 +297,13 @@ async def import_submit(token: str, request: Request, session: DbSession,
                                 values.get("name", ""), values.get("handling", ""),
                                 values.get("unit", ""), values.get("description", ""),
                                 values.get("base_currency", "EUR") or "EUR",
-                                values.get("save_as", ""))
+                                values.get("save_as", ""), again=values.get("again") == "1")
         except InputError as exc:
             return _wizard_page(request, session, principal, upload, choice,
                                 suggest_mod.Preview([], exc.problems, 0), values,
-                                error=str(exc).splitlines()[0], status_code=422)
+                                error=str(exc).splitlines()[0], status_code=422,
+                                offer_again=any(p.location == wizard.ALREADY_IMPORTED
+                                                for p in exc.problems))
         return RedirectResponse(f"/investigations?job={job.id}#jobs", status_code=303,
                                 background=_wake(request))
 

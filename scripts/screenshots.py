@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 WIDTH, HEIGHT = 1280, 900
+#: The file shown in the guided import: a French bank's transfers.
+SAMPLE_FILE = ROOT / "tests" / "fixtures" / "money" / "wizard" / "virements_fr.csv"
 #: (file name, path, who): the main page of every area, and a record of the main ones.
 PAGES = [
     ("home", "/", "coordinator"),
@@ -40,6 +42,7 @@ PAGES = [
     ("experts", "/experts", "coordinator"),
     ("coherence", "/coherence", "coordinator"),
     ("investigations", "/investigations", "analyst"),
+    ("investigations-import", "upload:/investigations/import", "analyst"),
     ("search", "/search?q=labor+trafficking", "coordinator"),
     ("search-did-you-mean", "/search?q=laundring", "coordinator"),
     ("partner-viewer-programmes", "/programmes", "partner"),
@@ -110,7 +113,14 @@ def main() -> None:
                         page.goto(url + path.removeprefix("first:"))
                         href = page.locator("table.data tbody a").first.get_attribute("href")
                         path = href or "/"
-                    page.goto(url + path)
+                    if path.startswith("upload:"):  # the guided import, a file chosen
+                        page.goto(url + path.removeprefix("upload:"))
+                        page.set_input_files("#wizard-file", str(SAMPLE_FILE))
+                        page.click("#wizard-upload button[type=submit]")
+                        page.wait_for_selector("#wizard-form")
+                        path = page.url.removeprefix(url)
+                    else:
+                        page.goto(url + path)
                     page.wait_for_load_state("networkidle")
                     target = args.out / f"{re.sub(r'[^a-z0-9-]', '', name)}.png"
                     page.screenshot(path=str(target))

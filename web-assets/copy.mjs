@@ -7,10 +7,13 @@ const files = {
   "cytoscape/dist/cytoscape.min.js": "cytoscape.min.js",
   "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui/swagger-ui-bundle.js",
   "swagger-ui-dist/swagger-ui.css": "swagger-ui/swagger-ui.css",
+  // Accessibility checks: loaded by the browser tests only, no page links it.
+  "axe-core/axe.min.js": "axe.min.js",
   "htmx.org/LICENSE": "licenses/htmx.LICENSE",
   "echarts/LICENSE": "licenses/echarts.LICENSE",
   "cytoscape/LICENSE": "licenses/cytoscape.LICENSE",
   "swagger-ui-dist/LICENSE": "licenses/swagger-ui.LICENSE",
+  "axe-core/LICENSE": "licenses/axe-core.LICENSE",
 };
 mkdirSync(`${out}/swagger-ui`, { recursive: true });
 mkdirSync(`${out}/licenses`, { recursive: true });

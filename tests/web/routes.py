@@ -302,6 +302,17 @@ EXAMPLES: dict[str, Example] = {
     "POST /api/v1/investigations/sets": Example(UNIT_WRITERS, form=lambda i: {
         "format": "amlworld", "name": "Uploaded set", "handling": "GREEN", "unit": OWN},
         files=lambda i: {"file": ("Tiny_Trans.csv", i["transactions"], "text/csv")}),
+    # the guided import: whoever may import into their unit uploads; the upload is its
+    # uploader's alone (the world's is the analyst's)
+    "POST /investigations/import": Example(OWN_UNIT_WRITERS, files=lambda i: {
+        "file": ("transfers_us.csv", i["wizard_file"], "text/csv")}),
+    "POST /investigations/import/{token}": Example(frozenset({"analyst"}), form=lambda i: {
+        "action": "import", "name": "Wizard set", "handling": "GREEN", "unit": OWN,
+        "base_currency": "EUR", "date_format": "%m/%d/%Y", "decimal": ".", "negative": "swap",
+        "field:transaction.date": "Posted Date", "field:transaction.amount": "Amount",
+        "field:transaction.currency": "Currency",
+        "field:source.account": "Sender Account", "field:target.account": "Receiver Account",
+        "save_as": ""}),
     # a config that finds nothing: stored, it would wipe the owner's findings
     "POST /api/v1/investigations/sets/{set_id}/detect": Example(
         UNIT_WRITERS, "preview", json=lambda i: {
@@ -366,7 +377,7 @@ PARAMS = {"commitment_id": "commitment", "activity_id": "activity", "document_id
           "event_id": "event", "panel_id": "panel", "recommendation_id": "recommendation",
           "expert_id": "expert", "set_id": "set", "pair": "pair", "username": "target_user",
           "job_id": "job", "item_id": "trash_item", "subject_id": "subject",
-          "alert_id": "alert", "dataset": "dataset"}
+          "alert_id": "alert", "dataset": "dataset", "token": "upload"}
 
 
 def _add_topic_examples() -> None:

@@ -33,7 +33,7 @@ from tests.factories import create_user, login
 from tocsin.access.principal import Principal
 from tocsin.access.tables import User
 from tocsin.jobs import runner
-from tocsin.money import jobs, sets
+from tocsin.money import jobs, sets, wizard
 from tocsin.settings import Settings
 from tocsin.store.base import Base
 from tocsin.store.database import Database
@@ -244,6 +244,13 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
                                 settings, ids["set"], None, None)
         job.status = runner.INTERRUPTED
         ids["job"] = job.id
+        # a file of the analyst's half-way through the guided import: only they go on with it
+        folder = settings.data_dir / "uploads" / "upload-world0001"
+        folder.mkdir(parents=True)
+        shutil.copy(FIXTURES / "money" / "wizard" / "transfers_us.csv", folder / "upload.csv")
+        ids["upload"] = wizard.receive(settings, Principal(
+            analyst.id, analyst.username, analyst.role, analyst.unit_id),
+            folder / "upload.csv", "transfers_us.csv")
     ids["pair"] = f"{ids['activity']}-{ids['leaf']}"
     ids["target_user"] = create_user(db, "analyst", OTHER, "world-target")[0]
     from tests.cases.world import seed as seed_cases
@@ -253,6 +260,7 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
     ids["iati"] = (FIXTURES / "iati" / "partner_activities.xml").read_bytes()
     ids["table"] = _table_csv("XM-W-T1")
     ids["transactions"] = (FIXTURES / "money" / "amlworld" / "Tiny_Trans.csv").read_bytes()
+    ids["wizard_file"] = (FIXTURES / "money" / "wizard" / "transfers_us.csv").read_bytes()
     ids.update(_screening(db))
     return ids
 

@@ -76,6 +76,78 @@ def ingest(
         console.print(f"  {note}", highlight=False)
 
 
+@app.command()
+def suggest(
+    source: Path = typer.Argument(..., metavar="FILE", help="A transactions CSV or Excel file."),
+    write: Path | None = typer.Option(None, "--write", help="Write the suggested mapping to "
+                                      "this YAML file (for --mapping of ingest)."),
+    force: bool = typer.Option(False, "--force", help="Replace the YAML file if it exists."),
+    currency: str = typer.Option("EUR", help="Currency of every row when no column holds "
+                                 "one."),
+    rows: int = typer.Option(5, min=0, max=100, help="Rows to preview."),
+) -> None:
+    """Suggest a column mapping for a CSV or Excel file, preview it, optionally write it.
+
+    Example: tocsin money suggest export.csv --write export.yaml
+    """
+    from tocsin.money.ingest import suggest as wizard
+
+    try:
+        found = wizard.suggest(source, currency=currency)
+    except TocsinError as exc:
+        raise fail(exc) from None
+    smp = found.sample
+    layout = f"{smp.name}: {smp.format.upper()}"
+    if smp.format == "csv":
+        layout += (f", {wizard.DELIMITERS.get(smp.delimiter, repr(smp.delimiter))} separated, "
+                   f"{smp.encoding}")
+    else:
+        layout += f", sheet {smp.sheet}"
+    layout += (f", header on row {smp.header_row}, decimal "
+               f"{wizard.DECIMALS[found.decimal][1]}, dates "
+               f"{wizard.DATE_FORMATS.get(found.date_format or '', 'ISO 8601 or native')}")
+    console.print(layout, highlight=False)
+    table = Table("field", "column", "why")
+    for key, label in wizard.FIELDS.items():
+        if key in found.fields:
+            table.add_row(label, found.fields[key], found.reasons.get(key, ""))
+        elif key == "transaction.currency" and found.currency:
+            table.add_row(label, f"(every row: {found.currency})", "no column holds currencies")
+    console.print(table)
+    missing = found.missing()
+    if missing:
+        for problem in missing:
+            console.print(f"[bold red]Missing:[/] {problem}", highlight=False)
+        raise typer.Exit(code=1)
+    try:
+        mapping = found.mapping()
+        shown = wizard.preview(source, mapping, rows=rows)
+    except TocsinError as exc:
+        raise fail(exc) from None
+    if rows and shown.rows:
+        view = Table("line", "date", "amount", "currency", "payer", "payee")
+        for item in shown.rows:
+            view.add_row(str(item["source_line"]), item["ts"].isoformat(sep=" "),
+                         f"{item['amount_orig']:,.2f}", item["currency_orig"],
+                         _who(item, "source"), _who(item, "target"))
+        console.print(view)
+    for problem in shown.problems:
+        console.print(f"[bold red]Problem:[/] {problem}", highlight=False)
+    if write is not None:
+        if write.exists() and not force:
+            raise fail(InputError.single(str(write), "exists already (add --force to "
+                                                     "replace it)"))
+        write.write_text(found.yaml(), encoding="utf-8")
+        console.print(f"Mapping written to {write}.", highlight=False)
+    if shown.problems:
+        raise typer.Exit(code=1)
+
+
+def _who(item: dict[str, object], side: str) -> str:
+    name, account = str(item[f"{side}_name"] or ""), str(item[f"{side}_account"] or "")
+    return f"{name} ({account})" if name and account else name or account
+
+
 @app.command("sets")
 def list_sets(as_user: str | None = USER,
               as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:

@@ -238,12 +238,14 @@ def _label(set_id: int) -> dict[str, Any]:
 def start_ingest(session: Session, principal: Principal, settings: Settings, upload: Path,
                  fmt: str, name: str, handling: str, unit_id: int, description: str = "",
                  base_currency: str = "EUR", mapping: Path | None = None,
-                 names: Mapping[str, str] | None = None) -> Job:
+                 names: Mapping[str, str] | None = None,
+                 fingerprint: str | None = None) -> Job:
     """Queue the import of an upload (a file in its own folder under the data folder).
 
     The folder belongs to the job: removed when the job ends, kept while it is
     interrupted so that it can run again. ``names`` gives the ``file`` and
-    ``mapping`` the names the user knows them by, for error messages.
+    ``mapping`` the names the user knows them by, for error messages;
+    ``fingerprint`` (the file's SHA-256) lets a later import of the same file be noticed.
     """
     folder = sets.relative(settings, upload.parent)
     params = {"upload": sets.relative(settings, upload), "format": fmt, "name": name,
@@ -251,6 +253,8 @@ def start_ingest(session: Session, principal: Principal, settings: Settings, upl
               "base_currency": base_currency,
               "mapping": sets.relative(settings, mapping) if mapping else None,
               "names": dict(names or {})}
+    if fingerprint:
+        params["sha256"] = fingerprint
     return runner.submit(session, principal, INGEST, params, {"name": name}, files=[folder])
 
 

@@ -104,7 +104,7 @@ def test_party_schema_must_be_a_party() -> None:
 
 
 def test_csv_without_mapping_is_refused(fixtures: Path, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="needs a YAML column mapping"):
+    with pytest.raises(InputError, match="needs a column mapping"):
         ingest("csv", [fixtures / "tabular" / "bank_export.csv"], tmp_path / "s")
 
 

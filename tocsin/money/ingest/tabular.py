@@ -61,8 +61,8 @@ class _State:
 
 def read(sources: Sequence[Path], ctx: Context) -> None:
     if ctx.mapping is None:
-        raise InputError.single("mapping", "the csv/xlsx format needs a YAML column mapping "
-                                           "(--mapping)")
+        raise InputError.single("mapping", "a CSV or Excel file needs a column mapping: "
+                                           "use the guided import, or give a mapping file")
     mapping = load_mapping(ctx.mapping)
     state = _State(ctx, mapping)
     ctx.has_labels = mapping.transaction.label is not None

@@ -32,17 +32,19 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from tocsin.access import users
+from tocsin import types
+from tocsin.access import policy, users
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError
 from tocsin.jobs.runner import JobRunner
 from tocsin.jobs.tables import Job
-from tocsin.money import jobs, sets, views
+from tocsin.money import jobs, mappings, sets, views, wizard
 from tocsin.money.detect import describe
 from tocsin.money.export import EXPORT_FORMATS, Selection
 from tocsin.money.ingest import FORMATS
+from tocsin.money.ingest import suggest as suggest_mod
 from tocsin.money.tables import TransactionSet
 from tocsin.money.trace import RULES, TraceConfig
 from tocsin.settings import Settings
@@ -145,7 +147,8 @@ def _window(since: str | None, until: str | None, min_amount: float) -> views.Wi
 
 
 @pages.get("", response_class=HTMLResponse)
-def set_list(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
+def set_list(request: Request, session: DbSession, principal: CurrentPrincipal,
+             job: str = "") -> Response:
     units = users.list_units(session)
     codes = {u.id: u.code for u in units}
     own = next((u.code for u in units if u.id == principal.unit_id), "")
@@ -153,7 +156,8 @@ def set_list(request: Request, session: DbSession, principal: CurrentPrincipal) 
                   sets=[_set_view(s, codes) for s in sets.list_sets(session, principal)],
                   jobs=jobs.job_list(session, principal, limit=10),
                   units=units, own_unit=own, handling_codes=HANDLING_CODES,
-                  formats=sorted(FORMATS), can_upload=principal.can(Action.WRITE_OWN_UNIT),
+                  formats=[(f, FORMAT_LABELS.get(f, f)) for f in sorted(FORMATS)],
+                  can_upload=principal.can(Action.WRITE_OWN_UNIT), job=job,
                   max_mb=deps.settings(request).upload_max_bytes // (1024 * 1024))
 
 
@@ -184,6 +188,126 @@ def timeline_page(set_id: int, request: Request, session: DbSession,
                   principal: CurrentPrincipal, account: str = "") -> Response:
     return _page(request, session, principal, set_id, "investigations/timeline.html",
                  account=account)
+
+
+# --------------------------------------------------------------------------- import wizard
+
+#: Format codes as people know them.
+FORMAT_LABELS = {"csv": "CSV or Excel file with a column mapping file",
+                 "amlworld": "AMLworld transactions (IBM, CSV)",
+                 "amlsim": "AMLSim simulation (IBM, CSV)",
+                 "goaml": "goAML report (XML)",
+                 "camt053": "Bank statement, ISO 20022 camt.053 (XML)"}
+_WIZARD_SIDES = (("The payment", "transaction."), ("Who paid", "source."),
+                 ("Who was paid", "target."))
+
+
+@pages.get("/import", response_class=HTMLResponse)
+def import_start(request: Request, principal: CurrentPrincipal) -> Response:
+    """Step 1 of the guided import: choose the file."""
+    policy.require(principal, Action.WRITE_OWN_UNIT)
+    return render(request, "investigations/import_start.html",
+                  max_mb=deps.settings(request).upload_max_bytes // (1024 * 1024))
+
+
+@pages.post("/import")
+async def import_upload(request: Request, principal: CurrentPrincipal,
+                        file: Annotated[UploadFile, File()]) -> Response:
+    """Receive the file and go on to its suggested mapping."""
+    policy.require(principal, Action.WRITE_OWN_UNIT)
+    settings = deps.settings(request)
+    upload = await _receive(file, settings)
+    token = await run_in_threadpool(wizard.receive, settings, principal, upload,
+                                    Path(file.filename or "upload").name or "upload")
+    return RedirectResponse(f"/investigations/import/{token}", status_code=303)
+
+
+def _wizard_page(request: Request, session: Session, principal: Principal,
+                 upload: wizard.Upload, choice: suggest_mod.Suggestion,
+                 shown: suggest_mod.Preview | None, form: dict[str, str],
+                 error: str = "", status_code: int = 200,
+                 offer_again: bool = False) -> Response:
+    settings = deps.settings(request)
+    units = users.list_units(session)
+    own = next((u.code for u in units if u.id == principal.unit_id), "")
+    groups = [(title, [(key, label) for key, label in suggest_mod.FIELDS.items()
+                       if key.startswith(prefix)]) for title, prefix in _WIZARD_SIDES]
+    problems = list(dict.fromkeys((p.location, p.reason) for p in (shown.problems
+                                                                     if shown else [])))
+    return render(request, "investigations/import_mapping.html", status_code=status_code,
+                  upload=upload, choice=choice, preview=shown, groups=groups,
+                  problems=[{"location": loc, "reason": why} for loc, why in problems],
+                  error=error, form=form, units=units, own_unit=own, offer_again=offer_again,
+                  handling_codes=HANDLING_CODES, currencies=types.currency.choices(),
+                  date_formats=suggest_mod.DATE_FORMATS, decimals=suggest_mod.DECIMALS,
+                  delimiters=suggest_mod.DELIMITERS,
+                  saved=mappings.list_saved(settings, principal))
+
+
+@pages.get("/import/{token}", response_class=HTMLResponse)
+def import_mapping(token: str, request: Request, session: DbSession,
+                   principal: CurrentPrincipal) -> Response:
+    """Step 2: the suggested mapping in a form, with the preview of the first rows."""
+    settings = deps.settings(request)
+    upload = wizard.open_upload(settings, principal, token)
+    if upload.job is not None:
+        return RedirectResponse(f"/investigations?job={upload.job}#jobs", status_code=303)
+    choice = wizard.suggestion(settings, principal, upload)
+    return _wizard_page(request, session, principal, upload, choice,
+                        wizard.check(upload, choice), {"name": Path(upload.name).stem})
+
+
+def _choice_from(form: Any, base: suggest_mod.Suggestion) -> suggest_mod.Suggestion:
+    fields = {key: str(form.get(f"field:{key}", "")) for key in suggest_mod.FIELDS}
+    return base.choose(fields, currency=str(form.get("currency", "")) or None,
+                       date_format=str(form.get("date_format", "")) or None,
+                       decimal=str(form.get("decimal", ".")),
+                       negative_swaps=form.get("negative") == "swap")
+
+
+@pages.post("/import/{token}")
+async def import_submit(token: str, request: Request, session: DbSession,
+                        principal: CurrentPrincipal) -> Response:
+    """Step 3: update the preview, use a saved mapping, or import."""
+    settings = deps.settings(request)
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    action = values.get("action", "preview")
+
+    def work() -> Response:
+        upload = wizard.open_upload(settings, principal, token)
+        if upload.job is not None:
+            return RedirectResponse(f"/investigations?job={upload.job}#jobs", status_code=303)
+        if action == "cancel":
+            wizard.discard(settings, principal, token)
+            return RedirectResponse("/investigations", status_code=303)
+        base = wizard.suggestion(settings, principal, upload,
+                                 saved=values.get("saved") if action == "use-saved" else None)
+        try:
+            choice = base if action == "use-saved" else _choice_from(values, base)
+        except InputError as exc:
+            return _wizard_page(request, session, principal, upload, base,
+                                suggest_mod.Preview([], exc.problems, 0), values,
+                                status_code=422)
+        if action != "import":
+            return _wizard_page(request, session, principal, upload, choice,
+                                wizard.check(upload, choice), values)
+        try:
+            job = wizard.submit(session, principal, settings, upload, choice,
+                                values.get("name", ""), values.get("handling", ""),
+                                values.get("unit", ""), values.get("description", ""),
+                                values.get("base_currency", "EUR") or "EUR",
+                                values.get("save_as", ""), again=values.get("again") == "1")
+        except InputError as exc:
+            return _wizard_page(request, session, principal, upload, choice,
+                                suggest_mod.Preview([], exc.problems, 0), values,
+                                error=str(exc).splitlines()[0], status_code=422,
+                                offer_again=any(p.location == wizard.ALREADY_IMPORTED
+                                                for p in exc.problems))
+        return RedirectResponse(f"/investigations?job={job.id}#jobs", status_code=303,
+                                background=_wake(request))
+
+    return await run_in_threadpool(work)
 
 
 # --------------------------------------------------------------------------- API: sets

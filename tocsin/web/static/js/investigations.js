@@ -11,8 +11,8 @@
     unknown: { color: "#95a5a6", shape: "ellipse" },
     cash: { color: "#2e7d32", shape: "diamond" },
     foreign: { color: "#8e44ad", shape: "hexagon" },
-    crypto: { color: "#d68910", shape: "star" },
-    merchant: { color: "#7f8c8d", shape: "round-rectangle" },
+    crypto: { color: "#b35c00", shape: "star" },
+    merchant: { color: "#616a6b", shape: "round-rectangle" },
   };
   const FLAGGED = "#c0392b";
 
@@ -75,7 +75,9 @@
       onProgress(current.progress, current.message);
       if (current.state === "done") return current.result;
       if (current.state === "failed" || current.state === "interrupted") {
-        const parts = (current.problems || []).map((p) => `${p.location}: ${p.reason}`);
+        // each problem once: a single problem is already the error's own text
+        const parts = (current.problems || []).map((p) => `${p.location}: ${p.reason}`)
+          .filter((text) => !(current.error || "").includes(text));
         throw new Error([current.error, ...parts].filter(Boolean).join(" — "));
       }
       await new Promise((resolve) => setTimeout(resolve, 400));
@@ -131,6 +133,44 @@
       } finally {
         button.disabled = false;
       }
+    });
+  }
+
+  // ------------------------------------------------------------------ guided import
+
+  // The list page after the guided import: follow the import job to its end.
+  function initImportStatus() {
+    const box = document.getElementById("import-status");
+    if (!box) return;
+    const bar = document.getElementById("import-progress");
+    const message = document.getElementById("import-message");
+    const result = document.getElementById("import-result");
+    call(`${API}/jobs/${encodeURIComponent(box.dataset.job)}`).then(({ body }) =>
+      waitForJob(body, (fraction, text) => {
+        bar.value = fraction || 0;
+        message.textContent = text || "Importing…";
+      })).then((done) => {
+      bar.hidden = true;
+      message.textContent = "";
+      result.append(el("p", { class: "ok", role: "status" }, "Imported ",
+        el("a", { href: done.url }, done.name), ` (${Number(done.transactions).toLocaleString()} transactions).`));
+    }).catch((err) => {
+      bar.hidden = true;
+      message.textContent = "";
+      result.append(el("p", { class: "error", role: "alert" }, err.message));
+    });
+  }
+
+  // The mapping form: bring the problem list into view and focus once, and never send
+  // the import twice.
+  function initWizard() {
+    const problems = document.getElementById("wizard-problems");
+    if (problems) problems.focus();
+    const form = document.getElementById("wizard-form");
+    if (!form) return;
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.sent === "import") { event.preventDefault(); return; }
+      if (event.submitter && event.submitter.value === "import") form.dataset.sent = "import";
     });
   }
 
@@ -587,6 +627,8 @@
 
   window.addEventListener("DOMContentLoaded", () => {
     initUpload();
+    initImportStatus();
+    initWizard();
     initNetwork();
     initTrace();
     initTimeline();

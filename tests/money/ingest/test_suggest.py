@@ -1,0 +1,227 @@
+"""The suggested column mapping on files shaped as banks and units send them, and its preview.
+
+Each file differs from the others in separator, encoding, decimal separator, date
+layout and header language; one has headers that say nothing, so only the values
+tell what its columns hold. Each suggestion is imported with the real importer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from tocsin.errors import InputError
+from tocsin.money.dataset import open_set
+from tocsin.money.ingest import ingest
+from tocsin.money.ingest.mapping import load_mapping
+from tocsin.money.ingest.suggest import fits, from_mapping, preview, sample, suggest
+from tocsin.money.rates import rates_from_mapping
+
+RATES = rates_from_mapping({"base": "EUR", "rates": {"USD": 0.9, "GBP": 1.2, "CHF": 1.05}})
+
+CASES = {
+    # file: (delimiter, decimal, date layout, header row, encoding, fields, rows, first amount)
+    "umsaetze_de.csv": (";", ",", "%d.%m.%Y", 4, "cp1252", {
+        "transaction.date": "Buchungstag", "transaction.amount": "Betrag",
+        "transaction.currency": "Währung", "source.account": "Zahler-IBAN",
+        "source.party.name": "Zahler", "target.account": "Empfänger-IBAN",
+        "target.party.name": "Empfänger"}, 5, 12500.0),
+    "virements_fr.csv": (";", ",", "%d/%m/%Y", 1, "utf-8-sig", {
+        "transaction.date": "Date opération", "transaction.amount": "Montant",
+        "transaction.currency": "Devise", "transaction.id": "Référence",
+        "source.account": "Compte émetteur", "source.party.name": "Donneur d'ordre",
+        "target.account": "Compte bénéficiaire", "target.party.name": "Bénéficiaire"},
+        5, 1234.56),
+    "transfers_us.csv": (",", ".", "%m/%d/%Y", 1, "utf-8-sig", {
+        "transaction.date": "Posted Date", "transaction.amount": "Amount",
+        "transaction.currency": "Currency", "transaction.id": "Transaction ID",
+        "transaction.channel": "Channel", "source.account": "Sender Account",
+        "source.party.name": "Sender Name", "target.account": "Receiver Account",
+        "target.party.name": "Receiver Name"}, 6, 150000.0),
+    "export_no_header_words.tsv": ("\t", ".", "%Y-%m-%d %H:%M:%S", 1, "utf-8-sig", {
+        "transaction.date": "F1", "transaction.amount": "F4", "transaction.currency": "F5",
+        "source.account": "F2", "target.account": "F3"}, 4, 1500.0),
+    "overboekingen_nl.csv": (",", ".", "%Y%m%d", 1, "utf-8-sig", {
+        "transaction.date": "Datum", "transaction.amount": "Bedrag",
+        "source.account": "Van rekening", "target.account": "Naar rekening"}, 3, 2500.0),
+}
+
+
+@pytest.fixture
+def wizard(fixtures: Path) -> Path:
+    return fixtures / "wizard"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_suggestion_fits_and_imports(name: str, wizard: Path, tmp_path: Path) -> None:
+    delimiter, decimal, date_format, header_row, encoding, fields, count, first = CASES[name]
+    found = suggest(wizard / name)
+    assert (found.sample.delimiter, found.decimal, found.date_format) == (
+        delimiter, decimal, date_format)
+    assert (found.sample.header_row, found.sample.encoding) == (header_row, encoding)
+    assert found.fields == fields
+    assert found.missing() == []
+    assert all(found.reasons[key].startswith("the values are") for key in fields
+               if key != "transaction.id")
+    if "transaction.id" in fields:
+        assert found.reasons["transaction.id"] == "each row has a value of its own"
+    # the YAML written for automation imports the whole file with the importer
+    (tmp_path / "m.yaml").write_text(found.yaml(), encoding="utf-8")
+    report = ingest("csv", [wizard / name], tmp_path / "set", mapping=tmp_path / "m.yaml",
+                    rates=RATES)
+    assert report.transactions == count
+    rows = open_set(tmp_path / "set").transactions().to_pylist()
+    assert rows[0]["amount_orig"] == pytest.approx(first)
+    # the preview shows the same rows the import stored
+    shown = preview(wizard / name, found.mapping(), rows=3, rates=RATES)
+    assert shown.problems == [] and shown.checked == count
+    assert [r["txn_id"] for r in shown.rows] == [r["txn_id"] for r in rows[:3]]
+    assert [r["amount_orig"] for r in shown.rows] == [r["amount_orig"] for r in rows[:3]]
+
+
+def test_values_decide_the_dates_and_amounts(wizard: Path) -> None:
+    # 01/15/2024: only month first fits; "1 234,56": a comma decimal with space thousands
+    us = suggest(wizard / "transfers_us.csv")
+    assert us.column("Posted Date").kind == "date"  # type: ignore[union-attr]
+    fr = preview(wizard / "virements_fr.csv", suggest(wizard / "virements_fr.csv").mapping())
+    assert fr.rows[0]["ts"] == datetime(2024, 2, 5, tzinfo=UTC)
+    assert fr.rows[1]["amount_orig"] == 48000.0
+    de = preview(wizard / "umsaetze_de.csv", suggest(wizard / "umsaetze_de.csv").mapping())
+    assert de.rows[0]["source_name"] == "Alder Logistics GmbH"
+    assert de.rows[0]["source_line"] == 5  # after the two lines before the table and a blank
+
+
+def test_no_currency_column_takes_the_currency_given(wizard: Path) -> None:
+    found = suggest(wizard / "overboekingen_nl.csv", currency="chf")
+    assert "transaction.currency" not in found.fields and found.currency == "CHF"
+    assert found.raw()["transaction"]["currency"] == {"value": "CHF"}
+    # the free-text purpose column is never taken for a party's name
+    assert "Omschrijving" not in found.fields.values()
+
+
+def _italian_workbook(path: Path) -> Path:
+    book = Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.title = "Copertina"
+    cover["A1"] = "Estratto bonifici — fascicolo 44/2024"
+    sheet = book.create_sheet("Movimenti")
+    sheet.append(["Data valuta", "Ordinante", "IBAN ordinante", "Beneficiario",
+                  "IBAN beneficiario", "Importo", "Divisa", "Causale"])
+    sheet.append([datetime(2024, 6, 3, 9, 0), "Marco Ferri", "IT60X0542811101000000123456",
+                  "Ondine SRL", "IT55Y0300203280000400162854", 25000.0, "EUR", "Fattura 12"])
+    sheet.append([datetime(2024, 6, 4, 15, 30), "Ondine SRL", "IT55Y0300203280000400162854",
+                  "Brume Conseil SARL", "FR7630006000011234567890189", 24500.5, "EUR",
+                  "Consulenza"])
+    sheet.append([datetime(2024, 6, 7, 11, 0), "Brume Conseil SARL",
+                  "FR7630006000011234567890189", "Marco Ferri",
+                  "IT60X0542811101000000123456", 9000, "CHF", "Rimborso"])
+    book.save(path)
+    return path
+
+
+def test_excel_file_with_a_cover_sheet(tmp_path: Path) -> None:
+    path = _italian_workbook(tmp_path / "bonifici.xlsx")
+    found = suggest(path)
+    assert (found.sample.format, found.sample.sheet, found.sample.header_row) == (
+        "xlsx", "Movimenti", 1)
+    assert found.fields == {
+        "transaction.date": "Data valuta", "transaction.amount": "Importo",
+        "transaction.currency": "Divisa", "source.account": "IBAN ordinante",
+        "source.party.name": "Ordinante", "target.account": "IBAN beneficiario",
+        "target.party.name": "Beneficiario"}
+    (tmp_path / "m.yaml").write_text(found.yaml(), encoding="utf-8")
+    report = ingest("xlsx", [path], tmp_path / "set", mapping=tmp_path / "m.yaml", rates=RATES)
+    assert report.transactions == 3
+    rows = open_set(tmp_path / "set").transactions().to_pylist()
+    assert rows[1]["ts"] == datetime(2024, 6, 4, 15, 30, tzinfo=UTC)
+    assert rows[2]["amount"] == pytest.approx(9000 * 1.05)
+
+
+def test_corrections_and_their_errors(wizard: Path) -> None:
+    found = suggest(wizard / "transfers_us.csv")
+    fixed = found.choose({**found.fields, "transaction.channel": "",
+                          "transaction.id": "Transaction ID"}, date_format="%m/%d/%Y")
+    assert "transaction.channel" not in fixed.fields
+    with pytest.raises(InputError) as caught:
+        found.choose({"transaction.date": "Booking day"}, currency="EURO",
+                     date_format="%Q", decimal=":")
+    where = [p.location for p in caught.value.problems]
+    assert where == ["Date", "Date layout", "Decimal separator", "Currency"]
+    assert "no column 'Booking day'" in caught.value.problems[0].reason
+    incomplete = found.choose({"transaction.date": "Posted Date"})
+    with pytest.raises(InputError) as missing:
+        incomplete.mapping()
+    assert [p.location for p in missing.value.problems] == [
+        "Amount", "Currency", "Payer's account", "Payee's account", "Date layout"]
+
+
+def test_preview_names_rows_and_fields_as_people_know_them(fixtures: Path) -> None:
+    bad = fixtures / "tabular" / "bank_export_bad.csv"
+    found = suggest(bad)
+    fixed = found.choose({"transaction.date": "Buchungstag", "transaction.amount": "Betrag",
+                          "transaction.currency": "Währung",
+                          "source.account": "Auftraggeber IBAN",
+                          "target.account": "Empfänger IBAN"}, date_format="%d.%m.%Y",
+                         decimal=",")
+    shown = preview(bad, fixed.mapping(), name="from the bank.csv")
+    said = [f"{p.location}: {p.reason}" for p in shown.problems]
+    assert "from the bank.csv:2: Date: '31.02.2024' does not match day.month.year " \
+        "(31.12.2024)" in said
+    assert "from the bank.csv:3: Amount: 'zehn' is not a number" in said
+    assert any(s.startswith("from the bank.csv:4: Currency: 'EURO'") for s in said)
+    assert len(said) == len(set(said))  # each problem once
+    assert not any(str(bad) in s or "transaction." in s for s in said)
+
+
+def test_saved_mapping_round_trip(wizard: Path, tmp_path: Path) -> None:
+    found = suggest(wizard / "virements_fr.csv")
+    (tmp_path / "m.yaml").write_text(found.yaml(), encoding="utf-8")
+    again = from_mapping(found.sample, load_mapping(tmp_path / "m.yaml"), "Banque Ondine")
+    assert (again.fields, again.date_format, again.decimal) == (
+        found.fields, found.date_format, found.decimal)
+    assert again.saved_as == "Banque Ondine"
+    other = sample(wizard / "transfers_us.csv")
+    assert not fits(other, found.mapping())
+    with pytest.raises(InputError, match="no column"):
+        from_mapping(other, found.mapping(), "Banque Ondine")
+
+
+def test_files_that_are_not_tables(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="empty"):
+        sample(empty)
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(InputError, match="not a text"):
+        sample(binary)
+    single = tmp_path / "one.csv"
+    single.write_text("just one column\nvalue\n", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot find columns"):
+        sample(single)
+
+
+def test_cli_prints_the_suggestion_and_writes_the_yaml(wizard: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tocsin.cli.money import app
+
+    runner = CliRunner()
+    out = tmp_path / "de.yaml"
+    result = runner.invoke(app, ["suggest", str(wizard / "umsaetze_de.csv"), "--write",
+                                 str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "semicolon separated, cp1252, header on row 4" in result.output
+    assert "Zahler-IBAN" in result.output and "Alder Logistics GmbH" in result.output
+    mapping = load_mapping(out)
+    assert (mapping.delimiter, mapping.decimal, mapping.header_row) == (";", ",", 4)
+    again = runner.invoke(app, ["suggest", str(wizard / "umsaetze_de.csv"), "--write",
+                                str(out)])
+    assert again.exit_code == 1 and "exists already" in again.output
+    bad = runner.invoke(app, ["suggest", str(wizard.parent / "tabular" /
+                                             "bank_export_bad.csv")], env={"COLUMNS": "200"})
+    assert bad.exit_code == 1 and "Missing: Payee's account" in bad.output

@@ -1,0 +1,126 @@
+"""The guided import's pages over HTTP: one clear message for a wrong file, an upload that
+is its uploader's alone, and an import that happens once however often it is sent."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.factories import MakeUser, login
+from tocsin.money.tables import TransactionSet
+from tocsin.store.database import Database
+
+WIZARD = Path(__file__).resolve().parents[2] / "fixtures" / "money" / "wizard"
+FORM = {"action": "import", "name": "US wires", "handling": "AMBER", "unit": "tntd-spmu",
+        "base_currency": "EUR", "date_format": "%m/%d/%Y", "decimal": ".", "negative": "swap",
+        "field:transaction.date": "Posted Date", "field:transaction.amount": "Amount",
+        "field:transaction.currency": "Currency", "field:source.account": "Sender Account",
+        "field:target.account": "Receiver Account"}
+
+
+def _upload(client: TestClient, csrf: str, name: str, data: bytes) -> str:
+    response = client.post("/investigations/import", data={"csrf_token": csrf},
+                           files={"file": (name, data, "text/csv")}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"])
+
+
+def test_a_file_that_is_no_table_is_said_once(client: TestClient, make_user: MakeUser) -> None:
+    csrf = login(client, make_user("analyst")[0])
+    response = client.post("/investigations/import", data={"csrf_token": csrf},
+                           files={"file": ("notes.txt", b"just words\nno columns\n",
+                                           "text/plain")})
+    assert response.status_code == 422
+    text = response.text
+    assert text.count("cannot find columns") == 1
+    assert "--" not in re.sub(r"<!--.*?-->", "", text.split("<main>")[1])
+
+
+def test_the_upload_is_its_uploaders_and_imports_once(client: TestClient, make_user: MakeUser,
+                                                      platform_db: Database) -> None:
+    other = make_user("analyst", username="other-analyst")[0]
+    csrf = login(client, make_user("analyst")[0])
+    page = _upload(client, csrf, "transfers_us.csv", (WIZARD / "transfers_us.csv").read_bytes())
+    shown = client.get(page)
+    assert shown.status_code == 200 and "Sender Account (e.g. ACC-100234" in shown.text
+    first = client.post(page, data={**FORM, "csrf_token": csrf}, follow_redirects=False)
+    assert first.status_code == 303 and "job=" in first.headers["location"]
+    again = client.post(page, data={**FORM, "csrf_token": csrf}, follow_redirects=False)
+    if again.status_code == 303:  # the job still holds the upload: the same job again
+        assert again.headers["location"] == first.headers["location"]
+    else:  # the job finished and removed the upload: nothing to import twice
+        assert again.status_code == 404
+    for _ in range(300):
+        with platform_db.transaction() as session:
+            count = session.scalar(select(func.count()).select_from(TransactionSet))
+        if count:
+            break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    with platform_db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(TransactionSet)) == 1
+    # someone else never sees another person's upload
+    page2 = _upload(client, csrf, "transfers_us.csv", (WIZARD / "transfers_us.csv").read_bytes())
+    csrf_other = login(client, other)
+    assert client.get(page2).status_code == 404
+    assert client.post(page2, data={**FORM, "csrf_token": csrf_other}).status_code == 404
+
+
+def test_an_excel_file_through_the_pages(client: TestClient, make_user: MakeUser,
+                                         platform_db: Database, tmp_path: Path) -> None:
+    from tests.money.ingest.test_suggest import _italian_workbook
+
+    csrf = login(client, make_user("analyst")[0])
+    data = _italian_workbook(tmp_path / "bonifici.xlsx").read_bytes()
+    response = client.post("/investigations/import", data={"csrf_token": csrf},
+                           files={"file": ("bonifici.xlsx", data, "application/vnd.openxml"
+                                           "formats-officedocument.spreadsheetml.sheet")},
+                           follow_redirects=False)
+    page = response.headers["location"]
+    shown = client.get(page).text
+    assert "Excel workbook, sheet Movimenti" in shown
+    assert "Marco Ferri" in shown and "25,000.00" in shown  # the preview
+    form = {"action": "import", "name": "Bonifici", "handling": "AMBER", "unit": "tntd-spmu",
+            "base_currency": "EUR", "date_format": "", "decimal": ".", "negative": "swap",
+            "currency": "", "field:transaction.date": "Data valuta",
+            "field:transaction.amount": "Importo", "field:transaction.currency": "Divisa",
+            "field:source.account": "IBAN ordinante", "field:source.party.name": "Ordinante",
+            "field:target.account": "IBAN beneficiario",
+            "field:target.party.name": "Beneficiario", "csrf_token": csrf}
+    assert client.post(page, data=form, follow_redirects=False).status_code == 303
+    for _ in range(300):
+        with platform_db.transaction() as session:
+            found = session.scalars(select(TransactionSet)).all()
+        if found:
+            break
+        time.sleep(0.1)
+    assert [(s.name, s.transaction_count) for s in found] == [("Bonifici", 3)]
+
+
+def test_a_file_imported_before_is_imported_again_only_when_asked(
+        client: TestClient, make_user: MakeUser, platform_db: Database) -> None:
+    csrf = login(client, make_user("analyst")[0])
+    data = (WIZARD / "transfers_us.csv").read_bytes()
+    page = _upload(client, csrf, "transfers_us.csv", data)
+    client.post(page, data={**FORM, "csrf_token": csrf}, follow_redirects=False)
+    for _ in range(300):
+        with platform_db.transaction() as session:
+            if session.scalar(select(func.count()).select_from(TransactionSet)):
+                break
+        time.sleep(0.1)
+    time.sleep(0.5)  # the job records its result
+    again = _upload(client, csrf, "wires-copy.csv", data)
+    refused = client.post(again, data={**FORM, "name": "Copy", "csrf_token": csrf})
+    assert refused.status_code == 422
+    assert refused.text.count("you imported this file before, as the set “US wires”") == 1
+    assert 'name="again"' in refused.text
+    forced = client.post(again, data={**FORM, "name": "Copy", "again": "1",
+                                      "csrf_token": csrf}, follow_redirects=False)
+    assert forced.status_code == 303
+    # a different file goes through without a question
+    other = _upload(client, csrf, "fr.csv", (WIZARD / "virements_fr.csv").read_bytes())
+    assert 'name="again"' not in client.get(other).text

@@ -1,0 +1,769 @@
+"""Suggest a column mapping for a transactions CSV or Excel file, and preview it.
+
+:func:`sample` reads the header and the first rows of a file (guessing the
+encoding, the separator and the header row of a CSV file); :func:`suggest`
+looks at every column's header *and values* (dates in a dozen layouts, amounts
+with a decimal point or comma, ISO 4217 currencies, IBANs, BICs, country codes,
+account numbers, names) and picks the column of each field of the mapping
+(:mod:`tocsin.money.ingest.mapping`). Header words are recognised in English,
+German, French, Spanish, Italian, Dutch and Portuguese; the values decide when
+the header says nothing. :func:`preview` converts the first rows with the same
+code the import uses, so what it shows is what will be imported.
+
+A :class:`Suggestion` is what a person corrects in the import form: one column
+(or none) per field, a currency for files without a currency column, the date
+layout and the decimal separator. :meth:`Suggestion.mapping` turns it into a
+validated :class:`~tocsin.money.ingest.mapping.Mapping`, :meth:`Suggestion.yaml`
+into the YAML file that automation keeps using.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from tocsin import limits, types
+from tocsin.errors import InputError, Problem
+from tocsin.money.ingest.base import Context, Problems, ProgressBar
+from tocsin.money.ingest.mapping import Mapping, parse_mapping
+from tocsin.money.rates import RateTable, resolve_rates
+
+#: Share of a column's values that must fit a kind for the column to be of that kind.
+MOST = 0.8
+#: Rows read to recognise the columns.
+SAMPLE_ROWS = 200
+#: Bytes of a CSV file read for the sample.
+SAMPLE_BYTES = 512 * 1024
+
+#: Every field the suggestion fills, by its mapping key, with the label people see.
+FIELDS: dict[str, str] = {
+    "transaction.date": "Date",
+    "transaction.amount": "Amount",
+    "transaction.currency": "Currency",
+    "transaction.id": "Transaction reference",
+    "transaction.channel": "Payment type",
+    "source.account": "Payer's account",
+    "source.party.name": "Payer's name",
+    "source.bank": "Payer's bank",
+    "source.country": "Payer's country",
+    "target.account": "Payee's account",
+    "target.party.name": "Payee's name",
+    "target.bank": "Payee's bank",
+    "target.country": "Payee's country",
+}
+REQUIRED = ("transaction.date", "transaction.amount")
+
+#: ``strptime`` layouts tried on a date column, with how people read them.
+DATE_FORMATS: dict[str, str] = {
+    "%Y-%m-%d": "year-month-day (2024-12-31)",
+    "%Y-%m-%d %H:%M:%S": "year-month-day hour:minute:second (2024-12-31 23:59:00)",
+    "%Y-%m-%d %H:%M": "year-month-day hour:minute (2024-12-31 23:59)",
+    "%Y-%m-%dT%H:%M:%S": "year-month-dayThour:minute:second (2024-12-31T23:59:00)",
+    "%Y/%m/%d": "year/month/day (2024/12/31)",
+    "%Y/%m/%d %H:%M": "year/month/day hour:minute (2024/12/31 23:59)",
+    "%d.%m.%Y": "day.month.year (31.12.2024)",
+    "%d.%m.%Y %H:%M": "day.month.year hour:minute (31.12.2024 23:59)",
+    "%d.%m.%y": "day.month.short year (31.12.24)",
+    "%d/%m/%Y": "day/month/year (31/12/2024)",
+    "%d/%m/%Y %H:%M": "day/month/year hour:minute (31/12/2024 23:59)",
+    "%d-%m-%Y": "day-month-year (31-12-2024)",
+    "%m/%d/%Y": "month/day/year (12/31/2024)",
+    "%m/%d/%Y %H:%M": "month/day/year hour:minute (12/31/2024 23:59)",
+    "%Y%m%d": "yearmonthday (20241231)",
+}
+#: Decimal separators of amounts, with their thousands separator and label.
+DECIMALS: dict[str, tuple[str | None, str]] = {
+    ".": (",", "point (1,234.56)"),
+    ",": (".", "comma (1.234,56)"),
+}
+DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+# Header words, accents removed and lower case. Long words match inside compound
+# words (Empfängerkonto); words of three letters or fewer only as whole words.
+_HINTS: dict[str, tuple[str, ...]] = {
+    "date": ("date", "datum", "buchungstag", "buchung", "valuta", "wertstellung", "fecha",
+             "data", "timestamp", "time", "day", "jour", "tag", "booked", "booking", "dia",
+             "zeit", "when"),
+    "amount": ("amount", "betrag", "montant", "importe", "importo", "bedrag", "valor",
+               "summe", "sum", "umsatz", "paid", "somme", "quantia", "value", "eur"),
+    "currency": ("currency", "wahrung", "waehrung", "devise", "moneda", "divisa", "valuta",
+                 "munt", "moeda", "ccy", "cur", "curr"),
+    "id": ("reference", "ref", "referenz", "id", "txn", "transaction id", "belegnummer",
+           "referencia", "riferimento", "kenmerk", "numero", "number", "nr", "no"),
+    "channel": ("type", "typ", "art", "channel", "method", "format", "mode", "canal", "tipo",
+                "buchungsart", "kanal", "categorie", "category"),
+    "bank": ("bank", "bic", "swift", "banque", "banco", "banca", "blz"),
+    "country": ("country", "land", "pays", "pais", "paese", "nation", "staat"),
+    "name": ("name", "holder", "inhaber", "nom", "nombre", "nome", "naam", "titular",
+             "titulaire", "client", "kunde", "customer", "person", "company"),
+    "account": ("account", "iban", "konto", "compte", "cuenta", "conto", "rekening", "acct",
+                "acc", "kontonummer", "conta"),
+}
+_SIDES: dict[str, tuple[str, ...]] = {
+    "source": ("from", "sender", "payer", "debtor", "debit", "originator", "ordering",
+               "auftraggeber", "zahler", "absender", "von", "emetteur", "donneur", "ordonnateur",
+               "payeur", "ordenante", "emisor", "remitente", "origen", "ordinante", "mittente",
+               "van", "betaler", "opdrachtgever", "source", "orig", "remetente", "pagador",
+               "debiteur", "schuldner", "sending"),
+    "target": ("to", "receiver", "recipient", "payee", "beneficiary", "creditor", "credit",
+               "empfanger", "empfaenger", "begunstigter", "beneficiaire", "destinataire",
+               "beneficiario", "destinatario", "destino", "begunstigde", "ontvanger", "naar",
+               "target", "dest", "counterparty", "gegenkonto", "contrepartie", "contraparte",
+               "receiving", "glaubiger", "crediteur", "an", "a"),
+}
+
+#: Free text about a payment, never a party's name.
+_PURPOSE = ("omschrijving", "verwendungszweck", "description", "purpose", "memo", "libelle",
+            "concepto", "causale", "remittance", "motif", "zweck", "narrative", "details",
+            "comment", "kommentar", "note")
+
+_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+_BIC = re.compile(r"^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:/._-]{3,63}$")
+_NAME = re.compile(r"^[^\W\d_][\w .,'&()/-]*$", re.UNICODE)
+_POINT = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+_COMMA = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_SYMBOLS = re.compile(r"[ \u00a0]")
+
+
+@dataclass
+class Sample:
+    """The header and first rows of a file, as text, with how the file is laid out."""
+
+    name: str
+    format: str  # "csv" or "xlsx"
+    header: list[str]
+    rows: list[list[Any]]
+    delimiter: str = ","
+    encoding: str = "utf-8-sig"
+    sheet: str | None = None
+    header_row: int = 1
+
+
+@dataclass
+class Column:
+    """What one column holds, as recognised from its header and values."""
+
+    name: str
+    kind: str  # date, amount, integer, currency, iban, bic, country, account, name, text, empty
+    examples: list[str]
+    date_format: str | None = None
+    decimal: str | None = None
+    negative: bool = False
+    unique: bool = False
+    distinct: int = 0
+
+    @property
+    def label(self) -> str:
+        shown = ", ".join(self.examples[:2])
+        return f"{self.name} (e.g. {shown})" if shown else f"{self.name} (empty)"
+
+
+@dataclass
+class Suggestion:
+    """A column mapping a person can correct field by field."""
+
+    sample: Sample
+    columns: list[Column]
+    #: mapping key -> column name (absent: not mapped).
+    fields: dict[str, str] = field(default_factory=dict)
+    #: The currency of every row when no column holds it.
+    currency: str | None = None
+    date_format: str | None = None
+    decimal: str = "."
+    negative_swaps: bool = True
+    #: Why each field was chosen, by mapping key.
+    reasons: dict[str, str] = field(default_factory=dict)
+    #: Name of the saved mapping this suggestion came from, if any.
+    saved_as: str | None = None
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def missing(self) -> list[Problem]:
+        """What must still be chosen before the file can be imported, in plain words."""
+        problems = []
+        for key in REQUIRED:
+            if key not in self.fields:
+                problems.append(Problem(FIELDS[key], "choose the column that holds it"))
+        if "transaction.currency" not in self.fields and not self.currency:
+            problems.append(Problem("Currency", "choose its column or the currency of every "
+                                                "row"))
+        for side, who in (("source", "Payer"), ("target", "Payee")):
+            if f"{side}.account" not in self.fields and f"{side}.party.name" not in self.fields:
+                problems.append(Problem(f"{who}'s account", f"choose the column of the "
+                                        f"{who.lower()}'s account or of their name"))
+        date_col = self.fields.get("transaction.date")
+        column = self.column(date_col) if date_col else None
+        if column is not None and column.kind != "date-native" and self.date_format is None \
+                and not _all_iso(column.examples):
+            problems.append(Problem("Date layout", "choose how the dates are written"))
+        return problems
+
+    def raw(self) -> dict[str, Any]:
+        """The mapping as the YAML file writes it."""
+        out: dict[str, Any] = {"format": self.sample.format}
+        if self.sample.format == "csv":
+            out["delimiter"] = self.sample.delimiter
+            out["encoding"] = self.sample.encoding
+        elif self.sample.sheet:
+            out["sheet"] = self.sample.sheet
+        out["header_row"] = self.sample.header_row
+        out["decimal"] = self.decimal
+        thousands = DECIMALS.get(self.decimal, (None, ""))[0]
+        if thousands:
+            out["thousands"] = thousands
+        txn: dict[str, Any] = {}
+        date_spec: dict[str, Any] = {"column": self.fields.get("transaction.date", "")}
+        if self.date_format:
+            date_spec["format"] = self.date_format
+        txn["date"] = date_spec
+        txn["amount"] = {"column": self.fields.get("transaction.amount", ""),
+                         "negative": "swap" if self.negative_swaps else "error"}
+        txn["currency"] = (self.fields["transaction.currency"]
+                           if "transaction.currency" in self.fields
+                           else {"value": (self.currency or "").upper()})
+        for key in ("id", "channel"):
+            if f"transaction.{key}" in self.fields:
+                txn[key] = self.fields[f"transaction.{key}"]
+        out["transaction"] = txn
+        for side in ("source", "target"):
+            spec: dict[str, Any] = {}
+            for key in ("account", "bank", "country"):
+                if f"{side}.{key}" in self.fields:
+                    spec[key] = self.fields[f"{side}.{key}"]
+            if f"{side}.party.name" in self.fields:
+                spec["party"] = {"name": self.fields[f"{side}.party.name"]}
+            out[side] = spec
+        return out
+
+    def mapping(self) -> Mapping:
+        """The validated mapping; :class:`InputError` says in plain words what is missing."""
+        missing = self.missing()
+        if missing:
+            raise InputError(missing, summary="the column mapping is not complete")
+        return parse_mapping(self.raw(), "column mapping")
+
+    def yaml(self) -> str:
+        self.mapping()
+        return yaml.safe_dump(self.raw(), sort_keys=False, allow_unicode=True)
+
+    def choose(self, fields: dict[str, str], *, currency: str | None = None,
+               date_format: str | None = None, decimal: str | None = None,
+               negative_swaps: bool | None = None) -> Suggestion:
+        """A copy with a person's choices; every column must be one of the file's."""
+        problems = []
+        chosen: dict[str, str] = {}
+        for key, column in fields.items():
+            if key not in FIELDS:
+                problems.append(Problem(key, "not a field of the mapping"))
+            elif column:
+                if column not in self.sample.header:
+                    problems.append(Problem(FIELDS[key], f"the file has no column {column!r}"))
+                else:
+                    chosen[key] = column
+        if date_format and date_format not in DATE_FORMATS:
+            problems.append(Problem("Date layout", f"{date_format!r} is not one of the "
+                                                   "layouts offered"))
+        if decimal is not None and decimal not in DECIMALS:
+            problems.append(Problem("Decimal separator", "choose a point or a comma"))
+        code = (currency or "").strip().upper() or None
+        if code is not None and not types.currency.known(code):
+            problems.append(Problem("Currency", f"{currency!r} is not an ISO 4217 currency "
+                                                "code (e.g. EUR)"))
+        if problems:
+            raise InputError(problems, summary="the column mapping is not valid")
+        return replace(self, fields=chosen, currency=code,
+                       date_format=date_format or None,
+                       decimal=decimal if decimal is not None else self.decimal,
+                       negative_swaps=self.negative_swaps if negative_swaps is None
+                       else negative_swaps, reasons={}, saved_as=None)
+
+
+# -- reading the sample ---------------------------------------------------------------------
+
+
+def sample(path: Path, *, rows: int = SAMPLE_ROWS, name: str | None = None) -> Sample:
+    """Read the header and first ``rows`` rows of a CSV or Excel file."""
+    path = Path(path)
+    shown = name or path.name
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _sample_excel(path, rows, shown)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(SAMPLE_BYTES)
+    except OSError as exc:
+        raise InputError.single(shown, f"cannot read the file: {exc.strerror}") from None
+    if data.startswith(b"PK\x03\x04"):
+        return _sample_excel(path, rows, shown)
+    if not data.strip():
+        raise InputError.single(shown, "the file is empty")
+    if b"\x00" in data[:4096]:
+        raise InputError.single(shown, "this is not a text (CSV) or Excel file")
+    encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(data) - 4:  # not only a character cut by the sample's end
+            encoding = "cp1252"
+            text = data.decode(encoding, errors="replace")
+        else:
+            text = data[:exc.start].decode(encoding)
+    if len(data) == SAMPLE_BYTES and "\n" in text:
+        text = text[:text.rindex("\n")]  # drop the last, probably cut, line
+    lines = [line for line in text.splitlines() if line.strip()][:rows + 20]
+    if not lines:
+        raise InputError.single(shown, "the file is empty")
+    delimiter = _delimiter(lines)
+    records = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    widths = Counter(len(r) for r in records)
+    width = widths.most_common(1)[0][0]
+    if width < 2:
+        raise InputError.single(shown, "cannot find columns in this file (is it a CSV file "
+                                       "with a header line?)")
+    start = next(i for i, r in enumerate(records) if len(r) == width)
+    header = [h.strip() for h in records[start]]
+    # the header's line in the file: blank lines before it count too
+    header_row = _line_of(text, lines[start]) if start else 1
+    body = [r for r in records[start + 1:] if len(r) == width][:rows]
+    return Sample(shown, "csv", _unique(header), body, delimiter=delimiter, encoding=encoding,
+                  header_row=header_row)
+
+
+def _line_of(text: str, line: str) -> int:
+    for number, candidate in enumerate(text.splitlines(), start=1):
+        if candidate == line:
+            return number
+    return 1
+
+
+def _delimiter(lines: Sequence[str]) -> str:
+    best, best_score = ",", -1.0
+    for candidate in DELIMITERS:
+        counts = [len(r) for r in csv.reader(io.StringIO("\n".join(lines[:50])),
+                                             delimiter=candidate)]
+        if not counts:
+            continue
+        common, times = Counter(counts).most_common(1)[0]
+        if common < 2:
+            continue
+        score = times / len(counts) * 10 + min(common, 30) / 30
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _unique(header: list[str]) -> list[str]:
+    """Empty or repeated header cells get a name of their own (the importer needs one)."""
+    seen: Counter[str] = Counter()
+    out = []
+    for i, name in enumerate(header, start=1):
+        name = name or f"Column {i}"
+        seen[name] += 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+def _sample_excel(path: Path, rows: int, shown: str) -> Sample:
+    from openpyxl import load_workbook
+
+    limits.check_archive(path, shown, kind=".xlsx workbook")
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise InputError.single(shown, f"cannot open the workbook ({exc})") from None
+    try:
+        found: list[tuple[Any, ...]] = []
+        header_row = 1
+        title = ""
+        for sheet in book.worksheets:  # the first sheet with a table (not a cover sheet)
+            title = sheet.title
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                filled = [v for v in values if v not in (None, "")]
+                if not found and len(filled) < 2:
+                    continue
+                if not found:
+                    header_row = number
+                found.append(values)
+                if len(found) > rows:
+                    break
+            if found:
+                break
+    finally:
+        book.close()
+    if not found:
+        raise InputError.single(shown, "no sheet has a table with a header row")
+    header = [str(h).strip() if h is not None else "" for h in found[0]]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    body = [list(r[:width]) + [None] * (width - len(r)) for r in found[1:]
+            if any(v not in (None, "") for v in r)]
+    return Sample(shown, "xlsx", _unique(header), body, sheet=title,
+                  header_row=header_row)
+
+
+# -- recognising columns --------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _all_iso(values: Sequence[str]) -> bool:
+    try:
+        for value in values:
+            datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return bool(values)
+
+
+def _most(ok: Sequence[bool]) -> bool:
+    """At least :data:`MOST` of the values fit (a few bad cells do not hide a column)."""
+    return bool(ok) and sum(ok) >= MOST * len(ok)
+
+
+def _date_format(values: Sequence[str]) -> str | None:
+    """The layout most values match (day first before month first on a tie)."""
+    best, best_count = None, 0
+    for fmt in DATE_FORMATS:
+        count = 0
+        for value in values:
+            try:
+                datetime.strptime(value, fmt)
+            except ValueError:
+                continue
+            count += 1
+        if count > best_count:
+            best, best_count = fmt, count
+    return best if values and best_count >= MOST * len(values) else None
+
+
+def _number_style(values: Sequence[str]) -> str | None:
+    """``"."`` or ``","`` when every value is a number written that way, else ``None``."""
+    cleaned = [_SYMBOLS.sub("", v) for v in values]
+    point = _most([bool(_POINT.match(v)) for v in cleaned])
+    comma = _most([bool(_COMMA.match(v)) for v in cleaned])
+    if point and comma:
+        # only 1,234 or 1.234 or integers: a separator followed by three digits is thousands
+        if any(re.search(r",\d{1,2}$", v) for v in cleaned):
+            return ","
+        if any(re.search(r"\.\d{1,2}$", v) for v in cleaned):
+            return "."
+        if any("," in v for v in cleaned):
+            return "."  # 1,234 = thousands with a point decimal
+        if any("." in v for v in cleaned):
+            return ","
+        return "."
+    return "." if point else "," if comma else None
+
+
+def _iban_ok(value: str) -> bool:
+    text = value.replace(" ", "").upper()
+    if not _IBAN.match(text):
+        return False
+    moved = text[4:] + text[:4]
+    digits = "".join(str(int(c, 36)) for c in moved)
+    return int(digits) % 97 == 1
+
+
+def profile(name: str, values: Sequence[Any]) -> Column:
+    """What one column holds, from its values."""
+    natives = [v for v in values if v not in (None, "")]
+    texts = [_text(v) for v in natives]
+    texts = [t for t in texts if t]
+    examples = list(dict.fromkeys(texts))[:3]
+    distinct = len(set(texts))
+    column = Column(name, "empty", examples, unique=bool(texts) and distinct == len(texts),
+                    distinct=distinct)
+    if not texts:
+        return column
+    if all(isinstance(v, datetime | date) for v in natives):
+        column.kind = "date-native"
+        return column
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in natives):
+        integral = all(float(v).is_integer() for v in natives)
+        column.kind = "integer" if integral else "amount"
+        column.decimal = "."
+        column.negative = any(v < 0 for v in natives)
+        return column
+    upper = [t.upper() for t in texts]
+    if _most([len(t) == 3 and types.currency.known(t) for t in upper]):
+        column.kind = "currency"
+    elif _most([len(t) == 2 and types.country.known(t) for t in upper]):
+        column.kind = "country"
+    elif _most([_iban_ok(t) for t in texts]):
+        column.kind = "iban"
+    elif _most([bool(_BIC.match(t)) for t in upper]) and any(len(t) in (8, 11) for t in upper):
+        column.kind = "bic"
+    elif (fmt := _date_format(texts)) is not None:
+        column.kind, column.date_format = "date", fmt
+    elif _all_iso(texts):
+        column.kind = "date"
+    elif (style := _number_style(texts)) is not None:
+        cleaned = [_SYMBOLS.sub("", t) for t in texts]
+        sep = style
+        has_decimals = any(re.search(rf"\{sep}\d+$", v) for v in cleaned)
+        long_ids = _most([len(v.lstrip("+-")) >= 8 and v.lstrip("+-").isdigit()
+                          for v in cleaned])
+        column.kind = "amount" if has_decimals else "account" if long_ids else "integer"
+        column.decimal = style
+        column.negative = any(v.startswith("-") for v in cleaned)
+    elif _most([bool(_ACCOUNT.match(t)) and any(c.isdigit() for c in t) for t in texts]):
+        column.kind = "account"
+    elif _most([bool(_NAME.match(t)) for t in texts]):
+        column.kind = "name"
+    else:
+        column.kind = "text"
+    few = distinct <= max(3, len(texts) // 5)
+    if column.kind in ("name", "text") and few and all(len(t) <= 24 for t in texts) \
+            and not (column.kind == "name" and any(" " in t for t in texts)):
+        column.kind = "category"
+    return column
+
+
+def _words(header: str) -> tuple[str, set[str]]:
+    plain = unicodedata.normalize("NFKD", header.replace("ß", "ss"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    # split camelCase and compound markers before the word split
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", header)
+    spaced = unicodedata.normalize("NFKD", spaced.replace("ß", "ss"))
+    spaced = "".join(c for c in spaced if not unicodedata.combining(c)).lower()
+    return plain, set(re.split(r"[^a-z0-9]+", spaced)) - {""}
+
+
+def _hint(header: str, words: tuple[str, ...]) -> bool:
+    plain, tokens = _words(header)
+    for word in words:
+        if len(word) <= 3 or " " in word:
+            if word in tokens or (" " in word and word in plain):
+                return True
+        elif word in plain:
+            return True
+    return False
+
+
+def _side(header: str) -> str | None:
+    source = _hint(header, _SIDES["source"])
+    target = _hint(header, _SIDES["target"])
+    if source == target:
+        return None
+    return "source" if source else "target"
+
+
+def _score(key: str, column: Column, header: str, side: str | None) -> float:
+    """How well ``column`` fits field ``key``; 0 when it cannot hold it."""
+    kind = column.kind
+    role = key.rsplit(".", 1)[-1]
+    hint = {"date": "date", "amount": "amount", "currency": "currency", "id": "id",
+            "channel": "channel", "account": "account", "name": "name", "bank": "bank",
+            "country": "country"}[role]
+    named = _hint(header, _HINTS[hint])
+    score = 0.0
+    if role == "date":
+        score = 10 if kind in ("date", "date-native") else 0
+    elif role == "amount":
+        score = 8 if kind == "amount" else 3 if kind == "integer" and named else 0
+    elif role == "currency":
+        score = 10 if kind == "currency" else 0
+    elif role == "account":
+        score = 9 if kind == "iban" else 5 if kind in ("account", "integer") else 0
+        if kind == "integer" and not named:
+            score = 0
+    elif role == "name":
+        # a column of names or text counts only when its header names a party or a side
+        # (a free-text purpose column holds words too)
+        score = 0 if _hint(header, _PURPOSE) else 2 if kind == "name" else 1 if kind == "text" \
+            else 0
+    elif role == "bank":
+        score = 8 if kind == "bic" else 3 if kind in ("account", "integer", "name",
+                                                       "text") and named else 0
+    elif role == "country":
+        score = 8 if kind == "country" else 0
+    elif role == "id":
+        score = 3 if column.unique and kind in ("account", "integer", "text") else 0
+    elif role == "channel":
+        score = 3 if kind in ("category", "name") and column.distinct <= 12 else 0
+    if score and named:
+        score += 4
+    if key.startswith(("source.", "target.")) and score:
+        wanted = key.split(".", 1)[0]
+        if side is not None and side != wanted:
+            return 0
+        score += 3 if side == wanted else 0
+    return score
+
+
+def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
+    """The mapping that fits the sample best; ``currency`` when no column holds one."""
+    smp = source if isinstance(source, Sample) else sample(source)
+    columns = [profile(name, [row[i] if i < len(row) else None for row in smp.rows])
+               for i, name in enumerate(smp.header)]
+    sides = [_side(c.name) for c in columns]
+    # a column whose header names no side: the first of its kind pays, the next receives
+    order: dict[str, int] = {}
+    unsided: list[str | None] = []
+    for column, side in zip(columns, sides, strict=True):
+        if side is None and column.kind in ("iban", "account", "name", "bic", "country"):
+            seen = order.get(column.kind, 0)
+            order[column.kind] = seen + 1
+            unsided.append("source" if seen == 0 else "target" if seen == 1 else None)
+        else:
+            unsided.append(None)
+    candidates = []
+    for key in FIELDS:
+        for i, column in enumerate(columns):
+            score = _score(key, column, column.name, sides[i])
+            if score and sides[i] is None and unsided[i] is not None \
+                    and key.startswith(("source.", "target.")):
+                score += 1 if key.startswith(unsided[i] or "") else 0
+            if score >= 4:
+                candidates.append((score, -i, key, column))
+    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+    fields: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    used: set[str] = set()
+    for _, _, key, column in candidates:
+        if key in fields or column.name in used:
+            continue
+        fields[key] = column.name
+        used.add(column.name)
+        reasons[key] = "each row has a value of its own" if key == "transaction.id" \
+            else _reason(column)
+    date_col = next((c for c in columns if c.name == fields.get("transaction.date")), None)
+    amount_col = next((c for c in columns if c.name == fields.get("transaction.amount")), None)
+    date_format = date_col.date_format if date_col is not None else None
+    decimal = amount_col.decimal if amount_col is not None and amount_col.decimal else "."
+    return Suggestion(
+        sample=smp, columns=columns, fields=fields,
+        currency=None if "transaction.currency" in fields else currency.upper(),
+        date_format=date_format, decimal=decimal, negative_swaps=True, reasons=reasons)
+
+
+def _reason(column: Column) -> str:
+    what = {"date": "dates", "date-native": "dates", "amount": "amounts",
+            "integer": "whole numbers", "currency": "ISO 4217 currency codes",
+            "country": "ISO country codes", "iban": "IBANs with a valid checksum",
+            "bic": "BICs", "account": "account numbers", "name": "names",
+            "category": "a few repeated values", "text": "text"}.get(column.kind, column.kind)
+    return f"the values are {what}"
+
+
+def from_mapping(smp: Sample, mapping: Mapping, name: str | None = None) -> Suggestion:
+    """The suggestion a saved mapping gives for this sample (its columns must exist)."""
+    missing = [(key, col) for key, col in mapping.columns().items() if col not in smp.header]
+    if missing:
+        shown = ", ".join(f"{col!r}" for _, col in missing[:5])
+        raise InputError.single(name or "saved mapping", f"the file has no column {shown}")
+    columns = [profile(h, [row[i] if i < len(row) else None for row in smp.rows])
+               for i, h in enumerate(smp.header)]
+    fields = {key: col for key, col in mapping.columns().items() if key in FIELDS}
+    txn = mapping.transaction
+    currency = txn.currency.value if txn.currency.value is not None else None
+    return Suggestion(sample=smp, columns=columns, fields=fields, currency=currency,
+                      date_format=txn.date.format, decimal=mapping.decimal,
+                      negative_swaps=txn.amount.negative == "swap",
+                      reasons={key: f"saved mapping {name}" for key in fields} if name else {},
+                      saved_as=name)
+
+
+def fits(smp: Sample, mapping: Mapping) -> bool:
+    """Whether every column ``mapping`` reads is in the sample's header."""
+    return all(col in smp.header for col in mapping.columns().values())
+
+
+# -- preview --------------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """The first rows as they will be imported, and the problems found in the rows read."""
+
+    rows: list[dict[str, Any]]
+    problems: list[Problem]
+    checked: int
+
+
+def preview(path: Path, mapping: Mapping, *, rows: int = 10, check: int = 1000,
+            base_currency: str = "EUR", rates: RateTable | Path | None = None,
+            name: str | None = None) -> Preview:
+    """Convert up to ``check`` rows with the importer's own code; return the first ``rows``.
+
+    Problems name the row as the user knows the file (``name``, default the
+    file's name) and the field by its label.
+    """
+    from tocsin.money.ingest import tabular
+
+    path = Path(path)
+    shown = name or path.name
+    table = resolve_rates(rates, base_currency)
+    ctx = Context(writer=cast(Any, None), rates=table, base_currency=table.base,
+                  problems=Problems(limit=50), progress=ProgressBar(False),
+                  mapping=Path("column mapping"))
+    state = tabular._State(ctx, mapping)
+    names: dict[str, str] = {}
+    out: list[dict[str, Any]] = []
+    checked = 0
+    for row in tabular._rows(path, mapping, state):
+        if ctx.problems.full:
+            break
+        if not tabular._keep(row, mapping.filters):
+            continue
+        checked += 1
+        before = len(state.rows)
+        tabular._convert(row, state)
+        if len(state.rows) > before and len(out) < rows:
+            out.append(dict(state.rows[-1]))
+        if len(state.rows) > 10_000:
+            state.rows.clear()
+        if checked >= check:
+            break
+    for party in state.book.rows():
+        names[f"party:{party['party_id']}"] = str(party["name"])
+    holders = {acc: names.get(f"party:{info['party_id']}", "")
+               for acc, info in state.accounts.items() if info.get("party_id")}
+    for item in out:
+        for side in ("source", "target"):
+            account = item[side]
+            item[f"{side}_name"] = names.get(account) or holders.get(account, "")
+            item[f"{side}_account"] = "" if account.startswith("party:") else account
+    problems = [_plain(p, str(path), shown) for p in ctx.problems.as_list()]
+    if checked == 0 and not problems:
+        problems.append(Problem(shown, "no rows to import under the header"))
+    return Preview(out, problems, checked)
+
+
+def _plain(problem: Problem, path: str, shown: str) -> Problem:
+    """A problem named as the person knows the file and the fields."""
+    location = problem.location.replace(path, shown)
+    if location.startswith("column mapping: "):
+        location = FIELDS.get(location.removeprefix("column mapping: "), location)
+    reason = problem.reason
+    for key, label in sorted(FIELDS.items(), key=lambda kv: -len(kv[0])):
+        if reason.startswith(f"{key}:"):
+            reason = f"{label}:{reason[len(key) + 1:]}"
+            break
+    reason = reason.replace(" (set amount.negative: swap if it means money flowing the "
+                            "other way)", "")
+    for fmt, label in sorted(DATE_FORMATS.items(), key=lambda kv: -len(kv[0])):
+        if reason.endswith(f"does not match {fmt}"):
+            reason = reason[:-len(fmt)] + label
+            break
+    else:
+        reason = reason.replace("does not match ISO 8601", "is not a date like 2024-12-31")
+    return Problem(location, reason)

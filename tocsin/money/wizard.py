@@ -1,0 +1,199 @@
+"""The guided import of a transactions CSV or Excel file, step by step.
+
+1. :func:`receive` keeps an uploaded file in a private folder of its own under
+   ``<data_dir>/uploads`` and returns the folder's name (the *token*) to come
+   back to; only the user who uploaded it can open it again.
+2. :func:`open_upload` reads it back with the mapping suggested for it: a saved
+   mapping of the user's unit when one fits the file's header, else one
+   suggested from the header and values (:mod:`tocsin.money.ingest.suggest`).
+3. :func:`submit` checks the corrected mapping on the first rows, saves it by
+   name when asked (:mod:`tocsin.money.mappings`), writes it beside the file
+   and queues the import job, which owns the folder from then on. A second
+   submission of the same upload returns the job already queued, so a double
+   click or the back button never imports a file twice.
+
+An upload whose wizard was left unfinished is listed by ``tocsin money
+leftovers`` once it is older than an hour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from tocsin.access.principal import Principal
+from tocsin.access.roles import Action
+from tocsin.errors import InputError, NotFound, PermissionDenied
+from tocsin.jobs import runner
+from tocsin.jobs.tables import Job
+from tocsin.money import jobs, mappings, sets
+from tocsin.money.ingest.suggest import (
+    Preview,
+    Suggestion,
+    fits,
+    from_mapping,
+    preview,
+    sample,
+    suggest,
+)
+from tocsin.settings import Settings
+
+STATE_FILE = "wizard.json"
+#: Where the problem of a file imported before is named (the form then offers to go on).
+ALREADY_IMPORTED = "Already imported"
+MAPPING_FILE = "mapping.yaml"
+_TOKEN = re.compile(r"^upload-[A-Za-z0-9_]{4,40}$")
+
+
+@dataclass
+class Upload:
+    token: str
+    path: Path
+    #: The file's name as the user knows it.
+    name: str
+    #: The import job, once submitted.
+    job: str | None = None
+
+
+def _state(folder: Path) -> dict[str, object]:
+    try:
+        data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_state(folder: Path, data: dict[str, object]) -> None:
+    (folder / STATE_FILE).write_text(json.dumps(data), encoding="utf-8")
+
+
+def receive(settings: Settings, principal: Principal, path: Path, name: str) -> str:
+    """Take an uploaded file (alone in its private folder) into the wizard; its token.
+
+    The file is checked to be a table now, so a wrong file is refused at once.
+    """
+    if not principal.can(Action.WRITE_OWN_UNIT):
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise PermissionDenied(f"role {principal.role.value} may not import files")
+    try:
+        sample(path, name=name)
+    except InputError:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise
+    _write_state(path.parent, {"user": principal.user_id, "file": path.name, "name": name})
+    return path.parent.name
+
+
+def open_upload(settings: Settings, principal: Principal, token: str) -> Upload:
+    """The caller's upload ``token``; "not found" for anyone else's or a removed one."""
+    folder = settings.data_dir / "uploads" / token
+    data = _state(folder) if _TOKEN.match(token) else {}
+    if not data or data.get("user") != principal.user_id:
+        raise NotFound("this upload is no longer here; upload the file again")
+    path = folder / str(data.get("file", ""))
+    if path.parent != folder or not path.is_file():
+        raise NotFound("this upload is no longer here; upload the file again")
+    job = data.get("job")
+    return Upload(token, path, str(data.get("name") or path.name),
+                  str(job) if job else None)
+
+
+def suggestion(settings: Settings, principal: Principal, upload: Upload,
+               saved: str | None = None, currency: str = "EUR") -> Suggestion:
+    """The mapping to start from: ``saved`` if named, else a saved one that fits, else new."""
+    smp = sample(upload.path, name=upload.name)
+    if saved:
+        item, mapping = mappings.get_saved(settings, principal, saved)
+        return from_mapping(smp, mapping, item.name)
+    for item in mappings.list_saved(settings, principal):
+        try:
+            _, mapping = mappings.get_saved(settings, principal, item.slug)
+        except InputError:
+            continue  # a saved file broken by hand: not offered
+        if fits(smp, mapping):
+            return from_mapping(smp, mapping, item.name)
+    return suggest(smp, currency=currency)
+
+
+def check(upload: Upload, choice: Suggestion, rows: int = 10) -> Preview:
+    """The preview of ``choice``; its problems include what is still to be chosen."""
+    missing = choice.missing()
+    if missing:
+        return Preview([], missing, 0)
+    return preview(upload.path, choice.mapping(), rows=rows, name=upload.name)
+
+
+def fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def imported_before(session: Session, principal: Principal, digest: str) -> list[str]:
+    """Names of the sets the caller imported from a file with this SHA-256 that still exist
+    and that they may read (their own last 200 imports are looked at)."""
+    names = []
+    for job in runner.list_jobs(session, principal, kind=jobs.INGEST, limit=200):
+        if (job.params or {}).get("sha256") != digest or not isinstance(job.result, dict):
+            continue
+        try:
+            names.append(sets.get_set(session, principal, int(job.result["set"])).name)
+        except (NotFound, KeyError, TypeError, ValueError):
+            continue
+    return names
+
+
+def submit(session: Session, principal: Principal, settings: Settings, upload: Upload,
+           choice: Suggestion, name: str, handling: str, unit: str, description: str = "",
+           base_currency: str = "EUR", save_as: str = "", again: bool = False) -> Job:
+    """Check, optionally save, and queue the import of ``upload``; the job.
+
+    A file the caller imported before (same content) is refused unless ``again``.
+    """
+    if upload.job is not None:
+        return jobs.runner.get(session, principal, upload.job)
+    problems = []
+    if not name.strip():
+        problems.append(("Name of the set", "give the set a name"))
+    if problems:
+        raise InputError.single(*problems[0])
+    owner_id = sets.check_owner(session, principal, unit, handling)
+    digest = fingerprint(upload.path)
+    before = [] if again else imported_before(session, principal, digest)
+    if before:
+        shown_names = ", ".join(f"“{n}”" for n in before[:3])
+        raise InputError.single(ALREADY_IMPORTED, f"you imported this file before, as the "
+                                f"set {shown_names}; tick “Import it again” to import it "
+                                "once more")
+    shown = check(upload, choice)
+    if shown.problems:
+        raise InputError(shown.problems, summary="the file cannot be imported as mapped; "
+                                                 "nothing was imported")
+    mapping_path = upload.path.parent / MAPPING_FILE
+    mapping_path.write_text(choice.yaml(), encoding="utf-8")
+    if save_as.strip():
+        mappings.save(session, settings, principal, save_as, choice.raw())
+    job = jobs.start_ingest(session, principal, settings, upload.path, "csv", name.strip(),
+                            handling.strip(), owner_id, description, base_currency.upper(),
+                            mapping_path, {"file": upload.name, "mapping": "column mapping"},
+                            fingerprint=digest)
+    session.flush()
+    data = _state(upload.path.parent)
+    data["job"] = job.id
+    _write_state(upload.path.parent, data)
+    return job
+
+
+def discard(settings: Settings, principal: Principal, token: str) -> None:
+    """Remove an upload the caller no longer wants (not one already submitted)."""
+    upload = open_upload(settings, principal, token)
+    if upload.job is None:
+        shutil.rmtree(upload.path.parent, ignore_errors=True)

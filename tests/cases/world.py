@@ -129,6 +129,9 @@ EXAMPLES: dict[str, Example] = {
         LESSON_COORDINATORS, json=lambda i: {**_authority, "kind": "mla"}),
     # pages
     "POST /cases": Example(W, form=lambda i: {**_case, "owner_unit": "tntd-spmu"}),
+    "POST /cases/{case_id}/edit": Example(W, form=lambda i: {
+        "reference": "WORLD-CASE", "title": "Renamed", "summary": "", "opened_on": "2022-01-01",
+        "handling": "AMBER", "owner_unit": "tntd-spmu"}),
     "POST /cases/{case_id}/status": Example(W, form=lambda i: {"status": "closed"}),
     "POST /cases/{case_id}/members": Example(W, form=lambda i: {"username": "world-analyst"}),
     "POST /cases/{case_id}/members/remove": Example(W, form=lambda i: {

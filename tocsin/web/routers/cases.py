@@ -181,13 +181,29 @@ def case_page(case_id: int, request: Request, session: DbSession,
                   documents=letters.documents_of(session, case),
                   sets=sets.list_sets(session, principal), choices=_choices(session),
                   authorities=requests.list_authorities(session),
+                  owner_unit=_unit_code(session, case.owner_unit_id),
                   may_write=_may_write(principal, case))
+
+
+def _unit_code(session: DbSession, unit_id: int) -> str:
+    from tocsin.access.tables import Unit
+
+    unit = session.get(Unit, unit_id)
+    return unit.code if unit is not None else ""
 
 
 def _may_write(principal: CurrentPrincipal, case: Case) -> bool:
     from tocsin.access.policy import may_write
 
     return may_write(principal, case.owner_unit_id)
+
+
+@pages.post("/{case_id:int}/edit")
+def case_edit(case_id: int, session: DbSession, principal: CurrentPrincipal,
+              data: Form) -> Response:
+    """Change the case's details (the same check as ``PUT /api/v1/cases/{id}``)."""
+    records.update_case(session, principal, case_id, _case_spec(data))
+    return _to_case(case_id)
 
 
 @pages.post("/{case_id:int}/status")

@@ -376,6 +376,7 @@ def request_page(request_id: int, request: Request, session: DbSession,
                   documents=[d for d in letters.documents_of(session, case)
                              if d.request_id == req.id],
                   assets=[a for a in case.assets if a.id in set(req.asset_ids)],
+                  untoc=requests.convention(),
                   may_write=_may_write(principal, case), today=date.today())
 
 

@@ -80,3 +80,29 @@ def test_edit_case_details_with_confirmation(page: Page, live_server: LiveServer
     page.goto(case_url)
     expect(page.get_by_role("heading", level=1)).to_contain_text("airport case")
     expect(page.locator("#edit-case")).to_have_count(0)
+
+
+def test_import_followthemoney_entities_into_the_case(page: Page,
+                                                      live_server: LiveServer) -> None:
+    from pathlib import Path
+
+    fixture = Path(__file__).parents[1] / "fixtures" / "money" / "ftm" / "mixed.jsonl"
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    _open_case(page, live_server)
+    form = page.locator("#import-entities")
+    form.locator("input[name=file]").set_input_files(str(fixture))
+    form.get_by_role("button", name="Import entities").click()
+    subjects = page.locator("#subjects")
+    expect(subjects).to_contain_text("Ivan Fictionalov")
+    expect(subjects).to_contain_text("Harbour Fictional Trading SRL")
+    expect(subjects).to_contain_text("RO49AAAA1B31007593840000")
+    notes = page.locator("#notes")
+    expect(notes).to_contain_text("4 subject(s) added; 6 entit(ies) not held by the case")
+    expect(notes).to_contain_text("mixed.jsonl:7: Directorship")
+    # a file that is not FollowTheMoney is refused, naming the line
+    bad = Path(live_server.settings.data_dir) / "bad.jsonl"
+    bad.write_text('{"id": "x", "schema": "Person"}\nnot json\n', encoding="utf-8")
+    page.locator("#import-entities input[name=file]").set_input_files(str(bad))
+    page.locator("#import-entities").get_by_role("button", name="Import entities").click()
+    expect(page.locator("ul.problems")).to_contain_text("bad.jsonl:2")

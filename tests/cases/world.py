@@ -77,6 +77,14 @@ def _trace_form(i: dict[str, Any]) -> dict[str, Any]:
     return {**_trace(i), "set_id": str(i["set"]), "accounts": START}
 
 
+_ENTITIES = (b'{"id": "w-1", "schema": "Person", "properties": {"name": ["World person"]}}\n'
+             b'{"id": "w-2", "schema": "Address", "properties": {"full": ["World street"]}}\n')
+
+
+def _entities(_i: dict[str, Any]) -> dict[str, Any]:
+    return {"file": ("world.jsonl", _ENTITIES, "application/x-ndjson")}
+
+
 _case = {"reference": "WORLD-NEW", "title": "New world case", "handling": "AMBER"}
 _stage = {"stage": "confiscate", "on_date": "2023-01-01", **ORDER}
 _authority = {"country": "AT", "kind": "extradition", "name": "World desk", "source": "world",
@@ -96,6 +104,7 @@ EXAMPLES: dict[str, Example] = {
     "POST /api/v1/cases/{case_id}/subjects": Example(W, json=lambda i: {
         "schema": "Person", "properties": {"name": ["World person"]}}),
     "POST /api/v1/cases/{case_id}/subjects/screen": Example(W),
+    "POST /api/v1/cases/{case_id}/subjects/import": Example(W, files=_entities),
     "POST /api/v1/cases/{case_id}/links": Example(W, json=lambda i: {
         "kind": "transaction_set", "set_id": i["set"]}),
     "POST /api/v1/cases/{case_id}/notes": Example(W, json=lambda i: {"text": "A note"}),
@@ -139,6 +148,7 @@ EXAMPLES: dict[str, Example] = {
     "POST /cases/{case_id}/subjects": Example(W, form=lambda i: {
         "schema": "Company", "name": "World company", "properties": "jurisdiction: at"}),
     "POST /cases/{case_id}/subjects/screen": Example(W),
+    "POST /cases/{case_id}/subjects/import": Example(W, files=_entities),
     "POST /cases/{case_id}/links": Example(W, form=lambda i: {
         "kind": "transaction_set", "set_id": str(i["set"])}),
     "POST /cases/{case_id}/notes": Example(W, form=lambda i: {"text": "A note"}),

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from tocsin.cases import assets, letters, records, requests, stats
+from tocsin.cases import assets, entities, letters, records, requests, stats
 from tocsin.cases.spec import (
     AssetSpec,
     AuthoritySpec,
@@ -232,6 +232,30 @@ def subject_add(case_id: int, session: DbSession, principal: CurrentPrincipal,
                 data: Form) -> Response:
     records.add_subject(session, principal, case_id, _subject_spec(data))
     return _to_case(case_id)
+
+
+def _entities(request: Request, upload: UploadFile) -> tuple[list[tuple[str, dict[str, Any]]],
+                                                              str]:
+    """The entities of an uploaded JSON-lines file, refused past the upload size limit."""
+    from pathlib import Path
+
+    limit = deps.settings(request).upload_max_bytes
+    data = upload.file.read(limit + 1)
+    source = Path(upload.filename or "upload.jsonl").name or "upload.jsonl"
+    if len(data) > limit:
+        raise InputError.single("file", f"larger than the limit of {limit:,} bytes")
+    return entities.read_lines(data, source), source
+
+
+@pages.post("/{case_id:int}/subjects/import")
+def subjects_import(case_id: int, request: Request, session: DbSession,
+                    principal: CurrentPrincipal,
+                    file: Annotated[UploadFile, File()]) -> Response:
+    """Subjects from a FollowTheMoney file; what the case cannot hold is noted in the case."""
+    records.writable_case(session, principal, case_id)  # refuse before reading the file
+    items, source = _entities(request, file)
+    entities.import_entities(session, principal, case_id, items, source)
+    return RedirectResponse(f"/cases/{case_id}#subjects", status_code=303)
 
 
 @pages.post("/{case_id:int}/subjects/screen")
@@ -726,6 +750,24 @@ def api_subject(case_id: int, spec: SubjectSpec, session: DbSession,
     """Add a subject (Person, Company, BankAccount, CryptoWallet as FtM)."""
     case = records.get_case(session, principal, case_id)
     return records.subject_entity(case, records.add_subject(session, principal, case_id, spec))
+
+
+@api.post("/{case_id}/subjects/import", status_code=201)
+def api_subjects_import(case_id: int, request: Request, session: DbSession,
+                        principal: CurrentPrincipal,
+                        file: Annotated[UploadFile, File(
+                            description="FollowTheMoney entities, JSON lines")]
+                        ) -> dict[str, Any]:
+    """Import FtM entities as subjects (Person, Company, BankAccount, CryptoWallet); the
+    answer lists the subjects added and, by line, what the case does not hold."""
+    records.writable_case(session, principal, case_id)
+    items, source = _entities(request, file)
+    result = entities.import_entities(session, principal, case_id, items, source)
+    case = records.get_case(session, principal, case_id)
+    return {"source": source,
+            "added": [records.subject_entity(case, s) for s in result.added],
+            "left_out": [{"location": p.location, "reason": p.reason}
+                         for p in result.left_out]}
 
 
 @api.post("/{case_id}/subjects/screen")

@@ -260,5 +260,7 @@ def test_upload_of_followthemoney_entities(client: TestClient, make_user: MakeUs
     done = _wait(client, response.json()["job"])
     assert done["state"] == "done", done
     assert done["result"]["transactions"] == 2
+    assert "not held by a transaction set, left out: 1 Address, 1 Directorship" in \
+        done["result"]["notes"]
     listed = client.get(f"{API}/sets").json()
     assert [(s["name"], s["format"]) for s in listed] == [("FtM set", "ftm")]

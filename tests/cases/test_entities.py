@@ -13,6 +13,7 @@ from tests.cases.helpers import case, user
 from tocsin.cases import entities, records
 from tocsin.cases.spec import SubjectSpec
 from tocsin.errors import InputError
+from tocsin.settings import Settings
 from tocsin.store.database import Database
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "money" / "ftm" / "mixed.jsonl"
@@ -86,3 +87,28 @@ def test_case_subjects_import_back_unchanged(platform_db: Database) -> None:
         entities.import_entities(s, lead, second.id, _items(text, "case.jsonl"), "case.jsonl")
         assert [(x.schema, x.caption, x.properties) for x in second.subjects] == [
             (e["schema"], e["caption"], e["properties"]) for e in exported]
+
+
+def test_command_line_import(platform_db: Database, monkeypatch: pytest.MonkeyPatch,
+                             settings: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from tocsin.cli.main import app
+    from tocsin.settings import get_settings
+
+    monkeypatch.setenv("TOCSIN_DATABASE_URL", str(settings.database_url))
+    monkeypatch.setenv("TOCSIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TOCSIN_SECRET_KEY", settings.secret())
+    get_settings.cache_clear()
+    with platform_db.transaction() as s:
+        lead = user(s, "analyst", name="ftm-cli")
+        case_id = case(s, lead, "FTM-CLI").id
+    try:
+        result = CliRunner().invoke(app, ["cases", "import-entities", str(case_id),
+                                          str(FIXTURE), "--as", "ftm-cli"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "4 subject(s) added; 6 entit(ies) not held by the case" in result.output
+    with platform_db.transaction() as s:
+        assert len(records.get_case(s, lead, case_id).subjects) == 4

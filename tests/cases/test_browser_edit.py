@@ -106,3 +106,41 @@ def test_import_followthemoney_entities_into_the_case(page: Page,
     page.locator("#import-entities input[name=file]").set_input_files(str(bad))
     page.locator("#import-entities").get_by_role("button", name="Import entities").click()
     expect(page.locator("ul.problems")).to_contain_text("bad.jsonl:2")
+
+
+def test_coordinator_changes_a_directory_entry(page: Page, live_server: LiveServer) -> None:
+    from datetime import date
+
+    from tocsin.access.principal import Principal
+    from tocsin.cases import requests
+    from tocsin.cases.spec import AuthoritySpec
+
+    with live_server.db.transaction() as s:
+        entry = requests.save_authority(s, Principal.system(), AuthoritySpec(
+            country="AT", kind="mla", name="Fictional central authority", languages=["de"],
+            source="Fictional directory", as_of=date(2025, 1, 1), fictional=True)).id
+    analyst, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, analyst)
+    page.goto(f"{live_server.url}/cases/authorities")
+    expect(page.locator(f"#authority-{entry}")).to_contain_text("Fictional central authority")
+    expect(page.locator(".edit-authority")).to_have_count(0)  # analysts do not edit it
+    page.context.clear_cookies()
+
+    coordinator, _ = create_user(live_server.db, "coordinator", unit="tntd-spmu")
+    browser_login(page, live_server, coordinator)
+    page.goto(f"{live_server.url}/cases/authorities")
+    row = page.locator(f"#authority-{entry}")
+    row.locator("summary", has_text="Change").click()
+    row.locator("input[name=languages]").fill("de, en")
+    row.locator("input[name=source]").fill("Fictional directory, second edition")
+    row.get_by_role("button", name="Save changes").click()
+    dialog = page.locator("dialog.confirm")
+    expect(dialog).to_contain_text("Changed: Languages (ISO 639, comma-separated); Source.")
+    dialog.get_by_role("button", name="Save changes").click()
+    expect(page.locator(f"#authority-{entry}")).to_contain_text(
+        "Fictional directory, second edition")
+    expect(page.locator(f"#authority-{entry}")).to_contain_text("de, en")
+    with live_server.db.transaction() as s:
+        detail = s.scalars(select(AuditEntry.detail).where(
+            AuditEntry.record_type == "authority", AuditEntry.action == "update")).one()
+    assert "source: 'Fictional directory' → 'Fictional directory, second edition'" in detail

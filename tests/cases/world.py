@@ -177,6 +177,8 @@ EXAMPLES: dict[str, Example] = {
         "format": "pdf"}),
     "POST /cases/authorities": Example(LESSON_COORDINATORS, form=lambda i: {
         **_authority, "languages": "de, en"}),
+    "POST /cases/authorities/{authority_id}": Example(LESSON_COORDINATORS, form=lambda i: {
+        **_authority, "kind": "mla", "languages": "de"}),
 }
 
 PARAMS = {"case_id": "case", "task_id": "case_task", "asset_id": "case_asset",

@@ -547,16 +547,21 @@ def save_authority(session: Session, principal: Principal, spec: AuthoritySpec,
     values = spec.model_dump()
     values["country"] = types.country.clean(spec.country)
     values["languages"] = [types.language.clean(x) for x in spec.languages]
+    changed: list[str] = []
     if item is None:
         item = Authority(**values, updated_by=principal.username)
         session.add(item)
     else:
         for name, value in values.items():
+            old = getattr(item, name)
+            if str(old) != str(value):  # the value replaced stays in the audit log
+                changed.append(f"{name}: {old!r} → {value!r}")
             setattr(item, name, value)
         item.updated_by = principal.username
     session.flush()
     audit.record(session, principal, "create" if authority_id is None else "update",
-                 "authority", item.id, detail=f"{item.country} {item.kind}: {item.name}")
+                 "authority", item.id, detail=f"{item.country} {item.kind}: {item.name}"
+                 + (f" ({'; '.join(changed)})" if changed else ""))
     return item
 
 

@@ -437,14 +437,26 @@ def authority_list(request: Request, session: DbSession, principal: CurrentPrinc
         may_edit=principal.can(Action.WRITE_ANY_UNIT), country=country, kind=kind)
 
 
-@pages.post("/authorities")
-def authority_add(session: DbSession, principal: CurrentPrincipal, data: Form) -> Response:
+def _authority_spec(data: dict[str, str]) -> AuthoritySpec:
     values: dict[str, Any] = _clean(data)
     for name in ("languages", "channels"):
         values[name] = [x.strip() for x in data.get(name, "").split(",") if x.strip()]
     values["fictional"] = data.get("fictional", "") in ("1", "on", "true", "yes")
-    requests.save_authority(session, principal, AuthoritySpec.model_validate(values))
+    return AuthoritySpec.model_validate(values)
+
+
+@pages.post("/authorities")
+def authority_add(session: DbSession, principal: CurrentPrincipal, data: Form) -> Response:
+    requests.save_authority(session, principal, _authority_spec(data))
     return RedirectResponse("/cases/authorities", status_code=303)
+
+
+@pages.post("/authorities/{authority_id:int}")
+def authority_edit(authority_id: int, session: DbSession, principal: CurrentPrincipal,
+                   data: Form) -> Response:
+    """Change a directory entry (coordinators and administrators)."""
+    requests.save_authority(session, principal, _authority_spec(data), authority_id)
+    return RedirectResponse(f"/cases/authorities#authority-{authority_id}", status_code=303)
 
 
 def _by(by: str) -> list[str]:

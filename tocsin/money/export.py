@@ -284,7 +284,8 @@ def _payment(row: dict[str, Any], holders: dict[str, str], base: str) -> EntityP
     payment.add("amount", _amount(row["amount_orig"]))
     payment.add("currency", row["currency_orig"], quiet=True)
     if base in ("EUR", "USD"):
-        payment.add(f"amount{base.title()}", _amount(row["amount"]))
+        # converted at the import's rates (an import computes it again): cents suffice
+        payment.add(f"amount{base.title()}", f"{row['amount']:.2f}")
     payment.add("date", row["ts"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
     notes = [f"channel: {row['channel']}"] if row.get("channel") else []
     if row.get("label_pattern"):

@@ -101,6 +101,7 @@ def test_trace_to_confiscation_and_mla_request(page: Page, live_server: LiveServ
     request.locator("input[name=created_on]").fill("2022-09-12")
     request.get_by_role("button", name="Record request").click()
     expect(page.locator("#completeness")).to_contain_text("missing")
+    expect(page.locator("#untoc-source")).to_contain_text("General Assembly resolution 55/25")
     page.goto(case_url)
     page.locator("summary", has_text="New request").click()
     request.locator("select[name=counterpart_country]").select_option("AT")

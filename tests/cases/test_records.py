@@ -189,3 +189,31 @@ def test_notes_tasks_and_timeline(platform_db: Database) -> None:
         details = s.scalars(select(AuditEntry.detail).where(
             AuditEntry.record_type == "case", AuditEntry.record_id == str(c.id))).all()
         assert any("note" in d for d in details) and any("task" in d for d in details)
+
+
+def test_editing_the_details_keeps_the_old_values_and_checks_dates(
+        platform_db: Database) -> None:
+    from tocsin.cases import assets
+    from tocsin.cases.spec import AssetSpec
+
+    with platform_db.transaction() as s:
+        lead = user(s, "analyst", name="editor")
+        made = case(s, lead, "EDIT-1")
+        assets.create_asset(s, lead, made.id, AssetSpec(
+            kind="cash", description="Fictional cash", identified_on=date(2030, 2, 1)))
+        spec = CaseSpec(reference="EDIT-1", title="Renamed fictional case", summary="New",
+                        crime_area="money_laundering", country="MD",
+                        opened_on=date(2030, 1, 10), handling="AMBER")
+        # the case cannot open after an asset of it was identified
+        with pytest.raises(InputError) as bad:
+            records.update_case(s, lead, made.id, spec.model_copy(
+                update={"opened_on": date(2030, 3, 1)}))
+        assert [p.location for p in bad.value.problems] == ["case.opened_on"]
+        assert made.title == "Fictional case EDIT-1"  # nothing half-written
+        records.update_case(s, lead, made.id, spec)
+        detail = s.scalars(select(AuditEntry.detail).where(
+            AuditEntry.record_type == "case", AuditEntry.record_id == str(made.id),
+            AuditEntry.detail.like("case details changed%"))).one()
+        assert "title: 'Fictional case EDIT-1' → 'Renamed fictional case'" in detail
+        assert "summary: '' → 'New'" in detail
+        assert "handling" not in detail  # unchanged fields are not listed

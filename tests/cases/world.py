@@ -77,6 +77,14 @@ def _trace_form(i: dict[str, Any]) -> dict[str, Any]:
     return {**_trace(i), "set_id": str(i["set"]), "accounts": START}
 
 
+_ENTITIES = (b'{"id": "w-1", "schema": "Person", "properties": {"name": ["World person"]}}\n'
+             b'{"id": "w-2", "schema": "Address", "properties": {"full": ["World street"]}}\n')
+
+
+def _entities(_i: dict[str, Any]) -> dict[str, Any]:
+    return {"file": ("world.jsonl", _ENTITIES, "application/x-ndjson")}
+
+
 _case = {"reference": "WORLD-NEW", "title": "New world case", "handling": "AMBER"}
 _stage = {"stage": "confiscate", "on_date": "2023-01-01", **ORDER}
 _authority = {"country": "AT", "kind": "extradition", "name": "World desk", "source": "world",
@@ -96,6 +104,7 @@ EXAMPLES: dict[str, Example] = {
     "POST /api/v1/cases/{case_id}/subjects": Example(W, json=lambda i: {
         "schema": "Person", "properties": {"name": ["World person"]}}),
     "POST /api/v1/cases/{case_id}/subjects/screen": Example(W),
+    "POST /api/v1/cases/{case_id}/subjects/import": Example(W, files=_entities),
     "POST /api/v1/cases/{case_id}/links": Example(W, json=lambda i: {
         "kind": "transaction_set", "set_id": i["set"]}),
     "POST /api/v1/cases/{case_id}/notes": Example(W, json=lambda i: {"text": "A note"}),
@@ -129,6 +138,9 @@ EXAMPLES: dict[str, Example] = {
         LESSON_COORDINATORS, json=lambda i: {**_authority, "kind": "mla"}),
     # pages
     "POST /cases": Example(W, form=lambda i: {**_case, "owner_unit": "tntd-spmu"}),
+    "POST /cases/{case_id}/edit": Example(W, form=lambda i: {
+        "reference": "WORLD-CASE", "title": "Renamed", "summary": "", "opened_on": "2022-01-01",
+        "handling": "AMBER", "owner_unit": "tntd-spmu"}),
     "POST /cases/{case_id}/status": Example(W, form=lambda i: {"status": "closed"}),
     "POST /cases/{case_id}/members": Example(W, form=lambda i: {"username": "world-analyst"}),
     "POST /cases/{case_id}/members/remove": Example(W, form=lambda i: {
@@ -136,6 +148,7 @@ EXAMPLES: dict[str, Example] = {
     "POST /cases/{case_id}/subjects": Example(W, form=lambda i: {
         "schema": "Company", "name": "World company", "properties": "jurisdiction: at"}),
     "POST /cases/{case_id}/subjects/screen": Example(W),
+    "POST /cases/{case_id}/subjects/import": Example(W, files=_entities),
     "POST /cases/{case_id}/links": Example(W, form=lambda i: {
         "kind": "transaction_set", "set_id": str(i["set"])}),
     "POST /cases/{case_id}/notes": Example(W, form=lambda i: {"text": "A note"}),
@@ -164,6 +177,8 @@ EXAMPLES: dict[str, Example] = {
         "format": "pdf"}),
     "POST /cases/authorities": Example(LESSON_COORDINATORS, form=lambda i: {
         **_authority, "languages": "de, en"}),
+    "POST /cases/authorities/{authority_id}": Example(LESSON_COORDINATORS, form=lambda i: {
+        **_authority, "kind": "mla", "languages": "de"}),
 }
 
 PARAMS = {"case_id": "case", "task_id": "case_task", "asset_id": "case_asset",

@@ -15,6 +15,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tests.search.conftest import add_activity, principal, unit_id
+from tocsin.cases import assets, records, requests
+from tocsin.cases.spec import AssetSpec, CaseSpec, Identifier, RequestSpec
+from tocsin.cases.tables import Asset, Case, CoopRequest
 from tocsin.coherence.tables import OcgProfile
 from tocsin.money.tables import TransactionSet
 from tocsin.taskforce.events import records as events
@@ -139,8 +142,46 @@ def ocg_profile(session: Session, handling: str, unit: str) -> tuple[Any, Change
     return made, change
 
 
+def _case(session: Session, handling: str, unit: str, title: str = "Fictional case") -> Case:
+    return records.create_case(session, _writer(session, unit), CaseSpec(
+        reference=f"SRCH-{uuid.uuid4().hex[:10]}", title=title, crime_area="money_laundering",
+        country="MD", opened_on=date(2024, 3, 1), handling=handling, owner_unit=unit))
+
+
+def case(session: Session, handling: str, unit: str) -> tuple[Any, Change]:
+    made = _case(session, handling, unit, "Marlin shell companies")
+
+    def change(s: Session) -> None:
+        s.get(Case, made.id).summary = "Pelican nominee directors"
+    return made, change
+
+
+def case_asset(session: Session, handling: str, unit: str) -> tuple[Any, Change]:
+    owner = _case(session, handling, unit)
+    made = assets.create_asset(session, _writer(session, unit), owner.id, AssetSpec(
+        kind="vessel", description="Motor yacht Marlin", country="ME",
+        identifiers=[Identifier(scheme="imo", value="9999999")],
+        estimated_value=1_000_000, identified_on=date(2024, 3, 5)))
+
+    def change(s: Session) -> None:
+        s.get(Asset, made.id).encumbrances = "Pelican bank mortgage"
+    return made, change
+
+
+def coop_request(session: Session, handling: str, unit: str) -> tuple[Any, Change]:
+    owner = _case(session, handling, unit)
+    made = requests.create_request(session, _writer(session, unit), owner.id, RequestSpec(
+        kind="mla", counterpart_country="RS", reference="Marlin-MLA",
+        facts="Marlin payments through two banks.", created_on=date(2024, 3, 6)))
+
+    def change(s: Session) -> None:
+        s.get(CoopRequest, made.id).purpose = "Pelican evidence for trial"
+    return made, change
+
+
 #: record type → maker
 MAKERS: dict[str, Maker] = {
     "lesson": lesson, "partner": partner, "agreement": agreement, "event": event,
     "expert": expert, "transaction_set": transaction_set, "ocg_profile": ocg_profile,
+    "case": case, "case_asset": case_asset, "coop_request": coop_request,
 }

@@ -137,17 +137,34 @@ def update_case(session: Session, principal: Principal, case_id: int, spec: Case
         problems.append(Problem("case.reference", f"{spec.reference!r} is already used"))
     if spec.need_to_know and not case.members:
         problems.append(Problem("case.need_to_know", "add the team before restricting the case"))
+    earliest = min((a.identified_on for a in case.assets), default=None)
+    if spec.opened_on and earliest and spec.opened_on > earliest:
+        problems.append(Problem("case.opened_on", f"{spec.opened_on} is after the first asset "
+                                                  f"was identified ({earliest})"))
     if problems or owner is None:
         raise InputError(problems)
     require_write(principal, owner)
+    before = _details(case)
     case.reference, case.title, case.summary = spec.reference, spec.title, spec.summary
     case.crime_area = spec.crime_area or None
     case.country = types.country.clean(spec.country) if spec.country else None
     if spec.opened_on:
         case.opened_on = spec.opened_on
     case.need_to_know, case.handling, case.owner_unit_id = spec.need_to_know, handling, owner
-    audit_case(session, principal, case, "case details changed")
+    after = _details(case)
+    changed = [f"{k}: {before[k]!r} → {after[k]!r}" for k in before if before[k] != after[k]]
+    # the values replaced stay in the audit log, so an edit loses nothing
+    audit_case(session, principal, case, "case details changed"
+               + (": " + "; ".join(changed) if changed else " (nothing new)"))
     return case
+
+
+def _details(case: Case) -> dict[str, object]:
+    """The case's own fields as an edit changes them (for the audit of a change)."""
+    return {"reference": case.reference, "title": case.title, "summary": case.summary,
+            "crime_area": case.crime_area, "country": case.country,
+            "opened_on": str(case.opened_on), "need_to_know": case.need_to_know,
+            "handling": case.handling, "owner_unit_id": case.owner_unit_id}
 
 
 def set_status(session: Session, principal: Principal, case_id: int, status: str,

@@ -1,8 +1,8 @@
 """International co-operation requests, the record of exchanges and the authorities directory.
 
-Kinds (UNTOC): mutual legal assistance (art. 18), extradition (art. 16), joint
-investigation teams (art. 19), co-operation for confiscation (art. 13), disposal and
-sharing of confiscated proceeds (art. 14), preservation and freezing.
+Kinds (UNTOC, ``data/untoc.yaml``): mutual legal assistance (art. 18), extradition
+(art. 16), joint investigations (art. 19), co-operation for confiscation (art. 13),
+disposal of confiscated proceeds (art. 14), preservation and freezing (art. 13(2)).
 
 Status flow::
 
@@ -53,14 +53,24 @@ from tocsin.taskforce.lessons import codes
 
 DATA = Path(__file__).parent / "data"
 
-KIND_LABELS = {
-    "mla": "Mutual legal assistance (UNTOC art. 18)",
-    "extradition": "Extradition (UNTOC art. 16)",
-    "jit": "Joint investigation team (UNTOC art. 19)",
-    "confiscation": "International co-operation for confiscation (UNTOC art. 13)",
-    "disposal": "Disposal and sharing of confiscated proceeds (UNTOC art. 14)",
-    "preservation": "Preservation and freezing",
-}
+
+
+@cache
+def convention() -> dict[str, Any]:
+    """The Convention's facts, article headings and kinds of request, with their source
+    and whether each is confirmed (``data/untoc.yaml``)."""
+    data: dict[str, Any] = yaml.safe_load((DATA / "untoc.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def _kind_labels() -> dict[str, str]:
+    kinds = convention()["kinds"]
+    return {k: f"{v['label']} (UNTOC art. {v.get('paragraph', v['article'])})"
+            for k, v in kinds.items()}
+
+
+#: Kind of request → its label with the article it rests on.
+KIND_LABELS = _kind_labels()
 #: Status → the statuses it may move to.
 FLOW: dict[str, tuple[str, ...]] = {
     "draft": ("sent", "withdrawn"),
@@ -537,16 +547,21 @@ def save_authority(session: Session, principal: Principal, spec: AuthoritySpec,
     values = spec.model_dump()
     values["country"] = types.country.clean(spec.country)
     values["languages"] = [types.language.clean(x) for x in spec.languages]
+    changed: list[str] = []
     if item is None:
         item = Authority(**values, updated_by=principal.username)
         session.add(item)
     else:
         for name, value in values.items():
+            old = getattr(item, name)
+            if str(old) != str(value):  # the value replaced stays in the audit log
+                changed.append(f"{name}: {old!r} → {value!r}")
             setattr(item, name, value)
         item.updated_by = principal.username
     session.flush()
     audit.record(session, principal, "create" if authority_id is None else "update",
-                 "authority", item.id, detail=f"{item.country} {item.kind}: {item.name}")
+                 "authority", item.id, detail=f"{item.country} {item.kind}: {item.name}"
+                 + (f" ({'; '.join(changed)})" if changed else ""))
     return item
 
 

@@ -125,6 +125,27 @@ def stats(by: str = typer.Option("year", help="Dimensions, comma-separated: year
     console.print(table)
 
 
+@app.command("import-entities")
+def import_entities(case_id: int,
+                    file: Path = typer.Argument(..., help="FollowTheMoney entities, JSON lines."),
+                    as_user: str | None = AS) -> None:
+    """Add the people, companies, bank accounts and crypto wallets of a FollowTheMoney file
+    to a case as subjects; what the case does not hold is listed and noted in the case.
+
+    Example: tocsin cases import-entities 1 entities.jsonl --as analyst
+    """
+    from tocsin.cases import entities
+    from tocsin.errors import InputError
+
+    if not file.is_file():
+        raise InputError.single(str(file), "file not found")
+    with transaction() as session:
+        items = entities.read_lines(file.read_bytes(), file.name)
+        result = entities.import_entities(session, acting_as(session, as_user), case_id,
+                                          items, file.name)
+    console.print(result.summary(), highlight=False, markup=False)
+
+
 @app.command()
 def letter(request_id: int,
            format: str = typer.Option("docx", "--format", help="docx or pdf."),

@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -262,6 +263,15 @@ def export_ftm(stored: StoredSet, output: Path, selection: Selection) -> ExportR
     return report
 
 
+def _amount(value: float) -> str:
+    """An amount as FtM text: two decimals, or every digit when it has more (crypto-assets);
+    FtM itself would round a number to two decimals and an import would read back less."""
+    text = f"{value:.2f}"
+    if float(text) == value:
+        return text
+    return format(Decimal(repr(value)), "f")
+
+
 def _payment(row: dict[str, Any], holders: dict[str, str], base: str) -> EntityProxy:
     payment = model.make_entity("Payment")
     payment.make_id("tocsin-payment", row["txn_id"])
@@ -271,10 +281,11 @@ def _payment(row: dict[str, Any], holders: dict[str, str], base: str) -> EntityP
     for prop, account in (("payerAccount", row["source"]), ("beneficiaryAccount", row["target"])):
         if not account.startswith("party:"):
             payment.add(prop, account_entity_id(account))
-    payment.add("amount", row["amount_orig"])
+    payment.add("amount", _amount(row["amount_orig"]))
     payment.add("currency", row["currency_orig"], quiet=True)
     if base in ("EUR", "USD"):
-        payment.add(f"amount{base.title()}", row["amount"])
+        # converted at the import's rates (an import computes it again): cents suffice
+        payment.add(f"amount{base.title()}", f"{row['amount']:.2f}")
     payment.add("date", row["ts"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
     notes = [f"channel: {row['channel']}"] if row.get("channel") else []
     if row.get("label_pattern"):

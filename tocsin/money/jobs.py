@@ -308,7 +308,7 @@ def _ingest(ctx: JobContext) -> Outcome:
         known[str(mapping)] = names.get("mapping", mapping.name)
     try:
         with ctx.db.transaction() as session:
-            record, _report = sets.import_set(
+            record, report = sets.import_set(
                 session, ctx.principal, settings, params["format"], [upload],
                 name=params["name"], handling=params["handling"],
                 unit_id=int(params["unit_id"]), description=params.get("description", ""),
@@ -316,9 +316,10 @@ def _ingest(ctx: JobContext) -> Outcome:
             ctx.progress(0.95, "registering the set")
             session.flush()
             set_id = record.id
+            # the notes say what the import left out or could not tell
             result = {"set": set_id, "name": record.name,
                       "transactions": record.transaction_count,
-                      "url": f"/investigations/sets/{set_id}"}
+                      "url": f"/investigations/sets/{set_id}", "notes": list(report.notes)}
     except InputError as exc:
         raise InputError([Problem(_rename(p.location, known), _rename(p.reason, known))
                           for p in exc.problems],

@@ -17,7 +17,7 @@ class TransactionSet(Guarded, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    #: Source format: amlworld, amlsim, goaml, camt053 or csv.
+    #: Source format: amlworld, amlsim, goaml, camt053, ftm or csv.
     format: Mapped[str] = mapped_column(String(20))
     base_currency: Mapped[str] = mapped_column(String(3))
     #: Folder name under ``<data_dir>/money/``; never derived from user input.

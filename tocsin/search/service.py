@@ -370,5 +370,6 @@ TYPE_LABELS = {
     "instrument": "Instruments", "provision": "Provisions",
     "lesson": "Lessons and observations", "partner": "Partners", "agreement": "Agreements",
     "event": "Events", "expert": "Experts", "transaction_set": "Transaction sets",
-    "ocg_profile": "Organized crime groups",
+    "ocg_profile": "Organized crime groups", "case": "Cases", "case_asset": "Assets",
+    "coop_request": "Co-operation requests",
 }

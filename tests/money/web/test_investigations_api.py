@@ -246,3 +246,21 @@ def test_score_ranks_accounts_with_contributions(client: TestClient, make_user: 
     assert all(r["contributions"] and r["contributions"][0]["detail"] for r in ranked)
     # Scoring without an earlier run detects first and keeps those findings.
     assert client.get(f"{API}/sets/{demo_set}/findings").json()["findings"]
+
+
+def test_upload_of_followthemoney_entities(client: TestClient, make_user: MakeUser) -> None:
+    fixture = Path(__file__).parents[2] / "fixtures" / "money" / "ftm" / "mixed.jsonl"
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    response = client.post(f"{API}/sets", headers={"X-CSRF-Token": token},
+                           files={"file": ("mixed.jsonl", fixture.read_bytes(),
+                                           "application/x-ndjson")},
+                           data={"format": "ftm", "name": "FtM set", "handling": "AMBER",
+                                 "unit": "tntd-spmu"})
+    assert response.status_code == 202, response.text
+    done = _wait(client, response.json()["job"])
+    assert done["state"] == "done", done
+    assert done["result"]["transactions"] == 2
+    assert "not held by a transaction set, left out: 1 Address, 1 Directorship" in \
+        done["result"]["notes"]
+    listed = client.get(f"{API}/sets").json()
+    assert [(s["name"], s["format"]) for s in listed] == [("FtM set", "ftm")]

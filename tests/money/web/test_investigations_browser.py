@@ -64,3 +64,22 @@ def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
     expect(page.locator("#sankey canvas, #sankey svg").first).to_be_attached()
     assert page.locator("#steps li").count() > 1
     expect(page.locator("#trace-status")).to_contain_text("traced payments")
+
+
+def test_upload_of_followthemoney_entities_says_what_was_left_out(
+        page: Page, live_server: LiveServer) -> None:
+    from pathlib import Path
+
+    fixture = Path(__file__).parents[2] / "fixtures" / "money" / "ftm" / "mixed.jsonl"
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    page.get_by_role("link", name="Investigations", exact=True).first.click()
+    form = page.locator("#upload-form")
+    form.locator("input[name=file]").set_input_files(str(fixture))
+    form.locator("select[name=format]").select_option("ftm")
+    form.locator("input[name=name]").fill("Fictional FtM set")
+    form.locator("button[type=submit]").click()
+    result = page.locator("#upload-result")
+    expect(result).to_contain_text("Imported Fictional FtM set (2 transactions)",
+                                   timeout=60_000)
+    expect(result).to_contain_text("left out: 1 Address, 1 Directorship")

@@ -28,8 +28,10 @@ FORMATS: dict[str, str] = {
     "amlsim": "amlsim",
     "goaml": "goaml",
     "camt053": "camt053",
+    "ftm": "ftm",
 }
-ALIASES = {"xlsx": "csv", "excel": "csv", "tabular": "csv", "camt.053": "camt053"}
+ALIASES = {"xlsx": "csv", "excel": "csv", "tabular": "csv", "camt.053": "camt053",
+           "followthemoney": "ftm", "jsonl": "ftm"}
 
 AMLWORLD_HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,"
                    "Receiving Currency,Amount Paid,Payment Currency,Payment Format")
@@ -92,6 +94,9 @@ def detect_format(path: Path) -> str:
         if "<report" in head:
             return "goaml"
         raise InputError.single(str(path), "XML that is neither goAML nor ISO 20022 camt.053")
+    if suffix in (".jsonl", ".ndjson", ".ftm", ".json") and first_line.startswith("{") \
+            and '"schema"' in first_line:
+        return "ftm"
     if first_line.startswith(AMLWORLD_HEADER) or "BEGIN LAUNDERING ATTEMPT" in head:
         return "amlworld"
     if first_line.replace(" ", "").startswith("sourceNodeId,targetNodeId"):

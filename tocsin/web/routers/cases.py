@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from tocsin.cases import assets, letters, records, requests, stats
+from tocsin.cases import assets, entities, letters, records, requests, stats
 from tocsin.cases.spec import (
     AssetSpec,
     AuthoritySpec,
@@ -181,13 +181,29 @@ def case_page(case_id: int, request: Request, session: DbSession,
                   documents=letters.documents_of(session, case),
                   sets=sets.list_sets(session, principal), choices=_choices(session),
                   authorities=requests.list_authorities(session),
+                  owner_unit=_unit_code(session, case.owner_unit_id),
                   may_write=_may_write(principal, case))
+
+
+def _unit_code(session: DbSession, unit_id: int) -> str:
+    from tocsin.access.tables import Unit
+
+    unit = session.get(Unit, unit_id)
+    return unit.code if unit is not None else ""
 
 
 def _may_write(principal: CurrentPrincipal, case: Case) -> bool:
     from tocsin.access.policy import may_write
 
     return may_write(principal, case.owner_unit_id)
+
+
+@pages.post("/{case_id:int}/edit")
+def case_edit(case_id: int, session: DbSession, principal: CurrentPrincipal,
+              data: Form) -> Response:
+    """Change the case's details (the same check as ``PUT /api/v1/cases/{id}``)."""
+    records.update_case(session, principal, case_id, _case_spec(data))
+    return _to_case(case_id)
 
 
 @pages.post("/{case_id:int}/status")
@@ -216,6 +232,30 @@ def subject_add(case_id: int, session: DbSession, principal: CurrentPrincipal,
                 data: Form) -> Response:
     records.add_subject(session, principal, case_id, _subject_spec(data))
     return _to_case(case_id)
+
+
+def _entities(request: Request, upload: UploadFile) -> tuple[list[tuple[str, dict[str, Any]]],
+                                                              str]:
+    """The entities of an uploaded JSON-lines file, refused past the upload size limit."""
+    from pathlib import Path
+
+    limit = deps.settings(request).upload_max_bytes
+    data = upload.file.read(limit + 1)
+    source = Path(upload.filename or "upload.jsonl").name or "upload.jsonl"
+    if len(data) > limit:
+        raise InputError.single("file", f"larger than the limit of {limit:,} bytes")
+    return entities.read_lines(data, source), source
+
+
+@pages.post("/{case_id:int}/subjects/import")
+def subjects_import(case_id: int, request: Request, session: DbSession,
+                    principal: CurrentPrincipal,
+                    file: Annotated[UploadFile, File()]) -> Response:
+    """Subjects from a FollowTheMoney file; what the case cannot hold is noted in the case."""
+    records.writable_case(session, principal, case_id)  # refuse before reading the file
+    items, source = _entities(request, file)
+    entities.import_entities(session, principal, case_id, items, source)
+    return RedirectResponse(f"/cases/{case_id}#subjects", status_code=303)
 
 
 @pages.post("/{case_id:int}/subjects/screen")
@@ -360,6 +400,7 @@ def request_page(request_id: int, request: Request, session: DbSession,
                   documents=[d for d in letters.documents_of(session, case)
                              if d.request_id == req.id],
                   assets=[a for a in case.assets if a.id in set(req.asset_ids)],
+                  untoc=requests.convention(),
                   may_write=_may_write(principal, case), today=date.today())
 
 
@@ -396,14 +437,26 @@ def authority_list(request: Request, session: DbSession, principal: CurrentPrinc
         may_edit=principal.can(Action.WRITE_ANY_UNIT), country=country, kind=kind)
 
 
-@pages.post("/authorities")
-def authority_add(session: DbSession, principal: CurrentPrincipal, data: Form) -> Response:
+def _authority_spec(data: dict[str, str]) -> AuthoritySpec:
     values: dict[str, Any] = _clean(data)
     for name in ("languages", "channels"):
         values[name] = [x.strip() for x in data.get(name, "").split(",") if x.strip()]
     values["fictional"] = data.get("fictional", "") in ("1", "on", "true", "yes")
-    requests.save_authority(session, principal, AuthoritySpec.model_validate(values))
+    return AuthoritySpec.model_validate(values)
+
+
+@pages.post("/authorities")
+def authority_add(session: DbSession, principal: CurrentPrincipal, data: Form) -> Response:
+    requests.save_authority(session, principal, _authority_spec(data))
     return RedirectResponse("/cases/authorities", status_code=303)
+
+
+@pages.post("/authorities/{authority_id:int}")
+def authority_edit(authority_id: int, session: DbSession, principal: CurrentPrincipal,
+                   data: Form) -> Response:
+    """Change a directory entry (coordinators and administrators)."""
+    requests.save_authority(session, principal, _authority_spec(data), authority_id)
+    return RedirectResponse(f"/cases/authorities#authority-{authority_id}", status_code=303)
 
 
 def _by(by: str) -> list[str]:
@@ -709,6 +762,24 @@ def api_subject(case_id: int, spec: SubjectSpec, session: DbSession,
     """Add a subject (Person, Company, BankAccount, CryptoWallet as FtM)."""
     case = records.get_case(session, principal, case_id)
     return records.subject_entity(case, records.add_subject(session, principal, case_id, spec))
+
+
+@api.post("/{case_id}/subjects/import", status_code=201)
+def api_subjects_import(case_id: int, request: Request, session: DbSession,
+                        principal: CurrentPrincipal,
+                        file: Annotated[UploadFile, File(
+                            description="FollowTheMoney entities, JSON lines")]
+                        ) -> dict[str, Any]:
+    """Import FtM entities as subjects (Person, Company, BankAccount, CryptoWallet); the
+    answer lists the subjects added and, by line, what the case does not hold."""
+    records.writable_case(session, principal, case_id)
+    items, source = _entities(request, file)
+    result = entities.import_entities(session, principal, case_id, items, source)
+    case = records.get_case(session, principal, case_id)
+    return {"source": source,
+            "added": [records.subject_entity(case, s) for s in result.added],
+            "left_out": [{"location": p.location, "reason": p.reason}
+                         for p in result.left_out]}
 
 
 @api.post("/{case_id}/subjects/screen")

@@ -1,10 +1,46 @@
 // Forms for people, not for the developer: served by the platform, no CDN, no framework.
 // 1. A form with data-confirm asks first, in a modal <dialog> (Escape or "Cancel" keeps
-//    the record); the delete goes ahead only on the explicit button.
+//    the record); the delete goes ahead only on the explicit button. data-confirm-hint
+//    replaces the line under the question. An edit form with data-confirm-changes asks
+//    only when a value would be replaced, and names the fields that would change.
 (function () {
   "use strict";
 
-  function confirmDialog(message, action) {
+  function fieldLabel(field) {
+    var label = field.closest("label");
+    if (!label) { return field.name; }
+    var text = Array.prototype.filter.call(label.childNodes, function (n) {
+      return n.nodeType === Node.TEXT_NODE;  // the label's own words, not the field's value
+    }).map(function (n) { return n.textContent; }).join(" ");
+    return text.replace(/\s+/g, " ").trim() || field.name;
+  }
+
+  function changedFields(form) {
+    var names = [];
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.type === "hidden" || field.type === "submit") { return; }
+      var changed;
+      if (field.type === "checkbox" || field.type === "radio") {
+        changed = field.checked !== field.defaultChecked;
+      } else if (field.tagName === "SELECT" && field.multiple) {
+        changed = Array.prototype.some.call(field.options, function (o) {
+          return o.selected !== o.defaultSelected;
+        });
+      } else if (field.tagName === "SELECT") {
+        // a single choice with no option marked shows (and keeps) its first option
+        var initial = Array.prototype.findIndex.call(field.options, function (o) {
+          return o.defaultSelected;
+        });
+        changed = field.selectedIndex !== Math.max(initial, 0);
+      } else {
+        changed = field.value !== field.defaultValue;
+      }
+      if (changed) { names.push(fieldLabel(field)); }
+    });
+    return names;
+  }
+
+  function confirmDialog(message, action, hintText) {
     var dialog = document.createElement("dialog");
     dialog.className = "confirm";
     dialog.setAttribute("aria-labelledby", "confirm-message");
@@ -13,7 +49,7 @@
     text.textContent = message;
     var hint = document.createElement("p");
     hint.className = "meta";
-    hint.textContent = "An administrator can restore it from the trash.";
+    hint.textContent = hintText || "An administrator can restore it from the trash.";
     var buttons = document.createElement("div");
     buttons.className = "buttons";
     var cancel = document.createElement("button");
@@ -42,8 +78,15 @@
     if (!(form instanceof HTMLFormElement) || !form.dataset.confirm || form.dataset.confirmed) {
       return;
     }
+    var message = form.dataset.confirm;
+    if (form.dataset.confirmChanges !== undefined) {
+      var changed = changedFields(form);
+      if (!changed.length) { return; }  // nothing would be replaced: no question
+      message += " Changed: " + changed.join("; ") + ".";
+    }
     event.preventDefault();
-    confirmDialog(form.dataset.confirm, form.dataset.confirmAction || "Delete").then(function (yes) {
+    confirmDialog(message, form.dataset.confirmAction || "Delete",
+                  form.dataset.confirmHint).then(function (yes) {
       if (yes) {
         form.dataset.confirmed = "1";
         form.requestSubmit ? form.requestSubmit() : form.submit();

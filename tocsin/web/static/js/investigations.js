@@ -126,6 +126,7 @@
         });
         result.append(el("p", { class: "ok", role: "status" }, "Imported ",
           el("a", { href: done.url }, done.name), ` (${Number(done.transactions).toLocaleString()} transactions).`));
+        (done.notes || []).forEach((note) => result.append(el("p", { class: "note" }, note)));
         form.reset();
       } catch (err) {
         message.textContent = "";

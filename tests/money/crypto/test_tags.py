@@ -61,7 +61,7 @@ tags:
     assert "bad.yaml: tags[2].address" in text and "bad.yaml: tags[2].label: missing" in text
     broken = tmp_path / "broken.yaml"
     broken.write_text("tags:\n  - [unclosed\n")
-    with pytest.raises(InputError, match="broken.yaml:"):
+    with pytest.raises(InputError, match=r"broken\.yaml:"):
         tags.read_tagpack(broken)
 
 

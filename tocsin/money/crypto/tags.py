@@ -16,7 +16,7 @@ A TagPack is a YAML file (the format investigators exchange attribution in)::
         category: ransomware
 
 Every tag has a label, a category (``data/tags.yaml``), a source, a confidence
-(a level name of ``data/tags.yaml`` or a number 0–100), an optional actor, and
+(a level name of ``data/tags.yaml`` or a number from 0 to 100), an optional actor, and
 exactly one of ``address`` and ``tx_hash``. The whole pack is checked before
 anything is kept; each problem names the file and the tag (``tags[3].category``).
 
@@ -158,7 +158,8 @@ def read_tagpack(path: Path) -> pa.Table:
         if str(tag.get("currency", currency)).upper() != "BTC":
             problems.append(Problem(f"{at}.currency", "only BTC tags go on a Bitcoin set"))
         for key in ("label", "source"):
-            if not isinstance(merged.get(key), str) or not merged[key].strip():
+            value = merged.get(key)
+            if not isinstance(value, str) or not value.strip():
                 problems.append(Problem(f"{at}.{key}", "missing (in the tag or the header)"))
         category = merged.get("category")
         if category not in words.categories:
@@ -225,7 +226,11 @@ def import_tagpacks(set_folder: Path, packs: list[Path]) -> tuple[int, list[str]
     new = pa.concat_tables(tables) if tables else TAGS.empty_table()
     current = load_tags(set_folder)
     seen = {_key(r) for r in current.to_pylist()}
-    fresh = [r for r in new.to_pylist() if _key(r) not in seen and not seen.add(_key(r))]
+    fresh = []
+    for row in new.to_pylist():
+        if _key(row) not in seen:
+            seen.add(_key(row))
+            fresh.append(row)
     merged = pa.concat_tables([current, pa.Table.from_pylist(fresh, schema=TAGS)])
     target = tags_path(set_folder)
     temp = target.with_name(f".{TAGS_FILE}.partial")

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tocsin.money.crypto import utxo
+from tocsin.money.crypto.bitcoin import segwit_address
 from tocsin.money.crypto.cluster import Clustering
 
 
@@ -67,7 +68,8 @@ def generate(folder: Path, config: ChainConfig | None = None) -> Chain:
 
     def fresh(wallet: int) -> str:
         counter[0] += 1
-        address = "sim1q" + hashlib.sha256(f"{config.seed}:{counter[0]}".encode()).hexdigest()[:34]
+        program = hashlib.sha256(f"{config.seed}:{counter[0]}".encode()).digest()[:20]
+        address = segwit_address("bc", 0, program)  # a well-formed P2WPKH address
         owners[address] = wallet
         return address
 

@@ -75,6 +75,11 @@ GROUPS: dict[str, Group] = {
         "tocsin.cli.money", "Follow the money: ingest, trace, detect, score, evaluate, export.",
         'tocsin money ingest amlworld HI-Small_Trans.csv --patterns HI-Small_Patterns.txt '
         '--name "Case 12" --handling AMBER --unit tntd-spmu'),
+    "crypto": Group(
+        "tocsin.cli.crypto",
+        "Bitcoin sets: cluster addresses, import TagPacks, trace coins, find paths, export a "
+        "cluster.",
+        "tocsin crypto trace 4 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa --rule fifo --as analyst"),
     "cases": Group(
         "tocsin.cli.cases",
         "Cases and asset recovery: list cases, show one with its assets and requests, "

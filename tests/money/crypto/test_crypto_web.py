@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -139,3 +140,24 @@ def test_access_rules(client: TestClient, make_user: MakeUser, platform_db: Data
                                     / "amlsim_tiny"], "Plain", "GREEN", unit)
         plain_id = plain.id
     assert client.get(f"/investigations/sets/{plain_id}/bitcoin").status_code == 404
+
+
+def test_page_forms_post_with_the_form_token(client: TestClient, make_user: MakeUser,
+                                             platform_db: Database, settings: Settings) -> None:
+    set_id = _register(platform_db, settings)
+    api_token = login(client, make_user("analyst")[0])
+    page = client.get(f"/investigations/sets/{set_id}/bitcoin").text
+    # every form of the page carries the session's token
+    found = re.findall(r'name="csrf_token" value="([^"]*)"', page)
+    assert len(found) >= 3 and set(found) == {api_token}
+    token = found[-1]
+    pack = (FIXTURES / "tagpack-case.yaml").read_bytes()
+    added = client.post(f"/investigations/sets/{set_id}/bitcoin/tags",
+                        data={"csrf_token": token}, follow_redirects=False,
+                        files={"file": ("case.yaml", pack, "application/yaml")})
+    assert added.status_code == 303, added.text
+    kept = client.post(f"/investigations/sets/{set_id}/bitcoin/cluster",
+                       data={"csrf_token": token}, follow_redirects=False)
+    assert kept.status_code == 303, kept.text
+    page = client.get(kept.headers["location"])
+    assert "Clustered:" in page.text and "Example Exchange" in page.text

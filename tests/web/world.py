@@ -232,6 +232,11 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
             handling="GREEN", unit_id=_unit(session, OWN))
         ids["set"] = record.id
         ids["findings"] = sets.set_path(settings, record)
+        bitcoin, _ = sets.import_set(
+            session, system, settings, "bitcoin",
+            [FIXTURES / "crypto" / "block-99960.hex", FIXTURES / "crypto" / "block-13b8ab.hex"],
+            name="World blocks", handling="GREEN", unit_id=_unit(session, OWN))
+        ids["btc_set"] = bitcoin.id
     # the owner's detection run: what a reader's request must never replace
     with db.transaction() as session:
         run = jobs.detect_now(session, system, settings, ids["set"],
@@ -253,6 +258,7 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
     ids["iati"] = (FIXTURES / "iati" / "partner_activities.xml").read_bytes()
     ids["table"] = _table_csv("XM-W-T1")
     ids["transactions"] = (FIXTURES / "money" / "amlworld" / "Tiny_Trans.csv").read_bytes()
+    ids["tagpack"] = (FIXTURES / "crypto" / "tagpack-case.yaml").read_bytes()
     ids.update(_screening(db))
     return ids
 

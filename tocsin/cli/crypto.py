@@ -15,11 +15,11 @@ from rich.table import Table
 
 from tocsin.cli.common import acting_as, console, fail, transaction
 from tocsin.errors import InputError, TocsinError
-from tocsin.money import sets
-from tocsin.money.crypto import service
-from tocsin.money.crypto.cluster import ClusterConfig
-from tocsin.money.crypto.taint import RULES, TraceConfig
 from tocsin.settings import get_settings
+
+# The analytics (DuckDB, Arrow, numba) are imported inside the commands, so that loading
+# the group for its help stays light.
+RULES = ("haircut", "fifo", "poison")
 
 app = typer.Typer(name="crypto", help="Bitcoin sets: cluster addresses, import TagPacks, trace "
                   "coins, find paths, export a cluster.", no_args_is_help=True)
@@ -41,6 +41,10 @@ def cluster_cmd(
 
     Example: tocsin crypto cluster "Blocks 2010" --as analyst
     """
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+    from tocsin.money.crypto.cluster import ClusterConfig
+
     config = ClusterConfig(min_inputs=min_inputs, min_equal_outputs=min_equal,
                            exclude_coinjoins=not keep_coinjoins)
     try:
@@ -63,6 +67,9 @@ def clusters_cmd(set_ref: str = SET,
                  limit: int = typer.Option(20, help="Clusters to show."),
                  as_json: bool = JSON, as_user: str | None = USER) -> None:
     """The largest clusters, tagged ones first, with balance, first and last seen and tags."""
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+
     try:
         with transaction() as session:
             who = acting_as(session, as_user)
@@ -90,6 +97,9 @@ def tags_cmd(set_ref: str = SET,
 
     Example: tocsin crypto tags 4 exchanges.yaml --as analyst
     """
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+
     try:
         with transaction() as session:
             who = acting_as(session, as_user)
@@ -121,6 +131,10 @@ def trace_cmd(
     as_json: bool = JSON, as_user: str | None = USER,
 ) -> None:
     """Trace coins through the UTXOs. Example: tocsin crypto trace 4 1A1zP1… --rule fifo"""
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+    from tocsin.money.crypto.taint import TraceConfig
+
     config = TraceConfig(rule=rule, direction=direction, max_depth=depth,  # type: ignore[arg-type]
                          max_degree=degree, min_amount=min_amount)
     try:
@@ -153,6 +167,9 @@ def path_cmd(set_ref: str = SET, source: str = typer.Argument(..., help="From th
              depth: int = typer.Option(8, help="Transactions at most."),
              as_user: str | None = USER) -> None:
     """The shortest chain of transactions from one address to another."""
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+
     try:
         with transaction() as session:
             who = acting_as(session, as_user)
@@ -175,6 +192,9 @@ def export_cluster(set_ref: str = SET, cluster_id: str = typer.Argument(...),
                    output: Path = typer.Option(..., help="CSV file to write."),
                    as_user: str | None = USER) -> None:
     """Write a cluster's addresses to CSV (export right; audited)."""
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+
     try:
         with transaction() as session:
             who = acting_as(session, as_user)

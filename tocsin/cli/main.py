@@ -79,7 +79,7 @@ GROUPS: dict[str, Group] = {
         "tocsin.cli.crypto",
         "Bitcoin sets: cluster addresses, import TagPacks, trace coins, find paths, export a "
         "cluster.",
-        "tocsin crypto trace 4 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa --rule fifo --as analyst"),
+        'tocsin crypto cluster "Blocks 2010" --as analyst'),
     "cases": Group(
         "tocsin.cli.cases",
         "Cases and asset recovery: list cases, show one with its assets and requests, "

@@ -102,8 +102,16 @@ def test_cluster_tag_trace_path_and_export(client: TestClient, make_user: MakeUs
         actions = [(e.action, e.detail) for e in entries]
     assert any(a == "export" and "cluster" in d for a, d in actions)
     assert any(a == "update" and "clustering stored" in d for a, d in actions)
-    assert any(a == "update" and "tag(s) added from case.yaml" in d for a, d in actions)
+    assert any(a == "update" and "TagPack import of case.yaml: 3 tag(s)" in d for a, d in actions)
     assert any(a == "read" for a, _ in actions)  # AMBER reads are audited
+    # the account views of every set work on the address flows too
+    found = client.get(f"{API}/sets/{set_id}/accounts", params={"q": SPENDER[:8]}).json()
+    assert [a["account_id"] for a in found] == [SPENDER]
+    detected = client.post(f"{API}/sets/{set_id}/detect", headers=headers,
+                           json={"background": False})
+    assert detected.status_code == 200, detected.text
+    assert client.get(f"{API}/sets/{set_id}/export", params={"format": "csv"}).status_code \
+        == 200
     page = client.get(f"/investigations/sets/{set_id}/bitcoin",
                       params={"start": SPENDER, "rule": "haircut"})
     assert page.status_code == 200

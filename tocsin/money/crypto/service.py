@@ -122,17 +122,20 @@ def import_tags(session: Session, principal: Principal, settings: Settings, set_
     """Add TagPacks to the set (a write of its owning unit, audited)."""
     item, folder, _model = _bitcoin_set(session, principal, settings, set_id)
     require_write(principal, item.owner_unit_id)
+    shown = list(names or [p.name for p in packs])
     try:
-        added, notes = tagging.import_tagpacks(folder, list(packs))
+        count = sum(tagging.read_tagpack(p).num_rows for p in packs)  # every pack checked first
     except InputError as exc:
-        if names:  # name the files as the user knows them
-            for path, name in zip(packs, names, strict=True):
-                exc = _rename(exc, path.name, name)
+        for path, name in zip(packs, shown, strict=True):  # the files as the user knows them
+            exc = _rename(exc, path.name, name)
         raise exc from None
+    # the row is held and the audit entry flushed before the file changes, so a failure
+    # there leaves the tags as they were
     sets._hold(session, item, touch=True)
     audit.record(session, principal, "update", item.record_type, item.id, item.handling,
-                 detail=f"{added} tag(s) added from {', '.join(names or [p.name for p in packs])}")
+                 detail=f"TagPack import of {', '.join(shown)}: {count} tag(s)")
     session.flush()
+    added, notes = tagging.import_tagpacks(folder, list(packs))
     return {"added": added, "notes": notes, "tags": tagging.load_tags(folder).num_rows}
 
 

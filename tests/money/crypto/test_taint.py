@@ -6,6 +6,8 @@ import itertools
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tocsin.errors import InputError
 from tocsin.money.crypto import tags, taint
@@ -132,3 +134,25 @@ def test_trace_on_real_blocks(tmp_path: Path) -> None:
     assert {e.reason for e in forward.ends} == {"not spent within the set"}
     with pytest.raises(InputError, match="neither an address nor a transaction"):
         taint.trace(model, "nothing")
+
+
+coins = st.lists(st.integers(min_value=1, max_value=10**10), min_size=1, max_size=8)
+
+
+@given(values=coins, outs=coins, data=st.data())
+def test_spread_never_creates_coins(values: list[int], outs: list[int],
+                                    data: st.DataObject) -> None:
+    traced = [data.draw(st.integers(min_value=0, max_value=v)) for v in values]
+    sources = list(zip(values, traced, strict=True))
+    total = sum(traced)
+    if sum(outs) > sum(values):  # a transaction pays out at most what it spends
+        return
+    haircut = spread("haircut", sources, outs)
+    fifo = spread("fifo", sources, outs)
+    poison = spread("poison", sources, outs)
+    for shares in (haircut, fifo):
+        assert sum(shares) <= total
+        assert all(0 <= s <= o for s, o in zip(shares, outs, strict=True))
+    assert all(p >= h for p, h in zip(poison, haircut, strict=True))
+    if sum(outs) == sum(values):  # no fee: FIFO hands on every traced satoshi
+        assert sum(fifo) == total

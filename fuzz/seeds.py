@@ -42,6 +42,7 @@ def _seeds() -> dict[str, list[bytes]]:
         "bitcoin-blk": [_blk(), (FIXTURES / "crypto" / "blk86756-testnet.dat").read_bytes()],
         "bitcoin-json": [(FIXTURES / "crypto" / "getblock-genesis-v2.json").read_bytes()],
         "tagpack": [(FIXTURES / "crypto" / "tagpack-case.yaml").read_bytes()],
+        "ethereum-csv": [(FIXTURES / "crypto" / "eth-transactions.csv").read_bytes()],
     }
 
 

@@ -169,6 +169,10 @@ def bitcoin_json(data: bytes) -> None:
     _ingest("bitcoin", {"getblock.json": data})
 
 
+def ethereum_csv(data: bytes) -> None:
+    _ingest("ethereum", {"transactions.csv": data})
+
+
 def tagpack(data: bytes) -> None:
     from tocsin.money.crypto.tags import read_tagpack
 
@@ -191,6 +195,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("backup-restore", backup_restore, "backup zip restore"),
     Target("bitcoin-blk", bitcoin_blk, "Bitcoin Core blk*.dat block files"),
     Target("bitcoin-json", bitcoin_json, "Bitcoin Core RPC JSON (getblock, getrawtransaction)"),
+    Target("ethereum-csv", ethereum_csv, "ethereum-etl transactions CSV"),
     Target("tagpack", tagpack, "TagPack YAML (attributions of Bitcoin addresses)"),
 )}
 

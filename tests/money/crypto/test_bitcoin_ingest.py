@@ -118,8 +118,9 @@ def test_import_real_blocks_builds_the_utxo_model(tmp_path: Path) -> None:
     total = sum(o["value"] for o in outputs.values()) / 1e8
     assert sum(f["amount_orig"] for f in flows) == pytest.approx(total)
     assert all(f["currency_orig"] == "XBT" for f in flows)
-    kinds = {a["account_id"]: a["kind"] for a in stored.accounts().to_pylist()}
-    assert kinds[SATOSHI_ADDRESS] == "crypto" and kinds["coinbase"] == "unknown"
+    accounts = {a["account_id"]: a for a in stored.accounts().to_pylist()}
+    assert accounts[SATOSHI_ADDRESS]["bank"] == "bitcoin"
+    assert {a["kind"] for a in accounts.values()} == {"unknown"}  # ordinary accounts here
 
 
 def test_getblock_json_gives_the_same_rows_as_the_raw_block(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ FORMATS: dict[str, str] = {
     "goaml": "goaml",
     "camt053": "camt053",
     "bitcoin": "bitcoin",
+    "ethereum": "ethereum",
 }
 ALIASES = {"btc": "bitcoin", "blk": "bitcoin", "xlsx": "csv", "excel": "csv", "tabular": "csv",
            "camt.053": "camt053"}
@@ -98,6 +99,8 @@ def detect_format(path: Path) -> str:
         raise InputError.single(str(path), "XML that is neither goAML nor ISO 20022 camt.053")
     if first_line.startswith(AMLWORLD_HEADER) or "BEGIN LAUNDERING ATTEMPT" in head:
         return "amlworld"
+    if first_line.startswith("hash,nonce,block_hash,block_number"):
+        return "ethereum"
     if first_line.replace(" ", "").startswith("sourceNodeId,targetNodeId"):
         return "amlsim"
     if suffix in (".csv", ".tsv", ".txt"):

@@ -24,7 +24,9 @@ among the inputs in proportion to the values they spend (equally when an
 input spends an output outside the set, named ``outside:<txid>:<vout>``). New
 coins come from ``coinbase``; outputs without an address go to
 ``<script type>:<txid>:<vout>``. Amounts are in XBT, converted with the rate
-table like every other currency.
+table like every other currency. Accounts are of bank ``bitcoin`` and kind
+``unknown``: ``crypto``, in a bank set the end point where money leaves for a
+blockchain, would stop every trace at the first address.
 """
 
 from __future__ import annotations
@@ -530,9 +532,7 @@ def _flows(folder: Path, ctx: Context) -> None:
                    'bitcoin' AS channel, source_ref, source_file
             FROM flows ORDER BY seq, source, target""").to_arrow_table()
         accounts = con.sql("""
-            SELECT account AS account_id, 'bitcoin' AS bank,
-                   CASE WHEN account = 'coinbase' OR account LIKE '%:%' THEN 'unknown'
-                        ELSE 'crypto' END AS kind
+            SELECT account AS account_id, 'bitcoin' AS bank, 'unknown' AS kind
             FROM (SELECT source AS account FROM flows UNION SELECT target FROM flows)
             ORDER BY account""").to_arrow_table()
     finally:

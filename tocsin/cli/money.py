@@ -26,7 +26,8 @@ USER = typer.Option(None, "--user", "--as", help="Act as this user (default: the
 @app.command()
 def ingest(
     fmt: str = typer.Argument(..., metavar="FORMAT",
-                              help="amlworld, amlsim, goaml, camt053, bitcoin, ethereum, csv or xlsx."),
+                              help="amlworld, amlsim, goaml, camt053, bitcoin, ethereum, csv "
+                                   "or xlsx."),
     sources: list[Path] = typer.Argument(..., help="Files (or an AMLSim folder) to import."),
     name: str = typer.Option(..., help="Name of the new transaction set."),
     handling: str = typer.Option("AMBER", help="Handling code (TLP) of the set."),

@@ -6,7 +6,7 @@ import itertools
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tocsin.errors import InputError
@@ -139,6 +139,7 @@ def test_trace_on_real_blocks(tmp_path: Path) -> None:
 coins = st.lists(st.integers(min_value=1, max_value=10**10), min_size=1, max_size=8)
 
 
+@settings(deadline=None)  # the machine is shared: time says nothing here
 @given(values=coins, outs=coins, data=st.data())
 def test_spread_never_creates_coins(values: list[int], outs: list[int],
                                     data: st.DataObject) -> None:

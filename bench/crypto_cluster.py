@@ -16,7 +16,8 @@ They run ``--rounds`` times in alternating order; the script prints both
 medians and their ratio, checks that both give the same components, and
 measures peak memory of one more run of each under ``tracemalloc`` (numpy and
 Python objects alike). ``--only-tocsin N`` times Tocsin alone on N inputs
-(networkx needs too much memory there).
+(networkx needs too much memory there). ``--end-to-end N`` writes a set's UTXO
+files with N such inputs and times the whole :func:`cluster` from them.
 
 **Quality.** A generated chain with known owners
 (:mod:`tocsin.money.crypto.generate`) is clustered with CoinJoins left out and
@@ -53,6 +54,62 @@ def make_inputs(count: int, seed: int = 1) -> tuple[int, np.ndarray, np.ndarray]
     return addresses, groups, members
 
 
+def write_utxo(folder: Path, count: int, seed: int = 4) -> int:
+    """A set's UTXO files with ``count`` inputs made like :func:`make_inputs` (addresses as
+    text, every spent output present), for timing :func:`cluster` from the files."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from tocsin.money.crypto import utxo
+
+    n, groups, members = make_inputs(count, seed)
+    txs = int(groups[-1]) + 1
+    names = pc.binary_join_element_wise(pa.scalar("bc1q"), pa.array(np.arange(n)).cast(pa.string()),
+                                        "")
+    txids = pc.binary_join_element_wise(pa.scalar("t"), pa.array(np.arange(txs)).cast(pa.string()),
+                                        "")
+    vin = np.arange(len(groups)) - np.searchsorted(groups, groups)
+    target = folder / utxo.FOLDER
+    target.mkdir(parents=True)
+    # each input spends output 0 of a funding transaction "f<k>" paying its address
+    funding = pc.binary_join_element_wise(pa.scalar("f"),
+                                          pa.array(np.arange(len(groups))).cast(pa.string()), "")
+    pq.write_table(pa.table({
+        "txid": pc.take(txids, pa.array(groups)), "vin": pa.array(vin), "prev_txid": funding,
+        "prev_vout": pa.array(np.zeros(len(groups), dtype=np.int64)),
+        "coinbase": pa.array(np.zeros(len(groups), dtype=bool)),
+        "sequence": pa.array(np.zeros(len(groups), dtype=np.int64)),
+        "witness_items": pa.array(np.zeros(len(groups), dtype=np.int64)),
+        "value": pa.array(np.full(len(groups), 1000, dtype=np.int64)),
+        "script_type": pa.array(["p2wpkh"] * 1).take(pa.array(np.zeros(len(groups), dtype=int))),
+        "address": pc.take(names, pa.array(members))}, schema=utxo.INPUTS),
+        target / utxo.INPUTS_FILE)
+    outs = len(groups)
+    pq.write_table(pa.table({
+        "txid": funding, "vout": pa.array(np.zeros(outs, dtype=np.int64)),
+        "value": pa.array(np.full(outs, 1000, dtype=np.int64)),
+        "script_type": pa.array(["p2wpkh"] * 1).take(pa.array(np.zeros(outs, dtype=int))),
+        "address": pc.take(names, pa.array(members)), "script": pa.nulls(outs, pa.string()),
+        "spent_by": pc.take(txids, pa.array(groups)), "spent_vin": pa.array(vin)},
+        schema=utxo.OUTPUTS), target / utxo.OUTPUTS_FILE)
+    every = pa.concat_arrays([txids, funding])
+    rows = len(every)
+    pq.write_table(pa.table({
+        "txid": every, "block_hash": pa.nulls(rows, pa.string()),
+        "height": pa.nulls(rows, pa.int64()),
+        "time": pa.array(np.full(rows, 1_600_000_000_000_000, dtype=np.int64)).cast(
+            pa.timestamp("us", tz="UTC")),
+        "seq": pa.array(np.arange(rows)), "coinbase": pa.array(np.zeros(rows, dtype=bool)),
+        "input_count": pa.array(np.ones(rows, dtype=np.int64)),
+        "output_count": pa.array(np.ones(rows, dtype=np.int64)),
+        "output_value": pa.array(np.full(rows, 1000, dtype=np.int64)),
+        "fee": pa.nulls(rows, pa.int64()), "size": pa.nulls(rows, pa.int64()),
+        "source_file": pa.nulls(rows, pa.string()), "source_ref": pa.nulls(rows, pa.string())},
+        schema=utxo.TRANSACTIONS), target / utxo.TRANSACTIONS_FILE)
+    return len(groups)
+
+
 def with_tocsin(n: int, groups: np.ndarray, members: np.ndarray) -> np.ndarray:
     return components(n, groups, members)
 
@@ -70,6 +127,14 @@ def with_networkx(n: int, groups: np.ndarray, members: np.ndarray) -> np.ndarray
     return roots
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (``VmHWM``), everything so far included."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def peak_mb(run: Callable[[], object]) -> float:
     tracemalloc.start()
     run()
@@ -84,6 +149,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only-tocsin", type=int, default=0)
     parser.add_argument("--quality-transactions", type=int, default=20_000)
+    parser.add_argument("--end-to-end", type=int, default=0,
+                        help="Also time the whole clustering from Parquet files of N inputs.")
     args = parser.parse_args()
 
     n, groups, members = make_inputs(args.inputs)
@@ -116,6 +183,16 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         print(f"tocsin alone: {len(groups):,} inputs over {n:,} addresses in {elapsed:.2f} s "
               f"({len(np.unique(roots)):,} components)")
+
+    if args.end_to_end:
+        with tempfile.TemporaryDirectory() as folder:
+            count = write_utxo(Path(folder), args.end_to_end)
+            started = time.perf_counter()
+            result = cluster(open_utxo(Path(folder)))
+            print(f"whole clustering from Parquet (DuckDB reads, CoinJoin check, union-find, "
+                  f"ids, figures): {count:,} inputs, {result.addresses.num_rows:,} addresses, "
+                  f"{result.clusters.num_rows:,} clusters in {time.perf_counter() - started:.1f} s;"
+                  f" process peak RSS so far {peak_rss_mb():,.0f} MB")
 
     with tempfile.TemporaryDirectory() as folder:
         chain = generate(Path(folder), ChainConfig(transactions=args.quality_transactions))

@@ -39,7 +39,20 @@ def _seeds() -> dict[str, list[bytes]]:
         "programmes-csv": [_programme_table("csv")],
         "programmes-xlsx": [_programme_table("xlsx")],
         "backup-restore": [_backup()],
+        "bitcoin-blk": [_blk(), (FIXTURES / "crypto" / "blk86756-testnet.dat").read_bytes()],
+        "bitcoin-json": [(FIXTURES / "crypto" / "getblock-genesis-v2.json").read_bytes()],
+        "tagpack": [(FIXTURES / "crypto" / "tagpack-case.yaml").read_bytes()],
+        "ethereum-csv": [(FIXTURES / "crypto" / "eth-transactions.csv").read_bytes()],
     }
+
+
+def _blk() -> bytes:
+    """Two real mainnet blocks framed as in a blk*.dat file, with the zero padding."""
+    framed = b""
+    for name in ("genesis.hex", "block-99960.hex"):
+        block = bytes.fromhex((FIXTURES / "crypto" / name).read_text().strip())
+        framed += bytes.fromhex("f9beb4d9") + len(block).to_bytes(4, "little") + block
+    return framed + bytes(32)
 
 
 def _programme_table(fmt: str) -> bytes:

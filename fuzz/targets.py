@@ -161,6 +161,24 @@ def backup_restore(data: bytes) -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def bitcoin_blk(data: bytes) -> None:
+    _ingest("bitcoin", {"blk00000.dat": data})
+
+
+def bitcoin_json(data: bytes) -> None:
+    _ingest("bitcoin", {"getblock.json": data})
+
+
+def ethereum_csv(data: bytes) -> None:
+    _ingest("ethereum", {"transactions.csv": data})
+
+
+def tagpack(data: bytes) -> None:
+    from tocsin.money.crypto.tags import read_tagpack
+
+    read_tagpack(_file("tagpack.yaml", data))
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("goaml", goaml, "goAML XML reports"),
     Target("camt053", camt053, "ISO 20022 camt.053 bank statements"),
@@ -175,6 +193,10 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("programmes-csv", programmes_csv, "programme template, CSV"),
     Target("programmes-xlsx", programmes_xlsx, "programme template, Excel"),
     Target("backup-restore", backup_restore, "backup zip restore"),
+    Target("bitcoin-blk", bitcoin_blk, "Bitcoin Core blk*.dat block files"),
+    Target("bitcoin-json", bitcoin_json, "Bitcoin Core RPC JSON (getblock, getrawtransaction)"),
+    Target("ethereum-csv", ethereum_csv, "ethereum-etl transactions CSV"),
+    Target("tagpack", tagpack, "TagPack YAML (attributions of Bitcoin addresses)"),
 )}
 
 

@@ -321,6 +321,21 @@ EXAMPLES: dict[str, Example] = {
         ALL, "read", json=lambda i: {"accounts": ["8000EBD30"]}),
     "POST /api/v1/investigations/sets/{set_id}/score": Example(ALL, "read",
                                                                json=lambda i: {"top": 5}),
+    # Bitcoin sets: a clustering is kept by the owning unit, a preview for the others;
+    # tags are the owning unit's to add; a trace stores nothing
+    "POST /api/v1/investigations/sets/{set_id}/bitcoin/cluster": Example(
+        UNIT_WRITERS, "preview", json=lambda i: {}, params={"set_id": "btc_set"}),
+    "POST /investigations/sets/{set_id}/bitcoin/cluster": Example(
+        UNIT_WRITERS, "preview", params={"set_id": "btc_set"}),
+    "POST /api/v1/investigations/sets/{set_id}/bitcoin/tags": Example(
+        UNIT_WRITERS, files=lambda i: {"file": ("case.yaml", i["tagpack"], "text/yaml")},
+        params={"set_id": "btc_set"}),
+    "POST /investigations/sets/{set_id}/bitcoin/tags": Example(
+        UNIT_WRITERS, files=lambda i: {"file": ("case.yaml", i["tagpack"], "text/yaml")},
+        params={"set_id": "btc_set"}),
+    "POST /api/v1/investigations/sets/{set_id}/bitcoin/trace": Example(
+        ALL, "read", json=lambda i: {"start": "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU"},
+        params={"set_id": "btc_set"}),
     # screening: lists are imported by whoever may write records of a unit; a screen keeps
     # its subject for those, a preview for the others; judgements are the subject's unit's
     "POST /api/v1/screening/lists": Example(OWN_UNIT_WRITERS, form=lambda i: {"format": "un"},

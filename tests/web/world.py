@@ -232,6 +232,11 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
             handling="GREEN", unit_id=_unit(session, OWN))
         ids["set"] = record.id
         ids["findings"] = sets.set_path(settings, record)
+        bitcoin, _ = sets.import_set(
+            session, system, settings, "bitcoin",
+            [FIXTURES / "crypto" / "block-99960.hex", FIXTURES / "crypto" / "block-13b8ab.hex"],
+            name="World blocks", handling="GREEN", unit_id=_unit(session, OWN))
+        ids["btc_set"] = bitcoin.id
     # the owner's detection run: what a reader's request must never replace
     with db.transaction() as session:
         run = jobs.detect_now(session, system, settings, ids["set"],
@@ -261,6 +266,7 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
     ids["table"] = _table_csv("XM-W-T1")
     ids["transactions"] = (FIXTURES / "money" / "amlworld" / "Tiny_Trans.csv").read_bytes()
     ids["wizard_file"] = (FIXTURES / "money" / "wizard" / "transfers_us.csv").read_bytes()
+    ids["tagpack"] = (FIXTURES / "crypto" / "tagpack-case.yaml").read_bytes()
     ids.update(_screening(db))
     return ids
 

@@ -75,6 +75,11 @@ GROUPS: dict[str, Group] = {
         "tocsin.cli.money", "Follow the money: ingest, trace, detect, score, evaluate, export.",
         'tocsin money ingest amlworld HI-Small_Trans.csv --patterns HI-Small_Patterns.txt '
         '--name "Case 12" --handling AMBER --unit tntd-spmu'),
+    "crypto": Group(
+        "tocsin.cli.crypto",
+        "Bitcoin sets: cluster addresses, import TagPacks, trace coins, find paths, export a "
+        "cluster.",
+        'tocsin crypto cluster "Blocks 2010" --as analyst'),
     "cases": Group(
         "tocsin.cli.cases",
         "Cases and asset recovery: list cases, show one with its assets and requests, "

@@ -26,7 +26,8 @@ USER = typer.Option(None, "--user", "--as", help="Act as this user (default: the
 @app.command()
 def ingest(
     fmt: str = typer.Argument(..., metavar="FORMAT",
-                              help="amlworld, amlsim, goaml, camt053, ftm, csv or xlsx."),
+                              help="amlworld, amlsim, goaml, camt053, ftm, bitcoin, ethereum, "
+                                   "csv or xlsx."),
     sources: list[Path] = typer.Argument(..., help="Files (or an AMLSim folder) to import."),
     name: str = typer.Option(..., help="Name of the new transaction set."),
     handling: str = typer.Option("AMBER", help="Handling code (TLP) of the set."),
@@ -38,6 +39,8 @@ def ingest(
                                       "indicative table shipped with Tocsin)."),
     start: datetime | None = typer.Option(None, help="AMLSim: the date of step 0."),
     currency: str | None = typer.Option(None, help="AMLSim: the currency of the amounts."),
+    network: str | None = typer.Option(None, help="Bitcoin JSON and hex: mainnet (default), "
+                                       "testnet, signet or regtest."),
     description: str = typer.Option("", help="What the set is, where it came from."),
     as_user: str | None = USER,
 ) -> None:
@@ -52,6 +55,8 @@ def ingest(
         options["start"] = start
     if currency:
         options["currency"] = currency
+    if network:
+        options["network"] = network
     try:
         with transaction() as session:
             who = acting_as(session, as_user)

@@ -29,9 +29,11 @@ FORMATS: dict[str, str] = {
     "goaml": "goaml",
     "camt053": "camt053",
     "ftm": "ftm",
+    "bitcoin": "bitcoin",
+    "ethereum": "ethereum",
 }
-ALIASES = {"xlsx": "csv", "excel": "csv", "tabular": "csv", "camt.053": "camt053",
-           "followthemoney": "ftm", "jsonl": "ftm"}
+ALIASES = {"btc": "bitcoin", "blk": "bitcoin", "xlsx": "csv", "excel": "csv", "tabular": "csv",
+           "camt.053": "camt053", "followthemoney": "ftm", "jsonl": "ftm"}
 
 AMLWORLD_HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,"
                    "Receiving Currency,Amount Paid,Payment Currency,Payment Format")
@@ -80,6 +82,8 @@ def detect_format(path: Path) -> str:
             return "amlsim"
         raise InputError.single(str(path), "cannot tell the format of this folder")
     suffix = path.suffix.lower()
+    if _is_bitcoin(path):
+        return "bitcoin"
     if suffix in (".xlsx", ".xlsm"):
         return "csv"
     try:
@@ -99,11 +103,30 @@ def detect_format(path: Path) -> str:
         return "ftm"
     if first_line.startswith(AMLWORLD_HEADER) or "BEGIN LAUNDERING ATTEMPT" in head:
         return "amlworld"
+    if first_line.startswith("hash,nonce,block_hash,block_number"):
+        return "ethereum"
     if first_line.replace(" ", "").startswith("sourceNodeId,targetNodeId"):
         return "amlsim"
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"
     raise InputError.single(str(path), "cannot tell the format of this file")
+
+
+def _is_bitcoin(path: Path) -> bool:
+    """Raw blocks (``blk*.dat``, hex dumps) or a Bitcoin Core RPC answer in JSON."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    if head[:4] in (b"\xf9\xbe\xb4\xd9", b"\x0b\x11\x09\x07", b"\x0a\x03\xcf\x40",
+                    b"\xfa\xbf\xb5\xda"):
+        return True
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \r\n\t")
+    if text[:1] in ("{", "["):
+        return any(key in text for key in ('"merkleroot"', '"scriptPubKey"', '"txid"'))
+    line = text.split("\n", 1)[0].strip()
+    return len(line) >= 160 and all(c in "0123456789abcdefABCDEF" for c in line)
 
 
 def ingest(

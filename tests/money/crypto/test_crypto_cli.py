@@ -1,0 +1,81 @@
+"""``tocsin money ingest bitcoin`` and ``tocsin crypto``: a real block and an RPC answer
+import, cluster, tag, trace, find a path and export, as a user under the read rule."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from tests.factories import MakeUser
+from tocsin.cli.main import app
+from tocsin.settings import Settings, get_settings
+from tocsin.store.database import Database
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "crypto"
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(settings: Settings, platform_db: Database,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TOCSIN_DATABASE_URL", str(settings.database_url))
+    monkeypatch.setenv("TOCSIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TOCSIN_SECRET_KEY", settings.secret())
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def tocsin(*args: str, ok: bool = True) -> Result:
+    result = runner.invoke(app, list(args))
+    if ok:
+        assert result.exit_code == 0, f"{args}: {result.output}\n{result.exception!r}"
+    return result
+
+
+def test_blocks_and_rpc_json_from_the_command_line(cli: None, make_user: MakeUser,
+                                                   tmp_path: Path) -> None:
+    analyst = make_user("analyst")[0]
+    out = tocsin("money", "ingest", "bitcoin", str(FIXTURES / "getblock-genesis-v2.json"),
+                 str(FIXTURES / "block-99960.hex"), str(FIXTURES / "block-13b8ab.hex"),
+                 "--name", "December 2010", "--unit", "tntd-spmu", "--as", analyst).output
+    assert "Transaction set" in out
+    assert "clusters; 0 CoinJoin" in tocsin("crypto", "cluster", "December 2010", "--as",
+                                            analyst).output
+    added = tocsin("crypto", "tags", "December 2010", str(FIXTURES / "tagpack-case.yaml"),
+                   "--as", analyst).output
+    assert "3 tag(s) added" in added
+    assert "Example Market" in tocsin("crypto", "tags", "December 2010", "--as", analyst).output
+    shown = json.loads(tocsin("crypto", "clusters", "December 2010", "--json", "--as",
+                              analyst).output)
+    assert shown["clusters"][0]["tags"]  # tagged clusters first
+    traced = json.loads(tocsin("crypto", "trace", "December 2010",
+                               "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU", "--rule", "poison",
+                               "--json", "--as", analyst).output)
+    assert traced["steps"] and traced["ends"]
+    steps = tocsin("crypto", "trace", "December 2010", "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU",
+                   "--steps", "--as", analyst).output
+    assert "hop 1:" in steps
+    target = traced["ends"][0]["address"]
+    path = tocsin("crypto", "path", "December 2010", "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU",
+                  target, "--as", analyst).output
+    assert "74d681e0e03bafa802c8aa084379aa98d9fcd632ddc2ed9782b586ec87451f20" in path
+    csv_file = tmp_path / "cluster.csv"
+    cluster = shown["clusters"][0]["cluster_id"]
+    tocsin("crypto", "export-cluster", "December 2010", cluster, "--output", str(csv_file),
+           "--as", analyst)
+    assert csv_file.read_text().startswith("address,cluster_id,received_btc")
+    refused = tocsin("crypto", "trace", "December 2010", "nowhere", "--as", analyst, ok=False)
+    assert refused.exit_code == 1 and "neither an address nor a transaction" in refused.output
+    outsider = make_user("partner_viewer", unit="unodc")[0]
+    hidden = tocsin("crypto", "clusters", "December 2010", "--as", outsider, ok=False)
+    assert hidden.exit_code == 1 and "not found" in hidden.output
+    broken = tmp_path / "blk00000.dat"
+    broken.write_bytes(bytes.fromhex("f9beb4d9") + (1000).to_bytes(4, "little") + b"\1" * 100)
+    failed = tocsin("money", "ingest", "bitcoin", str(broken), "--name", "Broken", "--unit",
+                    "tntd-spmu", "--as", analyst, ok=False)
+    assert failed.exit_code == 1 and "blk00000.dat: byte offset 8: truncated" in failed.output

@@ -1,0 +1,159 @@
+"""Tracing on UTXOs: the three taint models, limits, services, paths and the real blocks."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tocsin.errors import InputError
+from tocsin.money.crypto import tags, taint
+from tocsin.money.crypto.cluster import cluster
+from tocsin.money.crypto.generate import ChainConfig, generate
+from tocsin.money.crypto.taint import TraceConfig, spread
+from tocsin.money.crypto.utxo import open_utxo
+from tocsin.money.ingest import ingest
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "crypto"
+
+
+def test_spread_by_rule() -> None:
+    # inputs: 6 BTC of which 2 traced, then 4 BTC clean; outputs 3, 5 (fee 2)
+    sources = [(6, 2), (4, 0)]
+    assert spread("poison", sources, [3, 5]) == [3, 5]
+    assert spread("haircut", sources, [3, 5]) == [3 * 2 // 10, 5 * 2 // 10]
+    assert spread("fifo", sources, [3, 5]) == [2, 0]
+    # the traced coin second: FIFO gives its satoshis to the stretch they overlap
+    assert spread("fifo", [(4, 0), (6, 6)], [5, 3, 2]) == [1, 3, 2]
+    assert spread("haircut", [(4, 0)], [4]) == [0]
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("chain")
+    return generate(folder, ChainConfig(wallets=40, transactions=2000, seed=5))
+
+
+def _start(chain) -> str:  # type: ignore[no-untyped-def]
+    model = open_utxo(chain.folder)
+    txs = model.read("transactions.parquet").to_pylist()
+    return next(t["txid"] for t in txs if not t["coinbase"] and t["seq"] > 300)
+
+
+def test_models_order_and_conservation(chain) -> None:  # type: ignore[no-untyped-def]
+    model = open_utxo(chain.folder)
+    graph = taint.Graph(model)
+    start = _start(chain)
+    results = {rule: taint.trace(model, start, TraceConfig(rule=rule, max_depth=4,
+                                                           min_amount=1), graph=graph)
+               for rule in taint.RULES}
+    totals = {rule: sum(e.amount for e in r.ends) for rule, r in results.items()}
+    assert totals["haircut"] <= results["haircut"].traced
+    assert totals["fifo"] <= results["fifo"].traced
+    assert totals["poison"] >= totals["haircut"]
+    assert results["haircut"].steps and results["haircut"].steps[0].explanation.startswith(
+        "hop 1: ")
+    assert "haircut: each output carries the traced share" in \
+        results["haircut"].steps[0].explanation
+    assert any("depth limit of 4 transactions" in e.reason for e in results["poison"].ends)
+
+
+def test_degree_limit_and_step_budget(chain) -> None:  # type: ignore[no-untyped-def]
+    model = open_utxo(chain.folder)
+    start = _start(chain)
+    narrow = taint.trace(model, start, TraceConfig(rule="poison", max_degree=1, min_amount=1))
+    assert any("over the degree limit of 1" in e.reason for e in narrow.ends)
+    budget = taint.trace(model, start, TraceConfig(rule="poison", max_steps=3, max_depth=50,
+                                                   min_amount=1))
+    assert len(budget.steps) == 3 and budget.truncated
+
+
+def test_trace_stops_at_a_tagged_exchange(chain, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    model = open_utxo(chain.folder)
+    start = _start(chain)
+    first = taint.trace(model, start, TraceConfig(rule="poison", max_depth=3, min_amount=1))
+    hop_one = [name for name, _v, s in first.steps[0].moved if s > 0]
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(f"title: t\nsource: test\nconfidence: ownership\ntags:\n"
+                    f"  - {{address: {hop_one[0]}, label: Cash Desk Exchange, "
+                    f"category: exchange}}\n")
+    tags.import_tagpacks(chain.folder, [pack])
+    try:
+        result = taint.trace(model, start, TraceConfig(rule="poison", max_depth=3,
+                                                       min_amount=1),
+                             set_folder=chain.folder, clustering=cluster(model))
+        stops = [e for e in result.ends if e.reason.startswith("reached a service")]
+        assert stops and "Cash Desk Exchange (Exchange" in stops[0].reason
+        assert stops[0].tags and "source test" in stops[0].tags[0]
+    finally:
+        tags.tags_path(chain.folder).unlink()
+
+
+def test_backward_reaches_coinbase(chain) -> None:  # type: ignore[no-untyped-def]
+    model = open_utxo(chain.folder)
+    start = _start(chain)
+    result = taint.trace(model, start, TraceConfig(direction="backward", rule="haircut",
+                                                   max_depth=200, max_steps=20_000,
+                                                   min_amount=1))
+    assert any(e.reason == "newly mined coins (coinbase)" for e in result.ends)
+    assert sum(e.amount for e in result.ends) <= result.traced
+
+
+def test_path_between_addresses(chain) -> None:  # type: ignore[no-untyped-def]
+    model = open_utxo(chain.folder)
+    graph = taint.Graph(model)
+    start = _start(chain)
+    result = taint.trace(model, start, TraceConfig(rule="poison", max_depth=3, min_amount=1),
+                         graph=graph)
+    source = graph.outputs[graph.tx_inputs[start][0][0]][1]  # type: ignore[index]
+    far = next(e.address for e in result.ends if e.hop >= 2)
+    path = taint.find_path(model, source, far, graph=graph)
+    assert path is not None and path[0].source == source and path[-1].target == far
+    for a, b in itertools.pairwise(path):
+        assert a.target == b.source
+    assert taint.find_path(model, far, far, graph=graph) == []
+    with pytest.raises(InputError):
+        taint.find_path(model, source, "1NotInTheSet", graph=graph)
+
+
+def test_trace_on_real_blocks(tmp_path: Path) -> None:
+    report = ingest("bitcoin", [FIXTURES / "block-99960.hex", FIXTURES / "block-13b8ab.hex"],
+                    tmp_path / "set")
+    model = open_utxo(report.target)
+    # block 0000…f7af's 74d681e0… spends 0.2 BTC that 71b3dbac… paid to 13YiRg…
+    spender = "74d681e0e03bafa802c8aa084379aa98d9fcd632ddc2ed9782b586ec87451f20"
+    back = taint.trace(model, spender, TraceConfig(direction="backward", rule="fifo"))
+    assert back.traced == 20_000_000
+    assert [e.reason for e in back.ends] == ["comes from outputs outside the set"]
+    forward = taint.trace(model, "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU",
+                          TraceConfig(rule="haircut", min_amount=1))
+    assert forward.steps[0].txid == spender
+    assert {e.reason for e in forward.ends} == {"not spent within the set"}
+    with pytest.raises(InputError, match="neither an address nor a transaction"):
+        taint.trace(model, "nothing")
+
+
+coins = st.lists(st.integers(min_value=1, max_value=10**10), min_size=1, max_size=8)
+
+
+@settings(deadline=None)  # the machine is shared: time says nothing here
+@given(values=coins, outs=coins, data=st.data())
+def test_spread_never_creates_coins(values: list[int], outs: list[int],
+                                    data: st.DataObject) -> None:
+    traced = [data.draw(st.integers(min_value=0, max_value=v)) for v in values]
+    sources = list(zip(values, traced, strict=True))
+    total = sum(traced)
+    if sum(outs) > sum(values):  # a transaction pays out at most what it spends
+        return
+    haircut = spread("haircut", sources, outs)
+    fifo = spread("fifo", sources, outs)
+    poison = spread("poison", sources, outs)
+    for shares in (haircut, fifo):
+        assert sum(shares) <= total
+        assert all(0 <= s <= o for s, o in zip(shares, outs, strict=True))
+    assert all(p >= h for p, h in zip(poison, haircut, strict=True))
+    if sum(outs) == sum(values):  # no fee: FIFO hands on every traced satoshi
+        assert sum(fifo) == total

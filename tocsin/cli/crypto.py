@@ -1,0 +1,206 @@
+"""``tocsin crypto``: cluster, tag and trace a Bitcoin transaction set.
+
+Import blocks with ``tocsin money ingest bitcoin FILES…``; these commands then
+work on that set, named by id or exact name and read as ``--as USER`` under the
+read rule, through :mod:`tocsin.money.crypto.service` like the web.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from tocsin.cli.common import acting_as, console, fail, transaction
+from tocsin.errors import InputError, TocsinError
+from tocsin.settings import get_settings
+
+# The analytics (DuckDB, Arrow, numba) are imported inside the commands, so that loading
+# the group for its help stays light.
+RULES = ("haircut", "fifo", "poison")
+
+app = typer.Typer(name="crypto", help="Bitcoin sets: cluster addresses, import TagPacks, trace "
+                  "coins, find paths, export a cluster.", no_args_is_help=True)
+
+SET = typer.Argument(..., metavar="SET", help="Id or exact name of a Bitcoin transaction set.")
+USER = typer.Option(None, "--as", "--user", help="Act as this user (default: the platform).")
+JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+@app.command("cluster")
+def cluster_cmd(
+    set_ref: str = SET,
+    min_inputs: int = typer.Option(3, help="CoinJoin: at least this many input addresses…"),
+    min_equal: int = typer.Option(3, help="…and this many outputs of one equal value."),
+    keep_coinjoins: bool = typer.Option(False, help="Join CoinJoin inputs too (not advised)."),
+    as_user: str | None = USER,
+) -> None:
+    """Cluster the set's addresses (multi-input heuristic, CoinJoins left out).
+
+    Example: tocsin crypto cluster "Blocks 2010" --as analyst
+    """
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+    from tocsin.money.crypto.cluster import ClusterConfig
+
+    config = ClusterConfig(min_inputs=min_inputs, min_equal_outputs=min_equal,
+                           exclude_coinjoins=not keep_coinjoins)
+    try:
+        with transaction() as session:
+            who = acting_as(session, as_user)
+            item = sets.find_set(session, who, set_ref)
+            run = service.run_clustering(session, who, get_settings(), item.id, config)
+    except TocsinError as exc:
+        raise fail(exc) from None
+    result = run.result
+    console.print(f"{result.addresses.num_rows:,} addresses in {result.clusters.num_rows:,} "
+                  f"clusters; {result.coinjoins.num_rows:,} CoinJoin-like transaction(s) left "
+                  f"out; {'stored with the set' if run.stored else 'preview, not stored'}.",
+                  highlight=False)
+
+
+@app.command("clusters")
+def clusters_cmd(set_ref: str = SET,
+                 address: str = typer.Option("", help="Show the cluster of this address."),
+                 limit: int = typer.Option(20, help="Clusters to show."),
+                 as_json: bool = JSON, as_user: str | None = USER) -> None:
+    """The largest clusters, tagged ones first, with balance, first and last seen and tags."""
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+
+    try:
+        with transaction() as session:
+            who = acting_as(session, as_user)
+            item = sets.find_set(session, who, set_ref)
+            view = service.clusters_view(session, who, get_settings(), item.id, limit, address)
+    except TocsinError as exc:
+        raise fail(exc) from None
+    if as_json:
+        console.print_json(json.dumps(view, default=str))
+        return
+    table = Table("cluster", "addresses", "balance", "received", "first seen", "last seen",
+                  "tags", title=f"{view['total']:,} clusters")
+    for row in view["clusters"]:
+        table.add_row(row["cluster_id"], str(row["size"]), row["balance_text"],
+                      row["received_text"], row["first_seen"], row["last_seen"],
+                      "\n".join(t["text"] for t in row["tags"]))
+    console.print(table)
+
+
+@app.command("tags")
+def tags_cmd(set_ref: str = SET,
+             packs: list[Path] = typer.Argument(None, help="TagPack YAML files to add."),
+             as_user: str | None = USER) -> None:
+    """Add TagPacks to the set, or list its tags when no file is given.
+
+    Example: tocsin crypto tags 4 exchanges.yaml --as analyst
+    """
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+
+    try:
+        with transaction() as session:
+            who = acting_as(session, as_user)
+            item = sets.find_set(session, who, set_ref)
+            if packs:
+                done = service.import_tags(session, who, get_settings(), item.id, packs)
+                console.print(f"{done['added']} tag(s) added; the set has {done['tags']}.",
+                              highlight=False)
+                for note in done["notes"]:
+                    console.print(f"  {note}", highlight=False)
+                return
+            rows = service.list_tags(session, who, get_settings(), item.id)
+    except TocsinError as exc:
+        raise fail(exc) from None
+    for row in rows:
+        console.print(row["text"], highlight=False)
+
+
+@app.command("trace")
+def trace_cmd(
+    set_ref: str = SET,
+    start: str = typer.Argument(..., help="An address or a transaction id."),
+    rule: str = typer.Option("haircut", help=f"Taint model: {', '.join(RULES)}."),
+    direction: str = typer.Option("forward", help="forward or backward."),
+    depth: int = typer.Option(6, help="Transactions to follow at most."),
+    degree: int = typer.Option(100, help="Do not cross transactions with more outputs."),
+    min_amount: int = typer.Option(1000, help="Drop traced amounts below this (satoshi)."),
+    steps: bool = typer.Option(False, "--steps", help="Print every step's explanation."),
+    as_json: bool = JSON, as_user: str | None = USER,
+) -> None:
+    """Trace coins through the UTXOs. Example: tocsin crypto trace 4 1A1zP1… --rule fifo"""
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+    from tocsin.money.crypto.taint import TraceConfig
+
+    config = TraceConfig(rule=rule, direction=direction, max_depth=depth,  # type: ignore[arg-type]
+                         max_degree=degree, min_amount=min_amount)
+    try:
+        if direction not in ("forward", "backward"):
+            raise InputError.single("--direction", "use forward or backward")
+        with transaction() as session:
+            who = acting_as(session, as_user)
+            item = sets.find_set(session, who, set_ref)
+            view = service.run_trace(session, who, get_settings(), item.id, start, config)
+    except TocsinError as exc:
+        raise fail(exc) from None
+    if as_json:
+        console.print_json(json.dumps(view, default=str))
+        return
+    if steps:
+        for step in view["steps"]:
+            console.print(step["explanation"], highlight=False)
+    table = Table("address", "amount", "why it stops", "cluster", "tags",
+                  title=f"{direction} trace ({rule}) of {view['traced_text']} from {start}"
+                  + (" — truncated" if view["truncated"] else ""))
+    for end in view["ends"]:
+        table.add_row(end["address"], end["amount_text"], end["reason"], end["cluster_id"] or "",
+                      "\n".join(end["tags"]))
+    console.print(table)
+
+
+@app.command("path")
+def path_cmd(set_ref: str = SET, source: str = typer.Argument(..., help="From this address."),
+             target: str = typer.Argument(..., help="To this address."),
+             depth: int = typer.Option(8, help="Transactions at most."),
+             as_user: str | None = USER) -> None:
+    """The shortest chain of transactions from one address to another."""
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+
+    try:
+        with transaction() as session:
+            who = acting_as(session, as_user)
+            item = sets.find_set(session, who, set_ref)
+            hops = service.find_path(session, who, get_settings(), item.id, source, target,
+                                     depth)
+    except TocsinError as exc:
+        raise fail(exc) from None
+    if hops is None:
+        console.print(f"No path from {source} to {target} within {depth} transactions.",
+                      highlight=False)
+        return
+    for hop in hops:
+        console.print(f"{hop['from']} → {hop['txid']} → {hop['to']} ({hop['value_text']})",
+                      highlight=False)
+
+
+@app.command("export-cluster")
+def export_cluster(set_ref: str = SET, cluster_id: str = typer.Argument(...),
+                   output: Path = typer.Option(..., help="CSV file to write."),
+                   as_user: str | None = USER) -> None:
+    """Write a cluster's addresses to CSV (export right; audited)."""
+    from tocsin.money import sets
+    from tocsin.money.crypto import service
+
+    try:
+        with transaction() as session:
+            who = acting_as(session, as_user)
+            item = sets.find_set(session, who, set_ref)
+            text = service.cluster_csv(session, who, get_settings(), item.id, cluster_id)
+    except TocsinError as exc:
+        raise fail(exc) from None
+    output.write_text(text, encoding="utf-8")
+    console.print(f"{text.count(chr(10)) - 1} addresses written to {output}.", highlight=False)

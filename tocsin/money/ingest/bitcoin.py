@@ -1,0 +1,547 @@
+# ruff: noqa: S608 -- the SQL names only files of the import's own folder (checked for quotes).
+"""Bitcoin: raw blocks and Bitcoin Core RPC JSON into the UTXO model and a transaction set.
+
+Sources, each file told apart by its first bytes:
+
+* ``blk*.dat`` files as Bitcoin Core stores them (magic bytes, length, block; the
+  zero padding at the end is skipped); the magic bytes name the network;
+* hex dumps: one block per line (``getblock <hash> 0`` output);
+* JSON answers of Bitcoin Core's RPC: ``getblock`` with verbosity 2 (or 3) and
+  ``getrawtransaction`` verbose, bare or inside ``{"result": …}``, one object
+  or a list (a batch). A transaction's ``hex``, when present, is parsed and
+  must give the ``txid`` the answer states; an address stated for an output
+  must be the one its script gives.
+
+Every block's transactions must hash to its header's Merkle root, so a cut or
+altered block is refused. Problems name the file and the byte offset (raw)
+or the JSON path, and nothing is written when there is one.
+
+The UTXO model goes to ``bitcoin/`` in the set's folder
+(:mod:`tocsin.money.crypto.utxo`); spent outputs are matched to their inputs
+within the set. The canonical ``transactions.parquet`` gets one flow per
+transaction, input address and output address: each output's value is shared
+among the inputs in proportion to the values they spend (equally when an
+input spends an output outside the set, named ``outside:<txid>:<vout>``). New
+coins come from ``coinbase``; outputs without an address go to
+``<script type>:<txid>:<vout>``. Amounts are in XBT, converted with the rate
+table like every other currency. Accounts are of bank ``bitcoin`` and kind
+``unknown``: ``crypto``, in a bank set the end point where money leaves for a
+blockchain, would stop every trace at the first address.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tocsin import limits
+from tocsin.limits import TooLarge
+from tocsin.money.crypto import bitcoin as btc
+from tocsin.money.crypto import utxo
+from tocsin.money.ingest.base import Context, flush_transactions
+from tocsin.money.schema import ACCOUNTS
+
+CURRENCY = "XBT"
+CHANNEL = "bitcoin"
+FLUSH_ROWS = 200_000
+
+
+class _Rows:
+    """Rows of the three UTXO tables, streamed to raw Parquet files in blocks."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.rows: dict[str, list[dict[str, Any]]] = {n: [] for n in utxo.SCHEMAS}
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.txids: set[str] = set()
+        self.blocks: set[str] = set()
+        self.seq = 0
+        self.count = 0
+
+    def add(self, name: str, row: dict[str, Any]) -> None:
+        rows = self.rows[name]
+        rows.append(row)
+        if len(rows) >= FLUSH_ROWS:
+            self.flush(name)
+
+    def flush(self, name: str) -> None:
+        rows = self.rows[name]
+        if not rows:
+            return
+        table = pa.Table.from_pylist(rows, schema=utxo.SCHEMAS[name])
+        rows.clear()
+        if name not in self.writers:
+            self.writers[name] = pq.ParquetWriter(self.folder / f"raw-{name}", table.schema)
+        self.writers[name].write_table(table)
+
+    def close(self) -> None:
+        for name in utxo.SCHEMAS:
+            self.flush(name)
+            if name not in self.writers:
+                pq.write_table(utxo.SCHEMAS[name].empty_table(), self.folder / f"raw-{name}")
+        for writer in self.writers.values():
+            writer.close()
+        self.writers.clear()
+
+
+def read(sources: Sequence[Path], ctx: Context) -> None:
+    folder = ctx.writer.temp / utxo.FOLDER
+    if "'" in folder.as_posix():
+        ctx.problems.add("data folder", "a folder whose path holds a quote cannot take a "
+                                        "Bitcoin import")
+        return
+    folder.mkdir()
+    rows = _Rows(folder)
+    network = str(ctx.options.get("network", "mainnet"))
+    if network not in btc.NETWORKS:
+        ctx.problems.add("option network", f"unknown network {network!r}; use one of "
+                                           f"{', '.join(btc.NETWORKS)}")
+        return
+    skipped: list[str] = []
+    try:
+        for path in sources:
+            ctx.files.append(path)
+            _read_file(path, network, rows, ctx, skipped)
+            if ctx.problems.full:
+                break
+    finally:
+        rows.close()
+    if skipped:
+        ctx.notes.append(f"{len(skipped)} block(s) or transaction(s) given twice were read once "
+                         f"(first: {skipped[0]})")
+    if ctx.problems:
+        return
+    _resolve(folder, ctx)
+    if not ctx.problems:
+        _flows(folder, ctx)
+
+
+def _kind(path: Path, head: bytes) -> str:
+    if head[:4] in btc.MAGIC or path.name.lower().startswith("blk"):
+        return "blk"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"["):
+        return "json"
+    return "hex"
+
+
+def _read_file(path: Path, network: str, rows: _Rows, ctx: Context, skipped: list[str]) -> None:
+    size = path.stat().st_size
+    most = limits.active().upload_max_bytes * 40
+    if size > most:
+        raise TooLarge.single(path.name, f"{size:,} bytes is more than this import takes "
+                                         f"({most:,})")
+    data = path.read_bytes()
+    kind = _kind(path, data[:64])
+    if kind == "blk":
+        _read_blk(path, data, rows, ctx, skipped)
+    elif kind == "json":
+        _read_json(path, data, network, rows, ctx, skipped)
+    else:
+        _read_hex(path, data, network, rows, ctx, skipped)
+
+
+def _read_blk(path: Path, data: bytes, rows: _Rows, ctx: Context, skipped: list[str]) -> None:
+    try:
+        for network, block in btc.iter_blk(data):
+            _add_block(block, network, None, path, f"{path.name}: byte offset {block.offset}",
+                       rows, ctx, skipped)
+    except btc.BitcoinFormatError as exc:
+        ctx.problems.add(f"{path.name}: byte offset {exc.offset}", exc.reason)
+
+
+def _read_hex(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
+              skipped: list[str]) -> None:
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as exc:
+        ctx.problems.add(f"{path.name}: byte offset {exc.start}",
+                         "neither a blk*.dat file, JSON nor hexadecimal text")
+        return
+    found = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        found = True
+        where = f"{path.name}:{number}"
+        bad = next((i for i, c in enumerate(line) if c not in "0123456789abcdefABCDEF"), None)
+        if bad is not None:
+            ctx.problems.add(f"{where}: character {bad + 1}",
+                             f"{line[bad]!r} is not a hexadecimal digit")
+            continue
+        if len(line) % 2:
+            ctx.problems.add(where, "an odd number of hexadecimal digits: the block is cut")
+            continue
+        try:
+            block = btc.parse_block(bytes.fromhex(line))
+        except btc.BitcoinFormatError as exc:
+            ctx.problems.add(f"{where}: byte offset {exc.offset}", exc.reason)
+            continue
+        _add_block(block, network, None, path, f"{where}: byte offset 0", rows, ctx, skipped)
+    if not found:
+        ctx.problems.add(path.name, "the file is empty")
+
+
+def _add_block(block: btc.Block, network: str, height: int | None, path: Path, ref: str,
+               rows: _Rows, ctx: Context, skipped: list[str]) -> None:
+    if block.hash in rows.blocks:
+        skipped.append(f"block {block.hash}")
+        return
+    rows.blocks.add(block.hash)
+    when = datetime.fromtimestamp(block.time, UTC)
+    for tx in block.transactions:
+        _add_tx(tx, network, block.hash, height, when, path,
+                f"{path.name}: byte offset {tx.offset}", rows, ctx, skipped)
+
+
+def _add_tx(tx: btc.Transaction, network: str, block_hash: str | None, height: int | None,
+            when: datetime, path: Path, ref: str, rows: _Rows, ctx: Context,
+            skipped: list[str], addresses: dict[int, str] | None = None) -> None:
+    if tx.txid in rows.txids:
+        skipped.append(f"transaction {tx.txid}")
+        return
+    rows.txids.add(tx.txid)
+    rows.count += 1
+    most = limits.active().max_rows
+    if rows.count > most:
+        raise TooLarge.single(path.name, f"more than {most:,} transactions; the limit is set by "
+                                         "TOCSIN_IMPORT_MAX_ROWS")
+    rows.add(utxo.TRANSACTIONS_FILE, {
+        "txid": tx.txid, "block_hash": block_hash, "height": height, "time": when,
+        "seq": rows.seq, "coinbase": tx.is_coinbase, "input_count": len(tx.inputs),
+        "output_count": len(tx.outputs), "output_value": sum(o.value for o in tx.outputs),
+        "fee": None, "size": tx.size, "source_file": path.name, "source_ref": ref,
+    })
+    rows.seq += 1
+    for vin, txin in enumerate(tx.inputs):
+        coinbase = txin.is_coinbase
+        rows.add(utxo.INPUTS_FILE, {
+            "txid": tx.txid, "vin": vin, "prev_txid": None if coinbase else txin.prev_txid,
+            "prev_vout": None if coinbase else txin.prev_vout, "coinbase": coinbase,
+            "sequence": txin.sequence, "witness_items": len(txin.witness),
+        })
+    for vout, txout in enumerate(tx.outputs):
+        kind, address = btc.classify(txout.script, network)
+        stated = (addresses or {}).get(vout)
+        if stated is not None and stated != address:
+            ctx.problems.add(f"{ref}.vout[{vout}].scriptPubKey",
+                             f"the address {stated} differs from the one its script gives "
+                             f"({address or 'none'}; is the network {network} right?)")
+        rows.add(utxo.OUTPUTS_FILE, {
+            "txid": tx.txid, "vout": vout, "value": txout.value, "script_type": kind,
+            "address": address, "script": txout.script.hex(),
+        })
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+class _JsonProblem(Exception):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+def _read_json(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
+               skipped: list[str]) -> None:
+    try:
+        doc = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
+    except UnicodeDecodeError as exc:
+        ctx.problems.add(f"{path.name}: byte offset {exc.start}", "the JSON is not UTF-8 text")
+        return
+    except json.JSONDecodeError as exc:
+        ctx.problems.add(f"{path.name}: line {exc.lineno} column {exc.colno}",
+                         f"malformed JSON ({exc.msg})")
+        return
+    items = list(enumerate(doc)) if isinstance(doc, list) else [(None, doc)]
+    for index, item in items:
+        where = "$" if index is None else f"$[{index}]"
+        try:
+            _json_item(item, where, path, network, rows, ctx, skipped)
+        except _JsonProblem as exc:
+            ctx.problems.add(f"{path.name}: {exc.path}", exc.reason)
+        except btc.BitcoinFormatError as exc:
+            ctx.problems.add(f"{path.name}: {where}", str(exc))
+
+
+def _json_item(item: Any, where: str, path: Path, network: str, rows: _Rows, ctx: Context,
+               skipped: list[str]) -> None:
+    if isinstance(item, dict) and "result" in item and ("error" in item or "id" in item):
+        if item.get("error"):
+            raise _JsonProblem(f"{where}.error", f"the node answered an error: {item['error']}")
+        where, item = f"{where}.result", item["result"]
+    if not isinstance(item, dict):
+        raise _JsonProblem(where, "expected a block (getblock) or a transaction "
+                                  "(getrawtransaction) object")
+    if "tx" in item:
+        _json_block(item, where, path, network, rows, ctx, skipped)
+    elif "txid" in item and "vin" in item:
+        block_time = item.get("blocktime")
+        if block_time is None:
+            raise _JsonProblem(f"{where}.blocktime", "the transaction is not in a block yet "
+                                                     "(no blocktime): it has no time")
+        when = _time(block_time, f"{where}.blocktime")
+        tx, addresses = _json_tx(item, where, network)
+        _add_tx(tx, network, _text(item.get("blockhash"), f"{where}.blockhash", True), None,
+                when, path, f"{path.name}: {where}", rows, ctx, skipped, addresses)
+    else:
+        raise _JsonProblem(where, "neither a block (no 'tx') nor a transaction (no 'txid' and "
+                                  "'vin')")
+
+
+def _json_block(item: dict[str, Any], where: str, path: Path, network: str, rows: _Rows,
+                ctx: Context, skipped: list[str]) -> None:
+    block_hash = _text(item.get("hash"), f"{where}.hash")
+    assert block_hash is not None
+    if block_hash in rows.blocks:
+        skipped.append(f"block {block_hash}")
+        return
+    when = _time(item.get("time"), f"{where}.time")
+    height = item.get("height")
+    if height is not None and (not isinstance(height, int) or height < 0):
+        raise _JsonProblem(f"{where}.height", f"{height!r} is not a block height")
+    txs = item["tx"]
+    if not isinstance(txs, list) or not txs:
+        raise _JsonProblem(f"{where}.tx", "expected the list of the block's transactions")
+    parsed = []
+    for i, tx_item in enumerate(txs):
+        tx_where = f"{where}.tx[{i}]"
+        if isinstance(tx_item, str):
+            raise _JsonProblem(tx_where, "a transaction id only: ask getblock with verbosity 2")
+        parsed.append((*_json_tx(tx_item, tx_where, network), tx_where))
+    root = item.get("merkleroot")
+    if root is not None and btc.merkle_root([tx.txid for tx, _, _ in parsed]) != root:
+        raise _JsonProblem(f"{where}.tx", "the transactions do not hash to the block's "
+                                          "merkleroot: the block is incomplete or altered")
+    rows.blocks.add(block_hash)
+    for tx, addresses, tx_where in parsed:
+        _add_tx(tx, network, block_hash, height, when, path, f"{path.name}: {tx_where}",
+                rows, ctx, skipped, addresses)
+
+
+def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict[int, str]]:
+    if not isinstance(item, dict):
+        raise _JsonProblem(where, "expected a transaction object")
+    txid = _text(item.get("txid"), f"{where}.txid")
+    assert txid is not None
+    vouts = item.get("vout")
+    if not isinstance(vouts, list):
+        raise _JsonProblem(f"{where}.vout", "expected the list of outputs")
+    addresses: dict[int, str] = {}
+    for i, out in enumerate(vouts):
+        spk = out.get("scriptPubKey") if isinstance(out, dict) else None
+        if not isinstance(spk, dict):
+            raise _JsonProblem(f"{where}.vout[{i}].scriptPubKey", "missing")
+        stated = spk.get("address") or (spk.get("addresses") or [None])[0]
+        if isinstance(stated, str):
+            addresses[i] = stated
+    raw = item.get("hex")
+    if raw is not None:
+        data = _hex(raw, f"{where}.hex")
+        try:
+            tx = btc.parse_transaction(data)
+        except btc.BitcoinFormatError as exc:
+            raise _JsonProblem(f"{where}.hex", str(exc)) from None
+        if tx.txid != txid:
+            raise _JsonProblem(f"{where}.hex", f"the transaction hashes to {tx.txid}, not the "
+                                               f"txid {txid} the answer states")
+        for i, out in enumerate(vouts):
+            if i < len(tx.outputs) and _satoshi(out.get("value"), f"{where}.vout[{i}].value") \
+                    != tx.outputs[i].value:
+                raise _JsonProblem(f"{where}.vout[{i}].value", "differs from the value in hex")
+        return tx, addresses
+    vins = item.get("vin")
+    if not isinstance(vins, list) or not vins:
+        raise _JsonProblem(f"{where}.vin", "expected the list of inputs")
+    inputs = []
+    for i, vin in enumerate(vins):
+        at = f"{where}.vin[{i}]"
+        if not isinstance(vin, dict):
+            raise _JsonProblem(at, "expected an input object")
+        sequence = vin.get("sequence", 0xFFFFFFFF)
+        if "coinbase" in vin:
+            inputs.append(btc.TxIn(btc.COINBASE_TXID, btc.COINBASE_VOUT,
+                                   _hex(vin["coinbase"], f"{at}.coinbase"), sequence))
+            continue
+        prev = _text(vin.get("txid"), f"{at}.txid")
+        assert prev is not None
+        if len(prev) != 64 or any(c not in "0123456789abcdef" for c in prev.lower()):
+            raise _JsonProblem(f"{at}.txid", f"{prev!r} is not a transaction id")
+        vout = vin.get("vout")
+        if not isinstance(vout, int) or vout < 0:
+            raise _JsonProblem(f"{at}.vout", f"{vout!r} is not an output index")
+        witness = [_hex(w, f"{at}.txinwitness[{k}]")
+                   for k, w in enumerate(vin.get("txinwitness") or [])]
+        inputs.append(btc.TxIn(prev.lower(), vout, b"", sequence, witness))
+    outputs = []
+    for i, out in enumerate(vouts):
+        at = f"{where}.vout[{i}]"
+        if out.get("n", i) != i:
+            raise _JsonProblem(f"{at}.n", f"output {out.get('n')!r} where {i} was expected")
+        outputs.append(btc.TxOut(_satoshi(out.get("value"), f"{at}.value"),
+                                 _hex(out["scriptPubKey"].get("hex"), f"{at}.scriptPubKey.hex")))
+    tx = btc.Transaction(txid=txid.lower(), wtxid=str(item.get("hash") or txid),
+                         version=int(item.get("version", 1)),
+                         locktime=int(item.get("locktime", 0)), inputs=inputs,
+                         outputs=outputs, size=int(item.get("size", 0)), offset=0)
+    return tx, addresses
+
+
+def _text(value: Any, where: str, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value:
+        raise _JsonProblem(where, "missing" if value is None else f"{value!r} is not text")
+    return value
+
+
+def _hex(value: Any, where: str) -> bytes:
+    if not isinstance(value, str):
+        raise _JsonProblem(where, "missing" if value is None else "expected hexadecimal text")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise _JsonProblem(where, "not hexadecimal") from None
+
+
+def _satoshi(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise _JsonProblem(where, "missing" if value is None else f"{value!r} is not an amount")
+    try:
+        sat = Decimal(value) * utxo.SATOSHI
+    except InvalidOperation:
+        raise _JsonProblem(where, f"{value!r} is not an amount") from None
+    if sat != sat.to_integral_value() or sat < 0 or sat > 21_000_000 * utxo.SATOSHI:
+        raise _JsonProblem(where, f"{value} is not an amount of bitcoin (8 decimals at most, "
+                                  "within the supply)")
+    return int(sat)
+
+
+def _time(value: Any, where: str) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _JsonProblem(where, "missing" if value is None else f"{value!r} is not a Unix time")
+    return datetime.fromtimestamp(value, UTC)
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+def _resolve(folder: Path, ctx: Context) -> None:
+    """Match inputs to the outputs they spend; refuse an output spent twice."""
+    raw = {name: (folder / f"raw-{name}").as_posix() for name in utxo.SCHEMAS}
+    con = duckdb.connect()
+    try:
+        twice = con.execute(
+            f"SELECT prev_txid, prev_vout, count(*) AS n, min(txid), max(txid) "
+            f"FROM read_parquet('{raw[utxo.INPUTS_FILE]}') WHERE NOT coinbase "
+            f"GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2 LIMIT 20").fetchall()
+        for prev, vout, _n, first, second in twice:
+            ctx.problems.add(f"transaction {second}", f"spends output {prev}:{vout}, which "
+                                                      f"transaction {first} spends too")
+        if ctx.problems:
+            return
+        out = folder.as_posix()
+        con.execute(f"""
+            CREATE TEMP VIEW o AS SELECT * FROM read_parquet('{raw[utxo.OUTPUTS_FILE]}');
+            CREATE TEMP VIEW i AS SELECT * FROM read_parquet('{raw[utxo.INPUTS_FILE]}');
+            CREATE TEMP TABLE ir AS
+              SELECT i.txid, i.vin, i.prev_txid, i.prev_vout, i.coinbase, i.sequence,
+                     i.witness_items, o.value, o.script_type, o.address
+              FROM i LEFT JOIN o ON o.txid = i.prev_txid AND o.vout = i.prev_vout
+              ORDER BY i.txid, i.vin;
+            COPY ir TO '{out}/{utxo.INPUTS_FILE}' (FORMAT parquet, COMPRESSION zstd);
+            COPY (SELECT o.txid, o.vout, o.value, o.script_type, o.address, o.script,
+                         i.txid AS spent_by, i.vin AS spent_vin
+                  FROM o LEFT JOIN i ON i.prev_txid = o.txid AND i.prev_vout = o.vout
+                  ORDER BY o.txid, o.vout)
+              TO '{out}/{utxo.OUTPUTS_FILE}' (FORMAT parquet, COMPRESSION zstd);
+            COPY (SELECT t.txid, t.block_hash, t.height, t.time, t.seq, t.coinbase,
+                         t.input_count, t.output_count, t.output_value,
+                         CASE WHEN NOT t.coinbase AND f.unresolved = 0
+                              THEN f.spent - t.output_value END AS fee,
+                         t.size, t.source_file, t.source_ref
+                  FROM read_parquet('{raw[utxo.TRANSACTIONS_FILE]}') t
+                  LEFT JOIN (SELECT txid, sum(value)::BIGINT AS spent,
+                                    count(*) - count(value) AS unresolved
+                             FROM ir GROUP BY txid) f USING (txid)
+                  ORDER BY t.seq)
+              TO '{out}/{utxo.TRANSACTIONS_FILE}' (FORMAT parquet, COMPRESSION zstd);
+        """)
+        negative = con.execute(
+            f"SELECT txid, fee FROM read_parquet('{out}/{utxo.TRANSACTIONS_FILE}') "
+            "WHERE fee < 0 LIMIT 20").fetchall()
+        for txid, fee in negative:
+            ctx.problems.add(f"transaction {txid}", f"spends {-fee} satoshi less than it pays "
+                                                    "out")
+    finally:
+        con.close()
+    for name in utxo.SCHEMAS:
+        (folder / f"raw-{name}").unlink()
+        _conform(folder / name, utxo.SCHEMAS[name])
+
+
+def _conform(path: Path, schema: pa.Schema) -> None:
+    table = pq.read_table(path)
+    pq.write_table(table.select(schema.names).cast(schema), path, compression="zstd")
+
+
+def _flows(folder: Path, ctx: Context) -> None:
+    """The account-based view: address to address flows for the canonical transactions table."""
+    con = duckdb.connect()
+    base = folder.as_posix()
+    try:
+        con.execute(f"""
+            CREATE TEMP VIEW t AS SELECT * FROM read_parquet('{base}/{utxo.TRANSACTIONS_FILE}');
+            CREATE TEMP TABLE src AS
+              SELECT i.txid,
+                     CASE WHEN i.coinbase THEN 'coinbase'
+                          WHEN i.value IS NULL THEN 'outside:' || i.prev_txid || ':' || i.prev_vout
+                          ELSE coalesce(i.address, i.script_type || ':' || i.prev_txid || ':'
+                                        || i.prev_vout) END AS account,
+                     CASE WHEN i.coinbase OR i.value IS NULL THEN 1.0 ELSE i.value END AS w,
+                     bool_or(i.coinbase OR i.value IS NULL) OVER (PARTITION BY i.txid) AS equal
+              FROM read_parquet('{base}/{utxo.INPUTS_FILE}') i;
+            CREATE TEMP TABLE share AS
+              SELECT txid, account, sum(CASE WHEN equal THEN 1.0 ELSE w END) AS w
+              FROM src GROUP BY txid, account;
+            CREATE TEMP TABLE dst AS
+              SELECT txid, coalesce(address, script_type || ':' || txid || ':' || vout) AS account,
+                     sum(value)::DOUBLE AS value
+              FROM read_parquet('{base}/{utxo.OUTPUTS_FILE}') GROUP BY 1, 2;
+            CREATE TEMP TABLE flows AS
+              SELECT s.txid, s.account AS source, d.account AS target,
+                     d.value * s.w / sum(s.w) OVER (PARTITION BY s.txid, d.account) / 1e8
+                       AS amount_orig,
+                     t.time AS ts, t.seq, t.source_file, t.source_ref
+              FROM share s JOIN dst d USING (txid) JOIN t USING (txid);
+        """)
+        table = con.sql("""
+            SELECT txid || ':' || row_number() OVER (PARTITION BY txid ORDER BY source, target)
+                     AS txn_id,
+                   ts, source, target, amount_orig, 'XBT' AS currency_orig,
+                   'bitcoin' AS channel, source_ref, source_file
+            FROM flows ORDER BY seq, source, target""").to_arrow_table()
+        accounts = con.sql("""
+            SELECT account AS account_id, 'bitcoin' AS bank, 'unknown' AS kind
+            FROM (SELECT source AS account FROM flows UNION SELECT target FROM flows)
+            ORDER BY account""").to_arrow_table()
+    finally:
+        con.close()
+    step = 100_000
+    for start in range(0, table.num_rows, step):
+        flush_transactions(ctx, table.slice(start, step).to_pylist())
+    acc = pa.Table.from_pydict(
+        {f.name: (accounts.column(f.name) if f.name in accounts.column_names
+                  else pa.nulls(accounts.num_rows, f.type)) for f in ACCOUNTS},
+        schema=ACCOUNTS)
+    ctx.writer.write_accounts(acc)

@@ -1,0 +1,230 @@
+"""Bitcoin sets in the investigations area: clusters, tags, traces and paths.
+
+The page ``/investigations/sets/{id}/bitcoin`` and the JSON under
+``/api/v1/investigations/sets/{id}/bitcoin/…`` call
+:mod:`tocsin.money.crypto.service`, which reads the set under the read rule
+(audited above TLP:GREEN), lets only the owning unit store a clustering or add
+tags (audited as updates) and audits every export of a cluster's addresses.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from tocsin.access.principal import Principal
+from tocsin.access.roles import Action
+from tocsin.errors import InputError, NotFound
+from tocsin.money import sets
+from tocsin.money.crypto import service
+from tocsin.money.crypto.cluster import ClusterConfig
+from tocsin.money.crypto.tags import vocabulary
+from tocsin.money.crypto.taint import RULES, TraceConfig
+from tocsin.money.crypto.utxo import has_utxo
+from tocsin.web import deps
+from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.routers.investigations import _receive, _set_view, _unit_codes
+from tocsin.web.templating import render
+
+pages = APIRouter(prefix="/investigations", include_in_schema=False)
+api = APIRouter(prefix="/investigations", tags=["bitcoin"])
+
+RULE_NAMES = {"haircut": "haircut (proportional)", "fifo": "FIFO (first in, first out)",
+              "poison": "poison (any touch taints all)"}
+
+
+def _bitcoin(request: Request, session: Session, principal: Principal, set_id: int) -> Any:
+    record = sets.get_set(session, principal, set_id)
+    if not has_utxo(sets.set_path(deps.settings(request), record)):
+        raise NotFound(f"transaction_set {set_id} holds no Bitcoin transactions")
+    return record
+
+
+# --------------------------------------------------------------------------- page
+
+
+@pages.get("/sets/{set_id}/bitcoin", response_class=HTMLResponse)
+def bitcoin_page(
+    set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal,
+    address: Annotated[str, Query(max_length=100)] = "",
+    start: Annotated[str, Query(max_length=100)] = "",
+    rule: Literal["haircut", "fifo", "poison"] = "haircut",
+    direction: Literal["forward", "backward"] = "forward",
+    depth: Annotated[int, Query(ge=1, le=50)] = 6,
+    degree: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    source: Annotated[str, Query(max_length=100)] = "",
+    target: Annotated[str, Query(max_length=100)] = "",
+    done: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    record = _bitcoin(request, session, principal, set_id)
+    settings = deps.settings(request)
+    problems: list[str] = []
+    clusters = service.clusters_view(session, principal, settings, set_id, 50, address)
+    trace = None
+    if start.strip():
+        try:
+            trace = service.run_trace(session, principal, settings, set_id, start,
+                                      TraceConfig(rule=rule, direction=direction,
+                                                  max_depth=depth, max_degree=degree))
+        except InputError as exc:
+            problems += [p.reason for p in exc.problems]
+    path: list[dict[str, Any]] | None = None
+    path_asked = bool(source.strip() and target.strip())
+    if path_asked:
+        try:
+            path = service.find_path(session, principal, settings, set_id, source, target)
+        except InputError as exc:
+            problems += [p.reason for p in exc.problems]
+    may_store = sets.may_store_results(principal, record)
+    return render(request, "investigations/bitcoin.html",
+                  set=_set_view(record, _unit_codes(session)), clusters=clusters,
+                  address=address, start=start, rule=rule, direction=direction, depth=depth,
+                  degree=degree, rules=RULES, rule_names=RULE_NAMES, trace=trace,
+                  source=source, target=target, path=path, path_asked=path_asked,
+                  problems=problems, may_store=may_store, done=done,
+                  can_export=principal.can(Action.EXPORT),
+                  categories=vocabulary().categories, account="")
+
+
+@pages.post("/sets/{set_id}/bitcoin/cluster")
+def cluster_page(set_id: int, request: Request, session: DbSession,
+                 principal: CurrentPrincipal) -> Response:
+    _bitcoin(request, session, principal, set_id)
+    run = service.run_clustering(session, principal, deps.settings(request), set_id)
+    note = (f"Clustered: {run.result.clusters.num_rows} clusters, "
+            f"{run.result.coinjoins.num_rows} CoinJoin-like transactions left out")
+    return RedirectResponse(f"/investigations/sets/{set_id}/bitcoin?{urlencode({'done': note})}",
+                            status_code=303)
+
+
+@pages.post("/sets/{set_id}/bitcoin/tags")
+async def tags_page(set_id: int, request: Request, session: DbSession,
+                    principal: CurrentPrincipal,
+                    file: Annotated[UploadFile, File(description="A TagPack (YAML)")]) -> Response:
+    from fastapi.concurrency import run_in_threadpool
+
+    settings = deps.settings(request)
+    await run_in_threadpool(_bitcoin, request, session, principal, set_id)
+    upload = await _receive(file, settings, None, "tagpack.yaml")
+    try:
+        done = await run_in_threadpool(service.import_tags, session, principal, settings,
+                                       set_id, [upload], [file.filename or "tagpack.yaml"])
+    finally:
+        shutil.rmtree(upload.parent, ignore_errors=True)
+    note = urlencode({"done": f"{done['added']} tag(s) added"})
+    return RedirectResponse(f"/investigations/sets/{set_id}/bitcoin?{note}", status_code=303)
+
+
+@pages.get("/sets/{set_id}/bitcoin/clusters/{cluster_id}.csv")
+def cluster_csv_page(set_id: int, cluster_id: str, request: Request, session: DbSession,
+                     principal: CurrentPrincipal) -> Response:
+    _bitcoin(request, session, principal, set_id)
+    text = service.cluster_csv(session, principal, deps.settings(request), set_id, cluster_id)
+    return Response(text, media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="cluster-{cluster_id}.csv"'})
+
+
+# --------------------------------------------------------------------------- API
+
+
+class ClusterRequest(BaseModel):
+    min_inputs: int = Field(3, ge=2, le=1000)
+    min_equal_outputs: int = Field(3, ge=2, le=1000)
+    exclude_coinjoins: bool = True
+
+
+@api.post("/sets/{set_id}/bitcoin/cluster")
+def api_cluster(set_id: int, body: ClusterRequest, request: Request, session: DbSession,
+                principal: CurrentPrincipal) -> dict[str, Any]:
+    """Cluster the addresses; ``stored`` is true when kept with the set (owning unit only)."""
+    _bitcoin(request, session, principal, set_id)
+    run = service.run_clustering(session, principal, deps.settings(request), set_id,
+                                 ClusterConfig(body.min_inputs, body.min_equal_outputs,
+                                               body.exclude_coinjoins))
+    return {"stored": run.stored, "preview": not run.stored,
+            "addresses": run.result.addresses.num_rows,
+            "clusters": run.result.clusters.num_rows,
+            "coinjoins": run.result.coinjoins.num_rows}
+
+
+@api.get("/sets/{set_id}/bitcoin/clusters")
+def api_clusters(set_id: int, request: Request, session: DbSession,
+                 principal: CurrentPrincipal,
+                 address: Annotated[str, Query(max_length=100)] = "",
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    """The largest clusters (tagged first), or the cluster of ``address``, with their tags."""
+    _bitcoin(request, session, principal, set_id)
+    return service.clusters_view(session, principal, deps.settings(request), set_id, limit,
+                                 address)
+
+
+@api.get("/sets/{set_id}/bitcoin/clusters/{cluster_id}.csv")
+def api_cluster_csv(set_id: int, cluster_id: str, request: Request, session: DbSession,
+                    principal: CurrentPrincipal) -> Response:
+    """The cluster's addresses as CSV (needs the export right; audited)."""
+    return cluster_csv_page(set_id, cluster_id, request, session, principal)
+
+
+@api.get("/sets/{set_id}/bitcoin/tags")
+def api_tags(set_id: int, request: Request, session: DbSession,
+             principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Every tag of the set with its source, confidence and TagPack."""
+    _bitcoin(request, session, principal, set_id)
+    return service.list_tags(session, principal, deps.settings(request), set_id)
+
+
+@api.post("/sets/{set_id}/bitcoin/tags")
+async def api_add_tags(set_id: int, request: Request, session: DbSession,
+                       principal: CurrentPrincipal,
+                       file: Annotated[UploadFile, File(description="A TagPack (YAML)")],
+                       name: Annotated[str, Form(max_length=200)] = "") -> dict[str, Any]:
+    """Add a TagPack (owning unit only; audited). Every problem is listed with its tag."""
+    from fastapi.concurrency import run_in_threadpool
+
+    settings = deps.settings(request)
+    await run_in_threadpool(_bitcoin, request, session, principal, set_id)
+    upload = await _receive(file, settings, None, "tagpack.yaml")
+    try:
+        done: dict[str, Any] = await run_in_threadpool(
+            service.import_tags, session, principal, settings, set_id, [upload],
+            [name or file.filename or "tagpack.yaml"])
+        return done
+    finally:
+        shutil.rmtree(upload.parent, ignore_errors=True)
+
+
+class CryptoTraceRequest(BaseModel):
+    start: str = Field(..., min_length=1, max_length=100, description="Address or txid.")
+    rule: Literal["haircut", "fifo", "poison"] = "haircut"
+    direction: Literal["forward", "backward"] = "forward"
+    max_depth: int = Field(6, ge=1, le=50)
+    max_degree: int = Field(100, ge=1, le=10_000)
+    min_amount: int = Field(1000, ge=0, description="Satoshi.")
+
+
+@api.post("/sets/{set_id}/bitcoin/trace")
+def api_trace(set_id: int, body: CryptoTraceRequest, request: Request, session: DbSession,
+              principal: CurrentPrincipal) -> dict[str, Any]:
+    """Trace coins through the UTXOs: every step explained, the end points with their tags."""
+    _bitcoin(request, session, principal, set_id)
+    return service.run_trace(session, principal, deps.settings(request), set_id, body.start,
+                             TraceConfig(rule=body.rule, direction=body.direction,
+                                         max_depth=body.max_depth, max_degree=body.max_degree,
+                                         min_amount=body.min_amount))
+
+
+@api.get("/sets/{set_id}/bitcoin/path")
+def api_path(set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal,
+             source: Annotated[str, Query(min_length=1, max_length=100)],
+             target: Annotated[str, Query(min_length=1, max_length=100)],
+             depth: Annotated[int, Query(ge=1, le=20)] = 8) -> dict[str, Any]:
+    """The shortest chain of transactions from ``source`` to ``target`` (null when none)."""
+    _bitcoin(request, session, principal, set_id)
+    return {"path": service.find_path(session, principal, deps.settings(request), set_id,
+                                      source, target, depth)}

@@ -80,3 +80,12 @@ def test_safeguard_rules_are_data_and_checked(tmp_path: Path) -> None:
     bad.write_text(text.replace("audience: AMBER+STRICT", "audience: PURPLE", 1))
     with pytest.raises(ConfigurationError, match=r"categories\.2\.audience"):
         load_rules(bad)
+
+
+def test_a_written_grade_is_split_into_its_dimensions() -> None:
+    assert grading.parse_written("4x4", "b2") == {"source": "B", "information": "2"}
+    assert grading.parse_written("3x5x2", "1 A P") == {"source": "1", "information": "A",
+                                                       "sharing": "P"}
+    problems: list[Problem] = []
+    grading.check_grades("6x6", grading.parse_written("6x6", "G7"), "s", problems)
+    assert [p.location for p in problems] == ["s.source", "s.information"]

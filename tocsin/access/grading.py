@@ -208,3 +208,24 @@ def transfer_refusals(code: str, *, consent: bool, as_evidence: bool,
         reasons.append(f"{rule.label}: confirm that the provider's restrictions are respected "
                        f"({restrictions or 'none recorded'})")
     return reasons
+
+
+def parse_written(scheme_key: str, written: str) -> dict[str, str]:
+    """A grade as analysts write it (``B2``, ``1AP``) split into its dimensions; a part
+    that does not match is left out, so :func:`check_grades` names it."""
+    scheme = grading().scheme(scheme_key)
+    if scheme is None:
+        return {}
+    rest = written.strip().upper().replace(" ", "").replace("/", "")
+    out: dict[str, str] = {}
+    for dimension in scheme.dimensions:
+        for grade in sorted(dimension.grades, key=lambda g: -len(g.code)):
+            if rest.startswith(grade.code.upper()):
+                out[dimension.key] = grade.code
+                rest = rest[len(grade.code):]
+                break
+        else:
+            if rest:
+                out[dimension.key] = rest[:1]
+                rest = rest[1:]
+    return out

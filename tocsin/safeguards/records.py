@@ -122,6 +122,12 @@ def _subject(session: Session, principal: Principal, subject_id: int, *, write: 
     return case, subject, proc, category
 
 
+def subject_for(session: Session, principal: Principal, subject_id: int
+                ) -> tuple[Case, Subject, Processing | None, Category | None]:
+    """A person of a case the principal may see (details not yet consulted)."""
+    return _subject(session, principal, subject_id)
+
+
 @dataclass(frozen=True)
 class Consultation:
     case: Case
@@ -271,6 +277,17 @@ def add_statement(session: Session, principal: Principal, case_id: int,
     session.flush()
     audit_case(session, principal, case, f"statement {statement.id} ({spec.nature}, "
                                          f"{scheme} {grade_text(statement)}, {code}) added")
+    return statement
+
+
+def get_statement(session: Session, principal: Principal, statement_id: int) -> Statement:
+    """A statement of a case the principal may read, about a person they may see."""
+    statement = session.get(Statement, statement_id) if storable_id(statement_id) else None
+    if statement is None:
+        raise NotFound(f"statement {statement_id} not found")
+    get_case(session, principal, statement.case_id)
+    if statement.subject_id is not None:
+        _subject(session, principal, statement.subject_id)
     return statement
 
 

@@ -1,10 +1,11 @@
 // Forms for people, not for the developer: served by the platform, no CDN, no framework.
 // 1. A form with data-confirm asks first, in a modal <dialog> (Escape or "Cancel" keeps
-//    the record); the delete goes ahead only on the explicit button.
+//    the record); the delete goes ahead only on the explicit button. data-confirm-note
+//    replaces the note under the question (an erasure is not kept in the trash).
 (function () {
   "use strict";
 
-  function confirmDialog(message, action) {
+  function confirmDialog(message, action, note) {
     var dialog = document.createElement("dialog");
     dialog.className = "confirm";
     dialog.setAttribute("aria-labelledby", "confirm-message");
@@ -13,7 +14,7 @@
     text.textContent = message;
     var hint = document.createElement("p");
     hint.className = "meta";
-    hint.textContent = "An administrator can restore it from the trash.";
+    hint.textContent = note || "An administrator can restore it from the trash.";
     var buttons = document.createElement("div");
     buttons.className = "buttons";
     var cancel = document.createElement("button");
@@ -43,7 +44,8 @@
       return;
     }
     event.preventDefault();
-    confirmDialog(form.dataset.confirm, form.dataset.confirmAction || "Delete").then(function (yes) {
+    confirmDialog(form.dataset.confirm, form.dataset.confirmAction || "Delete",
+                  form.dataset.confirmNote).then(function (yes) {
       if (yes) {
         form.dataset.confirmed = "1";
         form.requestSubmit ? form.requestSubmit() : form.submit();

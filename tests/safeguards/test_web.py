@@ -11,6 +11,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from tests.factories import login
+from tocsin.store.database import Database
 
 
 def _case(client: TestClient, h: dict[str, str]) -> int:
@@ -120,3 +121,25 @@ def test_oversight_and_subject_access_report_for_the_officer(
     assert data["records"][0]["category"] == "Witness"
     assert client.get("/safeguards/access-report", params={"name": "Nobody Here"}
                       ).text.count("holds nothing") == 1
+
+
+def test_markers_page_flags_and_clears(
+        client: TestClient, make_user: Callable[..., tuple[str, str]],
+        platform_db: Database) -> None:
+    from tests.safeguards.test_markers import _activity
+
+    with platform_db.transaction() as s:
+        activity = _activity(s, "XM-OSCE-W-1", "Border police training", "intelligence")
+    analyst, _ = make_user("analyst")
+    h = {"X-CSRF-Token": login(client, analyst)}
+    assert "markers-link" in client.get(f"/programmes/{activity}").text
+    page = client.get(f"/safeguards/activities/{activity}/markers")
+    assert "no human-rights component" in page.text
+    bad = client.post(f"/safeguards/activities/{activity}/markers", headers=h,
+                      data={"marker:99:human_rights": "x"})
+    assert bad.status_code == 422
+    saved = client.post(f"/safeguards/activities/{activity}/markers", headers=h,
+                        data={"marker:99:human_rights": "2", "marker:1:1": "1"},
+                        follow_redirects=True)
+    assert saved.status_code == 200 and "no human-rights component" not in saved.text
+    assert 'value="2" selected' in saved.text

@@ -124,3 +124,17 @@ class Notification(Base):
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class ActivityMarker(Base):
+    """An IATI policy marker (or one of the organization's own) on a programme, project or
+    activity, with its significance; read and written under the activity's rule. The
+    coherence analysis reads it (its input version counts it as part of the portfolio)."""
+
+    __tablename__ = "sg_activity_markers"
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("tf_activities.id", ondelete="CASCADE"), primary_key=True)
+    vocabulary: Mapped[str] = mapped_column(String(4), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    significance: Mapped[int] = mapped_column(Integer)

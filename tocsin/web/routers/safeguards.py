@@ -19,7 +19,7 @@ from tocsin.access.policy import may_write
 from tocsin.access.roles import Action
 from tocsin.cases.records import get_case
 from tocsin.errors import InputError, PermissionDenied
-from tocsin.safeguards import oversight, report, review
+from tocsin.safeguards import markers, oversight, report, review
 from tocsin.safeguards import records as sg
 from tocsin.safeguards.config import rules
 from tocsin.safeguards.spec import (
@@ -222,6 +222,41 @@ def erase(subject_id: int, session: DbSession, principal: CurrentPrincipal,
     case, _, _, _ = sg.subject_for(session, principal, subject_id)
     sg.erase_subject(session, principal, subject_id, ErasureSpec.model_validate(_clean(data)))
     return _to(f"/safeguards/cases/{case.id}#notices")
+
+
+# --- policy markers of programmes ------------------------------------------------------------
+
+@pages.get("/activities/{activity_id:int}/markers", response_class=HTMLResponse)
+def markers_page(activity_id: int, request: Request, session: DbSession,
+                 principal: CurrentPrincipal) -> Response:
+    from tocsin.access.policy import get_readable
+    from tocsin.taskforce.programmes.tables import Activity
+
+    activity = get_readable(session, Activity, activity_id, principal)
+    current = {(m.vocabulary, m.code): m.significance
+               for m in markers.markers_of(session, principal, activity_id)}
+    flagged = next((f for f in markers.missing_human_rights(session, principal)
+                    if f.activity_id == activity_id), None)
+    return render(request, "safeguards/markers.html", activity=activity, current=current,
+                  data=markers.markers(), flagged=flagged,
+                  may_write=may_write(principal, activity.owner_unit_id))
+
+
+@pages.post("/activities/{activity_id:int}/markers")
+def markers_save(activity_id: int, session: DbSession, principal: CurrentPrincipal,
+                 data: Form) -> Response:
+    given = []
+    for m in markers.markers().markers:
+        value = data.get(f"marker:{m.vocabulary}:{m.code}", "").strip()
+        if value:
+            try:
+                significance = int(value)
+            except ValueError:
+                raise InputError.single(f"marker:{m.vocabulary}:{m.code}",
+                                        "choose a significance from the list") from None
+            given.append(markers.MarkerSpec(m.vocabulary, m.code, significance))
+    markers.set_markers(session, principal, activity_id, given)
+    return _to(f"/safeguards/activities/{activity_id}/markers")
 
 
 # --- oversight and the subject-access report -------------------------------------------------

@@ -29,6 +29,7 @@ from tocsin.safeguards.spec import (
 )
 from tocsin.safeguards.tables import Processing, Statement, Transmission
 from tocsin.screening.tables import ScreenedSubject
+from tocsin.search.tables import SearchDocument
 from tocsin.settings import Settings
 from tocsin.store.database import Database
 
@@ -234,6 +235,11 @@ def test_a_transaction_set_is_deleted_at_review_with_its_files(
         proc_id, set_id = proc.id, item.id
     assert folder.exists()
     with platform_db.transaction() as s:
+        indexed = select(func.count()).select_from(SearchDocument).where(
+            SearchDocument.record_type == "transaction_set",
+            SearchDocument.record_id == str(set_id))
+        assert s.scalar(indexed) == 1
+    with platform_db.transaction() as s:
         analyst = Principal(user_id=None, username="analyst-tntd-spmu", role=analyst.role,
                             unit_id=analyst.unit_id)
         assert review.queue(s, analyst, today=date.today() + timedelta(days=4000))
@@ -241,6 +247,7 @@ def test_a_transaction_set_is_deleted_at_review_with_its_files(
     assert not folder.exists()
     with platform_db.transaction() as s:
         assert s.scalars(select(Processing)).all() == []
+        assert s.scalar(indexed) == 0  # the search index's copy is gone too
         assert any(e.action == "delete" and e.record_id == str(set_id)
                    for e in s.scalars(select(AuditEntry)))
 

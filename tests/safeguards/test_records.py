@@ -14,7 +14,9 @@ from tests.safeguards.helpers import case, person, user
 from tocsin.access.principal import Principal
 from tocsin.access.tables import AuditEntry
 from tocsin.access.users import unit_by_code
-from tocsin.cases.tables import Case, Exchange, Subject
+from tocsin.cases import letters, requests
+from tocsin.cases.spec import RequestSpec
+from tocsin.cases.tables import Case, CaseDocument, Exchange, Subject
 from tocsin.errors import InputError, NotFound, PermissionDenied
 from tocsin.safeguards import oversight, report, review
 from tocsin.safeguards import records as sg
@@ -182,7 +184,16 @@ def test_erasure_removes_every_copy_and_notifies_every_recipient(
             text="Ivan rents a boat", reason="the registry shows a lease"))
         assert sorted(n.recipient for n in corrected) == ["Police B", "Prosecutor A"]
         assert all(n.kind == "correction" and "rents a boat" in n.message for n in corrected)
+        request = requests.create_request(s, analyst, c.id, RequestSpec(
+            kind="mla", counterpart_country="AT", subject_matter="Fictional laundering",
+            persons="IVAN FICTIONAL, born 1970 (fictional)", facts="Ivan Fictional sent it",
+            created_on=date(2024, 2, 1)))
+        letter = letters.generate(s, analyst, request.id, "docx", today=date(2024, 2, 2))
         erased = sg.erase_subject(s, analyst, suspect.id, ErasureSpec(reason="acquitted"))
+        assert request.persons == "[erased person], born 1970 (fictional)"
+        assert request.facts == "[erased person] sent it"
+        assert s.scalars(select(CaseDocument).where(CaseDocument.id == letter.id)).first() \
+            is None
         assert sorted(n.recipient for n in erased) == ["Police B", "Prosecutor A"]
         assert all("Ivan" not in n.message and "boat" not in n.message for n in erased)
         s.flush()

@@ -492,6 +492,7 @@ def erase_subject(session: Session, principal: Principal, subject_id: int,
                     f"sent on {', '.join(sorted({e.at.date().isoformat() for e in sent}))}, "
                     f"was erased. Erase your copies. Reason: {spec.reason}")
     _forget(session, case, subject)
+    letters = _strike_from_requests(session, case, subject)
     session.execute(delete(Statement).where(Statement.subject_id == subject.id))
     session.execute(update(Transmission).where(Transmission.subject_id == subject.id)
                     .values(subject_id=None))
@@ -503,8 +504,53 @@ def erase_subject(session: Session, principal: Principal, subject_id: int,
     session.flush()
     audit.record(session, principal, "erase", PERSON, subject_id, audience(case, category),
                  detail=f"case {case.reference}: person erased ({spec.reason[:500]}); "
-                        f"{len(notes)} recipient(s) to notify")
+                        f"{len(notes)} recipient(s) to notify; {letters} letter(s) naming "
+                        "the person removed")
     return notes
+
+
+ERASED = "[erased person]"
+_REQUEST_TEXTS = ("subject_matter", "facts", "assistance", "procedure", "persons", "purpose")
+
+
+def _strike_from_requests(session: Session, case: Case, subject: Subject) -> int:
+    """Take the person's names out of the case's co-operation requests and remove the
+    letters generated from a request that named them (the letter files are copies); the
+    number of letters removed. Exchanges that sent a letter keep their entry, without it."""
+    from tocsin.cases.tables import CaseDocument
+
+    names = sorted({n.strip() for n in [subject.caption, *subject.properties.get("name", []),
+                                        *subject.properties.get("alias", [])]
+                    if len(n.strip()) >= 3}, key=len, reverse=True)
+    if not names:
+        return 0
+    removed = 0
+    for request in case.requests:
+        named = False
+        for field_name in _REQUEST_TEXTS:
+            text = getattr(request, field_name) or ""
+            cleaned = text
+            for name in names:
+                cleaned = _replace_casefold(cleaned, name, ERASED)
+            if cleaned != text:
+                setattr(request, field_name, cleaned)
+                named = True
+        if named:
+            ids = list(session.scalars(select(CaseDocument.id).where(
+                CaseDocument.request_id == request.id)))
+            if ids:
+                session.execute(update(Exchange).where(Exchange.document_id.in_(ids))
+                                .values(document_id=None))
+                session.execute(delete(CaseDocument).where(CaseDocument.id.in_(ids)))
+                removed += len(ids)
+    return removed
+
+
+def _replace_casefold(text: str, old: str, new: str) -> str:
+    """``text`` with every occurrence of ``old`` replaced, ignoring case."""
+    import re
+
+    return re.sub(re.escape(old), new, text, flags=re.IGNORECASE)
 
 
 def _forget(session: Session, case: Case, subject: Subject) -> None:

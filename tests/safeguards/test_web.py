@@ -143,3 +143,56 @@ def test_markers_page_flags_and_clears(
                         follow_redirects=True)
     assert saved.status_code == 200 and "no human-rights component" not in saved.text
     assert 'value="2" selected' in saved.text
+
+
+def test_review_decisions_from_the_queue(
+        client: TestClient, make_user: Callable[..., tuple[str, str]],
+        platform_db: Database) -> None:
+    from sqlalchemy import select
+
+    from tocsin.safeguards.tables import Processing
+
+    analyst, _ = make_user("analyst")
+    h = {"X-CSRF-Token": login(client, analyst)}
+    case_id = _case(client, h)
+    ivan = _person(client, h, case_id, "Ivan Fictional")
+    olga = _person(client, h, case_id, "Olga Fictional")
+    for subject in (ivan, olga):
+        client.post(f"/safeguards/subjects/{subject}/processing", headers=h, data={
+            "category": "contact", "purpose": "investigation",
+            "legal_basis": "ccp_investigation"})
+    client.post(f"/api/v1/safeguards/cases/{case_id}/transfer", headers=h, json={
+        "subject_ids": [ivan], "counterpart": "Police B", "justification": "JIT"})
+    with platform_db.transaction() as s:
+        ids = {p.record_id: p.id for p in s.scalars(select(Processing))}
+    queue = client.get("/safeguards?ahead=3650")
+    assert "Contact or associate (Ivan Fictional)" in queue.text
+    assert f"/safeguards/processing/{ids[ivan]}/extend" in queue.text
+    no_reason = client.post(f"/safeguards/processing/{ids[ivan]}/extend", headers=h,
+                            data={"months": "6", "justification": ""})
+    assert no_reason.status_code == 422 and "extension.justification" in no_reason.text
+    too_long = client.post(f"/safeguards/processing/{ids[ivan]}/extend", headers=h,
+                           data={"months": "60", "justification": "trial"})
+    assert too_long.status_code == 422 and "at most 36 months" in too_long.text
+    assert client.post(f"/safeguards/processing/{ids[ivan]}/extend", headers=h, data={
+        "months": "6", "justification": "Trial pending"}, follow_redirects=False
+    ).status_code == 303
+    client.post(f"/safeguards/processing/{ids[olga]}/anonymise", headers=h,
+                data={"reason": "no longer needed"})
+    client.post(f"/safeguards/processing/{ids[ivan]}/delete", headers=h,
+                data={"reason": "acquitted"})
+    page = client.get(f"/safeguards/cases/{case_id}")
+    assert "Ivan" not in page.text and "Olga" not in page.text
+    assert "Anonymised person" in page.text
+    queue = client.get("/safeguards?ahead=3650")
+    assert "Police B" in queue.text and "erased" in queue.text
+    notice = re.search(r'/safeguards/notices/(\d+)/sent', queue.text)
+    assert notice
+    client.post(f"/safeguards/notices/{notice.group(1)}/sent", headers=h)
+    assert "No notice waits to be sent" in client.get("/safeguards").text
+    # the person pages of another unit's reader: not found
+    client.post("/logout", headers=h)
+    outsider, _ = make_user("analyst", unit="oceea", username="outsider")
+    h2 = {"X-CSRF-Token": login(client, outsider)}
+    assert client.post(f"/safeguards/processing/{ids[olga]}/extend", headers=h2, data={
+        "months": "6", "justification": "x"}).status_code in (403, 404)

@@ -46,6 +46,11 @@ def _clean(data: dict[str, str]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v.strip()}
 
 
+def _texts(data: dict[str, str]) -> dict[str, Any]:
+    """Fields as given, empty ones included: the library names a missing reason."""
+    return dict(data)
+
+
 def _ids(values: list[str], location: str) -> list[int]:
     try:
         return [int(v) for v in values if v.strip()]
@@ -83,16 +88,14 @@ def queue_page(request: Request, session: DbSession, principal: CurrentPrincipal
 @pages.post("/processing/{processing_id:int}/extend")
 def extend(processing_id: int, session: DbSession, principal: CurrentPrincipal,
            data: Form) -> Response:
-    review.extend(session, principal, processing_id, ExtensionSpec.model_validate(
-        _clean(data)))
+    review.extend(session, principal, processing_id, ExtensionSpec.model_validate(_texts(data)))
     return _to("/safeguards")
 
 
 @pages.post("/processing/{processing_id:int}/anonymise")
 def anonymise(processing_id: int, session: DbSession, principal: CurrentPrincipal,
               data: Form) -> Response:
-    review.anonymise(session, principal, processing_id, ErasureSpec.model_validate(
-        _clean(data)))
+    review.anonymise(session, principal, processing_id, ErasureSpec.model_validate(_texts(data)))
     return _to("/safeguards")
 
 
@@ -100,7 +103,7 @@ def anonymise(processing_id: int, session: DbSession, principal: CurrentPrincipa
 def delete(processing_id: int, request: Request, session: DbSession,
            principal: CurrentPrincipal, data: Form) -> Response:
     review.delete_record(session, principal, deps.settings(request), processing_id,
-                         ErasureSpec.model_validate(_clean(data)))
+                         ErasureSpec.model_validate(_texts(data)))
     return _to("/safeguards")
 
 
@@ -159,7 +162,7 @@ def consent(statement_id: int, session: DbSession, principal: CurrentPrincipal,
 def correct(statement_id: int, session: DbSession, principal: CurrentPrincipal,
             data: Form) -> Response:
     sg.correct_statement(session, principal, statement_id,
-                         CorrectionSpec.model_validate(_clean(data)))
+                         CorrectionSpec.model_validate(_texts(data)))
     item = sg.get_statement(session, principal, statement_id)
     return _to(f"/safeguards/cases/{item.case_id}#notices")
 
@@ -220,7 +223,7 @@ def subject_processing(subject_id: int, session: DbSession, principal: CurrentPr
 def erase(subject_id: int, session: DbSession, principal: CurrentPrincipal,
           data: Form) -> Response:
     case, _, _, _ = sg.subject_for(session, principal, subject_id)
-    sg.erase_subject(session, principal, subject_id, ErasureSpec.model_validate(_clean(data)))
+    sg.erase_subject(session, principal, subject_id, ErasureSpec.model_validate(_texts(data)))
     return _to(f"/safeguards/cases/{case.id}#notices")
 
 

@@ -93,9 +93,12 @@ def processing_of(session: Session, record_type: str, ids: Sequence[int]
         Processing.record_type == record_type, Processing.record_id.in_(list(ids))))}
 
 
-def persons(session: Session, principal: Principal, case: Case) -> list[Person]:
-    """The case's subjects the principal may see (a narrower audience hides the others)."""
-    found = processing_of(session, "subject", [s.id for s in case.subjects])
+def persons(session: Session, principal: Principal, case: Case,
+            found: dict[int, Processing] | None = None) -> list[Person]:
+    """The case's subjects the principal may see (a narrower audience hides the others);
+    ``found``: their processing records when the caller fetched them already."""
+    if found is None:
+        found = processing_of(session, "subject", [s.id for s in case.subjects])
     out = []
     for subject in case.subjects:
         proc = found.get(subject.id)

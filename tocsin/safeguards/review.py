@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
 
 from tocsin.access import audit
 from tocsin.access.policy import readable, require_write, storable_id
@@ -56,8 +56,10 @@ def queue(session: Session, principal: Principal, today: date | None = None,
     day = today or date.today()
     limit = day + timedelta(days=ahead_days)
     items: list[Item] = []
-    cases = list(session.scalars(readable(Case, principal).where(Case.status == "open")))
+    cases = list(session.scalars(readable(Case, principal).where(Case.status == "open")
+                                 .options(selectinload(Case.subjects))))
     case_proc = records.processing_of(session, "case", [c.id for c in cases])
+    subject_proc = _subject_processing(session, [c.id for c in cases])
     for case in cases:
         proc = case_proc.get(case.id)
         writable = may_write(principal, case.owner_unit_id)
@@ -69,7 +71,7 @@ def queue(session: Session, principal: Principal, today: date | None = None,
             items.append(Item("case", f"Case {case.reference}: {case.title}",
                               f"/safeguards/cases/{case.id}", proc,
                               f"review due {proc.review_on}", writable))
-        for person in records.persons(session, principal, case):
+        for person in records.persons(session, principal, case, subject_proc):
             p = person.processing
             label = (person.category.label if person.category else "Person")
             shown = "details withheld" if person.withheld else person.subject.caption
@@ -97,6 +99,16 @@ def queue(session: Session, principal: Principal, today: date | None = None,
     return sorted(items, key=lambda i: (i.processing is not None,
                                         i.processing.review_on if i.processing else day,
                                         i.title))
+
+
+def _subject_processing(session: Session, case_ids: list[int]) -> dict[int, Processing]:
+    """Processing records of the persons of these cases, in a few queries."""
+    found: dict[int, Processing] = {}
+    for start in range(0, len(case_ids), 500):
+        found.update((p.record_id, p) for p in session.scalars(select(Processing).where(
+            Processing.record_type == "subject",
+            Processing.case_id.in_(case_ids[start:start + 500]))))
+    return found
 
 
 def _processing(session: Session, principal: Principal, processing_id: int

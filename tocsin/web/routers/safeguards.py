@@ -286,7 +286,7 @@ def access_report(request: Request, session: DbSession, principal: CurrentPrinci
 # --- JSON ------------------------------------------------------------------------------------
 
 @api.get("/grading")
-def api_grading() -> dict[str, Any]:
+def api_grading(principal: CurrentPrincipal) -> dict[str, Any]:
     """The grading schemes and the provider handling codes in force."""
     return {"grading": grading.grading().model_dump(),
             "handling_codes": grading.handling_codes().model_dump()}

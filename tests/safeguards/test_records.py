@@ -300,3 +300,22 @@ def test_subject_access_report_and_oversight(platform_db: Database) -> None:
         assert flagged == ["busy"]
         assert "more than 3 times the median" in view.volumes[0].why
         assert any("justification: checking" in e.detail for e in view.entries)
+
+
+def test_victims_are_screened_without_a_copy_in_the_registry(platform_db: Database) -> None:
+    from tocsin.cases import records
+    from tocsin.screening import service
+
+    fixtures = Path(__file__).parents[1] / "fixtures" / "screening"
+    with platform_db.transaction() as s:
+        analyst = user(s, "analyst")
+        service.import_list(s, analyst, "un", [fixtures / "un_v1.xml"])
+        c = case(s, analyst)
+        suspect = person(s, analyst, c, "Ivan Sidorov", "suspect", birthDate=["1964-01-16"])
+        victim = person(s, analyst, c, "Ivan Sidorov", "victim", birthDate=["1964-01-16"])
+        assert sg.narrowed(s, c) == {victim.id}
+        screened = records.screen_subjects(s, analyst, c.id)
+        assert [x.id for x in screened] == [suspect.id, victim.id]
+        assert all(x.screening and x.screening["matches"] >= 1 for x in screened)
+        kept = {k for k in s.scalars(select(ScreenedSubject.subject_key))}
+        assert kept == {f"tocsin-case-{c.id}-subject-{suspect.id}"}

@@ -110,6 +110,18 @@ def persons(session: Session, principal: Principal, case: Case,
     return out
 
 
+def narrowed(session: Session, case: Case) -> set[int]:
+    """Ids of the case's subjects whose category shows them under a stricter code than
+    the case's own (they must not be copied anywhere the case's code governs)."""
+    found = processing_of(session, "subject", [s.id for s in case.subjects])
+    out = set()
+    for subject_id, proc in found.items():
+        category = rules().category(proc.category) if proc.category else None
+        if audience(case, category) != case.handling:
+            out.add(subject_id)
+    return out
+
+
 def _subject(session: Session, principal: Principal, subject_id: int, *, write: bool = False
              ) -> tuple[Case, Subject, Processing | None, Category | None]:
     subject = session.get(Subject, subject_id) if storable_id(subject_id) else None

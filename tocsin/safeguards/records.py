@@ -371,8 +371,9 @@ def transfer(session: Session, principal: Principal, case_id: int, spec: Transfe
         problems.append(Problem("transfer.statement_ids", "choose what to pass on"))
     if not spec.justification:
         problems.append(Problem("transfer.justification", "say why it is passed on"))
+    wanted = [i for i in spec.statement_ids if storable_id(i)]
     chosen = list(session.scalars(select(Statement).where(
-        Statement.case_id == case.id, Statement.id.in_(spec.statement_ids))))
+        Statement.case_id == case.id, Statement.id.in_(wanted))))
     for missing in sorted(set(spec.statement_ids) - {s.id for s in chosen}):
         problems.append(Problem("transfer.statement_ids", f"no statement {missing} in this case"))
     visible = {p.subject.id: p for p in persons(session, principal, case)}

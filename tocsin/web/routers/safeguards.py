@@ -18,7 +18,7 @@ from tocsin.access import grading
 from tocsin.access.policy import may_write
 from tocsin.access.roles import Action
 from tocsin.cases.records import get_case
-from tocsin.errors import InputError, PermissionDenied
+from tocsin.errors import InputError, PermissionDenied, Problem
 from tocsin.safeguards import markers, oversight, report, review
 from tocsin.safeguards import records as sg
 from tocsin.safeguards.config import rules
@@ -66,6 +66,10 @@ def _statement_spec(data: dict[str, str]) -> StatementSpec:
     values = _clean({k: v for k, v in data.items() if k not in ("grade", "provider_consent")})
     scheme = values.get("scheme") or grading.grading().default
     values["grades"] = grading.parse_written(scheme, data.get("grade", ""))
+    problems: list[Problem] = []
+    grading.check_grades(scheme, values["grades"], "grade", problems)
+    if problems:  # named after the form's field: the grade as written
+        raise InputError(problems)
     values["provider_consent"] = data.get("provider_consent", "") in YES
     return StatementSpec.model_validate(values)
 
@@ -257,6 +261,9 @@ def markers_save(activity_id: int, session: DbSession, principal: CurrentPrincip
             except ValueError:
                 raise InputError.single(f"marker:{m.vocabulary}:{m.code}",
                                         "choose a significance from the list") from None
+            if significance not in {x.code for x in markers.markers().significance}:
+                raise InputError.single(f"marker:{m.vocabulary}:{m.code}",
+                                        f"{significance} is not an IATI significance code")
             given.append(markers.MarkerSpec(m.vocabulary, m.code, significance))
     markers.set_markers(session, principal, activity_id, given)
     return _to(f"/safeguards/activities/{activity_id}/markers")

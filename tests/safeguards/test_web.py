@@ -44,7 +44,7 @@ def test_graded_information_transfer_and_persons(
     bad = client.post(f"/safeguards/cases/{case_id}/statements", headers=h, data={
         "text": "x", "nature": "fact", "source": "Liaison", "scheme": "6x6", "grade": "G9",
         "handling_code": "H2"})
-    assert bad.status_code == 422 and "statement.source" in bad.text
+    assert bad.status_code == 422 and "grade.source" in bad.text and "use A, B, C" in bad.text
     added = client.post(f"/safeguards/cases/{case_id}/statements", headers=h, data={
         "text": "Ivan met the courier in Xtown", "nature": "assessment",
         "source": "Fictional liaison officer", "subject_id": str(suspect), "scheme": "6x6",

@@ -73,3 +73,18 @@ def test_marker_rules_are_checked(tmp_path: Path) -> None:
                                 "- {vocabulary: \"99\", code: nothing}"))
     with pytest.raises(ConfigurationError, match="unknown marker 99/nothing"):
         markers.load_markers(bad)
+
+
+def test_a_programme_is_flagged_once_and_its_marker_covers_the_work_below(
+        platform_db: Database) -> None:
+    with platform_db.transaction() as s:
+        analyst = user(s, "analyst")
+        top = _activity(s, "XM-OSCE-P-1", "Police reform programme", "investigation")
+        child = _activity(s, "XM-OSCE-P-1-1", "Training for border police", "prevention")
+        s.get(Activity, child).parent_id = top
+        s.flush()
+        flags = markers.missing_human_rights(s, analyst)
+        assert [f.activity_id for f in flags] == [top]
+        assert "So do 1 project(s) or activities below it." in flags[0].rationale
+        markers.set_markers(s, analyst, top, [MarkerSpec("99", "human_rights", 2)])
+        assert markers.missing_human_rights(s, analyst) == []

@@ -199,16 +199,34 @@ def missing_human_rights(session: Session, principal: Principal) -> list[Flag]:
     rule = markers().human_rights
     names = ", ".join(markers().marker(r.vocabulary, r.code).label  # type: ignore[union-attr]
                       for r in rule.markers)
-    flags = []
+    parent = {a.id: a.parent_id for a in rows}
+
+    def ancestors(activity_id: int) -> list[int]:
+        out, seen = [], {activity_id}
+        up = parent.get(activity_id)
+        while up is not None and up not in seen:  # a marker above covers the work below
+            out.append(up)
+            seen.add(up)
+            up = parent.get(up)
+        return out
+
+    candidates: dict[int, str] = {}
     for a in rows:
         why = law_enforcement_reason(a.title, a.description, stages.get(a.id, []))
-        if why is None or has_human_rights(found.get(a.id, [])):
-            continue
+        covered = any(has_human_rights(found.get(i, [])) for i in [a.id, *ancestors(a.id)])
+        if why is not None and not covered:
+            candidates[a.id] = why
+    flags = []
+    for a in rows:
+        if a.id not in candidates or any(i in candidates for i in ancestors(a.id)):
+            continue  # recommended once, at the highest level that lacks the component
+        below = sum(1 for i in candidates if a.id in ancestors(i))
+        more = f" So do {below} project(s) or activities below it." if below else ""
         flags.append(Flag(a.id, a.identifier, a.title, (
-            f"{a.identifier} builds the capacity of law-enforcement bodies ({why}) but has "
-            f"no human-rights component: none of the markers {names} is set at "
-            f"significance {rule.min_significance} or more. Capacity building without "
-            "human-rights safeguards risks strengthening abusive practices; add a "
-            "component (human-rights standards in the training, oversight, accountability) "
-            "and mark it.")))
+            f"{a.identifier} builds the capacity of law-enforcement bodies "
+            f"({candidates[a.id]}) but has no human-rights component: none of the markers "
+            f"{names} is set at significance {rule.min_significance} or more, on it or "
+            f"above it.{more} Capacity building without human-rights safeguards risks "
+            "strengthening abusive practices; add a component (human-rights standards in "
+            "the training, oversight, accountability) and mark it.")))
     return flags

@@ -23,6 +23,8 @@ EXPECTED = {
     Role.ANALYST: ({"CLEAR", "GREEN", "AMBER"}, set(CODES)),
     Role.FUND_MANAGER: ({"CLEAR", "GREEN", "AMBER"}, {"CLEAR", "GREEN", "AMBER", "AMBER+STRICT"}),
     Role.PARTNER_VIEWER: ({"CLEAR", "GREEN"}, {"CLEAR", "GREEN", "AMBER", "AMBER+STRICT"}),
+    Role.DATA_PROTECTION_OFFICER: ({"CLEAR", "GREEN", "AMBER"},
+                                   {"CLEAR", "GREEN", "AMBER", "AMBER+STRICT"}),
 }
 
 
@@ -79,6 +81,6 @@ def test_write_rule() -> None:
     assert policy.may_write(Principal(1, "c", Role.COORDINATOR, OWN), OTHER)
     assert policy.may_write(Principal(1, "a", Role.ANALYST, OWN), OWN)
     assert not policy.may_write(Principal(1, "a", Role.ANALYST, OWN), OTHER)
-    for role in (Role.FUND_MANAGER, Role.PARTNER_VIEWER):
+    for role in (Role.FUND_MANAGER, Role.PARTNER_VIEWER, Role.DATA_PROTECTION_OFFICER):
         with pytest.raises(PermissionDenied):
             policy.require_write(Principal(1, "x", role, OWN), OWN)

@@ -398,9 +398,12 @@ PARAMS = {"commitment_id": "commitment", "activity_id": "activity", "document_id
 def _add_topic_examples() -> None:
     """Topics that keep their world records and examples next to their own tests."""
     from tests.cases import world as cases
+    from tests.safeguards import world as safeguards
 
     EXAMPLES.update(cases.EXAMPLES)
     PARAMS.update(cases.PARAMS)
+    EXAMPLES.update(safeguards.EXAMPLES)
+    PARAMS.update(safeguards.PARAMS)
 
 
 _add_topic_examples()

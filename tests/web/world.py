@@ -259,9 +259,11 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
     ids["pair"] = f"{ids['activity']}-{ids['leaf']}"
     ids["target_user"] = create_user(db, "analyst", OTHER, "world-target")[0]
     from tests.cases.world import seed as seed_cases
+    from tests.safeguards.world import seed as seed_safeguards
 
     with db.transaction() as session:
         seed_cases(session, settings, ids, OWN)
+        seed_safeguards(session, ids)
     ids["iati"] = (FIXTURES / "iati" / "partner_activities.xml").read_bytes()
     ids["table"] = _table_csv("XM-W-T1")
     ids["transactions"] = (FIXTURES / "money" / "amlworld" / "Tiny_Trans.csv").read_bytes()

@@ -11,6 +11,9 @@ class Role(StrEnum):
     ANALYST = "analyst"
     FUND_MANAGER = "fund_manager"
     PARTNER_VIEWER = "partner_viewer"
+    #: The data-protection officer: oversight of the log, subject-access reports, the
+    #: review queue; reads records like a fund manager and changes none.
+    DATA_PROTECTION_OFFICER = "dp_officer"
 
     @classmethod
     def parse(cls, value: str) -> Role:
@@ -27,6 +30,7 @@ class Action(StrEnum):
     JUDGE = "judge"  # judge duplicate pairs, accept recommendations
     EXPORT = "export"
     ADMINISTER = "administer"  # users, audit log, backup
+    OVERSEE = "oversee"  # data protection: oversight of consultations, subject-access reports
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -37,6 +41,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ANALYST: frozenset({Action.WRITE_OWN_UNIT, Action.JUDGE, Action.EXPORT}),
     Role.FUND_MANAGER: frozenset({Action.JUDGE, Action.EXPORT}),
     Role.PARTNER_VIEWER: frozenset(),
+    Role.DATA_PROTECTION_OFFICER: frozenset({Action.OVERSEE}),
 }
 
 

@@ -286,7 +286,9 @@ def screen_subjects(session: Session, principal: Principal, case_id: int,
     and keeps each subject's result (entries found, scores, bands, explanations) on the
     subject. The screening registry keeps the subjects under the case's handling code so
     that later list versions re-screen them — except for a need-to-know case, whose
-    subjects must not be readable outside its team: those are screened without being kept.
+    subjects must not be readable outside its team, and persons whose data-subject
+    category narrows their audience (:mod:`tocsin.safeguards`): those are screened without
+    being kept.
     """
     from tocsin.screening.lists import all_lists
     from tocsin.screening.service import screen_entities
@@ -298,10 +300,21 @@ def screen_subjects(session: Session, principal: Principal, case_id: int,
     active = [x.key for x in all_lists(session) if x.active_version_id is not None]
     if not active:
         raise InputError.single("lists", "no screening list is loaded; import one first")
-    results = screen_entities(session, principal, [subject_entity(case, s) for s in subjects],
-                              lists=lists, handling=case.handling,
-                              origin=f"case {case.reference}",
-                              remember=not case.need_to_know)
+    # persons of a narrower audience (victims, witnesses…) are screened without being
+    # kept: the registry would show them to every reader of the case's handling code
+    from tocsin.safeguards.records import narrowed
+
+    narrow = narrowed(session, case)
+    found: dict[int, Any] = {}
+    for group, remember in (([s for s in subjects if s.id not in narrow],
+                             not case.need_to_know),
+                            ([s for s in subjects if s.id in narrow], False)):
+        if group:
+            found.update(zip([s.id for s in group], screen_entities(
+                session, principal, [subject_entity(case, s) for s in group], lists=lists,
+                handling=case.handling, origin=f"case {case.reference}", remember=remember),
+                strict=True))
+    results = [found[s.id] for s in subjects]
     for subject, result in zip(subjects, results, strict=True):
         data = result.to_dict()
         subject.screening = {"screened_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -24,8 +24,8 @@ def _role(value: str) -> Role:
 @app.command()
 def add(
     username: str,
-    role: str = typer.Option(..., help="administrator, coordinator, analyst, fund_manager "
-                             "or partner_viewer."),
+    role: str = typer.Option(..., help="administrator, coordinator, analyst, fund_manager, "
+                             "partner_viewer or dp_officer (data-protection officer)."),
     unit: str = typer.Option(..., help="Code of the user's unit, e.g. tntd-spmu."),
     full_name: str = typer.Option("", help="Display name."),
     password: str | None = typer.Option(None, help="Initial password; generated if omitted.",

@@ -32,7 +32,13 @@ from tocsin.coherence.picture import (
     region_mapper,
 )
 from tocsin.coherence.portfolio import Portfolio, load_portfolio
-from tocsin.coherence.recommend import AgreementInfo, LessonMatch, Recommendation, recommend
+from tocsin.coherence.recommend import (
+    AgreementInfo,
+    HumanRightsFlag,
+    LessonMatch,
+    Recommendation,
+    recommend,
+)
 from tocsin.coherence.threats import list_indicators
 from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage, RefStructure
 
@@ -52,6 +58,8 @@ class Inputs:
     judgements: dict[tuple[int, int], Judged] = field(default_factory=dict)
     #: Lessons per (crime area, place), filled for the top gaps by :func:`run`.
     lessons: dict[tuple[str, str], list[LessonMatch]] = field(default_factory=dict)
+    #: Law-enforcement capacity building without a human-rights component (safeguards).
+    human_rights: list[HumanRightsFlag] = field(default_factory=list)
     #: What could not be connected, said plainly on the pages and in the report.
     notes: list[str] = field(default_factory=list)
 
@@ -143,7 +151,8 @@ def analyse(portfolio: Portfolio, inputs: Inputs, options: Options = Options(),
         portfolio, gaps=gaps, commitment_gaps=cgaps, candidates=candidates,
         hot_spots=[c for c in threat.values() if c.score >= method().gaps.threat_high],
         allocation=explode(portfolio, inputs.regions), place_dimension=options.geo,
-        lessons=inputs.lessons, agreements=inputs.agreements, names=inputs.names)
+        lessons=inputs.lessons, agreements=inputs.agreements, names=inputs.names,
+        human_rights=inputs.human_rights)
     return Analysis(year, period, options.geo, portfolio, inputs, threat, matrix, gaps, cgaps,
                     candidates, ranked)
 
@@ -176,6 +185,10 @@ def load_inputs(session: Session, principal: Principal, portfolio: Portfolio,
     inputs.commitments, note = links.commitments_without_programme(session, principal)
     inputs.notes += [note] if note else []
     inputs.agreements = links.expiring_agreements(session, principal, today)
+    from tocsin.safeguards import markers
+
+    inputs.human_rights = [HumanRightsFlag(f.activity_id, f.identifier, f.rationale)
+                           for f in markers.missing_human_rights(session, principal)]
     return inputs
 
 

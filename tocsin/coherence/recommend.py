@@ -12,6 +12,9 @@ apply a lesson     0.6 x the score of the gap the lesson applies to x its match 
                    (the lessons library's design check, 0..1)
 renew agreement    0.9 x the threat of a hot spot whose activities run under an
                    agreement in force that expires within the warning period
+human rights       45, fixed: capacity building for law-enforcement bodies without a
+                   human-rights component (see :mod:`tocsin.safeguards.markers`) is a
+                   safeguard to add, ranked with the co-ordination of overlapping work
 =================  ===================================================================
 """
 
@@ -36,7 +39,10 @@ KINDS = {
     "coordinate": "Co-ordinate overlapping activities",
     "apply_lesson": "Apply a lesson identified",
     "renew_agreement": "Renew an expiring agreement",
+    "human_rights": "Add a human-rights component",
 }
+#: Score of a missing human-rights component (see the table above).
+HUMAN_RIGHTS_SCORE = 45.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,15 @@ class LessonMatch:
 
 
 @dataclass(frozen=True)
+class HumanRightsFlag:
+    """Law-enforcement capacity building without a human-rights component."""
+
+    activity_id: int
+    identifier: str
+    rationale: str
+
+
+@dataclass(frozen=True)
 class AgreementInfo:
     id: int
     title: str
@@ -102,6 +117,7 @@ def recommend(portfolio: Portfolio, *, gaps: Sequence[Gap],
               lessons: Mapping[tuple[str, str], Sequence[LessonMatch]] | None = None,
               agreements: Sequence[AgreementInfo] = (),
               names: Mapping[str, str] | None = None, limit: int | None = None,
+              human_rights: Sequence[HumanRightsFlag] = (),
               ) -> list[Recommendation]:
     """The ranked recommendations from the analysis results."""
     names = names or {}
@@ -159,6 +175,10 @@ def recommend(portfolio: Portfolio, *, gaps: Sequence[Gap],
                 f"Likely duplicate (score {cand.score:.2f}), not yet judged. {why}",
                 40 * cand.score, evidence, key=f"pair:{cand.key(p)}"))
     out += _renewals(p, hot_spots, allocation, place_dimension, agreements, n)
+    out += [Recommendation(
+        "human_rights", f"Add a human-rights component to {f.identifier}", f.rationale,
+        HUMAN_RIGHTS_SCORE, [Evidence("activity", f.identifier, activity_link(f.activity_id))],
+        key=f"human_rights:{f.activity_id}") for f in human_rights]
     out.sort(key=lambda r: (-r.score, r.key))
     for i, r in enumerate(out):
         r.rank = i + 1

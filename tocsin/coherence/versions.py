@@ -32,7 +32,7 @@ def input_of(table: str) -> str | None:
     """Which input a table belongs to (None when the analysis does not read it)."""
     if table.startswith(_LESSONS):
         return "lessons"
-    if table.startswith("tf_"):
+    if table.startswith("tf_") or table == "sg_activity_markers":
         return "portfolio"
     if table in _INDICATORS:
         return "indicators"

@@ -31,6 +31,7 @@ DEMO_USERS = [
     ("analyst", "Demo Analyst", Role.ANALYST, "tntd-spmu"),
     ("fundmanager", "Demo Fund Manager", Role.FUND_MANAGER, "oceea"),
     ("partner", "Demo Partner Viewer", Role.PARTNER_VIEWER, "unodc"),
+    ("dpo", "Demo Data-Protection Officer", Role.DATA_PROTECTION_OFFICER, "tntd"),
 ]
 
 #: A part of the demo: loads its fictional records and returns a one-line summary.
@@ -42,6 +43,7 @@ def _parts() -> list[tuple[str, DemoPart]]:
     from tocsin.cases import demo as cases_demo
     from tocsin.coherence import demo as coherence_demo
     from tocsin.money import demo as money_demo
+    from tocsin.safeguards import demo as safeguards_demo
     from tocsin.taskforce.events import demo as events_demo
 
     return [
@@ -50,6 +52,7 @@ def _parts() -> list[tuple[str, DemoPart]]:
         ("Programmes and threat picture", coherence_demo.load),
         ("Follow-the-money case", money_demo.load),
         ("Asset-recovery case", cases_demo.load),
+        ("Data protection", safeguards_demo.load),
     ]
 
 

@@ -40,8 +40,8 @@ RETRY_AFTER_SECONDS = 2
 #: Router modules in ``tocsin/web/routers``; each may define ``pages``, ``api``, ``NAV`` and
 #: ``lifespan`` (an async context manager run while the application runs, e.g. a job runner).
 ROUTERS = ["auth", "home", "framework", "commitments", "programmes", "lessons", "partners",
-           "events", "experts", "coherence", "investigations", "crypto", "cases", "screening",
-           "search", "admin"]
+           "events", "experts", "coherence", "investigations", "crypto", "cases", "safeguards",
+           "screening", "search", "admin"]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -172,8 +172,11 @@ def case_create(session: DbSession, principal: CurrentPrincipal, data: Form) -> 
 @pages.get("/{case_id:int}", response_class=HTMLResponse)
 def case_page(case_id: int, request: Request, session: DbSession,
               principal: CurrentPrincipal) -> Response:
+    from tocsin.safeguards.records import persons
+
     case = records.get_case(session, principal, case_id)
     return render(request, "cases/case.html", case=case, today=date.today(),
+                  persons=persons(session, principal, case),
                   team=records.team(session, case),
                   links=records.visible_links(session, principal, case),
                   timeline=records.timeline(case), figures={
@@ -506,8 +509,7 @@ def _case_json(session: DbSession, principal: CurrentPrincipal, case: Case,
         data |= {
             "team": [{"username": u, "full_name": n, "role": r}
                      for u, n, r in records.team(session, case)],
-            "subjects": [records.subject_entity(case, s) | {"screening": s.screening}
-                         for s in case.subjects],
+            "subjects": _subjects(session, principal, case),
             "links": [{"id": lk.id, "kind": lk.kind, "set_id": lk.set_id, "key": lk.key,
                        "detail": lk.detail, "note": lk.note}
                       for lk in records.visible_links(session, principal, case)],
@@ -521,6 +523,24 @@ def _case_json(session: DbSession, principal: CurrentPrincipal, case: Case,
                            "format": d.format, "filename": d.filename, "sha256": d.sha256}
                           for d in letters.documents_of(session, case)]}
     return data
+
+
+def _subjects(session: DbSession, principal: CurrentPrincipal, case: Case
+              ) -> list[dict[str, Any]]:
+    """The persons the reader may see; a sensitive category's details only by id (they are
+    opened, with a justification, under ``/safeguards/subjects``)."""
+    from tocsin.safeguards.records import persons
+
+    out = []
+    for p in persons(session, principal, case):
+        category = p.category.key if p.category else None
+        if p.withheld:
+            out.append({"id": f"tocsin-case-{case.id}-subject-{p.subject.id}",
+                        "schema": p.subject.schema, "category": category, "withheld": True})
+        else:
+            out.append(records.subject_entity(case, p.subject) | {
+                "screening": p.subject.screening, "category": category})
+    return out
 
 
 def _task(t: Any) -> dict[str, Any]:

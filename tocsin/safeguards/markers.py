@@ -1,0 +1,232 @@
+"""Human-rights and gender markers of programmes, and the capacity building for
+law-enforcement bodies that has no human-rights component.
+
+Markers (IATI policy markers with their significance, and the organization's own) are
+held as data in ``tocsin/safeguards/data/markers.yaml``; an activity's markers are kept
+in :class:`~tocsin.safeguards.tables.ActivityMarker`, read and written under the
+activity's own rule. :func:`missing_human_rights` gives each flagged activity with the
+rationale; the coherence analysis turns them into recommendations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tocsin.access import audit
+from tocsin.access.policy import get_readable, require_write
+from tocsin.access.principal import Principal
+from tocsin.errors import ConfigurationError, InputError, Problem
+from tocsin.safeguards.tables import ActivityMarker
+
+DATA = Path(__file__).parent / "data" / "markers.yaml"
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Significance(_Data):
+    code: int = Field(ge=0, le=9)
+    label: str
+
+
+class Marker(_Data):
+    vocabulary: str = Field(pattern=r"^[0-9]+$")
+    code: str = Field(min_length=1, max_length=40)
+    label: str
+
+
+class Ref(_Data):
+    vocabulary: str
+    code: str
+
+
+class HumanRights(_Data):
+    markers: tuple[Ref, ...] = Field(min_length=1)
+    min_significance: int = Field(ge=0, le=9)
+
+
+class LawEnforcement(_Data):
+    stages: tuple[str, ...]
+    words: tuple[str, ...]
+
+
+class Markers(_Data):
+    significance: tuple[Significance, ...] = Field(min_length=2)
+    markers: tuple[Marker, ...] = Field(min_length=1)
+    human_rights: HumanRights
+    law_enforcement: LawEnforcement
+
+    def marker(self, vocabulary: str, code: str) -> Marker | None:
+        return next((m for m in self.markers if (m.vocabulary, m.code) == (vocabulary, code)),
+                    None)
+
+    def significance_label(self, code: int) -> str:
+        return next((s.label for s in self.significance if s.code == code), str(code))
+
+
+def load_markers(path: Path) -> Markers:
+    try:
+        data = Markers.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigurationError(f"{path}: cannot be read: {exc}") from None
+    except ValidationError as exc:
+        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                          for e in exc.errors())
+        raise ConfigurationError(f"{path}: {where}") from None
+    for ref in data.human_rights.markers:
+        if data.marker(ref.vocabulary, ref.code) is None:
+            raise ConfigurationError(f"{path}: human_rights names the unknown marker "
+                                     f"{ref.vocabulary}/{ref.code}")
+    return data
+
+
+@cache
+def markers() -> Markers:
+    return load_markers(DATA)
+
+
+@dataclass(frozen=True)
+class MarkerSpec:
+    vocabulary: str
+    code: str
+    significance: int
+
+
+def _activity(session: Session, principal: Principal, activity_id: int) -> object:
+    from tocsin.taskforce.programmes.tables import Activity
+
+    return get_readable(session, Activity, activity_id, principal)
+
+
+def set_markers(session: Session, principal: Principal, activity_id: int,
+                given: Sequence[MarkerSpec]) -> list[ActivityMarker]:
+    """Replace the activity's markers (each checked against the data)."""
+    activity = _activity(session, principal, activity_id)
+    require_write(principal, activity.owner_unit_id)  # type: ignore[attr-defined]
+    data = markers()
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for i, m in enumerate(given):
+        if data.marker(m.vocabulary, m.code) is None:
+            problems.append(Problem(f"markers.{i}.code", f"{m.vocabulary}/{m.code} is not a "
+                                                         "marker of markers.yaml"))
+        if m.significance not in {s.code for s in data.significance}:
+            problems.append(Problem(f"markers.{i}.significance",
+                                    f"{m.significance} is not an IATI significance code"))
+        if (m.vocabulary, m.code) in seen:
+            problems.append(Problem(f"markers.{i}.code", "given twice"))
+        seen.add((m.vocabulary, m.code))
+    if problems:
+        raise InputError(problems)
+    session.execute(delete(ActivityMarker).where(ActivityMarker.activity_id == activity_id))
+    rows = [ActivityMarker(activity_id=activity_id, vocabulary=m.vocabulary, code=m.code,
+                           significance=m.significance) for m in given]
+    session.add_all(rows)
+    session.flush()
+    audit.record(session, principal, "update", "activity", activity_id,
+                 activity.handling,  # type: ignore[attr-defined]
+                 detail="policy markers: " + (", ".join(
+                     f"{m.vocabulary}/{m.code}={m.significance}" for m in given) or "none"))
+    return rows
+
+
+def markers_of(session: Session, principal: Principal, activity_id: int
+               ) -> list[ActivityMarker]:
+    _activity(session, principal, activity_id)
+    return list(session.scalars(select(ActivityMarker).where(
+        ActivityMarker.activity_id == activity_id).order_by(ActivityMarker.vocabulary,
+                                                              ActivityMarker.code)))
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Capacity building for law-enforcement bodies without a human-rights component."""
+
+    activity_id: int
+    identifier: str
+    title: str
+    rationale: str
+
+
+def has_human_rights(found: Sequence[tuple[str, str, int]]) -> bool:
+    rule = markers().human_rights
+    wanted = {(r.vocabulary, r.code) for r in rule.markers}
+    return any((v, c) in wanted and s >= rule.min_significance for v, c, s in found)
+
+
+def law_enforcement_reason(title: str, description: str, stages: Sequence[str]
+                           ) -> str | None:
+    """Why the activity counts as law-enforcement capacity building, or None."""
+    rule = markers().law_enforcement
+    on = sorted(set(stages) & set(rule.stages))
+    text = f"{title} {description}".casefold()
+    words = [w for w in rule.words if w.casefold() in text]
+    if on and words:
+        return (f"it works on {', '.join(s.replace('_', ' ') for s in on)} and names "
+                f"{', '.join(repr(w) for w in words[:3])}")
+    return None
+
+
+def missing_human_rights(session: Session, principal: Principal) -> list[Flag]:
+    """Activities the principal may read that build law-enforcement capacity and carry no
+    human-rights marker of sufficient significance."""
+    from tocsin.access.policy import readable
+    from tocsin.coherence.portfolio import CANCELLED
+    from tocsin.taskforce.programmes.tables import Activity, ActivityStage
+
+    rows = list(session.scalars(readable(Activity, principal).where(
+        Activity.status != CANCELLED).order_by(Activity.id)))
+    ids = [a.id for a in rows]
+    stages: dict[int, list[str]] = {}
+    found: dict[int, list[tuple[str, str, int]]] = {}
+    if ids:
+        for activity_id, code in session.execute(select(
+                ActivityStage.activity_id, ActivityStage.stage_code).where(
+                ActivityStage.activity_id.in_(ids))):
+            stages.setdefault(activity_id, []).append(code)
+        for m in session.scalars(select(ActivityMarker).where(
+                ActivityMarker.activity_id.in_(ids))):
+            found.setdefault(m.activity_id, []).append((m.vocabulary, m.code, m.significance))
+    rule = markers().human_rights
+    names = ", ".join(markers().marker(r.vocabulary, r.code).label  # type: ignore[union-attr]
+                      for r in rule.markers)
+    parent = {a.id: a.parent_id for a in rows}
+
+    def ancestors(activity_id: int) -> list[int]:
+        out, seen = [], {activity_id}
+        up = parent.get(activity_id)
+        while up is not None and up not in seen:  # a marker above covers the work below
+            out.append(up)
+            seen.add(up)
+            up = parent.get(up)
+        return out
+
+    candidates: dict[int, str] = {}
+    for a in rows:
+        why = law_enforcement_reason(a.title, a.description, stages.get(a.id, []))
+        covered = any(has_human_rights(found.get(i, [])) for i in [a.id, *ancestors(a.id)])
+        if why is not None and not covered:
+            candidates[a.id] = why
+    flags = []
+    for a in rows:
+        if a.id not in candidates or any(i in candidates for i in ancestors(a.id)):
+            continue  # recommended once, at the highest level that lacks the component
+        below = sum(1 for i in candidates if a.id in ancestors(i))
+        more = f" So do {below} project(s) or activities below it." if below else ""
+        flags.append(Flag(a.id, a.identifier, a.title, (
+            f"{a.identifier} builds the capacity of law-enforcement bodies "
+            f"({candidates[a.id]}) but has no human-rights component: none of the markers "
+            f"{names} is set at significance {rule.min_significance} or more, on it or "
+            f"above it.{more} Capacity building without human-rights safeguards risks "
+            "strengthening abusive practices; add a component (human-rights standards in "
+            "the training, oversight, accountability) and mark it.")))
+    return flags

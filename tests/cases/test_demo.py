@@ -34,7 +34,9 @@ def test_demo_case_runs_from_trace_to_confiscation(tmp_path: Path) -> None:
             assert asset.trace is not None and asset.trace["end"] == "foreign bank"
             (request,) = case.requests
             assert request.status == "executed" and request.kind == "mla"
-            assert [e.direction for e in case.exchanges] == ["sent"]
+            # the request as sent, and the transfer of the data-protection demo
+            assert [e.direction for e in case.exchanges] == ["sent", "sent"]
+            assert [e.request_id for e in case.exchanges if e.request_id] == [request.id]
             metrics = {r.metric for r in stats.aggregate(stats.facts(s, system))}
             assert {"freezing_orders_issued", "confiscation_orders_final",
                     "requests_outgoing", "requests_executed"} <= metrics

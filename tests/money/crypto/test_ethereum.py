@@ -59,3 +59,15 @@ def test_bad_rows_are_named(tmp_path: Path) -> None:
     other.write_text("a,b\n1,2\n")
     with pytest.raises(InputError, match="missing column"):
         ingest("ethereum", [other], tmp_path / "set")
+
+
+def test_a_timestamp_beyond_any_date_is_named(tmp_path: Path) -> None:
+    header, row = ETH.read_text().splitlines()[:2]
+    column = header.split(",").index("block_timestamp")
+    cells = row.split(",")
+    cells[column] = "9" * 30
+    path = tmp_path / "transactions.csv"
+    path.write_text("\n".join([header, ",".join(cells)]) + "\n")
+    with pytest.raises(InputError, match=r"block_timestamp: .* is neither Unix seconds"):
+        ingest("ethereum", [path], tmp_path / "set")
+    assert not (tmp_path / "set").exists()

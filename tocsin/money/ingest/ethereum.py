@@ -118,7 +118,10 @@ def _row(record: dict[str, Any], where: str, ctx: Context) -> dict[str, Any] | s
 
 def _time(value: str) -> datetime | None:
     if value.isdigit():
-        return datetime.fromtimestamp(int(value), UTC)
+        try:
+            return datetime.fromtimestamp(int(value), UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the years a datetime holds
+            return None
     try:
         parsed = datetime.fromisoformat(value.replace(" UTC", "+00:00"))
     except ValueError:

@@ -22,8 +22,12 @@ from tocsin.web import deps
 from tocsin.web.app import ROUTERS, create_app
 
 #: Async routes that use the session only through ``run_in_threadpool`` (they stream an
-#: upload to disk on the event loop first).
+#: upload to disk or read the form on the event loop first).
 ASYNC_WITH_THREADPOOL = {"tocsin.web.routers.investigations.api_upload",
+                         "tocsin.web.routers.investigations.import_submit",
+                         "tocsin.web.routers.crypto.tags_page",
+                         "tocsin.web.routers.crypto.api_add_tags",
+                         "tocsin.web.routers.safeguards.transfer",
                          "tocsin.web.routers.screening.import_form",
                          "tocsin.web.routers.screening.api_import"}
 

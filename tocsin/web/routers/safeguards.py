@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tocsin.access import grading
@@ -185,7 +186,8 @@ async def transfer(case_id: int, request: Request, session: DbSession,
                             "transfer.subject_ids"),
         "as_evidence": fields.get("as_evidence", "") in YES,
         "restrictions_met": fields.get("restrictions_met", "") in YES})
-    sg.transfer(session, principal, case_id, spec)
+    # the form is read on the event loop; the database work runs in the thread pool
+    await run_in_threadpool(sg.transfer, session, principal, case_id, spec)
     return _to(f"/safeguards/cases/{case_id}#sent")
 
 

@@ -33,6 +33,8 @@ def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
     page.get_by_role("link", name="Investigations", exact=True).first.click()
     page.get_by_role("link", name=demo.DEMO_NAME).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Operation Tidewater")
+    # the page's script has drawn the empty graph and listens to the search form
+    page.wait_for_function("() => window.tocsinGraph !== undefined")
 
     # search an account and draw its neighbourhood
     page.fill("#account-query", "ACC0000")

@@ -43,6 +43,7 @@ def _seeds() -> dict[str, list[bytes]]:
         "bitcoin-json": [(FIXTURES / "crypto" / "getblock-genesis-v2.json").read_bytes()],
         "tagpack": [(FIXTURES / "crypto" / "tagpack-case.yaml").read_bytes()],
         "ethereum-csv": [(FIXTURES / "crypto" / "eth-transactions.csv").read_bytes()],
+        "ftm-set": files("ftm/mixed.jsonl"),
     }
 
 

@@ -173,6 +173,10 @@ def ethereum_csv(data: bytes) -> None:
     _ingest("ethereum", {"transactions.csv": data})
 
 
+def ftm_set(data: bytes) -> None:
+    _ingest("ftm", {"entities.jsonl": data})
+
+
 def tagpack(data: bytes) -> None:
     from tocsin.money.crypto.tags import read_tagpack
 
@@ -197,6 +201,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("bitcoin-json", bitcoin_json, "Bitcoin Core RPC JSON (getblock, getrawtransaction)"),
     Target("ethereum-csv", ethereum_csv, "ethereum-etl transactions CSV"),
     Target("tagpack", tagpack, "TagPack YAML (attributions of Bitcoin addresses)"),
+    Target("ftm-set", ftm_set, "FollowTheMoney entities into a transaction set"),
 )}
 
 

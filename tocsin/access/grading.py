@@ -16,10 +16,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tocsin.errors import ConfigurationError, Problem
+from tocsin.datafiles import load_model
+from tocsin.errors import Problem
 
 DATA = Path(__file__).parent / "data"
 
@@ -108,16 +108,7 @@ class HandlingCodes(_Data):
 
 
 def _load(name: str, model: type[Any], path: Path | None = None) -> Any:
-    source = path or DATA / name
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-        return model.model_validate(raw)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"{source}: cannot be read: {exc}") from None
-    except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                          for e in exc.errors())
-        raise ConfigurationError(f"{source}: {where}") from None
+    return load_model(path or DATA / name, model)
 
 
 @cache

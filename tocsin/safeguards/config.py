@@ -10,11 +10,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tocsin.access.handling import HANDLING_CODES
-from tocsin.errors import ConfigurationError
+from tocsin.datafiles import load_model
 
 DATA = Path(__file__).parent / "data"
 
@@ -84,15 +83,7 @@ class Rules(_Data):
 
 def load_rules(path: Path) -> Rules:
     """Rules from a YAML file, validated."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return Rules.model_validate(raw)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"{path}: cannot be read: {exc}") from None
-    except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                          for e in exc.errors())
-        raise ConfigurationError(f"{path}: {where}") from None
+    return load_model(path, Rules)
 
 
 @cache

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.policy import get_readable, require_write
 from tocsin.access.principal import Principal
+from tocsin.datafiles import load_model
 from tocsin.errors import ConfigurationError, InputError, Problem
 from tocsin.safeguards.tables import ActivityMarker
 
@@ -74,14 +74,7 @@ class Markers(_Data):
 
 
 def load_markers(path: Path) -> Markers:
-    try:
-        data = Markers.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"{path}: cannot be read: {exc}") from None
-    except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                          for e in exc.errors())
-        raise ConfigurationError(f"{path}: {where}") from None
+    data = load_model(path, Markers)
     for ref in data.human_rights.markers:
         if data.marker(ref.vocabulary, ref.code) is None:
             raise ConfigurationError(f"{path}: human_rights names the unknown marker "

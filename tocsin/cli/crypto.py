@@ -8,7 +8,9 @@ read rule, through :mod:`tocsin.money.crypto.service` like the web.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 from rich.table import Table
@@ -27,6 +29,20 @@ app = typer.Typer(name="crypto", help="Bitcoin sets: cluster addresses, import T
 SET = typer.Argument(..., metavar="SET", help="Id or exact name of a Bitcoin transaction set.")
 USER = typer.Option(None, "--as", "--user", help="Act as this user (default: the platform).")
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+T = TypeVar("T")
+
+
+def _on_set(set_ref: str, as_user: str | None, call: Callable[..., T]) -> T:
+    """``call(session, principal, settings, set_id)`` on the set, as ``as_user``."""
+    from tocsin.money import sets
+
+    try:
+        with transaction() as session:
+            who = acting_as(session, as_user)
+            item = sets.find_set(session, who, set_ref)
+            return call(session, who, get_settings(), item.id)
+    except TocsinError as exc:
+        raise fail(exc) from None
 
 
 @app.command("cluster")
@@ -41,19 +57,13 @@ def cluster_cmd(
 
     Example: tocsin crypto cluster "Blocks 2010" --as analyst
     """
-    from tocsin.money import sets
     from tocsin.money.crypto import service
     from tocsin.money.crypto.cluster import ClusterConfig
 
     config = ClusterConfig(min_inputs=min_inputs, min_equal_outputs=min_equal,
                            exclude_coinjoins=not keep_coinjoins)
-    try:
-        with transaction() as session:
-            who = acting_as(session, as_user)
-            item = sets.find_set(session, who, set_ref)
-            run = service.run_clustering(session, who, get_settings(), item.id, config)
-    except TocsinError as exc:
-        raise fail(exc) from None
+    run = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.run_clustering(
+        s, who, cfg, set_id, config))
     result = run.result
     console.print(f"{result.addresses.num_rows:,} addresses in {result.clusters.num_rows:,} "
                   f"clusters; {result.coinjoins.num_rows:,} CoinJoin-like transaction(s) left "
@@ -67,16 +77,10 @@ def clusters_cmd(set_ref: str = SET,
                  limit: int = typer.Option(20, help="Clusters to show."),
                  as_json: bool = JSON, as_user: str | None = USER) -> None:
     """The largest clusters, tagged ones first, with balance, first and last seen and tags."""
-    from tocsin.money import sets
     from tocsin.money.crypto import service
 
-    try:
-        with transaction() as session:
-            who = acting_as(session, as_user)
-            item = sets.find_set(session, who, set_ref)
-            view = service.clusters_view(session, who, get_settings(), item.id, limit, address)
-    except TocsinError as exc:
-        raise fail(exc) from None
+    view = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.clusters_view(
+        s, who, cfg, set_id, limit, address))
     if as_json:
         console.print_json(json.dumps(view, default=str))
         return
@@ -97,24 +101,17 @@ def tags_cmd(set_ref: str = SET,
 
     Example: tocsin crypto tags 4 exchanges.yaml --as analyst
     """
-    from tocsin.money import sets
     from tocsin.money.crypto import service
 
-    try:
-        with transaction() as session:
-            who = acting_as(session, as_user)
-            item = sets.find_set(session, who, set_ref)
-            if packs:
-                done = service.import_tags(session, who, get_settings(), item.id, packs)
-                console.print(f"{done['added']} tag(s) added; the set has {done['tags']}.",
-                              highlight=False)
-                for note in done["notes"]:
-                    console.print(f"  {note}", highlight=False)
-                return
-            rows = service.list_tags(session, who, get_settings(), item.id)
-    except TocsinError as exc:
-        raise fail(exc) from None
-    for row in rows:
+    if packs:
+        done = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.import_tags(
+            s, who, cfg, set_id, packs))
+        console.print(f"{done['added']} tag(s) added; the set has {done['tags']}.",
+                      highlight=False)
+        for note in done["notes"]:
+            console.print(f"  {note}", highlight=False)
+        return
+    for row in _on_set(set_ref, as_user, service.list_tags):
         console.print(row["text"], highlight=False)
 
 
@@ -131,21 +128,15 @@ def trace_cmd(
     as_json: bool = JSON, as_user: str | None = USER,
 ) -> None:
     """Trace coins through the UTXOs. Example: tocsin crypto trace 4 1A1zP1… --rule fifo"""
-    from tocsin.money import sets
     from tocsin.money.crypto import service
     from tocsin.money.crypto.taint import TraceConfig
 
     config = TraceConfig(rule=rule, direction=direction, max_depth=depth,  # type: ignore[arg-type]
                          max_degree=degree, min_amount=min_amount)
-    try:
-        if direction not in ("forward", "backward"):
-            raise InputError.single("--direction", "use forward or backward")
-        with transaction() as session:
-            who = acting_as(session, as_user)
-            item = sets.find_set(session, who, set_ref)
-            view = service.run_trace(session, who, get_settings(), item.id, start, config)
-    except TocsinError as exc:
-        raise fail(exc) from None
+    if direction not in ("forward", "backward"):
+        raise fail(InputError.single("--direction", "use forward or backward"))
+    view = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.run_trace(
+        s, who, cfg, set_id, start, config))
     if as_json:
         console.print_json(json.dumps(view, default=str))
         return
@@ -167,17 +158,10 @@ def path_cmd(set_ref: str = SET, source: str = typer.Argument(..., help="From th
              depth: int = typer.Option(8, help="Transactions at most."),
              as_user: str | None = USER) -> None:
     """The shortest chain of transactions from one address to another."""
-    from tocsin.money import sets
     from tocsin.money.crypto import service
 
-    try:
-        with transaction() as session:
-            who = acting_as(session, as_user)
-            item = sets.find_set(session, who, set_ref)
-            hops = service.find_path(session, who, get_settings(), item.id, source, target,
-                                     depth)
-    except TocsinError as exc:
-        raise fail(exc) from None
+    hops = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.find_path(
+        s, who, cfg, set_id, source, target, depth))
     if hops is None:
         console.print(f"No path from {source} to {target} within {depth} transactions.",
                       highlight=False)
@@ -192,15 +176,9 @@ def export_cluster(set_ref: str = SET, cluster_id: str = typer.Argument(...),
                    output: Path = typer.Option(..., help="CSV file to write."),
                    as_user: str | None = USER) -> None:
     """Write a cluster's addresses to CSV (export right; audited)."""
-    from tocsin.money import sets
     from tocsin.money.crypto import service
 
-    try:
-        with transaction() as session:
-            who = acting_as(session, as_user)
-            item = sets.find_set(session, who, set_ref)
-            text = service.cluster_csv(session, who, get_settings(), item.id, cluster_id)
-    except TocsinError as exc:
-        raise fail(exc) from None
+    text = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.cluster_csv(
+        s, who, cfg, set_id, cluster_id))
     output.write_text(text, encoding="utf-8")
     console.print(f"{text.count(chr(10)) - 1} addresses written to {output}.", highlight=False)

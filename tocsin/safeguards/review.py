@@ -61,16 +61,9 @@ def queue(session: Session, principal: Principal, today: date | None = None,
     case_proc = records.processing_of(session, "case", [c.id for c in cases])
     subject_proc = _subject_processing(session, [c.id for c in cases])
     for case in cases:
-        proc = case_proc.get(case.id)
         writable = may_write(principal, case.owner_unit_id)
-        if proc is None:
-            items.append(Item("case", f"Case {case.reference}: {case.title}",
-                              f"/safeguards/cases/{case.id}", None,
-                              "no purpose or legal basis recorded", writable))
-        elif proc.review_on <= limit:
-            items.append(Item("case", f"Case {case.reference}: {case.title}",
-                              f"/safeguards/cases/{case.id}", proc,
-                              f"review due {proc.review_on}", writable))
+        items += _due("case", f"Case {case.reference}: {case.title}",
+                      f"/safeguards/cases/{case.id}", case_proc.get(case.id), limit, writable)
         for person in records.persons(session, principal, case, subject_proc):
             p = person.processing
             label = (person.category.label if person.category else "Person")
@@ -86,19 +79,22 @@ def queue(session: Session, principal: Principal, today: date | None = None,
     found = list(session.scalars(readable(TransactionSet, principal)))
     set_proc = records.processing_of(session, "transaction_set", [s.id for s in found])
     for item in found:
-        proc = set_proc.get(item.id)
-        writable = may_write(principal, item.owner_unit_id)
-        if proc is None:
-            items.append(Item("transaction_set", f"Transaction set {item.name}",
-                              f"/investigations/sets/{item.id}", None,
-                              "no purpose or legal basis recorded", writable))
-        elif proc.review_on <= limit:
-            items.append(Item("transaction_set", f"Transaction set {item.name}",
-                              f"/investigations/sets/{item.id}", proc,
-                              f"review due {proc.review_on}", writable))
+        items += _due("transaction_set", f"Transaction set {item.name}",
+                      f"/investigations/sets/{item.id}", set_proc.get(item.id), limit,
+                      may_write(principal, item.owner_unit_id))
     return sorted(items, key=lambda i: (i.processing is not None,
                                         i.processing.review_on if i.processing else day,
                                         i.title))
+
+
+def _due(kind: str, title: str, url: str, proc: Processing | None, limit: date,
+         writable: bool) -> list[Item]:
+    """A case or set in the queue: no purpose recorded, or its review falls before ``limit``."""
+    if proc is None:
+        return [Item(kind, title, url, None, "no purpose or legal basis recorded", writable)]
+    if proc.review_on <= limit:
+        return [Item(kind, title, url, proc, f"review due {proc.review_on}", writable)]
+    return []
 
 
 def _subject_processing(session: Session, case_ids: list[int]) -> dict[int, Processing]:

@@ -4,37 +4,12 @@ import, cluster, tag, trace, find a path and export, as a user under the read ru
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner, Result
-
 from tests.factories import MakeUser
-from tocsin.cli.main import app
-from tocsin.settings import Settings, get_settings
-from tocsin.store.database import Database
+from tests.money.conftest import tocsin
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "crypto"
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli(settings: Settings, platform_db: Database,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TOCSIN_DATABASE_URL", str(settings.database_url))
-    monkeypatch.setenv("TOCSIN_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("TOCSIN_SECRET_KEY", settings.secret())
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-def tocsin(*args: str, ok: bool = True) -> Result:
-    result = runner.invoke(app, list(args))
-    if ok:
-        assert result.exit_code == 0, f"{args}: {result.output}\n{result.exception!r}"
-    return result
 
 
 def test_blocks_and_rpc_json_from_the_command_line(cli: None, make_user: MakeUser,

@@ -5,46 +5,23 @@ a finding made on the command line shows in the browser. SQLite and PostgreSQL."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from typer.testing import CliRunner, Result
 
 from tests.factories import MakeUser, login
+from tests.money.conftest import tocsin
 from tocsin.access.tables import AuditEntry
-from tocsin.cli.main import app
 from tocsin.jobs.tables import Job
 from tocsin.money import sets
 from tocsin.money.demo import DEMO_NAME
 from tocsin.money.tables import TransactionSet
-from tocsin.settings import Settings, get_settings
+from tocsin.settings import Settings
 from tocsin.store.database import Database
 
 API = "/api/v1/investigations"
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli(settings: Settings, platform_db: Database,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The command line on the test's database and data folder."""
-    monkeypatch.setenv("TOCSIN_DATABASE_URL", str(settings.database_url))
-    monkeypatch.setenv("TOCSIN_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("TOCSIN_SECRET_KEY", settings.secret())
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-def tocsin(*args: str, ok: bool = True) -> Result:
-    result = runner.invoke(app, list(args))
-    if ok:
-        assert result.exit_code == 0, f"{args}: {result.output}\n{result.exception!r}"
-    return result
 
 
 def _audit(db: Database, action: str, username: str) -> list[str]:

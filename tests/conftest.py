@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from tocsin.settings import Settings
@@ -241,3 +241,18 @@ def page(browser: Browser) -> Iterator[Page]:
     new_page.set_default_timeout(15_000)
     yield new_page
     context.close()
+
+
+@pytest.fixture
+def demo_set(platform_db: Database, settings: Settings) -> int:
+    """The fictional demo case registered as an AMBER set of ``tntd-spmu``; its id."""
+    from tocsin.money import demo
+    from tocsin.money.tables import TransactionSet
+
+    with platform_db.transaction() as session:
+        demo.load(session, settings)
+    with platform_db.transaction() as session:
+        found = session.scalar(select(TransactionSet.id).where(
+            TransactionSet.name == demo.DEMO_NAME))
+    assert found is not None
+    return int(found)

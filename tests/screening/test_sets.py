@@ -7,31 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from tocsin.access.principal import Principal
 from tocsin.errors import PermissionDenied
 from tocsin.jobs import runner as jobs
 from tocsin.jobs.runner import JobRunner
 from tocsin.money import sets
-from tocsin.money.tables import TransactionSet
 from tocsin.screening import service
 from tocsin.screening import sets as screening_sets
 from tocsin.settings import Settings
 from tocsin.store.database import Database
-
-
-@pytest.fixture
-def demo_set(platform_db: Database, settings: Settings) -> int:
-    from tocsin.money import demo
-
-    with platform_db.transaction() as session:
-        demo.load(session, settings)
-    with platform_db.transaction() as session:
-        found = session.scalar(select(TransactionSet.id).where(
-            TransactionSet.name == demo.DEMO_NAME))
-    assert found is not None
-    return int(found)
 
 
 @pytest.fixture

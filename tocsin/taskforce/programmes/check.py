@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from tocsin import types
 from tocsin.access.handling import HANDLING_CODES
+from tocsin.taskforce.iati import codelists
 from tocsin.taskforce.programmes.spec import (
     ACTIVITY_STATUSES,
     INDICATOR_MEASURES,
@@ -29,11 +30,6 @@ from tocsin.taskforce.programmes.vocabulary import Vocabulary
 DOCUMENT_CATEGORIES = frozenset(
     [f"A{n:02d}" for n in range(1, 13)] + [f"B{n:02d}" for n in range(1, 19)]
 )
-#: IATI Region codes (vocabulary 1, OECD-DAC regions).
-DAC_REGIONS = frozenset({
-    "88", "89", "189", "289", "298", "389", "489", "498", "589", "619", "679", "689", "789",
-    "798", "889", "998", "1027", "1028", "1029", "1030", "1031", "1032", "1033", "1034", "1035",
-})
 #: Tolerance on "shares add up to 100", so thirds written as 33.33 pass.
 SHARE_TOLERANCE = Decimal("0.1")
 
@@ -136,15 +132,38 @@ def _check_percentages(shares: Sequence[ShareSpec], field: str, bad: _Bad) -> No
 def _check_regions(spec: ActivitySpec, bad: _Bad) -> None:
     seen: set[tuple[str, str]] = set()
     for i, region in enumerate(spec.regions):
-        if region.vocabulary == "1" and region.code not in DAC_REGIONS:
-            bad(f"regions[{i}].code", f"{region.code!r} is not an OECD-DAC region code")
-        if not region.code.strip():
+        vocabularies = region_vocabularies()
+        known = codelists.region_codes(region.vocabulary)
+        if region.vocabulary not in vocabularies:
+            bad(f"regions[{i}].vocabulary",
+                f"region vocabulary {region.vocabulary!r} is not one of "
+                + ", ".join(f"{code} ({name})" for code, name in vocabularies.items()))
+        elif not region.code.strip():
             bad(f"regions[{i}].code", "the region code is empty")
+        elif len(region.code) > 40:  # the column's width
+            bad(f"regions[{i}].code", "a region code has at most 40 characters")
+        elif known is not None and region.code not in known:
+            bad(f"regions[{i}].code", f"{region.code!r} is not an "
+                f"{vocabularies[region.vocabulary]} region code")
         key = (region.vocabulary, region.code)
         if key in seen:
             bad(f"regions[{i}].code", f"region {region.code!r} is listed twice")
         seen.add(key)
     _check_recipient_percentages(spec, bad)
+
+
+def region_vocabularies() -> dict[str, str]:
+    """The IATI RegionVocabulary codes a region may use, with the names the form shows."""
+    return {codelists.REGION_DAC: "OECD-DAC", codelists.REGION_M49: "UN M49",
+            codelists.REGION_OWN: "reporting organisation's own"}
+
+
+def region_name(vocabulary: str, code: str) -> str | None:
+    """The English name of a region code, or ``None`` for an own-vocabulary or unknown code."""
+    lists = codelists.codelists()
+    names = {codelists.REGION_DAC: lists["Region"],
+             codelists.REGION_M49: lists["RegionM49"]}.get(vocabulary, {})
+    return names.get(code)
 
 
 def _check_recipient_percentages(spec: ActivitySpec, bad: _Bad) -> None:

@@ -81,8 +81,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("countries", "Recipient countries with percentage shares",
            "code:percentage; ... e.g. AL:60;RS:40 (percentages add up to 100, or none given)",
            codes="countries"),
-    Column("regions", "Recipient regions (OECD-DAC region codes) with shares",
-           "code:percentage; ... e.g. 89:100"),
+    Column("regions", "Recipient regions with shares; countries and the regions of each "
+           "vocabulary together add up to 100",
+           "code:percentage for an OECD-DAC region, vocabulary:code:percentage for the others "
+           "(2 UN M49, 99 the reporting organisation's own); ... e.g. 89:20;2:150:20"),
     Column("crime_areas", "Crime areas with shares", "code:percentage; ...",
            codes="crime_areas"),
     Column("stages", "Justice-chain stages with shares", "code:percentage; ...",
@@ -171,7 +173,35 @@ def format_shares(shares: list[ShareSpec]) -> str:
 
 
 def parse_regions(text: str) -> list[RegionSpec]:
-    return [RegionSpec(code=s.code, percentage=s.percentage) for s in parse_shares(text)]
+    """``code[:percentage]`` (OECD-DAC, vocabulary 1) or ``vocabulary:code:[percentage]``."""
+    regions = []
+    for entry in _entries(text):
+        parts = [p.strip() for p in split(entry, ":")]
+        if len(parts) > 3:
+            raise CellError(f"{entry!r} has more than two ':'; write code:percentage or "
+                            "vocabulary:code:percentage")
+        if len(parts) == 3:
+            vocabulary, code, share = parts
+        else:
+            vocabulary, code, share = "1", parts[0], parts[1] if len(parts) == 2 else ""
+        if not vocabulary.isdigit():
+            raise CellError(f"region vocabulary {vocabulary!r} in {entry!r} is not a number "
+                            "(1 OECD-DAC, 2 UN M49, 99 own)")
+        percentage = _decimal(share, f"percentage of region {code}") if share else None
+        regions.append(RegionSpec(vocabulary=vocabulary, code=code, percentage=percentage))
+    return regions
+
+
+def format_regions(regions: list[RegionSpec]) -> str:
+    """The inverse of :func:`parse_regions`; OECD-DAC regions keep the short form."""
+    entries = []
+    for r in regions:
+        share = format_decimal(r.percentage) if r.percentage is not None else ""
+        if r.vocabulary == "1":
+            entries.append(_escape(r.code) + (f":{share}" if share else ""))
+        else:
+            entries.append(f"{_escape(r.vocabulary)}:{_escape(r.code)}:{share}")
+    return ";".join(entries)
 
 
 def parse_finance(text: str, kind: str) -> list[FinanceSpec]:
@@ -330,7 +360,7 @@ def spec_to_row(spec: ActivitySpec) -> dict[str, str]:
         "owner_unit": spec.owner_unit or "",
         "participants": format_participants(spec.participants),
         "countries": format_shares(spec.countries),
-        "regions": format_shares(list(spec.regions)),
+        "regions": format_regions(list(spec.regions)),
         "crime_areas": format_shares(spec.crime_areas),
         "stages": format_shares(spec.stages),
         "budget": format_finance(spec, "budget"),

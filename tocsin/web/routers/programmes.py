@@ -22,11 +22,13 @@ from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
 from tocsin.settings import Settings
 from tocsin.taskforce.commitments.records import commitments_of_activity
+from tocsin.taskforce.iati import codelists
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.exchange import IatiImport, export_iati, import_iati, report_lines
 from tocsin.taskforce.lessons import codes
-from tocsin.taskforce.programmes import documents, records
+from tocsin.taskforce.programmes import documents, forms, records
 from tocsin.taskforce.programmes.bulk import ImportSummary
+from tocsin.taskforce.programmes.check import region_name, region_vocabularies
 from tocsin.taskforce.programmes.spec import (
     ACTIVITY_STATUSES,
     INDICATOR_MEASURES,
@@ -86,6 +88,12 @@ def _choices(session: Session) -> dict[str, Any]:
         "result_types": RESULT_TYPES,
         "measures": INDICATOR_MEASURES,
         "currencies": [(c.value, c.label) for c in types.currency.choices()],
+        "region_vocabularies": region_vocabularies(),
+        "regions": {vocabulary: sorted(codelists.codelists()[name].items(),
+                                       key=lambda kv: kv[1])
+                    for vocabulary, name in ((codelists.REGION_DAC, "Region"),
+                                             (codelists.REGION_M49, "RegionM49"))},
+        "region_name": region_name,
         "names": {"crime_area": vocab.crime_areas, "stage": vocab.stages,
                   "country": vocab.countries, "structure": vocab.structures,
                   "organization": vocab.organizations},
@@ -100,16 +108,46 @@ def _totals_by_currency(totals: list[Total], kind: str) -> str:
     return ", ".join(f"{format_amount(v)} {c}" for c, v in sorted(sums.items()))
 
 
-def _form_spec(form: dict[str, str], session: Session, keep: Activity | None) -> ActivitySpec:
-    """An activity from the form: the same fields and compact syntax as the table columns."""
+def _form_spec(form: dict[str, str], session: Session, keep: Activity | None,
+               results: list[forms.ResultRow]) -> ActivitySpec:
+    """An activity from the form: the same fields and compact syntax as the table columns,
+    and on a new record the result rows."""
     vocab = Vocabulary.load(session)
     spec, errors = row_to_spec(form, vocab.organizations)
-    if spec is None:
-        raise InputError([Problem(f"field {column}", reason) for column, reason in errors])
+    problems = [Problem(f"field {column}", reason) for column, reason in errors]
+    typed, found = forms.results_from_rows(results)
+    problems += found
+    if spec is None or problems:
+        raise InputError(problems)
     if keep is not None:  # results and documents have their own forms
         old = records.to_spec(keep)
         spec.results, spec.documents = old.results, old.documents
+    else:
+        spec.results = typed
     return spec
+
+
+def _form_page(request: Request, session: Session, row: dict[str, str],
+               activity: Activity | None, results: list[forms.ResultRow],
+               problems: Sequence[Problem] = (), status_code: int = 200) -> Response:
+    """The form; after a rejected submission, with what was typed and each problem at its
+    place: a result or indicator row, a list of the form, or the summary at the top."""
+    at_rows: dict[str, list[str]] = {}
+    at_fields: dict[str, list[str]] = {}
+    for p in problems:
+        place = forms.place_of(p.location)
+        if place is not None:
+            r, i, name = place
+            key = f"result-{r}" + (f"-indicator-{i}" if i is not None else "")
+            label = name.replace("_", " ") if name else ""
+            at_rows.setdefault(key, []).append(f"{label}: {p.reason}" if label else p.reason)
+            continue
+        field = p.location.rsplit(" ", 1)[-1].split("[", 1)[0].split(".", 1)[0]
+        at_fields.setdefault("money" if field == "finance" else field, []).append(p.reason)
+    return render(request, "programmes/form.html", status_code=status_code, row=row,
+                  activity=activity, columns=COLUMNS, choices=_choices(session),
+                  results=results or [forms.blank_result()], problems=list(problems),
+                  row_errors=at_rows, field_errors=at_fields)
 
 
 # --- pages --------------------------------------------------------------------------------
@@ -136,24 +174,24 @@ def activity_new(request: Request, session: DbSession, _p: CurrentPrincipal,
     row.update({"level": level, "parent_identifier": parent, "status": "1",
                 "reporting_org_ref": DEFAULT_ORG_REF, "language": "en",
                 "planned_start": date.today().isoformat(), "is_external": "no"})
-    return render(request, "programmes/form.html", row=row, activity=None,
-                  columns=COLUMNS, choices=_choices(session))
+    return _form_page(request, session, row, None, [])
+
+
+def _posted(fields: deps.FormFields) -> dict[str, str]:
+    form = {k: str(v) for k, v in fields.items() if k != "csrf_token"}
+    return {**{c.name: "" for c in COLUMNS}, **form}
 
 
 @pages.post("")
 def activity_create(request: Request, session: DbSession, principal: CurrentPrincipal,
                     fields: deps.FormFields) -> Response:
-    form = {k: str(v) for k, v in fields.items() if k != "csrf_token"}
-    first = {k: form.pop(k, "").strip() for k in ("result_title", "result_type", "indicator")}
-    spec = _form_spec(form, session, None)
-    if first["result_title"] or first["indicator"]:  # the first result, in the same form
-        if not (first["result_title"] and first["indicator"]):
-            raise InputError.single("field result", "give the result and its indicator, "
-                                    "or neither (more can be added on the record's page)")
-        kind = int(first["result_type"]) if first["result_type"] in ("1", "2", "3", "9") else 1
-        spec.results.append(ResultSpec(type=kind, title=first["result_title"], indicators=[
-            IndicatorSpec(title=first["indicator"], measure=1)]))
-    activity = records.create_activity(session, principal, spec)
+    form = _posted(fields)
+    results = forms.result_rows(form)
+    try:
+        activity = records.create_activity(session, principal,
+                                           _form_spec(form, session, None, results))
+    except InputError as exc:  # nothing was written: show the form again, problems in place
+        return _form_page(request, session, form, None, results, exc.problems, 422)
     return RedirectResponse(f"/programmes/{activity.id}", status_code=303)
 
 
@@ -235,16 +273,19 @@ def activity_edit(activity_id: int, request: Request, session: DbSession,
     activity = records.get_activity(session, principal, activity_id)
     parents = records.parent_identifiers(session, [activity], principal)
     row = spec_to_row(records.to_spec(activity, parents.get(activity.id)))
-    return render(request, "programmes/form.html", row=row, activity=activity,
-                  columns=COLUMNS, choices=_choices(session))
+    return _form_page(request, session, row, activity, [])
 
 
 @pages.post("/{activity_id:int}")
 def activity_update(activity_id: int, request: Request, session: DbSession,
                     principal: CurrentPrincipal, fields: deps.FormFields) -> Response:
     activity = records.get_activity(session, principal, activity_id)
-    form = {k: str(v) for k, v in fields.items() if k != "csrf_token"}
-    records.update_activity(session, principal, activity.id, _form_spec(form, session, activity))
+    form = _posted(fields)
+    try:
+        records.update_activity(session, principal, activity.id,
+                                _form_spec(form, session, activity, []))
+    except InputError as exc:
+        return _form_page(request, session, form, activity, [], exc.problems, 422)
     return RedirectResponse(f"/programmes/{activity_id}", status_code=303)
 
 

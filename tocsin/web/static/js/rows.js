@@ -4,6 +4,8 @@
 // searchable picker (labels first, codes as secondary text), keeps the text field in
 // step on every change, shows the running percentage total, and checks as you type,
 // naming the valid choices. Without JavaScript the compact field stays usable.
+// Fieldsets with the same data-group share one total: recipient countries and regions
+// follow IATI's rule that countries and the regions of each vocabulary add up to 100.
 (function () {
   "use strict";
 
@@ -16,7 +18,9 @@
     return node;
   }
 
+  const lists = new Map();
   function choicesOf(listId) {
+    if (lists.has(listId)) return lists.get(listId);
     const list = document.getElementById(listId);
     const byCode = new Map(), byLabel = new Map();
     if (list) {
@@ -26,7 +30,7 @@
         byLabel.set(o.value.toLowerCase(), { code, label: o.value });
       }
     }
-    return {
+    const choices = {
       find(text) {
         const t = text.trim().toLowerCase();
         if (!t) return null;
@@ -41,42 +45,92 @@
         return (hits.length ? hits : all).slice(0, 5).map((c) => c.label);
       },
     };
+    lists.set(listId, choices);
+    return choices;
   }
+  // The reporting organisation's own region codes: any code, no list to check against.
+  const anyCode = { find: (text) => (text.trim() ? { code: text.trim(), label: text.trim() } : null), label: (code) => code, near: () => [] };
+
+  // The compact syntax escapes its separators with a backslash (as the server reads it).
+  function escape(text) { return String(text).replace(/[\\;|:]/g, (c) => "\\" + c); }
+  function split(text, separator, keepEscapes) {
+    const out = [];
+    let current = "", escaped = false;
+    for (const ch of text) {
+      if (escaped) { current += keepEscapes ? "\\" + ch : ch; escaped = false; }
+      else if (ch === "\\") escaped = true;
+      else if (ch === separator) { out.push(current); current = ""; }
+      else current += ch;
+    }
+    out.push(current);
+    return out;
+  }
+
+  function round(n) { return Math.round(n * 100) / 100; }
 
   let counter = 0;
   function uid(prefix) { counter += 1; return `${prefix}-${counter}`; }
 
+  const groups = new Map();  // data-group → the fieldsets that share one total
+
   function setup(set) {
     const kind = set.dataset.rows;
-    const compact = set.querySelector(".compact input, label.compact input") || set.querySelector("input");
+    const compact = set.querySelector("label.compact input") || set.querySelector("input");
     const compactLabel = compact.closest("label");
     const legend = set.querySelector("legend").textContent;
-    const picks = set.dataset.list ? choicesOf(set.dataset.list) : null;
-    const noun = (set.dataset.kind || "choice");
+    const noun = set.dataset.kind || "choice";
+    const group = set.dataset.group || "";
+    const vocabularies = document.getElementById("region-vocabularies");
     compactLabel.hidden = true;
     const rows = el("div", { class: "row-list" });
     const message = el("p", { class: "field-error", "aria-live": "polite" });
-    const total = el("p", { class: "running-total", "aria-live": "polite" });
+    const total = el("p", { class: "running-total", "aria-live": "polite", id: uid("total") });
     const add = el("button", { type: "button", class: "secondary small add-row", text: set.dataset.add || "Add" });
     set.append(rows, total, message, add);
 
-    function pickerInput(value, label) {
-      const input = el("input", { list: set.dataset.list, autocomplete: "off", "aria-label": label, class: "pick" });
-      input.value = value ? picks.label(value) : "";
+    function vocabularyOf(row) { const v = row.querySelector("select.vocabulary"); return v ? v.value : ""; }
+    function picksOf(row) {
+      if (kind !== "regions") return set.dataset.list ? choicesOf(set.dataset.list) : null;
+      const v = vocabularyOf(row);
+      return v === "99" ? anyCode : choicesOf(`dl-regions-${v}`);
+    }
+
+    function pickerInput(row, value, label) {
+      const input = el("input", { autocomplete: "off", "aria-label": label, class: "pick", "aria-describedby": total.id });
+      const listId = kind === "regions" ? `dl-regions-${vocabularyOf(row)}` : set.dataset.list;
+      if (document.getElementById(listId)) input.setAttribute("list", listId);
+      input.value = value ? picksOf(row).label(value) : "";
       return input;
+    }
+
+    function shareInput(value, n) {
+      const share = el("input", { type: "number", min: "0", max: "100", step: "any", class: "share", "aria-label": `Share of ${noun} ${n} (%)`, placeholder: "%", "aria-describedby": total.id });
+      share.value = value || "";
+      return share;
     }
 
     function newRow(values) {
       const row = el("div", { class: "row" });
       const n = rows.children.length + 1;
       const remove = el("button", { type: "button", class: "link-button remove-row", "aria-label": `Remove ${noun} ${n}`, text: "Remove" });
+      rows.append(row);
       if (kind === "share" || kind === "pick") {
-        row.append(pickerInput(values[0], `${legend}: ${noun} ${n}`));
-        if (kind === "share") {
-          const share = el("input", { type: "number", min: "0", max: "100", step: "any", class: "share", "aria-label": `Share of ${noun} ${n} (%)`, placeholder: "%" });
-          share.value = values[1] || "";
-          row.append(share, el("span", { class: "unit", text: "%" }));
-        }
+        row.append(pickerInput(row, values[0], `${legend}: ${noun} ${n}`));
+        if (kind === "share") row.append(shareInput(values[1], n), el("span", { class: "unit", text: "%" }));
+      } else if (kind === "regions") {
+        const vocabulary = vocabularies.cloneNode(true);
+        vocabulary.hidden = false; vocabulary.removeAttribute("id");
+        vocabulary.classList.add("vocabulary");
+        vocabulary.setAttribute("aria-label", `Vocabulary of region ${n}`);
+        vocabulary.value = values[0] || "1";
+        row.append(vocabulary);
+        const pick = pickerInput(row, values[1], `${legend}: region ${n}`);
+        row.append(pick, shareInput(values[2], n), el("span", { class: "unit", text: "%" }));
+        vocabulary.addEventListener("change", () => {
+          const listId = `dl-regions-${vocabulary.value}`;
+          if (document.getElementById(listId)) pick.setAttribute("list", listId); else pick.removeAttribute("list");
+          pick.placeholder = vocabulary.value === "99" ? "your code" : "";
+        });
       } else if (kind === "money") {
         const year = el("input", { type: "number", min: "1990", max: "2100", class: "year", "aria-label": `${legend}: year ${n}` });
         year.value = values[0] || new Date().getFullYear();
@@ -90,78 +144,187 @@
         role.hidden = false; role.removeAttribute("id");
         role.setAttribute("aria-label", `Role of organisation ${n}`);
         if (values[0]) role.value = values[0];
-        const org = pickerInput(values[1], `Organisation ${n}`);
+        const org = pickerInput(row, values[1], `Organisation ${n}`);
         if (!values[1] && values[3]) org.value = values[3];
         org.dataset.ref = values[2] || ""; org.dataset.type = values[4] || "";
         row.append(role, org);
       }
       row.append(remove);
-      remove.addEventListener("click", () => { row.remove(); sync(); });
-      row.addEventListener("input", sync);
-      row.addEventListener("change", sync);
-      rows.append(row);
+      remove.addEventListener("click", () => { row.remove(); changed(); });
+      row.addEventListener("input", (event) => { offerRemainder(row, event.target); changed(); });
+      row.addEventListener("change", changed);
       return row;
     }
 
     function parse(text) {
-      return text.split(";").map((s) => s.trim()).filter(Boolean)
-        .map((part) => part.split(kind === "participants" ? "|" : ":"));
+      return split(text, ";", true).map((s) => s.trim()).filter(Boolean).map((entry) => {
+        const parts = split(entry, kind === "participants" ? "|" : ":", false).map((p) => p.trim());
+        if (kind === "regions") return parts.length >= 3 ? parts : ["1", parts[0], parts[1] || ""];
+        return parts;
+      });
     }
 
-    function check(input) {
+    function check(row, input) {
+      const picks = picksOf(row);
       if (!picks || !input.classList.contains("pick")) return true;
       const text = input.value.trim();
-      if (!text || picks.find(text)) { input.setCustomValidity(""); return true; }
-      if (kind === "participants") { input.setCustomValidity(""); return true; }  // a name not in the list is allowed
-      const msg = `“${text}” is not a known ${noun}; choose one of: ${picks.near(text).join(", ")}…`;
+      if (!text || picks.find(text) || kind === "participants") {  // a partner not in the list is allowed
+        input.setCustomValidity(""); return true;
+      }
+      const what = kind === "regions" ? `${vocabularyName(vocabularyOf(row))} region` : noun;
+      const msg = `“${text}” is not a known ${what}; choose one of: ${picks.near(text).join(", ")}…`;
       input.setCustomValidity(msg);
       message.textContent = msg;
       return false;
     }
 
+    // The share rows of this fieldset: what the group total needs to know.
+    function shares() {
+      const out = [];
+      for (const row of rows.children) {
+        const pick = row.querySelector("input.pick"), share = row.querySelector("input.share");
+        if (!pick || !share) continue;
+        out.push({ row, picked: Boolean(picksOf(row).find(pick.value)), share: share.value.trim(),
+          vocabulary: kind === "regions" ? vocabularyOf(row) : "", region: kind === "regions" });
+      }
+      return out;
+    }
+
+    // A row just given a valid choice and no share gets what is left of 100 %, when the
+    // other rows already have shares: one step less for the common case, still editable.
+    function offerRemainder(row, target) {
+      const share = row.querySelector("input.share");
+      if (!share || target !== row.querySelector("input.pick") || share.value.trim() || row.dataset.offered) return;
+      if (!picksOf(row).find(target.value)) return;
+      const left = remainder(row);
+      row.dataset.offered = "1";
+      if (left !== null && left > 0) share.value = String(left);
+    }
+
     function sync() {
       const parts = [];
-      let sum = 0, shares = 0, ok = true;
+      let ok = true;
       message.textContent = "";
       for (const row of rows.children) {
         const inputs = row.querySelectorAll("input, select");
         if (kind === "share" || kind === "pick") {
           const pick = inputs[0];
-          ok = check(pick) && ok;
-          const found = picks.find(pick.value);
+          ok = check(row, pick) && ok;
+          const found = picksOf(row).find(pick.value);
           const share = kind === "share" ? inputs[1].value.trim() : "";
-          if (share) { sum += Number(share); shares += 1; }
-          if (found) parts.push(share ? `${found.code}:${share}` : found.code);
+          if (found) parts.push(escape(found.code) + (share ? `:${share}` : ""));
+        } else if (kind === "regions") {
+          const [vocabulary, pick, shareInput] = inputs;
+          ok = check(row, pick) && ok;
+          const found = picksOf(row).find(pick.value);
+          const share = shareInput.value.trim();
+          if (found) {
+            parts.push(vocabulary.value === "1" ? escape(found.code) + (share ? `:${share}` : "")
+              : `${escape(vocabulary.value)}:${escape(found.code)}:${share}`);
+          }
         } else if (kind === "money") {
           const [year, currency, amount] = inputs;
           if (amount.value.trim()) parts.push(`${year.value.trim()}:${currency.value.trim().toUpperCase()}:${amount.value.trim()}`);
         } else if (kind === "participants") {
           const [role, org] = inputs;
-          const found = picks.find(org.value);
+          const found = picksOf(row).find(org.value);
           if (org.value.trim()) {
-            parts.push(found ? `${role.value}|${found.code}|||` : `${role.value}||${org.dataset.ref}|${org.value.trim()}|${org.dataset.type}`);
+            parts.push(found ? `${role.value}|${escape(found.code)}|||`
+              : `${role.value}||${escape(org.dataset.ref)}|${escape(org.value.trim())}|${escape(org.dataset.type)}`);
           }
         }
       }
       compact.value = parts.join(";");
-      if (kind === "share") {
-        const rounded = Math.round(sum * 100) / 100;
-        total.textContent = shares ? `Total ${rounded} % of 100 %` : "";
-        total.classList.toggle("off", shares > 0 && rounded !== 100);
-        const first = rows.querySelector("input.share");
-        if (first) first.setCustomValidity(shares > 0 && rounded !== 100 ? `The shares of ${legend.toLowerCase()} add up to ${rounded} %; make them 100 % or leave them all empty.` : "");
-        if (shares > 0 && rounded !== 100 && ok) message.textContent = `The shares add up to ${rounded} %; make them 100 % or leave them all empty.`;
-      }
+      return ok;
+    }
+
+    // The total line; the problem is said (and blocks sending) in one fieldset only.
+    function show(text, problem, owner) {
+      total.textContent = text;
+      total.classList.toggle("off", Boolean(problem));
+      const first = rows.querySelector("input.share");
+      if (first) first.setCustomValidity(owner ? problem || "" : "");
+      if (problem && owner && !message.textContent) message.textContent = problem;
+    }
+
+    const self = { set, kind, shares, sync, show };
+    function changed() { if (group) syncGroup(group); else { sync(); if (kind === "share") showOwnTotal(); } }
+
+    function showOwnTotal() {
+      const given = shares().filter((s) => s.share !== "");
+      const sum = round(given.reduce((a, s) => a + Number(s.share), 0));
+      show(given.length ? `Total ${sum} % of 100 %` : "",
+        given.length && sum !== 100 ? `The shares add up to ${sum} %; make them 100 % or leave them all empty.` : "", true);
+    }
+
+    function remainder(row) {
+      if (group) return groupRemainder(group, row);
+      const others = shares().filter((s) => s.row !== row && s.share !== "");
+      return others.length ? round(100 - others.reduce((a, s) => a + Number(s.share), 0)) : null;
     }
 
     const existing = parse(compact.value);
     if (existing.length) existing.forEach(newRow); else newRow([]);
-    add.addEventListener("click", () => { newRow([]).querySelector("input, select").focus(); sync(); });
-    sync();
+    add.addEventListener("click", () => { newRow([]).querySelector("input, select").focus(); changed(); });
+    if (group) { if (!groups.has(group)) groups.set(group, []); groups.get(group).push(self); }
+    self.changed = changed;
+    return self;
+  }
+
+  function vocabularyName(code) {
+    const select = document.getElementById("region-vocabularies");
+    const option = select && [...select.options].find((o) => o.value === code);
+    return option ? option.textContent : `vocabulary ${code}`;
+  }
+
+  // Countries and the regions of each vocabulary (IATI); also any other grouped shares.
+  function recipientTotals(items) {
+    const used = items.filter((s) => s.picked || s.share !== "");
+    const given = used.filter((s) => s.share !== "");
+    if (!given.length) return { lines: [], problem: "" };
+    if (given.length !== used.length) {
+      return { lines: [], problem: "Give a share for every country and region, or for none." };
+    }
+    const countries = round(given.filter((s) => !s.region).reduce((a, s) => a + Number(s.share), 0));
+    const vocabularies = [...new Set(given.filter((s) => s.region).map((s) => s.vocabulary))].sort();
+    if (!vocabularies.length) {
+      return { lines: [`Total ${countries} % of 100 %`], problem: countries !== 100 ? `The shares add up to ${countries} %; make them 100 % or leave them all empty.` : "", totals: { "": countries } };
+    }
+    const lines = [], problems = [], totals = {};
+    for (const v of vocabularies) {
+      const regions = round(given.filter((s) => s.region && s.vocabulary === v).reduce((a, s) => a + Number(s.share), 0));
+      const sum = round(countries + regions);
+      totals[v] = sum;
+      lines.push(`Countries ${countries} % + ${vocabularyName(v)} regions ${regions} % = ${sum} % of 100 %`);
+      if (sum !== 100) problems.push(`Countries and ${vocabularyName(v)} regions add up to ${sum} %; make them 100 % or leave all shares empty.`);
+    }
+    return { lines, problem: problems.join(" "), totals };
+  }
+
+  function syncGroup(name) {
+    const members = groups.get(name) || [];
+    members.forEach((m) => m.sync());
+    const items = members.flatMap((m) => m.shares());
+    const { lines, problem } = recipientTotals(items);
+    const owner = members.find((m) => m.shares().some((s) => s.picked || s.share !== "")) || members[0];
+    members.forEach((m) => m.show(lines.join("; "), problem, m === owner));
+  }
+
+  function groupRemainder(name, row) {
+    const items = (groups.get(name) || []).flatMap((m) => m.shares()).filter((s) => s.row !== row);
+    const me = (groups.get(name) || []).flatMap((m) => m.shares()).find((s) => s.row === row);
+    const given = items.filter((s) => s.share !== "");
+    if (!given.length || !me) return null;
+    const countries = given.filter((s) => !s.region).reduce((a, s) => a + Number(s.share), 0);
+    const regions = (v) => given.filter((s) => s.region && s.vocabulary === v).reduce((a, s) => a + Number(s.share), 0);
+    if (me.region) return round(100 - countries - regions(me.vocabulary));
+    const vocabularies = [...new Set(given.filter((s) => s.region).map((s) => s.vocabulary))];
+    return round(100 - countries - Math.max(0, ...vocabularies.map(regions)));
   }
 
   function init() {
-    document.querySelectorAll("fieldset[data-rows]").forEach(setup);
+    const made = [...document.querySelectorAll("fieldset[data-rows]")].map(setup);
+    made.forEach((m) => m.changed());
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();

@@ -1,6 +1,6 @@
 """In a real browser, counted: a coordinator creates a programme with an activity below it,
-a budget, two countries with shares, a crime area and a result indicator — in at most 20
-actions (each click, fill, choice or key press counts one), with pickers that show labels,
+a budget, two countries and a region with shares, a crime area and two results with their
+indicators — in at most 20 actions (each click, fill, choice or key press counts one), with pickers that show labels,
 a running percentage total and validation as you type that names the valid choices."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class Counted:
         target.fill(text)
 
 
-def test_a_programme_with_an_activity_budget_countries_crime_area_and_indicator(
+def test_a_programme_with_an_activity_budget_countries_region_crime_area_and_results(
         page: Page, live_server: LiveServer) -> None:
     username, _ = create_user(live_server.db, "coordinator", unit="tntd-spmu")
     browser_login(page, live_server, username)
@@ -50,30 +50,46 @@ def test_a_programme_with_an_activity_budget_countries_crime_area_and_indicator(
     user = Counted(page)
 
     user.click(page.get_by_role("link", name="New programme"))
-    user.fill(page.get_by_label("Title"), "Countering illicit financial flows")
+    user.fill(page.get_by_label("Title", exact=True), "Countering illicit financial flows")
     user.fill(page.get_by_role("textbox", name=re.compile("^Identifier")), "XM-OSCE-2026-100")
-    countries = page.locator("fieldset", has_text="Countries")
+    countries = page.locator("fieldset.rows", has=page.locator("legend", has_text="Countries"))
+    regions = page.locator("fieldset.rows", has=page.locator("legend", has_text="Regions"))
     user.choose(countries.get_by_label("Countries: country 1"), "Albania")
-    user.fill(countries.get_by_label("Share of country 1 (%)"), "60")
-    expect(countries.locator(".running-total")).to_have_text("Total 60 % of 100 %")
+    user.fill(countries.get_by_label("Share of country 1 (%)"), "50")
+    expect(countries.locator(".running-total")).to_have_text("Total 50 % of 100 %")
     expect(countries.locator(".running-total")).to_have_class("running-total off")
     user.click(countries.get_by_role("button", name="Add a country"))
     user.choose(countries.get_by_label("Countries: country 2"), "Serbia")
-    user.fill(countries.get_by_label("Share of country 2 (%)"), "40")
-    expect(countries.locator(".running-total")).to_have_text("Total 100 % of 100 %")
-    crime = page.locator("fieldset", has_text="Crime areas")
+    # the rest of 100 % is proposed; here the user gives part of it to a region
+    expect(countries.get_by_label("Share of country 2 (%)")).to_have_value("50")
+    user.fill(countries.get_by_label("Share of country 2 (%)"), "30")
+    user.choose(regions.get_by_label("Regions: region 1"), "Europe, regional")
+    expect(regions.get_by_label("Share of region 1 (%)")).to_have_value("20")
+    total = "Countries 80 % + OECD-DAC regions 20 % = 100 % of 100 %"
+    expect(regions.locator(".running-total")).to_have_text(total)
+    expect(countries.locator(".running-total")).to_have_text(total)
+    expect(regions.locator(".running-total")).to_have_class("running-total")
+    crime = page.locator("fieldset.rows", has=page.locator("legend", has_text="Crime areas"))
     user.choose(crime.get_by_label("Crime areas: crime area 1"), "Money laundering")
     budget = page.locator("fieldset", has_text="Budget per year")
     user.fill(budget.get_by_label("Budget per year: amount 1"), "150000")
-    user.fill(page.get_by_label("Result", exact=True), "Investigators trace proceeds")
-    user.fill(page.get_by_label("Indicator"), "Joint financial investigations opened")
+    first = page.locator("fieldset.result").nth(0)
+    user.fill(first.get_by_label("Result", exact=True), "Investigators trace proceeds")
+    user.fill(first.get_by_label("Indicator", exact=True), "Joint financial investigations opened")
+    user.click(page.get_by_role("button", name="Add a result"))
+    second = page.locator("fieldset.result").nth(1)
+    expect(second.locator("legend").first).to_have_text("Result 2")
+    expect(second.get_by_label("Result", exact=True)).to_be_focused()
+    user.fill(second.get_by_label("Result", exact=True), "Assets are frozen")
+    user.fill(second.get_by_label("Indicator", exact=True), "Value of assets frozen")
     user.click(page.get_by_role("button", name="Create"))
     page.wait_for_url("**/programmes/*")
     expect(page.locator("h1")).to_contain_text("Countering illicit financial flows")
+    expect(page.locator("dd", has_text="Europe, regional")).to_contain_text("20%")
 
     user.click(page.get_by_role("link", name="Add a project below"))
-    user.fill(page.get_by_label("Title"), "Training of financial investigators")
-    user.fill(page.get_by_role("textbox", name=re.compile("^Identifier")), "XM-OSCE-2026-101")
+    user.fill(page.get_by_label("Title", exact=True), "Training of financial investigators")
+    # the identifier below the programme is proposed: XM-OSCE-2026-100-01
     user.click(page.get_by_role("button", name="Create"))
     page.wait_for_url("**/programmes/*")
     expect(page.locator("h1")).to_contain_text("Training of financial investigators")
@@ -84,12 +100,16 @@ def test_a_programme_with_an_activity_budget_countries_crime_area_and_indicator(
         system = Principal.system()
         programme = records.get_by_identifier(session, system, "XM-OSCE-2026-100")
         assert [(c.country_code, float(c.percentage)) for c in programme.countries] == [
-            ("AL", 60.0), ("RS", 40.0)]
+            ("AL", 50.0), ("RS", 30.0)]
+        assert [(r.vocabulary, r.code, float(r.percentage)) for r in programme.regions] == [
+            ("1", "89", 20.0)]
         assert [c.crime_area_code for c in programme.crime_areas] == ["money_laundering"]
         assert [(f.kind, f.year, f.currency, float(f.amount)) for f in programme.finance] == [
             ("budget", date.today().year, "EUR", 150000.0)]
-        assert programme.results[0].indicators[0].title == "Joint financial investigations opened"
-        child = records.get_by_identifier(session, system, "XM-OSCE-2026-101")
+        assert [(r.title, [i.title for i in r.indicators]) for r in programme.results] == [
+            ("Investigators trace proceeds", ["Joint financial investigations opened"]),
+            ("Assets are frozen", ["Value of assets frozen"])]
+        child = records.get_by_identifier(session, system, "XM-OSCE-2026-100-01")
         assert child.parent_id == programme.id
 
 
@@ -105,7 +125,7 @@ def test_pickers_check_as_you_type_and_name_the_valid_choices(
     expect(message).to_contain_text("Money laundering")
     crime.get_by_label("Crime areas: crime area 1").fill("Money laundering")
     expect(message).to_be_empty()
-    page.get_by_label("Title").fill("A title")
+    page.get_by_label("Title", exact=True).fill("A title")
     page.get_by_role("textbox", name=re.compile("^Identifier")).fill("XM-OSCE-2026-200")
     countries = page.locator("fieldset", has_text="Countries")
     countries.get_by_label("Countries: country 1").fill("Moldova")

@@ -240,6 +240,28 @@ def get_by_identifier(session: Session, principal: Principal, identifier: str) -
     return get_activity(session, principal, found)
 
 
+def suggest_child_identifier(session: Session, principal: Principal,
+                             parent_identifier: str) -> str:
+    """A free identifier for a new record below ``parent_identifier``: the parent's
+    identifier and the next two-digit number (``XM-OSCE-2026-100-01``), or ``""``.
+
+    Only identifiers the principal may read are looked at, so the suggestion tells
+    nothing about hidden records; a clash with one is reported on saving, as always.
+    """
+    found = session.scalar(readable(Activity, principal).with_only_columns(Activity.id)
+                           .where(Activity.identifier == parent_identifier))
+    if found is None:
+        return ""
+    prefix = f"{parent_identifier}-"
+    taken = set(session.scalars(
+        readable(Activity, principal).with_only_columns(Activity.identifier)
+        .where(Activity.identifier.startswith(prefix, autoescape=True))))
+    number = 1
+    while f"{prefix}{number:02d}" in taken:
+        number += 1
+    return f"{prefix}{number:02d}"
+
+
 def activities_query(
     principal: Principal,
     *,

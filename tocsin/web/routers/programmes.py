@@ -168,12 +168,14 @@ def activity_list(request: Request, session: DbSession, principal: CurrentPrinci
 
 
 @pages.get("/new", response_class=HTMLResponse)
-def activity_new(request: Request, session: DbSession, _p: CurrentPrincipal,
+def activity_new(request: Request, session: DbSession, principal: CurrentPrincipal,
                  parent: str = "", level: str = "programme") -> Response:
     row = {c.name: "" for c in COLUMNS}
     row.update({"level": level, "parent_identifier": parent, "status": "1",
                 "reporting_org_ref": DEFAULT_ORG_REF, "language": "en",
                 "planned_start": date.today().isoformat(), "is_external": "no"})
+    if parent:
+        row["identifier"] = records.suggest_child_identifier(session, principal, parent)
     return _form_page(request, session, row, None, [])
 
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.factories import LiveServer, browser_login, create_user
+from tests.web.axe import violations
 from tocsin.access.principal import Principal
 from tocsin.taskforce.programmes import records
 
@@ -136,3 +137,94 @@ def test_pickers_check_as_you_type_and_name_the_valid_choices(
     # codes show as labels when the form is opened again
     page.goto(f"{live_server.url}/programmes/new")
     expect(page.locator("label.compact").first).to_be_hidden()
+    # what the server rejects comes back with every value and the problem at its row
+    page.get_by_label("Title", exact=True).fill("A title")
+    page.get_by_role("textbox", name=re.compile("^Identifier")).fill("XM-OSCE-2026-201")
+    result = page.locator("fieldset.result").first
+    result.get_by_label("Result", exact=True).fill("A result with no indicator")
+    page.evaluate("document.querySelector('form.programme-form').noValidate = true")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Nothing was saved: 1 problem")
+    result = page.locator("fieldset.result").first
+    expect(result.get_by_label("Result", exact=True)).to_have_value("A result with no indicator")
+    expect(result.locator(".server-error")).to_have_text(
+        "a result needs at least one indicator (IATI 2.03)")
+    assert [str(v) for v in violations(page)] == []
+
+
+def test_regions_results_and_indicators_work_from_the_keyboard(
+        page: Page, live_server: LiveServer) -> None:
+    username, _ = create_user(live_server.db, "coordinator", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    page.goto(f"{live_server.url}/programmes/new")
+    keys = page.keyboard
+    page.get_by_label("Title", exact=True).fill("Regional asset recovery")
+    page.get_by_role("textbox", name=re.compile("^Identifier")).fill("XM-OSCE-2026-300")
+
+    regions = page.locator("fieldset.rows", has=page.locator("legend", has_text="Regions"))
+    vocabulary = regions.get_by_label("Vocabulary of region 1")
+    vocabulary.focus()
+    keys.press("ArrowDown")  # OECD-DAC → UN M49
+    expect(vocabulary).to_have_value("2")
+    keys.press("Tab")
+    expect(regions.get_by_label("Regions: region 1")).to_be_focused()
+    keys.type("Europ")
+    message = regions.locator(".field-error").first
+    expect(message).to_contain_text("“Europ” is not a known UN M49 region; choose one of:")
+    expect(message).to_contain_text("Eastern Europe")
+    keys.type("e")
+    expect(message).to_be_empty()
+    keys.press("Tab")
+    keys.type("100")
+    expect(regions.locator(".running-total")).to_have_text("UN M49 regions 100 % of 100 %")
+
+    first = page.locator("fieldset.result").nth(0)
+    first.get_by_label("Result", exact=True).fill("Assets are traced")
+    first.get_by_label("Indicator", exact=True).fill("Requests sent")
+    first.get_by_role("button", name="Add an indicator to result 1").focus()
+    keys.press("Enter")
+    second_indicator = first.locator("fieldset.indicator").nth(1)
+    expect(second_indicator.locator("legend")).to_have_text("Indicator 2")
+    expect(second_indicator.get_by_label("Indicator", exact=True)).to_be_focused()
+    keys.type("A mistaken indicator")
+    first.get_by_role("button", name="Remove indicator 2 of result 1").focus()
+    keys.press("Space")
+    expect(first.locator("fieldset.indicator")).to_have_count(1)
+    expect(first.get_by_label("Indicator", exact=True)).to_be_focused()
+
+    page.get_by_role("button", name="Add a result").focus()
+    keys.press("Enter")
+    second = page.locator("fieldset.result").nth(1)
+    expect(second.get_by_label("Result", exact=True)).to_be_focused()
+    keys.type("Assets are confiscated")
+    expect(second.locator(".row-error").first).to_contain_text(
+        "A result needs at least one indicator (IATI 2.03)")
+    keys.press("Tab")  # the "More about this result" summary
+    keys.press("Tab")
+    expect(second.get_by_label("Indicator", exact=True)).to_be_focused()
+    keys.type("Value confiscated")
+    expect(second.locator(".row-error").first).to_be_empty()
+    indicator = second.locator("fieldset.indicator").first
+    indicator.get_by_label("Period start").fill("2026-12-31")
+    indicator.get_by_label("Period end").fill("2026-01-01")
+    expect(indicator.locator(".row-error")).to_contain_text("ends (2026-01-01) before it starts")
+    indicator.get_by_label("Period end").fill("2027-12-31")
+    expect(indicator.locator(".row-error")).to_be_empty()
+
+    second.locator("details.more summary").first.click()  # every field of a row shown
+    assert [str(v) for v in violations(page)] == []
+
+    page.get_by_role("button", name="Create").focus()
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r".*/programmes/\d+$"))
+    expect(page.locator("dd", has_text="Europe")).to_contain_text("UN M49 150")
+    with live_server.db.transaction() as session:
+        activity = records.get_by_identifier(session, Principal.system(), "XM-OSCE-2026-300")
+        assert [(r.vocabulary, r.code, float(r.percentage)) for r in activity.regions] == [
+            ("2", "150", 100.0)]
+        assert [(r.title, [i.title for i in r.indicators]) for r in activity.results] == [
+            ("Assets are traced", ["Requests sent"]),
+            ("Assets are confiscated", ["Value confiscated"])]
+        period = activity.results[1].indicators[0].periods[0]
+        assert (period.period_start, period.period_end) == (date(2026, 12, 31),
+                                                            date(2027, 12, 31))

@@ -295,8 +295,10 @@
       const regions = round(given.filter((s) => s.region && s.vocabulary === v).reduce((a, s) => a + Number(s.share), 0));
       const sum = round(countries + regions);
       totals[v] = sum;
-      lines.push(`Countries ${countries} % + ${vocabularyName(v)} regions ${regions} % = ${sum} % of 100 %`);
-      if (sum !== 100) problems.push(`Countries and ${vocabularyName(v)} regions add up to ${sum} %; make them 100 % or leave all shares empty.`);
+      const withCountries = given.some((s) => !s.region);
+      lines.push(withCountries ? `Countries ${countries} % + ${vocabularyName(v)} regions ${regions} % = ${sum} % of 100 %`
+        : `${vocabularyName(v)} regions ${sum} % of 100 %`);
+      if (sum !== 100) problems.push(`${withCountries ? "Countries and " : ""}${vocabularyName(v)} regions add up to ${sum} %; make them 100 % or leave all shares empty.`);
     }
     return { lines, problem: problems.join(" "), totals };
   }

@@ -1,7 +1,8 @@
 """In a real browser, counted: a coordinator creates a programme with an activity below it,
 a budget, two countries and a region with shares, a crime area and two results with their
-indicators — in at most 20 actions (each click, fill, choice or key press counts one), with pickers that show labels,
-a running percentage total and validation as you type that names the valid choices."""
+indicators — in at most 20 actions (each click, fill, choice or key press counts one),
+with pickers that show labels, a running percentage total and validation as you type that
+names the valid choices."""
 
 from __future__ import annotations
 

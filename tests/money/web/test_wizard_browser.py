@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.factories import LiveServer, browser_login, create_user
 
@@ -92,12 +92,22 @@ def test_guided_import_reuse_and_problems(page: Page, live_server: LiveServer) -
     page.click("#wizard-upload button[type=submit]")
     expect(page.locator(".lead")).to_contain_text("Banque Ondine virements")
     expect(page.locator("#saved option:checked")).to_have_text("Banque Ondine virements")
-    # ... and a person's correction shows in the preview
+    # ... and a person's correction shows in the preview as it is made, no button needed
+    expect(page.locator("button[value=preview]")).to_be_hidden()
+    reference = page.locator("#preview tbody tr").first.locator("td").nth(6)
+    expect(reference).not_to_have_text("")
     page.select_option("#f-transaction-id", label="— not in this file —")
-    page.click("button[value=preview]")
-    expect(page.locator("#preview tbody tr").first.locator("td").nth(6)).to_have_text("")
+    expect(reference).to_have_text("")
     expect(page.locator("#f-transaction-id option:checked")).to_have_text(
         "— not in this file —")
+    # a wrong choice brings its problems into the page, and correcting it takes them away
+    page.locator("#f-transaction-amount").focus()
+    page.select_option("#f-transaction-amount", value="Référence")
+    expect(page.locator("#wizard-problems")).to_contain_text("is not a number")
+    expect(page.locator("#f-transaction-amount")).to_be_focused()  # focus stays put
+    page.select_option("#f-transaction-amount", value="Montant")
+    expect(page.locator("#wizard-problems")).to_have_count(0)
+    expect(page.locator("#preview tbody tr").first).to_contain_text("1,234.56")
     page.click("button[value=cancel]")
     page.wait_for_url(f"{live_server.url}/investigations")
 
@@ -119,6 +129,21 @@ def test_guided_import_reuse_and_problems(page: Page, live_server: LiveServer) -
     _no_command_words(page)
     page.goto(f"{live_server.url}/investigations")
     expect(page.locator("#set-list tbody tr")).to_have_count(1)  # only the first import
+
+
+def test_without_javascript_the_button_updates_the_preview(browser: Browser,
+                                                          live_server: LiveServer) -> None:
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    browser_login(page, live_server, username)
+    page.goto(f"{live_server.url}/investigations/import")
+    page.set_input_files("#wizard-file", str(WIZARD / "virements_fr.csv"))
+    page.click("#wizard-upload button[type=submit]")
+    page.select_option("#f-transaction-id", label="— not in this file —")
+    page.click("button[value=preview]")
+    expect(page.locator("#preview tbody tr").first.locator("td").nth(6)).to_have_text("")
+    context.close()
 
 
 @pytest.mark.parametrize("role", ["fund_manager", "partner_viewer"])

@@ -172,6 +172,67 @@
     form.addEventListener("submit", (event) => {
       if (form.dataset.sent === "import") { event.preventDefault(); return; }
       if (event.submitter && event.submitter.value === "import") form.dataset.sent = "import";
+      if (pending) pending.abort();
+    });
+    livePreview(form);
+  }
+
+  // The preview follows the mapping: a corrected column, date or amount format asks the
+  // server for the same page the "Update the preview" button would (debounced, the last
+  // answer wins) and swaps in its preview and problem list. Without JavaScript the button
+  // does it.
+  let pending = null;
+  function livePreview(form) {
+    const choices = form.querySelector(".wizard-columns");
+    const button = form.querySelector("button[name=action][value=preview]");
+    if (!choices || !button || !window.fetch || !window.DOMParser) return;
+    button.closest("p").hidden = true;
+    let timer = null, asked = 0;
+    const section = () => document.getElementById("preview-heading").closest("section");
+
+    function swap(fresh) {
+      const next = fresh.getElementById("preview-heading");
+      if (!next) return false;
+      section().replaceWith(document.importNode(next.closest("section"), true));
+      const old = document.getElementById("wizard-problems");
+      const found = fresh.getElementById("wizard-problems");
+      if (old) old.remove();
+      if (found) {
+        found.removeAttribute("tabindex");  // announced as an alert; focus stays in the form
+        document.getElementById("wizard-layout").before(document.importNode(found, true));
+      }
+      return true;
+    }
+
+    function refresh() {
+      if (form.dataset.sent === "import") return;
+      const body = new FormData(form);
+      body.set("action", "preview");
+      if (pending) pending.abort();
+      pending = new AbortController();
+      const mine = ++asked;
+      const status = document.getElementById("preview-status");
+      if (status) status.textContent = "Updating the preview…";
+      fetch(form.getAttribute("action"), { method: "POST", body, credentials: "same-origin", signal: pending.signal })
+        .then((response) => {
+          if (response.redirected) { window.location.assign(response.url); return null; }
+          return response.text();
+        })
+        .then((html) => {
+          if (html === null || mine !== asked) return;
+          if (!swap(new DOMParser().parseFromString(html, "text/html"))) button.closest("p").hidden = false;
+        })
+        .catch((err) => {
+          if (err.name === "AbortError") return;
+          button.closest("p").hidden = false;  // the button still works
+          const now = document.getElementById("preview-status");
+          if (now) now.textContent = "The preview could not be updated; use the button below the choices.";
+        });
+    }
+
+    choices.addEventListener("change", () => {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 350);
     });
   }
 

@@ -232,3 +232,17 @@ def _fieldset(html: str, marker: str) -> str:
 def _region_fieldset(html: str) -> str:
     start = html.index('data-rows="regions"')
     return html[start:html.index("</fieldset>", start)]
+
+
+def test_a_problem_in_the_folded_part_opens_it(tf_client: TestClient, tf_db: Database) -> None:
+    username, _ = create_user(tf_db, "coordinator", "tntd-spmu")
+    token = login(tf_client, username)
+    answer = tf_client.post("/programmes", data={**FORM, "csrf_token": token,
+                                                 "language": "klingon"})
+    assert answer.status_code == 422
+    assert '<details class="advanced" open>' in answer.text
+    language = answer.text.split('name="language"', 1)[1].split("</label>", 2)
+    assert 'value="klingon" aria-invalid="true"' in language[0]
+    assert "&#39;klingon&#39; is not an ISO 639-1 language code" in language[1]
+    fine = tf_client.post("/programmes", data={**FORM, "csrf_token": token, "title": ""})
+    assert fine.status_code == 422 and '<details class="advanced">' in fine.text

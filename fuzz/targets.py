@@ -169,6 +169,12 @@ def bitcoin_json(data: bytes) -> None:
     _ingest("bitcoin", {"getblock.json": data})
 
 
+def bitcoin_etl(data: bytes) -> None:
+    """A bitcoin-etl transactions export (JSON lines or CSV) with the blocks of the fixture."""
+    _ingest("bitcoin", {"transactions.json": data,
+                        "blocks.json": (FIXTURES / "crypto" / "etl-blocks.json").read_bytes()})
+
+
 def ethereum_csv(data: bytes) -> None:
     _ingest("ethereum", {"transactions.csv": data})
 
@@ -199,6 +205,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("backup-restore", backup_restore, "backup zip restore"),
     Target("bitcoin-blk", bitcoin_blk, "Bitcoin Core blk*.dat block files"),
     Target("bitcoin-json", bitcoin_json, "Bitcoin Core RPC JSON (getblock, getrawtransaction)"),
+    Target("bitcoin-etl", bitcoin_etl, "bitcoin-etl transactions export (JSON lines, CSV)"),
     Target("ethereum-csv", ethereum_csv, "ethereum-etl transactions CSV"),
     Target("tagpack", tagpack, "TagPack YAML (attributions of Bitcoin addresses)"),
     Target("ftm-set", ftm_set, "FollowTheMoney entities into a transaction set"),

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from tocsin.errors import InputError
 from tocsin.money.dataset import SetMeta, SetWriter
+from tocsin.money.ingest import bitcoin_etl
 from tocsin.money.ingest.base import Context, Problems, ProgressBar
 from tocsin.money.rates import RateTable, resolve_rates
 
@@ -119,6 +120,8 @@ def _is_bitcoin(path: Path) -> bool:
             head = handle.read(4096)
     except OSError:
         return False
+    if bitcoin_etl.looks_like(head):
+        return True
     if head[:4] in (b"\xf9\xbe\xb4\xd9", b"\x0b\x11\x09\x07", b"\x0a\x03\xcf\x40",
                     b"\xfa\xbf\xb5\xda"):
         return True

@@ -25,7 +25,8 @@ INSTRUMENTED = (
     "tocsin.money.ingest", "tocsin.money.ingest.goaml", "tocsin.money.ingest.camt053",
     "tocsin.money.ingest.amlworld", "tocsin.money.ingest.amlsim", "tocsin.money.ingest.tabular",
     "tocsin.money.ingest.mapping", "tocsin.taskforce.iati.reader", "tocsin.coherence.threats",
-    "tocsin.taskforce.tabular.exchange", "tocsin.store.backup", "tocsin.money.ingest.bitcoin_etl",
+    "tocsin.taskforce.tabular.exchange", "tocsin.store.backup",
+    "tocsin.money.ingest.bitcoin_etl", "tocsin.money.ingest.ethereum",
 )
 
 

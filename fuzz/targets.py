@@ -179,6 +179,12 @@ def ethereum_csv(data: bytes) -> None:
     _ingest("ethereum", {"transactions.csv": data})
 
 
+def ethereum_tokens(data: bytes) -> None:
+    """An ethereum-etl token_transfers.csv, timed by the blocks.csv of the fixture."""
+    _ingest("ethereum", {"token_transfers.csv": data,
+                         "blocks.csv": (FIXTURES / "crypto" / "eth-blocks.csv").read_bytes()})
+
+
 def ftm_set(data: bytes) -> None:
     _ingest("ftm", {"entities.jsonl": data})
 
@@ -207,6 +213,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("bitcoin-json", bitcoin_json, "Bitcoin Core RPC JSON (getblock, getrawtransaction)"),
     Target("bitcoin-etl", bitcoin_etl, "bitcoin-etl transactions export (JSON lines, CSV)"),
     Target("ethereum-csv", ethereum_csv, "ethereum-etl transactions CSV"),
+    Target("ethereum-tokens", ethereum_tokens, "ethereum-etl token transfers CSV"),
     Target("tagpack", tagpack, "TagPack YAML (attributions of Bitcoin addresses)"),
     Target("ftm-set", ftm_set, "FollowTheMoney entities into a transaction set"),
 )}

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from tocsin.errors import InputError
 from tocsin.money.dataset import SetMeta, SetWriter
-from tocsin.money.ingest import bitcoin_etl
+from tocsin.money.ingest import bitcoin_etl, ethereum
 from tocsin.money.ingest.base import Context, Problems, ProgressBar
 from tocsin.money.rates import RateTable, resolve_rates
 
@@ -104,7 +104,8 @@ def detect_format(path: Path) -> str:
         return "ftm"
     if first_line.startswith(AMLWORLD_HEADER) or "BEGIN LAUNDERING ATTEMPT" in head:
         return "amlworld"
-    if first_line.startswith("hash,nonce,block_hash,block_number"):
+    if first_line.startswith("hash,nonce,block_hash,block_number") or ethereum.kind_of(
+            [c.strip() for c in first_line.split(",")]) in ("token_transfers", "blocks"):
         return "ethereum"
     if first_line.replace(" ", "").startswith("sourceNodeId,targetNodeId"):
         return "amlsim"

@@ -1,0 +1,198 @@
+"""From an exchange's Bitcoin addresses to its bank accounts: where crypto became fiat.
+
+An address or cluster tagged ``exchange`` with an actor (TagPack ``actor``)
+belongs to a service that turns coins into money in a bank. Given such an
+address (its cluster's tags count too) or a cluster id, :func:`exchange_links`
+lists
+
+* the **deposits**: the outputs paid to the exchange's addresses in the set,
+  with their time: the crypto cash-outs;
+* the **bank sets** the user may read that hold accounts of that exchange: an
+  account whose holder (the party's name) or whose own id or bank names the
+  actor or the tag's label, after folding case, accents, punctuation and legal
+  forms (``Example Exchange Ltd`` matches the actor ``example-exchange``); and
+* the **fiat transactions** of those accounts within ``window_days`` of a
+  deposit, each with the deposit nearest in time.
+
+Only sets that pass the read rule are searched, so a user without the right
+learns nothing about other sets, not even that they exist. Every bank set
+whose accounts are shown is audited as a read (above TLP:GREEN) with the
+address it was reached from. Bitcoin and Ethereum sets are never taken for
+bank sets.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy.orm import Session
+
+from tocsin.access import audit
+from tocsin.access.handling import Handling
+from tocsin.access.principal import Principal
+from tocsin.errors import InputError
+from tocsin.money import sets
+from tocsin.money.crypto import cluster as clustering
+from tocsin.money.crypto import tags as tagging
+from tocsin.money.crypto.utxo import btc, open_utxo
+from tocsin.settings import Settings
+
+#: Formats whose sets are blockchains, not banks.
+CRYPTO_FORMATS = frozenset({"bitcoin", "ethereum"})
+#: Legal forms left out when names are compared.
+LEGAL_FORMS = frozenset({
+    "ltd", "limited", "llc", "inc", "corp", "corporation", "co", "company", "plc", "gmbh", "ag",
+    "sa", "sarl", "srl", "sas", "bv", "nv", "oy", "ab", "as", "spa", "sro", "doo", "ooo", "llp",
+    "lp", "kft", "ou", "uab", "sia", "jsc", "pte", "pty", "the",
+})
+MAX_DEPOSITS = 500
+MAX_TRANSACTIONS = 500
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    #: Fiat transactions this many days before or after a deposit are shown.
+    window_days: float = 3.0
+    max_transactions: int = MAX_TRANSACTIONS
+
+
+def name_key(text: str) -> tuple[str, ...]:
+    """A name as comparable words: no accents, case, punctuation or legal form."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", folded) if w]
+    return tuple(w for w in words if w not in LEGAL_FORMS)
+
+
+def names_match(wanted: tuple[str, ...], candidate: str) -> bool:
+    """Whether ``candidate`` names the actor: all of the actor's words, in order, in it."""
+    if not wanted:
+        return False
+    words = name_key(candidate)
+    size = len(wanted)
+    return any(words[i:i + size] == wanted for i in range(len(words) - size + 1)) \
+        or "".join(words) == "".join(wanted)
+
+
+def exchange_links(session: Session, principal: Principal, settings: Settings, set_id: int,
+                   subject: str, config: LinkConfig | None = None) -> dict[str, Any]:
+    """The bank accounts and fiat flows of the exchange that ``subject`` is tagged as."""
+    config = config or LinkConfig()
+    if not 0 < config.window_days <= 366:
+        raise InputError.single("window_days", "give a number of days from 0 to 366")
+    subject = subject.strip()
+    item = sets.get_set(session, principal, set_id)
+    folder = sets.set_path(settings, item)
+    model = open_utxo(folder)
+    result = clustering.load(folder) or clustering.cluster(model)
+    cluster_id = subject if result.members(subject) else result.cluster_of(subject)
+    if cluster_id is None:
+        raise InputError.single("subject", f"{subject!r} is neither an address nor a cluster "
+                                           "of this set")
+    members = set(result.members(cluster_id))
+    actors = _exchange_tags(folder, members)
+    view: dict[str, Any] = {"subject": subject, "cluster_id": cluster_id, "set_id": set_id,
+                            "window_days": config.window_days, "actors": actors,
+                            "deposits": [], "banks": []}
+    if not actors:
+        view["note"] = ("no tag of category exchange with an actor is on this address or its "
+                        "cluster")
+        return view
+    deposits = _deposits(model.read("outputs.parquet", ["txid", "vout", "value", "address"]),
+                         model.read("transactions.parquet", ["txid", "time"]), members)
+    view["deposits"] = deposits[:MAX_DEPOSITS]
+    if not deposits:
+        view["note"] = "nothing was paid to the exchange's addresses in this set"
+        return view
+    wanted = {name_key(a["actor"]) for a in actors} | {name_key(a["label"]) for a in actors}
+    wanted.discard(())
+    times = sorted(d["time"] for d in deposits)
+    for other in sets.list_sets(session, principal):
+        if other.id == set_id or other.format in CRYPTO_FORMATS:
+            continue
+        bank = _bank_links(settings, other, wanted, times, config)
+        if bank is None:
+            continue
+        if Handling(other.handling).audited_on_read:
+            audit.record(session, principal, "read", other.record_type, other.id,
+                         other.handling, detail=f"exchange accounts reached from {subject} "
+                                                f"(transaction_set:{set_id})")
+        view["banks"].append(bank)
+    return view
+
+
+def _exchange_tags(folder: Path, members: set[str]) -> list[dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in tagging.load_tags(folder).to_pylist():
+        if row["address"] in members and row["category"] == "exchange" and row["actor"]:
+            key = (row["actor"], row["label"])
+            found.setdefault(key, {"actor": row["actor"], "label": row["label"],
+                                   "via": row["address"], "source": row["source"],
+                                   "text": tagging.describe(row)})
+    return sorted(found.values(), key=lambda a: (a["actor"], a["label"]))
+
+
+def _deposits(outputs: pa.Table, transactions: pa.Table,
+              members: set[str]) -> list[dict[str, Any]]:
+    mask = pc.is_in(outputs.column("address"), value_set=pa.array(sorted(members), pa.string()))
+    times = dict(zip(transactions.column("txid").to_pylist(),
+                     transactions.column("time").to_pylist(), strict=True))
+    rows = [{"txid": r["txid"], "vout": r["vout"], "address": r["address"],
+             "value": r["value"], "value_text": btc(r["value"]), "time": times[r["txid"]]}
+            for r in outputs.filter(mask).to_pylist()]
+    return sorted(rows, key=lambda r: (r["time"], r["txid"], r["vout"]))
+
+
+def _bank_links(settings: Settings, item: Any, wanted: set[tuple[str, ...]],
+                times: list[datetime], config: LinkConfig) -> dict[str, Any] | None:
+    try:
+        stored = sets.open_stored(settings, item)
+        accounts = stored.accounts().to_pylist()
+        parties = {p["party_id"]: p for p in stored.parties().to_pylist()}
+    except (OSError, InputError):  # a set whose files are gone is not a match
+        return None
+    matched: dict[str, dict[str, Any]] = {}
+    for account in accounts:
+        holder = parties.get(account["party_id"] or "")
+        candidates = [("holder", holder["name"]) if holder and holder["name"] else None,
+                      ("account", account["account_id"]),
+                      ("bank", account["bank"]) if account["bank"] else None]
+        for field, text in (c for c in candidates if c):
+            if any(names_match(w, text) for w in wanted):
+                matched[account["account_id"]] = {
+                    "account_id": account["account_id"], "bank": account["bank"],
+                    "country": account["country"], "kind": account["kind"],
+                    "holder": holder["name"] if holder else None, "matched_on": field}
+                break
+    if not matched:
+        return None
+    window = timedelta(days=config.window_days)
+    table = stored.transactions(["txn_id", "ts", "source", "target", "amount", "amount_orig",
+                                 "currency_orig", "channel"])
+    ids = pa.array(sorted(matched), pa.string())
+    touches = pc.or_(pc.is_in(table.column("source"), value_set=ids),
+                     pc.is_in(table.column("target"), value_set=ids))
+    first, last = times[0] - window, times[-1] + window
+    ts = table.column("ts")
+    near = pc.and_(touches, pc.and_(pc.greater_equal(ts, pa.scalar(first, ts.type)),
+                                    pc.less_equal(ts, pa.scalar(last, ts.type))))
+    flows = []
+    for row in table.filter(near).to_pylist():
+        closest = min(times, key=lambda t: abs((row["ts"] - t).total_seconds()))
+        gap = (row["ts"] - closest).total_seconds() / 3600
+        if abs(gap) > config.window_days * 24:
+            continue
+        flows.append({**row, "direction": "in" if row["target"] in matched else "out",
+                      "deposit_time": closest, "hours_from_deposit": round(gap, 1)})
+    flows.sort(key=lambda r: (r["ts"], r["txn_id"]))
+    return {"set_id": item.id, "set_name": item.name, "format": item.format,
+            "handling": item.handling, "accounts": list(matched.values()),
+            "transactions": flows[:config.max_transactions],
+            "transaction_count": len(flows),
+            "truncated": len(flows) > config.max_transactions}

@@ -104,6 +104,17 @@ def test_token_transfers_become_payments_in_their_token(tmp_path: Path) -> None:
     assert exact["USDC"]["value"] == "58450.000000"
 
 
+def test_token_values_beyond_decimal_precision_stay_exact(tmp_path: Path) -> None:
+    header, first = TOKENS.read_text().splitlines()[:2]
+    big = 2**256 - 1  # 78 digits
+    path = tmp_path / "token_transfers.csv"
+    path.write_text("\n".join([header, first.replace(",9500000000,", f",{big},")]) + "\n")
+    ingest("ethereum", [path, BLOCKS], tmp_path / "set")
+    [row] = pq.read_table(tmp_path / "set" / "ethereum" / "token_transfers.parquet").to_pylist()
+    digits = str(big)
+    assert row["value"] == f"{digits[:-6]}.{digits[-6:]}" and row["value_raw"] == digits
+
+
 def test_a_fan_in_on_a_token_is_found_and_traced(tmp_path: Path) -> None:
     ingest("ethereum", [ETH, TOKENS], tmp_path / "set")  # time from the transactions file
     engine = open_engine(tmp_path / "set", "embedded")

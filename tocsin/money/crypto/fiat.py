@@ -23,6 +23,7 @@ bank sets.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -184,7 +185,9 @@ def _bank_links(settings: Settings, item: Any, wanted: set[tuple[str, ...]],
                                     pc.less_equal(ts, pa.scalar(last, ts.type))))
     flows = []
     for row in table.filter(near).to_pylist():
-        closest = min(times, key=lambda t: abs((row["ts"] - t).total_seconds()))
+        at = bisect.bisect_left(times, row["ts"])
+        closest = min(times[max(at - 1, 0):at + 1],
+                      key=lambda t: abs((row["ts"] - t).total_seconds()))
         gap = (row["ts"] - closest).total_seconds() / 3600
         if abs(gap) > config.window_days * 24:
             continue

@@ -47,6 +47,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Context as DecimalContext
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -73,6 +74,7 @@ _ADDRESS = re.compile(r"^0x[0-9a-f]{40}$")
 _HASH = re.compile(r"^0x[0-9a-f]{64}$")
 BLOCK = 50_000
 MAX_UINT256 = 2**256 - 1
+EXACT = DecimalContext(prec=100)
 
 TOKEN_TRANSFERS = pa.schema([
     pa.field("txn_id", pa.string(), nullable=False),
@@ -298,7 +300,8 @@ def _read_token_transfers(path: Path, text: str, accounts: dict[str, dict[str, A
                "source_ref": where, "source_file": path.name, "source_line": line}
         exact: str | None = None
         if known is not None:
-            scaled = Decimal(value).scaleb(-known.decimals)
+            # exact: 78 digits of a uint256 exceed Decimal's default precision of 28
+            scaled = Decimal(value).scaleb(-known.decimals, context=EXACT)
             exact = f"{scaled:f}"
             row.update(amount_orig=float(scaled), currency_orig=known.symbol,
                        channel=f"erc20:{known.symbol}")

@@ -226,3 +226,26 @@ def exchange_links_cmd(
                           row["target"], f"{row['amount_orig']:,.2f} {row['currency_orig']}",
                           f"{row['hours_from_deposit']:+}")
         console.print(table)
+
+
+@app.command("actor-accounts")
+def actor_accounts_cmd(
+    set_ref: str = typer.Argument(..., metavar="SET", help="Id or exact name of a bank set."),
+    actor: str = typer.Argument(..., help="The actor as TagPacks name it (example-exchange)."),
+    accounts: list[str] = typer.Argument(None, help="Its account ids in the set; none to "
+                                                    "remove the actor."),
+    as_user: str | None = USER,
+) -> None:
+    """Say which accounts of a bank set belong to an exchange (owning unit; audited).
+
+    For an exchange banking under another name, so that exchange-links finds it.
+    Example: tocsin crypto actor-accounts 7 example-exchange LT601010012345678901 --as analyst
+    """
+    from tocsin.money.crypto.fiat import map_actor
+
+    table = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: map_actor(
+        s, who, cfg, set_id, actor, list(accounts or [])))
+    for name, ids in sorted(table.items()):
+        console.print(f"{name}: {', '.join(ids)}", highlight=False)
+    if actor.strip() not in table:
+        console.print(f"{actor} removed.", highlight=False)

@@ -16,7 +16,7 @@ from tocsin.access import audit
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
 from tocsin.access.users import get_user, principal_for
-from tocsin.errors import InputError
+from tocsin.errors import InputError, NotFound
 from tocsin.money import sets
 from tocsin.money.crypto import fiat
 from tocsin.money.crypto import tags as tagging
@@ -154,3 +154,37 @@ def test_the_api_and_the_command_line(platform_db: Database, settings: Settings,
     outsider = make_user("analyst", unit="oceea")[0]
     none = tocsin("crypto", "exchange-links", str(chain), EXCHANGE, "--as", outsider).output
     assert "No bank set you may read" in none and "LT60" not in none
+
+
+def test_the_actor_table_adds_accounts_held_under_another_name(
+        platform_db: Database, settings: Settings, make_user: MakeUser, cli: None) -> None:
+    chain, bank = _platform(platform_db, settings)
+    analyst = make_user("analyst")[0]
+    harbour = "RO49AAAA1B31007593840000"
+
+    def mapping(username: str, set_id: int, accounts: list[str]) -> dict:
+        with platform_db.transaction() as session:
+            who = principal_for(get_user(session, username))
+            return fiat.map_actor(session, who, settings, set_id, "example-exchange", accounts)
+
+    assert mapping(analyst, bank, [harbour]) == {"example-exchange": [harbour]}
+    found = _links(platform_db, settings, analyst, chain, EXCHANGE)["banks"][0]
+    assert {(a["account_id"], a["matched_on"]) for a in found["accounts"]} == {
+        ("LT601010012345678901", "holder"), (harbour, "actor table")}
+    assert [t["txn_id"] for t in found["transactions"]] == ["FB-0001", "FB-0004", "FB-0002"]
+    with pytest.raises(InputError, match="account NOPE: not an account of this set"):
+        mapping(analyst, bank, ["NOPE"])
+    with pytest.raises(InputError, match="belongs on a bank set"):
+        mapping(analyst, chain, [EXCHANGE])
+    other = make_user("analyst", unit="oceea")[0]
+    with pytest.raises(NotFound):  # may not even read the AMBER+STRICT set
+        mapping(other, bank, [harbour])
+    with platform_db.transaction() as session:
+        details = [e.detail for e in audit.query(session, record=f"transaction_set:{bank}")]
+    assert f"actor table: example-exchange → {harbour}" in details
+    out = tocsin("crypto", "actor-accounts", str(bank), "example-exchange", "--as",
+                 analyst).output
+    assert "example-exchange removed." in out
+    with platform_db.transaction() as session:
+        folder = sets.set_path(settings, sets.get_set(session, Principal.system(), bank))
+    assert fiat.actor_table(folder) == {}

@@ -8,9 +8,11 @@ lists
 * the **deposits**: the outputs paid to the exchange's addresses in the set,
   with their time: the crypto cash-outs;
 * the **bank sets** the user may read that hold accounts of that exchange: an
-  account whose holder (the party's name) or whose own id or bank names the
-  actor or the tag's label, after folding case, accents, punctuation and legal
-  forms (``Example Exchange Ltd`` matches the actor ``example-exchange``); and
+  account the set's actor table assigns to the actor (:func:`map_actor`, for
+  an exchange banking under another name), or whose holder (the party's name)
+  or own id or bank names the actor or the tag's label, after folding case,
+  accents, punctuation and legal forms (``Example Exchange Ltd`` matches the
+  actor ``example-exchange``); and
 * the **fiat transactions** of those accounts within ``window_days`` of a
   deposit, each with the deposit nearest in time.
 
@@ -37,8 +39,9 @@ from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.handling import Handling
+from tocsin.access.policy import require_write
 from tocsin.access.principal import Principal
-from tocsin.errors import InputError
+from tocsin.errors import InputError, Problem
 from tocsin.money import sets
 from tocsin.money.crypto import cluster as clustering
 from tocsin.money.crypto import tags as tagging
@@ -53,6 +56,8 @@ LEGAL_FORMS = frozenset({
     "sa", "sarl", "srl", "sas", "bv", "nv", "oy", "ab", "as", "spa", "sro", "doo", "ooo", "llp",
     "lp", "kft", "ou", "uab", "sia", "jsc", "pte", "pty", "the",
 })
+#: A bank set's table of actors and the accounts that are theirs, in the set's folder.
+ACTORS_FILE = "actors.json"
 MAX_DEPOSITS = 500
 MAX_TRANSACTIONS = 500
 
@@ -113,11 +118,12 @@ def exchange_links(session: Session, principal: Principal, settings: Settings, s
         return view
     wanted = {name_key(a["actor"]) for a in actors} | {name_key(a["label"]) for a in actors}
     wanted.discard(())
+    names = {a["actor"] for a in actors}
     times = sorted(d["time"] for d in deposits)
     for other in sets.list_sets(session, principal):
         if other.id == set_id or other.format in CRYPTO_FORMATS:
             continue
-        bank = _bank_links(settings, other, wanted, times, config)
+        bank = _bank_links(settings, other, names, wanted, times, config)
         if bank is None:
             continue
         if Handling(other.handling).audited_on_read:
@@ -150,22 +156,27 @@ def _deposits(outputs: pa.Table, transactions: pa.Table,
     return sorted(rows, key=lambda r: (r["time"], r["txid"], r["vout"]))
 
 
-def _bank_links(settings: Settings, item: Any, wanted: set[tuple[str, ...]],
-                times: list[datetime], config: LinkConfig) -> dict[str, Any] | None:
+def _bank_links(settings: Settings, item: Any, actors: set[str],
+                wanted: set[tuple[str, ...]], times: list[datetime],
+                config: LinkConfig) -> dict[str, Any] | None:
     try:
         stored = sets.open_stored(settings, item)
         accounts = stored.accounts().to_pylist()
         parties = {p["party_id"]: p for p in stored.parties().to_pylist()}
-    except (OSError, InputError):  # a set whose files are gone is not a match
+        table = actor_table(sets.set_path(settings, item))
+    except (OSError, InputError, ValueError):  # a set whose files are gone is not a match
         return None
+    mapped = {a for actor in actors for a in table.get(actor, [])}
     matched: dict[str, dict[str, Any]] = {}
     for account in accounts:
         holder = parties.get(account["party_id"] or "")
-        candidates = [("holder", holder["name"]) if holder and holder["name"] else None,
+        candidates = [("actor table", account["account_id"])
+                      if account["account_id"] in mapped else None,
+                      ("holder", holder["name"]) if holder and holder["name"] else None,
                       ("account", account["account_id"]),
                       ("bank", account["bank"]) if account["bank"] else None]
         for field, text in (c for c in candidates if c):
-            if any(names_match(w, text) for w in wanted):
+            if field == "actor table" or any(names_match(w, text) for w in wanted):
                 matched[account["account_id"]] = {
                     "account_id": account["account_id"], "bank": account["bank"],
                     "country": account["country"], "kind": account["kind"],
@@ -199,3 +210,50 @@ def _bank_links(settings: Settings, item: Any, wanted: set[tuple[str, ...]],
             "transactions": flows[:config.max_transactions],
             "transaction_count": len(flows),
             "truncated": len(flows) > config.max_transactions}
+
+
+# --------------------------------------------------------------------------- actor table
+
+
+def actor_table(set_folder: Path) -> dict[str, list[str]]:
+    """A bank set's actors and their account ids (empty when none was given)."""
+    import json
+
+    path = Path(set_folder) / ACTORS_FILE
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {str(k): [str(a) for a in v] for k, v in data.get("actors", {}).items()}
+
+
+def map_actor(session: Session, principal: Principal, settings: Settings, set_id: int,
+              actor: str, account_ids: list[str]) -> dict[str, list[str]]:
+    """Say which accounts of a bank set belong to ``actor`` (a TagPack actor); an empty
+    list removes the actor. A write of the set's owning unit, audited; every account id
+    must be one of the set's."""
+    actor = actor.strip()
+    if not actor or len(actor) > 200:
+        raise InputError.single("actor", "give the actor's name as the TagPack writes it")
+    item = sets.get_set(session, principal, set_id)
+    require_write(principal, item.owner_unit_id)
+    if item.format in CRYPTO_FORMATS:
+        raise InputError.single("set", "the actor table belongs on a bank set, not on a "
+                                       f"{item.format} set")
+    folder = sets.set_path(settings, item)
+    known = set(sets.open_stored(settings, item).accounts().column("account_id").to_pylist())
+    wanted = list(dict.fromkeys(a.strip() for a in account_ids if a.strip()))
+    missing = [a for a in wanted if a not in known]
+    if missing:
+        raise InputError([Problem(f"account {a}", "not an account of this set")
+                          for a in missing[:50]])
+    table = actor_table(folder)
+    if wanted:
+        table[actor] = wanted
+    else:
+        table.pop(actor, None)
+    sets._hold(session, item, touch=True)
+    audit.record(session, principal, "update", item.record_type, item.id, item.handling,
+                 detail=f"actor table: {actor} → {', '.join(wanted) or 'removed'}")
+    session.flush()
+    sets._write_json(folder / ACTORS_FILE, {"actors": table})
+    return table

@@ -127,3 +127,8 @@ def test_a_broken_csv_cell_is_named(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match=r"transactions.csv:3: inputs: neither a JSON list"):
         ingest("bitcoin", [path], tmp_path / "set")
+
+
+def test_blocks_alone_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"etl-blocks\.json: blocks only give times"):
+        ingest("bitcoin", [BLOCKS_JSON], tmp_path / "set")

@@ -158,3 +158,8 @@ def test_blocks_that_contradict_the_transactions_are_refused(tmp_path: Path) -> 
                                          r"2023-05-02T12:19:59\+00:00 here and "
                                          r"2023-05-02T12:20:00\+00:00 at blocks.csv:2"):
         ingest("ethereum", [ETH, path], tmp_path / "set")
+
+
+def test_blocks_alone_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"eth-blocks\.csv: blocks only give times"):
+        ingest("ethereum", [BLOCKS], tmp_path / "set")

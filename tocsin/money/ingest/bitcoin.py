@@ -116,7 +116,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                 break
     finally:
         rows.close()
-    bitcoin_etl.finish(folder, ctx, etl)
+    bitcoin_etl.finish(folder, ctx, etl, rows.count)
     if skipped:
         ctx.notes.append(f"{len(skipped)} block(s) or transaction(s) given twice were read once "
                          f"(first: {skipped[0]})")

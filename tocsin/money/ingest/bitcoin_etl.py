@@ -459,11 +459,15 @@ def _addresses(value: Any, at: str) -> list[str]:
     return list(value)
 
 
-def finish(folder: Path, ctx: Context, state: EtlState) -> None:
+def finish(folder: Path, ctx: Context, state: EtlState, rows_seen: int = 0) -> None:
     """Compare the blocks files with the transactions; keep the keys of bare multisig outputs."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if state.blocks and not state.seen and not rows_seen:
+        ctx.problems.add(", ".join(sorted({w.split(":")[0] for *_, w in state.blocks.values()})),
+                         "blocks only give times: add the transactions export")
+        return
     for block_hash, (number, when, count, where) in state.blocks.items():
         seen = state.seen.get(block_hash)
         if seen is None:

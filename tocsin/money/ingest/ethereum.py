@@ -146,6 +146,11 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         files[kind].append((path, text))
     if ctx.problems:
         return
+    if not files["transactions"] and not files["token_transfers"]:
+        ctx.problems.add(", ".join(p.name for p, _ in files["blocks"]),
+                         "blocks only give times: add the transactions.csv or "
+                         "token_transfers.csv of the same export")
+        return
     times: dict[int, tuple[datetime, str]] = {}
     for path, text in files["blocks"]:
         _read_blocks(path, text, times, ctx)

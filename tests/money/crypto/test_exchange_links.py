@@ -65,6 +65,20 @@ def test_names_are_compared_without_case_accents_or_legal_form() -> None:
     assert not fiat.names_match((), "anything")
 
 
+def test_the_exchange_paying_itself_is_no_deposit() -> None:
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    outputs = pa.table({"txid": ["in", "in", "change"], "vout": [0, 1, 0],
+                        "value": [5, 7, 3], "address": ["ex1", "someone", "ex2"]})
+    inputs = pa.table({"txid": ["in", "change"], "address": ["client", "ex1"]})
+    times = pa.table({"txid": ["in", "change"], "time": [when, when]})
+    found = fiat._deposits(outputs, inputs, times, {"ex1", "ex2"})
+    assert [(d["txid"], d["address"], d["value"]) for d in found] == [("in", "ex1", 5)]
+
+
 def test_an_exchange_tag_leads_to_the_bank_account_and_the_fiat_around_the_deposit(
         platform_db: Database, settings: Settings, make_user: MakeUser) -> None:
     chain, bank = _platform(platform_db, settings)

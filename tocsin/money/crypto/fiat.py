@@ -5,8 +5,9 @@ belongs to a service that turns coins into money in a bank. Given such an
 address (its cluster's tags count too) or a cluster id, :func:`exchange_links`
 lists
 
-* the **deposits**: the outputs paid to the exchange's addresses in the set,
-  with their time: the crypto cash-outs;
+* the **deposits**: the outputs paid to the exchange's addresses in the set by
+  others (not its own change or consolidations), with their time: the crypto
+  cash-outs;
 * the **bank sets** the user may read that hold accounts of that exchange: an
   account the set's actor table assigns to the actor (:func:`map_actor`, for
   an exchange banking under another name), or whose holder (the party's name)
@@ -111,6 +112,7 @@ def exchange_links(session: Session, principal: Principal, settings: Settings, s
                         "cluster")
         return view
     deposits = _deposits(model.read("outputs.parquet", ["txid", "vout", "value", "address"]),
+                         model.read("inputs.parquet", ["txid", "address"]),
                          model.read("transactions.parquet", ["txid", "time"]), members)
     view["deposits"] = deposits[:MAX_DEPOSITS]
     if not deposits:
@@ -145,9 +147,15 @@ def _exchange_tags(folder: Path, members: set[str]) -> list[dict[str, Any]]:
     return sorted(found.values(), key=lambda a: (a["actor"], a["label"]))
 
 
-def _deposits(outputs: pa.Table, transactions: pa.Table,
+def _deposits(outputs: pa.Table, inputs: pa.Table, transactions: pa.Table,
               members: set[str]) -> list[dict[str, Any]]:
-    mask = pc.is_in(outputs.column("address"), value_set=pa.array(sorted(members), pa.string()))
+    """Outputs paid to the exchange by others: its own spends (change, consolidation) are
+    moves inside the exchange, not cash-outs."""
+    value_set = pa.array(sorted(members), pa.string())
+    own = pc.unique(inputs.filter(pc.is_in(inputs.column("address"), value_set=value_set))
+                    .column("txid"))
+    mask = pc.and_(pc.is_in(outputs.column("address"), value_set=value_set),
+                   pc.invert(pc.is_in(outputs.column("txid"), value_set=own)))
     times = dict(zip(transactions.column("txid").to_pylist(),
                      transactions.column("time").to_pylist(), strict=True))
     rows = [{"txid": r["txid"], "vout": r["vout"], "address": r["address"],

@@ -132,3 +132,18 @@ def test_a_broken_csv_cell_is_named(tmp_path: Path) -> None:
 def test_blocks_alone_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"etl-blocks\.json: blocks only give times"):
         ingest("bitcoin", [BLOCKS_JSON], tmp_path / "set")
+
+
+@pytest.mark.parametrize(("size", "expected"), [
+    ('"\u00b2"', "transactions.json:2: $.size: '\u00b2' is not a whole number"),
+    ("9" * 5000, "transactions.json:2: not valid JSON (Exceeds the limit"),
+])
+def test_numbers_python_cannot_convert_are_named(tmp_path: Path, size: str,
+                                                 expected: str) -> None:
+    lines = TXS_JSON.read_text().splitlines()
+    lines[1] = lines[1].replace('"size": 250', f'"size": {size}', 1)
+    path = tmp_path / "transactions.json"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as err:
+        ingest("bitcoin", [path], tmp_path / "set")
+    assert expected in str(err.value)

@@ -163,3 +163,16 @@ def test_blocks_that_contradict_the_transactions_are_refused(tmp_path: Path) -> 
 def test_blocks_alone_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"eth-blocks\.csv: blocks only give times"):
         ingest("ethereum", [BLOCKS], tmp_path / "set")
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("84800000000000000", "8" * 5000, "transactions.csv:2: value: '8888"),  # beyond int()
+    ("84800000000000000", "\u00b2", "transactions.csv:2: value: '\u00b2' is not an amount"),
+])
+def test_digits_python_cannot_convert_are_named(tmp_path: Path, old: str, new: str,
+                                                expected: str) -> None:
+    path = tmp_path / "transactions.csv"
+    path.write_text(ETH.read_text().replace(old, new, 1))
+    with pytest.raises(InputError) as err:
+        ingest("ethereum", [path], tmp_path / "set")
+    assert expected in str(err.value)

@@ -271,6 +271,12 @@ def _read_json(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
         ctx.problems.add(f"{path.name}: line {exc.lineno} column {exc.colno}",
                          f"malformed JSON ({exc.msg})")
         return
+    except ValueError as exc:  # a number of more digits than Python converts
+        ctx.problems.add(path.name, f"not valid JSON ({exc})")
+        return
+    except RecursionError:
+        ctx.problems.add(path.name, "JSON nested too deeply")
+        return
     items = list(enumerate(doc)) if isinstance(doc, list) else [(None, doc)]
     for index, item in items:
         where = "$" if index is None else f"$[{index}]"

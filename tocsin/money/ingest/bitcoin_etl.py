@@ -73,6 +73,8 @@ INPUT_FIELDS = ("index", "spent_transaction_hash", "spent_output_index", "script
 OUTPUT_FIELDS = ("index", "script_asm", "script_hex", "required_signatures", "type",
                  "addresses", "value")
 _HASH = re.compile(r"^[0-9a-fA-F]{64}$")
+#: ASCII digits only: isdigit() takes "²", which int() refuses.
+_DIGITS = re.compile(r"[0-9]+")
 #: A CSV cell holding a list of inputs or outputs is read only up to this size.
 MAX_CELL = 8_000_000
 
@@ -131,6 +133,9 @@ def _read_jsonl(path: Path, text: str, rows: _Rows, ctx: Context, skipped: list[
         except json.JSONDecodeError as exc:
             ctx.problems.add(f"{where}: column {exc.colno}", f"malformed JSON ({exc.msg})")
             continue
+        except ValueError as exc:  # a number of more digits than Python converts
+            ctx.problems.add(where, f"not valid JSON ({exc})")
+            continue
         except RecursionError:
             ctx.problems.add(where, "JSON nested too deeply")
             continue
@@ -186,7 +191,7 @@ def _cell_list(value: str | None, key: str) -> list[Any]:
         return []
     try:
         parsed = json.loads(value, parse_float=Decimal)
-    except json.JSONDecodeError:
+    except ValueError:  # malformed, or a number of more digits than Python converts
         try:
             parsed = ast.literal_eval(value)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -405,7 +410,7 @@ def _int(value: Any, at: str, optional: bool = False, signed: bool = False) -> i
         text = str(value).strip()
         body = text[1:] if signed and text.startswith("-") else text
         whole = body.split(".", 1)
-        if not whole[0].isdigit() or len(text) > 40 or (
+        if not _DIGITS.fullmatch(whole[0]) or len(text) > 40 or (
                 len(whole) == 2 and whole[1].strip("0") != ""):
             raise _Bad(at, f"{value!r} is not a whole number")
         value = int(text.split(".", 1)[0])
@@ -426,7 +431,7 @@ def _bool(value: Any, at: str) -> bool:
 
 def _timestamp(value: Any, at: str) -> int:
     """Unix seconds, or the date and time BigQuery's copy of the export gives."""
-    if isinstance(value, str) and not value.strip().isdigit():
+    if isinstance(value, str) and not _DIGITS.fullmatch(value.strip()):
         try:
             parsed = datetime.fromisoformat(value.strip().replace(" UTC", "+00:00"))
         except ValueError:

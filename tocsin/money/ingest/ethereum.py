@@ -71,6 +71,8 @@ UNVALUED = "XXX"
 FOLDER = "ethereum"
 TRANSFERS_FILE = "token_transfers.parquet"
 _ADDRESS = re.compile(r"^0x[0-9a-f]{40}$")
+#: ASCII digits only: isdigit() takes "²", which int() refuses.
+_DIGITS = re.compile(r"[0-9]{1,80}")
 _HASH = re.compile(r"^0x[0-9a-f]{64}$")
 BLOCK = 50_000
 MAX_UINT256 = 2**256 - 1
@@ -181,7 +183,7 @@ def _read_blocks(path: Path, text: str, times: dict[int, tuple[datetime, str]],
     for record in reader:
         where = f"{path.name}:{reader.line_num}"
         number = (record.get("number") or "").strip()
-        if not number.isdigit():
+        if not _DIGITS.fullmatch(number) or len(number) > 18:
             ctx.problems.add(f"{where}: number", f"{number!r} is not a block number")
             continue
         when = _time((record.get("timestamp") or "").strip())
@@ -213,7 +215,7 @@ def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]
         row = _row(record, where, ctx)
         number = (record.get("block_number") or "").strip()
         stamp = _time((record.get("block_timestamp") or "").strip())
-        if number.isdigit() and stamp is not None:
+        if _DIGITS.fullmatch(number) and len(number) <= 18 and stamp is not None:
             _block_time(times, int(number), stamp, where, ctx)
         if isinstance(row, str):  # a contract call without ether
             calls += 1
@@ -254,8 +256,8 @@ def _row(record: dict[str, Any], where: str, ctx: Context) -> dict[str, Any] | s
             ctx.problems.add(f"{where}: {column}", f"{value!r} is not an Ethereum address")
             return None
     raw = (record.get("value") or "").strip()
-    if not raw.isdigit():
-        ctx.problems.add(f"{where}: value", f"{raw!r} is not an amount in wei")
+    if not _DIGITS.fullmatch(raw) or len(raw) > 78:
+        ctx.problems.add(f"{where}: value", f"{raw[:90]!r} is not an amount in wei")
         return None
     if int(raw) == 0:
         return "call"
@@ -363,12 +365,12 @@ def _transfer(record: dict[str, Any], where: str,
                          f"{values['transaction_hash']!r} is not a transaction hash")
         return None
     raw = values["value"]
-    if not raw.isdigit() or len(raw) > 78 or int(raw) > MAX_UINT256:
+    if not _DIGITS.fullmatch(raw) or len(raw) > 78 or int(raw) > MAX_UINT256:
         ctx.problems.add(f"{where}: value", f"{raw[:90]!r} is not a token amount (a whole "
                                             "number below 2^256)")
         return None
     for column in ("log_index", "block_number"):
-        if not values[column].isdigit() or len(values[column]) > 18:
+        if not _DIGITS.fullmatch(values[column]) or len(values[column]) > 18:
             ctx.problems.add(f"{where}: {column}", f"{values[column]!r} is not a whole number")
             return None
     return (values["token_address"], values["from_address"], values["to_address"], int(raw),
@@ -390,7 +392,7 @@ def _flush_unvalued(ctx: Context, rows: list[dict[str, Any]]) -> None:
 
 
 def _time(value: str) -> datetime | None:
-    if value.isdigit():
+    if _DIGITS.fullmatch(value):
         try:
             return datetime.fromtimestamp(int(value), UTC)
         except (OverflowError, OSError, ValueError):  # beyond the years a datetime holds

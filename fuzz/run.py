@@ -26,6 +26,7 @@ INSTRUMENTED = (
     "tocsin.money.ingest.amlworld", "tocsin.money.ingest.amlsim", "tocsin.money.ingest.tabular",
     "tocsin.money.ingest.mapping", "tocsin.taskforce.iati.reader", "tocsin.coherence.threats",
     "tocsin.taskforce.tabular.exchange", "tocsin.store.backup",
+    "tocsin.money.ingest.bitcoin_etl", "tocsin.money.ingest.ethereum",
 )
 
 

@@ -41,6 +41,11 @@ def _seeds() -> dict[str, list[bytes]]:
         "backup-restore": [_backup()],
         "bitcoin-blk": [_blk(), (FIXTURES / "crypto" / "blk86756-testnet.dat").read_bytes()],
         "bitcoin-json": [(FIXTURES / "crypto" / "getblock-genesis-v2.json").read_bytes()],
+        "bitcoin-etl": [(FIXTURES / "crypto" / n).read_bytes()
+                        for n in ("etl-transactions.json", "etl-transactions.csv")],
+        "ethereum-tokens": [(FIXTURES / "crypto" / n).read_bytes()
+                            for n in ("eth-token-transfers.csv",
+                                      "eth-token-transfers-483920.csv")],
         "tagpack": [(FIXTURES / "crypto" / "tagpack-case.yaml").read_bytes()],
         "ethereum-csv": [(FIXTURES / "crypto" / "eth-transactions.csv").read_bytes()],
         "ftm-set": files("ftm/mixed.jsonl"),

@@ -169,8 +169,20 @@ def bitcoin_json(data: bytes) -> None:
     _ingest("bitcoin", {"getblock.json": data})
 
 
+def bitcoin_etl(data: bytes) -> None:
+    """A bitcoin-etl transactions export (JSON lines or CSV) with the blocks of the fixture."""
+    _ingest("bitcoin", {"transactions.json": data,
+                        "blocks.json": (FIXTURES / "crypto" / "etl-blocks.json").read_bytes()})
+
+
 def ethereum_csv(data: bytes) -> None:
     _ingest("ethereum", {"transactions.csv": data})
+
+
+def ethereum_tokens(data: bytes) -> None:
+    """An ethereum-etl token_transfers.csv, timed by the blocks.csv of the fixture."""
+    _ingest("ethereum", {"token_transfers.csv": data,
+                         "blocks.csv": (FIXTURES / "crypto" / "eth-blocks.csv").read_bytes()})
 
 
 def ftm_set(data: bytes) -> None:
@@ -199,7 +211,9 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("backup-restore", backup_restore, "backup zip restore"),
     Target("bitcoin-blk", bitcoin_blk, "Bitcoin Core blk*.dat block files"),
     Target("bitcoin-json", bitcoin_json, "Bitcoin Core RPC JSON (getblock, getrawtransaction)"),
+    Target("bitcoin-etl", bitcoin_etl, "bitcoin-etl transactions export (JSON lines, CSV)"),
     Target("ethereum-csv", ethereum_csv, "ethereum-etl transactions CSV"),
+    Target("ethereum-tokens", ethereum_tokens, "ethereum-etl token transfers CSV"),
     Target("tagpack", tagpack, "TagPack YAML (attributions of Bitcoin addresses)"),
     Target("ftm-set", ftm_set, "FollowTheMoney entities into a transaction set"),
 )}

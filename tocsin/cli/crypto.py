@@ -182,3 +182,70 @@ def export_cluster(set_ref: str = SET, cluster_id: str = typer.Argument(...),
         s, who, cfg, set_id, cluster_id))
     output.write_text(text, encoding="utf-8")
     console.print(f"{text.count(chr(10)) - 1} addresses written to {output}.", highlight=False)
+
+
+@app.command("exchange-links")
+def exchange_links_cmd(
+    set_ref: str = SET,
+    subject: str = typer.Argument(..., help="An exchange-tagged address or its cluster id."),
+    window_days: float = typer.Option(3.0, help="Fiat transactions this many days around a "
+                                                "deposit."),
+    as_json: bool = JSON, as_user: str | None = USER,
+) -> None:
+    """From an exchange tag to the bank accounts of that exchange and their fiat flows.
+
+    Searches only the bank sets the user may read. Example:
+    tocsin crypto exchange-links 4 1B2RGHLsp7n1Dz6paLWQpUW8fw3E4TNcLL --as analyst
+    """
+    from tocsin.money.crypto.fiat import LinkConfig, exchange_links
+
+    view = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: exchange_links(
+        s, who, cfg, set_id, subject, LinkConfig(window_days=window_days)))
+    if as_json:
+        console.print_json(json.dumps(view, default=str))
+        return
+    if view.get("note"):
+        console.print(view["note"], highlight=False)
+    for actor in view["actors"]:
+        console.print(f"Tagged: {actor['text']}", highlight=False)
+    for deposit in view["deposits"]:
+        console.print(f"Deposit {deposit['time']:%Y-%m-%d %H:%M} {deposit['value_text']} to "
+                      f"{deposit['address']} ({deposit['txid']}:{deposit['vout']})",
+                      highlight=False)
+    if view["deposits"] and not view["banks"]:
+        console.print("No bank set you may read holds an account of this exchange.",
+                      highlight=False)
+    for bank in view["banks"]:
+        console.print(f"\nSet {bank['set_id']} {bank['set_name']} ({bank['handling']}): "
+                      + ", ".join(f"{a['account_id']} ({a['holder'] or a['bank'] or '?'}, "
+                                  f"matched on {a['matched_on']})" for a in bank["accounts"]),
+                      highlight=False)
+        table = Table("time", "id", "from", "to", "amount", "hours from deposit")
+        for row in bank["transactions"]:
+            table.add_row(f"{row['ts']:%Y-%m-%d %H:%M}", row["txn_id"], row["source"],
+                          row["target"], f"{row['amount_orig']:,.2f} {row['currency_orig']}",
+                          f"{row['hours_from_deposit']:+}")
+        console.print(table)
+
+
+@app.command("actor-accounts")
+def actor_accounts_cmd(
+    set_ref: str = typer.Argument(..., metavar="SET", help="Id or exact name of a bank set."),
+    actor: str = typer.Argument(..., help="The actor as TagPacks name it (example-exchange)."),
+    accounts: list[str] = typer.Argument(None, help="Its account ids in the set; none to "
+                                                    "remove the actor."),
+    as_user: str | None = USER,
+) -> None:
+    """Say which accounts of a bank set belong to an exchange (owning unit; audited).
+
+    For an exchange banking under another name, so that exchange-links finds it.
+    Example: tocsin crypto actor-accounts 7 example-exchange LT601010012345678901 --as analyst
+    """
+    from tocsin.money.crypto.fiat import map_actor
+
+    table = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: map_actor(
+        s, who, cfg, set_id, actor, list(accounts or [])))
+    for name, ids in sorted(table.items()):
+        console.print(f"{name}: {', '.join(ids)}", highlight=False)
+    if actor.strip() not in table:
+        console.print(f"{actor} removed.", highlight=False)

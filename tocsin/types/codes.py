@@ -49,7 +49,10 @@ WITHDRAWN_CURRENCIES: dict[str, tuple[str, int]] = {
 #: Crypto-assets that transaction data names with currency-style codes. ISO 4217 lists none;
 #: ``XBT`` follows its X-prefix convention for Bitcoin, as AMLworld and many exchanges do.
 CRYPTO_ASSETS: dict[str, str] = {"XBT": "Bitcoin", "BTC": "Bitcoin", "ETH": "Ether",
-                                 "LTC": "Litecoin", "XMR": "Monero"}
+                                 "LTC": "Litecoin", "XMR": "Monero",
+                                 # ERC-20 tokens of tocsin/money/crypto/data/tokens.yaml
+                                 "USDT": "Tether USD", "USDC": "USD Coin", "DAI": "Dai",
+                                 "WETH": "Wrapped Ether", "WBTC": "Wrapped Bitcoin"}
 
 
 @cache

@@ -71,3 +71,108 @@ def test_a_timestamp_beyond_any_date_is_named(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"block_timestamp: .* is neither Unix seconds"):
         ingest("ethereum", [path], tmp_path / "set")
     assert not (tmp_path / "set").exists()
+
+
+TOKENS = FIXTURES / "eth-token-transfers.csv"
+BLOCKS = FIXTURES / "eth-blocks.csv"
+REAL_TOKENS = FIXTURES / "eth-token-transfers-483920.csv"
+COLLECTOR = "0x" + "c0" * 20
+
+
+def test_token_transfers_become_payments_in_their_token(tmp_path: Path) -> None:
+    assert detect_format(TOKENS) == "ethereum" and detect_format(BLOCKS) == "ethereum"
+    report = ingest("ethereum", [TOKENS, BLOCKS], tmp_path / "set")
+    assert report.transactions == 10
+    assert "eth-token-transfers.csv: 1 token transfer(s) of value 0 were left out (they move " \
+           "nothing)" in report.notes
+    assert "1 transfer(s) of 1 token(s) not in the token table kept their raw integer value, " \
+           "unscaled, in currency XXX with no value in EUR: 0x7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e" \
+           "7e7e7e (1)" in report.notes
+    rows = {r["txn_id"]: r for r in
+            pq.read_table(tmp_path / "set" / "transactions.parquet").to_pylist()}
+    usdt = [r for r in rows.values() if r["currency_orig"] == "USDT"]
+    assert sorted(r["amount_orig"] for r in usdt)[0] == 9500.0  # 6 decimals
+    assert all(r["ts"].timestamp() == 1683029999 for r in rows.values())
+    assert usdt[0]["amount"] == pytest.approx(usdt[0]["amount_orig"] * 0.91)
+    odd = next(r for r in rows.values() if r["currency_orig"] == "XXX")
+    assert odd["amount"] == 0.0 and odd["amount_orig"] == float(2**255 + 12345)
+    exact = {r["symbol"]: r for r in
+             pq.read_table(tmp_path / "set" / "ethereum" / "token_transfers.parquet").to_pylist()}
+    assert exact["DAI"]["value"] == "1234.567890123456789012"  # beyond float and int64
+    assert exact["DAI"]["value_raw"] == "1234567890123456789012"
+    assert exact[None]["value_raw"] == str(2**255 + 12345) and exact[None]["value"] is None
+    assert exact["USDC"]["value"] == "58450.000000"
+
+
+def test_token_values_beyond_decimal_precision_stay_exact(tmp_path: Path) -> None:
+    header, first = TOKENS.read_text().splitlines()[:2]
+    big = 2**256 - 1  # 78 digits
+    path = tmp_path / "token_transfers.csv"
+    path.write_text("\n".join([header, first.replace(",9500000000,", f",{big},")]) + "\n")
+    ingest("ethereum", [path, BLOCKS], tmp_path / "set")
+    [row] = pq.read_table(tmp_path / "set" / "ethereum" / "token_transfers.parquet").to_pylist()
+    digits = str(big)
+    assert row["value"] == f"{digits[:-6]}.{digits[-6:]}" and row["value_raw"] == digits
+
+
+def test_a_fan_in_on_a_token_is_found_and_traced(tmp_path: Path) -> None:
+    ingest("ethereum", [ETH, TOKENS], tmp_path / "set")  # time from the transactions file
+    engine = open_engine(tmp_path / "set", "embedded")
+    found = run_detectors(engine, [make("fan_in")])
+    assert [f.subject for f in found] == [COLLECTOR]
+    result = trace(engine, accounts=[COLLECTOR], config=TraceConfig(direction="forward",
+                                                                   rule="fifo", hops=2))
+    assert {e.account for e in result.end_points} == {"0x" + "0b" * 20}
+
+
+def test_token_transfers_without_a_time_are_refused_plainly(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as err:
+        ingest("ethereum", [REAL_TOKENS], tmp_path / "set")
+    assert "eth-token-transfers-483920.csv:2: block 483920 has no time, nor have 0 other " \
+           "block(s) of this file: give the blocks.csv of the same ethereum-etl export" \
+           in str(err.value)
+    assert not (tmp_path / "set").exists()
+
+
+def test_bad_token_transfers_are_named(tmp_path: Path) -> None:
+    lines = TOKENS.read_text().splitlines()
+    lines[1] = lines[1].replace("9500000000", "9.5e9")
+    lines[2] = lines[2].replace("0xdac17f958d2ee523a2206206994597c13d831ec7", "tether")
+    lines[3] = lines[3].replace(",3,17173049", ",three,17173049")
+    lines[4] = lines[4].replace("9700000000", str(2**256))
+    path = tmp_path / "token_transfers.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as err:
+        ingest("ethereum", [path, BLOCKS], tmp_path / "set")
+    text = str(err.value)
+    assert "token_transfers.csv:2: value: '9.5e9' is not a token amount" in text
+    assert "token_transfers.csv:3: token_address: 'tether' is not an Ethereum address" in text
+    assert "token_transfers.csv:4: log_index: 'three' is not a whole number" in text
+    assert "token_transfers.csv:5: value:" in text and "below 2^256" in text
+
+
+def test_blocks_that_contradict_the_transactions_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "blocks.csv"
+    path.write_text(BLOCKS.read_text().replace("1683029999", "1683030000"))
+    with pytest.raises(InputError, match=r"eth-transactions.csv:2: block 17173049 has the time "
+                                         r"2023-05-02T12:19:59\+00:00 here and "
+                                         r"2023-05-02T12:20:00\+00:00 at blocks.csv:2"):
+        ingest("ethereum", [ETH, path], tmp_path / "set")
+
+
+def test_blocks_alone_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"eth-blocks\.csv: blocks only give times"):
+        ingest("ethereum", [BLOCKS], tmp_path / "set")
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("84800000000000000", "8" * 5000, "transactions.csv:2: value: '8888"),  # beyond int()
+    ("84800000000000000", "\u00b2", "transactions.csv:2: value: '\u00b2' is not an amount"),
+])
+def test_digits_python_cannot_convert_are_named(tmp_path: Path, old: str, new: str,
+                                                expected: str) -> None:
+    path = tmp_path / "transactions.csv"
+    path.write_text(ETH.read_text().replace(old, new, 1))
+    with pytest.raises(InputError) as err:
+        ingest("ethereum", [path], tmp_path / "set")
+    assert expected in str(err.value)

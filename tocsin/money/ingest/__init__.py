@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from tocsin.errors import InputError
 from tocsin.money.dataset import SetMeta, SetWriter
+from tocsin.money.ingest import bitcoin_etl, ethereum
 from tocsin.money.ingest.base import Context, Problems, ProgressBar
 from tocsin.money.rates import RateTable, resolve_rates
 
@@ -103,7 +104,8 @@ def detect_format(path: Path) -> str:
         return "ftm"
     if first_line.startswith(AMLWORLD_HEADER) or "BEGIN LAUNDERING ATTEMPT" in head:
         return "amlworld"
-    if first_line.startswith("hash,nonce,block_hash,block_number"):
+    if first_line.startswith("hash,nonce,block_hash,block_number") or ethereum.kind_of(
+            [c.strip() for c in first_line.split(",")]) in ("token_transfers", "blocks"):
         return "ethereum"
     if first_line.replace(" ", "").startswith("sourceNodeId,targetNodeId"):
         return "amlsim"
@@ -119,6 +121,8 @@ def _is_bitcoin(path: Path) -> bool:
             head = handle.read(4096)
     except OSError:
         return False
+    if bitcoin_etl.looks_like(head):
+        return True
     if head[:4] in (b"\xf9\xbe\xb4\xd9", b"\x0b\x11\x09\x07", b"\x0a\x03\xcf\x40",
                     b"\xfa\xbf\xb5\xda"):
         return True

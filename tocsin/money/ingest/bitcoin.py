@@ -46,6 +46,7 @@ from tocsin import limits
 from tocsin.limits import TooLarge
 from tocsin.money.crypto import bitcoin as btc
 from tocsin.money.crypto import utxo
+from tocsin.money.ingest import bitcoin_etl
 from tocsin.money.ingest.base import Context, flush_transactions
 from tocsin.money.schema import ACCOUNTS
 
@@ -106,14 +107,16 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                                            f"{', '.join(btc.NETWORKS)}")
         return
     skipped: list[str] = []
+    etl = bitcoin_etl.EtlState()
     try:
         for path in sources:
             ctx.files.append(path)
-            _read_file(path, network, rows, ctx, skipped)
+            _read_file(path, network, rows, ctx, skipped, etl)
             if ctx.problems.full:
                 break
     finally:
         rows.close()
+    bitcoin_etl.finish(folder, ctx, etl, rows.count)
     if skipped:
         ctx.notes.append(f"{len(skipped)} block(s) or transaction(s) given twice were read once "
                          f"(first: {skipped[0]})")
@@ -127,21 +130,26 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
 def _kind(path: Path, head: bytes) -> str:
     if head[:4] in btc.MAGIC or path.name.lower().startswith("blk"):
         return "blk"
+    if bitcoin_etl.looks_like(head):
+        return "etl"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] in (b"{", b"["):
         return "json"
     return "hex"
 
 
-def _read_file(path: Path, network: str, rows: _Rows, ctx: Context, skipped: list[str]) -> None:
+def _read_file(path: Path, network: str, rows: _Rows, ctx: Context, skipped: list[str],
+               etl: bitcoin_etl.EtlState) -> None:
     size = path.stat().st_size
     most = limits.active().upload_max_bytes * 40
     if size > most:
         raise TooLarge.single(path.name, f"{size:,} bytes is more than this import takes "
                                          f"({most:,})")
     data = path.read_bytes()
-    kind = _kind(path, data[:64])
-    if kind == "blk":
+    kind = _kind(path, data[:4096])
+    if kind == "etl":
+        bitcoin_etl.read_file(path, data, rows, ctx, skipped, etl)
+    elif kind == "blk":
         _read_blk(path, data, rows, ctx, skipped)
     elif kind == "json":
         _read_json(path, data, network, rows, ctx, skipped)
@@ -262,6 +270,12 @@ def _read_json(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
     except json.JSONDecodeError as exc:
         ctx.problems.add(f"{path.name}: line {exc.lineno} column {exc.colno}",
                          f"malformed JSON ({exc.msg})")
+        return
+    except ValueError as exc:  # a number of more digits than Python converts
+        ctx.problems.add(path.name, f"not valid JSON ({exc})")
+        return
+    except RecursionError:
+        ctx.problems.add(path.name, "JSON nested too deeply")
         return
     items = list(enumerate(doc)) if isinstance(doc, list) else [(None, doc)]
     for index, item in items:
@@ -450,13 +464,32 @@ def _resolve(folder: Path, ctx: Context) -> None:
                                                       f"transaction {first} spends too")
         if ctx.problems:
             return
+        differ = con.execute(
+            f"SELECT i.txid, i.vin, i.value, o.value, i.address, o.address "
+            f"FROM read_parquet('{raw[utxo.INPUTS_FILE]}') i "
+            f"JOIN read_parquet('{raw[utxo.OUTPUTS_FILE]}') o "
+            f"ON o.txid = i.prev_txid AND o.vout = i.prev_vout "
+            f"WHERE i.value IS NOT NULL AND (i.value <> o.value OR i.address <> o.address) "
+            f"ORDER BY 1, 2 LIMIT 20").fetchall()
+        for txid, vin, stated, value, stated_address, address in differ:
+            ctx.problems.add(f"transaction {txid} input {vin}",
+                             f"states {stated} satoshi from {stated_address or 'no address'}, "
+                             f"the output it spends holds {value} for "
+                             f"{address or 'no address'}")
+        if ctx.problems:
+            return
         out = folder.as_posix()
         con.execute(f"""
             CREATE TEMP VIEW o AS SELECT * FROM read_parquet('{raw[utxo.OUTPUTS_FILE]}');
             CREATE TEMP VIEW i AS SELECT * FROM read_parquet('{raw[utxo.INPUTS_FILE]}');
             CREATE TEMP TABLE ir AS
               SELECT i.txid, i.vin, i.prev_txid, i.prev_vout, i.coinbase, i.sequence,
-                     i.witness_items, o.value, o.script_type, o.address
+                     i.witness_items,
+                     -- an enriched export states the spent output even when it is elsewhere
+                     coalesce(o.value, i.value) AS value,
+                     CASE WHEN o.txid IS NULL THEN i.script_type ELSE o.script_type END
+                       AS script_type,
+                     CASE WHEN o.txid IS NULL THEN i.address ELSE o.address END AS address
               FROM i LEFT JOIN o ON o.txid = i.prev_txid AND o.vout = i.prev_vout
               ORDER BY i.txid, i.vin;
             COPY ir TO '{out}/{utxo.INPUTS_FILE}' (FORMAT parquet, COMPRESSION zstd);

@@ -228,3 +228,19 @@ def api_path(set_id: int, request: Request, session: DbSession, principal: Curre
     _bitcoin(request, session, principal, set_id)
     return {"path": service.find_path(session, principal, deps.settings(request), set_id,
                                       source, target, depth)}
+
+
+@api.get("/sets/{set_id}/bitcoin/exchange-links")
+def api_exchange_links(set_id: int, request: Request, session: DbSession,
+                       principal: CurrentPrincipal,
+                       subject: Annotated[str, Query(min_length=1, max_length=100,
+                                                     description="Address or cluster id.")],
+                       window_days: Annotated[float, Query(gt=0, le=366)] = 3.0
+                       ) -> dict[str, Any]:
+    """The bank accounts of the exchange ``subject`` is tagged as, in the sets you may read,
+    and their fiat transactions within ``window_days`` of each deposit to the exchange."""
+    from tocsin.money.crypto.fiat import LinkConfig, exchange_links
+
+    _bitcoin(request, session, principal, set_id)
+    return exchange_links(session, principal, deps.settings(request), set_id, subject,
+                          LinkConfig(window_days=window_days))

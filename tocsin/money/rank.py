@@ -41,15 +41,16 @@ three engine-neutral queries, so every engine gives the same ranking.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from tocsin.errors import InputError, Problem
-from tocsin.money.detect import REGISTRY
+from tocsin.money.detect import REGISTRY, Detector
 from tocsin.money.detect.base import in_list
 from tocsin.money.detect.fan import HUB_KINDS
-from tocsin.money.engines.base import Engine
+from tocsin.money.engines.base import Engine, run_detector
 from tocsin.money.findings import Finding, sort_findings
 
 HOUR = 3600
@@ -121,6 +122,31 @@ class RankedAccount:
 
 
 @dataclass(frozen=True)
+class Judged:
+    """A detector's finding and how the ranking judged it."""
+
+    #: The finding as the detector reported it.
+    original: Finding
+    #: Its score after the judgement.
+    score: float
+    #: Why the score is what it is ("" when the detector's score stands unexamined).
+    note: str
+
+    @property
+    def finding(self) -> Finding:
+        """The finding with the judged score; its reason ends with the judgement."""
+        if not self.note:
+            return self.original
+        return replace(self.original, score=self.score,
+                       reason=f"{self.original.reason}. {self.note}")
+
+
+def identity(finding: Finding) -> tuple[str, str, tuple[str, ...]]:
+    """What keeps a finding apart from the others whatever its score and reason."""
+    return finding.detector, finding.subject, finding.transactions
+
+
+@dataclass(frozen=True)
 class Ranking:
     #: The findings with their adjusted scores, highest first.
     findings: list[Finding]
@@ -129,10 +155,27 @@ class Ranking:
     #: Accounts in the set (the flagged share is taken of this).
     set_accounts: int
     config: RankConfig
+    #: How each finding was judged, by :func:`identity`.
+    judged: dict[tuple[str, str, tuple[str, ...]], Judged] = field(default_factory=dict)
 
     @property
     def flagged(self) -> list[str]:
         return [a.account for a in self.accounts if a.flagged]
+
+    def judgement(self, finding: Finding) -> Judged:
+        """How ``finding`` (adjusted or not) was judged; unjudged findings stand as they are."""
+        return self.judged.get(identity(finding)) or Judged(finding, finding.score, "")
+
+    def flags(self, finding: Finding) -> list[str]:
+        """The accounts of ``finding`` it flags: flagged accounts whose flag it carries
+        (a finding of a leading detector scoring at least ``min_score``)."""
+        if finding.detector in self.config.supporting or finding.score < self.config.min_score:
+            return []
+        return [a for a in finding.accounts if a in self.flagged_set]
+
+    @cached_property
+    def flagged_set(self) -> frozenset[str]:
+        return frozenset(self.flagged)
 
     def summary(self) -> dict[str, Any]:
         return {"set_accounts": self.set_accounts, "ranked": len(self.accounts),
@@ -228,23 +271,23 @@ def burst(window: int, others: int, span: int, width: int) -> tuple[float, float
     return usual, min(1.0, windows * poisson_tail(usual, window))
 
 
-def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | None = None,
-           configs: dict[str, Any] | None = None, span: int | None = None) -> list[Finding]:
-    """The findings with fan scores judged against each subject's own history."""
+def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None = None,
+          configs: dict[str, Any] | None = None, span: int | None = None) -> list[Judged]:
+    """Every finding with its score judged against the subject's own history (fans)."""
     config = config or RankConfig()
     found = list(findings)
     fans = [f for f in found if f.detector in FAN_SIDES]
     if not fans:
-        return sort_findings(found)
+        return [Judged(f, f.score, "") for f in found]
     known = history(engine)
     busy_payee, busy_payer = busy_levels(known, config.busy_quantile)
     if span is None:
         span = set_span(engine)[0]
-    out = []
+    out: list[Judged] = []
     for f in found:
         side = FAN_SIDES.get(f.detector)
         if side is None:
-            out.append(f)
+            out.append(Judged(f, f.score, ""))
             continue
         payers, payees, active = known.get(f.subject, (0, 0, 0))
         if side == "payers":
@@ -303,8 +346,17 @@ def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | Non
                          f"which leaves {ordinary} of the {need:g} the fan needs, so the score "
                          f"falls in proportion ({f.score * before:.2f} to "
                          f"{f.score * factor:.2f}).")
-        out.append(replace(f, score=round(f.score * factor, 4), reason=f"{f.reason}. {note}"))
-    return sort_findings(out)
+        out.append(Judged(f, round(f.score * factor, 4), note))
+    return out
+
+
+def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | None = None,
+           configs: dict[str, Any] | None = None, span: int | None = None) -> list[Finding]:
+    """The findings with fan scores judged against each subject's own history; each
+    adjusted reason ends with how it was judged."""
+    return sort_findings(j.finding for j in judge(findings, engine, config, configs, span))
+
+
 
 
 def flag(findings: Sequence[Finding], set_accounts: int, config: RankConfig | None = None
@@ -338,5 +390,24 @@ def rank(engine: Engine, findings: Iterable[Finding], config: RankConfig | None 
     config = config or RankConfig()
     config.check()
     span, accounts = set_span(engine)
-    adjusted = adjust(findings, engine, config, configs, span)
-    return Ranking(adjusted, flag(adjusted, accounts, config), accounts, config)
+    judged = judge(findings, engine, config, configs, span)
+    adjusted = sort_findings(j.finding for j in judged)
+    return Ranking(adjusted, flag(adjusted, accounts, config), accounts, config,
+                   {identity(j.original): j for j in judged})
+
+
+def detect(engine: Engine, detectors: Sequence[Detector], config: RankConfig | None = None,
+           progress: Callable[[str], None] | None = None
+           ) -> tuple[Ranking, dict[str, dict[str, Any]]]:
+    """Run ``detectors`` on the engine and rank their findings: the one path from
+    detectors to ranked, flagged and explained findings that the command line, the
+    API and the web share. Also returns the settings each detector ran with."""
+    found: list[Finding] = []
+    for detector in detectors:
+        if progress is not None:
+            progress(f"looking for {detector.title.lower()}")
+        found += run_detector(engine, detector)
+    configs = {d.name: dict(d.describe()["config"]) for d in detectors}
+    if progress is not None:
+        progress("ranking the findings against each account's history")
+    return rank(engine, found, config, configs), configs

@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -271,6 +272,104 @@ def burst(window: int, others: int, span: int, width: int) -> tuple[float, float
     return usual, min(1.0, windows * poisson_tail(usual, window))
 
 
+@dataclass(frozen=True)
+class BusyDay:
+    """A day on which many more accounts fanned out (or in) than on the set's other days."""
+
+    day: int
+    #: Accounts with a fan that day.
+    accounts: int
+    #: Such accounts on an ordinary day of the set.
+    usual: float
+    #: How often a day this busy would occur by chance in the set's time.
+    chance: float
+
+
+def payment_times(engine: Engine, findings: Sequence[Finding]
+                  ) -> dict[tuple[str, str, tuple[str, ...]], tuple[int, int]]:
+    """The first and last payment time of each finding (by :func:`identity`)."""
+    ids = sorted({x for f in findings for x in f.transactions})
+    when: dict[str, int] = {}
+    for at in range(0, len(ids), 5_000):  # keep each statement a reasonable size
+        rows = engine.fetch(f"SELECT txn_id, t FROM txn WHERE txn_id IN "
+                            f"{in_list(ids[at:at + 5_000])}")
+        when.update(zip(rows["txn_id"].astype(str).tolist(),
+                        rows["t"].astype("int64").tolist(), strict=True))
+    out = {}
+    for f in findings:
+        times = [when[x] for x in f.transactions if x in when]
+        if times:
+            out[identity(f)] = (min(times), max(times))
+    return out
+
+
+def busy_days(spans: dict[str, list[tuple[int, int]]], span: int, config: RankConfig
+              ) -> dict[int, BusyDay]:
+    """Days on which many more accounts made a fan than on the set's other days.
+
+    ``spans`` holds, per subject, the first and last payment time of each of its
+    fans. Fans are taken to fall on the set's days at random at the rate of an
+    ordinary day (the mean over the days outside the busiest tenth); a day is busy
+    when that many subjects would fan out (in) on one day by chance less than once
+    in 10**rare_rarity of the set's times. Pay days and rent days show up this way,
+    learned from the set's own payments: no calendar is assumed.
+    """
+    per_day: dict[int, int] = {}
+    for times in spans.values():
+        for d in {d for lo, hi in times for d in range(lo // DAY, hi // DAY + 1)}:
+            per_day[d] = per_day.get(d, 0) + 1
+    if not per_day:
+        return {}
+    n_days = max(1, span // DAY + 1)
+    counts = sorted([*per_day.values(), *[0] * max(0, n_days - len(per_day))])
+    ordinary = counts[:max(1, len(counts) - max(1, len(counts) // 10))]
+    usual = sum(ordinary) / len(ordinary)
+    busy = {}
+    for d, n in per_day.items():
+        chance = min(1.0, n_days * poisson_tail(usual, n))
+        if chance < 10 ** -config.rare_rarity:
+            busy[d] = BusyDay(d, n, usual, chance)
+    return busy
+
+
+def _busy_day_notes(engine: Engine, fans: Sequence[Finding], span: int, config: RankConfig
+                    ) -> dict[tuple[str, str, tuple[str, ...]], tuple[float, str]]:
+    """For fans on a busy day (:func:`busy_days`): the factor that leaves the score
+    the chance of being one of an ordinary day's fans (usual over that day's count),
+    and why."""
+    out: dict[tuple[str, str, tuple[str, ...]], tuple[float, str]] = {}
+    for detector, side in BUSY_SIDE.items():
+        mine = [f for f in fans if f.detector == detector]
+        if not mine:
+            continue
+        times = payment_times(engine, mine)
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for f in mine:
+            if identity(f) in times:
+                spans.setdefault(f.subject, []).append(times[identity(f)])
+        days = busy_days(spans, span, config)
+        if not days:
+            continue
+        for f in mine:
+            if identity(f) not in times:
+                continue
+            lo, hi = times[identity(f)]
+            near = [d for d in range(lo // DAY, hi // DAY + 1) if d in days]
+            if not near:
+                continue
+            day = days[max(near, key=lambda d: days[d].accounts)]
+            factor = min(1.0, day.usual / day.accounts)
+            when = datetime.fromtimestamp(day.day * DAY, UTC).date().isoformat()
+            verb = "paid" if side == "payees" else "were paid by"
+            out[identity(f)] = (factor, (
+                f"On {when}, {day.accounts} accounts each {verb} many new accounts, as "
+                f"this one did, against about {day.usual:.1f} on the set's other days (by "
+                f"chance about {day.chance:.1g} times in the set's time): a pay day of "
+                f"this set. Only about {day.usual:.1f} of that day's {day.accounts} are "
+                f"what an ordinary day holds, so the score keeps {factor:.0%}"))
+    return out
+
+
 def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None = None,
           configs: dict[str, Any] | None = None, span: int | None = None) -> list[Judged]:
     """Every finding with its score judged against the subject's own history (fans)."""
@@ -283,6 +382,7 @@ def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None
     busy_payee, busy_payer = busy_levels(known, config.busy_quantile)
     if span is None:
         span = set_span(engine)[0]
+    on_busy_days = _busy_day_notes(engine, fans, span, config)
     out: list[Judged] = []
     for f in found:
         side = FAN_SIDES.get(f.detector)
@@ -346,6 +446,11 @@ def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None
                          f"which leaves {ordinary} of the {need:g} the fan needs, so the score "
                          f"falls in proportion ({f.score * before:.2f} to "
                          f"{f.score * factor:.2f}).")
+        if identity(f) in on_busy_days:
+            keep, why = on_busy_days[identity(f)]
+            before = factor
+            factor *= keep
+            note += f" {why} ({f.score * before:.2f} to {f.score * factor:.2f})."
         out.append(Judged(f, round(f.score * factor, 4), note))
     return out
 

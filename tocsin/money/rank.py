@@ -79,6 +79,9 @@ class RankConfig:
     #: Counterparties with more distinct payers (payees) than this share of the set's
     #: accounts are busy collection (payout) accounts; a fan to (from) them is ordinary.
     busy_quantile: float = 0.95
+    #: Layering detectors whose structures are judged by how much of them runs through
+    #: busy accounts (paths through a busy firm are common by chance).
+    layered: tuple[str, ...] = ("stack",)
     #: Adjusted score an account needs to be flagged.
     min_score: float = 0.6
     #: Detectors whose findings rank an account but flag it only together with a
@@ -95,9 +98,11 @@ class RankConfig:
                                                         "which must be at least 0"))
         if self.min_burst < 1:
             problems.append(Problem("rank.min_burst", "must be at least 1"))
-        unknown = sorted(set(self.supporting) - set(REGISTRY))
-        if unknown:
-            problems.append(Problem("rank.supporting", f"unknown detectors: {', '.join(unknown)}"))
+        for name in ("supporting", "layered"):
+            unknown = sorted(set(getattr(self, name)) - set(REGISTRY))
+            if unknown:
+                problems.append(Problem(f"rank.{name}",
+                                        f"unknown detectors: {', '.join(unknown)}"))
         if not 0 < self.busy_quantile < 1:
             problems.append(Problem("rank.busy_quantile", "must be between 0 and 1"))
         if not 0 <= self.min_score <= 1:
@@ -370,13 +375,39 @@ def _busy_day_notes(engine: Engine, fans: Sequence[Finding], span: int, config: 
     return out
 
 
+def _through_busy(f: Finding, known: dict[str, tuple[int, int, int]], busy_payee: int,
+                  busy_payer: int, config: RankConfig) -> Judged:
+    """A layering structure judged by how much of it runs through busy accounts.
+
+    An account that collects from (or pays) more accounts than almost everyone in the
+    set and also passes money on — a trading firm, a wholesaler — joins many
+    time-respecting paths by chance; paths through it say little. The score keeps
+    the share of the structure's other accounts that are not such accounts.
+    """
+    others = [a for a in f.accounts if a != f.subject]
+    busy = []
+    for account in others:
+        payers, payees, _ = known.get(account, (0, 0, 0))
+        if payers and payees and (payers > busy_payee or payees > busy_payer):
+            busy.append(account)
+    if not busy:
+        return Judged(f, f.score, "")
+    factor = 1 - len(busy) / len(others)
+    return Judged(f, round(f.score * factor, 4), (
+        f"{len(busy)} of its {len(others)} other accounts both pay and collect and deal with "
+        f"more accounts than {config.busy_quantile:.0%} of the set's accounts (more than "
+        f"{busy_payee} payers or {busy_payer} payees): busy businesses join many paths by "
+        f"chance, so the score keeps the share of the others ({f.score:.2f} to "
+        f"{f.score * factor:.2f})."))
+
+
 def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None = None,
           configs: dict[str, Any] | None = None, span: int | None = None) -> list[Judged]:
     """Every finding with its score judged against the subject's own history (fans)."""
     config = config or RankConfig()
     found = list(findings)
     fans = [f for f in found if f.detector in FAN_SIDES]
-    if not fans:
+    if not fans and not any(f.detector in config.layered for f in found):
         return [Judged(f, f.score, "") for f in found]
     known = history(engine)
     busy_payee, busy_payer = busy_levels(known, config.busy_quantile)
@@ -386,6 +417,9 @@ def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None
     out: list[Judged] = []
     for f in found:
         side = FAN_SIDES.get(f.detector)
+        if f.detector in config.layered:
+            out.append(_through_busy(f, known, busy_payee, busy_payer, config))
+            continue
         if side is None:
             out.append(Judged(f, f.score, ""))
             continue

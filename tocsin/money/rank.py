@@ -72,7 +72,7 @@ class RankConfig:
     #: rate of counterparties) loses its score; as rare as 1 in 10**rare_rarity or
     #: rarer keeps it; in between the score falls in proportion (on the log scale).
     usual_rarity: float = 2.0
-    rare_rarity: float = 5.0
+    rare_rarity: float = 7.0
     #: A fan also needs this many times the account's usual counterparties per
     #: window (plus one): busy accounts vary more than chance alone would say.
     min_burst: float = 3.0
@@ -314,7 +314,8 @@ def busy_days(spans: dict[str, list[tuple[int, int]]], span: int, config: RankCo
 
     ``spans`` holds, per subject, the first and last payment time of each of its
     fans. Fans are taken to fall on the set's days at random at the rate of an
-    ordinary day (the mean over the days outside the busiest tenth); a day is busy
+    ordinary day (the mean over the days outside the busiest tenth, at least one
+    in the set's time); a day is busy
     when that many subjects would fan out (in) on one day by chance less than once
     in 10**rare_rarity of the set's times. Pay days and rent days show up this way,
     learned from the set's own payments: no calendar is assumed.
@@ -328,7 +329,8 @@ def busy_days(spans: dict[str, list[tuple[int, int]]], span: int, config: RankCo
     n_days = max(1, span // DAY + 1)
     counts = sorted([*per_day.values(), *[0] * max(0, n_days - len(per_day))])
     ordinary = counts[:max(1, len(counts) - max(1, len(counts) // 10))]
-    usual = sum(ordinary) / len(ordinary)
+    # One fan somewhere in the set's time is always ordinary, even if all fell on a few days.
+    usual = max(sum(ordinary) / len(ordinary), 1 / n_days)
     busy = {}
     for d, n in per_day.items():
         chance = min(1.0, n_days * poisson_tail(usual, n))

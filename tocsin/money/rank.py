@@ -41,7 +41,7 @@ three engine-neutral queries, so every engine gives the same ranking.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -120,11 +120,17 @@ class RankedAccount:
     flagged: bool
     #: The findings behind the score, strongest first (detector and reason).
     findings: tuple[Finding, ...] = field(default=())
+    #: How a supervised model's score of the account changed its score
+    #: (:func:`with_model`; "" without a model).
+    model: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"account": self.account, "score": self.score, "flagged": self.flagged,
-                "findings": [{"detector": f.detector, "score": f.score, "reason": f.reason}
-                             for f in self.findings]}
+        out = {"account": self.account, "score": self.score, "flagged": self.flagged,
+               "findings": [{"detector": f.detector, "score": f.score, "reason": f.reason}
+                            for f in self.findings]}
+        if self.model:
+            out["model"] = self.model
+        return out
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,8 @@ class Ranking:
     config: RankConfig
     #: How each finding was judged, by :func:`identity`.
     judged: dict[tuple[str, str, tuple[str, ...]], Judged] = field(default_factory=dict)
+    #: The supervised model the accounts were re-ranked with ("" for none).
+    model: str = ""
 
     @property
     def flagged(self) -> list[str]:
@@ -185,7 +193,7 @@ class Ranking:
 
     def summary(self) -> dict[str, Any]:
         return {"set_accounts": self.set_accounts, "ranked": len(self.accounts),
-                "flagged": len(self.flagged),
+                "flagged": len(self.flagged), "model": self.model or None,
                 "flagged_share": round(len(self.flagged) / max(1, self.set_accounts), 4),
                 "config": vars(self.config)}
 
@@ -523,6 +531,45 @@ def flag(findings: Sequence[Finding], set_accounts: int, config: RankConfig | No
             budget -= 1
         out.append(RankedAccount(account, score, flagged, mine))
     return out
+
+
+def with_model(ranking: Ranking, scores: Mapping[str, float], threshold: float,
+               source: str) -> Ranking:
+    """The ranking with each account's score weighed by a supervised model's.
+
+    An account the model scores at or above its account threshold keeps its score; one
+    below keeps the share ``model score / threshold`` of it. Flags are then given as in
+    :func:`flag` (leading detectors, ``min_score``, ``max_share``) on the weighed
+    scores, so an account needs both a rule finding and the model's support to be
+    flagged. Every account says how the model changed its score.
+    """
+    if threshold <= 0:
+        raise InputError.single("model.account_threshold", "must be above 0")
+    config = ranking.config
+    rows = []
+    for at, account in enumerate(ranking.accounts):
+        leading = [f for f in account.findings if f.detector not in config.supporting]
+        model = float(scores.get(account.account, 0.0))
+        factor = min(1.0, model / threshold)
+        lead = leading[0].score * factor if leading else 0.0
+        rows.append((-lead, -account.score * factor, at, account, model, factor))
+    rows.sort(key=lambda r: r[:3])
+    budget = int(config.max_share * ranking.set_accounts)
+    out = []
+    for neg_lead, _, _, account, model, factor in rows:
+        flagged = -neg_lead >= config.min_score and budget > 0
+        if flagged:
+            budget -= 1
+        score = round(account.score * factor, 4)
+        if factor >= 1:
+            note = (f"The {source} scores the account {model:.3f}, at or above its "
+                    f"threshold {threshold:.3f}: the score stands.")
+        else:
+            note = (f"The {source} scores the account {model:.3f}, below its threshold "
+                    f"{threshold:.3f}: the score keeps {factor:.0%} "
+                    f"({account.score:.2f} to {score:.2f}).")
+        out.append(replace(account, score=score, flagged=flagged, model=note))
+    return replace(ranking, accounts=out, model=source)
 
 
 def rank(engine: Engine, findings: Iterable[Finding], config: RankConfig | None = None,

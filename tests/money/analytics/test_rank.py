@@ -22,6 +22,7 @@ from tocsin.money.rank import (
     flag,
     poisson_tail,
     rank,
+    with_model,
 )
 
 DAY = 24.0
@@ -212,3 +213,30 @@ def test_a_stack_through_busy_businesses_counts_for_less() -> None:
     assert judged.note.startswith("2 of its 4 other accounts both pay and collect")
     quiet = {"B1": (4, 5, 0), "C": (2, 9, 0)}
     assert _through_busy(stack, quiet, 100, 100, RankConfig()) == Judged(stack, 0.8, "")
+
+
+def test_a_models_account_scores_weigh_the_ranking() -> None:
+    def finding(detector: str, subject: str, score: float, *others: str) -> Finding:
+        return Finding.build(detector, subject, score, [subject, *others], [f"t{subject}"],
+                             1.0, "r")
+
+    found = [finding("cycle", "A", 0.9, "B"), finding("fan_in", "C", 0.8, "D"),
+             finding("pass_through", "E", 0.95, "F")]
+    ranking = Ranking(found, flag(found, 100, RankConfig(max_share=0.03)), 100,
+                      RankConfig(max_share=0.03))
+    assert ranking.flagged == ["A", "B", "C"]
+    scores = {"A": 0.1, "B": 0.5, "C": 0.9, "D": 0.45, "E": 1.0}
+    weighed = with_model(ranking, scores, threshold=0.5, source="shipped model")
+    by = {a.account: a for a in weighed.accounts}
+    # B and C have the model's support (at or above 0.5); A keeps a fifth of its 0.9,
+    # D 90 % of its 0.8 (0.72, still flagged); the pass-through alone flags nobody.
+    assert weighed.flagged == ["B", "C", "D"]
+    assert by["A"].score == pytest.approx(0.18) and not by["A"].flagged
+    assert "below its threshold 0.500: the score keeps 20% (0.90 to 0.18)" in by["A"].model
+    assert "at or above its threshold" in by["C"].model and by["C"].score == 0.8
+    assert not by["E"].flagged and weighed.model == "shipped model"
+    assert weighed.summary()["model"] == "shipped model"
+    # Findings keep their own scores; only accounts are weighed.
+    assert weighed.findings == ranking.findings
+    with pytest.raises(InputError):
+        with_model(ranking, scores, threshold=0.0, source="m")

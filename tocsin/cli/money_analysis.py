@@ -30,7 +30,7 @@ from tocsin.money.detect import REGISTRY, describe, make
 from tocsin.money.engines.base import Engine, open_engine, run_detector
 from tocsin.money.evaluate import evaluate, evaluate_ranking
 from tocsin.money.findings import Finding, sort_findings
-from tocsin.money.rank import RankConfig, Ranking, rank
+from tocsin.money.rank import RankConfig, Ranking, rank, with_model
 from tocsin.money.rank import detect as detect_ranked
 from tocsin.money.score import score_accounts
 from tocsin.money.trace import RULES, TraceConfig, trace
@@ -341,6 +341,9 @@ def register(app: typer.Typer) -> None:
                                         "findings scored below this."),
         max_share: float = typer.Option(RankConfig().max_share, help="With --rules: the "
                                         "largest share of the set's accounts flagged."),
+        weigh: bool = typer.Option(False, "--weigh", help="With --rules: weigh each ranked "
+                                   "account by the model's account score (--model, else the "
+                                   "shipped model) before flagging."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
         as_user: str | None = AS_USER,
@@ -350,9 +353,12 @@ def register(app: typer.Typer) -> None:
         Example: tocsin money evaluate 3 --model m.json --as analyst
         """
         set_dir = resolve_set(set_ref, set_dir, as_user).path
+        if weigh and (not rules or all_findings):
+            raise fail(InputError.single("--weigh", "needs --rules without --all-findings"))
         if rules:
             _evaluate_rules(set_dir, min_score, engine, as_json,
-                            None if all_findings else RankConfig(max_share=max_share))
+                            None if all_findings else RankConfig(max_share=max_share),
+                            model_path if weigh else None, weigh)
             return
         _evaluate_model(model_path, set_dir, engine, as_json)
 
@@ -445,13 +451,23 @@ def _evaluate_model(path: Path | None, set_dir: Path, engine: str | None,
 
 
 def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
-                    as_json: bool, ranked: RankConfig | None) -> None:
+                    as_json: bool, ranked: RankConfig | None, model_path: Path | None = None,
+                    weigh: bool = False) -> None:
     try:
         with _engine(set_dir, engine) as eng:
             found = _detect(eng, None)
             if ranked is not None:
-                result = evaluate_ranking(set_dir, rank(eng, found, ranked))
-        if ranked is None:
+                ranking = rank(eng, found, ranked)
+        if ranked is not None:
+            if weigh:
+                from tocsin.settings import get_settings
+
+                chosen = model.resolve(model_path, get_settings())
+                source = f"model {model_path.name}" if model_path else "shipped model"
+                ranking = with_model(ranking, model.account_score_map(chosen, set_dir, engine),
+                                     chosen.account_threshold, source)
+            result = evaluate_ranking(set_dir, ranking)
+        else:
             result = evaluate(set_dir, found, min_score)
     except TocsinError as exc:
         raise fail(exc) from exc
@@ -462,7 +478,9 @@ def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
         r = result.ranking
         console.print(f"Flagged {r['flagged']:,} of {r['set_accounts']:,} accounts "
                       f"({r['flagged_share']:.2%}; at most {r['config']['max_share']:.0%}); "
-                      f"{r['ranked']:,} accounts in findings are ranked.", highlight=False)
+                      f"{r['ranked']:,} accounts in findings are ranked"
+                      + (f", weighed by the {r['model']}." if r.get("model") else "."),
+                      highlight=False)
     table = Table("level", "precision", "recall", "F1", "tp", "fp", "fn")
     rows = [("accounts", result.accounts), ("transactions", result.transactions),
             *((f"detector {k}", v) for k, v in result.detectors.items())]

@@ -23,6 +23,10 @@ list an investigator can work through:
    payees (employers, processors) are ordinary to deal with; a fan keeps only its
    other counterparties and falls in proportion when they are fewer than the
    detector's ``min_degree``.
+   Fans on a *pay day* of the set — a day on which far more accounts fan out (in)
+   than on its other days, learned from the fans themselves — keep only the share an
+   ordinary day would hold (:func:`busy_days`). Stacks (``layered``) keep the share of
+   their other accounts that are not busy businesses passing money on.
 3. **Flagged, then ranked.** An account's score is the highest adjusted score of
    the findings it appears in. Accounts at or above ``min_score`` are flagged,
    highest first, up to ``max_share`` of the set's accounts; findings of a

@@ -8,7 +8,9 @@ account level against the set's labels:
 - *all in findings*: every account in any finding (what ``money evaluate --rules``
   counted before ranking; ``--all-findings`` still does);
 - *top 2 % by rule risk*: the accounts with the highest :func:`score_accounts` risk;
-- *flagged*: the accounts :func:`tocsin.money.rank.rank` flags (``money evaluate --rules``).
+- *flagged*: the accounts :func:`tocsin.money.rank.rank` flags (``money evaluate --rules``);
+- with ``--model``, *flagged with the model*: the same ranking weighed by the shipped
+  model's account scores (:func:`tocsin.money.rank.with_model`).
 
     .venv/bin/python bench/rules_cross_world.py --seeds 301 302 303 501 502 503 \\
         --amlsim /work/shared/data/amlsim/20K_fanin200
@@ -26,12 +28,12 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tocsin.money import worlds  # noqa: E402
+from tocsin.money import model, worlds  # noqa: E402
 from tocsin.money.detect import all_detectors  # noqa: E402
 from tocsin.money.engines.base import run_detectors  # noqa: E402
 from tocsin.money.engines.embedded import EmbeddedEngine  # noqa: E402
 from tocsin.money.evaluate import compare, evaluate_ranking, load_labels  # noqa: E402
-from tocsin.money.rank import rank  # noqa: E402
+from tocsin.money.rank import rank, with_model  # noqa: E402
 from tocsin.money.score import score_accounts  # noqa: E402
 
 
@@ -53,7 +55,7 @@ def amlsim(root: Path, source: Path) -> Path:
     return target
 
 
-def judge(name: str, set_dir: Path) -> dict[str, Any]:
+def judge(name: str, set_dir: Path, use_model: bool = False) -> dict[str, Any]:
     eng = EmbeddedEngine(set_dir)
     try:
         found = run_detectors(eng, all_detectors())
@@ -66,7 +68,16 @@ def judge(name: str, set_dir: Path) -> dict[str, Any]:
     involved = {a for f in found for a in f.accounts}
     top = {r.subject for r in risks[: int(0.02 * n)]}
     flagged = evaluate_ranking(set_dir, ranking)
-    out = {"set": name, "accounts": n, "laundering": len(labels)}
+    out: dict[str, Any] = {"set": name, "accounts": n, "laundering": len(labels)}
+    if use_model:
+        chosen = model.load_default()
+        weighed = with_model(ranking, model.account_score_map(chosen, set_dir),
+                             chosen.account_threshold, "shipped model")
+        scores = evaluate_ranking(set_dir, weighed).accounts
+        out["with_model"] = {"accounts": len(weighed.flagged),
+                             "share": round(len(weighed.flagged) / max(1, n), 4),
+                             "precision": round(scores.precision, 3),
+                             "recall": round(scores.recall, 3)}
     for key, scores, count in (("all_in_findings", compare(involved, labels), len(involved)),
                                ("top2_rule_risk", compare(top, labels), len(top)),
                                ("flagged", flagged.accounts, len(ranking.flagged))):
@@ -81,21 +92,28 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=100_000)
     parser.add_argument("--amlsim", type=Path, default=None)
     parser.add_argument("--root", type=Path, default=None, help="Keep the worlds here.")
+    parser.add_argument("--model", action="store_true",
+                        help="Also weigh the ranking by the shipped model's account scores.")
     args = parser.parse_args()
     root = args.root or Path(tempfile.mkdtemp(prefix="rules-worlds-"))
-    rows = [judge(f"world {s}", world(root, s, args.transactions)) for s in args.seeds]
+    rows = [judge(f"world {s}", world(root, s, args.transactions), args.model)
+            for s in args.seeds]
     if args.amlsim is not None and args.amlsim.exists():
-        rows.append(judge("AMLSim 20K_fanin200", amlsim(root, args.amlsim)))
+        rows.append(judge("AMLSim 20K_fanin200", amlsim(root, args.amlsim), args.model))
     print("| set | accounts | laundering | all in findings: accounts (share), precision, recall "
           "| top 2 % by rule risk: precision, recall | flagged: accounts (share), precision, "
-          "recall |")
-    print("| --- | --- | --- | --- | --- | --- |")
+          "recall |" + (" flagged with the model: accounts (share), precision, recall |"
+                        if args.model else ""))
+    print("| --- | --- | --- | --- | --- | --- |" + (" --- |" if args.model else ""))
     for r in rows:
         a, t, f = r["all_in_findings"], r["top2_rule_risk"], r["flagged"]
+        m = r.get("with_model")
+        extra = (f" {m['accounts']:,} ({m['share']:.2%}), {m['precision']:.3f}, "
+                 f"{m['recall']:.3f} |") if m else ""
         print(f"| {r['set']} | {r['accounts']:,} | {r['laundering']:,} | {a['accounts']:,} "
               f"({a['share']:.1%}), {a['precision']:.3f}, {a['recall']:.3f} | "
               f"{t['precision']:.3f}, {t['recall']:.3f} | {f['accounts']:,} "
-              f"({f['share']:.2%}), {f['precision']:.3f}, {f['recall']:.3f} |")
+              f"({f['share']:.2%}), {f['precision']:.3f}, {f['recall']:.3f} |{extra}")
     print(json.dumps(rows))
 
 

@@ -15,6 +15,7 @@ from tocsin.errors import InputError, NotFound, PermissionDenied
 from tocsin.money import sets
 from tocsin.money.export import Selection
 from tocsin.money.findings import Finding
+from tocsin.money.rank import RankConfig, Ranking, flag
 from tocsin.money.tables import TransactionSet
 from tocsin.settings import Settings
 from tocsin.store.database import Database
@@ -184,6 +185,11 @@ def _finding(subject: str = "0") -> Finding:
                          "money went round")
 
 
+def _ranked(*found: Finding) -> Ranking:
+    """Findings ranked as they are (no engine to judge them against), in a set of 100."""
+    return Ranking(list(found), flag(found, 100), 100, RankConfig())
+
+
 def test_only_users_who_may_change_the_set_store_findings(db: Database, settings: Settings,
                                                           people: dict[str, Principal]) -> None:
     set_id = _import(db, settings, people["analyst_a"])
@@ -193,11 +199,17 @@ def test_only_users_who_may_change_the_set_store_findings(db: Database, settings
         assert not sets.may_store_results(people["analyst_b"], item)  # another unit
         assert not sets.may_store_results(people["funds_a"], item)  # reads, never writes
         preview = sets.keep_findings(session, people["funds_a"], settings, set_id,
-                                     [_finding()], ["cycle"], {"cycle": {}})
+                                     _ranked(_finding()), ["cycle"], {"cycle": {}})
         assert preview["stored"] is False and len(preview["findings"]) == 1
+        # Stored ranked: the score after ranking, the detector's, and what it flags.
+        shown = preview["findings"][0]
+        assert (shown["score"], shown["detector_score"], shown["flagged"]) == (0.9, 0.9, True)
+        assert shown["flags"] == ["0", "1"] and shown["adjustment"] is None
+        assert preview["ranking"]["flagged"] == 2
+        assert [a["account"] for a in preview["flagged_accounts"]] == ["0", "1"]
         assert sets.load_findings(session, people["analyst_a"], settings, set_id) is None
         kept = sets.keep_findings(session, people["analyst_a"], settings, set_id,
-                                  [_finding()], ["cycle"], {"cycle": {}})
+                                  _ranked(_finding()), ["cycle"], {"cycle": {}})
         assert kept["stored"] is True
         key = kept["findings"][0]["id"]
         # Readers see the stored run; one finding by its key.
@@ -225,7 +237,8 @@ def test_a_result_for_a_deleted_set_is_not_written(db: Database, settings: Setti
     with pytest.raises(NotFound), db.transaction() as session:
         sets.store_job_result(session, people["analyst_a"], settings, set_id, "cd34", {})
     with pytest.raises(NotFound), db.transaction() as session:
-        sets.keep_findings(session, people["analyst_a"], settings, set_id, [], [], {})
+        sets.keep_findings(session, people["analyst_a"], settings, set_id, _ranked(), [],
+                           {})
     assert _folders(settings) == []
 
 
@@ -239,7 +252,7 @@ def test_deleting_a_set_removes_everything_stored_for_it(
     with db.transaction() as session:
         item = sets.get_set(session, people["analyst_a"], set_id)
         key = item.storage_key
-        sets.keep_findings(session, people["analyst_a"], settings, set_id, [_finding()],
+        sets.keep_findings(session, people["analyst_a"], settings, set_id, _ranked(_finding()),
                            ["cycle"], {})
         job = jobs.submit(session, people["analyst_a"], "detect", {"set": set_id}, {},
                           (sets.SUBJECT, set_id))

@@ -30,7 +30,8 @@ from tocsin.money.detect import REGISTRY, describe, make
 from tocsin.money.engines.base import Engine, open_engine, run_detector
 from tocsin.money.evaluate import evaluate, evaluate_ranking
 from tocsin.money.findings import Finding, sort_findings
-from tocsin.money.rank import RankConfig, rank
+from tocsin.money.rank import RankConfig, Ranking, rank, with_model
+from tocsin.money.rank import detect as detect_ranked
 from tocsin.money.score import score_accounts
 from tocsin.money.trace import RULES, TraceConfig, trace
 
@@ -85,18 +86,18 @@ def resolve_set(ref: str | None, set_dir: Path | None, as_user: str | None) -> T
         raise fail(exc) from None
 
 
-def keep_findings(target: Target, found: Sequence[Finding], names: Sequence[str]) -> None:
-    """Store a registered set's findings exactly as the web does, or say it is a preview."""
+def keep_findings(target: Target, ranking: Ranking, names: Sequence[str],
+                  configs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Store a registered set's ranked findings exactly as the web does, or say it is a
+    preview; the run as the web shows it either way."""
     from tocsin.settings import get_settings
 
     if target.set_id is None or target.principal is None:
-        return
-    detectors = [make(n) for n in names]
-    configs = {d.name: d.describe()["config"] for d in detectors}
+        return sets.findings_run(ranking, names, configs)
     try:
         with transaction() as session:
             run = sets.keep_findings(session, target.principal, get_settings(), target.set_id,
-                                     found, [d.name for d in detectors], configs)
+                                     ranking, names, configs)
     except TocsinError as exc:
         raise fail(exc) from None
     if run["stored"]:
@@ -105,6 +106,7 @@ def keep_findings(target: Target, found: Sequence[Finding], names: Sequence[str]
     else:
         err_console.print(f"A preview: not stored, since {target.principal.username} may not "
                           f"change set {target.set_id}.", highlight=False)
+    return run
 
 
 def _progress() -> Progress:
@@ -181,21 +183,37 @@ def register(app: typer.Typer) -> None:
         as_json: bool = JSON,
         as_user: str | None = AS_USER,
     ) -> None:
-        """Find laundering patterns and keep them as the set's latest run.
+        """Find laundering patterns, rank them and keep them as the set's latest run.
 
-        Example: tocsin money detect "Case 12" --as analyst
+        Findings are judged against each account's own history and the top accounts
+        flagged (at most 2 % of the set), as in the web. Example:
+        tocsin money detect "Case 12" --as analyst
         """
         target = resolve_set(set_ref, set_dir, as_user)
-        with _engine(target.path, engine) as eng:
-            found = _detect(eng, detector)
-        keep_findings(target, found, detector or list(REGISTRY))
+        try:
+            detectors = [make(n) for n in (detector or list(REGISTRY))]
+        except InputError as exc:
+            raise fail(exc) from exc
+        with _engine(target.path, engine) as eng, _progress() as progress:
+            task = progress.add_task("Detecting", total=None)
+            try:
+                ranking, configs = detect_ranked(
+                    eng, detectors, progress=lambda m: progress.update(task, description=m))
+            except TocsinError as exc:
+                raise fail(exc) from exc
+        run = keep_findings(target, ranking, [d.name for d in detectors], configs)
         if as_json:
-            _stream_json(f.to_dict() for f in found)
+            _stream_json(run["findings"])
             return
-        table = Table("detector", "subject", "score", "amount", "reason", title=f"{len(found)} "
-                      "findings")
-        for f in found[:limit]:
-            table.add_row(f.detector, f.subject, f"{f.score:.2f}", f"{f.amount:,.2f}", f.reason)
+        summary = run["ranking"]
+        table = Table("flagged", "detector", "subject", "score", "detector's", "amount",
+                      "reason", title=f"{len(run['findings'])} findings; "
+                      f"{summary['flagged']:,} of {summary['set_accounts']:,} accounts flagged")
+        for f in run["findings"][:limit]:
+            table.add_row("yes" if f["flagged"] else "", f["detector"], f["subject"],
+                          f"{f['score']:.2f}", f"{f['detector_score']:.2f}",
+                          f"{f['amount']:,.2f}",
+                          f["reason"] + (f" {f['adjustment']}" if f["adjustment"] else ""))
         console.print(table)
 
     @app.command("trace")
@@ -323,6 +341,9 @@ def register(app: typer.Typer) -> None:
                                         "findings scored below this."),
         max_share: float = typer.Option(RankConfig().max_share, help="With --rules: the "
                                         "largest share of the set's accounts flagged."),
+        weigh: bool = typer.Option(False, "--weigh", help="With --rules: weigh each ranked "
+                                   "account by the model's account score (--model, else the "
+                                   "shipped model) before flagging."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
         as_user: str | None = AS_USER,
@@ -332,9 +353,12 @@ def register(app: typer.Typer) -> None:
         Example: tocsin money evaluate 3 --model m.json --as analyst
         """
         set_dir = resolve_set(set_ref, set_dir, as_user).path
+        if weigh and (not rules or all_findings):
+            raise fail(InputError.single("--weigh", "needs --rules without --all-findings"))
         if rules:
             _evaluate_rules(set_dir, min_score, engine, as_json,
-                            None if all_findings else RankConfig(max_share=max_share))
+                            None if all_findings else RankConfig(max_share=max_share),
+                            model_path if weigh else None, weigh)
             return
         _evaluate_model(model_path, set_dir, engine, as_json)
 
@@ -427,13 +451,23 @@ def _evaluate_model(path: Path | None, set_dir: Path, engine: str | None,
 
 
 def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
-                    as_json: bool, ranked: RankConfig | None) -> None:
+                    as_json: bool, ranked: RankConfig | None, model_path: Path | None = None,
+                    weigh: bool = False) -> None:
     try:
         with _engine(set_dir, engine) as eng:
             found = _detect(eng, None)
             if ranked is not None:
-                result = evaluate_ranking(set_dir, rank(eng, found, ranked))
-        if ranked is None:
+                ranking = rank(eng, found, ranked)
+        if ranked is not None:
+            if weigh:
+                from tocsin.settings import get_settings
+
+                chosen = model.resolve(model_path, get_settings())
+                source = f"model {model_path.name}" if model_path else "shipped model"
+                ranking = with_model(ranking, model.account_score_map(chosen, set_dir, engine),
+                                     chosen.account_threshold, source)
+            result = evaluate_ranking(set_dir, ranking)
+        else:
             result = evaluate(set_dir, found, min_score)
     except TocsinError as exc:
         raise fail(exc) from exc
@@ -444,7 +478,9 @@ def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
         r = result.ranking
         console.print(f"Flagged {r['flagged']:,} of {r['set_accounts']:,} accounts "
                       f"({r['flagged_share']:.2%}; at most {r['config']['max_share']:.0%}); "
-                      f"{r['ranked']:,} accounts in findings are ranked.", highlight=False)
+                      f"{r['ranked']:,} accounts in findings are ranked"
+                      + (f", weighed by the {r['model']}." if r.get("model") else "."),
+                      highlight=False)
     table = Table("level", "precision", "recall", "F1", "tp", "fp", "fn")
     rows = [("accounts", result.accounts), ("transactions", result.transactions),
             *((f"detector {k}", v) for k, v in result.detectors.items())]

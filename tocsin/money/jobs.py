@@ -31,8 +31,9 @@ from tocsin.jobs.runner import JobContext, Outcome, ProgressFn
 from tocsin.jobs.tables import Job
 from tocsin.money import sets
 from tocsin.money.detect import REGISTRY, Detector, make
-from tocsin.money.engines.base import open_engine, run_detector
-from tocsin.money.findings import Finding, sort_findings
+from tocsin.money.engines.base import open_engine
+from tocsin.money.findings import Finding
+from tocsin.money.rank import Ranking, detect
 from tocsin.money.tables import TransactionSet
 from tocsin.money.trace import TraceConfig
 from tocsin.settings import Settings
@@ -122,19 +123,17 @@ def _setting(default: Any, value: Any) -> Any:
 
 
 def find_findings(set_dir: Path, detectors: Sequence[Detector], settings: Settings,
-                  progress: ProgressFn = _quiet) -> tuple[list[Finding], dict[str, Any]]:
-    """Run ``detectors`` on the set's files: the findings, best first, and the configs used."""
-    steps = Stepper(progress, len(detectors) + 1)
+                  progress: ProgressFn = _quiet) -> tuple[Ranking, dict[str, Any]]:
+    """Run ``detectors`` on the set's files and rank their findings (the same
+    :func:`tocsin.money.rank.detect` as the command line): the ranking and the
+    configs used."""
+    steps = Stepper(progress, len(detectors) + 2)
     steps.step("loading the transaction set")
     engine = open_engine(set_dir, settings=settings)
-    found: list[Finding] = []
     try:
-        for detector in detectors:
-            steps.step(f"looking for {detector.title.lower()}")
-            found += run_detector(engine, detector)
+        return detect(engine, detectors, progress=steps.step)
     finally:
         engine.close()
-    return sort_findings(found), {d.name: d.describe()["config"] for d in detectors}
 
 
 def trace_set(set_dir: Path, accounts: Sequence[str], transactions: Sequence[str],
@@ -201,9 +200,9 @@ def _set_dir(session: Session, principal: Principal, settings: Settings, set_id:
 def detect_now(session: Session, principal: Principal, settings: Settings, set_id: int,
                detectors: Sequence[Detector]) -> dict[str, Any]:
     """Detect while the request waits; kept as the set's latest run if the principal may."""
-    found, configs = find_findings(_set_dir(session, principal, settings, set_id), detectors,
-                                   settings)
-    return sets.keep_findings(session, principal, settings, set_id, found,
+    ranking, configs = find_findings(_set_dir(session, principal, settings, set_id), detectors,
+                                     settings)
+    return sets.keep_findings(session, principal, settings, set_id, ranking,
                               [d.name for d in detectors], configs)
 
 
@@ -346,9 +345,9 @@ def _detect(ctx: JobContext) -> Outcome:
     detectors = detectors_from(ctx.params.get("detectors"), ctx.params.get("config"))
     with ctx.db.transaction() as session:
         set_dir = _set_dir(session, ctx.principal, ctx.settings, set_id)
-    found, configs = find_findings(set_dir, detectors, ctx.settings, ctx.progress)
+    ranking, configs = find_findings(set_dir, detectors, ctx.settings, ctx.progress)
     with ctx.db.transaction() as session:
-        data = sets.keep_findings(session, ctx.principal, ctx.settings, set_id, found,
+        data = sets.keep_findings(session, ctx.principal, ctx.settings, set_id, ranking,
                                   [d.name for d in detectors], configs)
     return _keep_result(ctx, set_id, data)
 
@@ -374,10 +373,10 @@ def _score(ctx: JobContext) -> Outcome:
     stored_now = False
     if run is None:
         detectors = detectors_from(None, None)
-        found, configs = find_findings(set_dir, detectors, ctx.settings,
-                                       lambda f, m: ctx.progress(0.8 * f, m))
+        ranking, configs = find_findings(set_dir, detectors, ctx.settings,
+                                         lambda f, m: ctx.progress(0.8 * f, m))
         with ctx.db.transaction() as session:
-            run = sets.keep_findings(session, ctx.principal, ctx.settings, set_id, found,
+            run = sets.keep_findings(session, ctx.principal, ctx.settings, set_id, ranking,
                                      [d.name for d in detectors], configs)
         stored_now = bool(run["stored"])
     data = score_findings(set_dir, run, ctx.settings, int(ctx.params.get("top", 50)),

@@ -306,6 +306,16 @@ def account_scores(data: SetData, scores: np.ndarray) -> np.ndarray:
     return out
 
 
+def account_score_map(model: Model, set_dir: Path, engine: str | None = None,
+                      progress: Callable[[str], None] | None = None) -> dict[str, float]:
+    """Every account of the set with the model's account score (see :func:`account_scores`),
+    for re-ranking the rule findings (:func:`tocsin.money.rank.with_model`)."""
+    data = load_set(set_dir, engine, model.config(), progress)
+    scores = account_scores(data, model.predict(data))
+    return {str(a): float(s) for a, s in zip(data.accounts.tolist(), scores.tolist(),
+                                             strict=True)}
+
+
 def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     """The threshold with the best F1 on ``(y, p)`` and that F1 (0.5 without positives)."""
     if not y.any():

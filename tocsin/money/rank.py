@@ -23,6 +23,10 @@ list an investigator can work through:
    payees (employers, processors) are ordinary to deal with; a fan keeps only its
    other counterparties and falls in proportion when they are fewer than the
    detector's ``min_degree``.
+   Fans on a *pay day* of the set — a day on which far more accounts fan out (in)
+   than on its other days, learned from the fans themselves — keep only the share an
+   ordinary day would hold (:func:`busy_days`). Stacks (``layered``) keep the share of
+   their other accounts that are not busy businesses passing money on.
 3. **Flagged, then ranked.** An account's score is the highest adjusted score of
    the findings it appears in. Accounts at or above ``min_score`` are flagged,
    highest first, up to ``max_share`` of the set's accounts; findings of a
@@ -41,15 +45,17 @@ three engine-neutral queries, so every engine gives the same ranking.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from tocsin.errors import InputError, Problem
-from tocsin.money.detect import REGISTRY
+from tocsin.money.detect import REGISTRY, Detector
 from tocsin.money.detect.base import in_list
 from tocsin.money.detect.fan import HUB_KINDS
-from tocsin.money.engines.base import Engine
+from tocsin.money.engines.base import Engine, run_detector
 from tocsin.money.findings import Finding, sort_findings
 
 HOUR = 3600
@@ -70,13 +76,16 @@ class RankConfig:
     #: rate of counterparties) loses its score; as rare as 1 in 10**rare_rarity or
     #: rarer keeps it; in between the score falls in proportion (on the log scale).
     usual_rarity: float = 2.0
-    rare_rarity: float = 5.0
+    rare_rarity: float = 7.0
     #: A fan also needs this many times the account's usual counterparties per
     #: window (plus one): busy accounts vary more than chance alone would say.
     min_burst: float = 3.0
     #: Counterparties with more distinct payers (payees) than this share of the set's
     #: accounts are busy collection (payout) accounts; a fan to (from) them is ordinary.
     busy_quantile: float = 0.95
+    #: Layering detectors whose structures are judged by how much of them runs through
+    #: busy accounts (paths through a busy firm are common by chance).
+    layered: tuple[str, ...] = ("stack",)
     #: Adjusted score an account needs to be flagged.
     min_score: float = 0.6
     #: Detectors whose findings rank an account but flag it only together with a
@@ -93,9 +102,11 @@ class RankConfig:
                                                         "which must be at least 0"))
         if self.min_burst < 1:
             problems.append(Problem("rank.min_burst", "must be at least 1"))
-        unknown = sorted(set(self.supporting) - set(REGISTRY))
-        if unknown:
-            problems.append(Problem("rank.supporting", f"unknown detectors: {', '.join(unknown)}"))
+        for name in ("supporting", "layered"):
+            unknown = sorted(set(getattr(self, name)) - set(REGISTRY))
+            if unknown:
+                problems.append(Problem(f"rank.{name}",
+                                        f"unknown detectors: {', '.join(unknown)}"))
         if not 0 < self.busy_quantile < 1:
             problems.append(Problem("rank.busy_quantile", "must be between 0 and 1"))
         if not 0 <= self.min_score <= 1:
@@ -113,11 +124,42 @@ class RankedAccount:
     flagged: bool
     #: The findings behind the score, strongest first (detector and reason).
     findings: tuple[Finding, ...] = field(default=())
+    #: How a supervised model's score of the account changed its score
+    #: (:func:`with_model`; "" without a model).
+    model: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"account": self.account, "score": self.score, "flagged": self.flagged,
-                "findings": [{"detector": f.detector, "score": f.score, "reason": f.reason}
-                             for f in self.findings]}
+        out = {"account": self.account, "score": self.score, "flagged": self.flagged,
+               "findings": [{"detector": f.detector, "score": f.score, "reason": f.reason}
+                            for f in self.findings]}
+        if self.model:
+            out["model"] = self.model
+        return out
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A detector's finding and how the ranking judged it."""
+
+    #: The finding as the detector reported it.
+    original: Finding
+    #: Its score after the judgement.
+    score: float
+    #: Why the score is what it is ("" when the detector's score stands unexamined).
+    note: str
+
+    @property
+    def finding(self) -> Finding:
+        """The finding with the judged score; its reason ends with the judgement."""
+        if not self.note:
+            return self.original
+        return replace(self.original, score=self.score,
+                       reason=f"{self.original.reason}. {self.note}")
+
+
+def identity(finding: Finding) -> tuple[str, str, tuple[str, ...]]:
+    """What keeps a finding apart from the others whatever its score and reason."""
+    return finding.detector, finding.subject, finding.transactions
 
 
 @dataclass(frozen=True)
@@ -129,14 +171,33 @@ class Ranking:
     #: Accounts in the set (the flagged share is taken of this).
     set_accounts: int
     config: RankConfig
+    #: How each finding was judged, by :func:`identity`.
+    judged: dict[tuple[str, str, tuple[str, ...]], Judged] = field(default_factory=dict)
+    #: The supervised model the accounts were re-ranked with ("" for none).
+    model: str = ""
 
     @property
     def flagged(self) -> list[str]:
         return [a.account for a in self.accounts if a.flagged]
 
+    def judgement(self, finding: Finding) -> Judged:
+        """How ``finding`` (adjusted or not) was judged; unjudged findings stand as they are."""
+        return self.judged.get(identity(finding)) or Judged(finding, finding.score, "")
+
+    def flags(self, finding: Finding) -> list[str]:
+        """The accounts of ``finding`` it flags: flagged accounts whose flag it carries
+        (a finding of a leading detector scoring at least ``min_score``)."""
+        if finding.detector in self.config.supporting or finding.score < self.config.min_score:
+            return []
+        return [a for a in finding.accounts if a in self.flagged_set]
+
+    @cached_property
+    def flagged_set(self) -> frozenset[str]:
+        return frozenset(self.flagged)
+
     def summary(self) -> dict[str, Any]:
         return {"set_accounts": self.set_accounts, "ranked": len(self.accounts),
-                "flagged": len(self.flagged),
+                "flagged": len(self.flagged), "model": self.model or None,
                 "flagged_share": round(len(self.flagged) / max(1, self.set_accounts), 4),
                 "config": vars(self.config)}
 
@@ -228,23 +289,153 @@ def burst(window: int, others: int, span: int, width: int) -> tuple[float, float
     return usual, min(1.0, windows * poisson_tail(usual, window))
 
 
-def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | None = None,
-           configs: dict[str, Any] | None = None, span: int | None = None) -> list[Finding]:
-    """The findings with fan scores judged against each subject's own history."""
+@dataclass(frozen=True)
+class BusyDay:
+    """A day on which many more accounts fanned out (or in) than on the set's other days."""
+
+    day: int
+    #: Accounts with a fan that day.
+    accounts: int
+    #: Such accounts on an ordinary day of the set.
+    usual: float
+    #: How often a day this busy would occur by chance in the set's time.
+    chance: float
+
+
+def payment_times(engine: Engine, findings: Sequence[Finding]
+                  ) -> dict[tuple[str, str, tuple[str, ...]], tuple[int, int]]:
+    """The first and last payment time of each finding (by :func:`identity`)."""
+    ids = sorted({x for f in findings for x in f.transactions})
+    when: dict[str, int] = {}
+    for at in range(0, len(ids), 5_000):  # keep each statement a reasonable size
+        rows = engine.fetch(f"SELECT txn_id, t FROM txn WHERE txn_id IN "
+                            f"{in_list(ids[at:at + 5_000])}")
+        when.update(zip(rows["txn_id"].astype(str).tolist(),
+                        rows["t"].astype("int64").tolist(), strict=True))
+    out = {}
+    for f in findings:
+        times = [when[x] for x in f.transactions if x in when]
+        if times:
+            out[identity(f)] = (min(times), max(times))
+    return out
+
+
+def busy_days(spans: dict[str, list[tuple[int, int]]], span: int, config: RankConfig
+              ) -> dict[int, BusyDay]:
+    """Days on which many more accounts made a fan than on the set's other days.
+
+    ``spans`` holds, per subject, the first and last payment time of each of its
+    fans. Fans are taken to fall on the set's days at random at the rate of an
+    ordinary day (the mean over the days outside the busiest tenth, at least one
+    in the set's time); a day is busy
+    when that many subjects would fan out (in) on one day by chance less than once
+    in 10**rare_rarity of the set's times. Pay days and rent days show up this way,
+    learned from the set's own payments: no calendar is assumed.
+    """
+    per_day: dict[int, int] = {}
+    for times in spans.values():
+        for d in {d for lo, hi in times for d in range(lo // DAY, hi // DAY + 1)}:
+            per_day[d] = per_day.get(d, 0) + 1
+    if not per_day:
+        return {}
+    n_days = max(1, span // DAY + 1)
+    counts = sorted([*per_day.values(), *[0] * max(0, n_days - len(per_day))])
+    ordinary = counts[:max(1, len(counts) - max(1, len(counts) // 10))]
+    # One fan somewhere in the set's time is always ordinary, even if all fell on a few days.
+    usual = max(sum(ordinary) / len(ordinary), 1 / n_days)
+    busy = {}
+    for d, n in per_day.items():
+        chance = min(1.0, n_days * poisson_tail(usual, n))
+        if chance < 10 ** -config.rare_rarity:
+            busy[d] = BusyDay(d, n, usual, chance)
+    return busy
+
+
+def _busy_day_notes(engine: Engine, fans: Sequence[Finding], span: int, config: RankConfig
+                    ) -> dict[tuple[str, str, tuple[str, ...]], tuple[float, str]]:
+    """For fans on a busy day (:func:`busy_days`): the factor that leaves the score
+    the chance of being one of an ordinary day's fans (usual over that day's count),
+    and why."""
+    out: dict[tuple[str, str, tuple[str, ...]], tuple[float, str]] = {}
+    for detector, side in BUSY_SIDE.items():
+        mine = [f for f in fans if f.detector == detector]
+        if not mine:
+            continue
+        times = payment_times(engine, mine)
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for f in mine:
+            if identity(f) in times:
+                spans.setdefault(f.subject, []).append(times[identity(f)])
+        days = busy_days(spans, span, config)
+        if not days:
+            continue
+        for f in mine:
+            if identity(f) not in times:
+                continue
+            lo, hi = times[identity(f)]
+            near = [d for d in range(lo // DAY, hi // DAY + 1) if d in days]
+            if not near:
+                continue
+            day = days[max(near, key=lambda d: days[d].accounts)]
+            factor = min(1.0, day.usual / day.accounts)
+            when = datetime.fromtimestamp(day.day * DAY, UTC).date().isoformat()
+            verb = "paid" if side == "payees" else "were paid by"
+            out[identity(f)] = (factor, (
+                f"On {when}, {day.accounts} accounts each {verb} many new accounts, as "
+                f"this one did, against about {day.usual:.1f} on the set's other days (by "
+                f"chance about {day.chance:.1g} times in the set's time): a pay day of "
+                f"this set. Only about {day.usual:.1f} of that day's {day.accounts} are "
+                f"what an ordinary day holds, so the score keeps {factor:.0%}"))
+    return out
+
+
+def _through_busy(f: Finding, known: dict[str, tuple[int, int, int]], busy_payee: int,
+                  busy_payer: int, config: RankConfig) -> Judged:
+    """A layering structure judged by how much of it runs through busy accounts.
+
+    An account that collects from (or pays) more accounts than almost everyone in the
+    set and also passes money on — a trading firm, a wholesaler — joins many
+    time-respecting paths by chance; paths through it say little. The score keeps
+    the share of the structure's other accounts that are not such accounts.
+    """
+    others = [a for a in f.accounts if a != f.subject]
+    busy = []
+    for account in others:
+        payers, payees, _ = known.get(account, (0, 0, 0))
+        if payers and payees and (payers > busy_payee or payees > busy_payer):
+            busy.append(account)
+    if not busy:
+        return Judged(f, f.score, "")
+    factor = 1 - len(busy) / len(others)
+    return Judged(f, round(f.score * factor, 4), (
+        f"{len(busy)} of its {len(others)} other accounts both pay and collect and deal with "
+        f"more accounts than {config.busy_quantile:.0%} of the set's accounts (more than "
+        f"{busy_payee} payers or {busy_payer} payees): busy businesses join many paths by "
+        f"chance, so the score keeps the share of the others ({f.score:.2f} to "
+        f"{f.score * factor:.2f})."))
+
+
+def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None = None,
+          configs: dict[str, Any] | None = None, span: int | None = None) -> list[Judged]:
+    """Every finding with its score judged against the subject's own history (fans)."""
     config = config or RankConfig()
     found = list(findings)
     fans = [f for f in found if f.detector in FAN_SIDES]
-    if not fans:
-        return sort_findings(found)
+    if not fans and not any(f.detector in config.layered for f in found):
+        return [Judged(f, f.score, "") for f in found]
     known = history(engine)
     busy_payee, busy_payer = busy_levels(known, config.busy_quantile)
     if span is None:
         span = set_span(engine)[0]
-    out = []
+    on_busy_days = _busy_day_notes(engine, fans, span, config)
+    out: list[Judged] = []
     for f in found:
         side = FAN_SIDES.get(f.detector)
+        if f.detector in config.layered:
+            out.append(_through_busy(f, known, busy_payee, busy_payer, config))
+            continue
         if side is None:
-            out.append(f)
+            out.append(Judged(f, f.score, ""))
             continue
         payers, payees, active = known.get(f.subject, (0, 0, 0))
         if side == "payers":
@@ -303,8 +494,22 @@ def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | Non
                          f"which leaves {ordinary} of the {need:g} the fan needs, so the score "
                          f"falls in proportion ({f.score * before:.2f} to "
                          f"{f.score * factor:.2f}).")
-        out.append(replace(f, score=round(f.score * factor, 4), reason=f"{f.reason}. {note}"))
-    return sort_findings(out)
+        if identity(f) in on_busy_days:
+            keep, why = on_busy_days[identity(f)]
+            before = factor
+            factor *= keep
+            note += f" {why} ({f.score * before:.2f} to {f.score * factor:.2f})."
+        out.append(Judged(f, round(f.score * factor, 4), note))
+    return out
+
+
+def adjust(findings: Iterable[Finding], engine: Engine, config: RankConfig | None = None,
+           configs: dict[str, Any] | None = None, span: int | None = None) -> list[Finding]:
+    """The findings with fan scores judged against each subject's own history; each
+    adjusted reason ends with how it was judged."""
+    return sort_findings(j.finding for j in judge(findings, engine, config, configs, span))
+
+
 
 
 def flag(findings: Sequence[Finding], set_accounts: int, config: RankConfig | None = None
@@ -332,11 +537,69 @@ def flag(findings: Sequence[Finding], set_accounts: int, config: RankConfig | No
     return out
 
 
+def with_model(ranking: Ranking, scores: Mapping[str, float], threshold: float,
+               source: str) -> Ranking:
+    """The ranking with each account's score weighed by a supervised model's.
+
+    An account the model scores at or above its account threshold keeps its score; one
+    below keeps the share ``model score / threshold`` of it. Flags are then given as in
+    :func:`flag` (leading detectors, ``min_score``, ``max_share``) on the weighed
+    scores, so an account needs both a rule finding and the model's support to be
+    flagged. Every account says how the model changed its score.
+    """
+    if threshold <= 0:
+        raise InputError.single("model.account_threshold", "must be above 0")
+    config = ranking.config
+    rows = []
+    for at, account in enumerate(ranking.accounts):
+        leading = [f for f in account.findings if f.detector not in config.supporting]
+        model = float(scores.get(account.account, 0.0))
+        factor = min(1.0, model / threshold)
+        lead = leading[0].score * factor if leading else 0.0
+        rows.append((-lead, -account.score * factor, at, account, model, factor))
+    rows.sort(key=lambda r: r[:3])
+    budget = int(config.max_share * ranking.set_accounts)
+    out = []
+    for neg_lead, _, _, account, model, factor in rows:
+        flagged = -neg_lead >= config.min_score and budget > 0
+        if flagged:
+            budget -= 1
+        score = round(account.score * factor, 4)
+        if factor >= 1:
+            note = (f"The {source} scores the account {model:.3f}, at or above its "
+                    f"threshold {threshold:.3f}: the score stands.")
+        else:
+            note = (f"The {source} scores the account {model:.3f}, below its threshold "
+                    f"{threshold:.3f}: the score keeps {factor:.0%} "
+                    f"({account.score:.2f} to {score:.2f}).")
+        out.append(replace(account, score=score, flagged=flagged, model=note))
+    return replace(ranking, accounts=out, model=source)
+
+
 def rank(engine: Engine, findings: Iterable[Finding], config: RankConfig | None = None,
          configs: dict[str, Any] | None = None) -> Ranking:
     """Adjust, rank and flag the findings of one set (see the module docstring)."""
     config = config or RankConfig()
     config.check()
     span, accounts = set_span(engine)
-    adjusted = adjust(findings, engine, config, configs, span)
-    return Ranking(adjusted, flag(adjusted, accounts, config), accounts, config)
+    judged = judge(findings, engine, config, configs, span)
+    adjusted = sort_findings(j.finding for j in judged)
+    return Ranking(adjusted, flag(adjusted, accounts, config), accounts, config,
+                   {identity(j.original): j for j in judged})
+
+
+def detect(engine: Engine, detectors: Sequence[Detector], config: RankConfig | None = None,
+           progress: Callable[[str], None] | None = None
+           ) -> tuple[Ranking, dict[str, dict[str, Any]]]:
+    """Run ``detectors`` on the engine and rank their findings: the one path from
+    detectors to ranked, flagged and explained findings that the command line, the
+    API and the web share. Also returns the settings each detector ran with."""
+    found: list[Finding] = []
+    for detector in detectors:
+        if progress is not None:
+            progress(f"looking for {detector.title.lower()}")
+        found += run_detector(engine, detector)
+    configs = {d.name: dict(d.describe()["config"]) for d in detectors}
+    if progress is not None:
+        progress("ranking the findings against each account's history")
+    return rank(engine, found, config, configs), configs

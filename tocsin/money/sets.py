@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
@@ -61,11 +61,13 @@ from tocsin.errors import InputError, NotFound, Problem
 from tocsin.jobs import runner as jobs
 from tocsin.money.dataset import StoredSet, open_set
 from tocsin.money.export import ExportReport, Selection, export_set
-from tocsin.money.findings import Finding
 from tocsin.money.ingest import IngestReport, ingest
 from tocsin.money.rates import RateTable
 from tocsin.money.tables import TransactionSet
 from tocsin.settings import Settings
+
+if TYPE_CHECKING:
+    from tocsin.money.rank import Ranking
 
 #: The subject type of jobs about a set (``jobs.subject_type``).
 SUBJECT = TransactionSet.record_type
@@ -269,25 +271,30 @@ def _write_json(path: Path, data: Any) -> None:
     os.replace(temp, path)
 
 
-def findings_run(findings: Sequence[Finding], detectors: Sequence[str],
+def findings_run(ranking: Ranking, detectors: Sequence[str],
                  configs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """A detection run as the pages and the API show it (nothing stored)."""
-    from tocsin.money.views import finding_view
+    """A ranked detection run as the pages and the API show it (nothing stored): the
+    findings flagged first (:func:`tocsin.money.views.ranked_findings`), the flagged
+    accounts and how many there are of how many."""
+    from tocsin.money.views import flagged_accounts, ranked_findings
 
     return {
         "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "detectors": list(detectors),
         "configs": {k: dict(v) for k, v in configs.items()},
-        "findings": [finding_view(f) for f in findings],
+        "ranking": ranking.summary(),
+        "flagged_accounts": flagged_accounts(ranking),
+        "findings": ranked_findings(ranking),
         "stored": False,
         "preview": True,
     }
 
 
 def keep_findings(session: Session, principal: Principal, settings: Settings, set_id: int,
-                  findings: Sequence[Finding], detectors: Sequence[str],
+                  ranking: Ranking, detectors: Sequence[str],
                   configs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Make ``findings`` the set's latest detection run, or a preview that stores nothing.
+    """Make the ranked findings the set's latest detection run, or a preview that
+    stores nothing (:func:`tocsin.money.rank.detect` makes ``ranking``).
 
     Used by the web (request or job) and by ``tocsin money detect`` alike, so
     findings made on the command line show in the browser. The run is stored
@@ -295,13 +302,14 @@ def keep_findings(session: Session, principal: Principal, settings: Settings, se
     otherwise the same run comes back with ``stored: false``.
     """
     item = get_set(session, principal, set_id)
-    data = findings_run(findings, detectors, configs)
+    data = findings_run(ranking, detectors, configs)
     if not may_store_results(principal, item):
         return data
     _hold(session, item, touch=True)
     data.update(stored=True, preview=False)
     audit.record(session, principal, "update", item.record_type, item.id, item.handling,
-                 detail=f"detection run stored: {len(findings)} findings from "
+                 detail=f"detection run stored: {len(ranking.findings)} findings "
+                        f"({len(ranking.flagged)} accounts flagged) from "
                         f"{', '.join(detectors) or 'no detector'}")
     session.flush()
     _write_json(set_path(settings, item) / FINDINGS_FILE, data)

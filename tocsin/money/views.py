@@ -27,6 +27,7 @@ import pyarrow as pa
 from tocsin.errors import InputError, NotFound, Problem
 from tocsin.money.dataset import ACCOUNTS_FILE, PARTIES_FILE, TRANSACTIONS_FILE
 from tocsin.money.findings import Finding
+from tocsin.money.rank import Ranking
 
 #: Account kinds drawn as end points (the money leaves the banking chain there).
 END_POINT_KINDS = ("cash", "foreign", "crypto", "merchant")
@@ -321,6 +322,34 @@ def finding_key(finding: Finding) -> str:
 
 def finding_view(finding: Finding) -> dict[str, Any]:
     return {"id": finding_key(finding), **finding.to_dict()}
+
+
+def ranked_findings(ranking: Ranking) -> list[dict[str, Any]]:
+    """The findings of a ranking as the pages, the API and the stored run show them.
+
+    Flagged findings first, then the ranked rest, each by its score after ranking.
+    Each keeps the detector's own score and reason (``detector_score``, ``reason``)
+    and says how the ranking judged it (``adjustment``, None when the detector's
+    score stands unexamined) and which of its accounts it flags (``flags``).
+    """
+    rows = []
+    for found in ranking.findings:
+        judged = ranking.judgement(found)
+        flags = ranking.flags(found)
+        rows.append({"id": finding_key(found), **judged.original.to_dict(),
+                     "score": found.score, "detector_score": judged.original.score,
+                     "adjustment": judged.note or None, "flagged": bool(flags),
+                     "flags": flags})
+    rows.sort(key=lambda r: not r["flagged"])  # stable: by score within each part
+    return rows
+
+
+def flagged_accounts(ranking: Ranking) -> list[dict[str, Any]]:
+    """The flagged accounts, highest first, with the findings that flag them."""
+    return [{"account": a.account, "score": a.score,
+             "findings": [finding_key(f) for f in a.findings
+                          if a.account in ranking.flags(f)]}
+            for a in ranking.accounts if a.flagged]
 
 
 # --------------------------------------------------------------------------- trace

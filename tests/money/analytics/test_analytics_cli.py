@@ -38,6 +38,14 @@ def test_detect_trace_score_evaluate(tiny_set: Path) -> None:
     judged = json.loads(ev.output)  # the flagged accounts: at most 2 % of the set
     assert 0 < judged["ranking"]["flagged"] <= 0.02 * judged["ranking"]["set_accounts"]
     assert judged["accounts"]["precision"] > 0.5
+    # Weighed by the shipped model's account scores: never more flagged, and said so.
+    weighed = runner.invoke(app, ["evaluate", *base, "--rules", "--weigh", "--json"])
+    assert weighed.exit_code == 0, weighed.output
+    both = json.loads(weighed.output)["ranking"]
+    assert both["model"] == "shipped model"
+    assert both["flagged"] <= judged["ranking"]["flagged"]
+    refused = runner.invoke(app, ["evaluate", *base, "--weigh"])
+    assert refused.exit_code != 0 and "--weigh" in refused.output
     every = runner.invoke(app, ["evaluate", *base, "--rules", "--all-findings", "--json"])
     assert every.exit_code == 0 and json.loads(every.output)["accounts"]["recall"] > 0.5
     rules = runner.invoke(app, ["score", *base, "--rules", "--limit", "3"])

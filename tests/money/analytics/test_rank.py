@@ -13,7 +13,17 @@ from tocsin.money.detect import all_detectors, make
 from tocsin.money.engines.base import run_detectors
 from tocsin.money.engines.embedded import EmbeddedEngine
 from tocsin.money.findings import Finding
-from tocsin.money.rank import RankConfig, Ranking, busy_levels, flag, poisson_tail, rank
+from tocsin.money.rank import (
+    Judged,
+    RankConfig,
+    Ranking,
+    _through_busy,
+    busy_levels,
+    flag,
+    poisson_tail,
+    rank,
+    with_model,
+)
 
 DAY = 24.0
 
@@ -136,10 +146,11 @@ def test_poisson_tail_and_busy_levels() -> None:
 
 def test_rank_settings_are_checked() -> None:
     with pytest.raises(InputError) as err:
-        RankConfig(max_share=0.0, min_score=2.0, supporting=("nope",),
+        RankConfig(max_share=0.0, min_score=2.0, supporting=("nope",), layered=("nor",),
                    usual_rarity=3.0, rare_rarity=2.0).check()
     where = {p.location for p in err.value.problems}
-    assert where == {"rank.max_share", "rank.min_score", "rank.supporting", "rank.rare_rarity"}
+    assert where == {"rank.max_share", "rank.min_score", "rank.supporting", "rank.layered",
+                     "rank.rare_rarity"}
 
 
 def test_pass_through_paid_from_the_balance_counts_for_less(tmp_path: Path) -> None:
@@ -158,3 +169,74 @@ def test_pass_through_paid_from_the_balance_counts_for_less(tmp_path: Path) -> N
     assert "those payments out total 6,000.00" in found["A"].reason
     assert "is 33% of the larger" in found["A"].reason
     assert found["A"].score < 0.4 < 0.7 < found["B"].score
+
+
+def test_fan_outs_on_a_pay_day_of_the_set_are_ordinary(tmp_path: Path) -> None:
+    """Twelve employers each pay six new people on day 10 (a twenty-day set, so each
+    pays once); on day 15 account L pays six accounts it never paid before."""
+    rows: list[Row] = []
+    for e in range(12):
+        rows.append(eur(f"c{e}", 2 * DAY + e, f"CLIENT{e}", f"E{e}", 50_000))
+        for k in range(6):
+            rows.append(eur(f"e{e}-{k}", 10 * DAY + 2 + e * 0.5 + k * 0.1, f"E{e}",
+                            f"P{e}-{k}", 2_000))
+    rows.append(eur("l0", 1 * DAY, "FRIEND", "L", 300))
+    for k in range(6):
+        rows.append(eur(f"l{k + 1}", 15 * DAY + 3 * k, "L", f"Q{k}", 1_800))
+    rows.append(eur("end", 20 * DAY, "FRIEND", "Z", 10))
+    folder = write_set(tmp_path / "set", rows)
+    eng = EmbeddedEngine(folder)
+    try:
+        ranking = rank(eng, run_detectors(eng, [make("fan_out")]))
+    finally:
+        eng.close()
+    employer = _finding(ranking, "fan_out", "E3")
+    assert "12 accounts each paid many new accounts" in employer.reason
+    assert "a pay day of this set" in employer.reason
+    assert employer.score < 0.05
+    launderer = _finding(ranking, "fan_out", "L")
+    assert "pay day" not in launderer.reason and launderer.score > 0.6
+    assert ranking.flagged[0] == "L" and "E3" not in ranking.flagged
+    judged = ranking.judgement(employer)
+    assert judged.original.score > 0.6 and judged.note and "pay day" in judged.note
+
+
+def test_a_stack_through_busy_businesses_counts_for_less() -> None:
+    stack = Finding.build("stack", "O", 0.8, ["O", "B1", "B2", "C", "D"], ["t1"], 1.0,
+                          "Money from account O reached account D along 2 paths")
+    known = {"B1": (400, 50, 0), "B2": (3, 2, 0), "C": (2, 900, 0), "D": (5, 0, 0)}
+    judged = _through_busy(stack, known, busy_payee=100, busy_payer=100,
+                           config=RankConfig())
+    # B1 and C both pay and collect and deal with more than the busy levels; D only
+    # collects and is not judged busy.
+    assert judged.score == pytest.approx(0.4)
+    assert judged.note.startswith("2 of its 4 other accounts both pay and collect")
+    quiet = {"B1": (4, 5, 0), "C": (2, 9, 0)}
+    assert _through_busy(stack, quiet, 100, 100, RankConfig()) == Judged(stack, 0.8, "")
+
+
+def test_a_models_account_scores_weigh_the_ranking() -> None:
+    def finding(detector: str, subject: str, score: float, *others: str) -> Finding:
+        return Finding.build(detector, subject, score, [subject, *others], [f"t{subject}"],
+                             1.0, "r")
+
+    found = [finding("cycle", "A", 0.9, "B"), finding("fan_in", "C", 0.8, "D"),
+             finding("pass_through", "E", 0.95, "F")]
+    ranking = Ranking(found, flag(found, 100, RankConfig(max_share=0.03)), 100,
+                      RankConfig(max_share=0.03))
+    assert ranking.flagged == ["A", "B", "C"]
+    scores = {"A": 0.1, "B": 0.5, "C": 0.9, "D": 0.45, "E": 1.0}
+    weighed = with_model(ranking, scores, threshold=0.5, source="shipped model")
+    by = {a.account: a for a in weighed.accounts}
+    # B and C have the model's support (at or above 0.5); A keeps a fifth of its 0.9,
+    # D 90 % of its 0.8 (0.72, still flagged); the pass-through alone flags nobody.
+    assert weighed.flagged == ["B", "C", "D"]
+    assert by["A"].score == pytest.approx(0.18) and not by["A"].flagged
+    assert "below its threshold 0.500: the score keeps 20% (0.90 to 0.18)" in by["A"].model
+    assert "at or above its threshold" in by["C"].model and by["C"].score == 0.8
+    assert not by["E"].flagged and weighed.model == "shipped model"
+    assert weighed.summary()["model"] == "shipped model"
+    # Findings keep their own scores; only accounts are weighed.
+    assert weighed.findings == ranking.findings
+    with pytest.raises(InputError):
+        with_model(ranking, scores, threshold=0.0, source="m")

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.factories import MakeUser, login
+from tests.money.web.ranked import assert_ranked
 from tocsin.access import audit
 from tocsin.money.demo import MAPPING, case_files
 from tocsin.money.detect import REGISTRY
@@ -95,9 +96,14 @@ def test_detect_returns_findings_with_reasons(client: TestClient, make_user: Mak
     findings = response.json()["findings"]
     # The fictional case holds every pattern, so every detector finds something.
     assert {f["detector"] for f in findings} == set(REGISTRY)
-    assert all(f["reason"] and 0 < f["score"] <= 1 and f["accounts"] for f in findings)
+    assert all(f["reason"] and 0 <= f["score"] <= 1 and f["accounts"] for f in findings)
+    # Stored ranked: flagged findings first, then the rest, each part by score after
+    # ranking; a fan's score is judged against its subject's history, and says how.
+    assert_ranked(response.json())
+    assert not all(f["flagged"] for f in findings)  # the rest is ranked, not flagged
     stored = client.get(f"{API}/sets/{demo_set}/findings").json()
     assert [f["id"] for f in stored["findings"]] == [f["id"] for f in findings]
+    assert stored["ranking"] == response.json()["ranking"]
     # One finding's own graph: exactly its payments.
     first = findings[0]
     graph = client.get(f"{API}/sets/{demo_set}/findings/{first['id']}/graph").json()

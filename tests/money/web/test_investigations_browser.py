@@ -3,6 +3,8 @@ read a finding's reason, expand an account of it on the diagram, trace into a Sa
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -46,7 +48,21 @@ def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
     # run the detectors (a background job) and open a finding: its reason and its graph
     page.get_by_role("button", name="Run detectors").click()
     expect(page.locator("#detect-status span")).to_contain_text("finding(s)", timeout=60_000)
-    page.locator("#findings li button").first.click()
+    expect(page.locator("#detect-status span")).to_contain_text("accounts flagged")
+    # ranked: the flagged findings first, each marked and with its score, then the rest
+    flags = page.locator("#findings li").evaluate_all(
+        "(items) => items.map((li) => li.dataset.flagged)")
+    assert "true" in flags and "false" in flags
+    assert flags == sorted(flags, reverse=True)
+    first = page.locator("#findings li").first
+    expect(first.locator(".flag")).to_have_text("flagged")
+    expect(first.locator(".score")).to_have_text(re.compile(r"^[01]\.\d\d$"))
+    # an unflagged fan says how its score was judged against the account's history
+    page.locator("#findings li[data-flagged='false'] button",
+                 has_text="fan in").first.click()
+    expect(page.locator("#finding-adjustment")).to_contain_text("history")
+    first.locator("button").click()
+    expect(page.locator("#finding-score")).to_contain_text("flags ")
     expect(page.locator("#finding-reason")).not_to_be_empty()
     assert "account" in page.locator("#finding-reason").inner_text().lower()
     page.wait_for_function("() => window.tocsinGraph.nodes('[?selectedFinding]').length > 1")

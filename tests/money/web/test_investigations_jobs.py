@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 
 from tests.factories import MakeUser, login
+from tests.money.web.ranked import assert_ranked
 from tocsin.access.principal import Principal
 from tocsin.jobs import runner as jobs
 from tocsin.jobs.tables import Job
@@ -52,6 +53,7 @@ def test_a_background_detection_is_a_row_and_its_result_stays_with_the_set(
     done = _wait(client, _detect_job(client, token, demo_set))
     assert done["state"] == "done", done
     assert done["result"]["stored"] is True and done["result"]["findings"]
+    assert_ranked(done["result"])  # ranked as on the command line
     assert client.get(f"{API}/sets/{demo_set}/findings").json()["findings"] == \
         done["result"]["findings"]
     with platform_db.transaction() as session:

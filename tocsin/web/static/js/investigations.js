@@ -420,8 +420,12 @@
     });
 
     // findings
+    // Ranked runs come flagged first, then by score after ranking; runs stored before
+    // ranking have neither, so order them the same way here.
     function indexFindings(list) {
-      findings = list || [];
+      findings = (list || []).map((f, i) => ({ f, i }))
+        .sort((a, b) => (Number(Boolean(b.f.flagged)) - Number(Boolean(a.f.flagged))) || (a.i - b.i))
+        .map((x) => x.f);
       flaggedAccounts.clear();
       for (const f of findings) {
         for (const a of f.accounts) {
@@ -431,12 +435,22 @@
       }
       cy.nodes().forEach((n) => n.data("flagged", flaggedAccounts.has(n.id())));
       cy.edges().forEach((e) => e.data("flagged", edgeFlagged(e.data())));
-      findingsList.replaceChildren(...findings.map((f) => el("li", { "data-finding": f.id, "aria-selected": "false" },
+      findingsList.replaceChildren(...findings.map((f) => el("li", {
+        "data-finding": f.id, "data-flagged": f.flagged ? "true" : "false", "aria-selected": "false",
+      },
         el("button", { type: "button", onclick: () => showFinding(f) },
-          el("span", { class: "score" }, Number(f.score).toFixed(2)),
+          el("span", { class: "score", title: "score after ranking" }, Number(f.score).toFixed(2)),
+          f.flagged ? el("em", { class: "flag" }, "flagged ") : "",
           el("strong", {}, f.detector.replace(/_/g, " ")), el("br", {}),
           el("small", {}, `${f.subject} · ${f.accounts.length} accounts · ${money(f.amount)}`)))));
       if (!findings.length) findingsList.append(el("li", {}, "No findings."));
+    }
+
+    function findingsSummary(result) {
+      const flagged = result.findings.filter((f) => f.flagged).length;
+      const r = result.ranking;
+      return `${result.findings.length} finding(s), ${flagged} flagged` +
+        (r ? ` (${r.flagged} of ${r.set_accounts} accounts flagged)` : "");
     }
 
     async function showFinding(finding) {
@@ -452,7 +466,12 @@
       detail.replaceChildren(
         el("h2", {}, `Finding: ${finding.detector.replace(/_/g, " ")}`),
         el("p", { class: "reason", id: "finding-reason" }, finding.reason),
-        el("p", { class: "meta" }, `score ${Number(finding.score).toFixed(2)} · ${finding.accounts.length} accounts · ${finding.transactions.length} payments · ${money(finding.amount)}`),
+        finding.adjustment ? el("p", { class: "reason", id: "finding-adjustment" }, finding.adjustment) : "",
+        el("p", { class: "meta", id: "finding-score" }, `score ${Number(finding.score).toFixed(2)}` +
+          (finding.detector_score !== undefined && finding.detector_score !== finding.score
+            ? ` (detector ${Number(finding.detector_score).toFixed(2)})` : "") +
+          (finding.flagged ? ` · flags ${finding.flags.join(", ")}` : "") +
+          ` · ${finding.accounts.length} accounts · ${finding.transactions.length} payments · ${money(finding.amount)}`),
         el("p", {}, el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(finding.subject)}` }, "trace the subject"), " ", ...chips));
       try {
         const { body } = await call(`${API}/sets/${setId}/findings/${finding.id}/graph`);
@@ -475,7 +494,7 @@
         const result = await runMaybeJob(`${API}/sets/${setId}/detect`, csrf, { background: true },
           (fraction, message) => { bar.value = fraction; text.textContent = message; });
         indexFindings(result.findings);
-        text.textContent = `${result.findings.length} finding(s)` +
+        text.textContent = findingsSummary(result) +
           (result.stored === false ? " (a preview, not stored: you may not change this set)" : "");
       } catch (err) {
         text.textContent = err.message;

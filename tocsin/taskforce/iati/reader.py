@@ -71,6 +71,10 @@ MODELLED = frozenset({
 })
 
 
+#: Coded children of a transaction → their register column.
+_TRANSACTION_CODES = {"disbursement-channel": "disbursement_channel", "flow-type": "flow_type",
+                      "finance-type": "finance_type", "tied-status": "tied_status"}
+
 #: Parts of a result the platform's results do not hold (kept as published).
 RESULT_EXTRAS = ("reference", "document-link", "dimension", "location", "comment")
 
@@ -484,6 +488,9 @@ def _bool(element: etree._Element, attribute: str) -> bool | None:
     return raw.strip().lower() in ("1", "true")
 
 
+_VALUE_LIMIT = Decimal("1e16")
+
+
 def _cents(value: Decimal) -> Decimal:
     return value.quantize(CENT)
 
@@ -524,8 +531,11 @@ class _ActivityReader:
     def problem(self, element: etree._Element, reason: str) -> None:
         self.problems.append(Problem(self.where + _relative_path(self.act, element), reason))
 
-    def value(self, parent: etree._Element) -> tuple[Decimal, str, date, etree._Element]:
-        value = parent.find("value")
+    def value(self, parent: etree._Element, value: etree._Element | None = None
+              ) -> tuple[Decimal, str, date, etree._Element]:
+        """The ``value`` child of ``parent`` (``value`` when the caller has found it)."""
+        if value is None:
+            value = parent.find("value")
         if value is None:
             raise _Bad(parent, "a value is required")
         currency = (value.get("currency") or self.currency).strip()
@@ -534,7 +544,7 @@ class _ActivityReader:
         if not types.currency.known(currency):
             raise _Bad(value, f"@currency {currency!r} is not an ISO 4217 code")
         amount = _decimal(value, value.text, "value")
-        if abs(amount) >= Decimal("1e16"):
+        if abs(amount) >= _VALUE_LIMIT:
             raise _Bad(value, "the value is not below 10^16")
         return amount, currency, _date(value, "value-date"), value
 
@@ -846,15 +856,27 @@ class _ActivityReader:
             row[f"{prefix}_type"] = element.get("type", "").strip()
 
     def budget(self, element: etree._Element, name: str, parts: IatiParts) -> None:
-        start_element = element.find("period-start")
+        # one pass over the children; the first of each name counts, as find() would
+        start_element = end_element = value_element = provider = receiver = None
+        for child in element:
+            tag = child.tag
+            if tag == "period-start":
+                start_element = child if start_element is None else start_element
+            elif tag == "period-end":
+                end_element = child if end_element is None else end_element
+            elif tag == "value":
+                value_element = child if value_element is None else value_element
+            elif tag == "provider-org":
+                provider = child if provider is None else provider
+            elif tag == "receiver-org":
+                receiver = child if receiver is None else receiver
         if start_element is None:
             raise _Bad(element, "a period-start is required")
-        end_element = element.find("period-end")
         start = _date(start_element)
         end = _date(end_element) if end_element is not None else None
         if end is not None and end < start:
             raise _Bad(end_element, f"the period ends ({end}) before it starts ({start})")
-        amount, currency, value_date, value = self.value(element)
+        amount, currency, value_date, value = self.value(element, value_element)
         kind = element.get("type")
         status = element.get("status")
         row: dict[str, Any] = {
@@ -872,48 +894,62 @@ class _ActivityReader:
             if row["type"] not in (None, 1, 2):
                 raise _Bad(element, f"@type {kind!r} is not a budget type (1 original, "
                                     "2 revised)")
-        self.org(element.find("provider-org"), "provider", row, with_type=False)
-        self.org(element.find("receiver-org"), "receiver", row, with_type=False)
+        self.org(provider, "provider", row, with_type=False)
+        self.org(receiver, "receiver", row, with_type=False)
         parts.budgets.append(row)
 
     def transaction(self, element: etree._Element, parts: IatiParts) -> None:
-        kind = element.find("transaction-type")
-        day = element.find("transaction-date")
-        if kind is None or day is None:
-            raise _Bad(element, "a transaction needs a transaction-type and a transaction-date")
-        type_code = _int(kind, "code", codelists.codes("TransactionType"),
-                         "a transaction type")
-        amount, currency, value_date, _ = self.value(element)
         row: dict[str, Any] = {
-            "position": len(parts.transactions), "type_code": type_code,
+            "position": len(parts.transactions), "type_code": 0,
             "ref": element.get("ref", "").strip(), "humanitarian": _bool(element, "humanitarian"),
-            "transaction_date": _date(day), "value": amount, "currency": currency,
-            "value_date": value_date,
-            "description": self.narrative(element.find("description")),
             "disbursement_channel": "", "flow_type": "", "finance_type": "", "aid_types": "",
             "tied_status": "", "sector_vocabulary": "", "sector_code": "",
             "recipient_country": "", "region_vocabulary": "", "recipient_region": "",
         }
-        self.org(element.find("provider-org"), "provider", row)
-        self.org(element.find("receiver-org"), "receiver", row)
+        # one pass over the children; the first of each element read by name counts
+        kind = day = value = description = provider = receiver = None
+        countries = []
         aid_types = []
         for child in element:
             tag = child.tag
-            if tag in ("disbursement-channel", "flow-type", "finance-type", "tied-status"):
-                row[tag.replace("-", "_")] = child.get("code", "").strip()
+            if tag == "transaction-type":
+                kind = child if kind is None else kind
+            elif tag == "transaction-date":
+                day = child if day is None else day
+            elif tag == "value":
+                value = child if value is None else value
+            elif tag == "description":
+                description = child if description is None else description
+            elif tag == "provider-org":
+                provider = child if provider is None else provider
+            elif tag == "receiver-org":
+                receiver = child if receiver is None else receiver
+            elif tag in _TRANSACTION_CODES:
+                row[_TRANSACTION_CODES[tag]] = child.get("code", "").strip()
             elif tag == "aid-type":
                 aid_types.append(f"{child.get('vocabulary', '1')}:{child.get('code', '')}")
             elif tag == "sector" and not row["sector_code"]:
                 row["sector_vocabulary"] = child.get("vocabulary", "1").strip()
                 row["sector_code"] = child.get("code", "").strip()
             elif tag == "recipient-country":
-                code = child.get("code", "").strip().upper()
-                if code not in codelists.codes("Country"):
-                    raise _Bad(child, f"unknown country {code!r}: not an ISO 3166-1 country code")
-                row["recipient_country"] = code
+                countries.append(child)
             elif tag == "recipient-region":
                 row["region_vocabulary"] = child.get("vocabulary", "1").strip()
                 row["recipient_region"] = child.get("code", "").strip()
+        if kind is None or day is None:
+            raise _Bad(element, "a transaction needs a transaction-type and a transaction-date")
+        row["type_code"] = _int(kind, "code", codelists.codes("TransactionType"),
+                                "a transaction type")
+        row["transaction_date"] = _date(day)
+        row["value"], row["currency"], row["value_date"], _ = self.value(element, value)
+        row["description"] = self.narrative(description)
+        self.org(provider, "provider", row)
+        self.org(receiver, "receiver", row)
+        for child in countries:
+            code = child.get("code", "").strip().upper()
+            if code not in codelists.codes("Country"):
+                raise _Bad(child, f"unknown country {code!r}: not an ISO 3166-1 country code")
+            row["recipient_country"] = code
         row["aid_types"] = " ".join(aid_types)[:200]
         parts.transactions.append(row)
 

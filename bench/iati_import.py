@@ -263,6 +263,7 @@ def main() -> None:
         size = path.stat().st_size / 2**20
         print(f"generated {count} activities ({size:.1f} MiB) in "
               f"{time.perf_counter() - started:.1f} s")
+        print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         runs: dict[str, list[dict[str, float]]] = {"floor": [], "read": [], "import": []}
         for _ in range(args.repeat):
             for what in runs:  # interleaved: drift on a shared machine hits all alike
@@ -279,6 +280,7 @@ def main() -> None:
             ratios = [r["seconds"] / f["seconds"]
                       for r, f in zip(runs[what], runs["floor"], strict=True)]
             print(f"{what} / floor: median x{statistics.median(ratios):.1f}")
+        print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

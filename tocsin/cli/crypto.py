@@ -21,7 +21,7 @@ from tocsin.settings import get_settings
 
 # The analytics (DuckDB, Arrow, numba) are imported inside the commands, so that loading
 # the group for its help stays light.
-RULES = ("haircut", "fifo", "poison")
+RULES = ("haircut", "fifo", "lifo", "tiho", "poison")
 
 app = typer.Typer(name="crypto", help="Bitcoin sets: cluster addresses, import TagPacks, trace "
                   "coins, find paths, export a cluster.", no_args_is_help=True)

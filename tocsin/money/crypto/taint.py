@@ -1,4 +1,4 @@
-"""Tracing coins on the UTXO graph: forward and backward, poison, haircut or FIFO.
+"""Tracing coins on the UTXO graph: forward and backward, poison, haircut, FIFO, LIFO or TIHO.
 
 A trace starts from the outputs an address received (or the outputs of a
 transaction, or the outputs it spent when going backward) and follows coins
@@ -41,8 +41,8 @@ from tocsin.money.crypto import tags as tagging
 from tocsin.money.crypto.cluster import Clustering
 from tocsin.money.crypto.utxo import Utxo, btc
 
-Rule = Literal["poison", "haircut", "fifo"]
-RULES = ("poison", "haircut", "fifo")
+Rule = Literal["poison", "haircut", "fifo", "lifo", "tiho"]
+RULES = ("poison", "haircut", "fifo", "lifo", "tiho")
 Direction = Literal["forward", "backward"]
 Outpoint = tuple[str, int]
 
@@ -133,11 +133,13 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
     return max(0, min(a1, b1) - max(a0, b0))
 
 
-def spread(rule: Rule, sources: list[tuple[int, int]], targets: list[int]) -> list[int]:
+def spread(rule: Rule, sources: list[tuple[int, int]], targets: list[int], *,
+           backward: bool = False) -> list[int]:
     """Traced satoshi of each target, given (value, traced) of each source, by the rule.
 
     Forward, sources are a transaction's inputs and targets its outputs;
-    backward, the outputs are the sources and the inputs the targets.
+    backward (``backward=True``), the outputs are the sources and the inputs
+    the targets, so LIFO lays the targets from the last instead of the sources.
     """
     total = sum(v for v, _ in sources)
     traced = sum(t for _, t in sources)
@@ -147,7 +149,30 @@ def spread(rule: Rule, sources: list[tuple[int, int]], targets: list[int]) -> li
         return list(targets)
     if rule == "haircut":
         return [value * traced // total if total else 0 for value in targets]
-    # fifo: traced satoshis sit at the front of each source's stretch
+    if rule == "tiho":
+        return _highest_first(traced, targets)
+    if rule == "lifo":
+        # the last input is spent first: the inputs laid end to end from the last
+        if backward:
+            return _stretches(sources, targets[::-1])[::-1]
+        return _stretches(sources[::-1], targets)
+    return _stretches(sources, targets)
+
+
+def _highest_first(traced: int, targets: list[int]) -> list[int]:
+    """``traced`` satoshi poured into the targets from the highest value down (ties in order)."""
+    result = [0 for _ in targets]
+    left = traced
+    for index in sorted(range(len(targets)), key=lambda k: (-targets[k], k)):
+        if left <= 0:
+            break
+        result[index] = min(targets[index], left)
+        left -= result[index]
+    return result
+
+
+def _stretches(sources: list[tuple[int, int]], targets: list[int]) -> list[int]:
+    """FIFO overlap: traced satoshis sit at the front of each source's stretch."""
     stretches = []
     position = 0
     for value, taint in sources:
@@ -297,7 +322,7 @@ def _step(graph: Graph, txid: str, hop: int, amounts: dict[Outpoint, int], confi
                            [], mined)
     known = [(p, v) for p, v in inputs if p is not None and v is not None]
     targets = [v for _, v in known]
-    shares = spread(config.rule, sources, targets)
+    shares = spread(config.rule, sources, targets, backward=True)
     if config.rule == "haircut":
         # the traced coins came from the inputs in proportion to their values (fee included)
         funded = max(sum(targets), total_out)
@@ -329,14 +354,20 @@ def _explain(rule: Rule, hop: int, short: str, traced: int, total_in: int, total
                "haircut": f"haircut: each output carries the traced share "
                           f"{(traced / total_in * 100 if total_in else 0):.1f}% of its value",
                "fifo": "FIFO: inputs and outputs laid end to end in order; each output carries "
-                       "the traced satoshis its stretch overlaps"}[rule]
+                       "the traced satoshis its stretch overlaps",
+               "lifo": "LIFO: the inputs laid end to end from the last, the outputs in order; "
+                       "each output carries the traced satoshis its stretch overlaps",
+               "tiho": "TIHO: the traced satoshis fill the highest-valued outputs first"}[rule]
         return (f"hop {hop}: {short} spends {btc(traced)} traced of {btc(total_in)} in, pays "
                 f"{btc(total_out)} out; {how}: {parts}")
     how = {"poison": "poison: every input is taken as a source in full",
            "haircut": "haircut: the traced amount comes from the inputs in proportion to "
                       "their values",
            "fifo": "FIFO: the traced outputs' stretches mapped back onto the inputs laid end "
-                   "to end"}[rule]
+                   "to end",
+           "lifo": "LIFO: the traced outputs' stretches mapped back onto the inputs laid end "
+                   "to end from the last",
+           "tiho": "TIHO: the traced amount drawn from the highest-valued inputs first"}[rule]
     return (f"hop {hop}: {short} pays {btc(traced)} of the traced coins out of "
             f"{btc(total_in)} in; {how}: {parts}")
 

@@ -36,7 +36,10 @@ pages = APIRouter(prefix="/investigations", include_in_schema=False)
 api = APIRouter(prefix="/investigations", tags=["bitcoin"])
 
 RULE_NAMES = {"haircut": "haircut (proportional)", "fifo": "FIFO (first in, first out)",
+              "lifo": "LIFO (last in, first out)",
+              "tiho": "TIHO (taint in, highest out)",
               "poison": "poison (any touch taints all)"}
+RuleName = Literal["haircut", "fifo", "lifo", "tiho", "poison"]
 
 
 def _bitcoin(request: Request, session: Session, principal: Principal, set_id: int) -> Any:
@@ -54,7 +57,7 @@ def bitcoin_page(
     set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal,
     address: Annotated[str, Query(max_length=100)] = "",
     start: Annotated[str, Query(max_length=100)] = "",
-    rule: Literal["haircut", "fifo", "poison"] = "haircut",
+    rule: RuleName = "haircut",
     direction: Literal["forward", "backward"] = "forward",
     depth: Annotated[int, Query(ge=1, le=50)] = 6,
     degree: Annotated[int, Query(ge=1, le=10_000)] = 100,
@@ -201,7 +204,7 @@ async def api_add_tags(set_id: int, request: Request, session: DbSession,
 
 class CryptoTraceRequest(BaseModel):
     start: str = Field(..., min_length=1, max_length=100, description="Address or txid.")
-    rule: Literal["haircut", "fifo", "poison"] = "haircut"
+    rule: RuleName = "haircut"
     direction: Literal["forward", "backward"] = "forward"
     max_depth: int = Field(6, ge=1, le=50)
     max_degree: int = Field(100, ge=1, le=10_000)

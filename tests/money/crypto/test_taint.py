@@ -228,3 +228,52 @@ def test_spread_never_creates_coins(values: list[int], outs: list[int],
     assert all(p >= h for p, h in zip(poison, haircut, strict=True))
     if sum(outs) == sum(values):  # no fee: FIFO, LIFO and TIHO hand on every traced satoshi
         assert all(sum(shares) == total for shares in ordered.values())
+
+
+def test_flows_for_the_sankey_and_the_graph(two_coins: Path) -> None:
+    model = open_utxo(two_coins)
+    forward = taint.flows(taint.trace(model, "A", TraceConfig(rule="fifo", min_amount=1)))
+    tx = f"tx {txid('t1')} · 1"
+    assert {(link["source"], link["target"], link["value"]) for link in forward["links"]} == {
+        ("A · 0", tx, 10), (tx, "C · 1", 4), (tx, "D · 1", 6)}
+    by_name = {n["name"]: n for n in forward["nodes"]}
+    assert by_name["A · 0"]["start"] and by_name["C · 1"]["ends"] == [
+        "0.00000004 BTC: not spent within the set"]
+    # backward the links still run the way the coins moved: inputs → transaction → asked output
+    back = taint.flows(taint.trace(model, "D", TraceConfig(rule="tiho", direction="backward",
+                                                           min_amount=1)))
+    assert {(link["source"], link["target"], link["value"]) for link in back["links"]} >= {
+        ("A · 1", tx, 10), ("B · 1", tx, 1), (tx, "D · 0", 11)}
+    # the graph keeps one node per address, a transaction once per hop it is crossed at
+    loop = write_chain(two_coins.parent / "loop", [
+        ("cb1", [], [("A", 10)]),
+        ("t1", [("cb1", 0)], [("A", 4), ("B", 5)]),
+        ("t2", [("t1", 0)], [("A", 3)]),
+    ])
+    flows = taint.flows(taint.trace(open_utxo(loop), "A", TraceConfig(rule="poison",
+                                                                      min_amount=1)))
+    names = [n["name"] for n in flows["nodes"] if n["kind"] == "address"]
+    assert sorted(names) == ["A · 0", "A · 1", "A · 2", "B · 1"]
+    graph = [n["id"] for n in flows["graph"]["nodes"] if n["kind"] == "address"]
+    assert sorted(graph) == ["A", "B"]
+    # t2 is crossed twice (A's coin from hop 0, and t1's output at hop 1): two steps, two nodes
+    assert sorted((e["source"][:4], e["target"][:4]) for e in flows["graph"]["edges"]) == sorted(
+        [("A", "tx " + txid("t1")[:1]), ("tx " + txid("t1")[:1], "A"),
+         ("tx " + txid("t1")[:1], "B"), ("A", "tx " + txid("t2")[:1]),
+         ("tx " + txid("t2")[:1], "A"), ("A", "tx " + txid("t2")[:1]),
+         ("tx " + txid("t2")[:1], "A")])
+
+
+def test_depth_counts_transactions(tmp_path: Path) -> None:
+    folder = write_chain(tmp_path / "set", [
+        ("cb", [], [("A", 100)]),
+        ("t1", [("cb", 0)], [("B", 99)]),
+        ("t2", [("t1", 0)], [("C", 98)]),
+        ("t3", [("t2", 0)], [("D", 97)]),
+    ])
+    result = taint.trace(open_utxo(folder), "A", TraceConfig(rule="fifo", max_depth=2,
+                                                             min_amount=1))
+    assert [(s.hop, s.txid) for s in result.steps] == [(1, txid("t1")), (2, txid("t2"))]
+    [end] = result.ends
+    assert (end.address, end.amount, end.hop) == ("C", 98, 2)
+    assert end.reason == "depth limit of 2 transactions"

@@ -204,8 +204,10 @@ def trace_view(result: taint.TraceResult) -> dict[str, Any]:
         "traced": result.traced, "traced_text": btc(result.traced),
         "truncated": result.truncated,
         "steps": [{"hop": s.hop, "txid": s.txid, "explanation": s.explanation,
+                   "entered": [{"from": name, "traced": t} for name, t in s.entered],
                    "moved": [{"to": name, "value": v, "traced": t} for name, v, t in s.moved]}
                   for s in result.steps],
+        "flows": taint.flows(result),
         "ends": [{"address": e.address, "amount": e.amount, "amount_text": btc(e.amount),
                   "reason": e.reason, "cluster_id": e.cluster_id, "tags": e.tags, "hop": e.hop}
                  for e in sorted(result.ends, key=lambda e: -e.amount)],

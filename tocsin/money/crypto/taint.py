@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow.parquet as pq
 
@@ -68,6 +68,9 @@ class Step:
     total_in: int
     moved: list[tuple[str, int, int]]  # (address or outpoint, value, traced satoshi)
     explanation: str
+    #: The traced outputs the step starts from, (address, traced satoshi): forward the
+    #: inputs carrying traced coins in, backward the outputs asked about.
+    entered: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -233,9 +236,11 @@ def trace(model: Utxo, start: str, config: TraceConfig | None = None, *,
                     end(point, amount, "step budget reached", hop)
                 continue
             step = _step(graph, txid, hop, amounts, config, forward)
+            step.step.entered = [(graph.outputs[p][1] if p in graph.outputs else f"{p[0]}:{p[1]}",
+                                  a) for p, a in amounts.items()]
             steps.append(step.step)
             for point, amount in step.next:
-                frontier.append((point, amount, hop + 1))
+                frontier.append((point, amount, hop))  # outputs of the hop-th transaction
             for point, amount, reason in step.stops:
                 end(point, amount, reason, hop)
             continue
@@ -408,6 +413,87 @@ def _cluster_lookup(clustering: Clustering | None) -> Callable[[str], str | None
                                        clustering.addresses.column("cluster_id").to_pylist(),
                                        strict=True))
     return mapping.get
+
+
+# --------------------------------------------------------------------------- views
+
+
+def flows(result: TraceResult) -> dict[str, Any]:
+    """The trace as a Sankey (``nodes``, ``links``) and as a graph (``graph``) for the page.
+
+    In the Sankey an address is one node per hop (``address · hop``), so coins that come back
+    to an address do not make a cycle; links run in the direction the coins moved (backward,
+    from the inputs found to the outputs asked about). In the graph an address is one node
+    however often it is met; a transaction is a node per hop the trace crosses it at (each is
+    a step with its own traced amounts).
+    """
+    forward = result.config.direction == "forward"
+    nodes: dict[str, dict[str, Any]] = {}
+    links: dict[tuple[str, str], int] = {}
+
+    def address(name: str, hop: int) -> str:
+        key = f"{name} · {hop}"
+        nodes.setdefault(key, {"name": key, "label": name, "kind": "address", "hop": hop,
+                               "start": hop == 0, "ends": [], "tags": []})
+        return key
+
+    def transaction(txid: str, hop: int) -> str:
+        key = f"tx {txid} · {hop}"
+        nodes.setdefault(key, {"name": key, "label": txid, "kind": "transaction", "hop": hop,
+                               "start": False, "ends": [], "tags": []})
+        return key
+
+    def link(source: str, target: str, value: int) -> None:
+        if value > 0:
+            links[(source, target)] = links.get((source, target), 0) + value
+
+    for step in result.steps:
+        tx = transaction(step.txid, step.hop)
+        for name, amount in step.entered:
+            near = address(name, step.hop - 1)
+            if forward:
+                link(near, tx, amount)
+            else:
+                link(tx, near, amount)
+        for name, _value, traced in step.moved:
+            if traced > 0:
+                far = address(name, step.hop)
+                if forward:
+                    link(tx, far, traced)
+                else:
+                    link(far, tx, traced)
+    for end in result.ends:
+        key = next((k for k in (f"{end.address} · {end.hop}", f"{end.address} · {end.hop - 1}")
+                    if k in nodes), None)
+        if key is not None:
+            nodes[key]["ends"].append(f"{btc(end.amount)}: {end.reason}")
+            nodes[key]["tags"] = list(dict.fromkeys(nodes[key]["tags"] + end.tags))
+    sankey_links = [{"source": a, "target": b, "value": v, "text": btc(v)}
+                    for (a, b), v in links.items()]
+    # the graph: addresses merged over hops, transactions kept apart
+    merged: dict[str, dict[str, Any]] = {}
+    for node in nodes.values():
+        key = node["label"] if node["kind"] == "address" else node["name"]
+        item = merged.setdefault(key, {"id": key, "label": node["label"], "kind": node["kind"],
+                                       "start": False, "ends": [], "tags": [], "hops": []})
+        item["start"] = item["start"] or node["start"]
+        item["ends"] += node["ends"]
+        item["tags"] = list(dict.fromkeys(item["tags"] + node["tags"]))
+        item["hops"].append(node["hop"])
+
+    def graph_id(key: str) -> str:
+        return nodes[key]["label"] if nodes[key]["kind"] == "address" else key
+
+    edges: dict[tuple[str, str], int] = {}
+    for (a, b), v in links.items():
+        pair = (graph_id(a), graph_id(b))
+        edges[pair] = edges.get(pair, 0) + v
+    return {
+        "nodes": list(nodes.values()), "links": sankey_links,
+        "graph": {"nodes": list(merged.values()),
+                  "edges": [{"id": f"e{n}", "source": a, "target": b, "value": v,
+                             "text": btc(v)} for n, ((a, b), v) in enumerate(edges.items())]},
+    }
 
 
 # --------------------------------------------------------------------------- paths

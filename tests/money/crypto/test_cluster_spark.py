@@ -66,7 +66,7 @@ def test_small_chain_by_hand(spark: Any, small: Path) -> None:
 def test_generated_chain_matches_embedded(spark: Any, tmp_path: Path) -> None:
     from tocsin.money.crypto.spark_cluster import cluster_spark
 
-    chain = generate(tmp_path / "set", ChainConfig(wallets=60, transactions=3000, seed=3))
+    chain = generate(tmp_path / "set", ChainConfig(wallets=30, transactions=800, seed=3))
     model = open_utxo(chain.folder)
     ours = cluster_spark(model, spark=spark)
     assert ours.clusters.column("size")[0].as_py() > 10  # long chains of joins were followed

@@ -32,3 +32,22 @@ def test_both_contenders_give_the_same_components(inputs: int) -> None:
     assert np.array_equal(ours, theirs)
     assert len(np.unique(ours)) < n  # some addresses were joined
     assert bench.peak_mb(lambda: bench.with_tocsin(n, groups, members)) > 0
+
+
+def test_change_benchmark_on_a_small_chain(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "crypto_analysis_bench", BENCH.with_name("crypto_analysis.py"))
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    from tocsin.money.crypto.generate import ChainConfig, generate
+
+    chain = generate(tmp_path / "set", ChainConfig(wallets=20, transactions=600, seed=2,
+                                                   **bench.REALISTIC))
+    lines = bench.change_benchmark(chain, rounds=1)
+    assert lines[0].split()[:3] == ["heuristics", "precision", "recall"]
+    rows = {line[:17].strip(): line[17:].split() for line in lines[1:]}
+    assert list(rows) == ["multi-input only", "one_time_change", "script_type",
+                          "round_payment", "all three"]
+    assert rows["multi-input only"][3] == "0" and int(rows["all three"][3].replace(",", "")) > 0
+    assert float(rows["all three"][1]) > float(rows["multi-input only"][1])  # recall rises

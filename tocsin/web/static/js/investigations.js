@@ -653,8 +653,12 @@
         const flows = body.flows;
         if (window.echarts) drawSankey(flows);
         if (window.cytoscape) drawGraph(flows.graph);
-        status.textContent = `${flows.graph.nodes.filter((n) => n.kind === "address").length} addresses and ` +
-          `${flows.graph.nodes.filter((n) => n.kind === "transaction").length} transactions` +
+        const count = (kind, one, many) => {
+          const n = flows.graph.nodes.filter((node) => node.kind === kind).length;
+          return `${n} ${n === 1 ? one : many}`;
+        };
+        status.textContent = `${count("address", "address", "addresses")} and ` +
+          `${count("transaction", "transaction crossed", "transactions crossed")}` +
           (body.truncated ? " (stopped at the step budget, not complete)" : "");
       } catch (err) {
         status.textContent = err.message;

@@ -21,7 +21,7 @@ from tocsin.settings import get_settings
 
 # The analytics (DuckDB, Arrow, numba) are imported inside the commands, so that loading
 # the group for its help stays light.
-RULES = ("haircut", "fifo", "poison")
+RULES = ("haircut", "fifo", "lifo", "tiho", "poison")
 
 app = typer.Typer(name="crypto", help="Bitcoin sets: cluster addresses, import TagPacks, trace "
                   "coins, find paths, export a cluster.", no_args_is_help=True)
@@ -51,24 +51,44 @@ def cluster_cmd(
     min_inputs: int = typer.Option(3, help="CoinJoin: at least this many input addresses…"),
     min_equal: int = typer.Option(3, help="…and this many outputs of one equal value."),
     keep_coinjoins: bool = typer.Option(False, help="Join CoinJoin inputs too (not advised)."),
+    change_heuristics: str = typer.Option(
+        "", "--change-heuristics", help="Also join change addresses by these heuristics: all, "
+        "or some of one_time_change, script_type, round_payment (comma-separated). Guesses: "
+        "each link is kept with its heuristics and confidence."),
+    round_to: int = typer.Option(100_000, help="round_payment: a round amount is a multiple "
+                                 "of this many satoshi."),
+    engine: str | None = typer.Option(None, "--engine", help="embedded or spark (default: "
+                                      "TOCSIN_MONEY_ENGINE); both give the same clusters."),
     as_user: str | None = USER,
 ) -> None:
     """Cluster the set's addresses (multi-input heuristic, CoinJoins left out).
 
-    Example: tocsin crypto cluster "Blocks 2010" --as analyst
+    Example: tocsin crypto cluster "Blocks 2010" --change-heuristics all --as analyst
     """
     from tocsin.money.crypto import service
+    from tocsin.money.crypto.change import parse_names
     from tocsin.money.crypto.cluster import ClusterConfig
 
+    try:
+        names = parse_names(change_heuristics)
+    except InputError as exc:
+        raise fail(InputError.single("--change-heuristics", exc.problems[0].reason)) from None
+    if round_to <= 0:
+        raise fail(InputError.single("--round-to", "must be a positive number of satoshi"))
     config = ClusterConfig(min_inputs=min_inputs, min_equal_outputs=min_equal,
-                           exclude_coinjoins=not keep_coinjoins)
+                           exclude_coinjoins=not keep_coinjoins, change_heuristics=names,
+                           round_to=round_to)
     run = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.run_clustering(
-        s, who, cfg, set_id, config))
+        s, who, cfg, set_id, config, engine))
     result = run.result
     console.print(f"{result.addresses.num_rows:,} addresses in {result.clusters.num_rows:,} "
                   f"clusters; {result.coinjoins.num_rows:,} CoinJoin-like transaction(s) left "
                   f"out; {'stored with the set' if run.stored else 'preview, not stored'}.",
                   highlight=False)
+    if names:
+        console.print(f"{result.change_links.num_rows:,} change address(es) joined by "
+                      f"{', '.join(names)} (heuristics: see each cluster's links).",
+                      highlight=False)
 
 
 @app.command("clusters")
@@ -91,6 +111,9 @@ def clusters_cmd(set_ref: str = SET,
                       row["received_text"], row["first_seen"], row["last_seen"],
                       "\n".join(t["text"] for t in row["tags"]))
     console.print(table)
+    for row in view["clusters"]:
+        for link in row["change_links"]:
+            console.print(f"{row['cluster_id']}: {link['reason']}", highlight=False)
 
 
 @app.command("tags")

@@ -55,3 +55,22 @@ def test_the_etl_bench_export_imports_and_both_sides_load_it(tmp_path: Path) -> 
     # the model gives each coinbase its input back; bitcoin-etl (and the floor) leave it out
     assert spent.num_rows == pq.read_table(tmp_path / "floor" / "inputs.parquet").num_rows \
         + coinbases
+
+
+def test_change_benchmark_on_a_small_chain(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "crypto_analysis_bench", BENCH.with_name("crypto_analysis.py"))
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    from tocsin.money.crypto.generate import ChainConfig, generate
+
+    chain = generate(tmp_path / "set", ChainConfig(wallets=20, transactions=600, seed=2,
+                                                   **bench.REALISTIC))
+    lines = bench.change_benchmark(chain, rounds=1)
+    assert lines[0].split()[:3] == ["heuristics", "precision", "recall"]
+    rows = {line[:17].strip(): line[17:].split() for line in lines[1:]}
+    assert list(rows) == ["multi-input only", "one_time_change", "script_type",
+                          "round_payment", "all three"]
+    assert rows["multi-input only"][3] == "0" and int(rows["all three"][3].replace(",", "")) > 0
+    assert float(rows["all three"][1]) > float(rows["multi-input only"][1])  # recall rises

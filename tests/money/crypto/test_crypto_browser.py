@@ -64,3 +64,54 @@ def test_bitcoin_page(page: Page, live_server: LiveServer) -> None:
     page.fill("input[name=start]", "no-such-address")
     page.get_by_role("button", name="Trace").click()
     expect(page.get_by_role("alert")).to_contain_text("neither an address nor a transaction")
+
+
+EVIL = '<img src=x onerror="window.__tagged=1">Evil & Co'
+
+
+def test_trace_sankey_and_graph(page: Page, live_server: LiveServer, tmp_path: Path) -> None:
+    """The trace drawn as a Sankey and a graph; text from a TagPack shows as text."""
+    from tests.web.axe import violations
+
+    with live_server.db.transaction() as session:
+        unit = session.scalars(select(Unit.id).where(Unit.code == "tntd-spmu")).one()
+        item, _ = sets.import_set(session, Principal.system(), live_server.settings, "bitcoin",
+                                  [FIXTURES / "block-99960.hex", FIXTURES / "block-13b8ab.hex"],
+                                  "Blocks with a strange tag", "AMBER", unit)
+        set_id = item.id
+        folder = sets.set_path(live_server.settings, item)
+    from tocsin.money.crypto import tags, taint
+    from tocsin.money.crypto.utxo import open_utxo
+
+    # tag an address the trace ends at with a label that looks like markup
+    first = taint.trace(open_utxo(folder), SPENDER, taint.TraceConfig(rule="fifo", min_amount=1))
+    end = first.ends[0].address
+    pack = tmp_path / "evil.yaml"
+    pack.write_text(f"title: t\nsource: test\nconfidence: ownership\ntags:\n"
+                    f"  - {{address: {end}, label: '{EVIL}', category: user}}\n")
+    tags.import_tagpacks(folder, [pack])
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    page.goto(f"{live_server.url}/investigations/sets/{set_id}/bitcoin?start={SPENDER}"
+              "&rule=tiho#trace")
+    expect(page.locator("#btc-flow-status")).to_contain_text("addresses and")
+    nodes = page.evaluate("() => window.tocsinBtcSankey.getOption().series[0].data.length")
+    assert nodes >= 4  # the start, its transaction and the two outputs
+    assert page.evaluate("() => window.tocsinBtcGraph.nodes().length") >= 4
+    # the tooltip of the tagged end point: the label as text, no element made of it
+    index = page.evaluate(f"""() => window.tocsinBtcSankey.getOption().series[0].data
+        .findIndex((n) => n.label === {end!r})""")
+    assert index >= 0
+    page.evaluate(f"() => window.tocsinBtcSankey.dispatchAction("
+                  f"{{type: 'showTip', seriesIndex: 0, dataIndex: {index}}})")
+    tip = page.locator(".chart-tip").last
+    expect(tip).to_contain_text("Evil & Co")
+    expect(tip).to_contain_text("<img src=x")
+    assert tip.locator("img").count() == 0
+    # the graph's detail panel, by selecting the same address
+    page.evaluate(f"() => window.tocsinBtcGraph.getElementById({end!r}).emit('tap')")
+    detail = page.locator("#btc-node-detail")
+    expect(detail).to_contain_text("<img src=x")
+    assert detail.locator("img").count() == 0
+    assert page.evaluate("() => window.__tagged") is None
+    assert violations(page) == []

@@ -25,8 +25,16 @@ def test_blocks_and_rpc_json_from_the_command_line(cli: None, make_user: MakeUse
                    "--as", analyst).output
     assert "3 tag(s) added" in added
     assert "Example Market" in tocsin("crypto", "tags", "December 2010", "--as", analyst).output
+    guessed = tocsin("crypto", "cluster", "December 2010", "--change-heuristics", "all",
+                     "--as", analyst).output
+    assert "change address(es) joined by one_time_change, script_type, round_payment" in guessed
+    wrong = tocsin("crypto", "cluster", "December 2010", "--change-heuristics", "peeling",
+                   "--as", analyst, ok=False)
+    assert wrong.exit_code == 1 and "--change-heuristics" in wrong.output
+    assert "unknown heuristic 'peeling'" in wrong.output
     shown = json.loads(tocsin("crypto", "clusters", "December 2010", "--json", "--as",
                               analyst).output)
+    assert all("change_links" in c for c in shown["clusters"])
     assert shown["clusters"][0]["tags"]  # tagged clusters first
     traced = json.loads(tocsin("crypto", "trace", "December 2010",
                                "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU", "--rule", "poison",
@@ -35,6 +43,9 @@ def test_blocks_and_rpc_json_from_the_command_line(cli: None, make_user: MakeUse
     steps = tocsin("crypto", "trace", "December 2010", "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU",
                    "--steps", "--as", analyst).output
     assert "hop 1:" in steps
+    tiho = tocsin("crypto", "trace", "December 2010", "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU",
+                  "--rule", "tiho", "--steps", "--as", analyst).output
+    assert "TIHO: the traced satoshis fill the highest-valued outputs first" in tiho
     target = traced["ends"][0]["address"]
     path = tocsin("crypto", "path", "December 2010", "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU",
                   target, "--as", analyst).output

@@ -87,9 +87,24 @@ def test_cluster_tag_trace_path_and_export(client: TestClient, make_user: MakeUs
     body = traced.json()
     assert body["steps"][0]["explanation"].startswith("hop 1: ")
     assert all(e["reason"] == "not spent within the set" for e in body["ends"])
+    # the Sankey and the graph of the page are drawn from the same answer
+    flows = body["flows"]
+    assert flows["links"] and flows["graph"]["nodes"]
+    assert {n["label"] for n in flows["graph"]["nodes"] if n["start"]} == {SPENDER}
+    assert body["steps"][0]["entered"] == [{"from": SPENDER, "traced": 20_000_000}]
+    for rule, word in (("lifo", "LIFO"), ("tiho", "TIHO")):
+        other = client.post(f"{API}/sets/{set_id}/bitcoin/trace", headers=headers,
+                            json={"start": SPENDER, "rule": rule, "min_amount": 1}).json()
+        assert word in other["steps"][0]["explanation"]
     wrong = client.post(f"{API}/sets/{set_id}/bitcoin/trace", headers=headers,
                         json={"start": "nothing", "rule": "fifo"})
     assert wrong.status_code == 422
+    unknown = client.post(f"{API}/sets/{set_id}/bitcoin/cluster", headers=headers,
+                          json={"change_heuristics": ["peeling"]})
+    assert unknown.status_code == 422
+    guessed = client.post(f"{API}/sets/{set_id}/bitcoin/cluster", headers=headers,
+                          json={"change_heuristics": ["one_time_change", "round_payment"]})
+    assert guessed.status_code == 200 and guessed.json()["change_links"] >= 0
     path = client.get(f"{API}/sets/{set_id}/bitcoin/path",
                       params={"source": SPENDER, "target": body["ends"][0]["address"]}).json()
     assert path["path"][0]["from"] == SPENDER
@@ -102,6 +117,7 @@ def test_cluster_tag_trace_path_and_export(client: TestClient, make_user: MakeUs
         actions = [(e.action, e.detail) for e in entries]
     assert any(a == "export" and "cluster" in d for a, d in actions)
     assert any(a == "update" and "clustering stored" in d for a, d in actions)
+    assert any(a == "update" and "by one_time_change, round_payment" in d for a, d in actions)
     assert any(a == "update" and "TagPack import of case.yaml: 3 tag(s)" in d for a, d in actions)
     assert any(a == "read" for a, _ in actions)  # AMBER reads are audited
     # the account views of every set work on the address flows too
@@ -169,3 +185,9 @@ def test_page_forms_post_with_the_form_token(client: TestClient, make_user: Make
     assert kept.status_code == 303, kept.text
     page = client.get(kept.headers["location"])
     assert "Clustered:" in page.text and "Example Exchange" in page.text
+    assert "change address(es) joined" not in page.text  # no heuristic unless ticked
+    guessed = client.post(f"/investigations/sets/{set_id}/bitcoin/cluster",
+                          data={"csrf_token": token, "change": ["script_type", "round_payment"]},
+                          follow_redirects=False)
+    assert guessed.status_code == 303, guessed.text
+    assert "joined+by+script_type%2C+round_payment" in guessed.headers["location"]

@@ -38,12 +38,29 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from numba import njit
 
+from tocsin.money.crypto import change
 from tocsin.money.crypto.utxo import Utxo, btc
 
 CLUSTERS_FOLDER = "clusters"
 ADDRESSES_FILE = "addresses.parquet"
 CLUSTERS_FILE = "clusters.parquet"
 COINJOINS_FILE = "coinjoins.parquet"
+CHANGE_FILE = "change_links.parquet"
+
+ADDRESSES = pa.schema([pa.field("address", pa.string()), pa.field("cluster_id", pa.string())])
+CLUSTERS = pa.schema([
+    pa.field("cluster_id", pa.string()), pa.field("size", pa.int64()),
+    pa.field("representative", pa.string()), pa.field("balance", pa.int64()),
+    pa.field("received", pa.int64()), pa.field("sent", pa.int64()),
+    pa.field("transactions", pa.int64()),
+    pa.field("first_seen", pa.timestamp("us", tz="UTC")),
+    pa.field("last_seen", pa.timestamp("us", tz="UTC")),
+])
+COINJOINS_BARE = pa.schema([
+    pa.field("txid", pa.string()), pa.field("inputs", pa.int64()),
+    pa.field("input_addresses", pa.int64()), pa.field("outputs", pa.int64()),
+    pa.field("equal_outputs", pa.int64()), pa.field("value", pa.int64()),
+])
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,10 @@ class ClusterConfig:
     min_equal_outputs: int = 3
     #: Leave CoinJoin-like transactions out of the multi-input heuristic.
     exclude_coinjoins: bool = True
+    #: Change-address heuristics to apply as well (names in :mod:`.change`); none by default.
+    change_heuristics: tuple[str, ...] = ()
+    #: ``round_payment``: an amount is round when it is a multiple of this (satoshi).
+    round_to: int = 100_000
 
 
 @dataclass
@@ -66,6 +87,8 @@ class Clustering:
     clusters: pa.Table  # cluster_id, size, representative, balance, received, sent, …
     coinjoins: pa.Table  # txid, inputs, equal_outputs, value, reason
     config: ClusterConfig = field(default_factory=ClusterConfig)
+    #: Addresses joined by change heuristics, each link with its heuristics and reason.
+    change_links: pa.Table = field(default_factory=change.empty_links)
 
     def cluster_of(self, address: str) -> str | None:
         mask = pc.equal(self.addresses.column("address"), address)
@@ -137,34 +160,83 @@ def views(con: duckdb.DuckDBPyConnection, utxo: Utxo) -> None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet({literal})")
 
 
-def coinjoins(utxo: Utxo, config: ClusterConfig) -> pa.Table:
-    """CoinJoin-like transactions of the set, each with the reason it was taken for one."""
-    con = duckdb.connect()
-    try:
-        views(con, utxo)
-        table = con.sql(f"""
-            WITH ins AS (
-              SELECT txid, count(DISTINCT address) AS addrs, count(*) AS n
-              FROM i WHERE NOT coinbase GROUP BY txid),
-            eq AS (
-              SELECT txid, value, count(*) AS k,
-                     row_number() OVER (PARTITION BY txid ORDER BY count(*) DESC, value DESC) AS r
-              FROM o GROUP BY txid, value),
-            outs AS (SELECT txid, count(*) AS m FROM o GROUP BY txid)
-            SELECT ins.txid, ins.n AS inputs, ins.addrs AS input_addresses, outs.m AS outputs,
-                   eq.k AS equal_outputs, eq.value
-            FROM ins JOIN eq ON eq.txid = ins.txid AND eq.r = 1 JOIN outs ON outs.txid = ins.txid
-            WHERE ins.addrs >= {int(config.min_inputs)} AND eq.k >= {int(config.min_equal_outputs)}
-              AND eq.k <= ins.n
-            ORDER BY ins.txid""").to_arrow_table()
-    finally:
-        con.close()
+def coinjoin_query(config: ClusterConfig, i: str = "i", o: str = "o") -> str:
+    """The CoinJoin rule as SQL over the inputs (``i``) and outputs (``o``); DuckDB and Spark
+    run the same text, so both engines find the same transactions."""
+    return f"""
+        WITH ins AS (
+          SELECT txid, count(DISTINCT address) AS addrs, count(*) AS n
+          FROM {i} WHERE NOT coinbase GROUP BY txid),
+        eq AS (
+          SELECT txid, value, count(*) AS k,
+                 row_number() OVER (PARTITION BY txid ORDER BY count(*) DESC, value DESC) AS r
+          FROM {o} GROUP BY txid, value),
+        outs AS (SELECT txid, count(*) AS m FROM {o} GROUP BY txid)
+        SELECT ins.txid, ins.n AS inputs, ins.addrs AS input_addresses, outs.m AS outputs,
+               eq.k AS equal_outputs, eq.value
+        FROM ins JOIN eq ON eq.txid = ins.txid AND eq.r = 1 JOIN outs ON outs.txid = ins.txid
+        WHERE ins.addrs >= {int(config.min_inputs)} AND eq.k >= {int(config.min_equal_outputs)}
+          AND eq.k <= ins.n
+        ORDER BY ins.txid"""
+
+
+def explain_coinjoins(table: pa.Table) -> pa.Table:
+    """The CoinJoin rows in their fixed types, each with the reason it was taken for one."""
+    table = conform(table, COINJOINS_BARE)
     reasons = [
         f"{row['inputs']} inputs from {row['input_addresses']} addresses and "
         f"{row['equal_outputs']} of {row['outputs']} outputs of exactly {btc(row['value'])}: "
         "owners mixing coins, so its inputs are not taken to share an owner"
         for row in table.to_pylist()]
     return table.append_column("reason", pa.array(reasons, pa.string()))
+
+
+def coinjoins(utxo: Utxo, config: ClusterConfig) -> pa.Table:
+    """CoinJoin-like transactions of the set, each with the reason it was taken for one."""
+    con = duckdb.connect()
+    try:
+        views(con, utxo)
+        table = con.sql(coinjoin_query(config)).to_arrow_table()
+    finally:
+        con.close()
+    return explain_coinjoins(table)
+
+
+def figures_query(t: str = "t", i: str = "i", o: str = "o", ac: str = "ac") -> str:
+    """Every cluster's figures from the address → cluster table ``ac``; DuckDB and Spark run
+    the same text."""
+    return f"""
+        WITH seen AS (
+          SELECT {o}.address, {t}.time, {o}.txid FROM {o} JOIN {t} ON {t}.txid = {o}.txid
+            WHERE {o}.address IS NOT NULL
+          UNION ALL
+          SELECT {i}.address, {t}.time, {i}.txid FROM {i} JOIN {t} ON {t}.txid = {i}.txid
+            WHERE {i}.address IS NOT NULL),
+        times AS (
+          SELECT {ac}.cluster_id, min(seen.time) AS first_seen, max(seen.time) AS last_seen,
+                 count(DISTINCT seen.txid) AS transactions
+          FROM seen JOIN {ac} ON {ac}.address = seen.address GROUP BY {ac}.cluster_id),
+        money AS (
+          SELECT {ac}.cluster_id, CAST(sum({o}.value) AS BIGINT) AS received,
+                 CAST(sum(CASE WHEN {o}.spent_by IS NULL THEN {o}.value ELSE 0 END) AS BIGINT)
+                   AS balance,
+                 CAST(sum(CASE WHEN {o}.spent_by IS NOT NULL THEN {o}.value ELSE 0 END)
+                   AS BIGINT) AS sent
+          FROM {o} JOIN {ac} ON {ac}.address = {o}.address GROUP BY {ac}.cluster_id),
+        sizes AS (
+          SELECT cluster_id, count(*) AS size, min(address) AS representative
+          FROM {ac} GROUP BY cluster_id)
+        SELECT sizes.cluster_id, sizes.size, sizes.representative, money.balance,
+               money.received, money.sent, times.transactions, times.first_seen,
+               times.last_seen
+        FROM sizes JOIN money ON money.cluster_id = sizes.cluster_id
+          JOIN times ON times.cluster_id = sizes.cluster_id
+        ORDER BY sizes.size DESC, sizes.cluster_id"""
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with exactly the columns and types of ``schema`` (engines differ in both)."""
+    return pa.table([table.column(f.name).cast(f.type) for f in schema], schema=schema)
 
 
 # --------------------------------------------------------------------------- clustering
@@ -185,38 +257,22 @@ def cluster(utxo: Utxo, config: ClusterConfig | None = None) -> Clustering:
         spends = con.sql(
             f"SELECT txid, address FROM i WHERE NOT coinbase AND address IS NOT NULL {excluded}"
         ).to_arrow_table()
+        links = change.empty_links()
+        if config.change_heuristics:
+            links = change.change_links(con, change.ChangeConfig(
+                heuristics=config.change_heuristics, round_to=config.round_to))
+            # a change address is one more member of its transaction's group
+            extra = links.select(["txid", "change_address"]).rename_columns(["txid", "address"])
+            spends = pa.concat_tables([spends.cast(extra.schema), extra])
         roots = _roots(addresses, spends)
         ids = _ids(addresses, roots)
         table = pa.table({"address": addresses, "cluster_id": ids})
         con.register("ac", table)
-        clusters = con.sql("""
-            WITH seen AS (
-              SELECT o.address, t.time, o.txid FROM o JOIN t USING (txid)
-                WHERE o.address IS NOT NULL
-              UNION ALL
-              SELECT i.address, t.time, i.txid FROM i JOIN t USING (txid)
-                WHERE i.address IS NOT NULL),
-            times AS (
-              SELECT ac.cluster_id, min(seen.time) AS first_seen, max(seen.time) AS last_seen,
-                     count(DISTINCT seen.txid) AS transactions
-              FROM seen JOIN ac USING (address) GROUP BY 1),
-            money AS (
-              SELECT ac.cluster_id, sum(o.value)::BIGINT AS received,
-                     sum(CASE WHEN o.spent_by IS NULL THEN o.value ELSE 0 END)::BIGINT AS balance,
-                     sum(CASE WHEN o.spent_by IS NOT NULL THEN o.value ELSE 0 END)::BIGINT
-                       AS sent
-              FROM o JOIN ac USING (address) GROUP BY 1),
-            sizes AS (
-              SELECT cluster_id, count(*) AS size, min(address) AS representative
-              FROM ac GROUP BY 1)
-            SELECT sizes.cluster_id, sizes.size, sizes.representative, money.balance,
-                   money.received, money.sent, times.transactions, times.first_seen,
-                   times.last_seen
-            FROM sizes JOIN money USING (cluster_id) JOIN times USING (cluster_id)
-            ORDER BY sizes.size DESC, sizes.cluster_id""").to_arrow_table()
+        clusters = conform(con.sql(figures_query()).to_arrow_table(), CLUSTERS)
     finally:
         con.close()
-    return Clustering(addresses=table, clusters=clusters, coinjoins=joins, config=config)
+    return Clustering(addresses=table, clusters=clusters, coinjoins=joins, config=config,
+                      change_links=links)
 
 
 def _roots(addresses: pa.ChunkedArray | pa.Array, spends: pa.Table) -> np.ndarray:
@@ -250,6 +306,7 @@ def store(set_folder: Path, result: Clustering) -> Path:
     pq.write_table(result.addresses, temp / ADDRESSES_FILE, compression="zstd")
     pq.write_table(result.clusters, temp / CLUSTERS_FILE, compression="zstd")
     pq.write_table(result.coinjoins, temp / COINJOINS_FILE, compression="zstd")
+    pq.write_table(result.change_links, temp / CHANGE_FILE, compression="zstd")
     old = target.with_name(f".{CLUSTERS_FOLDER}.old")
     if target.exists():
         target.rename(old)
@@ -266,9 +323,12 @@ def load(set_folder: Path) -> Clustering | None:
     folder = Path(set_folder) / FOLDER / CLUSTERS_FOLDER
     if not (folder / CLUSTERS_FILE).is_file():
         return None
+    # a clustering kept before change heuristics existed has no links file
+    links = (pq.read_table(folder / CHANGE_FILE) if (folder / CHANGE_FILE).is_file()
+             else change.empty_links())
     return Clustering(addresses=pq.read_table(folder / ADDRESSES_FILE),
                       clusters=pq.read_table(folder / CLUSTERS_FILE),
-                      coinjoins=pq.read_table(folder / COINJOINS_FILE))
+                      coinjoins=pq.read_table(folder / COINJOINS_FILE), change_links=links)
 
 
 def _remove(path: Path) -> None:

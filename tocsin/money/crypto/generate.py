@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tocsin.money.crypto import utxo
-from tocsin.money.crypto.bitcoin import segwit_address
+from tocsin.money.crypto.bitcoin import base58check, segwit_address
 from tocsin.money.crypto.cluster import Clustering
 
 
@@ -43,6 +43,21 @@ class ChainConfig:
     #: Share of payments whose change goes back to an address the wallet spent from.
     change_reuse_share: float = 0.15
     seed: int = 7
+    # What the change-address heuristics look at; off by default, and drawn from a random
+    # stream of their own, so a chain without them is the same as before they existed.
+    #: Script types of wallets, with their weights: every address of a wallet has its
+    #: wallet's type. Empty: every address is P2WPKH.
+    script_types: tuple[tuple[str, float], ...] = ()
+    #: Share of payments to an address the payee was paid on before (a merchant, a deposit
+    #: address), instead of a fresh one.
+    payee_reuse_share: float = 0.0
+    #: Share of payments of a round amount (a multiple of ``round_to`` satoshi).
+    round_payment_share: float = 0.0
+    round_to: int = 100_000
+
+
+#: A mix of script types for measuring the change heuristics.
+SCRIPT_MIX = (("p2wpkh", 0.5), ("p2pkh", 0.25), ("p2sh", 0.15), ("p2tr", 0.1))
 
 
 @dataclass
@@ -66,11 +81,31 @@ def generate(folder: Path, config: ChainConfig | None = None) -> Chain:
     start = datetime(2021, 1, 1, tzinfo=UTC)
     joins: list[str] = []
 
+    extra = np.random.default_rng([config.seed, 1])
+    kinds: dict[str, str] = {}  # address -> script type
+    received: list[list[str]] = [[] for _ in range(config.wallets)]
+    if config.script_types:
+        names = [k for k, _ in config.script_types]
+        weights = np.array([w for _, w in config.script_types], dtype=float)
+        wallet_kind = [str(k) for k in extra.choice(names, size=config.wallets,
+                                                    p=weights / weights.sum())]
+    else:
+        wallet_kind = ["p2wpkh"] * config.wallets
+
     def fresh(wallet: int) -> str:
         counter[0] += 1
-        program = hashlib.sha256(f"{config.seed}:{counter[0]}".encode()).digest()[:20]
-        address = segwit_address("bc", 0, program)  # a well-formed P2WPKH address
+        digest = hashlib.sha256(f"{config.seed}:{counter[0]}".encode()).digest()
+        kind = wallet_kind[wallet]
+        address = _address(kind, digest)  # a well-formed address of the wallet's type
         owners[address] = wallet
+        kinds[address] = kind
+        return address
+
+    def payee(wallet: int) -> str:
+        if received[wallet] and extra.random() < config.payee_reuse_share:
+            return received[wallet][int(extra.integers(len(received[wallet])))]
+        address = fresh(wallet)
+        received[wallet].append(address)
         return address
 
     def emit(spent: list[tuple[str, int, int, str]], pays: list[tuple[int, str, int]]) -> str:
@@ -80,14 +115,14 @@ def generate(folder: Path, config: ChainConfig | None = None) -> Chain:
         for vin, (prev, vout, value, address) in enumerate(spent):
             inputs.append({"txid": txid, "vin": vin, "prev_txid": prev, "prev_vout": vout,
                            "coinbase": False, "sequence": 0xFFFFFFFF, "witness_items": 2,
-                           "value": value, "script_type": "p2wpkh", "address": address})
+                           "value": value, "script_type": kinds[address], "address": address})
         if coinbase:
             inputs.append({"txid": txid, "vin": 0, "prev_txid": None, "prev_vout": None,
                            "coinbase": True, "sequence": 0xFFFFFFFF, "witness_items": 0,
                            "value": None, "script_type": None, "address": None})
         for vout, (wallet, address, value) in enumerate(pays):
-            outputs.append({"txid": txid, "vout": vout, "value": value, "script_type": "p2wpkh",
-                            "address": address, "script": None})
+            outputs.append({"txid": txid, "vout": vout, "value": value,
+                            "script_type": kinds[address], "address": address, "script": None})
             coins[wallet].append((txid, vout, value, address))
         paid = sum(v for _, _, v in pays)
         txs.append({"txid": txid, "block_hash": None, "height": seq // 50,
@@ -139,13 +174,17 @@ def generate(folder: Path, config: ChainConfig | None = None) -> Chain:
         other = int(rng.integers(config.wallets - 1))
         other += other >= wallet
         pay = int((total - fee) * rng.uniform(0.1, 0.9))
+        if config.round_payment_share and extra.random() < config.round_payment_share \
+                and pay >= config.round_to:
+            pay -= pay % config.round_to
         change_to = spent[0][3] if rng.random() < config.change_reuse_share else fresh(wallet)
         if coins[other] and rng.random() < config.payjoin_share:
             theirs = take(other, 1)
             emit(spent + theirs, [(other, fresh(other), pay + theirs[0][2]),
                                   (wallet, change_to, total - fee - pay)])
             continue
-        emit(spent, [(other, fresh(other), pay), (wallet, change_to, total - fee - pay)])
+        to = payee(other) if config.payee_reuse_share else fresh(other)
+        emit(spent, [(other, to, pay), (wallet, change_to, total - fee - pay)])
     spent_by = {(i["prev_txid"], i["prev_vout"]): (i["txid"], i["vin"])
                 for i in inputs if not i["coinbase"]}
     for out in outputs:
@@ -157,6 +196,18 @@ def generate(folder: Path, config: ChainConfig | None = None) -> Chain:
         pq.write_table(pa.Table.from_pylist(rows, schema=utxo.SCHEMAS[name]), target / name)
     spenders = {i["address"] for i in inputs if i["address"] is not None}
     return Chain(folder=Path(folder), owners=owners, coinjoin_txids=joins, spenders=spenders)
+
+
+def _address(kind: str, digest: bytes) -> str:
+    if kind == "p2pkh":
+        return base58check(0, digest[:20])
+    if kind == "p2sh":
+        return base58check(5, digest[:20])
+    if kind == "p2tr":
+        return segwit_address("bc", 1, digest)
+    if kind == "p2wpkh":
+        return segwit_address("bc", 0, digest[:20])
+    raise ValueError(f"no generated addresses of script type {kind!r}")
 
 
 @dataclass(frozen=True)

@@ -49,17 +49,33 @@ def _bitcoin_set(session: Session, principal: Principal, settings: Settings,
 
 
 def run_clustering(session: Session, principal: Principal, settings: Settings, set_id: int,
-                   config: clustering.ClusterConfig | None = None) -> ClusterRun:
-    """Cluster the set's addresses; kept with the set when the principal may store results."""
+                   config: clustering.ClusterConfig | None = None,
+                   engine: str | None = None) -> ClusterRun:
+    """Cluster the set's addresses; kept with the set when the principal may store results.
+
+    ``engine`` is ``embedded`` or ``spark`` (default: the ``money_engine`` setting); both
+    give the same clusters.
+    """
     item, folder, model = _bitcoin_set(session, principal, settings, set_id)
-    result = clustering.cluster(model, config)
+    chosen = engine or settings.money_engine
+    if chosen == "spark":
+        from tocsin.money.crypto.spark_cluster import cluster_spark
+
+        result = cluster_spark(model, config, master=settings.spark_master)
+    elif chosen == "embedded":
+        result = clustering.cluster(model, config)
+    else:
+        raise InputError.single("engine", f"{chosen!r} is unknown; use embedded or spark")
     if not sets.may_store_results(principal, item):
         return ClusterRun(result, stored=False)
     sets._hold(session, item, touch=True)
     audit.record(session, principal, "update", item.record_type, item.id, item.handling,
                  detail=f"address clustering stored: {result.addresses.num_rows} addresses in "
                         f"{result.clusters.num_rows} clusters, {result.coinjoins.num_rows} "
-                        "CoinJoin-like transactions left out")
+                        "CoinJoin-like transactions left out"
+                        + (f", {result.change_links.num_rows} change link(s) by "
+                           f"{', '.join(result.config.change_heuristics)}"
+                           if result.config.change_heuristics else ""))
     session.flush()
     clustering.store(folder, result)
     return ClusterRun(result, stored=True)
@@ -95,13 +111,34 @@ def clusters_view(session: Session, principal: Principal, settings: Settings, se
     tagged = [r for r in rows if r["cluster_id"] in by_cluster]
     others = [r for r in rows if r["cluster_id"] not in by_cluster]
     shown = (tagged + others)[:limit]
+    links = _links_by_cluster(result, {r["cluster_id"] for r in shown})
     return {
         "stored": clustering.load(folder) is not None,
-        "clusters": [_cluster_row(r, by_cluster.get(r["cluster_id"], [])) for r in shown],
+        "clusters": [dict(_cluster_row(r, by_cluster.get(r["cluster_id"], [])),
+                          change_links=links.get(r["cluster_id"], [])) for r in shown],
+        "change_link_count": result.change_links.num_rows,
         "total": len(rows),
         "coinjoins": result.coinjoins.to_pylist()[:limit],
         "coinjoin_count": result.coinjoins.num_rows,
     }
+
+
+def _links_by_cluster(result: clustering.Clustering,
+                      wanted: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """The change links that brought addresses into each wanted cluster, with their reasons."""
+    if not result.change_links.num_rows:
+        return {}
+    cluster_of = dict(zip(result.addresses.column("address").to_pylist(),
+                          result.addresses.column("cluster_id").to_pylist(), strict=True))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for link in result.change_links.to_pylist():
+        cid = cluster_of.get(link["change_address"])
+        if cid in wanted:
+            out.setdefault(cid, []).append({
+                "txid": link["txid"], "address": link["change_address"],
+                "input": link["input_address"], "heuristics": link["heuristics"].split(","),
+                "confidence": link["confidence"], "reason": link["reason"]})
+    return out
 
 
 def _cluster_row(row: dict[str, Any], tags: list[dict[str, Any]]) -> dict[str, Any]:
@@ -167,8 +204,10 @@ def trace_view(result: taint.TraceResult) -> dict[str, Any]:
         "traced": result.traced, "traced_text": btc(result.traced),
         "truncated": result.truncated,
         "steps": [{"hop": s.hop, "txid": s.txid, "explanation": s.explanation,
+                   "entered": [{"from": name, "traced": t} for name, t in s.entered],
                    "moved": [{"to": name, "value": v, "traced": t} for name, v, t in s.moved]}
                   for s in result.steps],
+        "flows": taint.flows(result),
         "ends": [{"address": e.address, "amount": e.amount, "amount_text": btc(e.amount),
                   "reason": e.reason, "cluster_id": e.cluster_id, "tags": e.tags, "hop": e.hop}
                  for e in sorted(result.ends, key=lambda e: -e.amount)],

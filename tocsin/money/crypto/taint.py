@@ -1,4 +1,4 @@
-"""Tracing coins on the UTXO graph: forward and backward, poison, haircut or FIFO.
+"""Tracing coins on the UTXO graph: forward and backward, poison, haircut, FIFO, LIFO or TIHO.
 
 A trace starts from the outputs an address received (or the outputs of a
 transaction, or the outputs it spent when going backward) and follows coins
@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow.parquet as pq
 
@@ -41,8 +41,8 @@ from tocsin.money.crypto import tags as tagging
 from tocsin.money.crypto.cluster import Clustering
 from tocsin.money.crypto.utxo import Utxo, btc
 
-Rule = Literal["poison", "haircut", "fifo"]
-RULES = ("poison", "haircut", "fifo")
+Rule = Literal["poison", "haircut", "fifo", "lifo", "tiho"]
+RULES = ("poison", "haircut", "fifo", "lifo", "tiho")
 Direction = Literal["forward", "backward"]
 Outpoint = tuple[str, int]
 
@@ -68,6 +68,9 @@ class Step:
     total_in: int
     moved: list[tuple[str, int, int]]  # (address or outpoint, value, traced satoshi)
     explanation: str
+    #: The traced outputs the step starts from, (address, traced satoshi): forward the
+    #: inputs carrying traced coins in, backward the outputs asked about.
+    entered: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -133,11 +136,13 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
     return max(0, min(a1, b1) - max(a0, b0))
 
 
-def spread(rule: Rule, sources: list[tuple[int, int]], targets: list[int]) -> list[int]:
+def spread(rule: Rule, sources: list[tuple[int, int]], targets: list[int], *,
+           backward: bool = False) -> list[int]:
     """Traced satoshi of each target, given (value, traced) of each source, by the rule.
 
     Forward, sources are a transaction's inputs and targets its outputs;
-    backward, the outputs are the sources and the inputs the targets.
+    backward (``backward=True``), the outputs are the sources and the inputs
+    the targets, so LIFO lays the targets from the last instead of the sources.
     """
     total = sum(v for v, _ in sources)
     traced = sum(t for _, t in sources)
@@ -147,7 +152,30 @@ def spread(rule: Rule, sources: list[tuple[int, int]], targets: list[int]) -> li
         return list(targets)
     if rule == "haircut":
         return [value * traced // total if total else 0 for value in targets]
-    # fifo: traced satoshis sit at the front of each source's stretch
+    if rule == "tiho":
+        return _highest_first(traced, targets)
+    if rule == "lifo":
+        # the last input is spent first: the inputs laid end to end from the last
+        if backward:
+            return _stretches(sources, targets[::-1])[::-1]
+        return _stretches(sources[::-1], targets)
+    return _stretches(sources, targets)
+
+
+def _highest_first(traced: int, targets: list[int]) -> list[int]:
+    """``traced`` satoshi poured into the targets from the highest value down (ties in order)."""
+    result = [0 for _ in targets]
+    left = traced
+    for index in sorted(range(len(targets)), key=lambda k: (-targets[k], k)):
+        if left <= 0:
+            break
+        result[index] = min(targets[index], left)
+        left -= result[index]
+    return result
+
+
+def _stretches(sources: list[tuple[int, int]], targets: list[int]) -> list[int]:
+    """FIFO overlap: traced satoshis sit at the front of each source's stretch."""
     stretches = []
     position = 0
     for value, taint in sources:
@@ -208,9 +236,11 @@ def trace(model: Utxo, start: str, config: TraceConfig | None = None, *,
                     end(point, amount, "step budget reached", hop)
                 continue
             step = _step(graph, txid, hop, amounts, config, forward)
+            step.step.entered = [(graph.outputs[p][1] if p in graph.outputs else f"{p[0]}:{p[1]}",
+                                  a) for p, a in amounts.items()]
             steps.append(step.step)
             for point, amount in step.next:
-                frontier.append((point, amount, hop + 1))
+                frontier.append((point, amount, hop))  # outputs of the hop-th transaction
             for point, amount, reason in step.stops:
                 end(point, amount, reason, hop)
             continue
@@ -297,7 +327,7 @@ def _step(graph: Graph, txid: str, hop: int, amounts: dict[Outpoint, int], confi
                            [], mined)
     known = [(p, v) for p, v in inputs if p is not None and v is not None]
     targets = [v for _, v in known]
-    shares = spread(config.rule, sources, targets)
+    shares = spread(config.rule, sources, targets, backward=True)
     if config.rule == "haircut":
         # the traced coins came from the inputs in proportion to their values (fee included)
         funded = max(sum(targets), total_out)
@@ -329,14 +359,20 @@ def _explain(rule: Rule, hop: int, short: str, traced: int, total_in: int, total
                "haircut": f"haircut: each output carries the traced share "
                           f"{(traced / total_in * 100 if total_in else 0):.1f}% of its value",
                "fifo": "FIFO: inputs and outputs laid end to end in order; each output carries "
-                       "the traced satoshis its stretch overlaps"}[rule]
+                       "the traced satoshis its stretch overlaps",
+               "lifo": "LIFO: the inputs laid end to end from the last, the outputs in order; "
+                       "each output carries the traced satoshis its stretch overlaps",
+               "tiho": "TIHO: the traced satoshis fill the highest-valued outputs first"}[rule]
         return (f"hop {hop}: {short} spends {btc(traced)} traced of {btc(total_in)} in, pays "
                 f"{btc(total_out)} out; {how}: {parts}")
     how = {"poison": "poison: every input is taken as a source in full",
            "haircut": "haircut: the traced amount comes from the inputs in proportion to "
                       "their values",
            "fifo": "FIFO: the traced outputs' stretches mapped back onto the inputs laid end "
-                   "to end"}[rule]
+                   "to end",
+           "lifo": "LIFO: the traced outputs' stretches mapped back onto the inputs laid end "
+                   "to end from the last",
+           "tiho": "TIHO: the traced amount drawn from the highest-valued inputs first"}[rule]
     return (f"hop {hop}: {short} pays {btc(traced)} of the traced coins out of "
             f"{btc(total_in)} in; {how}: {parts}")
 
@@ -377,6 +413,87 @@ def _cluster_lookup(clustering: Clustering | None) -> Callable[[str], str | None
                                        clustering.addresses.column("cluster_id").to_pylist(),
                                        strict=True))
     return mapping.get
+
+
+# --------------------------------------------------------------------------- views
+
+
+def flows(result: TraceResult) -> dict[str, Any]:
+    """The trace as a Sankey (``nodes``, ``links``) and as a graph (``graph``) for the page.
+
+    In the Sankey an address is one node per hop (``address · hop``), so coins that come back
+    to an address do not make a cycle; links run in the direction the coins moved (backward,
+    from the inputs found to the outputs asked about). In the graph an address is one node
+    however often it is met; a transaction is a node per hop the trace crosses it at (each is
+    a step with its own traced amounts).
+    """
+    forward = result.config.direction == "forward"
+    nodes: dict[str, dict[str, Any]] = {}
+    links: dict[tuple[str, str], int] = {}
+
+    def address(name: str, hop: int) -> str:
+        key = f"{name} · {hop}"
+        nodes.setdefault(key, {"name": key, "label": name, "kind": "address", "hop": hop,
+                               "start": hop == 0, "ends": [], "tags": []})
+        return key
+
+    def transaction(txid: str, hop: int) -> str:
+        key = f"tx {txid} · {hop}"
+        nodes.setdefault(key, {"name": key, "label": txid, "kind": "transaction", "hop": hop,
+                               "start": False, "ends": [], "tags": []})
+        return key
+
+    def link(source: str, target: str, value: int) -> None:
+        if value > 0:
+            links[(source, target)] = links.get((source, target), 0) + value
+
+    for step in result.steps:
+        tx = transaction(step.txid, step.hop)
+        for name, amount in step.entered:
+            near = address(name, step.hop - 1)
+            if forward:
+                link(near, tx, amount)
+            else:
+                link(tx, near, amount)
+        for name, _value, traced in step.moved:
+            if traced > 0:
+                far = address(name, step.hop)
+                if forward:
+                    link(tx, far, traced)
+                else:
+                    link(far, tx, traced)
+    for end in result.ends:
+        key = next((k for k in (f"{end.address} · {end.hop}", f"{end.address} · {end.hop - 1}")
+                    if k in nodes), None)
+        if key is not None:
+            nodes[key]["ends"].append(f"{btc(end.amount)}: {end.reason}")
+            nodes[key]["tags"] = list(dict.fromkeys(nodes[key]["tags"] + end.tags))
+    sankey_links = [{"source": a, "target": b, "value": v, "text": btc(v)}
+                    for (a, b), v in links.items()]
+    # the graph: addresses merged over hops, transactions kept apart
+    merged: dict[str, dict[str, Any]] = {}
+    for node in nodes.values():
+        key = node["label"] if node["kind"] == "address" else node["name"]
+        item = merged.setdefault(key, {"id": key, "label": node["label"], "kind": node["kind"],
+                                       "start": False, "ends": [], "tags": [], "hops": []})
+        item["start"] = item["start"] or node["start"]
+        item["ends"] += node["ends"]
+        item["tags"] = list(dict.fromkeys(item["tags"] + node["tags"]))
+        item["hops"].append(node["hop"])
+
+    def graph_id(key: str) -> str:
+        return nodes[key]["label"] if nodes[key]["kind"] == "address" else key
+
+    edges: dict[tuple[str, str], int] = {}
+    for (a, b), v in links.items():
+        pair = (graph_id(a), graph_id(b))
+        edges[pair] = edges.get(pair, 0) + v
+    return {
+        "nodes": list(nodes.values()), "links": sankey_links,
+        "graph": {"nodes": list(merged.values()),
+                  "edges": [{"id": f"e{n}", "source": a, "target": b, "value": v,
+                             "text": btc(v)} for n, ((a, b), v) in enumerate(edges.items())]},
+    }
 
 
 # --------------------------------------------------------------------------- paths

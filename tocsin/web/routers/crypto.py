@@ -23,6 +23,7 @@ from tocsin.access.roles import Action
 from tocsin.errors import InputError, NotFound
 from tocsin.money import sets
 from tocsin.money.crypto import service
+from tocsin.money.crypto.change import HEURISTICS
 from tocsin.money.crypto.cluster import ClusterConfig
 from tocsin.money.crypto.tags import vocabulary
 from tocsin.money.crypto.taint import RULES, TraceConfig
@@ -36,7 +37,11 @@ pages = APIRouter(prefix="/investigations", include_in_schema=False)
 api = APIRouter(prefix="/investigations", tags=["bitcoin"])
 
 RULE_NAMES = {"haircut": "haircut (proportional)", "fifo": "FIFO (first in, first out)",
+              "lifo": "LIFO (last in, first out)",
+              "tiho": "TIHO (taint in, highest out)",
               "poison": "poison (any touch taints all)"}
+RuleName = Literal["haircut", "fifo", "lifo", "tiho", "poison"]
+HeuristicName = Literal["one_time_change", "script_type", "round_payment"]
 
 
 def _bitcoin(request: Request, session: Session, principal: Principal, set_id: int) -> Any:
@@ -54,7 +59,7 @@ def bitcoin_page(
     set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal,
     address: Annotated[str, Query(max_length=100)] = "",
     start: Annotated[str, Query(max_length=100)] = "",
-    rule: Literal["haircut", "fifo", "poison"] = "haircut",
+    rule: RuleName = "haircut",
     direction: Literal["forward", "backward"] = "forward",
     depth: Annotated[int, Query(ge=1, le=50)] = 6,
     degree: Annotated[int, Query(ge=1, le=10_000)] = 100,
@@ -88,17 +93,22 @@ def bitcoin_page(
                   degree=degree, rules=RULES, rule_names=RULE_NAMES, trace=trace,
                   source=source, target=target, path=path, path_asked=path_asked,
                   problems=problems, may_store=may_store, done=done,
-                  can_export=principal.can(Action.EXPORT),
+                  can_export=principal.can(Action.EXPORT), heuristics=HEURISTICS,
                   categories=vocabulary().categories, account="")
 
 
 @pages.post("/sets/{set_id}/bitcoin/cluster")
 def cluster_page(set_id: int, request: Request, session: DbSession,
-                 principal: CurrentPrincipal) -> Response:
+                 principal: CurrentPrincipal,
+                 change: Annotated[list[HeuristicName], Form()] = []) -> Response:  # noqa: B006
     _bitcoin(request, session, principal, set_id)
-    run = service.run_clustering(session, principal, deps.settings(request), set_id)
+    config = ClusterConfig(change_heuristics=tuple(dict.fromkeys(change)))
+    run = service.run_clustering(session, principal, deps.settings(request), set_id, config,
+                                 engine="embedded")
     note = (f"Clustered: {run.result.clusters.num_rows} clusters, "
-            f"{run.result.coinjoins.num_rows} CoinJoin-like transactions left out")
+            f"{run.result.coinjoins.num_rows} CoinJoin-like transactions left out"
+            + (f", {run.result.change_links.num_rows} change address(es) joined by "
+               f"{', '.join(config.change_heuristics)}" if change else ""))
     return RedirectResponse(f"/investigations/sets/{set_id}/bitcoin?{urlencode({'done': note})}",
                             status_code=303)
 
@@ -137,6 +147,10 @@ class ClusterRequest(BaseModel):
     min_inputs: int = Field(3, ge=2, le=1000)
     min_equal_outputs: int = Field(3, ge=2, le=1000)
     exclude_coinjoins: bool = True
+    change_heuristics: list[HeuristicName] = Field(
+        default_factory=list, description="Change-address heuristics to apply as well "
+        "(guesses; each link is kept with its heuristics and confidence).")
+    round_to: int = Field(100_000, ge=1, description="round_payment: satoshi.")
 
 
 @api.post("/sets/{set_id}/bitcoin/cluster")
@@ -146,11 +160,15 @@ def api_cluster(set_id: int, body: ClusterRequest, request: Request, session: Db
     _bitcoin(request, session, principal, set_id)
     run = service.run_clustering(session, principal, deps.settings(request), set_id,
                                  ClusterConfig(body.min_inputs, body.min_equal_outputs,
-                                               body.exclude_coinjoins))
+                                               body.exclude_coinjoins,
+                                               tuple(dict.fromkeys(body.change_heuristics)),
+                                               body.round_to),
+                                 engine="embedded")
     return {"stored": run.stored, "preview": not run.stored,
             "addresses": run.result.addresses.num_rows,
             "clusters": run.result.clusters.num_rows,
-            "coinjoins": run.result.coinjoins.num_rows}
+            "coinjoins": run.result.coinjoins.num_rows,
+            "change_links": run.result.change_links.num_rows}
 
 
 @api.get("/sets/{set_id}/bitcoin/clusters")
@@ -201,7 +219,7 @@ async def api_add_tags(set_id: int, request: Request, session: DbSession,
 
 class CryptoTraceRequest(BaseModel):
     start: str = Field(..., min_length=1, max_length=100, description="Address or txid.")
-    rule: Literal["haircut", "fifo", "poison"] = "haircut"
+    rule: RuleName = "haircut"
     direction: Literal["forward", "backward"] = "forward"
     max_depth: int = Field(6, ge=1, le=50)
     max_degree: int = Field(100, ge=1, le=10_000)

@@ -652,6 +652,100 @@
     if (form.elements.accounts.value || form.elements.transactions.value) form.requestSubmit();
   }
 
+  // ------------------------------------------------------------------ Bitcoin trace
+
+  // The Bitcoin tab's trace drawn as a Sankey (ECharts) and a graph (Cytoscape), from the
+  // trace API's "flows"; the page's tables hold the same trace without JavaScript.
+  function initBitcoinTrace() {
+    const root = document.getElementById("btc-trace-view");
+    if (!root) return;
+    const status = document.getElementById("btc-flow-status");
+    const detail = document.getElementById("btc-node-detail");
+    const COLORS = { address: "#4a6fa5", transaction: "#b35c00" };
+    const shorten = (text, size) => (String(text).length > size + 2 ? `${String(text).slice(0, size)}…` : String(text));
+
+    function nodeLines(n) {
+      return [n.kind === "transaction" ? `transaction ${n.label}` : n.label,
+        n.hop !== undefined ? `hop ${n.hop}` : (n.hops ? `hops ${n.hops.join(", ")}` : null),
+        n.start ? "where the trace starts" : null,
+        ...(n.ends || []).map((e) => `ends: ${e}`), ...(n.tags || []).map((t) => `tag: ${t}`)];
+    }
+
+    function drawSankey(flows) {
+      const chart = window.echarts.init(document.getElementById("btc-sankey"));
+      window.addEventListener("resize", () => chart.resize());
+      window.tocsinBtcSankey = chart; // for the browser test and the console
+      chart.setOption({
+        tooltip: { trigger: "item", formatter: (p) => p.dataType === "edge"
+          ? tip(`${String(p.data.source).split(" · ")[0]} → ${String(p.data.target).split(" · ")[0]}`,
+            p.data.text)
+          : tip(...nodeLines(p.data)) },
+        series: [{
+          type: "sankey", emphasis: { focus: "adjacency" }, nodeAlign: "left", layoutIterations: 16,
+          data: flows.nodes.map((n) => ({ ...n, itemStyle: { color: COLORS[n.kind],
+            borderColor: n.ends.length ? FLAGGED : undefined, borderWidth: n.ends.length ? 2 : 0 } })),
+          links: flows.links,
+          label: { formatter: (p) => shorten(p.data.label, 12), fontSize: 10 },
+          lineStyle: { color: "gradient", opacity: 0.4 },
+        }],
+      }, true);
+    }
+
+    function showNode(data) {
+      detail.replaceChildren(el("h4", {}, data.kind === "transaction" ? "Transaction" : "Address"),
+        ...nodeLines(data).filter(Boolean).map((line) => el("div", {}, line)));
+    }
+
+    function drawGraph(graph) {
+      const cy = window.cytoscape({
+        container: document.getElementById("btc-graph"),
+        style: [
+          { selector: "node", style: { "background-color": "data(color)", shape: "data(shape)",
+            label: "data(short)", "font-size": 9, "text-valign": "bottom", "text-margin-y": 3,
+            width: 22, height: 22 } },
+          { selector: "node[?start]", style: { "border-width": 3, "border-color": "#12263a" } },
+          { selector: "node[?ended]", style: { "border-width": 3, "border-color": FLAGGED } },
+          { selector: "edge", style: { width: "data(width)", "line-color": "#9aa7b4",
+            "target-arrow-color": "#9aa7b4", "target-arrow-shape": "triangle",
+            "curve-style": "bezier", label: "data(text)", "font-size": 8 } },
+          { selector: ":selected", style: { "overlay-opacity": 0.15, "overlay-color": "#0b5cad" } },
+        ],
+        elements: [
+          ...graph.nodes.map((n) => ({ group: "nodes", data: { ...n,
+            short: shorten(n.label, 10), color: COLORS[n.kind],
+            shape: n.kind === "transaction" ? "round-rectangle" : "ellipse", ended: n.ends.length > 0 } })),
+          ...graph.edges.map((e) => ({ group: "edges", data: { ...e,
+            width: Math.max(1, Math.min(8, Math.log10(e.value + 1) - 3)) } })),
+        ],
+        layout: { name: "breadthfirst", directed: true, spacingFactor: 1.1 },
+      });
+      window.tocsinBtcGraph = cy; // for the browser test and the console
+      cy.on("tap mouseover", "node", (event) => showNode(event.target.data()));
+    }
+
+    (async () => {
+      status.textContent = "drawing…";
+      try {
+        const { body } = await postJson(`${API}/sets/${root.dataset.set}/bitcoin/trace`,
+          root.dataset.csrf, { start: root.dataset.start, rule: root.dataset.rule,
+            direction: root.dataset.direction, max_depth: Number(root.dataset.depth),
+            max_degree: Number(root.dataset.degree) });
+        const flows = body.flows;
+        if (window.echarts) drawSankey(flows);
+        if (window.cytoscape) drawGraph(flows.graph);
+        const count = (kind, one, many) => {
+          const n = flows.graph.nodes.filter((node) => node.kind === kind).length;
+          return `${n} ${n === 1 ? one : many}`;
+        };
+        status.textContent = `${count("address", "address", "addresses")} and ` +
+          `${count("transaction", "transaction crossed", "transactions crossed")}` +
+          (body.truncated ? " (stopped at the step budget, not complete)" : "");
+      } catch (err) {
+        status.textContent = err.message;
+      }
+    })();
+  }
+
   // ------------------------------------------------------------------ timeline
 
   function initTimeline() {
@@ -712,6 +806,7 @@
     initWizard();
     initNetwork();
     initTrace();
+    initBitcoinTrace();
     initTimeline();
   });
 })();

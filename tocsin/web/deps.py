@@ -42,6 +42,8 @@ class SignedIn:
     role: str
     unit_code: str
     unit_name: str
+    #: The language the user chose; ``None``: the cookie's or the browser's.
+    language: str | None = None
 
 
 class LoginRequired(Exception):
@@ -169,7 +171,7 @@ def principal(request: Request, session: DbSession,
     user, open_session = found
     _check_csrf(request, supplied, open_session.csrf_token)
     request.state.user = SignedIn(user.username, user.full_name, user.role, user.unit.code,
-                                  user.unit.name)
+                                  user.unit.name, user.language)
     request.state.csrf_token = open_session.csrf_token
     request.state.user_id = user.id  # for the access log
     acting = principal_for(user)

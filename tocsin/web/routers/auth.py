@@ -13,7 +13,7 @@ from pydantic import Field as PydanticField
 
 from tocsin.access import login as logins
 from tocsin.access.tables import User
-from tocsin.access.users import change_password
+from tocsin.access.users import change_password, set_language
 from tocsin.errors import AuthenticationError, InputError, RateLimited
 from tocsin.web.deps import (
     SESSION_COOKIE,
@@ -23,7 +23,7 @@ from tocsin.web.deps import (
     settings,
 )
 from tocsin.web.origin import request_client
-from tocsin.web.templating import render
+from tocsin.web.templating import LANGUAGE_COOKIE, render
 
 pages = APIRouter(tags=["account"])
 api = APIRouter(tags=["account"])
@@ -119,6 +119,25 @@ def password_submit(
     logins.end_other_sessions(session, user, request.cookies.get(SESSION_COOKIE))
     return render(request, "account/password.html", message="Your password was changed; "
                   "your other sessions were signed out.", error="")
+
+
+@pages.post("/account/language", include_in_schema=False)
+def language_submit(request: Request, session: DbSession, principal: CurrentPrincipal,
+                    language: str = Form(""), next: str = Form("/")) -> Response:
+    """The language switch of the header: saved for the user and kept in a cookie, so the
+    sign-in page after a sign-out is in the same language."""
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise LoginRequired()
+    set_language(user, language)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if language:
+        response.set_cookie(LANGUAGE_COOKIE, language, httponly=True, samesite="lax",
+                            secure=settings(request).cookie_secure,
+                            max_age=365 * 24 * 3600, path="/")
+    else:
+        response.delete_cookie(LANGUAGE_COOKIE, path="/")
+    return response
 
 
 @api.get("/me")

@@ -26,13 +26,14 @@ from tocsin.coherence.scenario import AddActivity, MoveBudget, Scenario, what_if
 from tocsin.coherence.tables import VERDICTS
 from tocsin.coherence.threats import import_indicators, list_indicators
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.limits import decode_text
 from tocsin.reference import browse
 from tocsin.reports.coherence import generate
 from tocsin.web.deps import CurrentPrincipal, DbSession, FormFields
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Coherence", "/coherence", order=70)
+NAV = NavItem(N_("Coherence"), "/coherence", order=70)
 pages = APIRouter(prefix="/coherence", include_in_schema=False)
 api = APIRouter(prefix="/coherence", tags=["coherence"])
 

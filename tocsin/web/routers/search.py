@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 
 from tocsin.access.principal import Principal
 from tocsin.errors import ConfigurationError
+from tocsin.i18n import N_
 from tocsin.search import SearchFilters, SearchResults, search, service
 from tocsin.search.service import FACET_NAMES, TYPE_LABELS
 from tocsin.settings import Settings
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Search", "/search", order=90)
+NAV = NavItem(N_("Search"), "/search", order=90)
 pages = APIRouter(prefix="/search", include_in_schema=False)
 api = APIRouter(prefix="/search", tags=["search"])
 

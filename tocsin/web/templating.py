@@ -80,8 +80,9 @@ def label(value: object, kind: str) -> str:
 
 
 def make_templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(TEMPLATES), extensions=["jinja2.ext.i18n"])
+    templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
+    env.add_extension("jinja2.ext.i18n")
     env.autoescape = True
     # The language is the current request's (tocsin.i18n.using, set by render), so macros
     # imported without context translate too. Newstyle: Jinja escapes the values filled in.

@@ -134,9 +134,12 @@ def _locale(language: str) -> Locale:
 
 def format_date(value: date | datetime | str | None, form: str = "medium") -> str:
     """A date (or the date of a timestamp) the way the current language writes it;
-    an ISO text is parsed first; empty stays empty."""
+    an ISO text is parsed first; empty stays empty. English pages keep ISO 8601
+    (2026-03-05): unambiguous for an international staff, and what exports carry."""
     if value is None or value == "":
         return ""
+    if current() == DEFAULT:
+        return value.isoformat()[:10] if isinstance(value, date) else str(value)
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value[:10])

@@ -203,16 +203,16 @@ def format_money(value: int | float | Decimal | None, currency: str | None = Non
         return f"{format_number(value, 0 if whole else 2)} {currency}"
 
 
-def country_name(code: str | None) -> str:
+def country_name(code: str | None, default: str | None = None) -> str:
     """The name of an ISO 3166 country code in the current language (Babel's CLDR data);
-    an unknown code shows as itself."""
+    one CLDR does not know: ``default``, else the code itself."""
     if not code:
         return ""
-    return _locale(current()).territories.get(code.upper(), code)
+    return str(_locale(current()).territories.get(code.upper(), default or code))
 
 
-def language_name(code: str | None) -> str:
-    """The name of an ISO 639 language code in the current language."""
+def language_name(code: str | None, default: str | None = None) -> str:
+    """The name of an ISO 639 language code in the current language (CLDR)."""
     if not code:
         return ""
-    return _locale(current()).languages.get(code.lower(), code)
+    return str(_locale(current()).languages.get(code.lower(), default or code))

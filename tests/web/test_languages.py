@@ -53,6 +53,8 @@ def test_the_switch_saves_the_choice_and_beats_the_browser(
     csrf = login(client, username, password)
     page = client.get("/framework/crime-areas", headers={"Accept-Language": "fr"})
     assert _lang(page.text) == ("ru", "ltr") and "Области преступности" in page.text
+    assert "Отмывание денег" in page.text  # reference names from the YAML's `names`
+    assert "Money laundering" not in page.text
     assert '<option value="ru" lang="ru" selected>' in page.text
 
     # back to the browser's language: the choice is cleared

@@ -79,6 +79,16 @@ def label(value: object, kind: str) -> str:
         return str(value).replace("_", " ")
 
 
+def structure_name(code: str, english: str = "") -> str:
+    """A structure's name in the current language, from the reference YAML's ``names``."""
+    from tocsin.reference.registry import load_registry
+
+    try:
+        return load_registry().structure(code).name_in(i18n.current())
+    except KeyError:
+        return english or code
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
@@ -89,6 +99,7 @@ def make_templates() -> Jinja2Templates:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["label"] = label
+    env.filters["structure_name"] = structure_name
     env.filters["date"] = i18n.format_date
     env.filters["datetime"] = i18n.format_datetime
     env.filters["number"] = i18n.format_number

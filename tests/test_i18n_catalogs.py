@@ -115,7 +115,8 @@ def test_no_template_writes_literal_text(template: Path) -> None:
 @pytest.fixture(scope="module")
 def extracted() -> set[str]:
     """What the templates and the code mark for translation today (babel.cfg)."""
-    method_map = [("tocsin/**.py", "python"), ("tocsin/web/templates/**.html", "jinja2")]
+    method_map = [("tocsin/**.py", "python"), ("tocsin/web/templates/**.html", "jinja2"),
+                  ("tocsin/taskforce/lessons/cycle.yaml", "tocsin.i18n:extract_yaml_labels")]
     options = {"tocsin/web/templates/**.html": {"extensions": "jinja2.ext.i18n",
                                                  "newstyle_gettext": "true"}}
     return {message[2] if isinstance(message[2], str) else message[2][0]

@@ -21,6 +21,7 @@ from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import IO
 
 from babel import Locale, UnknownLocaleError, dates, numbers
 from babel.messages.mofile import write_mo
@@ -216,3 +217,17 @@ def language_name(code: str | None, default: str | None = None) -> str:
     if not code:
         return ""
     return str(_locale(current()).languages.get(code.lower(), default or code))
+
+
+_YAML_LABEL = re.compile(r"""\blabel:\s*(?:"([^"]+)"|'([^']+)'|([^,}#\n]+))""")
+
+
+def extract_yaml_labels(fileobj: IO[bytes], keywords: object, comment_tags: object,
+                        options: object) -> Iterator[tuple[int, str, str, list[str]]]:
+    """Babel extractor for the ``label:`` values of configuration YAML (babel.cfg), e.g.
+    the statuses of the lessons-learned cycle, which pages show through ``_()``."""
+    for number, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
+        for found in _YAML_LABEL.finditer(line):
+            text = next(group for group in found.groups() if group is not None).strip()
+            if text:
+                yield number, "_", text, []

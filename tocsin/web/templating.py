@@ -89,6 +89,21 @@ def structure_name(code: str, english: str = "") -> str:
         return english or code
 
 
+def facet_label(value: str, facet: str, english: str) -> str:
+    """A search facet value's label in the current language (English: as the index gives it)."""
+    if i18n.current() == i18n.DEFAULT:
+        return english
+    if facet == "type":
+        return i18n.gettext(english)
+    if facet in ("crime_area", "stage"):
+        return label(value, facet.replace("_", " "))
+    if facet == "country":
+        return i18n.country_name(value, english)
+    if facet == "structure":
+        return structure_name(value, english)
+    return english
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
@@ -100,6 +115,7 @@ def make_templates() -> Jinja2Templates:
         i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["label"] = label
     env.filters["structure_name"] = structure_name
+    env.filters["facet_label"] = facet_label
     env.filters["date"] = i18n.format_date
     env.filters["datetime"] = i18n.format_datetime
     env.filters["number"] = i18n.format_number

@@ -27,8 +27,9 @@ pages = APIRouter(prefix="/search", include_in_schema=False)
 api = APIRouter(prefix="/search", tags=["search"])
 
 Values = Annotated[list[str] | None, Query()]
-FACET_TITLES = {"type": "Record type", "crime_area": "Crime area", "stage": "Justice-chain stage",
-                "country": "Country", "structure": "Structure", "year": "Year"}
+FACET_TITLES = {"type": N_("Record type"), "crime_area": N_("Crime area"),
+                "stage": N_("Justice-chain stage"), "country": N_("Country"),
+                "structure": N_("Structure"), "year": N_("Year")}
 
 
 def facet_filters(type: Values = None, crime_area: Values = None, stage: Values = None,

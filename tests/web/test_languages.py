@@ -86,3 +86,16 @@ def test_the_sign_in_page_after_a_switch_keeps_the_language(
     client.post("/logout", data={"csrf_token": csrf})
     page = client.get("/login", headers={"Accept-Language": "ru"})
     assert "Connexion à Tocsin" in page.text
+
+
+def test_messages_made_in_python_are_shown_in_the_page_language(client: TestClient) -> None:
+    form = client.get("/login", headers={"Accept-Language": "fr"})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token
+    refused = client.post("/login", headers={"Accept-Language": "fr"}, data={
+        "username": "nobody", "password": "wrong-password-12", "csrf_token": token.group(1)})
+    assert refused.status_code == 401
+    assert "Nom d’utilisateur ou mot de passe incorrect." in refused.text
+    expired = client.post("/login", headers={"Accept-Language": "ru"}, data={
+        "username": "nobody", "password": "x", "csrf_token": "not-the-token"})
+    assert expired.status_code == 403 and "Срок действия формы истёк" in expired.text

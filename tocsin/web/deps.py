@@ -24,6 +24,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.access.users import principal_for
 from tocsin.errors import PermissionDenied
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 from tocsin.store.database import Database
 
@@ -184,7 +185,7 @@ CurrentPrincipal = Annotated[Principal, Depends(principal)]
 
 def admin(principal: CurrentPrincipal) -> Principal:
     if not principal.can(Action.ADMINISTER):
-        raise PermissionDenied("this page is for administrators")
+        raise PermissionDenied(N_("this page is for administrators"))
     return principal
 
 

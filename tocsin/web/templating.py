@@ -114,6 +114,9 @@ def make_templates() -> Jinja2Templates:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["label"] = label
+    # a message made in Python (marked with N_): translated when the catalog has it, else
+    # shown as it is; no placeholders are filled in, so any text is safe here
+    env.filters["translate"] = i18n.gettext
     env.filters["structure_name"] = structure_name
     env.filters["facet_label"] = facet_label
     env.filters["date"] = i18n.format_date

@@ -286,7 +286,7 @@ def oversight_page(request: Request, session: DbSession, principal: CurrentPrinc
 def access_report(request: Request, session: DbSession, principal: CurrentPrincipal,
                   name: str = "", birth_date: str = "") -> Response:
     if not principal.can(Action.OVERSEE):
-        raise PermissionDenied("the subject-access report is for the data-protection officer")
+        raise PermissionDenied(N_("the subject-access report is for the data-protection officer"))
     found = report.subject_access(session, principal, name, birth_date.strip()) \
         if name.strip() else None
     return render(request, "safeguards/report.html", found=found, name=name,

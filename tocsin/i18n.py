@@ -143,12 +143,12 @@ def format_date(value: date | datetime | str | None, form: str = "medium") -> st
         return value.isoformat()[:10] if isinstance(value, date) else str(value)
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            day = date.fromisoformat(value[:10])
         except ValueError:
             return value  # not a date: shown as it came
-    if isinstance(value, datetime):
-        value = value.date()
-    return dates.format_date(value, format=form, locale=_locale(current()))
+    else:
+        day = value.date() if isinstance(value, datetime) else value
+    return str(dates.format_date(day, format=form, locale=_locale(current())))
 
 
 def format_datetime(value: datetime | str | None, form: str = "medium") -> str:
@@ -156,10 +156,12 @@ def format_datetime(value: datetime | str | None, form: str = "medium") -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return dates.format_datetime(value, format=form, locale=_locale(current()))
+    else:
+        moment = value
+    return str(dates.format_datetime(moment, format=form, locale=_locale(current())))
 
 
 def format_number(value: int | float | Decimal | None, digits: int | None = None) -> str:

@@ -95,7 +95,7 @@ def test_messages_made_in_python_are_shown_in_the_page_language(client: TestClie
     refused = client.post("/login", headers={"Accept-Language": "fr"}, data={
         "username": "nobody", "password": "wrong-password-12", "csrf_token": token.group(1)})
     assert refused.status_code == 401
-    assert "Nom d’utilisateur ou mot de passe incorrect." in refused.text
+    assert "Nom d\u2019utilisateur ou mot de passe incorrect." in refused.text
     expired = client.post("/login", headers={"Accept-Language": "ru"}, data={
         "username": "nobody", "password": "x", "csrf_token": "not-the-token"})
     assert expired.status_code == 403 and "Срок действия формы истёк" in expired.text

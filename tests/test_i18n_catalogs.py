@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 from jinja2 import Environment
 
 from tocsin import i18n
+from tocsin.reports.coherence import TEMPLATES as REPORT_TEMPLATES
 from tocsin.web.templating import TEMPLATES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +96,8 @@ def literal_text(source: str, env: Environment | None = None) -> list[str]:
 
 
 def _templates() -> list[Path]:
-    return sorted(TEMPLATES.rglob("*.html"))
+    """The pages' templates and the reports'."""
+    return sorted([*TEMPLATES.rglob("*.html"), *REPORT_TEMPLATES.rglob("*.html")])
 
 
 def test_the_checker_finds_literal_text_and_accepts_translated_text() -> None:
@@ -106,7 +108,7 @@ def test_the_checker_finds_literal_text_and_accepts_translated_text() -> None:
     assert found == ["text: 'Cases'", "<input placeholder>: 'Search here'"]
 
 
-@pytest.mark.parametrize("template", _templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
+@pytest.mark.parametrize("template", _templates(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_template_writes_literal_text(template: Path) -> None:
     assert literal_text(template.read_text(encoding="utf-8")) == [], (
         "wrap these in {{ _('…') }} and run pybabel extract/update (docs/languages.md)")
@@ -115,9 +117,9 @@ def test_no_template_writes_literal_text(template: Path) -> None:
 @pytest.fixture(scope="module")
 def extracted() -> set[str]:
     """What the templates and the code mark for translation today (babel.cfg)."""
-    method_map = [("tocsin/**.py", "python"), ("tocsin/web/templates/**.html", "jinja2"),
+    method_map = [("tocsin/**.py", "python"), ("tocsin/**/templates/**.html", "jinja2"),
                   ("tocsin/taskforce/lessons/cycle.yaml", "tocsin.i18n:extract_yaml_labels")]
-    options = {"tocsin/web/templates/**.html": {"extensions": "jinja2.ext.i18n",
+    options = {"tocsin/**/templates/**.html": {"extensions": "jinja2.ext.i18n",
                                                  "newstyle_gettext": "true"}}
     return {message[2] if isinstance(message[2], str) else message[2][0]
             for message in extract_from_dir(str(ROOT), method_map, options,

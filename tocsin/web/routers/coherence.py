@@ -284,11 +284,18 @@ def _scenario_from(form: Any) -> tuple[Scenario, int | None]:
 
 
 @pages.get("/report.{fmt}")
-def report_download(request: Request, fmt: Literal["html", "pdf"], session: DbSession,
+def report_page(request: Request, fmt: Literal["html", "pdf"], session: DbSession,
+                principal: CurrentPrincipal, year: YearQ = None, start: StartQ = None,
+                end: EndQ = None, geo: GeoQ = "country") -> Response:
+    with i18n.using(request_language(request)):  # the report in the page's language
+        return report_download(fmt, session, principal, year, start, end, geo)
+
+
+def report_download(fmt: Literal["html", "pdf"], session: DbSession,
                     principal: CurrentPrincipal, year: YearQ = None, start: StartQ = None,
                     end: EndQ = None, geo: GeoQ = "country") -> Response:
-    with i18n.using(request_language(request)):  # the report in the page's language
-        content = generate(session, principal, fmt, _options(year, start, end, geo))
+    """The report in the current language (the API's: English)."""
+    content = generate(session, principal, fmt, _options(year, start, end, geo))
     media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
     name = f"coherence-report.{fmt}"
     return Response(content, media_type=media,

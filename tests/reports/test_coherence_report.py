@@ -119,3 +119,14 @@ def test_pdf_pages_render_and_the_heatmap_has_colour(report_db: Database,
         # strongly red pixels: the heatmap's hot cells
         colourful.append(sum(1 for r, g, b in pixels if r > 150 and g < 110 and b < 110))
     assert colourful[1] > 200, "the heatmap on page 2 has no hot colour"
+
+
+def test_the_report_is_in_the_language_it_is_asked_in(report_db: Database) -> None:
+    from tocsin import i18n
+
+    fund_manager = principal(report_db, Role.FUND_MANAGER, "oceea")
+    with report_db.transaction() as session, i18n.using("fr"):
+        html = render_html(build(session, fund_manager, Options(), today=TODAY))
+    assert '<html lang="fr" dir="ltr">' in html
+    assert "Rapport sur la cohérence des programmes" in html
+    assert "Comment lire ce rapport" in html and "How to read this report" not in html

@@ -382,6 +382,7 @@ EXAMPLES: dict[str, Example] = {
     "POST /account/password": Example(ALL, "self", form=lambda i: {
         "current_password": PASSWORD, "new_password": "Another-horse-battery-7",
         "repeat_password": "Another-horse-battery-7"}),
+    "POST /account/language": Example(ALL, "self", form=lambda i: {"language": "fr"}),
     "POST /api/v1/me/password": Example(ALL, "self", json=lambda i: {
         "current_password": PASSWORD, "new_password": "Another-horse-battery-7"}),
 }

@@ -33,6 +33,8 @@ class User(Timestamped, Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The language the user chose for pages (``tocsin.i18n.LANGUAGES``); empty: the browser's.
+    language: Mapped[str | None] = mapped_column(String(12), nullable=True)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
 

@@ -17,6 +17,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Action, Role
 from tocsin.access.tables import LoginSession, Unit, User
 from tocsin.errors import AuthenticationError, InputError, NotFound
+from tocsin.i18n import LANGUAGES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 
@@ -109,3 +110,11 @@ def change_password(session: Session, user: User, old: str, new: str) -> None:
         raise InputError.single("new_password", "must differ from the current password")
     user.password_hash = hash_password(new, user.username)
     audit.record(session, principal_for(user), "password_change", "user", user.id)
+
+
+def set_language(user: User, language: str) -> None:
+    """Save the language the user chose for pages; empty: follow the browser again."""
+    if language and language not in LANGUAGES:
+        raise InputError.single("language", f"{language!r} is not one of the offered "
+                                f"languages ({', '.join(LANGUAGES)})")
+    user.language = language or None

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tocsin.errors import NotFound
+from tocsin.i18n import N_
 from tocsin.reference.tables import (
     RefCountry,
     RefCrimeArea,
@@ -56,13 +57,13 @@ class Overview:
 
 def overview(session: Session) -> Overview:
     models = {
-        "crime areas": RefCrimeArea,
-        "justice-chain stages": RefStage,
-        "structures": RefStructure,
-        "states": RefCountry,
-        "partner organizations": RefOrganization,
-        "instruments": RefInstrument,
-        "provisions": RefProvision,
+        N_("crime areas"): RefCrimeArea,
+        N_("justice-chain stages"): RefStage,
+        N_("structures"): RefStructure,
+        N_("states"): RefCountry,
+        N_("partner organizations"): RefOrganization,
+        N_("instruments"): RefInstrument,
+        N_("provisions"): RefProvision,
     }
     counts = {
         label: session.scalar(select(func.count()).select_from(model)) or 0

@@ -154,6 +154,34 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
 
+#: Languages a reference name may be given in: the six official languages of the United
+#: Nations first, then any other ISO 639-1 code.
+UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+
+
+class Named(Strict):
+    """A name in other languages than English, with where it comes from."""
+
+    #: ISO 639-1 code → the name in that language; only names whose wording is certain.
+    names: dict[LanguageCode, Text] = Field(default_factory=dict)
+    #: Where those names come from (an instrument's official title, the platform's own
+    #: translation of its working name, …).
+    names_source: str = ""
+
+    @model_validator(mode="after")
+    def _names_have_a_source(self) -> Named:
+        if self.names and not self.names_source.strip():
+            raise field_error("names_source", "names in other languages need their source")
+        if "en" in self.names:
+            raise field_error("names", "the English name is `name`, not `names.en`")
+        return self
+
+    def name_in(self, language: str) -> str:
+        """The name in ``language``, else the English ``name``."""
+        return self.names.get(language) or str(getattr(self, "name", ""))
+
+
 class Entry(Strict):
     """Provenance every entry carries."""
 
@@ -211,7 +239,7 @@ class Crosswalks(Strict):
         ]
 
 
-class CrimeArea(Entry):
+class CrimeArea(Named, Entry):
     code: SnakeCode
     name: Text
     definition: Prose
@@ -240,7 +268,7 @@ class StageElement(Strict):
     source: list[Text] = Field(default_factory=list)
 
 
-class Stage(Entry):
+class Stage(Named, Entry):
     code: SnakeCode
     name: Text
     order: int = Field(ge=1)
@@ -255,7 +283,7 @@ class StagesFile(Strict):
 # --- structures -----------------------------------------------------------------
 
 
-class Structure(Entry):
+class Structure(Named, Entry):
     code: KebabCode
     name: Text
     acronym: str = ""

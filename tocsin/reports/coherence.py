@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from tocsin import __version__
+from tocsin import __version__, i18n
 from tocsin.access import audit
 from tocsin.access.handling import HANDLING_CODES, Handling
 from tocsin.access.policy import readable, require
@@ -132,12 +132,16 @@ def _records_above_green(session: Session, principal: Principal, analysis: Analy
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
-                      lstrip_blocks=True)
-    env.filters["money"] = lambda v: f"{v:,.0f}"
+                      lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    # the report is in the language of the request that asks for it (tocsin.i18n.using)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True)
+    env.filters["money"] = lambda v: i18n.format_number(v, 0)
     env.filters["kmoney"] = lambda v: (f"{v / 1e6:,.1f} m" if v >= 1e6
                                        else f"{v / 1e3:,.0f} k" if v >= 1e3
                                        else f"{v:,.0f}")
-    env.filters["pct"] = lambda v: f"{100 * v:.1f} %"
+    env.filters["pct"] = lambda v: (f"{100 * v:.1f} %" if i18n.current() == i18n.DEFAULT
+                                    else i18n.format_percent(v, 1))
     env.filters["label"] = lambda code: code.replace("_", " ") if code else "not stated"
     return env
 
@@ -146,7 +150,8 @@ def render_html(report: CoherenceReport) -> str:
     a = report.analysis
     return _environment().get_template("coherence.html").render(
         r=report, a=a, p=a.portfolio, names=a.inputs.names, method=method(),
-        ocg=ocg_method(), version=__version__,
+        ocg=ocg_method(), version=__version__, language=i18n.current(),
+        direction=i18n.direction(),
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
         period=Period(a.period.start, a.period.end))
 

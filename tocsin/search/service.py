@@ -23,6 +23,7 @@ from tocsin.access.policy import read_clause
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.search.base import SearchBackend, backend_for, marked_html
 from tocsin.search.indexer import sync_pending
 from tocsin.search.labels import reference_labels
@@ -364,12 +365,13 @@ def facet_labels(session: Session, wanted: dict[str, set[str]]) -> dict[str, dic
     return labels
 
 
-TYPE_LABELS = {
-    "activity": "Programmes and activities", "document": "Attached documents",
-    "commitment": "Commitments", "crime_area": "Crime areas", "stage": "Justice-chain stages",
-    "instrument": "Instruments", "provision": "Provisions",
-    "lesson": "Lessons and observations", "partner": "Partners", "agreement": "Agreements",
-    "event": "Events", "expert": "Experts", "transaction_set": "Transaction sets",
-    "ocg_profile": "Organized crime groups", "case": "Cases", "case_asset": "Assets",
-    "coop_request": "Co-operation requests",
+TYPE_LABELS = {  # marked for the catalogs; translated where shown
+    "activity": N_("Programmes and activities"), "document": N_("Attached documents"),
+    "commitment": N_("Commitments"), "crime_area": N_("Crime areas"),
+    "stage": N_("Justice-chain stages"), "instrument": N_("Instruments"),
+    "provision": N_("Provisions"), "lesson": N_("Lessons and observations"),
+    "partner": N_("Partners"), "agreement": N_("Agreements"), "event": N_("Events"),
+    "expert": N_("Experts"), "transaction_set": N_("Transaction sets"),
+    "ocg_profile": N_("Organized crime groups"), "case": N_("Cases"),
+    "case_asset": N_("Assets"), "coop_request": N_("Co-operation requests"),
 }

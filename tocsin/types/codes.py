@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from tocsin import i18n
 from tocsin.types.base import Choice, ValueType, text_of
 
 #: Codes in wide use that ISO 3166-1 has not (yet) assigned: Kosovo's user-assigned code,
@@ -105,10 +106,12 @@ class CountryType(ValueType[str]):
         return code in _countries()[0]
 
     def label(self, value: str) -> str:
-        return _countries()[0].get(value, value)
+        english = _countries()[0].get(value, value)
+        # other languages: the CLDR name Babel knows (pycountry's English where it has none)
+        return english if i18n.current() == i18n.DEFAULT else i18n.country_name(value, english)
 
     def choices(self) -> list[Choice]:
-        return sorted((Choice(code, name) for code, name in _countries()[0].items()),
+        return sorted((Choice(code, self.label(code)) for code in _countries()[0]),
                       key=lambda c: c.label)
 
     def codes(self) -> frozenset[str]:
@@ -159,9 +162,10 @@ class LanguageType(ValueType[str]):
         return code in _languages()[0]
 
     def label(self, value: str) -> str:
-        return _languages()[0].get(value, value)
+        english = _languages()[0].get(value, value)
+        return english if i18n.current() == i18n.DEFAULT else i18n.language_name(value, english)
 
     def choices(self) -> list[Choice]:
         # the two-letter languages: the ~180 that people pick from; 639-3 has ~7,900
-        return sorted((Choice(code, name) for code, name in _languages()[0].items()
+        return sorted((Choice(code, self.label(code)) for code in _languages()[0]
                        if len(code) == 2), key=lambda c: c.label)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tocsin.i18n import current
 from tocsin.types.base import Choice, ValueType, text_of
 
 if TYPE_CHECKING:
@@ -32,12 +33,12 @@ class CrimeAreaType(ValueType[str]):
 
     def label(self, value: str) -> str:
         try:
-            return str(_registry().crime_area(value).name)
+            return _registry().crime_area(value).name_in(current())
         except KeyError:
             return value
 
     def choices(self) -> list[Choice]:
-        return [Choice(c.code, c.name) for c in _registry().crime_areas]
+        return [Choice(c.code, c.name_in(current())) for c in _registry().crime_areas]
 
 
 class StageType(ValueType[str]):
@@ -55,12 +56,12 @@ class StageType(ValueType[str]):
 
     def label(self, value: str) -> str:
         try:
-            return str(_registry().stage(value).name)
+            return _registry().stage(value).name_in(current())
         except KeyError:
             return value
 
     def choices(self) -> list[Choice]:
-        return [Choice(s.code, s.name) for s in _registry().stages]
+        return [Choice(s.code, s.name_in(current())) for s in _registry().stages]
 
 
 class HandlingType(ValueType[str]):

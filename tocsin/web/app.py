@@ -21,6 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tocsin import __version__, limits
 from tocsin.errors import AuthenticationError, InputError, NotFound, PermissionDenied
+from tocsin.i18n import N_
 from tocsin.lifecycle import clean_unfinished_imports
 from tocsin.limits import TooLarge
 from tocsin.settings import Settings, get_settings
@@ -138,7 +139,7 @@ def _error(request: Request, status: int, message: str,
 
 
 def _busy(request: Request) -> Response:
-    response = _error(request, 503, "the server is busy; try again in a moment")
+    response = _error(request, 503, N_("the server is busy; try again in a moment"))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -154,8 +155,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
-        return _error(request, 403, "the form has expired or did not come from Tocsin; "
-                      "reload the page and try again")
+        return _error(request, 403, N_("the form has expired or did not come from Tocsin; "
+                                        "reload the page and try again"))
 
     @app.exception_handler(DatabaseBusy)
     async def database_busy(request: Request, exc: DatabaseBusy) -> Response:
@@ -177,7 +178,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             return _busy(request)
         logging.getLogger("tocsin").error("%s %s failed", request.method, request.url.path,
                                           exc_info=exc)
-        return _error(request, 500, "the database could not answer; try again later")
+        return _error(request, 500, N_("the database could not answer; try again later"))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
@@ -207,11 +208,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         problems = [{"location": ".".join(str(x) for x in e["loc"]), "reason": e["msg"]}
                     for e in exc.errors()]
-        return _error(request, 422, "the request is not valid", problems)
+        return _error(request, 422, N_("the request is not valid"), problems)
 
     @app.exception_handler(ValidationError)
     async def invalid_fields(request: Request, exc: ValidationError) -> Response:
         # A form's values checked by a spec model inside the route: the fields it names.
         problems = [{"location": ".".join(str(x) for x in e["loc"]) or "form",
                      "reason": e["msg"]} for e in exc.errors(include_url=False)]
-        return _error(request, 422, "the form is not valid", problems)
+        return _error(request, 422, N_("the form is not valid"), problems)

@@ -24,6 +24,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.access.users import principal_for
 from tocsin.errors import PermissionDenied
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 from tocsin.store.database import Database
 
@@ -42,6 +43,8 @@ class SignedIn:
     role: str
     unit_code: str
     unit_name: str
+    #: The language the user chose; ``None``: the cookie's or the browser's.
+    language: str | None = None
 
 
 class LoginRequired(Exception):
@@ -169,7 +172,7 @@ def principal(request: Request, session: DbSession,
     user, open_session = found
     _check_csrf(request, supplied, open_session.csrf_token)
     request.state.user = SignedIn(user.username, user.full_name, user.role, user.unit.code,
-                                  user.unit.name)
+                                  user.unit.name, user.language)
     request.state.csrf_token = open_session.csrf_token
     request.state.user_id = user.id  # for the access log
     acting = principal_for(user)
@@ -182,7 +185,7 @@ CurrentPrincipal = Annotated[Principal, Depends(principal)]
 
 def admin(principal: CurrentPrincipal) -> Principal:
     if not principal.can(Action.ADMINISTER):
-        raise PermissionDenied("this page is for administrators")
+        raise PermissionDenied(N_("this page is for administrators"))
     return principal
 
 

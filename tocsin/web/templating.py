@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from tocsin import i18n
 from tocsin.access.policy import may_write
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
@@ -37,6 +38,13 @@ MENUS = {
     "/investigations": "Investigations", "/cases": "Investigations",
     "/screening": "Investigations",
 }
+
+
+#: The menu labels, marked for the catalogs (they are translated where the menu is shown).
+MENU_LABELS = (i18n.N_("Strategy"), i18n.N_("Programmes"), i18n.N_("Investigations"))
+#: The roles as the header shows them (``dp_officer`` → "dp officer"), marked likewise.
+ROLE_LABELS = (i18n.N_("administrator"), i18n.N_("coordinator"), i18n.N_("analyst"),
+               i18n.N_("fund manager"), i18n.N_("partner viewer"), i18n.N_("dp officer"))
 
 
 @dataclass(frozen=True)
@@ -71,11 +79,68 @@ def label(value: object, kind: str) -> str:
         return str(value).replace("_", " ")
 
 
+def structure_name(code: str, english: str = "") -> str:
+    """A structure's name in the current language, from the reference YAML's ``names``."""
+    from tocsin.reference.registry import load_registry
+
+    try:
+        return load_registry().structure(code).name_in(i18n.current())
+    except KeyError:
+        return english or code
+
+
+def facet_label(value: str, facet: str, english: str) -> str:
+    """A search facet value's label in the current language (English: as the index gives it)."""
+    if i18n.current() == i18n.DEFAULT:
+        return english
+    if facet == "type":
+        return i18n.gettext(english)
+    if facet in ("crime_area", "stage"):
+        return label(value, facet.replace("_", " "))
+    if facet == "country":
+        return i18n.country_name(value, english)
+    if facet == "structure":
+        return structure_name(value, english)
+    return english
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
-    templates.env.autoescape = True
-    templates.env.filters["label"] = label
+    env = templates.env
+    env.add_extension("jinja2.ext.i18n")
+    env.autoescape = True
+    # The language is the current request's (tocsin.i18n.using, set by render), so macros
+    # imported without context translate too. Newstyle: Jinja escapes the values filled in.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True)
+    env.filters["label"] = label
+    # a message made in Python (marked with N_): translated when the catalog has it, else
+    # shown as it is; no placeholders are filled in, so any text is safe here
+    env.filters["translate"] = i18n.gettext
+    env.filters["structure_name"] = structure_name
+    env.filters["facet_label"] = facet_label
+    env.filters["date"] = i18n.format_date
+    env.filters["datetime"] = i18n.format_datetime
+    env.filters["number"] = i18n.format_number
+    env.filters["percent"] = i18n.format_percent
+    env.filters["money"] = i18n.format_money
+    env.filters["country_name"] = i18n.country_name
+    env.filters["language_name"] = i18n.language_name
     return templates
+
+
+LANGUAGE_COOKIE = "tocsin_language"
+
+
+def request_language(request: Request) -> str:
+    """The user's saved choice, else the language cookie, else ``Accept-Language``,
+    else English."""
+    user = getattr(request.state, "user", None)
+    for choice in (getattr(user, "language", None), request.cookies.get(LANGUAGE_COOKIE),
+                   i18n.negotiate(request.headers.get("accept-language"))):
+        if choice in i18n.LANGUAGES:
+            return choice
+    return i18n.DEFAULT
 
 
 class Rights:
@@ -123,18 +188,23 @@ def render(request: Request, template: str, status_code: int = 200,
     user = getattr(request.state, "user", None)
     nav = [item for item in app_state.nav
            if user is not None and (not item.admin_only or user.role == "administrator")]
-    response: HTMLResponse = app_state.templates.TemplateResponse(
-        request,
-        template,
-        {
-            "user": user,
-            "csrf_token": getattr(request.state, "csrf_token", ""),
-            "nav": nav,
-            "menus": menus(nav),
-            "rights": Rights(getattr(request.state, "principal", None)),
-            "demo": app_state.settings.demo,
-            **context,
-        },
-        status_code=status_code,
-    )
+    with i18n.using(request_language(request)) as language:
+        response: HTMLResponse = app_state.templates.TemplateResponse(
+            request,
+            template,
+            {
+                "user": user,
+                "csrf_token": getattr(request.state, "csrf_token", ""),
+                "nav": nav,
+                "menus": menus(nav),
+                "rights": Rights(getattr(request.state, "principal", None)),
+                "demo": app_state.settings.demo,
+                "language": language,
+                "languages": i18n.LANGUAGES,
+                "direction": i18n.direction(language),
+                **context,
+            },
+            status_code=status_code,
+        )
+    response.headers["Content-Language"] = language
     return response

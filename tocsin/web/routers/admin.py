@@ -14,11 +14,12 @@ from tocsin.access import audit, chain, users
 from tocsin.access.roles import Role, least_privileged
 from tocsin.access.tables import AuditEntry
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 from tocsin.web.deps import AdminPrincipal, DbSession, settings
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Admin", "/admin/users", order=100, admin_only=True)
+NAV = NavItem(N_("Admin"), "/admin/users", order=100, admin_only=True)
 pages = APIRouter(prefix="/admin", include_in_schema=False)
 api = APIRouter(prefix="/admin", tags=["admin"])
 

@@ -13,8 +13,9 @@ from pydantic import Field as PydanticField
 
 from tocsin.access import login as logins
 from tocsin.access.tables import User
-from tocsin.access.users import change_password
+from tocsin.access.users import change_password, set_language
 from tocsin.errors import AuthenticationError, InputError, RateLimited
+from tocsin.i18n import N_
 from tocsin.web.deps import (
     SESSION_COOKIE,
     CurrentPrincipal,
@@ -23,7 +24,7 @@ from tocsin.web.deps import (
     settings,
 )
 from tocsin.web.origin import request_client
-from tocsin.web.templating import render
+from tocsin.web.templating import LANGUAGE_COOKIE, render
 
 pages = APIRouter(tags=["account"])
 api = APIRouter(tags=["account"])
@@ -59,7 +60,7 @@ def login_submit(
     expected = request.cookies.get(PRE_LOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
         return render(request, "login.html", status_code=403, login_csrf=expected,
-                      next=_safe_next(next), error="The form expired; please try again.")
+                      next=_safe_next(next), error=N_("The form expired; please try again."))
     config = settings(request)
     address = request_client(request, config)
     try:
@@ -74,7 +75,7 @@ def login_submit(
     except AuthenticationError:
         session.commit()  # the failed attempt must count even though we answer with an error
         return render(request, "login.html", status_code=401, login_csrf=expected,
-                      next=_safe_next(next), error="Wrong username or password.")
+                      next=_safe_next(next), error=N_("Wrong username or password."))
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE, opened.token, httponly=True, secure=config.cookie_secure,
@@ -117,8 +118,27 @@ def password_submit(
         return render(request, "account/password.html", status_code=422, message="",
                       error=str(exc).splitlines()[0])
     logins.end_other_sessions(session, user, request.cookies.get(SESSION_COOKIE))
-    return render(request, "account/password.html", message="Your password was changed; "
-                  "your other sessions were signed out.", error="")
+    return render(request, "account/password.html", message=N_("Your password was changed; "
+                              "your other sessions were signed out."), error="")
+
+
+@pages.post("/account/language", include_in_schema=False)
+def language_submit(request: Request, session: DbSession, principal: CurrentPrincipal,
+                    language: str = Form(""), next: str = Form("/")) -> Response:
+    """The language switch of the header: saved for the user and kept in a cookie, so the
+    sign-in page after a sign-out is in the same language."""
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise LoginRequired()
+    set_language(user, language)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if language:
+        response.set_cookie(LANGUAGE_COOKIE, language, httponly=True, samesite="lax",
+                            secure=settings(request).cookie_secure,
+                            max_age=365 * 24 * 3600, path="/")
+    else:
+        response.delete_cookie(LANGUAGE_COOKIE, path="/")
+    return response
 
 
 @api.get("/me")

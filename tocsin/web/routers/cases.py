@@ -47,13 +47,14 @@ from tocsin.cases.tables import (
     Case,
 )
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.money import sets
 from tocsin.taskforce.lessons import codes
 from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Cases", "/cases", order=75)
+NAV = NavItem(N_("Cases"), "/cases", order=75)
 pages = APIRouter(prefix="/cases", include_in_schema=False)
 api = APIRouter(prefix="/cases", tags=["cases"])
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from tocsin import limits
+from tocsin import i18n, limits
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.coherence import cache, judgements, views
@@ -26,13 +26,14 @@ from tocsin.coherence.scenario import AddActivity, MoveBudget, Scenario, what_if
 from tocsin.coherence.tables import VERDICTS
 from tocsin.coherence.threats import import_indicators, list_indicators
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.limits import decode_text
 from tocsin.reference import browse
 from tocsin.reports.coherence import generate
 from tocsin.web.deps import CurrentPrincipal, DbSession, FormFields
-from tocsin.web.templating import NavItem, render
+from tocsin.web.templating import NavItem, render, request_language
 
-NAV = NavItem("Coherence", "/coherence", order=70)
+NAV = NavItem(N_("Coherence"), "/coherence", order=70)
 pages = APIRouter(prefix="/coherence", include_in_schema=False)
 api = APIRouter(prefix="/coherence", tags=["coherence"])
 
@@ -283,9 +284,17 @@ def _scenario_from(form: Any) -> tuple[Scenario, int | None]:
 
 
 @pages.get("/report.{fmt}")
+def report_page(request: Request, fmt: Literal["html", "pdf"], session: DbSession,
+                principal: CurrentPrincipal, year: YearQ = None, start: StartQ = None,
+                end: EndQ = None, geo: GeoQ = "country") -> Response:
+    with i18n.using(request_language(request)):  # the report in the page's language
+        return report_download(fmt, session, principal, year, start, end, geo)
+
+
 def report_download(fmt: Literal["html", "pdf"], session: DbSession,
                     principal: CurrentPrincipal, year: YearQ = None, start: StartQ = None,
                     end: EndQ = None, geo: GeoQ = "country") -> Response:
+    """The report in the current language (the API's: English)."""
     content = generate(session, principal, fmt, _options(year, start, end, geo))
     media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
     name = f"coherence-report.{fmt}"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.access.policy import may_write
 from tocsin.access.principal import Principal
+from tocsin.i18n import N_
 from tocsin.taskforce.commitments import gaps, records
 from tocsin.taskforce.commitments.records import (
     CommitmentSpec,
@@ -24,7 +25,7 @@ from tocsin.taskforce.programmes import records as programmes
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Commitments", "/commitments", order=25)
+NAV = NavItem(N_("Commitments"), "/commitments", order=25)
 pages = APIRouter(prefix="/commitments", include_in_schema=False)
 api = APIRouter(prefix="/commitments", tags=["commitments"])
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from tocsin.i18n import N_
 from tocsin.taskforce.events import records
 from tocsin.taskforce.events.calendar import month_calendar
 from tocsin.taskforce.events.spec import (
@@ -36,7 +37,7 @@ from tocsin.taskforce.partners.tables import Partner
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Events", "/events", order=60)
+NAV = NavItem(N_("Events"), "/events", order=60)
 pages = APIRouter(prefix="/events", include_in_schema=False)
 api = APIRouter(prefix="/events", tags=["events"])
 

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tocsin.i18n import N_
 from tocsin.taskforce.experts import records, search
 from tocsin.taskforce.experts.spec import (
     AssignmentSpec,
@@ -26,7 +27,7 @@ from tocsin.taskforce.programmes.records import list_activities
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Experts", "/experts", order=65)
+NAV = NavItem(N_("Experts"), "/experts", order=65)
 pages = APIRouter(prefix="/experts", include_in_schema=False)
 api = APIRouter(prefix="/experts", tags=["experts"])
 

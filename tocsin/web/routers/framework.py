@@ -11,12 +11,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from tocsin.i18n import N_
 from tocsin.reference import browse
 from tocsin.reference.tables import RefCrimeArea, RefInstrument, RefStage
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Framework", "/framework", order=10)
+NAV = NavItem(N_("Framework"), "/framework", order=10)
 pages = APIRouter(prefix="/framework", include_in_schema=False)
 api = APIRouter(prefix="/framework", tags=["framework"])
 

@@ -38,6 +38,7 @@ from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.jobs.runner import JobRunner
 from tocsin.jobs.tables import Job
 from tocsin.money import jobs, mappings, sets, views, wizard
@@ -52,7 +53,7 @@ from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Investigations", "/investigations", order=80)
+NAV = NavItem(N_("Investigations"), "/investigations", order=80)
 pages = APIRouter(prefix="/investigations", include_in_schema=False)
 api = APIRouter(prefix="/investigations", tags=["investigations"])
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from tocsin.access.policy import list_readable, readable
+from tocsin.i18n import N_
 from tocsin.taskforce.lessons import codes, design, records
 from tocsin.taskforce.lessons.cycle import load_cycle
 from tocsin.taskforce.lessons.spec import ActionSpec, DesignDraft, ObservationSpec, ReviewSpec
@@ -23,7 +24,7 @@ from tocsin.taskforce.programmes.tables import Activity
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Lessons", "/lessons", order=40)
+NAV = NavItem(N_("Lessons"), "/lessons", order=40)
 pages = APIRouter(prefix="/lessons", include_in_schema=False)
 api = APIRouter(prefix="/lessons", tags=["lessons"])
 

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tocsin.i18n import N_
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.partners import network, records
 from tocsin.taskforce.partners.spec import AgreementSpec, FocalPointSpec, PartnerSpec
@@ -26,7 +27,7 @@ from tocsin.taskforce.partners.tables import (
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Partners", "/partners", order=50)
+NAV = NavItem(N_("Partners"), "/partners", order=50)
 pages = APIRouter(prefix="/partners", include_in_schema=False)
 api = APIRouter(prefix="/partners", tags=["partners"])
 

@@ -20,6 +20,7 @@ from tocsin.access.links import linked_ids
 from tocsin.access.policy import may_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 from tocsin.taskforce.commitments.records import commitments_of_activity
 from tocsin.taskforce.iati import codelists
@@ -49,7 +50,7 @@ from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Programmes", "/programmes", order=30)
+NAV = NavItem(N_("Programmes"), "/programmes", order=30)
 pages = APIRouter(prefix="/programmes", include_in_schema=False)
 api = APIRouter(prefix="/programmes", tags=["programmes"])
 

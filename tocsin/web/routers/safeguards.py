@@ -20,6 +20,7 @@ from tocsin.access.policy import may_write
 from tocsin.access.roles import Action
 from tocsin.cases.records import get_case
 from tocsin.errors import InputError, PermissionDenied, Problem
+from tocsin.i18n import N_
 from tocsin.safeguards import markers, oversight, report, review
 from tocsin.safeguards import records as sg
 from tocsin.safeguards.config import rules
@@ -36,7 +37,7 @@ from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.routers.cases import Form
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Data protection", "/safeguards", order=78, group="Investigations")
+NAV = NavItem(N_("Data protection"), "/safeguards", order=78, group=N_("Investigations"))
 pages = APIRouter(prefix="/safeguards", include_in_schema=False)
 api = APIRouter(prefix="/safeguards", tags=["safeguards"])
 
@@ -285,7 +286,7 @@ def oversight_page(request: Request, session: DbSession, principal: CurrentPrinc
 def access_report(request: Request, session: DbSession, principal: CurrentPrincipal,
                   name: str = "", birth_date: str = "") -> Response:
     if not principal.can(Action.OVERSEE):
-        raise PermissionDenied("the subject-access report is for the data-protection officer")
+        raise PermissionDenied(N_("the subject-access report is for the data-protection officer"))
     found = report.subject_access(session, principal, name, birth_date.strip()) \
         if name.strip() else None
     return render(request, "safeguards/report.html", found=found, name=name,

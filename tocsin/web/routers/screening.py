@@ -24,6 +24,7 @@ from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.policy import may_write
 from tocsin.access.roles import Action
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.jobs import runner
 from tocsin.jobs.runner import JobRunner
 from tocsin.money import sets as money_sets
@@ -34,7 +35,7 @@ from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Screening", "/screening", order=85)
+NAV = NavItem(N_("Screening"), "/screening", order=85)
 pages = APIRouter(prefix="/screening", include_in_schema=False)
 api = APIRouter(tags=["screening"])
 

@@ -15,19 +15,21 @@ from sqlalchemy.orm import Session
 
 from tocsin.access.principal import Principal
 from tocsin.errors import ConfigurationError
+from tocsin.i18n import N_
 from tocsin.search import SearchFilters, SearchResults, search, service
 from tocsin.search.service import FACET_NAMES, TYPE_LABELS
 from tocsin.settings import Settings
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
-NAV = NavItem("Search", "/search", order=90)
+NAV = NavItem(N_("Search"), "/search", order=90)
 pages = APIRouter(prefix="/search", include_in_schema=False)
 api = APIRouter(prefix="/search", tags=["search"])
 
 Values = Annotated[list[str] | None, Query()]
-FACET_TITLES = {"type": "Record type", "crime_area": "Crime area", "stage": "Justice-chain stage",
-                "country": "Country", "structure": "Structure", "year": "Year"}
+FACET_TITLES = {"type": N_("Record type"), "crime_area": N_("Crime area"),
+                "stage": N_("Justice-chain stage"), "country": N_("Country"),
+                "structure": N_("Structure"), "year": N_("Year")}
 
 
 def facet_filters(type: Values = None, crime_area: Values = None, stage: Values = None,

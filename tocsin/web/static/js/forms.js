@@ -6,6 +6,12 @@
 (function () {
   "use strict";
 
+  // The words of the dialog in the page's language: base.html puts them on <body>.
+  function text_(key, english) {
+    return (document.body && document.body.dataset["text" + key.charAt(0).toUpperCase()
+      + key.slice(1)]) || english;
+  }
+
   function fieldLabel(field) {
     var label = field.closest("label");
     if (!label) { return field.name; }
@@ -49,13 +55,13 @@
     text.textContent = message;
     var hint = document.createElement("p");
     hint.className = "meta";
-    hint.textContent = hintText || "An administrator can restore it from the trash.";
+    hint.textContent = hintText || text_("restoreHint", "An administrator can restore it from the trash.");
     var buttons = document.createElement("div");
     buttons.className = "buttons";
     var cancel = document.createElement("button");
     cancel.type = "button";
     cancel.className = "secondary";
-    cancel.textContent = "Cancel";
+    cancel.textContent = text_("cancel", "Cancel");
     var go = document.createElement("button");
     go.type = "button";
     go.className = "danger";
@@ -82,10 +88,10 @@
     if (form.dataset.confirmChanges !== undefined) {
       var changed = changedFields(form);
       if (!changed.length) { return; }  // nothing would be replaced: no question
-      message += " Changed: " + changed.join("; ") + ".";
+      message += " " + text_("changed", "Changed:") + " " + changed.join("; ") + ".";
     }
     event.preventDefault();
-    confirmDialog(message, form.dataset.confirmAction || "Delete",
+    confirmDialog(message, form.dataset.confirmAction || text_("delete", "Delete"),
                   form.dataset.confirmHint).then(function (yes) {
       if (yes) {
         form.dataset.confirmed = "1";

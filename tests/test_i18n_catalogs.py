@@ -1,0 +1,173 @@
+"""Languages: complete catalogs, no literal text left in templates, catalogs in step with them.
+
+A template's text between tags, and the text of the attributes people read (``title``,
+``placeholder``, ``aria-label``, ``alt``, ``label`` and the confirmation dialogs'
+``data-confirm*``), must go through ``_()`` or ``{% trans %}``; the checker reads the
+template's own text with Jinja's lexer (what is literal data, not code) and an HTML tokenizer.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from jinja2 import Environment
+
+from tocsin import i18n
+from tocsin.reports.coherence import TEMPLATES as REPORT_TEMPLATES
+from tocsin.web.templating import TEMPLATES
+
+ROOT = Path(__file__).resolve().parent.parent
+READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "label", "data-confirm",
+                   "data-confirm-action", "data-confirm-hint"}
+#: Names and formats, the same in every language.
+NOT_WORDS = {"Tocsin", "· Tocsin", "CSV", "Excel", "PDF", "JSON", "XML", "XLSX", "IATI", "GeoJSON",
+             "GraphML", "DOCX"}
+LETTER = re.compile(r"[^\W\d_]")
+PLACEHOLDER = re.compile(r"%(?:\([a-z_0-9]+\)s|%)")
+#: Jinja code, replaced by a mark that is neither a letter nor markup.
+CODE_MARK = " \x01 "
+
+
+def _catalog(language: str) -> Catalog:
+    with (i18n.LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=language)
+
+
+class _Text(HTMLParser):
+    """Collects literal words found in text nodes and read attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._raw = 0  # inside <script> or <style>
+
+    def _check(self, text: str | None, where: str) -> None:
+        if not text:
+            return
+        for piece in text.split(CODE_MARK.strip()):
+            words = " ".join(piece.split())
+            if words and LETTER.search(words) and words not in NOT_WORDS:
+                self.found.append(f"{where}: {words!r}")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._raw += 1
+        for name, value in attrs:
+            if name in READ_ATTRIBUTES:
+                self._check(value, f"<{tag} {name}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._raw = max(0, self._raw - 1)
+
+    def handle_data(self, data: str) -> None:
+        if not self._raw:
+            self._check(data, "text")
+
+
+def literal_text(source: str, env: Environment | None = None) -> list[str]:
+    """The user-facing words a template writes outside the translation functions."""
+    env = env or Environment(extensions=["jinja2.ext.i18n"])
+    literal: list[str] = []
+    depth = 0  # inside {% trans %} … {% endtrans %}
+    pending: list[str] = []
+    for _line, kind, value in env.lex(source):
+        if kind == "whitespace":
+            continue
+        if kind == "name" and value == "trans" and pending[-1:] == ["block_begin"]:
+            depth += 1
+        elif kind == "name" and value == "endtrans":
+            depth -= 1
+        pending.append(kind)
+        if kind == "data":
+            literal.append(CODE_MARK if depth else value)
+        elif kind in ("block_begin", "variable_begin", "comment_begin"):
+            literal.append(CODE_MARK)
+    parser = _Text()
+    parser.feed("".join(literal))
+    parser.close()
+    return parser.found
+
+
+def _templates() -> list[Path]:
+    """The pages' templates and the reports'."""
+    return sorted([*TEMPLATES.rglob("*.html"), *REPORT_TEMPLATES.rglob("*.html")])
+
+
+def test_the_checker_finds_literal_text_and_accepts_translated_text() -> None:
+    found = literal_text('<h1>Cases</h1><input placeholder="Search here" name="q">'
+                         '<p title="{{ _("Fine") }}">{{ _("Fine") }} {{ n }}</p>'
+                         '{% trans %}Also fine{% endtrans %}<script>var x = "code";</script>'
+                         '<a href="/x">Tocsin</a> <span>{{ x }}: 12</span>')
+    assert found == ["text: 'Cases'", "<input placeholder>: 'Search here'"]
+
+
+@pytest.mark.parametrize("template", _templates(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_template_writes_literal_text(template: Path) -> None:
+    assert literal_text(template.read_text(encoding="utf-8")) == [], (
+        "wrap these in {{ _('…') }} and run pybabel extract/update (docs/languages.md)")
+
+
+@pytest.fixture(scope="module")
+def extracted() -> set[str]:
+    """What the templates and the code mark for translation today (babel.cfg)."""
+    method_map = [("tocsin/**.py", "python"), ("tocsin/**/templates/**.html", "jinja2"),
+                  ("tocsin/taskforce/lessons/cycle.yaml", "tocsin.i18n:extract_yaml_labels")]
+    options = {"tocsin/**/templates/**.html": {"extensions": "jinja2.ext.i18n",
+                                                 "newstyle_gettext": "true"}}
+    return {message[2] if isinstance(message[2], str) else message[2][0]
+            for message in extract_from_dir(str(ROOT), method_map, options,
+                                            keywords={"_": None, "N_": None,
+                                                      "gettext": None,
+                                                      "ngettext": (1, 2)})}
+
+
+@pytest.mark.parametrize("language", [*i18n.COMPLETE, "ar"])
+def test_every_marked_message_is_in_the_catalog(language: str, extracted: set[str]) -> None:
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(language) if m.id}
+    assert sorted(extracted - ids) == [], "run pybabel extract and update (docs/languages.md)"
+
+
+@pytest.mark.parametrize("language", i18n.COMPLETE)
+def test_complete_catalogs_have_no_untranslated_or_fuzzy_message(language: str) -> None:
+    catalog = _catalog(language)
+    assert not catalog.fuzzy
+    untranslated = [m.id for m in catalog if m.id and not (
+        all(m.string) if isinstance(m.string, tuple) else m.string)]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert untranslated == [] and fuzzy == []
+
+
+@pytest.mark.parametrize("language", [*i18n.COMPLETE, "ar"])
+def test_translations_keep_placeholders_and_no_double_quotes(language: str) -> None:
+    wrong = []
+    for m in _catalog(language):
+        if not m.id or not m.string:
+            continue
+        source = m.id if isinstance(m.id, str) else m.id[0]
+        target = m.string if isinstance(m.string, str) else m.string[0]
+        if sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(target)):
+            wrong.append(f"placeholders differ: {source!r} → {target!r}")
+        if '"' in target:  # translations are written into attributes as they are
+            wrong.append(f"double quote: {target!r}")
+    assert wrong == []
+
+
+def test_a_catalog_translates_and_an_unknown_language_falls_back() -> None:
+    with i18n.using("ru"):
+        assert i18n.gettext("Sign in") == "Войти"
+    with i18n.using("fr"):
+        assert i18n.gettext("Sign in") == "Se connecter"
+        assert i18n.gettext("no such message") == "no such message"
+    with i18n.using("xx") as chosen:
+        assert chosen == "en" and i18n.gettext("Sign in") == "Sign in"
+    with i18n.using("ar"):
+        assert i18n.direction() == "rtl"
+        assert i18n.gettext("Search") == "بحث"
+        assert i18n.gettext("Budget (rolled up)") == "Budget (rolled up)"  # starter: English

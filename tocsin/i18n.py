@@ -1,0 +1,235 @@
+"""Languages: message catalogs, the language of the current request, locale-aware formatting.
+
+Catalogs are ``tocsin/locale/<lang>/LC_MESSAGES/messages.po``. They are compiled in memory
+the first time a language is used (Babel's own compiler, a few milliseconds), so no
+compiled ``.mo`` file is kept in the repository that could drift from its ``.po``.
+Fuzzy and empty translations are left out, so they show in English.
+
+The language of what is being rendered is a context variable: :func:`using` sets it for a
+page, a report or a command, and ``_``, the Jinja filters and :func:`format_*` read it.
+"""
+
+from __future__ import annotations
+
+import gettext as stdlib_gettext
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import IO
+
+from babel import Locale, UnknownLocaleError, dates, numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DEFAULT = "en"
+
+#: Languages offered in the switch, each named in itself. Arabic is a starter catalog:
+#: what it lacks shows in English.
+LANGUAGES = {"en": "English", "fr": "Français", "ru": "Русский", "ar": "العربية"}
+
+#: Catalogs that must be complete (tests/test_i18n_catalogs.py).
+COMPLETE = ("fr", "ru")
+
+_current: ContextVar[str] = ContextVar("tocsin_language", default=DEFAULT)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now (translated where shown)."""
+    return message
+
+
+@cache
+def translations(language: str) -> stdlib_gettext.NullTranslations:
+    """The compiled catalog of ``language``; English and unknown languages: the source text."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == DEFAULT or not path.exists():
+        return stdlib_gettext.NullTranslations()
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain="messages")
+
+
+def current() -> str:
+    """The language of what is being rendered now."""
+    return _current.get()
+
+
+@contextmanager
+def using(language: str | None) -> Iterator[str]:
+    """Render in ``language`` (an unsupported one: the default) inside the block."""
+    chosen = language if language in LANGUAGES else DEFAULT
+    token = _current.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str) -> str:
+    return translations(current()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current()).ngettext(singular, plural, n)
+
+
+def _(message: str, **values: object) -> str:
+    """``message`` in the current language, with ``%(name)s`` placeholders filled in."""
+    text = gettext(message)
+    return text % values if values else text
+
+
+def direction(language: str | None = None) -> str:
+    """``rtl`` for right-to-left scripts (Arabic), else ``ltr``: the page's ``dir``."""
+    return "rtl" if _locale(language or current()).character_order == "right-to-left" \
+        else "ltr"
+
+
+def negotiate(accept_language: str | None) -> str | None:
+    """The best offered language for an ``Accept-Language`` header, or ``None``.
+
+    Weights (``q=``) order the choices; ``fr-CA`` matches ``fr``; malformed parts are skipped.
+    """
+    if not accept_language:
+        return None
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")[:40]):
+        tag, _sep, params = part.strip().partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            key, _eq, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if tag and weight > 0:
+            weighted.append((-weight, position, tag.strip().lower()))
+    for _w, _p, tag in sorted(weighted):
+        base = tag.replace("_", "-").split("-")[0]
+        if base in LANGUAGES:
+            return base
+    return None
+
+
+@cache
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT)
+
+
+# ---- formatting in the current language (also the Jinja filters of the same names) ----
+
+def format_date(value: date | datetime | str | None, form: str = "medium") -> str:
+    """A date (or the date of a timestamp) the way the current language writes it;
+    an ISO text is parsed first; empty stays empty. English pages keep ISO 8601
+    (2026-03-05): unambiguous for an international staff, and what exports carry."""
+    if value is None or value == "":
+        return ""
+    if current() == DEFAULT:
+        return value.isoformat()[:10] if isinstance(value, date) else str(value)
+    if isinstance(value, str):
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            return value  # not a date: shown as it came
+    else:
+        day = value.date() if isinstance(value, datetime) else value
+    return str(dates.format_date(day, format=form, locale=_locale(current())))
+
+
+def format_datetime(value: datetime | str | None, form: str = "medium") -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        moment = value
+    return str(dates.format_datetime(moment, format=form, locale=_locale(current())))
+
+
+def format_number(value: int | float | Decimal | None, digits: int | None = None) -> str:
+    """Digits grouped the local way (1,234.5 / 1 234,5); ``digits`` fixes the decimals."""
+    if value is None or value == "":
+        return ""
+    if digits is None:
+        return numbers.format_decimal(value, locale=_locale(current()))
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return numbers.format_decimal(value, format=pattern, locale=_locale(current()),
+                                  decimal_quantization=True)
+
+
+def format_percent(value: int | float | Decimal | None, digits: int = 0) -> str:
+    """A share (0.25) as a percentage in the local form: 25 %, 25 %, 25٪."""
+    if value is None or value == "":
+        return ""
+    locale = _locale(current())
+    pattern = locale.percent_formats[None].pattern  # keeps the local spacing: "25 %"
+    if digits > 0:
+        pattern = re.sub(r"0(?=[^0#,]|$)", "0." + "0" * digits, pattern)
+    return numbers.format_percent(value, format=pattern, locale=locale)
+
+
+def format_money(value: int | float | Decimal | None, currency: str | None = None,
+                 whole: bool = False) -> str:
+    """An amount with its currency the local way (€1,234.50 / 1 234,50 €), ``whole``: no
+    decimals; without a currency, a plain number with two decimals (none if ``whole``)."""
+    if value is None or value == "":
+        return ""
+    if not currency:
+        return format_number(value, 0 if whole else 2)
+    locale = _locale(current())
+    pattern = None
+    if whole:
+        standard = locale.currency_formats["standard"].pattern
+        pattern = re.sub(r"\.0+", "", standard)
+    try:
+        return numbers.format_currency(value, currency.upper(), format=pattern, locale=locale,
+                                       currency_digits=not whole)
+    except (numbers.UnknownCurrencyError, ValueError):
+        return f"{format_number(value, 0 if whole else 2)} {currency}"
+
+
+def country_name(code: str | None, default: str | None = None) -> str:
+    """The name of an ISO 3166 country code in the current language (Babel's CLDR data);
+    one CLDR does not know: ``default``, else the code itself."""
+    if not code:
+        return ""
+    return str(_locale(current()).territories.get(code.upper(), default or code))
+
+
+def language_name(code: str | None, default: str | None = None) -> str:
+    """The name of an ISO 639 language code in the current language (CLDR)."""
+    if not code:
+        return ""
+    return str(_locale(current()).languages.get(code.lower(), default or code))
+
+
+_YAML_LABEL = re.compile(r"""\blabel:\s*(?:"([^"]+)"|'([^']+)'|([^,}#\n]+))""")
+
+
+def extract_yaml_labels(fileobj: IO[bytes], keywords: object, comment_tags: object,
+                        options: object) -> Iterator[tuple[int, str, str, list[str]]]:
+    """Babel extractor for the ``label:`` values of configuration YAML (babel.cfg), e.g.
+    the statuses of the lessons-learned cycle, which pages show through ``_()``."""
+    for number, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
+        for found in _YAML_LABEL.finditer(line):
+            text = next(group for group in found.groups() if group is not None).strip()
+            if text:
+                yield number, "_", text, []

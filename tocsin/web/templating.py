@@ -74,6 +74,9 @@ def label(value: object, kind: str) -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.autoescape = True
+    # Compiled once per process: no stat of every template file on every page, and a
+    # template changed on disk under a running server (an upgrade) cannot mix versions.
+    templates.env.auto_reload = False
     templates.env.filters["label"] = label
     return templates
 

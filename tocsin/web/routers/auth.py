@@ -69,6 +69,10 @@ async def login_submit(
     # at once as there are cores: a crowd signing in at the start of the day must not
     # take every slot from the pages of those already signed in.
     async with request.app.state.password_checks.hold():
+        if await request.is_disconnected():
+            # the client stopped waiting (a timeout, a closed tab): under a burst, checking
+            # its password anyway would only delay the logins of those still waiting
+            return Response(status_code=503, headers={"Retry-After": "2"})
         checked = await run_in_threadpool(logins.check, db.engine, config, username,
                                           password, address)
     async with request.app.state.database_slots.hold():

@@ -65,6 +65,8 @@ class Stats:
     health: list[float] = field(default_factory=list)
     health_failures: int = 0
     slowest: list[tuple[float, str, str]] = field(default_factory=list)
+    #: latencies per route (the path with ids and the query left out)
+    by_route: dict[str, list[float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,6 +81,11 @@ class Targets:
     sets: list[int]
     #: (set id, account id) pairs for network pages and graphs
     accounts: list[tuple[int, str]]
+
+
+def route_of(path: str) -> str:
+    """``/programmes/12?x=1`` → ``/programmes/{id}``: latencies are grouped by route."""
+    return re.sub(r"/\d+(?=/|$)", "/{id}", path.split("?", 1)[0])
 
 
 def free_port() -> int:
@@ -290,6 +297,7 @@ async def user_loop(n: int, base: str, username: str, password: str, targets: Ta
                 stats.errors[f"login {type(exc).__name__}"] += 1
                 await asyncio.sleep(2)
             stats.latencies.append(time.monotonic() - started)
+            stats.by_route.setdefault("login", []).append(stats.latencies[-1])
             stats.by_kind["login"] += 1
         await asyncio.sleep(rnd.uniform(*THINK_SECONDS))
         while time.monotonic() < stop_at:
@@ -322,6 +330,8 @@ async def user_loop(n: int, base: str, username: str, password: str, targets: Ta
                 stats.errors[f"{kind} {type(exc).__name__}"] += 1
             took = time.monotonic() - started
             stats.latencies.append(took)
+            stats.by_route.setdefault("upload" if kind == "upload" else route_of(path),
+                                      []).append(took)
             stats.slowest.append((took, kind, path if kind != "upload" else "upload"))
             stats.slowest = sorted(stats.slowest, reverse=True)[:8]
             await asyncio.sleep(rnd.uniform(*THINK_SECONDS))
@@ -357,6 +367,15 @@ def percentile(values: list[float], q: float) -> float:
         return 0.0
     index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+def route_table(by_route: dict[str, list[float]]) -> dict[str, str]:
+    """Per route: requests, p50 / p95 / max in ms, the routes with the most time first."""
+    ordered = sorted(by_route.items(), key=lambda item: -sum(item[1]))
+    return {route: f"n={len(values)} p50={round(percentile(values, 50) * 1000)} "
+                   f"p95={round(percentile(values, 95) * 1000)} "
+                   f"max={round(max(values) * 1000)} ms"
+            for route, values in ordered}
 
 
 async def run_load(server: Server, users: int, seconds: float) -> tuple[Stats, dict[str, Any]]:
@@ -413,6 +432,7 @@ async def run_load(server: Server, users: int, seconds: float) -> tuple[Stats, d
         "healthz_after": "ok" if after_ok else "FAILED",
         "by_kind": dict(stats.by_kind),
         "slowest": [f"{round(t * 1000)} ms {path}" for t, _kind, path in stats.slowest[:5]],
+        "routes": route_table(stats.by_route),
     }
     return stats, summary
 
@@ -441,7 +461,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(json.dumps(summary))
     else:
         for key, value in summary.items():
-            print(f"{key:>16}: {value}")
+            if key == "routes":
+                print(f"{key:>16}: (most total time first)")
+                for route, figures in value.items():
+                    print(f"{'':>18}{route:<48} {figures}")
+            else:
+                print(f"{key:>16}: {value}")
     return summary
 
 

@@ -7,6 +7,7 @@ import importlib
 import inspect
 import re
 import sqlite3
+import threading
 import time
 
 import httpx
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from tests.factories import PASSWORD, MakeUser
 from tests.web.aio import run_async
+from tocsin.access import login as login_module
 from tocsin.settings import Settings
 from tocsin.web import deps
 from tocsin.web.app import ROUTERS, create_app
@@ -100,6 +102,49 @@ def test_an_exhausted_pool_answers_503_quickly_and_recovers(
     assert app.state.db.engine.pool.checkedout() == 0
     app.state.db.engine.dispose()
 
+
+
+def test_a_password_check_holds_no_database_slot(
+        settings: Settings, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While argon2 checks a password, the pages of users already signed in are served
+    through the one database slot."""
+    username, _ = make_user("analyst")
+    app = create_app(settings.model_copy(update={"database_pool_size": 1,
+                                                 "database_wait_seconds": 0.5}))
+    checking = threading.Event()
+    release = threading.Event()
+    real_verify = login_module.verify_password
+
+    def slow_verify(password_hash: str, password: str) -> bool:
+        checking.set()
+        release.wait(10)
+        return real_verify(password_hash, password)
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as first, \
+                httpx.AsyncClient(transport=transport, base_url="https://testserver") as second:
+            await _sign_in(first, username)
+            monkeypatch.setattr(login_module, "verify_password", slow_verify)
+            form = await second.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert token
+            signing_in = asyncio.create_task(second.post(
+                "/login", data={"username": username, "password": PASSWORD,
+                                "csrf_token": token.group(1), "next": "/"}))
+            while not checking.is_set():
+                await asyncio.sleep(0.01)
+            page = await first.get("/api/v1/me")  # the only slot is free meanwhile
+            release.set()
+            assert page.status_code == 200
+            assert (await signing_in).status_code == 303
+
+    try:
+        run_async(scenario)
+    finally:
+        release.set()
+    assert app.state.db.engine.pool.checkedout() == 0
+    app.state.db.engine.dispose()
 
 
 def test_a_locked_embedded_database_answers_503(settings: Settings, make_user: MakeUser) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import find_tables
 
 from tocsin.access import chain
 from tocsin.access.handling import Handling
@@ -54,10 +56,15 @@ def _write_pending(session: Session) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _flush_before_audit_query(state: ORMExecuteState) -> None:
     """A query of the audit log sees the entries its own transaction queued."""
-    if state.is_select and state.session.info.get(_PENDING):
-        froms: list[Any] = getattr(state.statement, "get_final_froms", list)()
-        if AuditEntry.__table__ in froms:
-            _write_pending(state.session)
+    # A walk of the statement's tree (subqueries included), not ``get_final_froms``, which
+    # compiles the statement anew on every query of a session that audited a read: that
+    # cost a few per cent of a busy server's CPU.
+    statement = state.statement
+    if (state.is_select and state.session.info.get(_PENDING)
+            and isinstance(statement, ClauseElement)
+            and AuditEntry.__table__ in find_tables(statement, include_joins=True,
+                                                    include_aliases=True)):
+        _write_pending(state.session)
 
 
 @event.listens_for(Session, "after_transaction_end")

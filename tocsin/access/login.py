@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit, throttle
@@ -20,7 +20,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
 from tocsin.access.tables import LoginSession, User
 from tocsin.access.users import principal_for
-from tocsin.errors import AuthenticationError, RateLimited
+from tocsin.errors import AuthenticationError, RateLimited, TocsinError
 from tocsin.settings import Settings
 
 
@@ -45,38 +45,55 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def login(session: Session, settings: Settings, username: str, password: str,
-          address: str) -> OpenSession:
-    """Check the password and open a session, or raise.
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of :func:`check`: the user's id, or the refusal to audit and raise."""
 
+    username: str
+    address: str
+    user_id: int | None = None
+    refused: TocsinError | None = None
+    #: audit action of a refusal: ``login_throttled`` or ``login_failed``
+    action: str = ""
+
+
+def check(engine: Engine, settings: Settings, username: str, password: str,
+          address: str) -> Checked:
+    """The throttle and the password check, each in a short transaction of its own.
+
+    Holds no connection while the password is hashed (argon2 takes a tenth of a second
+    of CPU or more), so a web request can run it before it takes a database slot.
     Attempts are throttled per (username, client address) with exponential back-off
     (:mod:`tocsin.access.throttle`): a guesser slows down only their own attempts from
-    their own address, never the user's from elsewhere. Refusals are audited.
+    their own address, never the user's from elsewhere.
     """
-    now = datetime.now(UTC)
     username = username.strip().lower()[:80]
     address = address[:64]
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    anonymous = Principal(None, username or "?", Role.PARTNER_VIEWER, None)
     try:
         throttle.reserve(engine, settings, username, address)
-    except RateLimited:
-        audit.record(session, anonymous, "login_throttled", "user", "",
-                     detail=f"from {address}")
-        raise
-    # Read and checked without holding the request's connection, so a login never waits
-    # for a second pooled connection while it holds one.
+    except RateLimited as exc:
+        return Checked(username, address, refused=exc, action="login_throttled")
     with Session(engine) as reader:
         found = reader.execute(select(User.id, User.password_hash, User.active)
                                .where(User.username == username)).first()
     valid = verify_password(found.password_hash if found else DUMMY_HASH, password)
     if found is None or not valid or not found.active:
         throttle.failed(engine, settings, username, address)
-        audit.record(session, anonymous, "login_failed", "user", "", detail=f"from {address}")
-        raise AuthenticationError("wrong username or password, or the account is disabled")
+        return Checked(username, address, action="login_failed", refused=AuthenticationError(
+            "wrong username or password, or the account is disabled"))
     throttle.succeeded(engine, username, address)
-    user = session.get_one(User, found.id)
+    return Checked(username, address, user_id=found.id)
+
+
+def open_session(session: Session, settings: Settings, checked: Checked) -> OpenSession:
+    """Open a session for a checked login, or audit the refusal and raise it."""
+    if checked.refused is not None or checked.user_id is None:
+        anonymous = Principal(None, checked.username or "?", Role.PARTNER_VIEWER, None)
+        audit.record(session, anonymous, checked.action or "login_failed", "user", "",
+                     detail=f"from {checked.address}")
+        raise checked.refused or AuthenticationError("wrong username or password")
+    now = datetime.now(UTC)
+    user = session.get_one(User, checked.user_id)
     token = secrets.token_urlsafe(32)
     opened = OpenSession(
         token=token,
@@ -88,8 +105,22 @@ def login(session: Session, settings: Settings, username: str, password: str,
                              csrf_token=opened.csrf_token, created_at=now,
                              expires_at=opened.expires_at, last_seen_at=now))
     audit.record(session, principal_for(user), "login", "user", user.id,
-                 detail=f"from {address}")
+                 detail=f"from {checked.address}")
     return opened
+
+
+def login(session: Session, settings: Settings, username: str, password: str,
+          address: str) -> OpenSession:
+    """Check the password and open a session, or raise (refusals are audited).
+
+    :func:`check` then :func:`open_session`; the password is read and checked without
+    holding the caller's connection, so a login never waits for a second pooled
+    connection while it holds one.
+    """
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    return open_session(session, settings, check(engine, settings, username, password,
+                                                 address))
 
 
 def resolve(session: Session, token: str | None,

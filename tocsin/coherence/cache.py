@@ -33,8 +33,11 @@ from tocsin.access.roles import Role
 from tocsin.coherence import versions
 
 T = TypeVar("T")
-#: Entries kept per process (analyses of different options and views share portfolios).
-LIMIT = 12
+#: Entries kept per process. A readable view takes about four (its portfolio, the analysis
+#: with and without duplicate candidates, the coverage matrix), so with 12 a server used by
+#: five roles evicted entries other users were about to ask for and recomputed the analysis
+#: over and over under load; 32 keeps eight views warm.
+LIMIT = 32
 
 Audited = tuple[str, str, str, str, str]  # action, record type, id, handling, detail
 

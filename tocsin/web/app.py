@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -37,6 +38,10 @@ from tocsin.web.templating import NavItem, make_templates, render
 
 STATIC = Path(__file__).parent / "static"
 RETRY_AFTER_SECONDS = 2
+#: Seconds a login waits for its turn at the password check before answering 503.
+LOGIN_WAIT_SECONDS = 30.0
+#: Password checks (argon2) run at once per core.
+PASSWORD_CHECKS_PER_CORE = 1
 
 #: Router modules in ``tocsin/web/routers``; each may define ``pages``, ``api``, ``NAV`` and
 #: ``lifespan`` (an async context manager run while the application runs, e.g. a job runner).
@@ -64,6 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # page requests share the pool's base connections; its overflow is left to jobs and checks
     app.state.database_slots = DatabaseSlots(settings.database_pool_size,
                                              settings.database_wait_seconds)
+    # argon2 takes 0.3 s of CPU and 64 MiB per check: bounded so that a crowd signing in
+    # cannot take every thread, hundreds of MiB or the CPU the pages of users already
+    # signed in need (four per core made those pages shed more under a burst)
+    app.state.password_checks = DatabaseSlots(PASSWORD_CHECKS_PER_CORE * (os.cpu_count() or 1),
+                                              LOGIN_WAIT_SECONDS, "password checks")
     app.state.templates = make_templates()
     # sizes and the session are checked before any route reads (or spools) a body
     app.add_middleware(BodyGuard, max_bytes=lambda: settings.upload_max_bytes,

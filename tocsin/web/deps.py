@@ -60,16 +60,18 @@ class DatabaseBusy(Exception):
 
 
 class DatabaseSlots:
-    """A semaphore sized to the connection pool, awaited on the event loop.
+    """A semaphore sized to the connection pool, awaited on the event loop (also used for
+    other scarce turns, e.g. password checks).
 
     Requests take a slot before they open a session, so at most ``size`` sessions hold
     pooled connections and no thread ever waits inside the pool. One semaphore per
     event loop (test clients each run their own loop).
     """
 
-    def __init__(self, size: int, wait_seconds: float) -> None:
+    def __init__(self, size: int, wait_seconds: float, what: str = "database slots") -> None:
         self.size = size
         self.wait_seconds = wait_seconds
+        self.what = what
         self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
                                                   asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
@@ -86,7 +88,7 @@ class DatabaseSlots:
         try:
             await asyncio.wait_for(semaphore.acquire(), self.wait_seconds)
         except TimeoutError:
-            raise DatabaseBusy(f"all {self.size} database slots stayed in use for "
+            raise DatabaseBusy(f"all {self.size} {self.what} stayed in use for "
                                f"{self.wait_seconds:g} s") from None
         try:
             yield

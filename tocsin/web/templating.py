@@ -109,6 +109,9 @@ def make_templates() -> Jinja2Templates:
     env = templates.env
     env.add_extension("jinja2.ext.i18n")
     env.autoescape = True
+    # Compiled once per process: no stat of every template file on every page, and a
+    # template changed on disk under a running server (an upgrade) cannot mix versions.
+    env.auto_reload = False
     # The language is the current request's (tocsin.i18n.using, set by render), so macros
     # imported without context translate too. Newstyle: Jinja escapes the values filled in.
     env.install_gettext_callables(  # type: ignore[attr-defined]

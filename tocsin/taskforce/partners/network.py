@@ -75,8 +75,20 @@ class Network:
 
 
 def cooperation_network(session: Session, principal: Principal) -> Network:
-    """Build the network from activities, agreements and events the principal may read."""
+    """The network from activities, agreements and events the principal may read.
+
+    Built once per change of the portfolio (every table it reads is one of its inputs)
+    and readable view, then served from the coherence cache: each partner page shows it,
+    and building it reads every readable activity, agreement and event.
+    """
+    from tocsin.coherence import cache
+
     sync_reference_partners(session)
+    key = cache.key_for(session, principal, "partner-network", inputs=("portfolio", "settings"))
+    return cache.cached(session, principal, key, lambda: _build(session, principal))
+
+
+def _build(session: Session, principal: Principal) -> Network:
     partners = {p.id: p for p in session.scalars(readable(Partner, principal))}
     by_org = {p.ref_organization_code: p.id for p in partners.values() if p.ref_organization_code}
     by_structure = {p.ref_structure_code: p.id for p in partners.values()

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
@@ -16,11 +17,13 @@ from tocsin.access.tables import User
 from tocsin.access.users import change_password, set_language
 from tocsin.errors import AuthenticationError, InputError, RateLimited
 from tocsin.i18n import N_
+from tocsin.store.database import Database
 from tocsin.web.deps import (
     SESSION_COOKIE,
     CurrentPrincipal,
     DbSession,
     LoginRequired,
+    database,
     settings,
 )
 from tocsin.web.origin import request_client
@@ -49,9 +52,8 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 
 @pages.post("/login", include_in_schema=False)
-def login_submit(
+async def login_submit(
     request: Request,
-    session: DbSession,
     username: str = Form(...),
     password: str = Form(...),
     csrf_token: str = Form(...),
@@ -63,19 +65,36 @@ def login_submit(
                       next=_safe_next(next), error=N_("The form expired; please try again."))
     config = settings(request)
     address = request_client(request, config)
-    try:
-        opened = logins.login(session, config, username, password, address)
-    except RateLimited as exc:
-        session.commit()  # the refusal is audited
-        refused = render(request, "login.html", status_code=429, login_csrf=expected,
-                         next=_safe_next(next), error=str(exc).capitalize() + ".")
-        if exc.retry_after:
-            refused.headers["Retry-After"] = str(exc.retry_after)
-        return refused
-    except AuthenticationError:
-        session.commit()  # the failed attempt must count even though we answer with an error
-        return render(request, "login.html", status_code=401, login_csrf=expected,
-                      next=_safe_next(next), error=N_("Wrong username or password."))
+    db = database(request)
+    # The password check holds no database slot while argon2 runs, and only as many run
+    # at once as there are cores: a crowd signing in at the start of the day must not
+    # take every slot from the pages of those already signed in.
+    async with request.app.state.password_checks.hold():
+        if await request.is_disconnected():
+            # the client stopped waiting (a timeout, a closed tab): under a burst, checking
+            # its password anyway would only delay the logins of those still waiting
+            return Response(status_code=503, headers={"Retry-After": "2"})
+        checked = await run_in_threadpool(logins.check, db.engine, config, username,
+                                          password, address)
+    async with request.app.state.database_slots.hold():
+        return await run_in_threadpool(_open_session, request, db, checked, expected, next)
+
+
+def _open_session(request: Request, db: Database, checked: logins.Checked, expected: str,
+                  next: str) -> Response:
+    config = settings(request)
+    with db.transaction() as session:  # refusals are audited: committed with the answer
+        try:
+            opened = logins.open_session(session, config, checked)
+        except RateLimited as exc:
+            refused = render(request, "login.html", status_code=429, login_csrf=expected,
+                             next=_safe_next(next), error=str(exc).capitalize() + ".")
+            if exc.retry_after:
+                refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
+        except AuthenticationError:
+            return render(request, "login.html", status_code=401, login_csrf=expected,
+                          next=_safe_next(next), error=N_("Wrong username or password."))
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE, opened.token, httponly=True, secure=config.cookie_secure,

@@ -31,7 +31,7 @@ def test_programme_flow(page: Page, tf_live_server: LiveServer) -> None:
     budget.get_by_label("Budget per year: amount 1").fill("5000")
     page.get_by_role("button", name="Create").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Browser programme")
-    expect(page.locator("#finance")).to_contain_text("5000.00")
+    expect(page.locator("#finance")).to_contain_text("5,000.00")
 
     page.get_by_role("link", name="Add a project below").click()
     page.fill("input[name=identifier]", "XM-OSCE-BR-1-A")

@@ -16,6 +16,8 @@ set's folder under ``index/``, so deleting the set removes it:
 ``in_order.npy``         the same for payments in: ``in_order[in_ptr[a]:in_ptr[a + 1]]``
 ``fifo.npz`` …           the FIFO and LIFO matchings of every account (which incoming payment
                          paid for which outgoing one, and how much), computed on first use
+``edges.npz``            payments aggregated per (source, target) pair, per account heaviest
+                         first, for the graph view; computed on first use
 ``meta.json``            format version and the size and modification time of the Parquet
                          files it was built from; a different file makes the index stale and
                          it is rebuilt
@@ -162,6 +164,30 @@ class Matching:
         return self.back_row[lo:hi], self.back_amount[lo:hi]
 
 
+@dataclass
+class EdgeTable:
+    """Every payment aggregated per (source, target) account pair, transfers to oneself
+    left out: the graph view's edges, ready to rank.
+
+    Edge ``e`` is ``src[e] -> dst[e]`` with its payments, total, first and last time
+    (microseconds) and whether one is labelled. ``out_edges[out_ptr[a]:out_ptr[a + 1]]``
+    are account ``a``'s edges out, heaviest first (ties by target), ``in_edges`` the same
+    for its edges in (ties by source): the order in which the view takes them.
+    """
+
+    src: np.ndarray
+    dst: np.ndarray
+    payments: np.ndarray
+    total: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    labelled: np.ndarray
+    out_ptr: np.ndarray
+    out_edges: np.ndarray
+    in_ptr: np.ndarray
+    in_edges: np.ndarray
+
+
 class SetIndex:
     """The opened index of one set (see the module docstring)."""
 
@@ -192,6 +218,7 @@ class SetIndex:
         self.in_order: np.ndarray = arrays["in_order"]
         self.in_ptr: np.ndarray = arrays["in_ptr"]
         self._matchings: dict[str, Matching] = {}
+        self._edges: EdgeTable | None = None
         self._haircut: OrderedDict[int, dict[str, dict[int, list[tuple[int, float]]]]] = \
             OrderedDict()
         self._mutex = threading.Lock()
@@ -274,7 +301,12 @@ class SetIndex:
 
         Returns the edges (codes, payments, total, first and last time in
         microseconds, labelled), every account reached and whether edges were cut.
+        Without a time window or minimum amount the edges are read from the set's
+        aggregated edge table (:meth:`edge_table`), whose cost does not grow with the
+        accounts' payments; with one, from the payments themselves.
         """
+        if since_us is None and until_us is None and not min_amount > 0:
+            return self._around_edges(codes, hops, max_edges)
         seen = set(codes)
         frontier = list(dict.fromkeys(codes))
         edges: dict[tuple[int, int], dict[str, Any]] = {}
@@ -340,6 +372,37 @@ class SetIndex:
             if truncated:
                 break
         return list(edges.values()), seen, truncated
+
+    def _around_edges(self, codes: list[int], hops: int, max_edges: int
+                      ) -> tuple[list[dict[str, Any]], set[int], bool]:
+        table = self.edge_table()
+        picked, truncated = _around_kernel(
+            np.asarray(list(dict.fromkeys(codes)), np.int64), hops, max_edges,
+            table.out_ptr, table.out_edges, table.in_ptr, table.in_edges, table.src,
+            table.dst, table.total)
+        src, dst = table.src[picked].tolist(), table.dst[picked].tolist()
+        edges = [{"source": s, "target": d, "payments": n, "total": v, "first": f,
+                  "last": la, "labelled": b}
+                 for s, d, n, v, f, la, b in zip(
+                     src, dst, table.payments[picked].tolist(), table.total[picked].tolist(),
+                     table.first[picked].tolist(), table.last[picked].tolist(),
+                     table.labelled[picked].tolist(), strict=True)]
+        return edges, set(codes) | set(src) | set(dst), bool(truncated)
+
+    def edge_table(self) -> EdgeTable:
+        """Payments aggregated per (source, target), computed once and kept beside the index."""
+        with self._mutex:
+            if self._edges is None:
+                path = self.folder / "edges.npz"
+                if path.is_file():
+                    with np.load(path) as data:
+                        self._edges = EdgeTable(**{k: data[k] for k in data.files})
+                else:
+                    self._edges = _edge_table(self)
+                    temp = self.folder / f".edges-{uuid.uuid4().hex[:8]}.npz"
+                    np.savez(temp, **vars(self._edges))
+                    os.replace(temp, path)
+            return self._edges
 
     def nodes(self, codes: Iterable[int]) -> dict[str, dict[str, Any]]:
         """Kind, bank, country, holder and label of accounts, by id."""
@@ -735,3 +798,159 @@ def _haircut_one(ins: np.ndarray, outs: np.ndarray, src: np.ndarray, dst: np.nda
         if k >= 0:
             return m_in[:k], m_out[:k], m_amt[:k]
         cap *= 4
+
+
+# --------------------------------------------------------------------------- graph kernels
+
+
+def _edge_table(index: SetIndex) -> EdgeTable:
+    """Aggregate every payment per (source, target) pair.
+
+    Each pair's payments are summed in time (then id) order, the order the
+    windowed path of :meth:`SetIndex.around` sums them in, so both give the same
+    totals to the last bit.
+    """
+    n_accounts = len(index.account_ids)
+    src = np.asarray(index.src).astype(np.int64)
+    dst = np.asarray(index.dst).astype(np.int64)
+    rows = np.flatnonzero(src != dst)
+    key = src[rows] * n_accounts + dst[rows]
+    order = np.argsort(key, kind="stable")  # rows are in (source, time, id) order already
+    rows, key = rows[order], key[order]
+    del order
+    if len(key):
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        total = np.add.reduceat(np.asarray(index.amount)[rows], starts)
+        payments = np.diff(np.r_[starts, len(key)]).astype(np.int64)
+        us = np.asarray(index.us)[rows]
+        first = np.minimum.reduceat(us, starts)
+        last = np.maximum.reduceat(us, starts)
+        del us
+        labelled = np.maximum.reduceat(np.asarray(index.label)[rows].astype(np.int8),
+                                       starts).astype(np.bool_)
+        e_src = (key[starts] // n_accounts).astype(np.int32)
+        e_dst = (key[starts] % n_accounts).astype(np.int32)
+    else:
+        total = np.zeros(0, np.float64)
+        payments = first = last = np.zeros(0, np.int64)
+        labelled = np.zeros(0, np.bool_)
+        e_src = e_dst = np.zeros(0, np.int32)
+    del rows, key
+    out_edges = np.lexsort((e_dst, -total, e_src)).astype(np.int64)
+    in_edges = np.lexsort((e_src, -total, e_dst)).astype(np.int64)
+    codes = np.arange(n_accounts + 1)
+    return EdgeTable(
+        src=e_src, dst=e_dst, payments=payments, total=total, first=first, last=last,
+        labelled=labelled,
+        out_ptr=np.searchsorted(e_src, codes).astype(np.int64), out_edges=out_edges,
+        in_ptr=np.searchsorted(e_dst[in_edges], codes).astype(np.int64), in_edges=in_edges)
+
+
+@njit(cache=True, nogil=True)
+def _before(a: int, b: int, src: np.ndarray, dst: np.ndarray, total: np.ndarray) -> bool:
+    """Whether edge ``a`` ranks before edge ``b``: heavier first, then by source, target."""
+    if total[a] != total[b]:
+        return total[a] > total[b]
+    if src[a] != src[b]:
+        return src[a] < src[b]
+    return dst[a] < dst[b]
+
+
+@njit(cache=True, nogil=True)
+def _around_kernel(starts: np.ndarray, hops: int, max_edges: int, out_ptr: np.ndarray,
+                   out_edges: np.ndarray, in_ptr: np.ndarray, in_edges: np.ndarray,
+                   src: np.ndarray, dst: np.ndarray, total: np.ndarray
+                   ) -> tuple[np.ndarray, bool]:
+    """The edges within ``hops`` of ``starts``, hop by hop, heaviest first, until
+    ``max_edges``; and whether some were cut.
+
+    Every account's edges are already ranked, so a hop merges the ranked lists of
+    its frontier (a heap of their heads) and stops after ``max_edges`` of them:
+    a hub with a hundred thousand counterparties costs no more than a small account.
+    """
+    picked = np.empty(max(max_edges, 0), np.int64)
+    n_picked = 0
+    known = set()
+    seen = set()
+    for s in starts:
+        seen.add(s)
+    frontier = starts.copy()
+    truncated = False
+    for _hop in range(hops):
+        if len(frontier) == 0:
+            break
+        # Two ranked lists per frontier account: cursor and end in the edge permutation.
+        k = 2 * len(frontier)
+        cur = np.empty(k, np.int64)
+        end = np.empty(k, np.int64)
+        perm_out = np.empty(k, np.bool_)
+        for f in range(len(frontier)):
+            a = frontier[f]
+            cur[2 * f], end[2 * f], perm_out[2 * f] = out_ptr[a], out_ptr[a + 1], True
+            cur[2 * f + 1], end[2 * f + 1], perm_out[2 * f + 1] = in_ptr[a], in_ptr[a + 1], \
+                False
+        heap = np.empty(k, np.int64)  # list numbers, ordered by their head edge
+        head = np.empty(k, np.int64)
+        size = 0
+        for li in range(k):
+            if cur[li] < end[li]:
+                head[li] = out_edges[cur[li]] if perm_out[li] else in_edges[cur[li]]
+                heap[size] = li
+                size += 1
+                c = size - 1
+                while c > 0:
+                    p = (c - 1) // 2
+                    if _before(head[heap[c]], head[heap[p]], src, dst, total):
+                        heap[c], heap[p] = heap[p], heap[c]
+                        c = p
+                    else:
+                        break
+        budget = max_edges - n_picked
+        taken = 0
+        fresh = np.empty(max(budget, 0), np.int64)
+        while size > 0:
+            li = heap[0]
+            e = head[li]
+            cur[li] += 1
+            if cur[li] < end[li]:
+                head[li] = out_edges[cur[li]] if perm_out[li] else in_edges[cur[li]]
+            else:
+                size -= 1
+                heap[0] = heap[size]
+            c = 0
+            while True:  # sift the new top down
+                left = 2 * c + 1
+                if left >= size:
+                    break
+                best = left
+                if left + 1 < size and _before(head[heap[left + 1]], head[heap[left]], src,
+                                               dst, total):
+                    best = left + 1
+                if _before(head[heap[best]], head[heap[c]], src, dst, total):
+                    heap[c], heap[best] = heap[best], heap[c]
+                    c = best
+                else:
+                    break
+            if e in known:  # taken at an earlier hop, or met in both ends' lists
+                continue
+            known.add(e)
+            if taken >= budget:
+                truncated = True
+                break
+            fresh[taken] = e
+            taken += 1
+        next_frontier = np.empty(2 * taken, np.int64)
+        n_next = 0
+        for i in range(taken):
+            e = fresh[i]
+            picked[n_picked] = e
+            n_picked += 1
+            for a in (np.int64(src[e]), np.int64(dst[e])):
+                if a not in seen:
+                    seen.add(a)
+                    next_frontier[n_next] = a
+                    n_next += 1
+        frontier = next_frontier[:n_next]
+        if truncated:
+            break
+    return picked[:n_picked], truncated

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -194,3 +195,24 @@ def test_walked_traces_keep_every_limit(tiny_set: Path, rule: str) -> None:
     cut = trace(indexed, transactions=seeds, config=TraceConfig(rule=rule,  # type: ignore[arg-type]
                                                                 max_nodes=len(seeds) + 5))
     assert cut.truncated and cut.nodes == len(seeds) + 5
+
+
+@pytest.mark.parametrize("max_edges", [1, 7, 60, 400])
+def test_graph_from_the_edge_table_equals_the_graph_from_the_payments(tiny_set: Path,
+                                                                      max_edges: int) -> None:
+    """Two ways to the same neighbourhood: the aggregated edge table (no window) and the
+    payments themselves (a window that holds every payment): same edges, totals to the
+    bit, accounts and cut, hubs and ordinary accounts, one to three hops."""
+    ix = open_index(tiny_set)
+    busiest = np.argsort(-np.diff(np.asarray(ix.out_ptr)))[:3].tolist()
+    rng = random.Random(3)
+    starts = [[c] for c in busiest] + [[rng.randrange(len(ix.account_ids))] for _ in range(12)]
+    starts.append([*busiest[:2], busiest[0]])  # several starts, one twice
+    for codes in starts:
+        for hops in (1, 2, 3):
+            fast = ix.around(codes, hops, None, None, 0.0, max_edges)
+            slow = ix.around(codes, hops, -(2**62), None, 0.0, max_edges)
+            key = lambda e: (e["source"], e["target"])  # noqa: E731
+            assert sorted(fast[0], key=key) == sorted(slow[0], key=key), (codes, hops)
+            assert fast[1:] == slow[1:], (codes, hops)
+            assert len(fast[0]) <= max_edges

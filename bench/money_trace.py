@@ -39,11 +39,14 @@ import json
 import random
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from collections import deque
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 END_KINDS = {"cash", "foreign", "crypto", "merchant"}
 

@@ -14,6 +14,8 @@ set's folder under ``index/``, so deleting the set removes it:
 ``out_ptr.npy``          payments are ordered by (source, time, transaction id), so an
                          account's payments out are the slice ``out_ptr[a]:out_ptr[a + 1]``
 ``in_order.npy``         the same for payments in: ``in_order[in_ptr[a]:in_ptr[a + 1]]``
+``txn_hash.npy``         a hash table of the transaction ids (CRC-32, open addressing) for
+                         lookups in constant time; computed on first use
 ``fifo.npz`` …           the FIFO and LIFO matchings of every account (which incoming payment
                          paid for which outgoing one, and how much), computed on first use
 ``edges.npz``            payments aggregated per (source, target) pair, per account heaviest
@@ -37,6 +39,7 @@ import os
 import shutil
 import threading
 import uuid
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -138,6 +141,106 @@ def _fixed_width(values: pa.Array) -> np.ndarray | None:
     return keys
 
 
+@dataclass(frozen=True)
+class Scalars:
+    """Per-payment and per-account arrays as memoryviews: ``view[i]`` is a Python number
+    (a numpy scalar costs several times as much), for code that reads a handful of them.
+
+    ``ptr`` is the rule's matching pointer in the trace's direction, ``other`` the
+    account the money moves into (forward: target; backward: source), ``ends``
+    whether a forward trace ends at an account, ``kinds`` the account kinds.
+    """
+
+    ptr: memoryview
+    other: memoryview
+    amount: memoryview
+    t: memoryview
+    ends: memoryview
+    kinds: list[str]
+
+
+def _view(values: np.ndarray) -> memoryview:
+    array = np.ascontiguousarray(values)
+    raw: memoryview = array.data.cast("B")
+    return raw.cast(str(array.dtype.char))  # type: ignore[call-overload]
+
+
+class _IdLookup:
+    """Transaction id → index row through a hash table of the sorted fixed-width keys.
+
+    A trace from one payment is a few microseconds of work, so finding the payment
+    must not cost more: a binary search through numpy costs several microseconds
+    of calls, this a CRC-32 and usually one slot. Arrays are read through
+    memoryviews (a Python int per read, no numpy scalar).
+    """
+
+    __slots__ = ("keys", "mask", "rows", "slots", "width")
+
+    def __init__(self, keys: np.ndarray, slots: np.ndarray, sorted_rows: np.ndarray) -> None:
+        self.width = keys.dtype.itemsize
+        self.keys = _view(np.ascontiguousarray(keys).view(np.uint8).reshape(-1))
+        self.slots = _view(slots)
+        self.mask = len(slots) - 1
+        self.rows = _view(sorted_rows)
+
+    def row(self, txn_id: str) -> int:
+        raw = txn_id.encode("utf-8")
+        width = self.width
+        if len(raw) > width or b"\0" in raw:
+            return -1
+        padded = raw.ljust(width, b"\0")
+        keys, slots, mask = self.keys, self.slots, self.mask
+        h = zlib.crc32(raw) & mask
+        while True:
+            i = slots[h]
+            if i < 0:
+                return -1
+            if keys[i * width:(i + 1) * width] == padded:
+                return int(self.rows[i])
+            h = (h + 1) & mask
+
+
+@njit(cache=True, nogil=True)
+def _crc_table() -> np.ndarray:
+    table = np.empty(256, np.uint32)
+    for n in range(256):
+        c = np.uint32(n)
+        for _ in range(8):
+            c = (np.uint32(0xEDB88320) ^ (c >> np.uint32(1))) if c & np.uint32(1) \
+                else (c >> np.uint32(1))
+        table[n] = c
+    return table
+
+
+@njit(cache=True, nogil=True)
+def _hash_kernel(data: np.ndarray, crc: np.ndarray) -> np.ndarray:
+    """Open-addressing table (linear probing) of the rows of ``data`` (NUL-padded
+    keys, one per row) by the CRC-32 of each key, as :func:`zlib.crc32` computes it."""
+    n, width = data.shape
+    size = 1
+    while size < n + n // 2 + 1:
+        size *= 2
+    slots = np.full(size, -1, np.int32)  # rows are int32 throughout the index
+    mask = size - 1
+    for i in range(n):
+        c = np.uint32(0xFFFFFFFF)
+        for j in range(width):
+            b = data[i, j]
+            if b == 0:
+                break
+            c = crc[(c ^ np.uint32(b)) & np.uint32(0xFF)] ^ (c >> np.uint32(8))
+        h = np.int64(c ^ np.uint32(0xFFFFFFFF)) & mask
+        while slots[h] >= 0:
+            h = (h + 1) & mask
+        slots[h] = i
+    return slots
+
+
+def _hash_table(keys: np.ndarray) -> np.ndarray:
+    data = np.ascontiguousarray(keys).view(np.uint8).reshape(len(keys), keys.dtype.itemsize)
+    return _hash_kernel(data, _crc_table())
+
+
 @dataclass
 class Matching:
     """Which incoming payment paid for which outgoing one, per account, as arrays.
@@ -219,6 +322,8 @@ class SetIndex:
         self.in_ptr: np.ndarray = arrays["in_ptr"]
         self._matchings: dict[str, Matching] = {}
         self._edges: EdgeTable | None = None
+        self._lookup: _IdLookup | None = None
+        self._scalars: dict[tuple[str, bool], Scalars] = {}
         self._haircut: OrderedDict[int, dict[str, dict[int, list[tuple[int, float]]]]] = \
             OrderedDict()
         self._mutex = threading.Lock()
@@ -254,10 +359,38 @@ class SetIndex:
     def kind(self, code: int) -> str:
         return self.kinds[code] if code >= 0 else "unknown"
 
+    def scalars(self, rule: str, forward: bool) -> Scalars:
+        """Memoryviews of what a trace from one payment reads first (see :class:`Scalars`)."""
+        found = self._scalars.get((rule, forward))
+        if found is None:
+            matching = self.matching(rule)
+            found = Scalars(
+                ptr=_view(matching.fwd_ptr if forward else matching.back_ptr),
+                other=_view(self.dst if forward else self.src), amount=_view(self.amount),
+                t=_view(self.t), ends=_view(self.end_kinds.view(np.uint8)), kinds=self.kinds)
+            self._scalars[(rule, forward)] = found
+        return found
+
     def row(self, txn_id: str) -> int:
         """Index row of a transaction id, or -1."""
+        lookup = self._lookup if self._lookup is not None else self._open_lookup()
+        if lookup is not None:
+            return lookup.row(txn_id)
         i = _find(self.sorted_ids, txn_id, self.txn_keys)
         return int(self.sorted_rows[i]) if i >= 0 else -1
+
+    def _open_lookup(self) -> _IdLookup | None:
+        """The hashed id lookup (built once and kept beside the index), or None where the
+        ids are not held as fixed-width keys."""
+        with self._mutex:
+            if self._lookup is None and self.txn_keys is not None and len(self.txn_keys):
+                path = self.folder / "txn_hash.npy"
+                if not path.is_file():
+                    temp = self.folder / f".txn_hash-{uuid.uuid4().hex[:8]}.npy"
+                    np.save(temp, _hash_table(self.txn_keys))
+                    os.replace(temp, path)
+                self._lookup = _IdLookup(self.txn_keys, _load(path), self.sorted_rows)
+            return self._lookup
 
     def txn_id(self, row: int) -> str:
         if self.txn_keys is not None:

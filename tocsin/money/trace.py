@@ -401,6 +401,8 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
     width = int(cfg.window_hours * 3600)
     forward = cfg.direction == "forward"
     rule = cfg.rule
+    if len(transactions) == 1 and not accounts and rule in ("fifo", "lifo"):
+        return _from_payment(ix, transactions[0], cfg, width, forward)
     matching = ix.matching(rule) if rule in ("fifo", "lifo") else None
     seed_rows = [ix.row(txn) for txn in transactions]
     if matching is not None and not accounts and transactions and \
@@ -528,6 +530,70 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
         if rule != "poison" and rest >= max(min_amount, EPSILON):
             _unexplained(node, rest, forward)
     return TraceResult(cfg, roots, _end_points(roots), count, truncated)
+
+
+def _from_payment(ix: SetIndex, txn: str, cfg: TraceConfig, width: int,
+                  forward: bool) -> TraceResult:
+    """FIFO or LIFO from one payment.
+
+    Most such trees are a single node: the money stops in the account it entered
+    (an end point, the hop limit, or never spent within the set). That answer is
+    read from a few numbers of the index, without the walk and its arrays; any
+    other tree is walked in compiled code (:func:`_walked`).
+    """
+    row = ix.row(txn)
+    if row < 0:
+        raise InputError.single(f"transaction {txn}", "not found in this set")
+    v = ix.scalars(cfg.rule, forward)
+    code = v.other[row]
+    if forward and v.ends[code]:
+        end: str | None = END_KINDS[v.kinds[code]]
+    elif cfg.hops <= 1:
+        end = "hop limit"
+    elif v.ptr[row + 1] == v.ptr[row]:
+        end = None  # nothing paid on (forward) or nothing funded it (backward)
+    else:
+        return _walked(ix, ix.matching(cfg.rule), [txn], [row], cfg, width, forward)
+    amount = v.amount[row]
+    account = ix.account(code)
+    kind = v.kinds[code]
+    if end is None:
+        if amount < max(cfg.min_amount, EPSILON):
+            return _OnePayment(cfg, [], txn, row, code, account, kind, amount, None, forward,
+                               v)
+        label = _UNEXPLAINED[forward]
+        point = EndPoint(account, kind, label, round(amount, AMOUNT_DIGITS), 1)
+        return _OnePayment(cfg, [point], txn, row, code, account, kind, amount, None, forward,
+                           v)
+    point = EndPoint(account, kind, end, round(amount, AMOUNT_DIGITS), 1)
+    return _OnePayment(cfg, [point], txn, row, code, account, kind, amount, end, forward, v)
+
+
+class _OnePayment(TraceResult):
+    """A trace whose tree is the payment's target (forward) or source (backward) alone,
+    with its unexplained rest when it has one; the tree's objects are made when read."""
+
+    def __init__(self, config: TraceConfig, end_points: list[EndPoint], txn: str, row: int,
+                 code: int, account: str, kind: str, amount: float, end: str | None,
+                 forward: bool, v: Any) -> None:
+        self.config = config
+        self.end_points = end_points
+        self.nodes = 1
+        self.truncated = False
+        self._seed = (txn, row, code, account, kind, amount, end, forward, v)
+        self._roots: list[FlowNode] | None = None
+
+    @property
+    def roots(self) -> list[FlowNode]:  # type: ignore[override]
+        if self._roots is None:
+            txn, row, _code, account, kind, amount, end, forward, v = self._seed
+            t = v.t[row]
+            node = FlowNode(account, kind, 1, amount, txn, t,
+                            why=(_why_seed, amount, forward, account, txn, t), end=end)
+            if end is None and self.end_points:
+                _unexplained(node, amount, forward)
+            self._roots = [node]
+        return self._roots
 
 
 def _grows(matching: Any, rows: list[int], forward: bool) -> bool:

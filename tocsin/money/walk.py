@@ -44,9 +44,9 @@ class Walk:
 def _walk(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
           mamt: np.ndarray, t: np.ndarray, amount: np.ndarray, other: np.ndarray,
           end_kind: np.ndarray, hops: int, width: int, min_amount: float, max_nodes: int,
-          epsilon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                   np.ndarray, np.ndarray, int, int, bool]:
-    cap = 2 * (max_nodes + len(seeds)) + 2
+          epsilon: float, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                             np.ndarray, np.ndarray, int, int, bool]:
+    """The tree in arrays of ``cap`` entries; ``n`` is -1 when they were too short."""
     parent = np.empty(cap, np.int64)
     row = np.empty(cap, np.int64)
     code = np.empty(cap, np.int64)
@@ -113,6 +113,8 @@ def _walk(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
             if count >= max_nodes:
                 truncated = True
                 break
+            if n + 2 > cap:  # this child and its unexplained rest
+                return parent, row, code, hop, amt, end, -1, count, truncated
             carried += part
             parent[n] = node
             row[n] = r
@@ -125,6 +127,8 @@ def _walk(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
             count += 1
         rest = amt[node] - carried
         if rest >= floor:
+            if n + 1 > cap:
+                return parent, row, code, hop, amt, end, -1, count, truncated
             parent[n] = node
             row[n] = -1
             code[n] = acc
@@ -178,9 +182,17 @@ def _run(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
                                   np.ndarray, int, bool, np.ndarray, np.ndarray, np.ndarray]:
     """The walk, then its end points: (account code * 8 + end) keys, sums and path counts,
     each sum taken in the order a stack-based depth-first walk meets the end nodes."""
-    parent, row, code, hop, amt, end, _n, count, truncated = _walk(
-        seeds, forward, ptr, mrow, mamt, t, amount, other, end_kind, hops, width,
-        min_amount, max_nodes, epsilon)
+    # Most trees are small: arrays for a few nodes first, for the largest tree only
+    # when those fill up (allocating the largest costs more than a small walk).
+    full = 2 * (max_nodes + len(seeds)) + 2
+    cap = min(full, 64 + 2 * len(seeds))
+    while True:
+        parent, row, code, hop, amt, end, n, count, truncated = _walk(
+            seeds, forward, ptr, mrow, mamt, t, amount, other, end_kind, hops, width,
+            min_amount, max_nodes, epsilon, cap)
+        if n >= 0 or cap >= full:
+            break
+        cap = min(full, cap * 16)
     order = _end_order(parent, end, len(seeds))
     keys = np.empty(len(order), np.int64)
     for i in range(len(order)):

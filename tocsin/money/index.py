@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import json
+import mmap
 import os
 import shutil
 import threading
@@ -170,18 +171,29 @@ class _IdLookup:
 
     A trace from one payment is a few microseconds of work, so finding the payment
     must not cost more: a binary search through numpy costs several microseconds
-    of calls, this a CRC-32 and usually one slot. Arrays are read through
-    memoryviews (a Python int per read, no numpy scalar).
+    of calls, this a CRC-32 and usually one slot. The keys are read as bytes from
+    the mapped file, the table and rows through memoryviews (Python ints, no numpy
+    scalars).
     """
 
-    __slots__ = ("keys", "mask", "rows", "slots", "width")
+    __slots__ = ("keys", "mask", "offset", "rank", "rows", "size", "slots", "width")
 
-    def __init__(self, keys: np.ndarray, slots: np.ndarray, sorted_rows: np.ndarray) -> None:
-        self.width = keys.dtype.itemsize
-        self.keys = _view(np.ascontiguousarray(keys).view(np.uint8).reshape(-1))
+    def __init__(self, keys_file: Path, width: int, slots: np.ndarray,
+                 sorted_rows: np.ndarray, rank: np.ndarray) -> None:
+        self.width = width
+        self.keys, self.offset = _npy_bytes(keys_file)
         self.slots = _view(slots)
         self.mask = len(slots) - 1
         self.rows = _view(sorted_rows)
+        self.rank = _view(rank)
+        self.size = len(sorted_rows)
+
+    def txn_id(self, row: int) -> str:
+        """The id of the payment at index row ``row``."""
+        if not 0 <= row < self.size:
+            raise IndexError(f"no payment at row {row}")
+        at = self.offset + self.rank[row] * self.width
+        return self.keys[at:at + self.width].rstrip(b"\0").decode("utf-8")
 
     def row(self, txn_id: str) -> int:
         raw = txn_id.encode("utf-8")
@@ -195,9 +207,23 @@ class _IdLookup:
             i = slots[h]
             if i < 0:
                 return -1
-            if keys[i * width:(i + 1) * width] == padded:
+            at = self.offset + i * width
+            if keys[at:at + width] == padded:
                 return int(self.rows[i])
             h = (h + 1) & mask
+
+
+def _npy_bytes(path: Path) -> tuple[mmap.mmap, int]:
+    """A ``.npy`` file mapped as bytes, and where its data starts (slicing a mapped file
+    gives bytes far quicker than slicing a numpy array or a memoryview)."""
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            np.lib.format.read_array_header_1_0(f)
+        else:
+            np.lib.format.read_array_header_2_0(f)
+        offset = f.tell()
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), offset
 
 
 @njit(cache=True, nogil=True)
@@ -324,6 +350,8 @@ class SetIndex:
         self._edges: EdgeTable | None = None
         self._lookup: _IdLookup | None = None
         self._scalars: dict[tuple[str, bool], Scalars] = {}
+        self._columns: dict[str, pa.Array] | None = None
+        self._account_bytes: tuple[mmap.mmap, int] | None = None
         self._haircut: OrderedDict[int, dict[str, dict[int, list[tuple[int, float]]]]] = \
             OrderedDict()
         self._mutex = threading.Lock()
@@ -353,7 +381,14 @@ class SetIndex:
 
     def account(self, code: int) -> str:
         if self.account_keys is not None:
-            return bytes(self.account_keys[code]).decode("utf-8")
+            if self._account_bytes is None:
+                self._account_bytes = _npy_bytes(self.folder / "account_keys.npy")
+            data, offset = self._account_bytes
+            width = self.account_keys.dtype.itemsize
+            if not 0 <= code < len(self.account_keys):
+                raise IndexError(f"no account with code {code}")
+            at = offset + code * width
+            return data[at:at + width].rstrip(b"\0").decode("utf-8")
         return str(self.account_ids[code].as_py())
 
     def kind(self, code: int) -> str:
@@ -389,11 +424,16 @@ class SetIndex:
                     temp = self.folder / f".txn_hash-{uuid.uuid4().hex[:8]}.npy"
                     np.save(temp, _hash_table(self.txn_keys))
                     os.replace(temp, path)
-                self._lookup = _IdLookup(self.txn_keys, _load(path), self.sorted_rows)
+                self._lookup = _IdLookup(self.folder / "txn_keys.npy",
+                                         self.txn_keys.dtype.itemsize, _load(path),
+                                         self.sorted_rows, self.rank)
             return self._lookup
 
     def txn_id(self, row: int) -> str:
         if self.txn_keys is not None:
+            lookup = self._lookup if self._lookup is not None else self._open_lookup()
+            if lookup is not None:
+                return lookup.txn_id(row)
             return bytes(self.txn_keys[self.rank[row]]).decode("utf-8")
         return str(self.txn_ids[row].as_py())
 
@@ -542,8 +582,20 @@ class SetIndex:
         wanted = sorted(set(codes))
         if not wanted:
             return {}
-        rows = self.accounts.take(pa.array(wanted, pa.int64())).to_pylist()
-        return {r["account_id"]: r for r in rows}
+        columns = self.node_columns(wanted)
+        names = list(columns)
+        return {row[0]: dict(zip(names, row, strict=True))
+                for row in zip(*columns.values(), strict=True)}
+
+    def node_columns(self, codes: list[int]) -> dict[str, list[Any]]:
+        """The accounts' id, kind, bank, country, label and holder, one list per column
+        (taken column by column: several times quicker than rows of a table)."""
+        if self._columns is None:
+            self._columns = {name: self.accounts.column(name).combine_chunks()
+                             for name in ("account_id", "kind", "bank", "country", "label",
+                                          "holder")}
+        taken = pa.array(codes, pa.int64())
+        return {name: column.take(taken).to_pylist() for name, column in self._columns.items()}
 
     # -- matchings -----------------------------------------------------------------------
 

@@ -149,7 +149,8 @@ class Scalars:
 
     ``ptr`` is the rule's matching pointer in the trace's direction, ``other`` the
     account the money moves into (forward: target; backward: source), ``ends``
-    whether a forward trace ends at an account, ``kinds`` the account kinds.
+    whether a forward trace ends at an account, ``kinds`` the account kinds;
+    ``walk`` the arrays the compiled walk reads (:func:`tocsin.money.walk.walk`).
     """
 
     ptr: memoryview
@@ -158,6 +159,7 @@ class Scalars:
     t: memoryview
     ends: memoryview
     kinds: list[str]
+    walk: tuple[np.ndarray, ...]
 
 
 def _view(values: np.ndarray) -> memoryview:
@@ -399,10 +401,14 @@ class SetIndex:
         found = self._scalars.get((rule, forward))
         if found is None:
             matching = self.matching(rule)
+            ptr = matching.fwd_ptr if forward else matching.back_ptr
+            other = self.dst if forward else self.src
             found = Scalars(
-                ptr=_view(matching.fwd_ptr if forward else matching.back_ptr),
-                other=_view(self.dst if forward else self.src), amount=_view(self.amount),
-                t=_view(self.t), ends=_view(self.end_kinds.view(np.uint8)), kinds=self.kinds)
+                ptr=_view(ptr), other=_view(other), amount=_view(self.amount),
+                t=_view(self.t), ends=_view(self.end_kinds.view(np.uint8)), kinds=self.kinds,
+                walk=(ptr, matching.fwd_row if forward else matching.back_row,
+                      matching.fwd_amount if forward else matching.back_amount, self.t,
+                      self.amount, other, self.end_kinds))
             self._scalars[(rule, forward)] = found
         return found
 

@@ -415,7 +415,7 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
     seed_rows = [ix.row(txn) for txn in transactions]
     if matching is not None and not accounts and transactions and \
             _grows(matching, seed_rows, forward):
-        return _walked(ix, matching, transactions, seed_rows, cfg, width, forward)
+        return _walked(ix, transactions, seed_rows, cfg, width, forward)
     name = rule.upper() if rule != "haircut" else "Haircut"
     t_, amount_, src_, dst_ = ix.t, ix.amount, ix.src, ix.dst
     other = dst_ if forward else src_
@@ -561,7 +561,7 @@ def _from_payment(ix: SetIndex, txn: str, cfg: TraceConfig, width: int,
     elif v.ptr[row + 1] == v.ptr[row]:
         end = None  # nothing paid on (forward) or nothing funded it (backward)
     else:
-        return _walked(ix, ix.matching(cfg.rule), [txn], [row], cfg, width, forward)
+        return _walked(ix, [txn], [row], cfg, width, forward)
     amount = v.amount[row]
     rest = end is None and amount >= max(cfg.min_amount, EPSILON)
     return _OnePayment(cfg, ix, v, txn, row, code, amount, end, rest, forward)
@@ -610,20 +610,17 @@ def _grows(matching: Any, rows: list[int], forward: bool) -> bool:
     return any(row >= 0 and ptr[row + 1] > ptr[row] for row in rows)
 
 
-def _walked(ix: SetIndex, matching: Any, transactions: Sequence[str], rows: list[int],
-            cfg: TraceConfig, width: int, forward: bool) -> TraceResult:
+def _walked(ix: SetIndex, transactions: Sequence[str], rows: list[int], cfg: TraceConfig,
+            width: int, forward: bool) -> TraceResult:
     """FIFO or LIFO from transactions, walked in compiled code over the index."""
     from tocsin.money import walk as walking  # numba is loaded when a trace needs it
 
     for txn, row in zip(transactions, rows, strict=True):
         if row < 0:
             raise InputError.single(f"transaction {txn}", "not found in this set")
-    w = walking.walk(np.asarray(rows, np.int64), forward,
-                     matching.fwd_ptr if forward else matching.back_ptr,
-                     matching.fwd_row if forward else matching.back_row,
-                     matching.fwd_amount if forward else matching.back_amount,
-                     ix.t, ix.amount, ix.dst if forward else ix.src, ix.end_kinds,
-                     cfg.hops, width, cfg.min_amount, cfg.max_nodes, EPSILON)
+    ptr, mrow, mamt, t, amount, other, ends = ix.scalars(cfg.rule, forward).walk
+    w = walking.walk(np.asarray(rows, np.int64), forward, ptr, mrow, mamt, t, amount, other,
+                     ends, cfg.hops, width, cfg.min_amount, cfg.max_nodes, EPSILON)
     kinds = ix.kinds
     unexplained = _UNEXPLAINED[forward]
     labels = _LABELS[forward]

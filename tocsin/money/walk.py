@@ -247,8 +247,6 @@ def walk(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
     # a dozen arrays back from compiled code and reading them one number at a time.
     i, f = ints.tolist(), floats.tolist()
     n, m = i[0], i[1]
-    at = 4
-    parent, row, code, hop, end = (i[at + k * n:at + (k + 1) * n] for k in range(5))
-    at += 5 * n
-    return Walk(parent, row, code, hop, f[:n], end, i[2], bool(i[3]), i[at:at + m], f[n:],
-                i[at + m:at + 2 * m])
+    a, b, c, d, e, g = 4, 4 + n, 4 + 2 * n, 4 + 3 * n, 4 + 4 * n, 4 + 5 * n
+    return Walk(i[a:b], i[b:c], i[c:d], i[d:e], f[:n], i[e:g], i[2], i[3] == 1, i[g:g + m],
+                f[n:], i[g + m:g + 2 * m])

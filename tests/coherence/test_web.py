@@ -169,3 +169,30 @@ def test_report_download_is_an_audited_export(client: TestClient, demo_db: Datab
     client.cookies.clear()
     login(client, make_user("partner_viewer", unit="unodc")[0])
     assert client.get("/coherence/report.pdf").status_code == 403
+
+
+def test_whatif_lists_are_capped_and_searched_on_the_server(
+        client: TestClient, make_user: Callable[..., tuple[str, str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large portfolio must not write every activity into the page: the lists hold the
+    largest budgets first, at most the cap, and a search finds the others."""
+    import re
+
+    from tocsin.web.routers import coherence as pages
+
+    login(client, make_user("fund_manager", unit="oceea")[0])
+    everything = client.get("/coherence/whatif").text
+    titles = re.findall(r'<select name="from_id">(.*?)</select>', everything, re.S)[0]
+    funded = re.findall(r'<option value="\d+">[^<]*\(\w+ ([\d,]+)\)</option>', titles)
+    assert len(funded) >= 3
+    amounts = [float(a.replace(",", "")) for a in funded]
+    assert amounts == sorted(amounts, reverse=True)
+    monkeypatch.setattr(pages, "WHATIF_OPTIONS", 2)
+    capped = client.get("/coherence/whatif?find=%20").text  # a search skips the page's cache
+    shown = re.findall(r'<select name="from_id">(.*?)</select>', capped, re.S)[0]
+    assert shown.count("<option value=\"") == 2 and f"2 of {len(funded)} funded" in capped
+    word = re.search(r'<option value="\d+">[^<]*? — (\w{5,})', titles).group(1)  # type: ignore[union-attr]
+    found = client.get(f"/coherence/whatif?find={word.lower()}").text
+    options = re.findall(r'<option value="\d+">([^<]*)</option>',
+                         re.findall(r'<select name="to_id">(.*?)</select>', found, re.S)[0])
+    assert options and all(word.lower() in o.lower() for o in options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -169,3 +170,43 @@ def test_report_download_is_an_audited_export(client: TestClient, demo_db: Datab
     client.cookies.clear()
     login(client, make_user("partner_viewer", unit="unodc")[0])
     assert client.get("/coherence/report.pdf").status_code == 403
+
+
+def test_whatif_lists_are_capped_and_searched_on_the_server(
+        client: TestClient, make_user: Callable[..., tuple[str, str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large portfolio must not write every activity into the page: the lists hold the
+    largest budgets first, at most the cap, and a search finds the others."""
+    import re
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from tocsin.coherence import synthetic
+    from tocsin.coherence.coverage import Period
+    from tocsin.web.routers import coherence as pages
+
+    p = synthetic.generate(300, seed=5).portfolio
+    year = Counter(y for b in p.budget for y in b).most_common(1)[0][0]
+    analysis: Any = SimpleNamespace(portfolio=p, period=Period(year, year))
+    monkeypatch.setattr(pages, "WHATIF_OPTIONS", 5)
+    lists = pages._activity_options(analysis, "")
+    budgets = sorted((b[year] for b in p.budget if b.get(year)), reverse=True)
+    shown = [float(a.replace(",", "")) for a in
+             re.findall(r"\(\w+ ([\d,]+)\)</option>", str(lists.from_options))]
+    assert shown == [round(b) for b in budgets[:5]]
+    assert (lists.from_shown, lists.from_total) == (5, len(budgets))
+    word = p.titles[0].split()[0].casefold()
+    found = pages._activity_options(analysis, word.upper())
+    titles = re.findall(r"— ([^<(]*)", str(found.to_options))
+    matching = [i for i in range(len(p)) if not p.external[i] and
+                (word in p.titles[i].casefold() or word in p.identifiers[i].casefold())]
+    assert found.to_total == len(matching) and len(titles) == min(5, len(matching))
+    assert all(word in t.casefold() for t in titles)
+
+    login(client, make_user("fund_manager", unit="oceea")[0])
+    page = client.get("/coherence/whatif").text
+    own = re.findall(r'<select name="to_id">(.*?)</select>', page, re.S)[0].count("<option")
+    assert own - 1 <= 5 and "of your organization's own" in page
+    none = client.get("/coherence/whatif?find=no-such-activity-title").text
+    assert re.findall(r'<select name="to_id">(.*?)</select>', none, re.S)[0].count(
+        "<option") == 1

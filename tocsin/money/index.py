@@ -14,8 +14,12 @@ set's folder under ``index/``, so deleting the set removes it:
 ``out_ptr.npy``          payments are ordered by (source, time, transaction id), so an
                          account's payments out are the slice ``out_ptr[a]:out_ptr[a + 1]``
 ``in_order.npy``         the same for payments in: ``in_order[in_ptr[a]:in_ptr[a + 1]]``
+``txn_hash.npy``         a hash table of the transaction ids (CRC-32, open addressing) for
+                         lookups in constant time; computed on first use
 ``fifo.npz`` …           the FIFO and LIFO matchings of every account (which incoming payment
                          paid for which outgoing one, and how much), computed on first use
+``edges.npz``            payments aggregated per (source, target) pair, per account heaviest
+                         first, for the graph view; computed on first use
 ``meta.json``            format version and the size and modification time of the Parquet
                          files it was built from; a different file makes the index stale and
                          it is rebuilt
@@ -31,10 +35,12 @@ from __future__ import annotations
 import bisect
 import contextlib
 import json
+import mmap
 import os
 import shutil
 import threading
 import uuid
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -136,6 +142,133 @@ def _fixed_width(values: pa.Array) -> np.ndarray | None:
     return keys
 
 
+@dataclass(frozen=True)
+class Scalars:
+    """Per-payment and per-account arrays as memoryviews: ``view[i]`` is a Python number
+    (a numpy scalar costs several times as much), for code that reads a handful of them.
+
+    ``ptr`` is the rule's matching pointer in the trace's direction, ``other`` the
+    account the money moves into (forward: target; backward: source), ``ends``
+    whether a forward trace ends at an account, ``kinds`` the account kinds;
+    ``walk`` the arrays the compiled walk reads (:func:`tocsin.money.walk.walk`).
+    """
+
+    ptr: memoryview
+    other: memoryview
+    amount: memoryview
+    t: memoryview
+    ends: memoryview
+    kinds: list[str]
+    walk: tuple[np.ndarray, ...]
+
+
+def _view(values: np.ndarray) -> memoryview:
+    array = np.ascontiguousarray(values)
+    raw: memoryview = array.data.cast("B")
+    return raw.cast(str(array.dtype.char))  # type: ignore[call-overload]
+
+
+class _IdLookup:
+    """Transaction id → index row through a hash table of the sorted fixed-width keys.
+
+    A trace from one payment is a few microseconds of work, so finding the payment
+    must not cost more: a binary search through numpy costs several microseconds
+    of calls, this a CRC-32 and usually one slot. The keys are read as bytes from
+    the mapped file, the table and rows through memoryviews (Python ints, no numpy
+    scalars).
+    """
+
+    __slots__ = ("keys", "mask", "offset", "rank", "rows", "size", "slots", "width")
+
+    def __init__(self, keys_file: Path, width: int, slots: np.ndarray,
+                 sorted_rows: np.ndarray, rank: np.ndarray) -> None:
+        self.width = width
+        self.keys, self.offset = _npy_bytes(keys_file)
+        self.slots = _view(slots)
+        self.mask = len(slots) - 1
+        self.rows = _view(sorted_rows)
+        self.rank = _view(rank)
+        self.size = len(sorted_rows)
+
+    def txn_id(self, row: int) -> str:
+        """The id of the payment at index row ``row``."""
+        if not 0 <= row < self.size:
+            raise IndexError(f"no payment at row {row}")
+        at = self.offset + self.rank[row] * self.width
+        return self.keys[at:at + self.width].rstrip(b"\0").decode("utf-8")
+
+    def row(self, txn_id: str) -> int:
+        raw = txn_id.encode("utf-8")
+        width = self.width
+        if len(raw) > width or b"\0" in raw:
+            return -1
+        padded = raw.ljust(width, b"\0")
+        keys, slots, mask = self.keys, self.slots, self.mask
+        h = zlib.crc32(raw) & mask
+        while True:
+            i = slots[h]
+            if i < 0:
+                return -1
+            at = self.offset + i * width
+            if keys[at:at + width] == padded:
+                return int(self.rows[i])
+            h = (h + 1) & mask
+
+
+def _npy_bytes(path: Path) -> tuple[mmap.mmap, int]:
+    """A ``.npy`` file mapped as bytes, and where its data starts (slicing a mapped file
+    gives bytes far quicker than slicing a numpy array or a memoryview)."""
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            np.lib.format.read_array_header_1_0(f)
+        else:
+            np.lib.format.read_array_header_2_0(f)
+        offset = f.tell()
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), offset
+
+
+@njit(cache=True, nogil=True)
+def _crc_table() -> np.ndarray:
+    table = np.empty(256, np.uint32)
+    for n in range(256):
+        c = np.uint32(n)
+        for _ in range(8):
+            c = (np.uint32(0xEDB88320) ^ (c >> np.uint32(1))) if c & np.uint32(1) \
+                else (c >> np.uint32(1))
+        table[n] = c
+    return table
+
+
+@njit(cache=True, nogil=True)
+def _hash_kernel(data: np.ndarray, crc: np.ndarray) -> np.ndarray:
+    """Open-addressing table (linear probing) of the rows of ``data`` (NUL-padded
+    keys, one per row) by the CRC-32 of each key, as :func:`zlib.crc32` computes it."""
+    n, width = data.shape
+    size = 1
+    while size < n + n // 2 + 1:
+        size *= 2
+    slots = np.full(size, -1, np.int32)  # rows are int32 throughout the index
+    mask = size - 1
+    for i in range(n):
+        c = np.uint32(0xFFFFFFFF)
+        for j in range(width):
+            b = data[i, j]
+            if b == 0:
+                break
+            c = crc[(c ^ np.uint32(b)) & np.uint32(0xFF)] ^ (c >> np.uint32(8))
+        h = np.int64(c ^ np.uint32(0xFFFFFFFF)) & mask
+        while slots[h] >= 0:
+            h = (h + 1) & mask
+        slots[h] = i
+    return slots
+
+
+def _hash_table(keys: np.ndarray) -> np.ndarray:
+    data = np.ascontiguousarray(keys).view(np.uint8).reshape(len(keys), keys.dtype.itemsize)
+    return _hash_kernel(data, _crc_table())
+
+
 @dataclass
 class Matching:
     """Which incoming payment paid for which outgoing one, per account, as arrays.
@@ -160,6 +293,30 @@ class Matching:
         """Incoming rows and amounts that funded outgoing payment ``row``."""
         lo, hi = self.back_ptr[row], self.back_ptr[row + 1]
         return self.back_row[lo:hi], self.back_amount[lo:hi]
+
+
+@dataclass
+class EdgeTable:
+    """Every payment aggregated per (source, target) account pair, transfers to oneself
+    left out: the graph view's edges, ready to rank.
+
+    Edge ``e`` is ``src[e] -> dst[e]`` with its payments, total, first and last time
+    (microseconds) and whether one is labelled. ``out_edges[out_ptr[a]:out_ptr[a + 1]]``
+    are account ``a``'s edges out, heaviest first (ties by target), ``in_edges`` the same
+    for its edges in (ties by source): the order in which the view takes them.
+    """
+
+    src: np.ndarray
+    dst: np.ndarray
+    payments: np.ndarray
+    total: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    labelled: np.ndarray
+    out_ptr: np.ndarray
+    out_edges: np.ndarray
+    in_ptr: np.ndarray
+    in_edges: np.ndarray
 
 
 class SetIndex:
@@ -192,6 +349,11 @@ class SetIndex:
         self.in_order: np.ndarray = arrays["in_order"]
         self.in_ptr: np.ndarray = arrays["in_ptr"]
         self._matchings: dict[str, Matching] = {}
+        self._edges: EdgeTable | None = None
+        self._lookup: _IdLookup | None = None
+        self._scalars: dict[tuple[str, bool], Scalars] = {}
+        self._columns: dict[str, pa.Array] | None = None
+        self._account_bytes: tuple[mmap.mmap, int] | None = None
         self._haircut: OrderedDict[int, dict[str, dict[int, list[tuple[int, float]]]]] = \
             OrderedDict()
         self._mutex = threading.Lock()
@@ -221,19 +383,63 @@ class SetIndex:
 
     def account(self, code: int) -> str:
         if self.account_keys is not None:
-            return bytes(self.account_keys[code]).decode("utf-8")
+            if self._account_bytes is None:
+                self._account_bytes = _npy_bytes(self.folder / "account_keys.npy")
+            data, offset = self._account_bytes
+            width = self.account_keys.dtype.itemsize
+            if not 0 <= code < len(self.account_keys):
+                raise IndexError(f"no account with code {code}")
+            at = offset + code * width
+            return data[at:at + width].rstrip(b"\0").decode("utf-8")
         return str(self.account_ids[code].as_py())
 
     def kind(self, code: int) -> str:
         return self.kinds[code] if code >= 0 else "unknown"
 
+    def scalars(self, rule: str, forward: bool) -> Scalars:
+        """Memoryviews of what a trace from one payment reads first (see :class:`Scalars`)."""
+        found = self._scalars.get((rule, forward))
+        if found is None:
+            matching = self.matching(rule)
+            ptr = matching.fwd_ptr if forward else matching.back_ptr
+            other = self.dst if forward else self.src
+            found = Scalars(
+                ptr=_view(ptr), other=_view(other), amount=_view(self.amount),
+                t=_view(self.t), ends=_view(self.end_kinds.view(np.uint8)), kinds=self.kinds,
+                walk=(ptr, matching.fwd_row if forward else matching.back_row,
+                      matching.fwd_amount if forward else matching.back_amount, self.t,
+                      self.amount, other, self.end_kinds))
+            self._scalars[(rule, forward)] = found
+        return found
+
     def row(self, txn_id: str) -> int:
         """Index row of a transaction id, or -1."""
+        lookup = self._lookup if self._lookup is not None else self._open_lookup()
+        if lookup is not None:
+            return lookup.row(txn_id)
         i = _find(self.sorted_ids, txn_id, self.txn_keys)
         return int(self.sorted_rows[i]) if i >= 0 else -1
 
+    def _open_lookup(self) -> _IdLookup | None:
+        """The hashed id lookup (built once and kept beside the index), or None where the
+        ids are not held as fixed-width keys."""
+        with self._mutex:
+            if self._lookup is None and self.txn_keys is not None and len(self.txn_keys):
+                path = self.folder / "txn_hash.npy"
+                if not path.is_file():
+                    temp = self.folder / f".txn_hash-{uuid.uuid4().hex[:8]}.npy"
+                    np.save(temp, _hash_table(self.txn_keys))
+                    os.replace(temp, path)
+                self._lookup = _IdLookup(self.folder / "txn_keys.npy",
+                                         self.txn_keys.dtype.itemsize, _load(path),
+                                         self.sorted_rows, self.rank)
+            return self._lookup
+
     def txn_id(self, row: int) -> str:
         if self.txn_keys is not None:
+            lookup = self._lookup if self._lookup is not None else self._open_lookup()
+            if lookup is not None:
+                return lookup.txn_id(row)
             return bytes(self.txn_keys[self.rank[row]]).decode("utf-8")
         return str(self.txn_ids[row].as_py())
 
@@ -274,7 +480,12 @@ class SetIndex:
 
         Returns the edges (codes, payments, total, first and last time in
         microseconds, labelled), every account reached and whether edges were cut.
+        Without a time window or minimum amount the edges are read from the set's
+        aggregated edge table (:meth:`edge_table`), whose cost does not grow with the
+        accounts' payments; with one, from the payments themselves.
         """
+        if since_us is None and until_us is None and not min_amount > 0:
+            return self._around_edges(codes, hops, max_edges)
         seen = set(codes)
         frontier = list(dict.fromkeys(codes))
         edges: dict[tuple[int, int], dict[str, Any]] = {}
@@ -341,13 +552,56 @@ class SetIndex:
                 break
         return list(edges.values()), seen, truncated
 
+    def _around_edges(self, codes: list[int], hops: int, max_edges: int
+                      ) -> tuple[list[dict[str, Any]], set[int], bool]:
+        table = self.edge_table()
+        picked, truncated = _around_kernel(
+            np.asarray(list(dict.fromkeys(codes)), np.int64), hops, max_edges,
+            table.out_ptr, table.out_edges, table.in_ptr, table.in_edges, table.src,
+            table.dst, table.total)
+        src, dst = table.src[picked].tolist(), table.dst[picked].tolist()
+        edges = [{"source": s, "target": d, "payments": n, "total": v, "first": f,
+                  "last": la, "labelled": b}
+                 for s, d, n, v, f, la, b in zip(
+                     src, dst, table.payments[picked].tolist(), table.total[picked].tolist(),
+                     table.first[picked].tolist(), table.last[picked].tolist(),
+                     table.labelled[picked].tolist(), strict=True)]
+        return edges, set(codes) | set(src) | set(dst), bool(truncated)
+
+    def edge_table(self) -> EdgeTable:
+        """Payments aggregated per (source, target), computed once and kept beside the index."""
+        with self._mutex:
+            if self._edges is None:
+                path = self.folder / "edges.npz"
+                if path.is_file():
+                    with np.load(path) as data:
+                        self._edges = EdgeTable(**{k: data[k] for k in data.files})
+                else:
+                    self._edges = _edge_table(self)
+                    temp = self.folder / f".edges-{uuid.uuid4().hex[:8]}.npz"
+                    np.savez(temp, **vars(self._edges))
+                    os.replace(temp, path)
+            return self._edges
+
     def nodes(self, codes: Iterable[int]) -> dict[str, dict[str, Any]]:
         """Kind, bank, country, holder and label of accounts, by id."""
         wanted = sorted(set(codes))
         if not wanted:
             return {}
-        rows = self.accounts.take(pa.array(wanted, pa.int64())).to_pylist()
-        return {r["account_id"]: r for r in rows}
+        columns = self.node_columns(wanted)
+        names = list(columns)
+        return {row[0]: dict(zip(names, row, strict=True))
+                for row in zip(*columns.values(), strict=True)}
+
+    def node_columns(self, codes: list[int]) -> dict[str, list[Any]]:
+        """The accounts' id, kind, bank, country, label and holder, one list per column
+        (taken column by column: several times quicker than rows of a table)."""
+        if self._columns is None:
+            self._columns = {name: self.accounts.column(name).combine_chunks()
+                             for name in ("account_id", "kind", "bank", "country", "label",
+                                          "holder")}
+        taken = pa.array(codes, pa.int64())
+        return {name: column.take(taken).to_pylist() for name, column in self._columns.items()}
 
     # -- matchings -----------------------------------------------------------------------
 
@@ -735,3 +989,159 @@ def _haircut_one(ins: np.ndarray, outs: np.ndarray, src: np.ndarray, dst: np.nda
         if k >= 0:
             return m_in[:k], m_out[:k], m_amt[:k]
         cap *= 4
+
+
+# --------------------------------------------------------------------------- graph kernels
+
+
+def _edge_table(index: SetIndex) -> EdgeTable:
+    """Aggregate every payment per (source, target) pair.
+
+    Each pair's payments are summed in time (then id) order, the order the
+    windowed path of :meth:`SetIndex.around` sums them in, so both give the same
+    totals to the last bit.
+    """
+    n_accounts = len(index.account_ids)
+    src = np.asarray(index.src).astype(np.int64)
+    dst = np.asarray(index.dst).astype(np.int64)
+    rows = np.flatnonzero(src != dst)
+    key = src[rows] * n_accounts + dst[rows]
+    order = np.argsort(key, kind="stable")  # rows are in (source, time, id) order already
+    rows, key = rows[order], key[order]
+    del order
+    if len(key):
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        total = np.add.reduceat(np.asarray(index.amount)[rows], starts)
+        payments = np.diff(np.r_[starts, len(key)]).astype(np.int64)
+        us = np.asarray(index.us)[rows]
+        first = np.minimum.reduceat(us, starts)
+        last = np.maximum.reduceat(us, starts)
+        del us
+        labelled = np.maximum.reduceat(np.asarray(index.label)[rows].astype(np.int8),
+                                       starts).astype(np.bool_)
+        e_src = (key[starts] // n_accounts).astype(np.int32)
+        e_dst = (key[starts] % n_accounts).astype(np.int32)
+    else:
+        total = np.zeros(0, np.float64)
+        payments = first = last = np.zeros(0, np.int64)
+        labelled = np.zeros(0, np.bool_)
+        e_src = e_dst = np.zeros(0, np.int32)
+    del rows, key
+    out_edges = np.lexsort((e_dst, -total, e_src)).astype(np.int64)
+    in_edges = np.lexsort((e_src, -total, e_dst)).astype(np.int64)
+    codes = np.arange(n_accounts + 1)
+    return EdgeTable(
+        src=e_src, dst=e_dst, payments=payments, total=total, first=first, last=last,
+        labelled=labelled,
+        out_ptr=np.searchsorted(e_src, codes).astype(np.int64), out_edges=out_edges,
+        in_ptr=np.searchsorted(e_dst[in_edges], codes).astype(np.int64), in_edges=in_edges)
+
+
+@njit(cache=True, nogil=True)
+def _before(a: int, b: int, src: np.ndarray, dst: np.ndarray, total: np.ndarray) -> bool:
+    """Whether edge ``a`` ranks before edge ``b``: heavier first, then by source, target."""
+    if total[a] != total[b]:
+        return total[a] > total[b]
+    if src[a] != src[b]:
+        return src[a] < src[b]
+    return dst[a] < dst[b]
+
+
+@njit(cache=True, nogil=True)
+def _around_kernel(starts: np.ndarray, hops: int, max_edges: int, out_ptr: np.ndarray,
+                   out_edges: np.ndarray, in_ptr: np.ndarray, in_edges: np.ndarray,
+                   src: np.ndarray, dst: np.ndarray, total: np.ndarray
+                   ) -> tuple[np.ndarray, bool]:
+    """The edges within ``hops`` of ``starts``, hop by hop, heaviest first, until
+    ``max_edges``; and whether some were cut.
+
+    Every account's edges are already ranked, so a hop merges the ranked lists of
+    its frontier (a heap of their heads) and stops after ``max_edges`` of them:
+    a hub with a hundred thousand counterparties costs no more than a small account.
+    """
+    picked = np.empty(max(max_edges, 0), np.int64)
+    n_picked = 0
+    known = set()
+    seen = set()
+    for s in starts:
+        seen.add(s)
+    frontier = starts.copy()
+    truncated = False
+    for _hop in range(hops):
+        if len(frontier) == 0:
+            break
+        # Two ranked lists per frontier account: cursor and end in the edge permutation.
+        k = 2 * len(frontier)
+        cur = np.empty(k, np.int64)
+        end = np.empty(k, np.int64)
+        perm_out = np.empty(k, np.bool_)
+        for f in range(len(frontier)):
+            a = frontier[f]
+            cur[2 * f], end[2 * f], perm_out[2 * f] = out_ptr[a], out_ptr[a + 1], True
+            cur[2 * f + 1], end[2 * f + 1], perm_out[2 * f + 1] = in_ptr[a], in_ptr[a + 1], \
+                False
+        heap = np.empty(k, np.int64)  # list numbers, ordered by their head edge
+        head = np.empty(k, np.int64)
+        size = 0
+        for li in range(k):
+            if cur[li] < end[li]:
+                head[li] = out_edges[cur[li]] if perm_out[li] else in_edges[cur[li]]
+                heap[size] = li
+                size += 1
+                c = size - 1
+                while c > 0:
+                    p = (c - 1) // 2
+                    if _before(head[heap[c]], head[heap[p]], src, dst, total):
+                        heap[c], heap[p] = heap[p], heap[c]
+                        c = p
+                    else:
+                        break
+        budget = max_edges - n_picked
+        taken = 0
+        fresh = np.empty(max(budget, 0), np.int64)
+        while size > 0:
+            li = heap[0]
+            e = head[li]
+            cur[li] += 1
+            if cur[li] < end[li]:
+                head[li] = out_edges[cur[li]] if perm_out[li] else in_edges[cur[li]]
+            else:
+                size -= 1
+                heap[0] = heap[size]
+            c = 0
+            while True:  # sift the new top down
+                left = 2 * c + 1
+                if left >= size:
+                    break
+                best = left
+                if left + 1 < size and _before(head[heap[left + 1]], head[heap[left]], src,
+                                               dst, total):
+                    best = left + 1
+                if _before(head[heap[best]], head[heap[c]], src, dst, total):
+                    heap[c], heap[best] = heap[best], heap[c]
+                    c = best
+                else:
+                    break
+            if e in known:  # taken at an earlier hop, or met in both ends' lists
+                continue
+            known.add(e)
+            if taken >= budget:
+                truncated = True
+                break
+            fresh[taken] = e
+            taken += 1
+        next_frontier = np.empty(2 * taken, np.int64)
+        n_next = 0
+        for i in range(taken):
+            e = fresh[i]
+            picked[n_picked] = e
+            n_picked += 1
+            for a in (np.int64(src[e]), np.int64(dst[e])):
+                if a not in seen:
+                    seen.add(a)
+                    next_frontier[n_next] = a
+                    n_next += 1
+        frontier = next_frontier[:n_next]
+        if truncated:
+            break
+    return picked[:n_picked], truncated

@@ -165,16 +165,24 @@ class TraceResult:
 
 
 class _WalkedTrace(TraceResult):
-    """A trace held as arrays (:mod:`tocsin.money.walk`); its tree is built when read."""
+    """A trace held as arrays (:mod:`tocsin.money.walk`): its end points are summed,
+    their objects made when read, and its tree built when read."""
 
-    def __init__(self, config: TraceConfig, end_points: list[EndPoint], nodes: int,
-                 truncated: bool, build: Any) -> None:
+    def __init__(self, config: TraceConfig, nodes: int, truncated: bool, points: Any,
+                 build: Any) -> None:
         self.config = config
-        self.end_points = end_points
         self.nodes = nodes
         self.truncated = truncated
+        self._points = points
+        self._end_points: list[EndPoint] | None = None
         self._build = build
         self._roots: list[FlowNode] | None = None
+
+    @property
+    def end_points(self) -> list[EndPoint]:  # type: ignore[override]
+        if self._end_points is None:
+            self._end_points = self._points()
+        return self._end_points
 
     @property
     def roots(self) -> list[FlowNode]:  # type: ignore[override]
@@ -401,11 +409,13 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
     width = int(cfg.window_hours * 3600)
     forward = cfg.direction == "forward"
     rule = cfg.rule
+    if len(transactions) == 1 and not accounts and rule in ("fifo", "lifo"):
+        return _from_payment(ix, transactions[0], cfg, width, forward)
     matching = ix.matching(rule) if rule in ("fifo", "lifo") else None
     seed_rows = [ix.row(txn) for txn in transactions]
     if matching is not None and not accounts and transactions and \
             _grows(matching, seed_rows, forward):
-        return _walked(ix, matching, transactions, seed_rows, cfg, width, forward)
+        return _walked(ix, transactions, seed_rows, cfg, width, forward)
     name = rule.upper() if rule != "haircut" else "Haircut"
     t_, amount_, src_, dst_ = ix.t, ix.amount, ix.src, ix.dst
     other = dst_ if forward else src_
@@ -530,65 +540,125 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
     return TraceResult(cfg, roots, _end_points(roots), count, truncated)
 
 
+def _from_payment(ix: SetIndex, txn: str, cfg: TraceConfig, width: int,
+                  forward: bool) -> TraceResult:
+    """FIFO or LIFO from one payment.
+
+    Most such trees are a single node: the money stops in the account it entered
+    (an end point, the hop limit, or never spent within the set). That answer is
+    read from a few numbers of the index, without the walk and its arrays; any
+    other tree is walked in compiled code (:func:`_walked`).
+    """
+    row = ix.row(txn)
+    if row < 0:
+        raise InputError.single(f"transaction {txn}", "not found in this set")
+    v = ix.scalars(cfg.rule, forward)
+    code = v.other[row]
+    if forward and v.ends[code]:
+        end: str | None = END_KINDS[v.kinds[code]]
+    elif cfg.hops <= 1:
+        end = "hop limit"
+    elif v.ptr[row + 1] == v.ptr[row]:
+        end = None  # nothing paid on (forward) or nothing funded it (backward)
+    else:
+        return _walked(ix, [txn], [row], cfg, width, forward)
+    amount = v.amount[row]
+    rest = end is None and amount >= max(cfg.min_amount, EPSILON)
+    return _OnePayment(cfg, ix, v, txn, row, code, amount, end, rest, forward)
+
+
+class _OnePayment(TraceResult):
+    """A trace whose tree is the payment's target (forward) or source (backward) alone,
+    with its unexplained rest when it has one; its objects are made when read."""
+
+    def __init__(self, config: TraceConfig, ix: SetIndex, v: Any, txn: str, row: int,
+                 code: int, amount: float, end: str | None, rest: bool,
+                 forward: bool) -> None:
+        self.config = config
+        self.nodes = 1
+        self.truncated = False
+        self._seed = (ix, v, txn, row, code, amount, end, rest, forward)
+        self._points: list[EndPoint] | None = None
+        self._roots: list[FlowNode] | None = None
+
+    @property
+    def end_points(self) -> list[EndPoint]:  # type: ignore[override]
+        if self._points is None:
+            ix, v, _txn, _row, code, amount, end, rest, forward = self._seed
+            self._points = [] if end is None and not rest else [
+                EndPoint(ix.account(code), v.kinds[code], end or _UNEXPLAINED[forward],
+                         round(amount, AMOUNT_DIGITS), 1)]
+        return self._points
+
+    @property
+    def roots(self) -> list[FlowNode]:  # type: ignore[override]
+        if self._roots is None:
+            ix, v, txn, row, code, amount, end, rest, forward = self._seed
+            t = v.t[row]
+            account = ix.account(code)
+            node = FlowNode(account, v.kinds[code], 1, amount, txn, t,
+                            why=(_why_seed, amount, forward, account, txn, t), end=end)
+            if rest:
+                _unexplained(node, amount, forward)
+            self._roots = [node]
+        return self._roots
+
+
 def _grows(matching: Any, rows: list[int], forward: bool) -> bool:
     """Whether a seed's money moves on at all (else the Python walk is quicker)."""
     ptr = matching.fwd_ptr if forward else matching.back_ptr
     return any(row >= 0 and ptr[row + 1] > ptr[row] for row in rows)
 
 
-def _walked(ix: SetIndex, matching: Any, transactions: Sequence[str], rows: list[int],
-            cfg: TraceConfig, width: int, forward: bool) -> TraceResult:
+def _walked(ix: SetIndex, transactions: Sequence[str], rows: list[int], cfg: TraceConfig,
+            width: int, forward: bool) -> TraceResult:
     """FIFO or LIFO from transactions, walked in compiled code over the index."""
-    from tocsin.money.walk import CYCLE, END_KIND, HOP_LIMIT, UNEXPLAINED, walk
+    from tocsin.money import walk as walking  # numba is loaded when a trace needs it
 
     for txn, row in zip(transactions, rows, strict=True):
         if row < 0:
             raise InputError.single(f"transaction {txn}", "not found in this set")
-    w = walk(np.asarray(rows, np.int64), forward,
-             matching.fwd_ptr if forward else matching.back_ptr,
-             matching.fwd_row if forward else matching.back_row,
-             matching.fwd_amount if forward else matching.back_amount,
-             ix.t, ix.amount, ix.dst if forward else ix.src, ix.end_kinds,
-             cfg.hops, width, cfg.min_amount, cfg.max_nodes, EPSILON)
+    ptr, mrow, mamt, t, amount, other, ends = ix.scalars(cfg.rule, forward).walk
+    w = walking.walk(np.asarray(rows, np.int64), forward, ptr, mrow, mamt, t, amount, other,
+                     ends, cfg.hops, width, cfg.min_amount, cfg.max_nodes, EPSILON)
     kinds = ix.kinds
-    unexplained = ("unexplained balance remaining" if forward
-                   else "unexplained source (opening balance or outside the window)")
-    labels = {CYCLE: "cycle (account already on this path)", HOP_LIMIT: "hop limit",
-              UNEXPLAINED: unexplained}
+    unexplained = _UNEXPLAINED[forward]
+    labels = _LABELS[forward]
 
     def label(code: int, end: int) -> str:
-        return END_KINDS[kinds[code]] if end == END_KIND else labels[end]
+        return END_KINDS[kinds[code]] if end == 2 else labels[end]
 
-    points: list[EndPoint] = []
-    for key, total, paths in zip(w.end_keys.tolist(), w.end_sums.tolist(),
-                                 w.end_counts.tolist(), strict=True):
-        code, end = divmod(key, 8)
-        points.append(EndPoint(ix.account(code), kinds[code], label(code, end),
-                               round(total, AMOUNT_DIGITS), paths))
-    points.sort(key=lambda p: (-p.amount, p.account, p.end))
+    def points() -> list[EndPoint]:
+        found: list[EndPoint] = []
+        for key, total, paths in zip(w.end_keys, w.end_sums, w.end_counts, strict=True):
+            code, end = divmod(key, 8)
+            found.append(EndPoint(ix.account(code), kinds[code], label(code, end),
+                                  round(total, AMOUNT_DIGITS), paths))
+        found.sort(key=lambda p: (-p.amount, p.account, p.end))
+        return found
 
     def build() -> list[FlowNode]:
         name = cfg.rule.upper()
+        v = ix.scalars(cfg.rule, forward)
         nodes: list[FlowNode] = []
         roots: list[FlowNode] = []
-        for parent, row, code, hop, amount, end in zip(
-                w.parent.tolist(), w.row.tolist(), w.code.tolist(), w.hop.tolist(),
-                w.amount.tolist(), w.end.tolist(), strict=True):
+        rows = w.row
+        for parent, row, code, hop, amount, end in zip(w.parent, rows, w.code, w.hop,
+                                                       w.amount, w.end, strict=True):
             account = ix.account(code)
             if row < 0:
-                node = FlowNode(account, kinds[code], hop, amount,
-                                explanation=f"{money(amount)} not traced further: "
-                                f"{unexplained}", end=unexplained)
+                node = FlowNode(account, kinds[code], hop, amount, end=unexplained,
+                                why=(_why_rest, amount, unexplained))
             else:
-                txn, tr = ix.txn_id(row), int(ix.t[row])
+                txn, tr = ix.txn_id(row), v.t[row]
                 if parent < 0:
                     why: tuple[Any, ...] = (_why_seed, amount, forward, account, txn, tr)
                 else:
                     up = nodes[parent]
-                    r0 = int(w.row[parent])
-                    linked = float(ix.amount[r0])
+                    r0 = rows[parent]
+                    linked = v.amount[r0]
                     traced = min(1.0, up.amount / linked) if linked > 0 else 0.0
-                    t0 = int(ix.t[r0])
+                    t0 = v.t[r0]
                     why = ((_why_forward, name, amount, linked * traced, up.account,
                             up.txn_id, t0, txn, account, tr) if forward else
                            (_why_backward, name, amount, up.txn_id, t0, txn, account, tr))
@@ -601,11 +671,15 @@ def _walked(ix: SetIndex, matching: Any, transactions: Sequence[str], rows: list
                 nodes[parent].children.append(node)
         return roots
 
-    return _WalkedTrace(cfg, points, w.count, w.truncated, build)
+    return _WalkedTrace(cfg, w.count, w.truncated, points, build)
 
 
 _UNEXPLAINED = ("unexplained source (opening balance or outside the window)",
                 "unexplained balance remaining")
+#: Why a walked node stops, by its end code (:mod:`tocsin.money.walk`; 2, an end point's
+#: kind, is labelled by the kind), backward and forward.
+_LABELS = tuple({1: "cycle (account already on this path)", 3: "hop limit", 4: label}
+                for label in _UNEXPLAINED)
 
 
 def _unexplained(node: FlowNode, rest: float, forward: bool) -> None:

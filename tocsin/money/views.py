@@ -22,7 +22,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
 from tocsin.errors import InputError, NotFound, Problem
 from tocsin.money.dataset import ACCOUNTS_FILE, PARTIES_FILE, TRANSACTIONS_FILE
@@ -216,26 +215,31 @@ def neighbourhood(
     edges, seen, truncated = index.around(
         codes, hops, _micros(window.since) if window.since else None,
         _micros(window.until) if window.until else None, window.min_amount, max_edges)
-    found = index.nodes(seen | {e["source"] for e in edges} | {e["target"] for e in edges})
-    nodes = {a: _node(row) for a, row in found.items()}
-    edges.sort(key=lambda e: (e["source"], e["target"]))  # codes sort like the ids
-    names = index.account_ids.take(pa.array(
-        [c for e in edges for c in (e["source"], e["target"])], pa.int64())).to_pylist()
+    # Codes sort like the ids, so the nodes come out sorted by id and edges by their ends.
+    wanted = sorted(seen | {e["source"] for e in edges} | {e["target"] for e in edges})
+    columns = index.node_columns(wanted)
+    starts = set(accounts)
+    nodes = []
+    for account_id, kind, bank, country, label, holder in zip(
+            columns["account_id"], columns["kind"], columns["bank"], columns["country"],
+            columns["label"], columns["holder"], strict=True):
+        kind = kind or "unknown"
+        nodes.append({"id": account_id, "kind": kind, "bank": bank, "country": country,
+                      "holder": holder, "end_point": kind in END_POINT_KINDS,
+                      "labelled": bool(label), "start": account_id in starts})
+    name = dict(zip(wanted, columns["account_id"], strict=True))
+    edges.sort(key=lambda e: (e["source"], e["target"]))
     times = np.datetime_as_string(np.array(
         [t for e in edges for t in (e["first"], e["last"])], dtype="datetime64[us]"),
         unit="s").tolist()
     out = []
     for k, e in enumerate(edges):
-        source, target = names[2 * k], names[2 * k + 1]
+        source, target = name[e["source"]], name[e["target"]]
         out.append({"id": f"{source}->{target}", "source": source, "target": target,
                     "payments": e["payments"], "total": round(e["total"], 2),
                     "first": times[2 * k] + "Z", "last": times[2 * k + 1] + "Z",
                     "labelled": e["labelled"]})
-    return {
-        "nodes": [nodes[a] | {"start": a in accounts} for a in sorted(nodes)],
-        "edges": out,
-        "truncated": truncated,
-    }
+    return {"nodes": nodes, "edges": out, "truncated": truncated}
 
 
 def _edge(r: dict[str, Any]) -> dict[str, Any]:

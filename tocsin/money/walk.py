@@ -23,18 +23,20 @@ CYCLE, END_KIND, HOP_LIMIT, UNEXPLAINED = 1, 2, 3, 4
 
 @dataclass
 class Walk:
-    parent: np.ndarray
-    row: np.ndarray
-    code: np.ndarray
-    hop: np.ndarray
-    amount: np.ndarray
-    end: np.ndarray
+    """The tree as lists, one entry per node (breadth-first, parents before children)."""
+
+    parent: list[int]
+    row: list[int]
+    code: list[int]
+    hop: list[int]
+    amount: list[float]
+    end: list[int]
     count: int
     truncated: bool
     #: End points: keys (account code * 8 + end code), amounts and paths.
-    end_keys: np.ndarray
-    end_sums: np.ndarray
-    end_counts: np.ndarray
+    end_keys: list[int]
+    end_sums: list[float]
+    end_counts: list[int]
 
     def __len__(self) -> int:
         return len(self.parent)
@@ -44,9 +46,9 @@ class Walk:
 def _walk(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
           mamt: np.ndarray, t: np.ndarray, amount: np.ndarray, other: np.ndarray,
           end_kind: np.ndarray, hops: int, width: int, min_amount: float, max_nodes: int,
-          epsilon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                   np.ndarray, np.ndarray, int, int, bool]:
-    cap = 2 * (max_nodes + len(seeds)) + 2
+          epsilon: float, cap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                             np.ndarray, np.ndarray, int, int, bool]:
+    """The tree in arrays of ``cap`` entries; ``n`` is -1 when they were too short."""
     parent = np.empty(cap, np.int64)
     row = np.empty(cap, np.int64)
     code = np.empty(cap, np.int64)
@@ -113,6 +115,8 @@ def _walk(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
             if count >= max_nodes:
                 truncated = True
                 break
+            if n + 2 > cap:  # this child and its unexplained rest
+                return parent, row, code, hop, amt, end, -1, count, truncated
             carried += part
             parent[n] = node
             row[n] = r
@@ -125,6 +129,8 @@ def _walk(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
             count += 1
         rest = amt[node] - carried
         if rest >= floor:
+            if n + 1 > cap:
+                return parent, row, code, hop, amt, end, -1, count, truncated
             parent[n] = node
             row[n] = -1
             code[n] = acc
@@ -174,39 +180,73 @@ def _end_order(parent: np.ndarray, end: np.ndarray, roots: int) -> np.ndarray:
 def _run(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
          mamt: np.ndarray, t: np.ndarray, amount: np.ndarray, other: np.ndarray,
          end_kind: np.ndarray, hops: int, width: int, min_amount: float, max_nodes: int,
-         epsilon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                  np.ndarray, int, bool, np.ndarray, np.ndarray, np.ndarray]:
+         epsilon: float) -> tuple[np.ndarray, np.ndarray]:
     """The walk, then its end points: (account code * 8 + end) keys, sums and path counts,
-    each sum taken in the order a stack-based depth-first walk meets the end nodes."""
-    parent, row, code, hop, amt, end, _n, count, truncated = _walk(
-        seeds, forward, ptr, mrow, mamt, t, amount, other, end_kind, hops, width,
-        min_amount, max_nodes, epsilon)
+    each sum taken in the order a stack-based depth-first walk meets the end nodes.
+
+    Returned packed, one array per type (handing each array back to Python costs
+    as much as a small walk): integers n, m, count, truncated, then the n nodes'
+    parents, rows, codes, hops and ends, then the m end points' keys and path
+    counts; floats the nodes' amounts, then the end points' sums.
+    """
+    # Most trees are small: arrays for a few nodes first, for the largest tree only
+    # when those fill up (allocating the largest costs more than a small walk).
+    full = 2 * (max_nodes + len(seeds)) + 2
+    cap = min(full, 64 + 2 * len(seeds))
+    while True:
+        parent, row, code, hop, amt, end, n, count, truncated = _walk(
+            seeds, forward, ptr, mrow, mamt, t, amount, other, end_kind, hops, width,
+            min_amount, max_nodes, epsilon, cap)
+        if n >= 0 or cap >= full:
+            break
+        cap = min(full, cap * 16)
     order = _end_order(parent, end, len(seeds))
     keys = np.empty(len(order), np.int64)
     for i in range(len(order)):
         keys[i] = code[order[i]] * 8 + end[order[i]]
     by_key = np.argsort(keys, kind="mergesort")
-    out_keys = np.empty(len(order), np.int64)
-    out_sums = np.zeros(len(order), np.float64)
-    out_counts = np.zeros(len(order), np.int64)
+    point_keys = np.zeros(len(order), np.int64)
+    point_counts = np.zeros(len(order), np.int64)
+    sums = np.zeros(len(order), np.float64)
     m = -1
     for i in range(len(by_key)):
         k = keys[by_key[i]]
-        if m < 0 or out_keys[m] != k:
+        if m < 0 or point_keys[m] != k:
             m += 1
-            out_keys[m] = k
-        out_sums[m] += amt[order[by_key[i]]]
-        out_counts[m] += 1
-    return (parent, row, code, hop, amt, end, count, truncated, out_keys[:m + 1],
-            out_sums[:m + 1], out_counts[:m + 1])
+            point_keys[m] = k
+        sums[m] += amt[order[by_key[i]]]
+        point_counts[m] += 1
+    m += 1
+    ints = np.empty(4 + 5 * n + 2 * m, np.int64)
+    ints[0] = n
+    ints[1] = m
+    ints[2] = count
+    ints[3] = 1 if truncated else 0
+    at = 4
+    for column in (parent, row, code, hop):
+        ints[at:at + n] = column
+        at += n
+    for i in range(n):
+        ints[at + i] = end[i]
+    at += n
+    ints[at:at + m] = point_keys[:m]
+    ints[at + m:at + 2 * m] = point_counts[:m]
+    floats = np.empty(n + m, np.float64)
+    floats[:n] = amt
+    floats[n:] = sums[:m]
+    return ints, floats
 
 
 def walk(seeds: np.ndarray, forward: bool, ptr: np.ndarray, mrow: np.ndarray,
          mamt: np.ndarray, t: np.ndarray, amount: np.ndarray, other: np.ndarray,
          end_kind: np.ndarray, hops: int, width: int, min_amount: float, max_nodes: int,
          epsilon: float) -> Walk:
-    parent, row, code, hop, amt, end, count, truncated, keys, sums, counts = _run(
-        seeds, forward, ptr, mrow, mamt, t, amount, other, end_kind, hops, width,
-        float(min_amount), max_nodes, epsilon)
-    return Walk(parent, row, code, hop, amt, end, int(count), bool(truncated), keys, sums,
-                counts)
+    ints, floats = _run(seeds, forward, ptr, mrow, mamt, t, amount, other, end_kind, hops,
+                        width, float(min_amount), max_nodes, epsilon)
+    # One list per type, sliced: the walk of a small tree costs less than handing
+    # a dozen arrays back from compiled code and reading them one number at a time.
+    i, f = ints.tolist(), floats.tolist()
+    n, m = i[0], i[1]
+    a, b, c, d, e, g = 4, 4 + n, 4 + 2 * n, 4 + 3 * n, 4 + 4 * n, 4 + 5 * n
+    return Walk(i[a:b], i[b:c], i[c:d], i[d:e], f[:n], i[e:g], i[2], i[3] == 1, i[g:g + m],
+                f[n:], i[g + m:g + 2 * m])

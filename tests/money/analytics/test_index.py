@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -194,3 +195,56 @@ def test_walked_traces_keep_every_limit(tiny_set: Path, rule: str) -> None:
     cut = trace(indexed, transactions=seeds, config=TraceConfig(rule=rule,  # type: ignore[arg-type]
                                                                 max_nodes=len(seeds) + 5))
     assert cut.truncated and cut.nodes == len(seeds) + 5
+
+
+@pytest.mark.parametrize("max_edges", [1, 7, 60, 400])
+def test_graph_from_the_edge_table_equals_the_graph_from_the_payments(tiny_set: Path,
+                                                                      max_edges: int) -> None:
+    """Two ways to the same neighbourhood: the aggregated edge table (no window) and the
+    payments themselves (a window that holds every payment): same edges, totals to the
+    bit, accounts and cut, hubs and ordinary accounts, one to three hops."""
+    ix = open_index(tiny_set)
+    busiest = np.argsort(-np.diff(np.asarray(ix.out_ptr)))[:3].tolist()
+    rng = random.Random(3)
+    starts = [[c] for c in busiest] + [[rng.randrange(len(ix.account_ids))] for _ in range(12)]
+    starts.append([*busiest[:2], busiest[0]])  # several starts, one twice
+    for codes in starts:
+        for hops in (1, 2, 3):
+            fast = ix.around(codes, hops, None, None, 0.0, max_edges)
+            slow = ix.around(codes, hops, -(2**62), None, 0.0, max_edges)
+            key = lambda e: (e["source"], e["target"])  # noqa: E731
+            assert sorted(fast[0], key=key) == sorted(slow[0], key=key), (codes, hops)
+            assert fast[1:] == slow[1:], (codes, hops)
+            assert len(fast[0]) <= max_edges
+
+
+@pytest.mark.parametrize("rule", ["fifo", "lifo"])
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_one_payment_traces_equal_traces_over_ledgers(tiny_set: Path, rule: str,
+                                                      direction: str) -> None:
+    """A trace from one payment takes a short path when its tree is one node: every way
+    a node stops (end point, hop limit, nothing spent, less than the minimum left)
+    gives what the ledger walk gives, tree and end points."""
+    seeds = _seeds(tiny_set, 40)
+    indexed = IndexedSet(tiny_set)
+    plain = _Ledgers(tiny_set)
+    for hops, min_amount in ((1, 1.0), (2, 1.0), (6, 5_000.0)):
+        cfg = TraceConfig(rule=rule, direction=direction, hops=hops,  # type: ignore[arg-type]
+                          min_amount=min_amount)
+        for seed in seeds:
+            ours = trace(indexed, transactions=[seed], config=cfg)
+            theirs = trace(plain, transactions=[seed], config=cfg)
+            assert ours.end_points == theirs.end_points, (seed, hops)
+            assert ours.to_dict() == theirs.to_dict(), (seed, hops)
+
+
+def test_hashed_id_lookup_finds_every_payment_and_nothing_else(tiny_set: Path) -> None:
+    from tocsin.money.index import _find
+
+    ix = open_index(tiny_set)
+    ids = ix.txn_ids.to_pylist()
+    assert [ix.row(t) for t in ids] == list(range(len(ids)))
+    assert (ix.folder / "txn_hash.npy").is_file()
+    for missing in ("", "nope", ids[0] + "x", ids[0][:-1], "a\0b", "é" * 40, ids[0] + "\0"):
+        assert ix.row(missing) == -1, missing
+        assert _find(ix.sorted_ids, missing, ix.txn_keys) == -1, missing

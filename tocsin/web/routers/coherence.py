@@ -7,6 +7,7 @@ Pages under ``/coherence`` and JSON under ``/api/v1/coherence``; both call
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -75,8 +76,28 @@ def threats_page(request: Request, session: DbSession, principal: CurrentPrincip
     # The heatmap shows every cell; the table under it starts with the highest ones,
     # which is what people read (a large portfolio has hundreds of cells).
     shown = ranked if cells == "all" else ranked[:TOP_CELLS]
+    cell_rows = _fragment(request, analysis, f"threat_rows:{cells}",
+                          "coherence/_threat_rows.html", cells=shown,
+                          names=analysis.inputs.names)
     return render(request, "coherence/threats.html", tab="threats", cells=shown,
-                  all_cells=len(ranked), **_context(analysis, principal))
+                  all_cells=len(ranked), cell_rows=cell_rows, **_context(analysis, principal))
+
+
+def _fragment(request: Request, owner: Any, name: str, template: str,
+              **context: Any) -> Markup:
+    """A part of a page that depends only on a cached analysis or matrix (``owner``) and
+    on what ``name`` says (the filters people chose), rendered once per owner and name.
+
+    Such parts hold no user, role or form token: those stay in the page around them.
+    """
+    templates = request.app.state.templates
+
+    def rendered() -> Markup:
+        with i18n.using(language):
+            return Markup(templates.get_template(template).render(**context))  # noqa: S704
+
+    language = request_language(request)  # one copy per language: the text is translated
+    return cache.derived(owner, f"{name}:{language}", rendered)
 
 
 @pages.get("/groups", response_class=HTMLResponse)
@@ -117,10 +138,13 @@ def coverage_page(request: Request, session: DbSession, principal: CurrentPrinci
     if rows not in DIMENSIONS or cols not in DIMENSIONS:
         raise InputError.single("rows/cols", f"use {', '.join(DIMENSIONS)}")
     matrix = coverage_for(session, principal, analysis.period, rows, cols)
-    # Each cell links to its drill-down; the values are quoted once, not once per cell.
-    quoted = {v: quote(v or "", safe="") for v in (*matrix.rows, *matrix.cols)}
+    # Each cell links to its drill-down; the values are quoted once, not once per cell,
+    # and the rows are written once per matrix.
+    body = _fragment(request, matrix, "rows", "coherence/_coverage_rows.html", matrix=matrix,
+                     quoted={v: quote(v or "", safe="") for v in (*matrix.rows, *matrix.cols)},
+                     rows=rows, cols=cols, names=analysis.inputs.names)
     return render(request, "coherence/coverage.html", tab="coverage", matrix=matrix,
-                  quoted=quoted, dimensions=DIMENSIONS, rows=rows, cols=cols,
+                  body=body, dimensions=DIMENSIONS, rows=rows, cols=cols,
                   **_context(analysis, principal))
 
 
@@ -190,33 +214,64 @@ def recommendations_page(request: Request, session: DbSession, principal: Curren
                   **_context(analysis, principal))
 
 
+#: Activities offered in each what-if list; a search narrows them (a portfolio of tens of
+#: thousands would make the page megabytes long).
+WHATIF_OPTIONS = 200
+
+
 @pages.get("/whatif", response_class=HTMLResponse)
 def whatif_page(request: Request, session: DbSession, principal: CurrentPrincipal,
-                year: YearQ = None) -> Response:
+                year: YearQ = None,
+                find: Annotated[str, Query(max_length=100, description=(
+                    "Offer only activities whose title or identifier contains this."))] = "",
+                ) -> Response:
     analysis = run(session, principal, _options(year, None, None, "country", limit=0))
-    # The lists of activities to move money from and to, written once per analysis.
-    from_options, to_options = cache.derived(analysis, "whatif_options",
-                                             lambda: _activity_options(analysis))
+    find = find.strip()
+    # The lists of activities to move money from and to: without a search, written
+    # once per analysis.
+    lists = (cache.derived(analysis, "whatif_options", lambda: _activity_options(analysis, ""))
+             if not find else _activity_options(analysis, find))
     gap_first = [g.crime_area for g in analysis.gaps]
     areas = sorted(browse.names(session, "crime_area").items(),
                    key=lambda kv: (kv[0] not in gap_first, kv[1]))
     countries = sorted(browse.names(session, "country").items(), key=lambda kv: kv[1])
-    return render(request, "coherence/whatif.html", tab="whatif", from_options=from_options,
-                  to_options=to_options, areas=areas, countries=countries,
-                  **_context(analysis, principal))
+    return render(request, "coherence/whatif.html", tab="whatif", lists=lists, find=find,
+                  areas=areas, countries=countries, **_context(analysis, principal))
 
 
-def _activity_options(analysis: Analysis) -> tuple[Markup, Markup]:
-    """``<option>`` lists: activities funded in the period's first year, and every
-    activity of the organization's own."""
+@dataclass(frozen=True)
+class _ActivityLists:
+    from_options: Markup
+    to_options: Markup
+    from_shown: int
+    from_total: int
+    to_shown: int
+    to_total: int
+
+
+def _activity_options(analysis: Analysis, find: str) -> _ActivityLists:
+    """``<option>`` lists: activities funded in the period's first year, largest budget
+    first, and the organization's own activities; at most :data:`WHATIF_OPTIONS` of each,
+    only those whose title or identifier contains ``find`` when it is given."""
     p, year = analysis.portfolio, analysis.period.start
-    funded = Markup('<option value="{}">{} — {} ({} {})</option>')
-    own = Markup('<option value="{}">{} — {}</option>')
-    return (Markup("").join(funded.format(p.ids[i], p.identifiers[i], p.titles[i], p.currency,
+    needle = find.casefold()
+
+    def wanted(i: int) -> bool:
+        return not needle or needle in p.titles[i].casefold() or \
+            needle in p.identifiers[i].casefold()
+
+    funded = sorted((i for i in range(len(p)) if p.budget[i].get(year) and wanted(i)),
+                    key=lambda i: (-p.budget[i][year], p.identifiers[i]))
+    own = [i for i in range(len(p)) if not p.external[i] and wanted(i)]
+    row_funded = Markup('<option value="{}">{} — {} ({} {})</option>')
+    row_own = Markup('<option value="{}">{} — {}</option>')
+    return _ActivityLists(
+        Markup("").join(row_funded.format(p.ids[i], p.identifiers[i], p.titles[i], p.currency,
                                           f"{p.budget[i][year]:,.0f}")
-                            for i in range(len(p)) if p.budget[i].get(year)),
-            Markup("").join(own.format(p.ids[i], p.identifiers[i], p.titles[i])
-                            for i in range(len(p)) if not p.external[i]))
+                        for i in funded[:WHATIF_OPTIONS]),
+        Markup("").join(row_own.format(p.ids[i], p.identifiers[i], p.titles[i])
+                        for i in own[:WHATIF_OPTIONS]),
+        min(len(funded), WHATIF_OPTIONS), len(funded), min(len(own), WHATIF_OPTIONS), len(own))
 
 
 @pages.post("/whatif", response_class=HTMLResponse)

@@ -79,7 +79,7 @@ GROUPS: dict[str, Group] = {
         "tocsin.cli.crypto",
         "Bitcoin sets: cluster addresses, import TagPacks, trace coins, find paths, export a "
         "cluster.",
-        'tocsin crypto cluster "Blocks 2010" --as analyst'),
+        'tocsin crypto cluster "Blocks 2010" --change-heuristics all --as analyst'),
     "cases": Group(
         "tocsin.cli.cases",
         "Cases and asset recovery: list cases, show one with its assets and requests, "

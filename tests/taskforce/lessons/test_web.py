@@ -61,8 +61,9 @@ def test_pages_render_and_forms_post(client: TestClient,
     token = login(client, analyst)
     form_page = client.get("/lessons/new").text
     assert "After-action review" in form_page
-    # the review form itself carries the session's token (not only the sign-out form)
-    assert form_page.count(f'name="csrf_token" value="{token}"') == 2
+    # the review form itself carries the session's token (not only the header's sign-out
+    # and language forms)
+    assert form_page.count(f'name="csrf_token" value="{token}"') == 3
     form = {**REVIEW, "csrf_token": token, "crime_areas": "money_laundering",
             "stages": "investigation", "countries": "AL", "handling": "GREEN",
             "owner_unit": ""}

@@ -241,7 +241,8 @@ def test_a_problem_in_the_folded_part_opens_it(tf_client: TestClient, tf_db: Dat
                                                  "language": "klingon"})
     assert answer.status_code == 422
     assert '<details class="advanced" open>' in answer.text
-    language = answer.text.split('name="language"', 1)[1].split("</label>", 2)
+    # the form's field, not the header's language switch (also named "language")
+    language = answer.text.split('type="text" name="language"', 1)[1].split("</label>", 2)
     assert 'value="klingon" aria-invalid="true"' in language[0]
     assert "&#39;klingon&#39; is not an ISO 639-1 language code" in language[1]
     fine = tf_client.post("/programmes", data={**FORM, "csrf_token": token, "title": ""})

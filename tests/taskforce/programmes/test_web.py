@@ -27,7 +27,7 @@ def test_pages_create_edit_results_documents_export(tf_client: TestClient,
     assert created.status_code == 303, created.text
     page_url = created.headers["location"]
     page = tf_client.get(page_url)
-    assert "Web programme" in page.text and "Albania" in page.text and "1000.00" in page.text
+    assert "Web programme" in page.text and "Albania" in page.text and "1,000.00" in page.text
     # a child project through the same form
     child = tf_client.post("/programmes", data={
         **FORM, "identifier": "XM-OSCE-WEB-1-P", "level": "project", "title": "Child project",

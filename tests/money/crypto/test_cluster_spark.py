@@ -63,6 +63,7 @@ def test_small_chain_by_hand(spark: Any, small: Path) -> None:
     _same(mixed, cluster(model, joined))
 
 
+@pytest.mark.slow  # minutes of Spark jobs; the hand-made chain above is the short version
 def test_generated_chain_matches_embedded(spark: Any, tmp_path: Path) -> None:
     from tocsin.money.crypto.spark_cluster import cluster_spark
 

@@ -14,9 +14,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from tocsin.money.crypto import utxo
 
 Output = tuple[str, int] | tuple[str, int, str]
@@ -58,13 +55,5 @@ def write_chain(folder: Path, specs: Sequence[Spec]) -> Path:
                     "input_count": max(1, len(spends)), "output_count": len(pays),
                     "output_value": paid, "fee": spent - paid if spends else None,
                     "size": None, "source_file": None, "source_ref": None})
-    spent_by = {(i["prev_txid"], i["prev_vout"]): (i["txid"], i["vin"])
-                for i in inputs if not i["coinbase"]}
-    for out in outputs:
-        out["spent_by"], out["spent_vin"] = spent_by.get((out["txid"], out["vout"]), (None, None))
-    target = Path(folder) / utxo.FOLDER
-    target.mkdir(parents=True, exist_ok=True)
-    for file, rows in ((utxo.TRANSACTIONS_FILE, txs), (utxo.INPUTS_FILE, inputs),
-                       (utxo.OUTPUTS_FILE, outputs)):
-        pq.write_table(pa.Table.from_pylist(rows, schema=utxo.SCHEMAS[file]), target / file)
+    utxo.write_rows(Path(folder), txs, inputs, outputs)
     return Path(folder)

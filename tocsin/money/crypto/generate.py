@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from tocsin.money.crypto import utxo
 from tocsin.money.crypto.bitcoin import base58check, segwit_address
@@ -185,15 +183,7 @@ def generate(folder: Path, config: ChainConfig | None = None) -> Chain:
             continue
         to = payee(other) if config.payee_reuse_share else fresh(other)
         emit(spent, [(other, to, pay), (wallet, change_to, total - fee - pay)])
-    spent_by = {(i["prev_txid"], i["prev_vout"]): (i["txid"], i["vin"])
-                for i in inputs if not i["coinbase"]}
-    for out in outputs:
-        out["spent_by"], out["spent_vin"] = spent_by.get((out["txid"], out["vout"]), (None, None))
-    target = Path(folder) / utxo.FOLDER
-    target.mkdir(parents=True, exist_ok=True)
-    for name, rows in ((utxo.TRANSACTIONS_FILE, txs), (utxo.INPUTS_FILE, inputs),
-                       (utxo.OUTPUTS_FILE, outputs)):
-        pq.write_table(pa.Table.from_pylist(rows, schema=utxo.SCHEMAS[name]), target / name)
+    utxo.write_rows(Path(folder), txs, inputs, outputs)
     spenders = {i["address"] for i in inputs if i["address"] is not None}
     return Chain(folder=Path(folder), owners=owners, coinjoin_txids=joins, spenders=spenders)
 

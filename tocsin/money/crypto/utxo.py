@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -97,6 +98,20 @@ class Utxo:
 
     def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
         return pq.read_table(self.folder / name, columns=columns)
+
+
+def write_rows(set_folder: Path, txs: list[dict[str, Any]], inputs: list[dict[str, Any]],
+               outputs: list[dict[str, Any]]) -> None:
+    """Write a UTXO model built as rows (generated or hand-made chains): each output is
+    marked with the input that spends it, when that input is in the rows."""
+    spent_by = {(i["prev_txid"], i["prev_vout"]): (i["txid"], i["vin"])
+                for i in inputs if not i["coinbase"]}
+    for out in outputs:
+        out["spent_by"], out["spent_vin"] = spent_by.get((out["txid"], out["vout"]), (None, None))
+    target = Path(set_folder) / FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    for name, rows in ((TRANSACTIONS_FILE, txs), (INPUTS_FILE, inputs), (OUTPUTS_FILE, outputs)):
+        pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[name]), target / name)
 
 
 def has_utxo(set_folder: Path) -> bool:

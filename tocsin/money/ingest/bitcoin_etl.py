@@ -299,14 +299,19 @@ def _transaction(item: dict[str, Any], at: str, where: str, path: Path, rows: _R
                                "required_signatures": required})
 
 
-def _input(value: Any, at: str, index: int) -> dict[str, Any]:
+def _check_entry(value: Any, at: str, index: int, kind: str, fields: tuple[str, ...]) -> None:
+    """An input or output object: only the export's own fields, at its own index."""
     if not isinstance(value, dict):
-        raise _Bad(at, "expected an input object")
+        raise _Bad(at, f"expected an {kind} object")
     for key in value:
-        if key not in INPUT_FIELDS:
-            raise _Bad(f"{at}.{key}", "unknown field of a bitcoin-etl input")
+        if key not in fields:
+            raise _Bad(f"{at}.{key}", f"unknown field of a bitcoin-etl {kind}")
     if value.get("index", index) != index and _int(value.get("index"), f"{at}.index") != index:
-        raise _Bad(f"{at}.index", f"input {value.get('index')!r} where {index} was expected")
+        raise _Bad(f"{at}.index", f"{kind} {value.get('index')!r} where {index} was expected")
+
+
+def _input(value: Any, at: str, index: int) -> dict[str, Any]:
+    _check_entry(value, at, index, "input", INPUT_FIELDS)
     prev = _hash(value.get("spent_transaction_hash"), f"{at}.spent_transaction_hash")
     vout = _int(value.get("spent_output_index"), f"{at}.spent_output_index")
     sequence = _int(value.get("sequence"), f"{at}.sequence", optional=True)
@@ -324,13 +329,7 @@ def _input(value: Any, at: str, index: int) -> dict[str, Any]:
 
 
 def _output(value: Any, at: str, index: int, ctx: Context) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _Bad(at, "expected an output object")
-    for key in value:
-        if key not in OUTPUT_FIELDS:
-            raise _Bad(f"{at}.{key}", "unknown field of a bitcoin-etl output")
-    if value.get("index", index) != index and _int(value.get("index"), f"{at}.index") != index:
-        raise _Bad(f"{at}.index", f"output {value.get('index')!r} where {index} was expected")
+    _check_entry(value, at, index, "output", OUTPUT_FIELDS)
     amount = _int(value.get("value"), f"{at}.value")
     assert amount is not None
     if amount > 21_000_000 * utxo.SATOSHI:

@@ -460,6 +460,14 @@ def _percentage(element: etree._Element) -> Decimal | None:
     return value
 
 
+
+def _first_children(element: etree._Element) -> dict[str, etree._Element]:
+    """The first child of each name, in one pass (as ``find`` would give each)."""
+    first: dict[str, etree._Element] = {}
+    for child in element:
+        first.setdefault(child.tag, child)
+    return first
+
 def _date(element: etree._Element, attribute: str = "iso-date") -> date:
     raw = element.get(attribute, "")
     try:
@@ -856,20 +864,10 @@ class _ActivityReader:
             row[f"{prefix}_type"] = element.get("type", "").strip()
 
     def budget(self, element: etree._Element, name: str, parts: IatiParts) -> None:
-        # one pass over the children; the first of each name counts, as find() would
-        start_element = end_element = value_element = provider = receiver = None
-        for child in element:
-            tag = child.tag
-            if tag == "period-start":
-                start_element = child if start_element is None else start_element
-            elif tag == "period-end":
-                end_element = child if end_element is None else end_element
-            elif tag == "value":
-                value_element = child if value_element is None else value_element
-            elif tag == "provider-org":
-                provider = child if provider is None else provider
-            elif tag == "receiver-org":
-                receiver = child if receiver is None else receiver
+        first = _first_children(element)
+        start_element, end_element = first.get("period-start"), first.get("period-end")
+        value_element = first.get("value")
+        provider, receiver = first.get("provider-org"), first.get("receiver-org")
         if start_element is None:
             raise _Bad(element, "a period-start is required")
         start = _date(start_element)
@@ -907,24 +905,13 @@ class _ActivityReader:
             "recipient_country": "", "region_vocabulary": "", "recipient_region": "",
         }
         # one pass over the children; the first of each element read by name counts
-        kind = day = value = description = provider = receiver = None
+        first: dict[str, etree._Element] = {}
         countries = []
         aid_types = []
         for child in element:
             tag = child.tag
-            if tag == "transaction-type":
-                kind = child if kind is None else kind
-            elif tag == "transaction-date":
-                day = child if day is None else day
-            elif tag == "value":
-                value = child if value is None else value
-            elif tag == "description":
-                description = child if description is None else description
-            elif tag == "provider-org":
-                provider = child if provider is None else provider
-            elif tag == "receiver-org":
-                receiver = child if receiver is None else receiver
-            elif tag in _TRANSACTION_CODES:
+            first.setdefault(tag, child)
+            if tag in _TRANSACTION_CODES:
                 row[_TRANSACTION_CODES[tag]] = child.get("code", "").strip()
             elif tag == "aid-type":
                 aid_types.append(f"{child.get('vocabulary', '1')}:{child.get('code', '')}")
@@ -936,6 +923,9 @@ class _ActivityReader:
             elif tag == "recipient-region":
                 row["region_vocabulary"] = child.get("vocabulary", "1").strip()
                 row["recipient_region"] = child.get("code", "").strip()
+        kind, day = first.get("transaction-type"), first.get("transaction-date")
+        value, description = first.get("value"), first.get("description")
+        provider, receiver = first.get("provider-org"), first.get("receiver-org")
         if kind is None or day is None:
             raise _Bad(element, "a transaction needs a transaction-type and a transaction-date")
         row["type_code"] = _int(kind, "code", codelists.codes("TransactionType"),

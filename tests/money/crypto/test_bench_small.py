@@ -14,8 +14,9 @@ import pytest
 BENCH = Path(__file__).resolve().parents[3] / "bench" / "crypto_cluster.py"
 
 
-def _bench_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("crypto_cluster_bench", BENCH)
+def _bench_module(file: str = "crypto_cluster.py"):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(file.removesuffix(".py") + "_bench",
+                                                  BENCH.with_name(file))
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -37,11 +38,7 @@ def test_both_contenders_give_the_same_components(inputs: int) -> None:
 def test_the_etl_bench_export_imports_and_both_sides_load_it(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    spec = importlib.util.spec_from_file_location(
-        "crypto_etl_bench", BENCH.with_name("crypto_etl_ingest.py"))
-    assert spec and spec.loader
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _bench_module("crypto_etl_ingest.py")
     source = tmp_path / "transactions.json"
     bench.write_export(source, 450)
     bench.run_tocsin(source, tmp_path / "set")
@@ -58,11 +55,7 @@ def test_the_etl_bench_export_imports_and_both_sides_load_it(tmp_path: Path) -> 
 
 
 def test_change_benchmark_on_a_small_chain(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "crypto_analysis_bench", BENCH.with_name("crypto_analysis.py"))
-    assert spec and spec.loader
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _bench_module("crypto_analysis.py")
     from tocsin.money.crypto.generate import ChainConfig, generate
 
     chain = generate(tmp_path / "set", ChainConfig(wallets=20, transactions=600, seed=2,

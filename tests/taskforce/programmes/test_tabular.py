@@ -111,6 +111,26 @@ def test_every_bad_row_is_reported_by_line_and_nothing_applied(session: Session)
     assert count(session, Activity) == 0
 
 
+def test_numbers_too_large_to_store_are_refused_by_cell(session: Session) -> None:
+    # Found by fuzzing: a 300-digit percentage overflowed the decimal context when rounded.
+    huge = "1" * 300
+    table = "\r\n".join([
+        HEADER,
+        _row(identifier="P-1", title="x", crime_areas=f"cybercrime:{huge}"),
+        _row(identifier="P-2", title="x", budget="2024:EUR:12345678901234567"),
+        _row(identifier="P-3", title="x", crime_areas="cybercrime:1000000"),
+    ]) + "\r\n"
+    with pytest.raises(InputError) as caught:
+        import_table(session, Principal.system(), io.BytesIO(table.encode()), name="up.csv")
+    problems = [str(p) for p in caught.value.problems]
+    assert problems[0].startswith("line 2, column crime_areas: percentage of cybercrime '1111")
+    assert problems[0].endswith("...' has more than 16 digits before the point")
+    assert len(problems[0]) < 150
+    assert "line 3, column budget" in problems[1] and "more than 16 digits" in problems[1]
+    assert problems[2] == ("line 4, column crime_areas: percentage 1000000 is not within 0-100")
+    assert count(session, Activity) == 0
+
+
 def test_unknown_columns_and_wrong_files_are_refused(session: Session) -> None:
     with pytest.raises(InputError, match="unknown column 'colour'"):
         import_table(session, Principal.system(),

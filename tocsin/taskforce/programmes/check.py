@@ -121,7 +121,7 @@ def _check_percentages(shares: Sequence[ShareSpec], field: str, bad: _Bad) -> No
         p = share.percentage
         if p is not None and not (0 <= p <= 100):
             bad(f"{field}[{i}].percentage", f"percentage {format_decimal(p)} is not within 0-100")
-        if p is not None and p != p.quantize(Decimal("0.01")):
+        elif p is not None and p != p.quantize(Decimal("0.01")):
             bad(f"{field}[{i}].percentage", "percentages have at most two decimals")
     if given and len(given) != len(shares):
         bad(field, "give a percentage for every share or for none")

@@ -145,13 +145,21 @@ def _entries(text: str) -> list[str]:
     return [e.strip() for e in out if e.strip()]
 
 
+#: Whole digits a number may have: amounts are stored as NUMERIC(18, 2), and larger values
+#: would overflow the decimal context when rounded to cents.
+MAX_WHOLE_DIGITS = 16
+
+
 def _decimal(text: str, what: str) -> Decimal:
+    shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:37] + "..."
     try:
         value = Decimal(text.strip().replace(" ", ""))
     except InvalidOperation:
-        raise CellError(f"{what} {text.strip()!r} is not a number") from None
+        raise CellError(f"{what} {shown!r} is not a number") from None
     if not value.is_finite():
-        raise CellError(f"{what} {text.strip()!r} is not a finite number")
+        raise CellError(f"{what} {shown!r} is not a finite number")
+    if value and value.adjusted() >= MAX_WHOLE_DIGITS:
+        raise CellError(f"{what} {shown!r} has more than {MAX_WHOLE_DIGITS} digits before the point")
     return value
 
 

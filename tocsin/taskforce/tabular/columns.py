@@ -159,7 +159,8 @@ def _decimal(text: str, what: str) -> Decimal:
     if not value.is_finite():
         raise CellError(f"{what} {shown!r} is not a finite number")
     if value and value.adjusted() >= MAX_WHOLE_DIGITS:
-        raise CellError(f"{what} {shown!r} has more than {MAX_WHOLE_DIGITS} digits before the point")
+        raise CellError(
+            f"{what} {shown!r} has more than {MAX_WHOLE_DIGITS} digits before the point")
     return value
 
 

@@ -5,6 +5,8 @@
 "use strict";
 
 (() => {
+  const _ = window.tocsinText;
+  const LANG = document.documentElement.lang || "en";
   const API = "/api/v1/investigations";
   const KIND_STYLE = {
     domestic: { color: "#4a6fa5", shape: "ellipse" },
@@ -40,8 +42,19 @@
         .map((line) => el("div", {}, line)));
   }
 
+  // A sentence of the catalog with an element (a link) where its %(name)s placeholder is.
+  function around(message, values, name, node) {
+    const [before, after] = _(message, values).split(`%(${name})s`);
+    return [before, node, after === undefined ? "" : after];
+  }
+
+  function imported(done) {
+    return el("p", { class: "ok", role: "status" }, ...around("Imported %(set)s (%(count)s transactions).",
+      { count: Number(done.transactions).toLocaleString(LANG) }, "set", el("a", { href: done.url }, done.name)));
+  }
+
   function money(value) {
-    return Number(value).toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return Number(value).toLocaleString(LANG, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
 
   async function problemText(response) {
@@ -50,7 +63,7 @@
       const parts = (body.problems || []).map((p) => `${p.location}: ${p.reason}`);
       return [body.detail, ...parts].filter(Boolean).join(" — ");
     } catch (_err) {
-      return `request failed (${response.status})`;
+      return _("request failed (%(status)s)", { status: response.status });
     }
   }
 
@@ -124,8 +137,7 @@
           bar.value = fraction;
           message.textContent = text;
         });
-        result.append(el("p", { class: "ok", role: "status" }, "Imported ",
-          el("a", { href: done.url }, done.name), ` (${Number(done.transactions).toLocaleString()} transactions).`));
+        result.append(imported(done));
         (done.notes || []).forEach((note) => result.append(el("p", { class: "note" }, note)));
         form.reset();
       } catch (err) {
@@ -149,12 +161,11 @@
     call(`${API}/jobs/${encodeURIComponent(box.dataset.job)}`).then(({ body }) =>
       waitForJob(body, (fraction, text) => {
         bar.value = fraction || 0;
-        message.textContent = text || "Importing…";
+        message.textContent = text || _("Importing…");
       })).then((done) => {
       bar.hidden = true;
       message.textContent = "";
-      result.append(el("p", { class: "ok", role: "status" }, "Imported ",
-        el("a", { href: done.url }, done.name), ` (${Number(done.transactions).toLocaleString()} transactions).`));
+      result.append(imported(done));
     }).catch((err) => {
       bar.hidden = true;
       message.textContent = "";
@@ -212,7 +223,7 @@
       pending = new AbortController();
       const mine = ++asked;
       const status = document.getElementById("preview-status");
-      if (status) status.textContent = "Updating the preview…";
+      if (status) status.textContent = _("Updating the preview…");
       fetch(form.getAttribute("action"), { method: "POST", body, credentials: "same-origin", signal: pending.signal })
         .then((response) => {
           if (response.redirected) { window.location.assign(response.url); return null; }
@@ -226,7 +237,7 @@
           if (err.name === "AbortError") return;
           button.closest("p").hidden = false;  // the button still works
           const now = document.getElementById("preview-status");
-          if (now) now.textContent = "The preview could not be updated; use the button below the choices.";
+          if (now) now.textContent = _("The preview could not be updated; use the button below the choices.");
         });
     }
 
@@ -319,13 +330,15 @@
             minNodeSpacing: 6 }
         : { name: "cose", animate: false, nodeDimensionsIncludeLabels: true, numIter: 400 };
       cy.layout(layout).run();
-      status.textContent = `${cy.nodes().length} accounts, ${cy.edges().length} payment links shown` +
-        (graph.truncated ? " (the heaviest links only; narrow the filters to see the rest)" : "");
+      const shown = { accounts: cy.nodes().length, links: cy.edges().length };
+      status.textContent = graph.truncated
+        ? _("%(accounts)s accounts, %(links)s payment links shown (the heaviest links only; narrow the filters to see the rest)", shown)
+        : _("%(accounts)s accounts, %(links)s payment links shown", shown);
       renderNodeList();
     }
 
     async function loadAccount(account, replace) {
-      status.textContent = `loading ${account}…`;
+      status.textContent = _("loading %(account)s…", { account: account });
       const params = filterParams();
       params.append("account", account);
       if (!replace) params.set("hops", "1");
@@ -341,26 +354,26 @@
       const list = document.getElementById("node-list");
       list.replaceChildren(...cy.nodes().sort((a, b) => a.id().localeCompare(b.id())).map((n) =>
         el("li", {}, el("span", {}, n.id(), el("small", {}, ` ${n.data("kind")}`)),
-          el("button", { type: "button", class: "secondary", "aria-label": `Expand ${n.id()}`,
-                         onclick: () => selectAccount(n.id(), true) }, "expand"))));
+          el("button", { type: "button", class: "secondary", "aria-label": _("Expand %(account)s", { account: n.id() }),
+                         onclick: () => selectAccount(n.id(), true) }, _("expand")))));
     }
 
     async function showAccount(account) {
       const { body } = await call(`${API}/sets/${setId}/accounts/${encodeURIComponent(account)}`);
       const flagged = flaggedAccounts.get(account) || [];
       detail.replaceChildren(
-        el("h2", {}, `Account ${body.id}`),
+        el("h2", {}, _("Account %(account)s", { account: body.id })),
         el("dl", { class: "facts" },
-          el("dt", {}, "Kind"), el("dd", {}, body.kind + (body.end_point ? " (end point)" : "")),
-          el("dt", {}, "Holder"), el("dd", {}, body.holder || "unknown"),
-          el("dt", {}, "Bank"), el("dd", {}, [body.bank, body.country].filter(Boolean).join(", ") || "unknown"),
-          el("dt", {}, "In"), el("dd", {}, `${body.payments_in} payments, ${money(body.amount_in)}`),
-          el("dt", {}, "Out"), el("dd", {}, `${body.payments_out} payments, ${money(body.amount_out)}`),
-          el("dt", {}, "Active"), el("dd", {}, `${(body.first || "").slice(0, 10)} – ${(body.last || "").slice(0, 10)}`)),
+          el("dt", {}, _("Kind")), el("dd", {}, body.end_point ? _("%(kind)s (end point)", { kind: body.kind }) : body.kind),
+          el("dt", {}, _("Holder")), el("dd", {}, body.holder || _("unknown")),
+          el("dt", {}, _("Bank")), el("dd", {}, [body.bank, body.country].filter(Boolean).join(", ") || _("unknown")),
+          el("dt", {}, _("In")), el("dd", {}, _("%(count)s payments, %(amount)s", { count: body.payments_in, amount: money(body.amount_in) })),
+          el("dt", {}, _("Out")), el("dd", {}, _("%(count)s payments, %(amount)s", { count: body.payments_out, amount: money(body.amount_out) })),
+          el("dt", {}, _("Active")), el("dd", {}, `${(body.first || "").slice(0, 10)} – ${(body.last || "").slice(0, 10)}`)),
         el("p", {},
-          el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(account)}` }, "trace from here"), " ",
-          el("a", { class: "chip", href: `/investigations/sets/${setId}/timeline?account=${encodeURIComponent(account)}` }, "timeline")),
-        flagged.length ? el("p", {}, `In ${flagged.length} finding(s): ${flagged.map((f) => f.detector).join(", ")}`) : null);
+          el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(account)}` }, _("trace from here")), " ",
+          el("a", { class: "chip", href: `/investigations/sets/${setId}/timeline?account=${encodeURIComponent(account)}` }, _("timeline"))),
+        flagged.length ? el("p", {}, _("In %(count)s finding(s): %(detectors)s", { count: flagged.length, detectors: flagged.map((f) => f.detector).join(", ") })) : null);
     }
 
     // the selected account travels with the tabs (and a reload keeps it)
@@ -385,9 +398,9 @@
     cy.on("tap", "node", (event) => selectAccount(event.target.id(), true));
     cy.on("tap", "edge", (event) => {
       const d = event.target.data();
-      detail.replaceChildren(el("h2", {}, "Payments"),
+      detail.replaceChildren(el("h2", {}, _("Payments")),
         el("p", {}, `${d.source} → ${d.target}`),
-        el("p", {}, `${d.payments} payment(s), total ${money(d.total)}`),
+        el("p", {}, _("%(count)s payment(s), total %(amount)s", { count: d.payments, amount: money(d.total) })),
         el("p", { class: "meta" }, `${(d.first || "").slice(0, 16)} – ${(d.last || "").slice(0, 16)}`));
     });
 
@@ -400,10 +413,10 @@
       try {
         const { body } = await call(`${API}/sets/${setId}/accounts?q=${encodeURIComponent(q)}`);
         hits.replaceChildren(...(body.length ? body.map((a) => el("li", {},
-          el("span", {}, a.account_id, el("small", {}, ` ${a.kind} · ${a.payments} payments`)),
-          el("button", { type: "button", class: "secondary", "aria-label": `Show ${a.account_id}`,
-                         onclick: () => { loadAccount(a.account_id, true); selectAccount(a.account_id, false); } }, "show")))
-          : [el("li", {}, "No account matches.")]));
+          el("span", {}, a.account_id, el("small", {}, " " + _("%(kind)s · %(count)s payments", { kind: a.kind, count: a.payments }))),
+          el("button", { type: "button", class: "secondary", "aria-label": _("Show %(account)s", { account: a.account_id }),
+                         onclick: () => { loadAccount(a.account_id, true); selectAccount(a.account_id, false); } }, _("show"))))
+          : [el("li", {}, _("No account matches."))]));
       } catch (err) {
         hits.replaceChildren(el("li", { class: "error" }, err.message));
       }
@@ -412,7 +425,7 @@
     filters.addEventListener("submit", (event) => {
       event.preventDefault();
       const starts = cy.nodes("[?start]").map((n) => n.id());
-      if (!starts.length) { status.textContent = "Search an account first."; return; }
+      if (!starts.length) { status.textContent = _("Search an account first."); return; }
       const params = filterParams();
       for (const s of starts) params.append("account", s);
       call(`${API}/sets/${setId}/graph?${params}`).then(({ body }) => addGraph(body, true))
@@ -439,18 +452,20 @@
         "data-finding": f.id, "data-flagged": f.flagged ? "true" : "false", "aria-selected": "false",
       },
         el("button", { type: "button", onclick: () => showFinding(f) },
-          el("span", { class: "score", title: "score after ranking" }, Number(f.score).toFixed(2)),
-          f.flagged ? el("em", { class: "flag" }, "flagged ") : "",
+          el("span", { class: "score", title: _("score after ranking") }, Number(f.score).toFixed(2)),
+          f.flagged ? el("em", { class: "flag" }, _("flagged") + " ") : "",
           el("strong", {}, f.detector.replace(/_/g, " ")), el("br", {}),
-          el("small", {}, `${f.subject} · ${f.accounts.length} accounts · ${money(f.amount)}`)))));
-      if (!findings.length) findingsList.append(el("li", {}, "No findings."));
+          el("small", {}, _("%(subject)s · %(count)s accounts · %(amount)s", { subject: f.subject, count: f.accounts.length, amount: money(f.amount) }))))));
+      if (!findings.length) findingsList.append(el("li", {}, _("No findings.")));
     }
 
     function findingsSummary(result) {
       const flagged = result.findings.filter((f) => f.flagged).length;
       const r = result.ranking;
-      return `${result.findings.length} finding(s), ${flagged} flagged` +
-        (r ? ` (${r.flagged} of ${r.set_accounts} accounts flagged)` : "");
+      const counts = { count: result.findings.length, flagged: flagged };
+      return r ? _("%(count)s finding(s), %(flagged)s flagged (%(accounts)s of %(total)s accounts flagged)",
+        { ...counts, accounts: r.flagged, total: r.set_accounts })
+        : _("%(count)s finding(s), %(flagged)s flagged", counts);
     }
 
     async function showFinding(finding) {
@@ -577,7 +592,7 @@
 
     call(`${API}/sets/${setId}/findings`).then(({ body }) => {
       if (body.findings) indexFindings(body.findings);
-      else findingsList.replaceChildren(el("li", {}, "The detectors have not run on this set yet."));
+      else findingsList.replaceChildren(el("li", {}, _("The detectors have not run on this set yet.")));
     }).catch((err) => { status.textContent = err.message; });
 
     if (root.dataset.account) {

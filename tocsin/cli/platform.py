@@ -61,8 +61,8 @@ def serve(
         console.print(f"[bold yellow]{_('Demo workspace: all content is fictional.')}[/]")
         for line in report.credentials_lines():
             console.print(line)
-    console.print(_("Tocsin is running at %(address)s (Ctrl+C stops it)",
-                    address=f"[bold]http://{host}:{port}/[/]"))
+    address = f"[bold]http://{host}:{port}/[/]"
+    console.print(_("Tocsin is running at %(address)s (Ctrl+C stops it)", address=address))
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
                     proxy_headers=False)

@@ -44,7 +44,7 @@ def add(
                     unit=unit))
     if not password:
         console.print(_("Initial password (shown once): %(password)s",
-                        password=f"[bold]{secret}[/]"))
+                        password="[bold]" + secret + "[/]"))
 
 
 @app.command("list")

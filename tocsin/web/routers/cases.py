@@ -248,7 +248,7 @@ def _entities(request: Request, upload: UploadFile) -> tuple[list[tuple[str, dic
     source = Path(upload.filename or "upload.jsonl").name or "upload.jsonl"
     if len(data) > limit:
         raise InputError.single("file", N_("larger than the limit of %(size)s bytes",
-                                              size=f"{limit:,}"))
+                                              size=format(limit, ",")))
     return entities.read_lines(data, source), source
 
 

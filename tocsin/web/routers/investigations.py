@@ -392,7 +392,7 @@ async def _receive(file: UploadFile, settings: Settings, folder: Path | None = N
                 if size > settings.upload_max_bytes:
                     raise InputError.single("file", N_(
                         "larger than the limit of %(size)s bytes",
-                        size=f"{settings.upload_max_bytes:,}"))
+                        size=format(settings.upload_max_bytes, ",")))
                 out.write(chunk)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

@@ -64,7 +64,7 @@ def _read_upload(upload: UploadFile, settings: Settings) -> bytes:
     if len(data) > settings.upload_max_bytes:
         raise InputError.single(upload.filename or "upload",
                                 N_("larger than %(size)s bytes",
-                                   size=f"{settings.upload_max_bytes:,}"))
+                                   size=format(settings.upload_max_bytes, ",")))
     return data
 
 

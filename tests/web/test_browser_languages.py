@@ -200,7 +200,7 @@ def test_the_main_flows_in_russian_meet_no_english(page: Page, live_server: Live
     form = page.locator("form[action='/programmes/import']")
     form.locator("input[type=file]").set_input_files(str(bad))
     form.locator("select[name=kind]").select_option("table")
-    form.get_by_role("button").click()
+    form.locator("button[type=submit]").click()
     expect(page.locator("ul.problems")).to_contain_text("colour")
     check("refused import")
 

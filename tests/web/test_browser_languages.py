@@ -51,7 +51,7 @@ def _english_that_russian_changes() -> set[str]:
 
 def _english_patterns() -> re.Pattern[str]:
     """Every message Russian translates that has values, as one pattern: the values match
-    any text, the words around them must be English to match (at least eight letters)."""
+    any text, the words around them must be English to match (two words at least)."""
     with (i18n.LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as po:
         catalog = read_po(po, locale="ru")
     patterns = []
@@ -60,7 +60,7 @@ def _english_patterns() -> re.Pattern[str]:
             continue
         pieces = re.split(r"(%\([a-z_0-9]+\)s|%%)", m.id)
         fixed = "".join(p for p in pieces if not p.startswith("%"))
-        if len(re.findall(r"[A-Za-z]", fixed)) < 8:
+        if len(re.findall(r"[A-Za-z]{3,}", fixed)) < 2:  # one word could be user data
             continue
         patterns.append("".join(".+?" if p.startswith("%(") else "%" if p == "%%"
                                 else re.escape(p) for p in pieces))

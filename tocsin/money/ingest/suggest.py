@@ -168,7 +168,9 @@ class Column:
     @property
     def label(self) -> str:
         shown = ", ".join(self.examples[:2])
-        return f"{self.name} (e.g. {shown})" if shown else f"{self.name} (empty)"
+        if shown:
+            return N_("%(column)s (e.g. %(examples)s)", column=self.name, examples=shown)
+        return N_("%(column)s (empty)", column=self.name)
 
 
 @dataclass
@@ -650,7 +652,7 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
             continue
         fields[key] = column.name
         used.add(column.name)
-        reasons[key] = "each row has a value of its own" if key == "transaction.id" \
+        reasons[key] = N_("each row has a value of its own") if key == "transaction.id" \
             else _reason(column)
     date_col = next((c for c in columns if c.name == fields.get("transaction.date")), None)
     amount_col = next((c for c in columns if c.name == fields.get("transaction.amount")), None)
@@ -662,13 +664,21 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
         date_format=date_format, decimal=decimal, negative_swaps=True, reasons=reasons)
 
 
+#: What a column's values were recognised as, for the hint under a suggested field.
+_KIND_REASONS = {
+    "date": N_("the values are dates"), "date-native": N_("the values are dates"),
+    "amount": N_("the values are amounts"), "integer": N_("the values are whole numbers"),
+    "currency": N_("the values are ISO 4217 currency codes"),
+    "country": N_("the values are ISO country codes"),
+    "iban": N_("the values are IBANs with a valid checksum"),
+    "bic": N_("the values are BICs"), "account": N_("the values are account numbers"),
+    "name": N_("the values are names"), "category": N_("the values are a few repeated values"),
+    "text": N_("the values are text"),
+}
+
+
 def _reason(column: Column) -> str:
-    what = {"date": "dates", "date-native": "dates", "amount": "amounts",
-            "integer": "whole numbers", "currency": "ISO 4217 currency codes",
-            "country": "ISO country codes", "iban": "IBANs with a valid checksum",
-            "bic": "BICs", "account": "account numbers", "name": "names",
-            "category": "a few repeated values", "text": "text"}.get(column.kind, column.kind)
-    return f"the values are {what}"
+    return _KIND_REASONS.get(column.kind) or N_("the values are %(kind)s", kind=column.kind)
 
 
 def from_mapping(smp: Sample, mapping: Mapping, name: str | None = None) -> Suggestion:

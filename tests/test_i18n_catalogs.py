@@ -149,8 +149,14 @@ def marking_problems(source: str, where: str) -> list[str]:
     """Python messages the extractor would miss or that could not be filled in: the message
     must be one literal string, and its values must be exactly its placeholders."""
     found = []
-    for call in _marking_calls(ast.parse(source)):
+    tree = ast.parse(source)
+    hidden = {id(call) for f in ast.walk(tree) if isinstance(f, ast.JoinedStr)
+              for call in _marking_calls(f)}
+    for call in _marking_calls(tree):
         at = f"{where}:{call.lineno}"
+        if id(call) in hidden:
+            found.append(f"{at}: marked inside an f-string, where the extractor cannot see it")
+            continue
         if not call.args or not (isinstance(call.args[0], ast.Constant)
                                  and isinstance(call.args[0].value, str)):
             found.append(f"{at}: the message is not a literal string")
@@ -167,12 +173,13 @@ def marking_problems(source: str, where: str) -> list[str]:
 
 def test_the_python_checker_finds_unextractable_and_unfilled_messages() -> None:
     source = ('N_("ok %(n)s", n=1)\nN_(f"{x} bad")\nN_("missing %(n)s")\n'
-              'i18n._("extra", n=2)\n_(label)\nN_("fine")\n')
+              'i18n._("extra", n=2)\n_(label)\nN_("fine")\nf"[b]{_(\'Error:\')}[/]"\n')
     assert marking_problems(source, "x.py") == [
         "x.py:2: the message is not a literal string",
         "x.py:3: placeholders ['n'] but values []",
         "x.py:4: placeholders [] but values ['n']",
         "x.py:5: the message is not a literal string",
+        "x.py:7: marked inside an f-string, where the extractor cannot see it",
     ]
 
 

@@ -64,5 +64,6 @@ def acting_as(session: Session, username: str | None) -> Principal:
 
 def fail(exc: TocsinError) -> typer.Exit:
     """Print a deliberate error plainly (no traceback) and return the exit to raise."""
-    err_console.print(f"[bold red]{_('Error:')}[/] {exc}", highlight=False)
+    label = _("Error:")  # outside the f-string, where the catalogs' extractor finds it
+    err_console.print(f"[bold red]{label}[/] {exc}", highlight=False)
     return typer.Exit(code=1)

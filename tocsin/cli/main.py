@@ -227,8 +227,8 @@ def main() -> None:
         except TocsinError as exc:
             from rich.console import Console
 
-            Console(stderr=True).print(f"[bold red]{i18n._('Error:')}[/] {exc}",
-                                       highlight=False)
+            label = i18n._("Error:")
+            Console(stderr=True).print(f"[bold red]{label}[/] {exc}", highlight=False)
             sys.exit(1)
 
 

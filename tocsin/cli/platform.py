@@ -58,7 +58,8 @@ def serve(
     init_platform(settings)
     if settings.demo:
         report = load_demo(settings)
-        console.print(f"[bold yellow]{_('Demo workspace: all content is fictional.')}[/]")
+        banner = _("Demo workspace: all content is fictional.")
+        console.print(f"[bold yellow]{banner}[/]")
         for line in report.credentials_lines():
             console.print(line)
     address = f"[bold]http://{host}:{port}/[/]"
@@ -85,7 +86,8 @@ def demo() -> None:
     settings = get_settings().model_copy(update={"demo": True})
     init_platform(settings)
     report = load_demo(settings)
-    console.print(f"[bold yellow]{_('Demo workspace loaded: all content is fictional.')}[/]")
+    banner = _("Demo workspace loaded: all content is fictional.")
+    console.print(f"[bold yellow]{banner}[/]")
     for line in report.summary_lines() + report.credentials_lines():
         console.print(line)
 

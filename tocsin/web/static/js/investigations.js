@@ -479,15 +479,16 @@
         }
       }
       detail.replaceChildren(
-        el("h2", {}, `Finding: ${finding.detector.replace(/_/g, " ")}`),
+        el("h2", {}, _("Finding: %(detector)s", { detector: finding.detector.replace(/_/g, " ") })),
         el("p", { class: "reason", id: "finding-reason" }, finding.reason),
         finding.adjustment ? el("p", { class: "reason", id: "finding-adjustment" }, finding.adjustment) : "",
-        el("p", { class: "meta", id: "finding-score" }, `score ${Number(finding.score).toFixed(2)}` +
+        el("p", { class: "meta", id: "finding-score" }, _("score %(score)s", { score: Number(finding.score).toFixed(2) }) +
           (finding.detector_score !== undefined && finding.detector_score !== finding.score
-            ? ` (detector ${Number(finding.detector_score).toFixed(2)})` : "") +
-          (finding.flagged ? ` · flags ${finding.flags.join(", ")}` : "") +
-          ` · ${finding.accounts.length} accounts · ${finding.transactions.length} payments · ${money(finding.amount)}`),
-        el("p", {}, el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(finding.subject)}` }, "trace the subject"), " ", ...chips));
+            ? " " + _("(detector %(score)s)", { score: Number(finding.detector_score).toFixed(2) }) : "") +
+          (finding.flagged ? " · " + _("flags %(flags)s", { flags: finding.flags.join(", ") }) : "") +
+          " · " + _("%(accounts)s accounts · %(payments)s payments · %(amount)s",
+            { accounts: finding.accounts.length, payments: finding.transactions.length, amount: money(finding.amount) })),
+        el("p", {}, el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(finding.subject)}` }, _("trace the subject")), " ", ...chips));
       try {
         const { body } = await call(`${API}/sets/${setId}/findings/${finding.id}/graph`);
         addGraph(body, true);
@@ -525,7 +526,7 @@
     function showRisk(risk) {
       loadAccount(risk.subject, true);
       showAccount(risk.subject).then(() => {
-        detail.append(el("h3", {}, `Risk ${Number(risk.score).toFixed(2)} because`),
+        detail.append(el("h3", {}, _("Risk %(score)s because", { score: Number(risk.score).toFixed(2) })),
           el("ul", { class: "contributions" }, ...risk.contributions.map((c) =>
             el("li", {}, el("strong", {}, `${c.name.replace(/_/g, " ")} +${Number(c.value).toFixed(2)}: `), c.detail))));
       }).catch((err) => { status.textContent = err.message; });
@@ -535,17 +536,17 @@
     const modelAccounts = document.getElementById("model-accounts");
     const modelPayments = document.getElementById("model-payments");
     function reasonText(r) {
-      const value = r.value === null ? "missing" : Number(r.value).toPrecision(3);
+      const value = r.value === null ? _("missing") : Number(r.value).toPrecision(3);
       return `${r.feature.replace(/_/g, " ")} = ${value} (+${Number(r.effect).toFixed(2)})`;
     }
     function modelItem(r, onclick) {
       return el("li", {}, el("button", { type: "button", onclick },
         el("span", { class: "score" }, Number(r.score).toFixed(3)), el("strong", {}, r.subject),
-        r.flagged ? el("em", {}, " flagged") : "", el("br", {}),
+        r.flagged ? el("em", {}, " " + _("flagged")) : "", el("br", {}),
         el("small", {}, r.reasons.map(reasonText).join("; "))));
     }
     function showModelReasons(title, r) {
-      detail.append(el("h3", {}, `${title} ${Number(r.score).toFixed(3)} because`),
+      detail.append(el("h3", {}, _("%(title)s %(score)s because", { title: title, score: Number(r.score).toFixed(3) })),
         el("ul", { class: "contributions" }, ...r.reasons.map((x) => el("li", {}, reasonText(x)))));
     }
     function showModel(result) {
@@ -553,16 +554,16 @@
         modelSource.textContent = result ? result.error : "";
         return;
       }
-      modelSource.textContent = `${result.source}: ${result.flagged_accounts} accounts and ` +
-        `${result.flagged_transactions} payments flagged`;
+      modelSource.textContent = _("%(source)s: %(accounts)s accounts and %(payments)s payments flagged",
+        { source: result.source, accounts: result.flagged_accounts, payments: result.flagged_transactions });
       modelAccounts.replaceChildren(...result.accounts.map((r) => modelItem(r, () => {
         loadAccount(r.subject, true);
-        showAccount(r.subject).then(() => showModelReasons("Model score", r))
+        showAccount(r.subject).then(() => showModelReasons(_("Model score"), r))
           .catch((err) => { status.textContent = err.message; });
       })));
       modelPayments.replaceChildren(...result.transactions.map((r) => modelItem(r, () => {
-        detail.replaceChildren(el("h2", {}, `Payment ${r.subject}`));
-        showModelReasons("Model score", r);
+        detail.replaceChildren(el("h2", {}, _("Payment %(id)s", { id: r.subject })));
+        showModelReasons(_("Model score"), r);
       })));
     }
     scoreButton.addEventListener("click", async () => {
@@ -635,13 +636,14 @@
       const steps = document.getElementById("steps");
       steps.replaceChildren(...sankey.steps.map((s) => el("li", {},
         s.txn_id ? el("code", {}, s.txn_id) : null, s.txn_id ? " " : null, s.explanation,
-        s.end ? el("span", { class: "end" }, ` — ends: ${s.end}`) : null)));
+        s.end ? el("span", { class: "end" }, " — " + _("ends: %(end)s", { end: s.end })) : null)));
       const ends = document.getElementById("end-points");
       ends.replaceChildren(...trace.end_points.map((p) => el("tr", {},
         el("td", {}, p.account), el("td", {}, p.kind), el("td", {}, p.end),
         el("td", { class: "num" }, money(p.amount)), el("td", { class: "num" }, p.paths))));
-      status.textContent = `${trace.nodes} traced payments` +
-        (trace.truncated ? " (stopped at the size limit; narrow the trace)" : "");
+      status.textContent = trace.truncated
+        ? _("%(count)s traced payments (stopped at the size limit; narrow the trace)", { count: trace.nodes })
+        : _("%(count)s traced payments", { count: trace.nodes });
     }
 
     form.addEventListener("submit", async (event) => {
@@ -656,7 +658,7 @@
         window_hours: Number(data.get("window_days")) * 24,
         min_amount: Number(data.get("min_amount")),
       };
-      status.textContent = "tracing…";
+      status.textContent = _("tracing…");
       try {
         draw(await runMaybeJob(`${API}/sets/${root.dataset.set}/trace`, root.dataset.csrf, payload,
           (fraction, message) => { status.textContent = message; }));
@@ -680,10 +682,10 @@
     const shorten = (text, size) => (String(text).length > size + 2 ? `${String(text).slice(0, size)}…` : String(text));
 
     function nodeLines(n) {
-      return [n.kind === "transaction" ? `transaction ${n.label}` : n.label,
-        n.hop !== undefined ? `hop ${n.hop}` : (n.hops ? `hops ${n.hops.join(", ")}` : null),
-        n.start ? "where the trace starts" : null,
-        ...(n.ends || []).map((e) => `ends: ${e}`), ...(n.tags || []).map((t) => `tag: ${t}`)];
+      return [n.kind === "transaction" ? _("transaction %(id)s", { id: n.label }) : n.label,
+        n.hop !== undefined ? _("hop %(hop)s", { hop: n.hop }) : (n.hops ? _("hops %(hops)s", { hops: n.hops.join(", ") }) : null),
+        n.start ? _("where the trace starts") : null,
+        ...(n.ends || []).map((e) => _("ends: %(end)s", { end: e })), ...(n.tags || []).map((t) => _("tag: %(tag)s", { tag: t }))];
     }
 
     function drawSankey(flows) {
@@ -707,7 +709,7 @@
     }
 
     function showNode(data) {
-      detail.replaceChildren(el("h4", {}, data.kind === "transaction" ? "Transaction" : "Address"),
+      detail.replaceChildren(el("h4", {}, data.kind === "transaction" ? _("Transaction") : _("Address")),
         ...nodeLines(data).filter(Boolean).map((line) => el("div", {}, line)));
     }
 
@@ -739,7 +741,7 @@
     }
 
     (async () => {
-      status.textContent = "drawing…";
+      status.textContent = _("drawing…");
       try {
         const { body } = await postJson(`${API}/sets/${root.dataset.set}/bitcoin/trace`,
           root.dataset.csrf, { start: root.dataset.start, rule: root.dataset.rule,
@@ -748,13 +750,14 @@
         const flows = body.flows;
         if (window.echarts) drawSankey(flows);
         if (window.cytoscape) drawGraph(flows.graph);
-        const count = (kind, one, many) => {
-          const n = flows.graph.nodes.filter((node) => node.kind === kind).length;
-          return `${n} ${n === 1 ? one : many}`;
-        };
-        status.textContent = `${count("address", "address", "addresses")} and ` +
-          `${count("transaction", "transaction crossed", "transactions crossed")}` +
-          (body.truncated ? " (stopped at the step budget, not complete)" : "");
+        const count = (kind) => flows.graph.nodes.filter((node) => node.kind === kind).length;
+        const n = count("address"), m = count("transaction");
+        // each part its own message (the extractor reads no message inside another's values)
+        const addresses = n === 1 ? _("%(n)s address", { n: n }) : _("%(n)s addresses", { n: n });
+        const crossed = m === 1 ? _("%(n)s transaction crossed", { n: m })
+          : _("%(n)s transactions crossed", { n: m });
+        const shown = _("%(addresses)s and %(transactions)s", { addresses: addresses, transactions: crossed });
+        status.textContent = shown + (body.truncated ? " " + _("(stopped at the step budget, not complete)") : "");
       } catch (err) {
         status.textContent = err.message;
       }
@@ -778,26 +781,27 @@
       const until = dateParam(data.get("until"), true);
       if (since) params.set("since", since);
       if (until) params.set("until", until);
-      status.textContent = "loading…";
+      status.textContent = _("loading…");
       try {
         const { body } = await call(`${API}/sets/${root.dataset.set}/timeline?${params}`);
         const items = body.transactions;
         const point = (t) => ({ value: [t.time, t.direction === "out" ? -t.amount : t.amount],
                                 txn: t.txn_id, counterparty: t.counterparty });
+        const BALANCE = _("running balance");
         chart.setOption({
-          tooltip: { trigger: "item", formatter: (p) => p.seriesName === "running balance"
-            ? tip(`balance ${money(p.value[1])}`)
+          tooltip: { trigger: "item", formatter: (p) => p.seriesName === BALANCE
+            ? tip(_("balance %(amount)s", { amount: money(p.value[1]) }))
             : tip(p.data.txn, `${p.seriesName} ${p.data.counterparty}`, money(Math.abs(p.value[1]))) },
           legend: { top: 0 },
           xAxis: { type: "time" },
-          yAxis: { type: "value", name: "amount" },
+          yAxis: { type: "value", name: _("amount") },
           dataZoom: [{ type: "inside" }, { type: "slider" }],
           series: [
-            { name: "in from", type: "scatter", symbolSize: 8, itemStyle: { color: "#2e7d32" },
+            { name: _("in from"), type: "scatter", symbolSize: 8, itemStyle: { color: "#2e7d32" },
               data: items.filter((t) => t.direction === "in").map(point) },
-            { name: "out to", type: "scatter", symbolSize: 8, itemStyle: { color: FLAGGED },
+            { name: _("out to"), type: "scatter", symbolSize: 8, itemStyle: { color: FLAGGED },
               data: items.filter((t) => t.direction === "out").map(point) },
-            { name: "running balance", type: "line", step: "end", showSymbol: false,
+            { name: BALANCE, type: "line", step: "end", showSymbol: false,
               lineStyle: { color: "#4a6fa5" }, data: items.map((t) => [t.time, t.balance]) },
           ],
         }, true);
@@ -805,7 +809,9 @@
           el("td", {}, t.time.replace("T", " ").replace("Z", "")), el("td", {}, t.txn_id), el("td", {}, t.direction),
           el("td", {}, t.counterparty), el("td", { class: "num" }, money(t.amount)), el("td", {}, t.channel || ""),
           el("td", { class: "num" }, money(t.balance)))));
-        status.textContent = `${items.length} payments` + (body.truncated ? " (the first ones only)" : "");
+        status.textContent = body.truncated
+          ? _("%(count)s payments (the first ones only)", { count: items.length })
+          : _("%(count)s payments", { count: items.length });
       } catch (err) {
         status.textContent = err.message;
       }

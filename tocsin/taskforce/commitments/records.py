@@ -31,6 +31,7 @@ from tocsin.access.policy import (
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_
 from tocsin.reference.tables import RefInstrument, RefProvision
 from tocsin.taskforce.commitments.tables import (
     STATUSES,
@@ -45,7 +46,6 @@ from tocsin.taskforce.commitments.tables import (
 )
 from tocsin.taskforce.programmes.tables import Activity, Document
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
-from tocsin.i18n import N_
 
 STATUS_LABELS = {
     "not_started": N_("not started"),

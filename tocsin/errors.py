@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tocsin.i18n import N_, Message
+
 
 class TocsinError(Exception):
     """Base class for every error Tocsin raises deliberately."""
@@ -20,7 +22,11 @@ class ConfigurationError(TocsinError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One bad row, element or field: where it is and why it is wrong."""
+    """One bad row, element or field: where it is and why it is wrong.
+
+    ``reason`` is best a :class:`tocsin.i18n.Message` (``N_("…", name=value)``): English
+    where it is stored or sent as JSON, in the reader's language where it is shown.
+    """
 
     location: str
     reason: str
@@ -33,20 +39,40 @@ class InputError(TocsinError):
     """Input was rejected; nothing of it was written.
 
     Carries every problem found, so an importer can report all bad rows at once
-    instead of stopping at the first.
+    instead of stopping at the first. ``summary`` is the first line; ``str()`` of the
+    error is built in the language of what is being rendered (a page, a command).
     """
 
     def __init__(self, problems: Iterable[Problem], summary: str | None = None) -> None:
         self.problems = list(problems)
-        head = summary or f"{len(self.problems)} problem(s) found; nothing was applied"
+        self.summary: str = summary if summary is not None else N_(
+            "%(count)s problem(s) found; nothing was applied", count=len(self.problems))
+        super().__init__(self._text())
+
+    def _text(self) -> str:
         shown = "\n".join(f"  - {p}" for p in self.problems[:50])
         more = len(self.problems) - 50
-        tail = f"\n  … and {more} more" if more > 0 else ""
-        super().__init__(f"{head}\n{shown}{tail}" if self.problems else head)
+        tail = "\n  " + str(N_("… and %(count)s more", count=more)) if more > 0 else ""
+        return f"{self.summary}\n{shown}{tail}" if self.problems else f"{self.summary}"
+
+    def __str__(self) -> str:
+        return self._text()
 
     @classmethod
     def single(cls, location: str, reason: str) -> InputError:
-        return cls([Problem(location, reason)], summary=f"{location}: {reason}")
+        return cls([Problem(location, reason)], summary=located(location, reason))
+
+
+def reason_of(exc: Exception) -> str:
+    """What an exception says, kept as the :class:`~tocsin.i18n.Message` it was raised with
+    (translated where it is shown), else its text."""
+    said = exc.args[0] if len(exc.args) == 1 else None
+    return said if isinstance(said, str) else str(exc)
+
+
+def located(location: str, reason: str) -> Message:
+    """``location: reason`` as one message (French puts a space before the colon)."""
+    return N_("%(location)s: %(reason)s", location=location, reason=reason)
 
 
 class ReferenceDataError(InputError):
@@ -68,7 +94,8 @@ class NotFound(TocsinError):
 
     @classmethod
     def guarded(cls, record_type: str, record_id: object, hidden: bool) -> NotFound:
-        exc = cls(f"{record_type} {record_id} not found")
+        exc = cls(N_("%(record_type)s %(record_id)s not found", record_type=record_type,
+                     record_id=record_id))
         exc.record_type, exc.record_id, exc.hidden = record_type, str(record_id)[:80], hidden
         return exc
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import gettext as stdlib_gettext
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -27,6 +27,7 @@ from babel import Locale, UnknownLocaleError, dates, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from markupsafe import escape
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"
@@ -41,9 +42,66 @@ COMPLETE = ("fr", "ru")
 _current: ContextVar[str] = ContextVar("tocsin_language", default=DEFAULT)
 
 
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it now (translated where shown)."""
-    return message
+class Message(str):
+    """A marked message and its values, translated where it is shown, not where it is made.
+
+    Domain code raises and labels long before (and often outside) the page that shows
+    them, so the message keeps its catalog id and values. As a ``str`` it is the English
+    text: what is stored, logged, audited, compared in tests and sent by the JSON API.
+    Shown, it is in the language of what is being rendered (:func:`using`): ``str()``,
+    f-strings, ``%s``, Jinja's escaping (``__html__``) and the ``|translate`` filter all
+    translate it. A value that is itself a :class:`Message` is translated with it.
+    """
+
+    id: str
+    values: dict[str, object]
+
+    def __new__(cls, message: str, values: dict[str, object] | None = None) -> Message:
+        english = message % _fill(values, DEFAULT) if values else message
+        self = super().__new__(cls, english)
+        self.id = message
+        self.values = dict(values) if values else {}
+        return self
+
+    def translated(self, language: str | None = None) -> str:
+        """The message in ``language`` (default: the current one), values filled in."""
+        language = language or current()
+        text = translations(language).gettext(self.id)
+        return text % _fill(self.values, language) if self.values else text
+
+    def __str__(self) -> str:
+        return self.translated()
+
+    def __format__(self, spec: str) -> str:
+        return format(self.translated(), spec)
+
+    def __html__(self) -> str:
+        return str(escape(self.translated()))
+
+    def __reduce__(self) -> tuple[type[Message], tuple[str, dict[str, object]]]:
+        return Message, (self.id, self.values)
+
+
+def _fill(values: dict[str, object], language: str) -> dict[str, object]:
+    return {name: value.translated(language) if isinstance(value, Message) else value
+            for name, value in values.items()}
+
+
+def N_(message: str, /, **values: object) -> Message:
+    """Mark a message for the catalogs, to be translated where it is shown (a
+    :class:`Message`); ``values`` fill its ``%(name)s`` placeholders then. The message
+    must be a literal string: the catalogs are extracted from the source."""
+    return Message(message, values)
+
+
+def translate(value: object) -> str:
+    """What the ``|translate`` filter shows: a :class:`Message` or a marked string in the
+    current language; anything else as text."""
+    if isinstance(value, Message):
+        return value.translated()
+    if isinstance(value, str):
+        return gettext(value)
+    return "" if value is None else str(value)
 
 
 @cache
@@ -76,7 +134,36 @@ def using(language: str | None) -> Iterator[str]:
         _current.reset(token)
 
 
+def from_environment(environ: Mapping[str, str]) -> str:
+    """The language a command speaks, from the locale variables the way gettext reads them
+    (``LANGUAGE``, then ``LC_ALL``, ``LC_MESSAGES``, ``LANG``): ``fr_FR.UTF-8`` is French;
+    ``C``, ``POSIX``, unset or a language not offered: English."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if not value:
+            continue
+        for tag in value.split(":"):  # LANGUAGE is a list of preferences
+            base = tag.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+            if base in LANGUAGES:
+                return base
+        if name != "LANGUAGE":  # a set locale decides, even one not offered
+            return DEFAULT
+    return DEFAULT
+
+
+def set_language(language: str | None) -> Token[str]:
+    """Speak ``language`` from now on in this context (a command's run); give the token to
+    :func:`restore` when it ends. Pages and reports use :func:`using` instead."""
+    return _current.set(language if language in LANGUAGES else DEFAULT)
+
+
+def restore(token: Token[str]) -> None:
+    _current.reset(token)
+
+
 def gettext(message: str) -> str:
+    if isinstance(message, Message):
+        return message.translated()
     return translations(current()).gettext(message)
 
 

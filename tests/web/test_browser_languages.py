@@ -4,6 +4,7 @@ English, and Arabic lays the page out right to left."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -13,6 +14,8 @@ from tests.factories import LiveServer, browser_login, create_user
 from tocsin import i18n
 
 pytestmark = pytest.mark.browser
+
+WIZARD_FILE = Path(__file__).parent.parent / "fixtures" / "money" / "wizard" / "transfers_us.csv"
 
 #: The main page of every area (an administrator sees them all).
 MAIN_PAGES = ["/", "/framework", "/framework/crime-areas", "/framework/stages",
@@ -44,6 +47,35 @@ def _english_that_russian_changes() -> set[str]:
         catalog = read_po(po, locale="ru")
     return {m.id for m in catalog if isinstance(m.id, str) and m.id and m.string
             and m.string != m.id and "%" not in m.id and re.search(r"[A-Za-z]{3}", m.id)}
+
+
+def _english_patterns() -> re.Pattern[str]:
+    """Every message Russian translates that has values, as one pattern: the values match
+    any text, the words around them must be English to match (two words at least)."""
+    with (i18n.LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalog = read_po(po, locale="ru")
+    patterns = []
+    for m in catalog:
+        if not (isinstance(m.id, str) and m.string and m.string != m.id and "%(" in m.id):
+            continue
+        pieces = re.split(r"(%\([a-z_0-9]+\)s|%%)", m.id)
+        fixed = "".join(p for p in pieces if not p.startswith("%"))
+        if len(re.findall(r"[A-Za-z]{3,}", fixed)) < 2:  # one word could be user data
+            continue
+        patterns.append("".join(".+?" if p.startswith("%(") else "%" if p == "%%"
+                                else re.escape(p) for p in pieces))
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+def _english_left(page: Page, english: set[str], filled: re.Pattern[str]) -> list[str]:
+    """Template and Python messages still in English on the page (apart from user data)."""
+    left = []
+    for text in set(page.evaluate(TEXTS)):
+        # a reason after its location: "<code>…</code>: reason"
+        bare = text.lstrip(":·\u2014\u2013 ").strip()
+        if text in english or bare in english or filled.fullmatch(bare):
+            left.append(text)
+    return sorted(left)
 
 
 def _switch(page: Page, language: str) -> None:
@@ -113,3 +145,79 @@ def test_arabic_lays_the_page_out_right_to_left(page: Page, live_server: LiveSer
     if tree.count():
         style = tree.evaluate("e => getComputedStyle(e).borderRightWidth")
         assert style != "0px"
+
+
+def test_the_main_flows_in_russian_meet_no_english(page: Page, live_server: LiveServer,
+                                                   tmp_path: Path) -> None:
+    """Sign in with the sign-in page's switch, create a record (refused, then accepted),
+    import a file (refused, naming its problems), start a guided import, search, and meet
+    an error page: every message on the way, from templates, Python and scripts, in Russian."""
+    username, password = create_user(live_server.db, "coordinator", unit="tntd-spmu")
+    english, filled = _english_that_russian_changes(), _english_patterns()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    seen: dict[str, list[str]] = {}
+
+    def check(step: str) -> None:
+        expect(page.locator("html")).to_have_attribute("lang", "ru")
+        found = _english_left(page, english, filled)
+        if found:
+            seen[step] = found
+
+    # the sign-in page: no session yet, the switch keeps the choice in a cookie
+    page.goto(f"{live_server.url}/login")
+    switch = page.locator("#login-language")
+    switch.locator("select").select_option("ru")
+    with page.expect_navigation():
+        switch.locator("button").click()
+    check("sign-in page")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Войти", exact=True).click()
+    page.wait_for_url(f"{live_server.url}/")
+    check("start page")
+
+    # create a record: a parent that does not exist is refused at its place, in Russian
+    page.goto(f"{live_server.url}/programmes/new")
+    check("new programme form")
+    page.locator("input[name=title]").fill("Программа проверки языков")
+    page.locator("input[name=identifier]").fill("XM-OSCE-2026-RU-1")
+    page.locator("input[name=parent_identifier]").fill("XM-NO-SUCH-PARENT")
+    page.locator("input[name=planned_end]").fill("2020-01-01")
+    page.get_by_role("button", name="Создать").click()
+    expect(page.locator(".problems-summary")).to_be_visible()
+    expect(page.locator(".problems-summary")).to_contain_text("XM-NO-SUCH-PARENT")
+    check("refused programme")
+    page.locator("input[name=parent_identifier]").fill("")
+    page.locator("input[name=planned_end]").fill("")
+    page.get_by_role("button", name="Создать").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Программа проверки языков")
+    check("created programme")
+
+    # an import that is refused names every problem in Russian
+    bad = tmp_path / "activities.csv"
+    bad.write_text("identifier,colour\nXM-1,red\n", encoding="utf-8")
+    page.goto(f"{live_server.url}/programmes")
+    form = page.locator("form[action='/programmes/import']")
+    form.locator("input[type=file]").set_input_files(str(bad))
+    form.locator("select[name=kind]").select_option("table")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("ul.problems")).to_contain_text("colour")
+    check("refused import")
+
+    # the guided import of payments: the mapping page, its labels and its preview
+    page.goto(f"{live_server.url}/investigations/import")
+    check("guided import")
+    page.locator("#wizard-file").set_input_files(str(WIZARD_FILE))
+    page.locator("#wizard-upload button[type=submit]").click()
+    expect(page.locator("#wizard-form")).to_be_visible()
+    check("column mapping")
+
+    # search, and an error page
+    page.goto(f"{live_server.url}/search?q=Программа")
+    expect(page.get_by_text("Программа проверки языков").first).to_be_visible()
+    check("search")
+    response = page.goto(f"{live_server.url}/programmes/999999999")
+    assert response is not None and response.status == 404
+    check("error page")
+
+    assert seen == {}, f"English on Russian pages: {seen}"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from tests.factories import MakeUser, login
+from tocsin import i18n
 from tocsin.access.tables import User
 from tocsin.store.database import Database
+from tocsin.web.templating import script_messages
 
 
 def _lang(text: str) -> tuple[str, str]:
@@ -99,3 +103,90 @@ def test_messages_made_in_python_are_shown_in_the_page_language(client: TestClie
     expired = client.post("/login", headers={"Accept-Language": "ru"}, data={
         "username": "nobody", "password": "x", "csrf_token": "not-the-token"})
     assert expired.status_code == 403 and "Срок действия формы истёк" in expired.text
+
+
+def test_the_sign_in_page_switch_keeps_the_choice_in_a_cookie(client: TestClient) -> None:
+    chosen = client.get("/login?language=ru&next=/cases", follow_redirects=False)
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/login?next=%2Fcases"
+    assert chosen.cookies.get("tocsin_language") == "ru"
+    page = client.get("/login?next=/cases", headers={"Accept-Language": "fr"})
+    assert _lang(page.text) == ("ru", "ltr") and "Вход в Tocsin" in page.text
+    assert 'id="login-language"' in page.text
+    assert '<option value="ru" lang="ru" selected>' in page.text
+    assert 'name="next" value="/cases"' in page.text
+
+    outside = client.get("/login?language=fr&next=//evil.example/", follow_redirects=False)
+    assert outside.headers["location"] == "/login?next=%2F"
+    unknown = client.get("/login?language=tlh", follow_redirects=False)
+    assert unknown.status_code == 303 and "tocsin_language" not in unknown.cookies
+    assert _lang(client.get("/login").text)[0] == "fr"  # the cookie stays as it was
+
+    cleared = client.get("/login?language=", follow_redirects=False)
+    assert "tocsin_language" in cleared.headers["set-cookie"]
+    page = client.get("/login", headers={"Accept-Language": "ru"})
+    assert _lang(page.text)[0] == "ru"  # back to the browser's language
+
+
+PROGRAMME = {"identifier": "XM-OSCE-LANG-1", "level": "programme", "title": "Language check",
+             "status": "2", "planned_start": "2025-01-01", "reporting_org_ref": "XM-OSCE",
+             "implementing_structure": "tntd-spmu", "budget": "2025:EUR:1000"}
+
+
+def test_domain_refusals_and_errors_are_shown_in_the_reader_language(
+        client: TestClient, make_user: MakeUser) -> None:
+    username, password = make_user("analyst")
+    csrf = login(client, username, password)
+    french = {"Accept-Language": "fr"}
+    refused = client.post("/programmes", headers=french, data={
+        **PROGRAMME, "title": "", "parent_identifier": "XM-NOPE", "csrf_token": csrf})
+    assert refused.status_code == 422
+    with i18n.using("fr"):
+        empty = i18n.gettext("the title is empty")
+        no_parent = str(i18n.N_("no activity %(identifier)s", identifier="'XM-NOPE'"))
+    assert empty != "the title is empty" and empty in refused.text
+    assert str(escape(no_parent)) in refused.text
+    assert "the title is empty" not in refused.text and "no activity" not in refused.text
+
+    missing = client.get("/programmes/999999999", headers=french)
+    assert missing.status_code == 404
+    with i18n.using("fr"):
+        said = str(i18n.N_("%(record_type)s %(record_id)s not found", record_type="activity",
+                           record_id=999999999))
+    assert str(escape(said)) in missing.text and "not found" not in missing.text
+    # the JSON API stays English whatever the browser asks for
+    api = client.get("/api/v1/programmes/999999999", headers=french)
+    assert api.status_code == 404 and api.json()["detail"] == "activity 999999999 not found"
+
+
+def test_amounts_show_their_currency_the_reader_way(client: TestClient,
+                                                    make_user: MakeUser) -> None:
+    username, password = make_user("analyst")
+    csrf = login(client, username, password)
+    created = client.post("/programmes", data={**PROGRAMME, "csrf_token": csrf},
+                          follow_redirects=False)
+    assert created.status_code == 303, created.text
+    english = client.get("/programmes").text
+    assert "€1,000.00" in english
+    french = client.get("/programmes", headers={"Accept-Language": "fr"}).text
+    with i18n.using("fr"):
+        amount = i18n.format_money(1000, "EUR")
+    assert amount.startswith("1") and amount.endswith("€") and amount in french
+
+
+def _script_text(page: str) -> dict[str, str] | None:
+    found = re.search(r'<script type="application/json" id="tocsin-text">(.*?)</script>', page)
+    return json.loads(found.group(1)) if found else None
+
+
+def test_pages_hand_their_scripts_the_messages_in_their_language(
+        client: TestClient, make_user: MakeUser) -> None:
+    username, password = make_user("analyst")
+    login(client, username, password)
+    assert _script_text(client.get("/programmes/new").text) is None  # English: as written
+    russian = _script_text(client.get("/programmes/new", headers={"Accept-Language": "ru"}).text)
+    assert russian is not None
+    with i18n.using("ru"):
+        assert russian["Add a result"] == i18n.gettext("Add a result") != "Add a result"
+        assert russian["Importing…"] == i18n.gettext("Importing…")
+    # only the scripts' own messages travel with the page
+    assert set(russian) <= set(script_messages())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tocsin.i18n import N_
+
 
 class Handling(StrEnum):
     CLEAR = "CLEAR"
@@ -27,7 +29,8 @@ class Handling(StrEnum):
             return cls(value.strip().upper().replace("TLP:", ""))
         except ValueError:
             allowed = ", ".join(HANDLING_CODES)
-            raise ValueError(f"unknown handling code {value!r}; use one of {allowed}") from None
+            raise ValueError(N_("unknown handling code %(code)s; use one of %(codes)s",
+                                code=repr(value), codes=allowed)) from None
 
 
 HANDLING_CODES: tuple[str, ...] = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")

@@ -21,6 +21,7 @@ from tocsin.access.roles import Role
 from tocsin.access.tables import LoginSession, User
 from tocsin.access.users import principal_for
 from tocsin.errors import AuthenticationError, RateLimited, TocsinError
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 
 
@@ -80,7 +81,7 @@ def check(engine: Engine, settings: Settings, username: str, password: str,
     if found is None or not valid or not found.active:
         throttle.failed(engine, settings, username, address)
         return Checked(username, address, action="login_failed", refused=AuthenticationError(
-            "wrong username or password, or the account is disabled"))
+            N_("wrong username or password, or the account is disabled")))
     throttle.succeeded(engine, username, address)
     return Checked(username, address, user_id=found.id)
 
@@ -91,7 +92,7 @@ def open_session(session: Session, settings: Settings, checked: Checked) -> Open
         anonymous = Principal(None, checked.username or "?", Role.PARTNER_VIEWER, None)
         audit.record(session, anonymous, checked.action or "login_failed", "user", "",
                      detail=f"from {checked.address}")
-        raise checked.refused or AuthenticationError("wrong username or password")
+        raise checked.refused or AuthenticationError(N_("wrong username or password"))
     now = datetime.now(UTC)
     user = session.get_one(User, checked.user_id)
     token = secrets.token_urlsafe(32)

@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_LENGTH = 12
@@ -65,18 +66,22 @@ def _common_core(password: str) -> str | None:
 def check_strength(password: str, username: str = "") -> None:
     """Refuse a password that is too short or too easy to guess; say why."""
     if len(password) < MIN_LENGTH:
-        raise InputError.single("password", f"must be at least {MIN_LENGTH} characters long")
+        raise InputError.single("password", N_("must be at least %(count)s characters long",
+                                                   count=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise InputError.single("password", f"must be at most {MAX_LENGTH} characters long")
+        raise InputError.single("password", N_("must be at most %(count)s characters long",
+                                                   count=MAX_LENGTH))
     if len(set(password)) < MIN_DISTINCT:
-        raise InputError.single("password", f"use at least {MIN_DISTINCT} different characters")
+        raise InputError.single("password", N_("use at least %(count)s different characters",
+                                                   count=MIN_DISTINCT))
     if username and len(username) >= 3 and username.lower() in password.lower():
-        raise InputError.single("password", "must not contain the username")
+        raise InputError.single("password", N_("must not contain the username"))
     core = _common_core(password)
     if core is not None:
         raise InputError.single(
-            "password", f"is one of the most common passwords ({core!r} with a few "
-            "characters added or changed); choose a longer phrase of unrelated words")
+            "password", N_("is one of the most common passwords (%(core)s with a few characters "
+                           "added or changed); choose a longer phrase of unrelated words",
+                           core=repr(core)))
 
 
 # A fixed hash to verify against when the user does not exist, so a login for an

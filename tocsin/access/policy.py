@@ -36,8 +36,9 @@ from sqlalchemy.orm import Session
 from tocsin.access import audit
 from tocsin.access.handling import Handling
 from tocsin.access.principal import Principal
-from tocsin.access.roles import Action, Role
+from tocsin.access.roles import ACTION_LABELS, ROLE_LABELS, Action, Role
 from tocsin.errors import NotFound, PermissionDenied
+from tocsin.i18n import N_
 
 T = TypeVar("T")
 
@@ -158,11 +159,11 @@ def may_write(principal: Principal, unit_id: int | None) -> bool:
 
 def require_write(principal: Principal, unit_id: int | None) -> None:
     if not may_write(principal, unit_id):
-        raise PermissionDenied(
-            f"role {principal.role.value} may not change records of this unit"
-        )
+        raise PermissionDenied(N_("role %(role)s may not change records of this unit",
+                                  role=ROLE_LABELS[principal.role]))
 
 
 def require(principal: Principal, action: Action) -> None:
     if not principal.can(action):
-        raise PermissionDenied(f"role {principal.role.value} may not {action.value}")
+        raise PermissionDenied(N_("role %(role)s may not %(action)s",
+                                  role=ROLE_LABELS[principal.role], action=ACTION_LABELS[action]))

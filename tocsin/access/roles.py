@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tocsin.i18n import N_, Message
+
 
 class Role(StrEnum):
     ADMINISTRATOR = "administrator"
@@ -52,3 +54,17 @@ def allows(role: Role, action: Action) -> bool:
 def least_privileged() -> Role:
     """The role allowed the fewest actions: what a new user gets unless chosen otherwise."""
     return min(Role, key=lambda role: len(PERMISSIONS[role]))
+
+
+#: How a refusal names a role and an action, translated where it is shown.
+ROLE_LABELS: dict[Role, Message] = {
+    Role.ADMINISTRATOR: N_("administrator"), Role.COORDINATOR: N_("coordinator"),
+    Role.ANALYST: N_("analyst"), Role.FUND_MANAGER: N_("fund manager"),
+    Role.PARTNER_VIEWER: N_("partner viewer"), Role.DATA_PROTECTION_OFFICER: N_("dp officer"),
+}
+ACTION_LABELS: dict[Action, Message] = {
+    Action.WRITE_OWN_UNIT: N_("change records of their unit"),
+    Action.WRITE_ANY_UNIT: N_("change records of any unit"),
+    Action.JUDGE: N_("judge"), Action.EXPORT: N_("export"),
+    Action.ADMINISTER: N_("administer"), Action.OVERSEE: N_("oversee"),
+}

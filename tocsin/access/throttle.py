@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.access.tables import LoginThrottle
 from tocsin.errors import RateLimited
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 
 
@@ -61,9 +62,13 @@ def backoff(settings: Settings, failures: int) -> timedelta:
 
 def _refuse(wait: timedelta) -> RateLimited:
     seconds = max(1, ceil(wait.total_seconds()))
-    shown = f"{seconds} seconds" if seconds < 120 else f"{ceil(seconds / 60)} minutes"
-    return RateLimited(f"too many failed logins for this account from your address; "
-                       f"try again in {shown}", retry_after=seconds)
+    if seconds < 120:
+        said = N_("Too many failed logins for this account from your address; try again in "
+                  "%(seconds)s seconds.", seconds=seconds)
+    else:
+        said = N_("Too many failed logins for this account from your address; try again in "
+                  "%(minutes)s minutes.", minutes=ceil(seconds / 60))
+    return RateLimited(said, retry_after=seconds)
 
 
 def reserve(engine: Engine, settings: Settings, username: str, address: str) -> None:

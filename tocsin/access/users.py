@@ -17,7 +17,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Action, Role
 from tocsin.access.tables import LoginSession, Unit, User
 from tocsin.errors import AuthenticationError, InputError, NotFound
-from tocsin.i18n import LANGUAGES
+from tocsin.i18n import LANGUAGES, N_
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 
@@ -52,9 +52,11 @@ def add_user(session: Session, actor: Principal, username: str, password: str, r
              unit_code: str, full_name: str = "") -> User:
     require(actor, Action.ADMINISTER)
     if not USERNAME.match(username):
-        raise InputError.single("username", "use 2-80 lower-case letters, digits, '.', '_' or '-'")
+        raise InputError.single(
+            "username", N_("use 2-80 lower-case letters, digits, '.', '_' or '-'"))
     if session.scalar(select(User).where(User.username == username)) is not None:
-        raise InputError.single("username", f"{username!r} already exists")
+        raise InputError.single("username", N_("%(username)s already exists",
+                                                   username=repr(username)))
     unit = unit_by_code(session, unit_code)
     user = User(username=username, full_name=full_name,
                 password_hash=hash_password(password, username),
@@ -69,7 +71,7 @@ def add_user(session: Session, actor: Principal, username: str, password: str, r
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(N_("no user %(username)s", username=repr(username)))
     return user
 
 
@@ -105,9 +107,9 @@ def set_role(session: Session, actor: Principal, username: str, role: Role,
 
 def change_password(session: Session, user: User, old: str, new: str) -> None:
     if not verify_password(user.password_hash, old):
-        raise AuthenticationError("the current password is wrong")
+        raise AuthenticationError(N_("the current password is wrong"))
     if old == new:
-        raise InputError.single("new_password", "must differ from the current password")
+        raise InputError.single("new_password", N_("must differ from the current password"))
     user.password_hash = hash_password(new, user.username)
     audit.record(session, principal_for(user), "password_change", "user", user.id)
 
@@ -115,6 +117,7 @@ def change_password(session: Session, user: User, old: str, new: str) -> None:
 def set_language(user: User, language: str) -> None:
     """Save the language the user chose for pages; empty: follow the browser again."""
     if language and language not in LANGUAGES:
-        raise InputError.single("language", f"{language!r} is not one of the offered "
-                                f"languages ({', '.join(LANGUAGES)})")
+        raise InputError.single("language", N_(
+            "%(language)s is not one of the offered languages (%(offered)s)",
+            language=repr(language), offered=", ".join(LANGUAGES)))
     user.language = language or None

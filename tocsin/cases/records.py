@@ -41,6 +41,7 @@ from tocsin.cases.tables import (
     Subject,
 )
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_
 from tocsin.money.tables import TransactionSet
 from tocsin.taskforce.lessons import codes
 
@@ -80,9 +81,9 @@ def list_cases(session: Session, principal: Principal, *, status: str | None = N
 def _check_case(session: Session, principal: Principal, spec: CaseSpec,
                 problems: list[Problem]) -> tuple[str, int | None]:
     if not spec.reference:
-        problems.append(Problem("case.reference", "give the case's reference"))
+        problems.append(Problem("case.reference", N_("give the case's reference")))
     if not spec.title:
-        problems.append(Problem("case.title", "give a title"))
+        problems.append(Problem("case.title", N_("give a title")))
     if spec.crime_area:
         problems += codes.unknown_codes(session, "crime area", [spec.crime_area],
                                         "case.crime_area")
@@ -100,7 +101,8 @@ def create_case(session: Session, principal: Principal, spec: CaseSpec,
     problems: list[Problem] = []
     handling, owner = _check_case(session, principal, spec, problems)
     if spec.reference and _reference_taken(session, spec.reference):
-        problems.append(Problem("case.reference", f"{spec.reference!r} is already used"))
+        problems.append(Problem("case.reference", N_("%(reference)s is already used",
+                                                        reference=repr(spec.reference))))
     if problems or owner is None:
         raise InputError(problems)
     require_write(principal, owner)
@@ -113,7 +115,7 @@ def create_case(session: Session, principal: Principal, spec: CaseSpec,
         case.members.append(CaseMember(user_id=principal.user_id, role="lead"))
     if spec.need_to_know and principal.user_id is None:
         raise InputError.single("case.need_to_know",
-                                "a restricted case needs a signed-in user to lead its team")
+                                N_("a restricted case needs a signed-in user to lead its team"))
     session.add(case)
     session.flush()
     audit_case(session, principal, case, f"opened {case.reference}", action="create")
@@ -134,13 +136,16 @@ def update_case(session: Session, principal: Principal, case_id: int, spec: Case
     handling, owner = _check_case(session, principal, spec, problems)
     if spec.reference != case.reference and spec.reference and _reference_taken(
             session, spec.reference):
-        problems.append(Problem("case.reference", f"{spec.reference!r} is already used"))
+        problems.append(Problem("case.reference", N_("%(reference)s is already used",
+                                                        reference=repr(spec.reference))))
     if spec.need_to_know and not case.members:
-        problems.append(Problem("case.need_to_know", "add the team before restricting the case"))
+        problems.append(Problem("case.need_to_know",
+                                N_("add the team before restricting the case")))
     earliest = min((a.identified_on for a in case.assets), default=None)
     if spec.opened_on and earliest and spec.opened_on > earliest:
-        problems.append(Problem("case.opened_on", f"{spec.opened_on} is after the first asset "
-                                                  f"was identified ({earliest})"))
+        problems.append(Problem("case.opened_on", N_(
+            "%(opened_on)s is after the first asset was identified (%(earliest)s)",
+            opened_on=spec.opened_on, earliest=earliest)))
     if problems or owner is None:
         raise InputError(problems)
     require_write(principal, owner)

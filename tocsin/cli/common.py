@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tocsin.access.principal import Principal
 from tocsin.access.users import get_user, principal_for
 from tocsin.errors import TocsinError
+from tocsin.i18n import _
 from tocsin.settings import get_settings
 from tocsin.store.database import Database
 
@@ -63,5 +64,6 @@ def acting_as(session: Session, username: str | None) -> Principal:
 
 def fail(exc: TocsinError) -> typer.Exit:
     """Print a deliberate error plainly (no traceback) and return the exit to raise."""
-    err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+    label = _("Error:")  # outside the f-string, where the catalogs' extractor finds it
+    err_console.print(f"[bold red]{label}[/] {exc}", highlight=False)
     return typer.Exit(code=1)

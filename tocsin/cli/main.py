@@ -8,6 +8,7 @@ the groups from :data:`GROUPS`, whose help and example a test keeps equal to the
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperGroup
 
+from tocsin import i18n
 from tocsin.cli import platform
 from tocsin.errors import TocsinError
 
@@ -167,6 +169,25 @@ app = typer.Typer(
 platform.register(app)
 
 
+def _language_option(value: str | None) -> str:
+    """The language asked for with ``--language``, else the locale's (``LANG`` …)."""
+    if value is None:
+        return i18n.from_environment(os.environ)
+    if value not in i18n.LANGUAGES:
+        raise typer.BadParameter(f"{value!r}: use one of {', '.join(i18n.LANGUAGES)}")
+    return value
+
+
+@app.callback()
+def root(ctx: typer.Context, language: str | None = typer.Option(
+        None, "--language", metavar="CODE",
+        help="Language of messages and errors: en, fr, ru or ar (default: from LANG or "
+             "LC_MESSAGES).")) -> None:
+    """Tocsin: a platform for countering transnational organized crime."""
+    token = i18n.set_language(_language_option(language))
+    ctx.call_on_close(lambda: i18n.restore(token))
+
+
 def _examples() -> str:
     """One example per top-level command and group (the groups' from :data:`GROUPS`)."""
     lines: list[str] = []
@@ -189,14 +210,26 @@ def root_command() -> Any:
     return root
 
 
-def main() -> None:
-    try:
-        app()
-    except TocsinError as exc:
-        from rich.console import Console
+def _asked_language(args: list[str]) -> str:
+    """The language of the errors :func:`main` prints after the command has ended."""
+    for i, arg in enumerate(args):
+        if arg == "--language" and i + 1 < len(args) and args[i + 1] in i18n.LANGUAGES:
+            return args[i + 1]
+        if arg.startswith("--language=") and arg.split("=", 1)[1] in i18n.LANGUAGES:
+            return arg.split("=", 1)[1]
+    return i18n.from_environment(os.environ)
 
-        Console(stderr=True).print(f"[bold red]Error:[/] {exc}", highlight=False)
-        sys.exit(1)
+
+def main() -> None:
+    with i18n.using(_asked_language(sys.argv[1:])):
+        try:
+            app()
+        except TocsinError as exc:
+            from rich.console import Console
+
+            label = i18n._("Error:")
+            Console(stderr=True).print(f"[bold red]{label}[/] {exc}", highlight=False)
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from tocsin.i18n import _
 from tocsin.settings import get_settings
 
 # Everything else is imported inside the commands: ``tocsin --help`` loads this module and
@@ -21,10 +22,11 @@ def init() -> None:
     from tocsin.lifecycle import init_platform
 
     report = init_platform(get_settings())
-    console.print(f"Database: {report.database}")
-    console.print(f"Schema revisions: {', '.join(report.revisions)}")
+    console.print(_("Database: %(database)s", database=report.database))
+    console.print(_("Schema revisions: %(revisions)s", revisions=", ".join(report.revisions)))
     changes = ", ".join(f"{k} {v}" for k, v in report.reference_changes.items())
-    console.print(f"Reference data {report.reference_version}: {changes}")
+    console.print(_("Reference data %(version)s: %(changes)s",
+                    version=report.reference_version, changes=changes))
 
 
 def serve(
@@ -56,10 +58,12 @@ def serve(
     init_platform(settings)
     if settings.demo:
         report = load_demo(settings)
-        console.print("[bold yellow]Demo workspace: all content is fictional.[/]")
+        banner = _("Demo workspace: all content is fictional.")
+        console.print(f"[bold yellow]{banner}[/]")
         for line in report.credentials_lines():
             console.print(line)
-    console.print(f"Tocsin is running at [bold]http://{host}:{port}/[/] (Ctrl+C stops it)")
+    address = f"[bold]http://{host}:{port}/[/]"
+    console.print(_("Tocsin is running at %(address)s (Ctrl+C stops it)", address=address))
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
                     proxy_headers=False)
@@ -82,7 +86,8 @@ def demo() -> None:
     settings = get_settings().model_copy(update={"demo": True})
     init_platform(settings)
     report = load_demo(settings)
-    console.print("[bold yellow]Demo workspace loaded: all content is fictional.[/]")
+    banner = _("Demo workspace loaded: all content is fictional.")
+    console.print(f"[bold yellow]{banner}[/]")
     for line in report.summary_lines() + report.credentials_lines():
         console.print(line)
 
@@ -102,7 +107,8 @@ def backup(path: Path = typer.Argument(..., help="Zip file to write."),
     passphrase = _passphrase(confirm=True) if encrypt else None
     with database() as db:
         report = backups.backup(db.engine, settings.data_dir, path, passphrase=passphrase)
-    console.print(f"Wrote {report.path}: {sum(report.rows.values())} rows, {report.files} files")
+    console.print(_("Wrote %(path)s: %(rows)s rows, %(files)s files", path=report.path,
+                    rows=sum(report.rows.values()), files=report.files))
 
 
 def restore(path: Path = typer.Argument(..., exists=True, help="Backup zip to restore.")) -> None:
@@ -119,7 +125,8 @@ def restore(path: Path = typer.Argument(..., exists=True, help="Backup zip to re
     with database() as db:
         report = backups.restore_file(db.engine, settings.data_dir, path, passphrase,
                                       audit_key=settings.audit_hmac_key())
-    console.print(f"Restored {sum(report.rows.values())} rows and {report.files} files")
+    console.print(_("Restored %(rows)s rows and %(files)s files",
+                    rows=sum(report.rows.values()), files=report.files))
 
 
 def _passphrase(confirm: bool) -> str:

@@ -9,6 +9,7 @@ from tocsin.access import users
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
 from tocsin.cli.common import console, transaction
+from tocsin.i18n import _
 
 app = typer.Typer(name="user", help="Manage user accounts: add, list, disable, set-role.",
                   no_args_is_help=True)
@@ -39,9 +40,11 @@ def add(
     with transaction() as session:
         users.add_user(session, Principal.system(), username, secret, _role(role), unit,
                        full_name)
-    console.print(f"Added {username} ({role}, {unit}).")
+    console.print(_("Added %(username)s (%(role)s, %(unit)s).", username=username, role=role,
+                    unit=unit))
     if not password:
-        console.print(f"Initial password (shown once): [bold]{secret}[/]")
+        console.print(_("Initial password (shown once): %(password)s",
+                        password="[bold]" + secret + "[/]"))
 
 
 @app.command("list")
@@ -51,9 +54,10 @@ def list_() -> None:
     Example: tocsin user list
     """
     with transaction() as session:
-        table = Table("username", "name", "role", "unit", "active")
+        table = Table(_("username"), _("name"), _("role"), _("unit"), _("active"))
         for u in users.list_users(session):
-            table.add_row(u.username, u.full_name, u.role, u.unit.code, "yes" if u.active else "no")
+            table.add_row(u.username, u.full_name, u.role, u.unit.code,
+                          _("yes") if u.active else _("no"))
     console.print(table)
 
 
@@ -65,7 +69,7 @@ def disable(username: str) -> None:
     """
     with transaction() as session:
         users.set_active(session, Principal.system(), username, False)
-    console.print(f"Disabled {username}.")
+    console.print(_("Disabled %(username)s.", username=username))
 
 
 @app.command()
@@ -76,7 +80,7 @@ def enable(username: str) -> None:
     """
     with transaction() as session:
         users.set_active(session, Principal.system(), username, True)
-    console.print(f"Enabled {username}.")
+    console.print(_("Enabled %(username)s.", username=username))
 
 
 @app.command("set-role")
@@ -91,4 +95,4 @@ def set_role(
     """
     with transaction() as session:
         users.set_role(session, Principal.system(), username, _role(role), unit)
-    console.print(f"{username} is now {role}.")
+    console.print(_("%(username)s is now %(role)s.", username=username, role=role))

@@ -32,6 +32,7 @@ from tocsin.access.roles import Role
 from tocsin.coherence.method import ocg_method
 from tocsin.coherence.tables import OcgProfile, OcgWeight
 from tocsin.errors import InputError, PermissionDenied, Problem
+from tocsin.i18n import N_
 from tocsin.reference.tables import RefCountry, RefCrimeArea
 
 MAX_WEIGHT = 10.0
@@ -123,7 +124,7 @@ def save_weights(session: Session, principal: Principal, values: Mapping[str, ob
                  ) -> dict[str, float]:
     """Store the workspace's weights (analysts, coordinators and administrators only)."""
     if principal.role not in WEIGHT_EDITORS:
-        raise PermissionDenied("only an analyst may change the weights of the OCG method")
+        raise PermissionDenied(N_("only an analyst may change the weights of the OCG method"))
     checked = check_weights(values)
     merged = {**weights(session), **checked}
     if sum(merged.values()) == 0:
@@ -143,7 +144,7 @@ def save_weights(session: Session, principal: Principal, values: Mapping[str, ob
 def reset_weights(session: Session, principal: Principal) -> dict[str, float]:
     """Go back to the shipped default weights."""
     if principal.role not in WEIGHT_EDITORS:
-        raise PermissionDenied("only an analyst may change the weights of the OCG method")
+        raise PermissionDenied(N_("only an analyst may change the weights of the OCG method"))
     for row in session.scalars(select(OcgWeight)):
         session.delete(row)
     session.flush()

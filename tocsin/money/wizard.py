@@ -28,8 +28,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from tocsin.access.principal import Principal
-from tocsin.access.roles import Action
+from tocsin.access.roles import ROLE_LABELS, Action
 from tocsin.errors import InputError, NotFound, PermissionDenied
+from tocsin.i18n import N_
 from tocsin.jobs import runner
 from tocsin.jobs.tables import Job
 from tocsin.money import jobs, mappings, sets
@@ -46,7 +47,7 @@ from tocsin.settings import Settings
 
 STATE_FILE = "wizard.json"
 #: Where the problem of a file imported before is named (the form then offers to go on).
-ALREADY_IMPORTED = "Already imported"
+ALREADY_IMPORTED = N_("Already imported")
 MAPPING_FILE = "mapping.yaml"
 _TOKEN = re.compile(r"^upload-[A-Za-z0-9_]{4,40}$")
 
@@ -80,7 +81,8 @@ def receive(settings: Settings, principal: Principal, path: Path, name: str) -> 
     """
     if not principal.can(Action.WRITE_OWN_UNIT):
         shutil.rmtree(path.parent, ignore_errors=True)
-        raise PermissionDenied(f"role {principal.role.value} may not import files")
+        raise PermissionDenied(N_("role %(role)s may not import files",
+                                  role=ROLE_LABELS[principal.role]))
     try:
         sample(path, name=name)
     except InputError:
@@ -162,7 +164,7 @@ def submit(session: Session, principal: Principal, settings: Settings, upload: U
         return jobs.runner.get(session, principal, upload.job)
     problems = []
     if not name.strip():
-        problems.append(("Name of the set", "give the set a name"))
+        problems.append((N_("Name of the set"), N_("give the set a name")))
     if problems:
         raise InputError.single(*problems[0])
     owner_id = sets.check_owner(session, principal, unit, handling)
@@ -170,13 +172,13 @@ def submit(session: Session, principal: Principal, settings: Settings, upload: U
     before = [] if again else imported_before(session, principal, digest)
     if before:
         shown_names = ", ".join(f"“{n}”" for n in before[:3])
-        raise InputError.single(ALREADY_IMPORTED, f"you imported this file before, as the "
-                                f"set {shown_names}; tick “Import it again” to import it "
-                                "once more")
+        raise InputError.single(ALREADY_IMPORTED, N_(
+            "you imported this file before, as the set %(names)s; tick “Import it again” to "
+            "import it once more", names=shown_names))
     shown = check(upload, choice)
     if shown.problems:
-        raise InputError(shown.problems, summary="the file cannot be imported as mapped; "
-                                                 "nothing was imported")
+        raise InputError(shown.problems, summary=N_("the file cannot be imported as mapped; "
+                                                    "nothing was imported"))
     mapping_path = upload.path.parent / MAPPING_FILE
     mapping_path.write_text(choice.yaml(), encoding="utf-8")
     if save_as.strip():

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.principal import Principal
-from tocsin.access.roles import Action
+from tocsin.access.roles import ROLE_LABELS, Action
 from tocsin.errors import InputError, NotFound, PermissionDenied
+from tocsin.i18n import N_
 from tocsin.screening.readers import FORMATS, ListEntity, read_list
 from tocsin.screening.tables import EntryChange, ListEntry, ListVersion, ScreeningList
 
@@ -59,7 +60,8 @@ class ImportReport:
 
 def require_import(principal: Principal) -> None:
     if not principal.can(Action.WRITE_OWN_UNIT):
-        raise PermissionDenied(f"role {principal.role.value} may not import lists")
+        raise PermissionDenied(N_("role %(role)s may not import lists",
+                                  role=ROLE_LABELS[principal.role]))
 
 
 def check_key(key: str) -> str:

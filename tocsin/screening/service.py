@@ -35,8 +35,9 @@ from tocsin.access.policy import (
     unguarded_select,
 )
 from tocsin.access.principal import Principal
-from tocsin.access.roles import Action, Role
+from tocsin.access.roles import ROLE_LABELS, Action, Role
 from tocsin.errors import InputError, NotFound, PermissionDenied
+from tocsin.i18n import N_
 from tocsin.screening import matching
 from tocsin.screening.tables import (
     Alert,
@@ -397,7 +398,8 @@ def judge(session: Session, principal: Principal, subject_id: int, list_key: str
           entity_id: str, verdict: str, note: str = "") -> Judgement:
     """Record (or change) the verdict on one subject and one list entry."""
     if not principal.can(Action.JUDGE):
-        raise PermissionDenied(f"role {principal.role.value} may not judge matches")
+        raise PermissionDenied(N_("role %(role)s may not judge matches",
+                                  role=ROLE_LABELS[principal.role]))
     if verdict not in VERDICTS:
         raise InputError.single("verdict", f"use one of {', '.join(VERDICTS)}")
     subject = get_subject(session, principal, subject_id)
@@ -571,7 +573,8 @@ def close_alert(session: Session, principal: Principal, alert_id: int) -> None:
         raise NotFound(f"alert {alert_id} not found")
     subject = get_subject(session, principal, alert.subject_id)  # NotFound if unreadable
     if not principal.can(Action.JUDGE):
-        raise PermissionDenied(f"role {principal.role.value} may not close alerts")
+        raise PermissionDenied(N_("role %(role)s may not close alerts",
+                                  role=ROLE_LABELS[principal.role]))
     require_write(principal, subject.owner_unit_id)
     alert.status, alert.closed_by = "closed", principal.username
     audit.record(session, principal, "update", subject.record_type, subject.id,

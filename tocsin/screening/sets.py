@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.jobs import runner as jobs
 from tocsin.jobs.runner import JobContext, Outcome
 from tocsin.jobs.tables import Job
@@ -127,8 +128,8 @@ def submit_screen(session: Session, principal: Principal, set_id: int, *,
     if not sets.may_store_results(principal, item):
         from tocsin.errors import PermissionDenied
 
-        raise PermissionDenied("screening a set keeps its subjects with the set's unit; "
-                               "your role may not change this set")
+        raise PermissionDenied(N_("screening a set keeps its subjects with the set's unit; "
+                                  "your role may not change this set"))
     for name, value in (("threshold", threshold), ("review", review)):
         if value is not None and not 0.0 < value <= 1.0:
             raise InputError.single(name, "must be above 0 and at most 1")

@@ -6,7 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, Problem, reason_of
+from tocsin.i18n import N_
 
 T = TypeVar("T")
 
@@ -54,7 +55,7 @@ class ValueType(ABC, Generic[T]):
         try:
             return self.clean(raw)
         except ValueError as exc:
-            problems.append(Problem(location, str(exc)))
+            problems.append(Problem(location, reason_of(exc)))
             return None
 
     def require(self, raw: object, location: str) -> T:
@@ -62,11 +63,11 @@ class ValueType(ABC, Generic[T]):
         try:
             return self.clean(raw)
         except ValueError as exc:
-            raise InputError.single(location, str(exc)) from None
+            raise InputError.single(location, reason_of(exc)) from None
 
 
 def text_of(raw: object) -> str:
     """The stripped text of a raw value; :class:`ValueError` for anything but text."""
     if not isinstance(raw, str):
-        raise ValueError(f"{raw!r} is not text")
+        raise ValueError(N_("%(value)s is not text", value=repr(raw)))
     return raw.strip()

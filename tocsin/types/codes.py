@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 
 from tocsin import i18n
+from tocsin.i18n import N_
 from tocsin.types.base import Choice, ValueType, text_of
 
 #: Codes in wide use that ISO 3166-1 has not (yet) assigned: Kosovo's user-assigned code,
@@ -99,7 +100,8 @@ class CountryType(ValueType[str]):
             return text
         if text in alpha3:
             return alpha3[text]
-        raise ValueError(f"{raw!r} is not an ISO 3166-1 country code (e.g. DE or DEU)")
+        raise ValueError(N_("%(value)s is not an ISO 3166-1 country code (e.g. DE or DEU)",
+                            value=repr(raw)))
 
     def known(self, code: str) -> bool:
         """Whether ``code`` is a country in its stored form (upper-case alpha-2)."""
@@ -127,7 +129,8 @@ class CurrencyType(ValueType[str]):
         text = text_of(raw).upper()
         if text in _currencies():
             return text
-        raise ValueError(f"{raw!r} is not an ISO 4217 currency code (e.g. EUR)")
+        raise ValueError(N_("%(value)s is not an ISO 4217 currency code (e.g. EUR)",
+                            value=repr(raw)))
 
     def known(self, code: str) -> bool:
         """Whether ``code`` is one in its stored form (upper case; a set lookup per row)."""
@@ -155,7 +158,8 @@ class LanguageType(ValueType[str]):
             return text
         if text in alpha3:
             return alpha3[text]
-        raise ValueError(f"{raw!r} is not an ISO 639 language code (e.g. en or eng)")
+        raise ValueError(N_("%(value)s is not an ISO 639 language code (e.g. en or eng)",
+                            value=repr(raw)))
 
     def known(self, code: str) -> bool:
         """Whether ``code`` is a language in its stored form (lower case, 639-1 if any)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from tocsin.i18n import N_
 from tocsin.types.base import ValueType, text_of
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -22,11 +23,12 @@ class DateType(ValueType[date]):
             return raw
         text = text_of(raw)
         if not _ISO_DATE.match(text):
-            raise ValueError(f"{raw!r} is not a date written YYYY-MM-DD")
+            raise ValueError(N_("%(value)s is not a date written YYYY-MM-DD", value=repr(raw)))
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{raw!r} is not a date of the calendar") from None
+            raise ValueError(N_("%(value)s is not a date of the calendar",
+                                    value=repr(raw))) from None
 
     def label(self, value: date) -> str:
         return value.isoformat()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tocsin.i18n import current
+from tocsin.i18n import N_, current
 from tocsin.types.base import Choice, ValueType, text_of
 
 if TYPE_CHECKING:
@@ -29,7 +29,8 @@ class CrimeAreaType(ValueType[str]):
             return str(_registry().crime_area(text).code)
         except KeyError:
             known = ", ".join(c.code for c in _registry().crime_areas)
-            raise ValueError(f"unknown crime area {raw!r}; use one of {known}") from None
+            raise ValueError(N_("unknown crime area %(code)s; use one of %(known)s",
+                                    code=repr(raw), known=known)) from None
 
     def label(self, value: str) -> str:
         try:
@@ -52,7 +53,8 @@ class StageType(ValueType[str]):
             return str(_registry().stage(text).code)
         except KeyError:
             known = ", ".join(s.code for s in _registry().stages)
-            raise ValueError(f"unknown stage {raw!r}; use one of {known}") from None
+            raise ValueError(N_("unknown stage %(code)s; use one of %(known)s",
+                                    code=repr(raw), known=known)) from None
 
     def label(self, value: str) -> str:
         try:

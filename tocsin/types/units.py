@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, Problem, reason_of
+from tocsin.i18n import N_
 from tocsin.types.base import Choice, ValueType, text_of
 
 if TYPE_CHECKING:
@@ -41,7 +42,8 @@ def unit_id(session: Session, code: str) -> int:
     found = session.scalar(select(unit.id).where(unit.code == wanted))
     if found is None:
         known = ", ".join(session.scalars(select(unit.code).order_by(unit.code).limit(SHOWN)))
-        raise ValueError(f"unknown unit {wanted!r} (known: {known or 'none'})")
+        raise ValueError(N_("unknown unit %(code)s (known: %(known)s)", code=repr(wanted),
+                            known=known or "-"))
     return int(found)
 
 
@@ -68,7 +70,7 @@ class UnitType(ValueType[str]):
     def clean(self, raw: object) -> str:
         text = text_of(raw)
         if not text:
-            raise ValueError("no unit given")
+            raise ValueError(N_("no unit given"))
         return text
 
     def resolve(self, session: Session, raw: object) -> int:
@@ -87,5 +89,5 @@ class UnitType(ValueType[str]):
         try:
             return self.resolve(session, raw)
         except ValueError as exc:
-            problems.append(Problem(location, str(exc)))
+            problems.append(Problem(location, reason_of(exc)))
             return None

@@ -137,6 +137,13 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _said(exc: Exception) -> str:
+    """What an error says, kept as the :class:`~tocsin.i18n.Message` it was raised with (so
+    the page shows it in the reader's language), else its text."""
+    said = exc.args[0] if len(exc.args) == 1 else None
+    return said if isinstance(said, str) else str(exc)
+
+
 def _error(request: Request, status: int, message: str,
            problems: list[dict[str, str]] | None = None) -> Response:
     if _wants_json(request):
@@ -144,8 +151,12 @@ def _error(request: Request, status: int, message: str,
         if problems:
             body["problems"] = problems
         return JSONResponse(body, status_code=status)
+    # a single problem is the message itself: the page says it once (compared in English,
+    # before either is translated)
+    single = problems is not None and len(problems) == 1 and \
+        message == f"{problems[0]['location']}: {problems[0]['reason']}"
     return render(request, "error.html", status_code=status, status=status, message=message,
-                  problems=problems or [])
+                  problems=problems or [], single=single)
 
 
 def _busy(request: Request) -> Response:
@@ -193,26 +204,26 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
         await audit_denial(request, 404, exc)
-        return _error(request, 404, str(exc))
+        return _error(request, 404, _said(exc))
 
     @app.exception_handler(PermissionDenied)
     async def denied(request: Request, exc: PermissionDenied) -> Response:
         await audit_denial(request, 403, exc)
-        return _error(request, 403, str(exc))
+        return _error(request, 403, _said(exc))
 
     @app.exception_handler(AuthenticationError)
     async def auth_error(request: Request, exc: AuthenticationError) -> Response:
-        return _error(request, 401, str(exc))
+        return _error(request, 401, _said(exc))
 
     @app.exception_handler(TooLarge)
     async def too_large(request: Request, exc: TooLarge) -> Response:
         problems = [{"location": p.location, "reason": p.reason} for p in exc.problems]
-        return _error(request, 413, str(exc).splitlines()[0], problems)
+        return _error(request, 413, exc.summary, problems)
 
     @app.exception_handler(InputError)
     async def bad_input(request: Request, exc: InputError) -> Response:
         problems = [{"location": p.location, "reason": p.reason} for p in exc.problems]
-        return _error(request, 422, str(exc).splitlines()[0], problems)
+        return _error(request, 422, exc.summary, problems)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.messages.extract import extract
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -117,9 +119,9 @@ def make_templates() -> Jinja2Templates:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["label"] = label
-    # a message made in Python (marked with N_): translated when the catalog has it, else
-    # shown as it is; no placeholders are filled in, so any text is safe here
-    env.filters["translate"] = i18n.gettext
+    # a message made in Python (marked with N_, values and all): translated when the
+    # catalog has it, else shown as it is; Jinja escapes the result like any value
+    env.filters["translate"] = i18n.translate
     env.filters["structure_name"] = structure_name
     env.filters["facet_label"] = facet_label
     env.filters["date"] = i18n.format_date
@@ -130,6 +132,33 @@ def make_templates() -> Jinja2Templates:
     env.filters["country_name"] = i18n.country_name
     env.filters["language_name"] = i18n.language_name
     return templates
+
+
+#: The scripts whose messages (marked ``_("…")``, see static/js/text.js) pages carry.
+SCRIPTS = Path(__file__).parent / "static" / "js"
+
+
+@cache
+def script_messages() -> tuple[str, ...]:
+    """The messages the scripts mark, read from the scripts with Babel's extractor (the
+    same one that fills the catalogs), once per process."""
+    found: dict[str, None] = {}
+    for script in sorted(SCRIPTS.glob("*.js")):
+        with script.open("rb") as source:
+            for _line, message, _comments, _context in extract(
+                    "javascript", source, keywords={"_": None}):
+                if isinstance(message, str):
+                    found[message] = None
+    return tuple(found)
+
+
+@cache
+def script_catalog(language: str) -> dict[str, str]:
+    """The scripts' messages that ``language`` translates: what a page hands its scripts."""
+    if language == i18n.DEFAULT:
+        return {}
+    catalog = i18n.translations(language)
+    return {m: t for m in script_messages() if (t := catalog.gettext(m)) != m}
 
 
 LANGUAGE_COOKIE = "tocsin_language"
@@ -205,6 +234,7 @@ def render(request: Request, template: str, status_code: int = 200,
                 "language": language,
                 "languages": i18n.LANGUAGES,
                 "direction": i18n.direction(language),
+                "script_text": script_catalog(language),
                 **context,
             },
             status_code=status_code,

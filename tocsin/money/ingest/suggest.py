@@ -34,6 +34,7 @@ import yaml
 
 from tocsin import limits, types
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_, Message
 from tocsin.money.ingest.base import Context, Problems, ProgressBar
 from tocsin.money.ingest.mapping import Mapping, parse_mapping
 from tocsin.money.rates import RateTable, resolve_rates
@@ -46,47 +47,48 @@ SAMPLE_ROWS = 200
 SAMPLE_BYTES = 512 * 1024
 
 #: Every field the suggestion fills, by its mapping key, with the label people see.
-FIELDS: dict[str, str] = {
-    "transaction.date": "Date",
-    "transaction.amount": "Amount",
-    "transaction.currency": "Currency",
-    "transaction.id": "Transaction reference",
-    "transaction.channel": "Payment type",
-    "source.account": "Payer's account",
-    "source.party.name": "Payer's name",
-    "source.bank": "Payer's bank",
-    "source.country": "Payer's country",
-    "target.account": "Payee's account",
-    "target.party.name": "Payee's name",
-    "target.bank": "Payee's bank",
-    "target.country": "Payee's country",
+FIELDS: dict[str, Message] = {
+    "transaction.date": N_("Date"),
+    "transaction.amount": N_("Amount"),
+    "transaction.currency": N_("Currency"),
+    "transaction.id": N_("Transaction reference"),
+    "transaction.channel": N_("Payment type"),
+    "source.account": N_("Payer's account"),
+    "source.party.name": N_("Payer's name"),
+    "source.bank": N_("Payer's bank"),
+    "source.country": N_("Payer's country"),
+    "target.account": N_("Payee's account"),
+    "target.party.name": N_("Payee's name"),
+    "target.bank": N_("Payee's bank"),
+    "target.country": N_("Payee's country"),
 }
 REQUIRED = ("transaction.date", "transaction.amount")
 
 #: ``strptime`` layouts tried on a date column, with how people read them.
-DATE_FORMATS: dict[str, str] = {
-    "%Y-%m-%d": "year-month-day (2024-12-31)",
-    "%Y-%m-%d %H:%M:%S": "year-month-day hour:minute:second (2024-12-31 23:59:00)",
-    "%Y-%m-%d %H:%M": "year-month-day hour:minute (2024-12-31 23:59)",
-    "%Y-%m-%dT%H:%M:%S": "year-month-dayThour:minute:second (2024-12-31T23:59:00)",
-    "%Y/%m/%d": "year/month/day (2024/12/31)",
-    "%Y/%m/%d %H:%M": "year/month/day hour:minute (2024/12/31 23:59)",
-    "%d.%m.%Y": "day.month.year (31.12.2024)",
-    "%d.%m.%Y %H:%M": "day.month.year hour:minute (31.12.2024 23:59)",
-    "%d.%m.%y": "day.month.short year (31.12.24)",
-    "%d/%m/%Y": "day/month/year (31/12/2024)",
-    "%d/%m/%Y %H:%M": "day/month/year hour:minute (31/12/2024 23:59)",
-    "%d-%m-%Y": "day-month-year (31-12-2024)",
-    "%m/%d/%Y": "month/day/year (12/31/2024)",
-    "%m/%d/%Y %H:%M": "month/day/year hour:minute (12/31/2024 23:59)",
-    "%Y%m%d": "yearmonthday (20241231)",
+DATE_FORMATS: dict[str, Message] = {
+    "%Y-%m-%d": N_("year-month-day (2024-12-31)"),
+    "%Y-%m-%d %H:%M:%S": N_("year-month-day hour:minute:second (2024-12-31 23:59:00)"),
+    "%Y-%m-%d %H:%M": N_("year-month-day hour:minute (2024-12-31 23:59)"),
+    "%Y-%m-%dT%H:%M:%S": N_("year-month-dayThour:minute:second (2024-12-31T23:59:00)"),
+    "%Y/%m/%d": N_("year/month/day (2024/12/31)"),
+    "%Y/%m/%d %H:%M": N_("year/month/day hour:minute (2024/12/31 23:59)"),
+    "%d.%m.%Y": N_("day.month.year (31.12.2024)"),
+    "%d.%m.%Y %H:%M": N_("day.month.year hour:minute (31.12.2024 23:59)"),
+    "%d.%m.%y": N_("day.month.short year (31.12.24)"),
+    "%d/%m/%Y": N_("day/month/year (31/12/2024)"),
+    "%d/%m/%Y %H:%M": N_("day/month/year hour:minute (31/12/2024 23:59)"),
+    "%d-%m-%Y": N_("day-month-year (31-12-2024)"),
+    "%m/%d/%Y": N_("month/day/year (12/31/2024)"),
+    "%m/%d/%Y %H:%M": N_("month/day/year hour:minute (12/31/2024 23:59)"),
+    "%Y%m%d": N_("yearmonthday (20241231)"),
 }
 #: Decimal separators of amounts, with their thousands separator and label.
-DECIMALS: dict[str, tuple[str | None, str]] = {
-    ".": (",", "point (1,234.56)"),
-    ",": (".", "comma (1.234,56)"),
+DECIMALS: dict[str, tuple[str | None, Message]] = {
+    ".": (",", N_("point (1,234.56)")),
+    ",": (".", N_("comma (1.234,56)")),
 }
-DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+DELIMITERS: dict[str, Message] = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab"),
+                                  "|": N_("vertical bar")}
 
 # Header words, accents removed and lower case. Long words match inside compound
 # words (Empfängerkonto); words of three letters or fewer only as whole words.
@@ -166,7 +168,9 @@ class Column:
     @property
     def label(self) -> str:
         shown = ", ".join(self.examples[:2])
-        return f"{self.name} (e.g. {shown})" if shown else f"{self.name} (empty)"
+        if shown:
+            return N_("%(column)s (e.g. %(examples)s)", column=self.name, examples=shown)
+        return N_("%(column)s (empty)", column=self.name)
 
 
 @dataclass
@@ -195,19 +199,21 @@ class Suggestion:
         problems = []
         for key in REQUIRED:
             if key not in self.fields:
-                problems.append(Problem(FIELDS[key], "choose the column that holds it"))
+                problems.append(Problem(FIELDS[key], N_("choose the column that holds it")))
         if "transaction.currency" not in self.fields and not self.currency:
-            problems.append(Problem("Currency", "choose its column or the currency of every "
-                                                "row"))
-        for side, who in (("source", "Payer"), ("target", "Payee")):
+            problems.append(Problem(N_("Currency"), N_("choose its column or the currency of "
+                                                       "every row")))
+        for side in ("source", "target"):
             if f"{side}.account" not in self.fields and f"{side}.party.name" not in self.fields:
-                problems.append(Problem(f"{who}'s account", f"choose the column of the "
-                                        f"{who.lower()}'s account or of their name"))
+                problems.append(Problem(FIELDS[f"{side}.account"], N_(
+                    "choose the column of the payer's account or of their name")
+                    if side == "source" else N_(
+                    "choose the column of the payee's account or of their name")))
         date_col = self.fields.get("transaction.date")
         column = self.column(date_col) if date_col else None
         if column is not None and column.kind != "date-native" and self.date_format is None \
                 and not _all_iso(column.examples):
-            problems.append(Problem("Date layout", "choose how the dates are written"))
+            problems.append(Problem(N_("Date layout"), N_("choose how the dates are written")))
         return problems
 
     def raw(self) -> dict[str, Any]:
@@ -251,7 +257,7 @@ class Suggestion:
         """The validated mapping; :class:`InputError` says in plain words what is missing."""
         missing = self.missing()
         if missing:
-            raise InputError(missing, summary="the column mapping is not complete")
+            raise InputError(missing, summary=N_("the column mapping is not complete"))
         return parse_mapping(self.raw(), "column mapping")
 
     def yaml(self) -> str:
@@ -266,23 +272,24 @@ class Suggestion:
         chosen: dict[str, str] = {}
         for key, column in fields.items():
             if key not in FIELDS:
-                problems.append(Problem(key, "not a field of the mapping"))
+                problems.append(Problem(key, N_("not a field of the mapping")))
             elif column:
                 if column not in self.sample.header:
-                    problems.append(Problem(FIELDS[key], f"the file has no column {column!r}"))
+                    problems.append(Problem(FIELDS[key], N_("the file has no column %(column)s",
+                                                               column=repr(column))))
                 else:
                     chosen[key] = column
         if date_format and date_format not in DATE_FORMATS:
-            problems.append(Problem("Date layout", f"{date_format!r} is not one of the "
-                                                   "layouts offered"))
+            problems.append(Problem(N_("Date layout"), N_(
+                "%(layout)s is not one of the layouts offered", layout=repr(date_format))))
         if decimal is not None and decimal not in DECIMALS:
-            problems.append(Problem("Decimal separator", "choose a point or a comma"))
+            problems.append(Problem(N_("Decimal separator"), N_("choose a point or a comma")))
         code = (currency or "").strip().upper() or None
         if code is not None and not types.currency.known(code):
-            problems.append(Problem("Currency", f"{currency!r} is not an ISO 4217 currency "
-                                                "code (e.g. EUR)"))
+            problems.append(Problem(N_("Currency"), N_(
+                "%(code)s is not an ISO 4217 currency code (e.g. EUR)", code=repr(currency))))
         if problems:
-            raise InputError(problems, summary="the column mapping is not valid")
+            raise InputError(problems, summary=N_("the column mapping is not valid"))
         return replace(self, fields=chosen, currency=code,
                        date_format=date_format or None,
                        decimal=decimal if decimal is not None else self.decimal,
@@ -303,13 +310,14 @@ def sample(path: Path, *, rows: int = SAMPLE_ROWS, name: str | None = None) -> S
         with path.open("rb") as handle:
             data = handle.read(SAMPLE_BYTES)
     except OSError as exc:
-        raise InputError.single(shown, f"cannot read the file: {exc.strerror}") from None
+        raise InputError.single(shown, N_("cannot read the file: %(why)s",
+                                          why=exc.strerror)) from None
     if data.startswith(b"PK\x03\x04"):
         return _sample_excel(path, rows, shown)
     if not data.strip():
-        raise InputError.single(shown, "the file is empty")
+        raise InputError.single(shown, N_("the file is empty"))
     if b"\x00" in data[:4096]:
-        raise InputError.single(shown, "this is not a text (CSV) or Excel file")
+        raise InputError.single(shown, N_("this is not a text (CSV) or Excel file"))
     encoding = "utf-8-sig"
     try:
         text = data.decode(encoding)
@@ -323,14 +331,14 @@ def sample(path: Path, *, rows: int = SAMPLE_ROWS, name: str | None = None) -> S
         text = text[:text.rindex("\n")]  # drop the last, probably cut, line
     lines = [line for line in text.splitlines() if line.strip()][:rows + 20]
     if not lines:
-        raise InputError.single(shown, "the file is empty")
+        raise InputError.single(shown, N_("the file is empty"))
     delimiter = _delimiter(lines)
     records = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
     widths = Counter(len(r) for r in records)
     width = widths.most_common(1)[0][0]
     if width < 2:
-        raise InputError.single(shown, "cannot find columns in this file (is it a CSV file "
-                                       "with a header line?)")
+        raise InputError.single(shown, N_("cannot find columns in this file (is it a CSV file "
+                                          "with a header line?)"))
     start = next(i for i, r in enumerate(records) if len(r) == width)
     header = [h.strip() for h in records[start]]
     # the header's line in the file: blank lines before it count too
@@ -381,7 +389,8 @@ def _sample_excel(path: Path, rows: int, shown: str) -> Sample:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise InputError.single(shown, f"cannot open the workbook ({exc})") from None
+        raise InputError.single(shown, N_("cannot open the workbook (%(why)s)",
+                                          why=str(exc))) from None
     try:
         found: list[tuple[Any, ...]] = []
         header_row = 1
@@ -402,7 +411,7 @@ def _sample_excel(path: Path, rows: int, shown: str) -> Sample:
     finally:
         book.close()
     if not found:
-        raise InputError.single(shown, "no sheet has a table with a header row")
+        raise InputError.single(shown, N_("no sheet has a table with a header row"))
     header = [str(h).strip() if h is not None else "" for h in found[0]]
     while header and not header[-1]:
         header.pop()
@@ -643,7 +652,7 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
             continue
         fields[key] = column.name
         used.add(column.name)
-        reasons[key] = "each row has a value of its own" if key == "transaction.id" \
+        reasons[key] = N_("each row has a value of its own") if key == "transaction.id" \
             else _reason(column)
     date_col = next((c for c in columns if c.name == fields.get("transaction.date")), None)
     amount_col = next((c for c in columns if c.name == fields.get("transaction.amount")), None)
@@ -655,13 +664,21 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
         date_format=date_format, decimal=decimal, negative_swaps=True, reasons=reasons)
 
 
+#: What a column's values were recognised as, for the hint under a suggested field.
+_KIND_REASONS = {
+    "date": N_("the values are dates"), "date-native": N_("the values are dates"),
+    "amount": N_("the values are amounts"), "integer": N_("the values are whole numbers"),
+    "currency": N_("the values are ISO 4217 currency codes"),
+    "country": N_("the values are ISO country codes"),
+    "iban": N_("the values are IBANs with a valid checksum"),
+    "bic": N_("the values are BICs"), "account": N_("the values are account numbers"),
+    "name": N_("the values are names"), "category": N_("the values are a few repeated values"),
+    "text": N_("the values are text"),
+}
+
+
 def _reason(column: Column) -> str:
-    what = {"date": "dates", "date-native": "dates", "amount": "amounts",
-            "integer": "whole numbers", "currency": "ISO 4217 currency codes",
-            "country": "ISO country codes", "iban": "IBANs with a valid checksum",
-            "bic": "BICs", "account": "account numbers", "name": "names",
-            "category": "a few repeated values", "text": "text"}.get(column.kind, column.kind)
-    return f"the values are {what}"
+    return _KIND_REASONS.get(column.kind) or N_("the values are %(kind)s", kind=column.kind)
 
 
 def from_mapping(smp: Sample, mapping: Mapping, name: str | None = None) -> Suggestion:
@@ -669,7 +686,8 @@ def from_mapping(smp: Sample, mapping: Mapping, name: str | None = None) -> Sugg
     missing = [(key, col) for key, col in mapping.columns().items() if col not in smp.header]
     if missing:
         shown = ", ".join(f"{col!r}" for _, col in missing[:5])
-        raise InputError.single(name or "saved mapping", f"the file has no column {shown}")
+        raise InputError.single(name or "saved mapping",
+                                N_("the file has no column %(column)s", column=shown))
     columns = [profile(h, [row[i] if i < len(row) else None for row in smp.rows])
                for i, h in enumerate(smp.header)]
     fields = {key: col for key, col in mapping.columns().items() if key in FIELDS}
@@ -744,7 +762,7 @@ def preview(path: Path, mapping: Mapping, *, rows: int = 10, check: int = 1000,
             item[f"{side}_account"] = "" if account.startswith("party:") else account
     problems = [_plain(p, str(path), shown) for p in ctx.problems.as_list()]
     if checked == 0 and not problems:
-        problems.append(Problem(shown, "no rows to import under the header"))
+        problems.append(Problem(shown, N_("no rows to import under the header")))
     return Preview(out, problems, checked)
 
 

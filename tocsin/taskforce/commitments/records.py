@@ -31,6 +31,7 @@ from tocsin.access.policy import (
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_
 from tocsin.reference.tables import RefInstrument, RefProvision
 from tocsin.taskforce.commitments.tables import (
     STATUSES,
@@ -47,13 +48,13 @@ from tocsin.taskforce.programmes.tables import Activity, Document
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 
 STATUS_LABELS = {
-    "not_started": "not started",
-    "in_progress": "in progress",
-    "implemented": "implemented",
-    "ongoing": "ongoing",
-    "not_applicable": "not applicable",
+    "not_started": N_("not started"),
+    "in_progress": N_("in progress"),
+    "implemented": N_("implemented"),
+    "ongoing": N_("ongoing"),
+    "not_applicable": N_("not applicable"),
 }
-PRIORITY_LABELS = {1: "high", 2: "medium", 3: "low"}
+PRIORITY_LABELS = {1: N_("high"), 2: N_("medium"), 3: N_("low")}
 #: Why a code check looks past the read rule: a clash must be reported whoever owns it.
 UNIQUE_CODES = "commitment codes are unique across units"
 
@@ -126,37 +127,46 @@ def check_commitment(session: Session, spec: CommitmentSpec, vocab: Vocabulary) 
     where = f"commitment {spec.code!r}"
     problems = []
     if not spec.code.strip() or spec.code != spec.code.strip():
-        problems.append(Problem(f"{where}: code", "the code is empty or has surrounding spaces"))
+        problems.append(Problem(f"{where}: code",
+                                N_("the code is empty or has surrounding spaces")))
     if not spec.summary.strip():
-        problems.append(Problem(f"{where}: summary", "the summary is empty"))
+        problems.append(Problem(f"{where}: summary", N_("the summary is empty")))
     if spec.priority not in (1, 2, 3):
-        problems.append(Problem(f"{where}: priority", f"priority {spec.priority} is not 1-3"))
+        problems.append(Problem(f"{where}: priority", N_("priority %(priority)s is not 1-3",
+                                                           priority=spec.priority)))
     if session.get(RefInstrument, spec.instrument_code) is None:
         problems.append(Problem(f"{where}: instrument_code",
-                                f"unknown instrument {spec.instrument_code!r}"))
+                                N_("unknown instrument %(code)s",
+                                   code=repr(spec.instrument_code))))
     if spec.provision_key:
         provision = session.get(RefProvision, spec.provision_key)
         if provision is None:
             problems.append(Problem(f"{where}: provision_key",
-                                    f"unknown provision {spec.provision_key!r}"))
+                                    N_("unknown provision %(code)s",
+                                       code=repr(spec.provision_key))))
         elif provision.instrument_code != spec.instrument_code:
             problems.append(Problem(f"{where}: provision_key",
-                                    f"{spec.provision_key!r} belongs to "
-                                    f"{provision.instrument_code!r}, not "
-                                    f"{spec.instrument_code!r}"))
-    for name, known, label in (("crime_areas", vocab.crime_areas, "crime area"),
-                               ("stages", vocab.stages, "justice-chain stage"),
-                               ("structures", vocab.structures, "structure")):
+                                    N_("%(provision)s belongs to %(instrument)s, not "
+                                       "%(given)s", provision=repr(spec.provision_key),
+                                       instrument=repr(provision.instrument_code),
+                                       given=repr(spec.instrument_code))))
+    for name, known, label in (("crime_areas", vocab.crime_areas, N_("crime area")),
+                               ("stages", vocab.stages, N_("justice-chain stage")),
+                               ("structures", vocab.structures, N_("structure"))):
         codes = getattr(spec, name)
         for code in codes:
             if code not in known:
-                problems.append(Problem(f"{where}: {name}", f"unknown {label} {code!r}"))
+                problems.append(Problem(f"{where}: {name}", N_("unknown %(what)s %(code)s",
+                                                               what=label, code=repr(code))))
         if len(set(codes)) != len(codes):
-            problems.append(Problem(f"{where}: {name}", f"a {label} is listed twice"))
+            problems.append(Problem(f"{where}: {name}", N_("listed twice: %(what)s",
+                                                           what=label)))
     if spec.handling is not None and spec.handling not in HANDLING_CODES:
-        problems.append(Problem(f"{where}: handling", f"unknown handling {spec.handling!r}"))
+        problems.append(Problem(f"{where}: handling", N_("unknown handling %(code)s",
+                                                           code=repr(spec.handling))))
     if spec.owner_unit is not None and spec.owner_unit not in vocab.units:
-        problems.append(Problem(f"{where}: owner_unit", f"unknown unit {spec.owner_unit!r}"))
+        problems.append(Problem(f"{where}: owner_unit", N_("unknown unit %(code)s",
+                                                             code=repr(spec.owner_unit))))
     return problems
 
 
@@ -188,11 +198,11 @@ def create_commitment(session: Session, principal: Principal, spec: CommitmentSp
     if session.scalar(unguarded_select(Commitment.id, why=UNIQUE_CODES)
                       .where(Commitment.code == spec.code)):
         problems.append(Problem(f"commitment {spec.code!r}: code",
-                                "another commitment already has this code"))
+                                N_("another commitment already has this code")))
     unit_id = vocab.units.get(spec.owner_unit) if spec.owner_unit else principal.unit_id
     if unit_id is None:
         problems.append(Problem(f"commitment {spec.code!r}: owner_unit",
-                                "say which unit owns the commitment"))
+                                N_("say which unit owns the commitment")))
     if problems:
         raise InputError(problems)
     require_write(principal, unit_id)
@@ -217,7 +227,7 @@ def update_commitment(session: Session, principal: Principal, commitment_id: int
                            .where(Commitment.code == spec.code))
     if other is not None and other != commitment.id:
         problems.append(Problem(f"commitment {spec.code!r}: code",
-                                "another commitment already has this code"))
+                                N_("another commitment already has this code")))
     if problems:
         raise InputError(problems)
     if spec.owner_unit:
@@ -409,10 +419,11 @@ def assess(
     where = f"commitment {commitment.code!r}"
     problems = []
     if status not in STATUSES:
-        problems.append(Problem(f"{where}: status", f"unknown status {status!r}; use one of "
-                                + ", ".join(STATUSES)))
+        problems.append(Problem(f"{where}: status", N_(
+            "unknown status %(status)s; use one of %(known)s", status=repr(status),
+            known=", ".join(STATUSES))))
     if not rationale.strip():
-        problems.append(Problem(f"{where}: rationale", "say why (the rationale is empty)"))
+        problems.append(Problem(f"{where}: rationale", N_("say why (the rationale is empty)")))
     if problems:
         raise InputError(problems)
     activity_ids = _readable_activities(session, principal, evidence_activities,
@@ -424,7 +435,7 @@ def assess(
                         principal)
         if parent is None:
             raise InputError.single(f"{where}: evidence_documents",
-                                    f"no document with id {ident}")
+                                    N_("no document with id %(id)s", id=ident))
     assessment = Assessment(user_id=principal.user_id, username=principal.username,
                             status=status, rationale=rationale.strip())
     # through the loaded collection, so code reading the history during the flush sees it

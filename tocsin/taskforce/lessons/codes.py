@@ -14,11 +14,13 @@ from tocsin.access.handling import Handling
 from tocsin.access.links import link_target
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
-from tocsin.errors import InputError, NotFound, Problem
+from tocsin.errors import InputError, NotFound, Problem, reason_of
+from tocsin.i18n import N_
 from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage
 from tocsin.taskforce.programmes.tables import Activity
 
 KINDS: dict[str, Any] = {"crime area": RefCrimeArea, "stage": RefStage, "country": RefCountry}
+KIND_LABELS = {"crime area": N_("crime area"), "stage": N_("stage"), "country": N_("country")}
 
 
 def unknown_codes(session: Session, kind: str, codes: Iterable[str],
@@ -29,14 +31,15 @@ def unknown_codes(session: Session, kind: str, codes: Iterable[str],
     if not wanted:
         return []
     known = set(session.scalars(select(model.code).where(model.code.in_(wanted))))
-    return [Problem(location, f"unknown {kind} {code!r}") for code in sorted(wanted - known)]
+    return [Problem(location, N_("unknown %(what)s %(code)s", what=KIND_LABELS[kind],
+                                 code=repr(code))) for code in sorted(wanted - known)]
 
 
 def check_handling(value: str, location: str) -> tuple[str, list[Problem]]:
     try:
         return Handling.parse(value).value, []
     except ValueError as exc:
-        return value, [Problem(location, str(exc))]
+        return value, [Problem(location, reason_of(exc))]
 
 
 def unit_id(session: Session, code: str | None, principal: Principal, location: str,
@@ -44,7 +47,7 @@ def unit_id(session: Session, code: str | None, principal: Principal, location: 
     """The id of the unit ``code`` (the principal's own unit when empty)."""
     if not code:
         if principal.unit_id is None:
-            problems.append(Problem(location, "give the owning unit"))
+            problems.append(Problem(location, N_("give the owning unit")))
         return principal.unit_id
     return types.unit.check_id(session, code, location, problems)
 
@@ -71,7 +74,8 @@ def parse_date(value: str | date | None, location: str, problems: list[Problem])
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        problems.append(Problem(location, f"{value!r} is not a date (YYYY-MM-DD)"))
+        problems.append(Problem(location, N_("%(value)s is not a date (YYYY-MM-DD)",
+                                             value=repr(value))))
         return None
 
 

@@ -14,6 +14,7 @@ import yaml
 
 from tocsin.access.roles import Role
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_, Message
 
 CYCLE_FILE = Path(__file__).parent / "cycle.yaml"
 #: Inputs a transition may require; each is checked by :mod:`records`.
@@ -50,16 +51,15 @@ class Cycle:
         found = self.transitions.get(name)
         if found is None:
             known = ", ".join(self.transitions)
-            raise InputError.single("transition",
-                                    f"unknown transition {name!r}; use one of {known}")
+            raise InputError.single("transition", N_(
+                "unknown transition %(name)s; use one of %(known)s", name=repr(name), known=known))
         if current not in found.sources:
             label = self.statuses[current].label
-            allowed = ", ".join(t.name for t in self.available(current)) or "none"
-            raise InputError.single(
-                "transition",
-                f"cannot {name} a lesson in status {current!r} ({label}); "
-                f"allowed from here: {allowed}",
-            )
+            allowed = ", ".join(t.name for t in self.available(current)) or "-"
+            raise InputError.single("transition", N_(
+                "cannot %(transition)s a lesson in status %(status)s (%(label)s); allowed from "
+                "here: %(allowed)s", transition=name, status=repr(current),
+                label=Message(label), allowed=allowed))
         return found
 
     def available(self, current: str, role: Role | None = None) -> list[Transition]:

@@ -17,8 +17,9 @@ from tocsin.access import audit
 from tocsin.access.links import linked, linked_ids
 from tocsin.access.policy import get_readable, list_readable, readable, require_write
 from tocsin.access.principal import Principal
-from tocsin.access.roles import Action
+from tocsin.access.roles import ROLE_LABELS, Action
 from tocsin.errors import InputError, PermissionDenied, Problem
+from tocsin.i18n import N_
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.lessons.cycle import load_cycle
 from tocsin.taskforce.lessons.spec import ActionSpec, ObservationSpec, ReviewSpec
@@ -42,10 +43,11 @@ def _check_observation(session: Session, principal: Principal,
                        spec: ObservationSpec | ReviewSpec, at: str,
                        problems: list[Problem]) -> None:
     if not spec.title:
-        problems.append(Problem(f"{at}.title", "give a title"))
+        problems.append(Problem(f"{at}.title", N_("give a title")))
     if spec.outcome not in OUTCOMES:
-        problems.append(Problem(f"{at}.outcome", f"{spec.outcome!r} is not one of "
-                                f"{', '.join(OUTCOMES)}"))
+        problems.append(Problem(f"{at}.outcome", N_("%(value)s is not one of %(known)s",
+                                                    value=repr(spec.outcome),
+                                                    known=", ".join(OUTCOMES))))
     problems += codes.unknown_codes(session, "crime area", spec.crime_areas, f"{at}.crime_areas")
     problems += codes.unknown_codes(session, "stage", spec.stages, f"{at}.stages")
     problems += codes.unknown_codes(session, "country", spec.countries, f"{at}.countries")
@@ -79,7 +81,7 @@ def submit_observation(session: Session, principal: Principal, spec: Observation
     """Record a new observation (status ``submitted``); all fields are checked first."""
     problems: list[Problem] = []
     if not spec.observation:
-        problems.append(Problem("observation.observation", "describe what was observed"))
+        problems.append(Problem("observation.observation", N_("describe what was observed")))
     _check_observation(session, principal, spec, "observation", problems)
     owner = codes.unit_id(session, spec.owner_unit, principal, "observation.owner_unit", problems)
     if problems or owner is None:  # unit_id() names the problem when it finds no unit
@@ -103,7 +105,7 @@ def submit_review(session: Session, principal: Principal,
     problems: list[Problem] = []
     for name in ("planned", "happened", "why_different", "next_time"):
         if not getattr(spec, name):
-            problems.append(Problem(f"review.{name}", "answer this question"))
+            problems.append(Problem(f"review.{name}", N_("answer this question")))
     _check_observation(session, principal, spec, "review", problems)
     for i, extra in enumerate(spec.observations):
         _check_observation(session, principal, extra, f"review.observations[{i}]", problems)
@@ -199,28 +201,29 @@ def advance(session: Session, principal: Principal, lesson_id: int, transition: 
     step = cycle.transition(transition, lesson.status)
     if not step.allowed_for(principal.role):
         roles = ", ".join(sorted(r.value for r in step.roles))
-        raise PermissionDenied(f"role {principal.role.value} may not {transition} a lesson; "
-                               f"allowed: {roles}")
+        raise PermissionDenied(N_("role %(role)s may not %(transition)s a lesson; allowed: "
+                                  "%(roles)s", role=ROLE_LABELS[principal.role],
+                                  transition=transition, roles=roles))
     require_write(principal, lesson.owner_unit_id)
     problems: list[Problem] = []
     at = f"lesson {lesson.id}: {transition}"
     if "note" in step.requires and not note.strip():
-        problems.append(Problem(f"{at}.note", "give the reason"))
+        problems.append(Problem(f"{at}.note", N_("give the reason")))
     if "analysis" in step.requires and not analysis.strip():
-        problems.append(Problem(f"{at}.analysis", "write the analysis"))
+        problems.append(Problem(f"{at}.analysis", N_("write the analysis")))
     if "statement" in step.requires and not statement.strip():
-        problems.append(Problem(f"{at}.statement", "state the lesson identified"))
+        problems.append(Problem(f"{at}.statement", N_("state the lesson identified")))
     new_action: RemedialAction | None = None
     if "action" in step.requires:
         new_action = _action(session, lesson, action, f"{at}.action", problems)
     if "actions_done" in step.requires:
         still_open = [a for a in lesson.actions if a.status != "done"]
         if not lesson.actions:
-            problems.append(Problem(at, "no remedial action was assigned"))
+            problems.append(Problem(at, N_("no remedial action was assigned")))
         for item in still_open:
             problems.append(Problem(f"{at}: remedial action {item.id}",
-                                    f"still open (due {item.due_on.isoformat()}, "
-                                    f"{item.action_body.code})"))
+                                    N_("still open (due %(due)s, %(body)s)",
+                                       due=item.due_on.isoformat(), body=item.action_body.code)))
     if problems:
         raise InputError(problems)
     if analysis.strip():
@@ -241,12 +244,12 @@ def advance(session: Session, principal: Principal, lesson_id: int, transition: 
 def _action(session: Session, lesson: Lesson, spec: ActionSpec | None, at: str,
             problems: list[Problem]) -> RemedialAction | None:
     if spec is None:
-        problems.append(Problem(at, "give the action body, description and due date"))
+        problems.append(Problem(at, N_("give the action body, description and due date")))
         return None
     body = codes.unit_id(session, spec.action_body or "-", Principal.system(),
                          f"{at}.action_body", problems)
     if not spec.description:
-        problems.append(Problem(f"{at}.description", "describe the remedial action"))
+        problems.append(Problem(f"{at}.description", N_("describe the remedial action")))
     if body is None:
         return None
     return RemedialAction(action_body_id=body, description=spec.description,
@@ -261,9 +264,10 @@ def complete_action(session: Session, principal: Principal, action_id: int,
     if principal.unit_id != action.action_body_id:
         require_write(principal, action.owner_unit_id)
     elif not principal.can(Action.WRITE_OWN_UNIT):
-        raise PermissionDenied(f"role {principal.role.value} may not change records")
+        raise PermissionDenied(N_("role %(role)s may not change records",
+                                  role=ROLE_LABELS[principal.role]))
     if action.status == "done":
-        raise InputError.single(f"remedial action {action.id}", "already done")
+        raise InputError.single(f"remedial action {action.id}", N_("already done"))
     action.status = "done"
     action.done_on = today or date.today()
     session.flush()

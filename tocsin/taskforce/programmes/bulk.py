@@ -19,6 +19,7 @@ from tocsin.access.policy import may_read, may_write, require, unguarded_select
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.taskforce.programmes import rows
 from tocsin.taskforce.programmes.check import check_hierarchy
 from tocsin.taskforce.programmes.records import UNIQUE_IDENTIFIERS, resolve_owner_unit
@@ -68,27 +69,31 @@ def apply_specs(
     by_identifier = {s.identifier: s for s in specs}
 
     def where(spec: ActivitySpec, what: str = "") -> str:
-        return locations.get(spec.identifier, spec.identifier) + what
+        found = locations.get(spec.identifier, spec.identifier)
+        return found + what if what else found  # a location message stays translatable
 
     existing = _existing(session, list(by_identifier))
     units: dict[str, int] = {}
     for spec in specs:
         old = existing.get(spec.identifier)
         if old is not None and not may_read(old, principal):
-            found.append(Problem(where(spec), f"identifier {spec.identifier!r} is already "
-                                 "used by a record you cannot see"))
+            found.append(Problem(where(spec), N_(
+                "identifier %(identifier)s is already used by a record you cannot see",
+                identifier=repr(spec.identifier))))
             continue
         if old is not None and not may_write(principal, old.owner_unit_id):
-            found.append(Problem(where(spec), f"activity {spec.identifier!r} exists and "
-                                 "belongs to a unit whose records you may not change"))
+            found.append(Problem(where(spec), N_(
+                "activity %(identifier)s exists and belongs to a unit whose records you may "
+                "not change", identifier=repr(spec.identifier))))
             continue
         default = owner_unit_id if old is None or spec.owner_unit else old.owner_unit_id
         unit = resolve_owner_unit(spec, principal, vocab, default=default)
         if unit is None:
-            found.append(Problem(where(spec), "no owning unit: name one for the import"))
+            found.append(Problem(where(spec), N_("no owning unit: name one for the import")))
         elif not may_write(principal, unit):
-            found.append(Problem(where(spec), "you may not add records to the owning unit "
-                                 f"{vocab.unit_code(unit) or unit}"))
+            found.append(Problem(where(spec), N_(
+                "you may not add records to the owning unit %(unit)s",
+                unit=vocab.unit_code(unit) or unit)))
         else:
             units[spec.identifier] = unit
 
@@ -101,8 +106,9 @@ def apply_specs(
             if kid in by_identifier and kid not in parents:
                 parents[kid] = parent
             elif kid in by_identifier and parents[kid] != parent:
-                found.append(Problem(where(by_identifier[kid]), f"{parent!r} lists it as a "
-                                     f"child but it names {parents[kid]!r} as its parent"))
+                found.append(Problem(where(by_identifier[kid]), N_(
+                    "%(parent)s lists it as a child but it names %(named)s as its parent",
+                    parent=repr(parent), named=repr(parents[kid]))))
     outside = _existing(session, [p for p in set(parents.values()) if p not in by_identifier])
     for identifier, parent in list(parents.items()):
         spec = by_identifier[identifier]
@@ -112,17 +118,20 @@ def apply_specs(
         elif parent in outside and may_read(outside[parent], principal):
             parent_level = outside[parent].level
         else:
-            summary.notes.append(Problem(where(spec), f"parent {parent!r} is neither in the "
-                                         "file nor in the platform; kept without parent"))
+            summary.notes.append(Problem(where(spec), N_(
+                "parent %(parent)s is neither in the file nor in the platform; kept without "
+                "parent", parent=repr(parent))))
             del parents[identifier]
             continue
         reason = check_hierarchy(spec.level, parent_level)
         if reason:
-            found.append(Problem(where(spec), f"{reason} ({parent!r})"))
+            found.append(Problem(where(spec), N_("%(reason)s (%(record)s)", reason=reason,
+                                                 record=repr(parent))))
     found += _orphaned_children(session, principal, existing, by_identifier)
     if found:
-        raise InputError(found, summary=f"{len(found)} problem(s) in {source or 'the input'}; "
-                                        "nothing was applied")
+        raise InputError(found, summary=N_(
+            "%(count)s problem(s) in %(source)s; nothing was applied", count=len(found),
+            source=source or N_("the input")))
 
     # Bulk statements from here on: the ORM copies of existing rows are stale after.
     session.flush()
@@ -178,8 +187,9 @@ def _orphaned_children(session: Session, principal: Principal,
             reason = check_hierarchy(child.level, spec.level)
             if reason:
                 # a child the importer may not read is not named
-                name = (f"its child {child.identifier!r}" if may_read(child, principal)
-                        else "a child record")
-                problems.append(Problem(spec.identifier, f"{reason}: {name} is not in "
-                                        "the file and would no longer fit"))
+                name = (N_("its child %(identifier)s", identifier=repr(child.identifier))
+                        if may_read(child, principal) else N_("a child record"))
+                problems.append(Problem(spec.identifier, N_(
+                    "%(reason)s: %(record)s is not in the file and would no longer fit",
+                    reason=reason, record=name)))
     return problems

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from tocsin import types
 from tocsin.access.handling import HANDLING_CODES
+from tocsin.i18n import N_, Message
 from tocsin.taskforce.iati import codelists
 from tocsin.taskforce.programmes.spec import (
     ACTIVITY_STATUSES,
@@ -35,6 +36,14 @@ SHARE_TOLERANCE = Decimal("0.1")
 
 _Bad = Callable[[str, str], None]
 
+#: How the problems name dates, levels and finance kinds (English: as the fields read).
+FIELD_LABELS = {"planned_start": N_("planned start"), "planned_end": N_("planned end"),
+                "actual_start": N_("actual start"), "actual_end": N_("actual end")}
+LEVEL_LABELS = {"programme": N_("programme"), "project": N_("project"),
+                "activity": N_("activity")}
+FINANCE_KINDS = {"budget": N_("budget"), "commitment": N_("commitment"),
+                 "expenditure": N_("expenditure")}
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -50,50 +59,58 @@ def check_activity(spec: ActivitySpec, vocab: Vocabulary) -> list[Issue]:
         issues.append(Issue(field, reason))
 
     if not spec.identifier.strip():
-        bad("identifier", "the activity identifier is empty")
+        bad("identifier", N_("the activity identifier is empty"))
     elif re.search(r"\s", spec.identifier):
-        bad("identifier", "the identifier contains spaces or line breaks")
+        bad("identifier", N_("the identifier contains spaces or line breaks"))
     elif len(spec.identifier) > 200:
-        bad("identifier", "the identifier exceeds 200 characters")
+        bad("identifier", N_("the identifier exceeds 200 characters"))
     if not spec.title.strip():
-        bad("title", "the title is empty")
+        bad("title", N_("the title is empty"))
     elif len(spec.title) > 500:
-        bad("title", f"the title has {len(spec.title)} characters; at most 500 are allowed")
+        bad("title", N_("the title has %(count)s characters; at most 500 are allowed",
+                       count=len(spec.title)))
     if spec.status not in ACTIVITY_STATUSES:
-        bad("status", f"activity status {spec.status} is not an IATI code (1-6)")
+        bad("status", N_("activity status %(status)s is not an IATI code (1-6)",
+                        status=spec.status))
     if spec.implementing_structure and spec.implementing_structure not in vocab.structures:
-        bad("implementing_structure", f"unknown structure {spec.implementing_structure!r}")
+        bad("implementing_structure", N_("unknown structure %(code)s",
+                                        code=repr(spec.implementing_structure)))
     if not spec.reporting_org_ref.strip():
-        bad("reporting_org_ref", "the reporting organisation identifier is empty")
+        bad("reporting_org_ref", N_("the reporting organisation identifier is empty"))
     if spec.planned_start is None and spec.actual_start is None:
-        bad("planned_start", "a planned or actual start date is required")
+        bad("planned_start", N_("a planned or actual start date is required"))
     for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
         first, last = getattr(spec, start), getattr(spec, end)
         if first and last and last < first:
-            bad(end, f"{end.replace('_', ' ')} {last} is before {start.replace('_', ' ')} {first}")
+            bad(end, N_("%(end_field)s %(end)s is before %(start_field)s %(start)s",
+                       end_field=FIELD_LABELS[end], end=last,
+                       start_field=FIELD_LABELS[start], start=first))
     if not types.language.known(spec.language):
-        bad("language", f"{spec.language!r} is not an ISO 639-1 language code")
+        bad("language", N_("%(code)s is not an ISO 639-1 language code",
+                              code=repr(spec.language)))
     if spec.default_currency is not None and not types.currency.known(spec.default_currency):
-        bad("default_currency", f"{spec.default_currency!r} is not an ISO 4217 code")
+        bad("default_currency", N_("%(code)s is not an ISO 4217 code",
+                                      code=repr(spec.default_currency)))
     if spec.handling is not None and spec.handling not in HANDLING_CODES:
-        bad("handling", f"unknown handling code {spec.handling!r}; use one of "
-            + ", ".join(HANDLING_CODES))
+        bad("handling", N_("unknown handling code %(code)s; use one of %(codes)s",
+                           code=repr(spec.handling), codes=", ".join(HANDLING_CODES)))
     if spec.owner_unit is not None and spec.owner_unit not in vocab.units:
-        bad("owner_unit", f"unknown unit {spec.owner_unit!r}")
+        bad("owner_unit", N_("unknown unit %(code)s", code=repr(spec.owner_unit)))
 
     for i, p in enumerate(spec.participants):
         where = f"participants[{i}]"
         if p.role not in ORG_ROLES:
-            bad(f"{where}.role", f"organisation role {p.role} is not 1-4")
+            bad(f"{where}.role", N_("organisation role %(role)s is not 1-4", role=p.role))
         if p.organization_code and p.organization_code not in vocab.organizations:
-            bad(f"{where}.organization_code", f"unknown organization {p.organization_code!r}")
+            bad(f"{where}.organization_code", N_("unknown organization %(code)s",
+                                                  code=repr(p.organization_code)))
         if not (p.organization_code or p.name.strip() or p.org_ref.strip()):
-            bad(where, "a partner needs an organization code, a name or an IATI reference")
+            bad(where, N_("a partner needs an organization code, a name or an IATI reference"))
 
-    _check_shares(spec.countries, "countries", vocab.countries, "country", bad,
+    _check_shares(spec.countries, "countries", vocab.countries, N_("country"), bad,
                   percentages=False)
-    _check_shares(spec.crime_areas, "crime_areas", vocab.crime_areas, "crime area", bad)
-    _check_shares(spec.stages, "stages", vocab.stages, "justice-chain stage", bad)
+    _check_shares(spec.crime_areas, "crime_areas", vocab.crime_areas, N_("crime area"), bad)
+    _check_shares(spec.stages, "stages", vocab.stages, N_("justice-chain stage"), bad)
     _check_regions(spec, bad)
     _check_finance(spec, bad)
     _check_results(spec, bad)
@@ -106,9 +123,11 @@ def _check_shares(shares: Sequence[ShareSpec], field: str, known: dict[str, str]
     seen: set[str] = set()
     for i, share in enumerate(shares):
         if share.code not in known:
-            bad(f"{field}[{i}].code", f"unknown {label} {share.code!r}")
+            bad(f"{field}[{i}].code", N_("unknown %(what)s %(code)s", what=label,
+                                              code=repr(share.code)))
         if share.code in seen:
-            bad(f"{field}[{i}].code", f"{label} {share.code!r} is listed twice")
+            bad(f"{field}[{i}].code", N_("%(what)s %(code)s is listed twice", what=label,
+                                              code=repr(share.code)))
         seen.add(share.code)
     if percentages:
         _check_percentages(shares, field, bad)
@@ -120,13 +139,14 @@ def _check_percentages(shares: Sequence[ShareSpec], field: str, bad: _Bad) -> No
     for i, share in enumerate(shares):
         p = share.percentage
         if p is not None and not (0 <= p <= 100):
-            bad(f"{field}[{i}].percentage", f"percentage {format_decimal(p)} is not within 0-100")
+            bad(f"{field}[{i}].percentage", N_("percentage %(value)s is not within 0-100",
+                                               value=format_decimal(p)))
         elif p is not None and p != p.quantize(Decimal("0.01")):
-            bad(f"{field}[{i}].percentage", "percentages have at most two decimals")
+            bad(f"{field}[{i}].percentage", N_("percentages have at most two decimals"))
     if given and len(given) != len(shares):
-        bad(field, "give a percentage for every share or for none")
+        bad(field, N_("give a percentage for every share or for none"))
     elif given and abs(total - 100) > SHARE_TOLERANCE:
-        bad(field, f"percentages add up to {format_decimal(total)}, not 100")
+        bad(field, N_("percentages add up to %(total)s, not 100", total=format_decimal(total)))
 
 
 def _check_regions(spec: ActivitySpec, bad: _Bad) -> None:
@@ -135,19 +155,21 @@ def _check_regions(spec: ActivitySpec, bad: _Bad) -> None:
         vocabularies = region_vocabularies()
         known = codelists.region_codes(region.vocabulary)
         if region.vocabulary not in vocabularies:
-            bad(f"regions[{i}].vocabulary",
-                f"region vocabulary {region.vocabulary!r} is not one of "
-                + ", ".join(f"{code} ({name})" for code, name in vocabularies.items()))
+            bad(f"regions[{i}].vocabulary", N_(
+                "region vocabulary %(code)s is not one of %(known)s", code=repr(region.vocabulary),
+                known=", ".join(f"{code} ({name})" for code, name in vocabularies.items())))
         elif not region.code.strip():
-            bad(f"regions[{i}].code", "the region code is empty")
+            bad(f"regions[{i}].code", N_("the region code is empty"))
         elif len(region.code) > 40:  # the column's width
-            bad(f"regions[{i}].code", "a region code has at most 40 characters")
+            bad(f"regions[{i}].code", N_("a region code has at most 40 characters"))
         elif known is not None and region.code not in known:
-            bad(f"regions[{i}].code", f"{region.code!r} is not an "
-                f"{vocabularies[region.vocabulary]} region code")
+            bad(f"regions[{i}].code", N_("%(code)s is not an %(vocabulary)s region code",
+                                         code=repr(region.code),
+                                         vocabulary=vocabularies[region.vocabulary]))
         key = (region.vocabulary, region.code)
         if key in seen:
-            bad(f"regions[{i}].code", f"region {region.code!r} is listed twice")
+            bad(f"regions[{i}].code", N_("region %(code)s is listed twice",
+                                         code=repr(region.code)))
         seen.add(key)
     _check_recipient_percentages(spec, bad)
 
@@ -155,7 +177,7 @@ def _check_regions(spec: ActivitySpec, bad: _Bad) -> None:
 def region_vocabularies() -> dict[str, str]:
     """The IATI RegionVocabulary codes a region may use, with the names the form shows."""
     return {codelists.REGION_DAC: "OECD-DAC", codelists.REGION_M49: "UN M49",
-            codelists.REGION_OWN: "reporting organisation's own"}
+            codelists.REGION_OWN: N_("reporting organisation's own")}
 
 
 def region_name(vocabulary: str, code: str) -> str | None:
@@ -180,13 +202,13 @@ def _check_recipient_percentages(spec: ActivitySpec, bad: _Bad) -> None:
             p = share.percentage
             if p is not None and not (0 <= p <= 100):
                 bad(f"{field}[{i}].percentage",
-                    f"percentage {format_decimal(p)} is not within 0-100")
+                    N_("percentage %(value)s is not within 0-100", value=format_decimal(p)))
     given = [s.percentage for s in shares if s.percentage is not None]
     if not given:
         return
     if len(given) != len(shares):
         bad("countries" if spec.countries else "regions",
-            "give a percentage for every recipient country and region or for none")
+            N_("give a percentage for every recipient country and region or for none"))
         return
     countries = sum((s.percentage or Decimal(0) for s in spec.countries), Decimal(0))
     vocabularies: list[str | None] = [*sorted({r.vocabulary for r in spec.regions})] or [None]
@@ -194,10 +216,14 @@ def _check_recipient_percentages(spec: ActivitySpec, bad: _Bad) -> None:
         total = countries + sum((r.percentage or Decimal(0) for r in spec.regions
                                  if r.vocabulary == vocabulary), Decimal(0))
         if total - 100 > SHARE_TOLERANCE:
-            scope = f" with the regions of vocabulary {vocabulary}" if vocabulary else ""
-            bad("countries" if spec.countries else "regions",
-                f"recipient countries{scope} add up to {format_decimal(total)}%, "
-                "more than 100%")
+            where = "countries" if spec.countries else "regions"
+            if vocabulary:
+                bad(where, N_("recipient countries with the regions of vocabulary "
+                              "%(vocabulary)s add up to %(total)s%%, more than 100%%",
+                              vocabulary=vocabulary, total=format_decimal(total)))
+            else:
+                bad(where, N_("recipient countries add up to %(total)s%%, more than 100%%",
+                              total=format_decimal(total)))
 
 
 def _check_finance(spec: ActivitySpec, bad: _Bad) -> None:
@@ -205,18 +231,21 @@ def _check_finance(spec: ActivitySpec, bad: _Bad) -> None:
     for i, line in enumerate(spec.finance):
         where = f"finance[{i}]"
         if not 1900 <= line.year <= 2200:
-            bad(f"{where}.year", f"year {line.year} is out of range")
+            bad(f"{where}.year", N_("year %(year)s is out of range", year=line.year))
         if not types.currency.known(line.currency):
-            bad(f"{where}.currency", f"{line.currency!r} is not an ISO 4217 currency code")
+            bad(f"{where}.currency", N_("%(code)s is not an ISO 4217 currency code",
+                                        code=repr(line.currency)))
         if not line.amount.is_finite() or abs(line.amount) >= Decimal("1e16"):
-            bad(f"{where}.amount", "the amount is not a finite number below 10^16")
+            bad(f"{where}.amount", N_("the amount is not a finite number below 10^16"))
         elif line.amount != line.amount.quantize(Decimal("0.01")):
-            bad(f"{where}.amount", "amounts have at most two decimals")
+            bad(f"{where}.amount", N_("amounts have at most two decimals"))
         elif line.kind == "budget" and line.amount < 0:
-            bad(f"{where}.amount", "a budget cannot be negative")
+            bad(f"{where}.amount", N_("a budget cannot be negative"))
         key = (line.kind, line.year, line.currency)
         if key in seen:
-            bad(where, f"{line.kind} for {line.year} in {line.currency} is given twice")
+            bad(where, N_("%(kind)s for %(year)s in %(currency)s is given twice",
+                          kind=FINANCE_KINDS.get(line.kind, line.kind), year=line.year,
+                          currency=line.currency))
         seen.add(key)
 
 
@@ -224,44 +253,50 @@ def _check_results(spec: ActivitySpec, bad: _Bad) -> None:
     for i, result in enumerate(spec.results):
         where = f"results[{i}]"
         if result.type not in RESULT_TYPES:
-            bad(f"{where}.type", f"result type {result.type} is not 1, 2, 3 or 9")
+            bad(f"{where}.type", N_("result type %(type)s is not 1, 2, 3 or 9", type=result.type))
         if not result.title.strip():
-            bad(f"{where}.title", "the result title is empty")
+            bad(f"{where}.title", N_("the result title is empty"))
         if not result.indicators:
-            bad(where, "a result needs at least one indicator (IATI 2.03)")
+            bad(where, N_("a result needs at least one indicator (IATI 2.03)"))
         for j, ind in enumerate(result.indicators):
             iwhere = f"{where}.indicators[{j}]"
             if ind.measure not in INDICATOR_MEASURES:
-                bad(f"{iwhere}.measure", f"indicator measure {ind.measure} is not 1-5")
+                bad(f"{iwhere}.measure", N_("indicator measure %(measure)s is not 1-5",
+                                            measure=ind.measure))
             if not ind.title.strip():
-                bad(f"{iwhere}.title", "the indicator title is empty")
+                bad(f"{iwhere}.title", N_("the indicator title is empty"))
             if ind.baseline_value is not None and ind.baseline_year is None:
-                bad(f"{iwhere}.baseline_year", "a baseline value needs a baseline year")
+                bad(f"{iwhere}.baseline_year", N_("a baseline value needs a baseline year"))
             if ind.baseline_year is not None and not 1900 <= ind.baseline_year <= 2200:
-                bad(f"{iwhere}.baseline_year", f"year {ind.baseline_year} is out of range")
+                bad(f"{iwhere}.baseline_year", N_("year %(year)s is out of range",
+                                                  year=ind.baseline_year))
             for k, period in enumerate(ind.periods):
                 if period.end < period.start:
-                    bad(f"{iwhere}.periods[{k}]",
-                        f"period ends ({period.end}) before it starts ({period.start})")
+                    bad(f"{iwhere}.periods[{k}]", N_(
+                        "period ends (%(end)s) before it starts (%(start)s)", end=period.end,
+                        start=period.start))
 
 
 def _check_documents(spec: ActivitySpec, bad: _Bad) -> None:
     for i, doc in enumerate(spec.documents):
         where = f"documents[{i}]"
         if not doc.title.strip():
-            bad(f"{where}.title", "the document title is empty")
+            bad(f"{where}.title", N_("the document title is empty"))
         if not doc.url and not doc.stored_path:
-            bad(where, "a document needs a URL or a stored file")
+            bad(where, N_("a document needs a URL or a stored file"))
         if doc.url and not re.match(r"^https?://\S+$", doc.url):
-            bad(f"{where}.url", f"{doc.url!r} is not an http(s) URL")
+            bad(f"{where}.url", N_("%(url)s is not an http(s) URL", url=repr(doc.url)))
         if doc.category not in DOCUMENT_CATEGORIES:
-            bad(f"{where}.category", f"{doc.category!r} is not an IATI document category")
+            bad(f"{where}.category", N_("%(code)s is not an IATI document category",
+                                        code=repr(doc.category)))
         if doc.language is not None and not types.language.known(doc.language):
-            bad(f"{where}.language", f"{doc.language!r} is not an ISO 639-1 language code")
+            bad(f"{where}.language", N_("%(code)s is not an ISO 639-1 language code",
+                                        code=repr(doc.language)))
 
 
-def check_hierarchy(child_level: str, parent_level: str) -> str | None:
+def check_hierarchy(child_level: str, parent_level: str) -> Message | None:
     """Why a ``child_level`` record cannot sit under a ``parent_level`` one, or ``None``."""
     if LEVEL_DEPTH[child_level] <= LEVEL_DEPTH[parent_level]:
-        return f"a {child_level} cannot sit under a {parent_level}"
+        return N_("a %(child)s cannot sit under a %(parent)s", child=LEVEL_LABELS[child_level],
+                  parent=LEVEL_LABELS[parent_level])
     return None

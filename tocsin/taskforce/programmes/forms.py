@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tocsin.errors import Problem
+from tocsin.i18n import N_, Message
 from tocsin.taskforce.programmes.spec import (
     INDICATOR_MEASURES,
     RESULT_TYPES,
@@ -73,7 +74,7 @@ def result_rows(form: Mapping[str, str]) -> list[ResultRow]:
     return rows
 
 
-def _choice(text: str, allowed: Mapping[int, str], what: str, where: str,
+def _choice(text: str, allowed: Mapping[int, str], what: Message, where: str,
             problems: list[Problem], default: int) -> int:
     value = text.strip()
     if not value:
@@ -81,7 +82,8 @@ def _choice(text: str, allowed: Mapping[int, str], what: str, where: str,
     if value.isdigit() and int(value) in allowed:
         return int(value)
     names = ", ".join(f"{name} ({code})" for code, name in allowed.items())
-    problems.append(Problem(where, f"{value!r} is not {what}; choose {names}"))
+    problems.append(Problem(where, N_("%(value)s is not %(what)s; choose %(names)s",
+                                      value=repr(value), what=what, names=names)))
     return default
 
 
@@ -92,7 +94,8 @@ def _day(text: str, where: str, problems: list[Problem]) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        problems.append(Problem(where, f"{value!r} is not a date (YYYY-MM-DD)"))
+        problems.append(Problem(where, N_("%(value)s is not a date (YYYY-MM-DD)",
+                                          value=repr(value))))
         return None
 
 
@@ -100,7 +103,8 @@ def _yes_no(text: str, where: str, problems: list[Problem]) -> bool | None:
     value = text.strip().lower()
     if value in _YES:
         return _YES[value]
-    problems.append(Problem(where, f"{text.strip()!r} is not yes, no or empty"))
+    problems.append(Problem(where, N_("%(value)s is not yes, no or empty",
+                                      value=repr(text.strip()))))
     return None
 
 
@@ -109,7 +113,7 @@ def _indicator(values: Mapping[str, str], where: str,
     def text(key: str) -> str:
         return values.get(key, "").strip()
 
-    measure = _choice(text("measure"), INDICATOR_MEASURES, "an indicator measure",
+    measure = _choice(text("measure"), INDICATOR_MEASURES, N_("an indicator measure"),
                       f"{where}.measure", problems, 1)
     year = None
     if text("baseline_year"):
@@ -117,7 +121,8 @@ def _indicator(values: Mapping[str, str], where: str,
             year = int(text("baseline_year"))
         else:
             problems.append(Problem(f"{where}.baseline_year",
-                                    f"{text('baseline_year')!r} is not a year such as 2025"))
+                                    N_("%(value)s is not a year such as 2025",
+                                       value=repr(text("baseline_year")))))
     start = _day(text("period_start"), f"{where}.period_start", problems)
     end = _day(text("period_end"), f"{where}.period_end", problems)
     periods = []
@@ -128,10 +133,11 @@ def _indicator(values: Mapping[str, str], where: str,
         for key in ("period_start", "period_end"):
             if not text(key):  # a date typed but not a date is reported above
                 problems.append(Problem(f"{where}.{key}",
-                                        "a period needs both its start and its end"))
+                                        N_("a period needs both its start and its end")))
     elif text("target") or text("actual"):
         problems.append(Problem(f"{where}.period_start",
-                                "a target or actual value needs the period's start and end"))
+                                N_("a target or actual value needs the period's start "
+                                   "and end")))
     return IndicatorSpec(title=text("title"), description=text("description"),
                          measure=measure,
                          ascending=_yes_no(values.get("ascending", ""), f"{where}.ascending",
@@ -151,7 +157,7 @@ def results_from_rows(rows: list[ResultRow]) -> tuple[list[ResultSpec], list[Pro
     results = []
     for i, row in enumerate(rows):
         where = f"results[{i}]"
-        kind = _choice(row.values.get("type", ""), RESULT_TYPES, "a result type",
+        kind = _choice(row.values.get("type", ""), RESULT_TYPES, N_("a result type"),
                        f"{where}.type", problems, 1)
         results.append(ResultSpec(
             type=kind, title=row.values.get("title", "").strip(),

@@ -26,6 +26,7 @@ from tocsin.access.policy import (
 )
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_
 from tocsin.taskforce.programmes.check import Issue, check_activity, check_hierarchy
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
@@ -383,9 +384,10 @@ def _parent_for(session: Session, principal: Principal, spec: ActivitySpec,
     parent = session.scalar(readable(Activity, principal)
                             .where(Activity.identifier == spec.parent_identifier))
     if parent is None:
-        return None, [Problem(where, f"no activity {spec.parent_identifier!r}")]
+        return None, [Problem(where, N_("no activity %(identifier)s",
+                                         identifier=repr(spec.parent_identifier)))]
     if self_id is not None and parent.id == self_id:
-        return None, [Problem(where, "an activity cannot be its own parent")]
+        return None, [Problem(where, N_("an activity cannot be its own parent"))]
     reason = check_hierarchy(spec.level, parent.level)
     return parent.id, [Problem(where, reason)] if reason else []
 
@@ -398,13 +400,13 @@ def create_activity(session: Session, principal: Principal, spec: ActivitySpec,
     if session.scalar(unguarded_select(Activity.id, why=UNIQUE_IDENTIFIERS)
                       .where(Activity.identifier == spec.identifier)):
         problems.append(Problem(_at(spec.identifier)("identifier"),
-                                "another activity already has this identifier"))
+                                N_("another activity already has this identifier")))
     parent_id, found = _parent_for(session, principal, spec)
     problems += found
     unit_id = resolve_owner_unit(spec, principal, vocab)
     if unit_id is None:
         problems.append(Problem(_at(spec.identifier)("owner_unit"),
-                                "say which unit owns the activity"))
+                                N_("say which unit owns the activity")))
     if problems:
         raise InputError(problems)
     require_write(principal, unit_id)
@@ -429,7 +431,7 @@ def update_activity(session: Session, principal: Principal, activity_id: int,
                            .where(Activity.identifier == spec.identifier))
     if other is not None and other != activity.id:
         problems.append(Problem(_at(spec.identifier)("identifier"),
-                                "another activity already has this identifier"))
+                                N_("another activity already has this identifier")))
     parent_id, found = _parent_for(session, principal, spec, self_id=activity.id)
     problems += found
     if (not spec.parent_identifier and activity.parent_id is not None
@@ -441,12 +443,13 @@ def update_activity(session: Session, principal: Principal, activity_id: int,
     for child in session.scalars(children.where(Activity.parent_id == activity.id)):
         reason = check_hierarchy(child.level, spec.level)
         if reason:  # a child the user may not read is not named
-            name = (f"child {child.identifier!r}" if may_read(child, principal)
-                    else "a child record")
-            problems.append(Problem(_at(spec.identifier)("level"), f"{reason} ({name})"))
+            name = (N_("child %(identifier)s", identifier=repr(child.identifier))
+                    if may_read(child, principal) else N_("a child record"))
+            problems.append(Problem(_at(spec.identifier)("level"),
+                                    N_("%(reason)s (%(record)s)", reason=reason, record=name)))
     unit_id = resolve_owner_unit(spec, principal, vocab, default=activity.owner_unit_id)
     if unit_id is None:
-        problems.append(Problem(_at(spec.identifier)("owner_unit"), "unknown unit"))
+        problems.append(Problem(_at(spec.identifier)("owner_unit"), N_("unknown unit")))
     if problems:
         raise InputError(problems)
     require_write(principal, unit_id)
@@ -479,7 +482,7 @@ def delete_activity(session: Session, principal: Principal, activity_id: int) ->
     if children:
         raise InputError.single(
             f"activity {activity.identifier!r}",
-            "it has child records; delete or move them first",
+            N_("it has child records; delete or move them first"),
         )
     audit.record(session, principal, "delete", Activity.record_type, activity.id,
                  activity.handling, detail=f"{activity.identifier} (moved to the trash)")

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tocsin.i18n import N_
+
 Level = Literal["programme", "project", "activity"]
 FinanceKind = Literal["budget", "commitment", "expenditure"]
 
@@ -20,17 +22,19 @@ FinanceKind = Literal["budget", "commitment", "expenditure"]
 HIERARCHY = {"programme": 1, "project": 2, "activity": 3}
 LEVEL_DEPTH = {"programme": 0, "project": 1, "activity": 2}
 
+#: IATI codes with the labels people see (translated where shown).
 ACTIVITY_STATUSES = {
-    1: "pipeline/identification",
-    2: "implementation",
-    3: "finalisation",
-    4: "closed",
-    5: "cancelled",
-    6: "suspended",
+    1: N_("pipeline/identification"),
+    2: N_("implementation"),
+    3: N_("finalisation"),
+    4: N_("closed"),
+    5: N_("cancelled"),
+    6: N_("suspended"),
 }
-ORG_ROLES = {1: "funding", 2: "accountable", 3: "extending", 4: "implementing"}
-RESULT_TYPES = {1: "output", 2: "outcome", 3: "impact", 9: "other"}
-INDICATOR_MEASURES = {1: "unit", 2: "percentage", 3: "nominal", 4: "ordinal", 5: "qualitative"}
+ORG_ROLES = {1: N_("funding"), 2: N_("accountable"), 3: N_("extending"), 4: N_("implementing")}
+RESULT_TYPES = {1: N_("output"), 2: N_("outcome"), 3: N_("impact"), 9: N_("other")}
+INDICATOR_MEASURES = {1: N_("unit"), 2: N_("percentage"), 3: N_("nominal"), 4: N_("ordinal"),
+                      5: N_("qualitative")}
 
 
 class _Spec(BaseModel):

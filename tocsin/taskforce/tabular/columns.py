@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from tocsin.i18n import N_, Message
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
     FinanceSpec,
@@ -32,6 +33,12 @@ from tocsin.types.cells import restore as restore
 
 class CellError(ValueError):
     """A cell cannot be read; the message says why in plain words."""
+
+
+def _said(exc: CellError) -> str:
+    """The reason as raised (a message translated where shown), else its text."""
+    said = exc.args[0] if exc.args else ""
+    return said if isinstance(said, str) else str(exc)
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,7 @@ def split(text: str, separator: str) -> list[str]:
         else:
             current.append(char)
     if escaped:
-        raise CellError("the cell ends with a lone '\\'")
+        raise CellError(N_("the cell ends with a lone '\\'"))
     parts.append("".join(current))
     return parts
 
@@ -150,17 +157,19 @@ def _entries(text: str) -> list[str]:
 MAX_WHOLE_DIGITS = 16
 
 
-def _decimal(text: str, what: str) -> Decimal:
-    shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:37] + "..."
+def _decimal(text: str, what: Message) -> Decimal:
+    shown = repr(text.strip() if len(text.strip()) <= 40 else text.strip()[:37] + "...")
     try:
         value = Decimal(text.strip().replace(" ", ""))
     except InvalidOperation:
-        raise CellError(f"{what} {shown!r} is not a number") from None
+        raise CellError(N_("%(what)s %(value)s is not a number", what=what,
+                           value=shown)) from None
     if not value.is_finite():
-        raise CellError(f"{what} {shown!r} is not a finite number")
+        raise CellError(N_("%(what)s %(value)s is not a finite number", what=what,
+                           value=shown))
     if value and value.adjusted() >= MAX_WHOLE_DIGITS:
-        raise CellError(
-            f"{what} {shown!r} has more than {MAX_WHOLE_DIGITS} digits before the point")
+        raise CellError(N_("%(what)s %(value)s has more than %(digits)s digits before the point",
+                           what=what, value=shown, digits=MAX_WHOLE_DIGITS))
     return value
 
 
@@ -169,9 +178,10 @@ def parse_shares(text: str, upper: bool = False) -> list[ShareSpec]:
     for entry in _entries(text):
         code, *rest = split(entry, ":")
         if len(rest) > 1:
-            raise CellError(f"{entry!r} has more than one ':'; write code:percentage")
+            raise CellError(N_("%(entry)s has more than one ':'; write code:percentage",
+                               entry=repr(entry)))
         code = code.strip().upper() if upper else code.strip()
-        percentage = _decimal(rest[0], f"percentage of {code}") if rest else None
+        percentage = _decimal(rest[0], N_("percentage of %(code)s", code=code)) if rest else None
         shares.append(ShareSpec(code=code, percentage=percentage))
     return shares
 
@@ -187,16 +197,18 @@ def parse_regions(text: str) -> list[RegionSpec]:
     for entry in _entries(text):
         parts = [p.strip() for p in split(entry, ":")]
         if len(parts) > 3:
-            raise CellError(f"{entry!r} has more than two ':'; write code:percentage or "
-                            "vocabulary:code:percentage")
+            raise CellError(N_("%(entry)s has more than two ':'; write code:percentage or "
+                               "vocabulary:code:percentage", entry=repr(entry)))
         if len(parts) == 3:
             vocabulary, code, share = parts
         else:
             vocabulary, code, share = "1", parts[0], parts[1] if len(parts) == 2 else ""
         if not vocabulary.isdigit():
-            raise CellError(f"region vocabulary {vocabulary!r} in {entry!r} is not a number "
-                            "(1 OECD-DAC, 2 UN M49, 99 own)")
-        percentage = _decimal(share, f"percentage of region {code}") if share else None
+            raise CellError(N_("region vocabulary %(vocabulary)s in %(entry)s is not a number "
+                               "(1 OECD-DAC, 2 UN M49, 99 own)", vocabulary=repr(vocabulary),
+                               entry=repr(entry)))
+        percentage = (_decimal(share, N_("percentage of region %(code)s", code=code))
+                      if share else None)
         regions.append(RegionSpec(vocabulary=vocabulary, code=code, percentage=percentage))
     return regions
 
@@ -218,12 +230,12 @@ def parse_finance(text: str, kind: str) -> list[FinanceSpec]:
     for entry in _entries(text):
         parts = split(entry, ":")
         if len(parts) != 3:
-            raise CellError(f"{entry!r} is not year:currency:amount")
+            raise CellError(N_("%(entry)s is not year:currency:amount", entry=repr(entry)))
         year, currency, amount = (p.strip() for p in parts)
         if not year.isdigit():
-            raise CellError(f"year {year!r} is not a number")
+            raise CellError(N_("year %(year)s is not a number", year=repr(year)))
         lines.append(FinanceSpec(year=int(year), kind=kind, currency=currency,
-                                 amount=_decimal(amount, f"amount for {year}")))
+                                 amount=_decimal(amount, N_("amount for %(year)s", year=year))))
     return lines
 
 
@@ -238,13 +250,13 @@ def parse_participants(text: str, organizations: dict[str, str]) -> list[Partici
     for entry in _entries(text):
         parts = [p.strip() for p in split(entry, "|")]
         if len(parts) > 5:
-            raise CellError(f"{entry!r} has more than five '|' parts")
+            raise CellError(N_("%(entry)s has more than five '|' parts", entry=repr(entry)))
         parts += [""] * (5 - len(parts))
         role, code, ref, name, org_type = parts
         if not role.isdigit():
-            raise CellError(f"partner role {role!r} is not 1, 2, 3 or 4")
+            raise CellError(N_("partner role %(role)s is not 1, 2, 3 or 4", role=repr(role)))
         if code and code not in organizations:
-            raise CellError(f"unknown organization {code!r}")
+            raise CellError(N_("unknown organization %(code)s", code=repr(code)))
         participants.append(ParticipantSpec(role=int(role), organization_code=code or None,
                                             org_ref=ref, name=name, org_type=org_type))
     return participants
@@ -270,7 +282,7 @@ def parse_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
-        raise CellError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise CellError(N_("%(value)s is not a date (YYYY-MM-DD)", value=repr(text))) from None
 
 
 def parse_bool(text: str) -> bool:
@@ -279,13 +291,14 @@ def parse_bool(text: str) -> bool:
         return False
     if value in ("yes", "true", "1", "y"):
         return True
-    raise CellError(f"{text!r} is neither yes nor no")
+    raise CellError(N_("%(value)s is neither yes nor no", value=repr(text)))
 
 
 def parse_int(text: str, what: str) -> int:
     value = text.strip()
     if not value.lstrip("-").isdigit():
-        raise CellError(f"{what} {value!r} is not a whole number")
+        raise CellError(N_("%(what)s %(value)s is not a whole number", what=what,
+                           value=repr(value)))
     return int(value)
 
 
@@ -303,7 +316,7 @@ def row_to_spec(cells: dict[str, str], organizations: dict[str, str]
         try:
             values[column] = reader(cells.get(column, ""))
         except CellError as exc:
-            errors.append((column, str(exc)))
+            errors.append((column, _said(exc)))
 
     for column in ("identifier", "title", "description", "reporting_org_ref",
                    "reporting_org_name"):
@@ -333,10 +346,11 @@ def row_to_spec(cells: dict[str, str], organizations: dict[str, str]
         try:
             finance += parse_finance(cells.get(column, ""), kind)
         except CellError as exc:
-            errors.append((column, str(exc)))
+            errors.append((column, _said(exc)))
     values["finance"] = finance
     if values["level"] not in ("programme", "project", "activity"):
-        errors.append(("level", f"{values['level']!r} is not programme, project or activity"))
+        errors.append(("level", N_("%(value)s is not programme, project or activity",
+                                   value=repr(values["level"]))))
     if errors:
         return None, errors
     return ActivitySpec(**values), []

@@ -14,6 +14,7 @@ from tocsin.access.policy import require, unguarded_select
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.taskforce.iati.exchange import selection_specs
 from tocsin.taskforce.programmes.bulk import ImportSummary, apply_specs
 from tocsin.taskforce.programmes.check import check_activity
@@ -39,22 +40,25 @@ def read_table(source: Path | IO[bytes], fmt: str, vocab: Vocabulary
     problems: list[Problem] = []
     for line, cells in read_rows(source, fmt):
         spec, errors = row_to_spec(cells, vocab.organizations)
-        problems += [Problem(f"line {line}, column {column}", reason)
-                     for column, reason in errors]
+        problems += [Problem(N_("line %(line)s, column %(column)s", line=line, column=column),
+                             reason) for column, reason in errors]
         if spec is None:
             continue
         if spec.identifier in locations:
-            problems.append(Problem(f"line {line}, column identifier",
-                                    f"{spec.identifier!r} is already used on "
-                                    f"{locations[spec.identifier]}"))
+            problems.append(Problem(N_("line %(line)s, column %(column)s", line=line,
+                                       column="identifier"),
+                                    N_("%(identifier)s is already used on %(where)s",
+                                       identifier=repr(spec.identifier),
+                                       where=locations[spec.identifier])))
             continue
         for issue in check_activity(spec, vocab):
-            problems.append(Problem(f"line {line}, column {column_of(issue.field, spec)}",
-                                    issue.reason))
+            problems.append(Problem(N_("line %(line)s, column %(column)s", line=line,
+                                       column=column_of(issue.field, spec)), issue.reason))
         specs.append(spec)
-        locations[spec.identifier] = f"line {line}"
+        locations[spec.identifier] = N_("line %(line)s", line=line)
     if not specs and not problems:
-        problems.append(Problem("line 2", "the table has no activity rows"))
+        problems.append(Problem(N_("line %(line)s", line=2),
+                                N_("the table has no activity rows")))
     return specs, locations, problems
 
 
@@ -89,13 +93,14 @@ def import_table(
     every bad cell.
     """
     require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
-    label = name or (source.name if isinstance(source, Path) else "the table")
+    label = name or (source.name if isinstance(source, Path) else N_("the table"))
     fmt = table_format(label)
     vocab = Vocabulary.load(session)
     specs, locations, problems = read_table(source, fmt, vocab)
     if problems:
-        raise InputError(problems, summary=f"{len(problems)} problem(s) in {label}; "
-                                           "nothing was applied")
+        raise InputError(problems, summary=N_(
+            "%(count)s problem(s) in %(source)s; nothing was applied", count=len(problems),
+            source=label))
     _keep_results_and_documents(session, specs)
     return apply_specs(session, principal, specs, locations, vocab=vocab,
                        owner_unit_id=owner_unit_id, handling=handling, source=label)

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from tocsin import limits
 from tocsin.errors import InputError, Problem, TocsinError
+from tocsin.i18n import N_
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 from tocsin.taskforce.tabular.columns import COLUMNS, NAMES, neutralise, restore
 
@@ -32,7 +33,7 @@ def table_format(name: str) -> str:
     suffix = Path(name).suffix.lower()
     if suffix in (".csv", ".xlsx"):
         return suffix[1:]
-    raise InputError.single(name, "use a .csv or .xlsx file")
+    raise InputError.single(name, N_("use a .csv or .xlsx file"))
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -48,11 +49,13 @@ def read_rows(source: Path | IO[bytes], fmt: str) -> Iterator[tuple[int, dict[st
 
 def _check_header(header: list[str], where: str) -> list[str]:
     names = [h.strip().lower() for h in header]
-    problems = [Problem(f"{where}, column {i + 1}", f"unknown column {h!r}")
+    problems = [Problem(N_("%(where)s, column %(column)s", where=where, column=i + 1),
+                        N_("unknown column %(name)s", name=repr(h)))
                 for i, h in enumerate(names) if h and h not in NAMES]
     missing = [c.name for c in COLUMNS if c.required and c.name not in names]
     if missing:
-        problems.append(Problem(where, "required column(s) missing: " + ", ".join(missing)))
+        problems.append(Problem(where, N_("required column(s) missing: %(columns)s",
+                                          columns=", ".join(missing))))
     if problems:
         raise InputError(problems)
     return names
@@ -63,21 +66,23 @@ def _read_csv(source: Path | IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError.single(f"byte {exc.start}", "the file is not UTF-8 text") from None
+        raise InputError.single(N_("byte %(offset)s", offset=exc.start),
+                                N_("the file is not UTF-8 text")) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
-        raise InputError.single("line 1", "the file is empty") from None
-    names = _check_header(header, "line 1")
+        raise InputError.single(N_("line %(line)s", line=1), N_("the file is empty")) from None
+    names = _check_header(header, N_("line %(line)s", line=1))
     line = reader.line_num
     for cells in reader:
         start, line = line + 1, reader.line_num
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(names):
-            raise InputError.single(f"line {start}", f"{len(cells)} cells but only "
-                                    f"{len(names)} columns")
+            raise InputError.single(N_("line %(line)s", line=start), N_(
+                "%(cells)s cells but only %(columns)s columns", cells=len(cells),
+                columns=len(names)))
         yield start, {n: restore(c) for n, c in zip(names, cells, strict=False) if n}
 
 
@@ -98,19 +103,21 @@ def _read_xlsx(source: Path | IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise InputError.single("file", f"not a readable .xlsx workbook ({exc})") from None
+        raise InputError.single(N_("file"), N_("not a readable .xlsx workbook (%(why)s)",
+                                                 why=str(exc))) from None
     try:
         if not book.worksheets:
-            raise InputError.single("file", "the workbook has no sheet")
+            raise InputError.single(N_("file"), N_("the workbook has no sheet"))
         sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         line = 1
         try:
             header = next(rows, None)
             if header is None:
-                raise InputError.single(f"sheet {sheet.title}, line 1", "the sheet is empty")
+                raise InputError.single(N_("sheet %(sheet)s, line %(line)s", sheet=sheet.title,
+                                           line=1), N_("the sheet is empty"))
             names = _check_header([_cell_text(h) for h in header],
-                                  f"sheet {sheet.title}, line 1")
+                                  N_("sheet %(sheet)s, line %(line)s", sheet=sheet.title, line=1))
             for line, values in enumerate(limits.capped(rows, f"sheet {sheet.title}"),
                                           start=2):
                 cells = [_cell_text(v) for v in values]
@@ -120,8 +127,9 @@ def _read_xlsx(source: Path | IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]
         except TocsinError:
             raise
         except Exception as exc:  # openpyxl reads the sheet lazily: a damaged part fails here
-            raise InputError.single(f"sheet {sheet.title}, after line {line}",
-                                    f"the workbook is damaged ({exc})") from None
+            raise InputError.single(
+                N_("sheet %(sheet)s, after line %(line)s", sheet=sheet.title, line=line),
+                N_("the workbook is damaged (%(why)s)", why=str(exc))) from None
     finally:
         book.close()
 

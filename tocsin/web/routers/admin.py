@@ -30,7 +30,8 @@ def _parse_since(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError as exc:
-        raise InputError.single("since", "use a date like 2026-11-22 or 2026-11-22T10:00") from exc
+        raise InputError.single(
+            "since", N_("use a date like 2026-11-22 or 2026-11-22T10:00")) from exc
 
 
 @pages.get("/users", response_class=HTMLResponse)
@@ -53,7 +54,7 @@ def user_add(request: Request, session: DbSession, admin: AdminPrincipal,
         return render(request, "admin/users.html", status_code=422,
                       users=users.list_users(session), units=units, roles=list(Role),
                       default_role=role if role in set(Role) else least_privileged(),
-                      created=None, error="the user was not added",
+                      created=None, error=N_("the user was not added"),
                       problems=[{"location": p.location, "reason": p.reason}
                                 for p in exc.problems])
     return render(request, "admin/users.html", users=users.list_users(session), units=units,

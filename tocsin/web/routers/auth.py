@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
@@ -16,7 +17,7 @@ from tocsin.access import login as logins
 from tocsin.access.tables import User
 from tocsin.access.users import change_password, set_language
 from tocsin.errors import AuthenticationError, InputError, RateLimited
-from tocsin.i18n import N_
+from tocsin.i18n import LANGUAGES, N_
 from tocsin.store.database import Database
 from tocsin.web.deps import (
     SESSION_COOKIE,
@@ -43,7 +44,19 @@ def _safe_next(target: str | None) -> str:
 
 
 @pages.get("/login", response_class=HTMLResponse, include_in_schema=False)
-def login_form(request: Request, next: str = "/") -> Response:
+def login_form(request: Request, next: str = "/", language: str | None = None) -> Response:
+    if language is not None:
+        # the sign-in page's language switch: no session yet, so the choice is the cookie
+        # (it changes nothing but the reader's own language, hence a plain GET form)
+        chosen = RedirectResponse("/login?" + urlencode({"next": _safe_next(next)}),
+                                  status_code=303)
+        if language in LANGUAGES:
+            chosen.set_cookie(LANGUAGE_COOKIE, language, httponly=True, samesite="lax",
+                              secure=settings(request).cookie_secure,
+                              max_age=365 * 24 * 3600, path="/")
+        elif not language:
+            chosen.delete_cookie(LANGUAGE_COOKIE, path="/")
+        return chosen
     token = secrets.token_urlsafe(32)
     response = render(request, "login.html", login_csrf=token, next=_safe_next(next), error="")
     response.set_cookie(PRE_LOGIN_COOKIE, token, httponly=True, samesite="strict",
@@ -88,7 +101,7 @@ def _open_session(request: Request, db: Database, checked: logins.Checked, expec
             opened = logins.open_session(session, config, checked)
         except RateLimited as exc:
             refused = render(request, "login.html", status_code=429, login_csrf=expected,
-                             next=_safe_next(next), error=str(exc).capitalize() + ".")
+                             next=_safe_next(next), error=exc.args[0])
             if exc.retry_after:
                 refused.headers["Retry-After"] = str(exc.retry_after)
             return refused
@@ -131,11 +144,11 @@ def password_submit(
         raise LoginRequired()
     try:
         if new_password != repeat_password:
-            raise InputError.single("repeat_password", "the two new passwords differ")
+            raise InputError.single("repeat_password", N_("the two new passwords differ"))
         change_password(session, user, current_password, new_password)
     except (InputError, AuthenticationError) as exc:
         return render(request, "account/password.html", status_code=422, message="",
-                      error=str(exc).splitlines()[0])
+                      error=exc.summary if isinstance(exc, InputError) else exc.args[0])
     logins.end_other_sessions(session, user, request.cookies.get(SESSION_COOKIE))
     return render(request, "account/password.html", message=N_("Your password was changed; "
                               "your other sessions were signed out."), error="")

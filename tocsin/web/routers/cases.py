@@ -247,7 +247,8 @@ def _entities(request: Request, upload: UploadFile) -> tuple[list[tuple[str, dic
     data = upload.file.read(limit + 1)
     source = Path(upload.filename or "upload.jsonl").name or "upload.jsonl"
     if len(data) > limit:
-        raise InputError.single("file", f"larger than the limit of {limit:,} bytes")
+        raise InputError.single("file", N_("larger than the limit of %(size)s bytes",
+                                              size=format(limit, ",")))
     return entities.read_lines(data, source), source
 
 

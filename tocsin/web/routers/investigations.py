@@ -135,7 +135,7 @@ def _time(value: str | None, where: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise InputError.single(where, "use a date like 2024-03-01 or 2024-03-01T10:00") \
+        raise InputError.single(where, N_("use a date like 2024-03-01 or 2024-03-01T10:00")) \
             from None
 
 
@@ -194,13 +194,13 @@ def timeline_page(set_id: int, request: Request, session: DbSession,
 # --------------------------------------------------------------------------- import wizard
 
 #: Format codes as people know them.
-FORMAT_LABELS = {"csv": "CSV or Excel file with a column mapping file",
-                 "amlworld": "AMLworld transactions (IBM, CSV)",
-                 "amlsim": "AMLSim simulation (IBM, CSV)",
-                 "goaml": "goAML report (XML)",
-                 "camt053": "Bank statement, ISO 20022 camt.053 (XML)"}
-_WIZARD_SIDES = (("The payment", "transaction."), ("Who paid", "source."),
-                 ("Who was paid", "target."))
+FORMAT_LABELS = {"csv": N_("CSV or Excel file with a column mapping file"),
+                 "amlworld": N_("AMLworld transactions (IBM, CSV)"),
+                 "amlsim": N_("AMLSim simulation (IBM, CSV)"),
+                 "goaml": N_("goAML report (XML)"),
+                 "camt053": N_("Bank statement, ISO 20022 camt.053 (XML)")}
+_WIZARD_SIDES = ((N_("The payment"), "transaction."), (N_("Who paid"), "source."),
+                 (N_("Who was paid"), "target."))
 
 
 @pages.get("/import", response_class=HTMLResponse)
@@ -302,7 +302,7 @@ async def import_submit(token: str, request: Request, session: DbSession,
         except InputError as exc:
             return _wizard_page(request, session, principal, upload, choice,
                                 suggest_mod.Preview([], exc.problems, 0), values,
-                                error=str(exc).splitlines()[0], status_code=422,
+                                error=exc.summary, status_code=422,
                                 offer_again=any(p.location == wizard.ALREADY_IMPORTED
                                                 for p in exc.problems))
         return RedirectResponse(f"/investigations?job={job.id}#jobs", status_code=303,
@@ -390,15 +390,16 @@ async def _receive(file: UploadFile, settings: Settings, folder: Path | None = N
             while chunk := await file.read(1024 * 1024):
                 size += len(chunk)
                 if size > settings.upload_max_bytes:
-                    raise InputError.single("file", f"larger than the limit of "
-                                                    f"{settings.upload_max_bytes:,} bytes")
+                    raise InputError.single("file", N_(
+                        "larger than the limit of %(size)s bytes",
+                        size=format(settings.upload_max_bytes, ",")))
                 out.write(chunk)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     if size == 0:
         shutil.rmtree(folder, ignore_errors=True)
-        raise InputError.single("file", "the file is empty")
+        raise InputError.single("file", N_("the file is empty"))
     return target
 
 

@@ -19,7 +19,7 @@ from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.links import linked_ids
 from tocsin.access.policy import may_write
 from tocsin.access.principal import Principal
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, Problem, located
 from tocsin.i18n import N_
 from tocsin.settings import Settings
 from tocsin.taskforce.commitments.records import commitments_of_activity
@@ -63,7 +63,8 @@ def _read_upload(upload: UploadFile, settings: Settings) -> bytes:
     data = upload.file.read(settings.upload_max_bytes + 1)
     if len(data) > settings.upload_max_bytes:
         raise InputError.single(upload.filename or "upload",
-                                f"larger than {settings.upload_max_bytes:,} bytes")
+                                N_("larger than %(size)s bytes",
+                                   size=format(settings.upload_max_bytes, ",")))
     return data
 
 
@@ -101,12 +102,13 @@ def _choices(session: Session) -> dict[str, Any]:
     }
 
 
-def _totals_by_currency(totals: list[Total], kind: str) -> str:
+def _totals_by_currency(totals: list[Total], kind: str) -> list[tuple[str, Any]]:
+    """``(currency, sum)`` pairs, which the page writes the reader's way (``|money``)."""
     sums: dict[str, Any] = {}
     for t in totals:
         if t.kind == kind:
             sums[t.currency] = sums.get(t.currency, 0) + t.total
-    return ", ".join(f"{format_amount(v)} {c}" for c, v in sorted(sums.items()))
+    return sorted(sums.items())
 
 
 def _form_spec(form: dict[str, str], session: Session, keep: Activity | None,
@@ -141,7 +143,7 @@ def _form_page(request: Request, session: Session, row: dict[str, str],
             r, i, name = place
             key = f"result-{r}" + (f"-indicator-{i}" if i is not None else "")
             label = name.replace("_", " ") if name else ""
-            at_rows.setdefault(key, []).append(f"{label}: {p.reason}" if label else p.reason)
+            at_rows.setdefault(key, []).append(located(label, p.reason) if label else p.reason)
             continue
         field = p.location.rsplit(" ", 1)[-1].split("[", 1)[0].split(".", 1)[0]
         at_fields.setdefault("money" if field == "finance" else field, []).append(p.reason)
@@ -216,7 +218,7 @@ def page_export_table(fmt: str, session: DbSession, principal: CurrentPrincipal,
                       country: str | None = None, structure: str | None = None,
                       status: int | None = None, q: str | None = None) -> Response:
     if fmt not in MEDIA:
-        raise InputError.single("format", "use csv or xlsx")
+        raise InputError.single("format", N_("use csv or xlsx"))
     out = io.BytesIO()
     export_table(session, principal, out, fmt,
                  **_filters(level, crime_area, country, structure, status, q))
@@ -227,7 +229,7 @@ def page_export_table(fmt: str, session: DbSession, principal: CurrentPrincipal,
 @pages.get("/template.{fmt}")
 def page_template(fmt: str, session: DbSession, _p: CurrentPrincipal) -> Response:
     if fmt not in MEDIA:
-        raise InputError.single("format", "use csv or xlsx")
+        raise InputError.single("format", N_("use csv or xlsx"))
     out = io.BytesIO()
     write_template(session, out, fmt)
     return Response(out.getvalue(), media_type=MEDIA[fmt], headers={
@@ -239,9 +241,11 @@ def page_import(request: Request, session: DbSession, principal: CurrentPrincipa
                 file: Annotated[UploadFile, File()], kind: Annotated[str, Form()] = "iati",
                 mode: Annotated[str, Form()] = "all") -> Response:
     if kind not in ("iati", "table"):
-        raise InputError.single("kind", f"choose iati or table, not {kind!r}")
+        raise InputError.single("kind", N_("choose iati or table, not %(value)s",
+                                              value=repr(kind)))
     if mode not in ("all", "each"):
-        raise InputError.single("mode", f"choose all or each, not {mode!r}")
+        raise InputError.single("mode", N_("choose all or each, not %(value)s",
+                                              value=repr(mode)))
     data = _read_upload(file, deps.settings(request))
     name = file.filename or ("upload.xml" if kind == "iati" else "upload.csv")
     lines: list[str] = []
@@ -440,7 +444,7 @@ def api_export_iati(session: DbSession, principal: CurrentPrincipal,
 def api_export_table(session: DbSession, principal: CurrentPrincipal, format: str = "csv",
                      ids: Annotated[list[int] | None, Query()] = None) -> Response:
     if format not in MEDIA:
-        raise InputError.single("format", "use csv or xlsx")
+        raise InputError.single("format", N_("use csv or xlsx"))
     out = io.BytesIO()
     export_table(session, principal, out, format, ids=ids)
     return Response(out.getvalue(), media_type=MEDIA[format])

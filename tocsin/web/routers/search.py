@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from tocsin.access.principal import Principal
-from tocsin.errors import ConfigurationError
+from tocsin.errors import ConfigurationError, reason_of
 from tocsin.i18n import N_
 from tocsin.search import SearchFilters, SearchResults, search, service
 from tocsin.search.service import FACET_NAMES, TYPE_LABELS
@@ -54,7 +54,8 @@ def _run(request: Request, session: Session, principal: Principal, q: str,
         try:
             embedder = load_embedder()
         except ConfigurationError as exc:
-            notice = f"Semantic ranking is unavailable: {exc}. Results use full-text ranking."
+            notice = N_("Semantic ranking is unavailable: %(why)s. Results use full-text "
+                        "ranking.", why=reason_of(exc))
     results = search(session, principal, q, filters, page=page, size=size, semantic=embedder)
     return results, notice
 

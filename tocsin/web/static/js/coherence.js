@@ -2,6 +2,7 @@
 // the live values of the OCG weight sliders. Data come from /api/v1/coherence.
 (function () {
   "use strict";
+  var _ = window.tocsinText;
 
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -36,7 +37,7 @@
   function heatmap(el) {
     getJSON(el.dataset.url).then(function (pic) {
       var areas = pic.crime_areas, places = pic.places;
-      if (!pic.cells.length) { el.textContent = "No threat data you may read for this year."; el.style.height = "auto"; return; }
+      if (!pic.cells.length) { el.textContent = _("No threat data you may read for this year."); el.style.height = "auto"; return; }
       var ai = {}, pi = {};
       areas.forEach(function (a, i) { ai[a.code] = i; });
       places.forEach(function (p, i) { pi[p.code] = i; });
@@ -50,9 +51,11 @@
         // built from text nodes: ECharts inserts a returned string as HTML
         tooltip: { formatter: function (p) {
           var c = p.data.cell;
-          var lines = ["score " + c.score.toFixed(1) + " (indicators " + c.indicator_score.toFixed(0) +
-            ", groups " + c.group_score.toFixed(0) + ")"].concat(c.parts.map(function (x) {
-            return x.label + ": " + Math.round(x.normalised * 100) + "% of the highest";
+          var lines = [_("score %(score)s (indicators %(indicators)s, groups %(groups)s)", {
+            score: c.score.toFixed(1), indicators: c.indicator_score.toFixed(0),
+            groups: c.group_score.toFixed(0) })].concat(c.parts.map(function (x) {
+            return _("%(label)s: %(share)s%% of the highest",
+              { label: x.label, share: Math.round(x.normalised * 100) });
           }));
           return textTip(c.crime_area_name + " — " + c.place_name, lines);
         } },
@@ -71,12 +74,12 @@
       });
       el.dataset.ready = "1";
       window.addEventListener("resize", function () { chart.resize(); });
-    }).catch(function (e) { el.textContent = "The heatmap could not be loaded (" + e.message + ")."; });
+    }).catch(function (e) { el.textContent = _("The heatmap could not be loaded (%(error)s).", { error: e.message }); });
   }
 
   function trends(el) {
     getJSON(el.dataset.url).then(function (res) {
-      if (!res.series.length) { el.textContent = "No hot spot to follow."; el.style.height = "auto"; return; }
+      if (!res.series.length) { el.textContent = _("No hot spot to follow."); el.style.height = "auto"; return; }
       var years = {};
       res.series.forEach(function (s) { s.points.forEach(function (p) { years[p.year] = true; }); });
       var xs = Object.keys(years).sort();
@@ -84,7 +87,7 @@
       chart.setOption({
         animation: false, tooltip: { trigger: "axis" }, legend: { type: "scroll", bottom: 0 },
         grid: { left: 50, right: 20, top: 20, bottom: 60 },
-        xAxis: { type: "category", data: xs }, yAxis: { type: "value", min: 0, max: 100, name: "score" },
+        xAxis: { type: "category", data: xs }, yAxis: { type: "value", min: 0, max: 100, name: _("score") },
         series: res.series.map(function (s) {
           var by = {};
           s.points.forEach(function (p) { by[p.year] = p.score; });
@@ -92,7 +95,7 @@
         })
       });
       el.dataset.ready = "1";
-    }).catch(function (e) { el.textContent = "The trends could not be loaded (" + e.message + ")."; });
+    }).catch(function (e) { el.textContent = _("The trends could not be loaded (%(error)s).", { error: e.message }); });
   }
 
   function weights() {

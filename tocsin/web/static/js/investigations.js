@@ -5,6 +5,8 @@
 "use strict";
 
 (() => {
+  const _ = window.tocsinText;
+  const LANG = document.documentElement.lang || "en";
   const API = "/api/v1/investigations";
   const KIND_STYLE = {
     domestic: { color: "#4a6fa5", shape: "ellipse" },
@@ -40,8 +42,19 @@
         .map((line) => el("div", {}, line)));
   }
 
+  // A sentence of the catalog with an element (a link) where its %(name)s placeholder is.
+  function around(message, values, name, node) {
+    const [before, after] = _(message, values).split(`%(${name})s`);
+    return [before, node, after === undefined ? "" : after];
+  }
+
+  function imported(done) {
+    return el("p", { class: "ok", role: "status" }, ...around("Imported %(set)s (%(count)s transactions).",
+      { count: Number(done.transactions).toLocaleString(LANG) }, "set", el("a", { href: done.url }, done.name)));
+  }
+
   function money(value) {
-    return Number(value).toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return Number(value).toLocaleString(LANG, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
 
   async function problemText(response) {
@@ -50,7 +63,7 @@
       const parts = (body.problems || []).map((p) => `${p.location}: ${p.reason}`);
       return [body.detail, ...parts].filter(Boolean).join(" — ");
     } catch (_err) {
-      return `request failed (${response.status})`;
+      return _("request failed (%(status)s)", { status: response.status });
     }
   }
 
@@ -124,8 +137,7 @@
           bar.value = fraction;
           message.textContent = text;
         });
-        result.append(el("p", { class: "ok", role: "status" }, "Imported ",
-          el("a", { href: done.url }, done.name), ` (${Number(done.transactions).toLocaleString()} transactions).`));
+        result.append(imported(done));
         (done.notes || []).forEach((note) => result.append(el("p", { class: "note" }, note)));
         form.reset();
       } catch (err) {
@@ -149,12 +161,11 @@
     call(`${API}/jobs/${encodeURIComponent(box.dataset.job)}`).then(({ body }) =>
       waitForJob(body, (fraction, text) => {
         bar.value = fraction || 0;
-        message.textContent = text || "Importing…";
+        message.textContent = text || _("Importing…");
       })).then((done) => {
       bar.hidden = true;
       message.textContent = "";
-      result.append(el("p", { class: "ok", role: "status" }, "Imported ",
-        el("a", { href: done.url }, done.name), ` (${Number(done.transactions).toLocaleString()} transactions).`));
+      result.append(imported(done));
     }).catch((err) => {
       bar.hidden = true;
       message.textContent = "";
@@ -212,7 +223,7 @@
       pending = new AbortController();
       const mine = ++asked;
       const status = document.getElementById("preview-status");
-      if (status) status.textContent = "Updating the preview…";
+      if (status) status.textContent = _("Updating the preview…");
       fetch(form.getAttribute("action"), { method: "POST", body, credentials: "same-origin", signal: pending.signal })
         .then((response) => {
           if (response.redirected) { window.location.assign(response.url); return null; }
@@ -226,7 +237,7 @@
           if (err.name === "AbortError") return;
           button.closest("p").hidden = false;  // the button still works
           const now = document.getElementById("preview-status");
-          if (now) now.textContent = "The preview could not be updated; use the button below the choices.";
+          if (now) now.textContent = _("The preview could not be updated; use the button below the choices.");
         });
     }
 
@@ -319,13 +330,15 @@
             minNodeSpacing: 6 }
         : { name: "cose", animate: false, nodeDimensionsIncludeLabels: true, numIter: 400 };
       cy.layout(layout).run();
-      status.textContent = `${cy.nodes().length} accounts, ${cy.edges().length} payment links shown` +
-        (graph.truncated ? " (the heaviest links only; narrow the filters to see the rest)" : "");
+      const shown = { accounts: cy.nodes().length, links: cy.edges().length };
+      status.textContent = graph.truncated
+        ? _("%(accounts)s accounts, %(links)s payment links shown (the heaviest links only; narrow the filters to see the rest)", shown)
+        : _("%(accounts)s accounts, %(links)s payment links shown", shown);
       renderNodeList();
     }
 
     async function loadAccount(account, replace) {
-      status.textContent = `loading ${account}…`;
+      status.textContent = _("loading %(account)s…", { account: account });
       const params = filterParams();
       params.append("account", account);
       if (!replace) params.set("hops", "1");
@@ -341,26 +354,26 @@
       const list = document.getElementById("node-list");
       list.replaceChildren(...cy.nodes().sort((a, b) => a.id().localeCompare(b.id())).map((n) =>
         el("li", {}, el("span", {}, n.id(), el("small", {}, ` ${n.data("kind")}`)),
-          el("button", { type: "button", class: "secondary", "aria-label": `Expand ${n.id()}`,
-                         onclick: () => selectAccount(n.id(), true) }, "expand"))));
+          el("button", { type: "button", class: "secondary", "aria-label": _("Expand %(account)s", { account: n.id() }),
+                         onclick: () => selectAccount(n.id(), true) }, _("expand")))));
     }
 
     async function showAccount(account) {
       const { body } = await call(`${API}/sets/${setId}/accounts/${encodeURIComponent(account)}`);
       const flagged = flaggedAccounts.get(account) || [];
       detail.replaceChildren(
-        el("h2", {}, `Account ${body.id}`),
+        el("h2", {}, _("Account %(account)s", { account: body.id })),
         el("dl", { class: "facts" },
-          el("dt", {}, "Kind"), el("dd", {}, body.kind + (body.end_point ? " (end point)" : "")),
-          el("dt", {}, "Holder"), el("dd", {}, body.holder || "unknown"),
-          el("dt", {}, "Bank"), el("dd", {}, [body.bank, body.country].filter(Boolean).join(", ") || "unknown"),
-          el("dt", {}, "In"), el("dd", {}, `${body.payments_in} payments, ${money(body.amount_in)}`),
-          el("dt", {}, "Out"), el("dd", {}, `${body.payments_out} payments, ${money(body.amount_out)}`),
-          el("dt", {}, "Active"), el("dd", {}, `${(body.first || "").slice(0, 10)} – ${(body.last || "").slice(0, 10)}`)),
+          el("dt", {}, _("Kind")), el("dd", {}, body.end_point ? _("%(kind)s (end point)", { kind: body.kind }) : body.kind),
+          el("dt", {}, _("Holder")), el("dd", {}, body.holder || _("unknown")),
+          el("dt", {}, _("Bank")), el("dd", {}, [body.bank, body.country].filter(Boolean).join(", ") || _("unknown")),
+          el("dt", {}, _("In")), el("dd", {}, _("%(count)s payments, %(amount)s", { count: body.payments_in, amount: money(body.amount_in) })),
+          el("dt", {}, _("Out")), el("dd", {}, _("%(count)s payments, %(amount)s", { count: body.payments_out, amount: money(body.amount_out) })),
+          el("dt", {}, _("Active")), el("dd", {}, `${(body.first || "").slice(0, 10)} – ${(body.last || "").slice(0, 10)}`)),
         el("p", {},
-          el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(account)}` }, "trace from here"), " ",
-          el("a", { class: "chip", href: `/investigations/sets/${setId}/timeline?account=${encodeURIComponent(account)}` }, "timeline")),
-        flagged.length ? el("p", {}, `In ${flagged.length} finding(s): ${flagged.map((f) => f.detector).join(", ")}`) : null);
+          el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(account)}` }, _("trace from here")), " ",
+          el("a", { class: "chip", href: `/investigations/sets/${setId}/timeline?account=${encodeURIComponent(account)}` }, _("timeline"))),
+        flagged.length ? el("p", {}, _("In %(count)s finding(s): %(detectors)s", { count: flagged.length, detectors: flagged.map((f) => f.detector).join(", ") })) : null);
     }
 
     // the selected account travels with the tabs (and a reload keeps it)
@@ -385,9 +398,9 @@
     cy.on("tap", "node", (event) => selectAccount(event.target.id(), true));
     cy.on("tap", "edge", (event) => {
       const d = event.target.data();
-      detail.replaceChildren(el("h2", {}, "Payments"),
+      detail.replaceChildren(el("h2", {}, _("Payments")),
         el("p", {}, `${d.source} → ${d.target}`),
-        el("p", {}, `${d.payments} payment(s), total ${money(d.total)}`),
+        el("p", {}, _("%(count)s payment(s), total %(amount)s", { count: d.payments, amount: money(d.total) })),
         el("p", { class: "meta" }, `${(d.first || "").slice(0, 16)} – ${(d.last || "").slice(0, 16)}`));
     });
 
@@ -400,10 +413,10 @@
       try {
         const { body } = await call(`${API}/sets/${setId}/accounts?q=${encodeURIComponent(q)}`);
         hits.replaceChildren(...(body.length ? body.map((a) => el("li", {},
-          el("span", {}, a.account_id, el("small", {}, ` ${a.kind} · ${a.payments} payments`)),
-          el("button", { type: "button", class: "secondary", "aria-label": `Show ${a.account_id}`,
-                         onclick: () => { loadAccount(a.account_id, true); selectAccount(a.account_id, false); } }, "show")))
-          : [el("li", {}, "No account matches.")]));
+          el("span", {}, a.account_id, el("small", {}, " " + _("%(kind)s · %(count)s payments", { kind: a.kind, count: a.payments }))),
+          el("button", { type: "button", class: "secondary", "aria-label": _("Show %(account)s", { account: a.account_id }),
+                         onclick: () => { loadAccount(a.account_id, true); selectAccount(a.account_id, false); } }, _("show"))))
+          : [el("li", {}, _("No account matches."))]));
       } catch (err) {
         hits.replaceChildren(el("li", { class: "error" }, err.message));
       }
@@ -412,7 +425,7 @@
     filters.addEventListener("submit", (event) => {
       event.preventDefault();
       const starts = cy.nodes("[?start]").map((n) => n.id());
-      if (!starts.length) { status.textContent = "Search an account first."; return; }
+      if (!starts.length) { status.textContent = _("Search an account first."); return; }
       const params = filterParams();
       for (const s of starts) params.append("account", s);
       call(`${API}/sets/${setId}/graph?${params}`).then(({ body }) => addGraph(body, true))
@@ -439,18 +452,20 @@
         "data-finding": f.id, "data-flagged": f.flagged ? "true" : "false", "aria-selected": "false",
       },
         el("button", { type: "button", onclick: () => showFinding(f) },
-          el("span", { class: "score", title: "score after ranking" }, Number(f.score).toFixed(2)),
-          f.flagged ? el("em", { class: "flag" }, "flagged ") : "",
+          el("span", { class: "score", title: _("score after ranking") }, Number(f.score).toFixed(2)),
+          f.flagged ? el("em", { class: "flag" }, _("flagged") + " ") : "",
           el("strong", {}, f.detector.replace(/_/g, " ")), el("br", {}),
-          el("small", {}, `${f.subject} · ${f.accounts.length} accounts · ${money(f.amount)}`)))));
-      if (!findings.length) findingsList.append(el("li", {}, "No findings."));
+          el("small", {}, _("%(subject)s · %(count)s accounts · %(amount)s", { subject: f.subject, count: f.accounts.length, amount: money(f.amount) }))))));
+      if (!findings.length) findingsList.append(el("li", {}, _("No findings.")));
     }
 
     function findingsSummary(result) {
       const flagged = result.findings.filter((f) => f.flagged).length;
       const r = result.ranking;
-      return `${result.findings.length} finding(s), ${flagged} flagged` +
-        (r ? ` (${r.flagged} of ${r.set_accounts} accounts flagged)` : "");
+      const counts = { count: result.findings.length, flagged: flagged };
+      return r ? _("%(count)s finding(s), %(flagged)s flagged (%(accounts)s of %(total)s accounts flagged)",
+        { ...counts, accounts: r.flagged, total: r.set_accounts })
+        : _("%(count)s finding(s), %(flagged)s flagged", counts);
     }
 
     async function showFinding(finding) {
@@ -464,15 +479,16 @@
         }
       }
       detail.replaceChildren(
-        el("h2", {}, `Finding: ${finding.detector.replace(/_/g, " ")}`),
+        el("h2", {}, _("Finding: %(detector)s", { detector: finding.detector.replace(/_/g, " ") })),
         el("p", { class: "reason", id: "finding-reason" }, finding.reason),
         finding.adjustment ? el("p", { class: "reason", id: "finding-adjustment" }, finding.adjustment) : "",
-        el("p", { class: "meta", id: "finding-score" }, `score ${Number(finding.score).toFixed(2)}` +
+        el("p", { class: "meta", id: "finding-score" }, _("score %(score)s", { score: Number(finding.score).toFixed(2) }) +
           (finding.detector_score !== undefined && finding.detector_score !== finding.score
-            ? ` (detector ${Number(finding.detector_score).toFixed(2)})` : "") +
-          (finding.flagged ? ` · flags ${finding.flags.join(", ")}` : "") +
-          ` · ${finding.accounts.length} accounts · ${finding.transactions.length} payments · ${money(finding.amount)}`),
-        el("p", {}, el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(finding.subject)}` }, "trace the subject"), " ", ...chips));
+            ? " " + _("(detector %(score)s)", { score: Number(finding.detector_score).toFixed(2) }) : "") +
+          (finding.flagged ? " · " + _("flags %(flags)s", { flags: finding.flags.join(", ") }) : "") +
+          " · " + _("%(accounts)s accounts · %(payments)s payments · %(amount)s",
+            { accounts: finding.accounts.length, payments: finding.transactions.length, amount: money(finding.amount) })),
+        el("p", {}, el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(finding.subject)}` }, _("trace the subject")), " ", ...chips));
       try {
         const { body } = await call(`${API}/sets/${setId}/findings/${finding.id}/graph`);
         addGraph(body, true);
@@ -510,7 +526,7 @@
     function showRisk(risk) {
       loadAccount(risk.subject, true);
       showAccount(risk.subject).then(() => {
-        detail.append(el("h3", {}, `Risk ${Number(risk.score).toFixed(2)} because`),
+        detail.append(el("h3", {}, _("Risk %(score)s because", { score: Number(risk.score).toFixed(2) })),
           el("ul", { class: "contributions" }, ...risk.contributions.map((c) =>
             el("li", {}, el("strong", {}, `${c.name.replace(/_/g, " ")} +${Number(c.value).toFixed(2)}: `), c.detail))));
       }).catch((err) => { status.textContent = err.message; });
@@ -520,17 +536,17 @@
     const modelAccounts = document.getElementById("model-accounts");
     const modelPayments = document.getElementById("model-payments");
     function reasonText(r) {
-      const value = r.value === null ? "missing" : Number(r.value).toPrecision(3);
+      const value = r.value === null ? _("missing") : Number(r.value).toPrecision(3);
       return `${r.feature.replace(/_/g, " ")} = ${value} (+${Number(r.effect).toFixed(2)})`;
     }
     function modelItem(r, onclick) {
       return el("li", {}, el("button", { type: "button", onclick },
         el("span", { class: "score" }, Number(r.score).toFixed(3)), el("strong", {}, r.subject),
-        r.flagged ? el("em", {}, " flagged") : "", el("br", {}),
+        r.flagged ? el("em", {}, " " + _("flagged")) : "", el("br", {}),
         el("small", {}, r.reasons.map(reasonText).join("; "))));
     }
     function showModelReasons(title, r) {
-      detail.append(el("h3", {}, `${title} ${Number(r.score).toFixed(3)} because`),
+      detail.append(el("h3", {}, _("%(title)s %(score)s because", { title: title, score: Number(r.score).toFixed(3) })),
         el("ul", { class: "contributions" }, ...r.reasons.map((x) => el("li", {}, reasonText(x)))));
     }
     function showModel(result) {
@@ -538,16 +554,16 @@
         modelSource.textContent = result ? result.error : "";
         return;
       }
-      modelSource.textContent = `${result.source}: ${result.flagged_accounts} accounts and ` +
-        `${result.flagged_transactions} payments flagged`;
+      modelSource.textContent = _("%(source)s: %(accounts)s accounts and %(payments)s payments flagged",
+        { source: result.source, accounts: result.flagged_accounts, payments: result.flagged_transactions });
       modelAccounts.replaceChildren(...result.accounts.map((r) => modelItem(r, () => {
         loadAccount(r.subject, true);
-        showAccount(r.subject).then(() => showModelReasons("Model score", r))
+        showAccount(r.subject).then(() => showModelReasons(_("Model score"), r))
           .catch((err) => { status.textContent = err.message; });
       })));
       modelPayments.replaceChildren(...result.transactions.map((r) => modelItem(r, () => {
-        detail.replaceChildren(el("h2", {}, `Payment ${r.subject}`));
-        showModelReasons("Model score", r);
+        detail.replaceChildren(el("h2", {}, _("Payment %(id)s", { id: r.subject })));
+        showModelReasons(_("Model score"), r);
       })));
     }
     scoreButton.addEventListener("click", async () => {
@@ -577,7 +593,7 @@
 
     call(`${API}/sets/${setId}/findings`).then(({ body }) => {
       if (body.findings) indexFindings(body.findings);
-      else findingsList.replaceChildren(el("li", {}, "The detectors have not run on this set yet."));
+      else findingsList.replaceChildren(el("li", {}, _("The detectors have not run on this set yet.")));
     }).catch((err) => { status.textContent = err.message; });
 
     if (root.dataset.account) {
@@ -620,13 +636,14 @@
       const steps = document.getElementById("steps");
       steps.replaceChildren(...sankey.steps.map((s) => el("li", {},
         s.txn_id ? el("code", {}, s.txn_id) : null, s.txn_id ? " " : null, s.explanation,
-        s.end ? el("span", { class: "end" }, ` — ends: ${s.end}`) : null)));
+        s.end ? el("span", { class: "end" }, " — " + _("ends: %(end)s", { end: s.end })) : null)));
       const ends = document.getElementById("end-points");
       ends.replaceChildren(...trace.end_points.map((p) => el("tr", {},
         el("td", {}, p.account), el("td", {}, p.kind), el("td", {}, p.end),
         el("td", { class: "num" }, money(p.amount)), el("td", { class: "num" }, p.paths))));
-      status.textContent = `${trace.nodes} traced payments` +
-        (trace.truncated ? " (stopped at the size limit; narrow the trace)" : "");
+      status.textContent = trace.truncated
+        ? _("%(count)s traced payments (stopped at the size limit; narrow the trace)", { count: trace.nodes })
+        : _("%(count)s traced payments", { count: trace.nodes });
     }
 
     form.addEventListener("submit", async (event) => {
@@ -641,7 +658,7 @@
         window_hours: Number(data.get("window_days")) * 24,
         min_amount: Number(data.get("min_amount")),
       };
-      status.textContent = "tracing…";
+      status.textContent = _("tracing…");
       try {
         draw(await runMaybeJob(`${API}/sets/${root.dataset.set}/trace`, root.dataset.csrf, payload,
           (fraction, message) => { status.textContent = message; }));
@@ -665,10 +682,10 @@
     const shorten = (text, size) => (String(text).length > size + 2 ? `${String(text).slice(0, size)}…` : String(text));
 
     function nodeLines(n) {
-      return [n.kind === "transaction" ? `transaction ${n.label}` : n.label,
-        n.hop !== undefined ? `hop ${n.hop}` : (n.hops ? `hops ${n.hops.join(", ")}` : null),
-        n.start ? "where the trace starts" : null,
-        ...(n.ends || []).map((e) => `ends: ${e}`), ...(n.tags || []).map((t) => `tag: ${t}`)];
+      return [n.kind === "transaction" ? _("transaction %(id)s", { id: n.label }) : n.label,
+        n.hop !== undefined ? _("hop %(hop)s", { hop: n.hop }) : (n.hops ? _("hops %(hops)s", { hops: n.hops.join(", ") }) : null),
+        n.start ? _("where the trace starts") : null,
+        ...(n.ends || []).map((e) => _("ends: %(end)s", { end: e })), ...(n.tags || []).map((t) => _("tag: %(tag)s", { tag: t }))];
     }
 
     function drawSankey(flows) {
@@ -692,7 +709,7 @@
     }
 
     function showNode(data) {
-      detail.replaceChildren(el("h4", {}, data.kind === "transaction" ? "Transaction" : "Address"),
+      detail.replaceChildren(el("h4", {}, data.kind === "transaction" ? _("Transaction") : _("Address")),
         ...nodeLines(data).filter(Boolean).map((line) => el("div", {}, line)));
     }
 
@@ -724,7 +741,7 @@
     }
 
     (async () => {
-      status.textContent = "drawing…";
+      status.textContent = _("drawing…");
       try {
         const { body } = await postJson(`${API}/sets/${root.dataset.set}/bitcoin/trace`,
           root.dataset.csrf, { start: root.dataset.start, rule: root.dataset.rule,
@@ -733,13 +750,14 @@
         const flows = body.flows;
         if (window.echarts) drawSankey(flows);
         if (window.cytoscape) drawGraph(flows.graph);
-        const count = (kind, one, many) => {
-          const n = flows.graph.nodes.filter((node) => node.kind === kind).length;
-          return `${n} ${n === 1 ? one : many}`;
-        };
-        status.textContent = `${count("address", "address", "addresses")} and ` +
-          `${count("transaction", "transaction crossed", "transactions crossed")}` +
-          (body.truncated ? " (stopped at the step budget, not complete)" : "");
+        const count = (kind) => flows.graph.nodes.filter((node) => node.kind === kind).length;
+        const n = count("address"), m = count("transaction");
+        // each part its own message (the extractor reads no message inside another's values)
+        const addresses = n === 1 ? _("%(n)s address", { n: n }) : _("%(n)s addresses", { n: n });
+        const crossed = m === 1 ? _("%(n)s transaction crossed", { n: m })
+          : _("%(n)s transactions crossed", { n: m });
+        const shown = _("%(addresses)s and %(transactions)s", { addresses: addresses, transactions: crossed });
+        status.textContent = shown + (body.truncated ? " " + _("(stopped at the step budget, not complete)") : "");
       } catch (err) {
         status.textContent = err.message;
       }
@@ -763,26 +781,27 @@
       const until = dateParam(data.get("until"), true);
       if (since) params.set("since", since);
       if (until) params.set("until", until);
-      status.textContent = "loading…";
+      status.textContent = _("loading…");
       try {
         const { body } = await call(`${API}/sets/${root.dataset.set}/timeline?${params}`);
         const items = body.transactions;
         const point = (t) => ({ value: [t.time, t.direction === "out" ? -t.amount : t.amount],
                                 txn: t.txn_id, counterparty: t.counterparty });
+        const BALANCE = _("running balance");
         chart.setOption({
-          tooltip: { trigger: "item", formatter: (p) => p.seriesName === "running balance"
-            ? tip(`balance ${money(p.value[1])}`)
+          tooltip: { trigger: "item", formatter: (p) => p.seriesName === BALANCE
+            ? tip(_("balance %(amount)s", { amount: money(p.value[1]) }))
             : tip(p.data.txn, `${p.seriesName} ${p.data.counterparty}`, money(Math.abs(p.value[1]))) },
           legend: { top: 0 },
           xAxis: { type: "time" },
-          yAxis: { type: "value", name: "amount" },
+          yAxis: { type: "value", name: _("amount") },
           dataZoom: [{ type: "inside" }, { type: "slider" }],
           series: [
-            { name: "in from", type: "scatter", symbolSize: 8, itemStyle: { color: "#2e7d32" },
+            { name: _("in from"), type: "scatter", symbolSize: 8, itemStyle: { color: "#2e7d32" },
               data: items.filter((t) => t.direction === "in").map(point) },
-            { name: "out to", type: "scatter", symbolSize: 8, itemStyle: { color: FLAGGED },
+            { name: _("out to"), type: "scatter", symbolSize: 8, itemStyle: { color: FLAGGED },
               data: items.filter((t) => t.direction === "out").map(point) },
-            { name: "running balance", type: "line", step: "end", showSymbol: false,
+            { name: BALANCE, type: "line", step: "end", showSymbol: false,
               lineStyle: { color: "#4a6fa5" }, data: items.map((t) => [t.time, t.balance]) },
           ],
         }, true);
@@ -790,7 +809,9 @@
           el("td", {}, t.time.replace("T", " ").replace("Z", "")), el("td", {}, t.txn_id), el("td", {}, t.direction),
           el("td", {}, t.counterparty), el("td", { class: "num" }, money(t.amount)), el("td", {}, t.channel || ""),
           el("td", { class: "num" }, money(t.balance)))));
-        status.textContent = `${items.length} payments` + (body.truncated ? " (the first ones only)" : "");
+        status.textContent = body.truncated
+          ? _("%(count)s payments (the first ones only)", { count: items.length })
+          : _("%(count)s payments", { count: items.length });
       } catch (err) {
         status.textContent = err.message;
       }

@@ -2,6 +2,7 @@
 // Clicking a node lists its partners and the activities, agreements and events behind each link.
 (function () {
   "use strict";
+  var _ = window.tocsinText;
 
   function el(tag, text, attrs) {
     var node = document.createElement(tag);
@@ -18,7 +19,7 @@
     items.forEach(function (item) {
       var li = el("li");
       if (base) { li.appendChild(el("a", item.title, { href: base + item.id })); }
-      else { li.textContent = item.title + " (activity " + item.id + ")"; }
+      else { li.textContent = _("%(title)s (activity %(id)s)", { title: item.title, id: item.id }); }
       ul.appendChild(li);
     });
     wrap.appendChild(ul);
@@ -32,15 +33,17 @@
     heading.appendChild(el("a", data.name, { href: "/partners/" + data.partner_id }));
     panel.appendChild(heading);
     var edges = node.connectedEdges().sort(function (a, b) { return b.data("weight") - a.data("weight"); });
-    panel.appendChild(el("p", edges.length + " partner(s) · total weight " + data.weight, { "class": "meta" }));
+    panel.appendChild(el("p", _("%(count)s partner(s) · total weight %(weight)s",
+      { count: edges.length, weight: data.weight }), { "class": "meta" }));
     var ol = el("ol", null, { "class": "partners-of" });
     edges.forEach(function (edge) {
       var other = edge.source().id() === node.id() ? edge.target() : edge.source();
       var li = el("li", null, { "data-partner": other.data("label") });
-      li.appendChild(el("strong", other.data("name") + " — weight " + edge.data("weight")));
-      li.appendChild(list("Joint activities", edge.data("activities"), null));
-      li.appendChild(list("Agreements", edge.data("agreements"), "/partners/agreements/"));
-      li.appendChild(list("Events", edge.data("events"), "/events/"));
+      li.appendChild(el("strong", _("%(name)s — weight %(weight)s",
+        { name: other.data("name"), weight: edge.data("weight") })));
+      li.appendChild(list(_("Joint activities"), edge.data("activities"), null));
+      li.appendChild(list(_("Agreements"), edge.data("agreements"), "/partners/agreements/"));
+      li.appendChild(list(_("Events"), edge.data("events"), "/events/"));
       ol.appendChild(li);
     });
     panel.appendChild(ol);
@@ -56,7 +59,7 @@
       .then(function (r) { return r.json(); })
       .then(function (elements) {
         if (!elements.nodes.length) {
-          box.textContent = "No joint activities, agreements or events recorded yet.";
+          box.textContent = _("No joint activities, agreements or events recorded yet.");
           return;
         }
         var cy = cytoscape({
@@ -78,9 +81,9 @@
         box.dataset.ready = "true";
         cy.on("tap", "node", function (evt) { showDetail(panel, cy, evt.target); });
         // keyboard and test access: a list of nodes that select like a click
-        var pick = el("select", null, { "aria-label": "Select an organization", id: "network-pick",
+        var pick = el("select", null, { "aria-label": _("Select an organization"), id: "network-pick",
                                         style: "display:block;margin-bottom:.5rem" });
-        pick.appendChild(el("option", "Select an organization…", { value: "" }));
+        pick.appendChild(el("option", _("Select an organization…"), { value: "" }));
         cy.nodes().sort(function (a, b) { return a.data("name").localeCompare(b.data("name")); })
           .forEach(function (n) { pick.appendChild(el("option", n.data("name"), { value: n.id() })); });
         pick.addEventListener("change", function () {

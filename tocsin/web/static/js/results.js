@@ -6,6 +6,7 @@
 // the first result and indicator stay usable; more can be added on the record's page.
 (function () {
   "use strict";
+  const _ = window.tocsinText;
 
   const box = document.querySelector("[data-results]");
   if (!box) return;
@@ -38,15 +39,15 @@
 
   function renumber() {
     results().forEach((result, k) => {
-      result.querySelector(":scope > legend").textContent = `Result ${k + 1}`;
+      result.querySelector(":scope > legend").textContent = _("Result %(n)s", { n: k + 1 });
       const remove = result.querySelector(":scope > .row-actions .remove-result");
-      if (remove) remove.setAttribute("aria-label", `Remove result ${k + 1}`);
+      if (remove) remove.setAttribute("aria-label", _("Remove result %(n)s", { n: k + 1 }));
       const addIndicator = result.querySelector(":scope > .row-actions .add-indicator");
-      if (addIndicator) addIndicator.setAttribute("aria-label", `Add an indicator to result ${k + 1}`);
+      if (addIndicator) addIndicator.setAttribute("aria-label", _("Add an indicator to result %(n)s", { n: k + 1 }));
       indicatorsOf(result).forEach((indicator, j) => {
-        indicator.querySelector(":scope > legend").textContent = `Indicator ${j + 1}`;
+        indicator.querySelector(":scope > legend").textContent = _("Indicator %(n)s", { n: j + 1 });
         const r = indicator.querySelector(".remove-indicator");
-        if (r) r.setAttribute("aria-label", `Remove indicator ${j + 1} of result ${k + 1}`);
+        if (r) r.setAttribute("aria-label", _("Remove indicator %(n)s of result %(result)s", { n: j + 1, result: k + 1 }));
       });
     });
   }
@@ -64,13 +65,13 @@
     const messages = [];
     const mark = (name, message) => { own(indicator, name).setCustomValidity(message); if (message) messages.push(message); };
     const filled = ["baseline_year", "baseline_value", "period_start", "period_end", "target", "actual", "description"].some((n) => v(n));
-    mark("title", filled && !v("title") ? "Give the indicator a title." : "");
-    mark("baseline_year", v("baseline_value") && !v("baseline_year") ? "A baseline value needs a baseline year." : "");
+    mark("title", filled && !v("title") ? _("Give the indicator a title.") : "");
+    mark("baseline_year", v("baseline_value") && !v("baseline_year") ? _("A baseline value needs a baseline year.") : "");
     const start = v("period_start"), end = v("period_end");
     let period = "";
-    if ((start && !end) || (!start && end)) period = "A period needs both its start and its end.";
-    else if (start && end && end < start) period = `The period ends (${end}) before it starts (${start}).`;
-    else if (!start && !end && (v("target") || v("actual"))) period = "A target or actual value needs the period's start and end.";
+    if ((start && !end) || (!start && end)) period = _("A period needs both its start and its end.");
+    else if (start && end && end < start) period = _("The period ends (%(end)s) before it starts (%(start)s).", { end: end, start: start });
+    else if (!start && !end && (v("target") || v("actual"))) period = _("A target or actual value needs the period's start and end.");
     mark("period_end", period);
     say(indicator, messages);
     return Boolean(v("title")) || filled;
@@ -83,11 +84,11 @@
     const messages = [];
     title.setCustomValidity("");
     if (!title.value.trim() && used.some(Boolean)) {
-      title.setCustomValidity("Give the result a title."); messages.push("Give the result a title.");
+      title.setCustomValidity(_("Give the result a title.")); messages.push(_("Give the result a title."));
     }
     const first = indicatorsOf(result)[0];
     if (title.value.trim() && !named && first) {
-      const m = "A result needs at least one indicator (IATI 2.03); name it here.";
+      const m = _("A result needs at least one indicator (IATI 2.03); name it here.");
       if (!own(first, "title").validationMessage) own(first, "title").setCustomValidity(m);
       messages.push(m);
     }
@@ -99,7 +100,7 @@
   }
 
   function wireIndicator(result, indicator) {
-    const remove = button("Remove indicator", "link-button remove-indicator");
+    const remove = button(_("Remove indicator"), "link-button remove-indicator");
     const actions = document.createElement("div");
     actions.className = "row-actions";
     actions.append(remove);
@@ -118,8 +119,8 @@
   function wireResult(result) {
     const actions = document.createElement("div");
     actions.className = "row-actions";
-    const addIndicator = button("Add an indicator", "secondary small add-indicator");
-    const remove = button("Remove result", "link-button remove-result");
+    const addIndicator = button(_("Add an indicator"), "secondary small add-indicator");
+    const remove = button(_("Remove result"), "link-button remove-result");
     actions.append(addIndicator, remove);
     result.append(actions);
     indicatorsOf(result).forEach((indicator) => wireIndicator(result, indicator));
@@ -145,7 +146,7 @@
     result.addEventListener("change", () => checkResult(result));
   }
 
-  const addResult = button("Add a result", "secondary small add-result");
+  const addResult = button(_("Add a result"), "secondary small add-result");
   box.after(addResult);
   addResult.addEventListener("click", () => {
     const result = fromTemplate(resultTemplate, next(results(), "data-result"), 0);

@@ -8,6 +8,7 @@
 // follow IATI's rule that countries and the regions of each vocabulary add up to 100.
 (function () {
   "use strict";
+  const _ = window.tocsinText;
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -78,14 +79,14 @@
     const compact = set.querySelector("label.compact input") || set.querySelector("input");
     const compactLabel = compact.closest("label");
     const legend = set.querySelector("legend").textContent;
-    const noun = set.dataset.kind || "choice";
+    const noun = set.dataset.kind || _("choice");
     const group = set.dataset.group || "";
     const vocabularies = document.getElementById("region-vocabularies");
     compactLabel.hidden = true;
     const rows = el("div", { class: "row-list" });
     const message = el("p", { class: "field-error", "aria-live": "polite" });
     const total = el("p", { class: "running-total", "aria-live": "polite", id: uid("total") });
-    const add = el("button", { type: "button", class: "secondary small add-row", text: set.dataset.add || "Add" });
+    const add = el("button", { type: "button", class: "secondary small add-row", text: set.dataset.add || _("Add") });
     set.append(rows, total, message, add);
 
     function vocabularyOf(row) { const v = row.querySelector("select.vocabulary"); return v ? v.value : ""; }
@@ -104,7 +105,7 @@
     }
 
     function shareInput(value, n) {
-      const share = el("input", { type: "number", min: "0", max: "100", step: "any", class: "share", "aria-label": `Share of ${noun} ${n} (%)`, placeholder: "%", "aria-describedby": total.id });
+      const share = el("input", { type: "number", min: "0", max: "100", step: "any", class: "share", "aria-label": _("Share of %(what)s %(n)s (%%)", { what: noun, n: n }), placeholder: "%", "aria-describedby": total.id });
       share.value = value || "";
       return share;
     }
@@ -112,39 +113,39 @@
     function newRow(values) {
       const row = el("div", { class: "row" });
       const n = rows.children.length + 1;
-      const remove = el("button", { type: "button", class: "link-button remove-row", "aria-label": `Remove ${noun} ${n}`, text: "Remove" });
+      const remove = el("button", { type: "button", class: "link-button remove-row", "aria-label": _("Remove: %(what)s %(n)s", { what: noun, n: n }), text: _("Remove") });
       rows.append(row);
       if (kind === "share" || kind === "pick") {
-        row.append(pickerInput(row, values[0], `${legend}: ${noun} ${n}`));
+        row.append(pickerInput(row, values[0], _("%(legend)s: %(what)s %(n)s", { legend: legend, what: noun, n: n })));
         if (kind === "share") row.append(shareInput(values[1], n), el("span", { class: "unit", text: "%" }));
       } else if (kind === "regions") {
         const vocabulary = vocabularies.cloneNode(true);
         vocabulary.hidden = false; vocabulary.removeAttribute("id");
         vocabulary.classList.add("vocabulary");
-        vocabulary.setAttribute("aria-label", `Vocabulary of region ${n}`);
+        vocabulary.setAttribute("aria-label", _("Vocabulary of region %(n)s", { n: n }));
         vocabulary.value = values[0] || "1";
         row.append(vocabulary);
-        const pick = pickerInput(row, values[1], `${legend}: region ${n}`);
+        const pick = pickerInput(row, values[1], _("%(legend)s: region %(n)s", { legend: legend, n: n }));
         row.append(pick, shareInput(values[2], n), el("span", { class: "unit", text: "%" }));
         vocabulary.addEventListener("change", () => {
           const listId = `dl-regions-${vocabulary.value}`;
           if (document.getElementById(listId)) pick.setAttribute("list", listId); else pick.removeAttribute("list");
-          pick.placeholder = vocabulary.value === "99" ? "your code" : "";
+          pick.placeholder = vocabulary.value === "99" ? _("your code") : "";
         });
       } else if (kind === "money") {
-        const year = el("input", { type: "number", min: "1990", max: "2100", class: "year", "aria-label": `${legend}: year ${n}` });
+        const year = el("input", { type: "number", min: "1990", max: "2100", class: "year", "aria-label": _("%(legend)s: year %(n)s", { legend: legend, n: n }) });
         year.value = values[0] || new Date().getFullYear();
-        const currency = el("input", { list: "dl-currencies", class: "currency", maxlength: "3", "aria-label": `Currency ${n}` });
+        const currency = el("input", { list: "dl-currencies", class: "currency", maxlength: "3", "aria-label": _("Currency %(n)s", { n: n }) });
         currency.value = values[1] || set.dataset.currency || "EUR";
-        const amount = el("input", { type: "number", min: "0", step: "any", class: "amount", "aria-label": `${legend}: amount ${n}` });
+        const amount = el("input", { type: "number", min: "0", step: "any", class: "amount", "aria-label": _("%(legend)s: amount %(n)s", { legend: legend, n: n }) });
         amount.value = values[2] || "";
         row.append(year, currency, amount);
       } else if (kind === "participants") {
         const role = document.getElementById("participant-roles").cloneNode(true);
         role.hidden = false; role.removeAttribute("id");
-        role.setAttribute("aria-label", `Role of organisation ${n}`);
+        role.setAttribute("aria-label", _("Role of organisation %(n)s", { n: n }));
         if (values[0]) role.value = values[0];
-        const org = pickerInput(row, values[1], `Organisation ${n}`);
+        const org = pickerInput(row, values[1], _("Organisation %(n)s", { n: n }));
         if (!values[1] && values[3]) org.value = values[3];
         org.dataset.ref = values[2] || ""; org.dataset.type = values[4] || "";
         row.append(role, org);
@@ -171,8 +172,8 @@
       if (!text || picks.find(text) || kind === "participants") {  // a partner not in the list is allowed
         input.setCustomValidity(""); return true;
       }
-      const what = kind === "regions" ? `${vocabularyName(vocabularyOf(row))} region` : noun;
-      const msg = `“${text}” is not a known ${what}; choose one of: ${picks.near(text).join(", ")}…`;
+      const what = kind === "regions" ? _("%(vocabulary)s region", { vocabulary: vocabularyName(vocabularyOf(row)) }) : noun;
+      const msg = _("“%(text)s” is not a known %(what)s; choose one of: %(choices)s…", { text: text, what: what, choices: picks.near(text).join(", ") });
       input.setCustomValidity(msg);
       message.textContent = msg;
       return false;
@@ -253,8 +254,8 @@
     function showOwnTotal() {
       const given = shares().filter((s) => s.share !== "");
       const sum = round(given.reduce((a, s) => a + Number(s.share), 0));
-      show(given.length ? `Total ${sum} % of 100 %` : "",
-        given.length && sum !== 100 ? `The shares add up to ${sum} %; make them 100 % or leave them all empty.` : "", true);
+      show(given.length ? _("Total %(sum)s %% of 100 %%", { sum: sum }) : "",
+        given.length && sum !== 100 ? _("The shares add up to %(sum)s %%; make them 100 %% or leave them all empty.", { sum: sum }) : "", true);
     }
 
     function remainder(row) {
@@ -274,7 +275,7 @@
   function vocabularyName(code) {
     const select = document.getElementById("region-vocabularies");
     const option = select && [...select.options].find((o) => o.value === code);
-    return option ? option.textContent : `vocabulary ${code}`;
+    return option ? option.textContent : _("vocabulary %(code)s", { code: code });
   }
 
   // Countries and the regions of each vocabulary (IATI); also any other grouped shares.
@@ -283,12 +284,12 @@
     const given = used.filter((s) => s.share !== "");
     if (!given.length) return { lines: [], problem: "" };
     if (given.length !== used.length) {
-      return { lines: [], problem: "Give a share for every country and region, or for none." };
+      return { lines: [], problem: _("Give a share for every country and region, or for none.") };
     }
     const countries = round(given.filter((s) => !s.region).reduce((a, s) => a + Number(s.share), 0));
     const vocabularies = [...new Set(given.filter((s) => s.region).map((s) => s.vocabulary))].sort();
     if (!vocabularies.length) {
-      return { lines: [`Total ${countries} % of 100 %`], problem: countries !== 100 ? `The shares add up to ${countries} %; make them 100 % or leave them all empty.` : "", totals: { "": countries } };
+      return { lines: [_("Total %(sum)s %% of 100 %%", { sum: countries })], problem: countries !== 100 ? _("The shares add up to %(sum)s %%; make them 100 %% or leave them all empty.", { sum: countries }) : "", totals: { "": countries } };
     }
     const lines = [], problems = [], totals = {};
     for (const v of vocabularies) {
@@ -296,9 +297,15 @@
       const sum = round(countries + regions);
       totals[v] = sum;
       const withCountries = given.some((s) => !s.region);
-      lines.push(withCountries ? `Countries ${countries} % + ${vocabularyName(v)} regions ${regions} % = ${sum} % of 100 %`
-        : `${vocabularyName(v)} regions ${sum} % of 100 %`);
-      if (sum !== 100) problems.push(`${withCountries ? "Countries and " : ""}${vocabularyName(v)} regions add up to ${sum} %; make them 100 % or leave all shares empty.`);
+      const name = vocabularyName(v);
+      lines.push(withCountries
+        ? _("Countries %(countries)s %% + %(vocabulary)s regions %(regions)s %% = %(sum)s %% of 100 %%", { countries: countries, vocabulary: name, regions: regions, sum: sum })
+        : _("%(vocabulary)s regions %(sum)s %% of 100 %%", { vocabulary: name, sum: sum }));
+      if (sum !== 100) {
+        problems.push(withCountries
+          ? _("Countries and %(vocabulary)s regions add up to %(sum)s %%; make them 100 %% or leave all shares empty.", { vocabulary: name, sum: sum })
+          : _("%(vocabulary)s regions add up to %(sum)s %%; make them 100 %% or leave all shares empty.", { vocabulary: name, sum: sum }));
+      }
     }
     return { lines, problem: problems.join(" "), totals };
   }

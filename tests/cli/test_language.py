@@ -1,0 +1,80 @@
+"""The command line speaks the language asked for with --language or by the locale."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tocsin import i18n
+from tocsin.cli.main import app, main
+from tocsin.settings import get_settings
+
+BAD_NAME = ["user", "add", "Not A Name", "--role", "analyst", "--unit", "tntd-spmu"]
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
+    monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def _run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+              *args: str) -> str:
+    monkeypatch.setattr(sys, "argv", ["tocsin", *args])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 1
+    return " ".join(capsys.readouterr().err.split())
+
+
+def test_the_locale_chooses_the_language_the_way_gettext_reads_it() -> None:
+    assert i18n.from_environment({"LANG": "fr_FR.UTF-8"}) == "fr"
+    assert i18n.from_environment({"LANG": "fr_FR.UTF-8", "LC_MESSAGES": "ru_RU"}) == "ru"
+    assert i18n.from_environment({"LC_ALL": "C.UTF-8", "LANG": "fr_FR.UTF-8"}) == "en"
+    assert i18n.from_environment({"LANGUAGE": "de:ru", "LANG": "fr_FR"}) == "ru"
+    assert i18n.from_environment({"LANG": "de_DE.UTF-8"}) == "en"
+    assert i18n.from_environment({}) == "en"
+
+
+def test_an_error_in_french_with_the_option(env: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    said = _run_main(monkeypatch, capsys, "--language", "fr", *BAD_NAME)
+    with i18n.using("fr"):
+        wanted = i18n.gettext("use 2-80 lower-case letters, digits, '.', '_' or '-'")
+    assert said.startswith("Erreur :") and wanted in said
+    assert "lower-case" not in said
+    assert i18n.current() == "en"  # the language ends with the command
+
+
+def test_an_error_in_the_locale_language(env: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+    said = _run_main(monkeypatch, capsys, *BAD_NAME)
+    assert said.startswith("Ошибка:") and "lower-case" not in said
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert _run_main(monkeypatch, capsys, *BAD_NAME).startswith("Error: username: use 2-80")
+
+
+def test_commands_print_in_the_chosen_language(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    added = runner.invoke(app, ["--language", "fr", "user", "add", "analyste1", "--role",
+                                "analyst", "--unit", "tntd-spmu", "--password",
+                                "long enough passphrase 42"])
+    assert added.exit_code == 0, added.output
+    assert "analyste1 ajouté (analyst, tntd-spmu)." in added.output
+    listed = runner.invoke(app, ["--language", "ru", "user", "list"])
+    assert "имя пользователя" in listed.output and "да" in listed.output
+    english = runner.invoke(app, ["user", "disable", "analyste1"])
+    assert "Disabled analyste1." in english.output
+    refused = runner.invoke(app, ["--language", "xx", "user", "list"])
+    assert refused.exit_code != 0 and "use one of" in refused.output

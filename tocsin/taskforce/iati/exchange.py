@@ -22,7 +22,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
-from tocsin.taskforce.iati.reader import IatiParts, ReadResult, iter_batches
+from tocsin.taskforce.iati.reader import IatiParts, ReadResult, fewer_collections, iter_batches
 from tocsin.taskforce.iati.rules import check_element
 from tocsin.taskforce.iati.schema import safe_parser, schema_errors
 from tocsin.taskforce.iati.tables import (
@@ -98,8 +98,9 @@ def import_iati(
     # batches already written are undone here on any problem, whatever the caller does
     savepoint = session.begin_nested()
     try:
-        report = _import(session, principal, source, vocab, label, owner_unit_id, handling,
-                         own_org_ref, mode)
+        with fewer_collections():  # the writes allocate as many short-lived rows as the reads
+            report = _import(session, principal, source, vocab, label, owner_unit_id,
+                             handling, own_org_ref, mode)
     except BaseException:
         savepoint.rollback()
         raise

@@ -23,10 +23,12 @@ back on export. Nothing is written here.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -244,6 +246,32 @@ def iter_batches(source: Path | IO[bytes], vocab: Vocabulary, *,
     Levels implied by another activity's ``related-activity type=2`` are left
     to the caller (see :func:`_place_children`).
     """
+    with fewer_collections():
+        yield from _batches(source, vocab, own_org_ref, rules, size)
+
+
+#: Allocations between two young-generation collections while a file is read.
+#: Each activity allocates thousands of short-lived objects (rows, specs,
+#: element proxies) and almost none of them is part of a cycle: at the default
+#: threshold (700) the collector ran every few elements and walked the batch held
+#: in memory each time it reached the older generations, about a sixth of the CPU
+#: of an import. Cycles are still collected, so memory stays bounded.
+GC_YOUNG_THRESHOLD = 50_000
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often for the duration (restored after)."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], GC_YOUNG_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | None,
+             rules: bool, size: int) -> Iterator[ReadResult]:
     if not isinstance(source, Path) and not source.seekable():
         # the reader may read twice (the root first; the schema's slow path)
         import io
@@ -689,9 +717,11 @@ class _ActivityReader:
         for name in ("description", "reporting_org_name"):
             fields.setdefault(name, "")
         spec = _make(ActivitySpec, **fields)
-        xml = etree.tostring(act, encoding="unicode")
-        parts.xml = xml
-        parts.digest = hashlib.sha256(xml.encode("utf-8")).hexdigest()
+        # UTF-8 bytes (no declaration for UTF-8), hashed as they are: cheaper than
+        # serialising to str and encoding that again
+        data = etree.tostring(act, encoding="UTF-8")
+        parts.xml = data.decode("utf-8")
+        parts.digest = hashlib.sha256(data).hexdigest()
         return spec, parts, children
 
     # --- recipients -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from lxml import etree
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
@@ -36,7 +36,7 @@ from tocsin.taskforce.iati.writer import Published, _canonical, _groups, write_a
 from tocsin.taskforce.programmes.bulk import ImportSummary, _existing, apply_specs
 from tocsin.taskforce.programmes.check import check_hierarchy
 from tocsin.taskforce.programmes.records import FULL, activities_query, parent_identifiers, to_spec
-from tocsin.taskforce.programmes.rows import set_parents
+from tocsin.taskforce.programmes.rows import insert_many, set_parents
 from tocsin.taskforce.programmes.spec import ActivitySpec
 from tocsin.taskforce.programmes.tables import Activity
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
@@ -311,15 +311,14 @@ def write_parts(session: Session, pairs: Sequence[tuple[IatiParts, int]], *,
         for model in (IatiRecord, IatiTransaction, IatiBudget, IatiSector, IatiRecipient):
             table = _t(model)
             session.execute(delete(table).where(table.c.activity_id.in_(ids)))
-        session.execute(insert(_t(IatiRecord)), [
+        insert_many(session, _t(IatiRecord), [
             {"activity_id": ident, "version": parts.version, "source": source[:300],
              "xml": parts.xml, "digest": parts.digest} for parts, ident in chunk])
         for model, attribute in ((IatiTransaction, "transactions"), (IatiBudget, "budgets"),
                                  (IatiSector, "sectors"), (IatiRecipient, "recipients")):
             rows = [{**row, "activity_id": ident} for parts, ident in chunk
                     for row in getattr(parts, attribute)]
-            if rows:
-                session.execute(insert(_t(model)), rows)
+            insert_many(session, _t(model), rows)
 
 
 # --- export -----------------------------------------------------------------------------

@@ -107,3 +107,31 @@ def test_small_files_never_start_workers(tmp_path: Path,
     with limits.override(import_workers=2):
         read = [spec for batch in iter_batches(path, VOCAB) for spec in batch.activities]
     assert len(read) == count
+
+
+def test_a_process_with_threads_starts_its_workers_from_a_server(
+        large: tuple[Path, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A web server runs threads: its workers are not forked from it, and read the same."""
+    import multiprocessing
+    import threading
+
+    path, _ = large
+    alone = _read(path, 1)
+    methods: list[str | None] = []
+    original = multiprocessing.get_context
+
+    def spy(method: str | None = None) -> Any:
+        methods.append(method)
+        return original(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", spy)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        assert threading.active_count() > 1
+        assert _read(path, 2) == alone
+        assert methods == ["forkserver"]
+    finally:
+        stop.set()
+        other.join()

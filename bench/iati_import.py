@@ -17,6 +17,10 @@ is its own, interleaved ``--repeat`` times:
   file-level checks, bulk writes of every table, audit entries, one
   transaction).
 
+``read`` and ``import`` use the reader's worker processes as an import does
+(``TOCSIN_IMPORT_WORKERS``; set it to 1 to measure one process); the peak
+memory of the largest worker is printed beside the importing process's.
+
 It prints the median time of each, activities per second, peak memory and the
 ratios to the floor.
 
@@ -234,7 +238,10 @@ def _measure(what: str, path: Path, workdir: Path) -> dict[str, float]:
         (workdir / "bench.db").unlink()
     elapsed = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": elapsed, "count": count, "peak_mib": peak_kib / 1024}
+    # the reader's worker processes (files over 500 activities): the largest one's peak
+    workers_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": elapsed, "count": count, "peak_mib": peak_kib / 1024,
+            "workers_peak_mib": workers_kib / 1024}
 
 
 def _run(what: str, path: Path, workdir: Path) -> dict[str, float]:
@@ -277,10 +284,12 @@ def main() -> None:
         for what, results in runs.items():
             seconds = statistics.median(r["seconds"] for r in results)
             peak = max(r["peak_mib"] for r in results)
+            workers = max(r.get("workers_peak_mib", 0) for r in results)
             n = results[0]["count"]
             medians[what] = seconds
             print(f"{what:7s} {n:>7.0f} activities  median {seconds:7.2f} s  "
-                  f"{n / seconds:8.0f} activities/s  peak {peak:6.0f} MiB")
+                  f"{n / seconds:8.0f} activities/s  peak {peak:6.0f} MiB"
+                  + (f" (+ each worker process {workers:.0f} MiB)" if workers else ""))
         for what in ("read", "import"):
             ratios = [r["seconds"] / f["seconds"]
                       for r, f in zip(runs[what], runs["floor"], strict=True)]

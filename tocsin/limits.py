@@ -43,6 +43,8 @@ class Limits:
     max_rows: int = 2_000_000
     archive_max_unpacked_bytes: int = 512 * 1024 * 1024
     archive_max_entries: int = 10_000
+    #: Reader processes for large IATI files (0: one per core, at most 4; 1: none).
+    import_workers: int = 0
 
 
 _active: Limits | None = None
@@ -54,7 +56,8 @@ def configure(settings: Any) -> Limits:
     _active = Limits(upload_max_bytes=settings.upload_max_bytes,
                      max_rows=settings.import_max_rows,
                      archive_max_unpacked_bytes=settings.archive_max_unpacked_bytes,
-                     archive_max_entries=settings.archive_max_entries)
+                     archive_max_entries=settings.archive_max_entries,
+                     import_workers=settings.import_workers)
     return _active
 
 

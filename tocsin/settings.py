@@ -191,6 +191,13 @@ class Settings(BaseSettings):
         "IATI activities, goAML reports, indicators, programme tables); a larger file "
         "is refused with a clear error.",
     )
+    import_workers: int = Field(
+        default=0, ge=0, le=64,
+        description="Processes that read the activities of a large IATI file beside the "
+        "one that parses and writes it (mapping, code lists, rulesets): 0 for one per "
+        "processor core (at most 4), 1 to read everything in the importing process. "
+        "Files of up to 500 activities are always read in that process.",
+    )
     archive_max_unpacked_bytes: int = Field(
         default=512 * 1024 * 1024, ge=1024,
         description="Largest total unpacked size of a zip-based upload (xlsx, docx, "

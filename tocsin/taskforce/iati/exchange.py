@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from lxml import etree
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from tocsin.access import audit
@@ -22,7 +22,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
-from tocsin.taskforce.iati.reader import IatiParts, ReadResult, iter_batches
+from tocsin.taskforce.iati.reader import IatiParts, ReadResult, fewer_collections, iter_batches
 from tocsin.taskforce.iati.rules import check_element
 from tocsin.taskforce.iati.schema import safe_parser, schema_errors
 from tocsin.taskforce.iati.tables import (
@@ -36,7 +36,7 @@ from tocsin.taskforce.iati.writer import Published, _canonical, _groups, write_a
 from tocsin.taskforce.programmes.bulk import ImportSummary, _existing, apply_specs
 from tocsin.taskforce.programmes.check import check_hierarchy
 from tocsin.taskforce.programmes.records import FULL, activities_query, parent_identifiers, to_spec
-from tocsin.taskforce.programmes.rows import set_parents
+from tocsin.taskforce.programmes.rows import insert_many, set_parents
 from tocsin.taskforce.programmes.spec import ActivitySpec
 from tocsin.taskforce.programmes.tables import Activity
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
@@ -98,8 +98,9 @@ def import_iati(
     # batches already written are undone here on any problem, whatever the caller does
     savepoint = session.begin_nested()
     try:
-        report = _import(session, principal, source, vocab, label, owner_unit_id, handling,
-                         own_org_ref, mode)
+        with fewer_collections():  # the writes allocate as many short-lived rows as the reads
+            report = _import(session, principal, source, vocab, label, owner_unit_id,
+                             handling, own_org_ref, mode)
     except BaseException:
         savepoint.rollback()
         raise
@@ -310,15 +311,14 @@ def write_parts(session: Session, pairs: Sequence[tuple[IatiParts, int]], *,
         for model in (IatiRecord, IatiTransaction, IatiBudget, IatiSector, IatiRecipient):
             table = _t(model)
             session.execute(delete(table).where(table.c.activity_id.in_(ids)))
-        session.execute(insert(_t(IatiRecord)), [
+        insert_many(session, _t(IatiRecord), [
             {"activity_id": ident, "version": parts.version, "source": source[:300],
              "xml": parts.xml, "digest": parts.digest} for parts, ident in chunk])
         for model, attribute in ((IatiTransaction, "transactions"), (IatiBudget, "budgets"),
                                  (IatiSector, "sectors"), (IatiRecipient, "recipients")):
             rows = [{**row, "activity_id": ident} for parts, ident in chunk
                     for row in getattr(parts, attribute)]
-            if rows:
-                session.execute(insert(_t(model)), rows)
+            insert_many(session, _t(model), rows)
 
 
 # --- export -----------------------------------------------------------------------------

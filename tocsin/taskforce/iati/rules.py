@@ -17,8 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from lxml import etree
+
+from tocsin.taskforce.iati.codelists import load_yaml
 
 RULESETS = Path(__file__).parent / "rulesets"
 Finding = tuple[str, str]
@@ -234,7 +235,7 @@ def ruleset(kind: str = "activity", name: str = "standard"
     context's path in front: the same finding, without one XPath call per
     transaction.
     """
-    data = yaml.safe_load((RULESETS / f"{name}.yaml").read_text(encoding="utf-8"))[kind]
+    data = load_yaml(RULESETS / f"{name}.yaml")[kind]
     on_root: list[_Rule] = []
     out = []
     for context, kinds in data.items():

@@ -1,0 +1,137 @@
+"""Large IATI files are read in worker processes with exactly the result of one process."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tocsin import limits
+from tocsin.reference.registry import load_registry
+from tocsin.taskforce.iati import reader
+from tocsin.taskforce.iati.reader import iter_batches
+from tocsin.taskforce.programmes.vocabulary import Vocabulary
+
+VOCAB = Vocabulary.from_registry(load_registry())
+#: Small batches so that a file of a few dozen activities goes through the workers.
+SIZE = 12
+
+
+def _generate(path: Path, megabytes: float) -> int:
+    bench_file = Path(__file__).parents[3] / "bench" / "iati_import.py"
+    loaded = importlib.util.spec_from_file_location("iati_bench", bench_file)
+    assert loaded and loaded.loader
+    bench = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(bench)
+    count: int = bench.generate(path, megabytes)
+    return count
+
+
+def _read(path: Path, workers: int) -> list[tuple[Any, ...]]:
+    out = []
+    with limits.override(import_workers=workers):
+        for batch in iter_batches(path, VOCAB, size=SIZE):
+            out.append((
+                batch.count, [spec.model_dump() for spec in batch.activities],
+                {k: (v.xml, v.digest, v.transactions, v.budgets, v.sectors, v.recipients)
+                 for k, v in batch.iati.items()},
+                batch.problems, batch.notes, batch.warnings, batch.children,
+                batch.implicit_level, dict(batch.preserved), batch.broken, batch.locations))
+    return out
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    path = tmp_path_factory.mktemp("iati") / "large.xml"
+    return path, _generate(path, 0.5)
+
+
+def test_workers_read_what_one_process_reads(large: tuple[Path, int]) -> None:
+    path, count = large
+    assert count > 4 * SIZE
+    alone = _read(path, 1)
+    assert sum(len(batch[1]) for batch in alone) == count
+    assert _read(path, 2) == alone
+
+
+def test_problems_found_by_workers_are_those_found_alone(large: tuple[Path, int],
+                                                         tmp_path: Path) -> None:
+    path, count = large
+    data = path.read_bytes()
+    # a code-list problem (found while mapping) in the last activity, and the
+    # identifier of the first one used again by the one before it
+    late = data.rindex(b"<activity-status code=")
+    data = data[:late] + b'<activity-status code="8"/>' + data[data.index(b"/>", late) + 2:]
+    first_id = data[data.index(b"<iati-identifier>"):data.index(b"</iati-identifier>")]
+    last_id = data.rindex(b"<iati-identifier>")
+    before_last = data.rindex(b"<iati-identifier>", 0, last_id)
+    data = (data[:before_last] + first_id
+            + data[data.index(b"</iati-identifier>", before_last):])
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(data)
+    alone = _read(broken, 1)
+    problems = [(p.location, p.reason) for batch in alone for p in batch[3]]
+    assert [location for location, _ in problems] == [
+        f"/iati-activities/iati-activity[{count - 1}]/iati-identifier",
+        f"/iati-activities/iati-activity[{count}]/activity-status"]
+    assert "is also used by /iati-activities/iati-activity[1]" in problems[0][1]
+    assert _read(broken, 2) == alone
+
+
+def test_a_late_schema_error_stops_the_workers_and_is_named(large: tuple[Path, int],
+                                                            tmp_path: Path) -> None:
+    path, count = large
+    data = path.read_bytes()
+    late = data.rindex(b"<collaboration-type")
+    broken = tmp_path / "schema.xml"
+    broken.write_bytes(data[:late] + b"<not-iati/>" + data[late:])
+    alone = _read(broken, 1)
+    problems = [p for batch in alone for p in batch[3]]
+    assert len(problems) == 1
+    assert problems[0].location.startswith(f"/iati-activities/iati-activity[{count}]")
+    assert _read(broken, 2) == alone
+
+
+def test_small_files_never_start_workers(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "small.xml"
+    count = _generate(path, 0.05)
+    assert count <= 500
+
+    def refuse(self: object) -> None:
+        raise AssertionError("no worker for a small file")
+
+    monkeypatch.setattr(reader._Readers, "_start", refuse)
+    with limits.override(import_workers=2):
+        read = [spec for batch in iter_batches(path, VOCAB) for spec in batch.activities]
+    assert len(read) == count
+
+
+def test_a_process_with_threads_starts_its_workers_from_a_server(
+        large: tuple[Path, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A web server runs threads: its workers are not forked from it, and read the same."""
+    import multiprocessing
+    import threading
+
+    path, _ = large
+    alone = _read(path, 1)
+    methods: list[str | None] = []
+    original = multiprocessing.get_context
+
+    def spy(method: str | None = None) -> Any:
+        methods.append(method)
+        return original(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", spy)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        assert threading.active_count() > 1
+        assert _read(path, 2) == alone
+        assert methods == ["forkserver"]
+    finally:
+        stop.set()
+        other.join()

@@ -36,6 +36,9 @@ from tocsin.money.evaluate import compare, evaluate_ranking, load_labels  # noqa
 from tocsin.money.rank import rank, with_model  # noqa: E402
 from tocsin.money.score import score_accounts  # noqa: E402
 
+#: Detectors left out (``--skip``), to compare with and without one.
+SKIP: set[str] = set()
+
 
 def world(root: Path, seed: int, transactions: int, spread: bool = False) -> Path:
     kind = "spread" if spread else "world"
@@ -59,7 +62,7 @@ def amlsim(root: Path, source: Path) -> Path:
 def judge(name: str, set_dir: Path, use_model: bool = False) -> dict[str, Any]:
     eng = EmbeddedEngine(set_dir)
     try:
-        found = run_detectors(eng, all_detectors())
+        found = run_detectors(eng, [d for d in all_detectors() if d.name not in SKIP])
         risks = score_accounts(eng, found)
         ranking = rank(eng, found)
     finally:
@@ -74,8 +77,9 @@ def judge(name: str, set_dir: Path, use_model: bool = False) -> dict[str, Any]:
     lead: dict[str, list[int]] = {}
     for account in ranking.accounts:
         if account.flagged:
-            top = next(f for f in account.findings if f.detector not in ranking.config.supporting)
-            counts = lead.setdefault(top.detector, [0, 0])
+            leader = next(f for f in account.findings
+                          if f.detector not in ranking.config.supporting)
+            counts = lead.setdefault(leader.detector, [0, 0])
             counts[0] += 1
             counts[1] += account.account in labels
     out["flagged_by"] = {k: {"flagged": v[0], "laundering": v[1]} for k, v in sorted(lead.items())}
@@ -106,7 +110,9 @@ def main() -> None:
                         help="Also worlds of mostly spread fan-in (worlds.draw_spread_params).")
     parser.add_argument("--model", action="store_true",
                         help="Also weigh the ranking by the shipped model's account scores.")
+    parser.add_argument("--skip", nargs="*", default=[], help="Leave these detectors out.")
     args = parser.parse_args()
+    SKIP.update(args.skip)
     root = args.root or Path(tempfile.mkdtemp(prefix="rules-worlds-"))
     rows = [judge(f"world {s}", world(root, s, args.transactions), args.model)
             for s in args.seeds]

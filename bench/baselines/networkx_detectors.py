@@ -78,9 +78,11 @@ def fan(g: Any, out: bool, k: int = 5, width: int = 72 * HOUR,
 
 
 def spread_fan_in(g: Any, k: int = 4, width: int = 720 * HOUR,
-                  max_chance: float = 0.001) -> set[str]:
+                  max_chance: float = 0.001, min_burst: float = 3.0,
+                  min_history: float = 3.0) -> set[str]:
     """Hub plus its one-off payers in the window with the most of them, when the hub's
-    own rate of one-off payers would fill such a window by chance at most that often."""
+    own rate of one-off payers would fill such a window by chance at most that often
+    and the window holds ``min_burst`` times that rate plus one."""
     flagged: set[str] = set()
     for n in g.nodes:
         if _kind(g, n) in HUBS:
@@ -98,14 +100,17 @@ def spread_fan_in(g: Any, k: int = 4, width: int = 720 * HOUR,
                 best = inside
         if len(best) < k:
             continue
-        active = max(width, max(times) - min(times))
+        active = max(times) - min(times)
+        if active < min_history * width:
+            continue
         usual = (len(once) - len(best)) * width / max(width, active - width)
         if usual > 0:
             tail = 1 - sum(math.exp(-usual) * usual ** i / math.factorial(i)
                            for i in range(len(best)))
         else:
             tail = 0.0
-        if max(1.0, active / width) * tail <= max_chance:
+        if (max(1.0, active / width) * tail <= max_chance
+                and len(best) >= min_burst * (usual + 1)):
             flagged |= {n, *(u for _, u in best)}
     return flagged
 

@@ -65,8 +65,6 @@ DAY = 86_400
 BUSY_SIDE: dict[str, str] = {"fan_out": "payees", "fan_in": "payers"}
 #: Detectors whose findings are fans judged against the subject's own history,
 #: with the side of the subject's payments the fan is on.
-#: The fan-in spread over weeks: judged against its own history by the detector itself.
-SPREAD = "spread_fan_in"
 FAN_SIDES: dict[str, str] = {"fan_in": "payers", "fan_out": "payees",
                              "gather_scatter": "counterparties"}
 
@@ -403,33 +401,13 @@ def _through_busy(f: Finding, known: dict[str, tuple[int, int, int]], busy_payee
         f"{f.score * factor:.2f})."))
 
 
-def _spread_busy_payers(f: Finding, known: dict[str, tuple[int, int, int]], busy_payer: int,
-                        configs: dict[str, Any] | None, config: RankConfig) -> Judged:
-    """A spread fan-in without its payers that pay more accounts than almost everyone in
-    the set (employers, processors: being paid once by them is ordinary). The detector
-    judged the fan against the account's own history already."""
-    payers = [a for a in f.accounts if a != f.subject]
-    busy = [a for a in payers if known.get(a, (0, 0, 0))[1] > busy_payer]
-    need = _setting(f.detector, "min_payers", configs, 4.0)
-    ordinary = len(payers) - len(busy)
-    if not busy or ordinary >= need:
-        return Judged(f, f.score, "")
-    factor = ordinary / need
-    return Judged(f, round(f.score * factor, 4), (
-        f"{len(busy)} of its {len(payers)} payers pay more than {busy_payer} payees, as only "
-        f"the top {1 - config.busy_quantile:.0%} of the set's accounts do; being paid by them "
-        f"is ordinary, which leaves {ordinary} of the {need:g} the fan needs, so the score "
-        f"falls in proportion ({f.score:.2f} to {f.score * factor:.2f})."))
-
-
 def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None = None,
           configs: dict[str, Any] | None = None, span: int | None = None) -> list[Judged]:
     """Every finding with its score judged against the subject's own history (fans)."""
     config = config or RankConfig()
     found = list(findings)
     fans = [f for f in found if f.detector in FAN_SIDES]
-    if not fans and not any(f.detector in config.layered or f.detector == SPREAD
-                            for f in found):
+    if not fans and not any(f.detector in config.layered for f in found):
         return [Judged(f, f.score, "") for f in found]
     known = history(engine)
     busy_payee, busy_payer = busy_levels(known, config.busy_quantile)
@@ -441,9 +419,6 @@ def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None
         side = FAN_SIDES.get(f.detector)
         if f.detector in config.layered:
             out.append(_through_busy(f, known, busy_payee, busy_payer, config))
-            continue
-        if f.detector == SPREAD:
-            out.append(_spread_busy_payers(f, known, busy_payer, configs, config))
             continue
         if side is None:
             out.append(Judged(f, f.score, ""))

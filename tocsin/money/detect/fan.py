@@ -256,6 +256,12 @@ class SpreadFanInConfig:
     #: the window, over its time in the set) would give one this full by chance at most
     #: this often in that time.
     max_chance: float = 0.001
+    #: ... and if it holds at least this many times that usual number plus one (a busy
+    #: account varies more than chance alone would say).
+    min_burst: float = 3.0
+    #: The account's time in the set (first to last payment received) must cover this
+    #: many windows: over less, its own rate of one-off payers says nothing.
+    min_history: float = 3.0
     #: Payments this many times smaller (or larger) than the account's usual receipts
     #: from its regular payers are fully out of character.
     amount_factor: float = 10.0
@@ -271,10 +277,13 @@ class SpreadFanIn(Detector):
     them. This detector counts the payers that paid the account exactly once in the
     set, finds the window (30 days) with the most of them and reports it when the
     account's own rate of such payers outside the window would give that many by
-    chance only rarely (a shop paid by new customers every day is not reported).
-    The score rises with the number of payers, with how far their amounts are from
-    what the account usually receives from its regular payers, and with the share
-    of payers that pay nobody else.
+    chance only rarely and the window holds three times that rate or more (a shop
+    paid by new customers every day is not reported). An account seen for less than
+    three windows has too little history to judge and is not reported.
+    The score rises with the number of payers, with how rare the window is against
+    that rate, with how much smaller their amounts are than what the account usually
+    receives from its regular payers, and with the share of payers that pay nobody
+    else.
     """
 
     name = "spread_fan_in"
@@ -304,18 +313,30 @@ class SpreadFanIn(Detector):
         ]
 
 
-def spread_fan_in_score(payers: int, min_payers: int, amount_ratio: float | None,
-                        amount_factor: float, dedicated: float) -> float:
-    """Score of a spread fan-in: a base of 0.3, up to 0.2 for the number of payers (full
-    at twice ``min_payers``), up to 0.3 for how far the amounts are from the account's
-    usual receipts (full at ``amount_factor`` times; half when it has no regular payers
-    to compare with) and up to 0.2 for the share of payers that pay nobody else."""
+def spread_fan_in_score(payers: int, min_payers: int, chance: float, max_chance: float,
+                        amount_ratio: float | None, amount_factor: float,
+                        dedicated: float) -> float:
+    """Score of a spread fan-in, from 0.25 up:
+
+    - up to 0.15 for the number of payers (full at twice ``min_payers``);
+    - up to 0.25 for how rare the window is against the account's own rate of one-off
+      payers: nothing at ``max_chance``, full at 10,000 times rarer (or never);
+    - up to 0.25 for how much smaller the payments are than what the account usually
+      receives from its regular payers (full at ``amount_factor`` times smaller; larger
+      payments count half: new clients paying a business more than its regular ones
+      is common, strangers paying much less is how a collection account fills); nothing
+      without regular payers to compare with (all its payers come once: a shop);
+    - up to 0.1 for the share of payers that pay no other account.
+    """
     size = min(1.0, payers / (2.0 * min_payers))
+    floor = -math.log10(max_chance)
+    rarity = 1.0 if chance <= 0 else max(0.0, min(1.0, (-math.log10(chance) - floor) / 4))
     if amount_ratio is None:
-        off = 0.5
+        off = 0.0
     else:
         off = min(1.0, abs(math.log(max(amount_ratio, 1e-12))) / math.log(amount_factor))
-    return 0.3 + 0.2 * size + 0.3 * off + 0.2 * dedicated
+        off *= 1.0 if amount_ratio < 1 else 0.5
+    return 0.25 + 0.15 * size + 0.25 * rarity + 0.25 * off + 0.1 * dedicated
 
 
 def _spread_fan_in_kernel(cfg: SpreadFanInConfig) -> Any:
@@ -344,17 +365,20 @@ def _spread_fan_in_kernel(cfg: SpreadFanInConfig) -> Any:
                 continue
             window = rows[i:i + k]
             others = len(rows) - k
-            active = max(width, int(t[s:e].max() - t[s:e].min()))
+            active = int(t[s:e].max() - t[s:e].min())
+            if active < cfg.min_history * width:
+                continue
             usual = others * width / max(width, active - width)
             chance = min(1.0, max(1.0, active / width) * poisson_tail(usual, k))
-            if chance > cfg.max_chance:
+            if chance > cfg.max_chance or k < cfg.min_burst * (usual + 1):
                 continue
             regular = s + np.flatnonzero(~once[s:e])
             got = float(np.median(amount[window]))
             usual_amount = float(np.median(amount[regular])) if len(regular) else None
             ratio = got / usual_amount if usual_amount else None
             dedicated = float(alone[window].mean())
-            score = spread_fan_in_score(k, cfg.min_payers, ratio, cfg.amount_factor, dedicated)
+            score = spread_fan_in_score(k, cfg.min_payers, chance, cfg.max_chance, ratio,
+                                        cfg.amount_factor, dedicated)
             subject = str(groups[s])
             total = float(amount[window].sum())
             span = int(t[window[-1]] - t[window[0]])

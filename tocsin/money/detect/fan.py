@@ -255,7 +255,7 @@ class SpreadFanInConfig:
     #: A window is reported only if the account's own rate of one-off payers (outside
     #: the window, over its time in the set) would give one this full by chance at most
     #: this often in that time.
-    max_chance: float = 0.001
+    max_chance: float = 1e-5
     #: ... and if it holds at least this many times that usual number plus one (a busy
     #: account varies more than chance alone would say).
     min_burst: float = 3.0

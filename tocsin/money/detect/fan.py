@@ -255,7 +255,7 @@ class SpreadFanInConfig:
     #: A window is reported only if the account's own rate of one-off payers (outside
     #: the window, over its time in the set) would give one this full by chance at most
     #: this often in that time.
-    max_chance: float = 1e-5
+    max_chance: float = 0.001
     #: ... and if it holds at least this many times that usual number plus one (a busy
     #: account varies more than chance alone would say).
     min_burst: float = 3.0
@@ -368,7 +368,9 @@ def _spread_fan_in_kernel(cfg: SpreadFanInConfig) -> Any:
             active = int(t[s:e].max() - t[s:e].min())
             if active < cfg.min_history * width:
                 continue
-            usual = others * width / max(width, active - width)
+            # One payer more than seen: none outside the window is no proof that the
+            # account never hears from strangers (a rate of zero would make any window rare).
+            usual = (others + 1) * width / max(width, active - width)
             chance = min(1.0, max(1.0, active / width) * poisson_tail(usual, k))
             if chance > cfg.max_chance or k < cfg.min_burst * (usual + 1):
                 continue

@@ -92,7 +92,7 @@ class RankConfig:
     #: Detectors whose findings rank an account but flag it only together with a
     #: finding of another detector: on their own they were as common among ordinary
     #: accounts as among launderers in the worlds the defaults were chosen on.
-    supporting: tuple[str, ...] = ("pass_through",)
+    supporting: tuple[str, ...] = ("pass_through", "gather_scatter")
     #: At most this share of the set's accounts is flagged (the rest is ranked).
     max_share: float = 0.02
 

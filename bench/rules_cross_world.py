@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
+import time
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -60,19 +62,27 @@ def amlsim(root: Path, source: Path) -> Path:
 
 
 def judge(name: str, set_dir: Path, use_model: bool = False) -> dict[str, Any]:
+    started = time.perf_counter()
     eng = EmbeddedEngine(set_dir)
     try:
         found = run_detectors(eng, [d for d in all_detectors() if d.name not in SKIP])
-        risks = score_accounts(eng, found)
+        detected = time.perf_counter()
         ranking = rank(eng, found)
+        ranked = time.perf_counter()
+        risks = score_accounts(eng, found)
     finally:
         eng.close()
+    seconds = {"detect": round(detected - started, 1), "rank": round(ranked - detected, 1)}
+    print(f"{name}: detectors {seconds['detect']} s, ranking {seconds['rank']} s, peak RSS "
+          f"so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB",
+          file=sys.stderr, flush=True)
     labels = load_labels(set_dir).accounts
     n = ranking.set_accounts
     involved = {a for f in found for a in f.accounts}
     top = {r.subject for r in risks[: int(0.02 * n)]}
     flagged = evaluate_ranking(set_dir, ranking)
-    out: dict[str, Any] = {"set": name, "accounts": n, "laundering": len(labels)}
+    out: dict[str, Any] = {"set": name, "accounts": n, "laundering": len(labels),
+                           "seconds": seconds}
     # What flags whom: per leading detector of a flagged account, flagged and laundering.
     lead: dict[str, list[int]] = {}
     for account in ranking.accounts:

@@ -22,8 +22,8 @@ import argparse
 import json
 import resource
 import sys
-import time
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 

@@ -10,12 +10,20 @@ import pytest
 from tests.money.features.conftest import Row, eur, write_set
 from tocsin.money.detect import make
 from tocsin.money.detect.fan import spread_fan_in_score
+from tocsin.money.detect.windows import poisson_tail
 from tocsin.money.engines.base import run_detectors
 from tocsin.money.engines.embedded import EmbeddedEngine
 from tocsin.money.findings import Finding
 from tocsin.money.rank import RankConfig, Ranking, rank
 
 DAY = 24.0
+#: R's time in the set (hours from its first payment received to its last), its usual
+#: one-off payers per 30 days (one more than the none seen outside the window) and the
+#: chance of a window with five somewhere in that time.
+R_ACTIVE = 110 * DAY + 11 - 9
+R_USUAL = 1 * 720 / (R_ACTIVE - 720)
+R_CHANCE = R_ACTIVE / 720 * poisson_tail(R_USUAL, 5)
+R_RARITY = (-math.log10(R_CHANCE) - 3) / 4
 
 
 def _village() -> list[Row]:
@@ -81,11 +89,13 @@ def test_one_off_payers_over_weeks_against_regular_ones_are_found(
     r = found["R"]
     assert set(r.accounts) == {"R", "F0", "F1", "F2", "F3", "F4"}
     assert len(r.transactions) == 5 and r.amount == pytest.approx(25)
-    # 5 payers of 8 for a full size, never by chance, amounts 100 times smaller, all
-    # five pay nobody else.
-    assert r.score == pytest.approx(0.25 + 0.15 * 5 / 8 + 0.25 + 0.25 + 0.1, abs=1e-4)
+    # 5 payers of 8 for a full size; the rarity of the window; amounts 100 times
+    # smaller; all five pay nobody else.
+    assert r.score == pytest.approx(0.25 + 0.15 * 5 / 8 + 0.25 * R_RARITY + 0.25 + 0.1,
+                                    abs=1e-4)
     assert "one payment each from 5 accounts that never paid it otherwise" in r.reason
-    assert "by chance never" in r.reason
+    assert "(0 others over 110 days, about 0.4 per 720 hours)" in r.reason
+    assert f"by chance about {R_CHANCE:.1g} times" in r.reason
     assert "0.01 times the median 500.00 it receives from its 3 regular payers" in r.reason
     assert "5 of the 5 pay no other account" in r.reason
 
@@ -95,7 +105,7 @@ def test_larger_payments_than_usual_count_half(village_findings: list[Finding]) 
     assert set(k.accounts) == {"K", "E0", "E1", "E2", "E3", "E4"}
     # 2,000 against the usual 500: four times larger, counted half.
     off = 0.5 * math.log(4) / math.log(10)
-    assert k.score == pytest.approx(0.25 + 0.15 * 5 / 8 + 0.25 + 0.25 * off, abs=1e-4)
+    assert 0.45 < k.score < 0.25 + 0.15 * 5 / 8 + 0.25 * 0.3 + 0.25 * off
     assert "4 times the median 500.00" in k.reason
 
 
@@ -116,8 +126,10 @@ def test_a_spread_fan_in_is_ranked_and_flagged_with_its_payers(
     finally:
         eng.close()
     r = next(f for f in ranking.findings if f.subject == "R")
-    assert ranking.judgement(r).note == "" and r.score == pytest.approx(0.94375, abs=1e-4)
-    assert ranking.flagged[:6] == ["F0", "F1", "F2", "F3", "F4", "R"]
+    assert ranking.judgement(r).note == "" and r.score > 0.6
+    # K (about 0.47) is ranked but not flagged.
+    assert ranking.flagged == ["F0", "F1", "F2", "F3", "F4", "R"]
+    assert "K" in [a.account for a in ranking.accounts]
 
 
 def test_a_short_history_is_not_judged(tmp_path: Path) -> None:
@@ -126,7 +138,9 @@ def test_a_short_history_is_not_judged(tmp_path: Path) -> None:
     eng = EmbeddedEngine(write_set(tmp_path / "set", rows))
     try:
         assert run_detectors(eng, [make("spread_fan_in")]) == []
-        found = run_detectors(eng, [make("spread_fan_in", min_history=1.5)])
+        # Judged with looser settings, the same payers are found.
+        found = run_detectors(eng, [make("spread_fan_in", min_history=1.5, max_chance=0.01,
+                                         min_burst=2.0)])
     finally:
         eng.close()
     assert "R" in {f.subject for f in found}

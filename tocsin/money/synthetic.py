@@ -479,9 +479,9 @@ def _inject_patterns(
         # from the same three payers every ten days (they are ordinary, not labelled).
         hub, *ins = acc.draw_people(6)
         for payer in acc.pick("person", 3):
-            days = np.arange(1, max(2, span // DAY), 10)
-            txns.add(np.full(len(days), payer), np.full(len(days), hub),
-                     days * DAY + 10 * HOUR, rng.uniform(360, 440, len(days)), "transfer")
+            on = np.arange(1, max(2, span // DAY), 10)  # every ten days
+            txns.add(np.full(len(on), payer), np.full(len(on), hub),
+                     on * DAY + 10 * HOUR, rng.uniform(360, 440, len(on)), "transfer")
         t0 = start()
         ts = sorted(t0 + int(x) for x in rng.integers(0, 21 * DAY, size=len(ins)))
         add(list(ins), [hub] * len(ins), ts, list(rng.uniform(5, 20, len(ins))),

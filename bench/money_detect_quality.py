@@ -12,6 +12,7 @@ oracle choice that favours the rules), so "F1 against the best rule" is a fair r
     .venv/bin/python bench/money_detect_quality.py --transactions 5000000 --train 11 \\
         --validation 12 --test 13                                     # one 5M world to another
     .venv/bin/python bench/money_detect_quality.py --ship             # also write the default model
+    .venv/bin/python bench/money_detect_quality.py --shipped --test 301,302  # shipped, as is
 
 ``--ship`` writes ``tocsin/money/data/model/{model.json,card.json}``: the card lists the
 training worlds, the cross-world scores printed here, the limits and the version.
@@ -101,6 +102,8 @@ def main() -> None:
     ap.add_argument("--test", default="201,202,203", help="Seeds of the test worlds.")
     ap.add_argument("--work", type=Path, default=None, help="Keep the worlds here.")
     ap.add_argument("--ship", action="store_true", help="Write the default model and card.")
+    ap.add_argument("--shipped", action="store_true",
+                    help="Judge the shipped default model on the test worlds (no training).")
     ap.add_argument("--json", type=Path, default=None, help="Also write the results here.")
     args = ap.parse_args()
     seeds = [int(s) for s in args.train.split(",") if s]
@@ -108,18 +111,25 @@ def main() -> None:
     tests = [int(s) for s in args.test.split(",") if s]
     work = args.work or Path(tempfile.mkdtemp(prefix="tocsin-worlds-"))
     print(f"Worlds of {args.transactions:,} transactions in {work}", flush=True)
-    train_sets = [make_world(work, s, args.transactions) for s in seeds + val]
-    started = time.perf_counter()
-    trained = model.train([], sets=train_sets)
-    print(f"  trained in {time.perf_counter() - started:.1f} s, "
-          f"{trained.meta['iterations']} trees; {trained.meta['split']}", flush=True)
-    del train_sets
+    if args.shipped:
+        if args.ship:
+            ap.error("--ship writes a newly trained model; --shipped trains none")
+        trained = model.load_default()
+        seeds, val = [], []
+    else:
+        train_sets = [make_world(work, s, args.transactions) for s in seeds + val]
+        started = time.perf_counter()
+        trained = model.train([], sets=train_sets)
+        print(f"  trained in {time.perf_counter() - started:.1f} s, "
+              f"{trained.meta['iterations']} trees; {trained.meta['split']}", flush=True)
+        del train_sets
     rows = []
     for s in tests:
         data = make_world(work, s, args.transactions)
         rows.append(judge(trained, data, trained.features))
         del data
-    train_names = [f"world {s}" for s in seeds] + [f"world {s} (validation)" for s in val]
+    train_names = ([f"world {s}" for s in seeds] + [f"world {s} (validation)" for s in val]
+                   if not args.shipped else ["the shipped model"])
     print()
     print(table(rows, train_names))
     summary = {"transactions_per_world": args.transactions, "train": seeds, "validation": val,

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +38,17 @@ from tocsin.money.evaluate import compare, evaluate_ranking, load_labels  # noqa
 from tocsin.money.rank import rank, with_model  # noqa: E402
 from tocsin.money.score import score_accounts  # noqa: E402
 
+#: Detectors left out (``--skip``), to compare with and without one.
+SKIP: set[str] = set()
 
-def world(root: Path, seed: int, transactions: int) -> Path:
-    folder = root / f"world{seed}-{transactions}"
+
+def world(root: Path, seed: int, transactions: int, spread: bool = False) -> Path:
+    kind = "spread" if spread else "world"
+    folder = root / f"{kind}{seed}-{transactions}"
     target = folder / "set"
     if not (target / "transactions.parquet").is_file():
-        worlds.ingest_world(worlds.draw_params(seed, transactions=transactions), folder,
-                            f"world{seed}")
+        draw = worlds.draw_spread_params if spread else worlds.draw_params
+        worlds.ingest_world(draw(seed, transactions=transactions), folder, f"{kind}{seed}")
     return target
 
 
@@ -56,19 +62,37 @@ def amlsim(root: Path, source: Path) -> Path:
 
 
 def judge(name: str, set_dir: Path, use_model: bool = False) -> dict[str, Any]:
+    started = time.perf_counter()
     eng = EmbeddedEngine(set_dir)
     try:
-        found = run_detectors(eng, all_detectors())
-        risks = score_accounts(eng, found)
+        found = run_detectors(eng, [d for d in all_detectors() if d.name not in SKIP])
+        detected = time.perf_counter()
         ranking = rank(eng, found)
+        ranked = time.perf_counter()
+        risks = score_accounts(eng, found)
     finally:
         eng.close()
+    seconds = {"detect": round(detected - started, 1), "rank": round(ranked - detected, 1)}
+    print(f"{name}: detectors {seconds['detect']} s, ranking {seconds['rank']} s, peak RSS "
+          f"so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB",
+          file=sys.stderr, flush=True)
     labels = load_labels(set_dir).accounts
     n = ranking.set_accounts
     involved = {a for f in found for a in f.accounts}
     top = {r.subject for r in risks[: int(0.02 * n)]}
     flagged = evaluate_ranking(set_dir, ranking)
-    out: dict[str, Any] = {"set": name, "accounts": n, "laundering": len(labels)}
+    out: dict[str, Any] = {"set": name, "accounts": n, "laundering": len(labels),
+                           "seconds": seconds}
+    # What flags whom: per leading detector of a flagged account, flagged and laundering.
+    lead: dict[str, list[int]] = {}
+    for account in ranking.accounts:
+        if account.flagged:
+            leader = next(f for f in account.findings
+                          if f.detector not in ranking.config.supporting)
+            counts = lead.setdefault(leader.detector, [0, 0])
+            counts[0] += 1
+            counts[1] += account.account in labels
+    out["flagged_by"] = {k: {"flagged": v[0], "laundering": v[1]} for k, v in sorted(lead.items())}
     if use_model:
         chosen = model.load_default()
         weighed = with_model(ranking, model.account_score_map(chosen, set_dir),
@@ -92,12 +116,18 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=100_000)
     parser.add_argument("--amlsim", type=Path, default=None)
     parser.add_argument("--root", type=Path, default=None, help="Keep the worlds here.")
+    parser.add_argument("--spread", type=int, nargs="*", default=[],
+                        help="Also worlds of mostly spread fan-in (worlds.draw_spread_params).")
     parser.add_argument("--model", action="store_true",
                         help="Also weigh the ranking by the shipped model's account scores.")
+    parser.add_argument("--skip", nargs="*", default=[], help="Leave these detectors out.")
     args = parser.parse_args()
+    SKIP.update(args.skip)
     root = args.root or Path(tempfile.mkdtemp(prefix="rules-worlds-"))
     rows = [judge(f"world {s}", world(root, s, args.transactions), args.model)
             for s in args.seeds]
+    rows += [judge(f"spread world {s}", world(root, s, args.transactions, spread=True),
+                   args.model) for s in args.spread]
     if args.amlsim is not None and args.amlsim.exists():
         rows.append(judge("AMLSim 20K_fanin200", amlsim(root, args.amlsim), args.model))
     print("| set | accounts | laundering | all in findings: accounts (share), precision, recall "
@@ -114,6 +144,9 @@ def main() -> None:
               f"({a['share']:.1%}), {a['precision']:.3f}, {a['recall']:.3f} | "
               f"{t['precision']:.3f}, {t['recall']:.3f} | {f['accounts']:,} "
               f"({f['share']:.2%}), {f['precision']:.3f}, {f['recall']:.3f} |{extra}")
+    for r in rows:
+        print(f"{r['set']}: flagged by " + ", ".join(
+            f"{k} {v['laundering']}/{v['flagged']}" for k, v in r["flagged_by"].items()))
     print(json.dumps(rows))
 
 

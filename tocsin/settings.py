@@ -117,6 +117,15 @@ class Settings(BaseSettings):
         description="Engine for follow-the-money analytics: `embedded` (DuckDB/Arrow) "
         "or `spark` (pyspark).",
     )
+    money_weigh_max_transactions: int = Field(
+        default=0, ge=0,
+        description="Detection runs from the web and the API weigh the ranked accounts by "
+        "the shipped model's account scores (an account below the model's threshold keeps "
+        "that share of its score; see docs/money-analytics.md) when the set has at most "
+        "this many transactions. The model's features cost about 5 s per 100,000 "
+        "transactions on two busy cores. 0: never (the default: on the AMLSim sample the "
+        "weighing halved flagged precision).",
+    )
     spark_master: str = Field(
         default="local[*]",
         description="Spark master URL used when the money engine is `spark`.",

@@ -8,6 +8,7 @@ detector so the benchmark can check the two agree on what they find.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,44 @@ def fan(g: Any, out: bool, k: int = 5, width: int = 72 * HOUR,
         outside = {cp for _, cp in events[:i] + events[j:]}
         if 1 - len(window & outside) / len(window) >= min_new_share:
             flagged |= {n, *window}
+    return flagged
+
+
+def spread_fan_in(g: Any, k: int = 4, width: int = 720 * HOUR,
+                  max_chance: float = 0.001, min_burst: float = 3.0,
+                  min_history: float = 3.0) -> set[str]:
+    """Hub plus its one-off payers in the window with the most of them, when the hub's
+    own rate of one-off payers would fill such a window by chance at most that often
+    and the window holds ``min_burst`` times that rate plus one."""
+    flagged: set[str] = set()
+    for n in g.nodes:
+        if _kind(g, n) in HUBS:
+            continue
+        payments: dict[str, list[int]] = defaultdict(list)
+        for u, v, d in g.in_edges(n, data=True):
+            if u != v and _kind(g, u) not in HUBS:
+                payments[u].append(d["t"])
+        times = [t for ts in payments.values() for t in ts]
+        once = sorted((ts[0], u) for u, ts in payments.items() if len(ts) == 1)
+        best: list[tuple[int, str]] = []
+        for i, (t0, _) in enumerate(once):
+            inside = [e for e in once[i:] if e[0] <= t0 + width]
+            if len(inside) > len(best):
+                best = inside
+        if len(best) < k:
+            continue
+        active = max(times) - min(times)
+        if active < min_history * width:
+            continue
+        usual = (len(once) - len(best)) * width / max(width, active - width)
+        if usual > 0:
+            tail = 1 - sum(math.exp(-usual) * usual ** i / math.factorial(i)
+                           for i in range(len(best)))
+        else:
+            tail = 0.0
+        if (max(1.0, active / width) * tail <= max_chance
+                and len(best) >= min_burst * (usual + 1)):
+            flagged |= {n, *(u for _, u in best)}
     return flagged
 
 
@@ -226,6 +265,7 @@ def run_all(g: Any) -> dict[str, set[str]]:
     return {
         "fan_out": fan(g, True),
         "fan_in": fan(g, False),
+        "spread_fan_in": spread_fan_in(g),
         "gather_scatter": gather_scatter(g),
         "scatter_gather": scatter_gather(g),
         "cycle": cycles(g),

@@ -2,8 +2,9 @@
 
 A small synthetic transaction set — a few thousand payments of ordinary
 people, employers, merchants and landlords, into which every laundering
-pattern the detectors know is injected (fan-out, fan-in, gather-scatter,
-scatter-gather, cycle, bipartite, stack, structuring, rapid pass-through) —
+pattern the detectors know is injected (fan-out, fan-in, fan-in spread over
+weeks, gather-scatter, scatter-gather, cycle, bipartite, stack, structuring, rapid
+pass-through) —
 written as a bank export with its column mapping and imported through the
 transaction-set registry like any investigator's file. Every account, holder
 and payment in it is invented.
@@ -39,7 +40,8 @@ DEMO_DESCRIPTION = (
     "and every laundering pattern Tocsin detects. No real person, company or account."
 )
 #: A few thousand payments; three instances of every laundering pattern.
-DEMO_CONFIG = SyntheticConfig(accounts=2_500, transactions=6_000, patterns=3, seed=2024)
+DEMO_CONFIG = SyntheticConfig(accounts=2_500, transactions=6_000, patterns=3, seed=2024,
+                              pattern_counts={"SPREAD-FAN-IN": 3})
 
 #: How the bank export below maps onto the canonical layout.
 MAPPING = {

@@ -33,7 +33,7 @@ from tocsin.money import sets
 from tocsin.money.detect import REGISTRY, Detector, make
 from tocsin.money.engines.base import open_engine
 from tocsin.money.findings import Finding
-from tocsin.money.rank import Ranking, detect
+from tocsin.money.rank import Ranking, detect, with_model
 from tocsin.money.tables import TransactionSet
 from tocsin.money.trace import TraceConfig
 from tocsin.settings import Settings
@@ -126,14 +126,31 @@ def find_findings(set_dir: Path, detectors: Sequence[Detector], settings: Settin
                   progress: ProgressFn = _quiet) -> tuple[Ranking, dict[str, Any]]:
     """Run ``detectors`` on the set's files and rank their findings (the same
     :func:`tocsin.money.rank.detect` as the command line): the ranking and the
-    configs used."""
-    steps = Stepper(progress, len(detectors) + 2)
+    configs used. Sets of at most ``money_weigh_max_transactions`` transactions are
+    weighed by the shipped model (:func:`weigh`)."""
+    limit = settings.money_weigh_max_transactions
+    steps = Stepper(progress, len(detectors) + (3 if limit else 2))
     steps.step("loading the transaction set")
     engine = open_engine(set_dir, settings=settings)
     try:
-        return detect(engine, detectors, progress=steps.step)
+        ranking, configs = detect(engine, detectors, progress=steps.step)
+        size = int(engine.fetch("SELECT COUNT(*) AS n FROM txn")["n"].iloc[0]) if limit else 0
     finally:
         engine.close()
+    if limit and 0 < size <= limit:
+        steps.step("weighing the ranking by the shipped model")
+        ranking = weigh(ranking, set_dir, settings.money_engine)
+    return ranking, configs
+
+
+def weigh(ranking: Ranking, set_dir: Path, engine: str | None = None) -> Ranking:
+    """The ranking weighed by the shipped model's account scores
+    (:func:`tocsin.money.rank.with_model`)."""
+    from tocsin.money import model
+
+    chosen = model.load_default()
+    return with_model(ranking, model.account_score_map(chosen, set_dir, engine),
+                      chosen.account_threshold, "shipped model")
 
 
 def trace_set(set_dir: Path, accounts: Sequence[str], transactions: Sequence[str],

@@ -55,6 +55,7 @@ from tocsin.errors import InputError, Problem
 from tocsin.money.detect import REGISTRY, Detector
 from tocsin.money.detect.base import in_list
 from tocsin.money.detect.fan import HUB_KINDS
+from tocsin.money.detect.windows import poisson_tail
 from tocsin.money.engines.base import Engine, run_detector
 from tocsin.money.findings import Finding, sort_findings
 
@@ -91,7 +92,7 @@ class RankConfig:
     #: Detectors whose findings rank an account but flag it only together with a
     #: finding of another detector: on their own they were as common among ordinary
     #: accounts as among launderers in the worlds the defaults were chosen on.
-    supporting: tuple[str, ...] = ("pass_through",)
+    supporting: tuple[str, ...] = ("pass_through", "gather_scatter")
     #: At most this share of the set's accounts is flagged (the rest is ranked).
     max_share: float = 0.02
 
@@ -256,21 +257,6 @@ def set_span(engine: Engine) -> tuple[int, int]:
     lo, hi = span["lo"].iloc[0], span["hi"].iloc[0]
     seconds = int(hi - lo) if int(span["n"].iloc[0]) else 0
     return seconds, int(accounts["n"].iloc[0])
-
-
-def poisson_tail(mean: float, k: int) -> float:
-    """P(X >= k) for X Poisson with ``mean`` (summed from k upwards, so tiny tails stay exact)."""
-    if k <= 0:
-        return 1.0
-    if mean <= 0:
-        return 0.0
-    term = math.exp(-mean + k * math.log(mean) - math.lgamma(k + 1))
-    total, i = 0.0, k
-    while term > total * 1e-12 and i < k + 10_000:
-        total += term
-        i += 1
-        term *= mean / i
-    return min(1.0, total)
 
 
 def burst(window: int, others: int, span: int, width: int) -> tuple[float, float]:

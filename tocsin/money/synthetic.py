@@ -40,7 +40,10 @@ PATTERNS = (
     "STACK",
     "STRUCTURING",
     "MULE",
+    "SPREAD-FAN-IN",
 )
+#: Patterns injected only when ``pattern_counts`` asks for them.
+ON_REQUEST = ("SPREAD-FAN-IN",)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ class SyntheticConfig:
     reporting_threshold: float = 10_000.0
 
     def count(self, pattern: str) -> int:
-        return self.pattern_counts.get(pattern, self.patterns)
+        default = 0 if pattern in ON_REQUEST else self.patterns
+        return self.pattern_counts.get(pattern, default)
 
 
 class _Txns:
@@ -469,6 +473,19 @@ def _inject_patterns(
             ts += [t, t + hop_delay(0.3, 8)]
             am += [a, a * rng.uniform(0.90, 0.98)]
         add(src, dst, ts, am, "MULE")
+
+    for _ in range(cfg.count("SPREAD-FAN-IN")):
+        # Five strangers pay small sums over three weeks into an account that hears
+        # from the same three payers every ten days (they are ordinary, not labelled).
+        hub, *ins = acc.draw_people(6)
+        for payer in acc.pick("person", 3):
+            on = np.arange(1, max(2, span // DAY), 10)  # every ten days
+            txns.add(np.full(len(on), payer), np.full(len(on), hub),
+                     on * DAY + 10 * HOUR, rng.uniform(360, 440, len(on)), "transfer")
+        t0 = start()
+        ts = sorted(t0 + int(x) for x in rng.integers(0, 21 * DAY, size=len(ins)))
+        add(list(ins), [hub] * len(ins), ts, list(rng.uniform(5, 20, len(ins))),
+            "SPREAD-FAN-IN")
 
 
 # --------------------------------------------------------------------------- tables

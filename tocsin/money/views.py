@@ -352,7 +352,8 @@ def flagged_accounts(ranking: Ranking) -> list[dict[str, Any]]:
     """The flagged accounts, highest first, with the findings that flag them."""
     return [{"account": a.account, "score": a.score,
              "findings": [finding_key(f) for f in a.findings
-                          if a.account in ranking.flags(f)]}
+                          if a.account in ranking.flags(f)],
+             **({"model": a.model} if a.model else {})}
             for a in ranking.accounts if a.flagged]
 
 

@@ -122,6 +122,11 @@ class WorldParams:
     pay_period_days: int
     #: Share of the amount kept at each laundering hop (fees), (low, high).
     hop_keep: tuple[float, float]
+    #: Payments carry a date only (midnight), as in exports without booking times.
+    dates_only: bool = False
+    #: Longest period of the regular transfers between holders (``peers``), in days:
+    #: beyond 30, a pair may meet once or twice in the world's time.
+    peer_period_days: float = 30.0
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -166,6 +171,38 @@ def draw_params(seed: int, transactions: int = 200_000, accounts: int | None = N
         pay_period_days=int(rng.choice([14, 30])),
         hop_keep=(keep_lo, min(1.0, keep_lo + 0.03)),
     )
+    return replace(params, **overrides) if overrides else params
+
+
+def draw_spread_params(seed: int, transactions: int = 100_000, **overrides: Any
+                       ) -> WorldParams:
+    """A world whose laundering is mostly fan-in spread over weeks in small amounts, on a
+    background dominated by regular transfers between account holders (each payee hears
+    from the same few payers month after month).
+
+    For choosing rule settings on such data without looking at any particular outside
+    set: the spread (1 to 10 days between two payers of a fan), the degree (3 to 10
+    payers), the amounts (1 % to 10 % of an ordinary transfer), the share of regular
+    transfers (50 % to 80 % of the background), their longest period (30, 60 or 120
+    days) and whether payments carry a date only are drawn per world.
+    """
+    rng = np.random.default_rng([seed, 20261204])
+    base = draw_params(seed, transactions=transactions)
+    peers = float(rng.uniform(0.5, 0.8))
+    mix = {k: v * (1 - peers) for k, v in base.mix.items()}
+    mix["peers"] = peers
+    fan_in = float(rng.uniform(0.5, 0.8))
+    others = {k: v * (1 - fan_in) / (1 - base.pattern_weights["FAN-IN"])
+              for k, v in base.pattern_weights.items() if k != "FAN-IN"}
+    lo = int(rng.integers(3, 5))
+    params = replace(
+        base, days=int(rng.integers(90, 201)), mix=mix,
+        dates_only=bool(rng.random() < 0.5),
+        peer_period_days=float(rng.choice([30.0, 60.0, 120.0])),
+        pattern_weights={**others, "FAN-IN": fan_in},
+        laundering_amount=base.background_amount * float(rng.uniform(0.01, 0.1)),
+        hop_hours=(24.0, 24.0 * float(rng.uniform(3.0, 10.0))),
+        fan_degree=(lo, lo + int(rng.integers(2, 7))))
     return replace(params, **overrides) if overrides else params
 
 
@@ -354,6 +391,36 @@ def _background(p: WorldParams, acc: _Accounts, rows: _Rows, rng: np.random.Gene
     rows.add(s[ok], d[ok], _daytime(rng, int(ok.sum()), span),
              rng.lognormal(np.log(scale * 4), 1.0, int(ok.sum())),
              rng.choice([F_WIRE, F_CHEQUE, F_ACH], int(ok.sum()), p=[0.4, 0.3, 0.3]))
+    if counts.get("peers"):  # only in worlds that ask for it (see draw_spread_params)
+        _peers(acc, rows, rng, counts["peers"], span, scale, p.peer_period_days)
+
+
+def _peers(acc: _Accounts, rows: _Rows, rng: np.random.Generator, budget: int, span: int,
+           scale: float, longest: float) -> None:
+    """Regular transfers between account holders: standing orders, support paid to
+    relatives, a firm's regular supplier. Each payer has a few payees (popular payees,
+    Zipf, have many regular payers); each pair repeats its amount (give or take 10 %)
+    every 7 to ``longest`` days, so a payee's payers are mostly the same ones month
+    after month (with a long ``longest``, some pairs meet only once or twice)."""
+    holders = np.concatenate([acc.roles["person"], acc.roles["business"]])
+    period = rng.uniform(7, max(7.0, longest), size=max(1, budget))  # enough pairs
+    per_pair = np.maximum(1, span / DAY / period).astype(np.int64)
+    pairs = int(np.searchsorted(np.cumsum(per_pair), budget)) + 1
+    period, per_pair = period[:pairs], per_pair[:pairs]
+    payer = holders[rng.integers(0, len(holders), pairs)]
+    payee = holders[_zipf(rng, len(holders), pairs, 0.6)]
+    ok = payer != payee
+    payer, payee, period, per_pair = payer[ok], payee[ok], period[ok], per_pair[ok]
+    amount = rng.lognormal(np.log(scale * 0.6), 0.8, len(payer))
+    phase = rng.uniform(0, 1, len(payer)) * period
+    pair = np.repeat(np.arange(len(payer)), per_pair)
+    nth = np.arange(len(pair)) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+    t = ((phase[pair] + nth * period[pair]) * DAY).astype(np.int64)
+    t += rng.integers(-DAY // 2, DAY // 2, len(pair))
+    keep = (t >= 0) & (t < span)
+    amt = amount[pair] * rng.uniform(0.9, 1.1, len(pair))
+    rows.add(payer[pair][keep], payee[pair][keep], t[keep], amt[keep],
+             rng.choice([F_ACH, F_WIRE], int(keep.sum()), p=[0.7, 0.3]))
 
 
 def _thresholds_usd(p: WorldParams, currency: np.ndarray) -> np.ndarray:
@@ -541,7 +608,7 @@ def generate(p: WorldParams) -> World:
     _background(p, acc, rows, rng, max(0, p.transactions - rows.count))
     src, dst, t, usd, fmt, pattern, attempt = (np.concatenate([part[i] for part in rows.parts])
                                                for i in range(7))
-    t = t - t % 60  # AMLworld timestamps are to the minute
+    t = t - t % (DAY if p.dates_only else 60)  # AMLworld timestamps are to the minute
     order = np.lexsort((attempt, dst, src, t))
     src, dst, t, usd, fmt, pattern, attempt = (a[order] for a in (src, dst, t, usd, fmt,
                                                                   pattern, attempt))

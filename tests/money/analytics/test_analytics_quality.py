@@ -72,7 +72,8 @@ def test_compare_counts() -> None:
 
 def test_amlsim_account_quality_floor(amlsim_set: Path, amlsim_findings: list[Finding]
                                       ) -> None:
-    """Recorded in docs/money-analytics.md: precision 0.079, recall 0.212, F1 0.115."""
+    """Recorded in docs/money-analytics.md: precision 0.075, recall 0.325, F1 0.122
+    (0.079, 0.212, 0.115 before the spread fan-in)."""
     ev = evaluate(amlsim_set, amlsim_findings)
     assert ev.accounts.true_positives + ev.accounts.false_negatives == 954
     assert ev.accounts.precision >= 0.07
@@ -83,8 +84,9 @@ def test_amlsim_account_quality_floor(amlsim_set: Path, amlsim_findings: list[Fi
 def test_amlsim_flagged_accounts_floor(amlsim_set: Path, amlsim_findings: list[Finding]
                                        ) -> None:
     """Ranked and flagged (docs/benchmarks.md): at most 2 % of the accounts flagged.
-    Measured 0.079 with pay days and busy stacks (0.090 before them): no better than
-    every account in a finding (0.079); the floor guards against falling further."""
+    Measured 0.095 with the spread fan-in and gather-scatter supporting (0.079 before):
+    still hardly better than every account in a finding (0.075); the floor guards
+    against falling back."""
     eng = EmbeddedEngine(amlsim_set)
     try:
         ranking = rank(eng, amlsim_findings)
@@ -92,7 +94,7 @@ def test_amlsim_flagged_accounts_floor(amlsim_set: Path, amlsim_findings: list[F
         eng.close()
     ev = evaluate_ranking(amlsim_set, ranking)
     assert len(ranking.flagged) <= 0.02 * ranking.set_accounts
-    assert ev.accounts.precision >= 0.07
+    assert ev.accounts.precision >= 0.085
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 
 from tocsin.errors import InputError
 from tocsin.money import schema
-from tocsin.money.synthetic import PATTERNS, SyntheticConfig, generate
+from tocsin.money.synthetic import ON_REQUEST, PATTERNS, SyntheticConfig, generate
 
 
 def test_layout_matches_canonical_schemas(small_set: Path) -> None:
@@ -21,7 +21,7 @@ def test_every_pattern_is_injected_and_labelled() -> None:
     txns, accounts, _ = generate(cfg)
     data = txns.to_pydict()
     found = {p for p, lab in zip(data["label_pattern"], data["label"], strict=True) if lab}
-    assert found == set(PATTERNS)
+    assert found == set(PATTERNS) - set(ON_REQUEST)
     assert all((p is None) != lab for p, lab in
                zip(data["label_pattern"], data["label"], strict=True))
     # every account of a labelled transaction exists; labelled accounts exist
@@ -50,3 +50,13 @@ def test_background_has_legitimate_hubs() -> None:
 def test_too_few_accounts_is_refused() -> None:
     with pytest.raises(InputError, match="private accounts"):
         generate(SyntheticConfig(accounts=300, transactions=1_000, patterns=20))
+
+
+def test_spread_fan_ins_are_injected_when_asked() -> None:
+    cfg = SyntheticConfig(accounts=3_000, transactions=10_000, patterns=0, seed=1,
+                          pattern_counts={"SPREAD-FAN-IN": 2})
+    data = generate(cfg)[0].to_pydict()
+    spread = [i for i, p in enumerate(data["label_pattern"]) if p == "SPREAD-FAN-IN"]
+    assert len(spread) == 10  # five strangers each, once
+    assert {p for p in data["label_pattern"] if p} == {"SPREAD-FAN-IN"}
+    assert len({data["target"][i] for i in spread}) == 2

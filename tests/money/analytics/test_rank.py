@@ -240,3 +240,22 @@ def test_a_models_account_scores_weigh_the_ranking() -> None:
     assert weighed.findings == ranking.findings
     with pytest.raises(InputError):
         with_model(ranking, scores, threshold=0.0, source="m")
+
+
+def test_detection_runs_are_weighed_by_the_shipped_model_up_to_the_setting(
+        tiny_set: Path, tmp_path: Path) -> None:
+    from tocsin.money.jobs import find_findings
+    from tocsin.settings import Settings
+
+    detectors = all_detectors(["fan_in", "cycle"])
+    plain, _ = find_findings(tiny_set, detectors, Settings(secret_key="k" * 40,
+                                                           data_dir=tmp_path))
+    assert plain.model == "" and all(not a.model for a in plain.accounts)
+    weighed, _ = find_findings(tiny_set, detectors, Settings(
+        secret_key="k" * 40, data_dir=tmp_path, money_weigh_max_transactions=10 ** 9))
+    assert weighed.model == "shipped model"
+    assert all("The shipped model scores the account" in a.model for a in weighed.accounts)
+    # Too large for the setting: not weighed.
+    small, _ = find_findings(tiny_set, detectors, Settings(
+        secret_key="k" * 40, data_dir=tmp_path, money_weigh_max_transactions=1))
+    assert small.model == ""

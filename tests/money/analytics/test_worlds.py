@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from tocsin.money import worlds
@@ -63,3 +64,21 @@ def test_structuring_deposits_stay_under_the_deposit_currency_threshold(
     currencies = [world.params.currencies[c] for c in world.accounts.currency[world.dst[cash]]]
     for received, iso in zip(world.received[cash].tolist(), currencies, strict=True):
         assert 0.7 * LIMITS[iso] < received < LIMITS[iso]
+
+
+def test_spread_worlds_hold_regular_transfers_and_fan_ins_spread_over_days() -> None:
+    plain = worlds.draw_params(9, transactions=20_000)
+    assert "peers" not in plain.mix and not plain.dates_only
+    p = worlds.draw_spread_params(9, transactions=20_000, dates_only=True)
+    assert 0.5 <= p.mix["peers"] <= 0.8 and p.days >= 90
+    assert p.pattern_weights["FAN-IN"] == max(p.pattern_weights.values())
+    assert p.laundering_amount <= 0.1 * p.background_amount
+    w = worlds.generate(p)
+    assert (w.t % 86_400 == 0).all()  # dates only
+    legit = w.pattern < 0
+    _, counts = np.unique(np.stack([w.src[legit], w.dst[legit]]), axis=1,
+                          return_counts=True)
+    assert (counts >= 3).sum() > 500  # regular transfers repeat
+    fan_in = worlds.PATTERNS.index("FAN-IN")
+    spreads = [np.ptp(w.t[w.attempt == a]) for a in np.unique(w.attempt[w.pattern == fan_in])]
+    assert spreads and max(spreads) > 3 * 86_400  # spread over days, not hours

@@ -13,7 +13,7 @@ from typing import Any
 from tocsin.errors import InputError, Problem
 from tocsin.money.detect.base import Detector
 from tocsin.money.detect.bipartite import Bipartite
-from tocsin.money.detect.fan import FanIn, FanOut, GatherScatter
+from tocsin.money.detect.fan import FanIn, FanOut, GatherScatter, SpreadFanIn
 from tocsin.money.detect.pass_through import RapidPassThrough
 from tocsin.money.detect.paths import Cycle, Stack
 from tocsin.money.detect.scatter_gather import ScatterGather
@@ -22,7 +22,7 @@ from tocsin.money.detect.structuring import Structuring
 #: Every detector by name, in the order they are run and listed.
 REGISTRY: dict[str, type[Detector]] = {
     cls.name: cls
-    for cls in (FanOut, FanIn, GatherScatter, ScatterGather, Cycle, Bipartite, Stack,
+    for cls in (FanOut, FanIn, SpreadFanIn, GatherScatter, ScatterGather, Cycle, Bipartite, Stack,
                 Structuring, RapidPassThrough)
 }
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from tocsin.money.detect.base import (
     sorted_group,
 )
 from tocsin.money.detect.pairs import pair_summary
-from tocsin.money.detect.windows import best_window, rows_in_window
+from tocsin.money.detect.windows import best_window, poisson_tail, rows_in_window
 from tocsin.money.findings import hours, money
 
 HOUR = 3600
@@ -241,6 +242,167 @@ def _gather_scatter_kernel(cfg: GatherScatterConfig) -> Any:
             )
             rows = np.concatenate([gathered, outs])
             out.append(row(subject, score, [subject, *cpl[rows]], txl[rows], got, reason))
+        return finding_rows(out)
+
+    return kernel
+
+
+@dataclass(frozen=True)
+class SpreadFanInConfig:
+    #: One-off payers (one payment to the account in the whole set) a window needs.
+    min_payers: int = 4
+    window_hours: float = 720.0
+    #: A window is reported only if the account's own rate of one-off payers (outside
+    #: the window, over its time in the set) would give one this full by chance at most
+    #: this often in that time.
+    max_chance: float = 0.001
+    #: ... and if it holds at least this many times that usual number plus one (a busy
+    #: account varies more than chance alone would say).
+    min_burst: float = 3.0
+    #: The account's time in the set (first to last payment received) must cover this
+    #: many windows: over less, its own rate of one-off payers says nothing.
+    min_history: float = 3.0
+    #: Payments this many times smaller (or larger) than the account's usual receipts
+    #: from its regular payers are fully out of character.
+    amount_factor: float = 10.0
+    exclude_kinds: tuple[str, ...] = HUB_KINDS
+
+
+class SpreadFanIn(Detector):
+    """Many one-off payers pay one account over weeks, unlike its own history.
+
+    Collection accounts are not always filled in a burst: smurfs and victims may pay
+    one at a time over several weeks, in small amounts, while the account goes on
+    receiving from its regular payers. A window of days sees only one or two of
+    them. This detector counts the payers that paid the account exactly once in the
+    set, finds the window (30 days) with the most of them and reports it when the
+    account's own rate of such payers outside the window would give that many by
+    chance only rarely and the window holds three times that rate or more (a shop
+    paid by new customers every day is not reported). An account seen for less than
+    three windows has too little history to judge and is not reported.
+    The score rises with the number of payers, with how rare the window is against
+    that rate, with how much smaller their amounts are than what the account usually
+    receives from its regular payers, and with the share of payers that pay nobody
+    else.
+    """
+
+    name = "spread_fan_in"
+    title = "Fan-in spread over weeks"
+    config_type = SpreadFanInConfig
+
+    def steps(self) -> Sequence[Step]:
+        cfg: SpreadFanInConfig = self.config
+        kinds = in_list(cfg.exclude_kinds)
+        pairs = pair_summary(cfg.exclude_kinds)
+        cand, payees = self.table("cand"), self.table("payees")
+        ok = (f"x.source <> x.target AND x.src_kind NOT IN {kinds} "
+              f"AND x.dst_kind NOT IN {kinds}")
+        return [
+            pairs,
+            Sql(cand, f"SELECT target AS grp FROM {pairs.name} WHERE n = 1 GROUP BY target "
+                      f"HAVING COUNT(*) >= {int(cfg.min_payers)}"),
+            Sql(payees, f"SELECT source AS cp, COUNT(*) AS payees FROM {pairs.name} "
+                        f"GROUP BY source"),
+            Kernel(self.table("out"),
+                   f"(SELECT x.target AS grp, x.source AS cp, x.t AS t, x.amount AS amount, "
+                   f"x.txn_id AS txn_id, p.n AS n, q.payees AS cp_payees FROM txn x "
+                   f"JOIN {pairs.name} p ON x.source = p.source AND x.target = p.target "
+                   f"JOIN {payees} q ON x.source = q.cp "
+                   f"WHERE {ok} AND x.target IN (SELECT grp FROM {cand}))",
+                   "grp", _spread_fan_in_kernel(cfg), FINDING_COLUMNS),
+        ]
+
+
+def spread_fan_in_score(payers: int, min_payers: int, chance: float, max_chance: float,
+                        amount_ratio: float | None, amount_factor: float,
+                        dedicated: float) -> float:
+    """Score of a spread fan-in, from 0.25 up:
+
+    - up to 0.15 for the number of payers (full at twice ``min_payers``);
+    - up to 0.25 for how rare the window is against the account's own rate of one-off
+      payers: nothing at ``max_chance``, full at 10,000 times rarer (or never);
+    - up to 0.25 for how much smaller the payments are than what the account usually
+      receives from its regular payers (full at ``amount_factor`` times smaller; larger
+      payments count half: new clients paying a business more than its regular ones
+      is common, strangers paying much less is how a collection account fills); nothing
+      without regular payers to compare with (all its payers come once: a shop);
+    - up to 0.1 for the share of payers that pay no other account.
+    """
+    size = min(1.0, payers / (2.0 * min_payers))
+    floor = -math.log10(max_chance)
+    rarity = 1.0 if chance <= 0 else max(0.0, min(1.0, (-math.log10(chance) - floor) / 4))
+    if amount_ratio is None:
+        off = 0.0
+    else:
+        off = min(1.0, abs(math.log(max(amount_ratio, 1e-12))) / math.log(amount_factor))
+        off *= 1.0 if amount_ratio < 1 else 0.5
+    return 0.25 + 0.15 * size + 0.25 * rarity + 0.25 * off + 0.1 * dedicated
+
+
+def _spread_fan_in_kernel(cfg: SpreadFanInConfig) -> Any:
+    width = int(cfg.window_hours * HOUR)
+
+    def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
+        if pdf.empty:
+            return finding_rows([])
+        pdf = sorted_group(pdf, "grp", "t", "txn_id")
+        starts, ends = group_bounds(pdf["grp"])
+        t = pdf["t"].to_numpy(np.int64)
+        once = pdf["n"].to_numpy(np.int64) == 1
+        amount = pdf["amount"].to_numpy(np.float64)
+        alone = pdf["cp_payees"].to_numpy(np.int64) == 1
+        cpl, txl, groups = pdf["cp"].to_numpy(), pdf["txn_id"].to_numpy(), pdf["grp"].to_numpy()
+        out = []
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+            rows = s + np.flatnonzero(once[s:e])  # one row per one-off payer, by time
+            if len(rows) < cfg.min_payers:
+                continue
+            ot = t[rows]
+            reach = np.searchsorted(ot, ot + width, side="right") - np.arange(len(ot))
+            i = int(np.argmax(reach))
+            k = int(reach[i])
+            if k < cfg.min_payers:
+                continue
+            window = rows[i:i + k]
+            others = len(rows) - k
+            active = int(t[s:e].max() - t[s:e].min())
+            if active < cfg.min_history * width:
+                continue
+            # One payer more than seen: none outside the window is no proof that the
+            # account never hears from strangers (a rate of zero would make any window rare).
+            usual = (others + 1) * width / max(width, active - width)
+            chance = min(1.0, max(1.0, active / width) * poisson_tail(usual, k))
+            if chance > cfg.max_chance or k < cfg.min_burst * (usual + 1):
+                continue
+            regular = s + np.flatnonzero(~once[s:e])
+            got = float(np.median(amount[window]))
+            usual_amount = float(np.median(amount[regular])) if len(regular) else None
+            ratio = got / usual_amount if usual_amount else None
+            dedicated = float(alone[window].mean())
+            score = spread_fan_in_score(k, cfg.min_payers, chance, cfg.max_chance, ratio,
+                                        cfg.amount_factor, dedicated)
+            subject = str(groups[s])
+            total = float(amount[window].sum())
+            span = int(t[window[-1]] - t[window[0]])
+            odds = "never" if chance == 0 else f"about {chance:.1g} times"
+            if usual_amount is None:
+                amounts = ("it has no regular payers whose amounts these could be "
+                           "compared with")
+            else:
+                amounts = (f"their median payment {money(got)} is {got / usual_amount:.2g} "
+                           f"times the median {money(usual_amount)} it receives from its "
+                           f"{len(set(cpl[regular].tolist()))} regular payers")
+            reason = (
+                f"Account {subject} received one payment each from {k} accounts that never "
+                f"paid it otherwise, within {hours(span)} (total {money(total)}); at its "
+                f"own rate of such payers ({others} others over {active / 86_400:.0f} days, "
+                f"about {usual:.1f} per {cfg.window_hours:g} hours) a window this full "
+                f"would happen by chance {odds} in its time; {amounts}; "
+                f"{int(alone[window].sum())} of the {k} pay no other account "
+                f"(threshold {cfg.min_payers} one-off payers in {cfg.window_hours:g} hours)"
+            )
+            out.append(row(subject, score, [subject, *cpl[window]], txl[window], total,
+                           reason))
         return finding_rows(out)
 
     return kernel

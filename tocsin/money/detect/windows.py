@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -39,3 +41,18 @@ def best_window(t: np.ndarray, counterparty: np.ndarray, width: int) -> tuple[in
         else:
             del counts[cl[i]]
     return best
+
+
+def poisson_tail(mean: float, k: int) -> float:
+    """P(X >= k) for X Poisson with ``mean`` (summed from k upwards, so tiny tails stay exact)."""
+    if k <= 0:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+    term = math.exp(-mean + k * math.log(mean) - math.lgamma(k + 1))
+    total, i = 0.0, k
+    while term > total * 1e-12 and i < k + 10_000:
+        total += term
+        i += 1
+        term *= mean / i
+    return min(1.0, total)

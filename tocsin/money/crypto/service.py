@@ -106,7 +106,7 @@ def clusters_view(session: Session, principal: Principal, settings: Settings, se
     for tag in tagging.cluster_tags(folder, result).to_pylist():
         by_cluster.setdefault(tag["cluster_id"], []).append(
             {"label": tag["label"], "category": tag["category"], "source": tag["source"],
-             "via": tag["address"], "confidence": tag["confidence"],
+             "via": tag["address"], "confidence": tag["confidence"], "actor": tag["actor"],
              "text": tagging.describe(tag)})
     tagged = [r for r in rows if r["cluster_id"] in by_cluster]
     others = [r for r in rows if r["cluster_id"] not in by_cluster]

@@ -66,6 +66,8 @@ def bitcoin_page(
     source: Annotated[str, Query(max_length=100)] = "",
     target: Annotated[str, Query(max_length=100)] = "",
     done: Annotated[str, Query(max_length=200)] = "",
+    fiat: Annotated[str, Query(max_length=100)] = "",
+    days: Annotated[float, Query(gt=0, le=366)] = 3.0,
 ) -> Response:
     record = _bitcoin(request, session, principal, set_id)
     settings = deps.settings(request)
@@ -86,6 +88,15 @@ def bitcoin_page(
             path = service.find_path(session, principal, settings, set_id, source, target)
         except InputError as exc:
             problems += [p.reason for p in exc.problems]
+    links = None
+    if fiat.strip():
+        from tocsin.money.crypto.fiat import LinkConfig, exchange_links
+
+        try:
+            links = exchange_links(session, principal, settings, set_id, fiat,
+                                   LinkConfig(window_days=days))
+        except InputError as exc:
+            problems += [p.reason for p in exc.problems]
     may_store = sets.may_store_results(principal, record)
     return render(request, "investigations/bitcoin.html",
                   set=_set_view(record, _unit_codes(session)), clusters=clusters,
@@ -94,7 +105,8 @@ def bitcoin_page(
                   source=source, target=target, path=path, path_asked=path_asked,
                   problems=problems, may_store=may_store, done=done,
                   can_export=principal.can(Action.EXPORT), heuristics=HEURISTICS,
-                  categories=vocabulary().categories, account="")
+                  categories=vocabulary().categories, account="", fiat=fiat, days=days,
+                  links=links)
 
 
 @pages.post("/sets/{set_id}/bitcoin/cluster")

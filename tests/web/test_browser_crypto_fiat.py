@@ -33,3 +33,36 @@ def test_from_the_exchange_cluster_to_the_fiat_payments(page: Page,
     page.get_by_role("button", name="Find the bank accounts").click()
     expect(page.locator(".fiat-payments tbody tr")).to_have_count(3)
     expect(page.locator(".fiat-payments")).to_contain_text("FB-0003")
+
+
+def test_editing_the_actor_table_asks_before_removing(page: Page,
+                                                      live_server: LiveServer) -> None:
+    chain, bank = platform_with_bank(live_server.db, live_server.settings)
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    page.goto(f"{live_server.url}/investigations/sets/{bank}")
+    page.get_by_role("link", name="Exchange accounts").click()
+    expect(page.locator("#actor-table")).to_contain_text("No actor is in this set")
+    page.fill("input[name=actor]", "example-exchange")
+    page.fill("input[name=accounts]", "RO49AAAA1B31007593840000")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("example-exchange")
+    row = page.locator("#actor-table tbody tr")
+    expect(row).to_contain_text("Harbour Fictional Trading SRL")
+    # removing asks first; Escape keeps the account
+    row.get_by_role("button", name="Remove", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Remove the account RO49AAAA1B31007593840000 from "
+                                   "example-exchange?")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    page.reload()
+    expect(row).to_contain_text("RO49AAAA1B31007593840000")
+    # the exchange link on the Bitcoin page finds the account through the table
+    page.goto(f"{live_server.url}/investigations/sets/{chain}/bitcoin"
+              "?fiat=1B2RGHLsp7n1Dz6paLWQpUW8fw3E4TNcLL#fiat")
+    expect(page.locator(".fiat-accounts")).to_contain_text("RO49AAAA1B31007593840000")
+    page.go_back()
+    page.locator("#actor-table tbody tr").get_by_role("button", name="Remove", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="Remove the account").click()
+    expect(page.locator("#actor-table")).to_contain_text("No actor is in this set")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -232,6 +233,11 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
             handling="GREEN", unit_id=_unit(session, OWN))
         ids["set"] = record.id
         ids["findings"] = sets.set_path(settings, record)
+        # the set's actor table names one account of an exchange, for its edit routes
+        first = sets.open_stored(settings, record).accounts().column("account_id")[0].as_py()
+        ids["actor_account"] = first
+        (sets.set_path(settings, record) / "actors.json").write_text(
+            json.dumps({"actors": {"world-exchange": [first]}}), encoding="utf-8")
         bitcoin, _ = sets.import_set(
             session, system, settings, "bitcoin",
             [FIXTURES / "crypto" / "block-99960.hex", FIXTURES / "crypto" / "block-13b8ab.hex"],

@@ -32,7 +32,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -234,11 +234,37 @@ def actor_table(set_folder: Path) -> dict[str, list[str]]:
     return {str(k): [str(a) for a in v] for k, v in data.get("actors", {}).items()}
 
 
+def actor_accounts(session: Session, principal: Principal, settings: Settings,
+                   set_id: int) -> dict[str, Any]:
+    """A bank set's actor table for people: each actor with its accounts, their holder and
+    bank; ``may_change`` when the principal may edit it (the set's owning unit)."""
+    item = sets.get_set(session, principal, set_id)
+    if item.format in CRYPTO_FORMATS:
+        raise InputError.single("set", "the actor table belongs on a bank set, not on a "
+                                       f"{item.format} set")
+    stored = sets.open_stored(settings, item)
+    parties = {p["party_id"]: p["name"] for p in stored.parties().to_pylist()}
+    accounts = {a["account_id"]: {"account_id": a["account_id"], "bank": a["bank"],
+                                  "holder": parties.get(a["party_id"] or "")}
+                for a in stored.accounts().to_pylist()}
+    table = actor_table(sets.set_path(settings, item))
+    return {"set_id": item.id, "may_change": sets.may_store_results(principal, item),
+            "actors": [{"actor": name,
+                        "accounts": [accounts.get(a, {"account_id": a, "bank": None,
+                                                      "holder": None}) for a in ids]}
+                       for name, ids in sorted(table.items())]}
+
+
 def map_actor(session: Session, principal: Principal, settings: Settings, set_id: int,
-              actor: str, account_ids: list[str]) -> dict[str, list[str]]:
-    """Say which accounts of a bank set belong to ``actor`` (a TagPack actor); an empty
-    list removes the actor. A write of the set's owning unit, audited; every account id
-    must be one of the set's."""
+              actor: str, account_ids: list[str],
+              mode: Literal["replace", "add", "remove"] = "replace") -> dict[str, list[str]]:
+    """Say which accounts of a bank set belong to ``actor`` (a TagPack actor).
+
+    ``replace`` sets the actor's accounts (an empty list removes the actor), ``add``
+    adds to them, ``remove`` takes the given accounts away (all of them when none is
+    given). A write of the set's owning unit, audited; every account id added must be one
+    of the set's, every one removed one of the actor's.
+    """
     actor = actor.strip()
     if not actor or len(actor) > 200:
         raise InputError.single("actor", "give the actor's name as the TagPack writes it")
@@ -248,20 +274,35 @@ def map_actor(session: Session, principal: Principal, settings: Settings, set_id
         raise InputError.single("set", "the actor table belongs on a bank set, not on a "
                                        f"{item.format} set")
     folder = sets.set_path(settings, item)
-    known = set(sets.open_stored(settings, item).accounts().column("account_id").to_pylist())
     wanted = list(dict.fromkeys(a.strip() for a in account_ids if a.strip()))
-    missing = [a for a in wanted if a not in known]
-    if missing:
-        raise InputError([Problem(f"account {a}", "not an account of this set")
-                          for a in missing[:50]])
+    # the row is held before the table is read, so two edits cannot lose one another
+    sets._hold(session, item, touch=True)
     table = actor_table(folder)
-    if wanted:
-        table[actor] = wanted
+    current = table.get(actor, [])
+    if mode == "remove":
+        if actor not in table:
+            raise InputError.single("actor", f"{actor!r} is not in this set's actor table")
+        strangers = [a for a in wanted if a not in current]
+        if strangers:
+            raise InputError([Problem(f"account {a}", f"not an account of {actor}")
+                              for a in strangers[:50]])
+        result = [a for a in current if a not in wanted] if wanted else []
+    else:
+        if not wanted and mode == "add":
+            raise InputError.single("accounts", "give at least one account id")
+        known = set(sets.open_stored(settings, item).accounts().column("account_id")
+                    .to_pylist())
+        missing = [a for a in wanted if a not in known]
+        if missing:
+            raise InputError([Problem(f"account {a}", "not an account of this set")
+                              for a in missing[:50]])
+        result = list(dict.fromkeys(current + wanted)) if mode == "add" else wanted
+    if result:
+        table[actor] = result
     else:
         table.pop(actor, None)
-    sets._hold(session, item, touch=True)
     audit.record(session, principal, "update", item.record_type, item.id, item.handling,
-                 detail=f"actor table: {actor} → {', '.join(wanted) or 'removed'}")
+                 detail=f"actor table: {actor} → {', '.join(result) or 'removed'}")
     session.flush()
     sets._write_json(folder / ACTORS_FILE, {"actors": table})
     return table

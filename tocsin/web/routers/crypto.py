@@ -152,6 +152,85 @@ def cluster_csv_page(set_id: int, cluster_id: str, request: Request, session: Db
         "Content-Disposition": f'attachment; filename="cluster-{cluster_id}.csv"'})
 
 
+# --------------------------------------------------------------------------- actor table
+
+
+@pages.get("/sets/{set_id}/actors", response_class=HTMLResponse)
+def actors_page(set_id: int, request: Request, session: DbSession,
+                principal: CurrentPrincipal,
+                done: Annotated[str, Query(max_length=300)] = "") -> Response:
+    """A bank set's actor table: which accounts belong to an exchange known by its actor."""
+    from tocsin.money.crypto.fiat import actor_accounts
+
+    record = sets.get_set(session, principal, set_id)
+    view = actor_accounts(session, principal, deps.settings(request), set_id)
+    return render(request, "investigations/actors.html",
+                  set=_set_view(record, _unit_codes(session)), view=view, done=done,
+                  account="")
+
+
+def _actors_done(set_id: int, note: str) -> Response:
+    return RedirectResponse(f"/investigations/sets/{set_id}/actors?{urlencode({'done': note})}",
+                            status_code=303)
+
+
+@pages.post("/sets/{set_id}/actors")
+def actors_add_page(set_id: int, request: Request, session: DbSession,
+                    principal: CurrentPrincipal,
+                    actor: Annotated[str, Form(max_length=200)],
+                    accounts: Annotated[str, Form(max_length=20_000)]) -> Response:
+    """Add accounts to an actor (the set's owning unit; audited)."""
+    from tocsin.money.crypto.fiat import map_actor
+
+    ids = [a for a in accounts.replace(",", " ").split() if a]
+    map_actor(session, principal, deps.settings(request), set_id, actor, ids, mode="add")
+    return _actors_done(set_id, f"{actor.strip()}: {', '.join(ids)} added")
+
+
+@pages.post("/sets/{set_id}/actors/remove")
+def actors_remove_page(set_id: int, request: Request, session: DbSession,
+                       principal: CurrentPrincipal,
+                       actor: Annotated[str, Form(max_length=200)],
+                       account: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Remove one account from an actor, or the actor (the set's owning unit; audited)."""
+    from tocsin.money.crypto.fiat import map_actor
+
+    map_actor(session, principal, deps.settings(request), set_id, actor,
+              [account] if account.strip() else [], mode="remove")
+    return _actors_done(set_id, f"{actor.strip()}: {account.strip()} removed" if account.strip()
+                        else f"{actor.strip()} removed")
+
+
+class ActorChange(BaseModel):
+    actor: str = Field(..., min_length=1, max_length=200,
+                       description="The actor as TagPacks name it (example-exchange).")
+    accounts: list[str] = Field(default_factory=list, max_length=10_000,
+                                description="Account ids of the set.")
+    mode: Literal["replace", "add", "remove"] = Field(
+        "replace", description="replace the actor's accounts (none removes the actor), add "
+        "to them, or remove these (all when none is given).")
+
+
+@api.get("/sets/{set_id}/actors")
+def api_actors(set_id: int, request: Request, session: DbSession,
+               principal: CurrentPrincipal) -> dict[str, Any]:
+    """A bank set's actor table: each actor with its accounts, their holder and bank."""
+    from tocsin.money.crypto.fiat import actor_accounts
+
+    return actor_accounts(session, principal, deps.settings(request), set_id)
+
+
+@api.post("/sets/{set_id}/actors")
+def api_change_actor(set_id: int, body: ActorChange, request: Request, session: DbSession,
+                     principal: CurrentPrincipal) -> dict[str, Any]:
+    """Change an actor's accounts (the set's owning unit; audited); the table after it."""
+    from tocsin.money.crypto.fiat import map_actor
+
+    table = map_actor(session, principal, deps.settings(request), set_id, body.actor,
+                      body.accounts, mode=body.mode)
+    return {"actors": table}
+
+
 # --------------------------------------------------------------------------- API
 
 

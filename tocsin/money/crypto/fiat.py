@@ -1,4 +1,5 @@
-"""From an exchange's Bitcoin addresses to its bank accounts: where crypto became fiat.
+"""From an exchange's Bitcoin or Ethereum addresses to its bank accounts: where crypto
+became fiat.
 
 An address or cluster tagged ``exchange`` with an actor (TagPack ``actor``)
 belongs to a service that turns coins into money in a bank. Given such an
@@ -89,13 +90,21 @@ def names_match(wanted: tuple[str, ...], candidate: str) -> bool:
 
 def exchange_links(session: Session, principal: Principal, settings: Settings, set_id: int,
                    subject: str, config: LinkConfig | None = None) -> dict[str, Any]:
-    """The bank accounts and fiat flows of the exchange that ``subject`` is tagged as."""
+    """The bank accounts and fiat flows of the exchange that ``subject`` is tagged as.
+
+    On a Bitcoin set ``subject`` is an address or a cluster id, and the exchange's
+    addresses are its cluster's; on an Ethereum set it is an address, and the exchange's
+    addresses are every address of the set tagged ``exchange`` with the same actor (an
+    account-based chain has no multi-input clusters).
+    """
     config = config or LinkConfig()
     if not 0 < config.window_days <= 366:
         raise InputError.single("window_days", "give a number of days from 0 to 366")
     subject = subject.strip()
     item = sets.get_set(session, principal, set_id)
     folder = sets.set_path(settings, item)
+    if item.format == "ethereum":
+        return _ethereum_links(session, principal, settings, item, folder, subject, config)
     model = open_utxo(folder)
     result = clustering.load(folder) or clustering.cluster(model)
     cluster_id = subject if result.members(subject) else result.cluster_of(subject)
@@ -105,8 +114,8 @@ def exchange_links(session: Session, principal: Principal, settings: Settings, s
     members = set(result.members(cluster_id))
     actors = _exchange_tags(folder, members)
     view: dict[str, Any] = {"subject": subject, "cluster_id": cluster_id, "set_id": set_id,
-                            "window_days": config.window_days, "actors": actors,
-                            "deposits": [], "banks": []}
+                            "chain": "bitcoin", "window_days": config.window_days,
+                            "actors": actors, "deposits": [], "banks": []}
     if not actors:
         view["note"] = ("no tag of category exchange with an actor is on this address or its "
                         "cluster")
@@ -114,7 +123,17 @@ def exchange_links(session: Session, principal: Principal, settings: Settings, s
     deposits = _deposits(model.read("outputs.parquet", ["txid", "vout", "value", "address"]),
                          model.read("inputs.parquet", ["txid", "address"]),
                          model.read("transactions.parquet", ["txid", "time"]), members)
+    return _with_banks(session, principal, settings, set_id, subject, view, deposits, config)
+
+
+def _with_banks(session: Session, principal: Principal, settings: Settings, set_id: int,
+                subject: str, view: dict[str, Any], deposits: list[dict[str, Any]],
+                config: LinkConfig) -> dict[str, Any]:
+    """``view`` with the deposits and, per bank set the principal may read, the exchange's
+    accounts and their fiat flows near the deposits (each such set audited)."""
+    actors = view["actors"]
     view["deposits"] = deposits[:MAX_DEPOSITS]
+    view["deposit_count"] = len(deposits)
     if not deposits:
         view["note"] = "nothing was paid to the exchange's addresses in this set"
         return view
@@ -136,9 +155,53 @@ def exchange_links(session: Session, principal: Principal, settings: Settings, s
     return view
 
 
-def _exchange_tags(folder: Path, members: set[str]) -> list[dict[str, Any]]:
+def _ethereum_links(session: Session, principal: Principal, settings: Settings, item: Any,
+                    folder: Path, subject: str, config: LinkConfig) -> dict[str, Any]:
+    address = subject.lower()
+    stored = sets.open_stored(settings, item)
+    tags = tagging.load_tags(folder, "ethereum").to_pylist()
+    known = set(stored.accounts().column("account_id").to_pylist())
+    if address not in known and not any(t["address"] == address for t in tags):
+        raise InputError.single("subject", f"{subject!r} is not an address of this set")
+    own = [t for t in tags if t["address"] == address and t["category"] == "exchange"
+           and t["actor"]]
+    names = {t["actor"] for t in own}
+    # the exchange's addresses: every address tagged as an exchange with the same actor
+    members = {t["address"] for t in tags if t["category"] == "exchange"
+               and t["actor"] in names and t["address"]}
+    actors = _exchange_tags(folder, members, "ethereum")
+    view: dict[str, Any] = {"subject": subject, "cluster_id": None, "set_id": item.id,
+                            "chain": "ethereum", "window_days": config.window_days,
+                            "addresses": sorted(members), "actors": actors, "deposits": [],
+                            "banks": []}
+    if not own:
+        view["note"] = "no tag of category exchange with an actor is on this address"
+        return view
+    table = stored.transactions(["txn_id", "ts", "source", "target", "amount_orig",
+                                 "currency_orig", "channel"])
+    value_set = pa.array(sorted(members), pa.string())
+    paid_in = table.filter(pc.and_(pc.is_in(table.column("target"), value_set=value_set),
+                                   pc.invert(pc.is_in(table.column("source"),
+                                                      value_set=value_set))))
+    deposits = sorted(({"txid": r["txn_id"], "vout": None, "address": r["target"],
+                        "from": r["source"], "value": r["amount_orig"],
+                        "currency": r["currency_orig"], "channel": r["channel"],
+                        "value_text": f"{_amount(r['amount_orig'])} {r['currency_orig']}",
+                        "time": r["ts"]} for r in paid_in.to_pylist()),
+                      key=lambda d: (d["time"], d["txid"]))
+    return _with_banks(session, principal, settings, item.id, subject, view, deposits, config)
+
+
+def _amount(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value:,.8f}".rstrip("0").rstrip(".")
+
+
+def _exchange_tags(folder: Path, members: set[str],
+                   chain: str = "bitcoin") -> list[dict[str, Any]]:
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in tagging.load_tags(folder).to_pylist():
+    for row in tagging.load_tags(folder, chain).to_pylist():
         if row["address"] in members and row["category"] == "exchange" and row["actor"]:
             key = (row["actor"], row["label"])
             found.setdefault(key, {"actor": row["actor"], "label": row["label"],

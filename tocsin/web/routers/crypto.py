@@ -353,3 +353,37 @@ def api_exchange_links(set_id: int, request: Request, session: DbSession,
     _bitcoin(request, session, principal, set_id)
     return exchange_links(session, principal, deps.settings(request), set_id, subject,
                           LinkConfig(window_days=window_days))
+
+
+# --------------------------------------------------------------------------- Ethereum
+
+
+def _ethereum(session: Session, principal: Principal, set_id: int) -> Any:
+    record = sets.get_set(session, principal, set_id)
+    if record.format != "ethereum":
+        raise NotFound(f"transaction_set {set_id} holds no Ethereum transactions")
+    return record
+
+
+@api.get("/sets/{set_id}/ethereum/tags", tags=["ethereum"])
+def api_ethereum_tags(set_id: int, request: Request, session: DbSession,
+                      principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Every tag of an Ethereum set with its source, confidence and TagPack."""
+    _ethereum(session, principal, set_id)
+    return service.list_tags(session, principal, deps.settings(request), set_id)
+
+
+@api.get("/sets/{set_id}/ethereum/exchange-links", tags=["ethereum"])
+def api_ethereum_exchange_links(
+        set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal,
+        subject: Annotated[str, Query(min_length=1, max_length=100,
+                                      description="An address tagged as an exchange.")],
+        window_days: Annotated[float, Query(gt=0, le=366)] = 3.0) -> dict[str, Any]:
+    """From an exchange-tagged Ethereum address to the exchange's bank accounts in the sets
+    you may read, and their fiat transactions within ``window_days`` of each deposit (a
+    payment into any address tagged with the same actor)."""
+    from tocsin.money.crypto.fiat import LinkConfig, exchange_links
+
+    _ethereum(session, principal, set_id)
+    return exchange_links(session, principal, deps.settings(request), set_id, subject,
+                          LinkConfig(window_days=window_days))

@@ -150,6 +150,10 @@ def trace_cmd(
     degree: int = typer.Option(100, help="Do not cross transactions with more outputs."),
     min_amount: int = typer.Option(1000, help="Drop traced amounts below this (satoshi)."),
     steps: bool = typer.Option(False, "--steps", help="Print every step's explanation."),
+    engine: str | None = typer.Option(None, "--engine", help="embedded (the set read into "
+                                      "memory) or spark (the transactions the trace reaches "
+                                      "read hop by hop; default: TOCSIN_MONEY_ENGINE); both "
+                                      "give the same trace."),
     as_json: bool = JSON, as_user: str | None = USER,
 ) -> None:
     """Trace coins through the UTXOs. Example: tocsin crypto trace 4 1A1zP1… --rule fifo"""
@@ -161,7 +165,7 @@ def trace_cmd(
     if direction not in ("forward", "backward"):
         raise fail(InputError.single("--direction", "use forward or backward"))
     view = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.run_trace(
-        s, who, cfg, set_id, start, config))
+        s, who, cfg, set_id, start, config, engine))
     if as_json:
         console.print_json(json.dumps(view, default=str))
         return

@@ -202,11 +202,31 @@ def list_tags(session: Session, principal: Principal, settings: Settings,
 
 
 def run_trace(session: Session, principal: Principal, settings: Settings, set_id: int,
-              start: str, config: taint.TraceConfig) -> dict[str, Any]:
-    """Trace from an address or transaction; the result as the pages and the API show it."""
-    _item, folder, model, result = _clustering(session, principal, settings, set_id)
-    traced = taint.trace(model, start.strip(), config, set_folder=folder, clustering=result)
-    return trace_view(traced)
+              start: str, config: taint.TraceConfig,
+              engine: str | None = None) -> dict[str, Any]:
+    """Trace from an address or transaction; the result as the pages and the API show it.
+
+    ``engine`` is ``embedded`` (the set read into memory) or ``spark`` (the transactions
+    the trace reaches read from Spark, hop by hop); both give the same trace. On Spark a
+    set without a kept clustering is clustered on Spark too.
+    """
+    chosen = engine or settings.money_engine
+    if chosen not in ("embedded", "spark"):
+        raise InputError.single("engine", f"{chosen!r} is unknown; use embedded or spark")
+    if chosen == "embedded":
+        _item, folder, model, result = _clustering(session, principal, settings, set_id)
+        traced = taint.trace(model, start.strip(), config, set_folder=folder,
+                             clustering=result)
+        return trace_view(traced)
+    from tocsin.money.crypto.spark_cluster import cluster_spark
+    from tocsin.money.crypto.spark_trace import trace_spark
+    from tocsin.money.engines.spark import spark_session
+
+    _item, folder, model = _bitcoin_set(session, principal, settings, set_id)
+    spark = spark_session(settings.spark_master)
+    kept = clustering.load(folder) or cluster_spark(model, spark=spark)
+    return trace_view(trace_spark(model, start.strip(), config, spark=spark, set_folder=folder,
+                                  clustering=kept))
 
 
 def trace_view(result: taint.TraceResult) -> dict[str, Any]:

@@ -78,7 +78,8 @@ def bitcoin_page(
         try:
             trace = service.run_trace(session, principal, settings, set_id, start,
                                       TraceConfig(rule=rule, direction=direction,
-                                                  max_depth=depth, max_degree=degree))
+                                                  max_depth=depth, max_degree=degree),
+                                      engine="embedded")
         except InputError as exc:
             problems += [p.reason for p in exc.problems]
     path: list[dict[str, Any]] | None = None
@@ -325,7 +326,8 @@ def api_trace(set_id: int, body: CryptoTraceRequest, request: Request, session: 
     return service.run_trace(session, principal, deps.settings(request), set_id, body.start,
                              TraceConfig(rule=body.rule, direction=body.direction,
                                          max_depth=body.max_depth, max_degree=body.max_degree,
-                                         min_amount=body.min_amount))
+                                         min_amount=body.min_amount),
+                             engine="embedded")
 
 
 @api.get("/sets/{set_id}/bitcoin/path")

@@ -139,6 +139,13 @@ def test_the_api_and_the_command_line_on_ethereum(
     assert client.get(f"{API}/sets/{chain}/bitcoin/exchange-links",
                       params={"subject": DEPOSIT}).status_code == 404
     assert client.get(f"{API}/sets/{bank}/ethereum/tags").status_code == 404
+    # the set's Ethereum page: its tags, each exchange address linking to the bank section
+    page = client.get(f"/investigations/sets/{chain}/ethereum")
+    assert page.status_code == 200 and page.text.count('class="fiat-link"') == 2
+    page = client.get(f"/investigations/sets/{chain}/ethereum", params={"fiat": DEPOSIT})
+    assert "Fictional Bank statements 2023" in page.text and "FB-0002" in page.text
+    assert HOT in page.text
+    assert client.get(f"/investigations/sets/{bank}/ethereum").status_code == 404
     out = tocsin("crypto", "exchange-links", str(chain), DEPOSIT, "--as", analyst).output
     assert "LT601010012345678901" in out and "FB-0002" in out and f"from {HOT}" in out
     # another unit's analyst reads the GREEN wallets, not the AMBER+STRICT bank set
@@ -148,6 +155,8 @@ def test_the_api_and_the_command_line_on_ethereum(
                         params={"subject": DEPOSIT})
     assert hidden.status_code == 200 and hidden.json()["deposits"]
     assert hidden.json()["banks"] == [] and "Fictional" not in hidden.text
+    seen = client.get(f"/investigations/sets/{chain}/ethereum", params={"fiat": DEPOSIT}).text
+    assert "No bank set you may read" in seen and "Fictional" not in seen
     none = tocsin("crypto", "exchange-links", str(chain), DEPOSIT, "--as", other).output
     assert "No bank set you may read" in none and "LT60" not in none
     # TagPacks go on the Ethereum set from the command line (its owning unit)

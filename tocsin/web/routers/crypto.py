@@ -367,6 +367,31 @@ def _ethereum(session: Session, principal: Principal, set_id: int) -> Any:
     return record
 
 
+@pages.get("/sets/{set_id}/ethereum", response_class=HTMLResponse)
+def ethereum_page(set_id: int, request: Request, session: DbSession,
+                  principal: CurrentPrincipal,
+                  fiat: Annotated[str, Query(max_length=100)] = "",
+                  days: Annotated[float, Query(gt=0, le=366)] = 3.0) -> Response:
+    """An Ethereum set's tags and the link from an exchange-tagged address to the bank."""
+    from tocsin.money.crypto.fiat import LinkConfig, exchange_links
+
+    record = _ethereum(session, principal, set_id)
+    settings = deps.settings(request)
+    tags = service.list_tags(session, principal, settings, set_id)
+    problems: list[str] = []
+    links = None
+    if fiat.strip():
+        try:
+            links = exchange_links(session, principal, settings, set_id, fiat,
+                                   LinkConfig(window_days=days))
+        except InputError as exc:
+            problems += [p.reason for p in exc.problems]
+    return render(request, "investigations/ethereum.html",
+                  set=_set_view(record, _unit_codes(session)), tags=tags, fiat=fiat, days=days,
+                  links=links, problems=problems, categories=vocabulary().categories,
+                  account="")
+
+
 @api.get("/sets/{set_id}/ethereum/tags", tags=["ethereum"])
 def api_ethereum_tags(set_id: int, request: Request, session: DbSession,
                       principal: CurrentPrincipal) -> list[dict[str, Any]]:

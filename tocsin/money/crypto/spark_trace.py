@@ -75,6 +75,8 @@ class SparkGraph(Graph):
     def prepare_start(self, start: str) -> None:
         if _TXID.match(start):
             self._load([start])
+            if start in self.tx_outputs:
+                return
         unnamed = _UNNAMED.match(start)
         if unnamed:
             self._load([unnamed.group(1)])

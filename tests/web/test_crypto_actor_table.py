@@ -24,7 +24,9 @@ CLIENT = "MD24AG000225100013104168"
 
 def _table(db: Database, settings: Settings, set_id: int) -> dict[str, list[str]]:
     with db.transaction() as session:
-        return fiat.actor_table(sets.set_path(settings, session.get(TransactionSet, set_id)))
+        item = session.get(TransactionSet, set_id)
+        assert item is not None
+        return fiat.actor_table(sets.set_path(settings, item))
 
 
 def _details(db: Database, set_id: int) -> list[str]:
@@ -106,7 +108,9 @@ def test_who_may_change_the_table(client: TestClient, make_user: MakeUser,
                                   unit: str, handling: str, reads: bool, changes: bool) -> None:
     _chain, bank = platform_with_bank(platform_db, settings)
     with platform_db.transaction() as session:  # GREEN: other units and partners read it
-        session.get(TransactionSet, bank).handling = handling
+        item = session.get(TransactionSet, bank)
+        assert item is not None
+        item.handling = handling
         fiat.map_actor(session, Principal.system(), settings, bank, "example-exchange",
                        [HARBOUR])
     token = login(client, make_user(role, unit=unit)[0])

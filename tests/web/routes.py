@@ -333,6 +333,12 @@ EXAMPLES: dict[str, Example] = {
     "POST /investigations/sets/{set_id}/bitcoin/tags": Example(
         UNIT_WRITERS, files=lambda i: {"file": ("case.yaml", i["tagpack"], "text/yaml")},
         params={"set_id": "btc_set"}),
+    "POST /api/v1/investigations/sets/{set_id}/ethereum/tags": Example(
+        UNIT_WRITERS, files=lambda i: {"file": ("eth.yaml", i["eth_tagpack"], "text/yaml")},
+        params={"set_id": "eth_set"}),
+    "POST /investigations/sets/{set_id}/ethereum/tags": Example(
+        UNIT_WRITERS, files=lambda i: {"file": ("eth.yaml", i["eth_tagpack"], "text/yaml")},
+        params={"set_id": "eth_set"}),
     "POST /api/v1/investigations/sets/{set_id}/bitcoin/trace": Example(
         ALL, "read", json=lambda i: {"start": "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU"},
         params={"set_id": "btc_set"}),

@@ -243,6 +243,10 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
             [FIXTURES / "crypto" / "block-99960.hex", FIXTURES / "crypto" / "block-13b8ab.hex"],
             name="World blocks", handling="GREEN", unit_id=_unit(session, OWN))
         ids["btc_set"] = bitcoin.id
+        ethereum, _ = sets.import_set(
+            session, system, settings, "ethereum", [FIXTURES / "crypto" / "eth-transactions.csv"],
+            name="World wallets", handling="GREEN", unit_id=_unit(session, OWN))
+        ids["eth_set"] = ethereum.id
     # the owner's detection run: what a reader's request must never replace
     with db.transaction() as session:
         run = jobs.detect_now(session, system, settings, ids["set"],
@@ -275,6 +279,9 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
     ids["transactions"] = (FIXTURES / "money" / "amlworld" / "Tiny_Trans.csv").read_bytes()
     ids["wizard_file"] = (FIXTURES / "money" / "wizard" / "transfers_us.csv").read_bytes()
     ids["tagpack"] = (FIXTURES / "crypto" / "tagpack-case.yaml").read_bytes()
+    ids["eth_tagpack"] = (b"source: world\nconfidence: 50\ncurrency: ETH\ntags:\n"
+                          b"  - {address: 0x03c105954b5f012ff13f798a75f2523264a66f6b, "
+                          b"label: World exchange, category: exchange, actor: world-exchange}\n")
     ids.update(_screening(db))
     return ids
 

@@ -128,7 +128,7 @@ def test_the_api_and_the_command_line_on_ethereum(
         cli: None, tmp_path: Path) -> None:
     chain, bank = _platform(platform_db, settings, tmp_path)
     analyst = make_user("analyst")[0]
-    login(client, analyst)
+    token = login(client, analyst)
     answer = client.get(f"{API}/sets/{chain}/ethereum/exchange-links",
                         params={"subject": DEPOSIT})
     assert answer.status_code == 200, answer.text
@@ -148,9 +148,23 @@ def test_the_api_and_the_command_line_on_ethereum(
     assert client.get(f"/investigations/sets/{bank}/ethereum").status_code == 404
     out = tocsin("crypto", "exchange-links", str(chain), DEPOSIT, "--as", analyst).output
     assert "LT601010012345678901" in out and "FB-0002" in out and f"from {HOT}" in out
+    # a TagPack added on the API by the owning unit; refused to another unit's analyst
+    pack = (f"source: api\nconfidence: 50\ncurrency: ETH\ntags:\n  - {{address: "
+            f"{OTHER_DEPOSIT}, label: Deposit seen, category: exchange}}\n").encode()
+    added = client.post(f"{API}/sets/{chain}/ethereum/tags", headers={"X-CSRF-Token": token},
+                        files={"file": ("seen.yaml", pack, "text/yaml")})
+    assert added.status_code == 200, added.text
+    assert added.json()["added"] == 1 and added.json()["tags"] == 4
+    wrong = client.post(f"{API}/sets/{chain}/ethereum/tags", headers={"X-CSRF-Token": token},
+                        files={"file": ("btc.yaml", (ROOT / "crypto" / "tagpack-case.yaml")
+                                        .read_bytes(), "text/yaml")})
+    assert wrong.status_code == 422 and "is not an Ethereum address" in wrong.text
     # another unit's analyst reads the GREEN wallets, not the AMBER+STRICT bank set
     other = make_user("analyst", unit="oceea")[0]
-    login(client, other)
+    other_token = login(client, other)
+    assert client.post(f"{API}/sets/{chain}/ethereum/tags",
+                       headers={"X-CSRF-Token": other_token},
+                       files={"file": ("seen.yaml", pack, "text/yaml")}).status_code == 403
     hidden = client.get(f"{API}/sets/{chain}/ethereum/exchange-links",
                         params={"subject": DEPOSIT})
     assert hidden.status_code == 200 and hidden.json()["deposits"]

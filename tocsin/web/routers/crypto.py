@@ -371,7 +371,8 @@ def _ethereum(session: Session, principal: Principal, set_id: int) -> Any:
 def ethereum_page(set_id: int, request: Request, session: DbSession,
                   principal: CurrentPrincipal,
                   fiat: Annotated[str, Query(max_length=100)] = "",
-                  days: Annotated[float, Query(gt=0, le=366)] = 3.0) -> Response:
+                  days: Annotated[float, Query(gt=0, le=366)] = 3.0,
+                  done: Annotated[str, Query(max_length=200)] = "") -> Response:
     """An Ethereum set's tags and the link from an exchange-tagged address to the bank."""
     from tocsin.money.crypto.fiat import LinkConfig, exchange_links
 
@@ -389,7 +390,45 @@ def ethereum_page(set_id: int, request: Request, session: DbSession,
     return render(request, "investigations/ethereum.html",
                   set=_set_view(record, _unit_codes(session)), tags=tags, fiat=fiat, days=days,
                   links=links, problems=problems, categories=vocabulary().categories,
-                  account="")
+                  account="", done=done, may_store=sets.may_store_results(principal, record))
+
+
+@pages.post("/sets/{set_id}/ethereum/tags")
+async def ethereum_tags_page(set_id: int, request: Request, session: DbSession,
+                             principal: CurrentPrincipal,
+                             file: Annotated[UploadFile, File(description="A TagPack (YAML)")]
+                             ) -> Response:
+    """Add a TagPack to an Ethereum set (owning unit; audited)."""
+    done = await _add_ethereum_tags(request, session, principal, set_id, file, "")
+    note = urlencode({"done": f"{done['added']} tag(s) added"})
+    return RedirectResponse(f"/investigations/sets/{set_id}/ethereum?{note}#tags",
+                            status_code=303)
+
+
+@api.post("/sets/{set_id}/ethereum/tags", tags=["ethereum"])
+async def api_add_ethereum_tags(set_id: int, request: Request, session: DbSession,
+                                principal: CurrentPrincipal,
+                                file: Annotated[UploadFile, File(description="A TagPack (YAML)")],
+                                name: Annotated[str, Form(max_length=200)] = ""
+                                ) -> dict[str, Any]:
+    """Add a TagPack (``currency: ETH``) to an Ethereum set (owning unit only; audited)."""
+    return await _add_ethereum_tags(request, session, principal, set_id, file, name)
+
+
+async def _add_ethereum_tags(request: Request, session: Session, principal: Principal,
+                             set_id: int, file: UploadFile, name: str) -> dict[str, Any]:
+    from fastapi.concurrency import run_in_threadpool
+
+    settings = deps.settings(request)
+    await run_in_threadpool(_ethereum, session, principal, set_id)
+    upload = await _receive(file, settings, None, "tagpack.yaml")
+    try:
+        done: dict[str, Any] = await run_in_threadpool(
+            service.import_tags, session, principal, settings, set_id, [upload],
+            [name or file.filename or "tagpack.yaml"])
+        return done
+    finally:
+        shutil.rmtree(upload.parent, ignore_errors=True)
 
 
 @api.get("/sets/{set_id}/ethereum/tags", tags=["ethereum"])

@@ -67,7 +67,7 @@ def test_the_owning_unit_lists_adds_and_removes(client: TestClient, make_user: M
     assert _table(platform_db, settings, bank) == {"example-exchange": [HARBOUR]}
     bad = client.post(f"/investigations/sets/{bank}/actors", headers=headers,
                       data={"actor": "example-exchange", "accounts": "NOPE"})
-    assert bad.status_code == 422 and "account NOPE" in bad.text
+    assert bad.status_code == 422 and "accounts: NOPE" in bad.text
     assert _table(platform_db, settings, bank) == {"example-exchange": [HARBOUR]}
     # the API: list, replace, remove the actor
     listed = client.get(f"{API}/sets/{bank}/actors").json()

@@ -347,7 +347,7 @@ def map_actor(session: Session, principal: Principal, settings: Settings, set_id
             raise InputError.single("actor", f"{actor!r} is not in this set's actor table")
         strangers = [a for a in wanted if a not in current]
         if strangers:
-            raise InputError([Problem(f"account {a}", f"not an account of {actor}")
+            raise InputError([Problem(f"accounts: {a}", f"not an account of {actor}")
                               for a in strangers[:50]])
         result = [a for a in current if a not in wanted] if wanted else []
     else:
@@ -357,7 +357,7 @@ def map_actor(session: Session, principal: Principal, settings: Settings, set_id
                     .to_pylist())
         missing = [a for a in wanted if a not in known]
         if missing:
-            raise InputError([Problem(f"account {a}", "not an account of this set")
+            raise InputError([Problem(f"accounts: {a}", "not an account of this set")
                               for a in missing[:50]])
         result = list(dict.fromkeys(current + wanted)) if mode == "add" else wanted
     if result:

@@ -333,9 +333,22 @@ EXAMPLES: dict[str, Example] = {
     "POST /investigations/sets/{set_id}/bitcoin/tags": Example(
         UNIT_WRITERS, files=lambda i: {"file": ("case.yaml", i["tagpack"], "text/yaml")},
         params={"set_id": "btc_set"}),
+    "POST /api/v1/investigations/sets/{set_id}/ethereum/tags": Example(
+        UNIT_WRITERS, files=lambda i: {"file": ("eth.yaml", i["eth_tagpack"], "text/yaml")},
+        params={"set_id": "eth_set"}),
+    "POST /investigations/sets/{set_id}/ethereum/tags": Example(
+        UNIT_WRITERS, files=lambda i: {"file": ("eth.yaml", i["eth_tagpack"], "text/yaml")},
+        params={"set_id": "eth_set"}),
     "POST /api/v1/investigations/sets/{set_id}/bitcoin/trace": Example(
         ALL, "read", json=lambda i: {"start": "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU"},
         params={"set_id": "btc_set"}),
+    # a bank set's actor table is its owning unit's to change
+    "POST /api/v1/investigations/sets/{set_id}/actors": Example(
+        UNIT_WRITERS, json=lambda i: {"actor": "world-exchange", "accounts": [], "mode": "remove"}),
+    "POST /investigations/sets/{set_id}/actors": Example(UNIT_WRITERS, form=lambda i: {
+        "actor": "other-exchange", "accounts": i["actor_account"]}),
+    "POST /investigations/sets/{set_id}/actors/remove": Example(UNIT_WRITERS, form=lambda i: {
+        "actor": "world-exchange", "account": i["actor_account"]}),
     # screening: lists are imported by whoever may write records of a unit; a screen keeps
     # its subject for those, a preview for the others; judgements are the subject's unit's
     "POST /api/v1/screening/lists": Example(OWN_UNIT_WRITERS, form=lambda i: {"format": "un"},

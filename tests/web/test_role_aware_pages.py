@@ -35,7 +35,8 @@ PAGES = [
     "/partners/agreements/{agreement}", "/events", "/events/{event}", "/events/actions",
     "/experts", "/experts/{expert}", "/coherence", "/coherence/duplicates",
     "/coherence/recommendations", "/coherence/threats", "/investigations",
-    "/investigations/sets/{set}", "/search?q=world",
+    "/investigations/sets/{set}", "/investigations/sets/{set}/actors",
+    "/investigations/sets/{eth_set}/ethereum", "/search?q=world",
 ]
 #: Links a role must be able to open when a page shows them: forms, exports, downloads.
 FOLLOWED = re.compile(r"/new\b|/edit\b|export|template\.|report\.|import|download|/design\b"

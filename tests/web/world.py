@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -232,11 +233,20 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
             handling="GREEN", unit_id=_unit(session, OWN))
         ids["set"] = record.id
         ids["findings"] = sets.set_path(settings, record)
+        # the set's actor table names one account of an exchange, for its edit routes
+        first = sets.open_stored(settings, record).accounts().column("account_id")[0].as_py()
+        ids["actor_account"] = first
+        (sets.set_path(settings, record) / "actors.json").write_text(
+            json.dumps({"actors": {"world-exchange": [first]}}), encoding="utf-8")
         bitcoin, _ = sets.import_set(
             session, system, settings, "bitcoin",
             [FIXTURES / "crypto" / "block-99960.hex", FIXTURES / "crypto" / "block-13b8ab.hex"],
             name="World blocks", handling="GREEN", unit_id=_unit(session, OWN))
         ids["btc_set"] = bitcoin.id
+        ethereum, _ = sets.import_set(
+            session, system, settings, "ethereum", [FIXTURES / "crypto" / "eth-transactions.csv"],
+            name="World wallets", handling="GREEN", unit_id=_unit(session, OWN))
+        ids["eth_set"] = ethereum.id
     # the owner's detection run: what a reader's request must never replace
     with db.transaction() as session:
         run = jobs.detect_now(session, system, settings, ids["set"],
@@ -269,6 +279,9 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
     ids["transactions"] = (FIXTURES / "money" / "amlworld" / "Tiny_Trans.csv").read_bytes()
     ids["wizard_file"] = (FIXTURES / "money" / "wizard" / "transfers_us.csv").read_bytes()
     ids["tagpack"] = (FIXTURES / "crypto" / "tagpack-case.yaml").read_bytes()
+    ids["eth_tagpack"] = (b"source: world\nconfidence: 50\ncurrency: ETH\ntags:\n"
+                          b"  - {address: 0x03c105954b5f012ff13f798a75f2523264a66f6b, "
+                          b"label: World exchange, category: exchange, actor: world-exchange}\n")
     ids.update(_screening(db))
     return ids
 

@@ -24,9 +24,11 @@ from tocsin.settings import get_settings
 RULES = ("haircut", "fifo", "lifo", "tiho", "poison")
 
 app = typer.Typer(name="crypto", help="Bitcoin sets: cluster addresses, import TagPacks, trace "
-                  "coins, find paths, export a cluster.", no_args_is_help=True)
+                  "coins, find paths, export a cluster; TagPacks and exchange links on "
+                  "Ethereum sets too.", no_args_is_help=True)
 
-SET = typer.Argument(..., metavar="SET", help="Id or exact name of a Bitcoin transaction set.")
+SET = typer.Argument(..., metavar="SET", help="Id or exact name of a Bitcoin transaction set "
+                     "(or an Ethereum one, for tags and exchange-links).")
 USER = typer.Option(None, "--as", "--user", help="Act as this user (default: the platform).")
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 T = TypeVar("T")
@@ -120,7 +122,7 @@ def clusters_cmd(set_ref: str = SET,
 def tags_cmd(set_ref: str = SET,
              packs: list[Path] = typer.Argument(None, help="TagPack YAML files to add."),
              as_user: str | None = USER) -> None:
-    """Add TagPacks to the set, or list its tags when no file is given.
+    """Add TagPacks to a Bitcoin or Ethereum set, or list its tags when no file is given.
 
     Example: tocsin crypto tags 4 exchanges.yaml --as analyst
     """
@@ -148,6 +150,10 @@ def trace_cmd(
     degree: int = typer.Option(100, help="Do not cross transactions with more outputs."),
     min_amount: int = typer.Option(1000, help="Drop traced amounts below this (satoshi)."),
     steps: bool = typer.Option(False, "--steps", help="Print every step's explanation."),
+    engine: str | None = typer.Option(None, "--engine", help="embedded (the set read into "
+                                      "memory) or spark (the transactions the trace reaches "
+                                      "read hop by hop; default: TOCSIN_MONEY_ENGINE); both "
+                                      "give the same trace."),
     as_json: bool = JSON, as_user: str | None = USER,
 ) -> None:
     """Trace coins through the UTXOs. Example: tocsin crypto trace 4 1A1zP1… --rule fifo"""
@@ -159,7 +165,7 @@ def trace_cmd(
     if direction not in ("forward", "backward"):
         raise fail(InputError.single("--direction", "use forward or backward"))
     view = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.run_trace(
-        s, who, cfg, set_id, start, config))
+        s, who, cfg, set_id, start, config, engine))
     if as_json:
         console.print_json(json.dumps(view, default=str))
         return
@@ -210,14 +216,16 @@ def export_cluster(set_ref: str = SET, cluster_id: str = typer.Argument(...),
 @app.command("exchange-links")
 def exchange_links_cmd(
     set_ref: str = SET,
-    subject: str = typer.Argument(..., help="An exchange-tagged address or its cluster id."),
+    subject: str = typer.Argument(..., help="An exchange-tagged address, or on a Bitcoin set "
+                                            "its cluster id."),
     window_days: float = typer.Option(3.0, help="Fiat transactions this many days around a "
                                                 "deposit."),
     as_json: bool = JSON, as_user: str | None = USER,
 ) -> None:
     """From an exchange tag to the bank accounts of that exchange and their fiat flows.
 
-    Searches only the bank sets the user may read. Example:
+    Works on Bitcoin and Ethereum sets; searches only the bank sets the user may read.
+    Example:
     tocsin crypto exchange-links 4 1B2RGHLsp7n1Dz6paLWQpUW8fw3E4TNcLL --as analyst
     """
     from tocsin.money.crypto.fiat import LinkConfig, exchange_links
@@ -232,9 +240,10 @@ def exchange_links_cmd(
     for actor in view["actors"]:
         console.print(f"Tagged: {actor['text']}", highlight=False)
     for deposit in view["deposits"]:
+        where = (f"{deposit['txid']}:{deposit['vout']}" if deposit["vout"] is not None
+                 else f"{deposit['txid']}, from {deposit['from']}")
         console.print(f"Deposit {deposit['time']:%Y-%m-%d %H:%M} {deposit['value_text']} to "
-                      f"{deposit['address']} ({deposit['txid']}:{deposit['vout']})",
-                      highlight=False)
+                      f"{deposit['address']} ({where})", highlight=False)
     if view["deposits"] and not view["banks"]:
         console.print("No bank set you may read holds an account of this exchange.",
                       highlight=False)

@@ -186,7 +186,7 @@ def test_the_actor_table_adds_accounts_held_under_another_name(
     assert {(a["account_id"], a["matched_on"]) for a in found["accounts"]} == {
         ("LT601010012345678901", "holder"), (harbour, "actor table")}
     assert [t["txn_id"] for t in found["transactions"]] == ["FB-0001", "FB-0004", "FB-0002"]
-    with pytest.raises(InputError, match="account NOPE: not an account of this set"):
+    with pytest.raises(InputError, match="accounts: NOPE: not an account of this set"):
         mapping(analyst, bank, ["NOPE"])
     with pytest.raises(InputError, match="belongs on a bank set"):
         mapping(analyst, chain, [EXCHANGE])

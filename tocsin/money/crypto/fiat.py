@@ -1,4 +1,5 @@
-"""From an exchange's Bitcoin addresses to its bank accounts: where crypto became fiat.
+"""From an exchange's Bitcoin or Ethereum addresses to its bank accounts: where crypto
+became fiat.
 
 An address or cluster tagged ``exchange`` with an actor (TagPack ``actor``)
 belongs to a service that turns coins into money in a bank. Given such an
@@ -32,7 +33,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -89,13 +90,21 @@ def names_match(wanted: tuple[str, ...], candidate: str) -> bool:
 
 def exchange_links(session: Session, principal: Principal, settings: Settings, set_id: int,
                    subject: str, config: LinkConfig | None = None) -> dict[str, Any]:
-    """The bank accounts and fiat flows of the exchange that ``subject`` is tagged as."""
+    """The bank accounts and fiat flows of the exchange that ``subject`` is tagged as.
+
+    On a Bitcoin set ``subject`` is an address or a cluster id, and the exchange's
+    addresses are its cluster's; on an Ethereum set it is an address, and the exchange's
+    addresses are every address of the set tagged ``exchange`` with the same actor (an
+    account-based chain has no multi-input clusters).
+    """
     config = config or LinkConfig()
     if not 0 < config.window_days <= 366:
         raise InputError.single("window_days", "give a number of days from 0 to 366")
     subject = subject.strip()
     item = sets.get_set(session, principal, set_id)
     folder = sets.set_path(settings, item)
+    if item.format == "ethereum":
+        return _ethereum_links(session, principal, settings, item, folder, subject, config)
     model = open_utxo(folder)
     result = clustering.load(folder) or clustering.cluster(model)
     cluster_id = subject if result.members(subject) else result.cluster_of(subject)
@@ -105,8 +114,8 @@ def exchange_links(session: Session, principal: Principal, settings: Settings, s
     members = set(result.members(cluster_id))
     actors = _exchange_tags(folder, members)
     view: dict[str, Any] = {"subject": subject, "cluster_id": cluster_id, "set_id": set_id,
-                            "window_days": config.window_days, "actors": actors,
-                            "deposits": [], "banks": []}
+                            "chain": "bitcoin", "window_days": config.window_days,
+                            "actors": actors, "deposits": [], "banks": []}
     if not actors:
         view["note"] = ("no tag of category exchange with an actor is on this address or its "
                         "cluster")
@@ -114,7 +123,17 @@ def exchange_links(session: Session, principal: Principal, settings: Settings, s
     deposits = _deposits(model.read("outputs.parquet", ["txid", "vout", "value", "address"]),
                          model.read("inputs.parquet", ["txid", "address"]),
                          model.read("transactions.parquet", ["txid", "time"]), members)
+    return _with_banks(session, principal, settings, set_id, subject, view, deposits, config)
+
+
+def _with_banks(session: Session, principal: Principal, settings: Settings, set_id: int,
+                subject: str, view: dict[str, Any], deposits: list[dict[str, Any]],
+                config: LinkConfig) -> dict[str, Any]:
+    """``view`` with the deposits and, per bank set the principal may read, the exchange's
+    accounts and their fiat flows near the deposits (each such set audited)."""
+    actors = view["actors"]
     view["deposits"] = deposits[:MAX_DEPOSITS]
+    view["deposit_count"] = len(deposits)
     if not deposits:
         view["note"] = "nothing was paid to the exchange's addresses in this set"
         return view
@@ -136,9 +155,53 @@ def exchange_links(session: Session, principal: Principal, settings: Settings, s
     return view
 
 
-def _exchange_tags(folder: Path, members: set[str]) -> list[dict[str, Any]]:
+def _ethereum_links(session: Session, principal: Principal, settings: Settings, item: Any,
+                    folder: Path, subject: str, config: LinkConfig) -> dict[str, Any]:
+    address = subject.lower()
+    stored = sets.open_stored(settings, item)
+    tags = tagging.load_tags(folder, "ethereum").to_pylist()
+    known = set(stored.accounts().column("account_id").to_pylist())
+    if address not in known and not any(t["address"] == address for t in tags):
+        raise InputError.single("subject", f"{subject!r} is not an address of this set")
+    own = [t for t in tags if t["address"] == address and t["category"] == "exchange"
+           and t["actor"]]
+    names = {t["actor"] for t in own}
+    # the exchange's addresses: every address tagged as an exchange with the same actor
+    members = {t["address"] for t in tags if t["category"] == "exchange"
+               and t["actor"] in names and t["address"]}
+    actors = _exchange_tags(folder, members, "ethereum")
+    view: dict[str, Any] = {"subject": subject, "cluster_id": None, "set_id": item.id,
+                            "chain": "ethereum", "window_days": config.window_days,
+                            "addresses": sorted(members), "actors": actors, "deposits": [],
+                            "banks": []}
+    if not own:
+        view["note"] = "no tag of category exchange with an actor is on this address"
+        return view
+    table = stored.transactions(["txn_id", "ts", "source", "target", "amount_orig",
+                                 "currency_orig", "channel"])
+    value_set = pa.array(sorted(members), pa.string())
+    paid_in = table.filter(pc.and_(pc.is_in(table.column("target"), value_set=value_set),
+                                   pc.invert(pc.is_in(table.column("source"),
+                                                      value_set=value_set))))
+    deposits = sorted(({"txid": r["txn_id"], "vout": None, "address": r["target"],
+                        "from": r["source"], "value": r["amount_orig"],
+                        "currency": r["currency_orig"], "channel": r["channel"],
+                        "value_text": f"{_amount(r['amount_orig'])} {r['currency_orig']}",
+                        "time": r["ts"]} for r in paid_in.to_pylist()),
+                      key=lambda d: (d["time"], d["txid"]))
+    return _with_banks(session, principal, settings, item.id, subject, view, deposits, config)
+
+
+def _amount(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value:,.8f}".rstrip("0").rstrip(".")
+
+
+def _exchange_tags(folder: Path, members: set[str],
+                   chain: str = "bitcoin") -> list[dict[str, Any]]:
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in tagging.load_tags(folder).to_pylist():
+    for row in tagging.load_tags(folder, chain).to_pylist():
         if row["address"] in members and row["category"] == "exchange" and row["actor"]:
             key = (row["actor"], row["label"])
             found.setdefault(key, {"actor": row["actor"], "label": row["label"],
@@ -234,11 +297,37 @@ def actor_table(set_folder: Path) -> dict[str, list[str]]:
     return {str(k): [str(a) for a in v] for k, v in data.get("actors", {}).items()}
 
 
+def actor_accounts(session: Session, principal: Principal, settings: Settings,
+                   set_id: int) -> dict[str, Any]:
+    """A bank set's actor table for people: each actor with its accounts, their holder and
+    bank; ``may_change`` when the principal may edit it (the set's owning unit)."""
+    item = sets.get_set(session, principal, set_id)
+    if item.format in CRYPTO_FORMATS:
+        raise InputError.single("set", "the actor table belongs on a bank set, not on a "
+                                       f"{item.format} set")
+    stored = sets.open_stored(settings, item)
+    parties = {p["party_id"]: p["name"] for p in stored.parties().to_pylist()}
+    accounts = {a["account_id"]: {"account_id": a["account_id"], "bank": a["bank"],
+                                  "holder": parties.get(a["party_id"] or "")}
+                for a in stored.accounts().to_pylist()}
+    table = actor_table(sets.set_path(settings, item))
+    return {"set_id": item.id, "may_change": sets.may_store_results(principal, item),
+            "actors": [{"actor": name,
+                        "accounts": [accounts.get(a, {"account_id": a, "bank": None,
+                                                      "holder": None}) for a in ids]}
+                       for name, ids in sorted(table.items())]}
+
+
 def map_actor(session: Session, principal: Principal, settings: Settings, set_id: int,
-              actor: str, account_ids: list[str]) -> dict[str, list[str]]:
-    """Say which accounts of a bank set belong to ``actor`` (a TagPack actor); an empty
-    list removes the actor. A write of the set's owning unit, audited; every account id
-    must be one of the set's."""
+              actor: str, account_ids: list[str],
+              mode: Literal["replace", "add", "remove"] = "replace") -> dict[str, list[str]]:
+    """Say which accounts of a bank set belong to ``actor`` (a TagPack actor).
+
+    ``replace`` sets the actor's accounts (an empty list removes the actor), ``add``
+    adds to them, ``remove`` takes the given accounts away (all of them when none is
+    given). A write of the set's owning unit, audited; every account id added must be one
+    of the set's, every one removed one of the actor's.
+    """
     actor = actor.strip()
     if not actor or len(actor) > 200:
         raise InputError.single("actor", "give the actor's name as the TagPack writes it")
@@ -248,20 +337,35 @@ def map_actor(session: Session, principal: Principal, settings: Settings, set_id
         raise InputError.single("set", "the actor table belongs on a bank set, not on a "
                                        f"{item.format} set")
     folder = sets.set_path(settings, item)
-    known = set(sets.open_stored(settings, item).accounts().column("account_id").to_pylist())
     wanted = list(dict.fromkeys(a.strip() for a in account_ids if a.strip()))
-    missing = [a for a in wanted if a not in known]
-    if missing:
-        raise InputError([Problem(f"account {a}", "not an account of this set")
-                          for a in missing[:50]])
+    # the row is held before the table is read, so two edits cannot lose one another
+    sets._hold(session, item, touch=True)
     table = actor_table(folder)
-    if wanted:
-        table[actor] = wanted
+    current = table.get(actor, [])
+    if mode == "remove":
+        if actor not in table:
+            raise InputError.single("actor", f"{actor!r} is not in this set's actor table")
+        strangers = [a for a in wanted if a not in current]
+        if strangers:
+            raise InputError([Problem(f"accounts: {a}", f"not an account of {actor}")
+                              for a in strangers[:50]])
+        result = [a for a in current if a not in wanted] if wanted else []
+    else:
+        if not wanted and mode == "add":
+            raise InputError.single("accounts", "give at least one account id")
+        known = set(sets.open_stored(settings, item).accounts().column("account_id")
+                    .to_pylist())
+        missing = [a for a in wanted if a not in known]
+        if missing:
+            raise InputError([Problem(f"accounts: {a}", "not an account of this set")
+                              for a in missing[:50]])
+        result = list(dict.fromkeys(current + wanted)) if mode == "add" else wanted
+    if result:
+        table[actor] = result
     else:
         table.pop(actor, None)
-    sets._hold(session, item, touch=True)
     audit.record(session, principal, "update", item.record_type, item.id, item.handling,
-                 detail=f"actor table: {actor} → {', '.join(wanted) or 'removed'}")
+                 detail=f"actor table: {actor} → {', '.join(result) or 'removed'}")
     session.flush()
     sets._write_json(folder / ACTORS_FILE, {"actors": table})
     return table

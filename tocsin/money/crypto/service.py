@@ -106,7 +106,7 @@ def clusters_view(session: Session, principal: Principal, settings: Settings, se
     for tag in tagging.cluster_tags(folder, result).to_pylist():
         by_cluster.setdefault(tag["cluster_id"], []).append(
             {"label": tag["label"], "category": tag["category"], "source": tag["source"],
-             "via": tag["address"], "confidence": tag["confidence"],
+             "via": tag["address"], "confidence": tag["confidence"], "actor": tag["actor"],
              "text": tagging.describe(tag)})
     tagged = [r for r in rows if r["cluster_id"] in by_cluster]
     others = [r for r in rows if r["cluster_id"] not in by_cluster]
@@ -154,14 +154,27 @@ def _cluster_row(row: dict[str, Any], tags: list[dict[str, Any]]) -> dict[str, A
     }
 
 
+def _tagged_set(session: Session, principal: Principal, settings: Settings,
+                set_id: int) -> tuple[TransactionSet, Path, str]:
+    """The set, its folder and its chain: a Bitcoin set (with its UTXO files) or an
+    Ethereum one."""
+    item = sets.get_set(session, principal, set_id)
+    folder = sets.set_path(settings, item)
+    chain = tagging.chain_of(item.format)
+    if chain == "bitcoin":
+        open_utxo(folder)  # refused plainly when the set holds no Bitcoin transactions
+    return item, folder, chain
+
+
 def import_tags(session: Session, principal: Principal, settings: Settings, set_id: int,
                 packs: Sequence[Path], names: Sequence[str] | None = None) -> dict[str, Any]:
-    """Add TagPacks to the set (a write of its owning unit, audited)."""
-    item, folder, _model = _bitcoin_set(session, principal, settings, set_id)
+    """Add TagPacks to a Bitcoin or Ethereum set (a write of its owning unit, audited)."""
+    item, folder, chain = _tagged_set(session, principal, settings, set_id)
     require_write(principal, item.owner_unit_id)
     shown = list(names or [p.name for p in packs])
     try:
-        count = sum(tagging.read_tagpack(p).num_rows for p in packs)  # every pack checked first
+        # every pack checked first
+        count = sum(tagging.read_tagpack(p, chain).num_rows for p in packs)
     except InputError as exc:
         for path, name in zip(packs, shown, strict=True):  # the files as the user knows them
             exc = _rename(exc, path.name, name)
@@ -172,8 +185,8 @@ def import_tags(session: Session, principal: Principal, settings: Settings, set_
     audit.record(session, principal, "update", item.record_type, item.id, item.handling,
                  detail=f"TagPack import of {', '.join(shown)}: {count} tag(s)")
     session.flush()
-    added, notes = tagging.import_tagpacks(folder, list(packs))
-    return {"added": added, "notes": notes, "tags": tagging.load_tags(folder).num_rows}
+    added, notes = tagging.import_tagpacks(folder, list(packs), chain)
+    return {"added": added, "notes": notes, "tags": tagging.load_tags(folder, chain).num_rows}
 
 
 def _rename(exc: InputError, old: str, new: str) -> InputError:
@@ -183,17 +196,37 @@ def _rename(exc: InputError, old: str, new: str) -> InputError:
 
 def list_tags(session: Session, principal: Principal, settings: Settings,
               set_id: int) -> list[dict[str, Any]]:
-    _item, folder, _model = _bitcoin_set(session, principal, settings, set_id)
+    _item, folder, chain = _tagged_set(session, principal, settings, set_id)
     return [dict(row, text=tagging.describe(row))
-            for row in tagging.load_tags(folder).to_pylist()]
+            for row in tagging.load_tags(folder, chain).to_pylist()]
 
 
 def run_trace(session: Session, principal: Principal, settings: Settings, set_id: int,
-              start: str, config: taint.TraceConfig) -> dict[str, Any]:
-    """Trace from an address or transaction; the result as the pages and the API show it."""
-    _item, folder, model, result = _clustering(session, principal, settings, set_id)
-    traced = taint.trace(model, start.strip(), config, set_folder=folder, clustering=result)
-    return trace_view(traced)
+              start: str, config: taint.TraceConfig,
+              engine: str | None = None) -> dict[str, Any]:
+    """Trace from an address or transaction; the result as the pages and the API show it.
+
+    ``engine`` is ``embedded`` (the set read into memory) or ``spark`` (the transactions
+    the trace reaches read from Spark, hop by hop); both give the same trace. On Spark a
+    set without a kept clustering is clustered on Spark too.
+    """
+    chosen = engine or settings.money_engine
+    if chosen not in ("embedded", "spark"):
+        raise InputError.single("engine", f"{chosen!r} is unknown; use embedded or spark")
+    if chosen == "embedded":
+        _item, folder, model, result = _clustering(session, principal, settings, set_id)
+        traced = taint.trace(model, start.strip(), config, set_folder=folder,
+                             clustering=result)
+        return trace_view(traced)
+    from tocsin.money.crypto.spark_cluster import cluster_spark
+    from tocsin.money.crypto.spark_trace import trace_spark
+    from tocsin.money.engines.spark import spark_session
+
+    _item, folder, model = _bitcoin_set(session, principal, settings, set_id)
+    spark = spark_session(settings.spark_master)
+    kept = clustering.load(folder) or cluster_spark(model, spark=spark)
+    return trace_view(trace_spark(model, start.strip(), config, spark=spark, set_folder=folder,
+                                  clustering=kept))
 
 
 def trace_view(result: taint.TraceResult) -> dict[str, Any]:

@@ -21,11 +21,15 @@ exactly one of ``address`` and ``tx_hash``. The whole pack is checked before
 anything is kept; each problem names the file and the tag (``tags[3].category``).
 
 A cluster carries the tags of all its addresses, each shown with the address
-it came from and its source (:func:`cluster_tags`).
+it came from and its source (:func:`cluster_tags`). An Ethereum set takes
+TagPacks too (``currency: ETH``, addresses ``0x`` and 40 hexadecimal digits),
+kept in its ``ethereum/`` folder; it has no clusters.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -105,12 +109,26 @@ _TAG = ("address", "tx_hash", "label", "category", "source", "confidence", "acto
         "context", "lastmod", "is_public")
 
 
-def read_tagpack(path: Path) -> pa.Table:
-    """Read and check one TagPack; :class:`InputError` lists every problem with its place."""
+class _PackLoader(yaml.SafeLoader):
+    """YAML as TagPacks are written: an unquoted ``0x…`` word (an Ethereum address or
+    transaction hash) stays text, where YAML 1.1 would read it as a number and lose the
+    leading zeros."""
+
+
+_PackLoader.yaml_implicit_resolvers = {
+    first: list(resolvers) for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_PackLoader.yaml_implicit_resolvers["0"].insert(
+    0, ("tag:yaml.org,2002:str", re.compile(r"^0[xX][0-9a-fA-F]+$")))
+
+
+def read_tagpack(path: Path, chain: str = "bitcoin") -> pa.Table:
+    """Read and check one TagPack for a set of ``chain`` (``bitcoin`` or ``ethereum``);
+    :class:`InputError` lists every problem with its place."""
+    kind = CHAINS[chain]
     path = Path(path)
     name = path.name
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_PackLoader)  # noqa: S506
     except UnicodeDecodeError:
         raise InputError.single(name, "not UTF-8 text") from None
     except yaml.YAMLError as exc:
@@ -131,10 +149,10 @@ def read_tagpack(path: Path) -> pa.Table:
     if len(tags) > MAX_TAGS:
         raise InputError.single(f"{name}: tags", f"{len(tags):,} tags; at most {MAX_TAGS:,} "
                                                  "per pack")
-    currency = str(raw.get("currency", "BTC")).upper()
-    if currency != "BTC":
-        problems.append(Problem(f"{name}: currency", f"{currency} tags cannot go on a Bitcoin "
-                                                     "set"))
+    currency = str(raw.get("currency", kind.currency)).upper()
+    if currency != kind.currency:
+        problems.append(Problem(f"{name}: currency", f"{currency} tags cannot go on a "
+                                                     f"{kind.title} set"))
     words = vocabulary()
     pack = str(raw.get("title") or name)
     rows: list[dict[str, Any]] = []
@@ -151,12 +169,17 @@ def read_tagpack(path: Path) -> pa.Table:
         address, txid = tag.get("address"), tag.get("tx_hash")
         if (address is None) == (txid is None):
             problems.append(Problem(at, "give exactly one of address and tx_hash"))
-        if txid is not None and not _is_txid(txid):
+        if txid is not None and not kind.is_txid(txid):
             problems.append(Problem(f"{at}.tx_hash", f"{txid!r} is not a transaction id"))
-        if address is not None and not _is_address(address):
-            problems.append(Problem(f"{at}.address", f"{address!r} is not a Bitcoin address"))
-        if str(tag.get("currency", currency)).upper() != "BTC":
-            problems.append(Problem(f"{at}.currency", "only BTC tags go on a Bitcoin set"))
+        if address is not None and not kind.is_address(address):
+            problems.append(Problem(f"{at}.address",
+                                    f"{address!r} is not {kind.article} {kind.title} address"))
+        elif address is not None:
+            address = kind.normalise(address)
+        if str(tag.get("currency", currency)).upper() != kind.currency:
+            problems.append(Problem(f"{at}.currency",
+                                    f"only {kind.currency} tags go on {kind.article} "
+                                    f"{kind.title} set"))
         for key in ("label", "source"):
             value = merged.get(key)
             if not isinstance(value, str) or not value.strip():
@@ -197,6 +220,30 @@ def _is_txid(value: Any) -> bool:
         all(c in "0123456789abcdefABCDEF" for c in value)
 
 
+def _is_eth_address(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 42 and value[:2].lower() == "0x" and \
+        all(c in "0123456789abcdefABCDEF" for c in value[2:])
+
+
+def _is_eth_txid(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 66 and value[:2].lower() == "0x" and \
+        _is_txid(value[2:])
+
+
+@dataclass(frozen=True)
+class ChainKind:
+    """What a TagPack's addresses and transactions look like on one chain, and where the
+    set keeps its tags."""
+
+    title: str
+    article: str
+    currency: str
+    folder: str
+    is_address: Callable[[Any], bool]
+    is_txid: Callable[[Any], bool]
+    normalise: Callable[[str], str]
+
+
 _ADDRESS_CHARS = set("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
 
 
@@ -209,22 +256,37 @@ def _is_address(value: Any) -> bool:
     return set(value) <= _ADDRESS_CHARS
 
 
+#: The chains a TagPack can go on; Ethereum addresses are kept lower-case, as the importer
+#: keeps them.
+CHAINS = {
+    "bitcoin": ChainKind("Bitcoin", "a", "BTC", FOLDER, _is_address, _is_txid, str),
+    "ethereum": ChainKind("Ethereum", "an", "ETH", "ethereum", _is_eth_address, _is_eth_txid,
+                          str.lower),
+}
+
+
+def chain_of(set_format: str) -> str:
+    """The chain whose tags a set of ``set_format`` holds."""
+    return "ethereum" if set_format == "ethereum" else "bitcoin"
+
+
 # --------------------------------------------------------------------------- storage
 
 
-def tags_path(set_folder: Path) -> Path:
-    return Path(set_folder) / FOLDER / TAGS_FILE
+def tags_path(set_folder: Path, chain: str = "bitcoin") -> Path:
+    return Path(set_folder) / CHAINS[chain].folder / TAGS_FILE
 
 
-def import_tagpacks(set_folder: Path, packs: list[Path]) -> tuple[int, list[str]]:
+def import_tagpacks(set_folder: Path, packs: list[Path],
+                    chain: str = "bitcoin") -> tuple[int, list[str]]:
     """Check every pack, then add their tags to the set's (all or nothing).
 
     A tag already present (same address or transaction, label, category and
     source) is not added twice. Returns the number of new tags and notes.
     """
-    tables = [read_tagpack(p) for p in packs]
+    tables = [read_tagpack(p, chain) for p in packs]
     new = pa.concat_tables(tables) if tables else TAGS.empty_table()
-    current = load_tags(set_folder)
+    current = load_tags(set_folder, chain)
     seen = {_key(r) for r in current.to_pylist()}
     fresh = []
     for row in new.to_pylist():
@@ -232,7 +294,8 @@ def import_tagpacks(set_folder: Path, packs: list[Path]) -> tuple[int, list[str]
             seen.add(_key(row))
             fresh.append(row)
     merged = pa.concat_tables([current, pa.Table.from_pylist(fresh, schema=TAGS)])
-    target = tags_path(set_folder)
+    target = tags_path(set_folder, chain)
+    target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{TAGS_FILE}.partial")
     pq.write_table(merged, temp, compression="zstd")
     temp.replace(target)
@@ -246,14 +309,14 @@ def _key(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["address"], row["txid"], row["label"], row["category"], row["source"])
 
 
-def load_tags(set_folder: Path) -> pa.Table:
-    path = tags_path(set_folder)
+def load_tags(set_folder: Path, chain: str = "bitcoin") -> pa.Table:
+    path = tags_path(set_folder, chain)
     return pq.read_table(path, schema=TAGS) if path.is_file() else TAGS.empty_table()
 
 
-def address_tags(set_folder: Path) -> dict[str, list[dict[str, Any]]]:
+def address_tags(set_folder: Path, chain: str = "bitcoin") -> dict[str, list[dict[str, Any]]]:
     tags: dict[str, list[dict[str, Any]]] = {}
-    for row in load_tags(set_folder).to_pylist():
+    for row in load_tags(set_folder, chain).to_pylist():
         if row["address"]:
             tags.setdefault(row["address"], []).append(row)
     return tags

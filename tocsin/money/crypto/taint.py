@@ -130,6 +130,22 @@ class Graph:
             self.tx_inputs.setdefault(txid, []).append((point, value))
         for items in self.tx_outputs.values():
             items.sort(key=lambda p: p[1])
+        # an address's outputs in outpoint order, whatever order the files hold them in, so
+        # that every engine seeds a trace alike
+        for points in self.by_address.values():
+            points.sort()
+
+    def prepare(self, txids: list[str], with_sources: bool) -> None:
+        """Make sure the transactions ``txids`` (and, ``with_sources``, the transactions
+        their inputs spend) are at hand; everything already is here. A graph read piece by
+        piece (:class:`tocsin.money.crypto.spark_trace.SparkGraph`) reads them now."""
+
+    def ready(self, txid: str, with_sources: bool) -> bool:
+        """Whether :meth:`prepare` has nothing to do for ``txid``."""
+        return True
+
+    def prepare_start(self, start: str) -> None:
+        """Make sure what a trace from ``start`` begins with is at hand."""
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
@@ -198,6 +214,7 @@ def trace(model: Utxo, start: str, config: TraceConfig | None = None, *,
         raise InputError.single("rule", f"unknown taint model {config.rule!r}; use one of "
                                         f"{', '.join(RULES)}")
     graph = graph or Graph(model)
+    graph.prepare_start(start)
     services = _services(set_folder, clustering)
     labels = _labels(set_folder, clustering)
     cluster_of = _cluster_lookup(clustering)
@@ -213,6 +230,8 @@ def trace(model: Utxo, start: str, config: TraceConfig | None = None, *,
     else:
         raise InputError.single("start", f"{start!r} is neither an address nor a transaction "
                                          "of this set")
+    if not forward:  # a backward step first asks whether the seed's transaction is in the set
+        graph.prepare(list(dict.fromkeys(p[0] for p, _ in seeds)), with_sources=False)
     for point, value in seeds:
         frontier.append((point, value, 0))
     traced = sum(v for _, v in seeds)
@@ -228,6 +247,11 @@ def trace(model: Utxo, start: str, config: TraceConfig | None = None, *,
 
     while frontier or pending:
         if not frontier:
+            head = next(iter(pending))[0]
+            if not graph.ready(head, with_sources=not forward):
+                # the whole waiting batch at once: about one read per hop on a lazy graph
+                graph.prepare(list(dict.fromkeys(t for t, _ in pending)),
+                              with_sources=not forward)
             (txid, hop), amounts = next(iter(pending.items()))
             del pending[(txid, hop)]
             if len(steps) >= config.max_steps:

@@ -66,6 +66,8 @@ def bitcoin_page(
     source: Annotated[str, Query(max_length=100)] = "",
     target: Annotated[str, Query(max_length=100)] = "",
     done: Annotated[str, Query(max_length=200)] = "",
+    fiat: Annotated[str, Query(max_length=100)] = "",
+    days: Annotated[float, Query(gt=0, le=366)] = 3.0,
 ) -> Response:
     record = _bitcoin(request, session, principal, set_id)
     settings = deps.settings(request)
@@ -76,7 +78,8 @@ def bitcoin_page(
         try:
             trace = service.run_trace(session, principal, settings, set_id, start,
                                       TraceConfig(rule=rule, direction=direction,
-                                                  max_depth=depth, max_degree=degree))
+                                                  max_depth=depth, max_degree=degree),
+                                      engine="embedded")
         except InputError as exc:
             problems += [p.reason for p in exc.problems]
     path: list[dict[str, Any]] | None = None
@@ -84,6 +87,15 @@ def bitcoin_page(
     if path_asked:
         try:
             path = service.find_path(session, principal, settings, set_id, source, target)
+        except InputError as exc:
+            problems += [p.reason for p in exc.problems]
+    links = None
+    if fiat.strip():
+        from tocsin.money.crypto.fiat import LinkConfig, exchange_links
+
+        try:
+            links = exchange_links(session, principal, settings, set_id, fiat,
+                                   LinkConfig(window_days=days))
         except InputError as exc:
             problems += [p.reason for p in exc.problems]
     may_store = sets.may_store_results(principal, record)
@@ -94,7 +106,8 @@ def bitcoin_page(
                   source=source, target=target, path=path, path_asked=path_asked,
                   problems=problems, may_store=may_store, done=done,
                   can_export=principal.can(Action.EXPORT), heuristics=HEURISTICS,
-                  categories=vocabulary().categories, account="")
+                  categories=vocabulary().categories, account="", fiat=fiat, days=days,
+                  links=links)
 
 
 @pages.post("/sets/{set_id}/bitcoin/cluster")
@@ -138,6 +151,85 @@ def cluster_csv_page(set_id: int, cluster_id: str, request: Request, session: Db
     text = service.cluster_csv(session, principal, deps.settings(request), set_id, cluster_id)
     return Response(text, media_type="text/csv", headers={
         "Content-Disposition": f'attachment; filename="cluster-{cluster_id}.csv"'})
+
+
+# --------------------------------------------------------------------------- actor table
+
+
+@pages.get("/sets/{set_id}/actors", response_class=HTMLResponse)
+def actors_page(set_id: int, request: Request, session: DbSession,
+                principal: CurrentPrincipal,
+                done: Annotated[str, Query(max_length=300)] = "") -> Response:
+    """A bank set's actor table: which accounts belong to an exchange known by its actor."""
+    from tocsin.money.crypto.fiat import actor_accounts
+
+    record = sets.get_set(session, principal, set_id)
+    view = actor_accounts(session, principal, deps.settings(request), set_id)
+    return render(request, "investigations/actors.html",
+                  set=_set_view(record, _unit_codes(session)), view=view, done=done,
+                  account="")
+
+
+def _actors_done(set_id: int, note: str) -> Response:
+    return RedirectResponse(f"/investigations/sets/{set_id}/actors?{urlencode({'done': note})}",
+                            status_code=303)
+
+
+@pages.post("/sets/{set_id}/actors")
+def actors_add_page(set_id: int, request: Request, session: DbSession,
+                    principal: CurrentPrincipal,
+                    actor: Annotated[str, Form(max_length=200)],
+                    accounts: Annotated[str, Form(max_length=20_000)]) -> Response:
+    """Add accounts to an actor (the set's owning unit; audited)."""
+    from tocsin.money.crypto.fiat import map_actor
+
+    ids = [a for a in accounts.replace(",", " ").split() if a]
+    map_actor(session, principal, deps.settings(request), set_id, actor, ids, mode="add")
+    return _actors_done(set_id, f"{actor.strip()}: {', '.join(ids)} added")
+
+
+@pages.post("/sets/{set_id}/actors/remove")
+def actors_remove_page(set_id: int, request: Request, session: DbSession,
+                       principal: CurrentPrincipal,
+                       actor: Annotated[str, Form(max_length=200)],
+                       account: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Remove one account from an actor, or the actor (the set's owning unit; audited)."""
+    from tocsin.money.crypto.fiat import map_actor
+
+    map_actor(session, principal, deps.settings(request), set_id, actor,
+              [account] if account.strip() else [], mode="remove")
+    return _actors_done(set_id, f"{actor.strip()}: {account.strip()} removed" if account.strip()
+                        else f"{actor.strip()} removed")
+
+
+class ActorChange(BaseModel):
+    actor: str = Field(..., min_length=1, max_length=200,
+                       description="The actor as TagPacks name it (example-exchange).")
+    accounts: list[str] = Field(default_factory=list, max_length=10_000,
+                                description="Account ids of the set.")
+    mode: Literal["replace", "add", "remove"] = Field(
+        "replace", description="replace the actor's accounts (none removes the actor), add "
+        "to them, or remove these (all when none is given).")
+
+
+@api.get("/sets/{set_id}/actors")
+def api_actors(set_id: int, request: Request, session: DbSession,
+               principal: CurrentPrincipal) -> dict[str, Any]:
+    """A bank set's actor table: each actor with its accounts, their holder and bank."""
+    from tocsin.money.crypto.fiat import actor_accounts
+
+    return actor_accounts(session, principal, deps.settings(request), set_id)
+
+
+@api.post("/sets/{set_id}/actors")
+def api_change_actor(set_id: int, body: ActorChange, request: Request, session: DbSession,
+                     principal: CurrentPrincipal) -> dict[str, Any]:
+    """Change an actor's accounts (the set's owning unit; audited); the table after it."""
+    from tocsin.money.crypto.fiat import map_actor
+
+    table = map_actor(session, principal, deps.settings(request), set_id, body.actor,
+                      body.accounts, mode=body.mode)
+    return {"actors": table}
 
 
 # --------------------------------------------------------------------------- API
@@ -234,7 +326,8 @@ def api_trace(set_id: int, body: CryptoTraceRequest, request: Request, session: 
     return service.run_trace(session, principal, deps.settings(request), set_id, body.start,
                              TraceConfig(rule=body.rule, direction=body.direction,
                                          max_depth=body.max_depth, max_degree=body.max_degree,
-                                         min_amount=body.min_amount))
+                                         min_amount=body.min_amount),
+                             engine="embedded")
 
 
 @api.get("/sets/{set_id}/bitcoin/path")
@@ -260,5 +353,103 @@ def api_exchange_links(set_id: int, request: Request, session: DbSession,
     from tocsin.money.crypto.fiat import LinkConfig, exchange_links
 
     _bitcoin(request, session, principal, set_id)
+    return exchange_links(session, principal, deps.settings(request), set_id, subject,
+                          LinkConfig(window_days=window_days))
+
+
+# --------------------------------------------------------------------------- Ethereum
+
+
+def _ethereum(session: Session, principal: Principal, set_id: int) -> Any:
+    record = sets.get_set(session, principal, set_id)
+    if record.format != "ethereum":
+        raise NotFound(f"transaction_set {set_id} holds no Ethereum transactions")
+    return record
+
+
+@pages.get("/sets/{set_id}/ethereum", response_class=HTMLResponse)
+def ethereum_page(set_id: int, request: Request, session: DbSession,
+                  principal: CurrentPrincipal,
+                  fiat: Annotated[str, Query(max_length=100)] = "",
+                  days: Annotated[float, Query(gt=0, le=366)] = 3.0,
+                  done: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """An Ethereum set's tags and the link from an exchange-tagged address to the bank."""
+    from tocsin.money.crypto.fiat import LinkConfig, exchange_links
+
+    record = _ethereum(session, principal, set_id)
+    settings = deps.settings(request)
+    tags = service.list_tags(session, principal, settings, set_id)
+    problems: list[str] = []
+    links = None
+    if fiat.strip():
+        try:
+            links = exchange_links(session, principal, settings, set_id, fiat,
+                                   LinkConfig(window_days=days))
+        except InputError as exc:
+            problems += [p.reason for p in exc.problems]
+    return render(request, "investigations/ethereum.html",
+                  set=_set_view(record, _unit_codes(session)), tags=tags, fiat=fiat, days=days,
+                  links=links, problems=problems, categories=vocabulary().categories,
+                  account="", done=done, may_store=sets.may_store_results(principal, record))
+
+
+@pages.post("/sets/{set_id}/ethereum/tags")
+async def ethereum_tags_page(set_id: int, request: Request, session: DbSession,
+                             principal: CurrentPrincipal,
+                             file: Annotated[UploadFile, File(description="A TagPack (YAML)")]
+                             ) -> Response:
+    """Add a TagPack to an Ethereum set (owning unit; audited)."""
+    done = await _add_ethereum_tags(request, session, principal, set_id, file, "")
+    note = urlencode({"done": f"{done['added']} tag(s) added"})
+    return RedirectResponse(f"/investigations/sets/{set_id}/ethereum?{note}#tags",
+                            status_code=303)
+
+
+@api.post("/sets/{set_id}/ethereum/tags", tags=["ethereum"])
+async def api_add_ethereum_tags(set_id: int, request: Request, session: DbSession,
+                                principal: CurrentPrincipal,
+                                file: Annotated[UploadFile, File(description="A TagPack (YAML)")],
+                                name: Annotated[str, Form(max_length=200)] = ""
+                                ) -> dict[str, Any]:
+    """Add a TagPack (``currency: ETH``) to an Ethereum set (owning unit only; audited)."""
+    return await _add_ethereum_tags(request, session, principal, set_id, file, name)
+
+
+async def _add_ethereum_tags(request: Request, session: Session, principal: Principal,
+                             set_id: int, file: UploadFile, name: str) -> dict[str, Any]:
+    from fastapi.concurrency import run_in_threadpool
+
+    settings = deps.settings(request)
+    await run_in_threadpool(_ethereum, session, principal, set_id)
+    upload = await _receive(file, settings, None, "tagpack.yaml")
+    try:
+        done: dict[str, Any] = await run_in_threadpool(
+            service.import_tags, session, principal, settings, set_id, [upload],
+            [name or file.filename or "tagpack.yaml"])
+        return done
+    finally:
+        shutil.rmtree(upload.parent, ignore_errors=True)
+
+
+@api.get("/sets/{set_id}/ethereum/tags", tags=["ethereum"])
+def api_ethereum_tags(set_id: int, request: Request, session: DbSession,
+                      principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Every tag of an Ethereum set with its source, confidence and TagPack."""
+    _ethereum(session, principal, set_id)
+    return service.list_tags(session, principal, deps.settings(request), set_id)
+
+
+@api.get("/sets/{set_id}/ethereum/exchange-links", tags=["ethereum"])
+def api_ethereum_exchange_links(
+        set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal,
+        subject: Annotated[str, Query(min_length=1, max_length=100,
+                                      description="An address tagged as an exchange.")],
+        window_days: Annotated[float, Query(gt=0, le=366)] = 3.0) -> dict[str, Any]:
+    """From an exchange-tagged Ethereum address to the exchange's bank accounts in the sets
+    you may read, and their fiat transactions within ``window_days`` of each deposit (a
+    payment into any address tagged with the same actor)."""
+    from tocsin.money.crypto.fiat import LinkConfig, exchange_links
+
+    _ethereum(session, principal, set_id)
     return exchange_links(session, principal, deps.settings(request), set_id, subject,
                           LinkConfig(window_days=window_days))

@@ -65,7 +65,7 @@ def overview(session: Session) -> Overview:
         N_("instruments"): RefInstrument,
         N_("provisions"): RefProvision,
     }
-    counts = {
+    counts: dict[str, int] = {
         label: session.scalar(select(func.count()).select_from(model)) or 0
         for label, model in models.items()
     }

@@ -122,6 +122,9 @@ def make_templates() -> Jinja2Templates:
     # a message made in Python (marked with N_, values and all): translated when the
     # catalog has it, else shown as it is; Jinja escapes the result like any value
     env.filters["translate"] = i18n.translate
+    # |tojson writes UTF-8 as it is (the pages are UTF-8): Cyrillic stays one character,
+    # not a six-byte escape; <, >, & and ' are still escaped for the HTML around it
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.filters["structure_name"] = structure_name
     env.filters["facet_label"] = facet_label
     env.filters["date"] = i18n.format_date

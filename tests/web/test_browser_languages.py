@@ -178,6 +178,8 @@ def test_the_main_flows_in_russian_meet_no_english(page: Page, live_server: Live
 
     # create a record: a parent that does not exist is refused at its place, in Russian
     page.goto(f"{live_server.url}/programmes/new")
+    with i18n.using("ru"):  # made by a script, from the page's catalog (CSP-safe data block)
+        expect(page.locator("button.add-result")).to_have_text(i18n.gettext("Add a result"))
     check("new programme form")
     page.locator("input[name=title]").fill("Программа проверки языков")
     page.locator("input[name=identifier]").fill("XM-OSCE-2026-RU-1")

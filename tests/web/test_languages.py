@@ -188,5 +188,7 @@ def test_pages_hand_their_scripts_the_messages_in_their_language(
     with i18n.using("ru"):
         assert russian["Add a result"] == i18n.gettext("Add a result") != "Add a result"
         assert russian["Importing…"] == i18n.gettext("Importing…")
-    # only the scripts' own messages travel with the page
+    # only the scripts' own messages travel, and only with a page that has scripts
     assert set(russian) <= set(script_messages())
+    assert _script_text(client.get("/framework/crime-areas",
+                                   headers={"Accept-Language": "ru"}).text) is None

@@ -51,6 +51,7 @@ from tocsin.cases.tables import (
     Valuation,
 )
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 
 CENT = Decimal("0.01")
@@ -83,21 +84,25 @@ def writable_asset(session: Session, principal: Principal, asset_id: int) -> tup
 
 def _check_asset(case: Case, spec: AssetSpec, problems: list[Problem]) -> str:
     if spec.kind not in ASSET_KINDS:
-        problems.append(Problem("asset.kind", f"{spec.kind!r} is not one of "
-                                f"{', '.join(ASSET_KINDS)}"))
+        problems.append(Problem("asset.kind", N_("%(value)s is not one of %(known)s",
+                                                 value=repr(spec.kind),
+                                                 known=", ".join(ASSET_KINDS))))
     if not spec.description:
-        problems.append(Problem("asset.description", "describe the asset"))
+        problems.append(Problem("asset.description", N_("describe the asset")))
     for i, ident in enumerate(spec.identifiers):
         if ident.scheme not in IDENTIFIER_SCHEMES:
             problems.append(Problem(f"asset.identifiers[{i}].scheme",
-                                    f"{ident.scheme!r} is not one of "
-                                    f"{', '.join(IDENTIFIER_SCHEMES)}"))
+                                    N_("%(value)s is not one of %(known)s",
+                                       value=repr(ident.scheme),
+                                       known=", ".join(IDENTIFIER_SCHEMES))))
         if not ident.value:
-            problems.append(Problem(f"asset.identifiers[{i}].value", "give the identifier"))
+            problems.append(Problem(f"asset.identifiers[{i}].value",
+                                    N_("give the identifier")))
     if spec.owner_subject_id is not None and spec.owner_subject_id not in {
             s.id for s in case.subjects}:
         problems.append(Problem("asset.owner_subject_id",
-                                f"no subject {spec.owner_subject_id} in this case"))
+                                N_("no subject %(id)s in this case",
+                                   id=spec.owner_subject_id)))
     if spec.country:
         types.country.check(spec.country, "asset.country", problems)
     return _currency(spec.currency, "asset.currency", problems)
@@ -110,8 +115,8 @@ def create_asset(session: Session, principal: Principal, case_id: int, spec: Ass
     currency = _check_asset(case, spec, problems)
     if spec.identified_on < case.opened_on:
         problems.append(Problem("asset.identified_on",
-                                f"{spec.identified_on} is before the case was opened "
-                                f"({case.opened_on})"))
+                                N_("%(date)s is before the case was opened (%(opened)s)",
+                                   date=spec.identified_on, opened=case.opened_on)))
     if problems:
         raise InputError(problems)
     asset = Asset(kind=spec.kind, description=spec.description,
@@ -189,58 +194,76 @@ def asset_from_trace(session: Session, principal: Principal, settings: Settings,
     return asset
 
 
+#: The fields of an order as a refusal names them.
+ORDER_FIELDS = {"authority": N_("authority"), "order_reference": N_("order reference"),
+                "legal_basis": N_("legal basis")}
+
+
 def _check_stage(asset: Asset, spec: StageSpec, problems: list[Problem]) -> None:
     if spec.stage not in STAGES:
-        problems.append(Problem("stage.stage", f"{spec.stage!r} is not one of {', '.join(STAGES)}"))
+        problems.append(Problem("stage.stage", N_("%(value)s is not one of %(known)s",
+                                                  value=repr(spec.stage),
+                                                  known=", ".join(STAGES))))
         return
     if spec.stage == "identify":
-        problems.append(Problem("stage.stage", "the asset is identified when it is recorded"))
+        problems.append(Problem("stage.stage",
+                                N_("the asset is identified when it is recorded")))
         return
     current = STAGE_RANK[asset.stage]
     rank = STAGE_RANK[spec.stage]
     if rank < current or (rank == current and spec.stage == asset.stage
                           and spec.stage not in ("freeze", "seize")):
-        problems.append(Problem("stage.stage", f"{spec.stage} cannot follow {asset.stage}: "
-                                f"the order is {' → '.join(STAGES)}"))
+        problems.append(Problem("stage.stage", N_(
+            "%(stage)s cannot follow %(current)s: the order is %(order)s", stage=spec.stage,
+            current=asset.stage, order=" → ".join(STAGES))))
     last = asset.stages[-1] if asset.stages else None
     if spec.on_date < asset.identified_on:
-        problems.append(Problem("stage.on_date", f"{spec.on_date} is before the asset was "
-                                f"identified ({asset.identified_on})"))
+        problems.append(Problem("stage.on_date", N_(
+            "%(date)s is before the asset was identified (%(identified)s)", date=spec.on_date,
+            identified=asset.identified_on)))
     elif last is not None and spec.on_date < last.on_date:
-        problems.append(Problem("stage.on_date", f"{spec.on_date} is before the previous stage "
-                                f"({last.stage} on {last.on_date})"))
+        problems.append(Problem("stage.on_date", N_(
+            "%(date)s is before the previous stage (%(stage)s on %(on)s)", date=spec.on_date,
+            stage=last.stage, on=last.on_date)))
     stages = {s.stage for s in asset.stages}
     if spec.stage == "dispose" and "confiscate" not in stages:
-        problems.append(Problem("stage.stage", "record the confiscation before the disposal"))
+        problems.append(Problem("stage.stage",
+                                N_("record the confiscation before the disposal")))
     if spec.stage == "manage" and not stages & {"freeze", "seize", "confiscate"}:
-        problems.append(Problem("stage.stage", "an asset is managed once frozen, seized or "
-                                               "confiscated"))
+        problems.append(Problem("stage.stage", N_("an asset is managed once frozen, seized or "
+                                                  "confiscated")))
     if spec.stage in ORDER_STAGES:
         for field in ("authority", "order_reference", "legal_basis"):
             if not getattr(spec, field):
-                problems.append(Problem(f"stage.{field}", f"a {spec.stage} order needs its "
-                                                          f"{field.replace('_', ' ')}"))
+                problems.append(Problem(f"stage.{field}", N_(
+                    "a %(stage)s order needs its %(field)s", stage=spec.stage,
+                    field=ORDER_FIELDS[field])))
         if spec.order_date is None:
-            problems.append(Problem("stage.order_date", f"a {spec.stage} order needs its date"))
+            problems.append(Problem("stage.order_date", N_("a %(stage)s order needs its date",
+                                                           stage=spec.stage)))
         elif spec.order_date > spec.on_date:
-            problems.append(Problem("stage.order_date", f"the order ({spec.order_date}) comes "
-                                    f"after the {spec.stage} ({spec.on_date})"))
+            problems.append(Problem("stage.order_date", N_(
+                "the order (%(order_date)s) comes after the %(stage)s (%(on)s)",
+                order_date=spec.order_date, stage=spec.stage, on=spec.on_date)))
         elif spec.order_date < asset.identified_on:
-            problems.append(Problem("stage.order_date", f"the order ({spec.order_date}) is "
-                                    f"before the asset was identified ({asset.identified_on})"))
+            problems.append(Problem("stage.order_date", N_(
+                "the order (%(order_date)s) is before the asset was identified (%(identified)s)",
+                order_date=spec.order_date, identified=asset.identified_on)))
         if spec.order_status not in ORDER_STATUSES:
-            problems.append(Problem("stage.order_status", "say whether the order is final or "
-                                                          "under appeal"))
+            problems.append(Problem("stage.order_status", N_(
+                "say whether the order is final or under appeal")))
     elif spec.order_status and spec.order_status not in ORDER_STATUSES:
         problems.append(Problem("stage.order_status", f"{spec.order_status!r} is not final or "
                                                       "under_appeal"))
     if spec.executed_on is not None and spec.executed_on < (spec.order_date or spec.on_date):
-        problems.append(Problem("stage.executed_on", "executed before the order was made"))
+        problems.append(Problem("stage.executed_on", N_("executed before the order was made")))
     if spec.stage == "dispose":
         if spec.disposal not in DISPOSAL_KINDS:
-            problems.append(Problem("stage.disposal", f"say how: {', '.join(DISPOSAL_KINDS)}"))
+            problems.append(Problem("stage.disposal", N_("say how: %(kinds)s",
+                                                              kinds=", ".join(DISPOSAL_KINDS))))
     elif spec.disposal:
-        problems.append(Problem("stage.disposal", "only a disposal says how it was disposed of"))
+        problems.append(Problem("stage.disposal",
+                                N_("only a disposal says how it was disposed of")))
 
 
 def add_stage(session: Session, principal: Principal, asset_id: int, spec: StageSpec) -> AssetStage:

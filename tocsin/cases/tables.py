@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tocsin.i18n import N_
 from tocsin.store.base import Base, Guarded, guarded_table_args, utcnow
 
 Money = Numeric(20, 2)
@@ -54,6 +55,16 @@ ORDER_STATUSES = ("final", "under_appeal")
 DISPOSAL_KINDS = ("sale", "destruction", "social_reuse", "return_to_victim", "return_to_state",
                   "sharing")
 VALUATION_METHODS = ("estimate", "market", "expert", "book", "sale")
+
+#: The codes above as pages show them (``|term``), marked for the catalogs.
+TERMS = (N_("transaction set"), N_("finding"), N_("trace"), N_("screening"), N_("document"),
+         N_("bank balance"), N_("real estate"), N_("vehicle"), N_("vessel"), N_("aircraft"),
+         N_("company share"), N_("crypto asset"), N_("cash"), N_("valuables"),
+         N_("identify"), N_("freeze"), N_("seize"), N_("confiscate"), N_("manage"),
+         N_("dispose"), N_("final"), N_("under appeal"), N_("sale"), N_("destruction"),
+         N_("social reuse"), N_("return to victim"), N_("return to state"), N_("sharing"),
+         N_("sent"), N_("acknowledged"), N_("in execution"), N_("executed"),
+         N_("partly executed"), N_("refused"), N_("postponed"), N_("withdrawn"))
 
 REQUEST_KINDS = ("mla", "extradition", "jit", "confiscation", "disposal", "preservation")
 REQUEST_DIRECTIONS = ("outgoing", "incoming")

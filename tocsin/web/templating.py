@@ -106,6 +106,14 @@ def facet_label(value: str, facet: str, english: str) -> str:
     return english
 
 
+def term(code: str | None) -> str:
+    """A stored code (``in_force``) as words in the page's language: the catalog's
+    translation of ``in force`` when it has one (vocabularies mark theirs), else the words."""
+    if not code:
+        return ""
+    return i18n.gettext(str(code).replace("_", " "))
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
@@ -122,6 +130,10 @@ def make_templates() -> Jinja2Templates:
     # a message made in Python (marked with N_, values and all): translated when the
     # catalog has it, else shown as it is; Jinja escapes the result like any value
     env.filters["translate"] = i18n.translate
+    env.filters["term"] = term
+    # |tojson writes UTF-8 as it is (the pages are UTF-8): Cyrillic stays one character,
+    # not a six-byte escape; <, >, & and ' are still escaped for the HTML around it
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.filters["structure_name"] = structure_name
     env.filters["facet_label"] = facet_label
     env.filters["date"] = i18n.format_date

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tocsin.i18n import N_
 from tocsin.store.base import Base, Guarded, guarded_table_args
 
 PARTNER_KINDS = ("structure", "international_organization", "national_institution",
@@ -19,6 +20,11 @@ PARTNER_KINDS = ("structure", "international_organization", "national_institutio
 AGREEMENT_KINDS = ("memorandum_of_understanding", "joint_action_plan", "letter_of_intent",
                    "exchange_of_letters")
 AGREEMENT_STATUSES = ("draft", "in_force", "expired", "terminated")
+#: The codes above as pages show them (``|term``), marked for the catalogs.
+TERMS = (N_("structure"), N_("international organization"), N_("national institution"),
+         N_("civil society"), N_("private sector"), N_("memorandum of understanding"),
+         N_("joint action plan"), N_("letter of intent"), N_("exchange of letters"),
+         N_("draft"), N_("in force"), N_("expired"), N_("terminated"))
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

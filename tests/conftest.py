@@ -30,6 +30,10 @@ PG_URL = os.environ.get("TOCSIN_TEST_DATABASE_URL")
 # Outside demo mode no audit row is written without a key: the tests (and the CLI and
 # server processes they start, which inherit the environment) sign the chain with this one.
 os.environ.setdefault("TOCSIN_AUDIT_KEY", "audit-key-of-the-test-suite-" + "k" * 16)
+# The command line speaks the locale's language: the suite's assertions are in English
+# whatever the machine's locale (the tests of other languages ask for theirs).
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    os.environ.pop(_name, None)
 CHROMIUM = "/usr/bin/chromium"
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 

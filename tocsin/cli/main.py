@@ -80,7 +80,7 @@ GROUPS: dict[str, Group] = {
     "crypto": Group(
         "tocsin.cli.crypto",
         "Bitcoin sets: cluster addresses, import TagPacks, trace coins, find paths, export a "
-        "cluster.",
+        "cluster; TagPacks and exchange links on Ethereum sets too.",
         'tocsin crypto cluster "Blocks 2010" --change-heuristics all --as analyst'),
     "cases": Group(
         "tocsin.cli.cases",

@@ -36,8 +36,11 @@ class Forest:
     roots: np.ndarray  # int64 per tree: first node, or ~leaf for a one-leaf tree
     feature: np.ndarray  # int64 per node
     threshold: np.ndarray  # float64 per node
-    default_left: np.ndarray  # bool per node
-    missing: np.ndarray  # int64 per node: MISSING_NONE, MISSING_ZERO or MISSING_NAN
+    #: where NaN goes: the default side when NaN (or zero) means missing, else as zero
+    nan_left: np.ndarray  # bool per node
+    #: where a zero goes (LightGBM reads |value| <= kZeroThreshold as 0): the default side
+    #: when zero means missing, else as 0 <= threshold
+    zero_left: np.ndarray  # bool per node
     left: np.ndarray  # int64 per node
     right: np.ndarray  # int64 per node
     leaf_value: np.ndarray  # float64 per leaf (all trees)
@@ -61,35 +64,30 @@ class Forest:
         return out
 
     def _run(self, x: np.ndarray, out: np.ndarray, lo: int, hi: int) -> None:
-        _walk(x, lo, hi, self.roots, self.feature, self.threshold, self.default_left,
-              self.missing, self.left, self.right, self.leaf_value, self.sigmoid, out)
+        _walk(x, lo, hi, self.roots, self.feature, self.threshold, self.nan_left,
+              self.zero_left, self.left, self.right, self.leaf_value, self.sigmoid, out)
+
 
 
 @njit(cache=True, nogil=True)
 def _walk(x: np.ndarray, lo: int, hi: int, roots: np.ndarray, feature: np.ndarray,
-          threshold: np.ndarray, default_left: np.ndarray, missing: np.ndarray,
+          threshold: np.ndarray, nan_left: np.ndarray, zero_left: np.ndarray,
           left: np.ndarray, right: np.ndarray, leaf_value: np.ndarray, sigmoid: float,
           out: np.ndarray) -> None:
     for i in range(lo, hi):
         total = 0.0
         for r in range(len(roots)):
-            node = roots[r]
-            while node >= 0:
-                value = np.float64(x[i, feature[node]])
-                # LightGBM drops |value| <= kZeroThreshold from the row: it reads as 0
-                if -ZERO <= value <= ZERO:
-                    value = 0.0
-                how = missing[node]
-                if math.isnan(value) and how != MISSING_NAN:
-                    value = 0.0
-                if (how == MISSING_ZERO and -ZERO <= value <= ZERO) or (
-                        how == MISSING_NAN and math.isnan(value)):
-                    node = left[node] if default_left[node] else right[node]
-                elif value <= threshold[node]:
-                    node = left[node]
+            at = roots[r]
+            while at >= 0:
+                value = x[i, feature[at]]
+                if math.isnan(value):
+                    go_left = nan_left[at]
+                elif -ZERO <= value <= ZERO:
+                    go_left = zero_left[at]
                 else:
-                    node = right[node]
-            total += leaf_value[~node]
+                    go_left = np.float64(value) <= threshold[at]
+                at = left[at] if go_left else right[at]
+            total += leaf_value[~at]
         out[i] = 1.0 / (1.0 + math.exp(-sigmoid * total)) if sigmoid > 0 else total
 
 
@@ -152,9 +150,13 @@ def parse(model_text: str) -> Forest | None:
         left += [child(c) for c in _ints(fields["left_child"])]
         right += [child(c) for c in _ints(fields["right_child"])]
         leaves += values
+    cut = np.array(threshold, np.float64)
+    default = np.array(default_left, np.bool_)
+    how = np.array(missing, np.int64)
     return Forest(roots=np.array(roots, np.int64), feature=np.array(feature, np.int64),
-                  threshold=np.array(threshold, np.float64),
-                  default_left=np.array(default_left, np.bool_),
-                  missing=np.array(missing, np.int64), left=np.array(left, np.int64),
+                  threshold=cut,
+                  nan_left=np.where(how == MISSING_NONE, cut >= 0, default),
+                  zero_left=np.where(how == MISSING_ZERO, default, cut >= 0),
+                  left=np.array(left, np.int64),
                   right=np.array(right, np.int64), leaf_value=np.array(leaves, np.float64),
                   sigmoid=sigmoid, features=n_features)

@@ -19,13 +19,12 @@ from tocsin.money.features.base import (
     CHANNELS,
     DEFAULT,
     HOUR,
-    ONLY_DST,
-    ONLY_SRC,
     FeatureConfig,
     SideInput,
     _codes,
     cash_flags,
     cycle_path_config,
+    feature_names,
     side_blocks,
     side_names,
     sorted_side_features,
@@ -39,17 +38,31 @@ if TYPE_CHECKING:
 class FeatureTable:
     """Feature columns for every transaction of a set, in the set's file order."""
 
-    def __init__(self, txn_id: pa.Array, columns: dict[str, np.ndarray]) -> None:
+    def __init__(self, txn_id: pa.Array, columns: dict[str, np.ndarray],
+                 data: np.ndarray | None = None) -> None:
         self.txn_id = txn_id
+        #: name -> values; with ``data``, the columns are views of it
         self.columns = columns
+        #: one row per transaction, one column per feature (``columns`` in order)
+        self.data = data
 
     def __len__(self) -> int:
         return len(self.txn_id)
+
+    @classmethod
+    def empty(cls, txn_id: pa.Array, names: Sequence[str], dtype: type) -> FeatureTable:
+        """A table of NaN in one row-major matrix (a transaction's features side by side)."""
+        data = np.full((len(txn_id), len(names)), np.nan, dtype=dtype)
+        return cls(txn_id, {name: data[:, j] for j, name in enumerate(names)}, data)
 
     def matrix(self, names: Sequence[str], rows: slice | np.ndarray | None = None
                ) -> np.ndarray:
         """The named columns as one float32 matrix (rows in file order, or ``rows``)."""
         idx = slice(None) if rows is None else rows
+        if self.data is not None:
+            at = {name: j for j, name in enumerate(self.columns)}
+            picked = self.data[idx][:, [at[name] for name in names]]
+            return np.ascontiguousarray(picked, dtype=np.float32)
         size = len(range(len(self))[idx]) if isinstance(idx, slice) else len(idx)
         out = np.empty((size, len(names)), dtype=np.float32)
         for j, name in enumerate(names):
@@ -111,10 +124,11 @@ def compute_set(set_dir: Path, cfg: FeatureConfig = DEFAULT,
     del table
     cash, near = cash_flags(chan_names, chan, cur_names, cur, amount_orig, thresholds(),
                             cfg.near_threshold)
-    cols: dict[str, np.ndarray] = {}
+    out = FeatureTable.empty(txn_id, feature_names(cfg), dtype)
+    cols = out.columns
 
     def put(name: str, values: np.ndarray) -> None:
-        cols[name] = np.asarray(values, dtype=dtype)
+        cols[name][:] = values
 
     put("log_amount", np.log1p(np.maximum(amount, 0)))
     put("round_amount", (amount_orig >= 100) & (np.mod(amount_orig, 100) == 0))
@@ -143,11 +157,10 @@ def compute_set(set_dir: Path, cfg: FeatureConfig = DEFAULT,
     )
     del cur, chan, cash, near
     names = side_names(cfg)
-    for name in names:
-        if name not in ONLY_DST:
-            cols[f"src_{name}"] = np.full(n, np.nan, dtype=dtype)
-        if name not in ONLY_SRC:
-            cols[f"dst_{name}"] = np.full(n, np.nan, dtype=dtype)
+    # where each side feature goes: row 0 for the payer's side, row 1 for the payee's
+    at = {name: j for j, name in enumerate(cols)}
+    places = np.array([[at.get(f"src_{name}", -1) for name in names],
+                       [at.get(f"dst_{name}", -1) for name in names]], dtype=np.int64)
     # by (time, amount), both sides of a payment next to each other, then stably by
     # account: the order of side_order without sorting on three keys
     by_time = np.lexsort((amount[keep], t[keep]))
@@ -156,16 +169,13 @@ def compute_set(set_dir: Path, cfg: FeatureConfig = DEFAULT,
     order = order[kernels.stable_by_code(side.account[order])]
     for block in side_blocks(side, SIDE_BLOCK, order):
         values = sorted_side_features(side.take(block), cfg)
-        at_src = np.flatnonzero(block < m)
-        at_dst = np.flatnonzero(block >= m)
-        row_src = keep[block[at_src]]
-        row_dst = keep[block[at_dst] - m]
-        for name in names:
-            if name not in ONLY_DST:
-                cols[f"src_{name}"][row_src] = values[name][at_src]
-            if name not in ONLY_SRC:
-                cols[f"dst_{name}"][row_dst] = values[name][at_dst]
+        stacked = np.empty((len(names), len(block)))
+        for j, name in enumerate(names):
+            stacked[j] = values[name]
         del values
+        is_dst = (block >= m).astype(np.int64)
+        kernels.scatter_rows(out.data, keep[block - m * is_dst], is_dst, stacked, places)
+        del stacked
     del order
     del side
     # paths: scatter-gather and cycles over the payments between non-hub accounts
@@ -184,7 +194,7 @@ def compute_set(set_dir: Path, cfg: FeatureConfig = DEFAULT,
     cycle_len[edges.rows] = shortest
     put("cycle_n", cycle_n)
     put("cycle_len", cycle_len)
-    return FeatureTable(txn_id, cols)
+    return out
 
 
 def percent_rank(group: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -227,9 +237,10 @@ def _path_edges(src: np.ndarray, dst: np.ndarray, t: np.ndarray, amount: np.ndar
                 accounts: int, cfg: FeatureConfig) -> PathEdges:
     # hubs: accounts with more distinct counterparties (either way, itself included when
     # it pays itself) than hub_counterparties
-    pairs = np.unique(np.concatenate([src * accounts + dst, dst * accounts + src]))
-    hub = np.bincount(pairs // accounts, minlength=accounts) > cfg.hub_counterparties
-    del pairs
+    pairs = np.sort(np.concatenate([src * accounts + dst, dst * accounts + src]))
+    distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    hub = np.bincount(distinct // accounts, minlength=accounts) > cfg.hub_counterparties
+    del pairs, distinct
     ok = (src != dst) & (amount > 0) & ~hub[src] & ~hub[dst]
     rows = np.flatnonzero(ok)
     rows = rows[np.lexsort((rows, t[rows], src[rows]))]

@@ -376,3 +376,25 @@ def medians(acc: np.ndarray, d: np.ndarray, values: np.ndarray) -> np.ndarray:
                  np.ascontiguousarray(d, dtype=np.int64),
                  np.ascontiguousarray(values, dtype=np.float64), out)
     return out
+
+
+@njit(cache=True, nogil=True)
+def _scatter_rows(dest: np.ndarray, rows: np.ndarray, kind: np.ndarray, values: np.ndarray,
+                  places: np.ndarray) -> None:
+    for i in range(len(rows)):
+        r = rows[i]
+        k = kind[i]
+        for j in range(values.shape[0]):
+            c = places[k, j]
+            if c >= 0:
+                dest[r, c] = values[j, i]
+
+
+def scatter_rows(dest: np.ndarray, rows: np.ndarray, kind: np.ndarray, values: np.ndarray,
+                 places: np.ndarray) -> None:
+    """``dest[rows[i], places[kind[i], j]] = values[j, i]`` (skipping places below 0): a
+    row's values land side by side in the row-major ``dest``."""
+    _scatter_rows(dest, np.ascontiguousarray(rows, dtype=np.int64),
+                  np.ascontiguousarray(kind, dtype=np.int64),
+                  np.ascontiguousarray(values, dtype=np.float64),
+                  np.ascontiguousarray(places, dtype=np.int64))

@@ -86,7 +86,7 @@ def _encode(values: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]
 
 
 #: Side rows per block of the per-account kernel (its temporaries grow with a block).
-SIDE_BLOCK = 2_000_000
+SIDE_BLOCK = 1_000_000
 
 
 def compute(engine: EmbeddedEngine, cfg: FeatureConfig = DEFAULT,

@@ -2,9 +2,11 @@
 
 Part 1 (the budget): a generated world of ``--transactions`` / ``--accounts`` (default
 5,000,000 / 500,000) is written as AMLworld CSV and imported; then, in a fresh child
-process, Tocsin opens the set, computes every transaction feature, scores every
-transaction with the default model and streams the scores to a CSV file. Wall time
-per step and peak memory (``ru_maxrss``) are printed.
+process, Tocsin does what ``tocsin money score SET --level transaction --output FILE``
+does: computes every transaction feature, scores every transaction with the default
+model and streams the scores to a CSV file. Wall time per step, the CPU time of the
+whole child (both cores) and peak memory (``ru_maxrss``) are printed. Sets over two
+million rows need ``TOCSIN_IMPORT_MAX_ROWS`` raised to be imported.
 
 Part 2 (the ratio): on a ``--sample`` world (default 200,000 transactions) the
 per-account window features (payments, distinct counterparties and one-off

@@ -45,6 +45,7 @@ def make_world(root: Path, seed: int, transactions: int) -> model.SetData:
     started = time.perf_counter()
     data = model.load_set(target)
     data.name = f"world {seed}"
+    assert data.label is not None, "a generated world carries labels"
     print(f"  {data.name}: {len(data):,} transactions, {int(data.label.sum()):,} laundering "
           f"(features {time.perf_counter() - started:.1f} s)", flush=True)
     return data

@@ -50,9 +50,9 @@ class FeatureTable:
         return len(self.txn_id)
 
     @classmethod
-    def empty(cls, txn_id: pa.Array, names: Sequence[str], dtype: type) -> FeatureTable:
-        """A table of NaN in one row-major matrix (a transaction's features side by side)."""
-        data = np.full((len(txn_id), len(names)), np.nan, dtype=dtype)
+    def of_matrix(cls, txn_id: pa.Array, names: Sequence[str], data: np.ndarray
+                  ) -> FeatureTable:
+        """A table over one row-major matrix (a transaction's features side by side)."""
         return cls(txn_id, {name: data[:, j] for j, name in enumerate(names)}, data)
 
     def matrix(self, names: Sequence[str], rows: slice | np.ndarray | None = None
@@ -124,7 +124,8 @@ def compute_set(set_dir: Path, cfg: FeatureConfig = DEFAULT,
     del table
     cash, near = cash_flags(chan_names, chan, cur_names, cur, amount_orig, thresholds(),
                             cfg.near_threshold)
-    out = FeatureTable.empty(txn_id, feature_names(cfg), dtype)
+    matrix: np.ndarray = np.full((n, len(feature_names(cfg))), np.nan, dtype=dtype)
+    out = FeatureTable.of_matrix(txn_id, feature_names(cfg), matrix)
     cols = out.columns
 
     def put(name: str, values: np.ndarray) -> None:
@@ -174,7 +175,7 @@ def compute_set(set_dir: Path, cfg: FeatureConfig = DEFAULT,
             stacked[j] = values[name]
         del values
         is_dst = (block >= m).astype(np.int64)
-        kernels.scatter_rows(out.data, keep[block - m * is_dst], is_dst, stacked, places)
+        kernels.scatter_rows(matrix, keep[block - m * is_dst], is_dst, stacked, places)
         del stacked
     del order
     del side

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
 
 import numpy as np
 from numba import njit
@@ -310,7 +311,8 @@ def _search(keys: np.ndarray, queries: np.ndarray, right: bool) -> np.ndarray:
     return out
 
 
-def search_sorted(keys: np.ndarray, queries: np.ndarray, side: str = "left") -> np.ndarray:
+def search_sorted(keys: np.ndarray, queries: np.ndarray,
+                  side: Literal["left", "right"] = "left") -> np.ndarray:
     """``np.searchsorted(keys, queries, side)`` for queries that never decrease: one merge
     pass instead of a binary search per query."""
     if len(queries) > 1 and not bool(np.all(queries[1:] >= queries[:-1])):

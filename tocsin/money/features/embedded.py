@@ -5,6 +5,7 @@ scatter-gather walked over path edges sorted once)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,6 +88,8 @@ def _encode(values: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]
 
 #: Side rows per block of the per-account kernel (its temporaries grow with a block).
 SIDE_BLOCK = 1_000_000
+#: Blocks computed at once.
+SIDE_THREADS = 2
 
 
 def compute(engine: EmbeddedEngine, cfg: FeatureConfig = DEFAULT,
@@ -168,16 +171,25 @@ def compute_set(set_dir: Path, cfg: FeatureConfig = DEFAULT,
     order = np.stack([by_time, by_time + m], axis=1).ravel()
     del by_time
     order = order[kernels.stable_by_code(side.account[order])]
-    for block in side_blocks(side, SIDE_BLOCK, order):
-        values = sorted_side_features(side.take(block), cfg)
+
+    def run(block: np.ndarray, x: SideInput = side) -> None:
+        values = sorted_side_features(x.take(block), cfg)
         stacked = np.empty((len(names), len(block)))
         for j, name in enumerate(names):
             stacked[j] = values[name]
         del values
         is_dst = (block >= m).astype(np.int64)
+        # a payment's two sides may be in blocks run at once: they fill different columns
         kernels.scatter_rows(matrix, keep[block - m * is_dst], is_dst, stacked, places)
-        del stacked
-    del order
+
+    blocks = side_blocks(side, SIDE_BLOCK, order)
+    if len(blocks) == 1:
+        run(blocks[0])
+    else:
+        # blocks share nothing; numpy's sorts and the compiled loops release the GIL
+        with ThreadPoolExecutor(max_workers=SIDE_THREADS) as pool:
+            list(pool.map(run, blocks))
+    del order, blocks
     del side
     # paths: scatter-gather and cycles over the payments between non-hub accounts
     edges = _path_edges(src, dst, t, amount, accounts, cfg)

@@ -77,6 +77,8 @@ EXCLUDED: tuple[str, ...] = ("channel", "log_amount", "amount_pct_cur", "src_cha
                              "dst_chan_share")
 #: Rows per block when predicting, so 5M rows never need one big matrix.
 BLOCK = 262_144
+#: Threads that walk the trees when scoring (compiled code, no spinning when cores are busy).
+PREDICT_THREADS = 2
 #: Features named in an explanation.
 TOP_FEATURES = 3
 
@@ -122,13 +124,7 @@ class SetData:
         return len(self.txn_id)
 
     def matrix(self, names: Sequence[str], rows: slice | np.ndarray | None = None) -> np.ndarray:
-        cols = self.features.columns
-        idx = slice(None) if rows is None else rows
-        first = cols[names[0]][idx]
-        out = np.empty((len(first), len(names)), dtype=np.float32)
-        for j, name in enumerate(names):
-            out[:, j] = cols[name][idx]
-        return out
+        return self.features.matrix(names, rows)
 
     def account_truth(self) -> np.ndarray | None:
         """Laundering accounts: the set's account labels, else every party to a labelled
@@ -146,20 +142,10 @@ class SetData:
 def load_set(set_dir: Path, engine: str | None = None, cfg: FeatureConfig = DEFAULT,
              progress: Callable[[str], None] | None = None) -> SetData:
     """Compute the features of ``set_dir`` and read its labels (file order)."""
-    from tocsin.money.engines.base import check_set_dir, open_engine
-    from tocsin.money.features import compute
-
-    check_set_dir(set_dir)
-    if progress:
-        progress(f"Computing features of {set_dir.name}")
-    eng = open_engine(set_dir, engine)
-    try:
-        feats = compute(eng, cfg)
-    finally:
-        eng.close()
+    feats, engine_name = features_of(set_dir, engine, cfg, progress)
     table = pq.read_table(set_dir / "transactions.parquet",
                           columns=["txn_id", "ts", "source", "target", "label", "label_pattern"])
-    if eng.name != "embedded":  # Spark returns rows by txn_id: put them in file order
+    if engine_name != "embedded":  # Spark returns rows by txn_id: put them in file order
         feats = _reorder(feats, table.column("txn_id"))
     both = pa.concat_arrays([table.column("source").combine_chunks(),
                              table.column("target").combine_chunks()])
@@ -187,6 +173,28 @@ def load_set(set_dir: Path, engine: str | None = None, cfg: FeatureConfig = DEFA
         source=codes[:n], target=codes[n:], accounts=accounts, label=label,
         pattern=np.asarray(table.column("label_pattern").to_pylist(), dtype=object),
         t=np.asarray(ts, dtype=np.int64), account_label=account_label)
+
+
+def features_of(set_dir: Path, engine: str | None = None, cfg: FeatureConfig = DEFAULT,
+                progress: Callable[[str], None] | None = None) -> tuple[FeatureTable, str]:
+    """The features of a set (float32 on the embedded engine, which reads the set's files
+    directly) and the name of the engine that computed them."""
+    from tocsin.money.engines.base import check_set_dir, open_engine
+    from tocsin.money.features import compute
+    from tocsin.settings import get_settings
+
+    check_set_dir(set_dir)
+    if progress:
+        progress(f"Computing features of {set_dir.name}")
+    if (engine or get_settings().money_engine) == "embedded":
+        from tocsin.money.features.embedded import compute_set
+
+        return compute_set(set_dir, cfg, np.float32), "embedded"
+    eng = open_engine(set_dir, engine)
+    try:
+        return compute(eng, cfg), eng.name
+    finally:
+        eng.close()
 
 
 def _reorder(feats: FeatureTable, file_ids: pa.ChunkedArray) -> FeatureTable:
@@ -226,6 +234,7 @@ class Model:
     feature_config: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
     _booster: Any = field(default=None, repr=False, compare=False)
+    _forest: Any = field(default=None, repr=False, compare=False)
 
     @property
     def booster(self) -> lgb.Booster:
@@ -235,6 +244,18 @@ class Model:
             self._booster = lgb.Booster(model_str=self.booster_text)
         return self._booster
 
+    def predict_matrix(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities of the rows of a float32 matrix of :attr:`features`: the trees
+        walked in compiled code (:mod:`tocsin.money.trees`, LightGBM's values) on
+        ``PREDICT_THREADS`` threads, or LightGBM's own predict for models it cannot walk."""
+        from tocsin.money import trees
+
+        if self._forest is None:
+            self._forest = trees.parse(self.booster_text) or False
+        if self._forest is False:
+            return np.asarray(self.booster.predict(x, num_threads=PARAMS["num_threads"]))
+        return self._forest.predict(x, threads=PREDICT_THREADS)
+
     def config(self) -> FeatureConfig:
         cfg = dict(self.feature_config)
         cfg["windows_hours"] = tuple(cfg.get("windows_hours", DEFAULT.windows_hours))
@@ -242,16 +263,19 @@ class Model:
 
     def predict(self, data: SetData) -> np.ndarray:
         """The probability of laundering of every transaction (in blocks)."""
-        missing = [f for f in self.features if f not in data.features.columns]
+        return self.predict_features(data.features)
+
+    def predict_features(self, feats: FeatureTable) -> np.ndarray:
+        """The probability of laundering of every row of a feature table (in blocks)."""
+        missing = [f for f in self.features if f not in feats.columns]
         if missing:
             raise InputError.single("model", "the features of this set lack "
                                     f"{', '.join(missing[:5])}: the model needs another "
                                     "feature configuration")
-        out = np.empty(len(data), dtype=np.float64)
-        for lo in range(0, len(data), BLOCK):
-            hi = min(len(data), lo + BLOCK)
-            out[lo:hi] = self.booster.predict(self.matrix(data, slice(lo, hi)),
-                                              num_threads=PARAMS["num_threads"])
+        out = np.empty(len(feats), dtype=np.float64)
+        for lo in range(0, len(feats), BLOCK):
+            hi = min(len(feats), lo + BLOCK)
+            out[lo:hi] = self.predict_matrix(feats.matrix(self.features, slice(lo, hi)))
         return out
 
     def matrix(self, data: SetData, rows: slice | np.ndarray) -> np.ndarray:
@@ -395,7 +419,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     model = Model(booster_text=booster.model_to_string(num_iteration=booster.best_iteration),
                   features=features, threshold=0.5, account_threshold=0.5,
                   feature_config=_cfg_dict(cfg))
-    p_val = np.asarray(model.booster.predict(x_val, num_threads=PARAMS["num_threads"]))
+    p_val = model.predict_matrix(x_val)
     model.threshold, f1_val = best_threshold(y_val, p_val)
     # accounts: the validation part's rows only
     sub = _subset(vd, vm)
@@ -518,25 +542,38 @@ def score_rows(model: Model, set_dir: Path, level: Level, engine: str | None = N
     """Scores of a set as Arrow batches: per transaction (``line``, ``source_file``,
     ``txn_id``, ``score``, ``flagged``) or per account (``account``, ``score``,
     ``flagged``), in file order or by descending score."""
-    data = load_set(set_dir, engine, model.config(), progress)
+    import pyarrow.compute as pc
+
+    feats, engine_name = features_of(set_dir, engine, model.config(), progress)
+    path = set_dir / "transactions.parquet"
+    if engine_name != "embedded":
+        feats = _reorder(feats, pq.read_table(path, columns=["txn_id"]).column("txn_id"))
     if progress:
         progress("Scoring")
-    p = model.predict(data)
+    p = model.predict_features(feats)
+    del feats  # the feature columns are not needed past this point
     if level == "account":
-        acc = account_scores(data, p)
+        ends = pq.read_table(path, columns=["source", "target"])
+        enc = pc.dictionary_encode(pa.concat_arrays([ends.column("source").combine_chunks(),
+                                                      ends.column("target").combine_chunks()]))
+        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        n = ends.num_rows
+        del ends
+        acc = np.zeros(len(enc.dictionary), dtype=np.float64)
+        np.maximum.at(acc, codes[:n], p)
+        np.maximum.at(acc, codes[n:], p)
         order = np.argsort(-acc, kind="stable")
         for lo in range(0, len(order), BLOCK):
             idx = order[lo:lo + BLOCK]
             yield pa.record_batch({
-                "account": pa.array(data.accounts[idx].tolist(), pa.string()),
+                "account": enc.dictionary.take(pa.array(idx)).cast(pa.string()),
                 "score": pa.array(np.round(acc[idx], 6)),
                 "flagged": pa.array(acc[idx] >= model.account_threshold)})
         return
-    data.features.columns = {}  # free the feature columns before reading provenance
-    src = pq.ParquetFile(set_dir / "transactions.parquet")
+    src = pq.ParquetFile(path)
     cols = [c for c in ("source_file", "source_line") if c in src.schema_arrow.names]
     at = 0
-    for batch in src.iter_batches(batch_size=BLOCK, columns=cols):
+    for batch in src.iter_batches(batch_size=BLOCK, columns=["txn_id", *cols]):
         k = batch.num_rows
         part = p[at:at + k]
         yield pa.record_batch({
@@ -544,7 +581,7 @@ def score_rows(model: Model, set_dir: Path, level: Level, engine: str | None = N
             else pa.nulls(k, pa.int64()),
             "source_file": batch.column("source_file") if "source_file" in cols
             else pa.nulls(k, pa.string()),
-            "txn_id": pa.array(data.txn_id[at:at + k].tolist(), pa.string()),
+            "txn_id": batch.column("txn_id"),
             "score": pa.array(np.round(part, 6)),
             "flagged": pa.array(part >= model.threshold)})
         at += k
@@ -609,7 +646,7 @@ def explain_transactions(model: Model, set_dir: Path, txn_ids: Sequence[str],
     if not len(rows):
         return {}
     x = model.matrix(data, rows)
-    p = np.asarray(model.booster.predict(x, num_threads=PARAMS["num_threads"]))
+    p = model.predict_matrix(x)
     return {str(data.txn_id[i]): Ranked(str(data.txn_id[i]), float(s),
                                         bool(s >= model.threshold), r)
             for i, s, r in zip(rows.tolist(), p.tolist(), model.explain(x), strict=True)}

@@ -1,9 +1,9 @@
 """Transaction-level graph features for the supervised model (GFP style).
 
 :mod:`~tocsin.money.features.base` defines every feature and holds the shared
-kernel; :mod:`~tocsin.money.features.embedded` computes them with DuckDB,
-numpy and numba; :mod:`~tocsin.money.features.spark` with Spark SQL and the
-same kernel per partition. Both give the same values (tested).
+kernel; :mod:`~tocsin.money.features.embedded` computes them from the set's
+Parquet file with numpy and numba; :mod:`~tocsin.money.features.spark` with
+Spark SQL and the same kernel per partition. Both give the same values (tested).
 """
 
 from __future__ import annotations

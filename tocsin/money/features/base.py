@@ -59,6 +59,7 @@ counterparties; they do not carry paths (cycles, scatter-gather).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import cache
@@ -239,6 +240,12 @@ class SideInput:
     cash: np.ndarray  # bool: a cash payment
     near: np.ndarray  # bool: a cash payment at 80-100 % of its currency's threshold
 
+    def take(self, rows: np.ndarray | slice) -> SideInput:
+        return SideInput(**{k: getattr(self, k)[rows] for k in SIDE_FIELDS})
+
+
+SIDE_FIELDS = ("account", "cp", "dir", "t", "amount", "currency", "channel", "cash", "near")
+
 
 def cash_flags(channel_names: np.ndarray, channel: np.ndarray, currency_names: np.ndarray,
                currency: np.ndarray, amount_orig: np.ndarray, table: dict[str, float],
@@ -253,56 +260,100 @@ def cash_flags(channel_names: np.ndarray, channel: np.ndarray, currency_names: n
     return cash, near
 
 
+def side_order(x: SideInput) -> np.ndarray:
+    """Rows by account, time and amount: sums then add in the same order on every engine."""
+    return np.lexsort((x.amount, x.t, x.account))
+
+
 def side_features(x: SideInput, cfg: FeatureConfig = DEFAULT) -> dict[str, np.ndarray]:
     """The side features of every row (see the module docstring); rows keep their order.
 
     Only rows of the same account are ever compared, so the result of a row does
     not depend on which other accounts are in the input.
     """
+    order = side_order(x)
+    res = sorted_side_features(x.take(order), cfg)
+    back = np.empty(len(order), dtype=np.int64)
+    back[order] = np.arange(len(order))
+    return {name: res[name][back] for name in side_names(cfg)}
+
+
+def side_blocks(x: SideInput, rows: int, order: np.ndarray | None = None
+                ) -> list[np.ndarray]:
+    """The rows in :func:`side_order` (or ``order``, rows sorted the same way), cut into
+    blocks of about ``rows`` that never split an account (each block can go to
+    :func:`sorted_side_features` on its own)."""
+    order = side_order(x) if order is None else order
+    if len(order) <= rows:
+        return [order]
+    acc = x.account[order]
+    cuts = [0]
+    while cuts[-1] + rows < len(order):
+        # the first row of the account after the block's last row
+        at = int(np.searchsorted(acc, acc[cuts[-1] + rows - 1], "right"))
+        if at >= len(order):
+            break
+        cuts.append(at)
+    cuts.append(len(order))
+    return [order[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+
+
+def sorted_side_features(x: SideInput, cfg: FeatureConfig = DEFAULT) -> dict[str, np.ndarray]:
+    """:func:`side_features` of rows already in :func:`side_order`, in that order.
+
+    The order of rows equal in account, time and amount does not change any value:
+    sums over them add equal amounts or whole numbers.
+    """
     from tocsin.money.features import kernels
 
     n = len(x.t)
-    out: dict[str, np.ndarray] = {}
-    # by account, time and amount: sums then add in the same order on every engine
-    order = np.lexsort((x.amount, x.t, x.account))
-    acc, t, d = x.account[order], x.t[order], x.dir[order]
-    amount = x.amount[order]
-    span = int(t.max() - t.min() + 1) if n else 1
-    t_rel = t - (t.min() if n else 0)
+    if not n:
+        return {name: np.zeros(0) for name in side_names(cfg)}
+    acc = x.account - x.account[0]  # codes from 0 within these rows: small count tables
+    n_acc = int(acc[-1]) + 1
+    t, d, amount, cp = x.t, x.dir, x.amount, x.cp
+    t_min = int(t.min())
+    span = int(t.max()) - t_min + 1
+    t_rel = t - t_min
     res: dict[str, np.ndarray] = {}
-    # pairs (account, direction, counterparty): how often each occurs
+    # pairs (account, direction, counterparty): a stable sort keeps each pair's rows in time
     grp = acc * 2 + d
-    cp = x.cp[order]
-    ncp = int(cp.max()) + 1 if n else 1
-    _, pair_inv, pair_count = np.unique(grp * ncp + cp, return_inverse=True,
-                                        return_counts=True)
-    once = (pair_count[pair_inv] == 1).astype(np.float64)
+    ncp = int(cp.max()) + 1
+    pair_key = grp * ncp + cp
+    by_pair = np.argsort(pair_key, kind="stable")
+    sorted_key = pair_key[by_pair]
+    new = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
+    starts = np.flatnonzero(new)
+    pair_inv = np.empty(n, dtype=np.int64)
+    pair_inv[by_pair] = np.cumsum(new) - 1
+    pair_count = np.diff(np.r_[starts, n])
+    first_t = t[by_pair[starts]]
+    pairs_of = np.bincount(sorted_key[starts] // ncp, minlength=2 * n_acc)
+    del by_pair, sorted_key, new, pair_key
+    row_pairs = pair_count[pair_inv]
+    once = (row_pairs == 1).astype(np.float64)
+    key_all = acc * span + t_rel
+    base = acc * span
+    keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for direction, label in ((0, "in"), (1, "out")):
         mask = d == direction
-        key_d = acc[mask] * span + t_rel[mask]  # sorted: acc, then t
-        cp_d = x.cp[order][mask]
-        amt_d = amount[mask]
+        key_d = key_all[mask]  # sorted: acc, then t
+        cp_d, acc_d, once_d = cp[mask], acc[mask], once[mask]
         for w in cfg.windows_hours:
             width = w * HOUR
-            lo = np.searchsorted(key_d, acc * span + np.maximum(t_rel - width, 0), "left")
-            hi = np.searchsorted(key_d, acc * span + np.minimum(t_rel + width, span - 1),
-                                 "right")
+            lo = kernels.search_sorted(key_d, base + np.maximum(t_rel - width, 0), "left")
+            hi = kernels.search_sorted(key_d, base + np.minimum(t_rel + width, span - 1),
+                                       "right")
             res[f"{label}_n_{w}h"] = (hi - lo).astype(np.float64)
             res[f"{label}_cp_{w}h"] = kernels.distinct_in_ranges(lo, hi, cp_d).astype(np.float64)
-            res[f"{label}_once_{w}h"] = kernels.range_sums(lo, hi, once[mask], acc[mask])
-        res[f"_{label}_key"] = key_d
-        res[f"_{label}_amt"] = amt_d
+            res[f"{label}_once_{w}h"] = kernels.range_sums(lo, hi, once_d, acc_d)
+        keys[direction] = (key_d, amount[mask])
         # distinct counterparties over the whole set, per account
-        pair = np.unique(acc[mask] * (int(x.cp.max()) + 1 if n else 1) + cp_d)
-        owner = pair // (int(x.cp.max()) + 1 if n else 1)
-        per_acc = np.bincount(owner, minlength=int(acc.max()) + 1 if n else 0)
-        res[f"{label}_cp_all"] = per_acc[acc].astype(np.float64) if n else np.zeros(0)
+        res[f"{label}_cp_all"] = pairs_of[acc * 2 + direction].astype(np.float64)
     for w in cfg.windows_hours:
         res[f"gs_{w}h"] = np.minimum(res[f"in_cp_{w}h"], res[f"out_cp_{w}h"])
     # forward (receiver sends on) and backward (payer was funded) within forward_hours
     fw = cfg.forward_hours * HOUR
-    key_all = acc * span + t_rel
-    base = acc * span
 
     def ahead(width: int) -> np.ndarray:
         return np.asarray(base + np.minimum(t_rel + width, span - 1))
@@ -310,23 +361,23 @@ def side_features(x: SideInput, cfg: FeatureConfig = DEFAULT) -> dict[str, np.nd
     def behind(width: int) -> np.ndarray:
         return np.asarray(base + np.maximum(t_rel - width, 0))
 
-    out_key, out_amt = res.pop("_out_key"), res.pop("_out_amt")
-    in_key, in_amt = res.pop("_in_key"), res.pop("_in_amt")
-    lo = np.searchsorted(out_key, key_all, "left")
-    hi = np.searchsorted(out_key, ahead(fw), "right")
+    in_key, in_amt = keys[0]
+    out_key, out_amt = keys[1]
+    lo = kernels.search_sorted(out_key, key_all, "left")
+    hi = kernels.search_sorted(out_key, ahead(fw), "right")
     fwd_sum = kernels.range_sums(lo, hi, out_amt, out_key // span)
-    nxt = np.searchsorted(out_key, key_all, "left")
+    nxt = lo
     max_delay = float(cfg.max_delay_hours)
     has_next = nxt < len(out_key)
     nxt_key = np.where(has_next, out_key[np.minimum(nxt, max(len(out_key) - 1, 0))]
                        if len(out_key) else 0, -1)
-    same_acc = has_next & (nxt_key // span == acc) if n else has_next
+    same_acc = has_next & (nxt_key // span == acc)
     delay = np.where(same_acc, (nxt_key - key_all) / HOUR, max_delay)
     res["fwd_ratio"] = np.minimum(np.divide(fwd_sum, amount, out=np.zeros(n),
                                             where=amount > 0), 5.0)
     res["fwd_delay_h"] = np.minimum(delay, max_delay)
-    lo = np.searchsorted(in_key, behind(fw), "left")
-    hi = np.searchsorted(in_key, key_all, "right")
+    lo = kernels.search_sorted(in_key, behind(fw), "left")
+    hi = kernels.search_sorted(in_key, key_all, "right")
     back_sum = kernels.range_sums(lo, hi, in_amt, in_key // span)
     prev = hi - 1
     prev_key = in_key[np.maximum(prev, 0)] if len(in_key) else np.zeros(n, np.int64)
@@ -337,102 +388,50 @@ def side_features(x: SideInput, cfg: FeatureConfig = DEFAULT) -> dict[str, np.nd
                                               max_delay), max_delay)
     # amount against the side's median in the same direction
     log_amt = np.log1p(np.maximum(amount, 0.0))
-    res["amt_rel"] = log_amt - _group_median(grp, log_amt)
+    res["amt_rel"] = log_amt - kernels.medians(acc, d, log_amt)
     res["amt_dev"] = np.abs(res["amt_rel"])
-    res["pair_n"] = pair_count[pair_inv].astype(np.float64)
-    first_t = np.full(len(pair_count), np.iinfo(np.int64).max)
-    np.minimum.at(first_t, pair_inv, t)
+    res["pair_n"] = row_pairs.astype(np.float64)
     res["pair_first"] = (first_t[pair_inv] == t).astype(np.float64)
     s1 = np.bincount(pair_inv, weights=amount)
     s2 = np.bincount(pair_inv, weights=amount * amount)
     mean = s1 / pair_count
     var = np.maximum(s2 / pair_count - mean * mean, 0.0)
     cv = np.divide(np.sqrt(var), mean, out=np.zeros_like(mean), where=mean > 0)
-    res["pair_cv"] = np.where(pair_count[pair_inv] > 1, cv[pair_inv], np.nan)
-    repeated = (pair_count[pair_inv] > 1).astype(np.float64)
-    res["repeat_share"] = _group_mean(grp, repeated)
+    res["pair_cv"] = np.where(row_pairs > 1, cv[pair_inv], np.nan)
+    res["repeat_share"] = _group_mean(grp, (row_pairs > 1).astype(np.float64), 2 * n_acc)
     # currencies: the side's own currency is the one it pays in most (all rows if it never pays)
-    cur = x.currency[order]
-    ncur = int(cur.max()) + 1 if n else 1
-    own = _group_mode(acc, cur, ncur, weight=(d == 1))
-    res["cross_cur"] = (cur != own).astype(np.float64)
-    acc_cur = np.unique(acc * ncur + cur)
-    n_cur = np.bincount(acc_cur // ncur, minlength=int(acc.max()) + 1 if n else 0)
-    res["n_cur"] = n_cur[acc].astype(np.float64) if n else np.zeros(0)
-    chan = x.channel[order]
-    nch = int(chan.max()) + 1 if n else 1
-    res["chan_share"] = _share(acc, chan, nch)
-    res["cash_share"] = _group_mean(acc, x.cash[order].astype(np.float64))
+    cur = x.currency
+    ncur = int(cur.max()) + 1
+    acc_cur = acc * ncur + cur
+    all_cur = np.bincount(acc_cur, minlength=n_acc * ncur).reshape(n_acc, ncur)
+    paid_cur = np.bincount(acc_cur, weights=(d == 1).astype(np.float64),
+                           minlength=n_acc * ncur).reshape(n_acc, ncur)
+    pays = paid_cur.sum(axis=1) > 0
+    # the most frequent; argmax takes the first of equals: the smallest code
+    own = np.where(pays, np.argmax(paid_cur, axis=1), np.argmax(all_cur, axis=1))
+    res["cross_cur"] = (cur != own[acc]).astype(np.float64)
+    res["n_cur"] = (all_cur > 0).sum(axis=1)[acc].astype(np.float64)
+    del all_cur, paid_cur
+    chan = x.channel
+    nch = int(chan.max()) + 1
+    acc_chan = acc * nch + chan
+    per_acc = np.bincount(acc, minlength=n_acc)
+    res["chan_share"] = np.bincount(acc_chan, minlength=n_acc * nch)[acc_chan] / per_acc[acc]
+    res["cash_share"] = _group_mean(acc, x.cash.astype(np.float64), n_acc)
     # near-threshold cash deposits into the side within structuring_days
-    near_in = x.near[order] & (d == 0)
-    near_key = key_all[near_in]
+    near_key = key_all[x.near & (d == 0)]
     width = cfg.structuring_days * DAY
-    res["near_thr"] = (np.searchsorted(near_key, ahead(width), "right")
-                       - np.searchsorted(near_key, behind(width), "left")).astype(np.float64)
-    back = np.empty(n, dtype=np.int64)
-    back[order] = np.arange(n)
-    for name in side_names(cfg):
-        out[name] = res[name][back]
-    return out
+    res["near_thr"] = (kernels.search_sorted(near_key, ahead(width), "right")
+                       - kernels.search_sorted(near_key, behind(width), "left")
+                       ).astype(np.float64)
+    return res
 
 
-def _group_bounds(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end of each run of equal values in a sorted array."""
-    if not len(keys):
-        z = np.zeros(0, np.int64)
-        return z, z
-    change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-    return np.concatenate(([0], change)), np.concatenate((change, [len(keys)]))
-
-
-def _group_median(grp: np.ndarray, values: np.ndarray) -> np.ndarray:
-    order = np.lexsort((values, grp))
-    g, v = grp[order], values[order]
-    starts, ends = _group_bounds(g)
-    size = ends - starts
-    med = (v[starts + (size - 1) // 2] + v[starts + size // 2]) / 2
-    per_row = np.repeat(med, size)
-    out = np.empty_like(values)
-    out[order] = per_row
-    return out
-
-
-def _group_mean(grp: np.ndarray, values: np.ndarray) -> np.ndarray:
-    _, inv = np.unique(grp, return_inverse=True)
-    sums = np.bincount(inv, weights=values)
-    counts = np.bincount(inv)
-    return np.asarray((sums / counts)[inv])
-
-
-def _share(acc: np.ndarray, cat: np.ndarray, ncat: int) -> np.ndarray:
-    """Share of the account's rows that have this row's category."""
-    _, inv_pair, pair_count = np.unique(acc * ncat + cat, return_inverse=True,
-                                        return_counts=True)
-    _, inv_acc, acc_count = np.unique(acc, return_inverse=True, return_counts=True)
-    return np.asarray(pair_count[inv_pair] / acc_count[inv_acc])
-
-
-def _group_mode(acc: np.ndarray, cat: np.ndarray, ncat: int, weight: np.ndarray) -> np.ndarray:
-    """Per row, the category its account has most often among weighted rows (all rows when
-    it has none); ties go to the smallest category code."""
-    n = len(acc)
-    if not n:
-        return np.zeros(0, np.int64)
-    key = acc * ncat + cat
-    uniq, inv = np.unique(key, return_inverse=True)
-    counts_w = np.bincount(inv, weights=weight.astype(np.float64), minlength=len(uniq))
-    counts_all = np.bincount(inv, minlength=len(uniq)).astype(np.float64)
-    owner = uniq // ncat
-    has_w = np.bincount(owner, weights=counts_w)[owner] > 0
-    score = np.where(has_w, counts_w, counts_all)
-    # best per owner: sort by owner, -score, category
-    order = np.lexsort((uniq % ncat, -score, owner))
-    starts, _ = _group_bounds(owner[order])
-    best_cat = (uniq % ncat)[order][starts]
-    owners = owner[order][starts]
-    table = np.zeros(int(acc.max()) + 1, dtype=np.int64)
-    table[owners] = best_cat
-    return table[acc]
+def _group_mean(grp: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Per row, the mean of ``values`` over the rows of its group (codes below ``size``)."""
+    sums = np.bincount(grp, weights=values, minlength=size)
+    counts = np.bincount(grp, minlength=size)
+    return np.asarray(np.divide(sums, counts, out=np.zeros(size), where=counts > 0)[grp])
 
 
 def cycle_counts(paths_txns: list[str], cap: int) -> dict[str, tuple[int, int]]:

@@ -1,33 +1,34 @@
-"""Features on the embedded engine: DuckDB for the set-wide SQL parts, numpy and numba
-for the per-account kernel, the numpy path expansion for cycles."""
-# ruff: noqa: S608 -- SQL is assembled from typed configs.
+"""Features on the embedded engine: the set's Parquet file read with Arrow, everything
+computed with numpy and numba (the per-account kernel by blocks of accounts, cycles and
+scatter-gather walked over path edges sorted once)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from tocsin.money.detect.base import Paths
+from tocsin.money.features import kernels
 from tocsin.money.features.base import (
     CHANNELS,
     DEFAULT,
-    ONLY_DST,
-    ONLY_SRC,
+    HOUR,
     FeatureConfig,
     SideInput,
     _codes,
     cash_flags,
-    currency_rank_sql,
-    cycle_counts,
     cycle_path_config,
-    hubs_sql,
-    path_edges_sql,
-    scatter_gather_sql,
-    side_features,
+    feature_names,
+    side_blocks,
     side_names,
+    sorted_side_features,
     thresholds,
 )
 
@@ -38,18 +39,35 @@ if TYPE_CHECKING:
 class FeatureTable:
     """Feature columns for every transaction of a set, in the set's file order."""
 
-    def __init__(self, txn_id: pa.Array, columns: dict[str, np.ndarray]) -> None:
+    def __init__(self, txn_id: pa.Array, columns: dict[str, np.ndarray],
+                 data: np.ndarray | None = None) -> None:
         self.txn_id = txn_id
+        #: name -> values; with ``data``, the columns are views of it
         self.columns = columns
+        #: one row per transaction, one column per feature (``columns`` in order)
+        self.data = data
 
     def __len__(self) -> int:
         return len(self.txn_id)
 
-    def matrix(self, names: list[str]) -> np.ndarray:
-        """The named columns as one float32 matrix (rows in file order)."""
-        out = np.empty((len(self), len(names)), dtype=np.float32)
+    @classmethod
+    def of_matrix(cls, txn_id: pa.Array, names: Sequence[str], data: np.ndarray
+                  ) -> FeatureTable:
+        """A table over one row-major matrix (a transaction's features side by side)."""
+        return cls(txn_id, {name: data[:, j] for j, name in enumerate(names)}, data)
+
+    def matrix(self, names: Sequence[str], rows: slice | np.ndarray | None = None
+               ) -> np.ndarray:
+        """The named columns as one float32 matrix (rows in file order, or ``rows``)."""
+        idx = slice(None) if rows is None else rows
+        if self.data is not None:
+            at = {name: j for j, name in enumerate(self.columns)}
+            picked = self.data[idx][:, [at[name] for name in names]]
+            return np.ascontiguousarray(picked, dtype=np.float32)
+        size = len(range(len(self))[idx]) if isinstance(idx, slice) else len(idx)
+        out = np.empty((size, len(names)), dtype=np.float32)
         for j, name in enumerate(names):
-            out[:, j] = self.columns[name]
+            out[:, j] = self.columns[name][idx]
         return out
 
 
@@ -68,35 +86,66 @@ def _encode(values: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]
     return order_names, codes
 
 
-def compute(engine: EmbeddedEngine, cfg: FeatureConfig = DEFAULT) -> FeatureTable:
+#: Side rows per block of the per-account kernel (its temporaries grow with a block).
+SIDE_BLOCK = 1_000_000
+#: Blocks computed at once.
+SIDE_THREADS = 2
+
+
+def compute(engine: EmbeddedEngine, cfg: FeatureConfig = DEFAULT,
+            dtype: type = np.float64) -> FeatureTable:
     """Every feature of every transaction (see :mod:`tocsin.money.features.base`)."""
-    con = engine.con
-    table = con.sql("SELECT txn_id, t, source, target, amount, amount_orig, currency_orig, "
-                    "channel, row FROM txn ORDER BY row").to_arrow_table()
+    return compute_set(engine.set_dir, cfg, dtype)
+
+
+def compute_set(set_dir: Path, cfg: FeatureConfig = DEFAULT,
+                dtype: type = np.float64) -> FeatureTable:
+    """Every feature of every transaction of the set in ``set_dir``, in file order.
+
+    Reads the set's Parquet file with Arrow and computes everything with numpy and
+    numba: the set-wide SQL of the Spark side (hubs, path edges, the percent rank per
+    currency, scatter-gather, cycles) is done on arrays sorted once. ``dtype`` float32
+    halves the memory; the model reads float32 anyway.
+    """
+    table = pq.read_table(set_dir / "transactions.parquet", columns=[
+        "txn_id", "ts", "source", "target", "amount", "amount_orig", "currency_orig",
+        "channel"])
     n = table.num_rows
-    t = _np(table, "t", np.int64)
+    t = pc.cast(table.column("ts"), pa.int64()).to_numpy() // 1_000_000
     amount = _np(table, "amount", np.float64)
     amount_orig = _np(table, "amount_orig", np.float64)
     both = pa.concat_arrays([table.column("source").combine_chunks(),
                              table.column("target").combine_chunks()])
-    acc = pc.dictionary_encode(both).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    encoded = pc.dictionary_encode(both)
+    acc = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    accounts = len(encoded.dictionary)
+    del both, encoded
     src, dst = acc[:n], acc[n:]
     cur_names, cur = _encode(table.column("currency_orig"))
     chan_names, chan = _encode(table.column("channel"))
+    txn_id = table.column("txn_id").combine_chunks()
+    del table
     cash, near = cash_flags(chan_names, chan, cur_names, cur, amount_orig, thresholds(),
                             cfg.near_threshold)
-    cols: dict[str, np.ndarray] = {}
-    cols["log_amount"] = np.log1p(np.maximum(amount, 0))
-    cols["round_amount"] = ((amount_orig >= 100) & (np.mod(amount_orig, 100) == 0)).astype(
-        np.float64)
+    matrix: np.ndarray = np.full((n, len(feature_names(cfg))), np.nan, dtype=dtype)
+    out = FeatureTable.of_matrix(txn_id, feature_names(cfg), matrix)
+    cols = out.columns
+
+    def put(name: str, values: np.ndarray) -> None:
+        cols[name][:] = values
+
+    put("log_amount", np.log1p(np.maximum(amount, 0)))
+    put("round_amount", (amount_orig >= 100) & (np.mod(amount_orig, 100) == 0))
     self_ = src == dst
-    cols["self_transfer"] = self_.astype(np.float64)
-    cols["cash"] = cash.astype(np.float64)
-    cols["near_thr"] = near.astype(np.float64)
+    put("self_transfer", self_)
+    put("cash", cash)
+    put("near_thr", near)
     lookup = {c: float(i) for i, c in enumerate(CHANNELS)}
     chan_code = np.array([lookup.get(str(c), np.nan) for c in chan_names.tolist()])
-    cols["channel"] = chan_code[chan] if n else np.zeros(0)
-    # side kernel over (payment, side) rows
+    put("channel", chan_code[chan] if n else np.zeros(0))
+    put("amount_pct_cur", percent_rank(cur, amount_orig))
+    del amount_orig
+    # side kernel over (payment, side) rows, by blocks of whole accounts
     keep = np.flatnonzero(~self_)
     m = len(keep)
     side = SideInput(
@@ -110,45 +159,104 @@ def compute(engine: EmbeddedEngine, cfg: FeatureConfig = DEFAULT) -> FeatureTabl
         cash=np.concatenate([cash[keep], cash[keep]]),
         near=np.concatenate([near[keep], near[keep]]),
     )
-    values = side_features(side, cfg)
-    for name in side_names(cfg):
-        for prefix, part, skip in (("src", slice(0, m), ONLY_DST), ("dst", slice(m, 2 * m),
-                                                                   ONLY_SRC)):
-            if name in skip:
-                continue
-            col = np.full(n, np.nan)
-            col[keep] = values[name][part]
-            cols[f"{prefix}_{name}"] = col
-    # set-wide parts in SQL
-    rank = con.sql(f"SELECT r.amount_pct_cur FROM ({currency_rank_sql()}) r "
-                   "JOIN txn USING (txn_id) ORDER BY txn.row").to_arrow_table()
-    cols["amount_pct_cur"] = _np(rank, "amount_pct_cur", np.float64)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE feat_hubs AS {hubs_sql(cfg)}")
-    edges = path_edges_sql(cfg, "feat_hubs")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE feat_edges AS {edges}")
-    sg = con.sql(f"SELECT txn.row, s.sg_mids FROM ({scatter_gather_sql(cfg, 'feat_edges')}) s "
-                 "JOIN txn USING (txn_id)").to_arrow_table()
-    cols["sg_mids"] = np.zeros(n)
-    cols["sg_mids"][_np(sg, "row", np.int64)] = _np(sg, "sg_mids", np.float64)
-    cols["cycle_n"], cols["cycle_len"] = _cycles(engine, cfg, n)
-    return FeatureTable(table.column("txn_id").combine_chunks(), cols)
+    del cur, chan, cash, near
+    names = side_names(cfg)
+    # where each side feature goes: row 0 for the payer's side, row 1 for the payee's
+    at = {name: j for j, name in enumerate(cols)}
+    places = np.array([[at.get(f"src_{name}", -1) for name in names],
+                       [at.get(f"dst_{name}", -1) for name in names]], dtype=np.int64)
+    # by (time, amount), both sides of a payment next to each other, then stably by
+    # account: the order of side_order without sorting on three keys
+    by_time = np.lexsort((amount[keep], t[keep]))
+    order = np.stack([by_time, by_time + m], axis=1).ravel()
+    del by_time
+    order = order[kernels.stable_by_code(side.account[order])]
 
+    def run(block: np.ndarray, x: SideInput = side) -> None:
+        values = sorted_side_features(x.take(block), cfg)
+        stacked = np.empty((len(names), len(block)))
+        for j, name in enumerate(names):
+            stacked[j] = values[name]
+        del values
+        is_dst = (block >= m).astype(np.int64)
+        # a payment's two sides may be in blocks run at once: they fill different columns
+        kernels.scatter_rows(matrix, keep[block - m * is_dst], is_dst, stacked, places)
 
-def _cycles(engine: EmbeddedEngine, cfg: FeatureConfig, n: int) -> tuple[np.ndarray,
-                                                                           np.ndarray]:
-    step = Paths(name="feat_cycles", edges="SELECT * FROM feat_edges",
-                 config=cycle_path_config(cfg), closed=True, min_hops=2)
-    engine.run_paths(step)
-    paths = engine.fetch("SELECT txns FROM feat_cycles")
-    counts = cycle_counts(paths["txns"].astype(str).tolist(), cfg.cycle_cap)
+    blocks = side_blocks(side, SIDE_BLOCK, order)
+    if len(blocks) == 1:
+        run(blocks[0])
+    else:
+        # blocks share nothing; numpy's sorts and the compiled loops release the GIL
+        with ThreadPoolExecutor(max_workers=SIDE_THREADS) as pool:
+            list(pool.map(run, blocks))
+    del order, blocks
+    del side
+    # paths: scatter-gather and cycles over the payments between non-hub accounts
+    edges = _path_edges(src, dst, t, amount, accounts, cfg)
+    width = int(cfg.forward_hours * HOUR)
+    sg = np.zeros(n)
+    sg[edges.rows] = kernels.scatter_gather(edges.src, edges.dst, edges.t, edges.first, width)
+    put("sg_mids", sg)
+    pc_ = cycle_path_config(cfg)
+    count, shortest = kernels.cycles(
+        edges.src, edges.dst, edges.t, edges.amount, edges.first,
+        int(pc_.hop_hours * HOUR), int(pc_.window_hours * HOUR), pc_.min_share,
+        pc_.max_growth, pc_.max_hops)
     cycle_n, cycle_len = np.zeros(n), np.zeros(n)
-    if counts:
-        ids = pa.array(list(counts), pa.string())
-        engine.con.register("cycle_ids", pa.table({"txn_id": ids}))
-        rows = engine.con.sql("SELECT c.txn_id, txn.row FROM cycle_ids c JOIN txn USING "
-                              "(txn_id)").to_arrow_table()
-        engine.con.unregister("cycle_ids")
-        for txn_id, row in zip(rows.column("txn_id").to_pylist(),
-                               rows.column("row").to_pylist(), strict=True):
-            cycle_n[row], cycle_len[row] = counts[txn_id]
-    return cycle_n, cycle_len
+    cycle_n[edges.rows] = np.minimum(count, cfg.cycle_cap)
+    cycle_len[edges.rows] = shortest
+    put("cycle_n", cycle_n)
+    put("cycle_len", cycle_len)
+    return out
+
+
+def percent_rank(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """SQL's ``PERCENT_RANK() OVER (PARTITION BY group ORDER BY values)``: (rank - 1) /
+    (rows in the group - 1), 0 in a group of one; equal values share the lowest rank."""
+    n = len(values)
+    if not n:
+        return np.zeros(0)
+    order = np.lexsort((values, group))
+    g, v = group[order], values[order]
+    new_group = np.r_[True, g[1:] != g[:-1]]
+    new_value = new_group | np.r_[True, v[1:] != v[:-1]]
+    pos = np.arange(n)
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+    tie_start = np.maximum.accumulate(np.where(new_value, pos, 0))
+    starts = np.flatnonzero(new_group)
+    size = np.diff(np.r_[starts, n])
+    rows = np.repeat(size, size)
+    ranked = np.divide(tie_start - group_start, rows - 1, out=np.zeros(n),
+                       where=rows > 1)
+    out = np.empty(n)
+    out[order] = ranked
+    return out
+
+
+@dataclass
+class PathEdges:
+    """Payments that may carry a path (see ``base.path_edges_sql``), sorted by (source,
+    time, file order); ``first[a]`` … ``first[a + 1]`` are those of account ``a``."""
+
+    rows: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    t: np.ndarray
+    amount: np.ndarray
+    first: np.ndarray
+
+
+def _path_edges(src: np.ndarray, dst: np.ndarray, t: np.ndarray, amount: np.ndarray,
+                accounts: int, cfg: FeatureConfig) -> PathEdges:
+    # hubs: accounts with more distinct counterparties (either way, itself included when
+    # it pays itself) than hub_counterparties
+    pairs = np.sort(np.concatenate([src * accounts + dst, dst * accounts + src]))
+    distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    hub = np.bincount(distinct // accounts, minlength=accounts) > cfg.hub_counterparties
+    del pairs, distinct
+    ok = (src != dst) & (amount > 0) & ~hub[src] & ~hub[dst]
+    rows = np.flatnonzero(ok)
+    rows = rows[np.lexsort((rows, t[rows], src[rows]))]
+    s = src[rows]
+    return PathEdges(rows=rows, src=s, dst=dst[rows], t=t[rows], amount=amount[rows],
+                     first=np.searchsorted(s, np.arange(accounts + 1), "left"))

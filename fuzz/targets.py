@@ -75,6 +75,12 @@ def _platform() -> tuple[Any, Any]:
     return path, vocab
 
 
+def prepare() -> None:
+    """Build what several targets share (the migrated database) once, before they are
+    forked one by one from the same process."""
+    _platform()
+
+
 def goaml(data: bytes) -> None:
     _ingest("goaml", {"report.xml": data})
 

@@ -3,7 +3,7 @@
 The short run (a few seconds per importer) catches regressions in CI; the long
 run of docs/fuzzing.md is marked slow. Each kind of run fuzzes its targets one
 after the other in one process that instruments the importers once (python -m
-fuzz.run TARGET...), and each target still passes or fails on its own.
+fuzz.run TARGET... --jobs 2), and each target still passes or fails on its own.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from fuzz.targets import TARGETS, expected_errors
 ROOT = Path(__file__).resolve().parents[2]
 SHORT_SECONDS = int(os.environ.get("TOCSIN_FUZZ_SECONDS", "5"))
 LONG_SECONDS = int(os.environ.get("TOCSIN_FUZZ_LONG_SECONDS", "1800"))
+#: Targets fuzzed side by side: one per core, two at most (the test process itself waits).
+JOBS = min(2, len(os.sched_getaffinity(0)))
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
@@ -42,11 +44,11 @@ def _fuzz_selected(request: pytest.FixtureRequest, test: str, seconds: int) -> P
     names = sorted({str(item.callspec.params["name"]) for item in request.session.items
                     if isinstance(item, pytest.Function) and item.originalname == test})
     folder = request.getfixturevalue("tmp_path_factory").mktemp(test)
-    limit = len(names) * (seconds + 180)
+    limit = -(-len(names) // JOBS) * (seconds + 180)
     with subprocess.Popen(
             [sys.executable, "-m", "fuzz.run", *names, "--seconds", str(seconds),
              "--new-corpus", str(folder / "new"), "--artifacts", str(folder / "crashes"),
-             "--logs", str(folder / "logs")],
+             "--logs", str(folder / "logs"), "--jobs", str(JOBS)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)}) as run:
         try:

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from tocsin.access import passwords
 from tocsin.settings import Settings
 from tocsin.store import migrate
 from tocsin.store.database import Database
@@ -32,6 +34,22 @@ PG_URL = os.environ.get("TOCSIN_TEST_DATABASE_URL")
 os.environ.setdefault("TOCSIN_AUDIT_KEY", "audit-key-of-the-test-suite-" + "k" * 16)
 CHROMIUM = "/usr/bin/chromium"
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+#: The platform's own password hasher, kept before the suite swaps in a cheaper one (and
+#: checked by tests/access/test_login.py).
+PLATFORM_HASHER = passwords._hasher
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashes() -> Iterator[None]:
+    """argon2id at its lowest cost for the suite's hundreds of throwaway users and logins:
+    at the platform's cost (64 MiB, 3 passes) each hash or check takes 0.1-0.2 s of CPU.
+    The algorithm and the code paths stay the same; a hash records its own parameters, so
+    checking a password is unchanged."""
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    passwords._hasher = PLATFORM_HASHER
 
 
 def _load_reference(url: str) -> None:
@@ -84,6 +102,8 @@ class PgDatabases:
         self.admin = make_engine(url, isolation_level="AUTOCOMMIT")
         self.count = 0
         self.dropping: list[threading.Thread] = []
+        #: prepared states, dropped with the two templates at the end
+        self.templates: list[str] = []
         self.empty = self._create(f"{self.prefix}_empty")
         migrate_engine = make_engine(self.url(self.empty))
         migrate.upgrade(migrate_engine)
@@ -100,10 +120,11 @@ class PgDatabases:
             conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
         return name
 
-    def copy(self, platform: bool) -> str:
+    def copy(self, platform: bool, template: str | None = None) -> str:
+        """A new database copied from ``template``, else the platform or empty one."""
         self.count += 1
         return self._create(f"{self.prefix}_{self.count}",
-                            template=self.platform if platform else self.empty)
+                            template=template or (self.platform if platform else self.empty))
 
     def drop(self, name: str, wait: bool = False) -> None:
         def run() -> None:
@@ -118,7 +139,7 @@ class PgDatabases:
     def close(self) -> None:
         for thread in self.dropping:
             thread.join()
-        for name in (self.platform, self.empty):
+        for name in (*self.templates, self.platform, self.empty):
             self.drop(name, wait=True)
         self.admin.dispose()
 
@@ -131,19 +152,79 @@ def pg_databases() -> Iterator[PgDatabases]:
     databases.close()
 
 
+#: A prepared state: fills a platform database (reference data loaded) with what a fixture
+#: of that name stands for.
+Preparer = Callable[[Database, Settings], None]
+PREPARED: dict[str, Preparer] = {}
+
+
+def prepared(name: str) -> Callable[[Preparer], Preparer]:
+    """Register ``preparer`` as the content of fixture ``name`` (which must use
+    ``platform_db``): it runs once per backend and session into a template, and every
+    test using the fixture starts from a copy (as ``platform_db`` does). The state lives
+    in the database only; the template's data folder is not copied."""
+    def register(preparer: Preparer) -> Preparer:
+        PREPARED[name] = preparer
+        return preparer
+    return register
+
+
+def _template_settings(data_dir: Path, database_url: str) -> Settings:
+    return Settings(data_dir=data_dir, database_url=database_url,
+                    secret_key="t" * 40, cookie_secure=True)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def prepared_templates() -> dict[str, str]:
+    """"backend:state" → the template made so far: a SQLite file or a PostgreSQL name."""
+    return {}
+
+
+def _prepared_template(request: pytest.FixtureRequest, backend: str, state: str) -> str:
+    templates: dict[str, str] = request.getfixturevalue("prepared_templates")
+    key = f"{backend}:{state}"
+    if key in templates:
+        return templates[key]
+    folder = request.getfixturevalue("tmp_path_factory").mktemp(f"prepared-{state}")
+    if backend == "sqlite":
+        path = folder / "template.db"
+        shutil.copy(request.getfixturevalue("sqlite_platform_template"), path)
+        url = f"sqlite:///{path}"
+        template = str(path)
+    else:
+        databases: PgDatabases = request.getfixturevalue("pg_databases")
+        template = databases.copy(platform=True)
+        databases.templates.append(template)
+        url = databases.url(template)
+    database = Database.from_url(url)
+    PREPARED[state](database, _template_settings(folder / "data", url))
+    if backend == "sqlite":
+        with database.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.engine.dispose()  # a PostgreSQL template takes no connections
+    templates[key] = template
+    return template
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database per test: empty and migrated, or with the reference
-    framework loaded when the test uses ``platform_db``."""
+    framework loaded when the test uses ``platform_db``, or in a prepared state
+    (``prepared``) when it uses a fixture registered as one."""
     platform = "platform_db" in request.fixturenames
+    state = next((name for name in request.fixturenames if name in PREPARED), None)
     if request.param == "sqlite":
         path = tmp_path / "tocsin.db"
-        template = "sqlite_platform_template" if platform else "sqlite_template"
-        shutil.copy(request.getfixturevalue(template), path)
+        if state is not None:
+            shutil.copy(_prepared_template(request, "sqlite", state), path)
+        else:
+            template = "sqlite_platform_template" if platform else "sqlite_template"
+            shutil.copy(request.getfixturevalue(template), path)
         yield f"sqlite:///{path}"
         return
     databases: PgDatabases = request.getfixturevalue("pg_databases")
-    name = databases.copy(platform)
+    name = databases.copy(platform, _prepared_template(request, "postgresql", state)
+                          if state is not None else None)
     yield databases.url(name)
     databases.drop(name)
 

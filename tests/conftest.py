@@ -156,20 +156,28 @@ def pg_databases() -> Iterator[PgDatabases]:
 #: of that name stands for.
 Preparer = Callable[[Database, Settings], None]
 PREPARED: dict[str, Preparer] = {}
+#: Prepared states that also write files to the data folder, which is copied too.
+WITH_DATA: set[str] = set()
 
 
-def prepared(name: str) -> Callable[[Preparer], Preparer]:
+def prepared(name: str, data: bool = False) -> Callable[[Preparer], Preparer]:
     """Register ``preparer`` as the content of fixture ``name`` (which must use
     ``platform_db``): it runs once per backend and session into a template, and every
-    test using the fixture starts from a copy (as ``platform_db`` does). The state lives
-    in the database only; the template's data folder is not copied."""
+    test using the fixture starts from a copy (as ``platform_db`` does). With ``data``,
+    the files it wrote to the template's data folder are copied into the test's."""
     def register(preparer: Preparer) -> Preparer:
         PREPARED[name] = preparer
+        if data:
+            WITH_DATA.add(name)
         return preparer
     return register
 
 
-def _template_settings(data_dir: Path, database_url: str) -> Settings:
+def _prepared_state(request: pytest.FixtureRequest) -> str | None:
+    return next((name for name in request.fixturenames if name in PREPARED), None)
+
+
+def _test_settings(data_dir: Path, database_url: str) -> Settings:
     return Settings(data_dir=data_dir, database_url=database_url,
                     secret_key="t" * 40, cookie_secure=True)  # type: ignore[arg-type]
 
@@ -197,12 +205,13 @@ def _prepared_template(request: pytest.FixtureRequest, backend: str, state: str)
         databases.templates.append(template)
         url = databases.url(template)
     database = Database.from_url(url)
-    PREPARED[state](database, _template_settings(folder / "data", url))
+    PREPARED[state](database, _test_settings(folder / "data", url))
     if backend == "sqlite":
         with database.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     database.engine.dispose()  # a PostgreSQL template takes no connections
     templates[key] = template
+    templates[f"{key}:data"] = str(folder / "data")
     return template
 
 
@@ -212,7 +221,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     framework loaded when the test uses ``platform_db``, or in a prepared state
     (``prepared``) when it uses a fixture registered as one."""
     platform = "platform_db" in request.fixturenames
-    state = next((name for name in request.fixturenames if name in PREPARED), None)
+    state = _prepared_state(request)
     if request.param == "sqlite":
         path = tmp_path / "tocsin.db"
         if state is not None:
@@ -230,13 +239,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        secret_key="t" * 40,  # type: ignore[arg-type]
-        cookie_secure=True,
-    )
+def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> Settings:
+    state = _prepared_state(request)
+    if state in WITH_DATA:  # the files of the prepared state's template, beside its copy
+        backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+        templates: dict[str, str] = request.getfixturevalue("prepared_templates")
+        shutil.copytree(templates[f"{backend}:{state}:data"], tmp_path / "data")
+    return _test_settings(tmp_path / "data", database_url)
 
 
 @pytest.fixture
@@ -324,14 +333,21 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+@prepared("demo_set", data=True)
+def _money_demo(db: Database, settings: Settings) -> None:
+    from tocsin.money import demo
+
+    with db.transaction() as session:
+        demo.load(session, settings)
+
+
 @pytest.fixture
-def demo_set(platform_db: Database, settings: Settings) -> int:
-    """The fictional demo case registered as an AMBER set of ``tntd-spmu``; its id."""
+def demo_set(platform_db: Database) -> int:
+    """The fictional demo case registered as an AMBER set of ``tntd-spmu`` (copied with its
+    files from a template loaded once per backend); its id."""
     from tocsin.money import demo
     from tocsin.money.tables import TransactionSet
 
-    with platform_db.transaction() as session:
-        demo.load(session, settings)
     with platform_db.transaction() as session:
         found = session.scalar(select(TransactionSet.id).where(
             TransactionSet.name == demo.DEMO_NAME))

@@ -179,7 +179,7 @@ def _prepared_state(request: pytest.FixtureRequest) -> str | None:
 
 def _test_settings(data_dir: Path, database_url: str) -> Settings:
     return Settings(data_dir=data_dir, database_url=database_url,
-                    secret_key="t" * 40, cookie_secure=True)  # type: ignore[arg-type]
+                    secret_key="t" * 40, cookie_secure=True)
 
 
 @pytest.fixture(scope="session")
@@ -294,7 +294,7 @@ def sqlite_settings(tmp_path: Path, sqlite_platform_template: Path) -> Settings:
     path = tmp_path / "browser.db"
     shutil.copy(sqlite_platform_template, path)
     return Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{path}",
-                    secret_key="b" * 40, cookie_secure=True)  # type: ignore[arg-type]
+                    secret_key="b" * 40, cookie_secure=True)
 
 
 @pytest.fixture

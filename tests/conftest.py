@@ -174,7 +174,11 @@ def prepared(name: str, data: bool = False) -> Callable[[Preparer], Preparer]:
 
 
 def _prepared_state(request: pytest.FixtureRequest) -> str | None:
-    return next((name for name in request.fixturenames if name in PREPARED), None)
+    states = [name for name in request.fixturenames if name in PREPARED]
+    if len(states) > 1:  # one template per test: the second state would be silently missing
+        raise pytest.UsageError(f"{request.node.nodeid}: uses the prepared states "
+                                f"{', '.join(states)}; a test can start from one only")
+    return states[0] if states else None
 
 
 def _test_settings(data_dir: Path, database_url: str) -> Settings:

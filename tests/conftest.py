@@ -188,7 +188,8 @@ def _test_settings(data_dir: Path, database_url: str) -> Settings:
 
 @pytest.fixture(scope="session")
 def prepared_templates() -> dict[str, str]:
-    """"backend:state" → the template made so far: a SQLite file or a PostgreSQL name."""
+    """The templates made so far by ``backend:state``: a SQLite file or a PostgreSQL name
+    (and ``backend:state:data``, the data folder the state was prepared with)."""
     return {}
 
 
@@ -248,7 +249,9 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) 
     if state in WITH_DATA:  # the files of the prepared state's template, beside its copy
         backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
         templates: dict[str, str] = request.getfixturevalue("prepared_templates")
-        shutil.copytree(templates[f"{backend}:{state}:data"], tmp_path / "data")
+        data = Path(templates[f"{backend}:{state}:data"])
+        if data.exists():
+            shutil.copytree(data, tmp_path / "data")
     return _test_settings(tmp_path / "data", database_url)
 
 

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from tocsin.access import passwords
 from tocsin.settings import Settings
 from tocsin.store import migrate
 from tocsin.store.database import Database
@@ -36,6 +38,22 @@ for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
     os.environ.pop(_name, None)
 CHROMIUM = "/usr/bin/chromium"
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+#: The platform's own password hasher, kept before the suite swaps in a cheaper one (and
+#: checked by tests/access/test_login.py).
+PLATFORM_HASHER = passwords._hasher
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashes() -> Iterator[None]:
+    """argon2id at its lowest cost for the suite's hundreds of throwaway users and logins:
+    at the platform's cost (64 MiB, 3 passes) each hash or check takes 0.1-0.2 s of CPU.
+    The algorithm and the code paths stay the same; a hash records its own parameters, so
+    checking a password is unchanged."""
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    passwords._hasher = PLATFORM_HASHER
 
 
 def _load_reference(url: str) -> None:
@@ -88,6 +106,8 @@ class PgDatabases:
         self.admin = make_engine(url, isolation_level="AUTOCOMMIT")
         self.count = 0
         self.dropping: list[threading.Thread] = []
+        #: prepared states, dropped with the two templates at the end
+        self.templates: list[str] = []
         self.empty = self._create(f"{self.prefix}_empty")
         migrate_engine = make_engine(self.url(self.empty))
         migrate.upgrade(migrate_engine)
@@ -104,10 +124,11 @@ class PgDatabases:
             conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
         return name
 
-    def copy(self, platform: bool) -> str:
+    def copy(self, platform: bool, template: str | None = None) -> str:
+        """A new database copied from ``template``, else the platform or empty one."""
         self.count += 1
         return self._create(f"{self.prefix}_{self.count}",
-                            template=self.platform if platform else self.empty)
+                            template=template or (self.platform if platform else self.empty))
 
     def drop(self, name: str, wait: bool = False) -> None:
         def run() -> None:
@@ -122,7 +143,7 @@ class PgDatabases:
     def close(self) -> None:
         for thread in self.dropping:
             thread.join()
-        for name in (self.platform, self.empty):
+        for name in (*self.templates, self.platform, self.empty):
             self.drop(name, wait=True)
         self.admin.dispose()
 
@@ -135,31 +156,107 @@ def pg_databases() -> Iterator[PgDatabases]:
     databases.close()
 
 
+#: A prepared state: fills a platform database (reference data loaded) with what a fixture
+#: of that name stands for.
+Preparer = Callable[[Database, Settings], None]
+PREPARED: dict[str, Preparer] = {}
+#: Prepared states that also write files to the data folder, which is copied too.
+WITH_DATA: set[str] = set()
+
+
+def prepared(name: str, data: bool = False) -> Callable[[Preparer], Preparer]:
+    """Register ``preparer`` as the content of fixture ``name`` (which must use
+    ``platform_db``): it runs once per backend and session into a template, and every
+    test using the fixture starts from a copy (as ``platform_db`` does). With ``data``,
+    the files it wrote to the template's data folder are copied into the test's."""
+    def register(preparer: Preparer) -> Preparer:
+        PREPARED[name] = preparer
+        if data:
+            WITH_DATA.add(name)
+        return preparer
+    return register
+
+
+def _prepared_state(request: pytest.FixtureRequest) -> str | None:
+    states = [name for name in request.fixturenames if name in PREPARED]
+    if len(states) > 1:  # one template per test: the second state would be silently missing
+        raise pytest.UsageError(f"{request.node.nodeid}: uses the prepared states "
+                                f"{', '.join(states)}; a test can start from one only")
+    return states[0] if states else None
+
+
+def _test_settings(data_dir: Path, database_url: str) -> Settings:
+    return Settings(data_dir=data_dir, database_url=database_url,
+                    secret_key="t" * 40, cookie_secure=True)
+
+
+@pytest.fixture(scope="session")
+def prepared_templates() -> dict[str, str]:
+    """The templates made so far by ``backend:state``: a SQLite file or a PostgreSQL name
+    (and ``backend:state:data``, the data folder the state was prepared with)."""
+    return {}
+
+
+def _prepared_template(request: pytest.FixtureRequest, backend: str, state: str) -> str:
+    templates: dict[str, str] = request.getfixturevalue("prepared_templates")
+    key = f"{backend}:{state}"
+    if key in templates:
+        return templates[key]
+    folder = request.getfixturevalue("tmp_path_factory").mktemp(f"prepared-{state}")
+    if backend == "sqlite":
+        path = folder / "template.db"
+        shutil.copy(request.getfixturevalue("sqlite_platform_template"), path)
+        url = f"sqlite:///{path}"
+        template = str(path)
+    else:
+        databases: PgDatabases = request.getfixturevalue("pg_databases")
+        template = databases.copy(platform=True)
+        databases.templates.append(template)
+        url = databases.url(template)
+    database = Database.from_url(url)
+    PREPARED[state](database, _test_settings(folder / "data", url))
+    if backend == "sqlite":
+        with database.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.engine.dispose()  # a PostgreSQL template takes no connections
+    templates[key] = template
+    templates[f"{key}:data"] = str(folder / "data")
+    return template
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database per test: empty and migrated, or with the reference
-    framework loaded when the test uses ``platform_db``."""
+    framework loaded when the test uses ``platform_db``, or in a prepared state
+    (``prepared``) when it uses a fixture registered as one."""
     platform = "platform_db" in request.fixturenames
+    state = _prepared_state(request)
     if request.param == "sqlite":
         path = tmp_path / "tocsin.db"
-        template = "sqlite_platform_template" if platform else "sqlite_template"
-        shutil.copy(request.getfixturevalue(template), path)
+        if state is not None:
+            shutil.copy(_prepared_template(request, "sqlite", state), path)
+        else:
+            template = "sqlite_platform_template" if platform else "sqlite_template"
+            shutil.copy(request.getfixturevalue(template), path)
         yield f"sqlite:///{path}"
         return
     databases: PgDatabases = request.getfixturevalue("pg_databases")
-    name = databases.copy(platform)
+    name = databases.copy(platform, _prepared_template(request, "postgresql", state)
+                          if state is not None else None)
     yield databases.url(name)
     databases.drop(name)
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        secret_key="t" * 40,  # type: ignore[arg-type]
-        cookie_secure=True,
-    )
+def settings(request: pytest.FixtureRequest, tmp_path: Path, database_url: str) -> Settings:
+    state = _prepared_state(request)
+    if state in WITH_DATA:  # the files of the prepared state's template, beside its copy
+        backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+        templates: dict[str, str] = request.getfixturevalue("prepared_templates")
+        data = Path(templates[f"{backend}:{state}:data"])
+        if data.exists():
+            shutil.copytree(data, tmp_path / "data")
+    return _test_settings(tmp_path / "data", database_url)
 
 
 @pytest.fixture
@@ -208,7 +305,7 @@ def sqlite_settings(tmp_path: Path, sqlite_platform_template: Path) -> Settings:
     path = tmp_path / "browser.db"
     shutil.copy(sqlite_platform_template, path)
     return Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{path}",
-                    secret_key="b" * 40, cookie_secure=True)  # type: ignore[arg-type]
+                    secret_key="b" * 40, cookie_secure=True)
 
 
 @pytest.fixture
@@ -247,14 +344,21 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+@prepared("demo_set", data=True)
+def _money_demo(db: Database, settings: Settings) -> None:
+    from tocsin.money import demo
+
+    with db.transaction() as session:
+        demo.load(session, settings)
+
+
 @pytest.fixture
-def demo_set(platform_db: Database, settings: Settings) -> int:
-    """The fictional demo case registered as an AMBER set of ``tntd-spmu``; its id."""
+def demo_set(platform_db: Database) -> int:
+    """The fictional demo case registered as an AMBER set of ``tntd-spmu`` (copied with its
+    files from a template loaded once per backend); its id."""
     from tocsin.money import demo
     from tocsin.money.tables import TransactionSet
 
-    with platform_db.transaction() as session:
-        demo.load(session, settings)
     with platform_db.transaction() as session:
         found = session.scalar(select(TransactionSet.id).where(
             TransactionSet.name == demo.DEMO_NAME))

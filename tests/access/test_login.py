@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from tocsin.access import audit, login, users
+from tocsin.access import audit, login, passwords, users
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
 from tocsin.access.tables import AuditEntry, LoginSession, Unit
@@ -31,6 +31,19 @@ def test_password_is_hashed_with_argon2(user_db: Database) -> None:
         user = users.get_user(session, "ana")
         assert user.password_hash.startswith("$argon2id$")
         assert PASSWORD not in user.password_hash
+
+
+def test_the_platform_hashes_at_the_recommended_argon2id_cost() -> None:
+    """The suite hashes its test users' passwords cheaply; the platform keeps RFC 9106's
+    second recommended setting (64 MiB, 3 passes, 4 lanes)."""
+    from argon2 import Type
+
+    from tests.conftest import PLATFORM_HASHER
+
+    assert PLATFORM_HASHER.type is Type.ID
+    assert (PLATFORM_HASHER.memory_cost, PLATFORM_HASHER.time_cost,
+            PLATFORM_HASHER.parallelism) == (64 * 1024, 3, 4)
+    assert passwords.DUMMY_HASH.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
 def test_weak_password_is_refused(user_db: Database) -> None:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import prepared
 from tocsin.settings import Settings
 from tocsin.store.database import Database
 
 
-@pytest.fixture
-def demo_db(platform_db: Database, settings: Settings) -> Database:
+@prepared("demo_db")
+def _coherence_demo(db: Database, settings: Settings) -> None:
     from tocsin.coherence import demo
 
-    with platform_db.transaction() as session:
+    with db.transaction() as session:
         demo.load(session, settings)
+
+
+@pytest.fixture
+def demo_db(platform_db: Database) -> Database:
+    """The platform with the coherence demo, copied from a template loaded once per backend."""
     return platform_db
 
 

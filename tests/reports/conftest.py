@@ -6,16 +6,22 @@ from datetime import date
 
 import pytest
 
+from tests.conftest import prepared
 from tocsin.settings import Settings
 from tocsin.store.database import Database
 
 TODAY = date(2026, 6, 1)
 
 
-@pytest.fixture
-def report_db(platform_db: Database, settings: Settings) -> Database:
+@prepared("report_db")
+def _coherence_demo_on_the_day(db: Database, settings: Settings) -> None:
     from tocsin.coherence import demo
 
-    with platform_db.transaction() as session:
+    with db.transaction() as session:
         demo.load(session, settings, today=TODAY)
+
+
+@pytest.fixture
+def report_db(platform_db: Database) -> Database:
+    """The coherence demo as of ``TODAY``, copied from a template loaded once per backend."""
     return platform_db

@@ -212,34 +212,36 @@ def neighbourhood(
     unknown = [a for a, c in zip(accounts, codes, strict=True) if c < 0]
     if unknown:
         raise NotFound(f"account {unknown[0]} is not in this transaction set")
-    edges, seen, truncated = index.around(
+    found = index.around_columns(
         codes, hops, _micros(window.since) if window.since else None,
         _micros(window.until) if window.until else None, window.min_amount, max_edges)
+    # Columns are made by numpy and Arrow, one call each; the Python loops only make
+    # the answer's own dicts (each one once).
     # Codes sort like the ids, so the nodes come out sorted by id and edges by their ends.
-    wanted = sorted(seen | {e["source"] for e in edges} | {e["target"] for e in edges})
-    columns = index.node_columns(wanted)
+    columns = index.node_columns(found.reached)
+    ids = columns["account_id"]
     starts = set(accounts)
-    nodes = []
-    for account_id, kind, bank, country, label, holder in zip(
-            columns["account_id"], columns["kind"], columns["bank"], columns["country"],
-            columns["label"], columns["holder"], strict=True):
-        kind = kind or "unknown"
-        nodes.append({"id": account_id, "kind": kind, "bank": bank, "country": country,
-                      "holder": holder, "end_point": kind in END_POINT_KINDS,
-                      "labelled": bool(label), "start": account_id in starts})
-    name = dict(zip(wanted, columns["account_id"], strict=True))
-    edges.sort(key=lambda e: (e["source"], e["target"]))
-    times = np.datetime_as_string(np.array(
-        [t for e in edges for t in (e["first"], e["last"])], dtype="datetime64[us]"),
-        unit="s").tolist()
-    out = []
-    for k, e in enumerate(edges):
-        source, target = name[e["source"]], name[e["target"]]
-        out.append({"id": f"{source}->{target}", "source": source, "target": target,
-                    "payments": e["payments"], "total": round(e["total"], 2),
-                    "first": times[2 * k] + "Z", "last": times[2 * k + 1] + "Z",
-                    "labelled": e["labelled"]})
-    return {"nodes": nodes, "edges": out, "truncated": truncated}
+    nodes = [{"id": account_id, "kind": kind, "bank": bank, "country": country,
+              "holder": holder, "end_point": kind in END_POINT_KINDS, "labelled": bool(label),
+              "start": account_id in starts}
+             for account_id, kind, bank, country, label, holder in zip(
+                 ids, [k or "unknown" for k in columns["kind"]], columns["bank"],
+                 columns["country"], columns["label"], columns["holder"], strict=True)]
+    order = np.lexsort((found.dst, found.src))
+    sources = [ids[i] for i in np.searchsorted(found.reached, found.src[order]).tolist()]
+    targets = [ids[i] for i in np.searchsorted(found.reached, found.dst[order]).tolist()]
+    first = np.datetime_as_string(found.first[order].astype("datetime64[us]"), unit="s",
+                                  timezone="UTC").tolist()
+    last = np.datetime_as_string(found.last[order].astype("datetime64[us]"), unit="s",
+                                 timezone="UTC").tolist()
+    edges = [{"id": f"{source}->{target}", "source": source, "target": target,
+              "payments": payments, "total": round(total, 2), "first": f, "last": la,
+              "labelled": labelled}
+             for source, target, payments, total, f, la, labelled in zip(
+                 sources, targets, found.payments[order].tolist(),
+                 found.total[order].tolist(), first, last, found.labelled[order].tolist(),
+                 strict=True)]
+    return {"nodes": nodes, "edges": edges, "truncated": found.truncated}
 
 
 def _edge(r: dict[str, Any]) -> dict[str, Any]:

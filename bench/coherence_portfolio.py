@@ -135,8 +135,9 @@ TABS = [f"{path}?year={YEAR}" for path in (
 def _write_workspace(db: Any, n: int) -> int:
     """The generated portfolio and indicators as rows of a workspace; returns activities."""
     from datetime import UTC, datetime
+    from typing import cast
 
-    from sqlalchemy import insert, select
+    from sqlalchemy import Table, insert, select
 
     from tocsin.access.tables import Unit
     from tocsin.coherence.tables import ThreatIndicator
@@ -152,7 +153,11 @@ def _write_workspace(db: Any, n: int) -> int:
     now = datetime.now(UTC)
     with db.transaction() as session:
         unit = session.scalar(select(Unit.id).where(Unit.code == "tntd-spmu"))
-        activities, countries, areas, stages, finance = [], [], [], [], []
+        activities: list[dict[str, Any]] = []
+        countries: list[dict[str, Any]] = []
+        areas: list[dict[str, Any]] = []
+        stages: list[dict[str, Any]] = []
+        finance: list[dict[str, Any]] = []
         for i in range(len(p)):
             ident = p.ids[i]
             activities.append({
@@ -178,9 +183,9 @@ def _write_workspace(db: Any, n: int) -> int:
                             (ActivityCrimeArea, areas), (ActivityStage, stages),
                             (Finance, finance)):
             for lo in range(0, len(rows), 20_000):
-                session.execute(insert(table.__table__), rows[lo:lo + 20_000])
+                session.execute(insert(cast(Table, table.__table__)), rows[lo:lo + 20_000])
         data = inputs()
-        session.execute(insert(ThreatIndicator.__table__), [{
+        session.execute(insert(cast(Table, ThreatIndicator.__table__)), [{
             "crime_area_code": v.crime_area, "country_code": v.country, "year": v.year,
             "kind": v.kind, "value": v.value, "unit": v.unit or "", "source": v.source,
             "source_reliability": v.reliability, "credibility": v.credibility, "note": "",
@@ -221,7 +226,7 @@ def part_tabs(n: int, requests: int = 20, baseline: int = 2,
         keep.mkdir(parents=True, exist_ok=True)
         folder = contextlib.nullcontext(str(keep))
     with folder as tmp:
-        settings = Settings(data_dir=Path(tmp) / "data",  # type: ignore[call-arg]
+        settings = Settings(data_dir=Path(tmp) / "data",
                             database_url=f"sqlite:///{tmp}/workspace.db",
                             secret_key="b" * 40, cookie_secure=True)
         # A kept workspace says how many activities it was written with; another count,

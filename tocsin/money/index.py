@@ -610,10 +610,11 @@ class SetIndex:
             seen[frontier] = True
             if truncated:
                 break
-        columns = [np.concatenate(c) for c in zip(*parts, strict=True)] if parts else \
-            [np.zeros(0, t) for t in (np.int64, np.int64, np.int64, np.float64, np.int64,
-                                      np.int64, np.bool_)]
-        return Around(*columns, reached=np.flatnonzero(seen), truncated=truncated)
+        kinds = (np.int64, np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
+        s, d, n, v, f, la, b = [np.concatenate(c) for c in zip(*parts, strict=True)] if parts \
+            else [np.zeros(0, k) for k in kinds]
+        return Around(src=s, dst=d, payments=n, total=v, first=f, last=la, labelled=b,
+                      reached=np.flatnonzero(seen), truncated=truncated)
 
     def edge_table(self) -> EdgeTable:
         """Payments aggregated per (source, target), computed once and kept beside the index."""

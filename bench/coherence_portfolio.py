@@ -305,7 +305,10 @@ PARTS = {"analysis": part_analysis, "pairs": part_pairs, "quality": part_quality
 
 def in_subprocess(part: str, n: int, *extra: str) -> dict[str, Any]:
     out = subprocess.run([sys.executable, __file__, "--part", part, "--n", str(n), *extra],
-                         check=True, capture_output=True, text=True)
+                         check=False, capture_output=True, text=True)
+    if out.returncode:  # say why: the part's own output is captured
+        sys.stderr.write(out.stderr[-4000:])
+        raise SystemExit(f"part {part!r} failed (exit status {out.returncode})")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 

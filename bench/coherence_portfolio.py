@@ -17,10 +17,14 @@ detection by blocking against a naive all-pairs comparison, in the same run.
    then every coherence tab and API answer is requested ``--requests`` times in
    turn and its median and 95th percentile latency printed. The baseline in the
    same run is the same tab when every request recomputes (the cache emptied
-   before each request), the way every tab worked before.
+   before each request), the way every tab worked before. Writing the workspace
+   takes minutes; ``--keep DIR`` writes it into ``DIR`` once and reuses it in the
+   next runs with the same ``--tabs`` (the analysis itself is computed again in
+   every run: it is kept in the process only).
 
     .venv/bin/python bench/coherence_portfolio.py
     .venv/bin/python bench/coherence_portfolio.py --activities 5000 --slice 1000 --labelled 1000
+    .venv/bin/python bench/coherence_portfolio.py --tabs 50000 --only-tabs --keep /tmp/coh-50k
 """
 
 from __future__ import annotations
@@ -131,8 +135,9 @@ TABS = [f"{path}?year={YEAR}" for path in (
 def _write_workspace(db: Any, n: int) -> int:
     """The generated portfolio and indicators as rows of a workspace; returns activities."""
     from datetime import UTC, datetime
+    from typing import cast
 
-    from sqlalchemy import insert, select
+    from sqlalchemy import Table, insert, select
 
     from tocsin.access.tables import Unit
     from tocsin.coherence.tables import ThreatIndicator
@@ -148,7 +153,11 @@ def _write_workspace(db: Any, n: int) -> int:
     now = datetime.now(UTC)
     with db.transaction() as session:
         unit = session.scalar(select(Unit.id).where(Unit.code == "tntd-spmu"))
-        activities, countries, areas, stages, finance = [], [], [], [], []
+        activities: list[dict[str, Any]] = []
+        countries: list[dict[str, Any]] = []
+        areas: list[dict[str, Any]] = []
+        stages: list[dict[str, Any]] = []
+        finance: list[dict[str, Any]] = []
         for i in range(len(p)):
             ident = p.ids[i]
             activities.append({
@@ -174,9 +183,9 @@ def _write_workspace(db: Any, n: int) -> int:
                             (ActivityCrimeArea, areas), (ActivityStage, stages),
                             (Finance, finance)):
             for lo in range(0, len(rows), 20_000):
-                session.execute(insert(table.__table__), rows[lo:lo + 20_000])
+                session.execute(insert(cast(Table, table.__table__)), rows[lo:lo + 20_000])
         data = inputs()
-        session.execute(insert(ThreatIndicator.__table__), [{
+        session.execute(insert(cast(Table, ThreatIndicator.__table__)), [{
             "crime_area_code": v.crime_area, "country_code": v.country, "year": v.year,
             "kind": v.kind, "value": v.value, "unit": v.unit or "", "source": v.source,
             "source_reliability": v.reliability, "credibility": v.credibility, "note": "",
@@ -190,7 +199,9 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def part_tabs(n: int, requests: int = 20, baseline: int = 2) -> dict[str, Any]:
+def part_tabs(n: int, requests: int = 20, baseline: int = 2,
+              keep: Path | None = None) -> dict[str, Any]:
+    import contextlib
     import os
     import statistics
     import tempfile
@@ -208,21 +219,38 @@ def part_tabs(n: int, requests: int = 20, baseline: int = 2) -> dict[str, Any]:
     from tocsin.store.database import Database
     from tocsin.web.app import create_app
 
-    with tempfile.TemporaryDirectory(prefix="tocsin-coh-") as tmp:
-        settings = Settings(data_dir=Path(tmp) / "data",  # type: ignore[call-arg]
+    folder: contextlib.AbstractContextManager[str]
+    if keep is None:
+        folder = tempfile.TemporaryDirectory(prefix="tocsin-coh-")
+    else:
+        keep.mkdir(parents=True, exist_ok=True)
+        folder = contextlib.nullcontext(str(keep))
+    with folder as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data",
                             database_url=f"sqlite:///{tmp}/workspace.db",
                             secret_key="b" * 40, cookie_secure=True)
-        db = Database.from_settings(settings)
-        migrate.upgrade(db.engine)
-        with db.transaction() as session:
-            sync_reference(session, load_registry())
-        with db.transaction() as session:
-            users.add_user(session, Principal.system(), "analyst", "Bench-horse-battery-9",
-                           Role.ANALYST, "tntd-spmu")
+        # A kept workspace says how many activities it was written with; another count,
+        # or a workspace whose writing did not finish, is written afresh.
+        marker = Path(tmp) / "written.json"
+        kept = json.loads(marker.read_text()) if marker.is_file() else None
         started = time.perf_counter()
-        records = _write_workspace(db, n)
+        if kept is not None and kept.get("n") == n:
+            records = int(kept["records"])
+        else:
+            marker.unlink(missing_ok=True)
+            Path(tmp, "workspace.db").unlink(missing_ok=True)
+            db = Database.from_settings(settings)
+            migrate.upgrade(db.engine)
+            with db.transaction() as session:
+                sync_reference(session, load_registry())
+            with db.transaction() as session:
+                users.add_user(session, Principal.system(), "analyst",
+                               "Bench-horse-battery-9", Role.ANALYST, "tntd-spmu")
+            records = _write_workspace(db, n)
+            db.engine.dispose()
+            if keep is not None:
+                marker.write_text(json.dumps({"n": n, "records": records}))
         written = time.perf_counter() - started
-        db.engine.dispose()
         app = create_app(settings)
         with TestClient(app, base_url="https://testserver") as client:
             form = client.get("/login")
@@ -259,13 +287,14 @@ def part_tabs(n: int, requests: int = 20, baseline: int = 2) -> dict[str, Any]:
     every = [t for values in times.values() for t in values]
     load = os.getloadavg()[0]
     return {
-        "records": records, "write_s": round(written, 1), "first_request_s": round(first, 2),
+        "records": records, "write_s": round(written, 1), "reused": kept is not None and
+        kept.get("n") == n, "first_request_s": round(first, 2),
         "requests_per_tab": requests, "load": round(load, 1),
         "tabs": {tab: {"median_ms": round(1000 * statistics.median(v), 1),
                        "p95_ms": round(1000 * _p95(v), 1)} for tab, v in times.items()},
         "all_tabs_median_ms": round(1000 * statistics.median(every), 1),
         "all_tabs_p95_ms": round(1000 * _p95(every), 1),
-        "uncached_median_s": round(statistics.median(uncached), 2),
+        "uncached_median_s": round(statistics.median(uncached), 2) if uncached else None,
         "uncached_runs": len(uncached),
     }
 
@@ -274,9 +303,12 @@ PARTS = {"analysis": part_analysis, "pairs": part_pairs, "quality": part_quality
          "tabs": part_tabs}
 
 
-def in_subprocess(part: str, n: int) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--part", part, "--n", str(n)],
-                         check=True, capture_output=True, text=True)
+def in_subprocess(part: str, n: int, *extra: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--part", part, "--n", str(n), *extra],
+                         check=False, capture_output=True, text=True)
+    if out.returncode:  # say why: the part's own output is captured
+        sys.stderr.write(out.stderr[-4000:])
+        raise SystemExit(f"part {part!r} failed (exit status {out.returncode})")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -289,18 +321,32 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--tabs", type=int, default=50_000,
                         help="activities in the workspace whose tabs are timed (0: skip)")
     parser.add_argument("--only-tabs", action="store_true", help="time the tabs only")
+    parser.add_argument("--requests", type=int, default=20,
+                        help="requests of each tab after the first computation")
+    parser.add_argument("--baseline", type=int, default=2,
+                        help="requests of the gaps tab recomputing the analysis (the before)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="write the tabs' workspace into this folder once and reuse it")
     parser.add_argument("--part", choices=sorted(PARTS))
     parser.add_argument("--n", type=int)
     args = parser.parse_args(argv)
+    if args.part == "tabs":
+        result = part_tabs(args.n, args.requests, args.baseline, args.keep)
+        print(json.dumps(result))
+        return result
     if args.part:
         result = PARTS[args.part](args.n)
         print(json.dumps(result))
         return result
     results: dict[str, Any] = {}
     if args.tabs:
-        results["tabs"] = t = in_subprocess("tabs", args.tabs)
+        extra = ["--requests", str(args.requests), "--baseline", str(args.baseline)]
+        if args.keep is not None:
+            extra += ["--keep", str(args.keep.resolve())]
+        results["tabs"] = t = in_subprocess("tabs", args.tabs, *extra)
         print(f"Coherence tabs on a workspace of {t['records']:,} activities (load "
-              f"{t['load']}): first request {t['first_request_s']} s (computes); then "
+              f"{t['load']}; workspace {'reused' if t['reused'] else 'written'} in "
+              f"{t['write_s']} s): first request {t['first_request_s']} s (computes); then "
               f"{t['requests_per_tab']} requests of each of {len(TABS)} tabs: median "
               f"{t['all_tabs_median_ms']} ms, p95 {t['all_tabs_p95_ms']} ms; recomputing on "
               f"every request (before): median {t['uncached_median_s']} s over "

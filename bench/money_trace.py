@@ -26,9 +26,10 @@ alternating order; a seed's time is its median. The script prints the median
 and 95th percentile over seeds for both sides and their ratios, checks that both
 found the same accounts and amounts, and prints peak memory.
 
-The graph view: :func:`tocsin.money.views.neighbourhood` two hops around
-accounts (those of the seeds), against a plain-Python two-hop walk over the
-baseline's adjacency that aggregates the same edges.
+The graph view: what the graph API sends for two hops around accounts (those of
+the seeds), :func:`tocsin.money.views.neighbourhood_json` (the nodes and edges
+found and written as JSON), against a plain-Python two-hop walk over the
+baseline's adjacency that aggregates the same edges (left as Python objects).
 
     .venv/bin/python bench/money_trace.py
     .venv/bin/python bench/money_trace.py --transactions 200000 --accounts 20000 --seeds 50
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from tocsin.money.index import INDEX_DIR, open_index
     from tocsin.money.synthetic import SyntheticConfig, write
     from tocsin.money.trace import TraceConfig, trace
-    from tocsin.money.views import neighbourhood
+    from tocsin.money.views import neighbourhood_json
 
     cfg = TraceConfig(rule="fifo", hops=args.hops)
     width = int(cfg.window_hours * 3600)
@@ -297,18 +298,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for k, account in enumerate(starts_accounts):
             mine, base = [], []
             for r in range(args.repeat):
-                order = (0, 1) if (k + r) % 2 == 0 else (1, 0)
-                for side in order:
+                for side in (0, 1) if (k + r) % 2 == 0 else (1, 0):
                     t = time.perf_counter()
                     if side == 0:
-                        graph = neighbourhood(set_dir, [account], hops=2)
+                        graph = neighbourhood_json(set_dir, [account], hops=2)
                         mine.append(time.perf_counter() - t)
                     else:
                         baseline_two_hops(adj, account, 400)
                         base.append(time.perf_counter() - t)
             g_ours.append(statistics.median(mine))
             g_theirs.append(statistics.median(base))
-            edges.append(len(graph["edges"]))
+            edges.append(len(json.loads(graph)["edges"]))
 
     out = {
         "transactions": index.size,
@@ -351,8 +351,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"baseline/Tocsin: {out['trace_ratio_median']}x at the median, "
           f"{out['trace_ratio_p95']}x at p95 (with the tree: {out['with_tree_ratio_median']}x, "
           f"{out['with_tree_ratio_p95']}x); same accounts and amounts: {out['same_nodes']}")
-    print(f"graph, two hops: Tocsin median {out['graph_two_hops_median_ms']} ms, p95 "
-          f"{out['graph_two_hops_p95_ms']} ms; plain Python median "
+    print(f"graph API answer (JSON), two hops: Tocsin median "
+          f"{out['graph_two_hops_median_ms']} ms, p95 {out['graph_two_hops_p95_ms']} ms; "
+          f"plain Python median "
           f"{out['graph_baseline_median_ms']} ms, p95 {out['graph_baseline_p95_ms']} ms "
           f"(up to {out['graph_edges_max']} edges)")
     print(f"peak RSS {out['peak_rss_mib']} MiB")

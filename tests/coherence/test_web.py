@@ -210,3 +210,37 @@ def test_whatif_lists_are_capped_and_searched_on_the_server(
     none = client.get("/coherence/whatif?find=no-such-activity-title").text
     assert re.findall(r'<select name="to_id">(.*?)</select>', none, re.S)[0].count(
         "<option") == 1
+
+
+def test_parts_written_once_per_analysis_carry_each_readers_own_token(
+        client: TestClient, demo_db: Database, make_user: Callable[..., tuple[str, str]]) -> None:
+    """The duplicate pairs are rendered once per analysis; each reader's page still holds
+    that reader's form token, and the API answers serialised once equal the views."""
+    import re
+
+    from tocsin.access.principal import Principal
+    from tocsin.access.roles import Role
+    from tocsin.access.tables import User
+    from tocsin.coherence import views
+    from tocsin.coherence.analysis import run
+    from tocsin.web.routers import coherence as routes
+
+    first_token = login(client, make_user("analyst")[0])
+    first = csrf_of(client, "/coherence/duplicates", "/coherence/duplicates/")
+    name = make_user("analyst", username="second-analyst")[0]
+    second_token = login(client, name)
+    page = client.get("/coherence/duplicates").text
+    second = csrf_of(client, "/coherence/duplicates", "/coherence/duplicates/")
+    assert first == first_token and second == second_token and first != second
+    assert routes._TOKEN_SLOT not in page and page.count("<article") > 1
+    forms = re.findall(r'<form[^>]*action="/coherence/duplicates/.*?</form>', page, re.S)
+    assert len(forms) == page.count("<article")
+    assert all(f'name="csrf_token" value="{second}"' in form for form in forms)
+    answers = [client.get("/api/v1/coherence/recommendations") for _ in range(2)]
+    assert answers[0].content == answers[1].content  # the second is the one written before
+    assert answers[0].headers["content-type"] == "application/json"
+    with demo_db.transaction() as session:
+        user = session.scalars(select(User).where(User.username == name)).one()
+        analyst = Principal(user.id, name, Role.ANALYST, user.unit_id)
+        analysis = run(session, analyst, routes._options(None, None, None, "country"))
+        assert answers[0].json() == [views.recommendation(r) for r in analysis.recommendations]

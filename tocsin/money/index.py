@@ -63,7 +63,33 @@ _ARRAYS = ("src", "dst", "t", "us", "amount", "label", "out_ptr", "in_order", "i
 #: Opened indexes kept per process (the web server traces the same sets again and again).
 _OPEN_LIMIT = 4
 _open: OrderedDict[tuple[str, str], SetIndex] = OrderedDict()
+#: Per folder as given: the stamp of its files when its index was last found current, the
+#: resolved folder and the opened index (see :func:`open_index`).
+_current: OrderedDict[str, tuple[Stamp, str, SetIndex]] = OrderedDict()
 _lock = threading.Lock()
+
+
+#: Device, inode, size and modification time of each file an index depends on (None when
+#: missing): the set's three Parquet files, then the index's ``meta.json``.
+Stamp = tuple[tuple[int, int, int, int] | None, ...]
+
+
+def _stamp(set_dir: Path) -> Stamp:
+    """Four ``stat`` calls and no read: whether an index found current is still current.
+
+    A rewritten or replaced file changes its size, time or inode; a rebuilt index is
+    a new folder, so its ``meta.json`` is a new inode.
+    """
+    out: list[tuple[int, int, int, int] | None] = []
+    for path in (set_dir / TRANSACTIONS_FILE, set_dir / ACCOUNTS_FILE, set_dir / PARTIES_FILE,
+                 set_dir / INDEX_DIR / "meta.json"):
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            out.append(None)
+            continue
+        out.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
 def _fingerprint(set_dir: Path) -> dict[str, list[int]]:
@@ -319,6 +345,24 @@ class EdgeTable:
     in_edges: np.ndarray
 
 
+@dataclass
+class Around:
+    """The graph view's edges around accounts (:meth:`SetIndex.around_columns`): one entry
+    per aggregated edge in each array (account codes, payments, total, first and last time
+    in microseconds, labelled), every account reached (codes, sorted, the starts among
+    them) and whether edges were cut."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    payments: np.ndarray
+    total: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    labelled: np.ndarray
+    reached: np.ndarray
+    truncated: bool
+
+
 class SetIndex:
     """The opened index of one set (see the module docstring)."""
 
@@ -475,31 +519,54 @@ class SetIndex:
     def around(self, codes: list[int], hops: int, since_us: int | None, until_us: int | None,
                min_amount: float, max_edges: int) -> tuple[list[dict[str, Any]], set[int],
                                                             bool]:
-        """Aggregated edges within ``hops`` payments of ``codes``, hop by hop, heaviest
-        first, until ``max_edges`` (see :func:`tocsin.money.views.neighbourhood`).
+        """:meth:`around_columns` as one dict per edge, the set of accounts reached and
+        whether edges were cut."""
+        found = self.around_columns(codes, hops, since_us, until_us, min_amount, max_edges)
+        edges = [{"source": s, "target": d, "payments": n, "total": v, "first": f,
+                  "last": la, "labelled": b}
+                 for s, d, n, v, f, la, b in zip(
+                     found.src.tolist(), found.dst.tolist(), found.payments.tolist(),
+                     found.total.tolist(), found.first.tolist(), found.last.tolist(),
+                     found.labelled.tolist(), strict=True)]
+        return edges, set(found.reached.tolist()), found.truncated
 
-        Returns the edges (codes, payments, total, first and last time in
-        microseconds, labelled), every account reached and whether edges were cut.
+    def around_columns(self, codes: list[int], hops: int, since_us: int | None,
+                       until_us: int | None, min_amount: float, max_edges: int) -> Around:
+        """Aggregated edges within ``hops`` payments of ``codes``, hop by hop, heaviest
+        first, until ``max_edges`` (see :func:`tocsin.money.views.neighbourhood`), as
+        arrays in the order they were taken.
+
         Without a time window or minimum amount the edges are read from the set's
         aggregated edge table (:meth:`edge_table`), whose cost does not grow with the
         accounts' payments; with one, from the payments themselves.
         """
+        starts = np.asarray(list(dict.fromkeys(codes)), np.int64)
         if since_us is None and until_us is None and not min_amount > 0:
-            return self._around_edges(codes, hops, max_edges)
-        seen = set(codes)
-        frontier = list(dict.fromkeys(codes))
-        edges: dict[tuple[int, int], dict[str, Any]] = {}
-        truncated = False
+            table = self.edge_table()
+            picked, truncated = _around_kernel(
+                starts, hops, max_edges, table.out_ptr, table.out_edges, table.in_ptr,
+                table.in_edges, table.src, table.dst, table.total)
+            src, dst = table.src[picked], table.dst[picked]
+            return Around(src=src, dst=dst, payments=table.payments[picked],
+                          total=table.total[picked], first=table.first[picked],
+                          last=table.last[picked], labelled=table.labelled[picked],
+                          reached=np.unique(np.concatenate([starts, src, dst])),
+                          truncated=bool(truncated))
         n_accounts = len(self.account_ids)
+        seen = np.zeros(n_accounts, np.bool_)
+        seen[starts] = True
+        frontier = starts
+        parts: list[tuple[np.ndarray, ...]] = []
+        known = np.zeros(0, np.int64)  # keys of the edges taken at earlier hops
+        truncated = False
         for _hop in range(hops):
-            if not frontier:
+            if not len(frontier):
                 break
-            codes_now = np.asarray(frontier, np.int64)
-            outgoing = _ranges(self.out_ptr[codes_now], self.out_ptr[codes_now + 1])
-            incoming = self.in_order[_ranges(self.in_ptr[codes_now], self.in_ptr[codes_now + 1])]
+            outgoing = _ranges(self.out_ptr[frontier], self.out_ptr[frontier + 1])
+            incoming = self.in_order[_ranges(self.in_ptr[frontier], self.in_ptr[frontier + 1])]
             # A payment between two frontier accounts is already among the payments out.
             inside = np.zeros(n_accounts, np.bool_)
-            inside[codes_now] = True
+            inside[frontier] = True
             incoming = incoming[~inside[self.src[incoming]]]
             rows = np.concatenate([outgoing, incoming.astype(np.int64)])
             src, dst = self.src[rows].astype(np.int64), self.dst[rows].astype(np.int64)
@@ -516,57 +583,38 @@ class SetIndex:
             key = src * n_accounts + dst
             order = np.argsort(key, kind="stable")
             key = key[order]
-            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else \
-                np.zeros(0, np.int64)
-            if len(starts):
-                total = np.add.reduceat(amount[order], starts)
-                count = np.diff(np.r_[starts, len(key)])
-                first = np.minimum.reduceat(us[order], starts)
-                last = np.maximum.reduceat(us[order], starts)
-                flagged = np.maximum.reduceat(label[order].astype(np.int8), starts)
-                g_src, g_dst = src[order][starts], dst[order][starts]
-                ranked = np.lexsort((g_dst, g_src, -total))
-            else:
-                ranked = np.zeros(0, np.int64)
-            budget = max_edges - len(edges)
-            if edges and len(ranked):
-                known = np.fromiter((a * n_accounts + b for a, b in edges), np.int64,
-                                    len(edges))
-                ranked = ranked[~np.isin(key[starts][ranked], known)]
+            if not len(key):
+                break
+            first_of = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            g_key = key[first_of]
+            total = np.add.reduceat(amount[order], first_of)
+            g_src, g_dst = src[order][first_of], dst[order][first_of]
+            ranked = np.lexsort((g_dst, g_src, -total))
+            if len(known):
+                ranked = ranked[~np.isin(g_key[ranked], known)]
+            budget = max_edges - sum(len(p[0]) for p in parts)
             if len(ranked) > budget:
                 truncated = True
                 ranked = ranked[:max(0, budget)]
-            fresh = ranked.tolist()
-            next_frontier: list[int] = []
-            for k in fresh:
-                s, d = int(g_src[k]), int(g_dst[k])
-                edges[(s, d)] = {"source": s, "target": d, "payments": int(count[k]),
-                                 "total": float(total[k]), "first": int(first[k]),
-                                 "last": int(last[k]), "labelled": bool(flagged[k])}
-                for end in (s, d):
-                    if end not in seen:
-                        seen.add(end)
-                        next_frontier.append(end)
-            frontier = next_frontier
+            if len(ranked):
+                us, label = us[order], label[order].astype(np.int8)
+                parts.append((
+                    g_src[ranked], g_dst[ranked],
+                    np.diff(np.r_[first_of, len(key)])[ranked], total[ranked],
+                    np.minimum.reduceat(us, first_of)[ranked],
+                    np.maximum.reduceat(us, first_of)[ranked],
+                    np.maximum.reduceat(label, first_of)[ranked].astype(np.bool_)))
+                known = np.concatenate([known, g_key[ranked]])
+            ends = np.concatenate([g_src[ranked], g_dst[ranked]])
+            frontier = np.unique(ends[~seen[ends]])
+            seen[frontier] = True
             if truncated:
                 break
-        return list(edges.values()), seen, truncated
-
-    def _around_edges(self, codes: list[int], hops: int, max_edges: int
-                      ) -> tuple[list[dict[str, Any]], set[int], bool]:
-        table = self.edge_table()
-        picked, truncated = _around_kernel(
-            np.asarray(list(dict.fromkeys(codes)), np.int64), hops, max_edges,
-            table.out_ptr, table.out_edges, table.in_ptr, table.in_edges, table.src,
-            table.dst, table.total)
-        src, dst = table.src[picked].tolist(), table.dst[picked].tolist()
-        edges = [{"source": s, "target": d, "payments": n, "total": v, "first": f,
-                  "last": la, "labelled": b}
-                 for s, d, n, v, f, la, b in zip(
-                     src, dst, table.payments[picked].tolist(), table.total[picked].tolist(),
-                     table.first[picked].tolist(), table.last[picked].tolist(),
-                     table.labelled[picked].tolist(), strict=True)]
-        return edges, set(codes) | set(src) | set(dst), bool(truncated)
+        kinds = (np.int64, np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
+        s, d, n, v, f, la, b = [np.concatenate(c) for c in zip(*parts, strict=True)] if parts \
+            else [np.zeros(0, k) for k in kinds]
+        return Around(src=s, dst=d, payments=n, total=v, first=f, last=la, labelled=b,
+                      reached=np.flatnonzero(seen), truncated=truncated)
 
     def edge_table(self) -> EdgeTable:
         """Payments aggregated per (source, target), computed once and kept beside the index."""
@@ -593,14 +641,14 @@ class SetIndex:
         return {row[0]: dict(zip(names, row, strict=True))
                 for row in zip(*columns.values(), strict=True)}
 
-    def node_columns(self, codes: list[int]) -> dict[str, list[Any]]:
+    def node_columns(self, codes: list[int] | np.ndarray) -> dict[str, list[Any]]:
         """The accounts' id, kind, bank, country, label and holder, one list per column
         (taken column by column: several times quicker than rows of a table)."""
         if self._columns is None:
             self._columns = {name: self.accounts.column(name).combine_chunks()
                              for name in ("account_id", "kind", "bank", "country", "label",
                                           "holder")}
-        taken = pa.array(codes, pa.int64())
+        taken = pa.array(np.asarray(codes, np.int64))
         return {name: column.take(taken).to_pylist() for name, column in self._columns.items()}
 
     # -- matchings -----------------------------------------------------------------------
@@ -695,25 +743,45 @@ def is_current(set_dir: Path) -> bool:
 
 
 def open_index(set_dir: Path) -> SetIndex:
-    """The set's index, built first when it is missing or stale; kept open per process."""
+    """The set's index, built first when it is missing or stale; kept open per process.
+
+    Every trace and graph call asks for the index, so the usual answer costs four
+    ``stat`` calls: while the set's files and the index's ``meta.json`` keep their
+    stamp (:func:`_stamp`) since the index was last found current, it still is.
+    Any change sends the call through the full check (reading ``meta.json``).
+    """
     set_dir = Path(set_dir)
+    name = str(set_dir)
+    stamp = _stamp(set_dir)  # taken before the reads it vouches for
+    with _lock:
+        known = _current.get(name)
+        if known is not None and known[0] == stamp:
+            _current.move_to_end(name)
+            return known[2]
     if not is_current(set_dir):
         build(set_dir)
-    stamp = (index_folder(set_dir) / "meta.json").read_text()
-    key = (str(set_dir.resolve()), stamp)
+        stamp = _stamp(set_dir)
+    meta = (index_folder(set_dir) / "meta.json").read_text()
+    root = str(set_dir.resolve())
+    key = (root, meta)
     with _lock:
         found = _open.get(key)
         if found is not None:
             _open.move_to_end(key)
-            return found
-    opened = SetIndex(index_folder(set_dir))
+    if found is None:
+        found = SetIndex(index_folder(set_dir))
+        with _lock:
+            for old in [k for k in _open if k[0] == root]:
+                del _open[old]
+            _open[key] = found
+            while len(_open) > _OPEN_LIMIT:
+                _open.popitem(last=False)
     with _lock:
-        for old in [k for k in _open if k[0] == key[0]]:
-            del _open[old]
-        _open[key] = opened
-        while len(_open) > _OPEN_LIMIT:
-            _open.popitem(last=False)
-    return opened
+        _current[name] = (stamp, root, found)
+        _current.move_to_end(name)
+        while len(_current) > 4 * _OPEN_LIMIT:
+            _current.popitem(last=False)
+    return found
 
 
 class IndexedSet:
@@ -735,6 +803,8 @@ def forget(set_dir: Path) -> None:
     with _lock:
         for key in [k for k in _open if k[0] == root]:
             del _open[key]
+        for name in [n for n, (_s, r, _i) in _current.items() if r == root]:
+            del _current[name]
 
 
 def build(set_dir: Path, threads: int | None = None) -> Path:

@@ -42,7 +42,7 @@ class _Ledgers:
 
 def _seeds(set_dir: Path, n: int = 12) -> list[str]:
     path = set_dir / "transactions.parquet"
-    labelled = [r[0] for r in duckdb.sql(
+    labelled = [r[0] for r in duckdb.execute(
         f"SELECT min(txn_id) FROM '{path}' WHERE label GROUP BY label_pattern ORDER BY 1"
     ).fetchall()]
     ids = pq.read_table(path, columns=["txn_id"]).column("txn_id").to_pylist()
@@ -248,3 +248,108 @@ def test_hashed_id_lookup_finds_every_payment_and_nothing_else(tiny_set: Path) -
     for missing in ("", "nope", ids[0] + "x", ids[0][:-1], "a\0b", "é" * 40, ids[0] + "\0"):
         assert ix.row(missing) == -1, missing
         assert _find(ix.sorted_ids, missing, ix.txn_keys) == -1, missing
+
+
+def test_an_index_found_current_is_served_from_its_stamp_until_a_file_changes(
+        tiny_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asking again for an unchanged set reads nothing (four stats); any change of the
+    Parquet files or of the index's meta.json sends it through the full check again."""
+    import shutil
+
+    import tocsin.money.index as index_module
+
+    copy = tmp_path / "set"
+    shutil.copytree(tiny_set, copy, ignore=shutil.ignore_patterns(INDEX_DIR))
+    ix = open_index(copy)
+    checked: list[Path] = []
+    full_check = index_module.is_current
+
+    def counting(set_dir: Path) -> bool:
+        checked.append(set_dir)
+        return full_check(set_dir)
+
+    monkeypatch.setattr(index_module, "is_current", counting)
+    assert open_index(copy) is ix and open_index(copy) is ix
+    assert checked == []
+    # The same size and time, another file (a copy put in place): another inode.
+    accounts = copy / "accounts.parquet"
+    stat = accounts.stat()
+    shutil.copy2(accounts, copy / "accounts.new")
+    os.replace(copy / "accounts.new", accounts)
+    os.utime(accounts, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert open_index(copy) is ix  # the full check finds it current: same size and time
+    assert len(checked) == 1
+    assert open_index(copy) is ix and len(checked) == 1
+    # Another process rebuilt the index (from the same files): its new meta.json sends
+    # the next call through the full check again.
+    index_module.build(copy)
+    assert open_index(copy).size == ix.size and len(checked) == 2
+    assert open_index(copy).size == ix.size and len(checked) == 2
+    index_module.forget(copy)
+    assert open_index(copy) is not ix and len(checked) == 3
+
+
+def test_graph_json_is_the_graph_answer_written_once(tiny_set: Path, tmp_path: Path) -> None:
+    """The API's JSON equals ``json.dumps`` of the dict answer byte for byte: windows, cuts,
+    several starts, and names that need escaping or are missing."""
+    import json
+    from datetime import UTC, datetime
+
+    from tocsin.money.dataset import conform
+    from tocsin.money.schema import ACCOUNTS, PARTIES, TRANSACTIONS
+    from tocsin.money.views import Window, neighbourhood_json
+
+    def same(set_dir: Path, accounts: list[str], hops: int, window: Window | None = None,
+             max_edges: int = 400) -> dict[str, Any]:
+        answer = neighbourhood(set_dir, accounts, hops, window, max_edges)
+        written = neighbourhood_json(set_dir, accounts, hops, window, max_edges)
+        assert written == json.dumps(answer, ensure_ascii=False,
+                                     separators=(",", ":")).encode()
+        return answer
+
+    ix = open_index(tiny_set)
+    busiest = np.argsort(-np.diff(np.asarray(ix.out_ptr)))[:2].tolist()
+    rng = random.Random(8)
+    picks = [[ix.account(c)] for c in busiest]
+    picks += [[ix.account(rng.randrange(len(ix.account_ids)))] for _ in range(6)]
+    picks.append([ix.account(busiest[0]), ix.account(busiest[1])])
+    for accounts in picks:
+        for hops in (1, 2):
+            same(tiny_set, accounts, hops)
+            same(tiny_set, accounts, hops, max_edges=7)
+            same(tiny_set, accounts, hops, Window(min_amount=500.0))
+            same(tiny_set, accounts, hops, Window(since=datetime(2024, 2, 1, tzinfo=UTC)))
+
+    names = ['Q"uote', "back\\slash", "Ünïcødé Bank — Київ", "tab\there", "line\nfeed"]
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    ts = [datetime(2024, 1, 1, h, tzinfo=UTC) for h in range(len(names))]
+    table = pa.table({"txn_id": [f"T{i}" for i in range(len(names))], "ts": ts,
+                      "source": [names[0]] * len(names), "target": [*names[1:], "plain"],
+                      "amount": [1.005, 2.675, 0.125, 1e9 + 0.005, 3.0],
+                      "amount_orig": [1.0] * len(names), "currency_orig": ["EUR"] * len(names)})
+    pq.write_table(conform(table, TRANSACTIONS, "t"), folder / "transactions.parquet")
+    pq.write_table(conform(pa.table({"account_id": names[:2], "kind": ["cash", "domestic"],
+                                     "bank": ['B"1', None], "holder": [None, "Ана\\"]}),
+                           ACCOUNTS, "a"), folder / "accounts.parquet")
+    pq.write_table(PARTIES.empty_table(), folder / "parties.parquet")
+    answer = same(folder, [names[0]], 2)
+    assert {e["id"] for e in answer["edges"]} == {f"{names[0]}->{t}" for t in [*names[1:], "plain"]}
+    assert sorted(e["total"] for e in answer["edges"]) == sorted(
+        round(v, 2) for v in table.column("amount").to_pylist())
+    assert [n["start"] for n in answer["nodes"]].count(True) == 1
+
+
+def test_totals_are_rounded_as_python_rounds_them() -> None:
+    from tocsin.money.views import round_cents
+
+    rng = np.random.default_rng(4)
+    values = np.concatenate([
+        rng.lognormal(6, 3, 50_000), np.arange(0, 20_000) / 1000 + 0.005,
+        -rng.lognormal(2, 2, 2_000),
+        np.array([0.125, 1.005, 2.675, 0.015, 1e15 + 0.005, 2.0**52, 1e300, 0.0, -0.0, -0.001,
+                  5e-324, 123456789.125, float("inf")])])
+    ours = round_cents(values)
+    expected = [round(float(v), 2) for v in values]
+    assert ours == expected
+    assert [np.signbit(v) for v in ours] == [np.signbit(v) for v in expected]

@@ -7,13 +7,17 @@ Pages under ``/coherence`` and JSON under ``/api/v1/coherence``; both call
 
 from __future__ import annotations
 
+import json
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from pydantic import TypeAdapter
 
 from tocsin import i18n, limits
 from tocsin.access.principal import Principal
@@ -83,12 +87,18 @@ def threats_page(request: Request, session: DbSession, principal: CurrentPrincip
                   all_cells=len(ranked), cell_rows=cell_rows, **_context(analysis, principal))
 
 
+#: Written where a reader's form token goes in a fragment rendered once for every reader;
+#: random, so that no text of a record can hold it.
+_TOKEN_SLOT = f"token-slot-{secrets.token_hex(16)}"
+
+
 def _fragment(request: Request, owner: Any, name: str, template: str,
               **context: Any) -> Markup:
     """A part of a page that depends only on a cached analysis or matrix (``owner``) and
     on what ``name`` says (the filters people chose), rendered once per owner and name.
 
-    Such parts hold no user, role or form token: those stay in the page around them.
+    Such parts hold no user or role (``name`` says which role's version it is) and no
+    form token (rendered with :data:`_TOKEN_SLOT`, replaced per request).
     """
     templates = request.app.state.templates
 
@@ -191,7 +201,15 @@ def duplicates_page(request: Request, session: DbSession, principal: CurrentPrin
     analysis = run(session, principal, _options(None, None, None, "country", limit=limit))
     audit_shown(session, principal, analysis.portfolio,
                 [r for c in analysis.candidates for r in (c.a, c.b)])
-    return render(request, "coherence/duplicates.html", tab="duplicates", verdicts=VERDICTS,
+    can_judge = principal.can(Action.JUDGE)
+    # The pairs are written once per analysis (and language, and whether the reader may
+    # judge); each reader's form token is put into the judgement forms afterwards.
+    pairs = _fragment(request, analysis, f"duplicate_pairs:{can_judge}",
+                      "coherence/_duplicate_pairs.html", a=analysis, p=analysis.portfolio,
+                      verdicts=VERDICTS, can_judge=can_judge, csrf_token=_TOKEN_SLOT)
+    token = str(escape(getattr(request.state, "csrf_token", "")))
+    return render(request, "coherence/duplicates.html", tab="duplicates",
+                  pairs=Markup(pairs.replace(_TOKEN_SLOT, token)),  # noqa: S704
                   **_context(analysis, principal))
 
 
@@ -360,12 +378,28 @@ def report_download(fmt: Literal["html", "pdf"], session: DbSession,
 # --- JSON API -------------------------------------------------------------------------
 
 
-@api.get("/threats")
+_ANY: TypeAdapter[Any] = TypeAdapter(Any)
+
+
+def _answer(owner: Any, name: str, build: Callable[[], Any]) -> Response:
+    """A JSON answer that depends only on a cached analysis (``owner``) and ``name``,
+    serialised once per analysis and language: the same bytes the framework would
+    send for ``build()``, without building and encoding thousands of objects again on
+    every request."""
+    def encoded() -> bytes:
+        return json.dumps(_ANY.dump_python(build(), mode="json"), ensure_ascii=False,
+                          allow_nan=False, indent=None, separators=(",", ":")).encode()
+
+    body: bytes = cache.derived(owner, f"json:{name}:{i18n.current()}", encoded)
+    return Response(body, media_type="application/json")
+
+
+@api.get("/threats", response_model=dict[str, Any])
 def api_threats(session: DbSession, principal: CurrentPrincipal, year: YearQ = None,
-                geo: GeoQ = "country") -> dict[str, Any]:
+                geo: GeoQ = "country") -> Response:
     """The composite threat picture of one year, every cell with the parts behind it."""
     analysis = run(session, principal, _options(year, None, None, geo, limit=0))
-    return views.picture(analysis)
+    return _answer(analysis, "threats", lambda: views.picture(analysis))
 
 
 @api.get("/threats/trends")
@@ -451,26 +485,28 @@ def api_coverage_cell(session: DbSession, principal: CurrentPrincipal, start: St
             "programmes": views.drill(analysis.portfolio, found)}
 
 
-@api.get("/gaps")
+@api.get("/gaps", response_model=dict[str, Any])
 def api_gaps(session: DbSession, principal: CurrentPrincipal, year: YearQ = None,
-             start: StartQ = None, end: EndQ = None, geo: GeoQ = "country") -> dict[str, Any]:
+             start: StartQ = None, end: EndQ = None, geo: GeoQ = "country") -> Response:
     """Hot spots with low coverage, and commitments without a programme, ranked."""
     analysis = run(session, principal, _options(year, start, end, geo, limit=0))
     names, currency = analysis.inputs.names, analysis.portfolio.currency
-    return {"year": analysis.year, "period": str(analysis.period),
-            "gaps": [views.gap(g, currency, names) for g in analysis.gaps],
-            "commitments": [views.commitment_gap(g, names) for g in analysis.commitment_gaps],
-            "notes": analysis.inputs.notes}
+    return _answer(analysis, "gaps", lambda: {
+        "year": analysis.year, "period": str(analysis.period),
+        "gaps": [views.gap(g, currency, names) for g in analysis.gaps],
+        "commitments": [views.commitment_gap(g, names) for g in analysis.commitment_gaps],
+        "notes": analysis.inputs.notes})
 
 
-@api.get("/duplicates")
+@api.get("/duplicates", response_model=list[dict[str, Any]])
 def api_duplicates(session: DbSession, principal: CurrentPrincipal,
-                   limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> list[dict[str, Any]]:
+                   limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> Response:
     """Candidate duplicate or overlapping pairs with their reasons and judgements."""
     analysis = run(session, principal, _options(None, None, None, "country", limit=limit))
     audit_shown(session, principal, analysis.portfolio,
                 [r for c in analysis.candidates for r in (c.a, c.b)])
-    return [views.candidate(analysis.portfolio, c) for c in analysis.candidates]
+    return _answer(analysis, "duplicates",
+                   lambda: [views.candidate(analysis.portfolio, c) for c in analysis.candidates])
 
 
 @api.post("/duplicates/{pair}/judgement")
@@ -484,13 +520,14 @@ def api_judge(pair: str, session: DbSession, principal: CurrentPrincipal,
             "on": view.judged_at}
 
 
-@api.get("/recommendations")
+@api.get("/recommendations", response_model=list[dict[str, Any]])
 def api_recommendations(session: DbSession, principal: CurrentPrincipal, year: YearQ = None,
                         start: StartQ = None, end: EndQ = None,
-                        geo: GeoQ = "country") -> list[dict[str, Any]]:
+                        geo: GeoQ = "country") -> Response:
     """Ranked recommended actions with rationale and evidence links."""
     analysis = run(session, principal, _options(year, start, end, geo))
-    return [views.recommendation(r) for r in analysis.recommendations]
+    return _answer(analysis, "recommendations",
+                   lambda: [views.recommendation(r) for r in analysis.recommendations])
 
 
 @api.post("/whatif")

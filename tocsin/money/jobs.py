@@ -329,7 +329,8 @@ def _ingest(ctx: JobContext) -> Outcome:
                 name=params["name"], handling=params["handling"],
                 unit_id=int(params["unit_id"]), description=params.get("description", ""),
                 base_currency=params.get("base_currency", "EUR"), mapping=mapping)
-            ctx.progress(0.95, "registering the set")
+            # No progress report in here: on SQLite it would wait for this transaction's
+            # own write lock.
             session.flush()
             set_id = record.id
             # the notes say what the import left out or could not tell

@@ -9,11 +9,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import MakeUser, login
 from tests.money.web.ranked import assert_ranked
 from tocsin.access import audit
+from tocsin.jobs import runner
 from tocsin.money.demo import MAPPING, case_files
 from tocsin.money.detect import REGISTRY
 from tocsin.money.synthetic import SyntheticConfig
@@ -62,6 +64,18 @@ def test_upload_runs_as_a_job_and_the_set_is_listed(client: TestClient, make_use
     assert "Case 12" in page.text and "TLP:AMBER" in page.text
     # The upload folder is cleaned up once the import has finished.
     assert not any((Path(client.app.state.settings.data_dir) / "uploads").iterdir())  # type: ignore[attr-defined]
+
+
+def test_an_upload_job_saving_every_progress_report_still_finishes(
+        client: TestClient, make_user: MakeUser, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A slow machine saves progress on every report; a report made while the job held the
+    # write lock of its own transaction waited for itself until "database is locked".
+    monkeypatch.setattr(runner, "SAVE_INTERVAL", 0.0)
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    data, mapping = (p.read_bytes() for p in case_files(tmp_path, SMALL))
+    done = _wait(client, _upload(client, token, data, mapping).json()["job"])
+    assert done["state"] == "done", done
 
 
 def test_a_bad_file_fails_the_job_with_its_problems(client: TestClient, make_user: MakeUser,

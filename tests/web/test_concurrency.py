@@ -29,6 +29,8 @@ ASYNC_WITH_THREADPOOL = {"tocsin.web.routers.investigations.api_upload",
                          "tocsin.web.routers.investigations.import_submit",
                          "tocsin.web.routers.crypto.tags_page",
                          "tocsin.web.routers.crypto.api_add_tags",
+                         "tocsin.web.routers.crypto.ethereum_tags_page",
+                         "tocsin.web.routers.crypto.api_add_ethereum_tags",
                          "tocsin.web.routers.safeguards.transfer",
                          "tocsin.web.routers.screening.import_form",
                          "tocsin.web.routers.screening.api_import"}

@@ -28,6 +28,7 @@ from tocsin.money.crypto.cluster import ClusterConfig
 from tocsin.money.crypto.tags import vocabulary
 from tocsin.money.crypto.taint import RULES, TraceConfig
 from tocsin.money.crypto.utxo import has_utxo
+from tocsin.settings import Settings
 from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.routers.investigations import _receive, _set_view, _unit_codes
@@ -89,15 +90,7 @@ def bitcoin_page(
             path = service.find_path(session, principal, settings, set_id, source, target)
         except InputError as exc:
             problems += [p.reason for p in exc.problems]
-    links = None
-    if fiat.strip():
-        from tocsin.money.crypto.fiat import LinkConfig, exchange_links
-
-        try:
-            links = exchange_links(session, principal, settings, set_id, fiat,
-                                   LinkConfig(window_days=days))
-        except InputError as exc:
-            problems += [p.reason for p in exc.problems]
+    links = _page_links(session, principal, settings, set_id, fiat, days, problems)
     may_store = sets.may_store_results(principal, record)
     return render(request, "investigations/bitcoin.html",
                   set=_set_view(record, _unit_codes(session)), clusters=clusters,
@@ -374,19 +367,11 @@ def ethereum_page(set_id: int, request: Request, session: DbSession,
                   days: Annotated[float, Query(gt=0, le=366)] = 3.0,
                   done: Annotated[str, Query(max_length=200)] = "") -> Response:
     """An Ethereum set's tags and the link from an exchange-tagged address to the bank."""
-    from tocsin.money.crypto.fiat import LinkConfig, exchange_links
-
     record = _ethereum(session, principal, set_id)
     settings = deps.settings(request)
     tags = service.list_tags(session, principal, settings, set_id)
     problems: list[str] = []
-    links = None
-    if fiat.strip():
-        try:
-            links = exchange_links(session, principal, settings, set_id, fiat,
-                                   LinkConfig(window_days=days))
-        except InputError as exc:
-            problems += [p.reason for p in exc.problems]
+    links = _page_links(session, principal, settings, set_id, fiat, days, problems)
     return render(request, "investigations/ethereum.html",
                   set=_set_view(record, _unit_codes(session)), tags=tags, fiat=fiat, days=days,
                   links=links, problems=problems, categories=vocabulary().categories,
@@ -453,3 +438,19 @@ def api_ethereum_exchange_links(
     _ethereum(session, principal, set_id)
     return exchange_links(session, principal, deps.settings(request), set_id, subject,
                           LinkConfig(window_days=window_days))
+
+
+def _page_links(session: Session, principal: Principal, settings: Settings, set_id: int,
+                subject: str, days: float, problems: list[str]) -> Any:
+    """The exchange-to-bank section of a Bitcoin or Ethereum page, or None when not asked;
+    an input problem joins the page's ``problems``."""
+    if not subject.strip():
+        return None
+    from tocsin.money.crypto.fiat import LinkConfig, exchange_links
+
+    try:
+        return exchange_links(session, principal, settings, set_id, subject,
+                              LinkConfig(window_days=days))
+    except InputError as exc:
+        problems += [p.reason for p in exc.problems]
+        return None

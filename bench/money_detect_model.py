@@ -5,8 +5,7 @@ Part 1 (the budget): a generated world of ``--transactions`` / ``--accounts`` (d
 process, Tocsin does what ``tocsin money score SET --level transaction --output FILE``
 does: computes every transaction feature, scores every transaction with the default
 model and streams the scores to a CSV file. Wall time per step, the CPU time of the
-whole child (both cores) and peak memory (``ru_maxrss``) are printed. Sets over two
-million rows need ``TOCSIN_IMPORT_MAX_ROWS`` raised to be imported.
+whole child (both cores) and peak memory (``ru_maxrss``) are printed.
 
 Part 2 (the ratio): on a ``--sample`` world (default 200,000 transactions) the
 per-account window features (payments, distinct counterparties and one-off

@@ -197,7 +197,9 @@ def measure(name: str, source: Path, workdir: Path) -> dict[str, float]:
     out.mkdir(parents=True)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, __file__, "--child", name, "--input", str(source),
-                           "--output", str(out)], check=True, capture_output=True, text=True)
+                           "--output", str(out)], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{name} failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
     seconds = time.perf_counter() - started
     shutil.rmtree(out, ignore_errors=True)
     data = json.loads(done.stdout.strip().splitlines()[-1])

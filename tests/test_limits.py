@@ -84,9 +84,18 @@ def test_docx_with_too_many_entries_is_refused(tmp_path: Path) -> None:
 
 
 def test_money_importers_stop_at_the_row_limit(tmp_path: Path) -> None:
-    with limits.override(max_rows=3), pytest.raises(TooLarge, match="more than 3 transactions"):
+    with (limits.override(max_transactions=3),
+          pytest.raises(TooLarge, match=r"more than 3 transactions.*MAX_TRANSACTIONS")):
         ingest("amlworld", [MONEY / "amlworld" / "Tiny_Trans.csv"], tmp_path / "a")
     assert not (tmp_path / "a").exists()  # nothing half-written
+
+
+def test_transaction_sets_are_not_held_to_the_row_limit_of_other_files(tmp_path: Path) -> None:
+    # Transactions are streamed to Parquet: a set larger than the cap on rows read into
+    # memory (IATI, tables) is imported.
+    with limits.override(max_rows=3):
+        ingest("amlworld", [MONEY / "amlworld" / "Tiny_Trans.csv"], tmp_path / "a")
+    assert (tmp_path / "a" / "transactions.parquet").exists()
 
 
 def test_goaml_reader_stops_at_the_element_limit(tmp_path: Path) -> None:

@@ -9,7 +9,11 @@ Three kinds of limit, each a setting (``docs/settings.md``):
   from the archive's directory by :func:`check_archive` before anything is
   decompressed (Python's ``zipfile`` never returns more than an entry's declared size);
 * the rows or elements read from one file (``TOCSIN_IMPORT_MAX_ROWS``), counted by
-  :func:`capped` as a reader yields them.
+  :func:`capped` as a reader yields them;
+* the transactions streamed into one money set (``TOCSIN_IMPORT_MAX_TRANSACTIONS``):
+  they are written to Parquet block by block, so memory does not grow with them and
+  the cap is a bound on time and disk, set for the public datasets of the field
+  (AMLworld's sets run from 5 to 180 million rows).
 
 Each refusal is an :class:`~tocsin.errors.InputError` (or :class:`TooLarge`, its
 subclass answered with 413) naming the file and the limit.
@@ -41,6 +45,7 @@ class TooLarge(InputError):
 class Limits:
     upload_max_bytes: int = 50 * 1024 * 1024
     max_rows: int = 2_000_000
+    max_transactions: int = 200_000_000
     archive_max_unpacked_bytes: int = 512 * 1024 * 1024
     archive_max_entries: int = 10_000
     #: Reader processes for large IATI files (0: one per core, at most 4; 1: none).
@@ -55,6 +60,7 @@ def configure(settings: Any) -> Limits:
     global _active
     _active = Limits(upload_max_bytes=settings.upload_max_bytes,
                      max_rows=settings.import_max_rows,
+                     max_transactions=settings.import_max_transactions,
                      archive_max_unpacked_bytes=settings.archive_max_unpacked_bytes,
                      archive_max_entries=settings.archive_max_entries,
                      import_workers=settings.import_workers)

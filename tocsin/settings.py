@@ -200,6 +200,13 @@ class Settings(BaseSettings):
         "IATI activities, goAML reports, indicators, programme tables); a larger file "
         "is refused with a clear error.",
     )
+    import_max_transactions: int = Field(
+        default=200_000_000, ge=1,
+        description="Most transactions streamed into one money set from its files "
+        "(CSV, Excel, AMLworld, AMLSim, camt.053, goAML); they are written block by "
+        "block, so memory does not grow with them. A larger import is refused with a "
+        "clear error and writes nothing.",
+    )
     import_workers: int = Field(
         default=0, ge=0, le=64,
         description="Processes that read the activities of a large IATI file beside the "

@@ -144,10 +144,10 @@ class SetWriter:
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
         table = conform(table, TRANSACTIONS, TRANSACTIONS_FILE)
         self.transaction_count += table.num_rows
-        most = limits.active().max_rows
+        most = limits.active().max_transactions
         if self.transaction_count > most:
             raise TooLarge.single("file", f"more than {most:,} transactions; the limit is set "
-                                          "by TOCSIN_IMPORT_MAX_ROWS")
+                                          "by TOCSIN_IMPORT_MAX_TRANSACTIONS")
         self.positive_labels += _trues(table.column("label"))
         if self._background is None:
             self._write_block(table)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from tocsin.errors import InputError, Problem, reason_of
 from tocsin.i18n import N_
 from tocsin.types.base import Choice, ValueType, text_of
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from tocsin.access.tables import Unit
 
 #: Known codes named in an "unknown unit" message, at most.
@@ -23,7 +22,8 @@ SHOWN = 20
 
 
 def _unit_table() -> type[Unit]:
-    # late: tocsin.access imports this package, and the tables pull in the store
+    # late: tocsin.access imports this package, and the tables pull in the store (and
+    # SQLAlchemy, which readers of files that never touch the database need not load)
     from tocsin.access.tables import Unit
 
     return Unit
@@ -31,12 +31,16 @@ def _unit_table() -> type[Unit]:
 
 def unit_ids(session: Session) -> dict[str, int]:
     """``{code: id}`` of every unit, for importers that resolve many rows."""
+    from sqlalchemy import select
+
     unit = _unit_table()
     return {code: ident for code, ident in session.execute(select(unit.code, unit.id))}
 
 
 def unit_id(session: Session, code: str) -> int:
     """The id of the unit ``code``; :class:`ValueError` naming some known codes when none."""
+    from sqlalchemy import select
+
     unit = _unit_table()
     wanted = text_of(code)
     found = session.scalar(select(unit.id).where(unit.code == wanted))
@@ -51,12 +55,16 @@ def unit_code(session: Session, ident: int | None) -> str | None:
     """The code of unit ``ident`` (``None`` for no unit or an id that names none)."""
     if ident is None:
         return None
+    from sqlalchemy import select
+
     unit = _unit_table()
     return session.scalar(select(unit.code).where(unit.id == ident))
 
 
 def unit_choices(session: Session) -> list[Choice]:
     """Every unit as ``code — name``: the organization's own structures first, then partners."""
+    from sqlalchemy import select
+
     unit = _unit_table()
     rows = session.execute(select(unit.code, unit.name).order_by(unit.kind.desc(), unit.name))
     return [Choice(code, f"{code} — {name}") for code, name in rows]

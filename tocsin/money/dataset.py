@@ -35,11 +35,13 @@ PARTIES_FILE = "parties.parquet"
 META_FILE = "meta.json"
 SET_FILES = (TRANSACTIONS_FILE, ACCOUNTS_FILE, PARTIES_FILE, META_FILE)
 
-#: Dictionary encoding only where values repeat; ids share long prefixes, so delta-encode them.
+#: Dictionary encoding only where few values repeat; ids share long prefixes, so
+#: delta-encode them. Account ids are left plain: with hundreds of thousands of accounts
+#: the dictionary overflows its page and costs more to write (and reads no faster) than
+#: zstd over the plain values (5M rows, 500k accounts: 0.75 s against 1.1 s, 76 against 91 MB).
 TRANSACTION_PARQUET: dict[str, Any] = {
     "compression": "zstd",
-    "use_dictionary": ["source", "target", "currency_orig", "channel", "label_pattern",
-                       "source_file"],
+    "use_dictionary": ["currency_orig", "channel", "label_pattern", "source_file"],
     "column_encoding": {"txn_id": "DELTA_BYTE_ARRAY", "source_ref": "DELTA_BYTE_ARRAY",
                         "source_line": "DELTA_BINARY_PACKED"},
 }

@@ -83,3 +83,30 @@ def test_external_activities_are_compared() -> None:
     candidates = overlaps.find_candidates(p)
     assert any(p.external[c.a] or p.external[c.b] for c in candidates
                if c.kind == "likely duplicate")
+
+
+def test_limits_share_one_search_and_zero_lists_none(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    g = synthetic.generate(400, seed=9, duplicate_rate=0.1, near_miss_rate=0.1)
+    p = g.portfolio
+    searches = []
+    search = overlaps.candidate_pairs
+    monkeypatch.setattr(overlaps, "candidate_pairs",
+                        lambda *a, **k: searches.append(1) or search(*a, **k))
+    every = overlaps.find_candidates(p, {})
+    judged: dict[tuple[int, int], Judged] = {}
+    assert overlaps.find_candidates(p, judged, limit=0) == []
+    five = overlaps.find_candidates(p, judged, limit=5)
+    ten = overlaps.find_candidates(p, judged, limit=10)
+    assert len(every) > 10 and len(searches) == 2  # one search per judgements given
+    assert [(c.a, c.b, c.score) for c in ten] == [(c.a, c.b, c.score) for c in every[:10]]
+    assert [(c.a, c.b) for c in five] == [(c.a, c.b) for c in ten[:5]]
+    assert five[0] is not ten[0]  # each list its own candidates (their reasons are filled in)
+    # other judgements are searched again, and so is a changed portfolio
+    first = every[0]
+    verdict = Judged("distinct", "t", "2026-01-01", "", p.fingerprint(first.a),
+                     p.fingerprint(first.b))
+    after = overlaps.find_candidates(p, {(p.ids[first.a], p.ids[first.b]): verdict}, limit=10)
+    assert len(searches) == 3 and (first.a, first.b) not in {(c.a, c.b) for c in after}
+    p.changed()
+    overlaps.find_candidates(p, judged, limit=5)
+    assert len(searches) == 4

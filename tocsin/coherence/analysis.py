@@ -9,7 +9,7 @@ different pictures of the same workspace.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -213,10 +213,26 @@ def run(session: Session, principal: Principal, options: Options = Options(), *,
 
         day = today or cache.today()
         key = cache.key_for(session, principal, "analysis", options, lesson_gaps, day)
-        return cache.cached(session, principal, key, lambda: _run(
-            session, principal, options, portfolio_for(session, principal), None,
-            lesson_gaps, day))
+
+        def compute() -> Analysis:
+            shared = portfolio_for(session, principal)
+            return _run(session, principal, options, shared,
+                        inputs_for(session, principal, shared, day), lesson_gaps, day)
+
+        return cache.cached(session, principal, key, compute)
     return _run(session, principal, options, portfolio, inputs, lesson_gaps, today)
+
+
+def inputs_for(session: Session, principal: Principal, portfolio: Portfolio,
+               today: date) -> Inputs:
+    """What :func:`load_inputs` reads for the principal, read once per change of the
+    inputs and day and shared by the analyses of every tab's options (their lessons,
+    which depend on the gaps, are added to a copy)."""
+    from tocsin.coherence import cache
+
+    key = cache.key_for(session, principal, "inputs", today)
+    return cache.cached(session, principal, key,
+                        lambda: load_inputs(session, principal, portfolio, today))
 
 
 def _run(session: Session, principal: Principal, options: Options,
@@ -231,7 +247,7 @@ def _run(session: Session, principal: Principal, options: Options,
     wanted = [(g.crime_area, g.geo) for g in first.gaps[:lesson_gaps]]
     found = links.lessons_for_cells(session, principal, wanted, options.geo, inputs.regions)
     if any(found.values()):
-        inputs.lessons = found
+        inputs = replace(inputs, lessons=found)
         first = analyse(portfolio, inputs, options)
     explain_all(portfolio, first.candidates)
     return first

@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 
 import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
@@ -293,19 +294,22 @@ class Candidate:
         return f"{portfolio.ids[self.a]}-{portfolio.ids[self.b]}"
 
 
-def find_candidates(portfolio: Portfolio,
-                    judgements: Mapping[tuple[int, int], Judged] | None = None,
-                    rules: DuplicateRules | None = None,
-                    limit: int | None = None) -> list[Candidate]:
-    """Candidate pairs ranked by score, judgements applied, each with its reasons.
+_NOT_JUDGED: Mapping[tuple[int, int], Judged] = MappingProxyType({})
 
-    A pair judged *distinct* is dropped unless either activity changed materially
-    since (its fingerprint differs); pairs judged anything else stay and carry
-    their judgement, including pairs judged duplicate that the blocks no longer
-    propose.
-    """
-    rules = rules or method().duplicates
-    judgements = judgements or {}
+
+@dataclass
+class _Ranked:
+    """Every proposed or judged pair of a portfolio, scored, best first (before a limit)."""
+
+    rows: np.ndarray  # portfolio rows of the compared records
+    a: np.ndarray  # positions in ``rows`` of each pair's sides
+    b: np.ndarray
+    scored: dict[str, np.ndarray]
+    order: np.ndarray
+
+
+def _rank(portfolio: Portfolio, judgements: Mapping[tuple[int, int], Judged],
+          rules: DuplicateRules) -> _Ranked:
     f = features(portfolio)
     a, b, text = candidate_pairs(f, rules)
     scored = score_pairs(f, a, b, text, rules)
@@ -333,10 +337,47 @@ def find_candidates(portfolio: Portfolio,
     else:
         scored = {k: v[hit] for k, v in scored.items()}
         a, b = a[hit], b[hit]
+    return _Ranked(f.rows, a, b, scored, np.argsort(-scored["score"], kind="stable"))
 
+
+def ranked_pairs(portfolio: Portfolio,
+                 judgements: Mapping[tuple[int, int], Judged] | None = None,
+                 rules: DuplicateRules | None = None) -> _Ranked:
+    """The scored pairs of the portfolio, computed once per portfolio, judgements and rules
+    (kept on the portfolio: analyses that differ only in how many pairs they list, or in
+    their year and place dimension, share the search)."""
+    rules = rules or method().duplicates
+    judgements = judgements if judgements is not None else _NOT_JUDGED
+    kept = portfolio._cache.get("ranked_pairs")
+    if isinstance(kept, tuple) and kept[0] is judgements and kept[1] is rules:
+        found: _Ranked = kept[2]
+        return found
+    found = _rank(portfolio, judgements, rules)
+    portfolio._cache["ranked_pairs"] = (judgements, rules, found)
+    return found
+
+
+def find_candidates(portfolio: Portfolio,
+                    judgements: Mapping[tuple[int, int], Judged] | None = None,
+                    rules: DuplicateRules | None = None,
+                    limit: int | None = None) -> list[Candidate]:
+    """Candidate pairs ranked by score, judgements applied, each with its reasons; at most
+    ``limit`` of them (every one without a limit, none with ``limit=0``).
+
+    A pair judged *distinct* is dropped unless either activity changed materially
+    since (its fingerprint differs); pairs judged anything else stay and carry
+    their judgement, including pairs judged duplicate that the blocks no longer
+    propose.
+    """
+    rules = rules or method().duplicates
+    judgements = judgements if judgements is not None else _NOT_JUDGED
     out: list[Candidate] = []
-    for k in np.argsort(-scored["score"], kind="stable"):
-        ra, rb = int(f.rows[a[k]]), int(f.rows[b[k]])
+    if limit is not None and limit <= 0:
+        return out
+    ranked = ranked_pairs(portfolio, judgements, rules)
+    scored, a, b = ranked.scored, ranked.a, ranked.b
+    for k in ranked.order:
+        ra, rb = int(ranked.rows[a[k]]), int(ranked.rows[b[k]])
         if portfolio.ids[ra] > portfolio.ids[rb]:
             ra, rb = rb, ra
         judged = judgements.get((portfolio.ids[ra], portfolio.ids[rb]))

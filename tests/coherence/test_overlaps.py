@@ -110,3 +110,18 @@ def test_limits_share_one_search_and_zero_lists_none(monkeypatch) -> None:  # ty
     p.changed()
     overlaps.find_candidates(p, judged, limit=5)
     assert len(searches) == 4
+
+
+def test_text_terms_are_stems_without_stop_words() -> None:
+    assert overlaps.analyse("The trainings of Investigators, and activities: training") == [
+        "train", "investigator", "train"]
+    assert overlaps.analyse("Programmes supporting the phase") == []
+
+
+def test_nothing_to_explain_builds_no_text_model() -> None:
+    p = synthetic.generate(200, seed=2).portfolio
+    overlaps.explain_all(p, overlaps.find_candidates(p, limit=0))
+    assert "overlap_features" not in p._cache
+    pairs = overlaps.find_candidates(p, limit=3)
+    overlaps.explain_all(p, pairs)
+    assert all(c.reasons for c in pairs) and "overlap_features" in p._cache

@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from types import MappingProxyType
 
 import numpy as np
@@ -52,10 +53,20 @@ def _stem(word: str) -> str:
     return word
 
 
+_STOP = frozenset(ENGLISH_STOP_WORDS) | _DOMAIN_STOP
+
+
+@lru_cache(maxsize=1 << 17)
+def _term(word: str) -> str | None:
+    """The stem of a word, None for a stop word; remembered, since a portfolio's texts
+    repeat a few thousand words millions of times (stemming each occurrence took
+    most of the first analysis of a 50,000-activity portfolio)."""
+    return None if word in _STOP else _stem(word)
+
+
 def analyse(text: str) -> list[str]:
     """Lower-cased word stems without stop words (a light stemmer, no language model)."""
-    return [_stem(w) for w in _WORD.findall(text.lower())
-            if w not in ENGLISH_STOP_WORDS and w not in _DOMAIN_STOP]
+    return [term for w in _WORD.findall(text.lower()) if (term := _term(w)) is not None]
 
 
 @dataclass
@@ -403,11 +414,13 @@ def find_candidates(portfolio: Portfolio,
 
 def explain_all(portfolio: Portfolio, candidates: Iterable[Candidate]) -> None:
     """Fill in the reasons of the candidates (only those a page or report shows)."""
+    wanted = [c for c in candidates if not c.reasons]
+    if not wanted:  # e.g. an analysis for a tab that lists no pairs
+        return
     f = features(portfolio)
     position = {int(r): k for k, r in enumerate(f.rows)}
-    for c in candidates:
-        if not c.reasons:
-            c.reasons = explain(portfolio, f, c, position)
+    for c in wanted:
+        c.reasons = explain(portfolio, f, c, position)
 
 
 def _shared_terms(f: Features, c: Candidate, position: Mapping[int, int],

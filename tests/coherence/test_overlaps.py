@@ -125,3 +125,12 @@ def test_nothing_to_explain_builds_no_text_model() -> None:
     pairs = overlaps.find_candidates(p, limit=3)
     overlaps.explain_all(p, pairs)
     assert all(c.reasons for c in pairs) and "overlap_features" in p._cache
+
+
+def test_code_bitsets_cross_word_boundaries() -> None:
+    codes = [f"c{i}" for i in range(70)]
+    bits = overlaps._bitsets([["c0", "c1"], [], codes, ["c69", "c0"]])
+    assert bits.shape == (4, 2) and bits.dtype == np.uint64
+    assert bits[0].tolist() == [3, 0] and bits[1].tolist() == [0, 0]
+    assert bits[2].tolist() == [2**64 - 1, 2**6 - 1]
+    assert bits[3].tolist() == [1, 2**5]

@@ -161,6 +161,8 @@ def law_enforcement_reason(title: str, description: str, stages: Sequence[str]
     """Why the activity counts as law-enforcement capacity building, or None."""
     rule = markers().law_enforcement
     on = sorted(set(stages) & set(rule.stages))
+    if not on:
+        return None
     text = f"{title} {description}".casefold()
     words = [w for w in rule.words if w.casefold() in text]
     if on and words:

@@ -134,3 +134,14 @@ def test_code_bitsets_cross_word_boundaries() -> None:
     assert bits[0].tolist() == [3, 0] and bits[1].tolist() == [0, 0]
     assert bits[2].tolist() == [2**64 - 1, 2**6 - 1]
     assert bits[3].tolist() == [1, 2**5]
+
+
+def test_pairs_involving_some_rows_are_those_of_the_whole_search() -> None:
+    g = synthetic.generate(600, seed=4, duplicate_rate=0.1, near_miss_rate=0.1)
+    p = g.portfolio
+    some = {c.a for c in overlaps.find_candidates(p, {})[:3]} | {7, 40}
+    everything = [(c.a, c.b, c.score, c.kind) for c in overlaps.find_candidates(p, {})
+                  if c.a in some or c.b in some]
+    involving = overlaps.find_candidates(p, {}, involving=some)
+    assert len(everything) >= 3
+    assert [(c.a, c.b, c.score, c.kind) for c in involving] == everything

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -201,9 +201,14 @@ def block_keys(f: Features) -> dict[tuple[str, str], list[int]]:
     return blocks
 
 
-def candidate_pairs(f: Features, rules: DuplicateRules | None = None
+def candidate_pairs(f: Features, rules: DuplicateRules | None = None,
+                    within: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(a, b, text similarity) of the pairs the blocks propose, each pair once (a < b)."""
+    """(a, b, text similarity) of the pairs the blocks propose, each pair once (a < b).
+
+    With ``within`` (a mask over the compared records) only the blocks holding one of
+    them are searched, each as a whole, so every pair with one of them is found.
+    """
     rules = rules or method().duplicates
     found: dict[int, float] = {}
     n = max(len(f.rows), 1)
@@ -211,6 +216,8 @@ def candidate_pairs(f: Features, rules: DuplicateRules | None = None
         if len(members) < 2:
             continue
         idx = np.asarray(members, dtype=np.int64)
+        if within is not None and not within[idx].any():
+            continue
         block = f.text[idx]
         if len(idx) <= rules.block_all_pairs:
             sims = (block @ block.T).toarray()
@@ -325,9 +332,14 @@ class _Ranked:
 
 
 def _rank(portfolio: Portfolio, judgements: Mapping[tuple[int, int], Judged],
-          rules: DuplicateRules) -> _Ranked:
+          rules: DuplicateRules, involving: Collection[int] | None = None) -> _Ranked:
     f = features(portfolio)
-    a, b, text = candidate_pairs(f, rules)
+    within = None if involving is None else np.isin(f.rows, np.fromiter(
+        involving, dtype=np.int64, count=len(involving)))
+    a, b, text = candidate_pairs(f, rules, within)
+    if within is not None:
+        keep = within[a] | within[b]
+        a, b, text = a[keep], b[keep], text[keep]
     scored = score_pairs(f, a, b, text, rules)
     hit = scored["score"] >= rules.propose
     pairs = {(int(x), int(y)): k for k, (x, y) in enumerate(zip(a, b, strict=True)) if hit[k]}
@@ -341,7 +353,7 @@ def _rank(portfolio: Portfolio, judgements: Mapping[tuple[int, int], Judged],
         except KeyError:
             continue
         pair = (min(ka, kb), max(ka, kb))
-        if pair not in pairs:
+        if pair not in pairs and (within is None or within[ka] or within[kb]):
             extra.append(pair)
     if extra:
         ea = np.array([p[0] for p in extra], dtype=np.int64)
@@ -376,9 +388,12 @@ def ranked_pairs(portfolio: Portfolio,
 def find_candidates(portfolio: Portfolio,
                     judgements: Mapping[tuple[int, int], Judged] | None = None,
                     rules: DuplicateRules | None = None,
-                    limit: int | None = None) -> list[Candidate]:
+                    limit: int | None = None,
+                    involving: Collection[int] | None = None) -> list[Candidate]:
     """Candidate pairs ranked by score, judgements applied, each with its reasons; at most
-    ``limit`` of them (every one without a limit, none with ``limit=0``).
+    ``limit`` of them (every one without a limit, none with ``limit=0``); with
+    ``involving`` (portfolio rows) only the pairs with one of those rows (a what-if's
+    planned activities), searched in their blocks only.
 
     A pair judged *distinct* is dropped unless either activity changed materially
     since (its fingerprint differs); pairs judged anything else stay and carry
@@ -390,7 +405,8 @@ def find_candidates(portfolio: Portfolio,
     out: list[Candidate] = []
     if limit is not None and limit <= 0:
         return out
-    ranked = ranked_pairs(portfolio, judgements, rules)
+    ranked = (ranked_pairs(portfolio, judgements, rules) if involving is None
+              else _rank(portfolio, judgements, rules, involving))
     scored, a, b = ranked.scored, ranked.a, ranked.b
     for k in ranked.order:
         ra, rb = int(ranked.rows[a[k]]), int(ranked.rows[b[k]])

@@ -217,7 +217,8 @@ def run(session: Session, principal: Principal, options: Options = Options(), *,
         def compute() -> Analysis:
             shared = portfolio_for(session, principal)
             return _run(session, principal, options, shared,
-                        inputs_for(session, principal, shared, day), lesson_gaps, day)
+                        inputs_for(session, principal, shared, day), lesson_gaps, day,
+                        shared_lessons=True)
 
         return cache.cached(session, principal, key, compute)
     return _run(session, principal, options, portfolio, inputs, lesson_gaps, today)
@@ -235,9 +236,22 @@ def inputs_for(session: Session, principal: Principal, portfolio: Portfolio,
                         lambda: load_inputs(session, principal, portfolio, today))
 
 
+def lessons_for(session: Session, principal: Principal, cells: Sequence[tuple[str, str]],
+                geo: Geo, regions: Mapping[str, str]) -> dict[tuple[str, str], list[LessonMatch]]:
+    """The lessons for the gaps' cells, looked up once per change of the lessons and
+    settings and readable view: the analyses of the tabs' options mostly share their
+    gaps, and each look-up compares texts."""
+    from tocsin.coherence import cache, links
+
+    key = cache.key_for(session, principal, "lessons", tuple(cells), geo,
+                        inputs=("lessons", "settings"))
+    return cache.cached(session, principal, key, lambda: links.lessons_for_cells(
+        session, principal, cells, geo, regions))
+
+
 def _run(session: Session, principal: Principal, options: Options,
          portfolio: Portfolio | None, inputs: Inputs | None, lesson_gaps: int,
-         today: date | None) -> Analysis:
+         today: date | None, shared_lessons: bool = False) -> Analysis:
     from tocsin.coherence import links
 
     portfolio = portfolio if portfolio is not None else load_portfolio(session, principal)
@@ -245,7 +259,8 @@ def _run(session: Session, principal: Principal, options: Options,
     first = analyse(portfolio, inputs, options)
     # lessons are looked up for the top gaps only: each look-up is a text comparison
     wanted = [(g.crime_area, g.geo) for g in first.gaps[:lesson_gaps]]
-    found = links.lessons_for_cells(session, principal, wanted, options.geo, inputs.regions)
+    look_up = lessons_for if shared_lessons else links.lessons_for_cells
+    found = look_up(session, principal, wanted, options.geo, inputs.regions)
     if any(found.values()):
         inputs = replace(inputs, lessons=found)
         first = analyse(portfolio, inputs, options)

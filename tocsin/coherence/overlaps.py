@@ -60,7 +60,7 @@ _STOP = frozenset(ENGLISH_STOP_WORDS) | _DOMAIN_STOP
 def _term(word: str) -> str | None:
     """The stem of a word, None for a stop word; remembered, since a portfolio's texts
     repeat a few thousand words millions of times (stemming each occurrence took
-    most of the first analysis of a 50,000-activity portfolio)."""
+    most of the text model's time on a 50,000-activity portfolio)."""
     return None if word in _STOP else _stem(word)
 
 

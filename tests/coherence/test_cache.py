@@ -38,6 +38,32 @@ def test_second_request_reads_the_computed_analysis(demo_db: Database) -> None:
     assert other is not first and other.portfolio is first.portfolio  # one portfolio load
 
 
+def test_other_options_share_the_inputs_and_the_pair_search(
+        demo_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tocsin.coherence import analysis, links, overlaps
+
+    reads: list[int] = []
+    searches: list[int] = []
+    lessons: list[int] = []
+    load, search = analysis.load_inputs, overlaps.candidate_pairs
+    look_up = links.lessons_for_cells
+    monkeypatch.setattr(analysis, "load_inputs",
+                        lambda *a, **k: reads.append(1) or load(*a, **k))
+    monkeypatch.setattr(links, "lessons_for_cells",
+                        lambda *a, **k: lessons.append(1) or look_up(*a, **k))
+    monkeypatch.setattr(overlaps, "candidate_pairs",
+                        lambda *a, **k: searches.append(1) or search(*a, **k))
+    with demo_db.transaction() as session:
+        tabs = [run(session, Principal.system(), options) for options in (
+            Options(candidate_limit=0), Options(candidate_limit=100),
+            Options(geo="region", candidate_limit=500), Options(candidate_limit=200))]
+    assert len({id(t) for t in tabs}) == 4 and reads == [1] and searches == [1]
+    assert len(lessons) == 2  # once for the countries' gaps, once for the regions'
+    assert tabs[0].candidates == [] and len(tabs[1].candidates) > 0
+    assert [c.key(tabs[1].portfolio) for c in tabs[1].candidates] == \
+        [c.key(tabs[3].portfolio) for c in tabs[3].candidates[:len(tabs[1].candidates)]]
+
+
 @pytest.mark.parametrize("change", ["activity", "indicator", "judgement"])
 def test_a_write_to_an_input_brings_a_fresh_analysis(demo_db: Database, change: str) -> None:
     with demo_db.transaction() as session:

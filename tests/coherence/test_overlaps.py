@@ -83,3 +83,65 @@ def test_external_activities_are_compared() -> None:
     candidates = overlaps.find_candidates(p)
     assert any(p.external[c.a] or p.external[c.b] for c in candidates
                if c.kind == "likely duplicate")
+
+
+def test_limits_share_one_search_and_zero_lists_none(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    g = synthetic.generate(400, seed=9, duplicate_rate=0.1, near_miss_rate=0.1)
+    p = g.portfolio
+    searches = []
+    search = overlaps.candidate_pairs
+    monkeypatch.setattr(overlaps, "candidate_pairs",
+                        lambda *a, **k: searches.append(1) or search(*a, **k))
+    every = overlaps.find_candidates(p, {})
+    judged: dict[tuple[int, int], Judged] = {}
+    assert overlaps.find_candidates(p, judged, limit=0) == []
+    five = overlaps.find_candidates(p, judged, limit=5)
+    ten = overlaps.find_candidates(p, judged, limit=10)
+    assert len(every) > 10 and len(searches) == 2  # one search per judgements given
+    assert [(c.a, c.b, c.score) for c in ten] == [(c.a, c.b, c.score) for c in every[:10]]
+    assert [(c.a, c.b) for c in five] == [(c.a, c.b) for c in ten[:5]]
+    assert five[0] is not ten[0]  # each list its own candidates (their reasons are filled in)
+    # other judgements are searched again, and so is a changed portfolio
+    first = every[0]
+    verdict = Judged("distinct", "t", "2026-01-01", "", p.fingerprint(first.a),
+                     p.fingerprint(first.b))
+    after = overlaps.find_candidates(p, {(p.ids[first.a], p.ids[first.b]): verdict}, limit=10)
+    assert len(searches) == 3 and (first.a, first.b) not in {(c.a, c.b) for c in after}
+    p.changed()
+    overlaps.find_candidates(p, judged, limit=5)
+    assert len(searches) == 4
+
+
+def test_text_terms_are_stems_without_stop_words() -> None:
+    assert overlaps.analyse("The trainings of Investigators, and activities: training") == [
+        "train", "investigator", "train"]
+    assert overlaps.analyse("Programmes supporting the phase") == []
+
+
+def test_nothing_to_explain_builds_no_text_model() -> None:
+    p = synthetic.generate(200, seed=2).portfolio
+    overlaps.explain_all(p, overlaps.find_candidates(p, limit=0))
+    assert "overlap_features" not in p._cache
+    pairs = overlaps.find_candidates(p, limit=3)
+    overlaps.explain_all(p, pairs)
+    assert all(c.reasons for c in pairs) and "overlap_features" in p._cache
+
+
+def test_code_bitsets_cross_word_boundaries() -> None:
+    codes = [f"c{i}" for i in range(70)]
+    bits = overlaps._bitsets([["c0", "c1"], [], codes, ["c69", "c0"]])
+    assert bits.shape == (4, 2) and bits.dtype == np.uint64
+    assert bits[0].tolist() == [3, 0] and bits[1].tolist() == [0, 0]
+    assert bits[2].tolist() == [2**64 - 1, 2**6 - 1]
+    assert bits[3].tolist() == [1, 2**5]
+
+
+def test_pairs_involving_some_rows_are_those_of_the_whole_search() -> None:
+    g = synthetic.generate(600, seed=4, duplicate_rate=0.1, near_miss_rate=0.1)
+    p = g.portfolio
+    some = {c.a for c in overlaps.find_candidates(p, {})[:3]} | {7, 40}
+    everything = [(c.a, c.b, c.score, c.kind) for c in overlaps.find_candidates(p, {})
+                  if c.a in some or c.b in some]
+    involving = overlaps.find_candidates(p, {}, involving=some)
+    assert len(everything) >= 3
+    assert [(c.a, c.b, c.score, c.kind) for c in involving] == everything

@@ -75,3 +75,22 @@ def test_a_planned_duplicate_is_flagged_and_known_pairs_stay() -> None:
                    if t.startswith("Check whether"))
     assert not result.recommendations_removed or all(
         not t.startswith("Check whether") for t in result.recommendations_removed)
+
+
+def test_moving_budget_searches_no_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tocsin.coherence import overlaps
+
+    g = synthetic.generate(200, seed=2, duplicate_rate=0.1)
+    p = g.portfolio
+    before = analyse(p, inputs(), Options(year=2024, candidate_limit=200))
+    funded = next(i for i in range(len(p)) if p.budget[i])
+    year, amount = next(iter(p.budget[funded].items()))
+    other = next(i for i in range(len(p)) if i != funded and p.levels[i] == "activity")
+    searches: list[int] = []
+    search = overlaps.candidate_pairs
+    monkeypatch.setattr(overlaps, "candidate_pairs",
+                        lambda *a, **k: searches.append(1) or search(*a, **k))
+    result = what_if(p, inputs(), Scenario(moves=[MoveBudget(
+        from_id=p.ids[funded], to_id=p.ids[other], year=year, amount=amount)]),
+        Options(year=2024, candidate_limit=200), before=before)
+    assert searches == [] and result.after.candidates == before.candidates

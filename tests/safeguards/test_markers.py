@@ -88,3 +88,31 @@ def test_a_programme_is_flagged_once_and_its_marker_covers_the_work_below(
         assert "So do 1 project(s) or activities below it." in flags[0].rationale
         markers.set_markers(s, analyst, top, [MarkerSpec("99", "human_rights", 2)])
         assert markers.missing_human_rights(s, analyst) == []
+
+
+def test_the_check_binds_no_list_of_every_activity(platform_db: Database) -> None:
+    """The statements stay the same size whatever the portfolio (a list of every id
+    bound one value per activity, 61,030 on a 50,000-activity workspace)."""
+    from sqlalchemy import event
+
+    with platform_db.transaction() as s:
+        analyst = user(s, "analyst")
+        top = _activity(s, "XM-OSCE-Q-1", "Police reform programme", "investigation")
+        for k in range(60):
+            child = _activity(s, f"XM-OSCE-Q-1-{k}", "Training for border police",
+                              "prevention")
+            s.get(Activity, child).parent_id = top
+        s.flush()
+        sizes: list[int] = []
+
+        def seen(_conn, _cursor, _statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+            sizes.append(len(parameters or ()))
+
+        event.listen(platform_db.engine, "before_cursor_execute", seen)
+        try:
+            flags = markers.missing_human_rights(s, analyst)
+        finally:
+            event.remove(platform_db.engine, "before_cursor_execute", seen)
+        assert [f.activity_id for f in flags] == [top]
+        assert "So do 60 project(s) or activities below it." in flags[0].rationale
+        assert sizes and max(sizes) < 20

@@ -9,7 +9,7 @@ different pictures of the same workspace.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -213,15 +213,45 @@ def run(session: Session, principal: Principal, options: Options = Options(), *,
 
         day = today or cache.today()
         key = cache.key_for(session, principal, "analysis", options, lesson_gaps, day)
-        return cache.cached(session, principal, key, lambda: _run(
-            session, principal, options, portfolio_for(session, principal), None,
-            lesson_gaps, day))
+
+        def compute() -> Analysis:
+            shared = portfolio_for(session, principal)
+            return _run(session, principal, options, shared,
+                        inputs_for(session, principal, shared, day), lesson_gaps, day,
+                        shared_lessons=True)
+
+        return cache.cached(session, principal, key, compute)
     return _run(session, principal, options, portfolio, inputs, lesson_gaps, today)
+
+
+def inputs_for(session: Session, principal: Principal, portfolio: Portfolio,
+               today: date) -> Inputs:
+    """What :func:`load_inputs` reads for the principal, read once per change of the
+    inputs and day and shared by the analyses of every tab's options (their lessons,
+    which depend on the gaps, are added to a copy)."""
+    from tocsin.coherence import cache
+
+    key = cache.key_for(session, principal, "inputs", today)
+    return cache.cached(session, principal, key,
+                        lambda: load_inputs(session, principal, portfolio, today))
+
+
+def lessons_for(session: Session, principal: Principal, cells: Sequence[tuple[str, str]],
+                geo: Geo, regions: Mapping[str, str]) -> dict[tuple[str, str], list[LessonMatch]]:
+    """The lessons for the gaps' cells, looked up once per change of the lessons and
+    settings and readable view: the analyses of the tabs' options mostly share their
+    gaps, and each look-up compares texts."""
+    from tocsin.coherence import cache, links
+
+    key = cache.key_for(session, principal, "lessons", tuple(cells), geo,
+                        inputs=("lessons", "settings"))
+    return cache.cached(session, principal, key, lambda: links.lessons_for_cells(
+        session, principal, cells, geo, regions))
 
 
 def _run(session: Session, principal: Principal, options: Options,
          portfolio: Portfolio | None, inputs: Inputs | None, lesson_gaps: int,
-         today: date | None) -> Analysis:
+         today: date | None, shared_lessons: bool = False) -> Analysis:
     from tocsin.coherence import links
 
     portfolio = portfolio if portfolio is not None else load_portfolio(session, principal)
@@ -229,9 +259,10 @@ def _run(session: Session, principal: Principal, options: Options,
     first = analyse(portfolio, inputs, options)
     # lessons are looked up for the top gaps only: each look-up is a text comparison
     wanted = [(g.crime_area, g.geo) for g in first.gaps[:lesson_gaps]]
-    found = links.lessons_for_cells(session, principal, wanted, options.geo, inputs.regions)
+    look_up = lessons_for if shared_lessons else links.lessons_for_cells
+    found = look_up(session, principal, wanted, options.geo, inputs.regions)
     if any(found.values()):
-        inputs.lessons = found
+        inputs = replace(inputs, lessons=found)
         first = analyse(portfolio, inputs, options)
     explain_all(portfolio, first.candidates)
     return first

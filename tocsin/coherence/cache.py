@@ -33,11 +33,12 @@ from tocsin.access.roles import Role
 from tocsin.coherence import versions
 
 T = TypeVar("T")
-#: Entries kept per process. A readable view takes about four (its portfolio, the analysis
-#: with and without duplicate candidates, the coverage matrix), so with 12 a server used by
-#: five roles evicted entries other users were about to ask for and recomputed the analysis
-#: over and over under load; 32 keeps eight views warm.
-LIMIT = 32
+#: Entries kept per process. A readable view whose every tab was opened takes about nine
+#: (its portfolio, inputs, coverage matrix, the lessons of its gaps, the analyses of the
+#: tabs' four sets of options); with 12 a server used by five roles evicted entries other
+#: users were about to ask for and recomputed the analysis over and over under load; 48
+#: keeps five such views warm.
+LIMIT = 48
 
 Audited = tuple[str, str, str, str, str]  # action, record type, id, handling, detail
 

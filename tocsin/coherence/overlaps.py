@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
@@ -51,10 +53,20 @@ def _stem(word: str) -> str:
     return word
 
 
+_STOP = frozenset(ENGLISH_STOP_WORDS) | _DOMAIN_STOP
+
+
+@lru_cache(maxsize=1 << 17)
+def _term(word: str) -> str | None:
+    """The stem of a word, None for a stop word; remembered, since a portfolio's texts
+    repeat a few thousand words millions of times (stemming each occurrence took
+    most of the text model's time on a 50,000-activity portfolio)."""
+    return None if word in _STOP else _stem(word)
+
+
 def analyse(text: str) -> list[str]:
     """Lower-cased word stems without stop words (a light stemmer, no language model)."""
-    return [_stem(w) for w in _WORD.findall(text.lower())
-            if w not in ENGLISH_STOP_WORDS and w not in _DOMAIN_STOP]
+    return [term for w in _WORD.findall(text.lower()) if (term := _term(w)) is not None]
 
 
 @dataclass
@@ -76,15 +88,19 @@ class Features:
 
 def _bitsets(values: Sequence[Iterable[str]]) -> np.ndarray:
     index: dict[str, int] = {}
-    for v in values:
-        for code in v:
-            index.setdefault(code, len(index))
-    words = max(1, (len(index) + 63) // 64)
-    out = np.zeros((len(values), words), dtype=np.uint64)
+    rows: list[int] = []
+    bits: list[int] = []
     for i, v in enumerate(values):
         for code in v:
-            bit = index[code]
-            out[i, bit // 64] |= np.uint64(1) << np.uint64(bit % 64)
+            rows.append(i)
+            bits.append(index.setdefault(code, len(index)))
+    words = max(1, (len(index) + 63) // 64)
+    out = np.zeros((len(values), words), dtype=np.uint64)
+    if bits:
+        bit = np.asarray(bits, dtype=np.uint64)
+        np.bitwise_or.at(out, (np.asarray(rows, dtype=np.int64),
+                               (bit // np.uint64(64)).astype(np.int64)),
+                         np.left_shift(np.uint64(1), bit % np.uint64(64)))
     return out
 
 
@@ -105,11 +121,12 @@ def features(portfolio: Portfolio, rows: np.ndarray | None = None) -> Features:
         if isinstance(cached, Features):
             return cached
     chosen = compared_rows(portfolio) if rows is None else rows
+    picked: list[int] = np.asarray(chosen).tolist()  # plain ints index lists faster
     areas = portfolio.effective("crime_areas")
     places = portfolio.effective("places")
     stages = portfolio.effective("stages")
     docs = [f"{portfolio.titles[i]} {portfolio.titles[i]} {portfolio.descriptions[i]}"
-            for i in chosen]
+            for i in picked]
     vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, dtype=np.float32)
     try:
         text = vectorizer.fit_transform(docs).tocsr()
@@ -117,15 +134,15 @@ def features(portfolio: Portfolio, rows: np.ndarray | None = None) -> Features:
     except ValueError:  # no words at all
         text = sparse.csr_matrix((len(chosen), 1), dtype=np.float32)
         terms = np.array([""])
-    area_codes = [[c for c, _ in areas[i]] for i in chosen]
-    place_codes = [[c for c, _ in places[i]] for i in chosen]
+    area_codes = [[c for c, _ in areas[i]] for i in picked]
+    place_codes = [[c for c, _ in places[i]] for i in picked]
     result = Features(
         rows=chosen, text=text, terms=terms,
         areas=_bitsets(area_codes), places=_bitsets(place_codes),
-        stages=_bitsets([[c for c, _ in stages[i]] for i in chosen]),
-        partners=_bitsets([portfolio.partners[i] for i in chosen]),
-        starts=_days(portfolio.starts[i] for i in chosen),
-        ends=_days(portfolio.ends[i] for i in chosen),
+        stages=_bitsets([[c for c, _ in stages[i]] for i in picked]),
+        partners=_bitsets([portfolio.partners[i] for i in picked]),
+        starts=_days(portfolio.starts[i] for i in picked),
+        ends=_days(portfolio.ends[i] for i in picked),
         area_codes=area_codes, place_codes=place_codes,
     )
     if rows is None:
@@ -184,9 +201,14 @@ def block_keys(f: Features) -> dict[tuple[str, str], list[int]]:
     return blocks
 
 
-def candidate_pairs(f: Features, rules: DuplicateRules | None = None
+def candidate_pairs(f: Features, rules: DuplicateRules | None = None,
+                    within: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(a, b, text similarity) of the pairs the blocks propose, each pair once (a < b)."""
+    """(a, b, text similarity) of the pairs the blocks propose, each pair once (a < b).
+
+    With ``within`` (a mask over the compared records) only the blocks holding one of
+    them are searched, each as a whole, so every pair with one of them is found.
+    """
     rules = rules or method().duplicates
     found: dict[int, float] = {}
     n = max(len(f.rows), 1)
@@ -194,6 +216,8 @@ def candidate_pairs(f: Features, rules: DuplicateRules | None = None
         if len(members) < 2:
             continue
         idx = np.asarray(members, dtype=np.int64)
+        if within is not None and not within[idx].any():
+            continue
         block = f.text[idx]
         if len(idx) <= rules.block_all_pairs:
             sims = (block @ block.T).toarray()
@@ -293,21 +317,29 @@ class Candidate:
         return f"{portfolio.ids[self.a]}-{portfolio.ids[self.b]}"
 
 
-def find_candidates(portfolio: Portfolio,
-                    judgements: Mapping[tuple[int, int], Judged] | None = None,
-                    rules: DuplicateRules | None = None,
-                    limit: int | None = None) -> list[Candidate]:
-    """Candidate pairs ranked by score, judgements applied, each with its reasons.
+_NOT_JUDGED: Mapping[tuple[int, int], Judged] = MappingProxyType({})
 
-    A pair judged *distinct* is dropped unless either activity changed materially
-    since (its fingerprint differs); pairs judged anything else stay and carry
-    their judgement, including pairs judged duplicate that the blocks no longer
-    propose.
-    """
-    rules = rules or method().duplicates
-    judgements = judgements or {}
+
+@dataclass
+class _Ranked:
+    """Every proposed or judged pair of a portfolio, scored, best first (before a limit)."""
+
+    rows: np.ndarray  # portfolio rows of the compared records
+    a: np.ndarray  # positions in ``rows`` of each pair's sides
+    b: np.ndarray
+    scored: dict[str, np.ndarray]
+    order: np.ndarray
+
+
+def _rank(portfolio: Portfolio, judgements: Mapping[tuple[int, int], Judged],
+          rules: DuplicateRules, involving: Collection[int] | None = None) -> _Ranked:
     f = features(portfolio)
-    a, b, text = candidate_pairs(f, rules)
+    within = None if involving is None else np.isin(f.rows, np.fromiter(
+        involving, dtype=np.int64, count=len(involving)))
+    a, b, text = candidate_pairs(f, rules, within)
+    if within is not None:
+        keep = within[a] | within[b]
+        a, b, text = a[keep], b[keep], text[keep]
     scored = score_pairs(f, a, b, text, rules)
     hit = scored["score"] >= rules.propose
     pairs = {(int(x), int(y)): k for k, (x, y) in enumerate(zip(a, b, strict=True)) if hit[k]}
@@ -321,7 +353,7 @@ def find_candidates(portfolio: Portfolio,
         except KeyError:
             continue
         pair = (min(ka, kb), max(ka, kb))
-        if pair not in pairs:
+        if pair not in pairs and (within is None or within[ka] or within[kb]):
             extra.append(pair)
     if extra:
         ea = np.array([p[0] for p in extra], dtype=np.int64)
@@ -333,10 +365,51 @@ def find_candidates(portfolio: Portfolio,
     else:
         scored = {k: v[hit] for k, v in scored.items()}
         a, b = a[hit], b[hit]
+    return _Ranked(f.rows, a, b, scored, np.argsort(-scored["score"], kind="stable"))
 
+
+def ranked_pairs(portfolio: Portfolio,
+                 judgements: Mapping[tuple[int, int], Judged] | None = None,
+                 rules: DuplicateRules | None = None) -> _Ranked:
+    """The scored pairs of the portfolio, computed once per portfolio, judgements and rules
+    (kept on the portfolio: analyses that differ only in how many pairs they list, or in
+    their year and place dimension, share the search)."""
+    rules = rules or method().duplicates
+    judgements = judgements if judgements is not None else _NOT_JUDGED
+    kept = portfolio._cache.get("ranked_pairs")
+    if isinstance(kept, tuple) and kept[0] is judgements and kept[1] is rules:
+        found: _Ranked = kept[2]
+        return found
+    found = _rank(portfolio, judgements, rules)
+    portfolio._cache["ranked_pairs"] = (judgements, rules, found)
+    return found
+
+
+def find_candidates(portfolio: Portfolio,
+                    judgements: Mapping[tuple[int, int], Judged] | None = None,
+                    rules: DuplicateRules | None = None,
+                    limit: int | None = None,
+                    involving: Collection[int] | None = None) -> list[Candidate]:
+    """Candidate pairs ranked by score, judgements applied, each with its reasons; at most
+    ``limit`` of them (every one without a limit, none with ``limit=0``); with
+    ``involving`` (portfolio rows) only the pairs with one of those rows (a what-if's
+    planned activities), searched in their blocks only.
+
+    A pair judged *distinct* is dropped unless either activity changed materially
+    since (its fingerprint differs); pairs judged anything else stay and carry
+    their judgement, including pairs judged duplicate that the blocks no longer
+    propose.
+    """
+    rules = rules or method().duplicates
+    judgements = judgements if judgements is not None else _NOT_JUDGED
     out: list[Candidate] = []
-    for k in np.argsort(-scored["score"], kind="stable"):
-        ra, rb = int(f.rows[a[k]]), int(f.rows[b[k]])
+    if limit is not None and limit <= 0:
+        return out
+    ranked = (ranked_pairs(portfolio, judgements, rules) if involving is None
+              else _rank(portfolio, judgements, rules, involving))
+    scored, a, b = ranked.scored, ranked.a, ranked.b
+    for k in ranked.order:
+        ra, rb = int(ranked.rows[a[k]]), int(ranked.rows[b[k]])
         if portfolio.ids[ra] > portfolio.ids[rb]:
             ra, rb = rb, ra
         judged = judgements.get((portfolio.ids[ra], portfolio.ids[rb]))
@@ -362,11 +435,13 @@ def find_candidates(portfolio: Portfolio,
 
 def explain_all(portfolio: Portfolio, candidates: Iterable[Candidate]) -> None:
     """Fill in the reasons of the candidates (only those a page or report shows)."""
+    wanted = [c for c in candidates if not c.reasons]
+    if not wanted:  # e.g. an analysis for a tab that lists no pairs
+        return
     f = features(portfolio)
     position = {int(r): k for k, r in enumerate(f.rows)}
-    for c in candidates:
-        if not c.reasons:
-            c.reasons = explain(portfolio, f, c, position)
+    for c in wanted:
+        c.reasons = explain(portfolio, f, c, position)
 
 
 def _shared_terms(f: Features, c: Candidate, position: Mapping[int, int],

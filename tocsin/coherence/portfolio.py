@@ -45,8 +45,8 @@ CANCELLED = 5
 def normalise(pairs: Iterable[tuple[str, float | Decimal | None]]) -> Shares:
     """Fractions summing to one; missing percentages share what the others leave."""
     items = [(code, None if pct is None else float(pct)) for code, pct in pairs]
-    if not items:
-        return ()
+    if len(items) < 2:  # most records: one code, the whole of it
+        return ((items[0][0], 1.0),) if items else ()
     given = sum(p for _, p in items if p is not None)
     missing = sum(1 for _, p in items if p is None)
     rest = max(100.0 - given, 0.0) / missing if missing else 0.0

@@ -125,9 +125,9 @@ def what_if(portfolio: Portfolio, inputs: Inputs, scenario: Scenario,
     before = before or analyse(portfolio, inputs, options)
     overlay = apply(portfolio, scenario, known_codes)
     # the pairs already known stay as they are (new rows are appended, so row indexes
-    # hold); only pairs with a planned activity are new
-    fresh = [c for c in find_candidates(overlay, inputs.judgements)
-             if overlay.planned[c.a] or overlay.planned[c.b]]
+    # hold); only pairs with a planned activity are new, searched in their blocks only
+    planned = [i for i, added in enumerate(overlay.planned) if added]
+    fresh = find_candidates(overlay, inputs.judgements, involving=planned) if planned else []
     explain_all(overlay, fresh)
     pairs = sorted([*before.candidates, *fresh], key=lambda c: -c.score)
     after = analyse(overlay, inputs, options, candidates=pairs)

@@ -76,3 +76,50 @@ def test_activity_in_pipeline_and_acknowledgement(platform_db: Database) -> None
             == [ack.id]
         with pytest.raises(InputError, match="name the activity"):
             design.acknowledge(s, who, lesson.id)
+
+
+def _fitted_with_draft(draft: str, texts: list[str]) -> list[float]:
+    """What a TF-IDF model fitted on the draft and the lessons together gives."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(
+        [draft, *texts])
+    return [float(v) for v in cosine_similarity(matrix[0:1], matrix[1:])[0]]
+
+
+def test_text_similarity_counts_the_lessons_once_and_scores_as_a_model_fitted_with_the_draft(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    rng = random.Random(5)
+    words = ["border", "cash", "courier", "customs", "seizure", "port", "container",
+             "laundering", "trafficking", "training", "judges", "prosecutors", "asset",
+             "recovery", "cyber", "firearms", "the", "and", "of", "Žilina", "Ташкент"]
+
+    def text(n: int) -> str:
+        return " ".join(rng.choice(words) for _ in range(n))
+
+    lessons = [Lesson(title=text(3), tool_method=text(2), observation=text(12),
+                      analysis=text(6), statement=text(5)) for _ in range(40)]
+    lessons.append(Lesson(title="the", tool_method="", observation="of and", analysis="",
+                          statement=""))  # nothing but stop words
+    texts = [design._text(x) for x in lessons]
+    counted = []
+    real = design._collection
+
+    def counting(key: tuple[str, ...]) -> design._Collection:
+        counted.append(key in design._COLLECTIONS)
+        return real(key)
+
+    monkeypatch.setattr(design, "_collection", counting)
+    design._COLLECTIONS.clear()
+    for draft in ("customs training for border police", "unheard-of words only",
+                  "Ташкент cash couriers " * 3, "the and of"):
+        got = design._similarities(draft, lessons)
+        expected = _fitted_with_draft(draft, texts) if draft != "the and of" else [0.0] * 41
+        assert got == pytest.approx(expected, abs=1e-12)
+    assert counted == [False, True, True, True]  # the lessons counted once
+    lessons[0].statement += " firearms"
+    design._similarities("firearms", lessons)
+    assert counted[-1] is False  # a changed lesson is counted again

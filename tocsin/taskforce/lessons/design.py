@@ -1,20 +1,29 @@
 """Lessons to design: which lessons apply to a project being drafted, and why.
 
 A lesson applies when it shares a crime area, stage or country with the draft
-or its text is similar. Text similarity is the cosine of TF-IDF vectors
-(scikit-learn) over the draft and the candidate lessons, so words common to
-every lesson weigh little. Each match explains itself, e.g. "shares crime area
-Money laundering and stage Investigation, country AL; text similarity 0.62".
+or its text is similar. Text similarity is the cosine of TF-IDF vectors over the
+draft and the candidate lessons, so words common to every lesson weigh little.
+Each match explains itself, e.g. "shares crime area Money laundering and stage
+Investigation, country AL; text similarity 0.62".
+
+The lessons' words are counted once per change of their texts (scikit-learn's
+tokenizer and stop words) and kept; each draft then only weighs those counts,
+with the draft counted among the documents exactly as a TF-IDF model fitted on
+the draft and the lessons together would (smoothed IDF, sublinear term
+frequency, unit-length vectors), so the scores do not depend on the cache.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
+import numpy as np
+from scipy import sparse  # type: ignore[import-untyped]
+from sklearn.feature_extraction.text import CountVectorizer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -68,15 +77,69 @@ def _text(lesson: Lesson) -> str:
                      lesson.statement))
 
 
+@dataclass(frozen=True)
+class _Collection:
+    """The lessons' words, counted once per change of their texts."""
+
+    analyse: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    tf: sparse.csr_matrix  # a row per lesson, a column per word: 1 + ln(count)
+    df: np.ndarray  # lessons holding each word
+
+
+#: The last few collections counted, by their texts (lessons in the order read).
+_COLLECTIONS: OrderedDict[tuple[str, ...], _Collection] = OrderedDict()
+_COLLECTIONS_KEPT = 4
+_COLLECTIONS_LOCK = threading.Lock()
+
+
+def _collection(texts: tuple[str, ...]) -> _Collection:
+    with _COLLECTIONS_LOCK:
+        if texts in _COLLECTIONS:
+            _COLLECTIONS.move_to_end(texts)
+            return _COLLECTIONS[texts]
+    counter = CountVectorizer(stop_words="english")
+    analyse = counter.build_analyzer()
+    try:
+        counts = counter.fit_transform(texts).astype(np.float64).tocsr()
+        vocabulary = {str(k): int(v) for k, v in counter.vocabulary_.items()}
+    except ValueError:  # nothing but stop words
+        counts, vocabulary = sparse.csr_matrix((len(texts), 0)), {}
+    counts.data = 1.0 + np.log(counts.data)
+    df = np.bincount(counts.indices, minlength=len(vocabulary)).astype(np.float64)
+    found = _Collection(analyse, vocabulary, counts, df)
+    with _COLLECTIONS_LOCK:
+        _COLLECTIONS[texts] = found
+        while len(_COLLECTIONS) > _COLLECTIONS_KEPT:
+            _COLLECTIONS.popitem(last=False)
+    return found
+
+
 def _similarities(draft_text: str, lessons: Sequence[Lesson]) -> list[float]:
+    """Cosine of the draft's and each lesson's TF-IDF vectors, the draft among the documents."""
     if not draft_text.strip() or not lessons:
         return [0.0] * len(lessons)
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
-    try:
-        matrix = vectorizer.fit_transform([draft_text, *(_text(x) for x in lessons)])
-    except ValueError:  # nothing but stop words
+    c = _collection(tuple(_text(x) for x in lessons))
+    words = Counter(c.analyse(draft_text))
+    if not words:
         return [0.0] * len(lessons)
-    return [float(v) for v in cosine_similarity(matrix[0:1], matrix[1:])[0]]
+    documents = len(lessons) + 1
+    known = [(c.vocabulary[w], n) for w, n in words.items() if w in c.vocabulary]
+    columns = np.array([col for col, _ in known], dtype=np.int64)
+    df = c.df.copy()
+    df[columns] += 1  # the draft is one of the documents
+    idf = np.log((1 + documents) / (1 + df)) + 1
+    draft = np.array([1 + np.log(n) for _, n in known]) * idf[columns]
+    # Words only the draft uses weigh in its length, as in a model fitted with it.
+    only_draft = np.array([1 + np.log(n) for w, n in words.items() if w not in c.vocabulary])
+    only_draft *= np.log((1 + documents) / 2) + 1
+    draft_norm = float(np.sqrt(draft @ draft + only_draft @ only_draft))
+    weighted = c.tf.multiply(idf).tocsr()
+    lesson_norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    dots = weighted[:, columns] @ draft if len(columns) else np.zeros(len(lessons))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sims = np.where(lesson_norms > 0, dots / (lesson_norms * draft_norm), 0.0)
+    return [float(v) for v in sims]
 
 
 def _share(draft: Sequence[str], lesson: Sequence[str]) -> tuple[list[str], float]:

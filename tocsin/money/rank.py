@@ -52,6 +52,7 @@ from functools import cached_property
 from typing import Any
 
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.money.detect import REGISTRY, Detector
 from tocsin.money.detect.base import in_list
 from tocsin.money.detect.fan import HUB_KINDS
@@ -155,7 +156,8 @@ class Judged:
         if not self.note:
             return self.original
         return replace(self.original, score=self.score,
-                       reason=f"{self.original.reason}. {self.note}")
+                       reason=N_("%(reason)s. %(note)s", reason=self.original.reason,
+                                 note=self.note))
 
 
 def identity(finding: Finding) -> tuple[str, str, tuple[str, ...]]:
@@ -583,9 +585,9 @@ def detect(engine: Engine, detectors: Sequence[Detector], config: RankConfig | N
     found: list[Finding] = []
     for detector in detectors:
         if progress is not None:
-            progress(f"looking for {detector.title.lower()}")
+            progress(N_("looking for %(detector)s", detector=detector.title))
         found += run_detector(engine, detector)
     configs = {d.name: dict(d.describe()["config"]) for d in detectors}
     if progress is not None:
-        progress("ranking the findings against each account's history")
+        progress(N_("ranking the findings against each account's history"))
     return rank(engine, found, config, configs), configs

@@ -97,7 +97,8 @@ def screen_parties(session: Session, principal: Principal, settings: Settings, s
         if commit is not None:
             commit()
         progress(min(1.0, (start + len(chunk)) / total),
-                 f"{start + len(chunk)} of {len(entities)} parties screened")
+                 N_("%(done)s of %(total)s parties screened", done=start + len(chunk),
+                    total=len(entities)))
     return out, stores
 
 
@@ -132,7 +133,7 @@ def submit_screen(session: Session, principal: Principal, set_id: int, *,
                                   "your role may not change this set"))
     for name, value in (("threshold", threshold), ("review", review)):
         if value is not None and not 0.0 < value <= 1.0:
-            raise InputError.single(name, "must be above 0 and at most 1")
+            raise InputError.single(name, N_("must be above 0 and at most 1"))
     params = {"set_id": item.id, "lists": list(lists or []), "threshold": threshold,
               "review": review}
     return jobs.submit(session, principal, SCREEN_SET, params,

@@ -81,17 +81,19 @@
     });
   }
 
-  // Poll a job until it is done; onProgress(fraction, message) on every poll.
+  // Poll a job until it is done; onProgress(fraction, message) on every poll. The job's
+  // texts come in the page's language in `shown` (the other fields stay English).
   async function waitForJob(job, onProgress) {
     let current = job;
     for (;;) {
-      onProgress(current.progress, current.message);
+      const shown = current.shown || current;
+      onProgress(current.progress, shown.message);
       if (current.state === "done") return current.result;
       if (current.state === "failed" || current.state === "interrupted") {
         // each problem once: a single problem is already the error's own text
-        const parts = (current.problems || []).map((p) => `${p.location}: ${p.reason}`)
-          .filter((text) => !(current.error || "").includes(text));
-        throw new Error([current.error, ...parts].filter(Boolean).join(" — "));
+        const parts = (shown.problems || []).map((p) => `${p.location}: ${p.reason}`)
+          .filter((text) => !(shown.error || "").includes(text));
+        throw new Error([shown.error, ...parts].filter(Boolean).join(" — "));
       }
       await new Promise((resolve) => setTimeout(resolve, 400));
       current = (await call(`${API}/jobs/${current.id}`)).body;
@@ -102,7 +104,7 @@
   async function runMaybeJob(url, csrf, payload, onProgress) {
     const { status, body } = await postJson(url, csrf, payload);
     if (status === 202) return waitForJob(body.job, onProgress);
-    onProgress(1, "done");
+    onProgress(1, _("done"));
     return body;
   }
 
@@ -124,7 +126,7 @@
       event.preventDefault();
       status.hidden = false;
       result.replaceChildren();
-      message.textContent = "uploading…";
+      message.textContent = _("uploading…");
       const button = form.querySelector("button[type=submit]");
       button.disabled = true;
       try {
@@ -480,7 +482,7 @@
       }
       detail.replaceChildren(
         el("h2", {}, _("Finding: %(detector)s", { detector: finding.detector.replace(/_/g, " ") })),
-        el("p", { class: "reason", id: "finding-reason" }, finding.reason),
+        el("p", { class: "reason", id: "finding-reason" }, finding.reason_shown || finding.reason),
         finding.adjustment ? el("p", { class: "reason", id: "finding-adjustment" }, finding.adjustment) : "",
         el("p", { class: "meta", id: "finding-score" }, _("score %(score)s", { score: Number(finding.score).toFixed(2) }) +
           (finding.detector_score !== undefined && finding.detector_score !== finding.score
@@ -511,7 +513,7 @@
           (fraction, message) => { bar.value = fraction; text.textContent = message; });
         indexFindings(result.findings);
         text.textContent = findingsSummary(result) +
-          (result.stored === false ? " (a preview, not stored: you may not change this set)" : "");
+          (result.stored === false ? " " + _("(a preview, not stored: you may not change this set)") : "");
       } catch (err) {
         text.textContent = err.message;
       } finally {

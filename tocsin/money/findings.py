@@ -71,9 +71,13 @@ def reason_of(entry: dict[str, Any]) -> str:
 
 
 def reason_shown(entry: dict[str, Any]) -> dict[str, Any]:
-    """A stored finding with ``reason_shown``: its reason in the current language (what
-    the pages' scripts show; ``reason`` stays the English text)."""
-    return {**entry, "reason_shown": str(reason_of(entry))}
+    """A stored finding with ``reason_shown`` and ``adjustment_shown``: its reason and how
+    the ranking judged it in the current language (what the pages' scripts show;
+    ``reason`` and ``adjustment`` stay the English text)."""
+    adjustment = entry.get("adjustment")
+    return {**entry, "reason_shown": str(reason_of(entry)),
+            "adjustment_shown": str(from_data(entry.get("adjustment_message"), adjustment))
+            if adjustment else adjustment}
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -193,6 +193,14 @@ def test_findings_give_their_reasons_in_french_beside_the_english(
     for f in findings:
         assert f["reason"].startswith("Account ")  # English, as stored and exported
         assert f["reason_shown"].startswith("Le compte ")
+    # How the ranking judged a fan against its subject's history, in French as well.
+    judged = [f for f in findings if f["adjustment"]]
+    assert judged and all(f["adjustment_message"] for f in judged)
+    assert all(f["adjustment"].startswith(("Against its own history", "The account has no"))
+               for f in judged)
+    assert all(f["adjustment_shown"].startswith(("Au regard de son propre historique",
+                                                 "Le compte n’a pas d’autres paiements"))
+               for f in judged)
     stored = client.get(f"{API}/sets/{demo_set}/findings").json()["findings"]
     assert [f["reason_shown"] for f in stored] == [f["reason_shown"] for f in findings]
     graph = client.get(f"{API}/sets/{demo_set}/findings/{findings[0]['id']}/graph").json()

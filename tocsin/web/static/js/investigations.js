@@ -42,15 +42,16 @@
         .map((line) => el("div", {}, line)));
   }
 
-  // A sentence of the catalog with an element (a link) where its %(name)s placeholder is.
-  function around(message, values, name, node) {
-    const [before, after] = _(message, values).split(`%(${name})s`);
+  // A translated sentence with an element (a link) where its %(name)s placeholder is (the
+  // message is written out in _() so that the catalogs find it).
+  function around(text, name, node) {
+    const [before, after] = text.split(`%(${name})s`);
     return [before, node, after === undefined ? "" : after];
   }
 
   function imported(done) {
-    return el("p", { class: "ok", role: "status" }, ...around("Imported %(set)s (%(count)s transactions).",
-      { count: Number(done.transactions).toLocaleString(LANG) }, "set", el("a", { href: done.url }, done.name)));
+    return el("p", { class: "ok", role: "status" }, ...around(_("Imported %(set)s (%(count)s transactions).",
+      { count: Number(done.transactions).toLocaleString(LANG) }), "set", el("a", { href: done.url }, done.name)));
   }
 
   function money(value) {

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from tocsin.access.policy import readable
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, NotFound, Problem
-from tocsin.i18n import N_, rewrite
+from tocsin.i18n import N_, rewrite, to_data
 from tocsin.jobs import runner
 from tocsin.jobs.runner import JobContext, Outcome, ProgressFn
 from tocsin.jobs.tables import Job
@@ -342,7 +342,8 @@ def _ingest(ctx: JobContext) -> Outcome:
             # the notes say what the import left out or could not tell
             result = {"set": set_id, "name": record.name,
                       "transactions": record.transaction_count,
-                      "url": f"/investigations/sets/{set_id}", "notes": list(report.notes)}
+                      "url": f"/investigations/sets/{set_id}", "notes": list(report.notes),
+                      "notes_message": [to_data(note) for note in report.notes]}
     except InputError as exc:
         raise InputError([Problem(_rename(p.location, known), _rename(p.reason, known))
                           for p in exc.problems],

@@ -228,3 +228,16 @@ def test_a_sanctions_list_refused_on_the_import_page_in_french(client: TestClien
     assert refused.status_code == 422
     assert "l’enregistrement 7 n’a pas de nom (FIRST_NAME est vide)" in refused.text
     assert "has no name" not in refused.text
+
+
+def test_what_an_import_left_out_is_noted_in_the_readers_language(tmp_path: Path) -> None:
+    path = tmp_path / "Zero_Trans.csv"
+    path.write_text("Timestamp,From Bank,Account,To Bank,Account,Amount Received,"
+                    "Receiving Currency,Amount Paid,Payment Currency,Payment Format,"
+                    "Is Laundering\n"
+                    "2022/09/01 00:20,010,8000EBD30,011,8000EBD31,3697.34,US Dollar,3697.34,"
+                    "US Dollar,Wire,0\n", encoding="utf-8")
+    report = ingest("amlworld", [path], tmp_path / "set")
+    assert report.notes == ["labels: none positive"]
+    assert _translated(report.notes[0], "fr") == "marques : aucune positive"
+    assert _translated(report.notes[0], "ru") == "метки: ни одной положительной"

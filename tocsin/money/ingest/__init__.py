@@ -41,7 +41,7 @@ AMLWORLD_HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,
                    "Receiving Currency,Amount Paid,Payment Currency,Payment Format")
 
 #: The note of an import whose label column holds no positive (laundering) value.
-LABELS_NONE_POSITIVE = "labels: none positive"
+LABELS_NONE_POSITIVE = N_("labels: none positive")
 
 __all__ = ["FORMATS", "LABELS_NONE_POSITIVE", "IngestReport", "detect_format", "ingest"]
 

@@ -128,11 +128,12 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     ctx.writer.write_accounts(accounts.finish(_desk_threshold(ctx)))
     if patterns.table.num_rows:
         found = int(matched.sum())
-        ctx.notes.append(f"{found} of {patterns.table.num_rows} pattern transactions matched "
-                         f"({patterns.attempts} laundering attempts)")
+        ctx.notes.append(N_("%(found)s of %(count)s pattern transactions matched "
+                            "(%(attempts)s laundering attempts)", found=found,
+                            count=patterns.table.num_rows, attempts=patterns.attempts))
         if found < patterns.table.num_rows:
-            ctx.notes.append(f"{patterns.table.num_rows - found} pattern transactions are "
-                             "not in the transactions file")
+            ctx.notes.append(N_("%(count)s pattern transactions are not in the transactions "
+                                "file", count=patterns.table.num_rows - found))
 
 
 def _desk_threshold(ctx: Context) -> int:
@@ -442,11 +443,16 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
             problems.add(f"{path}:end", N_("laundering attempt %(pattern)s is not closed",
                                            pattern=current))
     for name, places in sorted(unknown.items()):
-        shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3
-                                         else "")
-        notes.append(f"unknown pattern type {name!r} ({len(places)} attempt"
-                     f"{'' if len(places) == 1 else 's'}, {shown}): its transactions are "
-                     f"labelled and their label_pattern is {name}")
+        shown = ", ".join(places[:3])
+        if len(places) > 3:
+            shown = N_("%(places)s and %(count)s more", places=shown, count=len(places) - 3)
+        notes.append(N_("unknown pattern type %(name)s (%(count)s attempt, %(places)s): its "
+                        "transactions are labelled and their label_pattern is %(pattern)s",
+                        name=repr(name), count=len(places), places=shown, pattern=name)
+                     if len(places) == 1 else
+                     N_("unknown pattern type %(name)s (%(count)s attempts, %(places)s): its "
+                        "transactions are labelled and their label_pattern is %(pattern)s",
+                        name=repr(name), count=len(places), places=shown, pattern=name))
     text = pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()})
     ts, bad_ts = parse_timestamp(text.column("ts").combine_chunks(), TIMESTAMP_FORMAT)
     paid, bad_paid = parse_float(text.column("paid").combine_chunks())

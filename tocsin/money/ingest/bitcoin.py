@@ -121,8 +121,8 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         rows.close()
     bitcoin_etl.finish(folder, ctx, etl, rows.count)
     if skipped:
-        ctx.notes.append(f"{len(skipped)} block(s) or transaction(s) given twice were read once "
-                         f"(first: {skipped[0]})")
+        ctx.notes.append(N_("%(count)s block(s) or transaction(s) given twice were read once "
+                            "(first: %(first)s)", count=len(skipped), first=skipped[0]))
     if ctx.problems:
         return
     _resolve(folder, ctx)

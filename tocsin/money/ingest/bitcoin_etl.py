@@ -494,7 +494,8 @@ def finish(folder: Path, ctx: Context, state: EtlState, rows_seen: int = 0) -> N
     for block_hash, (number, when, count, where) in state.blocks.items():
         seen = state.seen.get(block_hash)
         if seen is None:
-            ctx.notes.append(f"block {block_hash} ({where}) has no transaction in the export")
+            ctx.notes.append(N_("block %(block)s (%(where)s) has no transaction in the export",
+                                block=block_hash, where=where))
             continue
         if (number is not None and seen[0] is not None and number != seen[0]) or when != seen[1]:
             ctx.problems.add(where, N_(
@@ -503,8 +504,9 @@ def finish(folder: Path, ctx: Context, state: EtlState, rows_seen: int = 0) -> N
                 number=number, time=when, where=seen[3], their_number=seen[0],
                 their_time=seen[1]))
         elif count is not None and count != seen[2]:
-            ctx.notes.append(f"block {block_hash} holds {count} transaction(s), the export "
-                             f"{seen[2]}: the set has part of the block")
+            ctx.notes.append(N_("block %(block)s holds %(count)s transaction(s), the export "
+                                "%(exported)s: the set has part of the block", block=block_hash,
+                                count=count, exported=seen[2]))
     if state.keys:
         schema = pa.schema([pa.field("txid", pa.string(), nullable=False),
                             pa.field("vout", pa.int64(), nullable=False),

@@ -78,8 +78,10 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         _read_file(path, state)
     flush_transactions(state.ctx, state.rows)
     for status, count in sorted(state.skipped.items()):
-        ctx.notes.append(f"{count} entr{'y' if count == 1 else 'ies'} with status {status} "
-                         "not imported (only booked entries are)")
+        ctx.notes.append(N_("%(count)s entry with status %(status)s not imported (only booked "
+                            "entries are)", count=count, status=status) if count == 1 else
+                         N_("%(count)s entries with status %(status)s not imported (only "
+                            "booked entries are)", count=count, status=status))
     if ctx.problems:
         return
     ctx.writer.write_accounts(accounts_table(list(state.accounts.values())))

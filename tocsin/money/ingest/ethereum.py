@@ -59,6 +59,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
+from tocsin.errors import located
 from tocsin.i18n import N_
 from tocsin.money.ingest.base import Context, accounts_table, flush_transactions
 
@@ -234,8 +235,8 @@ def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]
             return
     flush_transactions(ctx, rows)
     if calls:
-        ctx.notes.append(f"{calls} contract call(s) without ether were left out (they move no "
-                         "ether)")
+        ctx.notes.append(N_("%(count)s contract call(s) without ether were left out (they move "
+                            "no ether)", count=calls))
 
 
 def _accounts(accounts: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
@@ -347,16 +348,19 @@ def _read_token_transfers(path: Path, text: str, accounts: dict[str, dict[str, A
     flush_transactions(ctx, valued)
     _flush_unvalued(ctx, unvalued)
     if zero:
-        ctx.notes.append(f"{path.name}: {zero} token transfer(s) of value 0 were left out "
-                         "(they move nothing)")
+        ctx.notes.append(located(path.name, N_("%(count)s token transfer(s) of value 0 were "
+                                               "left out (they move nothing)", count=zero)))
     if twice:
-        ctx.notes.append(f"{path.name}: {twice} token transfer(s) given twice were read once")
+        ctx.notes.append(located(path.name, N_("%(count)s token transfer(s) given twice were "
+                                               "read once", count=twice)))
     if unknown:
         named = ", ".join(f"{a} ({n})" for a, n in sorted(unknown.items())[:5])
-        ctx.notes.append(f"{sum(unknown.values())} transfer(s) of {len(unknown)} token(s) not in "
-                         f"the token table kept their raw integer value, unscaled, in currency "
-                         f"{UNVALUED} with no value in {ctx.base_currency}: {named}"
-                         + (" …" if len(unknown) > 5 else ""))
+        ctx.notes.append(N_("%(count)s transfer(s) of %(tokens)s token(s) not in the token "
+                            "table kept their raw integer value, unscaled, in currency "
+                            "%(currency)s with no value in %(base)s: %(named)s",
+                            count=sum(unknown.values()), tokens=len(unknown),
+                            currency=UNVALUED, base=ctx.base_currency,
+                            named=named + (" …" if len(unknown) > 5 else "")))
 
 
 def _transfer(record: dict[str, Any], where: str,

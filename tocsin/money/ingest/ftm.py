@@ -209,8 +209,9 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                               else pa.Table.from_pylist([], schema=accounts_table([]).schema))
     ctx.writer.write_parties(parties_table(list(parties.values())))
     if left_out:
-        ctx.notes.append("not held by a transaction set, left out: " + ", ".join(
-            f"{count} {schema}" for schema, count in sorted(left_out.items())))
+        ctx.notes.append(N_("not held by a transaction set, left out: %(kinds)s",
+                            kinds=", ".join(f"{count} {schema}"
+                                            for schema, count in sorted(left_out.items()))))
     if described:
-        ctx.notes.append(f"descriptions of {described} payment(s) other than channel and "
-                         "laundering label were not kept")
+        ctx.notes.append(N_("descriptions of %(count)s payment(s) other than channel and "
+                            "laundering label were not kept", count=described))

@@ -121,8 +121,14 @@ def shown_job(request: Request, data: dict[str, Any]) -> dict[str, Any]:
     a detection result as well (``reason_shown``)."""
     with i18n.using(request_language(request)):
         out = {**data, "shown": i18n.as_text(data.get("shown") or {})}
-        if isinstance(out.get("result"), dict):
-            out["result"] = shown_run(request, out["result"])
+        result = out.get("result")
+        if isinstance(result, dict):
+            out["result"] = shown_run(request, result)
+            if isinstance(result.get("notes"), list):  # what an import left out, translated
+                kept = result.get("notes_message") or []
+                out["result"]["notes_shown"] = [
+                    str(i18n.from_data(kept[i] if i < len(kept) else None, note))
+                    for i, note in enumerate(result["notes"])]
     return out
 
 

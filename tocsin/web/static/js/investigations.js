@@ -141,7 +141,7 @@
           message.textContent = text;
         });
         result.append(imported(done));
-        (done.notes || []).forEach((note) => result.append(el("p", { class: "note" }, note)));
+        (done.notes_shown || done.notes || []).forEach((note) => result.append(el("p", { class: "note" }, note)));
         form.reset();
       } catch (err) {
         message.textContent = "";

@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tocsin import limits
-from tocsin.errors import located
+from tocsin.errors import located, reason_of
 from tocsin.i18n import N_, Number
 from tocsin.limits import TooLarge
 from tocsin.money.crypto import bitcoin as btc
@@ -290,7 +290,7 @@ def _read_json(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
         except _JsonProblem as exc:
             ctx.problems.add(f"{path.name}: {exc.path}", exc.reason)
         except btc.BitcoinFormatError as exc:
-            ctx.problems.add(f"{path.name}: {where}", str(exc))
+            ctx.problems.add(f"{path.name}: {where}", reason_of(exc))
 
 
 def _json_item(item: Any, where: str, path: Path, network: str, rows: _Rows, ctx: Context,
@@ -373,7 +373,7 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
         try:
             tx = btc.parse_transaction(data)
         except btc.BitcoinFormatError as exc:
-            raise _JsonProblem(f"{where}.hex", str(exc)) from None
+            raise _JsonProblem(f"{where}.hex", reason_of(exc)) from None
         if tx.txid != txid:
             raise _JsonProblem(f"{where}.hex", N_("the transaction hashes to %(hashed)s, not "
                                                   "the txid %(txid)s the answer states",

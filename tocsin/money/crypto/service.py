@@ -25,6 +25,7 @@ from tocsin.access.policy import require, require_write
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import rewrite
 from tocsin.money import sets
 from tocsin.money.crypto import cluster as clustering
 from tocsin.money.crypto import tags as tagging
@@ -191,7 +192,8 @@ def import_tags(session: Session, principal: Principal, settings: Settings, set_
 
 def _rename(exc: InputError, old: str, new: str) -> InputError:
     problems = [Problem(p.location.replace(old, new), p.reason) for p in exc.problems]
-    return InputError(problems, summary=str(exc).splitlines()[0].replace(old, new))
+    return InputError(problems, summary=rewrite(exc.summary,
+                                                lambda text: text.replace(old, new)))
 
 
 def list_tags(session: Session, principal: Principal, settings: Settings,

@@ -33,7 +33,7 @@ from tocsin.jobs.tables import Job
 from tocsin.money import sets
 from tocsin.money.detect import REGISTRY, Detector, make
 from tocsin.money.engines.base import open_engine
-from tocsin.money.findings import Finding
+from tocsin.money.findings import Finding, reason_of
 from tocsin.money.rank import Ranking, detect, with_model
 from tocsin.money.tables import TransactionSet
 from tocsin.money.trace import TraceConfig
@@ -191,7 +191,7 @@ def score_findings(set_dir: Path, findings_run: Mapping[str, Any], settings: Set
     from tocsin.money.score import score_accounts
 
     findings = [Finding.build(f["detector"], f["subject"], f["score"], f["accounts"],
-                              f["transactions"], f["amount"], f["reason"])
+                              f["transactions"], f["amount"], reason_of(f))
                 for f in findings_run["findings"]]
     progress(0.85, N_("scoring accounts"))
     engine = open_engine(set_dir, settings=settings)

@@ -211,6 +211,15 @@ def test_findings_give_their_reasons_in_french_beside_the_english(
     client.cookies.set("tocsin_language", "ru")
     page = client.get(f"/screening/sets/{demo_set}")
     assert "Счёт " in page.text or "На счёт " in page.text
+    # The risk ranking: each account's contributions, the findings' reasons among them.
+    scored = client.post(f"{API}/sets/{demo_set}/score", headers={"X-CSRF-Token": token},
+                         json={"background": False, "top": 5})
+    assert scored.status_code == 200, scored.text
+    parts = [c for r in scored.json()["accounts"] for c in r["contributions"]]
+    assert parts and all(c["detail_shown"] for c in parts)
+    findings_parts = [c for c in parts if c["detail"].startswith("Account ")]
+    assert findings_parts and all(c["detail_shown"].startswith(("Счёт ", "На счёт "))
+                                  for c in findings_parts)
     # In English the two are the same text.
     client.cookies.set("tocsin_language", "en")
     stored = client.get(f"{API}/sets/{demo_set}/findings").json()["findings"]

@@ -134,11 +134,19 @@ def shown_job(request: Request, data: dict[str, Any]) -> dict[str, Any]:
 
 def shown_run(request: Request, run: dict[str, Any]) -> dict[str, Any]:
     """A detection run with each finding's reason in the language of the page that asks
-    (``reason_shown``; ``reason`` stays English)."""
-    if not isinstance(run.get("findings"), list):
-        return run
+    (``reason_shown``; ``reason`` stays English); a risk ranking with each contribution's
+    ``detail_shown`` likewise."""
     with i18n.using(request_language(request)):
-        return {**run, "findings": [reason_shown(f) for f in run["findings"]]}
+        if isinstance(run.get("findings"), list):
+            run = {**run, "findings": [reason_shown(f) for f in run["findings"]]}
+        if isinstance(run.get("accounts"), list) and run.get("scored") is not None:
+            run = {**run, "accounts": [
+                {**risk, "contributions": [
+                    c | {"detail_shown": str(i18n.from_data(c.get("detail_message"),
+                                                            c.get("detail", "")))}
+                    for c in risk.get("contributions", [])]}
+                for risk in run["accounts"]]}
+    return run
 
 
 def _started(request: Request, job: Job, stores: bool = False) -> JSONResponse:
@@ -557,7 +565,8 @@ def api_score(set_id: int, body: ScoreRequest, request: Request, session: DbSess
         return _started(request, jobs.start_score(session, principal, settings, record.id,
                                                   body.top),
                         sets.may_store_results(principal, record))
-    return JSONResponse(jobs.score_now(session, principal, settings, record.id, body.top))
+    return JSONResponse(shown_run(request, jobs.score_now(session, principal, settings,
+                                                          record.id, body.top)))
 
 
 # --------------------------------------------------------------------------- API: graph

@@ -531,7 +531,7 @@
       showAccount(risk.subject).then(() => {
         detail.append(el("h3", {}, _("Risk %(score)s because", { score: Number(risk.score).toFixed(2) })),
           el("ul", { class: "contributions" }, ...risk.contributions.map((c) =>
-            el("li", {}, el("strong", {}, `${c.name.replace(/_/g, " ")} +${Number(c.value).toFixed(2)}: `), c.detail))));
+            el("li", {}, el("strong", {}, `${c.name.replace(/_/g, " ")} +${Number(c.value).toFixed(2)}: `), c.detail_shown || c.detail))));
       }).catch((err) => { status.textContent = err.message; });
     }
     // the supervised model: score and the features that raised it (SHAP, log-odds)

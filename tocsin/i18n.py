@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gettext as stdlib_gettext
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import date, datetime
@@ -83,8 +83,90 @@ class Message(str):
 
 
 def _fill(values: dict[str, object], language: str) -> dict[str, object]:
-    return {name: value.translated(language) if isinstance(value, Message) else value
+    return {name: value.translated(language) if isinstance(value, Message | Number) else value
             for name, value in values.items()}
+
+
+class Number(str):
+    """A figure inside a message, written the way the reader's language writes it: its
+    text is the English form (``9,950.00``, Python's own rounding), shown it is
+    ``9 950,00`` in French. ``digits`` fixes the decimals; ``group``: thousands grouped."""
+
+    value: float | int
+    digits: int | None
+    group: bool
+
+    def __new__(cls, value: float | int | Decimal, digits: int | None = None,
+                group: bool = True) -> Number:
+        number = value if isinstance(value, int) else float(value)
+        spec = ("," if group else "") + (f".{digits}f" if digits is not None else "")
+        self = super().__new__(cls, format(number, spec))
+        self.value, self.digits, self.group = number, digits, group
+        return self
+
+    def translated(self, language: str | None = None) -> str:
+        language = language or current()
+        if language == DEFAULT:
+            return str.__str__(self)
+        pattern = ("#,##0" if self.group else "0") + (
+            "." + "0" * self.digits if self.digits else "" if self.digits == 0 else ".###")
+        return numbers.format_decimal(self.value, format=pattern, locale=_locale(language),
+                                      decimal_quantization=True)
+
+    def __reduce__(self) -> tuple[type[Number], tuple[float | int, int | None, bool]]:
+        return Number, (self.value, self.digits, self.group)
+
+
+def rewrite(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to its plain text: to each text value of a
+    :class:`Message` (kept a message, e.g. server paths replaced by file names), else to
+    the text itself."""
+    if isinstance(text, Message):
+        return Message(text.id, {name: rewrite(value, change) if isinstance(value, str)
+                                 and not isinstance(value, Number) else value
+                                 for name, value in text.values.items()})
+    return change(text)
+
+
+def to_data(text: object) -> dict[str, object] | None:
+    """A message as JSON data (``{"id": …, "values": {…}}``) to keep beside its English
+    text, so that a stored or queued message can be shown translated later
+    (:func:`from_data`); None when ``text`` is not a :class:`Message`."""
+    if not isinstance(text, Message):
+        return None
+    return {"id": text.id, "values": {name: _value_data(v) for name, v in text.values.items()}}
+
+
+def _value_data(value: object) -> object:
+    if isinstance(value, Message):
+        return to_data(value)
+    if isinstance(value, Number):
+        return {"number": value.value, "digits": value.digits, "group": value.group}
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return str.__str__(value) if isinstance(value, str) else str(value)
+
+
+def from_data(data: object, english: str = "") -> str:
+    """The :class:`Message` kept by :func:`to_data`; ``english`` (the text stored beside
+    it) when there is none or it cannot be rebuilt, so old records still show their text."""
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return english
+    try:
+        values = data.get("values") or {}
+        if not isinstance(values, dict):
+            return english
+        return Message(data["id"], {name: _value_from(v) for name, v in values.items()})
+    except (KeyError, TypeError, ValueError):
+        return english
+
+
+def _value_from(value: object) -> object:
+    if isinstance(value, dict):
+        if "number" in value:
+            return Number(value["number"], value.get("digits"), bool(value.get("group", True)))
+        return from_data(value, str(value.get("id", "")))
+    return value
 
 
 def N_(message: str, /, **values: object) -> Message:
@@ -102,6 +184,18 @@ def translate(value: object) -> str:
     if isinstance(value, str):
         return gettext(value)
     return "" if value is None else str(value)
+
+
+def as_text(value: object) -> object:
+    """``value`` with every :class:`Message` in it (in dicts, lists, tuples) turned into its
+    text in the current language: what a JSON answer hands a page's script to show."""
+    if isinstance(value, Message | Number):
+        return value.translated()
+    if isinstance(value, dict):
+        return {key: as_text(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_text(item) for item in value]
+    return value
 
 
 @cache

@@ -213,6 +213,16 @@ def test_the_main_flows_in_russian_meet_no_english(page: Page, live_server: Live
     page.locator("#wizard-upload button[type=submit]").click()
     expect(page.locator("#wizard-form")).to_be_visible()
     check("column mapping")
+    # ... carried out as a background job: its outcome, then the job list's state and message
+    page.locator("#wizard-import").click()
+    page.wait_for_url(re.compile(r"/investigations\?job="))
+    expect(page.locator("#import-result a")).to_be_visible(timeout=60_000)
+    check("import finished")
+    page.goto(f"{live_server.url}/investigations")
+    with i18n.using("ru"):
+        expect(page.locator("#job-list tbody tr").first).to_contain_text(
+            str(i18n.N_("done")))
+    check("job list")
 
     # search, and an error page
     page.goto(f"{live_server.url}/search?q=Программа")

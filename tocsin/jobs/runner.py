@@ -42,7 +42,8 @@ from sqlalchemy.orm import Session
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
 from tocsin.access.tables import User
-from tocsin.errors import InputError, NotFound, PermissionDenied, TocsinError
+from tocsin.errors import InputError, NotFound, PermissionDenied, TocsinError, reason_of
+from tocsin.i18n import N_, Message, from_data, rewrite, to_data
 from tocsin.jobs.tables import Job
 from tocsin.settings import Settings
 from tocsin.store.database import Database
@@ -54,7 +55,12 @@ FINISHED = (DONE, FAILED, INTERRUPTED)
 #: Jobs in these states may be run again.
 RERUNNABLE = (FAILED, INTERRUPTED)
 
-#: Called by the work with a fraction in [0, 1] and a short message.
+#: The states of a job in words (the pages show them in the reader's language).
+STATE_NAMES = {QUEUED: N_("queued"), RUNNING: N_("running"), DONE: N_("done"),
+               FAILED: N_("failed"), INTERRUPTED: N_("interrupted")}
+
+#: Called by the work with a fraction in [0, 1] and a short message (best a
+#: :class:`tocsin.i18n.Message`, so the pages show it in the reader's language).
 ProgressFn = Callable[[float, str], None]
 
 #: Progress is written at most this often (seconds); state changes always.
@@ -118,7 +124,7 @@ def submit(session: Session, principal: Principal, kind: str, params: Mapping[st
     """
     job = Job(id=secrets.token_hex(12), kind=kind, params={**params, "files": list(files)},
               label=dict(label or {}), status=QUEUED, progress=0.0,
-              message="waiting for a free worker", owner_id=principal.user_id,
+              message=N_("waiting for a free worker"), owner_id=principal.user_id,
               owner=principal.username, problems=[], rerun_of=rerun_of,
               subject_type=subject[0] if subject else None,
               subject_id=subject[1] if subject else None, created_at=_now())
@@ -164,8 +170,9 @@ def run_again(session: Session, principal: Principal, job_id: str) -> Job:
     """
     old = get(session, principal, job_id)
     if old.status not in RERUNNABLE:
-        raise InputError.single("job", f"job {job_id} is {old.status}; only a failed or "
-                                       "interrupted job can run again")
+        raise InputError.single("job", N_("job %(job)s is %(state)s; only a failed or "
+                                          "interrupted job can run again", job=job_id,
+                                          state=STATE_NAMES.get(old.status, old.status)))
     params = dict(old.params or {})
     files = list(params.pop("files", []) or [])
     subject = (old.subject_type, old.subject_id) if old.subject_type and old.subject_id \
@@ -194,7 +201,30 @@ def view(job: Job) -> dict[str, Any]:
         "finished": _iso(job.finished_at),
         "rerun_of": job.rerun_of,
         "can_run_again": job.status in RERUNNABLE,
+        "shown": shown(job),
     }
+
+
+def shown(job: Job) -> dict[str, Any]:
+    """The job's state, message, error and problems as the pages show them: messages,
+    translated where they are shown (:func:`tocsin.i18n.as_text` for JSON). A job stored
+    before its messages kept their values shows their English text (or its translation
+    when that text is a message without values)."""
+    texts = job.texts or {}
+    return {
+        "state": STATE_NAMES.get(job.status, _marked(job.status)),
+        "message": _marked(from_data(texts.get("message"), job.message or "")),
+        "error": _marked(from_data(texts.get("error"), job.error)) if job.error else None,
+        "problems": [{"location": p.get("location", ""),
+                      "reason": _marked(from_data(p.get("reason_message"),
+                                                  str(p.get("reason", ""))))}
+                     for p in job.problems or []],
+    }
+
+
+def _marked(text: str) -> Message:
+    """``text`` as a message: itself, or a text the catalogs may hold as it is."""
+    return text if isinstance(text, Message) else Message(text)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -416,7 +446,7 @@ class JobRunner:
             threads = list(self._running.values())
         for thread in threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
-        self._interrupt_own("the server stopped before the job finished; run it again")
+        self._interrupt_own(N_("the server stopped before the job finished; run it again"))
         with _ALIVE_LOCK:
             _ALIVE.discard(self.worker)
 
@@ -486,7 +516,7 @@ class JobRunner:
                 pick = pick.with_for_update(skip_locked=True)
             stmt = (update(Job).where(Job.id == pick.scalar_subquery(), Job.status == QUEUED)
                     .values(status=RUNNING, worker=self.worker, started_at=now,
-                            heartbeat_at=now, message="started")
+                            heartbeat_at=now, message=N_("started"), texts=None)
                     .returning(Job.id, Job.kind, Job.params, Job.owner_id)
                     .execution_options(synchronize_session=False))
             row = session.execute(stmt).first()
@@ -521,18 +551,19 @@ class JobRunner:
                 if worker == self.worker:
                     if job_id in mine:
                         continue
-                    reason = "its outcome could not be recorded"
+                    reason = N_("its outcome could not be recorded")
                 elif _process_gone(worker, self.worker):
-                    reason = "the server process running it stopped before it finished"
+                    reason = N_("the server process running it stopped before it finished")
                 elif beat is None or beat < cutoff:
-                    reason = "the server running it stopped answering before it finished"
+                    reason = N_("the server running it stopped answering before it finished")
                 else:
                     continue
+                error = N_("Interrupted: %(reason)s; run it again.", reason=reason)
                 done = session.execute(
                     update(Job).where(Job.id == job_id, Job.status == RUNNING,
                                       Job.worker == worker)
-                    .values(status=INTERRUPTED, message="interrupted",
-                            error=f"Interrupted: {reason}; run it again.", finished_at=_now())
+                    .values(status=INTERRUPTED, message=N_("interrupted"), error=error,
+                            texts={"error": to_data(error)}, finished_at=_now())
                     .execution_options(synchronize_session=False))
                 count += done.rowcount or 0  # type: ignore[attr-defined]
         if count:
@@ -541,12 +572,14 @@ class JobRunner:
         return count
 
     def _interrupt_own(self, reason: str) -> None:
+        error = N_("Interrupted: %(reason)s.", reason=reason)
         try:
             with self.db.transaction() as session:
                 session.execute(update(Job).where(Job.worker == self.worker,
                                                   Job.status == RUNNING)
-                                .values(status=INTERRUPTED, message="interrupted",
-                                        error=f"Interrupted: {reason}.", finished_at=_now())
+                                .values(status=INTERRUPTED, message=N_("interrupted"),
+                                        error=error, texts={"error": to_data(error)},
+                                        finished_at=_now())
                                 .execution_options(synchronize_session=False))
         except Exception:
             log.exception("job runner %s: could not mark its jobs interrupted", self.worker)
@@ -585,7 +618,7 @@ class JobRunner:
             if now - state["saved"] >= SAVE_INTERVAL:
                 state["saved"] = now
                 self._update(job_id, progress=value, message=message[:300],
-                             heartbeat_at=_now())
+                             texts={"message": to_data(message)}, heartbeat_at=_now())
 
         files = [str(f) for f in params.get("files", []) or []]
         try:
@@ -596,22 +629,21 @@ class JobRunner:
             outcome = raw if isinstance(raw, Outcome) else Outcome(result=raw)
             _check_inline(outcome.result)
         except InputError as exc:
-            self._fail(job_id, str(exc).splitlines()[0],
-                       [{"location": scrub(p.location, self.settings),
-                         "reason": scrub(p.reason, self.settings)} for p in exc.problems],
-                       files)
+            self._fail(job_id, exc.summary, [self._problem(p.location, p.reason)
+                                             for p in exc.problems], files)
         except TocsinError as exc:
-            self._fail(job_id, str(exc), [], files)
+            self._fail(job_id, reason_of(exc), [], files)
         except Exception as exc:
             log.exception("job %s (%s) failed", job_id, kind)
-            self._fail(job_id, f"the {kind} job stopped on an unexpected error "
-                               f"({type(exc).__name__}); the server log has the details",
-                       [], files)
+            self._fail(job_id, N_("the %(kind)s job stopped on an unexpected error "
+                                  "(%(error)s); the server log has the details",
+                                  kind=kind, error=type(exc).__name__), [], files)
         else:
             self._finish(job_id, outcome, files)
 
     def _finish(self, job_id: str, outcome: Outcome, files: Sequence[str]) -> None:
-        values: dict[str, Any] = {"status": DONE, "progress": 1.0, "message": "done",
+        values: dict[str, Any] = {"status": DONE, "progress": 1.0, "message": N_("done"),
+                                  "texts": None,
                                   "result": outcome.result,
                                   "result_ref": outcome.result_ref, "finished_at": _now()}
         if outcome.subject is not None:
@@ -621,10 +653,22 @@ class JobRunner:
             self._discard([outcome.result_ref] if outcome.result_ref else [])
         self._discard(files)
 
-    def _fail(self, job_id: str, error: str, problems: list[dict[str, str]],
+    def _scrub(self, text: str) -> str:
+        return rewrite(text, lambda plain: scrub(plain, self.settings))
+
+    def _problem(self, location: str, reason: str) -> dict[str, Any]:
+        """A problem as the job keeps it: English, and the reason's message for the pages."""
+        said = self._scrub(reason)
+        message = to_data(said)
+        kept = {"location": scrub(location, self.settings), "reason": str.__str__(said)}
+        return kept | {"reason_message": message} if message else kept
+
+    def _fail(self, job_id: str, error: str, problems: list[dict[str, Any]],
               files: Sequence[str]) -> None:
-        self._update(job_id, status=FAILED, message="failed", finished_at=_now(),
-                     error=scrub(error, self.settings)[:2000], problems=problems[:200])
+        said = self._scrub(error)
+        self._update(job_id, status=FAILED, message=N_("failed"), finished_at=_now(),
+                     error=said[:2000], texts={"error": to_data(said)},
+                     problems=problems[:200])
         self._discard(files)
 
     def _discard(self, names: Sequence[str]) -> None:

@@ -46,7 +46,10 @@ class Job(Base):
     result_ref: Mapped[str | None] = mapped_column(String(300), nullable=True)
     #: A message for the user: never a server path or a stack trace.
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    problems: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: ``message`` and ``error`` as messages with their values (:func:`tocsin.i18n.to_data`),
+    #: so pages show them in the reader's language; None or absent: the English text only.
+    texts: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     #: The job this one runs again, if it does.
     rerun_of: Mapped[str | None] = mapped_column(String(32), nullable=True)
     #: The runner that claimed the job: ``host:pid:token``.

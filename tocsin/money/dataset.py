@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from tocsin import limits
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.limits import TooLarge
 from tocsin.money.schema import ACCOUNT_KINDS, ACCOUNTS, PARTIES, TRANSACTIONS
 
@@ -87,9 +88,11 @@ def conform(table: pa.Table, schema: pa.Schema, where: str) -> pa.Table:
         elif f.nullable:
             col = pa.nulls(table.num_rows, f.type)
         else:
-            raise InputError.single(where, f"column {f.name!r} is missing")
+            raise InputError.single(where, N_("column %(column)s is missing",
+                                              column=repr(f.name)))
         if not f.nullable and col.null_count:
-            raise InputError.single(where, f"column {f.name!r} has {col.null_count} empty value(s)")
+            raise InputError.single(where, N_("column %(column)s has %(count)s empty value(s)",
+                                              column=repr(f.name), count=col.null_count))
         columns.append(col)
     return pa.Table.from_arrays(columns, schema=schema)
 
@@ -122,7 +125,8 @@ class SetWriter:
 
     def __enter__(self) -> SetWriter:
         if self.target.exists():
-            raise InputError.single(str(self.target), "a transaction set already exists here")
+            raise InputError.single(str(self.target), N_("a transaction set already exists "
+                                                         "here"))
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.temp.mkdir()
         return self
@@ -180,7 +184,8 @@ class SetWriter:
         bad = pc.invert(pc.is_in(table.column("kind"), value_set=pa.array(ACCOUNT_KINDS)))
         if pc.any(bad).as_py():
             kinds = sorted(set(pc.filter(table.column("kind"), bad).to_pylist()))
-            raise InputError.single(ACCOUNTS_FILE, f"unknown account kind(s) {kinds}")
+            raise InputError.single(ACCOUNTS_FILE, N_("unknown account kind(s) %(kinds)s",
+                                                      kinds=str(kinds)))
         _require_unique(table, "account_id", ACCOUNTS_FILE)
         pq.write_table(table, self.temp / ACCOUNTS_FILE, compression="zstd")
         self.account_count = table.num_rows
@@ -231,7 +236,8 @@ def _require_unique(table: pa.Table, column: str, where: str) -> None:
     if pc.count_distinct(values).as_py() != len(values):
         counts = pc.value_counts(values)
         dup = [v["values"] for v in counts.to_pylist() if v["counts"] > 1][:5]
-        raise InputError.single(where, f"duplicate {column} value(s) {dup}")
+        raise InputError.single(where, N_("duplicate %(column)s value(s) %(values)s",
+                                          column=column, values=str(dup)))
 
 
 @dataclass
@@ -260,6 +266,7 @@ def open_set(path: Path) -> StoredSet:
     path = Path(path)
     missing = [name for name in SET_FILES if not (path / name).is_file()]
     if missing:
-        raise InputError.single(str(path), f"not a transaction set (missing {', '.join(missing)})")
+        raise InputError.single(str(path), N_("not a transaction set (missing %(missing)s)",
+                                              missing=", ".join(missing)))
     meta = SetMeta.from_dict(json.loads((path / META_FILE).read_text(encoding="utf-8")))
     return StoredSet(path=path, meta=meta)

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tocsin.i18n import N_, Message, Number, from_data, to_data
+
 #: Digits kept for scores and amounts, so float sums taken in a different
 #: order on another engine give the same finding.
 SCORE_DIGITS = 4
@@ -51,10 +53,31 @@ class Finding:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The finding as JSON data: ``reason`` in English (the API, exports, the audit)
+        and ``reason_message``, the message and its values, so that pages show the reason
+        in the reader's language (:func:`reason_shown`); None for a reason of plain text."""
         data = asdict(self)
         data["accounts"] = list(self.accounts)
         data["transactions"] = list(self.transactions)
+        data["reason_message"] = to_data(self.reason)
         return data
+
+
+def reason_of(entry: dict[str, Any]) -> str:
+    """The reason of a stored finding as a message, shown in the reader's language; a
+    finding stored before reasons kept their message: its English text."""
+    english = str(entry.get("reason") or "")
+    return from_data(entry.get("reason_message"), english)
+
+
+def reason_shown(entry: dict[str, Any]) -> dict[str, Any]:
+    """A stored finding with ``reason_shown`` and ``adjustment_shown``: its reason and how
+    the ranking judged it in the current language (what the pages' scripts show;
+    ``reason`` and ``adjustment`` stay the English text)."""
+    adjustment = entry.get("adjustment")
+    return {**entry, "reason_shown": str(reason_of(entry)),
+            "adjustment_shown": str(from_data(entry.get("adjustment_message"), adjustment))
+            if adjustment else adjustment}
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -71,3 +94,17 @@ def hours(seconds: float) -> str:
     """Format a duration for a reason: '5.5 hours' or '3.0 days'."""
     h = seconds / 3600.0
     return f"{h:.1f} hours" if h < 48 else f"{h / 24:.1f} days"
+
+
+def figure(value: float) -> Number:
+    """An amount inside a reason: ``9,950.00`` in English, ``9 950,00`` in French."""
+    return Number(value, AMOUNT_DIGITS)
+
+
+def duration(seconds: float) -> Message:
+    """A duration inside a reason, in the reader's language: '5.5 hours' or '3.0 days'
+    in English (the text of :func:`hours`)."""
+    h = seconds / 3600.0
+    if h < 48:
+        return N_("%(count)s hours", count=Number(h, 1, group=False))
+    return N_("%(count)s days", count=Number(h / 24, 1, group=False))

@@ -26,13 +26,14 @@ from sqlalchemy.orm import Session
 from tocsin.access.policy import readable
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_, rewrite, to_data
 from tocsin.jobs import runner
 from tocsin.jobs.runner import JobContext, Outcome, ProgressFn
 from tocsin.jobs.tables import Job
 from tocsin.money import sets
 from tocsin.money.detect import REGISTRY, Detector, make
 from tocsin.money.engines.base import open_engine
-from tocsin.money.findings import Finding
+from tocsin.money.findings import Finding, reason_of
 from tocsin.money.rank import Ranking, detect, with_model
 from tocsin.money.tables import TransactionSet
 from tocsin.money.trace import TraceConfig
@@ -75,9 +76,10 @@ def detectors_from(names: Sequence[str] | None,
     """
     chosen = list(names) if names else list(REGISTRY)
     overrides = overrides or {}
-    problems = [Problem(f"detector {n!r}", f"unknown; choose from {', '.join(REGISTRY)}")
+    problems = [Problem(f"detector {n!r}", N_("unknown; choose from %(choices)s",
+                                              choices=", ".join(REGISTRY)))
                 for n in [*chosen, *overrides] if n not in REGISTRY]
-    problems += [Problem(f"config.{n}", "settings for a detector that is not selected")
+    problems += [Problem(f"config.{n}", N_("settings for a detector that is not selected"))
                  for n in overrides if n in REGISTRY and n not in chosen]
     if problems:
         raise InputError(problems)
@@ -91,8 +93,9 @@ def detectors_from(names: Sequence[str] | None,
             checked = _setting(defaults[key], value)
             if checked is None:
                 problems.append(Problem(f"detector {name}.{key}",
-                                        f"expects {type(defaults[key]).__name__}, "
-                                        f"got {value!r}"))
+                                        N_("expects %(expected)s, got %(value)s",
+                                           expected=type(defaults[key]).__name__,
+                                           value=repr(value))))
             else:
                 given[key] = checked
         if not problems:
@@ -130,7 +133,7 @@ def find_findings(set_dir: Path, detectors: Sequence[Detector], settings: Settin
     weighed by the shipped model (:func:`weigh`)."""
     limit = settings.money_weigh_max_transactions
     steps = Stepper(progress, len(detectors) + (3 if limit else 2))
-    steps.step("loading the transaction set")
+    steps.step(N_("loading the transaction set"))
     engine = open_engine(set_dir, settings=settings)
     try:
         ranking, configs = detect(engine, detectors, progress=steps.step)
@@ -138,7 +141,7 @@ def find_findings(set_dir: Path, detectors: Sequence[Detector], settings: Settin
     finally:
         engine.close()
     if limit and 0 < size <= limit:
-        steps.step("weighing the ranking by the shipped model")
+        steps.step(N_("weighing the ranking by the shipped model"))
         ranking = weigh(ranking, set_dir, settings.money_engine)
     return ranking, configs
 
@@ -164,14 +167,16 @@ def trace_set(set_dir: Path, accounts: Sequence[str], transactions: Sequence[str
         # The set's persisted index answers a trace without loading the rows.
         from tocsin.money.index import IndexedSet
 
-        progress(0.1, "opening the set's index")
+        progress(0.1, N_("opening the set's index"))
         result = trace(IndexedSet(set_dir), accounts=accounts, transactions=transactions,
                        config=config, since=since)
     else:
-        progress(0.1, "loading the payment graph")
+        progress(0.1, N_("loading the payment graph"))
         engine = open_engine(set_dir, settings=settings)
         try:
-            progress(0.5, f"tracing {config.direction} with {config.rule.upper()}")
+            progress(0.5, N_("tracing backward with %(rule)s", rule=config.rule.upper())
+                     if config.direction == "backward" else
+                     N_("tracing forward with %(rule)s", rule=config.rule.upper()))
             result = trace(engine, accounts=accounts, transactions=transactions, config=config,
                            since=since)
         finally:
@@ -186,15 +191,15 @@ def score_findings(set_dir: Path, findings_run: Mapping[str, Any], settings: Set
     from tocsin.money.score import score_accounts
 
     findings = [Finding.build(f["detector"], f["subject"], f["score"], f["accounts"],
-                              f["transactions"], f["amount"], f["reason"])
+                              f["transactions"], f["amount"], reason_of(f))
                 for f in findings_run["findings"]]
-    progress(0.85, "scoring accounts")
+    progress(0.85, N_("scoring accounts"))
     engine = open_engine(set_dir, settings=settings)
     try:
         risks = score_accounts(engine, findings)
     finally:
         engine.close()
-    progress(0.9, "scoring with the supervised model")
+    progress(0.9, N_("scoring with the supervised model"))
     from tocsin.money import model
 
     try:
@@ -313,11 +318,12 @@ def _ingest(ctx: JobContext) -> Outcome:
         mapping = runner.resolve(settings, params["mapping"]) if params.get("mapping") \
             else None
     except ValueError:
-        raise InputError.single("file", "the upload is not where the job expects it") from None
+        raise InputError.single("file", N_("the upload is not where the job expects it")) \
+            from None
     if not upload.is_file():
-        raise InputError.single("file", "the uploaded file is no longer on the server; "
-                                        "upload it again")
-    ctx.progress(0.05, "reading and checking every row")
+        raise InputError.single("file", N_("the uploaded file is no longer on the server; "
+                                           "upload it again"))
+    ctx.progress(0.05, N_("reading and checking every row"))
     names = params.get("names") or {}
     known = {str(upload): names.get("file", upload.name)}
     if mapping is not None:
@@ -336,19 +342,24 @@ def _ingest(ctx: JobContext) -> Outcome:
             # the notes say what the import left out or could not tell
             result = {"set": set_id, "name": record.name,
                       "transactions": record.transaction_count,
-                      "url": f"/investigations/sets/{set_id}", "notes": list(report.notes)}
+                      "url": f"/investigations/sets/{set_id}", "notes": list(report.notes),
+                      "notes_message": [to_data(note) for note in report.notes]}
     except InputError as exc:
         raise InputError([Problem(_rename(p.location, known), _rename(p.reason, known))
                           for p in exc.problems],
-                         summary=_rename(str(exc).splitlines()[0], known)) from None
+                         summary=_rename(exc.summary, known)) from None
     return Outcome(result=result, subject=(sets.SUBJECT, set_id))
 
 
 def _rename(text: str, known: Mapping[str, str]) -> str:
-    """``text`` with the server's copies of uploaded files named as the user named them."""
-    for path, name in sorted(known.items(), key=lambda item: -len(item[0])):
-        text = text.replace(path, name)
-    return text
+    """``text`` with the server's copies of uploaded files named as the user named them
+    (a message stays a message, its values renamed)."""
+    def renamed(plain: str) -> str:
+        for path, name in sorted(known.items(), key=lambda item: -len(item[0])):
+            plain = plain.replace(path, name)
+        return plain
+
+    return rewrite(text, renamed)
 
 
 def _keep_result(ctx: JobContext, set_id: int, data: Any) -> Outcome:

@@ -29,6 +29,7 @@ from tocsin.access import audit
 from tocsin.access.policy import require_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, NotFound
+from tocsin.i18n import N_
 from tocsin.money.ingest.mapping import Mapping, load_mapping, parse_mapping
 from tocsin.settings import Settings
 
@@ -56,8 +57,8 @@ def slug(name: str) -> str:
 
 def _unit(principal: Principal) -> int:
     if principal.unit_id is None:
-        raise InputError.single("unit", "your account belongs to no unit, so it has no saved "
-                                        "mappings")
+        raise InputError.single("unit", N_("your account belongs to no unit, so it has no "
+                                           "saved mappings"))
     return principal.unit_id
 
 
@@ -99,8 +100,8 @@ def save(session: Session, settings: Settings, principal: Principal, name: str,
     name = " ".join(name.split())
     key = slug(name)
     if not key or len(name) > MAX_NAME:
-        raise InputError.single("Mapping name", f"give a name of 1 to {MAX_NAME} characters "
-                                                "with letters or digits")
+        raise InputError.single("Mapping name", N_("give a name of 1 to %(most)s characters "
+                                                   "with letters or digits", most=MAX_NAME))
     parse_mapping(raw, "column mapping")
     place = folder(settings, unit_id)
     place.mkdir(parents=True, exist_ok=True)

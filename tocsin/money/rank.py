@@ -52,6 +52,7 @@ from functools import cached_property
 from typing import Any
 
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_, Number
 from tocsin.money.detect import REGISTRY, Detector
 from tocsin.money.detect.base import in_list
 from tocsin.money.detect.fan import HUB_KINDS
@@ -67,6 +68,14 @@ BUSY_SIDE: dict[str, str] = {"fan_out": "payees", "fan_in": "payers"}
 #: with the side of the subject's payments the fan is on.
 FAN_SIDES: dict[str, str] = {"fan_in": "payers", "fan_out": "payees",
                              "gather_scatter": "counterparties"}
+#: The sides in words (notes are shown in the reader's language).
+SIDE_WORDS = {"payers": N_("payers"), "payees": N_("payees"),
+              "counterparties": N_("counterparties")}
+
+
+def _score(value: float) -> Number:
+    """A score inside a note: 0.85 (0,85 in French)."""
+    return Number(value, 2, group=False)
 
 
 @dataclass(frozen=True)
@@ -155,7 +164,8 @@ class Judged:
         if not self.note:
             return self.original
         return replace(self.original, score=self.score,
-                       reason=f"{self.original.reason}. {self.note}")
+                       reason=N_("%(reason)s. %(note)s", reason=self.original.reason,
+                                 note=self.note))
 
 
 def identity(finding: Finding) -> tuple[str, str, tuple[str, ...]]:
@@ -365,13 +375,21 @@ def _busy_day_notes(engine: Engine, fans: Sequence[Finding], span: int, config: 
             day = days[max(near, key=lambda d: days[d].accounts)]
             factor = min(1.0, day.usual / day.accounts)
             when = datetime.fromtimestamp(day.day * DAY, UTC).date().isoformat()
-            verb = "paid" if side == "payees" else "were paid by"
-            out[identity(f)] = (factor, (
-                f"On {when}, {day.accounts} accounts each {verb} many new accounts, as "
-                f"this one did, against about {day.usual:.1f} on the set's other days (by "
-                f"chance about {day.chance:.1g} times in the set's time): a pay day of "
-                f"this set. Only about {day.usual:.1f} of that day's {day.accounts} are "
-                f"what an ordinary day holds, so the score keeps {factor:.0%}"))
+            usual, chance, keeps = Number(day.usual, 1, group=False), f"{day.chance:.1g}", \
+                f"{factor:.0%}"
+            out[identity(f)] = (factor, N_(
+                "On %(day)s, %(accounts)s accounts each paid many new accounts, as this one "
+                "did, against about %(usual)s on the set's other days (by chance about "
+                "%(chance)s times in the set's time): a pay day of this set. Only about "
+                "%(usual)s of that day's %(accounts)s are what an ordinary day holds, so the "
+                "score keeps %(share)s", day=when, accounts=day.accounts, usual=usual,
+                chance=chance, share=keeps) if side == "payees" else N_(
+                "On %(day)s, %(accounts)s accounts each were paid by many new accounts, as "
+                "this one did, against about %(usual)s on the set's other days (by chance "
+                "about %(chance)s times in the set's time): a pay day of this set. Only about "
+                "%(usual)s of that day's %(accounts)s are what an ordinary day holds, so the "
+                "score keeps %(share)s", day=when, accounts=day.accounts, usual=usual,
+                chance=chance, share=keeps))
     return out
 
 
@@ -393,12 +411,13 @@ def _through_busy(f: Finding, known: dict[str, tuple[int, int, int]], busy_payee
     if not busy:
         return Judged(f, f.score, "")
     factor = 1 - len(busy) / len(others)
-    return Judged(f, round(f.score * factor, 4), (
-        f"{len(busy)} of its {len(others)} other accounts both pay and collect and deal with "
-        f"more accounts than {config.busy_quantile:.0%} of the set's accounts (more than "
-        f"{busy_payee} payers or {busy_payer} payees): busy businesses join many paths by "
-        f"chance, so the score keeps the share of the others ({f.score:.2f} to "
-        f"{f.score * factor:.2f})."))
+    return Judged(f, round(f.score * factor, 4), N_(
+        "%(busy)s of its %(others)s other accounts both pay and collect and deal with more "
+        "accounts than %(share)s of the set's accounts (more than %(payers)s payers or "
+        "%(payees)s payees): busy businesses join many paths by chance, so the score keeps "
+        "the share of the others (%(before)s to %(after)s).", busy=len(busy),
+        others=len(others), share=f"{config.busy_quantile:.0%}", payers=busy_payee,
+        payees=busy_payer, before=_score(f.score), after=_score(f.score * factor)))
 
 
 def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None = None,
@@ -438,9 +457,9 @@ def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None
         usual, chance = burst(in_window, others, min(span, active), width)
         if others == 0 and other_side == 0:
             factor = 0.5
-            note = (f"The account has no other payments in the set to judge this burst "
-                    f"against, so its score is halved ({f.score:.2f} to "
-                    f"{f.score * factor:.2f}).")
+            note = N_("The account has no other payments in the set to judge this burst "
+                      "against, so its score is halved (%(before)s to %(after)s).",
+                      before=_score(f.score), after=_score(f.score * factor))
         else:
             rarity = -math.log10(chance) if chance > 0 else math.inf
             lo, hi = config.usual_rarity, config.rare_rarity
@@ -448,43 +467,61 @@ def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None
             ratio = in_window / (1.0 + usual)
             by_ratio = max(0.0, min(1.0, (ratio - 1.0) / max(1e-9, config.min_burst - 1.0)))
             factor = min(by_chance, by_ratio)
-            odds = "never" if chance == 0 else f"about {chance:.1g} times"
-            what = (f"Against its own history ({others} other {side} over "
-                    f"{min(span, active) / DAY:.0f} days, about {usual:.1f} per "
-                    f"{width / HOUR:g} hours) "
-                    f"a window with {in_window} is {ratio:.1f} times the usual and would "
-                    f"happen by chance {odds} in the set's time")
+            odds = N_("never") if chance == 0 else N_("about %(count)s times",
+                                                      count=f"{chance:.1g}")
+            what = N_("Against its own history (%(others)s other %(side)s over %(days)s days, "
+                      "about %(usual)s per %(window)s hours) a window with %(count)s is "
+                      "%(ratio)s times the usual and would happen by chance %(odds)s in the "
+                      "set's time", others=others, side=SIDE_WORDS.get(side, side),
+                      days=f"{min(span, active) / DAY:.0f}",
+                      usual=Number(usual, 1, group=False), window=f"{width / HOUR:g}",
+                      count=in_window, ratio=Number(ratio, 1, group=False), odds=odds)
             if factor >= 1:
-                note = f"{what}, so the score stands."
+                note = N_("%(what)s, so the score stands.", what=what)
             else:
-                why = (f"a chance above 1 in {10 ** hi:,.0f}" if by_chance <= by_ratio else
-                       f"less than {config.min_burst:g} times the usual")
-                note = (f"{what}; {why} lowers the score ({f.score:.2f} to "
-                        f"{f.score * factor:.2f}).")
+                why = (N_("a chance above 1 in %(odds)s", odds=Number(10 ** hi, 0))
+                       if by_chance <= by_ratio else
+                       N_("less than %(times)s times the usual",
+                          times=f"{config.min_burst:g}"))
+                note = N_("%(what)s; %(why)s lowers the score (%(before)s to %(after)s).",
+                          what=what, why=why, before=_score(f.score),
+                          after=_score(f.score * factor))
         if f.detector in BUSY_SIDE:
             others_in_fan = [a for a in f.accounts if a != f.subject]
-            if f.detector == "fan_out":  # paying shops, landlords and utilities is ordinary
+            paying = f.detector == "fan_out"
+            if paying:  # paying shops, landlords and utilities is ordinary
                 busy = [a for a in others_in_fan if known.get(a, (0, 0, 0))[0] > busy_payee]
-                kind = f"collect from more than {busy_payee} payers"
             else:  # being paid by employers and processors is ordinary
                 busy = [a for a in others_in_fan if known.get(a, (0, 0, 0))[1] > busy_payer]
-                kind = f"pay more than {busy_payer} payees"
             ordinary = len(others_in_fan) - len(busy)
             need = _setting(f.detector, "min_degree", configs, 5.0)
             if busy and ordinary < need:
                 before = factor
                 factor *= ordinary / need
-                note += (f" {len(busy)} of its {len(others_in_fan)} {BUSY_SIDE[f.detector]} "
-                         f"{kind}, as only the top {1 - config.busy_quantile:.0%} of the set's "
-                         f"accounts do; dealing with them is ordinary, "
-                         f"which leaves {ordinary} of the {need:g} the fan needs, so the score "
-                         f"falls in proportion ({f.score * before:.2f} to "
-                         f"{f.score * factor:.2f}).")
+                top, needed = f"{1 - config.busy_quantile:.0%}", f"{need:g}"
+                scores = {"before": _score(f.score * before), "after": _score(f.score * factor)}
+                more = N_(
+                    "%(busy)s of its %(count)s payees collect from more than %(most)s payers, "
+                    "as only the top %(top)s of the set's accounts do; dealing with them is "
+                    "ordinary, which leaves %(ordinary)s of the %(need)s the fan needs, so "
+                    "the score falls in proportion (%(before)s to %(after)s).",
+                    busy=len(busy), count=len(others_in_fan), most=busy_payee, top=top,
+                    ordinary=ordinary, need=needed, before=scores["before"],
+                    after=scores["after"]) if paying else N_(
+                    "%(busy)s of its %(count)s payers pay more than %(most)s payees, as only "
+                    "the top %(top)s of the set's accounts do; dealing with them is ordinary, "
+                    "which leaves %(ordinary)s of the %(need)s the fan needs, so the score "
+                    "falls in proportion (%(before)s to %(after)s).",
+                    busy=len(busy), count=len(others_in_fan), most=busy_payer, top=top,
+                    ordinary=ordinary, need=needed, before=scores["before"],
+                    after=scores["after"])
+                note = N_("%(note)s %(more)s", note=note, more=more)
         if identity(f) in on_busy_days:
-            keep, why = on_busy_days[identity(f)]
+            keep, pay_day = on_busy_days[identity(f)]
             before = factor
             factor *= keep
-            note += f" {why} ({f.score * before:.2f} to {f.score * factor:.2f})."
+            note = N_("%(note)s %(why)s (%(before)s to %(after)s).", note=note, why=pay_day,
+                      before=_score(f.score * before), after=_score(f.score * factor))
         out.append(Judged(f, round(f.score * factor, 4), note))
     return out
 
@@ -583,9 +620,9 @@ def detect(engine: Engine, detectors: Sequence[Detector], config: RankConfig | N
     found: list[Finding] = []
     for detector in detectors:
         if progress is not None:
-            progress(f"looking for {detector.title.lower()}")
+            progress(N_("looking for %(detector)s", detector=detector.title))
         found += run_detector(engine, detector)
     configs = {d.name: dict(d.describe()["config"]) for d in detectors}
     if progress is not None:
-        progress("ranking the findings against each account's history")
+        progress(N_("ranking the findings against each account's history"))
     return rank(engine, found, config, configs), configs

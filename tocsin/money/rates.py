@@ -33,7 +33,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from tocsin import types
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, Problem, reason_of
+from tocsin.i18n import N_
 
 _EPOCH = date(1970, 1, 1)
 DEFAULT_RATES = Path(__file__).parent / "data" / "rates.yaml"
@@ -101,8 +102,8 @@ class RateTable:
             return self
         if base not in self.rates and base not in self.dated:
             raise InputError.single(
-                f"rates:{base}", f"the rate table ({self.base}) has no rate for base "
-                f"currency {base}")
+                f"rates:{base}", N_("the rate table (%(table)s) has no rate for base currency "
+                                    "%(base)s", table=self.base, base=base))
         pivot = self.rates.get(base)
         rates = {c: r / pivot for c, r in self.rates.items() if c != base} if pivot else {}
         if pivot:
@@ -123,7 +124,7 @@ class RateTable:
         for i, day in enumerate(days):
             value = self.rate(base, _EPOCH.fromordinal(_EPOCH.toordinal() + int(day)))
             if value is None:
-                raise InputError.single(f"rates:{base}", "no rate for the base currency")
+                raise InputError.single(f"rates:{base}", N_("no rate for the base currency"))
             out[i] = value
         return out
 
@@ -177,7 +178,8 @@ def load_rates(path: Path) -> RateTable:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise InputError.single(str(path), f"cannot read the rate table: {exc}") from None
+        raise InputError.single(str(path), N_("cannot read the rate table: %(error)s",
+                                              error=str(exc))) from None
     return _from_mapping(raw, str(path))
 
 
@@ -212,23 +214,26 @@ def _load_csv(path: Path) -> RateTable:
             reader = csv.DictReader(handle)
             fields = set(reader.fieldnames or [])
             if not {"currency", "rate"} <= fields:
-                raise InputError.single(f"{path}:1", "the header needs columns currency,rate")
+                raise InputError.single(f"{path}:1", N_("the header needs columns "
+                                                        "currency,rate"))
             for row in reader:
                 where = f"{path}:{reader.line_num}"
                 try:
                     code = _check_code(row["currency"] or "")
                     rate = float(row["rate"])
                     if not rate > 0:
-                        raise ValueError(f"rate {row['rate']!r} must be positive")
+                        raise ValueError(N_("rate %(rate)s must be positive",
+                                            rate=repr(row["rate"])))
                     day = (row.get("date") or "").strip()
                     if day:
                         dated.setdefault(code, {})[datetime.strptime(day, "%Y-%m-%d").date()] = rate
                     else:
                         rates[code] = rate
                 except ValueError as exc:
-                    problems.append(Problem(where, str(exc)))
+                    problems.append(Problem(where, reason_of(exc)))
     except OSError as exc:
-        raise InputError.single(str(path), f"cannot read the rate table: {exc}") from None
+        raise InputError.single(str(path), N_("cannot read the rate table: %(error)s",
+                                              error=str(exc))) from None
     if problems:
         raise InputError(problems)
     ones = [code for code, rate in rates.items() if rate == 1.0]

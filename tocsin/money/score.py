@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tocsin.i18n import N_, to_data
 from tocsin.money.engines.base import Engine
-from tocsin.money.findings import Finding, money
+from tocsin.money.findings import Finding, figure
 
 #: How much a detector's finding score counts towards an account's risk.
 DETECTOR_WEIGHTS: dict[str, float] = {
@@ -80,8 +81,10 @@ class Risk:
     contributions: list[Contribution] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """``detail`` in English; ``detail_message`` keeps its message for the pages."""
         return {"subject": self.subject, "score": self.score,
-                "contributions": [vars(c) for c in self.contributions]}
+                "contributions": [vars(c) | {"detail_message": to_data(c.detail)}
+                                  for c in self.contributions]}
 
 
 def combine(subject: str, parts: Iterable[Contribution]) -> Risk:
@@ -101,21 +104,25 @@ def feature_contributions(f: dict[str, Any]) -> list[Contribution]:
         ratio = min(got, sent) / max(got, sent)
         if ratio >= 0.8:
             out.append(Contribution("pass-through", round(0.3 * ratio, 4),
-                                    f"received {money(got)} and sent {money(sent)} "
-                                    f"({ratio:.0%} passed through)"))
+                                    N_("received %(got)s and sent %(sent)s (%(share)s passed "
+                                       "through)", got=figure(got), sent=figure(sent),
+                                       share=f"{ratio:.0%}")))
     if payments >= 3:
         share = float(f["round_share"])
         if share >= 0.5:
             out.append(Contribution("round amounts", round(0.15 * share, 4),
-                                    f"{share:.0%} of its {payments} payments are round hundreds"))
+                                    N_("%(share)s of its %(count)s payments are round hundreds",
+                                       share=f"{share:.0%}", count=payments)))
         night = float(f["night_share"])
         if night >= 0.3:
             out.append(Contribution("night-time", round(0.15 * night, 4),
-                                    f"{night:.0%} of its payments between 00:00 and 06:00 UTC"))
+                                    N_("%(share)s of its payments between 00:00 and 06:00 UTC",
+                                       share=f"{night:.0%}")))
         burst = payments / max(1, int(f["active_days"]))
         if burst > 3:
             out.append(Contribution("bursts", round(0.15 * min(1.0, (burst - 3) / 7), 4),
-                                    f"{burst:.1f} payments per active day"))
+                                    N_("%(count)s payments per active day",
+                                       count=f"{burst:.1f}")))
     return out
 
 
@@ -169,7 +176,8 @@ def score_transactions(findings: Iterable[Finding], account_risk: dict[str, floa
         riskiest = max(parties[txn], key=lambda a: (account_risk.get(a, 0.0), a))
         party = account_risk.get(riskiest, 0.0)
         extra = [Contribution("party risk", round(0.5 * party, 4),
-                              f"account {riskiest} has risk {party:.2f}")] if party else []
+                              N_("account %(account)s has risk %(risk)s", account=riskiest,
+                                 risk=f"{party:.2f}"))] if party else []
         # One contribution per detector (the strongest), so overlaps do not stack.
         strongest: dict[str, Contribution] = {}
         for c in contributions:

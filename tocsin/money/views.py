@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import to_data
 from tocsin.money.dataset import ACCOUNTS_FILE, PARTIES_FILE, TRANSACTIONS_FILE
 from tocsin.money.findings import Finding
 from tocsin.money.rank import Ranking
@@ -442,7 +443,8 @@ def ranked_findings(ranking: Ranking) -> list[dict[str, Any]]:
         flags = ranking.flags(found)
         rows.append({"id": finding_key(found), **judged.original.to_dict(),
                      "score": found.score, "detector_score": judged.original.score,
-                     "adjustment": judged.note or None, "flagged": bool(flags),
+                     "adjustment": judged.note or None,
+                     "adjustment_message": to_data(judged.note), "flagged": bool(flags),
                      "flags": flags})
     rows.sort(key=lambda r: not r["flagged"])  # stable: by score within each part
     return rows

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Number
 from tocsin.jobs import runner as jobs
 from tocsin.jobs.runner import JobContext, Outcome
 from tocsin.jobs.tables import Job
 from tocsin.money import sets
-from tocsin.money.findings import Finding, money, sort_findings
+from tocsin.money.findings import Finding, figure, sort_findings
 from tocsin.screening import service
 from tocsin.settings import Settings
 
@@ -97,7 +97,8 @@ def screen_parties(session: Session, principal: Principal, settings: Settings, s
         if commit is not None:
             commit()
         progress(min(1.0, (start + len(chunk)) / total),
-                 f"{start + len(chunk)} of {len(entities)} parties screened")
+                 N_("%(done)s of %(total)s parties screened", done=start + len(chunk),
+                    total=len(entities)))
     return out, stores
 
 
@@ -132,7 +133,7 @@ def submit_screen(session: Session, principal: Principal, set_id: int, *,
                                   "your role may not change this set"))
     for name, value in (("threshold", threshold), ("review", review)):
         if value is not None and not 0.0 < value <= 1.0:
-            raise InputError.single(name, "must be above 0 and at most 1")
+            raise InputError.single(name, N_("must be above 0 and at most 1"))
     params = {"set_id": item.id, "lists": list(lists or []), "threshold": threshold,
               "review": review}
     return jobs.submit(session, principal, SCREEN_SET, params,
@@ -206,15 +207,18 @@ def listed_party(session: Session, principal: Principal, settings: Settings, set
                                                    row["target"], row["amount"]))
         for account, rows in per_account.items():
             party_name, hit = flagged[account]
-            how = {"confirmed": "is confirmed as", "match": "matches",
-                   "unsure": "may be (judged unsure)", "review": "may be"}[hit.band]
+            how = {"confirmed": N_("is confirmed as"), "match": N_("matches"),
+                   "unsure": N_("may be (judged unsure)"), "review": N_("may be")}[hit.band]
             amount = sum(r[3] for r in rows)
             counterparties = {r[1] for r in rows} | {r[2] for r in rows}
             findings.append(Finding.build(
                 DETECTOR, account, hit.score, counterparties, [r[0] for r in rows], amount,
-                f"{len(rows)} payment(s) of {money(amount)} to or from {party_name}, who "
-                f"{how} {hit.caption} on {hit.list_key} ({hit.programme or 'no programme'}, "
-                f"score {hit.score:.2f}: {hit.explained.reason()})"))
+                N_("%(count)s payment(s) of %(amount)s to or from %(party)s, who %(how)s "
+                   "%(caption)s on %(list)s (%(programme)s, score %(score)s: %(why)s)",
+                   count=len(rows), amount=figure(amount), party=party_name, how=how,
+                   caption=hit.caption, list=hit.list_key,
+                   programme=hit.programme or N_("no programme"),
+                   score=Number(hit.score, 2, group=False), why=hit.explained.reason())))
     ordered = sort_findings(findings)
     return {"detector": DETECTOR, "set_id": item.id, "stored": stored, "preview": not stored,
             "parties": len(screened), "findings": [f.to_dict() for f in ordered]}

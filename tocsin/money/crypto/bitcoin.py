@@ -18,6 +18,9 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from tocsin.errors import located
+from tocsin.i18n import N_, Number
+
 #: Network magic bytes of ``blk*.dat`` files.
 MAGIC = {
     bytes.fromhex("f9beb4d9"): "mainnet",
@@ -46,7 +49,7 @@ class BitcoinFormatError(ValueError):
     def __init__(self, offset: int, reason: str) -> None:
         self.offset = offset
         self.reason = reason
-        super().__init__(f"byte offset {offset}: {reason}")
+        super().__init__(located(f"byte offset {offset}", reason))
 
 
 # --------------------------------------------------------------------------- hashing, addresses
@@ -239,8 +242,9 @@ class Reader:
 
     def take(self, size: int, what: str) -> bytes:
         if size < 0 or self.pos + size > self.end:
-            raise BitcoinFormatError(self.offset, f"truncated: {what} needs {size} byte(s), "
-                                                  f"{self.end - self.pos} left")
+            raise BitcoinFormatError(self.offset, N_("truncated: %(what)s needs %(size)s "
+                                                     "byte(s), %(left)s left", what=what,
+                                                     size=size, left=self.end - self.pos))
         chunk = bytes(self.data[self.pos:self.pos + size])
         self.pos += size
         return chunk
@@ -269,8 +273,9 @@ class Reader:
         start = self.offset
         value = self.varint(what)
         if value * least_bytes > self.end - self.pos:
-            raise BitcoinFormatError(start, f"truncated: {value:,} {what} cannot fit in the "
-                                            f"{self.end - self.pos:,} byte(s) left")
+            raise BitcoinFormatError(start, N_("truncated: %(count)s %(what)s cannot fit in "
+                                               "the %(left)s byte(s) left", count=Number(value),
+                                               what=what, left=Number(self.end - self.pos)))
         return value
 
 
@@ -283,7 +288,8 @@ def read_transaction(reader: Reader) -> Transaction:
     if reader.pos + 2 <= reader.end and reader.data[reader.pos] == 0:
         flag = reader.data[reader.pos + 1]
         if flag != 1:
-            raise BitcoinFormatError(reader.offset, f"SegWit marker with flag {flag}, expected 1")
+            raise BitcoinFormatError(reader.offset, N_("SegWit marker with flag %(flag)s, "
+                                                       "expected 1", flag=flag))
         reader.pos += 2
         segwit = True
     inputs_start = reader.pos
@@ -297,8 +303,9 @@ def read_transaction(reader: Reader) -> Transaction:
     for _ in range(reader.count("outputs", 9)):
         value = reader.u64("output value")
         if value > 21_000_000 * 100_000_000:
-            raise BitcoinFormatError(reader.offset - 8, f"output value {value} satoshi exceeds "
-                                                        "the 21 million bitcoin supply")
+            raise BitcoinFormatError(reader.offset - 8, N_(
+                "output value %(amount)s satoshi exceeds the 21 million bitcoin supply",
+                amount=value))
         outputs.append(TxOut(value, reader.take(reader.count("script bytes", 1),
                                                 "output script")))
     outputs_end = reader.pos
@@ -329,11 +336,11 @@ def read_block(reader: Reader) -> Block:
     time_, bits, nonce = struct.unpack("<III", header[68:80])
     count = reader.count("transactions", 60)
     if count == 0:
-        raise BitcoinFormatError(reader.offset, "a block without transactions")
+        raise BitcoinFormatError(reader.offset, N_("a block without transactions"))
     txs = [read_transaction(reader) for _ in range(count)]
     if not txs[0].is_coinbase:
-        raise BitcoinFormatError(txs[0].offset, "the first transaction of a block is not a "
-                                                "coinbase")
+        raise BitcoinFormatError(txs[0].offset, N_("the first transaction of a block is not a "
+                                                   "coinbase"))
     return Block(hash=double_sha256(header)[::-1].hex(), version=version,
                  prev_hash=header[4:36][::-1].hex(), merkle_root=header[36:68][::-1].hex(),
                  time=time_, bits=bits, nonce=nonce, transactions=txs, offset=offset,
@@ -354,8 +361,9 @@ def check_block(block: Block) -> None:
     """Refuse a block whose transactions do not hash to the header's Merkle root."""
     root = merkle_root([tx.txid for tx in block.transactions])
     if root != block.merkle_root:
-        raise BitcoinFormatError(block.offset, f"the transactions do not match the block "
-                                               f"header's Merkle root (block {block.hash})")
+        raise BitcoinFormatError(block.offset, N_("the transactions do not match the block "
+                                                  "header's Merkle root (block %(block)s)",
+                                                  block=block.hash))
 
 
 def parse_block(data: bytes, base: int = 0) -> Block:
@@ -363,8 +371,8 @@ def parse_block(data: bytes, base: int = 0) -> Block:
     reader = Reader(data, base)
     block = read_block(reader)
     if reader.pos != len(reader.data):
-        raise BitcoinFormatError(reader.offset, f"{len(reader.data) - reader.pos} byte(s) after "
-                                                "the end of the block")
+        raise BitcoinFormatError(reader.offset, N_("%(count)s byte(s) after the end of the "
+                                                   "block", count=len(reader.data) - reader.pos))
     check_block(block)
     return block
 
@@ -373,8 +381,9 @@ def parse_transaction(data: bytes, base: int = 0) -> Transaction:
     reader = Reader(data, base)
     tx = read_transaction(reader)
     if reader.pos != len(reader.data):
-        raise BitcoinFormatError(reader.offset, f"{len(reader.data) - reader.pos} byte(s) after "
-                                                "the end of the transaction")
+        raise BitcoinFormatError(reader.offset, N_("%(count)s byte(s) after the end of the "
+                                                   "transaction",
+                                                   count=len(reader.data) - reader.pos))
     return tx
 
 
@@ -391,31 +400,38 @@ def iter_blk(data: bytes | memoryview) -> Iterator[tuple[str, Block]]:
         magic = bytes(view[pos:pos + 4])
         if magic == b"\0\0\0\0" or (len(magic) < 4 and not magic.strip(b"\0")):
             if bytes(view[pos:]).strip(b"\0"):
-                raise BitcoinFormatError(pos, "data after the zero padding that ends the file")
+                raise BitcoinFormatError(pos, N_("data after the zero padding that ends the "
+                                                 "file"))
             return
         if len(magic) < 4:
-            raise BitcoinFormatError(pos, f"truncated: {len(magic)} byte(s) where the magic "
-                                          "bytes of a block should start")
+            raise BitcoinFormatError(pos, N_("truncated: %(count)s byte(s) where the magic "
+                                             "bytes of a block should start", count=len(magic)))
         name = MAGIC.get(magic)
         if name is None:
-            raise BitcoinFormatError(pos, f"wrong magic bytes {magic.hex()} (expected "
-                                          f"f9beb4d9 for mainnet, or another network's)")
+            raise BitcoinFormatError(pos, N_("wrong magic bytes %(magic)s (expected f9beb4d9 "
+                                             "for mainnet, or another network's)",
+                                             magic=magic.hex()))
         if network is not None and name != network:
-            raise BitcoinFormatError(pos, f"a {name} block in a {network} file")
+            raise BitcoinFormatError(pos, N_("a %(block_network)s block in a %(network)s file",
+                                             block_network=name, network=network))
         network = name
         if pos + 8 > len(view):
-            raise BitcoinFormatError(pos + 4, "truncated: the block length is missing")
+            raise BitcoinFormatError(pos + 4, N_("truncated: the block length is missing"))
         size = int.from_bytes(view[pos + 4:pos + 8], "little")
         if size < 81 or size > MAX_BLOCK_BYTES:
-            raise BitcoinFormatError(pos + 4, f"block length {size:,} is impossible")
+            raise BitcoinFormatError(pos + 4, N_("block length %(size)s is impossible",
+                                                 size=Number(size)))
         if pos + 8 + size > len(view):
-            raise BitcoinFormatError(pos + 8, f"truncated: the block should have {size:,} "
-                                              f"byte(s), the file has {len(view) - pos - 8:,}")
+            raise BitcoinFormatError(pos + 8, N_("truncated: the block should have %(size)s "
+                                                 "byte(s), the file has %(left)s",
+                                                 size=Number(size),
+                                                 left=Number(len(view) - pos - 8)))
         reader = Reader(view[pos + 8:pos + 8 + size], pos + 8)
         block = read_block(reader)
         if reader.pos != size:
-            raise BitcoinFormatError(reader.offset, f"the block ends {size - reader.pos} byte(s) "
-                                                    "before the length its frame gives")
+            raise BitcoinFormatError(reader.offset, N_("the block ends %(count)s byte(s) before "
+                                                       "the length its frame gives",
+                                                       count=size - reader.pos))
         check_block(block)
         yield name, block
         pos += 8 + size

@@ -40,6 +40,7 @@ import duckdb
 import pyarrow as pa
 
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.money.crypto.utxo import btc
 
 
@@ -82,8 +83,9 @@ def parse_names(text: str) -> tuple[str, ...]:
         return tuple(HEURISTICS)
     unknown = [n for n in names if n not in HEURISTICS]
     if unknown:
-        raise InputError.single("change heuristics", f"unknown heuristic {unknown[0]!r}; use "
-                                f"all or some of {', '.join(HEURISTICS)}")
+        raise InputError.single("change heuristics", N_(
+            "unknown heuristic %(name)s; use all or some of %(choices)s",
+            name=repr(unknown[0]), choices=", ".join(HEURISTICS)))
     return tuple(dict.fromkeys(names))
 
 
@@ -97,9 +99,10 @@ def change_links(con: duckdb.DuckDBPyConnection, config: ChangeConfig,
     ``txid`` view) are open on ``con``."""
     for name in config.heuristics:
         if name not in HEURISTICS:
-            raise InputError.single("change heuristics", f"unknown heuristic {name!r}")
+            raise InputError.single("change heuristics", N_("unknown heuristic %(name)s",
+                                                            name=repr(name)))
     if config.round_to <= 0:
-        raise InputError.single("round_to", "must be a positive number of satoshi")
+        raise InputError.single("round_to", N_("must be a positive number of satoshi"))
     pairs = con.sql(f"""
         WITH two AS (
           SELECT txid FROM o GROUP BY txid

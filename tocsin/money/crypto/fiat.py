@@ -44,6 +44,7 @@ from tocsin.access.handling import Handling
 from tocsin.access.policy import require_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.money import sets
 from tocsin.money.crypto import cluster as clustering
 from tocsin.money.crypto import tags as tagging
@@ -99,7 +100,7 @@ def exchange_links(session: Session, principal: Principal, settings: Settings, s
     """
     config = config or LinkConfig()
     if not 0 < config.window_days <= 366:
-        raise InputError.single("window_days", "give a number of days from 0 to 366")
+        raise InputError.single("window_days", N_("give a number of days from 0 to 366"))
     subject = subject.strip()
     item = sets.get_set(session, principal, set_id)
     folder = sets.set_path(settings, item)
@@ -109,8 +110,8 @@ def exchange_links(session: Session, principal: Principal, settings: Settings, s
     result = clustering.load(folder) or clustering.cluster(model)
     cluster_id = subject if result.members(subject) else result.cluster_of(subject)
     if cluster_id is None:
-        raise InputError.single("subject", f"{subject!r} is neither an address nor a cluster "
-                                           "of this set")
+        raise InputError.single("subject", N_("%(value)s is neither an address nor a cluster "
+                                              "of this set", value=repr(subject)))
     members = set(result.members(cluster_id))
     actors = _exchange_tags(folder, members)
     view: dict[str, Any] = {"subject": subject, "cluster_id": cluster_id, "set_id": set_id,
@@ -162,7 +163,8 @@ def _ethereum_links(session: Session, principal: Principal, settings: Settings, 
     tags = tagging.load_tags(folder, "ethereum").to_pylist()
     known = set(stored.accounts().column("account_id").to_pylist())
     if address not in known and not any(t["address"] == address for t in tags):
-        raise InputError.single("subject", f"{subject!r} is not an address of this set")
+        raise InputError.single("subject", N_("%(value)s is not an address of this set",
+                                              value=repr(subject)))
     own = [t for t in tags if t["address"] == address and t["category"] == "exchange"
            and t["actor"]]
     names = {t["actor"] for t in own}
@@ -303,8 +305,8 @@ def actor_accounts(session: Session, principal: Principal, settings: Settings,
     bank; ``may_change`` when the principal may edit it (the set's owning unit)."""
     item = sets.get_set(session, principal, set_id)
     if item.format in CRYPTO_FORMATS:
-        raise InputError.single("set", "the actor table belongs on a bank set, not on a "
-                                       f"{item.format} set")
+        raise InputError.single("set", N_("the actor table belongs on a bank set, not on a "
+                                          "%(format)s set", format=item.format))
     stored = sets.open_stored(settings, item)
     parties = {p["party_id"]: p["name"] for p in stored.parties().to_pylist()}
     accounts = {a["account_id"]: {"account_id": a["account_id"], "bank": a["bank"],
@@ -330,12 +332,12 @@ def map_actor(session: Session, principal: Principal, settings: Settings, set_id
     """
     actor = actor.strip()
     if not actor or len(actor) > 200:
-        raise InputError.single("actor", "give the actor's name as the TagPack writes it")
+        raise InputError.single("actor", N_("give the actor's name as the TagPack writes it"))
     item = sets.get_set(session, principal, set_id)
     require_write(principal, item.owner_unit_id)
     if item.format in CRYPTO_FORMATS:
-        raise InputError.single("set", "the actor table belongs on a bank set, not on a "
-                                       f"{item.format} set")
+        raise InputError.single("set", N_("the actor table belongs on a bank set, not on a "
+                                          "%(format)s set", format=item.format))
     folder = sets.set_path(settings, item)
     wanted = list(dict.fromkeys(a.strip() for a in account_ids if a.strip()))
     # the row is held before the table is read, so two edits cannot lose one another
@@ -344,20 +346,22 @@ def map_actor(session: Session, principal: Principal, settings: Settings, set_id
     current = table.get(actor, [])
     if mode == "remove":
         if actor not in table:
-            raise InputError.single("actor", f"{actor!r} is not in this set's actor table")
+            raise InputError.single("actor", N_("%(value)s is not in this set's actor table",
+                                                value=repr(actor)))
         strangers = [a for a in wanted if a not in current]
         if strangers:
-            raise InputError([Problem(f"accounts: {a}", f"not an account of {actor}")
+            raise InputError([Problem(f"accounts: {a}", N_("not an account of %(actor)s",
+                                                           actor=actor))
                               for a in strangers[:50]])
         result = [a for a in current if a not in wanted] if wanted else []
     else:
         if not wanted and mode == "add":
-            raise InputError.single("accounts", "give at least one account id")
+            raise InputError.single("accounts", N_("give at least one account id"))
         known = set(sets.open_stored(settings, item).accounts().column("account_id")
                     .to_pylist())
         missing = [a for a in wanted if a not in known]
         if missing:
-            raise InputError([Problem(f"accounts: {a}", "not an account of this set")
+            raise InputError([Problem(f"accounts: {a}", N_("not an account of this set"))
                               for a in missing[:50]])
         result = list(dict.fromkeys(current + wanted)) if mode == "add" else wanted
     if result:

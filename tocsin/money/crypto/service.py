@@ -25,6 +25,7 @@ from tocsin.access.policy import require, require_write
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_, rewrite
 from tocsin.money import sets
 from tocsin.money.crypto import cluster as clustering
 from tocsin.money.crypto import tags as tagging
@@ -65,7 +66,8 @@ def run_clustering(session: Session, principal: Principal, settings: Settings, s
     elif chosen == "embedded":
         result = clustering.cluster(model, config)
     else:
-        raise InputError.single("engine", f"{chosen!r} is unknown; use embedded or spark")
+        raise InputError.single("engine", N_("%(engine)s is unknown; use embedded or spark",
+                                             engine=repr(chosen)))
     if not sets.may_store_results(principal, item):
         return ClusterRun(result, stored=False)
     sets._hold(session, item, touch=True)
@@ -191,7 +193,8 @@ def import_tags(session: Session, principal: Principal, settings: Settings, set_
 
 def _rename(exc: InputError, old: str, new: str) -> InputError:
     problems = [Problem(p.location.replace(old, new), p.reason) for p in exc.problems]
-    return InputError(problems, summary=str(exc).splitlines()[0].replace(old, new))
+    return InputError(problems, summary=rewrite(exc.summary,
+                                                lambda text: text.replace(old, new)))
 
 
 def list_tags(session: Session, principal: Principal, settings: Settings,
@@ -212,7 +215,8 @@ def run_trace(session: Session, principal: Principal, settings: Settings, set_id
     """
     chosen = engine or settings.money_engine
     if chosen not in ("embedded", "spark"):
-        raise InputError.single("engine", f"{chosen!r} is unknown; use embedded or spark")
+        raise InputError.single("engine", N_("%(engine)s is unknown; use embedded or spark",
+                                             engine=repr(chosen)))
     if chosen == "embedded":
         _item, folder, model, result = _clustering(session, principal, settings, set_id)
         traced = taint.trace(model, start.strip(), config, set_folder=folder,

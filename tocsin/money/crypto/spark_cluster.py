@@ -47,9 +47,10 @@ def cluster_spark(utxo: Utxo, config: ClusterConfig | None = None, spark: Any = 
     config = config or ClusterConfig()
     if config.change_heuristics:
         from tocsin.errors import InputError
+        from tocsin.i18n import N_
 
-        raise InputError.single("engine", "change-address heuristics run on the embedded "
-                                          "engine only; cluster without them on Spark")
+        raise InputError.single("engine", N_("change-address heuristics run on the embedded "
+                                             "engine only; cluster without them on Spark"))
     if spark is None:
         from tocsin.money.engines.spark import spark_session
 

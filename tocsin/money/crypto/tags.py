@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_, Number
 from tocsin.money.crypto.cluster import Clustering
 from tocsin.money.crypto.utxo import FOLDER
 
@@ -130,65 +131,76 @@ def read_tagpack(path: Path, chain: str = "bitcoin") -> pa.Table:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_PackLoader)  # noqa: S506
     except UnicodeDecodeError:
-        raise InputError.single(name, "not UTF-8 text") from None
+        raise InputError.single(name, N_("not UTF-8 text")) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark is not None else name
-        raise InputError.single(where, f"not valid YAML ({getattr(exc, 'problem', exc)})") \
-            from None
+        raise InputError.single(where, N_("not valid YAML (%(error)s)",
+                                          error=str(getattr(exc, "problem", exc)))) from None
     if not isinstance(raw, dict):
-        raise InputError.single(name, "a TagPack is a mapping with a 'tags' list")
+        raise InputError.single(name, N_("a TagPack is a mapping with a 'tags' list"))
     problems: list[Problem] = []
     for key in raw:
         if key not in _HEADER:
-            problems.append(Problem(f"{name}: {key}", "unknown field of a TagPack header"))
+            problems.append(Problem(f"{name}: {key}", N_("unknown field of a TagPack header")))
     tags = raw.get("tags")
     if not isinstance(tags, list) or not tags:
-        problems.append(Problem(f"{name}: tags", "expected a non-empty list of tags"))
+        problems.append(Problem(f"{name}: tags", N_("expected a non-empty list of tags")))
         raise InputError(problems)
     if len(tags) > MAX_TAGS:
-        raise InputError.single(f"{name}: tags", f"{len(tags):,} tags; at most {MAX_TAGS:,} "
-                                                 "per pack")
+        raise InputError.single(f"{name}: tags", N_("%(count)s tags; at most %(most)s per pack",
+                                                    count=Number(len(tags)),
+                                                    most=Number(MAX_TAGS)))
     currency = str(raw.get("currency", kind.currency)).upper()
     if currency != kind.currency:
-        problems.append(Problem(f"{name}: currency", f"{currency} tags cannot go on a "
-                                                     f"{kind.title} set"))
+        problems.append(Problem(f"{name}: currency", N_("%(currency)s tags cannot go on a "
+                                                        "%(chain)s set", currency=currency,
+                                                        chain=kind.title)))
     words = vocabulary()
     pack = str(raw.get("title") or name)
     rows: list[dict[str, Any]] = []
     for index, tag in enumerate(tags):
         at = f"{name}: tags[{index}]"
         if not isinstance(tag, dict):
-            problems.append(Problem(at, "expected a mapping"))
+            problems.append(Problem(at, N_("expected a mapping")))
             continue
         for key in tag:
             if key not in _TAG:
-                problems.append(Problem(f"{at}.{key}", "unknown field of a tag"))
+                problems.append(Problem(f"{at}.{key}", N_("unknown field of a tag")))
         merged = {k: raw.get(k) for k in ("label", "category", "source", "confidence", "actor")}
         merged.update({k: v for k, v in tag.items() if v is not None})
         address, txid = tag.get("address"), tag.get("tx_hash")
         if (address is None) == (txid is None):
-            problems.append(Problem(at, "give exactly one of address and tx_hash"))
+            problems.append(Problem(at, N_("give exactly one of address and tx_hash")))
         if txid is not None and not kind.is_txid(txid):
-            problems.append(Problem(f"{at}.tx_hash", f"{txid!r} is not a transaction id"))
+            problems.append(Problem(f"{at}.tx_hash", N_("%(value)s is not a transaction id",
+                                                        value=repr(txid))))
         if address is not None and not kind.is_address(address):
             problems.append(Problem(f"{at}.address",
-                                    f"{address!r} is not {kind.article} {kind.title} address"))
+                                    N_("%(value)s is not an %(chain)s address",
+                                       value=repr(address), chain=kind.title)
+                                    if kind.article == "an" else
+                                    N_("%(value)s is not a %(chain)s address",
+                                       value=repr(address), chain=kind.title)))
         elif address is not None:
             address = kind.normalise(address)
         if str(tag.get("currency", currency)).upper() != kind.currency:
             problems.append(Problem(f"{at}.currency",
-                                    f"only {kind.currency} tags go on {kind.article} "
-                                    f"{kind.title} set"))
+                                    N_("only %(currency)s tags go on an %(chain)s set",
+                                       currency=kind.currency, chain=kind.title)
+                                    if kind.article == "an" else
+                                    N_("only %(currency)s tags go on a %(chain)s set",
+                                       currency=kind.currency, chain=kind.title)))
         for key in ("label", "source"):
             value = merged.get(key)
             if not isinstance(value, str) or not value.strip():
-                problems.append(Problem(f"{at}.{key}", "missing (in the tag or the header)"))
+                problems.append(Problem(f"{at}.{key}", N_("missing (in the tag or the header)")))
         category = merged.get("category")
         if category not in words.categories:
             problems.append(Problem(f"{at}.category",
-                                    f"unknown category {category!r}; one of "
-                                    f"{', '.join(sorted(words.categories))}"))
+                                    N_("unknown category %(value)s; one of %(choices)s",
+                                       value=repr(category),
+                                       choices=", ".join(sorted(words.categories)))))
         level, level_name = _confidence(merged.get("confidence"), f"{at}.confidence", problems)
         rows.append({
             "address": address, "txid": txid.lower() if isinstance(txid, str) else None,
@@ -199,8 +211,9 @@ def read_tagpack(path: Path, chain: str = "bitcoin") -> pa.Table:
             "pack": pack, "pack_file": name,
         })
     if problems:
-        raise InputError(problems, summary=f"{len(problems)} problem(s) in the TagPack {name}; "
-                                           "no tag was kept")
+        raise InputError(problems, summary=N_("%(count)s problem(s) in the TagPack %(pack)s; "
+                                              "no tag was kept", count=len(problems),
+                                              pack=name))
     return pa.Table.from_pylist(rows, schema=TAGS)
 
 
@@ -210,8 +223,9 @@ def _confidence(value: Any, where: str, problems: list[Problem]) -> tuple[int, s
         return levels[value].level, value
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100:
         return value, None
-    problems.append(Problem(where, f"{value!r} is neither a confidence level "
-                                   f"({', '.join(levels)}) nor a number from 0 to 100"))
+    problems.append(Problem(where, N_("%(value)s is neither a confidence level (%(levels)s) "
+                                      "nor a number from 0 to 100", value=repr(value),
+                                      levels=", ".join(levels))))
     return 0, None
 
 

@@ -22,12 +22,14 @@ when the account is not listed).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from tocsin.i18n import from_data, to_data
 from tocsin.money.findings import Finding
 
 KernelFn = Callable[[pd.DataFrame], pd.DataFrame]
@@ -39,7 +41,8 @@ FINDING_COLUMNS: dict[str, str] = {
     "accounts": "string",  # comma-separated account ids
     "transactions": "string",  # comma-separated transaction ids
     "amount": "double",
-    "reason": "string",
+    "reason": "string",  # in English
+    "reason_message": "string",  # the reason's message and values as JSON (tocsin.i18n.to_data)
 }
 
 
@@ -182,13 +185,17 @@ def row(
     amount: float,
     reason: str,
 ) -> dict[str, Any]:
+    """A finding row; ``reason`` is best a message (``N_``), kept with its values so the
+    pages show it in the reader's language."""
+    message = to_data(reason)
     return {
         "subject": subject,
         "score": float(score),
         "accounts": ",".join(sorted({str(a) for a in accounts})),
         "transactions": ",".join(sorted({str(t) for t in transactions})),
         "amount": float(amount),
-        "reason": reason,
+        "reason": str.__str__(reason),
+        "reason_message": json.dumps(message, ensure_ascii=False) if message else "",
     }
 
 
@@ -204,7 +211,8 @@ def to_findings(detector: str, rows: pd.DataFrame) -> list[Finding]:
                 accounts=str(r.accounts).split(",") if r.accounts else [],
                 transactions=str(r.transactions).split(",") if r.transactions else [],
                 amount=float(r.amount),
-                reason=str(r.reason),
+                reason=from_data(json.loads(r.reason_message), str(r.reason))
+                if isinstance(r.reason_message, str) and r.reason_message else str(r.reason),
             )
         )
     return out

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from tocsin.i18n import N_
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
@@ -21,7 +22,7 @@ from tocsin.money.detect.base import (
     sorted_group,
 )
 from tocsin.money.detect.pairs import pair_summary
-from tocsin.money.findings import hours, money
+from tocsin.money.findings import duration, figure
 
 HOUR = 3600
 
@@ -49,7 +50,7 @@ class Bipartite(Detector):
     """
 
     name = "bipartite"
-    title = "Bipartite"
+    title = N_("Bipartite")
     config_type = BipartiteConfig
 
     def steps(self) -> Sequence[Step]:
@@ -125,11 +126,12 @@ def _block_kernel(cfg: BipartiteConfig) -> Any:
             senders = sorted({src[k] for k in rows})
             total = float(sum(al[k] for k in rows))
             score = min(1.0, 0.5 + 0.08 * len(senders) + 0.08 * len(receivers))
-            reason = (
-                f"{len(senders)} accounts each paid the same {len(receivers)} accounts "
-                f"({len(rows)} payments, total {money(total)}) within {hours(span)}; "
-                f"none of the receivers is a hub (at most {cfg.max_receiver_senders} payers each)"
-            )
+            reason = N_(
+                "%(senders)s accounts each paid the same %(receivers)s accounts (%(payments)s "
+                "payments, total %(total)s) within %(span)s; none of the receivers is a hub "
+                "(at most %(most)s payers each)",
+                senders=len(senders), receivers=len(receivers), payments=len(rows),
+                total=figure(total), span=duration(span), most=cfg.max_receiver_senders)
             out.append(row(senders[0], score, [*senders, *receivers], [txl[k] for k in rows],
                            total, reason))
         return finding_rows(out)

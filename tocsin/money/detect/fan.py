@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
+from tocsin.i18n import N_, Number
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
@@ -25,7 +26,7 @@ from tocsin.money.detect.base import (
 )
 from tocsin.money.detect.pairs import pair_summary
 from tocsin.money.detect.windows import best_window, poisson_tail, rows_in_window
-from tocsin.money.findings import hours, money
+from tocsin.money.findings import duration, figure
 
 HOUR = 3600
 #: End points and retail hubs: many counterparties are their business.
@@ -78,13 +79,24 @@ def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
             span = int(t[s + j - 1] - t[s + i])
             degree_factor = min(1.0, distinct / (2.0 * cfg.min_degree))
             score = new_share * (0.5 + 0.5 * degree_factor)
-            verb, prep = ("sent", "to") if direction == "out" else ("received", "from")
-            reason = (
-                f"Account {subject} {verb} {j - i} payments {prep} {distinct} different "
-                f"accounts within {hours(span)} (total {money(total)}); "
-                f"{distinct - recurring} of them had no other dealings with it "
-                f"(threshold {cfg.min_degree} accounts in {cfg.window_hours:g} hours)"
-            )
+            payments, window = j - i, f"{cfg.window_hours:g}"
+            if direction == "out":
+                reason = N_(
+                    "Account %(account)s sent %(payments)s payments to %(accounts)s different "
+                    "accounts within %(span)s (total %(total)s); %(new)s of them had no other "
+                    "dealings with it (threshold %(threshold)s accounts in %(window)s hours)",
+                    account=subject, payments=payments, accounts=distinct,
+                    span=duration(span), total=figure(total), new=distinct - recurring,
+                    threshold=cfg.min_degree, window=window)
+            else:
+                reason = N_(
+                    "Account %(account)s received %(payments)s payments from %(accounts)s "
+                    "different accounts within %(span)s (total %(total)s); %(new)s of them had "
+                    "no other dealings with it (threshold %(threshold)s accounts in %(window)s "
+                    "hours)",
+                    account=subject, payments=payments, accounts=distinct,
+                    span=duration(span), total=figure(total), new=distinct - recurring,
+                    threshold=cfg.min_degree, window=window)
             out.append(row(subject, score, [subject, *cpl[s + i : s + j]], txl[s + i : s + j],
                            total, reason))
         return finding_rows(out)
@@ -128,7 +140,7 @@ class FanOut(Detector):
     """
 
     name = "fan_out"
-    title = "Fan-out"
+    title = N_("Fan-out")
     config_type = FanConfig
 
     def steps(self) -> Sequence[Step]:
@@ -145,7 +157,7 @@ class FanIn(Detector):
     """
 
     name = "fan_in"
-    title = "Fan-in"
+    title = N_("Fan-in")
     config_type = FanConfig
 
     def steps(self) -> Sequence[Step]:
@@ -174,7 +186,7 @@ class GatherScatter(Detector):
     """
 
     name = "gather_scatter"
-    title = "Gather-scatter"
+    title = N_("Gather-scatter")
     config_type = GatherScatterConfig
 
     def steps(self) -> Sequence[Step]:
@@ -235,11 +247,13 @@ def _gather_scatter_kernel(cfg: GatherScatterConfig) -> Any:
             span = int(t[outs].max()) - t_first if len(outs) else 0
             score = min(1.0, 0.5 + 0.25 * min(1.0, n_in / (2 * cfg.min_in))
                         + 0.25 * min(1.0, n_out / (2 * cfg.min_out)))
-            reason = (
-                f"Account {subject} received {money(got)} from {n_in} accounts and paid "
-                f"{money(sent)} ({ratio:.0%}) to {n_out} accounts within {hours(span)} "
-                f"(thresholds {cfg.min_in} in, {cfg.min_out} out, {cfg.window_hours:g} hours)"
-            )
+            reason = N_(
+                "Account %(account)s received %(got)s from %(senders)s accounts and paid "
+                "%(sent)s (%(ratio)s) to %(receivers)s accounts within %(span)s (thresholds "
+                "%(min_in)s in, %(min_out)s out, %(window)s hours)",
+                account=subject, got=figure(got), senders=n_in, sent=figure(sent),
+                ratio=f"{ratio:.0%}", receivers=n_out, span=duration(span),
+                min_in=cfg.min_in, min_out=cfg.min_out, window=f"{cfg.window_hours:g}")
             rows = np.concatenate([gathered, outs])
             out.append(row(subject, score, [subject, *cpl[rows]], txl[rows], got, reason))
         return finding_rows(out)
@@ -287,7 +301,7 @@ class SpreadFanIn(Detector):
     """
 
     name = "spread_fan_in"
-    title = "Fan-in spread over weeks"
+    title = N_("Fan-in spread over weeks")
     config_type = SpreadFanInConfig
 
     def steps(self) -> Sequence[Step]:
@@ -384,23 +398,29 @@ def _spread_fan_in_kernel(cfg: SpreadFanInConfig) -> Any:
             subject = str(groups[s])
             total = float(amount[window].sum())
             span = int(t[window[-1]] - t[window[0]])
-            odds = "never" if chance == 0 else f"about {chance:.1g} times"
+            odds = N_("never") if chance == 0 else N_("about %(count)s times",
+                                                      count=f"{chance:.1g}")
             if usual_amount is None:
-                amounts = ("it has no regular payers whose amounts these could be "
-                           "compared with")
+                amounts = N_("it has no regular payers whose amounts these could be "
+                             "compared with")
             else:
-                amounts = (f"their median payment {money(got)} is {got / usual_amount:.2g} "
-                           f"times the median {money(usual_amount)} it receives from its "
-                           f"{len(set(cpl[regular].tolist()))} regular payers")
-            reason = (
-                f"Account {subject} received one payment each from {k} accounts that never "
-                f"paid it otherwise, within {hours(span)} (total {money(total)}); at its "
-                f"own rate of such payers ({others} others over {active / 86_400:.0f} days, "
-                f"about {usual:.1f} per {cfg.window_hours:g} hours) a window this full "
-                f"would happen by chance {odds} in its time; {amounts}; "
-                f"{int(alone[window].sum())} of the {k} pay no other account "
-                f"(threshold {cfg.min_payers} one-off payers in {cfg.window_hours:g} hours)"
-            )
+                amounts = N_("their median payment %(median)s is %(times)s times the median "
+                             "%(usual)s it receives from its %(regular)s regular payers",
+                             median=figure(got), times=f"{got / usual_amount:.2g}",
+                             usual=figure(usual_amount),
+                             regular=len(set(cpl[regular].tolist())))
+            reason = N_(
+                "Account %(account)s received one payment each from %(payers)s accounts that "
+                "never paid it otherwise, within %(span)s (total %(total)s); at its own rate "
+                "of such payers (%(others)s others over %(days)s days, about %(usual)s per "
+                "%(window)s hours) a window this full would happen by chance %(odds)s in its "
+                "time; %(amounts)s; %(alone)s of the %(payers)s pay no other account "
+                "(threshold %(threshold)s one-off payers in %(window)s hours)",
+                account=subject, payers=k, span=duration(span), total=figure(total),
+                others=others, days=f"{active / 86_400:.0f}",
+                usual=Number(usual, 1, group=False), window=f"{cfg.window_hours:g}",
+                odds=odds, amounts=amounts, alone=int(alone[window].sum()),
+                threshold=cfg.min_payers)
             out.append(row(subject, score, [subject, *cpl[window]], txl[window], total,
                            reason))
         return finding_rows(out)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
+from tocsin.i18n import N_
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
@@ -24,7 +25,7 @@ from tocsin.money.detect.base import (
     sorted_group,
 )
 from tocsin.money.detect.paths import OFFSETS
-from tocsin.money.findings import hours, money
+from tocsin.money.findings import duration, figure
 
 HOUR = 3600
 
@@ -51,7 +52,7 @@ class RapidPassThrough(Detector):
     """
 
     name = "pass_through"
-    title = "Rapid pass-through"
+    title = N_("Rapid pass-through")
     config_type = PassThroughConfig
 
     def steps(self) -> Sequence[Step]:
@@ -164,13 +165,14 @@ def _match(subject: str, tl: list[int], dl: list[int], al: list[float], cpl: lis
     match = min(received, paid_out) / max(received, paid_out)
     score = match * min(1.0, 0.45 + 0.35 * share + 0.05 * min(4, len(passed))
                         - 0.1 * (max(delays) / max(1, width)))
-    reason = (
-        f"Account {subject} received {len(passed)} payment(s) totalling {money(received)} and "
-        f"forwarded {money(sent)} ({share:.0%}) within {hours(max(delays))} at most "
-        f"(window {cfg.window_hours:g} hours, ratio {cfg.ratio:.0%}); those payments out "
-        f"total {money(paid_out)} (the smaller of received and paid out is {match:.0%} of "
-        f"the larger)"
-    )
+    reason = N_(
+        "Account %(account)s received %(payments)s payment(s) totalling %(received)s and "
+        "forwarded %(sent)s (%(share)s) within %(span)s at most (window %(window)s hours, "
+        "ratio %(ratio)s); those payments out total %(paid_out)s (the smaller of received and "
+        "paid out is %(match)s of the larger)",
+        account=subject, payments=len(passed), received=figure(received), sent=figure(sent),
+        share=f"{share:.0%}", span=duration(max(delays)), window=f"{cfg.window_hours:g}",
+        ratio=f"{cfg.ratio:.0%}", paid_out=figure(paid_out), match=f"{match:.0%}")
     cps = [cpl[k] for k in [*passed, *out_rows]]
     txns = [txl[k] for k in [*passed, *out_rows]]
     return row(subject, score, [subject, *cps], txns, received, reason)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from tocsin.i18n import N_
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
@@ -32,7 +33,7 @@ from tocsin.money.detect.base import (
     sorted_group,
 )
 from tocsin.money.detect.expand import OFFSETS
-from tocsin.money.findings import hours, money
+from tocsin.money.findings import duration, figure
 
 __all__ = ["OFFSETS", "PATH_EXCLUDED_KINDS", "Cycle", "PathConfig", "Stack", "edges_sql"]
 
@@ -76,7 +77,7 @@ class Cycle(Detector):
     """
 
     name = "cycle"
-    title = "Temporal cycle"
+    title = N_("Temporal cycle")
     config_type = CycleConfig
 
     def path_config(self) -> PathConfig:
@@ -121,12 +122,20 @@ def _cycle_kernel(cfg: CycleConfig) -> Any:
             span = int(max(x.t_last for x in found) - r.t0)
             score = min(1.0, 0.6 + 0.05 * len(ring) + 0.2 * (last / first)
                         + 0.05 * (len(found) - 1))
-            rounds = f" (along {len(found)} time-respecting paths)" if len(found) > 1 else ""
-            reason = (
-                f"{money(first)} left account {r.origin} and {money(last)} ({last / first:.0%}) "
-                f"came back through {len(ring) - 1} other accounts in {hours(span)}{rounds} "
-                f"(ring {' → '.join([*ring, ring[0]])})"
-            )
+            share, circle = f"{last / first:.0%}", " → ".join([*ring, ring[0]])
+            if len(found) > 1:
+                reason = N_(
+                    "%(sent)s left account %(origin)s and %(back)s (%(share)s) came back "
+                    "through %(others)s other accounts in %(span)s (along %(paths)s "
+                    "time-respecting paths) (ring %(ring)s)",
+                    sent=figure(first), origin=r.origin, back=figure(last), share=share,
+                    others=len(ring) - 1, span=duration(span), paths=len(found), ring=circle)
+            else:
+                reason = N_(
+                    "%(sent)s left account %(origin)s and %(back)s (%(share)s) came back "
+                    "through %(others)s other accounts in %(span)s (ring %(ring)s)",
+                    sent=figure(first), origin=r.origin, back=figure(last), share=share,
+                    others=len(ring) - 1, span=duration(span), ring=circle)
             out.append(row(ring[0], score, list(ring), txns, first, reason))
         return finding_rows(out)
 
@@ -158,7 +167,7 @@ class Stack(Detector):
     """
 
     name = "stack"
-    title = "Stack (layering)"
+    title = N_("Stack (layering)")
     config_type = StackConfig
 
     def steps(self) -> Sequence[Step]:
@@ -195,11 +204,11 @@ def _stack_kernel(cfg: StackConfig) -> Any:
             layers = int(max(hops[s:e])) - 1
             span = int(max(t_last[s:e]) - min(t0[s:e]))
             score = min(1.0, 0.5 + 0.1 * min(3, n_paths - 1) + 0.1 * min(2, layers - 1))
-            reason = (
-                f"Money from account {origin} reached account {end} along {n_paths} paths "
-                f"through {len(middles)} intermediary accounts in up to {layers} layers "
-                f"within {hours(span)}"
-            )
+            reason = N_(
+                "Money from account %(origin)s reached account %(end)s along %(paths)s paths "
+                "through %(middles)s intermediary accounts in up to %(layers)s layers within "
+                "%(span)s", origin=origin, end=end, paths=n_paths, middles=len(middles),
+                layers=layers, span=duration(span))
             # Paths that share their first payment sent that money once.
             sent = float(sum({first_txn[k]: a0[k] for k in range(s, e)}.values()))
             out.append(row(origin, score, [origin, end, *middles], txns, sent, reason))

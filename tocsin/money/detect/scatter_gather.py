@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from tocsin.i18n import N_
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
@@ -21,7 +22,7 @@ from tocsin.money.detect.base import (
     row,
 )
 from tocsin.money.detect.paths import PATH_EXCLUDED_KINDS, edges_sql
-from tocsin.money.findings import hours, money
+from tocsin.money.findings import duration, figure
 
 HOUR = 3600
 
@@ -47,7 +48,7 @@ class ScatterGather(Detector):
     """
 
     name = "scatter_gather"
-    title = "Scatter-gather"
+    title = N_("Scatter-gather")
     config_type = ScatterGatherConfig
 
     def steps(self) -> Sequence[Step]:
@@ -94,11 +95,12 @@ def _kernel(cfg: ScatterGatherConfig) -> Any:
             got = sum(_first(g, 3, 6).values())
             span = int(max(p[7] for p in g) - min(p[1] for p in g))
             score = min(1.0, 0.55 + 0.1 * min(4, len(mids) - cfg.min_intermediaries + 1))
-            reason = (
-                f"Account {origin} paid {money(sent)} to {len(mids)} intermediaries that "
-                f"passed {money(got)} on to account {dest} within {hours(span)} "
-                f"(threshold {cfg.min_intermediaries} intermediaries)"
-            )
+            reason = N_(
+                "Account %(origin)s paid %(sent)s to %(middles)s intermediaries that passed "
+                "%(got)s on to account %(end)s within %(span)s (threshold %(threshold)s "
+                "intermediaries)", origin=origin, sent=figure(sent), middles=len(mids),
+                got=figure(got), end=dest, span=duration(span),
+                threshold=cfg.min_intermediaries)
             out.append(row(origin, score, [origin, dest, *mids],
                            [*(p[2] for p in g), *(p[3] for p in g)], sent, reason))
         return finding_rows(out)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
+from tocsin.i18n import N_
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
@@ -23,7 +24,7 @@ from tocsin.money.detect.base import (
     sorted_group,
 )
 from tocsin.money.detect.windows import rows_in_window
-from tocsin.money.findings import hours, money
+from tocsin.money.findings import duration, figure
 
 DAY = 86_400
 
@@ -56,7 +57,7 @@ class Structuring(Detector):
     """
 
     name = "structuring"
-    title = "Structuring"
+    title = N_("Structuring")
     config_type = StructuringConfig
 
     def steps(self) -> Sequence[Step]:
@@ -110,13 +111,13 @@ def _kernel(cfg: StructuringConfig) -> Any:
             total = float(w["amount"].sum())
             score = min(1.0, 0.5 + 0.5 * (n - cfg.min_count + 1) / (2 * cfg.min_count))
             cur = str(w["currency_orig"].iat[0])
-            reason = (
-                f"Account {subject} received {n} cash deposits between "
-                f"{money(float(w['amount'].min()))} and {money(float(w['amount'].max()))} "
-                f"{cur} within {hours(span)} (total {money(total)} in the deposits' "
-                f"currencies); the reporting threshold is {money(float(w['thr'].iat[0]))} "
-                f"{cur}"
-            )
+            reason = N_(
+                "Account %(account)s received %(deposits)s cash deposits between %(low)s and "
+                "%(high)s %(currency)s within %(span)s (total %(total)s in the deposits' "
+                "currencies); the reporting threshold is %(threshold)s %(currency)s",
+                account=subject, deposits=n, low=figure(float(w["amount"].min())),
+                high=figure(float(w["amount"].max())), currency=cur, span=duration(span),
+                total=figure(total), threshold=figure(float(w["thr"].iat[0])))
             # The depositors behind a cash desk are unknown; the desk itself is not a party.
             out.append(row(subject, score, [subject], w["txn_id"], total, reason))
         return finding_rows(out)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.money.detect import Detector
 from tocsin.money.detect.base import Kernel, Paths, Sql, Step, to_findings
 from tocsin.money.findings import Finding, sort_findings
@@ -52,12 +53,13 @@ class Engine(Protocol):
 def check_set_dir(set_dir: Path) -> None:
     """Refuse a folder that is not a transaction set, naming the missing file."""
     problems = [
-        Problem(str(set_dir / f), "missing; not a transaction set in the canonical layout")
+        Problem(str(set_dir / f), N_("missing; not a transaction set in the canonical layout"))
         for f in REQUIRED_FILES
         if not (set_dir / f).is_file()
     ]
     if problems:
-        raise InputError(problems, summary=f"{set_dir} is not a transaction set")
+        raise InputError(problems, summary=N_("%(folder)s is not a transaction set",
+                                              folder=str(set_dir)))
 
 
 def run_detectors(engine: Engine, detectors: Sequence[Detector]) -> list[Finding]:
@@ -107,4 +109,5 @@ def open_engine(set_dir: Path, name: str | None = None, settings: Settings | Non
         from tocsin.money.engines.spark import SparkEngine
 
         return SparkEngine(set_dir, master=settings.spark_master)
-    raise InputError.single("money engine", f"{chosen!r} is unknown; use embedded or spark")
+    raise InputError.single("money engine", N_("%(engine)s is unknown; use embedded or spark",
+                                               engine=repr(chosen)))

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.money.dataset import SetMeta, SetWriter
 from tocsin.money.ingest import bitcoin_etl, ethereum
 from tocsin.money.ingest.base import Context, Problems, ProgressBar
@@ -40,7 +41,7 @@ AMLWORLD_HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,
                    "Receiving Currency,Amount Paid,Payment Currency,Payment Format")
 
 #: The note of an import whose label column holds no positive (laundering) value.
-LABELS_NONE_POSITIVE = "labels: none positive"
+LABELS_NONE_POSITIVE = N_("labels: none positive")
 
 __all__ = ["FORMATS", "LABELS_NONE_POSITIVE", "IngestReport", "detect_format", "ingest"]
 
@@ -69,8 +70,9 @@ def normalise_format(fmt: str) -> str:
     name = fmt.strip().lower()
     name = ALIASES.get(name, name)
     if name not in FORMATS:
-        raise InputError.single("format", f"unknown format {fmt!r}; use one of "
-                                          f"{', '.join(sorted(FORMATS))}")
+        raise InputError.single("format", N_("unknown format %(format)s; use one of "
+                                             "%(choices)s", format=repr(fmt),
+                                             choices=", ".join(sorted(FORMATS))))
     return name
 
 
@@ -81,7 +83,7 @@ def detect_format(path: Path) -> str:
         names = {p.name.lower() for p in path.iterdir()}
         if "transactions.csv" in names and ("nodes.csv" in names or "accounts.csv" in names):
             return "amlsim"
-        raise InputError.single(str(path), "cannot tell the format of this folder")
+        raise InputError.single(str(path), N_("cannot tell the format of this folder"))
     suffix = path.suffix.lower()
     if _is_bitcoin(path):
         return "bitcoin"
@@ -91,14 +93,16 @@ def detect_format(path: Path) -> str:
         with path.open("rb") as handle:
             head = handle.read(8192).decode("utf-8", errors="replace")
     except OSError as exc:
-        raise InputError.single(str(path), f"cannot read: {exc.strerror}") from None
+        raise InputError.single(str(path), N_("cannot read: %(error)s",
+                                              error=exc.strerror)) from None
     first_line = head.lstrip("\ufeff").splitlines()[0] if head.strip() else ""
     if suffix == ".xml" or head.lstrip("\ufeff \r\n\t").startswith("<"):
         if "camt.053" in head or "BkToCstmrStmt" in head:
             return "camt053"
         if "<report" in head:
             return "goaml"
-        raise InputError.single(str(path), "XML that is neither goAML nor ISO 20022 camt.053")
+        raise InputError.single(str(path), N_("XML that is neither goAML nor ISO 20022 "
+                                              "camt.053"))
     if suffix in (".jsonl", ".ndjson", ".ftm", ".json") and first_line.startswith("{") \
             and '"schema"' in first_line:
         return "ftm"
@@ -111,7 +115,7 @@ def detect_format(path: Path) -> str:
         return "amlsim"
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"
-    raise InputError.single(str(path), "cannot tell the format of this file")
+    raise InputError.single(str(path), N_("cannot tell the format of this file"))
 
 
 def _is_bitcoin(path: Path) -> bool:
@@ -156,10 +160,10 @@ def ingest(
     name = normalise_format(fmt)
     paths = [Path(s) for s in sources]
     if not paths:
-        raise InputError.single("sources", "no input files given")
+        raise InputError.single("sources", N_("no input files given"))
     missing = [p for p in paths if not p.exists()]
     if missing:
-        raise InputError.single(str(missing[0]), "file not found")
+        raise InputError.single(str(missing[0]), N_("file not found"))
     table = resolve_rates(rates, base_currency)
     reader = importlib.import_module(f"tocsin.money.ingest.{FORMATS[name]}")
     started = time.perf_counter()
@@ -173,8 +177,9 @@ def ingest(
             ctx.problems.add(", ".join(str(p) for p in paths), _arrow_reason(exc))
         if ctx.problems:
             raise InputError(ctx.problems.as_list(),
-                             summary=f"{len(ctx.problems)} problem(s) in the {name} import; "
-                                     "nothing was written")
+                             summary=N_("%(count)s problem(s) in the %(format)s import; "
+                                        "nothing was written", count=len(ctx.problems),
+                                        format=name))
         if ctx.has_labels and not writer.positive_labels:
             ctx.notes.append(LABELS_NONE_POSITIVE)
         meta = SetMeta(format=name, base_currency=table.base,
@@ -191,4 +196,4 @@ def ingest(
 
 def _arrow_reason(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"the file is not valid for this format ({text})"
+    return N_("the file is not valid for this format (%(error)s)", error=text)

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.money.ingest.base import Context, TrackedFile, file_size
 from tocsin.money.ingest.columns import parse_float, parse_int, report, required_text
 
@@ -41,7 +42,7 @@ def split_sources(sources: Sequence[Path]) -> tuple[Path, Path]:
     if len(txns) != 1 or len(nodes) != 1:
         raise InputError.single(
             ", ".join(str(s) for s in sources) or "(no sources)",
-            "AMLSim needs exactly one transactions.csv and one nodes.csv",
+            N_("AMLSim needs exactly one transactions.csv and one nodes.csv"),
         )
     return txns[0], nodes[0]
 
@@ -52,12 +53,14 @@ def _check_header(path: Path, expected: Sequence[str]) -> list[str]:
     try:
         header = first.decode("utf-8").strip().split(",")
     except UnicodeDecodeError as exc:
-        raise InputError.single(f"{path}:1", f"the header is not UTF-8 text ({exc.reason} "
-                                             f"at byte {exc.start})") from None
+        raise InputError.single(f"{path}:1", N_("the header is not UTF-8 text (%(error)s at "
+                                                "byte %(byte)s)", error=exc.reason,
+                                                byte=exc.start)) from None
     missing = [c for c in expected if c not in header]
     if missing:
-        raise InputError.single(f"{path}:1", f"missing column(s) {', '.join(missing)}; "
-                                             f"the header is {','.join(header)}")
+        raise InputError.single(f"{path}:1", N_("missing column(s) %(missing)s; the header "
+                                                "is %(header)s", missing=", ".join(missing),
+                                                header=",".join(header)))
     return header
 
 
@@ -67,9 +70,10 @@ def _start(ctx: Context) -> datetime:
         try:
             start = datetime.fromisoformat(start)
         except ValueError:
-            raise InputError.single("option start", f"{start!r} is not an ISO date") from None
+            raise InputError.single("option start", N_("%(value)s is not an ISO date",
+                                                       value=repr(start))) from None
     if not isinstance(start, datetime):
-        raise InputError.single("option start", "must be a date and time")
+        raise InputError.single("option start", N_("must be a date and time"))
     return start if start.tzinfo else start.replace(tzinfo=UTC)
 
 
@@ -84,8 +88,9 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     currency = str(ctx.options.get("currency") or ctx.base_currency).upper()
     rate = ctx.rates.rate(currency)
     if rate is None:
-        ctx.problems.add("option currency", f"no exchange rate for {currency} into "
-                                            f"{ctx.base_currency}")
+        ctx.problems.add("option currency", N_("no exchange rate for %(currency)s into "
+                                               "%(base)s", currency=currency,
+                                               base=ctx.base_currency))
         return
     start_us = int(_start(ctx).timestamp() * 1_000_000)
     convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in TRANSACTION_COLUMNS},
@@ -107,16 +112,20 @@ def _convert_batch(batch: pa.RecordBatch, line: int, path: Path, known: pa.Array
     where = str(path)
     value, bad_value = parse_float(batch.column("value"))
     step, bad_step = parse_int(batch.column("time"))
-    report(ctx.problems, bad_value, line, where, "value is not a number", batch.column("value"))
-    report(ctx.problems, bad_step, line, where, "time is not a whole simulation step",
+    report(ctx.problems, bad_value, line, where, N_("%(column)s is not a number", column="value"),
+           batch.column("value"))
+    report(ctx.problems, bad_step, line, where, N_("time is not a whole simulation step"),
            batch.column("time"))
     negative = pc.fill_null(pc.less(value, 0), False)
-    report(ctx.problems, negative, line, where, "value is negative", batch.column("value"))
+    report(ctx.problems, negative, line, where, N_("%(column)s is negative", column="value"),
+           batch.column("value"))
     for column in ("sourceNodeId", "targetNodeId"):
         ids = pc.utf8_trim_whitespace(batch.column(column))
-        report(ctx.problems, required_text(ids), line, where, f"{column} is empty")
+        report(ctx.problems, required_text(ids), line, where,
+               N_("%(column)s is empty", column=column))
         unknown = pc.and_(pc.invert(pc.is_in(ids, value_set=known)), pc.invert(required_text(ids)))
-        report(ctx.problems, unknown, line, where, f"{column} is not in nodes.csv", ids)
+        report(ctx.problems, unknown, line, where,
+               N_("%(column)s is not in nodes.csv", column=column), ids)
     if ctx.problems:
         return  # keep validating later blocks, but write nothing more
     n = batch.num_rows
@@ -147,15 +156,17 @@ def _read_nodes(path: Path, ctx: Context) -> pa.Table:
     where = str(path)
     ids = pc.utf8_trim_whitespace(table.column("nodeid").combine_chunks())
     flags = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("isFraud").combine_chunks()))
-    report(ctx.problems, required_text(ids), 2, where, "nodeid is empty")
+    report(ctx.problems, required_text(ids), 2, where, N_("%(column)s is empty",
+                                                          column="nodeid"))
     fraud = pc.is_in(flags, value_set=pa.array(["1", "true"]))
     valid = pc.is_in(flags, value_set=pa.array(["0", "1", "true", "false"]))
     report(ctx.problems, pc.invert(pc.fill_null(valid, False)), 2, where,
-           "isFraud must be 0 or 1", flags)
+           N_("isFraud must be 0 or 1"), flags)
     counts = pc.value_counts(ids)
     for item in counts.to_pylist():
         if item["counts"] > 1:
-            ctx.problems.add(where, f"nodeid {item['values']!r} appears {item['counts']} times")
+            ctx.problems.add(where, N_("nodeid %(value)s appears %(count)s times",
+                                       value=repr(item["values"]), count=item["counts"]))
     n = table.num_rows
     lines = pc.cast(pa.array(range(2, 2 + n), pa.int64()), pa.string())
     return pa.table({

@@ -50,6 +50,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.money.ingest.base import Context, Problems, TrackedFile, file_size
 from tocsin.money.ingest.columns import parse_float, parse_timestamp
 
@@ -101,10 +102,10 @@ def split_sources(sources: Sequence[Path], ctx: Context) -> tuple[list[Path], li
             transactions.append(source)
     if not transactions:
         raise InputError.single(", ".join(map(str, sources)),
-                                "no AMLworld transactions file among the sources")
+                                N_("no AMLworld transactions file among the sources"))
     missing = [p for p in patterns if not p.is_file()]
     if missing:
-        raise InputError.single(str(missing[0]), "patterns file not found")
+        raise InputError.single(str(missing[0]), N_("patterns file not found"))
     return transactions, patterns
 
 
@@ -127,18 +128,20 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     ctx.writer.write_accounts(accounts.finish(_desk_threshold(ctx)))
     if patterns.table.num_rows:
         found = int(matched.sum())
-        ctx.notes.append(f"{found} of {patterns.table.num_rows} pattern transactions matched "
-                         f"({patterns.attempts} laundering attempts)")
+        ctx.notes.append(N_("%(found)s of %(count)s pattern transactions matched "
+                            "(%(attempts)s laundering attempts)", found=found,
+                            count=patterns.table.num_rows, attempts=patterns.attempts))
         if found < patterns.table.num_rows:
-            ctx.notes.append(f"{patterns.table.num_rows - found} pattern transactions are "
-                             "not in the transactions file")
+            ctx.notes.append(N_("%(count)s pattern transactions are not in the transactions "
+                                "file", count=patterns.table.num_rows - found))
 
 
 def _desk_threshold(ctx: Context) -> int:
     value = ctx.options.get("cash_desk_counterparties", CASH_DESK_COUNTERPARTIES)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InputError.single("option cash_desk_counterparties",
-                                f"{value!r} is not a whole number of at least 1")
+                                N_("%(value)s is not a whole number of at least 1",
+                                   value=repr(value)))
     return value
 
 
@@ -147,8 +150,8 @@ def _check_header(path: Path) -> None:
         first = handle.readline().decode("utf-8", errors="replace").lstrip("\ufeff").strip()
     names = tuple(c.strip().strip('"') for c in first.split(","))
     if names != HEADER:
-        raise InputError.single(f"{path}:1", f"not an AMLworld header; expected "
-                                             f"{','.join(HEADER)}")
+        raise InputError.single(f"{path}:1", N_("not an AMLworld header; expected %(header)s",
+                                                header=",".join(HEADER)))
 
 
 def _currency_table(ctx: Context) -> dict[str, str]:
@@ -408,25 +411,27 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                 begin = _BEGIN.match(text)
                 if begin:
                     if current is not None:
-                        problems.add(where, "BEGIN inside an unfinished laundering attempt")
+                        problems.add(where, N_("BEGIN inside an unfinished laundering "
+                                               "attempt"))
                     current = pattern_name(begin.group(1))
                     attempts += 1
                     if not current:
-                        problems.add(where, "laundering attempt without a pattern type")
+                        problems.add(where, N_("laundering attempt without a pattern type"))
                     elif current not in PATTERN_TYPES:
                         unknown.setdefault(current, []).append(f"{path.name}:{number}")
                     continue
                 if _END.match(text):
                     if current is None:
-                        problems.add(where, "END without a BEGIN")
+                        problems.add(where, N_("END without a BEGIN"))
                     current = None
                     continue
                 if current is None:
-                    problems.add(where, "transaction line outside a laundering attempt")
+                    problems.add(where, N_("transaction line outside a laundering attempt"))
                     continue
                 fields = [f.strip() for f in text.split(",")]
                 if len(fields) != len(COLUMNS):
-                    problems.add(where, f"expected {len(COLUMNS)} fields, found {len(fields)}")
+                    problems.add(where, N_("expected %(expected)s fields, found %(found)s",
+                                           expected=len(COLUMNS), found=len(fields)))
                     continue
                 rows["ts"].append(fields[0])
                 rows["source"].append(f"{fields[1]}:{fields[2]}")
@@ -435,19 +440,25 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                 rows["pattern"].append(current)
                 rows["where"].append(where)
         if current is not None:
-            problems.add(f"{path}:end", f"laundering attempt {current} is not closed")
+            problems.add(f"{path}:end", N_("laundering attempt %(pattern)s is not closed",
+                                           pattern=current))
     for name, places in sorted(unknown.items()):
-        shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3
-                                         else "")
-        notes.append(f"unknown pattern type {name!r} ({len(places)} attempt"
-                     f"{'' if len(places) == 1 else 's'}, {shown}): its transactions are "
-                     f"labelled and their label_pattern is {name}")
+        shown = ", ".join(places[:3])
+        if len(places) > 3:
+            shown = N_("%(places)s and %(count)s more", places=shown, count=len(places) - 3)
+        notes.append(N_("unknown pattern type %(name)s (%(count)s attempt, %(places)s): its "
+                        "transactions are labelled and their label_pattern is %(pattern)s",
+                        name=repr(name), count=len(places), places=shown, pattern=name)
+                     if len(places) == 1 else
+                     N_("unknown pattern type %(name)s (%(count)s attempts, %(places)s): its "
+                        "transactions are labelled and their label_pattern is %(pattern)s",
+                        name=repr(name), count=len(places), places=shown, pattern=name))
     text = pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()})
     ts, bad_ts = parse_timestamp(text.column("ts").combine_chunks(), TIMESTAMP_FORMAT)
     paid, bad_paid = parse_float(text.column("paid").combine_chunks())
     wheres = text.column("where").combine_chunks()
-    for bad, reason in ((bad_ts, "timestamp is not YYYY/MM/DD HH:MM"),
-                        (bad_paid, "Amount Paid is not a number")):
+    for bad, reason in ((bad_ts, N_("timestamp is not YYYY/MM/DD HH:MM")),
+                        (bad_paid, N_("%(column)s is not a number", column="Amount Paid"))):
         for pos in pc.indices_nonzero(bad).to_pylist():
             problems.add(str(wheres[pos]), reason)
     table = pa.table({
@@ -496,35 +507,38 @@ def _diagnose(path: Path, ctx: Context, names: dict[str, str]) -> None:
             _report_mapped(ctx.problems, bad, first, line_of, where, reason, values)
 
         ts, bad_ts = parse_timestamp(batch.column("Timestamp"), TIMESTAMP_FORMAT)
-        found(bad_ts, "timestamp is not YYYY/MM/DD HH:MM", batch.column("Timestamp"))
+        found(bad_ts, N_("timestamp is not YYYY/MM/DD HH:MM"), batch.column("Timestamp"))
         for column in ("Amount Paid", "Amount Received"):
             value, bad = parse_float(batch.column(column))
-            found(bad, f"{column} is not a number", batch.column(column))
+            found(bad, N_("%(column)s is not a number", column=column), batch.column(column))
             if column == "Amount Paid":
-                found(pc.fill_null(pc.less(value, 0), False), "Amount Paid is negative",
-                      batch.column(column))
+                found(pc.fill_null(pc.less(value, 0), False),
+                      N_("%(column)s is negative", column=column), batch.column(column))
         flag = pc.utf8_trim_whitespace(batch.column("Is Laundering"))
         found(pc.invert(pc.is_in(flag, value_set=pa.array(["0", "1"]))),
-              "Is Laundering is not 0 or 1", batch.column("Is Laundering"))
+              N_("%(column)s is not 0 or 1", column="Is Laundering"),
+              batch.column("Is Laundering"))
         for column in ("Payment Currency", "Receiving Currency"):
             iso = _iso(batch.column(column), names)
-            found(pc.is_null(iso), f"unknown {column}", batch.column(column))
+            found(pc.is_null(iso), N_("unknown %(column)s", column=column), batch.column(column))
             if column == "Payment Currency":
                 paid, _ = parse_float(batch.column("Amount Paid"))
                 _, no_rate = ctx.rates.convert(pc.fill_null(paid, 0.0), iso,
                                                pc.fill_null(ts, 0))
                 iso_text = pc.cast(iso, pa.string())
                 found(pc.and_(no_rate, pc.is_valid(iso_text)),
-                      f"no exchange rate into {ctx.base_currency} for", iso_text)
+                      N_("no exchange rate into %(base)s for", base=ctx.base_currency),
+                      iso_text)
         for column in ("From Bank", "From Account", "To Bank", "To Account"):
             found(pc.equal(pc.utf8_trim_whitespace(batch.column(column)), ""),
-                  f"{column} is empty")
+                  N_("%(column)s is empty", column=column))
         row += batch.num_rows
     for number, count in short:
         ctx.problems.add(f"{where}:{number}" if number else where,
-                         f"expected {len(COLUMNS)} fields, found {count}")
+                         N_("expected %(expected)s fields, found %(found)s",
+                            expected=len(COLUMNS), found=count))
     if not ctx.problems:
-        ctx.problems.add(where, "the file could not be read as AMLworld CSV")
+        ctx.problems.add(where, N_("the file could not be read as AMLworld CSV"))
 
 
 def _line_mapper(short: list[tuple[int, int]]) -> Callable[[int], int]:
@@ -545,5 +559,5 @@ def _report_mapped(problems: Problems, bad: pa.Array, first_row: int,
                    line_of: Callable[[int], int], where: str, reason: str,
                    values: pa.Array | None) -> None:
     for pos in pc.indices_nonzero(bad).to_pylist():
-        shown = f": {values[pos].as_py()!r}" if values is not None else ""
-        problems.add(f"{where}:{line_of(first_row + pos)}", f"{reason}{shown}")
+        problems.add(f"{where}:{line_of(first_row + pos)}", reason if values is None else
+                     N_("%(reason)s: %(value)s", reason=reason, value=repr(values[pos].as_py())))

@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from tocsin.errors import Problem
+from tocsin.i18n import N_
 from tocsin.money.dataset import SetWriter
 from tocsin.money.rates import RateTable
 from tocsin.money.schema import ACCOUNTS, PARTIES
@@ -55,7 +56,8 @@ class Problems:
 
     def as_list(self) -> list[Problem]:
         if self.dropped:
-            return [*self.items, Problem("(more)", f"{self.dropped} further problem(s) not listed")]
+            return [*self.items, Problem("(more)", N_("%(count)s further problem(s) not listed",
+                                                      count=self.dropped))]
         return list(self.items)
 
 
@@ -186,7 +188,7 @@ def flush_transactions(ctx: Context, rows: list[dict[str, Any]]) -> None:
     amount, unknown = ctx.rates.convert(table.column("amount_orig"),
                                         table.column("currency_orig"), ts)
     if pc.any(unknown).as_py():
-        ctx.problems.add(first_ref, "no exchange rate for the currency")
+        ctx.problems.add(first_ref, N_("no exchange rate for the currency"))
         return
     ts_index = table.column_names.index("ts")
     ctx.writer.write_transactions(table.set_column(ts_index, "ts", ts).append_column(

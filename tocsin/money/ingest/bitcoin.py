@@ -43,6 +43,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tocsin import limits
+from tocsin.errors import located, reason_of
+from tocsin.i18n import N_, Number
 from tocsin.limits import TooLarge
 from tocsin.money.crypto import bitcoin as btc
 from tocsin.money.crypto import utxo
@@ -96,15 +98,16 @@ class _Rows:
 def read(sources: Sequence[Path], ctx: Context) -> None:
     folder = ctx.writer.temp / utxo.FOLDER
     if "'" in folder.as_posix():
-        ctx.problems.add("data folder", "a folder whose path holds a quote cannot take a "
-                                        "Bitcoin import")
+        ctx.problems.add("data folder", N_("a folder whose path holds a quote cannot take a "
+                                           "Bitcoin import"))
         return
     folder.mkdir()
     rows = _Rows(folder)
     network = str(ctx.options.get("network", "mainnet"))
     if network not in btc.NETWORKS:
-        ctx.problems.add("option network", f"unknown network {network!r}; use one of "
-                                           f"{', '.join(btc.NETWORKS)}")
+        ctx.problems.add("option network", N_("unknown network %(network)s; use one of "
+                                              "%(choices)s", network=repr(network),
+                                              choices=", ".join(btc.NETWORKS)))
         return
     skipped: list[str] = []
     etl = bitcoin_etl.EtlState()
@@ -118,8 +121,8 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         rows.close()
     bitcoin_etl.finish(folder, ctx, etl, rows.count)
     if skipped:
-        ctx.notes.append(f"{len(skipped)} block(s) or transaction(s) given twice were read once "
-                         f"(first: {skipped[0]})")
+        ctx.notes.append(N_("%(count)s block(s) or transaction(s) given twice were read once "
+                            "(first: %(first)s)", count=len(skipped), first=skipped[0]))
     if ctx.problems:
         return
     _resolve(folder, ctx)
@@ -143,8 +146,8 @@ def _read_file(path: Path, network: str, rows: _Rows, ctx: Context, skipped: lis
     size = path.stat().st_size
     most = limits.active().upload_max_bytes * 40
     if size > most:
-        raise TooLarge.single(path.name, f"{size:,} bytes is more than this import takes "
-                                         f"({most:,})")
+        raise TooLarge.single(path.name, N_("%(size)s bytes is more than this import takes "
+                                            "(%(most)s)", size=Number(size), most=Number(most)))
     data = path.read_bytes()
     kind = _kind(path, data[:4096])
     if kind == "etl":
@@ -172,7 +175,7 @@ def _read_hex(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
         text = data.decode("ascii")
     except UnicodeDecodeError as exc:
         ctx.problems.add(f"{path.name}: byte offset {exc.start}",
-                         "neither a blk*.dat file, JSON nor hexadecimal text")
+                         N_("neither a blk*.dat file, JSON nor hexadecimal text"))
         return
     found = False
     for number, line in enumerate(text.splitlines(), start=1):
@@ -184,10 +187,10 @@ def _read_hex(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
         bad = next((i for i, c in enumerate(line) if c not in "0123456789abcdefABCDEF"), None)
         if bad is not None:
             ctx.problems.add(f"{where}: character {bad + 1}",
-                             f"{line[bad]!r} is not a hexadecimal digit")
+                             N_("%(value)s is not a hexadecimal digit", value=repr(line[bad])))
             continue
         if len(line) % 2:
-            ctx.problems.add(where, "an odd number of hexadecimal digits: the block is cut")
+            ctx.problems.add(where, N_("an odd number of hexadecimal digits: the block is cut"))
             continue
         try:
             block = btc.parse_block(bytes.fromhex(line))
@@ -196,7 +199,7 @@ def _read_hex(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
             continue
         _add_block(block, network, None, path, f"{where}: byte offset 0", rows, ctx, skipped)
     if not found:
-        ctx.problems.add(path.name, "the file is empty")
+        ctx.problems.add(path.name, N_("the file is empty"))
 
 
 def _add_block(block: btc.Block, network: str, height: int | None, path: Path, ref: str,
@@ -221,8 +224,8 @@ def _add_tx(tx: btc.Transaction, network: str, block_hash: str | None, height: i
     rows.count += 1
     most = limits.active().max_rows
     if rows.count > most:
-        raise TooLarge.single(path.name, f"more than {most:,} transactions; the limit is set by "
-                                         "TOCSIN_IMPORT_MAX_ROWS")
+        raise TooLarge.single(path.name, N_("more than %(most)s transactions; the limit is set "
+                                            "by TOCSIN_IMPORT_MAX_ROWS", most=Number(most)))
     rows.add(utxo.TRANSACTIONS_FILE, {
         "txid": tx.txid, "block_hash": block_hash, "height": height, "time": when,
         "seq": rows.seq, "coinbase": tx.is_coinbase, "input_count": len(tx.inputs),
@@ -242,8 +245,9 @@ def _add_tx(tx: btc.Transaction, network: str, block_hash: str | None, height: i
         stated = (addresses or {}).get(vout)
         if stated is not None and stated != address:
             ctx.problems.add(f"{ref}.vout[{vout}].scriptPubKey",
-                             f"the address {stated} differs from the one its script gives "
-                             f"({address or 'none'}; is the network {network} right?)")
+                             N_("the address %(stated)s differs from the one its script gives "
+                                "(%(address)s; is the network %(network)s right?)",
+                                stated=stated, address=address or "none", network=network))
         rows.add(utxo.OUTPUTS_FILE, {
             "txid": tx.txid, "vout": vout, "value": txout.value, "script_type": kind,
             "address": address, "script": txout.script.hex(),
@@ -257,7 +261,7 @@ class _JsonProblem(Exception):
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"{path}: {reason}")
+        super().__init__(located(path, reason))
 
 
 def _read_json(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
@@ -265,17 +269,18 @@ def _read_json(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
     try:
         doc = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
     except UnicodeDecodeError as exc:
-        ctx.problems.add(f"{path.name}: byte offset {exc.start}", "the JSON is not UTF-8 text")
+        ctx.problems.add(f"{path.name}: byte offset {exc.start}",
+                         N_("the JSON is not UTF-8 text"))
         return
     except json.JSONDecodeError as exc:
         ctx.problems.add(f"{path.name}: line {exc.lineno} column {exc.colno}",
-                         f"malformed JSON ({exc.msg})")
+                         N_("malformed JSON (%(error)s)", error=exc.msg))
         return
     except ValueError as exc:  # a number of more digits than Python converts
-        ctx.problems.add(path.name, f"not valid JSON ({exc})")
+        ctx.problems.add(path.name, N_("not valid JSON (%(error)s)", error=str(exc)))
         return
     except RecursionError:
-        ctx.problems.add(path.name, "JSON nested too deeply")
+        ctx.problems.add(path.name, N_("JSON nested too deeply"))
         return
     items = list(enumerate(doc)) if isinstance(doc, list) else [(None, doc)]
     for index, item in items:
@@ -285,32 +290,33 @@ def _read_json(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
         except _JsonProblem as exc:
             ctx.problems.add(f"{path.name}: {exc.path}", exc.reason)
         except btc.BitcoinFormatError as exc:
-            ctx.problems.add(f"{path.name}: {where}", str(exc))
+            ctx.problems.add(f"{path.name}: {where}", reason_of(exc))
 
 
 def _json_item(item: Any, where: str, path: Path, network: str, rows: _Rows, ctx: Context,
                skipped: list[str]) -> None:
     if isinstance(item, dict) and "result" in item and ("error" in item or "id" in item):
         if item.get("error"):
-            raise _JsonProblem(f"{where}.error", f"the node answered an error: {item['error']}")
+            raise _JsonProblem(f"{where}.error", N_("the node answered an error: %(error)s",
+                                                    error=str(item["error"])))
         where, item = f"{where}.result", item["result"]
     if not isinstance(item, dict):
-        raise _JsonProblem(where, "expected a block (getblock) or a transaction "
-                                  "(getrawtransaction) object")
+        raise _JsonProblem(where, N_("expected a block (getblock) or a transaction "
+                                     "(getrawtransaction) object"))
     if "tx" in item:
         _json_block(item, where, path, network, rows, ctx, skipped)
     elif "txid" in item and "vin" in item:
         block_time = item.get("blocktime")
         if block_time is None:
-            raise _JsonProblem(f"{where}.blocktime", "the transaction is not in a block yet "
-                                                     "(no blocktime): it has no time")
+            raise _JsonProblem(f"{where}.blocktime", N_("the transaction is not in a block "
+                                                        "yet (no blocktime): it has no time"))
         when = _time(block_time, f"{where}.blocktime")
         tx, addresses = _json_tx(item, where, network)
         _add_tx(tx, network, _text(item.get("blockhash"), f"{where}.blockhash", True), None,
                 when, path, f"{path.name}: {where}", rows, ctx, skipped, addresses)
     else:
-        raise _JsonProblem(where, "neither a block (no 'tx') nor a transaction (no 'txid' and "
-                                  "'vin')")
+        raise _JsonProblem(where, N_("neither a block (no 'tx') nor a transaction (no 'txid' "
+                                     "and 'vin')"))
 
 
 def _json_block(item: dict[str, Any], where: str, path: Path, network: str, rows: _Rows,
@@ -323,20 +329,22 @@ def _json_block(item: dict[str, Any], where: str, path: Path, network: str, rows
     when = _time(item.get("time"), f"{where}.time")
     height = item.get("height")
     if height is not None and (not isinstance(height, int) or height < 0):
-        raise _JsonProblem(f"{where}.height", f"{height!r} is not a block height")
+        raise _JsonProblem(f"{where}.height", N_("%(value)s is not a block height",
+                                                 value=repr(height)))
     txs = item["tx"]
     if not isinstance(txs, list) or not txs:
-        raise _JsonProblem(f"{where}.tx", "expected the list of the block's transactions")
+        raise _JsonProblem(f"{where}.tx", N_("expected the list of the block's transactions"))
     parsed = []
     for i, tx_item in enumerate(txs):
         tx_where = f"{where}.tx[{i}]"
         if isinstance(tx_item, str):
-            raise _JsonProblem(tx_where, "a transaction id only: ask getblock with verbosity 2")
+            raise _JsonProblem(tx_where, N_("a transaction id only: ask getblock with "
+                                            "verbosity 2"))
         parsed.append((*_json_tx(tx_item, tx_where, network), tx_where))
     root = item.get("merkleroot")
     if root is not None and btc.merkle_root([tx.txid for tx, _, _ in parsed]) != root:
-        raise _JsonProblem(f"{where}.tx", "the transactions do not hash to the block's "
-                                          "merkleroot: the block is incomplete or altered")
+        raise _JsonProblem(f"{where}.tx", N_("the transactions do not hash to the block's "
+                                             "merkleroot: the block is incomplete or altered"))
     rows.blocks.add(block_hash)
     for tx, addresses, tx_where in parsed:
         _add_tx(tx, network, block_hash, height, when, path, f"{path.name}: {tx_where}",
@@ -345,17 +353,17 @@ def _json_block(item: dict[str, Any], where: str, path: Path, network: str, rows
 
 def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict[int, str]]:
     if not isinstance(item, dict):
-        raise _JsonProblem(where, "expected a transaction object")
+        raise _JsonProblem(where, N_("expected a transaction object"))
     txid = _text(item.get("txid"), f"{where}.txid")
     assert txid is not None
     vouts = item.get("vout")
     if not isinstance(vouts, list):
-        raise _JsonProblem(f"{where}.vout", "expected the list of outputs")
+        raise _JsonProblem(f"{where}.vout", N_("expected the list of outputs"))
     addresses: dict[int, str] = {}
     for i, out in enumerate(vouts):
         spk = out.get("scriptPubKey") if isinstance(out, dict) else None
         if not isinstance(spk, dict):
-            raise _JsonProblem(f"{where}.vout[{i}].scriptPubKey", "missing")
+            raise _JsonProblem(f"{where}.vout[{i}].scriptPubKey", N_("missing"))
         stated = spk.get("address") or (spk.get("addresses") or [None])[0]
         if isinstance(stated, str):
             addresses[i] = stated
@@ -365,23 +373,25 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
         try:
             tx = btc.parse_transaction(data)
         except btc.BitcoinFormatError as exc:
-            raise _JsonProblem(f"{where}.hex", str(exc)) from None
+            raise _JsonProblem(f"{where}.hex", reason_of(exc)) from None
         if tx.txid != txid:
-            raise _JsonProblem(f"{where}.hex", f"the transaction hashes to {tx.txid}, not the "
-                                               f"txid {txid} the answer states")
+            raise _JsonProblem(f"{where}.hex", N_("the transaction hashes to %(hashed)s, not "
+                                                  "the txid %(txid)s the answer states",
+                                                  hashed=tx.txid, txid=txid))
         for i, out in enumerate(vouts):
             if i < len(tx.outputs) and _satoshi(out.get("value"), f"{where}.vout[{i}].value") \
                     != tx.outputs[i].value:
-                raise _JsonProblem(f"{where}.vout[{i}].value", "differs from the value in hex")
+                raise _JsonProblem(f"{where}.vout[{i}].value",
+                                   N_("differs from the value in hex"))
         return tx, addresses
     vins = item.get("vin")
     if not isinstance(vins, list) or not vins:
-        raise _JsonProblem(f"{where}.vin", "expected the list of inputs")
+        raise _JsonProblem(f"{where}.vin", N_("expected the list of inputs"))
     inputs = []
     for i, vin in enumerate(vins):
         at = f"{where}.vin[{i}]"
         if not isinstance(vin, dict):
-            raise _JsonProblem(at, "expected an input object")
+            raise _JsonProblem(at, N_("expected an input object"))
         sequence = vin.get("sequence", 0xFFFFFFFF)
         if "coinbase" in vin:
             inputs.append(btc.TxIn(btc.COINBASE_TXID, btc.COINBASE_VOUT,
@@ -390,10 +400,12 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
         prev = _text(vin.get("txid"), f"{at}.txid")
         assert prev is not None
         if len(prev) != 64 or any(c not in "0123456789abcdef" for c in prev.lower()):
-            raise _JsonProblem(f"{at}.txid", f"{prev!r} is not a transaction id")
+            raise _JsonProblem(f"{at}.txid", N_("%(value)s is not a transaction id",
+                                                value=repr(prev)))
         vout = vin.get("vout")
         if not isinstance(vout, int) or vout < 0:
-            raise _JsonProblem(f"{at}.vout", f"{vout!r} is not an output index")
+            raise _JsonProblem(f"{at}.vout", N_("%(value)s is not an output index",
+                                                value=repr(vout)))
         witness = [_hex(w, f"{at}.txinwitness[{k}]")
                    for k, w in enumerate(vin.get("txinwitness") or [])]
         inputs.append(btc.TxIn(prev.lower(), vout, b"", sequence, witness))
@@ -401,7 +413,9 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
     for i, out in enumerate(vouts):
         at = f"{where}.vout[{i}]"
         if out.get("n", i) != i:
-            raise _JsonProblem(f"{at}.n", f"output {out.get('n')!r} where {i} was expected")
+            raise _JsonProblem(f"{at}.n", N_("%(kind)s %(index)s where %(expected)s was "
+                                             "expected", kind="output",
+                                             index=repr(out.get("n")), expected=i))
         outputs.append(btc.TxOut(_satoshi(out.get("value"), f"{at}.value"),
                                  _hex(out["scriptPubKey"].get("hex"), f"{at}.scriptPubKey.hex")))
     tx = btc.Transaction(txid=txid.lower(), wtxid=str(item.get("hash") or txid),
@@ -415,35 +429,39 @@ def _text(value: Any, where: str, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value:
-        raise _JsonProblem(where, "missing" if value is None else f"{value!r} is not text")
+        raise _JsonProblem(where, N_("missing") if value is None else
+                           N_("%(value)s is not text", value=repr(value)))
     return value
 
 
 def _hex(value: Any, where: str) -> bytes:
     if not isinstance(value, str):
-        raise _JsonProblem(where, "missing" if value is None else "expected hexadecimal text")
+        raise _JsonProblem(where, N_("missing") if value is None else
+                           N_("expected hexadecimal text"))
     try:
         return bytes.fromhex(value)
     except ValueError:
-        raise _JsonProblem(where, "not hexadecimal") from None
+        raise _JsonProblem(where, N_("not hexadecimal")) from None
 
 
 def _satoshi(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise _JsonProblem(where, "missing" if value is None else f"{value!r} is not an amount")
+        raise _JsonProblem(where, N_("missing") if value is None else
+                           N_("%(value)s is not an amount", value=repr(value)))
     try:
         sat = Decimal(value) * utxo.SATOSHI
     except InvalidOperation:
-        raise _JsonProblem(where, f"{value!r} is not an amount") from None
+        raise _JsonProblem(where, N_("%(value)s is not an amount", value=repr(value))) from None
     if sat != sat.to_integral_value() or sat < 0 or sat > 21_000_000 * utxo.SATOSHI:
-        raise _JsonProblem(where, f"{value} is not an amount of bitcoin (8 decimals at most, "
-                                  "within the supply)")
+        raise _JsonProblem(where, N_("%(value)s is not an amount of bitcoin (8 decimals at "
+                                     "most, within the supply)", value=str(value)))
     return int(sat)
 
 
 def _time(value: Any, where: str) -> datetime:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _JsonProblem(where, "missing" if value is None else f"{value!r} is not a Unix time")
+        raise _JsonProblem(where, N_("missing") if value is None else
+                           N_("%(value)s is not a Unix time", value=repr(value)))
     return datetime.fromtimestamp(value, UTC)
 
 
@@ -460,8 +478,9 @@ def _resolve(folder: Path, ctx: Context) -> None:
             f"FROM read_parquet('{raw[utxo.INPUTS_FILE]}') WHERE NOT coinbase "
             f"GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2 LIMIT 20").fetchall()
         for prev, vout, _n, first, second in twice:
-            ctx.problems.add(f"transaction {second}", f"spends output {prev}:{vout}, which "
-                                                      f"transaction {first} spends too")
+            ctx.problems.add(f"transaction {second}", N_(
+                "spends output %(output)s, which transaction %(first)s spends too",
+                output=f"{prev}:{vout}", first=first))
         if ctx.problems:
             return
         differ = con.execute(
@@ -473,9 +492,10 @@ def _resolve(folder: Path, ctx: Context) -> None:
             f"ORDER BY 1, 2 LIMIT 20").fetchall()
         for txid, vin, stated, value, stated_address, address in differ:
             ctx.problems.add(f"transaction {txid} input {vin}",
-                             f"states {stated} satoshi from {stated_address or 'no address'}, "
-                             f"the output it spends holds {value} for "
-                             f"{address or 'no address'}")
+                             N_("states %(stated)s satoshi from %(stated_address)s, the output "
+                                "it spends holds %(value)s for %(address)s", stated=stated,
+                                stated_address=stated_address or N_("no address"),
+                                value=value, address=address or N_("no address")))
         if ctx.problems:
             return
         out = folder.as_posix()
@@ -514,8 +534,8 @@ def _resolve(folder: Path, ctx: Context) -> None:
             f"SELECT txid, fee FROM read_parquet('{out}/{utxo.TRANSACTIONS_FILE}') "
             "WHERE fee < 0 LIMIT 20").fetchall()
         for txid, fee in negative:
-            ctx.problems.add(f"transaction {txid}", f"spends {-fee} satoshi less than it pays "
-                                                    "out")
+            ctx.problems.add(f"transaction {txid}", N_("spends %(amount)s satoshi less than "
+                                                       "it pays out", amount=-fee))
     finally:
         con.close()
     for name in utxo.SCHEMAS:

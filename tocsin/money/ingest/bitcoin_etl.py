@@ -45,6 +45,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tocsin import limits
+from tocsin.errors import located
+from tocsin.i18n import N_
 from tocsin.limits import TooLarge
 from tocsin.money.crypto import bitcoin as btc
 from tocsin.money.crypto import utxo
@@ -95,7 +97,7 @@ class _Bad(Exception):
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"{path}: {reason}")
+        super().__init__(located(path, reason))
 
 
 @dataclass
@@ -114,7 +116,7 @@ def read_file(path: Path, data: bytes, rows: _Rows, ctx: Context, skipped: list[
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        ctx.problems.add(f"{path.name}: byte offset {exc.start}", "not UTF-8 text")
+        ctx.problems.add(f"{path.name}: byte offset {exc.start}", N_("not UTF-8 text"))
         return
     if text.lstrip(" \r\n\t").startswith("{"):
         _read_jsonl(path, text, rows, ctx, skipped, state)
@@ -131,13 +133,14 @@ def _read_jsonl(path: Path, text: str, rows: _Rows, ctx: Context, skipped: list[
         try:
             item = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError as exc:
-            ctx.problems.add(f"{where}: column {exc.colno}", f"malformed JSON ({exc.msg})")
+            ctx.problems.add(f"{where}: column {exc.colno}", N_("malformed JSON (%(error)s)",
+                                                                error=exc.msg))
             continue
         except ValueError as exc:  # a number of more digits than Python converts
-            ctx.problems.add(where, f"not valid JSON ({exc})")
+            ctx.problems.add(where, N_("not valid JSON (%(error)s)", error=str(exc)))
             continue
         except RecursionError:
-            ctx.problems.add(where, "JSON nested too deeply")
+            ctx.problems.add(where, N_("JSON nested too deeply"))
             continue
         try:
             _item(item, "$", where, path, rows, ctx, skipped, state)
@@ -154,21 +157,23 @@ def _read_csv(path: Path, text: str, rows: _Rows, ctx: Context, skipped: list[st
     try:
         header = reader.fieldnames or []
     except csv.Error as exc:
-        ctx.problems.add(f"{path.name}:1", f"not CSV ({exc})")
+        ctx.problems.add(f"{path.name}:1", N_("not CSV (%(error)s)", error=str(exc)))
         return
     is_block = "transaction_count" in header and "inputs" not in header
     known = BLOCK_FIELDS if is_block else TRANSACTION_FIELDS
     unknown = [c for c in header if c not in known]
     if unknown:
-        ctx.problems.add(f"{path.name}:1", f"unknown column(s) {', '.join(unknown)} for a "
-                                           f"bitcoin-etl {'blocks' if is_block else 'transactions'}"
-                                           " export")
+        ctx.problems.add(f"{path.name}:1", N_(
+            "unknown column(s) %(columns)s for a bitcoin-etl blocks export", columns=", ".join(
+                unknown)) if is_block else N_(
+            "unknown column(s) %(columns)s for a bitcoin-etl transactions export",
+            columns=", ".join(unknown)))
         return
     try:
         for record in reader:
             where = f"{path.name}:{reader.line_num}"
             if None in record:
-                ctx.problems.add(where, "more cells than the header has columns")
+                ctx.problems.add(where, N_("more cells than the header has columns"))
                 continue
             try:
                 item: dict[str, Any] = {k: (v if v != "" else None) for k, v in record.items()}
@@ -182,7 +187,8 @@ def _read_csv(path: Path, text: str, rows: _Rows, ctx: Context, skipped: list[st
             if ctx.problems.full:
                 return
     except csv.Error as exc:
-        ctx.problems.add(f"{path.name}:{reader.line_num}", f"not valid CSV ({exc})")
+        ctx.problems.add(f"{path.name}:{reader.line_num}", N_("not valid CSV (%(error)s)",
+                                                              error=str(exc)))
 
 
 def _cell_list(value: str | None, key: str) -> list[Any]:
@@ -195,18 +201,18 @@ def _cell_list(value: str | None, key: str) -> list[Any]:
         try:
             parsed = ast.literal_eval(value)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            raise _Bad(key, "neither a JSON list nor a list literal") from None
+            raise _Bad(key, N_("neither a JSON list nor a list literal")) from None
     except RecursionError:
-        raise _Bad(key, "nested too deeply") from None
+        raise _Bad(key, N_("nested too deeply")) from None
     if not isinstance(parsed, list):
-        raise _Bad(key, "expected a list")
+        raise _Bad(key, N_("expected a list"))
     return parsed
 
 
 def _item(item: Any, at: str, where: str, path: Path, rows: _Rows, ctx: Context,
           skipped: list[str], state: EtlState) -> None:
     if not isinstance(item, dict):
-        raise _Bad(at or "line", "expected an object (a transaction or a block)")
+        raise _Bad(at or "line", N_("expected an object (a transaction or a block)"))
     kind = item.get("type")
     if kind is None:
         kind = "transaction" if "inputs" in item or "outputs" in item else \
@@ -216,21 +222,22 @@ def _item(item: Any, at: str, where: str, path: Path, rows: _Rows, ctx: Context,
     elif kind == "transaction":
         _transaction(item, at, where, path, rows, ctx, skipped, state)
     else:
-        raise _Bad(f"{at}.type", f"{kind!r}: neither a transaction nor a block of bitcoin-etl")
+        raise _Bad(f"{at}.type", N_("%(value)s: neither a transaction nor a block of "
+                                    "bitcoin-etl", value=repr(kind)))
 
 
 def _block(item: dict[str, Any], at: str, where: str, state: EtlState) -> None:
     for key in item:
         if key not in BLOCK_FIELDS:
-            raise _Bad(f"{at}.{key}", "unknown field of a bitcoin-etl block")
+            raise _Bad(f"{at}.{key}", N_("unknown field of a bitcoin-etl block"))
     block_hash = _hash(item.get("hash"), f"{at}.hash")
     number = _int(item.get("number"), f"{at}.number", optional=True)
     when = _timestamp(item.get("timestamp"), f"{at}.timestamp")
     count = _int(item.get("transaction_count"), f"{at}.transaction_count", optional=True)
     known = state.blocks.get(block_hash)
     if known is not None and known[:3] != (number, when, count):
-        raise _Bad(at or "line", f"block {block_hash} is given twice with different fields "
-                                 f"(first at {known[3]})")
+        raise _Bad(at or "line", N_("block %(block)s is given twice with different fields "
+                                    "(first at %(first)s)", block=block_hash, first=known[3]))
     state.blocks[block_hash] = (number, when, count, where)
 
 
@@ -238,7 +245,7 @@ def _transaction(item: dict[str, Any], at: str, where: str, path: Path, rows: _R
                  ctx: Context, skipped: list[str], state: EtlState) -> None:
     for key in item:
         if key not in TRANSACTION_FIELDS:
-            raise _Bad(f"{at}.{key}", "unknown field of a bitcoin-etl transaction")
+            raise _Bad(f"{at}.{key}", N_("unknown field of a bitcoin-etl transaction"))
     txid = _hash(item.get("hash"), f"{at}.hash")
     block_hash = item.get("block_hash")
     if block_hash is not None:
@@ -249,14 +256,14 @@ def _transaction(item: dict[str, Any], at: str, where: str, path: Path, rows: _R
     inputs = item.get("inputs") if item.get("inputs") is not None else []
     outputs = item.get("outputs")
     if not isinstance(inputs, list):
-        raise _Bad(f"{at}.inputs", "expected a list of inputs")
+        raise _Bad(f"{at}.inputs", N_("expected a list of inputs"))
     if not isinstance(outputs, list) or not outputs:
-        raise _Bad(f"{at}.outputs", "expected a non-empty list of outputs")
+        raise _Bad(f"{at}.outputs", N_("expected a non-empty list of outputs"))
     if coinbase and inputs:
-        raise _Bad(f"{at}.inputs", "a coinbase transaction whose inputs are listed: "
-                                   "bitcoin-etl leaves the coinbase input out")
+        raise _Bad(f"{at}.inputs", N_("a coinbase transaction whose inputs are listed: "
+                                      "bitcoin-etl leaves the coinbase input out"))
     if not coinbase and not inputs:
-        raise _Bad(f"{at}.inputs", "a transaction without inputs that is not a coinbase")
+        raise _Bad(f"{at}.inputs", N_("a transaction without inputs that is not a coinbase"))
     ins = [_input(v, f"{at}.inputs[{i}]", i) for i, v in enumerate(inputs)]
     outs = [_output(v, f"{at}.outputs[{i}]", i, ctx) for i, v in enumerate(outputs)]
     _check_sums(item, at, coinbase, ins, outs)
@@ -272,9 +279,10 @@ def _transaction(item: dict[str, Any], at: str, where: str, path: Path, rows: _R
     if block_hash is not None:
         seen = state.seen.setdefault(block_hash, [height, when, 0, where])
         if (seen[0], seen[1]) != (height, when):
-            raise _Bad(f"{at}.block_timestamp", f"block {block_hash} has number {seen[0]} and "
-                                                f"time {seen[1]} at {seen[3]}, here {height} "
-                                                f"and {when}")
+            raise _Bad(f"{at}.block_timestamp", N_(
+                "block %(block)s has number %(number)s and time %(time)s at %(where)s, here "
+                "%(here_number)s and %(here_time)s", block=block_hash, number=seen[0],
+                time=seen[1], where=seen[3], here_number=height, here_time=when))
         seen[2] += 1
     rows.add(utxo.TRANSACTIONS_FILE, {
         "txid": txid, "block_hash": block_hash, "height": height,
@@ -302,12 +310,16 @@ def _transaction(item: dict[str, Any], at: str, where: str, path: Path, rows: _R
 def _check_entry(value: Any, at: str, index: int, kind: str, fields: tuple[str, ...]) -> None:
     """An input or output object: only the export's own fields, at its own index."""
     if not isinstance(value, dict):
-        raise _Bad(at, f"expected an {kind} object")
+        raise _Bad(at, N_("expected an input object") if kind == "input" else
+                   N_("expected an output object"))
     for key in value:
         if key not in fields:
-            raise _Bad(f"{at}.{key}", f"unknown field of a bitcoin-etl {kind}")
+            raise _Bad(f"{at}.{key}", N_("unknown field of a bitcoin-etl input")
+                       if kind == "input" else N_("unknown field of a bitcoin-etl output"))
     if value.get("index", index) != index and _int(value.get("index"), f"{at}.index") != index:
-        raise _Bad(f"{at}.index", f"{kind} {value.get('index')!r} where {index} was expected")
+        raise _Bad(f"{at}.index", N_("%(kind)s %(index)s where %(expected)s was expected",
+                                     kind=kind, index=repr(value.get("index")),
+                                     expected=index))
 
 
 def _input(value: Any, at: str, index: int) -> dict[str, Any]:
@@ -317,7 +329,8 @@ def _input(value: Any, at: str, index: int) -> dict[str, Any]:
     sequence = _int(value.get("sequence"), f"{at}.sequence", optional=True)
     amount = _int(value.get("value"), f"{at}.value", optional=True)
     if amount is not None and amount > 21_000_000 * utxo.SATOSHI:
-        raise _Bad(f"{at}.value", f"{amount} satoshi exceeds the 21 million bitcoin supply")
+        raise _Bad(f"{at}.value", N_("%(amount)s satoshi exceeds the 21 million bitcoin "
+                                     "supply", amount=amount))
     stated = _type(value.get("type"), f"{at}.type")
     addresses = _addresses(value.get("addresses"), f"{at}.addresses")
     real = [a for a in addresses if not a.startswith("nonstandard")]
@@ -333,7 +346,8 @@ def _output(value: Any, at: str, index: int, ctx: Context) -> dict[str, Any]:
     amount = _int(value.get("value"), f"{at}.value")
     assert amount is not None
     if amount > 21_000_000 * utxo.SATOSHI:
-        raise _Bad(f"{at}.value", f"{amount} satoshi exceeds the 21 million bitcoin supply")
+        raise _Bad(f"{at}.value", N_("%(amount)s satoshi exceeds the 21 million bitcoin "
+                                     "supply", amount=amount))
     stated_type = _type(value.get("type"), f"{at}.type")
     addresses = _addresses(value.get("addresses"), f"{at}.addresses")
     real = [a for a in addresses if not a.startswith("nonstandard")]
@@ -343,18 +357,20 @@ def _output(value: Any, at: str, index: int, ctx: Context) -> dict[str, Any]:
     network = str(ctx.options.get("network", "mainnet"))
     if script_hex is not None:
         if not isinstance(script_hex, str):
-            raise _Bad(f"{at}.script_hex", "expected hexadecimal text")
+            raise _Bad(f"{at}.script_hex", N_("expected hexadecimal text"))
         try:
             script = bytes.fromhex(script_hex)
         except ValueError:
-            raise _Bad(f"{at}.script_hex", "not hexadecimal") from None
+            raise _Bad(f"{at}.script_hex", N_("not hexadecimal")) from None
         kind, address = btc.classify(script, network)
         if address is not None and real and real != [address]:
-            raise _Bad(f"{at}.addresses", f"{', '.join(real)} differs from the address its "
-                                          f"script gives ({address}; is the network "
-                                          f"{network} right?)")
+            raise _Bad(f"{at}.addresses", N_(
+                "%(addresses)s differs from the address its script gives (%(address)s; is the "
+                "network %(network)s right?)", addresses=", ".join(real), address=address,
+                network=network))
         if kind == "multisig" and stated_type not in (None, "multisig", "nonstandard"):
-            raise _Bad(f"{at}.type", f"the script is a bare multisig, not {value.get('type')}")
+            raise _Bad(f"{at}.type", N_("the script is a bare multisig, not %(type)s",
+                                        type=str(value.get("type"))))
         script_text: str | None = script.hex()
     else:
         # without the script, the stated type and single address are all there is
@@ -371,30 +387,33 @@ def _check_sums(item: dict[str, Any], at: str, coinbase: bool, ins: list[dict[st
     for key, count in (("input_count", len(ins)), ("output_count", len(outs))):
         stated = _int(item.get(key), f"{at}.{key}", optional=True)
         if stated is not None and stated != count:
-            raise _Bad(f"{at}.{key}", f"states {stated}, the list holds {count}")
+            raise _Bad(f"{at}.{key}", N_("states %(stated)s, the list holds %(count)s",
+                                         stated=stated, count=count))
     out_value = sum(o["value"] for o in outs)
     stated_out = _int(item.get("output_value"), f"{at}.output_value", optional=True)
     if stated_out is not None and stated_out != out_value:
-        raise _Bad(f"{at}.output_value", f"states {stated_out}, the outputs add up to "
-                                         f"{out_value}")
+        raise _Bad(f"{at}.output_value", N_("states %(stated)s, the outputs add up to "
+                                            "%(total)s", stated=stated_out, total=out_value))
     values = [i["value"] for i in ins]
     in_value = sum(v for v in values if v is not None) if all(
         v is not None for v in values) and not coinbase else None
     stated_in = _int(item.get("input_value"), f"{at}.input_value", optional=True)
     if in_value is not None and stated_in is not None and stated_in != in_value:
-        raise _Bad(f"{at}.input_value", f"states {stated_in}, the inputs add up to {in_value}")
+        raise _Bad(f"{at}.input_value", N_("states %(stated)s, the inputs add up to %(total)s",
+                                           stated=stated_in, total=in_value))
     fee = _int(item.get("fee"), f"{at}.fee", optional=True, signed=True)
     if in_value is not None and fee is not None and fee != in_value - out_value:
-        raise _Bad(f"{at}.fee", f"states {fee}, inputs minus outputs is "
-                                f"{in_value - out_value}")
+        raise _Bad(f"{at}.fee", N_("states %(stated)s, inputs minus outputs is %(total)s",
+                                   stated=fee, total=in_value - out_value))
     if in_value is not None and in_value < out_value:
-        raise _Bad(f"{at}.inputs", f"spends {out_value - in_value} satoshi less than it pays "
-                                   "out")
+        raise _Bad(f"{at}.inputs", N_("spends %(amount)s satoshi less than it pays out",
+                                      amount=out_value - in_value))
 
 
 def _hash(value: Any, at: str) -> str:
     if not isinstance(value, str) or not _HASH.match(value):
-        raise _Bad(at, "missing" if value is None else f"{value!r} is not a 64-digit hash")
+        raise _Bad(at, N_("missing") if value is None else
+                   N_("%(value)s is not a 64-digit hash", value=repr(value)))
     return value.lower()
 
 
@@ -402,21 +421,21 @@ def _int(value: Any, at: str, optional: bool = False, signed: bool = False) -> i
     if value is None:
         if optional:
             return None
-        raise _Bad(at, "missing")
+        raise _Bad(at, N_("missing"))
     if isinstance(value, bool):
-        raise _Bad(at, f"{value!r} is not a whole number")
+        raise _Bad(at, N_("%(value)s is not a whole number", value=repr(value)))
     if isinstance(value, (str, Decimal)):
         text = str(value).strip()
         body = text[1:] if signed and text.startswith("-") else text
         whole = body.split(".", 1)
         if not _DIGITS.fullmatch(whole[0]) or len(text) > 40 or (
                 len(whole) == 2 and whole[1].strip("0") != ""):
-            raise _Bad(at, f"{value!r} is not a whole number")
+            raise _Bad(at, N_("%(value)s is not a whole number", value=repr(value)))
         value = int(text.split(".", 1)[0])
     if not isinstance(value, int) or (value < 0 and not signed):
-        raise _Bad(at, f"{value!r} is not a whole number")
+        raise _Bad(at, N_("%(value)s is not a whole number", value=repr(value)))
     if abs(value) >= 2**63:
-        raise _Bad(at, f"{value} is out of range")
+        raise _Bad(at, N_("%(value)s is out of range", value=value))
     return value
 
 
@@ -425,7 +444,7 @@ def _bool(value: Any, at: str) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise _Bad(at, f"{value!r} is neither true nor false")
+    raise _Bad(at, N_("%(value)s is neither true nor false", value=repr(value)))
 
 
 def _timestamp(value: Any, at: str) -> int:
@@ -470,19 +489,24 @@ def finish(folder: Path, ctx: Context, state: EtlState, rows_seen: int = 0) -> N
 
     if state.blocks and not state.seen and not rows_seen:
         ctx.problems.add(", ".join(sorted({w.split(":")[0] for *_, w in state.blocks.values()})),
-                         "blocks only give times: add the transactions export")
+                         N_("blocks only give times: add the transactions export"))
         return
     for block_hash, (number, when, count, where) in state.blocks.items():
         seen = state.seen.get(block_hash)
         if seen is None:
-            ctx.notes.append(f"block {block_hash} ({where}) has no transaction in the export")
+            ctx.notes.append(N_("block %(block)s (%(where)s) has no transaction in the export",
+                                block=block_hash, where=where))
             continue
         if (number is not None and seen[0] is not None and number != seen[0]) or when != seen[1]:
-            ctx.problems.add(where, f"block {block_hash} has number {number} and time {when}; "
-                                    f"its transactions ({seen[3]}) say {seen[0]} and {seen[1]}")
+            ctx.problems.add(where, N_(
+                "block %(block)s has number %(number)s and time %(time)s; its transactions "
+                "(%(where)s) say %(their_number)s and %(their_time)s", block=block_hash,
+                number=number, time=when, where=seen[3], their_number=seen[0],
+                their_time=seen[1]))
         elif count is not None and count != seen[2]:
-            ctx.notes.append(f"block {block_hash} holds {count} transaction(s), the export "
-                             f"{seen[2]}: the set has part of the block")
+            ctx.notes.append(N_("block %(block)s holds %(count)s transaction(s), the export "
+                                "%(exported)s: the set has part of the block", block=block_hash,
+                                count=count, exported=seen[2]))
     if state.keys:
         schema = pa.schema([pa.field("txid", pa.string(), nullable=False),
                             pa.field("vout", pa.int64(), nullable=False),

@@ -29,6 +29,7 @@ from typing import Any
 from lxml import etree
 
 from tocsin import types
+from tocsin.i18n import N_
 from tocsin.money.ingest.base import (
     Context,
     accounts_table,
@@ -77,8 +78,10 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         _read_file(path, state)
     flush_transactions(state.ctx, state.rows)
     for status, count in sorted(state.skipped.items()):
-        ctx.notes.append(f"{count} entr{'y' if count == 1 else 'ies'} with status {status} "
-                         "not imported (only booked entries are)")
+        ctx.notes.append(N_("%(count)s entry with status %(status)s not imported (only booked "
+                            "entries are)", count=count, status=status) if count == 1 else
+                         N_("%(count)s entries with status %(status)s not imported (only "
+                            "booked entries are)", count=count, status=status))
     if ctx.problems:
         return
     ctx.writer.write_accounts(accounts_table(list(state.accounts.values())))
@@ -104,15 +107,15 @@ def _read_file(path: Path, state: _State) -> None:
             _statement_account(node, statement, path, state)
         elif node.name == "Ntry":
             if statement.account_id is None:
-                problems.add(f"{path}:{stmt_path}/Acct", "missing or without an account id "
-                                                         "before the first entry")
+                problems.add(f"{path}:{stmt_path}/Acct", N_("missing or without an account id "
+                                                            "before the first entry"))
                 continue
             _entry(node, statement, path, state)
         if len(state.rows) >= FLUSH_ROWS:
             flush_transactions(state.ctx, state.rows)
     if not checked:
-        problems.add(f"{path}:/", "not a camt.053 statement (no Document/BkToCstmrStmt/Stmt "
-                                  "with an account and entries)")
+        problems.add(f"{path}:/", N_("not a camt.053 statement (no Document/BkToCstmrStmt/Stmt "
+                                     "with an account and entries)"))
 
 
 def _is_camt053(node: Node, path: Path, state: _State) -> bool:
@@ -120,12 +123,13 @@ def _is_camt053(node: Node, path: Path, state: _State) -> bool:
     wrapper = stmt.getparent() if stmt is not None else None
     root = wrapper.getparent() if wrapper is not None else None
     if root is None or wrapper is None or local(wrapper) != "BkToCstmrStmt":
-        state.ctx.problems.add(f"{path}:/", "not a camt.053 statement "
-                                            "(Document/BkToCstmrStmt/Stmt expected)")
+        state.ctx.problems.add(f"{path}:/", N_("not a camt.053 statement "
+                                               "(Document/BkToCstmrStmt/Stmt expected)"))
         return False
     namespace = etree.QName(root).namespace or ""
     if not NAMESPACE.match(namespace):
-        state.ctx.problems.add(f"{path}:/Document", f"unexpected namespace {namespace!r}")
+        state.ctx.problems.add(f"{path}:/Document", N_("unexpected namespace %(namespace)s",
+                                                       namespace=repr(namespace)))
         return False
     return True
 
@@ -156,7 +160,7 @@ def _statement_account(node: Node, statement: _Statement, path: Path, state: _St
     account_id = _account_id(acct)
     where = f"{path.name}:{node.path}"
     if account_id is None:
-        state.ctx.problems.add(f"{path}:{node.path}/Id", "the statement account has no id")
+        state.ctx.problems.add(f"{path}:{node.path}/Id", N_("the statement account has no id"))
         return
     statement.account_id = account_id
     statement.country = _iban_country(account_id)
@@ -197,7 +201,8 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
         return
     direction = text(el, "CdtDbtInd")
     if direction not in ("CRDT", "DBIT"):
-        problems.add(f"{loc}/CdtDbtInd", f"{direction!r} is neither CRDT nor DBIT")
+        problems.add(f"{loc}/CdtDbtInd", N_("%(value)s is neither CRDT nor DBIT",
+                                            value=repr(direction)))
     ts = _booking_time(el, loc, state)
     entry_amount = _amount(child(el, "Amt"), f"{loc}/Amt", state)
     domain = child(el, "BkTxCd", "Domn")
@@ -218,7 +223,7 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
                 amt = child(detail, "Amt")
             where = f"{loc}/NtryDtls/TxDtls[{k}]"
             if amt is None:
-                problems.add(f"{where}/AmtDtls", "a batch entry needs each detail's amount")
+                problems.add(f"{where}/AmtDtls", N_("a batch entry needs each detail's amount"))
                 continue
             value = _amount(amt, f"{where}/AmtDtls/TxAmt/Amt", state)
             if value is not None:
@@ -246,30 +251,34 @@ def _booking_time(el: etree._Element, loc: str, state: _State) -> datetime | Non
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            state.ctx.problems.add(f"{loc}/{tag}", f"{value!r} is not an ISO date")
+            state.ctx.problems.add(f"{loc}/{tag}", N_("%(value)s is not an ISO date",
+                                                      value=repr(value)))
             return None
         return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    state.ctx.problems.add(f"{loc}/BookgDt", "missing (and no ValDt)")
+    state.ctx.problems.add(f"{loc}/BookgDt", N_("missing (and no ValDt)"))
     return None
 
 
 def _amount(amt: etree._Element | None, where: str, state: _State
             ) -> tuple[float, str] | None:
     if amt is None:
-        state.ctx.problems.add(where, "missing")
+        state.ctx.problems.add(where, N_("missing"))
         return None
     value = (amt.text or "").strip()
     currency = (amt.get("Ccy") or "").upper()
     ok = True
     if not NUMBER.match(value):
-        state.ctx.problems.add(where, f"{value!r} is not an amount (digits and a dot)")
+        state.ctx.problems.add(where, N_("%(value)s is not an amount (digits and a dot)",
+                                         value=repr(value)))
         ok = False
     if not types.currency.known(currency):
-        state.ctx.problems.add(f"{where}/@Ccy", f"{currency!r} is not an ISO 4217 currency code")
+        state.ctx.problems.add(f"{where}/@Ccy", N_("%(value)s is not an ISO 4217 currency code",
+                                                   value=repr(currency)))
         ok = False
     elif not state.ctx.rates.knows(currency):
-        state.ctx.problems.add(f"{where}/@Ccy", f"no exchange rate for {currency} into "
-                                                f"{state.ctx.base_currency}")
+        state.ctx.problems.add(f"{where}/@Ccy", N_("no exchange rate for %(currency)s into "
+                                                   "%(base)s", currency=currency,
+                                                   base=state.ctx.base_currency))
         ok = False
     return (float(value), currency) if ok else None
 

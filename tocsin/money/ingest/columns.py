@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tocsin.i18n import N_
 from tocsin.money.ingest.base import Problems
 
 _NUMBER = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
@@ -61,7 +62,8 @@ def report(problems: Problems, bad: pa.Array, first_line: int, where: str,
     shown_values = pc.take(values, pa.array(shown, pa.int64())).to_pylist() \
         if values is not None and shown else [None] * len(shown)
     for pos, value in zip(shown, shown_values, strict=True):
-        text = reason if value is None else f"{reason}: {value!r}"
+        text = reason if value is None else N_("%(reason)s: %(value)s", reason=reason,
+                                               value=repr(value))
         problems.add(f"{where}:{first_line + pos}", text)
     problems.dropped += count - len(shown)
     return count

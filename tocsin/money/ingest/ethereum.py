@@ -59,6 +59,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
+from tocsin.errors import located
+from tocsin.i18n import N_
 from tocsin.money.ingest.base import Context, accounts_table, flush_transactions
 
 REQUIRED = ("hash", "from_address", "to_address", "value", "block_timestamp")
@@ -132,26 +134,24 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
-            ctx.problems.add(f"{path.name}: byte offset {exc.start}", "not UTF-8 text")
+            ctx.problems.add(f"{path.name}: byte offset {exc.start}", N_("not UTF-8 text"))
             continue
         header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
         kind = kind_of([h.strip() for h in header])
         if kind is None:
-            ctx.problems.add(f"{path.name}:1", "missing column(s): this is neither an "
-                                               "ethereum-etl transactions export (hash, "
-                                               "from_address, to_address, value, "
-                                               "block_timestamp), token_transfers export ("
-                                               f"{', '.join(TOKEN_REQUIRED)}) nor blocks "
-                                               "export (number, hash, timestamp); the header "
-                                               f"is {','.join(header)}")
+            ctx.problems.add(f"{path.name}:1", N_(
+                "missing column(s): this is neither an ethereum-etl transactions export (hash, "
+                "from_address, to_address, value, block_timestamp), token_transfers export "
+                "(%(token)s) nor blocks export (number, hash, timestamp); the header is "
+                "%(header)s", token=", ".join(TOKEN_REQUIRED), header=",".join(header)))
             continue
         files[kind].append((path, text))
     if ctx.problems:
         return
     if not files["transactions"] and not files["token_transfers"]:
         ctx.problems.add(", ".join(p.name for p, _ in files["blocks"]),
-                         "blocks only give times: add the transactions.csv or "
-                         "token_transfers.csv of the same export")
+                         N_("blocks only give times: add the transactions.csv or "
+                            "token_transfers.csv of the same export"))
         return
     times: dict[int, tuple[datetime, str]] = {}
     for path, text in files["blocks"]:
@@ -184,12 +184,14 @@ def _read_blocks(path: Path, text: str, times: dict[int, tuple[datetime, str]],
         where = f"{path.name}:{reader.line_num}"
         number = (record.get("number") or "").strip()
         if not _DIGITS.fullmatch(number) or len(number) > 18:
-            ctx.problems.add(f"{where}: number", f"{number!r} is not a block number")
+            ctx.problems.add(f"{where}: number", N_("%(value)s is not a block number",
+                                                    value=repr(number)))
             continue
         when = _time((record.get("timestamp") or "").strip())
         if when is None:
-            ctx.problems.add(f"{where}: timestamp", f"{record.get('timestamp')!r} is neither "
-                                                    "Unix seconds nor a date and time")
+            ctx.problems.add(f"{where}: timestamp", N_(
+                "%(value)s is neither Unix seconds nor a date and time",
+                value=repr(record.get("timestamp"))))
             continue
         _block_time(times, int(number), when, where, ctx)
 
@@ -200,8 +202,10 @@ def _block_time(times: dict[int, tuple[datetime, str]], number: int, when: datet
     if known is None:
         times[number] = (when, where)
     elif known[0] != when:
-        ctx.problems.add(where, f"block {number} has the time {when.isoformat()} here and "
-                                f"{known[0].isoformat()} at {known[1]}")
+        ctx.problems.add(where, N_("block %(number)s has the time %(time)s here and "
+                                   "%(other)s at %(where)s", number=number,
+                                   time=when.isoformat(), other=known[0].isoformat(),
+                                   where=known[1]))
 
 
 def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]],
@@ -231,8 +235,8 @@ def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]
             return
     flush_transactions(ctx, rows)
     if calls:
-        ctx.notes.append(f"{calls} contract call(s) without ether were left out (they move no "
-                         "ether)")
+        ctx.notes.append(N_("%(count)s contract call(s) without ether were left out (they move "
+                            "no ether)", count=calls))
 
 
 def _accounts(accounts: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
@@ -244,7 +248,8 @@ def _accounts(accounts: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
 def _row(record: dict[str, Any], where: str, ctx: Context) -> dict[str, Any] | str | None:
     txid = (record.get("hash") or "").strip().lower()
     if not _HASH.match(txid):
-        ctx.problems.add(f"{where}: hash", f"{txid!r} is not a transaction hash")
+        ctx.problems.add(f"{where}: hash", N_("%(value)s is not a transaction hash",
+                                              value=repr(txid)))
         return None
     source = (record.get("from_address") or "").strip().lower()
     target = (record.get("to_address") or "").strip().lower()
@@ -253,19 +258,21 @@ def _row(record: dict[str, Any], where: str, ctx: Context) -> dict[str, Any] | s
         target = created or f"creation:{txid}"
     for column, value in (("from_address", source), ("to_address", target)):
         if not _ADDRESS.match(value) and not value.startswith("creation:"):
-            ctx.problems.add(f"{where}: {column}", f"{value!r} is not an Ethereum address")
+            ctx.problems.add(f"{where}: {column}", N_("%(value)s is not an Ethereum address",
+                                                      value=repr(value)))
             return None
     raw = (record.get("value") or "").strip()
     if not _DIGITS.fullmatch(raw) or len(raw) > 78:
-        ctx.problems.add(f"{where}: value", f"{raw[:90]!r} is not an amount in wei")
+        ctx.problems.add(f"{where}: value", N_("%(value)s is not an amount in wei",
+                                               value=repr(raw[:90])))
         return None
     if int(raw) == 0:
         return "call"
     when = _time((record.get("block_timestamp") or "").strip())
     if when is None:
         ctx.problems.add(f"{where}: block_timestamp",
-                         f"{record.get('block_timestamp')!r} is neither Unix seconds nor a "
-                         "date and time")
+                         N_("%(value)s is neither Unix seconds nor a date and time",
+                            value=repr(record.get("block_timestamp"))))
         return None
     return {"txn_id": txid, "ts": when, "source": source, "target": target,
             "amount_orig": float(Decimal(raw) / WEI), "currency_orig": "ETH",
@@ -333,23 +340,27 @@ def _read_token_transfers(path: Path, text: str, accounts: dict[str, dict[str, A
             return
     if untimed:
         number, where = next(iter(untimed.items()))
-        ctx.problems.add(where, f"block {number} has no time, nor have {len(untimed) - 1} "
-                                "other block(s) of this file: give the blocks.csv of the same "
-                                "ethereum-etl export (or its transactions.csv)")
+        ctx.problems.add(where, N_("block %(number)s has no time, nor have %(count)s other "
+                                   "block(s) of this file: give the blocks.csv of the same "
+                                   "ethereum-etl export (or its transactions.csv)",
+                                   number=number, count=len(untimed) - 1))
         return
     flush_transactions(ctx, valued)
     _flush_unvalued(ctx, unvalued)
     if zero:
-        ctx.notes.append(f"{path.name}: {zero} token transfer(s) of value 0 were left out "
-                         "(they move nothing)")
+        ctx.notes.append(located(path.name, N_("%(count)s token transfer(s) of value 0 were "
+                                               "left out (they move nothing)", count=zero)))
     if twice:
-        ctx.notes.append(f"{path.name}: {twice} token transfer(s) given twice were read once")
+        ctx.notes.append(located(path.name, N_("%(count)s token transfer(s) given twice were "
+                                               "read once", count=twice)))
     if unknown:
         named = ", ".join(f"{a} ({n})" for a, n in sorted(unknown.items())[:5])
-        ctx.notes.append(f"{sum(unknown.values())} transfer(s) of {len(unknown)} token(s) not in "
-                         f"the token table kept their raw integer value, unscaled, in currency "
-                         f"{UNVALUED} with no value in {ctx.base_currency}: {named}"
-                         + (" …" if len(unknown) > 5 else ""))
+        ctx.notes.append(N_("%(count)s transfer(s) of %(tokens)s token(s) not in the token "
+                            "table kept their raw integer value, unscaled, in currency "
+                            "%(currency)s with no value in %(base)s: %(named)s",
+                            count=sum(unknown.values()), tokens=len(unknown),
+                            currency=UNVALUED, base=ctx.base_currency,
+                            named=named + (" …" if len(unknown) > 5 else "")))
 
 
 def _transfer(record: dict[str, Any], where: str,
@@ -357,21 +368,23 @@ def _transfer(record: dict[str, Any], where: str,
     values = {k: (record.get(k) or "").strip().lower() for k in TOKEN_REQUIRED}
     for column in ("token_address", "from_address", "to_address"):
         if not _ADDRESS.match(values[column]):
-            ctx.problems.add(f"{where}: {column}", f"{values[column]!r} is not an Ethereum "
-                                                   "address")
+            ctx.problems.add(f"{where}: {column}", N_("%(value)s is not an Ethereum address",
+                                                      value=repr(values[column])))
             return None
     if not _HASH.match(values["transaction_hash"]):
         ctx.problems.add(f"{where}: transaction_hash",
-                         f"{values['transaction_hash']!r} is not a transaction hash")
+                         N_("%(value)s is not a transaction hash",
+                            value=repr(values["transaction_hash"])))
         return None
     raw = values["value"]
     if not _DIGITS.fullmatch(raw) or len(raw) > 78 or int(raw) > MAX_UINT256:
-        ctx.problems.add(f"{where}: value", f"{raw[:90]!r} is not a token amount (a whole "
-                                            "number below 2^256)")
+        ctx.problems.add(f"{where}: value", N_("%(value)s is not a token amount (a whole "
+                                               "number below 2^256)", value=repr(raw[:90])))
         return None
     for column in ("log_index", "block_number"):
         if not _DIGITS.fullmatch(values[column]) or len(values[column]) > 18:
-            ctx.problems.add(f"{where}: {column}", f"{values[column]!r} is not a whole number")
+            ctx.problems.add(f"{where}: {column}", N_("%(value)s is not a whole number",
+                                                      value=repr(values[column])))
             return None
     return (values["token_address"], values["from_address"], values["to_address"], int(raw),
             values["transaction_hash"], int(values["log_index"]), int(values["block_number"]))

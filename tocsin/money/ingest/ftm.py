@@ -33,6 +33,8 @@ from typing import Any
 import pyarrow as pa
 from followthemoney.proxy import EntityProxy
 
+from tocsin.errors import located
+from tocsin.i18n import N_
 from tocsin.money.ingest.base import Context, accounts_table, flush_transactions, parties_table
 from tocsin.money.ingest.entities import PARTY_SCHEMAS, account_entity_id, holder_entity_id
 from tocsin.screening.readers.ftm import load_entities
@@ -168,10 +170,10 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                     "source_ref": where})
                 ends.append(end)
             else:
-                ctx.problems.add(where, f"{party_prop}: " + (
-                    f"no BankAccount with id {account!r} in the file" if account
-                    else f"no person or company with id {party!r} in the file" if party
-                    else "neither an account nor a party"))
+                ctx.problems.add(where, located(party_prop, (
+                    N_("no BankAccount with id %(id)s in the file", id=repr(account)) if account
+                    else N_("no person or company with id %(id)s in the file", id=repr(party))
+                    if party else N_("neither an account nor a party"))))
         amount_text = _first(proxy, "amount")
         currency = (_first(proxy, "currency") or "").upper()
         moment = _when(_first(proxy, "date") or "")
@@ -180,11 +182,13 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         except ValueError:
             amount = None
         if amount is None or amount < 0:
-            ctx.problems.add(where, f"amount {amount_text!r} is not a non-negative number")
+            ctx.problems.add(where, N_("amount %(value)s is not a non-negative number",
+                                       value=repr(amount_text)))
         if not currency:
-            ctx.problems.add(where, "no currency")
+            ctx.problems.add(where, N_("no currency"))
         if moment is None:
-            ctx.problems.add(where, f"date {_first(proxy, 'date')!r} is not a day or time")
+            ctx.problems.add(where, N_("date %(value)s is not a day or time",
+                                       value=repr(_first(proxy, "date"))))
         if len(ends) != 2 or amount is None or not currency or moment is None:
             continue
         channel, label, pattern, other = _labels(proxy.get("description"))
@@ -205,8 +209,9 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                               else pa.Table.from_pylist([], schema=accounts_table([]).schema))
     ctx.writer.write_parties(parties_table(list(parties.values())))
     if left_out:
-        ctx.notes.append("not held by a transaction set, left out: " + ", ".join(
-            f"{count} {schema}" for schema, count in sorted(left_out.items())))
+        ctx.notes.append(N_("not held by a transaction set, left out: %(kinds)s",
+                            kinds=", ".join(f"{count} {schema}"
+                                            for schema, count in sorted(left_out.items()))))
     if described:
-        ctx.notes.append(f"descriptions of {described} payment(s) other than channel and "
-                         "laundering label were not kept")
+        ctx.notes.append(N_("descriptions of %(count)s payment(s) other than channel and "
+                            "laundering label were not kept", count=described))

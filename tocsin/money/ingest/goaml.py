@@ -30,6 +30,7 @@ from typing import Any
 from lxml import etree
 
 from tocsin import types
+from tocsin.i18n import N_
 from tocsin.money.ingest.base import (
     Context,
     accounts_table,
@@ -102,7 +103,7 @@ def _read_report(path: Path, state: _State) -> None:
             root = node.element.getparent()
             if root is None or local(root) != "report":
                 problems.add(f"{path}:/{local(root) if root is not None else node.name}",
-                             "not a goAML report (the root element must be <report>)")
+                             N_("not a goAML report (the root element must be <report>)"))
                 return
             root_checked = True
         if node.name == "entity_reference":
@@ -114,25 +115,27 @@ def _read_report(path: Path, state: _State) -> None:
         elif node.name == "transaction":
             _transaction(node, report, state)
         elif node.name == "activity":
-            problems.add(f"{path}:{node.path}", "activity reports (without transactions) "
-                                                "carry no flows; import the transactions")
+            problems.add(f"{path}:{node.path}", N_("activity reports (without transactions) "
+                                                   "carry no flows; import the transactions"))
         if len(state.rows) >= FLUSH_ROWS:
             flush_transactions(state.ctx, state.rows)
     if not root_checked:
-        problems.add(f"{path}:/", "not a goAML report (no <report> with transactions)")
+        problems.add(f"{path}:/", N_("not a goAML report (no <report> with transactions)"))
         return
     if report.currency is None:
-        problems.add(f"{path}:/report/currency_code_local", "missing; the report must say "
-                                                            "which currency amounts are in")
+        problems.add(f"{path}:/report/currency_code_local", N_(
+            "missing; the report must say which currency amounts are in"))
 
 
 def _set_currency(node: Node, report: _Report, ctx: Context) -> None:
     code = (text(node.element) or "").upper()
     where = f"{report.path}:{node.path}"
     if not types.currency.known(code):
-        ctx.problems.add(where, f"{code!r} is not an ISO 4217 currency code")
+        ctx.problems.add(where, N_("%(value)s is not an ISO 4217 currency code",
+                                   value=repr(code)))
     elif not ctx.rates.knows(code):
-        ctx.problems.add(where, f"no exchange rate for {code} into {ctx.base_currency}")
+        ctx.problems.add(where, N_("no exchange rate for %(currency)s into %(base)s",
+                                   currency=code, base=ctx.base_currency))
     else:
         report.currency = code
 
@@ -149,23 +152,26 @@ def _transaction(node: Node, report: _Report, state: _State) -> None:
     f = fields(el)
     number = f.get("transactionnumber")
     if number is None:
-        problems.add(f"{loc}/transactionnumber", "missing")
+        problems.add(f"{loc}/transactionnumber", N_("missing"))
     elif number in report.numbers:
-        problems.add(f"{loc}/transactionnumber", f"{number!r} appears twice in the report")
+        problems.add(f"{loc}/transactionnumber", N_("%(value)s appears twice in the report",
+                                                    value=repr(number)))
     else:
         report.numbers.add(number)
     ts = _timestamp(f.get("date_transaction"), f"{loc}/date_transaction", state)
     amount_text = f.get("amount_local")
     amount = None
     if amount_text is None:
-        problems.add(f"{loc}/amount_local", "missing")
+        problems.add(f"{loc}/amount_local", N_("missing"))
     elif not NUMBER.match(amount_text) or float(amount_text) < 0:
-        problems.add(f"{loc}/amount_local", f"{amount_text!r} is not a non-negative number")
+        problems.add(f"{loc}/amount_local", N_("%(value)s is not a non-negative number",
+                                               value=repr(amount_text)))
     else:
         amount = float(amount_text)
     if "involved_parties" in f or child(el, "involved_parties") is not None:
-        problems.add(f"{loc}/involved_parties", "multi-party transactions are not supported; "
-                                                "report the flow with t_from and t_to")
+        problems.add(f"{loc}/involved_parties", N_("multi-party transactions are not "
+                                                   "supported; report the flow with t_from "
+                                                   "and t_to"))
         return
     source = _side(el, "from", loc, ref, report, state)
     target = _side(el, "to", loc, ref, report, state)
@@ -181,12 +187,13 @@ def _transaction(node: Node, report: _Report, state: _State) -> None:
 
 def _timestamp(value: str | None, where: str, state: _State) -> datetime | None:
     if value is None:
-        state.ctx.problems.add(where, "missing")
+        state.ctx.problems.add(where, N_("missing"))
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        state.ctx.problems.add(where, f"{value!r} is not a date (YYYY-MM-DDThh:mm:ss)")
+        state.ctx.problems.add(where, N_("%(value)s is not a date (YYYY-MM-DDThh:mm:ss)",
+                                         value=repr(value)))
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -198,13 +205,15 @@ def _side(el: etree._Element, side: str, loc: str, ref: str, report: _Report,
     mine = child(el, f"t_{side}_my_client")
     holder = mine if mine is not None else child(el, f"t_{side}")
     if holder is None:
-        problems.add(f"{loc}/t_{side}", f"missing (t_{side} or t_{side}_my_client)")
+        problems.add(f"{loc}/t_{side}", N_("missing (%(element)s or %(mine)s)",
+                                           element=f"t_{side}", mine=f"t_{side}_my_client"))
         return None
     where = f"{loc}/{local(holder)}"
     country_text = text(holder, f"{side}_country")
     country = _country(country_text)
     if country_text and country is None:
-        problems.add(f"{where}/{side}_country", f"{country_text!r} is not a two-letter code")
+        problems.add(f"{where}/{side}_country", N_("%(value)s is not a two-letter code",
+                                                   value=repr(country_text)))
     account = child(holder, f"{side}_account")
     if account is not None:
         return _account(account, f"{where}/{side}_account", f"{ref}/{local(holder)}",
@@ -215,7 +224,7 @@ def _side(el: etree._Element, side: str, loc: str, ref: str, report: _Report,
             continue
         described = build(found)
         if described is None:
-            problems.add(f"{where}/{tag}", "has no name")
+            problems.add(f"{where}/{tag}", N_("has no name"))
             return None
         party_id = state.book.add_spec(described, f"{ref}/{local(holder)}/{tag}")
         account_id = f"party:{party_id}"
@@ -226,7 +235,9 @@ def _side(el: etree._Element, side: str, loc: str, ref: str, report: _Report,
             "source_ref": f"{ref}/{local(holder)}/{tag}",
         })
         return account_id
-    problems.add(where, f"holds neither {side}_account, {side}_person nor {side}_entity")
+    problems.add(where, N_("holds neither %(account)s, %(person)s nor %(entity)s",
+                           account=f"{side}_account", person=f"{side}_person",
+                           entity=f"{side}_entity"))
     return None
 
 
@@ -243,7 +254,7 @@ def _account(el: etree._Element, where: str, ref: str, mine: bool, country: str 
     swift = f.get("swift")
     institution = f.get("institution_name") or f.get("institution_code")
     if number is None and iban is None:
-        state.ctx.problems.add(where, "has neither account nor iban")
+        state.ctx.problems.add(where, N_("has neither account nor iban"))
         return None
     account_id = iban or f"{swift or institution or 'unknown-bank'}:{number}"
     country = country or (iban[:2] if iban and COUNTRY.match(iban[:2]) else None)

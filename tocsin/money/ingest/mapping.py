@@ -39,6 +39,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.money.ingest.entities import PARTY_SCHEMAS
 from tocsin.money.schema import ACCOUNT_KINDS
 
@@ -164,12 +165,15 @@ def load_mapping(path: Path) -> Mapping:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError.single(str(path), f"cannot read the mapping: {exc.strerror}") from None
+        raise InputError.single(str(path), N_("cannot read the mapping: %(error)s",
+                                              error=exc.strerror)) from None
     except UnicodeDecodeError as exc:
-        raise InputError.single(str(path), f"the mapping is not UTF-8 text ({exc.reason} at "
-                                           f"byte {exc.start})") from None
+        raise InputError.single(str(path), N_("the mapping is not UTF-8 text (%(error)s at "
+                                              "byte %(byte)s)", error=exc.reason,
+                                              byte=exc.start)) from None
     except yaml.YAMLError as exc:
-        raise InputError.single(str(path), f"not valid YAML: {exc}") from None
+        raise InputError.single(str(path), N_("not valid YAML: %(error)s",
+                                              error=str(exc))) from None
     return parse_mapping(raw, str(path))
 
 
@@ -182,7 +186,8 @@ def parse_mapping(raw: Any, where: str = "mapping") -> Mapping:
             key = ".".join("schema" if p == "schema_" else str(p) for p in err["loc"]
                            if not str(p).startswith("function-"))
             problems.append(Problem(f"{where}: {key or '(top)'}", err["msg"]))
-        raise InputError(problems, summary=f"{where}: the mapping is not valid") from None
+        raise InputError(problems, summary=N_("%(where)s: the mapping is not valid",
+                                              where=where)) from None
     _check_schemas(mapping, where)
     return mapping
 
@@ -198,6 +203,9 @@ def _check_schemas(mapping: Mapping, where: str) -> None:
         for value in values:
             if value is not None and value not in PARTY_SCHEMAS:
                 problems.append(Problem(f"{where}: {side}.party.schema",
-                                        f"{value!r} is not one of {', '.join(PARTY_SCHEMAS)}"))
+                                        N_("%(value)s is not one of %(choices)s",
+                                           value=repr(value),
+                                           choices=", ".join(PARTY_SCHEMAS))))
     if problems:
-        raise InputError(problems, summary=f"{where}: the mapping is not valid")
+        raise InputError(problems, summary=N_("%(where)s: the mapping is not valid",
+                                              where=where))

@@ -19,6 +19,7 @@ from typing import Any
 
 from tocsin import limits, types
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.money.ingest.base import (
     Context,
     TrackedFile,
@@ -61,8 +62,8 @@ class _State:
 
 def read(sources: Sequence[Path], ctx: Context) -> None:
     if ctx.mapping is None:
-        raise InputError.single("mapping", "a CSV or Excel file needs a column mapping: "
-                                           "use the guided import, or give a mapping file")
+        raise InputError.single("mapping", N_("a CSV or Excel file needs a column mapping: "
+                                              "use the guided import, or give a mapping file"))
     mapping = load_mapping(ctx.mapping)
     state = _State(ctx, mapping)
     ctx.has_labels = mapping.transaction.label is not None
@@ -98,8 +99,9 @@ def _check_header(header: list[str], mapping: Mapping, where: str, state: _State
     for key, column in missing.items():
         shown = ", ".join(header[:30])
         state.ctx.problems.add(f"{state.ctx.mapping}: {key}",
-                               f"column {column!r} is not in the header of {where} "
-                               f"(it has: {shown})")
+                               N_("column %(column)s is not in the header of %(where)s "
+                                  "(it has: %(header)s)", column=repr(column), where=where,
+                                  header=shown))
     return not missing
 
 
@@ -113,7 +115,8 @@ def _csv_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
             for _ in range(mapping.header_row - 1):
                 next(reader, None)
             header = [h.strip() for h in next(reader, [])]
-            if not _check_header(header, mapping, f"{path.name} line {reader.line_num}", state):
+            if not _check_header(header, mapping, N_("%(file)s line %(line)s", file=path.name,
+                                                     line=reader.line_num), state):
                 return
             ended = reader.line_num
             for cells in reader:
@@ -122,14 +125,16 @@ def _csv_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
                 if not any(c.strip() for c in cells):
                     continue
                 if len(cells) != len(header):
-                    state.ctx.problems.add(f"{path}:{line}", f"expected {len(header)} fields, "
-                                                             f"found {len(cells)}")
+                    state.ctx.problems.add(f"{path}:{line}", N_(
+                        "expected %(expected)s fields, found %(found)s", expected=len(header),
+                        found=len(cells)))
                     continue
                 yield _Row(f"{path}:{line}", f"{path.name}:{line}",
                            dict(zip(header, cells, strict=True)), path.name, line)
         except (UnicodeDecodeError, csv.Error) as exc:
             state.ctx.problems.add(f"{path}:{reader.line_num + 1}",
-                                   f"cannot read the file as {mapping.encoding} CSV ({exc})")
+                                   N_("cannot read the file as %(encoding)s CSV (%(error)s)",
+                                      encoding=mapping.encoding, error=str(exc)))
 
 
 def _excel_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
@@ -139,19 +144,22 @@ def _excel_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        state.ctx.problems.add(str(path), f"cannot open the workbook ({exc})")
+        state.ctx.problems.add(str(path), N_("cannot open the workbook (%(error)s)",
+                                             error=str(exc)))
         return
     try:
         if mapping.sheet is not None and mapping.sheet not in book.sheetnames:
             state.ctx.problems.add(f"{state.ctx.mapping}: sheet",
-                                   f"{path.name} has no sheet {mapping.sheet!r} "
-                                   f"(it has: {', '.join(book.sheetnames)})")
+                                   N_("%(file)s has no sheet %(sheet)s (it has: %(sheets)s)",
+                                      file=path.name, sheet=repr(mapping.sheet),
+                                      sheets=", ".join(book.sheetnames)))
             return
         sheet = book[mapping.sheet] if mapping.sheet else book.worksheets[0]
         rows = sheet.iter_rows(min_row=mapping.header_row, values_only=True)
         first = next(rows, None) or ()
         header = [str(h).strip() if h is not None else "" for h in first]
-        if not _check_header(header, mapping, f"{path.name} sheet {sheet.title}", state):
+        if not _check_header(header, mapping, N_("%(file)s sheet %(sheet)s", file=path.name,
+                                                 sheet=sheet.title), state):
             return
         for number, values in enumerate(rows, start=mapping.header_row + 1):
             if not any(v not in (None, "") for v in values):
@@ -202,14 +210,16 @@ def _convert(row: _Row, state: _State) -> None:
     amount = _amount(row, state)
     currency = (_get(spec.currency, row) or "").upper()
     if not types.currency.known(currency):
-        problems.add(row.where, f"transaction.currency: {currency!r} is not an ISO 4217 "
-                                "currency code")
+        problems.add(row.where, N_("%(field)s: %(value)s is not an ISO 4217 currency code",
+                                   field="transaction.currency", value=repr(currency)))
     elif not state.ctx.rates.knows(currency):
-        problems.add(row.where, f"transaction.currency: no exchange rate for {currency} into "
-                                f"{state.ctx.base_currency}")
+        problems.add(row.where, N_("%(field)s: no exchange rate for %(currency)s into "
+                                   "%(base)s", field="transaction.currency", currency=currency,
+                                   base=state.ctx.base_currency))
     txn_id = _get(spec.id, row) or row.ref
     if txn_id in state.ids:
-        problems.add(row.where, f"transaction.id: {txn_id!r} appears twice")
+        problems.add(row.where, N_("%(field)s: %(value)s appears twice", field="transaction.id",
+                                   value=repr(txn_id)))
     source = _side(state.mapping.source, "source", row, state)
     target = _side(state.mapping.target, "target", row, state)
     if len(problems) > before or ts is None or amount is None or not source or not target:
@@ -237,15 +247,16 @@ def _date(row: _Row, state: _State) -> datetime | None:
         return datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
     text = _as_text(raw)
     if not text:
-        state.ctx.problems.add(row.where, "transaction.date: empty")
+        state.ctx.problems.add(row.where, N_("%(field)s: empty", field="transaction.date"))
         return None
     try:
         parsed = datetime.strptime(text, spec.format) if spec.format else \
             datetime.fromisoformat(text)
     except ValueError:
         expected = spec.format or "ISO 8601"
-        state.ctx.problems.add(row.where, f"transaction.date: {text!r} does not match "
-                                          f"{expected}")
+        state.ctx.problems.add(row.where, N_("%(field)s: %(value)s does not match %(format)s",
+                                             field="transaction.date", value=repr(text),
+                                             format=expected))
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -265,13 +276,14 @@ def _amount(row: _Row, state: _State) -> float | None:
         if _NUMBER.match(text):
             value = float(text)
     if value is None:
-        state.ctx.problems.add(row.where, f"transaction.amount: {_as_text(raw)!r} is not a "
-                                          "number")
+        state.ctx.problems.add(row.where, N_("%(field)s: %(value)s is not a number",
+                                             field="transaction.amount",
+                                             value=repr(_as_text(raw))))
         return None
     if value < 0 and spec.negative == "error":
-        state.ctx.problems.add(row.where, f"transaction.amount: {value} is negative (set "
-                                          "amount.negative: swap if it means money flowing "
-                                          "the other way)")
+        state.ctx.problems.add(row.where, N_(
+            "%(field)s: %(value)s is negative (set amount.negative: swap if it means money "
+            "flowing the other way)", field="transaction.amount", value=str(value)))
         return None
     return value
 
@@ -280,20 +292,23 @@ def _side(spec: SideSpec, key: str, row: _Row, state: _State) -> str | None:
     problems = state.ctx.problems
     country = (_get(spec.country, row) or "").upper() or None
     if country is not None and not types.country.known(country):
-        problems.add(row.where, f"{key}.country: {country!r} is not an ISO 3166-1 alpha-2 "
-                                "country code")
+        problems.add(row.where, N_("%(field)s: %(value)s is not an ISO 3166-1 alpha-2 "
+                                   "country code", field=f"{key}.country", value=repr(country)))
         country = None
     kind = _get(spec.kind, row) or "unknown"
     if kind not in ACCOUNT_KINDS:
-        problems.add(row.where, f"{key}.kind: {kind!r} is not one of {', '.join(ACCOUNT_KINDS)}")
+        problems.add(row.where, N_("%(field)s: %(value)s is not one of %(choices)s",
+                                   field=f"{key}.kind", value=repr(kind),
+                                   choices=", ".join(ACCOUNT_KINDS)))
         return None
     party_id = None
     if spec.party is not None:
         name = _get(spec.party.name, row)
         schema = _get(spec.party.schema_, row) or "LegalEntity"
         if schema not in ("Person", "Company", "Organization", "LegalEntity"):
-            problems.add(row.where, f"{key}.party.schema: {schema!r} is not a party schema "
-                                    "(map the value with 'map')")
+            problems.add(row.where, N_("%(field)s: %(value)s is not a party schema (map the "
+                                       "value with 'map')", field=f"{key}.party.schema",
+                                       value=repr(schema)))
             return None
         if name:
             party_country = (_get(spec.party.country, row) or "").upper() or country
@@ -304,7 +319,8 @@ def _side(spec: SideSpec, key: str, row: _Row, state: _State) -> str | None:
     account = _get(spec.account, row)
     if not account:
         if party_id is None:
-            problems.add(row.where, f"{key}: neither an account nor a party name")
+            problems.add(row.where, N_("%(field)s: neither an account nor a party name",
+                                       field=key))
             return None
         account = f"party:{party_id}"
     known = state.accounts.get(account)

@@ -18,13 +18,14 @@ from lxml import etree
 
 from tocsin import limits
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.limits import TooLarge
 from tocsin.money.ingest.base import ProgressBar, TrackedFile, file_size
 
 #: A document whose root element starts later than this is refused (a DTD that large is hostile).
 MAX_PROLOG = 1 << 20
-ENTITY_REFUSAL = ("the DOCTYPE declares entities; such documents are refused (entity "
-                  "expansion and external entities)")
+ENTITY_REFUSAL = N_("the DOCTYPE declares entities; such documents are refused (entity "
+                    "expansion and external entities)")
 
 
 @dataclass
@@ -58,8 +59,8 @@ def _refuse_doctype(root: etree._Element, where: str) -> None:
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise InputError.single(where, ENTITY_REFUSAL)
     if info.system_url or info.public_id:
-        raise InputError.single(where, "the DOCTYPE refers to an external DTD; such documents "
-                                       "are refused")
+        raise InputError.single(where, N_("the DOCTYPE refers to an external DTD; such "
+                                          "documents are refused"))
 
 
 def iter_nodes(path: Path, bar: ProgressBar, record_depth: set[int],
@@ -113,7 +114,8 @@ def iter_nodes(path: Path, bar: ProgressBar, record_depth: set[int],
         except etree.XMLSyntaxError as exc:
             line = exc.lineno or (exc.position[0] if exc.position else 0)
             raise InputError.single(f"{where}:{line}" if line else where,
-                                    f"not well-formed XML ({exc.msg})") from None
+                                    N_("not well-formed XML (%(error)s)", error=exc.msg)) \
+                from None
 
 
 def _check_prolog(path: Path) -> None:
@@ -131,14 +133,15 @@ def _check_prolog(path: Path) -> None:
                     _refuse_doctype(element, str(path))
                     return
                 if handle.tell() > MAX_PROLOG:
-                    raise InputError.single(str(path), "no root element in the first "
-                                                       f"{MAX_PROLOG // 1024} KiB; refused")
+                    raise InputError.single(str(path), N_(
+                        "no root element in the first %(size)s KiB; refused",
+                        size=MAX_PROLOG // 1024))
     except etree.XMLSyntaxError as exc:
         if b"<!ENTITY" in seen:  # libxml2 may stop inside the DTD (entity amplification)
             raise InputError.single(str(path), ENTITY_REFUSAL) from None
         line = exc.lineno or 0
         raise InputError.single(f"{path}:{line}" if line else str(path),
-                                f"not well-formed XML ({exc.msg})") from None
+                                N_("not well-formed XML (%(error)s)", error=exc.msg)) from None
 
 
 def _step(element: etree._Element, indexed: frozenset[str]) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.screening.formats import FORMATS
 from tocsin.screening.readers.base import ListEntity, ListRead
 
@@ -14,16 +15,18 @@ def read_list(fmt: str, sources: Sequence[Path | str]) -> ListRead:
     """Read a list file (the OFAC CSV set: several files) in format ``fmt``."""
     paths = [Path(s) for s in sources]
     if fmt not in FORMATS:
-        raise InputError.single("format", f"unknown list format {fmt!r}; use one of "
-                                          f"{', '.join(FORMATS)}")
+        raise InputError.single("format", N_("unknown list format %(format)s; use one of "
+                                             "%(choices)s", format=repr(fmt),
+                                             choices=", ".join(FORMATS)))
     if not paths:
-        raise InputError.single("files", "no file given")
+        raise InputError.single("files", N_("no file given"))
     if fmt == "ofac_csv":
         from tocsin.screening.readers import ofac
 
         return ofac.read_csv(paths)
     if len(paths) != 1:
-        raise InputError.single("files", f"the {fmt} format is one file; {len(paths)} given")
+        raise InputError.single("files", N_("the %(format)s format is one file; %(count)s given",
+                                            format=fmt, count=len(paths)))
     path = paths[0]
     if fmt == "un":
         from tocsin.screening.readers import un

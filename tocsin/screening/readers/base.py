@@ -21,6 +21,7 @@ from followthemoney.proxy import EntityProxy
 from lxml import etree
 
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.money.ingest.xmlsafe import _check_prolog, _refuse_doctype
 
 #: A list file larger than this is refused before it is parsed.
@@ -122,13 +123,14 @@ def address(target: EntityProxy, text: str, country: str | None = None) -> Entit
 
 def check_size(path: Path) -> None:
     if not path.is_file():
-        raise InputError.single(str(path), "no such file")
+        raise InputError.single(str(path), N_("no such file"))
     size = path.stat().st_size
     if size == 0:
-        raise InputError.single(str(path), "the file is empty")
+        raise InputError.single(str(path), N_("the file is empty"))
     if size > MAX_LIST_BYTES:
-        raise InputError.single(str(path), f"the file is {size} bytes; lists larger than "
-                                           f"{MAX_LIST_BYTES} bytes are refused")
+        raise InputError.single(str(path), N_("the file is %(size)s bytes; lists larger than "
+                                              "%(most)s bytes are refused", size=size,
+                                              most=MAX_LIST_BYTES))
 
 
 def parse_xml(path: Path) -> etree._Element:
@@ -142,7 +144,7 @@ def parse_xml(path: Path) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or (exc.position[0] if exc.position else 0)
         raise InputError.single(f"{path}:{line}" if line else str(path),
-                                f"not well-formed XML ({exc.msg})") from None
+                                N_("not well-formed XML (%(error)s)", error=exc.msg)) from None
     root = tree.getroot()
     _refuse_doctype(root, str(path))
     return root
@@ -185,7 +187,9 @@ def require(problems: list[Problem], entities: list[ListEntity], path: Path,
             what: str) -> None:
     """Refuse the file when an element was bad or nothing was found in it."""
     if problems:
-        raise InputError(problems, summary=f"{path.name}: {len(problems)} bad element(s) in "
-                                           f"the {what} file; nothing was imported")
+        raise InputError(problems, summary=N_("%(file)s: %(count)s bad element(s) in the "
+                                              "%(list)s file; nothing was imported",
+                                              file=path.name, count=len(problems), list=what))
     if not entities:
-        raise InputError.single(str(path), f"no listed entries found; is this a {what} file?")
+        raise InputError.single(str(path), N_("no listed entries found; is this a %(list)s "
+                                              "file?", list=what))

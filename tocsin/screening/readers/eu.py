@@ -16,7 +16,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, Problem, reason_of
+from tocsin.i18n import N_
 from tocsin.screening.readers.base import (
     ListEntity,
     ListRead,
@@ -39,16 +40,17 @@ AUTHORITY = "European Union"
 def read(path: Path) -> ListRead:
     root = parse_xml(path)
     if local(root) != "export":
-        raise InputError.single(f"{path.name}:{root.sourceline}", f"the root element is "
-                                f"<{local(root)}>, not <export>: not an EU sanctions file")
+        raise InputError.single(f"{path.name}:{root.sourceline}", N_(
+            "the root element is <%(root)s>, not <export>: not an EU sanctions file",
+            root=local(root)))
     problems: list[Problem] = []
     entities: list[ListEntity] = []
     for element in kids(root, "sanctionEntity"):
         try:
             entities.append(_entry(element))
         except ValueError as exc:
-            problems.append(Problem(where(path, element), str(exc)))
-    require(problems, entities, path, "EU financial sanctions")
+            problems.append(Problem(where(path, element), reason_of(exc)))
+    require(problems, entities, path, N_("EU financial sanctions"))
     return ListRead(entities, published=root.get("generationDate"))
 
 
@@ -63,7 +65,7 @@ def _attr(element: etree._Element, name: str) -> str | None:
 def _entry(element: etree._Element) -> ListEntity:
     logical_id = _attr(element, "logicalId")
     if not logical_id:
-        raise ValueError("sanctionEntity without a logicalId")
+        raise ValueError(N_("sanctionEntity without a logicalId"))
     subject = kids(element, "subjectType")
     code = (_attr(subject[0], "code") or "") if subject else ""
     schema = "Person" if code == "person" else "Organization" if code == "enterprise" \
@@ -71,7 +73,8 @@ def _entry(element: etree._Element) -> ListEntity:
     entity = make(schema, "eu-fsf", logical_id)
     names = kids(element, "nameAlias")
     if not any(_attr(n, "wholeName") for n in names):
-        raise ValueError(f"sanctionEntity {logical_id} has no nameAlias with a wholeName")
+        raise ValueError(N_("sanctionEntity %(id)s has no nameAlias with a wholeName",
+                            id=logical_id))
     first = True
     for alias in names:
         whole = _attr(alias, "wholeName")

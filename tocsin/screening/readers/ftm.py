@@ -21,6 +21,7 @@ from followthemoney.exc import InvalidData
 from followthemoney.proxy import EntityProxy
 
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.screening.readers.base import (
     TARGET_SCHEMATA,
     ListEntity,
@@ -41,33 +42,37 @@ def load_entities(path: Path) -> list[tuple[int, EntityProxy, dict[str, Any]]]:
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if len(raw) > MAX_LINE:
-                problems.append(Problem(f"{path.name}:{number}", "line longer than "
-                                        f"{MAX_LINE} bytes"))
+                problems.append(Problem(f"{path.name}:{number}", N_(
+                    "line longer than %(most)s bytes", most=MAX_LINE)))
                 continue
             if not raw.strip():
                 continue
             try:
                 data = json.loads(raw)
             except ValueError as exc:
-                problems.append(Problem(f"{path.name}:{number}", f"not JSON ({exc})"))
+                problems.append(Problem(f"{path.name}:{number}", N_("not JSON (%(error)s)",
+                                                                    error=str(exc))))
                 continue
             if not isinstance(data, dict) or "schema" not in data or not data.get("id"):
                 problems.append(Problem(f"{path.name}:{number}",
-                                        "not a FollowTheMoney entity (needs id and schema)"))
+                                        N_("not a FollowTheMoney entity (needs id and "
+                                           "schema)")))
                 continue
             try:
                 proxy = model.get_proxy({"id": data["id"], "schema": data["schema"],
                                          "properties": data.get("properties") or {}},
                                         cleaned=False)
             except (InvalidData, TypeError, AttributeError) as exc:
-                problems.append(Problem(f"{path.name}:{number}", f"bad entity ({exc})"))
+                problems.append(Problem(f"{path.name}:{number}", N_("bad entity (%(error)s)",
+                                                                    error=str(exc))))
                 continue
             out.append((number, proxy, data))
             if len(problems) > 200:
                 break
     if problems:
-        raise InputError(problems, summary=f"{path.name}: {len(problems)} bad line(s); "
-                                           "nothing was imported")
+        raise InputError(problems, summary=N_("%(file)s: %(count)s bad line(s); nothing was "
+                                              "imported", file=path.name,
+                                              count=len(problems)))
     return out
 
 

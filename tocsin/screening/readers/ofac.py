@@ -31,7 +31,8 @@ from pathlib import Path
 from followthemoney.proxy import EntityProxy
 from lxml import etree
 
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, Problem, reason_of
+from tocsin.i18n import N_
 from tocsin.screening.readers.base import (
     ListEntity,
     ListRead,
@@ -159,10 +160,12 @@ def _rows(path: Path, width: int) -> list[tuple[int, list[str]]]:
                 continue
             if len(row) < width:
                 raise InputError.single(f"{path.name}:{reader.line_num}",
-                                        f"{len(row)} columns, expected {width}")
+                                        N_("%(count)s columns, expected %(expected)s",
+                                           count=len(row), expected=width))
             rows.append((reader.line_num, row))
     except csv.Error as exc:
-        raise InputError.single(f"{path.name}:{reader.line_num}", f"bad CSV ({exc})") from None
+        raise InputError.single(f"{path.name}:{reader.line_num}", N_("bad CSV (%(error)s)",
+                                                                     error=str(exc))) from None
     return rows
 
 
@@ -175,14 +178,15 @@ def classify(paths: Sequence[Path]) -> dict[str, Path]:
                 else "alt" if name.startswith("alt") else "sdn" if "sdn" in name
                 or name.startswith(("prim", "cons")) else None)
         if kind is None:
-            raise InputError.single(path.name, "not part of an OFAC CSV set: name the files "
-                                               "sdn.csv, add.csv, alt.csv (sdn_comments.csv)")
+            raise InputError.single(path.name, N_("not part of an OFAC CSV set: name the files "
+                                                  "sdn.csv, add.csv, alt.csv "
+                                                  "(sdn_comments.csv)"))
         if kind in found:
-            raise InputError.single(path.name, f"two {kind} files given")
+            raise InputError.single(path.name, N_("two %(kind)s files given", kind=kind))
         found[kind] = path
     if "sdn" not in found:
         raise InputError.single(", ".join(p.name for p in paths),
-                                "the OFAC CSV set needs sdn.csv")
+                                N_("the OFAC CSV set needs sdn.csv"))
     return found
 
 
@@ -196,15 +200,17 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
         where_ = f"{sdn.name}:{line}"
         ent_num, name = _clean(row[0]), _clean(row[1])
         if not ent_num or not ent_num.isdigit():
-            problems.append(Problem(where_, f"ent_num {row[0]!r} is not a number"))
+            problems.append(Problem(where_, N_("ent_num %(value)s is not a number",
+                                               value=repr(row[0]))))
             continue
         if not name:
-            problems.append(Problem(where_, "SDN_Name is empty"))
+            problems.append(Problem(where_, N_("%(column)s is empty", column="SDN_Name")))
             continue
         kind = (_clean(row[2]) or "").lower()
         schema = SCHEMA_BY_TYPE.get(kind)
         if schema is None:
-            problems.append(Problem(where_, f"unknown SDN_Type {row[2]!r}"))
+            problems.append(Problem(where_, N_("unknown SDN_Type %(value)s",
+                                               value=repr(row[2]))))
             continue
         entity = make(schema, "ofac", ent_num)
         if schema == "Person" and "," in name:
@@ -241,7 +247,8 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
             found = entries.get(_clean(row[0]) or "")
             if found is None:
                 problems.append(Problem(f"{files['add'].name}:{line}",
-                                        f"address of unknown ent_num {row[0]!r}"))
+                                        N_("address of unknown ent_num %(value)s",
+                                           value=repr(row[0]))))
                 continue
             item = found
             country = _clean(row[4])
@@ -257,7 +264,8 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
             found = entries.get(_clean(row[0]) or "")
             if found is None:
                 problems.append(Problem(f"{files['alt'].name}:{line}",
-                                        f"alias of unknown ent_num {row[0]!r}"))
+                                        N_("alias of unknown ent_num %(value)s",
+                                           value=repr(row[0]))))
                 continue
             item = found
             alias = _clean(row[3])
@@ -332,8 +340,9 @@ def _locations(root: etree._Element, refs: dict[str, dict[str, etree._Element]]
 def read_xml(path: Path) -> ListRead:
     root = parse_xml(path)
     if local(root) != "Sanctions":
-        raise InputError.single(f"{path.name}:{root.sourceline}", f"the root element is "
-                                f"<{local(root)}>, not <Sanctions>: not an OFAC advanced XML file")
+        raise InputError.single(f"{path.name}:{root.sourceline}", N_(
+            "the root element is <%(root)s>, not <Sanctions>: not an OFAC advanced XML file",
+            root=local(root)))
     refs = _refs(root)
     locations = _locations(root, refs)
     documents: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
@@ -367,7 +376,7 @@ def read_xml(path: Path) -> ListRead:
                 entities.append(_profile(profile, refs, locations, documents, programmes,
                                          listed))
             except ValueError as exc:
-                problems.append(Problem(where(path, profile), str(exc)))
+                problems.append(Problem(where(path, profile), reason_of(exc)))
     require(problems, entities, path, "OFAC advanced XML")
     issued = kid(root, "DateOfIssue")
     return ListRead(entities, published=_date_period(issued) if issued is not None else None)
@@ -376,7 +385,7 @@ def read_xml(path: Path) -> ListRead:
 def _party_schema(refs: dict[str, dict[str, etree._Element]], subtype_id: str | None) -> str:
     subtype = refs.get("PartySubTypeValues", {}).get(subtype_id or "")
     if subtype is None:
-        raise ValueError(f"unknown PartySubTypeID {subtype_id!r}")
+        raise ValueError(N_("unknown PartySubTypeID %(value)s", value=repr(subtype_id)))
     name = (subtype.text or "").strip().lower()
     party = _ref_text(refs, "PartyTypeValues", subtype.get("PartyTypeID")).lower()
     if name == "vessel" or party == "vessel":
@@ -394,7 +403,7 @@ def _profile(profile: etree._Element, refs: dict[str, dict[str, etree._Element]]
              programmes: dict[str, list[str]], listed: dict[str, str]) -> ListEntity:
     profile_id = profile.get("ID")
     if not profile_id:
-        raise ValueError("Profile without an ID")
+        raise ValueError(N_("Profile without an ID"))
     schema = _party_schema(refs, profile.get("PartySubTypeID"))
     entity = make(schema, "ofac", profile_id)
     programme = "; ".join(programmes.get(profile_id, []))
@@ -439,7 +448,7 @@ def _profile(profile: etree._Element, refs: dict[str, dict[str, etree._Element]]
             if entity.schema.is_a("LegalEntity"):
                 item.related.append(identification(entity, kind, number, country, passport))
     if not entity.get("name"):
-        raise ValueError(f"profile {profile_id} has no primary name")
+        raise ValueError(N_("profile %(id)s has no primary name", id=profile_id))
     for feature in kids(profile, "Feature"):
         kind = _ref_text(refs, "FeatureTypeValues", feature.get("FeatureTypeID")).lower()
         for version in kids(feature, "FeatureVersion"):

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from tocsin.errors import Problem
+from tocsin.errors import Problem, reason_of
+from tocsin.i18n import N_
 from tocsin.screening.readers.base import (
     ListEntity,
     ListRead,
@@ -48,16 +49,17 @@ def read(path: Path) -> ListRead:
                 try:
                     entities.append(_entry(element, schema))
                 except ValueError as exc:
-                    problems.append(Problem(where(path, element), str(exc)))
-    require(problems, entities, path, "UN consolidated list")
+                    problems.append(Problem(where(path, element), reason_of(exc)))
+    require(problems, entities, path, N_("UN consolidated list"))
     return ListRead(entities, published=root.get("dateGenerated"))
 
 
 def raise_wrong(path: Path, root: etree._Element) -> None:
     from tocsin.errors import InputError
 
-    raise InputError.single(f"{path.name}:{root.sourceline}", f"the root element is "
-                            f"<{local(root)}>, not <CONSOLIDATED_LIST>: not a UN list file")
+    raise InputError.single(f"{path.name}:{root.sourceline}", N_(
+        "the root element is <%(root)s>, not <CONSOLIDATED_LIST>: not a UN list file",
+        root=local(root)))
 
 
 def _values(element: etree._Element, name: str) -> list[str]:
@@ -73,12 +75,12 @@ def _values(element: etree._Element, name: str) -> list[str]:
 def _entry(element: etree._Element, schema: str) -> ListEntity:
     data_id = text(element, "DATAID")
     if not data_id:
-        raise ValueError("the record has no DATAID")
+        raise ValueError(N_("the record has no DATAID"))
     parts = [text(element, n) for n in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME",
                                          "FOURTH_NAME")]
     name = " ".join(p for p in parts if p)
     if not name:
-        raise ValueError(f"record {data_id} has no name (FIRST_NAME is empty)")
+        raise ValueError(N_("record %(id)s has no name (FIRST_NAME is empty)", id=data_id))
     entity = make(schema, "un-sc", data_id)
     add(entity, "name", name)
     if schema == "Person":

@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from tocsin import types
+from tocsin import i18n, types
 from tocsin.access import policy, users
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.principal import Principal
@@ -44,6 +44,7 @@ from tocsin.jobs.tables import Job
 from tocsin.money import jobs, mappings, sets, views, wizard
 from tocsin.money.detect import describe
 from tocsin.money.export import EXPORT_FORMATS, Selection
+from tocsin.money.findings import reason_shown
 from tocsin.money.ingest import FORMATS
 from tocsin.money.ingest import suggest as suggest_mod
 from tocsin.money.tables import TransactionSet
@@ -51,7 +52,7 @@ from tocsin.money.trace import RULES, TraceConfig
 from tocsin.settings import Settings
 from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
-from tocsin.web.templating import NavItem, render
+from tocsin.web.templating import NavItem, render, request_language
 
 NAV = NavItem(N_("Investigations"), "/investigations", order=80)
 pages = APIRouter(prefix="/investigations", include_in_schema=False)
@@ -114,10 +115,45 @@ def _unit_codes(session: Session) -> dict[int, str]:
     return {u.id: u.code for u in users.list_units(session)}
 
 
+def shown_job(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+    """A job as the API gives it: in English, with ``shown`` (its state, message, error and
+    problems) in the language of the page that asks, and the reasons of the findings of
+    a detection result as well (``reason_shown``)."""
+    with i18n.using(request_language(request)):
+        out = {**data, "shown": i18n.as_text(data.get("shown") or {})}
+        result = out.get("result")
+        if isinstance(result, dict):
+            out["result"] = shown_run(request, result)
+            if isinstance(result.get("notes"), list):  # what an import left out, translated
+                kept = result.get("notes_message") or []
+                out["result"]["notes_shown"] = [
+                    str(i18n.from_data(kept[i] if i < len(kept) else None, note))
+                    for i, note in enumerate(result["notes"])]
+    return out
+
+
+def shown_run(request: Request, run: dict[str, Any]) -> dict[str, Any]:
+    """A detection run with each finding's reason in the language of the page that asks
+    (``reason_shown``; ``reason`` stays English); a risk ranking with each contribution's
+    ``detail_shown`` likewise."""
+    with i18n.using(request_language(request)):
+        if isinstance(run.get("findings"), list):
+            run = {**run, "findings": [reason_shown(f) for f in run["findings"]]}
+        if isinstance(run.get("accounts"), list) and run.get("scored") is not None:
+            run = {**run, "accounts": [
+                {**risk, "contributions": [
+                    c | {"detail_shown": str(i18n.from_data(c.get("detail_message"),
+                                                            c.get("detail", "")))}
+                    for c in risk.get("contributions", [])]}
+                for risk in run["accounts"]]}
+    return run
+
+
 def _started(request: Request, job: Job, stores: bool = False) -> JSONResponse:
     """202 with the job to poll; ``stored`` says whether its result will be kept with the
     set (findings of a user who may change it), ``preview`` the opposite."""
-    return JSONResponse({"job": jobs.runner.view(job), "stored": stores, "preview": not stores},
+    return JSONResponse({"job": shown_job(request, jobs.runner.view(job)), "stored": stores,
+                         "preview": not stores},
                         status_code=202,
                         headers={"Location": f"/api/v1/investigations/jobs/{job.id}"},
                         background=_wake(request))
@@ -413,18 +449,18 @@ def _uploads(settings: Settings) -> Path:
 
 
 @api.get("/jobs")
-def api_jobs(session: DbSession, principal: CurrentPrincipal,
+def api_jobs(request: Request, session: DbSession, principal: CurrentPrincipal,
              everyone: bool = False) -> list[dict[str, Any]]:
     """The caller's background jobs, newest first, without their results
     (``everyone``: an administrator sees every user's)."""
-    return jobs.job_list(session, principal, everyone=everyone)
+    return [shown_job(request, j) for j in jobs.job_list(session, principal, everyone=everyone)]
 
 
 @api.get("/jobs/{job_id}")
 def api_job(job_id: str, request: Request, session: DbSession,
             principal: CurrentPrincipal) -> dict[str, Any]:
     """State, progress and, when done, the result or error of one of the caller's jobs."""
-    return jobs.job_view(session, principal, deps.settings(request), job_id)
+    return shown_job(request, jobs.job_view(session, principal, deps.settings(request), job_id))
 
 
 @api.post("/jobs/{job_id}/run-again", status_code=202)
@@ -467,7 +503,8 @@ def api_detect(set_id: int, body: DetectRequest, request: Request, session: DbSe
                                                    body.detectors, body.config),
                         sets.may_store_results(principal, record))
     detectors = jobs.detectors_from(body.detectors, body.config)
-    return JSONResponse(jobs.detect_now(session, principal, settings, record.id, detectors))
+    return JSONResponse(shown_run(request, jobs.detect_now(session, principal, settings,
+                                                           record.id, detectors)))
 
 
 @api.get("/sets/{set_id}/findings")
@@ -475,7 +512,8 @@ def api_findings(set_id: int, request: Request, session: DbSession,
                  principal: CurrentPrincipal) -> dict[str, Any]:
     """The latest detection run of the set (``findings`` is null before the first)."""
     stored = sets.load_findings(session, principal, deps.settings(request), set_id)
-    return stored or {"run_at": None, "detectors": [], "configs": {}, "findings": None}
+    return shown_run(request, stored) if stored else {
+        "run_at": None, "detectors": [], "configs": {}, "findings": None}
 
 
 class TraceRequest(BaseModel):
@@ -527,7 +565,8 @@ def api_score(set_id: int, body: ScoreRequest, request: Request, session: DbSess
         return _started(request, jobs.start_score(session, principal, settings, record.id,
                                                   body.top),
                         sets.may_store_results(principal, record))
-    return JSONResponse(jobs.score_now(session, principal, settings, record.id, body.top))
+    return JSONResponse(shown_run(request, jobs.score_now(session, principal, settings,
+                                                          record.id, body.top)))
 
 
 # --------------------------------------------------------------------------- API: graph
@@ -572,7 +611,8 @@ def api_finding_graph(set_id: int, finding_id: str, request: Request, session: D
     finding = sets.stored_finding(session, principal, deps.settings(request), set_id,
                                   finding_id)
     graph = views.transactions_graph(_set_dir(request, record), finding["transactions"])
-    return graph | {"finding": finding}
+    with i18n.using(request_language(request)):
+        return graph | {"finding": reason_shown(finding)}
 
 
 @api.get("/sets/{set_id}/timeline")

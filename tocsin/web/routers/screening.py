@@ -28,11 +28,13 @@ from tocsin.i18n import N_
 from tocsin.jobs import runner
 from tocsin.jobs.runner import JobRunner
 from tocsin.money import sets as money_sets
+from tocsin.money.findings import reason_of
 from tocsin.screening import lists, service, yente
 from tocsin.screening import sets as screening_sets
 from tocsin.screening.readers import FORMATS
 from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.routers.investigations import shown_job
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Screening"), "/screening", order=85)
@@ -65,8 +67,8 @@ async def _saved(request: Request, files: list[UploadFile], folder: Path) -> lis
             while chunk := await upload.read(1 << 20):
                 size += len(chunk)
                 if size > limit:
-                    raise InputError.single(name, f"larger than the upload limit of {limit} "
-                                                  "bytes")
+                    raise InputError.single(name, N_("larger than the upload limit of "
+                                                     "%(limit)s bytes", limit=limit))
                 out.write(chunk)
         paths.append(target)
     return paths
@@ -76,9 +78,11 @@ async def _import(request: Request, session: Any, principal: Any, fmt: str, key:
                   title: str, files: list[UploadFile]) -> tuple[Any, Any]:
     lists.require_import(principal)  # before reading the upload
     if fmt not in FORMATS:
-        raise InputError.single("format", f"use one of {', '.join(FORMATS)}")
+        raise InputError.single("format", N_("use one of %(choices)s",
+                                             choices=", ".join(FORMATS)))
     if not files:
-        raise InputError.single("file", "choose the list file (the OFAC CSV set: its files)")
+        raise InputError.single("file", N_("choose the list file (the OFAC CSV set: its "
+                                           "files)"))
     folder = Path(tempfile.mkdtemp(prefix="tocsin-list-"))
     try:
         paths = await _saved(request, files, folder)
@@ -242,7 +246,7 @@ def api_screen_set(request: Request, session: DbSession, principal: CurrentPrinc
     body = body or SetScreenIn()
     job = screening_sets.submit_screen(session, principal, set_id, lists=body.lists or None,
                                        threshold=body.threshold, review=body.review)
-    return JSONResponse({"job": runner.view(job)}, status_code=202,
+    return JSONResponse({"job": shown_job(request, runner.view(job))}, status_code=202,
                         headers={"Location": f"/api/v1/investigations/jobs/{job.id}"},
                         background=_wake(request))
 
@@ -382,7 +386,8 @@ def set_page(request: Request, session: DbSession, principal: CurrentPrincipal,
     item = money_sets.get_set(session, principal, set_id)
     run = money_sets.load_findings(session, principal, deps.settings(request), set_id) or {}
     return render(request, "screening/set.html", item=item,
-                  findings=list(run.get("findings", []))[:200],
+                  findings=[{**f, "reason": reason_of(f)}
+                            for f in list(run.get("findings", []))[:200]],
                   stores=money_sets.may_store_results(principal, item))
 
 

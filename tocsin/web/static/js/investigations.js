@@ -42,15 +42,16 @@
         .map((line) => el("div", {}, line)));
   }
 
-  // A sentence of the catalog with an element (a link) where its %(name)s placeholder is.
-  function around(message, values, name, node) {
-    const [before, after] = _(message, values).split(`%(${name})s`);
+  // A translated sentence with an element (a link) where its %(name)s placeholder is (the
+  // message is written out in _() so that the catalogs find it).
+  function around(text, name, node) {
+    const [before, after] = text.split(`%(${name})s`);
     return [before, node, after === undefined ? "" : after];
   }
 
   function imported(done) {
-    return el("p", { class: "ok", role: "status" }, ...around("Imported %(set)s (%(count)s transactions).",
-      { count: Number(done.transactions).toLocaleString(LANG) }, "set", el("a", { href: done.url }, done.name)));
+    return el("p", { class: "ok", role: "status" }, ...around(_("Imported %(set)s (%(count)s transactions).",
+      { count: Number(done.transactions).toLocaleString(LANG) }), "set", el("a", { href: done.url }, done.name)));
   }
 
   function money(value) {
@@ -81,17 +82,19 @@
     });
   }
 
-  // Poll a job until it is done; onProgress(fraction, message) on every poll.
+  // Poll a job until it is done; onProgress(fraction, message) on every poll. The job's
+  // texts come in the page's language in `shown` (the other fields stay English).
   async function waitForJob(job, onProgress) {
     let current = job;
     for (;;) {
-      onProgress(current.progress, current.message);
+      const shown = current.shown || current;
+      onProgress(current.progress, shown.message);
       if (current.state === "done") return current.result;
       if (current.state === "failed" || current.state === "interrupted") {
         // each problem once: a single problem is already the error's own text
-        const parts = (current.problems || []).map((p) => `${p.location}: ${p.reason}`)
-          .filter((text) => !(current.error || "").includes(text));
-        throw new Error([current.error, ...parts].filter(Boolean).join(" — "));
+        const parts = (shown.problems || []).map((p) => `${p.location}: ${p.reason}`)
+          .filter((text) => !(shown.error || "").includes(text));
+        throw new Error([shown.error, ...parts].filter(Boolean).join(" — "));
       }
       await new Promise((resolve) => setTimeout(resolve, 400));
       current = (await call(`${API}/jobs/${current.id}`)).body;
@@ -102,7 +105,7 @@
   async function runMaybeJob(url, csrf, payload, onProgress) {
     const { status, body } = await postJson(url, csrf, payload);
     if (status === 202) return waitForJob(body.job, onProgress);
-    onProgress(1, "done");
+    onProgress(1, _("done"));
     return body;
   }
 
@@ -124,7 +127,7 @@
       event.preventDefault();
       status.hidden = false;
       result.replaceChildren();
-      message.textContent = "uploading…";
+      message.textContent = _("uploading…");
       const button = form.querySelector("button[type=submit]");
       button.disabled = true;
       try {
@@ -138,7 +141,7 @@
           message.textContent = text;
         });
         result.append(imported(done));
-        (done.notes || []).forEach((note) => result.append(el("p", { class: "note" }, note)));
+        (done.notes_shown || done.notes || []).forEach((note) => result.append(el("p", { class: "note" }, note)));
         form.reset();
       } catch (err) {
         message.textContent = "";
@@ -480,8 +483,8 @@
       }
       detail.replaceChildren(
         el("h2", {}, _("Finding: %(detector)s", { detector: finding.detector.replace(/_/g, " ") })),
-        el("p", { class: "reason", id: "finding-reason" }, finding.reason),
-        finding.adjustment ? el("p", { class: "reason", id: "finding-adjustment" }, finding.adjustment) : "",
+        el("p", { class: "reason", id: "finding-reason" }, finding.reason_shown || finding.reason),
+        finding.adjustment ? el("p", { class: "reason", id: "finding-adjustment" }, finding.adjustment_shown || finding.adjustment) : "",
         el("p", { class: "meta", id: "finding-score" }, _("score %(score)s", { score: Number(finding.score).toFixed(2) }) +
           (finding.detector_score !== undefined && finding.detector_score !== finding.score
             ? " " + _("(detector %(score)s)", { score: Number(finding.detector_score).toFixed(2) }) : "") +
@@ -511,7 +514,7 @@
           (fraction, message) => { bar.value = fraction; text.textContent = message; });
         indexFindings(result.findings);
         text.textContent = findingsSummary(result) +
-          (result.stored === false ? " (a preview, not stored: you may not change this set)" : "");
+          (result.stored === false ? " " + _("(a preview, not stored: you may not change this set)") : "");
       } catch (err) {
         text.textContent = err.message;
       } finally {
@@ -528,7 +531,7 @@
       showAccount(risk.subject).then(() => {
         detail.append(el("h3", {}, _("Risk %(score)s because", { score: Number(risk.score).toFixed(2) })),
           el("ul", { class: "contributions" }, ...risk.contributions.map((c) =>
-            el("li", {}, el("strong", {}, `${c.name.replace(/_/g, " ")} +${Number(c.value).toFixed(2)}: `), c.detail))));
+            el("li", {}, el("strong", {}, `${c.name.replace(/_/g, " ")} +${Number(c.value).toFixed(2)}: `), c.detail_shown || c.detail))));
       }).catch((err) => { status.textContent = err.message; });
     }
     // the supervised model: score and the features that raised it (SHAP, log-odds)

@@ -36,6 +36,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from tocsin.coherence.method import DuplicateRules, method
 from tocsin.coherence.portfolio import CANCELLED, REGION_PREFIX, Portfolio
+from tocsin.i18n import N_
 
 FEATURES = ("text", "crime_areas", "geography", "stages", "dates", "partners")
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
@@ -277,6 +278,10 @@ class Judged:
     fingerprint_b: str
 
 
+#: The kinds of candidate pair as pages show them (``|term``), marked for the catalogs.
+KIND_TERMS = (N_("likely duplicate"), N_("possible overlap"))
+
+
 @dataclass
 class Candidate:
     a: int  # portfolio row indexes, ids[a] < ids[b]
@@ -284,7 +289,7 @@ class Candidate:
     score: float
     values: dict[str, float]
     known: dict[str, bool]
-    kind: str  # "likely duplicate" | "possible overlap" | "judged"
+    kind: str  # "likely duplicate" | "possible overlap" (KIND_TERMS)
     reasons: list[str] = field(default_factory=list)
     judgement: Judged | None = None
     changed_since_judged: bool = False

@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from tocsin import types
 from tocsin.errors import Problem
+from tocsin.i18n import N_
 
 SNAKE_CODE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 KEBAB_CODE = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
@@ -45,6 +46,11 @@ class StructureKind(StrEnum):
     unit = "unit"
     institution = "institution"
     field_operation = "field_operation"
+
+
+#: The structure kinds as pages show them (``|term``), marked for the catalogs.
+STRUCTURE_KIND_TERMS = (N_("department"), N_("unit"), N_("institution"),
+                        N_("field operation"))
 
 
 class StateStatus(StrEnum):

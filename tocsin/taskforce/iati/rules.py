@@ -228,7 +228,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
             (_where(root, node), reason) for node, text in _values(el, paths)
             if (v := _number(text)) is not None
             and ((low is not None and v < low) or (high is not None and v > high))])
-    raise ValueError(f"unknown rule kind {kind!r} in the IATI ruleset")
+    raise ValueError(N_("unknown rule kind %(kind)s in the IATI ruleset", kind=repr(kind)))
 
 
 @cache

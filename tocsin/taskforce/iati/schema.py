@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from tocsin.errors import ConfigurationError
+from tocsin.i18n import N_
 
 SCHEMAS = Path(__file__).parent / "schemas"
 VERSIONS = ("2.01", "2.02", "2.03")
@@ -30,7 +31,9 @@ def safe_parser(**options: object) -> etree.XMLParser:
 def schema_path(version: str = CURRENT, kind: str = "activities") -> Path:
     path = SCHEMAS / version / f"iati-{kind}-schema.xsd"
     if not path.exists():
-        raise ConfigurationError(f"the IATI {version} {kind} schema is missing from {SCHEMAS}")
+        raise ConfigurationError(N_("the IATI %(version)s %(kind)s schema is missing from "
+                                    "%(folder)s", version=version, kind=kind,
+                                    folder=str(SCHEMAS)))
     return path
 
 
@@ -68,7 +71,8 @@ def child_order(version: str = CURRENT, element: str = "iati-activity",
     tree = etree.parse(str(schema_path(version, kind)), safe_parser())
     found = tree.find(f".//{XSD}element[@name='{element}']")
     if found is None:
-        raise ConfigurationError(f"no element {element!r} in the IATI {version} schema")
+        raise ConfigurationError(N_("no element %(element)s in the IATI %(version)s schema",
+                                    element=repr(element), version=version))
     order: list[str] = []
     for child in found.iterfind(f"{XSD}complexType/{XSD}sequence/{XSD}element"):
         name = child.get("ref") or child.get("name")

@@ -55,7 +55,7 @@ def unit_id(session: Session, code: str | None, principal: Principal, location: 
 def unit_code(session: Session, unit_id: int) -> str:
     found = types.units.unit_code(session, unit_id)
     if found is None:
-        raise LookupError(f"no unit with id {unit_id}")
+        raise LookupError(N_("no unit with id %(id)s", id=unit_id))
     return found
 
 

@@ -117,7 +117,8 @@ def _form_spec(form: dict[str, str], session: Session, keep: Activity | None,
     and on a new record the result rows."""
     vocab = Vocabulary.load(session)
     spec, errors = row_to_spec(form, vocab.organizations)
-    problems = [Problem(f"field {column}", reason) for column, reason in errors]
+    problems = [Problem(N_("field %(column)s", column=column), reason)
+                for column, reason in errors]
     typed, found = forms.results_from_rows(results)
     problems += found
     if spec is None or problems:

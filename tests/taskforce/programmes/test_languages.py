@@ -157,6 +157,14 @@ def test_structure_kinds_and_coherence_verdicts_as_words(
                             data={"verdict": "duplicate", "note": "", "csrf_token": token})
     assert "дубликат" in judged.text and "duplicate" not in judged.text
 
+    # the pair on the duplicates page: its kind, verdict and reasons in the page's language
+    pairs = tf_client.get("/coherence/duplicates", headers=FR).text
+    assert "Titres et descriptions sont similaires à " in pairs
+    assert "Doublon probable" in pairs and "doublon</strong>" in pairs
+    assert "Titles and descriptions" not in pairs and "Likely duplicate" not in pairs
+    pairs = tf_client.get("/coherence/duplicates", headers=RU).text
+    assert "Названия и описания похожи на " in pairs and "Вероятный дубликат" in pairs
+
     # refusals of the coherence workspace
     wrong = tf_client.post(f"/coherence/duplicates/{pair}/judge", headers=FR,
                            data={"verdict": "same", "note": "", "csrf_token": token})

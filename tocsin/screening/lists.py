@@ -67,8 +67,8 @@ def require_import(principal: Principal) -> None:
 def check_key(key: str) -> str:
     key = key.strip().lower()
     if not _KEY.match(key):
-        raise InputError.single("list", f"list key {key!r}: use 1-60 lower-case letters, "
-                                        "digits, '-' or '_'")
+        raise InputError.single("list", N_("list key %(key)s: use 1-60 lower-case letters, "
+                                           "digits, '-' or '_'", key=repr(key)))
     return key
 
 
@@ -87,8 +87,9 @@ def import_list(session: Session, principal: Principal, fmt: str,
     """Read ``sources`` and store them as the new active version of list ``key``."""
     require_import(principal)
     if fmt not in FORMATS:
-        raise InputError.single("format", f"unknown list format {fmt!r}; use one of "
-                                          f"{', '.join(FORMATS)}")
+        raise InputError.single("format", N_("unknown list format %(format)s; use one of "
+                                             "%(allowed)s", format=repr(fmt),
+                                             allowed=", ".join(FORMATS)))
     default_key, default_title = KNOWN[fmt]
     key = check_key(key or default_key)
     paths = [Path(s) for s in sources]

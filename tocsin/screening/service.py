@@ -129,7 +129,7 @@ def as_entity(value: EntityProxy | Mapping[str, Any], where: str = "entity") -> 
             raise InputError.single(where, "an entity needs a schema (Person, Company…)")
         properties = value.get("properties") or {}
         if not isinstance(properties, Mapping):
-            raise InputError.single(f"{where}.properties", "must be an object of lists")
+            raise InputError.single(f"{where}.properties", N_("must be an object of lists"))
         clean = {k: ([v] if isinstance(v, str) else [str(x) for x in v if x is not None])
                  for k, v in properties.items() if v is not None}
         try:
@@ -137,12 +137,14 @@ def as_entity(value: EntityProxy | Mapping[str, Any], where: str = "entity") -> 
                                                "schema": value["schema"],
                                                "properties": clean})
         except Exception as exc:  # followthemoney raises several kinds
-            raise InputError.single(where, f"not a FollowTheMoney entity ({exc})") from None
+            raise InputError.single(where, N_("not a FollowTheMoney entity (%(why)s)",
+                                              why=str(exc))) from None
     if not proxy.schema.is_a("Thing"):
-        raise InputError.single(f"{where}.schema", f"{proxy.schema.name} cannot be screened; "
-                                                   "use Person, Company, Organization…")
+        raise InputError.single(f"{where}.schema", N_(
+            "%(schema)s cannot be screened; use Person, Company, Organization…",
+            schema=proxy.schema.name))
     if not proxy.get_type_values(_name_type()):
-        raise InputError.single(f"{where}.properties.name", "a subject needs a name")
+        raise InputError.single(f"{where}.properties.name", N_("a subject needs a name"))
     if not proxy.id:
         proxy.make_id("subject", proxy.schema.name, *sorted(proxy.names),
                       *proxy.get("birthDate", quiet=True))
@@ -309,10 +311,12 @@ def screen_entities(session: Session, principal: Principal,
     """
     threshold, review = _bands((threshold, review))
     if handling not in HANDLING_CODES:
-        raise InputError.single("handling", f"use one of {', '.join(HANDLING_CODES)}")
+        raise InputError.single("handling", N_("use one of %(allowed)s",
+                                               allowed=", ".join(HANDLING_CODES)))
     if len(entities) > MAX_SUBJECTS:
-        raise InputError.single("entities", f"at most {MAX_SUBJECTS} subjects per screen; "
-                                            "screen a transaction set as a batch job")
+        raise InputError.single("entities", N_("at most %(most)s subjects per screen; screen "
+                                               "a transaction set as a batch job",
+                                               most=MAX_SUBJECTS))
     proxies = [as_entity(e, f"entities[{i}]") for i, e in enumerate(entities)]
     active = _active_lists(session, lists)
     subjects = _remember(session, principal, proxies, handling, origin) if remember \
@@ -401,7 +405,8 @@ def judge(session: Session, principal: Principal, subject_id: int, list_key: str
         raise PermissionDenied(N_("role %(role)s may not judge matches",
                                   role=ROLE_LABELS[principal.role]))
     if verdict not in VERDICTS:
-        raise InputError.single("verdict", f"use one of {', '.join(VERDICTS)}")
+        raise InputError.single("verdict", N_("use one of %(allowed)s",
+                                              allowed=", ".join(VERDICTS)))
     subject = get_subject(session, principal, subject_id)
     require_write(principal, subject.owner_unit_id)  # judgements belong to the unit
     listing = session.scalars(select(ScreeningList).where(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.screening import matching, service
 
 ALL = ("default", "all")
@@ -45,7 +46,7 @@ def match(session: Session, principal: Principal, dataset: str, request: MatchRe
           limit: int = 5, threshold: float, review: float) -> dict[str, Any]:
     """Answer a yente match request against one list (or every list for ``default``)."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise InputError.single("limit", f"use 1 to {MAX_LIMIT}")
+        raise InputError.single("limit", N_("use 1 to %(most)s", most=MAX_LIMIT))
     lists = None if dataset in ALL else [dataset]
     responses: dict[str, Any] = {}
     for name, query in request.queries.items():

@@ -65,8 +65,8 @@ async def _saved(request: Request, files: list[UploadFile], folder: Path) -> lis
             while chunk := await upload.read(1 << 20):
                 size += len(chunk)
                 if size > limit:
-                    raise InputError.single(name, f"larger than the upload limit of {limit} "
-                                                  "bytes")
+                    raise InputError.single(name, N_("larger than the upload limit of "
+                                                     "%(most)s bytes", most=limit))
                 out.write(chunk)
         paths.append(target)
     return paths
@@ -76,7 +76,8 @@ async def _import(request: Request, session: Any, principal: Any, fmt: str, key:
                   title: str, files: list[UploadFile]) -> tuple[Any, Any]:
     lists.require_import(principal)  # before reading the upload
     if fmt not in FORMATS:
-        raise InputError.single("format", f"use one of {', '.join(FORMATS)}")
+        raise InputError.single("format", N_("use one of %(allowed)s",
+                                             allowed=", ".join(FORMATS)))
     if not files:
         raise InputError.single("file", "choose the list file (the OFAC CSV set: its files)")
     folder = Path(tempfile.mkdtemp(prefix="tocsin-list-"))

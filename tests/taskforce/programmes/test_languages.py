@@ -72,6 +72,12 @@ def test_the_iati_import_report_and_its_refusals_in_russian_and_french(
     each = _upload(tf_client, token, broken, FR, mode="each")
     assert "refusé /iati-activities/iati-activity[" in each
 
+    schema = _upload(tf_client, token, rich.replace(b'percentage="25"', b'percentage="a lot"', 1),
+                     RU)
+    assert ("Элемент &#39;recipient-country&#39;, атрибут &#39;percentage&#39;: &#39;a lot&#39; "
+            "— недопустимое значение типа &#39;xs:decimal&#39;.") in schema
+    assert "is not a valid value" not in schema
+
     not_xml = _upload(tf_client, token, b"<iati-activities version='2.03'><", RU)
     assert "некорректный XML: " in not_xml and "the file holds" not in not_xml
     old = _upload(tf_client, token, b'<iati-activities version="1.05"/>', FR)

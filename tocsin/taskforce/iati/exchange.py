@@ -25,7 +25,7 @@ from tocsin.i18n import N_, Joined, Message
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.reader import IatiParts, ReadResult, fewer_collections, iter_batches
 from tocsin.taskforce.iati.rules import check_element
-from tocsin.taskforce.iati.schema import safe_parser, schema_errors
+from tocsin.taskforce.iati.schema import safe_parser, schema_errors, schema_message
 from tocsin.taskforce.iati.tables import (
     IatiBudget,
     IatiRecipient,
@@ -369,7 +369,7 @@ def validate_export(data: bytes | Path) -> list[Problem]:
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     tree = etree.parse(source if isinstance(source, io.BytesIO) else str(source),
                        safe_parser(remove_comments=True))
-    problems = [Problem(path, message) for path, message in schema_errors(tree)]
+    problems = [Problem(path, schema_message(message)) for path, message in schema_errors(tree)]
     for i, activity in enumerate(tree.getroot().iterfind("iati-activity"), start=1):
         where = f"/iati-activities/iati-activity[{i}]"
         problems += [Problem(where + path, reason) for path, reason in check_element(activity)]

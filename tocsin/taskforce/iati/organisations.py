@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -32,7 +31,7 @@ from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_
 from tocsin.taskforce.iati.rules import check_element
-from tocsin.taskforce.iati.schema import VERSIONS, schema_errors
+from tocsin.taskforce.iati.schema import VERSIONS, schema_errors, schema_message
 from tocsin.taskforce.iati.tables import IatiOrganisation, IatiOrgFinance
 from tocsin.taskforce.partners.records import create_partner, sync_reference_partners
 from tocsin.taskforce.partners.spec import PartnerSpec
@@ -141,8 +140,8 @@ def _read_one(element: etree._Element, where: str, version: str,
               problems: list[Problem]) -> _Organisation | None:
     errors = schema_errors(element, version, "organisations")
     if errors:
-        problems += [Problem(where + p.removeprefix("/iati-organisation"),
-                             re.sub(r"\{[^}]*\}", "", m)) for p, m in errors]
+        problems += [Problem(where + p.removeprefix("/iati-organisation"), schema_message(m))
+                     for p, m in errors]
         return None
     language = (element.get(XML_LANG) or "en").lower()
     currency = (element.get("default-currency") or "").strip()

@@ -47,7 +47,13 @@ from tocsin.errors import Problem
 from tocsin.i18n import N_
 from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import codelists, codes
-from tocsin.taskforce.iati.schema import VERSIONS, activity_schema, safe_parser, schema_errors
+from tocsin.taskforce.iati.schema import (
+    VERSIONS,
+    activity_schema,
+    safe_parser,
+    schema_errors,
+    schema_message,
+)
 from tocsin.taskforce.programmes.check import check_activity
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
@@ -446,7 +452,7 @@ def _evaluate(element: etree._Element, where: str, context: _Context, validated:
         errors = schema_errors(element, context.version)
         if errors:
             return _Outcome(where, identifier, [
-                Problem(where + path.removeprefix("/iati-activity"), _plain(message))
+                Problem(where + path.removeprefix("/iati-activity"), schema_message(message))
                 for path, message in errors])
     reader = _ActivityReader(element, context, where)
     try:
@@ -607,11 +613,6 @@ class _Readers:
             if outcome.parts is not None:
                 outcome.parts.xml = data.decode("utf-8")
         return outcomes
-
-
-def _plain(message: str) -> str:
-    """Schema messages without the ``{namespace}`` noise."""
-    return re.sub(r"\{[^}]*\}", "", message)
 
 
 def _locate(field_name: str, locations: dict[str, etree._Element]) -> etree._Element | None:

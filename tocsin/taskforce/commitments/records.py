@@ -115,7 +115,8 @@ def activity_ids(session: Session, principal: Principal, text: str, location: st
         found = session.scalar(readable(Activity, principal).with_only_columns(Activity.id)
                                .where(Activity.identifier == token))
         if found is None:
-            problems.append(Problem(location, f"no activity {token!r}"))
+            problems.append(Problem(location, N_("no activity %(identifier)s",
+                                                 identifier=repr(token))))
         else:
             ids.append(found)
     if problems:

@@ -190,7 +190,8 @@ def import_table_(
     """
     max_bytes = get_settings().upload_max_bytes
     if file.stat().st_size > max_bytes:
-        raise InputError.single(file.name, f"larger than {max_bytes} bytes")
+        raise InputError.single(file.name, N_("larger than the limit of %(size)s bytes",
+                                              size=f"{max_bytes:,}"))
     with transaction() as session, file.open("rb") as source:
         summary = import_table(session, acting_as(session, as_user), source, name=file.name,
                                owner_unit_id=_unit_id(session, unit))

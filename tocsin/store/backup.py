@@ -313,7 +313,7 @@ def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
     except KeyError:
         return 0  # a table added after the backup was made starts empty
     except ARCHIVE_ERRORS as exc:
-        raise InputError.single(where, f"damaged entry ({exc})") from exc
+        raise InputError.single(where, N_("damaged entry (%(why)s)", why=str(exc))) from exc
     columns = set(decoders)
     with handle:
         for line_no, line in enumerate(_lines(handle, where), start=1):
@@ -350,7 +350,7 @@ def _lines(handle: IO[bytes], where: str) -> Iterator[bytes]:
     try:
         yield from handle
     except ARCHIVE_ERRORS as exc:
-        raise InputError.single(where, f"damaged entry ({exc})") from exc
+        raise InputError.single(where, N_("damaged entry (%(why)s)", why=str(exc))) from exc
 
 
 def _insert(conn: Any, table: Table, batch: list[dict[str, Any]], where: str) -> int:

@@ -190,3 +190,24 @@ def test_search_refusals_in_russian_and_french(tf_client: TestClient, tf_db: Dat
     assert "в запросе 40 терминов; предел — 24" in russian.text
     french = tf_client.get("/search", params={"q": "x" * 600}, headers=FR)
     assert "la requête fait 600 caractères ; la limite est de" in french.text
+
+
+def test_expert_and_partner_refusals_in_russian_and_french(
+        tf_client: TestClient, tf_db: Database) -> None:
+    username, _ = create_user(tf_db, "coordinator", "tntd-spmu")
+    token = login(tf_client, username)
+    expert = tf_client.post("/experts", headers=RU, data={
+        "name": "Fictional Expert", "email": "not-an-address", "crime_area": "money_laundering",
+        "level": "guru", "csrf_token": token})
+    assert expert.status_code == 422
+    assert "&#39;not-an-address&#39; — не адрес электронной почты" in expert.text
+    assert "&#39;guru&#39; — не из списка: " in expert.text
+    assert "is not an e-mail address" not in expert.text
+    first = tf_client.post("/partners", headers=FR, data={
+        "name": "Fictional Partner", "kind": "civil_society", "csrf_token": token},
+        follow_redirects=False)
+    assert first.status_code == 303, first.text
+    again = tf_client.post("/partners", headers=FR, data={
+        "name": "Fictional Partner", "kind": "civil_society", "csrf_token": token})
+    assert again.status_code == 422
+    assert "un partenaire nommé &#39;Fictional Partner&#39; existe déjà" in again.text

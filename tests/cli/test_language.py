@@ -97,3 +97,13 @@ def test_an_iati_import_and_a_refused_role_in_russian(env: Path) -> None:
     assert refused.exit_code != 0
     assert "rôle inconnu 'boss' ; utilisez l\u2019un de administrator," in " ".join(
         refused.output.split()) and "unknown role" not in refused.output
+
+
+def test_a_refused_restore_in_french(env: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert CliRunner().invoke(app, ["init"]).exit_code == 0
+    junk = env / "not-a-backup.zip"
+    junk.write_bytes(b"plain words, not a zip archive")
+    said = _run_main(monkeypatch, capsys, "--language", "fr", "restore", str(junk))
+    assert said.startswith("Erreur :") and "pas une sauvegarde Tocsin (" in said
+    assert "not a Tocsin backup" not in said

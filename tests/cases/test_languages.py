@@ -39,3 +39,14 @@ def test_case_refusals_in_russian_and_french(
     assert upload.status_code == 422
     assert "people.jsonl : 2 ligne(s) incorrecte(s) ; rien n\u2019a été importé" in upload.text
     assert "pas une entité FollowTheMoney (id et schema requis)" in upload.text
+
+
+def test_a_missing_record_in_russian_and_french(
+        client: TestClient, make_user: Callable[..., tuple[str, str]]) -> None:
+    analyst, _ = make_user("analyst")
+    login(client, analyst)
+    russian = client.get("/cases/assets/987654", headers=RU)
+    assert russian.status_code == 404 and "актив 987654 не найдено" in russian.text
+    french = client.get("/cases/requests/987654", headers=FR)
+    assert french.status_code == 404 and "demande 987654 introuvable" in french.text
+    assert "not found" not in french.text

@@ -68,11 +68,11 @@ def get_asset(session: Session, principal: Principal, asset_id: int) -> tuple[Ca
 
     asset = session.get(Asset, asset_id) if storable_id(asset_id) else None
     if asset is None:
-        raise NotFound(f"asset {asset_id} not found")
+        raise NotFound.of('asset', asset_id)
     try:
         case = get_case(session, principal, asset.case_id)
     except NotFound:
-        raise NotFound(f"asset {asset_id} not found") from None
+        raise NotFound.of('asset', asset_id) from None
     return case, asset
 
 
@@ -298,7 +298,7 @@ def set_order_status(session: Session, principal: Principal, stage_id: int, stat
 
     stage = session.get(AssetStage, stage_id) if storable_id(stage_id) else None
     if stage is None:
-        raise NotFound(f"stage {stage_id} not found")
+        raise NotFound.of('stage', stage_id)
     case, asset = writable_asset(session, principal, stage.asset_id)
     problems: list[Problem] = []
     if stage.stage not in ORDER_STAGES:

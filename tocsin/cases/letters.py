@@ -159,11 +159,11 @@ def get_document(session: Session, principal: Principal, document_id: int) -> Ca
     """A stored letter of a case the principal may read (the read audited)."""
     document = session.get(CaseDocument, document_id) if storable_id(document_id) else None
     if document is None:
-        raise NotFound(f"document {document_id} not found")
+        raise NotFound.of('document', document_id)
     try:
         case = get_case(session, principal, document.case_id)
     except NotFound:
-        raise NotFound(f"document {document_id} not found") from None
+        raise NotFound.of('document', document_id) from None
     audit_case(session, principal, case, f"letter {document.filename} downloaded",
                action="export")
     return document

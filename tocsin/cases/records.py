@@ -435,7 +435,7 @@ def set_task_status(session: Session, principal: Principal, task_id: int, status
                     today: date | None = None) -> CaseTask:
     task = session.get(CaseTask, task_id) if storable_id(task_id) else None
     if task is None:
-        raise NotFound(f"task {task_id} not found")
+        raise NotFound.of('task', task_id)
     case = writable_case(session, principal, task.case_id)
     if status not in ("open", "done"):
         raise InputError.single("task.status", N_("%(value)s is not open or done",

@@ -242,11 +242,11 @@ def get_request(session: Session, principal: Principal, request_id: int
                 ) -> tuple[Case, CoopRequest]:
     request = session.get(CoopRequest, request_id) if storable_id(request_id) else None
     if request is None:
-        raise NotFound(f"request {request_id} not found")
+        raise NotFound.of('request', request_id)
     try:
         case = get_case(session, principal, request.case_id)
     except NotFound:
-        raise NotFound(f"request {request_id} not found") from None
+        raise NotFound.of('request', request_id) from None
     return case, request
 
 
@@ -551,7 +551,7 @@ def save_authority(session: Session, principal: Principal, spec: AuthoritySpec,
     if authority_id is not None:
         item = session.get(Authority, authority_id) if storable_id(authority_id) else None
         if item is None:
-            raise NotFound(f"authority {authority_id} not found")
+            raise NotFound.of('authority', authority_id)
     if problems:
         raise InputError(problems)
     values = spec.model_dump()

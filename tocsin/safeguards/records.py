@@ -127,14 +127,14 @@ def _subject(session: Session, principal: Principal, subject_id: int, *, write: 
              ) -> tuple[Case, Subject, Processing | None, Category | None]:
     subject = session.get(Subject, subject_id) if storable_id(subject_id) else None
     if subject is None:
-        raise NotFound(f"person {subject_id} not found")
+        raise NotFound.of('person', subject_id)
     case = (writable_case if write else get_case)(session, principal, subject.case_id)
     proc = processing_of(session, "subject", [subject.id]).get(subject.id)
     category = rules().category(proc.category) if proc and proc.category else None
     if not may_see(principal, case, category):
         audit.record(session, principal, "denied", PERSON, subject.id,
                      audience(case, category), detail="category audience")
-        raise NotFound(f"person {subject_id} not found")
+        raise NotFound.of('person', subject_id)
     return case, subject, proc, category
 
 
@@ -305,7 +305,7 @@ def get_statement(session: Session, principal: Principal, statement_id: int) -> 
     """A statement of a case the principal may read, about a person they may see."""
     statement = session.get(Statement, statement_id) if storable_id(statement_id) else None
     if statement is None:
-        raise NotFound(f"statement {statement_id} not found")
+        raise NotFound.of('statement', statement_id)
     get_case(session, principal, statement.case_id)
     if statement.subject_id is not None:
         _subject(session, principal, statement.subject_id)
@@ -317,7 +317,7 @@ def record_consent(session: Session, principal: Principal, statement_id: int,
     """The provider consented to passing the statement on (or to its use as evidence)."""
     statement = session.get(Statement, statement_id) if storable_id(statement_id) else None
     if statement is None:
-        raise NotFound(f"statement {statement_id} not found")
+        raise NotFound.of('statement', statement_id)
     case = writable_case(session, principal, statement.case_id)
     if not note.strip():
         raise InputError.single("consent.note", N_("say who consented, when and how"))
@@ -480,7 +480,7 @@ def correct_statement(session: Session, principal: Principal, statement_id: int,
     """Correct a statement; every recipient it was passed to gets a notification."""
     statement = session.get(Statement, statement_id) if storable_id(statement_id) else None
     if statement is None:
-        raise NotFound(f"statement {statement_id} not found")
+        raise NotFound.of('statement', statement_id)
     case = writable_case(session, principal, statement.case_id)
     if statement.subject_id is not None:
         _subject(session, principal, statement.subject_id)
@@ -637,7 +637,7 @@ def mark_sent(session: Session, principal: Principal, notification_id: int,
               on: date | None = None) -> Notification:
     item = session.get(Notification, notification_id) if storable_id(notification_id) else None
     if item is None:
-        raise NotFound(f"notification {notification_id} not found")
+        raise NotFound.of('notification', notification_id)
     handling = ""
     if item.case_id is not None:
         handling = writable_case(session, principal, item.case_id).handling

@@ -114,7 +114,7 @@ def _processing(session: Session, principal: Principal, processing_id: int
     and unit for the audit."""
     proc = session.get(Processing, processing_id) if storable_id(processing_id) else None
     if proc is None:
-        raise NotFound(f"processing record {processing_id} not found")
+        raise NotFound.of('processing record', processing_id)
     if proc.record_type == "case":
         case = writable_case(session, principal, proc.record_id)
         return proc, case.handling, case.owner_unit_id

@@ -192,7 +192,7 @@ def get_list(session: Session, key: str) -> ScreeningList:
     found = session.scalars(select(ScreeningList).where(
         ScreeningList.key == key.strip().lower()[:60])).first()
     if found is None:
-        raise NotFound(f"list {key} not found")
+        raise NotFound.of('list', key)
     return found
 
 

@@ -83,7 +83,7 @@ def index_for(session: Session, version_id: int) -> matching.Index:
     """The blocking index of a list version (built on first use, then kept)."""
     version = session.get(ListVersion, version_id)
     if version is None:
-        raise NotFound(f"list version {version_id} not found")
+        raise NotFound.of('list version', version_id)
     # ids are unique within one database only; the file's digest tells versions apart
     key = (session.get_bind().engine.url.render_as_string(hide_password=True), version_id,
            version.sha256, version.entry_count)
@@ -412,7 +412,7 @@ def judge(session: Session, principal: Principal, subject_id: int, list_key: str
     listing = session.scalars(select(ScreeningList).where(
         ScreeningList.key == list_key.strip().lower()[:60])).first()
     if listing is None:
-        raise NotFound(f"list {list_key} not found")
+        raise NotFound.of('list', list_key)
     entity_id = entity_id.strip()[:200]
     known = session.scalar(select(ListEntry.id).join(
         ListVersion, ListVersion.id == ListEntry.version_id).where(
@@ -497,7 +497,7 @@ def rescreen_version(session: Session, version_id: int, *, threshold: float | No
     threshold, review = _bands((threshold, review))
     version = session.get(ListVersion, version_id)
     if version is None:
-        raise NotFound(f"list version {version_id} not found")
+        raise NotFound.of('list version', version_id)
     listing = session.get(ScreeningList, version.list_id)
     assert listing is not None
     changed = {c.entity_id: c.change for c in session.scalars(
@@ -575,7 +575,7 @@ def alerts(session: Session, principal: Principal, *, status: str = "open",
 def close_alert(session: Session, principal: Principal, alert_id: int) -> None:
     alert = session.get(Alert, alert_id) if 0 < alert_id < 2**63 else None
     if alert is None:
-        raise NotFound(f"alert {alert_id} not found")
+        raise NotFound.of('alert', alert_id)
     subject = get_subject(session, principal, alert.subject_id)  # NotFound if unreadable
     if not principal.can(Action.JUDGE):
         raise PermissionDenied(N_("role %(role)s may not close alerts",

@@ -176,7 +176,7 @@ def restore(session: Session, principal: Principal, item_id: int) -> TrashItem:
     require(principal, Action.ADMINISTER)
     item = session.get(TrashItem, item_id) if -(2**63) <= item_id < 2**63 else None
     if item is None:
-        raise NotFound(f"trash item {item_id} not found")
+        raise NotFound.of('trash item', item_id)
     tables = Base.metadata.tables
     ids: dict[str, dict[Any, Any]] = {}  # table → old id → new id, for ids taken meanwhile
     try:

@@ -263,7 +263,7 @@ def get_by_code(session: Session, principal: Principal, code: str) -> Commitment
     found = session.scalar(readable(Commitment, principal).with_only_columns(Commitment.id)
                            .where(Commitment.code == code))
     if found is None:
-        raise NotFound(f"commitment {code} not found")
+        raise NotFound.of('commitment', code)
     return get_commitment(session, principal, found)
 
 

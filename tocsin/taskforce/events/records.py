@@ -140,7 +140,7 @@ def _panel(session: Session, principal: Principal, panel_id: int) -> tuple[Panel
     panel = session.get(Panel, panel_id) if storable_id(panel_id) else None
     event = linked(session, Event, panel.event_id if panel else None, principal)
     if panel is None or event is None:
-        raise NotFound(f"panel {panel_id} not found")
+        raise NotFound.of('panel', panel_id)
     return panel, event
 
 
@@ -215,7 +215,7 @@ def _recommendation(session: Session, principal: Principal,
              if storable_id(recommendation_id) else None)
     event = linked(session, Event, found.panel.event_id if found else None, principal)
     if found is None or event is None:
-        raise NotFound(f"recommendation {recommendation_id} not found")
+        raise NotFound.of('recommendation', recommendation_id)
     return found, event
 
 
@@ -245,11 +245,11 @@ def set_action_status(session: Session, principal: Principal, action_id: int, st
     """Set an action open, in progress or done; the last one done closes its recommendation."""
     action = session.get(FollowUpAction, action_id) if storable_id(action_id) else None
     if action is None:
-        raise NotFound(f"follow-up action {action_id} not found")
+        raise NotFound.of('follow-up action', action_id)
     try:
         recommendation, event = _recommendation(session, principal, action.recommendation_id)
     except NotFound:
-        raise NotFound(f"follow-up action {action_id} not found") from None
+        raise NotFound.of('follow-up action', action_id) from None
     # the unit owning the action reports on it, as do the event's owners
     if not (principal.unit_id == action.owner_unit_id and principal.can(Action.WRITE_OWN_UNIT)):
         require_write(principal, event.owner_unit_id)

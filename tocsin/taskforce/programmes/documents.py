@@ -130,7 +130,7 @@ def get_document(session: Session, principal: Principal, document_id: int) -> Do
     """A document whose activity the principal may read; any other is "not found"."""
     document = session.get(Document, document_id) if storable_id(document_id) else None
     if document is None or linked(session, Activity, document.activity_id, principal) is None:
-        raise NotFound(f"document {document_id} not found")
+        raise NotFound.of('document', document_id)
     return document
 
 

@@ -125,9 +125,11 @@ def extracted() -> set[str]:
     """What the templates and the code mark for translation today (babel.cfg)."""
     method_map = [("tocsin/**.py", "python"), ("tocsin/**/templates/**.html", "jinja2"),
                   ("tocsin/web/static/js/**.js", "javascript"),
-                  ("tocsin/taskforce/lessons/cycle.yaml", "tocsin.i18n:extract_yaml_labels")]
+                  ("tocsin/taskforce/lessons/cycle.yaml", "tocsin.i18n:extract_yaml_labels"),
+                  ("tocsin/taskforce/iati/rulesets/**.yaml", "tocsin.i18n:extract_yaml_labels")]
     options = {"tocsin/**/templates/**.html": {"extensions": "jinja2.ext.i18n",
-                                                 "newstyle_gettext": "true"}}
+                                                 "newstyle_gettext": "true"},
+               "tocsin/taskforce/iati/rulesets/**.yaml": {"keys": "reason"}}
     return {message[2] if isinstance(message[2], str) else message[2][0]
             for message in extract_from_dir(str(ROOT), method_map, options,
                                             keywords={"_": None, "N_": None,

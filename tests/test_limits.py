@@ -116,3 +116,20 @@ def test_indicator_rows_are_capped() -> None:
         f"drugs,AT,{2000 + i},seizures,1,kg,s,B,2\n" for i in range(5))
     with limits.override(max_rows=2), pytest.raises(TooLarge, match="more than 2 rows"):
         parse_csv(text, {"drugs"}, {"AT"}, "i.csv")
+
+
+def test_the_limits_refuse_in_the_readers_language() -> None:
+    from tocsin import i18n
+
+    with pytest.raises(TooLarge) as caught:
+        list(limits.capped(range(5), "f.csv", limit=2))
+    with i18n.using("ru"):
+        assert str(caught.value.summary) == ("f.csv: более 2 строк; предел задаёт "
+                                             "TOCSIN_IMPORT_MAX_ROWS")
+    with i18n.using("fr"):
+        assert str(caught.value.summary).startswith("f.csv : plus de 2 lignes ;")
+    with pytest.raises(InputError) as bad:
+        limits.decode_text(b"ok\n\xff", "f.csv")
+    with i18n.using("ru"):
+        assert str(bad.value.problems[0]) == ("f.csv: строка 2: не текст UTF-8 (байт 0xff в "
+                                              "позиции 1)")

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tocsin.errors import ConfigurationError
+from tocsin.i18n import N_
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -23,8 +24,10 @@ def load_model(path: Path, model: type[M]) -> M:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return model.model_validate(raw)
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"{path}: cannot be read: {exc}") from None
+        raise ConfigurationError(N_("%(path)s: cannot be read: %(why)s", path=str(path),
+                                    why=str(exc))) from None
     except ValidationError as exc:
         where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                           for e in exc.errors())
-        raise ConfigurationError(f"{path}: {where}") from None
+        raise ConfigurationError(N_("%(location)s: %(reason)s", location=str(path),
+                                    reason=where)) from None

@@ -99,6 +99,22 @@ class NotFound(TocsinError):
         exc.record_type, exc.record_id, exc.hidden = record_type, str(record_id)[:80], hidden
         return exc
 
+    @classmethod
+    def of(cls, record_type: str, record_id: object) -> NotFound:
+        """``asset 12 not found``, the record's word translated where it is shown
+        (:data:`RECORD_WORDS`)."""
+        return cls(N_("%(record_type)s %(record_id)s not found",
+                      record_type=Message(record_type), record_id=record_id))
+
+
+#: The words :meth:`NotFound.of` names records with, marked for the catalogs.
+RECORD_WORDS = (
+    N_("activity"), N_("alert"), N_("asset"), N_("authority"), N_("commitment"),
+    N_("crime area"), N_("document"), N_("follow-up action"), N_("instrument"), N_("list"),
+    N_("list version"), N_("notification"), N_("panel"), N_("person"),
+    N_("processing record"), N_("recommendation"), N_("request"), N_("stage"),
+    N_("statement"), N_("structure"), N_("task"), N_("trash item"))
+
 
 class PermissionDenied(TocsinError):
     """The caller may see the record but not perform this action on it."""

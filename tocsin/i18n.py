@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gettext as stdlib_gettext
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import date, datetime
@@ -82,6 +82,30 @@ class Message(str):
         return Message, (self.id, self.values)
 
 
+class Joined(Message):
+    """Texts joined by ``separator``, each one that is a :class:`Message` translated where
+    the whole is shown (a list of messages inside another message's value)."""
+
+    items: tuple[object, ...]
+    separator: str
+
+    def __new__(cls, items: Iterable[object], separator: str = ", ") -> Joined:
+        listed = tuple(items)
+        english = separator.join(item.translated(DEFAULT) if isinstance(item, Message)
+                                 else str(item) for item in listed)
+        self = str.__new__(cls, english)
+        self.id, self.values, self.items, self.separator = english, {}, listed, separator
+        return self
+
+    def translated(self, language: str | None = None) -> str:
+        language = language or current()
+        return self.separator.join(item.translated(language) if isinstance(item, Message)
+                                   else str(item) for item in self.items)
+
+    def __reduce__(self) -> tuple[type[Joined], tuple[tuple[object, ...], str]]:  # type: ignore[override]
+        return Joined, (self.items, self.separator)
+
+
 def _fill(values: dict[str, object], language: str) -> dict[str, object]:
     return {name: value.translated(language) if isinstance(value, Message | Number) else value
             for name, value in values.items()}
@@ -138,6 +162,9 @@ def to_data(text: object) -> dict[str, object] | None:
 
 
 def _value_data(value: object) -> object:
+    if isinstance(value, Joined):
+        return {"joined": [_value_data(item) for item in value.items],
+                "separator": value.separator}
     if isinstance(value, Message):
         return to_data(value)
     if isinstance(value, Number):
@@ -165,6 +192,9 @@ def _value_from(value: object) -> object:
     if isinstance(value, dict):
         if "number" in value:
             return Number(value["number"], value.get("digits"), bool(value.get("group", True)))
+        if isinstance(value.get("joined"), list):
+            return Joined([_value_from(item) for item in value["joined"]],
+                          str(value.get("separator", ", ")))
         return from_data(value, str(value.get("id", "")))
     return value
 
@@ -402,15 +432,24 @@ def language_name(code: str | None, default: str | None = None) -> str:
     return str(_locale(current()).languages.get(code.lower(), default or code))
 
 
-_YAML_LABEL = re.compile(r"""\blabel:\s*(?:"([^"]+)"|'([^']+)'|([^,}#\n]+))""")
-
-
 def extract_yaml_labels(fileobj: IO[bytes], keywords: object, comment_tags: object,
-                        options: object) -> Iterator[tuple[int, str, str, list[str]]]:
+                        options: Mapping[str, str] | None
+                        ) -> Iterator[tuple[int, str, str, list[str]]]:
     """Babel extractor for the ``label:`` values of configuration YAML (babel.cfg), e.g.
-    the statuses of the lessons-learned cycle, which pages show through ``_()``."""
-    for number, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
-        for found in _YAML_LABEL.finditer(line):
-            text = next(group for group in found.groups() if group is not None).strip()
-            if text:
-                yield number, "_", text, []
+    the statuses of the lessons-learned cycle, which pages show through ``_()``; the
+    option ``keys`` names other keys (``keys = reason``: the IATI rulesets' reasons)."""
+    import yaml
+
+    keys = set((options or {}).get("keys", "label").replace(",", " ").split())
+    pending = [yaml.compose(fileobj.read().decode("utf-8"), Loader=yaml.SafeLoader)]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if (isinstance(key, yaml.ScalarNode) and key.value in keys
+                        and isinstance(value, yaml.ScalarNode) and value.value.strip()):
+                    yield value.start_mark.line + 1, "_", value.value.strip(), []
+                else:
+                    pending.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)

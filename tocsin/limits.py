@@ -28,9 +28,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, Problem, located
+from tocsin.i18n import N_, Message
 
 T = TypeVar("T")
+
+
+#: The words limits' messages use for what they count or open (translated where shown).
+WORDS = (N_("rows"), N_("zip archive"), N_(".xlsx workbook"), N_("DOCX file"))
 
 
 class TooLarge(InputError):
@@ -38,7 +43,7 @@ class TooLarge(InputError):
 
     @classmethod
     def single(cls, location: str, reason: str) -> TooLarge:
-        return cls([Problem(location, reason)], summary=f"{location}: {reason}")
+        return cls([Problem(location, reason)], summary=located(location, reason))
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,9 @@ def capped(items: Iterable[T], where: str, what: str = "rows",
     most = limit if limit is not None else active().max_rows
     for count, item in enumerate(items, start=1):
         if count > most:
-            raise TooLarge.single(where, f"more than {most:,} {what}; the limit is set by "
-                                         f"TOCSIN_IMPORT_MAX_ROWS")
+            raise TooLarge.single(where, N_("more than %(most)s %(what)s; the limit is set "
+                                            "by TOCSIN_IMPORT_MAX_ROWS", most=f"{most:,}",
+                                            what=Message(what)))
         yield item
 
 
@@ -104,7 +110,8 @@ def read_upload(stream: IO[bytes], where: str, limit: int | None = None) -> byte
     most = limit if limit is not None else active().upload_max_bytes
     data = stream.read(most + 1)
     if len(data) > most:
-        raise TooLarge.single(where, f"larger than the limit of {most:,} bytes")
+        raise TooLarge.single(where, N_("larger than the limit of %(size)s bytes",
+                                        size=f"{most:,}"))
     return data
 
 
@@ -115,9 +122,9 @@ def decode_text(data: bytes, where: str, encoding: str = "utf-8") -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - data.rfind(b"\n", 0, exc.start)
-        raise InputError.single(f"{where}: line {line}",
-                                f"not {encoding.upper()} text (byte {data[exc.start]:#04x} "
-                                f"at position {column})") from None
+        raise InputError.single(N_("%(where)s: line %(line)s", where=where, line=line), N_(
+            "not %(encoding)s text (byte %(byte)s at position %(column)s)",
+            encoding=encoding.upper(), byte=f"{data[exc.start]:#04x}", column=column)) from None
 
 
 def check_archive(source: Path | IO[bytes], where: str, *, max_unpacked: int | None = None,
@@ -135,14 +142,17 @@ def check_archive(source: Path | IO[bytes], where: str, *, max_unpacked: int | N
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         # NotImplementedError: a zip version or compression method Python cannot read
-        raise InputError.single(where, f"not a readable {kind} ({exc})") from None
+        raise InputError.single(where, N_("not a readable %(kind)s (%(why)s)",
+                                          kind=Message(kind), why=str(exc))) from None
     finally:
         if position is not None and not isinstance(source, Path):
             source.seek(position)
     if len(entries) > most_entries:
-        raise TooLarge.single(where, f"the {kind} holds {len(entries):,} entries; at most "
-                                     f"{most_entries:,} are accepted")
+        raise TooLarge.single(where, N_("the %(kind)s holds %(count)s entries; at most "
+                                        "%(most)s are accepted", kind=Message(kind),
+                                        count=f"{len(entries):,}", most=f"{most_entries:,}"))
     unpacked = sum(entry.file_size for entry in entries)
     if unpacked > most_bytes:
-        raise TooLarge.single(where, f"the {kind} unpacks to {unpacked:,} bytes; at most "
-                                     f"{most_bytes:,} are accepted")
+        raise TooLarge.single(where, N_("the %(kind)s unpacks to %(size)s bytes; at most "
+                                        "%(most)s are accepted", kind=Message(kind),
+                                        size=f"{unpacked:,}", most=f"{most_bytes:,}"))

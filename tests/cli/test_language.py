@@ -78,3 +78,32 @@ def test_commands_print_in_the_chosen_language(env: Path) -> None:
     assert "Disabled analyste1." in english.output
     refused = runner.invoke(app, ["--language", "xx", "user", "list"])
     assert refused.exit_code != 0 and "use one of" in refused.output
+
+
+def test_an_iati_import_and_a_refused_role_in_russian(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    rich = Path(__file__).parents[1] / "fixtures" / "iati" / "rich_2.03.xml"
+    imported = runner.invoke(app, ["--language", "ru", "programmes", "import-iati", str(rich),
+                                   "--unit", "tntd-spmu"])
+    assert imported.exit_code == 0, imported.output
+    said = " ".join(imported.output.split())
+    assert "IATI 2.03: создано: 2, обновлено: 0" in said
+    assert "сохранено в опубликованном виде (записывается обратно при экспорте):" in said
+    assert "kept as published" not in said
+    refused = runner.invoke(app, ["--language", "fr", "user", "add", "analyste2", "--role",
+                                  "boss", "--unit", "tntd-spmu", "--password",
+                                  "long enough passphrase 42"])
+    assert refused.exit_code != 0
+    assert "rôle inconnu 'boss' ; utilisez l\u2019un de administrator," in " ".join(
+        refused.output.split()) and "unknown role" not in refused.output
+
+
+def test_a_refused_restore_in_french(env: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert CliRunner().invoke(app, ["init"]).exit_code == 0
+    junk = env / "not-a-backup.zip"
+    junk.write_bytes(b"plain words, not a zip archive")
+    said = _run_main(monkeypatch, capsys, "--language", "fr", "restore", str(junk))
+    assert said.startswith("Erreur :") and "pas une sauvegarde Tocsin (" in said
+    assert "not a Tocsin backup" not in said

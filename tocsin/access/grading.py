@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tocsin.datafiles import load_model
 from tocsin.errors import Problem
+from tocsin.i18n import N_
 
 DATA = Path(__file__).parent / "data"
 
@@ -142,23 +143,25 @@ def check_grades(scheme_key: str, grades: dict[str, str], location: str,
     scheme = grading().scheme(scheme_key)
     if scheme is None:
         keys = ", ".join(s.key for s in grading().schemes)
-        problems.append(Problem(f"{location}.scheme", f"{scheme_key!r} is not one of {keys}"))
+        problems.append(Problem(f"{location}.scheme", N_("%(value)s is not one of %(allowed)s",
+                                                         value=repr(scheme_key), allowed=keys)))
         return {}
     clean: dict[str, str] = {}
     unknown = set(grades) - {d.key for d in scheme.dimensions}
     for key in sorted(unknown):
-        problems.append(Problem(f"{location}.{key}", f"the {scheme.key} scheme has no "
-                                                     f"dimension {key!r}"))
+        problems.append(Problem(f"{location}.{key}", N_(
+            "the %(scheme)s scheme has no dimension %(key)s", scheme=scheme.key, key=repr(key))))
     for dimension in scheme.dimensions:
         code = grades.get(dimension.key, "").strip().upper()
         if not code:
             problems.append(Problem(f"{location}.{dimension.key}",
-                                    f"give the {dimension.label.lower()}"))
+                                    N_("give the %(what)s", what=dimension.label.lower())))
         elif dimension.grade(code) is None:
             allowed = ", ".join(g.code for g in dimension.grades)
-            problems.append(Problem(f"{location}.{dimension.key}",
-                                    f"{code!r} is not a {dimension.label.lower()} of the "
-                                    f"{scheme.key} scheme (use {allowed})"))
+            problems.append(Problem(f"{location}.{dimension.key}", N_(
+                "%(value)s is not a %(what)s of the %(scheme)s scheme (use %(allowed)s)",
+                value=repr(code), what=dimension.label.lower(), scheme=scheme.key,
+                allowed=allowed)))
         else:
             clean[dimension.key] = code
     return clean
@@ -172,11 +175,12 @@ def check_handling_code(code: str, restrictions: str, location: str,
     if found is None:
         allowed = ", ".join(c.code for c in handling_codes().codes)
         problems.append(Problem(f"{location}.handling_code",
-                                f"{code!r} is not one of {allowed}"))
+                                N_("%(value)s is not one of %(allowed)s", value=repr(code),
+                                   allowed=allowed)))
         return value
     if found.restrictions_required and not restrictions.strip():
-        problems.append(Problem(f"{location}.provider_restrictions",
-                                f"{found.code} needs the provider's restrictions written down"))
+        problems.append(Problem(f"{location}.provider_restrictions", N_(
+            "%(code)s needs the provider's restrictions written down", code=found.code)))
     return value
 
 
@@ -189,15 +193,19 @@ def transfer_refusals(code: str, *, consent: bool, as_evidence: bool,
     """
     rule = handling_codes().get(code)
     if rule is None:
-        return [f"the handling code {code!r} is unknown, so nothing may be passed on"]
-    reasons = []
+        return [N_("the handling code %(code)s is unknown, so nothing may be passed on",
+                   code=repr(code))]
+    reasons: list[str] = []
     if rule.transfer_needs_consent and not consent:
-        reasons.append(f"{rule.label}: the provider has not consented to passing it on")
+        reasons.append(N_("%(code)s: the provider has not consented to passing it on",
+                          code=rule.label))
     if as_evidence and rule.evidence_needs_consent and not consent:
-        reasons.append(f"{rule.label}: the provider has not consented to its use as evidence")
+        reasons.append(N_("%(code)s: the provider has not consented to its use as evidence",
+                          code=rule.label))
     if rule.restrictions_required and not restrictions_met:
-        reasons.append(f"{rule.label}: confirm that the provider's restrictions are respected "
-                       f"({restrictions or 'none recorded'})")
+        reasons.append(N_("%(code)s: confirm that the provider's restrictions are respected "
+                          "(%(restrictions)s)", code=rule.label,
+                          restrictions=restrictions or N_("none recorded")))
     return reasons
 
 

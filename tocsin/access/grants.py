@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 
 AUDIT_LOG = "audit_log"
 CHAIN_HEAD = "audit_chain_head"
@@ -25,7 +26,7 @@ _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 def grant_statements(app_role: str) -> list[str]:
     """SQL the owner runs so that ``app_role`` can run the platform but not rewrite history."""
     if not _ROLE.match(app_role):
-        raise InputError.single("role", "use a plain lower-case PostgreSQL role name")
+        raise InputError.single("role", N_("use a plain lower-case PostgreSQL role name"))
     return [
         f"GRANT USAGE ON SCHEMA public TO {app_role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public "
@@ -54,8 +55,8 @@ class GrantReport:
 def check(conn: Connection) -> GrantReport:
     """What the connected role can do to the audit log (PostgreSQL only)."""
     if conn.dialect.name != "postgresql":
-        raise InputError.single("database", "roles exist on PostgreSQL only; on SQLite the "
-                                "hash chain is the guard (tocsin audit verify)")
+        raise InputError.single("database", N_("roles exist on PostgreSQL only; on SQLite the "
+                                               "hash chain is the guard (tocsin audit verify)"))
     role, superuser = conn.execute(text(
         "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")).one()
     owner = conn.execute(text("SELECT tableowner FROM pg_tables "

@@ -28,6 +28,7 @@ from tocsin.access.policy import may_read, readable, storable_id
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
 from tocsin.errors import Problem
+from tocsin.i18n import N_, Message
 
 T = TypeVar("T")
 
@@ -38,6 +39,11 @@ _CHUNK = 500
 def label(model: Any) -> str:
     """How a message names a record type: ``after action review``."""
     return str(getattr(model, "record_type", model.__name__)).replace("_", " ")
+
+
+def _missing(model: Any, record_id: object) -> Message:
+    """No such record, or none the user may read (the same words for both)."""
+    return N_("no %(record)s with id %(id)s", record=Message(label(model)), id=record_id)
 
 
 def linked(session: Session, model: type[T], record_id: int | None,
@@ -111,7 +117,7 @@ def link_target(session: Session, model: type[T], record_id: int | None,
         return None
     item = session.get(model, record_id) if storable_id(record_id) else None
     if item is None or not may_read(item, principal):
-        problems.append(Problem(location, f"no {label(model)} with id {record_id}"))
+        problems.append(Problem(location, _missing(model, record_id)))
         return None
     return item
 
@@ -122,7 +128,7 @@ def link_targets(session: Session, model: type[T], record_ids: Sequence[int],
     found = {cast(Any, r).id: r for r in linked_records(session, model, record_ids, principal)}
     for ident in dict.fromkeys(record_ids):
         if ident not in found:
-            problems.append(Problem(location, f"no {label(model)} with id {ident}"))
+            problems.append(Problem(location, _missing(model, ident)))
     return [found[i] for i in dict.fromkeys(record_ids) if i in found]
 
 

@@ -23,7 +23,8 @@ class Role(StrEnum):
             return cls(value.strip().lower().replace(" ", "_").replace("-", "_"))
         except ValueError:
             allowed = ", ".join(r.value for r in cls)
-            raise ValueError(f"unknown role {value!r}; use one of {allowed}") from None
+            raise ValueError(N_("unknown role %(value)s; use one of %(allowed)s",
+                                value=repr(value), allowed=allowed)) from None
 
 
 class Action(StrEnum):

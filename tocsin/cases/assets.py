@@ -68,11 +68,11 @@ def get_asset(session: Session, principal: Principal, asset_id: int) -> tuple[Ca
 
     asset = session.get(Asset, asset_id) if storable_id(asset_id) else None
     if asset is None:
-        raise NotFound(f"asset {asset_id} not found")
+        raise NotFound.of('asset', asset_id)
     try:
         case = get_case(session, principal, asset.case_id)
     except NotFound:
-        raise NotFound(f"asset {asset_id} not found") from None
+        raise NotFound.of('asset', asset_id) from None
     return case, asset
 
 
@@ -152,9 +152,10 @@ def asset_from_trace(session: Session, principal: Principal, settings: Settings,
 
     problems: list[Problem] = []
     if spec.direction not in ("forward", "backward"):
-        problems.append(Problem("trace.direction", "use forward or backward"))
+        problems.append(Problem("trace.direction", N_("use forward or backward")))
     if spec.rule not in RULES:
-        problems.append(Problem("trace.rule", f"{spec.rule!r} is not one of {', '.join(RULES)}"))
+        problems.append(Problem("trace.rule", N_("%(value)s is not one of %(known)s",
+                                                 value=repr(spec.rule), known=", ".join(RULES))))
     if problems:
         raise InputError(problems)
     writable_case(session, principal, case_id)
@@ -165,13 +166,15 @@ def asset_from_trace(session: Session, principal: Principal, settings: Settings,
     result = jobs.trace_now(session, principal, settings, item.id, spec.accounts, [], config)
     ends = result["trace"]["end_points"]
     if not ends:
-        raise InputError.single("trace.accounts", f"the trace from {', '.join(spec.accounts)} "
-                                "reaches no end point in this set (are the accounts in it?)")
+        raise InputError.single("trace.accounts", N_(
+            "the trace from %(accounts)s reaches no end point in this set (are the accounts in "
+            "it?)", accounts=", ".join(spec.accounts)))
     end = next((e for e in ends if e["account"] == spec.end_account), None)
     if end is None:
-        shown = ", ".join(e["account"] for e in ends[:10]) or "none"
-        raise InputError.single("trace.end_account", f"{spec.end_account!r} is not an end "
-                                f"point of this trace (end points: {shown})")
+        shown = ", ".join(e["account"] for e in ends[:10]) or "-"
+        raise InputError.single("trace.end_account", N_(
+            "%(account)s is not an end point of this trace (end points: %(shown)s)",
+            account=repr(spec.end_account), shown=shown))
     link = {"set_id": item.id, "set": item.name, "accounts": list(spec.accounts),
             "direction": spec.direction, "rule": spec.rule, "hops": spec.hops,
             "window_hours": spec.window_hours, "end_account": end["account"],
@@ -253,8 +256,8 @@ def _check_stage(asset: Asset, spec: StageSpec, problems: list[Problem]) -> None
             problems.append(Problem("stage.order_status", N_(
                 "say whether the order is final or under appeal")))
     elif spec.order_status and spec.order_status not in ORDER_STATUSES:
-        problems.append(Problem("stage.order_status", f"{spec.order_status!r} is not final or "
-                                                      "under_appeal"))
+        problems.append(Problem("stage.order_status", N_(
+            "%(value)s is not final or under_appeal", value=repr(spec.order_status))))
     if spec.executed_on is not None and spec.executed_on < (spec.order_date or spec.on_date):
         problems.append(Problem("stage.executed_on", N_("executed before the order was made")))
     if spec.stage == "dispose":
@@ -295,15 +298,17 @@ def set_order_status(session: Session, principal: Principal, stage_id: int, stat
 
     stage = session.get(AssetStage, stage_id) if storable_id(stage_id) else None
     if stage is None:
-        raise NotFound(f"stage {stage_id} not found")
+        raise NotFound.of('stage', stage_id)
     case, asset = writable_asset(session, principal, stage.asset_id)
     problems: list[Problem] = []
     if stage.stage not in ORDER_STAGES:
-        problems.append(Problem("stage", f"a {stage.stage} stage has no order"))
+        problems.append(Problem("stage", N_("a %(stage)s stage has no order",
+                                            stage=stage.stage)))
     if status not in ORDER_STATUSES:
-        problems.append(Problem("order_status", f"{status!r} is not final or under_appeal"))
+        problems.append(Problem("order_status", N_("%(value)s is not final or under_appeal",
+                                                   value=repr(status))))
     if executed_on is not None and executed_on < (stage.order_date or stage.on_date):
-        problems.append(Problem("executed_on", "executed before the order was made"))
+        problems.append(Problem("executed_on", N_("executed before the order was made")))
     if problems:
         raise InputError(problems)
     stage.order_status = status
@@ -319,10 +324,11 @@ def add_valuation(session: Session, principal: Principal, asset_id: int,
     problems: list[Problem] = []
     currency = _currency(spec.currency, "valuation.currency", problems)
     if spec.method not in VALUATION_METHODS:
-        problems.append(Problem("valuation.method", f"{spec.method!r} is not one of "
-                                f"{', '.join(VALUATION_METHODS)}"))
+        problems.append(Problem("valuation.method", N_(
+            "%(value)s is not one of %(known)s", value=repr(spec.method),
+            known=", ".join(VALUATION_METHODS))))
     if spec.on_date < asset.identified_on:
-        problems.append(Problem("valuation.on_date", "before the asset was identified"))
+        problems.append(Problem("valuation.on_date", N_("before the asset was identified")))
     if problems:
         raise InputError(problems)
     valuation = Valuation(on_date=spec.on_date, amount=spec.amount.quantize(CENT),
@@ -340,11 +346,11 @@ def add_custody(session: Session, principal: Principal, asset_id: int,
     problems: list[Problem] = []
     currency = _currency(spec.currency, "custody.currency", problems)
     if not spec.custodian:
-        problems.append(Problem("custody.custodian", "name the custodian"))
+        problems.append(Problem("custody.custodian", N_("name the custodian")))
     if spec.since < asset.identified_on:
-        problems.append(Problem("custody.since", "before the asset was identified"))
+        problems.append(Problem("custody.since", N_("before the asset was identified")))
     if spec.until is not None and spec.until < spec.since:
-        problems.append(Problem("custody.until", "ends before it starts"))
+        problems.append(Problem("custody.until", N_("ends before it starts")))
     if problems:
         raise InputError(problems)
     custody = Custody(custodian=spec.custodian, location=spec.location, since=spec.since,
@@ -362,19 +368,19 @@ def record_sale(session: Session, principal: Principal, asset_id: int, spec: Sal
     problems: list[Problem] = []
     stages = {s.stage for s in asset.stages}
     if not stages & {"freeze", "seize"}:
-        problems.append(Problem("sale", "only a frozen or seized asset is sold before "
-                                        "confiscation"))
+        problems.append(Problem("sale", N_("only a frozen or seized asset is sold before "
+                                           "confiscation")))
     if "dispose" in stages:
-        problems.append(Problem("sale", "the asset is already disposed of"))
+        problems.append(Problem("sale", N_("the asset is already disposed of")))
     if asset.sold_on is not None:
-        problems.append(Problem("sale", "the asset was already sold"))
+        problems.append(Problem("sale", N_("the asset was already sold")))
     if not spec.order_reference:
-        problems.append(Problem("sale.order_reference", "give the order allowing the sale"))
+        problems.append(Problem("sale.order_reference", N_("give the order allowing the sale")))
     first = min((s.on_date for s in asset.stages if s.stage in ("freeze", "seize")),
                 default=None)
     if first is not None and spec.sold_on < first:
-        problems.append(Problem("sale.sold_on", f"before the asset was frozen or seized "
-                                                f"({first})"))
+        problems.append(Problem("sale.sold_on", N_(
+            "before the asset was frozen or seized (%(date)s)", date=first)))
     if problems:
         raise InputError(problems)
     asset.sold_on, asset.sale_amount = spec.sold_on, spec.amount.quantize(CENT)

@@ -26,6 +26,7 @@ from tocsin.access.principal import Principal
 from tocsin.cases.records import audit_case, entity, writable_case
 from tocsin.cases.tables import SUBJECT_SCHEMAS, CaseNote, Subject
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 
 #: Most entities one import takes (a case's subjects are people, not a registry).
 MAX_ENTITIES = 5_000
@@ -64,26 +65,30 @@ def read_lines(data: bytes, source: str) -> list[tuple[str, dict[str, Any]]]:
         if not raw.strip():
             continue
         if len(raw) > MAX_LINE:
-            problems.append(Problem(where, f"line longer than {MAX_LINE:,} bytes"))
+            problems.append(Problem(where, N_("line longer than %(most)s bytes",
+                                              most=f"{MAX_LINE:,}")))
             continue
         try:
             item = json.loads(raw)
         except ValueError as exc:
-            problems.append(Problem(where, f"not JSON ({exc})"))
+            problems.append(Problem(where, N_("not JSON (%(why)s)", why=str(exc))))
             continue
         if not isinstance(item, dict) or not item.get("schema") or not item.get("id"):
-            problems.append(Problem(where, "not a FollowTheMoney entity (needs id and schema)"))
+            problems.append(Problem(where, N_("not a FollowTheMoney entity (needs id and "
+                                              "schema)")))
             continue
         out.append((where, item))
         if len(out) > MAX_ENTITIES:
-            raise InputError.single(source, f"more than {MAX_ENTITIES:,} entities")
+            raise InputError.single(source, N_("more than %(most)s entities",
+                                               most=f"{MAX_ENTITIES:,}"))
         if len(problems) >= 100:
             break
     if problems:
-        raise InputError(problems, summary=f"{source}: {len(problems)} bad line(s); "
-                                           "nothing was imported")
+        raise InputError(problems, summary=N_(
+            "%(source)s: %(count)s bad line(s); nothing was imported", source=source,
+            count=len(problems)))
     if not out:
-        raise InputError.single(source, "no entities in the file")
+        raise InputError.single(source, N_("no entities in the file"))
     return out
 
 
@@ -107,17 +112,18 @@ def import_entities(session: Session, principal: Principal, case_id: int,
     for where, item in items:
         schema = model.get(str(item["schema"]))
         if schema is None:
-            problems.append(Problem(f"{where}.schema", f"{item['schema']!r} is not a "
-                                                       "FollowTheMoney schema"))
+            problems.append(Problem(f"{where}.schema", N_(
+                "%(value)s is not a FollowTheMoney schema", value=repr(item["schema"]))))
             continue
         properties = item.get("properties") or {}
         if not isinstance(properties, dict):
-            problems.append(Problem(f"{where}.properties", "must be an object of lists"))
+            problems.append(Problem(f"{where}.properties", N_("must be an object of lists")))
             continue
         label = f"{schema.name} {_caption(item)!r} ({item['id']})"
         if schema.name not in SUBJECT_SCHEMAS:
-            result.left_out.append(Problem(where, f"{label}: a case holds "
-                                                  f"{', '.join(SUBJECT_SCHEMAS)} as subjects"))
+            result.left_out.append(Problem(where, N_(
+                "%(entity)s: a case holds %(schemas)s as subjects", entity=label,
+                schemas=", ".join(SUBJECT_SCHEMAS))))
             continue
         kept: dict[str, list[str]] = {}
         links: list[str] = []
@@ -133,16 +139,19 @@ def import_entities(session: Session, principal: Principal, case_id: int,
         if len(problems) > before:
             continue
         if (schema.name, caption) in known:
-            result.left_out.append(Problem(where, f"{label}: already a subject of the case"))
+            result.left_out.append(Problem(where, N_("%(entity)s: already a subject of the "
+                                                     "case", entity=label)))
             continue
         known.add((schema.name, caption))
         if links:
-            result.left_out.append(Problem(where, f"{label}: links {', '.join(sorted(links))} "
-                                                  "not kept (link records as case links)"))
+            result.left_out.append(Problem(where, N_(
+                "%(entity)s: links %(links)s not kept (link records as case links)",
+                entity=label, links=", ".join(sorted(links)))))
         planned.append(Subject(schema=schema.name, caption=caption[:300], properties=cleaned))
     if problems:
-        raise InputError(problems, summary=f"{len(problems)} problem(s) in {source}; "
-                                           "nothing was imported")
+        raise InputError(problems, summary=N_(
+            "%(count)s problem(s) in %(source)s; nothing was imported", count=len(problems),
+            source=source))
     for subject in planned:
         case.subjects.append(subject)
     result.added = planned

@@ -25,6 +25,7 @@ from tocsin.cases.records import audit_case, get_case
 from tocsin.cases.requests import KIND_LABELS, content_items, writable_request
 from tocsin.cases.tables import Asset, Case, CaseDocument, CoopRequest
 from tocsin.errors import InputError, NotFound
+from tocsin.i18n import N_
 
 Format = Literal["docx", "pdf"]
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -132,10 +133,10 @@ def generate(session: Session, principal: Principal, request_id: int, fmt: str,
              today: date | None = None) -> CaseDocument:
     """Generate the letter and keep it as the request's next version."""
     if fmt not in MEDIA:
-        raise InputError.single("format", f"{fmt!r} is not docx or pdf")
+        raise InputError.single("format", N_("%(value)s is not docx or pdf", value=repr(fmt)))
     case, request = writable_request(session, principal, request_id)
     if request.direction != "outgoing":
-        raise InputError.single("request", "letters are generated for outgoing requests")
+        raise InputError.single("request", N_("letters are generated for outgoing requests"))
     letter = compose(case, request, today or date.today())
     content = to_docx(letter) if fmt == "docx" else to_pdf(letter)
     version = (session.scalar(select(func.max(CaseDocument.version))
@@ -158,11 +159,11 @@ def get_document(session: Session, principal: Principal, document_id: int) -> Ca
     """A stored letter of a case the principal may read (the read audited)."""
     document = session.get(CaseDocument, document_id) if storable_id(document_id) else None
     if document is None:
-        raise NotFound(f"document {document_id} not found")
+        raise NotFound.of('document', document_id)
     try:
         case = get_case(session, principal, document.case_id)
     except NotFound:
-        raise NotFound(f"document {document_id} not found") from None
+        raise NotFound.of('document', document_id) from None
     audit_case(session, principal, case, f"letter {document.filename} downloaded",
                action="export")
     return document

@@ -176,7 +176,8 @@ def set_status(session: Session, principal: Principal, case_id: int, status: str
                today: date | None = None) -> Case:
     case = writable_case(session, principal, case_id)
     if status not in ("open", "closed"):
-        raise InputError.single("status", f"{status!r} is not open or closed")
+        raise InputError.single("status", N_("%(value)s is not open or closed",
+                                             value=repr(status)))
     case.status = status
     case.closed_on = (today or date.today()) if status == "closed" else None
     audit_case(session, principal, case, f"case {status}")
@@ -188,10 +189,12 @@ def set_status(session: Session, principal: Principal, case_id: int, status: str
 def add_member(session: Session, principal: Principal, case_id: int, spec: MemberSpec) -> Case:
     case = writable_case(session, principal, case_id)
     if spec.role not in MEMBER_ROLES:
-        raise InputError.single("member.role", f"{spec.role!r} is not lead or member")
+        raise InputError.single("member.role", N_("%(value)s is not lead or member",
+                                                  value=repr(spec.role)))
     user = session.scalar(select(User).where(User.username == spec.username.lower()))
     if user is None or not user.active:
-        raise InputError.single("member.username", f"no active user {spec.username!r}")
+        raise InputError.single("member.username", N_("no active user %(username)s",
+                                                      username=repr(spec.username)))
     current = next((m for m in case.members if m.user_id == user.id), None)
     if current is None:
         case.members.append(CaseMember(user_id=user.id, role=spec.role))
@@ -207,10 +210,11 @@ def remove_member(session: Session, principal: Principal, case_id: int, username
     user = session.scalar(select(User).where(User.username == username.lower()))
     member = next((m for m in case.members if user and m.user_id == user.id), None)
     if member is None:
-        raise InputError.single("member.username", f"{username!r} is not on the team")
+        raise InputError.single("member.username", N_("%(username)s is not on the team",
+                                                      username=repr(username)))
     if case.need_to_know and len(case.members) == 1:
         raise InputError.single("member.username",
-                                "a restricted case keeps at least one team member")
+                                N_("a restricted case keeps at least one team member"))
     case.members.remove(member)
     session.flush()
     audit_case(session, principal, case, f"team: {username} removed")
@@ -233,8 +237,9 @@ def entity(schema: str, properties: dict[str, list[str]], location: str,
     from followthemoney import model
 
     if schema not in SUBJECT_SCHEMAS:
-        problems.append(Problem(f"{location}.schema",
-                                f"{schema!r} is not one of {', '.join(SUBJECT_SCHEMAS)}"))
+        problems.append(Problem(f"{location}.schema", N_(
+            "%(value)s is not one of %(known)s", value=repr(schema),
+            known=", ".join(SUBJECT_SCHEMAS))))
         return {}, ""
     ftm = model.get(schema)
     assert ftm is not None
@@ -242,24 +247,25 @@ def entity(schema: str, properties: dict[str, list[str]], location: str,
     for name, values in properties.items():
         prop = ftm.get(name)
         if prop is None or prop.stub:
-            problems.append(Problem(f"{location}.properties.{name}",
-                                    f"{schema} has no property {name!r}"))
+            problems.append(Problem(f"{location}.properties.{name}", N_(
+                "%(schema)s has no property %(name)s", schema=schema, name=repr(name))))
             continue
         if prop.type.name == "entity":
             problems.append(Problem(f"{location}.properties.{name}",
-                                    "links between entities are made as case links"))
+                                    N_("links between entities are made as case links")))
             continue
         for value in values:
             if not str(value).strip():
                 continue
             if prop.type.clean(value, proxy=proxy) is None:
-                problems.append(Problem(f"{location}.properties.{name}",
-                                        f"{value!r} is not a valid {prop.type.name}"))
+                problems.append(Problem(f"{location}.properties.{name}", N_(
+                    "%(value)s is not a valid %(type)s", value=repr(value),
+                    type=prop.type.name)))
             else:
                 proxy.add(name, value)
     if not proxy.caption or proxy.caption == ftm.label:
         problems.append(Problem(f"{location}.properties",
-                                "give a name (or an account number, IBAN or address)"))
+                                N_("give a name (or an account number, IBAN or address)")))
     return {k: list(v) for k, v in proxy.to_dict()["properties"].items()}, str(proxy.caption)
 
 
@@ -301,10 +307,10 @@ def screen_subjects(session: Session, principal: Principal, case_id: int,
     case = writable_case(session, principal, case_id)
     subjects = list(case.subjects)
     if not subjects:
-        raise InputError.single("subjects", "the case has no subjects to screen")
+        raise InputError.single("subjects", N_("the case has no subjects to screen"))
     active = [x.key for x in all_lists(session) if x.active_version_id is not None]
     if not active:
-        raise InputError.single("lists", "no screening list is loaded; import one first")
+        raise InputError.single("lists", N_("no screening list is loaded; import one first"))
     # persons of a narrower audience (victims, witnesses…) are screened without being
     # kept: the registry would show them to every reader of the case's handling code
     from tocsin.safeguards.records import narrowed
@@ -342,23 +348,24 @@ def add_link(session: Session, principal: Principal, case_id: int, spec: LinkSpe
     case = writable_case(session, principal, case_id)
     problems: list[Problem] = []
     if spec.kind not in LINK_KINDS:
-        problems.append(Problem("link.kind", f"{spec.kind!r} is not one of "
-                                f"{', '.join(LINK_KINDS)}"))
+        problems.append(Problem("link.kind", N_("%(value)s is not one of %(known)s",
+                                                value=repr(spec.kind),
+                                                known=", ".join(LINK_KINDS))))
     detail: dict[str, Any] = {}
     if spec.kind in ("transaction_set", "finding", "trace"):
         if spec.set_id is None:
-            problems.append(Problem("link.set_id", "give the transaction set"))
+            problems.append(Problem("link.set_id", N_("give the transaction set")))
         else:
             item = link_target(session, TransactionSet, spec.set_id, principal, "link.set_id",
                                problems)
             if item is not None:
                 detail["set"] = item.name
     if spec.kind == "finding" and not spec.key:
-        problems.append(Problem("link.key", "give the finding's id"))
+        problems.append(Problem("link.key", N_("give the finding's id")))
     if spec.kind == "document" and not spec.key:
-        problems.append(Problem("link.key", "give the document's title or location"))
+        problems.append(Problem("link.key", N_("give the document's title or location")))
     if spec.kind == "screening":
-        problems.append(Problem("link.kind", "screening results are kept on the subjects"))
+        problems.append(Problem("link.kind", N_("screening results are kept on the subjects")))
     if problems:
         raise InputError(problems)
     link = CaseLink(kind=spec.kind, set_id=spec.set_id, key=spec.key, note=spec.note,
@@ -405,7 +412,7 @@ def visible_links(session: Session, principal: Principal, case: Case) -> list[Ca
 def add_note(session: Session, principal: Principal, case_id: int, spec: NoteSpec) -> CaseNote:
     case = writable_case(session, principal, case_id)
     if not spec.text:
-        raise InputError.single("note.text", "write the note")
+        raise InputError.single("note.text", N_("write the note"))
     note = CaseNote(text=spec.text, author=principal.username)
     case.notes.append(note)
     session.flush()
@@ -416,7 +423,7 @@ def add_note(session: Session, principal: Principal, case_id: int, spec: NoteSpe
 def add_task(session: Session, principal: Principal, case_id: int, spec: TaskSpec) -> CaseTask:
     case = writable_case(session, principal, case_id)
     if not spec.title:
-        raise InputError.single("task.title", "give the task's title")
+        raise InputError.single("task.title", N_("give the task's title"))
     task = CaseTask(title=spec.title, due_on=spec.due_on, assignee=spec.assignee)
     case.tasks.append(task)
     session.flush()
@@ -428,10 +435,11 @@ def set_task_status(session: Session, principal: Principal, task_id: int, status
                     today: date | None = None) -> CaseTask:
     task = session.get(CaseTask, task_id) if storable_id(task_id) else None
     if task is None:
-        raise NotFound(f"task {task_id} not found")
+        raise NotFound.of('task', task_id)
     case = writable_case(session, principal, task.case_id)
     if status not in ("open", "done"):
-        raise InputError.single("task.status", f"{status!r} is not open or done")
+        raise InputError.single("task.status", N_("%(value)s is not open or done",
+                                                  value=repr(status)))
     task.status = status
     task.done_on = (today or date.today()) if status == "done" else None
     audit_case(session, principal, case, f"task {task.id} {status}")

@@ -49,6 +49,7 @@ from tocsin.cases.tables import (
     RequestStatus,
 )
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_
 from tocsin.taskforce.lessons import codes
 
 DATA = Path(__file__).parent / "data"
@@ -151,7 +152,8 @@ def completeness(request: CoopRequest, authority: Authority | None = None) -> li
 
 
 def missing(request: CoopRequest, authority: Authority | None = None) -> list[Problem]:
-    return [Problem(f"request.{c.item.field}", f"{c.item.label} ({c.item.article})")
+    return [Problem(f"request.{c.item.field}", N_("%(item)s (%(article)s)", item=c.item.label,
+                                                  article=c.item.article))
             for c in completeness(request, authority) if c.blocking]
 
 
@@ -160,38 +162,40 @@ def missing(request: CoopRequest, authority: Authority | None = None) -> list[Pr
 def _check_request(session: Session, case: Case, spec: RequestSpec,
                    problems: list[Problem]) -> Authority | None:
     if spec.kind not in REQUEST_KINDS:
-        problems.append(Problem("request.kind", f"{spec.kind!r} is not one of "
-                                f"{', '.join(REQUEST_KINDS)}"))
+        problems.append(Problem("request.kind", N_("%(value)s is not one of %(known)s",
+                                                   value=repr(spec.kind),
+                                                   known=", ".join(REQUEST_KINDS))))
     if spec.direction not in REQUEST_DIRECTIONS:
-        problems.append(Problem("request.direction", "use outgoing or incoming"))
+        problems.append(Problem("request.direction", N_("use outgoing or incoming")))
     if spec.urgency not in URGENCIES:
-        problems.append(Problem("request.urgency", "use normal or urgent"))
+        problems.append(Problem("request.urgency", N_("use normal or urgent")))
     types.country.check(spec.counterpart_country, "request.counterpart_country", problems)
     if spec.language:
         types.language.check(spec.language, "request.language", problems)
     created = spec.created_on or date.today()
     if created < case.opened_on:
-        problems.append(Problem("request.created_on", f"before the case was opened "
-                                                      f"({case.opened_on})"))
+        problems.append(Problem("request.created_on", N_(
+            "before the case was opened (%(date)s)", date=case.opened_on)))
     if spec.deadline is not None and spec.deadline < created:
-        problems.append(Problem("request.deadline", f"{spec.deadline} is before the request "
-                                                    f"was made ({created})"))
+        problems.append(Problem("request.deadline", N_(
+            "%(deadline)s is before the request was made (%(date)s)", deadline=spec.deadline,
+            date=created)))
     assets = {a.id for a in case.assets}
     for i, asset_id in enumerate(spec.asset_ids):
         if asset_id not in assets:
-            problems.append(Problem(f"request.asset_ids[{i}]", f"no asset {asset_id} in this "
-                                                               "case"))
+            problems.append(Problem(f"request.asset_ids[{i}]", N_(
+                "no asset %(id)s in this case", id=asset_id)))
     authority = None
     if spec.authority_id is not None:
         authority = session.get(Authority, spec.authority_id) \
             if storable_id(spec.authority_id) else None
         if authority is None:
-            problems.append(Problem("request.authority_id",
-                                    f"no authority with id {spec.authority_id}"))
+            problems.append(Problem("request.authority_id", N_(
+                "no authority with id %(id)s", id=spec.authority_id)))
         elif types.country.is_valid(spec.counterpart_country) and \
                 authority.country != types.country.clean(spec.counterpart_country):
-            problems.append(Problem("request.authority_id", "the authority is not of the "
-                                                            "counterpart State"))
+            problems.append(Problem("request.authority_id", N_(
+                "the authority is not of the counterpart State")))
     return authority
 
 
@@ -238,11 +242,11 @@ def get_request(session: Session, principal: Principal, request_id: int
                 ) -> tuple[Case, CoopRequest]:
     request = session.get(CoopRequest, request_id) if storable_id(request_id) else None
     if request is None:
-        raise NotFound(f"request {request_id} not found")
+        raise NotFound.of('request', request_id)
     try:
         case = get_case(session, principal, request.case_id)
     except NotFound:
-        raise NotFound(f"request {request_id} not found") from None
+        raise NotFound.of('request', request_id) from None
     return case, request
 
 
@@ -258,12 +262,12 @@ def update_request(session: Session, principal: Principal, request_id: int,
     """Change a draft (a request already sent is changed by a new request)."""
     case, request = writable_request(session, principal, request_id)
     if request.status != "draft":
-        raise InputError.single("request.status", f"a {request.status} request cannot be "
-                                                  "changed; only drafts can")
+        raise InputError.single("request.status", N_(
+            "a %(status)s request cannot be changed; only drafts can", status=request.status))
     problems: list[Problem] = []
     _check_request(session, case, spec, problems)
     if spec.kind != request.kind or spec.direction != request.direction:
-        problems.append(Problem("request.kind", "kind and direction stay as recorded"))
+        problems.append(Problem("request.kind", N_("kind and direction stay as recorded")))
     if problems:
         raise InputError(problems)
     for name, value in spec.model_dump(exclude={"created_on", "kind", "direction",
@@ -288,21 +292,26 @@ def set_request_status(session: Session, principal: Principal, request_id: int,
     problems: list[Problem] = []
     allowed = FLOW.get(request.status, ())
     if spec.status not in FLOW:
-        problems.append(Problem("status.status", f"{spec.status!r} is not one of "
-                                f"{', '.join(FLOW)}"))
+        problems.append(Problem("status.status", N_("%(value)s is not one of %(known)s",
+                                                    value=repr(spec.status),
+                                                    known=", ".join(FLOW))))
     elif spec.status not in allowed:
-        problems.append(Problem("status.status", f"a {request.status} request cannot become "
-                                f"{spec.status}" + (f"; next: {', '.join(allowed)}"
-                                                    if allowed else "; it is closed")))
+        problems.append(Problem("status.status", N_(
+            "a %(status)s request cannot become %(wanted)s; next: %(next)s",
+            status=request.status, wanted=spec.status, next=", ".join(allowed)) if allowed
+            else N_("a %(status)s request cannot become %(wanted)s; it is closed",
+                    status=request.status, wanted=spec.status)))
     last = request.history[-1].on_date if request.history else request.created_on
     if on < last:
-        problems.append(Problem("status.on_date", f"{on} is before the last change ({last})"))
+        problems.append(Problem("status.on_date", N_("%(date)s is before the last change "
+                                                     "(%(last)s)", date=on, last=last)))
     if spec.status in ("refused", "postponed"):
         if not spec.article:
-            problems.append(Problem("status.article", f"name the article the {spec.status} "
-                                                      "rests on"))
+            problems.append(Problem("status.article", N_(
+                "name the article the %(status)s rests on", status=spec.status)))
         if not spec.reason:
-            problems.append(Problem("status.reason", f"give the grounds of the {spec.status}"))
+            problems.append(Problem("status.reason", N_("give the grounds of the %(status)s",
+                                                        status=spec.status)))
     if spec.status == "sent" and request.direction == "outgoing":
         problems += missing(request, authority_of(session, request))
     if problems:
@@ -475,23 +484,23 @@ def record_exchange(session: Session, principal: Principal, case_id: int,
     case = writable_case(session, principal, case_id)
     problems: list[Problem] = []
     if spec.direction not in EXCHANGE_DIRECTIONS:
-        problems.append(Problem("exchange.direction", "use sent or received"))
+        problems.append(Problem("exchange.direction", N_("use sent or received")))
     if not spec.what:
-        problems.append(Problem("exchange.what", "say what was exchanged"))
+        problems.append(Problem("exchange.what", N_("say what was exchanged")))
     if not spec.counterpart:
-        problems.append(Problem("exchange.counterpart", "name the other authority"))
+        problems.append(Problem("exchange.counterpart", N_("name the other authority")))
     if spec.country:
         types.country.check(spec.country, "exchange.country", problems)
     handling, bad = codes.check_handling(spec.handling or case.handling, "exchange.handling")
     problems += bad
     if spec.request_id is not None and spec.request_id not in {r.id for r in case.requests}:
-        problems.append(Problem("exchange.request_id", f"no request {spec.request_id} in this "
-                                                       "case"))
+        problems.append(Problem("exchange.request_id", N_(
+            "no request %(id)s in this case", id=spec.request_id)))
     at = spec.at or datetime.now(UTC)
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     if at.date() < case.opened_on:
-        problems.append(Problem("exchange.at", "before the case was opened"))
+        problems.append(Problem("exchange.at", N_("before the case was opened")))
     if problems:
         raise InputError(problems)
     exchange = Exchange(direction=spec.direction, what=spec.what, counterpart=spec.counterpart,
@@ -521,12 +530,13 @@ def list_authorities(session: Session, country: str | None = None,
 def _check_authority(spec: AuthoritySpec, problems: list[Problem]) -> None:
     types.country.check(spec.country, "authority.country", problems)
     if spec.kind not in REQUEST_KINDS:
-        problems.append(Problem("authority.kind", f"{spec.kind!r} is not one of "
-                                f"{', '.join(REQUEST_KINDS)}"))
+        problems.append(Problem("authority.kind", N_("%(value)s is not one of %(known)s",
+                                                     value=repr(spec.kind),
+                                                     known=", ".join(REQUEST_KINDS))))
     if not spec.name:
-        problems.append(Problem("authority.name", "name the authority"))
+        problems.append(Problem("authority.name", N_("name the authority")))
     if not spec.source:
-        problems.append(Problem("authority.source", "say where the entry comes from"))
+        problems.append(Problem("authority.source", N_("say where the entry comes from")))
     for i, lang in enumerate(spec.languages):
         types.language.check(lang, f"authority.languages[{i}]", problems)
 
@@ -541,7 +551,7 @@ def save_authority(session: Session, principal: Principal, spec: AuthoritySpec,
     if authority_id is not None:
         item = session.get(Authority, authority_id) if storable_id(authority_id) else None
         if item is None:
-            raise NotFound(f"authority {authority_id} not found")
+            raise NotFound.of('authority', authority_id)
     if problems:
         raise InputError(problems)
     values = spec.model_dump()

@@ -25,6 +25,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.cases.assets import custody_cost, figures
 from tocsin.cases.tables import Asset, Case
+from tocsin.i18n import N_
 from tocsin.types.cells import neutralise
 
 #: Metric → definition (see docs/cases.md for the sources).
@@ -144,7 +145,8 @@ def aggregate(found: Sequence[Fact], by: Sequence[str] = ("year",)) -> list[Row]
     if bad:
         from tocsin.errors import InputError
 
-        raise InputError.single("by", f"{bad[0]!r} is not one of {', '.join(DIMENSIONS)}")
+        raise InputError.single("by", N_("%(value)s is not one of %(known)s",
+                                         value=repr(bad[0]), known=", ".join(DIMENSIONS)))
     keys = tuple(by) if "currency" in by else (*by, "currency")
     totals: dict[tuple[str, tuple[str, ...]], list[Decimal]] = defaultdict(
         lambda: [Decimal(0), Decimal(0)])

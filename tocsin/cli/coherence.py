@@ -14,6 +14,7 @@ from tocsin.coherence.analysis import Options, coverage_for, run
 from tocsin.coherence.coverage import DIMENSIONS, Period
 from tocsin.coherence.tables import VERDICTS
 from tocsin.coherence.threats import import_indicators
+from tocsin.i18n import N_
 
 app = typer.Typer(name="coherence", no_args_is_help=True,
                   help="Threat picture, coverage, gaps, duplicates and recommendations.")
@@ -78,7 +79,7 @@ def coverage_(
     Example: tocsin coherence coverage --start 2025 --rows crime_area --cols region
     """
     if rows not in DIMENSIONS or cols not in DIMENSIONS:
-        raise typer.BadParameter(f"use {', '.join(DIMENSIONS)}")
+        raise typer.BadParameter(str(N_("use %(allowed)s", allowed=", ".join(DIMENSIONS))))
     with transaction() as session:
         matrix = coverage_for(session, acting_as(session, user), Period(start, end or start),
                               rows, cols)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tocsin import types
 from tocsin.cli.common import acting_as, console, transaction
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.settings import get_settings
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.exchange import (
@@ -146,10 +147,13 @@ def import_iati_organisations_(
         report = import_organisations(session, acting_as(session, as_user), file,
                                       owner_unit_id=_unit_id(session, unit),
                                       handling=handling.upper())
-    console.print(f"{file.name}: IATI {report.version}, {report.created} partner(s) created, "
-                  f"{report.updated} updated.", highlight=False)
+    console.print(str(N_("%(file)s: IATI %(version)s, %(created)s partner(s) created, "
+                         "%(updated)s updated.", file=file.name, version=report.version,
+                         created=report.created, updated=report.updated)), highlight=False)
     for problem in report.warnings:
-        console.print(f"  IATI rule {problem}", highlight=False)
+        line = N_("IATI rule %(location)s: %(reason)s", location=problem.location,
+                  reason=problem.reason)
+        console.print(f"  {line}", highlight=False)
 
 
 @app.command("export-iati")
@@ -186,7 +190,8 @@ def import_table_(
     """
     max_bytes = get_settings().upload_max_bytes
     if file.stat().st_size > max_bytes:
-        raise InputError.single(file.name, f"larger than {max_bytes} bytes")
+        raise InputError.single(file.name, N_("larger than the limit of %(size)s bytes",
+                                              size=f"{max_bytes:,}"))
     with transaction() as session, file.open("rb") as source:
         summary = import_table(session, acting_as(session, as_user), source, name=file.name,
                                owner_unit_id=_unit_id(session, unit))

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from tocsin.cli.common import console, err_console
 from tocsin.errors import ReferenceDataError
+from tocsin.i18n import N_
 from tocsin.reference.registry import KINDS, Registry, load_registry
 
 app = typer.Typer(
@@ -88,7 +89,8 @@ def show(
     Example: tocsin reference show crime-areas drug_trafficking
     """
     if kind not in KINDS:
-        raise typer.BadParameter(f"choose one of: {', '.join(KINDS)}", param_hint="KIND")
+        raise typer.BadParameter(str(N_("choose one of: %(allowed)s", allowed=", ".join(KINDS))),
+                                 param_hint="KIND")
     registry = _load(path)
     if code is None:
         entries = registry.entries(kind)

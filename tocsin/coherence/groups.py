@@ -102,19 +102,21 @@ def check_weights(values: Mapping[str, object]) -> dict[str, float]:
     out: dict[str, float] = {}
     for code, raw in values.items():
         if code not in known:
-            problems.append(Problem(f"weights.{code}", "not an indicator of the OCG method"))
+            problems.append(Problem(f"weights.{code}", N_("not an indicator of the OCG method")))
             continue
         try:
             value = float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            problems.append(Problem(f"weights.{code}", f"not a number: {raw!r}"))
+            problems.append(Problem(f"weights.{code}", N_("not a number: %(value)s",
+                                                          value=repr(raw))))
             continue
         if not math.isfinite(value) or not 0 <= value <= MAX_WEIGHT:
-            problems.append(Problem(f"weights.{code}", f"must be between 0 and {MAX_WEIGHT:g}"))
+            problems.append(Problem(f"weights.{code}", N_("must be between %(low)s and %(high)s",
+                                                          low=0, high=f"{MAX_WEIGHT:g}")))
             continue
         out[code] = value
     if not problems and out and sum(out.values()) == 0:
-        problems.append(Problem("weights", "at least one weight must be above zero"))
+        problems.append(Problem("weights", N_("at least one weight must be above zero")))
     if problems:
         raise InputError(problems)
     return out
@@ -128,7 +130,7 @@ def save_weights(session: Session, principal: Principal, values: Mapping[str, ob
     checked = check_weights(values)
     merged = {**weights(session), **checked}
     if sum(merged.values()) == 0:
-        raise InputError.single("weights", "at least one weight must be above zero")
+        raise InputError.single("weights", N_("at least one weight must be above zero"))
     for code, value in checked.items():
         row = session.get(OcgWeight, code)
         if row is None:
@@ -214,16 +216,19 @@ def ranking(session: Session, principal: Principal,
 def check_profile(spec: ProfileSpec, crime_areas: set[str], countries: set[str]) -> list[Problem]:
     m = ocg_method()
     where = f"group {spec.name!r}"
-    problems = [Problem(f"{where}: crime_areas", f"unknown crime area {c!r}")
+    problems = [Problem(f"{where}: crime_areas", N_("unknown crime area %(code)s", code=repr(c)))
                 for c in spec.crime_areas if c not in crime_areas]
-    problems += [Problem(f"{where}: countries", f"unknown country code {c!r}")
+    problems += [Problem(f"{where}: countries", N_("unknown country code %(code)s",
+                                                   code=repr(c)))
                  for c in spec.countries if c.upper() not in countries]
     for code, value in spec.scores.items():
         if code not in m.indicators:
-            problems.append(Problem(f"{where}: scores.{code}", "not an indicator of the method"))
+            problems.append(Problem(f"{where}: scores.{code}",
+                                    N_("not an indicator of the method")))
         elif value is not None and not 0 <= value <= m.scale_max:
             problems.append(Problem(f"{where}: scores.{code}",
-                                    f"score must be 0-{m.scale_max} or empty (unknown)"))
+                                    N_("score must be 0-%(most)s or empty (unknown)",
+                                       most=m.scale_max)))
     try:
         Handling.parse(spec.handling)
     except ValueError as exc:
@@ -250,7 +255,7 @@ def save_profile(session: Session, principal: Principal, spec: ProfileSpec) -> O
         action = "create"
     elif not may_read(profile, principal):  # the name is taken by a group the user cannot see
         raise InputError.single(f"group {spec.name!r}: name",
-                                "another group has this name; choose another one")
+                                N_("another group has this name; choose another one"))
     else:
         require_write(principal, profile.owner_unit_id)
     profile.summary = spec.summary

@@ -17,6 +17,7 @@ from tocsin.coherence.overlaps import Judged
 from tocsin.coherence.portfolio import Portfolio
 from tocsin.coherence.tables import VERDICTS, PairJudgement
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.taskforce.programmes.tables import Activity
 
 
@@ -24,8 +25,8 @@ def parse_pair(text: str) -> tuple[int, int]:
     """``"12-34"`` (activity ids) → (12, 34), smaller id first."""
     left, sep, right = text.strip().partition("-")
     if not sep or not left.isdigit() or not right.isdigit() or left == right:
-        raise InputError.single("pair", f"write a pair as two activity ids, e.g. 12-34, "
-                                f"not {text!r}")
+        raise InputError.single("pair", N_("write a pair as two activity ids, e.g. 12-34, not "
+                                           "%(value)s", value=repr(text)))
     a, b = int(left), int(right)
     return min(a, b), max(a, b)
 
@@ -46,10 +47,12 @@ def judge(session: Session, principal: Principal, pair: tuple[int, int], verdict
     """Record a judgement of a pair both of whose activities the principal may read."""
     require(principal, Action.JUDGE)
     if verdict not in VERDICTS:
-        raise InputError.single("verdict", f"use one of {', '.join(VERDICTS)}, not {verdict!r}")
+        raise InputError.single("verdict", N_("use one of %(allowed)s, not %(value)s",
+                                               allowed=", ".join(VERDICTS),
+                                               value=repr(verdict)))
     a_id, b_id = min(pair), max(pair)
     if a_id == b_id:
-        raise InputError.single("pair", "a pair needs two different activities")
+        raise InputError.single("pair", N_("a pair needs two different activities"))
     first = get_readable(session, Activity, a_id, principal)
     second = get_readable(session, Activity, b_id, principal)
     if portfolio is None:

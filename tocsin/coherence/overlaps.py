@@ -38,6 +38,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from tocsin.coherence.method import DuplicateRules, method
 from tocsin.coherence.portfolio import CANCELLED, REGION_PREFIX, Portfolio
+from tocsin.i18n import N_, Message
 
 FEATURES = ("text", "crime_areas", "geography", "stages", "dates", "partners")
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
@@ -301,6 +302,10 @@ class Judged:
     fingerprint_b: str
 
 
+#: The kinds of candidate pair as pages show them (``|term``), marked for the catalogs.
+KIND_TERMS = (N_("likely duplicate"), N_("possible overlap"))
+
+
 @dataclass
 class Candidate:
     a: int  # portfolio row indexes, ids[a] < ids[b]
@@ -308,7 +313,7 @@ class Candidate:
     score: float
     values: dict[str, float]
     known: dict[str, bool]
-    kind: str  # "likely duplicate" | "possible overlap" | "judged"
+    kind: str  # "likely duplicate" | "possible overlap" (KIND_TERMS)
     reasons: list[str] = field(default_factory=list)
     judgement: Judged | None = None
     changed_since_judged: bool = False
@@ -456,53 +461,62 @@ def _shared_terms(f: Features, c: Candidate, position: Mapping[int, int],
 
 def explain(portfolio: Portfolio, f: Features, c: Candidate,
             position: Mapping[int, int]) -> list[str]:
-    """Plain sentences on why a pair is proposed."""
+    """Plain sentences on why a pair is proposed, each a message shown in the reader's
+    language (codes and names as the platform holds them)."""
     p = portfolio
-    reasons = []
+    reasons: list[str] = []
     terms = _shared_terms(f, c, position)
-    words = f" (shared words: {', '.join(terms)})" if terms else ""
-    reasons.append(f"Titles and descriptions are {c.values['text']:.0%} similar{words}.")
+    similar = f"{c.values['text']:.0%}"
+    reasons.append(N_("Titles and descriptions are %(share)s similar (shared words: "
+                      "%(words)s).", share=similar, words=", ".join(terms)) if terms
+                   else N_("Titles and descriptions are %(share)s similar.", share=similar))
     areas = sorted({x for x, _ in p.effective("crime_areas")[c.a]}
                    & {x for x, _ in p.effective("crime_areas")[c.b]})
     places = sorted({x for x, _ in p.effective("places")[c.a]}
                     & {x for x, _ in p.effective("places")[c.b]})
     shown = [x[len(REGION_PREFIX):] if x.startswith(REGION_PREFIX) else x for x in places]
     if areas or places:
-        reasons.append(f"Both work on {', '.join(a.replace('_', ' ') for a in areas) or '-'} "
-                       f"in {', '.join(shown) or '-'}.")
+        reasons.append(N_("Both work on %(areas)s in %(places)s.",
+                          areas=", ".join(a.replace("_", " ") for a in areas) or "-",
+                          places=", ".join(shown) or "-"))
     if c.known["stages"]:
         stages = sorted({x for x, _ in p.effective("stages")[c.a]}
                         & {x for x, _ in p.effective("stages")[c.b]})
         if stages:
-            reasons.append(f"Same justice-chain stage(s): "
-                           f"{', '.join(s.replace('_', ' ') for s in stages)}.")
+            reasons.append(N_("Same justice-chain stage(s): %(stages)s.",
+                              stages=", ".join(s.replace("_", " ") for s in stages)))
         else:
-            reasons.append("They work at different justice-chain stages.")
+            reasons.append(N_("They work at different justice-chain stages."))
     if c.known["dates"]:
         start = max(p.starts[c.a], p.starts[c.b])  # type: ignore[type-var]
         end = min(p.ends[c.a], p.ends[c.b])  # type: ignore[type-var]
         if c.values["dates"] > 0:
-            reasons.append(f"Their dates overlap from {start:%b %Y} to {end:%b %Y} "
-                           f"({c.values['dates']:.0%} of the shorter one).")
+            reasons.append(N_("Their dates overlap from %(start)s to %(end)s (%(share)s of "
+                              "the shorter one).", start=f"{start:%Y-%m}", end=f"{end:%Y-%m}",
+                              share=f"{c.values['dates']:.0%}"))
         else:
-            reasons.append("Their dates do not overlap.")
+            reasons.append(N_("Their dates do not overlap."))
     shared = sorted(set(p.partners[c.a]) & set(p.partners[c.b]))
     if shared:
-        reasons.append(f"Shared partner(s): {', '.join(shared)}.")
+        reasons.append(N_("Shared partner(s): %(partners)s.", partners=", ".join(shared)))
     if p.external[c.a] or p.external[c.b]:
         ext = c.a if p.external[c.a] else c.b
-        who = p.reporting_orgs[ext] or "a partner"
-        reasons.append(f"{p.identifiers[ext]} is a partner's activity ({who}, from IATI).")
+        reasons.append(N_("%(identifier)s is a partner's activity (%(who)s, from IATI).",
+                          identifier=p.identifiers[ext],
+                          who=p.reporting_orgs[ext] or N_("a partner")))
     elif p.structures[c.a] and p.structures[c.b]:
         if p.structures[c.a] == p.structures[c.b]:
-            reasons.append(f"Both are implemented by {p.structures[c.a]}.")
+            reasons.append(N_("Both are implemented by %(structure)s.",
+                              structure=p.structures[c.a]))
         else:
-            reasons.append(f"Implemented by different units: {p.structures[c.a]} and "
-                           f"{p.structures[c.b]}.")
+            reasons.append(N_("Implemented by different units: %(first)s and %(second)s.",
+                              first=p.structures[c.a], second=p.structures[c.b]))
     if c.judgement:
         j = c.judgement
-        text = f"Judged {j.verdict} by {j.username} on {j.judged_at}"
-        if c.changed_since_judged:
-            text += "; an activity has changed materially since, so it is shown again"
-        reasons.append(text + ".")
+        verdict = Message(j.verdict)  # a verdict is a word of the catalogs (VERDICT_TERMS)
+        reasons.append(N_("Judged %(verdict)s by %(username)s on %(date)s; an activity has "
+                          "changed materially since, so it is shown again.", verdict=verdict,
+                          username=j.username, date=j.judged_at) if c.changed_since_judged
+                       else N_("Judged %(verdict)s by %(username)s on %(date)s.",
+                               verdict=verdict, username=j.username, date=j.judged_at))
     return reasons

@@ -158,7 +158,7 @@ def recommend(portfolio: Portfolio, *, gaps: Sequence[Gap],
                     Evidence("activity", first, activity_link(p.ids[cand.a])),
                     Evidence("activity", second, activity_link(p.ids[cand.b]))]
         judged = cand.judgement
-        why = " ".join(cand.reasons[:3])
+        why = " ".join(cand.reasons[:3])  # the English text of each message
         if judged is not None and judged.verdict == "duplicate":
             out.append(Recommendation(
                 "merge", f"Merge {first} and {second}",

@@ -13,6 +13,7 @@ from tocsin.coherence.analysis import Analysis, Inputs, Options, analyse
 from tocsin.coherence.overlaps import explain_all, find_candidates
 from tocsin.coherence.portfolio import Portfolio, normalise
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 
 
 class _Spec(BaseModel):
@@ -57,25 +58,29 @@ def apply(portfolio: Portfolio, scenario: Scenario, known_codes: set[str] | None
         where = f"moves[{k}]"
         for side, ident in (("from_id", m.from_id), ("to_id", m.to_id)):
             if ident not in index:
-                problems.append(Problem(f"{where}.{side}", f"no activity {ident} you may read"))
+                problems.append(Problem(f"{where}.{side}", N_("no activity %(id)s you may read",
+                                                              id=ident)))
         if m.from_id == m.to_id:
-            problems.append(Problem(where, "moving money to the same record changes nothing"))
+            problems.append(Problem(where, N_("moving money to the same record changes "
+                                              "nothing")))
         if m.from_id in index:
             own = portfolio.budget[index[m.from_id]].get(m.year, 0.0)
             if m.amount > own + 1e-6:
-                problems.append(Problem(f"{where}.amount",
-                                        f"{portfolio.identifiers[index[m.from_id]]} has "
-                                        f"{portfolio.currency} {own:,.0f} of its own in "
-                                        f"{m.year}; cannot move {m.amount:,.0f}"))
+                problems.append(Problem(f"{where}.amount", N_(
+                    "%(identifier)s has %(currency)s %(own)s of its own in %(year)s; cannot "
+                    "move %(amount)s", identifier=portfolio.identifiers[index[m.from_id]],
+                    currency=portfolio.currency, own=f"{own:,.0f}", year=m.year,
+                    amount=f"{m.amount:,.0f}")))
     for k, a in enumerate(scenario.additions):
         if known_codes is not None:
             for field_name in ("crime_areas", "countries", "stages"):
                 for code in getattr(a, field_name):
                     if code not in known_codes:
                         problems.append(Problem(f"additions[{k}].{field_name}",
-                                                f"unknown code {code!r}"))
+                                                N_("unknown code %(code)s",
+                                                   code=repr(code))))
         if a.start and a.end and a.end < a.start:
-            problems.append(Problem(f"additions[{k}].end", "ends before it starts"))
+            problems.append(Problem(f"additions[{k}].end", N_("ends before it starts")))
     if problems:
         raise InputError(problems)
 

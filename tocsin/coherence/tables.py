@@ -21,9 +21,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tocsin.i18n import N_
 from tocsin.store.base import Base, Guarded, guarded_table_args, utcnow
 
 VERDICTS = ("duplicate", "overlapping", "related", "distinct", "unsure")
+#: The verdicts as pages show them (``|term``), marked for the catalogs.
+VERDICT_TERMS = (N_("duplicate"), N_("overlapping"), N_("related"), N_("distinct"),
+                 N_("unsure"))
 _VERDICT_SQL = ", ".join(f"'{v}'" for v in VERDICTS)
 
 

@@ -39,6 +39,7 @@ from tocsin.access.principal import Principal
 from tocsin.coherence.method import method
 from tocsin.coherence.tables import ThreatIndicator
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.reference.tables import RefCountry, RefCrimeArea
 
 REQUIRED = ("crime_area", "country", "year", "kind", "value", "unit", "source", "reliability",
@@ -89,9 +90,13 @@ def _records(reader: csv.DictReader[str], where: str,
         except StopIteration:
             return
         except csv.Error as exc:
-            problems.append(Problem(f"{where}: line {reader.line_num + 1}",
-                                    f"not readable as CSV ({exc})"))
+            problems.append(Problem(_line(where, reader.line_num + 1),
+                                    N_("not readable as CSV (%(why)s)", why=str(exc))))
             return
+
+
+def _line(where: str, line: int) -> str:
+    return N_("%(where)s: line %(line)s", where=where, line=line)
 
 
 def parse_csv(text: str, crime_areas: set[str], countries: set[str],
@@ -103,14 +108,17 @@ def parse_csv(text: str, crime_areas: set[str], countries: set[str],
     try:
         header = [h.strip() for h in reader.fieldnames or []]
     except csv.Error as exc:
-        raise InputError.single(f"{where}: line 1", f"not readable as CSV ({exc})") from None
+        raise InputError.single(_line(where, 1), N_("not readable as CSV (%(why)s)",
+                                                       why=str(exc))) from None
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if missing:
-        problems.append(Problem(f"{where}: line 1", f"missing column(s): {', '.join(missing)}"))
+        problems.append(Problem(_line(where, 1), N_("missing column(s): %(columns)s",
+                                                    columns=", ".join(missing))))
     if unknown:
-        problems.append(Problem(f"{where}: line 1", f"unknown column(s): {', '.join(unknown)}; "
-                                f"expected {', '.join(REQUIRED + OPTIONAL)}"))
+        problems.append(Problem(_line(where, 1), N_(
+            "unknown column(s): %(columns)s; expected %(expected)s", columns=", ".join(unknown),
+            expected=", ".join(REQUIRED + OPTIONAL))))
     if problems:
         raise InputError(problems)
     kinds = method().indicator_kinds
@@ -121,51 +129,59 @@ def parse_csv(text: str, crime_areas: set[str], countries: set[str],
         line = reader.line_num
         cell = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         if None in raw:
-            problems.append(Problem(f"{where}: line {line}", "more values than columns"))
+            problems.append(Problem(_line(where, line), N_("more values than columns")))
             continue
         here: list[Problem] = []
 
         def bad(column: str, reason: str, _line: int = line, _here: list[Problem] = here) -> None:
-            _here.append(Problem(f"{where}: line {_line}, column {column}", reason))
+            _here.append(Problem(N_("%(where)s: line %(line)s, column %(column)s", where=where,
+                                    line=_line, column=column), reason))
 
         area = cell["crime_area"]
         if area not in crime_areas:
-            bad("crime_area", f"unknown crime area {area!r}" if area else "empty")
+            bad("crime_area", N_("unknown crime area %(code)s", code=repr(area)) if area
+                else N_("empty"))
         country = cell["country"].upper()
         if country not in countries:
-            bad("country", f"unknown country code {cell['country']!r}" if country else "empty")
+            bad("country", N_("unknown country code %(code)s", code=repr(cell["country"]))
+                if country else N_("empty"))
         year = 0
         try:
             year = int(cell["year"])
             if year not in YEARS:
-                bad("year", f"{year} is outside {YEARS.start}-{YEARS.stop - 1}")
+                bad("year", N_("%(year)s is outside %(first)s-%(last)s", year=year,
+                               first=YEARS.start, last=YEARS.stop - 1))
         except ValueError:
-            bad("year", f"not a whole number: {cell['year']!r}")
+            bad("year", N_("not a whole number: %(value)s", value=repr(cell["year"])))
         kind = cell["kind"]
         if kind not in kinds:
-            bad("kind", f"unknown indicator kind {kind!r}; use one of {', '.join(kinds)}")
+            bad("kind", N_("unknown indicator kind %(kind)s; use one of %(allowed)s",
+                           kind=repr(kind), allowed=", ".join(kinds)))
         value = 0.0
         try:
             value = float(cell["value"].replace(",", "").replace("_", ""))
             if not math.isfinite(value) or value < 0:
-                bad("value", "must be a finite number of zero or more")
+                bad("value", N_("must be a finite number of zero or more"))
         except ValueError:
-            bad("value", f"not a number: {cell['value']!r}")
+            bad("value", N_("not a number: %(value)s", value=repr(cell["value"])))
         unit = cell["unit"]
         if kind in kinds and unit.lower() != kinds[kind].unit.lower():
-            bad("unit", f"{kind} is counted in {kinds[kind].unit!r}, not {unit!r}")
+            bad("unit", N_("%(kind)s is counted in %(unit)s, not %(value)s", kind=kind,
+                           unit=repr(kinds[kind].unit), value=repr(unit)))
         source = cell["source"]
         if not source:
-            bad("source", "say where the figure comes from")
+            bad("source", N_("say where the figure comes from"))
         elif len(source) > 300:
-            bad("source", "longer than 300 characters")
+            bad("source", N_("longer than %(most)s characters", most=300))
         reliability = cell["reliability"].upper()
         if reliability not in grading.source_reliability:
             bad("reliability",
-                f"source reliability must be one of A-F, not {cell['reliability']!r}")
+                N_("source reliability must be one of A-F, not %(value)s",
+                   value=repr(cell["reliability"])))
         credibility = 0
         if cell["credibility"] not in grading.credibility:
-            bad("credibility", f"information credibility must be 1-6, not {cell['credibility']!r}")
+            bad("credibility", N_("information credibility must be 1-6, not %(value)s",
+                                  value=repr(cell["credibility"])))
         else:
             credibility = int(cell["credibility"])
         handling = default_handling
@@ -180,16 +196,16 @@ def parse_csv(text: str, crime_areas: set[str], countries: set[str],
         row = IndicatorRow(line, area, country, year, kind, value, kinds[kind].unit, source,
                            reliability, credibility, handling, cell.get("note", ""))
         if row.key in seen:
-            problems.append(Problem(f"{where}: line {line}",
-                                    f"repeats line {seen[row.key]} (same crime area, country, "
-                                    "year, kind and source)"))
+            problems.append(Problem(_line(where, line), N_(
+                "repeats line %(line)s (same crime area, country, year, kind and source)",
+                line=seen[row.key])))
             continue
         seen[row.key] = line
         rows.append(row)
     if problems:
         raise InputError(problems)
     if not rows:
-        raise InputError.single(where, "the file has no indicator rows")
+        raise InputError.single(where, N_("the file has no indicator rows"))
     return rows
 
 
@@ -202,7 +218,8 @@ def import_indicators(session: Session, principal: Principal, source: Path | str
         try:
             text = source.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError.single(where, f"not UTF-8 text ({exc.reason})") from exc
+            raise InputError.single(where, N_("not UTF-8 text (%(why)s)",
+                                              why=exc.reason)) from exc
     else:
         where, text = "<csv>", source
     unit_id = _unit_id(session, principal, unit)
@@ -220,7 +237,7 @@ def import_indicators(session: Session, principal: Principal, source: Path | str
                    ThreatIndicator.year).in_({(r.crime_area, r.country, r.year) for r in rows})))
     }
     problems = [
-        Problem(f"{where}: line {r.line}", "replaces an indicator you may not change")
+        Problem(_line(where, r.line), N_("replaces an indicator you may not change"))
         for r in rows
         if r.key in existing and not (may_read(existing[r.key], principal)
                                       and may_write(principal, existing[r.key].owner_unit_id))

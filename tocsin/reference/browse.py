@@ -90,7 +90,7 @@ class CrimeAreaView:
 def crime_area(session: Session, code: str) -> CrimeAreaView:
     area = session.get(RefCrimeArea, code)
     if area is None:
-        raise NotFound(f"crime area {code!r} not found")
+        raise NotFound.of('crime area', repr(code))
     view = CrimeAreaView(area=area)
     walks = session.scalars(
         select(RefCrimeAreaCrosswalk)
@@ -156,7 +156,7 @@ class StageView:
 def stage(session: Session, code: str) -> StageView:
     found = session.get(RefStage, code)
     if found is None:
-        raise NotFound(f"stage {code!r} not found")
+        raise NotFound.of('stage', repr(code))
     provisions = list(
         session.scalars(
             select(RefProvision)
@@ -189,7 +189,7 @@ def structure_tree(session: Session) -> list[StructureNode]:
 def structure(session: Session, code: str) -> StructureNode:
     tree = {n.structure.code: n for n in _flatten(structure_tree(session))}
     if code not in tree:
-        raise NotFound(f"structure {code!r} not found")
+        raise NotFound.of('structure', repr(code))
     return tree[code]
 
 
@@ -220,7 +220,7 @@ class InstrumentView:
 def instrument(session: Session, code: str) -> InstrumentView:
     found = session.get(RefInstrument, code)
     if found is None:
-        raise NotFound(f"instrument {code!r} not found")
+        raise NotFound.of('instrument', repr(code))
     areas = list(
         session.scalars(
             select(RefCrimeArea)

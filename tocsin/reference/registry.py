@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tocsin.errors import Problem, ReferenceDataError
+from tocsin.i18n import N_
 from tocsin.reference.schema import (
     CrimeArea,
     CrimeAreasFile,
@@ -89,18 +90,20 @@ def read_yaml(path: Path, name: str) -> tuple[Any, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        return None, [Problem(name, f"cannot be read: {exc.strerror or exc}")]
+        return None, [Problem(name, N_("cannot be read: %(why)s",
+                                       why=str(exc.strerror or exc)))]
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{name}: line {mark.line + 1}, column {mark.column + 1}" if mark else name
-        reason = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        return None, [Problem(where, f"YAML syntax error: {reason}")]
+        where = N_("%(where)s: line %(line)s, column %(column)s", where=name,
+                   line=mark.line + 1, column=mark.column + 1) if mark else name
+        reason = " ".join(p for p in (exc.context, exc.problem) if p) or N_("invalid YAML")
+        return None, [Problem(where, N_("YAML syntax error: %(why)s", why=reason))]
     except yaml.YAMLError as exc:
-        return None, [Problem(name, f"YAML error: {exc}")]
+        return None, [Problem(name, N_("YAML error: %(why)s", why=str(exc)))]
     if data is None:
-        return None, [Problem(name, "the file is empty")]
+        return None, [Problem(name, N_("the file is empty"))]
     return data, []
 
 
@@ -275,13 +278,13 @@ def _default_registry() -> Registry:
 def _load(root: Path) -> Registry:
     problems: list[Problem] = []
     if not root.is_dir():
-        raise ReferenceDataError([Problem(str(root), "is not a directory")])
+        raise ReferenceDataError([Problem(str(root), N_("is not a directory"))])
     parsed: dict[str, Any] = {
         name: _validate(name, root / name, model, problems) for name, model in FILES.items()
     }
     instrument_files = sorted((root / INSTRUMENTS_DIR).glob("*.yaml"))
     if not instrument_files:
-        problems.append(Problem(f"{INSTRUMENTS_DIR}/", "no instrument files (*.yaml) found"))
+        problems.append(Problem(f"{INSTRUMENTS_DIR}/", N_("no instrument files (*.yaml) found")))
     instruments: list[Located] | None = []
     provisions: list[Located] | None = []
     for file in instrument_files:

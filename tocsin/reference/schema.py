@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from tocsin import types
 from tocsin.errors import Problem
+from tocsin.i18n import N_
 
 SNAKE_CODE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 KEBAB_CODE = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
@@ -45,6 +46,11 @@ class StructureKind(StrEnum):
     unit = "unit"
     institution = "institution"
     field_operation = "field_operation"
+
+
+#: The structure kinds as pages show them (``|term``), marked for the catalogs.
+STRUCTURE_KIND_TERMS = (N_("department"), N_("unit"), N_("institution"),
+                        N_("field operation"))
 
 
 class StateStatus(StrEnum):
@@ -465,7 +471,8 @@ def _sources(items: Sequence[Located], known: Mapping[str, str], problems: list[
         for field, value in cited:
             if SOURCE_KEY.match(value) and value not in known:
                 problems.append(
-                    Problem(item.where(field), f"unknown source key {value!r} (see meta.yaml)")
+                    Problem(item.where(field), N_("unknown source key %(key)s (see meta.yaml)",
+                                                  key=repr(value)))
                 )
 
 
@@ -476,12 +483,13 @@ def _parents(items: Mapping[str, Located], problems: list[Problem]) -> None:
         if parent is None:
             continue
         if parent not in items:
-            problems.append(Problem(item.where("parent"), f"unknown parent {parent!r}"))
+            problems.append(Problem(item.where("parent"), N_("unknown parent %(code)s",
+                                                             code=repr(parent))))
             continue
         chain = {code}
         while parent is not None and parent in items:
             if parent in chain:
-                problems.append(Problem(item.where("parent"), "parents form a cycle"))
+                problems.append(Problem(item.where("parent"), N_("parents form a cycle")))
                 break
             chain.add(parent)
             parent = items[parent].entry.parent
@@ -537,16 +545,19 @@ def cross_check(
                 for code in item.entry.crime_areas:
                     if code not in area_codes:
                         problems.append(
-                            Problem(item.where("crime_areas"), f"unknown crime area {code!r}")
+                            Problem(item.where("crime_areas"),
+                                    N_("unknown crime area %(code)s", code=repr(code)))
                         )
     for item in provisions or []:
         if stage_codes is not None:
             for code in item.entry.stages:
                 if code not in stage_codes:
-                    problems.append(Problem(item.where("stages"), f"unknown stage {code!r}"))
+                    problems.append(Problem(item.where("stages"), N_("unknown stage %(code)s",
+                                                                     code=repr(code))))
         if instrument_codes is not None and item.entry.instrument_code not in instrument_codes:
             problems.append(
-                Problem(item.where("key"), f"unknown instrument {item.entry.instrument_code!r}")
+                Problem(item.where("key"), N_("unknown instrument %(code)s",
+                                              code=repr(item.entry.instrument_code)))
             )
     if meta is not None:
         groups: tuple[Sequence[Located] | None, ...] = (

@@ -142,7 +142,10 @@ def _environment() -> Environment:
                                        else f"{v:,.0f}")
     env.filters["pct"] = lambda v: (f"{100 * v:.1f} %" if i18n.current() == i18n.DEFAULT
                                     else i18n.format_percent(v, 1))
-    env.filters["label"] = lambda code: code.replace("_", " ") if code else "not stated"
+    # a code as words in the report's language (a role, a kind of pair, a verdict)
+    env.filters["label"] = lambda code: (i18n.gettext(code.replace("_", " ")) if code
+                                         else i18n.gettext("not stated"))
+    env.filters["term"] = lambda code: i18n.gettext(str(code).replace("_", " ")) if code else ""
     return env
 
 

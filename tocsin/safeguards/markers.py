@@ -24,6 +24,7 @@ from tocsin.access.policy import get_readable, require_write
 from tocsin.access.principal import Principal
 from tocsin.datafiles import load_model
 from tocsin.errors import ConfigurationError, InputError, Problem
+from tocsin.i18n import N_
 from tocsin.safeguards.tables import ActivityMarker
 
 DATA = Path(__file__).parent / "data" / "markers.yaml"
@@ -77,8 +78,9 @@ def load_markers(path: Path) -> Markers:
     data = load_model(path, Markers)
     for ref in data.human_rights.markers:
         if data.marker(ref.vocabulary, ref.code) is None:
-            raise ConfigurationError(f"{path}: human_rights names the unknown marker "
-                                     f"{ref.vocabulary}/{ref.code}")
+            raise ConfigurationError(N_(
+                "%(path)s: human_rights names the unknown marker %(vocabulary)s/%(code)s",
+                path=str(path), vocabulary=ref.vocabulary, code=ref.code))
     return data
 
 
@@ -110,13 +112,14 @@ def set_markers(session: Session, principal: Principal, activity_id: int,
     seen: set[tuple[str, str]] = set()
     for i, m in enumerate(given):
         if data.marker(m.vocabulary, m.code) is None:
-            problems.append(Problem(f"markers.{i}.code", f"{m.vocabulary}/{m.code} is not a "
-                                                         "marker of markers.yaml"))
+            problems.append(Problem(f"markers.{i}.code", N_(
+                "%(vocabulary)s/%(code)s is not a marker of markers.yaml",
+                vocabulary=m.vocabulary, code=m.code)))
         if m.significance not in {s.code for s in data.significance}:
-            problems.append(Problem(f"markers.{i}.significance",
-                                    f"{m.significance} is not an IATI significance code"))
+            problems.append(Problem(f"markers.{i}.significance", N_(
+                "%(value)s is not an IATI significance code", value=m.significance)))
         if (m.vocabulary, m.code) in seen:
-            problems.append(Problem(f"markers.{i}.code", "given twice"))
+            problems.append(Problem(f"markers.{i}.code", N_("given twice")))
         seen.add((m.vocabulary, m.code))
     if problems:
         raise InputError(problems)

@@ -27,6 +27,7 @@ from tocsin.access.principal import Principal
 from tocsin.cases.records import audit_case, get_case, writable_case
 from tocsin.cases.tables import Asset, Case, Exchange, Subject
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_
 from tocsin.safeguards.config import Category, rules
 from tocsin.safeguards.spec import (
     CorrectionSpec,
@@ -126,14 +127,14 @@ def _subject(session: Session, principal: Principal, subject_id: int, *, write: 
              ) -> tuple[Case, Subject, Processing | None, Category | None]:
     subject = session.get(Subject, subject_id) if storable_id(subject_id) else None
     if subject is None:
-        raise NotFound(f"person {subject_id} not found")
+        raise NotFound.of('person', subject_id)
     case = (writable_case if write else get_case)(session, principal, subject.case_id)
     proc = processing_of(session, "subject", [subject.id]).get(subject.id)
     category = rules().category(proc.category) if proc and proc.category else None
     if not may_see(principal, case, category):
         audit.record(session, principal, "denied", PERSON, subject.id,
                      audience(case, category), detail="category audience")
-        raise NotFound(f"person {subject_id} not found")
+        raise NotFound.of('person', subject_id)
     return case, subject, proc, category
 
 
@@ -157,8 +158,9 @@ def consult_subject(session: Session, principal: Principal, subject_id: int,
     case, subject, proc, category = _subject(session, principal, subject_id)
     sensitive = bool(category and category.sensitive)
     if sensitive and not justification.strip():
-        raise InputError.single("justification", f"a {category.label.lower() if category else ''} "
-                                "is opened only with a justification (it is logged)")
+        raise InputError.single("justification", N_(
+            "a %(category)s is opened only with a justification (it is logged)",
+            category=category.label.lower() if category else ""))
     detail = f"case {case.reference}"
     if justification.strip():
         detail += f"; justification: {justification.strip()[:1000]}"
@@ -172,6 +174,10 @@ def consult_subject(session: Session, principal: Principal, subject_id: int,
 
 # --- purpose, legal basis and review date ----------------------------------------------------
 
+def _not_one_of(value: str, allowed: str) -> str:
+    return N_("%(value)s is not one of %(allowed)s", value=repr(value), allowed=allowed)
+
+
 def _check_processing(spec: ProcessingSpec, record_type: str, problems: list[Problem]
                       ) -> Category | None:
     rule = rules()
@@ -180,16 +186,15 @@ def _check_processing(spec: ProcessingSpec, record_type: str, problems: list[Pro
         category = rule.category(spec.category)
         if category is None:
             keys = ", ".join(c.key for c in rule.categories)
-            problems.append(Problem("processing.category",
-                                    f"{spec.category!r} is not one of {keys}"))
+            problems.append(Problem("processing.category", _not_one_of(spec.category, keys)))
     elif spec.category:
-        problems.append(Problem("processing.category", "only persons carry a category"))
+        problems.append(Problem("processing.category", N_("only persons carry a category")))
     if rule.purpose(spec.purpose) is None:
-        problems.append(Problem("processing.purpose", f"{spec.purpose!r} is not one of "
-                                f"{', '.join(p.key for p in rule.purposes)}"))
+        problems.append(Problem("processing.purpose", _not_one_of(
+            spec.purpose, ", ".join(p.key for p in rule.purposes))))
     if rule.legal_basis(spec.legal_basis) is None:
-        problems.append(Problem("processing.legal_basis", f"{spec.legal_basis!r} is not one "
-                                f"of {', '.join(b.key for b in rule.legal_bases)}"))
+        problems.append(Problem("processing.legal_basis", _not_one_of(
+            spec.legal_basis, ", ".join(b.key for b in rule.legal_bases))))
     return category
 
 
@@ -201,9 +206,9 @@ def _save_processing(session: Session, principal: Principal, record_type: str, r
     months = category.review_months if category else months_if_no_category
     latest = add_months(start, months)
     if spec.review_on is not None and spec.review_on > latest:
-        problems.append(Problem("processing.review_on", f"at the latest {latest} ({months} "
-                                "months by the rules); extend it at review with a "
-                                "justification"))
+        problems.append(Problem("processing.review_on", N_(
+            "at the latest %(latest)s (%(months)s months by the rules); extend it at review "
+            "with a justification", latest=latest, months=months)))
     if problems:
         raise InputError(problems)
     proc = processing_of(session, record_type, [record_id]).get(record_id)
@@ -268,14 +273,15 @@ def add_statement(session: Session, principal: Principal, case_id: int,
     case = writable_case(session, principal, case_id)
     problems: list[Problem] = []
     if not spec.text:
-        problems.append(Problem("statement.text", "write the information"))
+        problems.append(Problem("statement.text", N_("write the information")))
     if spec.nature not in NATURES:
-        problems.append(Problem("statement.nature", "say whether it is a fact or an assessment"))
+        problems.append(Problem("statement.nature",
+                                N_("say whether it is a fact or an assessment")))
     if not spec.source:
-        problems.append(Problem("statement.source", "name the source"))
+        problems.append(Problem("statement.source", N_("name the source")))
     if spec.subject_id is not None and spec.subject_id not in {s.id for s in case.subjects}:
-        problems.append(Problem("statement.subject_id", f"no person {spec.subject_id} in this "
-                                                        "case"))
+        problems.append(Problem("statement.subject_id", N_("no person %(id)s in this case",
+                                                           id=spec.subject_id)))
     scheme = spec.scheme or grading.grading().default
     grades = grading.check_grades(scheme, spec.grades, "statement", problems)
     code = grading.check_handling_code(spec.handling_code, spec.provider_restrictions,
@@ -299,7 +305,7 @@ def get_statement(session: Session, principal: Principal, statement_id: int) -> 
     """A statement of a case the principal may read, about a person they may see."""
     statement = session.get(Statement, statement_id) if storable_id(statement_id) else None
     if statement is None:
-        raise NotFound(f"statement {statement_id} not found")
+        raise NotFound.of('statement', statement_id)
     get_case(session, principal, statement.case_id)
     if statement.subject_id is not None:
         _subject(session, principal, statement.subject_id)
@@ -311,10 +317,10 @@ def record_consent(session: Session, principal: Principal, statement_id: int,
     """The provider consented to passing the statement on (or to its use as evidence)."""
     statement = session.get(Statement, statement_id) if storable_id(statement_id) else None
     if statement is None:
-        raise NotFound(f"statement {statement_id} not found")
+        raise NotFound.of('statement', statement_id)
     case = writable_case(session, principal, statement.case_id)
     if not note.strip():
-        raise InputError.single("consent.note", "say who consented, when and how")
+        raise InputError.single("consent.note", N_("say who consented, when and how"))
     statement.provider_consent, statement.consent_note = True, note.strip()
     audit_case(session, principal, case, f"statement {statement.id}: provider's consent "
                                          f"recorded ({note.strip()[:500]})")
@@ -368,30 +374,32 @@ def transfer(session: Session, principal: Principal, case_id: int, spec: Transfe
     case = writable_case(session, principal, case_id)
     problems: list[Problem] = []
     if not spec.statement_ids and not spec.subject_ids:
-        problems.append(Problem("transfer.statement_ids", "choose what to pass on"))
+        problems.append(Problem("transfer.statement_ids", N_("choose what to pass on")))
     if not spec.justification:
-        problems.append(Problem("transfer.justification", "say why it is passed on"))
+        problems.append(Problem("transfer.justification", N_("say why it is passed on")))
     wanted = [i for i in spec.statement_ids if storable_id(i)]
     chosen = list(session.scalars(select(Statement).where(
         Statement.case_id == case.id, Statement.id.in_(wanted))))
     for missing in sorted(set(spec.statement_ids) - {s.id for s in chosen}):
-        problems.append(Problem("transfer.statement_ids", f"no statement {missing} in this case"))
+        problems.append(Problem("transfer.statement_ids", N_("no statement %(id)s in this case",
+                                                             id=missing)))
     visible = {p.subject.id: p for p in persons(session, principal, case)}
     for missing in sorted(set(spec.subject_ids) - set(visible)):
-        problems.append(Problem("transfer.subject_ids", f"no person {missing} in this case"))
+        problems.append(Problem("transfer.subject_ids", N_("no person %(id)s in this case",
+                                                           id=missing)))
     for s in chosen:
         if s.subject_id is not None and s.subject_id not in visible:
-            problems.append(Problem("transfer.statement_ids", f"no statement {s.id} in this "
-                                                              "case"))
+            problems.append(Problem("transfer.statement_ids", N_(
+                "no statement %(id)s in this case", id=s.id)))
             continue
         for reason in grading.transfer_refusals(
                 s.handling_code, consent=s.provider_consent, as_evidence=spec.as_evidence,
                 restrictions=s.provider_restrictions, restrictions_met=spec.restrictions_met):
-            problems.append(Problem("transfer.statement_ids",
-                                    f"statement {s.id} (from {s.provider or s.source}): "
-                                    f"{reason}"))
+            problems.append(Problem("transfer.statement_ids", N_(
+                "statement %(id)s (from %(provider)s): %(reason)s", id=s.id,
+                provider=s.provider or s.source, reason=reason)))
     if problems:
-        raise InputError(problems, summary="nothing was passed on")
+        raise InputError(problems, summary=N_("nothing was passed on"))
     restrictions = "; ".join(sorted({f"{s.handling_code}: {s.provider_restrictions}"
                                      for s in chosen if s.provider_restrictions}))
     what = (f"{len(chosen)} graded statement(s) and {len(spec.subject_ids)} person(s)"
@@ -472,15 +480,15 @@ def correct_statement(session: Session, principal: Principal, statement_id: int,
     """Correct a statement; every recipient it was passed to gets a notification."""
     statement = session.get(Statement, statement_id) if storable_id(statement_id) else None
     if statement is None:
-        raise NotFound(f"statement {statement_id} not found")
+        raise NotFound.of('statement', statement_id)
     case = writable_case(session, principal, statement.case_id)
     if statement.subject_id is not None:
         _subject(session, principal, statement.subject_id)
     problems = []
     if not spec.text:
-        problems.append(Problem("correction.text", "write the corrected information"))
+        problems.append(Problem("correction.text", N_("write the corrected information")))
     if not spec.reason:
-        problems.append(Problem("correction.reason", "say why it is corrected"))
+        problems.append(Problem("correction.reason", N_("say why it is corrected")))
     if problems:
         raise InputError(problems)
     statement.text, statement.corrected_at = spec.text, datetime.now(UTC)
@@ -501,7 +509,7 @@ def erase_subject(session: Session, principal: Principal, subject_id: int,
     Every recipient it was passed to gets a notification; the audit entry keeps no content."""
     case, subject, _, category = _subject(session, principal, subject_id, write=True)
     if not spec.reason:
-        raise InputError.single("erasure.reason", "say why the person is erased")
+        raise InputError.single("erasure.reason", N_("say why the person is erased"))
     sent = _recipients(session, case.id, subject_id=subject.id)
     notes = _notify(session, principal, case, sent, "erasure",
                     f"Case {case.reference}: personal data of person record {subject.id}, "
@@ -587,7 +595,7 @@ def anonymise_subject(session: Session, principal: Principal, subject_id: int,
     """Keep the record for statistics but remove what identifies the person."""
     case, subject, proc, category = _subject(session, principal, subject_id, write=True)
     if not spec.reason:
-        raise InputError.single("erasure.reason", "say why the person is anonymised")
+        raise InputError.single("erasure.reason", N_("say why the person is anonymised"))
     _forget(session, case, subject)
     subject.caption = f"Anonymised {subject.schema.lower()} {subject.id}"
     subject.properties, subject.screening = {}, None
@@ -629,7 +637,7 @@ def mark_sent(session: Session, principal: Principal, notification_id: int,
               on: date | None = None) -> Notification:
     item = session.get(Notification, notification_id) if storable_id(notification_id) else None
     if item is None:
-        raise NotFound(f"notification {notification_id} not found")
+        raise NotFound.of('notification', notification_id)
     handling = ""
     if item.case_id is not None:
         handling = writable_case(session, principal, item.case_id).handling

@@ -21,6 +21,7 @@ from tocsin.access.principal import Principal
 from tocsin.cases.records import get_case, writable_case
 from tocsin.cases.tables import Case
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_
 from tocsin.money.tables import TransactionSet
 from tocsin.safeguards import records
 from tocsin.safeguards.config import rules
@@ -113,7 +114,7 @@ def _processing(session: Session, principal: Principal, processing_id: int
     and unit for the audit."""
     proc = session.get(Processing, processing_id) if storable_id(processing_id) else None
     if proc is None:
-        raise NotFound(f"processing record {processing_id} not found")
+        raise NotFound.of('processing record', processing_id)
     if proc.record_type == "case":
         case = writable_case(session, principal, proc.record_id)
         return proc, case.handling, case.owner_unit_id
@@ -134,9 +135,11 @@ def extend(session: Session, principal: Principal, processing_id: int,
     limit = rules().review.max_extension_months
     problems = []
     if not spec.justification:
-        problems.append(Problem("extension.justification", "say why the data is still needed"))
+        problems.append(Problem("extension.justification",
+                                N_("say why the data is still needed")))
     if spec.months > limit:
-        problems.append(Problem("extension.months", f"at most {limit} months at once"))
+        problems.append(Problem("extension.months", N_("at most %(most)s months at once",
+                                                       most=limit)))
     if problems:
         raise InputError(problems)
     start = max(proc.review_on, today or date.today())
@@ -157,8 +160,8 @@ def anonymise(session: Session, principal: Principal, processing_id: int,
               spec: ErasureSpec) -> None:
     proc, _, _ = _processing(session, principal, processing_id)
     if proc.record_type != "subject":
-        raise InputError.single("decision", "only persons are anonymised; a case or a "
-                                            "transaction set is extended or deleted")
+        raise InputError.single("decision", N_("only persons are anonymised; a case or a "
+                                               "transaction set is extended or deleted"))
     records.anonymise_subject(session, principal, proc.record_id, spec)
 
 
@@ -168,7 +171,7 @@ def delete_record(session: Session, principal: Principal, settings: Settings,
     to notify (persons that were passed on)."""
     proc, _, _ = _processing(session, principal, processing_id)
     if not spec.reason:
-        raise InputError.single("erasure.reason", "say why the record is deleted")
+        raise InputError.single("erasure.reason", N_("say why the record is deleted"))
     if proc.record_type == "subject":
         return len(records.erase_subject(session, principal, proc.record_id, spec))
     if proc.record_type == "transaction_set":

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tocsin.i18n import N_
 from tocsin.store.base import Base, utcnow
 
 NATURES = ("fact", "assessment")
@@ -100,6 +101,10 @@ class Transmission(Base):
     subject_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_subjects.id", ondelete="SET NULL"), nullable=True, index=True)
     as_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+#: The kinds of notice to recipients as pages show them (``|term``), marked for the catalogs.
+NOTICE_TERMS = (N_("correction"), N_("erasure"))
 
 
 class Notification(Base):

@@ -88,8 +88,8 @@ def import_list(session: Session, principal: Principal, fmt: str,
     require_import(principal)
     if fmt not in FORMATS:
         raise InputError.single("format", N_("unknown list format %(format)s; use one of "
-                                             "%(choices)s", format=repr(fmt),
-                                             choices=", ".join(FORMATS)))
+                                             "%(allowed)s", format=repr(fmt),
+                                             allowed=", ".join(FORMATS)))
     default_key, default_title = KNOWN[fmt]
     key = check_key(key or default_key)
     paths = [Path(s) for s in sources]
@@ -192,7 +192,7 @@ def get_list(session: Session, key: str) -> ScreeningList:
     found = session.scalars(select(ScreeningList).where(
         ScreeningList.key == key.strip().lower()[:60])).first()
     if found is None:
-        raise NotFound(f"list {key} not found")
+        raise NotFound.of('list', key)
     return found
 
 

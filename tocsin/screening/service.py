@@ -83,7 +83,7 @@ def index_for(session: Session, version_id: int) -> matching.Index:
     """The blocking index of a list version (built on first use, then kept)."""
     version = session.get(ListVersion, version_id)
     if version is None:
-        raise NotFound(f"list version {version_id} not found")
+        raise NotFound.of('list version', version_id)
     # ids are unique within one database only; the file's digest tells versions apart
     key = (session.get_bind().engine.url.render_as_string(hide_password=True), version_id,
            version.sha256, version.entry_count)
@@ -137,12 +137,12 @@ def as_entity(value: EntityProxy | Mapping[str, Any], where: str = "entity") -> 
                                                "schema": value["schema"],
                                                "properties": clean})
         except Exception as exc:  # followthemoney raises several kinds
-            raise InputError.single(where, N_("not a FollowTheMoney entity (%(error)s)",
-                                              error=str(exc))) from None
+            raise InputError.single(where, N_("not a FollowTheMoney entity (%(why)s)",
+                                              why=str(exc))) from None
     if not proxy.schema.is_a("Thing"):
-        raise InputError.single(f"{where}.schema", N_("%(schema)s cannot be screened; use "
-                                                      "Person, Company, Organization…",
-                                                      schema=proxy.schema.name))
+        raise InputError.single(f"{where}.schema", N_(
+            "%(schema)s cannot be screened; use Person, Company, Organization…",
+            schema=proxy.schema.name))
     if not proxy.get_type_values(_name_type()):
         raise InputError.single(f"{where}.properties.name", N_("a subject needs a name"))
     if not proxy.id:
@@ -311,8 +311,8 @@ def screen_entities(session: Session, principal: Principal,
     """
     threshold, review = _bands((threshold, review))
     if handling not in HANDLING_CODES:
-        raise InputError.single("handling", N_("use one of %(choices)s",
-                                               choices=", ".join(HANDLING_CODES)))
+        raise InputError.single("handling", N_("use one of %(allowed)s",
+                                               allowed=", ".join(HANDLING_CODES)))
     if len(entities) > MAX_SUBJECTS:
         raise InputError.single("entities", N_("at most %(most)s subjects per screen; screen "
                                                "a transaction set as a batch job",
@@ -405,14 +405,14 @@ def judge(session: Session, principal: Principal, subject_id: int, list_key: str
         raise PermissionDenied(N_("role %(role)s may not judge matches",
                                   role=ROLE_LABELS[principal.role]))
     if verdict not in VERDICTS:
-        raise InputError.single("verdict", N_("use one of %(choices)s",
-                                              choices=", ".join(VERDICTS)))
+        raise InputError.single("verdict", N_("use one of %(allowed)s",
+                                              allowed=", ".join(VERDICTS)))
     subject = get_subject(session, principal, subject_id)
     require_write(principal, subject.owner_unit_id)  # judgements belong to the unit
     listing = session.scalars(select(ScreeningList).where(
         ScreeningList.key == list_key.strip().lower()[:60])).first()
     if listing is None:
-        raise NotFound(f"list {list_key} not found")
+        raise NotFound.of('list', list_key)
     entity_id = entity_id.strip()[:200]
     known = session.scalar(select(ListEntry.id).join(
         ListVersion, ListVersion.id == ListEntry.version_id).where(
@@ -497,7 +497,7 @@ def rescreen_version(session: Session, version_id: int, *, threshold: float | No
     threshold, review = _bands((threshold, review))
     version = session.get(ListVersion, version_id)
     if version is None:
-        raise NotFound(f"list version {version_id} not found")
+        raise NotFound.of('list version', version_id)
     listing = session.get(ScreeningList, version.list_id)
     assert listing is not None
     changed = {c.entity_id: c.change for c in session.scalars(
@@ -575,7 +575,7 @@ def alerts(session: Session, principal: Principal, *, status: str = "open",
 def close_alert(session: Session, principal: Principal, alert_id: int) -> None:
     alert = session.get(Alert, alert_id) if 0 < alert_id < 2**63 else None
     if alert is None:
-        raise NotFound(f"alert {alert_id} not found")
+        raise NotFound.of('alert', alert_id)
     subject = get_subject(session, principal, alert.subject_id)  # NotFound if unreadable
     if not principal.can(Action.JUDGE):
         raise PermissionDenied(N_("role %(role)s may not close alerts",

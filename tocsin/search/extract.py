@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tocsin import limits
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -41,14 +42,16 @@ def extract_text(path: Path | str, mime: str | None = None, *, max_bytes: int = 
     path = Path(path)
     where = path.name or str(path)
     if not path.is_file():
-        raise InputError.single(where, "file not found")
+        raise InputError.single(where, N_("file not found"))
     size = path.stat().st_size
     if size > max_bytes:
-        raise InputError.single(where, f"file is {size} bytes; the limit is {max_bytes}")
+        raise InputError.single(where, N_("file is %(size)s bytes; the limit is %(most)s",
+                                           size=size, most=max_bytes))
     kind = guess_mime(path, mime)
     if kind not in SUPPORTED:
         allowed = ", ".join(sorted(SUPPORTED))
-        raise InputError.single(where, f"cannot extract text from {kind!r}; supported: {allowed}")
+        raise InputError.single(where, N_("cannot extract text from %(kind)s; supported: "
+                                           "%(allowed)s", kind=repr(kind), allowed=allowed))
     try:
         if kind == PDF:
             text = _pdf(path, max_chars)
@@ -59,7 +62,8 @@ def extract_text(path: Path | str, mime: str | None = None, *, max_bytes: int = 
     except InputError:
         raise
     except Exception as exc:  # the parsers raise many unrelated types on a damaged file
-        raise InputError.single(where, f"damaged or unreadable {kind} file ({exc})") from exc
+        raise InputError.single(where, N_("damaged or unreadable %(kind)s file (%(why)s)",
+                                           kind=kind, why=str(exc))) from exc
     return text[:max_chars]
 
 
@@ -78,7 +82,8 @@ def _pdf(path: Path, max_chars: int) -> str:
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:
-            raise InputError.single(path.name, "PDF is encrypted; upload an unprotected copy")
+            raise InputError.single(path.name, N_("PDF is encrypted; upload an unprotected "
+                                                   "copy"))
         parts: list[str] = []
         length = 0
         for number, page in enumerate(reader.pages):
@@ -88,19 +93,21 @@ def _pdf(path: Path, max_chars: int) -> str:
             parts.append(text)
             length += len(text)
     except PdfReadError as exc:
-        raise InputError.single(path.name, f"not a readable PDF ({exc})") from exc
+        raise InputError.single(path.name, N_("not a readable PDF (%(why)s)",
+                                               why=str(exc))) from exc
     return "\n".join(parts)
 
 
 def _docx(path: Path, max_chars: int) -> str:
     if not zipfile.is_zipfile(path):
-        raise InputError.single(path.name, "not a DOCX file (not a zip archive)")
+        raise InputError.single(path.name, N_("not a DOCX file (not a zip archive)"))
     # refuse a zip bomb before parsing it: the platform's limits, and a ratio for text
     limits.check_archive(path, path.name, kind="DOCX file")
     with zipfile.ZipFile(path) as archive:
         unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > 20 * max(path.stat().st_size, 1024 * 1024):
-        raise InputError.single(path.name, f"DOCX unpacks to {unpacked} bytes; refused")
+        raise InputError.single(path.name, N_("DOCX unpacks to %(size)s bytes; refused",
+                                               size=unpacked))
     import docx
 
     document = docx.Document(str(path))

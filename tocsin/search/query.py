@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 24
@@ -66,8 +67,8 @@ def parse_query(text: str | None) -> ParsedQuery:
     """Parse the search box; raises :class:`InputError` only for an over-long query."""
     text = (text or "").strip()
     if len(text) > MAX_QUERY_CHARS:
-        raise InputError.single("q", f"the query is {len(text)} characters long; "
-                                f"the limit is {MAX_QUERY_CHARS}")
+        raise InputError.single("q", N_("the query is %(count)s characters long; the limit is "
+                                        "%(most)s", count=len(text), most=MAX_QUERY_CHARS))
     include: list[Term] = []
     exclude: list[Term] = []
     for match in _TOKEN.finditer(text):
@@ -86,6 +87,6 @@ def parse_query(text: str | None) -> ParsedQuery:
         if term not in target:
             target.append(term)
     if len(include) + len(exclude) > MAX_TERMS:
-        raise InputError.single("q", f"the query has {len(include) + len(exclude)} terms; "
-                                f"the limit is {MAX_TERMS}")
+        raise InputError.single("q", N_("the query has %(count)s terms; the limit is %(most)s",
+                                        count=len(include) + len(exclude), most=MAX_TERMS))
     return ParsedQuery(tuple(include), tuple(exclude))

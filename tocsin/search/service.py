@@ -74,7 +74,7 @@ class SearchFilters:
             if not text:
                 continue
             if not text.isdigit() or not 1900 <= int(text) <= 2200:
-                raise InputError.single("year", f"{text!r} is not a year")
+                raise InputError.single("year", N_("%(value)s is not a year", value=repr(text)))
             parsed_years.append(int(text))
 
         def clean(values: Iterable[str]) -> tuple[str, ...]:
@@ -155,9 +155,10 @@ def search(session: Session, principal: Principal, query: str | None,
     """
     filters = filters or SearchFilters()
     if page < 1:
-        raise InputError.single("page", "pages start at 1")
+        raise InputError.single("page", N_("pages start at 1"))
     if not 1 <= size <= MAX_PAGE_SIZE:
-        raise InputError.single("size", f"choose between 1 and {MAX_PAGE_SIZE} results per page")
+        raise InputError.single("size", N_("choose between 1 and %(most)s results per page",
+                                           most=MAX_PAGE_SIZE))
     parsed = stem_russian(expand_synonyms(parse_query(query)))
     sync_pending(session)  # see this transaction's own writes
     backend = backend_for(session.get_bind().dialect.name)

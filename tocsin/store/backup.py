@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 
 from tocsin import limits
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.limits import TooLarge
 from tocsin.store import migrate
 from tocsin.store.private import (
@@ -140,30 +141,33 @@ ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplemen
 
 def read_manifest(source: Path) -> dict[str, Any]:
     if is_encrypted(source):
-        raise InputError.single(str(source), "the backup is encrypted; give its passphrase")
+        raise InputError.single(str(source), N_("the backup is encrypted; give its passphrase"))
     try:
         with zipfile.ZipFile(source) as archive:
             info = archive.getinfo("manifest.json")
             if info.file_size > MAX_LINE:
-                raise InputError.single(str(source), "the manifest is too large")
+                raise InputError.single(str(source), N_("the manifest is too large"))
             manifest = json.loads(archive.read(info))
             _check_manifest(source, manifest)
             _check_sizes(source, archive, manifest)
     except (*ARCHIVE_ERRORS, KeyError, ValueError) as exc:
-        raise InputError.single(str(source), f"not a Tocsin backup ({exc})") from exc
+        raise InputError.single(str(source), N_("not a Tocsin backup (%(why)s)",
+                                                why=str(exc))) from exc
     return manifest
 
 
 def _check_manifest(source: Path, manifest: Any) -> None:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         found = manifest.get("format") if isinstance(manifest, dict) else None
-        raise InputError.single(str(source), f"unknown backup format {found!r}")
+        raise InputError.single(str(source), N_("unknown backup format %(format)s",
+                                                format=repr(found)))
     revisions, rows = manifest.get("revisions"), manifest.get("rows")
     if not (isinstance(revisions, list) and all(isinstance(r, str) for r in revisions)
             and isinstance(rows, dict)
             and all(isinstance(k, str) and type(v) is int for k, v in rows.items())):
         raise InputError.single(f"{source}: manifest.json",
-                                "revisions must be a list of names and rows a count per table")
+                                N_("revisions must be a list of names and rows a count per "
+                                   "table"))
 
 
 def _check_sizes(source: Path, archive: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
@@ -176,23 +180,28 @@ def _check_sizes(source: Path, archive: zipfile.ZipFile, manifest: dict[str, Any
     expected_files = manifest.get("files", 0) if isinstance(manifest.get("files"), int) else 0
     where = source.name
     if len(stored) > expected_files:
-        raise TooLarge.single(where, f"holds {len(stored):,} stored files; its manifest "
-                                     f"lists {expected_files:,}")
+        raise TooLarge.single(where, N_("holds %(count)s stored files; its manifest lists "
+                                        "%(listed)s", count=f"{len(stored):,}",
+                                        listed=f"{expected_files:,}"))
     active = limits.active()
     if len(others) > active.archive_max_entries:
-        raise TooLarge.single(where, f"holds {len(others):,} entries; at most "
-                                     f"{active.archive_max_entries:,} are accepted")
+        raise TooLarge.single(where, N_("holds %(count)s entries; at most %(most)s are "
+                                        "accepted", count=f"{len(others):,}",
+                                        most=f"{active.archive_max_entries:,}"))
     tables = sum(e.file_size for e in others)
     if tables > active.archive_max_unpacked_bytes:
-        raise TooLarge.single(where, f"its tables unpack to {tables:,} bytes; at most "
-                                     f"{active.archive_max_unpacked_bytes:,} are accepted "
-                                     "(TOCSIN_ARCHIVE_MAX_UNPACKED_BYTES)")
+        raise TooLarge.single(where, N_("its tables unpack to %(size)s bytes; at most "
+                                        "%(most)s are accepted "
+                                        "(TOCSIN_ARCHIVE_MAX_UNPACKED_BYTES)",
+                                        size=f"{tables:,}",
+                                        most=f"{active.archive_max_unpacked_bytes:,}"))
     files = sum(e.file_size for e in stored)
     folder = source.parent
     free = shutil.disk_usage(folder).free
     if files > free:
-        raise TooLarge.single(where, f"its stored files unpack to {files:,} bytes; only "
-                                     f"{free:,} are free")
+        raise TooLarge.single(where, N_("its stored files unpack to %(size)s bytes; only "
+                                        "%(free)s are free", size=f"{files:,}",
+                                        free=f"{free:,}"))
 
 
 def restore(engine: Engine, data_dir: Path, source: Path, *, audit_key: bytes | None = None,
@@ -227,7 +236,7 @@ def restore(engine: Engine, data_dir: Path, source: Path, *, audit_key: bytes | 
             rows[table.name] = _load_table(conn, table, archive)
         if rows != {name: manifest["rows"].get(name, 0) for name in rows}:
             raise InputError.single(f"{source}: manifest.json",
-                                    "restored row counts differ from the manifest")
+                                    N_("restored row counts differ from the manifest"))
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, tables)
         names = [n for n in archive.namelist() if n.startswith("files/") and not n.endswith("/")]
@@ -242,7 +251,7 @@ def _restore_files(archive: zipfile.ZipFile, data_dir: Path, names: list[str]) -
     for name in names:
         dest = data_dir / name.removeprefix("files/")
         if not dest.resolve().is_relative_to(data_dir.resolve()):
-            raise InputError.single(name, "file path escapes the data folder")
+            raise InputError.single(name, N_("file path escapes the data folder"))
         if dest.name in SKIPPED_FILES and dest.parent == data_dir:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -251,7 +260,7 @@ def _restore_files(archive: zipfile.ZipFile, data_dir: Path, names: list[str]) -
             with archive.open(name) as packed, dest.open("wb") as out:
                 shutil.copyfileobj(packed, out, 1024 * 1024)
         except ARCHIVE_ERRORS as exc:
-            raise InputError.single(name, f"damaged entry ({exc})") from exc
+            raise InputError.single(name, N_("damaged entry (%(why)s)", why=str(exc))) from exc
 
 
 #: Tables a restore leaves as they are: the running instance's audit log and its chain.
@@ -304,19 +313,22 @@ def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
     except KeyError:
         return 0  # a table added after the backup was made starts empty
     except ARCHIVE_ERRORS as exc:
-        raise InputError.single(where, f"damaged entry ({exc})") from exc
+        raise InputError.single(where, N_("damaged entry (%(why)s)", why=str(exc))) from exc
     columns = set(decoders)
     with handle:
         for line_no, line in enumerate(_lines(handle, where), start=1):
             if len(line) > MAX_LINE:
-                raise TooLarge.single(f"{where}:{line_no}", f"a row longer than {MAX_LINE:,} bytes")
+                raise TooLarge.single(f"{where}:{line_no}", N_("a row longer than %(most)s bytes",
+                                                               most=f"{MAX_LINE:,}"))
             try:
                 record = json.loads(line)
             except ValueError as exc:
-                raise InputError.single(f"{where}:{line_no}", f"not a JSON row ({exc})") from None
+                raise InputError.single(f"{where}:{line_no}", N_("not a JSON row (%(why)s)",
+                                                                 why=str(exc))) from None
             if not isinstance(record, dict) or not set(record) <= columns:
                 raise InputError.single(f"{where}:{line_no}",
-                                        f"not a row of {table.name} (unknown columns)")
+                                        N_("not a row of %(table)s (unknown columns)",
+                                           table=table.name))
             for key, decode in decoders.items():
                 if decode is not None and record.get(key) is not None:
                     try:
@@ -338,7 +350,7 @@ def _lines(handle: IO[bytes], where: str) -> Iterator[bytes]:
     try:
         yield from handle
     except ARCHIVE_ERRORS as exc:
-        raise InputError.single(where, f"damaged entry ({exc})") from exc
+        raise InputError.single(where, N_("damaged entry (%(why)s)", why=str(exc))) from exc
 
 
 def _insert(conn: Any, table: Table, batch: list[dict[str, Any]], where: str) -> int:
@@ -350,7 +362,8 @@ def _insert(conn: Any, table: Table, batch: list[dict[str, Any]], where: str) ->
         conn.execute(table.insert(), rows)
     except (StatementError, DBAPIError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise InputError.single(where, f"rows the database refuses ({reason})") from None
+        raise InputError.single(where, N_("rows the database refuses (%(why)s)",
+                                          why=reason)) from None
     return len(rows)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 
 MAGIC = b"TOCSINE1"
 CHUNK = 1024 * 1024
@@ -59,9 +60,9 @@ def _key(passphrase: str, salt: bytes, log_n: int, r: int, p: int) -> bytes:
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
     if not passphrase:
-        raise InputError.single("passphrase", "an empty passphrase cannot protect a backup")
+        raise InputError.single("passphrase", N_("an empty passphrase cannot protect a backup"))
     if not (10 <= log_n <= 22 and 1 <= r <= 32 and 1 <= p <= 16):
-        raise InputError.single("backup", "unsupported key-derivation parameters")
+        raise InputError.single("backup", N_("unsupported key-derivation parameters"))
     return Scrypt(salt=salt, length=32, n=2**log_n, r=r, p=p).derive(passphrase.encode())
 
 
@@ -89,7 +90,7 @@ def encrypt_file(source: Path, target: Path, passphrase: str) -> None:
                 break
             chunk, index = following, index + 1
             if index >= 2**32:
-                raise InputError.single(str(source), "too large to encrypt")
+                raise InputError.single(str(source), N_("too large to encrypt"))
 
 
 def decrypt_file(source: Path, target: Path, passphrase: str) -> None:
@@ -101,7 +102,7 @@ def decrypt_file(source: Path, target: Path, passphrase: str) -> None:
     with source.open("rb") as sealed:
         header = sealed.read(HEADER.size)
         if len(header) != HEADER.size or not header.startswith(MAGIC):
-            raise InputError.single(where, "not an encrypted Tocsin backup")
+            raise InputError.single(where, N_("not an encrypted Tocsin backup"))
         _magic, log_n, r, p, salt, prefix = HEADER.unpack(header)
         cipher = AESGCM(_key(passphrase, salt, log_n, r, p))
         private_file(target)
@@ -134,7 +135,7 @@ def opened_backup(source: Path, passphrase: str | None, work_dir: Path) -> Itera
         yield source
         return
     if passphrase is None:
-        raise InputError.single(source.name, "the backup is encrypted; give its passphrase")
+        raise InputError.single(source.name, N_("the backup is encrypted; give its passphrase"))
     private_folder(work_dir)
     plain = work_dir / f".restore-{secrets.token_hex(6)}.zip"
     try:

@@ -30,6 +30,7 @@ from tocsin.access.policy import require
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, NotFound
+from tocsin.i18n import N_
 from tocsin.store.base import Base, utcnow
 from tocsin.trash.tables import TrashItem
 
@@ -120,8 +121,9 @@ def _snapshot(session: Session, table: Table, record_id: Any) -> list[list[Any]]
                 found.append((current, data))
                 new.append(data)
         if len(found) > MAX_ROWS:
-            raise InputError.single(table.name, f"more than {MAX_ROWS} rows would go to "
-                                    "the trash; delete the parts first")
+            raise InputError.single(table.name, N_("more than %(most)s rows would go to the "
+                                                   "trash; delete the parts first",
+                                                   most=MAX_ROWS))
         for child in tables.values():
             for fk in child.foreign_keys:
                 if fk.column.table is current:
@@ -174,7 +176,7 @@ def restore(session: Session, principal: Principal, item_id: int) -> TrashItem:
     require(principal, Action.ADMINISTER)
     item = session.get(TrashItem, item_id) if -(2**63) <= item_id < 2**63 else None
     if item is None:
-        raise NotFound(f"trash item {item_id} not found")
+        raise NotFound.of('trash item', item_id)
     tables = Base.metadata.tables
     ids: dict[str, dict[Any, Any]] = {}  # table → old id → new id, for ids taken meanwhile
     try:

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tocsin.errors import ConfigurationError
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -108,8 +109,8 @@ def allowed_origins(spec: str) -> frozenset[str]:
             continue
         origin = _origin_of(item)
         if origin is None:
-            raise ConfigurationError(f"TOCSIN_ALLOWED_ORIGINS: {item!r} is not an origin "
-                                     "such as https://tocsin.example.org")
+            raise ConfigurationError(N_("TOCSIN_ALLOWED_ORIGINS: %(value)s is not an origin "
+                                        "such as https://tocsin.example.org", value=repr(item)))
         origins.add(origin)
     return frozenset(origins)
 

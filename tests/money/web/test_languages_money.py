@@ -64,6 +64,17 @@ def test_a_message_survives_json_with_its_values_and_figures() -> None:
     assert i18n.to_data("plain text") is None
 
 
+def test_a_list_of_messages_inside_a_message_survives_json() -> None:
+    listed = i18n.Joined([N_("Screening"), "csv"])
+    message = N_("%(count)s problem(s) in the %(format)s import; nothing was written",
+                 count=Number(2), format=listed)
+    back = i18n.from_data(json.loads(json.dumps(i18n.to_data(message))), "ignored")
+    assert back == message
+    assert back.translated("ru") == message.translated("ru")
+    assert f"{N_('Screening').translated('ru')}, csv" in back.translated("ru")
+    assert N_("Screening").translated("ru") != "Screening"
+
+
 def test_figures_and_durations_in_reasons() -> None:
     assert str.__str__(figure(9950)) == "9,950.00"
     assert figure(9950).translated("fr") == "9\u202f950,00"

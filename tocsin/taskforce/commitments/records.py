@@ -115,7 +115,8 @@ def activity_ids(session: Session, principal: Principal, text: str, location: st
         found = session.scalar(readable(Activity, principal).with_only_columns(Activity.id)
                                .where(Activity.identifier == token))
         if found is None:
-            problems.append(Problem(location, f"no activity {token!r}"))
+            problems.append(Problem(location, N_("no activity %(identifier)s",
+                                                 identifier=repr(token))))
         else:
             ids.append(found)
     if problems:
@@ -262,7 +263,7 @@ def get_by_code(session: Session, principal: Principal, code: str) -> Commitment
     found = session.scalar(readable(Commitment, principal).with_only_columns(Commitment.id)
                            .where(Commitment.code == code))
     if found is None:
-        raise NotFound(f"commitment {code} not found")
+        raise NotFound.of('commitment', code)
     return get_commitment(session, principal, found)
 
 

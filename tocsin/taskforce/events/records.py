@@ -27,6 +27,7 @@ from tocsin.access.policy import (
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_
 from tocsin.taskforce.events.spec import (
     DocumentSpec,
     EventSpec,
@@ -63,12 +64,13 @@ def _audit(session: Session, principal: Principal, event: Event, detail: str,
 def create_event(session: Session, principal: Principal, spec: EventSpec) -> Event:
     problems: list[Problem] = []
     if not spec.title:
-        problems.append(Problem("event.title", "give a title"))
+        problems.append(Problem("event.title", N_("give a title")))
     if spec.kind not in EVENT_KINDS:
-        problems.append(Problem("event.kind", f"{spec.kind!r} is not one of "
-                                f"{', '.join(EVENT_KINDS)}"))
+        problems.append(Problem("event.kind", N_("%(value)s is not one of %(known)s",
+                                                 value=repr(spec.kind),
+                                                 known=", ".join(EVENT_KINDS))))
     if spec.ends_on and spec.ends_on < spec.starts_on:
-        problems.append(Problem("event.ends_on", "ends before it starts"))
+        problems.append(Problem("event.ends_on", N_("ends before it starts")))
     organizers = [resolve_partner(session, principal, key, f"event.organizers[{i}]", problems)
                   for i, key in enumerate(dict.fromkeys(spec.organizers))]
     handling, bad = codes.check_handling(spec.handling, "event.handling")
@@ -125,7 +127,7 @@ def _partner_or_none(session: Session, principal: Principal, key: str | None, at
 def add_panel(session: Session, principal: Principal, event_id: int, spec: PanelSpec) -> Panel:
     event = _writable_event(session, principal, event_id)
     if not spec.title:
-        raise InputError.single("panel.title", "give the panel's title")
+        raise InputError.single("panel.title", N_("give the panel's title"))
     panel = Panel(title=spec.title, theme=spec.theme, position=len(event.panels) + 1)
     event.panels.append(panel)
     session.flush()
@@ -138,7 +140,7 @@ def _panel(session: Session, principal: Principal, panel_id: int) -> tuple[Panel
     panel = session.get(Panel, panel_id) if storable_id(panel_id) else None
     event = linked(session, Event, panel.event_id if panel else None, principal)
     if panel is None or event is None:
-        raise NotFound(f"panel {panel_id} not found")
+        raise NotFound.of('panel', panel_id)
     return panel, event
 
 
@@ -153,7 +155,7 @@ def add_speaker(session: Session, principal: Principal, panel_id: int,
     require_write(principal, event.owner_unit_id)
     problems: list[Problem] = []
     if not spec.name:
-        problems.append(Problem("speaker.name", "give the speaker's name"))
+        problems.append(Problem("speaker.name", N_("give the speaker's name")))
     partner = _partner_or_none(session, principal, spec.partner, "speaker.partner", problems)
     if problems:
         raise InputError(problems)
@@ -170,7 +172,7 @@ def add_participant(session: Session, principal: Principal, event_id: int,
     event = _writable_event(session, principal, event_id)
     problems: list[Problem] = []
     if not spec.name:
-        problems.append(Problem("participant.name", "give the participant's name"))
+        problems.append(Problem("participant.name", N_("give the participant's name")))
     partner = _partner_or_none(session, principal, spec.partner, "participant.partner", problems)
     if problems:
         raise InputError(problems)
@@ -186,7 +188,7 @@ def add_document(session: Session, principal: Principal, event_id: int,
                  spec: DocumentSpec) -> EventDocument:
     event = _writable_event(session, principal, event_id)
     if not spec.title:
-        raise InputError.single("document.title", "give the document's title")
+        raise InputError.single("document.title", N_("give the document's title"))
     document = EventDocument(title=spec.title, kind=spec.kind, location=spec.location)
     event.documents.append(document)
     session.flush()
@@ -199,7 +201,7 @@ def add_recommendation(session: Session, principal: Principal, panel_id: int,
     panel, event = _panel(session, principal, panel_id)
     require_write(principal, event.owner_unit_id)
     if not text.strip():
-        raise InputError.single("recommendation.text", "write the recommendation")
+        raise InputError.single("recommendation.text", N_("write the recommendation"))
     recommendation = Recommendation(text=text.strip(), status="open")
     panel.recommendations.append(recommendation)
     session.flush()
@@ -213,7 +215,7 @@ def _recommendation(session: Session, principal: Principal,
              if storable_id(recommendation_id) else None)
     event = linked(session, Event, found.panel.event_id if found else None, principal)
     if found is None or event is None:
-        raise NotFound(f"recommendation {recommendation_id} not found")
+        raise NotFound.of('recommendation', recommendation_id)
     return found, event
 
 
@@ -223,11 +225,11 @@ def add_action(session: Session, principal: Principal, recommendation_id: int,
     require_write(principal, event.owner_unit_id)
     problems: list[Problem] = []
     if not spec.description:
-        problems.append(Problem("action.description", "describe the follow-up action"))
+        problems.append(Problem("action.description", N_("describe the follow-up action")))
     owner = codes.unit_id(session, spec.owner or "-", principal, "action.owner", problems)
     if recommendation.status == "closed":
         problems.append(Problem(f"recommendation {recommendation.id}",
-                                "is closed; reopen it before adding actions"))
+                                N_("is closed; reopen it before adding actions")))
     if problems or owner is None:  # unit_id() names the problem when it finds no unit
         raise InputError(problems)
     action = FollowUpAction(description=spec.description, owner_unit_id=owner,
@@ -243,17 +245,18 @@ def set_action_status(session: Session, principal: Principal, action_id: int, st
     """Set an action open, in progress or done; the last one done closes its recommendation."""
     action = session.get(FollowUpAction, action_id) if storable_id(action_id) else None
     if action is None:
-        raise NotFound(f"follow-up action {action_id} not found")
+        raise NotFound.of('follow-up action', action_id)
     try:
         recommendation, event = _recommendation(session, principal, action.recommendation_id)
     except NotFound:
-        raise NotFound(f"follow-up action {action_id} not found") from None
+        raise NotFound.of('follow-up action', action_id) from None
     # the unit owning the action reports on it, as do the event's owners
     if not (principal.unit_id == action.owner_unit_id and principal.can(Action.WRITE_OWN_UNIT)):
         require_write(principal, event.owner_unit_id)
     if status not in ACTION_STATUSES:
-        raise InputError.single("action.status", f"{status!r} is not one of "
-                                f"{', '.join(ACTION_STATUSES)}")
+        raise InputError.single("action.status", N_("%(value)s is not one of %(known)s",
+                                                    value=repr(status),
+                                                    known=", ".join(ACTION_STATUSES)))
     today = today or date.today()
     action.status = status
     action.done_on = today if status == "done" else None
@@ -276,9 +279,9 @@ def close_recommendation(session: Session, principal: Principal, recommendation_
     require_write(principal, event.owner_unit_id)
     if not reason.strip():
         raise InputError.single(f"recommendation {recommendation.id}.reason",
-                                "give the reason for closing it")
+                                N_("give the reason for closing it"))
     if recommendation.status == "closed":
-        raise InputError.single(f"recommendation {recommendation.id}", "is already closed")
+        raise InputError.single(f"recommendation {recommendation.id}", N_("is already closed"))
     recommendation.status = "closed"
     recommendation.closed_on = today or date.today()
     recommendation.closed_reason = reason.strip()

@@ -14,6 +14,7 @@ from tocsin.access.links import linked_ids, linked_records
 from tocsin.access.policy import get_readable, list_readable, readable, require_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.taskforce.experts.spec import AssignmentSpec, ExpertSpec, PeriodSpec
 from tocsin.taskforce.experts.tables import (
     LEVELS,
@@ -38,7 +39,7 @@ def check_languages(values: Sequence[str], at: str) -> tuple[list[str], list[Pro
 
 def _check_period(period: PeriodSpec, at: str) -> list[Problem]:
     if period.ends_on < period.starts_on:
-        return [Problem(at, "ends before it starts")]
+        return [Problem(at, N_("ends before it starts"))]
     return []
 
 
@@ -46,18 +47,20 @@ def create_expert(session: Session, principal: Principal, spec: ExpertSpec) -> E
     """Add an expert; every field is checked before anything is written."""
     problems: list[Problem] = []
     if not spec.name:
-        problems.append(Problem("expert.name", "give the expert's name"))
+        problems.append(Problem("expert.name", N_("give the expert's name")))
     if spec.email and "@" not in spec.email:
-        problems.append(Problem("expert.email", f"{spec.email!r} is not an e-mail address"))
+        problems.append(Problem("expert.email", N_("%(value)s is not an e-mail address",
+                                                   value=repr(spec.email))))
     partner = (resolve_partner(session, principal, spec.partner, "expert.partner", problems)
                if spec.partner else None)
     for i, item in enumerate(spec.expertise):
         at = f"expert.expertise[{i}]"
         if not (item.crime_area or item.stage):
-            problems.append(Problem(at, "name a crime area, a stage or both"))
+            problems.append(Problem(at, N_("name a crime area, a stage or both")))
         if item.level not in LEVELS:
-            problems.append(Problem(f"{at}.level", f"{item.level!r} is not one of "
-                                    f"{', '.join(LEVELS)}"))
+            problems.append(Problem(f"{at}.level", N_("%(value)s is not one of %(known)s",
+                                                      value=repr(item.level),
+                                                      known=", ".join(LEVELS))))
         problems += codes.unknown_codes(session, "crime area",
                                         [item.crime_area] if item.crime_area else [], at)
         problems += codes.unknown_codes(session, "stage", [item.stage] if item.stage else [], at)
@@ -148,10 +151,12 @@ def assign(session: Session, principal: Principal, expert_id: int,
                if other.starts_on <= spec.ends_on and spec.starts_on <= other.ends_on]
     seen = set(linked_ids(session, Activity, [c.activity_id for c in clashes], principal))
     for other in clashes:  # an assignment to a hidden activity is not described
-        what = (f"assignment {other.id} to activity {other.activity_id}"
-                if other.activity_id in seen else "another assignment")
-        problems.append(Problem("assignment", f"overlaps {what} "
-                                f"({other.starts_on} to {other.ends_on})"))
+        problems.append(Problem("assignment", N_(
+            "overlaps assignment %(id)s to activity %(activity)s (%(start)s to %(end)s)",
+            id=other.id, activity=other.activity_id, start=other.starts_on, end=other.ends_on)
+            if other.activity_id in seen else N_(
+            "overlaps another assignment (%(start)s to %(end)s)", start=other.starts_on,
+            end=other.ends_on)))
     if problems:
         raise InputError(problems)
     item = Assignment(activity_id=activity.id, role=spec.role, starts_on=spec.starts_on,

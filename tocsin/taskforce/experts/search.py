@@ -16,6 +16,7 @@ from tocsin.access.links import linked_id
 from tocsin.access.policy import readable
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.taskforce.experts.records import check_languages
 from tocsin.taskforce.experts.spec import Need
 from tocsin.taskforce.experts.tables import LEVELS, Expert
@@ -50,9 +51,9 @@ def _check(session: Session, need: Need) -> Need:
     languages, bad = check_languages(need.languages, "need.languages")
     problems += bad
     if (need.available_from is None) != (need.available_to is None):
-        problems.append(Problem("need.available_to", "give both dates of the period"))
+        problems.append(Problem("need.available_to", N_("give both dates of the period")))
     elif need.available_from and need.available_to and need.available_to < need.available_from:
-        problems.append(Problem("need.available_to", "ends before it starts"))
+        problems.append(Problem("need.available_to", N_("ends before it starts")))
     if problems:
         raise InputError(problems)
     return need.model_copy(update={"languages": languages})
@@ -71,7 +72,7 @@ def find_experts(session: Session, principal: Principal, need: Need,
              + WEIGHTS["language"] * len(need.languages)
              + (WEIGHTS["availability"] if need.available_from else 0))
     if total == 0:
-        raise InputError.single("need", "give at least one requirement")
+        raise InputError.single("need", N_("give at least one requirement"))
     area_names = codes.names(session, "crime area", [need.crime_area] if need.crime_area else [])
     stage_names = codes.names(session, "stage", [need.stage] if need.stage else [])
     found = []

@@ -21,10 +21,11 @@ from tocsin.access.policy import list_readable, may_read, require, unguarded_sel
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_, Joined, Message
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.reader import IatiParts, ReadResult, fewer_collections, iter_batches
 from tocsin.taskforce.iati.rules import check_element
-from tocsin.taskforce.iati.schema import safe_parser, schema_errors
+from tocsin.taskforce.iati.schema import safe_parser, schema_errors, schema_message
 from tocsin.taskforce.iati.tables import (
     IatiBudget,
     IatiRecipient,
@@ -94,7 +95,7 @@ def import_iati(
     """
     require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
     vocab = Vocabulary.load(session)
-    label = name or (source.name if isinstance(source, Path) else "the IATI file")
+    label = name or (source.name if isinstance(source, Path) else N_("the IATI file"))
     # batches already written are undone here on any problem, whatever the caller does
     savepoint = session.begin_nested()
     try:
@@ -134,15 +135,18 @@ def _import(session: Session, principal: Principal, source: Path | IO[bytes],
             _apply_each(session, principal, chunk, specs, report, tree, label,
                         owner_unit_id, handling, vocab)
     if mode == "all" and problems:
-        raise InputError(problems, summary=f"{len(problems)} problem(s) in {label}; "
-                                           "nothing was applied")
+        raise InputError(problems, summary=_refused(problems, label))
     found = tree.link(session, principal, report)
     if found and mode == "all":
-        raise InputError(found, summary=f"{len(found)} problem(s) in {label}; "
-                                        "nothing was applied")
+        raise InputError(found, summary=_refused(found, label))
     report.rejected += found
     report.preserved = dict(sorted(preserved.items()))
     return report
+
+
+def _refused(problems: list[Problem], label: str) -> Message:
+    return N_("%(count)s problem(s) in %(source)s; nothing was applied", count=len(problems),
+              source=label)
 
 
 class _Tree:
@@ -176,8 +180,9 @@ class _Tree:
                 if kid not in parents:
                     parents[kid] = parent
                 elif parents[kid] != parent:
-                    problems.append(Problem(self.where[kid], f"{parent!r} lists it as a child "
-                                            f"but it names {parents[kid]!r} as its parent"))
+                    problems.append(Problem(self.where[kid], N_(
+                        "%(parent)s lists it as a child but it names %(named)s as its parent",
+                        parent=repr(parent), named=repr(parents[kid]))))
         # a record without hierarchy that a parent lists as its child sits at the bottom
         lowered = {kid: self.ids[kid] for kids in self.children.values() for kid in kids
                    if kid in self.implicit and kid in self.ids
@@ -196,13 +201,15 @@ class _Tree:
             elif parent in outside and may_read(outside[parent], principal):
                 parent_id, level = outside[parent].id, outside[parent].level
             else:
-                report.notes.append(Problem(self.where[kid], f"parent {parent!r} is neither "
-                                            "in the file nor in the platform; kept without "
-                                            "parent"))
+                report.notes.append(Problem(self.where[kid], N_(
+                    "parent %(parent)s is neither in the file nor in the platform; kept "
+                    "without parent", parent=repr(parent))))
                 continue
             reason = check_hierarchy(self.levels[kid], level)
             if reason:
-                problems.append(Problem(self.where[kid], f"{reason} ({parent!r})"))
+                problems.append(Problem(self.where[kid], N_("%(reason)s (%(value)s)",
+                                                            reason=reason,
+                                                            value=repr(parent))))
                 continue
             links[self.ids[kid]] = parent_id
         set_parents(session, links)
@@ -263,7 +270,8 @@ def _apply_each(session: Session, principal: Principal, chunk: ReadResult,
             continue
         nested.commit()
         return
-    raise InputError(report.rejected, summary=f"{label}: too many activities were refused")
+    raise InputError(report.rejected, summary=N_("%(source)s: too many activities were "
+                                                 "refused", source=label))
 
 
 def _published(session: Session, identifiers: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -361,7 +369,7 @@ def validate_export(data: bytes | Path) -> list[Problem]:
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     tree = etree.parse(source if isinstance(source, io.BytesIO) else str(source),
                        safe_parser(remove_comments=True))
-    problems = [Problem(path, message) for path, message in schema_errors(tree)]
+    problems = [Problem(path, schema_message(message)) for path, message in schema_errors(tree)]
     for i, activity in enumerate(tree.getroot().iterfind("iati-activity"), start=1):
         where = f"/iati-activities/iati-activity[{i}]"
         problems += [Problem(where + path, reason) for path, reason in check_element(activity)]
@@ -391,8 +399,9 @@ def export_iati(session: Session, principal: Principal, target: Path | IO[bytes]
             buffer.seek(0)
             problems = validate_export(buffer.read())
             if problems:
-                raise InputError(problems, summary=f"the export breaks {len(problems)} IATI "
-                                                   "schema or ruleset rule(s); nothing was written")
+                raise InputError(problems, summary=N_(
+                    "the export breaks %(count)s IATI schema or ruleset rule(s); nothing was "
+                    "written", count=len(problems)))
             buffer.seek(0)
             if isinstance(target, Path):
                 with target.open("wb") as out:
@@ -406,19 +415,30 @@ def export_iati(session: Session, principal: Principal, target: Path | IO[bytes]
     return count
 
 
-def report_lines(report: IatiImport) -> list[str]:
-    """The import report as plain lines (CLI and web)."""
-    lines = [f"IATI {report.version}: {report.created} created, {report.updated} updated"
-             + (f", {report.unchanged} unchanged" if report.unchanged else "")]
+def report_lines(report: IatiImport) -> list[Message]:
+    """The import report as lines (CLI and web), each a message in the reader's language."""
+    counts = N_("IATI %(version)s: %(created)s created, %(updated)s updated",
+                version=report.version, created=report.created, updated=report.updated)
+    if report.unchanged:
+        counts = N_("IATI %(version)s: %(created)s created, %(updated)s updated, "
+                    "%(unchanged)s unchanged", version=report.version, created=report.created,
+                    updated=report.updated, unchanged=report.unchanged)
+    lines = [counts]
     for identifier, names in sorted(report.changed.items()):
-        lines.append(f"changed {identifier}: {', '.join(names)}")
+        lines.append(N_("changed %(identifier)s: %(elements)s", identifier=identifier,
+                        elements=", ".join(names)))
     if report.preserved:
-        kept = ", ".join(f"{name} x{count}" for name, count in report.preserved.items())
-        lines.append(f"kept as published (written back on export): {kept}")
+        kept = Joined(Joined((name, f" x{count}"), "") for name, count
+                      in report.preserved.items())
+        lines.append(N_("kept as published (written back on export): %(elements)s",
+                        elements=kept))
     for problem in report.rejected:
-        lines.append(f"refused {problem.location}: {problem.reason}")
+        lines.append(N_("refused %(location)s: %(reason)s", location=problem.location,
+                        reason=problem.reason))
     for problem in report.warnings:
-        lines.append(f"IATI rule {problem.location}: {problem.reason}")
+        lines.append(N_("IATI rule %(location)s: %(reason)s", location=problem.location,
+                        reason=problem.reason))
     for problem in report.notes:
-        lines.append(f"note {problem.location}: {problem.reason}")
+        lines.append(N_("note %(location)s: %(reason)s", location=problem.location,
+                        reason=problem.reason))
     return lines

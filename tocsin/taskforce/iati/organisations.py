@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -30,8 +29,9 @@ from tocsin.access.policy import may_read, readable, require, require_write, ung
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.taskforce.iati.rules import check_element
-from tocsin.taskforce.iati.schema import VERSIONS, schema_errors
+from tocsin.taskforce.iati.schema import VERSIONS, schema_errors, schema_message
 from tocsin.taskforce.iati.tables import IatiOrganisation, IatiOrgFinance
 from tocsin.taskforce.partners.records import create_partner, sync_reference_partners
 from tocsin.taskforce.partners.spec import PartnerSpec
@@ -79,7 +79,8 @@ def _date(element: etree._Element, problems: list[Problem], where: str) -> date 
     try:
         return date.fromisoformat(raw.strip()[:10])
     except ValueError:
-        problems.append(Problem(where, f"@iso-date {raw!r} is not a date (YYYY-MM-DD)"))
+        problems.append(Problem(where, N_("@%(attribute)s %(value)s is not a date (YYYY-MM-DD)",
+                                          attribute="iso-date", value=repr(raw))))
         return None
 
 
@@ -102,15 +103,16 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[str, list[_Organisatio
                 depth += 1
                 if depth == 1:
                     if element.getroottree().docinfo.doctype:
-                        return "", [], [Problem("/", "a DOCTYPE is not accepted in IATI "
-                                                     "files")], []
+                        return "", [], [Problem("/", N_("a DOCTYPE is not accepted in IATI "
+                                                        "files"))], []
                     if element.tag != "iati-organisations":
-                        return "", [], [Problem(f"/{element.tag}", "the root element must be "
-                                                "iati-organisations")], []
+                        return "", [], [Problem(f"/{element.tag}", N_(
+                            "the root element must be iati-organisations"))], []
                     version = element.get("version", "").strip()
                     if version not in VERSIONS:
-                        return "", [], [Problem(ROOT, f"IATI version {version!r} is not read; "
-                                                f"versions {', '.join(VERSIONS)} are")], []
+                        return "", [], [Problem(ROOT, N_(
+                            "IATI version %(version)s is not known; versions %(versions)s are "
+                            "read", version=repr(version), versions=", ".join(VERSIONS)))], []
                 continue
             depth -= 1
             if depth != 1 or element.tag != "iati-organisation":
@@ -127,9 +129,10 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[str, list[_Organisatio
             while parent is not None and element.getprevious() is not None:
                 del parent[0]
     except etree.XMLSyntaxError as exc:
-        return version, [], [Problem(f"line {exc.lineno}", f"not well-formed XML: {exc.msg}")], []
+        return version, [], [Problem(N_("line %(line)s", line=exc.lineno),
+                                     N_("not well-formed XML: %(why)s", why=exc.msg))], []
     if not out and not problems:
-        problems.append(Problem(ROOT, "the file holds no iati-organisation"))
+        problems.append(Problem(ROOT, N_("the file holds no iati-organisation")))
     return version, out, problems, warnings
 
 
@@ -137,8 +140,8 @@ def _read_one(element: etree._Element, where: str, version: str,
               problems: list[Problem]) -> _Organisation | None:
     errors = schema_errors(element, version, "organisations")
     if errors:
-        problems += [Problem(where + p.removeprefix("/iati-organisation"),
-                             re.sub(r"\{[^}]*\}", "", m)) for p, m in errors]
+        problems += [Problem(where + p.removeprefix("/iati-organisation"), schema_message(m))
+                     for p, m in errors]
         return None
     language = (element.get(XML_LANG) or "en").lower()
     currency = (element.get("default-currency") or "").strip()
@@ -160,19 +163,23 @@ def _read_one(element: etree._Element, where: str, version: str,
         start, end = child.find("period-start"), child.find("period-end")
         value = child.find("value")
         if start is None or end is None or value is None:
-            problems.append(Problem(at, "a period-start, a period-end and a value are required"))
+            problems.append(Problem(at, N_("a period-start, a period-end and a value are "
+                                           "required")))
             continue
         first, last = _date(start, problems, at), _date(end, problems, at)
         if first and last and last < first:
-            problems.append(Problem(at, f"the period ends ({last}) before it starts ({first})"))
+            problems.append(Problem(at, N_("the period ends (%(end)s) before it starts "
+                                           "(%(start)s)", end=last, start=first)))
         money = (value.get("currency") or currency).strip()
         if not types.currency.known(money):
-            problems.append(Problem(at + "/value", f"currency {money!r} is not an ISO 4217 "
-                                    "code (and no default-currency)"))
+            problems.append(Problem(at + "/value", N_(
+                "currency %(code)s is not an ISO 4217 code (and no default-currency)",
+                code=repr(money))))
         try:
             amount = Decimal((value.text or "").strip())
         except InvalidOperation:
-            problems.append(Problem(at + "/value", f"{value.text!r} is not a number"))
+            problems.append(Problem(at + "/value", N_("%(what)s %(value)s is not a number",
+                                                      what="value", value=repr(value.text))))
             continue
         recipient = ""
         target = FINANCE[child.tag]
@@ -197,11 +204,12 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
                          name: str = "") -> OrganisationImport:
     """Link every organisation of the file to a partner and keep its finance; all or nothing."""
     require(principal, Action.WRITE_OWN_UNIT)
-    label = name or (source.name if isinstance(source, Path) else "the IATI file")
+    label = name or (source.name if isinstance(source, Path) else N_("the IATI file"))
     version, organisations, problems, warnings = read_organisations(source)
     if problems:
-        raise InputError(problems, summary=f"{len(problems)} problem(s) in {label}; "
-                                           "nothing was applied")
+        raise InputError(problems, summary=N_(
+            "%(count)s problem(s) in %(source)s; nothing was applied", count=len(problems),
+            source=label))
     vocab = Vocabulary.load(session)
     sync_reference_partners(session)
     report = OrganisationImport(version=version, warnings=warnings)
@@ -214,8 +222,9 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
             partner = unguarded_get(session, Partner, known.partner_id,
                                     why="checked with may_read just below")
             if partner is None or not may_read(partner, principal):
-                raise InputError([Problem(org.where, f"organisation {org.identifier!r} is "
-                                          "linked to a partner you cannot see")])
+                raise InputError([Problem(org.where, N_(
+                    "organisation %(identifier)s is linked to a partner you cannot see",
+                    identifier=repr(org.identifier)))])
         if partner is None:
             code = (vocab.organization_names.get(org.name.lower())
                     or vocab.organization_names.get(org.identifier.lower()))

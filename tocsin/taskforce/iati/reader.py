@@ -44,9 +44,16 @@ from pydantic import BaseModel
 
 from tocsin import limits, types
 from tocsin.errors import Problem
+from tocsin.i18n import N_
 from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import codelists, codes
-from tocsin.taskforce.iati.schema import VERSIONS, activity_schema, safe_parser, schema_errors
+from tocsin.taskforce.iati.schema import (
+    VERSIONS,
+    activity_schema,
+    safe_parser,
+    schema_errors,
+    schema_message,
+)
 from tocsin.taskforce.programmes.check import check_activity
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
@@ -76,6 +83,9 @@ MODELLED = frozenset({
     "related-activity", "result",
 })
 
+
+#: What the report calls the narratives kept only as published (made once: a hot path).
+OTHER_LANGUAGE = N_("narrative in another language")
 
 #: Coded children of a transaction → their register column.
 _TRANSACTION_CODES = {"disbursement-channel": "disbursement_channel", "flow-type": "flow_type",
@@ -192,24 +202,27 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
                 resolve_entities=False, no_network=True, load_dtd=False,
                 remove_comments=True, remove_pis=True):
             if element.getroottree().docinfo.doctype:
-                return None, [Problem("/", "a DOCTYPE is not accepted in IATI files")]
+                return None, [Problem("/", N_("a DOCTYPE is not accepted in IATI files"))]
             if element.tag != "iati-activities":
                 return None, [Problem(f"/{element.tag}",
-                                      "the root element must be iati-activities")]
+                                      N_("the root element must be iati-activities"))]
             version = element.get("version", "").strip()
             if not version.startswith("2."):
-                return None, [Problem(ROOT, f"IATI version {version!r} is not read; "
-                                            "export the file as version 2.0x")]
+                return None, [Problem(ROOT, N_("IATI version %(version)s is not read; "
+                                               "export the file as version 2.0x",
+                                               version=repr(version)))]
             if version not in VERSIONS:
-                return None, [Problem(ROOT, f"IATI version {version!r} is not known; "
-                                            f"versions {', '.join(VERSIONS)} are read")]
+                return None, [Problem(ROOT, N_("IATI version %(version)s is not known; "
+                                               "versions %(versions)s are read",
+                                               version=repr(version),
+                                               versions=", ".join(VERSIONS)))]
             return version, []
     except etree.XMLSyntaxError as exc:
-        return None, [Problem(f"line {exc.lineno}", f"not well-formed XML: {exc.msg}")]
+        return None, [_not_xml(exc)]
     finally:
         if not isinstance(source, Path):
             source.seek(start)
-    return None, [Problem("/", "the file is empty")]
+    return None, [Problem("/", N_("the file is empty"))]
 
 
 def read_activities(source: Path | IO[bytes], vocab: Vocabulary, *,
@@ -328,7 +341,7 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
             yield context.result
         elif count == 0:
             yield ReadResult(version=version, problems=[
-                Problem(ROOT, "the file holds no iati-activity")])
+                Problem(ROOT, N_("the file holds no iati-activity"))])
         return
     except etree.XMLSyntaxError:
         if not isinstance(source, Path):
@@ -350,18 +363,23 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
                 yield context.result
                 context.result = ReadResult(version=version)
     except etree.XMLSyntaxError as exc:
-        context.result.problems.append(Problem(f"line {exc.lineno}",
-                                               f"not well-formed XML: {exc.msg}"))
+        context.result.problems.append(_not_xml(exc))
     if count == 0 and not context.result.problems:
-        context.result.problems.append(Problem(ROOT, "the file holds no iati-activity"))
+        context.result.problems.append(Problem(ROOT, N_("the file holds no iati-activity")))
     if context.result.count or context.result.problems:
         yield context.result
 
 
 def _cap(count: int, most: int) -> None:
     if count > most:
-        raise TooLarge.single(ROOT, f"more than {most:,} activities; the limit is set by "
-                                    "TOCSIN_IMPORT_MAX_ROWS")
+        raise TooLarge.single(ROOT, N_("more than %(most)s activities; the limit is set by "
+                                       "TOCSIN_IMPORT_MAX_ROWS", most=f"{most:,}"))
+
+
+def _not_xml(exc: etree.XMLSyntaxError) -> Problem:
+    """Where the XML breaks (the parser's own words for why)."""
+    return Problem(N_("line %(line)s", line=exc.lineno),
+                   N_("not well-formed XML: %(why)s", why=exc.msg))
 
 
 @dataclass
@@ -434,7 +452,7 @@ def _evaluate(element: etree._Element, where: str, context: _Context, validated:
         errors = schema_errors(element, context.version)
         if errors:
             return _Outcome(where, identifier, [
-                Problem(where + path.removeprefix("/iati-activity"), _plain(message))
+                Problem(where + path.removeprefix("/iati-activity"), schema_message(message))
                 for path, message in errors])
     reader = _ActivityReader(element, context, where)
     try:
@@ -467,8 +485,9 @@ def _record(outcome: _Outcome, context: _Context) -> None:
         return
     if spec.identifier in context.seen:
         result.problems.append(Problem(f"{where}/iati-identifier",
-                                       f"identifier {spec.identifier!r} is also used by "
-                                       f"{context.seen[spec.identifier][0]}"))
+                                       N_("identifier %(identifier)s is also used by "
+                                          "%(where)s", identifier=repr(spec.identifier),
+                                          where=context.seen[spec.identifier][0])))
         result.broken[where] = outcome.identifier
         return
     context.seen[spec.identifier] = (where, int(where.rsplit("[", 1)[1].rstrip("]")))
@@ -596,11 +615,6 @@ class _Readers:
         return outcomes
 
 
-def _plain(message: str) -> str:
-    """Schema messages without the ``{namespace}`` noise."""
-    return re.sub(r"\{[^}]*\}", "", message)
-
-
 def _locate(field_name: str, locations: dict[str, etree._Element]) -> etree._Element | None:
     """The element recorded for a spec field, or for the closest field that contains it."""
     key = field_name
@@ -623,13 +637,19 @@ def _text(element: etree._Element | None) -> str:
     return (element.text or "").strip() if element is not None else ""
 
 
+def _unknown_country(code: str) -> str:
+    return N_("unknown country %(code)s: not an ISO 3166-1 country code", code=repr(code))
+
+
 def _decimal(element: etree._Element, text: str | None, what: str) -> Decimal:
     try:
         value = Decimal((text or "").strip())
     except InvalidOperation:
-        raise _Bad(element, f"{what} {text!r} is not a number") from None
+        raise _Bad(element, N_("%(what)s %(value)s is not a number", what=what,
+                               value=repr(text))) from None
     if not value.is_finite():
-        raise _Bad(element, f"{what} {text!r} is not a finite number")
+        raise _Bad(element, N_("%(what)s %(value)s is not a finite number", what=what,
+                               value=repr(text)))
     return value
 
 
@@ -639,7 +659,7 @@ def _percentage(element: etree._Element) -> Decimal | None:
         return None
     value = _decimal(element, raw, "@percentage")
     if not 0 <= value <= 100:
-        raise _Bad(element, f"@percentage {raw} is not within 0-100")
+        raise _Bad(element, N_("@percentage %(value)s is not within 0-100", value=raw))
     return value
 
 
@@ -656,20 +676,23 @@ def _date(element: etree._Element, attribute: str = "iso-date") -> date:
     try:
         return date.fromisoformat(raw.strip()[:10])
     except ValueError:
-        raise _Bad(element, f"@{attribute} {raw!r} is not a date (YYYY-MM-DD)") from None
+        raise _Bad(element, N_("@%(attribute)s %(value)s is not a date (YYYY-MM-DD)",
+                               attribute=attribute, value=repr(raw))) from None
 
 
 def _int(element: etree._Element, attribute: str, allowed: frozenset[str] | None = None,
-         what: str = "") -> int:
+         what: str | None = None) -> int:
     value = element.get(attribute, "").strip()
     if allowed is not None and value not in allowed:
         listed = ", ".join(sorted(allowed, key=lambda c: (len(c), c)))
-        raise _Bad(element, f"@{attribute} {value!r} is not {what or 'a known code'} "
-                            f"({listed})")
+        raise _Bad(element, N_("@%(attribute)s %(value)s is not %(what)s (%(listed)s)",
+                               attribute=attribute, value=repr(value),
+                               what=what or N_("a known code"), listed=listed))
     try:
         return int(value)
     except ValueError:
-        raise _Bad(element, f"@{attribute} {value!r} is not a whole number") from None
+        raise _Bad(element, N_("@%(attribute)s %(value)s is not a whole number",
+                               attribute=attribute, value=repr(value))) from None
 
 
 def _bool(element: etree._Element, attribute: str) -> bool | None:
@@ -715,7 +738,7 @@ class _ActivityReader:
             if first is None:
                 first = child
         if count > 1:
-            self.preserved["narrative in another language"] += count - 1
+            self.preserved[OTHER_LANGUAGE] += count - 1
         chosen = chosen if chosen is not None else first
         return (chosen.text or "").strip() if chosen is not None else ""
 
@@ -728,15 +751,16 @@ class _ActivityReader:
         if value is None:
             value = parent.find("value")
         if value is None:
-            raise _Bad(parent, "a value is required")
+            raise _Bad(parent, N_("a value is required"))
         currency = (value.get("currency") or self.currency).strip()
         if not currency:
-            raise _Bad(value, "no @currency and no default-currency on the activity")
+            raise _Bad(value, N_("no @currency and no default-currency on the activity"))
         if not types.currency.known(currency):
-            raise _Bad(value, f"@currency {currency!r} is not an ISO 4217 code")
+            raise _Bad(value, N_("@currency %(code)s is not an ISO 4217 code",
+                                 code=repr(currency)))
         amount = _decimal(value, value.text, "value")
         if abs(amount) >= _VALUE_LIMIT:
-            raise _Bad(value, "the value is not below 10^16")
+            raise _Bad(value, N_("the value is not below 10^16"))
         return amount, currency, _date(value, "value-date"), value
 
     # --- the activity -------------------------------------------------------------------
@@ -776,7 +800,8 @@ class _ActivityReader:
                     fields["description"] = self.narrative(child)
                     description_seen = True
                 else:
-                    self.preserved[f"description type {child.get('type', '1')}"] += 1
+                    self.preserved[N_("description type %(type)s",
+                                      type=child.get("type", "1"))] += 1
             elif tag == "participating-org":
                 for extra in ("activity-id", "crs-channel-code"):
                     if child.get(extra) is not None:
@@ -787,21 +812,22 @@ class _ActivityReader:
                 loc[f"participants[{len(participants)}]"] = child
                 participants.append(_make(ParticipantSpec,
                     role=_int(child, "role", codelists.codes("OrganisationRole"),
-                              "an organisation role"),
+                              N_("an organisation role")),
                     organization_code=organizations.get(name.lower())
                     or organizations.get(ref.lower()),
                     name=name, org_ref=ref, org_type=child.get("type", "").strip()))
             elif tag == "activity-status":
                 fields["status"] = _int(child, "code", codelists.codes("ActivityStatus"),
-                                        "an activity status")
+                                        N_("an activity status"))
                 loc["status"] = child
             elif tag == "activity-date":
                 date_field = codes.DATE_FIELDS.get(child.get("type", ""))
                 if date_field is None:
-                    raise _Bad(child, f"@type {child.get('type')!r} is not an activity date "
-                                      "type 1-4")
+                    raise _Bad(child, N_("@type %(value)s is not an activity date type 1-4",
+                                         value=repr(child.get("type"))))
                 if date_field in fields:
-                    raise _Bad(child, f"a second activity date of type {child.get('type')}")
+                    raise _Bad(child, N_("a second activity date of type %(type)s",
+                                         type=child.get("type")))
                 fields[date_field] = _date(child)
                 loc[date_field] = child
                 loc.setdefault("planned_start", child)
@@ -854,7 +880,8 @@ class _ActivityReader:
         self.check_recipients(parts)
         fields["finance"] = self.finance(parts)
         if len(parents) > 1:
-            raise _Bad(parents[1], "an activity has at most one parent (related-activity type 1)")
+            raise _Bad(parents[1], N_("an activity has at most one parent "
+                                      "(related-activity type 1)"))
         if parents:
             fields["parent_identifier"] = parents[0].get("ref", "").strip()
             loc["parent_identifier"] = parents[0]
@@ -863,7 +890,8 @@ class _ActivityReader:
             try:
                 level = int(hierarchy)
             except ValueError:
-                raise _Bad(act, f"@hierarchy {hierarchy!r} is not a whole number") from None
+                raise _Bad(act, N_("@hierarchy %(value)s is not a whole number",
+                                   value=repr(hierarchy))) from None
             fields["level"] = codes.LEVEL_OF_HIERARCHY[min(max(level, 1), 3)]
         else:
             # IATI's default hierarchy is 1; a record with a parent sits at the bottom.
@@ -887,7 +915,7 @@ class _ActivityReader:
                 parts: IatiParts) -> None:
         code = element.get("code", "").strip().upper()
         if code not in codelists.codes("Country"):
-            raise _Bad(element, f"unknown country {code!r}: not an ISO 3166-1 country code")
+            raise _Bad(element, _unknown_country(code))
         percentage = _percentage(element)
         parts.recipients.append({"position": len(parts.recipients), "kind": "country",
                                  "vocabulary": "", "vocabulary_uri": "", "code": code,
@@ -901,12 +929,14 @@ class _ActivityReader:
         code = element.get("code", "").strip()
         vocabulary = element.get("vocabulary", codelists.REGION_DAC).strip()
         if vocabulary not in codelists.codes("RegionVocabulary"):
-            raise _Bad(element, f"@vocabulary {vocabulary!r} is not a region vocabulary "
-                                "(1 OECD-DAC, 2 UN M49, 99 reporting organisation)")
+            raise _Bad(element, N_("@vocabulary %(value)s is not a region vocabulary "
+                                   "(1 OECD-DAC, 2 UN M49, 99 reporting organisation)",
+                                   value=repr(vocabulary)))
         known = codelists.region_codes(vocabulary)
         if known is not None and code not in known:
             name = "OECD-DAC" if vocabulary == codelists.REGION_DAC else "UN M49"
-            raise _Bad(element, f"@code {code!r} is not an {name} region code")
+            raise _Bad(element, N_("@code %(value)s is not a region code of %(list)s",
+                                   value=repr(code), list=name))
         percentage = _percentage(element)
         parts.recipients.append({"position": len(parts.recipients), "kind": "region",
                                  "vocabulary": vocabulary,
@@ -926,8 +956,8 @@ class _ActivityReader:
             first = self.act.find("recipient-region")
         assert first is not None
         if any(r["percentage"] is None for r in rows):
-            self.problem(first, "give a percentage for every recipient country and region "
-                                "or for none")
+            self.problem(first, N_("give a percentage for every recipient country and "
+                                   "region or for none"))
             return
         countries = sum((r["percentage"] for r in rows if r["kind"] == "country"), Decimal(0))
         vocabularies = sorted({r["vocabulary"] for r in rows if r["kind"] == "region"})
@@ -937,10 +967,12 @@ class _ActivityReader:
                           Decimal(0))
             total = countries + regions
             if abs(total - 100) > SUM_TOLERANCE:
-                scope = (f" with the regions of vocabulary {vocabulary}"
-                         if vocabulary is not None else "")
-                self.problem(first, f"recipient countries{scope} add up to "
-                                    f"{total.normalize():f}%, not 100%")
+                self.problem(first, N_(
+                    "recipient countries with the regions of vocabulary %(vocabulary)s add "
+                    "up to %(total)s%%, not 100%%", vocabulary=vocabulary,
+                    total=f"{total.normalize():f}") if vocabulary is not None else N_(
+                    "recipient countries add up to %(total)s%%, not 100%%",
+                    total=f"{total.normalize():f}"))
 
     # --- sectors ----------------------------------------------------------------------------
 
@@ -973,8 +1005,8 @@ class _ActivityReader:
                 if known is not None and code not in known:
                     self.notes.append(Problem(
                         self.where + _relative_path(self.act, element),
-                        f"sector {code!r} is not in the bundled OECD-DAC list; kept as "
-                        "published"))
+                        N_("sector %(code)s is not in the bundled OECD-DAC list; kept as "
+                           "published", code=repr(code))))
                 mapping = codelists.dac_mapping().get((vocabulary, code))
                 if mapping is not None:
                     mapped.append((element, mapping.crime_area or "", mapping.stage or "",
@@ -982,20 +1014,22 @@ class _ActivityReader:
                 elif vocabulary in (codelists.SECTOR_DAC5, codelists.SECTOR_DAC3):
                     self.notes.append(Problem(
                         self.where + _relative_path(self.act, element),
-                        f"sector {code!r} (vocabulary {vocabulary}) names no crime area or "
-                        "stage in the mapping table; kept as published"))
+                        N_("sector %(code)s (vocabulary %(vocabulary)s) names no crime area "
+                           "or stage in the mapping table; kept as published",
+                           code=repr(code), vocabulary=vocabulary)))
         for vocabulary, shares in by_vocabulary.items():
             given = [p for p in shares if p is not None]
             if given and len(given) != len(shares):
                 first = next(e for e in elements
                              if e.get("vocabulary", codelists.SECTOR_DAC5).strip() == vocabulary)
-                self.problem(first, f"give a percentage for every sector of vocabulary "
-                                    f"{vocabulary} or for none")
+                self.problem(first, N_("give a percentage for every sector of vocabulary "
+                                       "%(vocabulary)s or for none", vocabulary=vocabulary))
             elif given and abs(sum(given, Decimal(0)) - 100) > SUM_TOLERANCE:
                 first = next(e for e in elements
                              if e.get("vocabulary", codelists.SECTOR_DAC5).strip() == vocabulary)
-                self.problem(first, f"sectors of vocabulary {vocabulary} add up to "
-                                    f"{sum(given, Decimal(0)).normalize():f}%, not 100%")
+                self.problem(first, N_("sectors of vocabulary %(vocabulary)s add up to "
+                                       "%(total)s%%, not 100%%", vocabulary=vocabulary,
+                                       total=f"{sum(given, Decimal(0)).normalize():f}"))
         if not crime_areas and mapped:
             crime_areas = self.shares(mapped, 1, "crime_areas")
         if not stages and mapped:
@@ -1056,11 +1090,12 @@ class _ActivityReader:
         value_element = first.get("value")
         provider, receiver = first.get("provider-org"), first.get("receiver-org")
         if start_element is None:
-            raise _Bad(element, "a period-start is required")
+            raise _Bad(element, N_("a period-start is required"))
         start = _date(start_element)
         end = _date(end_element) if end_element is not None else None
         if end is not None and end < start:
-            raise _Bad(end_element, f"the period ends ({end}) before it starts ({start})")
+            raise _Bad(end_element, N_("the period ends (%(end)s) before it starts "
+                                       "(%(start)s)", end=end, start=start))
         amount, currency, value_date, value = self.value(element, value_element)
         kind = element.get("type")
         status = element.get("status")
@@ -1073,12 +1108,12 @@ class _ActivityReader:
         }
         if name == "budget":
             if end is None:
-                raise _Bad(element, "a budget needs a period-end")
+                raise _Bad(element, N_("a budget needs a period-end"))
             if amount < 0:
-                raise _Bad(value, "a budget cannot be negative")
+                raise _Bad(value, N_("a budget cannot be negative"))
             if row["type"] not in (None, 1, 2):
-                raise _Bad(element, f"@type {kind!r} is not a budget type (1 original, "
-                                    "2 revised)")
+                raise _Bad(element, N_("@type %(value)s is not a budget type (1 original, "
+                                       "2 revised)", value=repr(kind)))
         self.org(provider, "provider", row, with_type=False)
         self.org(receiver, "receiver", row, with_type=False)
         parts.budgets.append(row)
@@ -1114,9 +1149,10 @@ class _ActivityReader:
         value, description = first.get("value"), first.get("description")
         provider, receiver = first.get("provider-org"), first.get("receiver-org")
         if kind is None or day is None:
-            raise _Bad(element, "a transaction needs a transaction-type and a transaction-date")
+            raise _Bad(element, N_("a transaction needs a transaction-type and a "
+                                   "transaction-date"))
         row["type_code"] = _int(kind, "code", codelists.codes("TransactionType"),
-                                "a transaction type")
+                                N_("a transaction type"))
         row["transaction_date"] = _date(day)
         row["value"], row["currency"], row["value_date"], _ = self.value(element, value)
         row["description"] = self.narrative(description)
@@ -1125,7 +1161,7 @@ class _ActivityReader:
         for child in countries:
             code = child.get("code", "").strip().upper()
             if code not in codelists.codes("Country"):
-                raise _Bad(child, f"unknown country {code!r}: not an ISO 3166-1 country code")
+                raise _Bad(child, _unknown_country(code))
             row["recipient_country"] = code
         row["aid_types"] = " ".join(aid_types)[:200]
         parts.transactions.append(row)
@@ -1193,7 +1229,7 @@ class _ActivityReader:
             for k, period in enumerate(ind.findall("period")):
                 start, end = period.find("period-start"), period.find("period-end")
                 if start is None or end is None:
-                    raise _Bad(period, "a period needs a period-start and a period-end")
+                    raise _Bad(period, N_("a period needs a period-start and a period-end"))
                 target, actual = period.find("target"), period.find("actual")
                 periods.append(_make(PeriodSpec,
                     start=_date(start), end=_date(end),

@@ -3,7 +3,8 @@
 :func:`check_element` runs every rule on an ``iati-activity`` (or, with
 ``kind="organisation"``, an ``iati-organisation``) and returns
 ``(relative XPath, reason)`` for each one broken. The XPath expressions are
-compiled once.
+compiled once. Reasons are messages (the rulesets' ``reason:`` texts are in the
+catalogs), shown in the reader's language.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from lxml import etree
 
+from tocsin.i18n import N_, Message
 from tocsin.taskforce.iati.codelists import load_yaml
 
 RULESETS = Path(__file__).parent / "rulesets"
@@ -76,7 +78,7 @@ class _Rule:
 
 
 def _compile(kind: str, case: dict[str, Any]) -> Check:
-    reason = str(case["reason"])
+    reason: str = Message(str(case["reason"]))  # in the catalogs (babel.cfg)
     when = _xpath(f"boolean({case['when']})") if "when" in case else None
 
     def guarded(check: Check) -> Check:
@@ -159,7 +161,8 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         pattern = re.compile(case["regex"])
         paths = _union(case["paths"])
         return guarded(lambda root, el: [
-            (_where(root, node), f"{reason} ({text!r})") for node, text in _values(el, paths)
+            (_where(root, node), N_("%(reason)s (%(value)s)", reason=reason, value=repr(text)))
+            for node, text in _values(el, paths)
             if not pattern.fullmatch(text)])
     if kind == "sum":
         paths = [_xpath(p) for p in case["paths"]]
@@ -182,8 +185,9 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
                 for key, nodes in sorted(counted.items()):
                     if len(nodes) > 1 and any(n.get("percentage") is None for n in nodes):
                         out.append((_where(root, nodes[0]),
-                                    f"{reason} (vocabulary {key}): more than one, so each "
-                                    "needs a percentage"))
+                                    N_("%(reason)s (vocabulary %(vocabulary)s): more than "
+                                       "one, so each needs a percentage", reason=reason,
+                                       vocabulary=key)))
             for node, text in _values(el, paths):
                 key = default
                 if group is not None:
@@ -200,9 +204,11 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
                 amount = sum((v for v in values if v is not None), Decimal(0))
                 if abs(amount - target) > Decimal("0.01"):
                     node = (items + common)[0][0]
-                    label = f" (vocabulary {key})" if group is not None else ""
-                    out.append((_where(root, node), f"{reason}{label}: "
-                                                    f"{amount.normalize():f}"))
+                    total = f"{amount.normalize():f}"
+                    out.append((_where(root, node), N_(
+                        "%(reason)s (vocabulary %(vocabulary)s): %(total)s", reason=reason,
+                        vocabulary=key, total=total) if group is not None else N_(
+                        "%(reason)s: %(total)s", reason=reason, total=total)))
             return out
         return guarded(total)
     if kind == "no_percent":
@@ -222,7 +228,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
             (_where(root, node), reason) for node, text in _values(el, paths)
             if (v := _number(text)) is not None
             and ((low is not None and v < low) or (high is not None and v > high))])
-    raise ValueError(f"unknown rule kind {kind!r} in the IATI ruleset")
+    raise ValueError(N_("unknown rule kind %(kind)s in the IATI ruleset", kind=repr(kind)))
 
 
 @cache
@@ -245,15 +251,17 @@ def ruleset(kind: str = "activity", name: str = "standard"
                 if (context != "." and rule_kind == "date_order" and case["more"] == "NOW"
                         and "when" not in case):
                     lifted = {**case, "less": f"({context})/{case['less']}"}
-                    on_root.append(_Rule(str(case["reason"]), _compile("date_now_all", lifted)))
+                    on_root.append(_Rule(Message(str(case["reason"])),
+                                         _compile("date_now_all", lifted)))
                 elif context != "." and rule_kind == "atleast_one" and "|" not in context:
                     test = " or ".join(case["paths"])
                     when = f"({case['when']}) and " if "when" in case else ""
                     lifted = {"reason": case["reason"],
                               "select": f"{context}[{when}not({test})]"}
-                    on_root.append(_Rule(str(case["reason"]), _compile("none_missing", lifted)))
+                    on_root.append(_Rule(Message(str(case["reason"])),
+                                         _compile("none_missing", lifted)))
                 else:
-                    rules.append(_Rule(str(case["reason"]), _compile(rule_kind, case)))
+                    rules.append(_Rule(Message(str(case["reason"])), _compile(rule_kind, case)))
         if context == ".":
             on_root[:0] = rules
         elif rules:

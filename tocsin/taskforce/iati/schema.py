@@ -7,13 +7,16 @@ it declares; exports are always 2.03.
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from lxml import etree
 
 from tocsin.errors import ConfigurationError
+from tocsin.i18n import N_
 
 SCHEMAS = Path(__file__).parent / "schemas"
 VERSIONS = ("2.01", "2.02", "2.03")
@@ -30,7 +33,9 @@ def safe_parser(**options: object) -> etree.XMLParser:
 def schema_path(version: str = CURRENT, kind: str = "activities") -> Path:
     path = SCHEMAS / version / f"iati-{kind}-schema.xsd"
     if not path.exists():
-        raise ConfigurationError(f"the IATI {version} {kind} schema is missing from {SCHEMAS}")
+        raise ConfigurationError(N_("the IATI %(version)s %(kind)s schema is missing from "
+                                    "%(folder)s", version=version, kind=kind,
+                                    folder=str(SCHEMAS)))
     return path
 
 
@@ -68,10 +73,72 @@ def child_order(version: str = CURRENT, element: str = "iati-activity",
     tree = etree.parse(str(schema_path(version, kind)), safe_parser())
     found = tree.find(f".//{XSD}element[@name='{element}']")
     if found is None:
-        raise ConfigurationError(f"no element {element!r} in the IATI {version} schema")
+        raise ConfigurationError(N_("no element %(element)s in the IATI %(version)s schema",
+                                    element=repr(element), version=version))
     order: list[str] = []
     for child in found.iterfind(f"{XSD}complexType/{XSD}sequence/{XSD}element"):
         name = child.get("ref") or child.get("name")
         if name and name not in order:
             order.append(name)
     return tuple(order)
+
+
+_E = r"Element '(?P<element>[^']+)'"
+_A = r"Element '(?P<element>[^']+)', attribute '(?P<attribute>[^']+)'"
+#: The shapes of libxml2's schema messages an IATI file meets most, as messages of the
+#: catalogs with the same English words (anything else is passed on as libxml2 says it).
+_SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], Callable[..., str]], ...] = tuple(
+    (re.compile(pattern + r"$"), make) for pattern, make in (
+        (_E + r": This element is not expected\. Expected is \( (?P<expected>.+) \)\.",
+         lambda element, expected: N_(
+             "Element '%(element)s': This element is not expected. Expected is "
+             "( %(expected)s ).", element=element, expected=expected)),
+        (_E + r": This element is not expected\. Expected is one of \( (?P<expected>.+) \)\.",
+         lambda element, expected: N_(
+             "Element '%(element)s': This element is not expected. Expected is one of "
+             "( %(expected)s ).", element=element, expected=expected)),
+        (_E + r": This element is not expected\.",
+         lambda element: N_("Element '%(element)s': This element is not expected.",
+                            element=element)),
+        (_E + r": Missing child element\(s\)\. Expected is \( (?P<expected>.+) \)\.",
+         lambda element, expected: N_(
+             "Element '%(element)s': Missing child element(s). Expected is "
+             "( %(expected)s ).", element=element, expected=expected)),
+        (_E + r": Missing child element\(s\)\. Expected is one of \( (?P<expected>.+) \)\.",
+         lambda element, expected: N_(
+             "Element '%(element)s': Missing child element(s). Expected is one of "
+             "( %(expected)s ).", element=element, expected=expected)),
+        (_E + r": The attribute '(?P<attribute>[^']+)' is required but missing\.",
+         lambda element, attribute: N_(
+             "Element '%(element)s': The attribute '%(attribute)s' is required but missing.",
+             element=element, attribute=attribute)),
+        (_A + r": The attribute '[^']+' is not allowed\.",
+         lambda element, attribute: N_(
+             "Element '%(element)s', attribute '%(attribute)s': The attribute "
+             "'%(attribute)s' is not allowed.", element=element, attribute=attribute)),
+        (_A + r": '(?P<value>.*)' is not a valid value of the atomic type '(?P<type>[^']+)'\.",
+         lambda element, attribute, value, type: N_(
+             "Element '%(element)s', attribute '%(attribute)s': '%(value)s' is not a valid "
+             "value of the atomic type '%(type)s'.", element=element, attribute=attribute,
+             value=value, type=type)),
+        (_E + r": '(?P<value>.*)' is not a valid value of the atomic type '(?P<type>[^']+)'\.",
+         lambda element, value, type: N_(
+             "Element '%(element)s': '%(value)s' is not a valid value of the atomic type "
+             "'%(type)s'.", element=element, value=value, type=type)),
+        (_E + r": Character content other than whitespace is not allowed because the "
+              r"content type is 'element-only'\.",
+         lambda element: N_(
+             "Element '%(element)s': Character content other than whitespace is not allowed "
+             "because the content type is 'element-only'.", element=element)),
+    ))
+
+
+def schema_message(message: str) -> str:
+    """A schema message without the ``{namespace}`` noise, as a message of the catalogs
+    (shown in the reader's language) when it has one of the usual shapes."""
+    plain = re.sub(r"\{[^}]*\}", "", message)
+    for pattern, make in _SCHEMA_MESSAGES:
+        found = pattern.match(plain)
+        if found:
+            return make(**found.groupdict())
+    return plain

@@ -55,7 +55,7 @@ def unit_id(session: Session, code: str | None, principal: Principal, location: 
 def unit_code(session: Session, unit_id: int) -> str:
     found = types.units.unit_code(session, unit_id)
     if found is None:
-        raise LookupError(f"no unit with id {unit_id}")
+        raise LookupError(N_("no unit with id %(id)s", id=unit_id))
     return found
 
 
@@ -130,7 +130,7 @@ def days(**fields: tuple[str | None, bool]) -> dict[str, date | None]:
     for location, (value, required) in fields.items():
         found[location] = parse_date(value, location, problems)
         if required and found[location] is None and not (value or "").strip():
-            problems.append(Problem(location, "give a date (YYYY-MM-DD)"))
+            problems.append(Problem(location, N_("give a date (YYYY-MM-DD)")))
     if problems:
         raise InputError(problems)
     return found
@@ -142,7 +142,7 @@ def record_ids(text: str, location: str) -> list[int]:
     bad = [t for t in tokens if not t.isdigit()]
     if bad:
         shown = ", ".join(repr(t[:40]) for t in bad[:5])
-        raise InputError.single(location, f"not a record id: {shown}")
+        raise InputError.single(location, N_("not a record id: %(value)s", value=shown))
     return [int(t) for t in tokens]
 
 
@@ -150,7 +150,7 @@ def record_id(text: str, location: str) -> int | None:
     """One record id typed into a form field, or ``None`` when the field is empty."""
     found = record_ids(text, location)
     if len(found) > 1:
-        raise InputError.single(location, "give one id")
+        raise InputError.single(location, N_("give one id"))
     return found[0] if found else None
 
 
@@ -158,5 +158,5 @@ def required_day(value: str | None, location: str) -> date:
     """A date the form must have, or an :class:`InputError` naming the field."""
     found = days(**{location: (value, True)})[location]
     if found is None:  # days() has raised already; this keeps the type exact
-        raise InputError.single(location, "give a date (YYYY-MM-DD)")
+        raise InputError.single(location, N_("give a date (YYYY-MM-DD)"))
     return found

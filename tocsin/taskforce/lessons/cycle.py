@@ -75,7 +75,7 @@ def parse_cycle(data: object, where: str = "cycle.yaml") -> Cycle:
     """Build and check a cycle; every problem names the transition and field."""
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        raise InputError.single(where, "expected a mapping with statuses and transitions")
+        raise InputError.single(where, N_("expected a mapping with statuses and transitions"))
     statuses = {code: Status(code, str(v.get("label", code)), bool(v.get("final", False)))
                 for code, v in (data.get("statuses") or {}).items()}
     transitions: dict[str, Transition] = {}
@@ -85,7 +85,7 @@ def parse_cycle(data: object, where: str = "cycle.yaml") -> Cycle:
         target = spec.get("to", "")
         for status in (*sources, target):
             if status not in statuses:
-                problems.append(Problem(at, f"unknown status {status!r}"))
+                problems.append(Problem(at, N_("unknown status %(status)s", status=repr(status))))
         roles: set[Role] = set()
         for value in spec.get("roles") or ():
             try:
@@ -94,7 +94,8 @@ def parse_cycle(data: object, where: str = "cycle.yaml") -> Cycle:
                 problems.append(Problem(f"{at}.roles", str(exc)))
         requires = frozenset(spec.get("requires") or ())
         for unknown in sorted(requires - REQUIREMENTS):
-            problems.append(Problem(f"{at}.requires", f"unknown requirement {unknown!r}"))
+            problems.append(Problem(f"{at}.requires", N_("unknown requirement %(name)s",
+                                                         name=repr(unknown))))
         transitions[name] = Transition(name, str(spec.get("label", name)), sources, target,
                                        frozenset(roles), requires)
     if problems:

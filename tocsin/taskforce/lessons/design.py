@@ -31,6 +31,7 @@ from tocsin.access import audit
 from tocsin.access.policy import get_readable, readable, require_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.lessons.spec import DesignDraft
 from tocsin.taskforce.lessons.tables import Acknowledgement, Lesson
@@ -214,7 +215,7 @@ def acknowledge(session: Session, principal: Principal, lesson_id: int, *,
     lesson = get_readable(session, Lesson, lesson_id, principal)
     if activity_id is None and not draft_title.strip():
         raise InputError.single("activity_id or draft_title",
-                                "name the activity or the draft's title")
+                                N_("name the activity or the draft's title"))
     if activity_id is not None:
         activity = get_readable(session, Activity, activity_id, principal)
         require_write(principal, activity.owner_unit_id)

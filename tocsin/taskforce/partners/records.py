@@ -25,6 +25,7 @@ from tocsin.access.policy import (
 )
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.reference.tables import RefOrganization, RefStructure
 from tocsin.taskforce.events.tables import Event
 from tocsin.taskforce.lessons import codes
@@ -79,10 +80,11 @@ def sync_reference_partners(session: Session) -> int:
 def create_partner(session: Session, principal: Principal, spec: PartnerSpec) -> Partner:
     problems: list[Problem] = []
     if not spec.name:
-        problems.append(Problem("partner.name", "give the organization's name"))
+        problems.append(Problem("partner.name", N_("give the organization's name")))
     if spec.kind not in PARTNER_KINDS:
-        problems.append(Problem("partner.kind", f"{spec.kind!r} is not one of "
-                                f"{', '.join(PARTNER_KINDS)}"))
+        problems.append(Problem("partner.kind", N_("%(value)s is not one of %(known)s",
+                                                   value=repr(spec.kind),
+                                                   known=", ".join(PARTNER_KINDS))))
     if spec.country:
         problems += codes.unknown_codes(session, "country", [spec.country], "partner.country")
     handling, bad = codes.check_handling(spec.handling, "partner.handling")
@@ -92,7 +94,8 @@ def create_partner(session: Session, principal: Principal, spec: PartnerSpec) ->
     if spec.name and session.scalar(readable(Partner, principal).with_only_columns(Partner.id)
                                     .where(func.lower(Partner.name) == spec.name.lower())
                                     .limit(1)) is not None:
-        problems.append(Problem("partner.name", f"a partner named {spec.name!r} exists already"))
+        problems.append(Problem("partner.name", N_("a partner named %(name)s exists already",
+                                                   name=repr(spec.name))))
     if problems or owner is None:  # unit_id() names the problem when it finds no unit
         raise InputError(problems)
     require_write(principal, owner)
@@ -136,7 +139,7 @@ def resolve_partner(session: Session, principal: Principal, key: str | int, loca
                               .where(or_(Partner.ref_organization_code == text,
                                          Partner.ref_structure_code == text)))
     if found_id is None:
-        problems.append(Problem(location, f"no partner with code {text!r}"))
+        problems.append(Problem(location, N_("no partner with code %(code)s", code=repr(text))))
     return found_id
 
 
@@ -148,9 +151,10 @@ def add_focal_point(session: Session, principal: Principal, partner_id: int,
                   else partner.owner_unit_id)
     problems = []
     if not spec.name:
-        problems.append(Problem("focal_point.name", "give the person's name"))
+        problems.append(Problem("focal_point.name", N_("give the person's name")))
     if spec.email and "@" not in spec.email:
-        problems.append(Problem("focal_point.email", f"{spec.email!r} is not an e-mail address"))
+        problems.append(Problem("focal_point.email", N_("%(value)s is not an e-mail address",
+                                                        value=repr(spec.email))))
     if problems:
         raise InputError(problems)
     point = FocalPoint(partner_id=partner.id, name=spec.name, role=spec.role,
@@ -166,18 +170,20 @@ def create_agreement(session: Session, principal: Principal, spec: AgreementSpec
     """Record an agreement; every field is checked before anything is written."""
     problems: list[Problem] = []
     if not spec.title:
-        problems.append(Problem("agreement.title", "give a title"))
+        problems.append(Problem("agreement.title", N_("give a title")))
     if spec.kind not in AGREEMENT_KINDS:
-        problems.append(Problem("agreement.kind", f"{spec.kind!r} is not one of "
-                                f"{', '.join(AGREEMENT_KINDS)}"))
+        problems.append(Problem("agreement.kind", N_("%(value)s is not one of %(known)s",
+                                                     value=repr(spec.kind),
+                                                     known=", ".join(AGREEMENT_KINDS))))
     if spec.status not in AGREEMENT_STATUSES:
-        problems.append(Problem("agreement.status", f"{spec.status!r} is not one of "
-                                f"{', '.join(AGREEMENT_STATUSES)}"))
+        problems.append(Problem("agreement.status", N_("%(value)s is not one of %(known)s",
+                                                       value=repr(spec.status),
+                                                       known=", ".join(AGREEMENT_STATUSES))))
     start = spec.valid_from or spec.signed_on
     if start and spec.expires_on and spec.expires_on < start:
-        problems.append(Problem("agreement.expires_on", "expires before it is valid"))
+        problems.append(Problem("agreement.expires_on", N_("expires before it is valid")))
     if len(set(spec.parties)) < 2:
-        problems.append(Problem("agreement.parties", "an agreement needs at least two parties"))
+        problems.append(Problem("agreement.parties", N_("an agreement needs at least two parties")))
     parties = [resolve_partner(session, principal, p, f"agreement.parties[{i}]", problems)
                for i, p in enumerate(dict.fromkeys(spec.parties))]
     problems += codes.unknown_codes(session, "crime area", spec.crime_areas,
@@ -268,7 +274,7 @@ def expiring_agreements(session: Session, principal: Principal,
                         today: date | None = None) -> list[Expiring]:
     """Agreements in force that expire within ``within_days`` (or already lapsed), soonest first."""
     if within_days < 0:
-        raise InputError.single("within_days", "give zero or more days")
+        raise InputError.single("within_days", N_("give zero or more days"))
     today = today or date.today()
     stmt = (readable(Agreement, principal)
             .where(Agreement.status == "in_force", Agreement.expires_on.is_not(None),

@@ -22,6 +22,7 @@ from tocsin.access.links import linked
 from tocsin.access.policy import require_write, storable_id
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, NotFound, Problem
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 from tocsin.taskforce.programmes.check import DOCUMENT_CATEGORIES
 from tocsin.taskforce.programmes.records import get_activity
@@ -37,8 +38,9 @@ def documents_dir(settings: Settings) -> Path:
 def store_file(settings: Settings, content: bytes, original_name: str) -> tuple[str, str]:
     """Keep ``content`` under its hash; returns ``(stored_path, mime_type)``."""
     if len(content) > settings.upload_max_bytes:
-        raise InputError.single(original_name or "upload", f"the file has {len(content)} "
-                                f"bytes; at most {settings.upload_max_bytes} are accepted")
+        raise InputError.single(original_name or "upload", N_(
+            "the file has %(size)s bytes; at most %(most)s are accepted", size=len(content),
+            most=settings.upload_max_bytes))
     digest = hashlib.sha256(content).hexdigest()
     relative = f"{digest[:2]}/{digest}"
     target = documents_dir(settings) / relative
@@ -97,14 +99,15 @@ def add_document(
     where = f"activity {activity.identifier!r}: document"
     problems = []
     if not title.strip():
-        problems.append(Problem(f"{where} title", "the title is empty"))
+        problems.append(Problem(f"{where} title", N_("the title is empty")))
     if category not in DOCUMENT_CATEGORIES:
-        problems.append(Problem(f"{where} category",
-                                f"{category!r} is not an IATI document category"))
+        problems.append(Problem(f"{where} category", N_(
+            "%(value)s is not an IATI document category", value=repr(category))))
     if content is None and not url:
-        problems.append(Problem(f"{where} url or file", "give a URL or a file"))
+        problems.append(Problem(f"{where} url or file", N_("give a URL or a file")))
     if url and not (url.startswith("https://") or url.startswith("http://")):
-        problems.append(Problem(f"{where} url", f"{url!r} is not an http(s) URL"))
+        problems.append(Problem(f"{where} url", N_("%(value)s is not an http(s) URL",
+                                                   value=repr(url))))
     if problems:
         raise InputError(problems)
     stored_path, mime = (None, "")
@@ -127,7 +130,7 @@ def get_document(session: Session, principal: Principal, document_id: int) -> Do
     """A document whose activity the principal may read; any other is "not found"."""
     document = session.get(Document, document_id) if storable_id(document_id) else None
     if document is None or linked(session, Activity, document.activity_id, principal) is None:
-        raise NotFound(f"document {document_id} not found")
+        raise NotFound.of('document', document_id)
     return document
 
 

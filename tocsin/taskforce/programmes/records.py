@@ -237,7 +237,7 @@ def get_by_identifier(session: Session, principal: Principal, identifier: str) -
     found = session.scalar(readable(Activity, principal).with_only_columns(Activity.id)
                            .where(Activity.identifier == identifier))
     if found is None:
-        raise NotFound(f"activity {identifier} not found")
+        raise NotFound.of('activity', identifier)
     return get_activity(session, principal, found)
 
 

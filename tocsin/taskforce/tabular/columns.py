@@ -43,6 +43,9 @@ def _said(exc: CellError) -> str:
 
 @dataclass(frozen=True)
 class Column:
+    """A column of the table; ``meaning`` and ``format`` are messages (the template's help
+    sheet is written in the language of who asks for it), ``name`` is what the file reads."""
+
     name: str
     meaning: str
     format: str
@@ -52,55 +55,61 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("identifier", "IATI activity identifier, unique in the platform",
-           "text, e.g. XM-OSCE-2024-001", required=True),
-    Column("level", "Place in the hierarchy", "programme | project | activity", required=True),
-    Column("parent_identifier", "Identifier of the programme or project above it",
-           "text (empty for a programme)"),
-    Column("title", "Title", "text, at most 500 characters", required=True),
-    Column("description", "General description", "text"),
-    Column("implementing_structure", "Structure of the organization that implements it",
-           "structure code", codes="structures"),
-    Column("status", "IATI activity status", "1 pipeline, 2 implementation, 3 finalisation, "
-           "4 closed, 5 cancelled, 6 suspended", required=True),
-    Column("planned_start", "Planned start", "YYYY-MM-DD (a planned or actual start is "
-           "required)"),
-    Column("planned_end", "Planned end", "YYYY-MM-DD"),
-    Column("actual_start", "Actual start", "YYYY-MM-DD"),
-    Column("actual_end", "Actual end", "YYYY-MM-DD"),
-    Column("reporting_org_ref", "IATI identifier of the reporting organisation",
-           "text, e.g. XM-OSCE", required=True),
-    Column("reporting_org_name", "Name of the reporting organisation", "text"),
-    Column("reporting_org_type", "IATI organisation type of the reporting organisation",
-           "code, e.g. 40 (multilateral)"),
-    Column("is_external", "A partner's activity rather than the organization's own",
+    Column("identifier", N_("IATI activity identifier, unique in the platform"),
+           N_("text, e.g. XM-OSCE-2024-001"), required=True),
+    Column("level", N_("Place in the hierarchy"), "programme | project | activity",
+           required=True),
+    Column("parent_identifier", N_("Identifier of the programme or project above it"),
+           N_("text (empty for a programme)")),
+    Column("title", N_("Title"), N_("text, at most 500 characters"), required=True),
+    Column("description", N_("General description"), N_("text")),
+    Column("implementing_structure", N_("Structure of the organization that implements it"),
+           N_("structure code"), codes="structures"),
+    Column("status", N_("IATI activity status"),
+           N_("1 pipeline, 2 implementation, 3 finalisation, 4 closed, 5 cancelled, "
+              "6 suspended"), required=True),
+    Column("planned_start", N_("Planned start"),
+           N_("YYYY-MM-DD (a planned or actual start is required)")),
+    Column("planned_end", N_("Planned end"), "YYYY-MM-DD"),
+    Column("actual_start", N_("Actual start"), "YYYY-MM-DD"),
+    Column("actual_end", N_("Actual end"), "YYYY-MM-DD"),
+    Column("reporting_org_ref", N_("IATI identifier of the reporting organisation"),
+           N_("text, e.g. XM-OSCE"), required=True),
+    Column("reporting_org_name", N_("Name of the reporting organisation"), N_("text")),
+    Column("reporting_org_type", N_("IATI organisation type of the reporting organisation"),
+           N_("code, e.g. 40 (multilateral)")),
+    Column("is_external", N_("A partner's activity rather than the organization's own"),
            "yes | no"),
-    Column("language", "Language of the texts", "ISO 639-1 code, e.g. en"),
-    Column("default_currency", "Currency used when a figure names none", "ISO 4217 code"),
-    Column("handling", "TLP handling code", "CLEAR | GREEN | AMBER | AMBER+STRICT | RED "
-           "(empty: GREEN, or unchanged for an existing activity)"),
-    Column("owner_unit", "Unit that owns the record", "unit code (empty: the implementing "
-           "structure's unit)", codes="units"),
-    Column("participants", "Partners and their IATI roles",
-           "role|organization code|IATI org ref|name|IATI org type; ... - role 1 funding, "
-           "2 accountable, 3 extending, 4 implementing; e.g. 1||XX-DONOR|A donor|10;4|unodc",
+    Column("language", N_("Language of the texts"), N_("ISO 639-1 code, e.g. en")),
+    Column("default_currency", N_("Currency used when a figure names none"),
+           N_("ISO 4217 code")),
+    Column("handling", N_("TLP handling code"),
+           N_("CLEAR | GREEN | AMBER | AMBER+STRICT | RED (empty: GREEN, or unchanged for an "
+              "existing activity)")),
+    Column("owner_unit", N_("Unit that owns the record"),
+           N_("unit code (empty: the implementing structure's unit)"), codes="units"),
+    Column("participants", N_("Partners and their IATI roles"),
+           N_("role|organization code|IATI org ref|name|IATI org type; ... - role 1 funding, "
+              "2 accountable, 3 extending, 4 implementing; e.g. 1||XX-DONOR|A donor|10;4|unodc"),
            codes="organizations"),
-    Column("countries", "Recipient countries with percentage shares",
-           "code:percentage; ... e.g. AL:60;RS:40 (percentages add up to 100, or none given)",
-           codes="countries"),
-    Column("regions", "Recipient regions with shares; countries and the regions of each "
-           "vocabulary together add up to 100",
-           "code:percentage for an OECD-DAC region, vocabulary:code:percentage for the others "
-           "(2 UN M49, 99 the reporting organisation's own); ... e.g. 89:20;2:150:20"),
-    Column("crime_areas", "Crime areas with shares", "code:percentage; ...",
+    Column("countries", N_("Recipient countries with percentage shares"),
+           N_("code:percentage; ... e.g. AL:60;RS:40 (percentages add up to 100, or none "
+              "given)"), codes="countries"),
+    Column("regions", N_("Recipient regions with shares; countries and the regions of each "
+                         "vocabulary together add up to 100"),
+           N_("code:percentage for an OECD-DAC region, vocabulary:code:percentage for the "
+              "others (2 UN M49, 99 the reporting organisation's own); ... e.g. "
+              "89:20;2:150:20")),
+    Column("crime_areas", N_("Crime areas with shares"), N_("code:percentage; ..."),
            codes="crime_areas"),
-    Column("stages", "Justice-chain stages with shares", "code:percentage; ...",
+    Column("stages", N_("Justice-chain stages with shares"), N_("code:percentage; ..."),
            codes="stages"),
-    Column("budget", "Budget per year", "year:currency:amount; ... e.g. 2024:EUR:150000"),
-    Column("commitments", "Commitments (IATI transaction type 2) per year",
-           "year:currency:amount; ..."),
-    Column("expenditure", "Expenditure (IATI transaction type 4) per year",
-           "year:currency:amount; ..."),
+    Column("budget", N_("Budget per year"),
+           N_("year:currency:amount; ... e.g. 2024:EUR:150000")),
+    Column("commitments", N_("Commitments (IATI transaction type 2) per year"),
+           N_("year:currency:amount; ...")),
+    Column("expenditure", N_("Expenditure (IATI transaction type 4) per year"),
+           N_("year:currency:amount; ...")),
 )
 NAMES = tuple(c.name for c in COLUMNS)
 

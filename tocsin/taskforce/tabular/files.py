@@ -18,14 +18,15 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from tocsin import limits
+from tocsin import i18n, limits
 from tocsin.errors import InputError, Problem, TocsinError
 from tocsin.i18n import N_
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 from tocsin.taskforce.tabular.columns import COLUMNS, NAMES, neutralise, restore
 
 SHEET = "activities"
-HELP_SHEET = "columns"
+#: The help sheet's name, in the language of the template (never read back).
+HELP_SHEET = N_("columns")
 
 
 def table_format(name: str) -> str:
@@ -169,25 +170,51 @@ def write_xlsx(rows: Iterable[dict[str, str]], target: IO[bytes], vocab: Vocabul
     book.save(target)
 
 
+#: The help sheet's header row.
+HEADER = (N_("column"), N_("required"), N_("format"), N_("meaning"), N_("allowed codes"))
+
+
+def _named(kind: str, code: str, english: str) -> str:
+    """The name of a listed code in the current language (the reference data's ``names``,
+    CLDR for countries); what the platform holds when there is none."""
+    if i18n.current() == i18n.DEFAULT or not english:
+        return english
+    from tocsin.reference.registry import load_registry
+
+    if kind == "countries":
+        return i18n.country_name(code, english)
+    try:
+        if kind == "crime_areas":
+            return load_registry().crime_area(code).name_in(i18n.current())
+        if kind == "stages":
+            return load_registry().stage(code).name_in(i18n.current())
+        if kind == "structures":
+            return load_registry().structure(code).name_in(i18n.current())
+    except KeyError:
+        return english
+    return english
+
+
 def explanations(vocab: Vocabulary) -> list[list[str]]:
-    """One row per column: name, required, format, meaning, allowed codes."""
+    """One row per column: name, required, format, meaning, allowed codes, in the current
+    language (:func:`tocsin.i18n.using`); the column names stay those the import reads."""
     lists = {
         "structures": vocab.structures, "countries": vocab.countries,
         "crime_areas": vocab.crime_areas, "stages": vocab.stages,
         "organizations": vocab.organizations, "units": dict.fromkeys(vocab.units, ""),
     }
-    out = [["column", "required", "format", "meaning", "allowed codes"]]
+    out = [[str(title) for title in HEADER]]
     for column in COLUMNS:
         codes = lists.get(column.codes, {})
-        allowed = "; ".join(f"{code} ({name})" if name else code
+        allowed = "; ".join(f"{code} ({_named(column.codes, code, name)})" if name else code
                             for code, name in sorted(codes.items()))
-        out.append([column.name, "yes" if column.required else "no", column.format,
-                    column.meaning, allowed])
+        out.append([column.name, str(N_("yes") if column.required else N_("no")),
+                    str(column.format), str(column.meaning), allowed])
     return out
 
 
 def _help_sheet(book: Workbook, vocab: Vocabulary) -> None:
-    sheet = book.create_sheet(HELP_SHEET)
+    sheet = book.create_sheet(str(HELP_SHEET)[:31])
     for row in explanations(vocab):
         sheet.append([neutralise(v) for v in row])
     for cell in sheet[1]:

@@ -67,7 +67,7 @@ async def form_data(request: Request) -> dict[str, str]:
     form = await request.form()
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"]
     if len(items) > MAX_FIELDS:
-        raise InputError.single("form", f"more than {MAX_FIELDS} fields")
+        raise InputError.single("form", N_("more than %(most)s fields", most=MAX_FIELDS))
     return dict(items)
 
 
@@ -87,7 +87,7 @@ def _lines(text: str, location: str, problems: list[Problem]) -> list[tuple[str,
             continue
         key, sep, value = line.partition(":")
         if not sep or not key.strip():
-            problems.append(Problem(location, f"line {i}: write 'name: value'"))
+            problems.append(Problem(location, N_("line %(line)s: write 'name: value'", line=i)))
             continue
         pairs.append((key.strip(), value.strip()))
     return pairs

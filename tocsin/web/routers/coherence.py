@@ -146,7 +146,8 @@ def coverage_page(request: Request, session: DbSession, principal: CurrentPrinci
                   rows: str = "crime_area", cols: str = "country") -> Response:
     analysis = run(session, principal, _options(year, start, end, "country", limit=0))
     if rows not in DIMENSIONS or cols not in DIMENSIONS:
-        raise InputError.single("rows/cols", f"use {', '.join(DIMENSIONS)}")
+        raise InputError.single("rows/cols", N_("use %(allowed)s",
+                                                  allowed=", ".join(DIMENSIONS)))
     matrix = coverage_for(session, principal, analysis.period, rows, cols)
     # Each cell links to its drill-down; the values are quoted once, not once per cell,
     # and the rows are written once per matrix.
@@ -320,11 +321,13 @@ def _scenario_from(form: Any) -> tuple[Scenario, int | None]:
         try:
             found = int(value) if whole else float(value.replace(",", ""))
         except ValueError:
-            problems.append(Problem(name, f"not a {'whole number' if whole else 'number'}: "
-                                          f"{value[:40]!r}"))
+            problems.append(Problem(name, N_("not a whole number: %(value)s",
+                                             value=repr(value[:40])) if whole
+                                    else N_("not a number: %(value)s", value=repr(value[:40]))))
             return 0
         if not low <= found <= high:  # also refuses nan and inf
-            problems.append(Problem(name, f"must be between {low:g} and {high:g}"))
+            problems.append(Problem(name, N_("must be between %(low)s and %(high)s",
+                                             low=f"{low:g}", high=f"{high:g}")))
         return found
 
     year = int(number("year", whole=True, low=1990, high=2100)) if text("year") else None
@@ -334,14 +337,14 @@ def _scenario_from(form: Any) -> tuple[Scenario, int | None]:
         move = (int(number("from_id", whole=True, high=2**62)),
                 int(number("to_id", whole=True, high=2**62)), number("amount"))
         if year is None:
-            problems.append(Problem("year", "give the year of the budget to move"))
+            problems.append(Problem("year", N_("give the year of the budget to move")))
         if not problems:
             moves.append(MoveBudget(from_id=move[0], to_id=move[1], year=year or 0,
                                     amount=move[2]))
     if text("title"):
         budget = number("budget") if text("budget") else 0.0
         if year is None:
-            problems.append(Problem("year", "give the year of the planned activity"))
+            problems.append(Problem("year", N_("give the year of the planned activity")))
         if not problems:
             additions.append(AddActivity(
                 title=text("title"), crime_areas=[text("crime_area")],
@@ -352,7 +355,7 @@ def _scenario_from(form: Any) -> tuple[Scenario, int | None]:
         raise InputError(problems)
     scenario = Scenario(moves=moves, additions=additions)
     if scenario.empty:
-        raise InputError.single("title", "move some budget or add a planned activity")
+        raise InputError.single("title", N_("move some budget or add a planned activity"))
     return scenario, year
 
 
@@ -463,7 +466,8 @@ def api_coverage(session: DbSession, principal: CurrentPrincipal,
                  cols: str = "country") -> dict[str, Any]:
     """Budget and activity count per cell over a period."""
     if rows not in DIMENSIONS or cols not in DIMENSIONS:
-        raise InputError.single("rows/cols", f"use {', '.join(DIMENSIONS)}")
+        raise InputError.single("rows/cols", N_("use %(allowed)s",
+                                                  allowed=", ".join(DIMENSIONS)))
     matrix = coverage_for(session, principal, Period(start, end or start), rows, cols)
     names = browse.names(session, "country", "crime_area", "stage", "structure")
     return views.matrix(matrix, names)

@@ -14,13 +14,13 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from tocsin import types
+from tocsin import i18n, types
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.links import linked_ids
 from tocsin.access.policy import may_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem, located
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Message
 from tocsin.settings import Settings
 from tocsin.taskforce.commitments.records import commitments_of_activity
 from tocsin.taskforce.iati import codelists
@@ -48,7 +48,7 @@ from tocsin.taskforce.tabular.columns import COLUMNS, row_to_spec, spec_to_row
 from tocsin.taskforce.tabular.exchange import export_table, import_table, write_template
 from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
-from tocsin.web.templating import NavItem, render
+from tocsin.web.templating import NavItem, render, request_language
 
 NAV = NavItem(N_("Programmes"), "/programmes", order=30)
 pages = APIRouter(prefix="/programmes", include_in_schema=False)
@@ -117,7 +117,8 @@ def _form_spec(form: dict[str, str], session: Session, keep: Activity | None,
     and on a new record the result rows."""
     vocab = Vocabulary.load(session)
     spec, errors = row_to_spec(form, vocab.organizations)
-    problems = [Problem(f"field {column}", reason) for column, reason in errors]
+    problems = [Problem(N_("field %(column)s", column=column), reason)
+                for column, reason in errors]
     typed, found = forms.results_from_rows(results)
     problems += found
     if spec is None or problems:
@@ -227,11 +228,13 @@ def page_export_table(fmt: str, session: DbSession, principal: CurrentPrincipal,
 
 
 @pages.get("/template.{fmt}")
-def page_template(fmt: str, session: DbSession, _p: CurrentPrincipal) -> Response:
+def page_template(request: Request, fmt: str, session: DbSession,
+                  _p: CurrentPrincipal) -> Response:
     if fmt not in MEDIA:
         raise InputError.single("format", N_("use csv or xlsx"))
     out = io.BytesIO()
-    write_template(session, out, fmt)
+    with i18n.using(request_language(request)):  # the help sheet in the page's language
+        write_template(session, out, fmt)
     return Response(out.getvalue(), media_type=MEDIA[fmt], headers={
         "Content-Disposition": f'attachment; filename="activities-template.{fmt}"'})
 
@@ -248,7 +251,7 @@ def page_import(request: Request, session: DbSession, principal: CurrentPrincipa
                                               value=repr(mode)))
     data = _read_upload(file, deps.settings(request))
     name = file.filename or ("upload.xml" if kind == "iati" else "upload.csv")
-    lines: list[str] = []
+    lines: list[Message] = []
     summary: ImportSummary
     if kind == "iati":
         report = import_iati(session, principal, io.BytesIO(data), name=name,

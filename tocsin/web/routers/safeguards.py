@@ -57,7 +57,7 @@ def _ids(values: list[str], location: str) -> list[int]:
     try:
         return [int(v) for v in values if v.strip()]
     except ValueError:
-        raise InputError.single(location, "choose from the list") from None
+        raise InputError.single(location, N_("choose from the list")) from None
 
 
 def _to(url: str) -> Response:
@@ -263,10 +263,11 @@ def markers_save(activity_id: int, session: DbSession, principal: CurrentPrincip
                 significance = int(value)
             except ValueError:
                 raise InputError.single(f"marker:{m.vocabulary}:{m.code}",
-                                        "choose a significance from the list") from None
+                                        N_("choose a significance from the list")) from None
             if significance not in {x.code for x in markers.markers().significance}:
                 raise InputError.single(f"marker:{m.vocabulary}:{m.code}",
-                                        f"{significance} is not an IATI significance code")
+                                        N_("%(value)s is not an IATI significance code",
+                                           value=significance))
             given.append(markers.MarkerSpec(m.vocabulary, m.code, significance))
     markers.set_markers(session, principal, activity_id, given)
     return _to(f"/safeguards/activities/{activity_id}/markers")

@@ -68,7 +68,7 @@ async def _saved(request: Request, files: list[UploadFile], folder: Path) -> lis
                 size += len(chunk)
                 if size > limit:
                     raise InputError.single(name, N_("larger than the upload limit of "
-                                                     "%(limit)s bytes", limit=limit))
+                                                     "%(most)s bytes", most=limit))
                 out.write(chunk)
         paths.append(target)
     return paths
@@ -78,8 +78,8 @@ async def _import(request: Request, session: Any, principal: Any, fmt: str, key:
                   title: str, files: list[UploadFile]) -> tuple[Any, Any]:
     lists.require_import(principal)  # before reading the upload
     if fmt not in FORMATS:
-        raise InputError.single("format", N_("use one of %(choices)s",
-                                             choices=", ".join(FORMATS)))
+        raise InputError.single("format", N_("use one of %(allowed)s",
+                                             allowed=", ".join(FORMATS)))
     if not files:
         raise InputError.single("file", N_("choose the list file (the OFAC CSV set: its "
                                            "files)"))

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from tocsin import limits
 from tocsin.errors import InputError
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Number
 from tocsin.limits import TooLarge
 from tocsin.money.schema import ACCOUNT_KINDS, ACCOUNTS, PARTIES, TRANSACTIONS
 
@@ -152,8 +152,9 @@ class SetWriter:
         self.transaction_count += table.num_rows
         most = limits.active().max_transactions
         if self.transaction_count > most:
-            raise TooLarge.single("file", f"more than {most:,} transactions; the limit is set "
-                                          "by TOCSIN_IMPORT_MAX_TRANSACTIONS")
+            raise TooLarge.single("file", N_("more than %(most)s transactions; the limit is "
+                                             "set by TOCSIN_IMPORT_MAX_TRANSACTIONS",
+                                             most=Number(most)))
         self.positive_labels += _trues(table.column("label"))
         if self._background is None:
             self._write_block(table)

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from tocsin import limits
 from tocsin.errors import located
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Number
 from tocsin.limits import TooLarge
 from tocsin.money.crypto import bitcoin as btc
 from tocsin.money.crypto import utxo
@@ -274,8 +274,8 @@ def _transaction(item: dict[str, Any], at: str, where: str, path: Path, rows: _R
     rows.count += 1
     most = limits.active().max_rows
     if rows.count > most:
-        raise TooLarge.single(path.name, f"more than {most:,} transactions; the limit is set by "
-                                         "TOCSIN_IMPORT_MAX_ROWS")
+        raise TooLarge.single(path.name, N_("more than %(most)s transactions; the limit is set "
+                                            "by TOCSIN_IMPORT_MAX_ROWS", most=Number(most)))
     if block_hash is not None:
         seen = state.seen.setdefault(block_hash, [height, when, 0, where])
         if (seen[0], seen[1]) != (height, when):

@@ -18,7 +18,7 @@ from lxml import etree
 
 from tocsin import limits
 from tocsin.errors import InputError
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Number
 from tocsin.limits import TooLarge
 from tocsin.money.ingest.base import ProgressBar, TrackedFile, file_size
 
@@ -96,8 +96,9 @@ def iter_nodes(path: Path, bar: ProgressBar, record_depth: set[int],
                     continue
                 records += 1
                 if records > most:
-                    raise TooLarge.single(path.name, f"more than {most:,} elements; the limit "
-                                                     "is set by TOCSIN_IMPORT_MAX_ROWS")
+                    raise TooLarge.single(path.name, N_(
+                        "more than %(most)s elements; the limit is set by "
+                        "TOCSIN_IMPORT_MAX_ROWS", most=Number(most)))
                 parent_path = "".join(f"/{_step(a, indexed)}" for a in reversed(ancestors))
                 name = local(element)
                 key = (parent_path, name)

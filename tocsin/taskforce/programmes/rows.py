@@ -9,6 +9,7 @@ imports fast and their memory flat.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
@@ -139,27 +140,30 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
                and c.default is not None and not c.primary_key]
     names = given + [c.name for c in missing]
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
-    defaults = [_default(c) for c in missing]
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    order = [names.index(key) for key in compiled.positiontup or []]
-    params: list[Any] = []
-    for row in rows:
-        values = [row[name] for name in given]
-        values += [make() for make in defaults]
-        values = [value if p is None else p(value) for value, p in zip(values, processors,
-                                                                       strict=True)]
-        params.append(tuple(values[i] for i in order) if compiled.positional
-                      else dict(zip(names, values, strict=True)))
+    # column by column: the loops over rows run in C (zip, map), the bind processors
+    # only where a type has one
+    count = len(rows)
+    pick = itemgetter(*given)
+    columns: list[Sequence[Any]] = (list(zip(*map(pick, rows), strict=True)) if len(given) > 1
+                                    else [[row[given[0]] for row in rows]])
+    for column in missing:
+        default: Any = column.default
+        if default.is_callable:
+            columns.append([default.arg(None) for _ in range(count)])
+        else:
+            columns.append([default.arg] * count)
+    for i, process in enumerate(processors):
+        if process is not None:
+            columns[i] = list(map(process, columns[i]))
+    params: list[Any]
+    if compiled.positional:
+        order = [names.index(key) for key in compiled.positiontup or []]
+        params = list(zip(*(columns[i] for i in order), strict=True))
+    else:
+        params = [dict(zip(names, values, strict=True))
+                  for values in zip(*columns, strict=True)]
     connection.exec_driver_sql(str(compiled), params)
-
-
-def _default(column: Any) -> Any:
-    """A maker of the Python-side default of ``column`` (a constant or a callable)."""
-    default = column.default
-    if default.is_callable:
-        return lambda: default.arg(None)
-    value = default.arg
-    return lambda: value
 
 
 def insert_dependents(session: Session, pairs: Iterable[tuple[ActivitySpec, int]]) -> None:

@@ -287,12 +287,13 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
         return
     context = _Context(vocab, own_org_ref, version, rules, ReadResult(version=version))
     start = source.tell() if not isinstance(source, Path) else 0
-    # Fast path: libxml2 validates while it parses. lxml raises a schema error a
-    # little after the events before it (one read buffer, 32 KiB), so a batch is
-    # given out only once the next one is complete; at the first error the held
-    # batches are dropped and the file is read again without the schema from the
-    # first activity not given out, validating each one so that every broken
-    # element is named.
+    # Fast path: libxml2 validates while it parses. It logs a schema error when it
+    # parses the element at fault, up to one read buffer (32 KiB) ahead of the
+    # events handed out, and lxml raises it only at the end of the file: the log
+    # is looked at before each activity, and a batch is given out only once the
+    # next one is complete. At the first error the held batches are dropped and
+    # the file is read again without the schema from the first activity not
+    # given out, validating each one so that every broken element is named.
     held: ReadResult | None = None
     given = 0
     count = 0
@@ -313,7 +314,13 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
 
     readers = _Readers(context, worker_count(), start_after=size)
     try:
-        for element in _walk(_iterparse(source, activity_schema(version))):
+        events = _iterparse(source, activity_schema(version))
+        for element in _walk(events):
+            if events.error_log:
+                # libxml2 logs a schema error as soon as it parses the element at fault
+                # (at most one read buffer ahead) but raises it only at the end of the
+                # file: stop here, before any activity from that one on is given out
+                raise _Invalid
             count += 1
             _cap(count, most)
             for outcome in readers.add(element, f"{ROOT}/iati-activity[{count}]"):
@@ -330,7 +337,7 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
             yield ReadResult(version=version, problems=[
                 Problem(ROOT, "the file holds no iati-activity")])
         return
-    except etree.XMLSyntaxError:
+    except (etree.XMLSyntaxError, _Invalid):
         if not isinstance(source, Path):
             source.seek(start)
     finally:
@@ -356,6 +363,10 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
         context.result.problems.append(Problem(ROOT, "the file holds no iati-activity"))
     if context.result.count or context.result.problems:
         yield context.result
+
+
+class _Invalid(Exception):
+    """The schema refused an element of the file (read again activity by activity)."""
 
 
 def _cap(count: int, most: int) -> None:

@@ -46,7 +46,7 @@ from tocsin import limits, types
 from tocsin.errors import Problem
 from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import codelists, codes
-from tocsin.taskforce.iati.schema import VERSIONS, activity_schema, safe_parser, schema_errors
+from tocsin.taskforce.iati.schema import VERSIONS, safe_parser, schema_errors
 from tocsin.taskforce.programmes.check import check_activity
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
@@ -168,18 +168,16 @@ class _Bad(Exception):
         self.element, self.reason = element, reason
 
 
-def _iterparse(source: Path | IO[bytes], schema: etree.XMLSchema | None) -> Any:
-    # lxml quirk: with a schema, resolve_entities=False makes a truncated file parse
-    # without error. A file with a DOCTYPE (the only place entities are declared)
-    # never gets here (see _version_of) and no DTD is loaded, so there is nothing
-    # to expand.
-    options: dict[str, Any] = ({"schema": schema} if schema is not None
-                               else {"resolve_entities": False})
+def _iterparse(source: Path | IO[bytes]) -> Any:
+    # Parsed without the schema: each activity is validated on its own (see
+    # _evaluate), in the worker processes for a large file. A file with a DOCTYPE
+    # (the only place entities are declared) never gets here (see _version_of)
+    # and no DTD is loaded, so there is nothing to expand.
     return etree.iterparse(
         str(source) if isinstance(source, Path) else source,
         events=("start", "end"), tag=("iati-activities", "iati-activity"),
-        no_network=True, load_dtd=False, huge_tree=False,
-        remove_comments=True, remove_pis=True, **options,
+        no_network=True, load_dtd=False, huge_tree=False, resolve_entities=False,
+        remove_comments=True, remove_pis=True,
     )
 
 
@@ -277,7 +275,7 @@ def fewer_collections() -> Iterator[None]:
 def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | None,
              rules: bool, size: int) -> Iterator[ReadResult]:
     if not isinstance(source, Path) and not source.seekable():
-        # the reader may read twice (the root first; the schema's slow path)
+        # the reader may read twice (the root first; again after a well-formedness error)
         import io
 
         source = io.BytesIO(source.read())
@@ -287,13 +285,13 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
         return
     context = _Context(vocab, own_org_ref, version, rules, ReadResult(version=version))
     start = source.tell() if not isinstance(source, Path) else 0
-    # Fast path: libxml2 validates while it parses. It logs a schema error when it
-    # parses the element at fault, up to one read buffer (32 KiB) ahead of the
-    # events handed out, and lxml raises it only at the end of the file: the log
-    # is looked at before each activity, and a batch is given out only once the
-    # next one is complete. At the first error the held batches are dropped and
-    # the file is read again without the schema from the first activity not
-    # given out, validating each one so that every broken element is named.
+    # Each activity is validated against the schema on its own, where it is read
+    # (here or in a worker process): that costs less than validating while parsing
+    # and takes it off the process that also writes. lxml raises a well-formedness
+    # error a little after the events before it (one read buffer, 32 KiB), so a
+    # batch is given out only once the next one is complete; at such an error the
+    # held batches are dropped and the file is read again, in this process, from
+    # the first activity not given out up to the error.
     held: ReadResult | None = None
     given = 0
     count = 0
@@ -314,13 +312,7 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
 
     readers = _Readers(context, worker_count(), start_after=size)
     try:
-        events = _iterparse(source, activity_schema(version))
-        for element in _walk(events):
-            if events.error_log:
-                # libxml2 logs a schema error as soon as it parses the element at fault
-                # (at most one read buffer ahead) but raises it only at the end of the
-                # file: stop here, before any activity from that one on is given out
-                raise _Invalid
+        for element in _walk(_iterparse(source)):
             count += 1
             _cap(count, most)
             for outcome in readers.add(element, f"{ROOT}/iati-activity[{count}]"):
@@ -337,7 +329,7 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
             yield ReadResult(version=version, problems=[
                 Problem(ROOT, "the file holds no iati-activity")])
         return
-    except (etree.XMLSyntaxError, _Invalid):
+    except etree.XMLSyntaxError:
         if not isinstance(source, Path):
             source.seek(start)
     finally:
@@ -346,13 +338,13 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
     context.seen = {k: v for k, v in context.seen.items() if v[1] <= given}
     count = 0
     try:
-        for element in _walk(_iterparse(source, None)):
+        for element in _walk(_iterparse(source)):
             count += 1
             _cap(count, most)
             if count <= given:
                 continue
             context.result.count += 1
-            _read_one(element, f"{ROOT}/iati-activity[{count}]", context, False)
+            _read_one(element, f"{ROOT}/iati-activity[{count}]", context)
             if context.result.count >= size:
                 yield context.result
                 context.result = ReadResult(version=version)
@@ -363,10 +355,6 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
         context.result.problems.append(Problem(ROOT, "the file holds no iati-activity"))
     if context.result.count or context.result.problems:
         yield context.result
-
-
-class _Invalid(Exception):
-    """The schema refused an element of the file (read again activity by activity)."""
 
 
 def _cap(count: int, most: int) -> None:
@@ -437,16 +425,15 @@ class _Outcome:
     implicit_level: bool = False
 
 
-def _evaluate(element: etree._Element, where: str, context: _Context, validated: bool,
+def _evaluate(element: etree._Element, where: str, context: _Context,
               data: bytes | None = None) -> _Outcome:
-    """Read and check one activity; ``data`` is its serialisation when the caller has it."""
+    """Validate, read and check one activity; ``data``: its serialisation if the caller has it."""
     identifier = (element.findtext("iati-identifier") or "").strip()
-    if not validated:
-        errors = schema_errors(element, context.version)
-        if errors:
-            return _Outcome(where, identifier, [
-                Problem(where + path.removeprefix("/iati-activity"), _plain(message))
-                for path, message in errors])
+    errors = schema_errors(element, context.version)
+    if errors:
+        return _Outcome(where, identifier, [
+            Problem(where + path.removeprefix("/iati-activity"), _plain(message))
+            for path, message in errors])
     reader = _ActivityReader(element, context, where)
     try:
         spec, parts, children = reader.read(data)
@@ -498,9 +485,8 @@ def _record(outcome: _Outcome, context: _Context) -> None:
         result.implicit_level.add(spec.identifier)
 
 
-def _read_one(element: etree._Element, where: str, context: _Context,
-              validated: bool) -> None:
-    _record(_evaluate(element, where, context, validated), context)
+def _read_one(element: etree._Element, where: str, context: _Context) -> None:
+    _record(_evaluate(element, where, context), context)
 
 
 # --- reading in worker processes -----------------------------------------------------------
@@ -533,7 +519,7 @@ def _evaluate_chunk(items: list[tuple[bytes, str]]) -> list[_Outcome]:
     parser = safe_parser(remove_comments=True, remove_pis=True)
     out = []
     for data, where in items:
-        outcome = _evaluate(etree.fromstring(data, parser), where, context, True, data)
+        outcome = _evaluate(etree.fromstring(data, parser), where, context, data)
         if outcome.parts is not None:
             outcome.parts.xml = ""  # the caller has it: not sent back
         out.append(outcome)
@@ -561,7 +547,7 @@ class _Readers:
         """The outcomes ready in file order (``element`` may be freed once this returns)."""
         self.seen += 1
         if self.pool is None and (not self.workers or self.seen <= self.start_after):
-            return [_evaluate(element, where, self.context, True)]
+            return [_evaluate(element, where, self.context)]
         if self.pool is None:
             self.pool = self._start()
         self.pending.append((etree.tostring(element, encoding="UTF-8"), where))

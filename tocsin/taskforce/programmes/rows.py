@@ -72,10 +72,7 @@ def insert_activities(session: Session, items: Sequence[tuple[ActivitySpec, int,
         chunk = items[start:start + CHUNK]
         values = [{**activity_values(spec), "owner_unit_id": unit, "handling": handling,
                    "parent_id": None} for spec, unit, handling in chunk]
-        table = _t(Activity)
-        new_ids = session.scalars(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), values
-        ).all()
+        new_ids = insert_ids(session, _t(Activity), values, ("identifier",), "identifier")
         pairs = [(spec, ident) for (spec, _, _), ident in zip(chunk, new_ids, strict=True)]
         ids.update({spec.identifier: ident for spec, ident in pairs})
         insert_dependents(session, pairs)
@@ -166,6 +163,26 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     connection.exec_driver_sql(str(compiled), params)
 
 
+def insert_ids(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
+               key: tuple[str, ...], by: str) -> list[int]:
+    """:func:`insert_many`, then the new ids in the order of ``rows``.
+
+    ``key`` names columns that tell the new rows apart (an identifier; a parent id
+    and a position) and ``by`` the one to find the rows just written by. One ``SELECT``
+    per chunk instead of ``INSERT … RETURNING``, whose rows SQLAlchemy prepares one by one.
+    """
+    insert_many(session, table, rows)
+    wanted = [tuple(row[name] for name in key) for row in rows]
+    found: dict[tuple[Any, ...], int] = {}
+    columns = [table.c[name] for name in key]
+    values = sorted({row[by] for row in rows})
+    for start in range(0, len(values), CHUNK):
+        for ident, *found_key in session.execute(
+                select(table.c.id, *columns).where(table.c[by].in_(values[start:start + CHUNK]))):
+            found[tuple(found_key)] = ident
+    return [found[k] for k in wanted]
+
+
 def insert_dependents(session: Session, pairs: Iterable[tuple[ActivitySpec, int]]) -> None:
     """Finance, shares, partners and results (with indicators and periods) of new rows."""
     finance, countries, regions, areas, stages, participants = [], [], [], [], [], []
@@ -200,9 +217,8 @@ def insert_dependents(session: Session, pairs: Iterable[tuple[ActivitySpec, int]
     _many(session, Participant, participants)
     if not results:
         return
-    table = _t(Result)
-    result_ids = session.scalars(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), results).all()
+    result_ids = insert_ids(session, _t(Result), results, ("activity_id", "position"),
+                            "activity_id")
     indicators: list[dict[str, Any]] = []
     indicator_specs = []
     for result_id, r in zip(result_ids, result_specs, strict=True):
@@ -215,10 +231,8 @@ def insert_dependents(session: Session, pairs: Iterable[tuple[ActivitySpec, int]
             indicator_specs.append(ind)
     if not indicators:
         return
-    table = _t(Indicator)
-    indicator_ids = session.scalars(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), indicators
-    ).all()
+    indicator_ids = insert_ids(session, _t(Indicator), indicators, ("result_id", "position"),
+                               "result_id")
     _many(session, IndicatorPeriod, [
         {"indicator_id": indicator_id, "position": k, "period_start": p.start,
          "period_end": p.end, "target_value": p.target, "actual_value": p.actual}

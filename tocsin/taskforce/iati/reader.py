@@ -81,6 +81,11 @@ MODELLED = frozenset({
 _TRANSACTION_CODES = {"disbursement-channel": "disbursement_channel", "flow-type": "flow_type",
                       "finance-type": "finance_type", "tied-status": "tied_status"}
 
+#: provider/receiver → their register columns and the activity-id attribute.
+_ORG_KEYS = {prefix: (f"{prefix}_ref", f"{prefix}_activity_id", f"{prefix}_name",
+                      f"{prefix}_type", f"{prefix}-activity-id")
+             for prefix in ("provider", "receiver")}
+
 #: Parts of a result the platform's results do not hold (kept as published).
 RESULT_EXTRAS = ("reference", "document-link", "dimension", "location", "comment")
 
@@ -1036,16 +1041,18 @@ class _ActivityReader:
 
     def org(self, element: etree._Element | None, prefix: str, row: dict[str, Any],
             with_type: bool = True) -> None:
+        ref, activity_id, name, kind, attribute = _ORG_KEYS[prefix]
         if element is None:
-            row[f"{prefix}_ref"] = row[f"{prefix}_activity_id"] = row[f"{prefix}_name"] = ""
+            row[ref] = row[activity_id] = row[name] = ""
             if with_type:
-                row[f"{prefix}_type"] = ""
+                row[kind] = ""
             return
-        row[f"{prefix}_ref"] = element.get("ref", "").strip()
-        row[f"{prefix}_activity_id"] = element.get(f"{prefix}-activity-id", "").strip()
-        row[f"{prefix}_name"] = self.narrative(element)[:300]
+        get = element.get
+        row[ref] = get("ref", "").strip()
+        row[activity_id] = get(attribute, "").strip()
+        row[name] = self.narrative(element)[:300]
         if with_type:
-            row[f"{prefix}_type"] = element.get("type", "").strip()
+            row[kind] = get("type", "").strip()
 
     def budget(self, element: etree._Element, name: str, parts: IatiParts) -> None:
         first = _first_children(element)
@@ -1167,11 +1174,12 @@ class _ActivityReader:
                     child.tag in ("category", "language")
                     and child.getprevious() is not None and child.getprevious().tag == child.tag):
                 self.preserved[f"document-link/{child.tag}"] += 1
-        category = element.find("category")
-        lang = element.find("language")
-        day = element.find("document-date")
+        first = _first_children(element)
+        category = first.get("category")
+        lang = first.get("language")
+        day = first.get("document-date")
         return _make(DocumentSpec,
-            title=self.narrative(element.find("title")),
+            title=self.narrative(first.get("title")),
             url=element.get("url", "").strip(),
             stored_path=None, original_name="",
             mime_type=element.get("format", "").strip(),
@@ -1184,14 +1192,17 @@ class _ActivityReader:
         for extra in element.iter(*RESULT_EXTRAS):
             self.preserved[f"result//{extra.tag}"] += 1
         indicators = []
-        for j, ind in enumerate(element.findall("indicator")):
-            baseline = ind.find("baseline")
+        # the first child of each name in one pass, as find() would give each
+        for j, ind in enumerate(element.iterchildren("indicator")):
+            of_indicator = _first_children(ind)
+            baseline = of_indicator.get("baseline")
             periods = []
-            for k, period in enumerate(ind.findall("period")):
-                start, end = period.find("period-start"), period.find("period-end")
+            for k, period in enumerate(ind.iterchildren("period")):
+                of_period = _first_children(period)
+                start, end = of_period.get("period-start"), of_period.get("period-end")
                 if start is None or end is None:
                     raise _Bad(period, "a period needs a period-start and a period-end")
-                target, actual = period.find("target"), period.find("actual")
+                target, actual = of_period.get("target"), of_period.get("actual")
                 periods.append(_make(PeriodSpec,
                     start=_date(start), end=_date(end),
                     target=target.get("value") if target is not None else None,
@@ -1201,8 +1212,8 @@ class _ActivityReader:
             if baseline is not None and year is None and baseline.get("iso-date"):
                 year = baseline.get("iso-date", "")[:4]
             indicators.append(_make(IndicatorSpec,
-                title=self.narrative(ind.find("title")),
-                description=self.narrative(ind.find("description")),
+                title=self.narrative(of_indicator.get("title")),
+                description=self.narrative(of_indicator.get("description")),
                 measure=_int(ind, "measure"),
                 ascending=_bool(ind, "ascending"),
                 baseline_year=int(year) if year and year.strip().isdigit() else None,
@@ -1211,10 +1222,11 @@ class _ActivityReader:
             ))
             self.locations[f"results[{i}].indicators[{j}]"] = ind
         self.locations[f"results[{i}]"] = element
+        of_result = _first_children(element)
         return _make(ResultSpec,
             type=_int(element, "type"),
-            title=self.narrative(element.find("title")),
-            description=self.narrative(element.find("description")),
+            title=self.narrative(of_result.get("title")),
+            description=self.narrative(of_result.get("description")),
             aggregation_status=_bool(element, "aggregation-status"),
             indicators=indicators,
         )

@@ -35,6 +35,11 @@ def _union(paths: list[str]) -> list[etree.XPath]:
     return [_xpath(" | ".join(f"({p})" if "|" in p else p for p in paths))]
 
 
+def _any(paths: list[str]) -> etree.XPath:
+    """Whether any of the paths selects something: libxml2 answers, no node is handed over."""
+    return _xpath(f"boolean({_union(paths)[0].path})")
+
+
 def _values(element: etree._Element, paths: list[etree.XPath]) -> list[tuple[Any, str]]:
     """``(node, text)`` for every attribute or element the paths select."""
     out = []
@@ -102,15 +107,14 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         return lambda root, el: check(root, el) if when(el) else []
 
     if kind == "atleast_one":
-        paths = _union(case["paths"])
-        return guarded(lambda root, el: [] if any(p(el) for p in paths)
-                       else [(_where(root, el), reason)])
+        present = _any(case["paths"])
+        return guarded(lambda root, el: [] if present(el) else [(_where(root, el), reason)])
     if kind == "none_missing":
         # a lifted atleast_one: selects the context elements that have none of the paths
         offending = _xpath(case["select"])
         return lambda root, el: [(_where(root, node), reason) for node in offending(el)]
     if kind == "one_or_all":
-        one, each, has = _xpath(case["one"]), _xpath(case["each"]), _xpath(case["has"])
+        one, each, has = _any([case["one"]]), _xpath(case["each"]), _xpath(case["has"])
 
         def one_or_all(root: etree._Element, el: etree._Element) -> list[Finding]:
             if one(el):
@@ -118,10 +122,9 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
             return [(_where(root, node), reason) for node in each(el) if not has(node)][:1]
         return guarded(one_or_all)
     if kind == "only_one_of":
-        excluded = [_xpath(p) for p in case["excluded"]]
-        paths = [_xpath(p) for p in case["paths"]]
+        excluded, either = _any(case["excluded"]), _any(case["paths"])
         return guarded(lambda root, el: [(_where(root, el), reason)]
-                       if any(p(el) for p in excluded) and any(p(el) for p in paths) else [])
+                       if excluded(el) and either(el) else [])
     if kind == "date_now":
         path = _xpath(case["date"])
 

@@ -21,8 +21,9 @@ is its own, interleaved ``--repeat`` times:
 (``TOCSIN_IMPORT_WORKERS``; set it to 1 to measure one process); the peak
 memory of the largest worker is printed beside the importing process's.
 
-It prints the median time of each, activities per second, peak memory and the
-ratios to the floor.
+It prints the median time of each, activities per second, peak memory, the
+CPU time (user + system, the importing process and its workers) per activity,
+which depends less on what else the machine runs, and the ratios to the floor.
 
     .venv/bin/python bench/iati_import.py --megabytes 100 --repeat 3
 """
@@ -190,6 +191,7 @@ def generate(path: Path, megabytes: float, seed: int = 11) -> int:
 def _measure(what: str, path: Path, workdir: Path) -> dict[str, float]:
     """Run inside the subprocess: one contender, its time and its peak memory."""
     count = 0
+    cpu_before = _cpu()
     if what == "floor":
         from lxml import etree
 
@@ -208,6 +210,7 @@ def _measure(what: str, path: Path, workdir: Path) -> dict[str, float]:
 
         vocab = Vocabulary.from_registry(load_registry())
         started = time.perf_counter()
+        cpu_before = _cpu()
         for batch in iter_batches(path, vocab):  # as the import reads: 500 at a time
             if batch.problems:
                 raise SystemExit(f"read: {batch.problems[:3]}")
@@ -230,6 +233,7 @@ def _measure(what: str, path: Path, workdir: Path) -> dict[str, float]:
         with db.transaction() as session:
             sync_reference(session, load_registry())
         started = time.perf_counter()  # the import only, not the set-up
+        cpu_before = _cpu()
         with db.transaction() as session:
             unit = session.scalar(select(Unit.id).where(Unit.code == "tntd"))
             summary = import_iati(session, Principal.system(), path, owner_unit_id=unit)
@@ -237,11 +241,19 @@ def _measure(what: str, path: Path, workdir: Path) -> dict[str, float]:
         db.engine.dispose()
         (workdir / "bench.db").unlink()
     elapsed = time.perf_counter() - started
+    cpu = _cpu() - cpu_before
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # the reader's worker processes (files over 500 activities): the largest one's peak
     workers_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"seconds": elapsed, "count": count, "peak_mib": peak_kib / 1024,
-            "workers_peak_mib": workers_kib / 1024}
+            "workers_peak_mib": workers_kib / 1024, "cpu_seconds": cpu}
+
+
+def _cpu() -> float:
+    """User + system CPU seconds of this process and its finished children."""
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _run(what: str, path: Path, workdir: Path) -> dict[str, float]:
@@ -286,9 +298,11 @@ def main() -> None:
             peak = max(r["peak_mib"] for r in results)
             workers = max(r.get("workers_peak_mib", 0) for r in results)
             n = results[0]["count"]
+            cpu = statistics.median(r["cpu_seconds"] for r in results) / n * 1e3
             medians[what] = seconds
             print(f"{what:7s} {n:>7.0f} activities  median {seconds:7.2f} s  "
-                  f"{n / seconds:8.0f} activities/s  peak {peak:6.0f} MiB"
+                  f"{n / seconds:8.0f} activities/s  CPU {cpu:5.2f} ms/activity  "
+                  f"peak {peak:6.0f} MiB"
                   + (f" (+ each worker process {workers:.0f} MiB)" if workers else ""))
         for what in ("read", "import"):
             ratios = [r["seconds"] / f["seconds"]

@@ -94,6 +94,35 @@ def test_a_late_schema_error_stops_the_workers_and_is_named(large: tuple[Path, i
     assert _read(broken, 2) == alone
 
 
+def test_an_early_schema_error_is_named_however_the_file_is_read(
+        large: tuple[Path, int], tmp_path: Path) -> None:
+    """An activity only the schema refuses, in the first batch of a long file.
+
+    libxml2 raises a schema error only at the end of the file: the reader must
+    not give out the batches read before then as if they were valid.
+    """
+    path, count = large
+    data = path.read_bytes()
+    # the second activity's title before its reporting-org: the mapping reads it
+    # the same, the schema's sequence does not allow it
+    second = data.index(b"<iati-activity ", data.index(b"<iati-activity ") + 1)
+    org = data.index(b"    <reporting-org", second)
+    title = data.index(b"    <title>", second)
+    end = data.index(b"</title>", title) + len(b"</title>\n")
+    data = data[:org] + data[title:end] + data[org:title] + data[end:]
+    broken = tmp_path / "early.xml"
+    broken.write_bytes(data)
+    for workers in (1, 2):
+        read = _read(broken, workers)
+        problems = [p for batch in read for p in batch[3]]
+        assert [p.location for p in problems] == [
+            "/iati-activities/iati-activity[2]/title"], workers
+        assert "not expected" in problems[0].reason
+        assert sum(len(batch[1]) for batch in read) == count - 1
+        assert [where for batch in read for where in batch[9]] == [
+            "/iati-activities/iati-activity[2]"]
+
+
 def test_small_files_never_start_workers(tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "small.xml"

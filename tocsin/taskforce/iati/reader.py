@@ -49,7 +49,6 @@ from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import codelists, codes
 from tocsin.taskforce.iati.schema import (
     VERSIONS,
-    activity_schema,
     safe_parser,
     schema_errors,
     schema_message,
@@ -90,6 +89,11 @@ OTHER_LANGUAGE = N_("narrative in another language")
 #: Coded children of a transaction → their register column.
 _TRANSACTION_CODES = {"disbursement-channel": "disbursement_channel", "flow-type": "flow_type",
                       "finance-type": "finance_type", "tied-status": "tied_status"}
+
+#: provider/receiver → their register columns and the activity-id attribute.
+_ORG_KEYS = {prefix: (f"{prefix}_ref", f"{prefix}_activity_id", f"{prefix}_name",
+                      f"{prefix}_type", f"{prefix}-activity-id")
+             for prefix in ("provider", "receiver")}
 
 #: Parts of a result the platform's results do not hold (kept as published).
 RESULT_EXTRAS = ("reference", "document-link", "dimension", "location", "comment")
@@ -178,18 +182,16 @@ class _Bad(Exception):
         self.element, self.reason = element, reason
 
 
-def _iterparse(source: Path | IO[bytes], schema: etree.XMLSchema | None) -> Any:
-    # lxml quirk: with a schema, resolve_entities=False makes a truncated file parse
-    # without error. A file with a DOCTYPE (the only place entities are declared)
-    # never gets here (see _version_of) and no DTD is loaded, so there is nothing
-    # to expand.
-    options: dict[str, Any] = ({"schema": schema} if schema is not None
-                               else {"resolve_entities": False})
+def _iterparse(source: Path | IO[bytes]) -> Any:
+    # Parsed without the schema: each activity is validated on its own (see
+    # _evaluate), in the worker processes for a large file. A file with a DOCTYPE
+    # (the only place entities are declared) never gets here (see _version_of)
+    # and no DTD is loaded, so there is nothing to expand.
     return etree.iterparse(
         str(source) if isinstance(source, Path) else source,
         events=("start", "end"), tag=("iati-activities", "iati-activity"),
-        no_network=True, load_dtd=False, huge_tree=False,
-        remove_comments=True, remove_pis=True, **options,
+        no_network=True, load_dtd=False, huge_tree=False, resolve_entities=False,
+        remove_comments=True, remove_pis=True,
     )
 
 
@@ -290,7 +292,7 @@ def fewer_collections() -> Iterator[None]:
 def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | None,
              rules: bool, size: int) -> Iterator[ReadResult]:
     if not isinstance(source, Path) and not source.seekable():
-        # the reader may read twice (the root first; the schema's slow path)
+        # the reader may read twice (the root first; again after a well-formedness error)
         import io
 
         source = io.BytesIO(source.read())
@@ -300,12 +302,13 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
         return
     context = _Context(vocab, own_org_ref, version, rules, ReadResult(version=version))
     start = source.tell() if not isinstance(source, Path) else 0
-    # Fast path: libxml2 validates while it parses. lxml raises a schema error a
-    # little after the events before it (one read buffer, 32 KiB), so a batch is
-    # given out only once the next one is complete; at the first error the held
-    # batches are dropped and the file is read again without the schema from the
-    # first activity not given out, validating each one so that every broken
-    # element is named.
+    # Each activity is validated against the schema on its own, where it is read
+    # (here or in a worker process): that costs less than validating while parsing
+    # and takes it off the process that also writes. lxml raises a well-formedness
+    # error a little after the events before it (one read buffer, 32 KiB), so a
+    # batch is given out only once the next one is complete; at such an error the
+    # held batches are dropped and the file is read again, in this process, from
+    # the first activity not given out up to the error.
     held: ReadResult | None = None
     given = 0
     count = 0
@@ -326,7 +329,7 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
 
     readers = _Readers(context, worker_count(), start_after=size)
     try:
-        for element in _walk(_iterparse(source, activity_schema(version))):
+        for element in _walk(_iterparse(source)):
             count += 1
             _cap(count, most)
             for outcome in readers.add(element, f"{ROOT}/iati-activity[{count}]"):
@@ -352,13 +355,13 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
     context.seen = {k: v for k, v in context.seen.items() if v[1] <= given}
     count = 0
     try:
-        for element in _walk(_iterparse(source, None)):
+        for element in _walk(_iterparse(source)):
             count += 1
             _cap(count, most)
             if count <= given:
                 continue
             context.result.count += 1
-            _read_one(element, f"{ROOT}/iati-activity[{count}]", context, False)
+            _read_one(element, f"{ROOT}/iati-activity[{count}]", context)
             if context.result.count >= size:
                 yield context.result
                 context.result = ReadResult(version=version)
@@ -444,16 +447,15 @@ class _Outcome:
     implicit_level: bool = False
 
 
-def _evaluate(element: etree._Element, where: str, context: _Context, validated: bool,
+def _evaluate(element: etree._Element, where: str, context: _Context,
               data: bytes | None = None) -> _Outcome:
-    """Read and check one activity; ``data`` is its serialisation when the caller has it."""
+    """Validate, read and check one activity; ``data``: its serialisation if the caller has it."""
     identifier = (element.findtext("iati-identifier") or "").strip()
-    if not validated:
-        errors = schema_errors(element, context.version)
-        if errors:
-            return _Outcome(where, identifier, [
-                Problem(where + path.removeprefix("/iati-activity"), schema_message(message))
-                for path, message in errors])
+    errors = schema_errors(element, context.version)
+    if errors:
+        return _Outcome(where, identifier, [
+            Problem(where + path.removeprefix("/iati-activity"), schema_message(message))
+            for path, message in errors])
     reader = _ActivityReader(element, context, where)
     try:
         spec, parts, children = reader.read(data)
@@ -506,9 +508,8 @@ def _record(outcome: _Outcome, context: _Context) -> None:
         result.implicit_level.add(spec.identifier)
 
 
-def _read_one(element: etree._Element, where: str, context: _Context,
-              validated: bool) -> None:
-    _record(_evaluate(element, where, context, validated), context)
+def _read_one(element: etree._Element, where: str, context: _Context) -> None:
+    _record(_evaluate(element, where, context), context)
 
 
 # --- reading in worker processes -----------------------------------------------------------
@@ -541,7 +542,7 @@ def _evaluate_chunk(items: list[tuple[bytes, str]]) -> list[_Outcome]:
     parser = safe_parser(remove_comments=True, remove_pis=True)
     out = []
     for data, where in items:
-        outcome = _evaluate(etree.fromstring(data, parser), where, context, True, data)
+        outcome = _evaluate(etree.fromstring(data, parser), where, context, data)
         if outcome.parts is not None:
             outcome.parts.xml = ""  # the caller has it: not sent back
         out.append(outcome)
@@ -569,7 +570,7 @@ class _Readers:
         """The outcomes ready in file order (``element`` may be freed once this returns)."""
         self.seen += 1
         if self.pool is None and (not self.workers or self.seen <= self.start_after):
-            return [_evaluate(element, where, self.context, True)]
+            return [_evaluate(element, where, self.context)]
         if self.pool is None:
             self.pool = self._start()
         self.pending.append((etree.tostring(element, encoding="UTF-8"), where))
@@ -1073,16 +1074,18 @@ class _ActivityReader:
 
     def org(self, element: etree._Element | None, prefix: str, row: dict[str, Any],
             with_type: bool = True) -> None:
+        ref, activity_id, name, kind, attribute = _ORG_KEYS[prefix]
         if element is None:
-            row[f"{prefix}_ref"] = row[f"{prefix}_activity_id"] = row[f"{prefix}_name"] = ""
+            row[ref] = row[activity_id] = row[name] = ""
             if with_type:
-                row[f"{prefix}_type"] = ""
+                row[kind] = ""
             return
-        row[f"{prefix}_ref"] = element.get("ref", "").strip()
-        row[f"{prefix}_activity_id"] = element.get(f"{prefix}-activity-id", "").strip()
-        row[f"{prefix}_name"] = self.narrative(element)[:300]
+        get = element.get
+        row[ref] = get("ref", "").strip()
+        row[activity_id] = get(attribute, "").strip()
+        row[name] = self.narrative(element)[:300]
         if with_type:
-            row[f"{prefix}_type"] = element.get("type", "").strip()
+            row[kind] = get("type", "").strip()
 
     def budget(self, element: etree._Element, name: str, parts: IatiParts) -> None:
         first = _first_children(element)
@@ -1206,11 +1209,12 @@ class _ActivityReader:
                     child.tag in ("category", "language")
                     and child.getprevious() is not None and child.getprevious().tag == child.tag):
                 self.preserved[f"document-link/{child.tag}"] += 1
-        category = element.find("category")
-        lang = element.find("language")
-        day = element.find("document-date")
+        first = _first_children(element)
+        category = first.get("category")
+        lang = first.get("language")
+        day = first.get("document-date")
         return _make(DocumentSpec,
-            title=self.narrative(element.find("title")),
+            title=self.narrative(first.get("title")),
             url=element.get("url", "").strip(),
             stored_path=None, original_name="",
             mime_type=element.get("format", "").strip(),
@@ -1223,14 +1227,17 @@ class _ActivityReader:
         for extra in element.iter(*RESULT_EXTRAS):
             self.preserved[f"result//{extra.tag}"] += 1
         indicators = []
-        for j, ind in enumerate(element.findall("indicator")):
-            baseline = ind.find("baseline")
+        # the first child of each name in one pass, as find() would give each
+        for j, ind in enumerate(element.iterchildren("indicator")):
+            of_indicator = _first_children(ind)
+            baseline = of_indicator.get("baseline")
             periods = []
-            for k, period in enumerate(ind.findall("period")):
-                start, end = period.find("period-start"), period.find("period-end")
+            for k, period in enumerate(ind.iterchildren("period")):
+                of_period = _first_children(period)
+                start, end = of_period.get("period-start"), of_period.get("period-end")
                 if start is None or end is None:
                     raise _Bad(period, N_("a period needs a period-start and a period-end"))
-                target, actual = period.find("target"), period.find("actual")
+                target, actual = of_period.get("target"), of_period.get("actual")
                 periods.append(_make(PeriodSpec,
                     start=_date(start), end=_date(end),
                     target=target.get("value") if target is not None else None,
@@ -1240,8 +1247,8 @@ class _ActivityReader:
             if baseline is not None and year is None and baseline.get("iso-date"):
                 year = baseline.get("iso-date", "")[:4]
             indicators.append(_make(IndicatorSpec,
-                title=self.narrative(ind.find("title")),
-                description=self.narrative(ind.find("description")),
+                title=self.narrative(of_indicator.get("title")),
+                description=self.narrative(of_indicator.get("description")),
                 measure=_int(ind, "measure"),
                 ascending=_bool(ind, "ascending"),
                 baseline_year=int(year) if year and year.strip().isdigit() else None,
@@ -1250,10 +1257,11 @@ class _ActivityReader:
             ))
             self.locations[f"results[{i}].indicators[{j}]"] = ind
         self.locations[f"results[{i}]"] = element
+        of_result = _first_children(element)
         return _make(ResultSpec,
             type=_int(element, "type"),
-            title=self.narrative(element.find("title")),
-            description=self.narrative(element.find("description")),
+            title=self.narrative(of_result.get("title")),
+            description=self.narrative(of_result.get("description")),
             aggregation_status=_bool(element, "aggregation-status"),
             indicators=indicators,
         )

@@ -37,6 +37,11 @@ def _union(paths: list[str]) -> list[etree.XPath]:
     return [_xpath(" | ".join(f"({p})" if "|" in p else p for p in paths))]
 
 
+def _any(paths: list[str]) -> etree.XPath:
+    """Whether any of the paths selects something: libxml2 answers, no node is handed over."""
+    return _xpath(f"boolean({_union(paths)[0].path})")
+
+
 def _values(element: etree._Element, paths: list[etree.XPath]) -> list[tuple[Any, str]]:
     """``(node, text)`` for every attribute or element the paths select."""
     out = []
@@ -47,6 +52,23 @@ def _values(element: etree._Element, paths: list[etree.XPath]) -> list[tuple[Any
             else:
                 out.append((node, (node.text or "").strip()))
     return out
+
+
+def _texts(element: etree._Element, paths: list[etree.XPath]) -> list[str]:
+    """The texts :func:`_values` gives, from paths compiled with ``smart_strings=False``.
+
+    No proxy of an attribute's element is made: a rule looks at the texts first
+    and asks for the nodes (to name them) only when one of them breaks it.
+    """
+    out = []
+    for path in paths:
+        for node in path(element):
+            out.append(node if isinstance(node, str) else (node.text or "").strip())
+    return out
+
+
+def _plain(paths: list[etree.XPath]) -> list[etree.XPath]:
+    return [etree.XPath(path.path, smart_strings=False) for path in paths]
 
 
 def _where(root: etree._Element, node: etree._Element | None) -> str:
@@ -87,15 +109,14 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         return lambda root, el: check(root, el) if when(el) else []
 
     if kind == "atleast_one":
-        paths = _union(case["paths"])
-        return guarded(lambda root, el: [] if any(p(el) for p in paths)
-                       else [(_where(root, el), reason)])
+        present = _any(case["paths"])
+        return guarded(lambda root, el: [] if present(el) else [(_where(root, el), reason)])
     if kind == "none_missing":
         # a lifted atleast_one: selects the context elements that have none of the paths
         offending = _xpath(case["select"])
         return lambda root, el: [(_where(root, node), reason) for node in offending(el)]
     if kind == "one_or_all":
-        one, each, has = _xpath(case["one"]), _xpath(case["each"]), _xpath(case["has"])
+        one, each, has = _any([case["one"]]), _xpath(case["each"]), _xpath(case["has"])
 
         def one_or_all(root: etree._Element, el: etree._Element) -> list[Finding]:
             if one(el):
@@ -103,10 +124,9 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
             return [(_where(root, node), reason) for node in each(el) if not has(node)][:1]
         return guarded(one_or_all)
     if kind == "only_one_of":
-        excluded = [_xpath(p) for p in case["excluded"]]
-        paths = [_xpath(p) for p in case["paths"]]
+        excluded, either = _any(case["excluded"]), _any(case["paths"])
         return guarded(lambda root, el: [(_where(root, el), reason)]
-                       if any(p(el) for p in excluded) and any(p(el) for p in paths) else [])
+                       if excluded(el) and either(el) else [])
     if kind == "date_now":
         path = _xpath(case["date"])
 
@@ -119,40 +139,47 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         less = _xpath(case["less"])
         more = None if case["more"] == "NOW" else _xpath(case["more"])
 
+        less_texts = _plain([less])
+        more_texts = _plain([more]) if more is not None else []
+
         def date_order(root: etree._Element, el: etree._Element) -> list[Finding]:
-            first = _values(el, [less])
+            first = _texts(el, less_texts)
             if not first:
                 return []
             if more is None:
                 limit = datetime.now(UTC).date()
             else:
-                second = _values(el, [more])
-                if not second or (day := _date(second[0][1])) is None:
+                second = _texts(el, more_texts)
+                if not second or (day := _date(second[0])) is None:
                     return []
                 limit = day
-            node, text = first[0]
-            start = _date(text)
-            return [(_where(root, node), reason)] if start and start > limit else []
+            start = _date(first[0])
+            if not (start and start > limit):
+                return []
+            return [(_where(root, _values(el, [less])[0][0]), reason)]
         return guarded(date_order)
     if kind == "date_now_all":
         every = _xpath(case["less"])
+        texts = _plain([every])
 
         def date_now_all(root: etree._Element, el: etree._Element) -> list[Finding]:
             today = datetime.now(UTC).date().isoformat()
             # ISO dates compare as text; only a later one is parsed to be sure
+            if not any(text[:10] > today for text in _texts(el, texts)):
+                return []
             return [(_where(root, node), reason) for node, text in _values(el, [every])
                     if text[:10] > today and (day := _date(text)) is not None
                     and day.isoformat() > today]
         return guarded(date_now_all)
     if kind == "time_limit":
         each = _xpath(case["each"])
-        start, end = _xpath(case["start"]), _xpath(case["end"])
+        start, end = _plain([_xpath(case["start"])]), _plain([_xpath(case["end"])])
 
         def time_limit(root: etree._Element, el: etree._Element) -> list[Finding]:
             found = []
             for node in each(el):
-                a, b = _values(node, [start]), _values(node, [end])
-                if (a and b and (x := _date(a[0][1])) and (y := _date(b[0][1]))
+                a, b = _texts(node, start), _texts(node, end)
+                if (a and b and (x := _date(a[0])) and (y := _date(b[0]))
                         and (y - x).days > 366):
                     found.append((_where(root, node), reason))
             return found
@@ -160,10 +187,15 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
     if kind == "regex_matches":
         pattern = re.compile(case["regex"])
         paths = _union(case["paths"])
-        return guarded(lambda root, el: [
-            (_where(root, node), N_("%(reason)s (%(value)s)", reason=reason, value=repr(text)))
-            for node, text in _values(el, paths)
-            if not pattern.fullmatch(text)])
+        texts = _plain(paths)
+
+        def regex_matches(root: etree._Element, el: etree._Element) -> list[Finding]:
+            if all(pattern.fullmatch(text) for text in _texts(el, texts)):
+                return []
+            return [(_where(root, node),
+                     N_("%(reason)s (%(value)s)", reason=reason, value=repr(text)))
+                    for node, text in _values(el, paths) if not pattern.fullmatch(text)]
+        return guarded(regex_matches)
     if kind == "sum":
         paths = [_xpath(p) for p in case["paths"]]
         shared = [_xpath(p) for p in case.get("shared", [])]
@@ -222,12 +254,20 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
                        if condition(el) and not then(el) else [])
     if kind == "range":
         paths = _union(case["paths"])
+        texts = _plain(paths)
         low = Decimal(str(case["min"])) if "min" in case else None
         high = Decimal(str(case["max"])) if "max" in case else None
-        return guarded(lambda root, el: [
-            (_where(root, node), reason) for node, text in _values(el, paths)
-            if (v := _number(text)) is not None
-            and ((low is not None and v < low) or (high is not None and v > high))])
+
+        def outside(text: str) -> bool:
+            return (v := _number(text)) is not None and (
+                (low is not None and v < low) or (high is not None and v > high))
+
+        def in_range(root: etree._Element, el: etree._Element) -> list[Finding]:
+            if not any(outside(text) for text in _texts(el, texts)):
+                return []
+            return [(_where(root, node), reason) for node, text in _values(el, paths)
+                    if outside(text)]
+        return guarded(in_range)
     raise ValueError(N_("unknown rule kind %(kind)s in the IATI ruleset", kind=repr(kind)))
 
 

@@ -226,6 +226,11 @@ def _check_recipient_percentages(spec: ActivitySpec, bad: _Bad) -> None:
                               total=format_decimal(total)))
 
 
+#: Amounts stay below 10^16 and have at most two decimals.
+_AMOUNT_LIMIT = Decimal("1e16")
+_CENT = Decimal("0.01")
+
+
 def _check_finance(spec: ActivitySpec, bad: _Bad) -> None:
     seen: set[tuple[str, int, str]] = set()
     for i, line in enumerate(spec.finance):
@@ -235,9 +240,9 @@ def _check_finance(spec: ActivitySpec, bad: _Bad) -> None:
         if not types.currency.known(line.currency):
             bad(f"{where}.currency", N_("%(code)s is not an ISO 4217 currency code",
                                         code=repr(line.currency)))
-        if not line.amount.is_finite() or abs(line.amount) >= Decimal("1e16"):
+        if not line.amount.is_finite() or abs(line.amount) >= _AMOUNT_LIMIT:
             bad(f"{where}.amount", N_("the amount is not a finite number below 10^16"))
-        elif line.amount != line.amount.quantize(Decimal("0.01")):
+        elif line.amount != line.amount.quantize(_CENT):
             bad(f"{where}.amount", N_("amounts have at most two decimals"))
         elif line.kind == "budget" and line.amount < 0:
             bad(f"{where}.amount", N_("a budget cannot be negative"))

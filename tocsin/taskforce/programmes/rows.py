@@ -9,6 +9,7 @@ imports fast and their memory flat.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
@@ -71,10 +72,7 @@ def insert_activities(session: Session, items: Sequence[tuple[ActivitySpec, int,
         chunk = items[start:start + CHUNK]
         values = [{**activity_values(spec), "owner_unit_id": unit, "handling": handling,
                    "parent_id": None} for spec, unit, handling in chunk]
-        table = _t(Activity)
-        new_ids = session.scalars(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), values
-        ).all()
+        new_ids = insert_ids(session, _t(Activity), values, ("identifier",), "identifier")
         pairs = [(spec, ident) for (spec, _, _), ident in zip(chunk, new_ids, strict=True)]
         ids.update({spec.identifier: ident for spec, ident in pairs})
         insert_dependents(session, pairs)
@@ -139,27 +137,50 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
                and c.default is not None and not c.primary_key]
     names = given + [c.name for c in missing]
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
-    defaults = [_default(c) for c in missing]
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    order = [names.index(key) for key in compiled.positiontup or []]
-    params: list[Any] = []
-    for row in rows:
-        values = [row[name] for name in given]
-        values += [make() for make in defaults]
-        values = [value if p is None else p(value) for value, p in zip(values, processors,
-                                                                       strict=True)]
-        params.append(tuple(values[i] for i in order) if compiled.positional
-                      else dict(zip(names, values, strict=True)))
+    # column by column: the loops over rows run in C (zip, map), the bind processors
+    # only where a type has one
+    count = len(rows)
+    pick = itemgetter(*given)
+    columns: list[Sequence[Any]] = (list(zip(*map(pick, rows), strict=True)) if len(given) > 1
+                                    else [[row[given[0]] for row in rows]])
+    for column in missing:
+        default: Any = column.default
+        if default.is_callable:
+            columns.append([default.arg(None) for _ in range(count)])
+        else:
+            columns.append([default.arg] * count)
+    for i, process in enumerate(processors):
+        if process is not None:
+            columns[i] = list(map(process, columns[i]))
+    params: list[Any]
+    if compiled.positional:
+        order = [names.index(key) for key in compiled.positiontup or []]
+        params = list(zip(*(columns[i] for i in order), strict=True))
+    else:
+        params = [dict(zip(names, values, strict=True))
+                  for values in zip(*columns, strict=True)]
     connection.exec_driver_sql(str(compiled), params)
 
 
-def _default(column: Any) -> Any:
-    """A maker of the Python-side default of ``column`` (a constant or a callable)."""
-    default = column.default
-    if default.is_callable:
-        return lambda: default.arg(None)
-    value = default.arg
-    return lambda: value
+def insert_ids(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
+               key: tuple[str, ...], by: str) -> list[int]:
+    """:func:`insert_many`, then the new ids in the order of ``rows``.
+
+    ``key`` names columns that tell the new rows apart (an identifier; a parent id
+    and a position) and ``by`` the one to find the rows just written by. One ``SELECT``
+    per chunk instead of ``INSERT … RETURNING``, whose rows SQLAlchemy prepares one by one.
+    """
+    insert_many(session, table, rows)
+    wanted = [tuple(row[name] for name in key) for row in rows]
+    found: dict[tuple[Any, ...], int] = {}
+    columns = [table.c[name] for name in key]
+    values = sorted({row[by] for row in rows})
+    for start in range(0, len(values), CHUNK):
+        for ident, *found_key in session.execute(
+                select(table.c.id, *columns).where(table.c[by].in_(values[start:start + CHUNK]))):
+            found[tuple(found_key)] = ident
+    return [found[k] for k in wanted]
 
 
 def insert_dependents(session: Session, pairs: Iterable[tuple[ActivitySpec, int]]) -> None:
@@ -196,9 +217,8 @@ def insert_dependents(session: Session, pairs: Iterable[tuple[ActivitySpec, int]
     _many(session, Participant, participants)
     if not results:
         return
-    table = _t(Result)
-    result_ids = session.scalars(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), results).all()
+    result_ids = insert_ids(session, _t(Result), results, ("activity_id", "position"),
+                            "activity_id")
     indicators: list[dict[str, Any]] = []
     indicator_specs = []
     for result_id, r in zip(result_ids, result_specs, strict=True):
@@ -211,10 +231,8 @@ def insert_dependents(session: Session, pairs: Iterable[tuple[ActivitySpec, int]
             indicator_specs.append(ind)
     if not indicators:
         return
-    table = _t(Indicator)
-    indicator_ids = session.scalars(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), indicators
-    ).all()
+    indicator_ids = insert_ids(session, _t(Indicator), indicators, ("result_id", "position"),
+                               "result_id")
     _many(session, IndicatorPeriod, [
         {"indicator_id": indicator_id, "position": k, "period_start": p.start,
          "period_end": p.end, "target_value": p.target, "actual_value": p.actual}

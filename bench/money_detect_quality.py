@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -36,17 +37,40 @@ sys.path.insert(0, str(HERE.parent))
 from tocsin.money import model, worlds  # noqa: E402
 
 
-def make_world(root: Path, seed: int, transactions: int) -> model.SetData:
+def cpu_s() -> float:
+    """CPU time of this process so far (user + system, all threads)."""
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
+def peak_gib() -> float:
+    """Peak resident memory of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+
+
+def step(name: str, wall0: float, cpu0: float, steps: dict[str, dict[str, float]]) -> str:
+    wall, cpu = time.perf_counter() - wall0, cpu_s() - cpu0
+    steps[name] = {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+                   "peak_gib": round(peak_gib(), 2)}
+    return f"{wall:.1f} s, {cpu:.1f} s CPU, peak {peak_gib():.2f} GiB"
+
+
+def make_world(root: Path, seed: int, transactions: int,
+               steps: dict[str, dict[str, float]] | None = None) -> model.SetData:
+    steps = {} if steps is None else steps
     folder = root / f"world{seed}-{transactions}"
     target = folder / "set"
     if not (target / "transactions.parquet").is_file():
+        wall0, cpu0 = time.perf_counter(), cpu_s()
         params = worlds.draw_params(seed, transactions=transactions)
         worlds.ingest_world(params, folder, f"world{seed}")
-    started = time.perf_counter()
+        print(f"  world {seed} generated and imported "
+              f"({step(f'world {seed}: generated', wall0, cpu0, steps)})", flush=True)
+    wall0, cpu0 = time.perf_counter(), cpu_s()
     data = model.load_set(target)
     data.name = f"world {seed}"
     print(f"  {data.name}: {len(data):,} transactions, {int(data.label.sum()):,} laundering "
-          f"(features {time.perf_counter() - started:.1f} s)", flush=True)
+          f"(features {step(f'world {seed}: features', wall0, cpu0, steps)})", flush=True)
     return data
 
 
@@ -111,29 +135,36 @@ def main() -> None:
     tests = [int(s) for s in args.test.split(",") if s]
     work = args.work or Path(tempfile.mkdtemp(prefix="tocsin-worlds-"))
     print(f"Worlds of {args.transactions:,} transactions in {work}", flush=True)
+    steps: dict[str, dict[str, float]] = {}
+    wall_start, cpu_start = time.perf_counter(), cpu_s()
     if args.shipped:
         if args.ship:
             ap.error("--ship writes a newly trained model; --shipped trains none")
         trained = model.load_default()
         seeds, val = [], []
     else:
-        train_sets = [make_world(work, s, args.transactions) for s in seeds + val]
-        started = time.perf_counter()
+        train_sets = [make_world(work, s, args.transactions, steps) for s in seeds + val]
+        wall0, cpu0 = time.perf_counter(), cpu_s()
         trained = model.train([], sets=train_sets)
-        print(f"  trained in {time.perf_counter() - started:.1f} s, "
+        print(f"  trained ({step('training', wall0, cpu0, steps)}), "
               f"{trained.meta['iterations']} trees; {trained.meta['split']}", flush=True)
         del train_sets
     rows = []
     for s in tests:
-        data = make_world(work, s, args.transactions)
+        data = make_world(work, s, args.transactions, steps)
+        wall0, cpu0 = time.perf_counter(), cpu_s()
         rows.append(judge(trained, data, trained.features))
+        print(f"  world {s} judged ({step(f'world {s}: judged', wall0, cpu0, steps)})",
+              flush=True)
         del data
     train_names = ([f"world {s}" for s in seeds] + [f"world {s} (validation)" for s in val]
                    if not args.shipped else ["the shipped model"])
+    total = step("total", wall_start, cpu_start, steps)
     print()
     print(table(rows, train_names))
+    print(f"\nWhole run: {total}")
     summary = {"transactions_per_world": args.transactions, "train": seeds, "validation": val,
-               "test": tests, "results": rows, "model": trained.summary()}
+               "test": tests, "results": rows, "model": trained.summary(), "steps": steps}
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
     if args.ship:

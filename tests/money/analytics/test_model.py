@@ -104,6 +104,20 @@ def test_best_threshold_maximises_f1() -> None:
     assert model.best_threshold(np.zeros(3, bool), p[:3]) == (0.5, 0.0)
 
 
+def test_cautious_threshold_flags_no_more_than_the_recall_asked() -> None:
+    y = np.array([0, 0, 1, 0, 1, 1], dtype=bool)
+    p = np.array([0.1, 0.2, 0.3, 0.35, 0.8, 0.9])
+    # The best-F1 cut (0.25) flags all three positives; asked for two thirds, the cut
+    # rises to between 0.35 and 0.8, where two of three are flagged and nothing else.
+    threshold, f1 = model.cautious_threshold(y, p, recall=0.6)
+    assert 0.35 < threshold < 0.8 and f1 == pytest.approx(0.8)
+    assert ((p >= threshold) == np.array([0, 0, 0, 0, 1, 1], bool)).all()
+    # When the best-F1 cut already flags less than asked, it stays.
+    assert model.cautious_threshold(y, p, recall=1.0) == (model.best_threshold(y, p)[0],
+                                                          pytest.approx(6 / 7))
+    assert model.cautious_threshold(np.zeros(3, bool), p[:3]) == (0.5, 0.0)
+
+
 def test_too_few_labels_are_refused(three_worlds: list[model.SetData]) -> None:
     d = three_worlds[0]
     few = model.SetData(d.name, d.features, d.txn_id, d.source, d.target, d.accounts,

@@ -706,16 +706,10 @@ def _amounts(values: np.ndarray) -> pa.Array:
 
 
 def ingest_world(p: WorldParams, out_dir: Path, name: str | None = None) -> Path:
-    """Write a world as AMLworld CSV and import it (through the AMLworld importer).
-
-    The import's row limit (``TOCSIN_IMPORT_MAX_ROWS``, there for files from outside) is
-    raised to the world's own size: the file is the one just generated here."""
-    from tocsin import limits
+    """Write a world as AMLworld CSV and import it (through the AMLworld importer)."""
     from tocsin.money.ingest import ingest
 
     trans, patterns = write(p, out_dir / "csv", name)
     target = out_dir / "set"
-    rows = max(limits.active().max_rows, p.transactions + p.transactions // 10)
-    with limits.override(max_rows=rows):
-        ingest("amlworld", [trans, patterns], target)
+    ingest("amlworld", [trans, patterns], target)
     return target

@@ -8,10 +8,8 @@ import duckdb
 import numpy as np
 import pytest
 
-from tocsin import limits
 from tocsin.money import worlds
 from tocsin.money.features.base import thresholds
-from tocsin.money.ingest import ingest
 
 LIMITS = thresholds()
 
@@ -36,20 +34,6 @@ def test_every_pattern_is_imported_with_its_label(world_set: tuple[Path, worlds.
     assert set(imported) == set(worlds.PATTERNS)
     total = duckdb.execute(f"SELECT count(*) FROM '{target}/transactions.parquet'").fetchone()
     assert total is not None and total[0] == world.size
-
-
-def test_a_world_above_the_import_row_limit_is_still_imported(tmp_path: Path) -> None:
-    # The limit guards files from outside; a world written here is imported whole, and
-    # the limit is back in force afterwards.
-    params = worlds.draw_params(9, transactions=12_000, accounts=2_000)
-    with limits.override(max_rows=5_000):
-        target = worlds.ingest_world(params, tmp_path / "big", "big")
-        total = duckdb.execute(f"SELECT count(*) FROM '{target}/transactions.parquet'").fetchone()
-        assert total is not None and total[0] == worlds.generate(params).size > 5_000
-        assert limits.active().max_rows == 5_000
-        trans = tmp_path / "big" / "csv" / "big_Trans.csv"
-        with pytest.raises(limits.TooLarge):
-            ingest("amlworld", [trans], tmp_path / "again")
 
 
 def test_same_seed_same_world_other_seed_other_parameters() -> None:

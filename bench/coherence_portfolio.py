@@ -236,6 +236,9 @@ def part_tabs(n: int, requests: int = 20, baseline: int = 2,
         started = time.perf_counter()
         if kept is not None and kept.get("n") == n:
             records = int(kept["records"])
+            db = Database.from_settings(settings)
+            migrate.upgrade(db.engine)  # a workspace kept across changes of the schema
+            db.engine.dispose()
         else:
             marker.unlink(missing_ok=True)
             Path(tmp, "workspace.db").unlink(missing_ok=True)

@@ -145,9 +145,9 @@ def what_if(portfolio: Portfolio, inputs: Inputs, scenario: Scenario,
                                         a.activities))
     gaps_before = {(g.crime_area, g.geo) for g in before.gaps}
     gaps_after = {(g.crime_area, g.geo) for g in after.gaps}
-    out.gaps_closed = [f"{before.name(a)} in {before.name(p)}"
+    out.gaps_closed = [N_("%(area)s in %(place)s", area=before.name(a), place=before.name(p))
                        for a, p in sorted(gaps_before - gaps_after)]
-    out.gaps_opened = [f"{after.name(a)} in {after.name(p)}"
+    out.gaps_opened = [N_("%(area)s in %(place)s", area=after.name(a), place=after.name(p))
                        for a, p in sorted(gaps_after - gaps_before)]
     rec_before = {r.key: r.title for r in before.recommendations}
     rec_after = {r.key: r.title for r in after.recommendations}

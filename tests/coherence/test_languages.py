@@ -25,7 +25,8 @@ ENGLISH = ("Fund work on", "Fill a gap", "Renew an expiring agreement", "Renew \
            "a threat hot spot scoring", "It applies here", "text similarity",
            "no budget and no activity", "of the budget against", "coverage ratio",
            "Merge duplicate activities", "Likely duplicate", "Apply a lesson identified",
-           "not yet judged", "Start a programme", "no programme behind it")
+           "not yet judged", "Start a programme", "no programme behind it",
+           "share of the budget", "Threat trend of the hot spots")
 RUSSIAN = ("Финансировать работу по направлению", "Устранить пробел", "коэффициент охвата")
 FRENCH = ("Financer des travaux sur", "Combler une lacune", "taux de couverture")
 

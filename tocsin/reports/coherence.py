@@ -69,7 +69,7 @@ def build(session: Session, principal: Principal, options: Options = Options(), 
     cols = sorted(place_best, key=lambda p: -place_best[p])[:16]
     report.charts["heatmap"] = _svg(charts.heatmap(
         rows, cols, {k: c.score for k, c in cells.items() if k[1] in cols}, names, names,
-        f"Composite threat score, {analysis.year}"))
+        i18n._("Composite threat score, %(year)s", year=analysis.year)))
 
     mapper = region_mapper(analysis.inputs.regions) if analysis.geo == "region" else None
     series_cells = compute(analysis.inputs.indicators, analysis.inputs.groups, mapper)
@@ -79,7 +79,8 @@ def build(session: Session, principal: Principal, options: Options = Options(), 
         series[label] = {y: cell.score for (a, g, y), cell in series_cells.items()
                          if a == c.crime_area and g == c.geo}
     if series:
-        report.charts["trends"] = _svg(charts.trends(series, "Threat trend of the hot spots"))
+        report.charts["trends"] = _svg(charts.trends(
+            series, i18n._("Threat trend of the hot spots")))
 
     report.region_matrix = coverage(analysis.portfolio, analysis.inputs.regions, analysis.period,
                                     rows="crime_area", cols="region")
@@ -99,7 +100,7 @@ def build(session: Session, principal: Principal, options: Options = Options(), 
     shown = report.area_shares[:12]
     report.charts["shares"] = _svg(charts.shares(
         [s["name"] for s in shown], [s["budget_share"] for s in shown],
-        [s["threat_share"] for s in shown], "Budget against threat, by crime area"))
+        [s["threat_share"] for s in shown], i18n._("Budget against threat, by crime area")))
 
     report.fictional = any(
         session.scalar(readable(model, principal).with_only_columns(model.id)

@@ -77,3 +77,17 @@ def test_a_day_inside_a_message_is_written_in_the_readers_language() -> None:
         kept = i18n.from_data(i18n.to_data(due))
         assert kept == "due 05 Mar 2027" and str(kept) == str(due)
         assert str(pickle.loads(pickle.dumps(due))) == str(due)
+
+
+def test_a_name_inside_a_message_follows_the_reader() -> None:
+    import pickle
+
+    from tocsin.types.names import Name
+
+    where = i18n.N_("%(area)s in %(place)s", area=Name("drug_trafficking", "Drug trafficking"),
+                    place=Name("TJ", "Tajikistan"))
+    assert where == "Drug trafficking in Tajikistan"  # English: as the records spell it
+    assert where.translated("fr") == "Trafic de drogues \u2013 Tadjikistan"
+    assert where.translated("ru") == "Незаконный оборот наркотиков \u2013 Таджикистан"
+    assert Name("Central Asia", "Central Asia").translated("ru") == "Central Asia"  # a region
+    assert pickle.loads(pickle.dumps(where)).translated("fr") == where.translated("fr")

@@ -62,6 +62,12 @@ def test_recommendations_page_in_russian_and_french_english_unchanged(
         assert english_in(text) == [], f"English left on the {language} page"
         for expected in words:
             assert expected in text, f"{expected!r} missing from the {language} page"
+    # crime areas and places inside the messages are named in the reader's language too
+    assert "Tajikistan" in english and "Drug trafficking" in english
+    russian = text_of(client.get("/coherence/recommendations",
+                                 headers={"Accept-Language": "ru"}).text)
+    assert "Таджикистан" in russian and "Tajikistan" not in russian
+    assert "Незаконный оборот наркотиков" in russian and "Drug trafficking" not in russian
     # the same cached analysis still gives the English page, word for word
     again = text_of(client.get("/coherence/recommendations",
                                headers={"Accept-Language": "en"}).text)

@@ -24,6 +24,7 @@ from tocsin.coherence.coverage import CoverageMatrix
 from tocsin.coherence.method import GapRules, method
 from tocsin.coherence.picture import ThreatCell
 from tocsin.i18n import N_, Date, Message, Number
+from tocsin.types.names import Name
 
 PRIORITY_FACTOR = {1: 1.0, 2: 0.6, 3: 0.3}
 PRIORITY_LABEL = {1: N_("high"), 2: N_("medium"), 3: N_("low")}
@@ -45,8 +46,8 @@ class Gap:
     def reason(self, currency: str, names: Mapping[str, str] | None = None) -> Message:
         """Why the cell is a gap, a message in the reader's language where it is shown."""
         names = names or {}
-        area = names.get(self.crime_area, self.crime_area)
-        place = names.get(self.geo, self.geo)
+        area = Name(self.crime_area, names.get(self.crime_area, self.crime_area))
+        place = Name(self.geo, names.get(self.geo, self.geo))
         budget = Number(self.budget, 0)
         if self.budget == 0 and self.activities == 0:
             money = N_("no budget and no activity")
@@ -126,7 +127,8 @@ class CommitmentGap:
         area, place = self.top_cell
         return N_("%(reason)s; its crime areas reach a threat of %(threat)s/100 (%(area)s in "
                   "%(place)s).", reason=said, threat=Number(self.top_threat, 0),
-                  area=names.get(area, area), place=names.get(place, place))
+                  area=Name(area, names.get(area, area)),
+                  place=Name(place, names.get(place, place)))
 
 
 def commitment_gaps(commitments: Sequence[CommitmentInfo],

@@ -32,6 +32,7 @@ from tocsin.coherence.overlaps import Candidate
 from tocsin.coherence.picture import ThreatCell
 from tocsin.coherence.portfolio import Portfolio
 from tocsin.i18n import N_, Date, Joined, Message, Number
+from tocsin.types.names import Name
 
 #: Titles, rationales and kinds are messages with their values (:mod:`tocsin.i18n`): the
 #: analysis is computed once and shown to readers in any language; the JSON API sends
@@ -102,6 +103,11 @@ class AgreementInfo:
     parties: tuple[str, ...] = ()
 
 
+def cell_label(area: str, place: str) -> Message:
+    """A (crime area, place) cell as evidence: ``Drug trafficking x Tajikistan``."""
+    return N_("%(area)s x %(place)s", area=area, place=place)
+
+
 def cell_link(area: str, place: str) -> str:
     return f"/coherence/coverage/cell?crime_area={area}&place={place}"
 
@@ -126,8 +132,8 @@ def recommend(portfolio: Portfolio, *, gaps: Sequence[Gap],
     """The ranked recommendations from the analysis results."""
     names = names or {}
 
-    def n(code: str) -> str:
-        return names.get(code, code.replace("_", " "))
+    def n(code: str) -> Name:  # in the reader's language where shown
+        return Name(code, names.get(code, code.replace("_", " ")))
 
     p = portfolio
     out: list[Recommendation] = []
@@ -136,7 +142,8 @@ def recommend(portfolio: Portfolio, *, gaps: Sequence[Gap],
             "fill_gap", N_("Fund work on %(area)s in %(place)s", area=n(g.crime_area),
                            place=n(g.geo)),
             g.reason(p.currency, names), g.score,
-            [Evidence("cell", f"{n(g.crime_area)} x {n(g.geo)}", cell_link(g.crime_area, g.geo))],
+            [Evidence("cell", cell_label(n(g.crime_area), n(g.geo)),
+                      cell_link(g.crime_area, g.geo))],
             key=f"gap:{g.crime_area}:{g.geo}"))
         for m in (lessons or {}).get((g.crime_area, g.geo), ()):
             out.append(Recommendation(
@@ -147,13 +154,13 @@ def recommend(portfolio: Portfolio, *, gaps: Sequence[Gap],
                    why=m.explanation),
                 0.6 * g.score * min(max(m.score, 0.0), 1.0),
                 [Evidence("lesson", m.title, f"/lessons/{m.id}"),
-                 Evidence("cell", f"{n(g.crime_area)} x {n(g.geo)}",
+                 Evidence("cell", cell_label(n(g.crime_area), n(g.geo)),
                           cell_link(g.crime_area, g.geo))],
                 key=f"lesson:{m.id}:{g.crime_area}:{g.geo}"))
     for cg in commitment_gaps:
         c = cg.commitment
         evidence = [Evidence("commitment", c.code, f"/commitments/{c.id}")]
-        evidence += [Evidence("cell", f"{n(cell.crime_area)} x {n(cell.geo)}",
+        evidence += [Evidence("cell", cell_label(n(cell.crime_area), n(cell.geo)),
                               cell_link(cell.crime_area, cell.geo)) for cell in cg.cells[:3]]
         out.append(Recommendation(
             "start_programme", N_("Start a programme for commitment %(code)s", code=c.code),
@@ -250,7 +257,7 @@ def _renewals(p: Portfolio, hot_spots: Sequence[ThreatCell], allocation: Allocat
                    activities=listed),
                 0.9 * cell.score,
                 [Evidence("agreement", a.title, f"/partners/agreements/{a.id}"),
-                 Evidence("cell", f"{name(cell.crime_area)} x {name(cell.geo)}",
+                 Evidence("cell", cell_label(name(cell.crime_area), name(cell.geo)),
                           cell_link(cell.crime_area, cell.geo))],
                 key=f"agreement:{a.id}:{cell.crime_area}:{cell.geo}"))
     return out

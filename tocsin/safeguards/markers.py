@@ -24,8 +24,9 @@ from tocsin.access.policy import get_readable, require_write
 from tocsin.access.principal import Principal
 from tocsin.datafiles import load_model
 from tocsin.errors import ConfigurationError, InputError, Problem
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Joined
 from tocsin.safeguards.tables import ActivityMarker
+from tocsin.types.names import Name
 
 DATA = Path(__file__).parent / "data" / "markers.yaml"
 
@@ -170,7 +171,7 @@ def law_enforcement_reason(title: str, description: str, stages: Sequence[str]
     words = [w for w in rule.words if w.casefold() in text]
     if on and words:
         return N_("it works on %(stages)s and names %(words)s",
-                  stages=", ".join(s.replace("_", " ") for s in on),
+                  stages=Joined([Name(s, s.replace("_", " ")) for s in on], ", "),
                   words=", ".join(repr(w) for w in words[:3]))
     return None
 

@@ -36,6 +36,7 @@ from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.lessons.spec import DesignDraft
 from tocsin.taskforce.lessons.tables import Acknowledgement, Lesson
 from tocsin.taskforce.programmes.tables import Activity
+from tocsin.types.names import Name
 
 #: Statuses of lessons worth showing to a drafter (observations are not lessons yet).
 APPLICABLE = ("identified", "action_assigned", "learned")
@@ -155,17 +156,17 @@ def explain(session: Session, crime_areas: list[str], stages: list[str], countri
     stage_names = codes.names(session, "stage", stages)
     shared: list[Message] = []
     if crime_areas:
-        listed = ", ".join(area_names[c] for c in crime_areas)
+        listed = Joined([Name(c, area_names[c]) for c in crime_areas], ", ")
         shared.append(N_("crime area %(names)s", names=listed) if len(crime_areas) == 1
                       else N_("crime areas %(names)s", names=listed))
     if stages:
-        listed = ", ".join(stage_names[s] for s in stages)
+        listed = Joined([Name(s, stage_names[s]) for s in stages], ", ")
         shared.append(N_("stage %(names)s", names=listed) if len(stages) == 1
                       else N_("stages %(names)s", names=listed))
     what = (N_("%(first)s and %(second)s", first=shared[0], second=shared[1])
             if len(shared) == 2 else shared[0] if shared else None)
     if countries:
-        listed = ", ".join(countries)
+        listed = Joined([Name(c, c) for c in countries], ", ")
         text = (N_("country %(codes)s", codes=listed) if len(countries) == 1
                 else N_("countries %(codes)s", codes=listed))
         what = N_("%(shared)s, %(countries)s", shared=what, countries=text) if what else text

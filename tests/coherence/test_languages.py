@@ -87,6 +87,7 @@ def test_gaps_and_whatif_reasons_in_french(fund_manager: TestClient) -> None:
     page = text_of(client.get("/coherence/gaps", headers={"Accept-Language": "fr"}).text)
     assert "taux de couverture" in page and "menace" in page
     assert "coverage ratio" not in page and "no programme behind it" not in page
+    assert "Tadjikistan" in page and "Tajikistan" not in page  # the table's names too
     gaps = client.get("/api/v1/coherence/gaps", headers={"Accept-Language": "fr"}).json()
     assert "coverage ratio" in gaps["gaps"][0]["reason"]  # the API: English
 

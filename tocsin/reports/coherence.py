@@ -31,6 +31,7 @@ from tocsin.coherence.method import method, ocg_method
 from tocsin.coherence.picture import compute, region_mapper
 from tocsin.coherence.tables import OcgProfile, ThreatIndicator
 from tocsin.reports import charts
+from tocsin.types.names import Names
 
 TEMPLATES = Path(__file__).parent / "templates"
 Format = Literal["html", "pdf"]
@@ -153,7 +154,7 @@ def _environment() -> Environment:
 def render_html(report: CoherenceReport) -> str:
     a = report.analysis
     return _environment().get_template("coherence.html").render(
-        r=report, a=a, p=a.portfolio, names=a.inputs.names, method=method(),
+        r=report, a=a, p=a.portfolio, names=Names(a.inputs.names), method=method(),
         ocg=ocg_method(), version=__version__, language=i18n.current(),
         direction=i18n.direction(),
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),

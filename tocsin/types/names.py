@@ -9,6 +9,8 @@ data does not give in that language (a region, a code it does not know) stays as
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from tocsin import i18n
 
 
@@ -19,7 +21,7 @@ class Name(i18n.Message):
     code: str
 
     def __new__(cls, code: str, english: str) -> Name:
-        self = str.__new__(cls, english)
+        self = str.__new__(cls, str.__str__(english))  # the English text, never translated
         self.id, self.values, self.code = english, {}, code
         return self
 
@@ -48,3 +50,25 @@ def _name_in(code: str, english: str, language: str) -> str:
             if found != code:
                 return found
     return english
+
+
+class Names(Mapping[str, str]):
+    """English names by code, each given as a :class:`Name`: what a page or a report
+    written in any language reads its names from (``names.get(code, code)``)."""
+
+    def __init__(self, english: Mapping[str, str]) -> None:
+        self._english = english
+
+    def __getitem__(self, code: str) -> Name:
+        return Name(code, self._english[code])
+
+    def get(self, code: str, default: object = None) -> object:  # type: ignore[override]
+        if code in self._english:
+            return Name(code, self._english[code])
+        return Name(code, default) if isinstance(default, str) else default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._english)
+
+    def __len__(self) -> int:
+        return len(self._english)

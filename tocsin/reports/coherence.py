@@ -58,7 +58,8 @@ def build(session: Session, principal: Principal, options: Options = Options(), 
     analysis = run(session, principal, options, today=today)
     ranked, used = group_scores.ranking(session, principal)
     report = CoherenceReport(analysis, principal, datetime.now(UTC), "CLEAR", ranked, used)
-    names = analysis.inputs.names
+    # the charts are drawn now, in the report's language: their names as the reader reads them
+    names = {code: str(name) for code, name in Names(analysis.inputs.names).items()}
 
     hot = analysis.hot_spots
     cells = analysis.threat
@@ -93,7 +94,7 @@ def build(session: Session, principal: Principal, options: Options = Options(), 
     areas = sorted(set(per_area_threat) | set(analysis.matrix.row_totals),
                    key=lambda a: -per_area_threat.get(a, 0.0))
     report.area_shares = [
-        {"code": a, "name": names.get(a, a) if a else "not stated",
+        {"code": a, "name": names.get(a, a) if a else i18n._("not stated"),
          "budget": analysis.matrix.row_totals.get(a, 0.0),
          "budget_share": analysis.matrix.row_totals.get(a, 0.0) / budget_total,
          "threat_share": per_area_threat.get(a, 0.0) / threat_total}

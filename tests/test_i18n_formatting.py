@@ -63,3 +63,31 @@ def test_country_language_and_reference_names_follow_the_language() -> None:
         choices = types.crime_area.choices()
         assert ("money_laundering", "Blanchiment d\u2019argent") in [
             (c.value, c.label) for c in choices]
+
+
+def test_a_day_inside_a_message_is_written_in_the_readers_language() -> None:
+    import pickle
+
+    due = i18n.N_("due %(deadline)s", deadline=i18n.Date(date(2027, 3, 5)))
+    assert due == "due 05 Mar 2027"  # the English text: stored, logged, sent by the API
+    assert i18n.Date(date(2027, 3, 5)).translated("fr") == "05 mars 2027"
+    assert "мар" in i18n.Date(date(2027, 3, 5)).translated("ru")
+    with i18n.using("fr"):
+        assert "mars 2027" in str(due) and "Mar" not in str(due)
+        kept = i18n.from_data(i18n.to_data(due))
+        assert kept == "due 05 Mar 2027" and str(kept) == str(due)
+        assert str(pickle.loads(pickle.dumps(due))) == str(due)
+
+
+def test_a_name_inside_a_message_follows_the_reader() -> None:
+    import pickle
+
+    from tocsin.types.names import Name
+
+    where = i18n.N_("%(area)s in %(place)s", area=Name("drug_trafficking", "Drug trafficking"),
+                    place=Name("TJ", "Tajikistan"))
+    assert where == "Drug trafficking in Tajikistan"  # English: as the records spell it
+    assert where.translated("fr") == "Trafic de drogues \u2013 Tadjikistan"
+    assert where.translated("ru") == "Незаконный оборот наркотиков \u2013 Таджикистан"
+    assert Name("Central Asia", "Central Asia").translated("ru") == "Central Asia"  # a region
+    assert pickle.loads(pickle.dumps(where)).translated("fr") == where.translated("fr")

@@ -107,8 +107,8 @@ class Joined(Message):
 
 
 def _fill(values: dict[str, object], language: str) -> dict[str, object]:
-    return {name: value.translated(language) if isinstance(value, Message | Number) else value
-            for name, value in values.items()}
+    return {name: value.translated(language) if isinstance(value, Message | Number | Date)
+            else value for name, value in values.items()}
 
 
 class Number(str):
@@ -141,13 +141,34 @@ class Number(str):
         return Number, (self.value, self.digits, self.group)
 
 
+class Date(str):
+    """A day inside a message, written the way the reader's language writes it: its text is
+    the English form (``05 Mar 2027``), shown it is ``05 mars 2027`` in French."""
+
+    value: date
+
+    def __new__(cls, value: date) -> Date:
+        self = super().__new__(cls, f"{value:%d %b %Y}")
+        self.value = value
+        return self
+
+    def translated(self, language: str | None = None) -> str:
+        language = language or current()
+        if language == DEFAULT:
+            return str.__str__(self)
+        return str(dates.format_date(self.value, format="dd MMM y", locale=_locale(language)))
+
+    def __reduce__(self) -> tuple[type[Date], tuple[date]]:
+        return Date, (self.value,)
+
+
 def rewrite(text: str, change: Callable[[str], str]) -> str:
     """``text`` with ``change`` applied to its plain text: to each text value of a
     :class:`Message` (kept a message, e.g. server paths replaced by file names), else to
     the text itself."""
     if isinstance(text, Message):
         return Message(text.id, {name: rewrite(value, change) if isinstance(value, str)
-                                 and not isinstance(value, Number) else value
+                                 and not isinstance(value, Number | Date) else value
                                  for name, value in text.values.items()})
     return change(text)
 
@@ -169,6 +190,8 @@ def _value_data(value: object) -> object:
         return to_data(value)
     if isinstance(value, Number):
         return {"number": value.value, "digits": value.digits, "group": value.group}
+    if isinstance(value, Date):
+        return {"date": value.value.isoformat()}
     if value is None or isinstance(value, bool | int | float):
         return value
     return str.__str__(value) if isinstance(value, str) else str(value)
@@ -192,6 +215,8 @@ def _value_from(value: object) -> object:
     if isinstance(value, dict):
         if "number" in value:
             return Number(value["number"], value.get("digits"), bool(value.get("group", True)))
+        if isinstance(value.get("date"), str):
+            return Date(date.fromisoformat(value["date"]))
         if isinstance(value.get("joined"), list):
             return Joined([_value_from(item) for item in value["joined"]],
                           str(value.get("separator", ", ")))
@@ -219,7 +244,7 @@ def translate(value: object) -> str:
 def as_text(value: object) -> object:
     """``value`` with every :class:`Message` in it (in dicts, lists, tuples) turned into its
     text in the current language: what a JSON answer hands a page's script to show."""
-    if isinstance(value, Message | Number):
+    if isinstance(value, Message | Number | Date):
         return value.translated()
     if isinstance(value, dict):
         return {key: as_text(item) for key, item in value.items()}

@@ -23,9 +23,11 @@ from datetime import date
 from tocsin.coherence.coverage import CoverageMatrix
 from tocsin.coherence.method import GapRules, method
 from tocsin.coherence.picture import ThreatCell
+from tocsin.i18n import N_, Date, Message, Number
+from tocsin.types.names import Name
 
 PRIORITY_FACTOR = {1: 1.0, 2: 0.6, 3: 0.3}
-PRIORITY_LABEL = {1: "high", 2: "medium", 3: "low"}
+PRIORITY_LABEL = {1: N_("high"), 2: N_("medium"), 3: N_("low")}
 
 
 @dataclass
@@ -41,17 +43,26 @@ class Gap:
     score: float
     threat_rank: int = 0
 
-    def reason(self, currency: str, names: Mapping[str, str] | None = None) -> str:
+    def reason(self, currency: str, names: Mapping[str, str] | None = None) -> Message:
+        """Why the cell is a gap, a message in the reader's language where it is shown."""
         names = names or {}
-        area = names.get(self.crime_area, self.crime_area)
-        place = names.get(self.geo, self.geo)
-        money = ("no budget and no activity" if self.budget == 0 and self.activities == 0
-                 else f"{currency} {self.budget:,.0f} in {self.activities} activit"
-                 f"{'y' if self.activities == 1 else 'ies'}")
-        return (f"{area} in {place}: threat {self.threat.score:.0f}/100 (rank "
-                f"{self.threat_rank}) but {money}; {self.budget_share:.1%} of the budget "
-                f"against {self.threat_share:.1%} of the threat (coverage ratio "
-                f"{self.ratio:.2f}).")
+        area = Name(self.crime_area, names.get(self.crime_area, self.crime_area))
+        place = Name(self.geo, names.get(self.geo, self.geo))
+        budget = Number(self.budget, 0)
+        if self.budget == 0 and self.activities == 0:
+            money = N_("no budget and no activity")
+        elif self.activities == 1:
+            money = N_("%(currency)s %(budget)s in 1 activity", currency=currency, budget=budget)
+        else:
+            money = N_("%(currency)s %(budget)s in %(count)s activities", currency=currency,
+                       budget=budget, count=self.activities)
+        return N_("%(area)s in %(place)s: threat %(threat)s/100 (rank %(rank)s) but %(money)s; "
+                  "%(budget_share)s%% of the budget against %(threat_share)s%% of the threat "
+                  "(coverage ratio %(ratio)s).", area=area, place=place,
+                  threat=Number(self.threat.score, 0), rank=self.threat_rank, money=money,
+                  budget_share=Number(100 * self.budget_share, 1),
+                  threat_share=Number(100 * self.threat_share, 1),
+                  ratio=Number(self.ratio, 2))
 
 
 def threat_gaps(threat: Mapping[tuple[str, str], ThreatCell], matrix: CoverageMatrix,
@@ -100,17 +111,24 @@ class CommitmentGap:
     score: float
     cells: list[ThreatCell] = field(default_factory=list)
 
-    def reason(self, names: Mapping[str, str] | None = None) -> str:
+    def reason(self, names: Mapping[str, str] | None = None) -> Message:
+        """Why the commitment needs a programme, a message in the reader's language."""
         names = names or {}
         c = self.commitment
-        where = ""
-        if self.top_cell:
-            area, place = self.top_cell
-            where = (f"; its crime areas reach a threat of {self.top_threat:.0f}/100 "
-                     f"({names.get(area, area)} in {names.get(place, place)})")
-        deadline = f", due {c.deadline:%d %b %Y}" if c.deadline else ""
-        return (f"{c.code}: {PRIORITY_LABEL.get(c.priority, c.priority)} priority"
-                f"{deadline}, no programme behind it{where}.")
+        priority = PRIORITY_LABEL.get(c.priority, str(c.priority))
+        if c.deadline:
+            said = N_("%(code)s: %(priority)s priority, due %(deadline)s, no programme behind "
+                      "it", code=c.code, priority=priority, deadline=Date(c.deadline))
+        else:
+            said = N_("%(code)s: %(priority)s priority, no programme behind it", code=c.code,
+                      priority=priority)
+        if not self.top_cell:
+            return N_("%(reason)s.", reason=said)
+        area, place = self.top_cell
+        return N_("%(reason)s; its crime areas reach a threat of %(threat)s/100 (%(area)s in "
+                  "%(place)s).", reason=said, threat=Number(self.top_threat, 0),
+                  area=Name(area, names.get(area, area)),
+                  place=Name(place, names.get(place, place)))
 
 
 def commitment_gaps(commitments: Sequence[CommitmentInfo],

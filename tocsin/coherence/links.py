@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tocsin.access.principal import Principal
 from tocsin.coherence.gaps import CommitmentInfo
 from tocsin.coherence.recommend import AgreementInfo, LessonMatch
+from tocsin.i18n import N_
 
 #: Agreements expiring within this many days are worth renewing now.
 RENEWAL_WINDOW_DAYS = 365
@@ -60,8 +61,8 @@ def commitments_without_programme(session: Session, principal: Principal
     try:
         from tocsin.taskforce.commitments import gaps, records
     except ImportError:
-        return [], ("Commitments without a programme are not shown: the commitments "
-                    "library is not installed in this workspace.")
+        return [], N_("Commitments without a programme are not shown: the commitments "
+                      "library is not installed in this workspace.")
     found = gaps.commitments_without_programme(session, principal)
     linked = records.links(session, [c.id for c in found])
     return [CommitmentInfo(c.id, c.code, c.summary, c.priority,

@@ -31,15 +31,20 @@ from tocsin.coherence.gaps import CommitmentGap, Gap
 from tocsin.coherence.overlaps import Candidate
 from tocsin.coherence.picture import ThreatCell
 from tocsin.coherence.portfolio import Portfolio
+from tocsin.i18n import N_, Date, Joined, Message, Number
+from tocsin.types.names import Name
 
+#: Titles, rationales and kinds are messages with their values (:mod:`tocsin.i18n`): the
+#: analysis is computed once and shown to readers in any language; the JSON API sends
+#: their English text.
 KINDS = {
-    "fill_gap": "Fill a gap",
-    "start_programme": "Start a programme for a commitment",
-    "merge": "Merge duplicate activities",
-    "coordinate": "Co-ordinate overlapping activities",
-    "apply_lesson": "Apply a lesson identified",
-    "renew_agreement": "Renew an expiring agreement",
-    "human_rights": "Add a human-rights component",
+    "fill_gap": N_("Fill a gap"),
+    "start_programme": N_("Start a programme for a commitment"),
+    "merge": N_("Merge duplicate activities"),
+    "coordinate": N_("Co-ordinate overlapping activities"),
+    "apply_lesson": N_("Apply a lesson identified"),
+    "renew_agreement": N_("Renew an expiring agreement"),
+    "human_rights": N_("Add a human-rights component"),
 }
 #: Score of a missing human-rights component (see the table above).
 HUMAN_RIGHTS_SCORE = 45.0
@@ -55,7 +60,7 @@ class Evidence:
 @dataclass
 class Recommendation:
     kind: str
-    title: str
+    title: Message
     rationale: str
     score: float
     evidence: list[Evidence] = field(default_factory=list)
@@ -63,7 +68,7 @@ class Recommendation:
     rank: int = 0
 
     @property
-    def kind_label(self) -> str:
+    def kind_label(self) -> Message:
         return KINDS[self.kind]
 
 
@@ -98,6 +103,11 @@ class AgreementInfo:
     parties: tuple[str, ...] = ()
 
 
+def cell_label(area: str, place: str) -> Message:
+    """A (crime area, place) cell as evidence: ``Drug trafficking x Tajikistan``."""
+    return N_("%(area)s x %(place)s", area=area, place=place)
+
+
 def cell_link(area: str, place: str) -> str:
     return f"/coherence/coverage/cell?crime_area={area}&place={place}"
 
@@ -122,35 +132,40 @@ def recommend(portfolio: Portfolio, *, gaps: Sequence[Gap],
     """The ranked recommendations from the analysis results."""
     names = names or {}
 
-    def n(code: str) -> str:
-        return names.get(code, code.replace("_", " "))
+    def n(code: str) -> Name:  # in the reader's language where shown
+        return Name(code, names.get(code, code.replace("_", " ")))
 
     p = portfolio
     out: list[Recommendation] = []
     for g in gaps:
         out.append(Recommendation(
-            "fill_gap", f"Fund work on {n(g.crime_area)} in {n(g.geo)}",
+            "fill_gap", N_("Fund work on %(area)s in %(place)s", area=n(g.crime_area),
+                           place=n(g.geo)),
             g.reason(p.currency, names), g.score,
-            [Evidence("cell", f"{n(g.crime_area)} x {n(g.geo)}", cell_link(g.crime_area, g.geo))],
+            [Evidence("cell", cell_label(n(g.crime_area), n(g.geo)),
+                      cell_link(g.crime_area, g.geo))],
             key=f"gap:{g.crime_area}:{g.geo}"))
         for m in (lessons or {}).get((g.crime_area, g.geo), ()):
             out.append(Recommendation(
-                "apply_lesson", f"Apply \u201c{m.title}\u201d to new work on "
-                f"{n(g.crime_area)} in {n(g.geo)}",
-                f"{m.statement or m.title} It applies here: {m.explanation}.",
+                "apply_lesson", N_("Apply \u201c%(lesson)s\u201d to new work on %(area)s in "
+                                   "%(place)s", lesson=m.title, area=n(g.crime_area),
+                                   place=n(g.geo)),
+                N_("%(lesson)s It applies here: %(why)s.", lesson=m.statement or m.title,
+                   why=m.explanation),
                 0.6 * g.score * min(max(m.score, 0.0), 1.0),
                 [Evidence("lesson", m.title, f"/lessons/{m.id}"),
-                 Evidence("cell", f"{n(g.crime_area)} x {n(g.geo)}",
+                 Evidence("cell", cell_label(n(g.crime_area), n(g.geo)),
                           cell_link(g.crime_area, g.geo))],
                 key=f"lesson:{m.id}:{g.crime_area}:{g.geo}"))
     for cg in commitment_gaps:
         c = cg.commitment
         evidence = [Evidence("commitment", c.code, f"/commitments/{c.id}")]
-        evidence += [Evidence("cell", f"{n(cell.crime_area)} x {n(cell.geo)}",
+        evidence += [Evidence("cell", cell_label(n(cell.crime_area), n(cell.geo)),
                               cell_link(cell.crime_area, cell.geo)) for cell in cg.cells[:3]]
         out.append(Recommendation(
-            "start_programme", f"Start a programme for commitment {c.code}",
-            f"{cg.reason(names)} {c.summary}".strip(), 0.9 * cg.score, evidence,
+            "start_programme", N_("Start a programme for commitment %(code)s", code=c.code),
+            Joined([cg.reason(names), c.summary.strip()] if c.summary.strip()
+                   else [cg.reason(names)], " "), 0.9 * cg.score, evidence,
             key=f"commitment:{c.id}"))
     for cand in candidates:
         first, second = p.identifiers[cand.a], p.identifiers[cand.b]
@@ -158,25 +173,31 @@ def recommend(portfolio: Portfolio, *, gaps: Sequence[Gap],
                     Evidence("activity", first, activity_link(p.ids[cand.a])),
                     Evidence("activity", second, activity_link(p.ids[cand.b]))]
         judged = cand.judgement
-        why = " ".join(cand.reasons[:3])  # the English text of each message
+        why = Joined(cand.reasons[:3], " ")
         if judged is not None and judged.verdict == "duplicate":
             out.append(Recommendation(
-                "merge", f"Merge {first} and {second}",
-                f"Judged duplicate by {judged.username} on {judged.judged_at}. {why}",
+                "merge", N_("Merge %(first)s and %(second)s", first=first, second=second),
+                N_("Judged duplicate by %(username)s on %(date)s. %(why)s",
+                   username=judged.username, date=judged.judged_at, why=why),
                 60 + 30 * cand.score, evidence, key=f"pair:{cand.key(p)}"))
         elif judged is not None and judged.verdict == "overlapping":
             out.append(Recommendation(
-                "coordinate", f"Co-ordinate {first} and {second}",
-                f"Judged overlapping by {judged.username} on {judged.judged_at}. {why}",
+                "coordinate", N_("Co-ordinate %(first)s and %(second)s", first=first,
+                                 second=second),
+                N_("Judged overlapping by %(username)s on %(date)s. %(why)s",
+                   username=judged.username, date=judged.judged_at, why=why),
                 40 + 25 * cand.score, evidence, key=f"pair:{cand.key(p)}"))
         elif judged is None and cand.kind == "likely duplicate":
             out.append(Recommendation(
-                "merge", f"Check whether {first} and {second} are the same work",
-                f"Likely duplicate (score {cand.score:.2f}), not yet judged. {why}",
+                "merge", N_("Check whether %(first)s and %(second)s are the same work",
+                            first=first, second=second),
+                N_("Likely duplicate (score %(score)s), not yet judged. %(why)s",
+                   score=Number(cand.score, 2), why=why),
                 40 * cand.score, evidence, key=f"pair:{cand.key(p)}"))
     out += _renewals(p, hot_spots, allocation, place_dimension, agreements, n)
     out += [Recommendation(
-        "human_rights", f"Add a human-rights component to {f.identifier}", f.rationale,
+        "human_rights", N_("Add a human-rights component to %(activity)s",
+                           activity=f.identifier), f.rationale,
         HUMAN_RIGHTS_SCORE, [Evidence("activity", f.identifier, activity_link(f.activity_id))],
         key=f"human_rights:{f.activity_id}") for f in human_rights]
     out.sort(key=lambda r: (-r.score, r.key))
@@ -217,17 +238,26 @@ def _renewals(p: Portfolio, hot_spots: Sequence[ThreatCell], allocation: Allocat
                 (allocation.codes[place_dimension] == pi)
             if not hit.any():
                 continue
-            when = ("lapsed" if a.days_left < 0 else f"expires in {a.days_left} days")
+            when = (N_("The agreement lapsed (%(date)s)", date=Date(a.expires_on))
+                    if a.days_left < 0 else
+                    N_("The agreement expires in %(days)s days (%(date)s)", days=a.days_left,
+                       date=Date(a.expires_on)))
             dependent = sorted({p.identifiers[int(r)] for r in allocation.record[hit]})
+            area, place, score = name(cell.crime_area), name(cell.geo), Number(cell.score, 0)
+            listed = ", ".join(dependent[:3])
             out.append(Recommendation(
-                "renew_agreement", f"Renew \u201c{a.title}\u201d",
-                f"The agreement {when} ({a.expires_on:%d %b %Y}); "
-                f"{len(dependent)} activit{'y' if len(dependent) == 1 else 'ies'} under it "
-                f"work on {name(cell.crime_area)} in {name(cell.geo)}, a threat hot spot "
-                f"scoring {cell.score:.0f}/100 ({', '.join(dependent[:3])}).",
+                "renew_agreement", N_("Renew \u201c%(agreement)s\u201d", agreement=a.title),
+                N_("%(when)s; 1 activity under it work on %(area)s in %(place)s, a threat hot "
+                   "spot scoring %(score)s/100 (%(activities)s).", when=when, area=area,
+                   place=place, score=score, activities=listed)
+                if len(dependent) == 1 else
+                N_("%(when)s; %(count)s activities under it work on %(area)s in %(place)s, a "
+                   "threat hot spot scoring %(score)s/100 (%(activities)s).", when=when,
+                   count=len(dependent), area=area, place=place, score=score,
+                   activities=listed),
                 0.9 * cell.score,
                 [Evidence("agreement", a.title, f"/partners/agreements/{a.id}"),
-                 Evidence("cell", f"{name(cell.crime_area)} x {name(cell.geo)}",
+                 Evidence("cell", cell_label(name(cell.crime_area), name(cell.geo)),
                           cell_link(cell.crime_area, cell.geo))],
                 key=f"agreement:{a.id}:{cell.crime_area}:{cell.geo}"))
     return out

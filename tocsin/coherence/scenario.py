@@ -14,6 +14,7 @@ from tocsin.coherence.overlaps import explain_all, find_candidates
 from tocsin.coherence.portfolio import Portfolio, normalise
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_
+from tocsin.types.names import Name
 
 
 class _Spec(BaseModel):
@@ -145,9 +146,11 @@ def what_if(portfolio: Portfolio, inputs: Inputs, scenario: Scenario,
                                         a.activities))
     gaps_before = {(g.crime_area, g.geo) for g in before.gaps}
     gaps_after = {(g.crime_area, g.geo) for g in after.gaps}
-    out.gaps_closed = [f"{before.name(a)} in {before.name(p)}"
+    out.gaps_closed = [N_("%(area)s in %(place)s", area=Name(a, before.name(a)),
+                          place=Name(p, before.name(p)))
                        for a, p in sorted(gaps_before - gaps_after)]
-    out.gaps_opened = [f"{after.name(a)} in {after.name(p)}"
+    out.gaps_opened = [N_("%(area)s in %(place)s", area=Name(a, after.name(a)),
+                          place=Name(p, after.name(p)))
                        for a, p in sorted(gaps_after - gaps_before)]
     rec_before = {r.key: r.title for r in before.recommendations}
     rec_after = {r.key: r.title for r in after.recommendations}

@@ -15,6 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.colors import LinearSegmentedColormap
 
+from tocsin.i18n import _
+
 # same ids and no timestamp in every run
 plt.rcParams.update({"svg.hashsalt": "tocsin", "svg.fonttype": "none",
                      "font.family": "DejaVu Sans", "font.size": 8})
@@ -32,8 +34,10 @@ def _svg(fig: plt.Figure, label: str) -> str:
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
     # an accessible name, and no fixed size so the page decides the width
+    name = html.escape(label, quote=True)
     text = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"',
-                  rf'<svg \1role="img" aria-label="{label}" class="chart-svg"', text, count=1)
+                  lambda m: f'<svg {m.group(1)}role="img" aria-label="{name}" class="chart-svg"',
+                  text, count=1)
     return text
 
 
@@ -63,7 +67,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Mapping[tuple[str,
     for spine in ax.spines.values():
         spine.set_visible(False)
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
-    bar.set_label("composite threat score (0-100)")
+    bar.set_label(_("composite threat score (0-100)"))
     return _svg(fig, title)
 
 
@@ -74,7 +78,7 @@ def trends(series: Mapping[str, Mapping[int, float]], title: str) -> str:
         years = sorted(points)
         ax.plot(years, [points[y] for y in years], marker="o", linewidth=1.5, label=label)
     ax.set_ylim(0, 100)
-    ax.set_ylabel("threat score")
+    ax.set_ylabel(_("threat score"))
     years = sorted({y for points in series.values() for y in points})
     if years:
         ax.set_xticks(years, [str(y) for y in years])
@@ -92,9 +96,9 @@ def shares(labels: Sequence[str], budget: Sequence[float], threat: Sequence[floa
     fig, ax = plt.subplots(figsize=(7, max(1.8, 0.32 * len(labels) + 0.9)))
     y = list(range(len(labels)))
     ax.barh([v - 0.2 for v in y], [100 * b for b in budget], height=0.38, color=ACCENT,
-            label="share of the budget")
+            label=_("share of the budget"))
     ax.barh([v + 0.2 for v in y], [100 * t for t in threat], height=0.38, color="#d9534f",
-            label="share of the threat")
+            label=_("share of the threat"))
     ax.set_yticks(y, [textwrap.fill(label, 30) for label in labels])
     ax.invert_yaxis()
     ax.set_xlabel("%")

@@ -31,6 +31,7 @@ from tocsin.coherence.method import method, ocg_method
 from tocsin.coherence.picture import compute, region_mapper
 from tocsin.coherence.tables import OcgProfile, ThreatIndicator
 from tocsin.reports import charts
+from tocsin.types.names import Names
 
 TEMPLATES = Path(__file__).parent / "templates"
 Format = Literal["html", "pdf"]
@@ -57,7 +58,8 @@ def build(session: Session, principal: Principal, options: Options = Options(), 
     analysis = run(session, principal, options, today=today)
     ranked, used = group_scores.ranking(session, principal)
     report = CoherenceReport(analysis, principal, datetime.now(UTC), "CLEAR", ranked, used)
-    names = analysis.inputs.names
+    # the charts are drawn now, in the report's language: their names as the reader reads them
+    names = {code: str(name) for code, name in Names(analysis.inputs.names).items()}
 
     hot = analysis.hot_spots
     cells = analysis.threat
@@ -69,7 +71,7 @@ def build(session: Session, principal: Principal, options: Options = Options(), 
     cols = sorted(place_best, key=lambda p: -place_best[p])[:16]
     report.charts["heatmap"] = _svg(charts.heatmap(
         rows, cols, {k: c.score for k, c in cells.items() if k[1] in cols}, names, names,
-        f"Composite threat score, {analysis.year}"))
+        i18n._("Composite threat score, %(year)s", year=analysis.year)))
 
     mapper = region_mapper(analysis.inputs.regions) if analysis.geo == "region" else None
     series_cells = compute(analysis.inputs.indicators, analysis.inputs.groups, mapper)
@@ -79,7 +81,8 @@ def build(session: Session, principal: Principal, options: Options = Options(), 
         series[label] = {y: cell.score for (a, g, y), cell in series_cells.items()
                          if a == c.crime_area and g == c.geo}
     if series:
-        report.charts["trends"] = _svg(charts.trends(series, "Threat trend of the hot spots"))
+        report.charts["trends"] = _svg(charts.trends(
+            series, i18n._("Threat trend of the hot spots")))
 
     report.region_matrix = coverage(analysis.portfolio, analysis.inputs.regions, analysis.period,
                                     rows="crime_area", cols="region")
@@ -91,7 +94,7 @@ def build(session: Session, principal: Principal, options: Options = Options(), 
     areas = sorted(set(per_area_threat) | set(analysis.matrix.row_totals),
                    key=lambda a: -per_area_threat.get(a, 0.0))
     report.area_shares = [
-        {"code": a, "name": names.get(a, a) if a else "not stated",
+        {"code": a, "name": names.get(a, a) if a else i18n._("not stated"),
          "budget": analysis.matrix.row_totals.get(a, 0.0),
          "budget_share": analysis.matrix.row_totals.get(a, 0.0) / budget_total,
          "threat_share": per_area_threat.get(a, 0.0) / threat_total}
@@ -99,7 +102,7 @@ def build(session: Session, principal: Principal, options: Options = Options(), 
     shown = report.area_shares[:12]
     report.charts["shares"] = _svg(charts.shares(
         [s["name"] for s in shown], [s["budget_share"] for s in shown],
-        [s["threat_share"] for s in shown], "Budget against threat, by crime area"))
+        [s["threat_share"] for s in shown], i18n._("Budget against threat, by crime area")))
 
     report.fictional = any(
         session.scalar(readable(model, principal).with_only_columns(model.id)
@@ -152,7 +155,7 @@ def _environment() -> Environment:
 def render_html(report: CoherenceReport) -> str:
     a = report.analysis
     return _environment().get_template("coherence.html").render(
-        r=report, a=a, p=a.portfolio, names=a.inputs.names, method=method(),
+        r=report, a=a, p=a.portfolio, names=Names(a.inputs.names), method=method(),
         ocg=ocg_method(), version=__version__, language=i18n.current(),
         direction=i18n.direction(),
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),

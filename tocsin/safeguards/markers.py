@@ -24,8 +24,9 @@ from tocsin.access.policy import get_readable, require_write
 from tocsin.access.principal import Principal
 from tocsin.datafiles import load_model
 from tocsin.errors import ConfigurationError, InputError, Problem
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Joined
 from tocsin.safeguards.tables import ActivityMarker
+from tocsin.types.names import Name
 
 DATA = Path(__file__).parent / "data" / "markers.yaml"
 
@@ -169,8 +170,9 @@ def law_enforcement_reason(title: str, description: str, stages: Sequence[str]
     text = f"{title} {description}".casefold()
     words = [w for w in rule.words if w.casefold() in text]
     if on and words:
-        return (f"it works on {', '.join(s.replace('_', ' ') for s in on)} and names "
-                f"{', '.join(repr(w) for w in words[:3])}")
+        return N_("it works on %(stages)s and names %(words)s",
+                  stages=Joined([Name(s, s.replace("_", " ")) for s in on], ", "),
+                  words=", ".join(repr(w) for w in words[:3]))
     return None
 
 
@@ -239,12 +241,21 @@ def missing_human_rights(session: Session, principal: Principal) -> list[Flag]:
         if a.id not in candidates or any(i in candidates for i in above[a.id]):
             continue  # recommended once, at the highest level that lacks the component
         count = below.get(a.id, 0)
-        more = f" So do {count} project(s) or activities below it." if count else ""
-        flags.append(Flag(a.id, a.identifier, a.title, (
-            f"{a.identifier} builds the capacity of law-enforcement bodies "
-            f"({candidates[a.id]}) but has no human-rights component: none of the markers "
-            f"{names} is set at significance {rule.min_significance} or more, on it or "
-            f"above it.{more} Capacity building without human-rights safeguards risks "
-            "strengthening abusive practices; add a component (human-rights standards in "
-            "the training, oversight, accountability) and mark it.")))
+        reason, least = candidates[a.id], rule.min_significance
+        flags.append(Flag(a.id, a.identifier, a.title, N_(
+            "%(activity)s builds the capacity of law-enforcement bodies (%(reason)s) but has "
+            "no human-rights component: none of the markers %(markers)s is set at "
+            "significance %(significance)s or more, on it or above it. So do %(count)s "
+            "project(s) or activities below it. Capacity building without human-rights "
+            "safeguards risks strengthening abusive practices; add a component (human-rights "
+            "standards in the training, oversight, accountability) and mark it.",
+            activity=a.identifier, reason=reason, markers=names, significance=least,
+            count=count) if count else N_(
+            "%(activity)s builds the capacity of law-enforcement bodies (%(reason)s) but has "
+            "no human-rights component: none of the markers %(markers)s is set at "
+            "significance %(significance)s or more, on it or above it. Capacity building "
+            "without human-rights safeguards risks strengthening abusive practices; add a "
+            "component (human-rights standards in the training, oversight, accountability) "
+            "and mark it.", activity=a.identifier, reason=reason, markers=names,
+            significance=least)))
     return flags

@@ -31,11 +31,12 @@ from tocsin.access import audit
 from tocsin.access.policy import get_readable, readable, require_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Joined, Message, Number
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.lessons.spec import DesignDraft
 from tocsin.taskforce.lessons.tables import Acknowledgement, Lesson
 from tocsin.taskforce.programmes.tables import Activity
+from tocsin.types.names import Name
 
 #: Statuses of lessons worth showing to a drafter (observations are not lessons yet).
 APPLICABLE = ("identified", "action_assigned", "learned")
@@ -149,25 +150,30 @@ def _share(draft: Sequence[str], lesson: Sequence[str]) -> tuple[list[str], floa
 
 
 def explain(session: Session, crime_areas: list[str], stages: list[str], countries: list[str],
-            similarity: float) -> str:
-    parts = []
+            similarity: float) -> Message:
+    """What the draft and a lesson share, a message in the reader's language."""
     area_names = codes.names(session, "crime area", crime_areas)
     stage_names = codes.names(session, "stage", stages)
-    shared = []
+    shared: list[Message] = []
     if crime_areas:
-        label = "crime area" if len(crime_areas) == 1 else "crime areas"
-        shared.append(f"{label} {', '.join(area_names[c] for c in crime_areas)}")
+        listed = Joined([Name(c, area_names[c]) for c in crime_areas], ", ")
+        shared.append(N_("crime area %(names)s", names=listed) if len(crime_areas) == 1
+                      else N_("crime areas %(names)s", names=listed))
     if stages:
-        label = "stage" if len(stages) == 1 else "stages"
-        shared.append(f"{label} {', '.join(stage_names[s] for s in stages)}")
-    if shared:
-        parts.append("shares " + " and ".join(shared))
+        listed = Joined([Name(s, stage_names[s]) for s in stages], ", ")
+        shared.append(N_("stage %(names)s", names=listed) if len(stages) == 1
+                      else N_("stages %(names)s", names=listed))
+    what = (N_("%(first)s and %(second)s", first=shared[0], second=shared[1])
+            if len(shared) == 2 else shared[0] if shared else None)
     if countries:
-        label = "country" if len(countries) == 1 else "countries"
-        text = f"{label} {', '.join(countries)}"
-        parts[-1:] = [f"{parts[-1]}, {text}"] if parts else [f"shares {text}"]
-    parts.append(f"text similarity {similarity:.2f}")
-    return "; ".join(parts)
+        listed = Joined([Name(c, c) for c in countries], ", ")
+        text = (N_("country %(codes)s", codes=listed) if len(countries) == 1
+                else N_("countries %(codes)s", codes=listed))
+        what = N_("%(shared)s, %(countries)s", shared=what, countries=text) if what else text
+    similar = N_("text similarity %(similarity)s", similarity=Number(similarity, 2))
+    if what is None:
+        return similar
+    return Joined([N_("shares %(what)s", what=what), similar], "; ")
 
 
 def lessons_for_design(session: Session, principal: Principal, draft: DesignDraft, *,

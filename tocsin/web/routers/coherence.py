@@ -35,6 +35,7 @@ from tocsin.i18n import N_
 from tocsin.limits import decode_text
 from tocsin.reference import browse
 from tocsin.reports.coherence import generate
+from tocsin.types.names import Names
 from tocsin.web.deps import CurrentPrincipal, DbSession, FormFields
 from tocsin.web.templating import NavItem, render, request_language
 
@@ -61,7 +62,7 @@ def _partial(request: Request) -> bool:
 
 
 def _context(analysis: Analysis, principal: Principal) -> dict[str, Any]:
-    return {"a": analysis, "names": analysis.inputs.names, "p": analysis.portfolio,
+    return {"a": analysis, "names": Names(analysis.inputs.names), "p": analysis.portfolio,
             "method": method(), "can_judge": principal.can(Action.JUDGE),
             "can_export": principal.can(Action.EXPORT)}
 
@@ -82,7 +83,7 @@ def threats_page(request: Request, session: DbSession, principal: CurrentPrincip
     shown = ranked if cells == "all" else ranked[:TOP_CELLS]
     cell_rows = _fragment(request, analysis, f"threat_rows:{cells}",
                           "coherence/_threat_rows.html", cells=shown,
-                          names=analysis.inputs.names)
+                          names=Names(analysis.inputs.names))
     return render(request, "coherence/threats.html", tab="threats", cells=shown,
                   all_cells=len(ranked), cell_rows=cell_rows, **_context(analysis, principal))
 
@@ -153,7 +154,7 @@ def coverage_page(request: Request, session: DbSession, principal: CurrentPrinci
     # and the rows are written once per matrix.
     body = _fragment(request, matrix, "rows", "coherence/_coverage_rows.html", matrix=matrix,
                      quoted={v: quote(v or "", safe="") for v in (*matrix.rows, *matrix.cols)},
-                     rows=rows, cols=cols, names=analysis.inputs.names)
+                     rows=rows, cols=cols, names=Names(analysis.inputs.names))
     return render(request, "coherence/coverage.html", tab="coverage", matrix=matrix,
                   body=body, dimensions=DIMENSIONS, rows=rows, cols=cols,
                   **_context(analysis, principal))
@@ -302,7 +303,7 @@ def whatif_run(request: Request, session: DbSession, principal: CurrentPrincipal
     result = what_if(analysis.portfolio, analysis.inputs, scenario, options,
                      known_codes=set(analysis.inputs.names), before=analysis)
     return render(request, "coherence/_whatif_result.html", result=result,
-                  names=analysis.inputs.names, currency=analysis.portfolio.currency)
+                  names=Names(analysis.inputs.names), currency=analysis.portfolio.currency)
 
 
 def _scenario_from(form: Any) -> tuple[Scenario, int | None]:

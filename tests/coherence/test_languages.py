@@ -1,0 +1,111 @@
+"""The coherence recommendations and their reasons in the reader's language.
+
+The analysis is computed once and served to readers in any language: the pages and the
+report show its messages in the page's language, the JSON API in English.
+"""
+
+from __future__ import annotations
+
+import html as markup
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.factories import login
+from tocsin.store.database import Database
+
+#: Fixed English words of the recommendations and of what feeds them.
+ENGLISH = ("Fund work on", "Fill a gap", "Renew an expiring agreement", "Renew \u201c",
+           "Add a human-rights component", "builds the capacity of law-enforcement bodies",
+           "a threat hot spot scoring", "It applies here", "text similarity",
+           "no budget and no activity", "of the budget against", "coverage ratio",
+           "Merge duplicate activities", "Likely duplicate", "Apply a lesson identified",
+           "not yet judged", "Start a programme", "no programme behind it",
+           "share of the budget", "Threat trend of the hot spots")
+RUSSIAN = ("Финансировать работу по направлению", "Устранить пробел", "коэффициент охвата")
+FRENCH = ("Financer des travaux sur", "Combler une lacune", "taux de couverture")
+
+
+def text_of(page: str) -> str:
+    """The readable text of a page, entities decoded and spaces collapsed."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return " ".join(markup.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def english_in(text: str) -> list[str]:
+    return [words for words in ENGLISH if words in text]
+
+
+@pytest.fixture
+def fund_manager(client: TestClient, demo_db: Database,
+                 make_user: Callable[..., tuple[str, str]]) -> TestClient:
+    login(client, make_user("fund_manager", unit="oceea")[0])
+    return client
+
+
+def test_recommendations_page_in_russian_and_french_english_unchanged(
+        fund_manager: TestClient) -> None:
+    client = fund_manager
+    english = text_of(client.get("/coherence/recommendations",
+                                 headers={"Accept-Language": "en"}).text)
+    shown = english_in(english)
+    assert len(shown) >= 6, f"the demo should show most kinds of reason; found {shown}"
+    for language, words in (("ru", RUSSIAN), ("fr", FRENCH)):
+        page = client.get("/coherence/recommendations", headers={"Accept-Language": language})
+        assert page.headers["content-language"] == language
+        text = text_of(page.text)
+        assert english_in(text) == [], f"English left on the {language} page"
+        for expected in words:
+            assert expected in text, f"{expected!r} missing from the {language} page"
+    # crime areas and places inside the messages are named in the reader's language too
+    assert "Tajikistan" in english and "Drug trafficking" in english
+    russian = text_of(client.get("/coherence/recommendations",
+                                 headers={"Accept-Language": "ru"}).text)
+    assert "Таджикистан" in russian and "Tajikistan" not in russian
+    assert "Незаконный оборот наркотиков" in russian and "Drug trafficking" not in russian
+    # the same cached analysis still gives the English page, word for word
+    again = text_of(client.get("/coherence/recommendations",
+                               headers={"Accept-Language": "en"}).text)
+    assert again == english
+    recommendations = client.get("/api/v1/coherence/recommendations",
+                                 headers={"Accept-Language": "ru"}).json()
+    assert recommendations, "the demo has recommendations"
+    for r in recommendations[:100]:  # the API stays English; the page shows the same text
+        assert " ".join(r["title"].split()) in again
+        assert " ".join(r["rationale"].split()) in again
+        assert r["kind_label"] in again
+    assert any(r["title"].startswith("Fund work on") for r in recommendations)
+
+
+def test_gaps_and_whatif_reasons_in_french(fund_manager: TestClient) -> None:
+    client = fund_manager
+    page = text_of(client.get("/coherence/gaps", headers={"Accept-Language": "fr"}).text)
+    assert "taux de couverture" in page and "menace" in page
+    assert "coverage ratio" not in page and "no programme behind it" not in page
+    assert "Tadjikistan" in page and "Tajikistan" not in page  # the table's names too
+    gaps = client.get("/api/v1/coherence/gaps", headers={"Accept-Language": "fr"}).json()
+    assert "coverage ratio" in gaps["gaps"][0]["reason"]  # the API: English
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils (pdftotext)")
+@pytest.mark.parametrize(("language", "words"), [("ru", RUSSIAN), ("fr", FRENCH)])
+def test_report_pdf_in_the_readers_language(fund_manager: TestClient, tmp_path: Path,
+                                            language: str, words: tuple[str, ...]) -> None:
+    pdf = fund_manager.get("/coherence/report.pdf", headers={"Accept-Language": language})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    (tmp_path / "report.pdf").write_bytes(pdf.content)
+    found = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "report.pdf"), "-"],
+                           check=True, capture_output=True, text=True).stdout
+    text = " ".join(found.split()).casefold()  # the report's style capitalises some labels
+    for expected in words:
+        assert expected.casefold() in text, f"{expected!r} missing from the {language} report"
+    assert [w for w in ENGLISH if w.casefold() in text] == [], \
+        f"English left in the {language} report"
+    # countries named in the reader's language, in the tables and the charts alike
+    assert "Tajikistan".casefold() not in text
+

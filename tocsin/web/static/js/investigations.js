@@ -625,24 +625,25 @@
         tooltip: { trigger: "item", formatter: (p) => p.dataType === "edge"
           ? tip(`${String(p.data.source).split(" · ")[0]} → ${String(p.data.target).split(" · ")[0]}`,
             money(p.data.value))
-          : tip(`${p.data.account} (${p.data.kind})`, p.data.end) },
+          : tip(`${p.data.account} (${p.data.kind})`, p.data.end_shown || p.data.end) },
         series: [{
           type: "sankey", emphasis: { focus: "adjacency" }, nodeAlign: "left", layoutIterations: 16,
           data: sankey.nodes.map((n) => ({ ...n, itemStyle: { color: (KIND_STYLE[n.kind] || KIND_STYLE.unknown).color,
             borderColor: n.end ? FLAGGED : undefined, borderWidth: n.end ? 2 : 0 } })),
           links: sankey.links,
           label: { formatter: (p) => p.data.end && p.name.includes(" · ") && !p.name.includes("hop")
-            ? p.name.split(" · ")[1] : p.data.account, fontSize: 10 },
+            ? p.data.end_shown || p.name.split(" · ")[1] : p.data.account, fontSize: 10 },
           lineStyle: { color: "gradient", opacity: 0.4 },
         }],
       }, true);
       const steps = document.getElementById("steps");
       steps.replaceChildren(...sankey.steps.map((s) => el("li", {},
-        s.txn_id ? el("code", {}, s.txn_id) : null, s.txn_id ? " " : null, s.explanation,
-        s.end ? el("span", { class: "end" }, " — " + _("ends: %(end)s", { end: s.end })) : null)));
+        s.txn_id ? el("code", {}, s.txn_id) : null, s.txn_id ? " " : null,
+        s.explanation_shown || s.explanation,
+        s.end ? el("span", { class: "end" }, " — " + _("ends: %(end)s", { end: s.end_shown || s.end })) : null)));
       const ends = document.getElementById("end-points");
       ends.replaceChildren(...trace.end_points.map((p) => el("tr", {},
-        el("td", {}, p.account), el("td", {}, p.kind), el("td", {}, p.end),
+        el("td", {}, p.account), el("td", {}, p.kind), el("td", {}, p.end_shown || p.end),
         el("td", { class: "num" }, money(p.amount)), el("td", { class: "num" }, p.paths))));
       status.textContent = trace.truncated
         ? _("%(count)s traced payments (stopped at the size limit; narrow the trace)", { count: trace.nodes })

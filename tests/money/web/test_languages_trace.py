@@ -13,9 +13,13 @@ from fastapi.testclient import TestClient
 from tests.factories import MakeUser, login
 from tests.money.analytics.test_analytics_trace import BASIC, H, Rows
 from tocsin import i18n
+from tocsin.access.principal import Principal
 from tocsin.errors import InputError
+from tocsin.money import sets
 from tocsin.money.trace import TraceConfig, trace
 from tocsin.money.views import sankey, trace_shown
+from tocsin.settings import Settings
+from tocsin.store.database import Database
 
 API = "/api/v1/investigations"
 
@@ -132,3 +136,52 @@ def test_the_trace_page_explains_each_step_in_russian_and_french(
     assert all(" suivis jusqu’à " in s["explanation_shown"] for s in kept
                if s["txn_id"] and s["hop"] > 1)
     assert all(p["end_shown"] != p["end"] for p in job["result"]["trace"]["end_points"])
+
+
+def test_an_upload_refused_before_its_job_says_why_in_russian(
+        client: TestClient, make_user: MakeUser) -> None:
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    client.cookies.set("tocsin_language", "ru")
+    files = {"file": ("export.csv", b"Reference,Amount\nT1,5\n", "text/csv")}
+    form = {"format": "csv", "name": "Case 8", "handling": "PURPLE", "unit": "tntd-spmu"}
+    refused = client.post(f"{API}/sets", headers={"X-CSRF-Token": token}, files=files,
+                          data=form)
+    assert refused.status_code == 422, refused.text
+    body = refused.json()
+    (problem,) = body["problems"]
+    # ``detail`` and ``reason`` stay English; the page's script writes the ``_shown`` ones.
+    assert body["detail_shown"] != body["detail"] and problem["reason_shown"] != problem["reason"]
+    assert body["detail_shown"] == "Найдено проблем: 1; ничего не применено"
+    assert problem["reason"].startswith("unknown handling code 'PURPLE'; use one of ")
+    assert problem["reason_shown"].startswith("неизвестный код обращения 'PURPLE'")
+    # Asked in English, the two are the same text.
+    client.cookies.set("tocsin_language", "en")
+    again = client.post(f"{API}/sets", headers={"X-CSRF-Token": token}, files=files,
+                        data=form).json()
+    assert again["detail_shown"] == again["detail"] == body["detail"]
+    assert again["problems"][0]["reason_shown"] == problem["reason"]
+
+
+def test_the_score_says_in_french_why_the_model_could_not_rank(
+        client: TestClient, make_user: MakeUser, demo_set: int, settings: Settings,
+        platform_db: Database) -> None:
+    with platform_db.transaction() as session:
+        folder = sets.set_path(settings, sets.get_set(session, Principal.system(), demo_set))
+    kept = folder / sets.MODELS_DIR / "model.json"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text("{not json")
+    token = login(client, make_user("analyst")[0])
+    client.cookies.set("tocsin_language", "fr")
+    scored = client.post(f"{API}/sets/{demo_set}/score", headers={"X-CSRF-Token": token},
+                         json={"background": False, "top": 3})
+    assert scored.status_code == 200, scored.text
+    ranked = scored.json()["model"]
+    assert ranked["error"].startswith(f"{kept}: not a model file (JSON expected): ")
+    assert ranked["error_shown"].startswith(
+        f"{kept} : ce n’est pas un fichier de modèle (JSON attendu) : ")
+    kept.unlink()  # the shipped model then ranks the set, its source said in Russian
+    client.cookies.set("tocsin_language", "ru")
+    scored = client.post(f"{API}/sets/{demo_set}/score", headers={"X-CSRF-Token": token},
+                         json={"background": False, "top": 3}).json()["model"]
+    assert scored["source"].startswith("shipped default model, version ")
+    assert scored["source_shown"].startswith("поставляемая модель по умолчанию, версия ")

@@ -142,6 +142,11 @@ def shown_run(request: Request, run: dict[str, Any]) -> dict[str, Any]:
             run = {**run, "findings": [reason_shown(f) for f in run["findings"]]}
         if isinstance(run.get("trace"), dict) and isinstance(run.get("sankey"), dict):
             run = views.trace_shown(run)
+        model = run.get("model")
+        if isinstance(model, dict):  # the supervised model's ranking: its source or error
+            run = {**run, "model": model | {
+                f"{key}_shown": str(i18n.from_data(model.get(f"{key}_message"), model[key]))
+                for key in ("error", "source") if isinstance(model.get(key), str)}}
         if isinstance(run.get("accounts"), list) and run.get("scored") is not None:
             run = {**run, "accounts": [
                 {**risk, "contributions": [

@@ -61,8 +61,8 @@
   async function problemText(response) {
     try {
       const body = await response.json();
-      const parts = (body.problems || []).map((p) => `${p.location}: ${p.reason}`);
-      return [body.detail, ...parts].filter(Boolean).join(" — ");
+      const parts = (body.problems || []).map((p) => `${p.location}: ${p.reason_shown || p.reason}`);
+      return [body.detail_shown || body.detail, ...parts].filter(Boolean).join(" — ");
     } catch (_err) {
       return _("request failed (%(status)s)", { status: response.status });
     }
@@ -554,11 +554,11 @@
     }
     function showModel(result) {
       if (!result || result.error) {
-        modelSource.textContent = result ? result.error : "";
+        modelSource.textContent = result ? result.error_shown || result.error : "";
         return;
       }
       modelSource.textContent = _("%(source)s: %(accounts)s accounts and %(payments)s payments flagged",
-        { source: result.source, accounts: result.flagged_accounts, payments: result.flagged_transactions });
+        { source: result.source_shown || result.source, accounts: result.flagged_accounts, payments: result.flagged_transactions });
       modelAccounts.replaceChildren(...result.accounts.map((r) => modelItem(r, () => {
         loadAccount(r.subject, true);
         showAccount(r.subject).then(() => showModelReasons(_("Model score"), r))

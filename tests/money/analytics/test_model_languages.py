@@ -6,6 +6,7 @@ model file keeps its English."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
     monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)

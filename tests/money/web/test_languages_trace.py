@@ -24,7 +24,7 @@ from tocsin.store.database import Database
 API = "/api/v1/investigations"
 
 
-def _in(language: str, text: str) -> str:
+def _in(language: str, text: object) -> str:
     with i18n.using(language):
         return str(text)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import MakeUser, login
@@ -81,3 +82,33 @@ def test_the_screening_pages_explain_matches_in_russian_and_french(
     client.cookies.set("tocsin_language", "fr")
     page = client.get(f"/screening/subjects/{subject['id']}")
     assert "même jour 1964-01-16" in page.text and "same day" not in page.text
+
+
+def test_the_command_line_explains_matches_in_french(tmp_path: Path, fixtures: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from tocsin.cli.main import app
+    from tocsin.settings import get_settings
+
+    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
+    monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        assert runner.invoke(app, ["init"]).exit_code == 0
+        added = runner.invoke(app, ["user", "add", "analyste1", "--role", "analyst",
+                                    "--unit", "tntd-spmu", "--password",
+                                    "long enough passphrase 42"])
+        assert added.exit_code == 0, added.output
+        imported = runner.invoke(app, ["screening", "import", "un", str(fixtures / "un_v1.xml"),
+                                       "--as", "analyste1"])
+        assert imported.exit_code == 0, imported.output
+        screened = runner.invoke(app, ["--language", "fr", "screening", "screen",
+                                       "Ivan Sidorov", "--birth-date", "1964-01-16", "--as",
+                                       "analyste1"], env={"COLUMNS": "400"})
+        assert screened.exit_code == 0, screened.output
+        assert "même jour 1964-01-16" in screened.output and "same day" not in screened.output
+    finally:
+        get_settings.cache_clear()

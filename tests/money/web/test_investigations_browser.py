@@ -138,3 +138,6 @@ def test_the_trace_explains_itself_in_russian(page: Page, live_server: LiveServe
     shown = ends.all_inner_texts()
     assert shown and not {"hop limit", "unexplained balance remaining", "cash-out",
                           "foreign bank", "crypto"} & set(shown), shown
+    kinds = page.locator("#end-points tr td:nth-child(2)").all_inner_texts()
+    assert kinds and not {"domestic", "unknown", "cash", "foreign", "crypto",
+                          "merchant"} & set(kinds), kinds

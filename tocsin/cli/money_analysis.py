@@ -25,6 +25,7 @@ from rich.table import Table
 from tocsin.access.principal import Principal
 from tocsin.cli.common import acting_as, console, err_console, fail, transaction
 from tocsin.errors import InputError, TocsinError
+from tocsin.i18n import N_, Number, _
 from tocsin.money import model, sets
 from tocsin.money.detect import REGISTRY, describe, make
 from tocsin.money.engines.base import Engine, open_engine, run_detector
@@ -133,9 +134,9 @@ def _detect(eng: Engine, names: list[str] | None) -> list[Finding]:
         raise fail(exc) from exc
     found: list[Finding] = []
     with _progress() as progress:
-        task = progress.add_task("Detecting", total=len(detectors))
+        task = progress.add_task(_("Detecting"), total=len(detectors))
         for d in detectors:
-            progress.update(task, description=f"Running {d.name}")
+            progress.update(task, description=_("Running %(detector)s", detector=d.name))
             found += run_detector(eng, d)
             progress.advance(task)
     return sort_findings(found)
@@ -195,10 +196,10 @@ def register(app: typer.Typer) -> None:
         except InputError as exc:
             raise fail(exc) from exc
         with _engine(target.path, engine) as eng, _progress() as progress:
-            task = progress.add_task("Detecting", total=None)
+            task = progress.add_task(_("Detecting"), total=None)
             try:
                 ranking, configs = detect_ranked(
-                    eng, detectors, progress=lambda m: progress.update(task, description=m))
+                    eng, detectors, progress=lambda m: progress.update(task, description=str(m)))
             except TocsinError as exc:
                 raise fail(exc) from exc
         run = keep_findings(target, ranking, [d.name for d in detectors], configs)
@@ -235,7 +236,7 @@ def register(app: typer.Typer) -> None:
         cfg = TraceConfig(direction=direction, rule=rule, hops=hops,  # type: ignore[arg-type]
                           window_hours=window_hours)
         with _engine(set_dir, engine) as eng, _progress() as progress:
-            progress.add_task("Tracing", total=None)
+            progress.add_task(_("Tracing"), total=None)
             try:
                 result = trace(eng, accounts=account or [], transactions=txn or [], config=cfg)
             except TocsinError as exc:
@@ -300,13 +301,13 @@ def register(app: typer.Typer) -> None:
         targets = _targets(set_refs, set_dirs, as_user)
         destination = _model_destination(targets[0], output) if len(targets) == 1 else output
         if destination is None and len(targets) > 1:
-            raise fail(InputError.single("--output", "give the model file when training on "
-                                                     "several sets"))
+            raise fail(InputError.single("--output", N_("give the model file when training "
+                                                        "on several sets")))
         with _progress() as progress:
-            task = progress.add_task("Training", total=None)
+            task = progress.add_task(_("Training"), total=None)
             try:
                 trained = model.train([t.path for t in targets], engine=engine, seed=seed,
-                                      progress=lambda m: progress.update(task, description=m),
+                                      progress=lambda m: progress.update(task, description=str(m)),
                                       names=[t.name for t in targets])
                 path = model.save(trained, destination) if destination else None
             except TocsinError as exc:
@@ -316,15 +317,19 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _print_json({"model": str(path) if path else None, **trained.summary()})
             return
-        console.print(f"Model written to {path}." if path else
-                      "A preview: the model was not kept, since you may not change this set; "
-                      "give --output to keep it elsewhere.", highlight=False)
-        console.print(f"{trained.meta['split']}.", highlight=False)
+        console.print(_("Model written to %(path)s.", path=str(path)) if path else
+                      _("A preview: the model was not kept, since you may not change this "
+                        "set; give --output to keep it elsewhere."), highlight=False)
+        console.print(f"{trained.meta['split']}.", highlight=False)  # translated: a message
         v = trained.meta["validation"]
-        console.print(f"Validation part: transaction F1 {v['transaction_f1']:.3f} (threshold "
-                      f"{trained.threshold:.3f}), account F1 {v['account_f1']:.3f} (threshold "
-                      f"{trained.account_threshold:.3f}). Judge it on another set with "
-                      "`money evaluate SET --model FILE`.", highlight=False)
+        validation = N_("Validation part: transaction F1 %(f1)s (threshold %(threshold)s), "
+                        "account F1 %(account_f1)s (threshold %(account_threshold)s). Judge "
+                        "it on another set with `money evaluate SET --model FILE`.",
+                        f1=Number(v["transaction_f1"], 3, group=False),
+                        threshold=Number(trained.threshold, 3, group=False),
+                        account_f1=Number(v["account_f1"], 3, group=False),
+                        account_threshold=Number(trained.account_threshold, 3, group=False))
+        console.print(str(validation), highlight=False)
 
     @app.command("evaluate")
     def evaluate_cmd(
@@ -417,12 +422,12 @@ def _record_model(target: Target, path: Path | None, exported: bool) -> None:
 def _evaluate_model(path: Path | None, set_dir: Path, engine: str | None,
                     as_json: bool) -> None:
     with _progress() as progress:
-        task = progress.add_task("Loading the model", total=None)
+        task = progress.add_task(_("Loading the model"), total=None)
         try:
             trained = model.resolve(path)
             data = model.load_set(set_dir, engine, trained.config(),
-                                  lambda m: progress.update(task, description=m))
-            progress.update(task, description="Scoring")
+                                  lambda m: progress.update(task, description=str(m)))
+            progress.update(task, description=_("Scoring"))
             result = model.evaluate(trained, data)
         except TocsinError as exc:
             raise fail(exc) from exc
@@ -430,8 +435,9 @@ def _evaluate_model(path: Path | None, set_dir: Path, engine: str | None,
         _print_json(result.to_dict())
         return
     if result.trained_on_this_set:
-        err_console.print("Warning: the model was trained on a set of this name; these "
-                          "figures do not measure how it does on new data.", highlight=False)
+        err_console.print(_("Warning: the model was trained on a set of this name; these "
+                             "figures do not measure how it does on new data."),
+                          highlight=False)
     table = Table("level", "precision", "recall", "F1", "PR-AUC", "tp", "fp", "fn",
                   title=f"Model against the labels of {set_dir.name}")
     for name, q in (("transactions", result.transactions), ("accounts", result.accounts)):
@@ -500,7 +506,7 @@ def _score_with_rules(set_dir: Path, limit: int, engine: str | None, as_json: bo
     with _engine(set_dir, engine) as eng:
         found = _detect(eng, None)
         with _progress() as progress:
-            progress.add_task("Scoring accounts", total=None)
+            progress.add_task(_("Scoring accounts"), total=None)
             try:
                 ranking = rank(eng, found)
             except TocsinError as exc:
@@ -524,12 +530,12 @@ def _score_with_rules(set_dir: Path, limit: int, engine: str | None, as_json: bo
 def _score_with_model(path: Path | None, set_dir: Path, level: str, output: Path | None,
                       limit: int, engine: str | None, as_json: bool) -> None:
     with _progress() as progress:
-        task = progress.add_task("Loading the model", total=None)
+        task = progress.add_task(_("Loading the model"), total=None)
         try:
             trained = model.resolve(path)
 
-            def say(message: str) -> None:
-                progress.update(task, description=message)
+            def say(message: str) -> None:  # in the command's language (Rich draws in a thread)
+                progress.update(task, description=str(message))
 
             if output is not None:
                 rows = model.write_scores(

@@ -112,7 +112,8 @@ def screen(name: str = typer.Argument(..., help="Name of the subject."),
         return
     table = Table("score", "band", "list", "entry", "why")
     for r in found.results:
-        table.add_row(f"{r.score:.2f}", r.band, r.list_key, r.caption, r.explained.reason())
+        table.add_row(f"{r.score:.2f}", r.band, r.list_key, r.caption,
+                      str(r.explained.reason()))  # the reasons in the command's language
     console.print(table)
     if found.subject_id:
         console.print(f"kept as subject {found.subject_id}")

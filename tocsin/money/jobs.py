@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from tocsin.access.policy import readable
 from tocsin.access.principal import Principal
-from tocsin.errors import InputError, NotFound, Problem
-from tocsin.i18n import N_, rewrite, to_data
+from tocsin.errors import InputError, NotFound, Problem, located
+from tocsin.i18n import N_, Joined, rewrite, to_data
 from tocsin.jobs import runner
 from tocsin.jobs.runner import JobContext, Outcome, ProgressFn
 from tocsin.jobs.tables import Job
@@ -206,7 +206,9 @@ def score_findings(set_dir: Path, findings_run: Mapping[str, Any], settings: Set
         ranked: dict[str, Any] | None = model.set_ranking(
             set_dir, top, settings, set_dir / sets.MODELS_DIR / "model.json")
     except InputError as exc:  # no usable model: the rule ranking still stands
-        ranked = {"error": str(exc)}
+        said = exc.summary if len(exc.problems) <= 1 else Joined(
+            [exc.summary, *(located(p.location, p.reason) for p in exc.problems)], "; ")
+        ranked = {"error": said, "error_message": to_data(said)}
     return {"findings_run_at": findings_run["run_at"], "scored": len(risks),
             "accounts": [r.to_dict() for r in risks[:max(1, top)]], "model": ranked}
 

@@ -57,6 +57,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_, Joined, Number, to_data
 from tocsin.money.evaluate import Scores
 from tocsin.money.features.base import DEFAULT, FeatureConfig, feature_names
 
@@ -190,7 +191,7 @@ def features_of(set_dir: Path, engine: str | None = None, cfg: FeatureConfig = D
 
     check_set_dir(set_dir)
     if progress:
-        progress(f"Computing features of {set_dir.name}")
+        progress(N_("Computing features of %(set)s", set=set_dir.name))
     if (engine or get_settings().money_engine) == "embedded":
         from tocsin.money.features.embedded import compute_set
 
@@ -274,9 +275,9 @@ class Model:
         """The probability of laundering of every row of a feature table (in blocks)."""
         missing = [f for f in self.features if f not in feats.columns]
         if missing:
-            raise InputError.single("model", "the features of this set lack "
-                                    f"{', '.join(missing[:5])}: the model needs another "
-                                    "feature configuration")
+            raise InputError.single("model", N_(
+                "the features of this set lack %(features)s: the model needs another "
+                "feature configuration", features=Joined(missing[:5])))
         out = np.empty(len(feats), dtype=np.float64)
         for lo in range(0, len(feats), BLOCK):
             hi = min(len(feats), lo + BLOCK)
@@ -315,10 +316,12 @@ class Model:
                         feature_config=dict(payload["feature_config"]),
                         meta=dict(payload.get("meta") or {}))
         except (KeyError, TypeError, ValueError) as exc:
-            raise InputError.single(where, f"not a money model: {exc}") from exc
+            raise InputError.single(where, N_("not a money model: %(error)s",
+                                              error=str(exc))) from exc
         unknown = set(model.features) - set(feature_names(model.config()))
         if unknown:
-            raise InputError.single(where, f"unknown features {sorted(unknown)[:5]}")
+            raise InputError.single(where, N_("unknown features %(features)s",
+                                              features=str(sorted(unknown)[:5])))
         return model
 
     def summary(self) -> dict[str, Any]:
@@ -405,39 +408,42 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     for d, name in zip(data, names or [], strict=False):
         d.name = name
     if not data:
-        raise InputError.single("SET", "give at least one labelled set to train on")
+        raise InputError.single("SET", N_("give at least one labelled set to train on"))
     for d in data:
         if d.label is None:
-            raise InputError.single(d.name, "the set carries no transaction labels to "
-                                    "train on")
+            raise InputError.single(d.name, N_("the set carries no transaction labels to "
+                                               "train on"))
         if int(d.label.sum()) < 10:
-            raise InputError.single(d.name, f"only {int(d.label.sum())} laundering "
-                                    "transactions; a model needs 10 or more")
+            raise InputError.single(d.name, N_("only %(count)s laundering transactions; a "
+                                               "model needs 10 or more",
+                                               count=int(d.label.sum())))
     features = usable_features(cfg)
     if len(data) >= 2:
         fit_parts = [(d, np.ones(len(d), bool)) for d in data[:-1]]
         val_part = (data[-1], np.ones(len(data[-1]), bool))
-        split = (f"fit on {', '.join(d.name for d in data[:-1])}; threshold and early "
-                 f"stopping on the whole of {data[-1].name} (a world the trees never saw)")
+        split = N_("fit on %(sets)s; threshold and early stopping on the whole of %(set)s "
+                   "(a world the trees never saw)", sets=Joined(d.name for d in data[:-1]),
+                   set=data[-1].name)
     else:
         d = data[0]
         cut = np.quantile(d.t, 0.8)
         fit_parts = [(d, d.t < cut)]
         val_part = (d, d.t >= cut)
-        split = (f"fit on the first 80 % of {d.name} in time; threshold and early stopping "
-                 "on the last 20 %")
+        split = N_("fit on the first 80 %% of %(set)s in time; threshold and early stopping "
+                   "on the last 20 %%", set=d.name)
     x_fit = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in fit_parts])
     y_fit = np.concatenate([d.label[m] for d, m in fit_parts])  # type: ignore[index]
     vd, vm = val_part
     x_val = vd.matrix(features, np.flatnonzero(vm))
     y_val = vd.label[vm]  # type: ignore[index]
     if not y_val.any():
-        raise InputError.single(vd.name, "the validation part has no laundering rows")
+        raise InputError.single(vd.name, N_("the validation part has no laundering rows"))
     pos = max(1, int(y_fit.sum()))
     params = {**PARAMS, "seed": seed,
               "scale_pos_weight": float(math.sqrt((len(y_fit) - pos) / pos))}
     if progress:
-        progress(f"Fitting on {len(y_fit):,} transactions ({pos:,} laundering)")
+        progress(N_("Fitting on %(count)s transactions (%(laundering)s laundering)",
+                    count=Number(len(y_fit)), laundering=Number(pos)))
     fit = lgb.Dataset(x_fit, label=y_fit.astype(np.float32), feature_name=features,
                       free_raw_data=True)
     val = lgb.Dataset(x_val, label=y_val.astype(np.float32), reference=fit)
@@ -534,7 +540,8 @@ def evaluate(model: Model, data: SetData) -> Evaluation:
     """Precision, recall, F1 and PR-AUC at both levels, and recall per pattern."""
     truth = data.account_truth()
     if data.label is None and truth is None:
-        raise InputError.single(data.name, "the set carries no labels to evaluate against")
+        raise InputError.single(data.name, N_("the set carries no labels to evaluate "
+                                              "against"))
     p = model.predict(data)
     result = Evaluation(data.name, None, None,
                         trained_on_this_set=data.name in {
@@ -578,7 +585,7 @@ def score_rows(model: Model, set_dir: Path, level: Level, engine: str | None = N
     if engine_name != "embedded":
         feats = _reorder(feats, pq.read_table(path, columns=["txn_id"]).column("txn_id"))
     if progress:
-        progress("Scoring")
+        progress(N_("Scoring"))
     p = model.predict_features(feats)
     del feats  # the feature columns are not needed past this point
     if level == "account":
@@ -639,7 +646,7 @@ def top_scores(model: Model, set_dir: Path, level: Level, limit: int,
     """The ``limit`` highest-scored transactions or accounts, each explained."""
     data = load_set(set_dir, engine, model.config(), progress)
     if progress:
-        progress("Scoring")
+        progress(N_("Scoring"))
     return rank(model, data, model.predict(data), level, limit)
 
 
@@ -762,21 +769,23 @@ def save(model: Model, path: Path, settings: Settings | None = None) -> Path:
 
 def _read(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise InputError.single(str(path), "no such model file")
+        raise InputError.single(str(path), N_("no such model file"))
     if path.stat().st_size > 64 * 1024 * 1024:
-        raise InputError.single(str(path), "larger than 64 MiB; not a model file")
+        raise InputError.single(str(path), N_("larger than 64 MiB; not a model file"))
     try:
         doc = json.loads(path.read_bytes())
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError.single(str(path), f"not a model file (JSON expected): {exc}") from exc
+        raise InputError.single(str(path), N_("not a model file (JSON expected): %(error)s",
+                                              error=str(exc))) from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise InputError.single(str(path), f"not a money model (format {FORMAT!r} expected)")
+        raise InputError.single(str(path), N_("not a money model (format %(format)s "
+                                              "expected)", format=repr(FORMAT)))
     if doc.get("format_version") != FORMAT_VERSION:
-        raise InputError.single(str(path), f"model format version "
-                                f"{doc.get('format_version')!r}; this version reads "
-                                f"{FORMAT_VERSION}")
+        raise InputError.single(str(path), N_(
+            "model format version %(version)s; this version reads %(reads)s",
+            version=repr(doc.get("format_version")), reads=FORMAT_VERSION))
     if not isinstance(doc.get("model"), dict) or not isinstance(doc.get("signature"), dict):
-        raise InputError.single(str(path), "model or signature missing")
+        raise InputError.single(str(path), N_("model or signature missing"))
     return doc
 
 
@@ -785,13 +794,13 @@ def load(path: Path, settings: Settings | None = None) -> Model:
     doc = _read(path)
     sig = doc["signature"]
     if sig.get("method") != "hmac-sha256":
-        raise InputError.single(str(path), "only models signed by this installation "
-                                "(hmac-sha256) are loaded from a file")
+        raise InputError.single(str(path), N_("only models signed by this installation "
+                                              "(hmac-sha256) are loaded from a file"))
     expected = hmac.new(_key(settings), _canonical(doc["model"]), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, str(sig.get("value", ""))):
-        raise InputError([Problem(str(path), "signature does not match; the file was "
-                                  "changed or written by another installation")],
-                         summary=f"{path}: refused to load")
+        raise InputError([Problem(str(path), N_("signature does not match; the file was "
+                                                "changed or written by another installation"))],
+                         summary=N_("%(path)s: refused to load", path=str(path)))
     return Model.from_payload(doc["model"], str(path))
 
 
@@ -803,10 +812,10 @@ def card(directory: Path | None = None) -> dict[str, Any]:
     """The default model's card (what it was trained on, its cross-world scores, limits)."""
     path = (directory or default_dir()) / "card.json"
     if not path.is_file():
-        raise InputError.single(str(path), "no default model is installed")
+        raise InputError.single(str(path), N_("no default model is installed"))
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
-        raise InputError.single(str(path), "not a model card")
+        raise InputError.single(str(path), N_("not a model card"))
     return data
 
 
@@ -820,8 +829,8 @@ def load_default(directory: Path | None = None) -> Model:
     if doc["signature"].get("method") != "sha256" or not hmac.compare_digest(
             digest, str(doc["signature"].get("value", ""))) or not hmac.compare_digest(
             digest, str(info.get("sha256", ""))):
-        raise InputError.single(str(path), "the default model does not match the digest in "
-                                "its card; reinstall the package")
+        raise InputError.single(str(path), N_("the default model does not match the digest "
+                                              "in its card; reinstall the package"))
     return Model.from_payload(doc["model"], str(path))
 
 
@@ -848,15 +857,17 @@ def set_ranking(set_dir: Path, top: int, settings: Settings | None = None,
     with the features that raised its score. Uses the model kept with the set when there
     is one (``stored``), else the shipped default."""
     if stored is not None and stored.is_file():
-        chosen, source = load(stored, settings), "trained on this set"
+        chosen, source = load(stored, settings), N_("trained on this set")
     else:
         chosen = load_default()
-        source = f"shipped default model, version {chosen.meta.get('version', '?')}"
+        source = N_("shipped default model, version %(version)s",
+                    version=str(chosen.meta.get("version", "?")))
     data = load_set(set_dir, None, chosen.config(), progress)
     p = chosen.predict(data)
     n = max(1, top)
     acc = account_scores(data, p)
-    return {"source": source, "threshold": round(chosen.threshold, 6),
+    return {"source": source, "source_message": to_data(source),
+            "threshold": round(chosen.threshold, 6),
             "account_threshold": round(chosen.account_threshold, 6),
             "flagged_transactions": int((p >= chosen.threshold).sum()),
             "flagged_accounts": int((acc >= chosen.account_threshold).sum()),

@@ -57,7 +57,7 @@ from tocsin.access.policy import (
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.access.tables import Unit, User
-from tocsin.errors import InputError, NotFound, Problem
+from tocsin.errors import InputError, NotFound, Problem, reason_of
 from tocsin.jobs import runner as jobs
 from tocsin.money.dataset import StoredSet, open_set
 from tocsin.money.export import ExportReport, Selection, export_set
@@ -153,7 +153,7 @@ def check_owner(session: Session, principal: Principal, unit_code: str, handling
     try:
         Handling.parse(handling)
     except ValueError as exc:
-        problems.append(Problem("handling", str(exc)))
+        problems.append(Problem("handling", reason_of(exc)))
     if problems or unit_id is None:
         raise InputError(problems)
     require_write(principal, unit_id)
@@ -164,7 +164,7 @@ def _handling(value: str) -> str:
     try:
         return Handling.parse(value).value
     except ValueError as exc:
-        raise InputError.single("handling", str(exc)) from None
+        raise InputError.single("handling", reason_of(exc)) from None
 
 
 def _remove_on_rollback(session: Session, target: Path) -> None:

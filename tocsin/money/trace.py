@@ -44,7 +44,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import numpy as np
 
 from tocsin.errors import InputError, Problem
-from tocsin.money.findings import AMOUNT_DIGITS, money
+from tocsin.i18n import N_, Joined, Message, to_data
+from tocsin.money.findings import AMOUNT_DIGITS, figure
 from tocsin.money.graph import Ledger
 
 if TYPE_CHECKING:
@@ -54,8 +55,11 @@ Rule = Literal["fifo", "lifo", "haircut", "poison"]
 Direction = Literal["forward", "backward"]
 RULES: tuple[Rule, ...] = ("fifo", "lifo", "haircut", "poison")
 #: Account kinds where a forward trace ends (the money left the banking chain).
-END_KINDS = {"cash": "cash-out", "foreign": "foreign bank", "crypto": "crypto",
-             "merchant": "spent at a merchant"}
+END_KINDS = {"cash": N_("cash-out"), "foreign": N_("foreign bank"), "crypto": N_("crypto"),
+             "merchant": N_("spent at a merchant")}
+#: Why a path stops short of an end point (messages whose text is the English label).
+CYCLE = N_("cycle (account already on this path)")
+HOP_LIMIT = N_("hop limit")
 EPSILON = 0.005
 
 
@@ -128,7 +132,9 @@ class FlowNode:
             "txn_id": self.txn_id,
             "time": _when(self.t) if self.t is not None else None,
             "explanation": self.explanation,
+            "explanation_message": to_data(self.explanation),
             "end": self.end,
+            "end_message": to_data(self.end),
             "children": [c.to_dict() for c in self.children],
         }
 
@@ -158,7 +164,8 @@ class TraceResult:
             "window_hours": self.config.window_hours,
             "nodes": self.nodes,
             "truncated": self.truncated,
-            "end_points": [vars(e) | {"amount": round(e.amount, AMOUNT_DIGITS)}
+            "end_points": [vars(e) | {"amount": round(e.amount, AMOUNT_DIGITS),
+                                      "end_message": to_data(e.end)}
                            for e in self.end_points],
             "roots": [r.to_dict() for r in self.roots],
         }
@@ -326,7 +333,7 @@ def trace(
     for account in accounts:
         ledger = ledgers([account])[account]
         root = FlowNode(account, ledger.kind, 0, 0.0,
-                        explanation=f"Trace {cfg.direction} from account {account}")
+                        explanation=_why_root(cfg.direction, account))
         roots.append(root)
         flow = ledger.outgoing if forward else ledger.incoming
         for j in range(len(flow)):
@@ -336,8 +343,7 @@ def trace(
                 truncated = True
                 break
             child = _child(flow, j, 1, flow.amount[j],
-                           f"{money(flow.amount[j])} {'left' if forward else 'came in'} with "
-                           f"{flow.txn_id[j]} on {_when(flow.t[j])}")
+                           _why_start(flow.amount[j], forward, flow.txn_id[j], flow.t[j]))
             root.amount += flow.amount[j]
             root.children.append(child)
             queue.append(_Work(child, frozenset({account})))
@@ -378,11 +384,9 @@ def trace(
                 queue.append(_Work(child, work.path | {node.account}))
             rest = node.amount - carried
             if cfg.rule != "poison" and rest >= max(cfg.min_amount, EPSILON):
-                label = ("unexplained balance remaining" if forward
-                         else "unexplained source (opening balance or outside the window)")
+                label = _UNEXPLAINED[forward]
                 node.children.append(FlowNode(node.account, ledger.kind, node.hop, rest,
-                                              explanation=f"{money(rest)} not traced further: "
-                                              f"{label}", end=label))
+                                              explanation=_why_rest(rest, label), end=label))
     return TraceResult(cfg, roots, _end_points(roots), count, truncated)
 
 
@@ -416,7 +420,7 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
     if matching is not None and not accounts and transactions and \
             _grows(matching, seed_rows, forward):
         return _walked(ix, transactions, seed_rows, cfg, width, forward)
-    name = rule.upper() if rule != "haircut" else "Haircut"
+    name = _rule_name(rule)
     t_, amount_, src_, dst_ = ix.t, ix.amount, ix.src, ix.dst
     other = dst_ if forward else src_
     kinds = ix.kinds
@@ -429,7 +433,7 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
     for account in accounts:
         code = ix.code(account)
         root = FlowNode(account, ix.kind(code), 0, 0.0,
-                        explanation=f"Trace {cfg.direction} from account {account}")
+                        explanation=_why_root(cfg.direction, account))
         roots.append(root)
         rows = (ix.outgoing(code) if forward else ix.incoming(code)) if code >= 0 else ()
         for row in (int(r) for r in rows):
@@ -449,7 +453,7 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
             count += 1
     for txn, row in zip(transactions, seed_rows, strict=True):
         if row < 0:
-            raise InputError.single(f"transaction {txn}", "not found in this set")
+            raise InputError.single(f"transaction {txn}", _NOT_FOUND)
         code = int(dst_[row] if forward else src_[row])
         account = ix.account(code)
         amount = float(amount_[row])
@@ -464,13 +468,13 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
         work = queue.popleft()
         node = work.node
         if node.account in work.path:
-            node.end = "cycle (account already on this path)"
+            node.end = CYCLE
             continue
         if forward and node.kind in END_KINDS:
             node.end = END_KINDS[node.kind]
             continue
         if node.hop >= hops:
-            node.end = "hop limit"
+            node.end = HOP_LIMIT
             continue
         code, row = work.code, work.row
         t0 = int(t_[row])
@@ -551,13 +555,13 @@ def _from_payment(ix: SetIndex, txn: str, cfg: TraceConfig, width: int,
     """
     row = ix.row(txn)
     if row < 0:
-        raise InputError.single(f"transaction {txn}", "not found in this set")
+        raise InputError.single(f"transaction {txn}", _NOT_FOUND)
     v = ix.scalars(cfg.rule, forward)
     code = v.other[row]
     if forward and v.ends[code]:
         end: str | None = END_KINDS[v.kinds[code]]
     elif cfg.hops <= 1:
-        end = "hop limit"
+        end = HOP_LIMIT
     elif v.ptr[row + 1] == v.ptr[row]:
         end = None  # nothing paid on (forward) or nothing funded it (backward)
     else:
@@ -617,7 +621,7 @@ def _walked(ix: SetIndex, transactions: Sequence[str], rows: list[int], cfg: Tra
 
     for txn, row in zip(transactions, rows, strict=True):
         if row < 0:
-            raise InputError.single(f"transaction {txn}", "not found in this set")
+            raise InputError.single(f"transaction {txn}", _NOT_FOUND)
     ptr, mrow, mamt, t, amount, other, ends = ix.scalars(cfg.rule, forward).walk
     w = walking.walk(np.asarray(rows, np.int64), forward, ptr, mrow, mamt, t, amount, other,
                      ends, cfg.hops, width, cfg.min_amount, cfg.max_nodes, EPSILON)
@@ -638,7 +642,7 @@ def _walked(ix: SetIndex, transactions: Sequence[str], rows: list[int], cfg: Tra
         return found
 
     def build() -> list[FlowNode]:
-        name = cfg.rule.upper()
+        name = _rule_name(cfg.rule)
         v = ix.scalars(cfg.rule, forward)
         nodes: list[FlowNode] = []
         roots: list[FlowNode] = []
@@ -674,12 +678,12 @@ def _walked(ix: SetIndex, transactions: Sequence[str], rows: list[int], cfg: Tra
     return _WalkedTrace(cfg, w.count, w.truncated, points, build)
 
 
-_UNEXPLAINED = ("unexplained source (opening balance or outside the window)",
-                "unexplained balance remaining")
+_UNEXPLAINED = (N_("unexplained source (opening balance or outside the window)"),
+                N_("unexplained balance remaining"))
 #: Why a walked node stops, by its end code (:mod:`tocsin.money.walk`; 2, an end point's
 #: kind, is labelled by the kind), backward and forward.
-_LABELS = tuple({1: "cycle (account already on this path)", 3: "hop limit", 4: label}
-                for label in _UNEXPLAINED)
+_LABELS = tuple({1: CYCLE, 3: HOP_LIMIT, 4: label} for label in _UNEXPLAINED)
+_NOT_FOUND = N_("not found in this set")
 
 
 def _unexplained(node: FlowNode, rest: float, forward: bool) -> None:
@@ -688,47 +692,72 @@ def _unexplained(node: FlowNode, rest: float, forward: bool) -> None:
                                   why=(_why_rest, rest, label)))
 
 
-def _why_rest(rest: float, label: str) -> str:
-    return f"{money(rest)} not traced further: {label}"
+def _rule_name(rule: str) -> str:
+    """The rule as an explanation names it: FIFO, LIFO, Haircut, Poison."""
+    return N_("Haircut") if rule == "haircut" else rule.upper()
 
 
-def _why_start(amount: float, forward: bool, txn: str, t: int) -> str:
-    return f"{money(amount)} {'left' if forward else 'came in'} with {txn} on {_when(t)}"
+def _why_root(direction: str, account: str) -> Message:
+    if direction == "backward":
+        return N_("Trace backward from account %(account)s", account=account)
+    return N_("Trace forward from account %(account)s", account=account)
 
 
-def _why_seed(amount: float, forward: bool, account: str, txn: str, t: int) -> str:
-    return (f"{money(amount)} traced {'into' if forward else 'out of'} {account} by {txn} on "
-            f"{_when(t)}")
+def _why_rest(rest: float, label: str) -> Message:
+    return N_("%(amount)s not traced further: %(end)s", amount=figure(rest), end=label)
 
 
-def _why_poison(rid: str, part: float, t: int, txn: str, forward: bool) -> str:
+def _why_start(amount: float, forward: bool, txn: str, t: int) -> Message:
     if forward:
-        return (f"Poison: {rid} of {money(part)} on {_when(t)} left after tainted money "
-                f"arrived with {txn}")
-    return f"Poison: {rid} of {money(part)} on {_when(t)} arrived before {txn} left"
+        return N_("%(amount)s left with %(txn)s on %(time)s", amount=figure(amount), txn=txn,
+                  time=_when(t))
+    return N_("%(amount)s came in with %(txn)s on %(time)s", amount=figure(amount), txn=txn,
+              time=_when(t))
+
+
+def _why_seed(amount: float, forward: bool, account: str, txn: str, t: int) -> Message:
+    if forward:
+        return N_("%(amount)s traced into %(account)s by %(txn)s on %(time)s",
+                  amount=figure(amount), account=account, txn=txn, time=_when(t))
+    return N_("%(amount)s traced out of %(account)s by %(txn)s on %(time)s",
+              amount=figure(amount), account=account, txn=txn, time=_when(t))
+
+
+def _why_poison(rid: str, part: float, t: int, txn: str, forward: bool) -> Message:
+    if forward:
+        return N_("Poison: %(payment)s of %(amount)s on %(time)s left after tainted money "
+                  "arrived with %(txn)s", payment=rid, amount=figure(part), time=_when(t),
+                  txn=txn)
+    return N_("Poison: %(payment)s of %(amount)s on %(time)s arrived before %(txn)s left",
+              payment=rid, amount=figure(part), time=_when(t), txn=txn)
 
 
 def _why_forward(name: str, part: float, traced: float, account: str, txn: str, t0: int,
-                 rid: str, cp: str, t: int) -> str:
-    return (f"{name}: {money(part)} of the {money(traced)} traced into {account} with {txn} "
-            f"({_when(t0)}) left with {rid} to {cp} ({_when(t)})")
+                 rid: str, cp: str, t: int) -> Message:
+    return N_("%(rule)s: %(amount)s of the %(traced)s traced into %(account)s with %(txn)s "
+              "(%(time)s) left with %(payment)s to %(counterparty)s (%(paid)s)",
+              rule=name, amount=figure(part), traced=figure(traced), account=account,
+              txn=txn, time=_when(t0), payment=rid, counterparty=cp, paid=_when(t))
 
 
-def _why_backward(name: str, part: float, txn: str, t0: int, rid: str, cp: str, t: int) -> str:
-    return (f"{name}: {money(part)} of {txn} ({_when(t0)}) was funded by {rid} from {cp} "
-            f"({_when(t)})")
+def _why_backward(name: str, part: float, txn: str, t0: int, rid: str, cp: str,
+                  t: int) -> Message:
+    return N_("%(rule)s: %(amount)s of %(txn)s (%(time)s) was funded by %(payment)s from "
+              "%(counterparty)s (%(paid)s)", rule=name, amount=figure(part), txn=txn,
+              time=_when(t0), payment=rid, counterparty=cp, paid=_when(t))
 
 
 def _check(cfg: TraceConfig, accounts: Sequence[str], transactions: Sequence[str]) -> None:
     problems = []
     if not accounts and not transactions:
-        problems.append(Problem("trace", "give at least one account or transaction"))
+        problems.append(Problem("trace", N_("give at least one account or transaction")))
     if cfg.rule not in RULES:
-        problems.append(Problem("trace.rule", f"{cfg.rule!r}; use one of {', '.join(RULES)}"))
+        problems.append(Problem("trace.rule", N_("%(rule)s; use one of %(rules)s",
+                                                 rule=repr(cfg.rule), rules=Joined(RULES))))
     if cfg.direction not in ("forward", "backward"):
-        problems.append(Problem("trace.direction", "use forward or backward"))
+        problems.append(Problem("trace.direction", N_("use forward or backward")))
     if cfg.hops < 1 or cfg.window_hours <= 0:
-        problems.append(Problem("trace.hops", "hops and window_hours must be positive"))
+        problems.append(Problem("trace.hops", N_("hops and window_hours must be positive")))
     if problems:
         raise InputError(problems)
 
@@ -738,15 +767,14 @@ def _seed_transaction(source: LedgerSource, ledgers: Any, txn: str, forward: boo
     finder = getattr(source, "find_transaction", None)
     found = finder(txn) if finder else None
     if found is None:
-        raise InputError.single(f"transaction {txn}", "not found in this set")
+        raise InputError.single(f"transaction {txn}", _NOT_FOUND)
     src, dst = found
     account = dst if forward else src
     ledger = ledgers([account])[account]
     flow = ledger.incoming if forward else ledger.outgoing
     j = flow.txn_id.index(txn)
     return FlowNode(account, ledger.kind, 1, flow.amount[j], txn, flow.t[j],
-                    f"{money(flow.amount[j])} traced {'into' if forward else 'out of'} "
-                    f"{account} by {txn} on {_when(flow.t[j])}")
+                    _why_seed(flow.amount[j], forward, account, txn, flow.t[j]))
 
 
 def _child(flow: Any, j: int, hop: int, amount: float, why: str) -> FlowNode:
@@ -758,23 +786,23 @@ def _child(flow: Any, j: int, hop: int, amount: float, why: str) -> FlowNode:
 
 def _stops(node: FlowNode, work: _Work, cfg: TraceConfig) -> bool:
     if node.account in work.path:
-        node.end = "cycle (account already on this path)"
+        node.end = CYCLE
     elif cfg.direction == "forward" and node.kind in END_KINDS:
         node.end = END_KINDS[node.kind]
     elif node.hop >= cfg.hops:
-        node.end = "hop limit"
+        node.end = HOP_LIMIT
     return node.end is not None
 
 
 def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, width: int,
-                  forward: bool, allocations: _Allocations) -> list[tuple[int, float, str]]:
+                  forward: bool, allocations: _Allocations) -> list[tuple[int, float, Message]]:
     """Which payments out of (forward) or into (backward) the account carry the
     traced ``amount`` that arrived with / left by payment ``index``.
 
     When only part of the linking payment is traced, every share it passes on
     is scaled by the same fraction (the matching itself does not depend on
     which money is traced)."""
-    name = cfg.rule.upper() if cfg.rule != "haircut" else "Haircut"
+    name = _rule_name(cfg.rule)
     if forward:
         t0 = ledger.incoming.t[index]
         arrived, txn = ledger.incoming.amount[index], ledger.incoming.txn_id[index]
@@ -782,8 +810,7 @@ def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, w
         outs = ledger.outgoing
         if cfg.rule == "poison":
             return [(j, outs.amount[j],
-                     f"Poison: {outs.txn_id[j]} of {money(outs.amount[j])} on "
-                     f"{_when(outs.t[j])} left after tainted money arrived with {txn}")
+                     _why_poison(outs.txn_id[j], outs.amount[j], outs.t[j], txn, True))
                     for j in range(len(outs))
                     if t0 <= outs.t[j] <= t0 + width and outs.counterparty[j] != ledger.account]
         result = []
@@ -793,10 +820,9 @@ def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, w
             part = share * traced
             if part > 0:
                 result.append((j, part,
-                               f"{name}: {money(part)} of the {money(arrived * traced)} traced "
-                               f"into {ledger.account} with {txn} ({_when(t0)}) left with "
-                               f"{outs.txn_id[j]} to {outs.counterparty[j]} "
-                               f"({_when(outs.t[j])})"))
+                               _why_forward(name, part, arrived * traced, ledger.account, txn,
+                                            t0, outs.txn_id[j], outs.counterparty[j],
+                                            outs.t[j])))
         return result
     t0 = ledger.outgoing.t[index]
     txn = ledger.outgoing.txn_id[index]
@@ -804,9 +830,8 @@ def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, w
     traced = min(1.0, amount / left) if left > 0 else 0.0
     ins = ledger.incoming
     if cfg.rule == "poison":
-        return [(i, ins.amount[i],
-                 f"Poison: {ins.txn_id[i]} of {money(ins.amount[i])} on {_when(ins.t[i])} "
-                 f"arrived before {txn} left")
+        return [(i, ins.amount[i], _why_poison(ins.txn_id[i], ins.amount[i], ins.t[i], txn,
+                                               False))
                 for i in range(len(ins))
                 if t0 - width <= ins.t[i] <= t0 and ins.counterparty[i] != ledger.account]
     result = []
@@ -814,9 +839,8 @@ def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, w
         if ins.t[i] < t0 - width:
             continue
         part = share * traced
-        result.append((i, part,
-                       f"{name}: {money(part)} of {txn} ({_when(t0)}) was funded by "
-                       f"{ins.txn_id[i]} from {ins.counterparty[i]} ({_when(ins.t[i])})"))
+        result.append((i, part, _why_backward(name, part, txn, t0, ins.txn_id[i],
+                                              ins.counterparty[i], ins.t[i])))
     return result
 
 

@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 
 from tocsin.errors import InputError, NotFound, Problem
-from tocsin.i18n import to_data
+from tocsin.i18n import from_data, to_data
 from tocsin.money.dataset import ACCOUNTS_FILE, PARTIES_FILE, TRANSACTIONS_FILE
 from tocsin.money.findings import Finding
 from tocsin.money.rank import Ranking
@@ -483,9 +483,11 @@ def sankey(trace: dict[str, Any]) -> dict[str, Any]:
     def add_node(node: dict[str, Any], key: str) -> None:
         if key not in nodes:
             nodes[key] = {"name": key, "account": node["account"], "kind": node["kind"],
-                          "hop": node["hop"], "end": node.get("end")}
+                          "hop": node["hop"], "end": node.get("end"),
+                          "end_message": node.get("end_message")}
         elif node.get("end") and not nodes[key]["end"]:
             nodes[key]["end"] = node["end"]
+            nodes[key]["end_message"] = node.get("end_message")
 
     stack = [(root, None) for root in reversed(trace.get("roots", []))]
     while stack:
@@ -498,7 +500,9 @@ def sankey(trace: dict[str, Any]) -> dict[str, Any]:
                           "to": node["account"] if not backward else parent["account"],
                           "account": node["account"], "txn_id": node.get("txn_id"),
                           "time": node.get("time"), "amount": node["amount"],
-                          "end": node.get("end"), "explanation": node.get("explanation", "")})
+                          "end": node.get("end"), "end_message": node.get("end_message"),
+                          "explanation": node.get("explanation", ""),
+                          "explanation_message": node.get("explanation_message")})
             pkey = name(parent)
             src, dst = (key, pkey) if backward else (pkey, key)
             link = links.setdefault((src, dst), {"source": src, "target": dst, "value": 0.0,
@@ -510,9 +514,35 @@ def sankey(trace: dict[str, Any]) -> dict[str, Any]:
             steps.append({"hop": 0, "from": None, "to": None, "account": node["account"],
                           "txn_id": node.get("txn_id"), "time": node.get("time"),
                           "amount": node["amount"], "end": node.get("end"),
-                          "explanation": node["explanation"]})
+                          "end_message": node.get("end_message"),
+                          "explanation": node["explanation"],
+                          "explanation_message": node.get("explanation_message")})
         for child in reversed(node.get("children", [])):
             stack.append((child, node))
     return {"nodes": list(nodes.values()),
             "links": [v for v in links.values() if v["value"] > 0],
             "steps": steps}
+
+
+def trace_shown(result: dict[str, Any]) -> dict[str, Any]:
+    """A trace answer (``trace`` and ``sankey``) with ``explanation_shown`` and
+    ``end_shown`` beside each step's, node's and end point's English ``explanation`` and
+    ``end``: their text in the current language, what the trace page shows."""
+
+    def shown(item: dict[str, Any]) -> dict[str, Any]:
+        out = dict(item)
+        if "explanation" in item:
+            out["explanation_shown"] = str(from_data(item.get("explanation_message"),
+                                                     item.get("explanation") or ""))
+        if item.get("end") is not None:
+            out["end_shown"] = str(from_data(item.get("end_message"), item["end"]))
+        return out
+
+    trace, drawn = result.get("trace"), result.get("sankey")
+    out = dict(result)
+    if isinstance(trace, dict) and isinstance(trace.get("end_points"), list):
+        out["trace"] = {**trace, "end_points": [shown(p) for p in trace["end_points"]]}
+    if isinstance(drawn, dict):
+        out["sankey"] = {**drawn, "nodes": [shown(n) for n in drawn.get("nodes", [])],
+                         "steps": [shown(s) for s in drawn.get("steps", [])]}
+    return out

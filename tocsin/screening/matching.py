@@ -52,6 +52,8 @@ from rigour.names import (
 from rigour.text.scripts import is_latin
 from rigour.text.translit import ascii_text
 
+from tocsin.i18n import N_, Joined, Number, to_data
+
 #: The default match threshold and the lower end of the review band.
 THRESHOLD = 0.70
 REVIEW = 0.50
@@ -170,7 +172,8 @@ def _residue(rest_q: list[NamePart], rest_r: list[NamePart]
 def name_similarity(query: Name, result: Name, person: bool) -> tuple[float, str]:
     """Score two analysed names in [0, 1] and describe the alignment."""
     if query.comparable == result.comparable:
-        return 1.0, f"{query.comparable!r} equals {result.comparable!r}"
+        return 1.0, N_("%(subject)s equals %(entry)s", subject=repr(query.comparable),
+                       entry=repr(result.comparable))
     options = pair_symbols(query, result) or [()]
     best = (-1.0, "")
     for option in options[:4]:
@@ -205,7 +208,8 @@ def name_similarity(query: Name, result: Name, person: bool) -> tuple[float, str
 
 @dataclass
 class Feature:
-    """One feature's contribution to a score, with its reason."""
+    """One feature's contribution to a score, with its reason (a message, kept with the
+    stored features as ``reason_message`` so a page shows it in its reader's language)."""
 
     name: str
     value: float
@@ -215,7 +219,7 @@ class Feature:
 
     def to_dict(self) -> dict[str, Any]:
         return {"value": round(self.value, 4), "effect": round(self.effect, 4),
-                "reason": self.reason}
+                "reason": self.reason, "reason_message": to_data(self.reason)}
 
 
 @dataclass
@@ -233,7 +237,11 @@ class Explained:
         return {f.name: round(f.value, 4) for f in self.features}
 
     def reason(self) -> str:
-        return "; ".join(f"{f.name} {f.value:.2f}: {f.reason}" for f in self.features)
+        """Each feature, its value and its reason (``name 0.93: …; country 1.00: both RU``),
+        each reason translated where the whole is shown."""
+        return Joined((N_("%(feature)s %(value)s: %(reason)s", feature=f.name,
+                          value=Number(f.value, 2, group=False), reason=f.reason)
+                       for f in self.features), "; ")
 
 
 def comparable(query: Schema, result: Schema) -> bool:
@@ -249,10 +257,12 @@ def score(query: Prepared, result: Prepared) -> Explained:
     """Score ``result`` (a list entry) for ``query`` (the subject), feature by feature."""
     if not comparable(query.schema, result.schema):
         return Explained(0.0, [Feature("name", 0.0, 0.0,
-                                       f"a {query.schema.name} cannot be a "
-                                       f"{result.schema.name}")])
+                                       N_("a %(subject)s cannot be a %(entry)s",
+                                          subject=query.schema.name,
+                                          entry=result.schema.name))])
     person = query.schema.is_a("Person") or result.schema.is_a("Person")
-    best, detail, pair = 0.0, "no names to compare", ("", "")
+    detail: str = N_("no names to compare")
+    best, pair = 0.0, ("", "")
     for qn in query.names:
         for rn in result.names:
             value, why = name_similarity(qn, rn, person)
@@ -262,18 +272,19 @@ def score(query: Prepared, result: Prepared) -> Explained:
                 break
         if best >= 1.0:
             break
-    name_reason = f"{pair[0]!r} ~ {pair[1]!r} ({detail})" if pair[0] else detail
+    name_reason = N_("%(subject)s ~ %(entry)s (%(detail)s)", subject=repr(pair[0]),
+                     entry=repr(pair[1]), detail=detail) if pair[0] else detail
     features = [Feature("name", best, best, name_reason)]
     total = best
     shared = query.identifiers & result.identifiers
     if shared:
         effect = min(IDENTIFIER_BONUS, 1.0 - total)
         features.append(Feature("identifier", 1.0, effect,
-                                f"same number {sorted(shared)[0]}"))
+                                N_("same number %(number)s", number=sorted(shared)[0])))
         total += effect
     elif query.identifiers and result.identifiers:
         features.append(Feature("identifier", 0.0, -IDENTIFIER_PENALTY,
-                                "numbers given on both sides differ"))
+                                N_("numbers given on both sides differ")))
         total -= IDENTIFIER_PENALTY
     if query.birth_dates and result.birth_dates:
         feature = _dates(query.birth_dates, result.birth_dates)
@@ -282,19 +293,18 @@ def score(query: Prepared, result: Prepared) -> Explained:
     if query.countries and result.countries:
         if query.countries & result.countries:
             common = sorted(query.countries & result.countries)[0]
-            features.append(Feature("country", 1.0, 0.0, f"both {common}"))
+            features.append(Feature("country", 1.0, 0.0, N_("both %(value)s", value=common)))
         else:
             features.append(Feature("country", 0.0, -COUNTRY_PENALTY,
-                                    f"{', '.join(sorted(query.countries))} vs "
-                                    f"{', '.join(sorted(result.countries))}"))
+                                    _versus(", ", query.countries, result.countries)))
             total -= COUNTRY_PENALTY
     if query.genders and result.genders:
         if query.genders & result.genders:
-            features.append(Feature("gender", 1.0, 0.0, f"both {sorted(query.genders)[0]}"))
+            features.append(Feature("gender", 1.0, 0.0,
+                                    N_("both %(value)s", value=sorted(query.genders)[0])))
         else:
             features.append(Feature("gender", 0.0, -GENDER_PENALTY,
-                                    f"{'/'.join(sorted(query.genders))} vs "
-                                    f"{'/'.join(sorted(result.genders))}"))
+                                    _versus("/", query.genders, result.genders)))
             total -= GENDER_PENALTY
     return Explained(round(max(0.0, min(1.0, total)), 4), features)
 
@@ -303,18 +313,25 @@ def _dates(query: set[str], result: set[str]) -> Feature:
     for q in query:
         for r in result:
             if q == r and len(q) == 10:
-                return Feature("birth_date", 1.0, DOB_DAY_BONUS, f"same day {q}")
+                return Feature("birth_date", 1.0, DOB_DAY_BONUS,
+                               N_("same day %(date)s", date=q))
     for q in query:
         for r in result:
             if q.startswith(r) or r.startswith(q):
-                return Feature("birth_date", 1.0, 0.0, f"{q} agrees with {r}")
+                return Feature("birth_date", 1.0, 0.0,
+                               N_("%(subject)s agrees with %(entry)s", subject=q, entry=r))
     q_years, r_years = {d[:4] for d in query}, {d[:4] for d in result}
     if q_years & r_years:
         return Feature("birth_date", 0.5, -DOB_DAY_PENALTY,
-                       f"same year, other day: {', '.join(sorted(query))} vs "
-                       f"{', '.join(sorted(result))}")
-    return Feature("birth_date", 0.0, -DOB_YEAR_PENALTY,
-                   f"{', '.join(sorted(query))} vs {', '.join(sorted(result))}")
+                       N_("same year, other day: %(subject)s vs %(entry)s",
+                          subject=", ".join(sorted(query)), entry=", ".join(sorted(result))))
+    return Feature("birth_date", 0.0, -DOB_YEAR_PENALTY, _versus(", ", query, result))
+
+
+def _versus(separator: str, query: Iterable[str], result: Iterable[str]) -> str:
+    """``RU, UA vs GB``: what each side gives, when they differ."""
+    return N_("%(subject)s vs %(entry)s", subject=separator.join(sorted(query)),
+              entry=separator.join(sorted(result)))
 
 
 # --------------------------------------------------------------------------- blocking

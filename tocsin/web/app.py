@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from tocsin import __version__, limits
+from tocsin import __version__, i18n, limits
 from tocsin.errors import AuthenticationError, InputError, NotFound, PermissionDenied
 from tocsin.i18n import N_
 from tocsin.lifecycle import clean_unfinished_imports
@@ -34,7 +34,7 @@ from tocsin.web.deps import CsrfFailed, DatabaseBusy, DatabaseSlots, LoginRequir
 from tocsin.web.guard import BodyGuard, session_checker
 from tocsin.web.origin import OriginCheck
 from tocsin.web.security import SecurityHeaders
-from tocsin.web.templating import NavItem, make_templates, render
+from tocsin.web.templating import NavItem, make_templates, render, request_language
 
 STATIC = Path(__file__).parent / "static"
 RETRY_AFTER_SECONDS = 2
@@ -147,9 +147,13 @@ def _said(exc: Exception) -> str:
 def _error(request: Request, status: int, message: str,
            problems: list[dict[str, str]] | None = None) -> Response:
     if _wants_json(request):
-        body: dict[str, Any] = {"detail": message}
-        if problems:
-            body["problems"] = problems
+        # ``detail`` and each problem's ``reason`` stay English (what API clients compare);
+        # ``detail_shown`` and ``reason_shown`` are in the language of the page that asks,
+        # what its script writes, as the HTML error pages do
+        with i18n.using(request_language(request)):
+            body: dict[str, Any] = {"detail": message, "detail_shown": str(message)}
+            if problems:
+                body["problems"] = [p | {"reason_shown": str(p["reason"])} for p in problems]
         return JSONResponse(body, status_code=status)
     # a single problem is the message itself: the page says it once (compared in English,
     # before either is translated)

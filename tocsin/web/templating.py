@@ -131,6 +131,9 @@ def make_templates() -> Jinja2Templates:
     # catalog has it, else shown as it is; Jinja escapes the result like any value
     env.filters["translate"] = i18n.translate
     env.filters["term"] = term
+    # a message kept with stored data (i18n.to_data) beside its English text:
+    # {{ f.reason_message|message(f.reason) }} (the English text when none was kept)
+    env.filters["message"] = i18n.from_data
     # |tojson writes UTF-8 as it is (the pages are UTF-8): Cyrillic stays one character,
     # not a six-byte escape; <, >, & and ' are still escaped for the HTML around it
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}

@@ -101,3 +101,43 @@ def test_upload_of_followthemoney_entities_says_what_was_left_out(
     expect(result).to_contain_text("Imported Fictional FtM set (2 transactions)",
                                    timeout=60_000)
     expect(result).to_contain_text("left out: 1 Address, 1 Directorship")
+
+
+def test_the_trace_explains_itself_in_russian(page: Page, live_server: LiveServer) -> None:
+    from sqlalchemy import select
+
+    from tocsin.access.principal import Principal
+    from tocsin.money import jobs
+    from tocsin.money.tables import TransactionSet
+
+    with live_server.db.transaction() as session:
+        demo.load(session, live_server.settings)
+    with live_server.db.transaction() as session:
+        found = session.scalar(select(TransactionSet.id).where(
+            TransactionSet.name == demo.DEMO_NAME))
+    assert found is not None
+    set_id = int(found)
+    with live_server.db.transaction() as session:
+        run = jobs.detect_now(session, Principal.system(), live_server.settings, set_id,
+                              jobs.detectors_from(["scatter_gather"], None))
+    start = run["findings"][0]["subject"]
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    switch = page.locator("#language-switch")
+    switch.locator("select").select_option("ru")
+    with page.expect_navigation():
+        switch.locator("button").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    page.goto(f"{live_server.url}/investigations/sets/{set_id}/trace?account={start}")
+    page.locator("#trace-form button[type=submit]").click()
+    expect(page.locator("#steps li").first).to_contain_text(
+        f"Отслеживание вперёд от счёта {start}", timeout=30_000)
+    expect(page.locator("#steps li").nth(1)).to_contain_text(" ушли с ")  # noqa: RUF001
+    ends = page.locator("#end-points tr td:nth-child(3)")
+    expect(ends.first).to_be_visible()
+    shown = ends.all_inner_texts()
+    assert shown and not {"hop limit", "unexplained balance remaining", "cash-out",
+                          "foreign bank", "crypto"} & set(shown), shown
+    kinds = page.locator("#end-points tr td:nth-child(2)").all_inner_texts()
+    assert kinds and not {"domestic", "unknown", "cash", "foreign", "crypto",
+                          "merchant"} & set(kinds), kinds

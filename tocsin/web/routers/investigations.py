@@ -135,10 +135,18 @@ def shown_job(request: Request, data: dict[str, Any]) -> dict[str, Any]:
 def shown_run(request: Request, run: dict[str, Any]) -> dict[str, Any]:
     """A detection run with each finding's reason in the language of the page that asks
     (``reason_shown``; ``reason`` stays English); a risk ranking with each contribution's
-    ``detail_shown`` likewise."""
+    ``detail_shown`` likewise, and a trace's explanations and end points (``explanation_shown``,
+    ``end_shown``)."""
     with i18n.using(request_language(request)):
         if isinstance(run.get("findings"), list):
             run = {**run, "findings": [reason_shown(f) for f in run["findings"]]}
+        if isinstance(run.get("trace"), dict) and isinstance(run.get("sankey"), dict):
+            run = views.trace_shown(run)
+        model = run.get("model")
+        if isinstance(model, dict):  # the supervised model's ranking: its source or error
+            run = {**run, "model": model | {
+                f"{key}_shown": str(i18n.from_data(model.get(f"{key}_message"), model[key]))
+                for key in ("error", "source") if isinstance(model.get(key), str)}}
         if isinstance(run.get("accounts"), list) and run.get("scored") is not None:
             run = {**run, "accounts": [
                 {**risk, "contributions": [
@@ -542,8 +550,9 @@ def api_trace(set_id: int, body: TraceRequest, request: Request, session: DbSess
         return _started(request, jobs.start_trace(session, principal, settings, record.id,
                                                   body.accounts, body.transactions, config,
                                                   since))
-    return JSONResponse(jobs.trace_now(session, principal, settings, record.id, body.accounts,
-                                       body.transactions, config, since))
+    return JSONResponse(shown_run(request, jobs.trace_now(
+        session, principal, settings, record.id, body.accounts, body.transactions, config,
+        since)))
 
 
 class ScoreRequest(BaseModel):

@@ -17,6 +17,12 @@
     merchant: { color: "#616a6b", shape: "round-rectangle" },
   };
   const FLAGGED = "#c0392b";
+  // An account's kind as the page's language names it (the data keep the code).
+  function kindName(kind) {
+    const names = { domestic: _("domestic"), unknown: _("unknown"), cash: _("cash"),
+      foreign: _("foreign"), crypto: _("crypto"), merchant: _("merchant") };
+    return names[kind] || kind;
+  }
 
   // ------------------------------------------------------------------ helpers
 
@@ -61,8 +67,8 @@
   async function problemText(response) {
     try {
       const body = await response.json();
-      const parts = (body.problems || []).map((p) => `${p.location}: ${p.reason}`);
-      return [body.detail, ...parts].filter(Boolean).join(" — ");
+      const parts = (body.problems || []).map((p) => `${p.location}: ${p.reason_shown || p.reason}`);
+      return [body.detail_shown || body.detail, ...parts].filter(Boolean).join(" — ");
     } catch (_err) {
       return _("request failed (%(status)s)", { status: response.status });
     }
@@ -367,7 +373,7 @@
       detail.replaceChildren(
         el("h2", {}, _("Account %(account)s", { account: body.id })),
         el("dl", { class: "facts" },
-          el("dt", {}, _("Kind")), el("dd", {}, body.end_point ? _("%(kind)s (end point)", { kind: body.kind }) : body.kind),
+          el("dt", {}, _("Kind")), el("dd", {}, body.end_point ? _("%(kind)s (end point)", { kind: kindName(body.kind) }) : kindName(body.kind)),
           el("dt", {}, _("Holder")), el("dd", {}, body.holder || _("unknown")),
           el("dt", {}, _("Bank")), el("dd", {}, [body.bank, body.country].filter(Boolean).join(", ") || _("unknown")),
           el("dt", {}, _("In")), el("dd", {}, _("%(count)s payments, %(amount)s", { count: body.payments_in, amount: money(body.amount_in) })),
@@ -416,7 +422,7 @@
       try {
         const { body } = await call(`${API}/sets/${setId}/accounts?q=${encodeURIComponent(q)}`);
         hits.replaceChildren(...(body.length ? body.map((a) => el("li", {},
-          el("span", {}, a.account_id, el("small", {}, " " + _("%(kind)s · %(count)s payments", { kind: a.kind, count: a.payments }))),
+          el("span", {}, a.account_id, el("small", {}, " " + _("%(kind)s · %(count)s payments", { kind: kindName(a.kind), count: a.payments }))),
           el("button", { type: "button", class: "secondary", "aria-label": _("Show %(account)s", { account: a.account_id }),
                          onclick: () => { loadAccount(a.account_id, true); selectAccount(a.account_id, false); } }, _("show"))))
           : [el("li", {}, _("No account matches."))]));
@@ -554,11 +560,11 @@
     }
     function showModel(result) {
       if (!result || result.error) {
-        modelSource.textContent = result ? result.error : "";
+        modelSource.textContent = result ? result.error_shown || result.error : "";
         return;
       }
       modelSource.textContent = _("%(source)s: %(accounts)s accounts and %(payments)s payments flagged",
-        { source: result.source, accounts: result.flagged_accounts, payments: result.flagged_transactions });
+        { source: result.source_shown || result.source, accounts: result.flagged_accounts, payments: result.flagged_transactions });
       modelAccounts.replaceChildren(...result.accounts.map((r) => modelItem(r, () => {
         loadAccount(r.subject, true);
         showAccount(r.subject).then(() => showModelReasons(_("Model score"), r))
@@ -625,24 +631,25 @@
         tooltip: { trigger: "item", formatter: (p) => p.dataType === "edge"
           ? tip(`${String(p.data.source).split(" · ")[0]} → ${String(p.data.target).split(" · ")[0]}`,
             money(p.data.value))
-          : tip(`${p.data.account} (${p.data.kind})`, p.data.end) },
+          : tip(`${p.data.account} (${kindName(p.data.kind)})`, p.data.end_shown || p.data.end) },
         series: [{
           type: "sankey", emphasis: { focus: "adjacency" }, nodeAlign: "left", layoutIterations: 16,
           data: sankey.nodes.map((n) => ({ ...n, itemStyle: { color: (KIND_STYLE[n.kind] || KIND_STYLE.unknown).color,
             borderColor: n.end ? FLAGGED : undefined, borderWidth: n.end ? 2 : 0 } })),
           links: sankey.links,
           label: { formatter: (p) => p.data.end && p.name.includes(" · ") && !p.name.includes("hop")
-            ? p.name.split(" · ")[1] : p.data.account, fontSize: 10 },
+            ? p.data.end_shown || p.name.split(" · ")[1] : p.data.account, fontSize: 10 },
           lineStyle: { color: "gradient", opacity: 0.4 },
         }],
       }, true);
       const steps = document.getElementById("steps");
       steps.replaceChildren(...sankey.steps.map((s) => el("li", {},
-        s.txn_id ? el("code", {}, s.txn_id) : null, s.txn_id ? " " : null, s.explanation,
-        s.end ? el("span", { class: "end" }, " — " + _("ends: %(end)s", { end: s.end })) : null)));
+        s.txn_id ? el("code", {}, s.txn_id) : null, s.txn_id ? " " : null,
+        s.explanation_shown || s.explanation,
+        s.end ? el("span", { class: "end" }, " — " + _("ends: %(end)s", { end: s.end_shown || s.end })) : null)));
       const ends = document.getElementById("end-points");
       ends.replaceChildren(...trace.end_points.map((p) => el("tr", {},
-        el("td", {}, p.account), el("td", {}, p.kind), el("td", {}, p.end),
+        el("td", {}, p.account), el("td", {}, kindName(p.kind)), el("td", {}, p.end_shown || p.end),
         el("td", { class: "num" }, money(p.amount)), el("td", { class: "num" }, p.paths))));
       status.textContent = trace.truncated
         ? _("%(count)s traced payments (stopped at the size limit; narrow the trace)", { count: trace.nodes })

@@ -44,17 +44,15 @@ AMLWORLD_HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,
 #: The note of an import whose label column holds no positive (laundering) value.
 LABELS_NONE_POSITIVE = "labels: none positive"
 
-__all__ = ["FORMATS", "LABELS_NONE_POSITIVE", "IngestReport", "check", "detect_format",
-           "ingest"]
+__all__ = ["FORMATS", "LABELS_NONE_POSITIVE", "CheckReport", "IngestReport", "check",
+           "detect_format", "ingest"]
 
 
 @dataclass
-class IngestReport:
-    """What an import produced (or, for a check, would produce)."""
+class CheckReport:
+    """What an import would produce (:func:`check`, which writes nothing)."""
 
     format: str
-    #: The new set's folder; None for a check, which writes nothing.
-    target: Path | None
     base_currency: str
     sources: list[str]
     transactions: int
@@ -67,6 +65,14 @@ class IngestReport:
     @property
     def rows_per_second(self) -> float:
         return self.transactions / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class IngestReport(CheckReport):
+    """What an import produced."""
+
+    #: The new set's folder.
+    target: Path = field(kw_only=True)
 
 
 def normalise_format(fmt: str) -> str:
@@ -157,8 +163,10 @@ def ingest(
     ``options`` carries format-specific settings (AMLSim ``start`` and
     ``currency``, AMLworld ``patterns``).
     """
-    return _run(fmt, sources, Path(target_dir), base_currency=base_currency, rates=rates,
-                mapping=mapping, progress=progress, options=options)
+    report, target = _run(fmt, sources, Path(target_dir), base_currency=base_currency,
+                          rates=rates, mapping=mapping, progress=progress, options=options)
+    assert target is not None
+    return IngestReport(**vars(report), target=target)
 
 
 def check(
@@ -170,19 +178,19 @@ def check(
     mapping: Path | str | None = None,
     progress: bool = False,
     options: Mapping[str, Any] | None = None,
-) -> IngestReport:
+) -> CheckReport:
     """Check ``sources`` as :func:`ingest` would import them, and write nothing.
 
     Every file is read, parsed and validated row by row by the same reader, converted
     with the same rate table and checked against the set's schema (required values,
     account kinds, unique ids, the row limit); the answer is the import's: the same
-    :class:`InputError` listing every problem, or a report of what the set would hold
-    (``target`` None). Only writing the Parquet files is left out. A reader that works
+    :class:`InputError` listing every problem, or a report of what the set would hold.
+    Only writing the Parquet files is left out. A reader that works
     on files of its own (Bitcoin's resolution of spent outputs) uses a scratch folder
     in the system's temporary directory, removed before returning.
     """
     return _run(fmt, sources, None, base_currency=base_currency, rates=rates,
-                mapping=mapping, progress=progress, options=options)
+                mapping=mapping, progress=progress, options=options)[0]
 
 
 def _run(
@@ -195,8 +203,9 @@ def _run(
     mapping: Path | str | None,
     progress: bool,
     options: Mapping[str, Any] | None,
-) -> IngestReport:
-    """Import into ``target_dir``, or only check when it is None."""
+) -> tuple[CheckReport, Path | None]:
+    """Import into ``target_dir``, or only check when it is None; the counts, and the set's
+    folder."""
     name = normalise_format(fmt)
     paths = [Path(s) for s in sources]
     if not paths:
@@ -226,11 +235,11 @@ def _run(
                        transactions=0, accounts=0, parties=0,
                        has_labels=ctx.has_labels, notes=ctx.notes)
         target = writer.commit(meta)
-    return IngestReport(
-        format=name, target=target, base_currency=table.base, sources=meta.sources,
+    return CheckReport(
+        format=name, base_currency=table.base, sources=meta.sources,
         transactions=meta.transactions, accounts=meta.accounts, parties=meta.parties,
         has_labels=meta.has_labels, seconds=time.perf_counter() - started, notes=ctx.notes,
-    )
+    ), target
 
 
 def _arrow_reason(exc: Exception) -> str:

@@ -44,6 +44,7 @@ from tocsin.money.ingest.xmlsafe import (
     iter_nodes,
     line_of,
     local,
+    namespace,
     text,
 )
 
@@ -123,9 +124,9 @@ def _is_camt053(node: Node, path: Path, state: _State) -> bool:
         state.ctx.problems.add(f"{path}:/", "not a camt.053 statement "
                                             "(Document/BkToCstmrStmt/Stmt expected)")
         return False
-    namespace = etree.QName(root).namespace or ""
-    if not NAMESPACE.match(namespace):
-        state.ctx.problems.add(f"{path}:/Document", f"unexpected namespace {namespace!r}")
+    uri = namespace(root)
+    if not NAMESPACE.match(uri):
+        state.ctx.problems.add(f"{path}:/Document", f"unexpected namespace {uri!r}")
         return False
     return True
 

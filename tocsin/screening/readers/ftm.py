@@ -51,9 +51,10 @@ def load_entities(path: Path) -> list[tuple[int, EntityProxy, dict[str, Any]]]:
             except ValueError as exc:
                 problems.append(Problem(f"{path.name}:{number}", f"not JSON ({exc})"))
                 continue
-            if not isinstance(data, dict) or "schema" not in data or not data.get("id"):
-                problems.append(Problem(f"{path.name}:{number}",
-                                        "not a FollowTheMoney entity (needs id and schema)"))
+            if not isinstance(data, dict) or not isinstance(data.get("schema"), str) \
+                    or not isinstance(data.get("id"), str) or not data["id"]:
+                problems.append(Problem(f"{path.name}:{number}", "not a FollowTheMoney entity "
+                                        "(needs an id and a schema, each as text)"))
                 continue
             try:
                 proxy = model.get_proxy({"id": data["id"], "schema": data["schema"],

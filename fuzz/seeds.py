@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
-import tempfile
-from pathlib import Path
 
-from fuzz.targets import FIXTURES, SEPARATOR, TARGETS
+from fuzz.targets import FIXTURES, SEPARATOR, TARGETS, backup_seed
 
 MONEY = FIXTURES / "money"
 
@@ -38,7 +35,7 @@ def _seeds() -> dict[str, list[bytes]]:
                        b"Customs,B,2\nmoney_laundering,RS,2023,cases,12,cases,Courts,A,1\n"],
         "programmes-csv": [_programme_table("csv")],
         "programmes-xlsx": [_programme_table("xlsx")],
-        "backup-restore": [_backup()],
+        "backup-restore": [backup_seed()],
         "bitcoin-blk": [_blk(), (FIXTURES / "crypto" / "blk86756-testnet.dat").read_bytes()],
         "bitcoin-json": [(FIXTURES / "crypto" / "getblock-genesis-v2.json").read_bytes()],
         "bitcoin-etl": [(FIXTURES / "crypto" / n).read_bytes()
@@ -80,24 +77,6 @@ def _programme_table(fmt: str) -> bytes:
     else:
         write_xlsx([row], out, _platform()[1])
     return out.getvalue()
-
-
-def _backup() -> bytes:
-    from fuzz.targets import _platform
-    from tocsin.store.backup import backup
-    from tocsin.store.engine import make_engine
-
-    folder = Path(tempfile.mkdtemp(prefix="tocsin-seed-"))
-    (folder / "data" / "documents").mkdir(parents=True)
-    (folder / "data" / "documents" / "note.txt").write_text("a document\n")
-    engine = make_engine(f"sqlite:///{_platform()[0]}")
-    try:
-        backup(engine, folder / "data", folder / "seed.zip")
-    finally:
-        engine.dispose()
-    data = (folder / "seed.zip").read_bytes()
-    shutil.rmtree(folder)
-    return data
 
 
 def main() -> None:

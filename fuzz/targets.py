@@ -4,11 +4,19 @@ A target feeds its bytes to the same function the web and the command line
 call. It may succeed or raise :class:`~tocsin.errors.TocsinError` (the clear,
 located error a user sees); any other exception, a hang or runaway memory is a
 bug. Importers that read files get the bytes as a file in a scratch folder.
+
+Importers that write (a transaction set, a restored database) are fuzzed through
+their check, which reads, parses and validates every row exactly as the import
+does and writes nothing (:func:`tocsin.money.ingest.check`,
+:func:`tocsin.store.backup.check`): writing costs most of the time of an accepted
+input and is the same code for every input. :meth:`Target.write` runs the full
+import instead; the short run of every suite run fuzzes that path too.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -27,12 +35,27 @@ SEPARATOR = b"\n\x00\x00\n"
 @dataclass(frozen=True)
 class Target:
     name: str
-    run: Callable[[bytes], None]
+    #: Feeds one input to the importer: ``fuzz(data, write)``; ``write`` False checks only.
+    fuzz: Callable[[bytes, bool], None]
     about: str
+    #: Whether the import writes beyond its check (a set, a database): then the checked
+    #: path and the writing path are two things to fuzz.
+    writes: bool = False
+    #: Seeds made afresh for each run, for inputs that only hold for the running version
+    #: (a backup names the schema revisions it restores onto).
+    fresh: Callable[[], list[bytes]] | None = None
 
     @property
     def corpus(self) -> Path:
         return CORPUS / self.name
+
+    def run(self, data: bytes) -> None:
+        """The path long runs fuzz: read, parse, validate (the check of a writing import)."""
+        self.fuzz(data, False)
+
+    def write(self, data: bytes) -> None:
+        """The full import, writing what it imports."""
+        self.fuzz(data, True)
 
 
 @cache
@@ -47,18 +70,27 @@ def own_scratch() -> None:
     _scratch.cache_clear()
 
 
+@cache
+def _fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
 def _file(name: str, data: bytes) -> Path:
     path = _scratch() / name
     path.write_bytes(data)
     return path
 
 
-def _ingest(fmt: str, files: dict[str, bytes], **kwargs: Any) -> None:
-    from tocsin.money.ingest import ingest
+def _ingest(fmt: str, files: dict[str, bytes], write: bool, **kwargs: Any) -> None:
+    from tocsin.money.ingest import check, ingest
 
+    sources = [_file(name, data) for name, data in files.items()]
+    if not write:
+        check(fmt, sources, **kwargs)
+        return
     target = _scratch() / "set"
     try:
-        ingest(fmt, [_file(name, data) for name, data in files.items()], target, **kwargs)
+        ingest(fmt, sources, target, **kwargs)
     finally:
         shutil.rmtree(target, ignore_errors=True)
 
@@ -87,59 +119,64 @@ def prepare() -> None:
     from the same process), what the targets would otherwise build on the way: the
     migrated database, and the territory-name index FollowTheMoney builds on its first
     unknown country (seconds; on a busy machine more than libFuzzer's 10-second mark for a
-    slow input)."""
+    slow input). Temporary files go to memory from here on, where the system has it."""
     from followthemoney.types import registry
 
+    # temporary files in memory where the system has it: a file or two per input on a busy
+    # disk cost milliseconds (mkdtemp makes private folders inside)
+    shm = Path("/dev/shm")  # noqa: S108
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        tempfile.tempdir = str(shm)
     _platform()
     registry.country.clean("no such country")
 
 
-def goaml(data: bytes) -> None:
-    _ingest("goaml", {"report.xml": data})
+def goaml(data: bytes, write: bool) -> None:
+    _ingest("goaml", {"report.xml": data}, write)
 
 
-def camt053(data: bytes) -> None:
-    _ingest("camt053", {"statement.xml": data})
+def camt053(data: bytes, write: bool) -> None:
+    _ingest("camt053", {"statement.xml": data}, write)
 
 
-def amlworld(data: bytes) -> None:
-    _ingest("amlworld", {"Fuzz_Trans.csv": data})
+def amlworld(data: bytes, write: bool) -> None:
+    _ingest("amlworld", {"Fuzz_Trans.csv": data}, write)
 
 
-def amlworld_patterns(data: bytes) -> None:
-    _ingest("amlworld", {"Tiny_Trans.csv": (FIXTURES / "money/amlworld/Tiny_Trans.csv")
-                         .read_bytes(), "Tiny_Patterns.txt": data})
+def amlworld_patterns(data: bytes, write: bool) -> None:
+    _ingest("amlworld", {"Tiny_Trans.csv": _fixture("money/amlworld/Tiny_Trans.csv"),
+                         "Tiny_Patterns.txt": data}, write)
 
 
-def amlsim(data: bytes) -> None:
+def amlsim(data: bytes, write: bool) -> None:
     nodes, _, transactions = data.partition(SEPARATOR)
-    _ingest("amlsim", {"nodes.csv": nodes, "transactions.csv": transactions})
+    _ingest("amlsim", {"nodes.csv": nodes, "transactions.csv": transactions}, write)
 
 
-def csv_mapping(data: bytes) -> None:
+def csv_mapping(data: bytes, write: bool) -> None:
     """A bank export read through a column mapping (the generic CSV importer)."""
-    _ingest("csv", {"export.csv": data},
+    _ingest("csv", {"export.csv": data}, write,
             mapping=FIXTURES / "money/tabular/bank_export.yaml")
 
 
-def excel_mapping(data: bytes) -> None:
+def excel_mapping(data: bytes, write: bool) -> None:
     """An Excel workbook read through a column mapping (zip and XML inside)."""
-    _ingest("csv", {"ledger.xlsx": data}, mapping=FIXTURES / "money/tabular/ledger.yaml")
+    _ingest("csv", {"ledger.xlsx": data}, write, mapping=FIXTURES / "money/tabular/ledger.yaml")
 
 
-def mapping_file(data: bytes) -> None:
+def mapping_file(data: bytes, write: bool) -> None:
     """The YAML column mapping itself, applied to a good export."""
-    _ingest("csv", {"export.csv": (FIXTURES / "money/tabular/bank_export.csv").read_bytes()},
+    _ingest("csv", {"export.csv": _fixture("money/tabular/bank_export.csv")}, write,
             mapping=_file("mapping.yaml", data))
 
 
-def iati(data: bytes) -> None:
+def iati(data: bytes, write: bool = False) -> None:
     from tocsin.taskforce.iati.reader import read_activities
 
     read_activities(io.BytesIO(data), _platform()[1])
 
 
-def indicators(data: bytes) -> None:
+def indicators(data: bytes, write: bool = False) -> None:
     """The threat-indicator CSV, read as the import reads an uploaded file."""
     from tocsin.coherence.threats import parse_csv
     from tocsin.errors import InputError
@@ -152,23 +189,52 @@ def indicators(data: bytes) -> None:
               "indicators.csv")
 
 
-def programmes_csv(data: bytes) -> None:
+def programmes_csv(data: bytes, write: bool = False) -> None:
     from tocsin.taskforce.tabular.exchange import read_table
 
     read_table(io.BytesIO(data), "csv", _platform()[1])
 
 
-def programmes_xlsx(data: bytes) -> None:
+def programmes_xlsx(data: bytes, write: bool = False) -> None:
     from tocsin.taskforce.tabular.exchange import read_table
 
     read_table(io.BytesIO(data), "xlsx", _platform()[1])
 
 
-def backup_restore(data: bytes) -> None:
-    """A backup zip restored into a copy of a migrated database."""
-    from tocsin.store.backup import restore
+def backup_seed() -> bytes:
+    """A backup of the migrated database, with one stored file: the seed of backup-restore."""
+    from tocsin.store.backup import backup
     from tocsin.store.engine import make_engine
 
+    folder = Path(tempfile.mkdtemp(prefix="tocsin-seed-"))
+    (folder / "data" / "documents").mkdir(parents=True)
+    (folder / "data" / "documents" / "note.txt").write_text("a document\n")
+    engine = make_engine(f"sqlite:///{_platform()[0]}")
+    try:
+        backup(engine, folder / "data", folder / "seed.zip")
+    finally:
+        engine.dispose()
+    data = (folder / "seed.zip").read_bytes()
+    shutil.rmtree(folder)
+    return data
+
+
+@cache
+def _platform_engine() -> Any:
+    """An engine on the shared migrated database, which a backup check only reads."""
+    from tocsin.store.engine import make_engine
+
+    return make_engine(f"sqlite:///{_platform()[0]}")
+
+
+def backup_restore(data: bytes, write: bool) -> None:
+    """A backup zip checked against the migrated database, or restored into a copy of it."""
+    from tocsin.store.backup import check, restore
+    from tocsin.store.engine import make_engine
+
+    if not write:
+        check(_platform_engine(), _scratch() / "restore-data", _file("backup.zip", data))
+        return
     database = _scratch() / "restore.db"
     shutil.copy(_platform()[0], database)
     data_dir = _scratch() / "restore-data"
@@ -180,61 +246,65 @@ def backup_restore(data: bytes) -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def bitcoin_blk(data: bytes) -> None:
-    _ingest("bitcoin", {"blk00000.dat": data})
+def bitcoin_blk(data: bytes, write: bool) -> None:
+    _ingest("bitcoin", {"blk00000.dat": data}, write)
 
 
-def bitcoin_json(data: bytes) -> None:
-    _ingest("bitcoin", {"getblock.json": data})
+def bitcoin_json(data: bytes, write: bool) -> None:
+    _ingest("bitcoin", {"getblock.json": data}, write)
 
 
-def bitcoin_etl(data: bytes) -> None:
+def bitcoin_etl(data: bytes, write: bool) -> None:
     """A bitcoin-etl transactions export (JSON lines or CSV) with the blocks of the fixture."""
     _ingest("bitcoin", {"transactions.json": data,
-                        "blocks.json": (FIXTURES / "crypto" / "etl-blocks.json").read_bytes()})
+                        "blocks.json": _fixture("crypto/etl-blocks.json")}, write)
 
 
-def ethereum_csv(data: bytes) -> None:
-    _ingest("ethereum", {"transactions.csv": data})
+def ethereum_csv(data: bytes, write: bool) -> None:
+    _ingest("ethereum", {"transactions.csv": data}, write)
 
 
-def ethereum_tokens(data: bytes) -> None:
+def ethereum_tokens(data: bytes, write: bool) -> None:
     """An ethereum-etl token_transfers.csv, timed by the blocks.csv of the fixture."""
     _ingest("ethereum", {"token_transfers.csv": data,
-                         "blocks.csv": (FIXTURES / "crypto" / "eth-blocks.csv").read_bytes()})
+                         "blocks.csv": _fixture("crypto/eth-blocks.csv")}, write)
 
 
-def ftm_set(data: bytes) -> None:
-    _ingest("ftm", {"entities.jsonl": data})
+def ftm_set(data: bytes, write: bool) -> None:
+    _ingest("ftm", {"entities.jsonl": data}, write)
 
 
-def tagpack(data: bytes) -> None:
+def tagpack(data: bytes, write: bool = False) -> None:
     from tocsin.money.crypto.tags import read_tagpack
 
     read_tagpack(_file("tagpack.yaml", data))
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
-    Target("goaml", goaml, "goAML XML reports"),
-    Target("camt053", camt053, "ISO 20022 camt.053 bank statements"),
-    Target("amlworld", amlworld, "AMLworld transaction CSV"),
-    Target("amlworld-patterns", amlworld_patterns, "AMLworld laundering patterns file"),
-    Target("amlsim", amlsim, "AMLSim nodes and transactions CSV"),
-    Target("csv-mapping", csv_mapping, "generic CSV through a column mapping"),
-    Target("excel-mapping", excel_mapping, "generic Excel through a column mapping"),
-    Target("mapping-file", mapping_file, "the YAML column mapping"),
+    Target("goaml", goaml, "goAML XML reports", writes=True),
+    Target("camt053", camt053, "ISO 20022 camt.053 bank statements", writes=True),
+    Target("amlworld", amlworld, "AMLworld transaction CSV", writes=True),
+    Target("amlworld-patterns", amlworld_patterns, "AMLworld laundering patterns file",
+           writes=True),
+    Target("amlsim", amlsim, "AMLSim nodes and transactions CSV", writes=True),
+    Target("csv-mapping", csv_mapping, "generic CSV through a column mapping", writes=True),
+    Target("excel-mapping", excel_mapping, "generic Excel through a column mapping", writes=True),
+    Target("mapping-file", mapping_file, "the YAML column mapping", writes=True),
     Target("iati", iati, "IATI activity XML"),
     Target("indicators", indicators, "threat indicator CSV"),
     Target("programmes-csv", programmes_csv, "programme template, CSV"),
     Target("programmes-xlsx", programmes_xlsx, "programme template, Excel"),
-    Target("backup-restore", backup_restore, "backup zip restore"),
-    Target("bitcoin-blk", bitcoin_blk, "Bitcoin Core blk*.dat block files"),
-    Target("bitcoin-json", bitcoin_json, "Bitcoin Core RPC JSON (getblock, getrawtransaction)"),
-    Target("bitcoin-etl", bitcoin_etl, "bitcoin-etl transactions export (JSON lines, CSV)"),
-    Target("ethereum-csv", ethereum_csv, "ethereum-etl transactions CSV"),
-    Target("ethereum-tokens", ethereum_tokens, "ethereum-etl token transfers CSV"),
+    Target("backup-restore", backup_restore, "backup zip restore", writes=True,
+           fresh=lambda: [backup_seed()]),
+    Target("bitcoin-blk", bitcoin_blk, "Bitcoin Core blk*.dat block files", writes=True),
+    Target("bitcoin-json", bitcoin_json, "Bitcoin Core RPC JSON (getblock, getrawtransaction)",
+           writes=True),
+    Target("bitcoin-etl", bitcoin_etl, "bitcoin-etl transactions export (JSON lines, CSV)",
+           writes=True),
+    Target("ethereum-csv", ethereum_csv, "ethereum-etl transactions CSV", writes=True),
+    Target("ethereum-tokens", ethereum_tokens, "ethereum-etl token transfers CSV", writes=True),
     Target("tagpack", tagpack, "TagPack YAML (attributions of Bitcoin addresses)"),
-    Target("ftm-set", ftm_set, "FollowTheMoney entities into a transaction set"),
+    Target("ftm-set", ftm_set, "FollowTheMoney entities into a transaction set", writes=True),
 )}
 
 

@@ -72,6 +72,9 @@ def test_backup_and_restore(env: Path) -> None:
     target = env / "backup.zip"
     assert "rows" in run("backup", str(target))
     run("user", "add", "bob", "--role", "analyst", "--unit", "tntd-spmu")
+    checked = " ".join(run("restore", str(target), "--check").split())
+    assert "can be restored; nothing was changed" in checked
+    assert "bob" in run("user", "list")  # the check changed nothing
     run("restore", str(target))
     listing = run("user", "list")
     assert "ana" in listing and "bob" not in listing

@@ -4,6 +4,9 @@ The short run (a few seconds per importer) catches regressions in CI; the long
 run of docs/fuzzing.md is marked slow. Each kind of run fuzzes its targets one
 after the other in one process that instruments the importers once (python -m
 fuzz.run TARGET... --jobs 2), and each target still passes or fails on its own.
+Importers that write are fuzzed through their check; a short run of their full,
+writing import keeps that path fuzzed too, and every committed input must get
+the same answer from the check and from the import.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,21 +30,43 @@ LONG_SECONDS = int(os.environ.get("TOCSIN_FUZZ_LONG_SECONDS", "1800"))
 JOBS = min(2, len(os.sched_getaffinity(0)))
 
 
+WRITING = sorted(name for name, target in TARGETS.items() if target.writes)
+
+
+def _answer(feed: Callable[[bytes], None], data: bytes, where: str) -> str:
+    """"accepted", or the input error the user would read."""
+    try:
+        feed(data)
+    except expected_errors() as exc:
+        assert str(exc).strip(), f"{where}: an input error without a message"
+        return f"{type(exc).__name__}: {exc}"
+    return "accepted"
+
+
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_the_committed_corpus_imports_or_is_refused_clearly(name: str) -> None:
     target = TARGETS[name]
-    inputs = sorted(target.corpus.iterdir())
+    inputs = [(path.name, path.read_bytes()) for path in sorted(target.corpus.iterdir())]
     assert inputs, f"no seed inputs for {name}"
-    for path in inputs:
-        try:
-            target.run(path.read_bytes())
-        except expected_errors() as exc:
-            assert str(exc).strip(), f"{path.name}: an input error without a message"
+    inputs += [(f"fresh seed {n}", data) for n, data in enumerate(
+        target.fresh() if target.fresh is not None else [])]
+    answers = []
+    for where, data in inputs:
+        checked = _answer(target.run, data, where)
+        answers.append(checked)
+        if target.writes:
+            written = _answer(target.write, data, where)
+            assert checked == written, (
+                f"{where}: the check answers {checked!r}, the import {written!r}")
+    if target.writes:  # the seeds hold good files: the agreement is tested on both answers
+        assert "accepted" in answers, f"{name}: no input is accepted"
 
 
-def _fuzz_selected(request: pytest.FixtureRequest, test: str, seconds: int) -> Path:
+def _fuzz_selected(request: pytest.FixtureRequest, test: str, seconds: int,
+                   *flags: str) -> Path:
     """Fuzz each target of ``test`` that this session selected, ``seconds`` each, in one
-    run; the folder with the logs, the exit codes and the inputs kept."""
+    run (with ``flags`` of python -m fuzz.run); the folder with the logs, the exit codes
+    and the inputs kept."""
     names = sorted({str(item.callspec.params["name"]) for item in request.session.items
                     if isinstance(item, pytest.Function) and item.originalname == test})
     folder = request.getfixturevalue("tmp_path_factory").mktemp(test)
@@ -48,7 +74,7 @@ def _fuzz_selected(request: pytest.FixtureRequest, test: str, seconds: int) -> P
     with subprocess.Popen(
             [sys.executable, "-m", "fuzz.run", *names, "--seconds", str(seconds),
              "--new-corpus", str(folder / "new"), "--artifacts", str(folder / "crashes"),
-             "--logs", str(folder / "logs"), "--jobs", str(JOBS)],
+             "--logs", str(folder / "logs"), "--jobs", str(JOBS), *flags],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)}) as run:
         try:
@@ -90,6 +116,18 @@ def short_runs(request: pytest.FixtureRequest) -> Path:
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_a_short_fuzzing_run_finds_nothing(name: str, short_runs: Path) -> None:
     _check(name, short_runs)
+
+
+@pytest.fixture(scope="module")
+def short_writing_runs(request: pytest.FixtureRequest) -> Path:
+    return _fuzz_selected(request, "test_a_short_fuzzing_run_of_the_writing_import_finds_nothing",
+                          SHORT_SECONDS, "--write")
+
+
+@pytest.mark.parametrize("name", WRITING)
+def test_a_short_fuzzing_run_of_the_writing_import_finds_nothing(
+        name: str, short_writing_runs: Path) -> None:
+    _check(name, short_writing_runs)
 
 
 @pytest.fixture(scope="module")

@@ -144,3 +144,48 @@ def test_restore_needs_an_audit_key(db: Database, settings: Settings, tmp_path: 
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigurationError, match="audit log needs a key"):
         backup.restore(db.engine, settings.data_dir, tmp_path / "b.zip")
+
+
+def test_a_backup_is_checked_whole_before_anything_is_restored(
+        db: Database, settings: Settings, tmp_path: Path) -> None:
+    _fill(db, settings.data_dir)
+    made = backup.backup(db.engine, settings.data_dir, tmp_path / "b.zip")
+    checked = backup.check(db.engine, settings.data_dir, tmp_path / "b.zip")
+    loaded = {name: count for name, count in made.rows.items() if name not in backup.AUDIT_TABLES}
+    assert (checked.rows, checked.files) == (loaded, 1)
+
+    # the stored document is damaged after its first bytes (its CRC no longer holds): a
+    # restore that copied before checking would have overwritten the document with it
+    with zipfile.ZipFile(tmp_path / "b.zip") as src, \
+            zipfile.ZipFile(tmp_path / "stored.zip", "w", zipfile.ZIP_STORED) as dst:
+        for item in src.infolist():
+            dst.writestr(item.filename, src.read(item))
+    raw = (tmp_path / "stored.zip").read_bytes()
+    (tmp_path / "damaged.zip").write_bytes(raw.replace(b"attached document",
+                                                       b"attached documenT"))
+    (settings.data_dir / "documents" / "report.txt").write_text("kept as it is")
+    with db.transaction() as session:
+        session.add(Unit(code="after", name="Added after the backup"))
+    before = _snapshot(db)
+    for attempt in (backup.check, backup.restore):
+        with pytest.raises(InputError, match=r"files/documents/report\.txt.*damaged entry"):
+            attempt(db.engine, settings.data_dir, tmp_path / "damaged.zip")
+    assert (settings.data_dir / "documents" / "report.txt").read_text() == "kept as it is"
+    assert _snapshot(db) == before
+    with db.transaction() as session:
+        assert session.scalar(select(Unit).where(Unit.code == "after")) is not None
+
+
+def test_a_row_count_that_differs_from_the_manifest_is_found_by_the_check(
+        db: Database, settings: Settings, tmp_path: Path) -> None:
+    _fill(db, settings.data_dir)
+    backup.backup(db.engine, settings.data_dir, tmp_path / "b.zip")
+    with zipfile.ZipFile(tmp_path / "b.zip") as src, \
+            zipfile.ZipFile(tmp_path / "short.zip", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "tables/tf_activities.jsonl":
+                data = b"".join(data.splitlines(keepends=True)[:2])
+            dst.writestr(item, data)
+    with pytest.raises(InputError, match=r"row counts differ .*tf_activities"):
+        backup.check(db.engine, settings.data_dir, tmp_path / "short.zip")

@@ -29,7 +29,8 @@ def ingest(
                               help="amlworld, amlsim, goaml, camt053, ftm, bitcoin, ethereum, "
                                    "csv or xlsx."),
     sources: list[Path] = typer.Argument(..., help="Files (or an AMLSim folder) to import."),
-    name: str = typer.Option(..., help="Name of the new transaction set."),
+    name: str | None = typer.Option(None, help="Name of the new transaction set (needed "
+                                    "unless --check)."),
     handling: str = typer.Option("AMBER", help="Handling code (TLP) of the set."),
     unit: str | None = typer.Option(None, help="Owning unit code (default: your unit)."),
     patterns: list[Path] = typer.Option([], help="AMLworld *_Patterns.txt (repeatable)."),
@@ -42,21 +43,22 @@ def ingest(
     network: str | None = typer.Option(None, help="Bitcoin JSON and hex: mainnet (default), "
                                        "testnet, signet or regtest."),
     description: str = typer.Option("", help="What the set is, where it came from."),
+    check: bool = typer.Option(False, "--check", help="Only check the files: read and "
+                               "validate every row as the import does, report the problems "
+                               "or what the set would hold, and write nothing."),
     as_user: str | None = USER,
 ) -> None:
     """Import transaction files into a new transaction set.
 
     Example: tocsin money ingest amlworld HI-Small_Trans.csv --patterns HI-Small_Patterns.txt --name "Case 12" --handling AMBER --unit tntd-spmu
     """  # noqa: E501
-    options: dict[str, object] = {}
-    if patterns:
-        options["patterns"] = patterns
-    if start is not None:
-        options["start"] = start
-    if currency:
-        options["currency"] = currency
-    if network:
-        options["network"] = network
+    if check:
+        _check_files(fmt, sources, base_currency=base_currency, rates=rates, mapping=mapping,
+                     options=_options(patterns, start, currency, network))
+        return
+    if name is None:
+        raise fail(InputError.single("--name", "give the new transaction set a name"))
+    options = _options(patterns, start, currency, network)
     try:
         with transaction() as session:
             who = acting_as(session, as_user)
@@ -77,6 +79,39 @@ def ingest(
                   f"transactions, {report.accounts:,} accounts, {report.parties:,} parties "
                   f"({report.format}, {report.base_currency}) in {report.seconds:.1f} s "
                   f"({report.rows_per_second:,.0f} rows/s).", highlight=False)
+    for note in report.notes:
+        console.print(f"  {note}", highlight=False)
+
+
+def _options(patterns: list[Path], start: datetime | None, currency: str | None,
+             network: str | None) -> dict[str, object]:
+    """The format-specific settings of an import, from its command-line options."""
+    options: dict[str, object] = {}
+    if patterns:
+        options["patterns"] = patterns
+    if start is not None:
+        options["start"] = start
+    if currency:
+        options["currency"] = currency
+    if network:
+        options["network"] = network
+    return options
+
+
+def _check_files(fmt: str, sources: list[Path], *, base_currency: str, rates: Path | None,
+                 mapping: Path | None, options: dict[str, object]) -> None:
+    """``ingest --check``: the import's answer, without a set, a database or a write."""
+    from tocsin.money.ingest import check
+
+    try:
+        report = check(fmt, sources, base_currency=base_currency, rates=rates, mapping=mapping,
+                       options=options, progress=True)
+    except TocsinError as exc:
+        raise fail(exc) from None
+    console.print(f"Checked: {report.transactions:,} transactions, {report.accounts:,} "
+                  f"accounts, {report.parties:,} parties ({report.format}, "
+                  f"{report.base_currency}) in {report.seconds:.1f} s; nothing was written.",
+                  highlight=False)
     for note in report.notes:
         console.print(f"  {note}", highlight=False)
 

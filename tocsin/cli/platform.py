@@ -111,17 +111,29 @@ def backup(path: Path = typer.Argument(..., help="Zip file to write."),
                     rows=sum(report.rows.values()), files=report.files))
 
 
-def restore(path: Path = typer.Argument(..., exists=True, help="Backup zip to restore.")) -> None:
+def restore(path: Path = typer.Argument(..., exists=True, help="Backup zip to restore."),
+            check: bool = typer.Option(False, "--check", help="Only check the backup: read "
+                                       "and validate its manifest, every row and every "
+                                       "stored file as a restore would, and change nothing.")
+            ) -> None:
     """Replace the database content and data folder with a backup.
 
     Example: tocsin restore /srv/backups/tocsin-2026-11-22.zip
     """
     from tocsin.cli.common import console, database
     from tocsin.store import backup as backups
-    from tocsin.store.private import is_encrypted
+    from tocsin.store.private import is_encrypted, opened_backup
 
     settings = get_settings()
     passphrase = _passphrase(confirm=False) if is_encrypted(path) else None
+    if check:
+        with database() as db, \
+                opened_backup(path, passphrase, settings.data_dir / ".restoring") as plain:
+            report = backups.check(db.engine, settings.data_dir, plain)
+        console.print(_("Checked %(rows)s rows and %(files)s files: the backup can be "
+                        "restored; nothing was changed",
+                        rows=sum(report.rows.values()), files=report.files))
+        return
     with database() as db:
         report = backups.restore_file(db.engine, settings.data_dir, path, passphrase,
                                       audit_key=settings.audit_hmac_key())

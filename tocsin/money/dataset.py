@@ -2,7 +2,9 @@
 
 Importers write into a hidden temporary directory beside the target and the
 directory is moved into place with :func:`os.replace` only after every row has
-been validated, so a failed or interrupted import leaves nothing behind.
+been validated, so a failed or interrupted import leaves nothing behind. A writer
+made with ``check=True`` validates every table exactly the same way and writes
+nothing: that is how an import is checked before it is run.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -103,11 +106,25 @@ class SetWriter:
     Use :meth:`write_transactions` as often as needed (it streams to Parquet),
     then :meth:`write_accounts`, :meth:`write_parties` and :meth:`commit`.
     Leaving the ``with`` block without committing removes everything written.
+
+    With ``check=True`` every table is conformed to its schema and checked (required
+    values, account kinds, unique ids, the row limit) as for a real import, but no
+    Parquet file is written, ``target`` is neither needed nor touched, and :meth:`commit`
+    only fills in the counts. :attr:`temp` is then a scratch folder in the system's
+    temporary directory, made on first use (an importer that works on files of its own,
+    such as the Bitcoin reader resolving spent outputs) and removed at the end.
     """
 
-    def __init__(self, target: Path, background: bool = True) -> None:
-        self.target = Path(target)
-        self.temp = self.target.parent / f".{self.target.name}.partial-{uuid.uuid4().hex[:8]}"
+    def __init__(self, target: Path | None, background: bool = True, *,
+                 check: bool = False) -> None:
+        if target is None and not check:
+            raise ValueError("a transaction set needs a target folder")
+        self.check = check
+        self.target = Path(target) if target is not None else None
+        self._temp: Path | None = None
+        if self.target is not None and not check:
+            self._temp = (self.target.parent
+                          / f".{self.target.name}.partial-{uuid.uuid4().hex[:8]}")
         self._txn_writer: pq.ParquetWriter | None = None
         self.transaction_count = 0
         self.account_count = 0
@@ -119,11 +136,23 @@ class SetWriter:
         self._committed = False
         # Parquet encoding runs beside the parsing (pyarrow releases the GIL).
         self._background: ThreadPoolExecutor | None = \
-            ThreadPoolExecutor(1, thread_name_prefix="set-writer") if background else None
+            ThreadPoolExecutor(1, thread_name_prefix="set-writer") \
+            if background and not check else None
         self._pending: list[Future[None]] = []
         self._failure: BaseException | None = None
 
+    @property
+    def temp(self) -> Path:
+        """The folder the set is written to before it is moved into place (a scratch folder
+        when checking)."""
+        if self._temp is None:
+            self._temp = Path(tempfile.mkdtemp(prefix="tocsin-check-"))
+        return self._temp
+
     def __enter__(self) -> SetWriter:
+        if self.check:
+            return self
+        assert self.target is not None
         if self.target.exists():
             raise InputError.single(str(self.target), N_("a transaction set already exists "
                                                          "here"))
@@ -144,7 +173,8 @@ class SetWriter:
             with contextlib.suppress(Exception):  # the directory is removed anyway
                 self._txn_writer.close()
             self._txn_writer = None
-        shutil.rmtree(self.temp, ignore_errors=True)
+        if self._temp is not None:
+            shutil.rmtree(self._temp, ignore_errors=True)
 
     def write_transactions(self, batch: pa.Table | pa.RecordBatch) -> None:
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
@@ -156,6 +186,8 @@ class SetWriter:
                                              "set by TOCSIN_IMPORT_MAX_TRANSACTIONS",
                                              most=Number(most)))
         self.positive_labels += _trues(table.column("label"))
+        if self.check:
+            return
         if self._background is None:
             self._write_block(table)
             return
@@ -188,7 +220,8 @@ class SetWriter:
             raise InputError.single(ACCOUNTS_FILE, N_("unknown account kind(s) %(kinds)s",
                                                       kinds=str(kinds)))
         _require_unique(table, "account_id", ACCOUNTS_FILE)
-        pq.write_table(table, self.temp / ACCOUNTS_FILE, compression="zstd")
+        if not self.check:
+            pq.write_table(table, self.temp / ACCOUNTS_FILE, compression="zstd")
         self.account_count = table.num_rows
         self.positive_labels += _trues(table.column("label"))
         self._accounts_written = True
@@ -196,14 +229,25 @@ class SetWriter:
     def write_parties(self, table: pa.Table) -> None:
         table = conform(table, PARTIES, PARTIES_FILE)
         _require_unique(table, "party_id", PARTIES_FILE)
-        pq.write_table(table, self.temp / PARTIES_FILE, compression="zstd")
+        if not self.check:
+            pq.write_table(table, self.temp / PARTIES_FILE, compression="zstd")
         self.party_count = table.num_rows
         self._parties_written = True
 
-    def commit(self, meta: SetMeta) -> Path:
-        """Finish the files, write ``meta.json`` and move the set into place."""
+    def commit(self, meta: SetMeta) -> Path | None:
+        """Finish the files, write ``meta.json`` and move the set into place; the set's
+        folder. When checking: fill in ``meta``'s counts, remove the scratch folder and
+        return None."""
         self._drain()
         self._shutdown()
+        meta.transactions = self.transaction_count
+        meta.accounts = self.account_count
+        meta.parties = self.party_count
+        if self.check:
+            self.abort()
+            self._committed = True
+            return None
+        assert self.target is not None
         if self._txn_writer is None:
             pq.write_table(TRANSACTIONS.empty_table(), self.temp / TRANSACTIONS_FILE)
         else:
@@ -213,9 +257,6 @@ class SetWriter:
             self.write_accounts(ACCOUNTS.empty_table())
         if not self._parties_written:
             self.write_parties(PARTIES.empty_table())
-        meta.transactions = self.transaction_count
-        meta.accounts = self.account_count
-        meta.parties = self.party_count
         (self.temp / META_FILE).write_text(meta.to_json(), encoding="utf-8")
         os.replace(self.temp, self.target)
         self._committed = True

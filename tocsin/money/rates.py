@@ -242,10 +242,28 @@ def _load_csv(path: Path) -> RateTable:
     return _from_mapping({"base": base, "rates": rates, "dated": series}, str(path))
 
 
+#: The parsed shipped table and the (mtime, size) of the file it was parsed from.
+_default: tuple[tuple[int, int], RateTable] | None = None
+
+
 def default_rates() -> RateTable:
-    """The indicative table shipped with Tocsin (``tocsin/money/data/rates.yaml``)."""
-    text = DEFAULT_RATES.read_text(encoding="utf-8")
-    return _from_mapping(yaml.safe_load(text), "tocsin/money/data/rates.yaml")
+    """The indicative table shipped with Tocsin (``tocsin/money/data/rates.yaml``).
+
+    Parsed once and kept while the file stays the same (every import asks for it, and
+    parsing the YAML costs more than reading a small file): a changed file is read again.
+    Each call gets its own copy, so a caller that changes its table changes no other's.
+    """
+    global _default
+    stat = DEFAULT_RATES.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    if _default is None or _default[0] != stamp:
+        text = DEFAULT_RATES.read_text(encoding="utf-8")
+        _default = (stamp, _from_mapping(yaml.safe_load(text), "tocsin/money/data/rates.yaml"))
+    table = _default[1]
+    return RateTable(base=table.base, rates=dict(table.rates),
+                     dated={code: (days.copy(), values.copy())
+                            for code, (days, values) in table.dated.items()},
+                     source=table.source)
 
 
 def resolve_rates(rates: RateTable | Path | str | None, base_currency: str) -> RateTable:

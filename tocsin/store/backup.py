@@ -4,6 +4,11 @@ A backup is a zip file: ``manifest.json`` (format, schema revisions, row counts)
 one JSON-lines file per table, and the data folder's files (documents,
 transaction sets) under ``files/``. It is engine-neutral, so a backup taken on
 the embedded SQLite default restores onto PostgreSQL and back.
+
+A restore first checks the whole backup (:func:`check`: the manifest, every row
+of every table, every stored file) and only then clears and loads anything, so a
+damaged or edited backup is refused before the database or the data folder is
+touched; ``tocsin restore --check`` runs that check alone.
 """
 
 from __future__ import annotations
@@ -219,15 +224,8 @@ def restore(engine: Engine, data_dir: Path, source: Path, *, audit_key: bytes | 
         from tocsin.settings import Settings
 
         audit_key = Settings().audit_hmac_key()
-    manifest = read_manifest(source)
     migrate.upgrade(engine)
-    current = sorted(migrate.current_heads(engine))
-    if current != manifest["revisions"]:
-        raise InputError.single(
-            str(source),
-            f"backup schema revisions {manifest['revisions']} differ from this "
-            f"installation's {current}; restore with the Tocsin version that made it",
-        )
+    manifest, _, _ = _check(engine, data_dir, source)
     metadata = migrate.import_all_tables()
     rows: dict[str, int] = {}
     with zipfile.ZipFile(source) as archive, engine.begin() as conn:
@@ -239,20 +237,91 @@ def restore(engine: Engine, data_dir: Path, source: Path, *, audit_key: bytes | 
                                     N_("restored row counts differ from the manifest"))
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, tables)
-        names = [n for n in archive.namelist() if n.startswith("files/") and not n.endswith("/")]
+        names = _stored_files(archive)
         _restore_files(archive, data_dir, names)
         _keep_audit_log(conn, audit_key, actor, origin or source, manifest, rows, len(names))
     return BackupReport(source, rows, len(names))
+
+
+def check(engine: Engine, data_dir: Path, source: Path) -> BackupReport:
+    """Check a backup as a restore into ``engine`` and ``data_dir`` would read it, and
+    write nothing: the manifest, the schema revisions against the database's (once
+    migrated: a restore migrates it first), every row of every table (JSON, known
+    columns, values of the column's type) and its count against the manifest, and every
+    stored file (its path, its compressed data). The rows the restore would load, and
+    the number of files.
+
+    What only the database can judge (a constraint, a value it refuses) is left to the
+    restore, which loads everything in one transaction.
+    """
+    _, rows, files = _check(engine, data_dir, source)
+    return BackupReport(source, rows, files)
+
+
+def _check(engine: Engine, data_dir: Path,
+           source: Path) -> tuple[dict[str, Any], dict[str, int], int]:
+    """The manifest, rows per table and number of files of a backup whose every part was
+    checked (see :func:`check`)."""
+    manifest = read_manifest(source)
+    current = sorted(migrate.current_heads(engine))
+    if current != manifest["revisions"] and not migrate.is_current(engine):
+        current = sorted(migrate.expected_heads())  # the restore migrates the database first
+    if current != manifest["revisions"]:
+        raise InputError.single(
+            str(source),
+            f"backup schema revisions {manifest['revisions']} differ from this "
+            f"installation's {current}; restore with the Tocsin version that made it",
+        )
+    rows: dict[str, int] = {}
+    try:
+        with zipfile.ZipFile(source) as archive:
+            for table in _loaded(migrate.import_all_tables()):
+                rows[table.name] = sum(len(batch) for batch in _rows(table, archive))
+            if rows != {name: manifest["rows"].get(name, 0) for name in rows}:
+                differ = sorted(name for name in rows
+                                if rows[name] != manifest["rows"].get(name, 0))
+                raise InputError.single(
+                    f"{source}: manifest.json",
+                    N_("row counts differ from the manifest (tables %(tables)s)",
+                       tables=", ".join(differ[:5])))
+            names = _stored_files(archive)
+            for name in names:
+                if _destination(data_dir, name) is None:
+                    continue
+                try:
+                    with archive.open(name) as packed:
+                        while packed.read(1024 * 1024):
+                            pass
+                except ARCHIVE_ERRORS as exc:
+                    raise InputError.single(name, N_("damaged entry (%(why)s)",
+                                                     why=str(exc))) from exc
+    except ARCHIVE_ERRORS as exc:  # the archive itself, read once already by read_manifest
+        raise InputError.single(str(source), N_("not a Tocsin backup (%(why)s)",
+                                                   why=str(exc))) from exc
+    return manifest, rows, len(names)
+
+
+def _stored_files(archive: zipfile.ZipFile) -> list[str]:
+    return [n for n in archive.namelist() if n.startswith("files/") and not n.endswith("/")]
+
+
+def _destination(data_dir: Path, name: str) -> Path | None:
+    """Where a stored file is restored; None for one a restore skips. A path that would
+    leave the data folder is refused."""
+    dest = data_dir / name.removeprefix("files/")
+    if not dest.resolve().is_relative_to(data_dir.resolve()):
+        raise InputError.single(name, N_("file path escapes the data folder"))
+    if dest.name in SKIPPED_FILES and dest.parent == data_dir:
+        return None
+    return dest
 
 
 def _restore_files(archive: zipfile.ZipFile, data_dir: Path, names: list[str]) -> None:
     """Copy the stored files into the data folder, streaming (bounded memory), owner-only."""
     private_folder(data_dir)
     for name in names:
-        dest = data_dir / name.removeprefix("files/")
-        if not dest.resolve().is_relative_to(data_dir.resolve()):
-            raise InputError.single(name, N_("file path escapes the data folder"))
-        if dest.name in SKIPPED_FILES and dest.parent == data_dir:
+        dest = _destination(data_dir, name)
+        if dest is None:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         private_file(dest)
@@ -291,9 +360,14 @@ def _keep_audit_log(conn: Any, audit_key: bytes, actor: str, source: Path,
                                                record_id=source.name, detail=detail)])
 
 
+def _loaded(metadata: MetaData) -> list[Table]:
+    """The tables a restore loads (not the audit tables), in load order."""
+    return [t for t in metadata.sorted_tables if t.name not in AUDIT_TABLES]
+
+
 def _clear(conn: Any, metadata: MetaData) -> list[Table]:
     """Empty every table a restore loads (not the audit tables); return them in load order."""
-    tables = [t for t in metadata.sorted_tables if t.name not in AUDIT_TABLES]
+    tables = _loaded(metadata)
     if conn.dialect.name == "postgresql":
         names = ", ".join(t.name for t in tables)
         conn.execute(text(f"TRUNCATE {names}"))
@@ -304,14 +378,19 @@ def _clear(conn: Any, metadata: MetaData) -> list[Table]:
 
 
 def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
+    where = f"tables/{table.name}.jsonl"
+    return sum(_insert(conn, table, batch, where) for batch in _rows(table, archive))
+
+
+def _rows(table: Table, archive: zipfile.ZipFile) -> Iterator[list[dict[str, Any]]]:
+    """The rows of ``table`` in the backup, decoded and checked, a thousand at a time."""
     decoders = {c.name: _decoder(c.type) for c in table.columns}
     batch: list[dict[str, Any]] = []
-    count = 0
     where = f"tables/{table.name}.jsonl"
     try:
         handle = archive.open(where)
     except KeyError:
-        return 0  # a table added after the backup was made starts empty
+        return  # a table added after the backup was made starts empty
     except ARCHIVE_ERRORS as exc:
         raise InputError.single(where, N_("damaged entry (%(why)s)", why=str(exc))) from exc
     columns = set(decoders)
@@ -339,11 +418,10 @@ def _load_table(conn: Any, table: Table, archive: zipfile.ZipFile) -> int:
                         ) from exc
             batch.append(record)
             if len(batch) >= 1000:
-                count += _insert(conn, table, batch, where)
+                yield batch
                 batch = []
     if batch:
-        count += _insert(conn, table, batch, where)
-    return count
+        yield batch
 
 
 def _lines(handle: IO[bytes], where: str) -> Iterator[bytes]:

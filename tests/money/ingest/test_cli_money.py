@@ -70,6 +70,27 @@ def test_errors_are_printed_plainly(cli_env: Database, fixtures: Path) -> None:
     assert unknown.exit_code == 1 and "not found" in _flat(unknown.output)
 
 
+def test_ingest_check_answers_without_writing(cli_env: Database, fixtures: Path,
+                                              settings: Settings) -> None:
+    runner = CliRunner()
+    folder = fixtures / "amlworld"
+    good = runner.invoke(app, ["ingest", "amlworld", str(folder / "Tiny_Trans.csv"),
+                               "--patterns", str(folder / "Tiny_Patterns.txt"), "--check"])
+    assert good.exit_code == 0, good.output
+    said = _flat(good.output)
+    assert "Checked: 13 transactions, 14 accounts" in said and "nothing was written" in said
+    assert "3 of 4 pattern transactions matched" in said
+    bad = runner.invoke(app, ["ingest", "amlworld", str(folder / "Bad_Trans.csv"), "--check"])
+    assert bad.exit_code == 1 and "Bad_Trans.csv:3" in _flat(bad.output)
+    with cli_env.transaction() as session:
+        assert session.scalars(select(TransactionSet)).all() == []
+    money = settings.data_dir / "money"
+    assert not money.exists() or not any(money.iterdir())
+    unnamed = runner.invoke(app, ["ingest", "amlworld", str(folder / "Tiny_Trans.csv"),
+                                  "--unit", "tntd-spmu"])
+    assert unnamed.exit_code == 1 and "--name" in _flat(unnamed.output)
+
+
 def _flat(text: str) -> str:
     """Rich wraps long lines to the terminal width; compare without the wrapping."""
     return " ".join(text.split())

@@ -58,3 +58,24 @@ def test_the_published_20k_fanin_sample(amlsim_sample: Path, tmp_path: Path) -> 
     txns = open_set(tmp_path / "set").transactions(["source", "target"])
     ids = set(accounts["account_id"].to_pylist())
     assert set(txns["source"].to_pylist()) <= ids
+
+
+@pytest.mark.parametrize("name", ["nodes.csv", "transactions.csv"])
+def test_a_header_whose_columns_differ_once_read_as_csv_is_a_located_problem(
+        fixtures: Path, tmp_path: Path, name: str) -> None:
+    # found by fuzzing: the first line names every column, but a carriage return inside it
+    # ends the header for the CSV reader, which raised ArrowKeyError
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for file in ("nodes.csv", "transactions.csv"):
+        data = (fixtures / "amlsim_tiny" / file).read_bytes()
+        if file == name:
+            first, rest = data.split(b"\n", 1)
+            data = first.split(b",")[0] + b"\rx," + first + b"\n" + rest
+        (folder / file).write_bytes(data)
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [folder], tmp_path / "s")
+    problem = caught.value.problems[0]
+    assert problem.location == f"{folder / name}:1"
+    assert "the header, read as CSV, lacks a column" in problem.reason
+    assert not (tmp_path / "s").exists()

@@ -211,3 +211,34 @@ def test_wrong_header_is_refused(tmp_path: Path) -> None:
 def test_detects_both_files(tiny: list[Path]) -> None:
     assert detect_format(tiny[0]) == "amlworld"
     assert detect_format(tiny[1]) == "amlworld"
+
+
+def test_a_short_row_that_is_not_utf8_is_refused_clearly(fixtures: Path, tmp_path: Path) -> None:
+    # found by fuzzing: the CSV reader decodes a row of the wrong length as UTF-8 to report
+    # it, and a row that is not raised UnicodeDecodeError out of the import (at times)
+    lines = (fixtures / "amlworld" / "Tiny_Trans.csv").read_bytes().split(b"\n")
+    path = tmp_path / "Odd_Trans.csv"
+    path.write_bytes(b"\n".join([*lines[:2], b"2022/09/01 00:20,\xca\xca,extra", *lines[2:]]))
+    for attempt in range(3):
+        with pytest.raises(InputError) as caught:
+            ingest("amlworld", [path], tmp_path / f"s{attempt}")
+        assert all(p.location.startswith(str(path)) for p in caught.value.problems)
+        assert not (tmp_path / f"s{attempt}").exists()
+
+
+def test_when_the_csv_reader_cannot_decode_a_row_the_line_is_named(
+        fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # how the reader fails on such a row depends on its threads: make it fail both times
+    lines = (fixtures / "amlworld" / "Tiny_Trans.csv").read_bytes().split(b"\n")
+    path = tmp_path / "Odd_Trans.csv"
+    path.write_bytes(b"\n".join([*lines[:2], b"2022/09/01 00:20,\xca\xca,extra", *lines[2:]]))
+
+    def undecodable(*args: object) -> None:
+        raise UnicodeDecodeError("utf-8", b"\xca", 0, 1, "invalid continuation byte")
+
+    monkeypatch.setattr(amlworld, "_read_fast", undecodable)
+    monkeypatch.setattr(amlworld, "_diagnose_text", undecodable)
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [path], tmp_path / "s")
+    assert [(p.location, p.reason) for p in caught.value.problems] == [
+        (f"{path}:3", "not UTF-8 text")]

@@ -94,3 +94,22 @@ def test_a_bad_payment_names_its_line_and_nothing_is_written(tmp_path: Path) -> 
     assert any(loc == "bad.jsonl:9" and "date" in reason
                for loc, reason in ((p.location, p.reason) for p in error.value.problems))
     assert not (tmp_path / "set").exists()
+
+
+@pytest.mark.parametrize("line", [
+    '{"id": "p-1", "schema": {"name": ["Ivan"]}}',
+    '{"id": ["p-1"], "schema": "Person"}',
+    '{"id": 5, "schema": "Person"}',
+])
+def test_an_entity_whose_id_or_schema_is_not_text_is_refused_by_line(
+        tmp_path: Path, line: str) -> None:
+    # found by fuzzing: a schema given as an object reached the import as the entity's
+    # schema, which raised AttributeError ('dict' object has no attribute 'is_a')
+    path = tmp_path / "entities.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        ingest("ftm", [path], tmp_path / "s")
+    assert [(p.location, p.reason) for p in caught.value.problems] == [
+        ("entities.jsonl:1", "not a FollowTheMoney entity (needs an id and a schema, each as "
+                             "text)")]
+    assert not (tmp_path / "s").exists()

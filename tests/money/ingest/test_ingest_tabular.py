@@ -96,6 +96,39 @@ def test_mapping_with_a_column_missing_from_the_file(fixtures: Path, tmp_path: P
     assert "column 'Kanal' is not in the header" in problem.reason
 
 
+@pytest.mark.parametrize(("line", "key", "reason"), [
+    ('delimiter: b;"', "delimiter", "at most 1 character"),
+    ("delimiter: ''", "delimiter", "at least 1 character"),
+    ("encoding: klingon", "encoding", "unknown encoding 'klingon'"),
+    ("encoding: rot13", "encoding", "'rot13' is not a text encoding"),
+    ("header_row: 0", "header_row", "greater than or equal to 1"),
+    ("header_row: 1000000000000", "header_row", "less than or equal to 1048576"),
+])
+def test_the_layout_of_the_file_is_checked_with_the_mapping(
+        fixtures: Path, tmp_path: Path, line: str, key: str, reason: str) -> None:
+    # found by fuzzing: a separator of three characters reached the CSV reader (TypeError)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text((fixtures / "tabular" / "bank_export.yaml").read_text(encoding="utf-8")
+                       .replace('delimiter: ";"', line), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        ingest("csv", [fixtures / "tabular" / "bank_export.csv"], tmp_path / "s",
+               mapping=mapping, rates=RATES)
+    problem = caught.value.problems[0]
+    assert problem.location == f"{mapping}: {key}"
+    assert reason in problem.reason
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_header_row_past_the_end_of_the_file_is_a_missing_header(
+        fixtures: Path, tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text((fixtures / "tabular" / "bank_export.yaml").read_text(encoding="utf-8")
+                       + "header_row: 1048576\n", encoding="utf-8")
+    with pytest.raises(InputError, match="is not in the header"):
+        ingest("csv", [fixtures / "tabular" / "bank_export.csv"], tmp_path / "s",
+               mapping=mapping, rates=RATES)
+
+
 def test_party_schema_must_be_a_party() -> None:
     with pytest.raises(InputError, match=r"source\.party\.schema"):
         parse_mapping({"transaction": {"date": "D", "amount": "A", "currency": {"value": "EUR"}},

@@ -160,3 +160,21 @@ def test_goaml_file_is_not_a_statement(fixtures: Path, tmp_path: Path) -> None:
 def test_detects_xml_formats(fixtures: Path) -> None:
     assert detect_format(fixtures / "goaml" / "str_smurfing.xml") == "goaml"
     assert detect_format(fixtures / "camt053" / "statement_v02.xml") == "camt053"
+
+
+@pytest.mark.parametrize(("fmt", "fixture", "root", "named"), [
+    ("goaml", "goaml/str_smurfing.xml", "report", "re:port"),
+    ("camt053", "camt053/statement_v08.xml", "Document", "Document:"),
+])
+def test_an_element_name_with_an_undeclared_prefix_is_a_located_problem(
+        fixtures: Path, tmp_path: Path, fmt: str, fixture: str, root: str, named: str) -> None:
+    # found by fuzzing: lxml keeps such a name as written, and reading its local name
+    # through etree.QName raised ValueError ("Invalid tag name 're:port'")
+    path = tmp_path / Path(fixture).name
+    path.write_text((fixtures / fixture).read_text(encoding="utf-8")
+                    .replace(f"<{root}", f"<{named}", 1).replace(f"</{root}>", f"</{named}>"),
+                    encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        ingest(fmt, [path], tmp_path / "s", rates=RATES)
+    assert all(p.location.startswith(str(path)) for p in caught.value.problems)
+    assert not (tmp_path / "s").exists()

@@ -70,3 +70,27 @@ def test_csv_table_with_dates(tmp_path: Path) -> None:
 def test_base_without_a_rate_is_refused() -> None:
     with pytest.raises(InputError, match="no rate for base currency"):
         resolve_rates(rates_from_mapping({"base": "EUR", "rates": {"USD": 0.9}}), "GBP")
+
+
+def test_the_shipped_table_is_parsed_once_and_again_when_the_file_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from tocsin.money import rates as module
+
+    path = tmp_path / "rates.yaml"
+    path.write_text("base: EUR\nrates: {USD: 0.9}\n", encoding="utf-8")
+    monkeypatch.setattr(module, "DEFAULT_RATES", path)
+    monkeypatch.setattr(module, "_default", None)
+    parsed: list[object] = []
+    real = module.yaml.safe_load
+    monkeypatch.setattr(module.yaml, "safe_load", lambda text: parsed.append(text) or real(text))
+    first = default_rates()
+    first.rates["USD"] = 5.0  # a caller changing its copy changes no one else's
+    assert default_rates().rate("USD") == 0.9
+    assert len(parsed) == 1
+    path.write_text("base: EUR\nrates: {USD: 0.95, GBP: 1.2}\n", encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert default_rates().rate("USD") == 0.95
+    assert len(parsed) == 2

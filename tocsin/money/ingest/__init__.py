@@ -2,7 +2,9 @@
 
 One entry point, :func:`ingest`, for every format; :func:`detect_format` guesses
 the format from a file. Every import validates all rows before the set appears
-on disk and reports each bad row or element with its location.
+on disk and reports each bad row or element with its location. :func:`check`
+reads, parses and validates the same way and writes nothing: it answers what
+the import would answer, without the time and disk of writing the set.
 """
 
 from __future__ import annotations
@@ -43,15 +45,15 @@ AMLWORLD_HEADER = ("Timestamp,From Bank,Account,To Bank,Account,Amount Received,
 #: The note of an import whose label column holds no positive (laundering) value.
 LABELS_NONE_POSITIVE = N_("labels: none positive")
 
-__all__ = ["FORMATS", "LABELS_NONE_POSITIVE", "IngestReport", "detect_format", "ingest"]
+__all__ = ["FORMATS", "LABELS_NONE_POSITIVE", "CheckReport", "IngestReport", "check",
+           "detect_format", "ingest"]
 
 
 @dataclass
-class IngestReport:
-    """What an import produced."""
+class CheckReport:
+    """What an import would produce (:func:`check`, which writes nothing)."""
 
     format: str
-    target: Path
     base_currency: str
     sources: list[str]
     transactions: int
@@ -64,6 +66,14 @@ class IngestReport:
     @property
     def rows_per_second(self) -> float:
         return self.transactions / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class IngestReport(CheckReport):
+    """What an import produced."""
+
+    #: The new set's folder.
+    target: Path = field(kw_only=True)
 
 
 def normalise_format(fmt: str) -> str:
@@ -157,6 +167,49 @@ def ingest(
     ``options`` carries format-specific settings (AMLSim ``start`` and
     ``currency``, AMLworld ``patterns``).
     """
+    report, target = _run(fmt, sources, Path(target_dir), base_currency=base_currency,
+                          rates=rates, mapping=mapping, progress=progress, options=options)
+    assert target is not None
+    return IngestReport(**vars(report), target=target)
+
+
+def check(
+    fmt: str,
+    sources: Sequence[Path | str],
+    *,
+    base_currency: str = "EUR",
+    rates: RateTable | Path | str | None = None,
+    mapping: Path | str | None = None,
+    progress: bool = False,
+    options: Mapping[str, Any] | None = None,
+) -> CheckReport:
+    """Check ``sources`` as :func:`ingest` would import them, and write nothing.
+
+    Every file is read, parsed and validated row by row by the same reader, converted
+    with the same rate table and checked against the set's schema (required values,
+    account kinds, unique ids, the row limit); the answer is the import's: the same
+    :class:`InputError` listing every problem, or a report of what the set would hold.
+    Only writing the Parquet files is left out. A reader that works
+    on files of its own (Bitcoin's resolution of spent outputs) uses a scratch folder
+    in the system's temporary directory, removed before returning.
+    """
+    return _run(fmt, sources, None, base_currency=base_currency, rates=rates,
+                mapping=mapping, progress=progress, options=options)[0]
+
+
+def _run(
+    fmt: str,
+    sources: Sequence[Path | str],
+    target_dir: Path | None,
+    *,
+    base_currency: str,
+    rates: RateTable | Path | str | None,
+    mapping: Path | str | None,
+    progress: bool,
+    options: Mapping[str, Any] | None,
+) -> tuple[CheckReport, Path | None]:
+    """Import into ``target_dir``, or only check when it is None; the counts, and the set's
+    folder."""
     name = normalise_format(fmt)
     paths = [Path(s) for s in sources]
     if not paths:
@@ -167,7 +220,7 @@ def ingest(
     table = resolve_rates(rates, base_currency)
     reader = importlib.import_module(f"tocsin.money.ingest.{FORMATS[name]}")
     started = time.perf_counter()
-    with SetWriter(Path(target_dir)) as writer:
+    with SetWriter(target_dir, check=target_dir is None) as writer:
         ctx = Context(writer=writer, rates=table, base_currency=table.base, problems=Problems(),
                       progress=ProgressBar(progress), mapping=Path(mapping) if mapping else None,
                       options=dict(options or {}))
@@ -187,11 +240,11 @@ def ingest(
                        transactions=0, accounts=0, parties=0,
                        has_labels=ctx.has_labels, notes=ctx.notes)
         target = writer.commit(meta)
-    return IngestReport(
-        format=name, target=target, base_currency=table.base, sources=meta.sources,
+    return CheckReport(
+        format=name, base_currency=table.base, sources=meta.sources,
         transactions=meta.transactions, accounts=meta.accounts, parties=meta.parties,
         has_labels=meta.has_labels, seconds=time.perf_counter() - started, notes=ctx.notes,
-    )
+    ), target
 
 
 def _arrow_reason(exc: Exception) -> str:

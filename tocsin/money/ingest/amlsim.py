@@ -98,9 +98,12 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     line = 2
     with txn_path.open("rb") as raw, ctx.progress.track(f"AMLSim {txn_path.name}",
                                                         file_size(txn_path)) as bar:
-        reader = pacsv.open_csv(TrackedFile(raw, bar),
-                                read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
-                                convert_options=convert)
+        try:
+            reader = pacsv.open_csv(TrackedFile(raw, bar),
+                                    read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
+                                    convert_options=convert)
+        except pa.ArrowKeyError as exc:
+            raise _header_differs(txn_path, exc) from None
         for batch in reader:
             _convert_batch(batch, line, txn_path, known, rate, currency, start_us, ctx)
             line += batch.num_rows
@@ -146,13 +149,23 @@ def _convert_batch(batch: pa.RecordBatch, line: int, path: Path, known: pa.Array
     }))
 
 
+def _header_differs(path: Path, exc: pa.ArrowKeyError) -> InputError:
+    """The first line names the columns, but read as CSV (quotes, line breaks) it does not."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "a column is missing"
+    return InputError.single(f"{path}:1", f"the header, read as CSV, lacks a column the "
+                                          f"import needs ({reason})")
+
+
 def _read_nodes(path: Path, ctx: Context) -> pa.Table:
-    table = pacsv.read_csv(
-        path,
-        convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in NODE_COLUMNS},
-            include_columns=list(NODE_COLUMNS)),
-    )
+    try:
+        table = pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in NODE_COLUMNS},
+                include_columns=list(NODE_COLUMNS)),
+        )
+    except pa.ArrowKeyError as exc:
+        raise _header_differs(path, exc) from None
     where = str(path)
     ids = pc.utf8_trim_whitespace(table.column("nodeid").combine_chunks())
     flags = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("isFraud").combine_chunks()))

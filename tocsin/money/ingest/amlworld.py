@@ -120,7 +120,8 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         _check_header(path)
         try:
             _read_fast(path, ctx, currency_codes, patterns, accounts, matched)
-        except (_Unreadable, pa.ArrowInvalid):
+        except (_Unreadable, pa.ArrowInvalid, UnicodeDecodeError):
+            # (the CSV reader decodes a row of the wrong length as UTF-8 text to report it)
             _diagnose(path, ctx, currency_codes)
     if ctx.problems:
         return
@@ -482,6 +483,25 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
 
 def _diagnose(path: Path, ctx: Context, names: dict[str, str]) -> None:
     """Read the file again as text, single-threaded, to locate every bad value."""
+    try:
+        _diagnose_text(path, ctx, names)
+    except UnicodeDecodeError:
+        # a row of the wrong length is decoded as UTF-8 to be reported, and may not be
+        line = _first_line_not_utf8(path)
+        ctx.problems.add(f"{path}:{line}" if line else str(path), "not UTF-8 text")
+
+
+def _first_line_not_utf8(path: Path) -> int | None:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _diagnose_text(path: Path, ctx: Context, names: dict[str, str]) -> None:
     short: list[tuple[int, int]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:

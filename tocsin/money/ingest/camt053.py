@@ -45,6 +45,7 @@ from tocsin.money.ingest.xmlsafe import (
     iter_nodes,
     line_of,
     local,
+    namespace,
     text,
 )
 
@@ -126,10 +127,10 @@ def _is_camt053(node: Node, path: Path, state: _State) -> bool:
         state.ctx.problems.add(f"{path}:/", N_("not a camt.053 statement "
                                                "(Document/BkToCstmrStmt/Stmt expected)"))
         return False
-    namespace = etree.QName(root).namespace or ""
-    if not NAMESPACE.match(namespace):
+    uri = namespace(root)
+    if not NAMESPACE.match(uri):
         state.ctx.problems.add(f"{path}:/Document", N_("unexpected namespace %(namespace)s",
-                                                       namespace=repr(namespace)))
+                                                       namespace=repr(uri)))
         return False
     return True
 

@@ -169,10 +169,11 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     if ctx.problems:
         return
     if transfers:
-        folder = ctx.writer.temp / FOLDER
-        folder.mkdir(exist_ok=True)
-        pq.write_table(pa.Table.from_pylist(transfers, schema=TOKEN_TRANSFERS),
-                       folder / TRANSFERS_FILE, compression="zstd")
+        table = pa.Table.from_pylist(transfers, schema=TOKEN_TRANSFERS)
+        if not ctx.writer.check:
+            folder = ctx.writer.temp / FOLDER
+            folder.mkdir(exist_ok=True)
+            pq.write_table(table, folder / TRANSFERS_FILE, compression="zstd")
     ctx.writer.write_accounts(accounts_table(sorted(accounts.values(),
                                                     key=lambda a: a["account_id"])))
 

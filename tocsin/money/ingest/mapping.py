@@ -32,11 +32,19 @@ the values read and ``default`` fills empty cells. Errors name the YAML key.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_
@@ -127,16 +135,28 @@ class FilterSpec(_Strict):
 
 class Mapping(_Strict):
     format: Literal["csv", "xlsx"] | None = None
-    delimiter: str = ","
+    delimiter: str = Field(",", min_length=1, max_length=1)
     encoding: str = "utf-8-sig"
     decimal: str = "."
     thousands: str | None = None
     sheet: str | None = None
-    header_row: int = 1
+    #: At most the rows an Excel sheet can hold.
+    header_row: int = Field(1, ge=1, le=1_048_576)
     filters: list[FilterSpec] = []
     transaction: TransactionSpec
     source: SideSpec
     target: SideSpec
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            known = codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+        if not getattr(known, "_is_text_encoding", True):
+            raise ValueError(f"{value!r} is not a text encoding")
+        return value
 
     def columns(self) -> dict[str, str]:
         """Every column the mapping reads, by the YAML key that names it."""

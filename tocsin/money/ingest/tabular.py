@@ -113,7 +113,8 @@ def _csv_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
         reader = csv.reader(handle, delimiter=mapping.delimiter)
         try:
             for _ in range(mapping.header_row - 1):
-                next(reader, None)
+                if next(reader, None) is None:
+                    break
             header = [h.strip() for h in next(reader, [])]
             if not _check_header(header, mapping, N_("%(file)s line %(line)s", file=path.name,
                                                      line=reader.line_num), state):

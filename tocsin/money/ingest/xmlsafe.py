@@ -50,7 +50,17 @@ def line_of(element: etree._Element | None) -> int | None:
 
 
 def local(element: etree._Element) -> str:
-    return str(etree.QName(element).localname)
+    """The element's name without its namespace. Read from the tag itself: a name with an
+    undeclared prefix (``re:port``) is kept as written, where ``etree.QName`` would raise."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag[tag.index("}") + 1:] if tag.startswith("{") else tag
+
+
+def namespace(element: etree._Element) -> str:
+    """The element's namespace URI, or "" (read from the tag, like :func:`local`)."""
+    return _namespace(element)
 
 
 def _refuse_doctype(root: etree._Element, where: str) -> None:

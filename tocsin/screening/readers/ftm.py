@@ -53,10 +53,11 @@ def load_entities(path: Path) -> list[tuple[int, EntityProxy, dict[str, Any]]]:
                 problems.append(Problem(f"{path.name}:{number}", N_("not JSON (%(error)s)",
                                                                     error=str(exc))))
                 continue
-            if not isinstance(data, dict) or "schema" not in data or not data.get("id"):
+            if not isinstance(data, dict) or not isinstance(data.get("schema"), str) \
+                    or not isinstance(data.get("id"), str) or not data["id"]:
                 problems.append(Problem(f"{path.name}:{number}",
-                                        N_("not a FollowTheMoney entity (needs id and "
-                                           "schema)")))
+                                        N_("not a FollowTheMoney entity (needs an id and a "
+                                           "schema, each as text)")))
                 continue
             try:
                 proxy = model.get_proxy({"id": data["id"], "schema": data["schema"],

@@ -126,10 +126,12 @@ def extracted() -> set[str]:
     method_map = [("tocsin/**.py", "python"), ("tocsin/**/templates/**.html", "jinja2"),
                   ("tocsin/web/static/js/**.js", "javascript"),
                   ("tocsin/taskforce/lessons/cycle.yaml", "tocsin.i18n:extract_yaml_labels"),
-                  ("tocsin/taskforce/iati/rulesets/**.yaml", "tocsin.i18n:extract_yaml_labels")]
+                  ("tocsin/taskforce/iati/rulesets/**.yaml", "tocsin.i18n:extract_yaml_labels"),
+                  ("tocsin/coherence/data/*.yaml", "tocsin.i18n:extract_yaml_labels")]
     options = {"tocsin/**/templates/**.html": {"extensions": "jinja2.ext.i18n",
                                                  "newstyle_gettext": "true"},
-               "tocsin/taskforce/iati/rulesets/**.yaml": {"keys": "reason"}}
+               "tocsin/taskforce/iati/rulesets/**.yaml": {"keys": "reason"},
+               "tocsin/coherence/data/*.yaml": {"keys": "label unit levels"}}
     return {message[2] if isinstance(message[2], str) else message[2][0]
             for message in extract_from_dir(str(ROOT), method_map, options,
                                             keywords={"_": None, "N_": None,
@@ -217,6 +219,33 @@ def test_an_input_error_speaks_the_language_it_is_shown_in() -> None:
     assert str(error) == "title: the title is empty\n  - title: the title is empty"
     with i18n.using("fr"):
         assert str(error).splitlines()[0] == "title : " + i18n.gettext("the title is empty")
+
+
+def test_yaml_extractor_reads_the_named_keys_and_each_text_of_a_list() -> None:
+    from io import BytesIO
+
+    source = ("kinds:\n  seizures: {label: Seizures, unit: seizures, weight: 1}\n"
+              "groups:\n  size:\n    label: Size\n    note: not for readers\n"
+              "    levels:\n      - Up to 5 members\n      - ''\n      - More than 50\n")
+    found = [(line, text) for line, _, text, _ in i18n.extract_yaml_labels(
+        BytesIO(source.encode()), None, None, {"keys": "label unit levels"})]
+    assert sorted(found) == [(2, "Seizures"), (2, "seizures"), (5, "Size"),
+                             (8, "Up to 5 members"), (10, "More than 50")]
+    only_labels = [text for _, _, text, _ in i18n.extract_yaml_labels(
+        BytesIO(source.encode()), None, None, None)]
+    assert sorted(only_labels) == ["Seizures", "Size"]
+
+
+def test_the_coherence_method_labels_are_extracted(extracted: set[str]) -> None:
+    from tocsin.coherence.method import method, ocg_method
+
+    kinds = method().indicator_kinds.values()
+    grades = [*method().grading.source_reliability.values(),
+              *method().grading.credibility.values()]
+    texts = {k.label for k in kinds} | {k.unit for k in kinds} | {g.label for g in grades}
+    for item in ocg_method().indicators.values():
+        texts |= {item.label, *item.levels}
+    assert sorted(texts - extracted) == []
 
 
 @pytest.mark.parametrize("language", [*i18n.COMPLETE, "ar"])

@@ -462,7 +462,9 @@ def extract_yaml_labels(fileobj: IO[bytes], keywords: object, comment_tags: obje
                         ) -> Iterator[tuple[int, str, str, list[str]]]:
     """Babel extractor for the ``label:`` values of configuration YAML (babel.cfg), e.g.
     the statuses of the lessons-learned cycle, which pages show through ``_()``; the
-    option ``keys`` names other keys (``keys = reason``: the IATI rulesets' reasons)."""
+    option ``keys`` names other keys (``keys = reason``: the IATI rulesets' reasons). A
+    key whose value is a list gives each text of the list (the coherence method's
+    ``levels``)."""
     import yaml
 
     keys = set((options or {}).get("keys", "label").replace(",", " ").split())
@@ -471,9 +473,14 @@ def extract_yaml_labels(fileobj: IO[bytes], keywords: object, comment_tags: obje
         node = pending.pop()
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                if (isinstance(key, yaml.ScalarNode) and key.value in keys
-                        and isinstance(value, yaml.ScalarNode) and value.value.strip()):
+                named = isinstance(key, yaml.ScalarNode) and key.value in keys
+                if named and isinstance(value, yaml.ScalarNode) and value.value.strip():
                     yield value.start_mark.line + 1, "_", value.value.strip(), []
+                elif named and isinstance(value, yaml.SequenceNode) and all(
+                        isinstance(item, yaml.ScalarNode) for item in value.value):
+                    for item in value.value:
+                        if item.value.strip():
+                            yield item.start_mark.line + 1, "_", item.value.strip(), []
                 else:
                     pending.append(value)
         elif isinstance(node, yaml.SequenceNode):

@@ -55,3 +55,34 @@ def test_main_flow(page: Page, live_server: LiveServer) -> None:
     assert path is not None
     with open(path, "rb") as handle:
         assert handle.read(4) == b"%PDF"
+
+
+#: The heatmap's own tooltip for each of its cells: the text it would show.
+TOOLTIPS = """() => {
+  const chart = window.echarts.getInstanceByDom(document.querySelector("#threat-heatmap"));
+  const option = chart.getOption();
+  return option.series[0].data.map((d) => {
+    const box = document.createElement("div");
+    box.append(option.tooltip[0].formatter({data: d}));
+    return box.textContent;
+  });
+}"""
+
+
+def test_heatmap_tooltips_name_the_indicator_kinds_in_the_page_language(
+        page: Page, live_server: LiveServer) -> None:
+    from tocsin.coherence import demo
+
+    with live_server.db.transaction() as session:
+        demo.load(session, live_server.settings)
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    shown = {}
+    for language in ("en", "ru"):
+        page.context.set_extra_http_headers({"Accept-Language": language})
+        page.goto(f"{live_server.url}/coherence")
+        expect(page.locator("#threat-heatmap[data-ready='1'] canvas")).to_have_count(1)
+        shown[language] = " ".join(page.evaluate(TOOLTIPS))
+    assert "Seizures: " in shown["en"] and "Identified victims: " in shown["en"]
+    assert "Изъятия: " in shown["ru"] and "Выявленные жертвы: " in shown["ru"]
+    assert "Seizures" not in shown["ru"] and "Identified victims" not in shown["ru"]

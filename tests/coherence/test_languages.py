@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.coherence.test_web import HX, csrf_of
 from tests.factories import login
 from tocsin.store.database import Database
 
@@ -109,3 +110,51 @@ def test_report_pdf_in_the_readers_language(fund_manager: TestClient, tmp_path: 
     # countries named in the reader's language, in the tables and the charts alike
     assert "Tajikistan".casefold() not in text
 
+
+
+#: Labels of the coherence method (method.yaml, ocg_method.yaml) and their translations.
+METHOD_LABELS = {
+    "ru": {"Seizures": "Изъятия", "Identified victims": "Выявленные жертвы",
+           "Use of violence": "Применение насилия", "Corruption": "Коррупция",
+           "Up to 5 members": "До 5 членов", "Threats and intimidation": "Угрозы и запугивание"},
+    "fr": {"Seizures": "Saisies", "Identified victims": "Victimes identifiées",
+           "Use of violence": "Recours à la violence", "Corruption": "Corruption",
+           "Up to 5 members": "Jusqu'à 5 membres",
+           "Threats and intimidation": "Menaces et intimidation"},
+}
+THREAT_LABELS = ("Seizures", "Identified victims")
+GROUP_LABELS = ("Use of violence", "Corruption", "Up to 5 members", "Threats and intimidation")
+
+
+@pytest.mark.parametrize("language", ["ru", "fr"])
+def test_threats_and_groups_tabs_name_the_method_in_the_readers_language(
+        fund_manager: TestClient, language: str) -> None:
+    client = fund_manager
+    labels = METHOD_LABELS[language]
+    for path, english_labels in (("/coherence?cells=all", THREAT_LABELS),
+                                 ("/coherence/groups", GROUP_LABELS)):
+        english = text_of(client.get(path, headers={"Accept-Language": "en"}).text)
+        for label in english_labels:
+            assert label in english, f"{label!r} missing from the English {path}"
+        text = text_of(client.get(path, headers={"Accept-Language": language}).text)
+        for label in english_labels:
+            assert labels[label] in text, f"{labels[label]!r} missing from {path} ({language})"
+            if labels[label] != label:
+                assert label not in text, f"{label!r} left in English on {path} ({language})"
+        # the cached analysis still gives the English page, word for word
+        assert text_of(client.get(path, headers={"Accept-Language": "en"}).text) == english
+    # the unit after a value is translated as well
+    threats = text_of(client.get("/coherence?cells=all", headers={"Accept-Language": language}
+                                 ).text)
+    assert " persons " not in threats and " seizures " not in threats
+    # the ranking shows each group's parts by the indicator's translated label
+    token = csrf_of(client, "/coherence/groups", "/coherence/groups/weights")
+    ranking = client.post("/coherence/groups/rank", data={"w_violence": "2", "csrf_token": token},
+                          headers={**HX, "Accept-Language": language}).text
+    assert "Preview with unsaved weights" not in ranking
+    assert labels["Use of violence"] in markup.unescape(ranking)
+    assert "Use of violence" not in ranking
+    # the JSON API stays English
+    cells = client.get("/api/v1/coherence/threats", headers={"Accept-Language": language}
+                       ).json()["cells"]
+    assert {p["label"] for c in cells for p in c["parts"]} >= {"Seizures"}

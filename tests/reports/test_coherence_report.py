@@ -130,3 +130,25 @@ def test_the_report_is_in_the_language_it_is_asked_in(report_db: Database) -> No
     assert '<html lang="fr" dir="ltr">' in html
     assert "Rapport sur la cohérence des programmes" in html
     assert "Comment lire ce rapport" in html and "How to read this report" not in html
+
+
+def test_the_report_names_the_method_in_its_language(report_db: Database) -> None:
+    from tocsin import i18n
+
+    fund_manager = principal(report_db, Role.FUND_MANAGER, "oceea")
+    shown = {}
+    for language in ("en", "fr", "ru"):
+        with report_db.transaction() as session, i18n.using(language):
+            shown[language] = render_html(build(session, fund_manager, Options(), today=TODAY))
+    # the weights in use, each named by its indicator in lower case
+    assert "use of violence 1.25" in shown["en"] and "corruption 1.5" in shown["en"]
+    assert "recours à la violence 1.25" in shown["fr"]
+    assert "применение насилия 1.25" in shown["ru"]
+    # the parts of each hot spot, named by their indicator kind
+    assert "Seizures: " in shown["en"]
+    assert "Saisies: " in shown["fr"]
+    assert "Изъятия: " in shown["ru"]
+    for language in ("fr", "ru"):
+        assert "Seizures" not in shown[language]
+        assert "use of violence" not in shown[language]
+        assert "countermeasures against law enforcement" not in shown[language]

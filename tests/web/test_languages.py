@@ -192,3 +192,26 @@ def test_pages_hand_their_scripts_the_messages_in_their_language(
     assert set(russian) <= set(script_messages())
     assert _script_text(client.get("/framework/crime-areas",
                                    headers={"Accept-Language": "ru"}).text) is None
+
+
+def test_crime_area_and_stage_lists_are_named_in_the_reader_language(
+        client: TestClient, make_user: MakeUser) -> None:
+    """The crime-area and stage choices of the co-operation pages come from the reference
+    data's names, so a Russian reader meets no English crime area in a filter or a form."""
+    username, password = make_user("administrator", unit="tntd-spmu")
+    login(client, username, password)
+    option = re.compile(r'<option value="corruption"[^>]*>([^<]*)</option>')
+    for path in ("/commitments", "/commitments/new", "/programmes", "/lessons", "/experts",
+                 "/cases"):
+        english = client.get(path, headers={"Accept-Language": "en"})
+        assert english.status_code == 200, path
+        russian = client.get(path, headers={"Accept-Language": "ru"})
+        named = option.findall(english.text)
+        assert named and set(named) == {"Corruption"}, path
+        assert set(option.findall(russian.text)) == {"Коррупция"}, path
+    # stages likewise, e.g. the names the programmes' form offers to pick from
+    listed = re.compile(r'<option value="([^"]*)" data-code="investigation">')
+    english = listed.findall(client.get("/programmes/new").text)
+    russian = listed.findall(client.get("/programmes/new", headers={"Accept-Language": "ru"}
+                                        ).text)
+    assert english == ["Investigation"] and russian and russian[0] not in ("", "Investigation")

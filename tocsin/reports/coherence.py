@@ -149,6 +149,7 @@ def _environment() -> Environment:
     env.filters["label"] = lambda code: (i18n.gettext(code.replace("_", " ")) if code
                                          else i18n.gettext("not stated"))
     env.filters["term"] = lambda code: i18n.gettext(str(code).replace("_", " ")) if code else ""
+    env.filters["translate"] = i18n.translate
     return env
 
 

@@ -46,6 +46,7 @@ from tocsin.taskforce.commitments.tables import (
 )
 from tocsin.taskforce.programmes.tables import Activity, Document
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
+from tocsin.types.names import Names
 
 STATUS_LABELS = {
     "not_started": N_("not started"),
@@ -92,7 +93,8 @@ def labels(session: Session) -> dict[str, Any]:
     vocab = Vocabulary.load(session)
     instruments = {code: ident for code, ident in session.execute(
         select(RefInstrument.code, RefInstrument.identifier).order_by(RefInstrument.code))}
-    return {"crime_area": vocab.crime_areas, "stage": vocab.stages,
+    # crime areas and stages are named in the page's language (the reference data's names)
+    return {"crime_area": Names(vocab.crime_areas), "stage": Names(vocab.stages),
             "structure": vocab.structures, "instrument": instruments,
             "units": sorted(vocab.units), "statuses": STATUS_LABELS,
             "priorities": PRIORITY_LABELS}

@@ -18,6 +18,7 @@ from tocsin.errors import InputError, NotFound, Problem, reason_of
 from tocsin.i18n import N_
 from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage
 from tocsin.taskforce.programmes.tables import Activity
+from tocsin.types.names import Name
 
 KINDS: dict[str, Any] = {"crime area": RefCrimeArea, "stage": RefStage, "country": RefCountry}
 KIND_LABELS = {"crime area": N_("crime area"), "stage": N_("stage"), "country": N_("country")}
@@ -96,14 +97,16 @@ def choices(session: Session) -> dict[str, Any]:
     """Options for the forms of the co-operation pages: codes with their names."""
     from tocsin.access.handling import HANDLING_CODES
 
-    def pairs(model: Any, order: Any) -> list[tuple[str, str]]:
+    def pairs(model: Any, order: Any, named: bool = False) -> list[tuple[str, str]]:
         rows = session.execute(select(model.code, model.name).where(model.retired.is_(False))
                                .order_by(order))
-        return [(str(code), str(name)) for code, name in rows]
+        # crime areas and stages: named in the page's language (the reference data's names)
+        return [(str(code), Name(str(code), str(name)) if named else str(name))
+                for code, name in rows]
 
     return {
-        "crime_areas": pairs(RefCrimeArea, RefCrimeArea.position),
-        "stages": pairs(RefStage, RefStage.position),
+        "crime_areas": pairs(RefCrimeArea, RefCrimeArea.position, named=True),
+        "stages": pairs(RefStage, RefStage.position, named=True),
         "countries": pairs(RefCountry, RefCountry.name),
         "units": [(str(c), str(n)) for c, n in session.execute(
             select(Unit.code, Unit.name).order_by(Unit.kind.desc(), Unit.name))],

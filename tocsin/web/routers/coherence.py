@@ -84,8 +84,12 @@ def threats_page(request: Request, session: DbSession, principal: CurrentPrincip
     cell_rows = _fragment(request, analysis, f"threat_rows:{cells}",
                           "coherence/_threat_rows.html", cells=shown,
                           names=Names(analysis.inputs.names))
+    # the heatmap's tooltips name each indicator kind in the page's language
+    with i18n.using(request_language(request)):
+        kinds = {code: i18n.gettext(kind.label) for code, kind in method().indicator_kinds.items()}
     return render(request, "coherence/threats.html", tab="threats", cells=shown,
-                  all_cells=len(ranked), cell_rows=cell_rows, **_context(analysis, principal))
+                  all_cells=len(ranked), cell_rows=cell_rows, kind_labels=kinds,
+                  **_context(analysis, principal))
 
 
 #: Written where a reader's form token goes in a fragment rendered once for every reader;

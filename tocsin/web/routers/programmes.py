@@ -46,6 +46,7 @@ from tocsin.taskforce.programmes.totals import Total, rollup
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 from tocsin.taskforce.tabular.columns import COLUMNS, row_to_spec, spec_to_row
 from tocsin.taskforce.tabular.exchange import export_table, import_table, write_template
+from tocsin.types.names import Names
 from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render, request_language
@@ -78,8 +79,9 @@ def _filters(level: str | None, crime_area: str | None, country: str | None,
 def _choices(session: Session) -> dict[str, Any]:
     vocab = Vocabulary.load(session)
     return {
-        "crime_areas": sorted(vocab.crime_areas.items()),
-        "stages": sorted(vocab.stages.items()),
+        # named in the page's language (the reference data's names), listed by code
+        "crime_areas": sorted(Names(vocab.crime_areas).items()),
+        "stages": sorted(Names(vocab.stages).items()),
         "structures": sorted(vocab.structures.items()),
         "countries": sorted(vocab.countries.items(), key=lambda kv: kv[1]),
         "organizations": sorted(vocab.organizations.items()),

@@ -37,6 +37,8 @@
   function heatmap(el) {
     getJSON(el.dataset.url).then(function (pic) {
       var areas = pic.crime_areas, places = pic.places;
+      // the indicator kinds in the page's language (the API names them in English)
+      var kinds = JSON.parse(el.dataset.kinds || "{}");
       if (!pic.cells.length) { el.textContent = _("No threat data you may read for this year."); el.style.height = "auto"; return; }
       var ai = {}, pi = {};
       areas.forEach(function (a, i) { ai[a.code] = i; });
@@ -55,7 +57,7 @@
             score: c.score.toFixed(1), indicators: c.indicator_score.toFixed(0),
             groups: c.group_score.toFixed(0) })].concat(c.parts.map(function (x) {
             return _("%(label)s: %(share)s%% of the highest",
-              { label: x.label, share: Math.round(x.normalised * 100) });
+              { label: kinds[x.kind] || x.label, share: Math.round(x.normalised * 100) });
           }));
           return textTip(c.crime_area_name + " — " + c.place_name, lines);
         } },

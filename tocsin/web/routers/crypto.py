@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from tocsin import i18n
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, NotFound
@@ -32,7 +33,7 @@ from tocsin.settings import Settings
 from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.routers.investigations import _receive, _set_view, _unit_codes
-from tocsin.web.templating import render
+from tocsin.web.templating import render, request_language
 
 pages = APIRouter(prefix="/investigations", include_in_schema=False)
 api = APIRouter(prefix="/investigations", tags=["bitcoin"])
@@ -316,11 +317,13 @@ def api_trace(set_id: int, body: CryptoTraceRequest, request: Request, session: 
               principal: CurrentPrincipal) -> dict[str, Any]:
     """Trace coins through the UTXOs: every step explained, the end points with their tags."""
     _bitcoin(request, session, principal, set_id)
-    return service.run_trace(session, principal, deps.settings(request), set_id, body.start,
+    view = service.run_trace(session, principal, deps.settings(request), set_id, body.start,
                              TraceConfig(rule=body.rule, direction=body.direction,
                                          max_depth=body.max_depth, max_degree=body.max_degree,
                                          min_amount=body.min_amount),
                              engine="embedded")
+    with i18n.using(request_language(request)):  # the *_shown texts in the asker's language
+        return service.trace_shown(view)
 
 
 @api.get("/sets/{set_id}/bitcoin/path")

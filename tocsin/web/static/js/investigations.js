@@ -695,7 +695,7 @@
       return [n.kind === "transaction" ? _("transaction %(id)s", { id: n.label }) : n.label,
         n.hop !== undefined ? _("hop %(hop)s", { hop: n.hop }) : (n.hops ? _("hops %(hops)s", { hops: n.hops.join(", ") }) : null),
         n.start ? _("where the trace starts") : null,
-        ...(n.ends || []).map((e) => _("ends: %(end)s", { end: e })), ...(n.tags || []).map((t) => _("tag: %(tag)s", { tag: t }))];
+        ...(n.ends_shown || n.ends || []).map((e) => _("ends: %(end)s", { end: e })), ...(n.tags || []).map((t) => _("tag: %(tag)s", { tag: t }))];
     }
 
     function drawSankey(flows) {

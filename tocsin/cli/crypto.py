@@ -173,10 +173,10 @@ def trace_cmd(
         for step in view["steps"]:  # in the command's language
             console.print(str(step["explanation"]), highlight=False)
     table = Table("address", "amount", "why it stops", "cluster", "tags",
-                  title=f"{direction} trace ({rule}) of {view['traced_text']} from {start}"
+                  title=f"{direction} trace ({rule}) of {view['traced_text']!s} from {start}"
                   + (" — truncated" if view["truncated"] else ""))
     for end in view["ends"]:
-        table.add_row(end["address"], end["amount_text"], str(end["reason"]),
+        table.add_row(end["address"], str(end["amount_text"]), str(end["reason"]),
                       end["cluster_id"] or "",
                       "\n".join(end["tags"]))
     console.print(table)

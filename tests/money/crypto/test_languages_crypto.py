@@ -52,7 +52,9 @@ def test_the_bitcoin_trace_is_explained_in_french_and_russian(
                  "16wnJHUrSeWz8XCYZ245amSahwmBto2CC9, 0,05 BTC sur 0,05 BTC vers "
                  "14xb2HATmkBzrHf4CR2hZczEtjYpTh92d2"),
         "reason": "non dépensé dans l’ensemble",
-        "node": "0,15 BTC : non dépensé dans l’ensemble"}
+        "node": "0,15 BTC : non dépensé dans l’ensemble",
+        "heading": ("Traçage en aval de 0,20 BTC depuis 13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU "
+                    "avec le modèle prorata (proportionnel)")}
     russian = {
         "step": ("шаг 1: 74d681e0e03b… тратит 0,20 BTC прослеживаемых из 0,20 BTC на входе, "
                  "выплачивает 0,20 BTC на выходе; пропорционально: каждый выход несёт "
@@ -60,7 +62,8 @@ def test_the_bitcoin_trace_is_explained_in_french_and_russian(
                  "16wnJHUrSeWz8XCYZ245amSahwmBto2CC9, 0,05 BTC из 0,05 BTC на "
                  "14xb2HATmkBzrHf4CR2hZczEtjYpTh92d2"),
         "reason": "не потрачен в пределах набора",
-        "node": "0,15 BTC: не потрачен в пределах набора"}
+        "node": "0,15 BTC: не потрачен в пределах набора",
+        "heading": "Прямое отслеживание 0,20 BTC от 13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU"}
     for language, shown in (("fr", french), ("ru", russian)):
         client.cookies.set("tocsin_language", language)
         body = client.post(f"{API}/sets/{set_id}/bitcoin/trace", headers=headers,
@@ -80,6 +83,9 @@ def test_the_bitcoin_trace_is_explained_in_french_and_russian(
                           params={"start": SPENDER, "rule": "haircut"})
         assert _steps(page.text)[0] == shown["step"]
         assert shown["reason"] in page.text and "not spent within the set" not in page.text
+        said = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.text)).split())
+        assert shown["heading"] in said
+        assert 'dir="ltr"' in page.text  # the trace's direction is not the page's
     client.cookies.set("tocsin_language", "fr")
     back = client.post(f"{API}/sets/{set_id}/bitcoin/trace", headers=headers,
                        json={**asked, "rule": "poison", "direction": "backward"}).json()

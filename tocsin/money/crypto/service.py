@@ -246,7 +246,7 @@ def trace_view(result: taint.TraceResult) -> dict[str, Any]:
         "start": result.start,
         "rule": result.config.rule,
         "direction": result.config.direction,
-        "traced": result.traced, "traced_text": btc(result.traced),
+        "traced": result.traced, "traced_text": taint.coins(result.traced),
         "truncated": result.truncated,
         "steps": [{"hop": s.hop, "txid": s.txid, "explanation": s.explanation,
                    "explanation_message": to_data(s.explanation),
@@ -254,7 +254,8 @@ def trace_view(result: taint.TraceResult) -> dict[str, Any]:
                    "moved": [{"to": name, "value": v, "traced": t} for name, v, t in s.moved]}
                   for s in result.steps],
         "flows": flows,
-        "ends": [{"address": e.address, "amount": e.amount, "amount_text": btc(e.amount),
+        "ends": [{"address": e.address, "amount": e.amount,
+                  "amount_text": taint.coins(e.amount),
                   "reason": e.reason, "reason_message": to_data(e.reason),
                   "cluster_id": e.cluster_id, "tags": e.tags, "hop": e.hop}
                  for e in sorted(result.ends, key=lambda e: -e.amount)],

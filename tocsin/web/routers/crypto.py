@@ -22,6 +22,7 @@ from tocsin import i18n
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, NotFound
+from tocsin.i18n import N_
 from tocsin.money import sets
 from tocsin.money.crypto import service
 from tocsin.money.crypto.change import HEURISTICS
@@ -38,10 +39,10 @@ from tocsin.web.templating import render, request_language
 pages = APIRouter(prefix="/investigations", include_in_schema=False)
 api = APIRouter(prefix="/investigations", tags=["bitcoin"])
 
-RULE_NAMES = {"haircut": "haircut (proportional)", "fifo": "FIFO (first in, first out)",
-              "lifo": "LIFO (last in, first out)",
-              "tiho": "TIHO (taint in, highest out)",
-              "poison": "poison (any touch taints all)"}
+RULE_NAMES = {"haircut": N_("haircut (proportional)"), "fifo": N_("FIFO (first in, first out)"),
+              "lifo": N_("LIFO (last in, first out)"),
+              "tiho": N_("TIHO (taint in, highest out)"),
+              "poison": N_("poison (any touch taints all)")}
 RuleName = Literal["haircut", "fifo", "lifo", "tiho", "poison"]
 HeuristicName = Literal["one_time_change", "script_type", "round_payment"]
 
@@ -95,7 +96,7 @@ def bitcoin_page(
     may_store = sets.may_store_results(principal, record)
     return render(request, "investigations/bitcoin.html",
                   set=_set_view(record, _unit_codes(session)), clusters=clusters,
-                  address=address, start=start, rule=rule, direction=direction, depth=depth,
+                  address=address, start=start, rule=rule, trace_direction=direction, depth=depth,
                   degree=degree, rules=RULES, rule_names=RULE_NAMES, trace=trace,
                   source=source, target=target, path=path, path_asked=path_asked,
                   problems=problems, may_store=may_store, done=done,

@@ -470,7 +470,7 @@ def _headings(*names: str) -> list[str]:
 
 def _ratio(value: float) -> str:
     """A score between 0 and 1 with three decimals, written the command's way (0,500)."""
-    return str(Number(value, 3, group=False))
+    return Number(value, 3, group=False).translated()
 
 
 def _share(value: float, digits: int = 0) -> str:

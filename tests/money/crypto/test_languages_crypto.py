@@ -76,6 +76,10 @@ def test_the_bitcoin_trace_is_explained_in_french_and_russian(
         node = next(n for n in body["flows"]["nodes"] if n["ends"])
         assert node["ends"] == ["0.15 BTC: not spent within the set"]
         assert node["ends_shown"] == [shown["node"]]
+        assert {(k["text"], k["text_shown"]) for k in body["flows"]["links"]} == {
+            ("0.20 BTC", "0,20 BTC"), ("0.15 BTC", "0,15 BTC"), ("0.05 BTC", "0,05 BTC")}
+        assert all(e["text_shown"] == e["text"].replace(".", ",")
+                   for e in body["flows"]["graph"]["edges"])
         drawn = body["flows"]["graph"]["nodes"]
         assert [n["ends_shown"] for n in drawn if n["ends"]] == [
             [shown["node"]], [shown["node"].replace("0,15", "0,05")]]

@@ -263,9 +263,10 @@ def trace_view(result: taint.TraceResult) -> dict[str, Any]:
 
 
 def trace_shown(view: dict[str, Any]) -> dict[str, Any]:
-    """A trace (:func:`trace_view`) with ``explanation_shown``, ``reason_shown`` and
-    ``ends_shown`` beside the English ``explanation``, ``reason`` and ``ends``: their text
-    in the current language, what the trace page's scripts and the command line show."""
+    """A trace (:func:`trace_view`) with ``explanation_shown``, ``reason_shown``,
+    ``ends_shown`` and the links' ``text_shown`` beside the English ``explanation``,
+    ``reason``, ``ends`` and ``text``: their text in the current language (``0,15 BTC``),
+    what the trace page's scripts show."""
 
     def shown(text: object, data: object) -> str:
         return str(from_data(data, str.__str__(text) if isinstance(text, str) else ""))
@@ -274,6 +275,9 @@ def trace_shown(view: dict[str, Any]) -> dict[str, Any]:
         kept = item.get("ends_message") or []
         return {**item, "ends_shown": [shown(text, kept[i] if i < len(kept) else None)
                                        for i, text in enumerate(item.get("ends", []))]}
+
+    def link(item: dict[str, Any]) -> dict[str, Any]:
+        return {**item, "text_shown": str(taint.coins(int(item["value"])))}
 
     flows = view.get("flows") or {}
     graph = flows.get("graph") or {}
@@ -284,7 +288,9 @@ def trace_shown(view: dict[str, Any]) -> dict[str, Any]:
             "ends": [{**e, "reason_shown": shown(e["reason"], e.get("reason_message"))}
                      for e in view.get("ends", [])],
             "flows": {**flows, "nodes": [node(n) for n in flows.get("nodes", [])],
-                      "graph": {**graph, "nodes": [node(n) for n in graph.get("nodes", [])]}}}
+                      "links": [link(k) for k in flows.get("links", [])],
+                      "graph": {**graph, "nodes": [node(n) for n in graph.get("nodes", [])],
+                                "edges": [link(k) for k in graph.get("edges", [])]}}}
 
 
 def find_path(session: Session, principal: Principal, settings: Settings, set_id: int,

@@ -170,13 +170,14 @@ def trace_cmd(
         console.print_json(json.dumps(view, default=str))
         return
     if steps:
-        for step in view["steps"]:
-            console.print(step["explanation"], highlight=False)
+        for step in view["steps"]:  # in the command's language
+            console.print(str(step["explanation"]), highlight=False)
     table = Table("address", "amount", "why it stops", "cluster", "tags",
-                  title=f"{direction} trace ({rule}) of {view['traced_text']} from {start}"
+                  title=f"{direction} trace ({rule}) of {view['traced_text']!s} from {start}"
                   + (" — truncated" if view["truncated"] else ""))
     for end in view["ends"]:
-        table.add_row(end["address"], end["amount_text"], end["reason"], end["cluster_id"] or "",
+        table.add_row(end["address"], str(end["amount_text"]), str(end["reason"]),
+                      end["cluster_id"] or "",
                       "\n".join(end["tags"]))
     console.print(table)
 

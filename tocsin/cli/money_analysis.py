@@ -22,6 +22,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tocsin import i18n
 from tocsin.access.principal import Principal
 from tocsin.cli.common import acting_as, console, err_console, fail, transaction
 from tocsin.errors import InputError, TocsinError
@@ -359,7 +360,7 @@ def register(app: typer.Typer) -> None:
         """
         set_dir = resolve_set(set_ref, set_dir, as_user).path
         if weigh and (not rules or all_findings):
-            raise fail(InputError.single("--weigh", "needs --rules without --all-findings"))
+            raise fail(InputError.single("--weigh", N_("needs --rules without --all-findings")))
         if rules:
             _evaluate_rules(set_dir, min_score, engine, as_json,
                             None if all_findings else RankConfig(max_share=max_share),
@@ -438,22 +439,46 @@ def _evaluate_model(path: Path | None, set_dir: Path, engine: str | None,
         err_console.print(_("Warning: the model was trained on a set of this name; these "
                              "figures do not measure how it does on new data."),
                           highlight=False)
-    table = Table("level", "precision", "recall", "F1", "PR-AUC", "tp", "fp", "fn",
-                  title=f"Model against the labels of {set_dir.name}")
-    for name, q in (("transactions", result.transactions), ("accounts", result.accounts)):
+    table = Table(*_headings(*_LEVEL_SCORES[:4], "PR-AUC", *_LEVEL_SCORES[4:]),
+                  title=_("Model against the labels of %(set)s", set=set_dir.name))
+    for level, q in ((N_("transactions"), result.transactions),
+                     (N_("accounts"), result.accounts)):
         if q is not None:
             s = q.scores
-            table.add_row(name, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
-                          f"{q.pr_auc:.3f}", str(s.true_positives), str(s.false_positives),
+            table.add_row(str(level), _ratio(s.precision), _ratio(s.recall), _ratio(s.f1),
+                          _ratio(q.pr_auc), str(s.true_positives), str(s.false_positives),
                           str(s.false_negatives))
     console.print(table)
     if result.patterns:
-        patterns = Table("pattern", "transactions", "recall (transactions)",
-                         "recall (accounts)")
+        patterns = Table(*_headings(N_("pattern"), N_("transactions"),
+                                    N_("recall (transactions)"), N_("recall (accounts)")))
         for name, p in result.patterns.items():
-            patterns.add_row(name, str(p["count"]), f"{p['transactions']:.0%}",
-                             f"{p['accounts']:.0%}")
+            patterns.add_row(name, str(p["count"]), _share(p["transactions"]),
+                             _share(p["accounts"]))
         console.print(patterns)
+
+
+#: The headings of the evaluation tables (``F1``, ``tp``, ``fp``, ``fn`` are written alike
+#: in every language the platform offers, so they are kept as they are).
+_LEVEL_SCORES = (N_("level"), N_("precision"), N_("recall"), "F1", "tp", "fp", "fn")
+
+
+def _headings(*names: str) -> list[str]:
+    """Table headings in the command's language."""
+    return [str(name) for name in names]
+
+
+def _ratio(value: float) -> str:
+    """A score between 0 and 1 with three decimals, written the command's way (0,500)."""
+    return Number(value, 3, group=False).translated()
+
+
+def _share(value: float, digits: int = 0) -> str:
+    """A share as a percentage the command's way (``25%``, ``25 %``); English keeps
+    Python's own rounding, as before."""
+    if i18n.current() == i18n.DEFAULT:
+        return f"{value:.{digits}%}"
+    return i18n.format_percent(value, digits)
 
 
 def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
@@ -469,7 +494,8 @@ def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
                 from tocsin.settings import get_settings
 
                 chosen = model.resolve(model_path, get_settings())
-                source = f"model {model_path.name}" if model_path else "shipped model"
+                source = (N_("model %(file)s", file=model_path.name) if model_path
+                          else N_("shipped model"))
                 ranking = with_model(ranking, model.account_score_map(chosen, set_dir, engine),
                                      chosen.account_threshold, source)
             result = evaluate_ranking(set_dir, ranking)
@@ -482,23 +508,29 @@ def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
         return
     if result.ranking is not None:
         r = result.ranking
-        console.print(f"Flagged {r['flagged']:,} of {r['set_accounts']:,} accounts "
-                      f"({r['flagged_share']:.2%}; at most {r['config']['max_share']:.0%}); "
-                      f"{r['ranked']:,} accounts in findings are ranked"
-                      + (f", weighed by the {r['model']}." if r.get("model") else "."),
-                      highlight=False)
-    table = Table("level", "precision", "recall", "F1", "tp", "fp", "fn")
-    rows = [("accounts", result.accounts), ("transactions", result.transactions),
-            *((f"detector {k}", v) for k, v in result.detectors.items())]
-    for name, s in rows:
+        flagged, accounts = Number(r["flagged"]), Number(r["set_accounts"])
+        share, most = _share(r["flagged_share"], 2), _share(r["config"]["max_share"])
+        in_findings = Number(r["ranked"])
+        line = (N_("Flagged %(flagged)s of %(accounts)s accounts (%(share)s; at most "
+                   "%(most)s); %(ranked)s accounts in findings are ranked, weighed by the "
+                   "%(model)s.", flagged=flagged, accounts=accounts, share=share, most=most,
+                   ranked=in_findings, model=r["model"]) if r.get("model") else
+                N_("Flagged %(flagged)s of %(accounts)s accounts (%(share)s; at most "
+                   "%(most)s); %(ranked)s accounts in findings are ranked.", flagged=flagged,
+                   accounts=accounts, share=share, most=most, ranked=in_findings))
+        console.print(str(line), highlight=False)
+    table = Table(*_headings(*_LEVEL_SCORES))
+    rows = [(N_("accounts"), result.accounts), (N_("transactions"), result.transactions),
+            *((N_("detector %(name)s", name=k), v) for k, v in result.detectors.items())]
+    for level, s in rows:
         if s is not None:
-            table.add_row(name, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
+            table.add_row(str(level), _ratio(s.precision), _ratio(s.recall), _ratio(s.f1),
                           str(s.true_positives), str(s.false_positives),
                           str(s.false_negatives))
     console.print(table)
-    patterns = Table("pattern", "transactions found", "accounts found")
+    patterns = Table(*_headings(N_("pattern"), N_("transactions found"), N_("accounts found")))
     for name, p in result.patterns.items():
-        patterns.add_row(name, f"{p['transactions']:.0%}", f"{p['accounts']:.0%}")
+        patterns.add_row(name, _share(p["transactions"]), _share(p["accounts"]))
     console.print(patterns)
 
 

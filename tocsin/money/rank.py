@@ -588,13 +588,20 @@ def with_model(ranking: Ranking, scores: Mapping[str, float], threshold: float,
         if flagged:
             budget -= 1
         score = round(account.score * factor, 4)
+        # a message, so that a source named in the reader's language stays English here
         if factor >= 1:
-            note = (f"The {source} scores the account {model:.3f}, at or above its "
-                    f"threshold {threshold:.3f}: the score stands.")
+            note = N_("The %(source)s scores the account %(score)s, at or above its "
+                      "threshold %(threshold)s: the score stands.", source=source,
+                      score=Number(model, 3, group=False),
+                      threshold=Number(threshold, 3, group=False))
         else:
-            note = (f"The {source} scores the account {model:.3f}, below its threshold "
-                    f"{threshold:.3f}: the score keeps {factor:.0%} "
-                    f"({account.score:.2f} to {score:.2f}).")
+            note = N_("The %(source)s scores the account %(score)s, below its threshold "
+                      "%(threshold)s: the score keeps %(share)s%% (%(before)s to %(after)s).",
+                      source=source, score=Number(model, 3, group=False),
+                      threshold=Number(threshold, 3, group=False),
+                      share=Number(factor * 100, 0, group=False),
+                      before=Number(account.score, 2, group=False),
+                      after=Number(score, 2, group=False))
         out.append(replace(account, score=score, flagged=flagged, model=note))
     return replace(ranking, accounts=out, model=source)
 

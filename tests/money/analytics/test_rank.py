@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.money.features.conftest import Row, eur, write_set
+from tocsin import i18n
 from tocsin.errors import InputError
+from tocsin.i18n import N_
 from tocsin.money.detect import all_detectors, make
 from tocsin.money.engines.base import run_detectors
 from tocsin.money.engines.embedded import EmbeddedEngine
@@ -238,6 +240,15 @@ def test_a_models_account_scores_weigh_the_ranking() -> None:
     assert weighed.summary()["model"] == "shipped model"
     # Findings keep their own scores; only accounts are weighed.
     assert weighed.findings == ranking.findings
+    # Weighed while a command runs in French: the notes stay English, shown in French.
+    with i18n.using("fr"):
+        named = with_model(ranking, scores, threshold=0.5, source=N_("shipped model"))
+    note = {a.account: a.model for a in named.accounts}["A"]
+    assert note == ("The shipped model scores the account 0.100, below its threshold 0.500: "
+                    "the score keeps 20% (0.90 to 0.18).")
+    with i18n.using("fr"):
+        assert str(note) == ("Le modèle livré avec Tocsin note le compte 0,100, sous son seuil "
+                             "0,500 : le score garde 20 % (de 0,90 à 0,18).")
     with pytest.raises(InputError):
         with_model(ranking, scores, threshold=0.0, source="m")
 

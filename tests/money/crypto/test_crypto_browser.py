@@ -115,3 +115,33 @@ def test_trace_sankey_and_graph(page: Page, live_server: LiveServer, tmp_path: P
     assert detail.locator("img").count() == 0
     assert page.evaluate("() => window.__tagged") is None
     assert violations(page) == []
+
+
+def test_the_trace_in_russian(page: Page, live_server: LiveServer) -> None:
+    """The Bitcoin page in Russian: the steps, why the coins stop, and the end points the
+    graph's detail panel lists (from the trace API's ``ends_shown``)."""
+    with live_server.db.transaction() as session:
+        unit = session.scalars(select(Unit.id).where(Unit.code == "tntd-spmu")).one()
+        item, _ = sets.import_set(session, Principal.system(), live_server.settings, "bitcoin",
+                                  [FIXTURES / "block-99960.hex", FIXTURES / "block-13b8ab.hex"],
+                                  "Blocks read in Russian", "AMBER", unit)
+        set_id = item.id
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    switch = page.locator("#language-switch")
+    switch.locator("select").select_option("ru")
+    with page.expect_navigation():
+        switch.locator("button").click()
+    page.goto(f"{live_server.url}/investigations/sets/{set_id}/bitcoin?start={SPENDER}"
+              "&rule=haircut#trace")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(page.locator("#trace-steps li").first).to_contain_text(
+        "шаг 1: 74d681e0e03b… тратит 0,20 BTC прослеживаемых из 0,20 BTC на входе")
+    expect(page.locator("#trace-ends tbody tr").first).to_contain_text(
+        "не потрачен в пределах набора")
+    expect(page.locator("#btc-flow-status")).to_contain_text("транзакц")
+    end = page.locator("#trace-ends tbody tr td code").first.inner_text()
+    page.evaluate(f"() => window.tocsinBtcGraph.getElementById({end!r}).emit('tap')")
+    detail = page.locator("#btc-node-detail")
+    expect(detail).to_contain_text("BTC: не потрачен в пределах набора")
+    assert "not spent within the set" not in detail.inner_text()

@@ -1,5 +1,7 @@
+# ruff: noqa: RUF001 -- the expected texts are French and Russian, typographic apostrophes included
 """``tocsin money ingest bitcoin`` and ``tocsin crypto``: a real block and an RPC answer
-import, cluster, tag, trace, find a path and export, as a user under the read rule."""
+import, cluster, tag, trace (in French and Russian too), find a path and export, as a user
+under the read rule."""
 
 from __future__ import annotations
 
@@ -46,6 +48,14 @@ def test_blocks_and_rpc_json_from_the_command_line(cli: None, make_user: MakeUse
     tiho = tocsin("crypto", "trace", "December 2010", "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU",
                   "--rule", "tiho", "--steps", "--as", analyst).output
     assert "TIHO: the traced satoshis fill the highest-valued outputs first" in tiho
+    french = tocsin("--language", "fr", "crypto", "trace", "December 2010",
+                    "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU", "--rule", "tiho", "--steps", "--as",
+                    analyst).output
+    said = " ".join(french.split())
+    assert "saut 1 : 74d681e0e03b… dépense 0,20 BTC suivis sur 0,20 BTC en entrée" in said
+    assert ("TIHO : les satoshis suivis remplissent d’abord les sorties de plus forte "
+            "valeur") in said
+    assert "non dépensé dans l’ensemble" in said and "hop 1" not in said
     target = traced["ends"][0]["address"]
     path = tocsin("crypto", "path", "December 2010", "13YiRgpov7tAQt22gFgDf12cDS3s9MWbSU",
                   target, "--as", analyst).output
@@ -57,6 +67,10 @@ def test_blocks_and_rpc_json_from_the_command_line(cli: None, make_user: MakeUse
     assert csv_file.read_text().startswith("address,cluster_id,received_btc")
     refused = tocsin("crypto", "trace", "December 2010", "nowhere", "--as", analyst, ok=False)
     assert refused.exit_code == 1 and "neither an address nor a transaction" in refused.output
+    refused = tocsin("--language", "ru", "crypto", "trace", "December 2010", "nowhere", "--as",
+                     analyst, ok=False)
+    assert "'nowhere' — не адрес и не транзакция этого набора" in " ".join(
+        refused.output.split())
     outsider = make_user("partner_viewer", unit="unodc")[0]
     hidden = tocsin("crypto", "clusters", "December 2010", "--as", outsider, ok=False)
     assert hidden.exit_code == 1 and "not found" in hidden.output

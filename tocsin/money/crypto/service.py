@@ -25,7 +25,7 @@ from tocsin.access.policy import require, require_write
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, NotFound, Problem
-from tocsin.i18n import N_, rewrite
+from tocsin.i18n import N_, from_data, rewrite, to_data
 from tocsin.money import sets
 from tocsin.money.crypto import cluster as clustering
 from tocsin.money.crypto import tags as tagging
@@ -234,21 +234,63 @@ def run_trace(session: Session, principal: Principal, settings: Settings, set_id
 
 
 def trace_view(result: taint.TraceResult) -> dict[str, Any]:
+    """The trace for the pages, the API and the command line. Each step's ``explanation``,
+    each end point's ``reason`` and each drawn node's ``ends`` are English text (messages
+    the pages translate where they show them), kept with their messages and values
+    (``explanation_message``, ``reason_message``, ``ends_message``) for :func:`trace_shown`.
+    """
+    flows = taint.flows(result)
+    for node in [*flows["nodes"], *flows["graph"]["nodes"]]:
+        node["ends_message"] = [to_data(text) for text in node["ends"]]
     return {
         "start": result.start,
         "rule": result.config.rule,
         "direction": result.config.direction,
-        "traced": result.traced, "traced_text": btc(result.traced),
+        "traced": result.traced, "traced_text": taint.coins(result.traced),
         "truncated": result.truncated,
         "steps": [{"hop": s.hop, "txid": s.txid, "explanation": s.explanation,
+                   "explanation_message": to_data(s.explanation),
                    "entered": [{"from": name, "traced": t} for name, t in s.entered],
                    "moved": [{"to": name, "value": v, "traced": t} for name, v, t in s.moved]}
                   for s in result.steps],
-        "flows": taint.flows(result),
-        "ends": [{"address": e.address, "amount": e.amount, "amount_text": btc(e.amount),
-                  "reason": e.reason, "cluster_id": e.cluster_id, "tags": e.tags, "hop": e.hop}
+        "flows": flows,
+        "ends": [{"address": e.address, "amount": e.amount,
+                  "amount_text": taint.coins(e.amount),
+                  "reason": e.reason, "reason_message": to_data(e.reason),
+                  "cluster_id": e.cluster_id, "tags": e.tags, "hop": e.hop}
                  for e in sorted(result.ends, key=lambda e: -e.amount)],
     }
+
+
+def trace_shown(view: dict[str, Any]) -> dict[str, Any]:
+    """A trace (:func:`trace_view`) with ``explanation_shown``, ``reason_shown``,
+    ``ends_shown`` and the links' ``text_shown`` beside the English ``explanation``,
+    ``reason``, ``ends`` and ``text``: their text in the current language (``0,15 BTC``),
+    what the trace page's scripts show."""
+
+    def shown(text: object, data: object) -> str:
+        return str(from_data(data, str.__str__(text) if isinstance(text, str) else ""))
+
+    def node(item: dict[str, Any]) -> dict[str, Any]:
+        kept = item.get("ends_message") or []
+        return {**item, "ends_shown": [shown(text, kept[i] if i < len(kept) else None)
+                                       for i, text in enumerate(item.get("ends", []))]}
+
+    def link(item: dict[str, Any]) -> dict[str, Any]:
+        return {**item, "text_shown": str(taint.coins(int(item["value"])))}
+
+    flows = view.get("flows") or {}
+    graph = flows.get("graph") or {}
+    return {**view,
+            "steps": [{**s, "explanation_shown": shown(s["explanation"],
+                                                       s.get("explanation_message"))}
+                      for s in view.get("steps", [])],
+            "ends": [{**e, "reason_shown": shown(e["reason"], e.get("reason_message"))}
+                     for e in view.get("ends", [])],
+            "flows": {**flows, "nodes": [node(n) for n in flows.get("nodes", [])],
+                      "links": [link(k) for k in flows.get("links", [])],
+                      "graph": {**graph, "nodes": [node(n) for n in graph.get("nodes", [])],
+                                "edges": [link(k) for k in graph.get("edges", [])]}}}
 
 
 def find_path(session: Session, principal: Principal, settings: Settings, set_id: int,

@@ -37,6 +37,7 @@ from typing import Any, Literal
 import pyarrow.parquet as pq
 
 from tocsin.errors import InputError
+from tocsin.i18n import N_, Joined, Message, Number
 from tocsin.money.crypto import tags as tagging
 from tocsin.money.crypto.cluster import Clustering
 from tocsin.money.crypto.utxo import Utxo, btc
@@ -205,14 +206,23 @@ def _stretches(sources: list[tuple[int, int]], targets: list[int]) -> list[int]:
     return result
 
 
+def coins(satoshi: int) -> Message:
+    """Satoshi as a bitcoin amount inside a message, written as :func:`btc` writes it
+    (``0.5 BTC`` keeps two decimals: ``0.50 BTC``) in the reader's language (``0,50 BTC``)."""
+    text = btc(satoshi)
+    digits = len(text.split(" ")[0].split(".")[1])
+    return N_("%(amount)s BTC", amount=Number(satoshi / 100_000_000, digits, group=False))
+
+
 def trace(model: Utxo, start: str, config: TraceConfig | None = None, *,
           set_folder: Path | None = None, clustering: Clustering | None = None,
           graph: Graph | None = None) -> TraceResult:
     """Trace from an address or a transaction id (``start``) through the set's UTXOs."""
     config = config or TraceConfig()
     if config.rule not in RULES:
-        raise InputError.single("rule", f"unknown taint model {config.rule!r}; use one of "
-                                        f"{', '.join(RULES)}")
+        raise InputError.single("rule", N_("unknown taint model %(rule)s; use one of "
+                                           "%(rules)s", rule=repr(config.rule),
+                                           rules=", ".join(RULES)))
     graph = graph or Graph(model)
     graph.prepare_start(start)
     services = _services(set_folder, clustering)
@@ -228,8 +238,8 @@ def trace(model: Utxo, start: str, config: TraceConfig | None = None, *,
     elif start in graph.by_address:
         seeds = [(p, graph.outputs[p][0]) for p in graph.by_address[start]]
     else:
-        raise InputError.single("start", f"{start!r} is neither an address nor a transaction "
-                                         "of this set")
+        raise InputError.single("start", N_("%(start)s is neither an address nor a "
+                                            "transaction of this set", start=repr(start)))
     if not forward:  # a backward step first asks whether the seed's transaction is in the set
         graph.prepare(list(dict.fromkeys(p[0] for p, _ in seeds)), with_sources=False)
     for point, value in seeds:
@@ -240,7 +250,7 @@ def trace(model: Utxo, start: str, config: TraceConfig | None = None, *,
     truncated = False
     pending: dict[tuple[str, int], dict[Outpoint, int]] = {}
 
-    def end(point: Outpoint, amount: int, reason: str, hop: int) -> None:
+    def end(point: Outpoint, amount: int, reason: Message, hop: int) -> None:
         name = graph.outputs[point][1] if point in graph.outputs else f"{point[0]}:{point[1]}"
         ends.append(EndPoint(address=name, amount=amount, reason=reason,
                              cluster_id=cluster_of(name), tags=labels.get(name, []), hop=hop))
@@ -257,7 +267,7 @@ def trace(model: Utxo, start: str, config: TraceConfig | None = None, *,
             if len(steps) >= config.max_steps:
                 truncated = True
                 for point, amount in amounts.items():
-                    end(point, amount, "step budget reached", hop)
+                    end(point, amount, N_("step budget reached"), hop)
                 continue
             step = _step(graph, txid, hop, amounts, config, forward)
             step.step.entered = [(graph.outputs[p][1] if p in graph.outputs else f"{p[0]}:{p[1]}",
@@ -273,21 +283,22 @@ def trace(model: Utxo, start: str, config: TraceConfig | None = None, *,
             continue
         name = graph.outputs[point][1] if point in graph.outputs else None
         if hop > 0 and name is not None and config.stop_at_services and name in services:
-            end(point, amount, f"reached a service: {services[name]}", hop)
+            end(point, amount, N_("reached a service: %(service)s", service=services[name]), hop)
             continue
         if forward:
             spent_by = graph.outputs[point][2] if point in graph.outputs else None
             if spent_by is None:
-                end(point, amount, "not spent within the set", hop)
+                end(point, amount, N_("not spent within the set"), hop)
                 continue
             nxt = spent_by
         else:
             nxt = point[0]
             if nxt not in graph.tx_inputs:
-                end(point, amount, "created outside the set", hop)
+                end(point, amount, N_("created outside the set"), hop)
                 continue
         if hop >= config.max_depth:
-            end(point, amount, f"depth limit of {config.max_depth} transactions", hop)
+            end(point, amount, N_("depth limit of %(count)s transactions",
+                                  count=config.max_depth), hop)
             continue
         bucket = pending.setdefault((nxt, hop + 1), {})
         bucket[point] = bucket.get(point, 0) + amount
@@ -299,7 +310,7 @@ def trace(model: Utxo, start: str, config: TraceConfig | None = None, *,
 class _StepResult:
     step: Step
     next: list[tuple[Outpoint, int]]
-    stops: list[tuple[Outpoint, int, str]]
+    stops: list[tuple[Outpoint, int, Message]]
 
 
 def _step(graph: Graph, txid: str, hop: int, amounts: dict[Outpoint, int], config: TraceConfig,
@@ -321,10 +332,12 @@ def _step(graph: Graph, txid: str, hop: int, amounts: dict[Outpoint, int], confi
         total_in = sum(v for v, _ in sources)
         traced_in = sum(t for _, t in sources)
         if degree > config.max_degree:
-            wide = [(p, a, f"transaction {short} has {degree} outputs, over the degree "
-                           f"limit of {config.max_degree}") for p, a in amounts.items()]
+            wide = [(p, a, N_("transaction %(txid)s has %(count)s outputs, over the degree "
+                              "limit of %(limit)s", txid=short, count=degree,
+                              limit=config.max_degree)) for p, a in amounts.items()]
             return _StepResult(Step(hop, txid, traced_in, total_in, [],
-                                    f"hop {hop}: {short} not followed: {degree} outputs"),
+                                    N_("hop %(hop)s: %(txid)s not followed: %(count)s outputs",
+                                       hop=hop, txid=short, count=degree)),
                                [], wide)
         values = [graph.outputs[p][0] for p in outputs]
         shares = spread(config.rule, sources, values)
@@ -337,16 +350,19 @@ def _step(graph: Graph, txid: str, hop: int, amounts: dict[Outpoint, int], confi
     # backward: the outputs asked about are the sources; the inputs are the targets
     degree = len(inputs)
     if degree > config.max_degree:
-        wide = [(p, a, f"transaction {short} has {degree} inputs, over the degree limit of "
-                       f"{config.max_degree}") for p, a in amounts.items()]
+        wide = [(p, a, N_("transaction %(txid)s has %(count)s inputs, over the degree limit "
+                          "of %(limit)s", txid=short, count=degree, limit=config.max_degree))
+                for p, a in amounts.items()]
         return _StepResult(Step(hop, txid, sum(amounts.values()), total_in, [],
-                                f"hop {hop}: {short} not followed: {degree} inputs"), [], wide)
+                                N_("hop %(hop)s: %(txid)s not followed: %(count)s inputs",
+                                   hop=hop, txid=short, count=degree)), [], wide)
     sources = [(graph.outputs[p][0], amounts.get(p, 0)) for p in outputs]
     if any(p is None for p, _ in inputs):
         moved = [("coinbase", total_out, sum(amounts.values()))]
-        explanation = (f"hop {hop}: {short} is a coinbase: {btc(sum(amounts.values()))} "
-                       "traced back to newly mined coins")
-        mined = [(p, a, "newly mined coins (coinbase)") for p, a in amounts.items()]
+        explanation = N_("hop %(hop)s: %(txid)s is a coinbase: %(amount)s traced back to "
+                         "newly mined coins", hop=hop, txid=short,
+                         amount=coins(sum(amounts.values())))
+        mined = [(p, a, N_("newly mined coins (coinbase)")) for p, a in amounts.items()]
         return _StepResult(Step(hop, txid, sum(amounts.values()), total_in, moved, explanation),
                            [], mined)
     known = [(p, v) for p, v in inputs if p is not None and v is not None]
@@ -362,43 +378,54 @@ def _step(graph: Graph, txid: str, hop: int, amounts: dict[Outpoint, int], confi
     explanation = _explain(config.rule, hop, short, sum(amounts.values()), total_in, total_out,
                            moved, forward=False)
     outside = len(inputs) - len(known)
-    stops: list[tuple[Outpoint, int, str]] = []
+    stops: list[tuple[Outpoint, int, Message]] = []
     asked = sum(amounts.values())
     leftover = asked - sum(shares) if config.rule != "poison" else 0
     if outside:
-        explanation += f"; {outside} input(s) spend outputs outside the set and are not followed"
+        explanation = N_("%(explanation)s; %(count)s input(s) spend outputs outside the set "
+                         "and are not followed", explanation=explanation, count=outside)
         if leftover > 0 or not known:
             rest = leftover if known else asked
-            stops = [(p, a * rest // asked, "comes from outputs outside the set")
+            stops = [(p, a * rest // asked, N_("comes from outputs outside the set"))
                      for p, a in amounts.items() if asked]
     return _StepResult(Step(hop, txid, asked, total_in, moved, explanation), nxt, stops)
 
 
 def _explain(rule: Rule, hop: int, short: str, traced: int, total_in: int, total_out: int,
-             moved: list[tuple[str, int, int]], forward: bool) -> str:
-    parts = ", ".join(f"{btc(s)} of {btc(v)} {'to' if forward else 'from'} {name}"
-                      for name, v, s in moved if s > 0) or "nothing"
+             moved: list[tuple[str, int, int]], forward: bool) -> Message:
+    parts: Message = Joined([
+        N_("%(traced)s of %(value)s to %(address)s", traced=coins(s), value=coins(v),
+           address=name) if forward else
+        N_("%(traced)s of %(value)s from %(address)s", traced=coins(s), value=coins(v),
+           address=name)
+        for name, v, s in moved if s > 0], ", ")
+    if not parts:
+        parts = N_("nothing")
     if forward:
-        how = {"poison": "poison: any traced coin taints every output in full",
-               "haircut": f"haircut: each output carries the traced share "
-                          f"{(traced / total_in * 100 if total_in else 0):.1f}% of its value",
-               "fifo": "FIFO: inputs and outputs laid end to end in order; each output carries "
-                       "the traced satoshis its stretch overlaps",
-               "lifo": "LIFO: the inputs laid end to end from the last, the outputs in order; "
-                       "each output carries the traced satoshis its stretch overlaps",
-               "tiho": "TIHO: the traced satoshis fill the highest-valued outputs first"}[rule]
-        return (f"hop {hop}: {short} spends {btc(traced)} traced of {btc(total_in)} in, pays "
-                f"{btc(total_out)} out; {how}: {parts}")
-    how = {"poison": "poison: every input is taken as a source in full",
-           "haircut": "haircut: the traced amount comes from the inputs in proportion to "
-                      "their values",
-           "fifo": "FIFO: the traced outputs' stretches mapped back onto the inputs laid end "
-                   "to end",
-           "lifo": "LIFO: the traced outputs' stretches mapped back onto the inputs laid end "
-                   "to end from the last",
-           "tiho": "TIHO: the traced amount drawn from the highest-valued inputs first"}[rule]
-    return (f"hop {hop}: {short} pays {btc(traced)} of the traced coins out of "
-            f"{btc(total_in)} in; {how}: {parts}")
+        how = {"poison": N_("poison: any traced coin taints every output in full"),
+               "haircut": N_("haircut: each output carries the traced share %(share)s%% of its "
+                             "value", share=Number(traced / total_in * 100 if total_in else 0,
+                                                   1, group=False)),
+               "fifo": N_("FIFO: inputs and outputs laid end to end in order; each output "
+                          "carries the traced satoshis its stretch overlaps"),
+               "lifo": N_("LIFO: the inputs laid end to end from the last, the outputs in "
+                          "order; each output carries the traced satoshis its stretch overlaps"),
+               "tiho": N_("TIHO: the traced satoshis fill the highest-valued outputs first")}[rule]
+        return N_("hop %(hop)s: %(txid)s spends %(traced)s traced of %(total_in)s in, pays "
+                  "%(total_out)s out; %(how)s: %(parts)s", hop=hop, txid=short,
+                  traced=coins(traced), total_in=coins(total_in), total_out=coins(total_out),
+                  how=how, parts=parts)
+    how = {"poison": N_("poison: every input is taken as a source in full"),
+           "haircut": N_("haircut: the traced amount comes from the inputs in proportion to "
+                         "their values"),
+           "fifo": N_("FIFO: the traced outputs' stretches mapped back onto the inputs laid end "
+                      "to end"),
+           "lifo": N_("LIFO: the traced outputs' stretches mapped back onto the inputs laid end "
+                      "to end from the last"),
+           "tiho": N_("TIHO: the traced amount drawn from the highest-valued inputs first")}[rule]
+    return N_("hop %(hop)s: %(txid)s pays %(traced)s of the traced coins out of %(total_in)s "
+              "in; %(how)s: %(parts)s", hop=hop, txid=short, traced=coins(traced),
+              total_in=coins(total_in), how=how, parts=parts)
 
 
 def _services(set_folder: Path | None, clustering: Clustering | None) -> dict[str, str]:
@@ -414,8 +441,9 @@ def _services(set_folder: Path | None, clustering: Clustering | None) -> dict[st
     if clustering is not None and found:
         for row in tagging.cluster_tags(set_folder, clustering).to_pylist():
             if row["category"] in words.services:
-                text = (f"{row['label']} ({words.categories[row['category']].label}, by the "
-                        f"cluster of {row['address']})")
+                text = N_("%(label)s (%(category)s, by the cluster of %(address)s)",
+                          label=row["label"], category=words.categories[row["category"]].label,
+                          address=row["address"])
                 for member in clustering.members(row["cluster_id"]):
                     found.setdefault(member, text)
     return found
@@ -490,7 +518,8 @@ def flows(result: TraceResult) -> dict[str, Any]:
         key = next((k for k in (f"{end.address} · {end.hop}", f"{end.address} · {end.hop - 1}")
                     if k in nodes), None)
         if key is not None:
-            nodes[key]["ends"].append(f"{btc(end.amount)}: {end.reason}")
+            nodes[key]["ends"].append(N_("%(amount)s: %(reason)s", amount=coins(end.amount),
+                                         reason=end.reason))
             nodes[key]["tags"] = list(dict.fromkeys(nodes[key]["tags"] + end.tags))
     sankey_links = [{"source": a, "target": b, "value": v, "text": btc(v)}
                     for (a, b), v in links.items()]

@@ -18,9 +18,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from tocsin import i18n
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, NotFound
+from tocsin.i18n import N_
 from tocsin.money import sets
 from tocsin.money.crypto import service
 from tocsin.money.crypto.change import HEURISTICS
@@ -32,15 +34,15 @@ from tocsin.settings import Settings
 from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.routers.investigations import _receive, _set_view, _unit_codes
-from tocsin.web.templating import render
+from tocsin.web.templating import render, request_language
 
 pages = APIRouter(prefix="/investigations", include_in_schema=False)
 api = APIRouter(prefix="/investigations", tags=["bitcoin"])
 
-RULE_NAMES = {"haircut": "haircut (proportional)", "fifo": "FIFO (first in, first out)",
-              "lifo": "LIFO (last in, first out)",
-              "tiho": "TIHO (taint in, highest out)",
-              "poison": "poison (any touch taints all)"}
+RULE_NAMES = {"haircut": N_("haircut (proportional)"), "fifo": N_("FIFO (first in, first out)"),
+              "lifo": N_("LIFO (last in, first out)"),
+              "tiho": N_("TIHO (taint in, highest out)"),
+              "poison": N_("poison (any touch taints all)")}
 RuleName = Literal["haircut", "fifo", "lifo", "tiho", "poison"]
 HeuristicName = Literal["one_time_change", "script_type", "round_payment"]
 
@@ -94,7 +96,7 @@ def bitcoin_page(
     may_store = sets.may_store_results(principal, record)
     return render(request, "investigations/bitcoin.html",
                   set=_set_view(record, _unit_codes(session)), clusters=clusters,
-                  address=address, start=start, rule=rule, direction=direction, depth=depth,
+                  address=address, start=start, rule=rule, trace_direction=direction, depth=depth,
                   degree=degree, rules=RULES, rule_names=RULE_NAMES, trace=trace,
                   source=source, target=target, path=path, path_asked=path_asked,
                   problems=problems, may_store=may_store, done=done,
@@ -316,11 +318,13 @@ def api_trace(set_id: int, body: CryptoTraceRequest, request: Request, session: 
               principal: CurrentPrincipal) -> dict[str, Any]:
     """Trace coins through the UTXOs: every step explained, the end points with their tags."""
     _bitcoin(request, session, principal, set_id)
-    return service.run_trace(session, principal, deps.settings(request), set_id, body.start,
+    view = service.run_trace(session, principal, deps.settings(request), set_id, body.start,
                              TraceConfig(rule=body.rule, direction=body.direction,
                                          max_depth=body.max_depth, max_degree=body.max_degree,
                                          min_amount=body.min_amount),
                              engine="embedded")
+    with i18n.using(request_language(request)):  # the *_shown texts in the asker's language
+        return service.trace_shown(view)
 
 
 @api.get("/sets/{set_id}/bitcoin/path")

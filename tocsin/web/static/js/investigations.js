@@ -695,7 +695,7 @@
       return [n.kind === "transaction" ? _("transaction %(id)s", { id: n.label }) : n.label,
         n.hop !== undefined ? _("hop %(hop)s", { hop: n.hop }) : (n.hops ? _("hops %(hops)s", { hops: n.hops.join(", ") }) : null),
         n.start ? _("where the trace starts") : null,
-        ...(n.ends || []).map((e) => _("ends: %(end)s", { end: e })), ...(n.tags || []).map((t) => _("tag: %(tag)s", { tag: t }))];
+        ...(n.ends_shown || n.ends || []).map((e) => _("ends: %(end)s", { end: e })), ...(n.tags || []).map((t) => _("tag: %(tag)s", { tag: t }))];
     }
 
     function drawSankey(flows) {
@@ -705,7 +705,7 @@
       chart.setOption({
         tooltip: { trigger: "item", formatter: (p) => p.dataType === "edge"
           ? tip(`${String(p.data.source).split(" · ")[0]} → ${String(p.data.target).split(" · ")[0]}`,
-            p.data.text)
+            p.data.text_shown || p.data.text)
           : tip(...nodeLines(p.data)) },
         series: [{
           type: "sankey", emphasis: { focus: "adjacency" }, nodeAlign: "left", layoutIterations: 16,
@@ -741,7 +741,7 @@
           ...graph.nodes.map((n) => ({ group: "nodes", data: { ...n,
             short: shorten(n.label, 10), color: COLORS[n.kind],
             shape: n.kind === "transaction" ? "round-rectangle" : "ellipse", ended: n.ends.length > 0 } })),
-          ...graph.edges.map((e) => ({ group: "edges", data: { ...e,
+          ...graph.edges.map((e) => ({ group: "edges", data: { ...e, text: e.text_shown || e.text,
             width: Math.max(1, Math.min(8, Math.log10(e.value + 1) - 3)) } })),
         ],
         layout: { name: "breadthfirst", directed: true, spacingFactor: 1.1 },

@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from pathlib import Path
-from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.factories import MakeUser, login
+from tests.money.web.jobs import wait_for_job
 from tocsin.access import audit
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
@@ -36,14 +35,6 @@ def _register(db: Database, settings: Settings, handling: str = "AMBER") -> int:
         return int(item.id)
 
 
-def _wait(client: TestClient, job: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while job["state"] not in ("done", "failed"):
-        assert time.monotonic() < deadline, f"job still {job['state']}"
-        time.sleep(0.1)
-        job = client.get(f"{API}/jobs/{job['id']}").json()
-    return job
-
 
 def test_a_raw_block_uploads_like_any_file(client: TestClient, make_user: MakeUser) -> None:
     token = login(client, make_user("analyst")[0])
@@ -52,7 +43,7 @@ def test_a_raw_block_uploads_like_any_file(client: TestClient, make_user: MakeUs
                            data={"format": "bitcoin", "name": "Genesis", "handling": "GREEN",
                                  "unit": "tntd-spmu"})
     assert response.status_code == 202, response.text
-    done = _wait(client, response.json()["job"])
+    done = wait_for_job(client, response.json()["job"])
     assert done["state"] == "done", done
     listed = client.get(f"{API}/sets").json()
     assert listed[0]["format"] == "bitcoin" and listed[0]["transactions"] == 1

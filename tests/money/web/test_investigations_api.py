@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import MakeUser, login
+from tests.money.web.jobs import wait_for_job
 from tests.money.web.ranked import assert_ranked
 from tocsin.access import audit
 from tocsin.jobs import runner
@@ -24,16 +24,6 @@ from tocsin.store.database import Database
 API = "/api/v1/investigations"
 SMALL = SyntheticConfig(accounts=1_000, transactions=1_500, patterns=2, seed=9)
 
-
-def _wait(client: TestClient, job: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while job["state"] not in ("done", "failed"):
-        assert time.monotonic() < deadline, f"job still {job['state']}"
-        time.sleep(0.1)
-        response = client.get(f"{API}/jobs/{job['id']}")
-        assert response.status_code == 200, response.text
-        job = response.json()
-    return job
 
 
 def _upload(client: TestClient, token: str, data: bytes, mapping: bytes | None,
@@ -54,7 +44,7 @@ def test_upload_runs_as_a_job_and_the_set_is_listed(client: TestClient, make_use
     assert response.status_code == 202, response.text
     job = response.json()["job"]
     assert job["kind"] == "ingest" and job["state"] in ("queued", "running", "done")
-    done = _wait(client, job)
+    done = wait_for_job(client, job)
     assert done["state"] == "done", done
     assert done["progress"] == 1.0 and done["result"]["transactions"] == 1_500
     listed = client.get(f"{API}/sets").json()
@@ -74,7 +64,7 @@ def test_an_upload_job_saving_every_progress_report_still_finishes(
     monkeypatch.setattr(runner, "SAVE_INTERVAL", 0.0)
     token = login(client, make_user("analyst", unit="tntd-spmu")[0])
     data, mapping = (p.read_bytes() for p in case_files(tmp_path, SMALL))
-    done = _wait(client, _upload(client, token, data, mapping).json()["job"])
+    done = wait_for_job(client, _upload(client, token, data, mapping).json()["job"])
     assert done["state"] == "done", done
 
 
@@ -83,7 +73,7 @@ def test_a_bad_file_fails_the_job_with_its_problems(client: TestClient, make_use
     token = login(client, make_user("analyst")[0])
     _, mapping = case_files(tmp_path, SMALL)
     bad = (b"Reference,Booked,Amount,Currency\nT1,yesterday,12.00,EUR\n")
-    job = _wait(client, _upload(client, token, bad, mapping.read_bytes()).json()["job"])
+    job = wait_for_job(client, _upload(client, token, bad, mapping.read_bytes()).json()["job"])
     assert job["state"] == "failed" and job["problems"]
     assert client.get(f"{API}/sets").json() == []
 
@@ -141,7 +131,7 @@ def test_detect_as_a_background_job_with_config(client: TestClient, make_user: M
                            json={"detectors": ["fan_out"], "background": True,
                                  "config": {"fan_out": {"min_degree": 8}}})
     assert response.status_code == 202
-    job = _wait(client, response.json()["job"])
+    job = wait_for_job(client, response.json()["job"])
     assert job["state"] == "done"
     assert job["result"]["configs"]["fan_out"]["min_degree"] == 8
     assert {f["detector"] for f in job["result"]["findings"]} == {"fan_out"}
@@ -229,7 +219,7 @@ def test_csv_export_neutralises_formulas(client: TestClient, make_user: MakeUser
             "Ann,Person,A2,B,DE,domestic,Bo,Person\n")
     import yaml
 
-    job = _wait(client, _upload(client, token, data.encode(),
+    job = wait_for_job(client, _upload(client, token, data.encode(),
                                 yaml.safe_dump(mapping).encode()).json()["job"])
     assert job["state"] == "done", job
     text = client.get(f"{API}/sets/{job['result']['set']}/export",
@@ -264,7 +254,7 @@ def test_score_ranks_accounts_with_contributions(client: TestClient, make_user: 
     response = client.post(f"{API}/sets/{demo_set}/score", headers={"X-CSRF-Token": token},
                            json={"top": 10, "background": True})
     assert response.status_code == 202
-    job = _wait(client, response.json()["job"])
+    job = wait_for_job(client, response.json()["job"])
     assert job["state"] == "done", job
     ranked = job["result"]["accounts"]
     assert len(ranked) == 10
@@ -283,7 +273,7 @@ def test_upload_of_followthemoney_entities(client: TestClient, make_user: MakeUs
                            data={"format": "ftm", "name": "FtM set", "handling": "AMBER",
                                  "unit": "tntd-spmu"})
     assert response.status_code == 202, response.text
-    done = _wait(client, response.json()["job"])
+    done = wait_for_job(client, response.json()["job"])
     assert done["state"] == "done", done
     assert done["result"]["transactions"] == 2
     assert "not held by a transaction set, left out: 1 Address, 1 Directorship" in \

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 
 from tests.factories import MakeUser, login
+from tests.money.web.jobs import wait_for_job
 from tests.money.web.ranked import assert_ranked
 from tocsin.access.principal import Principal
 from tocsin.jobs import runner as jobs
@@ -26,16 +26,6 @@ from tocsin.store.database import Database
 
 API = "/api/v1/investigations"
 
-
-def _wait(client: TestClient, job: dict[str, Any], timeout: float = 90) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while job["state"] not in ("done", "failed", "interrupted"):
-        assert time.monotonic() < deadline, f"job still {job['state']}"
-        time.sleep(0.1)
-        response = client.get(f"{API}/jobs/{job['id']}")
-        assert response.status_code == 200, response.text
-        job = response.json()
-    return job
 
 
 def _detect_job(client: TestClient, token: str, set_id: int) -> dict[str, Any]:
@@ -50,7 +40,7 @@ def test_a_background_detection_is_a_row_and_its_result_stays_with_the_set(
         client: TestClient, make_user: MakeUser, demo_set: int, platform_db: Database,
         settings: Settings) -> None:
     token = login(client, make_user("analyst", unit="tntd-spmu")[0])
-    done = _wait(client, _detect_job(client, token, demo_set))
+    done = wait_for_job(client, _detect_job(client, token, demo_set))
     assert done["state"] == "done", done
     assert done["result"]["stored"] is True and done["result"]["findings"]
     assert_ranked(done["result"])  # ranked as on the command line
@@ -74,7 +64,7 @@ def test_other_users_are_told_a_job_does_not_exist(client: TestClient, make_user
     other = make_user("analyst", unit="tntd-spmu", username="other-analyst")[0]
     admin = make_user("administrator", unit="tntd-spmu")[0]
     token = login(client, analyst)
-    job = _wait(client, _detect_job(client, token, demo_set))
+    job = wait_for_job(client, _detect_job(client, token, demo_set))
     login(client, other)
     assert client.get(f"{API}/jobs/{job['id']}").status_code == 404
     assert client.get(f"{API}/jobs").json() == []
@@ -90,7 +80,7 @@ def test_a_reader_who_may_not_change_the_set_gets_a_preview(
         client: TestClient, make_user: MakeUser, demo_set: int) -> None:
     # A fund manager reads AMBER sets but may not write for any unit.
     token = login(client, make_user("fund_manager", unit="tntd-spmu")[0])
-    done = _wait(client, _detect_job(client, token, demo_set))
+    done = wait_for_job(client, _detect_job(client, token, demo_set))
     assert done["state"] == "done" and done["result"]["stored"] is False
     assert done["result"]["findings"]
     assert client.get(f"{API}/sets/{demo_set}/findings").json()["findings"] is None
@@ -104,7 +94,7 @@ def test_an_interrupted_job_runs_again_from_the_api_and_the_page(
         client: TestClient, make_user: MakeUser, demo_set: int,
         platform_db: Database) -> None:
     token = login(client, make_user("analyst", unit="tntd-spmu")[0])
-    first = _wait(client, _detect_job(client, token, demo_set))
+    first = wait_for_job(client, _detect_job(client, token, demo_set))
     # Pretend the server running it died half way.
     with platform_db.transaction() as session:
         session.execute(update(Job).where(Job.id == first["id"]).values(
@@ -117,7 +107,7 @@ def test_an_interrupted_job_runs_again_from_the_api_and_the_page(
                         headers={"X-CSRF-Token": token})
     assert again.status_code == 202, again.text
     assert again.json()["job"]["rerun_of"] == first["id"]
-    assert _wait(client, again.json()["job"])["state"] == "done"
+    assert wait_for_job(client, again.json()["job"])["state"] == "done"
     # The page's button: a form post with the CSRF field, then back to the list.
     with platform_db.transaction() as session:
         session.execute(update(Job).where(Job.id == first["id"]).values(status="failed"))
@@ -137,7 +127,7 @@ def test_deleting_the_set_removes_its_jobs_and_results(
         client: TestClient, make_user: MakeUser, demo_set: int, platform_db: Database,
         settings: Settings) -> None:
     token = login(client, make_user("analyst", unit="tntd-spmu")[0])
-    done = _wait(client, _detect_job(client, token, demo_set))
+    done = wait_for_job(client, _detect_job(client, token, demo_set))
     with platform_db.transaction() as session:
         row = session.get(Job, done["id"])
         assert row is not None and row.result_ref
@@ -168,7 +158,7 @@ def test_the_runner_stops_with_the_application_and_marks_what_it_cut_off(
     second = create_app(settings)
     with TestClient(second, base_url="https://testserver") as client:
         login(client, analyst)
-        assert _wait(client, job)["state"] == "done"
+        assert wait_for_job(client, job)["state"] == "done"
     app.state.db.engine.dispose()
     second.state.db.engine.dispose()
 
@@ -203,8 +193,8 @@ def test_no_job_database_work_on_the_event_loop(client: TestClient, make_user: M
                              data={"format": "csv", "name": "Loop", "handling": "GREEN",
                                    "unit": "tntd-spmu"})
         assert upload.status_code == 202, upload.text
-        assert _wait(client, upload.json()["job"])["state"] == "done"
-        _wait(client, _detect_job(client, token, demo_set))
+        assert wait_for_job(client, upload.json()["job"])["state"] == "done"
+        wait_for_job(client, _detect_job(client, token, demo_set))
         client.get("/investigations")
     finally:
         event.remove(engine, "before_cursor_execute", check)
@@ -230,7 +220,7 @@ def test_a_failed_import_names_the_file_as_the_user_knows_it(
                            data={"format": "csv", "name": "Broken", "handling": "GREEN",
                                  "unit": "tntd-spmu"})
     assert response.status_code == 202, response.text
-    failed = _wait(client, response.json()["job"])
+    failed = wait_for_job(client, response.json()["job"])
     assert failed["state"] == "failed" and failed["can_run_again"]
     text = json.dumps(failed)
     assert "bank-export.csv" in text, text

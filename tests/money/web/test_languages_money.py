@@ -6,14 +6,13 @@ by the JSON API's own fields and exported stays English."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import MakeUser, login
+from tests.money.web.jobs import wait_for_job
 from tocsin import i18n
 from tocsin.errors import InputError
 from tocsin.i18n import N_, Message, Number
@@ -150,14 +149,6 @@ def test_a_sanctions_list_is_refused_in_the_readers_language(tmp_path: Path) -> 
 # --------------------------------------------------------------------------- the pages
 
 
-def _wait(client: TestClient, job: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while job["state"] not in ("done", "failed"):
-        assert time.monotonic() < deadline, f"job still {job['state']}"
-        time.sleep(0.1)
-        job = client.get(f"{API}/jobs/{job['id']}").json()
-    return job
-
 
 def test_a_failed_import_job_speaks_russian_on_the_pages(client: TestClient,
                                                           make_user: MakeUser) -> None:
@@ -170,7 +161,7 @@ def test_a_failed_import_job_speaks_russian_on_the_pages(client: TestClient,
                                 "unit": "tntd-spmu"})
     assert started.status_code == 202, started.text
     assert started.json()["job"]["shown"]["message"] == "ожидание свободного обработчика"
-    job = _wait(client, started.json()["job"])
+    job = wait_for_job(client, started.json()["job"])
     assert job["state"] == "failed"
     # The API's own fields stay English; `shown` is what the page's script writes.
     assert job["problems"][0] == {"location": "export.csv:2",

@@ -5,13 +5,11 @@ path ends are shown in the reader's language on the trace page (``explanation_sh
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 from fastapi.testclient import TestClient
 
 from tests.factories import MakeUser, login
 from tests.money.analytics.test_analytics_trace import BASIC, H, Rows
+from tests.money.web.jobs import wait_for_job
 from tocsin import i18n
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError
@@ -90,14 +88,6 @@ def test_a_refused_trace_says_why_in_french() -> None:
         raise AssertionError("a trace from nothing was accepted")
 
 
-def _wait(client: TestClient, job: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while job["state"] not in ("done", "failed"):
-        assert time.monotonic() < deadline, f"job still {job['state']}"
-        time.sleep(0.1)
-        job = client.get(f"{API}/jobs/{job['id']}").json()
-    return job
-
 
 def test_the_trace_page_explains_each_step_in_russian_and_french(
         client: TestClient, make_user: MakeUser, demo_set: int) -> None:
@@ -128,7 +118,7 @@ def test_the_trace_page_explains_each_step_in_russian_and_french(
     started = client.post(f"{API}/sets/{demo_set}/trace", headers={"X-CSRF-Token": token},
                           json=asked | {"background": True})
     assert started.status_code == 202, started.text
-    job = _wait(client, started.json()["job"])
+    job = wait_for_job(client, started.json()["job"])
     assert job["state"] == "done", job
     kept = job["result"]["sankey"]["steps"]
     assert [s["explanation"] for s in kept] == [s["explanation"] for s in steps]

@@ -89,5 +89,16 @@ def test_a_name_inside_a_message_follows_the_reader() -> None:
     assert where == "Drug trafficking in Tajikistan"  # English: as the records spell it
     assert where.translated("fr") == "Trafic de drogues \u2013 Tadjikistan"
     assert where.translated("ru") == "Незаконный оборот наркотиков \u2013 Таджикистан"
-    assert Name("Central Asia", "Central Asia").translated("ru") == "Central Asia"  # a region
+    assert Name("Atlantis", "Atlantis").translated("ru") == "Atlantis"  # unknown: as read
     assert pickle.loads(pickle.dumps(where)).translated("fr") == where.translated("fr")
+
+
+def test_region_names_are_shown_in_the_readers_language() -> None:
+    from tocsin.reference.schema import Region
+    from tocsin.types.names import REGIONS, Name
+
+    assert set(REGIONS) == {r.value for r in Region}  # every region is in the catalogs
+    place = Name("Central Asia", "Central Asia")
+    assert str.__str__(place) == "Central Asia"
+    assert place.translated("ru") == "Центральная Азия"
+    assert place.translated("fr") == "Asie centrale"

@@ -215,3 +215,18 @@ def test_crime_area_and_stage_lists_are_named_in_the_reader_language(
     russian = listed.findall(client.get("/programmes/new", headers={"Accept-Language": "ru"}
                                         ).text)
     assert english == ["Investigation"] and russian and russian[0] not in ("", "Investigation")
+
+
+def test_states_are_listed_with_names_statuses_and_regions_in_the_reader_language(
+        client: TestClient, make_user: MakeUser) -> None:
+    username, password = make_user("analyst")
+    login(client, username, password)
+    page = client.get("/framework/states", headers={"Accept-Language": "ru"}).text
+    russian = page.split("</table>")[0]  # the States (organizations' names are as published)
+    assert "Центральная Азия" in russian and "Central Asia" not in russian
+    assert "государство-участник" in russian and "participating" not in russian
+    assert "Таджикистан" in russian and "Tajikistan" not in russian
+    french = client.get("/framework/states", headers={"Accept-Language": "fr"}).text
+    assert "Asie centrale" in french and "Tadjikistan" in french
+    english = client.get("/framework/states").text
+    assert "Central Asia" in english and "participating" in english

@@ -59,6 +59,10 @@ class StateStatus(StrEnum):
     partner_asian = "partner_asian"
 
 
+#: The statuses as words for the pages (``|term``).
+STATE_STATUS_WORDS = (N_("participating"), N_("partner mediterranean"), N_("partner asian"))
+
+
 class Region(StrEnum):
     """The platform's grouping of States for coverage figures (not an official scheme)."""
 

@@ -3,8 +3,8 @@
 What is computed once and shown to readers in every language (the coherence analysis,
 the lessons' explanations) reads names in English; a :class:`Name` keeps the code beside
 that English text, so a message shows the name in the reader's language: the reference
-data's ``names`` for crime areas and stages, CLDR's for countries. A name the reference
-data does not give in that language (a region, a code it does not know) stays as read.
+data's ``names`` for crime areas and stages, CLDR's for countries, the catalogs' for the
+platform's regions. A name none of them gives in that language stays as read.
 """
 
 from __future__ import annotations
@@ -12,6 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from tocsin import i18n
+from tocsin.i18n import N_
+
+#: The platform's regions (:class:`tocsin.reference.schema.Region`), marked for the catalogs.
+REGIONS = {str(name): name for name in (
+    N_("Western Europe"), N_("Northern Europe"), N_("Central Europe"),
+    N_("South-Eastern Europe"), N_("Eastern Europe"), N_("South Caucasus"),
+    N_("Central Asia"), N_("North America"), N_("Mediterranean"), N_("Asia-Pacific"))}
 
 
 class Name(i18n.Message):
@@ -49,7 +56,8 @@ def _name_in(code: str, english: str, language: str) -> str:
                 continue
             if found != code:
                 return found
-    return english
+    region = REGIONS.get(english)
+    return region.translated(language) if region is not None else english
 
 
 class Names(Mapping[str, str]):

@@ -10,6 +10,7 @@ tags (audited as updates) and audits every export of a cluster's addresses.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -290,18 +291,8 @@ async def api_add_tags(set_id: int, request: Request, session: DbSession,
                        file: Annotated[UploadFile, File(description="A TagPack (YAML)")],
                        name: Annotated[str, Form(max_length=200)] = "") -> dict[str, Any]:
     """Add a TagPack (owning unit only; audited). Every problem is listed with its tag."""
-    from fastapi.concurrency import run_in_threadpool
-
-    settings = deps.settings(request)
-    await run_in_threadpool(_bitcoin, request, session, principal, set_id)
-    upload = await _receive(file, settings, None, "tagpack.yaml")
-    try:
-        done: dict[str, Any] = await run_in_threadpool(
-            service.import_tags, session, principal, settings, set_id, [upload],
-            [name or file.filename or "tagpack.yaml"])
-        return done
-    finally:
-        shutil.rmtree(upload.parent, ignore_errors=True)
+    return await _import_tagpack(request, session, principal, set_id, file, name,
+                                 lambda: _bitcoin(request, session, principal, set_id))
 
 
 class CryptoTraceRequest(BaseModel):
@@ -406,10 +397,19 @@ async def api_add_ethereum_tags(set_id: int, request: Request, session: DbSessio
 
 async def _add_ethereum_tags(request: Request, session: Session, principal: Principal,
                              set_id: int, file: UploadFile, name: str) -> dict[str, Any]:
+    return await _import_tagpack(request, session, principal, set_id, file, name,
+                                 lambda: _ethereum(session, principal, set_id))
+
+
+async def _import_tagpack(request: Request, session: Session, principal: Principal,
+                          set_id: int, file: UploadFile, name: str,
+                          require_set: Callable[[], Any]) -> dict[str, Any]:
+    """Check the set (``require_set``: readable, of its chain) before the upload is read,
+    then import the TagPack; the session is used off the event loop only."""
     from fastapi.concurrency import run_in_threadpool
 
     settings = deps.settings(request)
-    await run_in_threadpool(_ethereum, session, principal, set_id)
+    await run_in_threadpool(require_set)
     upload = await _receive(file, settings, None, "tagpack.yaml")
     try:
         done: dict[str, Any] = await run_in_threadpool(

@@ -10,21 +10,9 @@ from typer.testing import CliRunner
 
 from tocsin import i18n
 from tocsin.cli.main import app, main
-from tocsin.settings import get_settings
 
 BAD_NAME = ["user", "add", "Not A Name", "--role", "analyst", "--unit", "tntd-spmu"]
 
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
-    monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(name, raising=False)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def _run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],

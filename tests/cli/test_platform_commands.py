@@ -4,26 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import typer
 from typer.testing import CliRunner
 
 from tocsin.cli.main import app
 from tocsin.cli.reference_doc import cli_reference, walk
-from tocsin.settings import get_settings
 
 DOCS = Path(__file__).parent.parent.parent / "docs" / "cli.md"
 runner = CliRunner()
 
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
-    monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def run(*args: str) -> str:

@@ -6,7 +6,6 @@ model file keeps its English."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from typer.testing import CliRunner
 from tocsin import i18n
 from tocsin.cli.main import app
 from tocsin.money import model, worlds
-from tocsin.settings import get_settings
 
 
 @pytest.fixture(scope="module")
@@ -24,17 +22,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                 pattern_weights={p: 1.0 for p in worlds.PATTERNS})
     return worlds.ingest_world(params, tmp_path_factory.mktemp("world") / "w7", "w7")
 
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
-    monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(name, raising=False)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_training_reports_its_progress_as_messages(world: Path) -> None:

@@ -14,11 +14,20 @@ from tocsin.money import demo
 pytestmark = pytest.mark.browser
 
 NODE_COUNT = "() => window.tocsinGraph.nodes().length"
-# Screen position of an account of the finding shown, other than its subject.
+# Screen position of an account of the finding shown, other than its subject, at a
+# point where a click reaches that account (an edge or a label drawn over a node's
+# centre would take the click: the renderer's own hit test says which point is free).
 MEMBER = """(subject) => {
   const cy = window.tocsinGraph;
   const others = cy.nodes('[?selectedFinding]').filter((n) => n.id() !== subject);
-  const pick = others.nonempty() ? others[0] : cy.nodes()[0];
+  const candidates = others.nonempty() ? others.toArray().concat(cy.nodes().toArray())
+                                       : cy.nodes().toArray();
+  const hits = (n) => {
+    const m = n.position();
+    const hit = cy.renderer().findNearestElement(m.x, m.y, true, false);
+    return hit && hit.id() === n.id();
+  };
+  const pick = candidates.find(hits) || candidates[0];
   const p = pick.renderedPosition();
   const box = cy.container().getBoundingClientRect();
   return {id: pick.id(), x: box.left + p.x, y: box.top + p.y};

@@ -224,6 +224,30 @@ def structuring(g: Any, k: int = 3, width: int = 10 * 24 * HOUR) -> set[str]:
     return flagged
 
 
+def split_payments(g: Any, k: int = 3, width: int = 24 * HOUR, factor: float = 10.0,
+                   history: int = 3) -> set[str]:
+    """Payers that cut a payment to one account into ``k`` pieces within the window,
+    each ``factor`` times smaller than the median of their payments to others."""
+    flagged: set[str] = set()
+    for n in g.nodes:
+        if _kind(g, n) in HUBS:
+            continue
+        by_payee: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for _, v, d in g.out_edges(n, data=True):
+            if v != n and _kind(g, v) not in HUBS:
+                by_payee[v].append((d["t"], d["amount"]))
+        for payee, paid in by_payee.items():
+            others = sorted(a for v, p in by_payee.items() if v != payee for _, a in p)
+            if len(paid) < k or len(others) < history:
+                continue
+            mid = len(others) // 2
+            usual = others[mid] if len(others) % 2 else (others[mid - 1] + others[mid]) / 2
+            ts = sorted(t for t, a in paid if a * factor <= usual)
+            if any(sum(1 for t in ts[i:] if t <= t0 + width) >= k for i, t0 in enumerate(ts)):
+                flagged |= {n, payee}
+    return flagged
+
+
 def pass_through(g: Any, width: int = 12 * HOUR, ratio: float = 0.8,
                  min_amount: float = 1000, max_receivers: int = 5) -> set[str]:
     """FIFO-match each account's payments out to the lots that came in within the window."""
@@ -272,5 +296,6 @@ def run_all(g: Any) -> dict[str, set[str]]:
         "bipartite": bipartite(g),
         "stack": stacks(g),
         "structuring": structuring(g),
+        "split_payments": split_payments(g),
         "pass_through": pass_through(g),
     }

@@ -41,7 +41,7 @@ DEMO_DESCRIPTION = (
 )
 #: A few thousand payments; three instances of every laundering pattern.
 DEMO_CONFIG = SyntheticConfig(accounts=2_500, transactions=6_000, patterns=3, seed=2024,
-                              pattern_counts={"SPREAD-FAN-IN": 3})
+                              pattern_counts={"SPREAD-FAN-IN": 3, "SPLIT-PAYMENTS": 2})
 
 #: How the bank export below maps onto the canonical layout.
 MAPPING = {

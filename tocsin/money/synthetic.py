@@ -41,9 +41,10 @@ PATTERNS = (
     "STRUCTURING",
     "MULE",
     "SPREAD-FAN-IN",
+    "SPLIT-PAYMENTS",
 )
 #: Patterns injected only when ``pattern_counts`` asks for them.
-ON_REQUEST = ("SPREAD-FAN-IN",)
+ON_REQUEST = ("SPREAD-FAN-IN", "SPLIT-PAYMENTS")
 
 
 @dataclass(frozen=True)
@@ -486,6 +487,19 @@ def _inject_patterns(
         ts = sorted(t0 + int(x) for x in rng.integers(0, 21 * DAY, size=len(ins)))
         add(list(ins), [hub] * len(ins), ts, list(rng.uniform(5, 20, len(ins))),
             "SPREAD-FAN-IN")
+
+    for _ in range(cfg.count("SPLIT-PAYMENTS")):
+        # Two payers, each with its usual payments of a few hundred to three payees,
+        # cut a payment to the collector into four to six pieces of 2-9 within hours.
+        hub, *payers = acc.draw_people(3)
+        for payer in payers:
+            for payee in acc.pick("person", 3):
+                txns.add(np.array([payer]), np.array([payee]), np.array([start()]),
+                         rng.uniform(200, 600, 1), "transfer")
+            t0 = start()
+            k = int(rng.integers(4, 7))
+            ts = sorted(t0 + int(x) for x in rng.integers(0, 8 * HOUR, size=k))
+            add([payer] * k, [hub] * k, ts, list(rng.uniform(2, 9, k)), "SPLIT-PAYMENTS")
 
 
 # --------------------------------------------------------------------------- tables

@@ -13,7 +13,8 @@ from tocsin.money.synthetic import SyntheticConfig, write
 AMLSIM = Path("/work/shared/data/amlsim/20K_fanin200")
 SMALL = SyntheticConfig(accounts=6_000, transactions=40_000, patterns=8, seed=11)
 #: Small enough for Spark in local mode, with every pattern present.
-TINY = SyntheticConfig(accounts=2_500, transactions=8_000, patterns=3, seed=3)
+TINY = SyntheticConfig(accounts=2_500, transactions=8_000, patterns=3, seed=3,
+                       pattern_counts={"SPLIT-PAYMENTS": 3})
 
 
 @pytest.fixture(scope="session")

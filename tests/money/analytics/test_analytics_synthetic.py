@@ -60,3 +60,16 @@ def test_spread_fan_ins_are_injected_when_asked() -> None:
     assert len(spread) == 10  # five strangers each, once
     assert {p for p in data["label_pattern"] if p} == {"SPREAD-FAN-IN"}
     assert len({data["target"][i] for i in spread}) == 2
+
+
+def test_split_payments_are_injected_when_asked() -> None:
+    cfg = SyntheticConfig(accounts=3_000, transactions=10_000, patterns=0, seed=1,
+                          pattern_counts={"SPLIT-PAYMENTS": 2})
+    data = generate(cfg)[0].to_pydict()
+    pieces = [i for i, p in enumerate(data["label_pattern"]) if p == "SPLIT-PAYMENTS"]
+    assert {p for p in data["label_pattern"] if p} == {"SPLIT-PAYMENTS"}
+    # Two collectors, two payers each, four to six pieces of 2-9 per payer.
+    assert len({data["target"][i] for i in pieces}) == 2
+    assert len({data["source"][i] for i in pieces}) == 4
+    assert 16 <= len(pieces) <= 24
+    assert all(2 <= data["amount"][i] <= 9 for i in pieces)

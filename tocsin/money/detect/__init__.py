@@ -17,13 +17,14 @@ from tocsin.money.detect.fan import FanIn, FanOut, GatherScatter, SpreadFanIn
 from tocsin.money.detect.pass_through import RapidPassThrough
 from tocsin.money.detect.paths import Cycle, Stack
 from tocsin.money.detect.scatter_gather import ScatterGather
+from tocsin.money.detect.split import SplitPayments
 from tocsin.money.detect.structuring import Structuring
 
 #: Every detector by name, in the order they are run and listed.
 REGISTRY: dict[str, type[Detector]] = {
     cls.name: cls
     for cls in (FanOut, FanIn, SpreadFanIn, GatherScatter, ScatterGather, Cycle, Bipartite, Stack,
-                Structuring, RapidPassThrough)
+                Structuring, SplitPayments, RapidPassThrough)
 }
 
 __all__ = ["REGISTRY", "Detector", "all_detectors", "describe", "make"]

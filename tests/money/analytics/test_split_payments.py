@@ -121,3 +121,16 @@ def test_a_split_is_flagged_by_the_ranking(town: Path, town_findings: list[Findi
     finally:
         eng.close()
     assert set(ranking.flagged) == {"H", "P", "P2"}
+
+
+def test_pieces_stamped_with_one_time_are_said_to_be_so(tmp_path: Path) -> None:
+    # Simulated sets (AMLSim) stamp a day's payments with the same time.
+    rows = [eur(f"u{k}", 24.0 * k, "S", f"S_usual{k}", 300) for k in range(3)]
+    rows += [eur(f"p{k}", 100.0, "S", "T", 3) for k in range(3)]
+    eng = EmbeddedEngine(write_set(tmp_path / "set", rows))
+    try:
+        (found,) = run_detectors(eng, [make("split_payments")])
+    finally:
+        eng.close()
+    assert found.subject == "T"
+    assert "into 3 or more pieces all at the same time (total 9.00)" in found.reason

@@ -165,15 +165,19 @@ def _payee_kernel(cfg: SplitPaymentsConfig) -> Any:
             times = usual / piece if piece > 0 else math.inf
             score = split_score(len(w), int(w["pieces"].max()), cfg.min_pieces, times)
             total = float(w["total"].sum())
+            longest = int(w["span"].max())
+            # Simulated sets often stamp a day's payments with one time.
+            when = (N_("all at the same time") if longest == 0 else
+                    N_("within %(span)s at most", span=duration(longest)))
             reason = N_(
                 "Account %(account)s received %(pieces)s payments from %(payers)s payer(s), "
-                "each of whom cut a payment to it into %(least)s or more pieces within "
-                "%(span)s at most (total %(total)s); the pieces (median %(piece)s) are "
+                "each of whom cut a payment to it into %(least)s or more pieces %(when)s "
+                "(total %(total)s); the pieces (median %(piece)s) are "
                 "%(times)s times smaller than what these payers usually pay other accounts "
                 "(median %(usual)s; threshold %(min_pieces)s pieces within %(window)s hours, "
                 "each %(factor)s times smaller)",
                 account=subject, pieces=pieces, payers=len(w),
-                least=int(w["pieces"].min()), span=duration(int(w["span"].max())),
+                least=int(w["pieces"].min()), when=when,
                 total=figure(total), piece=figure(piece),
                 times=Number(min(times, 1e9), 0), usual=figure(usual),
                 min_pieces=cfg.min_pieces, window=f"{cfg.window_hours:g}",

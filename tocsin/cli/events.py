@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import acting_as, console, transaction
+from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.taskforce.events import records
 
 app = typer.Typer(name="events", help="Events: list them, show panels and recommendations, "

@@ -8,10 +8,9 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from tocsin.access.users import unit_by_code
-from tocsin.cli.common import acting_as, console, fail, transaction
+from tocsin.cli.common import Table, acting_as, console, fail, transaction
 from tocsin.errors import InputError, TocsinError
 from tocsin.money import sets
 from tocsin.money.export import EXPORT_FORMATS, Selection

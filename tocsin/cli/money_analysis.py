@@ -20,11 +20,10 @@ from typing import Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from tocsin import i18n
 from tocsin.access.principal import Principal
-from tocsin.cli.common import acting_as, console, err_console, fail, transaction
+from tocsin.cli.common import Table, acting_as, console, err_console, fail, transaction
 from tocsin.errors import InputError, TocsinError
 from tocsin.i18n import N_, Number, _
 from tocsin.money import model, sets

@@ -131,9 +131,8 @@ def command_help(source: str) -> Iterator[tuple[int, str]]:
                 yield node.body[0].lineno, doc
 
 
-def extract_command_help(fileobj: IO[bytes], keywords: object, comment_tags: object,
-                         options: Mapping[str, str] | None
-                         ) -> Iterator[tuple[int, str, str, list[str]]]:
+def extract_command_help(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
+                         options: Any) -> Iterator[tuple[int, Any, Any, Any]]:
     """Babel extractor for a command-line module (``babel.cfg``): its marked messages, as
     Babel's Python extractor finds them, then the help its commands and options show."""
     from io import BytesIO
@@ -141,7 +140,6 @@ def extract_command_help(fileobj: IO[bytes], keywords: object, comment_tags: obj
     from babel.messages.extract import extract_python
 
     data = fileobj.read()
-    yield from extract_python(BytesIO(data), keywords, comment_tags,  # type: ignore[arg-type]
-                              dict(options or {}))
+    yield from extract_python(BytesIO(data), keywords, comment_tags, options)
     for line, text in command_help(data.decode("utf-8")):
         yield line, "_", text, []

@@ -158,3 +158,10 @@ def test_threats_and_groups_tabs_name_the_method_in_the_readers_language(
     cells = client.get("/api/v1/coherence/threats", headers={"Accept-Language": language}
                        ).json()["cells"]
     assert {p["label"] for c in cells for p in c["parts"]} >= {"Seizures"}
+    # beside the English explanation, the same in the asker's language
+    explained = next(c for c in cells if c["parts"])
+    assert explained["explanation"].startswith("Composite ")
+    shown = explained["explanation_shown"]
+    assert not shown.startswith("Composite ") or language == "fr", shown
+    assert ("Сводная оценка" if language == "ru" else "indicateurs") in shown
+    assert labels["Seizures"] in shown or labels["Seizures"].lower() in shown.lower()

@@ -88,7 +88,7 @@ def test_mapping_errors_name_the_yaml_key(tmp_path: Path) -> None:
     with i18n.using("fr"):
         french = {p.location: str(p.reason) for p in caught.value.problems}
     assert french[f"{path}: transaction.currency"] == "une valeur est requise ici"
-    assert french[f"{path}: colour"].startswith("ce n’est pas un champ de ce fichier")
+    assert "pas un champ de ce fichier" in french[f"{path}: colour"]
     assert "exactement une des clés 'column' ou 'value'" in french[f"{path}: transaction.date"]
     with i18n.using("ru"):
         assert str(caught.value.problems[0].reason).isascii() is False

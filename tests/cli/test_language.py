@@ -112,6 +112,11 @@ def test_help_and_tables_in_the_chosen_language(env: Path) -> None:
                             env={"COLUMNS": "200"})
     said = " ".join(russian.output.split())
     assert "Команды" in said and "Параметры" in said  # typer's own words
+    assert said.startswith("Использование:")
+    with i18n.using("ru"):  # as main() does: the root's --help is drawn before its callback
+        root = " ".join(runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output.split())
+    assert "Создать или обновить базу данных" in root  # a command registered by a call
+    assert "Примеры:" in root and "Examples:" not in root
     assert "Импортировать файлы транзакций в новый набор транзакций." in said
     listed = runner.invoke(app, ["--language", "ru", "partners", "list"],
                            env={"COLUMNS": "200"})

@@ -36,6 +36,14 @@ TYPER_WORDS = {
 }
 #: click's help of ``--help`` on every command.
 HELP_OPTION = N_("Show this message and exit.")
+#: The first word of the usage line (a literal of the click that typer carries).
+USAGE = N_("Usage:")
+#: The heading of the root command's examples (``tocsin.cli.main._examples``).
+EXAMPLES = N_("Examples:")
+#: The help of typer's completion options on the root command.
+COMPLETION_HELP = (N_("Install completion for the current shell."),
+                   N_("Show completion for the current shell, to copy it or customize the "
+                      "installation."))
 
 
 def _swap(target: object, name: str, kept: list[tuple[object, str, object]]) -> None:
@@ -52,17 +60,25 @@ def translated(command: Any, ctx: Any = None) -> Iterator[None]:
         yield
         return
     kept: list[tuple[object, str, object]] = []
+    added: list[tuple[object, str]] = []
     try:
         listed = getattr(command, "commands", {})
         for item in (command, *(listed.values() if isinstance(listed, Mapping) else ())):
             _swap(item, "help", kept)
             _swap(item, "short_help", kept)
+        epilog = getattr(command, "epilog", None)
+        if isinstance(epilog, str) and epilog.startswith(EXAMPLES):  # the commands as typed
+            kept.append((command, "epilog", epilog))
+            command.epilog = EXAMPLES.translated() + epilog.removeprefix(EXAMPLES)
         for param in getattr(command, "params", ()):
             _swap(param, "help", kept)
         if ctx is not None:  # --help itself, which click adds to every command
             help_option = command.get_help_option(ctx)
             if help_option is not None:
                 _swap(help_option, "help", kept)
+            if "format_usage" not in vars(command):  # the usage line's first word
+                command.format_usage = _usage(command)
+                added.append((command, "format_usage"))
         from typer import rich_utils  # loaded by typer to draw this help anyway
 
         for name, word in TYPER_WORDS.items():
@@ -73,6 +89,18 @@ def translated(command: Any, ctx: Any = None) -> Iterator[None]:
     finally:
         for target, name, value in reversed(kept):
             setattr(target, name, value)
+        for target, name in added:
+            delattr(target, name)
+
+
+def _usage(command: Any) -> Callable[[Any, Any], None]:
+    """``command``'s ``format_usage`` with the translated first word (click's writes
+    ``Usage: `` whatever the language)."""
+    def format_usage(ctx: Any, formatter: Any) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(command.collect_usage_pieces(ctx)),
+                              prefix=f"{USAGE.translated()} ")
+
+    return format_usage
 
 
 def _translating(format_help: Callable[..., None]) -> Callable[..., None]:
@@ -104,8 +132,9 @@ def _literal(node: ast.expr) -> str | None:
 def command_help(source: str) -> Iterator[tuple[int, str]]:
     """``(line, text)`` of the help a command-line module gives: ``help=`` and
     ``short_help=`` literals, the docstrings of commands and callbacks (cleaned the way
-    typer shows them), the help of the groups listed in ``tocsin.cli.main.GROUPS`` and the
-    literal headings of the tables of data (``tocsin.cli.common.Table``)."""
+    typer shows them; a function registered by a call is known by its ``Example:`` line),
+    the help of the groups listed in ``tocsin.cli.main.GROUPS`` and the literal headings
+    of the tables of data (``tocsin.cli.common.Table``)."""
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call):
             for keyword in node.keywords:
@@ -123,11 +152,14 @@ def command_help(source: str) -> Iterator[tuple[int, str]]:
                 text = _literal(node.args[1])
                 if text is not None:
                     yield node.args[1].lineno, text
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
-                isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
-                and d.func.attr in ("command", "callback") for d in node.decorator_list):
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             doc = ast.get_docstring(node)
-            if doc:
+            decorated = any(isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
+                            and d.func.attr in ("command", "callback")
+                            for d in node.decorator_list)
+            # a command registered by a call (``app.command()(init)``) shows its example
+            example = any(line.startswith("Example:") for line in (doc or "").splitlines())
+            if doc and (decorated or example):
                 yield node.body[0].lineno, doc
 
 

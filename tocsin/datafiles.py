@@ -12,8 +12,8 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from tocsin.errors import ConfigurationError
-from tocsin.i18n import N_
+from tocsin.errors import ConfigurationError, located, validation_reason
+from tocsin.i18n import N_, Joined
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,7 +27,7 @@ def load_model(path: Path, model: type[M]) -> M:
         raise ConfigurationError(N_("%(path)s: cannot be read: %(why)s", path=str(path),
                                     why=str(exc))) from None
     except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                          for e in exc.errors())
+        where = Joined([located(".".join(str(p) for p in e["loc"]), validation_reason(e))
+                        for e in exc.errors()], "; ")
         raise ConfigurationError(N_("%(location)s: %(reason)s", location=str(path),
                                     reason=where)) from None

@@ -6,10 +6,11 @@ that a user can fix the input without reading the code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from tocsin.i18n import N_, Message
+from tocsin.i18n import N_, Joined, Message
 
 
 class TocsinError(Exception):
@@ -73,6 +74,78 @@ def reason_of(exc: Exception) -> str:
 def located(location: str, reason: str) -> Message:
     """``location: reason`` as one message (French puts a space before the colon)."""
     return N_("%(location)s: %(reason)s", location=location, reason=reason)
+
+
+def _choices(expected: object) -> str:
+    """Pydantic's ``'a', 'b' or 'c'`` with the reader's word for "or" (the codes as given)."""
+    text = str(expected)
+    head, joined, last = text.rpartition(" or ")
+    if not joined:
+        return text
+    return N_("%(choices)s or %(last)s", choices=Joined(head.split(", "), ", "), last=last)
+
+
+def _error_text(context: Mapping[str, Any]) -> str:
+    """A validator's own message (a platform validator raises one) kept as a message."""
+    error = context.get("error")
+    if isinstance(error, Exception):
+        return reason_of(error)
+    return str(error or "")
+
+
+#: Pydantic's usual error types as messages of the catalogs, by ``type``, with the values
+#: of the error's context; a type not listed keeps Pydantic's English text.
+PYDANTIC_REASONS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "missing": lambda c: N_("a value is required here"),
+    "extra_forbidden": lambda c: N_("not a field of this file: remove it or check its spelling"),
+    "string_type": lambda c: N_("should be text"),
+    "int_type": lambda c: N_("should be a whole number"),
+    "int_parsing": lambda c: N_("should be a whole number"),
+    "int_from_float": lambda c: N_("should be a whole number"),
+    "float_type": lambda c: N_("should be a number"),
+    "float_parsing": lambda c: N_("should be a number"),
+    "bool_type": lambda c: N_("should be true or false"),
+    "bool_parsing": lambda c: N_("should be true or false"),
+    "dict_type": lambda c: N_("should be a mapping of keys to values"),
+    "model_type": lambda c: N_("should be a mapping of keys to values"),
+    "model_attributes_type": lambda c: N_("should be a mapping of keys to values"),
+    "list_type": lambda c: N_("should be a list"),
+    "date_type": lambda c: N_("should be a date (YYYY-MM-DD)"),
+    "date_parsing": lambda c: N_("should be a date (YYYY-MM-DD): %(error)s",
+                                 error=_error_text(c)),
+    "date_from_datetime_parsing": lambda c: N_("should be a date (YYYY-MM-DD): %(error)s",
+                                               error=_error_text(c)),
+    "literal_error": lambda c: N_("should be %(expected)s", expected=_choices(c.get("expected"))),
+    "enum": lambda c: N_("should be %(expected)s", expected=_choices(c.get("expected"))),
+    "string_too_short": lambda c: N_("should have at least %(count)s character(s)",
+                                     count=c.get("min_length")),
+    "string_too_long": lambda c: N_("should have at most %(count)s character(s)",
+                                    count=c.get("max_length")),
+    "string_pattern_mismatch": lambda c: N_("should match the pattern %(pattern)s",
+                                            pattern=repr(c.get("pattern"))),
+    "too_short": lambda c: N_("should have at least %(count)s item(s), not %(actual)s",
+                              count=c.get("min_length"), actual=c.get("actual_length")),
+    "too_long": lambda c: N_("should have at most %(count)s item(s), not %(actual)s",
+                             count=c.get("max_length"), actual=c.get("actual_length")),
+    "greater_than": lambda c: N_("should be greater than %(limit)s", limit=c.get("gt")),
+    "greater_than_equal": lambda c: N_("should be at least %(limit)s", limit=c.get("ge")),
+    "less_than": lambda c: N_("should be less than %(limit)s", limit=c.get("lt")),
+    "less_than_equal": lambda c: N_("should be at most %(limit)s", limit=c.get("le")),
+    # a validator's own words: the platform's validators raise messages of the catalogs
+    "value_error": lambda c: _error_text(c),
+    "assertion_error": lambda c: _error_text(c),
+}
+
+
+def validation_reason(error: Mapping[str, Any]) -> str:
+    """The reason of one Pydantic error (an item of ``ValidationError.errors()``) in the
+    reader's language: a message of the catalogs for the usual types, with the values of
+    its context; Pydantic's own English text for the others. The location is the
+    caller's, written as the file spells it."""
+    made = PYDANTIC_REASONS.get(str(error.get("type")))
+    if made is None:
+        return str(error.get("msg", ""))
+    return made(error.get("ctx") or {})
 
 
 class ReferenceDataError(InputError):

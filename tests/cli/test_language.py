@@ -95,3 +95,47 @@ def test_a_refused_restore_in_french(env: Path, monkeypatch: pytest.MonkeyPatch,
     said = _run_main(monkeypatch, capsys, "--language", "fr", "restore", str(junk))
     assert said.startswith("Erreur :") and "pas une sauvegarde Tocsin (" in said
     assert "not a Tocsin backup" not in said
+
+
+def test_help_and_tables_in_the_chosen_language(env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    french = runner.invoke(app, ["--language", "fr", "partners", "list", "--help"],
+                           env={"COLUMNS": "200"})
+    assert french.exit_code == 0, french.output
+    said = " ".join(french.output.split())
+    assert "Lister les organisations partenaires avec leurs points focaux." in said
+    assert "Seulement ce type, par ex. civil_society." in said  # an option's help
+    assert "Afficher ce message et quitter." in said and "Options" in said
+    assert "Only this kind" not in said and "Show this message" not in said
+    russian = runner.invoke(app, ["--language", "ru", "money", "--help"],
+                            env={"COLUMNS": "200"})
+    said = " ".join(russian.output.split())
+    assert "Команды" in said and "Параметры" in said  # typer's own words
+    assert said.startswith("Использование:")
+    with i18n.using("ru"):  # as main() does: the root's --help is drawn before its callback
+        root = " ".join(runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output.split())
+    assert "Создать или обновить базу данных" in root  # a command registered by a call
+    assert "Примеры:" in root and "Examples:" not in root
+    assert "Импортировать файлы транзакций в новый набор транзакций." in said
+    listed = runner.invoke(app, ["--language", "ru", "partners", "list"],
+                           env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    assert "контактные лица" in listed.output and "focal points" not in listed.output
+    english = runner.invoke(app, ["partners", "list", "--help"], env={"COLUMNS": "200"})
+    assert "Only this kind, e.g. civil_society." in " ".join(english.output.split())
+    # the help is put back after each screen: English again in the same process
+    assert "focal points" in runner.invoke(app, ["partners", "list"],
+                                           env={"COLUMNS": "200"}).output
+
+
+def test_every_command_help_is_in_the_catalogs() -> None:
+    from tocsin.cli import helptext
+
+    source = Path(helptext.__file__).parent
+    for language in ("fr", "ru"):
+        held = i18n.translations(language)._catalog  # type: ignore[attr-defined]
+        missing = [text for module in sorted(source.glob("*.py"))
+                   for _line, text in helptext.command_help(module.read_text())
+                   if not held.get(text)]
+        assert missing == [], language

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from tests.coherence.test_web import HX, csrf_of
 from tests.factories import login
+from tocsin import i18n
 from tocsin.store.database import Database
 
 #: Fixed English words of the recommendations and of what feeds them.
@@ -158,3 +159,12 @@ def test_threats_and_groups_tabs_name_the_method_in_the_readers_language(
     cells = client.get("/api/v1/coherence/threats", headers={"Accept-Language": language}
                        ).json()["cells"]
     assert {p["label"] for c in cells for p in c["parts"]} >= {"Seizures"}
+    # beside the English explanation, the same in the asker's language
+    explained = next(c for c in cells if c["parts"])
+    assert explained["explanation"].startswith("Composite ")
+    shown = explained["explanation_shown"]
+    assert not shown.startswith("Composite ") or language == "fr", shown
+    assert ("Сводная оценка" if language == "ru" else "indicateurs") in shown
+    with i18n.using(language):  # each part named by its indicator kind's translated label
+        for part in explained["parts"]:
+            assert i18n.gettext(part["label"]) in shown and part["label"] not in shown

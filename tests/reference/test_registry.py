@@ -129,3 +129,17 @@ def test_lookup_of_unknown_code_names_kind_and_code() -> None:
         assert "crime area 'piracy_on_the_danube'" in str(exc)
     else:
         raise AssertionError("expected KeyError")
+
+
+def test_partner_organizations_have_their_official_names_with_a_source() -> None:
+    registry = load_registry()
+    unodc = registry.organization("unodc")
+    assert unodc.name_in("fr") == "Office des Nations Unies contre la drogue et le crime"
+    assert unodc.name_in("ru") == (
+        "Управление Организации Объединенных Наций по наркотикам и преступности")
+    assert registry.organization("coe").name_in("ru") == "Совет Европы"
+    assert registry.organization("fatf").name_in("fr") == "Groupe d'action financière"
+    # a name not certain in a language is not given: the English one shows
+    assert registry.organization("selec").name_in("ru") == registry.organization("selec").name
+    named = [o for o in registry.organizations if o.names]
+    assert len(named) >= 8 and all(o.names_source for o in named)

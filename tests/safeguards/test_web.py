@@ -145,6 +145,28 @@ def test_markers_page_flags_and_clears(
     assert 'value="2" selected' in saved.text
 
 
+def test_markers_page_names_the_markers_in_the_readers_language(
+        client: TestClient, make_user: Callable[..., tuple[str, str]],
+        platform_db: Database) -> None:
+    from tests.safeguards.test_markers import _activity
+
+    with platform_db.transaction() as s:
+        activity = _activity(s, "XM-OSCE-W-2", "Border police training", "intelligence")
+    login(client, make_user("analyst")[0])
+    page = client.get(f"/safeguards/activities/{activity}/markers",
+                      headers={"Accept-Language": "ru"}).text
+    flag = page.split('id="flag">', 1)[1].split("</p>", 1)[0]
+    # the rationale names the markers that would count, in Russian, as the table does
+    for russian in ("Компонент прав человека", "Подход, ориентированный на потерпевших",
+                    "Развитие на основе участия / благое управление"):
+        assert russian in flag and russian in page
+    assert "Victim-centred approach" not in page and "Gender equality" not in page
+    assert "Гендерное равенство" in page and "1: Значимая цель" in page
+    french = client.get(f"/safeguards/activities/{activity}/markers",
+                        headers={"Accept-Language": "fr"}).text
+    assert "Approche centrée sur les victimes" in french and "Handicap" in french
+
+
 def test_review_decisions_from_the_queue(
         client: TestClient, make_user: Callable[..., tuple[str, str]],
         platform_db: Database) -> None:

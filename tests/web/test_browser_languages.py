@@ -150,8 +150,9 @@ def test_arabic_lays_the_page_out_right_to_left(page: Page, live_server: LiveSer
 def test_the_main_flows_in_russian_meet_no_english(page: Page, live_server: LiveServer,
                                                    tmp_path: Path) -> None:
     """Sign in with the sign-in page's switch, create a record (refused, then accepted),
-    import a file (refused, naming its problems), start a guided import, search, and meet
-    an error page: every message on the way, from templates, Python and scripts, in Russian."""
+    see its safeguard markers and the partners, import a file (refused, naming its
+    problems), start a guided import, search, and meet an error page: every message on the
+    way, from templates, Python and scripts, in Russian."""
     username, password = create_user(live_server.db, "coordinator", unit="tntd-spmu")
     english, filled = _english_that_russian_changes(), _english_patterns()
     page.set_viewport_size({"width": 1280, "height": 800})
@@ -194,6 +195,18 @@ def test_the_main_flows_in_russian_meet_no_english(page: Page, live_server: Live
     page.get_by_role("button", name="Создать").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Программа проверки языков")
     check("created programme")
+
+    # its human-rights and gender markers: the safeguard markers named in Russian
+    page.locator("#markers-link").click()
+    expect(page.locator("#markers-form")).to_contain_text("Компонент прав человека")
+    expect(page.locator("#markers-form")).to_contain_text("Гендерное равенство")
+    check("markers")
+
+    # the partners: a reference organization under its official Russian name
+    page.goto(f"{live_server.url}/partners")
+    expect(page.get_by_role("link", name=(
+        "Управление Организации Объединенных Наций по наркотикам и преступности"))).to_be_visible()
+    check("partners")
 
     # an import that is refused names every problem in Russian
     bad = tmp_path / "activities.csv"

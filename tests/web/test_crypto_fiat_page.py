@@ -64,6 +64,14 @@ def test_the_page_shows_the_exchange_accounts_and_the_payments_near_the_deposit(
     with platform_db.transaction() as session:
         details = [e.detail for e in audit.query(session, record=f"transaction_set:{bank}")]
     assert f"exchange accounts reached from {EXCHANGE} (transaction_set:{chain})" in details
+    # in Russian: the platform's words for the tags (categories, confidence), the TagPack's
+    # own label, actor and source as written
+    russian = client.get(f"/investigations/sets/{chain}/bitcoin",
+                         params={"fiat": EXCHANGE, "days": 3},
+                         headers={"Accept-Language": "ru"}).text
+    assert "Example Exchange (субъект example-exchange): Биржа, на адресе" in russian
+    assert "достоверность 80/100 (Данные сервиса)" in russian
+    assert "Exchange, on address" not in russian and "— Биржа, источник" in russian
     wrong = client.get(f"/investigations/sets/{chain}/bitcoin", params={"fiat": "nowhere"})
     assert wrong.status_code == 200 and "neither an address nor a cluster" in wrong.text
     assert client.get(f"/investigations/sets/{chain}/bitcoin",

@@ -24,10 +24,8 @@ def show(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from rich.table import Table
-
     from tocsin.access import audit as audit_log
-    from tocsin.cli.common import console, database
+    from tocsin.cli.common import Table, console, database
 
     with database() as db, db.transaction() as session:
         entries = audit_log.query(session, since=since, username=user, record=record,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import acting_as, console, transaction
+from tocsin.cli.common import Table, acting_as, console, transaction
 
 app = typer.Typer(name="cases", help="Cases and asset recovery: list cases, show one with its "
                   "assets and requests, reminders, statistics, request letters, the authorities "

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import acting_as, console, transaction
+from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.coherence import groups as group_scores
 from tocsin.coherence import judgements
 from tocsin.coherence.analysis import Options, coverage_for, run

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import acting_as, console, transaction
+from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.taskforce.commitments import gaps as gap_queries
 from tocsin.taskforce.commitments import records
 from tocsin.taskforce.commitments.records import PRIORITY_LABELS, STATUS_LABELS

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import typer
 from rich.console import Console, ConsoleDimensions
+from rich.table import Table as RichTable
 from sqlalchemy.orm import Session
 
+from tocsin import i18n
 from tocsin.access.principal import Principal
 from tocsin.access.users import get_user, principal_for
 from tocsin.errors import TocsinError
@@ -34,6 +37,17 @@ class _Console(Console):
     @size.setter
     def size(self, new_size: tuple[int, int]) -> None:
         Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+class Table(RichTable):
+    """A table of data whose headings (and title) are in the command's language: the
+    literal headings of ``Table(…)`` in ``tocsin/cli`` are read into the catalogs
+    (``tocsin.cli.helptext``); the data in the rows stays as stored."""
+
+    def __init__(self, *headers: Any, title: Any = None, **options: Any) -> None:
+        super().__init__(*(i18n.gettext(h) if isinstance(h, str) else h for h in headers),
+                         title=i18n.gettext(title) if isinstance(title, str) else title,
+                         **options)
 
 
 console = _Console()

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import acting_as, console, fail, transaction
+from tocsin.cli.common import Table, acting_as, console, fail, transaction
 from tocsin.errors import InputError, TocsinError
 from tocsin.settings import get_settings
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import acting_as, console, transaction
+from tocsin.cli.common import Table, acting_as, console, transaction
+from tocsin.i18n import _
 from tocsin.taskforce.events import records
 
 app = typer.Typer(name="events", help="Events: list them, show panels and recommendations, "
@@ -59,7 +59,8 @@ def actions(overdue: bool = typer.Option(False, "--overdue", help="Only overdue 
         table = Table("id", "due", "status", "owner", "action", "event")
         for row in records.list_actions(session, acting_as(session, as_user),
                                         overdue_only=overdue):
-            due = f"[red]{row.action.due_on} overdue[/]" if row.overdue else str(row.action.due_on)
+            late = _("%(day)s overdue", day=str(row.action.due_on))
+            due = f"[red]{late}[/]" if row.overdue else str(row.action.due_on)
             table.add_row(str(row.action.id), due, row.action.status, row.action.owner.code,
                           row.action.description, row.event.title)
     console.print(table)

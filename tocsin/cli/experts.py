@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import acting_as, console, transaction
+from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.taskforce.experts import records, search
 from tocsin.taskforce.experts.spec import Need
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import acting_as, console, transaction
+from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.taskforce.lessons import records
 from tocsin.taskforce.lessons.cycle import load_cycle
 from tocsin.taskforce.lessons.spec import ActionSpec, ReviewSpec

@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from tocsin import i18n
-from tocsin.cli import platform
+from tocsin.cli import helptext, platform
 from tocsin.errors import TocsinError
 
 if TYPE_CHECKING:  # typer carries its own copy of click
@@ -128,7 +128,7 @@ class LazyGroups(TyperGroup):
         if found is not None or cmd_name not in GROUPS:
             return found
         if self.listing:  # the help screen needs the name and help only
-            return TyperGroup(name=cmd_name, help=GROUPS[cmd_name].help)
+            return TyperGroup(name=cmd_name, help=i18n.gettext(GROUPS[cmd_name].help))
         # built as add_typer would build it: the root's markup mode, no completion options
         command = typer.main.get_group_from_info(
             typer.models.TyperInfo(load_group(cmd_name)),
@@ -158,6 +158,7 @@ def _example(help_text: str | None) -> str | None:
     return None
 
 
+helptext.install()  # option and command help in the command's language, when shown
 app = typer.Typer(
     name="tocsin",
     cls=LazyGroups,

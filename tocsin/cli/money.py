@@ -8,11 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from tocsin.access.users import unit_by_code
-from tocsin.cli.common import acting_as, console, fail, transaction
+from tocsin.cli.common import Table, acting_as, console, fail, transaction
 from tocsin.errors import InputError, TocsinError
+from tocsin.i18n import _
 from tocsin.money import sets
 from tocsin.money.export import EXPORT_FORMATS, Selection
 from tocsin.settings import get_settings
@@ -208,7 +208,7 @@ def list_sets(as_user: str | None = USER,
     for item in found:
         table.add_row(str(item.id), item.name, item.owner_unit, item.created_by, item.handling,
                       item.format, f"{item.transactions:,}", f"{item.accounts:,}",
-                      "yes" if item.has_labels else "no", _size(item.size))
+                      _("yes") if item.has_labels else _("no"), _size(item.size))
     console.print(table)
 
 

@@ -20,11 +20,10 @@ from typing import Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from tocsin import i18n
 from tocsin.access.principal import Principal
-from tocsin.cli.common import acting_as, console, err_console, fail, transaction
+from tocsin.cli.common import Table, acting_as, console, err_console, fail, transaction
 from tocsin.errors import InputError, TocsinError
 from tocsin.i18n import N_, Number, _
 from tocsin.money import model, sets
@@ -212,7 +211,7 @@ def register(app: typer.Typer) -> None:
                       "reason", title=f"{len(run['findings'])} findings; "
                       f"{summary['flagged']:,} of {summary['set_accounts']:,} accounts flagged")
         for f in run["findings"][:limit]:
-            table.add_row("yes" if f["flagged"] else "", f["detector"], f["subject"],
+            table.add_row(_("yes") if f["flagged"] else "", f["detector"], f["subject"],
                           f"{f['score']:.2f}", f"{f['detector_score']:.2f}",
                           f"{f['amount']:,.2f}",
                           f["reason"] + (f" {f['adjustment']}" if f["adjustment"] else ""))
@@ -554,7 +553,7 @@ def _score_with_rules(set_dir: Path, limit: int, engine: str | None, as_json: bo
                   highlight=False)
     table = Table("account", "risk", "flagged", "top contributions")
     for r in risks:
-        table.add_row(r.subject, f"{r.score:.2f}", "yes" if r.subject in flagged else "",
+        table.add_row(r.subject, f"{r.score:.2f}", _("yes") if r.subject in flagged else "",
                       "; ".join(f"{c.name} {c.value:.2f}" for c in r.contributions[:3]))
     console.print(table)
 
@@ -588,7 +587,7 @@ def _score_with_model(path: Path | None, set_dir: Path, level: str, output: Path
     table = Table(level, "risk", "flagged", "raised most by",
                   title=f"Model scores (threshold {threshold:.3f})")
     for r in top:
-        table.add_row(r.subject, f"{r.score:.3f}", "yes" if r.flagged else "",
+        table.add_row(r.subject, f"{r.score:.3f}", _("yes") if r.flagged else "",
                       "; ".join(f"{x.feature}={x.value:.4g} (+{x.effect:.2f})"
                                 for x in r.reasons))
     console.print(table)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import acting_as, console, transaction
+from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.taskforce.partners import records
 
 app = typer.Typer(name="partners", help="Partners and co-operation agreements: list them and "

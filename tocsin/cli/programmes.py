@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from tocsin import types
-from tocsin.cli.common import acting_as, console, transaction
+from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.errors import InputError
 from tocsin.i18n import N_
 from tocsin.settings import get_settings

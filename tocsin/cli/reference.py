@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import console, err_console
+from tocsin.cli.common import Table, console, err_console
 from tocsin.errors import ReferenceDataError
 from tocsin.i18n import N_
 from tocsin.reference.registry import KINDS, Registry, load_registry

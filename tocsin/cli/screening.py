@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import acting_as, console, database, transaction
+from tocsin.cli.common import Table, acting_as, console, database, transaction
 from tocsin.errors import InputError
 from tocsin.screening.formats import FORMATS
 

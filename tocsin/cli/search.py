@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from tocsin.cli.common import acting_as, console, err_console, transaction
+from tocsin.cli.common import Table, acting_as, console, err_console, transaction
 from tocsin.errors import ConfigurationError
 from tocsin.search import SearchFilters, reindex, search
 from tocsin.search.semantic import Embedder, load_embedder

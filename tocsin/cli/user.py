@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from tocsin.access import users
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
-from tocsin.cli.common import console, transaction
+from tocsin.cli.common import Table, console, transaction
 from tocsin.i18n import _
 
 app = typer.Typer(name="user", help="Manage user accounts: add, list, disable, set-role.",

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tocsin.coherence.method import method
+from tocsin.i18n import N_, Joined, Message, Number
 
 #: Maps a country code to the place the picture is drawn for (itself, or its region).
 GeoOf = Callable[[str], str]
@@ -101,6 +102,25 @@ class ThreatCell:
                         f"{self.group_score:.0f} together")
         return (f"Composite {self.score:.0f} = {1 - share:.0%} x indicators + {share:.0%} x "
                 f"groups; " + "; ".join(bits) + ".")
+
+    def explained(self) -> Message:
+        """:meth:`explain` as a message: shown in the reader's language (figures written
+        its way, the indicator kinds' labels from the catalogs)."""
+        share = method().composite.ocg_share
+        # each part made apart: Babel's extractor does not see a message inside another's call
+        parts = [N_("%(label)s: %(share)s%% of the highest", label=Message(p.label),
+                    share=Number(p.normalised * 100, 0)) for p in self.parts]
+        bits: list[Message] = [N_("indicator score %(score)s from %(parts)s",
+                                  score=Number(self.indicator_score, 0),
+                                  parts=Joined(parts, ", "))] if parts \
+            else [N_("no indicators")]
+        if self.groups:
+            bits.append(N_("%(count)s organized crime group(s) scoring %(score)s together",
+                           count=len(self.groups), score=Number(self.group_score, 0)))
+        return N_("Composite %(score)s = %(indicators)s%% x indicators + %(groups)s%% x "
+                  "groups; %(details)s.", score=Number(self.score, 0),
+                  indicators=Number((1 - share) * 100, 0), groups=Number(share * 100, 0),
+                  details=Joined(bits, "; "))
 
 
 def _combine_sources(values: Iterable[IndicatorValue]

@@ -23,6 +23,8 @@ def cell(c: ThreatCell, names: Mapping[str, str]) -> dict[str, Any]:
         "score": round(c.score, 2), "indicator_score": round(c.indicator_score, 2),
         "group_score": round(c.group_score, 2), "confidence": round(c.confidence, 3),
         "explanation": c.explain(),
+        # the same in the language of the request (the JSON API's fields stay English)
+        "explanation_shown": c.explained().translated(),
         "parts": [{"kind": p.kind, "label": p.label, "unit": p.unit, "value": p.value,
                    "max_value": p.max_value, "normalised": round(p.normalised, 4),
                    "weight": p.weight, "grading": round(p.grading, 4),

@@ -33,7 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from tocsin import types
-from tocsin.errors import InputError, Problem, reason_of
+from tocsin.errors import InputError, Problem, reason_of, validation_reason
 from tocsin.i18n import N_
 
 _EPOCH = date(1970, 1, 1)
@@ -64,7 +64,7 @@ class _RateFile(BaseModel):
         for code, rate in out.items():
             rates = rate.values() if isinstance(rate, dict) else [rate]
             if any(not (r > 0) for r in rates):
-                raise ValueError(f"rate for {code} must be positive")
+                raise ValueError(N_("rate for %(code)s must be positive", code=code))
         return out
 
 
@@ -193,7 +193,8 @@ def _from_mapping(raw: Any, where: str) -> RateTable:
         parsed = _RateFile.model_validate(raw)
     except ValidationError as exc:
         raise InputError([
-            Problem(f"{where}:{'.'.join(str(p) for p in err['loc']) or '(top)'}", err["msg"])
+            Problem(f"{where}:{'.'.join(str(p) for p in err['loc']) or '(top)'}",
+                    validation_reason(err))
             for err in exc.errors()
         ]) from None
     dated = {}

@@ -347,7 +347,7 @@ class StatesFile(Strict):
 # --- partner organizations ------------------------------------------------------
 
 
-class Organization(Entry):
+class Organization(Named, Entry):
     code: KebabCode
     name: Text
     acronym: str = ""

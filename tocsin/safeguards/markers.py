@@ -24,7 +24,7 @@ from tocsin.access.policy import get_readable, require_write
 from tocsin.access.principal import Principal
 from tocsin.datafiles import load_model
 from tocsin.errors import ConfigurationError, InputError, Problem
-from tocsin.i18n import N_, Joined
+from tocsin.i18n import N_, Joined, Message
 from tocsin.safeguards.tables import ActivityMarker
 from tocsin.types.names import Name
 
@@ -37,13 +37,25 @@ class _Data(BaseModel):
 
 class Significance(_Data):
     code: int = Field(ge=0, le=9)
+    #: English; the catalogs hold it in other languages (``babel.cfg`` reads the labels).
     label: str
+
+    @property
+    def shown(self) -> Message:
+        """The label as a message, shown in the reader's language."""
+        return Message(self.label)
 
 
 class Marker(_Data):
     vocabulary: str = Field(pattern=r"^[0-9]+$")
     code: str = Field(min_length=1, max_length=40)
+    #: English; the catalogs hold it in other languages (``babel.cfg`` reads the labels).
     label: str
+
+    @property
+    def shown(self) -> Message:
+        """The label as a message, shown in the reader's language."""
+        return Message(self.label)
 
 
 class Ref(_Data):
@@ -72,7 +84,7 @@ class Markers(_Data):
                     None)
 
     def significance_label(self, code: int) -> str:
-        return next((s.label for s in self.significance if s.code == code), str(code))
+        return next((s.shown for s in self.significance if s.code == code), str(code))
 
 
 def load_markers(path: Path) -> Markers:
@@ -208,8 +220,9 @@ def missing_human_rights(session: Session, principal: Principal) -> list[Flag]:
                 ActivityMarker.significance).where(ActivityMarker.activity_id.in_(visible))):
             found.setdefault(activity_id, []).append((vocabulary, code, significance))
     rule = markers().human_rights
-    names = ", ".join(markers().marker(r.vocabulary, r.code).label  # type: ignore[union-attr]
-                      for r in rule.markers)
+    # each name a message, so the rationale names the markers in the reader's language
+    names = Joined([markers().marker(r.vocabulary, r.code).shown  # type: ignore[union-attr]
+                    for r in rule.markers], ", ")
     parent = {a.id: a.parent_id for a in rows}
 
     def ancestors(activity_id: int) -> list[int]:

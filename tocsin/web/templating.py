@@ -91,6 +91,66 @@ def structure_name(code: str, english: str = "") -> str:
         return english or code
 
 
+def organization_name(code: str | None, english: str = "") -> str:
+    """A reference partner organization's name in the current language, from the reference
+    YAML's ``names`` (an unknown code: ``english``)."""
+    from tocsin.reference.registry import load_registry
+
+    try:
+        return load_registry().organization(code or "").name_in(i18n.current())
+    except KeyError:
+        return english or code or ""
+
+
+def unit_name(code: str | None, english: str = "") -> str:
+    """An owning unit's name in the current language: units are made from the reference
+    organizations and structures, so their ``names``; a unit none of them knows: ``english``."""
+    from tocsin.reference.registry import load_registry
+
+    registry = load_registry()
+    for find in (registry.organization, registry.structure):
+        try:
+            return find(code or "").name_in(i18n.current())
+        except KeyError:
+            continue
+    return english or code or ""
+
+
+def partner_name(partner: Any) -> str:
+    """A partner's name: a reference organization's or structure's in the current language
+    while the row still carries the reference name; a partner users added, as written."""
+    from tocsin.reference.registry import load_registry
+
+    registry = load_registry()
+    for code, find in ((partner.ref_organization_code, registry.organization),
+                       (partner.ref_structure_code, registry.structure)):
+        if not code:
+            continue
+        try:
+            entry = find(code)
+        except KeyError:
+            break
+        if entry.name == partner.name:
+            return entry.name_in(i18n.current())
+    return str(partner.name)
+
+
+def partner_description(partner: Any) -> str:
+    """A partner's description: a reference organization's from the catalogs (read from the
+    reference YAML, ``babel.cfg``) while the row still carries it; otherwise as written."""
+    from tocsin.reference.registry import load_registry
+
+    text = str(partner.description or "")
+    if partner.ref_organization_code:
+        try:
+            entry = load_registry().organization(partner.ref_organization_code)
+        except KeyError:
+            return text
+        if entry.description == text:
+            return i18n.gettext(text)
+    return text
+
+
 def facet_label(value: str, facet: str, english: str) -> str:
     """A search facet value's label in the current language (English: as the index gives it)."""
     if i18n.current() == i18n.DEFAULT:
@@ -138,6 +198,10 @@ def make_templates() -> Jinja2Templates:
     # not a six-byte escape; <, >, & and ' are still escaped for the HTML around it
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.filters["structure_name"] = structure_name
+    env.filters["organization_name"] = organization_name
+    env.filters["partner_name"] = partner_name
+    env.filters["unit_name"] = unit_name
+    env.filters["partner_description"] = partner_description
     env.filters["facet_label"] = facet_label
     env.filters["date"] = i18n.format_date
     env.filters["datetime"] = i18n.format_datetime

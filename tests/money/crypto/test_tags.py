@@ -33,6 +33,24 @@ def test_read_tagpack_inherits_the_header() -> None:
     assert "Example Exchange (actor example-exchange): Exchange" in tags.describe(exchange)
 
 
+def test_categories_and_descriptions_are_in_the_readers_language() -> None:
+    from tocsin import i18n
+
+    words = tags.vocabulary()
+    exchange = tags.read_tagpack(FIXTURES / "tagpack-case.yaml").to_pylist()[0]
+    with i18n.using("fr"):
+        assert str(words.categories["mixer"].label) == "Mixeur"
+        assert str(words.confidence["victim_report"].description) == "Signalé par une victime."
+        text = str(tags.describe(exchange))
+    assert text.startswith("Example Exchange (acteur example-exchange) : Plateforme d")
+    assert "échange" in text
+    assert "confiance 80/100 (Données du service)" in text
+    for category in words.categories.values():  # every category of the closed vocabulary
+        with i18n.using("ru"):
+            assert str(category.label) != category.label.id, category.id
+            assert str(category.description) != category.description.id, category.id
+
+
 def test_bad_tagpack_lists_every_problem_with_its_place(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("""

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tocsin import i18n
 from tocsin.errors import InputError
 from tocsin.money.dataset import open_set
 from tocsin.money.ingest import detect_format, ingest
@@ -80,8 +81,32 @@ def test_mapping_errors_name_the_yaml_key(tmp_path: Path) -> None:
         load_mapping(path)
     keys = {p.location: p.reason for p in caught.value.problems}
     assert "exactly one of 'column' or 'value'" in keys[f"{path}: transaction.date"]
-    assert keys[f"{path}: transaction.currency"] == "Field required"
-    assert "Extra inputs" in keys[f"{path}: colour"]
+    assert keys[f"{path}: transaction.currency"] == "a value is required here"
+    assert "not a field of this file" in keys[f"{path}: colour"]
+    # the platform's words and Pydantic's usual ones in the reader's language; the
+    # locations as the file spells them
+    with i18n.using("fr"):
+        french = {p.location: str(p.reason) for p in caught.value.problems}
+    assert french[f"{path}: transaction.currency"] == "une valeur est requise ici"
+    assert "pas un champ de ce fichier" in french[f"{path}: colour"]
+    assert "exactement une des clés 'column' ou 'value'" in french[f"{path}: transaction.date"]
+    with i18n.using("ru"):
+        assert str(caught.value.problems[0].reason).isascii() is False
+
+
+def test_pydantic_errors_of_a_mapping_by_type_with_their_values(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("transaction: {amount: Betrag, date: {column: D}, currency: {value: EUR}}\n"
+                    "source: {account: A, kind: {value: 3}}\ntarget: {account: B}\n"
+                    "header_row: 0\ndelimiter: ';;'\n")
+    with pytest.raises(InputError) as caught:
+        load_mapping(path)
+    with i18n.using("ru"):
+        said = {p.location.removeprefix(f"{path}: "): str(p.reason)
+                for p in caught.value.problems}
+    assert said["header_row"] == "должно быть не меньше 1"
+    assert said["delimiter"] == "должно содержать не больше 1 символов"
+    assert any(reason == "должно быть текстом" for reason in said.values()), said
 
 
 def test_mapping_with_a_column_missing_from_the_file(fixtures: Path, tmp_path: Path) -> None:
@@ -101,8 +126,8 @@ def test_mapping_with_a_column_missing_from_the_file(fixtures: Path, tmp_path: P
     ("delimiter: ''", "delimiter", "at least 1 character"),
     ("encoding: klingon", "encoding", "unknown encoding 'klingon'"),
     ("encoding: rot13", "encoding", "'rot13' is not a text encoding"),
-    ("header_row: 0", "header_row", "greater than or equal to 1"),
-    ("header_row: 1000000000000", "header_row", "less than or equal to 1048576"),
+    ("header_row: 0", "header_row", "should be at least 1"),
+    ("header_row: 1000000000000", "header_row", "should be at most 1048576"),
 ])
 def test_the_layout_of_the_file_is_checked_with_the_mapping(
         fixtures: Path, tmp_path: Path, line: str, key: str, reason: str) -> None:

@@ -69,3 +69,27 @@ def test_partner_viewer_does_not_see_amber_agreement(
     assert client.get(f"/api/v1/partners/agreements/{amber['id']}").status_code == 404
     assert "Restricted plan" not in client.get("/partners/agreements").text
     assert client.get("/api/v1/partners/network").json()["edges"] == []
+
+
+def test_reference_partners_in_the_readers_language(
+        client: TestClient, make_user: Callable[..., tuple[str, str]]) -> None:
+    token = login(client, make_user("coordinator")[0])
+    made = client.post("/api/v1/partners", headers={"X-CSRF-Token": token}, json={
+        "name": "Fictional Watchdog", "kind": "civil_society",
+        "description": "Watches the watchers."})
+    assert made.status_code == 201, made.text
+    russian = {"Accept-Language": "ru"}
+    listed = client.get("/partners", headers=russian).text
+    assert "Управление Организации Объединенных Наций по наркотикам и преступности" in listed
+    assert "United Nations Office on Drugs and Crime" not in listed
+    assert "Fictional Watchdog" in listed  # a partner users added: as written
+    partners = client.get("/api/v1/partners").json()
+    unodc = next(p for p in partners if p["reference_code"] == "unodc")
+    assert unodc["name"] == "United Nations Office on Drugs and Crime"  # the API: English
+    page = client.get(f"/partners/{unodc['id']}", headers=russian).text
+    assert "секретариат КТОП" in page and "secretariat of UNTOC" not in page
+    watchdog = client.get(f"/partners/{made.json()['id']}", headers=russian).text
+    assert "Watches the watchers." in watchdog
+    french = client.get("/framework/states", headers={"Accept-Language": "fr"}).text
+    assert "Office des Nations Unies contre la drogue et le crime" in french
+    assert "Coopération policière mondiale par un Bureau central national" in french

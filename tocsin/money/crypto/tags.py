@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_, Number
+from tocsin.i18n import N_, Message, Number
 from tocsin.money.crypto.cluster import Clustering
 from tocsin.money.crypto.utxo import FOLDER
 
@@ -63,11 +63,14 @@ TAGS = pa.schema([
 ])
 
 
+# Labels and descriptions are a closed vocabulary the platform ships: messages, read into
+# the catalogs from data/tags.yaml (babel.cfg), shown in the reader's language. A TagPack's
+# own labels stay as written (user data).
 @dataclass(frozen=True)
 class Category:
     id: str
-    label: str
-    description: str
+    label: Message
+    description: Message
     service: bool
     risk: str
 
@@ -75,9 +78,9 @@ class Category:
 @dataclass(frozen=True)
 class Confidence:
     id: str
-    label: str
+    label: Message
     level: int
-    description: str
+    description: Message
 
 
 @dataclass(frozen=True)
@@ -95,11 +98,12 @@ def vocabulary() -> Vocabulary:
     """The tag categories and confidence levels shipped in ``tocsin/money/crypto/data``."""
     text = resources.files("tocsin.money.crypto").joinpath("data/tags.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
-    categories = {key: Category(id=key, label=str(v["label"]), description=str(v["description"]),
+    categories = {key: Category(id=key, label=Message(str(v["label"])),
+                                description=Message(str(v["description"])),
                                 service=bool(v["service"]), risk=str(v["risk"]))
                   for key, v in raw["categories"].items()}
-    confidence = {key: Confidence(id=key, label=str(v["label"]), level=int(v["level"]),
-                                  description=str(v["description"]))
+    confidence = {key: Confidence(id=key, label=Message(str(v["label"])), level=int(v["level"]),
+                                  description=Message(str(v["description"])))
                   for key, v in raw["confidence"].items()}
     return Vocabulary(categories, confidence)
 
@@ -349,14 +353,25 @@ def cluster_tags(set_folder: Path, clustering: Clustering) -> pa.Table:
     return table.filter(pc.invert(pc.is_null(pc.field("cluster_id"))))
 
 
-def describe(row: dict[str, Any]) -> str:
-    """A tag in words: label, category, actor, source, confidence and where it was put."""
+def describe(row: dict[str, Any]) -> Message:
+    """A tag in words: label, category, actor, source, confidence and where it was put; a
+    message, so the platform's words are in the reader's language where it is shown (the
+    TagPack's label, actor, source and title as written)."""
     words = vocabulary()
     category = words.categories.get(row["category"])
     name = row.get("confidence_name")
-    confidence = f"{words.confidence[name].label.lower()}, {row['confidence']}/100" \
-        if name in words.confidence else f"confidence {row['confidence']}/100"
-    actor = f" (actor {row['actor']})" if row.get("actor") else ""
-    on = f"address {row['address']}" if row.get("address") else f"transaction {row['txid']}"
-    return (f"{row['label']}{actor}: {category.label if category else row['category']}, "
-            f"on {on}, source {row['source']}, {confidence}, from the TagPack {row['pack']}")
+    level = Number(row["confidence"])
+    confidence = N_("confidence %(value)s/100 (%(level)s)", value=level,
+                    level=words.confidence[name].label) if name in words.confidence \
+        else N_("confidence %(value)s/100", value=level)
+    on = N_("address %(address)s", address=row["address"]) if row.get("address") \
+        else N_("transaction %(txid)s", txid=row["txid"])
+    kind = category.label if category else row["category"]
+    if row.get("actor"):
+        return N_("%(label)s (actor %(actor)s): %(category)s, on %(on)s, source %(source)s, "
+                  "%(confidence)s, from the TagPack %(pack)s", label=row["label"],
+                  actor=row["actor"], category=kind, on=on, source=row["source"],
+                  confidence=confidence, pack=row["pack"])
+    return N_("%(label)s: %(category)s, on %(on)s, source %(source)s, %(confidence)s, from the "
+              "TagPack %(pack)s", label=row["label"], category=kind, on=on,
+              source=row["source"], confidence=confidence, pack=row["pack"])

@@ -437,7 +437,8 @@ def _services(set_folder: Path | None, clustering: Clustering | None) -> dict[st
     for address, rows in tagging.address_tags(set_folder).items():
         for row in rows:
             if row["category"] in words.services:
-                found[address] = f"{row['label']} ({words.categories[row['category']].label})"
+                found[address] = N_("%(label)s (%(category)s)", label=row["label"],
+                                    category=words.categories[row["category"]].label)
     if clustering is not None and found:
         for row in tagging.cluster_tags(set_folder, clustering).to_pylist():
             if row["category"] in words.services:

@@ -46,7 +46,7 @@ from pydantic import (
     model_validator,
 )
 
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, Problem, validation_reason
 from tocsin.i18n import N_
 from tocsin.money.ingest.entities import PARTY_SCHEMAS
 from tocsin.money.schema import ACCOUNT_KINDS
@@ -72,7 +72,7 @@ class FieldSpec(_Strict):
     @model_validator(mode="after")
     def _one_source(self) -> FieldSpec:
         if (self.column is None) == (self.value is None):
-            raise ValueError("give exactly one of 'column' or 'value'")
+            raise ValueError(N_("give exactly one of 'column' or 'value'"))
         return self
 
 
@@ -110,10 +110,11 @@ class SideSpec(_Strict):
     @model_validator(mode="after")
     def _identified(self) -> SideSpec:
         if self.account is None and self.party is None:
-            raise ValueError("give an 'account' or a 'party' (or both)")
+            raise ValueError(N_("give an 'account' or a 'party' (or both)"))
         if self.kind is not None and self.kind.value is not None \
                 and self.kind.value not in ACCOUNT_KINDS:
-            raise ValueError(f"kind {self.kind.value!r} is not one of {', '.join(ACCOUNT_KINDS)}")
+            raise ValueError(N_("kind %(kind)s is not one of %(choices)s",
+                                kind=repr(self.kind.value), choices=", ".join(ACCOUNT_KINDS)))
         return self
 
 
@@ -153,9 +154,9 @@ class Mapping(_Strict):
         try:
             known = codecs.lookup(value)
         except LookupError:
-            raise ValueError(f"unknown encoding {value!r}") from None
+            raise ValueError(N_("unknown encoding %(value)s", value=repr(value))) from None
         if not getattr(known, "_is_text_encoding", True):
-            raise ValueError(f"{value!r} is not a text encoding")
+            raise ValueError(N_("%(value)s is not a text encoding", value=repr(value)))
         return value
 
     def columns(self) -> dict[str, str]:
@@ -205,7 +206,7 @@ def parse_mapping(raw: Any, where: str = "mapping") -> Mapping:
         for err in exc.errors():
             key = ".".join("schema" if p == "schema_" else str(p) for p in err["loc"]
                            if not str(p).startswith("function-"))
-            problems.append(Problem(f"{where}: {key or '(top)'}", err["msg"]))
+            problems.append(Problem(f"{where}: {key or '(top)'}", validation_reason(err)))
         raise InputError(problems, summary=N_("%(where)s: the mapping is not valid",
                                               where=where)) from None
     _check_schemas(mapping, where)

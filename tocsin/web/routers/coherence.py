@@ -403,11 +403,13 @@ def _answer(owner: Any, name: str, build: Callable[[], Any]) -> Response:
 
 
 @api.get("/threats", response_model=dict[str, Any])
-def api_threats(session: DbSession, principal: CurrentPrincipal, year: YearQ = None,
-                geo: GeoQ = "country") -> Response:
-    """The composite threat picture of one year, every cell with the parts behind it."""
+def api_threats(request: Request, session: DbSession, principal: CurrentPrincipal,
+                year: YearQ = None, geo: GeoQ = "country") -> Response:
+    """The composite threat picture of one year, every cell with the parts behind it
+    (``explanation_shown``: the explanation in the asker's language)."""
     analysis = run(session, principal, _options(year, None, None, geo, limit=0))
-    return _answer(analysis, "threats", lambda: views.picture(analysis))
+    with i18n.using(request_language(request)):
+        return _answer(analysis, "threats", lambda: views.picture(analysis))
 
 
 @api.get("/threats/trends")

@@ -194,7 +194,7 @@ def main() -> None:
     else:
         train_sets = [make_world(work, s, args.transactions, steps) for s in seeds + val]
         wall0, cpu0 = time.perf_counter(), cpu_s()
-        trained = model.train([], sets=train_sets)
+        trained = model.train([], sets=train_sets, validation=max(1, len(val)))
         print(f"  trained ({step('training', wall0, cpu0, steps)}), "
               f"{trained.meta['iterations']} trees; {trained.meta['split']}", flush=True)
         del train_sets

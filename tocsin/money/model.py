@@ -439,9 +439,12 @@ def usable_features(cfg: FeatureConfig = DEFAULT) -> list[str]:
 def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
           cfg: FeatureConfig = DEFAULT, rounds: int = ROUNDS,
           progress: Callable[[str], None] | None = None,
-          sets: Sequence[SetData] | None = None, names: Sequence[str] | None = None) -> Model:
+          sets: Sequence[SetData] | None = None, names: Sequence[str] | None = None,
+          validation: int = 1) -> Model:
     """Train on the labelled transactions of ``set_dirs`` (see the module docstring);
-    ``names`` name the sets in the model's metadata (default: their folder names)."""
+    ``names`` name the sets in the model's metadata (default: their folder names). With
+    more sets than ``validation``, the last ``validation`` sets are kept aside whole for
+    early stopping and the thresholds."""
     import lightgbm as lgb
 
     data = list(sets) if sets is not None else [load_set(p, engine, cfg, progress)
@@ -459,26 +462,33 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
                                                "model needs 10 or more",
                                                count=int(d.label.sum())))
     features = usable_features(cfg)
-    if len(data) >= 2:
-        fit_parts = [(d, np.ones(len(d), bool)) for d in data[:-1]]
-        val_part = (data[-1], np.ones(len(data[-1]), bool))
+    if validation < 1:
+        raise InputError.single("validation", N_("keep at least one set for validation"))
+    if len(data) > validation:
+        fit_parts = [(d, np.ones(len(d), bool)) for d in data[:-validation]]
+        val_parts = [(d, np.ones(len(d), bool)) for d in data[-validation:]]
         split = N_("fit on %(sets)s; threshold and early stopping on the whole of %(set)s "
-                   "(a world the trees never saw)", sets=Joined(d.name for d in data[:-1]),
-                   set=data[-1].name)
+                   "(a world the trees never saw)",
+                   sets=Joined(d.name for d in data[:-validation]),
+                   set=Joined(d.name for d in data[-validation:]))
     else:
         d = data[0]
+        if len(data) > 1:
+            raise InputError.single("validation", N_(
+                "%(count)s sets, all kept for validation: give more sets or fewer for "
+                "validation", count=len(data)))
         cut = np.quantile(d.t, 0.8)
         fit_parts = [(d, d.t < cut)]
-        val_part = (d, d.t >= cut)
+        val_parts = [(d, d.t >= cut)]
         split = N_("fit on the first 80 %% of %(set)s in time; threshold and early stopping "
                    "on the last 20 %%", set=d.name)
     x_fit = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in fit_parts])
     y_fit = np.concatenate([d.label[m] for d, m in fit_parts])  # type: ignore[index]
-    vd, vm = val_part
-    x_val = vd.matrix(features, np.flatnonzero(vm))
-    y_val = vd.label[vm]  # type: ignore[index]
+    x_val = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in val_parts])
+    y_val = np.concatenate([d.label[m] for d, m in val_parts])  # type: ignore[index]
     if not y_val.any():
-        raise InputError.single(vd.name, N_("the validation part has no laundering rows"))
+        raise InputError.single(val_parts[0][0].name,
+                                N_("the validation part has no laundering rows"))
     pos = max(1, int(y_fit.sum()))
     params = {**PARAMS, "seed": seed,
               "scale_pos_weight": float(math.sqrt((len(y_fit) - pos) / pos))}
@@ -498,15 +508,21 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     # cuts on the log-odds: at scale most validation laundering is 1.0 as a probability
     raw_val = model.predict_matrix(x_val, raw=True)
     cut, f1_val = cautious_threshold(y_val, raw_val)
-    # accounts: the validation part's rows only
-    sub = _subset(vd, vm)
-    acc_scores = account_scores(sub, raw_val)
-    truth = sub.account_truth()
-    touched = np.zeros(len(sub.accounts), bool)
-    touched[sub.source] = True
-    touched[sub.target] = True
-    acc_cut, acc_f1 = cautious_threshold(truth[touched], acc_scores[touched]) \
-        if truth is not None else (cut, 0.0)
+    # accounts: the validation part's rows only, each set's accounts on their own
+    acc_y, acc_s, at = [], [], 0
+    for vd, vm in val_parts:
+        sub = _subset(vd, vm)
+        k = len(sub)
+        truth = sub.account_truth()
+        touched = np.zeros(len(sub.accounts), bool)
+        touched[sub.source] = True
+        touched[sub.target] = True
+        if truth is not None:
+            acc_y.append(truth[touched])
+            acc_s.append(account_scores(sub, raw_val[at:at + k])[touched])
+        at += k
+    acc_cut, acc_f1 = cautious_threshold(np.concatenate(acc_y), np.concatenate(acc_s)) \
+        if acc_y else (cut, 0.0)
     model.log_odds_cuts = {"transaction": cut, "account": acc_cut}
     model.threshold = float(probability(np.array([cut]))[0])
     model.account_threshold = float(probability(np.array([acc_cut]))[0])

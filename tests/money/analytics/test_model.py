@@ -159,6 +159,15 @@ def test_threshold_versions(trained: model.Model) -> None:
         model.Model.from_payload({**payload, "threshold_version": 3}, "m")
 
 
+def test_several_validation_worlds(three_worlds: list[model.SetData]) -> None:
+    # the last two worlds are kept aside whole: the trees fit on w31 only
+    m = model.train([], sets=three_worlds, rounds=20, validation=2)
+    assert "fit on w31;" in m.meta["split"] and "w32" in m.meta["split"]
+    assert "w33" in m.meta["split"] and m.log_odds_cuts is not None
+    with pytest.raises(InputError, match="all kept for validation"):
+        model.train([], sets=three_worlds[:2], rounds=20, validation=2)
+
+
 def test_too_few_labels_are_refused(three_worlds: list[model.SetData]) -> None:
     d = three_worlds[0]
     few = model.SetData(d.name, d.features, d.txn_id, d.source, d.target, d.accounts,

@@ -177,6 +177,9 @@ def main() -> None:
     ap.add_argument("--ship", action="store_true", help="Write the default model and card.")
     ap.add_argument("--shipped", action="store_true",
                     help="Judge the shipped default model on the test worlds (no training).")
+    ap.add_argument("--model-dir", type=Path, default=None,
+                    help="With --shipped: a default model's folder (model.json, card.json) "
+                    "other than the package's, e.g. an earlier version.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the results here.")
     args = ap.parse_args()
     seeds = [int(s) for s in args.train.split(",") if s]
@@ -189,7 +192,7 @@ def main() -> None:
     if args.shipped:
         if args.ship:
             ap.error("--ship writes a newly trained model; --shipped trains none")
-        trained = model.load_default()
+        trained = model.load_default(args.model_dir)
         seeds, val = [], []
     else:
         train_sets = [make_world(work, s, args.transactions, steps) for s in seeds + val]

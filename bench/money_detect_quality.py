@@ -177,6 +177,9 @@ def main() -> None:
     ap.add_argument("--ship", action="store_true", help="Write the default model and card.")
     ap.add_argument("--shipped", action="store_true",
                     help="Judge the shipped default model on the test worlds (no training).")
+    ap.add_argument("--rounds", type=int, default=model.ROUNDS, help="Trees at most.")
+    ap.add_argument("--no-early-stop", action="store_true",
+                    help="Grow all --rounds trees (no early stopping on the validation part).")
     ap.add_argument("--model-dir", type=Path, default=None,
                     help="With --shipped: a default model's folder (model.json, card.json) "
                     "other than the package's, e.g. an earlier version.")
@@ -197,7 +200,9 @@ def main() -> None:
     else:
         train_sets = [make_world(work, s, args.transactions, steps) for s in seeds + val]
         wall0, cpu0 = time.perf_counter(), cpu_s()
-        trained = model.train([], sets=train_sets, validation=max(1, len(val)))
+        trained = model.train([], sets=train_sets, validation=max(1, len(val)),
+                              rounds=args.rounds,
+                              early_stop=None if args.no_early_stop else model.EARLY_STOP)
         print(f"  trained ({step('training', wall0, cpu0, steps)}), "
               f"{trained.meta['iterations']} trees; {trained.meta['split']}", flush=True)
         del train_sets

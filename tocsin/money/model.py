@@ -73,7 +73,7 @@ Level = Literal["transaction", "account"]
 FORMAT = "tocsin-money-model"
 FORMAT_VERSION = 1
 #: Version of the modelling recipe (features + learner settings); goes into every model.
-RECIPE_VERSION = "2.0"
+RECIPE_VERSION = "2.1"
 DEFAULT_DIR = "data/model"
 #: Features a model does not read: they describe how one data set encodes things
 #: (its list of payment formats, each format's share) or the scale of one world's
@@ -440,11 +440,11 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
           cfg: FeatureConfig = DEFAULT, rounds: int = ROUNDS,
           progress: Callable[[str], None] | None = None,
           sets: Sequence[SetData] | None = None, names: Sequence[str] | None = None,
-          validation: int = 1) -> Model:
+          validation: int = 1, early_stop: int | None = EARLY_STOP) -> Model:
     """Train on the labelled transactions of ``set_dirs`` (see the module docstring);
     ``names`` name the sets in the model's metadata (default: their folder names). With
     more sets than ``validation``, the last ``validation`` sets are kept aside whole for
-    early stopping and the thresholds."""
+    early stopping and the thresholds; ``early_stop=None`` grows all ``rounds`` trees."""
     import lightgbm as lgb
 
     data = list(sets) if sets is not None else [load_set(p, engine, cfg, progress)
@@ -498,13 +498,33 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     fit = lgb.Dataset(x_fit, label=y_fit.astype(np.float32), feature_name=features,
                       free_raw_data=True)
     val = lgb.Dataset(x_val, label=y_val.astype(np.float32), reference=fit)
+    stop: list[Callable[..., Any]] = [] if early_stop is None else [
+        lgb.early_stopping(early_stop, verbose=False)]
     booster = lgb.train(params, fit, num_boost_round=rounds, valid_sets=[val],
-                        valid_names=["validation"],
-                        callbacks=[lgb.early_stopping(EARLY_STOP, verbose=False)])
+                        valid_names=["validation"], callbacks=stop)
     del x_fit, fit
     model = Model(booster_text=booster.model_to_string(num_iteration=booster.best_iteration),
                   features=features, threshold=0.5, account_threshold=0.5,
                   feature_config=_cfg_dict(cfg))
+    acc_f1, f1_val = set_cuts(model, val_parts, x_val, y_val)
+    gain = booster.feature_importance("gain")
+    top = sorted(zip(features, gain.tolist(), strict=True), key=lambda kv: -kv[1])[:10]
+    model.meta = {
+        "version": RECIPE_VERSION, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "learner": f"LightGBM {lgb.__version__}", "params": params,
+        "iterations": int(booster.best_iteration or rounds), "split": split,
+        "trained_on": [{"set": d.name, "transactions": len(d),
+                        "laundering": int(d.label.sum())} for d in data],  # type: ignore[union-attr]
+        "validation": {"transaction_f1": round(f1_val, 4), "account_f1": round(acc_f1, 4)},
+        "top_features": [{"feature": k, "gain": round(v, 1)} for k, v in top],
+    }
+    return model
+
+
+def set_cuts(model: Model, val_parts: Sequence[tuple[SetData, np.ndarray]],
+             x_val: np.ndarray, y_val: np.ndarray) -> tuple[float, float]:
+    """Choose the model's cuts on the validation part (rows ``x_val``, labels ``y_val``,
+    from ``val_parts`` in order); the validation F1 at accounts and transactions."""
     # cuts on the log-odds: at scale most validation laundering is 1.0 as a probability
     raw_val = model.predict_matrix(x_val, raw=True)
     cut, f1_val = cautious_threshold(y_val, raw_val)
@@ -526,18 +546,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     model.log_odds_cuts = {"transaction": cut, "account": acc_cut}
     model.threshold = float(probability(np.array([cut]))[0])
     model.account_threshold = float(probability(np.array([acc_cut]))[0])
-    gain = booster.feature_importance("gain")
-    top = sorted(zip(features, gain.tolist(), strict=True), key=lambda kv: -kv[1])[:10]
-    model.meta = {
-        "version": RECIPE_VERSION, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "learner": f"LightGBM {lgb.__version__}", "params": params,
-        "iterations": int(booster.best_iteration or rounds), "split": split,
-        "trained_on": [{"set": d.name, "transactions": len(d),
-                        "laundering": int(d.label.sum())} for d in data],  # type: ignore[union-attr]
-        "validation": {"transaction_f1": round(f1_val, 4), "account_f1": round(acc_f1, 4)},
-        "top_features": [{"feature": k, "gain": round(v, 1)} for k, v in top],
-    }
-    return model
+    return acc_f1, f1_val
 
 
 def _cfg_dict(cfg: FeatureConfig) -> dict[str, Any]:

@@ -260,9 +260,9 @@ def ship(trained: model.Model, rows: list[dict[str, Any]], seeds: list[int], val
             "with one odd payment ranks like a hub.",
             "The thresholds were chosen on generated validation worlds; the share of "
             "laundering in your data moves the best threshold.",
-            "Against the simple rules an investigator would write it is far ahead; against "
-            "the best single feature with a cut chosen on the judged data itself it is "
-            "ahead by much less (see cross_world).",
+            "cross_world compares it with two baselines per judged world: the best of a "
+            "fixed panel of simple investigator rules, and the best single feature with "
+            "its cut chosen on the judged world itself (an oracle).",
         ],
     }
     path = model.save_default(trained, model.default_dir(), card)

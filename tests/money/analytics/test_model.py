@@ -164,6 +164,9 @@ def test_several_validation_worlds(three_worlds: list[model.SetData]) -> None:
     m = model.train([], sets=three_worlds, rounds=20, validation=2)
     assert "fit on w31;" in m.meta["split"] and "w32" in m.meta["split"]
     assert "w33" in m.meta["split"] and m.log_odds_cuts is not None
+    # without early stopping every round grows a tree
+    fixed = model.train([], sets=three_worlds, rounds=7, validation=2, early_stop=None)
+    assert fixed.meta["iterations"] == 7 and fixed.booster.num_trees() == 7
     with pytest.raises(InputError, match="all kept for validation"):
         model.train([], sets=three_worlds[:2], rounds=20, validation=2)
 

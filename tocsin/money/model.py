@@ -17,7 +17,9 @@ How it is trained
     the trees never saw (what matters when the model meets new data); with one
     set, its last fifth in time. The threshold is the best-F1 cut, raised when
     that cut flags more than 90 % of the validation laundering to the cut that
-    flags 90 % (:func:`cautious_threshold`).
+    flags 90 % (:func:`cautious_threshold`). Cuts are chosen and applied on the raw
+    score (log-odds): on large sets most laundering scores 1.0 as a float64
+    probability, and a cut there would flag every saturated row alike.
 
 From transactions to accounts
     An account's score is the highest score of the payments it sends or
@@ -71,7 +73,7 @@ Level = Literal["transaction", "account"]
 FORMAT = "tocsin-money-model"
 FORMAT_VERSION = 1
 #: Version of the modelling recipe (features + learner settings); goes into every model.
-RECIPE_VERSION = "2.0"
+RECIPE_VERSION = "2.1"
 DEFAULT_DIR = "data/model"
 #: Features a model does not read: they describe how one data set encodes things
 #: (its list of payment formats, each format's share) or the scale of one world's
@@ -84,6 +86,9 @@ BLOCK = 262_144
 PREDICT_THREADS = 2
 #: Features named in an explanation.
 TOP_FEATURES = 3
+#: Threshold versions: 1, cuts on the probability (models written before 5 Dec 2026);
+#: 2, cuts on the log-odds (``log_odds_cuts``), probabilities kept for display.
+THRESHOLD_VERSION = 2
 
 PARAMS: dict[str, Any] = {
     "objective": "binary",
@@ -239,6 +244,9 @@ class Model:
     account_threshold: float
     feature_config: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The cuts on the log-odds per level (threshold version 2); ``None`` for a model
+    #: whose cuts are on the probability (version 1), which keeps flagging as it did.
+    log_odds_cuts: dict[str, float] | None = None
     _booster: Any = field(default=None, repr=False, compare=False)
     _forest: Any = field(default=None, repr=False, compare=False)
 
@@ -250,29 +258,40 @@ class Model:
             self._booster = lgb.Booster(model_str=self.booster_text)
         return self._booster
 
-    def predict_matrix(self, x: np.ndarray) -> np.ndarray:
-        """Probabilities of the rows of a float32 matrix of :attr:`features`: the trees
-        walked in compiled code (:mod:`tocsin.money.trees`, LightGBM's values) on
-        ``PREDICT_THREADS`` threads, or LightGBM's own predict for models it cannot walk."""
+    def predict_matrix(self, x: np.ndarray, raw: bool = False) -> np.ndarray:
+        """Probabilities (with ``raw``: log-odds) of the rows of a float32 matrix of
+        :attr:`features`: the trees walked in compiled code (:mod:`tocsin.money.trees`,
+        LightGBM's values) on ``PREDICT_THREADS`` threads, or LightGBM's own predict for
+        models it cannot walk."""
         from tocsin.money import trees
 
         if self._forest is None:
             self._forest = trees.parse(self.booster_text) or False
         if self._forest is False:
-            return np.asarray(self.booster.predict(x, num_threads=PARAMS["num_threads"]))
-        return self._forest.predict(x, threads=PREDICT_THREADS)
+            return np.asarray(self.booster.predict(x, raw_score=raw,
+                                                   num_threads=PARAMS["num_threads"]))
+        return self._forest.predict(x, threads=PREDICT_THREADS, raw=raw)
+
+    def flags(self, raw: np.ndarray, level: Level = "transaction") -> np.ndarray:
+        """Which raw scores (log-odds, as :meth:`predict` with ``raw``) are flagged at
+        ``level``: on the log-odds cut, or for a version-1 model on its probability cut."""
+        if self.log_odds_cuts is not None:
+            return np.asarray(raw >= self.log_odds_cuts[level])
+        cut = self.threshold if level == "transaction" else self.account_threshold
+        return np.asarray(probability(raw) >= cut)
 
     def config(self) -> FeatureConfig:
         cfg = dict(self.feature_config)
         cfg["windows_hours"] = tuple(cfg.get("windows_hours", DEFAULT.windows_hours))
         return FeatureConfig(**cfg)
 
-    def predict(self, data: SetData) -> np.ndarray:
-        """The probability of laundering of every transaction (in blocks)."""
-        return self.predict_features(data.features)
+    def predict(self, data: SetData, raw: bool = False) -> np.ndarray:
+        """The probability (with ``raw``: log-odds) of laundering of every transaction."""
+        return self.predict_features(data.features, raw)
 
-    def predict_features(self, feats: FeatureTable) -> np.ndarray:
-        """The probability of laundering of every row of a feature table (in blocks)."""
+    def predict_features(self, feats: FeatureTable, raw: bool = False) -> np.ndarray:
+        """The probability (with ``raw``: log-odds) of laundering of every row of a feature
+        table (in blocks)."""
         missing = [f for f in self.features if f not in feats.columns]
         if missing:
             raise InputError.single("model", N_(
@@ -281,7 +300,7 @@ class Model:
         out = np.empty(len(feats), dtype=np.float64)
         for lo in range(0, len(feats), BLOCK):
             hi = min(len(feats), lo + BLOCK)
-            out[lo:hi] = self.predict_matrix(feats.matrix(self.features, slice(lo, hi)))
+            out[lo:hi] = self.predict_matrix(feats.matrix(self.features, slice(lo, hi)), raw)
         return out
 
     def matrix(self, data: SetData, rows: slice | np.ndarray) -> np.ndarray:
@@ -302,9 +321,13 @@ class Model:
         return out
 
     def to_payload(self) -> dict[str, Any]:
-        return {"booster": self.booster_text, "features": self.features,
-                "threshold": self.threshold, "account_threshold": self.account_threshold,
-                "feature_config": self.feature_config, "meta": self.meta}
+        out = {"booster": self.booster_text, "features": self.features,
+               "threshold": self.threshold, "account_threshold": self.account_threshold,
+               "feature_config": self.feature_config, "meta": self.meta}
+        if self.log_odds_cuts is not None:  # a version-1 payload stays byte for byte
+            out["threshold_version"] = THRESHOLD_VERSION
+            out["log_odds_cuts"] = dict(self.log_odds_cuts)
+        return out
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any], where: str) -> Model:
@@ -315,6 +338,14 @@ class Model:
                         account_threshold=float(payload["account_threshold"]),
                         feature_config=dict(payload["feature_config"]),
                         meta=dict(payload.get("meta") or {}))
+            version = int(payload.get("threshold_version", 1))
+            if version not in (1, THRESHOLD_VERSION):
+                raise ValueError(f"threshold version {version}; this version reads 1 and "
+                                 f"{THRESHOLD_VERSION}")
+            if version == THRESHOLD_VERSION:
+                cuts = payload["log_odds_cuts"]
+                model.log_odds_cuts = {"transaction": float(cuts["transaction"]),
+                                       "account": float(cuts["account"])}
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError.single(where, N_("not a money model: %(error)s",
                                               error=str(exc))) from exc
@@ -325,14 +356,23 @@ class Model:
         return model
 
     def summary(self) -> dict[str, Any]:
+        cuts = {} if self.log_odds_cuts is None else {
+            "log_odds_cuts": {k: round(v, 4) for k, v in self.log_odds_cuts.items()}}
         return {"threshold": round(self.threshold, 4),
-                "account_threshold": round(self.account_threshold, 4),
+                "account_threshold": round(self.account_threshold, 4), **cuts,
                 "features": len(self.features), **self.meta}
 
 
+def probability(raw: np.ndarray) -> np.ndarray:
+    """The logistic function of log-odds (what LightGBM's binary objective predicts)."""
+    with np.errstate(over="ignore"):
+        return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(raw, dtype=np.float64))))
+
+
 def account_scores(data: SetData, scores: np.ndarray) -> np.ndarray:
-    """Per account code: the highest score of the payments it sends or receives."""
-    out = np.zeros(len(data.accounts), dtype=np.float64)
+    """Per account code: the highest score of the payments it sends or receives (on any
+    scale: the highest log-odds is the highest probability too); -inf for none."""
+    out = np.full(len(data.accounts), -np.inf, dtype=np.float64)
     np.maximum.at(out, data.source, scores)
     np.maximum.at(out, data.target, scores)
     return out
@@ -343,7 +383,7 @@ def account_score_map(model: Model, set_dir: Path, engine: str | None = None,
     """Every account of the set with the model's account score (see :func:`account_scores`),
     for re-ranking the rule findings (:func:`tocsin.money.rank.with_model`)."""
     data = load_set(set_dir, engine, model.config(), progress)
-    scores = account_scores(data, model.predict(data))
+    scores = probability(account_scores(data, model.predict(data, raw=True)))
     return {str(a): float(s) for a, s in zip(data.accounts.tolist(), scores.tolist(),
                                              strict=True)}
 
@@ -360,7 +400,8 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     last = np.r_[ps[1:] != ps[:-1], True]
     f1 = np.where(last, 2 * tp / (k + ys.sum()), -1.0)
     i = int(np.argmax(f1))
-    nxt = ps[i + 1] if i + 1 < len(ps) else 0.0
+    # halfway to the next score; at the last one, the last one (scores may be log-odds)
+    nxt = ps[i + 1] if i + 1 < len(ps) else ps[i]
     return float((ps[i] + nxt) / 2), float(f1[i])
 
 
@@ -381,7 +422,7 @@ def cautious_threshold(y: np.ndarray, p: np.ndarray, recall: float = VALIDATION_
     ps, tp = p[order], np.cumsum(y[order])
     last = np.r_[ps[1:] != ps[:-1], True]
     i = int(np.flatnonzero(last & (tp >= recall * tp[-1]))[0])
-    high = float((ps[i] + (ps[i + 1] if i + 1 < len(ps) else 0.0)) / 2)
+    high = float((ps[i] + (ps[i + 1] if i + 1 < len(ps) else ps[i])) / 2)
     cut = max(cut, high)
     flagged = p >= cut
     hits = int((flagged & y).sum())
@@ -398,9 +439,12 @@ def usable_features(cfg: FeatureConfig = DEFAULT) -> list[str]:
 def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
           cfg: FeatureConfig = DEFAULT, rounds: int = ROUNDS,
           progress: Callable[[str], None] | None = None,
-          sets: Sequence[SetData] | None = None, names: Sequence[str] | None = None) -> Model:
+          sets: Sequence[SetData] | None = None, names: Sequence[str] | None = None,
+          validation: int = 1, early_stop: int | None = EARLY_STOP) -> Model:
     """Train on the labelled transactions of ``set_dirs`` (see the module docstring);
-    ``names`` name the sets in the model's metadata (default: their folder names)."""
+    ``names`` name the sets in the model's metadata (default: their folder names). With
+    more sets than ``validation``, the last ``validation`` sets are kept aside whole for
+    early stopping and the thresholds; ``early_stop=None`` grows all ``rounds`` trees."""
     import lightgbm as lgb
 
     data = list(sets) if sets is not None else [load_set(p, engine, cfg, progress)
@@ -418,26 +462,33 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
                                                "model needs 10 or more",
                                                count=int(d.label.sum())))
     features = usable_features(cfg)
-    if len(data) >= 2:
-        fit_parts = [(d, np.ones(len(d), bool)) for d in data[:-1]]
-        val_part = (data[-1], np.ones(len(data[-1]), bool))
+    if validation < 1:
+        raise InputError.single("validation", N_("keep at least one set for validation"))
+    if len(data) > validation:
+        fit_parts = [(d, np.ones(len(d), bool)) for d in data[:-validation]]
+        val_parts = [(d, np.ones(len(d), bool)) for d in data[-validation:]]
         split = N_("fit on %(sets)s; threshold and early stopping on the whole of %(set)s "
-                   "(a world the trees never saw)", sets=Joined(d.name for d in data[:-1]),
-                   set=data[-1].name)
+                   "(a world the trees never saw)",
+                   sets=Joined(d.name for d in data[:-validation]),
+                   set=Joined(d.name for d in data[-validation:]))
     else:
         d = data[0]
+        if len(data) > 1:
+            raise InputError.single("validation", N_(
+                "%(count)s sets, all kept for validation: give more sets or fewer for "
+                "validation", count=len(data)))
         cut = np.quantile(d.t, 0.8)
         fit_parts = [(d, d.t < cut)]
-        val_part = (d, d.t >= cut)
+        val_parts = [(d, d.t >= cut)]
         split = N_("fit on the first 80 %% of %(set)s in time; threshold and early stopping "
                    "on the last 20 %%", set=d.name)
     x_fit = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in fit_parts])
     y_fit = np.concatenate([d.label[m] for d, m in fit_parts])  # type: ignore[index]
-    vd, vm = val_part
-    x_val = vd.matrix(features, np.flatnonzero(vm))
-    y_val = vd.label[vm]  # type: ignore[index]
+    x_val = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in val_parts])
+    y_val = np.concatenate([d.label[m] for d, m in val_parts])  # type: ignore[index]
     if not y_val.any():
-        raise InputError.single(vd.name, N_("the validation part has no laundering rows"))
+        raise InputError.single(val_parts[0][0].name,
+                                N_("the validation part has no laundering rows"))
     pos = max(1, int(y_fit.sum()))
     params = {**PARAMS, "seed": seed,
               "scale_pos_weight": float(math.sqrt((len(y_fit) - pos) / pos))}
@@ -447,24 +498,15 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     fit = lgb.Dataset(x_fit, label=y_fit.astype(np.float32), feature_name=features,
                       free_raw_data=True)
     val = lgb.Dataset(x_val, label=y_val.astype(np.float32), reference=fit)
+    stop: list[Callable[..., Any]] = [] if early_stop is None else [
+        lgb.early_stopping(early_stop, verbose=False)]
     booster = lgb.train(params, fit, num_boost_round=rounds, valid_sets=[val],
-                        valid_names=["validation"],
-                        callbacks=[lgb.early_stopping(EARLY_STOP, verbose=False)])
+                        valid_names=["validation"], callbacks=stop)
     del x_fit, fit
     model = Model(booster_text=booster.model_to_string(num_iteration=booster.best_iteration),
                   features=features, threshold=0.5, account_threshold=0.5,
                   feature_config=_cfg_dict(cfg))
-    p_val = model.predict_matrix(x_val)
-    model.threshold, f1_val = cautious_threshold(y_val, p_val)
-    # accounts: the validation part's rows only
-    sub = _subset(vd, vm)
-    acc_scores = account_scores(sub, p_val)
-    truth = sub.account_truth()
-    touched = np.zeros(len(sub.accounts), bool)
-    touched[sub.source] = True
-    touched[sub.target] = True
-    model.account_threshold, acc_f1 = cautious_threshold(truth[touched], acc_scores[touched]) \
-        if truth is not None else (model.threshold, 0.0)
+    acc_f1, f1_val = set_cuts(model, val_parts, x_val, y_val)
     gain = booster.feature_importance("gain")
     top = sorted(zip(features, gain.tolist(), strict=True), key=lambda kv: -kv[1])[:10]
     model.meta = {
@@ -477,6 +519,34 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         "top_features": [{"feature": k, "gain": round(v, 1)} for k, v in top],
     }
     return model
+
+
+def set_cuts(model: Model, val_parts: Sequence[tuple[SetData, np.ndarray]],
+             x_val: np.ndarray, y_val: np.ndarray) -> tuple[float, float]:
+    """Choose the model's cuts on the validation part (rows ``x_val``, labels ``y_val``,
+    from ``val_parts`` in order); the validation F1 at accounts and transactions."""
+    # cuts on the log-odds: at scale most validation laundering is 1.0 as a probability
+    raw_val = model.predict_matrix(x_val, raw=True)
+    cut, f1_val = cautious_threshold(y_val, raw_val)
+    # accounts: the validation part's rows only, each set's accounts on their own
+    acc_y, acc_s, at = [], [], 0
+    for vd, vm in val_parts:
+        sub = _subset(vd, vm)
+        k = len(sub)
+        truth = sub.account_truth()
+        touched = np.zeros(len(sub.accounts), bool)
+        touched[sub.source] = True
+        touched[sub.target] = True
+        if truth is not None:
+            acc_y.append(truth[touched])
+            acc_s.append(account_scores(sub, raw_val[at:at + k])[touched])
+        at += k
+    acc_cut, acc_f1 = cautious_threshold(np.concatenate(acc_y), np.concatenate(acc_s)) \
+        if acc_y else (cut, 0.0)
+    model.log_odds_cuts = {"transaction": cut, "account": acc_cut}
+    model.threshold = float(probability(np.array([cut]))[0])
+    model.account_threshold = float(probability(np.array([acc_cut]))[0])
+    return acc_f1, f1_val
 
 
 def _cfg_dict(cfg: FeatureConfig) -> dict[str, Any]:
@@ -526,10 +596,10 @@ class Evaluation:
                 "patterns": self.patterns, "trained_on_this_set": self.trained_on_this_set}
 
 
-def _quality(y: np.ndarray, p: np.ndarray, threshold: float) -> LevelQuality:
+def _quality(y: np.ndarray, p: np.ndarray, flagged: np.ndarray) -> LevelQuality:
+    """Counts at the flags and PR-AUC of the ranking ``p`` (log-odds: no ties at 1.0)."""
     from sklearn.metrics import average_precision_score
 
-    flagged = p >= threshold
     tp = int((flagged & y).sum())
     scores = Scores(tp, int((flagged & ~y).sum()), int((~flagged & y).sum()))
     auc = float(average_precision_score(y, p)) if y.any() else 0.0
@@ -542,21 +612,22 @@ def evaluate(model: Model, data: SetData) -> Evaluation:
     if data.label is None and truth is None:
         raise InputError.single(data.name, N_("the set carries no labels to evaluate "
                                               "against"))
-    p = model.predict(data)
+    p = model.predict(data, raw=True)
     result = Evaluation(data.name, None, None,
                         trained_on_this_set=data.name in {
                             t.get("set") for t in model.meta.get("trained_on", [])})
     if data.label is not None:
-        result.transactions = _quality(data.label, p, model.threshold)
+        result.transactions = _quality(data.label, p, model.flags(p))
     acc = account_scores(data, p)
     touched = np.zeros(len(data.accounts), bool)
     touched[data.source] = True
     touched[data.target] = True
     if truth is not None:
-        result.accounts = _quality(truth[touched], acc[touched], model.account_threshold)
-    flagged_acc = acc >= model.account_threshold
+        result.accounts = _quality(truth[touched], acc[touched],
+                                   model.flags(acc[touched], "account"))
+    flagged_acc = model.flags(acc, "account")
     if data.label is not None:
-        flagged = p >= model.threshold
+        flagged = model.flags(p)
         for name in sorted({str(x) for x in data.pattern[data.label] if x is not None}):
             rows = data.label & (data.pattern == name)
             accts = np.unique(np.concatenate([data.source[rows], data.target[rows]]))
@@ -586,7 +657,7 @@ def score_rows(model: Model, set_dir: Path, level: Level, engine: str | None = N
         feats = _reorder(feats, pq.read_table(path, columns=["txn_id"]).column("txn_id"))
     if progress:
         progress(N_("Scoring"))
-    p = model.predict_features(feats)
+    p = model.predict_features(feats, raw=True)
     del feats  # the feature columns are not needed past this point
     if level == "account":
         ends = pq.read_table(path, columns=["source", "target"])
@@ -595,7 +666,7 @@ def score_rows(model: Model, set_dir: Path, level: Level, engine: str | None = N
         codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         n = ends.num_rows
         del ends
-        acc = np.zeros(len(enc.dictionary), dtype=np.float64)
+        acc = np.full(len(enc.dictionary), -np.inf, dtype=np.float64)
         np.maximum.at(acc, codes[:n], p)
         np.maximum.at(acc, codes[n:], p)
         order = np.argsort(-acc, kind="stable")
@@ -603,8 +674,8 @@ def score_rows(model: Model, set_dir: Path, level: Level, engine: str | None = N
             idx = order[lo:lo + BLOCK]
             yield pa.record_batch({
                 "account": enc.dictionary.take(pa.array(idx)).cast(pa.string()),
-                "score": pa.array(np.round(acc[idx], 6)),
-                "flagged": pa.array(acc[idx] >= model.account_threshold)})
+                "score": pa.array(np.round(probability(acc[idx]), 6)),
+                "flagged": pa.array(model.flags(acc[idx], "account"))})
         return
     src = pq.ParquetFile(path)
     cols = [c for c in ("source_file", "source_line") if c in src.schema_arrow.names]
@@ -618,8 +689,8 @@ def score_rows(model: Model, set_dir: Path, level: Level, engine: str | None = N
             "source_file": batch.column("source_file") if "source_file" in cols
             else pa.nulls(k, pa.string()),
             "txn_id": batch.column("txn_id"),
-            "score": pa.array(np.round(part, 6)),
-            "flagged": pa.array(part >= model.threshold)})
+            "score": pa.array(np.round(probability(part), 6)),
+            "flagged": pa.array(model.flags(part))})
         at += k
 
 
@@ -647,12 +718,13 @@ def top_scores(model: Model, set_dir: Path, level: Level, limit: int,
     data = load_set(set_dir, engine, model.config(), progress)
     if progress:
         progress(N_("Scoring"))
-    return rank(model, data, model.predict(data), level, limit)
+    return rank(model, data, model.predict(data, raw=True), level, limit)
 
 
 def rank(model: Model, data: SetData, p: np.ndarray, level: Level, limit: int
          ) -> list[Ranked]:
-    """The top ``limit`` rows of a scored set, explained by the payment behind each score."""
+    """The top ``limit`` rows of a set scored ``p`` (log-odds), explained by the payment
+    behind each score; scores shown as probabilities."""
     if level == "account":
         acc = account_scores(data, p)
         accounts = np.argsort(-acc, kind="stable")[:max(0, limit)]
@@ -663,13 +735,16 @@ def rank(model: Model, data: SetData, p: np.ndarray, level: Level, limit: int
         best[data.target[order]] = order
         rows = best[accounts]
         reasons = model.explain(model.matrix(data, rows)) if len(rows) else []
-        return [Ranked(str(data.accounts[a]), float(acc[a]),
-                       bool(acc[a] >= model.account_threshold), r, str(data.txn_id[row]))
-                for a, row, r in zip(accounts.tolist(), rows.tolist(), reasons, strict=True)]
+        shown, flagged = probability(acc[accounts]), model.flags(acc[accounts], "account")
+        return [Ranked(str(data.accounts[a]), float(s), bool(f), r, str(data.txn_id[row]))
+                for a, s, f, row, r in zip(accounts.tolist(), shown.tolist(), flagged.tolist(),
+                                           rows.tolist(), reasons, strict=True)]
     rows = np.argsort(-p, kind="stable")[:max(0, limit)]
     reasons = model.explain(model.matrix(data, rows)) if len(rows) else []
-    return [Ranked(str(data.txn_id[i]), float(p[i]), bool(p[i] >= model.threshold), r)
-            for i, r in zip(rows.tolist(), reasons, strict=True)]
+    shown, flagged = probability(p[rows]), model.flags(p[rows])
+    return [Ranked(str(data.txn_id[i]), float(s), bool(f), r)
+            for i, s, f, r in zip(rows.tolist(), shown.tolist(), flagged.tolist(), reasons,
+                                  strict=True)]
 
 
 def explain_transactions(model: Model, set_dir: Path, txn_ids: Sequence[str],
@@ -682,10 +757,11 @@ def explain_transactions(model: Model, set_dir: Path, txn_ids: Sequence[str],
     if not len(rows):
         return {}
     x = model.matrix(data, rows)
-    p = model.predict_matrix(x)
-    return {str(data.txn_id[i]): Ranked(str(data.txn_id[i]), float(s),
-                                        bool(s >= model.threshold), r)
-            for i, s, r in zip(rows.tolist(), p.tolist(), model.explain(x), strict=True)}
+    raw = model.predict_matrix(x, raw=True)
+    shown, flagged = probability(raw), model.flags(raw)
+    return {str(data.txn_id[i]): Ranked(str(data.txn_id[i]), float(s), bool(f), r)
+            for i, s, f, r in zip(rows.tolist(), shown.tolist(), flagged.tolist(),
+                                  model.explain(x), strict=True)}
 
 
 def default_path(set_dir: Path, settings: Settings | None = None) -> Path:
@@ -863,13 +939,13 @@ def set_ranking(set_dir: Path, top: int, settings: Settings | None = None,
         source = N_("shipped default model, version %(version)s",
                     version=str(chosen.meta.get("version", "?")))
     data = load_set(set_dir, None, chosen.config(), progress)
-    p = chosen.predict(data)
+    p = chosen.predict(data, raw=True)
     n = max(1, top)
     acc = account_scores(data, p)
     return {"source": source, "source_message": to_data(source),
             "threshold": round(chosen.threshold, 6),
             "account_threshold": round(chosen.account_threshold, 6),
-            "flagged_transactions": int((p >= chosen.threshold).sum()),
-            "flagged_accounts": int((acc >= chosen.account_threshold).sum()),
+            "flagged_transactions": int(chosen.flags(p).sum()),
+            "flagged_accounts": int(chosen.flags(acc, "account").sum()),
             "accounts": [r.to_dict() for r in rank(chosen, data, p, "account", n)],
             "transactions": [r.to_dict() for r in rank(chosen, data, p, "transaction", n)]}

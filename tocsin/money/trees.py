@@ -47,25 +47,27 @@ class Forest:
     sigmoid: float  # 0 for a raw score (objective other than binary)
     features: int
 
-    def predict(self, x: np.ndarray, threads: int = 2) -> np.ndarray:
-        """Probabilities (raw scores when the objective is not binary) of the rows of ``x``."""
+    def predict(self, x: np.ndarray, threads: int = 2, raw: bool = False) -> np.ndarray:
+        """Probabilities (raw scores when the objective is not binary, or with ``raw``:
+        the log-odds, which do not saturate at 1.0) of the rows of ``x``."""
         if x.ndim != 2 or x.shape[1] != self.features:
             raise ValueError(f"expected {self.features} feature columns, got {x.shape}")
         x = np.ascontiguousarray(x)
         out = np.empty(len(x), dtype=np.float64)
+        sigmoid = 0.0 if raw else self.sigmoid
         spans = [(lo, min(len(x), lo + CHUNK)) for lo in range(0, len(x), CHUNK)]
         if threads <= 1 or len(spans) <= 1:
             for lo, hi in spans:
-                self._run(x, out, lo, hi)
+                self._run(x, out, lo, hi, sigmoid)
             return out
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            for done in [pool.submit(self._run, x, out, lo, hi) for lo, hi in spans]:
+            for done in [pool.submit(self._run, x, out, lo, hi, sigmoid) for lo, hi in spans]:
                 done.result()
         return out
 
-    def _run(self, x: np.ndarray, out: np.ndarray, lo: int, hi: int) -> None:
+    def _run(self, x: np.ndarray, out: np.ndarray, lo: int, hi: int, sigmoid: float) -> None:
         _walk(x, lo, hi, self.roots, self.feature, self.threshold, self.nan_left,
-              self.zero_left, self.left, self.right, self.leaf_value, self.sigmoid, out)
+              self.zero_left, self.left, self.right, self.leaf_value, sigmoid, out)
 
 
 

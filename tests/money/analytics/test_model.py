@@ -80,7 +80,7 @@ def test_account_score_is_the_highest_of_its_payments(three_worlds: list[model.S
 def test_explanations_name_the_features_that_raised_the_score(
         trained: model.Model, three_worlds: list[model.SetData]) -> None:
     d = three_worlds[2]
-    p = trained.predict(d)
+    p = trained.predict(d, raw=True)
     top = model.rank(trained, d, p, "transaction", 5)
     assert [r.score for r in top] == sorted((r.score for r in top), reverse=True)
     assert top[0].reasons and all(r.effect > 0 for r in top[0].reasons)
@@ -116,6 +116,59 @@ def test_cautious_threshold_flags_no_more_than_the_recall_asked() -> None:
     assert model.cautious_threshold(y, p, recall=1.0) == (model.best_threshold(y, p)[0],
                                                           pytest.approx(6 / 7))
     assert model.cautious_threshold(np.zeros(3, bool), p[:3]) == (0.5, 0.0)
+
+
+def test_saturated_validation_scores_are_still_cut_in_order() -> None:
+    # 20 laundering rows at log-odds 40..59 and 5 legitimate ones at 38, 39, 45, 50, 55:
+    # every one of them is 1.0 as a float64 probability, so a cut on the probability
+    # can only flag all 25 or none. On the log-odds, 90 % recall keeps the top 18
+    # laundering rows (42..59) and the 3 legitimate rows among them (at 45, 50 and 55).
+    y = np.r_[np.ones(20, bool), np.zeros(5, bool), np.zeros(1000, bool)]
+    raw = np.r_[np.arange(40.0, 60.0), [38.0, 39.0, 45.0, 50.0, 55.0], np.full(1000, -3.0)]
+    assert (model.probability(raw[:25]) == 1.0).all()
+    cut_p, _ = model.cautious_threshold(y, model.probability(raw))
+    assert (model.probability(raw) >= cut_p).sum() == 25  # saturated: no order left
+    cut, f1 = model.cautious_threshold(y, raw)
+    flagged = raw >= cut
+    assert flagged.sum() == flagged[:25].sum() == 21  # 18 + 3 of the 25: a strict subset
+    assert (flagged[:20] == (raw[:20] > 41)).all()  # the highest, in order
+    assert f1 == pytest.approx(2 * 18 / (21 + 20))
+    m = model.Model("", ["cycle_n"], float(model.probability(np.array([cut]))[0]), 0.5, {},
+                    log_odds_cuts={"transaction": cut, "account": cut})
+    assert m.threshold == 1.0 and (m.flags(raw) == flagged).all()
+
+
+def test_threshold_versions(trained: model.Model) -> None:
+    # A model trained now carries its cuts on the log-odds (version 2) and shows them as
+    # probabilities; one written before (version 1: no log-odds cuts) flags on its
+    # probability cuts as it always did; an unknown version is refused.
+    assert trained.log_odds_cuts is not None
+    assert trained.threshold == pytest.approx(
+        float(model.probability(np.array([trained.log_odds_cuts["transaction"]]))[0]))
+    payload = trained.to_payload()
+    assert payload["threshold_version"] == 2
+    again = model.Model.from_payload(payload, "m")
+    assert again.log_odds_cuts == trained.log_odds_cuts
+    old = {k: v for k, v in payload.items() if k not in ("threshold_version", "log_odds_cuts")}
+    old["threshold"] = 0.5
+    v1 = model.Model.from_payload(old, "m")
+    assert v1.log_odds_cuts is None and "threshold_version" not in v1.to_payload()
+    raw = np.array([-1.0, -0.01, 0.0, 0.01, 40.0])
+    assert v1.flags(raw).tolist() == [False, False, True, True, True]
+    with pytest.raises(InputError, match="threshold version 3"):
+        model.Model.from_payload({**payload, "threshold_version": 3}, "m")
+
+
+def test_several_validation_worlds(three_worlds: list[model.SetData]) -> None:
+    # the last two worlds are kept aside whole: the trees fit on w31 only
+    m = model.train([], sets=three_worlds, rounds=20, validation=2)
+    assert "fit on w31;" in m.meta["split"] and "w32" in m.meta["split"]
+    assert "w33" in m.meta["split"] and m.log_odds_cuts is not None
+    # without early stopping every round grows a tree
+    fixed = model.train([], sets=three_worlds, rounds=7, validation=2, early_stop=None)
+    assert fixed.meta["iterations"] == 7 and fixed.booster.num_trees() == 7
+    with pytest.raises(InputError, match="all kept for validation"):
+        model.train([], sets=three_worlds[:2], rounds=20, validation=2)
 
 
 def test_too_few_labels_are_refused(three_worlds: list[model.SetData]) -> None:

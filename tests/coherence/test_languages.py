@@ -168,3 +168,22 @@ def test_threats_and_groups_tabs_name_the_method_in_the_readers_language(
     with i18n.using(language):  # each part named by its indicator kind's translated label
         for part in explained["parts"]:
             assert i18n.gettext(part["label"]) in shown and part["label"] not in shown
+
+
+def test_the_threat_explanation_joins_its_clauses_the_languages_way() -> None:
+    from tocsin.coherence.picture import ActiveGroup, ThreatCell, ThreatPart
+
+    cell = ThreatCell(crime_area="drug_trafficking", geo="AL", year=2024, indicator_score=70,
+                      group_score=50, score=64, parts=[ThreatPart(
+                          "seizures", "Seizures", "kg", 10, 20, 0.5, 1, 1, (1,), ("s",))],
+                      groups=[ActiveGroup(1, "G", 50, ("drug_trafficking",), ("AL",))])
+    explained = cell.explained()
+    english = str.__str__(explained)
+    assert "from Seizures: 50% of the highest; 1 organized crime group(s)" in english
+    french = explained.translated("fr")
+    assert "du plus élevé ; 1 groupe(s)" in french, french
+    assert ";" not in french.replace(" ; ", ""), french  # every clause: a space before
+    assert "от наибольшего; организованных" in explained.translated("ru")
+    # kept as data and shown later, the separator is still the reader's
+    again = i18n.from_data(i18n.to_data(explained), english)
+    assert isinstance(again, i18n.Message) and again.translated("fr") == french

@@ -241,6 +241,8 @@ def N_(message: str, /, **values: object) -> Message:
 #: The separator between the clauses of one sentence, as each language writes it
 #: (``Joined(clauses, SEMICOLON)``).
 SEMICOLON = N_("; ")
+#: The separator between a place and what is said of it (``file: entry 'x': field 'y'``).
+COLON = N_(": ")
 
 
 def translate(value: object) -> str:

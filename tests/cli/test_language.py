@@ -183,3 +183,19 @@ def test_a_mistyped_command_line_through_main(monkeypatch: pytest.MonkeyPatch,
     assert ended.value.code == 2
     said = " ".join(capsys.readouterr().err.split())
     assert "Нет такого параметра: --bogus" in said and "No such option" not in said
+
+
+def test_the_passphrase_prompt_and_its_refusals_in_the_chosen_language(
+        env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TOCSIN_BACKUP_PASSPHRASE", raising=False)
+    runner = CliRunner()
+    target = str(env / "b.zip")
+    short = runner.invoke(app, ["--language", "fr", "backup", "--encrypt", target],
+                          input="short\nshort\n", env={"COLUMNS": "200"})
+    said = " ".join(short.output.split())
+    assert short.exit_code == 2, short.output
+    assert "Phrase secrète de la sauvegarde : " in said and "Répétez pour confirmer : " in said
+    assert "Valeur non valide : utilisez une phrase secrète d\u2019au moins 12 caractères" in said
+    ended = runner.invoke(app, ["--language", "ru", "backup", "--encrypt", target], input="")
+    assert ended.exit_code == 1 and "Прервано." in ended.output  # no answer: typer's abort
+    assert "Aborted" not in ended.output

@@ -147,7 +147,8 @@ def _passphrase(confirm: bool) -> str:
 
     value = os.environ.get("TOCSIN_BACKUP_PASSPHRASE") or typer.prompt(
         _("Backup passphrase"), hide_input=True,
-        confirmation_prompt=_("Repeat for confirmation") if confirm else False)
+        confirmation_prompt=_("Repeat for confirmation") if confirm else False,
+        prompt_suffix=_(": "))  # French: a space before the colon
     if len(value) < 12:
         raise typer.BadParameter(N_("use a passphrase of at least 12 characters"))
     return str(value)

@@ -84,23 +84,28 @@ class Message(str):
 
 class Joined(Message):
     """Texts joined by ``separator``, each one that is a :class:`Message` translated where
-    the whole is shown (a list of messages inside another message's value)."""
+    the whole is shown (a list of messages inside another message's value). A separator
+    that is itself a :class:`Message` (:data:`SEMICOLON`) is translated too: French writes
+    `` ; `` where English writes ``; ``."""
 
     items: tuple[object, ...]
     separator: str
 
     def __new__(cls, items: Iterable[object], separator: str = ", ") -> Joined:
         listed = tuple(items)
-        english = separator.join(item.translated(DEFAULT) if isinstance(item, Message)
-                                 else str(item) for item in listed)
+        english = str.__str__(separator).join(
+            item.translated(DEFAULT) if isinstance(item, Message) else str(item)
+            for item in listed)
         self = str.__new__(cls, english)
         self.id, self.values, self.items, self.separator = english, {}, listed, separator
         return self
 
     def translated(self, language: str | None = None) -> str:
         language = language or current()
-        return self.separator.join(item.translated(language) if isinstance(item, Message)
-                                   else str(item) for item in self.items)
+        separator = self.separator.translated(language) if isinstance(self.separator, Message) \
+            else self.separator
+        return separator.join(item.translated(language) if isinstance(item, Message)
+                              else str(item) for item in self.items)
 
     def __reduce__(self) -> tuple[type[Joined], tuple[tuple[object, ...], str]]:  # type: ignore[override]
         return Joined, (self.items, self.separator)
@@ -185,7 +190,7 @@ def to_data(text: object) -> dict[str, object] | None:
 def _value_data(value: object) -> object:
     if isinstance(value, Joined):
         return {"joined": [_value_data(item) for item in value.items],
-                "separator": value.separator}
+                "separator": _value_data(value.separator)}
     if isinstance(value, Message):
         return to_data(value)
     if isinstance(value, Number):
@@ -218,8 +223,10 @@ def _value_from(value: object) -> object:
         if isinstance(value.get("date"), str):
             return Date(date.fromisoformat(value["date"]))
         if isinstance(value.get("joined"), list):
+            separator = value.get("separator", ", ")
             return Joined([_value_from(item) for item in value["joined"]],
-                          str(value.get("separator", ", ")))
+                          from_data(separator, "; ") if isinstance(separator, dict)
+                          else str(separator))
         return from_data(value, str(value.get("id", "")))
     return value
 
@@ -229,6 +236,13 @@ def N_(message: str, /, **values: object) -> Message:
     :class:`Message`); ``values`` fill its ``%(name)s`` placeholders then. The message
     must be a literal string: the catalogs are extracted from the source."""
     return Message(message, values)
+
+
+#: The separator between the clauses of one sentence, as each language writes it
+#: (``Joined(clauses, SEMICOLON)``).
+SEMICOLON = N_("; ")
+#: The separator between a place and what is said of it (``file: entry 'x': field 'y'``).
+COLON = N_(": ")
 
 
 def translate(value: object) -> str:

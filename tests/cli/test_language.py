@@ -139,3 +139,63 @@ def test_every_command_help_is_in_the_catalogs() -> None:
                    for _line, text in helptext.command_help(module.read_text())
                    if not held.get(text)]
         assert missing == [], language
+
+
+def test_a_mistyped_command_line_in_the_chosen_language() -> None:
+    runner = CliRunner()
+
+    def said(*args: str) -> str:
+        result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+        assert result.exit_code == 2, result.output
+        return " ".join(result.output.split())
+
+    russian = said("--language", "ru", "user", "add", "analyst1", "--bogus")
+    assert "Нет такого параметра: --bogus" in russian and "Ошибка" in russian
+    assert "Для справки используйте 'tocsin user add --help'." in russian
+    assert russian.startswith("Использование: tocsin user add")
+    assert [word for word in ("No such option", "Try '", "Error", "Usage") if word in russian] \
+        == []
+    # a value Pydantic refuses (typer checks values with it), by the error's type
+    assert "Недопустимое значение для '--year': должно быть целым числом" in said(
+        "--language", "ru", "events", "list", "--year", "abc")
+    # refused before the root's callback has set the language
+    french = said("--language", "fr", "--bogus")
+    assert "Option inconnue : --bogus" in french and "Erreur" in french
+    assert "Option '--role' manquante." in said("--language", "fr", "user", "add", "analyst1")
+    assert "Argument(s) en trop, inattendu(s) (a b)" in said("--language", "fr", "user", "list",
+                                                              "a", "b")
+    assert "Commande 'zzz' inconnue." in said("--language", "fr", "zzz")
+    # the platform's own refusals of a value, inside click's words
+    assert "Valeur non valide pour --geo : utilisez country ou region" in said(
+        "--language", "fr", "coherence", "gaps", "--geo", "x")
+    english = said("user", "add", "analyst1", "--bogus")
+    assert "No such option: --bogus" in english and "Try 'tocsin user add --help'" in english
+    assert "Error" in english and english.startswith("Usage: tocsin user add")
+
+
+def test_a_mistyped_command_line_through_main(monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(sys, "argv", ["tocsin", "user", "list", "--bogus"])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "Нет такого параметра: --bogus" in said and "No such option" not in said
+
+
+def test_the_passphrase_prompt_and_its_refusals_in_the_chosen_language(
+        env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TOCSIN_BACKUP_PASSPHRASE", raising=False)
+    runner = CliRunner()
+    target = str(env / "b.zip")
+    short = runner.invoke(app, ["--language", "fr", "backup", "--encrypt", target],
+                          input="short\nshort\n", env={"COLUMNS": "200"})
+    said = " ".join(short.output.split())
+    assert short.exit_code == 2, short.output
+    assert "Phrase secrète de la sauvegarde : " in said and "Répétez pour confirmer : " in said
+    assert "Valeur non valide : utilisez une phrase secrète d\u2019au moins 12 caractères" in said
+    ended = runner.invoke(app, ["--language", "ru", "backup", "--encrypt", target], input="")
+    assert ended.exit_code == 1 and "Прервано." in ended.output  # no answer: typer's abort
+    assert "Aborted" not in ended.output

@@ -168,3 +168,56 @@ def test_threats_and_groups_tabs_name_the_method_in_the_readers_language(
     with i18n.using(language):  # each part named by its indicator kind's translated label
         for part in explained["parts"]:
             assert i18n.gettext(part["label"]) in shown and part["label"] not in shown
+
+
+def test_the_threat_explanation_joins_its_clauses_the_languages_way() -> None:
+    from tocsin.coherence.picture import ActiveGroup, ThreatCell, ThreatPart
+
+    cell = ThreatCell(crime_area="drug_trafficking", geo="AL", year=2024, indicator_score=70,
+                      group_score=50, score=64, parts=[ThreatPart(
+                          "seizures", "Seizures", "kg", 10, 20, 0.5, 1, 1, (1,), ("s",))],
+                      groups=[ActiveGroup(1, "G", 50, ("drug_trafficking",), ("AL",))])
+    explained = cell.explained()
+    english = str.__str__(explained)
+    assert "from Seizures: 50% of the highest; 1 organized crime group(s)" in english
+    french = explained.translated("fr")
+    assert "du plus élevé ; 1 groupe(s)" in french, french
+    assert ";" not in french.replace(" ; ", ""), french  # every clause: a space before
+    assert "от наибольшего; организованных" in explained.translated("ru")
+    # kept as data and shown later, the separator is still the reader's
+    again = i18n.from_data(i18n.to_data(explained), english)
+    assert isinstance(again, i18n.Message) and again.translated("fr") == french
+
+
+def test_a_bad_method_file_is_explained_in_the_readers_language(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from tocsin.coherence import method as method_module
+    from tocsin.errors import ReferenceDataError
+
+    data = yaml.safe_load((method_module.DATA / "ocg_method.yaml").read_text(encoding="utf-8"))
+    code = next(iter(data["indicators"]))
+    data["indicators"][code]["levels"] = data["indicators"][code]["levels"][:2]
+    data["scale_max"] = 0 if data["scale_max"] == 1 else data["scale_max"]
+    data["indicators"][code]["weight"] = -1
+    (tmp_path / "ocg_method.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    monkeypatch.setattr(method_module, "DATA", tmp_path)
+    with pytest.raises(ReferenceDataError) as caught:
+        method_module._load("ocg_method.yaml", method_module.OcgMethod)
+    english = [str(p) for p in caught.value.problems]
+    assert english == [f"ocg_method.yaml: indicators.{code}.weight: should be at least 0.0"]
+    with i18n.using("ru"):
+        shown = [str(p) for p in caught.value.problems]
+    assert shown == [f"ocg_method.yaml: indicators.{code}.weight: должно быть не меньше 0.0"]
+    # a check of the whole file, once the values themselves are right
+    data["indicators"][code]["weight"] = 1
+    (tmp_path / "ocg_method.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ReferenceDataError) as caught:
+        method_module._load("ocg_method.yaml", method_module.OcgMethod)
+    with i18n.using("ru"):
+        shown = [str(p) for p in caught.value.problems]
+    assert shown == [f"ocg_method.yaml: {code}: укажите по одному уровню на каждую оценку "
+                     f"от 0 до {data['scale_max']}"]
+    assert str(caught.value.problems[0]) == (f"ocg_method.yaml: {code}: give one level per "
+                                             f"score 0..{data['scale_max']}")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.reference.conftest import Edit, entry
+from tocsin import i18n
 from tocsin.errors import ReferenceDataError
 from tocsin.reference.registry import load_registry
 
@@ -157,3 +158,50 @@ def test_state_codes_are_iso_3166(edit: Edit) -> None:
         "states.yaml: entry 'AT': field 'alpha3': 'AUS' is not the ISO 3166-1 alpha-3 code of AT",
         "states.yaml: entry 'BX': field 'code': 'BX' is not an ISO 3166-1 alpha-2 code",
     ]
+
+
+def test_problems_are_shown_in_the_readers_language(edit: Edit) -> None:
+    def several(data: Any) -> None:
+        del entry(data["organizations"], "interpol")["name"]
+        entry(data["organizations"], "greco")["confidence"] = "partial"
+        entry(data["organizations"], "rcc")["website"] = "example.org"
+
+    with pytest.raises(ReferenceDataError) as caught:
+        load_registry(edit("organizations.yaml", several))
+    english = [str(p) for p in caught.value.problems]
+    assert "organizations.yaml: entry 'interpol': field 'name': required field is missing" \
+        in english  # the stored text stays English
+    with i18n.using("ru"):
+        shown = [str(p) for p in caught.value.problems]
+        summary = str(caught.value).splitlines()[0]
+    assert "organizations.yaml: запись 'interpol': поле 'name': не указано обязательное поле" \
+        in shown
+    assert "organizations.yaml: запись 'rcc': поле 'website': неизвестное поле (опечатка?)" \
+        in shown
+    assert any(p.startswith("organizations.yaml: запись 'greco': поле 'note': записи")
+               and "partial нужна заметка" in p for p in shown), shown
+    assert summary.startswith("справочные данные в ") and "(проблем: 3)" in summary
+    with i18n.using("fr"):  # French puts a space before the colon
+        assert any(str(p).startswith("organizations.yaml : entrée 'interpol' : champ 'name'")
+                   and "champ obligatoire manquant" in str(p) for p in caught.value.problems)
+
+
+def test_cross_file_problems_in_the_readers_language(edit: Edit) -> None:
+    def duplicate(data: Any) -> None:
+        data["structures"].append(dict(entry(data["structures"], "tntd-spmu")))
+        entry(data["structures"], "tntd-cc")["parent"] = "tntdd"
+
+    found = problems_of(edit("structures.yaml", duplicate))
+    with i18n.using("ru"):
+        shown = [str(p) for p in found]
+    assert "structures.yaml: запись 'tntd-cc': поле 'parent': неизвестный родитель 'tntdd'" \
+        in shown
+    assert any(p.startswith("structures.yaml: запись 'tntd-spmu' (№ 29): поле 'code': "
+                            "повторяется код 'tntd-spmu'; впервые встречается в structures.yaml")
+               for p in shown), shown
+
+
+def problems_of(path: Path) -> list[Any]:
+    with pytest.raises(ReferenceDataError) as caught:
+        load_registry(path)
+    return caught.value.problems

@@ -28,7 +28,7 @@ GEO = typer.Option("country", help="country or region.")
 def _options(year: int | None, geo: str, start: int | None = None,
              end: int | None = None) -> Options:
     if geo not in ("country", "region"):
-        raise typer.BadParameter("use country or region", param_hint="--geo")
+        raise typer.BadParameter(N_("use country or region"), param_hint="--geo")
     return Options(year=year, start=start, end=end, geo=geo)  # type: ignore[arg-type]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tocsin.cli.common import Table, acting_as, console, transaction
+from tocsin.i18n import N_
 from tocsin.taskforce.commitments import gaps as gap_queries
 from tocsin.taskforce.commitments import records
 from tocsin.taskforce.commitments.records import PRIORITY_LABELS, STATUS_LABELS
@@ -52,7 +53,7 @@ def gaps(
     grouping = {"instrument": gap_queries.gaps_by_instrument,
                 "crime-area": gap_queries.gaps_by_crime_area}.get(by)
     if grouping is None:
-        raise typer.BadParameter("use instrument or crime-area", param_hint="--by")
+        raise typer.BadParameter(N_("use instrument or crime-area"), param_hint="--by")
     with transaction() as session:
         groups = grouping(session, acting_as(session, as_user), instrument=instrument,
                           crime_area=crime_area)

@@ -77,7 +77,7 @@ def translated(command: Any, ctx: Any = None) -> Iterator[None]:
             if help_option is not None:
                 _swap(help_option, "help", kept)
             if "format_usage" not in vars(command):  # the usage line's first word
-                command.format_usage = _usage(command)
+                command.format_usage = usage(command)
                 added.append((command, "format_usage"))
         from typer import rich_utils  # loaded by typer to draw this help anyway
 
@@ -93,7 +93,7 @@ def translated(command: Any, ctx: Any = None) -> Iterator[None]:
             delattr(target, name)
 
 
-def _usage(command: Any) -> Callable[[Any, Any], None]:
+def usage(command: Any) -> Callable[[Any, Any], None]:
     """``command``'s ``format_usage`` with the translated first word (click's writes
     ``Usage: `` whatever the language)."""
     def format_usage(ctx: Any, formatter: Any) -> None:

@@ -10,15 +10,19 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import typer
+from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
+from typer.exceptions import Abort
 
 from tocsin import i18n
-from tocsin.cli import helptext, platform
+from tocsin.cli import helptext, mistyped, platform
 from tocsin.errors import TocsinError
+from tocsin.i18n import N_
 
 if TYPE_CHECKING:  # typer carries its own copy of click
     from typer._click import Command, Context, HelpFormatter
@@ -150,6 +154,29 @@ class LazyGroups(TyperGroup):
         finally:
             LazyGroups.listing = False
 
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        """Run the command line in the language asked for with ``--language`` (else the
+        current one, which :func:`main` takes from the locale): typer draws its errors
+        after the command's context, and the language its callback set, have ended."""
+        listed = list(sys.argv[1:] if args is None else args)
+        with i18n.using(_asked_language(listed, i18n.current())):
+            return super().main(listed, *rest, **extra)
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: Context | None = None, **extra: Any) -> Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except (ClickException, Abort):
+            mistyped.install()  # only now: no rich for a command that runs well
+            raise
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ClickException, Abort):
+            mistyped.install()
+            raise
+
 
 def _example(help_text: str | None) -> str | None:
     for line in (help_text or "").splitlines():
@@ -175,7 +202,8 @@ def _language_option(value: str | None) -> str:
     if value is None:
         return i18n.from_environment(os.environ)
     if value not in i18n.LANGUAGES:
-        raise typer.BadParameter(f"{value!r}: use one of {', '.join(i18n.LANGUAGES)}")
+        raise typer.BadParameter(N_("%(value)s: use one of %(languages)s", value=repr(value),
+                                    languages=", ".join(i18n.LANGUAGES)))
     return value
 
 
@@ -211,14 +239,15 @@ def root_command() -> Any:
     return root
 
 
-def _asked_language(args: list[str]) -> str:
-    """The language of the errors :func:`main` prints after the command has ended."""
+def _asked_language(args: list[str], default: str | None = None) -> str:
+    """The language of the errors printed after the command has ended: ``--language``,
+    else ``default``, else the locale's."""
     for i, arg in enumerate(args):
         if arg == "--language" and i + 1 < len(args) and args[i + 1] in i18n.LANGUAGES:
             return args[i + 1]
         if arg.startswith("--language=") and arg.split("=", 1)[1] in i18n.LANGUAGES:
             return arg.split("=", 1)[1]
-    return i18n.from_environment(os.environ)
+    return default or i18n.from_environment(os.environ)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from tocsin.i18n import _
+from tocsin.i18n import N_, _
 from tocsin.settings import get_settings
 
 # Everything else is imported inside the commands: ``tocsin --help`` loads this module and
@@ -146,9 +146,11 @@ def _passphrase(confirm: bool) -> str:
     import os
 
     value = os.environ.get("TOCSIN_BACKUP_PASSPHRASE") or typer.prompt(
-        "Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+        _("Backup passphrase"), hide_input=True,
+        confirmation_prompt=_("Repeat for confirmation") if confirm else False,
+        prompt_suffix=_(": "))  # French: a space before the colon
     if len(value) < 12:
-        raise typer.BadParameter("use a passphrase of at least 12 characters")
+        raise typer.BadParameter(N_("use a passphrase of at least 12 characters"))
     return str(value)
 
 

@@ -9,7 +9,7 @@ import typer
 
 from tocsin.cli.common import Table, console, err_console
 from tocsin.errors import ReferenceDataError
-from tocsin.i18n import N_
+from tocsin.i18n import N_, _
 from tocsin.reference.registry import KINDS, Registry, load_registry
 
 app = typer.Typer(
@@ -35,7 +35,9 @@ def _load(path: Path | None) -> Registry:
     try:
         return load_registry(path)
     except ReferenceDataError as exc:
-        err_console.print(f"[bold red]Invalid reference data:[/] {len(exc.problems)} problem(s)")
+        label = _("Invalid reference data:")
+        count = _("%(count)s problem(s)", count=len(exc.problems))
+        err_console.print(f"[bold red]{label}[/] {count}")
         for problem in exc.problems:
             err_console.print(f"  - {problem}", highlight=False, markup=False)
         raise typer.Exit(code=1) from exc

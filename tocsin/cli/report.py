@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from tocsin.cli.common import acting_as, console, transaction
+from tocsin.i18n import N_
 
 if TYPE_CHECKING:
     from tocsin.reports.coherence import Format
@@ -36,7 +37,7 @@ def coherence(
     from tocsin.reports.coherence import generate
 
     if geo not in ("country", "region"):
-        raise typer.BadParameter("use country or region", param_hint="--geo")
+        raise typer.BadParameter(N_("use country or region"), param_hint="--geo")
     fmt: Format = "pdf" if output.suffix.lower() == ".pdf" else "html"
     with transaction() as session:
         content = generate(session, acting_as(session, user), fmt,

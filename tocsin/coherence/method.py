@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from tocsin.errors import Problem, ReferenceDataError
+from tocsin.errors import Problem, ReferenceDataError, located, validation_reason
+from tocsin.i18n import N_
 
 DATA = Path(__file__).parent / "data"
 
@@ -61,7 +62,8 @@ class DuplicateRules(_Model):
     def _features(self) -> DuplicateRules:
         expected = {"text", "crime_areas", "geography", "stages", "dates", "partners"}
         if set(self.weights) != expected:
-            raise ValueError(f"weights must name exactly {sorted(expected)}")
+            raise ValueError(N_("weights must name exactly %(features)s",
+                                features=str(sorted(expected))))
         return self
 
 
@@ -87,7 +89,8 @@ class OcgMethod(_Model):
     def _levels(self) -> OcgMethod:
         for code, item in self.indicators.items():
             if len(item.levels) != self.scale_max + 1:
-                raise ValueError(f"{code}: give one level per score 0..{self.scale_max}")
+                raise ValueError(N_("%(code)s: give one level per score 0..%(max)s", code=code,
+                                    max=self.scale_max))
         return self
 
     def default_weights(self) -> dict[str, float]:
@@ -101,8 +104,8 @@ def _load(name: str, model: type[_Model]) -> _Model:
         return model.model_validate(raw)
     except ValidationError as exc:
         raise ReferenceDataError(
-            [Problem(f"{path.name}: {'.'.join(str(p) for p in e['loc'])}", e["msg"])
-             for e in exc.errors()]
+            [Problem(located(path.name, ".".join(str(p) for p in e["loc"])) if e["loc"]
+                     else path.name, validation_reason(e)) for e in exc.errors()]
         ) from exc
 
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tocsin.coherence.method import method
-from tocsin.i18n import N_, Joined, Message, Number
+from tocsin.i18n import N_, SEMICOLON, Joined, Message, Number
 
 #: Maps a country code to the place the picture is drawn for (itself, or its region).
 GeoOf = Callable[[str], str]
@@ -120,7 +120,7 @@ class ThreatCell:
         return N_("Composite %(score)s = %(indicators)s%% x indicators + %(groups)s%% x "
                   "groups; %(details)s.", score=Number(self.score, 0),
                   indicators=Number((1 - share) * 100, 0), groups=Number(share * 100, 0),
-                  details=Joined(bits, "; "))
+                  details=Joined(bits, SEMICOLON))
 
 
 def _combine_sources(values: Iterable[IndicatorValue]

@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from tocsin.errors import Problem, ReferenceDataError
-from tocsin.i18n import N_
+from tocsin.errors import Problem, ReferenceDataError, reason_of, validation_reason
+from tocsin.i18n import COLON, N_, Joined, Message
 from tocsin.reference.schema import (
     CrimeArea,
     CrimeAreasFile,
@@ -40,6 +40,8 @@ from tocsin.reference.schema import (
     Structure,
     StructuresFile,
     cross_check,
+    entry_label,
+    field_label,
 )
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -79,8 +81,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} is given twice", key_node.start_mark
-                )
+                    None, None, N_("key %(key)s is given twice", key=repr(key)),
+                    key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -98,7 +100,8 @@ def read_yaml(path: Path, name: str) -> tuple[Any, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         where = N_("%(where)s: line %(line)s, column %(column)s", where=name,
                    line=mark.line + 1, column=mark.column + 1) if mark else name
-        reason = " ".join(p for p in (exc.context, exc.problem) if p) or N_("invalid YAML")
+        said = [p for p in (exc.context, exc.problem) if p]  # the parser's own words, or ours
+        reason = Joined(said, " ") if said else N_("invalid YAML")
         return None, [Problem(where, N_("YAML syntax error: %(why)s", why=reason))]
     except yaml.YAMLError as exc:
         return None, [Problem(name, N_("YAML error: %(why)s", why=str(exc)))]
@@ -107,13 +110,13 @@ def read_yaml(path: Path, name: str) -> tuple[Any, list[Problem]]:
     return data, []
 
 
-def _entry_label(data: Any, list_name: str, index: int) -> str:
+def _entry_label(data: Any, list_name: str, index: int) -> Message:
     try:
         raw = data[list_name][index]
     except (KeyError, IndexError, TypeError):
         raw = None
     code = raw.get("code") or raw.get("key") if isinstance(raw, dict) else None
-    return f"entry '{code}'" if isinstance(code, str) and code else f"entry #{index + 1}"
+    return entry_label(code, index)
 
 
 def _field_path(parts: Sequence[str | int]) -> str:
@@ -123,28 +126,44 @@ def _field_path(parts: Sequence[str | int]) -> str:
     return text
 
 
+def _reason(err: Mapping[str, Any]) -> str:
+    """Why one Pydantic error refused a value, kept a message of the catalogs where it is
+    one: the reference checks' own words, a validator's message, Pydantic's usual types."""
+    ctx = err.get("ctx") or {}
+    if err["type"] == "entry_field":  # a whole-entry check (schema.field_error)
+        reason = ctx["reason"]
+        return reason if isinstance(reason, str) else str(reason)
+    if err["type"] == "missing":
+        return N_("required field is missing")
+    if err["type"] == "extra_forbidden":
+        return N_("unknown field (misspelt?)")
+    if err["type"] == "value_error":  # the validator's message without Pydantic's prefix
+        error = ctx.get("error")
+        return reason_of(error) if isinstance(error, Exception) \
+            else err["msg"].removeprefix("Value error, ")
+    reason = validation_reason(err)
+    if err["type"] in ("enum", "literal_error", "string_pattern_mismatch"):
+        return N_("%(value)s is not allowed: %(reason)s", value=repr(err["input"]),
+                  reason=reason)
+    return reason
+
+
 def validation_problems(name: str, data: Any, error: ValidationError) -> list[Problem]:
-    """Turn pydantic errors into problems: ``file: entry 'code': field 'x'``."""
+    """Turn pydantic errors into problems: ``file: entry 'code': field 'x'`` and why (each
+    part a message, shown in the reader's language; French writes `` : ``)."""
     problems = []
     for err in error.errors():
         loc = list(err["loc"])
         ctx = err.get("ctx") or {}
         if err["type"] == "entry_field":
             loc.append(ctx["field"])
-        where = [name]
+        where: list[str] = [name]
         if len(loc) >= 2 and isinstance(loc[0], str) and isinstance(loc[1], int):
             where.append(_entry_label(data, loc[0], loc[1]))
             loc = loc[2:]
         if loc:
-            where.append(f"field '{_field_path(loc)}'")
-        reason = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            reason = "required field is missing"
-        elif err["type"] == "extra_forbidden":
-            reason = "unknown field (misspelt?)"
-        elif err["type"] in ("enum", "literal_error", "string_pattern_mismatch"):
-            reason = f"{err['input']!r} is not allowed: {reason}"
-        problems.append(Problem(": ".join(where), reason))
+            where.append(field_label(_field_path(loc)))
+        problems.append(Problem(Joined(where, COLON), _reason(err)))
     return problems
 
 
@@ -311,9 +330,9 @@ def _load(root: Path) -> Registry:
     }
     problems += cross_check(meta=parsed["meta.yaml"], **located)
     if problems:
-        raise ReferenceDataError(
-            problems, summary=f"reference data in {root} is invalid ({len(problems)} problem(s))"
-        )
+        raise ReferenceDataError(problems, summary=N_(
+            "reference data in %(path)s is invalid (%(count)s problem(s))", path=str(root),
+            count=len(problems)))
 
     def models(kind: str) -> tuple[Any, ...]:
         found = located[kind]

@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from tocsin import types
 from tocsin.errors import Problem
-from tocsin.i18n import N_
+from tocsin.i18n import COLON, N_, Joined, Message
 
 SNAKE_CODE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 KEBAB_CODE = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
@@ -204,11 +204,12 @@ class Entry(Strict):
     @model_validator(mode="after")
     def _provenance(self) -> Entry:
         if self.confidence is not Confidence.unverified and not self.source:
-            raise field_error("source", "a verified or partial entry needs at least one source")
+            raise field_error("source",
+                              N_("a verified or partial entry needs at least one source"))
         if self.confidence is not Confidence.verified and not self.note.strip():
-            raise field_error(
-                "note", f"a {self.confidence.value} entry needs a note saying what is unconfirmed"
-            )
+            raise field_error("note", N_(
+                "a %(confidence)s entry needs a note saying what is unconfirmed",
+                confidence=self.confidence.value))
         return self
 
 
@@ -220,9 +221,9 @@ def field_error(field: str, reason: str) -> PydanticCustomError:
 def _no_doubt_marks(values: Mapping[str, str]) -> None:
     for name, value in values.items():
         if "unverified" in value.lower():
-            raise field_error(
-                name, f"{value!r} carries a doubt mark; move it to 'note' and set 'confidence'"
-            )
+            raise field_error(name, N_(
+                "%(value)s carries a doubt mark; move it to 'note' and set 'confidence'",
+                value=repr(value)))
 
 
 # --- crime areas ----------------------------------------------------------------
@@ -237,7 +238,8 @@ class Crosswalks(Strict):
     def _known_topics(self) -> Crosswalks:
         unknown = [t for t in self.ftm_topic if t not in ftm_topics()]
         if unknown:
-            raise field_error("ftm_topic", f"not a followthemoney topic: {', '.join(unknown)}")
+            raise field_error("ftm_topic", N_("not a followthemoney topic: %(topics)s",
+                                              topics=", ".join(unknown)))
         return self
 
     def pairs(self) -> list[tuple[str, str]]:
@@ -332,11 +334,13 @@ class State(Entry):
     @model_validator(mode="after")
     def _iso_codes(self) -> State:
         if not types.country.known(self.code):
-            raise field_error("code", f"{self.code!r} is not an ISO 3166-1 alpha-2 code")
+            raise field_error("code", N_("%(code)s is not an ISO 3166-1 alpha-2 code",
+                                         code=repr(self.code)))
         if not types.country.is_valid(self.alpha3) or types.country.clean(
                 self.alpha3) != self.code:
-            raise field_error("alpha3", f"{self.alpha3!r} is not the ISO 3166-1 alpha-3 code "
-                              f"of {self.code}")
+            raise field_error("alpha3", N_(
+                "%(alpha3)s is not the ISO 3166-1 alpha-3 code of %(code)s",
+                alpha3=repr(self.alpha3), code=self.code))
         return self
 
 
@@ -431,6 +435,18 @@ class Meta(Strict):
 # --- cross-file checks ----------------------------------------------------------
 
 
+def entry_label(code: object, index: int) -> Message:
+    """``entry 'code'`` or, for an entry without a code, ``entry #3`` (its position)."""
+    if isinstance(code, str) and code:
+        return N_("entry %(code)s", code=f"'{code}'")
+    return N_("entry #%(number)s", number=index + 1)
+
+
+def field_label(name: str) -> Message:
+    """``field 'name'``: the field of an entry a problem is about."""
+    return N_("field %(name)s", name=f"'{name}'")
+
+
 @dataclass(frozen=True)
 class Located:
     """An entry with the file it came from and its position in that file."""
@@ -440,12 +456,12 @@ class Located:
     entry: Any
 
     @property
-    def label(self) -> str:
+    def label(self) -> Message:
         code = getattr(self.entry, "code", None) or getattr(self.entry, "key", None)
-        return f"entry '{code}'" if code else f"entry #{self.index + 1}"
+        return entry_label(code, self.index)
 
-    def where(self, field: str) -> str:
-        return f"{self.file}: {self.label}: field '{field}'"
+    def where(self, field: str) -> Message:
+        return Joined([self.file, self.label, field_label(field)], COLON)
 
 
 def _unique(
@@ -460,8 +476,10 @@ def _unique(
             continue
         problems.append(
             Problem(
-                f"{item.file}: entry '{value}' (#{item.index + 1}): field '{attr}'",
-                f"duplicate {what} {value!r}; first used in {first.file} entry #{first.index + 1}",
+                Joined([item.file, N_("entry %(code)s (#%(number)s)", code=f"'{value}'",
+                                      number=item.index + 1), field_label(attr)], COLON),
+                N_("duplicate %(what)s %(value)s; first used in %(file)s entry #%(number)s",
+                   what=what, value=repr(value), file=first.file, number=first.index + 1),
             )
         )
     return seen
@@ -512,18 +530,18 @@ def cross_check(
 ) -> list[Problem]:
     """Checks across entries and files. ``None`` means the file did not validate."""
     problems: list[Problem] = []
-    area_codes = set(_unique(crime_areas, "code", "code", problems)) if crime_areas else None
+    area_codes = set(_unique(crime_areas, "code", N_("code"), problems)) if crime_areas else None
     stage_codes = None
     if stages is not None:
-        stage_codes = set(_unique(stages, "code", "code", problems))
-        _unique(stages, "order", "order", problems)
+        stage_codes = set(_unique(stages, "code", N_("code"), problems))
+        _unique(stages, "order", N_("order"), problems)
     if structures is not None:
-        _parents(_unique(structures, "code", "code", problems), problems)
+        _parents(_unique(structures, "code", N_("code"), problems), problems)
     if states is not None:
-        _unique(states, "code", "ISO alpha-2 code", problems)
-        _unique(states, "alpha3", "ISO alpha-3 code", problems)
+        _unique(states, "code", N_("ISO alpha-2 code"), problems)
+        _unique(states, "alpha3", N_("ISO alpha-3 code"), problems)
     if organizations is not None:
-        _unique(organizations, "code", "code", problems)
+        _unique(organizations, "code", N_("code"), problems)
     if structures is not None and organizations is not None:
         # Structures and partners both become owning units, keyed by code.
         by_code = {s.entry.code: s for s in structures}
@@ -532,17 +550,17 @@ def cross_check(
                 problems.append(
                     Problem(
                         org.where("code"),
-                        f"code {org.entry.code!r} is already used by a structure "
-                        f"in {by_code[org.entry.code].file}",
+                        N_("code %(code)s is already used by a structure in %(file)s",
+                           code=repr(org.entry.code), file=by_code[org.entry.code].file),
                     )
                 )
     instrument_codes = None
     if instruments is not None:
-        by_instrument = _unique(instruments, "code", "code", problems)
+        by_instrument = _unique(instruments, "code", N_("code"), problems)
         _parents(by_instrument, problems)
         instrument_codes = set(by_instrument)
     if provisions is not None:
-        _unique(provisions, "key", "key", problems)
+        _unique(provisions, "key", N_("key"), problems)
     for group in (instruments or [], provisions or []):
         for item in group:
             if area_codes is not None:

@@ -31,7 +31,7 @@ from tocsin.access import audit
 from tocsin.access.policy import get_readable, readable, require_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError
-from tocsin.i18n import N_, Joined, Message, Number
+from tocsin.i18n import N_, SEMICOLON, Joined, Message, Number
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.lessons.spec import DesignDraft
 from tocsin.taskforce.lessons.tables import Acknowledgement, Lesson
@@ -173,7 +173,7 @@ def explain(session: Session, crime_areas: list[str], stages: list[str], countri
     similar = N_("text similarity %(similarity)s", similarity=Number(similarity, 2))
     if what is None:
         return similar
-    return Joined([N_("shares %(what)s", what=what), similar], "; ")
+    return Joined([N_("shares %(what)s", what=what), similar], SEMICOLON)
 
 
 def lessons_for_design(session: Session, principal: Principal, draft: DesignDraft, *,

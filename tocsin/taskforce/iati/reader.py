@@ -356,7 +356,10 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
         held, context.result = context.result, ReadResult(version=version)
         return out
 
-    readers = _Readers(context, worker_count(), start_after=size)
+    # a file known to be large hands its activities to the workers from the first one:
+    # reading the first batch here would leave the other cores idle meanwhile
+    large = isinstance(source, Path) and source.stat().st_size >= LARGE_FILE
+    readers = _Readers(context, worker_count(), start_after=0 if large else size)
     try:
         for element in _walk(_iterparse(source)):
             count += 1
@@ -547,6 +550,9 @@ def _read_one(element: etree._Element, where: str, context: _Context) -> None:
 WORKER_CHUNK = 25
 WORKER_WINDOW = 3
 _worker_context: _Context | None = None
+#: A file of at least this many bytes is read by the workers from its first activity
+#: (about 900 activities as publishers write them: never a small file).
+LARGE_FILE = 8 * 2**20
 
 
 def worker_count() -> int:

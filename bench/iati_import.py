@@ -9,8 +9,8 @@ is its own, interleaved ``--repeat`` times:
 
 * ``floor``: ``lxml.etree.iterparse`` over the file, freeing each activity - the
   least any streaming reader must do (no validation, no mapping);
-* ``read``: Tocsin's reader in batches of 500 as the import uses it (schema
-  validation while parsing, mapping to the platform's view and to the typed
+* ``read``: Tocsin's reader in batches of 500 as the import uses it (each
+  activity validated against the schema, mapping to the platform's view and to the typed
   register, code-list and platform checks, the IATI rulesets as warnings),
   without the database;
 * ``import``: the full import into a fresh embedded SQLite database (read,

@@ -138,6 +138,27 @@ def test_small_files_never_start_workers(tmp_path: Path,
     assert len(read) == count
 
 
+def test_a_large_file_goes_to_the_workers_from_its_first_activity(
+        large: tuple[Path, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over ``LARGE_FILE`` bytes no activity is read in the importing process, same result."""
+    path, _ = large
+    alone = _read(path, 1)
+    here: list[str] = []
+    evaluate = reader._evaluate
+
+    def spy(element: Any, where: str, *args: Any) -> Any:
+        here.append(where)
+        return evaluate(element, where, *args)
+
+    monkeypatch.setattr(reader, "LARGE_FILE", path.stat().st_size)
+    monkeypatch.setattr(reader, "_evaluate", spy)  # only this process's calls are seen
+    assert _read(path, 2) == alone
+    assert here == []
+    monkeypatch.setattr(reader, "LARGE_FILE", path.stat().st_size + 1)
+    _read(path, 2)
+    assert here == [f"/iati-activities/iati-activity[{i}]" for i in range(1, SIZE + 1)]
+
+
 def test_a_process_with_threads_starts_its_workers_from_a_server(
         large: tuple[Path, int], monkeypatch: pytest.MonkeyPatch) -> None:
     """A web server runs threads: its workers are not forked from it, and read the same."""

@@ -6,7 +6,7 @@ import io
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
@@ -241,8 +241,11 @@ def _apply(session: Session, principal: Principal, chunk: ReadResult,
             report.unchanged += 1
         else:
             report.changed[spec.identifier] = changed_elements(old[1], parts.xml)
+    # only an activity with a published copy can have register rows (both are written
+    # together, below): a new one has none to delete
     write_parts(session, [(chunk.iati[s.identifier], tree.ids[s.identifier]) for s in specs],
-                source=label)
+                source=label,
+                known={tree.ids[s.identifier] for s in specs if s.identifier in before})
 
 
 def _apply_each(session: Session, principal: Principal, chunk: ReadResult,
@@ -311,12 +314,18 @@ def _t(model: type) -> Table:
 
 
 def write_parts(session: Session, pairs: Sequence[tuple[IatiParts, int]], *,
-                source: str = "") -> None:
-    """Replace the register rows of the given activity ids with ``parts`` (bulk statements)."""
+                source: str = "", known: Collection[int] | None = None) -> None:
+    """Replace the register rows of the given activity ids with ``parts`` (bulk statements).
+
+    ``known``: the ids among them that may have register rows already (``None``: any);
+    the others are only inserted.
+    """
     for start in range(0, len(pairs), CHUNK):
         chunk = pairs[start:start + CHUNK]
-        ids = [ident for _, ident in chunk]
+        ids = [ident for _, ident in chunk if known is None or ident in known]
         for model in (IatiRecord, IatiTransaction, IatiBudget, IatiSector, IatiRecipient):
+            if not ids:
+                break
             table = _t(model)
             session.execute(delete(table).where(table.c.activity_id.in_(ids)))
         insert_many(session, _t(IatiRecord), [

@@ -36,6 +36,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -44,7 +46,7 @@ from pydantic import BaseModel
 
 from tocsin import limits, types
 from tocsin.errors import Problem
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Message
 from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import codelists, codes
 from tocsin.taskforce.iati.schema import (
@@ -85,6 +87,10 @@ MODELLED = frozenset({
 
 #: What the report calls the narratives kept only as published (made once: a hot path).
 OTHER_LANGUAGE = N_("narrative in another language")
+#: What a coded attribute must be, named when it is not (made once, not per element).
+AN_ORGANISATION_ROLE = N_("an organisation role")
+AN_ACTIVITY_STATUS = N_("an activity status")
+A_TRANSACTION_TYPE = N_("a transaction type")
 
 #: Coded children of a transaction → their register column.
 _TRANSACTION_CODES = {"disbursement-channel": "disbursement_channel", "flow-type": "flow_type",
@@ -172,6 +178,29 @@ def _make(cls: type[M], **values: Any) -> M:
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
     return obj
+
+
+def _rebuilt(cls: type[M], data: dict[str, Any], fields_set: set[str], extra: Any,
+             private: Any) -> M:
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(obj, "__pydantic_extra__", extra)
+    object.__setattr__(obj, "__pydantic_private__", private)
+    return obj
+
+
+def _reduce_spec(spec: BaseModel) -> tuple[Any, tuple[Any, ...]]:
+    return _rebuilt, (type(spec), spec.__dict__, spec.__pydantic_fields_set__,
+                      spec.__pydantic_extra__, spec.__pydantic_private__)
+
+
+# The specs cross to and from the worker processes by the tens per activity:
+# pydantic's own pickling calls its __getstate__ and __setstate__ for each one
+# (Python, several lookups); this gives the same object with one call each way.
+for _spec_class in (ActivitySpec, DocumentSpec, FinanceSpec, IndicatorSpec, ParticipantSpec,
+                    PeriodSpec, RegionSpec, ResultSpec, ShareSpec):
+    ForkingPickler.register(_spec_class, _reduce_spec)
 
 
 class _Bad(Exception):
@@ -327,7 +356,10 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
         held, context.result = context.result, ReadResult(version=version)
         return out
 
-    readers = _Readers(context, worker_count(), start_after=size)
+    # a file known to be large hands its activities to the workers from the first one:
+    # reading the first batch here would leave the other cores idle meanwhile
+    large = isinstance(source, Path) and source.stat().st_size >= LARGE_FILE
+    readers = _Readers(context, worker_count(), start_after=0 if large else size)
     try:
         for element in _walk(_iterparse(source)):
             count += 1
@@ -518,6 +550,9 @@ def _read_one(element: etree._Element, where: str, context: _Context) -> None:
 WORKER_CHUNK = 25
 WORKER_WINDOW = 3
 _worker_context: _Context | None = None
+#: A file of at least this many bytes is read by the workers from its first activity
+#: (about 900 activities as publishers write them: never a small file).
+LARGE_FILE = 8 * 2**20
 
 
 def worker_count() -> int:
@@ -665,6 +700,12 @@ def _percentage(element: etree._Element) -> Decimal | None:
 
 
 
+@lru_cache(maxsize=64)  # bounded: the type is the publisher's text
+def _description_type(kind: str) -> Message:
+    """What the report calls a description of another type (one message per type)."""
+    return N_("description type %(type)s", type=kind)
+
+
 def _first_children(element: etree._Element) -> dict[str, etree._Element]:
     """The first child of each name, in one pass (as ``find`` would give each)."""
     first: dict[str, etree._Element] = {}
@@ -801,8 +842,7 @@ class _ActivityReader:
                     fields["description"] = self.narrative(child)
                     description_seen = True
                 else:
-                    self.preserved[N_("description type %(type)s",
-                                      type=child.get("type", "1"))] += 1
+                    self.preserved[_description_type(child.get("type", "1"))] += 1
             elif tag == "participating-org":
                 for extra in ("activity-id", "crs-channel-code"):
                     if child.get(extra) is not None:
@@ -813,13 +853,13 @@ class _ActivityReader:
                 loc[f"participants[{len(participants)}]"] = child
                 participants.append(_make(ParticipantSpec,
                     role=_int(child, "role", codelists.codes("OrganisationRole"),
-                              N_("an organisation role")),
+                              AN_ORGANISATION_ROLE),
                     organization_code=organizations.get(name.lower())
                     or organizations.get(ref.lower()),
                     name=name, org_ref=ref, org_type=child.get("type", "").strip()))
             elif tag == "activity-status":
                 fields["status"] = _int(child, "code", codelists.codes("ActivityStatus"),
-                                        N_("an activity status"))
+                                        AN_ACTIVITY_STATUS)
                 loc["status"] = child
             elif tag == "activity-date":
                 date_field = codes.DATE_FIELDS.get(child.get("type", ""))
@@ -1155,7 +1195,7 @@ class _ActivityReader:
             raise _Bad(element, N_("a transaction needs a transaction-type and a "
                                    "transaction-date"))
         row["type_code"] = _int(kind, "code", codelists.codes("TransactionType"),
-                                N_("a transaction type"))
+                                A_TRANSACTION_TYPE)
         row["transaction_date"] = _date(day)
         row["value"], row["currency"], row["value_date"], _ = self.value(element, value)
         row["description"] = self.narrative(description)

@@ -145,8 +145,10 @@ def apply_specs(
     rows.replace_activities(session, replaced)
     ids = {**{k: v.id for k, v in outside.items()}, **{k: v.id for k, v in existing.items()},
            **rows.insert_activities(session, created)}
+    # a new row was inserted without a parent: only the others need one set or cleared
     rows.set_parents(session, {ids[s.identifier]: ids[parents[s.identifier]]
-                               if s.identifier in parents else None for s in specs})
+                               if s.identifier in parents else None for s in specs
+                               if s.identifier in parents or s.identifier in existing})
     for old in existing.values():
         session.expire(old)
     summary.created, summary.updated = len(created), len(replaced)

@@ -9,10 +9,12 @@ imports fast and their memory flat.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from tocsin.store.base import utcnow
@@ -136,7 +138,7 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     missing = [c for c in table.columns if c.name not in rows[0]
                and c.default is not None and not c.primary_key]
     names = given + [c.name for c in missing]
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    processors = [_bind_processor(table.c[name].type, dialect) for name in names]
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
     # column by column: the loops over rows run in C (zip, map), the bind processors
     # only where a type has one
@@ -161,6 +163,30 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         params = [dict(zip(names, values, strict=True))
                   for values in zip(*columns, strict=True)]
     connection.exec_driver_sql(str(compiled), params)
+
+
+#: SQLite's storage of a ``Date`` (its dialect's default), which ``date.isoformat`` writes.
+_SQLITE_DATE = "%(year)04d-%(month)02d-%(day)02d"
+
+
+def _bind_processor(column_type: Any, dialect: Any) -> Any:
+    """The column type's bind processor; for SQLite dates, one that gives the same text faster.
+
+    SQLite stores a date as the text its dialect formats with a ``%`` over a dict per
+    value; an import binds tens of dates per activity, and ``date.isoformat`` writes the
+    same ``YYYY-MM-DD`` for a plain date (anything else goes to the dialect's own).
+    """
+    process = column_type._cached_bind_processor(dialect)
+    impl = column_type.dialect_impl(dialect)
+    if (process is None or dialect.name != "sqlite" or not isinstance(impl, sqlite.DATE)
+            or getattr(impl, "_storage_format", None) != _SQLITE_DATE
+            or getattr(impl, "_reg", None) is not None):
+        return process
+    plain = date
+
+    def date_text(value: Any) -> Any:
+        return value.isoformat() if type(value) is plain else process(value)
+    return date_text
 
 
 def insert_ids(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],

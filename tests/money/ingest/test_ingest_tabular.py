@@ -144,3 +144,25 @@ def test_csv_without_mapping_is_refused(fixtures: Path, tmp_path: Path) -> None:
 def test_detects_tables(fixtures: Path) -> None:
     assert detect_format(fixtures / "tabular" / "bank_export.csv") == "csv"
     assert detect_format(fixtures / "tabular" / "ledger.xlsx") == "csv"
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "python"])
+def test_a_mapping_nested_too_deeply_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loader: str) -> None:
+    # found by fuzzing: the Python YAML loader ran out of stack (RecursionError)
+    import yaml
+
+    from tocsin.money.ingest import mapping as module
+
+    if loader == "python":
+        monkeypatch.setattr(module, "_LOADER", yaml.SafeLoader)
+    else:
+        assert module._LOADER is yaml.CSafeLoader  # the fast path is the one shipped
+    path = tmp_path / "m.yaml"
+    path.write_text("[" * 2000)
+    with pytest.raises(InputError) as caught:
+        load_mapping(path)
+    problem = caught.value.problems[0]
+    assert problem.location == str(path)
+    assert problem.reason.startswith("not valid YAML: ")
+    assert "nest" in problem.reason

@@ -51,6 +51,11 @@ from tocsin.i18n import N_
 from tocsin.money.ingest.entities import PARTY_SCHEMAS
 from tocsin.money.schema import ACCOUNT_KINDS
 
+#: libyaml where PyYAML has it: five times faster than the Python loader, and it refuses
+#: nesting deeper than 1,000 levels with a located error where the Python loader runs out
+#: of stack (``RecursionError``, caught below for when libyaml is missing)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -183,7 +188,7 @@ def load_mapping(path: Path) -> Mapping:
     """Read and validate a mapping file; every error names its YAML key."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506
     except OSError as exc:
         raise InputError.single(str(path), N_("cannot read the mapping: %(error)s",
                                               error=exc.strerror)) from None
@@ -194,6 +199,9 @@ def load_mapping(path: Path) -> Mapping:
     except yaml.YAMLError as exc:
         raise InputError.single(str(path), N_("not valid YAML: %(error)s",
                                               error=str(exc))) from None
+    except RecursionError:
+        raise InputError.single(str(path), N_("not valid YAML: %(error)s",
+                                              error="nested too deeply")) from None
     return parse_mapping(raw, str(path))
 
 

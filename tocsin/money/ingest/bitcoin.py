@@ -540,7 +540,8 @@ def _resolve(folder: Path, ctx: Context) -> None:
 
 
 def _conform(path: Path, schema: pa.Schema) -> None:
-    table = pq.read_table(path)
+    # one file: read without the dataset layer of pq.read_table (a millisecond a file)
+    table = pq.ParquetFile(path).read()
     pq.write_table(table.select(schema.names).cast(schema), path, compression="zstd")
 
 

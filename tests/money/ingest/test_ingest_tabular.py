@@ -166,3 +166,18 @@ def test_a_mapping_nested_too_deeply_is_refused(
     assert problem.location == str(path)
     assert problem.reason.startswith("not valid YAML: ")
     assert "nest" in problem.reason
+
+
+def test_a_date_format_with_a_directive_twice_is_refused_at_its_key(
+        fixtures: Path, tmp_path: Path) -> None:
+    # found by fuzzing: "%d.%m.%m" made strptime's own pattern invalid (re.error at a row)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text((fixtures / "tabular" / "bank_export.yaml").read_text(encoding="utf-8")
+                       .replace('"%d.%m.%Y"', '"%d.%m.%m"'), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        ingest("csv", [fixtures / "tabular" / "bank_export.csv"], tmp_path / "s",
+               mapping=mapping, rates=RATES)
+    problem = caught.value.problems[0]
+    assert problem.location == f"{mapping}: transaction.date.format"
+    assert "a directive is given twice" in problem.reason
+    assert not (tmp_path / "s").exists()

@@ -33,6 +33,8 @@ the values read and ``default`` fills empty cells. Errors name the YAML key.
 from __future__ import annotations
 
 import codecs
+import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,6 +86,22 @@ class FieldSpec(_Strict):
 class DateSpec(FieldSpec):
     #: ``strptime`` format; ISO 8601 when omitted.
     format: str | None = None
+
+    @field_validator("format")
+    @classmethod
+    def _one_of_each(cls, value: str | None) -> str | None:
+        # a directive given twice ("%m.%m") makes strptime's own pattern invalid (re.error
+        # at every row); a bad directive is a ValueError there, told at each row as a value
+        # that does not match the format
+        if value is not None:
+            try:
+                datetime.strptime("", value)  # compiles the format; no text to match
+            except re.error as exc:
+                raise ValueError(f"not a date format: a directive is given twice ({exc.msg})"
+                                 ) from None
+            except ValueError:
+                pass  # the empty text does not match: expected
+        return value
 
 
 class AmountSpec(FieldSpec):

@@ -112,3 +112,16 @@ def test_command_line_import(platform_db: Database, monkeypatch: pytest.MonkeyPa
     assert "4 subject(s) added; 6 entit(ies) not held by the case" in result.output
     with platform_db.transaction() as s:
         assert len(records.get_case(s, lead, case_id).subjects) == 4
+
+
+def test_a_line_is_an_entity_by_the_same_check_as_screening_lists_and_sets() -> None:
+    # an id or schema that is not text passed the case's own check (a number as id made a
+    # subject); the check shared with the other readers of entity lines refuses it by line
+    lines = ['{"id": 7, "schema": "Person", "properties": {"name": ["Fictional Seven"]}}',
+             '{"id": "s", "schema": {"name": "Person"}}', '["id", "schema"]', '{"id": "ok", '
+             '"schema": "Person", "properties": {"name": ["Fictional Fine"]}}']
+    with pytest.raises(InputError) as error:
+        _items("\n".join(lines), "odd.jsonl")
+    reason = "not a FollowTheMoney entity (needs an id and a schema, each as text)"
+    assert [(p.location, p.reason) for p in error.value.problems] == [
+        ("odd.jsonl:1", reason), ("odd.jsonl:2", reason), ("odd.jsonl:3", reason)]

@@ -139,3 +139,13 @@ def long_runs(request: pytest.FixtureRequest) -> Path:
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_a_long_fuzzing_run_finds_nothing(name: str, long_runs: Path) -> None:
     _check(name, long_runs)
+
+
+def test_the_timing_of_a_target_counts_its_seeds(capsys: pytest.CaptureFixture[str]) -> None:
+    from fuzz import timing
+
+    assert timing.main(["indicators", "--rounds", "2"]) == 0
+    seeds = len(list(TARGETS["indicators"].corpus.iterdir()))
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith(f"indicators: {seeds} seeds (")
+    assert line.endswith(" ms CPU") and " ms per input (wall), " in line

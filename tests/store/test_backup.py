@@ -189,3 +189,26 @@ def test_a_row_count_that_differs_from_the_manifest_is_found_by_the_check(
             dst.writestr(item, data)
     with pytest.raises(InputError, match=r"row counts differ .*tf_activities"):
         backup.check(db.engine, settings.data_dir, tmp_path / "short.zip")
+
+
+def test_check_and_restore_open_the_archive_once(db: Database, settings: Settings,
+                                                 tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # the zip's directory was read once for the manifest and again for the rows (and a
+    # third time by a restore): each a read of the whole central directory
+    _fill(db, settings.data_dir)
+    backup.backup(db.engine, settings.data_dir, tmp_path / "b.zip")
+    opened: list[object] = []
+
+    class Counted(zipfile.ZipFile):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            opened.append(args[0])
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backup.zipfile, "ZipFile", Counted)
+    assert backup.check(db.engine, settings.data_dir, tmp_path / "b.zip").files == 1
+    assert opened == [tmp_path / "b.zip"]
+    opened.clear()
+    assert backup.restore(db.engine, settings.data_dir, tmp_path / "b.zip").files == 1
+    assert opened == [tmp_path / "b.zip"]
+    assert (settings.data_dir / "documents" / "report.txt").read_text() == "attached document"

@@ -27,6 +27,7 @@ from tocsin.cases.records import audit_case, entity, writable_case
 from tocsin.cases.tables import SUBJECT_SCHEMAS, CaseNote, Subject
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_
+from tocsin.screening.readers.ftm import entity_problem
 
 #: Most entities one import takes (a case's subjects are people, not a registry).
 MAX_ENTITIES = 5_000
@@ -73,9 +74,9 @@ def read_lines(data: bytes, source: str) -> list[tuple[str, dict[str, Any]]]:
         except ValueError as exc:
             problems.append(Problem(where, N_("not JSON (%(why)s)", why=str(exc))))
             continue
-        if not isinstance(item, dict) or not item.get("schema") or not item.get("id"):
-            problems.append(Problem(where, N_("not a FollowTheMoney entity (needs id and "
-                                              "schema)")))
+        problem = entity_problem(item, where)
+        if problem is not None:
+            problems.append(problem)
             continue
         out.append((where, item))
         if len(out) > MAX_ENTITIES:

@@ -145,16 +145,29 @@ ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplemen
 
 
 def read_manifest(source: Path) -> dict[str, Any]:
+    with _open(source) as archive:
+        return _manifest(source, archive)
+
+
+def _open(source: Path) -> zipfile.ZipFile:
+    """The backup's archive, opened once for the manifest and everything after it."""
     if is_encrypted(source):
         raise InputError.single(str(source), N_("the backup is encrypted; give its passphrase"))
     try:
-        with zipfile.ZipFile(source) as archive:
-            info = archive.getinfo("manifest.json")
-            if info.file_size > MAX_LINE:
-                raise InputError.single(str(source), N_("the manifest is too large"))
-            manifest = json.loads(archive.read(info))
-            _check_manifest(source, manifest)
-            _check_sizes(source, archive, manifest)
+        return zipfile.ZipFile(source)
+    except (*ARCHIVE_ERRORS, KeyError, ValueError) as exc:
+        raise InputError.single(str(source), N_("not a Tocsin backup (%(why)s)",
+                                                why=str(exc))) from exc
+
+
+def _manifest(source: Path, archive: zipfile.ZipFile) -> dict[str, Any]:
+    try:
+        info = archive.getinfo("manifest.json")
+        if info.file_size > MAX_LINE:
+            raise InputError.single(str(source), N_("the manifest is too large"))
+        manifest = json.loads(archive.read(info))
+        _check_manifest(source, manifest)
+        _check_sizes(source, archive, manifest)
     except (*ARCHIVE_ERRORS, KeyError, ValueError) as exc:
         raise InputError.single(str(source), N_("not a Tocsin backup (%(why)s)",
                                                 why=str(exc))) from exc
@@ -225,21 +238,24 @@ def restore(engine: Engine, data_dir: Path, source: Path, *, audit_key: bytes | 
 
         audit_key = Settings().audit_hmac_key()
     migrate.upgrade(engine)
-    manifest, _, _ = _check(engine, data_dir, source)
-    metadata = migrate.import_all_tables()
     rows: dict[str, int] = {}
-    with zipfile.ZipFile(source) as archive, engine.begin() as conn:
-        tables = _clear(conn, metadata)
-        for table in tables:
-            rows[table.name] = _load_table(conn, table, archive)
-        if rows != {name: manifest["rows"].get(name, 0) for name in rows}:
-            raise InputError.single(f"{source}: manifest.json",
-                                    N_("restored row counts differ from the manifest"))
-        if conn.dialect.name == "postgresql":
-            _reset_sequences(conn, tables)
-        names = _stored_files(archive)
-        _restore_files(archive, data_dir, names)
-        _keep_audit_log(conn, audit_key, actor, origin or source, manifest, rows, len(names))
+    with _open(source) as archive:
+        # every row and file is checked before anything is cleared (the data folder is not
+        # in the transaction), then the rows are read again to load them
+        manifest, _, _ = _check_archive(engine, data_dir, source, archive)
+        metadata = migrate.import_all_tables()
+        with engine.begin() as conn:
+            tables = _clear(conn, metadata)
+            for table in tables:
+                rows[table.name] = _load_table(conn, table, archive)
+            if rows != {name: manifest["rows"].get(name, 0) for name in rows}:
+                raise InputError.single(f"{source}: manifest.json",
+                                        N_("restored row counts differ from the manifest"))
+            if conn.dialect.name == "postgresql":
+                _reset_sequences(conn, tables)
+            names = _stored_files(archive)
+            _restore_files(archive, data_dir, names)
+            _keep_audit_log(conn, audit_key, actor, origin or source, manifest, rows, len(names))
     return BackupReport(source, rows, len(names))
 
 
@@ -262,7 +278,13 @@ def _check(engine: Engine, data_dir: Path,
            source: Path) -> tuple[dict[str, Any], dict[str, int], int]:
     """The manifest, rows per table and number of files of a backup whose every part was
     checked (see :func:`check`)."""
-    manifest = read_manifest(source)
+    with _open(source) as archive:
+        return _check_archive(engine, data_dir, source, archive)
+
+
+def _check_archive(engine: Engine, data_dir: Path, source: Path,
+                   archive: zipfile.ZipFile) -> tuple[dict[str, Any], dict[str, int], int]:
+    manifest = _manifest(source, archive)
     current = sorted(migrate.current_heads(engine))
     if current != manifest["revisions"] and not migrate.is_current(engine):
         current = sorted(migrate.expected_heads())  # the restore migrates the database first
@@ -274,28 +296,27 @@ def _check(engine: Engine, data_dir: Path,
         )
     rows: dict[str, int] = {}
     try:
-        with zipfile.ZipFile(source) as archive:
-            for table in _loaded(migrate.import_all_tables()):
-                rows[table.name] = sum(len(batch) for batch in _rows(table, archive))
-            if rows != {name: manifest["rows"].get(name, 0) for name in rows}:
-                differ = sorted(name for name in rows
-                                if rows[name] != manifest["rows"].get(name, 0))
-                raise InputError.single(
-                    f"{source}: manifest.json",
-                    N_("row counts differ from the manifest (tables %(tables)s)",
-                       tables=", ".join(differ[:5])))
-            names = _stored_files(archive)
-            for name in names:
-                if _destination(data_dir, name) is None:
-                    continue
-                try:
-                    with archive.open(name) as packed:
-                        while packed.read(1024 * 1024):
-                            pass
-                except ARCHIVE_ERRORS as exc:
-                    raise InputError.single(name, N_("damaged entry (%(why)s)",
-                                                     why=str(exc))) from exc
-    except ARCHIVE_ERRORS as exc:  # the archive itself, read once already by read_manifest
+        for table in _loaded(migrate.import_all_tables()):
+            rows[table.name] = sum(len(batch) for batch in _rows(table, archive))
+        if rows != {name: manifest["rows"].get(name, 0) for name in rows}:
+            differ = sorted(name for name in rows
+                            if rows[name] != manifest["rows"].get(name, 0))
+            raise InputError.single(
+                f"{source}: manifest.json",
+                N_("row counts differ from the manifest (tables %(tables)s)",
+                   tables=", ".join(differ[:5])))
+        names = _stored_files(archive)
+        for name in names:
+            if _destination(data_dir, name) is None:
+                continue
+            try:
+                with archive.open(name) as packed:
+                    while packed.read(1024 * 1024):
+                        pass
+            except ARCHIVE_ERRORS as exc:
+                raise InputError.single(name, N_("damaged entry (%(why)s)",
+                                                 why=str(exc))) from exc
+    except ARCHIVE_ERRORS as exc:  # the archive itself, its directory read by _open
         raise InputError.single(str(source), N_("not a Tocsin backup (%(why)s)",
                                                    why=str(exc))) from exc
     return manifest, rows, len(names)

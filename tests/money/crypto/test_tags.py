@@ -105,3 +105,14 @@ def test_a_failed_pack_keeps_nothing(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         tags.import_tagpacks(report.target, [FIXTURES / "tagpack-case.yaml", bad])
     assert tags.load_tags(report.target).num_rows == 0
+
+
+def test_a_tagpack_nested_too_deeply_is_refused(tmp_path: Path) -> None:
+    # found by fuzzing: the Python YAML loader ran out of stack (RecursionError)
+    path = tmp_path / "deep.yaml"
+    path.write_text("tags: " + "[" * 2000)
+    with pytest.raises(InputError) as caught:
+        tags.read_tagpack(path)
+    problem = caught.value.problems[0]
+    assert problem.location == "deep.yaml:1"
+    assert problem.reason == "not valid YAML (exceeded maximum nesting depth)"

@@ -169,3 +169,40 @@ def test_csv_without_mapping_is_refused(fixtures: Path, tmp_path: Path) -> None:
 def test_detects_tables(fixtures: Path) -> None:
     assert detect_format(fixtures / "tabular" / "bank_export.csv") == "csv"
     assert detect_format(fixtures / "tabular" / "ledger.xlsx") == "csv"
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "python"])
+def test_a_mapping_nested_too_deeply_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loader: str) -> None:
+    # found by fuzzing: the Python YAML loader ran out of stack (RecursionError)
+    import yaml
+
+    from tocsin.money.ingest import mapping as module
+
+    if loader == "python":
+        monkeypatch.setattr(module, "_LOADER", yaml.SafeLoader)
+    else:
+        assert module._LOADER is yaml.CSafeLoader  # the fast path is the one shipped
+    path = tmp_path / "m.yaml"
+    path.write_text("[" * 2000)
+    with pytest.raises(InputError) as caught:
+        load_mapping(path)
+    problem = caught.value.problems[0]
+    assert problem.location == str(path)
+    assert problem.reason.startswith("not valid YAML: ")
+    assert "nest" in problem.reason
+
+
+def test_a_date_format_with_a_directive_twice_is_refused_at_its_key(
+        fixtures: Path, tmp_path: Path) -> None:
+    # found by fuzzing: "%d.%m.%m" made strptime's own pattern invalid (re.error at a row)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text((fixtures / "tabular" / "bank_export.yaml").read_text(encoding="utf-8")
+                       .replace('"%d.%m.%Y"', '"%d.%m.%m"'), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        ingest("csv", [fixtures / "tabular" / "bank_export.csv"], tmp_path / "s",
+               mapping=mapping, rates=RATES)
+    problem = caught.value.problems[0]
+    assert problem.location == f"{mapping}: transaction.date.format"
+    assert "a directive is given twice" in problem.reason
+    assert not (tmp_path / "s").exists()

@@ -312,7 +312,7 @@ class _AccountAccumulator:
                                              "target": pc.filter(block.target, block.cash)}))
 
     def finish(self, desk_counterparties: int) -> pa.Table:
-        import duckdb
+        from tocsin.money.ingest import sql
 
         def ids(parts: list[pa.Array]) -> pa.Table:
             return pa.table({"id": pa.chunked_array(parts, pa.string())})
@@ -322,9 +322,7 @@ class _AccountAccumulator:
             pa.table({"source": empty, "target": empty})
         sides = pa.table({"id": pa.chunked_array(self.ids, pa.string()),
                           "cash": pa.chunked_array(self.cash, pa.bool_())})
-        con = duckdb.connect(config={"threads": max(1, os.cpu_count() or 1)})
-        try:
-            con.execute("SET enable_progress_bar = false")
+        with sql.cursor() as con:
             for name, table in (("sides", sides), ("crypto", ids(self.crypto)),
                                 ("labelled", ids(self.labelled)), ("pairs", pairs)):
                 con.register(name, table)
@@ -344,8 +342,6 @@ class _AccountAccumulator:
                             ELSE 'unknown' END AS kind,
                        e.id IN (SELECT id FROM labelled) AS label
                 FROM everyone e ORDER BY e.id""", params=[desk_counterparties]).to_arrow_table()
-        finally:
-            con.close()
         self.ids, self.cash, self.crypto, self.labelled, self.cash_pairs = [], [], [], [], []
         return accounts
 

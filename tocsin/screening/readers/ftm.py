@@ -34,6 +34,17 @@ from tocsin.screening.readers.base import (
 MAX_LINE = 8 << 20
 
 
+def entity_problem(data: Any, where: str) -> Problem | None:
+    """Why a JSON line read at ``where`` is not a FollowTheMoney entity (an id and a schema,
+    each as text), or None: the one check of every reader of entity lines (screening lists,
+    transaction sets, a case's subjects)."""
+    if not isinstance(data, dict) or not isinstance(data.get("schema"), str) \
+            or not isinstance(data.get("id"), str) or not data["id"]:
+        return Problem(where, N_("not a FollowTheMoney entity (needs an id and a schema, "
+                                 "each as text)"))
+    return None
+
+
 def load_entities(path: Path) -> list[tuple[int, EntityProxy, dict[str, Any]]]:
     """Every entity of the file with its line number and the raw object."""
     check_size(path)
@@ -53,11 +64,9 @@ def load_entities(path: Path) -> list[tuple[int, EntityProxy, dict[str, Any]]]:
                 problems.append(Problem(f"{path.name}:{number}", N_("not JSON (%(error)s)",
                                                                     error=str(exc))))
                 continue
-            if not isinstance(data, dict) or not isinstance(data.get("schema"), str) \
-                    or not isinstance(data.get("id"), str) or not data["id"]:
-                problems.append(Problem(f"{path.name}:{number}",
-                                        N_("not a FollowTheMoney entity (needs an id and a "
-                                           "schema, each as text)")))
+            problem = entity_problem(data, f"{path.name}:{number}")
+            if problem is not None:
+                problems.append(problem)
                 continue
             try:
                 proxy = model.get_proxy({"id": data["id"], "schema": data["schema"],

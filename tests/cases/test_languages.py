@@ -38,7 +38,8 @@ def test_case_refusals_in_russian_and_french(
                                          "application/json")})
     assert upload.status_code == 422
     assert "people.jsonl : 2 ligne(s) incorrecte(s) ; rien n\u2019a été importé" in upload.text
-    assert "pas une entité FollowTheMoney (id et schema requis)" in upload.text
+    assert ("pas une entité FollowTheMoney (il faut un id et un schéma, chacun sous forme de "
+            "texte)") in upload.text
 
 
 def test_a_missing_record_in_russian_and_french(

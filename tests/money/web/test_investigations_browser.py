@@ -14,20 +14,31 @@ from tocsin.money import demo
 pytestmark = pytest.mark.browser
 
 NODE_COUNT = "() => window.tocsinGraph.nodes().length"
-# Screen position of an account of the finding shown, other than its subject, at a
-# point where a click reaches that account (an edge or a label drawn over a node's
-# centre would take the click: the renderer's own hit test says which point is free).
-MEMBER = """(subject) => {
+# Screen position of an account of the finding shown, other than its subject, that has
+# payments not drawn yet (asked of the API as the page asks it), at a point where a click
+# reaches that account (an edge or a label over a node's centre would take the click:
+# the renderer's own hit test says which point is free).
+MEMBER = """async (subject) => {
   const cy = window.tocsinGraph;
+  const set = location.pathname.match(/sets\\/(\\d+)/)[1];
+  const shown = new Set(cy.nodes().map((n) => n.id()));
   const others = cy.nodes('[?selectedFinding]').filter((n) => n.id() !== subject);
-  const candidates = others.nonempty() ? others.toArray().concat(cy.nodes().toArray())
-                                       : cy.nodes().toArray();
   const hits = (n) => {
     const m = n.position();
     const hit = cy.renderer().findNearestElement(m.x, m.y, true, false);
     return hit && hit.id() === n.id();
   };
-  const pick = candidates.find(hits) || candidates[0];
+  const grows = async (n) => {
+    const account = encodeURIComponent(n.id());
+    const url = `/api/v1/investigations/sets/${set}/graph?hops=1&account=${account}`;
+    const graph = await (await fetch(url)).json();
+    return graph.nodes.some((node) => !shown.has(node.id));
+  };
+  let pick = null;
+  for (const n of [...others.toArray(), ...cy.nodes().toArray()]) {
+    if (hits(n) && await grows(n)) { pick = n; break; }
+  }
+  if (pick === null) return null;
   const p = pick.renderedPosition();
   const box = cy.container().getBoundingClientRect();
   return {id: pick.id(), x: box.left + p.x, y: box.top + p.y};
@@ -81,6 +92,7 @@ def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
     subject = page.evaluate("() => window.tocsinGraph.nodes('[?selectedFinding]')[0].id()")
     page.locator("#graph").scroll_into_view_if_needed()
     target = page.evaluate(MEMBER, subject)
+    assert target is not None, "no account on the canvas has payments left to draw"
     page.mouse.click(target["x"], target["y"])
     expect(page.locator("#detail h2")).to_have_text(f"Account {target['id']}")
     page.wait_for_function(f"() => window.tocsinGraph.nodes().length > {before}")

@@ -88,6 +88,8 @@ def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
     page.wait_for_function("() => window.tocsinGraph.nodes('[?selectedFinding]').length > 1")
 
     # click an account of the finding on the canvas: its details show, its neighbours join
+    # (once the graphs asked for above have all arrived: a late one redraws the layout)
+    page.wait_for_load_state("networkidle")
     before = page.evaluate(NODE_COUNT)
     subject = page.evaluate("() => window.tocsinGraph.nodes('[?selectedFinding]')[0].id()")
     page.locator("#graph").scroll_into_view_if_needed()

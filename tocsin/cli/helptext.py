@@ -46,11 +46,36 @@ COMPLETION_HELP = (N_("Install completion for the current shell."),
                       "installation."))
 
 
-def _swap(target: object, name: str, kept: list[tuple[object, str, object]]) -> None:
+#: What an attribute had before :func:`patched` set it: nothing of its own.
+_ABSENT = object()
+Put = Callable[[object, str, object], None]
+
+
+@contextmanager
+def patched() -> Iterator[Put]:
+    """``put(target, name, value)`` sets attributes for the length of the block; after it
+    each is put back as it was, or removed if the object had none of its own (a method
+    then shows through again)."""
+    undo: list[tuple[object, str, object]] = []
+
+    def put(target: object, name: str, value: object) -> None:
+        undo.append((target, name, vars(target).get(name, _ABSENT)))
+        setattr(target, name, value)
+
+    try:
+        yield put
+    finally:
+        for target, name, old in reversed(undo):
+            if old is _ABSENT:
+                delattr(target, name)
+            else:
+                setattr(target, name, old)
+
+
+def _swap(target: object, name: str, put: Put) -> None:
     value = getattr(target, name, None)
     if isinstance(value, str) and value:
-        kept.append((target, name, value))
-        setattr(target, name, i18n.gettext(inspect.cleandoc(value)))
+        put(target, name, i18n.gettext(inspect.cleandoc(value)))
 
 
 @contextmanager
@@ -59,38 +84,28 @@ def translated(command: Any, ctx: Any = None) -> Iterator[None]:
     if i18n.current() == i18n.DEFAULT:
         yield
         return
-    kept: list[tuple[object, str, object]] = []
-    added: list[tuple[object, str]] = []
-    try:
+    with patched() as put:
         listed = getattr(command, "commands", {})
         for item in (command, *(listed.values() if isinstance(listed, Mapping) else ())):
-            _swap(item, "help", kept)
-            _swap(item, "short_help", kept)
+            _swap(item, "help", put)
+            _swap(item, "short_help", put)
         epilog = getattr(command, "epilog", None)
         if isinstance(epilog, str) and epilog.startswith(EXAMPLES):  # the commands as typed
-            kept.append((command, "epilog", epilog))
-            command.epilog = EXAMPLES.translated() + epilog.removeprefix(EXAMPLES)
+            put(command, "epilog", EXAMPLES.translated() + epilog.removeprefix(EXAMPLES))
         for param in getattr(command, "params", ()):
-            _swap(param, "help", kept)
+            _swap(param, "help", put)
         if ctx is not None:  # --help itself, which click adds to every command
             help_option = command.get_help_option(ctx)
             if help_option is not None:
-                _swap(help_option, "help", kept)
+                _swap(help_option, "help", put)
             if "format_usage" not in vars(command):  # the usage line's first word
-                command.format_usage = usage(command)
-                added.append((command, "format_usage"))
+                put(command, "format_usage", usage(command))
         from typer import rich_utils  # loaded by typer to draw this help anyway
 
         for name, word in TYPER_WORDS.items():
             if hasattr(rich_utils, name):
-                kept.append((rich_utils, name, getattr(rich_utils, name)))
-                setattr(rich_utils, name, word.translated())
+                put(rich_utils, name, word.translated())
         yield
-    finally:
-        for target, name, value in reversed(kept):
-            setattr(target, name, value)
-        for target, name in added:
-            delattr(target, name)
 
 
 def usage(command: Any) -> Callable[[Any, Any], None]:

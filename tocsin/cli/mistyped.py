@@ -161,28 +161,17 @@ def translated(exc: Any) -> Iterator[None]:
         return
     from typer import rich_utils  # loaded by typer to draw this error anyway
 
-    kept: list[tuple[object, str, object]] = []
-    added: list[tuple[object, str]] = []
-    try:
+    with helptext.patched() as put:
         text = shown(exc)
-        exc.format_message = lambda: text
-        added.append((exc, "format_message"))
-        words = {"ERRORS_PANEL_TITLE": ERROR_TITLE.translated(),
-                 "RICH_HELP": try_help("[blue]'{command_path} {help_option}'[/]").translated()}
-        for name, word in words.items():
-            kept.append((rich_utils, name, getattr(rich_utils, name)))
-            setattr(rich_utils, name, word)
+        put(exc, "format_message", lambda: text)
+        put(rich_utils, "ERRORS_PANEL_TITLE", ERROR_TITLE.translated())
+        put(rich_utils, "RICH_HELP",
+            try_help("[blue]'{command_path} {help_option}'[/]").translated())
         ctx = getattr(exc, "ctx", None)
         command = getattr(ctx, "command", None)
         if command is not None and "format_usage" not in vars(command):
-            command.format_usage = helptext.usage(command)
-            added.append((command, "format_usage"))
+            put(command, "format_usage", helptext.usage(command))
         yield
-    finally:
-        for target, name, value in reversed(kept):
-            setattr(target, name, value)
-        for target, name in added:
-            delattr(target, name)
 
 
 def _translating(rich_format_error: Callable[[Any], None]) -> Callable[[Any], None]:

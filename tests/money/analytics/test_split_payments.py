@@ -105,8 +105,7 @@ def test_the_settings_change_what_is_a_split(town: Path) -> None:
     try:
         # Four pieces needed: only P's split of four is left.
         four = run_detectors(eng, [make("split_payments", min_pieces=4)])
-        # Within a week, Q's subscription is still not ten times smaller than... it is:
-        # 9.99 against 400; three payments within 30 days make a split.
+        # Q's subscription (9.99 against its usual 400): three payments within 30 days.
         month = run_detectors(eng, [make("split_payments", window_hours=30 * 24.0)])
     finally:
         eng.close()

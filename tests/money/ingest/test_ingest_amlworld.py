@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import subprocess
 import sys
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -214,35 +216,24 @@ def test_detects_both_files(tiny: list[Path]) -> None:
 
 
 def test_a_short_row_that_is_not_utf8_is_refused_clearly(fixtures: Path, tmp_path: Path) -> None:
-    # found by fuzzing: the CSV reader decodes a row of the wrong length as UTF-8 to report
-    # it, and a row that is not raised UnicodeDecodeError out of the import (at times)
+    # found by fuzzing: the CSV reader decodes a row of the wrong length as UTF-8 to report it;
+    # when it is not, pyarrow printed a traceback, and a read-ahead thread left reading a
+    # Python file object aborted the interpreter at exit (now and then, hence several runs)
     lines = (fixtures / "amlworld" / "Tiny_Trans.csv").read_bytes().split(b"\n")
     path = tmp_path / "Odd_Trans.csv"
     path.write_bytes(b"\n".join([*lines[:2], b"2022/09/01 00:20,\xca\xca,extra", *lines[2:]]))
-    # the problem itself, word for word: any located answer passed the test before, and the
-    # raw error came only at times (the reader's threads), so the test could hardly fail
-    expected = [(str(path), "the file is not valid for this format (CSV parse error: Row #3: "
-                            "Expected 11 columns, got 3: 2022/09/01 00:20,\ufffd\ufffd,extra)")]
-    for attempt in range(5):
-        with pytest.raises(InputError) as caught:
-            ingest("amlworld", [path], tmp_path / f"s{attempt}")
-        assert [(p.location, p.reason) for p in caught.value.problems] == expected
-        assert not (tmp_path / f"s{attempt}").exists()
-
-
-def test_when_the_csv_reader_cannot_decode_a_row_the_line_is_named(
-        fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # how the reader fails on such a row depends on its threads: make it fail both times
-    lines = (fixtures / "amlworld" / "Tiny_Trans.csv").read_bytes().split(b"\n")
-    path = tmp_path / "Odd_Trans.csv"
-    path.write_bytes(b"\n".join([*lines[:2], b"2022/09/01 00:20,\xca\xca,extra", *lines[2:]]))
-
-    def undecodable(*args: object) -> None:
-        raise UnicodeDecodeError("utf-8", b"\xca", 0, 1, "invalid continuation byte")
-
-    monkeypatch.setattr(amlworld, "_read_fast", undecodable)
-    monkeypatch.setattr(amlworld, "_diagnose_text", undecodable)
-    with pytest.raises(InputError) as caught:
-        ingest("amlworld", [path], tmp_path / "s")
-    assert [(p.location, p.reason) for p in caught.value.problems] == [
-        (f"{path}:3", "not UTF-8 text")]
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from tocsin.errors import InputError
+        from tocsin.money.ingest import ingest
+        try:
+            ingest("amlworld", [Path({str(path)!r})], Path({str(tmp_path / "s")!r}))
+        except InputError as exc:
+            print([(p.location, p.reason) for p in exc.problems])
+        """)
+    for _ in range(4):
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             timeout=120, check=False)
+        assert (run.returncode, run.stderr) == (0, "")
+        assert run.stdout.strip() == repr([(f"{path}:3", "not UTF-8 text")])
+        assert not (tmp_path / "s").exists()

@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 
 from tocsin.errors import InputError
 from tocsin.i18n import N_
-from tocsin.money.ingest.base import Context, TrackedFile, file_size
+from tocsin.money.ingest.base import Context, csv_batches, file_size
 from tocsin.money.ingest.columns import parse_float, parse_int, report, required_text
 
 TRANSACTION_COLUMNS = ("sourceNodeId", "targetNodeId", "value", "time")
@@ -96,17 +96,15 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in TRANSACTION_COLUMNS},
                                    include_columns=list(TRANSACTION_COLUMNS))
     line = 2
-    with txn_path.open("rb") as raw, ctx.progress.track(f"AMLSim {txn_path.name}",
-                                                        file_size(txn_path)) as bar:
+    with ctx.progress.track(f"AMLSim {txn_path.name}", file_size(txn_path)) as bar:
         try:
-            reader = pacsv.open_csv(TrackedFile(raw, bar),
-                                    read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
-                                    convert_options=convert)
+            with csv_batches(txn_path, bar, read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
+                             convert_options=convert) as batches:
+                for batch in batches:
+                    _convert_batch(batch, line, txn_path, known, rate, currency, start_us, ctx)
+                    line += batch.num_rows
         except pa.ArrowKeyError as exc:
             raise _header_differs(txn_path, exc) from None
-        for batch in reader:
-            _convert_batch(batch, line, txn_path, known, rate, currency, start_us, ctx)
-            line += batch.num_rows
     ctx.writer.write_accounts(accounts)
 
 

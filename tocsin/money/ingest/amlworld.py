@@ -51,7 +51,7 @@ import pyarrow.csv as pacsv
 
 from tocsin.errors import InputError
 from tocsin.i18n import N_
-from tocsin.money.ingest.base import Context, Problems, TrackedFile, file_size
+from tocsin.money.ingest.base import Context, Problems, csv_batches, file_size
 from tocsin.money.ingest.columns import parse_float, parse_timestamp
 
 HEADER = ("Timestamp", "From Bank", "Account", "To Bank", "Account", "Amount Received",
@@ -192,13 +192,9 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
                                      block_size=BLOCK_SIZE)
     convert = pacsv.ConvertOptions(column_types=FAST_TYPES, strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
-    invalid: list[int] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        invalid.append(row.number or -1)
-        return "skip"
-
-    parse = pacsv.ParseOptions(invalid_row_handler=on_invalid)
+    # No invalid-row handler: a row of the wrong length raises ``ArrowInvalid`` and the
+    # diagnosis names it (a handler would be given the row decoded as UTF-8, which fails
+    # inside pyarrow and prints a traceback when the row is not UTF-8).
     workers = max(1, os.cpu_count() or 1)
     pending: deque[Future[_Block]] = deque()
 
@@ -208,16 +204,12 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         accounts.add(block)
 
     line = 2
-    with path.open("rb") as raw, ctx.progress.track(f"AMLworld {path.name}",
-                                                    file_size(path)) as bar, \
+    with ctx.progress.track(f"AMLworld {path.name}", file_size(path)) as bar, \
+            csv_batches(path, bar, read_options=read_options,
+                        convert_options=convert) as batches, \
             ThreadPoolExecutor(workers, thread_name_prefix="amlworld") as pool:
         try:
-            source = TrackedFile(raw, bar) if ctx.progress.enabled else raw
-            reader = pacsv.open_csv(source, read_options=read_options, parse_options=parse,
-                                    convert_options=convert)
-            for batch in reader:
-                if invalid:
-                    raise _Unreadable
+            for batch in batches:
                 pending.append(pool.submit(_convert, batch, line, path, ctx, names, patterns,
                                            matched))
                 line += batch.num_rows
@@ -229,8 +221,6 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         finally:
             for future in pending:
                 future.cancel()
-    if invalid:
-        raise _Unreadable
 
 
 def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
@@ -479,12 +469,13 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
 
 def _diagnose(path: Path, ctx: Context, names: dict[str, str]) -> None:
     """Read the file again as text, single-threaded, to locate every bad value."""
-    try:
-        _diagnose_text(path, ctx, names)
-    except UnicodeDecodeError:
-        # a row of the wrong length is decoded as UTF-8 to be reported, and may not be
-        line = _first_line_not_utf8(path)
-        ctx.problems.add(f"{path}:{line}" if line else str(path), "not UTF-8 text")
+    # First, because the CSV reader hands a row of the wrong length to its handler as
+    # UTF-8 text, and fails inside pyarrow when it is not.
+    line = _first_line_not_utf8(path)
+    if line is not None:
+        ctx.problems.add(f"{path}:{line}", N_("not UTF-8 text"))
+        return
+    _diagnose_text(path, ctx, names)
 
 
 def _first_line_not_utf8(path: Path) -> int | None:

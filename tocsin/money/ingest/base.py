@@ -10,6 +10,7 @@ from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -91,6 +92,29 @@ class ProgressBar:
     def update(self, completed: int) -> None:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, completed=completed)
+
+
+@contextmanager
+def csv_batches(path: Path, bar: ProgressBar,
+                **options: Any) -> Iterator[Iterator[pa.RecordBatch]]:
+    """Stream a CSV file's record batches, moving ``bar`` as each one arrives.
+
+    The file is opened natively: the reader reads ahead on Arrow's own threads, and
+    reading a Python file object from there calls back into Python, so a read still
+    pending when a bad row ends the import aborts the interpreter at exit.
+    """
+    with pa.OSFile(str(path)) as source:
+        reader = pacsv.open_csv(source, **options)
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            for batch in reader:
+                bar.update(source.tell())
+                yield batch
+
+        try:
+            yield batches()
+        finally:
+            reader.close()
 
 
 class TrackedFile:

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "coherence_portfolio.py"
+from tests.bench_scripts import load_bench
 
 
 def test_small_benchmark_runs_in_process() -> None:
-    spec = importlib.util.spec_from_file_location("coherence_portfolio", BENCH)
-    assert spec and spec.loader
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench("coherence_portfolio")
     analysis = bench.part_analysis(800)
     assert analysis["records"] > 800 and analysis["cells"] > 0
     pairs = bench.part_pairs(600)

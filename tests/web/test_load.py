@@ -8,32 +8,19 @@ marked ``slow``. ``docs/benchmarks.md`` records the figures with the machine's l
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "load.py"
-
-
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("tocsin_bench_load", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_scripts import load_bench
 
 
 def _run(args: list[str]) -> dict[str, Any]:
     # in a thread of its own: a browser test's driver may hold this thread's event loop,
     # where the bench's asyncio.run refuses to start
     with ThreadPoolExecutor(1) as pool:
-        summary: dict[str, Any] = pool.submit(_bench().main, args).result()
+        summary: dict[str, Any] = pool.submit(load_bench("load").main, args).result()
     return summary
 
 

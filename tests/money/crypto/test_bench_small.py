@@ -5,27 +5,17 @@ No timing is asserted here; ``bench/crypto_cluster.py`` prints the real numbers.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "crypto_cluster.py"
-
-
-def _bench_module(file: str = "crypto_cluster.py"):  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(file.removesuffix(".py") + "_bench",
-                                                  BENCH.with_name(file))
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_scripts import load_bench
 
 
 @pytest.mark.parametrize("inputs", [10, 5_000])
 def test_both_contenders_give_the_same_components(inputs: int) -> None:
-    bench = _bench_module()
+    bench = load_bench("crypto_cluster")
     n, groups, members = bench.make_inputs(inputs, seed=3)
     assert len(groups) <= inputs and np.all(np.diff(groups) >= 0)
     ours = bench.with_tocsin(n, groups, members)
@@ -38,7 +28,7 @@ def test_both_contenders_give_the_same_components(inputs: int) -> None:
 def test_the_etl_bench_export_imports_and_both_sides_load_it(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    bench = _bench_module("crypto_etl_ingest.py")
+    bench = load_bench("crypto_etl_ingest")
     source = tmp_path / "transactions.json"
     bench.write_export(source, 450)
     bench.run_tocsin(source, tmp_path / "set")
@@ -55,7 +45,7 @@ def test_the_etl_bench_export_imports_and_both_sides_load_it(tmp_path: Path) -> 
 
 
 def test_change_benchmark_on_a_small_chain(tmp_path: Path) -> None:
-    bench = _bench_module("crypto_analysis.py")
+    bench = load_bench("crypto_analysis")
     from tocsin.money.crypto.generate import ChainConfig, generate
 
     chain = generate(tmp_path / "set", ChainConfig(wallets=20, transactions=600, seed=2,

@@ -6,22 +6,13 @@ benchmark); ``bench/money_ingest.py`` prints the real numbers.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "money_ingest.py"
-
-
-def _bench_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("money_ingest_bench", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_scripts import load_bench
 
 
 def test_every_contender_converts_every_row(tmp_path: Path) -> None:
-    bench = _bench_module()
+    bench = load_bench("money_ingest")
     runs = bench.benchmark(20_000, 2, ["tocsin", "duckdb", "polars", "pandas"], tmp_path)
     assert all(len(r) == 2 for r in runs.values())  # the same number of runs on every side
     tocsin, pandas = runs["tocsin"][0], runs["pandas"][0]
@@ -33,7 +24,7 @@ def test_every_contender_converts_every_row(tmp_path: Path) -> None:
 
 
 def test_generated_file_has_the_amlworld_header(tmp_path: Path) -> None:
-    bench = _bench_module()
+    bench = load_bench("money_ingest")
     path = bench.generate_amlworld(tmp_path / "G_Trans.csv", 50)
     lines = path.read_text().splitlines()
     assert lines[0] == ",".join(bench.HEADER)

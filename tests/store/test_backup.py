@@ -111,6 +111,28 @@ def test_bad_backup_is_refused_and_changes_nothing(db: Database, settings: Setti
     assert migrate.is_current(db.engine)
 
 
+def test_an_entry_locked_with_a_zip_password_is_refused_by_name(db: Database,
+                                                                 settings: Settings,
+                                                                 tmp_path: Path) -> None:
+    # found by fuzzing: zip's password flag on one entry made reading it raise RuntimeError
+    backup.backup(db.engine, settings.data_dir, tmp_path / "b.zip")
+    data = bytearray((tmp_path / "b.zip").read_bytes())
+    name = b"tables/tf_activities.jsonl"
+    record = data.index(b"PK\x01\x02")  # the first central directory record
+    while data[record + 46:record + 46 + len(name)] != name:
+        record = data.index(b"PK\x01\x02", record + 4)
+    data[record + 8] |= 0x01  # general purpose flags of that entry: encrypted
+    (tmp_path / "locked.zip").write_bytes(bytes(data))
+    for run in (backup.check, backup.restore):
+        with pytest.raises(InputError) as caught:
+            run(db.engine, settings.data_dir, tmp_path / "locked.zip")
+        assert [(p.location, p.reason) for p in caught.value.problems] == [
+            (f"{tmp_path / 'locked.zip'}:tables/tf_activities.jsonl",
+             "the entry is password-protected inside the zip file, which Tocsin backups "
+             "never are")]
+    assert migrate.is_current(db.engine)
+
+
 def test_an_edited_backup_cannot_remove_audit_rows(db: Database, settings: Settings,
                                                    tmp_path: Path) -> None:
     from tocsin.access import chain

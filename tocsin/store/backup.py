@@ -154,10 +154,19 @@ def _open(source: Path) -> zipfile.ZipFile:
     if is_encrypted(source):
         raise InputError.single(str(source), N_("the backup is encrypted; give its passphrase"))
     try:
-        return zipfile.ZipFile(source)
+        archive = zipfile.ZipFile(source)
     except (*ARCHIVE_ERRORS, KeyError, ValueError) as exc:
         raise InputError.single(str(source), N_("not a Tocsin backup (%(why)s)",
                                                 why=str(exc))) from exc
+    # zip's own password flag: reading such an entry raises RuntimeError, and Tocsin
+    # never writes one (a backup is encrypted whole, with a passphrase)
+    locked = next((info.filename for info in archive.infolist() if info.flag_bits & 0x1), None)
+    if locked is not None:
+        archive.close()
+        raise InputError.single(f"{source}:{locked}", N_(
+            "the entry is password-protected inside the zip file, which Tocsin backups never "
+            "are"))
+    return archive
 
 
 def _manifest(source: Path, archive: zipfile.ZipFile) -> dict[str, Any]:

@@ -330,8 +330,12 @@ def gettext(message: str) -> str:
     return translations(current()).gettext(message)
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translations(current()).ngettext(singular, plural, n)
+def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
+    """The form of ``singular``/``plural`` the current language uses for ``n`` (Russian
+    has three), with ``%(name)s`` placeholders filled in from ``values``; both forms must
+    name the same placeholders, ``n``'s too (Russian says "21 файл", form one)."""
+    text = translations(current()).ngettext(singular, plural, n)
+    return text % values if values else text
 
 
 def _(message: str, **values: object) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from tocsin.cli.common import Table, acting_as, console, transaction
+from tocsin.i18n import N_, _, ngettext
 
 app = typer.Typer(name="cases", help="Cases and asset recovery: list cases, show one with its "
                   "assets and requests, reminders, statistics, request letters, the authorities "
@@ -53,8 +54,10 @@ def show(case_id: int, as_user: str | None = AS) -> None:
                           "" if f.net_proceeds is None else f"{f.net_proceeds:,.2f}")
         console.print(table)
         for r in case.requests:
-            console.print(f"  request {r.id}: {r.kind} {r.direction} {r.counterpart_country} "
-                          f"— {r.status}", highlight=False, markup=False)
+            console.print("  " + _("request %(id)s: %(kind)s %(direction)s %(country)s — "
+                                   "%(status)s", id=r.id, kind=r.kind, direction=r.direction,
+                                   country=r.counterpart_country, status=r.status),
+                          highlight=False, markup=False)
         for m in records.timeline(case):
             console.print(f"  {m.on} {m.text}", highlight=False, markup=False)
 
@@ -116,7 +119,9 @@ def stats(by: str = typer.Option("year", help="Dimensions, comma-separated: year
         rows = library.aggregate(library.facts(session, principal), dims)
         if output is not None:
             output.write_text(library.to_csv(session, principal, rows, dims), encoding="utf-8")
-            console.print(f"{len(rows)} rows written to {output}", highlight=False)
+            console.print(ngettext("%(count)s row written to %(path)s",
+                                   "%(count)s rows written to %(path)s", len(rows),
+                                   count=len(rows), path=str(output)), highlight=False)
             return
     table = Table(*library.headers(dims))
     for r in rows:
@@ -137,7 +142,7 @@ def import_entities(case_id: int,
     from tocsin.errors import InputError
 
     if not file.is_file():
-        raise InputError.single(str(file), "file not found")
+        raise InputError.single(str(file), N_("file not found"))
     with transaction() as session:
         items = entities.read_lines(file.read_bytes(), file.name)
         result = entities.import_entities(session, acting_as(session, as_user), case_id,
@@ -159,8 +164,9 @@ def letter(request_id: int,
     with transaction() as session:
         document = letters.generate(session, acting_as(session, as_user), request_id, format)
         output.write_bytes(document.content)
-        console.print(f"version {document.version} written to {output} "
-                      f"(sha256 {document.sha256[:12]}…)", highlight=False)
+        console.print(_("version %(version)s written to %(path)s (sha256 %(digest)s…)",
+                        version=document.version, path=str(output),
+                        digest=document.sha256[:12]), highlight=False)
 
 
 @app.command()
@@ -177,9 +183,11 @@ def authorities(load: Path | None = typer.Option(None, help="Load entries from t
     with transaction() as session:
         if load is not None:
             added = library.load_directory(session, acting_as(session, as_user), load)
-            console.print(f"{added} entries added", highlight=False)
+            console.print(ngettext("%(count)s entry added", "%(count)s entries added", added,
+                                   count=added), highlight=False)
         table = Table("State", "kind", "authority", "languages", "source", "as of")
         for a in library.list_authorities(session, country):
-            table.add_row(a.country, a.kind, a.name + (" (fictional)" if a.fictional else ""),
+            fictional = " " + _("(fictional)") if a.fictional else ""
+            table.add_row(a.country, a.kind, a.name + fictional,
                           ", ".join(a.languages), a.source, a.as_of.isoformat())
     console.print(table)

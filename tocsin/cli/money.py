@@ -235,13 +235,14 @@ def list_sets(as_user: str | None = USER,
 
 
 def _size(size: int) -> str:
-    """Bytes for people: 812 B, 4.2 MB."""
-    value = float(size)
-    for unit in ("B", "KB", "MB"):
-        if value < 1024:
-            return f"{value:,.0f} B" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= 1024
-    return f"{value:,.1f} GB"
+    """Bytes for people, in the reader's units: 812 B, 4.2 MB (French: 4,2 Mo)."""
+    if size < 1024:
+        return _("%(size)s B", size=format_number(size))
+    if size < 1024 ** 2:
+        return _("%(size)s KB", size=format_number(size / 1024, 1))
+    if size < 1024 ** 3:
+        return _("%(size)s MB", size=format_number(size / 1024 ** 2, 1))
+    return _("%(size)s GB", size=format_number(size / 1024 ** 3, 1))
 
 
 @app.command()

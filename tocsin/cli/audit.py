@@ -62,8 +62,11 @@ def verify() -> None:
         intact = _("The audit log is intact.")
         console.print(f"[bold green]{intact}[/]")
         return
+    kinds = {"head": _("head:"), "forged": _("forged:"), "deleted": _("deleted:"),
+             "altered": _("altered:")}
     for finding in report.findings:
-        err_console.print(f"[bold red]{finding.kind}:[/] {finding.message}", highlight=False)
+        kind = kinds.get(finding.kind, f"{finding.kind}:")
+        err_console.print(f"[bold red]{kind}[/] {finding.message}", highlight=False)
     raise typer.Exit(code=1)
 
 

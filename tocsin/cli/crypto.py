@@ -250,17 +250,21 @@ def exchange_links_cmd(
         console.print(_("Tagged: %(actor)s", actor=actor["text"]), highlight=False)
     for deposit in view["deposits"]:
         where = (f"{deposit['txid']}:{deposit['vout']}" if deposit["vout"] is not None
-                 else f"{deposit['txid']}, from {deposit['from']}")
-        console.print(f"Deposit {deposit['time']:%Y-%m-%d %H:%M} {deposit['value_text']} to "
-                      f"{deposit['address']} ({where})", highlight=False)
+                 else _("%(txid)s, from %(source)s", txid=deposit["txid"],
+                        source=deposit["from"]))
+        console.print(_("Deposit %(time)s %(value)s to %(address)s (%(where)s)",
+                        time=f"{deposit['time']:%Y-%m-%d %H:%M}", value=deposit["value_text"],
+                        address=deposit["address"], where=where), highlight=False)
     if view["deposits"] and not view["banks"]:
         console.print(_("No bank set you may read holds an account of this exchange."),
                       highlight=False)
     for bank in view["banks"]:
-        console.print(f"\nSet {bank['set_id']} {bank['set_name']} ({bank['handling']}): "
-                      + ", ".join(f"{a['account_id']} ({a['holder'] or a['bank'] or '?'}, "
-                                  f"matched on {a['matched_on']})" for a in bank["accounts"]),
-                      highlight=False)
+        accounts = ", ".join(_("%(account)s (%(holder)s, matched on %(key)s)",
+                               account=a["account_id"], holder=a["holder"] or a["bank"] or "?",
+                               key=a["matched_on"]) for a in bank["accounts"])
+        console.print("\n" + _("Set %(id)s %(name)s (%(handling)s): %(accounts)s",
+                               id=bank["set_id"], name=bank["set_name"],
+                               handling=bank["handling"], accounts=accounts), highlight=False)
         table = Table("time", "id", "from", "to", "amount", "hours from deposit")
         for row in bank["transactions"]:
             table.add_row(f"{row['ts']:%Y-%m-%d %H:%M}", row["txn_id"], row["source"],

@@ -16,7 +16,7 @@ import typer
 
 from tocsin.cli.common import Table, acting_as, console, fail, transaction
 from tocsin.errors import InputError, TocsinError
-from tocsin.i18n import _, format_number, ngettext
+from tocsin.i18n import N_, _, format_number, ngettext
 from tocsin.settings import get_settings
 
 # The analytics (DuckDB, Arrow, numba) are imported inside the commands, so that loading
@@ -76,7 +76,7 @@ def cluster_cmd(
     except InputError as exc:
         raise fail(InputError.single("--change-heuristics", exc.problems[0].reason)) from None
     if round_to <= 0:
-        raise fail(InputError.single("--round-to", "must be a positive number of satoshi"))
+        raise fail(InputError.single("--round-to", N_("must be a positive number of satoshi")))
     config = ClusterConfig(min_inputs=min_inputs, min_equal_outputs=min_equal,
                            exclude_coinjoins=not keep_coinjoins, change_heuristics=names,
                            round_to=round_to)
@@ -168,7 +168,7 @@ def trace_cmd(
     config = TraceConfig(rule=rule, direction=direction, max_depth=depth,  # type: ignore[arg-type]
                          max_degree=degree, min_amount=min_amount)
     if direction not in ("forward", "backward"):
-        raise fail(InputError.single("--direction", "use forward or backward"))
+        raise fail(InputError.single("--direction", N_("use forward or backward")))
     view = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.run_trace(
         s, who, cfg, set_id, start, config, engine))
     if as_json:

@@ -69,12 +69,12 @@ def resolve_set(ref: str | None, set_dir: Path | None, as_user: str | None) -> T
 
     try:
         if (ref is None) == (set_dir is None):
-            raise InputError.single("SET", "name a registered set (id or name) or give "
-                                           "--set-dir, not both")
+            raise InputError.single("SET", N_("name a registered set (id or name) or give "
+                                              "--set-dir, not both"))
         if set_dir is not None:
             if as_user:
-                raise InputError.single("--as", "applies to registered sets; --set-dir "
-                                                "reads files outside the platform")
+                raise InputError.single("--as", N_("applies to registered sets; --set-dir "
+                                                   "reads files outside the platform"))
             return Target(path=set_dir, name=set_dir.name)
         assert ref is not None
         with transaction() as session:
@@ -276,7 +276,7 @@ def register(app: typer.Typer) -> None:
         """
         set_dir = resolve_set(set_ref, set_dir, as_user).path
         if level not in ("transaction", "account"):
-            raise fail(InputError.single("--level", "transaction or account"))
+            raise fail(InputError.single("--level", N_("transaction or account")))
         if rules:
             _score_with_rules(set_dir, limit, engine, as_json)
             return
@@ -385,7 +385,7 @@ def _targets(refs: list[str] | None, dirs: list[Path] | None, as_user: str | Non
              ) -> list[Target]:
     refs, dirs = refs or [], dirs or []
     if refs and dirs:
-        raise fail(InputError.single("SET", "name registered sets or give --set-dir, not both"))
+        raise fail(InputError.single("SET", N_("name registered sets or give --set-dir, not both")))
     if not refs and not dirs:
         return [resolve_set(None, None, as_user)]  # reports the error
     if dirs:

@@ -9,7 +9,7 @@ import typer
 
 from tocsin.cli.common import Table, acting_as, console, database, transaction
 from tocsin.errors import InputError
-from tocsin.i18n import _
+from tocsin.i18n import N_, _
 from tocsin.screening.formats import FORMATS
 
 app = typer.Typer(name="screening",
@@ -73,7 +73,7 @@ def changes(key: str = typer.Argument(..., help="List key."),
         item = lists.get_list(session, key)
         found = lists.versions(session, item)
         if not found:
-            raise InputError.single(key, "the list has no version")
+            raise InputError.single(key, N_("the list has no version"))
         shown = lists.get_version(session, item, version) if version else found[0]
         table = Table("change", "entry", "id", "fields", title=f"{item.key} version "
                       f"{shown.number}")

@@ -51,6 +51,7 @@ def _flows(folder: Path) -> list[tuple[list[str], int]]:
           "invite early", "--outcome", "partly", "--unit", "tntd-spmu"], 0),
         (["money", "ingest", "amlworld", str(AMLWORLD / "Tiny_Trans.csv"), "--patterns",
           str(AMLWORLD / "Tiny_Patterns.txt"), "--check"], 0),
+        (["money", "suggest", str(FIXTURES / "money" / "wizard" / "virements_fr.csv")], 0),
         (["money", "sets"], 0),
         (["money", "delete", "1", "--yes"], 0),
         (["money", "leftovers"], 0),
@@ -147,4 +148,5 @@ def test_the_flows_in_french_and_russian(outputs: dict[str, list[str]]) -> None:
     assert "OK : " in fr and " est valide." in fr and " корректен." in ru
     assert "Erreur : crime-areas : aucune entrée n\u2019a le code 'no_such_area'" in fr
     assert "Comptes de démonstration (fictifs" in fr
+    assert "│ Дата " in ru and "значения — даты" in ru  # messages in a table's cells
     assert "Jeu de transactions Fictional case — Operation Tidewater supprimé." in fr

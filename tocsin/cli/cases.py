@@ -147,7 +147,7 @@ def import_entities(case_id: int,
         items = entities.read_lines(file.read_bytes(), file.name)
         result = entities.import_entities(session, acting_as(session, as_user), case_id,
                                           items, file.name)
-    console.print(result.summary(), highlight=False, markup=False)
+    console.print(str(result.summary()), highlight=False, markup=False)  # translated
 
 
 @app.command()

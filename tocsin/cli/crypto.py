@@ -245,7 +245,7 @@ def exchange_links_cmd(
         console.print_json(json.dumps(view, default=str))
         return
     if view.get("note"):
-        console.print(view["note"], highlight=False)
+        console.print(str(view["note"]), highlight=False)
     for actor in view["actors"]:
         console.print(_("Tagged: %(actor)s", actor=actor["text"]), highlight=False)
     for deposit in view["deposits"]:

@@ -188,7 +188,7 @@ def suggest(
         view = Table("line", "date", "amount", "currency", "payer", "payee")
         for item in shown.rows:
             view.add_row(str(item["source_line"]), item["ts"].isoformat(sep=" "),
-                         f"{item['amount_orig']:,.2f}", item["currency_orig"],
+                         format_number(item["amount_orig"], 2), item["currency_orig"],
                          _who(item, "source"), _who(item, "target"))
         console.print(view)
     said = _("Problem:")

@@ -35,7 +35,7 @@ def import_(fmt: str = typer.Argument(..., metavar="FORMAT",
     with transaction() as session:
         report, rescreen = service.import_list(session, acting_as(session, as_user), fmt,
                                                files, key=key, title=title)
-    console.print(report.summary())
+    console.print(str(report.summary()), highlight=False)  # a message: translated by str()
     console.print(_("re-screened %(subjects)s subject(s) against %(entries)s new or changed "
                     "entries: %(alerts)s alert(s)", subjects=rescreen.subjects,
                     entries=rescreen.entries, alerts=rescreen.alerts))

@@ -429,6 +429,18 @@ def format_number(value: int | float | Decimal | None, digits: int | None = None
                                   decimal_quantization=True)
 
 
+def format_size(size: int | float) -> str:
+    """A count of bytes for people, in the language's units and figures: 812 B, 4.2 MB
+    (French 4,2 Mo, Russian 4,2 МБ); binary multiples, as file managers show them."""
+    if size < 1024:
+        return _("%(size)s B", size=format_number(size, 0))
+    if size < 1024 ** 2:
+        return _("%(size)s KB", size=format_number(size / 1024, 1))
+    if size < 1024 ** 3:
+        return _("%(size)s MB", size=format_number(size / 1024 ** 2, 1))
+    return _("%(size)s GB", size=format_number(size / 1024 ** 3, 1))
+
+
 def format_percent(value: int | float | Decimal | None, digits: int = 0) -> str:
     """A share (0.25) as a percentage in the local form: 25 %, 25 %, 25٪."""
     if value is None or value == "":

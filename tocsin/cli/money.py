@@ -12,7 +12,7 @@ import typer
 from tocsin.access.users import unit_by_code
 from tocsin.cli.common import Table, acting_as, console, fail, transaction
 from tocsin.errors import InputError, TocsinError
-from tocsin.i18n import N_, _, format_number, ngettext
+from tocsin.i18n import N_, _, format_number, format_size, ngettext
 from tocsin.money import sets
 from tocsin.money.export import EXPORT_FORMATS, Selection
 from tocsin.settings import get_settings
@@ -230,19 +230,8 @@ def list_sets(as_user: str | None = USER,
         table.add_row(str(item.id), item.name, item.owner_unit, item.created_by, item.handling,
                       item.format, format_number(item.transactions),
                       format_number(item.accounts),
-                      _("yes") if item.has_labels else _("no"), _size(item.size))
+                      _("yes") if item.has_labels else _("no"), format_size(item.size))
     console.print(table)
-
-
-def _size(size: int) -> str:
-    """Bytes for people, in the reader's units: 812 B, 4.2 MB (French: 4,2 Mo)."""
-    if size < 1024:
-        return _("%(size)s B", size=format_number(size))
-    if size < 1024 ** 2:
-        return _("%(size)s KB", size=format_number(size / 1024, 1))
-    if size < 1024 ** 3:
-        return _("%(size)s MB", size=format_number(size / 1024 ** 2, 1))
-    return _("%(size)s GB", size=format_number(size / 1024 ** 3, 1))
 
 
 @app.command()
@@ -260,13 +249,13 @@ def leftovers(remove: bool = typer.Option(False, "--remove", help="Remove what i
         return
     table = Table("kind", "path", "size", "why")
     for item in found:
-        table.add_row(item.kind, str(item.path), _size(item.size), item.reason)
+        table.add_row(item.kind, str(item.path), format_size(item.size), item.reason)
     console.print(table)
     if remove:
         freed = sets.remove_leftovers(found)
         console.print(ngettext("Removed %(count)s leftover, %(size)s.",
                                "Removed %(count)s leftovers, %(size)s.", len(found),
-                               count=len(found), size=_size(freed)), highlight=False)
+                               count=len(found), size=format_size(freed)), highlight=False)
 
 
 @app.command()

@@ -13,7 +13,7 @@ from tocsin.coherence.analysis import Options, coverage_for, run
 from tocsin.coherence.coverage import DIMENSIONS, Period
 from tocsin.coherence.tables import VERDICTS
 from tocsin.coherence.threats import import_indicators
-from tocsin.i18n import N_, _
+from tocsin.i18n import N_, _, gettext
 
 app = typer.Typer(name="coherence", no_args_is_help=True,
                   help="Threat picture, coverage, gaps, duplicates and recommendations.")
@@ -127,7 +127,8 @@ def duplicates(limit: int = typer.Option(20, help="How many pairs to show."),
     for c in analysis.candidates:
         judged = " — " + _("judged %(verdict)s", verdict=c.judgement.verdict) \
             if c.judgement else ""
-        console.print(f"[bold]{c.key(p)}[/] {c.score:.2f} {c.kind}{judged}: "
+        kind = gettext(c.kind)  # one of overlaps.KIND_TERMS
+        console.print(f"[bold]{c.key(p)}[/] {c.score:.2f} {kind}{judged}: "
                       f"{p.identifiers[c.a]} / {p.identifiers[c.b]}", highlight=False)
         for reason in c.reasons:
             console.print(f"    {reason}", highlight=False)

@@ -7,13 +7,18 @@ from pathlib import Path
 import typer
 
 from tocsin.cli.common import Table, acting_as, console, transaction
-from tocsin.i18n import N_, _, ngettext
+from tocsin.i18n import N_, _, format_money, format_number, gettext, ngettext
 
 app = typer.Typer(name="cases", help="Cases and asset recovery: list cases, show one with its "
                   "assets and requests, reminders, statistics, request letters, the authorities "
                   "directory.", no_args_is_help=True)
 
 AS = typer.Option(None, "--as", help="Act as this user (default: the platform itself).")
+
+
+def _term(code: str) -> str:
+    """A stored code (``in_execution``) in the catalogs' words, as the case pages show it."""
+    return gettext(code.replace("_", " "))
 
 
 @app.command("list")
@@ -44,19 +49,21 @@ def show(case_id: int, as_user: str | None = AS) -> None:
 
     with transaction() as session:
         case = records.get_case(session, acting_as(session, as_user), case_id)
-        console.print(f"[bold]{case.reference}[/] {case.title} ({case.status}) "
+        console.print(f"[bold]{case.reference}[/] {case.title} ({_term(case.status)}) "
                       f"TLP:{case.handling}", highlight=False)
         table = Table("asset", "kind", "stage", "value", "cost so far", "net proceeds")
         for a in case.assets:
             f = assets.figures(a)
-            table.add_row(f"{a.id} {a.description}", a.kind, a.stage,
-                          f"{f.current_value:,.2f} {a.currency}", f"{f.accumulated_cost:,.2f}",
-                          "" if f.net_proceeds is None else f"{f.net_proceeds:,.2f}")
+            table.add_row(f"{a.id} {a.description}", _term(a.kind), _term(a.stage),
+                          format_money(f.current_value, a.currency),
+                          format_number(f.accumulated_cost, 2),
+                          "" if f.net_proceeds is None else format_number(f.net_proceeds, 2))
         console.print(table)
         for r in case.requests:
             console.print("  " + _("request %(id)s: %(kind)s %(direction)s %(country)s — "
-                                   "%(status)s", id=r.id, kind=r.kind, direction=r.direction,
-                                   country=r.counterpart_country, status=r.status),
+                                   "%(status)s", id=r.id, kind=r.kind.upper(),
+                                   direction=_term(r.direction), country=r.counterpart_country,
+                                   status=_term(r.status)),
                           highlight=False, markup=False)
         for m in records.timeline(case):
             console.print(f"  {m.on} {m.text}", highlight=False, markup=False)

@@ -29,8 +29,10 @@ FOLDER = "<folder>"  # each language's platform folder, the same in every run's 
 ENGLISH_RUN = re.compile(r"\b[a-z]{2,}(?: [a-z]{2,}){2}\b")
 #: A message's text between its placeholders, of two words or more.
 PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)s|%%")
-#: Catalog words that are also data the flows print as stored: a fictional programme's title.
-DATA = {"Central Asia"}
+#: Catalog words that are also data the flows print as stored: a fictional programme's title,
+#: a case's exchanges as recorded ("… (UNTOC art. 18) request …", "Ministry of Justice of the
+#: requested State").
+DATA = {"Central Asia", "UNTOC art. 18", "of the"}
 
 
 def _flows(folder: Path) -> list[tuple[list[str], int]]:
@@ -51,6 +53,7 @@ def _flows(folder: Path) -> list[tuple[list[str], int]]:
           "invite early", "--outcome", "partly", "--unit", "tntd-spmu"], 0),
         (["money", "ingest", "amlworld", str(AMLWORLD / "Tiny_Trans.csv"), "--patterns",
           str(AMLWORLD / "Tiny_Patterns.txt"), "--check"], 0),
+        (["cases", "show", "1"], 0),
         (["money", "suggest", str(FIXTURES / "money" / "wizard" / "virements_fr.csv")], 0),
         (["money", "sets"], 0),
         (["money", "delete", "1", "--yes"], 0),
@@ -149,4 +152,5 @@ def test_the_flows_in_french_and_russian(outputs: dict[str, list[str]]) -> None:
     assert "Erreur : crime-areas : aucune entrée n\u2019a le code 'no_such_area'" in fr
     assert "Comptes de démonstration (fictifs" in fr
     assert "│ Дата " in ru and "значения — даты" in ru  # messages in a table's cells
+    assert "Gel : Balance of foreign account ACC00002472 (fictional) — ordonnance" in fr
     assert "Jeu de transactions Fictional case — Operation Tidewater supprimé." in fr

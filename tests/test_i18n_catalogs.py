@@ -140,13 +140,18 @@ def extracted() -> set[str]:
 
 
 def _marking_calls(tree: ast.AST) -> Iterator[ast.Call]:
-    """Calls of ``N_`` and ``_`` (as names or attributes: ``i18n.N_``)."""
+    """Calls of ``N_``, ``_`` and ``ngettext`` (as names or attributes: ``i18n.N_``)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else \
                 node.func.attr if isinstance(node.func, ast.Attribute) else ""
-            if name in ("N_", "_"):
+            if name in ("N_", "_", "ngettext"):
                 yield node
+
+
+def _plural(call: ast.Call) -> bool:
+    return (call.func.id if isinstance(call.func, ast.Name) else
+            call.func.attr if isinstance(call.func, ast.Attribute) else "") == "ngettext"
 
 
 def marking_problems(source: str, where: str) -> list[str]:
@@ -161,14 +166,20 @@ def marking_problems(source: str, where: str) -> list[str]:
         if id(call) in hidden:
             found.append(f"{at}: marked inside an f-string, where the extractor cannot see it")
             continue
-        if not call.args or not (isinstance(call.args[0], ast.Constant)
-                                 and isinstance(call.args[0].value, str)):
+        texts = call.args[:2] if _plural(call) else call.args[:1]
+        if not texts or not all(isinstance(t, ast.Constant) and isinstance(t.value, str)
+                                for t in texts):
             found.append(f"{at}: the message is not a literal string")
             continue
         if any(k.arg is None for k in call.keywords):
             found.append(f"{at}: values given as **mapping cannot be checked")
             continue
-        wanted = set(re.findall(r"%\(([a-z_0-9]+)\)s", call.args[0].value))
+        named = [set(re.findall(r"%\(([a-z_0-9]+)\)s", str(t.value)))  # type: ignore[attr-defined]
+                 for t in texts]
+        if named[0] != named[-1]:
+            found.append(f"{at}: the singular and the plural name different placeholders")
+            continue
+        wanted = named[0]
         given = {k.arg for k in call.keywords if k.arg}
         if wanted != given:
             found.append(f"{at}: placeholders {sorted(wanted)} but values {sorted(given)}")
@@ -177,13 +188,16 @@ def marking_problems(source: str, where: str) -> list[str]:
 
 def test_the_python_checker_finds_unextractable_and_unfilled_messages() -> None:
     source = ('N_("ok %(n)s", n=1)\nN_(f"{x} bad")\nN_("missing %(n)s")\n'
-              'i18n._("extra", n=2)\n_(label)\nN_("fine")\nf"[b]{_(\'Error:\')}[/]"\n')
+              'i18n._("extra", n=2)\n_(label)\nN_("fine")\nf"[b]{_(\'Error:\')}[/]"\n'
+              'ngettext("%(n)s file", "%(n)s files", n, n=n)\n'
+              'ngettext("a file", "%(n)s files", n, n=n)\n')
     assert marking_problems(source, "x.py") == [
         "x.py:2: the message is not a literal string",
         "x.py:3: placeholders ['n'] but values []",
         "x.py:4: placeholders [] but values ['n']",
         "x.py:5: the message is not a literal string",
-        "x.py:7: marked inside an f-string, where the extractor cannot see it",
+        "x.py:9: the singular and the plural name different placeholders",
+        "x.py:7: marked inside an f-string, where the extractor cannot see it",  # deeper
     ]
 
 

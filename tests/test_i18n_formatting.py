@@ -102,3 +102,13 @@ def test_region_names_are_shown_in_the_readers_language() -> None:
     assert str.__str__(place) == "Central Asia"
     assert place.translated("ru") == "Центральная Азия"
     assert place.translated("fr") == "Asie centrale"
+
+
+def test_sizes_in_the_readers_units_and_figures() -> None:
+    shown = {}
+    for language in ("en", "fr", "ru"):
+        with i18n.using(language):
+            shown[language] = [i18n.format_size(n) for n in (812, 1300, 1_153_434, 5 * 1024 ** 3)]
+    assert shown["en"] == ["812 B", "1.3 KB", "1.1 MB", "5.0 GB"]
+    assert shown["fr"] == ["812 o", "1,3 Ko", "1,1 Mo", "5,0 Go"]
+    assert shown["ru"] == ["812 Б", "1,3 КБ", "1,1 МБ", "5,0 ГБ"]

@@ -33,7 +33,7 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.reason}"
+        return str(located(self.location, self.reason))  # French: "ligne 3 : …"
 
 
 class InputError(TocsinError):

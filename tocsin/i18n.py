@@ -330,8 +330,12 @@ def gettext(message: str) -> str:
     return translations(current()).gettext(message)
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translations(current()).ngettext(singular, plural, n)
+def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
+    """The form of ``singular``/``plural`` the current language uses for ``n`` (Russian
+    has three), with ``%(name)s`` placeholders filled in from ``values``; both forms must
+    name the same placeholders, ``n``'s too (Russian says "21 файл", form one)."""
+    text = translations(current()).ngettext(singular, plural, n)
+    return text % values if values else text
 
 
 def _(message: str, **values: object) -> str:
@@ -423,6 +427,18 @@ def format_number(value: int | float | Decimal | None, digits: int | None = None
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     return numbers.format_decimal(value, format=pattern, locale=_locale(current()),
                                   decimal_quantization=True)
+
+
+def format_size(size: int | float) -> str:
+    """A count of bytes for people, in the language's units and figures: 812 B, 4.2 MB
+    (French 4,2 Mo, Russian 4,2 МБ); binary multiples, as file managers show them."""
+    if size < 1024:
+        return _("%(size)s B", size=format_number(size, 0))
+    if size < 1024 ** 2:
+        return _("%(size)s KB", size=format_number(size / 1024, 1))
+    if size < 1024 ** 3:
+        return _("%(size)s MB", size=format_number(size / 1024 ** 2, 1))
+    return _("%(size)s GB", size=format_number(size / 1024 ** 3, 1))
 
 
 def format_percent(value: int | float | Decimal | None, digits: int = 0) -> str:

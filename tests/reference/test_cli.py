@@ -46,4 +46,4 @@ def test_show_rejects_unknown_kind_and_code() -> None:
     assert runner.invoke(app, ["show", "treaties"]).exit_code == 2
     missing = runner.invoke(app, ["show", "states", "XK"])
     assert missing.exit_code == 1
-    assert "unknown state 'XK'" in missing.output
+    assert "states: no entry has the code 'XK'" in missing.output

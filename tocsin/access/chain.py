@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Table, func, select, update
 
 from tocsin.access.tables import AuditChainHead, AuditEntry
 from tocsin.errors import TocsinError
+from tocsin.i18n import N_
 
 GENESIS = "0" * 64
 HEAD_ID = 1
@@ -140,21 +141,22 @@ def verify(conn: Connection, key: bytes, limit: int = 1000) -> Verification:
 
     head = conn.execute(select(_head).where(_head.c.id == HEAD_ID)).first()
     if head is None:
-        found("head", "the chain head row is missing")
+        found("head", N_("the chain head row is missing"))
     else:
         report.head_seq, report.head_hash = head.seq, head.last_hash
         genesis = head.seq == 0 and head.last_hash == GENESIS and head.mac is None
         if not genesis and not hmac.compare_digest(head.mac or "",
                                                    head_mac(key, head.seq, head.last_hash)):
-            found("head", f"the chain head (position {head.seq}) does not carry a valid HMAC: "
-                  "it was altered, or the audit key differs from the one that wrote it")
+            found("head", N_("the chain head (position %(position)s) does not carry a valid "
+                             "HMAC: it was altered, or the audit key differs from the one that "
+                             "wrote it", position=head.seq))
 
     first_chained_id = conn.execute(
         select(func.min(_log.c.id)).where(_log.c.seq.is_not(None))).scalar()
     for row in conn.execute(select(_log.c.id).where(_log.c.seq.is_(None)).order_by(_log.c.id)):
         if first_chained_id is not None and row.id > first_chained_id:
-            found("forged", f"row id {row.id} has no place in the chain: it was inserted "
-                  "outside the platform")
+            found("forged", N_("row id %(id)s has no place in the chain: it was inserted "
+                               "outside the platform", id=row.id))
         else:
             report.unchained += 1
 
@@ -163,23 +165,27 @@ def verify(conn: Connection, key: bytes, limit: int = 1000) -> Verification:
         report.rows += 1
         if row.seq > expected:
             gap = f"{expected}" if row.seq == expected + 1 else f"{expected}-{row.seq - 1}"
-            found("deleted", f"rows at position {gap} are missing (deleted)")
+            found("deleted", N_("rows at position %(gap)s are missing (deleted)", gap=gap))
         elif row.prev_hash != prev:
-            found("deleted", f"row {row.seq} (id {row.id}) does not follow row {row.seq - 1}: "
-                  "a row between them was deleted or replaced")
+            found("deleted", N_("row %(position)s (id %(id)s) does not follow row "
+                                "%(previous)s: a row between them was deleted or replaced",
+                                position=row.seq, id=row.id, previous=row.seq - 1))
         if not hmac.compare_digest(row.row_hash or "",
                                    row_mac(key, row.seq, row.prev_hash or "", row._mapping)):
-            found("altered", f"row {row.seq} (id {row.id}, {row.action} by {row.username!r}) "
-                  "does not match its HMAC: it was altered or forged")
+            found("altered", N_("row %(position)s (id %(id)s, %(action)s by %(user)s) does not "
+                                "match its HMAC: it was altered or forged", position=row.seq,
+                                id=row.id, action=row.action, user=repr(row.username)))
         if head is not None and row.seq > head.seq:
-            found("forged", f"row {row.seq} (id {row.id}) lies beyond the chain head "
-                  f"({head.seq}): it was inserted outside the platform")
+            found("forged", N_("row %(position)s (id %(id)s) lies beyond the chain head "
+                               "(%(head)s): it was inserted outside the platform",
+                               position=row.seq, id=row.id, head=head.seq))
         expected, prev, last_hash = row.seq + 1, row.row_hash or "", row.row_hash or ""
     if head is not None:
         if expected - 1 < head.seq:
             gap = f"{expected}" if head.seq == expected else f"{expected}-{head.seq}"
-            found("deleted", f"rows at position {gap} were cut off the end of the log")
+            found("deleted", N_("rows at position %(gap)s were cut off the end of the log",
+                                gap=gap))
         elif expected - 1 == head.seq and last_hash != head.last_hash:
-            found("altered", f"the last row ({head.seq}) is not the one the chain head "
-                  "recorded: it was replaced")
+            found("altered", N_("the last row (%(position)s) is not the one the chain head "
+                                "recorded: it was replaced", position=head.seq))
     return report

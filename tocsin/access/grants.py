@@ -64,31 +64,41 @@ def check(conn: Connection) -> GrantReport:
                          {"t": AUDIT_LOG}).scalar() or "?"
     report = GrantReport(role=role, owner=owner)
     if superuser:
-        report.findings.append(f"{role} is a superuser: it can do anything to the audit log")
+        report.findings.append(N_("%(role)s is a superuser: it can do anything to the audit "
+                                  "log", role=role))
     if owner == role or conn.execute(text("SELECT pg_has_role(current_user, :o, 'USAGE')"),
                                      {"o": owner}).scalar():
-        report.findings.append(f"{role} owns the audit log (or acts as its owner {owner}): "
-                               "it can alter or drop the table and disable its triggers")
+        report.findings.append(N_("%(role)s owns the audit log (or acts as its owner "
+                                  "%(owner)s): it can alter or drop the table and disable its "
+                                  "triggers", role=role, owner=owner))
     for table, privileges in ((AUDIT_LOG, ("UPDATE", "DELETE", "TRUNCATE", "TRIGGER")),
                               (CHAIN_HEAD, ("DELETE", "TRUNCATE"))):
         for privilege in privileges:
             if conn.execute(text("SELECT has_table_privilege(current_user, :t, :p)"),
                             {"t": table, "p": privilege}).scalar():
-                report.findings.append(f"{role} has {privilege} on {table}")
+                report.findings.append(N_("%(role)s has %(privilege)s on %(table)s", role=role,
+                                          privilege=privilege, table=table))
     for table in (AUDIT_LOG, CHAIN_HEAD):
         triggers = conn.execute(text(
             "SELECT tgname, tgenabled FROM pg_trigger "
             "WHERE tgrelid = CAST(:t AS regclass) AND NOT tgisinternal"), {"t": table}).all()
         if not triggers:
-            report.findings.append(f"{table} has no trigger refusing changes")
+            report.findings.append(N_("%(table)s has no trigger refusing changes",
+                                      table=table))
         for name, enabled in triggers:
             if enabled == "D":
-                report.findings.append(f"trigger {name} on {table} is disabled")
+                report.findings.append(N_("trigger %(name)s on %(table)s is disabled",
+                                          name=name, table=table))
             else:
-                report.facts.append(f"trigger {name} on {table} is enabled")
+                report.facts.append(N_("trigger %(name)s on %(table)s is enabled", name=name,
+                                       table=table))
     for privilege in ("SELECT", "INSERT"):
         allowed = conn.execute(text("SELECT has_table_privilege(current_user, :t, :p)"),
                                {"t": AUDIT_LOG, "p": privilege}).scalar()
-        report.facts.append(f"{role} {'has' if allowed else 'lacks'} {privilege} on {AUDIT_LOG}")
-    report.facts.append(f"{AUDIT_LOG} is owned by {owner}")
+        report.facts.append(
+            N_("%(role)s has %(privilege)s on %(table)s", role=role, privilege=privilege,
+               table=AUDIT_LOG) if allowed else
+            N_("%(role)s lacks %(privilege)s on %(table)s", role=role, privilege=privilege,
+               table=AUDIT_LOG))
+    report.facts.append(N_("%(table)s is owned by %(owner)s", table=AUDIT_LOG, owner=owner))
     return report

@@ -36,6 +36,7 @@ from tocsin.cases.spec import (
     ValuationSpec,
 )
 from tocsin.cases.tables import Authority, Case
+from tocsin.i18n import N_, Number
 from tocsin.money.tables import TransactionSet
 from tocsin.settings import Settings
 
@@ -68,13 +69,13 @@ def load(session: Session, settings: Settings) -> str:
     existing = session.scalar(unguarded_select(Case.id, why=PLATFORM)
                               .where(Case.reference == REFERENCE))
     if existing is not None:
-        return f"{TITLE}: already present (case {existing})"
+        return N_("%(title)s: already present (case %(id)s)", title=TITLE, id=existing)
     system = Principal.system()
     added = requests.load_directory(session, system, DIRECTORY)
     item = session.scalar(unguarded_select(TransactionSet, why=PLATFORM)
                           .where(TransactionSet.name == DEMO_NAME))
     if item is None:
-        return f"{TITLE}: skipped, the fictional transaction set is missing"
+        return N_("%(title)s: skipped, the fictional transaction set is missing", title=TITLE)
     set_dir = sets.set_path(settings, item)
     source = start_account(set_dir)
     trace = jobs.trace_now(session, system, settings, item.id, [source], [],
@@ -154,5 +155,7 @@ def load(session: Session, settings: Settings) -> str:
         title="Send the disposal and sharing request (fictional)",
         due_on=date.today() + timedelta(days=7), assignee="analyst"))
     value = Decimal(str(end["amount"])).quantize(Decimal("0.01"))
-    return (f"{TITLE}: traced {value:,} {asset.currency} to {end['account']} ({country}), "
-            f"frozen and confiscated, MLA request executed; {added} fictional authorities")
+    return N_("%(title)s: traced %(value)s %(currency)s to %(account)s (%(country)s), frozen "
+              "and confiscated, MLA request executed; %(added)s fictional authorities",
+              title=TITLE, value=Number(value, 2), currency=asset.currency,
+              account=end["account"], country=country, added=added)

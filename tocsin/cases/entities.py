@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from tocsin.access.principal import Principal
 from tocsin.cases.records import audit_case, entity, writable_case
 from tocsin.cases.tables import SUBJECT_SCHEMAS, CaseNote, Subject
-from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_
+from tocsin.errors import InputError, Problem, located
+from tocsin.i18n import N_, Joined
 from tocsin.screening.readers.ftm import entity_problem
 
 #: Most entities one import takes (a case's subjects are people, not a registry).
@@ -46,15 +46,18 @@ class EntityImport:
     left_out: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = f"FollowTheMoney import of {self.source}: {len(self.added)} subject(s) added"
+        """English as text (the case's note keeps it), in the reader's language shown."""
         if not self.left_out:
-            return text + "."
-        lines = [f"- {p.location}: {p.reason}" for p in self.left_out[:NOTE_ITEMS]]
+            return N_("FollowTheMoney import of %(source)s: %(count)s subject(s) added.",
+                      source=self.source, count=len(self.added))
+        items: list[str] = [located(p.location, p.reason) for p in self.left_out[:NOTE_ITEMS]]
         more = len(self.left_out) - NOTE_ITEMS
         if more > 0:
-            lines.append(f"- and {more} more")
-        return (f"{text}; {len(self.left_out)} entit(ies) not held by the case:\n"
-                + "\n".join(lines))
+            items.append(N_("and %(count)s more", count=more))
+        return N_("FollowTheMoney import of %(source)s: %(count)s subject(s) added; %(left)s "
+                  "entit(ies) not held by the case:\n- %(items)s", source=self.source,
+                  count=len(self.added), left=len(self.left_out),
+                  items=Joined(items, "\n- "))
 
 
 def read_lines(data: bytes, source: str) -> list[tuple[str, dict[str, Any]]]:

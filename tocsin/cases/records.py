@@ -9,7 +9,7 @@ with ``need_to_know`` set is readable only by its team (and administrators), whi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -41,7 +41,7 @@ from tocsin.cases.tables import (
     Subject,
 )
 from tocsin.errors import InputError, NotFound, Problem
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Message
 from tocsin.money.tables import TransactionSet
 from tocsin.taskforce.lessons import codes
 
@@ -468,30 +468,60 @@ class Moment:
     text: str
 
 
+#: A stage an asset reached, as the timeline says it (the identification has its own line).
+_STAGE_MOMENTS: dict[str, Callable[[str], Message]] = {
+    "trace": lambda asset: N_("Trace: %(asset)s", asset=asset),
+    "freeze": lambda asset: N_("Freeze: %(asset)s", asset=asset),
+    "seize": lambda asset: N_("Seize: %(asset)s", asset=asset),
+    "confiscate": lambda asset: N_("Confiscate: %(asset)s", asset=asset),
+    "manage": lambda asset: N_("Manage: %(asset)s", asset=asset),
+    "dispose": lambda asset: N_("Dispose: %(asset)s", asset=asset),
+}
+
+
+def _term(code: str) -> Message:
+    """A stored code (``in_execution``) as the catalogs' words, translated where shown."""
+    return Message(code.replace("_", " "))
+
+
 def timeline(case: Case) -> list[Moment]:
-    """Everything dated in the case, oldest first."""
-    moments = [Moment(case.opened_on, "case", f"Case {case.reference} opened")]
+    """Everything dated in the case, oldest first; the texts are messages, English as text
+    and in the reader's language where shown (the case page, ``tocsin cases show``)."""
+    moments = [Moment(case.opened_on, "case",
+                      N_("Case %(reference)s opened", reference=case.reference))]
     if case.closed_on:
-        moments.append(Moment(case.closed_on, "case", "Case closed"))
-    moments += [Moment(_day(n.at), "note", f"Note by {n.author}: {n.text[:120]}")
-                for n in case.notes]
-    moments += [Moment(t.due_on, "task", f"Task due: {t.title}"
-                       + (" (done)" if t.status == "done" else "")) for t in case.tasks]
+        moments.append(Moment(case.closed_on, "case", N_("Case closed")))
+    moments += [Moment(_day(n.at), "note", N_("Note by %(author)s: %(text)s", author=n.author,
+                                              text=n.text[:120])) for n in case.notes]
+    moments += [Moment(t.due_on, "task", N_("Task due: %(title)s (done)", title=t.title)
+                       if t.status == "done" else N_("Task due: %(title)s", title=t.title))
+                for t in case.tasks]
     for asset in case.assets:
         moments.append(Moment(asset.identified_on, "asset",
-                              f"Asset identified: {asset.description}"))
-        moments += [Moment(s.on_date, "stage", f"{s.stage.capitalize()}: {asset.description}"
-                           + (f" — order {s.order_reference}" if s.order_reference else ""))
-                    for s in asset.stages if s.stage != "identify"]
+                              N_("Asset identified: %(asset)s", asset=asset.description)))
+        for s in asset.stages:
+            if s.stage == "identify":
+                continue
+            said = _STAGE_MOMENTS[s.stage](asset.description) if s.stage in _STAGE_MOMENTS \
+                else N_("%(stage)s: %(asset)s", stage=_term(s.stage), asset=asset.description)
+            moments.append(Moment(s.on_date, "stage", N_(
+                "%(moment)s — order %(order)s", moment=said, order=s.order_reference)
+                if s.order_reference else said))
         if asset.sold_on:
-            moments.append(Moment(asset.sold_on, "stage",
-                                  f"Interlocutory sale: {asset.description}"))
+            moments.append(Moment(asset.sold_on, "stage", N_("Interlocutory sale: %(asset)s",
+                                                             asset=asset.description)))
     for req in case.requests:
-        label = f"{req.kind.upper()} request {req.reference or req.id} ({req.direction})"
-        moments += [Moment(h.on_date, "request", f"{label}: {h.status.replace('_', ' ')}"
-                           + (f" — {h.article}" if h.article else "")) for h in req.history]
-    moments += [Moment(_day(e.at), "exchange", f"{e.direction.capitalize()}: {e.what} "
-                       f"({'to' if e.direction == 'sent' else 'from'} {e.counterpart})")
+        for h in req.history:
+            said = N_("%(kind)s request %(reference)s (%(direction)s): %(status)s",
+                      kind=req.kind.upper(), reference=req.reference or req.id,
+                      direction=_term(req.direction), status=_term(h.status))
+            moments.append(Moment(h.on_date, "request", N_(
+                "%(moment)s — %(article)s", moment=said, article=h.article)
+                if h.article else said))
+    moments += [Moment(_day(e.at), "exchange", N_(
+        "Sent: %(what)s (to %(counterpart)s)", what=e.what, counterpart=e.counterpart)
+        if e.direction == "sent" else N_("Received: %(what)s (from %(counterpart)s)",
+                                         what=e.what, counterpart=e.counterpart))
                 for e in case.exchanges]
     return sorted(moments, key=lambda m: (m.on, m.kind))
 

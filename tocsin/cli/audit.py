@@ -46,20 +46,27 @@ def verify() -> None:
     """
     from tocsin.access import chain
     from tocsin.cli.common import console, database, err_console
+    from tocsin.i18n import _
     from tocsin.settings import get_settings
 
     key = get_settings().audit_hmac_key()
     with database() as db, db.engine.connect() as conn:
         report = chain.verify(conn, key)
-    console.print(f"Checked {report.rows} chained rows; chain head at position "
-                  f"{report.head_seq}, hash {report.head_hash}")
+    console.print(_("Checked %(rows)s chained rows; chain head at position %(position)s, hash "
+                    "%(hash)s", rows=report.rows, position=report.head_seq,
+                    hash=report.head_hash), highlight=False)
     if report.unchained:
-        console.print(f"{report.unchained} older rows predate the hash chain (not checked)")
+        console.print(_("%(count)s older rows predate the hash chain (not checked)",
+                        count=report.unchained))
     if report.ok:
-        console.print("[bold green]The audit log is intact.[/]")
+        intact = _("The audit log is intact.")
+        console.print(f"[bold green]{intact}[/]")
         return
+    kinds = {"head": _("head:"), "forged": _("forged:"), "deleted": _("deleted:"),
+             "altered": _("altered:")}
     for finding in report.findings:
-        err_console.print(f"[bold red]{finding.kind}:[/] {finding.message}", highlight=False)
+        kind = kinds.get(finding.kind, f"{finding.kind}:")
+        err_console.print(f"[bold red]{kind}[/] {finding.message}", highlight=False)
     raise typer.Exit(code=1)
 
 
@@ -76,6 +83,7 @@ def grants(
     """
     from tocsin.access import grants as audit_grants
     from tocsin.cli.common import console, database, err_console
+    from tocsin.i18n import _
 
     if sql:
         for statement in audit_grants.grant_statements(sql):
@@ -83,12 +91,15 @@ def grants(
         return
     with database() as db, db.engine.connect() as conn:
         report = audit_grants.check(conn)
-    console.print(f"Connected as {report.role}; the audit log belongs to {report.owner}.")
+    console.print(_("Connected as %(role)s; the audit log belongs to %(owner)s.",
+                    role=report.role, owner=report.owner), highlight=False)
     for fact in report.facts:
         console.print(f"  {fact}", highlight=False)
     if report.ok:
-        console.print(f"[bold green]{report.role} cannot alter, delete or drop audit rows.[/]")
+        safe = _("%(role)s cannot alter, delete or drop audit rows.", role=report.role)
+        console.print(f"[bold green]{safe}[/]", highlight=False)
         return
     for finding in report.findings:
-        err_console.print(f"[bold red]can:[/] {finding}", highlight=False)
+        can = _("can:")
+        err_console.print(f"[bold red]{can}[/] {finding}", highlight=False)
     raise typer.Exit(code=1)

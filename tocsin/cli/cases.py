@@ -7,12 +7,18 @@ from pathlib import Path
 import typer
 
 from tocsin.cli.common import Table, acting_as, console, transaction
+from tocsin.i18n import N_, _, format_money, format_number, gettext, ngettext
 
 app = typer.Typer(name="cases", help="Cases and asset recovery: list cases, show one with its "
                   "assets and requests, reminders, statistics, request letters, the authorities "
                   "directory.", no_args_is_help=True)
 
 AS = typer.Option(None, "--as", help="Act as this user (default: the platform itself).")
+
+
+def _term(code: str) -> str:
+    """A stored code (``in_execution``) in the catalogs' words, as the case pages show it."""
+    return gettext(code.replace("_", " "))
 
 
 @app.command("list")
@@ -43,18 +49,22 @@ def show(case_id: int, as_user: str | None = AS) -> None:
 
     with transaction() as session:
         case = records.get_case(session, acting_as(session, as_user), case_id)
-        console.print(f"[bold]{case.reference}[/] {case.title} ({case.status}) "
+        console.print(f"[bold]{case.reference}[/] {case.title} ({_term(case.status)}) "
                       f"TLP:{case.handling}", highlight=False)
         table = Table("asset", "kind", "stage", "value", "cost so far", "net proceeds")
         for a in case.assets:
             f = assets.figures(a)
-            table.add_row(f"{a.id} {a.description}", a.kind, a.stage,
-                          f"{f.current_value:,.2f} {a.currency}", f"{f.accumulated_cost:,.2f}",
-                          "" if f.net_proceeds is None else f"{f.net_proceeds:,.2f}")
+            table.add_row(f"{a.id} {a.description}", _term(a.kind), _term(a.stage),
+                          format_money(f.current_value, a.currency),
+                          format_number(f.accumulated_cost, 2),
+                          "" if f.net_proceeds is None else format_number(f.net_proceeds, 2))
         console.print(table)
         for r in case.requests:
-            console.print(f"  request {r.id}: {r.kind} {r.direction} {r.counterpart_country} "
-                          f"— {r.status}", highlight=False, markup=False)
+            console.print("  " + _("request %(id)s: %(kind)s %(direction)s %(country)s — "
+                                   "%(status)s", id=r.id, kind=r.kind.upper(),
+                                   direction=_term(r.direction), country=r.counterpart_country,
+                                   status=_term(r.status)),
+                          highlight=False, markup=False)
         for m in records.timeline(case):
             console.print(f"  {m.on} {m.text}", highlight=False, markup=False)
 
@@ -116,7 +126,9 @@ def stats(by: str = typer.Option("year", help="Dimensions, comma-separated: year
         rows = library.aggregate(library.facts(session, principal), dims)
         if output is not None:
             output.write_text(library.to_csv(session, principal, rows, dims), encoding="utf-8")
-            console.print(f"{len(rows)} rows written to {output}", highlight=False)
+            console.print(ngettext("%(count)s row written to %(path)s",
+                                   "%(count)s rows written to %(path)s", len(rows),
+                                   count=len(rows), path=str(output)), highlight=False)
             return
     table = Table(*library.headers(dims))
     for r in rows:
@@ -137,12 +149,12 @@ def import_entities(case_id: int,
     from tocsin.errors import InputError
 
     if not file.is_file():
-        raise InputError.single(str(file), "file not found")
+        raise InputError.single(str(file), N_("file not found"))
     with transaction() as session:
         items = entities.read_lines(file.read_bytes(), file.name)
         result = entities.import_entities(session, acting_as(session, as_user), case_id,
                                           items, file.name)
-    console.print(result.summary(), highlight=False, markup=False)
+    console.print(str(result.summary()), highlight=False, markup=False)  # translated
 
 
 @app.command()
@@ -159,8 +171,9 @@ def letter(request_id: int,
     with transaction() as session:
         document = letters.generate(session, acting_as(session, as_user), request_id, format)
         output.write_bytes(document.content)
-        console.print(f"version {document.version} written to {output} "
-                      f"(sha256 {document.sha256[:12]}…)", highlight=False)
+        console.print(_("version %(version)s written to %(path)s (sha256 %(digest)s…)",
+                        version=document.version, path=str(output),
+                        digest=document.sha256[:12]), highlight=False)
 
 
 @app.command()
@@ -177,9 +190,11 @@ def authorities(load: Path | None = typer.Option(None, help="Load entries from t
     with transaction() as session:
         if load is not None:
             added = library.load_directory(session, acting_as(session, as_user), load)
-            console.print(f"{added} entries added", highlight=False)
+            console.print(ngettext("%(count)s entry added", "%(count)s entries added", added,
+                                   count=added), highlight=False)
         table = Table("State", "kind", "authority", "languages", "source", "as of")
         for a in library.list_authorities(session, country):
-            table.add_row(a.country, a.kind, a.name + (" (fictional)" if a.fictional else ""),
+            fictional = " " + _("(fictional)") if a.fictional else ""
+            table.add_row(a.country, a.kind, a.name + fictional,
                           ", ".join(a.languages), a.source, a.as_of.isoformat())
     console.print(table)

@@ -13,7 +13,7 @@ from tocsin.coherence.analysis import Options, coverage_for, run
 from tocsin.coherence.coverage import DIMENSIONS, Period
 from tocsin.coherence.tables import VERDICTS
 from tocsin.coherence.threats import import_indicators
-from tocsin.i18n import N_
+from tocsin.i18n import N_, _, gettext
 
 app = typer.Typer(name="coherence", no_args_is_help=True,
                   help="Threat picture, coverage, gaps, duplicates and recommendations.")
@@ -46,7 +46,8 @@ def threats_import(
     with transaction() as session:
         result = import_indicators(session, acting_as(session, user), file, unit=unit,
                                    default_handling=handling)
-    console.print(f"Imported {file.name}: {result}.")
+    console.print(_("Imported %(file)s: %(result)s.", file=file.name, result=str(result)),
+                  highlight=False)
 
 
 @app.command("groups")
@@ -57,7 +58,8 @@ def groups_(user: str | None = USER) -> None:
     """
     with transaction() as session:
         ranked, used = group_scores.ranking(session, acting_as(session, user))
-    console.print("Weights: " + ", ".join(f"{k} {v:g}" for k, v in used.items()))
+    console.print(_("Weights: %(weights)s", weights=", ".join(f"{k} {v:g}"
+                                                              for k, v in used.items())))
     table = Table("rank", "group", "score", "complete", "crime areas", "countries")
     for g in ranked:
         table.add_row(str(g.rank), g.name, f"{g.score:.0f}", f"{g.completeness:.0%}",
@@ -100,7 +102,8 @@ def gaps_(year: int | None = YEAR, geo: str = GEO, user: str | None = USER) -> N
     with transaction() as session:
         analysis = run(session, acting_as(session, user), _options(year, geo))
     names = analysis.inputs.names
-    console.print(f"Threat year {analysis.year}; coverage {analysis.period}.")
+    console.print(_("Threat year %(year)s; coverage %(period)s.", year=analysis.year,
+                    period=str(analysis.period)))
     currency = analysis.portfolio.currency
     for i, g in enumerate(analysis.gaps, 1):
         console.print(f"{i:>3}. [bold]{g.score:5.1f}[/] {g.reason(currency, names)}",
@@ -122,8 +125,10 @@ def duplicates(limit: int = typer.Option(20, help="How many pairs to show."),
         analysis = run(session, acting_as(session, user), Options(candidate_limit=limit))
     p = analysis.portfolio
     for c in analysis.candidates:
-        judged = f" — judged {c.judgement.verdict}" if c.judgement else ""
-        console.print(f"[bold]{c.key(p)}[/] {c.score:.2f} {c.kind}{judged}: "
+        judged = " — " + _("judged %(verdict)s", verdict=c.judgement.verdict) \
+            if c.judgement else ""
+        kind = gettext(c.kind)  # one of overlaps.KIND_TERMS
+        console.print(f"[bold]{c.key(p)}[/] {c.score:.2f} {kind}{judged}: "
                       f"{p.identifiers[c.a]} / {p.identifiers[c.b]}", highlight=False)
         for reason in c.reasons:
             console.print(f"    {reason}", highlight=False)
@@ -143,7 +148,8 @@ def judge(
     with transaction() as session:
         view = judgements.judge(session, acting_as(session, user), judgements.parse_pair(pair),
                                 verdict, note)
-    console.print(f"Judged {view.activity_a_id}-{view.activity_b_id} {view.verdict}.")
+    console.print(_("Judged %(pair)s %(verdict)s.", pair=f"{view.activity_a_id}-"
+                    f"{view.activity_b_id}", verdict=view.verdict))
 
 
 @app.command("recommendations")
@@ -160,5 +166,5 @@ def recommendations(year: int | None = YEAR, geo: str = GEO,
         console.print(f"{r.rank:>3}. [bold]{r.title}[/] ({r.kind_label}, {r.score:.0f})",
                       highlight=False)
         console.print(f"     {r.rationale}", highlight=False)
-        console.print("     evidence: " + "; ".join(f"{e.label} <{e.link}>" for e in r.evidence),
-                      highlight=False)
+        console.print("     " + _("evidence: %(evidence)s", evidence="; ".join(
+            f"{e.label} <{e.link}>" for e in r.evidence)), highlight=False)

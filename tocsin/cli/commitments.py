@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tocsin.cli.common import Table, acting_as, console, transaction
-from tocsin.i18n import N_
+from tocsin.i18n import N_, _
 from tocsin.taskforce.commitments import gaps as gap_queries
 from tocsin.taskforce.commitments import records
 from tocsin.taskforce.commitments.records import PRIORITY_LABELS, STATUS_LABELS
@@ -82,4 +82,5 @@ def assess(
         made = records.assess(session, acting_as(session, as_user), commitment_id, status,
                               rationale, evidence_activities=activity or (),
                               evidence_documents=document or ())
-        console.print(f"commitment {commitment_id} is now {STATUS_LABELS[made.status]}")
+        console.print(_("commitment %(id)s is now %(status)s", id=commitment_id,
+                        status=str(STATUS_LABELS[made.status])))

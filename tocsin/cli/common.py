@@ -38,6 +38,16 @@ class _Console(Console):
     def size(self, new_size: tuple[int, int]) -> None:
         Console.size.fset(self, new_size)  # type: ignore[attr-defined]
 
+    def print(self, *objects: Any, **options: Any) -> None:
+        super().print(*(_shown(o) for o in objects), **options)
+
+
+def _shown(value: Any) -> Any:
+    """A message in the command's language. Rich reads a ``str`` through its characters,
+    which for a :class:`~tocsin.i18n.Message` are the English ones, not through ``str()``."""
+    return value.translated() if isinstance(value, i18n.Message | i18n.Number | i18n.Date) \
+        else value
+
 
 class Table(RichTable):
     """A table of data whose headings (and title) are in the command's language: the
@@ -48,6 +58,9 @@ class Table(RichTable):
         super().__init__(*(i18n.gettext(h) if isinstance(h, str) else h for h in headers),
                          title=i18n.gettext(title) if isinstance(title, str) else title,
                          **options)
+
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        super().add_row(*(_shown(r) for r in renderables), **options)
 
 
 console = _Console()

@@ -16,6 +16,7 @@ import typer
 
 from tocsin.cli.common import Table, acting_as, console, fail, transaction
 from tocsin.errors import InputError, TocsinError
+from tocsin.i18n import N_, _, format_number, ngettext
 from tocsin.settings import get_settings
 
 # The analytics (DuckDB, Arrow, numba) are imported inside the commands, so that loading
@@ -75,21 +76,25 @@ def cluster_cmd(
     except InputError as exc:
         raise fail(InputError.single("--change-heuristics", exc.problems[0].reason)) from None
     if round_to <= 0:
-        raise fail(InputError.single("--round-to", "must be a positive number of satoshi"))
+        raise fail(InputError.single("--round-to", N_("must be a positive number of satoshi")))
     config = ClusterConfig(min_inputs=min_inputs, min_equal_outputs=min_equal,
                            exclude_coinjoins=not keep_coinjoins, change_heuristics=names,
                            round_to=round_to)
     run = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.run_clustering(
         s, who, cfg, set_id, config, engine))
     result = run.result
-    console.print(f"{result.addresses.num_rows:,} addresses in {result.clusters.num_rows:,} "
-                  f"clusters; {result.coinjoins.num_rows:,} CoinJoin-like transaction(s) left "
-                  f"out; {'stored with the set' if run.stored else 'preview, not stored'}.",
+    console.print(_("%(addresses)s addresses in %(clusters)s clusters; %(coinjoins)s "
+                    "CoinJoin-like transaction(s) left out; %(kept)s.",
+                    addresses=format_number(result.addresses.num_rows),
+                    clusters=format_number(result.clusters.num_rows),
+                    coinjoins=format_number(result.coinjoins.num_rows),
+                    kept=_("stored with the set") if run.stored else _("preview, not stored")),
                   highlight=False)
     if names:
-        console.print(f"{result.change_links.num_rows:,} change address(es) joined by "
-                      f"{', '.join(names)} (heuristics: see each cluster's links).",
-                      highlight=False)
+        console.print(_("%(count)s change address(es) joined by %(names)s (heuristics: see "
+                        "each cluster's links).",
+                        count=format_number(result.change_links.num_rows),
+                        names=", ".join(names)), highlight=False)
 
 
 @app.command("clusters")
@@ -106,7 +111,8 @@ def clusters_cmd(set_ref: str = SET,
         console.print_json(json.dumps(view, default=str))
         return
     table = Table("cluster", "addresses", "balance", "received", "first seen", "last seen",
-                  "tags", title=f"{view['total']:,} clusters")
+                  "tags", title=ngettext("%(count)s cluster", "%(count)s clusters",
+                                         view["total"], count=format_number(view["total"])))
     for row in view["clusters"]:
         table.add_row(row["cluster_id"], str(row["size"]), row["balance_text"],
                       row["received_text"], row["first_seen"], row["last_seen"],
@@ -130,8 +136,8 @@ def tags_cmd(set_ref: str = SET,
     if packs:
         done = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.import_tags(
             s, who, cfg, set_id, packs))
-        console.print(f"{done['added']} tag(s) added; the set has {done['tags']}.",
-                      highlight=False)
+        console.print(_("%(added)s tag(s) added; the set has %(tags)s.", added=done["added"],
+                        tags=done["tags"]), highlight=False)
         for note in done["notes"]:
             console.print(f"  {note}", highlight=False)
         return
@@ -162,7 +168,7 @@ def trace_cmd(
     config = TraceConfig(rule=rule, direction=direction, max_depth=depth,  # type: ignore[arg-type]
                          max_degree=degree, min_amount=min_amount)
     if direction not in ("forward", "backward"):
-        raise fail(InputError.single("--direction", "use forward or backward"))
+        raise fail(InputError.single("--direction", N_("use forward or backward")))
     view = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.run_trace(
         s, who, cfg, set_id, start, config, engine))
     if as_json:
@@ -192,8 +198,8 @@ def path_cmd(set_ref: str = SET, source: str = typer.Argument(..., help="From th
     hops = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.find_path(
         s, who, cfg, set_id, source, target, depth))
     if hops is None:
-        console.print(f"No path from {source} to {target} within {depth} transactions.",
-                      highlight=False)
+        console.print(_("No path from %(source)s to %(target)s within %(depth)s transactions.",
+                        source=source, target=target, depth=depth), highlight=False)
         return
     for hop in hops:
         console.print(f"{hop['from']} → {hop['txid']} → {hop['to']} ({hop['value_text']})",
@@ -210,7 +216,10 @@ def export_cluster(set_ref: str = SET, cluster_id: str = typer.Argument(...),
     text = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.cluster_csv(
         s, who, cfg, set_id, cluster_id))
     output.write_text(text, encoding="utf-8")
-    console.print(f"{text.count(chr(10)) - 1} addresses written to {output}.", highlight=False)
+    written = text.count(chr(10)) - 1
+    console.print(ngettext("%(count)s address written to %(path)s.",
+                           "%(count)s addresses written to %(path)s.", written,
+                           count=format_number(written), path=str(output)), highlight=False)
 
 
 @app.command("exchange-links")
@@ -236,22 +245,26 @@ def exchange_links_cmd(
         console.print_json(json.dumps(view, default=str))
         return
     if view.get("note"):
-        console.print(view["note"], highlight=False)
+        console.print(str(view["note"]), highlight=False)
     for actor in view["actors"]:
-        console.print(f"Tagged: {actor['text']}", highlight=False)
+        console.print(_("Tagged: %(actor)s", actor=actor["text"]), highlight=False)
     for deposit in view["deposits"]:
         where = (f"{deposit['txid']}:{deposit['vout']}" if deposit["vout"] is not None
-                 else f"{deposit['txid']}, from {deposit['from']}")
-        console.print(f"Deposit {deposit['time']:%Y-%m-%d %H:%M} {deposit['value_text']} to "
-                      f"{deposit['address']} ({where})", highlight=False)
+                 else _("%(txid)s, from %(source)s", txid=deposit["txid"],
+                        source=deposit["from"]))
+        console.print(_("Deposit %(time)s %(value)s to %(address)s (%(where)s)",
+                        time=f"{deposit['time']:%Y-%m-%d %H:%M}", value=deposit["value_text"],
+                        address=deposit["address"], where=where), highlight=False)
     if view["deposits"] and not view["banks"]:
-        console.print("No bank set you may read holds an account of this exchange.",
+        console.print(_("No bank set you may read holds an account of this exchange."),
                       highlight=False)
     for bank in view["banks"]:
-        console.print(f"\nSet {bank['set_id']} {bank['set_name']} ({bank['handling']}): "
-                      + ", ".join(f"{a['account_id']} ({a['holder'] or a['bank'] or '?'}, "
-                                  f"matched on {a['matched_on']})" for a in bank["accounts"]),
-                      highlight=False)
+        accounts = ", ".join(_("%(account)s (%(holder)s, matched on %(key)s)",
+                               account=a["account_id"], holder=a["holder"] or a["bank"] or "?",
+                               key=a["matched_on"]) for a in bank["accounts"])
+        console.print("\n" + _("Set %(id)s %(name)s (%(handling)s): %(accounts)s",
+                               id=bank["set_id"], name=bank["set_name"],
+                               handling=bank["handling"], accounts=accounts), highlight=False)
         table = Table("time", "id", "from", "to", "amount", "hours from deposit")
         for row in bank["transactions"]:
             table.add_row(f"{row['ts']:%Y-%m-%d %H:%M}", row["txn_id"], row["source"],
@@ -280,4 +293,4 @@ def actor_accounts_cmd(
     for name, ids in sorted(table.items()):
         console.print(f"{name}: {', '.join(ids)}", highlight=False)
     if actor.strip() not in table:
-        console.print(f"{actor} removed.", highlight=False)
+        console.print(_("%(actor)s removed.", actor=actor), highlight=False)

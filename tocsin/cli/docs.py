@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from tocsin.cli.common import console
+from tocsin.i18n import _
 from tocsin.settings import settings_reference
 
 app = typer.Typer(name="docs", help="Generate docs/settings.md and docs/cli.md from the code.",
@@ -20,7 +21,7 @@ def settings(output: Path = typer.Option(Path("docs/settings.md"), help="File to
     Example: tocsin docs settings --output docs/settings.md
     """
     output.write_text(settings_reference())
-    console.print(f"Wrote {output}")
+    console.print(_("Wrote %(path)s", path=str(output)), highlight=False)
 
 
 @app.command()
@@ -32,4 +33,4 @@ def cli(output: Path = typer.Option(Path("docs/cli.md"), help="File to write."))
     from tocsin.cli.reference_doc import cli_reference
 
     output.write_text(cli_reference())
-    console.print(f"Wrote {output}")
+    console.print(_("Wrote %(path)s", path=str(output)), highlight=False)

@@ -44,8 +44,9 @@ def show(event_id: int, as_user: str | None = AS) -> None:
             for rec in panel.recommendations:
                 console.print(f"    - [{rec.status}] {rec.text}", highlight=False, markup=False)
                 for a in rec.actions:
+                    due = _("due %(date)s", date=str(a.due_on))
                     console.print(f"        · {a.status}: {a.description} ({a.owner.code}, "
-                                  f"due {a.due_on})", highlight=False, markup=False)
+                                  f"{due})", highlight=False, markup=False)
 
 
 @app.command()

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import typer
 
+from tocsin import i18n
 from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.taskforce.lessons import records
 from tocsin.taskforce.lessons.cycle import load_cycle
@@ -61,7 +62,7 @@ def submit(
                       countries=country, handling=handling, owner_unit=unit)
     with transaction() as session:
         _, made = records.submit_review(session, acting_as(session, as_user), spec)
-        console.print(f"Observation {made[0].id} submitted.")
+        console.print(i18n._("Observation %(id)s submitted.", id=made[0].id))
 
 
 @app.command()
@@ -88,7 +89,8 @@ def advance(
         lesson = records.advance(session, acting_as(session, as_user), lesson_id, transition,
                                  note=note, analysis=analysis, statement=statement,
                                  action=remedial)
-        console.print(f"Lesson {lesson.id} is now {load_cycle().label(lesson.status)}.")
+        console.print(i18n._("Lesson %(id)s is now %(status)s.", id=lesson.id,
+                             status=i18n.gettext(load_cycle().label(lesson.status))))
 
 
 @app.command()

@@ -12,7 +12,7 @@ import typer
 from tocsin.access.users import unit_by_code
 from tocsin.cli.common import Table, acting_as, console, fail, transaction
 from tocsin.errors import InputError, TocsinError
-from tocsin.i18n import _
+from tocsin.i18n import N_, _, format_number, format_size, ngettext
 from tocsin.money import sets
 from tocsin.money.export import EXPORT_FORMATS, Selection
 from tocsin.settings import get_settings
@@ -57,7 +57,7 @@ def ingest(
                      options=_options(patterns, start, currency, network))
         return
     if name is None:
-        raise fail(InputError.single("--name", "give the new transaction set a name"))
+        raise fail(InputError.single("--name", N_("give the new transaction set a name")))
     options = _options(patterns, start, currency, network)
     try:
         with transaction() as session:
@@ -67,7 +67,7 @@ def ingest(
             elif who.unit_id is not None:
                 unit_id = who.unit_id
             else:
-                raise InputError.single("--unit", "give the owning unit's code")
+                raise InputError.single("--unit", N_("give the owning unit's code"))
             item, report = sets.import_set(
                 session, who, get_settings(), fmt, sources, name, handling, unit_id,
                 description=description, base_currency=base_currency, rates=rates,
@@ -75,10 +75,12 @@ def ingest(
             set_id = item.id
     except TocsinError as exc:
         raise fail(exc) from None
-    console.print(f"Transaction set {set_id} [bold]{name}[/]: {report.transactions:,} "
-                  f"transactions, {report.accounts:,} accounts, {report.parties:,} parties "
-                  f"({report.format}, {report.base_currency}) in {report.seconds:.1f} s "
-                  f"({report.rows_per_second:,.0f} rows/s).", highlight=False)
+    console.print(_("Transaction set %(id)s %(name)s: %(counts)s (%(format)s, %(currency)s) "
+                    "in %(seconds)s s (%(rate)s rows/s).", id=set_id, name=f"[bold]{name}[/]",
+                    counts=_counts(report.transactions, report.accounts, report.parties),
+                    format=report.format, currency=report.base_currency,
+                    seconds=format_number(report.seconds, 1),
+                    rate=format_number(report.rows_per_second, 0)), highlight=False)
     for note in report.notes:
         console.print(f"  {note}", highlight=False)
 
@@ -108,12 +110,27 @@ def _check_files(fmt: str, sources: list[Path], *, base_currency: str, rates: Pa
                        options=options, progress=True)
     except TocsinError as exc:
         raise fail(exc) from None
-    console.print(f"Checked: {report.transactions:,} transactions, {report.accounts:,} "
-                  f"accounts, {report.parties:,} parties ({report.format}, "
-                  f"{report.base_currency}) in {report.seconds:.1f} s; nothing was written.",
-                  highlight=False)
+    console.print(_("Checked: %(counts)s (%(format)s, %(currency)s) in %(seconds)s s; nothing "
+                    "was written.", counts=_counts(report.transactions, report.accounts,
+                                                   report.parties),
+                    format=report.format, currency=report.base_currency,
+                    seconds=format_number(report.seconds, 1)), highlight=False)
     for note in report.notes:
         console.print(f"  {note}", highlight=False)
+
+
+def _transactions(count: int) -> str:
+    return ngettext("%(count)s transaction", "%(count)s transactions", count,
+                    count=format_number(count))
+
+
+def _counts(transactions: int, accounts: int, parties: int) -> str:
+    """What an import read, each count with the word its number takes (Russian has three)."""
+    return ", ".join([
+        _transactions(transactions),
+        ngettext("%(count)s account", "%(count)s accounts", accounts,
+                 count=format_number(accounts)),
+        ngettext("%(count)s party", "%(count)s parties", parties, count=format_number(parties))])
 
 
 @app.command()
@@ -137,27 +154,30 @@ def suggest(
     except TocsinError as exc:
         raise fail(exc) from None
     smp = found.sample
-    layout = f"{smp.name}: {smp.format.upper()}"
     if smp.format == "csv":
-        layout += (f", {wizard.DELIMITERS.get(smp.delimiter, repr(smp.delimiter))} separated, "
-                   f"{smp.encoding}")
+        kind = _("%(format)s, %(delimiter)s separated, %(encoding)s", format=smp.format.upper(),
+                 delimiter=str(wizard.DELIMITERS.get(smp.delimiter, repr(smp.delimiter))),
+                 encoding=smp.encoding)
     else:
-        layout += f", sheet {smp.sheet}"
-    layout += (f", header on row {smp.header_row}, decimal "
-               f"{wizard.DECIMALS[found.decimal][1]}, dates "
-               f"{wizard.DATE_FORMATS.get(found.date_format or '', 'ISO 8601 or native')}")
-    console.print(layout, highlight=False)
+        kind = _("%(format)s, sheet %(sheet)s", format=smp.format.upper(), sheet=smp.sheet)
+    dates = wizard.DATE_FORMATS.get(found.date_format or "") or N_("ISO 8601 or native")
+    console.print(_("%(file)s: %(kind)s, header on row %(row)s, decimal %(decimal)s, dates "
+                    "%(dates)s", file=smp.name, kind=kind, row=smp.header_row,
+                    decimal=str(wizard.DECIMALS[found.decimal][1]), dates=str(dates)),
+                  highlight=False)
     table = Table("field", "column", "why")
     for key, label in wizard.FIELDS.items():
         if key in found.fields:
             table.add_row(label, found.fields[key], found.reasons.get(key, ""))
         elif key == "transaction.currency" and found.currency:
-            table.add_row(label, f"(every row: {found.currency})", "no column holds currencies")
+            table.add_row(label, _("(every row: %(currency)s)", currency=found.currency),
+                          _("no column holds currencies"))
     console.print(table)
     missing = found.missing()
     if missing:
+        said = _("Missing:")
         for problem in missing:
-            console.print(f"[bold red]Missing:[/] {problem}", highlight=False)
+            console.print(f"[bold red]{said}[/] {problem}", highlight=False)
         raise typer.Exit(code=1)
     try:
         mapping = found.mapping()
@@ -168,17 +188,18 @@ def suggest(
         view = Table("line", "date", "amount", "currency", "payer", "payee")
         for item in shown.rows:
             view.add_row(str(item["source_line"]), item["ts"].isoformat(sep=" "),
-                         f"{item['amount_orig']:,.2f}", item["currency_orig"],
+                         format_number(item["amount_orig"], 2), item["currency_orig"],
                          _who(item, "source"), _who(item, "target"))
         console.print(view)
+    said = _("Problem:")
     for problem in shown.problems:
-        console.print(f"[bold red]Problem:[/] {problem}", highlight=False)
+        console.print(f"[bold red]{said}[/] {problem}", highlight=False)
     if write is not None:
         if write.exists() and not force:
-            raise fail(InputError.single(str(write), "exists already (add --force to "
-                                                     "replace it)"))
+            raise fail(InputError.single(str(write), N_("exists already (add --force to "
+                                                        "replace it)")))
         write.write_text(found.yaml(), encoding="utf-8")
-        console.print(f"Mapping written to {write}.", highlight=False)
+        console.print(_("Mapping written to %(path)s.", path=str(write)), highlight=False)
     if shown.problems:
         raise typer.Exit(code=1)
 
@@ -207,19 +228,10 @@ def list_sets(as_user: str | None = USER,
                   "transactions", "accounts", "labels", "size")
     for item in found:
         table.add_row(str(item.id), item.name, item.owner_unit, item.created_by, item.handling,
-                      item.format, f"{item.transactions:,}", f"{item.accounts:,}",
-                      _("yes") if item.has_labels else _("no"), _size(item.size))
+                      item.format, format_number(item.transactions),
+                      format_number(item.accounts),
+                      _("yes") if item.has_labels else _("no"), format_size(item.size))
     console.print(table)
-
-
-def _size(size: int) -> str:
-    """Bytes for people: 812 B, 4.2 MB."""
-    value = float(size)
-    for unit in ("B", "KB", "MB"):
-        if value < 1024:
-            return f"{value:,.0f} B" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= 1024
-    return f"{value:,.1f} GB"
 
 
 @app.command()
@@ -233,15 +245,17 @@ def leftovers(remove: bool = typer.Option(False, "--remove", help="Remove what i
     with transaction() as session:
         found = sets.orphaned_folders(session, settings)
     if not found:
-        console.print("Nothing left over.")
+        console.print(_("Nothing left over."))
         return
     table = Table("kind", "path", "size", "why")
     for item in found:
-        table.add_row(item.kind, str(item.path), _size(item.size), item.reason)
+        table.add_row(item.kind, str(item.path), format_size(item.size), item.reason)
     console.print(table)
     if remove:
         freed = sets.remove_leftovers(found)
-        console.print(f"Removed {len(found)} leftover(s), {_size(freed)}.", highlight=False)
+        console.print(ngettext("Removed %(count)s leftover, %(size)s.",
+                               "Removed %(count)s leftovers, %(size)s.", len(found),
+                               count=len(found), size=format_size(freed)), highlight=False)
 
 
 @app.command()
@@ -268,13 +282,15 @@ def export(
             report = sets.export(session, who, get_settings(), item.id, fmt, output, selection)
     except TocsinError as exc:
         raise fail(exc) from None
-    parts = [f"{report.transactions:,} transactions"]
+    parts = [_transactions(report.transactions)]
     if report.edges:
-        parts.append(f"{report.edges:,} edges")
+        parts.append(ngettext("%(count)s edge", "%(count)s edges", report.edges,
+                              count=format_number(report.edges)))
     if report.entities:
-        parts.append(f"{report.entities:,} entities")
-    console.print(f"Wrote {', '.join(str(f) for f in report.files)} ({', '.join(parts)}).",
-                  highlight=False)
+        parts.append(ngettext("%(count)s entity", "%(count)s entities", report.entities,
+                              count=format_number(report.entities)))
+    console.print(_("Wrote %(files)s (%(counts)s).", files=", ".join(str(f) for f in report.files),
+                    counts=", ".join(parts)), highlight=False)
 
 
 @app.command()
@@ -289,11 +305,11 @@ def delete(set_ref: str = typer.Argument(..., metavar="SET", help="Id or exact n
         with transaction() as session:
             who = acting_as(session, as_user)
             item = sets.find_set(session, who, set_ref)
-            if not yes and not typer.confirm(f"Delete transaction set {item.id} "
-                                             f"({item.name})?"):
+            if not yes and not typer.confirm(_("Delete transaction set %(id)s (%(name)s)?",
+                                               id=item.id, name=item.name)):
                 raise typer.Abort()
             sets.delete_set(session, who, get_settings(), item.id)
             name = item.name
     except TocsinError as exc:
         raise fail(exc) from None
-    console.print(f"Deleted transaction set {name}.", highlight=False)
+    console.print(_("Deleted transaction set %(name)s.", name=name), highlight=False)

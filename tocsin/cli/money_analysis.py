@@ -69,12 +69,12 @@ def resolve_set(ref: str | None, set_dir: Path | None, as_user: str | None) -> T
 
     try:
         if (ref is None) == (set_dir is None):
-            raise InputError.single("SET", "name a registered set (id or name) or give "
-                                           "--set-dir, not both")
+            raise InputError.single("SET", N_("name a registered set (id or name) or give "
+                                              "--set-dir, not both"))
         if set_dir is not None:
             if as_user:
-                raise InputError.single("--as", "applies to registered sets; --set-dir "
-                                                "reads files outside the platform")
+                raise InputError.single("--as", N_("applies to registered sets; --set-dir "
+                                                   "reads files outside the platform"))
             return Target(path=set_dir, name=set_dir.name)
         assert ref is not None
         with transaction() as session:
@@ -102,11 +102,12 @@ def keep_findings(target: Target, ranking: Ranking, names: Sequence[str],
     except TocsinError as exc:
         raise fail(exc) from None
     if run["stored"]:
-        err_console.print(f"Stored as the latest detection run of set {target.set_id} "
-                          f"({target.name}); it shows in the web.", highlight=False)
+        err_console.print(_("Stored as the latest detection run of set %(id)s (%(name)s); it "
+                            "shows in the web.", id=target.set_id, name=target.name),
+                          highlight=False)
     else:
-        err_console.print(f"A preview: not stored, since {target.principal.username} may not "
-                          f"change set {target.set_id}.", highlight=False)
+        err_console.print(_("A preview: not stored, since %(user)s may not change set %(id)s.",
+                            user=target.principal.username, id=target.set_id), highlight=False)
     return run
 
 
@@ -275,7 +276,7 @@ def register(app: typer.Typer) -> None:
         """
         set_dir = resolve_set(set_ref, set_dir, as_user).path
         if level not in ("transaction", "account"):
-            raise fail(InputError.single("--level", "transaction or account"))
+            raise fail(InputError.single("--level", N_("transaction or account")))
         if rules:
             _score_with_rules(set_dir, limit, engine, as_json)
             return
@@ -384,7 +385,7 @@ def _targets(refs: list[str] | None, dirs: list[Path] | None, as_user: str | Non
              ) -> list[Target]:
     refs, dirs = refs or [], dirs or []
     if refs and dirs:
-        raise fail(InputError.single("SET", "name registered sets or give --set-dir, not both"))
+        raise fail(InputError.single("SET", N_("name registered sets or give --set-dir, not both")))
     if not refs and not dirs:
         return [resolve_set(None, None, as_user)]  # reports the error
     if dirs:
@@ -548,9 +549,11 @@ def _score_with_rules(set_dir: Path, limit: int, engine: str | None, as_json: bo
     if as_json:
         _print_json([r.to_dict() | {"flagged": r.subject in flagged} for r in risks])
         return
-    console.print(f"{len(flagged):,} of {ranking.set_accounts:,} accounts flagged (at most "
-                  f"{ranking.config.max_share:.0%}); `money evaluate --rules` judges them.",
-                  highlight=False)
+    console.print(_("%(flagged)s of %(accounts)s accounts flagged (at most %(share)s); `money "
+                    "evaluate --rules` judges them.",
+                    flagged=i18n.format_number(len(flagged)),
+                    accounts=i18n.format_number(ranking.set_accounts),
+                    share=i18n.format_percent(ranking.config.max_share)), highlight=False)
     table = Table("account", "risk", "flagged", "top contributions")
     for r in risks:
         table.add_row(r.subject, f"{r.score:.2f}", _("yes") if r.subject in flagged else "",
@@ -578,7 +581,9 @@ def _score_with_model(path: Path | None, set_dir: Path, level: str, output: Path
         except TocsinError as exc:
             raise fail(exc) from exc
     if output is not None:
-        err_console.print(f"{rows:,} {level} scores written to {output}.", highlight=False)
+        err_console.print(_("%(rows)s %(level)s scores written to %(path)s.",
+                            rows=i18n.format_number(rows), level=level, path=str(output)),
+                          highlight=False)
         return
     if as_json:
         _print_json([r.to_dict() for r in top])

@@ -13,6 +13,12 @@ from tocsin.settings import get_settings
 # must stay quick (tests/cli/test_startup.py).
 
 
+#: The words of ``init``'s reference-data counts (tocsin.reference.load.SyncReport.counts).
+_CHANGES = {"inserted": N_("inserted"), "updated": N_("updated"), "unchanged": N_("unchanged"),
+            "retired": N_("retired"), "removed": N_("removed"),
+            "units created": N_("units created"), "units updated": N_("units updated")}
+
+
 def init() -> None:
     """Create or migrate the database and load the reference data (safe to run twice).
 
@@ -24,7 +30,7 @@ def init() -> None:
     report = init_platform(get_settings())
     console.print(_("Database: %(database)s", database=report.database))
     console.print(_("Schema revisions: %(revisions)s", revisions=", ".join(report.revisions)))
-    changes = ", ".join(f"{k} {v}" for k, v in report.reference_changes.items())
+    changes = ", ".join(f"{_CHANGES.get(k, k)} {v}" for k, v in report.reference_changes.items())
     console.print(_("Reference data %(version)s: %(changes)s",
                     version=report.reference_version, changes=changes))
 

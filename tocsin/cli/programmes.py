@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session
 from tocsin import types
 from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.errors import InputError
-from tocsin.i18n import N_
+from tocsin.i18n import N_, _, format_number, ngettext
 from tocsin.settings import get_settings
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.exchange import (
@@ -41,9 +43,20 @@ def _unit_id(session: Session, code: str | None) -> int | None:
 
 
 def _report(summary: ImportSummary, source: Path) -> None:
-    console.print(f"{source.name}: {summary.created} created, {summary.updated} updated.")
+    console.print(_("%(file)s: %(created)s created, %(updated)s updated.", file=source.name,
+                    created=summary.created, updated=summary.updated), highlight=False)
     for note in summary.notes:
-        console.print(f"  note: {note}", highlight=False)
+        console.print("  " + _("note: %(note)s", note=note), highlight=False)
+
+
+def _shares(rows: Iterable[tuple[str, Decimal | None]]) -> str:
+    return ", ".join(code + (f" {pct:g}%" if pct is not None else "") for code, pct in rows)
+
+
+def _written(count: int, output: Path) -> None:
+    console.print(ngettext("%(count)s activity written to %(path)s",
+                           "%(count)s activities written to %(path)s", count,
+                           count=format_number(count), path=str(output)), highlight=False)
 
 
 @app.command("list")
@@ -82,16 +95,20 @@ def show(activity_id: int = typer.Argument(..., help="Activity id (see `list`)."
         chain = records.ancestors(session, who, a)
         console.print(f"[bold]{a.title}[/] ({a.level}, {a.identifier})", highlight=False)
         if chain:
-            console.print("under: " + " > ".join(p.identifier for p in chain), highlight=False)
-        console.print(f"status: {ACTIVITY_STATUSES[a.status]}; structure: "
-                      f"{a.implementing_structure or '-'}; handling: {a.handling}")
-        for label, rows in (("countries", [(c.country_code, c.percentage) for c in a.countries]),
-                            ("crime areas", [(c.crime_area_code, c.percentage)
-                                             for c in a.crime_areas]),
-                            ("stages", [(s.stage_code, s.percentage) for s in a.stages])):
-            if rows:
-                console.print(f"{label}: " + ", ".join(
-                    f"{code}" + (f" {pct:g}%" if pct is not None else "") for code, pct in rows))
+            console.print(_("under: %(chain)s", chain=" > ".join(p.identifier for p in chain)),
+                          highlight=False)
+        console.print(_("status: %(status)s; structure: %(structure)s; handling: %(handling)s",
+                        status=str(ACTIVITY_STATUSES[a.status]),
+                        structure=a.implementing_structure or "-", handling=a.handling))
+        if a.countries:
+            console.print(_("countries: %(shares)s", shares=_shares(
+                (c.country_code, c.percentage) for c in a.countries)))
+        if a.crime_areas:
+            console.print(_("crime areas: %(shares)s", shares=_shares(
+                (c.crime_area_code, c.percentage) for c in a.crime_areas)))
+        if a.stages:
+            console.print(_("stages: %(shares)s", shares=_shares(
+                (s.stage_code, s.percentage) for s in a.stages)))
         table = Table("kind", "year", "currency", "own", "below", "total")
         for t in rollup(session, who, [a.id]).get(a.id, []):
             table.add_row(t.kind, str(t.year), t.currency,
@@ -125,7 +142,7 @@ def import_iati_(
                              owner_unit_id=_unit_id(session, unit),
                              handling=handling.upper(), own_org_ref=org_ref,
                              mode="each" if each else "all")
-    console.print(f"{file.name}:", highlight=False)
+    console.print(_("%(file)s:", file=file.name), highlight=False)
     for line in report_lines(report):
         console.print(f"  {line}", highlight=False)
 
@@ -172,8 +189,10 @@ def export_iati_(
         count = export_iati(session, acting_as(session, as_user), output, ids=ids or None,
                             strict=strict)
     for problem in validate_export(output):
-        console.print(f"  IATI rule {problem}", highlight=False)
-    console.print(f"{count} activities written to {output}")
+        line = N_("IATI rule %(location)s: %(reason)s", location=problem.location,
+                  reason=problem.reason)
+        console.print(f"  {line}", highlight=False)
+    _written(count, output)
 
 
 @app.command("import-table")
@@ -210,7 +229,7 @@ def export_table_(
     fmt = table_format(output.name)
     with transaction() as session, output.open("wb") as out:
         count = export_table(session, acting_as(session, as_user), out, fmt, ids=ids or None)
-    console.print(f"{count} activities written to {output}")
+    _written(count, output)
 
 
 @app.command()
@@ -228,5 +247,8 @@ def template(output: Path = typer.Option(..., "--output", "-o",
                 write_template(session, out, fmt, explanations)
         else:
             write_template(session, out, fmt)
-    written = f"{output} and {help_path}" if fmt == "csv" else str(output)
-    console.print(f"template written to {written}")
+    if fmt == "csv":
+        console.print(_("template written to %(path)s and %(columns)s", path=str(output),
+                        columns=str(help_path)), highlight=False)
+    else:
+        console.print(_("template written to %(path)s", path=str(output)), highlight=False)

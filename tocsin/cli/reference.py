@@ -70,11 +70,14 @@ def check(
     Example: tocsin reference check --path ./my-reference-data
     """
     registry = _load(path)
-    table = Table("kind", "entries", title=f"Reference data {registry.version}")
+    table = Table("kind", "entries", title=_("Reference data %(version)s",
+                                             version=registry.version))
     for kind, count in registry.counts().items():
         table.add_row(kind, str(count))
     console.print(table)
-    console.print(f"[green]OK[/]: {registry.path} is valid.")
+    ok = _("OK:")
+    console.print(f"[green]{ok}[/] " + _("%(path)s is valid.", path=str(registry.path)),
+                  highlight=False)
 
 
 @app.command()
@@ -106,7 +109,10 @@ def show(
     try:
         entry = registry.entry(kind, code)
     except KeyError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc.args[0]}", highlight=False)
+        label = _("Error:")  # the kind as typed (a code), the rest in the reader's language
+        err_console.print(f"[bold red]{label}[/] " + _("%(kind)s: no entry has the code "
+                                                        "%(code)s", kind=kind, code=repr(code)),
+                          highlight=False)
         raise typer.Exit(code=1) from exc
     table = Table("field", "value", title=f"{kind}: {code}", show_lines=True)
     for name, value in entry.model_dump(mode="json").items():

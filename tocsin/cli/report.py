@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from tocsin.cli.common import acting_as, console, transaction
-from tocsin.i18n import N_
+from tocsin.i18n import N_, _, format_number
 
 if TYPE_CHECKING:
     from tocsin.reports.coherence import Format
@@ -43,4 +43,5 @@ def coherence(
         content = generate(session, acting_as(session, user), fmt,
                            Options(year=year, start=start, end=end, geo=geo))  # type: ignore[arg-type]
     output.write_bytes(content)
-    console.print(f"Wrote {output} ({fmt.upper()}, {len(content):,} bytes).")
+    console.print(_("Wrote %(path)s (%(format)s, %(size)s bytes).", path=str(output),
+                    format=fmt.upper(), size=format_number(len(content))), highlight=False)

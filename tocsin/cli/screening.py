@@ -9,6 +9,7 @@ import typer
 
 from tocsin.cli.common import Table, acting_as, console, database, transaction
 from tocsin.errors import InputError
+from tocsin.i18n import N_, _
 from tocsin.screening.formats import FORMATS
 
 app = typer.Typer(name="screening",
@@ -34,9 +35,10 @@ def import_(fmt: str = typer.Argument(..., metavar="FORMAT",
     with transaction() as session:
         report, rescreen = service.import_list(session, acting_as(session, as_user), fmt,
                                                files, key=key, title=title)
-    console.print(report.summary())
-    console.print(f"re-screened {rescreen.subjects} subject(s) against {rescreen.entries} "
-                  f"new or changed entries: {rescreen.alerts} alert(s)")
+    console.print(str(report.summary()), highlight=False)  # a message: translated by str()
+    console.print(_("re-screened %(subjects)s subject(s) against %(entries)s new or changed "
+                    "entries: %(alerts)s alert(s)", subjects=rescreen.subjects,
+                    entries=rescreen.entries, alerts=rescreen.alerts))
 
 
 @app.command("lists")
@@ -71,7 +73,7 @@ def changes(key: str = typer.Argument(..., help="List key."),
         item = lists.get_list(session, key)
         found = lists.versions(session, item)
         if not found:
-            raise InputError.single(key, "the list has no version")
+            raise InputError.single(key, N_("the list has no version"))
         shown = lists.get_version(session, item, version) if version else found[0]
         table = Table("change", "entry", "id", "fields", title=f"{item.key} version "
                       f"{shown.number}")
@@ -115,7 +117,7 @@ def screen(name: str = typer.Argument(..., help="Name of the subject."),
                       str(r.explained.reason()))  # the reasons in the command's language
     console.print(table)
     if found.subject_id:
-        console.print(f"kept as subject {found.subject_id}")
+        console.print(_("kept as subject %(id)s", id=found.subject_id))
 
 
 @app.command()
@@ -134,7 +136,8 @@ def judge(subject_id: int = typer.Argument(..., help="Subject id."),
     with transaction() as session:
         service.judge(session, acting_as(session, as_user), subject_id, list_key, entity_id,
                       verdict, note)
-    console.print(f"subject {subject_id}: {list_key}:{entity_id} judged {verdict}")
+    console.print(_("subject %(id)s: %(entry)s judged %(verdict)s", id=subject_id,
+                    entry=f"{list_key}:{entity_id}", verdict=verdict), highlight=False)
 
 
 @app.command()
@@ -173,15 +176,16 @@ def screen_set(set_ref: str = typer.Argument(..., metavar="SET", help="Set id or
     with database() as db, db.transaction() as session, Progress(console=console) as bar:
         principal = acting_as(session, as_user)
         item = sets.find_set(session, principal, set_ref)
-        task = bar.add_task("screening parties", total=1.0)
+        task = bar.add_task(_("screening parties"), total=1.0)
         screened, stored = screening_sets.screen_parties(
             session, principal, settings, item.id,
             progress=lambda f, m: bar.update(task, completed=f, description=m))
         data = screening_sets.summary(screened, stored)
         found = screening_sets.listed_party(session, principal, settings, item.id) \
             if detect else None
-    console.print(f"{data['parties']} parties: {data['matches']} match(es), {data['review']} "
-                  f"to review{'' if stored else ' (a preview: nothing kept)'}")
+    said = _("%(parties)s parties: %(matches)s match(es), %(review)s to review",
+             parties=data["parties"], matches=data["matches"], review=data["review"])
+    console.print(said if stored else said + " " + _("(a preview: nothing kept)"))
     table = Table("score", "band", "party", "list", "entry")
     for r in data["results"]:
         table.add_row(f"{r['score']:.2f}", r["band"], r["party"], r["list"], r["caption"])

@@ -6,6 +6,7 @@ import typer
 
 from tocsin.cli.common import Table, acting_as, console, err_console, transaction
 from tocsin.errors import ConfigurationError
+from tocsin.i18n import _, ngettext
 from tocsin.search import SearchFilters, reindex, search
 from tocsin.search.semantic import Embedder, load_embedder
 from tocsin.settings import get_settings
@@ -20,7 +21,9 @@ def _embedder() -> Embedder | None:
     try:
         return load_embedder()
     except ConfigurationError as exc:
-        err_console.print(f"[yellow]Warning:[/] {exc}; using full-text ranking only.")
+        label = _("Warning:")
+        err_console.print(f"[yellow]{label}[/] " + _("%(problem)s; using full-text ranking only.",
+                                                     problem=str(exc)), highlight=False)
         return None
 
 
@@ -48,8 +51,12 @@ def query(
         table = Table("type", "id", "TLP", "title", "link")
         for hit in results.hits:
             table.add_row(hit.record_type, hit.record_id, hit.handling, hit.title, hit.url)
-    console.print(f"{results.total} result(s) for {results.understood or '(everything)'}, "
-                  f"page {results.page} of {results.pages}, ranked {results.ranking}")
+    console.print(ngettext("%(count)s result for %(query)s, page %(page)s of %(pages)s, "
+                           "ranked %(ranking)s", "%(count)s results for %(query)s, page "
+                           "%(page)s of %(pages)s, ranked %(ranking)s", results.total,
+                           count=results.total, query=results.understood or _("(everything)"),
+                           page=results.page, pages=results.pages, ranking=results.ranking),
+                  highlight=False)
     console.print(table)
 
 
@@ -62,7 +69,7 @@ def reindex_command(
     Example: tocsin search reindex
     """
     embedder = _embedder()
-    with console.status("Reindexing…"), transaction() as session:
+    with console.status(_("Reindexing…")), transaction() as session:
         report = reindex(session, type_ or None)
         embedded = 0
         if embedder is not None:
@@ -71,5 +78,10 @@ def reindex_command(
             embedded = embed_missing(session, embedder)
     for record_type, count in sorted(report.documents.items()):
         console.print(f"{record_type:>14}  {count}")
-    console.print(f"Indexed {report.total} document(s)"
-                  + (f", embedded {embedded}." if embedder is not None else "."))
+    if embedder is not None:
+        console.print(ngettext("Indexed %(count)s document, embedded %(embedded)s.",
+                               "Indexed %(count)s documents, embedded %(embedded)s.",
+                               report.total, count=report.total, embedded=embedded))
+    else:
+        console.print(ngettext("Indexed %(count)s document.", "Indexed %(count)s documents.",
+                               report.total, count=report.total))

@@ -20,6 +20,7 @@ from tocsin.access.principal import Principal
 from tocsin.coherence.groups import ProfileSpec, save_profile
 from tocsin.coherence.tables import OcgProfile, ThreatIndicator
 from tocsin.coherence.threats import import_indicators
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 from tocsin.taskforce.programmes.records import create_activity
 from tocsin.taskforce.programmes.spec import (
@@ -206,7 +207,7 @@ def load(session: Session, settings: Settings, today: date | None = None) -> str
     have = session.scalar(unguarded_select(ThreatIndicator.id, why=PLATFORM)
                           .where(ThreatIndicator.source == SOURCE).limit(1))
     if have is not None:
-        return "coherence demo already loaded"
+        return N_("coherence demo already loaded")
     latest = today.year - 1
     unit = "tntd-spmu"
     result = import_indicators(session, system, _csv(latest), unit=unit, illustrative=True)
@@ -223,9 +224,11 @@ def load(session: Session, settings: Settings, today: date | None = None) -> str
         if exists is None:
             create_activity(session, system, spec.model_copy(update={"owner_unit": _owner(spec)}))
             made += 1
-    extras = _agreement_and_lesson(session, system, today)
-    return (f"{result.created} fictional threat indicators, {len(GROUPS)} fictional groups, "
-            f"{made} fictional activities{extras}")
+    _agreement_and_lesson(session, system, today)
+    return N_("%(indicators)s fictional threat indicators, %(groups)s fictional groups, "
+              "%(activities)s fictional activities, 1 fictional agreement expiring soon and 1 "
+              "fictional lesson identified", indicators=result.created, groups=len(GROUPS),
+              activities=made)
 
 
 def _unit_id(session: Session, code: str) -> int | None:
@@ -238,7 +241,7 @@ def _owner(spec: ActivitySpec) -> str:
     return spec.implementing_structure or "tntd-spmu"
 
 
-def _agreement_and_lesson(session: Session, system: Principal, today: date) -> str:
+def _agreement_and_lesson(session: Session, system: Principal, today: date) -> None:
     """An agreement expiring soon behind the Kyrgyz work and a lesson for Central Asia."""
     from tocsin.taskforce.lessons.records import advance, submit_observation
     from tocsin.taskforce.lessons.spec import ObservationSpec
@@ -267,4 +270,3 @@ def _agreement_and_lesson(session: Session, system: Principal, today: date) -> s
     advance(session, system, lesson.id, "identify",
             statement="Train customs and border police of a crossing together, on the same "
             "procedures.")
-    return ", 1 fictional agreement expiring soon and 1 fictional lesson identified"

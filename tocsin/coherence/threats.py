@@ -78,7 +78,8 @@ class ImportResult:
     replaced: int
 
     def __str__(self) -> str:
-        return f"{self.created} indicator(s) added, {self.replaced} replaced"
+        return str(N_("%(created)s indicator(s) added, %(replaced)s replaced",
+                      created=self.created, replaced=self.replaced))
 
 
 def _records(reader: csv.DictReader[str], where: str,

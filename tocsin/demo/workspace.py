@@ -20,6 +20,8 @@ from tocsin.access import users
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
 from tocsin.access.tables import User
+from tocsin.errors import located
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 from tocsin.store.database import Database
 from tocsin.store.private import private_file, private_folder
@@ -47,12 +49,12 @@ def _parts() -> list[tuple[str, DemoPart]]:
     from tocsin.taskforce.events import demo as events_demo
 
     return [
-        ("Commitments", _commitments),
-        ("Partners, events, lessons, experts", events_demo.load),
-        ("Programmes and threat picture", coherence_demo.load),
-        ("Follow-the-money case", money_demo.load),
-        ("Asset-recovery case", cases_demo.load),
-        ("Data protection", safeguards_demo.load),
+        (N_("Commitments"), _commitments),
+        (N_("Partners, events, lessons, experts"), events_demo.load),
+        (N_("Programmes and threat picture"), coherence_demo.load),
+        (N_("Follow-the-money case"), money_demo.load),
+        (N_("Asset-recovery case"), cases_demo.load),
+        (N_("Data protection"), safeguards_demo.load),
     ]
 
 
@@ -60,7 +62,8 @@ def _commitments(session: Session, _settings: Settings) -> str:
     from tocsin.taskforce.commitments.demo import demo_commitments
 
     added = demo_commitments(session)
-    return f"{len(added)} illustrative commitments (fictional demo content)"
+    return str(N_("%(count)s illustrative commitments (fictional demo content)",
+                  count=len(added)))
 
 
 @dataclass
@@ -69,7 +72,8 @@ class DemoReport:
     summaries: list[str] = field(default_factory=list)
 
     def credentials_lines(self) -> list[str]:
-        lines = ["Demo accounts (fictional; passwords generated for this installation):"]
+        lines = [str(N_("Demo accounts (fictional; passwords generated for this "
+                        "installation):"))]
         for username, _name, role, unit in DEMO_USERS:
             lines.append(f"  {username:<12} {self.credentials.get(username, '?'):<24} "
                          f"{role.value} ({unit})")
@@ -105,7 +109,7 @@ def load_demo(settings: Settings) -> DemoReport:
             report = DemoReport(credentials=_ensure_users(session, settings))
         for name, part in _parts():
             with db.transaction() as session:  # one transaction per part: all or nothing each
-                report.summaries.append(f"{name}: {part(session, settings)}")
+                report.summaries.append(str(located(name, part(session, settings))))
         return report
     finally:
         db.engine.dispose()

@@ -24,6 +24,7 @@ from tocsin.access.policy import unguarded_select
 from tocsin.access.principal import Principal
 from tocsin.access.tables import Unit
 from tocsin.errors import InputError
+from tocsin.i18n import N_, Number
 from tocsin.money import sets
 from tocsin.money.synthetic import SyntheticConfig, generate
 from tocsin.money.tables import TransactionSet
@@ -106,7 +107,8 @@ def load(session: Session, settings: Settings) -> str:
     existing = session.scalar(unguarded_select(TransactionSet, why=PLATFORM)
                               .where(TransactionSet.name == DEMO_NAME))
     if existing is not None:
-        return f"{DEMO_NAME}: already present (transaction set {existing.id})"
+        return N_("%(name)s: already present (transaction set %(id)s)", name=DEMO_NAME,
+                  id=existing.id)
     unit = session.scalar(select(Unit).where(Unit.code == DEMO_UNIT))
     if unit is None:
         raise InputError.single("unit", f"{DEMO_UNIT} is missing; load the reference data "
@@ -117,5 +119,6 @@ def load(session: Session, settings: Settings) -> str:
         item, report = sets.import_set(
             session, Principal.system(), settings, "csv", [csv_path], DEMO_NAME,
             DEMO_HANDLING, unit.id, description=DEMO_DESCRIPTION, mapping=mapping_path)
-    return (f"{DEMO_NAME}: {report.transactions:,} transactions, {report.accounts:,} accounts "
-            f"(transaction set {item.id})")
+    return N_("%(name)s: %(transactions)s transactions, %(accounts)s accounts (transaction set "
+              "%(id)s)", name=DEMO_NAME, transactions=Number(report.transactions),
+              accounts=Number(report.accounts), id=item.id)

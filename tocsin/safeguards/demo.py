@@ -21,6 +21,7 @@ from tocsin.cases import records
 from tocsin.cases.demo import PLATFORM, REFERENCE
 from tocsin.cases.spec import SubjectSpec
 from tocsin.cases.tables import Case
+from tocsin.i18n import N_
 from tocsin.safeguards import records as sg
 from tocsin.safeguards.spec import ProcessingSpec, StatementSpec, TransferSpec
 from tocsin.safeguards.tables import Statement
@@ -36,9 +37,9 @@ def load(session: Session, _settings: Settings, today: date | None = None) -> st
     case_id = session.scalar(unguarded_select(Case.id, why=PLATFORM)
                              .where(Case.reference == REFERENCE))
     if case_id is None:
-        return "Data protection: skipped, the fictional asset-recovery case is missing"
+        return N_("Data protection: skipped, the fictional asset-recovery case is missing")
     if session.scalar(select(Statement.id).where(Statement.case_id == case_id)) is not None:
-        return "Data protection: already present"
+        return N_("Data protection: already present")
     day = today or date.today()
     system = Principal.system()
     sg.set_case_processing(session, system, case_id, ProcessingSpec(
@@ -76,6 +77,6 @@ def load(session: Session, _settings: Settings, today: date | None = None) -> st
         counterpart="Fictional Ministry of Justice of the requested State (demo)",
         channel="Secure e-mail (fictional)",
         justification="Supporting the fictional MLA request DEMO-MLA-1"))
-    return (f"Data protection: 3 persons (suspect, victim, witness with a review due), "
-            f"3 graded statements (6x6, 4x4 H2, 3x5x2 H3), 1 transfer; subject-access "
-            f"report of {SUSPECT} for the data-protection officer")
+    return N_("Data protection: 3 persons (suspect, victim, witness with a review due), 3 "
+              "graded statements (6x6, 4x4 H2, 3x5x2 H3), 1 transfer; subject-access report of "
+              "%(suspect)s for the data-protection officer", suspect=SUSPECT)

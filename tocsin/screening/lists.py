@@ -53,9 +53,10 @@ class ImportReport:
     unchanged: bool = False
 
     def summary(self) -> str:
-        return (f"{self.list_key} version {self.number}: {self.entries} entries, "
-                f"{len(self.added)} added, {len(self.removed)} removed, "
-                f"{len(self.changed)} changed")
+        return N_("%(list)s version %(number)s: %(entries)s entries, %(added)s added, "
+                  "%(removed)s removed, %(changed)s changed", list=self.list_key,
+                  number=self.number, entries=self.entries, added=len(self.added),
+                  removed=len(self.removed), changed=len(self.changed))
 
 
 def require_import(principal: Principal) -> None:

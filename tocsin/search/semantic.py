@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from tocsin import extras
 from tocsin.errors import ConfigurationError
+from tocsin.i18n import N_
 from tocsin.search.tables import SearchDocument, SearchEmbedding
 
 K = 60
@@ -167,4 +168,4 @@ def fused_page(session: Session, embedder: Embedder, query: str, ranked: Any,
     return fused[offset:offset + size], len(fused)
 
 
-LABEL = "full-text + semantic (reciprocal-rank fusion)"
+LABEL = N_("full-text + semantic (reciprocal-rank fusion)")  # shown translated

@@ -171,7 +171,7 @@ def search(session: Session, principal: Principal, query: str | None,
     ids = window[:WINDOW]
     total = len(ids)
     offset = (page - 1) * size
-    ranking = "full-text" if parsed.include else "newest first"
+    ranking = N_("full-text") if parsed.include else N_("newest first")  # shown translated
     order: list[tuple[int, float]]
     if not parsed.include:  # no words: the window is already newest first
         order = [(doc_id, float(-doc_id)) for doc_id in ids[offset:offset + size]]

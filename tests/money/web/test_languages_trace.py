@@ -83,7 +83,7 @@ def test_a_refused_trace_says_why_in_french() -> None:
         (problem,) = exc.problems
         assert problem.reason == "give at least one account or transaction"
         assert _in("fr", problem.reason) == "indiquez au moins un compte ou une transaction"
-        assert "trace: indiquez au moins un compte ou une transaction" in _in("fr", exc)
+        assert "trace : indiquez au moins un compte ou une transaction" in _in("fr", exc)
     else:
         raise AssertionError("a trace from nothing was accepted")
 

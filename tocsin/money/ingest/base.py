@@ -13,16 +13,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
+from rich.text import Text
 
 from tocsin.errors import Problem
-from tocsin.i18n import N_
+from tocsin.i18n import N_, format_size
 from tocsin.money.dataset import SetWriter
 from tocsin.money.rates import RateTable
 from tocsin.money.schema import ACCOUNTS, PARTIES
@@ -62,6 +63,22 @@ class Problems:
         return list(self.items)
 
 
+class _Read(ProgressColumn):
+    """Bytes read of the file's size in the command's language (rich's own column says
+    ``bytes`` and ``kB`` whatever the language)."""
+
+    def render(self, task: Task) -> Text:
+        total = format_size(task.total) if task.total is not None else "?"
+        return Text(f"{format_size(task.completed)}/{total}", style="progress.download")
+
+
+class _Speed(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("?" if speed is None else f"{format_size(speed)}/s",
+                    style="progress.data.speed")
+
+
 class ProgressBar:
     """A rich progress bar over bytes read, or a silent stand-in when not asked for."""
 
@@ -76,8 +93,8 @@ class ProgressBar:
             yield self
             return
         self._progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
-            TransferSpeedColumn(), TimeRemainingColumn(), transient=False,
+            TextColumn("[bold]{task.description}"), BarColumn(), _Read(), _Speed(),
+            TimeRemainingColumn(), transient=False,
         )
         with self._progress:
             self._task = self._progress.add_task(label, total=total)

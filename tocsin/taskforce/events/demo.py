@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from tocsin.access.policy import unguarded_select
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem
+from tocsin.i18n import N_
 from tocsin.settings import Settings
 from tocsin.taskforce.events import records as events
 from tocsin.taskforce.events.spec import (
@@ -70,15 +71,17 @@ def _already_loaded(session: Session) -> bool:
 def load(session: Session, settings: Settings) -> str:
     """Create the fictional-outcome demo content once; returns a one-line summary."""
     if _already_loaded(session):
-        return "co-operation demo already loaded"
+        return N_("co-operation demo already loaded")
     system = Principal.system()
     today = date.today()
     made = _partners(session, system, today)
     conference, meeting = _events(session, system, today)
     count = _lessons(session, system, today)
     roster = _experts(session, system, today)
-    return (f"{made} partners, 2 agreements, 2 events ({conference} and {meeting} "
-            f"recommendations), {count} lessons, {roster} experts — fictional outcomes")
+    return N_("%(partners)s partners, 2 agreements, 2 events (%(conference)s and %(meeting)s "
+              "recommendations), %(lessons)s lessons, %(experts)s experts — fictional outcomes",
+              partners=made, conference=conference, meeting=meeting, lessons=count,
+              experts=roster)
 
 
 def _partners(session: Session, system: Principal, today: date) -> int:

@@ -333,9 +333,11 @@ def write_parts(session: Session, pairs: Sequence[tuple[IatiParts, int]], *,
              "xml": parts.xml, "digest": parts.digest} for parts, ident in chunk])
         for model, attribute in ((IatiTransaction, "transactions"), (IatiBudget, "budgets"),
                                  (IatiSector, "sectors"), (IatiRecipient, "recipients")):
-            rows = [{**row, "activity_id": ident} for parts, ident in chunk
-                    for row in getattr(parts, attribute)]
-            insert_many(session, _t(model), rows)
+            groups = [(getattr(parts, attribute), ident) for parts, ident in chunk]
+            rows = [row for group, _ in groups for row in group]
+            # the activity id as a column of its own: the rows are not copied to carry it
+            insert_many(session, _t(model), rows, extra={"activity_id": [
+                ident for group, ident in groups for _ in range(len(group))]})
 
 
 # --- export -----------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def _xpath(expression: str) -> etree.XPath:
 
 def _union(paths: list[str]) -> list[etree.XPath]:
     """One compiled XPath for several paths (one call instead of one per path)."""
-    return [_xpath(" | ".join(f"({p})" if "|" in p else p for p in paths))]
+    return [_xpath(_joined(paths))]
 
 
 def _any(paths: list[str]) -> etree.XPath:
@@ -97,6 +97,37 @@ def _number(text: str) -> Decimal | None:
 class _Rule:
     reason: str
     check: Check
+    #: An XPath condition on the rule's target that holds whenever the rule finds
+    #: something (``None``: no such condition; the rule always runs).
+    guard: str | None = None
+
+
+def _joined(paths: list[str]) -> str:
+    return " | ".join(f"({p})" if "|" in p else p for p in paths)
+
+
+def _guard(kind: str, case: dict[str, Any]) -> str | None:
+    """A condition that holds whenever the rule of ``kind`` finds something, or ``None``.
+
+    Exact for the rules that only test for the presence of elements (or contains '%',
+    which may also hold when a rule would not fire: the guard only has to be true
+    whenever the rule fires). Rules that read dates, numbers or patterns have none.
+    """
+    if kind == "atleast_one":
+        test = f"not({_joined(case['paths'])})"
+    elif kind == "none_missing":
+        return f"({case['select']})"
+    elif kind == "one_or_all":
+        test = f"not({case['one']}) and ({case['each']})[not({case['has']})]"
+    elif kind == "only_one_of":
+        test = f"({_joined(case['excluded'])}) and ({_joined(case['paths'])})"
+    elif kind == "if_then":
+        test = f"({case['if']}) and not({case['then']})"
+    elif kind == "no_percent":
+        test = f"({_joined(case['paths'])})[contains(., '%')]"
+    else:
+        return None
+    return f"({case['when']}) and {test}" if "when" in case else test
 
 
 def _compile(kind: str, case: dict[str, Any]) -> Check:
@@ -273,48 +304,63 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
 
 @cache
 def ruleset(kind: str = "activity", name: str = "standard"
-            ) -> tuple[tuple[etree.XPath | None, tuple[_Rule, ...]], ...]:
-    """The compiled rules: ``(context path or None for the element itself, rules)``.
+            ) -> tuple[tuple[etree.XPath | None, etree.XPath | None, tuple[_Rule, ...]], ...]:
+    """The compiled rules: ``(context path or None for the element itself, guard, rules)``.
 
     A rule of a repeated context that compares dates with today (``date_order``
     with ``more: NOW``) is evaluated once over the whole element with the
     context's path in front: the same finding, without one XPath call per
-    transaction.
+    transaction. The guard of a context is one XPath that holds whenever one of
+    its guarded rules (:func:`_guard`) may find something: on a target where it
+    does not hold, only the unguarded rules run, so a clean activity costs one
+    XPath call for all of those rules instead of one each.
     """
     data = load_yaml(RULESETS / f"{name}.yaml")[kind]
     on_root: list[_Rule] = []
     out = []
+
+    def rule(rule_kind: str, case: dict[str, Any]) -> _Rule:
+        return _Rule(Message(str(case["reason"])), _compile(rule_kind, case),
+                     _guard(rule_kind, case))
+
     for context, kinds in data.items():
         rules = []
         for rule_kind, cases in kinds.items():
             for case in cases:
                 if (context != "." and rule_kind == "date_order" and case["more"] == "NOW"
                         and "when" not in case):
-                    lifted = {**case, "less": f"({context})/{case['less']}"}
-                    on_root.append(_Rule(Message(str(case["reason"])),
-                                         _compile("date_now_all", lifted)))
+                    on_root.append(rule("date_now_all",
+                                        {**case, "less": f"({context})/{case['less']}"}))
                 elif context != "." and rule_kind == "atleast_one" and "|" not in context:
                     test = " or ".join(case["paths"])
                     when = f"({case['when']}) and " if "when" in case else ""
-                    lifted = {"reason": case["reason"],
-                              "select": f"{context}[{when}not({test})]"}
-                    on_root.append(_Rule(Message(str(case["reason"])),
-                                         _compile("none_missing", lifted)))
+                    on_root.append(rule("none_missing", {
+                        "reason": case["reason"],
+                        "select": f"{context}[{when}not({test})]"}))
                 else:
-                    rules.append(_Rule(Message(str(case["reason"])), _compile(rule_kind, case)))
+                    rules.append(rule(rule_kind, case))
         if context == ".":
             on_root[:0] = rules
         elif rules:
-            out.append((_xpath(context), tuple(rules)))
-    return ((None, tuple(on_root)), *out)
+            out.append((_xpath(context), _guard_of(rules), tuple(rules)))
+    return ((None, _guard_of(on_root), tuple(on_root)), *out)
+
+
+def _guard_of(rules: list[_Rule]) -> etree.XPath | None:
+    guards = [r.guard for r in rules if r.guard is not None]
+    return _xpath("boolean(" + " or ".join(f"({g})" for g in guards) + ")") if guards else None
 
 
 def check_element(element: etree._Element, kind: str = "activity") -> list[Finding]:
     """Every rule ``element`` breaks, as ``(XPath relative to it, reason)``."""
     findings: list[Finding] = []
-    for context, rules in ruleset(kind):
+    for context, guard, rules in ruleset(kind):
         targets = [element] if context is None else context(element)
         for target in targets:
+            # the guarded rules find nothing where the guard does not hold; the order
+            # of the findings is the rules' order either way
+            every = guard is None or guard(target)
             for rule in rules:
-                findings += rule.check(element, target)
+                if every or rule.guard is None:
+                    findings += rule.check(element, target)
     return findings

@@ -121,23 +121,28 @@ def _many(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
     insert_many(session, _t(model), rows)
 
 
-def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
+                extra: Mapping[str, Sequence[Any]] | None = None) -> None:
     """``INSERT`` many rows in one ``executemany`` of the driver, in the session's transaction.
 
     The same rows as ``session.execute(insert(table), rows)``: each value goes through
     its column type's bind processor and the columns a row leaves out get their
     defaults, but without SQLAlchemy's per-row compilation of parameters, which
     cost more than the database's own work on imports of thousands of rows.
-    Every row must name the same columns.
+    Every row must name the same columns. ``extra``: more columns, one value per row
+    (a parent's id), so that the caller need not copy every row to add them.
     """
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     given = list(rows[0])
-    missing = [c for c in table.columns if c.name not in rows[0]
+    added = list(extra or {})
+    if set(added) & set(given):
+        raise ValueError(f"columns given twice: {sorted(set(added) & set(given))}")
+    missing = [c for c in table.columns if c.name not in rows[0] and c.name not in added
                and c.default is not None and not c.primary_key]
-    names = given + [c.name for c in missing]
+    names = given + added + [c.name for c in missing]
     processors = [_bind_processor(table.c[name].type, dialect) for name in names]
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
     # column by column: the loops over rows run in C (zip, map), the bind processors
@@ -146,6 +151,11 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     pick = itemgetter(*given)
     columns: list[Sequence[Any]] = (list(zip(*map(pick, rows), strict=True)) if len(given) > 1
                                     else [[row[given[0]] for row in rows]])
+    for name in added:
+        values = (extra or {})[name]
+        if len(values) != count:
+            raise ValueError(f"column {name}: {len(values)} values for {count} rows")
+        columns.append(values)
     for column in missing:
         default: Any = column.default
         if default.is_callable:

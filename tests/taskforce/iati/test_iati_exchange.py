@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +11,7 @@ from lxml import etree
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from tests.bench_scripts import load_bench
 from tests.taskforce.programmes.factory import count, full_spec, principal, spec
 from tocsin.access.principal import Principal
 from tocsin.access.tables import AuditEntry
@@ -23,7 +23,6 @@ from tocsin.taskforce.programmes.spec import ShareSpec
 from tocsin.taskforce.programmes.tables import Activity
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "iati"
-BENCH = Path(__file__).parents[3] / "bench" / "iati_import.py"
 
 
 def _export(session: Session, principal: Principal = Principal.system(), **kw: object) -> bytes:
@@ -188,10 +187,7 @@ def test_import_into_another_units_records_is_refused(session: Session) -> None:
 def test_the_benchmark_file_imports_and_round_trips(session: Session, tmp_path: Path) -> None:
     from tests.taskforce.iati.test_round_trip import semantic_diff
 
-    loaded = importlib.util.spec_from_file_location("iati_bench", BENCH)
-    assert loaded and loaded.loader
-    bench = importlib.util.module_from_spec(loaded)
-    loaded.loader.exec_module(bench)
+    bench = load_bench("iati_import")
     path = tmp_path / "generated.xml"
     activities = bench.generate(path, 0.3)
     summary = import_iati(session, Principal.system(), path,

@@ -16,7 +16,6 @@ Regenerate the fixture only for an intended change of output:
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import random
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from tests.bench_scripts import load_bench
 from tocsin import limits
 from tocsin.reference.registry import load_registry
 from tocsin.taskforce.iati.reader import iter_batches
@@ -67,15 +67,6 @@ def summary(path: Path, workers: int = 1) -> dict[str, Any]:
             found["count"].append(batch.count)
     return {"activities": activities, "file": {k: _digest(v) for k, v in found.items()},
             "sizes": {k: len(v) for k, v in found.items()}}
-
-
-def _bench() -> Any:
-    bench_file = Path(__file__).parents[3] / "bench" / "iati_import.py"
-    loaded = importlib.util.spec_from_file_location("iati_bench", bench_file)
-    assert loaded and loaded.loader
-    bench = importlib.util.module_from_spec(loaded)
-    loaded.loader.exec_module(bench)
-    return bench
 
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -149,7 +140,7 @@ def mutate(source: Path, target: Path, seed: int = 7) -> None:
 def inputs(directory: Path) -> dict[str, Path]:
     out = {name: FIXTURES / name for name in FILES}
     generated = directory / "generated.xml"
-    _bench().generate(generated, 0.5)
+    load_bench("iati_import").generate(generated, 0.5)
     mutated = directory / "mutated.xml"
     mutate(generated, mutated)
     out["generated"], out["mutated"] = generated, mutated

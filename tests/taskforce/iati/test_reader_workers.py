@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.bench_scripts import load_bench
 from tocsin import limits
 from tocsin.reference.registry import load_registry
 from tocsin.taskforce.iati import reader
@@ -20,12 +20,7 @@ SIZE = 12
 
 
 def _generate(path: Path, megabytes: float) -> int:
-    bench_file = Path(__file__).parents[3] / "bench" / "iati_import.py"
-    loaded = importlib.util.spec_from_file_location("iati_bench", bench_file)
-    assert loaded and loaded.loader
-    bench = importlib.util.module_from_spec(loaded)
-    loaded.loader.exec_module(bench)
-    count: int = bench.generate(path, megabytes)
+    count: int = load_bench("iati_import").generate(path, megabytes)
     return count
 
 

@@ -11,6 +11,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.bench_scripts import load_bench
 from tests.taskforce.programmes.factory import principal
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError
@@ -200,13 +201,7 @@ def test_version_1_files_are_refused_with_a_clear_message(session: Session) -> N
 
 def test_a_problem_late_in_a_large_file_undoes_the_batches_written(session: Session,
                                                                    tmp_path: Path) -> None:
-    import importlib.util
-
-    bench_file = Path(__file__).parents[3] / "bench" / "iati_import.py"
-    loaded = importlib.util.spec_from_file_location("iati_bench", bench_file)
-    assert loaded and loaded.loader
-    bench = importlib.util.module_from_spec(loaded)
-    loaded.loader.exec_module(bench)
+    bench = load_bench("iati_import")
     path = tmp_path / "large.xml"
     count = bench.generate(path, 6)
     assert count > 500  # the first batch of 500 is written before the last is read

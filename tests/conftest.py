@@ -45,19 +45,26 @@ BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 PLATFORM_HASHER = passwords._hasher
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A platform for the command line in ``tmp_path`` (data folder, secret key, the
-    embedded database), with no language chosen by the environment; a test module that
-    needs more (a loaded demo, wider tables) defines its own."""
+def cli_platform(patch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Make ``folder`` a platform for the command line (data folder, secret key, the
+    embedded database), with no language chosen by the environment."""
     from tocsin.settings import get_settings
 
-    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
-    monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)
+    patch.setenv("TOCSIN_DATA_DIR", str(folder / "data"))
+    patch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
+    patch.delenv("TOCSIN_DATABASE_URL", raising=False)
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(name, raising=False)
+        patch.delenv(name, raising=False)
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """:func:`cli_platform` in ``tmp_path``; a test module that needs more (a loaded demo,
+    wider tables) defines its own."""
+    from tocsin.settings import get_settings
+
+    cli_platform(monkeypatch, tmp_path)
     yield tmp_path
     get_settings.cache_clear()
 

@@ -17,6 +17,7 @@ import pytest
 from babel.messages.pofile import read_po
 from typer.testing import CliRunner
 
+from tests.conftest import cli_platform
 from tocsin import i18n
 from tocsin.cli.main import app
 from tocsin.settings import get_settings
@@ -74,12 +75,7 @@ def _run(language: str, root: Path) -> list[str]:
     runner = CliRunner()
     said = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TOCSIN_DATA_DIR", str(folder / "data"))
-        patch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
-        patch.delenv("TOCSIN_DATABASE_URL", raising=False)
-        for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-            patch.delenv(name, raising=False)
-        get_settings.cache_clear()
+        cli_platform(patch, folder)
         try:
             for args, code in _flows(folder):
                 # as main() does: the language is set before the command and its errors

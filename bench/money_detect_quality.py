@@ -21,6 +21,8 @@ Next to the model, each test world gets two baselines:
         --validation 12 --test 13                                     # one 5M world to another
     .venv/bin/python bench/money_detect_quality.py --ship             # also write the default model
     .venv/bin/python bench/money_detect_quality.py --shipped --test 301,302  # shipped, as is
+    .venv/bin/python bench/money_detect_quality.py --shipped --model-dir new/ \
+        --compare-dir old/ --test 301,302  # two models, judged world by world, interleaved
 
 ``--ship`` writes ``tocsin/money/data/model/{model.json,card.json}``: the card lists the
 training worlds, the cross-world scores printed here, the limits and the version.
@@ -143,13 +145,14 @@ def judge(trained: model.Model, data: model.SetData, names: list[str]) -> dict[s
 
 
 def table(rows: list[dict[str, Any]], train_names: list[str]) -> str:
-    lines = ["| trained on | judged on | txn P | txn R | txn F1 | txn PR-AUC | acct F1 | "
+    lines = ["| model | judged on | txn P | txn R | txn F1 | txn PR-AUC | acct F1 | "
              "best simple rule F1 | model / simple rule | oracle single feature F1 | "
              "model / oracle |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         t, a = r["transactions"], r["accounts"]
-        lines.append(f"| {', '.join(train_names)} | {r['world']} | {t['precision']:.3f} | "
+        who = r.get("model") or ", ".join(train_names)
+        lines.append(f"| {who} | {r['world']} | {t['precision']:.3f} | "
                      f"{t['recall']:.3f} | {t['f1']:.3f} | {t['pr_auc']:.3f} | {a['f1']:.3f} | "
                      f"{r['best_simple_rule_f1']:.3f} ({r['best_simple_rule']}) | "
                      f"{r['ratio_to_simple_rule']} | {r['best_rule_f1']:.3f} "
@@ -160,7 +163,8 @@ def table(rows: list[dict[str, Any]], train_names: list[str]) -> str:
     for r in rows:
         cells = [f"{r['patterns'][p]['transactions']:.2f}" if p in r["patterns"] else "-"
                  for p in patterns]
-        lines.append(f"| {r['world']} (txn recall) | " + " | ".join(cells) + " |")
+        who = f"{r['model']}: " if r.get("model") else ""
+        lines.append(f"| {who}{r['world']} (txn recall) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -183,6 +187,10 @@ def main() -> None:
     ap.add_argument("--model-dir", type=Path, default=None,
                     help="With --shipped: a default model's folder (model.json, card.json) "
                     "other than the package's, e.g. an earlier version.")
+    ap.add_argument("--compare-dir", type=Path, default=None,
+                    help="Also judge the default model in this folder (model.json, card.json) "
+                    "on every test world, next to the model of this run, e.g. the version "
+                    "shipped before.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the results here.")
     args = ap.parse_args()
     seeds = [int(s) for s in args.train.split(",") if s]
@@ -206,26 +214,40 @@ def main() -> None:
         print(f"  trained ({step('training', wall0, cpu0, steps)}), "
               f"{trained.meta['iterations']} trees; {trained.meta['split']}", flush=True)
         del train_sets
-    rows = []
+    judged = [(None, trained)]
+    if args.compare_dir is not None:
+        other = model.load_default(args.compare_dir)
+        judged = [(label(trained, "this run"), trained), (label(other, "compared"), other)]
+    rows, all_rows = [], []
     for s in tests:
         data = make_world(work, s, args.test_transactions or args.transactions, steps)
-        wall0, cpu0 = time.perf_counter(), cpu_s()
-        rows.append(judge(trained, data, trained.features))
-        print(f"  world {s} judged ({step(f'world {s}: judged', wall0, cpu0, steps)})",
-              flush=True)
+        for name, m in judged:  # interleaved: every model on a world before the next world
+            wall0, cpu0 = time.perf_counter(), cpu_s()
+            row = judge(m, data, m.features) | ({"model": name} if name else {})
+            if m is trained:
+                rows.append(row)
+            all_rows.append(row)
+            what = f"world {s} judged" + (f" ({name})" if name else "")
+            print(f"  {what} ({step(what, wall0, cpu0, steps)})", flush=True)
         del data
     train_names = ([f"world {s}" for s in seeds] + [f"world {s} (validation)" for s in val]
                    if not args.shipped else ["the shipped model"])
     total = step("total", wall_start, cpu_start, steps)
     print()
-    print(table(rows, train_names))
+    print(table(all_rows, train_names))
     print(f"\nWhole run: {total}")
     summary = {"transactions_per_world": args.transactions, "train": seeds, "validation": val,
-               "test": tests, "results": rows, "model": trained.summary(), "steps": steps}
+               "test": tests, "results": all_rows, "model": trained.summary(), "steps": steps}
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
     if args.ship:
         ship(trained, rows, seeds, val, args.transactions)
+
+
+def label(m: model.Model, fallback: str) -> str:
+    """A model's name in the tables: its version and when it was trained."""
+    version, created = m.meta.get("version"), str(m.meta.get("created", ""))[:10]
+    return f"{version} ({created})" if version else fallback
 
 
 def ship(trained: model.Model, rows: list[dict[str, Any]], seeds: list[int], val: list[int],
@@ -248,7 +270,8 @@ def ship(trained: model.Model, rows: list[dict[str, Any]], seeds: list[int], val
         "thresholds": {"version": model.THRESHOLD_VERSION,
                        "log_odds": trained.log_odds_cuts,
                        "probability": {"transaction": trained.threshold,
-                                       "account": trained.account_threshold}},
+                                       "account": trained.account_threshold},
+                       "flag_share": trained.flag_share},
         "limits": [
             "Trained only on generated worlds; real banking data has behaviour the "
             "generator does not know. Retrain with `tocsin money train` on labelled data "
@@ -260,6 +283,9 @@ def ship(trained: model.Model, rows: list[dict[str, Any]], seeds: list[int], val
             "with one odd payment ranks like a hub.",
             "The thresholds were chosen on generated validation worlds; the share of "
             "laundering in your data moves the best threshold.",
+            "It flags at most the share of a set in thresholds.flag_share (highest scores "
+            "first; the rest is ranked, not flagged). A set where more laundering than "
+            "that hides among the payments has its recall capped by it.",
             "cross_world compares it with two baselines per judged world: the best of a "
             "fixed panel of simple investigator rules, and the best single feature with "
             "its cut chosen on the judged world itself (an oracle).",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -157,6 +158,48 @@ def test_threshold_versions(trained: model.Model) -> None:
     assert v1.flags(raw).tolist() == [False, False, True, True, True]
     with pytest.raises(InputError, match="threshold version 3"):
         model.Model.from_payload({**payload, "threshold_version": 3}, "m")
+
+
+def test_flag_share_caps_what_a_set_gets_flagged(trained: model.Model,
+                                                three_worlds: list[model.SetData]) -> None:
+    # 1000 payments: the cut (log-odds 0) flags the 300 at 5.0 to 34.9; a cap of 10 %
+    # keeps the 100 highest; 50 % of the accounts is more than the cut flags: no floor.
+    raw = np.r_[np.arange(300.0) / 10 + 5, np.full(700, -3.0)]
+    m = model.Model("", ["cycle_n"], 0.5, 0.5, {},
+                    log_odds_cuts={"transaction": 0.0, "account": 0.0},
+                    flag_share={"transaction": 0.1, "account": 0.5})
+    floor = m.floor(raw)
+    assert floor == pytest.approx(25.0)
+    flagged = m.flags(raw, floor=floor)
+    assert flagged.sum() == 100 and flagged[200:300].all()
+    assert m.flags(raw).sum() == 300  # without the floor: the cut alone
+    # accounts without payments (-inf) are not part of the set's accounts
+    assert m.floor(np.r_[raw, np.full(5000, -np.inf)], "account") is None
+    assert model.Model("", ["cycle_n"], 0.5, 0.5, {},
+                       log_odds_cuts={"transaction": 0.0, "account": 0.0}).floor(raw) is None
+    # a new model carries the cap and flags no more than it of a set
+    assert trained.flag_share == model.FLAG_SHARE
+    payload = trained.to_payload()
+    assert model.Model.from_payload(payload, "m").flag_share == model.FLAG_SHARE
+    # on a world, a cap of 0.1 % flags the highest 0.1 % of its payments and accounts,
+    # fewer than the cuts alone
+    data = three_worlds[2]
+    uncapped = model.evaluate(dataclasses.replace(trained, flag_share=None), data)
+    result = model.evaluate(dataclasses.replace(
+        trained, flag_share={"transaction": 0.001, "account": 0.001}), data)
+    for level in ("transactions", "accounts"):
+        before, after = getattr(uncapped, level), getattr(result, level)
+        assert before is not None and after is not None
+        most = int(0.001 * after.rows)
+        flagged = after.scores.true_positives + after.scores.false_positives
+        assert most <= flagged <= most + 2  # ties at the floor are all flagged
+        assert before.scores.true_positives + before.scores.false_positives > flagged
+        assert after.scores.precision >= before.scores.precision
+    without = {k: v for k, v in payload.items() if k != "flag_share"}
+    assert model.Model.from_payload(without, "m").flag_share is None
+    with pytest.raises(InputError, match="not in"):
+        model.Model.from_payload({**payload, "flag_share": {"transaction": 0.0,
+                                                            "account": 0.02}}, "m")
 
 
 def test_several_validation_worlds(three_worlds: list[model.SetData]) -> None:

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pyarrow as pa
 import pytest
 
+from tests.bench_scripts import load_bench
 from tocsin.money import model
 from tocsin.money.features.embedded import FeatureTable
-
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "money_detect_quality.py"
 
 
 @pytest.fixture(scope="module")
 def bench():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("money_detect_quality", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("money_detect_quality")
 
 
 def test_each_simple_rule_flags_what_it_says(bench) -> None:  # type: ignore[no-untyped-def]

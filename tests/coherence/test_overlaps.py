@@ -54,6 +54,21 @@ def test_explanations_are_plain_sentences() -> None:
     assert any(r.startswith("Both work on") for r in top.reasons)
 
 
+def test_explanations_name_areas_stages_and_places_in_the_readers_language() -> None:
+    g = synthetic.generate(300, seed=9, duplicate_rate=0.2)
+    p = g.portfolio
+    top = overlaps.find_candidates(p, limit=1)[0]
+    overlaps.explain_all(p, [top])
+    both, stages = top.reasons[1:3]
+    # stored and sent in English; shown in the reader's language
+    assert str.__str__(both) == "Both work on money laundering in MK."
+    assert str.__str__(stages) == "Same justice-chain stage(s): victim witness protection."
+    assert both.translated("fr") == (  # type: ignore[attr-defined]
+        "Les deux portent sur Blanchiment d’argent, lieu : Macédoine du Nord.")
+    assert stages.translated("ru") == (  # type: ignore[attr-defined]
+        "Одинаковые этапы цепочки правосудия: Защита потерпевших и свидетелей.")
+
+
 def test_judged_distinct_is_not_proposed_until_material_change() -> None:
     g = synthetic.generate(300, seed=9, duplicate_rate=0.2)
     p = g.portfolio

@@ -38,7 +38,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from tocsin.coherence.method import DuplicateRules, method
 from tocsin.coherence.portfolio import CANCELLED, REGION_PREFIX, Portfolio
-from tocsin.i18n import N_, Message
+from tocsin.i18n import N_, Joined, Message
+from tocsin.types.names import Name
 
 FEATURES = ("text", "crime_areas", "geography", "stages", "dates", "partners")
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
@@ -459,10 +460,18 @@ def _shared_terms(f: Features, c: Candidate, position: Mapping[int, int],
     return [str(f.terms[both.col[i]]) for i in order]
 
 
+def _names(codes: Iterable[str]) -> Joined | str:
+    """Crime areas, stages, countries or regions by code, each named in the reader's
+    language when shown (in English as the code reads, ``drug_trafficking`` as
+    "drug trafficking", a country by its code)."""
+    listed = [Name(code, code.replace("_", " ")) for code in codes]
+    return Joined(listed) if listed else ""
+
+
 def explain(portfolio: Portfolio, f: Features, c: Candidate,
             position: Mapping[int, int]) -> list[str]:
     """Plain sentences on why a pair is proposed, each a message shown in the reader's
-    language (codes and names as the platform holds them)."""
+    language, codes named in it."""
     p = portfolio
     reasons: list[str] = []
     terms = _shared_terms(f, c, position)
@@ -477,14 +486,13 @@ def explain(portfolio: Portfolio, f: Features, c: Candidate,
     shown = [x[len(REGION_PREFIX):] if x.startswith(REGION_PREFIX) else x for x in places]
     if areas or places:
         reasons.append(N_("Both work on %(areas)s in %(places)s.",
-                          areas=", ".join(a.replace("_", " ") for a in areas) or "-",
-                          places=", ".join(shown) or "-"))
+                          areas=_names(areas) or "-", places=_names(shown) or "-"))
     if c.known["stages"]:
         stages = sorted({x for x, _ in p.effective("stages")[c.a]}
                         & {x for x, _ in p.effective("stages")[c.b]})
         if stages:
             reasons.append(N_("Same justice-chain stage(s): %(stages)s.",
-                              stages=", ".join(s.replace("_", " ") for s in stages)))
+                              stages=_names(stages)))
         else:
             reasons.append(N_("They work at different justice-chain stages."))
     if c.known["dates"]:

@@ -89,6 +89,16 @@ def acting_as(session: Session, username: str | None) -> Principal:
     return principal_for(get_user(session, username))
 
 
+def confirm(question: str) -> bool:
+    """Ask a yes-or-no question in the reader's language (click's own ``[y/N]`` is
+    English): the language's answers for yes, or ``y``/``yes``, mean yes; anything
+    else, an empty answer too, means no."""
+    answer = typer.prompt(question, default="", show_default=False,
+                          prompt_suffix=_(" [y/N]: "))
+    yes = {word.strip() for word in _("y,yes").split(",")} | {"y", "yes"}
+    return str(answer).strip().lower() in yes
+
+
 def fail(exc: TocsinError) -> typer.Exit:
     """Print a deliberate error plainly (no traceback) and return the exit to raise."""
     label = _("Error:")  # outside the f-string, where the catalogs' extractor finds it

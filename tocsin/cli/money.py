@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from tocsin.access.users import unit_by_code
-from tocsin.cli.common import Table, acting_as, console, fail, transaction
+from tocsin.cli.common import Table, acting_as, confirm, console, fail, transaction
 from tocsin.errors import InputError, TocsinError
 from tocsin.i18n import N_, _, format_number, format_size, ngettext
 from tocsin.money import sets
@@ -305,8 +305,8 @@ def delete(set_ref: str = typer.Argument(..., metavar="SET", help="Id or exact n
         with transaction() as session:
             who = acting_as(session, as_user)
             item = sets.find_set(session, who, set_ref)
-            if not yes and not typer.confirm(_("Delete transaction set %(id)s (%(name)s)?",
-                                               id=item.id, name=item.name)):
+            if not yes and not confirm(_("Delete transaction set %(id)s (%(name)s)?",
+                                         id=item.id, name=item.name)):
                 raise typer.Abort()
             sets.delete_set(session, who, get_settings(), item.id)
             name = item.name

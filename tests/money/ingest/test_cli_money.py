@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from tocsin import i18n
 from tocsin.access.tables import Unit
 from tocsin.cli.money import app
 from tocsin.money.tables import TransactionSet
@@ -52,6 +53,29 @@ def test_ingest_list_export_delete(cli_env: Database, fixtures: Path, tmp_path: 
 
     removed = runner.invoke(app, ["delete", str(item.id), "--yes"])
     assert removed.exit_code == 0, removed.output
+    with cli_env.transaction() as session:
+        assert session.scalars(select(TransactionSet)).all() == []
+
+
+@pytest.mark.parametrize(("language", "no", "yes", "asked"), [
+    ("fr", "non", "oui", "[o/N] :"),
+    ("ru", "нет", "да", "[д/\u041d]:"),  # (Cyrillic En)
+    ("en", "n", "yes", "[y/N]:")])
+def test_a_delete_asks_in_the_readers_language(cli_env: Database, fixtures: Path,
+                                               language: str, no: str, yes: str,
+                                               asked: str) -> None:
+    runner = CliRunner()
+    folder = fixtures / "amlworld"
+    made = runner.invoke(app, ["ingest", "amlworld", str(folder / "Tiny_Trans.csv"),
+                               "--name", "Case 12", "--unit", "tntd-spmu"])
+    assert made.exit_code == 0, made.output
+    with i18n.using(language):
+        kept = runner.invoke(app, ["delete", "Case 12"], input=f"{no}\n")
+        assert kept.exit_code == 1 and asked in kept.output  # aborted, nothing deleted
+        with cli_env.transaction() as session:
+            assert len(session.scalars(select(TransactionSet)).all()) == 1
+        removed = runner.invoke(app, ["delete", "Case 12"], input=f"{yes.upper()}\n")
+        assert removed.exit_code == 0, removed.output
     with cli_env.transaction() as session:
         assert session.scalars(select(TransactionSet)).all() == []
 

@@ -143,3 +143,13 @@ def test_partner_organizations_have_their_official_names_with_a_source() -> None
     assert registry.organization("selec").name_in("ru") == registry.organization("selec").name
     named = [o for o in registry.organizations if o.names]
     assert len(named) >= 8 and all(o.names_source for o in named)
+
+
+def test_crime_areas_and_stages_are_named_in_the_six_official_languages() -> None:
+    # English, French, German, Italian, Russian and Spanish: the organization's languages
+    registry = load_registry()
+    for entry in [*registry.crime_areas, *registry.stages]:
+        assert {"fr", "de", "it", "ru", "es"} <= set(entry.names), entry.code
+        assert entry.names_source
+    assert registry.crime_area("trafficking_in_human_beings").name_in("de") == "Menschenhandel"
+    assert registry.stage("asset_recovery").name_in("it") == "Recupero dei beni"

@@ -111,26 +111,58 @@ def test_bad_backup_is_refused_and_changes_nothing(db: Database, settings: Setti
     assert migrate.is_current(db.engine)
 
 
+def _header(data: bytes, signature: bytes, name_at: int, name: bytes) -> int:
+    """Where the zip header with ``signature`` for the entry ``name`` starts."""
+    at = data.index(signature)
+    while data[at + name_at:at + name_at + len(name)] != name:
+        at = data.index(signature, at + 4)
+    return at
+
+
+CENTRAL, LOCAL = (b"PK\x01\x02", 46), (b"PK\x03\x04", 30)  # signature, where the name starts
+ENTRY = b"tables/tf_activities.jsonl"
+
+
+def _refused(db: Database, settings: Settings, path: Path, location: str,
+             reason: str) -> None:
+    """Both the check and the restore refuse ``path`` with this one problem."""
+    for run in (backup.check, backup.restore):
+        with pytest.raises(InputError) as caught:
+            run(db.engine, settings.data_dir, path)
+        assert [(p.location, p.reason) for p in caught.value.problems] == [(location, reason)]
+    assert migrate.is_current(db.engine)
+
+
 def test_an_entry_locked_with_a_zip_password_is_refused_by_name(db: Database,
                                                                  settings: Settings,
                                                                  tmp_path: Path) -> None:
     # found by fuzzing: zip's password flag on one entry made reading it raise RuntimeError
     backup.backup(db.engine, settings.data_dir, tmp_path / "b.zip")
     data = bytearray((tmp_path / "b.zip").read_bytes())
-    name = b"tables/tf_activities.jsonl"
-    record = data.index(b"PK\x01\x02")  # the first central directory record
-    while data[record + 46:record + 46 + len(name)] != name:
-        record = data.index(b"PK\x01\x02", record + 4)
-    data[record + 8] |= 0x01  # general purpose flags of that entry: encrypted
+    data[_header(data, CENTRAL[0], CENTRAL[1], ENTRY) + 8] |= 0x01  # flags: encrypted
     (tmp_path / "locked.zip").write_bytes(bytes(data))
-    for run in (backup.check, backup.restore):
-        with pytest.raises(InputError) as caught:
-            run(db.engine, settings.data_dir, tmp_path / "locked.zip")
-        assert [(p.location, p.reason) for p in caught.value.problems] == [
-            (f"{tmp_path / 'locked.zip'}:tables/tf_activities.jsonl",
-             "the entry is password-protected inside the zip file, which Tocsin backups "
-             "never are")]
-    assert migrate.is_current(db.engine)
+    _refused(db, settings, tmp_path / "locked.zip",
+             f"{tmp_path / 'locked.zip'}:tables/tf_activities.jsonl",
+             "the entry is password-protected inside the zip file, which Tocsin backups never "
+             "are")
+
+
+def test_an_entry_name_flagged_utf8_that_is_not_is_refused_by_name(db: Database,
+                                                                   settings: Settings,
+                                                                   tmp_path: Path) -> None:
+    # found by fuzzing: a local header whose name is flagged UTF-8 and is not raised
+    # UnicodeDecodeError when the entry was opened
+    backup.backup(db.engine, settings.data_dir, tmp_path / "b.zip")
+    data = bytearray((tmp_path / "b.zip").read_bytes())
+    central = _header(data, CENTRAL[0], CENTRAL[1], ENTRY)
+    local = _header(data, LOCAL[0], LOCAL[1], ENTRY)
+    data[central + 9] |= 0x08  # flags: names in UTF-8
+    data[local + 7] |= 0x08
+    data[local + LOCAL[1]] = 0xE9  # the local copy of the name: not UTF-8
+    (tmp_path / "named.zip").write_bytes(bytes(data))
+    _refused(db, settings, tmp_path / "named.zip",
+             "tables/tf_activities.jsonl", "damaged entry ('utf-8' codec can't decode byte "
+             "0xe9 in position 0: invalid continuation byte)")
 
 
 def test_an_edited_backup_cannot_remove_audit_rows(db: Database, settings: Settings,

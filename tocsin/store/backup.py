@@ -140,8 +140,10 @@ def restore_file(engine: Engine, data_dir: Path, source: Path,
     return BackupReport(source, report.rows, report.files)
 
 
-#: What a damaged zip member raises while it is read (bad CRC, truncated or corrupt data).
-ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
+#: What a damaged zip member raises while it is read (bad CRC, truncated or corrupt data,
+#: a local header whose name is flagged UTF-8 and is not).
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                  UnicodeDecodeError)
 
 
 def read_manifest(source: Path) -> dict[str, Any]:

@@ -41,14 +41,17 @@ def _answer(run: object) -> object:
                          ids=[f"{f}-{n[0].split('/')[-1]}" for f, n, _ in CASES])
 def test_the_check_answers_what_the_import_answers_and_writes_nothing(
         fixtures: Path, tmp_path: Path, fmt: str, names: list[str],
-        extra: dict[str, str]) -> None:
+        extra: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     sources = [fixtures / name for name in names]
     kwargs = {key: fixtures / value for key, value in extra.items()}
-    scratch = sorted(Path(tempfile.gettempdir()).glob("tocsin-check-*"))
+    # a temporary folder of this test's own: other processes check files at the same time
+    scratch = tmp_path / "temp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     checked = _answer(lambda: check(fmt, sources, **kwargs))
     imported = _answer(lambda: ingest(fmt, sources, tmp_path / "set", **kwargs))
     assert checked == imported
-    assert sorted(Path(tempfile.gettempdir()).glob("tocsin-check-*")) == scratch
+    assert list(scratch.iterdir()) == []
     assert sorted(p.name for p in fixtures.parent.glob("money/**/.*partial*")) == []
 
 

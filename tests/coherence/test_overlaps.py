@@ -64,7 +64,7 @@ def test_explanations_name_areas_stages_and_places_in_the_readers_language() -> 
     assert str.__str__(both) == "Both work on money laundering in MK."
     assert str.__str__(stages) == "Same justice-chain stage(s): victim witness protection."
     assert both.translated("fr") == (  # type: ignore[attr-defined]
-        "Les deux portent sur Blanchiment d’argent, lieu : Macédoine du Nord.")
+        "Les deux portent sur Blanchiment d\u2019argent, lieu : Macédoine du Nord.")
     assert stages.translated("ru") == (  # type: ignore[attr-defined]
         "Одинаковые этапы цепочки правосудия: Защита потерпевших и свидетелей.")
 

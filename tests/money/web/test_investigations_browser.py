@@ -97,7 +97,10 @@ def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
     assert target is not None, "no account on the canvas has payments left to draw"
     page.mouse.click(target["x"], target["y"])
     expect(page.locator("#detail h2")).to_have_text(f"Account {target['id']}")
-    page.wait_for_function(f"() => window.tocsinGraph.nodes().length > {before}")
+    # (its neighbourhood is a graph query of its own: on a loaded machine it has taken
+    # more than the default 15 s)
+    page.wait_for_function(f"() => window.tocsinGraph.nodes().length > {before}",
+                           timeout=60_000)
 
     # trace from that account and see the Sankey and the explanations
     page.get_by_role("link", name="trace from here").click()

@@ -95,12 +95,16 @@ def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
     page.locator("#graph").scroll_into_view_if_needed()
     target = page.evaluate(MEMBER, subject)
     assert target is not None, "no account on the canvas has payments left to draw"
-    page.mouse.click(target["x"], target["y"])
+    with page.expect_response(lambda r: "/graph?" in r.url and "hops=1" in r.url) as reply:
+        page.mouse.click(target["x"], target["y"])
     expect(page.locator("#detail h2")).to_have_text(f"Account {target['id']}")
-    # (its neighbourhood is a graph query of its own: on a loaded machine it has taken
-    # more than the default 15 s)
-    page.wait_for_function(f"() => window.tocsinGraph.nodes().length > {before}",
-                           timeout=60_000)
+    # every account of its neighbourhood is drawn (the canvas grows unless all were there)
+    around = [node["id"] for node in reply.value.json()["nodes"]]
+    assert target["id"] in around and len(around) > 1
+    page.wait_for_function(
+        "(ids) => ids.every((id) => window.tocsinGraph.getElementById(id).nonempty())",
+        arg=around)
+    assert page.evaluate(NODE_COUNT) >= before
 
     # trace from that account and see the Sankey and the explanations
     page.get_by_role("link", name="trace from here").click()

@@ -137,6 +137,9 @@ def test_blocks_alone_are_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("size", "expected"), [
     ('"\u00b2"', "transactions.json:2: $.size: '\u00b2' is not a whole number"),
     ("9" * 5000, "transactions.json:2: not valid JSON (Exceeds the limit"),
+    # found by fuzzing: an exponent beyond what Decimal holds raised InvalidOperation
+    ("1.5e1000000000000000000", "transactions.json:2: not valid JSON (the number "
+                                "1.5e1000000000000000000 is out of range)"),
 ])
 def test_numbers_python_cannot_convert_are_named(tmp_path: Path, size: str,
                                                  expected: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -109,6 +110,16 @@ class ProgressBar:
     def update(self, completed: int) -> None:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, completed=completed)
+
+
+def json_decimal(text: str) -> Decimal:
+    """A JSON number with a fraction or an exponent, exactly (``json.loads(...,
+    parse_float=json_decimal)``). An exponent beyond what :class:`Decimal` holds raises
+    ``ValueError``, as a number of too many digits does, not ``InvalidOperation``."""
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        raise ValueError(f"the number {text[:40]} is out of range") from None
 
 
 @contextmanager

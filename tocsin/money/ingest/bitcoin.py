@@ -48,7 +48,7 @@ from tocsin.limits import TooLarge
 from tocsin.money.crypto import bitcoin as btc
 from tocsin.money.crypto import utxo
 from tocsin.money.ingest import bitcoin_etl, sql
-from tocsin.money.ingest.base import Context, flush_transactions
+from tocsin.money.ingest.base import Context, flush_transactions, json_decimal
 from tocsin.money.schema import ACCOUNTS
 
 CURRENCY = "XBT"
@@ -266,7 +266,7 @@ class _JsonProblem(Exception):
 def _read_json(path: Path, data: bytes, network: str, rows: _Rows, ctx: Context,
                skipped: list[str]) -> None:
     try:
-        doc = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
+        doc = json.loads(data.decode("utf-8-sig"), parse_float=json_decimal)
     except UnicodeDecodeError as exc:
         ctx.problems.add(f"{path.name}: byte offset {exc.start}",
                          N_("the JSON is not UTF-8 text"))

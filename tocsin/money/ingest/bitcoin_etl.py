@@ -50,6 +50,7 @@ from tocsin.i18n import N_, Number
 from tocsin.limits import TooLarge
 from tocsin.money.crypto import bitcoin as btc
 from tocsin.money.crypto import utxo
+from tocsin.money.ingest.base import json_decimal
 
 if TYPE_CHECKING:
     from tocsin.money.ingest.base import Context
@@ -131,7 +132,7 @@ def _read_jsonl(path: Path, text: str, rows: _Rows, ctx: Context, skipped: list[
             continue
         where = f"{path.name}:{number}"
         try:
-            item = json.loads(line, parse_float=Decimal)
+            item = json.loads(line, parse_float=json_decimal)
         except json.JSONDecodeError as exc:
             ctx.problems.add(f"{where}: column {exc.colno}", N_("malformed JSON (%(error)s)",
                                                                 error=exc.msg))
@@ -196,7 +197,7 @@ def _cell_list(value: str | None, key: str) -> list[Any]:
     if value is None:
         return []
     try:
-        parsed = json.loads(value, parse_float=Decimal)
+        parsed = json.loads(value, parse_float=json_decimal)
     except ValueError:  # malformed, or a number of more digits than Python converts
         try:
             parsed = ast.literal_eval(value)

@@ -121,7 +121,8 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         try:
             _read_fast(path, ctx, currency_codes, patterns, accounts, matched)
         except (_Unreadable, pa.ArrowInvalid, UnicodeDecodeError):
-            # (the CSV reader decodes a row of the wrong length as UTF-8 text to report it)
+            # a bad value, a row of the wrong length (ArrowInvalid), or text pyarrow could
+            # not decode: the slow path names the line
             _diagnose(path, ctx, currency_codes)
     if ctx.problems:
         return

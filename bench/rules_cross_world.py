@@ -95,8 +95,7 @@ def judge(name: str, set_dir: Path, use_model: bool = False) -> dict[str, Any]:
     out["flagged_by"] = {k: {"flagged": v[0], "laundering": v[1]} for k, v in sorted(lead.items())}
     if use_model:
         chosen = model.load_default()
-        weighed = with_model(ranking, model.account_score_map(chosen, set_dir),
-                             chosen.account_threshold, "shipped model")
+        weighed = with_model(ranking, *model.account_support(chosen, set_dir), "shipped model")
         scores = evaluate_ranking(set_dir, weighed).accounts
         out["with_model"] = {"accounts": len(weighed.flagged),
                              "share": round(len(weighed.flagged) / max(1, n), 4),

@@ -496,8 +496,8 @@ def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
                 chosen = model.resolve(model_path, get_settings())
                 source = (N_("model %(file)s", file=model_path.name) if model_path
                           else N_("shipped model"))
-                ranking = with_model(ranking, model.account_score_map(chosen, set_dir, engine),
-                                     chosen.account_threshold, source)
+                ranking = with_model(ranking, *model.account_support(chosen, set_dir, engine),
+                                     source)
             result = evaluate_ranking(set_dir, ranking)
         else:
             result = evaluate(set_dir, found, min_score)

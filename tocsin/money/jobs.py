@@ -152,8 +152,8 @@ def weigh(ranking: Ranking, set_dir: Path, engine: str | None = None) -> Ranking
     from tocsin.money import model
 
     chosen = model.load_default()
-    return with_model(ranking, model.account_score_map(chosen, set_dir, engine),
-                      chosen.account_threshold, "shipped model")
+    return with_model(ranking, *model.account_support(chosen, set_dir, engine),
+                      "shipped model")
 
 
 def trace_set(set_dir: Path, accounts: Sequence[str], transactions: Sequence[str],

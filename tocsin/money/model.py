@@ -295,6 +295,15 @@ class Model:
             out = np.asarray(probability(raw) >= cut)
         return out if floor is None else out & (np.asarray(raw) >= floor)
 
+    def cut(self, level: Level = "transaction") -> float:
+        """The log-odds at or above which ``level`` is flagged, before any cap (a
+        version-1 model's probability cut as log-odds)."""
+        if self.log_odds_cuts is not None:
+            return self.log_odds_cuts[level]
+        p = self.threshold if level == "transaction" else self.account_threshold
+        with np.errstate(divide="ignore"):
+            return float(np.log(p) - np.log1p(-p))
+
     def floor(self, scores: np.ndarray, level: Level = "transaction") -> float | None:
         """The lowest raw score still flagged when at most :attr:`flag_share` of a whole
         set's ``scores`` (every transaction, or every account; ``-inf`` for an account
@@ -418,14 +427,20 @@ def account_scores(data: SetData, scores: np.ndarray) -> np.ndarray:
     return out
 
 
-def account_score_map(model: Model, set_dir: Path, engine: str | None = None,
-                      progress: Callable[[str], None] | None = None) -> dict[str, float]:
-    """Every account of the set with the model's account score (see :func:`account_scores`),
-    for re-ranking the rule findings (:func:`tocsin.money.rank.with_model`)."""
+def account_support(model: Model, set_dir: Path, engine: str | None = None,
+                    progress: Callable[[str], None] | None = None
+                    ) -> tuple[dict[str, float], float]:
+    """Every account of the set with the model's account score as log-odds (see
+    :func:`account_scores`), and the cut an account must reach in this set to be
+    flagged by the model: its account cut, raised to the floor of its flag cap
+    (:meth:`Model.floor`). For re-ranking the rule findings
+    (:func:`tocsin.money.rank.with_model`)."""
     data = load_set(set_dir, engine, model.config(), progress)
-    scores = probability(account_scores(data, model.predict(data, raw=True)))
-    return {str(a): float(s) for a, s in zip(data.accounts.tolist(), scores.tolist(),
-                                             strict=True)}
+    raw = account_scores(data, model.predict(data, raw=True))
+    floor = model.floor(raw, "account")
+    cut = model.cut("account") if floor is None else max(model.cut("account"), floor)
+    return {str(a): float(s) for a, s in zip(data.accounts.tolist(), raw.tolist(),
+                                             strict=True)}, cut
 
 
 def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:

@@ -560,24 +560,28 @@ def flag(findings: Sequence[Finding], set_accounts: int, config: RankConfig | No
     return out
 
 
-def with_model(ranking: Ranking, scores: Mapping[str, float], threshold: float,
+def with_model(ranking: Ranking, scores: Mapping[str, float], cut: float,
                source: str) -> Ranking:
     """The ranking with each account's score weighed by a supervised model's.
 
-    An account the model scores at or above its account threshold keeps its score; one
-    below keeps the share ``model score / threshold`` of it. Flags are then given as in
-    :func:`flag` (leading detectors, ``min_score``, ``max_share``) on the weighed
-    scores, so an account needs both a rule finding and the model's support to be
-    flagged. Every account says how the model changed its score.
+    ``scores`` are the model's account log-odds and ``cut`` the log-odds at which the
+    model flags an account in this set (:func:`tocsin.money.model.account_support`). An
+    account at or above the cut keeps its score; one below keeps the share of it that
+    its odds are of the cut's, ``exp(score - cut)`` (on log-odds, so a model certain of
+    many accounts still tells them apart where probabilities would all read 1.0).
+    Flags are then given as in :func:`flag` (leading detectors, ``min_score``,
+    ``max_share``) on the weighed scores, so an account needs both a rule finding and
+    the model's support to be flagged. Every account says how the model changed its
+    score.
     """
-    if threshold <= 0:
-        raise InputError.single("model.account_threshold", "must be above 0")
+    if math.isnan(cut):
+        raise InputError.single("model.cut", "is not a number")
     config = ranking.config
     rows = []
     for at, account in enumerate(ranking.accounts):
         leading = [f for f in account.findings if f.detector not in config.supporting]
-        model = float(scores.get(account.account, 0.0))
-        factor = min(1.0, model / threshold)
+        model = float(scores.get(account.account, -math.inf))
+        factor = 1.0 if model >= cut else math.exp(model - cut) if math.isfinite(model) else 0.0
         lead = leading[0].score * factor if leading else 0.0
         rows.append((-lead, -account.score * factor, at, account, model, factor))
     rows.sort(key=lambda r: r[:3])
@@ -590,15 +594,18 @@ def with_model(ranking: Ranking, scores: Mapping[str, float], threshold: float,
         score = round(account.score * factor, 4)
         # a message, so that a source named in the reader's language stays English here
         if factor >= 1:
-            note = N_("The %(source)s scores the account %(score)s, at or above its "
-                      "threshold %(threshold)s: the score stands.", source=source,
-                      score=Number(model, 3, group=False),
-                      threshold=Number(threshold, 3, group=False))
+            note = N_("The %(source)s gives the account log-odds %(score)s, at or above "
+                      "its cut %(cut)s in this set: the score stands.", source=source,
+                      score=Number(model, 2, group=False), cut=Number(cut, 2, group=False))
+        elif not math.isfinite(model):
+            note = N_("The %(source)s scores no payment of the account: the score keeps "
+                      "nothing (%(before)s to 0).", source=source,
+                      before=Number(account.score, 2, group=False))
         else:
-            note = N_("The %(source)s scores the account %(score)s, below its threshold "
-                      "%(threshold)s: the score keeps %(share)s%% (%(before)s to %(after)s).",
-                      source=source, score=Number(model, 3, group=False),
-                      threshold=Number(threshold, 3, group=False),
+            note = N_("The %(source)s gives the account log-odds %(score)s, below its cut "
+                      "%(cut)s in this set: the score keeps %(share)s%% (%(before)s to "
+                      "%(after)s).", source=source, score=Number(model, 2, group=False),
+                      cut=Number(cut, 2, group=False),
                       share=Number(factor * 100, 0, group=False),
                       before=Number(account.score, 2, group=False),
                       after=Number(score, 2, group=False))

@@ -51,7 +51,9 @@ def test_the_rules_evaluation_in_french_and_russian(base: list[str]) -> None:
     assert ["schéma", "transactions trouvées", "comptes trouvés"] in rows
     accounts_row = next(r for r in rows if r[0] == "comptes")
     assert all(re.fullmatch(r"[01],\d{3}", figure) for figure in accounts_row[1:4])
-    assert any(r[0] == "détecteur cycle" for r in rows)
+    # a row per detector that flagged, named in French (which ones depends on the model)
+    assert any(r[0].startswith("détecteur ") for r in rows)
+    assert not any(r[0].startswith("detector ") for r in rows)
     cycle = [r[1:] for r in rows if r[0] == "CYCLE"]
     assert len(cycle) == 1 and all(re.fullmatch(r"\d+\s%", share) for share in cycle[0])
     russian = runner.invoke(app, ["--language", "ru", *base, "--rules"])

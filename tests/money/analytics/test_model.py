@@ -156,6 +156,9 @@ def test_threshold_versions(trained: model.Model) -> None:
     assert v1.log_odds_cuts is None and "threshold_version" not in v1.to_payload()
     raw = np.array([-1.0, -0.01, 0.0, 0.01, 40.0])
     assert v1.flags(raw).tolist() == [False, False, True, True, True]
+    # the cut as log-odds: version 2 stores it, version 1's probability is turned into it
+    assert trained.cut("account") == trained.log_odds_cuts["account"]
+    assert v1.cut() == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(InputError, match="threshold version 3"):
         model.Model.from_payload({**payload, "threshold_version": 3}, "m")
 
@@ -200,6 +203,24 @@ def test_flag_share_caps_what_a_set_gets_flagged(trained: model.Model,
     with pytest.raises(InputError, match="not in"):
         model.Model.from_payload({**payload, "flag_share": {"transaction": 0.0,
                                                             "account": 0.02}}, "m")
+
+
+def test_account_support_is_cut_at_the_cap(trained: model.Model,
+                                           three_worlds: list[model.SetData],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    data = three_worlds[2]
+    monkeypatch.setattr(model, "load_set", lambda *args, **kwargs: data)
+    capped = dataclasses.replace(trained, flag_share={"transaction": 0.001, "account": 0.001})
+    scores, cut = model.account_support(capped, Path("set"))
+    raw = np.array([scores[str(a)] for a in data.accounts.tolist()])
+    # the cut in this set is the cap's floor: what the model flags, no more
+    assert cut > capped.cut("account")
+    supported = int((raw >= cut).sum())
+    assert supported == int(capped.flags(raw, "account", capped.floor(raw, "account")).sum())
+    assert supported <= int(0.001 * np.isfinite(raw).sum()) + 2
+    # without a cap, the model's own cut
+    _, plain = model.account_support(dataclasses.replace(trained, flag_share=None), Path("set"))
+    assert plain == trained.cut("account")
 
 
 def test_several_validation_worlds(three_worlds: list[model.SetData]) -> None:

@@ -227,30 +227,38 @@ def test_a_models_account_scores_weigh_the_ranking() -> None:
     ranking = Ranking(found, flag(found, 100, RankConfig(max_share=0.03)), 100,
                       RankConfig(max_share=0.03))
     assert ranking.flagged == ["A", "B", "C"]
-    scores = {"A": 0.1, "B": 0.5, "C": 0.9, "D": 0.45, "E": 1.0}
-    weighed = with_model(ranking, scores, threshold=0.5, source="shipped model")
+    # Log-odds against a cut of 2.0: B and C have the model's support; A is 1.609 below
+    # (a fifth of the cut's odds), D 0.105 below (90 %), F has no scored payment.
+    scores = {"A": 0.3906, "B": 2.0, "C": 40.0, "D": 1.8946, "E": 50.0}
+    weighed = with_model(ranking, scores, cut=2.0, source="shipped model")
     by = {a.account: a for a in weighed.accounts}
-    # B and C have the model's support (at or above 0.5); A keeps a fifth of its 0.9,
-    # D 90 % of its 0.8 (0.72, still flagged); the pass-through alone flags nobody.
+    # A keeps a fifth of its 0.9; D 90 % of its 0.8 (0.72, still flagged); the
+    # pass-through alone flags nobody.
     assert weighed.flagged == ["B", "C", "D"]
-    assert by["A"].score == pytest.approx(0.18) and not by["A"].flagged
-    assert "below its threshold 0.500: the score keeps 20% (0.90 to 0.18)" in by["A"].model
-    assert "at or above its threshold" in by["C"].model and by["C"].score == 0.8
+    assert by["A"].score == pytest.approx(0.18, abs=1e-3) and not by["A"].flagged
+    assert "below its cut 2.00 in this set: the score keeps 20% (0.90 to 0.18)" in by["A"].model
+    assert "at or above its cut" in by["C"].model and by["C"].score == 0.8
+    assert by["F"].score == 0 and "scores no payment of the account" in by["F"].model
     assert not by["E"].flagged and weighed.model == "shipped model"
     assert weighed.summary()["model"] == "shipped model"
     # Findings keep their own scores; only accounts are weighed.
     assert weighed.findings == ranking.findings
+    # A model certain of both (probability 1.0 for each) still tells them apart.
+    certain = with_model(ranking, {**scores, "B": 100.0, "C": 104.0}, cut=103.6,
+                         source="m")
+    assert [a.account for a in certain.accounts if a.flagged] == ["C"]
     # Weighed while a command runs in French: the notes stay English, shown in French.
     with i18n.using("fr"):
-        named = with_model(ranking, scores, threshold=0.5, source=N_("shipped model"))
+        named = with_model(ranking, scores, cut=2.0, source=N_("shipped model"))
     note = {a.account: a.model for a in named.accounts}["A"]
-    assert note == ("The shipped model scores the account 0.100, below its threshold 0.500: "
-                    "the score keeps 20% (0.90 to 0.18).")
+    assert note == ("The shipped model gives the account log-odds 0.39, below its cut 2.00 "
+                    "in this set: the score keeps 20% (0.90 to 0.18).")
     with i18n.using("fr"):
-        assert str(note) == ("Le modèle livré avec Tocsin note le compte 0,100, sous son seuil "
-                             "0,500 : le score garde 20 % (de 0,90 à 0,18).")
+        assert str(note) == ("Le modèle livré avec Tocsin donne au compte un log-odds de "
+                             "0,39, sous son seuil de 2,00 dans cet ensemble : le score "
+                             "garde 20 % (de 0,90 à 0,18).")
     with pytest.raises(InputError):
-        with_model(ranking, scores, threshold=0.0, source="m")
+        with_model(ranking, scores, cut=math.nan, source="m")
 
 
 def test_detection_runs_are_weighed_by_the_shipped_model_up_to_the_setting(
@@ -265,7 +273,7 @@ def test_detection_runs_are_weighed_by_the_shipped_model_up_to_the_setting(
     weighed, _ = find_findings(tiny_set, detectors, Settings(
         secret_key="k" * 40, data_dir=tmp_path, money_weigh_max_transactions=10 ** 9))
     assert weighed.model == "shipped model"
-    assert all("The shipped model scores the account" in a.model for a in weighed.accounts)
+    assert all(a.model.startswith("The shipped model ") for a in weighed.accounts)
     # Too large for the setting: not weighed.
     small, _ = find_findings(tiny_set, detectors, Settings(
         secret_key="k" * 40, data_dir=tmp_path, money_weigh_max_transactions=1))

@@ -58,11 +58,14 @@ def test_explanations_name_areas_stages_and_places_in_the_readers_language() -> 
     g = synthetic.generate(300, seed=9, duplicate_rate=0.2)
     p = g.portfolio
     top = overlaps.find_candidates(p, limit=1)[0]
-    overlaps.explain_all(p, [top])
+    # stored and sent in English, as the reference data names them (a code it does
+    # not name reads as the code)
+    names = {"money_laundering": "Money laundering", "MK": "North Macedonia"}
+    overlaps.explain_all(p, [top], names)
     both, stages = top.reasons[1:3]
-    # stored and sent in English; shown in the reader's language
-    assert str.__str__(both) == "Both work on money laundering in MK."
+    assert str.__str__(both) == "Both work on Money laundering in North Macedonia."
     assert str.__str__(stages) == "Same justice-chain stage(s): victim witness protection."
+    # shown in the reader's language
     assert both.translated("fr") == (  # type: ignore[attr-defined]
         "Les deux portent sur Blanchiment d\u2019argent, lieu : Macédoine du Nord.")
     assert stages.translated("ru") == (  # type: ignore[attr-defined]

@@ -264,7 +264,7 @@ def _run(session: Session, principal: Principal, options: Options,
     if any(found.values()):
         inputs = replace(inputs, lessons=found)
         first = analyse(portfolio, inputs, options)
-    explain_all(portfolio, first.candidates)
+    explain_all(portfolio, first.candidates, inputs.names)
     return first
 
 

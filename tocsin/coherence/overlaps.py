@@ -439,15 +439,17 @@ def find_candidates(portfolio: Portfolio,
     return out
 
 
-def explain_all(portfolio: Portfolio, candidates: Iterable[Candidate]) -> None:
-    """Fill in the reasons of the candidates (only those a page or report shows)."""
+def explain_all(portfolio: Portfolio, candidates: Iterable[Candidate],
+                names: Mapping[str, str] | None = None) -> None:
+    """Fill in the reasons of the candidates (only those a page or report shows), codes
+    named by ``names`` (code → English name from the reference data)."""
     wanted = [c for c in candidates if not c.reasons]
     if not wanted:  # e.g. an analysis for a tab that lists no pairs
         return
     f = features(portfolio)
     position = {int(r): k for k, r in enumerate(f.rows)}
     for c in wanted:
-        c.reasons = explain(portfolio, f, c, position)
+        c.reasons = explain(portfolio, f, c, position, names or {})
 
 
 def _shared_terms(f: Features, c: Candidate, position: Mapping[int, int],
@@ -460,16 +462,16 @@ def _shared_terms(f: Features, c: Candidate, position: Mapping[int, int],
     return [str(f.terms[both.col[i]]) for i in order]
 
 
-def _names(codes: Iterable[str]) -> Joined | str:
+def _names(codes: Iterable[str], names: Mapping[str, str]) -> Joined | str:
     """Crime areas, stages, countries or regions by code, each named in the reader's
-    language when shown (in English as the code reads, ``drug_trafficking`` as
-    "drug trafficking", a country by its code)."""
-    listed = [Name(code, code.replace("_", " ")) for code in codes]
+    language when shown (in English by ``names``; a code it lacks as the code reads,
+    ``drug_trafficking`` as "drug trafficking")."""
+    listed = [Name(code, names.get(code, code.replace("_", " "))) for code in codes]
     return Joined(listed) if listed else ""
 
 
 def explain(portfolio: Portfolio, f: Features, c: Candidate,
-            position: Mapping[int, int]) -> list[str]:
+            position: Mapping[int, int], names: Mapping[str, str]) -> list[str]:
     """Plain sentences on why a pair is proposed, each a message shown in the reader's
     language, codes named in it."""
     p = portfolio
@@ -486,13 +488,14 @@ def explain(portfolio: Portfolio, f: Features, c: Candidate,
     shown = [x[len(REGION_PREFIX):] if x.startswith(REGION_PREFIX) else x for x in places]
     if areas or places:
         reasons.append(N_("Both work on %(areas)s in %(places)s.",
-                          areas=_names(areas) or "-", places=_names(shown) or "-"))
+                          areas=_names(areas, names) or "-",
+                          places=_names(shown, names) or "-"))
     if c.known["stages"]:
         stages = sorted({x for x, _ in p.effective("stages")[c.a]}
                         & {x for x, _ in p.effective("stages")[c.b]})
         if stages:
             reasons.append(N_("Same justice-chain stage(s): %(stages)s.",
-                              stages=_names(stages)))
+                              stages=_names(stages, names)))
         else:
             reasons.append(N_("They work at different justice-chain stages."))
     if c.known["dates"]:

@@ -134,7 +134,7 @@ def what_if(portfolio: Portfolio, inputs: Inputs, scenario: Scenario,
     # hold); only pairs with a planned activity are new, searched in their blocks only
     planned = [i for i, added in enumerate(overlay.planned) if added]
     fresh = find_candidates(overlay, inputs.judgements, involving=planned) if planned else []
-    explain_all(overlay, fresh)
+    explain_all(overlay, fresh, inputs.names)
     pairs = sorted([*before.candidates, *fresh], key=lambda c: -c.score)
     after = analyse(overlay, inputs, options, candidates=pairs)
     out = Comparison(before, after)

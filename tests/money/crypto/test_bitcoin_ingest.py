@@ -226,6 +226,25 @@ def test_malformed_json_names_line_or_path(tmp_path: Path) -> None:
     assert not any(p.is_dir() for p in tmp_path.iterdir())
 
 
+def test_a_block_whose_txid_is_not_hexadecimal_is_refused_by_path(tmp_path: Path) -> None:
+    # Without "hex", a transaction's id is taken as stated; one that is not 64 hex digits
+    # once reached the Merkle check and raised ValueError out of bytes.fromhex.
+    block = json.loads((FIXTURES / "getblock-genesis-v2.json").read_text())
+    del block["tx"][0]["hex"]
+    block["tx"][0]["txid"] = "4a5e!" + block["tx"][0]["txid"][5:]
+    path = tmp_path / "block.json"
+    path.write_text(json.dumps(block))
+    with pytest.raises(InputError) as err:
+        ingest("bitcoin", [path], tmp_path / "set")
+    assert "block.json: $.tx[0].txid: '4a5e!" in str(err.value)
+    assert "is not a transaction id" in str(err.value)
+    # the id in capitals, as some tools write it, is the same transaction
+    block["tx"][0]["txid"] = GENESIS_TX.upper()
+    path.write_text(json.dumps(block))
+    rows = open_utxo(ingest("bitcoin", [path], tmp_path / "upper").target)
+    assert rows.read("transactions.parquet").to_pylist()[0]["txid"] == GENESIS_TX
+
+
 def test_unknown_scripts_are_kept_as_nonstandard(tmp_path: Path) -> None:
     block = json.loads((FIXTURES / "getblock-genesis-v2.json").read_text())
     tx = block["tx"][0]

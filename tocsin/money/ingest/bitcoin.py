@@ -353,8 +353,7 @@ def _json_block(item: dict[str, Any], where: str, path: Path, network: str, rows
 def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict[int, str]]:
     if not isinstance(item, dict):
         raise _JsonProblem(where, N_("expected a transaction object"))
-    txid = _text(item.get("txid"), f"{where}.txid")
-    assert txid is not None
+    txid = _txid(item.get("txid"), f"{where}.txid")
     vouts = item.get("vout")
     if not isinstance(vouts, list):
         raise _JsonProblem(f"{where}.vout", N_("expected the list of outputs"))
@@ -396,11 +395,7 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
             inputs.append(btc.TxIn(btc.COINBASE_TXID, btc.COINBASE_VOUT,
                                    _hex(vin["coinbase"], f"{at}.coinbase"), sequence))
             continue
-        prev = _text(vin.get("txid"), f"{at}.txid")
-        assert prev is not None
-        if len(prev) != 64 or any(c not in "0123456789abcdef" for c in prev.lower()):
-            raise _JsonProblem(f"{at}.txid", N_("%(value)s is not a transaction id",
-                                                value=repr(prev)))
+        prev = _txid(vin.get("txid"), f"{at}.txid")
         vout = vin.get("vout")
         if not isinstance(vout, int) or vout < 0:
             raise _JsonProblem(f"{at}.vout", N_("%(value)s is not an output index",
@@ -431,6 +426,15 @@ def _text(value: Any, where: str, optional: bool = False) -> str | None:
         raise _JsonProblem(where, N_("missing") if value is None else
                            N_("%(value)s is not text", value=repr(value)))
     return value
+
+
+def _txid(value: Any, where: str) -> str:
+    """A transaction id: 64 hexadecimal digits, as a node writes it (lower case)."""
+    text = _text(value, where)
+    assert text is not None
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text.lower()):
+        raise _JsonProblem(where, N_("%(value)s is not a transaction id", value=repr(text)))
+    return text.lower()
 
 
 def _hex(value: Any, where: str) -> bytes:

@@ -23,6 +23,8 @@ Next to the model, each test world gets two baselines:
     .venv/bin/python bench/money_detect_quality.py --shipped --test 301,302  # shipped, as is
     .venv/bin/python bench/money_detect_quality.py --shipped --model-dir new/ \
         --compare-dir old/ --test 301,302  # two models, judged world by world, interleaved
+    .venv/bin/python bench/money_detect_quality.py --shipped --recut --transactions 100000 \
+        --validation 108,1217,1218 --test 301   # the shipped trees, cuts chosen again
 
 ``--ship`` writes ``tocsin/money/data/model/{model.json,card.json}``: the card lists the
 training worlds, the cross-world scores printed here, the limits and the version.
@@ -192,6 +194,10 @@ def main() -> None:
                     "on every test world, next to the model of this run, e.g. the version "
                     "shipped before.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the results here.")
+    ap.add_argument("--recut", action="store_true",
+                    help="With --shipped: choose the model's cuts again on the --validation "
+                    "worlds by the current rule (model.recut), keeping its trees; with --ship, "
+                    "write that model as the default.")
     args = ap.parse_args()
     seeds = [int(s) for s in args.train.split(",") if s]
     val = [int(s) for s in args.validation.split(",") if s]
@@ -200,11 +206,24 @@ def main() -> None:
     print(f"Worlds of {args.transactions:,} transactions in {work}", flush=True)
     steps: dict[str, dict[str, float]] = {}
     wall_start, cpu_start = time.perf_counter(), cpu_s()
+    original_card: dict[str, Any] | None = None
+    if args.recut and not (args.shipped and val):
+        ap.error("--recut needs --shipped and --validation worlds")
     if args.shipped:
-        if args.ship:
+        if args.ship and not args.recut:
             ap.error("--ship writes a newly trained model; --shipped trains none")
         trained = model.load_default(args.model_dir)
-        seeds, val = [], []
+        if args.recut:
+            original_card = model.card(args.model_dir)
+            val_sets = [make_world(work, s, args.transactions, steps) for s in val]
+            before = dict(trained.log_odds_cuts or {})
+            trained = model.recut(trained, val_sets)
+            print(f"  cuts chosen again on {', '.join(d.name for d in val_sets)}: "
+                  f"{before} -> {trained.log_odds_cuts}", flush=True)
+            del val_sets
+        seeds = []
+        if not args.recut:
+            val = []
     else:
         train_sets = [make_world(work, s, args.transactions, steps) for s in seeds + val]
         wall0, cpu0 = time.perf_counter(), cpu_s()
@@ -241,7 +260,7 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
     if args.ship:
-        ship(trained, rows, seeds, val, args.transactions)
+        ship(trained, rows, seeds, val, args.transactions, original_card)
 
 
 def label(m: model.Model, fallback: str) -> str:
@@ -251,15 +270,23 @@ def label(m: model.Model, fallback: str) -> str:
 
 
 def ship(trained: model.Model, rows: list[dict[str, Any]], seeds: list[int], val: list[int],
-         transactions: int) -> None:
-    """Write the default model and its card (training worlds, cross-world scores, limits)."""
+         transactions: int, original_card: dict[str, Any] | None = None) -> None:
+    """Write the default model and its card (training worlds, cross-world scores, limits);
+    for a model whose cuts were chosen again (``--recut``), the training worlds come
+    from the card of the model its trees are from (``original_card``)."""
     f1 = [r["transactions"]["f1"] for r in rows]
+    trained_on = original_card["trained_on"] if original_card else [
+        {"world_seed": s, "transactions": transactions,
+         "generator": "tocsin.money.worlds (AMLworld CSV format)"} for s in seeds + val]
+    validation = trained.meta["split"]
+    if original_card:
+        validation += (f"; cuts chosen again on the whole of world "
+                       f"{', world '.join(str(s) for s in val)} by the rule of version "
+                       f"{trained.meta['version']} (model.plateau_threshold)")
     card = {
         "name": "Tocsin default money-laundering model",
-        "trained_on": [{"world_seed": s, "transactions": transactions,
-                        "generator": "tocsin.money.worlds (AMLworld CSV format)"}
-                       for s in seeds + val],
-        "validation": trained.meta["split"],
+        "trained_on": trained_on,
+        "validation": validation,
         "cross_world": {"command": "bench/money_detect_quality.py " + " ".join(
             sys.argv[1:]), "results": [{k: r[k] for k in (
                 "world", "transactions", "accounts", "patterns", "best_simple_rule",

@@ -15,9 +15,10 @@ How it is trained
     threshold come from a *validation part*: with two or more training sets
     the last one is kept aside whole, so the threshold is chosen on a world
     the trees never saw (what matters when the model meets new data); with one
-    set, its last fifth in time. The threshold is the best-F1 cut, raised when
-    that cut flags more than 90 % of the validation laundering to the cut that
-    flags 90 % (:func:`cautious_threshold`). Cuts are chosen and applied on the raw
+    set, its last fifth in time. The threshold is the lowest cut whose F1 is
+    within one standard error of the best F1 (:func:`plateau_threshold`), raised
+    when that cut flags more than 90 % of the validation laundering to the cut
+    that flags 90 % (:func:`cautious_threshold`). Cuts are chosen and applied on the raw
     score (log-odds): on large sets most laundering scores 1.0 as a float64
     probability, and a cut there would flag every saturated row alike.
 
@@ -48,7 +49,7 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -73,7 +74,7 @@ Level = Literal["transaction", "account"]
 FORMAT = "tocsin-money-model"
 FORMAT_VERSION = 1
 #: Version of the modelling recipe (features + learner settings); goes into every model.
-RECIPE_VERSION = "3.0"
+RECIPE_VERSION = "3.1"
 DEFAULT_DIR = "data/model"
 #: Features a model does not read: they describe how one data set encodes things
 #: (its list of payment formats, each format's share) or the scale of one world's
@@ -119,6 +120,8 @@ EARLY_STOP = 30
 #: The decision thresholds flag no more of the validation part's laundering than this
 #: share when the best-F1 cut would flag more (see :func:`cautious_threshold`).
 VALIDATION_RECALL = 0.9
+#: Resamples behind the standard error of a validation F1 (:func:`f1_standard_error`).
+F1_DRAWS = 2000
 
 
 # --------------------------------------------------------------------------- data
@@ -484,6 +487,53 @@ def cautious_threshold(y: np.ndarray, p: np.ndarray, recall: float = VALIDATION_
     return cut, 2 * hits / (int(flagged.sum()) + int(y.sum()))
 
 
+def f1_standard_error(y: np.ndarray, flagged: np.ndarray, draws: int = F1_DRAWS) -> float:
+    """The standard error of the F1 of ``flagged`` against ``y``: its spread over
+    resamples of the set (the counts of true and false positives, false and true
+    negatives drawn again from their shares, a fixed seed)."""
+    tp = int((flagged & y).sum())
+    counts = np.array([tp, int(flagged.sum()) - tp, int(y.sum()) - tp, 0], dtype=np.float64)
+    counts[3] = len(y) - counts[:3].sum()
+    if not tp:
+        return 0.0
+    resampled = np.random.default_rng(0).multinomial(len(y), counts / len(y), size=draws)
+    f1 = 2 * resampled[:, 0] / np.maximum(1, 2 * resampled[:, 0] + resampled[:, 1]
+                                          + resampled[:, 2])
+    return float(f1.std())
+
+
+def plateau_threshold(y: np.ndarray, p: np.ndarray, recall: float = VALIDATION_RECALL
+                      ) -> tuple[float, float]:
+    """The lowest cut on ``(y, p)`` whose F1 is within one standard error of the best
+    F1 (:func:`f1_standard_error`), raised like :func:`cautious_threshold` when it flags
+    more than ``recall`` of the positives; and the F1 at the cut chosen.
+
+    On validation worlds the trees never saw, F1 is flat over a wide range of cuts when
+    the trees separate most laundering from everything else by a large margin: the
+    best-F1 cut then lands anywhere on that plateau, decided by a handful of rows. A
+    cut at its top leaves out the laundering that a new set's trees score a little
+    lower (fan-in with ordinary amounts, see docs/benchmarks.md, "why 3.0 lost fan-in
+    and mule recall"); the lowest cut that does as well within the sampling noise
+    keeps it."""
+    cut, best = best_threshold(y, p)
+    if not y.any():
+        return cut, 0.0
+    se = f1_standard_error(y, p >= cut)
+    order = np.argsort(-p, kind="stable")
+    ps, ys = p[order], y[order]
+    tp = np.cumsum(ys)
+    k = np.arange(1, len(ys) + 1)
+    last = np.r_[ps[1:] != ps[:-1], True]
+    f1 = np.where(last, 2 * tp / (k + ys.sum()), -1.0)
+    i = int(np.flatnonzero(f1 >= best - se)[-1])
+    # no lower than the cut that flags ``recall`` of the positives (cautious_threshold)
+    i = min(i, int(np.flatnonzero(last & (tp >= recall * tp[-1]))[0]))
+    cut = float((ps[i] + (ps[i + 1] if i + 1 < len(ps) else ps[i])) / 2)
+    flagged = p >= cut
+    hits = int((flagged & y).sum())
+    return cut, 2 * hits / (int(flagged.sum()) + int(y.sum()))
+
+
 # --------------------------------------------------------------------------- training
 
 
@@ -585,7 +635,7 @@ def set_cuts(model: Model, val_parts: Sequence[tuple[SetData, np.ndarray]],
     from ``val_parts`` in order); the validation F1 at accounts and transactions."""
     # cuts on the log-odds: at scale most validation laundering is 1.0 as a probability
     raw_val = model.predict_matrix(x_val, raw=True)
-    cut, f1_val = cautious_threshold(y_val, raw_val)
+    cut, f1_val = plateau_threshold(y_val, raw_val)
     # accounts: the validation part's rows only, each set's accounts on their own
     acc_y, acc_s, at = [], [], 0
     for vd, vm in val_parts:
@@ -599,12 +649,39 @@ def set_cuts(model: Model, val_parts: Sequence[tuple[SetData, np.ndarray]],
             acc_y.append(truth[touched])
             acc_s.append(account_scores(sub, raw_val[at:at + k])[touched])
         at += k
-    acc_cut, acc_f1 = cautious_threshold(np.concatenate(acc_y), np.concatenate(acc_s)) \
+    acc_cut, acc_f1 = plateau_threshold(np.concatenate(acc_y), np.concatenate(acc_s)) \
         if acc_y else (cut, 0.0)
     model.log_odds_cuts = {"transaction": cut, "account": acc_cut}
     model.threshold = float(probability(np.array([cut]))[0])
     model.account_threshold = float(probability(np.array([acc_cut]))[0])
     return acc_f1, f1_val
+
+
+def recut(model: Model, sets: Sequence[SetData]) -> Model:
+    """A copy of a trained ``model`` with its cuts chosen again on the whole of ``sets``
+    (labelled worlds its trees never saw) by this version's rule (:func:`set_cuts`): the
+    trees, features and flag shares are kept; the metadata says which version's trees
+    these are, which cuts they had and where the new ones were chosen."""
+    if not sets:
+        raise InputError.single("validation", N_("keep at least one set for validation"))
+    for d in sets:
+        if d.label is None or not d.label.any():
+            raise InputError.single(d.name, N_("the validation part has no laundering rows"))
+    parts = [(d, np.ones(len(d), bool)) for d in sets]
+    x_val = np.concatenate([d.matrix(model.features, slice(None)) for d in sets])
+    y_val = np.concatenate([d.label for d in sets])
+    out = replace(model, meta=dict(model.meta), log_odds_cuts=None)
+    acc_f1, f1_val = set_cuts(out, parts, x_val, y_val)
+    out.meta.update({
+        "version": RECIPE_VERSION,
+        "recut": {"created": datetime.now(UTC).isoformat(timespec="seconds"),
+                  "trees_of_version": model.meta.get("version"),
+                  "trees_created": model.meta.get("created"),
+                  "on": [d.name for d in sets],
+                  "previous_log_odds_cuts": model.log_odds_cuts},
+        "validation": {"transaction_f1": round(f1_val, 4), "account_f1": round(acc_f1, 4)},
+    })
+    return out
 
 
 def _cfg_dict(cfg: FeatureConfig) -> dict[str, Any]:

@@ -119,6 +119,90 @@ def test_cautious_threshold_flags_no_more_than_the_recall_asked() -> None:
     assert model.cautious_threshold(np.zeros(3, bool), p[:3]) == (0.5, 0.0)
 
 
+def _f1_at_every_cut(y: np.ndarray, p: np.ndarray) -> list[tuple[float, float, int]]:
+    """(score, F1, positives flagged) when flagging every row at or above each score."""
+    out = []
+    for c in sorted(set(p.tolist()), reverse=True):
+        flagged = p >= c
+        tp = int((flagged & y).sum())
+        out.append((c, 2 * tp / (int(flagged.sum()) + int(y.sum())), tp))
+    return out
+
+
+def test_plateau_threshold_takes_the_lowest_cut_within_the_noise() -> None:
+    # 80 laundering rows far above everything (log-odds 100..179), 20 more at 10..29
+    # each just under two legitimate ones (at +0.3 and +0.6), 10,000 legitimate rows at
+    # -5. The best F1 flags the 80 alone (0.889); flagging further down adds one
+    # laundering and two legitimate rows per step and F1 falls slowly (0.885, 0.880 …):
+    # a plateau, not a peak.
+    y = np.r_[np.ones(100, bool), np.zeros(40, bool), np.zeros(10_000, bool)]
+    p = np.r_[np.arange(100.0, 180.0), np.arange(10.0, 30.0), np.arange(10.3, 30.3),
+              np.arange(10.6, 30.6), np.full(10_000, -5.0)]
+    best_cut, best = model.best_threshold(y, p)
+    assert best == pytest.approx(2 * 80 / 180) and best_cut > 29.5
+    flagged = p >= best_cut
+    se = model.f1_standard_error(y, flagged)
+    assert 0.005 < se < 0.1
+    cut, f1 = model.plateau_threshold(y, p, recall=1.0)
+    # the lowest of the cuts whose F1 is within one standard error of the best
+    within = [c for c, f, _ in _f1_at_every_cut(y, p) if f >= best - se]
+    assert (p >= cut).sum() == (p >= min(within)).sum()
+    assert cut < best_cut and best - se <= f1 < best
+    assert int(((p >= cut) & y).sum()) > 80  # some of the 20 lower ones are flagged
+    # never below the cut that flags ``recall`` of the laundering (cautious_threshold)
+    capped, _ = model.plateau_threshold(y, p, recall=0.85)
+    assert int(((p >= capped) & y).sum()) == 85 and capped >= cut
+    # a peak, not a plateau: the best-F1 cut stays
+    peak = np.r_[np.arange(100.0, 200.0), np.full(10_000, -5.0), np.full(100, 50.0)]
+    y_peak = np.r_[np.ones(100, bool), np.zeros(10_100, bool)]
+    assert model.plateau_threshold(y_peak, peak) == model.cautious_threshold(y_peak, peak)
+    assert model.plateau_threshold(np.zeros(3, bool), p[:3]) == (0.5, 0.0)
+
+
+def test_f1_standard_error_shrinks_with_the_set() -> None:
+    y = np.r_[np.ones(100, bool), np.zeros(9_900, bool)]
+    flagged = np.r_[np.ones(80, bool), np.zeros(20, bool), np.ones(20, bool),
+                    np.zeros(9_880, bool)]
+    se = model.f1_standard_error(y, flagged)
+    # four times the rows in the same shares: half the spread
+    se4 = model.f1_standard_error(np.tile(y, 4), np.tile(flagged, 4))
+    assert se4 == pytest.approx(se / 2, rel=0.15)
+    assert model.f1_standard_error(y, np.zeros(len(y), bool)) == 0.0
+    assert model.f1_standard_error(y, flagged) == se  # a fixed seed: the same each time
+
+
+def test_recut_keeps_the_trees_and_chooses_the_cuts_again(
+        trained: model.Model, three_worlds: list[model.SetData]) -> None:
+    before = dict(trained.log_odds_cuts or {})
+    old = dataclasses.replace(trained, meta={**trained.meta, "version": "0.9"},
+                              log_odds_cuts={"transaction": 99.0, "account": 99.0})
+    again = model.recut(old, [three_worlds[2]])
+    assert again.booster_text == trained.booster_text and again.features == trained.features
+    assert again.flag_share == trained.flag_share
+    raw = trained.predict(three_worlds[2], raw=True)
+    assert again.log_odds_cuts is not None
+    assert again.log_odds_cuts["transaction"] == model.plateau_threshold(
+        three_worlds[2].label, raw)[0]
+    assert again.threshold == pytest.approx(
+        float(model.probability(np.array([again.log_odds_cuts["transaction"]]))[0]))
+    assert again.meta["version"] == model.RECIPE_VERSION
+    assert again.meta["recut"]["trees_of_version"] == "0.9"
+    assert again.meta["recut"]["on"] == ["w33"]
+    assert again.meta["recut"]["previous_log_odds_cuts"] == {"transaction": 99.0,
+                                                              "account": 99.0}
+    assert old.log_odds_cuts == {"transaction": 99.0, "account": 99.0}  # not changed
+    assert trained.log_odds_cuts == before
+    assert model.Model.from_payload(again.to_payload(), "m").log_odds_cuts == \
+        again.log_odds_cuts
+    d = three_worlds[2]
+    unlabelled = model.SetData(d.name, d.features, d.txn_id, d.source, d.target,
+                               d.accounts, np.zeros(len(d), bool), d.pattern, d.t)
+    with pytest.raises(InputError, match="no laundering rows"):
+        model.recut(trained, [unlabelled])
+    with pytest.raises(InputError, match="at least one set"):
+        model.recut(trained, [])
+
+
 def test_saturated_validation_scores_are_still_cut_in_order() -> None:
     # 20 laundering rows at log-odds 40..59 and 5 legitimate ones at 38, 39, 45, 50, 55:
     # every one of them is 1.0 as a float64 probability, so a cut on the probability

@@ -446,21 +446,42 @@ def account_support(model: Model, set_dir: Path, engine: str | None = None,
                                              strict=True)}, cut
 
 
+def _f1_curve(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                    np.ndarray]:
+    """Scores in descending order, true positives flagged down to each, which rows end a
+    run of equal scores (the only places a cut is realisable) and the F1 there (-1
+    elsewhere)."""
+    order = np.argsort(-p, kind="stable")
+    ps, ys = p[order], y[order]
+    tp = np.cumsum(ys)
+    last = np.r_[ps[1:] != ps[:-1], True]
+    f1 = np.where(last, 2 * tp / (np.arange(1, len(ys) + 1) + ys.sum()), -1.0)
+    return ps, tp, last, f1
+
+
+def _cut_below(ps: np.ndarray, i: int) -> float:
+    """Halfway from the ``i``-th score to the next; at the last one, the last one (scores
+    may be log-odds, so there is no fixed floor)."""
+    return float((ps[i] + (ps[i + 1] if i + 1 < len(ps) else ps[i])) / 2)
+
+
+def _recall_row(tp: np.ndarray, last: np.ndarray, recall: float) -> int:
+    """The first realisable row that flags ``recall`` of the positives."""
+    return int(np.flatnonzero(last & (tp >= recall * tp[-1]))[0])
+
+
+def _f1_at(y: np.ndarray, p: np.ndarray, cut: float) -> float:
+    flagged = p >= cut
+    return 2 * int((flagged & y).sum()) / (int(flagged.sum()) + int(y.sum()))
+
+
 def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     """The threshold with the best F1 on ``(y, p)`` and that F1 (0.5 without positives)."""
     if not y.any():
         return 0.5, 0.0
-    order = np.argsort(-p, kind="stable")
-    ps, ys = p[order], y[order]
-    tp = np.cumsum(ys)
-    k = np.arange(1, len(ys) + 1)
-    # only cut where the score changes, so every flagged set is realisable
-    last = np.r_[ps[1:] != ps[:-1], True]
-    f1 = np.where(last, 2 * tp / (k + ys.sum()), -1.0)
+    ps, _, _, f1 = _f1_curve(y, p)
     i = int(np.argmax(f1))
-    # halfway to the next score; at the last one, the last one (scores may be log-odds)
-    nxt = ps[i + 1] if i + 1 < len(ps) else ps[i]
-    return float((ps[i] + nxt) / 2), float(f1[i])
+    return _cut_below(ps, i), float(f1[i])
 
 
 def cautious_threshold(y: np.ndarray, p: np.ndarray, recall: float = VALIDATION_RECALL
@@ -476,15 +497,9 @@ def cautious_threshold(y: np.ndarray, p: np.ndarray, recall: float = VALIDATION_
     cut, _ = best_threshold(y, p)
     if not y.any():
         return cut, 0.0
-    order = np.argsort(-p, kind="stable")
-    ps, tp = p[order], np.cumsum(y[order])
-    last = np.r_[ps[1:] != ps[:-1], True]
-    i = int(np.flatnonzero(last & (tp >= recall * tp[-1]))[0])
-    high = float((ps[i] + (ps[i + 1] if i + 1 < len(ps) else ps[i])) / 2)
-    cut = max(cut, high)
-    flagged = p >= cut
-    hits = int((flagged & y).sum())
-    return cut, 2 * hits / (int(flagged.sum()) + int(y.sum()))
+    ps, tp, last, _ = _f1_curve(y, p)
+    cut = max(cut, _cut_below(ps, _recall_row(tp, last, recall)))
+    return cut, _f1_at(y, p, cut)
 
 
 def f1_standard_error(y: np.ndarray, flagged: np.ndarray, draws: int = F1_DRAWS) -> float:
@@ -519,19 +534,11 @@ def plateau_threshold(y: np.ndarray, p: np.ndarray, recall: float = VALIDATION_R
     if not y.any():
         return cut, 0.0
     se = f1_standard_error(y, p >= cut)
-    order = np.argsort(-p, kind="stable")
-    ps, ys = p[order], y[order]
-    tp = np.cumsum(ys)
-    k = np.arange(1, len(ys) + 1)
-    last = np.r_[ps[1:] != ps[:-1], True]
-    f1 = np.where(last, 2 * tp / (k + ys.sum()), -1.0)
+    ps, tp, last, f1 = _f1_curve(y, p)
     i = int(np.flatnonzero(f1 >= best - se)[-1])
     # no lower than the cut that flags ``recall`` of the positives (cautious_threshold)
-    i = min(i, int(np.flatnonzero(last & (tp >= recall * tp[-1]))[0]))
-    cut = float((ps[i] + (ps[i + 1] if i + 1 < len(ps) else ps[i])) / 2)
-    flagged = p >= cut
-    hits = int((flagged & y).sum())
-    return cut, 2 * hits / (int(flagged.sum()) + int(y.sum()))
+    cut = _cut_below(ps, min(i, _recall_row(tp, last, recall)))
+    return cut, _f1_at(y, p, cut)
 
 
 # --------------------------------------------------------------------------- training

@@ -245,6 +245,22 @@ def test_a_block_whose_txid_is_not_hexadecimal_is_refused_by_path(tmp_path: Path
     assert rows.read("transactions.parquet").to_pylist()[0]["txid"] == GENESIS_TX
 
 
+def test_a_block_time_beyond_what_a_header_holds_is_refused_by_path(tmp_path: Path) -> None:
+    # A time past 32 bits once raised ValueError from datetime ("year … is out of range").
+    block = json.loads((FIXTURES / "getblock-genesis-v2.json").read_text())
+    for when in (39_011_013 * 365 * 86_400, 2**32):
+        block["time"] = when
+        path = tmp_path / "block.json"
+        path.write_text(json.dumps(block))
+        with pytest.raises(InputError) as err:
+            ingest("bitcoin", [path], tmp_path / "set")
+        assert f"block.json: $.time: {when} is not a Unix time" in str(err.value)
+    block["time"] = 2**32 - 1  # the last second a header can say
+    path.write_text(json.dumps(block))
+    rows = open_utxo(ingest("bitcoin", [path], tmp_path / "last").target)
+    assert rows.read("transactions.parquet").to_pylist()[0]["time"].year == 2106
+
+
 def test_unknown_scripts_are_kept_as_nonstandard(tmp_path: Path) -> None:
     block = json.loads((FIXTURES / "getblock-genesis-v2.json").read_text())
     tx = block["tx"][0]

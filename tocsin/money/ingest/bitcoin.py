@@ -462,7 +462,8 @@ def _satoshi(value: Any, where: str) -> int:
 
 
 def _time(value: Any, where: str) -> datetime:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    # a block header holds its time in 32 bits: nothing later than 2106-02-07
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFFFFFF:
         raise _JsonProblem(where, N_("missing") if value is None else
                            N_("%(value)s is not a Unix time", value=repr(value)))
     return datetime.fromtimestamp(value, UTC)

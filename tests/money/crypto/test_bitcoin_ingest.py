@@ -261,6 +261,34 @@ def test_a_block_time_beyond_what_a_header_holds_is_refused_by_path(tmp_path: Pa
     assert rows.read("transactions.parquet").to_pylist()[0]["time"].year == 2106
 
 
+@pytest.mark.parametrize(("where", "value", "reason"), [
+    ("height", 10**20, "is not a block height"),
+    ("tx.vin.sequence", 2**32, "is out of range"),
+    ("tx.vin.sequence", "x", "is not a whole number"),
+    ("tx.vin.vout", 2**64, "is not an output index"),
+    ("tx.locktime", 10**30, "is out of range"),
+    ("tx.version", "abc", "is not a whole number"),
+    ("tx.size", [1], "is not a whole number"),
+])
+def test_numbers_a_block_cannot_hold_are_refused_by_path(tmp_path: Path, where: str,
+                                                         value: object, reason: str) -> None:
+    # Each once raised OverflowError, ValueError or TypeError on the way to the tables.
+    block = json.loads((FIXTURES / "getblock-genesis-v2.json").read_text())
+    tx = block["tx"][0]
+    del tx["hex"]  # without it, the transaction's fields are read as stated
+    if where == "tx.vin.vout":  # the coinbase input has no vout: spend an output instead
+        tx["vin"][0] = {"txid": GENESIS_TX, "vout": value}
+    *parents, name = where.split(".")
+    target = {"height": block, "tx": tx, "tx.vin": tx["vin"][0]}[".".join(parents) or name]
+    target[name] = value
+    path = tmp_path / "block.json"
+    path.write_text(json.dumps(block))
+    with pytest.raises(InputError) as err:
+        ingest("bitcoin", [path], tmp_path / "set")
+    shown = where.replace("tx.", "tx[0].").replace("vin.", "vin[0].")
+    assert f"block.json: $.{shown}: {value!r} {reason}" in str(err.value)
+
+
 def test_unknown_scripts_are_kept_as_nonstandard(tmp_path: Path) -> None:
     block = json.loads((FIXTURES / "getblock-genesis-v2.json").read_text())
     tx = block["tx"][0]

@@ -54,6 +54,11 @@ from tocsin.money.schema import ACCOUNTS
 CURRENCY = "XBT"
 CHANNEL = "bitcoin"
 FLUSH_ROWS = 200_000
+#: Bounds of the header and transaction fields a node's JSON states (heights, versions and
+#: sizes are 32-bit signed in the node; times, sequences, lock times and output indexes
+#: unsigned).
+INT32 = 2**31 - 1
+UINT32 = 2**32 - 1
 
 
 class _Rows:
@@ -327,7 +332,8 @@ def _json_block(item: dict[str, Any], where: str, path: Path, network: str, rows
         return
     when = _time(item.get("time"), f"{where}.time")
     height = item.get("height")
-    if height is not None and (not isinstance(height, int) or height < 0):
+    if height is not None and (isinstance(height, bool) or not isinstance(height, int)
+                               or not 0 <= height <= INT32):
         raise _JsonProblem(f"{where}.height", N_("%(value)s is not a block height",
                                                  value=repr(height)))
     txs = item["tx"]
@@ -362,7 +368,9 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
         spk = out.get("scriptPubKey") if isinstance(out, dict) else None
         if not isinstance(spk, dict):
             raise _JsonProblem(f"{where}.vout[{i}].scriptPubKey", N_("missing"))
-        stated = spk.get("address") or (spk.get("addresses") or [None])[0]
+        listed = spk.get("addresses")
+        stated = spk.get("address") or (listed[0] if isinstance(listed, list) and listed
+                                        else None)
         if isinstance(stated, str):
             addresses[i] = stated
     raw = item.get("hex")
@@ -390,14 +398,14 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
         at = f"{where}.vin[{i}]"
         if not isinstance(vin, dict):
             raise _JsonProblem(at, N_("expected an input object"))
-        sequence = vin.get("sequence", 0xFFFFFFFF)
+        sequence = _whole(vin.get("sequence", UINT32), f"{at}.sequence", 0, UINT32)
         if "coinbase" in vin:
             inputs.append(btc.TxIn(btc.COINBASE_TXID, btc.COINBASE_VOUT,
                                    _hex(vin["coinbase"], f"{at}.coinbase"), sequence))
             continue
         prev = _txid(vin.get("txid"), f"{at}.txid")
         vout = vin.get("vout")
-        if not isinstance(vout, int) or vout < 0:
+        if isinstance(vout, bool) or not isinstance(vout, int) or not 0 <= vout <= UINT32:
             raise _JsonProblem(f"{at}.vout", N_("%(value)s is not an output index",
                                                 value=repr(vout)))
         witness = [_hex(w, f"{at}.txinwitness[{k}]")
@@ -413,10 +421,21 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
         outputs.append(btc.TxOut(_satoshi(out.get("value"), f"{at}.value"),
                                  _hex(out["scriptPubKey"].get("hex"), f"{at}.scriptPubKey.hex")))
     tx = btc.Transaction(txid=txid.lower(), wtxid=str(item.get("hash") or txid),
-                         version=int(item.get("version", 1)),
-                         locktime=int(item.get("locktime", 0)), inputs=inputs,
-                         outputs=outputs, size=int(item.get("size", 0)), offset=0)
+                         version=_whole(item.get("version", 1), f"{where}.version",
+                                        -INT32 - 1, INT32),
+                         locktime=_whole(item.get("locktime", 0), f"{where}.locktime", 0,
+                                         UINT32), inputs=inputs, outputs=outputs,
+                         size=_whole(item.get("size", 0), f"{where}.size", 0, INT32), offset=0)
     return tx, addresses
+
+
+def _whole(value: Any, where: str, low: int, high: int) -> int:
+    """A whole number within what its field holds in a block or transaction."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _JsonProblem(where, N_("%(value)s is not a whole number", value=repr(value)))
+    if not low <= value <= high:
+        raise _JsonProblem(where, N_("%(value)s is out of range", value=repr(value)))
+    return value
 
 
 def _text(value: Any, where: str, optional: bool = False) -> str | None:
@@ -463,7 +482,7 @@ def _satoshi(value: Any, where: str) -> int:
 
 def _time(value: Any, where: str) -> datetime:
     # a block header holds its time in 32 bits: nothing later than 2106-02-07
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFFFFFF:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= UINT32:
         raise _JsonProblem(where, N_("missing") if value is None else
                            N_("%(value)s is not a Unix time", value=repr(value)))
     return datetime.fromtimestamp(value, UTC)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml.etree import XMLSyntaxError
 
 from tests.bench_scripts import load_bench
 from tocsin import limits
@@ -49,6 +50,16 @@ def test_the_scan_splits_at_the_real_ends_only() -> None:
     assert element.get("{urn:x}a") == "1 > 2 /iati-activity> iati-activity"
     assert element.findtext("title/narrative") == "<iati-activity></iati-activity>"
     assert element.tail == "\n  \n  "
+
+
+def test_an_activity_inside_another_is_left_to_the_parse() -> None:
+    """Its end tag ends the bytes found with the outer activity open: they do not parse."""
+    data = (b"<iati-activities><iati-activity><iati-activity a='1'></iati-activity>"
+            b"\n</iati-activities>")
+    head, activities = _split(data)
+    assert activities == [b"<iati-activity><iati-activity a='1'></iati-activity>\n"]
+    with pytest.raises(XMLSyntaxError):
+        parse(head, activities[0], safe_parser())
 
 
 def test_a_file_split_across_many_reads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,6 +190,10 @@ VARIANTS: dict[str, tuple[Callable[[bytes], bytes], bool, str | None]] = {
     "cut short": (lambda data: data[:_nth(data, b"<iati-activity ", 28) + 300], False,
                   "not well-formed XML"),
     "more after the end": (lambda data: data + b"<x/>", False, "Extra content at the end"),
+    # its end tag ends the bytes the scan finds: their parse fails, the file is read again
+    "an activity inside another": (_insert(b"<title>", 10, b"<iati-activity><iati-identifier>"
+                                           b"X</iati-identifier></iati-activity>"),
+                                   False, "/iati-activities/iati-activity[3]/document-link/"),
 }
 
 
@@ -197,6 +212,9 @@ def test_both_ways_read_the_same(generated: bytes, name: str, workers: int, tmp_
     if problem is None:
         assert problems == []
         assert sum(len(batch[1]) for batch in scanned) == generated.count(b"<iati-activity ")
+    elif problem.startswith("/"):
+        assert problems
+        assert all(location.startswith(problem) for location, _ in problems), problems
     else:
         assert len(problems) == 1
         location, reason = problems[0]

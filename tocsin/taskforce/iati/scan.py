@@ -15,8 +15,7 @@ reports a malformed file by line and reason as it always did):
 * an XML declaration naming an encoding other than UTF-8, a byte order mark
   other than UTF-8's, a DOCTYPE;
 * anything between the activities but white space and comments (text, other
-  elements, CDATA, processing instructions), an activity inside another one,
-  an empty ``<iati-activity/>``;
+  elements, CDATA, processing instructions), an empty ``<iati-activity/>``;
 * a file that ends before ``</iati-activities>``, or with more than comments,
   processing instructions and white space after it.
 
@@ -186,18 +185,24 @@ class Scan:
                 raise Unsure("before the root")
 
     def _activity_end(self, at: int) -> int:
-        """The position after the ``</iati-activity>`` closing the activity begun before."""
+        """The position after the ``</iati-activity>`` closing the activity begun before.
+
+        An activity inside this one needs no search of its own: its end tag would end
+        the bytes with this one still open, which the parse of the activity refuses.
+        """
         while True:
             end = self._find(b"</iati-activity", at)
             if end < 0:
                 raise Unsure("unterminated")
             buf = self.buf
-            special = min((i for i in (buf.find(b"<!", at, end), buf.find(b"<?", at, end),
-                                       buf.find(b"<iati-activity", at, end)) if i >= 0),
-                          default=-1)
-            if special >= 0:
-                at = self._special(special)
-                continue
+            # comments, CDATA and processing instructions are rare: two searches for a
+            # single byte (memchr) tell when there can be none before the end tag
+            if buf.find(b"!", at, end) >= 0 or buf.find(b"?", at, end) >= 0:
+                special = min((i for i in (buf.find(b"<!", at, end), buf.find(b"<?", at, end))
+                               if i >= 0), default=-1)
+                if special >= 0:
+                    at = self._special(special)
+                    continue
             self._ahead(end, 16)
             if len(self.buf) > end + 15 and self.buf[end + 15] not in _NAME_AFTER:
                 at = end + 15  # the end tag of another element, named iati-activity…
@@ -214,49 +219,49 @@ class Scan:
             return self._skip(at + 9, b"]]>")
         if buf.startswith(b"<?", at):
             return self._skip(at + 2, b"?>")
-        if buf.startswith(b"<iati-activity", at) and buf[at + 14:at + 15] \
-                and buf[at + 14] not in _NAME_AFTER:
-            return at + 14  # another element whose name begins so
-        raise Unsure("an activity inside another one, or a DOCTYPE")
+        raise Unsure("a DOCTYPE or declaration inside an activity")
 
     def __iter__(self) -> Iterator[bytes]:
         """Each activity's bytes, with the white space after it (its tail when parsed)."""
         if self._at < 0:
             self.start()
         at = self._at
-        pending: bytes | None = None
-        tail: list[bytes] = []
-        first = True
+        start = end = -1  # the activity not given out yet (its tail still to come)
+        pieces: list[bytes] | None = None  # its tail's white space, when comments come between
         while True:
-            if at > BLOCK:
-                self.buf, at = self.buf[at:], 0
+            cut = start if start >= 0 else at
+            if cut > BLOCK:
+                self.buf = self.buf[cut:]
+                at, start, end = at - cut, start - cut, end - cut
             lt = self._find(b"<", at)
             if lt < 0 or not _SPACE.fullmatch(self.buf, at, lt):
                 raise Unsure("text or an unfinished file between the activities")
-            if not first:
-                tail.append(self.buf[at:lt])
             self._ahead(lt, 19)
             buf = self.buf
             if buf.startswith(b"<!--", lt):
+                if start >= 0:
+                    pieces = pieces if pieces is not None else []
+                    pieces.append(buf[at:lt])
                 at = self._skip(lt + 4, b"-->")
                 self._check(self.buf[lt:at])
-            elif (buf.startswith(b"<iati-activity", lt) and buf[lt + 14:lt + 15]
-                  and buf[lt + 14] in _NAME_AFTER):
-                if pending is not None:
-                    yield pending + b"".join(tail)
-                start = self._match(_START, lt)
-                if start.group(1):
-                    raise Unsure("an empty activity")
-                at = self._activity_end(start.end())
-                pending, tail, first = self.buf[lt:at], [], False
-            elif buf.startswith(b"</iati-activities", lt):
-                end = self._match(_ROOT_END, lt).end()
-                if pending is not None:
-                    yield pending + b"".join(tail)
-                self._epilogue(end)
-                return
-            else:
+                continue
+            activity = (buf.startswith(b"<iati-activity", lt) and buf[lt + 14:lt + 15] != b""
+                        and buf[lt + 14] in _NAME_AFTER)
+            if not activity and not buf.startswith(b"</iati-activities", lt):
                 raise Unsure("something other than an activity in the root")
+            if start >= 0:
+                # one slice when nothing came between (the comments are not in the tail)
+                yield (buf[start:lt] if pieces is None
+                       else buf[start:end] + b"".join(pieces) + buf[at:lt])
+                start, pieces = -1, None
+            if not activity:
+                self._epilogue(self._match(_ROOT_END, lt).end())
+                return
+            tag = self._match(_START, lt)
+            if tag.group(1):
+                raise Unsure("an empty activity")
+            start, end = lt, self._activity_end(tag.end())
+            at = end
 
     def _epilogue(self, at: int) -> None:
         while len(self.buf) - at <= EPILOGUE_LIMIT and self._more():

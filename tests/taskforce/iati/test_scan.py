@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 from lxml.etree import XMLSyntaxError
 
 from tests.bench_scripts import load_bench
@@ -15,7 +16,7 @@ from tocsin import limits
 from tocsin.reference.registry import load_registry
 from tocsin.taskforce.iati import reader
 from tocsin.taskforce.iati.reader import iter_batches
-from tocsin.taskforce.iati.scan import Scan, Unsure, parse
+from tocsin.taskforce.iati.scan import Scan, Unsure, parse, wrap
 from tocsin.taskforce.iati.schema import safe_parser
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 
@@ -46,7 +47,9 @@ def test_the_scan_splits_at_the_real_ends_only() -> None:
     assert head == b'<iati-activities version="2.03" xmlns:x="urn:x" note="a>b">'
     # each with the white space after it, comments between left out (as its parsed tail)
     assert activities == [first + b"\r\n  \n  ", second + b"\n"]
-    element = parse(head, activities[0], safe_parser(remove_comments=True, remove_pis=True))
+    element, copy = parse(head, activities[0],
+                          safe_parser(remove_comments=True, remove_pis=True))
+    assert copy is None  # inside the root's start tag: the caller serialises it
     assert element.get("{urn:x}a") == "1 > 2 /iati-activity> iati-activity"
     assert element.findtext("title/narrative") == "<iati-activity></iati-activity>"
     assert element.tail == "\n  \n  "
@@ -60,6 +63,18 @@ def test_an_activity_inside_another_is_left_to_the_parse() -> None:
     assert activities == [b"<iati-activity><iati-activity a='1'></iati-activity>\n"]
     with pytest.raises(XMLSyntaxError):
         parse(head, activities[0], safe_parser())
+
+
+def test_an_activity_alone_gets_its_copy_with_the_tail() -> None:
+    """Without namespaces on the root, the copy is made as the element and its tail."""
+    data = b"<iati-activities><iati-activity a='1'>x<b/><!--c--></iati-activity>\r\n \r\t"
+    data += b"</iati-activities>"
+    head, activities = _split(data)
+    element, copy = parse(head, activities[0], safe_parser(remove_comments=True))
+    assert copy == b'<iati-activity a="1">x<b/></iati-activity>\n \n\t'
+    assert element.tag == "iati-activity" and element.getparent() is None
+    within = etree.fromstring(wrap(head, activities[0]), safe_parser(remove_comments=True))
+    assert copy == etree.tostring(within[0], encoding="UTF-8")
 
 
 def test_a_file_split_across_many_reads(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,8 +1,11 @@
 """Read an IATI ``iati-activities`` file (2.01, 2.02 or 2.03), losing nothing.
 
-The file is parsed as a stream (``lxml.etree.iterparse``), one ``iati-activity``
-at a time, with entity expansion, DTDs and network access off; each activity is
-freed once read, so memory stays flat for any file size.
+The file is read as a stream, one ``iati-activity`` at a time, with entity
+expansion, DTDs and network access off; each activity is freed once read, so
+memory stays flat for any file size. A scan of the raw bytes finds the
+activities (:mod:`tocsin.taskforce.iati.scan`), each parsed where it is read;
+where the scan cannot vouch for a file it is parsed with
+``lxml.etree.iterparse``, which names the line of a well-formedness error.
 
 For each activity the reader produces
 
@@ -623,10 +626,10 @@ def _evaluate_chunk(items: list[tuple[bytes, str]], head: bytes | None
     for data, where in items:
         if head is not None:
             try:
-                element = parse_activity(head, data, parser)
+                element, copy = parse_activity(head, data, parser)
             except (etree.XMLSyntaxError, Unsure):
                 return None  # the caller reads the file the ordinary way
-            out.append(_evaluate(element, where, context))
+            out.append(_evaluate(element, where, context, copy))
             continue
         try:
             element = etree.fromstring(data, parser)
@@ -669,9 +672,10 @@ class _Readers:
             if isinstance(item, bytes):
                 assert self.head is not None
                 try:
-                    item = parse_activity(self.head, item, _local_parser())
+                    element, copy = parse_activity(self.head, item, _local_parser())
                 except etree.XMLSyntaxError:
                     raise Unsure("not well-formed") from None
+                return [_evaluate(element, where, self.context, copy)]
             return [_evaluate(item, where, self.context)]
         if self.pool is None:
             self.pool = self._start()

@@ -67,12 +67,27 @@ def wrap(head: bytes, activity: bytes) -> bytes:
     return head + activity + ROOT_END
 
 
-def parse(head: bytes, activity: bytes, parser: etree.XMLParser) -> etree._Element:
-    """The activity as the ordinary reading would have it (its tail included)."""
+def parse(head: bytes, activity: bytes, parser: etree.XMLParser
+          ) -> tuple[etree._Element, bytes | None]:
+    """The activity as the ordinary reading would have it, and its published copy.
+
+    Where the root declares no namespace the activity is parsed as a document of
+    its own, as a worker parsed the serialised copy it was sent before (the schema
+    validates a document's root faster than an element inside one), and its copy is
+    made here: the element serialised, then the white space after it as the parser
+    gives a tail (line ends made ``\n``). Otherwise it is parsed inside the root's
+    start tag and the copy is left to the caller (``None``): the element serialised
+    with its tail, the root's namespace declarations copied onto it.
+    """
+    if b"xmlns" not in head:
+        element = etree.fromstring(activity, parser)
+        body = activity.rstrip(b" \t\r\n")
+        tail = activity[len(body):].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        return element, etree.tostring(element, encoding="UTF-8") + tail
     root = etree.fromstring(wrap(head, activity), parser)
     if len(root) != 1:
         raise Unsure("not one element")
-    return root[0]
+    return root[0], None
 
 
 class Scan:

@@ -257,3 +257,29 @@ def test_namespaces_of_the_root_are_in_the_published_copy(
     copies = [xml for batch in read for xml, *_ in batch[2].values()]
     assert copies[0].startswith('<iati-activity xmlns:x="urn:tocsin:test" x:note="a &gt; b"')
     assert all('xmlns:x="urn:tocsin:test"' in xml for xml in copies)
+
+
+def test_the_scan_keeps_the_tail_where_a_read_of_the_ordinary_way_ends(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one difference: iterparse gives an activity's tail only if its read went past it.
+
+    When one of its 32 KiB reads ends between an activity's end tag and the next
+    ``<``, the ordinary way hands the activity over without the white space after it
+    (so its published copy lacks it); the scan always keeps it, as the ordinary way
+    does for every other activity.
+    """
+    head = b'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n'
+
+    def activity(n: int, pad: int) -> bytes:
+        return (b"  <iati-activity><iati-identifier>A%d</iati-identifier><title>" % n
+                + b"x" * pad + b"</title></iati-activity>")
+
+    pad = 32768 - len(head) - len(activity(1, 0)) - 2
+    data = head + activity(1, pad) + b"\n  \n" + activity(2, 0) + b"\n</iati-activities>\n"
+    path = tmp_path / "edge.xml"
+    path.write_bytes(data)
+    ordinary = [element.tail for element in reader._walk(reader._iterparse(path))]
+    assert ordinary == [None, "\n"]
+    with path.open("rb") as stream:
+        scanned = list(Scan(stream))
+    assert [raw[len(raw.rstrip()):] for raw in scanned] == [b"\n  \n  ", b"\n"]

@@ -1,8 +1,11 @@
 """Read an IATI ``iati-activities`` file (2.01, 2.02 or 2.03), losing nothing.
 
-The file is parsed as a stream (``lxml.etree.iterparse``), one ``iati-activity``
-at a time, with entity expansion, DTDs and network access off; each activity is
-freed once read, so memory stays flat for any file size.
+The file is read as a stream, one ``iati-activity`` at a time, with entity
+expansion, DTDs and network access off; each activity is freed once read, so
+memory stays flat for any file size. A scan of the raw bytes finds the
+activities (:mod:`tocsin.taskforce.iati.scan`), each parsed where it is read;
+where the scan cannot vouch for a file it is parsed with
+``lxml.etree.iterparse``, which names the line of a well-formedness error.
 
 For each activity the reader produces
 
@@ -49,6 +52,8 @@ from tocsin.errors import Problem
 from tocsin.i18n import N_, Message
 from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import codelists, codes
+from tocsin.taskforce.iati.scan import Scan, Unsure
+from tocsin.taskforce.iati.scan import parse as parse_activity
 from tocsin.taskforce.iati.schema import (
     VERSIONS,
     safe_parser,
@@ -359,30 +364,66 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
     # a file known to be large hands its activities to the workers from the first one:
     # reading the first batch here would leave the other cores idle meanwhile
     large = isinstance(source, Path) and source.stat().st_size >= LARGE_FILE
-    readers = _Readers(context, worker_count(), start_after=0 if large else size)
-    try:
-        for element in _walk(_iterparse(source)):
-            count += 1
-            _cap(count, most)
-            for outcome in readers.add(element, f"{ROOT}/iati-activity[{count}]"):
+    # First the scan of the raw bytes (see scan.py): the activities go to the workers as
+    # written, without a tree built here. Where the scan cannot vouch for the file, the
+    # batches not given out yet are dropped and the file is read again the ordinary way
+    # (iterparse, each activity serialised for the workers), from the first activity not
+    # given out: both ways give the same activities, so what was given out stands.
+    fast = True
+    while True:
+        stream: IO[bytes] | None = None
+        readers: _Readers | None = None
+        count = 0
+        try:
+            items: Iterator[Any]
+            head: bytes | None = None
+            if fast:
+                stream = source.open("rb") if isinstance(source, Path) else source
+                scanner = Scan(stream)
+                head = scanner.start()
+                items = iter(scanner)
+            else:
+                items = _walk(_iterparse(source))
+            readers = _Readers(context, worker_count(), 0 if large else size, head)
+            for item in items:
+                count += 1
+                _cap(count, most)
+                if count <= given:
+                    continue
+                for outcome in readers.add(item, f"{ROOT}/iati-activity[{count}]"):
+                    if (batch := take(outcome)) is not None:
+                        yield batch
+            for outcome in readers.drain():
                 if (batch := take(outcome)) is not None:
                     yield batch
-        for outcome in readers.drain():
-            if (batch := take(outcome)) is not None:
-                yield batch
-        if held is not None:
-            yield held
-        if context.result.count:
-            yield context.result
-        elif count == 0:
-            yield ReadResult(version=version, problems=[
-                Problem(ROOT, N_("the file holds no iati-activity"))])
-        return
-    except etree.XMLSyntaxError:
-        if not isinstance(source, Path):
-            source.seek(start)
-    finally:
-        readers.close()  # activities still in the workers are read again below
+            if held is not None:
+                yield held
+            if context.result.count:
+                yield context.result
+            elif count == 0:
+                yield ReadResult(version=version, problems=[
+                    Problem(ROOT, N_("the file holds no iati-activity"))])
+            return
+        except Unsure:
+            if not isinstance(source, Path):
+                source.seek(start)
+            if not fast:
+                # a worker could not parse an activity as serialised here (text after it,
+                # which the copy carries as its tail): read the rest in this process
+                break
+            fast = False
+            held, context.result = None, ReadResult(version=version)
+            context.seen = {k: v for k, v in context.seen.items() if v[1] <= given}
+            continue
+        except etree.XMLSyntaxError:
+            if not isinstance(source, Path):
+                source.seek(start)
+            break
+        finally:
+            if readers is not None:
+                readers.close()  # activities still in the workers are read again below
+            if stream is not None and isinstance(source, Path):
+                stream.close()
     context.result = ReadResult(version=version)
     context.seen = {k: v for k, v in context.seen.items() if v[1] <= given}
     count = 0
@@ -570,14 +611,31 @@ def _start_worker(vocab: Vocabulary, own_org_ref: str | None, version: str,
     gc.set_threshold(max(gc.get_threshold()[0], GC_YOUNG_THRESHOLD), *gc.get_threshold()[1:])
 
 
-def _evaluate_chunk(items: list[tuple[bytes, str]]) -> list[_Outcome]:
-    """In a worker: read the serialised activities; the published copy stays with the caller."""
+def _evaluate_chunk(items: list[tuple[bytes, str]], head: bytes | None
+                    ) -> list[_Outcome] | None:
+    """In a worker: read the activities; ``None`` if one of them is not well-formed.
+
+    ``head``: the root's start tag, when the activities are as the file has them (the
+    scan); the published copy is made here. Without it they were serialised by the
+    caller, who keeps that copy.
+    """
     context = _worker_context
     assert context is not None, "the worker was not started by _Readers"
     parser = safe_parser(remove_comments=True, remove_pis=True)
     out = []
     for data, where in items:
-        outcome = _evaluate(etree.fromstring(data, parser), where, context, data)
+        if head is not None:
+            try:
+                element, copy = parse_activity(head, data, parser)
+            except (etree.XMLSyntaxError, Unsure):
+                return None  # the caller reads the file the ordinary way
+            out.append(_evaluate(element, where, context, copy))
+            continue
+        try:
+            element = etree.fromstring(data, parser)
+        except etree.XMLSyntaxError:
+            return None  # the caller reads the rest of the file itself
+        outcome = _evaluate(element, where, context, data)
         if outcome.parts is not None:
             outcome.parts.xml = ""  # the caller has it: not sent back
         out.append(outcome)
@@ -594,21 +652,35 @@ class _Readers:
     and the parser never runs far ahead of the writes.
     """
 
-    def __init__(self, context: _Context, workers: int, start_after: int) -> None:
+    def __init__(self, context: _Context, workers: int, start_after: int,
+                 head: bytes | None = None) -> None:
         self.context, self.workers, self.start_after = context, workers, start_after
+        #: the root's start tag when the activities come as bytes from the scan
+        self.head = head
         self.seen = 0
         self.pool: ProcessPoolExecutor | None = None
         self.pending: list[tuple[bytes, str]] = []
-        self.flight: deque[tuple[Future[list[_Outcome]], list[bytes]]] = deque()
+        self.flight: deque[tuple[Future[list[_Outcome] | None], list[bytes]]] = deque()
 
-    def add(self, element: etree._Element, where: str) -> list[_Outcome]:
-        """The outcomes ready in file order (``element`` may be freed once this returns)."""
+    def add(self, item: etree._Element | bytes, where: str) -> list[_Outcome]:
+        """The outcomes ready in file order (an element may be freed once this returns).
+
+        ``item``: an element of the parsed file, or an activity's bytes from the scan.
+        """
         self.seen += 1
         if self.pool is None and (not self.workers or self.seen <= self.start_after):
-            return [_evaluate(element, where, self.context)]
+            if isinstance(item, bytes):
+                assert self.head is not None
+                try:
+                    element, copy = parse_activity(self.head, item, _local_parser())
+                except etree.XMLSyntaxError:
+                    raise Unsure("not well-formed") from None
+                return [_evaluate(element, where, self.context, copy)]
+            return [_evaluate(item, where, self.context)]
         if self.pool is None:
             self.pool = self._start()
-        self.pending.append((etree.tostring(element, encoding="UTF-8"), where))
+        self.pending.append((item if isinstance(item, bytes)
+                             else etree.tostring(item, encoding="UTF-8"), where))
         if len(self.pending) >= WORKER_CHUNK:
             self._submit()
         if len(self.flight) > self.workers * WORKER_WINDOW:
@@ -639,16 +711,32 @@ class _Readers:
     def _submit(self) -> None:
         assert self.pool is not None
         chunk, self.pending = self.pending, []
-        self.flight.append((self.pool.submit(_evaluate_chunk, chunk),
-                            [data for data, _ in chunk]))
+        # the scan's activities come back with their published copy, made in the worker
+        self.flight.append((self.pool.submit(_evaluate_chunk, chunk, self.head),
+                            [] if self.head is not None else [data for data, _ in chunk]))
 
     def _next(self) -> list[_Outcome]:
         future, copies = self.flight.popleft()
         outcomes = future.result()
+        if outcomes is None:
+            raise Unsure("not well-formed")
+        if self.head is not None:
+            return outcomes
         for outcome, data in zip(outcomes, copies, strict=True):
             if outcome.parts is not None:
                 outcome.parts.xml = data.decode("utf-8")
         return outcomes
+
+
+def _local_parser() -> etree.XMLParser:
+    """The parser of the activities read in this process (one per thread)."""
+    parser: etree.XMLParser | None = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = safe_parser(remove_comments=True, remove_pis=True)
+    return parser
+
+
+_parsers = threading.local()
 
 
 def _locate(field_name: str, locations: dict[str, etree._Element]) -> etree._Element | None:

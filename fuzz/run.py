@@ -46,7 +46,7 @@ INSTRUMENTED = (
     "tocsin.money.ingest", "tocsin.money.ingest.goaml", "tocsin.money.ingest.camt053",
     "tocsin.money.ingest.amlworld", "tocsin.money.ingest.amlsim", "tocsin.money.ingest.tabular",
     "tocsin.money.ingest.mapping", "tocsin.taskforce.iati.reader", "tocsin.coherence.threats",
-    "tocsin.taskforce.tabular.exchange", "tocsin.store.backup",
+    "tocsin.taskforce.iati.scan", "tocsin.taskforce.tabular.exchange", "tocsin.store.backup",
     "tocsin.money.ingest.bitcoin", "tocsin.money.ingest.bitcoin_etl",
     "tocsin.money.ingest.ethereum", "tocsin.money.ingest.ftm", "tocsin.money.crypto.bitcoin",
     "tocsin.money.crypto.tags",

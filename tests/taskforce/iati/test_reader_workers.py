@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.bench_scripts import load_bench
+from tests.taskforce.iati.outline import outline
 from tocsin import limits
 from tocsin.reference.registry import load_registry
 from tocsin.taskforce.iati import reader
@@ -25,16 +26,8 @@ def _generate(path: Path, megabytes: float) -> int:
 
 
 def _read(path: Path, workers: int) -> list[tuple[Any, ...]]:
-    out = []
     with limits.override(import_workers=workers):
-        for batch in iter_batches(path, VOCAB, size=SIZE):
-            out.append((
-                batch.count, [spec.model_dump() for spec in batch.activities],
-                {k: (v.xml, v.digest, v.transactions, v.budgets, v.sectors, v.recipients)
-                 for k, v in batch.iati.items()},
-                batch.problems, batch.notes, batch.warnings, batch.children,
-                batch.implicit_level, dict(batch.preserved), batch.broken, batch.locations))
-    return out
+        return [outline(batch) for batch in iter_batches(path, VOCAB, size=SIZE)]
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from lxml import etree
 from lxml.etree import XMLSyntaxError
 
 from tests.bench_scripts import load_bench
+from tests.taskforce.iati.outline import outline
 from tocsin import limits
 from tocsin.reference.registry import load_registry
 from tocsin.taskforce.iati import reader
@@ -140,16 +141,8 @@ def _read(path: Path, workers: int, scan: bool, monkeypatch: pytest.MonkeyPatch
         patch.setattr(reader, "_iterparse", spy)
         if not scan:
             patch.setattr(reader, "Scan", Refused)
-        out = []
         with limits.override(import_workers=workers):
-            for batch in iter_batches(path, VOCAB, size=SIZE):
-                out.append((
-                    batch.count, [spec.model_dump() for spec in batch.activities],
-                    {k: (v.xml, v.digest, v.transactions, v.budgets, v.sectors, v.recipients)
-                     for k, v in batch.iati.items()},
-                    [(p.location, p.reason) for p in batch.problems],
-                    batch.notes, batch.warnings, batch.children, batch.implicit_level,
-                    dict(batch.preserved), batch.broken, batch.locations))
+            out = [outline(batch) for batch in iter_batches(path, VOCAB, size=SIZE)]
     return out, bool(ordinary)
 
 
@@ -229,12 +222,11 @@ def test_both_ways_read_the_same(generated: bytes, name: str, workers: int, tmp_
         assert sum(len(batch[1]) for batch in scanned) == generated.count(b"<iati-activity ")
     elif problem.startswith("/"):
         assert problems
-        assert all(location.startswith(problem) for location, _ in problems), problems
+        assert all(p.location.startswith(problem) for p in problems), problems
     else:
         assert len(problems) == 1
-        location, reason = problems[0]
-        assert problem in reason
-        assert location.startswith("line ")
+        assert problem in problems[0].reason
+        assert problems[0].location.startswith("line ")
 
 
 def test_the_line_of_an_error_is_the_file_line(generated: bytes, tmp_path: Path,
@@ -245,7 +237,7 @@ def test_the_line_of_an_error_is_the_file_line(generated: bytes, tmp_path: Path,
     path.write_bytes(data)
     for workers in (1, 2):
         read, _ = _read(path, workers, True, monkeypatch)
-        assert [p for batch in read for p in batch[3]] == [(f"line {line}", read[-1][3][0][1])]
+        assert [p.location for batch in read for p in batch[3]] == [f"line {line}"]
 
 
 def test_namespaces_of_the_root_are_in_the_published_copy(

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -332,8 +332,7 @@ def _json_block(item: dict[str, Any], where: str, path: Path, network: str, rows
         return
     when = _time(item.get("time"), f"{where}.time")
     height = item.get("height")
-    if height is not None and (isinstance(height, bool) or not isinstance(height, int)
-                               or not 0 <= height <= INT32):
+    if height is not None and not _in_range(height, 0, INT32):
         raise _JsonProblem(f"{where}.height", N_("%(value)s is not a block height",
                                                  value=repr(height)))
     txs = item["tx"]
@@ -405,12 +404,12 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
             continue
         prev = _txid(vin.get("txid"), f"{at}.txid")
         vout = vin.get("vout")
-        if isinstance(vout, bool) or not isinstance(vout, int) or not 0 <= vout <= UINT32:
+        if not _in_range(vout, 0, UINT32):
             raise _JsonProblem(f"{at}.vout", N_("%(value)s is not an output index",
                                                 value=repr(vout)))
         witness = [_hex(w, f"{at}.txinwitness[{k}]")
                    for k, w in enumerate(vin.get("txinwitness") or [])]
-        inputs.append(btc.TxIn(prev.lower(), vout, b"", sequence, witness))
+        inputs.append(btc.TxIn(prev, vout, b"", sequence, witness))
     outputs = []
     for i, out in enumerate(vouts):
         at = f"{where}.vout[{i}]"
@@ -420,13 +419,18 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
                                              index=repr(out.get("n")), expected=i))
         outputs.append(btc.TxOut(_satoshi(out.get("value"), f"{at}.value"),
                                  _hex(out["scriptPubKey"].get("hex"), f"{at}.scriptPubKey.hex")))
-    tx = btc.Transaction(txid=txid.lower(), wtxid=str(item.get("hash") or txid),
+    tx = btc.Transaction(txid=txid, wtxid=str(item.get("hash") or txid),
                          version=_whole(item.get("version", 1), f"{where}.version",
                                         -INT32 - 1, INT32),
                          locktime=_whole(item.get("locktime", 0), f"{where}.locktime", 0,
                                          UINT32), inputs=inputs, outputs=outputs,
                          size=_whole(item.get("size", 0), f"{where}.size", 0, INT32), offset=0)
     return tx, addresses
+
+
+def _in_range(value: Any, low: int, high: int) -> TypeGuard[int]:
+    """Whether ``value`` is a JSON whole number (not a boolean) from ``low`` to ``high``."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _whole(value: Any, where: str, low: int, high: int) -> int:
@@ -451,9 +455,10 @@ def _txid(value: Any, where: str) -> str:
     """A transaction id: 64 hexadecimal digits, as a node writes it (lower case)."""
     text = _text(value, where)
     assert text is not None
-    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text.lower()):
+    lower = text.lower()
+    if len(lower) != 64 or any(c not in "0123456789abcdef" for c in lower):
         raise _JsonProblem(where, N_("%(value)s is not a transaction id", value=repr(text)))
-    return text.lower()
+    return lower
 
 
 def _hex(value: Any, where: str) -> bytes:
@@ -482,7 +487,7 @@ def _satoshi(value: Any, where: str) -> int:
 
 def _time(value: Any, where: str) -> datetime:
     # a block header holds its time in 32 bits: nothing later than 2106-02-07
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= UINT32:
+    if not _in_range(value, 0, UINT32):
         raise _JsonProblem(where, N_("missing") if value is None else
                            N_("%(value)s is not a Unix time", value=repr(value)))
     return datetime.fromtimestamp(value, UTC)

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from tocsin import i18n
 from tocsin.access import audit
 from tocsin.access.policy import get_readable, require_write
 from tocsin.access.principal import Principal
@@ -27,7 +26,7 @@ from tocsin.datafiles import load_model
 from tocsin.errors import ConfigurationError, InputError, Problem
 from tocsin.i18n import N_, Joined, Message
 from tocsin.safeguards.tables import ActivityMarker
-from tocsin.types.names import Name
+from tocsin.types.names import reference_name
 
 DATA = Path(__file__).parent / "data" / "markers.yaml"
 
@@ -173,15 +172,6 @@ def has_human_rights(found: Sequence[tuple[str, str, int]]) -> bool:
     return any((v, c) in wanted and s >= rule.min_significance for v, c, s in found)
 
 
-def _stage(code: str) -> Name:
-    """A stage named in English as the reference data names it, shown in the reader's
-    language."""
-    from tocsin import types
-
-    with i18n.using(i18n.DEFAULT):
-        return Name(code, str(types.get("stage").label(code)))
-
-
 def law_enforcement_reason(title: str, description: str, stages: Sequence[str]
                            ) -> str | None:
     """Why the activity counts as law-enforcement capacity building, or None."""
@@ -193,7 +183,7 @@ def law_enforcement_reason(title: str, description: str, stages: Sequence[str]
     words = [w for w in rule.words if w.casefold() in text]
     if on and words:
         return N_("it works on %(stages)s and names %(words)s",
-                  stages=Joined([_stage(s) for s in on], ", "),
+                  stages=Joined([reference_name("stage", s) for s in on], ", "),
                   words=", ".join(repr(w) for w in words[:3]))
     return None
 

@@ -43,6 +43,15 @@ class Name(i18n.Message):
         return Name, (self.code, str.__str__(self))
 
 
+def reference_name(kind: str, code: str) -> Name:
+    """A code of a reference kind (``"crime area"``, ``"stage"``) named in English as the
+    reference data names it, shown in the reader's language."""
+    from tocsin import types
+
+    with i18n.using(i18n.DEFAULT):
+        return Name(code, str(types.get(kind).label(code)))
+
+
 def _name_in(code: str, english: str, language: str) -> str:
     from tocsin import types
 

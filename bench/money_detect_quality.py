@@ -194,6 +194,9 @@ def main() -> None:
                     "on every test world, next to the model of this run, e.g. the version "
                     "shipped before.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the results here.")
+    ap.add_argument("--grow-on-shipped", action="store_true",
+                    help="Train as `money train` does by default: new trees grown on the "
+                    "shipped model's, stopped and cut also on its validation worlds.")
     ap.add_argument("--recut", action="store_true",
                     help="With --shipped: choose the model's cuts again on the --validation "
                     "worlds by the current rule (model.recut), keeping its trees; with --ship, "
@@ -226,9 +229,12 @@ def main() -> None:
             val = []
     else:
         train_sets = [make_world(work, s, args.transactions, steps) for s in seeds + val]
+        base = model.load_default(args.model_dir) if args.grow_on_shipped else None
+        guard = [] if base is None else model.guard_worlds(work / "guard", base,
+                                                           args.model_dir)
         wall0, cpu0 = time.perf_counter(), cpu_s()
         trained = model.train([], sets=train_sets, validation=max(1, len(val)),
-                              rounds=args.rounds,
+                              rounds=args.rounds, base=base, guard=guard,
                               early_stop=None if args.no_early_stop else model.EARLY_STOP)
         print(f"  trained ({step('training', wall0, cpu0, steps)}), "
               f"{trained.meta['iterations']} trees; {trained.meta['split']}", flush=True)
@@ -287,6 +293,9 @@ def ship(trained: model.Model, rows: list[dict[str, Any]], seeds: list[int], val
         "name": "Tocsin default money-laundering model",
         "trained_on": trained_on,
         "validation": validation,
+        "validation_worlds": [{"world_seed": s, "transactions": transactions,
+                               "generator": "tocsin.money.worlds (AMLworld CSV format)"}
+                              for s in val],
         "cross_world": {"command": "bench/money_detect_quality.py " + " ".join(
             sys.argv[1:]), "results": [{k: r[k] for k in (
                 "world", "transactions", "accounts", "patterns", "best_simple_rule",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -294,6 +295,10 @@ def register(app: typer.Typer) -> None:
             help="Model file (default: kept with a single registered set, if you may change "
             "it; <data_dir>/models/money/<folder name>.json for one --set-dir)."),
         seed: int = typer.Option(7, help="Seed of the learner."),
+        from_scratch: bool = typer.Option(
+            False, "--from-scratch", help="Grow a model on these sets alone. By default new "
+            "trees are grown on the shipped model's and stop when they cost more on the "
+            "generated worlds that model was validated on than they gain on these sets."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
         as_user: str | None = AS_USER,
@@ -306,10 +311,15 @@ def register(app: typer.Typer) -> None:
                                                         "on several sets")))
         with _progress() as progress:
             task = progress.add_task(_("Training"), total=None)
+            say = lambda m: progress.update(task, description=str(m))  # noqa: E731
             try:
-                trained = model.train([t.path for t in targets], engine=engine, seed=seed,
-                                      progress=lambda m: progress.update(task, description=str(m)),
-                                      names=[t.name for t in targets])
+                base = None if from_scratch else model.load_default()
+                with tempfile.TemporaryDirectory(prefix="tocsin-guard-") as work:
+                    guard = [] if base is None else model.guard_worlds(
+                        Path(work), base, engine=engine, progress=say)
+                    trained = model.train([t.path for t in targets], engine=engine, seed=seed,
+                                          progress=say, names=[t.name for t in targets],
+                                          base=base, guard=guard)
                 path = model.save(trained, destination) if destination else None
             except TocsinError as exc:
                 raise fail(exc) from exc

@@ -553,14 +553,24 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
           progress: Callable[[str], None] | None = None,
           sets: Sequence[SetData] | None = None, names: Sequence[str] | None = None,
           validation: int = 1, early_stop: int | None = EARLY_STOP,
-          flag_share: dict[str, float] | None = FLAG_SHARE) -> Model:
+          flag_share: dict[str, float] | None = FLAG_SHARE, base: Model | None = None,
+          guard: Sequence[SetData] = ()) -> Model:
     """Train on the labelled transactions of ``set_dirs`` (see the module docstring);
     ``names`` name the sets in the model's metadata (default: their folder names). With
     more sets than ``validation``, the last ``validation`` sets are kept aside whole for
     early stopping and the thresholds; ``early_stop=None`` grows all ``rounds`` trees;
-    ``flag_share`` caps the share of a set the model flags (:data:`FLAG_SHARE`)."""
+    ``flag_share`` caps the share of a set the model flags (:data:`FLAG_SHARE`).
+
+    With a ``base`` model, its trees are kept and new ones grown on top of them (its
+    features and configuration are used), and the labelled ``guard`` sets — worlds the
+    base was validated on, see :func:`guard_worlds` — join the validation part whole:
+    new trees stop as soon as they cost more on those worlds than they gain on the
+    new data, so what the base learnt from many worlds is not traded for one world's
+    quirks."""
     import lightgbm as lgb
 
+    if base is not None:
+        cfg = base.config()
     data = list(sets) if sets is not None else [load_set(p, engine, cfg, progress)
                                                 for p in set_dirs]
     for d, name in zip(data, names or [], strict=False):
@@ -575,7 +585,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
             raise InputError.single(d.name, N_("only %(count)s laundering transactions; a "
                                                "model needs 10 or more",
                                                count=int(d.label.sum())))
-    features = usable_features(cfg)
+    features = list(base.features) if base is not None else usable_features(cfg)
     if validation < 1:
         raise InputError.single("validation", N_("keep at least one set for validation"))
     if len(data) > validation:
@@ -596,6 +606,16 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         val_parts = [(d, d.t >= cut)]
         split = N_("fit on the first 80 %% of %(set)s in time; threshold and early stopping "
                    "on the last 20 %%", set=d.name)
+    for g in guard:
+        if g.label is None or not g.label.any():
+            raise InputError.single(g.name, N_("the validation part has no laundering rows"))
+    val_parts += [(g, np.ones(len(g), bool)) for g in guard]
+    if base is not None:
+        split = N_("%(split)s; grown on the %(trees)s trees of model %(version)s, stopped and "
+                   "cut also on %(guard)s (worlds that model was validated on)", split=split,
+                   trees=Number(base.booster.current_iteration()),
+                   version=str(base.meta.get("version", "?")),
+                   guard=Joined(g.name for g in guard) if guard else "-")
     x_fit = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in fit_parts])
     y_fit = np.concatenate([d.label[m] for d, m in fit_parts])  # type: ignore[index]
     x_val = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in val_parts])
@@ -615,7 +635,8 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     stop: list[Callable[..., Any]] = [] if early_stop is None else [
         lgb.early_stopping(early_stop, verbose=False)]
     booster = lgb.train(params, fit, num_boost_round=rounds, valid_sets=[val],
-                        valid_names=["validation"], callbacks=stop)
+                        valid_names=["validation"], callbacks=stop,
+                        init_model=base.booster if base is not None else None)
     del x_fit, fit
     model = Model(booster_text=booster.model_to_string(num_iteration=booster.best_iteration),
                   features=features, threshold=0.5, account_threshold=0.5,
@@ -627,9 +648,13 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     model.meta = {
         "version": RECIPE_VERSION, "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "learner": f"LightGBM {lgb.__version__}", "params": params,
-        "iterations": int(booster.best_iteration or rounds), "split": split,
+        "iterations": int(booster.best_iteration or booster.current_iteration()),
+        "split": split,
         "trained_on": [{"set": d.name, "transactions": len(d),
                         "laundering": int(d.label.sum())} for d in data],  # type: ignore[union-attr]
+        **({"base": {"version": base.meta.get("version"), "created": base.meta.get("created"),
+                     "trees": base.booster.current_iteration(),
+                     "guard": [g.name for g in guard]}} if base is not None else {}),
         "validation": {"transaction_f1": round(f1_val, 4), "account_f1": round(acc_f1, 4)},
         "top_features": [{"feature": k, "gain": round(v, 1)} for k, v in top],
     }
@@ -1068,6 +1093,29 @@ def save_default(model: Model, directory: Path, card_data: dict[str, Any]) -> Pa
             "version": model.meta.get("version", RECIPE_VERSION)}
     _atomic_write(directory / "card.json", json.dumps(info, indent=2).encode() + b"\n")
     return path
+
+
+def guard_worlds(work: Path, base: Model, directory: Path | None = None,
+                 engine: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> list[SetData]:
+    """The generated worlds the shipped model's cuts were chosen on (its card's
+    ``validation_worlds``), generated again from their seeds under ``work`` with
+    ``base``'s features: the guard of a model grown on the shipped one (:func:`train`)."""
+    from tocsin.money import worlds
+
+    out = []
+    for spec in card(directory).get("validation_worlds", []):
+        seed, size = int(spec["world_seed"]), int(spec["transactions"])
+        name = f"world {seed}"
+        if progress:
+            progress(N_("Generating %(world)s (%(count)s transactions), a world the shipped "
+                        "model was validated on", world=name, count=Number(size)))
+        target = worlds.ingest_world(worlds.draw_params(seed, transactions=size),
+                                     work / f"world{seed}-{size}", name)
+        d = load_set(target, engine, base.config(), progress)
+        d.name = f"{name} (generated)"
+        out.append(d)
+    return out
 
 
 def resolve(path: Path | None, settings: Settings | None = None) -> Model:

@@ -319,6 +319,50 @@ def test_several_validation_worlds(three_worlds: list[model.SetData]) -> None:
         model.train([], sets=three_worlds[:2], rounds=20, validation=2)
 
 
+def test_grown_on_a_base_keeps_its_trees_and_stops_on_the_guard(
+        trained: model.Model, three_worlds: list[model.SetData]) -> None:
+    w31, _, w33 = three_worlds
+    base_trees = trained.booster.current_iteration()
+    grown = model.train([], sets=[w33], rounds=5, early_stop=None, base=trained, guard=[w31])
+    # the base's trees come first, unchanged: their sum is the base's own score
+    assert grown.booster.current_iteration() == base_trees + 5
+    x = w33.matrix(grown.features, slice(0, 500))
+    assert np.allclose(grown.booster.predict(x, raw_score=True, num_iteration=base_trees),
+                       trained.predict_matrix(x, raw=True), atol=1e-6)
+    assert not np.allclose(grown.predict_matrix(x, raw=True), trained.predict_matrix(x, raw=True))
+    assert grown.meta["base"] == {"version": trained.meta["version"],
+                                  "created": trained.meta["created"], "trees": base_trees,
+                                  "guard": ["w31"]}
+    assert "also on w31" in str(grown.meta["split"]) and grown.features == trained.features
+    # the guard is part of the validation: a world the base already ranks well whose
+    # score new trees only lower stops them at once
+    stopped = model.train([], sets=[w33], rounds=40, early_stop=1, base=trained,
+                          guard=[w31, w31, w31, w31])
+    assert stopped.booster.current_iteration() < base_trees + 40
+    unlabelled = dataclasses.replace(w31, label=np.zeros(len(w31), bool))
+    with pytest.raises(InputError, match="no laundering rows"):
+        model.train([], sets=[w33], rounds=2, base=trained, guard=[unlabelled])
+
+
+def test_guard_worlds_are_the_shipped_models_validation_worlds(
+        tmp_path: Path, trained: model.Model) -> None:
+    assert [w["world_seed"] for w in model.card()["validation_worlds"]] == [108, 1217, 1218]
+    copy = tmp_path / "model"
+    shutil.copytree(model.default_dir(), copy)
+    info = json.loads((copy / "card.json").read_text())
+    info["validation_worlds"] = [{"world_seed": 31, "transactions": 8_000}]
+    (copy / "card.json").write_text(json.dumps(info))
+    said: list[str] = []
+    [guard] = model.guard_worlds(tmp_path / "work", trained, copy, progress=lambda m: said.append(
+        str(m)))
+    assert guard.name == "world 31 (generated)" and guard.label is not None
+    assert 7_000 < len(guard) < 9_000 and guard.label.any()
+    assert any("world 31" in m for m in said)
+    # the same seed and size give the same world
+    [again] = model.guard_worlds(tmp_path / "again", trained, copy)
+    assert np.array_equal(again.label, guard.label)
+
+
 def test_too_few_labels_are_refused(three_worlds: list[model.SetData]) -> None:
     d = three_worlds[0]
     few = model.SetData(d.name, d.features, d.txn_id, d.source, d.target, d.accounts,
@@ -384,7 +428,13 @@ def test_cli_train_evaluate_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert trained.exit_code == 0, trained.output
         summary = json.loads(trained.output)
         assert summary["model"] == str(out) and out.is_file()
-        assert "last 20 %" in summary["split"]
+        assert "last 20 %" in summary["split"] and "grown on the" in summary["split"]
+        assert summary["base"]["guard"] == ["world 108 (generated)", "world 1217 (generated)",
+                                            "world 1218 (generated)"]
+        alone = runner.invoke(app, ["train", "--set-dir", str(a), "-o",
+                                    str(tmp_path / "alone.json"), "--json", "--from-scratch"])
+        assert alone.exit_code == 0, alone.output
+        assert "grown on" not in json.loads(alone.output)["split"]
         ev = runner.invoke(app, ["evaluate", "--set-dir", str(b), "--model", str(out),
                                  "--json"])
         assert ev.exit_code == 0, ev.output

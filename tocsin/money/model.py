@@ -565,8 +565,9 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     features and configuration are used), and the labelled ``guard`` sets — worlds the
     base was validated on, see :func:`guard_worlds` — join the validation part whole:
     new trees stop as soon as they cost more on those worlds than they gain on the
-    new data, so what the base learnt from many worlds is not traded for one world's
-    quirks."""
+    new data. One world alone teaches its own laundering parameters; grown on a model of
+    many worlds it carries over far better (docs/money-analytics.md, "Grown on the
+    shipped model")."""
     import lightgbm as lgb
 
     if base is not None:

@@ -36,11 +36,12 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from multiprocessing.reduction import ForkingPickler
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -149,18 +150,24 @@ class ReadResult:
     count: int = 0
 
 
-def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
     plain: dict[str, Any] = {}
-    factories: dict[str, Any] = {}
+    factories: list[tuple[str, Any]] = []
     for name, info in cls.model_fields.items():
         if info.default_factory is not None:
-            factories[name] = info.default_factory
+            factories.append((name, info.default_factory))
         elif not info.is_required():
             plain[name] = info.default
-    return plain, factories
+    return plain, tuple(factories)
 
 
-_DEFAULTS: dict[type, tuple[dict[str, Any], dict[str, Any]]] = {}
+_DEFAULTS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...]]] = {}
+# The slots pydantic keeps beside ``__dict__``, set through their descriptors: one C
+# call each, where ``object.__setattr__`` first looks the name up on the class.
+_SET_DICT = object.__setattr__
+_SET_FIELDS_SET = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_SET_EXTRA = BaseModel.__dict__["__pydantic_extra__"].__set__
+_SET_PRIVATE = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def _make(cls: type[M], **values: Any) -> M:
@@ -174,24 +181,24 @@ def _make(cls: type[M], **values: Any) -> M:
         found = _DEFAULTS[cls] = _defaults(cls)
     plain, factories = found
     data = {**plain, **values}
-    for name, factory in factories.items():
+    for name, factory in factories:
         if name not in data:
             data[name] = factory()
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", data)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    _SET_DICT(obj, "__dict__", data)
+    _SET_FIELDS_SET(obj, set(values))
+    _SET_EXTRA(obj, None)
+    _SET_PRIVATE(obj, None)
     return obj
 
 
 def _rebuilt(cls: type[M], data: dict[str, Any], fields_set: set[str], extra: Any,
              private: Any) -> M:
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", data)
-    object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
-    object.__setattr__(obj, "__pydantic_extra__", extra)
-    object.__setattr__(obj, "__pydantic_private__", private)
+    _SET_DICT(obj, "__dict__", data)
+    _SET_FIELDS_SET(obj, fields_set)
+    _SET_EXTRA(obj, extra)
+    _SET_PRIVATE(obj, private)
     return obj
 
 
@@ -518,6 +525,18 @@ class _Outcome:
     warnings: list[Problem] = field(default_factory=list)
     preserved: Counter[str] = field(default_factory=Counter)
     implicit_level: bool = False
+
+
+def _reduce_fields(obj: Any) -> tuple[Any, tuple[Any, ...]]:
+    return type(obj), _FIELD_VALUES[type(obj)](obj)
+
+
+# An outcome and its register part cross back from a worker once per activity: a slotted
+# dataclass pickles through dataclasses' own __getstate__/__setstate__ (Python, which
+# looks its fields up on every call); this sends the field values and calls the class.
+_FIELD_VALUES = {cls: attrgetter(*(f.name for f in fields(cls))) for cls in (_Outcome, IatiParts)}
+for _slotted in _FIELD_VALUES:
+    ForkingPickler.register(_slotted, _reduce_fields)
 
 
 def _evaluate(element: etree._Element, where: str, context: _Context,

@@ -36,11 +36,12 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from multiprocessing.reduction import ForkingPickler
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -149,18 +150,24 @@ class ReadResult:
     count: int = 0
 
 
-def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
     plain: dict[str, Any] = {}
-    factories: dict[str, Any] = {}
+    factories: list[tuple[str, Any]] = []
     for name, info in cls.model_fields.items():
         if info.default_factory is not None:
-            factories[name] = info.default_factory
+            factories.append((name, info.default_factory))
         elif not info.is_required():
             plain[name] = info.default
-    return plain, factories
+    return plain, tuple(factories)
 
 
-_DEFAULTS: dict[type, tuple[dict[str, Any], dict[str, Any]]] = {}
+_DEFAULTS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...]]] = {}
+# The slots pydantic keeps beside ``__dict__``, set through their descriptors: one C
+# call each, where ``object.__setattr__`` first looks the name up on the class.
+_SET_DICT = object.__setattr__
+_SET_FIELDS_SET = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_SET_EXTRA = BaseModel.__dict__["__pydantic_extra__"].__set__
+_SET_PRIVATE = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def _make(cls: type[M], **values: Any) -> M:
@@ -174,24 +181,24 @@ def _make(cls: type[M], **values: Any) -> M:
         found = _DEFAULTS[cls] = _defaults(cls)
     plain, factories = found
     data = {**plain, **values}
-    for name, factory in factories.items():
+    for name, factory in factories:
         if name not in data:
             data[name] = factory()
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", data)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    _SET_DICT(obj, "__dict__", data)
+    _SET_FIELDS_SET(obj, set(values))
+    _SET_EXTRA(obj, None)
+    _SET_PRIVATE(obj, None)
     return obj
 
 
 def _rebuilt(cls: type[M], data: dict[str, Any], fields_set: set[str], extra: Any,
              private: Any) -> M:
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", data)
-    object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
-    object.__setattr__(obj, "__pydantic_extra__", extra)
-    object.__setattr__(obj, "__pydantic_private__", private)
+    _SET_DICT(obj, "__dict__", data)
+    _SET_FIELDS_SET(obj, fields_set)
+    _SET_EXTRA(obj, extra)
+    _SET_PRIVATE(obj, private)
     return obj
 
 
@@ -520,10 +527,31 @@ class _Outcome:
     implicit_level: bool = False
 
 
+def _reduce_fields(obj: Any) -> tuple[Any, tuple[Any, ...]]:
+    return type(obj), _FIELD_VALUES[type(obj)](obj)
+
+
+# An outcome and its register part cross back from a worker once per activity: a slotted
+# dataclass pickles through dataclasses' own __getstate__/__setstate__ (Python, which
+# looks its fields up on every call); this sends the field values and calls the class.
+_FIELD_VALUES = {cls: attrgetter(*(f.name for f in fields(cls))) for cls in (_Outcome, IatiParts)}
+for _slotted in _FIELD_VALUES:
+    ForkingPickler.register(_slotted, _reduce_fields)
+
+
+def _identifier(element: etree._Element) -> str:
+    """The text of the first ``iati-identifier`` child, stripped (``findtext`` without
+    ElementPath: the identifier is the first child as publishers write it)."""
+    for child in element:
+        if child.tag == "iati-identifier":
+            return (child.text or "").strip()
+    return ""
+
+
 def _evaluate(element: etree._Element, where: str, context: _Context,
               data: bytes | None = None) -> _Outcome:
     """Validate, read and check one activity; ``data``: its serialisation if the caller has it."""
-    identifier = (element.findtext("iati-identifier") or "").strip()
+    identifier = _identifier(element)
     errors = schema_errors(element, context.version)
     if errors:
         return _Outcome(where, identifier, [
@@ -914,23 +942,14 @@ class _ActivityReader:
             tag = child.tag
             if not isinstance(tag, str):
                 continue
-            if tag == "iati-identifier":
-                fields["identifier"] = _text(child)
-                loc["identifier"] = child
-            elif tag == "reporting-org":
-                fields["reporting_org_ref"] = child.get("ref", "").strip()
-                fields["reporting_org_type"] = child.get("type", "").strip()
-                fields["reporting_org_name"] = self.narrative(child)
-                loc["reporting_org_ref"] = child
-            elif tag == "title":
-                fields["title"] = self.narrative(child)
-                loc["title"] = child
-            elif tag == "description":
-                if not description_seen and child.get("type", "1") == "1":
-                    fields["description"] = self.narrative(child)
-                    description_seen = True
-                else:
-                    self.preserved[_description_type(child.get("type", "1"))] += 1
+            # the elements kept as published in one set lookup, then the most frequent
+            # first: each element costs the comparisons above its own
+            if tag not in MODELLED:
+                self.preserved[tag] += 1
+            elif tag == "transaction":
+                self.transaction(child, parts)
+            elif tag == "budget":
+                self.budget(child, "budget", parts)
             elif tag == "participating-org":
                 for extra in ("activity-id", "crs-channel-code"):
                     if child.get(extra) is not None:
@@ -945,10 +964,6 @@ class _ActivityReader:
                     organization_code=organizations.get(name.lower())
                     or organizations.get(ref.lower()),
                     name=name, org_ref=ref, org_type=child.get("type", "").strip()))
-            elif tag == "activity-status":
-                fields["status"] = _int(child, "code", codelists.codes("ActivityStatus"),
-                                        AN_ACTIVITY_STATUS)
-                loc["status"] = child
             elif tag == "activity-date":
                 date_field = codes.DATE_FIELDS.get(child.get("type", ""))
                 if date_field is None:
@@ -962,10 +977,36 @@ class _ActivityReader:
                 loc.setdefault("planned_start", child)
             elif tag == "recipient-country":
                 self.country(child, countries, parts)
-            elif tag == "recipient-region":
-                self.region(child, regions, parts)
+            elif tag == "description":
+                if not description_seen and child.get("type", "1") == "1":
+                    fields["description"] = self.narrative(child)
+                    description_seen = True
+                else:
+                    self.preserved[_description_type(child.get("type", "1"))] += 1
             elif tag == "sector":
                 sectors.append(child)
+            elif tag == "iati-identifier":
+                fields["identifier"] = _text(child)
+                loc["identifier"] = child
+            elif tag == "reporting-org":
+                fields["reporting_org_ref"] = child.get("ref", "").strip()
+                fields["reporting_org_type"] = child.get("type", "").strip()
+                fields["reporting_org_name"] = self.narrative(child)
+                loc["reporting_org_ref"] = child
+            elif tag == "title":
+                fields["title"] = self.narrative(child)
+                loc["title"] = child
+            elif tag == "activity-status":
+                fields["status"] = _int(child, "code", codelists.codes("ActivityStatus"),
+                                        AN_ACTIVITY_STATUS)
+                loc["status"] = child
+            elif tag == "document-link":
+                loc[f"documents[{len(documents)}]"] = child
+                documents.append(self.document(child))
+            elif tag == "result":
+                results.append(self.result(child, len(results)))
+            elif tag == "recipient-region":
+                self.region(child, regions, parts)
             elif tag == "tag":
                 if (child.get("vocabulary") == codes.STRUCTURE_TAG_VOCABULARY
                         and child.get("vocabulary-uri") == codes.STRUCTURE_URI):
@@ -973,15 +1014,8 @@ class _ActivityReader:
                     loc["implementing_structure"] = child
                 else:
                     self.preserved["tag"] += 1
-            elif tag == "budget":
-                self.budget(child, "budget", parts)
             elif tag == "planned-disbursement":
                 self.budget(child, "planned-disbursement", parts)
-            elif tag == "transaction":
-                self.transaction(child, parts)
-            elif tag == "document-link":
-                loc[f"documents[{len(documents)}]"] = child
-                documents.append(self.document(child))
             elif tag == "related-activity":
                 kind = child.get("type", "")
                 if kind == codes.RELATED_PARENT:
@@ -990,10 +1024,6 @@ class _ActivityReader:
                     children.append(child.get("ref", "").strip())
                 else:
                     self.preserved["related-activity"] += 1
-            elif tag == "result":
-                results.append(self.result(child, len(results)))
-            else:
-                self.preserved[tag] += 1
         fields["participants"] = participants
         fields["countries"] = countries
         fields["regions"] = regions

@@ -9,11 +9,13 @@ imports fast and their memory flat.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Column, Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -135,16 +137,9 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return
     connection = session.connection()
-    dialect = connection.dialect
-    given = list(rows[0])
-    added = list(extra or {})
-    if set(added) & set(given):
-        raise ValueError(f"columns given twice: {sorted(set(added) & set(given))}")
-    missing = [c for c in table.columns if c.name not in rows[0] and c.name not in added
-               and c.default is not None and not c.primary_key]
-    names = given + added + [c.name for c in missing]
-    processors = [_bind_processor(table.c[name].type, dialect) for name in names]
-    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    given = tuple(rows[0])
+    added = tuple(extra or {})
+    statement = _statement(table, given, added, connection.dialect)
     # column by column: the loops over rows run in C (zip, map), the bind processors
     # only where a type has one
     count = len(rows)
@@ -156,23 +151,64 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         if len(values) != count:
             raise ValueError(f"column {name}: {len(values)} values for {count} rows")
         columns.append(values)
-    for column in missing:
+    for column in statement.missing:
         default: Any = column.default
         if default.is_callable:
             columns.append([default.arg(None) for _ in range(count)])
         else:
             columns.append([default.arg] * count)
-    for i, process in enumerate(processors):
-        if process is not None:
+    for i, process in enumerate(statement.processors):
+        if process is None:
+            continue
+        if i in statement.dates and set(map(type, columns[i])) == _ONLY_DATES:
+            # a column of plain dates (no None): the text date_text gives, without a
+            # Python call per value
+            columns[i] = list(map(date.isoformat, columns[i]))
+        else:
             columns[i] = list(map(process, columns[i]))
     params: list[Any]
-    if compiled.positional:
-        order = [names.index(key) for key in compiled.positiontup or []]
-        params = list(zip(*(columns[i] for i in order), strict=True))
+    if statement.order is not None:
+        params = list(zip(*(columns[i] for i in statement.order), strict=True))
     else:
-        params = [dict(zip(names, values, strict=True))
+        params = [dict(zip(statement.names, values, strict=True))
                   for values in zip(*columns, strict=True)]
-    connection.exec_driver_sql(str(compiled), params)
+    connection.exec_driver_sql(statement.sql, params)
+
+
+_ONLY_DATES = {date}
+
+
+@dataclass(frozen=True, slots=True)
+class _Insert:
+    """What :func:`insert_many` needs of one table and set of columns, made once."""
+
+    names: tuple[str, ...]
+    missing: tuple[Column[Any], ...]
+    processors: tuple[Any, ...]
+    #: positions of the SQLite dates, whose processor writes ``date.isoformat``
+    dates: frozenset[int]
+    sql: str
+    #: the columns in the order of a positional statement's parameters (``None``: named)
+    order: tuple[int, ...] | None
+
+
+@lru_cache(maxsize=512)
+def _statement(table: Table, given: tuple[str, ...], added: tuple[str, ...],
+               dialect: Any) -> _Insert:
+    """The ``INSERT`` of ``table`` for these columns, compiled once per dialect: an import
+    writes each table in every batch, and compiling cost more than binding the rows."""
+    if set(added) & set(given):
+        raise ValueError(f"columns given twice: {sorted(set(added) & set(given))}")
+    missing = tuple(c for c in table.columns if c.name not in given and c.name not in added
+                    and c.default is not None and not c.primary_key)
+    names = given + added + tuple(c.name for c in missing)
+    processors = tuple(_bind_processor(table.c[name].type, dialect) for name in names)
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+    order = (tuple(names.index(key) for key in compiled.positiontup or [])
+             if compiled.positional else None)
+    dates = frozenset(i for i, (name, process) in enumerate(zip(names, processors, strict=True))
+                      if process is not None and _plain_sqlite_date(table.c[name].type, dialect))
+    return _Insert(names, missing, processors, dates, str(compiled), order)
 
 
 #: SQLite's storage of a ``Date`` (its dialect's default), which ``date.isoformat`` writes.
@@ -187,16 +223,21 @@ def _bind_processor(column_type: Any, dialect: Any) -> Any:
     same ``YYYY-MM-DD`` for a plain date (anything else goes to the dialect's own).
     """
     process = column_type._cached_bind_processor(dialect)
-    impl = column_type.dialect_impl(dialect)
-    if (process is None or dialect.name != "sqlite" or not isinstance(impl, sqlite.DATE)
-            or getattr(impl, "_storage_format", None) != _SQLITE_DATE
-            or getattr(impl, "_reg", None) is not None):
+    if process is None or not _plain_sqlite_date(column_type, dialect):
         return process
     plain = date
 
     def date_text(value: Any) -> Any:
         return value.isoformat() if type(value) is plain else process(value)
     return date_text
+
+
+def _plain_sqlite_date(column_type: Any, dialect: Any) -> bool:
+    """Whether the column is a date SQLite stores as ``YYYY-MM-DD`` (``date.isoformat``)."""
+    impl = column_type.dialect_impl(dialect)
+    return (dialect.name == "sqlite" and isinstance(impl, sqlite.DATE)
+            and getattr(impl, "_storage_format", None) == _SQLITE_DATE
+            and getattr(impl, "_reg", None) is None)
 
 
 def insert_ids(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],

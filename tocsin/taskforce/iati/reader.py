@@ -1024,6 +1024,8 @@ class _ActivityReader:
                     children.append(child.get("ref", "").strip())
                 else:
                     self.preserved["related-activity"] += 1
+            else:  # a name added to MODELLED without its branch here is still counted
+                self.preserved[tag] += 1
         fields["participants"] = participants
         fields["countries"] = countries
         fields["regions"] = regions

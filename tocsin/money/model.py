@@ -1114,7 +1114,7 @@ def guard_worlds(work: Path, base: Model, directory: Path | None = None,
         target = worlds.ingest_world(worlds.draw_params(seed, transactions=size),
                                      work / f"world{seed}-{size}", name)
         d = load_set(target, engine, base.config(), progress)
-        d.name = f"{name} (generated)"
+        d.name = name
         out.append(d)
     return out
 

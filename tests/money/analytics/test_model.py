@@ -355,7 +355,7 @@ def test_guard_worlds_are_the_shipped_models_validation_worlds(
     said: list[str] = []
     [guard] = model.guard_worlds(tmp_path / "work", trained, copy, progress=lambda m: said.append(
         str(m)))
-    assert guard.name == "world 31 (generated)" and guard.label is not None
+    assert guard.name == "world 31" and guard.label is not None
     assert 7_000 < len(guard) < 9_000 and guard.label.any()
     assert any("world 31" in m for m in said)
     # the same seed and size give the same world
@@ -429,8 +429,7 @@ def test_cli_train_evaluate_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         summary = json.loads(trained.output)
         assert summary["model"] == str(out) and out.is_file()
         assert "last 20 %" in summary["split"] and "grown on the" in summary["split"]
-        assert summary["base"]["guard"] == ["world 108 (generated)", "world 1217 (generated)",
-                                            "world 1218 (generated)"]
+        assert summary["base"]["guard"] == ["world 108", "world 1217", "world 1218"]
         alone = runner.invoke(app, ["train", "--set-dir", str(a), "-o",
                                     str(tmp_path / "alone.json"), "--json", "--from-scratch"])
         assert alone.exit_code == 0, alone.output

@@ -230,8 +230,8 @@ def main() -> None:
     else:
         train_sets = [make_world(work, s, args.transactions, steps) for s in seeds + val]
         base = model.load_default(args.model_dir) if args.grow_on_shipped else None
-        guard = [] if base is None else model.guard_worlds(work / "guard", base,
-                                                           args.model_dir)
+        guard = [] if base is None else model.guard_worlds(
+            Path(tempfile.mkdtemp(prefix="guard-", dir=work)), base, args.model_dir)
         wall0, cpu0 = time.perf_counter(), cpu_s()
         trained = model.train([], sets=train_sets, validation=max(1, len(val)),
                               rounds=args.rounds, base=base, guard=guard,

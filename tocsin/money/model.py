@@ -566,7 +566,8 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     base was validated on, see :func:`guard_worlds` — join the validation part whole:
     new trees stop as soon as they cost more on those worlds than they gain on the
     new data. One world alone teaches its own laundering parameters; grown on a model of
-    many worlds it carries over far better (docs/money-analytics.md, "Grown on the
+    many worlds it carries over to other worlds far better than from scratch, though
+    not always as well as the base alone (docs/money-analytics.md, "Grown on the
     shipped model")."""
     import lightgbm as lgb
 

@@ -202,12 +202,12 @@ def _statement(table: Table, given: tuple[str, ...], added: tuple[str, ...],
     missing = tuple(c for c in table.columns if c.name not in given and c.name not in added
                     and c.default is not None and not c.primary_key)
     names = given + added + tuple(c.name for c in missing)
-    processors = tuple(_bind_processor(table.c[name].type, dialect) for name in names)
+    types = [table.c[name].type for name in names]
+    dates = frozenset(i for i, t in enumerate(types) if _plain_sqlite_date(t, dialect))
+    processors = tuple(_bind_processor(t, dialect, i in dates) for i, t in enumerate(types))
     compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
     order = (tuple(names.index(key) for key in compiled.positiontup or [])
              if compiled.positional else None)
-    dates = frozenset(i for i, (name, process) in enumerate(zip(names, processors, strict=True))
-                      if process is not None and _plain_sqlite_date(table.c[name].type, dialect))
     return _Insert(names, missing, processors, dates, str(compiled), order)
 
 
@@ -215,15 +215,16 @@ def _statement(table: Table, given: tuple[str, ...], added: tuple[str, ...],
 _SQLITE_DATE = "%(year)04d-%(month)02d-%(day)02d"
 
 
-def _bind_processor(column_type: Any, dialect: Any) -> Any:
-    """The column type's bind processor; for SQLite dates, one that gives the same text faster.
+def _bind_processor(column_type: Any, dialect: Any, plain_date: bool) -> Any:
+    """The column type's bind processor; for SQLite dates (``plain_date``, see
+    :func:`_plain_sqlite_date`), one that gives the same text faster.
 
     SQLite stores a date as the text its dialect formats with a ``%`` over a dict per
     value; an import binds tens of dates per activity, and ``date.isoformat`` writes the
     same ``YYYY-MM-DD`` for a plain date (anything else goes to the dialect's own).
     """
     process = column_type._cached_bind_processor(dialect)
-    if process is None or not _plain_sqlite_date(column_type, dialect):
+    if process is None or not plain_date:
         return process
     plain = date
 

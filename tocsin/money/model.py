@@ -608,9 +608,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         val_parts = [(d, d.t >= cut)]
         split = N_("fit on the first 80 %% of %(set)s in time; threshold and early stopping "
                    "on the last 20 %%", set=d.name)
-    for g in guard:
-        if g.label is None or not g.label.any():
-            raise InputError.single(g.name, N_("the validation part has no laundering rows"))
+    _require_laundering(guard)
     val_parts += [(g, np.ones(len(g), bool)) for g in guard]
     if base is not None:
         split = N_("%(split)s; grown on the %(trees)s trees of model %(version)s, stopped and "
@@ -698,9 +696,7 @@ def recut(model: Model, sets: Sequence[SetData]) -> Model:
     these are, which cuts they had and where the new ones were chosen."""
     if not sets:
         raise InputError.single("validation", N_("keep at least one set for validation"))
-    for d in sets:
-        if d.label is None or not d.label.any():
-            raise InputError.single(d.name, N_("the validation part has no laundering rows"))
+    _require_laundering(sets)
     parts = [(d, np.ones(len(d), bool)) for d in sets]
     x_val = np.concatenate([d.matrix(model.features, slice(None)) for d in sets])
     y_val = np.concatenate([d.label for d in sets])
@@ -716,6 +712,13 @@ def recut(model: Model, sets: Sequence[SetData]) -> Model:
         "validation": {"transaction_f1": round(f1_val, 4), "account_f1": round(acc_f1, 4)},
     })
     return out
+
+
+def _require_laundering(sets: Sequence[SetData]) -> None:
+    """Refuse a set kept whole for validation that has no laundering to choose cuts on."""
+    for d in sets:
+        if d.label is None or not d.label.any():
+            raise InputError.single(d.name, N_("the validation part has no laundering rows"))
 
 
 def _cfg_dict(cfg: FeatureConfig) -> dict[str, Any]:

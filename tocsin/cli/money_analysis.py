@@ -311,7 +311,10 @@ def register(app: typer.Typer) -> None:
                                                         "on several sets")))
         with _progress() as progress:
             task = progress.add_task(_("Training"), total=None)
-            say = lambda m: progress.update(task, description=str(m))  # noqa: E731
+
+            def say(message: Any) -> None:
+                progress.update(task, description=str(message))
+
             try:
                 base = None if from_scratch else model.load_default()
                 with tempfile.TemporaryDirectory(prefix="tocsin-guard-") as work:

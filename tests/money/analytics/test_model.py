@@ -334,6 +334,14 @@ def test_grown_on_a_base_keeps_its_trees_and_stops_on_the_guard(
                                   "created": trained.meta["created"], "trees": base_trees,
                                   "guard": ["w31"]}
     assert "also on w31" in str(grown.meta["split"]) and grown.features == trained.features
+    # the cut is chosen on the training world's last fifth and the whole guard together
+    last = np.flatnonzero(w33.t >= np.quantile(w33.t, 0.8))
+    x_val = np.concatenate([w33.matrix(grown.features, last),
+                            w31.matrix(grown.features, slice(None))])
+    y_val = np.concatenate([w33.label[last], w31.label])  # type: ignore[index]
+    assert grown.log_odds_cuts is not None
+    assert grown.log_odds_cuts["transaction"] == model.plateau_threshold(
+        y_val, grown.predict_matrix(x_val, raw=True))[0]
     # the guard is part of the validation: a world the base already ranks well whose
     # score new trees only lower stops them at once
     stopped = model.train([], sets=[w33], rounds=40, early_stop=1, base=trained,

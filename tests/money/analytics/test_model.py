@@ -347,6 +347,10 @@ def test_grown_on_a_base_keeps_its_trees_and_stops_on_the_guard(
     stopped = model.train([], sets=[w33], rounds=40, early_stop=1, base=trained,
                           guard=[w31, w31, w31, w31])
     assert stopped.booster.current_iteration() < base_trees + 40
+    # and it is the guard that stops them: on the new world alone all 40 grow (16 with it,
+    # when written)
+    alone = model.train([], sets=[w33], rounds=40, early_stop=1, base=trained)
+    assert stopped.booster.current_iteration() < alone.booster.current_iteration()
     unlabelled = dataclasses.replace(w31, label=np.zeros(len(w31), bool))
     with pytest.raises(InputError, match="no laundering rows"):
         model.train([], sets=[w33], rounds=2, base=trained, guard=[unlabelled])

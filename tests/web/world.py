@@ -24,6 +24,7 @@ from datetime import date
 from http.cookiejar import Cookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -102,6 +103,11 @@ class World:
         runner = getattr(self.app.state, "jobs", None)
         if runner is not None:
             runner.stop()
+            # a job still running past stop's grace would write into the restored state
+            deadline = time.monotonic() + 60
+            while runner.active and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not runner.active, "a job was still running after 60 s"
         self.app.state.db.engine.dispose()
         try:
             yield
@@ -150,9 +156,13 @@ class World:
 
     def finish_jobs(self, who: str, response: Response, timeout: float = 60.0) -> None:
         """Wait for a background job a response started, so the next reset finds it done."""
-        if response.status_code != 202:
+        if response.status_code == 202:
+            job = response.json().get("job", {}).get("id")
+        elif response.status_code == 303:  # a page's submit goes on to the job list
+            query = parse_qs(urlsplit(response.headers.get("location", "")).query)
+            job = query.get("job", [None])[0]
+        else:
             return
-        job = response.json().get("job", {}).get("id")
         if not job:
             return
         client, _ = self.clients[who]

@@ -611,11 +611,13 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     _require_laundering(guard)
     val_parts += [(g, np.ones(len(g), bool)) for g in guard]
     if base is not None:
+        trees = Number(base.booster.current_iteration())
+        version = str(base.meta.get("version", "?"))
         split = N_("%(split)s; grown on the %(trees)s trees of model %(version)s, stopped and "
                    "cut also on %(guard)s (worlds that model was validated on)", split=split,
-                   trees=Number(base.booster.current_iteration()),
-                   version=str(base.meta.get("version", "?")),
-                   guard=Joined(g.name for g in guard) if guard else "-")
+                   trees=trees, version=version, guard=Joined(g.name for g in guard)) \
+            if guard else N_("%(split)s; grown on the %(trees)s trees of model %(version)s",
+                             split=split, trees=trees, version=version)
     x_fit = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in fit_parts])
     y_fit = np.concatenate([d.label[m] for d, m in fit_parts])  # type: ignore[index]
     x_val = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in val_parts])

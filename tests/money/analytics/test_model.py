@@ -334,6 +334,9 @@ def test_grown_on_a_base_keeps_its_trees_and_stops_on_the_guard(
                                   "created": trained.meta["created"], "trees": base_trees,
                                   "guard": ["w31"]}
     assert "also on w31" in str(grown.meta["split"]) and grown.features == trained.features
+    alone = model.train([], sets=[w33], rounds=2, early_stop=None, base=trained)
+    assert str(alone.meta["split"]).endswith(f"grown on the {base_trees} trees of model "
+                                             f"{trained.meta['version']}")
     # the cut is chosen on the training world's last fifth and the whole guard together
     last = np.flatnonzero(w33.t >= np.quantile(w33.t, 0.8))
     x_val = np.concatenate([w33.matrix(grown.features, last),

@@ -145,6 +145,26 @@ def test_the_2_02_and_2_03_examples_with_shares_per_vocabulary_come_back_unchang
     _round_trip(session, data, report)
 
 
+def test_a_2_03_file_written_to_pass_the_validator_imports_and_exports_clean(
+        session: Session) -> None:
+    # IATI.cloud's copy of the 2.03 example with shares per vocabulary, narratives on
+    # its own vocabularies and no recipient on the transaction: nothing to refuse or warn
+    data = (PUBLISHED / "iati-act-no-errors.xml").read_bytes()
+    report = _import(session, data)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [
+        URL_NOTE,
+        f"{ACTIVITY}/sector[1]: sector '11110' (vocabulary 1) names no crime area or stage "
+        "in the mapping table; kept as published",
+        f"{ACTIVITY}/sector[2]: sector '11230' (vocabulary 1) names no crime area or stage "
+        "in the mapping table; kept as published",
+        f"{ACTIVITY}: parent 'AA-AAA-123456789-6789' is neither in the file nor in the "
+        "platform; kept without parent"]
+    exported = _round_trip(session, data, report)
+    assert validate_export(exported) == []
+
+
 def test_version_1_files_are_refused_with_the_clear_message(session: Session) -> None:
     data = (PUBLISHED / "activity-standard-example-annotated-1.04.xml").read_bytes()
     refusal = ["/iati-activities: IATI version '1.04' is not read; export the file as "

@@ -27,6 +27,7 @@ from tocsin.taskforce.iati.schema import activity_schema, safe_parser, schema_er
 from tocsin.taskforce.iati.tables import IatiOrganisation, IatiOrgFinance, IatiRecord
 from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes import records
+from tocsin.taskforce.programmes.spec import DocumentSpec
 
 PUBLISHED = Path(__file__).parents[2] / "fixtures" / "iati" / "published"
 SCHEMA_TESTS = PUBLISHED / "schema-tests"
@@ -400,3 +401,15 @@ def test_a_link_the_platform_cannot_follow_is_kept_as_published(session: Session
     exported = _export(session)
     assert semantic_diff(data, exported) == []
     assert validate_export(exported) == []
+    # an edit of the activity's documents in the platform wins over the published
+    # document-links (as every edit wins over the element it changes): the link the
+    # platform could not follow is then not written back; the register keeps it
+    system = Principal.system()
+    spec = records.to_spec(activity, "AA-AAA-123456789-6789")
+    added = DocumentSpec(title="Evaluation", url="https://www.example.org/docs/evaluation.pdf")
+    records.update_activity(session, system, activity.id, spec.model_copy(update={
+        "documents": [*spec.documents, added], "parent_identifier": None}))
+    edited = _export(session)
+    assert b"annual report.pdf" not in edited and b"evaluation.pdf" in edited
+    assert "annual report.pdf" in session.scalars(select(IatiRecord.xml).where(
+        IatiRecord.activity_id == activity.id)).one()

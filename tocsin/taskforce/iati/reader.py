@@ -61,7 +61,7 @@ from tocsin.taskforce.iati.schema import (
     schema_errors,
     schema_message,
 )
-from tocsin.taskforce.programmes.check import check_activity
+from tocsin.taskforce.programmes.check import check_activity, is_http_url
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
     DocumentSpec,
@@ -1001,6 +1001,16 @@ class _ActivityReader:
                                         AN_ACTIVITY_STATUS)
                 loc["status"] = child
             elif tag == "document-link":
+                url = child.get("url", "").strip()
+                if url and not is_http_url(url):
+                    # a link the platform cannot follow (``http:www…``, a space in the
+                    # path …): kept as published and written back, not a document
+                    self.preserved[tag] += 1
+                    self.notes.append(Problem(
+                        self.where + _relative_path(self.act, child),
+                        N_("%(url)s is not an http(s) URL: the document link is kept as "
+                           "published, not linked as a document", url=repr(url))))
+                    continue
                 loc[f"documents[{len(documents)}]"] = child
                 documents.append(self.document(child))
             elif tag == "result":

@@ -282,6 +282,14 @@ def _check_results(spec: ActivitySpec, bad: _Bad) -> None:
                         start=period.start))
 
 
+HTTP_URL = re.compile(r"^https?://\S+$")
+
+
+def is_http_url(url: str) -> bool:
+    """Whether ``url`` is an http(s) URL the platform can link a document to."""
+    return HTTP_URL.match(url) is not None
+
+
 def _check_documents(spec: ActivitySpec, bad: _Bad) -> None:
     for i, doc in enumerate(spec.documents):
         where = f"documents[{i}]"
@@ -289,7 +297,7 @@ def _check_documents(spec: ActivitySpec, bad: _Bad) -> None:
             bad(f"{where}.title", N_("the document title is empty"))
         if not doc.url and not doc.stored_path:
             bad(where, N_("a document needs a URL or a stored file"))
-        if doc.url and not re.match(r"^https?://\S+$", doc.url):
+        if doc.url and not is_http_url(doc.url):
             bad(f"{where}.url", N_("%(url)s is not an http(s) URL", url=repr(doc.url)))
         if doc.category not in DOCUMENT_CATEGORIES:
             bad(f"{where}.category", N_("%(code)s is not an IATI document category",

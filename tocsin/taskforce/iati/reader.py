@@ -1048,7 +1048,7 @@ class _ActivityReader:
         fields["is_external"] = (self.context.own_org_ref is not None
                                  and reporting != self.context.own_org_ref)
         fields["crime_areas"], fields["stages"] = self.sectors(sectors, parts)
-        self.check_recipients(parts)
+        self.check_recipients(countries, regions, parts)
         fields["finance"] = self.finance(parts)
         if len(parents) > 1:
             raise _Bad(parents[1], N_("an activity has at most one parent "
@@ -1117,33 +1117,30 @@ class _ActivityReader:
         regions.append(_make(RegionSpec, code=code, vocabulary=vocabulary,
                                                   percentage=percentage))
 
-    def check_recipients(self, parts: IatiParts) -> None:
-        """IATI: countries and the regions of each vocabulary together add up to 100."""
+    def check_recipients(self, countries: list[ShareSpec], regions: list[RegionSpec],
+                         parts: IatiParts) -> None:
+        """Recipients published with a percentage on some and not on others.
+
+        Sums are the rulesets' to report (a warning, see ``standard.yaml``), so a file is
+        never refused for them. A recipient without a percentage beside others that have
+        one (a region naming where the one country lies, say) is kept as published in the
+        register and read as 0 % in the platform's view, with a note.
+        """
         rows = parts.recipients
-        if not rows or all(r["percentage"] is None for r in rows):
+        if all(r["percentage"] is None for r in rows) \
+                or all(r["percentage"] is not None for r in rows):
             return
-        first = self.act.find("recipient-country")
-        if first is None:
-            first = self.act.find("recipient-region")
-        assert first is not None
-        if any(r["percentage"] is None for r in rows):
-            self.problem(first, N_("give a percentage for every recipient country and "
-                                   "region or for none"))
-            return
-        countries = sum((r["percentage"] for r in rows if r["kind"] == "country"), Decimal(0))
-        vocabularies = sorted({r["vocabulary"] for r in rows if r["kind"] == "region"})
-        for vocabulary in vocabularies or [None]:
-            regions = sum((r["percentage"] for r in rows
-                           if r["kind"] == "region" and r["vocabulary"] == vocabulary),
-                          Decimal(0))
-            total = countries + regions
-            if abs(total - 100) > SUM_TOLERANCE:
-                self.problem(first, N_(
-                    "recipient countries with the regions of vocabulary %(vocabulary)s add "
-                    "up to %(total)s%%, not 100%%", vocabulary=vocabulary,
-                    total=f"{total.normalize():f}") if vocabulary is not None else N_(
-                    "recipient countries add up to %(total)s%%, not 100%%",
-                    total=f"{total.normalize():f}"))
+        elements = [c for c in self.act if c.tag in ("recipient-country", "recipient-region")]
+        for row, element in zip(rows, elements, strict=True):
+            if row["percentage"] is None:
+                self.notes.append(Problem(self.where + _relative_path(self.act, element), N_(
+                    "no percentage while other recipients have one: read as zero here, "
+                    "kept as published")))
+        countries[:] = [c if c.percentage is not None else
+                        _make(ShareSpec, code=c.code, percentage=Decimal(0)) for c in countries]
+        regions[:] = [r if r.percentage is not None else
+                      _make(RegionSpec, code=r.code, vocabulary=r.vocabulary,
+                            percentage=Decimal(0)) for r in regions]
 
     # --- sectors ----------------------------------------------------------------------------
 

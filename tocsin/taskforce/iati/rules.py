@@ -71,6 +71,13 @@ def _plain(paths: list[etree.XPath]) -> list[etree.XPath]:
     return [etree.XPath(path.path, smart_strings=False) for path in paths]
 
 
+def _adds_up(texts: list[str], target: Decimal) -> bool:
+    """Whether the numbers add up to ``target`` (within 0.01); any text not a number: no."""
+    values = [_number(text) for text in texts]
+    return all(v is not None for v in values) and abs(
+        sum((v for v in values if v is not None), Decimal(0)) - target) <= Decimal("0.01")
+
+
 def _where(root: etree._Element, node: etree._Element | None) -> str:
     if node is None or node is root:
         return ""
@@ -235,6 +242,8 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         target = Decimal(str(case["sum"]))
         # strict: with more than one of ``elements`` in a group, each needs a percentage
         strict = _xpath(case["elements"]) if "elements" in case else None
+        # whole: the sum over every group together may be the target instead
+        whole = bool(case.get("or_whole", False))
 
         def total(root: etree._Element, el: etree._Element) -> list[Finding]:
             groups: dict[str, list[tuple[Any, str]]] = {}
@@ -260,6 +269,9 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
             common = _values(el, shared)
             if not groups and common:
                 groups[default] = []
+            if whole and _adds_up([text for items in groups.values() for _, text in items]
+                                  + [text for _, text in common], target):
+                return out
             for key, items in sorted(groups.items()):
                 values = [_number(text) for _, text in items + common]
                 if any(v is None for v in values):

@@ -101,6 +101,11 @@ NEITHER_WARNINGS = [
     f"{ACTIVITY}/recipient-region[2]: recipient-country and recipient-region percentages do "
     "not add up to 100 (vocabulary 99): 75",
 ]
+# Sectors likewise: a vocabulary that does not add up is a warning, never a refusal.
+SECTORS_SHORT = [(b'sector vocabulary="2" code="112" percentage="50"',
+                  b'sector vocabulary="2" code="112" percentage="40"')]
+SECTOR_WARNINGS = [f"{ACTIVITY}/sector[1]: sector percentages of one vocabulary do not add "
+                   "up to 100 (vocabulary 2): 90"]
 
 EXAMPLES = {"2.02": "standard-202-activity-xml.xml",
             "2.03": "activity-standard-example-annotated-2.03.xml"}
@@ -115,20 +120,21 @@ EXAMPLE_WARNINGS = {"2.02": [BOTH_PLACES, OWN_SECTOR, OWN_MARKER],
 
 
 @pytest.mark.parametrize("version", ["2.02", "2.03"])
-@pytest.mark.parametrize("shares", ["as published", "per vocabulary", "neither way"])
+@pytest.mark.parametrize("shares", ["as published", "per vocabulary", "neither way",
+                                    "sectors short"])
 def test_the_2_02_and_2_03_examples_import_whole_and_come_back_unchanged(
         session: Session, version: str, shares: str) -> None:
     data = (PUBLISHED / EXAMPLES[version]).read_bytes()
-    changes = {"as published": [], "per vocabulary": PER_VOCABULARY,
-               "neither way": NEITHER_WAY}[shares]
+    changes, extra = {"as published": ([], []), "per vocabulary": (PER_VOCABULARY, []),
+                      "neither way": (NEITHER_WAY, NEITHER_WARNINGS),
+                      "sectors short": (SECTORS_SHORT, SECTOR_WARNINGS)}[shares]
     for old, new in changes:
         assert data.count(old) == 1
         data = data.replace(old, new)
     report = _import(session, data)
     assert (report.version, report.created, report.rejected) == (version, 1, [])
     assert URL_NOTE in _strings(report.notes)
-    assert sorted(_strings(report.warnings)) == sorted(EXAMPLE_WARNINGS[version] + (
-        NEITHER_WARNINGS if shares == "neither way" else []))
+    assert sorted(_strings(report.warnings)) == sorted(EXAMPLE_WARNINGS[version] + extra)
     for name in ("location", "humanitarian-scope", "policy-marker", "result//dimension",
                  "result//reference", "participating-org/@activity-id", "crs-add"):
         assert report.preserved[name] > 0, name

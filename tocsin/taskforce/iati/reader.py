@@ -79,8 +79,6 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ROOT = "/iati-activities"
 M = TypeVar("M", bound=BaseModel)
 CENT = Decimal("0.01")
-#: Tolerance on "percentages add up to 100" (thirds written as 33.33).
-SUM_TOLERANCE = Decimal("0.1")
 
 #: Top-level elements the platform models (in part); every other one is kept as published.
 MODELLED = frozenset({
@@ -1149,14 +1147,12 @@ class _ActivityReader:
         crime_areas: list[ShareSpec] = []
         stages: list[ShareSpec] = []
         mapped: list[tuple[etree._Element, str, str, Decimal | None]] = []
-        by_vocabulary: dict[str, list[Decimal | None]] = defaultdict(list)
         loc = self.locations
         for element in elements:
             vocabulary = element.get("vocabulary", codelists.SECTOR_DAC5).strip()
             uri = element.get("vocabulary-uri", "").strip()
             code = element.get("code", "").strip()
             percentage = _percentage(element)
-            by_vocabulary[vocabulary].append(percentage)
             parts.sectors.append({"position": len(parts.sectors), "vocabulary": vocabulary,
                                   "vocabulary_uri": uri, "code": code,
                                   "percentage": percentage, "name": self.narrative(element)})
@@ -1185,19 +1181,6 @@ class _ActivityReader:
                         N_("sector %(code)s (vocabulary %(vocabulary)s) names no crime area "
                            "or stage in the mapping table; kept as published",
                            code=repr(code), vocabulary=vocabulary)))
-        for vocabulary, shares in by_vocabulary.items():
-            given = [p for p in shares if p is not None]
-            if given and len(given) != len(shares):
-                first = next(e for e in elements
-                             if e.get("vocabulary", codelists.SECTOR_DAC5).strip() == vocabulary)
-                self.problem(first, N_("give a percentage for every sector of vocabulary "
-                                       "%(vocabulary)s or for none", vocabulary=vocabulary))
-            elif given and abs(sum(given, Decimal(0)) - 100) > SUM_TOLERANCE:
-                first = next(e for e in elements
-                             if e.get("vocabulary", codelists.SECTOR_DAC5).strip() == vocabulary)
-                self.problem(first, N_("sectors of vocabulary %(vocabulary)s add up to "
-                                       "%(total)s%%, not 100%%", vocabulary=vocabulary,
-                                       total=f"{sum(given, Decimal(0)).normalize():f}"))
         if not crime_areas and mapped:
             crime_areas = self.shares(mapped, 1, "crime_areas")
         if not stages and mapped:

@@ -213,6 +213,22 @@ def test_the_real_publisher_file_imports_whole_and_comes_back_unchanged(
     _round_trip(session, data, report)
 
 
+def test_a_region_without_a_percentage_beside_a_state_is_read_as_zero(
+        session: Session) -> None:
+    # the same file for a participating State: the platform's view holds the country
+    # with its 100 % and the region with 0 %, the register both as published
+    data = MAEC.read_bytes().replace(b'<recipient-country code="ID"',
+                                     b'<recipient-country code="AL"')
+    report = _import(session, data)
+    assert (report.created, report.rejected) == (4, [])
+    activity = records.get_by_identifier(session, Principal.system(),
+                                         "ES-DIR3-E04585801-009-001301")
+    assert [(c.country_code, c.percentage) for c in activity.countries] == [("AL", 100)]
+    assert [(r.vocabulary, r.code, r.percentage) for r in activity.regions] == [
+        ("1", "789", 0)]
+    _round_trip(session, data, report)
+
+
 def test_a_narrative_takes_the_language_its_element_declares() -> None:
     activity = etree.fromstring(
         b'<iati-activity><participating-org role="1" xml:lang="es"><narrative>Espa\xc3\xb1a'

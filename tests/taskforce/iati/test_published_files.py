@@ -379,6 +379,36 @@ def test_a_real_2_03_file_with_results_and_planned_disbursements_imports_whole(
     _round_trip(session, data, report)
 
 
+OIPA = PUBLISHED / "5e87f792-3d59-4f06-afcf-a8efa8523553-excerpt.xml"
+# OIPA wrote DFID's components with an empty <capital-spend/>; the 2.01 schema requires
+# its @percentage. That activity is not IATI 2.01 and could not be written back valid:
+# refused, naming the element; activity by activity, the two programmes are kept.
+EMPTY_CAPITAL_SPEND = ("/iati-activities/iati-activity[2]/capital-spend: Element "
+                       "'capital-spend': The attribute 'percentage' is required but missing.")
+
+
+def test_a_tool_written_2_01_file_is_refused_only_for_its_invalid_activity(
+        session: Session) -> None:
+    data = OIPA.read_bytes()
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == [EMPTY_CAPITAL_SPEND]
+    assert session.scalars(select(IatiRecord)).all() == []
+    report = _import(session, data, mode="each")
+    assert (report.version, report.created, _strings(report.rejected), report.warnings) == (
+        "2.01", 2, [EMPTY_CAPITAL_SPEND], [])
+    assert _strings(report.notes) == [_unmapped(1, "15110"),
+                                      _unmapped(3, "15150", "sector[1]"),
+                                      _unmapped(3, "16010", "sector[2]")]
+    assert report.preserved == {"default-tied-status": 2}
+    assert sorted(a.identifier for a in records.list_activities(
+        session, Principal.system())) == ["GB-1-109616", "GB-1-109635"]
+    # the export is the file without the refused activity
+    start = data.index(b'  <iati-activity hierarchy="2"')
+    kept = data[:start] + data[data.index(b"  <iati-activity", start + 1):]
+    _round_trip(session, kept, report)
+
+
 def test_further_baselines_targets_and_actuals_are_reported_as_kept(session: Session) -> None:
     # 2.03 lets an indicator have several baselines and a period several targets and
     # actuals (by place or dimension): the platform holds the first of each; the report

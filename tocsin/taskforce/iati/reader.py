@@ -107,6 +107,8 @@ _ORG_KEYS = {prefix: (f"{prefix}_ref", f"{prefix}_activity_id", f"{prefix}_name"
 
 #: Parts of a result the platform's results do not hold (kept as published).
 RESULT_EXTRAS = ("reference", "document-link", "dimension", "location", "comment")
+#: Result elements the platform holds one of (the first) where 2.03 allows several.
+REPEATED_IN_RESULTS = ("baseline", "target", "actual")
 
 
 @dataclass(slots=True)
@@ -1376,6 +1378,10 @@ class _ActivityReader:
     def result(self, element: etree._Element, i: int) -> ResultSpec:
         for extra in element.iter(*RESULT_EXTRAS):
             self.preserved[f"result//{extra.tag}"] += 1
+        # 2.03 repeats baselines, targets and actuals; the platform holds the first of each
+        for extra in element.iter(*REPEATED_IN_RESULTS):
+            if extra.getparent().find(extra.tag) is not extra:
+                self.preserved[f"result//{extra.tag}"] += 1
         indicators = []
         # the first child of each name in one pass, as find() would give each
         for j, ind in enumerate(element.iterchildren("indicator")):

@@ -199,6 +199,17 @@ def test_version_1_files_are_refused_with_a_clear_message(session: Session) -> N
         _import(session, data)
 
 
+def test_a_file_without_a_version_on_its_root_is_refused_saying_where_it_belongs(
+        session: Session) -> None:
+    # as some portals' downloads write it: the version on each activity, none on the root
+    data = (b'<iati-activities><iati-activity version="2.03"><iati-identifier>XM-1'
+            b'</iati-identifier></iati-activity></iati-activities>')
+    with pytest.raises(InputError, match=r"/iati-activities: iati-activities has no "
+                                         r"@version: an IATI file declares its version "
+                                         r"\(2.01, 2.02, 2.03\) on its root element"):
+        _import(session, data)
+
+
 def test_a_problem_late_in_a_large_file_undoes_the_batches_written(session: Session,
                                                                    tmp_path: Path) -> None:
     bench = load_bench("iati_import")

@@ -250,6 +250,11 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
                 return None, [Problem(f"/{element.tag}",
                                       N_("the root element must be iati-activities"))]
             version = element.get("version", "").strip()
+            if not version:
+                # downloads from some IATI portals put the version on each activity instead
+                return None, [Problem(ROOT, N_(
+                    "iati-activities has no @version: an IATI file declares its version "
+                    "(%(versions)s) on its root element", versions=", ".join(VERSIONS)))]
             if not version.startswith("2."):
                 return None, [Problem(ROOT, N_("IATI version %(version)s is not read; "
                                                "export the file as version 2.0x",

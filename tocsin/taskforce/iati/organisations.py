@@ -185,6 +185,15 @@ def _read_one(element: etree._Element, where: str, version: str,
     preserved: Counter[str] = Counter()
     name = _narrative(element.find("name"), language, preserved)
     reporting = element.find("reporting-org")
+    if reporting is not None:
+        # the partner takes its kind from the type; another reporter (a ministry's
+        # organisation reported under the ministry's ref) and a second language stay
+        # in the stored element
+        _narrative(reporting, language, preserved)
+        if reporting.get("ref", identifier).strip() != identifier:
+            preserved["reporting-org/@ref"] += 1
+        if reporting.get("secondary-reporter") is not None:
+            preserved["reporting-org/@secondary-reporter"] += 1
     kind = KINDS.get(reporting.get("type", "") if reporting is not None else "",
                      "civil_society" if reporting is not None
                      and reporting.get("type", "").startswith("2") else "national_institution")

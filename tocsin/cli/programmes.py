@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tocsin import types
 from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.errors import InputError
-from tocsin.i18n import N_, _, format_number, ngettext
+from tocsin.i18n import N_, Joined, _, format_number, ngettext
 from tocsin.settings import get_settings
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.exchange import (
@@ -166,6 +166,12 @@ def import_iati_organisations_(
     console.print(str(N_("%(file)s: IATI %(version)s, %(created)s partner(s) created, "
                          "%(updated)s updated.", file=file.name, version=report.version,
                          created=report.created, updated=report.updated)), highlight=False)
+    if report.preserved:
+        kept = Joined(Joined((name, f" x{count}"), "") for name, count
+                      in report.preserved.items())
+        line = N_("kept only as published, in the stored organisation: %(elements)s",
+                  elements=kept)
+        console.print(f"  {line}", highlight=False)
     for problem in report.warnings:
         line = N_("IATI rule %(location)s: %(reason)s", location=problem.location,
                   reason=problem.reason)

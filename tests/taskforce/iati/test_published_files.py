@@ -10,6 +10,7 @@ an export gives back.
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -484,8 +485,90 @@ def test_the_organisation_examples_land_in_the_partners_registry(
     assert [(r.element, r.recipient, r.currency, r.value) for r in rows] == expected
     assert {r.status for r in rows if r.element != "total-expenditure"} == (
         {None} if version == "2.01" else {2})
+    # only the recipient organisation is named (the region and the country by code)
+    assert [(r.recipient, r.recipient_name) for r in rows if r.recipient_name] == [
+        ("AA-ABC-1234567", "Org Name")]
+    assert {r.value_date for r in rows} == {date(2014, 1, 1)}
     stored = session.scalars(select(IatiOrganisation.xml)).one()
     assert stored.count("<document-link") == 5 and "budget-line" in stored
+    # what neither the rows nor the partner hold is counted as kept as published
+    assert report.preserved == {
+        "narrative in another language": 2, "reporting-org/@secondary-reporter": 1,
+        "document-link": 5, "budget-line": 3} if version == "2.01" else {
+        "narrative in another language": 2, "reporting-org/@secondary-reporter": 1,
+        "document-link": 5, "budget-line": 4, "expense-line": 1,
+        "recipient-region/@vocabulary": 1, "recipient-region/@vocabulary-uri": 1}
+
+
+# --- a real publisher's organisation file ------------------------------------------------------
+
+NL_ORGANISATION = PUBLISHED / "example_organisation_203-excerpt.xml"
+
+
+def test_a_real_organisation_file_keeps_every_budget_and_its_recipients_names(
+        session: Session) -> None:
+    # The Netherlands foreign ministry's budgets (reported by XM-DAC-7) under the identity
+    # IATI.cloud gave them: 3 totals, 179 budgets per recipient organisation (135 name
+    # the recipient by a narrative only, without @ref) and 17 per country, in EUR (the
+    # default currency), each a calendar year of 2018-2020
+    data = NL_ORGANISATION.read_bytes()
+    report = import_organisations(session, Principal.system(), io.BytesIO(data),
+                                  owner_unit_id=principal(session, "analyst").unit_id)
+    assert (report.version, report.created, report.updated, report.warnings) == (
+        "2.03", 1, 0, [])
+    # another organisation reports it, and the documents are not the platform's: the
+    # report says both are kept as published
+    assert report.preserved == {"document-link": 1, "reporting-org/@ref": 1}
+    partner = session.get(Partner, report.partners["XM-LMH-7"])
+    assert partner is not None
+    assert (partner.name, partner.kind) == ("Ministry of Magic", "national_institution")
+    rows = session.scalars(select(IatiOrgFinance).order_by(IatiOrgFinance.position)).all()
+    assert [r.position for r in rows] == list(range(199))
+    totals: dict[str, tuple[int, Decimal]] = {}
+    for row in rows:
+        count, value = totals.get(row.element, (0, Decimal(0)))
+        totals[row.element] = (count + 1, value + row.value)
+    assert totals == {"total-budget": (3, Decimal("8715333000")),
+                      "recipient-org-budget": (179, Decimal("2169593396")),
+                      "recipient-country-budget": (17, Decimal("424640000"))}
+    assert {(r.currency, r.status) for r in rows} == {("EUR", None)}
+    assert all(r.period_start == date(r.period_start.year, 1, 1)
+               and r.period_end == date(r.period_start.year, 12, 31) for r in rows)
+    assert [(r.period_start.year, r.value) for r in rows[:3]] == [
+        (2018, Decimal("2912507000")), (2019, Decimal("2851959000")),
+        (2020, Decimal("2950867000"))]
+    # one budget's value is dated 2017, every other one 2018-01-01
+    assert [(r.recipient_name, r.value) for r in rows if r.value_date != date(2018, 1, 1)
+            ] == [("UNDP", Decimal("2500000"))]
+    budgets = [r for r in rows if r.element == "recipient-org-budget"]
+    unnamed = [r for r in budgets if not r.recipient]
+    assert len(unnamed) == 135 and all(r.recipient_name for r in unnamed)
+    assert [(r.recipient, r.recipient_name, r.period_start.year, r.value)
+            for r in budgets[:2]] == [("", "Dkt-Ethiopia", 2018, Decimal("3904000")),
+                                      ("", "Dkt-Ethiopia", 2019, Decimal("1464000"))]
+    # a name on lines of its own reads as one line; a ref keeps its name beside it
+    assert {(r.recipient, r.recipient_name) for r in budgets if r.recipient_name in (
+        "United Nations Agency, Fund or Commission", "UNESCO", "WFP")} == {
+        ("", "United Nations Agency, Fund or Commission"), ("41304", "UNESCO"),
+        ("XM-DAC-41140", "WFP")}
+    # GAVI is budgeted twice, once by name only and once by its DAC code
+    assert sorted((r.recipient, r.period_start.year) for r in budgets
+                  if r.recipient_name == "GAVI") == [
+        ("", 2018), ("", 2019), ("", 2020), ("47122", 2018), ("47122", 2019), ("47122", 2020)]
+    countries = [(r.recipient, r.recipient_name, r.value) for r in rows
+                 if r.element == "recipient-country-budget"]
+    assert countries[:2] == [("AF", "AFGHANISTAN", Decimal("20000000")),
+                             ("BD", "BANGLADESH", Decimal("47400000"))]
+    assert ("CD", "CONGO, THE DEMOCRATIC REPUBLIC OF THE", Decimal("600000")) in countries
+    stored = session.scalars(select(IatiOrganisation.xml)).one()
+    assert 'ref="XM-DAC-7"' in stored and "accra-food-security.pdf" in stored
+    # imported again, the same partner and the same rows
+    names = [(r.recipient, r.recipient_name, r.value) for r in rows]
+    again = import_organisations(session, Principal.system(), io.BytesIO(data))
+    assert (again.created, again.updated, again.partners) == (0, 1, report.partners)
+    assert [tuple(r) for r in session.execute(select(
+        IatiOrgFinance.recipient, IatiOrgFinance.recipient_name, IatiOrgFinance.value
+    ).order_by(IatiOrgFinance.position))] == names
 
 
 # --- IATI's schema test cases ------------------------------------------------------------------

@@ -80,3 +80,14 @@ def test_commitment_commands(env: Path) -> None:
               "Training started")
     assert "in progress" in out
     assert "in progress" in run(commitments.app, "list", "--status", "in_progress")
+
+
+ORGANISATION = (Path(__file__).parents[2] / "fixtures" / "iati" / "published"
+                / "example_organisation_203-excerpt.xml")
+
+
+def test_an_organisation_file_says_what_is_kept_as_published(env: Path) -> None:
+    out = run(programmes.app, "import-iati-organisations", str(ORGANISATION), "--unit", "unodc")
+    assert "IATI 2.03, 1 partner(s) created, 0 updated." in out
+    assert ("kept only as published, in the stored organisation: document-link x1, "
+            "reporting-org/@ref x1") in out

@@ -4,14 +4,16 @@ Each ``iati-organisation`` is linked to a partner: the one it was linked to by a
 earlier import, else a partner the importer can read whose name or reference
 organization matches, else a new partner. Its budgets (total, per recipient
 organisation, region and country) and total expenditure are kept as typed
-rows; the element itself (documents, budget lines, every narrative) is kept as
-published. All of a file, or on any problem nothing.
+rows, with the recipient's name as published; the element itself (documents,
+budget lines, every narrative) is kept as published, and the report counts what
+is kept only there. All of a file, or on any problem nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -30,6 +32,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_
+from tocsin.taskforce.iati.reader import OTHER_LANGUAGE
 from tocsin.taskforce.iati.rules import check_element
 from tocsin.taskforce.iati.schema import VERSIONS, schema_errors, schema_message
 from tocsin.taskforce.iati.tables import IatiOrganisation, IatiOrgFinance
@@ -47,6 +50,13 @@ FINANCE = {
     "recipient-country-budget": ("recipient-country", "code"),
     "total-expenditure": None,
 }
+#: Children of an iati-organisation the typed rows or the partner hold (in part); every
+#: other one is kept only as published and counted in the report.
+MODELLED = frozenset({"organisation-identifier", "name", "reporting-org", *FINANCE})
+#: Children of a budget or expenditure the typed rows hold; the others (budget-line,
+#: expense-line) are kept only as published and counted.
+FINANCE_PARTS = frozenset({"period-start", "period-end", "value", "recipient-org",
+                           "recipient-region", "recipient-country"})
 #: IATI OrganisationType → the partner registry's kind.
 KINDS = {"10": "national_institution", "11": "national_institution",
          "15": "national_institution", "40": "international_organization",
@@ -62,6 +72,9 @@ class OrganisationImport:
     #: identifier → id of the partner the organisation was linked to.
     partners: dict[str, int] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    #: What the typed rows and the partner do not hold, kept only in the stored
+    #: element: name → count.
+    preserved: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,6 +85,21 @@ class _Organisation:
     xml: str
     where: str
     finance: list[dict[str, Any]]
+    preserved: Counter[str] = field(default_factory=Counter)
+
+
+def _narrative(element: etree._Element | None, language: str,
+               preserved: Counter[str]) -> str:
+    """The narrative of ``element`` in ``language`` (else the first one), whitespace
+    runs made single spaces; the others are counted as kept only as published."""
+    if element is None:
+        return ""
+    narratives = element.findall("narrative")
+    if len(narratives) > 1:
+        preserved[OTHER_LANGUAGE] += len(narratives) - 1
+    chosen = next((n for n in narratives if (n.get(XML_LANG) or language).lower() == language),
+                  narratives[0] if narratives else None)
+    return " ".join((chosen.text or "").split()) if chosen is not None else ""
 
 
 def _date(element: etree._Element, problems: list[Problem], where: str) -> date | None:
@@ -81,6 +109,14 @@ def _date(element: etree._Element, problems: list[Problem], where: str) -> date 
     except ValueError:
         problems.append(Problem(where, N_("@%(attribute)s %(value)s is not a date (YYYY-MM-DD)",
                                           attribute="iso-date", value=repr(raw))))
+        return None
+
+
+def _value_date(value: etree._Element) -> date | None:
+    """The value's @value-date (the schema requires it; the reader does not)."""
+    try:
+        return date.fromisoformat((value.get("value-date") or "").strip()[:10])
+    except ValueError:
         return None
 
 
@@ -146,20 +182,32 @@ def _read_one(element: etree._Element, where: str, version: str,
     language = (element.get(XML_LANG) or "en").lower()
     currency = (element.get("default-currency") or "").strip()
     identifier = (element.findtext("organisation-identifier") or "").strip()
-    name_element = element.find("name")
-    names = name_element.findall("narrative") if name_element is not None else []
-    name = next(((n.text or "").strip() for n in names
-                 if (n.get(XML_LANG) or language).lower() == language),
-                (names[0].text or "").strip() if names else "")
+    preserved: Counter[str] = Counter()
+    name = _narrative(element.find("name"), language, preserved)
     reporting = element.find("reporting-org")
+    if reporting is not None:
+        # the partner takes its kind from the type; another reporter (a ministry's
+        # organisation reported under the ministry's ref) and a second language stay
+        # in the stored element
+        _narrative(reporting, language, preserved)
+        if reporting.get("ref", identifier).strip() != identifier:
+            preserved["reporting-org/@ref"] += 1
+        if reporting.get("secondary-reporter") is not None:
+            preserved["reporting-org/@secondary-reporter"] += 1
     kind = KINDS.get(reporting.get("type", "") if reporting is not None else "",
                      "civil_society" if reporting is not None
                      and reporting.get("type", "").startswith("2") else "national_institution")
     finance: list[dict[str, Any]] = []
     before = len(problems)
     tree = element.getroottree()
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in MODELLED:
+            preserved[child.tag] += 1
     for position, child in enumerate(c for c in element if c.tag in FINANCE):
         at = where + tree.getpath(child)[len(tree.getpath(element)):]
+        for part in child:
+            if isinstance(part.tag, str) and part.tag not in FINANCE_PARTS:
+                preserved[part.tag] += 1
         start, end = child.find("period-start"), child.find("period-end")
         value = child.find("value")
         if start is None or end is None or value is None:
@@ -181,21 +229,27 @@ def _read_one(element: etree._Element, where: str, version: str,
             problems.append(Problem(at + "/value", N_("%(what)s %(value)s is not a number",
                                                       what="value", value=repr(value.text))))
             continue
-        recipient = ""
+        recipient = recipient_name = ""
         target = FINANCE[child.tag]
         if target is not None:
             found = child.find(target[0])
-            recipient = found.get(target[1], "").strip() if found is not None else ""
+            if found is not None:
+                recipient = found.get(target[1], "").strip()
+                recipient_name = _narrative(found, language, preserved)[:300]
+                for extra in ("vocabulary", "vocabulary-uri"):
+                    if found.get(extra) not in (None, "1"):
+                        preserved[f"{target[0]}/@{extra}"] += 1
         status = child.get("status")
         finance.append({"position": position, "element": child.tag, "recipient": recipient,
+                        "recipient_name": recipient_name,
                         "status": int(status) if status and status.isdigit() else None,
                         "period_start": first, "period_end": last, "value": amount,
-                        "currency": money})
+                        "currency": money, "value_date": _value_date(value)})
     if len(problems) > before:
         return None
     return _Organisation(identifier=identifier, name=name or identifier, kind=kind,
                          xml=etree.tostring(element, encoding="unicode"), where=where,
-                         finance=finance)
+                         finance=finance, preserved=preserved)
 
 
 def import_organisations(session: Session, principal: Principal, source: Path | IO[bytes],
@@ -212,7 +266,11 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
             source=label))
     vocab = Vocabulary.load(session)
     sync_reference_partners(session)
-    report = OrganisationImport(version=version, warnings=warnings)
+    preserved: Counter[str] = Counter()
+    for org in organisations:
+        preserved.update(org.preserved)
+    report = OrganisationImport(version=version, warnings=warnings,
+                                preserved=dict(sorted(preserved.items())))
     unit_code = vocab.unit_code(owner_unit_id) if owner_unit_id is not None else None
     for org in organisations:
         known = session.scalar(select(IatiOrganisation).where(

@@ -183,8 +183,14 @@ class IatiOrgFinance(Base):
     element: Mapped[str] = mapped_column(String(30))
     #: The recipient (country code, region code or organisation identifier).
     recipient: Mapped[str] = mapped_column(String(200), default="")
+    #: The recipient's name as published (its narrative in the organisation's language,
+    #: else the first): the only name of a recipient organisation published without @ref.
+    recipient_name: Mapped[str] = mapped_column(String(300), default="", server_default="")
     status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     value: Mapped[Decimal] = mapped_column(Value)
     currency: Mapped[str] = mapped_column(String(3))
+    #: The value's @value-date (the date of its exchange rate); None on rows imported
+    #: before the column existed.
+    value_date: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -382,10 +382,13 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
             extensions[anchor].append(child)
     for element in extensions.get("", []):
         out.append(copy.deepcopy(element))
+    language = (published.get(XML_LANG) or "en").strip().lower() or "en"
     for tag in order:
         mine, theirs = now.get(tag, []), then_groups.get(tag, [])
         if [_canonical(e) for e in mine] == [_canonical(e) for e in theirs]:
             chosen = original.get(tag, [])
+        elif tag in ("title", "description") and len(mine) == 1:
+            chosen = _retexted(original.get(tag, []), mine[0], language)
         else:
             chosen = mine
         for element in chosen:
@@ -396,6 +399,35 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
         element.tail = None
         if len(element) and element.text is not None and not element.text.strip():
             element.text = None
+    return out
+
+
+def _retexted(published: list[etree._Element], edited: etree._Element,
+              language: str) -> list[etree._Element]:
+    """The published titles or descriptions with the one text the platform holds edited.
+
+    The platform holds one narrative of them: the title's, and the general
+    description's (the first of type 1), in the activity's language (else the first),
+    as the reader takes it. Only that narrative changes; the other languages and the
+    other description types stay as published.
+    """
+    out = [copy.deepcopy(e) for e in published]
+    target = next((e for e in out if e.tag == "title" or e.get("type", "1") == "1"), None)
+    if target is None:
+        return [copy.deepcopy(edited), *out]
+    narratives = [n for n in target if n.tag == "narrative"]
+    chosen = next((n for n in narratives
+                   if (n.get(XML_LANG) or language).strip().lower() == language),
+                  narratives[0] if narratives else None)
+    text = edited.findtext("narrative") or ""
+    if chosen is None:
+        _sub(target, "narrative", text=text or None)
+    elif text:
+        chosen.text = text
+    else:  # the platform's text was emptied: that narrative goes
+        target.remove(chosen)
+        if not any(n.tag == "narrative" for n in target):
+            out.remove(target)
     return out
 
 

@@ -37,7 +37,7 @@ from tocsin.taskforce.iati.tables import (
 )
 from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes import records
-from tocsin.taskforce.programmes.spec import DocumentSpec
+from tocsin.taskforce.programmes.spec import DocumentSpec, ShareSpec
 
 PUBLISHED = Path(__file__).parents[2] / "fixtures" / "iati" / "published"
 SCHEMA_TESTS = PUBLISHED / "schema-tests"
@@ -759,3 +759,24 @@ def test_an_edited_title_and_description_keep_the_other_languages_and_types(
                                          "description de l'activité sans structure "
                                          "particulière.")])
     assert [t for t, _ in described] == ["1", "2", "3"]
+
+
+def test_edited_recipients_keep_the_countries_the_platform_does_not_hold(
+        session: Session) -> None:
+    # Afghanistan is a partner State the platform holds, Antigua and Barbuda is in the
+    # register only: an edit of the States' shares leaves Antigua as published
+    data = (PUBLISHED / "iati-act-no-errors.xml").read_bytes()
+    _import(session, data)
+    system = Principal.system()
+    activity = records.get_by_identifier(session, system, EXAMPLE)
+    spec = records.to_spec(activity, None)
+    assert [(c.code, c.percentage) for c in spec.countries] == [("AF", 25)]
+    records.update_activity(session, system, activity.id, spec.model_copy(update={
+        "countries": [ShareSpec(code="AF", percentage=Decimal(20)),
+                      ShareSpec(code="AL", percentage=Decimal(5))]}))
+    exported = _export(session)
+    kept = etree.fromstring(exported).find("iati-activity")
+    assert kept is not None
+    assert [(c.get("code"), c.get("percentage")) for c in kept.findall("recipient-country")] \
+        == [("AF", "20"), ("AG", "25"), ("AL", "5")]
+    assert validate_export(exported) == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -389,6 +389,8 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
             chosen = original.get(tag, [])
         elif tag in ("title", "description") and len(mine) == 1:
             chosen = _retexted(original.get(tag, []), mine[0], language)
+        elif tag in RECIPIENT_KEYS:
+            chosen = _keyed(original.get(tag, []), mine, theirs, RECIPIENT_KEYS[tag])
         else:
             chosen = mine
         for element in chosen:
@@ -400,6 +402,45 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
         if len(element) and element.text is not None and not element.text.strip():
             element.text = None
     return out
+
+
+#: The key of a recipient among its siblings: the platform holds the participating and
+#: partner States of an activity, the register every country.
+RECIPIENT_KEYS: dict[str, Callable[[etree._Element], tuple[str, ...]]] = {
+    "recipient-country": lambda e: (e.get("code", "").strip().upper(),),
+    "recipient-region": lambda e: (e.get("vocabulary", "1").strip(), e.get("code", "").strip()),
+}
+
+
+def _keyed(published: list[etree._Element], mine: list[etree._Element],
+           theirs: list[etree._Element],
+           key: Callable[[etree._Element], tuple[str, ...]]) -> list[etree._Element]:
+    """A group edited in the platform, element by element (matched by ``key``).
+
+    What the platform does not hold (a country outside its States) stays as
+    published; what it holds stays as published unless edited, and then keeps what
+    the platform does not model (narratives, other attributes) with the edited
+    attributes set; what it removed goes; what it added follows.
+    """
+    then = {key(e): e for e in theirs}
+    now = {key(e): e for e in mine}
+    out = []
+    for element in published:
+        k = key(element)
+        if k not in then:
+            out.append(copy.deepcopy(element))
+        elif k in now:
+            kept = copy.deepcopy(element)
+            for name in set(now[k].attrib) | set(then[k].attrib):
+                value = now[k].get(name)
+                if value == then[k].get(name):
+                    continue
+                if value is None:
+                    kept.attrib.pop(name, None)
+                else:
+                    kept.set(name, value)
+            out.append(kept)
+    return out + [copy.deepcopy(e) for k, e in now.items() if k not in then]
 
 
 def _retexted(published: list[etree._Element], edited: etree._Element,

@@ -37,7 +37,7 @@ from tocsin.taskforce.iati.tables import (
 )
 from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes import records
-from tocsin.taskforce.programmes.spec import DocumentSpec, ShareSpec
+from tocsin.taskforce.programmes.spec import DocumentSpec, ParticipantSpec, ShareSpec
 
 PUBLISHED = Path(__file__).parents[2] / "fixtures" / "iati" / "published"
 SCHEMA_TESTS = PUBLISHED / "schema-tests"
@@ -779,4 +779,31 @@ def test_edited_recipients_keep_the_countries_the_platform_does_not_hold(
     assert kept is not None
     assert [(c.get("code"), c.get("percentage")) for c in kept.findall("recipient-country")] \
         == [("AF", "20"), ("AG", "25"), ("AL", "5")]
+    assert validate_export(exported) == []
+
+
+def test_edited_participants_keep_their_activity_ids_and_other_languages(
+        session: Session) -> None:
+    data = (PUBLISHED / "iati-act-no-errors.xml").read_bytes()
+    _import(session, data)
+    system = Principal.system()
+    activity = records.get_by_identifier(session, system, EXAMPLE)
+    spec = records.to_spec(activity, None)
+    renamed = [p.model_copy(update={"name": "Agency A, renamed"}) if p.role == 3 else p
+               for p in spec.participants]
+    added = ParticipantSpec(role=4, name="Implementing partner", org_ref="XM-DAC-47066",
+                            org_type="40")
+    records.update_activity(session, system, activity.id, spec.model_copy(update={
+        "participants": [*renamed, added]}))
+    exported = _export(session)
+    kept = etree.fromstring(exported).find("iati-activity")
+    assert kept is not None
+    orgs = [(o.get("ref"), o.get("role"), o.get("activity-id"), o.get("crs-channel-code"),
+             [(n.get(XML_LANG), n.text) for n in o]) for o in kept.findall("participating-org")]
+    assert orgs == [
+        ("BB-BBB-123456789", "1", "BB-BBB-123456789-1234", None, [(None, "Name of Agency B")]),
+        ("CC-CCC-123456789", "2", "CC-CCC-123456789-1234", None, [(None, "Name of Agency C")]),
+        ("AA-AAA-123456789", "3", "AA-AAA-123456789-1234", "10000",
+         [(None, "Agency A, renamed"), ("fr", "Nom de l'agence A")]),
+        ("XM-DAC-47066", "4", None, None, [(None, "Implementing partner")])]
     assert validate_export(exported) == []

@@ -389,8 +389,9 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
             chosen = original.get(tag, [])
         elif tag in ("title", "description") and len(mine) == 1:
             chosen = _retexted(original.get(tag, []), mine[0], language)
-        elif tag in RECIPIENT_KEYS:
-            chosen = _keyed(original.get(tag, []), mine, theirs, RECIPIENT_KEYS[tag])
+        elif tag in KEYS and (keyed := _keyed(original.get(tag, []), mine, theirs, KEYS[tag],
+                                              language)) is not None:
+            chosen = keyed
         else:
             chosen = mine
         for element in chosen:
@@ -404,29 +405,36 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
     return out
 
 
-#: The key of a recipient among its siblings: the platform holds the participating and
-#: partner States of an activity, the register every country.
-RECIPIENT_KEYS: dict[str, Callable[[etree._Element], tuple[str, ...]]] = {
+#: The key of an element among its siblings, for the groups merged element by element:
+#: the platform holds the participating and partner States of an activity (the register
+#: every country), and of a participating organisation its reference, type, role and
+#: name (not its activity id, CRS channel or other languages).
+KEYS: dict[str, Callable[[etree._Element], tuple[str, ...]]] = {
     "recipient-country": lambda e: (e.get("code", "").strip().upper(),),
     "recipient-region": lambda e: (e.get("vocabulary", "1").strip(), e.get("code", "").strip()),
+    "participating-org": lambda e: (e.get("ref", "").strip(), e.get("role", "").strip()),
 }
 
 
 def _keyed(published: list[etree._Element], mine: list[etree._Element],
-           theirs: list[etree._Element],
-           key: Callable[[etree._Element], tuple[str, ...]]) -> list[etree._Element]:
+           theirs: list[etree._Element], key: Callable[[etree._Element], tuple[str, ...]],
+           language: str) -> list[etree._Element] | None:
     """A group edited in the platform, element by element (matched by ``key``).
 
     What the platform does not hold (a country outside its States) stays as
     published; what it holds stays as published unless edited, and then keeps what
-    the platform does not model (narratives, other attributes) with the edited
-    attributes set; what it removed goes; what it added follows.
+    the platform does not model (other narratives, other attributes) with the edited
+    attributes and text set; what it removed goes; what it added follows. ``None``
+    when a key repeats (two organisations without a reference in one role): the
+    platform's rendering then goes out whole.
     """
+    keys = [key(e) for e in published]
     then = {key(e): e for e in theirs}
     now = {key(e): e for e in mine}
+    if len(set(keys)) < len(keys) or len(then) < len(theirs) or len(now) < len(mine):
+        return None
     out = []
-    for element in published:
-        k = key(element)
+    for element, k in zip(published, keys, strict=True):
         if k not in then:
             out.append(copy.deepcopy(element))
         elif k in now:
@@ -439,6 +447,9 @@ def _keyed(published: list[etree._Element], mine: list[etree._Element],
                     kept.attrib.pop(name, None)
                 else:
                     kept.set(name, value)
+            text = now[k].findtext("narrative") or ""
+            if text != (then[k].findtext("narrative") or ""):
+                _set_narrative(kept, text, language)
             out.append(kept)
     return out + [copy.deepcopy(e) for k, e in now.items() if k not in then]
 
@@ -456,20 +467,29 @@ def _retexted(published: list[etree._Element], edited: etree._Element,
     target = next((e for e in out if e.tag == "title" or e.get("type", "1") == "1"), None)
     if target is None:
         return [copy.deepcopy(edited), *out]
-    narratives = [n for n in target if n.tag == "narrative"]
+    text = edited.findtext("narrative") or ""
+    if not _set_narrative(target, text, language):
+        out.remove(target)  # its last narrative was emptied
+    return out
+
+
+def _set_narrative(element: etree._Element, text: str, language: str) -> bool:
+    """Set the narrative the reader takes (the activity's language, else the first).
+
+    An empty text removes it; ``False`` when ``element`` is left without a narrative.
+    """
+    narratives = [n for n in element if n.tag == "narrative"]
     chosen = next((n for n in narratives
                    if (n.get(XML_LANG) or language).strip().lower() == language),
                   narratives[0] if narratives else None)
-    text = edited.findtext("narrative") or ""
     if chosen is None:
-        _sub(target, "narrative", text=text or None)
+        if text:
+            _sub(element, "narrative", text=text)
     elif text:
         chosen.text = text
-    else:  # the platform's text was emptied: that narrative goes
-        target.remove(chosen)
-        if not any(n.tag == "narrative" for n in target):
-            out.remove(target)
-    return out
+    else:
+        element.remove(chosen)
+    return any(n.tag == "narrative" for n in element)
 
 
 def _parser() -> etree.XMLParser:

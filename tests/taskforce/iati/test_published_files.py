@@ -37,12 +37,13 @@ from tocsin.taskforce.iati.tables import (
 )
 from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes import records
-from tocsin.taskforce.programmes.spec import DocumentSpec
+from tocsin.taskforce.programmes.spec import DocumentSpec, ParticipantSpec, ShareSpec
 
 PUBLISHED = Path(__file__).parents[2] / "fixtures" / "iati" / "published"
 SCHEMA_TESTS = PUBLISHED / "schema-tests"
 EXAMPLE = "AA-AAA-123456789-ABC123"
 ACTIVITY = "/iati-activities/iati-activity[1]"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def _strings(problems: list[Problem]) -> list[str]:
@@ -722,3 +723,87 @@ def test_a_link_the_platform_cannot_follow_is_kept_as_published(session: Session
     assert b"annual report.pdf" not in edited and b"evaluation.pdf" in edited
     assert "annual report.pdf" in session.scalars(select(IatiRecord.xml).where(
         IatiRecord.activity_id == activity.id)).one()
+
+
+def test_an_edited_title_and_description_keep_the_other_languages_and_types(
+        session: Session) -> None:
+    # the platform holds the title and the general description in the activity's
+    # language: an edit changes those two narratives and nothing else published
+    data = (PUBLISHED / "iati-act-no-errors.xml").read_bytes()
+    _import(session, data)
+    system = Principal.system()
+    activity = records.get_by_identifier(session, system, EXAMPLE)
+    spec = records.to_spec(activity, None)
+    records.update_activity(session, system, activity.id, spec.model_copy(update={
+        "title": "Countering trafficking", "description": "Training for investigators."}))
+    expected = data.replace(b"<narrative>Activity title</narrative>",
+                            b"<narrative>Countering trafficking</narrative>")
+    general = (b"<narrative>General activity description text.  Long description of the "
+               b"activity with no particular structure.</narrative>")
+    assert expected.count(general) == 1
+    expected = expected.replace(general, b"<narrative>Training for investigators.</narrative>")
+    exported = _export(session)
+    assert semantic_diff(expected, exported) == []
+    assert validate_export(exported) == []
+    # an emptied description loses its narrative in that language, not its translations
+    activity = records.get_by_identifier(session, system, EXAMPLE)
+    records.update_activity(session, system, activity.id,
+                            records.to_spec(activity, None).model_copy(
+                                update={"description": ""}))
+    exported = _export(session)
+    kept = etree.fromstring(exported).find("iati-activity")
+    assert kept is not None
+    described = [(d.get("type"), [(n.get(XML_LANG), n.text) for n in d])
+                 for d in kept.iter("description") if d.getparent() is kept]
+    assert described[0] == ("1", [("fr", "Activité générale du texte de description. Longue "
+                                         "description de l'activité sans structure "
+                                         "particulière.")])
+    assert [t for t, _ in described] == ["1", "2", "3"]
+
+
+def test_edited_recipients_keep_the_countries_the_platform_does_not_hold(
+        session: Session) -> None:
+    # Afghanistan is a partner State the platform holds, Antigua and Barbuda is in the
+    # register only: an edit of the States' shares leaves Antigua as published
+    data = (PUBLISHED / "iati-act-no-errors.xml").read_bytes()
+    _import(session, data)
+    system = Principal.system()
+    activity = records.get_by_identifier(session, system, EXAMPLE)
+    spec = records.to_spec(activity, None)
+    assert [(c.code, c.percentage) for c in spec.countries] == [("AF", 25)]
+    records.update_activity(session, system, activity.id, spec.model_copy(update={
+        "countries": [ShareSpec(code="AF", percentage=Decimal(20)),
+                      ShareSpec(code="AL", percentage=Decimal(5))]}))
+    exported = _export(session)
+    kept = etree.fromstring(exported).find("iati-activity")
+    assert kept is not None
+    assert [(c.get("code"), c.get("percentage")) for c in kept.findall("recipient-country")] \
+        == [("AF", "20"), ("AG", "25"), ("AL", "5")]
+    assert validate_export(exported) == []
+
+
+def test_edited_participants_keep_their_activity_ids_and_other_languages(
+        session: Session) -> None:
+    data = (PUBLISHED / "iati-act-no-errors.xml").read_bytes()
+    _import(session, data)
+    system = Principal.system()
+    activity = records.get_by_identifier(session, system, EXAMPLE)
+    spec = records.to_spec(activity, None)
+    renamed = [p.model_copy(update={"name": "Agency A, renamed"}) if p.role == 3 else p
+               for p in spec.participants]
+    added = ParticipantSpec(role=4, name="Implementing partner", org_ref="XM-DAC-47066",
+                            org_type="40")
+    records.update_activity(session, system, activity.id, spec.model_copy(update={
+        "participants": [*renamed, added]}))
+    exported = _export(session)
+    kept = etree.fromstring(exported).find("iati-activity")
+    assert kept is not None
+    orgs = [(o.get("ref"), o.get("role"), o.get("activity-id"), o.get("crs-channel-code"),
+             [(n.get(XML_LANG), n.text) for n in o]) for o in kept.findall("participating-org")]
+    assert orgs == [
+        ("BB-BBB-123456789", "1", "BB-BBB-123456789-1234", None, [(None, "Name of Agency B")]),
+        ("CC-CCC-123456789", "2", "CC-CCC-123456789-1234", None, [(None, "Name of Agency C")]),
+        ("AA-AAA-123456789", "3", "AA-AAA-123456789-1234", "10000",
+         [(None, "Agency A, renamed"), ("fr", "Nom de l'agence A")]),
+        ("XM-DAC-47066", "4", None, None, [(None, "Implementing partner")])]
+    assert validate_export(exported) == []

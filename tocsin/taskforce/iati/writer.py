@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -382,10 +382,16 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
             extensions[anchor].append(child)
     for element in extensions.get("", []):
         out.append(copy.deepcopy(element))
+    language = (published.get(XML_LANG) or "en").strip().lower() or "en"
     for tag in order:
         mine, theirs = now.get(tag, []), then_groups.get(tag, [])
         if [_canonical(e) for e in mine] == [_canonical(e) for e in theirs]:
             chosen = original.get(tag, [])
+        elif tag in ("title", "description") and len(mine) == 1:
+            chosen = _retexted(original.get(tag, []), mine[0], language)
+        elif tag in KEYS and (keyed := _keyed(original.get(tag, []), mine, theirs, KEYS[tag],
+                                              language)) is not None:
+            chosen = keyed
         else:
             chosen = mine
         for element in chosen:
@@ -397,6 +403,93 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
         if len(element) and element.text is not None and not element.text.strip():
             element.text = None
     return out
+
+
+#: The key of an element among its siblings, for the groups merged element by element:
+#: the platform holds the participating and partner States of an activity (the register
+#: every country), and of a participating organisation its reference, type, role and
+#: name (not its activity id, CRS channel or other languages).
+KEYS: dict[str, Callable[[etree._Element], tuple[str, ...]]] = {
+    "recipient-country": lambda e: (e.get("code", "").strip().upper(),),
+    "recipient-region": lambda e: (e.get("vocabulary", "1").strip(), e.get("code", "").strip()),
+    "participating-org": lambda e: (e.get("ref", "").strip(), e.get("role", "").strip()),
+}
+
+
+def _keyed(published: list[etree._Element], mine: list[etree._Element],
+           theirs: list[etree._Element], key: Callable[[etree._Element], tuple[str, ...]],
+           language: str) -> list[etree._Element] | None:
+    """A group edited in the platform, element by element (matched by ``key``).
+
+    What the platform does not hold (a country outside its States) stays as
+    published; what it holds stays as published unless edited, and then keeps what
+    the platform does not model (other narratives, other attributes) with the edited
+    attributes and text set; what it removed goes; what it added follows. ``None``
+    when a key repeats (two organisations without a reference in one role): the
+    platform's rendering then goes out whole.
+    """
+    keys = [key(e) for e in published]
+    then = {key(e): e for e in theirs}
+    now = {key(e): e for e in mine}
+    if len(set(keys)) < len(keys) or len(then) < len(theirs) or len(now) < len(mine):
+        return None
+    out = []
+    for element, k in zip(published, keys, strict=True):
+        if k not in then:
+            out.append(copy.deepcopy(element))
+        elif k in now:
+            kept = copy.deepcopy(element)
+            for name in set(now[k].attrib) | set(then[k].attrib):
+                value = now[k].get(name)
+                if value == then[k].get(name):
+                    continue
+                if value is None:
+                    kept.attrib.pop(name, None)
+                else:
+                    kept.set(name, value)
+            text = now[k].findtext("narrative") or ""
+            if text != (then[k].findtext("narrative") or ""):
+                _set_narrative(kept, text, language)
+            out.append(kept)
+    return out + [copy.deepcopy(e) for k, e in now.items() if k not in then]
+
+
+def _retexted(published: list[etree._Element], edited: etree._Element,
+              language: str) -> list[etree._Element]:
+    """The published titles or descriptions with the one text the platform holds edited.
+
+    The platform holds one narrative of them: the title's, and the general
+    description's (the first of type 1), in the activity's language (else the first),
+    as the reader takes it. Only that narrative changes; the other languages and the
+    other description types stay as published.
+    """
+    out = [copy.deepcopy(e) for e in published]
+    target = next((e for e in out if e.tag == "title" or e.get("type", "1") == "1"), None)
+    if target is None:
+        return [copy.deepcopy(edited), *out]
+    text = edited.findtext("narrative") or ""
+    if not _set_narrative(target, text, language):
+        out.remove(target)  # its last narrative was emptied
+    return out
+
+
+def _set_narrative(element: etree._Element, text: str, language: str) -> bool:
+    """Set the narrative the reader takes (the activity's language, else the first).
+
+    An empty text removes it; ``False`` when ``element`` is left without a narrative.
+    """
+    narratives = [n for n in element if n.tag == "narrative"]
+    chosen = next((n for n in narratives
+                   if (n.get(XML_LANG) or language).strip().lower() == language),
+                  narratives[0] if narratives else None)
+    if chosen is None:
+        if text:
+            _sub(element, "narrative", text=text)
+    elif text:
+        chosen.text = text
+    else:
+        element.remove(chosen)
+    return any(n.tag == "narrative" for n in element)
 
 
 def _parser() -> etree.XMLParser:

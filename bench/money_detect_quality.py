@@ -35,8 +35,9 @@ Next to the model, each test world gets two baselines:
 training worlds, the cross-world scores printed here, the limits and the version.
 ``--save-dir`` writes the same two files to another folder instead: a candidate, judged
 later with ``--shipped --model-dir`` (and shipped from there with ``--ship``, its
-training worlds taken from its own card). A training seed written ``seed:transactions``
-has its own size (``--transactions`` for the others).
+training worlds taken from its own card). A training or test seed written
+``seed:transactions`` has its own size (``--transactions`` or ``--test-transactions``
+for the others).
 """
 
 from __future__ import annotations
@@ -197,7 +198,8 @@ def main() -> None:
                     "seed:transactions gives one its own size.")
     ap.add_argument("--validation", default="104", help="Seed of the validation world "
                     "(threshold, early stopping); empty: the last fifth of the training data.")
-    ap.add_argument("--test", default="201,202,203", help="Seeds of the test worlds.")
+    ap.add_argument("--test", default="201,202,203", help="Seeds of the test worlds; "
+                    "seed:transactions gives one its own size.")
     ap.add_argument("--work", type=Path, default=None, help="Keep the worlds here.")
     ap.add_argument("--ship", action="store_true", help="Write the default model and card "
                     "(with --shipped --model-dir: that model, judged here).")
@@ -228,7 +230,8 @@ def main() -> None:
     train_worlds = parse_worlds(args.train, args.transactions)
     seeds = [s for s, _ in train_worlds]
     val = [int(s) for s in args.validation.split(",") if s]
-    tests = [int(s) for s in args.test.split(",") if s]
+    test_worlds = parse_worlds(args.test, args.test_transactions or args.transactions)
+    tests = [s for s, _ in test_worlds]
     work = args.work or Path(tempfile.mkdtemp(prefix="tocsin-worlds-"))
     print(f"Worlds of {args.transactions:,} transactions in {work}", flush=True)
     steps: dict[str, dict[str, float]] = {}
@@ -273,8 +276,8 @@ def main() -> None:
         other = model.load_default(args.compare_dir)
         judged = [(label(trained, "this run"), trained), (label(other, "compared"), other)]
     rows, all_rows = [], []
-    for s in tests:
-        data = make_world(work, s, args.test_transactions or args.transactions, steps)
+    for s, size in test_worlds:
+        data = make_world(work, s, size, steps)
         for name, m in judged:  # interleaved: every model on a world before the next world
             wall0, cpu0 = time.perf_counter(), cpu_s()
             row = judge(m, data, m.features) | ({"model": name} if name else {})

@@ -25,9 +25,19 @@ Next to the model, each test world gets two baselines:
         --compare-dir old/ --test 301,302  # two models, judged world by world, interleaved
     .venv/bin/python bench/money_detect_quality.py --shipped --recut --transactions 100000 \
         --validation 108,1217,1218 --test 301   # the shipped trees, cuts chosen again
+    .venv/bin/python bench/money_detect_quality.py --transactions 100000 \
+        --train 101,102,2001:500000 --validation 108 --test 301 \
+        --save-dir cand/                        # worlds of two sizes; keep the model aside
+    .venv/bin/python bench/money_detect_quality.py --shipped --model-dir cand/ \
+        --compare-dir old/ --test 301,302 --ship  # judge a kept model, then ship it
 
 ``--ship`` writes ``tocsin/money/data/model/{model.json,card.json}``: the card lists the
 training worlds, the cross-world scores printed here, the limits and the version.
+``--save-dir`` writes the same two files to another folder instead: a candidate, judged
+later with ``--shipped --model-dir`` (and shipped from there with ``--ship``, its
+training worlds taken from its own card). A training or test seed written
+``seed:transactions`` has its own size (``--transactions`` or ``--test-transactions``
+for the others).
 """
 
 from __future__ import annotations
@@ -66,6 +76,15 @@ def step(name: str, wall0: float, cpu0: float, steps: dict[str, dict[str, float]
     steps[name] = {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
                    "peak_gib": round(peak_gib(), 2)}
     return f"{wall:.1f} s, {cpu:.1f} s CPU, peak {peak_gib():.2f} GiB"
+
+
+def parse_worlds(text: str, transactions: int) -> list[tuple[int, int]]:
+    """Seeds and sizes from ``101,102,2001:500000``: a bare seed has ``transactions``."""
+    out = []
+    for item in (s for s in text.split(",") if s):
+        seed, _, size = item.partition(":")
+        out.append((int(seed), int(size) if size else transactions))
+    return out
 
 
 def make_world(root: Path, seed: int, transactions: int,
@@ -175,12 +194,18 @@ def main() -> None:
     ap.add_argument("--transactions", type=int, default=300_000, help="Per world.")
     ap.add_argument("--test-transactions", type=int, default=None,
                     help="Per test world (default: --transactions).")
-    ap.add_argument("--train", default="101,102,103", help="Seeds of the training worlds.")
+    ap.add_argument("--train", default="101,102,103", help="Seeds of the training worlds; "
+                    "seed:transactions gives one its own size.")
     ap.add_argument("--validation", default="104", help="Seed of the validation world "
                     "(threshold, early stopping); empty: the last fifth of the training data.")
-    ap.add_argument("--test", default="201,202,203", help="Seeds of the test worlds.")
+    ap.add_argument("--test", default="201,202,203", help="Seeds of the test worlds; "
+                    "seed:transactions gives one its own size.")
     ap.add_argument("--work", type=Path, default=None, help="Keep the worlds here.")
-    ap.add_argument("--ship", action="store_true", help="Write the default model and card.")
+    ap.add_argument("--ship", action="store_true", help="Write the default model and card "
+                    "(with --shipped --model-dir: that model, judged here).")
+    ap.add_argument("--save-dir", type=Path, default=None,
+                    help="Write the trained model and its card to this folder (a candidate, "
+                    "not the package's default).")
     ap.add_argument("--shipped", action="store_true",
                     help="Judge the shipped default model on the test worlds (no training).")
     ap.add_argument("--rounds", type=int, default=model.ROUNDS, help="Trees at most.")
@@ -202,9 +227,11 @@ def main() -> None:
                     "worlds by the current rule (model.recut), keeping its trees; with --ship, "
                     "write that model as the default.")
     args = ap.parse_args()
-    seeds = [int(s) for s in args.train.split(",") if s]
+    train_worlds = parse_worlds(args.train, args.transactions)
+    seeds = [s for s, _ in train_worlds]
     val = [int(s) for s in args.validation.split(",") if s]
-    tests = [int(s) for s in args.test.split(",") if s]
+    test_worlds = parse_worlds(args.test, args.test_transactions or args.transactions)
+    tests = [s for s, _ in test_worlds]
     work = args.work or Path(tempfile.mkdtemp(prefix="tocsin-worlds-"))
     print(f"Worlds of {args.transactions:,} transactions in {work}", flush=True)
     steps: dict[str, dict[str, float]] = {}
@@ -213,11 +240,15 @@ def main() -> None:
     if args.recut and not (args.shipped and val):
         ap.error("--recut needs --shipped and --validation worlds")
     if args.shipped:
-        if args.ship and not args.recut:
-            ap.error("--ship writes a newly trained model; --shipped trains none")
+        if args.ship and not (args.recut or args.model_dir):
+            ap.error("--ship writes a newly trained model; --shipped trains none (give "
+                     "--model-dir to ship a model saved with --save-dir)")
+        if args.save_dir is not None:
+            ap.error("--save-dir keeps a newly trained model; --shipped trains none")
         trained = model.load_default(args.model_dir)
-        if args.recut:
+        if args.recut or (args.ship and args.model_dir):
             original_card = model.card(args.model_dir)
+        if args.recut:
             val_sets = [make_world(work, s, args.transactions, steps) for s in val]
             before = dict(trained.log_odds_cuts or {})
             trained = model.recut(trained, val_sets)
@@ -228,7 +259,8 @@ def main() -> None:
         if not args.recut:
             val = []
     else:
-        train_sets = [make_world(work, s, args.transactions, steps) for s in seeds + val]
+        train_sets = [make_world(work, s, n, steps) for s, n in train_worlds] + [
+            make_world(work, s, args.transactions, steps) for s in val]
         base = model.load_default(args.model_dir) if args.grow_on_shipped else None
         guard = [] if base is None else model.guard_worlds(
             Path(tempfile.mkdtemp(prefix="guard-", dir=work)), base, args.model_dir)
@@ -244,8 +276,8 @@ def main() -> None:
         other = model.load_default(args.compare_dir)
         judged = [(label(trained, "this run"), trained), (label(other, "compared"), other)]
     rows, all_rows = [], []
-    for s in tests:
-        data = make_world(work, s, args.test_transactions or args.transactions, steps)
+    for s, size in test_worlds:
+        data = make_world(work, s, size, steps)
         for name, m in judged:  # interleaved: every model on a world before the next world
             wall0, cpu0 = time.perf_counter(), cpu_s()
             row = judge(m, data, m.features) | ({"model": name} if name else {})
@@ -265,8 +297,9 @@ def main() -> None:
                "test": tests, "results": all_rows, "model": trained.summary(), "steps": steps}
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
-    if args.ship:
-        ship(trained, rows, seeds, val, args.transactions, original_card)
+    if args.ship or args.save_dir is not None:
+        ship(trained, rows, train_worlds, val, args.transactions, original_card,
+             args.save_dir, args.shipped)
 
 
 def label(m: model.Model, fallback: str) -> str:
@@ -275,17 +308,22 @@ def label(m: model.Model, fallback: str) -> str:
     return f"{version} ({created})" if version else fallback
 
 
-def ship(trained: model.Model, rows: list[dict[str, Any]], seeds: list[int], val: list[int],
-         transactions: int, original_card: dict[str, Any] | None = None) -> None:
-    """Write the default model and its card (training worlds, cross-world scores, limits);
-    for a model whose cuts were chosen again (``--recut``), the training worlds come
-    from the card of the model its trees are from (``original_card``)."""
+def ship(trained: model.Model, rows: list[dict[str, Any]], train_worlds: list[tuple[int, int]],
+         val: list[int], transactions: int, original_card: dict[str, Any] | None = None,
+         directory: Path | None = None, kept: bool = False) -> None:
+    """Write the default model and its card (training worlds, cross-world scores, limits),
+    or to ``directory`` a candidate; for a model whose cuts were chosen again
+    (``--recut``) or one saved earlier (``kept``, ``--shipped --model-dir``), the training
+    worlds come from the card of the model its trees are from (``original_card``)."""
     f1 = [r["transactions"]["f1"] for r in rows]
     trained_on = original_card["trained_on"] if original_card else [
-        {"world_seed": s, "transactions": transactions,
-         "generator": "tocsin.money.worlds (AMLworld CSV format)"} for s in seeds + val]
+        {"world_seed": s, "transactions": n,
+         "generator": "tocsin.money.worlds (AMLworld CSV format)"}
+        for s, n in train_worlds + [(v, transactions) for v in val]]
     validation = trained.meta["split"]
-    if original_card:
+    if kept and original_card and not val:
+        validation = original_card["validation"]
+    elif original_card:
         validation += (f"; cuts chosen again on the whole of world "
                        f"{', world '.join(str(s) for s in val)} by the rule of version "
                        f"{trained.meta['version']} (model.plateau_threshold)")
@@ -293,9 +331,10 @@ def ship(trained: model.Model, rows: list[dict[str, Any]], seeds: list[int], val
         "name": "Tocsin default money-laundering model",
         "trained_on": trained_on,
         "validation": validation,
-        "validation_worlds": [{"world_seed": s, "transactions": transactions,
-                               "generator": "tocsin.money.worlds (AMLworld CSV format)"}
-                              for s in val],
+        "validation_worlds": original_card["validation_worlds"] if (
+            kept and original_card and not val) else [
+                {"world_seed": s, "transactions": transactions,
+                 "generator": "tocsin.money.worlds (AMLworld CSV format)"} for s in val],
         "cross_world": {"command": "bench/money_detect_quality.py " + " ".join(
             sys.argv[1:]), "results": [{k: r[k] for k in (
                 "world", "transactions", "accounts", "patterns", "best_simple_rule",
@@ -327,8 +366,11 @@ def ship(trained: model.Model, rows: list[dict[str, Any]], seeds: list[int], val
             "its cut chosen on the judged world itself (an oracle).",
         ],
     }
-    path = model.save_default(trained, model.default_dir(), card)
-    print(f"\nDefault model written to {path} ({path.stat().st_size:,} bytes)")
+    target = directory or model.default_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    path = model.save_default(trained, target, card)
+    what = "Default model" if directory is None else "Model"
+    print(f"\n{what} written to {path} ({path.stat().st_size:,} bytes)")
 
 
 if __name__ == "__main__":

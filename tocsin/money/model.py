@@ -74,7 +74,7 @@ Level = Literal["transaction", "account"]
 FORMAT = "tocsin-money-model"
 FORMAT_VERSION = 1
 #: Version of the modelling recipe (features + learner settings); goes into every model.
-RECIPE_VERSION = "3.1"
+RECIPE_VERSION = "3.2"
 DEFAULT_DIR = "data/model"
 #: Features a model does not read: they describe how one data set encodes things
 #: (its list of payment formats, each format's share) or the scale of one world's

@@ -118,7 +118,8 @@ def test_bad_elements_are_reported_by_xpath_and_nothing_is_applied(session: Sess
     (b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
      b'<iati-activities version="2.03">&b;</iati-activities>', "DOCTYPE is not accepted"),
     (b'<iati-activities version="2.03"><iati-activity>', "not well-formed"),
-    (b'<iati-organisations version="2.03"/>', "root element must be iati-activities"),
+    (b'<iati-organisation version="2.03"/>', "root element must be iati-activities"),
+    (b'<iati-organisations version="2.03"/>', "this is an IATI organisation file"),
     (b'<iati-activities version="1.05"/>', "version '1.05' is not read"),
     (b'<iati-activities version="2.03"></iati-activities>', "holds no iati-activity"),
 ])

@@ -68,6 +68,9 @@ def test_bad_organisation_files_name_the_element_and_write_nothing(session: Sess
         "(2023-12-31) before it starts (2024-01-01)"]
     assert session.scalars(select(IatiOrganisation)).all() == []
     with pytest.raises(InputError, match="root element must be iati-organisations"):
+        _import(session, b'<iati-organisation version="2.03"/>')
+    with pytest.raises(InputError, match=r"this is an IATI activity file \(iati-activities\): "
+                                         r"import it as an activity file"):
         _import(session, b'<iati-activities version="2.03"/>')
 
 

@@ -166,10 +166,8 @@ def test_a_2_03_file_written_to_pass_the_validator_imports_and_exports_clean(
         "2.03", 1, [], [])
     assert _strings(report.notes) == [
         URL_NOTE,
-        f"{ACTIVITY}/sector[1]: sector '11110' (vocabulary 1) names no crime area or stage "
-        "in the mapping table; kept as published",
-        f"{ACTIVITY}/sector[2]: sector '11230' (vocabulary 1) names no crime area or stage "
-        "in the mapping table; kept as published",
+        _unmapped(1, "11110", "sector[1]"),
+        _unmapped(1, "11230", "sector[2]"),
         f"{ACTIVITY}: parent 'AA-AAA-123456789-6789' is neither in the file nor in the "
         "platform; kept without parent"]
     exported = _round_trip(session, data, report)

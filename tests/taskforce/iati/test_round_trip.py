@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -226,3 +227,23 @@ def test_a_problem_late_in_a_large_file_undoes_the_batches_written(session: Sess
     assert session.scalars(select(IatiRecord)).all() == []
     report = _import(session, broken, mode="each")
     assert report.created == count - 1 and len(report.rejected) == 1
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    (b"", "/: the file is empty"),
+    (gzip.compress(b"<iati-activities version='2.03'/>"),
+     "/: the file is compressed (gzip): unpack it and import the XML file inside"),
+    (b"PK\x03\x04rest of a zip archive",
+     "/: the file is a ZIP archive: unpack it and import the XML files inside one by one"),
+    (b'<iati-activities xmlns="http://www.iatistandard.org" version="2.03"/>',
+     "/iati-activities: iati-activities is in the namespace 'http://www.iatistandard.org', "
+     "IATI's elements are in none: remove the xmlns declaration"),
+    (b'<iati-organisations version="2.03"/>',
+     "/iati-organisations: this is an IATI organisation file (iati-organisations): import "
+     "it as an organisation file, into the partners registry"),
+])
+def test_files_that_are_not_an_activity_file_are_told_what_they_are(
+        session: Session, data: bytes, problem: str) -> None:
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert [str(p) for p in caught.value.problems] == [problem]

@@ -141,6 +141,10 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[str, list[_Organisatio
                     if element.getroottree().docinfo.doctype:
                         return "", [], [Problem("/", N_("a DOCTYPE is not accepted in IATI "
                                                         "files"))], []
+                    if element.tag == "iati-activities":
+                        return "", [], [Problem("/iati-activities", N_(
+                            "this is an IATI activity file (iati-activities): import it as "
+                            "an activity file, into the programmes"))], []
                     if element.tag != "iati-organisations":
                         return "", [], [Problem(f"/{element.tag}", N_(
                             "the root element must be iati-organisations"))], []

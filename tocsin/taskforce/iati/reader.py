@@ -236,9 +236,27 @@ def _iterparse(source: Path | IO[bytes]) -> Any:
     )
 
 
+#: How a file that is not XML at all starts, and what it is.
+_NOT_XML = ((b"\x1f\x8b", N_("the file is compressed (gzip): unpack it and import the XML "
+                             "file inside")),
+            (b"PK\x03\x04", N_("the file is a ZIP archive: unpack it and import the XML "
+                               "files inside one by one")))
+
+
 def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
     """The declared version, read from the root element only."""
     start = source.tell() if not isinstance(source, Path) else 0
+    if isinstance(source, Path):
+        with source.open("rb") as stream:
+            first = stream.read(4)
+    else:
+        first = source.read(4)
+        source.seek(start)
+    if not first:
+        return None, [Problem("/", N_("the file is empty"))]
+    for magic, reason in _NOT_XML:
+        if first.startswith(magic):
+            return None, [Problem("/", reason)]
     try:
         for _event, element in etree.iterparse(
                 str(source) if isinstance(source, Path) else source, events=("start",),
@@ -247,8 +265,7 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
             if element.getroottree().docinfo.doctype:
                 return None, [Problem("/", N_("a DOCTYPE is not accepted in IATI files"))]
             if element.tag != "iati-activities":
-                return None, [Problem(f"/{element.tag}",
-                                      N_("the root element must be iati-activities"))]
+                return None, [_wrong_root(element)]
             version = element.get("version", "").strip()
             if not version:
                 # downloads from some IATI portals put the version on each activity instead
@@ -271,6 +288,19 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
         if not isinstance(source, Path):
             source.seek(start)
     return None, [Problem("/", N_("the file is empty"))]
+
+
+def _wrong_root(element: etree._Element) -> Problem:
+    name = etree.QName(element)
+    if name.localname == "iati-activities":
+        return Problem(ROOT, N_("iati-activities is in the namespace %(namespace)s, IATI's "
+                                "elements are in none: remove the xmlns declaration",
+                                namespace=repr(name.namespace)))
+    if element.tag == "iati-organisations":
+        return Problem("/iati-organisations", N_(
+            "this is an IATI organisation file (iati-organisations): import it as an "
+            "organisation file, into the partners registry"))
+    return Problem(f"/{element.tag}", N_("the root element must be iati-activities"))
 
 
 def read_activities(source: Path | IO[bytes], vocab: Vocabulary, *,

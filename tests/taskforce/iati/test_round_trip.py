@@ -247,3 +247,12 @@ def test_files_that_are_not_an_activity_file_are_told_what_they_are(
     with pytest.raises(InputError) as caught:
         _import(session, data)
     assert [str(p) for p in caught.value.problems] == [problem]
+
+
+def test_a_root_with_an_undeclared_prefix_is_refused_as_the_wrong_root(
+        session: Session) -> None:
+    # found by the fuzzer: lxml keeps "iati-activ:ities" as the tag
+    with pytest.raises(InputError) as caught:
+        _import(session, b'<iati-activ:ities version="2.03"/>')
+    assert [str(p) for p in caught.value.problems] == [
+        "/iati-activ:ities: the root element must be iati-activities"]

@@ -291,11 +291,13 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
 
 
 def _wrong_root(element: etree._Element) -> Problem:
-    name = etree.QName(element)
-    if name.localname == "iati-activities":
+    # the tag as lxml gives it, "{namespace}name" (QName refuses names such as "a:b"
+    # whose prefix is not declared)
+    namespace, _, local = str(element.tag).lstrip("{").rpartition("}")
+    if namespace and local == "iati-activities":
         return Problem(ROOT, N_("iati-activities is in the namespace %(namespace)s, IATI's "
                                 "elements are in none: remove the xmlns declaration",
-                                namespace=repr(name.namespace)))
+                                namespace=repr(namespace)))
     if element.tag == "iati-organisations":
         return Problem("/iati-organisations", N_(
             "this is an IATI organisation file (iati-organisations): import it as an "

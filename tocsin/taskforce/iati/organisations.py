@@ -32,6 +32,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_
+from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
 from tocsin.taskforce.iati.reader import OTHER_LANGUAGE
 from tocsin.taskforce.iati.rules import check_element
 from tocsin.taskforce.iati.schema import VERSIONS, schema_errors, schema_message
@@ -41,7 +42,6 @@ from tocsin.taskforce.partners.spec import PartnerSpec
 from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ROOT = "/iati-organisations"
 FINANCE = {
     "total-budget": None,
@@ -90,15 +90,13 @@ class _Organisation:
 
 def _narrative(element: etree._Element | None, language: str,
                preserved: Counter[str]) -> str:
-    """The narrative of ``element`` in ``language`` (else the first one), whitespace
-    runs made single spaces; the others are counted as kept only as published."""
+    """The narrative the platform reads of ``element``, whitespace runs made single
+    spaces; the others are counted as kept only as published."""
     if element is None:
         return ""
-    narratives = element.findall("narrative")
-    if len(narratives) > 1:
-        preserved[OTHER_LANGUAGE] += len(narratives) - 1
-    chosen = next((n for n in narratives if (n.get(XML_LANG) or language).lower() == language),
-                  narratives[0] if narratives else None)
+    chosen, count = chosen_narrative(element, language)
+    if count > 1:
+        preserved[OTHER_LANGUAGE] += count - 1
     return " ".join((chosen.text or "").split()) if chosen is not None else ""
 
 
@@ -183,7 +181,7 @@ def _read_one(element: etree._Element, where: str, version: str,
         problems += [Problem(where + p.removeprefix("/iati-organisation"), schema_message(m))
                      for p, m in errors]
         return None
-    language = (element.get(XML_LANG) or "en").lower()
+    language = language_of(element)
     currency = (element.get("default-currency") or "").strip()
     identifier = (element.findtext("organisation-identifier") or "").strip()
     preserved: Counter[str] = Counter()

@@ -53,6 +53,7 @@ from tocsin.errors import Problem
 from tocsin.i18n import N_, Message
 from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import codelists, codes
+from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
 from tocsin.taskforce.iati.scan import Scan, Unsure
 from tocsin.taskforce.iati.scan import parse as parse_activity
 from tocsin.taskforce.iati.schema import (
@@ -75,7 +76,6 @@ from tocsin.taskforce.programmes.spec import (
 )
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ROOT = "/iati-activities"
 M = TypeVar("M", bound=BaseModel)
 CENT = Decimal("0.01")
@@ -910,7 +910,7 @@ class _ActivityReader:
     def __init__(self, act: etree._Element, context: _Context, where: str) -> None:
         self.act, self.context, self.where = act, context, where
         self.vocab = context.vocab
-        self.language = (act.get(XML_LANG) or "en").strip().lower() or "en"
+        self.language = language_of(act)
         self.currency = (act.get("default-currency") or "").strip()
         self.locations: dict[str, etree._Element] = {}
         self.notes: list[Problem] = []
@@ -921,20 +921,9 @@ class _ActivityReader:
         """The narrative in the activity's language (else the first one)."""
         if element is None:
             return ""
-        chosen = first = None
-        count = 0
-        for child in element:
-            if child.tag != "narrative":
-                continue
-            count += 1
-            lang = child.get(XML_LANG)
-            if chosen is None and (lang is None or lang.lower() == self.language):
-                chosen = child
-            if first is None:
-                first = child
+        chosen, count = chosen_narrative(element, self.language)
         if count > 1:
             self.preserved[OTHER_LANGUAGE] += count - 1
-        chosen = chosen if chosen is not None else first
         return (chosen.text or "").strip() if chosen is not None else ""
 
     def problem(self, element: etree._Element, reason: str) -> None:

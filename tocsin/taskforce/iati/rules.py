@@ -71,11 +71,12 @@ def _plain(paths: list[etree.XPath]) -> list[etree.XPath]:
     return [etree.XPath(path.path, smart_strings=False) for path in paths]
 
 
-def _adds_up(texts: list[str], target: Decimal) -> bool:
-    """Whether the numbers add up to ``target`` (within 0.01); any text not a number: no."""
+def _total(texts: list[str]) -> Decimal | None:
+    """The sum of the numbers; ``None`` when a text is not one (the schema reports it)."""
     values = [_number(text) for text in texts]
-    return all(v is not None for v in values) and abs(
-        sum((v for v in values if v is not None), Decimal(0)) - target) <= Decimal("0.01")
+    if any(v is None for v in values):
+        return None
+    return sum((v for v in values if v is not None), Decimal(0))
 
 
 def _where(root: etree._Element, node: etree._Element | None) -> str:
@@ -269,15 +270,14 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
             common = _values(el, shared)
             if not groups and common:
                 groups[default] = []
-            if whole and _adds_up([text for items in groups.values() for _, text in items]
-                                  + [text for _, text in common], target):
-                return out
+            if whole:
+                everything = _total([text for items in groups.values() for _, text in items]
+                                    + [text for _, text in common])
+                if everything is not None and abs(everything - target) <= Decimal("0.01"):
+                    return out
             for key, items in sorted(groups.items()):
-                values = [_number(text) for _, text in items + common]
-                if any(v is None for v in values):
-                    continue  # not numbers: the schema reports them
-                amount = sum((v for v in values if v is not None), Decimal(0))
-                if abs(amount - target) > Decimal("0.01"):
+                amount = _total([text for _, text in items + common])
+                if amount is not None and abs(amount - target) > Decimal("0.01"):
                     node = (items + common)[0][0]
                     total = f"{amount.normalize():f}"
                     out.append((_where(root, node), N_(

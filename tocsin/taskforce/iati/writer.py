@@ -20,6 +20,7 @@ from typing import IO
 from lxml import etree
 
 from tocsin.taskforce.iati import codes
+from tocsin.taskforce.iati.narratives import XML_LANG, chosen_narrative, language_of
 from tocsin.taskforce.programmes.spec import (
     HIERARCHY,
     ActivitySpec,
@@ -28,8 +29,6 @@ from tocsin.taskforce.programmes.spec import (
     format_decimal,
 )
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
-
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @dataclass(frozen=True)
@@ -382,7 +381,7 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
             extensions[anchor].append(child)
     for element in extensions.get("", []):
         out.append(copy.deepcopy(element))
-    language = (published.get(XML_LANG) or "en").strip().lower() or "en"
+    language = language_of(published)
     for tag in order:
         mine, theirs = now.get(tag, []), then_groups.get(tag, [])
         if [_canonical(e) for e in mine] == [_canonical(e) for e in theirs]:
@@ -478,10 +477,7 @@ def _set_narrative(element: etree._Element, text: str, language: str) -> bool:
 
     An empty text removes it; ``False`` when ``element`` is left without a narrative.
     """
-    narratives = [n for n in element if n.tag == "narrative"]
-    chosen = next((n for n in narratives
-                   if (n.get(XML_LANG) or language).strip().lower() == language),
-                  narratives[0] if narratives else None)
+    chosen, _ = chosen_narrative(element, language)
     if chosen is None:
         if text:
             _sub(element, "narrative", text=text)

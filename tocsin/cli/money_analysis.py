@@ -462,6 +462,10 @@ def _evaluate_model(path: Path | None, set_dir: Path, engine: str | None,
                           _ratio(q.pr_auc), str(s.true_positives), str(s.false_positives),
                           str(s.false_negatives))
     console.print(table)
+    if result.labels_from_accounts:
+        console.print(_("The set labels accounts only: a payment between two accounts it "
+                        "labels as laundering is counted as a laundering transaction."),
+                      highlight=False)
     if result.patterns:
         patterns = Table(*_headings(N_("pattern"), N_("transactions"),
                                     N_("recall (transactions)"), N_("recall (accounts)")))

@@ -141,6 +141,9 @@ class SetData:
     pattern: np.ndarray  # object, None for unlabelled rows
     t: np.ndarray  # int64 seconds
     account_label: np.ndarray | None = None  # bool per account code, when the set has them
+    #: The set labels accounts only (AMLSim's ``isFraud``): ``label`` marks the payments
+    #: between two labelled accounts (see :func:`load_set`).
+    labels_from_accounts: bool = False
 
     def __len__(self) -> int:
         return len(self.txn_id)
@@ -188,13 +191,21 @@ def load_set(set_dir: Path, engine: str | None = None, cfg: FeatureConfig = DEFA
                                          acct.column("label").to_pylist(), strict=True) if flag}
         if labelled:
             account_label = np.array([a in labelled for a in accounts.tolist()], dtype=bool)
+    # A set that labels accounts only (AMLSim): a payment between two laundering accounts
+    # is read as laundering, the rest not. Close for typologies that move money among
+    # their members; a launderer's payments to outsiders (cash-out) stay unlabelled.
+    from_accounts = label is None and account_label is not None
+    if from_accounts:
+        assert account_label is not None
+        label = account_label[codes[:n]] & account_label[codes[n:]]
     ts = table.column("ts").cast(pa.int64()).to_numpy() // 1_000_000
     return SetData(
         name=set_dir.name, features=feats,
         txn_id=np.asarray(table.column("txn_id").to_pylist(), dtype=object),
         source=codes[:n], target=codes[n:], accounts=accounts, label=label,
         pattern=np.asarray(table.column("label_pattern").to_pylist(), dtype=object),
-        t=np.asarray(ts, dtype=np.int64), account_label=account_label)
+        t=np.asarray(ts, dtype=np.int64), account_label=account_label,
+        labels_from_accounts=from_accounts)
 
 
 def features_of(set_dir: Path, engine: str | None = None, cfg: FeatureConfig = DEFAULT,
@@ -608,6 +619,10 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         val_parts = [(d, d.t >= cut)]
         split = N_("fit on the first 80 %% of %(set)s in time; threshold and early stopping "
                    "on the last 20 %%", set=d.name)
+    if derived := [d.name for d in data if d.labels_from_accounts]:
+        split = N_("%(split)s; the transaction labels of %(sets)s are read from its account "
+                   "labels (a payment between two laundering accounts)", split=split,
+                   sets=Joined(derived))
     _require_laundering(guard)
     val_parts += [(g, np.ones(len(g), bool)) for g in guard]
     if base is not None:
@@ -734,7 +749,8 @@ def _subset(d: SetData, mask: np.ndarray) -> SetData:
     return SetData(name=d.name, features=d.features, txn_id=d.txn_id[mask],
                    source=d.source[mask], target=d.target[mask], accounts=d.accounts,
                    label=None if d.label is None else d.label[mask],
-                   pattern=d.pattern[mask], t=d.t[mask], account_label=d.account_label)
+                   pattern=d.pattern[mask], t=d.t[mask], account_label=d.account_label,
+                   labels_from_accounts=d.labels_from_accounts)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -762,12 +778,16 @@ class Evaluation:
     #: pattern -> {"transactions": recall, "accounts": recall, "count": transactions}
     patterns: dict[str, dict[str, float]] = field(default_factory=dict)
     trained_on_this_set: bool = False
+    #: Transaction labels derived from account labels (:attr:`SetData.labels_from_accounts`).
+    labels_from_accounts: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"set": self.set_name,
                 "transactions": self.transactions.to_dict() if self.transactions else None,
                 "accounts": self.accounts.to_dict() if self.accounts else None,
-                "patterns": self.patterns, "trained_on_this_set": self.trained_on_this_set}
+                "patterns": self.patterns, "trained_on_this_set": self.trained_on_this_set,
+                "transaction_labels": "from accounts" if self.labels_from_accounts
+                else "from transactions"}
 
 
 def _quality(y: np.ndarray, p: np.ndarray, flagged: np.ndarray) -> LevelQuality:
@@ -789,7 +809,8 @@ def evaluate(model: Model, data: SetData) -> Evaluation:
     p = model.predict(data, raw=True)
     result = Evaluation(data.name, None, None,
                         trained_on_this_set=data.name in {
-                            t.get("set") for t in model.meta.get("trained_on", [])})
+                            t.get("set") for t in model.meta.get("trained_on", [])},
+                        labels_from_accounts=data.labels_from_accounts)
     floor = model.floor(p)
     if data.label is not None:
         result.transactions = _quality(data.label, p, model.flags(p, floor=floor))

@@ -481,3 +481,45 @@ def test_cli_train_evaluate_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert bad.exit_code == 1 and "transaction or account" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def _amlsim_set(root: Path) -> Path:
+    """An AMLSim-format set (account labels only): fraud accounts 0-5 pay collector 0 in
+    pieces of 3-5, ordinary accounts 10-59 pay each other 100-600."""
+    from tocsin.money.ingest import ingest
+
+    rng = np.random.default_rng(5)
+    src = root / "amlsim"
+    src.mkdir()
+    rows = []
+    for step in range(1, 61):
+        for _ in range(40):
+            a, b = rng.choice(np.arange(10, 60), 2, replace=False)
+            rows.append((int(a), int(b), round(float(rng.uniform(100, 600)), 2), step))
+        if step % 3 == 0:
+            rows += [(payer, 0, round(float(rng.uniform(3, 5)), 2), step) for payer in range(1, 6)]
+            rows.append((0, int(rng.integers(10, 60)), 250.0, step))  # the collector pays out
+    with (src / "transactions.csv").open("w") as fh:
+        fh.write("sourceNodeId,targetNodeId,value,time\n")
+        fh.writelines(f"{a},{b},{v},{t}\n" for a, b, v, t in rows)
+    with (src / "nodes.csv").open("w") as fh:
+        fh.write("nodeid,isFraud,init_balance,fraudStep\n")
+        fh.writelines(f"{i},{int(i < 6)},1000,0\n" for i in [*range(6), *range(10, 60)])
+    ingest("amlsim", [src], root / "set")
+    return root / "set"
+
+
+def test_a_set_labelled_by_account_is_labelled_by_payment(tmp_path: Path,
+                                                          trained: model.Model) -> None:
+    data = model.load_set(_amlsim_set(tmp_path))
+    assert data.labels_from_accounts and data.label is not None
+    src, dst = data.accounts[data.source], data.accounts[data.target]
+    both = np.isin(src, [str(i) for i in range(6)]) & np.isin(dst, [str(i) for i in range(6)])
+    assert (data.label == both).all() and int(data.label.sum()) == 20 * 5
+    # the collector's payment out goes to an ordinary account: not laundering
+    assert not data.label[src == "0"].any()
+    result = model.evaluate(trained, data)
+    assert result.transactions is not None and result.transactions.positives == 100
+    assert result.to_dict()["transaction_labels"] == "from accounts"
+    grown = model.train([], sets=[data], rounds=5, early_stop=None)
+    assert "read from its account labels" in str(grown.meta["split"])

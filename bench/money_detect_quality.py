@@ -49,6 +49,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +219,15 @@ def main() -> None:
                     help="Also judge the default model in this folder (model.json, card.json) "
                     "on every test world, next to the model of this run, e.g. the version "
                     "shipped before.")
+    ap.add_argument("--train-set", type=Path, action="append", default=[],
+                    help="A labelled set folder (already imported, e.g. the AMLSim sample) "
+                    "to fit on beside the worlds; may be repeated.")
+    ap.add_argument("--train-share", type=float, default=1.0,
+                    help="Fit on this first share in time of each --train-set; its later "
+                    "payments are judged with --test-set on the same folder.")
+    ap.add_argument("--test-set", type=Path, action="append", default=[],
+                    help="A labelled set folder to judge on; a --train-set folder is judged "
+                    "on the payments after its --train-share only.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the results here.")
     ap.add_argument("--grow-on-shipped", action="store_true",
                     help="Train as `money train` does by default: new trees grown on the "
@@ -237,6 +247,7 @@ def main() -> None:
     steps: dict[str, dict[str, float]] = {}
     wall_start, cpu_start = time.perf_counter(), cpu_s()
     original_card: dict[str, Any] | None = None
+    extra_sets: list[dict[str, Any]] = []  # labelled set folders fitted on (--train-set)
     if args.recut and not (args.shipped and val):
         ap.error("--recut needs --shipped and --validation worlds")
     if args.shipped:
@@ -259,7 +270,12 @@ def main() -> None:
         if not args.recut:
             val = []
     else:
-        train_sets = [make_world(work, s, n, steps) for s, n in train_worlds] + [
+        extra = [set_part(f, args.train_set, args.train_share, fit=True) for f in args.train_set]
+        extra_sets = [{"set": d.name, "transactions": len(d),
+                       "laundering": int(np.count_nonzero(d.label)),
+                       "labels": "from accounts" if d.labels_from_accounts else
+                       "from transactions"} for d in extra]
+        train_sets = [make_world(work, s, n, steps) for s, n in train_worlds] + extra + [
             make_world(work, s, args.transactions, steps) for s in val]
         base = model.load_default(args.model_dir) if args.grow_on_shipped else None
         guard = [] if base is None else model.guard_worlds(
@@ -276,15 +292,19 @@ def main() -> None:
         other = model.load_default(args.compare_dir)
         judged = [(label(trained, "this run"), trained), (label(other, "compared"), other)]
     rows, all_rows = [], []
-    for s, size in test_worlds:
-        data = make_world(work, s, size, steps)
+    tests_to_judge = [(f"world {s}", partial(make_world, work, s, size, steps))
+                      for s, size in test_worlds] + [
+        (str(f), partial(set_part, f, args.train_set, args.train_share, False))
+        for f in args.test_set]
+    for s, load in tests_to_judge:
+        data = load()
         for name, m in judged:  # interleaved: every model on a world before the next world
             wall0, cpu0 = time.perf_counter(), cpu_s()
             row = judge(m, data, m.features) | ({"model": name} if name else {})
             if m is trained:
                 rows.append(row)
             all_rows.append(row)
-            what = f"world {s} judged" + (f" ({name})" if name else "")
+            what = f"{s} judged" + (f" ({name})" if name else "")
             print(f"  {what} ({step(what, wall0, cpu0, steps)})", flush=True)
         del data
     train_names = ([f"world {s}" for s in seeds] + [f"world {s} (validation)" for s in val]
@@ -299,7 +319,26 @@ def main() -> None:
         args.json.write_text(json.dumps(summary, indent=2))
     if args.ship or args.save_dir is not None:
         ship(trained, rows, train_worlds, val, args.transactions, original_card,
-             args.save_dir, args.shipped)
+             args.save_dir, args.shipped, extra_sets)
+
+
+def set_part(folder: Path, trained_on: list[Path], share: float, fit: bool) -> model.SetData:
+    """A labelled set folder, or the part of it fitted on (``fit``: its first ``share`` in
+    time) or judged on (the rest) when it is one of the folders ``trained_on``."""
+    data = model.load_set(folder)
+    data.name = folder.parent.name if folder.name == "set" else folder.name
+    if data.label is None:
+        raise SystemExit(f"{folder}: the set carries no labels")
+    if share >= 1 or folder not in trained_on:
+        return data
+    cut = np.quantile(data.t, share)
+    part = model.part(data, data.t < cut if fit else data.t >= cut)
+    part.name = (f"{data.name} (first {share:.0%} in time)" if fit
+                 else f"{data.name} (after its first {share:.0%} in time)")
+    print(f"  {part.name}: {len(part):,} transactions, "
+          f"{int(np.count_nonzero(part.label)):,} laundering",
+          flush=True)
+    return part
 
 
 def label(m: model.Model, fallback: str) -> str:
@@ -310,7 +349,8 @@ def label(m: model.Model, fallback: str) -> str:
 
 def ship(trained: model.Model, rows: list[dict[str, Any]], train_worlds: list[tuple[int, int]],
          val: list[int], transactions: int, original_card: dict[str, Any] | None = None,
-         directory: Path | None = None, kept: bool = False) -> None:
+         directory: Path | None = None, kept: bool = False,
+         extra_sets: list[dict[str, Any]] | None = None) -> None:
     """Write the default model and its card (training worlds, cross-world scores, limits),
     or to ``directory`` a candidate; for a model whose cuts were chosen again
     (``--recut``) or one saved earlier (``kept``, ``--shipped --model-dir``), the training
@@ -319,7 +359,7 @@ def ship(trained: model.Model, rows: list[dict[str, Any]], train_worlds: list[tu
     trained_on = original_card["trained_on"] if original_card else [
         {"world_seed": s, "transactions": n,
          "generator": "tocsin.money.worlds (AMLworld CSV format)"}
-        for s, n in train_worlds + [(v, transactions) for v in val]]
+        for s, n in train_worlds + [(v, transactions) for v in val]] + (extra_sets or [])
     validation = trained.meta["split"]
     if kept and original_card and not val:
         validation = original_card["validation"]

@@ -744,6 +744,15 @@ def _cfg_dict(cfg: FeatureConfig) -> dict[str, Any]:
     return out
 
 
+def part(d: SetData, mask: np.ndarray) -> SetData:
+    """The payments of ``mask`` as a set of their own, their features as computed on the
+    whole set (a later period judged with the history before it)."""
+    rows = np.flatnonzero(mask)
+    sub = _subset(d, mask)
+    sub.features = d.features.take(rows)
+    return sub
+
+
 def _subset(d: SetData, mask: np.ndarray) -> SetData:
     """The rows of ``mask`` (features are not carried over)."""
     return SetData(name=d.name, features=d.features, txn_id=d.txn_id[mask],

@@ -523,3 +523,16 @@ def test_a_set_labelled_by_account_is_labelled_by_payment(tmp_path: Path,
     assert result.to_dict()["transaction_labels"] == "from accounts"
     grown = model.train([], sets=[data], rounds=5, early_stop=None)
     assert "read from its account labels" in str(grown.meta["split"])
+
+
+def test_a_part_of_a_set_keeps_its_own_rows_features(three_worlds: list[model.SetData]) -> None:
+    data = three_worlds[0]
+    later = data.t >= np.quantile(data.t, 0.8)
+    later[::7] = False  # not one block: the rows must be picked, not the first ones kept
+    part = model.part(data, later)
+    names = model.usable_features()[:5]
+    assert len(part) == int(later.sum()) == len(part.features)
+    assert np.array_equal(part.matrix(names), data.matrix(names, np.flatnonzero(later)))
+    assert part.label is not None and data.label is not None
+    assert np.array_equal(part.label, data.label[later])
+    assert list(part.features.txn_id.to_pylist()) == list(data.txn_id[later])

@@ -56,6 +56,11 @@ class FeatureTable:
         """A table over one row-major matrix (a transaction's features side by side)."""
         return cls(txn_id, {name: data[:, j] for j, name in enumerate(names)}, data)
 
+    def take(self, rows: np.ndarray) -> FeatureTable:
+        """The table of ``rows`` (positions), in their order."""
+        return FeatureTable(self.txn_id.take(pa.array(rows)),
+                            {name: values[rows] for name, values in self.columns.items()})
+
     def matrix(self, names: Sequence[str], rows: slice | np.ndarray | None = None
                ) -> np.ndarray:
         """The named columns as one float32 matrix (rows in file order, or ``rows``)."""

@@ -17,11 +17,12 @@ For each activity the reader produces
   every transaction, budget, planned disbursement, sector and recipient
   country or region, ready for bulk ``INSERT``.
 
-Each activity is checked against the schema of the file's version, the IATI
-code lists and the platform's rules; every problem names the XPath of the
-element at fault and a plain reason. Elements the platform does not model are
-counted in :attr:`ReadResult.preserved`: they are kept as published and written
-back on export. Nothing is written here.
+Each activity is checked against the schema of the file's version (in a portal's
+download, whose root declares none, the version the activity declares; see
+:func:`_evaluate`), the IATI code lists and the platform's rules; every problem
+names the XPath of the element at fault and a plain reason. Elements the platform
+does not model are counted in :attr:`ReadResult.preserved`: they are kept as
+published and written back on export. Nothing is written here.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -268,19 +270,13 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
                 return None, [_wrong_root(element)]
             version = element.get("version", "").strip()
             if not version:
-                # downloads from some IATI portals put the version on each activity instead
-                return None, [Problem(ROOT, N_(
-                    "iati-activities has no @version: an IATI file declares its version "
-                    "(%(versions)s) on its root element", versions=", ".join(VERSIONS)))]
-            if not version.startswith("2."):
-                return None, [Problem(ROOT, N_("IATI version %(version)s is not read; "
-                                               "export the file as version 2.0x",
-                                               version=repr(version)))]
-            if version not in VERSIONS:
-                return None, [Problem(ROOT, N_("IATI version %(version)s is not known; "
-                                               "versions %(versions)s are read",
-                                               version=repr(version),
-                                               versions=", ".join(VERSIONS)))]
+                # downloads from IATI portals (d-portal, the IATI Datastore) give no
+                # version on the root: each activity is read as the version it declares
+                # (see _activity_version); "" says so
+                return "", []
+            refusal = _unread_version(version)
+            if refusal is not None:
+                return None, [Problem(ROOT, refusal)]
             return version, []
     except etree.XMLSyntaxError as exc:
         return None, [_not_xml(exc)]
@@ -288,6 +284,66 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
         if not isinstance(source, Path):
             source.seek(start)
     return None, [Problem("/", N_("the file is empty"))]
+
+
+def _unread_version(version: str) -> Message | None:
+    """Why a declared version is not read (``None``: it is one of :data:`VERSIONS`)."""
+    if not version.startswith("2."):
+        return N_("IATI version %(version)s is not read; export the file as version 2.0x",
+                  version=repr(version))
+    if version not in VERSIONS:
+        return N_("IATI version %(version)s is not known; versions %(versions)s are read",
+                  version=repr(version), versions=", ".join(VERSIONS))
+    return None
+
+
+#: Namespaces in which IATI portals add attributes of their own to each activity of a
+#: download, and the prefix they write them with: the IATI Datastore (IATI's and Code for
+#: IATI's: ``iati-extra:version``), d-portal (``dstore:dataset``, ``dstore:index``, and the
+#: root's attributes copied onto each activity as ``iati-activities:version`` …).
+PORTAL_NAMESPACES = {
+    "http://datastore.iatistandard.org/ns": "iati-extra",
+    "https://datastore.codeforiati.org/ns": "iati-extra",
+    "http://d-portal.org/xmlns/dstore": "dstore",
+    "http://d-portal.org/dstore": "dstore",
+    "http://d-portal.org/xmlns/iati-activities": "iati-activities",
+}
+#: The root's own attributes, which d-portal once copied onto each activity as they were
+#: (no namespace); no schema allows them there.
+ROOT_ATTRIBUTES = frozenset({"version", "generated-datetime", "linked-data-default"})
+#: The version an activity declaring none, in a file declaring none, is read as (if valid).
+ASSUMED_VERSION = "2.03"
+
+
+def _portal_attributes(element: etree._Element, root_version: str
+                       ) -> tuple[list[str], str | None, str]:
+    """Remove the portal's attributes from an activity.
+
+    Returns their names as written (``@dstore:dataset`` …), the version among them (a
+    namespaced one before the plain copy of the root's) and the name it was read from.
+    The plain copies of the root's attributes count only in a file whose root has no
+    version: beside a root version they are the publisher's, and the schema refuses them.
+    """
+    removed: list[str] = []
+    version: str | None = None
+    source = ""
+    attrib = element.attrib
+    for name in list(attrib):
+        if name[0] == "{":
+            namespace, _, local = name[1:].partition("}")
+            prefix = PORTAL_NAMESPACES.get(namespace)
+            if prefix is None:
+                continue
+            shown = f"@{prefix}:{local}"
+        elif not root_version and name in ROOT_ATTRIBUTES:
+            local, shown = name, f"@{name}"
+        else:
+            continue
+        value = attrib.pop(name)
+        removed.append(shown)
+        if local == "version" and (version is None or name[0] == "{"):
+            version, source = value.strip(), shown
+    return removed, version, source
 
 
 def _wrong_root(element: etree._Element) -> Problem:
@@ -587,19 +643,61 @@ def _identifier(element: etree._Element) -> str:
 
 def _evaluate(element: etree._Element, where: str, context: _Context,
               data: bytes | None = None) -> _Outcome:
-    """Validate, read and check one activity; ``data``: its serialisation if the caller has it."""
+    """Validate, read and check one activity; ``data``: its serialisation if the caller has it.
+
+    A portal's attributes (:data:`PORTAL_NAMESPACES`) are taken off first: they are the
+    portal's, not the publisher's, and are not written back (a note names them). Where
+    the root declares no version (a portal's download) the activity is read as the
+    version it declares among them; an activity declaring none is read as 2.03 only if it
+    is valid 2.03 (the current version: a 2.01 or 2.02 activity is valid 2.03 too), and is
+    refused otherwise rather than read against a version it may never have been.
+    """
     identifier = _identifier(element)
-    errors = schema_errors(element, context.version)
+    version = context.version
+    notes: list[Problem] = []
+    removed, declared, source = _portal_attributes(element, version)
+    if removed:
+        # the published copy is the activity without them: made again, without the
+        # namespace declarations they needed
+        detached = deepcopy(element)
+        etree.cleanup_namespaces(detached)
+        data = etree.tostring(detached, encoding="UTF-8")
+        notes.append(Problem(where, N_(
+            "%(attributes)s: portal metadata, not IATI data; not kept, not written back "
+            "on export", attributes=", ".join(removed))))
+    if not version:
+        if declared is not None:
+            refusal = _unread_version(declared)
+            if refusal is not None:
+                return _Outcome(where, identifier, [Problem(where, refusal)], notes=notes)
+            version = declared
+            notes.insert(0, Problem(where, N_("read as %(version)s (version on the activity, "
+                                              "%(attribute)s)", version=version,
+                                              attribute=source)))
+        else:
+            version = ASSUMED_VERSION
+    assumed = not context.version and declared is None
+    errors = schema_errors(element, version)
     if errors:
-        return _Outcome(where, identifier, [
-            Problem(where + path.removeprefix("/iati-activity"), schema_message(message))
-            for path, message in errors])
-    reader = _ActivityReader(element, context, where)
+        problems = [Problem(where + path.removeprefix("/iati-activity"), schema_message(message))
+                    for path, message in errors]
+        if assumed:
+            problems.insert(0, Problem(where, N_(
+                "no version on the file or on the activity, and it is not valid %(version)s: "
+                "an activity without a version is read only as valid %(version)s",
+                version=version)))
+        return _Outcome(where, identifier, problems, notes=notes)
+    if assumed:
+        notes.insert(0, Problem(where, N_(
+            "read as %(version)s (no version on the file or on the activity; it is valid "
+            "%(version)s)", version=version)))
+    reader = _ActivityReader(element, context, where, version)
     try:
         spec, parts, children = reader.read(data)
     except _Bad as bad:
         return _Outcome(where, identifier,
-                        [Problem(where + _relative_path(element, bad.element), bad.reason)])
+                        [Problem(where + _relative_path(element, bad.element), bad.reason)],
+                        notes=notes)
     found = list(reader.problems)
     for issue in check_activity(spec, context.vocab):
         if issue.field in ("countries", "regions"):
@@ -612,8 +710,8 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
         from tocsin.taskforce.iati.rules import check_element
 
         warnings = [Problem(where + path, reason) for path, reason in check_element(element)]
-    return _Outcome(where, identifier, found, spec, parts, children, reader.notes, warnings,
-                    reader.preserved, element.get("hierarchy") is None)
+    return _Outcome(where, identifier, found, spec, parts, children, notes + reader.notes,
+                    warnings, reader.preserved, element.get("hierarchy") is None)
 
 
 def _record(outcome: _Outcome, context: _Context) -> None:
@@ -621,6 +719,8 @@ def _record(outcome: _Outcome, context: _Context) -> None:
     result, where, spec = context.result, outcome.where, outcome.spec
     if spec is None or outcome.parts is None:
         result.problems += outcome.problems
+        # what is known of a refused activity (the version it was read as …)
+        result.notes += outcome.notes
         result.broken[where] = outcome.identifier
         return
     if spec.identifier in context.seen:
@@ -907,8 +1007,11 @@ def _cents(value: Decimal) -> Decimal:
 class _ActivityReader:
     """Reads one ``iati-activity``: one pass over its children, dispatching by name."""
 
-    def __init__(self, act: etree._Element, context: _Context, where: str) -> None:
+    def __init__(self, act: etree._Element, context: _Context, where: str,
+                 version: str = "") -> None:
         self.act, self.context, self.where = act, context, where
+        #: the version the activity is read as (the file's, unless it gives none)
+        self.version = version or context.version
         self.vocab = context.vocab
         self.language = language_of(act)
         self.currency = (act.get("default-currency") or "").strip()
@@ -959,7 +1062,7 @@ class _ActivityReader:
         regions: list[RegionSpec] = []
         documents: list[DocumentSpec] = []
         results: list[ResultSpec] = []
-        parts = IatiParts(version=self.context.version, xml="", digest="")
+        parts = IatiParts(version=self.version, xml="", digest="")
         sectors: list[etree._Element] = []
         parents: list[etree._Element] = []
         children: list[str] = []

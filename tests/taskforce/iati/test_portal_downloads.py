@@ -164,6 +164,15 @@ def test_the_root_s_own_attributes_on_an_activity_count_only_without_a_root_vers
         "not allowed."]
 
 
+def test_the_datastore_s_wrapped_answer_is_refused_saying_what_it_is() -> None:
+    data = (b'<result xmlns:iati-extra="https://datastore.codeforiati.org/ns"><ok>True</ok>'
+            b'<iati-activities generated-datetime="2025-03-01T10:00:00"><query><total-count>0'
+            b'</total-count></query></iati-activities></result>')
+    assert _strings(read_activities(io.BytesIO(data), VOCAB).problems) == [
+        "/result: this is an IATI Datastore answer (result): save its iati-activities "
+        "element, without the query in it, as the file to import"]
+
+
 def _many(data: bytes, copies: int) -> bytes:
     head, rest = data.split(b"\n  <iati-activity", 1)
     body = b"\n  <iati-activity" + rest[:rest.rindex(b"</iati-activities>")]

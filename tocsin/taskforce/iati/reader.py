@@ -358,6 +358,11 @@ def _wrong_root(element: etree._Element) -> Problem:
         return Problem("/iati-organisations", N_(
             "this is an IATI organisation file (iati-organisations): import it as an "
             "organisation file, into the partners registry"))
+    if element.tag == "result":
+        # the IATI Datastore API's answer wraps its download: <result><ok/><iati-activities>
+        return Problem("/result", N_(
+            "this is an IATI Datastore answer (result): save its iati-activities element, "
+            "without the query in it, as the file to import"))
     return Problem(f"/{element.tag}", N_("the root element must be iati-activities"))
 
 

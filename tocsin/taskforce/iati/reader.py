@@ -93,6 +93,8 @@ MODELLED = frozenset({
 
 #: What the report calls the narratives kept only as published (made once: a hot path).
 OTHER_LANGUAGE = N_("narrative in another language")
+#: What the report calls a participating organisation with neither name nor reference.
+ANONYMOUS_ORG = N_("participating-org without name or reference")
 #: What a coded attribute must be, named when it is not (made once, not per element).
 AN_ORGANISATION_ROLE = N_("an organisation role")
 AN_ACTIVITY_STATUS = N_("an activity status")
@@ -964,6 +966,15 @@ def _description_type(kind: str) -> Message:
     return N_("description type %(type)s", type=kind)
 
 
+def _has_title(link: etree._Element, language: str) -> bool:
+    """Whether a document link has the title text the platform's document needs."""
+    title = link.find("title")
+    if title is None:
+        return False
+    chosen, _count = chosen_narrative(title, language)
+    return chosen is not None and bool((chosen.text or "").strip())
+
+
 def _first_children(element: etree._Element) -> dict[str, etree._Element]:
     """The first child of each name, in one pass (as ``find`` would give each)."""
     first: dict[str, etree._Element] = {}
@@ -1090,6 +1101,15 @@ class _ActivityReader:
                         self.preserved[f"participating-org/@{extra}"] += 1
                 name = self.narrative(child)
                 ref = child.get("ref", "").strip()
+                if not name and not ref:
+                    # valid IATI (the schema asks only for @role), but nobody the platform
+                    # can hold as a participant: kept as published and written back
+                    self.preserved[ANONYMOUS_ORG] += 1
+                    self.notes.append(Problem(
+                        self.where + _relative_path(self.act, child),
+                        N_("a participating organisation without a name or a reference: "
+                           "kept as published, not a participant")))
+                    continue
                 organizations = self.vocab.organization_names
                 loc[f"participants[{len(participants)}]"] = child
                 participants.append(_make(ParticipantSpec,
@@ -1104,8 +1124,14 @@ class _ActivityReader:
                     raise _Bad(child, N_("@type %(value)s is not an activity date type 1-4",
                                          value=repr(child.get("type"))))
                 if date_field in fields:
-                    raise _Bad(child, N_("a second activity date of type %(type)s",
-                                         type=child.get("type")))
+                    # the schema allows several; the platform holds one date of each type
+                    # (the first): the others are kept as published and written back
+                    self.preserved[tag] += 1
+                    self.notes.append(Problem(
+                        self.where + _relative_path(self.act, child),
+                        N_("a second activity date of type %(type)s: the platform holds the "
+                           "first; kept as published", type=child.get("type"))))
+                    continue
                 fields[date_field] = _date(child)
                 loc[date_field] = child
                 loc.setdefault("planned_start", child)
@@ -1136,14 +1162,24 @@ class _ActivityReader:
                 loc["status"] = child
             elif tag == "document-link":
                 url = child.get("url", "").strip()
+                unlinked = None
                 if url and not is_http_url(url):
                     # a link the platform cannot follow (``http:www…``, a space in the
                     # path …): kept as published and written back, not a document
+                    unlinked = N_("%(url)s is not an http(s) URL: the document link is kept "
+                                  "as published, not linked as a document", url=repr(url))
+                elif not url:
+                    # an empty @url is a valid xs:anyURI, and an empty title narrative
+                    # valid too: neither makes a document of the platform
+                    unlinked = N_("a document link without a URL: kept as published, not "
+                                  "linked as a document")
+                elif not _has_title(child, self.language):
+                    unlinked = N_("a document link without a title: kept as published, not "
+                                  "linked as a document")
+                if unlinked is not None:
                     self.preserved[tag] += 1
-                    self.notes.append(Problem(
-                        self.where + _relative_path(self.act, child),
-                        N_("%(url)s is not an http(s) URL: the document link is kept as "
-                           "published, not linked as a document", url=repr(url))))
+                    self.notes.append(Problem(self.where + _relative_path(self.act, child),
+                                              unlinked))
                     continue
                 loc[f"documents[{len(documents)}]"] = child
                 documents.append(self.document(child))

@@ -55,7 +55,7 @@ from tocsin.errors import Problem
 from tocsin.i18n import N_, Message
 from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import codelists, codes
-from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
+from tocsin.taskforce.iati.narratives import XML_LANG, chosen_narrative, language_of
 from tocsin.taskforce.iati.scan import Scan, Unsure
 from tocsin.taskforce.iati.scan import parse as parse_activity
 from tocsin.taskforce.iati.schema import (
@@ -330,8 +330,10 @@ def _portal_attributes(element: etree._Element, root_version: str
     version: str | None = None
     source = ""
     attrib = element.attrib
-    for name in list(attrib):
+    for name in element.keys():  # noqa: SIM118 - a list: attributes are removed below
         if name[0] == "{":
+            if name == XML_LANG:  # on most activities: the only namespaced attribute
+                continue
             namespace, _, local = name[1:].partition("}")
             prefix = PORTAL_NAMESPACES.get(namespace)
             if prefix is None:
@@ -1101,6 +1103,10 @@ class _ActivityReader:
                         self.preserved[f"participating-org/@{extra}"] += 1
                 name = self.narrative(child)
                 ref = child.get("ref", "").strip()
+                # the role is read first: a code the lists do not know refuses the
+                # activity, named or not
+                role = _int(child, "role", codelists.codes("OrganisationRole"),
+                            AN_ORGANISATION_ROLE)
                 if not name and not ref:
                     # valid IATI (the schema asks only for @role), but nobody the platform
                     # can hold as a participant: kept as published and written back
@@ -1113,8 +1119,7 @@ class _ActivityReader:
                 organizations = self.vocab.organization_names
                 loc[f"participants[{len(participants)}]"] = child
                 participants.append(_make(ParticipantSpec,
-                    role=_int(child, "role", codelists.codes("OrganisationRole"),
-                              AN_ORGANISATION_ROLE),
+                    role=role,
                     organization_code=organizations.get(name.lower())
                     or organizations.get(ref.lower()),
                     name=name, org_ref=ref, org_type=child.get("type", "").strip()))

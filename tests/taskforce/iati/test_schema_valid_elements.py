@@ -75,6 +75,33 @@ KEPT = {
                    '<title><narrative/></title><category code="A01"/></document-link>'),
         f"{ACTIVITY}/document-link: a document link without a title: kept as published, not "
         "linked as a document", "document-link"),
+    "a document link with an empty category code": (
+        _file(tail='<document-link url="https://example.org/plan.pdf" format="application/pdf">'
+                   '<title><narrative>Plan</narrative></title><category code=""/>'
+                   '</document-link>'),
+        f"{ACTIVITY}/document-link: a document link whose category code is empty: kept as "
+        "published, not linked as a document", "document-link"),
+    "a result with an empty title": (
+        _file(tail='<result type="1"><title><narrative/></title><indicator measure="1"><title>'
+                   '<narrative>i</narrative></title></indicator></result>'),
+        f"{ACTIVITY}/result: a result without a title: kept as published, not a result of "
+        "the platform", "result"),
+    "a recipient country with an empty code": (
+        _file().replace(b'<recipient-country code="TJ"/>',
+                        b'<recipient-country code="TJ"/><recipient-country code=""/>'),
+        f"{ACTIVITY}/recipient-country[2]: a recipient country with an empty code: kept as "
+        "published, not a recipient", "recipient-country with an empty code"),
+    "a recipient country with an empty code on a transaction": (
+        _file(tail='<transaction><transaction-type code="3"/><transaction-date iso-date='
+                   '"2024-01-01"/><value value-date="2024-01-01">1</value>'
+                   '<recipient-country code=""/></transaction>'),
+        f"{ACTIVITY}/transaction/recipient-country: a recipient country with an empty code: "
+        "kept as published, not a recipient", "recipient-country with an empty code"),
+    "a recipient region with an empty code": (
+        _file().replace(b'<recipient-country code="TJ"/>',
+                        b'<recipient-country code="TJ"/><recipient-region code=""/>'),
+        f"{ACTIVITY}/recipient-region: a recipient region with an empty code: kept as "
+        "published, not a recipient", "recipient-region with an empty code"),
 }
 
 
@@ -88,7 +115,21 @@ def test_a_schema_valid_element_the_platform_cannot_hold_is_kept_as_published(
     assert report.preserved[kept] == 1
     activity = records.get_by_identifier(session, Principal.system(), "XX-P-1")
     assert [p.org_ref for p in activity.participants] == ["XX-D"]
-    assert activity.documents == []
+    assert (activity.documents, activity.results) == ([], [])
+    assert [c.country_code for c in activity.countries] == ["TJ"]
+    assert activity.regions == []
+    _round_trip(session, data, report)
+
+
+def test_a_document_s_empty_language_code_is_no_language(session: Session) -> None:
+    data = _valid(_file(tail='<document-link url="https://example.org/plan.pdf" format='
+                             '"application/pdf"><title><narrative>Plan</narrative></title>'
+                             '<category code="A01"/><language code=""/></document-link>'))
+    report = _import(session, data)
+    assert (report.created, report.rejected) == (1, [])
+    activity = records.get_by_identifier(session, Principal.system(), "XX-P-1")
+    assert [(d.title, d.category, d.language) for d in activity.documents] == [
+        ("Plan", "A01", None)]
     _round_trip(session, data, report)
 
 
@@ -130,6 +171,13 @@ REFUSED = {
                    '"2024-12-31"/><value value-date="2024-01-01">1</value></budget>',
               attrs='xml:lang="en"'),
         f"{ACTIVITY}/budget/value: no @currency and no default-currency on the activity"),
+    "an empty activity status": (_file().replace(b'<activity-status code="2"/>',
+                                                 b'<activity-status code=""/>'),
+                                 f"{ACTIVITY}/activity-status: @code '' is not an activity "
+                                 "status (1, 2, 3, 4, 5, 6)"),
+    "an empty reporting organisation": (
+        _file().replace(b'<reporting-org ref="XX-P"', b'<reporting-org ref=""'),
+        f"{ACTIVITY}/reporting-org: the reporting organisation identifier is empty"),
     "two parents": (_file(tail='<related-activity ref="XX-P-2" type="1"/>'
                                '<related-activity ref="XX-P-3" type="1"/>'),
                     f"{ACTIVITY}/related-activity[2]: an activity has at most one parent "

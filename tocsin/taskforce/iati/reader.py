@@ -95,6 +95,9 @@ MODELLED = frozenset({
 OTHER_LANGUAGE = N_("narrative in another language")
 #: What the report calls a participating organisation with neither name nor reference.
 ANONYMOUS_ORG = N_("participating-org without name or reference")
+#: What the report calls a recipient country (region) whose code is empty.
+EMPTY_COUNTRY = N_("recipient-country with an empty code")
+EMPTY_REGION = N_("recipient-region with an empty code")
 #: What a coded attribute must be, named when it is not (made once, not per element).
 AN_ORGANISATION_ROLE = N_("an organisation role")
 AN_ACTIVITY_STATUS = N_("an activity status")
@@ -1181,6 +1184,10 @@ class _ActivityReader:
                 elif not _has_title(child, self.language):
                     unlinked = N_("a document link without a title: kept as published, not "
                                   "linked as a document")
+                elif ((category := child.find("category")) is not None
+                      and not category.get("code", "").strip()):
+                    unlinked = N_("a document link whose category code is empty: kept as "
+                                  "published, not linked as a document")
                 if unlinked is not None:
                     self.preserved[tag] += 1
                     self.notes.append(Problem(self.where + _relative_path(self.act, child),
@@ -1189,6 +1196,14 @@ class _ActivityReader:
                 loc[f"documents[{len(documents)}]"] = child
                 documents.append(self.document(child))
             elif tag == "result":
+                if not _has_title(child, self.language):
+                    # an empty title narrative is valid IATI; the platform's results need one
+                    self.preserved[tag] += 1
+                    self.notes.append(Problem(
+                        self.where + _relative_path(self.act, child),
+                        N_("a result without a title: kept as published, not a result of "
+                           "the platform")))
+                    continue
                 results.append(self.result(child, len(results)))
             elif tag == "recipient-region":
                 self.region(child, regions, parts)
@@ -1260,6 +1275,9 @@ class _ActivityReader:
     def country(self, element: etree._Element, countries: list[ShareSpec],
                 parts: IatiParts) -> None:
         code = element.get("code", "").strip().upper()
+        if not code:
+            self.empty_country(element)
+            return
         if code not in codelists.codes("Country"):
             raise _Bad(element, _unknown_country(code))
         percentage = _percentage(element)
@@ -1270,9 +1288,21 @@ class _ActivityReader:
             self.locations[f"countries[{len(countries)}]"] = element
             countries.append(_make(ShareSpec, code=code, percentage=percentage))
 
+    def empty_country(self, element: etree._Element) -> None:
+        """A ``recipient-country`` with an empty ``@code`` (valid IATI): it names no country."""
+        self.preserved[EMPTY_COUNTRY] += 1
+        self.notes.append(Problem(self.where + _relative_path(self.act, element), N_(
+            "a recipient country with an empty code: kept as published, not a recipient")))
+
     def region(self, element: etree._Element, regions: list[RegionSpec],
                parts: IatiParts) -> None:
         code = element.get("code", "").strip()
+        if not code:
+            # valid IATI (the schema asks for @code, of any value): it names no region
+            self.preserved[EMPTY_REGION] += 1
+            self.notes.append(Problem(self.where + _relative_path(self.act, element), N_(
+                "a recipient region with an empty code: kept as published, not a recipient")))
+            return
         vocabulary = element.get("vocabulary", codelists.REGION_DAC).strip()
         if vocabulary not in codelists.codes("RegionVocabulary"):
             raise _Bad(element, N_("@vocabulary %(value)s is not a region vocabulary "
@@ -1490,6 +1520,9 @@ class _ActivityReader:
         self.org(receiver, "receiver", row)
         for child in countries:
             code = child.get("code", "").strip().upper()
+            if not code:
+                self.empty_country(child)
+                continue
             if code not in codelists.codes("Country"):
                 raise _Bad(child, _unknown_country(code))
             row["recipient_country"] = code
@@ -1546,7 +1579,8 @@ class _ActivityReader:
             stored_path=None, original_name="",
             mime_type=element.get("format", "").strip(),
             category=category.get("code", "").strip() if category is not None else "",
-            language=lang.get("code", "").strip().lower() if lang is not None else None,
+            # an empty @code (valid IATI) says no more than no language element
+            language=lang.get("code", "").strip().lower() or None if lang is not None else None,
             document_date=_date(day) if day is not None else None,
         )
 

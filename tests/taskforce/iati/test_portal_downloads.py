@@ -164,6 +164,14 @@ def test_the_root_s_own_attributes_on_an_activity_count_only_without_a_root_vers
         "not allowed."]
 
 
+def test_an_empty_version_on_an_activity_is_no_version() -> None:
+    data = PORTAL.read_bytes().replace(b'iati-extra:version="2.03"', b'iati-extra:version=" "')
+    notes = _strings(read_activities(io.BytesIO(data), VOCAB).notes)
+    assert (f"{_at(3)}: read as 2.03 (no version on the file or on the activity; it is valid "
+            "2.03)") in notes
+    assert _metadata(3, "@iati-extra:version") in notes
+
+
 def test_the_datastore_s_wrapped_answer_is_refused_saying_what_it_is() -> None:
     data = (b'<result xmlns:iati-extra="https://datastore.codeforiati.org/ns"><ok>True</ok>'
             b'<iati-activities generated-datetime="2025-03-01T10:00:00"><query><total-count>0'

@@ -346,10 +346,11 @@ def _portal_attributes(element: etree._Element, root_version: str
             local, shown = name, f"@{name}"
         else:
             continue
-        value = attrib.pop(name)
+        value = attrib.pop(name).strip()
         removed.append(shown)
-        if local == "version" and (version is None or name[0] == "{"):
-            version, source = value.strip(), shown
+        # an empty version says nothing: as if there were none
+        if local == "version" and value and (version is None or name[0] == "{"):
+            version, source = value, shown
     return removed, version, source
 
 

@@ -26,7 +26,12 @@ from tocsin import limits
 from tocsin.errors import InputError
 from tocsin.reference.registry import load_registry
 from tocsin.taskforce.iati.exchange import report_lines
-from tocsin.taskforce.iati.reader import PORTAL_NAMESPACES, iter_batches, read_activities
+from tocsin.taskforce.iati.reader import (
+    PORTAL_NAMESPACES,
+    ReadResult,
+    iter_batches,
+    read_activities,
+)
 from tocsin.taskforce.iati.schema import safe_parser
 from tocsin.taskforce.iati.tables import IatiRecord
 from tocsin.taskforce.programmes.tables import Activity
@@ -179,6 +184,24 @@ def test_the_datastore_s_wrapped_answer_is_refused_saying_what_it_is() -> None:
     assert _strings(read_activities(io.BytesIO(data), VOCAB).problems) == [
         "/result: this is an IATI Datastore answer (result): save its iati-activities "
         "element, without the query in it, as the file to import"]
+
+
+def test_the_ordinary_reading_reads_a_download_as_the_scan_does() -> None:
+    # a processing instruction between two activities: the scan cannot vouch for the
+    # file, which is parsed whole (each activity inside the root, with its namespaces)
+    data = PORTAL.read_bytes()
+    odd = data.replace(b"</iati-activity>\n  <iati-activity iati-extra:version=\"2.03\"",
+                       b"</iati-activity><?portal x?>\n  <iati-activity "
+                       b"iati-extra:version=\"2.03\"", 1)
+    assert odd != data
+
+    def seen(result: ReadResult) -> tuple[object, ...]:
+        return (_strings(result.problems), _strings(result.notes),
+                {k: (v.version, dict(etree.fromstring(v.xml.encode()).attrib))
+                 for k, v in result.iati.items()})
+
+    assert seen(read_activities(io.BytesIO(odd), VOCAB)) == seen(
+        read_activities(io.BytesIO(data), VOCAB))
 
 
 def _many(data: bytes, copies: int) -> bytes:

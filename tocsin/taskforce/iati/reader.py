@@ -277,7 +277,7 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
             if not version:
                 # downloads from IATI portals (d-portal, the IATI Datastore) give no
                 # version on the root: each activity is read as the version it declares
-                # (see _activity_version); "" says so
+                # (see _evaluate); "" says so
                 return "", []
             refusal = _unread_version(version)
             if refusal is not None:
@@ -972,9 +972,10 @@ def _description_type(kind: str) -> Message:
     return N_("description type %(type)s", type=kind)
 
 
-def _has_title(link: etree._Element, language: str) -> bool:
-    """Whether a document link has the title text the platform's document needs."""
-    title = link.find("title")
+def _has_title(element: etree._Element, language: str) -> bool:
+    """Whether a document link or a result has the title text the platform needs (in the
+    narrative the platform reads)."""
+    title = element.find("title")
     if title is None:
         return False
     chosen, _count = chosen_narrative(title, language)

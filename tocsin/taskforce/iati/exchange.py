@@ -428,11 +428,13 @@ def export_iati(session: Session, principal: Principal, target: Path | IO[bytes]
 
 def report_lines(report: IatiImport) -> list[Message]:
     """The import report as lines (CLI and web), each a message in the reader's language."""
+    # a portal's download declares no version on its root: each activity's is in the notes
+    version = report.version or N_("(version per activity)")
     counts = N_("IATI %(version)s: %(created)s created, %(updated)s updated",
-                version=report.version, created=report.created, updated=report.updated)
+                version=version, created=report.created, updated=report.updated)
     if report.unchanged:
         counts = N_("IATI %(version)s: %(created)s created, %(updated)s updated, "
-                    "%(unchanged)s unchanged", version=report.version, created=report.created,
+                    "%(unchanged)s unchanged", version=version, created=report.created,
                     updated=report.updated, unchanged=report.unchanged)
     lines = [counts]
     for identifier, names in sorted(report.changed.items()):

@@ -17,11 +17,12 @@ For each activity the reader produces
   every transaction, budget, planned disbursement, sector and recipient
   country or region, ready for bulk ``INSERT``.
 
-Each activity is checked against the schema of the file's version, the IATI
-code lists and the platform's rules; every problem names the XPath of the
-element at fault and a plain reason. Elements the platform does not model are
-counted in :attr:`ReadResult.preserved`: they are kept as published and written
-back on export. Nothing is written here.
+Each activity is checked against the schema of the file's version (in a portal's
+download, whose root declares none, the version the activity declares; see
+:func:`_evaluate`), the IATI code lists and the platform's rules; every problem
+names the XPath of the element at fault and a plain reason. Elements the platform
+does not model are counted in :attr:`ReadResult.preserved`: they are kept as
+published and written back on export. Nothing is written here.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -53,7 +55,7 @@ from tocsin.errors import Problem
 from tocsin.i18n import N_, Message
 from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import codelists, codes
-from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
+from tocsin.taskforce.iati.narratives import XML_LANG, chosen_narrative, language_of
 from tocsin.taskforce.iati.scan import Scan, Unsure
 from tocsin.taskforce.iati.scan import parse as parse_activity
 from tocsin.taskforce.iati.schema import (
@@ -91,6 +93,11 @@ MODELLED = frozenset({
 
 #: What the report calls the narratives kept only as published (made once: a hot path).
 OTHER_LANGUAGE = N_("narrative in another language")
+#: What the report calls a participating organisation with neither name nor reference.
+ANONYMOUS_ORG = N_("participating-org without name or reference")
+#: What the report calls a recipient country (region) whose code is empty.
+EMPTY_COUNTRY = N_("recipient-country with an empty code")
+EMPTY_REGION = N_("recipient-region with an empty code")
 #: What a coded attribute must be, named when it is not (made once, not per element).
 AN_ORGANISATION_ROLE = N_("an organisation role")
 AN_ACTIVITY_STATUS = N_("an activity status")
@@ -268,19 +275,13 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
                 return None, [_wrong_root(element)]
             version = element.get("version", "").strip()
             if not version:
-                # downloads from some IATI portals put the version on each activity instead
-                return None, [Problem(ROOT, N_(
-                    "iati-activities has no @version: an IATI file declares its version "
-                    "(%(versions)s) on its root element", versions=", ".join(VERSIONS)))]
-            if not version.startswith("2."):
-                return None, [Problem(ROOT, N_("IATI version %(version)s is not read; "
-                                               "export the file as version 2.0x",
-                                               version=repr(version)))]
-            if version not in VERSIONS:
-                return None, [Problem(ROOT, N_("IATI version %(version)s is not known; "
-                                               "versions %(versions)s are read",
-                                               version=repr(version),
-                                               versions=", ".join(VERSIONS)))]
+                # downloads from IATI portals (d-portal, the IATI Datastore) give no
+                # version on the root: each activity is read as the version it declares
+                # (see _evaluate); "" says so
+                return "", []
+            refusal = _unread_version(version)
+            if refusal is not None:
+                return None, [Problem(ROOT, refusal)]
             return version, []
     except etree.XMLSyntaxError as exc:
         return None, [_not_xml(exc)]
@@ -288,6 +289,69 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
         if not isinstance(source, Path):
             source.seek(start)
     return None, [Problem("/", N_("the file is empty"))]
+
+
+def _unread_version(version: str) -> Message | None:
+    """Why a declared version is not read (``None``: it is one of :data:`VERSIONS`)."""
+    if not version.startswith("2."):
+        return N_("IATI version %(version)s is not read; export the file as version 2.0x",
+                  version=repr(version))
+    if version not in VERSIONS:
+        return N_("IATI version %(version)s is not known; versions %(versions)s are read",
+                  version=repr(version), versions=", ".join(VERSIONS))
+    return None
+
+
+#: Namespaces in which IATI portals add attributes of their own to each activity of a
+#: download, and the prefix they write them with: the IATI Datastore (IATI's and Code for
+#: IATI's: ``iati-extra:version``), d-portal (``dstore:dataset``, ``dstore:index``, and the
+#: root's attributes copied onto each activity as ``iati-activities:version`` …).
+PORTAL_NAMESPACES = {
+    "http://datastore.iatistandard.org/ns": "iati-extra",
+    "https://datastore.codeforiati.org/ns": "iati-extra",
+    "http://d-portal.org/xmlns/dstore": "dstore",
+    "http://d-portal.org/dstore": "dstore",
+    "http://d-portal.org/xmlns/iati-activities": "iati-activities",
+}
+#: The root's own attributes, which d-portal once copied onto each activity as they were
+#: (no namespace); no schema allows them there.
+ROOT_ATTRIBUTES = frozenset({"version", "generated-datetime", "linked-data-default"})
+#: The version an activity declaring none, in a file declaring none, is read as (if valid).
+ASSUMED_VERSION = "2.03"
+
+
+def _portal_attributes(element: etree._Element, root_version: str
+                       ) -> tuple[list[str], str | None, str]:
+    """Remove the portal's attributes from an activity.
+
+    Returns their names as written (``@dstore:dataset`` …), the version among them (a
+    namespaced one before the plain copy of the root's) and the name it was read from.
+    The plain copies of the root's attributes count only in a file whose root has no
+    version: beside a root version they are the publisher's, and the schema refuses them.
+    """
+    removed: list[str] = []
+    version: str | None = None
+    source = ""
+    attrib = element.attrib
+    for name in element.keys():  # noqa: SIM118 - a list: attributes are removed below
+        if name[0] == "{":
+            if name == XML_LANG:  # on most activities: the only namespaced attribute
+                continue
+            namespace, _, local = name[1:].partition("}")
+            prefix = PORTAL_NAMESPACES.get(namespace)
+            if prefix is None:
+                continue
+            shown = f"@{prefix}:{local}"
+        elif not root_version and name in ROOT_ATTRIBUTES:
+            local, shown = name, f"@{name}"
+        else:
+            continue
+        value = attrib.pop(name).strip()
+        removed.append(shown)
+        # an empty version says nothing: as if there were none
+        if local == "version" and value and (version is None or name[0] == "{"):
+            version, source = value, shown
+    return removed, version, source
 
 
 def _wrong_root(element: etree._Element) -> Problem:
@@ -302,6 +366,11 @@ def _wrong_root(element: etree._Element) -> Problem:
         return Problem("/iati-organisations", N_(
             "this is an IATI organisation file (iati-organisations): import it as an "
             "organisation file, into the partners registry"))
+    if element.tag == "result":
+        # the IATI Datastore API's answer wraps its download: <result><ok/><iati-activities>
+        return Problem("/result", N_(
+            "this is an IATI Datastore answer (result): save its iati-activities element, "
+            "without the query in it, as the file to import"))
     return Problem(f"/{element.tag}", N_("the root element must be iati-activities"))
 
 
@@ -587,19 +656,61 @@ def _identifier(element: etree._Element) -> str:
 
 def _evaluate(element: etree._Element, where: str, context: _Context,
               data: bytes | None = None) -> _Outcome:
-    """Validate, read and check one activity; ``data``: its serialisation if the caller has it."""
+    """Validate, read and check one activity; ``data``: its serialisation if the caller has it.
+
+    A portal's attributes (:data:`PORTAL_NAMESPACES`) are taken off first: they are the
+    portal's, not the publisher's, and are not written back (a note names them). Where
+    the root declares no version (a portal's download) the activity is read as the
+    version it declares among them; an activity declaring none is read as 2.03 only if it
+    is valid 2.03 (the current version: a 2.01 or 2.02 activity is valid 2.03 too), and is
+    refused otherwise rather than read against a version it may never have been.
+    """
     identifier = _identifier(element)
-    errors = schema_errors(element, context.version)
+    version = context.version
+    notes: list[Problem] = []
+    removed, declared, source = _portal_attributes(element, version)
+    if removed:
+        # the published copy is the activity without them: made again, without the
+        # namespace declarations they needed
+        detached = deepcopy(element)
+        etree.cleanup_namespaces(detached)
+        data = etree.tostring(detached, encoding="UTF-8")
+        notes.append(Problem(where, N_(
+            "%(attributes)s: portal metadata, not IATI data; not kept, not written back "
+            "on export", attributes=", ".join(removed))))
+    if not version:
+        if declared is not None:
+            refusal = _unread_version(declared)
+            if refusal is not None:
+                return _Outcome(where, identifier, [Problem(where, refusal)], notes=notes)
+            version = declared
+            notes.insert(0, Problem(where, N_("read as %(version)s (version on the activity, "
+                                              "%(attribute)s)", version=version,
+                                              attribute=source)))
+        else:
+            version = ASSUMED_VERSION
+    assumed = not context.version and declared is None
+    errors = schema_errors(element, version)
     if errors:
-        return _Outcome(where, identifier, [
-            Problem(where + path.removeprefix("/iati-activity"), schema_message(message))
-            for path, message in errors])
-    reader = _ActivityReader(element, context, where)
+        problems = [Problem(where + path.removeprefix("/iati-activity"), schema_message(message))
+                    for path, message in errors]
+        if assumed:
+            problems.insert(0, Problem(where, N_(
+                "no version on the file or on the activity, and it is not valid %(version)s: "
+                "an activity without a version is read only as valid %(version)s",
+                version=version)))
+        return _Outcome(where, identifier, problems, notes=notes)
+    if assumed:
+        notes.insert(0, Problem(where, N_(
+            "read as %(version)s (no version on the file or on the activity; it is valid "
+            "%(version)s)", version=version)))
+    reader = _ActivityReader(element, context, where, version)
     try:
         spec, parts, children = reader.read(data)
     except _Bad as bad:
         return _Outcome(where, identifier,
-                        [Problem(where + _relative_path(element, bad.element), bad.reason)])
+                        [Problem(where + _relative_path(element, bad.element), bad.reason)],
+                        notes=notes)
     found = list(reader.problems)
     for issue in check_activity(spec, context.vocab):
         if issue.field in ("countries", "regions"):
@@ -612,8 +723,8 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
         from tocsin.taskforce.iati.rules import check_element
 
         warnings = [Problem(where + path, reason) for path, reason in check_element(element)]
-    return _Outcome(where, identifier, found, spec, parts, children, reader.notes, warnings,
-                    reader.preserved, element.get("hierarchy") is None)
+    return _Outcome(where, identifier, found, spec, parts, children, notes + reader.notes,
+                    warnings, reader.preserved, element.get("hierarchy") is None)
 
 
 def _record(outcome: _Outcome, context: _Context) -> None:
@@ -621,6 +732,8 @@ def _record(outcome: _Outcome, context: _Context) -> None:
     result, where, spec = context.result, outcome.where, outcome.spec
     if spec is None or outcome.parts is None:
         result.problems += outcome.problems
+        # what is known of a refused activity (the version it was read as …)
+        result.notes += outcome.notes
         result.broken[where] = outcome.identifier
         return
     if spec.identifier in context.seen:
@@ -859,6 +972,16 @@ def _description_type(kind: str) -> Message:
     return N_("description type %(type)s", type=kind)
 
 
+def _has_title(element: etree._Element, language: str) -> bool:
+    """Whether a document link or a result has the title text the platform needs (in the
+    narrative the platform reads)."""
+    title = element.find("title")
+    if title is None:
+        return False
+    chosen, _count = chosen_narrative(title, language)
+    return chosen is not None and bool((chosen.text or "").strip())
+
+
 def _first_children(element: etree._Element) -> dict[str, etree._Element]:
     """The first child of each name, in one pass (as ``find`` would give each)."""
     first: dict[str, etree._Element] = {}
@@ -907,8 +1030,11 @@ def _cents(value: Decimal) -> Decimal:
 class _ActivityReader:
     """Reads one ``iati-activity``: one pass over its children, dispatching by name."""
 
-    def __init__(self, act: etree._Element, context: _Context, where: str) -> None:
+    def __init__(self, act: etree._Element, context: _Context, where: str,
+                 version: str = "") -> None:
         self.act, self.context, self.where = act, context, where
+        #: the version the activity is read as (the file's, unless it gives none)
+        self.version = version or context.version
         self.vocab = context.vocab
         self.language = language_of(act)
         self.currency = (act.get("default-currency") or "").strip()
@@ -959,7 +1085,7 @@ class _ActivityReader:
         regions: list[RegionSpec] = []
         documents: list[DocumentSpec] = []
         results: list[ResultSpec] = []
-        parts = IatiParts(version=self.context.version, xml="", digest="")
+        parts = IatiParts(version=self.version, xml="", digest="")
         sectors: list[etree._Element] = []
         parents: list[etree._Element] = []
         children: list[str] = []
@@ -982,11 +1108,23 @@ class _ActivityReader:
                         self.preserved[f"participating-org/@{extra}"] += 1
                 name = self.narrative(child)
                 ref = child.get("ref", "").strip()
+                # the role is read first: a code the lists do not know refuses the
+                # activity, named or not
+                role = _int(child, "role", codelists.codes("OrganisationRole"),
+                            AN_ORGANISATION_ROLE)
+                if not name and not ref:
+                    # valid IATI (the schema asks only for @role), but nobody the platform
+                    # can hold as a participant: kept as published and written back
+                    self.preserved[ANONYMOUS_ORG] += 1
+                    self.notes.append(Problem(
+                        self.where + _relative_path(self.act, child),
+                        N_("a participating organisation without a name or a reference: "
+                           "kept as published, not a participant")))
+                    continue
                 organizations = self.vocab.organization_names
                 loc[f"participants[{len(participants)}]"] = child
                 participants.append(_make(ParticipantSpec,
-                    role=_int(child, "role", codelists.codes("OrganisationRole"),
-                              AN_ORGANISATION_ROLE),
+                    role=role,
                     organization_code=organizations.get(name.lower())
                     or organizations.get(ref.lower()),
                     name=name, org_ref=ref, org_type=child.get("type", "").strip()))
@@ -996,8 +1134,14 @@ class _ActivityReader:
                     raise _Bad(child, N_("@type %(value)s is not an activity date type 1-4",
                                          value=repr(child.get("type"))))
                 if date_field in fields:
-                    raise _Bad(child, N_("a second activity date of type %(type)s",
-                                         type=child.get("type")))
+                    # the schema allows several; the platform holds one date of each type
+                    # (the first): the others are kept as published and written back
+                    self.preserved[tag] += 1
+                    self.notes.append(Problem(
+                        self.where + _relative_path(self.act, child),
+                        N_("a second activity date of type %(type)s: the platform holds the "
+                           "first; kept as published", type=child.get("type"))))
+                    continue
                 fields[date_field] = _date(child)
                 loc[date_field] = child
                 loc.setdefault("planned_start", child)
@@ -1028,18 +1172,40 @@ class _ActivityReader:
                 loc["status"] = child
             elif tag == "document-link":
                 url = child.get("url", "").strip()
+                unlinked = None
                 if url and not is_http_url(url):
                     # a link the platform cannot follow (``http:www…``, a space in the
                     # path …): kept as published and written back, not a document
+                    unlinked = N_("%(url)s is not an http(s) URL: the document link is kept "
+                                  "as published, not linked as a document", url=repr(url))
+                elif not url:
+                    # an empty @url is a valid xs:anyURI, and an empty title narrative
+                    # valid too: neither makes a document of the platform
+                    unlinked = N_("a document link without a URL: kept as published, not "
+                                  "linked as a document")
+                elif not _has_title(child, self.language):
+                    unlinked = N_("a document link without a title: kept as published, not "
+                                  "linked as a document")
+                elif ((category := child.find("category")) is not None
+                      and not category.get("code", "").strip()):
+                    unlinked = N_("a document link whose category code is empty: kept as "
+                                  "published, not linked as a document")
+                if unlinked is not None:
                     self.preserved[tag] += 1
-                    self.notes.append(Problem(
-                        self.where + _relative_path(self.act, child),
-                        N_("%(url)s is not an http(s) URL: the document link is kept as "
-                           "published, not linked as a document", url=repr(url))))
+                    self.notes.append(Problem(self.where + _relative_path(self.act, child),
+                                              unlinked))
                     continue
                 loc[f"documents[{len(documents)}]"] = child
                 documents.append(self.document(child))
             elif tag == "result":
+                if not _has_title(child, self.language):
+                    # an empty title narrative is valid IATI; the platform's results need one
+                    self.preserved[tag] += 1
+                    self.notes.append(Problem(
+                        self.where + _relative_path(self.act, child),
+                        N_("a result without a title: kept as published, not a result of "
+                           "the platform")))
+                    continue
                 results.append(self.result(child, len(results)))
             elif tag == "recipient-region":
                 self.region(child, regions, parts)
@@ -1111,6 +1277,9 @@ class _ActivityReader:
     def country(self, element: etree._Element, countries: list[ShareSpec],
                 parts: IatiParts) -> None:
         code = element.get("code", "").strip().upper()
+        if not code:
+            self.empty_country(element)
+            return
         if code not in codelists.codes("Country"):
             raise _Bad(element, _unknown_country(code))
         percentage = _percentage(element)
@@ -1121,9 +1290,21 @@ class _ActivityReader:
             self.locations[f"countries[{len(countries)}]"] = element
             countries.append(_make(ShareSpec, code=code, percentage=percentage))
 
+    def empty_country(self, element: etree._Element) -> None:
+        """A ``recipient-country`` with an empty ``@code`` (valid IATI): it names no country."""
+        self.preserved[EMPTY_COUNTRY] += 1
+        self.notes.append(Problem(self.where + _relative_path(self.act, element), N_(
+            "a recipient country with an empty code: kept as published, not a recipient")))
+
     def region(self, element: etree._Element, regions: list[RegionSpec],
                parts: IatiParts) -> None:
         code = element.get("code", "").strip()
+        if not code:
+            # valid IATI (the schema asks for @code, of any value): it names no region
+            self.preserved[EMPTY_REGION] += 1
+            self.notes.append(Problem(self.where + _relative_path(self.act, element), N_(
+                "a recipient region with an empty code: kept as published, not a recipient")))
+            return
         vocabulary = element.get("vocabulary", codelists.REGION_DAC).strip()
         if vocabulary not in codelists.codes("RegionVocabulary"):
             raise _Bad(element, N_("@vocabulary %(value)s is not a region vocabulary "
@@ -1341,6 +1522,9 @@ class _ActivityReader:
         self.org(receiver, "receiver", row)
         for child in countries:
             code = child.get("code", "").strip().upper()
+            if not code:
+                self.empty_country(child)
+                continue
             if code not in codelists.codes("Country"):
                 raise _Bad(child, _unknown_country(code))
             row["recipient_country"] = code
@@ -1397,7 +1581,8 @@ class _ActivityReader:
             stored_path=None, original_name="",
             mime_type=element.get("format", "").strip(),
             category=category.get("code", "").strip() if category is not None else "",
-            language=lang.get("code", "").strip().lower() if lang is not None else None,
+            # an empty @code (valid IATI) says no more than no language element
+            language=lang.get("code", "").strip().lower() or None if lang is not None else None,
             document_date=_date(day) if day is not None else None,
         )
 

@@ -1,0 +1,265 @@
+"""IATI files downloaded from portals (d-portal, the IATI Datastore, IATI.cloud).
+
+Their root ``iati-activities`` declares no version; each activity carries the version
+of the file it came from in the portal's own attribute (``iati-extra:version``,
+``iati-activities:version``, or the root's ``version`` copied onto it), with other
+attributes of the portal (``dstore:dataset``, ``dstore:index`` …). Each activity is
+read as the version it declares; one declaring none only if it is valid 2.03. The
+portal's attributes are noted, not kept and not written back.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.taskforce.iati.outline import outline
+from tests.taskforce.iati.test_published_files import _round_trip, _strings
+from tests.taskforce.iati.test_round_trip import _export, _import
+from tocsin import limits
+from tocsin.errors import InputError
+from tocsin.reference.registry import load_registry
+from tocsin.taskforce.iati.exchange import report_lines
+from tocsin.taskforce.iati.reader import (
+    PORTAL_NAMESPACES,
+    ReadResult,
+    iter_batches,
+    read_activities,
+)
+from tocsin.taskforce.iati.schema import safe_parser
+from tocsin.taskforce.iati.tables import IatiRecord
+from tocsin.taskforce.programmes.tables import Activity
+from tocsin.taskforce.programmes.vocabulary import Vocabulary
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "iati"
+PORTAL = FIXTURES / "portal_download.xml"
+AWARE = FIXTURES / "published" / "aware-dportal-excerpt.xml"
+VOCAB = Vocabulary.from_registry(load_registry())
+
+
+def _at(i: int, rest: str = "") -> str:
+    return f"/iati-activities/iati-activity[{i}]{rest}"
+
+
+def _metadata(i: int, names: str) -> str:
+    return (f"{_at(i)}: {names}: portal metadata, not IATI data; not kept, not written back "
+            "on export")
+
+
+def _without(data: bytes, identifiers: set[str], root_copies: bool = False) -> bytes:
+    """The file without the given activities and without the portal's attributes: what an
+    export of it must equal (``root_copies``: the root's attributes copied onto each
+    activity go too)."""
+    root = etree.fromstring(data, safe_parser(remove_comments=True))
+    for activity in list(root):
+        if activity.findtext("iati-identifier") in identifiers:
+            root.remove(activity)
+            continue
+        for name in list(activity.attrib):
+            namespace = name[1:].partition("}")[0] if name[0] == "{" else ""
+            if namespace in PORTAL_NAMESPACES or (
+                    root_copies and name in ("version", "generated-datetime")):
+                del activity.attrib[name]
+    return etree.tostring(root)
+
+
+# What the hand-written download holds, one activity per case (see the file's comment).
+PORTAL_VERSIONS = {"XX-PORTAL-201": "2.01", "XX-PORTAL-202": "2.02", "XX-PORTAL-203": "2.03",
+                   "XX-PORTAL-NONE": "2.03"}
+PORTAL_REFUSED = [
+    f"{_at(4)}: IATI version '1.05' is not read; export the file as version 2.0x",
+    f"{_at(6)}: no version on the file or on the activity, and it is not valid 2.03: an "
+    "activity without a version is read only as valid 2.03",
+    f"{_at(6, '/activity-status')}: Element 'activity-status': This element is not expected. "
+    "Expected is one of ( description, participating-org ).",
+]
+PORTAL_NOTES = [
+    f"{_at(1)}: read as 2.01 (version on the activity, @iati-extra:version)",
+    _metadata(1, "@iati-extra:version"),
+    f"{_at(2)}: read as 2.02 (version on the activity, @iati-activities:version)",
+    _metadata(2, "@dstore:dataset, @dstore:index, @iati-activities:version"),
+    f"{_at(3)}: read as 2.03 (version on the activity, @iati-extra:version)",
+    _metadata(3, "@iati-extra:version"),
+    _metadata(4, "@iati-extra:version"),
+    f"{_at(5)}: read as 2.03 (no version on the file or on the activity; it is valid 2.03)",
+]
+
+
+def test_a_portal_download_is_refused_whole_for_its_unreadable_activities(
+        session: Session) -> None:
+    with pytest.raises(InputError) as caught:
+        _import(session, PORTAL.read_bytes())
+    assert _strings(caught.value.problems) == PORTAL_REFUSED
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+def test_a_portal_download_is_read_activity_by_activity_as_each_declares(
+        session: Session) -> None:
+    data = PORTAL.read_bytes()
+    report = _import(session, data, mode="each")
+    assert (report.version, report.created, _strings(report.rejected)) == (
+        "", 4, PORTAL_REFUSED)
+    assert _strings(report.notes) == PORTAL_NOTES
+    assert str(report_lines(report)[0]) == "IATI (version per activity): 4 created, 0 updated"
+    # the register keeps the version each activity was read as, and its copy without the
+    # portal's attributes
+    stored = dict(session.execute(select(Activity.identifier, IatiRecord.version).join(
+        IatiRecord, IatiRecord.activity_id == Activity.id)).all())
+    assert stored == PORTAL_VERSIONS
+    for xml in session.scalars(select(IatiRecord.xml)):
+        assert "dstore" not in xml and "iati-extra:version" not in xml
+        assert "iati-activities:version" not in xml
+    exported = _round_trip(session, _without(data, {"XX-PORTAL-105", "XX-PORTAL-INVALID"}),
+                           report)
+    assert b"dstore" not in exported and b"iati-extra" not in exported
+
+
+def test_an_activity_is_checked_against_the_version_it_declares(session: Session) -> None:
+    # the 2.03 activity with its tag, declared 2.01: the 2.01 schema has no tag
+    data = PORTAL.read_bytes().replace(b'iati-extra:version="2.03"',
+                                       b'iati-extra:version="2.01"')
+    report = _import(session, data, mode="each")
+    assert _strings(report.rejected)[0].startswith(
+        f"{_at(3, '/tag')}: Element 'tag': This element is not expected.")
+    assert f"{_at(3)}: read as 2.01 (version on the activity, @iati-extra:version)" in (
+        _strings(report.notes))
+    assert report.created == 3
+
+
+def _only(data: bytes, position: int, root: bytes) -> bytes:
+    """One activity of the download inside another root start tag."""
+    starts = [m.start() for m in re.finditer(rb"  <iati-activity[ >]", data)]
+    end = data.index(b"</iati-activity>", starts[position - 1]) + len(b"</iati-activity>\n")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + root + b"\n" + (
+        data[starts[position - 1]:end]) + b"</iati-activities>\n"
+
+
+@pytest.mark.parametrize("root", [b"<iati-activities>", b'<iati-activities version="2.03">'])
+def test_d_portal_s_attributes_are_taken_off_whatever_the_root_says(
+        session: Session, root: bytes) -> None:
+    # d-portal's activity declares its namespaces itself: read without the root's (the
+    # scan parses it on its own); with a root version (d-portal writes 2.03 on its
+    # root nowadays) that version is the activity's, and nothing says "read as"
+    data = _only(PORTAL.read_bytes(), 2, root)
+    report = _import(session, data)
+    assert (report.created, report.rejected) == (1, [])
+    metadata = _metadata(1, "@dstore:dataset, @dstore:index, @iati-activities:version")
+    read_as = f"{_at(1)}: read as 2.02 (version on the activity, @iati-activities:version)"
+    assert _strings(report.notes) == (
+        [read_as, metadata] if root == b"<iati-activities>" else [metadata])
+    assert session.scalars(select(IatiRecord.version)).one() == (
+        "2.02" if root == b"<iati-activities>" else "2.03")
+    _round_trip(session, _without(data, set()), report)
+
+
+def test_the_root_s_own_attributes_on_an_activity_count_only_without_a_root_version() -> None:
+    # the root's version copied onto an activity, as d-portal once did: beside a root
+    # version it is the publisher's and the schema refuses it, as before
+    data = _only(PORTAL.read_bytes(), 5, b'<iati-activities version="2.03">').replace(
+        b'<iati-activity xml:lang="en"', b'<iati-activity version="2.03" xml:lang="en"')
+    result = read_activities(io.BytesIO(data), VOCAB)
+    assert _strings(result.problems) == [
+        f"{_at(1)}: Element 'iati-activity', attribute 'version': The attribute 'version' is "
+        "not allowed."]
+
+
+def test_an_empty_version_on_an_activity_is_no_version() -> None:
+    data = PORTAL.read_bytes().replace(b'iati-extra:version="2.03"', b'iati-extra:version=" "')
+    notes = _strings(read_activities(io.BytesIO(data), VOCAB).notes)
+    assert (f"{_at(3)}: read as 2.03 (no version on the file or on the activity; it is valid "
+            "2.03)") in notes
+    assert _metadata(3, "@iati-extra:version") in notes
+
+
+def test_the_datastore_s_wrapped_answer_is_refused_saying_what_it_is() -> None:
+    data = (b'<result xmlns:iati-extra="https://datastore.codeforiati.org/ns"><ok>True</ok>'
+            b'<iati-activities generated-datetime="2025-03-01T10:00:00"><query><total-count>0'
+            b'</total-count></query></iati-activities></result>')
+    assert _strings(read_activities(io.BytesIO(data), VOCAB).problems) == [
+        "/result: this is an IATI Datastore answer (result): save its iati-activities "
+        "element, without the query in it, as the file to import"]
+
+
+def test_the_ordinary_reading_reads_a_download_as_the_scan_does() -> None:
+    # a processing instruction between two activities: the scan cannot vouch for the
+    # file, which is parsed whole (each activity inside the root, with its namespaces)
+    data = PORTAL.read_bytes()
+    odd = data.replace(b"</iati-activity>\n  <iati-activity iati-extra:version=\"2.03\"",
+                       b"</iati-activity><?portal x?>\n  <iati-activity "
+                       b"iati-extra:version=\"2.03\"", 1)
+    assert odd != data
+
+    def seen(result: ReadResult) -> tuple[object, ...]:
+        return (_strings(result.problems), _strings(result.notes),
+                {k: (v.version, dict(etree.fromstring(v.xml.encode()).attrib))
+                 for k, v in result.iati.items()})
+
+    assert seen(read_activities(io.BytesIO(odd), VOCAB)) == seen(
+        read_activities(io.BytesIO(data), VOCAB))
+
+
+def _many(data: bytes, copies: int) -> bytes:
+    head, rest = data.split(b"\n  <iati-activity", 1)
+    body = b"\n  <iati-activity" + rest[:rest.rindex(b"</iati-activities>")]
+    out = [head]
+    for i in range(copies):
+        out.append(body.replace(b"<iati-identifier>XX-PORTAL-",
+                                f"<iati-identifier>XX-PORTAL-{i}-".encode()))
+    return b"".join(out) + b"</iati-activities>\n"
+
+
+def test_worker_processes_read_a_download_as_one_process_does(tmp_path: Path) -> None:
+    path = tmp_path / "download.xml"
+    path.write_bytes(_many(PORTAL.read_bytes(), 8))
+
+    def read(workers: int) -> list[object]:
+        with limits.override(import_workers=workers):
+            return [outline(batch) for batch in iter_batches(path, VOCAB, size=5)]
+
+    alone = read(1)
+    assert sum(len(batch[1]) for batch in alone) == 8 * 4  # type: ignore[index, arg-type]
+    assert read(2) == alone
+
+
+# --- a real download -----------------------------------------------------------------------
+
+# The EU's AWARE programme (European Commission, DEVCO) as d-portal's XML download gave it
+# in 2019: no version on the root, the root's version and generated-datetime copied onto
+# the activity. Its planned disbursements start in the year 20191900 (valid xs:date).
+AWARE_READ_AS = [f"{_at(1)}: read as 2.02 (version on the activity, @version)",
+                 _metadata(1, "@generated-datetime, @version")]
+AWARE_DATE = (f"{_at(1, '/planned-disbursement[1]/period-start')}: @iso-date '20191900-01-01' "
+              "is not a date (YYYY-MM-DD)")
+
+
+def test_a_real_d_portal_download_is_read_as_the_version_it_gives_its_activity(
+        session: Session) -> None:
+    data = AWARE.read_bytes()
+    assert b"\r\n" in data  # kept with its source's line ends
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == [AWARE_DATE]
+    report = _import(session, data, mode="each")
+    assert (report.created, _strings(report.rejected)) == (0, [AWARE_DATE])
+    assert _strings(report.notes) == AWARE_READ_AS
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+def test_the_real_download_with_its_dates_corrected_imports_and_comes_back(
+        session: Session) -> None:
+    data = AWARE.read_bytes()
+    assert data.count(b'iso-date="20191900-01-01"') == 4
+    data = data.replace(b'iso-date="20191900-01-01"', b'iso-date="2017-01-01"')
+    report = _import(session, data)
+    assert (report.version, report.created, report.rejected) == ("", 1, [])
+    assert _strings(report.notes)[:2] == AWARE_READ_AS
+    assert session.scalars(select(IatiRecord.version)).one() == "2.02"
+    exported = _round_trip(session, _without(data, set(), root_copies=True), report)
+    assert b'version="2.02"' not in exported and b"generated-datetime" not in exported
+    assert _export(session) == exported

@@ -19,6 +19,7 @@ from typing import IO
 
 from lxml import etree
 
+from tocsin.errors import ConfigurationError
 from tocsin.taskforce.iati import codes
 from tocsin.taskforce.iati.narratives import XML_LANG, chosen_narrative, language_of
 from tocsin.taskforce.programmes.spec import (
@@ -342,8 +343,11 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
     rendering of ``then`` and of the current ``spec`` are compared element name
     by element name: where they agree, nothing was changed in the platform and
     the published elements are written back as they were (with everything the
-    platform does not model); where they differ, the platform's rendering wins.
-    The children follow the schema's order.
+    platform does not model); where they differ, the edit is carried into the
+    published elements element by element (:func:`_retexted`, :func:`_keyed`,
+    :func:`_merged_results`, :func:`_money`), and only a group the platform
+    renders in no other way goes out as rendered. The children follow the
+    schema's order.
     """
     from tocsin.taskforce.iati.reader import read_published
     from tocsin.taskforce.iati.schema import child_order
@@ -475,8 +479,9 @@ def _pairs(theirs: list[etree._Element], mine: list[etree._Element], key: Key,
     out: dict[int, int] = {}
     for same in (_canonical, key):
         free: dict[object, list[int]] = defaultdict(list)
+        taken = set(out.values())
         for j, element in enumerate(mine):
-            if j not in out.values():
+            if j not in taken:
                 free[same(element)].append(j)
         for i, element in enumerate(theirs):
             if i not in out and free.get(same(element)):
@@ -579,8 +584,11 @@ def _place(parent: etree._Element, tag: str) -> int:
     """Where a first ``tag`` goes among the children of ``parent`` (the schema's order)."""
     from tocsin.taskforce.iati.schema import child_order
 
-    order = DOCUMENT_LINK_ORDER if parent.tag == "document-link" else child_order(
-        element=parent.tag)
+    try:
+        order = DOCUMENT_LINK_ORDER if parent.tag == "document-link" else child_order(
+            element=parent.tag)
+    except ConfigurationError:  # an element the schema names only inside another
+        order = ()
     if tag not in order:
         return len(parent)
     later = set(order[order.index(tag) + 1:])

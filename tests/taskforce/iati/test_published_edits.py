@@ -1,11 +1,12 @@
 """An activity imported from an IATI file, edited in the platform and exported again.
 
-Each group the platform lets a user edit (sectors, document links, results, budgets and
-transactions) is edited through the services the pages use; the export carries the edit
-and keeps, as published, what the platform does not hold of that group: other sector
-vocabularies, other languages, further categories, references, dimensions, comments,
-the organisations and references of transactions. Planned disbursements cannot be
-edited in the platform: they are written back as published (see the round-trip tests).
+Each group the platform lets a user edit (the reporting organisation, dates, structure
+tag and parent, sectors, document links, results, budgets and transactions) is edited
+through the services the pages use; the export carries the edit and keeps, as
+published, what the platform does not hold of that group: other tags, sector
+vocabularies and related activities, other languages, further categories, references,
+dimensions, comments, the organisations and references of transactions. Planned
+disbursements cannot be edited in the platform: they are written back as published.
 """
 
 from __future__ import annotations
@@ -38,42 +39,89 @@ CRIME_AREAS = "urn:tocsin:vocabulary:crime-areas"
 STAGES = "urn:tocsin:vocabulary:justice-chain-stages"
 
 
-def _activity(session: Session) -> Activity:
-    return records.get_by_identifier(session, Principal.system(), IDENTIFIER)
+def _activity(session: Session, identifier: str = IDENTIFIER) -> Activity:
+    return records.get_by_identifier(session, Principal.system(), identifier)
 
 
-def _spec(session: Session) -> ActivitySpec:
-    # as the pages read it: the parent named by the file is not in the platform
-    return records.to_spec(_activity(session), None)
+def _spec(session: Session, identifier: str = IDENTIFIER) -> ActivitySpec:
+    # as the pages read it: the parent only when it is in the platform
+    activity = _activity(session, identifier)
+    parents = records.parent_identifiers(session, [activity], Principal.system())
+    return records.to_spec(activity, parents.get(activity.id))
 
 
-def _in_form(session: Session, **cells: str) -> None:
+def _in_form(session: Session, identifier: str = IDENTIFIER, **cells: str) -> None:
     """Change cells of the activity's form (the table's columns) and save it."""
-    spec = _spec(session)
+    spec = _spec(session, identifier)
     row = spec_to_row(spec) | cells
     edited, errors = row_to_spec(row, Vocabulary.load(session).organizations)
     assert errors == [] and edited is not None
     # results and documents have their own forms and stay as they are
     edited.results, edited.documents = spec.results, spec.documents
-    records.update_activity(session, Principal.system(), _activity(session).id, edited)
+    records.update_activity(session, Principal.system(), _activity(session, identifier).id,
+                            edited)
 
 
 def _save(session: Session, spec: ActivitySpec) -> None:
     records.update_activity(session, Principal.system(), _activity(session).id, spec)
 
 
-def _exported(session: Session) -> etree._Element:
+def _exported(session: Session, identifier: str = IDENTIFIER) -> etree._Element:
     data = _export(session)
     root = etree.fromstring(data, safe_parser(remove_comments=True))
     assert schema_errors(root) == []
     found = next(a for a in root.iter("iati-activity") if a.findtext("iati-identifier")
-                 == IDENTIFIER)
+                 == identifier)
     return found
 
 
 def _texts(element: etree._Element | None) -> list[tuple[str | None, str | None]]:
     assert element is not None
     return [(n.get(XML_LANG), n.text) for n in element.iterchildren("narrative")]
+
+
+# --- the activity form's other fields ----------------------------------------------------------
+
+
+def test_the_forms_other_fields_keep_what_they_do_not_hold(session: Session) -> None:
+    _import(session, RICH.read_bytes())
+    _in_form(session, implementing_structure="cpc", planned_start="2022-05-01",
+             reporting_org_name="Agency A, renamed")
+    activity = _exported(session)
+    reporting = activity.find("reporting-org")
+    assert reporting is not None and reporting.get("secondary-reporter") == "0"
+    assert _texts(reporting) == [(None, "Agency A, renamed"), ("fr", "Agence A")]
+    start = activity.find("activity-date[@type='1']")
+    assert start is not None and start.get("iso-date") == "2022-05-01"
+    assert _texts(start) == [(None, "Planned start date of the activity")]
+    tags = [(t.get("vocabulary"), t.get("vocabulary-uri"), t.get("code"), _texts(t))
+            for t in activity.iterchildren("tag")]
+    assert tags == [
+        ("1", None, "1", [(None, "A description of the tag")]),
+        ("2", None, "16.4", []),
+        ("99", "http://example.com/vocab.html", "T1", [(None, "A tag of our own")]),
+        ("99", "urn:tocsin:vocabulary:structures", "cpc", [(None, "Conflict Prevention Centre")])]
+    # a structure removed in the platform is no longer tagged; the other tags stay
+    _in_form(session, implementing_structure="")
+    assert [t.get("code") for t in _exported(session).iterchildren("tag")] == [
+        "1", "16.4", "T1"]
+
+
+def test_a_new_parent_keeps_the_other_related_activities(session: Session) -> None:
+    component = "AA-AAA-123456789-ABC124"
+    data = RICH.read_bytes().replace(
+        b'<related-activity ref="AA-AAA-123456789-ABC123" type="1"/>',
+        b'<related-activity ref="AA-AAA-123456789-ABC123" type="1"/>\n'
+        b'    <related-activity ref="ZZ-ZZZ-999-9" type="3"/>')
+    _import(session, data)
+    programme = _spec(session).model_copy(update={
+        "identifier": "XM-OSCE-P1", "title": "Another programme", "results": [],
+        "documents": [], "parent_identifier": None, "owner_unit": "cpc"})
+    records.create_activity(session, Principal.system(), programme)
+    _in_form(session, component, parent_identifier="XM-OSCE-P1")
+    related = [(r.get("ref"), r.get("type"))
+               for r in _exported(session, component).iterchildren("related-activity")]
+    assert related == [("ZZ-ZZZ-999-9", "3"), ("XM-OSCE-P1", "1")]
 
 
 # --- sectors ---------------------------------------------------------------------------------

@@ -418,7 +418,7 @@ Key = Callable[[etree._Element], tuple[str, ...]]
 def _sector_key(element: etree._Element) -> tuple[str, ...]:
     vocabulary = element.get("vocabulary", "1").strip()
     # vocabularies 98 and 99 are each publisher's own: their URI tells the platform's crime
-    # areas and stages from a publisher's own codes
+    # areas, stages and structures from a publisher's own codes
     uri = element.get("vocabulary-uri", "").strip() if vocabulary in ("98", "99") else ""
     return vocabulary, uri, element.get("code", "").strip()
 
@@ -428,9 +428,16 @@ def _sector_key(element: etree._Element) -> tuple[str, ...]:
 #: every country), of a participating organisation its reference, type, role and name
 #: (not its activity id, CRS channel or other languages), the sectors of its own two
 #: vocabularies and the OECD-DAC codes of its crime areas (not the other vocabularies),
-#: and of a document link its address, format, title, first category and language and
-#: its date (not its description, other categories or other languages).
+#: of a document link its address, format, title, first category and language and its
+#: date (not its description, other categories or other languages), the tag of its
+#: implementing structure (not the others), its parent and children (not the other
+#: related activities), the dates (not their narratives) and the reporting organisation's
+#: reference, type and name (not its other languages or secondary-reporter flag).
 KEYS: dict[str, Key] = {
+    "reporting-org": lambda e: (),
+    "activity-date": lambda e: (e.get("type", "").strip(),),
+    "tag": _sector_key,
+    "related-activity": lambda e: (e.get("ref", "").strip(), e.get("type", "").strip()),
     "recipient-country": lambda e: (e.get("code", "").strip().upper(),),
     "recipient-region": lambda e: (e.get("vocabulary", "1").strip(), e.get("code", "").strip()),
     "participating-org": lambda e: (e.get("ref", "").strip(), e.get("role", "").strip()),

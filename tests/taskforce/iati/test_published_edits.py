@@ -282,11 +282,13 @@ def test_an_edited_result_keeps_its_references_dimensions_and_comments(
         "Target comment text")
     assert [c.tag for c in periods[1]] == ["period-start", "period-end", "target"]
     assert validate_export(etree.tostring(activity.getparent())) == []
-    # a result removed in the platform is no longer published
+    # a result removed in the platform is no longer published, and the one in its
+    # place takes nothing of it
     _save(session, _spec(session).model_copy(update={"results": [added]}))
     activity = _exported(session)
     assert [r.findtext("title/narrative") for r in activity.iterchildren("result")] == [
         "Cases prosecuted"]
+    assert activity.find("result/reference") is None
 
 
 # --- budgets and transactions ----------------------------------------------------------------

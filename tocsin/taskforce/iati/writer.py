@@ -480,8 +480,10 @@ def _pairs(theirs: list[etree._Element], mine: list[etree._Element], key: Key,
     """Which rendering now (index in ``mine``) each rendering then (in ``theirs``) became.
 
     Identical renderings pair first, then equal keys, both in order; with ``retitled``
-    what is left on both sides at the same place pairs too (a title edited in the
-    platform: the result it names keeps its place, while added ones are appended).
+    what is left on both sides at the same place pairs too when the two share a child
+    besides their title (a title edited in the platform: the result keeps its place
+    and its description or an indicator; added ones are appended, and one removed and
+    one added in its place share nothing).
     """
     out: dict[int, int] = {}
     for same in (_canonical, key):
@@ -496,8 +498,13 @@ def _pairs(theirs: list[etree._Element], mine: list[etree._Element], key: Key,
     if retitled:
         taken = set(out.values())
         out.update({i: i for i in range(min(len(theirs), len(mine)))
-                    if i not in out and i not in taken})
+                    if i not in out and i not in taken and _alike(theirs[i], mine[i])})
     return out
+
+
+def _alike(then: etree._Element, now: etree._Element) -> bool:
+    kept = {_canonical(c) for c in then if c.tag != "title"}
+    return any(_canonical(c) in kept for c in now if c.tag != "title")
 
 
 def _sources(published: list[etree._Element], theirs: list[etree._Element],

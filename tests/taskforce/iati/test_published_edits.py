@@ -142,7 +142,9 @@ def test_edited_crime_areas_keep_the_other_vocabularies_as_published(session: Se
     _in_form(session, crime_areas="drug_trafficking:100")
     activity = _exported(session)
     assert _sectors(activity) == [
-        ("1", None, "16063", "100"),  # its crime area's share now
+        # its crime area's whole share, of the 80 the DAC codes the platform does not
+        # derive leave (15210, read as a stage only, keeps its 20)
+        ("1", None, "16063", "80"),
         # 15113 went with corruption
         ("1", None, "15210", "20"),
         ("2", None, "152", "100"),
@@ -157,6 +159,11 @@ def test_edited_crime_areas_keep_the_other_vocabularies_as_published(session: Se
     sectors = list(activity.iterchildren("sector"))
     assert _texts(sectors[0]) == [(None, "Narcotics control")]
     assert _texts(sectors[4]) == [(None, "A sector of our own")]
+    # each vocabulary still adds up to 100, but 98, which the publisher's own codes and
+    # the platform's stages share (IATI's rule groups by vocabulary, not by its URI)
+    assert [str(p) for p in validate_export(etree.tostring(activity.getparent()))] == [
+        "/iati-activities/iati-activity[1]/sector[5]: sector percentages of one vocabulary "
+        "do not add up to 100 (vocabulary 98): 200"]
     # read back, the platform finds the edit and the stages it had
     _import(session, etree.tostring(activity.getparent()))  # updated in place
     assert [(c.code, c.percentage) for c in _spec(session).crime_areas] == [

@@ -524,20 +524,26 @@ def _sources(published: list[etree._Element], theirs: list[etree._Element],
 
 def _merged(published: list[etree._Element], theirs: list[etree._Element],
             mine: list[etree._Element], sources: Mapping[int, int], pairs: Mapping[int, int],
-            language: str, family: Key = lambda e: ()) -> list[etree._Element]:
+            language: str, family: Key = lambda e: (), key: Key | None = None
+            ) -> list[etree._Element]:
     """A group edited in the platform, element by element.
 
     What the platform does not hold (a published element no rendering was read from)
     stays as published; what it holds stays as published unless edited, and then keeps
     what the platform does not model (other narratives, attributes and children) with
     the edited parts set (:func:`_edit`); what it removed goes; what it added follows,
-    and so does what only the platform holds when its ``family`` changed.
+    and so does what only the platform holds when its ``family`` changed. An added
+    element with the ``key`` of one the platform did not hold edits that one instead
+    (a crime area added whose DAC code the publisher already gave).
     """
     read_from = {k: i for i, k in sources.items()}
-    out = []
+    out: list[etree._Element] = []
+    unheld: dict[tuple[str, ...], int] = {}
     for k, element in enumerate(published):
         i = read_from.get(k)
         if i is None:
+            if key is not None:
+                unheld.setdefault(key(element), len(out))
             out.append(copy.deepcopy(element))
         elif i in pairs:
             out.append(_edit(element, theirs[i], mine[pairs[i]], language))
@@ -553,8 +559,13 @@ def _merged(published: list[etree._Element], theirs: list[etree._Element],
                 if [_canonical(e) for e in theirs if family(e) == f]
                 == [_canonical(e) for e in mine if family(e) == f]}
     for j, element in enumerate(mine):
-        if j not in written and (j not in became or family(element) in changed):
+        if j in written or (j in became and family(element) not in changed):
+            continue
+        at = unheld.pop(key(element), None) if key is not None and j not in became else None
+        if at is None:
             out.append(copy.deepcopy(element))
+        else:
+            out[at] = _edit(out[at], etree.Element(element.tag), element, language)
     return out
 
 
@@ -613,8 +624,48 @@ def _keyed(published: list[etree._Element], mine: list[etree._Element],
            theirs: list[etree._Element], tag: str, language: str) -> list[etree._Element]:
     """A group the platform holds by key (:data:`KEYS`), merged element by element."""
     key = KEYS[tag]
-    return _merged(published, theirs, mine, _sources(published, theirs, key),
-                   _pairs(theirs, mine, key), language, FAMILIES.get(tag, lambda e: ()))
+    out = _merged(published, theirs, mine, _sources(published, theirs, key),
+                  _pairs(theirs, mine, key), language, FAMILIES.get(tag, lambda e: ()), key)
+    if tag == "sector":
+        _dac_part(out, theirs, mine)
+    return out
+
+
+def _is_dac(element: etree._Element) -> bool:
+    return _sector_key(element)[:2] == (codes.DAC_VOCABULARY, "")
+
+
+def _dac_part(out: list[etree._Element], theirs: list[etree._Element],
+              mine: list[etree._Element]) -> None:
+    """Scale the OECD-DAC codes the platform derives to the part the others leave.
+
+    The platform derives DAC codes from the crime areas, shared out over 100; a
+    publisher's DAC codes it does not derive (one read as a stage only, one the mapping
+    table does not list) keep their published percentages. So that the vocabulary
+    still adds up to 100, the derived codes share what those leave (100 less theirs).
+    Nothing changes when the derived codes did not, or a percentage is missing.
+    """
+    derived = {KEYS["sector"](e): e.get("percentage") for e in mine if _is_dac(e)}
+    if [_canonical(e) for e in theirs if _is_dac(e)] == \
+            [_canonical(e) for e in mine if _is_dac(e)]:
+        return
+    held = [e for e in out if _is_dac(e) and KEYS["sector"](e) in derived]
+    others = [e.get("percentage") for e in out if _is_dac(e) and e not in held]
+    shares = [derived[KEYS["sector"](e)] for e in held]
+    if not held or any(p is None for p in [*others, *shares]):
+        return
+    try:
+        part = Decimal(100) - sum((Decimal(p) for p in others if p is not None), Decimal(0))
+        values = [Decimal(p) for p in shares if p is not None]
+    except ArithmeticError:
+        return
+    if part <= 0 or part == 100:
+        return
+    rest = part
+    for n, (element, value) in enumerate(zip(held, values, strict=True)):
+        share = rest if n == len(held) - 1 else (value * part / 100).quantize(Decimal("0.01"))
+        rest -= share
+        element.set("percentage", format_decimal(share))
 
 
 def _merged_results(published: list[etree._Element], mine: list[etree._Element],

@@ -171,6 +171,22 @@ def test_edited_crime_areas_keep_the_other_vocabularies_as_published(session: Se
     assert [s.code for s in _spec(session).stages] == ["prevention", "intelligence"]
 
 
+def test_an_added_crime_area_takes_the_dac_code_the_publisher_gave(session: Session) -> None:
+    # 15130 reads as a stage only (adjudication); the platform publishes organised
+    # criminal groups under it: adding that crime area edits the published code
+    data = RICH.read_bytes().replace(
+        b'<sector vocabulary="1" code="15210" percentage="20"/>',
+        b'<sector vocabulary="1" code="15130" percentage="20"><narrative>Legal and judicial '
+        b'development</narrative></sector>')
+    _import(session, data)
+    _in_form(session, crime_areas="drug_trafficking:50;organized_criminal_group:50")
+    activity = _exported(session)
+    dac = [(s.get("code"), s.get("percentage"), _texts(s))
+           for s in activity.iterchildren("sector") if s.get("vocabulary") == "1"]
+    assert dac == [("16063", "50", [(None, "Narcotics control")]),
+                   ("15130", "50", [(None, "Legal and judicial development")])]
+
+
 def test_edited_stages_keep_their_other_languages_and_removed_ones_go(
         session: Session) -> None:
     # a file the platform wrote, translated by its publisher: the stages carry a

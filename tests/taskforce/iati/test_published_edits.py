@@ -14,12 +14,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from tests.factories import create_user, login
 from tests.taskforce.iati.test_round_trip import RICH, _export, _import
 from tocsin.access.principal import Principal
 from tocsin.settings import Settings
+from tocsin.store.database import Database
 from tocsin.taskforce.iati.exchange import validate_export
 from tocsin.taskforce.iati.schema import safe_parser, schema_errors
 from tocsin.taskforce.programmes import documents, records
@@ -413,3 +416,48 @@ def test_edited_transactions_keep_their_references_and_organisations(session: Se
     _in_form(session, commitments="")
     assert "2" not in [m[0] for m in _money(_exported(session), "transaction")]
 
+
+
+# --- through the pages -------------------------------------------------------------------------
+
+
+def test_edits_on_the_pages_keep_what_was_published(tf_client: TestClient,
+                                                   tf_db: Database) -> None:
+    username, _ = create_user(tf_db, "analyst", "tntd-spmu")
+    token = login(tf_client, username)
+    imported = tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": token},
+                              files={"file": ("rich.xml", RICH.read_bytes(), "application/xml")})
+    assert imported.status_code == 200 and "2 created" in imported.text
+    [ident] = [a["id"] for a in tf_client.get("/api/v1/programmes").json()
+               if a["identifier"] == IDENTIFIER]
+    spec = ActivitySpec.model_validate(tf_client.get(f"/api/v1/programmes/{ident}").json()["spec"])
+    saved = tf_client.post(f"/programmes/{ident}", data={
+        **spec_to_row(spec), "crime_areas": "drug_trafficking:100",
+        "expenditure": "2023:EUR:-1500.50;2023:USD:45000", "csrf_token": token},
+        follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    tf_client.post(f"/programmes/{ident}/results", data={
+        "type": "2", "title": "Cases prosecuted", "indicator": "Convictions", "measure": "1",
+        "csrf_token": token})
+    tf_client.post(f"/programmes/{ident}/documents", data={
+        "title": "Evaluation", "category": "A12", "csrf_token": token,
+        "url": "https://www.example.org/docs/evaluation.pdf"})
+    exported = tf_client.get("/programmes/export/iati")
+    root = etree.fromstring(exported.content, safe_parser(remove_comments=True))
+    assert schema_errors(root) == []
+    activity = next(a for a in root.iter("iati-activity")
+                    if a.findtext("iati-identifier") == IDENTIFIER)
+    assert [s.get("code") for s in activity.iterchildren("sector")][:5] == [
+        "16063", "15210", "152", "70111", "1"]
+    spent = [t for t in activity.iterchildren("transaction")
+             if t.find("transaction-type").get("code") == "3"]  # type: ignore[union-attr]
+    assert [(t.find("transaction-date").get("iso-date"),  # type: ignore[union-attr]
+             t.findtext("value")) for t in spent] == [("2023-02-01", "45000.00")]
+    results = list(activity.iterchildren("result"))
+    assert [r.findtext("title/narrative") for r in results] == ["Result title",
+                                                                "Cases prosecuted"]
+    assert results[0].find("reference") is not None
+    links = list(activity.iterchildren("document-link"))
+    assert [d.get("url") for d in links] == ["http://www.example.org/docs/report_en.odt",
+                                             "https://www.example.org/docs/evaluation.pdf"]
+    assert len(list(links[0].iterchildren("category"))) == 2

@@ -573,7 +573,8 @@ def _edit(published: etree._Element, then: etree._Element, now: etree._Element,
           language: str) -> etree._Element:
     """``published`` with what changed from ``then`` to ``now`` (two renderings) set."""
     kept = copy.deepcopy(published)
-    for name in set(now.attrib) | set(then.attrib):
+    # in the rendering's order: the same edit gives the same bytes
+    for name in [*now.attrib, *(n for n in then.attrib if n not in now.attrib)]:
         value = now.get(name)
         if value == then.get(name):
             continue

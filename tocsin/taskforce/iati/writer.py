@@ -19,6 +19,7 @@ from typing import IO
 
 from lxml import etree
 
+from tocsin.errors import ConfigurationError
 from tocsin.taskforce.iati import codes
 from tocsin.taskforce.iati.narratives import XML_LANG, chosen_narrative, language_of
 from tocsin.taskforce.programmes.spec import (
@@ -342,8 +343,11 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
     rendering of ``then`` and of the current ``spec`` are compared element name
     by element name: where they agree, nothing was changed in the platform and
     the published elements are written back as they were (with everything the
-    platform does not model); where they differ, the platform's rendering wins.
-    The children follow the schema's order.
+    platform does not model); where they differ, the edit is carried into the
+    published elements element by element (:func:`_retexted`, :func:`_keyed`,
+    :func:`_merged_results`, :func:`_money`), and only a group the platform
+    renders in no other way goes out as rendered. The children follow the
+    schema's order.
     """
     from tocsin.taskforce.iati.reader import read_published
     from tocsin.taskforce.iati.schema import child_order
@@ -388,9 +392,13 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
             chosen = original.get(tag, [])
         elif tag in ("title", "description") and len(mine) == 1:
             chosen = _retexted(original.get(tag, []), mine[0], language)
-        elif tag in KEYS and (keyed := _keyed(original.get(tag, []), mine, theirs, KEYS[tag],
-                                              language)) is not None:
-            chosen = keyed
+        elif tag in KEYS:
+            chosen = _keyed(original.get(tag, []), mine, theirs, tag, language)
+        elif tag == "result":
+            chosen = _merged_results(original.get(tag, []), mine, theirs, language)
+        elif tag in ("budget", "transaction"):
+            chosen = _money(tag, original.get(tag, []), mine, then, spec,
+                            (published.get("default-currency") or "").strip())
         else:
             chosen = mine
         for element in chosen:
@@ -404,53 +412,274 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
     return out
 
 
+Key = Callable[[etree._Element], tuple[str, ...]]
+
+
+def _sector_key(element: etree._Element) -> tuple[str, ...]:
+    vocabulary = element.get("vocabulary", "1").strip()
+    # vocabularies 98 and 99 are each publisher's own: their URI tells the platform's crime
+    # areas, stages and structures from a publisher's own codes
+    uri = element.get("vocabulary-uri", "").strip() if vocabulary in ("98", "99") else ""
+    return vocabulary, uri, element.get("code", "").strip()
+
+
 #: The key of an element among its siblings, for the groups merged element by element:
 #: the platform holds the participating and partner States of an activity (the register
-#: every country), and of a participating organisation its reference, type, role and
-#: name (not its activity id, CRS channel or other languages).
-KEYS: dict[str, Callable[[etree._Element], tuple[str, ...]]] = {
+#: every country), of a participating organisation its reference, type, role and name
+#: (not its activity id, CRS channel or other languages), the sectors of its own two
+#: vocabularies and the OECD-DAC codes of its crime areas (not the other vocabularies),
+#: of a document link its address, format, title, first category and language and its
+#: date (not its description, other categories or other languages), the tag of its
+#: implementing structure (not the others), its parent and children (not the other
+#: related activities), the dates (not their narratives) and the reporting organisation's
+#: reference, type and name (not its other languages or secondary-reporter flag).
+KEYS: dict[str, Key] = {
+    "reporting-org": lambda e: (),
+    "activity-date": lambda e: (e.get("type", "").strip(),),
+    "tag": _sector_key,
+    "related-activity": lambda e: (e.get("ref", "").strip(), e.get("type", "").strip()),
     "recipient-country": lambda e: (e.get("code", "").strip().upper(),),
     "recipient-region": lambda e: (e.get("vocabulary", "1").strip(), e.get("code", "").strip()),
     "participating-org": lambda e: (e.get("ref", "").strip(), e.get("role", "").strip()),
+    "sector": _sector_key,
+    "document-link": lambda e: (e.get("url", "").strip(),),
+}
+#: The platform's own sector vocabularies: crime areas and justice-chain stages.
+OWN_SECTORS = frozenset({(codes.CRIME_AREA_VOCABULARY, codes.CRIME_AREA_URI),
+                         (codes.STAGE_VOCABULARY, codes.STAGE_URI)})
+#: Within a group, the elements whose platform rendering changes together: the platform
+#: writes its two sector vocabularies in full as soon as one of their codes changes (a
+#: crime area written alone would, read again, be the only one, and the stages read
+#: from OECD-DAC codes would go with a removed code).
+FAMILIES: dict[str, Key] = {
+    "sector": lambda e: ("own",) if _sector_key(e)[:2] in OWN_SECTORS else _sector_key(e)[:2],
 }
 
 
-def _keyed(published: list[etree._Element], mine: list[etree._Element],
-           theirs: list[etree._Element], key: Callable[[etree._Element], tuple[str, ...]],
-           language: str) -> list[etree._Element] | None:
-    """A group edited in the platform, element by element (matched by ``key``).
+def _title_key(element: etree._Element) -> tuple[str, ...]:
+    return ((element.findtext("title/narrative") or "").strip(),)
 
-    What the platform does not hold (a country outside its States) stays as
-    published; what it holds stays as published unless edited, and then keeps what
-    the platform does not model (other narratives, other attributes) with the edited
-    attributes and text set; what it removed goes; what it added follows. ``None``
-    when a key repeats (two organisations without a reference in one role): the
-    platform's rendering then goes out whole.
+
+#: How the platform's results and their parts are matched between the rendering of the
+#: activity as published and as it is now (see :func:`_pairs`): a result by its type and
+#: title, an indicator by its title, a period by its dates; a title edited in the
+#: platform is matched by its place among what is left. Any other child the platform
+#: writes once at most (a baseline, a target, a category), and is matched as such.
+CHILD_KEYS: dict[str, Key] = {
+    "result": lambda e: (e.get("type", "").strip(), *_title_key(e)),
+    "indicator": _title_key,
+    "period": lambda e: tuple(str(e.xpath(f"string({name}/@iso-date)"))
+                              for name in ("period-start", "period-end")),
+}
+#: Children of a document link in the schema's order (its type is named, not declared).
+DOCUMENT_LINK_ORDER = ("title", "description", "category", "language", "document-date")
+
+
+def _pairs(theirs: list[etree._Element], mine: list[etree._Element], key: Key,
+           retitled: bool = False) -> dict[int, int]:
+    """Which rendering now (index in ``mine``) each rendering then (in ``theirs``) became.
+
+    Identical renderings pair first, then equal keys, both in order; with ``retitled``
+    what is left on both sides at the same place pairs too when the two share a child
+    besides their title (a title edited in the platform: the result keeps its place
+    and its description or an indicator; added ones are appended, and one removed and
+    one added in its place share nothing).
     """
-    keys = [key(e) for e in published]
-    then = {key(e): e for e in theirs}
-    now = {key(e): e for e in mine}
-    if len(set(keys)) < len(keys) or len(then) < len(theirs) or len(now) < len(mine):
-        return None
-    out = []
-    for element, k in zip(published, keys, strict=True):
-        if k not in then:
+    out: dict[int, int] = {}
+    for same in (_canonical, key):
+        free: dict[object, list[int]] = defaultdict(list)
+        taken = set(out.values())
+        for j, element in enumerate(mine):
+            if j not in taken:
+                free[same(element)].append(j)
+        for i, element in enumerate(theirs):
+            if i not in out and free.get(same(element)):
+                out[i] = free[same(element)].pop(0)
+    if retitled:
+        taken = set(out.values())
+        out.update({i: i for i in range(min(len(theirs), len(mine)))
+                    if i not in out and i not in taken and _alike(theirs[i], mine[i])})
+    return out
+
+
+def _alike(then: etree._Element, now: etree._Element) -> bool:
+    kept = {_canonical(c) for c in then if c.tag != "title"}
+    return any(_canonical(c) in kept for c in now if c.tag != "title")
+
+
+def _sources(published: list[etree._Element], theirs: list[etree._Element],
+             key: Key | None) -> dict[int, int]:
+    """Which published element (index) each rendering then was read from.
+
+    By ``key``, in order; without, by place: the platform reads all of them, or the
+    first ones, in the order published.
+    """
+    if key is None:
+        return {i: i for i in range(min(len(theirs), len(published)))}
+    free: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for k, element in enumerate(published):
+        free[key(element)].append(k)
+    return {i: free[key(e)].pop(0) for i, e in enumerate(theirs) if free.get(key(e))}
+
+
+def _merged(published: list[etree._Element], theirs: list[etree._Element],
+            mine: list[etree._Element], sources: Mapping[int, int], pairs: Mapping[int, int],
+            language: str, family: Key = lambda e: (), key: Key | None = None
+            ) -> list[etree._Element]:
+    """A group edited in the platform, element by element.
+
+    What the platform does not hold (a published element no rendering was read from)
+    stays as published; what it holds stays as published unless edited, and then keeps
+    what the platform does not model (other narratives, attributes and children) with
+    the edited parts set (:func:`_edit`); what it removed goes; what it added follows,
+    and so does what only the platform holds when its ``family`` changed. An added
+    element with the ``key`` of one the platform did not hold edits that one instead
+    (a crime area added whose DAC code the publisher already gave).
+    """
+    read_from = {k: i for i, k in sources.items()}
+    out: list[etree._Element] = []
+    unheld: dict[tuple[str, ...], int] = {}
+    for k, element in enumerate(published):
+        i = read_from.get(k)
+        if i is None:
+            if key is not None:
+                unheld.setdefault(key(element), len(out))
             out.append(copy.deepcopy(element))
-        elif k in now:
-            kept = copy.deepcopy(element)
-            for name in set(now[k].attrib) | set(then[k].attrib):
-                value = now[k].get(name)
-                if value == then[k].get(name):
-                    continue
-                if value is None:
-                    kept.attrib.pop(name, None)
-                else:
-                    kept.set(name, value)
-            text = now[k].findtext("narrative") or ""
-            if text != (then[k].findtext("narrative") or ""):
-                _set_narrative(kept, text, language)
-            out.append(kept)
-    return out + [copy.deepcopy(e) for k, e in now.items() if k not in then]
+        elif i in pairs:
+            out.append(_edit(element, theirs[i], mine[pairs[i]], language))
+        elif element.tag in ("title", "description"):
+            # an emptied text: its other languages stay
+            emptied = copy.deepcopy(element)
+            if _set_narrative(emptied, "", language):
+                out.append(emptied)
+    written = {pairs[i] for i in sources if i in pairs}
+    became = {j: i for i, j in pairs.items()}
+    changed = {family(e) for e in theirs} | {family(e) for e in mine}
+    changed -= {f for f in changed
+                if [_canonical(e) for e in theirs if family(e) == f]
+                == [_canonical(e) for e in mine if family(e) == f]}
+    for j, element in enumerate(mine):
+        if j in written or (j in became and family(element) not in changed):
+            continue
+        at = unheld.pop(key(element), None) if key is not None and j not in became else None
+        if at is None:
+            out.append(copy.deepcopy(element))
+        else:
+            out[at] = _edit(out[at], etree.Element(element.tag), element, language)
+    return out
+
+
+def _edit(published: etree._Element, then: etree._Element, now: etree._Element,
+          language: str) -> etree._Element:
+    """``published`` with what changed from ``then`` to ``now`` (two renderings) set."""
+    kept = copy.deepcopy(published)
+    # in the rendering's order: the same edit gives the same bytes
+    for name in [*now.attrib, *(n for n in then.attrib if n not in now.attrib)]:
+        value = now.get(name)
+        if value == then.get(name):
+            continue
+        if value is None:
+            kept.attrib.pop(name, None)
+        else:
+            kept.set(name, value)
+    if not len(now) and (now.text or "").strip() != (then.text or "").strip():
+        kept.text = now.text
+    said = [n.text or "" for n in now if n.tag == "narrative"]
+    if said != [n.text or "" for n in then if n.tag == "narrative"]:
+        _set_narrative(kept, said[0] if said else "", language)
+    tags = [c.tag for c in then] + [c.tag for c in now]
+    for tag in dict.fromkeys(t for t in tags if t != "narrative"):
+        theirs = [c for c in then if c.tag == tag]
+        mine = [c for c in now if c.tag == tag]
+        if [_canonical(e) for e in theirs] == [_canonical(e) for e in mine]:
+            continue
+        present = [c for c in kept if c.tag == tag]
+        pairs = _pairs(theirs, mine, CHILD_KEYS.get(tag, lambda e: ()),
+                       retitled=tag in CHILD_KEYS)
+        merged = _merged(present, theirs, mine, _sources(present, theirs, None), pairs,
+                         language)
+        at = kept.index(present[0]) if present else _place(kept, tag)
+        for child in present:
+            kept.remove(child)
+        for offset, child in enumerate(merged):
+            kept.insert(at + offset, child)
+    return kept
+
+
+def _place(parent: etree._Element, tag: str) -> int:
+    """Where a first ``tag`` goes among the children of ``parent`` (the schema's order)."""
+    from tocsin.taskforce.iati.schema import child_order
+
+    try:
+        order = DOCUMENT_LINK_ORDER if parent.tag == "document-link" else child_order(
+            element=parent.tag)
+    except ConfigurationError:  # an element the schema names only inside another
+        order = ()
+    if tag not in order:
+        return len(parent)
+    later = set(order[order.index(tag) + 1:])
+    return next((i for i, child in enumerate(parent) if child.tag in later), len(parent))
+
+
+def _keyed(published: list[etree._Element], mine: list[etree._Element],
+           theirs: list[etree._Element], tag: str, language: str) -> list[etree._Element]:
+    """A group the platform holds by key (:data:`KEYS`), merged element by element."""
+    key = KEYS[tag]
+    out = _merged(published, theirs, mine, _sources(published, theirs, key),
+                  _pairs(theirs, mine, key), language, FAMILIES.get(tag, lambda e: ()), key)
+    if tag == "sector":
+        _dac_part(out, theirs, mine)
+    return out
+
+
+def _is_dac(element: etree._Element) -> bool:
+    return _sector_key(element)[:2] == (codes.DAC_VOCABULARY, "")
+
+
+def _dac_part(out: list[etree._Element], theirs: list[etree._Element],
+              mine: list[etree._Element]) -> None:
+    """Scale the OECD-DAC codes the platform derives to the part the others leave.
+
+    The platform derives DAC codes from the crime areas, shared out over 100; a
+    publisher's DAC codes it does not derive (one read as a stage only, one the mapping
+    table does not list) keep their published percentages. So that the vocabulary
+    still adds up to 100, the derived codes share what those leave (100 less theirs).
+    Nothing changes when the derived codes did not, or a percentage is missing.
+    """
+    derived = {KEYS["sector"](e): e.get("percentage") for e in mine if _is_dac(e)}
+    if [_canonical(e) for e in theirs if _is_dac(e)] == \
+            [_canonical(e) for e in mine if _is_dac(e)]:
+        return
+    held = [e for e in out if _is_dac(e) and KEYS["sector"](e) in derived]
+    others = [e.get("percentage") for e in out if _is_dac(e) and e not in held]
+    shares = [derived[KEYS["sector"](e)] for e in held]
+    if not held or any(p is None for p in [*others, *shares]):
+        return
+    try:
+        part = Decimal(100) - sum((Decimal(p) for p in others if p is not None), Decimal(0))
+        values = [Decimal(p) for p in shares if p is not None]
+    except ArithmeticError:
+        return
+    if part <= 0 or part == 100:
+        return
+    rest = part
+    for n, (element, value) in enumerate(zip(held, values, strict=True)):
+        share = rest if n == len(held) - 1 else (value * part / 100).quantize(Decimal("0.01"))
+        rest -= share
+        element.set("percentage", format_decimal(share))
+
+
+def _merged_results(published: list[etree._Element], mine: list[etree._Element],
+                    theirs: list[etree._Element], language: str) -> list[etree._Element]:
+    """Results merged element by element, down to their indicators' periods.
+
+    The platform reads every published result, in order, so each rendering then
+    stands for the published result at its place; a result keeps its references,
+    document links, dimensions, comments, locations and further baselines, targets
+    and actuals through an edit of what the platform holds of it.
+    """
+    return _merged(published, theirs, mine, _sources(published, theirs, None),
+                   _pairs(theirs, mine, CHILD_KEYS["result"], retitled=True), language)
 
 
 def _retexted(published: list[etree._Element], edited: etree._Element,
@@ -492,3 +721,103 @@ def _parser() -> etree.XMLParser:
     from tocsin.taskforce.iati.schema import safe_parser
 
     return safe_parser(remove_comments=True, remove_pis=True)
+
+
+# --- money ----------------------------------------------------------------------------------
+
+#: What the platform holds of a budget or a transaction: a sum per kind, year and currency.
+Cell = tuple[str, int, str]
+
+
+def _sums(spec: ActivitySpec, kinds: Iterable[str]) -> dict[Cell, Decimal]:
+    out: dict[Cell, Decimal] = defaultdict(Decimal)
+    for line in spec.finance:
+        if line.kind in kinds:
+            out[(line.kind, line.year, line.currency)] += line.amount
+    return dict(out)
+
+
+def _day(element: etree._Element, name: str) -> date | None:
+    found = element.find(name)
+    try:
+        return date.fromisoformat((found.get("iso-date") or "").strip()[:10]) \
+            if found is not None else None
+    except ValueError:
+        return None
+
+
+def _cells(element: etree._Element, currency: str) -> set[Cell]:
+    """The sums a budget or a transaction counts in, as the reader adds them up."""
+    from tocsin.taskforce.iati.reader import spread
+
+    value = element.find("value")
+    if value is None:
+        return set()
+    currency = (value.get("currency") or currency).strip()
+    if element.tag == "budget":
+        start = _day(element, "period-start")
+        if start is None:
+            return set()
+        years = spread(start, _day(element, "period-end"), Decimal(0))
+        return {("budget", year, currency) for year, _ in years}
+    kind = codes.TRANSACTION_KINDS.get(element.find("transaction-type").get("code", "").strip()
+                                       if element.find("transaction-type") is not None else "")
+    day = _day(element, "transaction-date")
+    return {(kind, day.year, currency)} if kind is not None and day is not None else set()
+
+
+def _set_value(element: etree._Element, amount: Decimal) -> None:
+    value = element.find("value")
+    if value is not None:
+        value.text = format_amount(amount)
+
+
+def _money(tag: str, published: list[etree._Element], mine: list[etree._Element],
+           then: ActivitySpec, now: ActivitySpec, currency: str) -> list[etree._Element]:
+    """Budgets or transactions edited in the platform, which holds their sums per year.
+
+    A sum left alone leaves its published elements as they are, and so does every
+    transaction type the platform does not count (incoming funds, reimbursements …).
+    A changed sum made of one published element of that year alone edits that
+    element's value (its period, references, organisations and descriptions stay). A
+    changed sum of several transactions keeps them all and adds one of the difference,
+    dated as the latest of them: transactions are events, and a correction is one
+    more. A removed sum removes its elements, an added one is written as the platform
+    writes it; budgets over a changed year that span other years (or overlap in one)
+    are replaced by the platform's budget of each year they covered.
+    """
+    kinds = ("budget",) if tag == "budget" else tuple(codes.KIND_TRANSACTIONS)
+    before, after = _sums(then, kinds), _sums(now, kinds)
+    held = [_cells(element, currency) for element in published]
+    rendered = {cell: element for element in mine for cell in _cells(element, "")}
+    out = [copy.deepcopy(element) for element in published]
+    rewrite: set[Cell] = set()
+    corrections = []
+    for cell in sorted(c for c in before.keys() | after.keys() if before.get(c) != after.get(c)):
+        holders = [k for k, cells in enumerate(held) if cell in cells]
+        if cell in after and len(holders) == 1 and held[holders[0]] == {cell}:
+            _set_value(out[holders[0]], after[cell])
+        elif tag == "transaction" and cell in after and holders:
+            correction = copy.deepcopy(rendered[cell])
+            _set_value(correction, after[cell] - before.get(cell, Decimal(0)))
+            latest = max((d for k in holders
+                          if (d := _day(published[k], "transaction-date")) is not None),
+                         default=None)
+            if latest is not None:
+                correction.find("transaction-date").set("iso-date", _iso(latest))
+                correction.find("value").set("value-date", _iso(latest))
+            corrections.append(correction)
+        else:
+            rewrite.add(cell)
+    replaced: set[int] = set()
+    grown = True
+    while grown:  # a budget over two years takes the other year with it
+        grown = False
+        for k, cells in enumerate(held):
+            if k not in replaced and cells & rewrite:
+                replaced.add(k)
+                rewrite |= cells
+                grown = True
+    kept = [element for k, element in enumerate(out) if k not in replaced]
+    return kept + [copy.deepcopy(rendered[c]) for c in sorted(rewrite) if c in rendered] \
+        + corrections

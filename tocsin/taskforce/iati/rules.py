@@ -87,8 +87,12 @@ def _attributes_only(expression: str) -> bool:
         if bare == expression:
             break
         expression = bare
-    return all(re.fullmatch(r"(?:.*/)?@[\w.-]+", branch.strip())
-               for branch in expression.split("|"))
+    return all(_ATTRIBUTE_PATH.fullmatch(branch.strip()) for branch in expression.split("|"))
+
+
+#: A location path of plain steps (``(context)/a/b/@name``) ending with an attribute.
+_STEP = r"(?:[\w.:-]+|\*)"
+_ATTRIBUTE_PATH = re.compile(rf"(?:\({_STEP}(?:/{_STEP})*\)/)?(?:{_STEP}/)*@[\w.-]+")
 
 
 def _total(texts: list[str]) -> Decimal | None:

@@ -39,12 +39,8 @@ def codelists() -> dict[str, dict[str, str]]:
     return lists
 
 
+@cache  # one call per lookup: the reader asks for a code list per transaction and country
 def codes(name: str) -> frozenset[str]:
-    return _codes(name)
-
-
-@cache
-def _codes(name: str) -> frozenset[str]:
     return frozenset(codelists()[name])
 
 

@@ -54,21 +54,45 @@ def _values(element: etree._Element, paths: list[etree.XPath]) -> list[tuple[Any
     return out
 
 
-def _texts(element: etree._Element, paths: list[etree.XPath]) -> list[str]:
-    """The texts :func:`_values` gives, from paths compiled with ``smart_strings=False``.
+Texts = Callable[[etree._Element], list[str]]
+
+
+def _plain(paths: list[etree.XPath]) -> Texts:
+    """The texts :func:`_values` gives, from the paths compiled with ``smart_strings=False``.
 
     No proxy of an attribute's element is made: a rule looks at the texts first
-    and asks for the nodes (to name them) only when one of them breaks it.
+    and asks for the nodes (to name them) only when one of them breaks it. A path
+    that selects attributes only (dates, percentages: most of them) gives its list
+    of strings as it is, without a Python loop over the values.
     """
-    out = []
-    for path in paths:
-        for node in path(element):
-            out.append(node if isinstance(node, str) else (node.text or "").strip())
-    return out
+    plain = [etree.XPath(path.path, smart_strings=False) for path in paths]
+    if len(plain) == 1 and _attributes_only(plain[0].path):
+        found: Texts = plain[0]
+        return found
+
+    def texts(element: etree._Element) -> list[str]:
+        out = []
+        for path in plain:
+            for node in path(element):
+                out.append(node if isinstance(node, str) else (node.text or "").strip())
+        return out
+    return texts
 
 
-def _plain(paths: list[etree.XPath]) -> list[etree.XPath]:
-    return [etree.XPath(path.path, smart_strings=False) for path in paths]
+def _attributes_only(expression: str) -> bool:
+    """Whether every branch of ``expression`` ends with an attribute step (``…/@name``);
+    ``False`` when unsure, which only costs the loop of :func:`_plain`."""
+    while True:  # the predicates, innermost first
+        bare = re.sub(r"\[[^\[\]]*\]", "", expression)
+        if bare == expression:
+            break
+        expression = bare
+    return all(_ATTRIBUTE_PATH.fullmatch(branch.strip()) for branch in expression.split("|"))
+
+
+#: A location path of plain steps (``(context)/a/b/@name``) ending with an attribute.
+_STEP = r"(?:[\w.:-]+|\*)"
+_ATTRIBUTE_PATH = re.compile(rf"(?:\({_STEP}(?:/{_STEP})*\)/)?(?:{_STEP}/)*@[\w.-]+")
 
 
 def _total(texts: list[str]) -> Decimal | None:
@@ -114,6 +138,10 @@ def _joined(paths: list[str]) -> str:
     return " | ".join(f"({p})" if "|" in p else p for p in paths)
 
 
+def _either(paths: list[str]) -> str:
+    return " or ".join(f"({p})" for p in paths)
+
+
 def _guard(kind: str, case: dict[str, Any]) -> str | None:
     """A condition that holds whenever the rule of ``kind`` finds something, or ``None``.
 
@@ -121,21 +149,45 @@ def _guard(kind: str, case: dict[str, Any]) -> str | None:
     which may also hold when a rule would not fire: the guard only has to be true
     whenever the rule fires). Rules that read dates, numbers or patterns have none.
     """
+    # "one of the paths selects something" as one test per path, not as a union: libxml2
+    # merges and sorts a union's nodes, and stops at the first path that decides
     if kind == "atleast_one":
-        test = f"not({_joined(case['paths'])})"
+        test = " and ".join(f"not({p})" for p in case["paths"])
     elif kind == "none_missing":
         return f"({case['select']})"
     elif kind == "one_or_all":
         test = f"not({case['one']}) and ({case['each']})[not({case['has']})]"
     elif kind == "only_one_of":
-        test = f"({_joined(case['excluded'])}) and ({_joined(case['paths'])})"
+        test = f"({_either(case['excluded'])}) and ({_either(case['paths'])})"
     elif kind == "if_then":
         test = f"({case['if']}) and not({case['then']})"
     elif kind == "no_percent":
-        test = f"({_joined(case['paths'])})[contains(., '%')]"
+        test = " or ".join(f"({p})[contains(., '%')]" for p in case["paths"])
     else:
         return None
     return f"({case['when']}) and {test}" if "when" in case else test
+
+
+def _grouping(expression: str | None, default: str) -> Callable[[etree._Element], str]:
+    """The group of a node: the first value ``expression`` selects on it, stripped, else
+    ``default``. An attribute of the node itself (``@vocabulary``) is read without an
+    XPath call: a sum asks for the group of every sector, twice."""
+    if expression is None:
+        return lambda node: default
+    name = re.fullmatch(r"@([\w-]+)", expression)
+    if name is not None:
+        attribute = name.group(1)
+
+        def by_attribute(node: etree._Element) -> str:
+            value = node.get(attribute)
+            return value.strip() if value is not None else default
+        return by_attribute
+    path = _xpath(expression)
+
+    def by_path(node: etree._Element) -> str:
+        found = path(node)
+        return str(found[0]).strip() if found else default
+    return by_path
 
 
 def _compile(kind: str, case: dict[str, Any]) -> Check:
@@ -179,16 +231,16 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         more = None if case["more"] == "NOW" else _xpath(case["more"])
 
         less_texts = _plain([less])
-        more_texts = _plain([more]) if more is not None else []
+        more_texts = _plain([more]) if more is not None else _plain([])
 
         def date_order(root: etree._Element, el: etree._Element) -> list[Finding]:
-            first = _texts(el, less_texts)
+            first = less_texts(el)
             if not first:
                 return []
             if more is None:
                 limit = datetime.now(UTC).date()
             else:
-                second = _texts(el, more_texts)
+                second = more_texts(el)
                 if not second or (day := _date(second[0])) is None:
                     return []
                 limit = day
@@ -204,7 +256,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         def date_now_all(root: etree._Element, el: etree._Element) -> list[Finding]:
             today = datetime.now(UTC).date().isoformat()
             # ISO dates compare as text; only a later one is parsed to be sure
-            if not any(text[:10] > today for text in _texts(el, texts)):
+            if not any(text[:10] > today for text in texts(el)):
                 return []
             return [(_where(root, node), reason) for node, text in _values(el, [every])
                     if text[:10] > today and (day := _date(text)) is not None
@@ -217,7 +269,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         def time_limit(root: etree._Element, el: etree._Element) -> list[Finding]:
             found = []
             for node in each(el):
-                a, b = _texts(node, start), _texts(node, end)
+                a, b = start(node), end(node)
                 if (a and b and (x := _date(a[0])) and (y := _date(b[0]))
                         and (y - x).days > 366):
                     found.append((_where(root, node), reason))
@@ -229,7 +281,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         texts = _plain(paths)
 
         def regex_matches(root: etree._Element, el: etree._Element) -> list[Finding]:
-            if all(pattern.fullmatch(text) for text in _texts(el, texts)):
+            if all(pattern.fullmatch(text) for text in texts(el)):
                 return []
             return [(_where(root, node),
                      N_("%(reason)s (%(value)s)", reason=reason, value=repr(text)))
@@ -238,8 +290,9 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
     if kind == "sum":
         paths = [_xpath(p) for p in case["paths"]]
         shared = [_xpath(p) for p in case.get("shared", [])]
-        group = _xpath(case["group_by"]) if "group_by" in case else None
+        grouped = "group_by" in case
         default = str(case.get("default", ""))
+        key_of = _grouping(case["group_by"] if grouped else None, default)
         target = Decimal(str(case["sum"]))
         # strict: with more than one of ``elements`` in a group, each needs a percentage
         strict = _xpath(case["elements"]) if "elements" in case else None
@@ -252,9 +305,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
             if strict is not None:
                 counted: dict[str, list[etree._Element]] = {}
                 for node in strict(el):
-                    found = group(node) if group is not None else []
-                    key = str(found[0]).strip() if found else default
-                    counted.setdefault(key, []).append(node)
+                    counted.setdefault(key_of(node), []).append(node)
                 for key, nodes in sorted(counted.items()):
                     if len(nodes) > 1 and any(n.get("percentage") is None for n in nodes):
                         out.append((_where(root, nodes[0]),
@@ -262,11 +313,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
                                        "one, so each needs a percentage", reason=reason,
                                        vocabulary=key)))
             for node, text in _values(el, paths):
-                key = default
-                if group is not None:
-                    found = group(node)
-                    key = str(found[0]).strip() if found else default
-                groups.setdefault(key, []).append((node, text))
+                groups.setdefault(key_of(node), []).append((node, text))
             common = _values(el, shared)
             if not groups and common:
                 groups[default] = []
@@ -282,7 +329,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
                     total = f"{amount.normalize():f}"
                     out.append((_where(root, node), N_(
                         "%(reason)s (vocabulary %(vocabulary)s): %(total)s", reason=reason,
-                        vocabulary=key, total=total) if group is not None else N_(
+                        vocabulary=key, total=total) if grouped else N_(
                         "%(reason)s: %(total)s", reason=reason, total=total)))
             return out
         return guarded(total)
@@ -306,7 +353,7 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
                 (low is not None and v < low) or (high is not None and v > high))
 
         def in_range(root: etree._Element, el: etree._Element) -> list[Finding]:
-            if not any(outside(text) for text in _texts(el, texts)):
+            if not any(outside(text) for text in texts(el)):
                 return []
             return [(_where(root, node), reason) for node, text in _values(el, paths)
                     if outside(text)]

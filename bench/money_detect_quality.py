@@ -30,6 +30,10 @@ Next to the model, each test world gets two baselines:
         --save-dir cand/                        # worlds of two sizes; keep the model aside
     .venv/bin/python bench/money_detect_quality.py --shipped --model-dir cand/ \
         --compare-dir old/ --test 301,302 --ship  # judge a kept model, then ship it
+    .venv/bin/python bench/money_detect_quality.py --train 101,102 --validation 108 \
+        --test 301 --train-set amlsim/set --train-share 0.8 --test-set amlsim/set
+        # an imported labelled set beside the worlds: fit on its first 80 % in time,
+        # judged on the rest
 
 ``--ship`` writes ``tocsin/money/data/model/{model.json,card.json}``: the card lists the
 training worlds, the cross-world scores printed here, the limits and the version.
@@ -307,7 +311,8 @@ def main() -> None:
             what = f"{s} judged" + (f" ({name})" if name else "")
             print(f"  {what} ({step(what, wall0, cpu0, steps)})", flush=True)
         del data
-    train_names = ([f"world {s}" for s in seeds] + [f"world {s} (validation)" for s in val]
+    train_names = ([f"world {s}" for s in seeds] + [e["set"] for e in extra_sets]
+                   + [f"world {s} (validation)" for s in val]
                    if not args.shipped else ["the shipped model"])
     total = step("total", wall_start, cpu_start, steps)
     print()

@@ -1115,11 +1115,9 @@ class _ActivityReader:
                 if not name and not ref:
                     # valid IATI (the schema asks only for @role), but nobody the platform
                     # can hold as a participant: kept as published and written back
-                    self.preserved[ANONYMOUS_ORG] += 1
-                    self.notes.append(Problem(
-                        self.where + _relative_path(self.act, child),
-                        N_("a participating organisation without a name or a reference: "
-                           "kept as published, not a participant")))
+                    self.kept_as_published(child, ANONYMOUS_ORG, N_(
+                        "a participating organisation without a name or a reference: kept "
+                        "as published, not a participant"))
                     continue
                 organizations = self.vocab.organization_names
                 loc[f"participants[{len(participants)}]"] = child
@@ -1136,11 +1134,9 @@ class _ActivityReader:
                 if date_field in fields:
                     # the schema allows several; the platform holds one date of each type
                     # (the first): the others are kept as published and written back
-                    self.preserved[tag] += 1
-                    self.notes.append(Problem(
-                        self.where + _relative_path(self.act, child),
-                        N_("a second activity date of type %(type)s: the platform holds the "
-                           "first; kept as published", type=child.get("type"))))
+                    self.kept_as_published(child, tag, N_(
+                        "a second activity date of type %(type)s: the platform holds the "
+                        "first; kept as published", type=child.get("type")))
                     continue
                 fields[date_field] = _date(child)
                 loc[date_field] = child
@@ -1191,20 +1187,16 @@ class _ActivityReader:
                     unlinked = N_("a document link whose category code is empty: kept as "
                                   "published, not linked as a document")
                 if unlinked is not None:
-                    self.preserved[tag] += 1
-                    self.notes.append(Problem(self.where + _relative_path(self.act, child),
-                                              unlinked))
+                    self.kept_as_published(child, tag, unlinked)
                     continue
                 loc[f"documents[{len(documents)}]"] = child
                 documents.append(self.document(child))
             elif tag == "result":
                 if not _has_title(child, self.language):
                     # an empty title narrative is valid IATI; the platform's results need one
-                    self.preserved[tag] += 1
-                    self.notes.append(Problem(
-                        self.where + _relative_path(self.act, child),
-                        N_("a result without a title: kept as published, not a result of "
-                           "the platform")))
+                    self.kept_as_published(child, tag, N_(
+                        "a result without a title: kept as published, not a result of the "
+                        "platform"))
                     continue
                 results.append(self.result(child, len(results)))
             elif tag == "recipient-region":
@@ -1290,20 +1282,23 @@ class _ActivityReader:
             self.locations[f"countries[{len(countries)}]"] = element
             countries.append(_make(ShareSpec, code=code, percentage=percentage))
 
+    def kept_as_published(self, element: etree._Element, what: str, why: Message) -> None:
+        """Count ``element`` among what is kept only as published, and say why."""
+        self.preserved[what] += 1
+        self.notes.append(Problem(self.where + _relative_path(self.act, element), why))
+
     def empty_country(self, element: etree._Element) -> None:
         """A ``recipient-country`` with an empty ``@code`` (valid IATI): it names no country."""
-        self.preserved[EMPTY_COUNTRY] += 1
-        self.notes.append(Problem(self.where + _relative_path(self.act, element), N_(
-            "a recipient country with an empty code: kept as published, not a recipient")))
+        self.kept_as_published(element, EMPTY_COUNTRY, N_(
+            "a recipient country with an empty code: kept as published, not a recipient"))
 
     def region(self, element: etree._Element, regions: list[RegionSpec],
                parts: IatiParts) -> None:
         code = element.get("code", "").strip()
         if not code:
             # valid IATI (the schema asks for @code, of any value): it names no region
-            self.preserved[EMPTY_REGION] += 1
-            self.notes.append(Problem(self.where + _relative_path(self.act, element), N_(
-                "a recipient region with an empty code: kept as published, not a recipient")))
+            self.kept_as_published(element, EMPTY_REGION, N_(
+                "a recipient region with an empty code: kept as published, not a recipient"))
             return
         vocabulary = element.get("vocabulary", codelists.REGION_DAC).strip()
         if vocabulary not in codelists.codes("RegionVocabulary"):

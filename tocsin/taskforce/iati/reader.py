@@ -1270,7 +1270,7 @@ class _ActivityReader:
                 parts: IatiParts) -> None:
         code = element.get("code", "").strip().upper()
         if not code:
-            self.empty_country(element)
+            self.empty_recipient(element)
             return
         if code not in codelists.codes("Country"):
             raise _Bad(element, _unknown_country(code))
@@ -1287,18 +1287,21 @@ class _ActivityReader:
         self.preserved[what] += 1
         self.notes.append(Problem(self.where + _relative_path(self.act, element), why))
 
-    def empty_country(self, element: etree._Element) -> None:
-        """A ``recipient-country`` with an empty ``@code`` (valid IATI): it names no country."""
-        self.kept_as_published(element, EMPTY_COUNTRY, N_(
-            "a recipient country with an empty code: kept as published, not a recipient"))
+    def empty_recipient(self, element: etree._Element) -> None:
+        """A ``recipient-country`` or ``-region`` with an empty ``@code``: valid IATI (the
+        schema asks for @code, of any value), but it names no recipient."""
+        if element.tag == "recipient-country":
+            self.kept_as_published(element, EMPTY_COUNTRY, N_(
+                "a recipient country with an empty code: kept as published, not a recipient"))
+        else:
+            self.kept_as_published(element, EMPTY_REGION, N_(
+                "a recipient region with an empty code: kept as published, not a recipient"))
 
     def region(self, element: etree._Element, regions: list[RegionSpec],
                parts: IatiParts) -> None:
         code = element.get("code", "").strip()
         if not code:
-            # valid IATI (the schema asks for @code, of any value): it names no region
-            self.kept_as_published(element, EMPTY_REGION, N_(
-                "a recipient region with an empty code: kept as published, not a recipient"))
+            self.empty_recipient(element)
             return
         vocabulary = element.get("vocabulary", codelists.REGION_DAC).strip()
         if vocabulary not in codelists.codes("RegionVocabulary"):
@@ -1518,7 +1521,7 @@ class _ActivityReader:
         for child in countries:
             code = child.get("code", "").strip().upper()
             if not code:
-                self.empty_country(child)
+                self.empty_recipient(child)
                 continue
             if code not in codelists.codes("Country"):
                 raise _Bad(child, _unknown_country(code))

@@ -252,6 +252,7 @@ def main() -> None:
     wall_start, cpu_start = time.perf_counter(), cpu_s()
     original_card: dict[str, Any] | None = None
     extra_sets: list[dict[str, Any]] = []  # labelled set folders fitted on (--train-set)
+    held_out: dict[Path, model.SetData] = {}  # their later payments, judged (--test-set)
     if args.recut and not (args.shipped and val):
         ap.error("--recut needs --shipped and --validation worlds")
     if args.shipped:
@@ -274,7 +275,12 @@ def main() -> None:
         if not args.recut:
             val = []
     else:
-        extra = [set_part(f, args.train_set, args.train_share, fit=True) for f in args.train_set]
+        extra = []
+        for folder in args.train_set:
+            fit, later = split_in_time(labelled_set(folder), args.train_share)
+            extra.append(fit)
+            if later is not None and folder in args.test_set:
+                held_out[folder] = later
         extra_sets = [{"set": d.name, "transactions": len(d),
                        "laundering": int(np.count_nonzero(d.label)),
                        "labels": "from accounts" if d.labels_from_accounts else
@@ -298,7 +304,7 @@ def main() -> None:
     rows, all_rows = [], []
     tests_to_judge = [(f"world {s}", partial(make_world, work, s, size, steps))
                       for s, size in test_worlds] + [
-        (str(f), partial(set_part, f, args.train_set, args.train_share, False))
+        (str(f), partial(held_out.pop, f) if f in held_out else partial(labelled_set, f))
         for f in args.test_set]
     for s, load in tests_to_judge:
         data = load()
@@ -327,23 +333,29 @@ def main() -> None:
              args.save_dir, args.shipped, extra_sets)
 
 
-def set_part(folder: Path, trained_on: list[Path], share: float, fit: bool) -> model.SetData:
-    """A labelled set folder, or the part of it fitted on (``fit``: its first ``share`` in
-    time) or judged on (the rest) when it is one of the folders ``trained_on``."""
+def labelled_set(folder: Path) -> model.SetData:
+    """An imported set folder with its features and labels, named after the folder."""
     data = model.load_set(folder)
     data.name = folder.parent.name if folder.name == "set" else folder.name
     if data.label is None:
         raise SystemExit(f"{folder}: the set carries no labels")
-    if share >= 1 or folder not in trained_on:
-        return data
+    return data
+
+
+def split_in_time(data: model.SetData, share: float
+                  ) -> tuple[model.SetData, model.SetData | None]:
+    """The part fitted on (the first ``share`` in time) and the rest, judged; the whole
+    set and ``None`` when ``share`` is 1."""
+    if share >= 1:
+        return data, None
     cut = np.quantile(data.t, share)
-    part = model.part(data, data.t < cut if fit else data.t >= cut)
-    part.name = (f"{data.name} (first {share:.0%} in time)" if fit
-                 else f"{data.name} (after its first {share:.0%} in time)")
-    print(f"  {part.name}: {len(part):,} transactions, "
-          f"{int(np.count_nonzero(part.label)):,} laundering",
-          flush=True)
-    return part
+    fit, later = model.part(data, data.t < cut), model.part(data, data.t >= cut)
+    fit.name = f"{data.name} (first {share:.0%} in time)"
+    later.name = f"{data.name} (after its first {share:.0%} in time)"
+    for part in (fit, later):
+        print(f"  {part.name}: {len(part):,} transactions, "
+              f"{int(np.count_nonzero(part.label)):,} laundering", flush=True)
+    return fit, later
 
 
 def label(m: model.Model, fallback: str) -> str:

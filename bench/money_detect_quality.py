@@ -282,7 +282,7 @@ def main() -> None:
             if later is not None and folder in args.test_set:
                 held_out[folder] = later
         extra_sets = [{"set": d.name, "transactions": len(d),
-                       "laundering": int(np.count_nonzero(d.label)),
+                       "laundering": laundering(d),
                        "labels": "from accounts" if d.labels_from_accounts else
                        "from transactions"} for d in extra]
         train_sets = [make_world(work, s, n, steps) for s, n in train_worlds] + extra + [
@@ -297,7 +297,7 @@ def main() -> None:
         print(f"  trained ({step('training', wall0, cpu0, steps)}), "
               f"{trained.meta['iterations']} trees; {trained.meta['split']}", flush=True)
         del train_sets
-    judged = [(None, trained)]
+    judged: list[tuple[str | None, model.Model]] = [(None, trained)]
     if args.compare_dir is not None:
         other = model.load_default(args.compare_dir)
         judged = [(label(trained, "this run"), trained), (label(other, "compared"), other)]
@@ -342,6 +342,11 @@ def labelled_set(folder: Path) -> model.SetData:
     return data
 
 
+def laundering(data: model.SetData) -> int:
+    assert data.label is not None, f"{data.name} carries no labels"
+    return int(np.count_nonzero(data.label))
+
+
 def split_in_time(data: model.SetData, share: float
                   ) -> tuple[model.SetData, model.SetData | None]:
     """The part fitted on (the first ``share`` in time) and the rest, judged; the whole
@@ -354,7 +359,7 @@ def split_in_time(data: model.SetData, share: float
     later.name = f"{data.name} (after its first {share:.0%} in time)"
     for part in (fit, later):
         print(f"  {part.name}: {len(part):,} transactions, "
-              f"{int(np.count_nonzero(part.label)):,} laundering", flush=True)
+              f"{laundering(part):,} laundering", flush=True)
     return fit, later
 
 

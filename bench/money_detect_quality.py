@@ -228,7 +228,11 @@ def main() -> None:
                     "to fit on beside the worlds; may be repeated.")
     ap.add_argument("--train-share", type=float, default=1.0,
                     help="Fit on this first share in time of each --train-set; its later "
-                    "payments are judged with --test-set on the same folder.")
+                    "payments are judged with --test-set on the same folder (with "
+                    "--shipped: judge each --test-set on its payments after this share).")
+    ap.add_argument("--train-set-weight", type=float, default=1.0,
+                    help="How much each row of a --train-set counts in the fit beside a "
+                    "world's (1: as much).")
     ap.add_argument("--test-set", type=Path, action="append", default=[],
                     help="A labelled set folder to judge on; a --train-set folder is judged "
                     "on the payments after its --train-share only.")
@@ -274,15 +278,21 @@ def main() -> None:
         seeds = []
         if not args.recut:
             val = []
+        for folder in args.test_set if args.train_share < 1 else []:
+            # the later part, which a model fitted on the first share never saw
+            later = split_in_time(labelled_set(folder), args.train_share)[1]
+            assert later is not None
+            held_out[folder] = later
     else:
         extra = []
         for folder in args.train_set:
             fit, later = split_in_time(labelled_set(folder), args.train_share)
+            fit.weight = args.train_set_weight
             extra.append(fit)
             if later is not None and folder in args.test_set:
                 held_out[folder] = later
         extra_sets = [{"set": d.name, "transactions": len(d),
-                       "laundering": laundering(d),
+                       "laundering": laundering(d), "weight": d.weight,
                        "labels": "from accounts" if d.labels_from_accounts else
                        "from transactions"} for d in extra]
         train_sets = [make_world(work, s, n, steps) for s, n in train_worlds] + extra + [

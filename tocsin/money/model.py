@@ -144,6 +144,9 @@ class SetData:
     #: The set labels accounts only (AMLSim's ``isFraud``): ``label`` marks the payments
     #: between two labelled accounts (see :func:`load_set`).
     labels_from_accounts: bool = False
+    #: How much each of its rows counts in a fit, beside sets of weight 1: a set of
+    #: another kind can teach a little without outweighing the rest.
+    weight: float = 1.0
 
     def __len__(self) -> int:
         return len(self.txn_id)
@@ -635,19 +638,21 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
                              split=split, trees=trees, version=version)
     x_fit = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in fit_parts])
     y_fit = np.concatenate([d.label[m] for d, m in fit_parts])  # type: ignore[index]
+    w_fit = np.concatenate([np.full(int(m.sum()), d.weight, np.float32) for d, m in fit_parts])
     x_val = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in val_parts])
     y_val = np.concatenate([d.label[m] for d, m in val_parts])  # type: ignore[index]
     if not y_val.any():
         raise InputError.single(val_parts[0][0].name,
                                 N_("the validation part has no laundering rows"))
-    pos = max(1, int(y_fit.sum()))
-    params = {**PARAMS, "seed": seed,
-              "scale_pos_weight": float(math.sqrt((len(y_fit) - pos) / pos))}
+    rows = float(w_fit.sum(dtype=np.float64))  # weighted counts: 3.2's exactly at weight 1
+    pos = max(1.0, float(w_fit[y_fit].sum(dtype=np.float64)))
+    params = {**PARAMS, "seed": seed, "scale_pos_weight": float(math.sqrt((rows - pos) / pos))}
     if progress:
         progress(N_("Fitting on %(count)s transactions (%(laundering)s laundering)",
-                    count=Number(len(y_fit)), laundering=Number(pos)))
+                    count=Number(len(y_fit)), laundering=Number(int(y_fit.sum()))))
+    weighted = bool((w_fit != 1).any())
     fit = lgb.Dataset(x_fit, label=y_fit.astype(np.float32), feature_name=features,
-                      free_raw_data=True)
+                      weight=w_fit if weighted else None, free_raw_data=True)
     val = lgb.Dataset(x_val, label=y_val.astype(np.float32), reference=fit)
     stop: list[Callable[..., Any]] = [] if early_stop is None else [
         lgb.early_stopping(early_stop, verbose=False)]
@@ -668,7 +673,8 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         "iterations": int(booster.best_iteration or booster.current_iteration()),
         "split": split,
         "trained_on": [{"set": d.name, "transactions": len(d),
-                        "laundering": int(d.label.sum())} for d in data],  # type: ignore[union-attr]
+                        "laundering": int(d.label.sum()),  # type: ignore[union-attr]
+                        **({"weight": d.weight} if d.weight != 1 else {})} for d in data],
         **({"base": {"version": base.meta.get("version"), "created": base.meta.get("created"),
                      "trees": base.booster.current_iteration(),
                      "guard": [g.name for g in guard]}} if base is not None else {}),
@@ -759,7 +765,7 @@ def _subset(d: SetData, mask: np.ndarray) -> SetData:
                    source=d.source[mask], target=d.target[mask], accounts=d.accounts,
                    label=None if d.label is None else d.label[mask],
                    pattern=d.pattern[mask], t=d.t[mask], account_label=d.account_label,
-                   labels_from_accounts=d.labels_from_accounts)
+                   labels_from_accounts=d.labels_from_accounts, weight=d.weight)
 
 
 # --------------------------------------------------------------------------- evaluation

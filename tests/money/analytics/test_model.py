@@ -536,3 +536,27 @@ def test_a_part_of_a_set_keeps_its_own_rows_features(three_worlds: list[model.Se
     assert part.label is not None and data.label is not None
     assert np.array_equal(part.label, data.label[later])
     assert list(part.features.txn_id.to_pylist()) == list(data.txn_id[later])
+
+
+def test_a_set_weighs_in_the_fit_as_much_as_its_weight(three_worlds: list[model.SetData]
+                                                      ) -> None:
+    w31, w32, w33 = three_worlds
+    assert w33.label is not None
+
+    def fit_with(labels: np.ndarray, weight: float) -> model.Model:
+        other = model.part(w33, np.ones(len(w33), bool))
+        other.label, other.weight = labels, weight
+        return model.train([], sets=[w31, other, w32], rounds=15, early_stop=None)
+
+    flipped = ~w33.label
+    # weighed at nothing, what a set says cannot change the trees...
+    silent = fit_with(flipped, 0.0)
+    assert silent.booster_text == fit_with(w33.label, 0.0).booster_text
+    assert silent.meta["trained_on"][1]["weight"] == 0.0
+    assert "weight" not in silent.meta["trained_on"][0]
+    # ...and the class weight counts its rows as much as they weigh
+    pos = float(w31.label.sum())  # type: ignore[union-attr]
+    assert silent.meta["params"]["scale_pos_weight"] == pytest.approx(
+        np.sqrt((len(w31) - pos) / pos))
+    # weighed in full, it does
+    assert fit_with(flipped, 1.0).booster_text != fit_with(w33.label, 1.0).booster_text

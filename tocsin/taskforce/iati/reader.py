@@ -310,7 +310,7 @@ def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = (
         # the root: each activity is read as the version it declares (see _evaluate); ""
         # says so
         return _Root("", path, notes), []
-    refusal = _unread_version(version)
+    refusal = unread_version(version)
     if refusal is not None:
         return None, [Problem(path, refusal)]
     return _Root(version, path, notes), []
@@ -368,7 +368,7 @@ def _answer(events: Any) -> tuple[_Root | None, list[Problem]]:
     return _declared(activities, ANSWER, (note,))
 
 
-def _unread_version(version: str) -> Message | None:
+def unread_version(version: str) -> Message | None:
     """Why a declared version is not read (``None``: it is one of :data:`VERSIONS`)."""
     if not version.startswith("2."):
         return N_("IATI version %(version)s is not read; export the file as version 2.0x",
@@ -761,56 +761,106 @@ def _identifier(element: etree._Element) -> str:
     return ""
 
 
+#: The notes and refusals of :func:`checked_version`, per kind of element read.
+_READ_AS = {
+    "activity": lambda version, attribute: N_(
+        "read as %(version)s (version on the activity, %(attribute)s)", version=version,
+        attribute=attribute),
+    "organisation": lambda version, attribute: N_(
+        "read as %(version)s (version on the organisation, %(attribute)s)", version=version,
+        attribute=attribute),
+}
+_ASSUMED = {
+    "activity": lambda version: N_(
+        "read as %(version)s (no version on the file or on the activity; it is valid "
+        "%(version)s)", version=version),
+    "organisation": lambda version: N_(
+        "read as %(version)s (no version on the file or on the organisation; it is valid "
+        "%(version)s)", version=version),
+}
+_NOT_ASSUMED = {
+    "activity": lambda version: N_(
+        "no version on the file or on the activity, and it is not valid %(version)s: an "
+        "activity without a version is read only as valid %(version)s", version=version),
+    "organisation": lambda version: N_(
+        "no version on the file or on the organisation, and it is not valid %(version)s: "
+        "an organisation without a version is read only as valid %(version)s",
+        version=version),
+}
+_METADATA = {
+    "activity": lambda attributes: N_(
+        "%(attributes)s: portal metadata, not IATI data; not kept, not written back on "
+        "export", attributes=attributes),
+    "organisation": lambda attributes: N_(
+        "%(attributes)s: portal metadata, not IATI data; not kept", attributes=attributes),
+}
+
+
+def checked_version(element: etree._Element, where: str, root_version: str,
+                    kind: str = "activity") -> tuple[str, list[Problem], list[Problem],
+                                                      bytes | None]:
+    """Take a portal's attributes off ``element`` and check it against its version's schema.
+
+    ``kind``: ``activity`` (of an ``iati-activities`` file) or ``organisation``. Returns
+    the version it is read as, the problems (schema or version; empty when it is read),
+    the notes and, when attributes were taken off, the published copy made again without
+    them (``None`` otherwise).
+
+    A portal's attributes (:data:`PORTAL_NAMESPACES`) are taken off first: they are the
+    portal's, not the publisher's, and are not written back (a note names them). Where
+    the root declares no version (a portal's download) the element is read as the
+    version it declares among them; one declaring none is read as 2.03 only if it
+    is valid 2.03 (the current version: a 2.01 or 2.02 element is valid 2.03 too), and is
+    refused otherwise rather than read against a version it may never have been.
+    """
+    version = root_version
+    notes: list[Problem] = []
+    copy: bytes | None = None
+    removed, declared, source = _portal_attributes(element, version)
+    if removed:
+        # the published copy is the element without them: made again, without the
+        # namespace declarations they needed
+        detached = deepcopy(element)
+        etree.cleanup_namespaces(detached)
+        copy = etree.tostring(detached, encoding="UTF-8")
+        notes.append(Problem(where, _METADATA[kind](", ".join(removed))))
+    if not version:
+        if declared is not None:
+            refusal = unread_version(declared)
+            if refusal is not None:
+                return declared, [Problem(where, refusal)], notes, copy
+            version = declared
+            notes.insert(0, Problem(where, _READ_AS[kind](version, source)))
+        else:
+            version = ASSUMED_VERSION
+    assumed = not root_version and declared is None
+    errors = schema_errors(element, version, "activities" if kind == "activity"
+                           else "organisations")
+    if errors:
+        tag = f"/iati-{kind}"
+        problems = [Problem(where + path.removeprefix(tag), schema_message(message))
+                    for path, message in errors]
+        if assumed:
+            problems.insert(0, Problem(where, _NOT_ASSUMED[kind](version)))
+        return version, problems, notes, copy
+    if assumed:
+        notes.insert(0, Problem(where, _ASSUMED[kind](version)))
+    return version, [], notes, copy
+
+
 def _evaluate(element: etree._Element, where: str, context: _Context,
               data: bytes | None = None) -> _Outcome:
     """Validate, read and check one activity; ``data``: its serialisation if the caller has it.
 
-    A portal's attributes (:data:`PORTAL_NAMESPACES`) are taken off first: they are the
-    portal's, not the publisher's, and are not written back (a note names them). Where
-    the root declares no version (a portal's download) the activity is read as the
-    version it declares among them; an activity declaring none is read as 2.03 only if it
-    is valid 2.03 (the current version: a 2.01 or 2.02 activity is valid 2.03 too), and is
-    refused otherwise rather than read against a version it may never have been.
+    The portal's attributes are taken off and the version chosen first (see
+    :func:`checked_version`).
     """
     identifier = _identifier(element)
-    version = context.version
-    notes: list[Problem] = []
-    removed, declared, source = _portal_attributes(element, version)
-    if removed:
-        # the published copy is the activity without them: made again, without the
-        # namespace declarations they needed
-        detached = deepcopy(element)
-        etree.cleanup_namespaces(detached)
-        data = etree.tostring(detached, encoding="UTF-8")
-        notes.append(Problem(where, N_(
-            "%(attributes)s: portal metadata, not IATI data; not kept, not written back "
-            "on export", attributes=", ".join(removed))))
-    if not version:
-        if declared is not None:
-            refusal = _unread_version(declared)
-            if refusal is not None:
-                return _Outcome(where, identifier, [Problem(where, refusal)], notes=notes)
-            version = declared
-            notes.insert(0, Problem(where, N_("read as %(version)s (version on the activity, "
-                                              "%(attribute)s)", version=version,
-                                              attribute=source)))
-        else:
-            version = ASSUMED_VERSION
-    assumed = not context.version and declared is None
-    errors = schema_errors(element, version)
-    if errors:
-        problems = [Problem(where + path.removeprefix("/iati-activity"), schema_message(message))
-                    for path, message in errors]
-        if assumed:
-            problems.insert(0, Problem(where, N_(
-                "no version on the file or on the activity, and it is not valid %(version)s: "
-                "an activity without a version is read only as valid %(version)s",
-                version=version)))
+    version, problems, notes, copy = checked_version(element, where, context.version)
+    if copy is not None:
+        data = copy
+    if problems:
         return _Outcome(where, identifier, problems, notes=notes)
-    if assumed:
-        notes.insert(0, Problem(where, N_(
-            "read as %(version)s (no version on the file or on the activity; it is valid "
-            "%(version)s)", version=version)))
     reader = _ActivityReader(element, context, where, version)
     try:
         spec, parts, children = reader.read(data)

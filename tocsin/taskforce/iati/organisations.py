@@ -33,7 +33,7 @@ from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_
 from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
-from tocsin.taskforce.iati.reader import OTHER_LANGUAGE, unread_version, checked_version
+from tocsin.taskforce.iati.reader import OTHER_LANGUAGE, checked_version, unread_version
 from tocsin.taskforce.iati.rules import check_element
 from tocsin.taskforce.iati.tables import IatiOrganisation, IatiOrgFinance
 from tocsin.taskforce.partners.records import create_partner, sync_reference_partners

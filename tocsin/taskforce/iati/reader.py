@@ -970,9 +970,17 @@ def _evaluate_chunk(items: list[tuple[bytes, str]], head: bytes | None
             element = etree.fromstring(data, parser)
         except etree.XMLSyntaxError:
             return None  # the caller reads the rest of the file itself
+        body = data.rstrip(b" \t\r\n")
+        if len(body) < len(data):
+            # the white space after it, as the element had it in the file: a copy made here
+            # (a portal's attributes taken off) ends as one made by the caller would
+            element.tail = data[len(body):].decode("utf-8")
         outcome = _evaluate(element, where, context, data)
-        if outcome.parts is not None:
-            outcome.parts.xml = ""  # the caller has it: not sent back
+        # the caller has the copy, unless it was made again here without a portal's
+        # attributes (which the digest, of the copy kept, tells)
+        if outcome.parts is not None and outcome.parts.digest == hashlib.sha256(
+                data).hexdigest():
+            outcome.parts.xml = ""  # not sent back
         out.append(outcome)
     return out
 
@@ -1058,7 +1066,7 @@ class _Readers:
         if self.head is not None:
             return outcomes
         for outcome, data in zip(outcomes, copies, strict=True):
-            if outcome.parts is not None:
+            if outcome.parts is not None and not outcome.parts.xml:
                 outcome.parts.xml = data.decode("utf-8")
         return outcomes
 

@@ -19,7 +19,9 @@ For each activity the reader produces
 
 Each activity is checked against the schema of the file's version (in a portal's
 download, whose root declares none, the version the activity declares; see
-:func:`_evaluate`), the IATI code lists and the platform's rules; every problem
+:func:`checked_version`; the IATI Datastore API's answer, a ``result`` around such a
+download, is read the same way, see :func:`_answer`), the IATI code lists and the
+platform's rules; every problem
 names the XPath of the element at fault and a plain reason. Elements the platform
 does not model are counted in :attr:`ReadResult.preserved`: they are kept as
 published and written back on export. Nothing is written here.

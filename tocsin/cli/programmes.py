@@ -163,8 +163,10 @@ def import_iati_organisations_(
         report = import_organisations(session, acting_as(session, as_user), file,
                                       owner_unit_id=_unit_id(session, unit),
                                       handling=handling.upper())
+    # a portal's download declares no version on its root: each organisation's is noted
+    version = report.version or N_("(version per organisation)")
     console.print(str(N_("%(file)s: IATI %(version)s, %(created)s partner(s) created, "
-                         "%(updated)s updated.", file=file.name, version=report.version,
+                         "%(updated)s updated.", file=file.name, version=version,
                          created=report.created, updated=report.updated)), highlight=False)
     if report.preserved:
         kept = Joined(Joined((name, f" x{count}"), "") for name, count
@@ -174,6 +176,10 @@ def import_iati_organisations_(
         console.print(f"  {line}", highlight=False)
     for problem in report.warnings:
         line = N_("IATI rule %(location)s: %(reason)s", location=problem.location,
+                  reason=problem.reason)
+        console.print(f"  {line}", highlight=False)
+    for problem in report.notes:
+        line = N_("note %(location)s: %(reason)s", location=problem.location,
                   reason=problem.reason)
         console.print(f"  {line}", highlight=False)
 

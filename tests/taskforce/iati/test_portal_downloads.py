@@ -5,7 +5,9 @@ of the file it came from in the portal's own attribute (``iati-extra:version``,
 ``iati-activities:version``, or the root's ``version`` copied onto it), with other
 attributes of the portal (``dstore:dataset``, ``dstore:index`` …). Each activity is
 read as the version it declares; one declaring none only if it is valid 2.03. The
-portal's attributes are noted, not kept and not written back.
+portal's attributes are noted, not kept and not written back. The IATI Datastore API's
+answer (``result``, ``ok``, then ``iati-activities`` with its ``query``) is read the
+same way, its wrapper noted; organisation files from portals as well.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -22,24 +25,30 @@ from sqlalchemy.orm import Session
 from tests.taskforce.iati.outline import outline
 from tests.taskforce.iati.test_published_files import _round_trip, _strings
 from tests.taskforce.iati.test_round_trip import _export, _import
+from tests.taskforce.programmes.factory import principal
 from tocsin import limits
+from tocsin.access.principal import Principal
 from tocsin.errors import InputError
 from tocsin.reference.registry import load_registry
 from tocsin.taskforce.iati.exchange import report_lines
+from tocsin.taskforce.iati.organisations import OrganisationImport, import_organisations
 from tocsin.taskforce.iati.reader import (
     PORTAL_NAMESPACES,
     ReadResult,
     iter_batches,
     read_activities,
 )
-from tocsin.taskforce.iati.schema import safe_parser
-from tocsin.taskforce.iati.tables import IatiRecord
+from tocsin.taskforce.iati.scan import Scan
+from tocsin.taskforce.iati.schema import safe_parser, schema_errors
+from tocsin.taskforce.iati.tables import IatiOrganisation, IatiRecord
 from tocsin.taskforce.programmes.tables import Activity
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "iati"
 PORTAL = FIXTURES / "portal_download.xml"
 AWARE = FIXTURES / "published" / "aware-dportal-excerpt.xml"
+ANSWER = FIXTURES / "datastore_answer.xml"
+ORGANISATIONS = FIXTURES / "portal_organisations.xml"
 VOCAB = Vocabulary.from_registry(load_registry())
 
 
@@ -177,15 +186,6 @@ def test_an_empty_version_on_an_activity_is_no_version() -> None:
     assert _metadata(3, "@iati-extra:version") in notes
 
 
-def test_the_datastore_s_wrapped_answer_is_refused_saying_what_it_is() -> None:
-    data = (b'<result xmlns:iati-extra="https://datastore.codeforiati.org/ns"><ok>True</ok>'
-            b'<iati-activities generated-datetime="2025-03-01T10:00:00"><query><total-count>0'
-            b'</total-count></query></iati-activities></result>')
-    assert _strings(read_activities(io.BytesIO(data), VOCAB).problems) == [
-        "/result: this is an IATI Datastore answer (result): save its iati-activities "
-        "element, without the query in it, as the file to import"]
-
-
 def test_the_ordinary_reading_reads_a_download_as_the_scan_does() -> None:
     # a processing instruction between two activities: the scan cannot vouch for the
     # file, which is parsed whole (each activity inside the root, with its namespaces)
@@ -214,16 +214,24 @@ def _many(data: bytes, copies: int) -> bytes:
     return b"".join(out) + b"</iati-activities>\n"
 
 
-def test_worker_processes_read_a_download_as_one_process_does(tmp_path: Path) -> None:
+@pytest.mark.parametrize("odd", [False, True])
+def test_worker_processes_read_a_download_as_one_process_does(tmp_path: Path,
+                                                              odd: bool) -> None:
+    data = _many(PORTAL.read_bytes(), 8)
+    if odd:
+        # read the ordinary way: each activity is serialised for the workers, which send
+        # back the copy they made without the portal's attributes (they once sent none, and
+        # the attributes stayed in the register)
+        data = data.replace(b"</iati-activity>\n", b"</iati-activity><?x?>\n", 1)
     path = tmp_path / "download.xml"
-    path.write_bytes(_many(PORTAL.read_bytes(), 8))
+    path.write_bytes(data)
 
-    def read(workers: int) -> list[object]:
+    def read(workers: int) -> list[tuple[Any, ...]]:
         with limits.override(import_workers=workers):
             return [outline(batch) for batch in iter_batches(path, VOCAB, size=5)]
 
     alone = read(1)
-    assert sum(len(batch[1]) for batch in alone) == 8 * 4  # type: ignore[index, arg-type]
+    assert sum(len(batch[1]) for batch in alone) == 8 * 4
     assert read(2) == alone
 
 
@@ -263,3 +271,253 @@ def test_the_real_download_with_its_dates_corrected_imports_and_comes_back(
     exported = _round_trip(session, _without(data, set(), root_copies=True), report)
     assert b'version="2.02"' not in exported and b"generated-datetime" not in exported
     assert _export(session) == exported
+
+
+# --- the IATI Datastore API's answer ---------------------------------------------------------
+
+def _in(i: int, rest: str = "") -> str:
+    return f"/result/iati-activities/iati-activity[{i}]{rest}"
+
+
+def _unwrapped(data: bytes) -> bytes:
+    """The answer's iati-activities without its query: the download inside the answer."""
+    activities = etree.fromstring(data, safe_parser(remove_comments=True)).find(
+        "iati-activities")
+    assert activities is not None
+    activities.remove(activities[0])
+    return etree.tostring(activities)
+
+
+WRAPPER = ("/result: /result/ok, /result/iati-activities/query: the portal's wrapper around "
+           "the activities (an IATI Datastore answer), not IATI data; not kept")
+ANSWER_VERSIONS = {"XX-STORE-201": "2.01", "XX-STORE-203": "2.03", "XX-STORE-NONE": "2.03"}
+ANSWER_REFUSED = [f"{_in(4)}: IATI version '1.05' is not read; export the file as version 2.0x"]
+ANSWER_NOTES = [
+    WRAPPER,
+    f"{_in(1)}: read as 2.01 (version on the activity, @iati-extra:version)",
+    f"{_in(1)}: @iati-extra:version: portal metadata, not IATI data; not kept, not written "
+    "back on export",
+    f"{_in(2)}: read as 2.03 (version on the activity, @iati-extra:version)",
+    f"{_in(2)}: @iati-extra:version: portal metadata, not IATI data; not kept, not written "
+    "back on export",
+    f"{_in(3)}: read as 2.03 (no version on the file or on the activity; it is valid 2.03)",
+    f"{_in(4)}: @iati-extra:version: portal metadata, not IATI data; not kept, not written "
+    "back on export",
+]
+
+
+def test_the_datastore_s_answer_is_refused_whole_for_its_unreadable_activity(
+        session: Session) -> None:
+    with pytest.raises(InputError) as caught:
+        _import(session, ANSWER.read_bytes(), name="answer.xml")
+    assert _strings(caught.value.problems) == ANSWER_REFUSED
+    assert "answer.xml" in caught.value.summary
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+def test_the_datastore_s_answer_is_read_activity_by_activity_as_a_download(
+        session: Session) -> None:
+    data = ANSWER.read_bytes()
+    report = _import(session, data, mode="each")
+    assert (report.version, report.created, _strings(report.rejected)) == (
+        "", 3, ANSWER_REFUSED)
+    assert _strings(report.notes) == ANSWER_NOTES
+    stored = dict(session.execute(select(Activity.identifier, IatiRecord.version).join(
+        IatiRecord, IatiRecord.activity_id == Activity.id)).all())
+    assert stored == ANSWER_VERSIONS
+    for xml in session.scalars(select(IatiRecord.xml)):
+        assert "iati-extra:version" not in xml and "<query" not in xml
+    # the export is the activities inside the answer, as plain 2.03 without the wrapper
+    exported = _round_trip(session, _without(_unwrapped(data), {"XX-STORE-105"}), report)
+    assert b"iati-extra" not in exported and b"<result" not in exported
+    assert b"<query" not in exported and b"<ok" not in exported
+
+
+def test_the_datastore_s_answer_of_readable_activities_imports_whole(session: Session) -> None:
+    data = ANSWER.read_bytes()
+    cut = data.index(b"<iati-activity iati-extra:version=\"1.05\"")
+    readable = data[:cut] + data[data.index(b"</iati-activity>", cut) + 16:]
+    report = _import(session, readable)
+    assert (report.version, report.created, report.rejected) == ("", 3, [])
+    assert _strings(report.notes) == ANSWER_NOTES[:-1]
+    assert str(report_lines(report)[0]) == "IATI (version per activity): 3 created, 0 updated"
+    _round_trip(session, _without(_unwrapped(readable), set()), report)
+
+
+def test_the_scan_reads_the_answer_inside_the_namespaces_of_its_result() -> None:
+    # the Datastore declares iati-extra on result: without it no activity parses alone
+    scan = Scan(io.BytesIO(ANSWER.read_bytes()))
+    assert scan.start() == (b'<iati-activities xmlns:iati-extra="http://datastore.iatistandard'
+                            b'.org/ns" generated-datetime=\'2025-03-01T10:00:00.218204\'>')
+    activities = list(scan)
+    assert [a[:32] for a in activities] == [b'<iati-activity iati-extra:versio'] * 2 + [
+        b'<iati-activity xml:lang="en" def', b'<iati-activity iati-extra:versio']
+
+
+def _seen(result: ReadResult) -> tuple[object, ...]:
+    return (_strings(result.problems), _strings(result.notes),
+            {k: (v.version, v.xml) for k, v in result.iati.items()})
+
+
+def test_the_ordinary_reading_reads_the_answer_as_the_scan_does() -> None:
+    # a processing instruction between two activities: the scan cannot vouch for the file
+    data = ANSWER.read_bytes()
+    odd = data.replace(b"</iati-activity><iati-activity xml:lang",
+                       b"</iati-activity><?store x?><iati-activity xml:lang", 1)
+    assert odd != data
+    plain = read_activities(io.BytesIO(data), VOCAB)
+    assert len(plain.iati) == 3
+    assert _seen(read_activities(io.BytesIO(odd), VOCAB)) == _seen(plain)
+
+
+def _many_answered(data: bytes, copies: int) -> bytes:
+    head, rest = data.split(b"</query>", 1)
+    body = rest[:rest.rindex(b"</iati-activities>")]
+    out = [head, b"</query>"]
+    for i in range(copies):
+        out.append(body.replace(b"<iati-identifier>XX-STORE-",
+                                f"<iati-identifier>XX-STORE-{i}-".encode()))
+    return b"".join(out) + b"</iati-activities></result>\n"
+
+
+@pytest.mark.parametrize("odd", [False, True])
+def test_worker_processes_read_the_answer_as_one_process_does(tmp_path: Path,
+                                                              odd: bool) -> None:
+    data = _many_answered(ANSWER.read_bytes(), 8)
+    if odd:  # read the ordinary way: the workers get each activity serialised
+        data = data.replace(b"</iati-activity><iati-activity", b"</iati-activity><?x?>"
+                            b"<iati-activity", 1)
+    path = tmp_path / "answer.xml"
+    path.write_bytes(data)
+
+    def read(workers: int) -> list[tuple[Any, ...]]:
+        with limits.override(import_workers=workers):
+            return [outline(batch) for batch in iter_batches(path, VOCAB, size=5)]
+
+    alone = read(1)
+    # the wrapper's note in a batch of its own, first
+    assert _strings(alone[0][4]) == [WRAPPER]
+    assert sum(len(batch[1]) for batch in alone) == 8 * 3
+    assert read(2) == alone
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ((b"<ok>True</ok>", b"<ok>False</ok>"),
+     "/result/ok: this IATI Datastore answer says ok is 'False', not True: nothing in it is "
+     "read"),
+    ((b"<ok>True</ok>", b""),
+     "/result: this IATI Datastore answer does not say it is ok (no ok element before "
+     "iati-activities): nothing in it is read"),
+])
+def test_an_answer_that_is_not_ok_is_refused(session: Session, change: tuple[bytes, bytes],
+                                             problem: str) -> None:
+    data = ANSWER.read_bytes().replace(*change)
+    with pytest.raises(InputError) as caught:
+        _import(session, data, name="answer.xml")
+    assert _strings(caught.value.problems) == [problem]
+    assert str(caught.value.summary) == "1 problem(s) in answer.xml; nothing was applied"
+    report = _import(session, data, mode="each")
+    assert (report.created, _strings(report.rejected)) == (0, [problem])
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    (b'<result><ok>True</ok></result>',
+     "/result: this IATI Datastore answer holds no iati-activities: there is nothing to read"),
+    (b'<result><ok>True</ok><iati-activities><query><total-count>0</total-count></query>'
+     b'</iati-activities></result>',
+     "/result/iati-activities: the file holds no iati-activity"),
+])
+def test_an_answer_without_activities_says_so(data: bytes, problem: str) -> None:
+    assert _strings(read_activities(io.BytesIO(data), VOCAB).problems) == [problem]
+
+
+@pytest.mark.parametrize(("after", "where"), [
+    (b"<iati-activities><iati-activity/></iati-activities>", "/result/iati-activities[2]"),
+    (b"<more/>", "/result/more[1]"),
+])
+def test_what_follows_the_activities_of_an_answer_is_refused(after: bytes,
+                                                             where: str) -> None:
+    data = ANSWER.read_bytes().replace(b"</iati-activities></result>",
+                                       b"</iati-activities>" + after + b"</result>")
+    result = read_activities(io.BytesIO(data), VOCAB)
+    assert _strings(result.problems) == [
+        *ANSWER_REFUSED, f"{where}: an IATI Datastore answer ends with its iati-activities: "
+        "what follows is not read"]
+    assert sorted(result.iati) == sorted(ANSWER_VERSIONS)
+    # white space and comments there are nothing
+    spaced = ANSWER.read_bytes().replace(b"</iati-activities></result>",
+                                         b"</iati-activities>\n<!-- end -->\n</result>")
+    assert _seen(read_activities(io.BytesIO(spaced), VOCAB)) == _seen(
+        read_activities(io.BytesIO(ANSWER.read_bytes()), VOCAB))
+
+
+# --- organisation files from portals ---------------------------------------------------------
+
+def _org(i: int) -> str:
+    return f"/iati-organisations/iati-organisation[{i}]"
+
+
+ORGANISATION_NOTES = [
+    f"{_org(1)}: read as 2.03 (version on the organisation, @iati-extra:version)",
+    f"{_org(1)}: @iati-extra:version: portal metadata, not IATI data; not kept",
+    f"{_org(2)}: read as 2.01 (version on the organisation, @version)",
+    f"{_org(2)}: @version, @generated-datetime: portal metadata, not IATI data; not kept",
+]
+
+
+def _import_organisations(session: Session, data: bytes) -> OrganisationImport:
+    return import_organisations(session, Principal.system(), io.BytesIO(data),
+                                owner_unit_id=principal(session, "analyst").unit_id)
+
+
+def test_a_portal_s_organisation_file_is_read_as_each_organisation_declares(
+        session: Session) -> None:
+    report = _import_organisations(session, ORGANISATIONS.read_bytes())
+    assert (report.version, report.created, report.updated, report.warnings) == ("", 2, 0, [])
+    assert _strings(report.notes) == ORGANISATION_NOTES
+    stored = session.execute(select(IatiOrganisation.identifier, IatiOrganisation.version,
+                                    IatiOrganisation.xml)).all()
+    assert {row[0]: row[1] for row in stored} == {"AA-AAA-123456789": "2.03",
+                                                  "AA-AAA-987654321": "2.01"}
+    for _identifier, version, xml in stored:
+        # kept as published without the portal's attributes, valid as its version
+        element = etree.fromstring(xml.encode())
+        assert "iati-extra" not in xml and element.get("version") is None
+        assert element.get("generated-datetime") is None
+        assert element.get("last-updated-datetime") == "2014-09-10T07:15:37Z"
+        assert schema_errors(element, version, "organisations") == []
+    # read as the examples are when their files declare the version
+    assert report.preserved["document-link"] == 10
+
+
+def test_a_portal_s_organisation_is_refused_for_its_version(session: Session) -> None:
+    data = ORGANISATIONS.read_bytes()
+    old = data.replace(b'version="2.01" generated', b'version="1.03" generated')
+    with pytest.raises(InputError) as caught:
+        _import_organisations(session, old)
+    assert _strings(caught.value.problems) == [
+        f"{_org(2)}: IATI version '1.03' is not read; export the file as version 2.0x"]
+    # the 2.03 example declared 2.01: its 2.03 elements are refused by the 2.01 schema
+    wrong = data.replace(b'iati-extra:version="2.03"', b'iati-extra:version="2.01"')
+    with pytest.raises(InputError) as caught:
+        _import_organisations(session, wrong)
+    assert _strings(caught.value.problems)[0].startswith(f"{_org(1)}/")
+    assert session.scalars(select(IatiOrganisation)).all() == []
+
+
+def test_a_portal_s_organisation_without_a_version_is_read_only_if_valid_2_03(
+        session: Session) -> None:
+    data = ORGANISATIONS.read_bytes().replace(b' iati-extra:version="2.03"', b"")
+    report = _import_organisations(session, data)
+    assert _strings(report.notes)[0] == (
+        f"{_org(1)}: read as 2.03 (no version on the file or on the organisation; it is "
+        "valid 2.03)")
+    assert session.scalars(select(IatiOrganisation.version).where(
+        IatiOrganisation.identifier == "AA-AAA-123456789")).one() == "2.03"
+    # an element no version of the schema has: not valid 2.03, so not read at all
+    bad = data.replace(b"</name>", b"</name><unknown/>", 1)
+    with pytest.raises(InputError) as caught:
+        _import_organisations(session, bad)
+    assert _strings(caught.value.problems)[0] == (
+        f"{_org(1)}: no version on the file or on the organisation, and it is not valid "
+        "2.03: an organisation without a version is read only as valid 2.03")

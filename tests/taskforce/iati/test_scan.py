@@ -114,6 +114,16 @@ def test_a_file_split_across_many_reads(monkeypatch: pytest.MonkeyPatch) -> None
     b"<iati-activities></iati-activities>&amp;",
     b"<iati-activities a=1></iati-activities>",
     b"<iati-activities><iati-activity a=1></iati-activity></iati-activities>",
+    # the IATI Datastore's answer: a query other than first, more than the activities in the
+    # answer, its start tag inside a comment
+    b"<result><ok>True</ok><iati-activities><query/><query/></iati-activities></result>",
+    b"<result><ok>True</ok><iati-activities><iati-activity></iati-activity><query/>"
+    b"</iati-activities></result>",
+    b"<result><ok>True</ok><iati-activities></iati-activities><x/></result>",
+    b"<result><ok>True</ok><iati-activities></iati-activities></result><x/>",
+    b"<result><!-- <iati-activities> --><iati-activities></iati-activities></result>",
+    b"<result><ok>True</ok><iati-activities><query><query></query></query></iati-activities>"
+    b"</result>",
 ])
 def test_the_scan_says_when_it_cannot_vouch(data: bytes) -> None:
     with pytest.raises(Unsure):
@@ -173,6 +183,18 @@ def _root_namespace(data: bytes) -> bytes:
     return data.replace(b"<iati-activity ", b'<iati-activity x:note="a > b" ', 3)
 
 
+def _answer(data: bytes) -> bytes:
+    """The file as the IATI Datastore's API answers: ``result``, ``ok``, the ``query``, no
+    version on ``iati-activities`` and the activity's on each, its namespace on ``result``."""
+    data = data.replace(
+        b'<iati-activities version="2.03">',
+        b'<result xmlns:iati-extra="http://datastore.iatistandard.org/ns">\n  <ok>True</ok>\n'
+        b"  <iati-activities generated-datetime='2025-03-01T10:00:00'>\n    <query>"
+        b"<total-count>9</total-count><start>0</start><limit>50</limit></query>", 1)
+    data = data.replace(b"<iati-activity ", b'<iati-activity iati-extra:version="2.03" ')
+    return data.replace(b"</iati-activities>", b"</iati-activities></result>", 1)
+
+
 #: name → (change to the generated file, read by the scan, the problem expected)
 VARIANTS: dict[str, tuple[Callable[[bytes], bytes], bool, str | None]] = {
     "as generated": (lambda data: data, True, None),
@@ -202,6 +224,18 @@ VARIANTS: dict[str, tuple[Callable[[bytes], bytes], bool, str | None]] = {
     "an activity inside another": (_insert(b"<title>", 10, b"<iati-activity><iati-identifier>"
                                            b"X</iati-identifier></iati-activity>"),
                                    False, "/iati-activities/iati-activity[3]/document-link/"),
+    "the Datastore's answer": (_answer, True, None),
+    "the Datastore's answer, comments at its end": (
+        lambda data: _answer(data).replace(b"</iati-activities></result>",
+                                           b"</iati-activities>\n<!-- x -->\n</result>\n"),
+        True, None),
+    "the Datastore's answer, a PI between": (
+        lambda data: _insert(b"<iati-activity ", 20, b"<?p x?>\n  ")(_answer(data)), False,
+        None),
+    "the Datastore's answer, more after its activities": (
+        lambda data: _answer(data).replace(b"</iati-activities></result>",
+                                           b"</iati-activities><more/></result>"),
+        False, "/result/more[1]"),
 }
 
 

@@ -91,3 +91,19 @@ def test_an_organisation_file_says_what_is_kept_as_published(env: Path) -> None:
     assert "IATI 2.03, 1 partner(s) created, 0 updated." in out
     assert ("kept only as published, in the stored organisation: document-link x1, "
             "reporting-org/@ref x1") in out
+
+
+PORTAL_ORGANISATIONS = Path(__file__).parents[2] / "fixtures" / "iati" / "portal_organisations.xml"
+DATASTORE_ANSWER = Path(__file__).parents[2] / "fixtures" / "iati" / "datastore_answer.xml"
+
+
+def test_a_portal_s_files_say_the_version_each_element_was_read_as(env: Path) -> None:
+    out = run(programmes.app, "import-iati-organisations", str(PORTAL_ORGANISATIONS), "--unit",
+              "unodc")
+    assert "IATI (version per organisation), 2 partner(s) created, 0 updated." in out
+    assert ("note /iati-organisations/iati-organisation[2]: read as 2.01 (version on the "
+            "organisation, @version)") in out
+    out = run(programmes.app, "import-iati", str(DATASTORE_ANSWER), "--unit", "unodc", "--each")
+    assert "IATI (version per activity): 3 created, 0 updated" in out
+    assert ("note /result: /result/ok, /result/iati-activities/query: the portal's wrapper "
+            "around the activities (an IATI Datastore answer), not IATI data; not kept") in out

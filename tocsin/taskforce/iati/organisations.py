@@ -33,9 +33,8 @@ from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_
 from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
-from tocsin.taskforce.iati.reader import OTHER_LANGUAGE
+from tocsin.taskforce.iati.reader import OTHER_LANGUAGE, checked_version, unread_version
 from tocsin.taskforce.iati.rules import check_element
-from tocsin.taskforce.iati.schema import VERSIONS, schema_errors, schema_message
 from tocsin.taskforce.iati.tables import IatiOrganisation, IatiOrgFinance
 from tocsin.taskforce.partners.records import create_partner, sync_reference_partners
 from tocsin.taskforce.partners.spec import PartnerSpec
@@ -66,6 +65,7 @@ KINDS = {"10": "national_institution", "11": "national_institution",
 
 @dataclass
 class OrganisationImport:
+    #: The file's version; empty for a portal's download (each organisation's is noted).
     version: str = ""
     created: int = 0
     updated: int = 0
@@ -75,6 +75,9 @@ class OrganisationImport:
     #: What the typed rows and the partner do not hold, kept only in the stored
     #: element: name → count.
     preserved: dict[str, int] = field(default_factory=dict)
+    #: What was read differently from the file as it stands (a portal's attributes taken
+    #: off, the version an organisation was read as).
+    notes: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -85,6 +88,8 @@ class _Organisation:
     xml: str
     where: str
     finance: list[dict[str, Any]]
+    #: The version it was read as (in a portal's download, its own).
+    version: str
     preserved: Counter[str] = field(default_factory=Counter)
 
 
@@ -118,12 +123,18 @@ def _value_date(value: etree._Element) -> date | None:
         return None
 
 
-def read_organisations(source: Path | IO[bytes]) -> tuple[str, list[_Organisation],
-                                                          list[Problem], list[Problem]]:
-    """``(version, organisations, problems, ruleset warnings)`` of an organisation file."""
+def read_organisations(source: Path | IO[bytes]) -> tuple[
+        str, list[_Organisation], list[Problem], list[Problem], list[Problem]]:
+    """``(version, organisations, problems, ruleset warnings, notes)`` of an organisation file.
+
+    A portal's download declares no version on its root: each organisation is read as the
+    version it declares, its portal attributes taken off, as the activities of one are
+    (:func:`tocsin.taskforce.iati.reader.checked_version`).
+    """
     data = source.read_bytes() if isinstance(source, Path) else source.read()
     problems: list[Problem] = []
     warnings: list[Problem] = []
+    notes: list[Problem] = []
     out: list[_Organisation] = []
     version = ""
     try:
@@ -138,26 +149,26 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[str, list[_Organisatio
                 if depth == 1:
                     if element.getroottree().docinfo.doctype:
                         return "", [], [Problem("/", N_("a DOCTYPE is not accepted in IATI "
-                                                        "files"))], []
+                                                        "files"))], [], []
                     if element.tag == "iati-activities":
                         return "", [], [Problem("/iati-activities", N_(
                             "this is an IATI activity file (iati-activities): import it as "
-                            "an activity file, into the programmes"))], []
+                            "an activity file, into the programmes"))], [], []
                     if element.tag != "iati-organisations":
                         return "", [], [Problem(f"/{element.tag}", N_(
-                            "the root element must be iati-organisations"))], []
+                            "the root element must be iati-organisations"))], [], []
                     version = element.get("version", "").strip()
-                    if version not in VERSIONS:
-                        return "", [], [Problem(ROOT, N_(
-                            "IATI version %(version)s is not known; versions %(versions)s are "
-                            "read", version=repr(version), versions=", ".join(VERSIONS)))], []
+                    # "": a portal's download, each organisation read as the version it declares
+                    refusal = unread_version(version) if version else None
+                    if refusal is not None:
+                        return "", [], [Problem(ROOT, refusal)], [], []
                 continue
             depth -= 1
             if depth != 1 or element.tag != "iati-organisation":
                 continue
             index += 1
             where = f"{ROOT}/iati-organisation[{index}]"
-            found = _read_one(element, where, version, problems)
+            found = _read_one(element, where, version, problems, notes)
             if found is not None:
                 out.append(found)
                 warnings += [Problem(where + p, r)
@@ -168,18 +179,20 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[str, list[_Organisatio
                 del parent[0]
     except etree.XMLSyntaxError as exc:
         return version, [], [Problem(N_("line %(line)s", line=exc.lineno),
-                                     N_("not well-formed XML: %(why)s", why=exc.msg))], []
+                                     N_("not well-formed XML: %(why)s", why=exc.msg))], [], []
     if not out and not problems:
         problems.append(Problem(ROOT, N_("the file holds no iati-organisation")))
-    return version, out, problems, warnings
+    return version, out, problems, warnings, notes
 
 
-def _read_one(element: etree._Element, where: str, version: str,
-              problems: list[Problem]) -> _Organisation | None:
-    errors = schema_errors(element, version, "organisations")
-    if errors:
-        problems += [Problem(where + p.removeprefix("/iati-organisation"), schema_message(m))
-                     for p, m in errors]
+def _read_one(element: etree._Element, where: str, root_version: str,
+              problems: list[Problem], notes: list[Problem]) -> _Organisation | None:
+    version, refused, found, copy = checked_version(element, where, root_version,
+                                                    "organisation")
+    # the notes of a refused organisation too: they say which version it was read as
+    notes += found
+    if refused:
+        problems += refused
         return None
     language = language_of(element)
     currency = (element.get("default-currency") or "").strip()
@@ -249,9 +262,11 @@ def _read_one(element: etree._Element, where: str, version: str,
                         "currency": money, "value_date": _value_date(value)})
     if len(problems) > before:
         return None
-    return _Organisation(identifier=identifier, name=name or identifier, kind=kind,
-                         xml=etree.tostring(element, encoding="unicode"), where=where,
-                         finance=finance, preserved=preserved)
+    # the published copy without the portal's attributes, when it had any
+    xml = (copy.decode("utf-8") if copy is not None
+           else etree.tostring(element, encoding="unicode"))
+    return _Organisation(identifier=identifier, name=name or identifier, kind=kind, xml=xml,
+                         where=where, finance=finance, version=version, preserved=preserved)
 
 
 def import_organisations(session: Session, principal: Principal, source: Path | IO[bytes],
@@ -261,7 +276,7 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
     """Link every organisation of the file to a partner and keep its finance; all or nothing."""
     require(principal, Action.WRITE_OWN_UNIT)
     label = name or (source.name if isinstance(source, Path) else N_("the IATI file"))
-    version, organisations, problems, warnings = read_organisations(source)
+    version, organisations, problems, warnings, notes = read_organisations(source)
     if problems:
         raise InputError(problems, summary=N_(
             "%(count)s problem(s) in %(source)s; nothing was applied", count=len(problems),
@@ -272,7 +287,7 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
     for org in organisations:
         preserved.update(org.preserved)
     report = OrganisationImport(version=version, warnings=warnings,
-                                preserved=dict(sorted(preserved.items())))
+                                preserved=dict(sorted(preserved.items())), notes=notes)
     unit_code = vocab.unit_code(owner_unit_id) if owner_unit_id is not None else None
     for org in organisations:
         known = session.scalar(select(IatiOrganisation).where(
@@ -306,11 +321,13 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
         digest = hashlib.sha256(org.xml.encode("utf-8")).hexdigest()
         if known is None:
             known = IatiOrganisation(identifier=org.identifier, partner_id=partner.id,
-                                     name=org.name[:500], version=version, source=label[:300],
+                                     name=org.name[:500], version=org.version,
+                                     source=label[:300],
                                      xml=org.xml, digest=digest)
             session.add(known)
         else:
-            known.partner_id, known.name, known.version = partner.id, org.name[:500], version
+            known.partner_id, known.name, known.version = (partner.id, org.name[:500],
+                                                           org.version)
             known.xml, known.digest, known.source = org.xml, digest, label[:300]
         session.flush()
         session.execute(delete(IatiOrgFinance).where(IatiOrgFinance.organisation_id == known.id))

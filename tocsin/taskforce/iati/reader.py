@@ -19,7 +19,9 @@ For each activity the reader produces
 
 Each activity is checked against the schema of the file's version (in a portal's
 download, whose root declares none, the version the activity declares; see
-:func:`_evaluate`), the IATI code lists and the platform's rules; every problem
+:func:`checked_version`; the IATI Datastore API's answer, a ``result`` around such a
+download, is read the same way, see :func:`_answer`), the IATI code lists and the
+platform's rules; every problem
 names the XPath of the element at fault and a plain reason. Elements the platform
 does not model are counted in :attr:`ReadResult.preserved`: they are kept as
 published and written back on export. Nothing is written here.
@@ -250,8 +252,24 @@ _NOT_XML = ((b"\x1f\x8b", N_("the file is compressed (gzip): unpack it and impor
                                "files inside one by one")))
 
 
-def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
-    """The declared version, read from the root element only."""
+@dataclass(frozen=True, slots=True)
+class _Root:
+    """What the start of the file says: the version on the root and where the activities are."""
+
+    version: str
+    #: XPath of the element holding the activities.
+    path: str = ROOT
+    #: The portal's wrapper around them (the IATI Datastore's answer): what the report notes.
+    notes: tuple[Problem, ...] = ()
+
+
+#: Where the activities of the IATI Datastore API's answer are (see :func:`_answer`).
+ANSWER = "/result/iati-activities"
+
+
+def _version_of(source: Path | IO[bytes]) -> tuple[_Root | None, list[Problem]]:
+    """The declared version, read from the root element only (and, in the IATI Datastore's
+    answer, the wrapper before its ``iati-activities``)."""
     start = source.tell() if not isinstance(source, Path) else 0
     if isinstance(source, Path):
         with source.open("rb") as stream:
@@ -265,24 +283,18 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
         if first.startswith(magic):
             return None, [Problem("/", reason)]
     try:
-        for _event, element in etree.iterparse(
-                str(source) if isinstance(source, Path) else source, events=("start",),
-                resolve_entities=False, no_network=True, load_dtd=False,
-                remove_comments=True, remove_pis=True):
+        events = etree.iterparse(
+            str(source) if isinstance(source, Path) else source, events=("start", "end"),
+            resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True,
+            remove_pis=True)
+        for _event, element in events:
             if element.getroottree().docinfo.doctype:
                 return None, [Problem("/", N_("a DOCTYPE is not accepted in IATI files"))]
+            if element.tag == "result":
+                return _answer(events)
             if element.tag != "iati-activities":
                 return None, [_wrong_root(element)]
-            version = element.get("version", "").strip()
-            if not version:
-                # downloads from IATI portals (d-portal, the IATI Datastore) give no
-                # version on the root: each activity is read as the version it declares
-                # (see _evaluate); "" says so
-                return "", []
-            refusal = _unread_version(version)
-            if refusal is not None:
-                return None, [Problem(ROOT, refusal)]
-            return version, []
+            return _declared(element, ROOT)
     except etree.XMLSyntaxError as exc:
         return None, [_not_xml(exc)]
     finally:
@@ -291,7 +303,74 @@ def _version_of(source: Path | IO[bytes]) -> tuple[str | None, list[Problem]]:
     return None, [Problem("/", N_("the file is empty"))]
 
 
-def _unread_version(version: str) -> Message | None:
+def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = ()
+              ) -> tuple[_Root | None, list[Problem]]:
+    """The version the ``iati-activities`` element declares, if it is read."""
+    version = element.get("version", "").strip()
+    if not version:
+        # downloads from IATI portals (d-portal, the IATI Datastore) give no version on
+        # the root: each activity is read as the version it declares (see _evaluate); ""
+        # says so
+        return _Root("", path, notes), []
+    refusal = unread_version(version)
+    if refusal is not None:
+        return None, [Problem(path, refusal)]
+    return _Root(version, path, notes), []
+
+
+def _answer(events: Any) -> tuple[_Root | None, list[Problem]]:
+    """The IATI Datastore API's answer, its root ``result`` just read.
+
+    The Datastore writes ``<result><ok>True</ok><iati-activities generated-datetime="…">
+    <query>…</query>`` then the activities (an earlier version put ``total-count``,
+    ``page`` and ``per_page`` beside ``ok`` instead of the query). Its activities are read
+    as a portal's download; the rest is the portal's wrapper, noted and not kept. Only the
+    wrapper before the first activity is read here, each element freed once read.
+    """
+    depth = 1
+    ok: str | None = None
+    wrapper: list[str] = []
+    activities: etree._Element | None = None
+    for event, element in events:
+        if event == "start":
+            depth += 1
+            if depth == 2 and element.tag == "iati-activities" and activities is None:
+                activities = element
+            elif depth == 3 and activities is not None and element.getparent() is activities:
+                # the first child of iati-activities: the query (the Datastore's paging)
+                if element.tag == "query":
+                    wrapper.append(f"{ANSWER}/query")
+                break
+            continue
+        depth -= 1
+        if depth == 0:
+            break  # the end of the answer
+        if activities is not None and element is activities:
+            break  # iati-activities ended before any child: the reading says it is empty
+        if depth == 1:
+            tag = str(element.tag)
+            wrapper.append(f"/result/{tag}")
+            if tag == "ok" and ok is None:
+                ok = (element.text or "").strip()
+        element.clear(keep_tail=False)
+    if ok is None:
+        return None, [Problem("/result", N_(
+            "this IATI Datastore answer does not say it is ok (no ok element before "
+            "iati-activities): nothing in it is read"))]
+    if ok.lower() != "true":
+        return None, [Problem("/result/ok", N_(
+            "this IATI Datastore answer says ok is %(value)s, not True: nothing in it is read",
+            value=repr(ok)))]
+    if activities is None:
+        return None, [Problem("/result", N_(
+            "this IATI Datastore answer holds no iati-activities: there is nothing to read"))]
+    note = Problem("/result", N_(
+        "%(elements)s: the portal's wrapper around the activities (an IATI Datastore "
+        "answer), not IATI data; not kept", elements=", ".join(wrapper)))
+    return _declared(activities, ANSWER, (note,))
+
+
+def unread_version(version: str) -> Message | None:
     """Why a declared version is not read (``None``: it is one of :data:`VERSIONS`)."""
     if not version.startswith("2."):
         return N_("IATI version %(version)s is not read; export the file as version 2.0x",
@@ -366,11 +445,6 @@ def _wrong_root(element: etree._Element) -> Problem:
         return Problem("/iati-organisations", N_(
             "this is an IATI organisation file (iati-organisations): import it as an "
             "organisation file, into the partners registry"))
-    if element.tag == "result":
-        # the IATI Datastore API's answer wraps its download: <result><ok/><iati-activities>
-        return Problem("/result", N_(
-            "this is an IATI Datastore answer (result): save its iati-activities element, "
-            "without the query in it, as the file to import"))
     return Problem(f"/{element.tag}", N_("the root element must be iati-activities"))
 
 
@@ -443,10 +517,17 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
         import io
 
         source = io.BytesIO(source.read())
-    version, problems = _version_of(source)
-    if version is None:
+    root, problems = _version_of(source)
+    if root is None:
         yield ReadResult(problems=problems)
         return
+    version, path = root.version, root.path
+    if root.notes:
+        # the portal's wrapper (the IATI Datastore's answer), in a batch of its own: the
+        # batches of activities may be read again (see below)
+        yield ReadResult(version=version, notes=list(root.notes))
+    # a second iati-activities in the Datastore's answer (the ordinary reading finds it)
+    after: list[Problem] = []
     context = _Context(vocab, own_org_ref, version, rules, ReadResult(version=version))
     start = source.tell() if not isinstance(source, Path) else 0
     # Each activity is validated against the schema on its own, where it is read
@@ -496,26 +577,27 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
                 head = scanner.start()
                 items = iter(scanner)
             else:
-                items = _walk(_iterparse(source))
+                items = _walk(_iterparse(source), path, after)
             readers = _Readers(context, worker_count(), 0 if large else size, head)
             for item in items:
                 count += 1
-                _cap(count, most)
+                _cap(count, most, path)
                 if count <= given:
                     continue
-                for outcome in readers.add(item, f"{ROOT}/iati-activity[{count}]"):
+                for outcome in readers.add(item, f"{path}/iati-activity[{count}]"):
                     if (batch := take(outcome)) is not None:
                         yield batch
             for outcome in readers.drain():
                 if (batch := take(outcome)) is not None:
                     yield batch
+            context.result.problems += after
             if held is not None:
                 yield held
-            if context.result.count:
+            if context.result.count or after:
                 yield context.result
-            elif count == 0:
+            if count == 0:
                 yield ReadResult(version=version, problems=[
-                    Problem(ROOT, N_("the file holds no iati-activity"))])
+                    Problem(path, N_("the file holds no iati-activity"))])
             return
         except Unsure:
             if not isinstance(source, Path):
@@ -526,6 +608,7 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
                 break
             fast = False
             held, context.result = None, ReadResult(version=version)
+            after.clear()
             context.seen = {k: v for k, v in context.seen.items() if v[1] <= given}
             continue
         except etree.XMLSyntaxError:
@@ -539,29 +622,31 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
                 stream.close()
     context.result = ReadResult(version=version)
     context.seen = {k: v for k, v in context.seen.items() if v[1] <= given}
+    after.clear()
     count = 0
     try:
-        for element in _walk(_iterparse(source)):
+        for element in _walk(_iterparse(source), path, after):
             count += 1
-            _cap(count, most)
+            _cap(count, most, path)
             if count <= given:
                 continue
             context.result.count += 1
-            _read_one(element, f"{ROOT}/iati-activity[{count}]", context)
+            _read_one(element, f"{path}/iati-activity[{count}]", context)
             if context.result.count >= size:
                 yield context.result
                 context.result = ReadResult(version=version)
     except etree.XMLSyntaxError as exc:
         context.result.problems.append(_not_xml(exc))
+    context.result.problems += after
     if count == 0 and not context.result.problems:
-        context.result.problems.append(Problem(ROOT, N_("the file holds no iati-activity")))
+        context.result.problems.append(Problem(path, N_("the file holds no iati-activity")))
     if context.result.count or context.result.problems:
         yield context.result
 
 
-def _cap(count: int, most: int) -> None:
+def _cap(count: int, most: int, path: str = ROOT) -> None:
     if count > most:
-        raise TooLarge.single(ROOT, N_("more than %(most)s activities; the limit is set by "
+        raise TooLarge.single(path, N_("more than %(most)s activities; the limit is set by "
                                        "TOCSIN_IMPORT_MAX_ROWS", most=f"{most:,}"))
 
 
@@ -582,11 +667,21 @@ class _Context:
     seen: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
-def _walk(events: Any) -> Iterator[etree._Element]:
-    """The top-level ``iati-activity`` elements, each freed after its consumer returns."""
+def _walk(events: Any, path: str = ROOT, after: list[Problem] | None = None
+          ) -> Iterator[etree._Element]:
+    """The top-level ``iati-activity`` elements, each freed after its consumer returns.
+
+    In the IATI Datastore's answer (``path`` is :data:`ANSWER`) only the activities of its
+    ``iati-activities`` are given: whatever ``result`` holds after it (a further
+    ``iati-activities``, its activities freed unread) is refused in ``after``.
+    """
+    answer = path == ANSWER
     depth = 0
+    lists = 0
     for event, element in events:
         if element.tag == "iati-activities":
+            if event == "start" and not depth:
+                lists += 1
             continue
         if event == "start":
             depth += 1
@@ -594,11 +689,25 @@ def _walk(events: Any) -> Iterator[etree._Element]:
         depth -= 1
         if depth:
             continue  # an iati-activity nested in another one: the schema refuses it
-        yield element
+        if lists < 2 or not answer:
+            yield element
         element.clear(keep_tail=False)
         parent = element.getparent()
         while parent is not None and element.getprevious() is not None:
             del parent[0]
+    if answer and after is not None:
+        # the wrapper before the activities was read first (_answer); this is what follows
+        # them, the rest of the tree being freed as it was read
+        seen: Counter[str] = Counter()
+        found = False
+        for child in events.root.iterchildren(tag=etree.Element):
+            tag = str(child.tag)
+            seen[tag] += 1
+            if found:
+                after.append(Problem(f"/result/{tag}[{seen[tag]}]", N_(
+                    "an IATI Datastore answer ends with its iati-activities: what follows "
+                    "is not read")))
+            found = found or tag == "iati-activities"
 
 
 def _place_children(result: ReadResult) -> None:
@@ -654,56 +763,106 @@ def _identifier(element: etree._Element) -> str:
     return ""
 
 
+#: The notes and refusals of :func:`checked_version`, per kind of element read.
+_READ_AS = {
+    "activity": lambda version, attribute: N_(
+        "read as %(version)s (version on the activity, %(attribute)s)", version=version,
+        attribute=attribute),
+    "organisation": lambda version, attribute: N_(
+        "read as %(version)s (version on the organisation, %(attribute)s)", version=version,
+        attribute=attribute),
+}
+_ASSUMED = {
+    "activity": lambda version: N_(
+        "read as %(version)s (no version on the file or on the activity; it is valid "
+        "%(version)s)", version=version),
+    "organisation": lambda version: N_(
+        "read as %(version)s (no version on the file or on the organisation; it is valid "
+        "%(version)s)", version=version),
+}
+_NOT_ASSUMED = {
+    "activity": lambda version: N_(
+        "no version on the file or on the activity, and it is not valid %(version)s: an "
+        "activity without a version is read only as valid %(version)s", version=version),
+    "organisation": lambda version: N_(
+        "no version on the file or on the organisation, and it is not valid %(version)s: "
+        "an organisation without a version is read only as valid %(version)s",
+        version=version),
+}
+_METADATA = {
+    "activity": lambda attributes: N_(
+        "%(attributes)s: portal metadata, not IATI data; not kept, not written back on "
+        "export", attributes=attributes),
+    "organisation": lambda attributes: N_(
+        "%(attributes)s: portal metadata, not IATI data; not kept", attributes=attributes),
+}
+
+
+def checked_version(element: etree._Element, where: str, root_version: str,
+                    kind: str = "activity") -> tuple[str, list[Problem], list[Problem],
+                                                      bytes | None]:
+    """Take a portal's attributes off ``element`` and check it against its version's schema.
+
+    ``kind``: ``activity`` (of an ``iati-activities`` file) or ``organisation``. Returns
+    the version it is read as, the problems (schema or version; empty when it is read),
+    the notes and, when attributes were taken off, the published copy made again without
+    them (``None`` otherwise).
+
+    A portal's attributes (:data:`PORTAL_NAMESPACES`) are taken off first: they are the
+    portal's, not the publisher's, and are not written back (a note names them). Where
+    the root declares no version (a portal's download) the element is read as the
+    version it declares among them; one declaring none is read as 2.03 only if it
+    is valid 2.03 (the current version: a 2.01 or 2.02 element is valid 2.03 too), and is
+    refused otherwise rather than read against a version it may never have been.
+    """
+    version = root_version
+    notes: list[Problem] = []
+    copy: bytes | None = None
+    removed, declared, source = _portal_attributes(element, version)
+    if removed:
+        # the published copy is the element without them: made again, without the
+        # namespace declarations they needed
+        detached = deepcopy(element)
+        etree.cleanup_namespaces(detached)
+        copy = etree.tostring(detached, encoding="UTF-8")
+        notes.append(Problem(where, _METADATA[kind](", ".join(removed))))
+    if not version:
+        if declared is not None:
+            refusal = unread_version(declared)
+            if refusal is not None:
+                return declared, [Problem(where, refusal)], notes, copy
+            version = declared
+            notes.insert(0, Problem(where, _READ_AS[kind](version, source)))
+        else:
+            version = ASSUMED_VERSION
+    assumed = not root_version and declared is None
+    errors = schema_errors(element, version, "activities" if kind == "activity"
+                           else "organisations")
+    if errors:
+        tag = f"/iati-{kind}"
+        problems = [Problem(where + path.removeprefix(tag), schema_message(message))
+                    for path, message in errors]
+        if assumed:
+            problems.insert(0, Problem(where, _NOT_ASSUMED[kind](version)))
+        return version, problems, notes, copy
+    if assumed:
+        notes.insert(0, Problem(where, _ASSUMED[kind](version)))
+    return version, [], notes, copy
+
+
 def _evaluate(element: etree._Element, where: str, context: _Context,
               data: bytes | None = None) -> _Outcome:
     """Validate, read and check one activity; ``data``: its serialisation if the caller has it.
 
-    A portal's attributes (:data:`PORTAL_NAMESPACES`) are taken off first: they are the
-    portal's, not the publisher's, and are not written back (a note names them). Where
-    the root declares no version (a portal's download) the activity is read as the
-    version it declares among them; an activity declaring none is read as 2.03 only if it
-    is valid 2.03 (the current version: a 2.01 or 2.02 activity is valid 2.03 too), and is
-    refused otherwise rather than read against a version it may never have been.
+    The portal's attributes are taken off and the version chosen first (see
+    :func:`checked_version`).
     """
     identifier = _identifier(element)
-    version = context.version
-    notes: list[Problem] = []
-    removed, declared, source = _portal_attributes(element, version)
-    if removed:
-        # the published copy is the activity without them: made again, without the
-        # namespace declarations they needed
-        detached = deepcopy(element)
-        etree.cleanup_namespaces(detached)
-        data = etree.tostring(detached, encoding="UTF-8")
-        notes.append(Problem(where, N_(
-            "%(attributes)s: portal metadata, not IATI data; not kept, not written back "
-            "on export", attributes=", ".join(removed))))
-    if not version:
-        if declared is not None:
-            refusal = _unread_version(declared)
-            if refusal is not None:
-                return _Outcome(where, identifier, [Problem(where, refusal)], notes=notes)
-            version = declared
-            notes.insert(0, Problem(where, N_("read as %(version)s (version on the activity, "
-                                              "%(attribute)s)", version=version,
-                                              attribute=source)))
-        else:
-            version = ASSUMED_VERSION
-    assumed = not context.version and declared is None
-    errors = schema_errors(element, version)
-    if errors:
-        problems = [Problem(where + path.removeprefix("/iati-activity"), schema_message(message))
-                    for path, message in errors]
-        if assumed:
-            problems.insert(0, Problem(where, N_(
-                "no version on the file or on the activity, and it is not valid %(version)s: "
-                "an activity without a version is read only as valid %(version)s",
-                version=version)))
+    version, problems, notes, copy = checked_version(element, where, context.version)
+    if copy is not None:
+        data = copy
+    if problems:
         return _Outcome(where, identifier, problems, notes=notes)
-    if assumed:
-        notes.insert(0, Problem(where, N_(
-            "read as %(version)s (no version on the file or on the activity; it is valid "
-            "%(version)s)", version=version)))
     reader = _ActivityReader(element, context, where, version)
     try:
         spec, parts, children = reader.read(data)
@@ -813,9 +972,17 @@ def _evaluate_chunk(items: list[tuple[bytes, str]], head: bytes | None
             element = etree.fromstring(data, parser)
         except etree.XMLSyntaxError:
             return None  # the caller reads the rest of the file itself
+        body = data.rstrip(b" \t\r\n")
+        if len(body) < len(data):
+            # the white space after it, as the element had it in the file: a copy made here
+            # (a portal's attributes taken off) ends as one made by the caller would
+            element.tail = data[len(body):].decode("utf-8")
         outcome = _evaluate(element, where, context, data)
-        if outcome.parts is not None:
-            outcome.parts.xml = ""  # the caller has it: not sent back
+        # the caller has the copy, unless it was made again here without a portal's
+        # attributes (which the digest, of the copy kept, tells)
+        if outcome.parts is not None and outcome.parts.digest == hashlib.sha256(
+                data).hexdigest():
+            outcome.parts.xml = ""  # not sent back
         out.append(outcome)
     return out
 
@@ -901,7 +1068,7 @@ class _Readers:
         if self.head is not None:
             return outcomes
         for outcome, data in zip(outcomes, copies, strict=True):
-            if outcome.parts is not None:
+            if outcome.parts is not None and not outcome.parts.xml:
                 outcome.parts.xml = data.decode("utf-8")
         return outcomes
 

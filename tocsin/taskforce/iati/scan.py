@@ -19,6 +19,16 @@ reports a malformed file by line and reason as it always did):
 * a file that ends before ``</iati-activities>``, or with more than comments,
   processing instructions and white space after it.
 
+The IATI Datastore API's answer wraps its activities: ``<result><ok>True</ok>
+<iati-activities …><query>…</query>`` then the activities, then
+``</iati-activities></result>``. The scan reads it too: what comes before
+``iati-activities`` is checked by the parser (the reader has read it already and
+notes it), a ``query`` first in ``iati-activities`` is skipped (checked by the
+parser as comments are), and only white space and comments may come between
+``</iati-activities>`` and ``</result>``. The namespaces ``result`` declares are
+copied into the start tag the activities are parsed in (:attr:`Scan.head`): the
+Datastore declares ``iati-extra`` there.
+
 Comments, CDATA sections and processing instructions inside an activity are
 skipped whole, so ``</iati-activity>`` written inside them does not end it;
 attribute values may hold ``>`` (but never ``<``, so no tag hides in them).
@@ -50,12 +60,25 @@ _ROOT_START = re.compile(rb"<iati-activities" + _ATTRIBUTES + rb">")
 _START = re.compile(rb"<iati-activity" + _ATTRIBUTES + rb"(/?)>")
 _END = re.compile(rb"</iati-activity\s*>")
 _ROOT_END = re.compile(rb"</iati-activities\s*>")
+_ANSWER_START = re.compile(rb"<result" + _ATTRIBUTES + rb">")
+_ANSWER_END = re.compile(rb"</result\s*>")
+_QUERY_START = re.compile(rb"<query" + _ATTRIBUTES + rb"(/?)>")
+_QUERY_END = re.compile(rb"</query\s*>")
+#: One attribute of a start tag (matched in turn from the end of the tag's name).
+_ATTRIBUTE = re.compile(rb"""\s+([^\s=/>"'<]+)\s*=\s*("[^"<]*"|'[^'<]*')""")
 _SPACE = re.compile(rb"[ \t\r\n]*")
 _DECLARATION = re.compile(rb"<\?xml[ \t\r\n][^?]*\?>")
 _ENCODING = re.compile(rb"""[ \t\r\n]encoding[ \t\r\n]*=[ \t\r\n]*["']([^"']*)["']""")
 _NAME_AFTER = frozenset(b" \t\r\n>/")
 UTF8_BOM = b"\xef\xbb\xbf"
 ROOT_END = b"</iati-activities>"
+ANSWER_END = b"</result>"
+
+
+def _namespaces(tag: bytes, at: int) -> dict[bytes, bytes]:
+    """The namespace declarations of a start tag (its name ending at ``at``), as written."""
+    return {found.group(1): found.group(2) for found in _ATTRIBUTE.finditer(tag, at)
+            if found.group(1) == b"xmlns" or found.group(1).startswith(b"xmlns:")}
 
 
 class Unsure(Exception):
@@ -97,8 +120,12 @@ class Scan:
         self.stream = stream
         self.buf = b""
         self.eof = False
-        #: The root's start tag, exactly as written (known once :meth:`start` has run).
+        #: The root's start tag, exactly as written (known once :meth:`start` has run); in
+        #: the IATI Datastore's answer, its iati-activities' with the namespaces declared
+        #: on ``result`` added.
         self.head = b""
+        #: Whether the file is the IATI Datastore's answer (``result`` around the activities).
+        self.wrapped = False
         self.parser = safe_parser(remove_comments=True, remove_pis=True)
         self._at = -1
 
@@ -196,8 +223,37 @@ class Scan:
                 except etree.XMLSyntaxError:
                     raise Unsure("malformed") from None
                 return head.end()
+            elif (self.buf.startswith(b"<result", lt)
+                  and self.buf[lt + 7:lt + 8] and self.buf[lt + 7] in _NAME_AFTER):
+                return self._answer(self._match(_ANSWER_START, lt))
             else:
                 raise Unsure("before the root")
+
+    def _answer(self, root: re.Match[bytes]) -> int:
+        """The IATI Datastore's answer: the position after its iati-activities' start tag."""
+        at = root.end()
+        while True:
+            lt = self._find(b"<iati-activities", at)
+            if lt < 0:
+                raise Unsure("no iati-activities")
+            self._ahead(lt, 17)
+            if self.buf[lt + 16:lt + 17] and self.buf[lt + 16] in _NAME_AFTER:
+                break
+            at = lt + 16
+        head = self._match(_ROOT_START, lt)
+        # what comes before is well-formed exactly when this is (a "<iati-activities" inside
+        # a comment or a value leaves something open)
+        try:
+            etree.fromstring(self.buf[:head.end()] + ROOT_END + ANSWER_END, self.parser)
+        except etree.XMLSyntaxError:
+            raise Unsure("malformed") from None
+        own = _namespaces(head.group(), len(b"<iati-activities"))
+        added = b"".join(b" " + name + b"=" + value for name, value
+                         in _namespaces(root.group(), len(b"<result")).items()
+                         if name not in own)
+        self.head = b"<iati-activities" + added + head.group()[len(b"<iati-activities"):]
+        self.wrapped = True
+        return head.end()
 
     def _activity_end(self, at: int) -> int:
         """The position after the ``</iati-activity>`` closing the activity begun before.
@@ -243,6 +299,7 @@ class Scan:
         at = self._at
         start = end = -1  # the activity not given out yet (its tail still to come)
         pieces: list[bytes] | None = None  # its tail's white space, when comments come between
+        query = self.wrapped  # the Datastore's query may come before the first activity
         while True:
             cut = start if start >= 0 else at
             if cut > BLOCK:
@@ -260,6 +317,11 @@ class Scan:
                 at = self._skip(lt + 4, b"-->")
                 self._check(self.buf[lt:at])
                 continue
+            if query and buf.startswith(b"<query", lt):
+                at = self._query(lt)
+                query = False
+                continue
+            query = False
             activity = (buf.startswith(b"<iati-activity", lt) and buf[lt + 14:lt + 15] != b""
                         and buf[lt + 14] in _NAME_AFTER)
             if not activity and not buf.startswith(b"</iati-activities", lt):
@@ -270,13 +332,37 @@ class Scan:
                        else buf[start:end] + b"".join(pieces) + buf[at:lt])
                 start, pieces = -1, None
             if not activity:
-                self._epilogue(self._match(_ROOT_END, lt).end())
+                at = self._match(_ROOT_END, lt).end()
+                self._epilogue(self._answer_end(at) if self.wrapped else at)
                 return
             tag = self._match(_START, lt)
             if tag.group(1):
                 raise Unsure("an empty activity")
             start, end = lt, self._activity_end(tag.end())
             at = end
+
+    def _query(self, at: int) -> int:
+        """Skip the Datastore's ``query`` (its paging), checked as the parser reads it."""
+        tag = self._match(_QUERY_START, at)
+        end = tag.end() if tag.group(1) else self._match(_QUERY_END, self._skip(
+            tag.end(), b"</query") - len(b"</query")).end()
+        self._check(self.buf[at:end])
+        return end
+
+    def _answer_end(self, at: int) -> int:
+        """The position after ``</result>``: only white space and comments may come first."""
+        while True:
+            lt = self._find(b"<", at)
+            if lt < 0 or not _SPACE.fullmatch(self.buf, at, lt):
+                raise Unsure("more than the activities in the answer")
+            self._ahead(lt, 9)
+            if self.buf.startswith(b"<!--", lt):
+                at = self._skip(lt + 4, b"-->")
+                self._check(self.buf[lt:at])
+                continue
+            if not self.buf.startswith(b"</result", lt):
+                raise Unsure("more than the activities in the answer")
+            return self._match(_ANSWER_END, lt).end()
 
     def _epilogue(self, at: int) -> None:
         while len(self.buf) - at <= EPILOGUE_LIMIT and self._more():

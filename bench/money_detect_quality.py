@@ -33,7 +33,9 @@ Next to the model, each test world gets two baselines:
     .venv/bin/python bench/money_detect_quality.py --train 101,102 --validation 108 \
         --test 301 --train-set amlsim/set --train-share 0.8 --test-set amlsim/set
         # an imported labelled set beside the worlds: fit on its first 80 % in time,
-        # judged on the rest
+        # judged on the rest (--train-set-weight 0.2: each of its rows counts a fifth)
+    .venv/bin/python bench/money_detect_quality.py --shipped --model-dir cand/ \\
+        --test-set amlsim/set --train-share 0.8   # a kept model on that set's later part
 
 ``--ship`` writes ``tocsin/money/data/model/{model.json,card.json}``: the card lists the
 training worlds, the cross-world scores printed here, the limits and the version.
@@ -375,7 +377,7 @@ def split_in_time(data: model.SetData, share: float
 
 def label(m: model.Model, fallback: str) -> str:
     """A model's name in the tables: its version and when it was trained."""
-    version, created = m.meta.get("version"), str(m.meta.get("created", ""))[:10]
+    version, created = m.meta.get("version"), str(m.meta.get("created", ""))[:16]
     return f"{version} ({created})" if version else fallback
 
 

@@ -30,7 +30,8 @@ def _seeds() -> dict[str, list[bytes]]:
         "excel-mapping": files("tabular/ledger.xlsx"),
         "mapping-file": files("tabular/bank_export.yaml"),
         "iati": [(FIXTURES / "iati" / name).read_bytes()
-                 for name in ("partner_activities.xml", "portal_download.xml")],
+                 for name in ("partner_activities.xml", "portal_download.xml",
+                              "datastore_answer.xml")],
         "indicators": [b"crime_area,country,year,kind,value,unit,source,reliability,"
                        b"credibility\ndrug_trafficking,AL,2024,seizures,3,seizures,"
                        b"Customs,B,2\nmoney_laundering,RS,2023,cases,12,cases,Courts,A,1\n"],

@@ -272,10 +272,15 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--megabytes", type=float, default=100)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--measure", choices=["floor", "read", "import"])
-    parser.add_argument("--file", type=Path)
-    parser.add_argument("--workdir", type=Path)
+    # one measurement in a process of its own: how the script runs each side
+    parser.add_argument("--measure", choices=["floor", "read", "import"],
+                        help="Run one measurement (with --file and --workdir) and print it.")
+    parser.add_argument("--file", type=Path, help="With --measure: the file to read.")
+    parser.add_argument("--workdir", type=Path, help="With --measure: a folder for the database.")
     args = parser.parse_args()
+    if args.measure and (args.file is None or args.workdir is None):
+        parser.error("--measure runs one measurement of the script's own: give --file and "
+                     "--workdir too")
     if args.measure:
         print(json.dumps(_measure(args.measure, args.file, args.workdir)))
         return

@@ -809,3 +809,76 @@ def test_edited_participants_keep_their_activity_ids_and_other_languages(
          [(None, "Agency A, renamed"), ("fr", "Nom de l'agence A")]),
         ("XM-DAC-47066", "4", None, None, [(None, "Implementing partner")])]
     assert validate_export(exported) == []
+
+
+# --- pyIATI's validator test files ---------------------------------------------------------------
+
+PYIATI = PUBLISHED / "pyiati"
+
+# Each is refused whole, naming where and why (nothing is written).
+PYIATI_REFUSED = {
+    "invalid.xml": "line 1: not well-formed XML: Start tag expected, '<' not found, line 1, "
+                   "column 1",
+    "leading_whitespace_xml.xml": "line 4: not well-formed XML: XML declaration allowed only "
+                                  "at the start of the document, line 4, column 6",
+    "invalid_iati_missing_required_element.xml": f"{ACTIVITY}/description: Element "
+                                                 "'description': This element is not "
+                                                 "expected. Expected is ( title ).",
+    "invalid_iati_missing_required_element_from_common.xml": f"{ACTIVITY}/title: Element "
+                                                             "'title': This element is not "
+                                                             "expected. Expected is "
+                                                             "( reporting-org ).",
+    "valid_iati_incomplete_codelist_code_not_present.xml": f"{ACTIVITY}/recipient-country: "
+                                                           "unknown country 'A-CODE-NOT-ON-"
+                                                           "THE-CODELIST': not an ISO 3166-1 "
+                                                           "country code",
+    # the version is the code list broken here
+    "valid_iati_invalid_code.xml": "/iati-activities: IATI version '200.02' is not read; "
+                                   "export the file as version 2.0x",
+    # schema-valid, but an activity the platform cannot hold: it has no identifier
+    "valid_iati.xml": f"{ACTIVITY}/iati-identifier: the activity identifier is empty",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PYIATI_REFUSED))
+def test_pyiati_files_the_platform_refuses_say_where_and_why(session: Session,
+                                                             name: str) -> None:
+    with pytest.raises(InputError) as caught:
+        _import(session, (PYIATI / name).read_bytes())
+    assert _strings(caught.value.problems) == [PYIATI_REFUSED[name]]
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+# The platform's one ruleset warning on all three (none of them gives a language).
+NO_LANGUAGE = (f"{ACTIVITY}/reporting-org/narrative: without iati-activity/@xml:lang every "
+               "narrative needs @xml:lang")
+
+
+@pytest.mark.parametrize(("name", "notes", "preserved"), [
+    ("valid_iati_minimal_file.xml", [], {}),
+    # the same file with a DAC code no list holds, on its transaction: noted, kept
+    ("valid_std_ruleset.xml", [f"{ACTIVITY}/transaction/sector: sector '11111' is not in the "
+                               "bundled OECD-DAC list; kept as published"], {}),
+    ("valid_iati_codelist_mapping_element_text_valid_code.xml", [], {"crs-add": 1}),
+])
+def test_pyiati_files_the_platform_reads_round_trip(session: Session, name: str,
+                                                    notes: list[str],
+                                                    preserved: dict[str, int]) -> None:
+    data = (PYIATI / name).read_bytes()
+    report = _import(session, data)
+    assert (report.created, report.version) == (1, "2.02")
+    assert _strings(report.notes) == notes
+    assert _strings(report.warnings) == [NO_LANGUAGE]
+    assert dict(report.preserved) == preserved
+    _round_trip(session, data, report)
+
+
+def test_a_transactions_codes_outside_their_lists_are_noted_and_kept(session: Session) -> None:
+    data = (PYIATI / "valid_iati_minimal_file.xml").read_bytes().replace(
+        b'<sector code="11110" />', b'<sector code="11110" /><flow-type code="99"/>'
+        b'<tied-status code="5"/>')
+    report = _import(session, data)
+    assert _strings(report.notes) == [
+        f"{ACTIVITY}/transaction/flow-type: code '99' is not in the bundled IATI code list "
+        "FlowType; kept as published"]
+    _round_trip(session, data, report)

@@ -108,6 +108,10 @@ A_TRANSACTION_TYPE = N_("a transaction type")
 #: Coded children of a transaction → their register column.
 _TRANSACTION_CODES = {"disbursement-channel": "disbursement_channel", "flow-type": "flow_type",
                       "finance-type": "finance_type", "tied-status": "tied_status"}
+#: Those whose IATI code list is bundled: a code outside it is noted, not refused (the
+#: platform does not interpret them, and a list may lag behind the standard's).
+_TRANSACTION_LISTS = {"disbursement-channel": "DisbursementChannel", "flow-type": "FlowType",
+                      "tied-status": "TiedStatus"}
 
 #: provider/receiver → their register columns and the activity-id attribute.
 _ORG_KEYS = {prefix: (f"{prefix}_ref", f"{prefix}_activity_id", f"{prefix}_name",
@@ -1539,12 +1543,7 @@ class _ActivityReader:
                 loc[f"stages[{len(stages)}]"] = element
                 stages.append(_make(ShareSpec, code=code, percentage=percentage))
             else:
-                known = codelists.sector_codes(vocabulary)
-                if known is not None and code not in known:
-                    self.notes.append(Problem(
-                        self.where + _relative_path(self.act, element),
-                        N_("sector %(code)s is not in the bundled OECD-DAC list; kept as "
-                           "published", code=repr(code))))
+                self.unlisted_sector(element)
                 mapping = codelists.dac_mapping().get((vocabulary, code))
                 if mapping is not None:
                     mapped.append((element, mapping.crime_area or "", mapping.stage or "",
@@ -1664,9 +1663,11 @@ class _ActivityReader:
                 row[_TRANSACTION_CODES[tag]] = child.get("code", "").strip()
             elif tag == "aid-type":
                 aid_types.append(f"{child.get('vocabulary', '1')}:{child.get('code', '')}")
-            elif tag == "sector" and not row["sector_code"]:
-                row["sector_vocabulary"] = child.get("vocabulary", "1").strip()
-                row["sector_code"] = child.get("code", "").strip()
+            elif tag == "sector":
+                self.unlisted_sector(child)
+                if not row["sector_code"]:
+                    row["sector_vocabulary"] = child.get("vocabulary", "1").strip()
+                    row["sector_code"] = child.get("code", "").strip()
             elif tag == "recipient-country":
                 countries.append(child)
             elif tag == "recipient-region":
@@ -1694,7 +1695,25 @@ class _ActivityReader:
                 raise _Bad(child, _unknown_country(code))
             row["recipient_country"] = code
         row["aid_types"] = " ".join(aid_types)[:200]
+        for tag, name in _TRANSACTION_LISTS.items():
+            code = row[_TRANSACTION_CODES[tag]]
+            if code and code not in codelists.codes(name):
+                self.notes.append(Problem(
+                    self.where + _relative_path(self.act, first[tag]),
+                    N_("code %(code)s is not in the bundled IATI code list %(list)s; kept as "
+                       "published", code=repr(code), list=name)))
         parts.transactions.append(row)
+
+    def unlisted_sector(self, element: etree._Element) -> None:
+        """Note a sector (of the activity or a transaction) whose OECD-DAC code is not in the
+        bundled list: kept as published, not refused (the list may lag behind the DAC's)."""
+        known = codelists.sector_codes(element.get("vocabulary", codelists.SECTOR_DAC5).strip())
+        code = element.get("code", "").strip()
+        if known is not None and code not in known:
+            self.notes.append(Problem(
+                self.where + _relative_path(self.act, element),
+                N_("sector %(code)s is not in the bundled OECD-DAC list; kept as published",
+                   code=repr(code))))
 
     def finance(self, parts: IatiParts) -> list[FinanceSpec]:
         """The platform's finance per calendar year (see docs/iati.md for the rules).

@@ -882,3 +882,36 @@ def test_a_transactions_codes_outside_their_lists_are_noted_and_kept(session: Se
         f"{ACTIVITY}/transaction/flow-type: code '99' is not in the bundled IATI code list "
         "FlowType; kept as published"]
     _round_trip(session, data, report)
+
+
+# pyIATI's files breaking the IATI standard ruleset, each as its comments say: the rule is
+# found, as a ruleset warning (the activity goes in) or, where the platform cannot hold
+# the activity, as the refusal.
+PYIATI_RULES = {
+    "invalid_std_ruleset_bad_identifier.xml": (
+        1, [], [f"{ACTIVITY}/iati-identifier: identifiers may not contain / & | or ? "
+                "('////////')"]),
+    "invalid_std_ruleset_missing_sector_element.xml": (
+        1, [], [f"{ACTIVITY}: a sector is required, on the activity or on its transactions"]),
+    "invalid_std_ruleset_multiple_rule_errors.xml": (
+        1, [], [f"{ACTIVITY}/iati-identifier: identifiers may not contain / & | or ? "
+                "('////////')",
+                f"{ACTIVITY}/participating-org: a participating-org needs a @ref or a "
+                "narrative"]),
+    "invalid_std_ruleset_bad_date_order.xml": (
+        0, [f"{ACTIVITY}/activity-date[2]: planned end 2016-01-01 is before planned start "
+            "2016-09-04"],
+        [f"{ACTIVITY}/activity-date[1]: the planned end is before the planned start"]),
+    "invalid_std_ruleset_does_not_sum_100.xml": (
+        0, [f"{ACTIVITY}/recipient-country[1]: @percentage 125 is not within 0-100"], []),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PYIATI_RULES))
+def test_pyiati_files_breaking_the_standard_ruleset_are_found_out(session: Session,
+                                                                  name: str) -> None:
+    created, refused, rules = PYIATI_RULES[name]
+    report = _import(session, (PYIATI / "ruleset-std" / name).read_bytes(), mode="each")
+    assert report.created == created
+    assert _strings(report.rejected) == refused
+    assert [w for w in _strings(report.warnings) if w != NO_LANGUAGE] == rules

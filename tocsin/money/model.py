@@ -644,7 +644,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     if not y_val.any():
         raise InputError.single(val_parts[0][0].name,
                                 N_("the validation part has no laundering rows"))
-    rows = float(w_fit.sum(dtype=np.float64))  # weighted counts: 3.2's exactly at weight 1
+    rows = float(w_fit.sum(dtype=np.float64))  # weighted counts: the plain counts at weight 1
     pos = max(1.0, float(w_fit[y_fit].sum(dtype=np.float64)))
     params = {**PARAMS, "seed": seed, "scale_pos_weight": float(math.sqrt((rows - pos) / pos))}
     if progress:

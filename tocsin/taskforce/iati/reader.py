@@ -744,6 +744,9 @@ class _Outcome:
     warnings: list[Problem] = field(default_factory=list)
     preserved: Counter[str] = field(default_factory=Counter)
     implicit_level: bool = False
+    #: The published copy was made again here (a portal's attributes taken off), so the
+    #: caller's serialisation of the activity is not it.
+    remade: bool = False
 
 
 def _reduce_fields(obj: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -887,7 +890,8 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
 
         warnings = [Problem(where + path, reason) for path, reason in check_element(element)]
     return _Outcome(where, identifier, found, spec, parts, children, notes + reader.notes,
-                    warnings, reader.preserved, element.get("hierarchy") is None)
+                    warnings, reader.preserved, element.get("hierarchy") is None,
+                    copy is not None)
 
 
 def _record(outcome: _Outcome, context: _Context) -> None:
@@ -982,11 +986,8 @@ def _evaluate_chunk(items: list[tuple[bytes, str]], head: bytes | None
             # (a portal's attributes taken off) ends as one made by the caller would
             element.tail = data[len(body):].decode("utf-8")
         outcome = _evaluate(element, where, context, data)
-        # the caller has the copy, unless it was made again here without a portal's
-        # attributes (which the digest, of the copy kept, tells)
-        if outcome.parts is not None and outcome.parts.digest == hashlib.sha256(
-                data).hexdigest():
-            outcome.parts.xml = ""  # not sent back
+        if outcome.parts is not None and not outcome.remade:
+            outcome.parts.xml = ""  # the caller has the copy: not sent back
         out.append(outcome)
     return out
 

@@ -182,6 +182,29 @@ class Scan:
             raise Unsure("unterminated")
         return end + len(close)
 
+    def _named(self, at: int, name: bytes) -> bool:
+        """Whether the tag at ``at`` is ``name`` itself (not a longer name beginning so)."""
+        end = at + len(name)
+        self._ahead(at, len(name) + 1)
+        return (self.buf.startswith(name, at) and self.buf[end:end + 1] != b""
+                and self.buf[end] in _NAME_AFTER)
+
+    def _next_markup(self, at: int, why: str) -> int:
+        """Where the next tag from ``at`` begins, past white space, comments and processing
+        instructions (checked as the parser reads them); anything else first is ``why``."""
+        while True:
+            lt = self._find(b"<", at)
+            if lt < 0 or not _SPACE.fullmatch(self.buf, at, lt):
+                raise Unsure(why)
+            self._ahead(lt, 4)
+            if self.buf.startswith(b"<!--", lt):
+                at = self._skip(lt + 4, b"-->")
+            elif self.buf.startswith(b"<?", lt):
+                at = self._skip(lt + 2, b"?>")
+            else:
+                return lt
+            self._check(self.buf[lt:at])
+
     def _check(self, piece: bytes) -> None:
         """Comments (or a closing part) as the parser reads them, outside the activities."""
         try:
@@ -205,29 +228,18 @@ class Scan:
             if encoding is not None and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
                 raise Unsure("encoding")
             at = end
-        while True:
-            lt = self._find(b"<", at)
-            if lt < 0 or not _SPACE.fullmatch(self.buf, at, lt):
-                raise Unsure("before the root")
-            self._ahead(lt, 17)
-            if self.buf.startswith(b"<!--", lt):
-                at = self._skip(lt + 4, b"-->")
-            elif self.buf.startswith(b"<?", lt):
-                at = self._skip(lt + 2, b"?>")
-            elif (self.buf.startswith(b"<iati-activities", lt)
-                  and self.buf[lt + 16:lt + 17] and self.buf[lt + 16] in _NAME_AFTER):
-                head = self._match(_ROOT_START, lt)
-                self.head = head.group()
-                try:
-                    etree.fromstring(self.buf[:lt] + self.head + ROOT_END, self.parser)
-                except etree.XMLSyntaxError:
-                    raise Unsure("malformed") from None
-                return head.end()
-            elif (self.buf.startswith(b"<result", lt)
-                  and self.buf[lt + 7:lt + 8] and self.buf[lt + 7] in _NAME_AFTER):
-                return self._answer(self._match(_ANSWER_START, lt))
-            else:
-                raise Unsure("before the root")
+        lt = self._next_markup(at, "before the root")
+        if self._named(lt, b"<iati-activities"):
+            head = self._match(_ROOT_START, lt)
+            self.head = head.group()
+            try:
+                etree.fromstring(self.buf[:lt] + self.head + ROOT_END, self.parser)
+            except etree.XMLSyntaxError:
+                raise Unsure("malformed") from None
+            return head.end()
+        if self._named(lt, b"<result"):
+            return self._answer(self._match(_ANSWER_START, lt))
+        raise Unsure("before the root")
 
     def _answer(self, root: re.Match[bytes]) -> int:
         """The IATI Datastore's answer: the position after its iati-activities' start tag."""
@@ -236,8 +248,7 @@ class Scan:
             lt = self._find(b"<iati-activities", at)
             if lt < 0:
                 raise Unsure("no iati-activities")
-            self._ahead(lt, 17)
-            if self.buf[lt + 16:lt + 17] and self.buf[lt + 16] in _NAME_AFTER:
+            if self._named(lt, b"<iati-activities"):
                 break
             at = lt + 16
         head = self._match(_ROOT_START, lt)
@@ -350,19 +361,13 @@ class Scan:
         return end
 
     def _answer_end(self, at: int) -> int:
-        """The position after ``</result>``: only white space and comments may come first."""
-        while True:
-            lt = self._find(b"<", at)
-            if lt < 0 or not _SPACE.fullmatch(self.buf, at, lt):
-                raise Unsure("more than the activities in the answer")
-            self._ahead(lt, 9)
-            if self.buf.startswith(b"<!--", lt):
-                at = self._skip(lt + 4, b"-->")
-                self._check(self.buf[lt:at])
-                continue
-            if not self.buf.startswith(b"</result", lt):
-                raise Unsure("more than the activities in the answer")
-            return self._match(_ANSWER_END, lt).end()
+        """The position after ``</result>``: only white space, comments and processing
+        instructions may come first."""
+        lt = self._next_markup(at, "more than the activities in the answer")
+        self._ahead(lt, 9)
+        if not self.buf.startswith(b"</result", lt):
+            raise Unsure("more than the activities in the answer")
+        return self._match(_ANSWER_END, lt).end()
 
     def _epilogue(self, at: int) -> None:
         while len(self.buf) - at <= EPILOGUE_LIMIT and self._more():

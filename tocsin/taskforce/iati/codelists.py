@@ -36,6 +36,10 @@ def codelists() -> dict[str, dict[str, str]]:
     countries = lists["Country"]
     for country in pycountry.countries:
         countries.setdefault(country.alpha_2, country.name)
+    # IATI's Currency and Language lists are ISO 4217 and ISO 639-1: the platform's own
+    lists["Currency"] = {c.alpha_3: c.name for c in pycountry.currencies}
+    lists["Language"] = {lang.alpha_2: lang.name for lang in pycountry.languages
+                         if hasattr(lang, "alpha_2")}
     return lists
 
 

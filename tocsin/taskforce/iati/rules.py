@@ -1,8 +1,10 @@
-"""The IATI rulesets, held as data (``rulesets/standard.yaml``), applied to one element.
+"""The IATI rulesets and code lists, held as data (``rulesets/standard.yaml``,
+``rulesets/codelists.yaml``), applied to one element.
 
 :func:`check_element` runs every rule on an ``iati-activity`` (or, with
-``kind="organisation"``, an ``iati-organisation``) and returns
-``(relative XPath, reason)`` for each one broken. The XPath expressions are
+``kind="organisation"``, an ``iati-organisation``) and checks each coded value against
+its code list, as the IATI Validator does; it returns ``(relative XPath, reason)`` for
+each problem. The XPath expressions are
 compiled once. Reasons are messages (the rulesets' ``reason:`` texts are in the
 catalogs), shown in the reader's language.
 """
@@ -21,6 +23,7 @@ from typing import Any
 from lxml import etree
 
 from tocsin.i18n import N_, Message
+from tocsin.taskforce.iati import codelists
 from tocsin.taskforce.iati.codelists import load_yaml
 
 RULESETS = Path(__file__).parent / "rulesets"
@@ -411,7 +414,8 @@ def _guard_of(rules: list[_Rule]) -> etree.XPath | None:
 
 
 def check_element(element: etree._Element, kind: str = "activity") -> list[Finding]:
-    """Every rule ``element`` breaks, as ``(XPath relative to it, reason)``."""
+    """Every rule ``element`` breaks, as ``(XPath relative to it, reason)``, then every
+    coded value outside its code list (:func:`unlisted_codes`)."""
     findings: list[Finding] = []
     for context, guard, rules in ruleset(kind):
         targets = [element] if context is None else context(element)
@@ -422,4 +426,63 @@ def check_element(element: etree._Element, kind: str = "activity") -> list[Findi
             for rule in rules:
                 if every or rule.guard is None:
                     findings += rule.check(element, target)
+    return findings + unlisted_codes(element, kind)
+
+
+_XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+
+
+@dataclass(frozen=True)
+class _Coded:
+    path: etree.XPath  # the coded values (attributes: smart strings name their element)
+    name: str  # the code list
+    codes: frozenset[str]
+
+
+@cache
+def _coded(kind: str) -> tuple[etree.XPath, tuple[_Coded, ...]]:
+    """The coded values of an element of ``kind`` with their lists
+    (``rulesets/codelists.yaml``), and one XPath that holds whenever a value is outside
+    its list: libxml2 answers it for a clean element without a value handed to Python.
+    A value holding a space is always looked at in Python (a code list has none)."""
+    coded, tests = [], []
+    # the paths under one child (transaction/provider-org/@type, transaction/sector/…)
+    # are tested on that child in one step: each step costs about a scan of the
+    # element's children, whatever it selects
+    under: dict[str, list[str]] = {}
+    for entry in load_yaml(RULESETS / "codelists.yaml")[kind]:
+        path, codes = entry["path"], codelists.codes(entry["list"])
+        coded.append(_Coded(_xpath(path), entry["list"], codes))
+        outside = (f"[contains(., ' ') or not(contains(' {' '.join(sorted(codes))} ', "
+                   f"concat(' ', ., ' ')))]")
+        first, _, rest = path.partition("/")
+        name, bracket, condition = first.partition("[")
+        if first.startswith(("@", "descendant")):
+            tests.append(f"({path}){outside}")
+        else:
+            on_child = f"self::*[{condition}/{rest}" if bracket else rest
+            under.setdefault(name, []).append(f"({on_child}){outside}")
+    tests += [f"{name}[{' or '.join(each)}]" for name, each in under.items()]
+    return _xpath("boolean(" + " or ".join(tests) + ")"), tuple(coded)
+
+
+def unlisted_codes(element: etree._Element, kind: str = "activity", *,
+                   guarded: bool = True) -> list[Finding]:
+    """Every coded value of ``element`` that is not in its IATI code list, as
+    ``(XPath relative to it, reason)``, in the order of ``rulesets/codelists.yaml``
+    (``guarded=False`` looks at every value even where the guard says none is out)."""
+    guard, coded = _coded(kind)
+    if guarded and not guard(element):
+        return []
+    findings: list[Finding] = []
+    for entry in coded:
+        for found in entry.path(element):
+            name: str = found.attrname
+            if name.startswith(_XML_NS):
+                name = "xml:" + name[len(_XML_NS):]
+            code = found.strip()
+            if code not in entry.codes:
+                findings.append((f"{_where(element, found.getparent())}/@{name}", N_(
+                    "code %(code)s is not in the bundled IATI code list %(list)s; kept as "
+                    "published", code=repr(code), list=entry.name)))
     return findings

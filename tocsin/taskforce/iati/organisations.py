@@ -33,7 +33,12 @@ from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_
 from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
-from tocsin.taskforce.iati.reader import OTHER_LANGUAGE, checked_version, unread_version
+from tocsin.taskforce.iati.reader import (
+    OTHER_LANGUAGE,
+    checked_version,
+    root_warnings,
+    unread_version,
+)
 from tocsin.taskforce.iati.rules import check_element
 from tocsin.taskforce.iati.tables import IatiOrganisation, IatiOrgFinance
 from tocsin.taskforce.partners.records import create_partner, sync_reference_partners
@@ -162,6 +167,7 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[
                     refusal = unread_version(version) if version else None
                     if refusal is not None:
                         return "", [], [Problem(ROOT, refusal)], [], []
+                    warnings += root_warnings(element, ROOT)
                 continue
             depth -= 1
             if depth != 1 or element.tag != "iati-organisation":

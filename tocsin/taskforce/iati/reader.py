@@ -41,7 +41,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from multiprocessing.reduction import ForkingPickler
@@ -265,6 +265,8 @@ class _Root:
     path: str = ROOT
     #: The portal's wrapper around them (the IATI Datastore's answer): what the report notes.
     notes: tuple[Problem, ...] = ()
+    #: What the schema says of the root's own attributes (:func:`root_warnings`).
+    warnings: tuple[Problem, ...] = ()
 
 
 #: Where the activities of the IATI Datastore API's answer are (see :func:`_answer`).
@@ -311,15 +313,48 @@ def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = (
               ) -> tuple[_Root | None, list[Problem]]:
     """The version the ``iati-activities`` element declares, if it is read."""
     version = element.get("version", "").strip()
+    warnings = tuple(root_warnings(element, path))
     if not version:
         # downloads from IATI portals (d-portal, the IATI Datastore) give no version on
         # the root: each activity is read as the version it declares (see _evaluate); ""
         # says so
-        return _Root("", path, notes), []
+        return _Root("", path, notes, warnings), []
     refusal = unread_version(version)
     if refusal is not None:
         return None, [Problem(path, refusal)]
-    return _Root(version, path, notes), []
+    return _Root(version, path, notes, warnings), []
+
+
+#: xsd:dateTime as written: a date and a time, then fractions of a second and a zone.
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+
+
+def root_warnings(element: etree._Element, path: str) -> list[Problem]:
+    """What the 2.0x schemas say of the root's own attributes (``iati-activities``,
+    ``iati-organisations``): a ``generated-datetime`` that is not a date and time, an
+    attribute of no namespace they do not define. The platform keeps none of them (its
+    export writes its own root), so these are warnings, never refusals."""
+    found = []
+    for name, value in element.attrib.items():
+        if name.startswith("{"):
+            continue  # other namespaces' attributes: the schemas allow them
+        if name == "generated-datetime":
+            text = value.strip()
+            try:  # the pattern, then the date and time themselves (no 2024-02-30)
+                valid = bool(_DATE_TIME.fullmatch(text)
+                             and datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S"))
+            except ValueError:
+                valid = False
+            if not valid:
+                found.append(Problem(f"{path}/@{name}", N_(
+                    "%(value)s is not a date and time as the IATI schema wants it "
+                    "(YYYY-MM-DDThh:mm:ss); not kept: the export writes its own",
+                    value=repr(value))))
+        elif name not in ROOT_ATTRIBUTES:
+            found.append(Problem(f"{path}/@{name}", N_(
+                "the IATI schema has no such attribute on %(element)s; not kept",
+                element=etree.QName(element).localname)))
+    return found
 
 
 def _answer(events: Any) -> tuple[_Root | None, list[Problem]]:
@@ -526,10 +561,11 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
         yield ReadResult(problems=problems)
         return
     version, path = root.version, root.path
-    if root.notes:
-        # the portal's wrapper (the IATI Datastore's answer), in a batch of its own: the
-        # batches of activities may be read again (see below)
-        yield ReadResult(version=version, notes=list(root.notes))
+    if root.notes or root.warnings:
+        # the portal's wrapper (the IATI Datastore's answer) and the root's attributes, in
+        # a batch of their own: the batches of activities may be read again (see below)
+        yield ReadResult(version=version, notes=list(root.notes),
+                         warnings=list(root.warnings))
     # a second iati-activities in the Datastore's answer (the ordinary reading finds it)
     after: list[Problem] = []
     context = _Context(vocab, own_org_ref, version, rules, ReadResult(version=version))

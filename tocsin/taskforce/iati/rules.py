@@ -4,9 +4,8 @@
 :func:`check_element` runs every rule on an ``iati-activity`` (or, with
 ``kind="organisation"``, an ``iati-organisation``) and checks each coded value against
 its code list, as the IATI Validator does; it returns ``(relative XPath, reason)`` for
-each problem. The XPath expressions are
-compiled once. Reasons are messages (the rulesets' ``reason:`` texts are in the
-catalogs), shown in the reader's language.
+each problem. The XPath expressions are compiled once. Reasons are messages (the
+rulesets' ``reason:`` texts are in the catalogs), shown in the reader's language.
 """
 
 from __future__ import annotations

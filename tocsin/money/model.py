@@ -649,10 +649,11 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         w_fit = np.concatenate([pattern_weights(d.label[m], d.pattern[m],  # type: ignore[index]
                                                 d.weight, balance_patterns)
                                 for d, m in fit_parts])
+        power = round(1 - float(balance_patterns), 3)
         split = N_("%(split)s; the laundering rows of each fitted set reweighted by pattern "
                    "(a pattern of n rows weighs as n to the power %(power)s; its set's "
                    "laundering weighs as much as before)", split=split,
-                   power=Number(round(1 - balance_patterns, 3)))
+                   power=Number(int(power) if power.is_integer() else power))
     else:
         w_fit = np.concatenate([np.full(int(m.sum()), d.weight, np.float32)
                                 for d, m in fit_parts])

@@ -238,6 +238,11 @@ def main() -> None:
     ap.add_argument("--test-set", type=Path, action="append", default=[],
                     help="A labelled set folder to judge on; a --train-set folder is judged "
                     "on the payments after its --train-share only.")
+    ap.add_argument("--balance-patterns", type=float, nargs="?", const=1.0,
+                    default=model.BALANCE_PATTERNS, metavar="POWER",
+                    help="Reweight each fitted world's laundering rows by pattern: 1 (the "
+                    "flag alone), every pattern alike; 0.5, by the square root of its rows; "
+                    "0, every row alike. The world's laundering weighs as much as before.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the results here.")
     ap.add_argument("--grow-on-shipped", action="store_true",
                     help="Train as `money train` does by default: new trees grown on the "
@@ -305,6 +310,7 @@ def main() -> None:
         wall0, cpu0 = time.perf_counter(), cpu_s()
         trained = model.train([], sets=train_sets, validation=max(1, len(val)),
                               rounds=args.rounds, base=base, guard=guard,
+                              balance_patterns=args.balance_patterns,
                               early_stop=None if args.no_early_stop else model.EARLY_STOP)
         print(f"  trained ({step('training', wall0, cpu0, steps)}), "
               f"{trained.meta['iterations']} trees; {trained.meta['split']}", flush=True)

@@ -75,6 +75,9 @@ FORMAT = "tocsin-money-model"
 FORMAT_VERSION = 1
 #: Version of the modelling recipe (features + learner settings); goes into every model.
 RECIPE_VERSION = "3.2"
+#: How :func:`train` reweights laundering rows by pattern (:func:`pattern_weights`):
+#: 0, not at all.
+BALANCE_PATTERNS = 0.0
 DEFAULT_DIR = "data/model"
 #: Features a model does not read: they describe how one data set encodes things
 #: (its list of payment formats, each format's share) or the scale of one world's
@@ -568,7 +571,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
           sets: Sequence[SetData] | None = None, names: Sequence[str] | None = None,
           validation: int = 1, early_stop: int | None = EARLY_STOP,
           flag_share: dict[str, float] | None = FLAG_SHARE, base: Model | None = None,
-          guard: Sequence[SetData] = ()) -> Model:
+          guard: Sequence[SetData] = (), balance_patterns: float = BALANCE_PATTERNS) -> Model:
     """Train on the labelled transactions of ``set_dirs`` (see the module docstring);
     ``names`` name the sets in the model's metadata (default: their folder names). With
     more sets than ``validation``, the last ``validation`` sets are kept aside whole for
@@ -582,7 +585,11 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     new data. One world alone teaches its own laundering parameters; grown on a model of
     many worlds it carries over to other worlds far better than from scratch, though
     not always as well as the base alone (docs/money-analytics.md, "Grown on the
-    shipped model")."""
+    shipped model").
+
+    ``balance_patterns`` reweights each fitted set's laundering rows by their pattern
+    (:func:`pattern_weights`): 1, every pattern present weighs alike; 0.5, by the square
+    root of its rows; 0, every row alike."""
     import lightgbm as lgb
 
     if base is not None:
@@ -638,7 +645,18 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
                              split=split, trees=trees, version=version)
     x_fit = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in fit_parts])
     y_fit = np.concatenate([d.label[m] for d, m in fit_parts])  # type: ignore[index]
-    w_fit = np.concatenate([np.full(int(m.sum()), d.weight, np.float32) for d, m in fit_parts])
+    if balance_patterns:
+        w_fit = np.concatenate([pattern_weights(d.label[m], d.pattern[m],  # type: ignore[index]
+                                                d.weight, balance_patterns)
+                                for d, m in fit_parts])
+        power = round(1 - float(balance_patterns), 3)
+        split = N_("%(split)s; the laundering rows of each fitted set reweighted by pattern "
+                   "(a pattern of n rows weighs as n to the power %(power)s; its set's "
+                   "laundering weighs as much as before)", split=split,
+                   power=Number(int(power) if power.is_integer() else power))
+    else:
+        w_fit = np.concatenate([np.full(int(m.sum()), d.weight, np.float32)
+                                for d, m in fit_parts])
     x_val = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in val_parts])
     y_val = np.concatenate([d.label[m] for d, m in val_parts])  # type: ignore[index]
     if not y_val.any():
@@ -672,6 +690,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         "learner": f"LightGBM {lgb.__version__}", "params": params,
         "iterations": int(booster.best_iteration or booster.current_iteration()),
         "split": split,
+        **({"balance_patterns": balance_patterns} if balance_patterns else {}),
         "trained_on": [{"set": d.name, "transactions": len(d),
                         "laundering": int(d.label.sum()),  # type: ignore[union-attr]
                         **({"weight": d.weight} if d.weight != 1 else {})} for d in data],
@@ -682,6 +701,23 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         "top_features": [{"feature": k, "gain": round(v, 1)} for k, v in top],
     }
     return model
+
+
+def pattern_weights(label: np.ndarray, pattern: np.ndarray, weight: float = 1.0,
+                    power: float = 1.0) -> np.ndarray:
+    """Each row's weight in a fit: ``weight`` for a legitimate row; the laundering rows
+    share ``weight`` times their count, a pattern of ``n`` of them ``n ** (1 - power)``
+    parts of it (``power`` 1: every pattern alike; 0: every row alike). A laundering row
+    without a pattern name counts in a pattern of its own."""
+    out = np.full(len(label), weight, np.float64)
+    names = np.asarray([str(p) if p is not None else "" for p in pattern[label]], dtype=object)
+    if not len(names):
+        return out.astype(np.float32)
+    _, index, counts = np.unique(names, return_inverse=True, return_counts=True)
+    parts = counts.astype(np.float64) ** (1 - power)
+    per_row = weight * len(names) * parts / parts.sum() / counts
+    out[label] = per_row[index]
+    return out.astype(np.float32)
 
 
 def set_cuts(model: Model, val_parts: Sequence[tuple[SetData, np.ndarray]],

@@ -560,3 +560,67 @@ def test_a_set_weighs_in_the_fit_as_much_as_its_weight(three_worlds: list[model.
         np.sqrt((len(w31) - pos) / pos))
     # weighed in full, it does
     assert fit_with(flipped, 1.0).booster_text != fit_with(w33.label, 1.0).booster_text
+
+
+@pytest.fixture
+def thirty_scatter_gathers_six_mules(three_worlds: list[model.SetData]
+                                     ) -> list[model.SetData]:
+    """w31's rows with 30 laundering payments of two patterns (24 scatter-gather, 6 mule);
+    w32's rows at weight 0.5 with 20 laundering payments of one pattern (stack); w33 the
+    validation set."""
+    w31, w32, w33 = (model.part(d, np.ones(len(d), bool)) for d in three_worlds)
+    w31.label = np.zeros(len(w31), bool)
+    w31.label[:30] = True
+    w31.pattern = np.full(len(w31), None, dtype=object)
+    w31.pattern[:24], w31.pattern[24:30] = "SCATTER-GATHER", "MULE"
+    w32.label = np.zeros(len(w32), bool)
+    w32.label[-20:] = True
+    w32.pattern = np.full(len(w32), None, dtype=object)
+    w32.pattern[-20:] = "STACK"
+    w32.weight = 0.5
+    return [w31, w32, w33]
+
+
+def test_balanced_patterns_weigh_alike_and_their_set_as_before(
+        thirty_scatter_gathers_six_mules: list[model.SetData],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import lightgbm as lgb
+
+    w31, w32, _ = thirty_scatter_gathers_six_mules
+    given: list[np.ndarray | None] = []
+    dataset = lgb.Dataset
+
+    def spy(*args: object, **kwargs: object) -> lgb.Dataset:
+        if "reference" not in kwargs:  # the fitted part, not the validation part
+            given.append(kwargs.get("weight"))  # type: ignore[arg-type]
+        return dataset(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lgb, "Dataset", spy)
+    trained = model.train([], sets=thirty_scatter_gathers_six_mules, rounds=3,
+                          early_stop=None, balance_patterns=1.0)
+    weights = given[-1]
+    assert weights is not None and len(weights) == len(w31) + len(w32)
+    first, second = weights[:len(w31)], weights[len(w31):]
+    # the 30 laundering rows still weigh 30, half each pattern: 24 rows share 15, 6 rows 15
+    assert first[:24] == pytest.approx(np.full(24, 15 / 24))
+    assert first[24:30] == pytest.approx(np.full(6, 15 / 6))
+    assert float(first[:30].sum()) == pytest.approx(30)
+    assert np.all(first[30:] == 1)  # legitimate rows as before
+    # one pattern alone: its set's own weight, on every row
+    assert np.all(second == 0.5)
+    assert trained.meta["balance_patterns"] == 1.0
+    assert "reweighted by pattern" in str(trained.meta["split"])
+    # by the square root of its rows: 24 rows weigh as sqrt(24), 6 as sqrt(6)
+    given.clear()
+    model.train([], sets=thirty_scatter_gathers_six_mules, rounds=3, early_stop=None,
+                balance_patterns=0.5)
+    root = given[-1]
+    assert root is not None
+    share = np.sqrt(24) / (np.sqrt(24) + np.sqrt(6))
+    assert float(root[:24].sum()) == pytest.approx(30 * share, rel=1e-5)
+    assert float(root[24:30].sum()) == pytest.approx(30 * (1 - share), rel=1e-5)
+    # without it every laundering row weighs as its set
+    given.clear()
+    plain = model.train([], sets=thirty_scatter_gathers_six_mules, rounds=3, early_stop=None)
+    assert given[-1] is not None and np.all(given[-1][:len(w31)] == 1)
+    assert "balance_patterns" not in plain.meta

@@ -110,7 +110,8 @@ def side_names(cfg: FeatureConfig = DEFAULT) -> list[str]:
         names += [f"in_n_{w}h", f"out_n_{w}h", f"in_cp_{w}h", f"out_cp_{w}h", f"gs_{w}h",
                   f"in_once_{w}h", f"out_once_{w}h"]
     return [*names, "in_cp_all", "out_cp_all", "fwd_ratio", "fwd_delay_h", "back_ratio",
-            "back_delay_h", "fwd_next_ratio", "back_prev_ratio", "amt_rel", "amt_dev", "pair_n", "pair_first", "pair_cv", "repeat_share",
+            "back_delay_h", "fwd_next_ratio", "back_prev_ratio", "amt_rel", "amt_dev",
+            "pair_n", "pair_first", "pair_cv", "repeat_share",
             "cross_cur", "n_cur", "chan_share", "cash_share", "near_thr"]
 
 

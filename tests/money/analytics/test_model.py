@@ -68,6 +68,12 @@ def test_scale_features_are_not_used(trained: model.Model) -> None:
     assert "src_out_once_24h" in trained.features and "cycle_n" in trained.features
 
 
+def test_recipe_reads_the_shipped_models_features() -> None:
+    # features computed but kept out of the recipe (the next-payment ratios) stay out
+    assert set(model.NOT_IN_RECIPE) <= set(model.feature_names())
+    assert model.usable_features() == model.load_default().features
+
+
 def test_account_score_is_the_highest_of_its_payments(three_worlds: list[model.SetData]
                                                       ) -> None:
     d = three_worlds[2]

@@ -79,18 +79,11 @@ RECIPE_VERSION = "3.2"
 #: 0, not at all.
 BALANCE_PATTERNS = 0.0
 DEFAULT_DIR = "data/model"
-#: Features computed but not in the recipe: with the next outgoing payment and the last
-#: receipt (``dst_fwd_next_ratio``, ``src_back_prev_ratio``) the 3.2 recipe scored a higher
-#: F1 on development worlds 2101-2110 but a lower mule recall, so it did not pass the
-#: development gate (docs/benchmarks.md, "Why mule payments are missed"). Take them out
-#: of this tuple to train with them.
-NOT_IN_RECIPE: tuple[str, ...] = ("dst_fwd_next_ratio", "src_back_prev_ratio")
 #: Features a model does not read: they describe how one data set encodes things
 #: (its list of payment formats, each format's share) or the scale of one world's
 #: amounts (which a model would otherwise learn as "laundering is about this big").
-#: And :data:`NOT_IN_RECIPE`.
 EXCLUDED: tuple[str, ...] = ("channel", "log_amount", "amount_pct_cur", "src_chan_share",
-                             "dst_chan_share", *NOT_IN_RECIPE)
+                             "dst_chan_share")
 #: Rows per block when predicting, so 5M rows never need one big matrix.
 BLOCK = 262_144
 #: Threads that walk the trees when scoring (compiled code, no spinning when cores are busy).

@@ -34,8 +34,6 @@ def test_spark_features_equal_embedded(spark: Any, tmp_path: Path) -> None:
     assert np.asarray(ours.txn_id.to_pylist(), dtype=object)[order].tolist() == \
         theirs.txn_id.to_pylist()
     assert (ours.columns["cycle_n"] > 0).any() and (ours.columns["sg_mids"] > 0).any()
-    for name in ("dst_fwd_next_ratio", "src_back_prev_ratio"):  # present and not constant
-        assert len(np.unique(ours.columns[name])) > 10, name
     for name in feature_names():
         a, b = ours.columns[name][order], theirs.columns[name]
         assert np.allclose(a, b, rtol=1e-9, atol=1e-9, equal_nan=True), name

@@ -20,12 +20,6 @@ account gives the same values):
   its next outgoing payment (at most ``max_delay_hours``);
   ``src_back_ratio`` / ``src_back_delay_h`` the same backwards for the
   payer: what it received within ``forward_hours`` before paying;
-- ``dst_fwd_next_ratio``: the receiver's next outgoing payment (the one
-  ``dst_fwd_delay_h`` times, within ``max_delay_hours``) over this amount, at
-  most 5, 0 when there is none: a pass-through of this one payment, seen however
-  long the hop and whatever else the receiver pays in between;
-  ``src_back_prev_ratio`` the same backwards: the payer's last receipt (the one
-  ``src_back_delay_h`` times) over this amount;
 - ``{side}_amt_rel``: log of the amount minus the log of the side's median
   amount in the same direction (how unusual the amount is for that account);
   ``{side}_amt_dev`` its absolute value (unusual either way);
@@ -110,14 +104,13 @@ def side_names(cfg: FeatureConfig = DEFAULT) -> list[str]:
         names += [f"in_n_{w}h", f"out_n_{w}h", f"in_cp_{w}h", f"out_cp_{w}h", f"gs_{w}h",
                   f"in_once_{w}h", f"out_once_{w}h"]
     return [*names, "in_cp_all", "out_cp_all", "fwd_ratio", "fwd_delay_h", "back_ratio",
-            "back_delay_h", "fwd_next_ratio", "back_prev_ratio", "amt_rel", "amt_dev",
-            "pair_n", "pair_first", "pair_cv", "repeat_share",
+            "back_delay_h", "amt_rel", "amt_dev", "pair_n", "pair_first", "pair_cv", "repeat_share",
             "cross_cur", "n_cur", "chan_share", "cash_share", "near_thr"]
 
 
 #: Side features that belong to only one side (the others get both prefixes).
-ONLY_DST = ("fwd_ratio", "fwd_delay_h", "fwd_next_ratio")
-ONLY_SRC = ("back_ratio", "back_delay_h", "back_prev_ratio")
+ONLY_DST = ("fwd_ratio", "fwd_delay_h")
+ONLY_SRC = ("back_ratio", "back_delay_h")
 TXN_FEATURES = ("log_amount", "amount_pct_cur", "round_amount", "self_transfer", "cash",
                 "near_thr", "channel", "cycle_n", "cycle_len", "sg_mids")
 
@@ -383,9 +376,6 @@ def sorted_side_features(x: SideInput, cfg: FeatureConfig = DEFAULT) -> dict[str
     res["fwd_ratio"] = np.minimum(np.divide(fwd_sum, amount, out=np.zeros(n),
                                             where=amount > 0), 5.0)
     res["fwd_delay_h"] = np.minimum(delay, max_delay)
-    # the next outgoing payment itself (the first of equal times: the smallest amount)
-    nxt_amt = out_amt[np.minimum(nxt, len(out_key) - 1)] if len(out_key) else np.zeros(n)
-    res["fwd_next_ratio"] = _capped_ratio(nxt_amt, amount, same_acc & (delay <= max_delay))
     lo = kernels.search_sorted(in_key, behind(fw), "left")
     hi = kernels.search_sorted(in_key, key_all, "right")
     back_sum = kernels.range_sums(lo, hi, in_amt, in_key // span)
@@ -396,10 +386,6 @@ def sorted_side_features(x: SideInput, cfg: FeatureConfig = DEFAULT) -> dict[str
                                              where=amount > 0), 5.0)
     res["back_delay_h"] = np.minimum(np.where(has_prev, (key_all - prev_key) / HOUR,
                                               max_delay), max_delay)
-    # the last receipt itself (the last of equal times: the largest amount)
-    prev_amt = in_amt[np.maximum(prev, 0)] if len(in_key) else np.zeros(n)
-    res["back_prev_ratio"] = _capped_ratio(
-        prev_amt, amount, has_prev & (key_all - prev_key <= cfg.max_delay_hours * HOUR))
     # amount against the side's median in the same direction
     log_amt = np.log1p(np.maximum(amount, 0.0))
     res["amt_rel"] = log_amt - kernels.medians(acc, d, log_amt)
@@ -439,12 +425,6 @@ def sorted_side_features(x: SideInput, cfg: FeatureConfig = DEFAULT) -> dict[str
                        - kernels.search_sorted(near_key, behind(width), "left")
                        ).astype(np.float64)
     return res
-
-
-def _capped_ratio(part: np.ndarray, whole: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """``part / whole`` at most 5 where ``valid`` and the amount is positive, else 0."""
-    ok = valid & (whole > 0)
-    return np.minimum(np.divide(part, whole, out=np.zeros(len(whole)), where=ok), 5.0)
 
 
 def _group_mean(grp: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:

@@ -645,18 +645,15 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
                              split=split, trees=trees, version=version)
     x_fit = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in fit_parts])
     y_fit = np.concatenate([d.label[m] for d, m in fit_parts])  # type: ignore[index]
+    w_fit = np.concatenate([pattern_weights(d.label[m], d.pattern[m],  # type: ignore[index]
+                                            d.weight, balance_patterns)
+                            for d, m in fit_parts])
     if balance_patterns:
-        w_fit = np.concatenate([pattern_weights(d.label[m], d.pattern[m],  # type: ignore[index]
-                                                d.weight, balance_patterns)
-                                for d, m in fit_parts])
         power = round(1 - float(balance_patterns), 3)
         split = N_("%(split)s; the laundering rows of each fitted set reweighted by pattern "
                    "(a pattern of n rows weighs as n to the power %(power)s; its set's "
                    "laundering weighs as much as before)", split=split,
                    power=Number(int(power) if power.is_integer() else power))
-    else:
-        w_fit = np.concatenate([np.full(int(m.sum()), d.weight, np.float32)
-                                for d, m in fit_parts])
     x_val = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in val_parts])
     y_val = np.concatenate([d.label[m] for d, m in val_parts])  # type: ignore[index]
     if not y_val.any():
@@ -709,6 +706,8 @@ def pattern_weights(label: np.ndarray, pattern: np.ndarray, weight: float = 1.0,
     share ``weight`` times their count, a pattern of ``n`` of them ``n ** (1 - power)``
     parts of it (``power`` 1: every pattern alike; 0: every row alike). A laundering row
     without a pattern name counts in a pattern of its own."""
+    if not power:  # every row as its set, exactly (no rounding through the shares)
+        return np.full(len(label), weight, np.float32)
     out = np.full(len(label), weight, np.float64)
     names = np.asarray([str(p) if p is not None else "" for p in pattern[label]], dtype=object)
     if not len(names):

@@ -22,8 +22,7 @@ from typing import Any
 from lxml import etree
 
 from tocsin.i18n import N_, Message
-from tocsin.taskforce.iati import codelists
-from tocsin.taskforce.iati.codelists import load_yaml
+from tocsin.taskforce.iati.codelists import codes, load_yaml
 
 RULESETS = Path(__file__).parent / "rulesets"
 Finding = tuple[str, str]
@@ -450,9 +449,9 @@ def _coded(kind: str) -> tuple[etree.XPath, tuple[_Coded, ...]]:
     # element's children, whatever it selects
     under: dict[str, list[str]] = {}
     for entry in load_yaml(RULESETS / "codelists.yaml")[kind]:
-        path, codes = entry["path"], codelists.codes(entry["list"])
-        coded.append(_Coded(_xpath(path), entry["list"], codes))
-        outside = (f"[contains(., ' ') or not(contains(' {' '.join(sorted(codes))} ', "
+        path, listed = entry["path"], codes(entry["list"])
+        coded.append(_Coded(_xpath(path), entry["list"], listed))
+        outside = (f"[contains(., ' ') or not(contains(' {' '.join(sorted(listed))} ', "
                    f"concat(' ', ., ' ')))]")
         first, _, rest = path.partition("/")
         name, bracket, condition = first.partition("[")

@@ -108,10 +108,6 @@ A_TRANSACTION_TYPE = N_("a transaction type")
 #: Coded children of a transaction → their register column.
 _TRANSACTION_CODES = {"disbursement-channel": "disbursement_channel", "flow-type": "flow_type",
                       "finance-type": "finance_type", "tied-status": "tied_status"}
-#: Those whose IATI code list is bundled: a code outside it is noted, not refused (the
-#: platform does not interpret them, and a list may lag behind the standard's).
-_TRANSACTION_LISTS = {"disbursement-channel": "DisbursementChannel", "flow-type": "FlowType",
-                      "tied-status": "TiedStatus"}
 
 #: provider/receiver → their register columns and the activity-id attribute.
 _ORG_KEYS = {prefix: (f"{prefix}_ref", f"{prefix}_activity_id", f"{prefix}_name",
@@ -1732,13 +1728,6 @@ class _ActivityReader:
                 raise _Bad(child, _unknown_country(code))
             row["recipient_country"] = code
         row["aid_types"] = " ".join(aid_types)[:200]
-        for tag, name in _TRANSACTION_LISTS.items():
-            code = row[_TRANSACTION_CODES[tag]]
-            if code and code not in codelists.codes(name):
-                self.notes.append(Problem(
-                    self.where + _relative_path(self.act, first[tag]),
-                    N_("code %(code)s is not in the bundled IATI code list %(list)s; kept as "
-                       "published", code=repr(code), list=name)))
         parts.transactions.append(row)
 
     def unlisted_sector(self, element: etree._Element) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -21,7 +22,7 @@ from tocsin.access.policy import list_readable, may_read, require, unguarded_sel
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_, Joined, Message
+from tocsin.i18n import N_, Joined, Message, Number
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.reader import IatiParts, ReadResult, fewer_collections, iter_batches
 from tocsin.taskforce.iati.rules import check_element
@@ -445,13 +446,53 @@ def report_lines(report: IatiImport) -> list[Message]:
                       in report.preserved.items())
         lines.append(N_("kept as published (written back on export): %(elements)s",
                         elements=kept))
-    for problem in report.rejected:
-        lines.append(N_("refused %(location)s: %(reason)s", location=problem.location,
-                        reason=problem.reason))
-    for problem in report.warnings:
-        lines.append(N_("IATI rule %(location)s: %(reason)s", location=problem.location,
-                        reason=problem.reason))
-    for problem in report.notes:
-        lines.append(N_("note %(location)s: %(reason)s", location=problem.location,
-                        reason=problem.reason))
+    for location, reason, count in grouped(report.rejected):
+        lines.append(N_("refused %(location)s: %(reason)s", location=location, reason=reason)
+                     if count == 1 else
+                     N_("refused %(location)s: %(reason)s (%(count)s activities)",
+                        location=location, reason=reason, count=Number(count)))
+    for location, reason, count in grouped(report.warnings):
+        lines.append(N_("IATI rule %(location)s: %(reason)s", location=location, reason=reason)
+                     if count == 1 else
+                     N_("IATI rule %(location)s: %(reason)s (%(count)s activities)",
+                        location=location, reason=reason, count=Number(count)))
+    for location, reason, count in grouped(report.notes):
+        lines.append(N_("note %(location)s: %(reason)s", location=location, reason=reason)
+                     if count == 1 else
+                     N_("note %(location)s: %(reason)s (%(count)s activities)",
+                        location=location, reason=reason, count=Number(count)))
     return lines
+
+
+#: How many activities' positions a grouped report line lists before "…".
+SHOWN_POSITIONS = 10
+_ACTIVITY_AT = re.compile(r"iati-activity\[(\d+)\]")
+
+
+def grouped(problems: Iterable[Problem]) -> list[tuple[str, str, int]]:
+    """``(location, reason, activities)`` for the report: the same reason at the same
+    place in several activities is one line, its location naming their positions
+    (``/iati-activities/iati-activity[2, 3, 4]/default-tied-status/@code``, the first
+    :data:`SHOWN_POSITIONS` and "…"), so a publisher's file of thousands of activities
+    with one habit gives one line, not thousands. In first-seen order."""
+    groups: dict[tuple[str, str, str], tuple[str, list[int]]] = {}
+    for problem in problems:
+        at = _ACTIVITY_AT.search(problem.location)
+        if at is None:  # not in an activity: as it is
+            key = (problem.location, "", str(problem.reason))
+            groups.setdefault(key, (problem.reason, []))
+            continue
+        key = (problem.location[:at.start()], problem.location[at.end():], str(problem.reason))
+        positions = groups.setdefault(key, (problem.reason, []))[1]
+        if int(at.group(1)) not in positions[-1:]:
+            positions.append(int(at.group(1)))
+    out = []
+    for (before, after, _), (reason, positions) in groups.items():
+        if not positions:
+            out.append((before, reason, 1))
+            continue
+        shown = ", ".join(str(p) for p in positions[:SHOWN_POSITIONS])
+        if len(positions) > SHOWN_POSITIONS:
+            shown += ", …"
+        out.append((f"{before}iati-activity[{shown}]{after}", reason, len(positions)))
+    return out

@@ -1,0 +1,54 @@
+"""The import report's lines: one line for the same reason at the same place in many
+activities, the activities' positions named."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from tocsin import i18n
+from tocsin.errors import Problem
+from tocsin.i18n import N_
+from tocsin.taskforce.iati.exchange import IatiImport, grouped, report_lines
+from tocsin.taskforce.iati.reader import read_activities
+from tocsin.taskforce.programmes.vocabulary import Vocabulary
+
+PUBLISHED = Path(__file__).resolve().parents[2] / "fixtures" / "iati" / "published"
+ACT = "/iati-activities/iati-activity"
+TIED = N_("code %(code)s is not in the bundled IATI code list %(list)s; kept as published",
+          code="''", list="TiedStatus")
+
+
+def test_one_habit_over_many_activities_is_one_line_naming_them() -> None:
+    problems = [Problem(f"{ACT}[{i}]/default-tied-status/@code", TIED) for i in range(1, 13)]
+    problems.insert(3, Problem(f"{ACT}[3]/sector", "sector '1' is odd"))
+    problems.append(Problem("/iati-activities/@generated-datetime", "not a date"))
+    assert grouped(problems) == [
+        (f"{ACT}[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, …]/default-tied-status/@code", TIED, 12),
+        (f"{ACT}[3]/sector", "sector '1' is odd", 1),
+        ("/iati-activities/@generated-datetime", "not a date", 1)]
+
+
+def test_other_values_or_other_places_stay_apart() -> None:
+    problems = [Problem(f"{ACT}[1]/sector", "sector '1' is odd"),
+                Problem(f"{ACT}[2]/sector", "sector '2' is odd"),
+                Problem(f"{ACT}[3]/sector[2]", "sector '1' is odd"),
+                Problem(f"{ACT}[4]/sector", "sector '1' is odd"),
+                Problem(f"{ACT}[4]/sector", "sector '1' is odd")]  # twice in one activity
+    assert grouped(problems) == [(f"{ACT}[1, 4]/sector", "sector '1' is odd", 2),
+                                 (f"{ACT}[2]/sector", "sector '2' is odd", 1),
+                                 (f"{ACT}[3]/sector[2]", "sector '1' is odd", 1)]
+
+
+def test_a_publishers_file_reports_each_habit_once_in_the_readers_language() -> None:
+    data = (PUBLISHED / "MAEC_IATI_INDONESIA-excerpt.xml").read_bytes()
+    read = read_activities(io.BytesIO(data), Vocabulary())
+    report = IatiImport(version=read.version, warnings=read.warnings, notes=read.notes)
+    lines = [str(line) for line in report_lines(report)]
+    assert (f"IATI rule {ACT}[2, 3, 4]/default-tied-status/@code: code '' is not in the "
+            "bundled IATI code list TiedStatus; kept as published (3 activities)") in lines
+    assert len([w for w in read.warnings if "TiedStatus" in w.reason]) == 3
+    with i18n.using("fr"):
+        shown = [str(line) for line in report_lines(report)]
+    assert any(line.startswith(f"Règle IATI {ACT}[2, 3, 4]/default-tied-status/@code")
+               and line.endswith("(3 activités)") for line in shown)

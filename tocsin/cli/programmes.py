@@ -121,7 +121,9 @@ def show(activity_id: int = typer.Argument(..., help="Activity id (see `list`)."
 
 @app.command("import-iati")
 def import_iati_(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="iati-activities XML."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                help="iati-activities XML, or an IATI Datastore answer "
+                                "(JSON or CSV with iati_xml)."),
     unit: str | None = typer.Option(None, help="Owning unit code for new activities "
                                     "(default: the implementing structure's unit)."),
     handling: str = typer.Option("GREEN", help="Handling code for new activities."),
@@ -131,9 +133,10 @@ def import_iati_(
                               "ones and list the broken ones (default: all or nothing)."),
     as_user: str | None = AS,
 ) -> None:
-    """Import an IATI activity file (2.01, 2.02 or 2.03): all of it, or nothing if any
-    element is bad; with --each, every valid activity. Activities imported before are
-    updated in place and the report names what changed.
+    """Import an IATI activity file (2.01, 2.02 or 2.03), or an IATI Datastore answer in
+    JSON or CSV: all of it, or nothing if any element is bad; with --each, every valid
+    activity. Activities imported before are updated in place and the report names what
+    changed.
 
     Example: tocsin programmes import-iati partner-activities.xml --unit unodc --each
     """

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import multiprocessing
 import os
 import re
@@ -56,7 +57,7 @@ from tocsin import limits, types
 from tocsin.errors import Problem
 from tocsin.i18n import N_, Message
 from tocsin.limits import TooLarge
-from tocsin.taskforce.iati import codelists, codes
+from tocsin.taskforce.iati import answers, codelists, codes
 from tocsin.taskforce.iati.narratives import XML_LANG, chosen_narrative, language_of
 from tocsin.taskforce.iati.scan import Scan, Unsure
 from tocsin.taskforce.iati.scan import parse as parse_activity
@@ -549,9 +550,14 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
              rules: bool, size: int) -> Iterator[ReadResult]:
     if not isinstance(source, Path) and not source.seekable():
         # the reader may read twice (the root first; again after a well-formedness error)
-        import io
-
         source = io.BytesIO(source.read())
+    unwrapped = answers.unwrap(source)
+    if unwrapped is not None:  # the IATI Datastore's answer in JSON or CSV
+        if unwrapped.problems or unwrapped.notes:
+            yield ReadResult(problems=unwrapped.problems, notes=unwrapped.notes)
+        if unwrapped.xml is None:
+            return
+        source = io.BytesIO(unwrapped.xml)
     root, problems = _version_of(source)
     if root is None:
         yield ReadResult(problems=problems)

@@ -1,0 +1,46 @@
+"""In a real browser: an analyst imports what the IATI Datastore answered (JSON), activity
+by activity, reads the report and opens an imported activity."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import LiveServer, browser_login, create_user
+from tests.taskforce.iati.test_datastore_answers import _docs, _json
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_datastore_answer_imported_from_the_programmes_page(
+        page: Page, live_server: LiveServer, tmp_path: Path) -> None:
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    docs = _docs()
+    del docs[4]["iati_xml"]  # one document the Datastore sent without its activity
+    answer = tmp_path / "select.json"
+    answer.write_bytes(_json(docs, found=120))
+    page.goto(f"{live_server.url}/programmes")
+    form = page.locator("form[action='/programmes/import']")
+    form.locator("input[type=file]").set_input_files(str(answer))
+    kind = form.locator("select[name=kind]")
+    expect(kind.locator("option:checked")).to_have_text(
+        re.compile(r"IATI activities: .* or an IATI Datastore answer \(\.json, \.csv\)"))
+    form.locator("select[name=mode]").select_option("each")
+    form.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import done")
+    expect(page.locator("p.ok")).to_contain_text("7 created")
+    report = page.locator("main ul").first
+    expect(report).to_contain_text("refused /response/docs[5]: this document of the IATI "
+                                   "Datastore answer has no iati_xml")
+    expect(report).to_contain_text("documents 1 to 8 of the 120 its query found")
+    # the Spanish ministry's habit over its activities is one line naming them
+    expect(report).to_contain_text("/iati-activities/iati-activity[1, 2, 3, 4]/policy-marker[4]"
+                                   "/@significance")
+    page.get_by_role("link", name="Back to the programmes").click()
+    page.get_by_role("link", name="UK Core Support to World Food Programme 2011 - 2015").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("UK Core Support to World Food")
+    expect(page.locator("main")).to_contain_text("GB-1-201638-101")

@@ -1,8 +1,9 @@
 """Import IATI organisation files (``iati-organisations``) into the partners registry.
 
 Each ``iati-organisation`` is linked to a partner: the one it was linked to by an
-earlier import, else a partner the importer can read whose name or reference
-organization matches, else a new partner. Its budgets (total, per recipient
+earlier import, else a partner the importer can read whose reference organization
+matches, or whose name does and that no organisation of another identifier is linked
+to, else a new partner. Its budgets (total, per recipient
 organisation, region and country) and total expenditure are kept as typed
 rows, with the recipient's name as published; the element itself (documents,
 budget lines, every narrative) is kept as published, and the report counts what
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lxml import etree
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from tocsin import types
@@ -309,14 +310,31 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
         if partner is None:
             code = (vocab.organization_names.get(org.name.lower())
                     or vocab.organization_names.get(org.identifier.lower()))
-            same = [func.lower(Partner.name) == org.name.lower()]
+            # a partner linked to an organisation of another identifier is that
+            # organisation's: a name two identifiers share does not make them one
+            # partner (only the reference organization's code may)
+            others = select(IatiOrganisation.partner_id).where(
+                IatiOrganisation.identifier != org.identifier)
+            same = [and_(func.lower(Partner.name) == org.name.lower(),
+                         Partner.id.not_in(others))]
             if code:
                 same.append(Partner.ref_organization_code == code)
             matches = readable(Partner, principal).where(or_(*same))
             partner = session.scalars(matches.limit(1)).first()
         if partner is None:
+            name = org.name[:300]
+            taken = readable(Partner, principal).with_only_columns(Partner.id).where(
+                func.lower(Partner.name) == name.lower())
+            if session.scalar(taken.limit(1)) is not None:
+                # another organisation's partner has the name (partner names are unique)
+                suffix = f" ({org.identifier})"
+                name = org.name[:300 - len(suffix)] + suffix
+                report.notes.append(Problem(org.where, N_(
+                    "the partner named %(name)s is another IATI organisation's; this "
+                    "organisation's partner is named %(new)s", name=repr(org.name),
+                    new=repr(name))))
             partner = create_partner(session, principal, PartnerSpec(
-                name=org.name[:300], kind=org.kind, handling=handling, owner_unit=unit_code,
+                name=name, kind=org.kind, handling=handling, owner_unit=unit_code,
                 description=f"IATI organisation {org.identifier}"))
             report.created += 1
         else:

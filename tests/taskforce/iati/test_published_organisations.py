@@ -186,3 +186,33 @@ def test_a_budget_line_dated_outside_its_country_budget_is_reported(session: Ses
     _written_back(session, late, report)
     # as published, nothing to report
     assert _import(session, data).warnings == []
+
+
+def test_an_identifier_used_twice_in_a_file_is_refused_naming_both(session: Session) -> None:
+    # (a file Open Data Services' CoVE tests with) the organisation twice under one
+    # identifier (here with another budget). The second was written over the first, the
+    # first's budget lost and the file reported as one created and one updated (fixed)
+    data = FIXTURE_ORG.read_bytes()
+    start, end = data.index(b"  <iati-organisation "), data.index(b"</iati-organisations>")
+    twice = data[:end] + data[start:end].replace(b">500000.00<", b">7<") + data[end:]
+    with pytest.raises(InputError) as caught:
+        _import(session, twice, name="fixture-org-org.xml")
+    assert "fixture-org-org.xml" in caught.value.summary
+    assert _strings(caught.value.problems) == [
+        f"{ORG}[2]/organisation-identifier: identifier 'GB-COH-01234567' is also used by "
+        f"{ORG}[1]"]
+    assert session.scalars(select(IatiOrganisation)).all() == []
+
+
+@pytest.mark.parametrize("identifier", [b"", b"   "])
+def test_an_organisation_without_an_identifier_is_refused(
+        session: Session, identifier: bytes) -> None:
+    # schema-valid; it went in under the identifier '', and every other organisation
+    # without one after it was written over it (fixed)
+    data = FIXTURE_ORG.read_bytes().replace(b">GB-COH-01234567</organisation",
+                                            b">" + identifier + b"</organisation")
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == [
+        f"{ORG}[1]/organisation-identifier: the organisation identifier is empty"]
+    assert session.scalars(select(IatiOrganisation)).all() == []

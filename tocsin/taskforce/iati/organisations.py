@@ -142,6 +142,8 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[
     warnings: list[Problem] = []
     notes: list[Problem] = []
     out: list[_Organisation] = []
+    #: identifier → where the organisation of that identifier is
+    seen: dict[str, str] = {}
     version = ""
     try:
         events = etree.iterparse(io.BytesIO(data), events=("start", "end"),
@@ -176,7 +178,13 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[
             index += 1
             where = f"{ROOT}/iati-organisation[{index}]"
             found = _read_one(element, where, version, problems, notes)
-            if found is not None:
+            if found is not None and found.identifier in seen:
+                # a second one would be written over the first
+                problems.append(Problem(f"{where}/organisation-identifier", N_(
+                    "identifier %(identifier)s is also used by %(where)s",
+                    identifier=repr(found.identifier), where=seen[found.identifier])))
+            elif found is not None:
+                seen[found.identifier] = where
                 out.append(found)
                 warnings += [Problem(where + p, r)
                              for p, r in check_element(element, "organisation")]
@@ -204,6 +212,14 @@ def _read_one(element: etree._Element, where: str, root_version: str,
     language = language_of(element)
     currency = (element.get("default-currency") or "").strip()
     identifier = (element.findtext("organisation-identifier") or "").strip()
+    before = len(problems)
+    if not identifier:
+        # schema-valid, but the register holds each organisation by its identifier
+        problems.append(Problem(f"{where}/organisation-identifier",
+                                N_("the organisation identifier is empty")))
+    elif len(identifier) > 200:
+        problems.append(Problem(f"{where}/organisation-identifier",
+                                N_("the identifier exceeds 200 characters")))
     preserved: Counter[str] = Counter()
     name = _narrative(element.find("name"), language, preserved)
     reporting = element.find("reporting-org")
@@ -220,7 +236,6 @@ def _read_one(element: etree._Element, where: str, root_version: str,
                      "civil_society" if reporting is not None
                      and reporting.get("type", "").startswith("2") else "national_institution")
     finance: list[dict[str, Any]] = []
-    before = len(problems)
     tree = element.getroottree()
     for child in element:
         if isinstance(child.tag, str) and child.tag not in MODELLED:

@@ -216,3 +216,30 @@ def test_an_organisation_without_an_identifier_is_refused(
     assert _strings(caught.value.problems) == [
         f"{ORG}[1]/organisation-identifier: the organisation identifier is empty"]
     assert session.scalars(select(IatiOrganisation)).all() == []
+
+
+@pytest.mark.parametrize(("before", "after", "reasons"), [
+    # no currency anywhere: a value the register cannot hold (IATI's ruleset calls it an
+    # error too)
+    (b' default-currency="GBP"', b"", [
+        "total-budget/value: no @currency and no default-currency on the organisation",
+        "total-expenditure/value: no @currency and no default-currency on the organisation"]),
+    # the default named as the value's own currency, "and no default-currency" said of
+    # an organisation that has one (fixed)
+    (b' default-currency="GBP"', b' default-currency="gbp"', [
+        "total-budget/value: @default-currency 'gbp' is not an ISO 4217 code",
+        "total-expenditure/value: @default-currency 'gbp' is not an ISO 4217 code"]),
+    (b'<value value-date="2015-10-01">', b'<value value-date="2015-10-01" currency="gbp">', [
+        "total-budget/value: @currency 'gbp' is not an ISO 4217 code"]),
+    # as the activity reader refuses it (it went in, and a database whose value column
+    # holds 18 digits refuses 10^18 with an error of its own: fixed)
+    (b">500000.00<", b">10000000000000000.00<", [
+        "total-budget/value: the value is not below 10^16"]),
+])
+def test_a_value_the_register_cannot_hold_is_refused_naming_it(
+        session: Session, before: bytes, after: bytes, reasons: list[str]) -> None:
+    data = FIXTURE_ORG.read_bytes().replace(before, after)
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == [f"{ORG}[1]/{reason}" for reason in reasons]
+    assert session.scalars(select(IatiOrganisation)).all() == []

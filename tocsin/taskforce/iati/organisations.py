@@ -62,6 +62,9 @@ MODELLED = frozenset({"organisation-identifier", "name", "reporting-org", *FINAN
 #: expense-line) are kept only as published and counted.
 FINANCE_PARTS = frozenset({"period-start", "period-end", "value", "recipient-org",
                            "recipient-region", "recipient-country"})
+#: Values from this amount up are refused, as the activity reader refuses them (the
+#: register's value column holds 18 digits before the point; conversions need room).
+VALUE_LIMIT = Decimal("1e16")
 #: IATI OrganisationType → the partner registry's kind.
 KINDS = {"10": "national_institution", "11": "national_institution",
          "15": "national_institution", "40": "international_organization",
@@ -255,17 +258,23 @@ def _read_one(element: etree._Element, where: str, root_version: str,
         if first and last and last < first:
             problems.append(Problem(at, N_("the period ends (%(end)s) before it starts "
                                            "(%(start)s)", end=last, start=first)))
-        money = (value.get("currency") or currency).strip()
-        if not types.currency.known(money):
+        own = (value.get("currency") or "").strip()
+        money = own or currency
+        if not money:
             problems.append(Problem(at + "/value", N_(
-                "currency %(code)s is not an ISO 4217 code (and no default-currency)",
-                code=repr(money))))
+                "no @currency and no default-currency on the organisation")))
+        elif not types.currency.known(money):
+            problems.append(Problem(at + "/value", N_(
+                "@currency %(code)s is not an ISO 4217 code", code=repr(money)) if own else N_(
+                "@default-currency %(code)s is not an ISO 4217 code", code=repr(money))))
         try:
             amount = Decimal((value.text or "").strip())
         except InvalidOperation:
             problems.append(Problem(at + "/value", N_("%(what)s %(value)s is not a number",
                                                       what="value", value=repr(value.text))))
             continue
+        if abs(amount) >= VALUE_LIMIT:
+            problems.append(Problem(at + "/value", N_("the value is not below 10^16")))
         recipient = recipient_name = ""
         target = FINANCE[child.tag]
         if target is not None:

@@ -37,6 +37,7 @@ SDFS = PUBLISHED / "aidstream-sdfs.xml"
 SDFS2 = PUBLISHED / "aidstream-sdfs2.xml"
 FIXTURE_ORG = PUBLISHED / "fixture-org-org.xml"
 ANNOTATED = PUBLISHED / "organisation-standard-example-annotated-2.03.xml"
+ALLIANCE = PUBLISHED / "aidsalliance-organisation.xml"
 
 
 def _strings(problems: list[Problem]) -> list[str]:
@@ -167,6 +168,24 @@ def test_a_value_that_is_only_a_sign_is_refused_naming_it(session: Session) -> N
         f"{ORG}[1]/total-budget/value: Element 'value': ' - ' is not a valid value of the "
         "atomic type 'xs:decimal'."]
     assert session.scalars(select(IatiOrganisation)).all() == []
+
+
+# --- the International HIV/AIDS Alliance's organisation file (1.0x) -------------------------
+
+def test_the_alliance_s_1_0x_organisation_file_is_refused_for_its_version(
+        session: Session) -> None:
+    # a real publisher's file of 2013 as the IATI Registry kept it (its registry record
+    # inside the organisation): version "1", an iati-identifier and text in place of
+    # narratives. Refused as a file, naming the root and why; nothing written
+    data = ALLIANCE.read_bytes()
+    assert b'version="1"' in data and b"<ir:registry-record" in data
+    with pytest.raises(InputError) as caught:
+        _import(session, data, name="aidsalliance-organisation.xml")
+    assert "aidsalliance-organisation.xml" in caught.value.summary
+    assert _strings(caught.value.problems) == [
+        "/iati-organisations: IATI version '1' is not read; export the file as version 2.0x"]
+    assert session.scalars(select(IatiOrganisation)).all() == []
+    assert session.scalars(select(Partner)).all() == []
 
 
 # --- a rule of IATI's ruleset for organisations ------------------------------------------------

@@ -262,3 +262,20 @@ def test_a_value_the_register_cannot_hold_is_refused_naming_it(
         _import(session, data)
     assert _strings(caught.value.problems) == [f"{ORG}[1]/{reason}" for reason in reasons]
     assert session.scalars(select(IatiOrganisation)).all() == []
+
+
+# --- every organisation file written by others, written back ----------------------------------
+
+@pytest.mark.parametrize("name", [
+    "organisation-standard-example-annotated-2.01.xml",
+    "organisation-standard-example-annotated-2.02.xml",
+    "organisation-standard-example-annotated-2.03.xml",
+    "example_organisation_203-excerpt.xml", "aidstream-sdfs.xml", "aidstream-sdfs2.xml",
+    "fixture-org-org.xml"])
+def test_every_organisation_imported_is_written_back_as_published(
+        session: Session, name: str) -> None:
+    # what the platform keeps of each organisation, in a 2.03 file: valid against the 2.03
+    # organisation schema whatever version it was published in, equal to it, and with
+    # only the ruleset findings its import reported
+    data = (PUBLISHED / name).read_bytes()
+    _written_back(session, data, _import(session, data))

@@ -1,8 +1,9 @@
 """Import IATI organisation files (``iati-organisations``) into the partners registry.
 
 Each ``iati-organisation`` is linked to a partner: the one it was linked to by an
-earlier import, else a partner the importer can read whose name or reference
-organization matches, else a new partner. Its budgets (total, per recipient
+earlier import, else a partner the importer can read whose reference organization
+matches, or whose name does and that no organisation of another identifier is linked
+to, else a new partner. Its budgets (total, per recipient
 organisation, region and country) and total expenditure are kept as typed
 rows, with the recipient's name as published; the element itself (documents,
 budget lines, every narrative) is kept as published, and the report counts what
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lxml import etree
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from tocsin import types
@@ -61,6 +62,9 @@ MODELLED = frozenset({"organisation-identifier", "name", "reporting-org", *FINAN
 #: expense-line) are kept only as published and counted.
 FINANCE_PARTS = frozenset({"period-start", "period-end", "value", "recipient-org",
                            "recipient-region", "recipient-country"})
+#: Values from this amount up are refused, as the activity reader refuses them (the
+#: register's value column holds 18 digits before the point; conversions need room).
+VALUE_LIMIT = Decimal("1e16")
 #: IATI OrganisationType → the partner registry's kind.
 KINDS = {"10": "national_institution", "11": "national_institution",
          "15": "national_institution", "40": "international_organization",
@@ -141,6 +145,8 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[
     warnings: list[Problem] = []
     notes: list[Problem] = []
     out: list[_Organisation] = []
+    #: identifier → where the organisation of that identifier is
+    seen: dict[str, str] = {}
     version = ""
     try:
         events = etree.iterparse(io.BytesIO(data), events=("start", "end"),
@@ -175,7 +181,13 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[
             index += 1
             where = f"{ROOT}/iati-organisation[{index}]"
             found = _read_one(element, where, version, problems, notes)
-            if found is not None:
+            if found is not None and found.identifier in seen:
+                # a second one would be written over the first
+                problems.append(Problem(f"{where}/organisation-identifier", N_(
+                    "identifier %(identifier)s is also used by %(where)s",
+                    identifier=repr(found.identifier), where=seen[found.identifier])))
+            elif found is not None:
+                seen[found.identifier] = where
                 out.append(found)
                 warnings += [Problem(where + p, r)
                              for p, r in check_element(element, "organisation")]
@@ -203,6 +215,14 @@ def _read_one(element: etree._Element, where: str, root_version: str,
     language = language_of(element)
     currency = (element.get("default-currency") or "").strip()
     identifier = (element.findtext("organisation-identifier") or "").strip()
+    before = len(problems)
+    if not identifier:
+        # schema-valid, but the register holds each organisation by its identifier
+        problems.append(Problem(f"{where}/organisation-identifier",
+                                N_("the organisation identifier is empty")))
+    elif len(identifier) > 200:
+        problems.append(Problem(f"{where}/organisation-identifier",
+                                N_("the identifier exceeds 200 characters")))
     preserved: Counter[str] = Counter()
     name = _narrative(element.find("name"), language, preserved)
     reporting = element.find("reporting-org")
@@ -219,7 +239,6 @@ def _read_one(element: etree._Element, where: str, root_version: str,
                      "civil_society" if reporting is not None
                      and reporting.get("type", "").startswith("2") else "national_institution")
     finance: list[dict[str, Any]] = []
-    before = len(problems)
     tree = element.getroottree()
     for child in element:
         if isinstance(child.tag, str) and child.tag not in MODELLED:
@@ -239,17 +258,23 @@ def _read_one(element: etree._Element, where: str, root_version: str,
         if first and last and last < first:
             problems.append(Problem(at, N_("the period ends (%(end)s) before it starts "
                                            "(%(start)s)", end=last, start=first)))
-        money = (value.get("currency") or currency).strip()
-        if not types.currency.known(money):
+        own = (value.get("currency") or "").strip()
+        money = own or currency
+        if not money:
             problems.append(Problem(at + "/value", N_(
-                "currency %(code)s is not an ISO 4217 code (and no default-currency)",
-                code=repr(money))))
+                "no @currency and no default-currency on the organisation")))
+        elif not types.currency.known(money):
+            problems.append(Problem(at + "/value", N_(
+                "@currency %(code)s is not an ISO 4217 code", code=repr(money)) if own else N_(
+                "@default-currency %(code)s is not an ISO 4217 code", code=repr(money))))
         try:
             amount = Decimal((value.text or "").strip())
         except InvalidOperation:
             problems.append(Problem(at + "/value", N_("%(what)s %(value)s is not a number",
                                                       what="value", value=repr(value.text))))
             continue
+        if abs(amount) >= VALUE_LIMIT:
+            problems.append(Problem(at + "/value", N_("the value is not below 10^16")))
         recipient = recipient_name = ""
         target = FINANCE[child.tag]
         if target is not None:
@@ -309,14 +334,31 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
         if partner is None:
             code = (vocab.organization_names.get(org.name.lower())
                     or vocab.organization_names.get(org.identifier.lower()))
-            same = [func.lower(Partner.name) == org.name.lower()]
+            # a partner linked to an organisation of another identifier is that
+            # organisation's: a name two identifiers share does not make them one
+            # partner (only the reference organization's code may)
+            others = select(IatiOrganisation.partner_id).where(
+                IatiOrganisation.identifier != org.identifier)
+            same = [and_(func.lower(Partner.name) == org.name.lower(),
+                         Partner.id.not_in(others))]
             if code:
                 same.append(Partner.ref_organization_code == code)
             matches = readable(Partner, principal).where(or_(*same))
             partner = session.scalars(matches.limit(1)).first()
         if partner is None:
+            name = org.name[:300]
+            taken = readable(Partner, principal).with_only_columns(Partner.id).where(
+                func.lower(Partner.name) == name.lower())
+            if session.scalar(taken.limit(1)) is not None:
+                # another organisation's partner has the name (partner names are unique)
+                suffix = f" ({org.identifier})"
+                name = org.name[:300 - len(suffix)] + suffix
+                report.notes.append(Problem(org.where, N_(
+                    "the partner named %(name)s is another IATI organisation's; this "
+                    "organisation's partner is named %(new)s", name=repr(org.name),
+                    new=repr(name))))
             partner = create_partner(session, principal, PartnerSpec(
-                name=org.name[:300], kind=org.kind, handling=handling, owner_unit=unit_code,
+                name=name, kind=org.kind, handling=handling, owner_unit=unit_code,
                 description=f"IATI organisation {org.identifier}"))
             report.created += 1
         else:

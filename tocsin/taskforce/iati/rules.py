@@ -276,6 +276,17 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
                     found.append((_where(root, node), reason))
             return found
         return guarded(time_limit)
+    if kind == "between_dates":
+        dates = _xpath(case["date"])
+        start, end = _plain([_xpath(case["start"])]), _plain([_xpath(case["end"])])
+
+        def between_dates(root: etree._Element, el: etree._Element) -> list[Finding]:
+            a, b = start(el), end(el)
+            if not (a and b and (first := _date(a[0])) and (last := _date(b[0]))):
+                return []
+            return [(_where(root, node), reason) for node, text in _values(el, [dates])
+                    if (day := _date(text)) is not None and not first <= day <= last]
+        return guarded(between_dates)
     if kind == "regex_matches":
         pattern = re.compile(case["regex"])
         paths = _union(case["paths"])

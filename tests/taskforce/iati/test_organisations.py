@@ -46,6 +46,22 @@ def test_an_organisation_file_creates_a_partner_with_its_budgets(session: Sessio
     assert "annual-report-2023.pdf" in stored and "budget-line" in stored
 
 
+
+def test_a_recipient_longer_than_the_register_holds_is_noted_and_kept_as_published(
+        session: Session) -> None:
+    # no length in the schema; on PostgreSQL the row was refused with a database error
+    long_ref = "XX-" + "R" * 247
+    report = _import(session, ORG.read_bytes().replace(b'ref="XX-RECEIVER-1"',
+                                                       f'ref="{long_ref}"'.encode()))
+    assert report.created == 1
+    assert [str(n) for n in report.notes if "characters long" in n.reason] == [
+        "/iati-organisations/iati-organisation[1]/recipient-org-budget/recipient-org/@ref: "
+        "recipient is 250 characters long, more than the register holds (200): left empty "
+        "there, kept as published"]
+    assert session.scalars(select(IatiOrgFinance.recipient).where(
+        IatiOrgFinance.element == "recipient-org-budget")).one() == ""
+    assert long_ref in session.scalars(select(IatiOrganisation.xml)).one()
+
 def test_a_newer_file_updates_the_same_partner(session: Session) -> None:
     first = _import(session, ORG.read_bytes())
     newer = ORG.read_bytes().replace(b">25000000<", b">26000000<")

@@ -898,6 +898,28 @@ def test_a_transactions_codes_outside_their_lists_are_warned_and_kept(session: S
     _round_trip(session, data, report)
 
 
+
+def test_values_longer_than_the_register_holds_are_noted_and_written_back(
+        session: Session) -> None:
+    # the schema sets no length on codes and references: on PostgreSQL such a value
+    # stopped the whole import with a database error; it is now left out of its typed
+    # column, noted, and written back from the published copy
+    long_ref = "XM-" + "9" * 247
+    data = (PYIATI / "valid_iati_minimal_file.xml").read_bytes().replace(
+        b'<sector code="11110" />', f'<provider-org ref="{long_ref}"/>'
+        '<sector code="11110" /><flow-type code="12345"/>'.encode())
+    report = _import(session, data)
+    assert report.created == 1
+    assert [n for n in _strings(report.notes) if "characters long" in n] == [
+        f"{ACTIVITY}/transaction[1]: provider_ref is 250 characters long, more than the "
+        "register holds (200): left empty there, kept as published",
+        f"{ACTIVITY}/transaction[1]: flow_type is 5 characters long, more than the register "
+        "holds (4): left empty there, kept as published"]
+    row = session.scalars(select(IatiTransaction)).one()
+    assert (row.provider_ref, row.flow_type) == ("", "")
+    exported = _round_trip(session, data, report)
+    assert long_ref.encode() in exported and b'<flow-type code="12345"/>' in exported
+
 # pyIATI's files breaking the IATI standard ruleset, each as its comments say: the rule is
 # found, as a ruleset warning (the activity goes in) or, where the platform cannot hold
 # the activity, as the refusal.

@@ -102,6 +102,10 @@ class _Organisation:
     preserved: Counter[str] = field(default_factory=Counter)
 
 
+#: The register's column for a budget's recipient (``IatiOrgFinance.recipient``).
+RECIPIENT_LENGTH: int = IatiOrgFinance.__table__.c.recipient.type.length  # type: ignore[attr-defined]
+
+
 def _narrative(element: etree._Element | None, language: str,
                preserved: Counter[str]) -> str:
     """The narrative the platform reads of ``element``, whitespace runs made single
@@ -281,6 +285,12 @@ def _read_one(element: etree._Element, where: str, root_version: str,
             found = child.find(target[0])
             if found is not None:
                 recipient = found.get(target[1], "").strip()
+                if len(recipient) > RECIPIENT_LENGTH:  # PostgreSQL would refuse the row
+                    notes.append(Problem(f"{at}/{target[0]}/@{target[1]}", N_(
+                        "%(field)s is %(length)s characters long, more than the register "
+                        "holds (%(limit)s): left empty there, kept as published",
+                        field="recipient", length=len(recipient), limit=RECIPIENT_LENGTH)))
+                    recipient = ""
                 recipient_name = _narrative(found, language, preserved)[:300]
                 for extra in ("vocabulary", "vocabulary-uri"):
                     if found.get(extra) not in (None, "1"):

@@ -915,6 +915,7 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
         return _Outcome(where, identifier,
                         [Problem(where + _relative_path(element, bad.element), bad.reason)],
                         notes=notes)
+    reader.notes += fit_register(parts, where)
     found = list(reader.problems)
     for issue in check_activity(spec, context.vocab):
         if issue.field in ("countries", "regions"):
@@ -930,6 +931,50 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
     return _Outcome(where, identifier, found, spec, parts, children, notes + reader.notes,
                     warnings, reader.preserved, element.get("hierarchy") is None,
                     copy is not None)
+
+
+@lru_cache(maxsize=1)
+def _register_limits() -> dict[str, tuple[tuple[str, int], ...]]:
+    """The text columns of each list of :class:`IatiParts` rows and their lengths, as the
+    register's tables declare them."""
+    from sqlalchemy import String
+
+    from tocsin.taskforce.iati.tables import IatiBudget, IatiRecipient, IatiSector, IatiTransaction
+
+    return {name: tuple((c.name, c.type.length) for c in table.__table__.columns
+                        if isinstance(c.type, String) and c.type.length)
+            for name, table in (("transactions", IatiTransaction), ("budgets", IatiBudget),
+                                ("sectors", IatiSector), ("recipients", IatiRecipient))}
+
+
+def _row_element(kind: str, row: dict[str, Any]) -> str:
+    """The element name a register row was read from."""
+    if kind == "budgets":
+        return str(row["element"])
+    if kind == "recipients":
+        return "recipient-country" if row["kind"] == "country" else "recipient-region"
+    return kind[:-1]  # transactions, sectors
+
+
+def fit_register(parts: IatiParts, where: str) -> list[Problem]:
+    """Values longer than their register column: left empty there (PostgreSQL would
+    refuse the row, SQLite would keep more than the column says) and noted; the published
+    copy keeps them, and the export writes them back from it."""
+    notes = []
+    for kind, lengths in _register_limits().items():
+        seen: Counter[str] = Counter()
+        for row in getattr(parts, kind):
+            name = _row_element(kind, row)
+            seen[name] += 1
+            for column, limit in lengths:
+                value = row.get(column)
+                if isinstance(value, str) and len(value) > limit:
+                    notes.append(Problem(f"{where}/{name}[{seen[name]}]", N_(
+                        "%(field)s is %(length)s characters long, more than the register "
+                        "holds (%(limit)s): left empty there, kept as published",
+                        field=column, length=len(value), limit=limit)))
+                    row[column] = ""
+    return notes
 
 
 def _record(outcome: _Outcome, context: _Context) -> None:

@@ -10,6 +10,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
 
 from tocsin import types
 from tocsin.access.handling import HANDLING_CODES
@@ -22,6 +26,11 @@ from tocsin.taskforce.programmes.spec import (
     ORG_ROLES,
     RESULT_TYPES,
     ActivitySpec,
+    DocumentSpec,
+    IndicatorSpec,
+    ParticipantSpec,
+    PeriodSpec,
+    ResultSpec,
     ShareSpec,
     format_decimal,
 )
@@ -115,7 +124,53 @@ def check_activity(spec: ActivitySpec, vocab: Vocabulary) -> list[Issue]:
     _check_finance(spec, bad)
     _check_results(spec, bad)
     _check_documents(spec, bad)
+    _check_lengths(spec, "", bad)
+    for i, participant in enumerate(spec.participants):
+        _check_lengths(participant, f"participants[{i}].", bad)
+    for i, result in enumerate(spec.results):
+        _check_lengths(result, f"results[{i}].", bad)
+        for j, indicator in enumerate(result.indicators):
+            _check_lengths(indicator, f"results[{i}].indicators[{j}].", bad)
+            for k, period in enumerate(indicator.periods):
+                _check_lengths(period, f"results[{i}].indicators[{j}].periods[{k}].", bad)
+    for i, document in enumerate(spec.documents):
+        _check_lengths(document, f"documents[{i}].", bad)
     return issues
+
+
+@lru_cache(maxsize=1)
+def _column_lengths() -> dict[type, dict[str, int]]:
+    """Spec class → its text fields and the lengths of the columns they are stored in
+    (identifier and title of an activity have rules of their own, above)."""
+    from sqlalchemy import String
+
+    from tocsin.taskforce.programmes import tables
+
+    stored: tuple[tuple[type[BaseModel], Any, dict[str, str]], ...] = (
+        (ActivitySpec, tables.Activity, {}), (ParticipantSpec, tables.Participant, {}),
+              (ResultSpec, tables.Result, {}), (IndicatorSpec, tables.Indicator, {}),
+              (PeriodSpec, tables.IndicatorPeriod,
+               {"target": "target_value", "actual": "actual_value"}),
+              (DocumentSpec, tables.Document, {}))
+    out: dict[type, dict[str, int]] = {}
+    for spec_class, table, renamed in stored:
+        lengths = {c.name: c.type.length for c in table.__table__.columns
+                   if isinstance(c.type, String) and c.type.length}
+        out[spec_class] = {name: lengths[renamed.get(name, name)]
+                           for name in spec_class.model_fields
+                           if renamed.get(name, name) in lengths}
+    for own_rule in ("identifier", "title"):
+        del out[ActivitySpec][own_rule]
+    return out
+
+
+def _check_lengths(model: BaseModel, where: str, bad: _Bad) -> None:
+    """Text longer than its column holds (PostgreSQL refuses it; SQLite would keep it)."""
+    for name, limit in _column_lengths()[type(model)].items():
+        value = getattr(model, name)
+        if isinstance(value, str) and len(value) > limit:
+            bad(f"{where}{name}", N_("%(field)s has %(count)s characters; at most %(limit)s are "
+                                     "allowed", field=name, count=len(value), limit=limit))
 
 
 def _check_shares(shares: Sequence[ShareSpec], field: str, known: dict[str, str],

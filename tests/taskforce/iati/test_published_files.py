@@ -475,7 +475,7 @@ def test_a_narrative_takes_the_language_its_element_declares() -> None:
 
 def _without_portal_metadata(data: bytes, *attributes: bytes) -> bytes:
     """The file as the publisher wrote it: without the portal's attributes on the activity,
-    which the platform does not keep (see docs/iati.md, "Files from portals")."""
+    which the platform does not keep (docs/iati.md, "Downloads from portals")."""
     for attribute in attributes:
         assert data.count(attribute) == 1
         data = data.replace(attribute, b"")
@@ -704,7 +704,7 @@ def test_an_identifier_with_spaces_is_refused_naming_it(session: Session) -> Non
 
 
 def test_a_charitys_activity_imports_whole_under_another_identifier(session: Session) -> None:
-    # the same activity under an identifier without spaces: 61 DAC sectors without
+    # the same activity under an identifier without spaces: 60 DAC sectors without
     # percentages (a ruleset warning), a budget in GBP in an activity in USD,
     # humanitarian="false", an implementer by name only, income from twelve donors
     data = SYRIA_RELIEF.read_bytes().replace(SR_ID.encode(), b"GB-CHC-1143797-SR")

@@ -718,6 +718,35 @@ def test_a_charitys_activity_imports_whole_under_another_identifier(session: Ses
     _round_trip(session, data, report)
 
 
+THREE_F = PUBLISHED / "3fi-activity.xml"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_trade_unions_activity_with_recipients_on_its_transactions_imports_whole(
+        session: Session, mode: str) -> None:
+    # 3F International (a Danish trade union) through AidStream: DKK, an SDG target as
+    # its only sector (vocabulary 8), objectives as its only description (type 2), its
+    # recipients on the transactions only, incoming funds from a sister organisation whose
+    # references are written without hyphens and with a trailing space
+    data = THREE_F.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings,
+            report.notes) == ("2.03", 1, [], [], [])
+    assert report.preserved == {
+        "default-aid-type": 1, "default-flow-type": 1, "description type 2": 1,
+        "participating-org/@activity-id": 1, "participating-org/@crs-channel-code": 1}
+    activity = records.get_by_identifier(session, Principal.system(), "DK-CVR-31378028-SPA-2020")
+    assert (activity.title, activity.description, activity.countries, activity.default_currency
+            ) == ("SPA 2022-2025", "", [], "DKK")
+    rows = session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)).all()
+    assert [r.recipient_country for r in rows] == [
+        "BD", "LB", "ZM", "ZW", "LK", "BO", "CO", "HN", "ZA", "DK", "DK", "JO", "KE"]
+    assert {(r.type_code, r.currency) for r in rows} == {(3, "DKK"), (1, "DKK")}
+    assert [(r.provider_ref, r.provider_activity_id) for r in rows if r.type_code == 1] == [
+        ("DKCVR20453672", "DK-CVR-20453672-SPA-2022-2025")] * 2
+    _round_trip(session, data, report)
+
+
 # --- the IATI Standard's annotated organisation examples ---------------------------------------
 
 @pytest.mark.parametrize("version", ["2.01", "2.02", "2.03"])

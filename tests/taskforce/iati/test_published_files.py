@@ -747,6 +747,45 @@ def test_a_trade_unions_activity_with_recipients_on_its_transactions_imports_who
     _round_trip(session, data, report)
 
 
+GDI_HUB = PUBLISHED / "gdihub-activity.xml"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_research_hubs_results_are_held_period_by_period(session: Session,
+                                                            mode: str) -> None:
+    # the Global Disability Innovation Hub (a UK company) through AidStream: four
+    # clusters of a programme, each with a result of two to four indicators over two or
+    # three periods (one indicator nominal, its values in pounds: "£3,500,000"),
+    # descriptions with carriage returns (&#xD;), a receiver "ref" that is a name with
+    # spaces, provider refs with a trailing space, an SDG target as the only sector
+    data = GDI_HUB.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings,
+            report.notes) == ("2.03", 4, [], [], [])
+    assert report.preserved == {
+        "contact-info": 4, "default-aid-type": 4, "default-finance-type": 4,
+        "default-flow-type": 4, "default-tied-status": 4, "policy-marker": 4,
+        "result//document-link": 1}
+    first = records.get_by_identifier(session, Principal.system(), "GB-COH-11126312-Cluster1")
+    assert "Assistive Technology. \r\n\r\nLed by GDI Hub" in first.description
+    [result] = first.results
+    papers = result.indicators[0]
+    assert (len(result.indicators), papers.title, papers.baseline_year, papers.baseline_value,
+            [(p.period_start.isoformat(), p.target_value, p.actual_value)
+             for p in papers.periods]) == (
+        3, "Number of influencing papers, answering critical research questions published",
+        2019, "0", [("2019-10-01", "7", "13"), ("2020-04-01", "14", "47"),
+                    ("2021-03-31", "50", "60")])
+    last = records.get_by_identifier(session, Principal.system(), "GB-COH-11126312-Cluster4")
+    nominal = last.results[0].indicators[3]
+    assert (nominal.measure, [(p.target_value, p.actual_value) for p in nominal.periods]) == (
+        3, [("£3,500,000", "£4,721,182"), ("£5,600,000", "£10,675,554"),
+            ("£13,000,000", "£13,594,502")])
+    receivers = {r.receiver_ref for r in session.scalars(select(IatiTransaction))}
+    assert "Global Disability Innovation Hub (GDI Hub)" in receivers
+    _round_trip(session, data, report)
+
+
 # --- the IATI Standard's annotated organisation examples ---------------------------------------
 
 @pytest.mark.parametrize("version", ["2.01", "2.02", "2.03"])

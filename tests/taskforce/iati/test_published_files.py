@@ -786,6 +786,49 @@ def test_a_research_hubs_results_are_held_period_by_period(session: Session,
     _round_trip(session, data, report)
 
 
+IFAD = PUBLISHED / "ifad-activity.xml"
+IFAD_ID = "XM-DAC-41108-1100001761"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_funds_loans_and_grants_in_two_currencies_are_held_per_currency(
+        session: Session, mode: str) -> None:
+    # IFAD's tree crops project in Liberia as the Code for IATI Datastore gave it: 64
+    # transactions of six financings, loans (finance type 421) and grants, in special
+    # drawing rights (XDR) and in US dollars, two negative disbursements, a DAC 3-digit
+    # sector, a located centroid, documents in up to three categories
+    data = IFAD.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "", 1, [], [])
+    assert _strings(report.notes) == [
+        f"{ACTIVITY}: read as 2.03 (version on the activity, @iati-extra:version)",
+        f"{ACTIVITY}: @iati-extra:version: portal metadata, not IATI data; not kept, not "
+        "written back on export",
+        f"{ACTIVITY}/sector: sector '430' (vocabulary 2) names no crime area or stage in the "
+        "mapping table; kept as published"]
+    assert report.preserved == {
+        "collaboration-type": 1, "contact-info": 1, "default-aid-type": 1,
+        "default-tied-status": 1, "document-link/category": 4, "document-link/description": 2,
+        "location": 1, "other-identifier": 1, "participating-org/@activity-id": 1}
+    finance = _finance(session, IFAD_ID)
+    assert [row for row in finance if row[1] == "commitment"] == [
+        (2014, "commitment", Decimal("3280000.00"), "XDR"),
+        (2015, "commitment", Decimal("9480000.00"), "XDR"),
+        (2019, "commitment", Decimal("9000000.00"), "USD"),
+        (2020, "commitment", Decimal("488983.00"), "USD"),
+        (2021, "commitment", Decimal("597280.00"), "USD")]
+    assert [row for row in finance if row[0] == 2022] == [
+        (2022, "expenditure", Decimal("1890448.26"), "XDR"),
+        (2022, "expenditure", Decimal("3859023.21"), "USD")]
+    rows = session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)).all()
+    assert (len(rows), sorted(r.value for r in rows if r.value < 0)) == (
+        64, [Decimal("-2347.41"), Decimal("-243.60")])
+    assert {(r.currency, r.finance_type) for r in rows} == {
+        ("XDR", "421"), ("XDR", "110"), ("USD", "110"), ("USD", "421")}
+    _round_trip(session, _without_portal_metadata(data, b' iati-extra:version="2.03"'), report)
+
+
 # --- the IATI Standard's annotated organisation examples ---------------------------------------
 
 @pytest.mark.parametrize("version", ["2.01", "2.02", "2.03"])

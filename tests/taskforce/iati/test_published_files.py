@@ -786,6 +786,29 @@ def test_a_research_hubs_results_are_held_period_by_period(session: Session,
     _round_trip(session, data, report)
 
 
+def test_a_regions_finer_share_is_cut_to_the_hundredth_never_rounded_up(
+        session: Session) -> None:
+    # the hub's first cluster with its two regions' 30 % as 29.995 and 30.005: still 100
+    # in all with the countries' 40; the platform holds 29.99 and 30.00 (cut, so that what
+    # it holds never adds up to more than what was published), the export the published
+    data = GDI_HUB.read_bytes()
+    for old, new in ((b'code="298" percentage="30"', b'code="298" percentage="29.995"'),
+                     (b'code="998" percentage="30"', b'code="998" percentage="30.005"')):
+        assert data.count(old) == 1
+        data = data.replace(old, new)
+    report = _import(session, data)
+    assert (report.created, report.rejected, report.warnings) == (4, [], [])
+    assert _strings(report.notes) == [
+        f"{ACTIVITY}/recipient-region[1]: percentage 29.995 held as 29.99 here (two "
+        "decimals); kept as published",
+        f"{ACTIVITY}/recipient-region[2]: percentage 30.005 held as 30.00 here (two "
+        "decimals); kept as published"]
+    first = records.get_by_identifier(session, Principal.system(), "GB-COH-11126312-Cluster1")
+    assert [(r.code, r.percentage) for r in first.regions] == [
+        ("298", Decimal("29.99")), ("998", Decimal("30.00"))]
+    _round_trip(session, data, report)
+
+
 IFAD = PUBLISHED / "ifad-activity.xml"
 IFAD_ID = "XM-DAC-41108-1100001761"
 

@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from functools import lru_cache
 from multiprocessing.reduction import ForkingPickler
 from operator import attrgetter
@@ -1535,7 +1535,8 @@ class _ActivityReader:
                                  "percentage": percentage})
         if code in self.vocab.countries:
             self.locations[f"countries[{len(countries)}]"] = element
-            countries.append(_make(ShareSpec, code=code, percentage=percentage))
+            countries.append(_make(ShareSpec, code=code, percentage=self.held(element,
+                                                                             percentage)))
 
     def kept_as_published(self, element: etree._Element, what: str, why: Message) -> None:
         """Count ``element`` among what is kept only as published, and say why."""
@@ -1575,7 +1576,25 @@ class _ActivityReader:
                                  "code": code, "percentage": percentage})
         self.locations[f"regions[{len(regions)}]"] = element
         regions.append(_make(RegionSpec, code=code, vocabulary=vocabulary,
-                                                  percentage=percentage))
+                             percentage=self.held(element, percentage)))
+
+    def held(self, element: etree._Element, percentage: Decimal | None) -> Decimal | None:
+        """A recipient's share as the platform holds it: to the hundredth, cut (never
+        rounded up, so that the shares held never add up to more than those published).
+
+        The register keeps the published percentage; a finer one is noted. The copy
+        read again on export is cut the same way, so an unedited share is not taken
+        for an edit and the published value is written back.
+        """
+        if percentage is None:
+            return None
+        held = percentage.quantize(CENT, rounding=ROUND_DOWN)
+        if held == percentage:
+            return percentage  # as published (``25`` stays ``25``)
+        self.notes.append(Problem(self.where + _relative_path(self.act, element), N_(
+            "percentage %(value)s held as %(held)s here (two decimals); kept as published",
+            value=element.get("percentage", "").strip(), held=format(held, "f"))))
+        return held
 
     def check_recipients(self, countries: list[ShareSpec], regions: list[RegionSpec],
                          parts: IatiParts) -> None:
@@ -1752,6 +1771,9 @@ class _ActivityReader:
                 if not row["sector_code"]:
                     row["sector_vocabulary"] = child.get("vocabulary", "1").strip()
                     row["sector_code"] = child.get("code", "").strip()
+                else:
+                    # one per vocabulary (2.03): the register's row holds the first
+                    self.preserved["transaction/sector"] += 1
             elif tag == "recipient-country":
                 countries.append(child)
             elif tag == "recipient-region":

@@ -439,6 +439,11 @@ def check_element(element: etree._Element, kind: str = "activity") -> list[Findi
 
 
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+#: Code lists whose codes are compared without regard to case: language codes are
+#: BCP 47 language tags (XML 1.0, 2.12, for ``xml:lang``), which "are to be treated as
+#: case insensitive" (RFC 5646, 2.1.1): a publisher's ``EN`` is English, as ``en`` is.
+CASE_INSENSITIVE = frozenset({"Language"})
+_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
@@ -446,6 +451,7 @@ class _Coded:
     path: etree.XPath  # the coded values (attributes: smart strings name their element)
     name: str  # the code list
     codes: frozenset[str]
+    folded: bool  # compared in lower case (see CASE_INSENSITIVE)
 
 
 @cache
@@ -461,9 +467,13 @@ def _coded(kind: str) -> tuple[etree.XPath, tuple[_Coded, ...]]:
     under: dict[str, list[str]] = {}
     for entry in load_yaml(RULESETS / "codelists.yaml")[kind]:
         path, listed = entry["path"], codes(entry["list"])
-        coded.append(_Coded(_xpath(path), entry["list"], listed))
+        folded = entry["list"] in CASE_INSENSITIVE
+        if folded:
+            listed = frozenset(code.lower() for code in listed)
+        coded.append(_Coded(_xpath(path), entry["list"], listed, folded))
+        value = f"translate(., '{_UPPER}', '{_LOWER}')" if folded else "."
         outside = (f"[contains(., ' ') or not(contains(' {' '.join(sorted(listed))} ', "
-                   f"concat(' ', ., ' ')))]")
+                   f"concat(' ', {value}, ' ')))]")
         first, _, rest = path.partition("/")
         name, bracket, condition = first.partition("[")
         if first.startswith(("@", "descendant")):
@@ -490,7 +500,7 @@ def unlisted_codes(element: etree._Element, kind: str = "activity", *,
             if name.startswith(_XML_NS):
                 name = "xml:" + name[len(_XML_NS):]
             code = found.strip()
-            if code not in entry.codes:
+            if (code.lower() if entry.folded else code) not in entry.codes:
                 findings.append((f"{_where(element, found.getparent())}/@{name}", N_(
                     "code %(code)s is not in the bundled IATI code list %(list)s; kept as "
                     "published", code=repr(code), list=entry.name)))

@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 
 from tests.factories import create_user, login
 from tests.taskforce.iati.test_round_trip import _export, _import, semantic_diff
+from tocsin import limits
 from tocsin.errors import InputError
+from tocsin.limits import TooLarge
 from tocsin.store.database import Database
 from tocsin.taskforce.iati.reader import read_activities
 from tocsin.taskforce.iati.tables import IatiRecord
@@ -186,3 +188,17 @@ def test_an_answer_uploaded_on_the_programmes_page(tf_client: TestClient,
     assert done.status_code == 200, done.text
     assert "3 created" in done.text
     assert "documents 1 to 3 of the 40 its query found" in done.text
+
+
+def test_an_answer_over_the_size_read_at_once_is_refused(tmp_path: Path) -> None:
+    data = _json(_docs())
+    (tmp_path / "select.json").write_bytes(data)
+    with limits.override(archive_max_unpacked_bytes=len(data) - 1):
+        for source in (io.BytesIO(data), tmp_path / "select.json"):
+            with pytest.raises(TooLarge) as refused:
+                read_activities(source, Vocabulary())
+            assert str(refused.value.problems[0]) == (
+                f"/: this IATI Datastore answer is larger than {len(data) - 1:,} bytes, the "
+                "most read at once: ask the Datastore for it in pages (rows, cursorMark)")
+    with limits.override(archive_max_unpacked_bytes=len(data)):
+        assert len(read_activities(io.BytesIO(data), Vocabulary()).activities) == 8

@@ -28,8 +28,10 @@ from typing import IO, Any
 
 from lxml import etree
 
+from tocsin import limits
 from tocsin.errors import Problem
 from tocsin.i18n import N_, Number
+from tocsin.limits import TooLarge
 from tocsin.taskforce.iati.schema import safe_parser
 
 #: The namespace the IATI Datastore writes an activity's version in (``iati-extra``).
@@ -61,7 +63,15 @@ def unwrap(source: Path | IO[bytes]) -> Unwrapped | None:
     form = _form(head)
     if form is None:
         return None
-    data = source.read_bytes() if isinstance(source, Path) else source.read()
+    # read whole (its documents are not streamed): bounded as an archive's content is
+    most = limits.active().archive_max_unpacked_bytes
+    big = source.stat().st_size > most if isinstance(source, Path) else False
+    data = b"" if big else (source.read_bytes() if isinstance(source, Path)
+                            else source.read(most + 1))
+    if big or len(data) > most:
+        raise TooLarge.single("/", N_(
+            "this IATI Datastore answer is larger than %(most)s bytes, the most read at "
+            "once: ask the Datastore for it in pages (rows, cursorMark)", most=Number(most)))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -106,13 +116,15 @@ def _from_json(text: str) -> Unwrapped:
 
 def _from_csv(text: str) -> Unwrapped:
     # an activity's XML is one field, often larger than the csv module allows by default
-    csv.field_size_limit(1 << 30)
+    before = csv.field_size_limit(len(text) + 1)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         rows: list[dict[str, Any]] = list(reader)
     except csv.Error as exc:
         return Unwrapped(None, [Problem(N_("line %(line)s", line=reader.line_num), N_(
             "this IATI Datastore answer is not valid CSV: %(why)s", why=str(exc)))])
+    finally:
+        csv.field_size_limit(before)
     return _activities(rows, "", None, "CSV")
 
 

@@ -46,7 +46,7 @@ from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from functools import lru_cache
 from multiprocessing.reduction import ForkingPickler
-from operator import attrgetter
+from operator import attrgetter, gt, itemgetter
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -934,17 +934,20 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
 
 
 @lru_cache(maxsize=1)
-def _register_limits() -> dict[str, tuple[tuple[str, int], ...]]:
+def _register_limits() -> dict[str, tuple[tuple[str, ...], tuple[int, ...]]]:
     """The text columns of each list of :class:`IatiParts` rows and their lengths, as the
     register's tables declare them."""
     from sqlalchemy import String
 
     from tocsin.taskforce.iati.tables import IatiBudget, IatiRecipient, IatiSector, IatiTransaction
 
-    return {name: tuple((c.name, c.type.length) for c in table.__table__.columns
-                        if isinstance(c.type, String) and c.type.length)
-            for name, table in (("transactions", IatiTransaction), ("budgets", IatiBudget),
-                                ("sectors", IatiSector), ("recipients", IatiRecipient))}
+    out = {}
+    for name, table in (("transactions", IatiTransaction), ("budgets", IatiBudget),
+                        ("sectors", IatiSector), ("recipients", IatiRecipient)):
+        text = [(c.name, c.type.length) for c in table.__table__.columns
+                if isinstance(c.type, String) and c.type.length]
+        out[name] = (tuple(c for c, _ in text), tuple(n for _, n in text))
+    return out
 
 
 def _row_element(kind: str, row: dict[str, Any]) -> str:
@@ -961,12 +964,19 @@ def fit_register(parts: IatiParts, where: str) -> list[Problem]:
     refuse the row, SQLite would keep more than the column says) and noted; the published
     copy keeps them, and the export writes them back from it."""
     notes = []
-    for kind, lengths in _register_limits().items():
+    for kind, (columns, lengths) in _register_limits().items():
+        rows = getattr(parts, kind)
+        if not rows:
+            continue
+        # one pass in C over the row's text (the rows carry every column, None for some)
+        values = map(itemgetter(*columns), rows)
+        if not any(any(map(gt, map(len, map(str, row)), lengths)) for row in values):
+            continue
         seen: Counter[str] = Counter()
-        for row in getattr(parts, kind):
+        for row in rows:
             name = _row_element(kind, row)
             seen[name] += 1
-            for column, limit in lengths:
+            for column, limit in zip(columns, lengths, strict=True):
                 value = row.get(column)
                 if isinstance(value, str) and len(value) > limit:
                     notes.append(Problem(f"{where}/{name}[{seen[name]}]", N_(

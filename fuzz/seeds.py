@@ -29,9 +29,9 @@ def _seeds() -> dict[str, list[bytes]]:
         "csv-mapping": files("tabular/bank_export.csv", "tabular/bank_export_bad.csv"),
         "excel-mapping": files("tabular/ledger.xlsx"),
         "mapping-file": files("tabular/bank_export.yaml"),
-        "iati": [(FIXTURES / "iati" / name).read_bytes()
-                 for name in ("partner_activities.xml", "portal_download.xml",
-                              "datastore_answer.xml")],
+        "iati": [*[(FIXTURES / "iati" / name).read_bytes()
+                   for name in ("partner_activities.xml", "portal_download.xml",
+                                "datastore_answer.xml")], *_datastore_search()],
         "indicators": [b"crime_area,country,year,kind,value,unit,source,reliability,"
                        b"credibility\ndrug_trafficking,AL,2024,seizures,3,seizures,"
                        b"Customs,B,2\nmoney_laundering,RS,2023,cases,12,cases,Courts,A,1\n"],
@@ -49,6 +49,26 @@ def _seeds() -> dict[str, list[bytes]]:
         "ethereum-csv": [(FIXTURES / "crypto" / "eth-transactions.csv").read_bytes()],
         "ftm-set": files("ftm/mixed.jsonl"),
     }
+
+
+def _datastore_search() -> list[bytes]:
+    """The IATI Datastore's search answer in JSON and CSV (iati_xml, dataset_iati_version)
+    around the activities of a fixture."""
+    import csv
+    import json
+
+    from lxml import etree
+
+    root = etree.parse(str(FIXTURES / "iati" / "partner_activities.xml")).getroot()
+    docs = [{"iati_identifier": a.findtext("iati-identifier"), "dataset_iati_version": "2.03",
+             "iati_xml": etree.tostring(a, encoding="unicode")}
+            for a in root.iter("iati-activity")]
+    answer = json.dumps({"response": {"numFound": len(docs) + 1, "start": 0, "docs": docs}})
+    table = io.StringIO()
+    writer = csv.DictWriter(table, list(docs[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(docs)
+    return [answer.encode(), table.getvalue().encode()]
 
 
 def _blk() -> bytes:

@@ -147,15 +147,20 @@ def test_broken_documents_are_named_and_the_others_read_one_by_one(session: Sess
     docs[1]["iati_xml"] = docs[1]["iati_xml"][:-20]  # cut short
     del docs[4]["iati_xml"]
     docs[6]["iati_xml"] = "<iati-organisation/>"
+    docs[2]["dataset_iati_version"] = "2.0\x013"
+    docs[3]["iati_xml"] = docs[3]["iati_xml"].replace("Personas", "\ud800")
     with pytest.raises(InputError) as refused:  # all or nothing: nothing written
         _import(session, _json(docs))
     assert session.scalars(select(Activity)).all() == []
     report = _import(session, _json(docs), mode="each")
-    assert report.created == 5
+    assert report.created == 3
     rejected = [str(p) for p in report.rejected]
     assert rejected == [str(p) for p in refused.value.problems]
     assert rejected[0].startswith("/response/docs[2]/iati_xml: not well-formed XML: ")
     assert rejected[1:] == [
+        "/response/docs[3]/dataset_iati_version: '2.0\\x013' is not an IATI version; the "
+        "activity is not read",
+        "/response/docs[4]/iati_xml: not well-formed XML: not Unicode text",
         "/response/docs[7]/iati_xml: holds 'iati-organisation', not an iati-activity",
         "/response/docs[5]: this document of the IATI Datastore answer has no iati_xml: its "
         "activity cannot be read"]

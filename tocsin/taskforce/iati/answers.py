@@ -22,6 +22,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -36,6 +37,8 @@ from tocsin.taskforce.iati.schema import safe_parser
 
 #: The namespace the IATI Datastore writes an activity's version in (``iati-extra``).
 DATASTORE_NS = "http://datastore.iatistandard.org/ns"
+#: What a version looks like (``2.03``, ``1.05``; the reader says which it reads).
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.-]{0,15}")
 #: How much of the file's start tells an answer from an XML file.
 _HEAD = 64 * 1024
 
@@ -154,6 +157,10 @@ def _activities(docs: list[Any], prefix: str, response: dict[str, Any] | None,
             out.problems.append(Problem(f"{where}/iati_xml", N_(
                 "not well-formed XML: %(why)s", why=exc.msg)))
             continue
+        except UnicodeEncodeError:  # a lone surrogate, which JSON's \u escapes allow
+            out.problems.append(Problem(f"{where}/iati_xml", N_(
+                "not well-formed XML: %(why)s", why="not Unicode text")))
+            continue
         if element.tag != "iati-activity":
             out.problems.append(Problem(f"{where}/iati_xml", N_(
                 "holds %(element)s, not an iati-activity", element=repr(str(element.tag)))))
@@ -163,6 +170,11 @@ def _activities(docs: list[Any], prefix: str, response: dict[str, Any] | None,
             version = version[0] if version else None
         name = f"{{{DATASTORE_NS}}}version"
         if isinstance(version, str) and version.strip() and element.get(name) is None:
+            if not _VERSION.fullmatch(version.strip()):
+                out.problems.append(Problem(f"{where}/dataset_iati_version", N_(
+                    "%(value)s is not an IATI version; the activity is not read",
+                    value=repr(version))))
+                continue
             element.set(name, version.strip())
         parts += [etree.tostring(element, encoding="UTF-8", xml_declaration=False), b"\n"]
         read += 1

@@ -422,7 +422,7 @@ def unread_version(version: str) -> Message | None:
 #: IATI's: ``iati-extra:version``), d-portal (``dstore:dataset``, ``dstore:index``, and the
 #: root's attributes copied onto each activity as ``iati-activities:version`` …).
 PORTAL_NAMESPACES = {
-    "http://datastore.iatistandard.org/ns": "iati-extra",
+    answers.DATASTORE_NS: "iati-extra",
     "https://datastore.codeforiati.org/ns": "iati-extra",
     "http://d-portal.org/xmlns/dstore": "dstore",
     "http://d-portal.org/dstore": "dstore",

@@ -175,9 +175,11 @@ def test_what_is_not_an_answer_says_where_and_why() -> None:
     assert [str(p) for p in other.problems] == [
         "/response/docs: a JSON file is read as an IATI Datastore answer (its activities in "
         "response.docs, each with iati_xml); this one has no response.docs"]
-    latin = read_activities(io.BytesIO('[{"iati_xml": "é"}]'.encode("latin-1")), vocab)
-    assert [str(p) for p in latin.problems] == [
-        "/: this IATI Datastore answer (JSON) is not UTF-8 text (byte 16)"]
+    latin = '[\n{"iati_xml": "é"}]'.encode("latin-1")
+    with pytest.raises(InputError) as refused:  # refused as a whole, as an oversized one
+        read_activities(io.BytesIO(latin), vocab)
+    assert [str(p) for p in refused.value.problems] == [
+        "this IATI Datastore answer (JSON): line 2: not UTF-8 text (byte 0xe9 at position 15)"]
 
 
 def test_an_answer_uploaded_on_the_programmes_page(tf_client: TestClient,

@@ -75,12 +75,8 @@ def unwrap(source: Path | IO[bytes]) -> Unwrapped | None:
         raise TooLarge.single("/", N_(
             "this IATI Datastore answer is larger than %(most)s bytes, the most read at "
             "once: ask the Datastore for it in pages (rows, cursorMark)", most=Number(most)))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return Unwrapped(None, [Problem("/", N_(
-            "this IATI Datastore answer (%(form)s) is not UTF-8 text (byte %(at)s)",
-            form=form, at=Number(exc.start + 1)))])
+    text = limits.decode_text(data.removeprefix(codecs.BOM_UTF8), N_(
+        "this IATI Datastore answer (%(form)s)", form=form))
     if form == "JSON":
         return _from_json(text)
     return _from_csv(text)

@@ -247,3 +247,19 @@ def test_a_problem_in_the_folded_part_opens_it(tf_client: TestClient, tf_db: Dat
     assert "&#39;klingon&#39; is not an ISO 639-1 language code" in language[1]
     fine = tf_client.post("/programmes", data={**FORM, "csrf_token": token, "title": ""})
     assert fine.status_code == 422 and '<details class="advanced">' in fine.text
+
+
+@pytest.mark.parametrize(("identifier", "reason"), [
+    ("XM-OSCE-A B", None),  # IATI advises against spaces inside; it does not forbid them
+    ("XM-OSCE-A\nB", "the identifier contains line breaks, tabs or other white space than "
+                     "spaces"),
+    ("XM-OSCE-A\u00a0B", "the identifier contains line breaks, tabs or other white space "
+                         "than spaces"),
+    (" XM-OSCE-A", "the identifier begins or ends with a space"),
+    ("XM-OSCE-A ", "the identifier begins or ends with a space"),
+])
+def test_identifiers_hold_spaces_inside_and_no_other_white_space(
+        identifier: str, reason: str | None) -> None:
+    issues = {i.field: i.reason for i in check_activity(spec(identifier=identifier),
+                                                        Vocabulary.from_registry(load_registry()))}
+    assert issues.get("identifier") == reason

@@ -103,7 +103,8 @@ def test_every_bad_row_is_reported_by_line_and_nothing_applied(session: Session)
         "line 3, column countries: recipient countries add up to 110%, more than 100%",
         "line 4, column planned_start: '2024-13-01' is not a date (YYYY-MM-DD)",
         "line 4, column budget: '2024:EUR' is not year:currency:amount",
-        "line 5, column identifier: the identifier contains spaces or line breaks",
+        "line 5, column identifier: the identifier contains line breaks, tabs or other white "
+        "space than spaces",
         "line 8, column participants: unknown organization 'nowhere'",
         "line 9, column identifier: 'OK-1' is already used on line 2",
     ]

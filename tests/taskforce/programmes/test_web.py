@@ -84,11 +84,11 @@ def test_api_crud_and_access(tf_client: TestClient, tf_db: Database) -> None:
     body["title"] = "Changed over the API"
     assert tf_client.put(f"/api/v1/programmes/{ident}", json=body,
                          headers=headers).json()["title"] == "Changed over the API"
-    bad = tf_client.post("/api/v1/programmes", json={**body, "identifier": "X 1",
+    bad = tf_client.post("/api/v1/programmes", json={**body, "identifier": "X\t1",
                                                       "status": 12}, headers=headers)
     assert bad.status_code == 422
     assert {p["location"] for p in bad.json()["problems"]} == {
-        "activity 'X 1': identifier", "activity 'X 1': status"}
+        "activity 'X\\t1': identifier", "activity 'X\\t1': status"}  # shown escaped
     assert tf_client.post("/api/v1/programmes", json=body).status_code == 403  # no CSRF
     # a partner viewer of another unit sees neither the record nor its export
     tf_client.post("/logout", data={"csrf_token": token})

@@ -69,8 +69,12 @@ def check_activity(spec: ActivitySpec, vocab: Vocabulary) -> list[Issue]:
 
     if not spec.identifier.strip():
         bad("identifier", N_("the activity identifier is empty"))
-    elif re.search(r"\s", spec.identifier):
-        bad("identifier", N_("the identifier contains spaces or line breaks"))
+    elif re.search(r"[^\S ]", spec.identifier):
+        bad("identifier", N_("the identifier contains line breaks, tabs or other white "
+                             "space than spaces"))
+    elif spec.identifier != spec.identifier.strip(" "):
+        # IATI's guidance: no white space around it; inside, spaces are only advised against
+        bad("identifier", N_("the identifier begins or ends with a space"))
     elif len(spec.identifier) > 200:
         bad("identifier", N_("the identifier exceeds 200 characters"))
     if not spec.title.strip():

@@ -152,12 +152,12 @@ def test_a_third_organisation_whose_qualified_name_is_taken_is_refused_naming_it
 
 
 def test_the_register_rows_longer_than_their_columns_are_found() -> None:
-    rows = [{"element": "total-budget", "recipient": "R" * 200, "recipient_name": None,
-             "currency": "EUR"},
-            {"element": "recipient-org-budget", "recipient": "R" * 201,
-             "recipient_name": "n" * 301, "currency": "EURO"}]
-    assert overlong(IatiOrgFinance, rows) == [(1, "recipient", 201, 200),
-                                              (1, "recipient_name", 301, 300),
-                                              (1, "currency", 4, 3)]
-    assert overlong(IatiOrgFinance, rows[:1]) == []
+    fits: dict[str, str | None] = {"element": "total-budget", "recipient": "R" * 200,
+                                   "recipient_name": None, "currency": "EUR"}
+    long = {"element": "recipient-org-budget", "recipient": "R" * 201,
+            "recipient_name": "n" * 301, "currency": "EURO"}
+    assert overlong(IatiOrgFinance, [fits, long]) == [(1, "recipient", 201, 200),
+                                                      (1, "recipient_name", 301, 300),
+                                                      (1, "currency", 4, 3)]
+    assert overlong(IatiOrgFinance, [fits]) == []
     assert overlong(IatiOrgFinance, []) == []

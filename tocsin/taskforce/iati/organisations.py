@@ -33,6 +33,7 @@ from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_
+from tocsin.store.base import Base
 from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
 from tocsin.taskforce.iati.reader import (
     OTHER_LANGUAGE,
@@ -41,7 +42,12 @@ from tocsin.taskforce.iati.reader import (
     unread_version,
 )
 from tocsin.taskforce.iati.rules import check_element
-from tocsin.taskforce.iati.tables import IatiOrganisation, IatiOrgFinance
+from tocsin.taskforce.iati.tables import (
+    IatiOrganisation,
+    IatiOrgFinance,
+    overlong,
+    text_columns,
+)
 from tocsin.taskforce.partners.records import create_partner, sync_reference_partners
 from tocsin.taskforce.partners.spec import PartnerSpec
 from tocsin.taskforce.partners.tables import Partner
@@ -93,6 +99,8 @@ class OrganisationImport:
 class _Organisation:
     identifier: str
     name: str
+    #: Where the name was read (the chosen narrative, or the identifier for want of one).
+    name_at: str
     kind: str
     xml: str
     where: str
@@ -102,20 +110,22 @@ class _Organisation:
     preserved: Counter[str] = field(default_factory=Counter)
 
 
-#: The register's column for a budget's recipient (``IatiOrgFinance.recipient``).
-RECIPIENT_LENGTH: int = IatiOrgFinance.__table__.c.recipient.type.length  # type: ignore[attr-defined]
+def _length(table: type[Base], column: str) -> int:
+    """The length of a text column of ``table``."""
+    columns, lengths = text_columns(table)
+    return lengths[columns.index(column)]
 
 
 def _narrative(element: etree._Element | None, language: str,
-               preserved: Counter[str]) -> str:
+               preserved: Counter[str]) -> tuple[str, etree._Element | None]:
     """The narrative the platform reads of ``element``, whitespace runs made single
-    spaces; the others are counted as kept only as published."""
+    spaces, and its element; the others are counted as kept only as published."""
     if element is None:
-        return ""
+        return "", None
     chosen, count = chosen_narrative(element, language)
     if count > 1:
         preserved[OTHER_LANGUAGE] += count - 1
-    return " ".join((chosen.text or "").split()) if chosen is not None else ""
+    return " ".join((chosen.text or "").split()) if chosen is not None else "", chosen
 
 
 def _date(element: etree._Element, problems: list[Problem], where: str) -> date | None:
@@ -224,11 +234,23 @@ def _read_one(element: etree._Element, where: str, root_version: str,
         # schema-valid, but the register holds each organisation by its identifier
         problems.append(Problem(f"{where}/organisation-identifier",
                                 N_("the organisation identifier is empty")))
-    elif len(identifier) > 200:
+    elif len(identifier) > _length(IatiOrganisation, "identifier"):
         problems.append(Problem(f"{where}/organisation-identifier",
                                 N_("the identifier exceeds 200 characters")))
     preserved: Counter[str] = Counter()
-    name = _narrative(element.find("name"), language, preserved)
+    tree = element.getroottree()
+
+    def at(child: etree._Element) -> str:
+        return where + tree.getpath(child)[len(tree.getpath(element)):]
+
+    name, chosen = _narrative(element.find("name"), language, preserved)
+    name_at = at(chosen) if name and chosen is not None else f"{where}/organisation-identifier"
+    limit = _length(Partner, "name")
+    if len(name) > limit:
+        # the partner is known by its name: one the registry cannot hold is not cut
+        problems.append(Problem(name_at, N_(
+            "%(field)s has %(count)s characters; at most %(limit)s are allowed",
+            field="name", count=len(name), limit=limit)))
     reporting = element.find("reporting-org")
     if reporting is not None:
         # the partner takes its kind from the type; another reporter (a ministry's
@@ -243,55 +265,54 @@ def _read_one(element: etree._Element, where: str, root_version: str,
                      "civil_society" if reporting is not None
                      and reporting.get("type", "").startswith("2") else "national_institution")
     finance: list[dict[str, Any]] = []
-    tree = element.getroottree()
+    #: per finance row, where its recipient and its name were read
+    sources: list[dict[str, str]] = []
     for child in element:
         if isinstance(child.tag, str) and child.tag not in MODELLED:
             preserved[child.tag] += 1
     for position, child in enumerate(c for c in element if c.tag in FINANCE):
-        at = where + tree.getpath(child)[len(tree.getpath(element)):]
+        here = at(child)
         for part in child:
             if isinstance(part.tag, str) and part.tag not in FINANCE_PARTS:
                 preserved[part.tag] += 1
         start, end = child.find("period-start"), child.find("period-end")
         value = child.find("value")
         if start is None or end is None or value is None:
-            problems.append(Problem(at, N_("a period-start, a period-end and a value are "
-                                           "required")))
+            problems.append(Problem(here, N_("a period-start, a period-end and a value are "
+                                             "required")))
             continue
-        first, last = _date(start, problems, at), _date(end, problems, at)
+        first, last = _date(start, problems, here), _date(end, problems, here)
         if first and last and last < first:
-            problems.append(Problem(at, N_("the period ends (%(end)s) before it starts "
-                                           "(%(start)s)", end=last, start=first)))
+            problems.append(Problem(here, N_("the period ends (%(end)s) before it starts "
+                                             "(%(start)s)", end=last, start=first)))
         own = (value.get("currency") or "").strip()
         money = own or currency
         if not money:
-            problems.append(Problem(at + "/value", N_(
+            problems.append(Problem(here + "/value", N_(
                 "no @currency and no default-currency on the organisation")))
         elif not types.currency.known(money):
-            problems.append(Problem(at + "/value", N_(
+            problems.append(Problem(here + "/value", N_(
                 "@currency %(code)s is not an ISO 4217 code", code=repr(money)) if own else N_(
                 "@default-currency %(code)s is not an ISO 4217 code", code=repr(money))))
         try:
             amount = Decimal((value.text or "").strip())
         except InvalidOperation:
-            problems.append(Problem(at + "/value", N_("%(what)s %(value)s is not a number",
-                                                      what="value", value=repr(value.text))))
+            problems.append(Problem(here + "/value", N_("%(what)s %(value)s is not a number",
+                                                        what="value", value=repr(value.text))))
             continue
         if abs(amount) >= VALUE_LIMIT:
-            problems.append(Problem(at + "/value", N_("the value is not below 10^16")))
+            problems.append(Problem(here + "/value", N_("the value is not below 10^16")))
         recipient = recipient_name = ""
+        source = {"currency": here + "/value"}
         target = FINANCE[child.tag]
         if target is not None:
             found = child.find(target[0])
             if found is not None:
                 recipient = found.get(target[1], "").strip()
-                if len(recipient) > RECIPIENT_LENGTH:  # PostgreSQL would refuse the row
-                    notes.append(Problem(f"{at}/{target[0]}/@{target[1]}", N_(
-                        "%(field)s is %(length)s characters long, more than the register "
-                        "holds (%(limit)s): left empty there, kept as published",
-                        field="recipient", length=len(recipient), limit=RECIPIENT_LENGTH)))
-                    recipient = ""
-                recipient_name = _narrative(found, language, preserved)[:300]
+                source["recipient"] = f"{at(found)}/@{target[1]}"
+                recipient_name, narrative = _narrative(found, language, preserved)
+                if narrative is not None:
+                    source["recipient_name"] = at(narrative)
                 for extra in ("vocabulary", "vocabulary-uri"):
                     if found.get(extra) not in (None, "1"):
                         preserved[f"{target[0]}/@{extra}"] += 1
@@ -301,13 +322,22 @@ def _read_one(element: etree._Element, where: str, root_version: str,
                         "status": int(status) if status and status.isdigit() else None,
                         "period_start": first, "period_end": last, "value": amount,
                         "currency": money, "value_date": _value_date(value)})
+        sources.append(source)
+    for index, column, length, limit in overlong(IatiOrgFinance, finance):
+        # PostgreSQL would refuse the row: left out of the column, not cut
+        notes.append(Problem(sources[index].get(column, where), N_(
+            "%(field)s is %(length)s characters long, more than the register "
+            "holds (%(limit)s): left empty there, kept as published",
+            field=column, length=length, limit=limit)))
+        finance[index][column] = ""
     if len(problems) > before:
         return None
     # the published copy without the portal's attributes, when it had any
     xml = (copy.decode("utf-8") if copy is not None
            else etree.tostring(element, encoding="unicode"))
-    return _Organisation(identifier=identifier, name=name or identifier, kind=kind, xml=xml,
-                         where=where, finance=finance, version=version, preserved=preserved)
+    return _Organisation(identifier=identifier, name=name or identifier, name_at=name_at,
+                         kind=kind, xml=xml, where=where, finance=finance, version=version,
+                         preserved=preserved)
 
 
 def import_organisations(session: Session, principal: Principal, source: Path | IO[bytes],
@@ -338,9 +368,10 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
             partner = unguarded_get(session, Partner, known.partner_id,
                                     why="checked with may_read just below")
             if partner is None or not may_read(partner, principal):
-                raise InputError([Problem(org.where, N_(
+                problems.append(Problem(org.where, N_(
                     "organisation %(identifier)s is linked to a partner you cannot see",
-                    identifier=repr(org.identifier)))])
+                    identifier=repr(org.identifier))))
+                continue
         if partner is None:
             code = (vocab.organization_names.get(org.name.lower())
                     or vocab.organization_names.get(org.identifier.lower()))
@@ -356,19 +387,11 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
             matches = readable(Partner, principal).where(or_(*same))
             partner = session.scalars(matches.limit(1)).first()
         if partner is None:
-            name = org.name[:300]
-            taken = readable(Partner, principal).with_only_columns(Partner.id).where(
-                func.lower(Partner.name) == name.lower())
-            if session.scalar(taken.limit(1)) is not None:
-                # another organisation's partner has the name (partner names are unique)
-                suffix = f" ({org.identifier})"
-                name = org.name[:300 - len(suffix)] + suffix
-                report.notes.append(Problem(org.where, N_(
-                    "the partner named %(name)s is another IATI organisation's; this "
-                    "organisation's partner is named %(new)s", name=repr(org.name),
-                    new=repr(name))))
+            named = _partner_name(session, principal, org, report.notes, problems)
+            if named is None:
+                continue
             partner = create_partner(session, principal, PartnerSpec(
-                name=name, kind=org.kind, handling=handling, owner_unit=unit_code,
+                name=named, kind=org.kind, handling=handling, owner_unit=unit_code,
                 description=f"IATI organisation {org.identifier}"))
             report.created += 1
         else:
@@ -378,14 +401,15 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
             report.updated += 1
         digest = hashlib.sha256(org.xml.encode("utf-8")).hexdigest()
         if known is None:
+            # the name fits (a partner's is shorter); the source is the import's label (a
+            # file's name), not the file's content
             known = IatiOrganisation(identifier=org.identifier, partner_id=partner.id,
-                                     name=org.name[:500], version=org.version,
+                                     name=org.name, version=org.version,
                                      source=label[:300],
                                      xml=org.xml, digest=digest)
             session.add(known)
         else:
-            known.partner_id, known.name, known.version = (partner.id, org.name[:500],
-                                                           org.version)
+            known.partner_id, known.name, known.version = partner.id, org.name, org.version
             known.xml, known.digest, known.source = org.xml, digest, label[:300]
         session.flush()
         session.execute(delete(IatiOrgFinance).where(IatiOrgFinance.organisation_id == known.id))
@@ -393,4 +417,41 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
             session.execute(insert(IatiOrgFinance), [{**row, "organisation_id": known.id}
                                                      for row in org.finance])
         report.partners[org.identifier] = partner.id
+    if problems:
+        raise InputError(problems, summary=N_(
+            "%(count)s problem(s) in %(source)s; nothing was applied", count=len(problems),
+            source=label))
     return report
+
+
+def _partner_name(session: Session, principal: Principal, org: _Organisation,
+                  notes: list[Problem], problems: list[Problem]) -> str | None:
+    """The name of a new partner for ``org``: its own, else qualified by its identifier when
+    another organisation's partner has it (partner names are unique), else None and a
+    problem (the qualified name taken too, or longer than a partner's name may be)."""
+    def taken(name: str) -> bool:
+        found = readable(Partner, principal).with_only_columns(Partner.id).where(
+            func.lower(Partner.name) == name.lower())
+        return session.scalar(found.limit(1)) is not None
+
+    if not taken(org.name):
+        return org.name
+    qualified = f"{org.name} ({org.identifier})"
+    limit = _length(Partner, "name")
+    if len(qualified) > limit:
+        problems.append(Problem(org.name_at, N_(
+            "the partner named %(name)s is another IATI organisation's, and %(new)s has "
+            "%(count)s characters; a partner's name has at most %(limit)s",
+            name=repr(org.name), new=repr(qualified), count=len(qualified), limit=limit)))
+        return None
+    if taken(qualified):
+        problems.append(Problem(org.name_at, N_(
+            "the partners named %(name)s and %(new)s exist already (partner names are "
+            "unique): rename one of them in the partners registry and import the file "
+            "again", name=repr(org.name), new=repr(qualified))))
+        return None
+    notes.append(Problem(org.where, N_(
+        "the partner named %(name)s is another IATI organisation's; this "
+        "organisation's partner is named %(new)s", name=repr(org.name),
+        new=repr(qualified))))
+    return qualified

@@ -46,7 +46,7 @@ from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from functools import lru_cache
 from multiprocessing.reduction import ForkingPickler
-from operator import attrgetter, gt, itemgetter
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -66,6 +66,13 @@ from tocsin.taskforce.iati.schema import (
     safe_parser,
     schema_errors,
     schema_message,
+)
+from tocsin.taskforce.iati.tables import (
+    IatiBudget,
+    IatiRecipient,
+    IatiSector,
+    IatiTransaction,
+    overlong,
 )
 from tocsin.taskforce.programmes.check import check_activity, is_http_url
 from tocsin.taskforce.programmes.spec import (
@@ -933,21 +940,9 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
                     copy is not None)
 
 
-@lru_cache(maxsize=1)
-def _register_limits() -> dict[str, tuple[tuple[str, ...], tuple[int, ...]]]:
-    """The text columns of each list of :class:`IatiParts` rows and their lengths, as the
-    register's tables declare them."""
-    from sqlalchemy import String
-
-    from tocsin.taskforce.iati.tables import IatiBudget, IatiRecipient, IatiSector, IatiTransaction
-
-    out = {}
-    for name, table in (("transactions", IatiTransaction), ("budgets", IatiBudget),
-                        ("sectors", IatiSector), ("recipients", IatiRecipient)):
-        text = [(c.name, c.type.length) for c in table.__table__.columns
-                if isinstance(c.type, String) and c.type.length]
-        out[name] = (tuple(c for c, _ in text), tuple(n for _, n in text))
-    return out
+#: The lists of :class:`IatiParts` rows and the register tables they are written to.
+_REGISTER = (("transactions", IatiTransaction), ("budgets", IatiBudget),
+             ("sectors", IatiSector), ("recipients", IatiRecipient))
 
 
 def _row_element(kind: str, row: dict[str, Any]) -> str:
@@ -964,26 +959,24 @@ def fit_register(parts: IatiParts, where: str) -> list[Problem]:
     refuse the row, SQLite would keep more than the column says) and noted; the published
     copy keeps them, and the export writes them back from it."""
     notes = []
-    for kind, (columns, lengths) in _register_limits().items():
+    for kind, table in _REGISTER:
         rows = getattr(parts, kind)
-        if not rows:
+        found = overlong(table, rows)
+        if not found:
             continue
-        # one pass in C over the row's text (the rows carry every column, None for some)
-        values = map(itemgetter(*columns), rows)
-        if not any(any(map(gt, map(len, map(str, row)), lengths)) for row in values):
-            continue
+        # the element each row was read from, and its position among those of its name
         seen: Counter[str] = Counter()
+        places = []
         for row in rows:
             name = _row_element(kind, row)
             seen[name] += 1
-            for column, limit in zip(columns, lengths, strict=True):
-                value = row.get(column)
-                if isinstance(value, str) and len(value) > limit:
-                    notes.append(Problem(f"{where}/{name}[{seen[name]}]", N_(
-                        "%(field)s is %(length)s characters long, more than the register "
-                        "holds (%(limit)s): left empty there, kept as published",
-                        field=column, length=len(value), limit=limit)))
-                    row[column] = ""
+            places.append(f"{where}/{name}[{seen[name]}]")
+        for index, column, length, limit in found:
+            notes.append(Problem(places[index], N_(
+                "%(field)s is %(length)s characters long, more than the register "
+                "holds (%(limit)s): left empty there, kept as published",
+                field=column, length=length, limit=limit)))
+            rows[index][column] = ""
     return notes
 
 

@@ -21,8 +21,12 @@ only through it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
+from operator import gt, itemgetter
+from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -194,3 +198,29 @@ class IatiOrgFinance(Base):
     #: The value's @value-date (the date of its exchange rate); None on rows imported
     #: before the column existed.
     value_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+@cache
+def text_columns(table: type[Base]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The String columns of ``table`` that declare a length, and those lengths."""
+    text = [(c.name, c.type.length) for c in table.__table__.columns
+            if isinstance(c.type, String) and c.type.length]
+    return tuple(name for name, _ in text), tuple(length for _, length in text)
+
+
+def overlong(table: type[Base],
+             rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, str, int, int]]:
+    """``(row index, column, length, limit)`` of each text value of ``rows`` longer than its
+    column of ``table``: PostgreSQL refuses such a row, SQLite keeps more than the column
+    says. Each row carries every column :func:`text_columns` names (None for some)."""
+    columns, lengths = text_columns(table)
+    if not rows or not columns:
+        return []
+    # almost every row fits: one pass in C over the rows' text first (it runs per activity)
+    values = map(itemgetter(*columns), rows) if len(columns) > 1 else (
+        (row[columns[0]],) for row in rows)
+    if not any(any(map(gt, map(len, map(str, row)), lengths)) for row in values):
+        return []
+    return [(index, column, len(value), limit) for index, row in enumerate(rows)
+            for column, limit in zip(columns, lengths, strict=True)
+            if isinstance(value := row[column], str) and len(value) > limit]

@@ -463,16 +463,24 @@ def account_support(model: Model, set_dir: Path, engine: str | None = None,
                                              strict=True)}, cut
 
 
-def _f1_curve(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                    np.ndarray]:
+def _f1_curve(y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scores in descending order, true positives flagged down to each, which rows end a
     run of equal scores (the only places a cut is realisable) and the F1 there (-1
-    elsewhere)."""
+    elsewhere); with weights ``w``, each row counts as its weight."""
     order = np.argsort(-p, kind="stable")
     ps, ys = p[order], y[order]
-    tp = np.cumsum(ys)
+    if w is None:
+        tp = np.cumsum(ys)
+        flagged = np.arange(1, len(ys) + 1)
+        positives = ys.sum()
+    else:
+        ws = w[order].astype(np.float64)
+        tp = np.cumsum(np.where(ys, ws, 0.0))
+        flagged = np.cumsum(ws)
+        positives = tp[-1]
     last = np.r_[ps[1:] != ps[:-1], True]
-    f1 = np.where(last, 2 * tp / (np.arange(1, len(ys) + 1) + ys.sum()), -1.0)
+    f1 = np.where(last, 2 * tp / (flagged + positives), -1.0)
     return ps, tp, last, f1
 
 
@@ -487,16 +495,20 @@ def _recall_row(tp: np.ndarray, last: np.ndarray, recall: float) -> int:
     return int(np.flatnonzero(last & (tp >= recall * tp[-1]))[0])
 
 
-def _f1_at(y: np.ndarray, p: np.ndarray, cut: float) -> float:
+def _f1_at(y: np.ndarray, p: np.ndarray, cut: float, w: np.ndarray | None = None) -> float:
     flagged = p >= cut
+    if w is not None:
+        return float(2 * w[flagged & y].sum() / (w[flagged].sum() + w[y].sum()))
     return 2 * int((flagged & y).sum()) / (int(flagged.sum()) + int(y.sum()))
 
 
-def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
-    """The threshold with the best F1 on ``(y, p)`` and that F1 (0.5 without positives)."""
+def best_threshold(y: np.ndarray, p: np.ndarray, w: np.ndarray | None = None
+                   ) -> tuple[float, float]:
+    """The threshold with the best F1 on ``(y, p)`` (rows weighing ``w``) and that F1
+    (0.5 without positives)."""
     if not y.any():
         return 0.5, 0.0
-    ps, _, _, f1 = _f1_curve(y, p)
+    ps, _, _, f1 = _f1_curve(y, p, w)
     i = int(np.argmax(f1))
     return _cut_below(ps, i), float(f1[i])
 
@@ -519,23 +531,27 @@ def cautious_threshold(y: np.ndarray, p: np.ndarray, recall: float = VALIDATION_
     return cut, _f1_at(y, p, cut)
 
 
-def f1_standard_error(y: np.ndarray, flagged: np.ndarray, draws: int = F1_DRAWS) -> float:
+def f1_standard_error(y: np.ndarray, flagged: np.ndarray, draws: int = F1_DRAWS,
+                      w: np.ndarray | None = None) -> float:
     """The standard error of the F1 of ``flagged`` against ``y``: its spread over
     resamples of the set (the counts of true and false positives, false and true
-    negatives drawn again from their shares, a fixed seed)."""
-    tp = int((flagged & y).sum())
-    counts = np.array([tp, int(flagged.sum()) - tp, int(y.sum()) - tp, 0], dtype=np.float64)
-    counts[3] = len(y) - counts[:3].sum()
+    negatives drawn again from their shares, a fixed seed; with weights ``w``, the
+    shares weighed, the set's size kept)."""
+    w = np.ones(len(y)) if w is None else w.astype(np.float64)
+    tp = float(w[flagged & y].sum())
+    counts = np.array([tp, float(w[flagged].sum()) - tp, float(w[y].sum()) - tp, 0])
+    counts[3] = float(w.sum()) - counts[:3].sum()
     if not tp:
         return 0.0
-    resampled = np.random.default_rng(0).multinomial(len(y), counts / len(y), size=draws)
+    resampled = np.random.default_rng(0).multinomial(len(y), counts / counts.sum(),
+                                                     size=draws)
     f1 = 2 * resampled[:, 0] / np.maximum(1, 2 * resampled[:, 0] + resampled[:, 1]
                                           + resampled[:, 2])
     return float(f1.std())
 
 
-def plateau_threshold(y: np.ndarray, p: np.ndarray, recall: float = VALIDATION_RECALL
-                      ) -> tuple[float, float]:
+def plateau_threshold(y: np.ndarray, p: np.ndarray, recall: float = VALIDATION_RECALL,
+                      w: np.ndarray | None = None) -> tuple[float, float]:
     """The lowest cut on ``(y, p)`` whose F1 is within one standard error of the best
     F1 (:func:`f1_standard_error`), raised like :func:`cautious_threshold` when it flags
     more than ``recall`` of the positives; and the F1 at the cut chosen.
@@ -546,16 +562,16 @@ def plateau_threshold(y: np.ndarray, p: np.ndarray, recall: float = VALIDATION_R
     cut at its top leaves out the laundering that a new set's trees score a little
     lower (fan-in with ordinary amounts, see docs/benchmarks.md, "why 3.0 lost fan-in
     and mule recall"); the lowest cut that does as well within the sampling noise
-    keeps it."""
-    cut, best = best_threshold(y, p)
+    keeps it. Rows weigh ``w`` (default 1)."""
+    cut, best = best_threshold(y, p, w)
     if not y.any():
         return cut, 0.0
-    se = f1_standard_error(y, p >= cut)
-    ps, tp, last, f1 = _f1_curve(y, p)
+    se = f1_standard_error(y, p >= cut, w=w)
+    ps, tp, last, f1 = _f1_curve(y, p, w)
     i = int(np.flatnonzero(f1 >= best - se)[-1])
     # no lower than the cut that flags ``recall`` of the positives (cautious_threshold)
     cut = _cut_below(ps, min(i, _recall_row(tp, last, recall)))
-    return cut, _f1_at(y, p, cut)
+    return cut, _f1_at(y, p, cut, w)
 
 
 # --------------------------------------------------------------------------- training
@@ -668,7 +684,8 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     weighted = bool((w_fit != 1).any())
     fit = lgb.Dataset(x_fit, label=y_fit.astype(np.float32), feature_name=features,
                       weight=w_fit if weighted else None, free_raw_data=True)
-    val = lgb.Dataset(x_val, label=y_val.astype(np.float32), reference=fit)
+    val = lgb.Dataset(x_val, label=y_val.astype(np.float32), reference=fit,
+                      weight=each_alike([m.sum() for _, m in val_parts]))
     stop: list[Callable[..., Any]] = [] if early_stop is None else [
         lgb.early_stopping(early_stop, verbose=False)]
     booster = lgb.train(params, fit, num_boost_round=rounds, valid_sets=[val],
@@ -719,13 +736,32 @@ def pattern_weights(label: np.ndarray, pattern: np.ndarray, weight: float = 1.0,
     return out.astype(np.float32)
 
 
+def each_alike(sizes: Sequence[int]) -> np.ndarray | None:
+    """Row weights under which each of the sets of ``sizes`` rows weighs alike (their
+    rows' mean weight 1); ``None`` when they are all of one size.
+
+    A validation part pools sets: a model grown on the shipped one is stopped and cut on
+    the last fifth of the user's world and on the shipped model's worlds. Pooled row by
+    row, the user's world weighed a sixth at 300,000 transactions and three quarters at
+    5,000,000, so the same recipe stopped and cut differently by the size of the data
+    (docs/benchmarks.md, "Each validation world alike")."""
+    sizes = [int(n) for n in sizes]
+    if len(set(sizes)) <= 1:
+        return None
+    total = sum(sizes)
+    return np.concatenate([np.full(n, total / (len(sizes) * n))
+                           for n in sizes])
+
+
 def set_cuts(model: Model, val_parts: Sequence[tuple[SetData, np.ndarray]],
              x_val: np.ndarray, y_val: np.ndarray) -> tuple[float, float]:
     """Choose the model's cuts on the validation part (rows ``x_val``, labels ``y_val``,
-    from ``val_parts`` in order); the validation F1 at accounts and transactions."""
+    from ``val_parts`` in order), each of its sets weighing alike (:func:`each_alike`);
+    the validation F1 at accounts and transactions."""
     # cuts on the log-odds: at scale most validation laundering is 1.0 as a probability
     raw_val = model.predict_matrix(x_val, raw=True)
-    cut, f1_val = plateau_threshold(y_val, raw_val)
+    cut, f1_val = plateau_threshold(y_val, raw_val,
+                                    w=each_alike([int(m.sum()) for _, m in val_parts]))
     # accounts: the validation part's rows only, each set's accounts on their own
     acc_y, acc_s, at = [], [], 0
     for vd, vm in val_parts:
@@ -739,7 +775,8 @@ def set_cuts(model: Model, val_parts: Sequence[tuple[SetData, np.ndarray]],
             acc_y.append(truth[touched])
             acc_s.append(account_scores(sub, raw_val[at:at + k])[touched])
         at += k
-    acc_cut, acc_f1 = plateau_threshold(np.concatenate(acc_y), np.concatenate(acc_s)) \
+    acc_cut, acc_f1 = plateau_threshold(np.concatenate(acc_y), np.concatenate(acc_s),
+                                        w=each_alike([len(a) for a in acc_y])) \
         if acc_y else (cut, 0.0)
     model.log_odds_cuts = {"transaction": cut, "account": acc_cut}
     model.threshold = float(probability(np.array([cut]))[0])

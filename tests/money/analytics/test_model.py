@@ -342,14 +342,17 @@ def test_grown_on_a_base_keeps_its_trees_and_stops_on_the_guard(
     alone = model.train([], sets=[w33], rounds=2, early_stop=None, base=trained)
     assert str(alone.meta["split"]).endswith(f"grown on the {base_trees} trees of model "
                                              f"{trained.meta['version']}")
-    # the cut is chosen on the training world's last fifth and the whole guard together
+    # the cut is chosen on the training world's last fifth and the whole guard together,
+    # each weighing alike (pooled row by row, the larger would decide)
     last = np.flatnonzero(w33.t >= np.quantile(w33.t, 0.8))
     x_val = np.concatenate([w33.matrix(grown.features, last),
                             w31.matrix(grown.features, slice(None))])
     y_val = np.concatenate([w33.label[last], w31.label])  # type: ignore[index]
     assert grown.log_odds_cuts is not None
     assert grown.log_odds_cuts["transaction"] == model.plateau_threshold(
-        y_val, grown.predict_matrix(x_val, raw=True))[0]
+        y_val, grown.predict_matrix(x_val, raw=True),
+        w=model.each_alike([len(last), len(w31)]))[0]
+    assert len(last) != len(w31)
     # the guard is part of the validation: a world the base already ranks well whose
     # score new trees only lower stops them at once
     stopped = model.train([], sets=[w33], rounds=40, early_stop=1, base=trained,
@@ -629,3 +632,33 @@ def test_balanced_patterns_weigh_alike_and_their_set_as_before(
     plain = model.train([], sets=thirty_scatter_gathers_six_mules, rounds=3, early_stop=None)
     assert given[-1] is not None and np.all(given[-1][:len(w31)] == 1)
     assert "balance_patterns" not in plain.meta
+
+
+def test_each_validation_set_weighs_alike_whatever_its_size() -> None:
+    assert model.each_alike([5, 5, 5]) is None  # one size: plain rows, as before
+    w = model.each_alike([1, 3])
+    assert w is not None and w.tolist() == pytest.approx([2.0, 2 / 3, 2 / 3, 2 / 3])
+    assert float(w[:1].sum()) == pytest.approx(float(w[1:].sum())) and w.mean() == pytest.approx(1)
+
+
+def test_weighted_cuts_count_each_row_as_its_weight() -> None:
+    # a small set whose laundering scores 2 and a large one whose legitimate rows score
+    # 2 as well: pooled row by row the large set decides; weighed alike the small does
+    y = np.r_[np.ones(10, bool), np.zeros(10, bool), np.ones(10, bool), np.zeros(990, bool)]
+    p = np.r_[np.full(10, 2.0), np.full(10, -1.0), np.full(10, 3.0), np.full(90, 2.0),
+              np.full(900, -1.0)]
+    pooled, _ = model.best_threshold(y, p)
+    assert 2 < pooled < 3  # below 2 the large set's 90 legitimate rows come in
+    w = model.each_alike([20, 1000])
+    assert w is not None
+    alike, f1 = model.best_threshold(y, p, w)
+    assert -1 < alike < 2  # the small set's laundering is worth its 90 false flags now
+    # the weighted F1 at that cut, by hand: tp 10·50/20 + 10·0.51, flagged + positives
+    small, large = 1020 / 40, 1020 / 2000
+    tp = 10 * small + 10 * large
+    assert f1 == pytest.approx(2 * tp / (tp + 90 * large + tp))
+    assert model.plateau_threshold(y, p, recall=1.0, w=w)[1] == pytest.approx(f1)
+    # unit weights give exactly the unweighted answers
+    ones = np.ones(len(y))
+    assert model.best_threshold(y, p, ones) == model.best_threshold(y, p)
+    assert model.plateau_threshold(y, p, w=ones) == model.plateau_threshold(y, p)

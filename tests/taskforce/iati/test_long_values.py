@@ -10,10 +10,12 @@ import copy
 from pathlib import Path
 
 from lxml import etree
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.taskforce.iati.test_round_trip import _import
+from tests.taskforce.iati.test_round_trip import _export, _import, semantic_diff
 from tocsin.errors import InputError
+from tocsin.taskforce.iati.tables import IatiTransaction
 
 RICH = Path(__file__).parents[2] / "fixtures" / "iati" / "rich_2.03.xml"
 LONG = "X" * 1200
@@ -71,3 +73,25 @@ def test_a_partner_name_too_long_for_the_platform_is_refused_where_it_is(
         "/iati-activities/iati-activity[1]/participating-org[1]: name has 301 characters; at "
         "most 300 are allowed"]
     assert report.created == 1  # the other activity of the file
+
+
+def test_a_transactions_long_party_name_and_aid_type_are_noted_not_cut(
+        session: Session) -> None:
+    # the register holds 300 characters of a provider's name and 200 of the aid types;
+    # longer ones were cut there without a word (the published copy kept them whole)
+    root = etree.fromstring(RICH.read_bytes())
+    transaction = root.find("iati-activity/transaction")
+    transaction.find("provider-org/narrative").text = "P" * 301
+    transaction.find("aid-type[@vocabulary='2']").set("vocabulary", "99")
+    transaction.find("aid-type[@vocabulary='99']").set("code", "A" * 201)
+    data = etree.tostring(root)
+    report = _import(session, data)
+    where = "/iati-activities/iati-activity[1]/transaction[1]"
+    assert [str(n) for n in report.notes if n.location == where] == [
+        f"{where}: provider_name is 301 characters long, more than the register holds "
+        "(300): left empty there, kept as published",
+        f"{where}: aid_types is 210 characters long, more than the register holds (200): "
+        "left empty there, kept as published"]
+    row = session.scalars(select(IatiTransaction).order_by(IatiTransaction.id)).first()
+    assert row is not None and (row.provider_name, row.aid_types) == ("", "")
+    assert semantic_diff(data, _export(session)) == []

@@ -1712,7 +1712,7 @@ class _ActivityReader:
         get = element.get
         row[ref] = get("ref", "").strip()
         row[activity_id] = get(attribute, "").strip()
-        row[name] = self.narrative(element)[:300]
+        row[name] = self.narrative(element)  # longer than its column: fit_register
         if with_type:
             row[kind] = get("type", "").strip()
 
@@ -1803,7 +1803,7 @@ class _ActivityReader:
             if code not in codelists.codes("Country"):
                 raise _Bad(child, _unknown_country(code))
             row["recipient_country"] = code
-        row["aid_types"] = " ".join(aid_types)[:200]
+        row["aid_types"] = " ".join(aid_types)
         parts.transactions.append(row)
 
     def unlisted_sector(self, element: etree._Element) -> None:

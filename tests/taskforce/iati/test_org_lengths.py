@@ -14,7 +14,7 @@ from lxml import etree
 from sqlalchemy import String, select
 from sqlalchemy.orm import Session
 
-from tests.taskforce.iati.test_long_values import _places
+from tests.taskforce.iati.test_long_values import LONG, _places, lengthened
 from tests.taskforce.iati.test_published_organisations import _import, _written_back
 from tocsin.errors import InputError
 from tocsin.taskforce.iati.tables import IatiOrganisation, IatiOrgFinance, overlong
@@ -24,7 +24,6 @@ IATI = Path(__file__).parents[2] / "fixtures" / "iati"
 EXAMPLE = IATI / "published" / "organisation-standard-example-annotated-2.03.xml"
 ORG_FILE = IATI / "organisation_2.03.xml"
 ORG = "/iati-organisations/iati-organisation"
-LONG = "X" * 1200
 
 
 def _texts(session: Session) -> list[str]:
@@ -45,12 +44,7 @@ def test_every_text_and_attribute_made_too_long_is_noted_or_refused_where_it_is(
     assert len(places) > 120
     outcomes = {"whole": 0, "noted": 0, "refused": 0}
     for path, name in places:
-        changed = copy.deepcopy(root)
-        element = changed.getroottree().xpath(path)[0]
-        if name is None:
-            element.text = LONG
-        else:
-            element.set(name, LONG)
+        changed = lengthened(root, path, name)
         # where the import names it: the organisation by its position, an attribute by @
         at = path.replace(ORG, f"{ORG}[1]", 1) if path.startswith(ORG) else path
         attribute = at if name is None else f"{at}/@{name}"

@@ -991,6 +991,38 @@ def test_a_donors_own_2_03_file_links_its_component_to_its_programme(
     _round_trip(session, data, report)
 
 
+# A publisher's own namespace on the root, its attributes and elements at every depth.
+X = "{http://example.org/x}"
+EXTENDED = [
+    (b'<iati-activities version="2.03"', b'<iati-activities xmlns:x="http://example.org/x" '
+     b'version="2.03"'),
+    (b'hierarchy="2">', b'hierarchy="2" x:source="ledger">'),
+    (b'85225</value></budget>', b'85225</value><x:line x:n="1"><x:code>A1</x:code></x:line>'
+     b'</budget>'),
+    (b'<transaction ref="REFCO1">', b'<transaction ref="REFCO1" x:batch="7">'),
+    (b'<category code="A05" />', b'<category code="A05" x:weight="1" />'),
+]
+
+
+def test_a_publishers_own_elements_and_attributes_are_named_at_every_depth(
+        session: Session) -> None:
+    data = DFID_BS.read_bytes()
+    for old, new in EXTENDED:
+        assert data.count(old) == 1
+        data = data.replace(old, new)
+    report = _import(session, data)
+    assert (report.created, report.rejected, report.warnings) == (2, [], [])
+    # what is inside an element of its own (x:code, x:n) goes with that element
+    assert {name: count for name, count in report.preserved.items() if X in name} == {
+        f"@{X}source": 1, f"budget/{X}line": 1, f"transaction/@{X}batch": 1,
+        f"document-link//@{X}weight": 1}
+    # written back with the publisher's prefix (it was ns0: until this test)
+    exported = _round_trip(session, data, report)
+    assert (exported.count(b' xmlns:x="http://example.org/x"'), b"ns0:" in exported) == (
+        2, False)
+    assert b'x:source="ledger"' in exported and b'<x:code>A1</x:code>' in exported
+
+
 INTERNEWS = PUBLISHED / "aidstream-internews-v202.xml"
 
 

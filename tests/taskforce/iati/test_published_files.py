@@ -1026,6 +1026,24 @@ def test_a_publishers_own_elements_and_attributes_are_named_at_every_depth(
     assert b'x:source="ledger"' in exported and b'<x:code>A1</x:code>' in exported
 
 
+CAFOD = PUBLISHED / "cafod-lone-activity.xml"
+
+
+def test_a_lone_activity_without_its_file_is_refused_naming_the_root(session: Session) -> None:
+    # CAFOD's activity in Afghanistan (1.0x, 2013, CRLF line ends) as the first IATI
+    # Datastore kept it for its tests: an iati-activity as the root, with no iati-activities
+    # around it and so no version
+    data = CAFOD.read_bytes()
+    assert data.startswith(b'<?xml version="1.0"?>\r\n<iati-activity ')
+    refusal = ["/iati-activity: the root element must be iati-activities"]
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == refusal
+    report = _import(session, data, mode="each")
+    assert (report.created, _strings(report.rejected)) == (0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
 INTERNEWS = PUBLISHED / "aidstream-internews-v202.xml"
 
 

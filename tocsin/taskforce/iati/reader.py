@@ -435,8 +435,11 @@ PORTAL_NAMESPACES = {
     "http://d-portal.org/xmlns/iati-activities": "iati-activities",
 }
 #: The root's own attributes, which d-portal once copied onto each activity as they were
-#: (no namespace); no schema allows them there.
-ROOT_ATTRIBUTES = frozenset({"version", "generated-datetime", "linked-data-default"})
+#: (no namespace), and the name of the Registry's dataset the activity came from, which its
+#: downloads of 2019-2020 wrote beside them (``dataset="oxfamgb-ml"``, IATI/D-Portal
+#: ``dflat/downloads/activities.xml``); no schema allows them there.
+ROOT_ATTRIBUTES = frozenset({"version", "generated-datetime", "linked-data-default",
+                             "dataset"})
 #: The version an activity declaring none, in a file declaring none, is read as (if valid).
 ASSUMED_VERSION = "2.03"
 
@@ -1029,8 +1032,12 @@ def _record(outcome: _Outcome, context: _Context) -> None:
     if outcome.problems:
         result.problems += outcome.problems
         result.broken[where] = outcome.identifier
+    else:
+        # what a refused activity would have kept is not kept: the report's "kept as
+        # published (written back on export)" counted it until a real d-portal download
+        # had an activity refused for its dates, activity by activity
+        result.preserved.update(outcome.preserved)
     result.notes += outcome.notes
-    result.preserved.update(outcome.preserved)
     result.warnings += outcome.warnings
     result.activities.append(spec)
     result.iati[spec.identifier] = outcome.parts

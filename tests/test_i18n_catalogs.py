@@ -130,7 +130,7 @@ def extracted() -> set[str]:
                   ("tocsin/coherence/data/*.yaml", "tocsin.i18n:extract_yaml_labels")]
     options = {"tocsin/**/templates/**.html": {"extensions": "jinja2.ext.i18n",
                                                  "newstyle_gettext": "true"},
-               "tocsin/taskforce/iati/rulesets/**.yaml": {"keys": "reason"},
+               "tocsin/taskforce/iati/rulesets/**.yaml": {"keys": "reason empty_reason"},
                "tocsin/coherence/data/*.yaml": {"keys": "label unit levels"}}
     return {message[2] if isinstance(message[2], str) else message[2][0]
             for message in extract_from_dir(str(ROOT), method_map, options,

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from tests.taskforce.iati.outline import outline
 from tests.taskforce.iati.test_published_files import _round_trip, _strings
-from tests.taskforce.iati.test_round_trip import _export, _import
+from tests.taskforce.iati.test_round_trip import _export, _import, semantic_diff
 from tests.taskforce.programmes.factory import principal
 from tocsin import limits
 from tocsin.access.principal import Principal
@@ -47,6 +47,7 @@ from tocsin.taskforce.programmes.vocabulary import Vocabulary
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "iati"
 PORTAL = FIXTURES / "portal_download.xml"
 AWARE = FIXTURES / "published" / "aware-dportal-excerpt.xml"
+DFLAT = FIXTURES / "published" / "dportal-dflat-excerpt.xml"
 ANSWER = FIXTURES / "datastore_answer.xml"
 ORGANISATIONS = FIXTURES / "portal_organisations.xml"
 VOCAB = Vocabulary.from_registry(load_registry())
@@ -73,7 +74,7 @@ def _without(data: bytes, identifiers: set[str], root_copies: bool = False) -> b
         for name in list(activity.attrib):
             namespace = name[1:].partition("}")[0] if name[0] == "{" else ""
             if namespace in PORTAL_NAMESPACES or (
-                    root_copies and name in ("version", "generated-datetime")):
+                    root_copies and name in ("version", "generated-datetime", "dataset")):
                 del activity.attrib[name]
     return etree.tostring(root)
 
@@ -271,6 +272,53 @@ def test_the_real_download_with_its_dates_corrected_imports_and_comes_back(
     exported = _round_trip(session, _without(data, set(), root_copies=True), report)
     assert b'version="2.02"' not in exported and b"generated-datetime" not in exported
     assert _export(session) == exported
+
+
+# d-portal's download as its own repository keeps it (2019-2020): each activity also
+# carries the name of the Registry dataset it came from, as a plain @dataset. Oxfam GB in
+# Mali (2.02), two of the European Commission's contracts in Congo (2.02), the Gates
+# Foundation's grant to the WHO's Ebola science group (2.03).
+DFLAT_IDS = ["GB-CHC-202918-MLIB06", "XI-IATI-EC_DEVCO-2007/191-971",
+             "XI-IATI-EC_DEVCO-2008/190-916", "DAC-1601-OPP1122378"]
+# the second contract ended (13 January 2010) before it started (30 September 2010)
+DFLAT_REFUSED = [f"{_at(3, '/activity-date[4]')}: actual end 2010-01-13 is before actual "
+                 "start 2010-09-30"]
+SLASH = "identifiers may not contain / & | or ?"
+
+
+def test_d_portal_s_dataset_attribute_is_portal_metadata(session: Session) -> None:
+    data = DFLAT.read_bytes()
+    assert data.count(b' dataset="') == 4
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == DFLAT_REFUSED
+    report = _import(session, data, mode="each")
+    # every activity was refused for its @dataset ("The attribute 'dataset' is not
+    # allowed") until this test: a portal's, not the publisher's
+    assert (report.version, report.created, _strings(report.rejected)) == (
+        "", 3, DFLAT_REFUSED)
+    read_as = [("2.02", "@dataset, @generated-datetime, @version")] * 3 + [
+        ("2.03", "@dataset, @version, @generated-datetime")]
+    assert [n for n in _strings(report.notes) if "portal metadata" in n or "read as" in n] == [
+        line for i, (version, names) in enumerate(read_as, 1) for line in (
+            f"{_at(i)}: read as {version} (version on the activity, @version)",
+            _metadata(i, names))]
+    assert f"{_at(1, '/recipient-region')}: a recipient region with an empty code: kept as " \
+        "published, not a recipient" in _strings(report.notes)
+    assert _strings(report.warnings) == [
+        f"{_at(2, '/iati-identifier')}: {SLASH} ('XI-IATI-EC_DEVCO-2007/191-971')",
+        f"{_at(2, '/participating-org[4]')}: {SLASH} ('N/A')",
+        f"{_at(3, '/activity-date[2]')}: the actual end is before the actual start",
+        f"{_at(3, '/iati-identifier')}: {SLASH} ('XI-IATI-EC_DEVCO-2008/190-916')",
+        f"{_at(3, '/participating-org[4]')}: {SLASH} ('N/A')"]
+    # only what the three imported activities keep (the refused contract's twelve policy
+    # markers were counted too, as if written back)
+    assert (report.preserved["policy-marker"], report.preserved["contact-info"]) == (12, 3)
+    assert sorted(session.scalars(select(IatiRecord.version)).all()) == ["2.02", "2.02", "2.03"]
+    exported = _export(session)
+    assert schema_errors(etree.fromstring(exported)) == []
+    assert b"dataset=" not in exported and b"generated-datetime" not in exported
+    assert semantic_diff(_without(data, {DFLAT_IDS[2]}, root_copies=True), exported) == []
 
 
 # --- the IATI Datastore API's answer ---------------------------------------------------------

@@ -633,7 +633,10 @@ def test_a_humanitarian_activity_from_a_datastore_keeps_its_extensions(
         "activity-scope": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 1,
         "default-aid-type": 1, "default-finance-type": 1, "default-flow-type": 1,
         "default-tied-status": 1, "transaction/sector": 18, f"{usg}duns-number": 1,
-        f"{usg}mechanism-signing-date": 1, f"{usg}state-location": 1, f"{usg}tec1": 1}
+        f"{usg}mechanism-signing-date": 1, f"{usg}state-location": 1, f"{usg}tec1": 1,
+        # USAID's elements in each transaction: kept and written back, and until AfDB's
+        # file showed it (its attribute on each transaction) the report named neither
+        f"transaction/{usg}humanitarian-scope": 9, f"transaction/{usg}treasury-account": 9}
     rows = session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)).all()
     assert {(r.currency, r.humanitarian, r.sector_vocabulary, r.sector_code,
              r.recipient_country) for r in rows} == {("USD", True, "1", "72040", "DZ")}
@@ -641,6 +644,9 @@ def test_a_humanitarian_activity_from_a_datastore_keeps_its_extensions(
     exported = _round_trip(session, _without_portal_metadata(
         data, b' iati-extra:version="2.03"'), report)
     assert exported.count(b"treasury-account>") == 18
+    # declared once, on the activity, as published (it was declared again on each of the
+    # thirteen elements of USAID's that the export copied)
+    assert exported.count(b'xmlns:usg="https://explorer.usaid.gov"') == 1
 
 
 UNOPS = PUBLISHED / "unops-at.xml"
@@ -855,6 +861,208 @@ def test_a_funds_loans_and_grants_in_two_currencies_are_held_per_currency(
     assert {(r.currency, r.finance_type) for r in rows} == {
         ("XDR", "421"), ("XDR", "110"), ("USD", "110"), ("USD", "421")}
     _round_trip(session, _without_portal_metadata(data, b' iati-extra:version="2.03"'), report)
+
+
+# --- further publishers and tools: a development bank's own system, a portal's download of a
+# bilateral agency, a donor's own 2.03 system, and AidStream's 2.02 ---------------------------
+
+AFDB = PUBLISHED / "afdb-activity.xml"
+AFDB_ID = "46002-P-DZ-IZ0-002"
+EMPTY_REF = "identifiers may not be empty"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_development_banks_2_01_activity_says_its_empty_refs_and_extension_plainly(
+        session: Session, mode: str) -> None:
+    # the African Development Bank's own system (2.01, 2022): special drawing rights by
+    # default and transaction values without @currency, an implementer and a receiver whose
+    # @ref is empty, contact details left empty ("null null"), three located places at
+    # administrative code 0, its own afdb: attribute on each transaction, French beside
+    # English, conditions "true"
+    data = AFDB.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected) == ("2.01", 1, [])
+    # IATI's identifier pattern wants one character at least; the warning said the empty
+    # value held / & | or ? ("identifiers may not contain / & | or ? ('')") until this test
+    assert _strings(report.warnings) == [
+        f"{ACTIVITY}/participating-org[2]: {EMPTY_REF}",
+        f"{ACTIVITY}/transaction[1]/receiver-org: {EMPTY_REF}"]
+    assert _strings(report.notes) == [_unmapped(1, "16050")]
+    # the afdb: attribute was kept and written back without the report naming it
+    assert report.preserved == {
+        "activity-scope": 1, "capital-spend": 1, "collaboration-type": 1, "conditions": 1,
+        "contact-info": 1, "country-budget-items": 1, "description type 2": 1,
+        "description type 3": 1, "location": 3, "narrative in another language": 2,
+        "other-identifier": 1, "transaction/@{http://afdb.org/iati/}finance-type-id": 2}
+    activity = records.get_by_identifier(session, Principal.system(), AFDB_ID)
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants] == [
+        (1, "XM-DAC-SRF", "Special Relief Funds"), (4, "", "Ministry of the Interior")]
+    assert _finance(session, AFDB_ID) == [
+        (2002, "budget", Decimal("325928.24"), "XDR"),
+        (2002, "commitment", Decimal("325928.24"), "XDR"),
+        (2002, "expenditure", Decimal("325928.24"), "XDR")]
+    rows = session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)).all()
+    assert [(r.type_code, r.currency, r.receiver_ref, r.receiver_name) for r in rows] == [
+        (2, "XDR", "", "Gouvernement d'Algérie Ministère"), (3, "XDR", "", "")]
+    exported = _round_trip(session, data, report)
+    assert exported.count(b'afdb:finance-type-id="5000199000002"') == 2
+
+
+def test_an_empty_identifier_of_an_organisation_file_is_said_plainly() -> None:
+    organisation = etree.fromstring(
+        (PUBLISHED / "fixture-org-org.xml").read_bytes()).find("iati-organisation")
+    assert organisation is not None
+    reporting = organisation.find("reporting-org")
+    assert reporting is not None
+    reporting.set("ref", "")
+    assert [(path, str(reason)) for path, reason in check_element(
+        organisation, "organisation")] == [("/reporting-org", EMPTY_REF)]
+    reporting.set("ref", "GB-COH-01234567/1")
+    assert [str(reason) for _, reason in check_element(organisation, "organisation")] == [
+        "identifiers may not contain / & | or ? ('GB-COH-01234567/1')"]
+
+
+SIDA = PUBLISHED / "sida-dportal-activity.xml"
+SIDA_ID = "SE-0-SE-6-SE-0-SE-6-71001016-LAO-21020-1"
+SIDA_PORTAL = (b' dstore:dataset="sida-200"', b' dstore:index="3299"',
+               b' iati-activities:version="2.03"')
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_an_agencys_negative_flows_from_a_portal_import_as_published(
+        session: Session, mode: str) -> None:
+    # Sida's road rehabilitation in Laos (a component, hierarchy 2) as d-portal gave it: a
+    # commitment and five disbursements all negative, in SEK, each transaction with its
+    # country and a sector in two vocabularies (DAC 3- and 5-digit), an implementer named
+    # by @ref only (its narrative empty), English and Swedish narratives
+    data = SIDA.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [
+        f"{ACTIVITY}: @dstore:dataset, @dstore:index, @iati-activities:version: portal "
+        "metadata, not IATI data; not kept, not written back on export",
+        f"{ACTIVITY}: parent 'SE-0-SE-6-SE-0-SE-6-71001016-LAO-21020' is neither in the "
+        "file nor in the platform; kept without parent"]
+    assert report.preserved == {
+        "capital-spend": 1, "collaboration-type": 1, "default-aid-type": 1,
+        "default-finance-type": 1, "default-tied-status": 1,
+        "narrative in another language": 2, "transaction/sector": 6}
+    activity = records.get_by_identifier(session, Principal.system(), SIDA_ID)
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants][2] == (
+        4, "XM-DAC-12000", "")
+    assert [(year, kind, amount) for year, kind, amount, _ in _finance(session, SIDA_ID)] == [
+        (2001, "commitment", Decimal("-22496000.00")),
+        *[(year, "expenditure", Decimal("-5000000.00")) for year in range(2016, 2020)],
+        (2020, "expenditure", Decimal("-2496000.00"))]
+    rows = session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)).all()
+    assert {(r.currency, r.recipient_country, r.sector_vocabulary, r.sector_code)
+            for r in rows} == {("SEK", "LA", "2", "210")}
+    _round_trip(session, _without_portal_metadata(data, *SIDA_PORTAL), report)
+
+
+DFID_BS = PUBLISHED / "dfid-bs.xml"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_donors_own_2_03_file_links_its_component_to_its_programme(
+        session: Session, mode: str) -> None:
+    # DFID's response to Hurricane Joaquin in the Bahamas as its own system wrote it in
+    # 2019, on one line: a programme and its component, identifiers of its former
+    # reporting organisation (GB-1, an other-identifier of type B1), a sector without
+    # vocabulary, a budget after the component ended, conditions "false"
+    data = DFID_BS.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 2, [], [])
+    assert _strings(report.notes) == [_unmapped(1, "91010"), _unmapped(2, "91010")]
+    assert report.preserved == {
+        "capital-spend": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 2,
+        "country-budget-items": 1, "default-aid-type": 1, "default-finance-type": 1,
+        "default-flow-type": 1, "default-tied-status": 2, "document-link/category": 4,
+        "location": 1, "other-identifier": 4, "policy-marker": 5}
+    programme = records.get_by_identifier(session, Principal.system(), "GB-1-205154")
+    component = records.get_by_identifier(session, Principal.system(), "GB-1-205154-101")
+    assert component.parent_id == programme.id
+    # the Bahamas is no country the platform holds: in the register only
+    assert (programme.countries, component.countries) == ([], [])
+    assert session.scalars(select(IatiRecipient.code)).all() == ["BS", "BS"]
+    assert _finance(session, "GB-1-205154-101") == [
+        (2016, "budget", Decimal("85225.00"), "GBP"),
+        (2016, "commitment", Decimal("85225.00"), "GBP"),
+        (2016, "expenditure", Decimal("85225.00"), "GBP")]
+    _round_trip(session, data, report)
+
+
+# A publisher's own namespace on the root, its attributes and elements at every depth.
+X = "{http://example.org/x}"
+EXTENDED = [
+    (b'<iati-activities version="2.03"', b'<iati-activities xmlns:x="http://example.org/x" '
+     b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="2.03"'),
+    (b'hierarchy="2">', b'hierarchy="2" x:source="ledger">'),
+    (b'85225</value></budget>', b'85225</value><x:line x:n="1"><x:code>A1</x:code></x:line>'
+     b'</budget>'),
+    (b'<transaction ref="REFCO1">', b'<transaction ref="REFCO1" x:batch="7">'),
+    (b'<category code="A05" />', b'<category code="A05" x:weight="1" />'),
+]
+
+
+def test_a_publishers_own_elements_and_attributes_are_named_at_every_depth(
+        session: Session) -> None:
+    data = DFID_BS.read_bytes()
+    for old, new in EXTENDED:
+        assert data.count(old) == 1
+        data = data.replace(old, new)
+    report = _import(session, data)
+    assert (report.created, report.rejected, report.warnings) == (2, [], [])
+    # what is inside an element of its own (x:code, x:n) goes with that element
+    assert {name: count for name, count in report.preserved.items() if X in name} == {
+        f"@{X}source": 1, f"budget/{X}line": 1, f"transaction/@{X}batch": 1,
+        f"document-link//@{X}weight": 1}
+    # written back with the publisher's prefix (it was ns0: until this test)
+    exported = _round_trip(session, data, report)
+    assert (exported.count(b' xmlns:x="http://example.org/x"'), b"ns0:" in exported) == (
+        2, False)
+    assert b'x:source="ledger"' in exported and b'<x:code>A1</x:code>' in exported
+    # a declaration nothing uses is not written on every activity
+    assert b"xmlns:xsi" not in exported
+
+
+CAFOD = PUBLISHED / "cafod-lone-activity.xml"
+
+
+def test_a_lone_activity_without_its_file_is_refused_naming_the_root(session: Session) -> None:
+    # CAFOD's activity in Afghanistan (1.0x, 2013, CRLF line ends) as the first IATI
+    # Datastore kept it for its tests: an iati-activity as the root, with no iati-activities
+    # around it and so no version
+    data = CAFOD.read_bytes()
+    assert data.startswith(b'<?xml version="1.0"?>\r\n<iati-activity ')
+    refusal = ["/iati-activity: the root element must be iati-activities"]
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == refusal
+    report = _import(session, data, mode="each")
+    assert (report.created, _strings(report.rejected)) == (0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+INTERNEWS = PUBLISHED / "aidstream-internews-v202.xml"
+
+
+def test_aidstreams_2_02_activity_with_its_elements_out_of_order_is_refused_by_xpath(
+        session: Session) -> None:
+    # AidStream's 2.02 file of Internews Europe (its importer's test file): the reporting
+    # organisation before the identifier, as the 2.02 schema does not allow; nothing the
+    # platform could write back valid, so refused in both modes, naming the element
+    data = INTERNEWS.read_bytes()
+    refusal = [f"{ACTIVITY}/reporting-org: Element 'reporting-org': This element is not "
+               "expected. Expected is ( iati-identifier )."]
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == refusal
+    report = _import(session, data, mode="each")
+    assert (report.version, report.created, _strings(report.rejected)) == ("2.02", 0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
 
 
 # --- the IATI Standard's annotated organisation examples ---------------------------------------

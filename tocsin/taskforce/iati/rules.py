@@ -291,11 +291,14 @@ def _compile(kind: str, case: dict[str, Any]) -> Check:
         pattern = re.compile(case["regex"])
         paths = _union(case["paths"])
         texts = _plain(paths)
+        # an empty value breaks a pattern of one character at least without holding any
+        # character the reason names: said as it is
+        empty = Message(str(case["empty_reason"])) if "empty_reason" in case else None
 
         def regex_matches(root: etree._Element, el: etree._Element) -> list[Finding]:
             if all(pattern.fullmatch(text) for text in texts(el)):
                 return []
-            return [(_where(root, node),
+            return [(_where(root, node), empty if empty is not None and not text else
                      N_("%(reason)s (%(value)s)", reason=reason, value=repr(text)))
                     for node, text in _values(el, paths) if not pattern.fullmatch(text)]
         return guarded(regex_matches)

@@ -279,3 +279,20 @@ def test_every_organisation_imported_is_written_back_as_published(
     # only the ruleset findings its import reported
     data = (PUBLISHED / name).read_bytes()
     _written_back(session, data, _import(session, data))
+
+
+def test_a_publishers_own_attributes_and_elements_are_named_at_every_depth(
+        session: Session) -> None:
+    # as AidStream writes its own ids (aidstream:id on the organisation, aidstream:row on
+    # a budget); an element of its own inside a budget is named with its place
+    ext = "http://example.org/publisher"
+    data = FIXTURE_ORG.read_bytes().replace(
+        b"<iati-organisations ", f'<iati-organisations xmlns:p="{ext}" '.encode(), 1
+    ).replace(b"<iati-organisation ", b'<iati-organisation p:id="7" ', 1).replace(
+        b"<total-budget", b'<total-budget p:row="1"', 1).replace(
+        b"</total-budget>", b"<p:note>checked</p:note></total-budget>", 1)
+    report = _import(session, data)
+    assert report.preserved == {"document-link": 1, f"@{{{ext}}}id": 1,
+                                f"total-budget/@{{{ext}}}row": 1,
+                                f"total-budget/{{{ext}}}note": 1}
+    assert b'p:id="7"' in _written_back(session, data, report)

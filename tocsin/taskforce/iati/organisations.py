@@ -37,7 +37,9 @@ from tocsin.store.base import Base
 from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
 from tocsin.taskforce.iati.reader import (
     OTHER_LANGUAGE,
+    PORTAL_NAMESPACES,
     checked_version,
+    count_extensions,
     root_warnings,
     unread_version,
 )
@@ -273,7 +275,9 @@ def _read_one(element: etree._Element, where: str, root_version: str,
     for position, child in enumerate(c for c in element if c.tag in FINANCE):
         here = at(child)
         for part in child:
-            if isinstance(part.tag, str) and part.tag not in FINANCE_PARTS:
+            # a publisher's own elements in it: counted with their place below
+            if isinstance(part.tag, str) and part.tag not in FINANCE_PARTS \
+                    and part.tag[0] != "{":
                 preserved[part.tag] += 1
         start, end = child.find("period-start"), child.find("period-end")
         value = child.find("value")
@@ -330,6 +334,9 @@ def _read_one(element: etree._Element, where: str, root_version: str,
             "holds (%(limit)s): left empty there, kept as published",
             field=column, length=length, limit=limit)))
         finance[index][column] = ""
+    if any(prefix is not None and uri not in PORTAL_NAMESPACES
+           for prefix, uri in element.nsmap.items()):
+        count_extensions(element, preserved)  # as for activities: every depth, by place
     if len(problems) > before:
         return None
     # the published copy without the portal's attributes, when it had any

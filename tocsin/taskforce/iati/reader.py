@@ -787,6 +787,32 @@ def _in_extension(element: etree._Element, activity: etree._Element) -> bool:
     return False
 
 
+def count_extensions(top: etree._Element, preserved: Counter[str]) -> None:
+    """Count the publisher's own elements below ``top``'s children (an activity, an
+    organisation), and its own attributes anywhere, among what is kept as published
+    (written back on export): ``transaction/{ns}name``, ``transaction/@{ns}name``,
+    ``result//{ns}name``, ``@{ns}name`` on ``top``. Its elements among ``top``'s children
+    are counted by name as they are read; what is inside an element of its own goes with
+    that element."""
+    for element in _EXTENSION_ELEMENTS(top):
+        parent = element.getparent()
+        if parent is top or _in_extension(parent, top):
+            continue
+        first = _first_level(parent, top)
+        preserved[f"{first.tag}{'/' if parent is first else '//'}{element.tag}"] += 1
+    for element in _WITH_EXTENSION_ATTRIBUTES(top):
+        if element is top:
+            where = ""
+        elif _in_extension(element, top):
+            continue
+        else:
+            first = _first_level(element, top)
+            where = f"{first.tag}/" if element is first else f"{first.tag}//"
+        for name in element.attrib:
+            if name[0] == "{" and name != XML_LANG:
+                preserved[f"{where}@{name}"] += 1
+
+
 def _first_level(element: etree._Element, activity: etree._Element) -> etree._Element:
     """The child of ``activity`` that ``element`` is, or is inside."""
     while (parent := element.getparent()) is not activity:
@@ -1553,35 +1579,10 @@ class _ActivityReader:
         # attributes above (8.8 against 0.3 µs on the rich fixture's activity)
         if any(prefix is not None and uri not in PORTAL_NAMESPACES
                for prefix, uri in act.nsmap.items()):
-            self.extensions()
+            count_extensions(act, self.preserved)
         parts.xml = data.decode("utf-8")
         parts.digest = hashlib.sha256(data).hexdigest()
         return spec, parts, children
-
-    def extensions(self) -> None:
-        """Count the publisher's own elements below the activity's children, and its own
-        attributes anywhere, among what is kept as published (written back on export):
-        ``transaction/{ns}name``, ``transaction/@{ns}name``, ``result//{ns}name``, ``@{ns}name``
-        on the activity. Its elements among the activity's children are counted by name as
-        they are read; what is inside an element of its own goes with that element."""
-        act = self.act
-        for element in _EXTENSION_ELEMENTS(act):
-            parent = element.getparent()
-            if parent is act or _in_extension(parent, act):
-                continue
-            top = _first_level(parent, act)
-            self.preserved[f"{top.tag}{'/' if parent is top else '//'}{element.tag}"] += 1
-        for element in _WITH_EXTENSION_ATTRIBUTES(act):
-            if element is act:
-                where = ""
-            elif _in_extension(element, act):
-                continue
-            else:
-                top = _first_level(element, act)
-                where = f"{top.tag}/" if element is top else f"{top.tag}//"
-            for name in element.attrib:
-                if name[0] == "{" and name != XML_LANG:
-                    self.preserved[f"{where}@{name}"] += 1
 
     # --- recipients -----------------------------------------------------------------------
 

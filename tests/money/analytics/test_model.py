@@ -662,3 +662,18 @@ def test_weighted_cuts_count_each_row_as_its_weight() -> None:
     ones = np.ones(len(y))
     assert model.best_threshold(y, p, ones) == model.best_threshold(y, p)
     assert model.plateau_threshold(y, p, w=ones) == model.plateau_threshold(y, p)
+
+
+def test_grown_with_rehearsal_fits_the_base_worlds_beside_the_new_one(
+        trained: model.Model, three_worlds: list[model.SetData]) -> None:
+    w31, w32, w33 = (model.part(d, np.ones(len(d), bool)) for d in three_worlds)
+    grown = model.train([], sets=[w33], rounds=3, early_stop=None, base=trained,
+                        rehearse=[w31, w32])
+    assert "fitted also on w31, w32" in str(grown.meta["split"])
+    # the rehearsal worlds weigh, together, as much as the new world's fitted rows
+    fitted = int((w33.t < np.quantile(w33.t, 0.8)).sum())
+    assert w31.weight * len(w31) == pytest.approx(fitted / 2)
+    assert w32.weight * len(w32) == pytest.approx(fitted / 2)
+    plain = model.train([], sets=[w33], rounds=3, early_stop=None, base=trained)
+    x = w33.matrix(grown.features, slice(0, 500))
+    assert not np.allclose(grown.predict_matrix(x, raw=True), plain.predict_matrix(x, raw=True))

@@ -43,6 +43,7 @@ Files and trust
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -657,11 +658,9 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         # unlearn laundering the base found elsewhere: worlds like those it learned from
         # join the fit, together weighing as much as the new data
         _require_laundering(rehearse)
-        new_rows = sum(float(m.sum()) * d.weight for d, m in fit_parts)
-        each = new_rows / len(rehearse)
-        for r in rehearse:
-            r.weight = each / len(r)
-        fit_parts += [(r, np.ones(len(r), bool)) for r in rehearse]
+        each = sum(float(m.sum()) * d.weight for d, m in fit_parts) / len(rehearse)
+        fit_parts += [(dataclasses.replace(r, weight=each / len(r)), np.ones(len(r), bool))
+                      for r in rehearse]
         split = N_("%(split)s; fitted also on %(sets)s (worlds like those the base learned "
                    "from), together weighing as much as the new data", split=split,
                    sets=Joined(r.name for r in rehearse))
@@ -722,6 +721,9 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         "trained_on": [{"set": d.name, "transactions": len(d),
                         "laundering": int(d.label.sum()),  # type: ignore[union-attr]
                         **({"weight": d.weight} if d.weight != 1 else {})} for d in data],
+        **({"rehearsed_on": [{"set": d.name, "transactions": len(d), "weight": d.weight}
+                             for d, _ in fit_parts[len(fit_parts) - len(rehearse):]]}
+           if rehearse else {}),
         **({"base": {"version": base.meta.get("version"), "created": base.meta.get("created"),
                      "trees": base.booster.current_iteration(),
                      "guard": [g.name for g in guard]}} if base is not None else {}),

@@ -311,7 +311,8 @@ def main() -> None:
         guard = [] if base is None else model.guard_worlds(
             Path(tempfile.mkdtemp(prefix="guard-", dir=work)), base, args.model_dir)
         rehearse = [] if base is None or not args.rehearse else model.rehearsal_worlds(
-            work, base, args.rehearse, args.model_dir)
+            Path(tempfile.mkdtemp(prefix="rehearse-", dir=work)), base, args.rehearse,
+            args.model_dir)
         wall0, cpu0 = time.perf_counter(), cpu_s()
         trained = model.train([], sets=train_sets, validation=max(1, len(val)),
                               rounds=args.rounds, base=base, guard=guard, rehearse=rehearse,

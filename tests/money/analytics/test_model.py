@@ -453,6 +453,7 @@ def test_cli_train_evaluate_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert summary["model"] == str(out) and out.is_file()
         assert "last 20 %" in summary["split"] and "grown on the" in summary["split"]
         assert summary["base"]["guard"] == ["world 108", "world 1217", "world 1218"]
+        assert "fitted also on world 101" in summary["split"]  # the suite's one rehearsal
         alone = runner.invoke(app, ["train", "--set-dir", str(a), "-o",
                                     str(tmp_path / "alone.json"), "--json", "--from-scratch"])
         assert alone.exit_code == 0, alone.output

@@ -244,6 +244,9 @@ def main() -> None:
                     "flag alone), every pattern alike; 0.5, by the square root of its rows; "
                     "0, every row alike. The world's laundering weighs as much as before.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the results here.")
+    ap.add_argument("--rehearse", type=int, default=0,
+                    help="With --grow-on-shipped: fit also on this many of the worlds the "
+                    "shipped model was trained on, together weighing as much as the new data.")
     ap.add_argument("--grow-on-shipped", action="store_true",
                     help="Train as `money train` does by default: new trees grown on the "
                     "shipped model's, stopped and cut also on its validation worlds.")
@@ -307,9 +310,12 @@ def main() -> None:
         base = model.load_default(args.model_dir) if args.grow_on_shipped else None
         guard = [] if base is None else model.guard_worlds(
             Path(tempfile.mkdtemp(prefix="guard-", dir=work)), base, args.model_dir)
+        rehearse = [] if base is None or not args.rehearse else model.rehearsal_worlds(
+            Path(tempfile.mkdtemp(prefix="rehearse-", dir=work)), base, args.rehearse,
+            args.model_dir)
         wall0, cpu0 = time.perf_counter(), cpu_s()
         trained = model.train([], sets=train_sets, validation=max(1, len(val)),
-                              rounds=args.rounds, base=base, guard=guard,
+                              rounds=args.rounds, base=base, guard=guard, rehearse=rehearse,
                               balance_patterns=args.balance_patterns,
                               early_stop=None if args.no_early_stop else model.EARLY_STOP)
         print(f"  trained ({step('training', wall0, cpu0, steps)}), "

@@ -126,6 +126,15 @@ class Settings(BaseSettings):
         "transactions on two busy cores. 0: never (the default: on the AMLSim sample the "
         "weighing halved flagged precision).",
     )
+    money_train_rehearsal_worlds: int = Field(
+        default=8, ge=0,
+        description="`tocsin money train` grows new trees on the shipped model's; they are "
+        "fitted on the labelled sets given and on this many of the generated worlds the "
+        "shipped model learned from, generated again from their seeds (together weighing as "
+        "much as the sets), so that they do not unlearn what the shipped model finds "
+        "elsewhere. About a minute of generation on two cores; 0: the sets alone (see "
+        "docs/benchmarks.md, \"Rehearsal\").",
+    )
     spark_master: str = Field(
         default="local[*]",
         description="Spark master URL used when the money engine is `spark`.",

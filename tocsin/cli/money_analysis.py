@@ -297,8 +297,9 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(7, help="Seed of the learner."),
         from_scratch: bool = typer.Option(
             False, "--from-scratch", help="Grow a model on these sets alone. By default new "
-            "trees are grown on the shipped model's and stop when they cost more on the "
-            "generated worlds that model was validated on than they gain on these sets."),
+            "trees are grown on the shipped model's, fitted on these sets and on generated "
+            "worlds like those it learned from (money_train_rehearsal_worlds), and stop when "
+            "they cost more on the worlds that model was validated on than they gain."),
         engine: str | None = ENGINE,
         as_json: bool = JSON,
         as_user: str | None = AS_USER,
@@ -316,13 +317,18 @@ def register(app: typer.Typer) -> None:
                 progress.update(task, description=str(message))
 
             try:
+                from tocsin.settings import get_settings
+
                 base = None if from_scratch else model.load_default()
                 with tempfile.TemporaryDirectory(prefix="tocsin-guard-") as work:
                     guard = [] if base is None else model.guard_worlds(
                         Path(work), base, engine=engine, progress=say)
+                    rehearse = [] if base is None else model.rehearsal_worlds(
+                        Path(work), base, get_settings().money_train_rehearsal_worlds,
+                        engine=engine, progress=say)
                     trained = model.train([t.path for t in targets], engine=engine, seed=seed,
                                           progress=say, names=[t.name for t in targets],
-                                          base=base, guard=guard)
+                                          base=base, guard=guard, rehearse=rehearse)
                 path = model.save(trained, destination) if destination else None
             except TocsinError as exc:
                 raise fail(exc) from exc

@@ -43,6 +43,7 @@ Files and trust
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -587,7 +588,8 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
           sets: Sequence[SetData] | None = None, names: Sequence[str] | None = None,
           validation: int = 1, early_stop: int | None = EARLY_STOP,
           flag_share: dict[str, float] | None = FLAG_SHARE, base: Model | None = None,
-          guard: Sequence[SetData] = (), balance_patterns: float = BALANCE_PATTERNS) -> Model:
+          guard: Sequence[SetData] = (), balance_patterns: float = BALANCE_PATTERNS,
+          rehearse: Sequence[SetData] = ()) -> Model:
     """Train on the labelled transactions of ``set_dirs`` (see the module docstring);
     ``names`` name the sets in the model's metadata (default: their folder names). With
     more sets than ``validation``, the last ``validation`` sets are kept aside whole for
@@ -651,6 +653,17 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
                    sets=Joined(derived))
     _require_laundering(guard)
     val_parts += [(g, np.ones(len(g), bool)) for g in guard]
+    if rehearse:
+        # new trees fitted on the new data alone learn what is ordinary there, and may
+        # unlearn laundering the base found elsewhere: worlds like those it learned from
+        # join the fit, together weighing as much as the new data
+        _require_laundering(rehearse)
+        each = sum(float(m.sum()) * d.weight for d, m in fit_parts) / len(rehearse)
+        fit_parts += [(dataclasses.replace(r, weight=each / len(r)), np.ones(len(r), bool))
+                      for r in rehearse]
+        split = N_("%(split)s; fitted also on %(sets)s (worlds like those the base learned "
+                   "from), together weighing as much as the new data", split=split,
+                   sets=Joined(r.name for r in rehearse))
     if base is not None:
         trees = Number(base.booster.current_iteration())
         version = str(base.meta.get("version", "?"))
@@ -708,6 +721,9 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         "trained_on": [{"set": d.name, "transactions": len(d),
                         "laundering": int(d.label.sum()),  # type: ignore[union-attr]
                         **({"weight": d.weight} if d.weight != 1 else {})} for d in data],
+        **({"rehearsed_on": [{"set": d.name, "transactions": len(d), "weight": d.weight}
+                             for d, _ in fit_parts[len(fit_parts) - len(rehearse):]]}
+           if rehearse else {}),
         **({"base": {"version": base.meta.get("version"), "created": base.meta.get("created"),
                      "trees": base.booster.current_iteration(),
                      "guard": [g.name for g in guard]}} if base is not None else {}),
@@ -1227,6 +1243,37 @@ def guard_worlds(work: Path, base: Model, directory: Path | None = None,
                         "model was validated on", world=name, count=Number(size)))
         target = worlds.ingest_world(worlds.draw_params(seed, transactions=size),
                                      work / f"world{seed}-{size}", name)
+        d = load_set(target, engine, base.config(), progress)
+        d.name = name
+        out.append(d)
+    return out
+
+
+def rehearsal_worlds(work: Path, base: Model, count: int, directory: Path | None = None,
+                     engine: str | None = None,
+                     progress: Callable[[str], None] | None = None) -> list[SetData]:
+    """``count`` of the generated worlds the shipped model was trained on (its card's
+    ``trained_on``, evenly spread over them), generated again from their seeds under
+    ``work`` with ``base``'s features: fitted beside new data in :func:`train`."""
+    from tocsin.money import worlds
+
+    about = card(directory)
+    guard = {s["world_seed"] for s in about.get("validation_worlds", [])}
+    specs = [s for s in about.get("trained_on", [])
+             if "world_seed" in s and s["world_seed"] not in guard]
+    if not specs or count < 1:
+        return []
+    chosen = [specs[round(i * (len(specs) - 1) / max(1, count - 1))]
+              for i in range(min(count, len(specs)))]
+    out = []
+    for spec in dict.fromkeys(s["world_seed"] for s in chosen):
+        size = next(int(s["transactions"]) for s in specs if s["world_seed"] == spec)
+        name = f"world {spec}"
+        if progress:
+            progress(N_("Generating %(world)s (%(count)s transactions), a world the shipped "
+                        "model was trained on", world=name, count=Number(size)))
+        target = worlds.ingest_world(worlds.draw_params(int(spec), transactions=size),
+                                     work / f"world{spec}-{size}", name)
         d = load_set(target, engine, base.config(), progress)
         d.name = name
         out.append(d)

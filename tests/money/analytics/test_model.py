@@ -453,6 +453,7 @@ def test_cli_train_evaluate_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert summary["model"] == str(out) and out.is_file()
         assert "last 20 %" in summary["split"] and "grown on the" in summary["split"]
         assert summary["base"]["guard"] == ["world 108", "world 1217", "world 1218"]
+        assert "fitted also on world 101" in summary["split"]  # the suite's one rehearsal
         alone = runner.invoke(app, ["train", "--set-dir", str(a), "-o",
                                     str(tmp_path / "alone.json"), "--json", "--from-scratch"])
         assert alone.exit_code == 0, alone.output
@@ -662,3 +663,19 @@ def test_weighted_cuts_count_each_row_as_its_weight() -> None:
     ones = np.ones(len(y))
     assert model.best_threshold(y, p, ones) == model.best_threshold(y, p)
     assert model.plateau_threshold(y, p, w=ones) == model.plateau_threshold(y, p)
+
+
+def test_grown_with_rehearsal_fits_the_base_worlds_beside_the_new_one(
+        trained: model.Model, three_worlds: list[model.SetData]) -> None:
+    w31, w32, w33 = (model.part(d, np.ones(len(d), bool)) for d in three_worlds)
+    grown = model.train([], sets=[w33], rounds=3, early_stop=None, base=trained,
+                        rehearse=[w31, w32])
+    assert "fitted also on w31, w32" in str(grown.meta["split"])
+    # the rehearsal worlds weigh, together, as much as the new world's fitted rows
+    fitted = int((w33.t < np.quantile(w33.t, 0.8)).sum())
+    weighed = {t["set"]: t["weight"] * t["transactions"] for t in grown.meta["rehearsed_on"]}
+    assert weighed["w31"] == pytest.approx(fitted / 2) == weighed["w32"]
+    assert w31.weight == w32.weight == 1  # the sets given are left as they were
+    plain = model.train([], sets=[w33], rounds=3, early_stop=None, base=trained)
+    x = w33.matrix(grown.features, slice(0, 500))
+    assert not np.allclose(grown.predict_matrix(x, raw=True), plain.predict_matrix(x, raw=True))

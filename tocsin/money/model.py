@@ -605,6 +605,10 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     not always as well as the base alone (docs/money-analytics.md, "Grown on the
     shipped model").
 
+    ``rehearse``: labelled sets fitted beside the new data, together weighing as much as
+    it — worlds like those ``base`` learned from (:func:`rehearsal_worlds`), so that new
+    trees do not unlearn what the base finds elsewhere.
+
     ``balance_patterns`` reweights each fitted set's laundering rows by their pattern
     (:func:`pattern_weights`): 1, every pattern present weighs alike; 0.5, by the square
     root of its rows; 0, every row alike."""
@@ -760,7 +764,7 @@ def each_alike(sizes: Sequence[int]) -> np.ndarray | None:
     the last fifth of the user's world and on the shipped model's worlds. Pooled row by
     row, the user's world weighed a sixth at 300,000 transactions and three quarters at
     5,000,000, so the same recipe stopped and cut differently by the size of the data
-    (docs/benchmarks.md, "Each validation world alike")."""
+    (docs/benchmarks.md, "Rehearsal: new trees that do not unlearn")."""
     sizes = [int(n) for n in sizes]
     if len(set(sizes)) <= 1:
         return None

@@ -51,9 +51,11 @@ def test_the_command_line_trains_and_refuses_in_french_and_russian(env: Path,
     assert trained.exit_code == 0, trained.output
     said = " ".join(trained.output.split())
     assert f"Modèle écrit dans {out}." in said
-    assert ("; seuil et arrêt anticipé sur les derniers 20 % ; arbres ajoutés aux 523 arbres "
-            "du modèle 3.2, arrêt et seuils choisis aussi sur world 108, world 1217, world "
-            "1218 (mondes sur lesquels ce modèle a été validé).") in said
+    assert ("; seuil et arrêt anticipé sur les derniers 20 % ; ajusté aussi sur world 101 "
+            "(mondes semblables à ceux dont le modèle de base a appris), pesant ensemble "
+            "autant que les nouvelles données ; arbres ajoutés aux 523 arbres du modèle 3.2, "
+            "arrêt et seuils choisis aussi sur world 108, world 1217, world 1218 (mondes sur "
+            "lesquels ce modèle a été validé).") in said
     assert "Partie de validation : F1 des transactions 0," in said
     assert json.loads(out.read_text())["model"]["meta"]["split"].startswith("fit on the first")
     refused = runner.invoke(app, ["--language", "ru", "money", "evaluate", "--set-dir",

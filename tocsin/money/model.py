@@ -663,8 +663,8 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         # join the fit, together weighing as much as the new data
         _require_laundering(rehearse)
         each = sum(float(m.sum()) * d.weight for d, m in fit_parts) / len(rehearse)
-        fit_parts += [(dataclasses.replace(r, weight=each / len(r)), np.ones(len(r), bool))
-                      for r in rehearse]
+        rehearsed = [dataclasses.replace(r, weight=each / len(r)) for r in rehearse]
+        fit_parts += [(r, np.ones(len(r), bool)) for r in rehearsed]
         split = N_("%(split)s; fitted also on %(sets)s (worlds like those the base learned "
                    "from), together weighing as much as the new data", split=split,
                    sets=Joined(r.name for r in rehearse))
@@ -725,9 +725,8 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
         "trained_on": [{"set": d.name, "transactions": len(d),
                         "laundering": int(d.label.sum()),  # type: ignore[union-attr]
                         **({"weight": d.weight} if d.weight != 1 else {})} for d in data],
-        **({"rehearsed_on": [{"set": d.name, "transactions": len(d), "weight": d.weight}
-                             for d, _ in fit_parts[len(fit_parts) - len(rehearse):]]}
-           if rehearse else {}),
+        **({"rehearsed_on": [{"set": r.name, "transactions": len(r), "weight": r.weight}
+                             for r in rehearsed]} if rehearse else {}),
         **({"base": {"version": base.meta.get("version"), "created": base.meta.get("created"),
                      "trees": base.booster.current_iteration(),
                      "guard": [g.name for g in guard]}} if base is not None else {}),
@@ -769,8 +768,7 @@ def each_alike(sizes: Sequence[int]) -> np.ndarray | None:
     if len(set(sizes)) <= 1:
         return None
     total = sum(sizes)
-    return np.concatenate([np.full(n, total / (len(sizes) * n))
-                           for n in sizes])
+    return np.concatenate([np.full(n, total / (len(sizes) * n)) for n in sizes])
 
 
 def set_cuts(model: Model, val_parts: Sequence[tuple[SetData, np.ndarray]],
@@ -1230,21 +1228,19 @@ def save_default(model: Model, directory: Path, card_data: dict[str, Any]) -> Pa
     return path
 
 
-def guard_worlds(work: Path, base: Model, directory: Path | None = None,
-                 engine: str | None = None,
-                 progress: Callable[[str], None] | None = None) -> list[SetData]:
-    """The generated worlds the shipped model's cuts were chosen on (its card's
-    ``validation_worlds``), generated again from their seeds under ``work`` with
-    ``base``'s features: the guard of a model grown on the shipped one (:func:`train`)."""
+def _card_worlds(work: Path, base: Model, specs: Sequence[dict[str, Any]], engine: str | None,
+                 progress: Callable[[str], None] | None, why: str) -> list[SetData]:
+    """The generated worlds of a model card's ``specs`` (seed and size), generated again
+    from their seeds under ``work`` and read with ``base``'s features."""
     from tocsin.money import worlds
 
     out = []
-    for spec in card(directory).get("validation_worlds", []):
+    for spec in specs:
         seed, size = int(spec["world_seed"]), int(spec["transactions"])
         name = f"world {seed}"
         if progress:
-            progress(N_("Generating %(world)s (%(count)s transactions), a world the shipped "
-                        "model was validated on", world=name, count=Number(size)))
+            progress(N_("Generating %(world)s (%(count)s transactions), %(why)s", world=name,
+                        count=Number(size), why=why))
         target = worlds.ingest_world(worlds.draw_params(seed, transactions=size),
                                      work / f"world{seed}-{size}", name)
         d = load_set(target, engine, base.config(), progress)
@@ -1253,35 +1249,32 @@ def guard_worlds(work: Path, base: Model, directory: Path | None = None,
     return out
 
 
+def guard_worlds(work: Path, base: Model, directory: Path | None = None,
+                 engine: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> list[SetData]:
+    """The generated worlds the shipped model's cuts were chosen on (its card's
+    ``validation_worlds``), generated again from their seeds under ``work`` with
+    ``base``'s features: the guard of a model grown on the shipped one (:func:`train`)."""
+    return _card_worlds(work, base, card(directory).get("validation_worlds", []), engine,
+                        progress, N_("a world the shipped model was validated on"))
+
+
 def rehearsal_worlds(work: Path, base: Model, count: int, directory: Path | None = None,
                      engine: str | None = None,
                      progress: Callable[[str], None] | None = None) -> list[SetData]:
     """``count`` of the generated worlds the shipped model was trained on (its card's
-    ``trained_on``, evenly spread over them), generated again from their seeds under
-    ``work`` with ``base``'s features: fitted beside new data in :func:`train`."""
-    from tocsin.money import worlds
-
+    ``trained_on`` but its validation worlds, evenly spread over them), generated again
+    under ``work`` with ``base``'s features: fitted beside new data in :func:`train`."""
     about = card(directory)
     guard = {s["world_seed"] for s in about.get("validation_worlds", [])}
     specs = [s for s in about.get("trained_on", [])
              if "world_seed" in s and s["world_seed"] not in guard]
     if not specs or count < 1:
         return []
-    chosen = [specs[round(i * (len(specs) - 1) / max(1, count - 1))]
-              for i in range(min(count, len(specs)))]
-    out = []
-    for spec in dict.fromkeys(s["world_seed"] for s in chosen):
-        size = next(int(s["transactions"]) for s in specs if s["world_seed"] == spec)
-        name = f"world {spec}"
-        if progress:
-            progress(N_("Generating %(world)s (%(count)s transactions), a world the shipped "
-                        "model was trained on", world=name, count=Number(size)))
-        target = worlds.ingest_world(worlds.draw_params(int(spec), transactions=size),
-                                     work / f"world{spec}-{size}", name)
-        d = load_set(target, engine, base.config(), progress)
-        d.name = name
-        out.append(d)
-    return out
+    picks = sorted({round(i * (len(specs) - 1) / max(1, count - 1))
+                    for i in range(min(count, len(specs)))})
+    return _card_worlds(work, base, [specs[i] for i in picks], engine, progress,
+                        N_("a world the shipped model was trained on"))
 
 
 def resolve(path: Path | None, settings: Settings | None = None) -> Model:

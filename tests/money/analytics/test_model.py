@@ -439,6 +439,7 @@ def test_cli_train_evaluate_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
                                   tmp_path_factory: pytest.TempPathFactory) -> None:
     monkeypatch.setenv("TOCSIN_SECRET_KEY", SECRET)
     monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TOCSIN_MONEY_TRAIN_REHEARSAL_WORLDS", "1")
     get_settings.cache_clear()
     root = tmp_path_factory.mktemp("cli")
     a, b = _world(root, 41), _world(root, 42)
@@ -453,7 +454,7 @@ def test_cli_train_evaluate_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert summary["model"] == str(out) and out.is_file()
         assert "last 20 %" in summary["split"] and "grown on the" in summary["split"]
         assert summary["base"]["guard"] == ["world 108", "world 1217", "world 1218"]
-        assert "fitted also on world 101" in summary["split"]  # the suite's one rehearsal
+        assert "fitted also on world 101" in summary["split"]  # one rehearsal world
         alone = runner.invoke(app, ["train", "--set-dir", str(a), "-o",
                                     str(tmp_path / "alone.json"), "--json", "--from-scratch"])
         assert alone.exit_code == 0, alone.output

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from tocsin import i18n
 from tocsin.cli.main import app
 from tocsin.money import model, worlds
+from tocsin.settings import get_settings
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +43,10 @@ def test_training_reports_its_progress_as_messages(world: Path) -> None:
         "model"]["meta"]["split"] == split
 
 
-def test_the_command_line_trains_and_refuses_in_french_and_russian(env: Path,
-                                                                   world: Path) -> None:
+def test_the_command_line_trains_and_refuses_in_french_and_russian(
+        env: Path, world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOCSIN_MONEY_TRAIN_REHEARSAL_WORLDS", "1")
+    get_settings.cache_clear()
     runner = CliRunner()
     out = env / "m.json"
     trained = runner.invoke(app, ["--language", "fr", "money", "train", "--set-dir", str(world),

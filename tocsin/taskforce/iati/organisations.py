@@ -37,7 +37,6 @@ from tocsin.store.base import Base
 from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
 from tocsin.taskforce.iati.reader import (
     OTHER_LANGUAGE,
-    PORTAL_NAMESPACES,
     checked_version,
     count_extensions,
     root_warnings,
@@ -334,9 +333,7 @@ def _read_one(element: etree._Element, where: str, root_version: str,
             "holds (%(limit)s): left empty there, kept as published",
             field=column, length=length, limit=limit)))
         finance[index][column] = ""
-    if any(prefix is not None and uri not in PORTAL_NAMESPACES
-           for prefix, uri in element.nsmap.items()):
-        count_extensions(element, preserved)  # as for activities: every depth, by place
+    count_extensions(element, preserved)  # as for activities: every depth, by place
     if len(problems) > before:
         return None
     # the published copy without the portal's attributes, when it had any

@@ -778,9 +778,9 @@ def _place_children(result: ReadResult) -> None:
                 spec.level = "activity"
 
 
-def _in_extension(element: etree._Element, activity: etree._Element) -> bool:
+def _in_extension(element: etree._Element, top: etree._Element) -> bool:
     """Whether ``element`` is, or is inside, an element of a namespace of its own."""
-    while element is not activity:
+    while element is not top:
         if element.tag[0] == "{":
             return True
         element = element.getparent()
@@ -793,7 +793,15 @@ def count_extensions(top: etree._Element, preserved: Counter[str]) -> None:
     (written back on export): ``transaction/{ns}name``, ``transaction/@{ns}name``,
     ``result//{ns}name``, ``@{ns}name`` on ``top``. Its elements among ``top``'s children
     are counted by name as they are read; what is inside an element of its own goes with
-    that element."""
+    that element.
+
+    Looked for only where a namespace with a prefix, other than a portal's, is declared on
+    ``top`` or above it (a portal's attributes are gone by then): one declared only inside
+    is not, since searching every activity's bytes for it costs more than reading the
+    declarations in scope (8.8 against 0.3 µs on the rich fixture's activity)."""
+    if not any(prefix is not None and uri not in PORTAL_NAMESPACES
+               for prefix, uri in top.nsmap.items()):
+        return
     for element in _EXTENSION_ELEMENTS(top):
         parent = element.getparent()
         if parent is top or _in_extension(parent, top):
@@ -813,9 +821,9 @@ def count_extensions(top: etree._Element, preserved: Counter[str]) -> None:
                 preserved[f"{where}@{name}"] += 1
 
 
-def _first_level(element: etree._Element, activity: etree._Element) -> etree._Element:
-    """The child of ``activity`` that ``element`` is, or is inside."""
-    while (parent := element.getparent()) is not activity:
+def _first_level(element: etree._Element, top: etree._Element) -> etree._Element:
+    """The child of ``top`` that ``element`` is, or is inside."""
+    while (parent := element.getparent()) is not top:
         element = parent
     return element
 
@@ -1573,13 +1581,7 @@ class _ActivityReader:
         # serialising to str and encoding that again
         if data is None:
             data = etree.tostring(act, encoding="UTF-8")
-        # a publisher's own namespace, declared on the activity or above it (a portal's
-        # attributes are gone by now); one declared only inside the activity is not looked
-        # for: searching every activity's bytes for it costs more than the reading of the
-        # attributes above (8.8 against 0.3 µs on the rich fixture's activity)
-        if any(prefix is not None and uri not in PORTAL_NAMESPACES
-               for prefix, uri in act.nsmap.items()):
-            count_extensions(act, self.preserved)
+        count_extensions(act, self.preserved)
         parts.xml = data.decode("utf-8")
         parts.digest = hashlib.sha256(data).hexdigest()
         return spec, parts, children

@@ -1028,6 +1028,25 @@ def test_a_publishers_own_elements_and_attributes_are_named_at_every_depth(
     assert b"xmlns:xsi" not in exported
 
 
+
+def test_a_namespace_declared_only_inside_an_activity_is_named_too(session: Session) -> None:
+    # the declarations where the publisher's own attribute and element are, not on the root
+    data = DFID_BS.read_bytes()
+    for old, new in [
+            (b'<transaction ref="REFCO1">',
+             b'<transaction ref="REFCO1" xmlns:x="http://example.org/x" x:batch="7">'),
+            (b'85225</value></budget>', b'85225</value><y:line xmlns:y="http://example.org/x">'
+             b'A1</y:line></budget>')]:
+        assert data.count(old) == 1
+        data = data.replace(old, new)
+    report = _import(session, data)
+    assert (report.created, report.rejected, report.warnings) == (2, [], [])
+    assert {name: count for name, count in report.preserved.items() if X in name} == {
+        f"transaction/@{X}batch": 1, f"budget/{X}line": 1}
+    exported = _round_trip(session, data, report)
+    assert b'x:batch="7"' in exported and b">A1</y:line>" in exported
+
+
 CAFOD = PUBLISHED / "cafod-lone-activity.xml"
 
 

@@ -296,3 +296,13 @@ def test_a_publishers_own_attributes_and_elements_are_named_at_every_depth(
                                 f"total-budget/@{{{ext}}}row": 1,
                                 f"total-budget/{{{ext}}}note": 1}
     assert b'p:id="7"' in _written_back(session, data, report)
+
+
+def test_a_namespace_declared_only_inside_an_organisation_is_named_too(
+        session: Session) -> None:
+    ext = "http://example.org/publisher"
+    data = FIXTURE_ORG.read_bytes().replace(
+        b"<total-budget", f'<total-budget xmlns:p="{ext}" p:row="1"'.encode(), 1)
+    report = _import(session, data)
+    assert report.preserved == {"document-link": 1, f"total-budget/@{{{ext}}}row": 1}
+    assert b'p:row="1"' in _written_back(session, data, report)

@@ -333,12 +333,12 @@ def _read_one(element: etree._Element, where: str, root_version: str,
             "holds (%(limit)s): left empty there, kept as published",
             field=column, length=length, limit=limit)))
         finance[index][column] = ""
-    count_extensions(element, preserved)  # as for activities: every depth, by place
+    # the published copy without the portal's attributes, when it had any
+    data = copy if copy is not None else etree.tostring(element, encoding="UTF-8")
+    count_extensions(element, preserved, data)  # as for activities: every depth, by place
     if len(problems) > before:
         return None
-    # the published copy without the portal's attributes, when it had any
-    xml = (copy.decode("utf-8") if copy is not None
-           else etree.tostring(element, encoding="unicode"))
+    xml = data.decode("utf-8")
     return _Organisation(identifier=identifier, name=name or identifier, name_at=name_at,
                          kind=kind, xml=xml, where=where, finance=finance, version=version,
                          preserved=preserved)

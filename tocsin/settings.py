@@ -140,7 +140,7 @@ class Settings(BaseSettings):
         default=True,
         description="Keep the generated worlds `tocsin money train` guards and rehearses on "
         "(the imported set and its features) in `<data_dir>/cache/worlds`, so that each is "
-        "generated once per installation and version of Tocsin (about 230 MB for the "
+        "generated once per installation and version of Tocsin (about 190 MB for the "
         "default eight rehearsal worlds; not backed up; delete the folder to free it). "
         "`false`: generated again in a temporary folder on every training.",
     )

@@ -7,11 +7,11 @@ They are the same on every run, so each is kept under ``<data_dir>/cache/worlds`
 (:func:`folder`) the first time: the imported set and its features. On two cores a world
 of 100,000 transactions costs about 2 s to generate, import and compute the features of
 (a third of it the generation and import), one of 1,000,000 about 26 s; read back from
-here, a tenth of a second and about 2 s.
+here, a tenth of a second and 2 to 4 s (docs/benchmarks.md).
 
 What an entry holds, and what it is keyed by
     ``world<seed>-<transactions>-<key>/``: ``key.json`` (the key in full), ``set/`` (the
-    imported world, without its CSV) and ``features-<key>.parquet``, the features of the
+    imported world, without its CSV) and ``features-<key>.arrow``, the features of the
     engine and feature configuration it was last read with (in the set's file order). The
     entry's key is the seed, the size, :data:`CACHE_VERSION` and :func:`code_version`: a
     digest of every Python and YAML file of :mod:`tocsin.money` (the generator, the
@@ -30,7 +30,7 @@ Trust
     as the rest of the data folder. The cache is not part of backups.
 
 How big, how to clear it
-    About 11 MB per world of 100,000 transactions and 110 MB per 1,000,000: some 230 MB
+    About 9 to 11 MB per world of 100,000 transactions and 92 MB per 1,000,000: about 190 MB
     for the default guard and rehearsal. Deleting ``<data_dir>/cache/worlds`` (or the whole
     ``cache`` folder) is always safe; ``TOCSIN_MONEY_TRAIN_WORLD_CACHE=false`` keeps no
     world (each training generates them again in a temporary folder).
@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
+from pyarrow import feather
 
 from tocsin.errors import InputError
 from tocsin.i18n import N_, Number
@@ -124,14 +124,14 @@ def card_world(cache_dir: Path, work: Path, seed: int, transactions: int, engine
     prefix = f"world{seed}-{transactions}-"
     entry = cache_dir / f"{prefix}{_digest(key)}"
     engine_name = engine or get_settings().money_engine
-    features = f"features-{_digest(features_key(engine_name, cfg))}.parquet"
+    features = f"features-{_digest(features_key(engine_name, cfg))}.arrow"
     say = progress or (lambda _message: None)
     if entry.is_dir():
         try:
             data = _read(entry, key, features, engine, cfg, progress, name)
         except (OSError, ValueError, KeyError, pa.ArrowException, InputError):
-            say(N_("%(world)s in the cache of generated worlds could not be read; "
-                   "generating it again", world=name))
+            say(N_("The cached %(world)s could not be read; generating it again",
+                   world=name))
             _remove(entry)
         else:
             data.name = name
@@ -170,7 +170,7 @@ def _read(entry: Path, key: dict[str, Any], features: str, engine: str | None,
         os.replace(part, path)
     finally:
         part.unlink(missing_ok=True)
-    for other in entry.glob("features-*.parquet"):  # only the latest are kept
+    for other in entry.glob("features-*.arrow"):  # only the latest are kept
         if other != path:
             other.unlink(missing_ok=True)
     return data
@@ -207,10 +207,15 @@ def _build(cache_dir: Path, entry: Path, key: dict[str, Any], features: str, wor
 
 
 def _write_features(feats: FeatureTable, path: Path) -> None:
-    columns = {"txn_id": feats.txn_id}
-    columns.update({name: pa.array(np.ascontiguousarray(values))
-                    for name, values in feats.columns.items()})
-    pq.write_table(pa.table(columns), path, compression="zstd")
+    """One Arrow IPC file: the transaction ids and the features of each, side by side
+    (row-major, as the model reads them), zstd-compressed; their names in its metadata."""
+    names = list(feats.columns)
+    matrix = feats.data if feats.data is not None else feats.matrix(names)
+    rows = pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(matrix).ravel()),
+                                             len(names))
+    table = pa.table({"txn_id": feats.txn_id, "features": rows},
+                     metadata={"names": json.dumps(names)})
+    feather.write_feather(table, path, compression="zstd", chunksize=max(1, len(feats)))
     path.chmod(0o600)
 
 
@@ -218,14 +223,12 @@ def _read_features(path: Path, cfg: FeatureConfig) -> FeatureTable:
     from tocsin.money.features.base import feature_names
     from tocsin.money.features.embedded import FeatureTable
 
-    table = pq.read_table(path)
-    names = [c for c in table.column_names if c != "txn_id"]
+    table = feather.read_table(path)
+    names = json.loads((table.schema.metadata or {})[b"names"])
     if sorted(names) != sorted(feature_names(cfg)):
         raise ValueError(f"{path}: not the features of this configuration")
-    values = [table.column(c).to_numpy() for c in names]
-    matrix = np.empty((table.num_rows, len(names)), dtype=np.result_type(*values))
-    for j, column in enumerate(values):
-        matrix[:, j] = column
+    rows = table.column("features").combine_chunks()
+    matrix = rows.values.to_numpy(zero_copy_only=False).reshape(len(rows), len(names))
     return FeatureTable.of_matrix(table.column("txn_id").combine_chunks(), names, matrix)
 
 

@@ -101,7 +101,7 @@ def test_a_kept_world_is_read_back_and_not_generated_again(
     assert any("Generating world 31" in m for m in said)
     [entry] = _entries(cache)
     assert sorted(p.name for p in entry.iterdir()) == [
-        *[p.name for p in entry.glob("features-*.parquet")], "key.json", "set"]
+        *[p.name for p in entry.glob("features-*.arrow")], "key.json", "set"]
     assert not list((tmp_path / "work").iterdir())  # the CSV is not kept
     for folder in (tmp_path / "data", tmp_path / "data" / "cache"):
         assert folder.stat().st_mode & 0o777 == 0o700
@@ -125,25 +125,24 @@ def test_an_entry_that_cannot_be_read_is_generated_again(
     assert cache is not None
     first = _guard(tmp_path, base, card_dir, cache)
     [entry] = _entries(cache)
-    [features] = entry.glob("features-*.parquet")
+    [features] = entry.glob("features-*.arrow")
     if damage == "transactions cut short":
         path = entry / "set" / "transactions.parquet"
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     elif damage == "features changed":
-        features.write_bytes(b"PAR1 not parquet")
+        features.write_bytes(b"ARROW1 not Arrow")
     elif damage == "features of another set":
         other = worldcache.card_world(cache, tmp_path / "work", 32, SIZE, None, base.config(),
                                       None, "test")
         assert len(other) != len(first)
-        [theirs] = _entries(cache, 32)[0].glob("features-*.parquet")
+        [theirs] = _entries(cache, 32)[0].glob("features-*.arrow")
         shutil.copy(theirs, features)
     else:
         (entry / "key.json").unlink()
     calls = Calls(monkeypatch)
     said: list[str] = []
     again = _guard(tmp_path, base, card_dir, cache, said)
-    assert said[0] == ("world 31 in the cache of generated worlds could not be read; "
-                       "generating it again")
+    assert said[0] == "The cached world 31 could not be read; generating it again"
     assert (calls.generated, calls.computed) == (1, 1)
     assert _same(first, again)
     assert _entries(cache) == [entry] and not list(cache.glob(".build-*"))
@@ -202,13 +201,13 @@ def test_a_change_of_key_generates_again_and_drops_the_older_entry(
                           "test")
     assert calls.generated == 2 and len(_entries(cache)) == 2
     # another feature configuration or engine: the world is kept, its features computed
-    [kept] = after.glob("features-*.parquet")
+    [kept] = after.glob("features-*.arrow")
     other = replace(base.config(), near_threshold=0.7)
     assert other != base.config()
     changed = worldcache.card_world(cache, tmp_path / "work", SEED, SIZE, None, other, None,
                                     "test")
     assert (calls.generated, calls.computed) == (2, 3)
-    [features] = after.glob("features-*.parquet")
+    [features] = after.glob("features-*.arrow")
     assert features.name != kept.name
     fresh = model.load_set(after / "set", cfg=other)
     fresh.name = changed.name

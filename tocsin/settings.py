@@ -132,8 +132,17 @@ class Settings(BaseSettings):
         "fitted on the labelled sets given and on this many of the generated worlds the "
         "shipped model learned from, generated again from their seeds (together weighing as "
         "much as the sets), so that they do not unlearn what the shipped model finds "
-        "elsewhere. About a minute of generation on two cores; 0: the sets alone (see "
-        "docs/benchmarks.md, \"Rehearsal\").",
+        "elsewhere. About a minute of generation on two cores, once per installation "
+        "(`TOCSIN_MONEY_TRAIN_WORLD_CACHE`); 0: the sets alone (see docs/benchmarks.md, "
+        "\"Rehearsal\").",
+    )
+    money_train_world_cache: bool = Field(
+        default=True,
+        description="Keep the generated worlds `tocsin money train` guards and rehearses on "
+        "(the imported set and its features) in `<data_dir>/cache/worlds`, so that each is "
+        "generated once per installation and version of Tocsin (about 190 MB for the "
+        "default eight rehearsal worlds; not backed up; delete the folder to free it). "
+        "`false`: generated again in a temporary folder on every training.",
     )
     spark_master: str = Field(
         default="local[*]",

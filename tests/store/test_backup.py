@@ -55,6 +55,9 @@ def _audit(db: Database) -> list[tuple[str, str]]:
 
 def test_round_trip(db: Database, settings: Settings, tmp_path: Path) -> None:
     _fill(db, settings.data_dir)
+    kept = settings.data_dir / "cache" / "worlds" / "world31-3000-0123456789abcdef"
+    kept.mkdir(parents=True)
+    (kept / "key.json").write_text("{}")  # derived, generated again when missing
     before = _snapshot(db)
     report = backup.backup(db.engine, settings.data_dir, tmp_path / "b.zip")
     assert report.rows["tf_activities"] == 3 and report.files == 1

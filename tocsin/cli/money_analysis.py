@@ -317,15 +317,18 @@ def register(app: typer.Typer) -> None:
                 progress.update(task, description=str(message))
 
             try:
+                from tocsin.money import worldcache
                 from tocsin.settings import get_settings
 
+                settings = get_settings()
                 base = None if from_scratch else model.load_default()
+                kept = None if base is None else worldcache.folder(settings)
                 with tempfile.TemporaryDirectory(prefix="tocsin-guard-") as work:
                     guard = [] if base is None else model.guard_worlds(
-                        Path(work), base, engine=engine, progress=say)
+                        Path(work), base, engine=engine, progress=say, cache=kept)
                     rehearse = [] if base is None else model.rehearsal_worlds(
-                        Path(work), base, get_settings().money_train_rehearsal_worlds,
-                        engine=engine, progress=say)
+                        Path(work), base, settings.money_train_rehearsal_worlds,
+                        engine=engine, progress=say, cache=kept)
                     trained = model.train([t.path for t in targets], engine=engine, seed=seed,
                                           progress=say, names=[t.name for t in targets],
                                           base=base, guard=guard, rehearse=rehearse)

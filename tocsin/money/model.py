@@ -172,12 +172,19 @@ class SetData:
 
 
 def load_set(set_dir: Path, engine: str | None = None, cfg: FeatureConfig = DEFAULT,
-             progress: Callable[[str], None] | None = None) -> SetData:
-    """Compute the features of ``set_dir`` and read its labels (file order)."""
-    feats, engine_name = features_of(set_dir, engine, cfg, progress)
+             progress: Callable[[str], None] | None = None,
+             features: FeatureTable | None = None) -> SetData:
+    """Compute the features of ``set_dir`` and read its labels (file order). ``features``:
+    the set's features computed before, in file order (:mod:`tocsin.money.worldcache`)."""
+    if features is None:
+        feats, engine_name = features_of(set_dir, engine, cfg, progress)
     table = pq.read_table(set_dir / "transactions.parquet",
                           columns=["txn_id", "ts", "source", "target", "label", "label_pattern"])
-    if engine_name != "embedded":  # Spark returns rows by txn_id: put them in file order
+    if features is not None:
+        feats = features
+        if not feats.txn_id.equals(table.column("txn_id").combine_chunks()):
+            raise ValueError(f"{set_dir}: the features given are not this set's, in its order")
+    elif engine_name != "embedded":  # Spark returns rows by txn_id: put them in file order
         feats = _reorder(feats, table.column("txn_id"))
     both = pa.concat_arrays([table.column("source").combine_chunks(),
                              table.column("target").combine_chunks()])
@@ -1229,14 +1236,21 @@ def save_default(model: Model, directory: Path, card_data: dict[str, Any]) -> Pa
 
 
 def _card_worlds(work: Path, base: Model, specs: Sequence[dict[str, Any]], engine: str | None,
-                 progress: Callable[[str], None] | None, why: str) -> list[SetData]:
+                 progress: Callable[[str], None] | None, why: str,
+                 cache: Path | None) -> list[SetData]:
     """The generated worlds of a model card's ``specs`` (seed and size), generated again
-    from their seeds under ``work`` and read with ``base``'s features."""
-    from tocsin.money import worlds
+    from their seeds under ``work`` and read with ``base``'s features; with ``cache``,
+    each is read from there when it was kept before, else kept there
+    (:mod:`tocsin.money.worldcache`)."""
+    from tocsin.money import worldcache, worlds
 
     out = []
     for spec in specs:
         seed, size = int(spec["world_seed"]), int(spec["transactions"])
+        if cache is not None:
+            out.append(worldcache.card_world(cache, work, seed, size, engine, base.config(),
+                                             progress, why))
+            continue
         name = f"world {seed}"
         if progress:
             progress(N_("Generating %(world)s (%(count)s transactions), %(why)s", world=name,
@@ -1250,21 +1264,23 @@ def _card_worlds(work: Path, base: Model, specs: Sequence[dict[str, Any]], engin
 
 
 def guard_worlds(work: Path, base: Model, directory: Path | None = None,
-                 engine: str | None = None,
-                 progress: Callable[[str], None] | None = None) -> list[SetData]:
+                 engine: str | None = None, progress: Callable[[str], None] | None = None,
+                 cache: Path | None = None) -> list[SetData]:
     """The generated worlds the shipped model's cuts were chosen on (its card's
-    ``validation_worlds``), generated again from their seeds under ``work`` with
-    ``base``'s features: the guard of a model grown on the shipped one (:func:`train`)."""
+    ``validation_worlds``), generated again from their seeds under ``work`` (or read from
+    ``cache``, see :func:`_card_worlds`) with ``base``'s features: the guard of a model
+    grown on the shipped one (:func:`train`)."""
     return _card_worlds(work, base, card(directory).get("validation_worlds", []), engine,
-                        progress, N_("a world the shipped model was validated on"))
+                        progress, N_("a world the shipped model was validated on"), cache)
 
 
 def rehearsal_worlds(work: Path, base: Model, count: int, directory: Path | None = None,
-                     engine: str | None = None,
-                     progress: Callable[[str], None] | None = None) -> list[SetData]:
+                     engine: str | None = None, progress: Callable[[str], None] | None = None,
+                     cache: Path | None = None) -> list[SetData]:
     """``count`` of the generated worlds the shipped model was trained on (its card's
     ``trained_on`` but its validation worlds, evenly spread over them), generated again
-    under ``work`` with ``base``'s features: fitted beside new data in :func:`train`."""
+    under ``work`` (or read from ``cache``) with ``base``'s features: fitted beside new
+    data in :func:`train`."""
     about = card(directory)
     guard = {s["world_seed"] for s in about.get("validation_worlds", [])}
     specs = [s for s in about.get("trained_on", [])
@@ -1274,7 +1290,7 @@ def rehearsal_worlds(work: Path, base: Model, count: int, directory: Path | None
     picks = sorted({round(i * (len(specs) - 1) / max(1, count - 1))
                     for i in range(min(count, len(specs)))})
     return _card_worlds(work, base, [specs[i] for i in picks], engine, progress,
-                        N_("a world the shipped model was trained on"))
+                        N_("a world the shipped model was trained on"), cache)
 
 
 def resolve(path: Path | None, settings: Settings | None = None) -> Model:

@@ -44,10 +44,11 @@ from tocsin.store.private import (
 )
 
 FORMAT = "tocsin-backup/1"
-#: Data-folder entries that are derived or private to this installation.
+#: Data-folder entries that are derived or private to this installation (``cache``: the
+#: generated worlds of :mod:`tocsin.money.worldcache`).
 #: Secrets never leave the installation in a backup (the demo's generated passwords and key).
 SKIPPED_FILES = {"tocsin.db", "tocsin.db-wal", "tocsin.db-shm", "demo-secret-key",
-                 "demo-credentials.json"}
+                 "demo-credentials.json", "cache"}
 #: Longest line of a table file in a backup (one row as JSON).
 MAX_LINE = 64 * 1024 * 1024
 

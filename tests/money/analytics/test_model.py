@@ -455,6 +455,11 @@ def test_cli_train_evaluate_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert "last 20 %" in summary["split"] and "grown on the" in summary["split"]
         assert summary["base"]["guard"] == ["world 108", "world 1217", "world 1218"]
         assert "fitted also on world 101" in summary["split"]  # one rehearsal world
+        # the generated worlds are kept for the next training, owner-only
+        kept = tmp_path / "cache" / "worlds"
+        assert sorted(p.name.split("-")[0] for p in kept.iterdir()) == [
+            "world101", "world108", "world1217", "world1218"]
+        assert {p.stat().st_mode & 0o777 for p in kept.rglob("*") if p.is_file()} == {0o600}
         alone = runner.invoke(app, ["train", "--set-dir", str(a), "-o",
                                     str(tmp_path / "alone.json"), "--json", "--from-scratch"])
         assert alone.exit_code == 0, alone.output

@@ -175,6 +175,16 @@ def test_what_is_not_an_answer_says_where_and_why() -> None:
     assert [str(p) for p in other.problems] == [
         "/response/docs: a JSON file is read as an IATI Datastore answer (its activities in "
         "response.docs, each with iati_xml); this one has no response.docs"]
+    # the first Datastore's JSON, its activities converted element by element
+    first = read_activities(io.BytesIO(
+        b'{"iati-activities": [{"iati-activity": {"iati-identifier": "XM-1"}, '
+        b'"iati-extra:version": "2.01"}], "limit": 50, "ok": true, "start": 0, '
+        b'"total-count": 1}'), vocab)
+    assert [str(p) for p in first.problems] == [
+        "/iati-activities: this is the first IATI Datastore's JSON answer (activity.json), "
+        "in which the activities are converted to JSON and cannot be read back as "
+        "published: ask it for activity.xml, which is read whole"]
+    assert first.activities == []
     latin = '[\n{"iati_xml": "é"}]'.encode("latin-1")
     with pytest.raises(InputError) as refused:  # refused as a whole, as an oversized one
         read_activities(io.BytesIO(latin), vocab)

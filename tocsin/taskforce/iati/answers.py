@@ -103,6 +103,14 @@ def _from_json(text: str) -> Unwrapped:
             why=exc.msg, column=exc.colno))])
     if isinstance(answer, list):  # the documents alone, as the bulk downloaders save them
         return _activities(answer, "", None, "JSON")
+    if isinstance(answer, dict) and "iati-activities" in answer:
+        # the first Datastore's /api/1/access/activity.json ("Structure of data" in its user
+        # guide): each activity's elements turned into JSON objects, which do not say where
+        # a narrative's language or an element's order was; its XML answer holds them whole
+        return Unwrapped(None, [Problem("/iati-activities", N_(
+            "this is the first IATI Datastore's JSON answer (activity.json), in which the "
+            "activities are converted to JSON and cannot be read back as published: ask it "
+            "for activity.xml, which is read whole"))])
     response = answer.get("response") if isinstance(answer, dict) else None
     docs = response.get("docs") if isinstance(response, dict) else None
     if not isinstance(docs, list):

@@ -4,10 +4,14 @@
     python -m fuzz.run TARGET... | --all [--seconds S] [--logs DIR] [--jobs J] [--new-corpus DIR]
     python -m fuzz.run TARGET --replay FILE...
     python -m fuzz.run TARGET... --write ...
+    python -m fuzz.run TARGET... --and-write TARGET... --logs DIR ...
 
 Targets whose import writes (a transaction set, a restored database) are fuzzed
 through the import's check, which reads, parses and validates exactly as the
-import does and writes nothing; ``--write`` fuzzes the full import instead.
+import does and writes nothing; ``--write`` fuzzes the full import instead,
+and ``--and-write`` the full import of the targets it names, after the checks,
+in the same run (their logs, inputs kept and new inputs in a ``write`` folder
+of ``--logs``, ``--artifacts`` and ``--new-corpus``).
 
 Starts from the committed corpus in ``fuzz/corpus/TARGET``; new interesting
 inputs go to ``--new-corpus`` (default: a scratch folder, so a short run never
@@ -19,7 +23,8 @@ importers are instrumented once, then each target gets its own forked libFuzzer
 process (``--jobs`` of them at a time, one by default) with its own scratch
 folder, ``--new-corpus DIR/TARGET`` and, with ``--logs``, its own
 ``DIR/TARGET.log`` and a line in ``DIR/summary.json``. The exit code is
-non-zero when any target failed.
+non-zero when any target failed. Instrumenting and preparing take about
+fifteen seconds, which ``--and-write`` spends once for both kinds of run.
 """
 
 from __future__ import annotations
@@ -83,20 +88,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replay", type=Path, nargs="+", help="run these inputs once and stop")
     parser.add_argument("--write", action="store_true",
                         help="fuzz the full import, writing what it imports, not its check")
+    parser.add_argument("--and-write", nargs="+", default=[], metavar="TARGET",
+                        help="then fuzz the full import of these targets (that write) in the "
+                             "same run; needs --logs, their results go to a write folder in "
+                             "--logs, --artifacts and --new-corpus")
     args = parser.parse_args(argv)
     names: list[str] = sorted(TARGETS) if args.all else args.targets
     if args.all and args.targets:
         parser.error("give target names or --all, not both")
-    if not names:
+    if not names and not args.and_write:
         parser.error("name at least one target, or give --all")
-    unknown = [name for name in names if name not in TARGETS]
+    unknown = [name for name in [*names, *args.and_write] if name not in TARGETS]
     if unknown:
         parser.error(f"unknown target {', '.join(unknown)}; "
                      f"known: {', '.join(sorted(TARGETS))}")
-    if len(set(names)) != len(names):
+    if len(set(names)) != len(names) or len(set(args.and_write)) != len(args.and_write):
         parser.error("a target is named twice")
     if args.jobs < 1 or (args.jobs > 1 and args.logs is None):
         parser.error("--jobs takes 1, or more with --logs (the outputs would mix)")
+    if args.and_write:
+        reading = [name for name in args.and_write if not TARGETS[name].writes]
+        if reading:
+            parser.error(f"--and-write: {', '.join(reading)} only read")
+        if args.write or args.replay or args.logs is None:
+            parser.error("--and-write needs --logs, and goes with neither --write nor --replay")
 
     if args.replay:
         if len(names) != 1:
@@ -110,11 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     # what every target (and every forked child) would otherwise build again, on the clock;
     # nothing here starts a thread, so forking after it is safe
     prepare()
-    args.artifacts.mkdir(parents=True, exist_ok=True)
     if len(names) == 1 and args.logs is None:
-        _fuzz(TARGETS[names[0]], args, args.new_corpus)  # libFuzzer exits the process
+        # libFuzzer exits the process
+        _fuzz(TARGETS[names[0]], args, args.write, args.artifacts, args.new_corpus)
         return 0
-    return _fuzz_each(names, args)
+    return _fuzz_each([(name, args.write) for name in names]
+                      + [(name, True) for name in args.and_write], args)
 
 
 def _instrument() -> None:
@@ -126,12 +142,15 @@ def _instrument() -> None:
             importlib.import_module(module)
 
 
-def _fuzz(target: Target, args: argparse.Namespace, new: Path | None) -> None:
-    """Fuzz one target in this process; libFuzzer ends the process when it stops."""
+def _fuzz(target: Target, args: argparse.Namespace, write: bool, artifacts: Path,
+          new: Path | None) -> None:
+    """Fuzz one target (its full import if ``write``) in this process, keeping crashes in
+    ``artifacts``; libFuzzer ends the process when it stops."""
     import atheris
 
     errors = _expected()
-    feed = target.write if args.write else target.run
+    artifacts.mkdir(parents=True, exist_ok=True)
+    feed = target.write if write else target.run
     # warm up outside the timed inputs: the scratch database, and what an importer loads
     # on its first real input (the FollowTheMoney model takes seconds, ten and more on a
     # busy machine, which libFuzzer would report as a slow input)
@@ -151,7 +170,7 @@ def _fuzz(target: Target, args: argparse.Namespace, new: Path | None) -> None:
         (new / f"fresh-{hashlib.sha1(data, usedforsecurity=False).hexdigest()}").write_bytes(data)
     flags = [sys.argv[0], str(new), str(target.corpus),
              f"-timeout={args.timeout}", f"-rss_limit_mb={args.rss_mb}",
-             f"-max_len={args.max_len}", f"-artifact_prefix={args.artifacts}/{target.name}-",
+             f"-max_len={args.max_len}", f"-artifact_prefix={artifacts}/{target.name}-",
              "-print_final_stats=1"]
     if args.seconds:
         flags.append(f"-max_total_time={args.seconds}")
@@ -161,39 +180,50 @@ def _fuzz(target: Target, args: argparse.Namespace, new: Path | None) -> None:
     atheris.Fuzz()
 
 
-def _fuzz_each(names: list[str], args: argparse.Namespace) -> int:
-    """Fuzz each target in a child forked from this instrumented process, ``--jobs`` at a
-    time; the exit code is 1 when any target failed."""
-    if args.logs is not None:
-        args.logs.mkdir(parents=True, exist_ok=True)
-    summary: dict[str, dict[str, Any]] = {}
-    waiting = list(names)
-    running: dict[int, tuple[str, float]] = {}  # pid: target, start
+def _fuzz_each(jobs: list[tuple[str, bool]], args: argparse.Namespace) -> int:
+    """Fuzz each (target, whether its full import) in a child forked from this instrumented
+    process, ``--jobs`` at a time; the exit code is 1 when any target failed."""
+    summaries: dict[bool, dict[str, dict[str, Any]]] = {False: {}, True: {}}
+    waiting = list(jobs)
+    running: dict[int, tuple[str, bool, float]] = {}  # pid: target, write, start
     while waiting or running:
         while waiting and len(running) < args.jobs:
-            name = waiting.pop(0)
-            running[_start(name, args)] = (name, time.monotonic())
-        for pid, (name, started) in list(running.items()):
+            name, write = waiting.pop(0)
+            running[_start(name, write, args)] = (name, write, time.monotonic())
+        for pid, (name, write, started) in list(running.items()):
             outcome = _ended(pid, started, args.seconds)
             if outcome is None:
                 continue
             del running[pid]
             code, hung = outcome
             seconds = round(time.monotonic() - started, 1)
+            summary = summaries[write and bool(args.and_write)]
             summary[name] = {"exit": code, "hung": hung, "seconds": seconds}
             if args.logs is not None:
                 # rewritten after each target, so a run cut short still tells what finished
-                (args.logs / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+                (_own(args.logs, write, args) / "summary.json").write_text(
+                    json.dumps(summary, indent=1) + "\n")
             state = "killed, still running" if hung else f"exit {code}"
-            print(f"{name}: {state} after {seconds} s", file=sys.stderr, flush=True)
+            kind = " (full import)" if write and args.and_write else ""
+            print(f"{name}{kind}: {state} after {seconds} s", file=sys.stderr, flush=True)
         time.sleep(0.1)
-    return 0 if all(r["exit"] == 0 and not r["hung"] for r in summary.values()) else 1
+    return 0 if all(r["exit"] == 0 and not r["hung"]
+                     for summary in summaries.values() for r in summary.values()) else 1
 
 
-def _start(name: str, args: argparse.Namespace) -> int:
-    """Fork a child that fuzzes ``name``, its output in its log; the child's pid."""
-    log = args.logs / f"{name}.log" if args.logs is not None else None
-    new = args.new_corpus / name if args.new_corpus is not None else None
+def _own(folder: Path, write: bool, args: argparse.Namespace) -> Path:
+    """``folder``, or its ``write`` folder for a full import named by --and-write (made)."""
+    own = folder / "write" if write and args.and_write else folder
+    own.mkdir(parents=True, exist_ok=True)
+    return own
+
+
+def _start(name: str, write: bool, args: argparse.Namespace) -> int:
+    """Fork a child that fuzzes ``name`` (its full import if ``write``), its output in its
+    log; the child's pid."""
+    log = _own(args.logs, write, args) / f"{name}.log" if args.logs is not None else None
+    new = (_own(args.new_corpus, write, args) / name if args.new_corpus is not None
+           else None)
     if log is None:
         print(f"== {name}", file=sys.stderr)
     sys.stdout.flush()
@@ -208,7 +238,7 @@ def _start(name: str, args: argparse.Namespace) -> int:
             os.dup2(fd, 2)
             os.close(fd)
         own_scratch()
-        _fuzz(TARGETS[name], args, new)
+        _fuzz(TARGETS[name], args, write, _own(args.artifacts, write, args), new)
     except SystemExit as stop:
         # atheris ends a crashed target this way; the C library's exit runs libFuzzer's exit
         # handler, which keeps the input and sets the exit code (the interpreter's own

@@ -5,8 +5,9 @@ run of docs/fuzzing.md is marked slow. Each kind of run fuzzes its targets one
 after the other in one process that instruments the importers once (python -m
 fuzz.run TARGET... --jobs 2), and each target still passes or fails on its own.
 Importers that write are fuzzed through their check; a short run of their full,
-writing import keeps that path fuzzed too, and every committed input must get
-the same answer from the check and from the import.
+writing import keeps that path fuzzed too (in the same process as the short run
+of the checks: --and-write), and every committed input must get the same answer
+from the check and from the import.
 """
 
 from __future__ import annotations
@@ -62,19 +63,27 @@ def test_the_committed_corpus_imports_or_is_refused_clearly(name: str) -> None:
         assert "accepted" in answers, f"{name}: no input is accepted"
 
 
+def _selected(request: pytest.FixtureRequest, test: str) -> list[str]:
+    """The targets of ``test`` that this session selected."""
+    return sorted({str(item.callspec.params["name"]) for item in request.session.items
+                   if isinstance(item, pytest.Function) and item.originalname == test})
+
+
 def _fuzz_selected(request: pytest.FixtureRequest, test: str, seconds: int,
-                   *flags: str) -> Path:
-    """Fuzz each target of ``test`` that this session selected, ``seconds`` each, in one
-    run (with ``flags`` of python -m fuzz.run); the folder with the logs, the exit codes
-    and the inputs kept."""
-    names = sorted({str(item.callspec.params["name"]) for item in request.session.items
-                    if isinstance(item, pytest.Function) and item.originalname == test})
+                   writing_test: str | None = None) -> Path:
+    """Fuzz each target of ``test`` that this session selected, ``seconds`` each, then the
+    full import of each target of ``writing_test``, in one run of python -m fuzz.run; the
+    folder with the logs, the exit codes and the inputs kept (those of the full imports in
+    its ``write`` folders)."""
+    names = _selected(request, test)
+    writing = _selected(request, writing_test) if writing_test else []
     folder = request.getfixturevalue("tmp_path_factory").mktemp(test)
-    limit = -(-len(names) // JOBS) * (seconds + 180)
+    limit = -(-(len(names) + len(writing)) // JOBS) * (seconds + 180)
     with subprocess.Popen(
             [sys.executable, "-m", "fuzz.run", *names, "--seconds", str(seconds),
              "--new-corpus", str(folder / "new"), "--artifacts", str(folder / "crashes"),
-             "--logs", str(folder / "logs"), "--jobs", str(JOBS), *flags],
+             "--logs", str(folder / "logs"), "--jobs", str(JOBS),
+             *(["--and-write", *writing] if writing else [])],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)}) as run:
         try:
@@ -94,13 +103,16 @@ def _owner(artifact: str) -> str:
     return max((n for n in TARGETS if artifact.startswith(f"{n}-")), key=len, default="")
 
 
-def _check(name: str, folder: Path) -> None:
-    summary_file = folder / "logs" / "summary.json"
+def _check(name: str, folder: Path, write: bool = False) -> None:
+    """The run in ``folder`` fuzzed ``name`` (its full import if ``write``) for its time and
+    kept no input."""
+    own = "write" if write else ""
+    summary_file = folder / "logs" / own / "summary.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     assert name in summary, (
         f"{name}: no result, the run stopped before it\n{(folder / 'run.txt').read_text()}")
-    log = (folder / "logs" / f"{name}.log").read_text(errors="replace")
-    found = sorted(p.name for p in (folder / "crashes").glob(f"{name}-*")
+    log = (folder / "logs" / own / f"{name}.log").read_text(errors="replace")
+    found = sorted(p.name for p in (folder / "crashes" / own).glob(f"{name}-*")
                    if _owner(p.name) == name)
     outcome = summary[name]
     assert outcome["exit"] == 0 and not outcome["hung"] and not found, (
@@ -110,7 +122,9 @@ def _check(name: str, folder: Path) -> None:
 
 @pytest.fixture(scope="module")
 def short_runs(request: pytest.FixtureRequest) -> Path:
-    return _fuzz_selected(request, "test_a_short_fuzzing_run_finds_nothing", SHORT_SECONDS)
+    """The checks and the full imports in one run: the importers are instrumented once."""
+    return _fuzz_selected(request, "test_a_short_fuzzing_run_finds_nothing", SHORT_SECONDS,
+                          "test_a_short_fuzzing_run_of_the_writing_import_finds_nothing")
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
@@ -118,16 +132,10 @@ def test_a_short_fuzzing_run_finds_nothing(name: str, short_runs: Path) -> None:
     _check(name, short_runs)
 
 
-@pytest.fixture(scope="module")
-def short_writing_runs(request: pytest.FixtureRequest) -> Path:
-    return _fuzz_selected(request, "test_a_short_fuzzing_run_of_the_writing_import_finds_nothing",
-                          SHORT_SECONDS, "--write")
-
-
 @pytest.mark.parametrize("name", WRITING)
 def test_a_short_fuzzing_run_of_the_writing_import_finds_nothing(
-        name: str, short_writing_runs: Path) -> None:
-    _check(name, short_writing_runs)
+        name: str, short_runs: Path) -> None:
+    _check(name, short_runs, write=True)
 
 
 @pytest.fixture(scope="module")

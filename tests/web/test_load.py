@@ -1,9 +1,11 @@
 """The load test of ``bench/load.py`` against a real server: no errors, healthy throughout.
 
-The short run (30 users, 2 minutes, embedded SQLite) is part of the suite, without a
-latency bound because the suite shares its machine; the full one (50 users, 10 minutes,
-the targets of issue 9: no error, p95 <= 150 ms, p99 <= 500 ms, memory within 10 %) is
-marked ``slow``. ``docs/benchmarks.md`` records the figures with the machine's load.
+The short run (30 users, 1 minute, embedded SQLite) is part of the suite, without a
+latency bound because the suite shares its machine: its minute holds what is hardest for
+the server (30 sign-ins within 15 s), every kind of request and an upload (at 30 s). The
+full one (50 users, 10 minutes, the targets of issue 9: no error, p95 <= 150 ms, p99 <=
+500 ms, memory within 10 %) is marked ``slow``. ``docs/benchmarks.md`` records the
+figures with the machine's load.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ def _check(summary: dict[str, Any], p99_ms: int | None, busy_share: float) -> No
                                        "network", "graph"}
 
 
-def test_thirty_users_for_two_minutes() -> None:
-    summary = _run(["--users", "30", "--minutes", "2", "--json"])
+def test_thirty_users_for_a_minute() -> None:
+    summary = _run(["--users", "30", "--minutes", "1", "--json"])
     # the suite shares its machine with other work: no latency bound, a little shedding allowed
     _check(summary, p99_ms=None, busy_share=0.02)
     assert summary["uploads"] >= 1

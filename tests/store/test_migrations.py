@@ -30,3 +30,14 @@ def test_sqlite_runs_with_wal_and_foreign_keys(db: Database) -> None:
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_the_tables_modules_found_on_disk_are_those_a_walk_of_the_package_finds() -> None:
+    import pkgutil
+
+    import tocsin
+
+    walked = sorted(info.name for info in pkgutil.walk_packages(tocsin.__path__, "tocsin.")
+                    if info.name.rsplit(".", 1)[-1] == "tables")
+    assert list(migrate._table_modules()) == walked
+    assert len(walked) >= 17

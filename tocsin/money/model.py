@@ -1248,7 +1248,7 @@ def _card_worlds(work: Path, base: Model, specs: Sequence[dict[str, Any]], engin
     for spec in specs:
         seed, size = int(spec["world_seed"]), int(spec["transactions"])
         if cache is not None:
-            out.append(worldcache.card_world(cache, work, seed, size, engine, base.config(),
+            out.append(worldcache.card_world(cache, seed, size, engine, base.config(),
                                              progress, why))
             continue
         name = f"world {seed}"

@@ -113,10 +113,10 @@ def features_key(engine: str, cfg: FeatureConfig) -> dict[str, Any]:
     return {"engine": engine, "feature_config": asdict(cfg)}
 
 
-def card_world(cache_dir: Path, work: Path, seed: int, transactions: int, engine: str | None,
+def card_world(cache_dir: Path, seed: int, transactions: int, engine: str | None,
                cfg: FeatureConfig, progress: Progress, why: str) -> SetData:
     """The world of ``seed`` and size with the features of ``cfg``: read from the cache,
-    else generated (its CSV under ``work``), kept there and read."""
+    else generated, kept there and read."""
     from tocsin.settings import get_settings
 
     name = f"world {seed}"
@@ -138,7 +138,7 @@ def card_world(cache_dir: Path, work: Path, seed: int, transactions: int, engine
             return data
     say(N_("Generating %(world)s (%(count)s transactions), %(why)s", world=name,
            count=Number(transactions), why=why))
-    data = _build(cache_dir, entry, key, features, work, engine, cfg, progress, name)
+    data = _build(cache_dir, entry, key, features, engine, cfg, progress, name)
     for other in cache_dir.glob(f"{prefix}*"):  # the same world of earlier code
         if other != entry:
             _remove(other)
@@ -176,21 +176,19 @@ def _read(entry: Path, key: dict[str, Any], features: str, engine: str | None,
     return data
 
 
-def _build(cache_dir: Path, entry: Path, key: dict[str, Any], features: str, work: Path,
+def _build(cache_dir: Path, entry: Path, key: dict[str, Any], features: str,
            engine: str | None, cfg: FeatureConfig, progress: Progress, name: str) -> SetData:
     """Generate, import and compute the features of a world in a ``.build-*`` folder, then
     rename it into place whole."""
     from tocsin.money import worlds
-    from tocsin.money.ingest import ingest
     from tocsin.money.model import load_set
 
     build = cache_dir / f".build-{entry.name}-{secrets.token_hex(6)}"
     try:
         build.mkdir(mode=0o700)
         params = worlds.draw_params(key["world_seed"], transactions=key["transactions"])
-        trans, patterns = worlds.write(params, work / entry.name, name)
-        ingest("amlworld", [trans, patterns], build / "set")
-        shutil.rmtree(work / entry.name, ignore_errors=True)  # the CSV is not kept
+        worlds.ingest_world(params, build, name)
+        shutil.rmtree(build / "csv")  # the CSV is not kept
         data = load_set(build / "set", engine, cfg, progress)
         _write_features(data.features, build / features)
         (build / "key.json").write_text(json.dumps(key, indent=2) + "\n", encoding="utf-8")

@@ -132,7 +132,7 @@ def test_an_entry_that_cannot_be_read_is_generated_again(
     elif damage == "features changed":
         features.write_bytes(b"ARROW1 not Arrow")
     elif damage == "features of another set":
-        other = worldcache.card_world(cache, tmp_path / "work", 32, SIZE, None, base.config(),
+        other = worldcache.card_world(cache, 32, SIZE, None, base.config(),
                                       None, "test")
         assert len(other) != len(first)
         [theirs] = _entries(cache, 32)[0].glob("features-*.arrow")
@@ -197,14 +197,14 @@ def test_a_change_of_key_generates_again_and_drops_the_older_entry(
     assert after != before and json.loads((after / "key.json").read_text())["code"] == (
         "other code")
     # another size is another world, kept beside
-    worldcache.card_world(cache, tmp_path / "work", SEED, SIZE + 500, None, DEFAULT, None,
+    worldcache.card_world(cache, SEED, SIZE + 500, None, DEFAULT, None,
                           "test")
     assert calls.generated == 2 and len(_entries(cache)) == 2
     # another feature configuration or engine: the world is kept, its features computed
     [kept] = after.glob("features-*.arrow")
     other = replace(base.config(), near_threshold=0.7)
     assert other != base.config()
-    changed = worldcache.card_world(cache, tmp_path / "work", SEED, SIZE, None, other, None,
+    changed = worldcache.card_world(cache, SEED, SIZE, None, other, None,
                                     "test")
     assert (calls.generated, calls.computed) == (2, 3)
     [features] = after.glob("features-*.arrow")
@@ -213,7 +213,7 @@ def test_a_change_of_key_generates_again_and_drops_the_older_entry(
     fresh.name = changed.name
     assert _same(changed, fresh)
     calls.computed -= 1
-    worldcache.card_world(cache, tmp_path / "work", SEED, SIZE, None, other, None, "test")
+    worldcache.card_world(cache, SEED, SIZE, None, other, None, "test")
     assert (calls.generated, calls.computed) == (2, 3)
 
 

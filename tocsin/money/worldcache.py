@@ -154,25 +154,22 @@ def _read(entry: Path, key: dict[str, Any], features: str, engine: str | None,
     if json.loads((entry / "key.json").read_text(encoding="utf-8")) != key:
         raise ValueError(f"{entry}: key.json does not match the entry's name")
     path = entry / features
-    reused = N_("Reusing %(world)s from the cache of generated worlds", world=name)
     if path.is_file():
         data = load_set(entry / "set", cfg=cfg, features=_read_features(path, cfg))
-        if progress:
-            progress(reused)
-        return data
-    # kept with the features of another engine or configuration: these are added
+    else:
+        # kept with the features of another engine or configuration: these are added
+        data = load_set(entry / "set", engine, cfg, progress)
+        part = entry / f".{features}.{secrets.token_hex(6)}"
+        try:
+            _write_features(data.features, part)
+            os.replace(part, path)
+        finally:
+            part.unlink(missing_ok=True)
+        for other in entry.glob("features-*.arrow"):  # only the latest are kept
+            if other != path:
+                other.unlink(missing_ok=True)
     if progress:
-        progress(reused)
-    data = load_set(entry / "set", engine, cfg, progress)
-    part = entry / f".{features}.{secrets.token_hex(6)}"
-    try:
-        _write_features(data.features, part)
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
-    for other in entry.glob("features-*.arrow"):  # only the latest are kept
-        if other != path:
-            other.unlink(missing_ok=True)
+        progress(N_("Reusing %(world)s from the cache of generated worlds", world=name))
     return data
 
 

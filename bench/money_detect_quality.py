@@ -308,11 +308,10 @@ def main() -> None:
         train_sets = [make_world(work, s, n, steps) for s, n in train_worlds] + extra + [
             make_world(work, s, args.transactions, steps) for s in val]
         base = model.load_default(args.model_dir) if args.grow_on_shipped else None
-        guard = [] if base is None else model.guard_worlds(
-            Path(tempfile.mkdtemp(prefix="guard-", dir=work)), base, args.model_dir)
+        kept = Path(tempfile.mkdtemp(prefix="card-worlds-", dir=work))
+        guard = [] if base is None else model.guard_worlds(kept, base, args.model_dir)
         rehearse = [] if base is None or not args.rehearse else model.rehearsal_worlds(
-            Path(tempfile.mkdtemp(prefix="rehearse-", dir=work)), base, args.rehearse,
-            args.model_dir)
+            kept, base, args.rehearse, args.model_dir)
         wall0, cpu0 = time.perf_counter(), cpu_s()
         trained = model.train([], sets=train_sets, validation=max(1, len(val)),
                               rounds=args.rounds, base=base, guard=guard, rehearse=rehearse,

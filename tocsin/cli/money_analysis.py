@@ -14,7 +14,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -323,12 +323,13 @@ def register(app: typer.Typer) -> None:
                 settings = get_settings()
                 base = None if from_scratch else model.load_default()
                 kept = None if base is None else worldcache.folder(settings)
-                with tempfile.TemporaryDirectory(prefix="tocsin-guard-") as work:
+                with (nullcontext(str(kept)) if kept else
+                      tempfile.TemporaryDirectory(prefix="tocsin-worlds-")) as worlds:
                     guard = [] if base is None else model.guard_worlds(
-                        Path(work), base, engine=engine, progress=say, cache=kept)
+                        Path(worlds), base, engine=engine, progress=say)
                     rehearse = [] if base is None else model.rehearsal_worlds(
-                        Path(work), base, settings.money_train_rehearsal_worlds,
-                        engine=engine, progress=say, cache=kept)
+                        Path(worlds), base, settings.money_train_rehearsal_worlds,
+                        engine=engine, progress=say)
                     trained = model.train([t.path for t in targets], engine=engine, seed=seed,
                                           progress=say, names=[t.name for t in targets],
                                           base=base, guard=guard, rehearse=rehearse)

@@ -1235,52 +1235,36 @@ def save_default(model: Model, directory: Path, card_data: dict[str, Any]) -> Pa
     return path
 
 
-def _card_worlds(work: Path, base: Model, specs: Sequence[dict[str, Any]], engine: str | None,
-                 progress: Callable[[str], None] | None, why: str,
-                 cache: Path | None) -> list[SetData]:
-    """The generated worlds of a model card's ``specs`` (seed and size), generated again
-    from their seeds under ``work`` and read with ``base``'s features; with ``cache``,
-    each is read from there when it was kept before, else kept there
-    (:mod:`tocsin.money.worldcache`)."""
-    from tocsin.money import worldcache, worlds
+def _card_worlds(folder: Path, base: Model, specs: Sequence[dict[str, Any]],
+                 engine: str | None, progress: Callable[[str], None] | None,
+                 why: str) -> list[SetData]:
+    """The generated worlds of a model card's ``specs`` (seed and size) with ``base``'s
+    features: read from ``folder`` where they were kept before, else generated from their
+    seeds and kept there (:func:`tocsin.money.worldcache.card_world`). ``folder`` is the
+    installation's cache of generated worlds or, with that cache off, a temporary one."""
+    from tocsin.money import worldcache
 
-    out = []
-    for spec in specs:
-        seed, size = int(spec["world_seed"]), int(spec["transactions"])
-        if cache is not None:
-            out.append(worldcache.card_world(cache, seed, size, engine, base.config(),
-                                             progress, why))
-            continue
-        name = f"world {seed}"
-        if progress:
-            progress(N_("Generating %(world)s (%(count)s transactions), %(why)s", world=name,
-                        count=Number(size), why=why))
-        target = worlds.ingest_world(worlds.draw_params(seed, transactions=size),
-                                     work / f"world{seed}-{size}", name)
-        d = load_set(target, engine, base.config(), progress)
-        d.name = name
-        out.append(d)
-    return out
+    return [worldcache.card_world(folder, int(spec["world_seed"]), int(spec["transactions"]),
+                                  engine, base.config(), progress, why) for spec in specs]
 
 
-def guard_worlds(work: Path, base: Model, directory: Path | None = None,
-                 engine: str | None = None, progress: Callable[[str], None] | None = None,
-                 cache: Path | None = None) -> list[SetData]:
+def guard_worlds(folder: Path, base: Model, directory: Path | None = None,
+                 engine: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> list[SetData]:
     """The generated worlds the shipped model's cuts were chosen on (its card's
-    ``validation_worlds``), generated again from their seeds under ``work`` (or read from
-    ``cache``, see :func:`_card_worlds`) with ``base``'s features: the guard of a model
-    grown on the shipped one (:func:`train`)."""
-    return _card_worlds(work, base, card(directory).get("validation_worlds", []), engine,
-                        progress, N_("a world the shipped model was validated on"), cache)
+    ``validation_worlds``), with ``base``'s features, kept in ``folder`` (see
+    :func:`_card_worlds`): the guard of a model grown on the shipped one (:func:`train`)."""
+    return _card_worlds(folder, base, card(directory).get("validation_worlds", []), engine,
+                        progress, N_("a world the shipped model was validated on"))
 
 
-def rehearsal_worlds(work: Path, base: Model, count: int, directory: Path | None = None,
-                     engine: str | None = None, progress: Callable[[str], None] | None = None,
-                     cache: Path | None = None) -> list[SetData]:
+def rehearsal_worlds(folder: Path, base: Model, count: int, directory: Path | None = None,
+                     engine: str | None = None,
+                     progress: Callable[[str], None] | None = None) -> list[SetData]:
     """``count`` of the generated worlds the shipped model was trained on (its card's
-    ``trained_on`` but its validation worlds, evenly spread over them), generated again
-    under ``work`` (or read from ``cache``) with ``base``'s features: fitted beside new
-    data in :func:`train`."""
+    ``trained_on`` but its validation worlds, evenly spread over them), with ``base``'s
+    features, kept in ``folder`` (see :func:`_card_worlds`): fitted beside new data in
+    :func:`train`."""
     about = card(directory)
     guard = {s["world_seed"] for s in about.get("validation_worlds", [])}
     specs = [s for s in about.get("trained_on", [])
@@ -1289,8 +1273,8 @@ def rehearsal_worlds(work: Path, base: Model, count: int, directory: Path | None
         return []
     picks = sorted({round(i * (len(specs) - 1) / max(1, count - 1))
                     for i in range(min(count, len(specs)))})
-    return _card_worlds(work, base, [specs[i] for i in picks], engine, progress,
-                        N_("a world the shipped model was trained on"), cache)
+    return _card_worlds(folder, base, [specs[i] for i in picks], engine, progress,
+                        N_("a world the shipped model was trained on"))
 
 
 def resolve(path: Path | None, settings: Settings | None = None) -> Model:

@@ -376,13 +376,15 @@ def test_guard_worlds_are_the_shipped_models_validation_worlds(
     info["validation_worlds"] = [{"world_seed": 31, "transactions": 8_000}]
     (copy / "card.json").write_text(json.dumps(info))
     said: list[str] = []
-    [guard] = model.guard_worlds(tmp_path / "work", trained, copy, progress=lambda m: said.append(
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "again").mkdir()
+    [guard] = model.guard_worlds(tmp_path / "kept", trained, copy, progress=lambda m: said.append(
         str(m)))
     assert guard.name == "world 31" and guard.label is not None
     assert 7_000 < len(guard) < 9_000 and guard.label.any()
     assert any("world 31" in m for m in said)
     # the same seed and size give the same world
-    [again] = model.guard_worlds(tmp_path / "again", trained, copy)
+    [again] = model.guard_worlds(tmp_path / "again", trained, copy)  # generated afresh
     assert np.array_equal(again.label, guard.label)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -58,10 +59,11 @@ def base() -> model.Model:
 
 def _guard(tmp_path: Path, base: model.Model, card_dir: Path, cache: Path | None,
            said: list[str] | None = None) -> model.SetData:
-    work = tmp_path / "work"
-    work.mkdir(exist_ok=True)
+    """The guard world, kept in ``cache`` or (None) generated afresh in a folder of its own."""
+    if cache is None:
+        cache = Path(tempfile.mkdtemp(dir=tmp_path))
     say: Callable[[str], None] | None = None if said is None else (lambda m: said.append(str(m)))
-    [world] = model.guard_worlds(work, base, card_dir, progress=say, cache=cache)
+    [world] = model.guard_worlds(cache, base, card_dir, progress=say)
     return world
 
 
@@ -102,7 +104,6 @@ def test_a_kept_world_is_read_back_and_not_generated_again(
     [entry] = _entries(cache)
     assert sorted(p.name for p in entry.iterdir()) == [
         *[p.name for p in entry.glob("features-*.arrow")], "key.json", "set"]
-    assert not list((tmp_path / "work").iterdir())  # the CSV is not kept
     for folder in (tmp_path / "data", tmp_path / "data" / "cache"):
         assert folder.stat().st_mode & 0o777 == 0o700
     assert _modes(cache) == {(True, 0o700), (False, 0o600)}

@@ -29,17 +29,19 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse  # type: ignore[import-untyped]
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from tocsin.coherence.method import DuplicateRules, method
 from tocsin.coherence.portfolio import CANCELLED, REGION_PREFIX, Portfolio
 from tocsin.i18n import N_, Joined, Message
 from tocsin.types.names import Name
+
+if TYPE_CHECKING:
+    from scipy import sparse  # type: ignore[import-untyped]
 
 FEATURES = ("text", "crime_areas", "geography", "stages", "dates", "partners")
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
@@ -55,7 +57,13 @@ def _stem(word: str) -> str:
     return word
 
 
-_STOP = frozenset(ENGLISH_STOP_WORDS) | _DOMAIN_STOP
+@cache
+def _stop_words() -> frozenset[str]:
+    # scikit-learn (with the scipy and pandas it brings) is imported when texts are first
+    # compared, not by every process that imports this module: the best part of a second
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | _DOMAIN_STOP
 
 
 @lru_cache(maxsize=1 << 17)
@@ -63,7 +71,7 @@ def _term(word: str) -> str | None:
     """The stem of a word, None for a stop word; remembered, since a portfolio's texts
     repeat a few thousand words millions of times (stemming each occurrence took
     most of the text model's time on a 50,000-activity portfolio)."""
-    return None if word in _STOP else _stem(word)
+    return None if word in _stop_words() else _stem(word)
 
 
 def analyse(text: str) -> list[str]:
@@ -129,6 +137,9 @@ def features(portfolio: Portfolio, rows: np.ndarray | None = None) -> Features:
     stages = portfolio.effective("stages")
     docs = [f"{portfolio.titles[i]} {portfolio.titles[i]} {portfolio.descriptions[i]}"
             for i in picked]
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, dtype=np.float32)
     try:
         text = vectorizer.fit_transform(docs).tocsr()

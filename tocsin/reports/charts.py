@@ -7,30 +7,46 @@ import io
 import re
 import textwrap
 from collections.abc import Mapping, Sequence
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-from matplotlib.colors import LinearSegmentedColormap
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from tocsin.i18n import _
 
-# same ids and no timestamp in every run
-plt.rcParams.update({"svg.hashsalt": "tocsin", "svg.fonttype": "none",
-                     "font.family": "DejaVu Sans", "font.size": 8})
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-THREAT_COLOURS = LinearSegmentedColormap.from_list(
-    "threat", ["#f7f7f7", "#fde0a2", "#f4a259", "#d9534f", "#8b1a1a"])
+
+@cache
+def _pyplot() -> Any:
+    """matplotlib, imported when the first chart is drawn: a third of a second and tens of
+    MiB that a server process which draws none (or a command) does not pay."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    # same ids and no timestamp in every run
+    plt.rcParams.update({"svg.hashsalt": "tocsin", "svg.fonttype": "none",
+                         "font.family": "DejaVu Sans", "font.size": 8})
+    return plt
+
+
+@cache
+def _threat_colours() -> Any:
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list(
+        "threat", ["#f7f7f7", "#fde0a2", "#f4a259", "#d9534f", "#8b1a1a"])
+
+
 INK = "#1d2630"
 ACCENT = "#0b5cad"
 
 
-def _svg(fig: plt.Figure, label: str) -> str:
+def _svg(fig: Figure, label: str) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
+    _pyplot().close(fig)
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
     # an accessible name, and no fixed size so the page decides the width
@@ -50,9 +66,9 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Mapping[tuple[str,
                 'no threat scores for this selection.</p>')
     width = min(max(4.5, 0.42 * len(cols) + 2.6), 7.0)
     height = max(2.0, 0.36 * len(rows) + 1.3)
-    fig, ax = plt.subplots(figsize=(width, height))
+    fig, ax = _pyplot().subplots(figsize=(width, height))
     grid = [[values.get((r, c), float("nan")) for c in cols] for r in rows]
-    image = ax.imshow(grid, cmap=THREAT_COLOURS, vmin=0, vmax=100, aspect="auto")
+    image = ax.imshow(grid, cmap=_threat_colours(), vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(cols)), [col_labels.get(c, c) for c in cols], rotation=45,
                   ha="right")
     ax.set_yticks(range(len(rows)), [textwrap.fill(row_labels.get(r, r), 26) for r in rows])
@@ -73,7 +89,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Mapping[tuple[str,
 
 def trends(series: Mapping[str, Mapping[int, float]], title: str) -> str:
     """One line per hot spot: composite score by year."""
-    fig, ax = plt.subplots(figsize=(7, 2.6))
+    fig, ax = _pyplot().subplots(figsize=(7, 2.6))
     for label, points in series.items():
         years = sorted(points)
         ax.plot(years, [points[y] for y in years], marker="o", linewidth=1.5, label=label)
@@ -93,7 +109,7 @@ def trends(series: Mapping[str, Mapping[int, float]], title: str) -> str:
 def shares(labels: Sequence[str], budget: Sequence[float], threat: Sequence[float],
            title: str) -> str:
     """Share of the budget against share of the threat, per crime area."""
-    fig, ax = plt.subplots(figsize=(7, max(1.8, 0.32 * len(labels) + 0.9)))
+    fig, ax = _pyplot().subplots(figsize=(7, max(1.8, 0.32 * len(labels) + 0.9)))
     y = list(range(len(labels)))
     ax.barh([v - 0.2 for v in y], [100 * b for b in budget], height=0.38, color=ACCENT,
             label=_("share of the budget"))

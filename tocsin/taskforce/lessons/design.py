@@ -20,10 +20,9 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse  # type: ignore[import-untyped]
-from sklearn.feature_extraction.text import CountVectorizer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,6 +36,9 @@ from tocsin.taskforce.lessons.spec import DesignDraft
 from tocsin.taskforce.lessons.tables import Acknowledgement, Lesson
 from tocsin.taskforce.programmes.tables import Activity
 from tocsin.types.names import Name
+
+if TYPE_CHECKING:
+    from scipy import sparse  # type: ignore[import-untyped]
 
 #: Statuses of lessons worth showing to a drafter (observations are not lessons yet).
 APPLICABLE = ("identified", "action_assigned", "learned")
@@ -100,6 +102,11 @@ def _collection(texts: tuple[str, ...]) -> _Collection:
         if texts in _COLLECTIONS:
             _COLLECTIONS.move_to_end(texts)
             return _COLLECTIONS[texts]
+    # scikit-learn (and the scipy and pandas it brings) only when lessons are compared: the
+    # best part of a second and ~100 MiB that every server process would pay at start
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+
     counter = CountVectorizer(stop_words="english")
     analyse = counter.build_analyzer()
     try:

@@ -12,17 +12,16 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from typing import IO, TYPE_CHECKING
 
 from tocsin import i18n, limits
 from tocsin.errors import InputError, Problem, TocsinError
 from tocsin.i18n import N_
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 from tocsin.taskforce.tabular.columns import COLUMNS, NAMES, neutralise, restore
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 SHEET = "activities"
 #: The help sheet's name, in the language of the template (never read back).
@@ -100,6 +99,8 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(source: Path | IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
+    from openpyxl import load_workbook  # only for workbooks: not every process needs it
+
     limits.check_archive(source, "file", kind=".xlsx workbook")
     try:
         book = load_workbook(source, read_only=True, data_only=True)
@@ -148,6 +149,10 @@ def write_csv(rows: Iterable[dict[str, str]], target: IO[bytes]) -> None:
 
 
 def write_xlsx(rows: Iterable[dict[str, str]], target: IO[bytes], vocab: Vocabulary) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -214,6 +219,8 @@ def explanations(vocab: Vocabulary) -> list[list[str]]:
 
 
 def _help_sheet(book: Workbook, vocab: Vocabulary) -> None:
+    from openpyxl.styles import Font
+
     sheet = book.create_sheet(str(HELP_SHEET)[:31])
     for row in explanations(vocab):
         sheet.append([neutralise(v) for v in row])

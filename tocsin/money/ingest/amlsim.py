@@ -284,6 +284,8 @@ class _State:
     branches: list[pa.Array] = field(default_factory=list)
     false_alerts: int = 0
     without_pattern: int = 0
+    #: whether a label column was read (of transactions or of accounts)
+    labelled: bool = False
 
 
 def _expand(sources: Sequence[Path]) -> list[Path]:
@@ -376,6 +378,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     _check_unique_ids(state, ctx)
     if not ctx.problems:
         ctx.writer.write_accounts(_accounts(state))
+    ctx.has_labels = state.labelled
     if state.false_alerts:
         ctx.notes.append(N_("%(count)s transaction(s) of alerts that are not SAR (false "
                             "alerts) are not labelled and carry no pattern",
@@ -390,7 +393,7 @@ def _read_converted(named: dict[str, Path], ctx: Context, state: _State) -> list
     used = [txn_path]
     if "accounts.csv" in named:
         used.append(named["accounts.csv"])
-        state.accounts = _read_accounts(named["accounts.csv"], ctx)
+        _use_accounts(named["accounts.csv"], ctx, state)
     if "alert_transactions.csv" in named:
         path = named["alert_transactions.csv"]
         used.append(path)
@@ -421,7 +424,7 @@ def _read_log(files: Sequence[Path], named: dict[str, Path], ctx: Context,
     used = list(logs)
     if "accounts.csv" in named:
         used.append(named["accounts.csv"])
-        state.accounts = _read_accounts(named["accounts.csv"], ctx)
+        _use_accounts(named["accounts.csv"], ctx, state)
     if "alert_accounts.csv" in named:
         used.append(named["alert_accounts.csv"])
         state.patterns = _read_alerts(named["alert_accounts.csv"], ctx, "alert_id",
@@ -444,10 +447,12 @@ def _read_2018(named: dict[str, Path], ctx: Context, state: _State) -> list[Path
     used = [named["tx.csv"]]
     if "accounts.csv" in named:
         used.append(named["accounts.csv"])
-        state.accounts = _read_accounts(named["accounts.csv"], ctx)
+        _use_accounts(named["accounts.csv"], ctx, state)
     if "alerts.csv" in named:
         used.append(named["alerts.csv"])
         _note_2018_alerts(named["alerts.csv"], ctx)
+    ctx.notes.append(N_("tx.csv labels no transaction: only accounts carry labels "
+                        "(isFraud)"))
     tx = _Columns(source="ACCOUNT_ID", target="COUNTER_PARTY_ACCOUNT_NUM",
                   amount="TXN_AMOUNT_ORIG", time="start", id="TXN_ID",
                   channel="TXN_SOURCE_TYPE_CODE")
@@ -582,6 +587,9 @@ def _read_accounts(path: Path, ctx: Context) -> pa.Table:
         label, bad = _flags(values)
         report(ctx.problems, bad, 2, where, N_("%(column)s is neither true nor false",
                                                 column=label_column), values)
+    else:
+        ctx.notes.append(N_("%(file)s has no label column (%(columns)s): its accounts are "
+                            "not labelled", file=path.name, columns=", ".join(ACCOUNT_LABELS)))
     used = {id_column, label_column or id_column}
     bank = pa.nulls(n, pa.string())
     bank_column = next((c for c in ("bank_id", "BANK_ID") if c in header), None)
@@ -590,9 +598,11 @@ def _read_accounts(path: Path, ctx: Context) -> pa.Table:
         text = pc.utf8_trim_whitespace(table.column(bank_column).combine_chunks())
         bank = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
     country = pa.nulls(n, pa.string())
-    if "country" in header:
-        used.add("country")
-        text = pc.utf8_upper(pc.utf8_trim_whitespace(table.column("country").combine_chunks()))
+    country_column = next((c for c in ("country", "COUNTRY") if c in header), None)
+    if country_column is not None:
+        used.add(country_column)
+        text = pc.utf8_upper(pc.utf8_trim_whitespace(
+            table.column(country_column).combine_chunks()))
         two = pc.fill_null(pc.match_substring_regex(text, r"^[A-Z]{2}$"), False)
         country = pc.if_else(two, text, pa.scalar(None, pa.string()))
     _note_unkept(path, header, used, ctx)
@@ -602,6 +612,12 @@ def _read_accounts(path: Path, ctx: Context) -> pa.Table:
         "kind": pa.repeat(pa.scalar("domestic", pa.string()), n), "label": label,
         "source_ref": pc.binary_join_element_wise(path.name, lines, ":"),
     })
+
+
+def _use_accounts(path: Path, ctx: Context, state: _State) -> None:
+    state.accounts = _read_accounts(path, ctx)
+    state.accounts_file = path.name
+    state.labelled = state.labelled or state.accounts.column("label").null_count == 0
 
 
 def _read_alerts(path: Path, ctx: Context, key: str, kind: str, *, by_alert: bool) -> _Patterns:
@@ -708,6 +724,7 @@ def _block(batch: pa.RecordBatch, line: int, path: Path, cols: _Columns, ctx: Co
         channel = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
     label = pa.nulls(n, pa.bool_())
     if cols.label is not None:
+        state.labelled = True
         label, bad_label = _flags(batch.column(cols.label))
         report(ctx.problems, bad_label, line, where,
                N_("%(column)s is neither true nor false", column=cols.label),

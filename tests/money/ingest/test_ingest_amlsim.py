@@ -292,3 +292,8 @@ def test_evaluate_reports_recall_per_amlsim_typology(fixtures: Path, tmp_path: P
     judged = json.loads(result.output)
     assert set(judged["patterns"]) == {"FAN-IN", "CYCLE"}
     assert judged["transactions"]["tp"] + judged["transactions"]["fn"] == 6
+    shipped = CliRunner().invoke(app, ["evaluate", "--set-dir", str(tmp_path / "set"),
+                                       "--engine", "embedded", "--json"])  # the shipped model
+    assert shipped.exit_code == 0, shipped.output
+    patterns = json.loads(shipped.output)["patterns"]
+    assert {k: v["count"] for k, v in patterns.items()} == {"FAN-IN": 3, "CYCLE": 3}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from tocsin.store.database import Database
 
 
 @pytest.fixture
-def cli_env(db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Database:
+def cli_env(db: Database, settings: Settings,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     with db.transaction() as session:
         session.add(Unit(code="tntd-spmu", name="Strategic police matters"))
     monkeypatch.setenv("TOCSIN_DATA_DIR", str(settings.data_dir))

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -492,7 +493,15 @@ def _note_unkept(path: Path, header: Sequence[str], used: set[str], ctx: Context
 
 def _flags(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     """True/false as AMLSim writes them (``True``, ``false``, ``1``, ``0``); a count above 0
-    is true (``prior_sar_count``). Returns the flags and the mask of values that are none."""
+    is true (``prior_sar_count``). Returns the flags and the mask of values that are none.
+
+    A column holds a handful of distinct words: each is judged once."""
+    encoded = pc.dictionary_encode(values)
+    flag, bad = _judge_flags(encoded.dictionary)
+    return pc.take(flag, encoded.indices), pc.take(bad, encoded.indices)
+
+
+def _judge_flags(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     text = pc.utf8_lower(pc.utf8_trim_whitespace(values))
     number, not_number = parse_int(values)
     counted = pc.and_(pc.invert(not_number), pc.fill_null(pc.greater_equal(number, 0), False))
@@ -505,6 +514,10 @@ def _flags(values: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 def _times(values: pa.Array, start_us: int) -> tuple[pa.Array, pa.Array]:
     """A step (whole days after ``start``) or an ISO 8601 date or time (UTC unless it says)."""
+    try:  # what AMLSim's converter writes: every value an ISO time with its zone
+        return pc.cast(values, _UTC), pa.repeat(pa.scalar(False), len(values))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     step, _ = parse_int(values)
     in_range = pc.fill_null(pc.less_equal(pc.abs(step), _MAX_STEP), False)
     step = pc.if_else(in_range, step, pa.scalar(None, pa.int64()))
@@ -515,6 +528,17 @@ def _times(values: pa.Array, start_us: int) -> tuple[pa.Array, pa.Array]:
             parsed = _iso(pc.utf8_trim_whitespace(pc.filter(values, mask)), zoned)
             out = pc.replace_with_mask(out, mask, parsed)
     return out, pc.is_null(out)
+
+
+def _amounts(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Decimal numbers; the common case, every value a plain finite number, without a regex."""
+    try:
+        amount = pc.cast(values, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return parse_float(values)
+    if pc.all(pc.is_finite(amount)).as_py():
+        return amount, pa.repeat(pa.scalar(False), len(values))
+    return parse_float(values)  # nan or inf: name them
 
 
 def _iso(values: pa.Array, zoned: bool) -> pa.Array:
@@ -696,14 +720,14 @@ def _block(batch: pa.RecordBatch, line: int, path: Path, cols: _Columns, ctx: Co
            state: _State, cash_only: bool) -> None:
     where = str(path)
     n = batch.num_rows
-    numbers = pa.array(range(line, line + n), pa.int64())
+    numbers = pa.array(np.arange(line, line + n, dtype=np.int64))
     lines = pc.cast(numbers, pa.string())
     source = pc.utf8_trim_whitespace(batch.column(cols.source))
     target = pc.utf8_trim_whitespace(batch.column(cols.target))
     for column, ids in ((cols.source, source), (cols.target, target)):
         report(ctx.problems, required_text(ids), line, where,
                N_("%(column)s is empty", column=column))
-    amount, bad_amount = parse_float(batch.column(cols.amount))
+    amount, bad_amount = _amounts(batch.column(cols.amount))
     report(ctx.problems, bad_amount, line, where,
            N_("%(column)s is not a number", column=cols.amount), batch.column(cols.amount))
     report(ctx.problems, pc.fill_null(pc.less(amount, 0), False), line, where,

@@ -297,3 +297,18 @@ def test_evaluate_reports_recall_per_amlsim_typology(fixtures: Path, tmp_path: P
     assert shipped.exit_code == 0, shipped.output
     patterns = json.loads(shipped.output)["patterns"]
     assert {k: v["count"] for k, v in patterns.items()} == {"FAN-IN": 3, "CYCLE": 3}
+
+
+def test_the_upper_case_variant_of_the_converted_outputs(fixtures: Path,
+                                                         tmp_path: Path) -> None:
+    # TX_ID,SENDER_ACCOUNT_ID,… with IS_FRAUD, steps as TIMESTAMP and alerts.csv
+    report = ingest("amlsim", [fixtures / "amlsim_converted_upper"], tmp_path / "set")
+    assert (report.transactions, report.accounts, report.has_labels) == (5, 6, True)
+    rows = _by_id(tmp_path / "set")
+    assert {k: r["label_pattern"] for k, r in rows.items() if r["label"]} == {
+        "3": "FAN-IN", "4": "FAN-IN", "5": "GATHER-SCATTER"}
+    assert (rows["5"]["source"], rows["5"]["target"], rows["5"]["ts"]) == (
+        "20", "25", datetime(2017, 1, 3, tzinfo=UTC))
+    accounts = _accounts(tmp_path / "set")
+    assert {a for a, (_, label) in accounts.items() if label} == {"20", "23", "24", "25"}
+    assert detect_format(fixtures / "amlsim_converted_upper" / "transactions.csv") == "amlsim"

@@ -233,9 +233,8 @@ PATTERNS = {
     "gather_scatter": "GATHER-SCATTER",
 }
 CASH_IN, CASH_OUT = "CASH-IN", "CASH-OUT"
-LABEL_COLUMNS = ("is_sar", "is_fraud")
 ACCOUNT_IDS = ("acct_id", "ACCOUNT_ID")
-ACCOUNT_LABELS = ("is_sar", "prior_sar_count", "is_fraud", "IS_SAR", "isFraud")
+ACCOUNT_LABELS = ("is_sar", "prior_sar_count", "is_fraud", "IS_SAR", "IS_FRAUD", "isFraud")
 _DAY_US = 86_400_000_000
 _MAX_STEP = 1_000_000  # days; beyond this a step is not a simulation step
 _TRUE = ("true", "t", "yes", "y")
@@ -316,7 +315,7 @@ def layout_of(files: Sequence[Path]) -> str:
     txns = named.get("transactions.csv")
     if txns is not None and "sourceNodeId" in txns:
         return "nodes"
-    if txns is not None and "orig_acct" in txns and "bene_acct" in txns:
+    if txns is not None and (_pick(txns, "source") and _pick(txns, "target")):
         return "converted"
     if any({"nameOrig", "nameDest", "isSAR"} <= set(h) for h in headers.values()):
         return "log"
@@ -337,6 +336,7 @@ def is_header(columns: Sequence[str]) -> bool:
     names = {c.strip().strip('"') for c in columns}
     return ({"sourceNodeId", "targetNodeId"} <= names
             or {"tran_id", "orig_acct", "bene_acct", "base_amt"} <= names
+            or {"TX_ID", "SENDER_ACCOUNT_ID", "RECEIVER_ACCOUNT_ID", "TX_AMOUNT"} <= names
             or {"nameOrig", "nameDest", "isSAR", "alertID"} <= names
             or {"TXN_ID", "ACCOUNT_ID", "COUNTER_PARTY_ACCOUNT_NUM"} <= names)
 
@@ -389,29 +389,50 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                             "alert files", count=state.without_pattern))
 
 
+#: The converted layout's columns, by role: the names of IBM's schema.json files, then the
+#: upper-case names of the variant that circulates as "TX_ID,SENDER_ACCOUNT_ID,…".
+CONVERTED = {
+    "id": ("tran_id", "TX_ID"), "source": ("orig_acct", "SENDER_ACCOUNT_ID"),
+    "target": ("bene_acct", "RECEIVER_ACCOUNT_ID"), "amount": ("base_amt", "TX_AMOUNT"),
+    "time": ("tran_timestamp", "TIMESTAMP"),
+    "label": ("is_sar", "is_fraud", "IS_SAR", "IS_FRAUD"),
+    "channel": ("tx_type", "TX_TYPE"), "alert": ("alert_id", "ALERT_ID"),
+}
+
+
+def _pick(header: Sequence[str], role: str) -> str | None:
+    return next((c for c in CONVERTED[role] if c in header), None)
+
+
 def _read_converted(named: dict[str, Path], ctx: Context, state: _State) -> list[Path]:
     txn_path = named["transactions.csv"]
     used = [txn_path]
     if "accounts.csv" in named:
         used.append(named["accounts.csv"])
         _use_accounts(named["accounts.csv"], ctx, state)
+    alerts = named.get("alerts.csv")
+    if alerts is not None and not {"TX_ID", "ALERT_TYPE"} <= set(_header(alerts)):
+        alerts = None
     if "alert_transactions.csv" in named:
         path = named["alert_transactions.csv"]
         used.append(path)
         state.patterns = _read_alerts(path, ctx, "tran_id", "alert_type", by_alert=False)
+    elif alerts is not None:  # the upper-case variant's alert transactions
+        used.append(alerts)
+        state.patterns = _read_alerts(alerts, ctx, "TX_ID", "ALERT_TYPE", by_alert=False)
     elif "alert_accounts.csv" in named:
         path = named["alert_accounts.csv"]
         used.append(path)
         state.patterns = _read_alerts(path, ctx, "alert_id", "alert_type", by_alert=True)
     for path in [txn_path] + ([named["cash_tx.csv"]] if "cash_tx.csv" in named else []):
         header = _header(path)
-        label = next((c for c in LABEL_COLUMNS if c in header), None)
-        need = ["tran_id", "orig_acct", "bene_acct", "base_amt", "tran_timestamp"]
-        _require(path, header, [*need, label or "is_sar|is_fraud"])
-        cols = _Columns(source="orig_acct", target="bene_acct", amount="base_amt",
-                        time="tran_timestamp", id="tran_id",
-                        channel="tx_type" if "tx_type" in header else None, label=label,
-                        alert="alert_id" if "alert_id" in header else None)
+        roles = {role: _pick(header, role) for role in CONVERTED}
+        missing = [CONVERTED[r][0] if r != "label" else "is_sar|is_fraud" for r in
+                   ("id", "source", "target", "amount", "time", "label") if roles[r] is None]
+        _require(path, header, missing)
+        cols = _Columns(source=str(roles["source"]), target=str(roles["target"]),
+                        amount=str(roles["amount"]), time=str(roles["time"]), id=roles["id"],
+                        channel=roles["channel"], label=roles["label"], alert=roles["alert"])
         if path != txn_path:
             used.append(path)
         _stream(path, header, cols, ctx, state, cash_only=path != txn_path)

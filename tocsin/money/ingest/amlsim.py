@@ -14,7 +14,10 @@
   ``alert_type`` of each alert transaction) and ``alert_accounts.csv`` (the
   typology of each alert, used when ``alert_transactions.csv`` is absent).
   ``tran_timestamp`` is an ISO date or time as written, or a step when the
-  schema kept it as a plain number.
+  schema kept it as a plain number. The variant with upper-case names
+  (``TX_ID,SENDER_ACCOUNT_ID,RECEIVER_ACCOUNT_ID,TX_TYPE,TX_AMOUNT,TIMESTAMP,
+  IS_FRAUD,ALERT_ID``, accounts ``ACCOUNT_ID``/``IS_FRAUD``, alert transactions
+  in ``alerts.csv``) is read the same way.
 * **log**: the simulator's raw ``tx_log.csv`` (``step,type,amount,nameOrig,
   oldbalanceOrig,newbalanceOrig,nameDest,oldbalanceDest,newbalanceDest,isSAR,
   alertID``), with the optional ``accounts.csv`` and ``alert_accounts.csv``
@@ -308,9 +311,17 @@ def _header(path: Path) -> list[str]:
     return [c.strip().strip('"').strip() for c in text.lstrip("\ufeff").strip().split(",")]
 
 
+def _header_or_none(path: Path) -> list[str]:
+    """The header for telling the layout; a file that is not text has none."""
+    try:
+        return _header(path)
+    except InputError:
+        return []
+
+
 def layout_of(files: Sequence[Path]) -> str:
     """``nodes``, ``converted``, ``log`` or ``sample2018``, from the files' names and headers."""
-    headers = {f: _header(f) for f in files if f.is_file()}
+    headers = {f: _header_or_none(f) for f in files if f.is_file()}
     named = {f.name.lower(): h for f, h in headers.items()}
     txns = named.get("transactions.csv")
     if txns is not None and "sourceNodeId" in txns:

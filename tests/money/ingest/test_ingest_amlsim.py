@@ -312,3 +312,24 @@ def test_the_upper_case_variant_of_the_converted_outputs(fixtures: Path,
     accounts = _accounts(tmp_path / "set")
     assert {a for a, (_, label) in accounts.items() if label} == {"20", "23", "24", "25"}
     assert detect_format(fixtures / "amlsim_converted_upper" / "transactions.csv") == "amlsim"
+
+
+def test_a_missing_column_and_text_that_is_not_utf8_are_located(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "transactions.csv").write_text(
+        "tran_id,orig_acct,bene_acct,tx_type,tran_timestamp,is_sar\n1,a,b,WIRE,1,False\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [folder], tmp_path / "set")
+    problem = caught.value.problems[0]
+    assert problem.location == f"{folder / 'transactions.csv'}:1"
+    assert str(problem.reason).startswith("missing column(s) base_amt; the header is")
+    (folder / "transactions.csv").write_bytes(
+        b"tran_id,orig_acct,bene_acct,tx_type,base_amt,tran_timestamp,is_sar\n"
+        b"1,a,b,WIRE,1.0,1,False\n2,Z\xfcrich,b,WIRE,1.0,1,False\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [folder], tmp_path / "set")
+    problem = caught.value.problems[0]
+    assert (problem.location, str(problem.reason)) == (
+        f"{folder / 'transactions.csv'}:3", "not UTF-8 text")
+    assert not (tmp_path / "set").exists()

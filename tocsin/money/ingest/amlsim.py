@@ -326,8 +326,8 @@ def layout_of(files: Sequence[Path]) -> str:
     txns = named.get("transactions.csv")
     if txns is not None and "sourceNodeId" in txns:
         return "nodes"
-    if txns is not None and (_pick(txns, "source") and _pick(txns, "target")):
-        return "converted"
+    if txns is not None and any(_pick(txns, r) for r in ("id", "source", "target")):
+        return "converted"  # its own header check names what is missing
     if any({"nameOrig", "nameDest", "isSAR"} <= set(h) for h in headers.values()):
         return "log"
     tx = named.get("tx.csv")

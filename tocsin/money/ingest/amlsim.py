@@ -422,7 +422,7 @@ def _read_converted(named: dict[str, Path], ctx: Context, state: _State) -> list
         used.append(named["accounts.csv"])
         _use_accounts(named["accounts.csv"], ctx, state)
     alerts = named.get("alerts.csv")
-    if alerts is not None and not {"TX_ID", "ALERT_TYPE"} <= set(_header(alerts)):
+    if alerts is not None and not {"TX_ID", "ALERT_TYPE"} <= set(_header_or_none(alerts)):
         alerts = None
     if "alert_transactions.csv" in named:
         path = named["alert_transactions.csv"]
@@ -453,7 +453,7 @@ def _read_converted(named: dict[str, Path], ctx: Context, state: _State) -> list
 def _read_log(files: Sequence[Path], named: dict[str, Path], ctx: Context,
               state: _State) -> list[Path]:
     logs = [f for f in files if f.is_file() and {"nameOrig", "nameDest", "isSAR"}
-            <= set(_header(f))]
+            <= set(_header_or_none(f))]
     used = list(logs)
     if "accounts.csv" in named:
         used.append(named["accounts.csv"])

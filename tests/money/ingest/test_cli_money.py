@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from tocsin.store.database import Database
 
 
 @pytest.fixture
-def cli_env(db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Database:
+def cli_env(db: Database, settings: Settings,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     with db.transaction() as session:
         session.add(Unit(code="tntd-spmu", name="Strategic police matters"))
     monkeypatch.setenv("TOCSIN_DATA_DIR", str(settings.data_dir))
@@ -118,3 +120,32 @@ def test_ingest_check_answers_without_writing(cli_env: Database, fixtures: Path,
 def _flat(text: str) -> str:
     """Rich wraps long lines to the terminal width; compare without the wrapping."""
     return " ".join(text.split())
+
+
+def test_ingest_amlsim_converted_outputs_then_evaluate(cli_env: Database, fixtures: Path,
+                                                      settings: Settings) -> None:
+    import json
+
+    import typer
+
+    from tocsin.cli.money_analysis import register
+    from tocsin.money.sets import set_path
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["ingest", "amlsim", str(fixtures / "amlsim_converted"),
+                                 "--name", "AMLSim run", "--unit", "tntd-spmu",
+                                 "--currency", "USD"])
+    assert result.exit_code == 0, result.output
+    said = _flat(result.output)
+    assert "12 transactions, 9 accounts" in said
+    assert "2 transaction(s) of alerts that are not SAR" in said
+    with cli_env.transaction() as session:
+        item = session.scalars(select(TransactionSet)).one()
+        folder = set_path(get_settings(), item)
+    analysis = typer.Typer()
+    register(analysis)
+    judged = runner.invoke(analysis, ["evaluate", "--set-dir", str(folder), "--engine",
+                                      "embedded", "--json"])
+    assert judged.exit_code == 0, judged.output
+    patterns = json.loads(judged.output)["patterns"]
+    assert {k: v["count"] for k, v in patterns.items()} == {"FAN-IN": 3, "CYCLE": 3}

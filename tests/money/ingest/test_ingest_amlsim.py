@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow.compute as pc
 import pytest
@@ -34,8 +36,11 @@ def test_tiny_set_is_imported_with_steps_as_days(fixtures: Path, tmp_path: Path)
     assert stored.meta.sources == ["transactions.csv", "nodes.csv"]
 
 
+Leftovers = Callable[[Path], list[str]]
+
+
 def test_bad_rows_are_all_reported_and_nothing_is_written(fixtures: Path, tmp_path: Path,
-                                                          leftovers) -> None:
+                                                          leftovers: Leftovers) -> None:
     with pytest.raises(InputError) as caught:
         ingest("amlsim", [fixtures / "amlsim_bad"], tmp_path / "set")
     where = {p.location.rsplit("/", 1)[-1]: p.reason for p in caught.value.problems}
@@ -79,3 +84,252 @@ def test_a_header_whose_columns_differ_once_read_as_csv_is_a_located_problem(
     assert problem.location == f"{folder / name}:1"
     assert "the header, read as CSV, lacks a column" in problem.reason
     assert not (tmp_path / "s").exists()
+
+
+# -- AMLSim's own layouts: converted outputs, the raw log, the 2018 sample ------------------
+
+
+def _by_id(folder: Path) -> dict[str, dict[str, Any]]:
+    return {r["txn_id"]: r for r in open_set(folder).transactions().to_pylist()}
+
+
+def _accounts(folder: Path) -> dict[str, tuple[str, bool | None]]:
+    return {r["account_id"]: (r["kind"], r["label"])
+            for r in open_set(folder).accounts().to_pylist()}
+
+
+def test_converted_outputs_label_each_transaction_with_its_typology(fixtures: Path,
+                                                                  tmp_path: Path) -> None:
+    report = ingest("amlsim", [fixtures / "amlsim_converted"], tmp_path / "set",
+                    options={"currency": "USD"})
+    assert (report.transactions, report.accounts, report.has_labels) == (12, 9, True)
+    rows = _by_id(tmp_path / "set")
+    assert open_set(tmp_path / "set").transactions().schema.equals(TRANSACTIONS)
+    laundering = {k: r["label_pattern"] for k, r in rows.items() if r["label"]}
+    assert laundering == {"3": "FAN-IN", "4": "FAN-IN", "5": "FAN-IN",
+                          "6": "CYCLE", "7": "CYCLE", "8": "CYCLE"}
+    # the fan-out alert is a false alert (is_sar False): neither labelled nor patterned
+    assert (rows["9"]["label"], rows["9"]["label_pattern"]) == (False, None)
+    assert rows["1"]["ts"] == datetime(2017, 1, 1, tzinfo=UTC)
+    assert rows["5"]["ts"] == datetime(2017, 1, 4, tzinfo=UTC)
+    assert (rows["1"]["source"], rows["1"]["target"], rows["1"]["channel"]) == (
+        "0", "3", "TRANSFER")
+    assert rows["1"]["amount"] == pytest.approx(120.5 * 0.91)  # shipped indicative USD rate
+    assert (rows["8"]["source_file"], rows["8"]["source_line"]) == ("transactions.csv", 8)
+    # cash: the branch is the beneficiary of a CASH-IN, the originator of a CASH-OUT
+    assert (rows["2"]["source"], rows["2"]["target"], rows["2"]["channel"]) == (
+        "3", "branch:0", "CASH-IN")
+    assert (rows["11"]["source"], rows["11"]["target"], rows["11"]["source_ref"]) == (
+        "branch:0", "4", "cash_tx.csv:3")
+    accounts = _accounts(tmp_path / "set")
+    assert accounts["branch:0"] == ("cash", None)
+    assert accounts["0"] == ("domestic", False)  # account 0 is not branch 0
+    assert {a for a, (_, label) in accounts.items() if label} == {str(i) for i in range(1, 8)}
+    notes = [str(n) for n in report.notes]
+    assert "not read: alert_accounts.csv, sar_accounts.csv" in notes
+    assert any(n.startswith("accounts.csv: column(s) not kept") and "first_name" in n
+               for n in notes)
+    assert any(n.startswith("2 transaction(s) of alerts that are not SAR") for n in notes)
+    assert open_set(tmp_path / "set").meta.sources == [
+        "transactions.csv", "accounts.csv", "alert_transactions.csv", "cash_tx.csv"]
+
+
+def test_older_converted_outputs_with_steps_is_fraud_and_alert_accounts(
+        fixtures: Path, tmp_path: Path) -> None:
+    report = ingest("amlsim", [fixtures / "amlsim_converted_old"], tmp_path / "set",
+                    options={"start": "2023-05-01"})
+    rows = _by_id(tmp_path / "set")
+    assert [rows[k]["ts"].day for k in "12345"] == [1, 3, 4, 5, 6]
+    assert {k: (r["label"], r["label_pattern"]) for k, r in rows.items()} == {
+        "1": (False, None), "2": (True, "STACK"), "3": (True, "STACK"),
+        "4": (True, "layering"), "5": (False, None)}
+    notes = [str(n) for n in report.notes]
+    assert any(n.startswith("unknown typology 'layering' (2 row(s) of alert_accounts.csv)")
+               for n in notes)
+    assert "transactions.csv: column(s) not kept (the set has no place for them): " \
+           "is_frgn_trxn" in notes
+    assert _accounts(tmp_path / "set")["10"] == ("domestic", False)
+
+
+def test_without_alert_files_the_labels_stay_and_the_patterns_are_counted_missing(
+        fixtures: Path, tmp_path: Path) -> None:
+    source = fixtures / "amlsim_converted"
+    report = ingest("amlsim", [source / "transactions.csv", source / "accounts.csv"],
+                    tmp_path / "set")
+    rows = _by_id(tmp_path / "set")
+    assert sorted(k for k, r in rows.items() if r["label"]) == ["3", "4", "5", "6", "7", "8"]
+    assert all(r["label_pattern"] is None for r in rows.values())
+    assert "6 laundering transaction(s) have no typology in the alert files" in [
+        str(n) for n in report.notes]
+
+
+def test_timestamps_as_written_iso_or_steps(fixtures: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "transactions.csv").write_text(
+        "tran_id,orig_acct,bene_acct,tx_type,base_amt,tran_timestamp,is_sar,alert_id\n"
+        "1,a,b,WIRE,1.0,2017-03-01,False,-1\n"
+        "2,a,b,WIRE,1.0,2017-03-01 10:30:00,false,-1\n"
+        "3,a,b,WIRE,1.0,2017-03-01T10:00:00+02:00,0,-1\n"
+        "4,a,b,WIRE,1.0,3,1,-1\n")
+    ingest("amlsim", [folder], tmp_path / "set", options={"start": "2024-01-01"})
+    rows = _by_id(tmp_path / "set")
+    assert [rows[k]["ts"] for k in "1234"] == [
+        datetime(2017, 3, 1, tzinfo=UTC), datetime(2017, 3, 1, 10, 30, tzinfo=UTC),
+        datetime(2017, 3, 1, 8, tzinfo=UTC), datetime(2024, 1, 4, tzinfo=UTC)]
+    assert [rows[k]["label"] for k in "1234"] == [False, False, False, True]
+    # without accounts.csv the accounts are the transactions' ends, unlabelled
+    assert _accounts(tmp_path / "set") == {"a": ("domestic", None), "b": ("domestic", None)}
+
+
+def test_bad_converted_rows_are_all_located_and_nothing_is_written(
+        fixtures: Path, tmp_path: Path, leftovers: Leftovers) -> None:
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [fixtures / "amlsim_converted_bad"], tmp_path / "set")
+    where = {p.location.rsplit("/", 1)[-1]: str(p.reason) for p in caught.value.problems}
+    assert where["transactions.csv:3"] == "bene_acct is not in accounts.csv: '9'"
+    assert where["transactions.csv:4"] == "base_amt is not a number: 'ten'"
+    assert where["transactions.csv:5"].startswith("tran_timestamp is neither a simulation "
+                                                  "step nor an ISO 8601 date")
+    assert where["transactions.csv:6"] == "is_sar is neither true nor false: 'maybe'"
+    assert where["transactions.csv:7"] == "base_amt is negative: '-3.0'"
+    assert where["transactions.csv:8"] == "orig_acct is empty"
+    assert where["cash_tx.csv:2"] == "tx_type is neither CASH-IN nor CASH-OUT: 'TRANSFER'"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_transaction_id_given_twice_is_refused(tmp_path: Path, leftovers: Leftovers) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "transactions.csv").write_text(
+        "tran_id,orig_acct,bene_acct,tx_type,base_amt,tran_timestamp,is_sar,alert_id\n"
+        "7,a,b,WIRE,1.0,1,False,-1\n7,b,a,WIRE,2.0,2,False,-1\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [folder], tmp_path / "set")
+    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
+        ("7", "the transaction id appears 2 times")]
+    assert leftovers(tmp_path) == ["in"]
+
+
+def test_a_row_of_the_wrong_length_is_named_by_its_line(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "transactions.csv").write_text(
+        "tran_id,orig_acct,bene_acct,tx_type,base_amt,tran_timestamp,is_sar,alert_id\n"
+        "1,a,b,WIRE,1.0,1,False,-1\n2,a,b,WIRE,1.0\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [folder], tmp_path / "set")
+    problem = caught.value.problems[0]
+    assert problem.location == f"{folder / 'transactions.csv'}:3"
+    assert str(problem.reason) == "expected 8 fields, found 5"
+
+
+def test_the_raw_transaction_log(fixtures: Path, tmp_path: Path) -> None:
+    report = ingest("amlsim", [fixtures / "amlsim_log"], tmp_path / "set")
+    assert (report.transactions, report.accounts, report.has_labels) == (7, 7, True)
+    rows = _by_id(tmp_path / "set")
+    assert {k: r["label_pattern"] for k, r in rows.items() if r["label"]} == {
+        "tx_log:3": "FAN-IN", "tx_log:4": "FAN-IN", "tx_log:5": "FAN-IN", "tx_log:6": "CYCLE"}
+    assert rows["tx_log:8"]["ts"] == datetime(2017, 1, 10, tzinfo=UTC)
+    assert (rows["tx_log:7"]["label"], rows["tx_log:7"]["label_pattern"]) == (False, None)
+    accounts = open_set(tmp_path / "set").accounts().to_pylist()
+    assert {a["account_id"] for a in accounts if a["label"]} == {"1", "2", "3", "4", "5", "6"}
+    assert {(a["bank"], a["country"]) for a in accounts} == {("bank", "US")}
+    assert any("oldbalanceOrig, newbalanceOrig" in str(n) for n in report.notes)
+
+
+def test_ibm_2018_sample_outputs(fixtures: Path, tmp_path: Path) -> None:
+    report = ingest("amlsim", [fixtures / "amlsim_sample_2018"], tmp_path / "set")
+    assert (report.transactions, report.accounts, report.has_labels) == (133, 31, True)
+    rows = _by_id(tmp_path / "set")
+    assert all(r["label"] is None for r in rows.values())  # only accounts are labelled
+    assert (rows["2"]["source"], rows["2"]["target"], rows["2"]["channel"]) == (
+        "15", "25", "CHECK")
+    assert rows["2"]["ts"] == datetime(2017, 1, 2, tzinfo=UTC)
+    assert rows["131"]["ts"] == datetime(2017, 2, 18, tzinfo=UTC)
+    assert (rows["17"]["source"], rows["17"]["target"]) == ("19", "branch:0")  # CASH-IN
+    assert (rows["1"]["source"], rows["1"]["target"]) == ("branch:0", "11")  # CASH-OUT
+    assert sum(r["channel"] in ("CASH-IN", "CASH-OUT") for r in rows.values()) == 88
+    accounts = _accounts(tmp_path / "set")
+    assert {a for a, (_, label) in accounts.items() if label} == {"20", "24", "25", "26"}
+    assert accounts["branch:0"] == ("cash", None)
+    notes = [str(n) for n in report.notes]
+    assert any(n.startswith("alerts.csv: 2 alerted account(s) (cycle: 2)") for n in notes)
+    assert "tx.csv labels no transaction: only accounts carry labels (isFraud)" in notes
+
+
+@pytest.mark.parametrize(("name", "file"), [
+    ("amlsim_converted", None), ("amlsim_converted", "transactions.csv"),
+    ("amlsim_log", None), ("amlsim_log", "tx_log.csv"),
+    ("amlsim_sample_2018", None), ("amlsim_sample_2018", "tx.csv")])
+def test_detects_every_layout(fixtures: Path, name: str, file: str | None) -> None:
+    path = fixtures / name if file is None else fixtures / name / file
+    assert detect_format(path) == "amlsim"
+
+
+def test_unknown_files_are_refused_with_the_layouts_named(tmp_path: Path) -> None:
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [tmp_path / "other.csv"], tmp_path / "set")
+    assert "not an AMLSim layout" in str(caught.value.problems[0].reason)
+
+
+def test_evaluate_reports_recall_per_amlsim_typology(fixtures: Path, tmp_path: Path) -> None:
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from tocsin.cli.money_analysis import register
+
+    ingest("amlsim", [fixtures / "amlsim_converted"], tmp_path / "set")
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["evaluate", "--set-dir", str(tmp_path / "set"),
+                                      "--engine", "embedded", "--rules", "--all-findings",
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    judged = json.loads(result.output)
+    assert set(judged["patterns"]) == {"FAN-IN", "CYCLE"}
+    assert judged["transactions"]["tp"] + judged["transactions"]["fn"] == 6
+    shipped = CliRunner().invoke(app, ["evaluate", "--set-dir", str(tmp_path / "set"),
+                                       "--engine", "embedded", "--json"])  # the shipped model
+    assert shipped.exit_code == 0, shipped.output
+    patterns = json.loads(shipped.output)["patterns"]
+    assert {k: v["count"] for k, v in patterns.items()} == {"FAN-IN": 3, "CYCLE": 3}
+
+
+def test_the_upper_case_variant_of_the_converted_outputs(fixtures: Path,
+                                                         tmp_path: Path) -> None:
+    # TX_ID,SENDER_ACCOUNT_ID,… with IS_FRAUD, steps as TIMESTAMP and alerts.csv
+    report = ingest("amlsim", [fixtures / "amlsim_converted_upper"], tmp_path / "set")
+    assert (report.transactions, report.accounts, report.has_labels) == (5, 6, True)
+    rows = _by_id(tmp_path / "set")
+    assert {k: r["label_pattern"] for k, r in rows.items() if r["label"]} == {
+        "3": "FAN-IN", "4": "FAN-IN", "5": "GATHER-SCATTER"}
+    assert (rows["5"]["source"], rows["5"]["target"], rows["5"]["ts"]) == (
+        "20", "25", datetime(2017, 1, 3, tzinfo=UTC))
+    accounts = _accounts(tmp_path / "set")
+    assert {a for a, (_, label) in accounts.items() if label} == {"20", "23", "24", "25"}
+    assert detect_format(fixtures / "amlsim_converted_upper" / "transactions.csv") == "amlsim"
+
+
+def test_a_missing_column_and_text_that_is_not_utf8_are_located(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "transactions.csv").write_text(
+        "tran_id,orig_acct,bene_acct,tx_type,tran_timestamp,is_sar\n1,a,b,WIRE,1,False\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [folder], tmp_path / "set")
+    problem = caught.value.problems[0]
+    assert problem.location == f"{folder / 'transactions.csv'}:1"
+    assert str(problem.reason).startswith("missing column(s) base_amt; the header is")
+    (folder / "transactions.csv").write_bytes(
+        b"tran_id,orig_acct,bene_acct,tx_type,base_amt,tran_timestamp,is_sar\n"
+        b"1,a,b,WIRE,1.0,1,False\n2,Z\xfcrich,b,WIRE,1.0,1,False\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [folder], tmp_path / "set")
+    problem = caught.value.problems[0]
+    assert (problem.location, str(problem.reason)) == (
+        f"{folder / 'transactions.csv'}:3", "not UTF-8 text")
+    assert not (tmp_path / "set").exists()

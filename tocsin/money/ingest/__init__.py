@@ -21,7 +21,7 @@ import pyarrow as pa
 from tocsin.errors import InputError
 from tocsin.i18n import N_
 from tocsin.money.dataset import SetMeta, SetWriter
-from tocsin.money.ingest import bitcoin_etl, ethereum
+from tocsin.money.ingest import amlsim, bitcoin_etl, ethereum
 from tocsin.money.ingest.base import Context, Problems, ProgressBar
 from tocsin.money.rates import RateTable, resolve_rates
 
@@ -91,7 +91,7 @@ def detect_format(path: Path) -> str:
     path = Path(path)
     if path.is_dir():
         names = {p.name.lower() for p in path.iterdir()}
-        if "transactions.csv" in names and ("nodes.csv" in names or "accounts.csv" in names):
+        if amlsim.is_folder(names):
             return "amlsim"
         raise InputError.single(str(path), N_("cannot tell the format of this folder"))
     suffix = path.suffix.lower()
@@ -121,7 +121,7 @@ def detect_format(path: Path) -> str:
     if first_line.startswith("hash,nonce,block_hash,block_number") or ethereum.kind_of(
             [c.strip() for c in first_line.split(",")]) in ("token_transfers", "blocks"):
         return "ethereum"
-    if first_line.replace(" ", "").startswith("sourceNodeId,targetNodeId"):
+    if amlsim.is_header(first_line.split(",")):
         return "amlsim"
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"

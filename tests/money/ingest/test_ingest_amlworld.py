@@ -237,3 +237,20 @@ def test_a_short_row_that_is_not_utf8_is_refused_clearly(fixtures: Path, tmp_pat
         assert (run.returncode, run.stderr) == (0, "")
         assert run.stdout.strip() == repr([(f"{path}:3", "not UTF-8 text")])
         assert not (tmp_path / "s").exists()
+
+
+# -- files as others write them -------------------------------------------------------------
+
+
+def test_patterns_file_with_a_byte_order_mark(tiny: list[Path], tmp_path: Path) -> None:
+    # a copy re-saved on Windows: BOM and CRLF line endings in both files
+    trans = tmp_path / "Bom_Trans.csv"
+    trans.write_bytes(b"\xef\xbb\xbf" + tiny[0].read_bytes().replace(b"\n", b"\r\n"))
+    patterns = tmp_path / "Bom_Patterns.txt"
+    patterns.write_bytes(b"\xef\xbb\xbf" + tiny[1].read_bytes().replace(b"\n", b"\r\n"))
+    assert detect_format(trans) == detect_format(patterns) == "amlworld"
+    report = ingest("amlworld", [trans, patterns], tmp_path / "s", rates=RATES)
+    assert "3 of 4 pattern transactions matched (2 laundering attempts)" in report.notes
+    rows = open_set(tmp_path / "s").transactions(["label", "label_pattern"]).to_pylist()
+    assert [r["label_pattern"] for r in rows].count("FAN-OUT") == 3
+    assert rows[-1] == {"label": False, "label_pattern": None}  # "0\r" read as 0

@@ -390,7 +390,8 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
     unknown: dict[str, list[str]] = {}
     for path in paths:
         current: str | None = None
-        with path.open("r", encoding="utf-8", errors="replace") as handle:
+        # utf-8-sig: a copy re-saved on Windows starts with a byte order mark
+        with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
             for number, raw in enumerate(handle, start=1):
                 text = raw.strip()
                 where = f"{path}:{number}"

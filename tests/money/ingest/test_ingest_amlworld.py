@@ -254,3 +254,47 @@ def test_patterns_file_with_a_byte_order_mark(tiny: list[Path], tmp_path: Path) 
     rows = open_set(tmp_path / "s").transactions(["label", "label_pattern"]).to_pylist()
     assert [r["label_pattern"] for r in rows].count("FAN-OUT") == 3
     assert rows[-1] == {"label": False, "label_pattern": None}  # "0\r" read as 0
+
+
+def _pandas_copy(source: Path, target: Path, index: str = "") -> Path:
+    """The file as pandas writes it back: ``Account.1`` and its row index first."""
+    lines = source.read_text().splitlines()
+    header = lines[0].replace("Account,Amount Received", "Account.1,Amount Received")
+    target.write_text("\n".join([f"{index},{header}",
+                                 *(f"{k},{line}" for k, line in enumerate(lines[1:]))]) + "\n")
+    return target
+
+
+@pytest.mark.parametrize("index", ["", "Unnamed: 0"])
+def test_a_copy_written_back_by_pandas(tiny: list[Path], tmp_path: Path, index: str) -> None:
+    path = _pandas_copy(tiny[0], tmp_path / "Pd_Trans.csv", index)
+    assert detect_format(path) == "amlworld"
+    report = ingest("amlworld", [path, tiny[1]], tmp_path / "s", rates=RATES)
+    assert report.transactions == 13
+    assert "Pd_Trans.csv: the first column is a row index added by the program that wrote " \
+        "the file; it is not kept" in report.notes
+    assert "3 of 4 pattern transactions matched (2 laundering attempts)" in report.notes
+    rows = open_set(tmp_path / "s").transactions().to_pylist()
+    assert (rows[8]["source"], rows[8]["target"]) == ("070:100428660", "001:8000EC280")
+    assert rows[8]["source_ref"] == "Pd_Trans.csv:10"
+
+
+def test_header_with_account_1_only(tiny: list[Path], tmp_path: Path) -> None:
+    path = tmp_path / "A1_Trans.csv"
+    path.write_text(tiny[0].read_text().replace("Account,Amount Received",
+                                                "Account.1,Amount Received", 1))
+    assert detect_format(path) == "amlworld"
+    report = ingest("amlworld", [path], tmp_path / "s", rates=RATES)
+    assert report.transactions == 13
+    assert not any("row index" in n for n in report.notes)
+
+
+def test_bad_row_of_a_pandas_copy_is_named_by_its_line(fixtures: Path, tmp_path: Path) -> None:
+    path = _pandas_copy(fixtures / "amlworld" / "Broken_Trans.csv", tmp_path / "Pb_Trans.csv")
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [path], tmp_path / "s", rates=RATES)
+    found = {p.location.rsplit("/", 1)[-1]: p.reason for p in caught.value.problems}
+    assert found["Pb_Trans.csv:3"].startswith("Amount Paid is not a number")
+    assert found["Pb_Trans.csv:4"] == "expected 12 fields, found 5"
+    assert found["Pb_Trans.csv:6"].startswith("Is Laundering is not 0 or 1")
+    assert not (tmp_path / "s").exists()

@@ -116,7 +116,8 @@ def detect_format(path: Path) -> str:
     if suffix in (".jsonl", ".ndjson", ".ftm", ".json") and first_line.startswith("{") \
             and '"schema"' in first_line:
         return "ftm"
-    if first_line.startswith(AMLWORLD_HEADER) or "BEGIN LAUNDERING ATTEMPT" in head:
+    if first_line.startswith(AMLWORLD_HEADER) or "BEGIN LAUNDERING ATTEMPT" in head \
+            or _amlworld_copy(first_line):
         return "amlworld"
     if first_line.startswith("hash,nonce,block_hash,block_number") or ethereum.kind_of(
             [c.strip() for c in first_line.split(",")]) in ("token_transfers", "blocks"):
@@ -126,6 +127,15 @@ def detect_format(path: Path) -> str:
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"
     raise InputError.single(str(path), N_("cannot tell the format of this file"))
+
+
+def _amlworld_copy(first_line: str) -> bool:
+    """An AMLworld file written back by pandas (``Account.1``, a row index first)."""
+    if "Is Laundering" not in first_line:
+        return False
+    from tocsin.money.ingest import amlworld
+
+    return amlworld.header_layout(first_line) is not None
 
 
 def _is_bitcoin(path: Path) -> bool:

@@ -61,6 +61,8 @@ COLUMNS = ("Timestamp", "From Bank", "From Account", "To Bank", "To Account", "A
            "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format",
            "Is Laundering")
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M"
+#: Names pandas gives its own row index when it writes a frame back (``to_csv``).
+INDEX_NAMES = ("", "Unnamed: 0")
 
 #: Currency names as AMLworld writes them -> ISO 4217 (``XBT`` for Bitcoin).
 CURRENCIES = {
@@ -117,13 +119,17 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     accounts = _AccountAccumulator()
     matched = np.zeros(patterns.table.num_rows, dtype=bool)
     for path in transactions:
-        _check_header(path)
+        lead = _check_header(path)
+        if lead:
+            ctx.notes.append(N_("%(file)s: the first column is a row index added by the "
+                                "program that wrote the file; it is not kept",
+                                file=path.name))
         try:
-            _read_fast(path, ctx, currency_codes, patterns, accounts, matched)
+            _read_fast(path, ctx, currency_codes, patterns, accounts, matched, lead)
         except (_Unreadable, pa.ArrowInvalid, UnicodeDecodeError):
             # a bad value, a row of the wrong length (ArrowInvalid), or text pyarrow could
             # not decode: the slow path names the line
-            _diagnose(path, ctx, currency_codes)
+            _diagnose(path, ctx, currency_codes, lead)
     if ctx.problems:
         return
     ctx.has_labels = True
@@ -147,13 +153,34 @@ def _desk_threshold(ctx: Context) -> int:
     return value
 
 
-def _check_header(path: Path) -> None:
+def header_layout(line: str) -> int | None:
+    """How many index columns precede the AMLworld columns of this header line, or None.
+
+    pandas reads the repeated ``Account`` as ``Account.1`` and, writing the frame back,
+    keeps that name and adds its row index as an unnamed first column.
+    """
+    names = [c.strip().strip('"') for c in line.lstrip("\ufeff").strip().split(",")]
+    lead = 1 if len(names) == len(HEADER) + 1 and names[0] in INDEX_NAMES else 0
+    names = names[lead:]
+    if len(names) == len(HEADER) and names[4] == "Account.1":
+        names[4] = "Account"
+    return lead if tuple(names) == HEADER else None
+
+
+def _check_header(path: Path) -> int:
     with path.open("rb") as handle:
-        first = handle.readline().decode("utf-8", errors="replace").lstrip("\ufeff").strip()
-    names = tuple(c.strip().strip('"') for c in first.split(","))
-    if names != HEADER:
+        first = handle.readline().decode("utf-8", errors="replace")
+    lead = header_layout(first)
+    if lead is None:
         raise InputError.single(f"{path}:1", N_("not an AMLworld header; expected %(header)s",
                                                 header=",".join(HEADER)))
+    return lead
+
+
+def _read_options(lead: int, **options: object) -> pacsv.ReadOptions:
+    """The header is skipped and replaced by unique names; an index column is read, unused."""
+    names = [f"index {k}" for k in range(lead)] + list(COLUMNS)
+    return pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_SIZE, **options)
 
 
 def _currency_table(ctx: Context) -> dict[str, str]:
@@ -188,10 +215,10 @@ class _Block:
 
 
 def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patterns,
-               accounts: _AccountAccumulator, matched: np.ndarray) -> None:
-    read_options = pacsv.ReadOptions(column_names=list(COLUMNS), skip_rows=1,
-                                     block_size=BLOCK_SIZE)
-    convert = pacsv.ConvertOptions(column_types=FAST_TYPES, strings_can_be_null=False,
+               accounts: _AccountAccumulator, matched: np.ndarray, lead: int) -> None:
+    read_options = _read_options(lead)
+    convert = pacsv.ConvertOptions(column_types=FAST_TYPES, include_columns=list(COLUMNS),
+                                   strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
     # No invalid-row handler: a row of the wrong length raises ``ArrowInvalid`` and the
     # diagnosis names it (a handler would be given the row decoded as UTF-8, which fails
@@ -469,7 +496,7 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
 # -- the slow path that names every bad line --------------------------------------------------
 
 
-def _diagnose(path: Path, ctx: Context, names: dict[str, str]) -> None:
+def _diagnose(path: Path, ctx: Context, names: dict[str, str], lead: int) -> None:
     """Read the file again as text, single-threaded, to locate every bad value."""
     # First, because the CSV reader hands a row of the wrong length to its handler as
     # UTF-8 text, and fails inside pyarrow when it is not.
@@ -477,7 +504,7 @@ def _diagnose(path: Path, ctx: Context, names: dict[str, str]) -> None:
     if line is not None:
         ctx.problems.add(f"{path}:{line}", N_("not UTF-8 text"))
         return
-    _diagnose_text(path, ctx, names)
+    _diagnose_text(path, ctx, names, lead)
 
 
 def _first_line_not_utf8(path: Path) -> int | None:
@@ -490,7 +517,7 @@ def _first_line_not_utf8(path: Path) -> int | None:
     return None
 
 
-def _diagnose_text(path: Path, ctx: Context, names: dict[str, str]) -> None:
+def _diagnose_text(path: Path, ctx: Context, names: dict[str, str], lead: int) -> None:
     short: list[tuple[int, int]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -499,10 +526,10 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str]) -> None:
 
     reader = pacsv.open_csv(
         path,
-        read_options=pacsv.ReadOptions(column_names=list(COLUMNS), skip_rows=1,
-                                       block_size=BLOCK_SIZE, use_threads=False),
+        read_options=_read_options(lead, use_threads=False),
         parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in COLUMNS},
+                                             include_columns=list(COLUMNS),
                                              strings_can_be_null=False,
                                              quoted_strings_can_be_null=False),
     )
@@ -545,7 +572,7 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str]) -> None:
     for number, count in short:
         ctx.problems.add(f"{where}:{number}" if number else where,
                          N_("expected %(expected)s fields, found %(found)s",
-                            expected=len(COLUMNS), found=count))
+                            expected=len(COLUMNS) + lead, found=count))
     if not ctx.problems:
         ctx.problems.add(where, N_("the file could not be read as AMLworld CSV"))
 

@@ -298,3 +298,34 @@ def test_bad_row_of_a_pandas_copy_is_named_by_its_line(fixtures: Path, tmp_path:
     assert found["Pb_Trans.csv:4"] == "expected 12 fields, found 5"
     assert found["Pb_Trans.csv:6"].startswith("Is Laundering is not 0 or 1")
     assert not (tmp_path / "s").exists()
+
+
+def test_empty_lines_keep_the_line_numbers_of_the_rows_after_them(tiny: list[Path],
+                                                                   tmp_path: Path) -> None:
+    lines = tiny[0].read_text().splitlines()
+    path = tmp_path / "Gap_Trans.csv"
+    # an empty line, a row of empty fields as a spreadsheet saves it, empty lines at the end
+    path.write_text("\n".join([*lines[:5], "", *lines[5:9], ",,,,,,,,,,", *lines[9:]])
+                    + "\n\r\n\n")
+    report = ingest("amlworld", [path, tiny[1]], tmp_path / "s", rates=RATES)
+    assert report.transactions == 13
+    assert "Gap_Trans.csv: 4 empty lines skipped (lines 6, 11, 17, 18)" in report.notes
+    assert "3 of 4 pattern transactions matched (2 laundering attempts)" in report.notes
+    rows = open_set(tmp_path / "s").transactions().to_pylist()
+    lines_of = {r["source_line"]: r for r in rows}
+    assert sorted(lines_of) == [2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 14, 15, 16]
+    wire = lines_of[12]  # line 10 of the clean file
+    assert (wire["source"], wire["channel"], wire["source_ref"]) == (
+        "070:100428660", "Wire", "Gap_Trans.csv:12")
+
+
+def test_an_empty_line_is_not_reported_beside_a_bad_row(tiny: list[Path],
+                                                       tmp_path: Path) -> None:
+    lines = tiny[0].read_text().splitlines()
+    lines[7] = lines[7].replace(",0", ",2")
+    path = tmp_path / "GapBad_Trans.csv"
+    path.write_text("\n".join([*lines[:3], "", *lines[3:]]) + "\n\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [path], tmp_path / "s", rates=RATES)
+    assert [(p.location.rsplit("/", 1)[-1], p.reason) for p in caught.value.problems] == [
+        ("GapBad_Trans.csv:9", "Is Laundering is not 0 or 1: '2'")]

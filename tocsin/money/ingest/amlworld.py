@@ -212,11 +212,14 @@ class _Block:
     recv_btc: pa.Array
     cash: pa.Array
     label: pa.Array
+    #: lines of the block that hold no value (skipped, and counted in a note)
+    blank: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patterns,
                accounts: _AccountAccumulator, matched: np.ndarray, lead: int) -> None:
     read_options = _read_options(lead)
+    parse = pacsv.ParseOptions(ignore_empty_lines=False)
     convert = pacsv.ConvertOptions(column_types=FAST_TYPES, include_columns=list(COLUMNS),
                                    strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
@@ -226,14 +229,18 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
     workers = max(1, os.cpu_count() or 1)
     pending: deque[Future[_Block]] = deque()
 
+    blank: list[np.ndarray] = []
+
     def finish_one() -> None:
         block = pending.popleft().result()
         ctx.writer.write_transactions(block.table)
         accounts.add(block)
+        if len(block.blank):
+            blank.append(block.blank)
 
     line = 2
     with ctx.progress.track(f"AMLworld {path.name}", file_size(path)) as bar, \
-            csv_batches(path, bar, read_options=read_options,
+            csv_batches(path, bar, read_options=read_options, parse_options=parse,
                         convert_options=convert) as batches, \
             ThreadPoolExecutor(workers, thread_name_prefix="amlworld") as pool:
         try:
@@ -249,11 +256,58 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         finally:
             for future in pending:
                 future.cancel()
+    if blank:
+        lines = np.concatenate(blank)
+        ctx.notes.append(N_("%(file)s: 1 empty line skipped (line %(lines)s)",
+                            file=path.name, lines=_some_lines(lines)) if len(lines) == 1 else
+                         N_("%(file)s: %(count)s empty lines skipped (lines %(lines)s)",
+                            file=path.name, count=len(lines), lines=_some_lines(lines)))
+
+
+def _some_lines(lines: np.ndarray, shown: int = 5) -> str:
+    text = ", ".join(str(n) for n in lines[:shown].tolist())
+    if len(lines) > shown:
+        text = N_("%(places)s and %(count)s more", places=text, count=len(lines) - shown)
+    return text
 
 
 def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
              names: dict[str, str], patterns: _Patterns, matched: np.ndarray) -> _Block:
-    """Convert one block; any value the diagnosis would report raises :class:`_Unreadable`."""
+    """Convert one block; any value the diagnosis would report raises :class:`_Unreadable`.
+
+    Empty lines (or rows of empty fields, as spreadsheets save them) are read as rows so
+    that the lines after them keep their numbers; they are looked for only when a block
+    does not convert, and left out.
+    """
+    numbers = np.arange(line, line + batch.num_rows, dtype=np.int64)
+    try:
+        return _convert_rows(batch, numbers, path, ctx, names, patterns, matched)
+    except _Unreadable:
+        blank = _blank_rows(batch).to_numpy(zero_copy_only=False)
+        if not blank.any():
+            raise
+    block = _convert_rows(batch.filter(pa.array(~blank)), numbers[~blank], path, ctx, names,
+                          patterns, matched)
+    block.blank = numbers[blank]
+    return block
+
+
+def _blank_rows(batch: pa.RecordBatch) -> pa.Array:
+    """Rows whose every field is empty."""
+    masks = []
+    for column in batch.columns:
+        if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
+            masks.append(pc.is_null(column))
+        else:
+            masks.append(pc.equal(pc.cast(column, pa.string()), ""))
+    blank = masks[0]
+    for mask in masks[1:]:
+        blank = pc.and_(blank, mask)
+    return blank
+
+
+def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: Context,
+                  names: dict[str, str], patterns: _Patterns, matched: np.ndarray) -> _Block:
     ts, bad_ts = parse_timestamp(batch.column("Timestamp"), TIMESTAMP_FORMAT)
     paid_iso = _iso(batch.column("Payment Currency"), names)
     recv_iso = _iso(batch.column("Receiving Currency"), names)
@@ -268,8 +322,7 @@ def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
     if any(pc.any(b).as_py() for b in bad):
         raise _Unreadable
     n = batch.num_rows
-    numbers = pa.array(np.arange(line, line + n, dtype=np.int64))
-    lines = pc.cast(numbers, pa.string())
+    lines = pc.cast(pa.array(numbers), pa.string())
     source = pc.binary_join_element_wise(batch.column("From Bank"),
                                          batch.column("From Account"), ":")
     target = pc.binary_join_element_wise(batch.column("To Bank"), batch.column("To Account"), ":")
@@ -295,7 +348,7 @@ def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
         "label_pattern": pattern,
         "source_ref": pc.binary_join_element_wise(path.name, lines, ":"),
         "source_file": pa.repeat(pa.scalar(path.name, pa.string()), n),
-        "source_line": numbers,
+        "source_line": pa.array(numbers),
     })
     return _Block(table, source, target,
                   paid_btc=pc.or_(bitcoin, pc.equal(paid_text, "XBT")),
@@ -527,7 +580,8 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str], lead: int) -
     reader = pacsv.open_csv(
         path,
         read_options=_read_options(lead, use_threads=False),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid,
+                                         ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in COLUMNS},
                                              include_columns=list(COLUMNS),
                                              strings_can_be_null=False,
@@ -537,10 +591,13 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str], lead: int) -
     row = 0
     for batch in reader:
         line_of = _line_mapper(short)
+        filled = pc.invert(_blank_rows(batch))
 
         def found(bad: pa.Array, reason: str, values: pa.Array | None = None,
-                  first: int = row, line_of: Callable[[int], int] = line_of) -> None:
-            _report_mapped(ctx.problems, bad, first, line_of, where, reason, values)
+                  first: int = row, line_of: Callable[[int], int] = line_of,
+                  filled: pa.Array = filled) -> None:
+            _report_mapped(ctx.problems, pc.and_(bad, filled), first, line_of, where, reason,
+                           values)
 
         ts, bad_ts = parse_timestamp(batch.column("Timestamp"), TIMESTAMP_FORMAT)
         found(bad_ts, N_("timestamp is not YYYY/MM/DD HH:MM"), batch.column("Timestamp"))

@@ -329,3 +329,40 @@ def test_an_empty_line_is_not_reported_beside_a_bad_row(tiny: list[Path],
         ingest("amlworld", [path], tmp_path / "s", rates=RATES)
     assert [(p.location.rsplit("/", 1)[-1], p.reason) for p in caught.value.problems] == [
         ("GapBad_Trans.csv:9", "Is Laundering is not 0 or 1: '2'")]
+
+
+def test_identical_rows_are_kept_and_a_pattern_labels_each(tiny: list[Path],
+                                                           tmp_path: Path) -> None:
+    # the real HI-Small_Trans.csv repeats some rows exactly: separate payments, both kept
+    lines = tiny[0].read_text().splitlines()
+    path = tmp_path / "Twice_Trans.csv"
+    path.write_text("\n".join([*lines, lines[10], lines[1]]) + "\n")  # a FAN-OUT row again
+    report = ingest("amlworld", [path, tiny[1]], tmp_path / "s", rates=RATES)
+    assert report.transactions == 15
+    assert "3 of 4 pattern transactions matched (2 laundering attempts)" in report.notes
+    assert "1 pattern transactions each match several identical transactions (2 in all); " \
+        "every one of them is labelled with the pattern" in report.notes
+    rows = {r["source_line"]: r for r in open_set(tmp_path / "s").transactions().to_pylist()}
+    assert rows[11]["label_pattern"] == rows[15]["label_pattern"] == "FAN-OUT"
+    assert rows[11]["txn_id"] != rows[15]["txn_id"]
+    assert rows[16]["label_pattern"] is None
+
+
+def test_identical_rows_in_different_blocks_are_all_labelled(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+    from money_ingest import generate_amlworld
+
+    path = generate_amlworld(tmp_path / "Gen_Trans.csv", 3000)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, lines[5], lines[5]]) + "\n")
+    patterns = tmp_path / "Gen_Patterns.txt"
+    patterns.write_text(f"BEGIN LAUNDERING ATTEMPT - STACK\n{lines[5]}\n"
+                        "END LAUNDERING ATTEMPT - STACK\n")
+    monkeypatch.setattr(amlworld, "BLOCK_SIZE", 32 << 10)
+    report = ingest("amlworld", [path, patterns], tmp_path / "s")
+    assert "1 pattern transactions each match several identical transactions (3 in all); " \
+        "every one of them is labelled with the pattern" in report.notes
+    stack = open_set(tmp_path / "s").transactions(["label_pattern", "source_line"])
+    assert pc.filter(stack["source_line"],
+                     pc.equal(stack["label_pattern"], "STACK")).to_pylist() == [6, 3002, 3003]

@@ -117,7 +117,8 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     patterns = _read_patterns(pattern_files, ctx.problems, ctx.notes)
     currency_codes = _currency_table(ctx)
     accounts = _AccountAccumulator()
-    matched = np.zeros(patterns.table.num_rows, dtype=bool)
+    # how many transactions each pattern transaction matched
+    matched = np.zeros(patterns.table.num_rows, dtype=np.int64)
     for path in transactions:
         lead = _check_header(path)
         if lead:
@@ -135,13 +136,21 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     ctx.has_labels = True
     ctx.writer.write_accounts(accounts.finish(_desk_threshold(ctx)))
     if patterns.table.num_rows:
-        found = int(matched.sum())
+        found = int(np.count_nonzero(matched))
         ctx.notes.append(N_("%(found)s of %(count)s pattern transactions matched "
                             "(%(attempts)s laundering attempts)", found=found,
                             count=patterns.table.num_rows, attempts=patterns.attempts))
         if found < patterns.table.num_rows:
             ctx.notes.append(N_("%(count)s pattern transactions are not in the transactions "
                                 "file", count=patterns.table.num_rows - found))
+        several = matched > 1
+        if several.any():
+            # identical rows are separate payments in AMLworld: the listed one cannot be
+            # told apart from its copies, so every copy carries the label
+            ctx.notes.append(N_("%(count)s pattern transactions each match several identical "
+                                "transactions (%(total)s in all); every one of them is "
+                                "labelled with the pattern", count=int(several.sum()),
+                                total=int(matched[several].sum())))
 
 
 def _desk_threshold(ctx: Context) -> int:
@@ -212,6 +221,8 @@ class _Block:
     recv_btc: pa.Array
     cash: pa.Array
     label: pa.Array
+    #: the pattern transaction (its ``row``) of each transaction the patterns label
+    matched: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     #: lines of the block that hold no value (skipped, and counted in a note)
     blank: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
@@ -235,6 +246,7 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         block = pending.popleft().result()
         ctx.writer.write_transactions(block.table)
         accounts.add(block)
+        np.add.at(matched, block.matched, 1)
         if len(block.blank):
             blank.append(block.blank)
 
@@ -245,8 +257,7 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
             ThreadPoolExecutor(workers, thread_name_prefix="amlworld") as pool:
         try:
             for batch in batches:
-                pending.append(pool.submit(_convert, batch, line, path, ctx, names, patterns,
-                                           matched))
+                pending.append(pool.submit(_convert, batch, line, path, ctx, names, patterns))
                 line += batch.num_rows
                 # Blocks are written in file order; a few are converted ahead.
                 while len(pending) > workers:
@@ -272,7 +283,7 @@ def _some_lines(lines: np.ndarray, shown: int = 5) -> str:
 
 
 def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
-             names: dict[str, str], patterns: _Patterns, matched: np.ndarray) -> _Block:
+             names: dict[str, str], patterns: _Patterns) -> _Block:
     """Convert one block; any value the diagnosis would report raises :class:`_Unreadable`.
 
     Empty lines (or rows of empty fields, as spreadsheets save them) are read as rows so
@@ -281,13 +292,13 @@ def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
     """
     numbers = np.arange(line, line + batch.num_rows, dtype=np.int64)
     try:
-        return _convert_rows(batch, numbers, path, ctx, names, patterns, matched)
+        return _convert_rows(batch, numbers, path, ctx, names, patterns)
     except _Unreadable:
         blank = _blank_rows(batch).to_numpy(zero_copy_only=False)
         if not blank.any():
             raise
     block = _convert_rows(batch.filter(pa.array(~blank)), numbers[~blank], path, ctx, names,
-                          patterns, matched)
+                          patterns)
     block.blank = numbers[blank]
     return block
 
@@ -307,7 +318,7 @@ def _blank_rows(batch: pa.RecordBatch) -> pa.Array:
 
 
 def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: Context,
-                  names: dict[str, str], patterns: _Patterns, matched: np.ndarray) -> _Block:
+                  names: dict[str, str], patterns: _Patterns) -> _Block:
     ts, bad_ts = parse_timestamp(batch.column("Timestamp"), TIMESTAMP_FORMAT)
     paid_iso = _iso(batch.column("Payment Currency"), names)
     recv_iso = _iso(batch.column("Receiving Currency"), names)
@@ -328,7 +339,7 @@ def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: C
     target = pc.binary_join_element_wise(batch.column("To Bank"), batch.column("To Account"), ":")
     channel = pc.cast(batch.column("Payment Format"), pa.string())
     label = pc.equal(flag, 1)
-    pattern = patterns.match(ts, source, target, paid, matched)
+    pattern, matched = patterns.match(ts, source, target, paid)
     if pattern is None:
         pattern = pa.nulls(n, pa.string())
     else:
@@ -353,7 +364,7 @@ def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: C
     return _Block(table, source, target,
                   paid_btc=pc.or_(bitcoin, pc.equal(paid_text, "XBT")),
                   recv_btc=pc.or_(bitcoin, pc.equal(pc.cast(recv_iso, pa.string()), "XBT")),
-                  cash=pc.equal(channel, "Cash"), label=label)
+                  cash=pc.equal(channel, "Cash"), label=label, matched=matched)
 
 
 @dataclass
@@ -425,17 +436,19 @@ class _Patterns:
     table: pa.Table  # ts, source, target, cents, pattern, row
     attempts: int
 
-    def match(self, ts: pa.Array, source: pa.Array, target: pa.Array, paid: pa.Array,
-              matched: np.ndarray) -> pa.Array | None:
-        """``label_pattern`` for a block: the pattern of each listed transaction, else null."""
+    def match(self, ts: pa.Array, source: pa.Array, target: pa.Array,
+              paid: pa.Array) -> tuple[pa.Array | None, np.ndarray]:
+        """``label_pattern`` for a block (the pattern of each listed transaction, else null)
+        and the pattern transaction (``row``) each labelled transaction matched."""
+        none = np.zeros(0, np.int64)
         if not self.table.num_rows:
-            return None
+            return None, none
         n = len(ts)
         candidate = pc.is_in(source, value_set=self.table.column("source"))
         positions = pc.indices_nonzero(candidate)
         result = pa.nulls(n, pa.string())
         if not len(positions):
-            return result
+            return result, none
         block = pa.table({
             "ts": pc.take(ts, positions), "source": pc.take(source, positions),
             "target": pc.take(target, positions), "cents": _cents(pc.take(paid, positions)),
@@ -444,14 +457,13 @@ class _Patterns:
         joined = block.join(self.table, keys=["ts", "source", "target", "cents"],
                             join_type="inner")
         if not joined.num_rows:
-            return result
-        matched[joined.column("row").to_numpy()] = True
+            return result, none
         pos = joined.column("pos").to_numpy()
         names = joined.column("pattern").to_pylist()
         values: list[str | None] = [None] * n
         for p, name in zip(pos.tolist(), names, strict=True):
             values[p] = name
-        return pa.array(values, pa.string())
+        return pa.array(values, pa.string()), joined.column("row").to_numpy()
 
 
 def _cents(values: pa.Array | pa.ChunkedArray) -> pa.Array:

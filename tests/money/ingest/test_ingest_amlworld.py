@@ -366,3 +366,29 @@ def test_identical_rows_in_different_blocks_are_all_labelled(
     stack = open_set(tmp_path / "s").transactions(["label_pattern", "source_line"])
     assert pc.filter(stack["source_line"],
                      pc.equal(stack["label_pattern"], "STACK")).to_pylist() == [6, 3002, 3003]
+
+
+def test_rows_repeated_exactly_are_counted_and_kept(tiny: list[Path], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = tiny[0].read_text().splitlines()
+    first = tmp_path / "One_Trans.csv"
+    first.write_text("\n".join([
+        *lines,
+        lines[2],  # line 15: a copy of line 3
+        lines[2].replace(",Cheque,0", ",Cheque,1"),  # differs by its label only
+        lines[2].replace("0.01,US Dollar,0.01", "0.01,Euro,0.01"),  # by a currency only
+        lines[2].replace("001,8000F5340", "001,8000F5341"),  # by an account only
+        lines[2].replace("03208,8000F4580,001,", "0320,88000F4580,001,"),  # same joined text
+        lines[2],  # line 20: a second copy of line 3
+    ]) + "\n")
+    second = tmp_path / "Two_Trans.csv"
+    # line 2: a copy of a row of the first file
+    second.write_text("\n".join([lines[0], lines[3], lines[4].replace("2806.97,US", "2806.98,US")])
+                      + "\n")
+    monkeypatch.setattr(amlworld, "BLOCK_SIZE", 600)  # copies in other blocks too
+    report = ingest("amlworld", [first, second], tmp_path / "s", rates=RATES)
+    assert report.transactions == 21
+    assert "3 transactions repeat an earlier row exactly (One_Trans.csv:15, One_Trans.csv:20, " \
+        "Two_Trans.csv:2); each is kept as a payment of its own" in report.notes
+    plain = ingest("amlworld", [tiny[0]], tmp_path / "t", rates=RATES)
+    assert not any("repeat" in note for note in plain.notes)

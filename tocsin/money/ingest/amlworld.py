@@ -117,6 +117,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     patterns = _read_patterns(pattern_files, ctx.problems, ctx.notes)
     currency_codes = _currency_table(ctx)
     accounts = _AccountAccumulator()
+    repeats = _Repeats()
     # how many transactions each pattern transaction matched
     matched = np.zeros(patterns.table.num_rows, dtype=np.int64)
     for path in transactions:
@@ -126,7 +127,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                                 "program that wrote the file; it is not kept",
                                 file=path.name))
         try:
-            _read_fast(path, ctx, currency_codes, patterns, accounts, matched, lead)
+            _read_fast(path, ctx, currency_codes, patterns, accounts, repeats, matched, lead)
         except (_Unreadable, pa.ArrowInvalid, UnicodeDecodeError):
             # a bad value, a row of the wrong length (ArrowInvalid), or text pyarrow could
             # not decode: the slow path names the line
@@ -134,7 +135,13 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     if ctx.problems:
         return
     ctx.has_labels = True
+    # first, to let go of its hashes before the accounts are aggregated
+    count, places = repeats.finish()
     ctx.writer.write_accounts(accounts.finish(_desk_threshold(ctx)))
+    if count:
+        ctx.notes.append(N_("%(count)s transactions repeat an earlier row exactly (%(places)s); "
+                            "each is kept as a payment of its own", count=count,
+                            places=_some(places, count)))
     if patterns.table.num_rows:
         found = int(np.count_nonzero(matched))
         ctx.notes.append(N_("%(found)s of %(count)s pattern transactions matched "
@@ -217,18 +224,22 @@ class _Block:
     table: pa.Table
     source: pa.Array
     target: pa.Array
+    lines: np.ndarray
     paid_btc: pa.Array
     recv_btc: pa.Array
     cash: pa.Array
     label: pa.Array
     #: the pattern transaction (its ``row``) of each transaction the patterns label
     matched: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: a hash of each row's values, to find rows repeated exactly
+    key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     #: lines of the block that hold no value (skipped, and counted in a note)
     blank: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patterns,
-               accounts: _AccountAccumulator, matched: np.ndarray, lead: int) -> None:
+               accounts: _AccountAccumulator, repeats: _Repeats, matched: np.ndarray,
+               lead: int) -> None:
     read_options = _read_options(lead)
     parse = pacsv.ParseOptions(ignore_empty_lines=False)
     convert = pacsv.ConvertOptions(column_types=FAST_TYPES, include_columns=list(COLUMNS),
@@ -246,6 +257,7 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         block = pending.popleft().result()
         ctx.writer.write_transactions(block.table)
         accounts.add(block)
+        repeats.add(block, path.name)
         np.add.at(matched, block.matched, 1)
         if len(block.blank):
             blank.append(block.blank)
@@ -276,9 +288,14 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
 
 
 def _some_lines(lines: np.ndarray, shown: int = 5) -> str:
-    text = ", ".join(str(n) for n in lines[:shown].tolist())
-    if len(lines) > shown:
-        text = N_("%(places)s and %(count)s more", places=text, count=len(lines) - shown)
+    return _some([str(n) for n in lines[:shown].tolist()], len(lines))
+
+
+def _some(places: Sequence[str], count: int) -> str:
+    """The first places found, and how many more there are."""
+    text = ", ".join(places)
+    if count > len(places):
+        text = N_("%(places)s and %(count)s more", places=text, count=count - len(places))
     return text
 
 
@@ -361,10 +378,98 @@ def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: C
         "source_file": pa.repeat(pa.scalar(path.name, pa.string()), n),
         "source_line": pa.array(numbers),
     })
-    return _Block(table, source, target,
+    return _Block(table, source, target, key=_row_keys(batch, ts), lines=numbers,
                   paid_btc=pc.or_(bitcoin, pc.equal(paid_text, "XBT")),
                   recv_btc=pc.or_(bitcoin, pc.equal(pc.cast(recv_iso, pa.string()), "XBT")),
                   cash=pc.equal(channel, "Cash"), label=label, matched=matched)
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _row_keys(batch: pa.RecordBatch, ts: pa.Array) -> np.ndarray:
+    """A 64-bit hash of every value of each row but the accounts (compared as text later).
+
+    Vectorised: the dictionary columns are hashed once per distinct word.
+    """
+    with np.errstate(over="ignore"):
+        key = pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False).view(np.uint64)
+        parts = [batch.column(c).to_numpy(zero_copy_only=False).view(np.uint64)
+                 for c in ("Amount Paid", "Amount Received")]
+        for column in ("Payment Currency", "Receiving Currency", "Payment Format"):
+            words = batch.column(column)
+            codes = np.array([hash(w) for w in words.dictionary.to_pylist()],
+                             dtype=np.int64).view(np.uint64)
+            parts.append(codes[words.indices.to_numpy(zero_copy_only=False)])
+        parts.append(batch.column("Is Laundering").to_numpy(zero_copy_only=False)
+                     .astype(np.uint64))
+        for part in parts:
+            key = (key ^ part) * _MIX
+            key ^= key >> np.uint64(29)
+    return key
+
+
+@dataclass
+class _Repeats:
+    """Finds rows that repeat an earlier row exactly, over every file of the import.
+
+    Rows are compared by a hash of their values and then, for the few whose hashes
+    repeat, by their accounts as text; the accounts are the blocks' own arrays.
+    """
+
+    keys: list[np.ndarray] = field(default_factory=list)
+    sources: list[pa.Array] = field(default_factory=list)
+    targets: list[pa.Array] = field(default_factory=list)
+    #: each block's file and lines: its first line when the lines follow each other
+    lines: list[tuple[str, np.ndarray | int]] = field(default_factory=list)
+
+    def add(self, block: _Block, name: str) -> None:
+        self.keys.append(block.key)
+        self.sources.append(block.source)
+        self.targets.append(block.target)
+        contiguous = len(block.lines) and not len(block.blank)
+        self.lines.append((name, int(block.lines[0]) if contiguous else block.lines))
+
+    def finish(self, shown: int = 3) -> tuple[int, list[str]]:
+        """How many rows repeat an earlier one, and where the first ``shown`` of them are."""
+        keys, sources, targets, lines = self.keys, self.sources, self.targets, self.lines
+        self.keys, self.sources, self.targets, self.lines = [], [], [], []
+        if not keys:
+            return 0, []
+        ordered = np.concatenate(keys)
+        ordered.sort()
+        again = ordered[1:][ordered[1:] == ordered[:-1]]
+        del ordered
+        if not len(again):
+            return 0, []
+        # the rows whose hash repeats, block by block (no copy of the whole file's arrays)
+        value_set = pa.array(np.unique(again))
+        parts: dict[str, list[pa.Array]] = {"key": [], "source": [], "target": [], "pos": []}
+        first = 0
+        for block, key in enumerate(keys):
+            hit = pc.indices_nonzero(pc.is_in(pa.array(key), value_set=value_set))
+            if len(hit):
+                parts["key"].append(pc.take(key, hit))
+                parts["source"].append(pc.take(sources[block], hit))
+                parts["target"].append(pc.take(targets[block], hit))
+                parts["pos"].append(pc.add(pc.cast(hit, pa.int64()), first))
+            first += len(key)
+        table = pa.table({name: pa.chunked_array(arrays) for name, arrays in parts.items()})
+        earliest = table.group_by(["key", "source", "target"]).aggregate([("pos", "min")])
+        joined = table.join(earliest, keys=["key", "source", "target"])
+        later = pc.filter(joined.column("pos"),
+                          pc.not_equal(joined.column("pos"), joined.column("pos_min")))
+        positions = np.sort(later.to_numpy())
+        starts = np.cumsum([0, *(len(k) for k in keys)])
+        places = []
+        for pos in positions[:shown].tolist():
+            block = int(np.searchsorted(starts, pos, side="right")) - 1
+            name, block_lines = lines[block]
+            offset = pos - int(starts[block])
+            line = block_lines + offset if isinstance(block_lines, int) \
+                else int(block_lines[offset])
+            places.append(f"{name}:{line}")
+        return len(positions), places
 
 
 @dataclass

@@ -392,3 +392,28 @@ def test_rows_repeated_exactly_are_counted_and_kept(tiny: list[Path], tmp_path: 
         "Two_Trans.csv:2); each is kept as a payment of its own" in report.notes
     plain = ingest("amlworld", [tiny[0]], tmp_path / "t", rates=RATES)
     assert not any("repeat" in note for note in plain.notes)
+
+
+def test_a_transaction_listed_in_two_attempts_keeps_the_first(tiny: list[Path],
+                                                              tmp_path: Path) -> None:
+    # the pair 001:8000EC280 -> 0212:8012022A0 is in a FAN-OUT attempt; a STACK attempt lists
+    # that transaction again, and another transaction of the same pair
+    patterns = tmp_path / "Again_Patterns.txt"
+    patterns.write_text(
+        tiny[1].read_text()
+        + "\nBEGIN LAUNDERING ATTEMPT - STACK\n"
+        "2022/09/02 13:07,001,8000EC280,0212,8012022A0,3100.50,Euro,3100.50,Euro,ACH,1\n"
+        "2022/09/03 09:30,001,8000EC280,0212,8012022A0,820.00,Euro,820.00,Euro,ACH,1\n"
+        "END LAUNDERING ATTEMPT - STACK\n")
+    trans = tmp_path / "Again_Trans.csv"
+    trans.write_text(tiny[0].read_text()
+                     + "2022/09/03 09:30,001,8000EC280,0212,8012022A0,820.00,Euro,820.00,Euro,"
+                       "ACH,0\n")
+    report = ingest("amlworld", [trans, patterns], tmp_path / "s", rates=RATES)
+    assert "1 pattern transactions are listed again in a later laundering attempt " \
+        "(Again_Patterns.txt:12 (STACK, kept FAN-OUT)); each keeps the pattern of its first " \
+        "attempt" in report.notes
+    assert "4 of 5 pattern transactions matched (3 laundering attempts)" in report.notes
+    rows = {r["source_line"]: r for r in open_set(tmp_path / "s").transactions().to_pylist()}
+    assert rows[12]["label_pattern"] == "FAN-OUT"
+    assert (rows[15]["label_pattern"], rows[15]["label"]) == ("STACK", True)

@@ -652,9 +652,22 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
         "cents": _cents(paid), "pattern": text.column("pattern"),
         "row": pa.array(np.arange(text.num_rows, dtype=np.int64)),
     })
-    # a transaction listed twice keeps its first pattern
-    table = table.group_by(["ts", "source", "target", "cents"]).aggregate(
-        [("row", "min")]).rename_columns({"row_min": "row"})
+    # a transaction listed twice keeps its first pattern, and the note says where it is again
+    key = ["ts", "source", "target", "cents"]
+    first = table.group_by(key).aggregate([("row", "min")])
+    listed = table.join(first, keys=key)
+    again = pc.indices_nonzero(pc.not_equal(listed.column("row"), listed.column("row_min")))
+    if len(again):
+        later = sorted(zip(pc.take(listed.column("row"), again).to_pylist(),
+                           pc.take(listed.column("row_min"), again).to_pylist(), strict=True))
+        patterns = text.column("pattern").to_pylist()
+        places = [N_("%(place)s (%(pattern)s, kept %(kept)s)",
+                     place=Path(str(wheres[row])).name, pattern=patterns[row],
+                     kept=patterns[kept]) for row, kept in later[:3]]
+        notes.append(N_("%(count)s pattern transactions are listed again in a later laundering "
+                        "attempt (%(places)s); each keeps the pattern of its first attempt",
+                        count=len(later), places=_some(places, len(later))))
+    table = first.rename_columns({"row_min": "row"})
     table = table.join(pa.table({"row": pa.array(np.arange(text.num_rows, dtype=np.int64)),
                                  "pattern": text.column("pattern")}), keys="row")
     # number the distinct transactions densely: ``row`` indexes the matched flags

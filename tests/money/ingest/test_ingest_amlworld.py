@@ -410,10 +410,32 @@ def test_a_transaction_listed_in_two_attempts_keeps_the_first(tiny: list[Path],
                      + "2022/09/03 09:30,001,8000EC280,0212,8012022A0,820.00,Euro,820.00,Euro,"
                        "ACH,0\n")
     report = ingest("amlworld", [trans, patterns], tmp_path / "s", rates=RATES)
-    assert "1 pattern transactions are listed again in a later laundering attempt " \
+    assert "1 pattern transactions are listed more than once " \
         "(Again_Patterns.txt:12 (STACK, kept FAN-OUT)); each keeps the pattern of its first " \
-        "attempt" in report.notes
+        "listing" in report.notes
     assert "4 of 5 pattern transactions matched (3 laundering attempts)" in report.notes
     rows = {r["source_line"]: r for r in open_set(tmp_path / "s").transactions().to_pylist()}
     assert rows[12]["label_pattern"] == "FAN-OUT"
     assert (rows[15]["label_pattern"], rows[15]["label"]) == ("STACK", True)
+
+
+def test_pattern_amounts_below_a_cent_are_told_apart(tiny: list[Path], tmp_path: Path) -> None:
+    # Bitcoin amounts are written with six decimals: rounding them to cents made a pattern
+    # transaction label every payment of the same pair in the same minute
+    trans = tmp_path / "Btc_Trans.csv"
+    row = "2022/09/01 00:16,001,8000EC1E0,0211,80021A970,{0},Bitcoin,{0},Bitcoin,Bitcoin,{1}"
+    trans.write_text(tiny[0].read_text() + "\n".join([
+        row.format("0.000281", 0),  # line 15: the same as line 9
+        row.format("0.000285", 1),  # line 16
+        row.format("0.000291", 1),  # line 17
+    ]) + "\n")
+    patterns = tmp_path / "Btc_Patterns.txt"
+    patterns.write_text("BEGIN LAUNDERING ATTEMPT - RANDOM:  Max 3 hops\n"
+                        f"{row.format('0.000285', 1)}\n{row.format('0.000291', 1)}\n"
+                        "END LAUNDERING ATTEMPT - RANDOM\n")
+    report = ingest("amlworld", [trans, patterns], tmp_path / "s", rates=RATES)
+    assert "2 of 2 pattern transactions matched (1 laundering attempts)" in report.notes
+    assert not any("more than once" in note for note in report.notes)
+    rows = {r["source_line"]: r for r in open_set(tmp_path / "s").transactions().to_pylist()}
+    assert [rows[n]["label_pattern"] for n in (9, 15, 16, 17)] == [None, None, "RANDOM",
+                                                                   "RANDOM"]

@@ -538,7 +538,9 @@ class _AccountAccumulator:
 
 @dataclass
 class _Patterns:
-    table: pa.Table  # ts, source, target, cents, pattern, row
+    #: ts, source, target, paid, pattern, row. The amount is compared exactly: the same
+    #: text gives the same number, and Bitcoin amounts differ below a cent.
+    table: pa.Table
     attempts: int
 
     def match(self, ts: pa.Array, source: pa.Array, target: pa.Array,
@@ -556,10 +558,10 @@ class _Patterns:
             return result, none
         block = pa.table({
             "ts": pc.take(ts, positions), "source": pc.take(source, positions),
-            "target": pc.take(target, positions), "cents": _cents(pc.take(paid, positions)),
+            "target": pc.take(target, positions), "paid": pc.take(paid, positions),
             "pos": positions,
         })
-        joined = block.join(self.table, keys=["ts", "source", "target", "cents"],
+        joined = block.join(self.table, keys=["ts", "source", "target", "paid"],
                             join_type="inner")
         if not joined.num_rows:
             return result, none
@@ -569,10 +571,6 @@ class _Patterns:
         for p, name in zip(pos.tolist(), names, strict=True):
             values[p] = name
         return pa.array(values, pa.string()), joined.column("row").to_numpy()
-
-
-def _cents(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return pc.cast(pc.round(pc.multiply(values, 100.0)), pa.int64())
 
 
 def pattern_name(text: str) -> str:
@@ -649,11 +647,11 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
             problems.add(str(wheres[pos]), reason)
     table = pa.table({
         "ts": ts, "source": text.column("source"), "target": text.column("target"),
-        "cents": _cents(paid), "pattern": text.column("pattern"),
+        "paid": paid, "pattern": text.column("pattern"),
         "row": pa.array(np.arange(text.num_rows, dtype=np.int64)),
     })
     # a transaction listed twice keeps its first pattern, and the note says where it is again
-    key = ["ts", "source", "target", "cents"]
+    key = ["ts", "source", "target", "paid"]
     first = table.group_by(key).aggregate([("row", "min")])
     listed = table.join(first, keys=key)
     again = pc.indices_nonzero(pc.not_equal(listed.column("row"), listed.column("row_min")))
@@ -664,8 +662,8 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
         places = [N_("%(place)s (%(pattern)s, kept %(kept)s)",
                      place=Path(str(wheres[row])).name, pattern=patterns[row],
                      kept=patterns[kept]) for row, kept in later[:3]]
-        notes.append(N_("%(count)s pattern transactions are listed again in a later laundering "
-                        "attempt (%(places)s); each keeps the pattern of its first attempt",
+        notes.append(N_("%(count)s pattern transactions are listed more than once "
+                        "(%(places)s); each keeps the pattern of its first listing",
                         count=len(later), places=_some(places, len(later))))
     table = first.rename_columns({"row_min": "row"})
     table = table.join(pa.table({"row": pa.array(np.arange(text.num_rows, dtype=np.int64)),

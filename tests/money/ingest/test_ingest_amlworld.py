@@ -439,3 +439,59 @@ def test_pattern_amounts_below_a_cent_are_told_apart(tiny: list[Path], tmp_path:
     rows = {r["source_line"]: r for r in open_set(tmp_path / "s").transactions().to_pylist()}
     assert [rows[n]["label_pattern"] for n in (9, 15, 16, 17)] == [None, None, "RANDOM",
                                                                    "RANDOM"]
+
+
+def test_markers_as_the_real_patterns_files_write_them(fixtures: Path, tmp_path: Path) -> None:
+    # BEGIN with and without a detail, END with a detail, empty lines between and after
+    folder = fixtures / "amlworld"
+    report = ingest("amlworld", [folder / "Tiny_Trans.csv", folder / "Markers_Patterns.txt"],
+                    tmp_path / "s", rates=RATES)
+    assert "5 of 5 pattern transactions matched (3 laundering attempts)" in report.notes
+    assert not any("unknown pattern type" in note for note in report.notes)
+    rows = {r["source_line"]: r for r in open_set(tmp_path / "s").transactions().to_pylist()}
+    assert [rows[n]["label_pattern"] for n in range(10, 15)] == [
+        "STACK", "FAN-OUT", "FAN-OUT", "FAN-OUT", "BIPARTITE"]
+    assert rows[14]["label"] is True  # labelled by the pattern, 0 in the transactions file
+
+
+def _patterns_problems(tiny: list[Path], tmp_path: Path, text: str) -> list[tuple[str, str]]:
+    patterns = tmp_path / "M_Patterns.txt"
+    patterns.write_text(text)
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [tiny[0], patterns], tmp_path / "s", rates=RATES)
+    assert not (tmp_path / "s").exists()
+    return [(p.location.rsplit("/", 1)[-1], p.reason) for p in caught.value.problems]
+
+
+ROW = "2022/09/02 13:05,001,8000EC280,0111,801201C20,2000.00,Euro,2000.00,Euro,ACH,1"
+
+
+def test_an_end_of_another_type_is_refused(tiny: list[Path], tmp_path: Path) -> None:
+    text = f"BEGIN LAUNDERING ATTEMPT - CYCLE:  Max 2 hops\n{ROW}\n" \
+           "END LAUNDERING ATTEMPT - STACK\n"
+    assert _patterns_problems(tiny, tmp_path, text) == [
+        ("M_Patterns.txt:3", "END of a STACK attempt closes the CYCLE attempt begun on line 1")]
+
+
+def test_nested_and_unterminated_attempts_name_their_begin(tiny: list[Path],
+                                                           tmp_path: Path) -> None:
+    text = f"\nBEGIN LAUNDERING ATTEMPT - FAN-OUT\n{ROW}\nBEGIN LAUNDERING ATTEMPT - STACK\n{ROW}\n"
+    assert _patterns_problems(tiny, tmp_path, text) == [
+        ("M_Patterns.txt:4", "BEGIN inside the laundering attempt begun on line 2, which has "
+                             "no END"),
+        ("M_Patterns.txt:4", "laundering attempt STACK is not closed")]
+
+
+def test_a_begin_without_a_type_is_refused(tiny: list[Path], tmp_path: Path) -> None:
+    text = f"BEGIN LAUNDERING ATTEMPT\n{ROW}\nEND LAUNDERING ATTEMPT\n"
+    assert _patterns_problems(tiny, tmp_path, text) == [
+        ("M_Patterns.txt:1", "laundering attempt without a pattern type")]
+
+
+def test_an_attempt_without_transactions_is_noted(tiny: list[Path], tmp_path: Path) -> None:
+    patterns = tmp_path / "E_Patterns.txt"
+    patterns.write_text(tiny[1].read_text() + "\nBEGIN LAUNDERING ATTEMPT - STACK\n"
+                        "END LAUNDERING ATTEMPT - STACK\n")
+    report = ingest("amlworld", [tiny[0], patterns], tmp_path / "s", rates=RATES)
+    assert "1 laundering attempts list no transaction (E_Patterns.txt:11)" in report.notes
+    assert "3 of 4 pattern transactions matched (3 laundering attempts)" in report.notes

@@ -86,8 +86,10 @@ FAST_TYPES = {
 #: Accounts that only ever take part in cash payments, with at least this many other
 #: accounts, are a bank's cash desk (option ``cash_desk_counterparties``).
 CASH_DESK_COUNTERPARTIES = 10
-_BEGIN = re.compile(r"^BEGIN LAUNDERING ATTEMPT\s*-\s*([^:]*?)\s*(?::\s*(.*))?$")
-_END = re.compile(r"^END LAUNDERING ATTEMPT\b")
+# The real files write ``BEGIN LAUNDERING ATTEMPT - FAN-OUT:  Max 16-degree Fan-Out`` and
+# ``BEGIN LAUNDERING ATTEMPT - STACK`` (no detail); END repeats the type, and may carry a detail.
+_BEGIN = re.compile(r"^BEGIN LAUNDERING ATTEMPT\b\s*-?\s*([^:]*?)\s*(?::\s*(.*))?$")
+_END = re.compile(r"^END LAUNDERING ATTEMPT\b\s*-?\s*([^:]*?)\s*(?::.*)?$")
 
 
 class _Unreadable(Exception):
@@ -583,8 +585,11 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                                                      "pattern", "where")}
     attempts = 0
     unknown: dict[str, list[str]] = {}
+    empty: list[str] = []
     for path in paths:
         current: str | None = None
+        begun = 0  # the line of the current attempt's BEGIN
+        listed = 0  # its transactions so far
         # utf-8-sig: a copy re-saved on Windows starts with a byte order mark
         with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
             for number, raw in enumerate(handle, start=1):
@@ -595,18 +600,27 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                 begin = _BEGIN.match(text)
                 if begin:
                     if current is not None:
-                        problems.add(where, N_("BEGIN inside an unfinished laundering "
-                                               "attempt"))
+                        problems.add(where, N_("BEGIN inside the laundering attempt begun on "
+                                               "line %(line)s, which has no END", line=begun))
                     current = pattern_name(begin.group(1))
+                    begun, listed = number, 0
                     attempts += 1
                     if not current:
                         problems.add(where, N_("laundering attempt without a pattern type"))
                     elif current not in PATTERN_TYPES:
                         unknown.setdefault(current, []).append(f"{path.name}:{number}")
                     continue
-                if _END.match(text):
+                end = _END.match(text)
+                if end:
+                    closing = pattern_name(end.group(1))
                     if current is None:
                         problems.add(where, N_("END without a BEGIN"))
+                    elif closing and current and closing != current:
+                        problems.add(where, N_("END of a %(end)s attempt closes the %(begin)s "
+                                               "attempt begun on line %(line)s",
+                                               end=closing, begin=current, line=begun))
+                    elif not listed:
+                        empty.append(f"{path.name}:{begun}")
                     current = None
                     continue
                 if current is None:
@@ -623,9 +637,13 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                 rows["paid"].append(fields[7])
                 rows["pattern"].append(current)
                 rows["where"].append(where)
+                listed += 1
         if current is not None:
-            problems.add(f"{path}:end", N_("laundering attempt %(pattern)s is not closed",
-                                           pattern=current))
+            problems.add(f"{path}:{begun}", N_("laundering attempt %(pattern)s is not closed",
+                                               pattern=current))
+    if empty:
+        notes.append(N_("%(count)s laundering attempts list no transaction (%(places)s)",
+                        count=len(empty), places=_some(empty[:3], len(empty))))
     for name, places in sorted(unknown.items()):
         shown = ", ".join(places[:3])
         if len(places) > 3:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -258,11 +259,14 @@ def test_patterns_file_with_a_byte_order_mark(tiny: list[Path], tmp_path: Path) 
 
 def _pandas_copy(source: Path, target: Path, index: str = "") -> Path:
     """The file as pandas writes it back: ``Account.1`` and its row index first."""
-    lines = source.read_text().splitlines()
-    header = lines[0].replace("Account,Amount Received", "Account.1,Amount Received")
-    target.write_text("\n".join([f"{index},{header}",
-                                 *(f"{k},{line}" for k, line in enumerate(lines[1:]))]) + "\n")
+    target.write_text(_pandas_copy_text(source.read_text().splitlines(), index))
     return target
+
+
+def _pandas_copy_text(lines: list[str], index: str = "") -> str:
+    header = lines[0].replace("Account,Amount Received", "Account.1,Amount Received")
+    return "\n".join([f"{index},{header}",
+                      *(f"{k},{line}" for k, line in enumerate(lines[1:]))]) + "\n"
 
 
 @pytest.mark.parametrize("index", ["", "Unnamed: 0"])
@@ -495,3 +499,23 @@ def test_an_attempt_without_transactions_is_noted(tiny: list[Path], tmp_path: Pa
     report = ingest("amlworld", [tiny[0], patterns], tmp_path / "s", rates=RATES)
     assert "1 laundering attempts list no transaction (E_Patterns.txt:11)" in report.notes
     assert "3 of 4 pattern transactions matched (3 laundering attempts)" in report.notes
+
+
+def test_timestamps_as_pandas_writes_them_back(tiny: list[Path], tmp_path: Path) -> None:
+    lines = tiny[0].read_text().splitlines()
+    # parse_dates=["Timestamp"], then to_csv: 2022-09-02 13:05:00
+    redated = [re.sub(r"^(\d{4})/(\d\d)/(\d\d) (\d\d:\d\d),", r"\1-\2-\3 \4:00,", line)
+               for line in lines]
+    assert redated[10].startswith("2022-09-02 13:05:00,")
+    path = tmp_path / "Dated_Trans.csv"
+    path.write_text(_pandas_copy_text(redated))
+    report = ingest("amlworld", [path, tiny[1]], tmp_path / "s", rates=RATES)
+    assert "3 of 4 pattern transactions matched (2 laundering attempts)" in report.notes
+    rows = open_set(tmp_path / "s").transactions().to_pylist()
+    assert rows[8]["ts"] == datetime(2022, 9, 2, 11, 41, tzinfo=UTC)
+    redated[3] = redated[3].replace("2022-09-01 00:00:00", "2022-09-01T00:00")
+    path.write_text(_pandas_copy_text(redated))
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [path], tmp_path / "t", rates=RATES)
+    assert [(p.location.rsplit("/", 1)[-1], p.reason) for p in caught.value.problems] == [
+        ("Dated_Trans.csv:4", "timestamp is not YYYY/MM/DD HH:MM: '2022-09-01T00:00'")]

@@ -61,6 +61,8 @@ COLUMNS = ("Timestamp", "From Bank", "From Account", "To Bank", "To Account", "A
            "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format",
            "Is Laundering")
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M"
+#: How pandas writes the timestamps back when it parsed them (``parse_dates``).
+PANDAS_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: Names pandas gives its own row index when it writes a frame back (``to_csv``).
 INDEX_NAMES = ("", "Unnamed: 0")
 
@@ -201,6 +203,17 @@ def _read_options(lead: int, **options: object) -> pacsv.ReadOptions:
     return pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_SIZE, **options)
 
 
+def _timestamps(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """AMLworld's timestamps, else as pandas writes them back; the second format is tried
+    only when a value is not in the first (never on a file as IBM wrote it)."""
+    ts, bad = parse_timestamp(values, TIMESTAMP_FORMAT)
+    if pc.any(bad).as_py():
+        other, _ = parse_timestamp(values, PANDAS_TIMESTAMP_FORMAT)
+        ts = pc.coalesce(ts, other)
+        bad = pc.is_null(ts)
+    return ts, bad
+
+
 def _currency_table(ctx: Context) -> dict[str, str]:
     """AMLworld name -> ISO code; option ``currency_names`` adds names of other variants."""
     return {**CURRENCIES, **dict(ctx.options.get("currency_names", {}) or {})}
@@ -338,7 +351,7 @@ def _blank_rows(batch: pa.RecordBatch) -> pa.Array:
 
 def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: Context,
                   names: dict[str, str], patterns: _Patterns) -> _Block:
-    ts, bad_ts = parse_timestamp(batch.column("Timestamp"), TIMESTAMP_FORMAT)
+    ts, bad_ts = _timestamps(batch.column("Timestamp"))
     paid_iso = _iso(batch.column("Payment Currency"), names)
     recv_iso = _iso(batch.column("Receiving Currency"), names)
     paid = batch.column("Amount Paid")
@@ -656,7 +669,7 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                         "transactions are labelled and their label_pattern is %(pattern)s",
                         name=repr(name), count=len(places), places=shown, pattern=name))
     text = pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()})
-    ts, bad_ts = parse_timestamp(text.column("ts").combine_chunks(), TIMESTAMP_FORMAT)
+    ts, bad_ts = _timestamps(text.column("ts").combine_chunks())
     paid, bad_paid = parse_float(text.column("paid").combine_chunks())
     wheres = text.column("where").combine_chunks()
     for bad, reason in ((bad_ts, N_("timestamp is not YYYY/MM/DD HH:MM")),
@@ -745,7 +758,7 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str], lead: int) -
             _report_mapped(ctx.problems, pc.and_(bad, filled), first, line_of, where, reason,
                            values)
 
-        ts, bad_ts = parse_timestamp(batch.column("Timestamp"), TIMESTAMP_FORMAT)
+        ts, bad_ts = _timestamps(batch.column("Timestamp"))
         found(bad_ts, N_("timestamp is not YYYY/MM/DD HH:MM"), batch.column("Timestamp"))
         for column in ("Amount Paid", "Amount Received"):
             value, bad = parse_float(batch.column(column))

@@ -519,3 +519,25 @@ def test_timestamps_as_pandas_writes_them_back(tiny: list[Path], tmp_path: Path)
         ingest("amlworld", [path], tmp_path / "t", rates=RATES)
     assert [(p.location.rsplit("/", 1)[-1], p.reason) for p in caught.value.problems] == [
         ("Dated_Trans.csv:4", "timestamp is not YYYY/MM/DD HH:MM: '2022-09-01T00:00'")]
+
+
+def test_bank_codes_that_lost_their_leading_zeros(tiny: list[Path], tmp_path: Path) -> None:
+    # pd.read_csv without dtype=str, then to_csv: bank 0212 becomes 212, 001 becomes 1
+    lines = tiny[0].read_text().splitlines()
+    unpadded = [lines[0]]
+    for line in lines[1:]:
+        fields = line.split(",")
+        fields[1], fields[3] = str(int(fields[1])), str(int(fields[3]))
+        unpadded.append(",".join(fields))
+    assert unpadded[11].startswith("2022/09/02 13:07,1,8000EC280,212,8012022A0,")
+    path = tmp_path / "Int_Trans.csv"
+    path.write_text(_pandas_copy_text(unpadded))
+    report = ingest("amlworld", [path, tiny[1]], tmp_path / "s", rates=RATES)
+    assert "3 of 4 pattern transactions matched (2 laundering attempts)" in report.notes
+    assert "3 transactions matched their pattern transaction only once the leading zeros of " \
+        "its bank codes were left out: the transactions file was written back by a program " \
+        "that read the bank codes as numbers" in report.notes
+    rows = {r["source_line"]: r for r in open_set(tmp_path / "s").transactions().to_pylist()}
+    assert (rows[12]["source"], rows[12]["label_pattern"]) == ("1:8000EC280", "FAN-OUT")
+    kept = ingest("amlworld", tiny, tmp_path / "t", rates=RATES)
+    assert not any("leading zeros" in note for note in kept.notes)

@@ -123,7 +123,8 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     accounts = _AccountAccumulator()
     repeats = _Repeats()
     # how many transactions each pattern transaction matched
-    matched = np.zeros(patterns.table.num_rows, dtype=np.int64)
+    matched = np.zeros(patterns.count, dtype=np.int64)
+    stripped: list[int] = []  # transactions matched once bank codes lost their leading zeros
     for path in transactions:
         lead = _check_header(path)
         if lead:
@@ -131,7 +132,8 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                                 "program that wrote the file; it is not kept",
                                 file=path.name))
         try:
-            _read_fast(path, ctx, currency_codes, patterns, accounts, repeats, matched, lead)
+            _read_fast(path, ctx, currency_codes, patterns, accounts, repeats, matched,
+                       stripped, lead)
         except (_Unreadable, pa.ArrowInvalid, UnicodeDecodeError):
             # a bad value, a row of the wrong length (ArrowInvalid), or text pyarrow could
             # not decode: the slow path names the line
@@ -146,14 +148,19 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         ctx.notes.append(N_("%(count)s transactions repeat an earlier row exactly (%(places)s); "
                             "each is kept as a payment of its own", count=count,
                             places=_some(places, count)))
-    if patterns.table.num_rows:
+    if patterns.count:
         found = int(np.count_nonzero(matched))
         ctx.notes.append(N_("%(found)s of %(count)s pattern transactions matched "
                             "(%(attempts)s laundering attempts)", found=found,
-                            count=patterns.table.num_rows, attempts=patterns.attempts))
-        if found < patterns.table.num_rows:
+                            count=patterns.count, attempts=patterns.attempts))
+        if found < patterns.count:
             ctx.notes.append(N_("%(count)s pattern transactions are not in the transactions "
-                                "file", count=patterns.table.num_rows - found))
+                                "file", count=patterns.count - found))
+        if sum(stripped):
+            ctx.notes.append(N_("%(count)s transactions matched their pattern transaction only "
+                                "once the leading zeros of its bank codes were left out: the "
+                                "transactions file was written back by a program that read "
+                                "the bank codes as numbers", count=sum(stripped)))
         several = matched > 1
         if several.any():
             # identical rows are separate payments in AMLworld: the listed one cannot be
@@ -246,6 +253,8 @@ class _Block:
     label: pa.Array
     #: the pattern transaction (its ``row``) of each transaction the patterns label
     matched: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: how many of them matched with the leading zeros of the bank codes left out
+    stripped: int = 0
     #: a hash of each row's values, to find rows repeated exactly
     key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     #: lines of the block that hold no value (skipped, and counted in a note)
@@ -254,7 +263,7 @@ class _Block:
 
 def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patterns,
                accounts: _AccountAccumulator, repeats: _Repeats, matched: np.ndarray,
-               lead: int) -> None:
+               stripped: list[int], lead: int) -> None:
     read_options = _read_options(lead)
     parse = pacsv.ParseOptions(ignore_empty_lines=False)
     convert = pacsv.ConvertOptions(column_types=FAST_TYPES, include_columns=list(COLUMNS),
@@ -274,6 +283,7 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         accounts.add(block)
         repeats.add(block, path.name)
         np.add.at(matched, block.matched, 1)
+        stripped.append(block.stripped)
         if len(block.blank):
             blank.append(block.blank)
 
@@ -371,7 +381,7 @@ def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: C
     target = pc.binary_join_element_wise(batch.column("To Bank"), batch.column("To Account"), ":")
     channel = pc.cast(batch.column("Payment Format"), pa.string())
     label = pc.equal(flag, 1)
-    pattern, matched = patterns.match(ts, source, target, paid)
+    pattern, matched, stripped = patterns.match(ts, source, target, paid)
     if pattern is None:
         pattern = pa.nulls(n, pa.string())
     else:
@@ -396,7 +406,8 @@ def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: C
     return _Block(table, source, target, key=_row_keys(batch, ts), lines=numbers,
                   paid_btc=pc.or_(bitcoin, pc.equal(paid_text, "XBT")),
                   recv_btc=pc.or_(bitcoin, pc.equal(pc.cast(recv_iso, pa.string()), "XBT")),
-                  cash=pc.equal(channel, "Cash"), label=label, matched=matched)
+                  cash=pc.equal(channel, "Cash"), label=label, matched=matched,
+                  stripped=stripped)
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -553,24 +564,29 @@ class _AccountAccumulator:
 
 @dataclass
 class _Patterns:
-    #: ts, source, target, paid, pattern, row. The amount is compared exactly: the same
-    #: text gives the same number, and Bitcoin amounts differ below a cent.
+    #: ts, source, target, paid, pattern, row, stripped. The amount is compared exactly:
+    #: the same text gives the same number, and Bitcoin amounts differ below a cent. A
+    #: transaction whose bank codes have leading zeros is in the table a second time
+    #: without them (``stripped``), under the same ``row``.
     table: pa.Table
     attempts: int
+    #: distinct pattern transactions (``row`` is below it)
+    count: int
 
     def match(self, ts: pa.Array, source: pa.Array, target: pa.Array,
-              paid: pa.Array) -> tuple[pa.Array | None, np.ndarray]:
-        """``label_pattern`` for a block (the pattern of each listed transaction, else null)
-        and the pattern transaction (``row``) each labelled transaction matched."""
+              paid: pa.Array) -> tuple[pa.Array | None, np.ndarray, int]:
+        """``label_pattern`` for a block (the pattern of each listed transaction, else null),
+        the pattern transaction (``row``) each labelled transaction matched, and how many
+        matched without the leading zeros of the bank codes."""
         none = np.zeros(0, np.int64)
         if not self.table.num_rows:
-            return None, none
+            return None, none, 0
         n = len(ts)
         candidate = pc.is_in(source, value_set=self.table.column("source"))
         positions = pc.indices_nonzero(candidate)
         result = pa.nulls(n, pa.string())
         if not len(positions):
-            return result, none
+            return result, none, 0
         block = pa.table({
             "ts": pc.take(ts, positions), "source": pc.take(source, positions),
             "target": pc.take(target, positions), "paid": pc.take(paid, positions),
@@ -579,13 +595,14 @@ class _Patterns:
         joined = block.join(self.table, keys=["ts", "source", "target", "paid"],
                             join_type="inner")
         if not joined.num_rows:
-            return result, none
+            return result, none, 0
         pos = joined.column("pos").to_numpy()
         names = joined.column("pattern").to_pylist()
         values: list[str | None] = [None] * n
         for p, name in zip(pos.tolist(), names, strict=True):
             values[p] = name
-        return pa.array(values, pa.string()), joined.column("row").to_numpy()
+        return (pa.array(values, pa.string()), joined.column("row").to_numpy(),
+                pc.sum(joined.column("stripped")).as_py() or 0)
 
 
 def pattern_name(text: str) -> str:
@@ -700,9 +717,34 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
     table = table.join(pa.table({"row": pa.array(np.arange(text.num_rows, dtype=np.int64)),
                                  "pattern": text.column("pattern")}), keys="row")
     # number the distinct transactions densely: ``row`` indexes the matched flags
+    count = table.num_rows
     table = table.set_column(table.schema.get_field_index("row"), "row",
-                             pa.array(np.arange(table.num_rows, dtype=np.int64)))
-    return _Patterns(table=table, attempts=attempts)
+                             pa.array(np.arange(count, dtype=np.int64)))
+    table = table.append_column("stripped", pa.repeat(pa.scalar(False), count))
+    return _Patterns(table=pa.concat_tables([table, _without_zeros(table, key)]),
+                     attempts=attempts, count=count)
+
+
+def _without_zeros(table: pa.Table, key: list[str]) -> pa.Table:
+    """The transactions again with the leading zeros of their bank codes left out.
+
+    A copy read by pandas without ``dtype=str`` and written back turns bank ``021174``
+    into ``21174``; the patterns file keeps the zeros. AMLworld numbers its banks, so
+    both are the same bank. Keys the table already has are not added twice.
+    """
+    def strip(ids: pa.ChunkedArray) -> pa.ChunkedArray:
+        return pc.replace_substring_regex(ids, pattern=r"^0+([^:])", replacement=r"\1")
+
+    variant = table.set_column(table.schema.get_field_index("source"), "source",
+                               strip(table.column("source")))
+    variant = variant.set_column(variant.schema.get_field_index("target"), "target",
+                                 strip(variant.column("target")))
+    changed = pc.or_(pc.not_equal(variant.column("source"), table.column("source")),
+                     pc.not_equal(variant.column("target"), table.column("target")))
+    variant = variant.filter(changed).join(table.select(key), keys=key, join_type="left anti")
+    return variant.set_column(variant.schema.get_field_index("stripped"), "stripped",
+                              pa.repeat(pa.scalar(True), variant.num_rows)).select(
+        table.column_names)
 
 
 # -- the slow path that names every bad line --------------------------------------------------

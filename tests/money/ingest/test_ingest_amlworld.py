@@ -541,3 +541,22 @@ def test_bank_codes_that_lost_their_leading_zeros(tiny: list[Path], tmp_path: Pa
     assert (rows[12]["source"], rows[12]["label_pattern"]) == ("1:8000EC280", "FAN-OUT")
     kept = ingest("amlworld", tiny, tmp_path / "t", rates=RATES)
     assert not any("leading zeros" in note for note in kept.notes)
+
+
+def test_bank_and_account_codes_stay_text(tmp_path: Path) -> None:
+    # codes that a number parser would change: leading zeros, hex digits, an exponent
+    path = tmp_path / "Codes_Trans.csv"
+    path.write_text("\n".join([
+        ",".join(amlworld.HEADER),
+        "2022/09/01 00:01,021174,8000EC280,012,0000123,10.00,Euro,10.00,Euro,ACH,0",
+        "2022/09/01 00:02,21174,8000EC280,12,80E10,10.00,Euro,10.00,Euro,ACH,0",
+        "2022/09/01 00:03,0012,1E5,00,0,10.00,Euro,10.00,Euro,ACH,0",
+    ]) + "\n")
+    ingest("amlworld", [path], tmp_path / "s", rates=RATES)
+    stored = open_set(tmp_path / "s")
+    assert [(r["source"], r["target"]) for r in stored.transactions().to_pylist()] == [
+        ("021174:8000EC280", "012:0000123"), ("21174:8000EC280", "12:80E10"),
+        ("0012:1E5", "00:0")]
+    banks = {a["account_id"]: a["bank"] for a in stored.accounts().to_pylist()}
+    assert banks["021174:8000EC280"] == "021174" and banks["21174:8000EC280"] == "21174"
+    assert len(banks) == 6

@@ -51,7 +51,14 @@ import pyarrow.csv as pacsv
 
 from tocsin.errors import InputError
 from tocsin.i18n import N_
-from tocsin.money.ingest.base import Context, Problems, csv_batches, file_size
+from tocsin.money.ingest.base import (
+    Context,
+    Problems,
+    csv_batches,
+    empty_lines_note,
+    file_size,
+    some_places,
+)
 from tocsin.money.ingest.columns import parse_float, parse_timestamp
 
 HEADER = ("Timestamp", "From Bank", "Account", "To Bank", "Account", "Amount Received",
@@ -147,7 +154,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     if count:
         ctx.notes.append(N_("%(count)s transactions repeat an earlier row exactly (%(places)s); "
                             "each is kept as a payment of its own", count=count,
-                            places=_some(places, count)))
+                            places=some_places(places, count)))
     if patterns.count:
         found = int(np.count_nonzero(matched))
         ctx.notes.append(N_("%(found)s of %(count)s pattern transactions matched "
@@ -305,23 +312,7 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
             for future in pending:
                 future.cancel()
     if blank:
-        lines = np.concatenate(blank)
-        ctx.notes.append(N_("%(file)s: 1 empty line skipped (line %(lines)s)",
-                            file=path.name, lines=_some_lines(lines)) if len(lines) == 1 else
-                         N_("%(file)s: %(count)s empty lines skipped (lines %(lines)s)",
-                            file=path.name, count=len(lines), lines=_some_lines(lines)))
-
-
-def _some_lines(lines: np.ndarray, shown: int = 5) -> str:
-    return _some([str(n) for n in lines[:shown].tolist()], len(lines))
-
-
-def _some(places: Sequence[str], count: int) -> str:
-    """The first places found, and how many more there are."""
-    text = ", ".join(places)
-    if count > len(places):
-        text = N_("%(places)s and %(count)s more", places=text, count=count - len(places))
-    return text
+        ctx.notes.append(empty_lines_note(path.name, np.concatenate(blank).tolist()))
 
 
 def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
@@ -673,7 +664,7 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                                                pattern=current))
     if empty:
         notes.append(N_("%(count)s laundering attempts list no transaction (%(places)s)",
-                        count=len(empty), places=_some(empty[:3], len(empty))))
+                        count=len(empty), places=some_places(empty[:3], len(empty))))
     for name, places in sorted(unknown.items()):
         shown = ", ".join(places[:3])
         if len(places) > 3:
@@ -712,7 +703,7 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                      kept=patterns[kept]) for row, kept in later[:3]]
         notes.append(N_("%(count)s pattern transactions are listed more than once "
                         "(%(places)s); each keeps the pattern of its first listing",
-                        count=len(later), places=_some(places, len(later))))
+                        count=len(later), places=some_places(places, len(later))))
     table = first.rename_columns({"row_min": "row"})
     table = table.join(pa.table({"row": pa.array(np.arange(text.num_rows, dtype=np.int64)),
                                  "pattern": text.column("pattern")}), keys="row")

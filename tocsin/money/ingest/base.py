@@ -33,6 +33,23 @@ from tocsin.money.schema import ACCOUNTS, PARTIES
 MAX_PROBLEMS = 1000
 
 
+def some_places(places: Sequence[str], count: int) -> str:
+    """The first places found, and how many more there are (for a note)."""
+    text = ", ".join(places)
+    if count > len(places):
+        text = N_("%(places)s and %(count)s more", places=text, count=count - len(places))
+    return text
+
+
+def empty_lines_note(name: str, lines: Sequence[int], shown: int = 5) -> str:
+    """The note of a CSV file whose empty lines were skipped."""
+    places = some_places([str(n) for n in lines[:shown]], len(lines))
+    if len(lines) == 1:
+        return N_("%(file)s: 1 empty line skipped (line %(lines)s)", file=name, lines=places)
+    return N_("%(file)s: %(count)s empty lines skipped (lines %(lines)s)", file=name,
+              count=len(lines), lines=places)
+
+
 class Problems:
     """Every bad row or element found, capped so a broken 10 GB file cannot exhaust memory."""
 

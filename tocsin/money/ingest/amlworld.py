@@ -54,9 +54,12 @@ from tocsin.i18n import N_
 from tocsin.money.ingest.base import (
     Context,
     Problems,
+    RowRepeats,
     csv_batches,
     empty_lines_note,
     file_size,
+    mix_keys,
+    repeats_note,
     some_places,
 )
 from tocsin.money.ingest.columns import parse_float, parse_timestamp
@@ -128,7 +131,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     patterns = _read_patterns(pattern_files, ctx.problems, ctx.notes)
     currency_codes = _currency_table(ctx)
     accounts = _AccountAccumulator()
-    repeats = _Repeats()
+    repeats = RowRepeats()
     # how many transactions each pattern transaction matched
     matched = np.zeros(patterns.count, dtype=np.int64)
     stripped: list[int] = []  # transactions matched once bank codes lost their leading zeros
@@ -152,9 +155,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     count, places = repeats.finish()
     ctx.writer.write_accounts(accounts.finish(_desk_threshold(ctx)))
     if count:
-        ctx.notes.append(N_("%(count)s transactions repeat an earlier row exactly (%(places)s); "
-                            "each is kept as a payment of its own", count=count,
-                            places=some_places(places, count)))
+        ctx.notes.append(repeats_note(count, places))
     if patterns.count:
         found = int(np.count_nonzero(matched))
         ctx.notes.append(N_("%(found)s of %(count)s pattern transactions matched "
@@ -269,7 +270,7 @@ class _Block:
 
 
 def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patterns,
-               accounts: _AccountAccumulator, repeats: _Repeats, matched: np.ndarray,
+               accounts: _AccountAccumulator, repeats: RowRepeats, matched: np.ndarray,
                stripped: list[int], lead: int) -> None:
     read_options = _read_options(lead)
     parse = pacsv.ParseOptions(ignore_empty_lines=False)
@@ -288,7 +289,9 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         block = pending.popleft().result()
         ctx.writer.write_transactions(block.table)
         accounts.add(block)
-        repeats.add(block, path.name)
+        contiguous = len(block.lines) and not len(block.blank)
+        repeats.add(block.key, block.source, block.target, path.name,
+                    int(block.lines[0]) if contiguous else block.lines)
         np.add.at(matched, block.matched, 1)
         stripped.append(block.stripped)
         if len(block.blank):
@@ -401,92 +404,21 @@ def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: C
                   stripped=stripped)
 
 
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
 def _row_keys(batch: pa.RecordBatch, ts: pa.Array) -> np.ndarray:
     """A 64-bit hash of every value of each row but the accounts (compared as text later).
 
     Vectorised: the dictionary columns are hashed once per distinct word.
     """
-    with np.errstate(over="ignore"):
-        key = pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False).view(np.uint64)
-        parts = [batch.column(c).to_numpy(zero_copy_only=False).view(np.uint64)
-                 for c in ("Amount Paid", "Amount Received")]
-        for column in ("Payment Currency", "Receiving Currency", "Payment Format"):
-            words = batch.column(column)
-            codes = np.array([hash(w) for w in words.dictionary.to_pylist()],
-                             dtype=np.int64).view(np.uint64)
-            parts.append(codes[words.indices.to_numpy(zero_copy_only=False)])
-        parts.append(batch.column("Is Laundering").to_numpy(zero_copy_only=False)
-                     .astype(np.uint64))
-        for part in parts:
-            key = (key ^ part) * _MIX
-            key ^= key >> np.uint64(29)
-    return key
-
-
-@dataclass
-class _Repeats:
-    """Finds rows that repeat an earlier row exactly, over every file of the import.
-
-    Rows are compared by a hash of their values and then, for the few whose hashes
-    repeat, by their accounts as text; the accounts are the blocks' own arrays.
-    """
-
-    keys: list[np.ndarray] = field(default_factory=list)
-    sources: list[pa.Array] = field(default_factory=list)
-    targets: list[pa.Array] = field(default_factory=list)
-    #: each block's file and lines: its first line when the lines follow each other
-    lines: list[tuple[str, np.ndarray | int]] = field(default_factory=list)
-
-    def add(self, block: _Block, name: str) -> None:
-        self.keys.append(block.key)
-        self.sources.append(block.source)
-        self.targets.append(block.target)
-        contiguous = len(block.lines) and not len(block.blank)
-        self.lines.append((name, int(block.lines[0]) if contiguous else block.lines))
-
-    def finish(self, shown: int = 3) -> tuple[int, list[str]]:
-        """How many rows repeat an earlier one, and where the first ``shown`` of them are."""
-        keys, sources, targets, lines = self.keys, self.sources, self.targets, self.lines
-        self.keys, self.sources, self.targets, self.lines = [], [], [], []
-        if not keys:
-            return 0, []
-        ordered = np.concatenate(keys)
-        ordered.sort()
-        again = ordered[1:][ordered[1:] == ordered[:-1]]
-        del ordered
-        if not len(again):
-            return 0, []
-        # the rows whose hash repeats, block by block (no copy of the whole file's arrays)
-        value_set = pa.array(np.unique(again))
-        parts: dict[str, list[pa.Array]] = {"key": [], "source": [], "target": [], "pos": []}
-        first = 0
-        for block, key in enumerate(keys):
-            hit = pc.indices_nonzero(pc.is_in(pa.array(key), value_set=value_set))
-            if len(hit):
-                parts["key"].append(pc.take(key, hit))
-                parts["source"].append(pc.take(sources[block], hit))
-                parts["target"].append(pc.take(targets[block], hit))
-                parts["pos"].append(pc.add(pc.cast(hit, pa.int64()), first))
-            first += len(key)
-        table = pa.table({name: pa.chunked_array(arrays) for name, arrays in parts.items()})
-        earliest = table.group_by(["key", "source", "target"]).aggregate([("pos", "min")])
-        joined = table.join(earliest, keys=["key", "source", "target"])
-        later = pc.filter(joined.column("pos"),
-                          pc.not_equal(joined.column("pos"), joined.column("pos_min")))
-        positions = np.sort(later.to_numpy())
-        starts = np.cumsum([0, *(len(k) for k in keys)])
-        places = []
-        for pos in positions[:shown].tolist():
-            block = int(np.searchsorted(starts, pos, side="right")) - 1
-            name, block_lines = lines[block]
-            offset = pos - int(starts[block])
-            line = block_lines + offset if isinstance(block_lines, int) \
-                else int(block_lines[offset])
-            places.append(f"{name}:{line}")
-        return len(positions), places
+    parts = [pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False)]
+    parts += [batch.column(c).to_numpy(zero_copy_only=False)
+              for c in ("Amount Paid", "Amount Received")]
+    for column in ("Payment Currency", "Receiving Currency", "Payment Format"):
+        words = batch.column(column)
+        codes = np.array([hash(w) for w in words.dictionary.to_pylist()], dtype=np.int64)
+        parts.append(codes[words.indices.to_numpy(zero_copy_only=False)])
+    parts.append(batch.column("Is Laundering").to_numpy(zero_copy_only=False)
+                 .astype(np.int64))
+    return mix_keys(parts)
 
 
 @dataclass

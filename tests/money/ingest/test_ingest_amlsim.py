@@ -59,6 +59,10 @@ def test_the_published_20k_fanin_sample(amlsim_sample: Path, tmp_path: Path) -> 
     txns = open_set(tmp_path / "set").transactions(["source", "target"])
     ids = set(accounts["account_id"].to_pylist())
     assert set(txns["source"].to_pylist()) <= ids
+    # the sample repeats rows exactly (17440 -> 1086, 3.34 at step 20 on lines 3239 and 3382)
+    assert "254 transactions repeat an earlier row exactly (transactions.csv:3382, " \
+        "transactions.csv:4504, transactions.csv:4572 and 251 more); each is kept as a " \
+        "payment of its own" in report.notes
 
 
 @pytest.mark.parametrize("name", ["nodes.csv", "transactions.csv"])
@@ -135,3 +139,18 @@ def test_empty_lines_keep_the_line_numbers_of_the_rows_after_them(fixtures: Path
         ingest("amlsim", [folder], tmp_path / "t")
     assert [(p.location.rsplit("/", 1)[-1], p.reason) for p in caught.value.problems] == [
         ("transactions.csv:6", "value is not a number: 'lots'")]
+
+
+def test_rows_repeated_exactly_are_counted_and_kept(fixtures: Path, tmp_path: Path) -> None:
+    def again(name: str, data: bytes) -> bytes:
+        if name == "nodes.csv":
+            return data
+        # line 6 repeats line 3; line 7 differs from it by its step, line 8 by its amount
+        return data + b"1,2,99.00,1\n1,2,99.00,2\n1,2,99.0001,1\n"
+
+    report = ingest("amlsim", [_copy(fixtures, tmp_path / "in", again)], tmp_path / "s")
+    assert report.transactions == 7
+    assert "1 transactions repeat an earlier row exactly (transactions.csv:6); each is kept " \
+        "as a payment of its own" in report.notes
+    plain = ingest("amlsim", [fixtures / "amlsim_tiny"], tmp_path / "t")
+    assert not any("repeat" in note for note in plain.notes)

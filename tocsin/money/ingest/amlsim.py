@@ -23,7 +23,15 @@ import pyarrow.csv as pacsv
 
 from tocsin.errors import InputError
 from tocsin.i18n import N_
-from tocsin.money.ingest.base import Context, csv_batches, empty_lines_note, file_size
+from tocsin.money.ingest.base import (
+    Context,
+    RowRepeats,
+    csv_batches,
+    empty_lines_note,
+    file_size,
+    mix_keys,
+    repeats_note,
+)
 from tocsin.money.ingest.columns import parse_float, parse_int, report, required_text
 
 TRANSACTION_COLUMNS = ("sourceNodeId", "targetNodeId", "value", "time")
@@ -104,6 +112,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                                    include_columns=list(TRANSACTION_COLUMNS))
     line = 2
     blank: list[int] = []
+    repeats = RowRepeats()
     with ctx.progress.track(f"AMLSim {txn_path.name}", file_size(txn_path)) as bar:
         try:
             with csv_batches(txn_path, bar,
@@ -112,12 +121,16 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                              convert_options=convert) as batches:
                 for batch in batches:
                     blank += _convert_batch(batch, line, txn_path, known, rate, currency,
-                                            start_us, ctx)
+                                            start_us, ctx, repeats)
                     line += batch.num_rows
         except pa.ArrowKeyError as exc:
             raise _header_differs(txn_path, exc) from None
     if blank:
         ctx.notes.append(empty_lines_note(txn_path.name, blank))
+    count, places = repeats.finish()
+    if count:
+        # the published samples repeat some rows: separate payments, all kept
+        ctx.notes.append(repeats_note(count, places))
     ctx.writer.write_accounts(accounts)
 
 
@@ -135,7 +148,7 @@ def _blank_rows(columns: Sequence[pa.Array]) -> pa.Array:
 
 
 def _convert_batch(batch: pa.RecordBatch, line: int, path: Path, known: pa.Array, rate: float,
-                   currency: str, start_us: int, ctx: Context) -> list[int]:
+                   currency: str, start_us: int, ctx: Context, repeats: RowRepeats) -> list[int]:
     """Validate and write one block; the lines of its empty rows, left out."""
     where = str(path)
     blank = _blank_rows(batch.columns)
@@ -164,12 +177,18 @@ def _convert_batch(batch: pa.RecordBatch, line: int, path: Path, known: pa.Array
                                                                         numbers))
     n = batch.num_rows
     lines = pc.cast(numbers, pa.string())
+    source = pc.utf8_trim_whitespace(batch.column("sourceNodeId"))
+    target = pc.utf8_trim_whitespace(batch.column("targetNodeId"))
+    repeats.add(mix_keys([step.to_numpy(zero_copy_only=False),
+                          value.to_numpy(zero_copy_only=False)]),
+                source, target, path.name,
+                numbers.to_numpy() if empty or not n else int(numbers[0].as_py()))
     ts_us = pc.add(pc.multiply(step, 86_400_000_000), start_us)
     ctx.writer.write_transactions(pa.table({
         "txn_id": pc.binary_join_element_wise(path.stem, lines, ":"),
         "ts": pc.cast(ts_us, pa.timestamp("us", tz="UTC")),
-        "source": pc.utf8_trim_whitespace(batch.column("sourceNodeId")),
-        "target": pc.utf8_trim_whitespace(batch.column("targetNodeId")),
+        "source": source,
+        "target": target,
         "amount": pc.multiply(value, rate),
         "amount_orig": value,
         "currency_orig": pa.repeat(pa.scalar(currency, pa.string()), n),

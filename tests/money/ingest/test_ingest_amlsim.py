@@ -154,3 +154,17 @@ def test_rows_repeated_exactly_are_counted_and_kept(fixtures: Path, tmp_path: Pa
         "as a payment of its own" in report.notes
     plain = ingest("amlsim", [fixtures / "amlsim_tiny"], tmp_path / "t")
     assert not any("repeat" in note for note in plain.notes)
+
+
+@pytest.mark.parametrize("index", ["", "Unnamed: 0"])
+def test_a_copy_written_back_by_pandas(fixtures: Path, tmp_path: Path, index: str) -> None:
+    def indexed(name: str, data: bytes) -> bytes:
+        header, *rows = data.decode().splitlines()
+        return "\n".join([f"{index},{header}",
+                          *(f"{k},{row}" for k, row in enumerate(rows))]).encode() + b"\n"
+
+    folder = _copy(fixtures, tmp_path / "in", indexed)
+    assert detect_format(folder / "transactions.csv") == "amlsim"
+    report = ingest("amlsim", [folder], tmp_path / "s")
+    assert (report.transactions, report.accounts) == (4, 4)
+    assert [line for _, line, _ in _lines(tmp_path, "s")] == [2, 3, 4, 5]

@@ -10,6 +10,7 @@ the import would answer, without the time and disk of writing the set.
 from __future__ import annotations
 
 import importlib
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -122,7 +123,9 @@ def detect_format(path: Path) -> str:
     if first_line.startswith("hash,nonce,block_hash,block_number") or ethereum.kind_of(
             [c.strip() for c in first_line.split(",")]) in ("token_transfers", "blocks"):
         return "ethereum"
-    if first_line.replace(" ", "").startswith("sourceNodeId,targetNodeId"):
+    # also as pandas writes it back, its row index first
+    if re.sub(r"^(Unnamed:0)?,", "", first_line.replace(" ", "")).startswith(
+            "sourceNodeId,targetNodeId"):
         return "amlsim"
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"

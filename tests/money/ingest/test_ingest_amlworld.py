@@ -560,3 +560,16 @@ def test_bank_and_account_codes_stay_text(tmp_path: Path) -> None:
     banks = {a["account_id"]: a["bank"] for a in stored.accounts().to_pylist()}
     assert banks["021174:8000EC280"] == "021174" and banks["21174:8000EC280"] == "21174"
     assert len(banks) == 6
+
+
+def test_every_field_quoted(tiny: list[Path], tmp_path: Path) -> None:
+    # csv.writer / pandas with QUOTE_ALL
+    path = tmp_path / "Quoted_Trans.csv"
+    path.write_text("".join(",".join(f'"{field}"' for field in line.split(",")) + "\n"
+                            for line in tiny[0].read_text().splitlines()))
+    assert path.read_text().startswith('"Timestamp","From Bank","Account"')
+    assert detect_format(path) == "amlworld"
+    report = ingest("amlworld", [path, tiny[1]], tmp_path / "s", rates=RATES)
+    assert "3 of 4 pattern transactions matched (2 laundering attempts)" in report.notes
+    rows = open_set(tmp_path / "s").transactions().to_pylist()
+    assert (rows[1]["source"], rows[1]["source_line"]) == ("03208:8000F4580", 3)

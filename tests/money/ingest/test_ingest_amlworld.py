@@ -573,3 +573,17 @@ def test_every_field_quoted(tiny: list[Path], tmp_path: Path) -> None:
     assert "3 of 4 pattern transactions matched (2 laundering attempts)" in report.notes
     rows = open_set(tmp_path / "s").transactions().to_pylist()
     assert (rows[1]["source"], rows[1]["source_line"]) == ("03208:8000F4580", 3)
+
+
+def test_the_accounts_file_of_the_release_is_named_and_left_out(tiny: list[Path],
+                                                                tmp_path: Path) -> None:
+    accounts = tmp_path / "Tiny_accounts.csv"
+    accounts.write_text("Bank Name,Bank ID,Account Number,Entity ID,Entity Name\r\n"
+                        "First Bank #10,10,8000EBD30,80008C4D0,Corporation #1\r\n")
+    report = ingest("amlworld", [tiny[0], accounts, tiny[1]], tmp_path / "s", rates=RATES)
+    assert report.transactions == 13
+    assert "Tiny_accounts.csv: the AMLworld accounts file (bank names and account holders) is " \
+        "not imported; the accounts come from the transactions" in report.notes
+    assert report.sources == ["Tiny_Trans.csv", "Tiny_Patterns.txt"]
+    with pytest.raises(InputError, match="no AMLworld transactions file among the sources"):
+        ingest("amlworld", [accounts], tmp_path / "t", rates=RATES)

@@ -73,6 +73,8 @@ COLUMNS = ("Timestamp", "From Bank", "From Account", "To Bank", "To Account", "A
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M"
 #: How pandas writes the timestamps back when it parsed them (``parse_dates``).
 PANDAS_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: The header of the release's third file, ``*_accounts.csv`` (not imported).
+ACCOUNTS_HEADER = ("Bank Name", "Bank ID", "Account Number", "Entity ID", "Entity Name")
 #: Names pandas gives its own row index when it writes a frame back (``to_csv``).
 INDEX_NAMES = ("", "Unnamed: 0")
 
@@ -114,6 +116,10 @@ def split_sources(sources: Sequence[Path], ctx: Context) -> tuple[list[Path], li
     for source in sources:
         if source.suffix.lower() == ".txt" or source.name.endswith("_Patterns.txt"):
             patterns.append(source)
+        elif _first_names(source) == ACCOUNTS_HEADER:
+            ctx.notes.append(N_("%(file)s: the AMLworld accounts file (bank names and account "
+                                "holders) is not imported; the accounts come from the "
+                                "transactions", file=source.name))
         else:
             transactions.append(source)
     if not transactions:
@@ -186,6 +192,12 @@ def _desk_threshold(ctx: Context) -> int:
                                 N_("%(value)s is not a whole number of at least 1",
                                    value=repr(value)))
     return value
+
+
+def _first_names(path: Path) -> tuple[str, ...]:
+    with path.open("rb") as handle:
+        first = handle.readline(4096).decode("utf-8", errors="replace")
+    return tuple(c.strip().strip('"') for c in first.lstrip("\ufeff").strip().split(","))
 
 
 def header_layout(line: str) -> int | None:

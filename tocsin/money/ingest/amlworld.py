@@ -32,6 +32,10 @@ over the ids collected from every block (each id is hashed once).
 
 The fast path only notices that a block holds a bad value; the file is then
 read a second time as plain text to name every bad line.
+
+Files as others write them (pandas copies, a byte order mark, empty lines, rows
+repeated exactly, markers with and without a detail) and what is done with each:
+docs/money-ingest.md, "Files as others write them".
 """
 
 from __future__ import annotations

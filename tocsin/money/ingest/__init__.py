@@ -10,6 +10,7 @@ the import would answer, without the time and disk of writing the set.
 from __future__ import annotations
 
 import importlib
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -116,7 +117,8 @@ def detect_format(path: Path) -> str:
     if suffix in (".jsonl", ".ndjson", ".ftm", ".json") and first_line.startswith("{") \
             and '"schema"' in first_line:
         return "ftm"
-    if first_line.startswith(AMLWORLD_HEADER) or "BEGIN LAUNDERING ATTEMPT" in head:
+    if first_line.startswith(AMLWORLD_HEADER) or "BEGIN LAUNDERING ATTEMPT" in head \
+            or _amlworld_copy(first_line):
         return "amlworld"
     if first_line.startswith("hash,nonce,block_hash,block_number") or ethereum.kind_of(
             [c.strip() for c in first_line.split(",")]) in ("token_transfers", "blocks"):
@@ -126,6 +128,15 @@ def detect_format(path: Path) -> str:
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"
     raise InputError.single(str(path), N_("cannot tell the format of this file"))
+
+
+def _amlworld_copy(first_line: str) -> bool:
+    """An AMLworld file written back by pandas (``Account.1``, a row index first)."""
+    if "Is Laundering" not in first_line:
+        return False
+    from tocsin.money.ingest import amlworld
+
+    return amlworld.header_layout(first_line) is not None
 
 
 def _is_bitcoin(path: Path) -> bool:

@@ -51,6 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -59,7 +60,15 @@ import pyarrow.csv as pacsv
 
 from tocsin.errors import InputError
 from tocsin.i18n import N_
-from tocsin.money.ingest.base import Context, csv_batches, file_size
+from tocsin.money.ingest.base import (
+    Context,
+    RowRepeats,
+    csv_batches,
+    empty_lines_note,
+    file_size,
+    mix_keys,
+    repeats_note,
+)
 from tocsin.money.ingest.columns import parse_float, parse_int, report, required_text
 
 TRANSACTION_COLUMNS = ("sourceNodeId", "targetNodeId", "value", "time")
@@ -88,11 +97,17 @@ def _check_header(path: Path, expected: Sequence[str]) -> list[str]:
     with path.open("rb") as handle:
         first = handle.readline()
     try:
-        header = first.decode("utf-8").strip().split(",")
+        line = first.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
     except UnicodeDecodeError as exc:
         raise InputError.single(f"{path}:1", N_("the header is not UTF-8 text (%(error)s at "
                                                 "byte %(byte)s)", error=exc.reason,
                                                 byte=exc.start)) from None
+    if "\r" in line:
+        # the CSV reader ends the header there
+        raise _header_differs(path, pa.ArrowKeyError("a carriage return inside the header"))
+    # a copy re-saved on Windows starts with a byte order mark; some put a space after
+    # each comma
+    header = [name.strip().strip('"') for name in line.split(",")]
     missing = [c for c in expected if c not in header]
     if missing:
         raise InputError.single(f"{path}:1", N_("missing column(s) %(missing)s; the header "
@@ -117,9 +132,9 @@ def _start(ctx: Context, default: datetime = DEFAULT_START) -> datetime:
 def _read_nodes_layout(sources: Sequence[Path], ctx: Context) -> None:
     txn_path, nodes_path = split_sources(sources)
     ctx.files.extend([txn_path, nodes_path])
-    _check_header(txn_path, TRANSACTION_COLUMNS)
-    _check_header(nodes_path, NODE_COLUMNS)
-    accounts = _read_nodes(nodes_path, ctx)
+    txn_header = _check_header(txn_path, TRANSACTION_COLUMNS)
+    nodes_header = _check_header(nodes_path, NODE_COLUMNS)
+    accounts = _read_nodes(nodes_path, nodes_header, ctx)
     known = accounts.column("account_id")
     ctx.has_labels = True
     currency = str(ctx.options.get("currency") or ctx.base_currency).upper()
@@ -133,48 +148,84 @@ def _read_nodes_layout(sources: Sequence[Path], ctx: Context) -> None:
     convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in TRANSACTION_COLUMNS},
                                    include_columns=list(TRANSACTION_COLUMNS))
     line = 2
+    blank: list[int] = []
+    repeats = RowRepeats()
     with ctx.progress.track(f"AMLSim {txn_path.name}", file_size(txn_path)) as bar:
         try:
-            with csv_batches(txn_path, bar, read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
+            with csv_batches(txn_path, bar,
+                             read_options=_read_options(txn_header, block_size=BLOCK_SIZE),
+                             parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
                              convert_options=convert) as batches:
                 for batch in batches:
-                    _convert_batch(batch, line, txn_path, known, rate, currency, start_us, ctx)
+                    blank += _convert_batch(batch, line, txn_path, known, rate, currency,
+                                            start_us, ctx, repeats)
                     line += batch.num_rows
         except pa.ArrowKeyError as exc:
             raise _header_differs(txn_path, exc) from None
+    if blank:
+        ctx.notes.append(empty_lines_note(txn_path.name, blank))
+    count, places = repeats.finish()
+    if count:
+        # the published samples repeat some rows: separate payments, all kept
+        ctx.notes.append(repeats_note(count, places))
     ctx.writer.write_accounts(accounts)
 
 
+def _read_options(header: Sequence[str], **options: Any) -> pacsv.ReadOptions:
+    """The header as read by :func:`_check_header` (its names trimmed), then the rows."""
+    return pacsv.ReadOptions(column_names=list(header), skip_rows=1, **options)
+
+
+def _blank_rows(columns: Sequence[pa.Array]) -> pa.Array:
+    """Rows whose every field read is empty: empty lines, kept so lines keep their numbers."""
+    blank = pc.equal(columns[0], "")
+    for column in columns[1:]:
+        blank = pc.and_(blank, pc.equal(column, ""))
+    return blank
+
+
 def _convert_batch(batch: pa.RecordBatch, line: int, path: Path, known: pa.Array, rate: float,
-                   currency: str, start_us: int, ctx: Context) -> None:
+                   currency: str, start_us: int, ctx: Context, repeats: RowRepeats) -> list[int]:
+    """Validate and write one block; the lines of its empty rows, left out."""
     where = str(path)
+    blank = _blank_rows(batch.columns)
+    filled = pc.invert(blank)
     value, bad_value = parse_float(batch.column("value"))
     step, bad_step = parse_int(batch.column("time"))
-    report(ctx.problems, bad_value, line, where, N_("%(column)s is not a number", column="value"),
-           batch.column("value"))
-    report(ctx.problems, bad_step, line, where, N_("time is not a whole simulation step"),
-           batch.column("time"))
+
+    def found(bad: pa.Array, reason: str, values: pa.Array | None = None) -> None:
+        report(ctx.problems, pc.and_(bad, filled), line, where, reason, values)
+
+    found(bad_value, N_("%(column)s is not a number", column="value"), batch.column("value"))
+    found(bad_step, N_("time is not a whole simulation step"), batch.column("time"))
     negative = pc.fill_null(pc.less(value, 0), False)
-    report(ctx.problems, negative, line, where, N_("%(column)s is negative", column="value"),
-           batch.column("value"))
+    found(negative, N_("%(column)s is negative", column="value"), batch.column("value"))
     for column in ("sourceNodeId", "targetNodeId"):
         ids = pc.utf8_trim_whitespace(batch.column(column))
-        report(ctx.problems, required_text(ids), line, where,
-               N_("%(column)s is empty", column=column))
+        found(required_text(ids), N_("%(column)s is empty", column=column))
         unknown = pc.and_(pc.invert(pc.is_in(ids, value_set=known)), pc.invert(required_text(ids)))
-        report(ctx.problems, unknown, line, where,
-               N_("%(column)s is not in nodes.csv", column=column), ids)
+        found(unknown, N_("%(column)s is not in nodes.csv", column=column), ids)
+    numbers = pa.array(range(line, line + batch.num_rows), pa.int64())
+    empty = pc.filter(numbers, blank).to_pylist() if pc.any(blank).as_py() else []
     if ctx.problems:
-        return  # keep validating later blocks, but write nothing more
+        return empty  # keep validating later blocks, but write nothing more
+    if empty:
+        batch, value, step, numbers = (pc.filter(x, filled) for x in (batch, value, step,
+                                                                        numbers))
     n = batch.num_rows
-    numbers = pa.array(range(line, line + n), pa.int64())
     lines = pc.cast(numbers, pa.string())
+    source = pc.utf8_trim_whitespace(batch.column("sourceNodeId"))
+    target = pc.utf8_trim_whitespace(batch.column("targetNodeId"))
+    repeats.add(mix_keys([step.to_numpy(zero_copy_only=False),
+                          value.to_numpy(zero_copy_only=False)]),
+                source, target, path.name,
+                numbers.to_numpy() if empty or not n else int(numbers[0].as_py()))
     ts_us = pc.add(pc.multiply(step, 86_400_000_000), start_us)
     ctx.writer.write_transactions(pa.table({
         "txn_id": pc.binary_join_element_wise(path.stem, lines, ":"),
         "ts": pc.cast(ts_us, pa.timestamp("us", tz="UTC")),
-        "source": pc.utf8_trim_whitespace(batch.column("sourceNodeId")),
-        "target": pc.utf8_trim_whitespace(batch.column("targetNodeId")),
+        "source": source,
+        "target": target,
         "amount": pc.multiply(value, rate),
         "amount_orig": value,
         "currency_orig": pa.repeat(pa.scalar(currency, pa.string()), n),
@@ -182,6 +233,7 @@ def _convert_batch(batch: pa.RecordBatch, line: int, path: Path, known: pa.Array
         "source_file": pa.repeat(pa.scalar(path.name, pa.string()), n),
         "source_line": numbers,
     }))
+    return empty
 
 
 def _header_differs(path: Path, exc: pa.ArrowKeyError) -> InputError:
@@ -191,10 +243,12 @@ def _header_differs(path: Path, exc: pa.ArrowKeyError) -> InputError:
                                           f"import needs ({reason})")
 
 
-def _read_nodes(path: Path, ctx: Context) -> pa.Table:
+def _read_nodes(path: Path, header: Sequence[str], ctx: Context) -> pa.Table:
     try:
         table = pacsv.read_csv(
             path,
+            read_options=_read_options(header),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in NODE_COLUMNS},
                 include_columns=list(NODE_COLUMNS)),
@@ -204,19 +258,26 @@ def _read_nodes(path: Path, ctx: Context) -> pa.Table:
     where = str(path)
     ids = pc.utf8_trim_whitespace(table.column("nodeid").combine_chunks())
     flags = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("isFraud").combine_chunks()))
-    report(ctx.problems, required_text(ids), 2, where, N_("%(column)s is empty",
-                                                          column="nodeid"))
+    blank = _blank_rows([ids, flags])
+    filled = pc.invert(blank)
+    report(ctx.problems, pc.and_(required_text(ids), filled), 2, where,
+           N_("%(column)s is empty", column="nodeid"))
     fraud = pc.is_in(flags, value_set=pa.array(["1", "true"]))
     valid = pc.is_in(flags, value_set=pa.array(["0", "1", "true", "false"]))
-    report(ctx.problems, pc.invert(pc.fill_null(valid, False)), 2, where,
+    report(ctx.problems, pc.and_(pc.invert(pc.fill_null(valid, False)), filled), 2, where,
            N_("isFraud must be 0 or 1"), flags)
+    n = table.num_rows
+    numbers = pa.array(range(2, 2 + n), pa.int64())
+    if pc.any(blank).as_py():
+        ctx.notes.append(empty_lines_note(path.name, pc.filter(numbers, blank).to_pylist()))
+        ids, fraud, numbers = (pc.filter(x, filled) for x in (ids, fraud, numbers))
+        n = len(ids)
     counts = pc.value_counts(ids)
     for item in counts.to_pylist():
         if item["counts"] > 1:
             ctx.problems.add(where, N_("nodeid %(value)s appears %(count)s times",
                                        value=repr(item["values"]), count=item["counts"]))
-    n = table.num_rows
-    lines = pc.cast(pa.array(range(2, 2 + n), pa.int64()), pa.string())
+    lines = pc.cast(numbers, pa.string())
     return pa.table({
         "account_id": ids,
         "kind": pa.array(["domestic"] * n, pa.string()),

@@ -32,6 +32,10 @@ over the ids collected from every block (each id is hashed once).
 
 The fast path only notices that a block holds a bad value; the file is then
 read a second time as plain text to name every bad line.
+
+Files as others write them (pandas copies, a byte order mark, empty lines, rows
+repeated exactly, markers with and without a detail) and what is done with each:
+docs/money-ingest.md, "Files as others write them".
 """
 
 from __future__ import annotations
@@ -51,7 +55,17 @@ import pyarrow.csv as pacsv
 
 from tocsin.errors import InputError
 from tocsin.i18n import N_
-from tocsin.money.ingest.base import Context, Problems, csv_batches, file_size
+from tocsin.money.ingest.base import (
+    Context,
+    Problems,
+    RowRepeats,
+    csv_batches,
+    empty_lines_note,
+    file_size,
+    mix_keys,
+    repeats_note,
+    some_places,
+)
 from tocsin.money.ingest.columns import parse_float, parse_timestamp
 
 HEADER = ("Timestamp", "From Bank", "Account", "To Bank", "Account", "Amount Received",
@@ -61,6 +75,12 @@ COLUMNS = ("Timestamp", "From Bank", "From Account", "To Bank", "To Account", "A
            "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format",
            "Is Laundering")
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M"
+#: How pandas writes the timestamps back when it parsed them (``parse_dates``).
+PANDAS_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: The header of the release's third file, ``*_accounts.csv`` (not imported).
+ACCOUNTS_HEADER = ("Bank Name", "Bank ID", "Account Number", "Entity ID", "Entity Name")
+#: Names pandas gives its own row index when it writes a frame back (``to_csv``).
+INDEX_NAMES = ("", "Unnamed: 0")
 
 #: Currency names as AMLworld writes them -> ISO 4217 (``XBT`` for Bitcoin).
 CURRENCIES = {
@@ -84,8 +104,10 @@ FAST_TYPES = {
 #: Accounts that only ever take part in cash payments, with at least this many other
 #: accounts, are a bank's cash desk (option ``cash_desk_counterparties``).
 CASH_DESK_COUNTERPARTIES = 10
-_BEGIN = re.compile(r"^BEGIN LAUNDERING ATTEMPT\s*-\s*([^:]*?)\s*(?::\s*(.*))?$")
-_END = re.compile(r"^END LAUNDERING ATTEMPT\b")
+# The real files write ``BEGIN LAUNDERING ATTEMPT - FAN-OUT:  Max 16-degree Fan-Out`` and
+# ``BEGIN LAUNDERING ATTEMPT - STACK`` (no detail); END repeats the type, and may carry a detail.
+_BEGIN = re.compile(r"^BEGIN LAUNDERING ATTEMPT\b\s*-?\s*([^:]*?)\s*(?::\s*(.*))?$")
+_END = re.compile(r"^END LAUNDERING ATTEMPT\b\s*-?\s*([^:]*?)\s*(?::.*)?$")
 
 
 class _Unreadable(Exception):
@@ -98,6 +120,10 @@ def split_sources(sources: Sequence[Path], ctx: Context) -> tuple[list[Path], li
     for source in sources:
         if source.suffix.lower() == ".txt" or source.name.endswith("_Patterns.txt"):
             patterns.append(source)
+        elif _first_names(source) == ACCOUNTS_HEADER:
+            ctx.notes.append(N_("%(file)s: the AMLworld accounts file (bank names and account "
+                                "holders) is not imported; the accounts come from the "
+                                "transactions", file=source.name))
         else:
             transactions.append(source)
     if not transactions:
@@ -115,27 +141,52 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     patterns = _read_patterns(pattern_files, ctx.problems, ctx.notes)
     currency_codes = _currency_table(ctx)
     accounts = _AccountAccumulator()
-    matched = np.zeros(patterns.table.num_rows, dtype=bool)
+    repeats = RowRepeats()
+    # how many transactions each pattern transaction matched
+    matched = np.zeros(patterns.count, dtype=np.int64)
+    stripped: list[int] = []  # transactions matched once bank codes lost their leading zeros
     for path in transactions:
-        _check_header(path)
+        lead = _check_header(path)
+        if lead:
+            ctx.notes.append(N_("%(file)s: the first column is a row index added by the "
+                                "program that wrote the file; it is not kept",
+                                file=path.name))
         try:
-            _read_fast(path, ctx, currency_codes, patterns, accounts, matched)
+            _read_fast(path, ctx, currency_codes, patterns, accounts, repeats, matched,
+                       stripped, lead)
         except (_Unreadable, pa.ArrowInvalid, UnicodeDecodeError):
             # a bad value, a row of the wrong length (ArrowInvalid), or text pyarrow could
             # not decode: the slow path names the line
-            _diagnose(path, ctx, currency_codes)
+            _diagnose(path, ctx, currency_codes, lead)
     if ctx.problems:
         return
     ctx.has_labels = True
+    # first, to let go of its hashes before the accounts are aggregated
+    count, places = repeats.finish()
     ctx.writer.write_accounts(accounts.finish(_desk_threshold(ctx)))
-    if patterns.table.num_rows:
-        found = int(matched.sum())
+    if count:
+        ctx.notes.append(repeats_note(count, places))
+    if patterns.count:
+        found = int(np.count_nonzero(matched))
         ctx.notes.append(N_("%(found)s of %(count)s pattern transactions matched "
                             "(%(attempts)s laundering attempts)", found=found,
-                            count=patterns.table.num_rows, attempts=patterns.attempts))
-        if found < patterns.table.num_rows:
+                            count=patterns.count, attempts=patterns.attempts))
+        if found < patterns.count:
             ctx.notes.append(N_("%(count)s pattern transactions are not in the transactions "
-                                "file", count=patterns.table.num_rows - found))
+                                "file", count=patterns.count - found))
+        if sum(stripped):
+            ctx.notes.append(N_("%(count)s transactions matched their pattern transaction only "
+                                "once the leading zeros of its bank codes were left out: the "
+                                "transactions file was written back by a program that read "
+                                "the bank codes as numbers", count=sum(stripped)))
+        several = matched > 1
+        if several.any():
+            # identical rows are separate payments in AMLworld: the listed one cannot be
+            # told apart from its copies, so every copy carries the label
+            ctx.notes.append(N_("%(count)s pattern transactions each match several identical "
+                                "transactions (%(total)s in all); every one of them is "
+                                "labelled with the pattern", count=int(several.sum()),
+                                total=int(matched[several].sum())))
 
 
 def _desk_threshold(ctx: Context) -> int:
@@ -147,13 +198,51 @@ def _desk_threshold(ctx: Context) -> int:
     return value
 
 
-def _check_header(path: Path) -> None:
+def _first_names(path: Path) -> tuple[str, ...]:
     with path.open("rb") as handle:
-        first = handle.readline().decode("utf-8", errors="replace").lstrip("\ufeff").strip()
-    names = tuple(c.strip().strip('"') for c in first.split(","))
-    if names != HEADER:
+        first = handle.readline(4096).decode("utf-8", errors="replace")
+    return tuple(c.strip().strip('"') for c in first.lstrip("\ufeff").strip().split(","))
+
+
+def header_layout(line: str) -> int | None:
+    """How many index columns precede the AMLworld columns of this header line, or None.
+
+    pandas reads the repeated ``Account`` as ``Account.1`` and, writing the frame back,
+    keeps that name and adds its row index as an unnamed first column.
+    """
+    names = [c.strip().strip('"') for c in line.lstrip("\ufeff").strip().split(",")]
+    lead = 1 if len(names) == len(HEADER) + 1 and names[0] in INDEX_NAMES else 0
+    names = names[lead:]
+    if len(names) == len(HEADER) and names[4] == "Account.1":
+        names[4] = "Account"
+    return lead if tuple(names) == HEADER else None
+
+
+def _check_header(path: Path) -> int:
+    with path.open("rb") as handle:
+        first = handle.readline().decode("utf-8", errors="replace")
+    lead = header_layout(first)
+    if lead is None:
         raise InputError.single(f"{path}:1", N_("not an AMLworld header; expected %(header)s",
                                                 header=",".join(HEADER)))
+    return lead
+
+
+def _read_options(lead: int, **options: object) -> pacsv.ReadOptions:
+    """The header is skipped and replaced by unique names; an index column is read, unused."""
+    names = [f"index {k}" for k in range(lead)] + list(COLUMNS)
+    return pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_SIZE, **options)
+
+
+def _timestamps(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """AMLworld's timestamps, else as pandas writes them back; the second format is tried
+    only when a value is not in the first (never on a file as IBM wrote it)."""
+    ts, bad = parse_timestamp(values, TIMESTAMP_FORMAT)
+    if pc.any(bad).as_py():
+        other, _ = parse_timestamp(values, PANDAS_TIMESTAMP_FORMAT)
+        ts = pc.coalesce(ts, other)
+        bad = pc.is_null(ts)
+    return ts, bad
 
 
 def _currency_table(ctx: Context) -> dict[str, str]:
@@ -181,17 +270,28 @@ class _Block:
     table: pa.Table
     source: pa.Array
     target: pa.Array
+    lines: np.ndarray
     paid_btc: pa.Array
     recv_btc: pa.Array
     cash: pa.Array
     label: pa.Array
+    #: the pattern transaction (its ``row``) of each transaction the patterns label
+    matched: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: how many of them matched with the leading zeros of the bank codes left out
+    stripped: int = 0
+    #: a hash of each row's values, to find rows repeated exactly
+    key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    #: lines of the block that hold no value (skipped, and counted in a note)
+    blank: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patterns,
-               accounts: _AccountAccumulator, matched: np.ndarray) -> None:
-    read_options = pacsv.ReadOptions(column_names=list(COLUMNS), skip_rows=1,
-                                     block_size=BLOCK_SIZE)
-    convert = pacsv.ConvertOptions(column_types=FAST_TYPES, strings_can_be_null=False,
+               accounts: _AccountAccumulator, repeats: RowRepeats, matched: np.ndarray,
+               stripped: list[int], lead: int) -> None:
+    read_options = _read_options(lead)
+    parse = pacsv.ParseOptions(ignore_empty_lines=False)
+    convert = pacsv.ConvertOptions(column_types=FAST_TYPES, include_columns=list(COLUMNS),
+                                   strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
     # No invalid-row handler: a row of the wrong length raises ``ArrowInvalid`` and the
     # diagnosis names it (a handler would be given the row decoded as UTF-8, which fails
@@ -199,20 +299,28 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
     workers = max(1, os.cpu_count() or 1)
     pending: deque[Future[_Block]] = deque()
 
+    blank: list[np.ndarray] = []
+
     def finish_one() -> None:
         block = pending.popleft().result()
         ctx.writer.write_transactions(block.table)
         accounts.add(block)
+        contiguous = len(block.lines) and not len(block.blank)
+        repeats.add(block.key, block.source, block.target, path.name,
+                    int(block.lines[0]) if contiguous else block.lines)
+        np.add.at(matched, block.matched, 1)
+        stripped.append(block.stripped)
+        if len(block.blank):
+            blank.append(block.blank)
 
     line = 2
     with ctx.progress.track(f"AMLworld {path.name}", file_size(path)) as bar, \
-            csv_batches(path, bar, read_options=read_options,
+            csv_batches(path, bar, read_options=read_options, parse_options=parse,
                         convert_options=convert) as batches, \
             ThreadPoolExecutor(workers, thread_name_prefix="amlworld") as pool:
         try:
             for batch in batches:
-                pending.append(pool.submit(_convert, batch, line, path, ctx, names, patterns,
-                                           matched))
+                pending.append(pool.submit(_convert, batch, line, path, ctx, names, patterns))
                 line += batch.num_rows
                 # Blocks are written in file order; a few are converted ahead.
                 while len(pending) > workers:
@@ -222,12 +330,48 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         finally:
             for future in pending:
                 future.cancel()
+    if blank:
+        ctx.notes.append(empty_lines_note(path.name, np.concatenate(blank).tolist()))
 
 
 def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
-             names: dict[str, str], patterns: _Patterns, matched: np.ndarray) -> _Block:
-    """Convert one block; any value the diagnosis would report raises :class:`_Unreadable`."""
-    ts, bad_ts = parse_timestamp(batch.column("Timestamp"), TIMESTAMP_FORMAT)
+             names: dict[str, str], patterns: _Patterns) -> _Block:
+    """Convert one block; any value the diagnosis would report raises :class:`_Unreadable`.
+
+    Empty lines (or rows of empty fields, as spreadsheets save them) are read as rows so
+    that the lines after them keep their numbers; they are looked for only when a block
+    does not convert, and left out.
+    """
+    numbers = np.arange(line, line + batch.num_rows, dtype=np.int64)
+    try:
+        return _convert_rows(batch, numbers, path, ctx, names, patterns)
+    except _Unreadable:
+        blank = _blank_rows(batch).to_numpy(zero_copy_only=False)
+        if not blank.any():
+            raise
+    block = _convert_rows(batch.filter(pa.array(~blank)), numbers[~blank], path, ctx, names,
+                          patterns)
+    block.blank = numbers[blank]
+    return block
+
+
+def _blank_rows(batch: pa.RecordBatch) -> pa.Array:
+    """Rows whose every field is empty."""
+    masks = []
+    for column in batch.columns:
+        if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
+            masks.append(pc.is_null(column))
+        else:
+            masks.append(pc.equal(pc.cast(column, pa.string()), ""))
+    blank = masks[0]
+    for mask in masks[1:]:
+        blank = pc.and_(blank, mask)
+    return blank
+
+
+def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: Context,
+                  names: dict[str, str], patterns: _Patterns) -> _Block:
+    ts, bad_ts = _timestamps(batch.column("Timestamp"))
     paid_iso = _iso(batch.column("Payment Currency"), names)
     recv_iso = _iso(batch.column("Receiving Currency"), names)
     paid = batch.column("Amount Paid")
@@ -241,14 +385,13 @@ def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
     if any(pc.any(b).as_py() for b in bad):
         raise _Unreadable
     n = batch.num_rows
-    numbers = pa.array(np.arange(line, line + n, dtype=np.int64))
-    lines = pc.cast(numbers, pa.string())
+    lines = pc.cast(pa.array(numbers), pa.string())
     source = pc.binary_join_element_wise(batch.column("From Bank"),
                                          batch.column("From Account"), ":")
     target = pc.binary_join_element_wise(batch.column("To Bank"), batch.column("To Account"), ":")
     channel = pc.cast(batch.column("Payment Format"), pa.string())
     label = pc.equal(flag, 1)
-    pattern = patterns.match(ts, source, target, paid, matched)
+    pattern, matched, stripped = patterns.match(ts, source, target, paid)
     if pattern is None:
         pattern = pa.nulls(n, pa.string())
     else:
@@ -268,12 +411,30 @@ def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,
         "label_pattern": pattern,
         "source_ref": pc.binary_join_element_wise(path.name, lines, ":"),
         "source_file": pa.repeat(pa.scalar(path.name, pa.string()), n),
-        "source_line": numbers,
+        "source_line": pa.array(numbers),
     })
-    return _Block(table, source, target,
+    return _Block(table, source, target, key=_row_keys(batch, ts), lines=numbers,
                   paid_btc=pc.or_(bitcoin, pc.equal(paid_text, "XBT")),
                   recv_btc=pc.or_(bitcoin, pc.equal(pc.cast(recv_iso, pa.string()), "XBT")),
-                  cash=pc.equal(channel, "Cash"), label=label)
+                  cash=pc.equal(channel, "Cash"), label=label, matched=matched,
+                  stripped=stripped)
+
+
+def _row_keys(batch: pa.RecordBatch, ts: pa.Array) -> np.ndarray:
+    """A 64-bit hash of every value of each row but the accounts (compared as text later).
+
+    Vectorised: the dictionary columns are hashed once per distinct word.
+    """
+    parts = [pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False)]
+    parts += [batch.column(c).to_numpy(zero_copy_only=False)
+              for c in ("Amount Paid", "Amount Received")]
+    for column in ("Payment Currency", "Receiving Currency", "Payment Format"):
+        words = batch.column(column)
+        codes = np.array([hash(w) for w in words.dictionary.to_pylist()], dtype=np.int64)
+        parts.append(codes[words.indices.to_numpy(zero_copy_only=False)])
+    parts.append(batch.column("Is Laundering").to_numpy(zero_copy_only=False)
+                 .astype(np.int64))
+    return mix_keys(parts)
 
 
 @dataclass
@@ -342,40 +503,45 @@ class _AccountAccumulator:
 
 @dataclass
 class _Patterns:
-    table: pa.Table  # ts, source, target, cents, pattern, row
+    #: ts, source, target, paid, pattern, row, stripped. The amount is compared exactly:
+    #: the same text gives the same number, and Bitcoin amounts differ below a cent. A
+    #: transaction whose bank codes have leading zeros is in the table a second time
+    #: without them (``stripped``), under the same ``row``.
+    table: pa.Table
     attempts: int
+    #: distinct pattern transactions (``row`` is below it)
+    count: int
 
-    def match(self, ts: pa.Array, source: pa.Array, target: pa.Array, paid: pa.Array,
-              matched: np.ndarray) -> pa.Array | None:
-        """``label_pattern`` for a block: the pattern of each listed transaction, else null."""
+    def match(self, ts: pa.Array, source: pa.Array, target: pa.Array,
+              paid: pa.Array) -> tuple[pa.Array | None, np.ndarray, int]:
+        """``label_pattern`` for a block (the pattern of each listed transaction, else null),
+        the pattern transaction (``row``) each labelled transaction matched, and how many
+        matched without the leading zeros of the bank codes."""
+        none = np.zeros(0, np.int64)
         if not self.table.num_rows:
-            return None
+            return None, none, 0
         n = len(ts)
         candidate = pc.is_in(source, value_set=self.table.column("source"))
         positions = pc.indices_nonzero(candidate)
         result = pa.nulls(n, pa.string())
         if not len(positions):
-            return result
+            return result, none, 0
         block = pa.table({
             "ts": pc.take(ts, positions), "source": pc.take(source, positions),
-            "target": pc.take(target, positions), "cents": _cents(pc.take(paid, positions)),
+            "target": pc.take(target, positions), "paid": pc.take(paid, positions),
             "pos": positions,
         })
-        joined = block.join(self.table, keys=["ts", "source", "target", "cents"],
+        joined = block.join(self.table, keys=["ts", "source", "target", "paid"],
                             join_type="inner")
         if not joined.num_rows:
-            return result
-        matched[joined.column("row").to_numpy()] = True
+            return result, none, 0
         pos = joined.column("pos").to_numpy()
         names = joined.column("pattern").to_pylist()
         values: list[str | None] = [None] * n
         for p, name in zip(pos.tolist(), names, strict=True):
             values[p] = name
-        return pa.array(values, pa.string())
-
-
-def _cents(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return pc.cast(pc.round(pc.multiply(values, 100.0)), pa.int64())
+        return (pa.array(values, pa.string()), joined.column("row").to_numpy(),
+                pc.sum(joined.column("stripped")).as_py() or 0)
 
 
 def pattern_name(text: str) -> str:
@@ -388,9 +554,13 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                                                      "pattern", "where")}
     attempts = 0
     unknown: dict[str, list[str]] = {}
+    empty: list[str] = []
     for path in paths:
         current: str | None = None
-        with path.open("r", encoding="utf-8", errors="replace") as handle:
+        begun = 0  # the line of the current attempt's BEGIN
+        listed = 0  # its transactions so far
+        # utf-8-sig: a copy re-saved on Windows starts with a byte order mark
+        with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
             for number, raw in enumerate(handle, start=1):
                 text = raw.strip()
                 where = f"{path}:{number}"
@@ -399,18 +569,27 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                 begin = _BEGIN.match(text)
                 if begin:
                     if current is not None:
-                        problems.add(where, N_("BEGIN inside an unfinished laundering "
-                                               "attempt"))
+                        problems.add(where, N_("BEGIN inside the laundering attempt begun on "
+                                               "line %(line)s, which has no END", line=begun))
                     current = pattern_name(begin.group(1))
+                    begun, listed = number, 0
                     attempts += 1
                     if not current:
                         problems.add(where, N_("laundering attempt without a pattern type"))
                     elif current not in PATTERN_TYPES:
                         unknown.setdefault(current, []).append(f"{path.name}:{number}")
                     continue
-                if _END.match(text):
+                end = _END.match(text)
+                if end:
+                    closing = pattern_name(end.group(1))
                     if current is None:
                         problems.add(where, N_("END without a BEGIN"))
+                    elif closing and current and closing != current:
+                        problems.add(where, N_("END of a %(end)s attempt closes the %(begin)s "
+                                               "attempt begun on line %(line)s",
+                                               end=closing, begin=current, line=begun))
+                    elif not listed:
+                        empty.append(f"{path.name}:{begun}")
                     current = None
                     continue
                 if current is None:
@@ -427,9 +606,13 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                 rows["paid"].append(fields[7])
                 rows["pattern"].append(current)
                 rows["where"].append(where)
+                listed += 1
         if current is not None:
-            problems.add(f"{path}:end", N_("laundering attempt %(pattern)s is not closed",
-                                           pattern=current))
+            problems.add(f"{path}:{begun}", N_("laundering attempt %(pattern)s is not closed",
+                                               pattern=current))
+    if empty:
+        notes.append(N_("%(count)s laundering attempts list no transaction (%(places)s)",
+                        count=len(empty), places=some_places(empty[:3], len(empty))))
     for name, places in sorted(unknown.items()):
         shown = ", ".join(places[:3])
         if len(places) > 3:
@@ -442,7 +625,7 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
                         "transactions are labelled and their label_pattern is %(pattern)s",
                         name=repr(name), count=len(places), places=shown, pattern=name))
     text = pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()})
-    ts, bad_ts = parse_timestamp(text.column("ts").combine_chunks(), TIMESTAMP_FORMAT)
+    ts, bad_ts = _timestamps(text.column("ts").combine_chunks())
     paid, bad_paid = parse_float(text.column("paid").combine_chunks())
     wheres = text.column("where").combine_chunks()
     for bad, reason in ((bad_ts, N_("timestamp is not YYYY/MM/DD HH:MM")),
@@ -451,24 +634,62 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
             problems.add(str(wheres[pos]), reason)
     table = pa.table({
         "ts": ts, "source": text.column("source"), "target": text.column("target"),
-        "cents": _cents(paid), "pattern": text.column("pattern"),
+        "paid": paid, "pattern": text.column("pattern"),
         "row": pa.array(np.arange(text.num_rows, dtype=np.int64)),
     })
-    # a transaction listed twice keeps its first pattern
-    table = table.group_by(["ts", "source", "target", "cents"]).aggregate(
-        [("row", "min")]).rename_columns({"row_min": "row"})
+    # a transaction listed twice keeps its first pattern, and the note says where it is again
+    key = ["ts", "source", "target", "paid"]
+    first = table.group_by(key).aggregate([("row", "min")])
+    listed = table.join(first, keys=key)
+    again = pc.indices_nonzero(pc.not_equal(listed.column("row"), listed.column("row_min")))
+    if len(again):
+        later = sorted(zip(pc.take(listed.column("row"), again).to_pylist(),
+                           pc.take(listed.column("row_min"), again).to_pylist(), strict=True))
+        patterns = text.column("pattern").to_pylist()
+        places = [N_("%(place)s (%(pattern)s, kept %(kept)s)",
+                     place=Path(str(wheres[row])).name, pattern=patterns[row],
+                     kept=patterns[kept]) for row, kept in later[:3]]
+        notes.append(N_("%(count)s pattern transactions are listed more than once "
+                        "(%(places)s); each keeps the pattern of its first listing",
+                        count=len(later), places=some_places(places, len(later))))
+    table = first.rename_columns({"row_min": "row"})
     table = table.join(pa.table({"row": pa.array(np.arange(text.num_rows, dtype=np.int64)),
                                  "pattern": text.column("pattern")}), keys="row")
     # number the distinct transactions densely: ``row`` indexes the matched flags
+    count = table.num_rows
     table = table.set_column(table.schema.get_field_index("row"), "row",
-                             pa.array(np.arange(table.num_rows, dtype=np.int64)))
-    return _Patterns(table=table, attempts=attempts)
+                             pa.array(np.arange(count, dtype=np.int64)))
+    table = table.append_column("stripped", pa.repeat(pa.scalar(False), count))
+    return _Patterns(table=pa.concat_tables([table, _without_zeros(table, key)]),
+                     attempts=attempts, count=count)
+
+
+def _without_zeros(table: pa.Table, key: list[str]) -> pa.Table:
+    """The transactions again with the leading zeros of their bank codes left out.
+
+    A copy read by pandas without ``dtype=str`` and written back turns bank ``021174``
+    into ``21174``; the patterns file keeps the zeros. AMLworld numbers its banks, so
+    both are the same bank. Keys the table already has are not added twice.
+    """
+    def strip(ids: pa.ChunkedArray) -> pa.ChunkedArray:
+        return pc.replace_substring_regex(ids, pattern=r"^0+([^:])", replacement=r"\1")
+
+    variant = table.set_column(table.schema.get_field_index("source"), "source",
+                               strip(table.column("source")))
+    variant = variant.set_column(variant.schema.get_field_index("target"), "target",
+                                 strip(variant.column("target")))
+    changed = pc.or_(pc.not_equal(variant.column("source"), table.column("source")),
+                     pc.not_equal(variant.column("target"), table.column("target")))
+    variant = variant.filter(changed).join(table.select(key), keys=key, join_type="left anti")
+    return variant.set_column(variant.schema.get_field_index("stripped"), "stripped",
+                              pa.repeat(pa.scalar(True), variant.num_rows)).select(
+        table.column_names)
 
 
 # -- the slow path that names every bad line --------------------------------------------------
 
 
-def _diagnose(path: Path, ctx: Context, names: dict[str, str]) -> None:
+def _diagnose(path: Path, ctx: Context, names: dict[str, str], lead: int) -> None:
     """Read the file again as text, single-threaded, to locate every bad value."""
     # First, because the CSV reader hands a row of the wrong length to its handler as
     # UTF-8 text, and fails inside pyarrow when it is not.
@@ -476,7 +697,7 @@ def _diagnose(path: Path, ctx: Context, names: dict[str, str]) -> None:
     if line is not None:
         ctx.problems.add(f"{path}:{line}", N_("not UTF-8 text"))
         return
-    _diagnose_text(path, ctx, names)
+    _diagnose_text(path, ctx, names, lead)
 
 
 def _first_line_not_utf8(path: Path) -> int | None:
@@ -489,7 +710,7 @@ def _first_line_not_utf8(path: Path) -> int | None:
     return None
 
 
-def _diagnose_text(path: Path, ctx: Context, names: dict[str, str]) -> None:
+def _diagnose_text(path: Path, ctx: Context, names: dict[str, str], lead: int) -> None:
     short: list[tuple[int, int]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -498,10 +719,11 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str]) -> None:
 
     reader = pacsv.open_csv(
         path,
-        read_options=pacsv.ReadOptions(column_names=list(COLUMNS), skip_rows=1,
-                                       block_size=BLOCK_SIZE, use_threads=False),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+        read_options=_read_options(lead, use_threads=False),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid,
+                                         ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in COLUMNS},
+                                             include_columns=list(COLUMNS),
                                              strings_can_be_null=False,
                                              quoted_strings_can_be_null=False),
     )
@@ -509,12 +731,15 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str]) -> None:
     row = 0
     for batch in reader:
         line_of = _line_mapper(short)
+        filled = pc.invert(_blank_rows(batch))
 
         def found(bad: pa.Array, reason: str, values: pa.Array | None = None,
-                  first: int = row, line_of: Callable[[int], int] = line_of) -> None:
-            _report_mapped(ctx.problems, bad, first, line_of, where, reason, values)
+                  first: int = row, line_of: Callable[[int], int] = line_of,
+                  filled: pa.Array = filled) -> None:
+            _report_mapped(ctx.problems, pc.and_(bad, filled), first, line_of, where, reason,
+                           values)
 
-        ts, bad_ts = parse_timestamp(batch.column("Timestamp"), TIMESTAMP_FORMAT)
+        ts, bad_ts = _timestamps(batch.column("Timestamp"))
         found(bad_ts, N_("timestamp is not YYYY/MM/DD HH:MM"), batch.column("Timestamp"))
         for column in ("Amount Paid", "Amount Received"):
             value, bad = parse_float(batch.column(column))
@@ -544,7 +769,7 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str]) -> None:
     for number, count in short:
         ctx.problems.add(f"{where}:{number}" if number else where,
                          N_("expected %(expected)s fields, found %(found)s",
-                            expected=len(COLUMNS), found=count))
+                            expected=len(COLUMNS) + lead, found=count))
     if not ctx.problems:
         ctx.problems.add(where, N_("the file could not be read as AMLworld CSV"))
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -31,6 +32,108 @@ from tocsin.money.schema import ACCOUNTS, PARTIES
 
 #: Past this many problems an import stops collecting details and only counts.
 MAX_PROBLEMS = 1000
+
+
+def some_places(places: Sequence[str], count: int) -> str:
+    """The first places found, and how many more there are (for a note)."""
+    text = ", ".join(places)
+    if count > len(places):
+        text = N_("%(places)s and %(count)s more", places=text, count=count - len(places))
+    return text
+
+
+def empty_lines_note(name: str, lines: Sequence[int], shown: int = 5) -> str:
+    """The note of a CSV file whose empty lines were skipped."""
+    places = some_places([str(n) for n in lines[:shown]], len(lines))
+    if len(lines) == 1:
+        return N_("%(file)s: 1 empty line skipped (line %(lines)s)", file=name, lines=places)
+    return N_("%(file)s: %(count)s empty lines skipped (lines %(lines)s)", file=name,
+              count=len(lines), lines=places)
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def mix_keys(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """One 64-bit hash per row of equally long numeric columns (their bits are mixed)."""
+    with np.errstate(over="ignore"):
+        key = np.zeros(len(parts[0]), np.uint64)
+        for part in parts:
+            key = (key ^ part.view(np.uint64)) * _MIX
+            key ^= key >> np.uint64(29)
+    return key
+
+
+def repeats_note(count: int, places: Sequence[str]) -> str:
+    return N_("%(count)s transactions repeat an earlier row exactly (%(places)s); each is kept "
+              "as a payment of its own", count=count, places=some_places(places, count))
+
+
+@dataclass
+class RowRepeats:
+    """Finds rows that repeat an earlier row exactly, over every file of the import.
+
+    Rows are compared by a hash of their values and then, for the few whose hashes
+    repeat, by their accounts as text; the accounts are the blocks' own arrays.
+    """
+
+    keys: list[np.ndarray] = field(default_factory=list)
+    sources: list[pa.Array] = field(default_factory=list)
+    targets: list[pa.Array] = field(default_factory=list)
+    #: each block's file and lines: its first line when the lines follow each other
+    lines: list[tuple[str, np.ndarray | int]] = field(default_factory=list)
+
+    def add(self, key: np.ndarray, source: pa.Array, target: pa.Array, name: str,
+            lines: np.ndarray | int) -> None:
+        """One block: its rows' hashes (:func:`mix_keys`), accounts, file and lines (the
+        line of each row, or the first when they follow each other)."""
+        self.keys.append(key)
+        self.sources.append(source)
+        self.targets.append(target)
+        self.lines.append((name, lines))
+
+    def finish(self, shown: int = 3) -> tuple[int, list[str]]:
+        """How many rows repeat an earlier one, and where the first ``shown`` of them are."""
+        keys, sources, targets, lines = self.keys, self.sources, self.targets, self.lines
+        self.keys, self.sources, self.targets, self.lines = [], [], [], []
+        if not keys:
+            return 0, []
+        ordered = np.concatenate(keys)
+        ordered.sort()
+        again = ordered[1:][ordered[1:] == ordered[:-1]]
+        del ordered
+        if not len(again):
+            return 0, []
+        # the rows whose hash repeats, block by block (no copy of the whole file's arrays)
+        value_set = pa.array(np.unique(again))
+        parts: dict[str, list[pa.Array]] = {"key": [], "source": [], "target": [], "pos": []}
+        first = 0
+        for block, key in enumerate(keys):
+            hit = pc.indices_nonzero(pc.is_in(pa.array(key), value_set=value_set))
+            if len(hit):
+                parts["key"].append(pc.take(key, hit))
+                parts["source"].append(pc.take(sources[block], hit))
+                parts["target"].append(pc.take(targets[block], hit))
+                parts["pos"].append(pc.add(pc.cast(hit, pa.int64()), first))
+            first += len(key)
+        table = pa.table({name: pa.chunked_array(arrays) for name, arrays in parts.items()})
+        earliest = table.group_by(["key", "source", "target"]).aggregate([("pos", "min")])
+        joined = table.join(earliest, keys=["key", "source", "target"])
+        later = pc.filter(joined.column("pos"),
+                          pc.not_equal(joined.column("pos"), joined.column("pos_min")))
+        positions = np.sort(later.to_numpy())
+        starts = np.cumsum([0, *(len(k) for k in keys)])
+        places = []
+        for pos in positions[:shown].tolist():
+            block = int(np.searchsorted(starts, pos, side="right")) - 1
+            name, block_lines = lines[block]
+            offset = pos - int(starts[block])
+            line = block_lines + offset if isinstance(block_lines, int) \
+                else int(block_lines[offset])
+            places.append(f"{name}:{line}")
+        return len(positions), places
+
+
 
 
 class Problems:

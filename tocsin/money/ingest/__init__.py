@@ -10,7 +10,6 @@ the import would answer, without the time and disk of writing the set.
 from __future__ import annotations
 
 import importlib
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field

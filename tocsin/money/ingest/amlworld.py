@@ -75,6 +75,7 @@ COLUMNS = ("Timestamp", "From Bank", "From Account", "To Bank", "To Account", "A
            "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format",
            "Is Laundering")
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M"
+BAD_TIMESTAMP = N_("timestamp is neither YYYY/MM/DD HH:MM nor YYYY-MM-DD HH:MM:SS")
 #: How pandas writes the timestamps back when it parsed them (``parse_dates``).
 PANDAS_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: The header of the release's third file, ``*_accounts.csv`` (not imported).
@@ -628,7 +629,7 @@ def _read_patterns(paths: Sequence[Path], problems: Problems, notes: list[str]) 
     ts, bad_ts = _timestamps(text.column("ts").combine_chunks())
     paid, bad_paid = parse_float(text.column("paid").combine_chunks())
     wheres = text.column("where").combine_chunks()
-    for bad, reason in ((bad_ts, N_("timestamp is not YYYY/MM/DD HH:MM")),
+    for bad, reason in ((bad_ts, BAD_TIMESTAMP),
                         (bad_paid, N_("%(column)s is not a number", column="Amount Paid"))):
         for pos in pc.indices_nonzero(bad).to_pylist():
             problems.add(str(wheres[pos]), reason)
@@ -740,7 +741,7 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str], lead: int) -
                            values)
 
         ts, bad_ts = _timestamps(batch.column("Timestamp"))
-        found(bad_ts, N_("timestamp is not YYYY/MM/DD HH:MM"), batch.column("Timestamp"))
+        found(bad_ts, BAD_TIMESTAMP, batch.column("Timestamp"))
         for column in ("Amount Paid", "Amount Received"):
             value, bad = parse_float(batch.column(column))
             found(bad, N_("%(column)s is not a number", column=column), batch.column(column))

@@ -961,6 +961,77 @@ def test_an_agencys_negative_flows_from_a_portal_import_as_published(
     _round_trip(session, _without_portal_metadata(data, *SIDA_PORTAL), report)
 
 
+EC_INTPA = PUBLISHED / "ec-intpa-activity.xml"
+EC_INTPA_ID = "XI-IATI-EC_INTPA-2019/405-854"
+REVERSED = "/planned-disbursement[%d]/period-start: the period ends before it starts"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_commissions_planned_disbursements_ending_before_they_start_are_kept(
+        session: Session, mode: str) -> None:
+    # The European Commission's (DG INTPA) technical assistance to Liberia's forest
+    # partnership as the Code for IATI Datastore gave it (2.03 on the activity, on one
+    # line): four planned disbursements starting 2023-01-01 and ending in 2021 or 2022,
+    # each naming its provider by activity id and type (its ref only as a narrative);
+    # transaction refs of 170 characters with spaces, "%" and "&"; a budget of 0 to 2050;
+    # "N/A" as an implementer's ref; twelve policy markers and two SDG tags
+    data = EC_INTPA.read_bytes()
+    report = _import(session, data, mode=mode)
+    # every activity was refused for its first planned disbursement ("the period ends
+    # (2021-02-01) before it starts (2023-01-01)"), though the platform's finance lines
+    # hold no planned disbursement: now IATI's ruleset warning, kept as published
+    assert (report.version, report.created, report.rejected) == ("", 1, [])
+    assert _strings(report.warnings) == [
+        _long_budget(1),
+        f"{ACTIVITY}/iati-identifier: identifiers may not contain / & | or ? ('{EC_INTPA_ID}')",
+        f"{ACTIVITY}/participating-org[4]: identifiers may not contain / & | or ? ('N/A')",
+        *[ACTIVITY + REVERSED % i for i in range(1, 5)]]
+    assert _strings(report.notes) == [
+        *DATASTORE_NOTES, _unmapped(1, "31210"),
+        f"{ACTIVITY}: parent 'XI-IATI-EC_INTPA-2018/40656/0' is neither in the file nor in "
+        "the platform; kept without parent"]
+    # the planned disbursements' provider type, which the register's row does not hold,
+    # was kept as published without the report naming it (fixed)
+    assert report.preserved == {
+        "activity-scope": 1, "capital-spend": 1, "collaboration-type": 1, "conditions": 1,
+        "contact-info": 1, "default-aid-type": 1, "default-finance-type": 1,
+        "default-flow-type": 1, "location": 1, "other-identifier": 2,
+        "participating-org/@activity-id": 4, "planned-disbursement/provider-org/@type": 4,
+        "policy-marker": 12, "tag": 2}
+    budgets = session.scalars(select(IatiBudget).order_by(IatiBudget.position)).all()
+    assert [(b.element, b.type, b.period_start.isoformat(),
+             b.period_end.isoformat() if b.period_end else None, b.value) for b in budgets] == [
+        ("budget", 1, "2019-03-19", "2050-12-31", Decimal(0)),
+        ("planned-disbursement", 1, "2023-01-01", "2021-02-01", Decimal(500000)),
+        ("planned-disbursement", 1, "2023-01-01", "2022-08-01", Decimal(313561)),
+        ("planned-disbursement", 1, "2023-01-01", "2021-09-01", Decimal(337500)),
+        ("planned-disbursement", 1, "2023-01-01", "2022-02-01", Decimal(300000))]
+    assert {(b.provider_ref, b.provider_activity_id, b.provider_name)
+            for b in budgets[1:]} == {("", EC_INTPA_ID, "XI-IATI-EC_INTPA")}
+    rows = session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)).all()
+    assert (len(rows), sum(r.value for r in rows), {r.receiver_name for r in rows}) == (
+        6, Decimal("3114954.73"), {"Dai Global Belgium"})
+    assert rows[-1].ref.endswith("IN LIBERIA FINAL INTERIM PAYMENT & CLEARING")
+    assert [row for row in _finance(session, EC_INTPA_ID) if row[1] != "budget"] == [
+        (2019, "expenditure", Decimal("1022427.27"), "EUR"),
+        (2020, "expenditure", Decimal("545046.51"), "EUR"),
+        (2021, "expenditure", Decimal("1017354.22"), "EUR"),
+        (2023, "expenditure", Decimal("530126.73"), "EUR")]
+    _round_trip(session, _without_portal_metadata(data, b' iati-extra:version="2.03"'), report)
+
+
+def test_a_budget_ending_before_it_starts_is_still_refused(session: Session) -> None:
+    # a budget is shared over the years of its period in the platform's finance lines
+    data = EC_INTPA.read_bytes().replace(b'<period-end iso-date="2050-12-31"/>',
+                                         b'<period-end iso-date="2018-12-31"/>')
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == [
+        f"{ACTIVITY}/budget/period-end: the period ends (2018-12-31) before it starts "
+        "(2019-03-19)"]
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
 DFID_BS = PUBLISHED / "dfid-bs.xml"
 
 

@@ -1792,7 +1792,10 @@ class _ActivityReader:
             raise _Bad(element, N_("a period-start is required"))
         start = _date(start_element)
         end = _date(end_element) if end_element is not None else None
-        if end is not None and end < start:
+        # a budget is shared over the years of its period in the platform's finance
+        # lines, so a reversed one is refused; a planned disbursement feeds none of them
+        # and is kept as published, IATI's ruleset warning of its order
+        if end is not None and end < start and name == "budget":
             raise _Bad(end_element, N_("the period ends (%(end)s) before it starts "
                                        "(%(start)s)", end=end, start=start))
         amount, currency, value_date, value = self.value(element, value_element)
@@ -1815,6 +1818,10 @@ class _ActivityReader:
                                        "2 revised)", value=repr(kind)))
         self.org(provider, "provider", row, with_type=False)
         self.org(receiver, "receiver", row, with_type=False)
+        # the register's row holds no organisation type: kept as published, and said so
+        for org in (provider, receiver):
+            if org is not None and org.get("type") is not None:
+                self.preserved[f"{name}/{org.tag}/@type"] += 1
         parts.budgets.append(row)
 
     def transaction(self, element: etree._Element, parts: IatiParts) -> None:

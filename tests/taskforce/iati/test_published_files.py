@@ -1032,6 +1032,74 @@ def test_a_budget_ending_before_it_starts_is_still_refused(session: Session) -> 
     assert session.scalars(select(IatiRecord)).all() == []
 
 
+FCDO = PUBLISHED / "fcdo-activity.xml"
+FCDO_ID = "GB-1-103662-101"
+NEGATIVE_2010 = (f"{ACTIVITY}/budget[4]/value: the budgets of 2010 in GBP come to -9077.00, "
+                 "less than zero: no budget line of the platform for that year; kept as "
+                 "published")
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_donors_negative_revised_budget_is_kept_as_published(session: Session,
+                                                               mode: str) -> None:
+    # FCDO's component of Liberia's civil service programme (2006-2010) as its own system
+    # wrote it in 2020, on one line: quarterly revised budgets, the last of them -9,077
+    # (a revision downwards), a country budget item of vocabulary 1 with its description,
+    # a sibling (related-activity type 3), identifiers of DFID's former reporting
+    # organisation, a component whose parent is not in the file
+    data = FCDO.read_bytes()
+    report = _import(session, data, mode=mode)
+    # the activity was refused ("…/budget[4]/value: a budget cannot be negative"): schema
+    # and rulesets allow a negative budget, and the register holds it (fixed)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [
+        _unmapped(1, "15110"), NEGATIVE_2010,
+        f"{ACTIVITY}: parent 'GB-1-103662' is neither in the file nor in the platform; kept "
+        "without parent"]
+    assert report.preserved == {
+        "capital-spend": 1, "collaboration-type": 1, "contact-info": 1,
+        "country-budget-items": 1, "default-aid-type": 1, "default-finance-type": 1,
+        "default-flow-type": 1, "default-tied-status": 1, "other-identifier": 2,
+        "related-activity": 1}
+    assert [(b.period_start.year, b.type, b.value) for b in session.scalars(
+        select(IatiBudget).order_by(IatiBudget.position))] == [
+        (2007, 2, Decimal(514717)), (2008, 2, Decimal(939770)), (2009, 2, Decimal(1276100)),
+        (2010, 2, Decimal(-9077))]
+    finance = _finance(session, FCDO_ID)
+    assert [row for row in finance if row[1] == "budget"] == [
+        (2007, "budget", Decimal("514717.00"), "GBP"),
+        (2008, "budget", Decimal("939770.00"), "GBP"),
+        (2009, "budget", Decimal("1276100.00"), "GBP")]
+    assert (2010, "expenditure", Decimal("374908.00"), "GBP") in finance
+    _round_trip(session, data, report)
+    # an edit in the platform leaves the negative budget as published
+    system = Principal.system()
+    activity = records.get_by_identifier(session, system, FCDO_ID)
+    records.update_activity(session, system, activity.id, records.to_spec(
+        activity, None).model_copy(update={"title": "Civil service capacity, Liberia"}))
+    edited = _export(session)
+    assert b'<value value-date="2006-12-01" currency="GBP">-9077</value>' in edited
+    assert schema_errors(etree.fromstring(edited)) == []
+
+
+def test_a_negative_budget_counts_in_its_years_sum(session: Session) -> None:
+    # moved into 2009, beside that year's revised 1,276,100: the year's budget is the sum
+    data = FCDO.read_bytes()
+    for old, new in ((b'<period-start iso-date="2010-04-01" />', b'<period-start '
+                      b'iso-date="2009-07-01" />'),
+                     (b'<period-end iso-date="2010-06-30" />', b'<period-end '
+                      b'iso-date="2009-09-30" />')):
+        assert data.count(old) == 1
+        data = data.replace(old, new)
+    report = _import(session, data)
+    assert (report.created, report.rejected, report.warnings) == (1, [], [])
+    assert not [n for n in _strings(report.notes) if "less than zero" in n]
+    assert [row for row in _finance(session, FCDO_ID) if row[1] == "budget"][-1] == (
+        2009, "budget", Decimal("1267023.00"), "GBP")
+    _round_trip(session, data, report)
+
+
 DFID_BS = PUBLISHED / "dfid-bs.xml"
 
 

@@ -1366,6 +1366,8 @@ class _ActivityReader:
         self.notes: list[Problem] = []
         self.problems: list[Problem] = []
         self.preserved: Counter[str] = Counter()
+        #: the value of each negative budget, by its position among the budget rows
+        self.negative_budgets: dict[int, etree._Element] = {}
 
     def narrative(self, element: etree._Element | None) -> str:
         """The narrative in the activity's language (else the first one)."""
@@ -1812,7 +1814,9 @@ class _ActivityReader:
             if end is None:
                 raise _Bad(element, N_("a budget needs a period-end"))
             if amount < 0:
-                raise _Bad(value, N_("a budget cannot be negative"))
+                # valid IATI (a revision downwards, as DFID and FCDO publish them): the
+                # register holds it; the platform's finance lines see to the year's sum
+                self.negative_budgets[len(parts.budgets)] = value
             if row["type"] not in (None, 1, 2):
                 raise _Bad(element, N_("@type %(value)s is not a budget type (1 original, "
                                        "2 revised)", value=repr(kind)))
@@ -1906,6 +1910,7 @@ class _ActivityReader:
             if kind is not None:
                 flows[(kind, row["transaction_date"].year, row["currency"])] += row["value"]
         budgets: dict[tuple[int, str], dict[int, Decimal]] = defaultdict(dict)
+        negative: dict[tuple[int, str], etree._Element] = {}
         for row in parts.budgets:
             if row["element"] != "budget":
                 continue
@@ -1913,9 +1918,22 @@ class _ActivityReader:
             for year, amount in spread(row["period_start"], row["period_end"], row["value"]):
                 slot = budgets[(year, row["currency"])]
                 slot[budget_type] = slot.get(budget_type, Decimal(0)) + amount
+                if row["position"] in self.negative_budgets:
+                    negative.setdefault((year, row["currency"]),
+                                        self.negative_budgets[row["position"]])
         lines = []
         for (year, currency), by_type in sorted(budgets.items()):
             amount = by_type.get(2, by_type.get(1, Decimal(0)))
+            if amount < 0:
+                # the platform's budgets are not below zero: that year has no budget line
+                # there, and the register keeps every budget as published
+                self.notes.append(Problem(
+                    self.where + _relative_path(self.act, negative[(year, currency)]),
+                    N_("the budgets of %(year)s in %(currency)s come to %(amount)s, less "
+                       "than zero: no budget line of the platform for that year; kept as "
+                       "published", year=year, currency=currency,
+                       amount=format(_cents(amount), "f"))))
+                continue
             lines.append(_make(FinanceSpec, year=year, kind="budget",
                                                      amount=_cents(amount), currency=currency))
         for (kind, year, currency), amount in sorted(flows.items()):

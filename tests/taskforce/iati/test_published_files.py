@@ -1100,6 +1100,96 @@ def test_a_negative_budget_counts_in_its_years_sum(session: Session) -> None:
     _round_trip(session, data, report)
 
 
+WORLD_BANK = PUBLISHED / "worldbank-activity.xml"
+WORLD_BANK_ID = "44000-P175662"
+WORLD_BANK_PORTAL = (b' dstore:dataset="worldbank-jo"', b' dstore:index="19"',
+                     b' iati-activities:version="2.03"')
+# The qualitative indicators' values longer than the platform's results hold (100).
+LONG_VALUES = [(1, "period/target", 200), (2, "period/target", 368), (2, "baseline", 173),
+               (4, "period/target", 106), (6, "period/target", 327), (6, "baseline", 157),
+               (7, "period/target", 342), (7, "baseline", 250), (8, "period/target", 379),
+               (8, "baseline", 209), (10, "period/target", 102), (14, "period/target", 350),
+               (14, "baseline", 137)]
+
+
+def _long_value(result: int, where: str, length: int) -> str:
+    return (f"{ACTIVITY}/result[{result}]/indicator/{where}: value is {length} characters "
+            "long, more than the platform's results hold (100): left empty there, kept as "
+            "published")
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_development_banks_qualitative_results_keep_their_long_values(
+        session: Session, mode: str) -> None:
+    # The World Bank's climate responsive investments programme in Jordan as d-portal gave
+    # it: 14 results whose qualitative indicators (measure 5) give their baselines and
+    # targets as sentences of up to 379 characters; 150 monthly budgets, an original and a
+    # revised one for each month; sectors of the Bank's own themes (98, adding up to 360)
+    # and sectors (99) with their URIs beside four DAC ones; humanitarian scopes of an
+    # emergency (GLIDE) and an appeal; a location by GeoNames id; interest repayments
+    # (type 5) as negative values; three conditions; document links in capitals
+    # (APPLICATION/PDF), two of them twice
+    data = WORLD_BANK.read_bytes()
+    report = _import(session, data, mode=mode)
+    # the activity was refused naming each of its 13 long values ("…/result[1]/indicator/
+    # period: target has 200 characters; at most 100 are allowed"): the schema sets no
+    # length; each is now left out of the platform's result, noted and kept as published
+    assert (report.version, report.created, report.rejected) == ("2.03", 1, [])
+    assert _strings(report.warnings) == [
+        f"{ACTIVITY}/sector[1]: sector percentages of one vocabulary do not add up to 100 "
+        "(vocabulary 98): 360"]
+    assert _strings(report.notes) == [
+        f"{ACTIVITY}: @dstore:dataset, @dstore:index, @iati-activities:version: portal "
+        "metadata, not IATI data; not kept, not written back on export",
+        *[_long_value(*value) for value in LONG_VALUES],
+        *[_unmapped(1, code, f"sector[{i}]")
+          for i, code in enumerate(("15119", "15142", "25010", "33210"), 25)]]
+    assert report.preserved == {
+        "capital-spend": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 1,
+        "default-aid-type": 1, "default-tied-status": 1, "document-link/category": 18,
+        "humanitarian-scope": 2, "location": 1, "result//comment": 14}
+    activity = records.get_by_identifier(session, Principal.system(), WORLD_BANK_ID)
+    assert (len(activity.results), len(activity.documents)) == (14, 12)
+    [first] = activity.results[0].indicators
+    assert (first.measure, first.baseline_value, first.periods[0].target_value,
+            first.periods[0].actual_value) == (
+        5, "$0 savings in compliance costs", None, "As at Apprasial")
+    [share] = activity.results[8].indicators
+    assert (share.baseline_value, share.periods[0].target_value) == ("8.90", "12.00")
+    # a revised budget replaces the original ones of its year: the revised ones add up to
+    # the commitment of 500 million
+    million = Decimal(1_000_000)
+    finance = _finance(session, WORLD_BANK_ID)
+    assert [row for row in finance if row[1] == "budget"] == [
+        (2021, "budget", Decimal("62500000.02"), "USD"),
+        (2022, "budget", Decimal("99999999.98"), "USD"),
+        *[(year, "budget", 75 * million, "USD") for year in range(2023, 2027)],
+        (2027, "budget", Decimal("37500000.00"), "USD")]
+    assert [row for row in finance if row[1] != "budget"] == [
+        (2021, "commitment", 500 * million, "USD"),
+        (2021, "expenditure", Decimal("123750000.00"), "USD"),
+        (2022, "expenditure", 108 * million, "USD")]
+    assert len(session.scalars(select(IatiBudget)).all()) == 150
+    rows = session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)).all()
+    assert [r.value for r in rows if r.type_code == 5] == [
+        Decimal(-4042340), Decimal(-1660535), Decimal(-1250000)]
+    _round_trip(session, _without_portal_metadata(data, *WORLD_BANK_PORTAL), report)
+    # an edit of a period's actual leaves its long target as published
+    system = Principal.system()
+    spec = records.to_spec(activity, None)
+    result = spec.results[0]
+    indicator = result.indicators[0]
+    period = indicator.periods[0].model_copy(update={"actual": "Savings of $5 million"})
+    edited = result.model_copy(update={"indicators": [
+        indicator.model_copy(update={"periods": [period]})]})
+    records.update_activity(session, system, activity.id, spec.model_copy(update={
+        "results": [edited, *spec.results[1:]]}))
+    exported = _export(session)
+    assert b'<actual value="Savings of $5 million"' in exported
+    assert exported.count(b"Cumulative savings of $41.1 million (over 5 years)") == 1
+    assert schema_errors(etree.fromstring(exported)) == []
+
+
 DFID_BS = PUBLISHED / "dfid-bs.xml"
 
 

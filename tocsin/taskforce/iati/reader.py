@@ -74,7 +74,7 @@ from tocsin.taskforce.iati.tables import (
     IatiTransaction,
     overlong,
 )
-from tocsin.taskforce.programmes.check import check_activity, is_http_url
+from tocsin.taskforce.programmes.check import check_activity, column_length, is_http_url
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
     DocumentSpec,
@@ -1964,6 +1964,25 @@ class _ActivityReader:
             document_date=_date(day) if day is not None else None,
         )
 
+    def result_value(self, element: etree._Element | None, model: type[BaseModel],
+                     name: str) -> str | None:
+        """A baseline's, target's or actual's ``@value`` as the platform's results hold it.
+
+        The schema sets no length (a qualitative indicator's value is often a sentence or
+        a paragraph); one longer than the platform's column is left out of its result and
+        noted, kept as published and written back from the published copy."""
+        if element is None:
+            return None
+        value = element.get("value")
+        limit = column_length(model, name)
+        if value is None or limit is None or len(value) <= limit:
+            return value
+        self.notes.append(Problem(self.where + _relative_path(self.act, element), N_(
+            "value is %(length)s characters long, more than the platform's results hold "
+            "(%(limit)s): left empty there, kept as published", length=len(value),
+            limit=limit)))
+        return None
+
     def result(self, element: etree._Element, i: int) -> ResultSpec:
         for extra in element.iter(*RESULT_EXTRAS):
             self.preserved[f"result//{extra.tag}"] += 1
@@ -1985,8 +2004,8 @@ class _ActivityReader:
                 target, actual = of_period.get("target"), of_period.get("actual")
                 periods.append(_make(PeriodSpec,
                     start=_date(start), end=_date(end),
-                    target=target.get("value") if target is not None else None,
-                    actual=actual.get("value") if actual is not None else None))
+                    target=self.result_value(target, PeriodSpec, "target"),
+                    actual=self.result_value(actual, PeriodSpec, "actual")))
                 self.locations[f"results[{i}].indicators[{j}].periods[{k}]"] = period
             year = baseline.get("year") if baseline is not None else None
             if baseline is not None and year is None and baseline.get("iso-date"):
@@ -1997,7 +2016,7 @@ class _ActivityReader:
                 measure=_int(ind, "measure"),
                 ascending=_bool(ind, "ascending"),
                 baseline_year=int(year) if year and year.strip().isdigit() else None,
-                baseline_value=baseline.get("value") if baseline is not None else None,
+                baseline_value=self.result_value(baseline, IndicatorSpec, "baseline_value"),
                 periods=periods,
             ))
             self.locations[f"results[{i}].indicators[{j}]"] = ind

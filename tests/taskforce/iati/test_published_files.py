@@ -1190,6 +1190,68 @@ def test_a_development_banks_qualitative_results_keep_their_long_values(
     assert schema_errors(etree.fromstring(exported)) == []
 
 
+BEIS = PUBLISHED / "beis-gcrf-excerpt.xml"
+BEIS_ID = "GB-GOV-13-GCRF-BF-7TNK9LD-GBYPTX3"
+# The recipient countries (of 175) the platform holds, each 0.5714285714285714 %.
+BEIS_HELD = [1, 3, 4, 5, 102, 106, 109, 115, 116, *range(126, 135), 143, 145, 146,
+             *range(148, 158)]
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_departments_second_parent_is_kept_as_published(session: Session,
+                                                          mode: str) -> None:
+    # BEIS's (the UK's business department) funding of Scottish universities under the
+    # Global Challenges Research Fund, as its own system wrote it in 2022 (single quotes,
+    # tab indentation, no XML declaration): two parents (related-activity type 1, the fund
+    # and its programme, neither in the file), 175 recipient countries at
+    # 0.5714285714285714 % each (half of them named by an empty narrative; Netherlands
+    # Antilles, AN, among them), an objectives description with bullets
+    data = BEIS.read_bytes()
+    report = _import(session, data, mode=mode)
+    # the activity was refused ("…/related-activity[2]: an activity has at most one parent
+    # (related-activity type 1)"): the platform's hierarchy holds the first, the second is
+    # kept as published and written back (fixed)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [
+        *[f"{ACTIVITY}/recipient-country[{i}]: percentage 0.5714285714285714 held as 0.57 "
+          "here (two decimals); kept as published" for i in BEIS_HELD],
+        _unmapped(1, "43082"),
+        f"{ACTIVITY}/related-activity[2]: a further parent (related-activity type 1): the "
+        "platform's hierarchy holds the first; kept as published",
+        # the register's shares have four decimals: each was rounded there without a word
+        *[f"{ACTIVITY}/recipient-country[{i}]: percentage 0.5714285714285714 has more "
+          "decimals than the register holds (4): held as 0.5714 there, kept as published"
+          for i in range(1, 176)],
+        f"{ACTIVITY}: parent 'GCRF' is neither in the file nor in the platform; kept without "
+        "parent"]
+    assert report.preserved == {
+        "capital-spend": 1, "collaboration-type": 1, "contact-info": 1,
+        "default-aid-type": 1, "default-finance-type": 1, "default-flow-type": 1,
+        "default-tied-status": 1, "description type 2": 1, "policy-marker": 8,
+        "related-activity": 1}
+    activity = records.get_by_identifier(session, Principal.system(), BEIS_ID)
+    assert (activity.parent_id, len(activity.countries),
+            {c.percentage for c in activity.countries}) == (None, 31, {Decimal("0.57")})
+    shares = session.scalars(select(IatiRecipient)).all()
+    assert (len(shares), {r.percentage for r in shares}, "AN" in {r.code for r in shares}) == (
+        175, {Decimal("0.5714")}, True)
+    assert [row for row in _finance(session, BEIS_ID) if row[1] != "budget"] == [
+        (2019, "commitment", Decimal("11825888.00"), "GBP"),
+        (2019, "expenditure", Decimal("11825888.00"), "GBP"),
+        (2020, "expenditure", Decimal("8043900.00"), "GBP"),
+        (2021, "expenditure", Decimal("5172459.00"), "GBP")]
+    _round_trip(session, data, report)
+    # an edit in the platform writes both parents back
+    system = Principal.system()
+    records.update_activity(session, system, activity.id, records.to_spec(
+        activity, None).model_copy(update={"title": "GCRF quality-related research funding"}))
+    kept = etree.fromstring(_export(session)).find("iati-activity")
+    assert kept is not None
+    assert [(r.get("ref"), r.get("type")) for r in kept.iter("related-activity")] == [
+        ("GCRF", "1"), ("GCRF-BEISOp2", "1")]
+
+
 DFID_BS = PUBLISHED / "dfid-bs.xml"
 
 

@@ -73,6 +73,7 @@ from tocsin.taskforce.iati.tables import (
     IatiSector,
     IatiTransaction,
     overlong,
+    overprecise,
 )
 from tocsin.taskforce.programmes.check import check_activity, column_length, is_http_url
 from tocsin.taskforce.programmes.spec import (
@@ -1024,7 +1025,10 @@ def fit_register(parts: IatiParts, where: str) -> list[Problem]:
     for kind, table in _REGISTER:
         rows = getattr(parts, kind)
         found = overlong(table, rows)
-        if not found:
+        # a number with more decimals than its column keeps (a share of 0.5714285714285714
+        # %): held cut to the column's scale, never rounded up, and said so
+        finer = overprecise(table, rows)
+        if not found and not finer:
             continue
         # the element each row was read from, and its position among those of its name
         seen: Counter[str] = Counter()
@@ -1039,6 +1043,13 @@ def fit_register(parts: IatiParts, where: str) -> list[Problem]:
                 "holds (%(limit)s): left empty there, kept as published",
                 field=column, length=length, limit=limit)))
             rows[index][column] = ""
+        for index, column, value, scale in finer:
+            held = value.quantize(Decimal(1).scaleb(-scale), ROUND_DOWN)
+            notes.append(Problem(places[index], N_(
+                "%(field)s %(value)s has more decimals than the register holds "
+                "(%(scale)s): held as %(held)s there, kept as published", field=column,
+                value=format(value, "f"), scale=scale, held=format(held, "f"))))
+            rows[index][column] = held
     return notes
 
 
@@ -1560,9 +1571,12 @@ class _ActivityReader:
         fields["crime_areas"], fields["stages"] = self.sectors(sectors, parts)
         self.check_recipients(countries, regions, parts)
         fields["finance"] = self.finance(parts)
-        if len(parents) > 1:
-            raise _Bad(parents[1], N_("an activity has at most one parent "
-                                      "(related-activity type 1)"))
+        for extra in parents[1:]:
+            # IATI allows several (a fund and its programme, say); the platform's hierarchy
+            # holds one, the first, and the others are written back as published
+            self.kept_as_published(extra, "related-activity", N_(
+                "a further parent (related-activity type 1): the platform's hierarchy holds "
+                "the first; kept as published"))
         if parents:
             fields["parent_identifier"] = parents[0].get("ref", "").strip()
             loc["parent_identifier"] = parents[0]

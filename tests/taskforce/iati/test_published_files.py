@@ -1356,6 +1356,29 @@ def test_a_lone_activity_without_its_file_is_refused_naming_the_root(session: Se
     assert session.scalars(select(IatiRecord)).all() == []
 
 
+TEARFUND = PUBLISHED / "tearfund-cd.xml"
+
+
+def test_a_charitys_1_0x_file_without_a_version_is_refused_naming_why(
+        session: Session) -> None:
+    # Tearfund's WASH project in the DR Congo (GB-CHC-265464, 2013), as the first IATI
+    # Datastore kept it for its acceptance tests: a 1.0x file that gives no version (the
+    # root has only generated-datetime), transaction types as letters (IF, D, E), names as
+    # text in the elements, addresses and descriptions with carriage returns (&#13;)
+    data = TEARFUND.read_bytes()
+    assert b"version=" not in data.split(b">", 2)[1] and b'code="IF"' in data
+    refusal = [f"{ACTIVITY}: no version on the file or on the activity, and it is not valid "
+               "2.03: an activity without a version is read only as valid 2.03",
+               f"{ACTIVITY}/reporting-org: Element 'reporting-org': This element is not "
+               "expected. Expected is ( iati-identifier )."]
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == refusal
+    report = _import(session, data, mode="each")
+    assert (report.version, report.created, _strings(report.rejected)) == ("", 0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
 INTERNEWS = PUBLISHED / "aidstream-internews-v202.xml"
 
 

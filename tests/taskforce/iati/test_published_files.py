@@ -1379,6 +1379,26 @@ def test_a_charitys_1_0x_file_without_a_version_is_refused_naming_why(
     assert session.scalars(select(IatiRecord)).all() == []
 
 
+ACTIONAID = PUBLISHED / "actionaid-1.01.xml"
+
+
+def test_a_version_given_as_iati_version_is_refused_by_that_version(session: Session) -> None:
+    # ActionAid International's partnership with DFID (NL-KVK-27264198, 2013) as the first
+    # IATI Datastore kept it for its tests: the root gives its version as @iati-version
+    # ("1.01"), not @version; read as a file without a version, it was refused as "not
+    # valid 2.03", which hid that the file says it is 1.01 (fixed)
+    data = ACTIONAID.read_bytes()
+    assert b'iati-version="1.01">' in data and b" version=" not in data.split(b"\n", 2)[1]
+    refusal = ["/iati-activities: IATI version '1.01' is not read; export the file as "
+               "version 2.0x"]
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == refusal
+    report = _import(session, data, mode="each")
+    assert (report.created, _strings(report.rejected)) == (0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
 INTERNEWS = PUBLISHED / "aidstream-internews-v202.xml"
 
 

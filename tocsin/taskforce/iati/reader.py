@@ -325,6 +325,11 @@ def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = (
     """The version the ``iati-activities`` element declares, if it is read."""
     version = element.get("version", "").strip()
     warnings = tuple(root_warnings(element, path))
+    # a name some 1.0x publishers gave the attribute (ActionAid's file of 2013): the file's
+    # own version, refused as such rather than as an activity not valid 2.03
+    if (not version and (given := element.get("iati-version", "").strip())
+            and (refusal := unread_version(given)) is not None):
+        return None, [Problem(path, refusal)]
     if not version:
         # downloads from IATI portals (d-portal, the IATI Datastore) give no version on
         # the root: each activity is read as the version it declares (see _evaluate); ""

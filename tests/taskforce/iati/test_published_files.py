@@ -254,6 +254,11 @@ def _unmapped(activity: int, code: str, sector: str = "sector") -> str:
             "published")
 
 
+def _outside_child(activity: int, child: str) -> str:
+    return (f"/iati-activities/iati-activity[{activity}]: child '{child}' is neither in the "
+            "file nor in the platform; kept as published")
+
+
 def _finance(session: Session, identifier: str) -> list[tuple[int, str, Decimal, str]]:
     activity = records.get_by_identifier(session, Principal.system(), identifier)
     return sorted((f.year, f.kind, f.amount, f.currency) for f in activity.finance)
@@ -273,8 +278,10 @@ def test_a_real_2_02_file_imports_whole_and_comes_back_unchanged(session: Sessio
     report = _import(session, data)
     assert (report.version, report.created, report.rejected, report.warnings) == (
         "2.02", 3, [], [])
+    # the second lists UN-Habitat's activity as its child (related-activity type 2): not in
+    # the file nor in the platform, kept as published, and said so since this test
     assert _strings(report.notes) == [_unmapped(1, "22040"), _unmapped(2, "22040"),
-                                      _unmapped(3, "22030")]
+                                      _unmapped(3, "22030"), _outside_child(2, "41120-1932")]
     assert report.preserved == {
         "activity-scope": 3, "collaboration-type": 3, "default-aid-type": 3,
         "default-flow-type": 3, "description type 1": 1, "related-activity": 1}
@@ -423,9 +430,13 @@ def test_a_tool_written_2_01_file_is_refused_only_for_its_invalid_activity(
     report = _import(session, data, mode="each")
     assert (report.version, report.created, _strings(report.rejected), report.warnings) == (
         "2.01", 2, [EMPTY_CAPITAL_SPEND], [])
+    # the refused component, a child of the first, is not said to be outside the file; the
+    # third's two components, beyond the excerpt, are
     assert _strings(report.notes) == [_unmapped(1, "15110"),
                                       _unmapped(3, "15150", "sector[1]"),
-                                      _unmapped(3, "16010", "sector[2]")]
+                                      _unmapped(3, "16010", "sector[2]"),
+                                      _outside_child(3, "GB-1-109635-101"),
+                                      _outside_child(3, "GB-1-109635-102")]
     assert report.preserved == {"default-tied-status": 2}
     assert sorted(a.identifier for a in records.list_activities(
         session, Principal.system())) == ["GB-1-109616", "GB-1-109635"]
@@ -1282,6 +1293,48 @@ def test_a_donors_own_2_03_file_links_its_component_to_its_programme(
         (2016, "budget", Decimal("85225.00"), "GBP"),
         (2016, "commitment", Decimal("85225.00"), "GBP"),
         (2016, "expenditure", Decimal("85225.00"), "GBP")]
+    _round_trip(session, data, report)
+
+
+DFID_BH = PUBLISHED / "dfid-bh.xml"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_donors_programme_lists_children_outside_the_file(session: Session,
+                                                             mode: str) -> None:
+    # DFID's support to centre-of-government reforms (NSGI) as its own system wrote it in
+    # 2019 for Bahrain: the programme lists five components (related-activity type 2) of
+    # which the file holds one; four countries and the West Indies region with shares of
+    # four decimals adding up to 100.0001; locations by administrative code (A4) with
+    # positions of sixteen decimals; negative expenditures; a receiver "Not available"
+    data = DFID_BH.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 2, [], [])
+    # the four components outside the file were kept as published without a word (fixed)
+    assert _strings(report.notes) == [
+        f"{ACTIVITY}/recipient-country[2]: percentage 34.136 held as 34.13 here (two "
+        "decimals); kept as published",
+        f"{ACTIVITY}/recipient-country[3]: percentage 30.5674 held as 30.56 here (two "
+        "decimals); kept as published",
+        f"{ACTIVITY}/recipient-region: percentage 18.8872 held as 18.88 here (two decimals); "
+        "kept as published",
+        _unmapped(1, "15110"), _unmapped(2, "15110"),
+        *[_outside_child(1, f"GB-GOV-1-300646-{n}") for n in (101, 102, 103, 105)]]
+    assert report.preserved == {
+        "capital-spend": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 2,
+        "country-budget-items": 1, "default-aid-type": 1, "default-finance-type": 1,
+        "default-flow-type": 1, "default-tied-status": 2, "location": 4,
+        "other-identifier": 4, "policy-marker": 6, "related-activity": 4}
+    programme = records.get_by_identifier(session, Principal.system(), "GB-GOV-1-300646")
+    component = records.get_by_identifier(session, Principal.system(), "GB-GOV-1-300646-104")
+    assert component.parent_id == programme.id
+    assert [(c.country_code, c.percentage) for c in programme.countries] == [
+        ("KG", Decimal("34.13")), ("UZ", Decimal("30.56"))]
+    assert [row for row in _finance(session, "GB-GOV-1-300646-104") if row[1] != "budget"] == [
+        (2018, "commitment", Decimal("12890.00"), "GBP"),
+        (2018, "expenditure", Decimal("1528.00"), "GBP"),
+        (2019, "expenditure", Decimal("-12480.00"), "GBP")]
     _round_trip(session, data, report)
 
 

@@ -519,7 +519,8 @@ def test_timestamps_as_pandas_writes_them_back(tiny: list[Path], tmp_path: Path)
     with pytest.raises(InputError) as caught:
         ingest("amlworld", [path], tmp_path / "t", rates=RATES)
     assert [(p.location.rsplit("/", 1)[-1], p.reason) for p in caught.value.problems] == [
-        ("Dated_Trans.csv:4", "timestamp is neither YYYY/MM/DD HH:MM nor YYYY-MM-DD HH:MM:SS: '2022-09-01T00:00'")]
+        ("Dated_Trans.csv:4",
+         "timestamp is neither YYYY/MM/DD HH:MM nor YYYY-MM-DD HH:MM:SS: '2022-09-01T00:00'")]
 
 
 def test_bank_codes_that_lost_their_leading_zeros(tiny: list[Path], tmp_path: Path) -> None:

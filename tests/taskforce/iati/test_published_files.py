@@ -254,6 +254,11 @@ def _unmapped(activity: int, code: str, sector: str = "sector") -> str:
             "published")
 
 
+def _outside_child(activity: int, child: str) -> str:
+    return (f"/iati-activities/iati-activity[{activity}]: child '{child}' is neither in the "
+            "file nor in the platform; kept as published")
+
+
 def _finance(session: Session, identifier: str) -> list[tuple[int, str, Decimal, str]]:
     activity = records.get_by_identifier(session, Principal.system(), identifier)
     return sorted((f.year, f.kind, f.amount, f.currency) for f in activity.finance)
@@ -273,8 +278,10 @@ def test_a_real_2_02_file_imports_whole_and_comes_back_unchanged(session: Sessio
     report = _import(session, data)
     assert (report.version, report.created, report.rejected, report.warnings) == (
         "2.02", 3, [], [])
+    # the second lists UN-Habitat's activity as its child (related-activity type 2): not in
+    # the file nor in the platform, kept as published, and said so since this test
     assert _strings(report.notes) == [_unmapped(1, "22040"), _unmapped(2, "22040"),
-                                      _unmapped(3, "22030")]
+                                      _unmapped(3, "22030"), _outside_child(2, "41120-1932")]
     assert report.preserved == {
         "activity-scope": 3, "collaboration-type": 3, "default-aid-type": 3,
         "default-flow-type": 3, "description type 1": 1, "related-activity": 1}
@@ -423,9 +430,13 @@ def test_a_tool_written_2_01_file_is_refused_only_for_its_invalid_activity(
     report = _import(session, data, mode="each")
     assert (report.version, report.created, _strings(report.rejected), report.warnings) == (
         "2.01", 2, [EMPTY_CAPITAL_SPEND], [])
+    # the refused component, a child of the first, is not said to be outside the file; the
+    # third's two components, beyond the excerpt, are
     assert _strings(report.notes) == [_unmapped(1, "15110"),
                                       _unmapped(3, "15150", "sector[1]"),
-                                      _unmapped(3, "16010", "sector[2]")]
+                                      _unmapped(3, "16010", "sector[2]"),
+                                      _outside_child(3, "GB-1-109635-101"),
+                                      _outside_child(3, "GB-1-109635-102")]
     assert report.preserved == {"default-tied-status": 2}
     assert sorted(a.identifier for a in records.list_activities(
         session, Principal.system())) == ["GB-1-109616", "GB-1-109635"]
@@ -961,6 +972,297 @@ def test_an_agencys_negative_flows_from_a_portal_import_as_published(
     _round_trip(session, _without_portal_metadata(data, *SIDA_PORTAL), report)
 
 
+EC_INTPA = PUBLISHED / "ec-intpa-activity.xml"
+EC_INTPA_ID = "XI-IATI-EC_INTPA-2019/405-854"
+REVERSED = "/planned-disbursement[%d]/period-start: the period ends before it starts"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_commissions_planned_disbursements_ending_before_they_start_are_kept(
+        session: Session, mode: str) -> None:
+    # The European Commission's (DG INTPA) technical assistance to Liberia's forest
+    # partnership as the Code for IATI Datastore gave it (2.03 on the activity, on one
+    # line): four planned disbursements starting 2023-01-01 and ending in 2021 or 2022,
+    # each naming its provider by activity id and type (its ref only as a narrative);
+    # transaction refs of 170 characters with spaces, "%" and "&"; a budget of 0 to 2050;
+    # "N/A" as an implementer's ref; twelve policy markers and two SDG tags
+    data = EC_INTPA.read_bytes()
+    report = _import(session, data, mode=mode)
+    # every activity was refused for its first planned disbursement ("the period ends
+    # (2021-02-01) before it starts (2023-01-01)"), though the platform's finance lines
+    # hold no planned disbursement: now IATI's ruleset warning, kept as published
+    assert (report.version, report.created, report.rejected) == ("", 1, [])
+    assert _strings(report.warnings) == [
+        _long_budget(1),
+        f"{ACTIVITY}/iati-identifier: identifiers may not contain / & | or ? ('{EC_INTPA_ID}')",
+        f"{ACTIVITY}/participating-org[4]: identifiers may not contain / & | or ? ('N/A')",
+        *[ACTIVITY + REVERSED % i for i in range(1, 5)]]
+    assert _strings(report.notes) == [
+        *DATASTORE_NOTES, _unmapped(1, "31210"),
+        f"{ACTIVITY}: parent 'XI-IATI-EC_INTPA-2018/40656/0' is neither in the file nor in "
+        "the platform; kept without parent"]
+    # the planned disbursements' provider type, which the register's row does not hold,
+    # was kept as published without the report naming it (fixed)
+    assert report.preserved == {
+        "activity-scope": 1, "capital-spend": 1, "collaboration-type": 1, "conditions": 1,
+        "contact-info": 1, "default-aid-type": 1, "default-finance-type": 1,
+        "default-flow-type": 1, "location": 1, "other-identifier": 2,
+        "participating-org/@activity-id": 4, "planned-disbursement/provider-org/@type": 4,
+        "policy-marker": 12, "tag": 2}
+    budgets = session.scalars(select(IatiBudget).order_by(IatiBudget.position)).all()
+    assert [(b.element, b.type, b.period_start.isoformat(),
+             b.period_end.isoformat() if b.period_end else None, b.value) for b in budgets] == [
+        ("budget", 1, "2019-03-19", "2050-12-31", Decimal(0)),
+        ("planned-disbursement", 1, "2023-01-01", "2021-02-01", Decimal(500000)),
+        ("planned-disbursement", 1, "2023-01-01", "2022-08-01", Decimal(313561)),
+        ("planned-disbursement", 1, "2023-01-01", "2021-09-01", Decimal(337500)),
+        ("planned-disbursement", 1, "2023-01-01", "2022-02-01", Decimal(300000))]
+    assert {(b.provider_ref, b.provider_activity_id, b.provider_name)
+            for b in budgets[1:]} == {("", EC_INTPA_ID, "XI-IATI-EC_INTPA")}
+    rows = session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)).all()
+    assert (len(rows), sum(r.value for r in rows), {r.receiver_name for r in rows}) == (
+        6, Decimal("3114954.73"), {"Dai Global Belgium"})
+    assert rows[-1].ref.endswith("IN LIBERIA FINAL INTERIM PAYMENT & CLEARING")
+    assert [row for row in _finance(session, EC_INTPA_ID) if row[1] != "budget"] == [
+        (2019, "expenditure", Decimal("1022427.27"), "EUR"),
+        (2020, "expenditure", Decimal("545046.51"), "EUR"),
+        (2021, "expenditure", Decimal("1017354.22"), "EUR"),
+        (2023, "expenditure", Decimal("530126.73"), "EUR")]
+    _round_trip(session, _without_portal_metadata(data, b' iati-extra:version="2.03"'), report)
+
+
+def test_a_budget_ending_before_it_starts_is_still_refused(session: Session) -> None:
+    # a budget is shared over the years of its period in the platform's finance lines
+    data = EC_INTPA.read_bytes().replace(b'<period-end iso-date="2050-12-31"/>',
+                                         b'<period-end iso-date="2018-12-31"/>')
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == [
+        f"{ACTIVITY}/budget/period-end: the period ends (2018-12-31) before it starts "
+        "(2019-03-19)"]
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+FCDO = PUBLISHED / "fcdo-activity.xml"
+FCDO_ID = "GB-1-103662-101"
+NEGATIVE_2010 = (f"{ACTIVITY}/budget[4]/value: the budgets of 2010 in GBP come to -9077.00, "
+                 "less than zero: no budget line of the platform for that year; kept as "
+                 "published")
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_donors_negative_revised_budget_is_kept_as_published(session: Session,
+                                                               mode: str) -> None:
+    # FCDO's component of Liberia's civil service programme (2006-2010) as its own system
+    # wrote it in 2020, on one line: quarterly revised budgets, the last of them -9,077
+    # (a revision downwards), a country budget item of vocabulary 1 with its description,
+    # a sibling (related-activity type 3), identifiers of DFID's former reporting
+    # organisation, a component whose parent is not in the file
+    data = FCDO.read_bytes()
+    report = _import(session, data, mode=mode)
+    # the activity was refused ("…/budget[4]/value: a budget cannot be negative"): schema
+    # and rulesets allow a negative budget, and the register holds it (fixed)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [
+        _unmapped(1, "15110"), NEGATIVE_2010,
+        f"{ACTIVITY}: parent 'GB-1-103662' is neither in the file nor in the platform; kept "
+        "without parent"]
+    assert report.preserved == {
+        "capital-spend": 1, "collaboration-type": 1, "contact-info": 1,
+        "country-budget-items": 1, "default-aid-type": 1, "default-finance-type": 1,
+        "default-flow-type": 1, "default-tied-status": 1, "other-identifier": 2,
+        "related-activity": 1}
+    assert [(b.period_start.year, b.type, b.value) for b in session.scalars(
+        select(IatiBudget).order_by(IatiBudget.position))] == [
+        (2007, 2, Decimal(514717)), (2008, 2, Decimal(939770)), (2009, 2, Decimal(1276100)),
+        (2010, 2, Decimal(-9077))]
+    finance = _finance(session, FCDO_ID)
+    assert [row for row in finance if row[1] == "budget"] == [
+        (2007, "budget", Decimal("514717.00"), "GBP"),
+        (2008, "budget", Decimal("939770.00"), "GBP"),
+        (2009, "budget", Decimal("1276100.00"), "GBP")]
+    assert (2010, "expenditure", Decimal("374908.00"), "GBP") in finance
+    _round_trip(session, data, report)
+    # an edit in the platform leaves the negative budget as published
+    system = Principal.system()
+    activity = records.get_by_identifier(session, system, FCDO_ID)
+    records.update_activity(session, system, activity.id, records.to_spec(
+        activity, None).model_copy(update={"title": "Civil service capacity, Liberia"}))
+    edited = _export(session)
+    assert b'<value value-date="2006-12-01" currency="GBP">-9077</value>' in edited
+    assert schema_errors(etree.fromstring(edited)) == []
+
+
+def test_a_negative_budget_counts_in_its_years_sum(session: Session) -> None:
+    # moved into 2009, beside that year's revised 1,276,100: the year's budget is the sum
+    data = FCDO.read_bytes()
+    for old, new in ((b'<period-start iso-date="2010-04-01" />', b'<period-start '
+                      b'iso-date="2009-07-01" />'),
+                     (b'<period-end iso-date="2010-06-30" />', b'<period-end '
+                      b'iso-date="2009-09-30" />')):
+        assert data.count(old) == 1
+        data = data.replace(old, new)
+    report = _import(session, data)
+    assert (report.created, report.rejected, report.warnings) == (1, [], [])
+    assert not [n for n in _strings(report.notes) if "less than zero" in n]
+    assert [row for row in _finance(session, FCDO_ID) if row[1] == "budget"][-1] == (
+        2009, "budget", Decimal("1267023.00"), "GBP")
+    _round_trip(session, data, report)
+
+
+WORLD_BANK = PUBLISHED / "worldbank-activity.xml"
+WORLD_BANK_ID = "44000-P175662"
+WORLD_BANK_PORTAL = (b' dstore:dataset="worldbank-jo"', b' dstore:index="19"',
+                     b' iati-activities:version="2.03"')
+# The qualitative indicators' values longer than the platform's results hold (100).
+LONG_VALUES = [(1, "period/target", 200), (2, "period/target", 368), (2, "baseline", 173),
+               (4, "period/target", 106), (6, "period/target", 327), (6, "baseline", 157),
+               (7, "period/target", 342), (7, "baseline", 250), (8, "period/target", 379),
+               (8, "baseline", 209), (10, "period/target", 102), (14, "period/target", 350),
+               (14, "baseline", 137)]
+
+
+def _long_value(result: int, where: str, length: int) -> str:
+    return (f"{ACTIVITY}/result[{result}]/indicator/{where}: value is {length} characters "
+            "long, more than the platform's results hold (100): left empty there, kept as "
+            "published")
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_development_banks_qualitative_results_keep_their_long_values(
+        session: Session, mode: str) -> None:
+    # The World Bank's climate responsive investments programme in Jordan as d-portal gave
+    # it: 14 results whose qualitative indicators (measure 5) give their baselines and
+    # targets as sentences of up to 379 characters; 150 monthly budgets, an original and a
+    # revised one for each month; sectors of the Bank's own themes (98, adding up to 360)
+    # and sectors (99) with their URIs beside four DAC ones; humanitarian scopes of an
+    # emergency (GLIDE) and an appeal; a location by GeoNames id; interest repayments
+    # (type 5) as negative values; three conditions; document links in capitals
+    # (APPLICATION/PDF), two of them twice
+    data = WORLD_BANK.read_bytes()
+    report = _import(session, data, mode=mode)
+    # the activity was refused naming each of its 13 long values ("…/result[1]/indicator/
+    # period: target has 200 characters; at most 100 are allowed"): the schema sets no
+    # length; each is now left out of the platform's result, noted and kept as published
+    assert (report.version, report.created, report.rejected) == ("2.03", 1, [])
+    assert _strings(report.warnings) == [
+        f"{ACTIVITY}/sector[1]: sector percentages of one vocabulary do not add up to 100 "
+        "(vocabulary 98): 360"]
+    assert _strings(report.notes) == [
+        f"{ACTIVITY}: @dstore:dataset, @dstore:index, @iati-activities:version: portal "
+        "metadata, not IATI data; not kept, not written back on export",
+        *[_long_value(*value) for value in LONG_VALUES],
+        *[_unmapped(1, code, f"sector[{i}]")
+          for i, code in enumerate(("15119", "15142", "25010", "33210"), 25)]]
+    assert report.preserved == {
+        "capital-spend": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 1,
+        "default-aid-type": 1, "default-tied-status": 1, "document-link/category": 18,
+        "humanitarian-scope": 2, "location": 1, "result//comment": 14}
+    activity = records.get_by_identifier(session, Principal.system(), WORLD_BANK_ID)
+    assert (len(activity.results), len(activity.documents)) == (14, 12)
+    [first] = activity.results[0].indicators
+    assert (first.measure, first.baseline_value, first.periods[0].target_value,
+            first.periods[0].actual_value) == (
+        5, "$0 savings in compliance costs", None, "As at Apprasial")
+    [share] = activity.results[8].indicators
+    assert (share.baseline_value, share.periods[0].target_value) == ("8.90", "12.00")
+    # a revised budget replaces the original ones of its year: the revised ones add up to
+    # the commitment of 500 million
+    million = Decimal(1_000_000)
+    finance = _finance(session, WORLD_BANK_ID)
+    assert [row for row in finance if row[1] == "budget"] == [
+        (2021, "budget", Decimal("62500000.02"), "USD"),
+        (2022, "budget", Decimal("99999999.98"), "USD"),
+        *[(year, "budget", 75 * million, "USD") for year in range(2023, 2027)],
+        (2027, "budget", Decimal("37500000.00"), "USD")]
+    assert [row for row in finance if row[1] != "budget"] == [
+        (2021, "commitment", 500 * million, "USD"),
+        (2021, "expenditure", Decimal("123750000.00"), "USD"),
+        (2022, "expenditure", 108 * million, "USD")]
+    assert len(session.scalars(select(IatiBudget)).all()) == 150
+    rows = session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)).all()
+    assert [r.value for r in rows if r.type_code == 5] == [
+        Decimal(-4042340), Decimal(-1660535), Decimal(-1250000)]
+    _round_trip(session, _without_portal_metadata(data, *WORLD_BANK_PORTAL), report)
+    # an edit of a period's actual leaves its long target as published
+    system = Principal.system()
+    spec = records.to_spec(activity, None)
+    result = spec.results[0]
+    indicator = result.indicators[0]
+    period = indicator.periods[0].model_copy(update={"actual": "Savings of $5 million"})
+    edited = result.model_copy(update={"indicators": [
+        indicator.model_copy(update={"periods": [period]})]})
+    records.update_activity(session, system, activity.id, spec.model_copy(update={
+        "results": [edited, *spec.results[1:]]}))
+    exported = _export(session)
+    assert b'<actual value="Savings of $5 million"' in exported
+    assert exported.count(b"Cumulative savings of $41.1 million (over 5 years)") == 1
+    assert schema_errors(etree.fromstring(exported)) == []
+
+
+BEIS = PUBLISHED / "beis-gcrf-excerpt.xml"
+BEIS_ID = "GB-GOV-13-GCRF-BF-7TNK9LD-GBYPTX3"
+# The recipient countries (of 175) the platform holds, each 0.5714285714285714 %.
+BEIS_HELD = [1, 3, 4, 5, 102, 106, 109, 115, 116, *range(126, 135), 143, 145, 146,
+             *range(148, 158)]
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_departments_second_parent_is_kept_as_published(session: Session,
+                                                          mode: str) -> None:
+    # BEIS's (the UK's business department) funding of Scottish universities under the
+    # Global Challenges Research Fund, as its own system wrote it in 2022 (single quotes,
+    # tab indentation, no XML declaration): two parents (related-activity type 1, the fund
+    # and its programme, neither in the file), 175 recipient countries at
+    # 0.5714285714285714 % each (half of them named by an empty narrative; Netherlands
+    # Antilles, AN, among them), an objectives description with bullets
+    data = BEIS.read_bytes()
+    report = _import(session, data, mode=mode)
+    # the activity was refused ("…/related-activity[2]: an activity has at most one parent
+    # (related-activity type 1)"): the platform's hierarchy holds the first, the second is
+    # kept as published and written back (fixed)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [
+        *[f"{ACTIVITY}/recipient-country[{i}]: percentage 0.5714285714285714 held as 0.57 "
+          "here (two decimals); kept as published" for i in BEIS_HELD],
+        _unmapped(1, "43082"),
+        f"{ACTIVITY}/related-activity[2]: a further parent (related-activity type 1): the "
+        "platform's hierarchy holds the first; kept as published",
+        # the register's shares have four decimals: each was rounded there without a word
+        *[f"{ACTIVITY}/recipient-country[{i}]: percentage 0.5714285714285714 has more "
+          "decimals than the register holds (4): held as 0.5714 there, kept as published"
+          for i in range(1, 176)],
+        f"{ACTIVITY}: parent 'GCRF' is neither in the file nor in the platform; kept without "
+        "parent"]
+    assert report.preserved == {
+        "capital-spend": 1, "collaboration-type": 1, "contact-info": 1,
+        "default-aid-type": 1, "default-finance-type": 1, "default-flow-type": 1,
+        "default-tied-status": 1, "description type 2": 1, "policy-marker": 8,
+        "related-activity": 1}
+    activity = records.get_by_identifier(session, Principal.system(), BEIS_ID)
+    assert (activity.parent_id, len(activity.countries),
+            {c.percentage for c in activity.countries}) == (None, 31, {Decimal("0.57")})
+    shares = session.scalars(select(IatiRecipient)).all()
+    assert (len(shares), {r.percentage for r in shares}, "AN" in {r.code for r in shares}) == (
+        175, {Decimal("0.5714")}, True)
+    assert [row for row in _finance(session, BEIS_ID) if row[1] != "budget"] == [
+        (2019, "commitment", Decimal("11825888.00"), "GBP"),
+        (2019, "expenditure", Decimal("11825888.00"), "GBP"),
+        (2020, "expenditure", Decimal("8043900.00"), "GBP"),
+        (2021, "expenditure", Decimal("5172459.00"), "GBP")]
+    _round_trip(session, data, report)
+    # an edit in the platform writes both parents back
+    system = Principal.system()
+    records.update_activity(session, system, activity.id, records.to_spec(
+        activity, None).model_copy(update={"title": "GCRF quality-related research funding"}))
+    kept = etree.fromstring(_export(session)).find("iati-activity")
+    assert kept is not None
+    assert [(r.get("ref"), r.get("type")) for r in kept.iter("related-activity")] == [
+        ("GCRF", "1"), ("GCRF-BEISOp2", "1")]
+
+
 DFID_BS = PUBLISHED / "dfid-bs.xml"
 
 
@@ -991,6 +1293,48 @@ def test_a_donors_own_2_03_file_links_its_component_to_its_programme(
         (2016, "budget", Decimal("85225.00"), "GBP"),
         (2016, "commitment", Decimal("85225.00"), "GBP"),
         (2016, "expenditure", Decimal("85225.00"), "GBP")]
+    _round_trip(session, data, report)
+
+
+DFID_BH = PUBLISHED / "dfid-bh.xml"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_donors_programme_lists_children_outside_the_file(session: Session,
+                                                             mode: str) -> None:
+    # DFID's support to centre-of-government reforms (NSGI) as its own system wrote it in
+    # 2019 for Bahrain: the programme lists five components (related-activity type 2) of
+    # which the file holds one; four countries and the West Indies region with shares of
+    # four decimals adding up to 100.0001; locations by administrative code (A4) with
+    # positions of sixteen decimals; negative expenditures; a receiver "Not available"
+    data = DFID_BH.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 2, [], [])
+    # the four components outside the file were kept as published without a word (fixed)
+    assert _strings(report.notes) == [
+        f"{ACTIVITY}/recipient-country[2]: percentage 34.136 held as 34.13 here (two "
+        "decimals); kept as published",
+        f"{ACTIVITY}/recipient-country[3]: percentage 30.5674 held as 30.56 here (two "
+        "decimals); kept as published",
+        f"{ACTIVITY}/recipient-region: percentage 18.8872 held as 18.88 here (two decimals); "
+        "kept as published",
+        _unmapped(1, "15110"), _unmapped(2, "15110"),
+        *[_outside_child(1, f"GB-GOV-1-300646-{n}") for n in (101, 102, 103, 105)]]
+    assert report.preserved == {
+        "capital-spend": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 2,
+        "country-budget-items": 1, "default-aid-type": 1, "default-finance-type": 1,
+        "default-flow-type": 1, "default-tied-status": 2, "location": 4,
+        "other-identifier": 4, "policy-marker": 6, "related-activity": 4}
+    programme = records.get_by_identifier(session, Principal.system(), "GB-GOV-1-300646")
+    component = records.get_by_identifier(session, Principal.system(), "GB-GOV-1-300646-104")
+    assert component.parent_id == programme.id
+    assert [(c.country_code, c.percentage) for c in programme.countries] == [
+        ("KG", Decimal("34.13")), ("UZ", Decimal("30.56"))]
+    assert [row for row in _finance(session, "GB-GOV-1-300646-104") if row[1] != "budget"] == [
+        (2018, "commitment", Decimal("12890.00"), "GBP"),
+        (2018, "expenditure", Decimal("1528.00"), "GBP"),
+        (2019, "expenditure", Decimal("-12480.00"), "GBP")]
     _round_trip(session, data, report)
 
 
@@ -1057,6 +1401,49 @@ def test_a_lone_activity_without_its_file_is_refused_naming_the_root(session: Se
     data = CAFOD.read_bytes()
     assert data.startswith(b'<?xml version="1.0"?>\r\n<iati-activity ')
     refusal = ["/iati-activity: the root element must be iati-activities"]
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == refusal
+    report = _import(session, data, mode="each")
+    assert (report.created, _strings(report.rejected)) == (0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+TEARFUND = PUBLISHED / "tearfund-cd.xml"
+
+
+def test_a_charitys_1_0x_file_without_a_version_is_refused_naming_why(
+        session: Session) -> None:
+    # Tearfund's WASH project in the DR Congo (GB-CHC-265464, 2013), as the first IATI
+    # Datastore kept it for its acceptance tests: a 1.0x file that gives no version (the
+    # root has only generated-datetime), transaction types as letters (IF, D, E), names as
+    # text in the elements, addresses and descriptions with carriage returns (&#13;)
+    data = TEARFUND.read_bytes()
+    assert b"version=" not in data.split(b">", 2)[1] and b'code="IF"' in data
+    refusal = [f"{ACTIVITY}: no version on the file or on the activity, and it is not valid "
+               "2.03: an activity without a version is read only as valid 2.03",
+               f"{ACTIVITY}/reporting-org: Element 'reporting-org': This element is not "
+               "expected. Expected is ( iati-identifier )."]
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == refusal
+    report = _import(session, data, mode="each")
+    assert (report.version, report.created, _strings(report.rejected)) == ("", 0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+ACTIONAID = PUBLISHED / "actionaid-1.01.xml"
+
+
+def test_a_version_given_as_iati_version_is_refused_by_that_version(session: Session) -> None:
+    # ActionAid International's partnership with DFID (NL-KVK-27264198, 2013) as the first
+    # IATI Datastore kept it for its tests: the root gives its version as @iati-version
+    # ("1.01"), not @version; read as a file without a version, it was refused as "not
+    # valid 2.03", which hid that the file says it is 1.01 (fixed)
+    data = ACTIONAID.read_bytes()
+    assert b'iati-version="1.01">' in data and b" version=" not in data.split(b"\n", 2)[1]
+    refusal = ["/iati-activities: IATI version '1.01' is not read; export the file as "
+               "version 2.0x"]
     with pytest.raises(InputError) as caught:
         _import(session, data)
     assert _strings(caught.value.problems) == refusal

@@ -160,6 +160,8 @@ class _Tree:
         self.parents: dict[str, str] = {}
         self.children: dict[str, list[str]] = {}
         self.implicit: set[str] = set()
+        #: the identifiers of the file's refused activities (their refusal names them)
+        self.refused: set[str] = set()
 
     def read(self, chunk: ReadResult) -> None:
         for spec in chunk.activities:
@@ -169,10 +171,25 @@ class _Tree:
                 self.parents[spec.identifier] = spec.parent_identifier
         self.children.update(chunk.children)
         self.implicit |= chunk.implicit_level
+        self.refused.update(chunk.broken.values())
 
     def link(self, session: Session, principal: Principal, report: IatiImport) -> list[Problem]:
         """Set the parents of the written activities; problems for those that cannot be."""
         problems: list[Problem] = []
+        # a child a parent lists (related-activity type 2) that is neither in the file nor
+        # in the platform: its reference is kept as published, and said so as a parent's is
+        listed = sorted({kid for kids in self.children.values() for kid in kids
+                         if kid not in self.ids and kid not in self.refused})
+        known = _existing(session, listed) if listed else {}
+        for parent, kids in sorted(self.children.items()):
+            if parent not in self.ids:
+                continue
+            for kid in kids:
+                if kid not in self.ids and kid not in self.refused and not (
+                        kid in known and may_read(known[kid], principal)):
+                    report.notes.append(Problem(self.where[parent], N_(
+                        "child %(child)s is neither in the file nor in the platform; kept "
+                        "as published", child=repr(kid))))
         parents = {k: v for k, v in self.parents.items() if k in self.ids}
         for parent, kids in self.children.items():
             for kid in kids:

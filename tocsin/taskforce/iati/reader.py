@@ -73,8 +73,9 @@ from tocsin.taskforce.iati.tables import (
     IatiSector,
     IatiTransaction,
     overlong,
+    overprecise,
 )
-from tocsin.taskforce.programmes.check import check_activity, is_http_url
+from tocsin.taskforce.programmes.check import check_activity, column_length, is_http_url
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
     DocumentSpec,
@@ -324,6 +325,11 @@ def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = (
     """The version the ``iati-activities`` element declares, if it is read."""
     version = element.get("version", "").strip()
     warnings = tuple(root_warnings(element, path))
+    # a name some 1.0x publishers gave the attribute (ActionAid's file of 2013): the file's
+    # own version, refused as such rather than as an activity not valid 2.03
+    if (not version and (given := element.get("iati-version", "").strip())
+            and (refusal := unread_version(given)) is not None):
+        return None, [Problem(path, refusal)]
     if not version:
         # downloads from IATI portals (d-portal, the IATI Datastore) give no version on
         # the root: each activity is read as the version it declares (see _evaluate); ""
@@ -1024,7 +1030,10 @@ def fit_register(parts: IatiParts, where: str) -> list[Problem]:
     for kind, table in _REGISTER:
         rows = getattr(parts, kind)
         found = overlong(table, rows)
-        if not found:
+        # a number with more decimals than its column keeps (a share of 0.5714285714285714
+        # %): held cut to the column's scale, never rounded up, and said so
+        finer = overprecise(table, rows)
+        if not found and not finer:
             continue
         # the element each row was read from, and its position among those of its name
         seen: Counter[str] = Counter()
@@ -1039,6 +1048,13 @@ def fit_register(parts: IatiParts, where: str) -> list[Problem]:
                 "holds (%(limit)s): left empty there, kept as published",
                 field=column, length=length, limit=limit)))
             rows[index][column] = ""
+        for index, column, value, scale in finer:
+            held = value.quantize(Decimal(1).scaleb(-scale), ROUND_DOWN)
+            notes.append(Problem(places[index], N_(
+                "%(field)s %(value)s has more decimals than the register holds "
+                "(%(scale)s): held as %(held)s there, kept as published", field=column,
+                value=format(value, "f"), scale=scale, held=format(held, "f"))))
+            rows[index][column] = held
     return notes
 
 
@@ -1366,6 +1382,8 @@ class _ActivityReader:
         self.notes: list[Problem] = []
         self.problems: list[Problem] = []
         self.preserved: Counter[str] = Counter()
+        #: the value of each negative budget, by its position among the budget rows
+        self.negative_budgets: dict[int, etree._Element] = {}
 
     def narrative(self, element: etree._Element | None) -> str:
         """The narrative in the activity's language (else the first one)."""
@@ -1558,9 +1576,12 @@ class _ActivityReader:
         fields["crime_areas"], fields["stages"] = self.sectors(sectors, parts)
         self.check_recipients(countries, regions, parts)
         fields["finance"] = self.finance(parts)
-        if len(parents) > 1:
-            raise _Bad(parents[1], N_("an activity has at most one parent "
-                                      "(related-activity type 1)"))
+        for extra in parents[1:]:
+            # IATI allows several (a fund and its programme, say); the platform's hierarchy
+            # holds one, the first, and the others are written back as published
+            self.kept_as_published(extra, "related-activity", N_(
+                "a further parent (related-activity type 1): the platform's hierarchy holds "
+                "the first; kept as published"))
         if parents:
             fields["parent_identifier"] = parents[0].get("ref", "").strip()
             loc["parent_identifier"] = parents[0]
@@ -1792,7 +1813,10 @@ class _ActivityReader:
             raise _Bad(element, N_("a period-start is required"))
         start = _date(start_element)
         end = _date(end_element) if end_element is not None else None
-        if end is not None and end < start:
+        # a budget is shared over the years of its period in the platform's finance
+        # lines, so a reversed one is refused; a planned disbursement feeds none of them
+        # and is kept as published, IATI's ruleset warning of its order
+        if end is not None and end < start and name == "budget":
             raise _Bad(end_element, N_("the period ends (%(end)s) before it starts "
                                        "(%(start)s)", end=end, start=start))
         amount, currency, value_date, value = self.value(element, value_element)
@@ -1809,12 +1833,18 @@ class _ActivityReader:
             if end is None:
                 raise _Bad(element, N_("a budget needs a period-end"))
             if amount < 0:
-                raise _Bad(value, N_("a budget cannot be negative"))
+                # valid IATI (a revision downwards, as DFID and FCDO publish them): the
+                # register holds it; the platform's finance lines see to the year's sum
+                self.negative_budgets[len(parts.budgets)] = value
             if row["type"] not in (None, 1, 2):
                 raise _Bad(element, N_("@type %(value)s is not a budget type (1 original, "
                                        "2 revised)", value=repr(kind)))
         self.org(provider, "provider", row, with_type=False)
         self.org(receiver, "receiver", row, with_type=False)
+        # the register's row holds no organisation type: kept as published, and said so
+        for org in (provider, receiver):
+            if org is not None and org.get("type") is not None:
+                self.preserved[f"{name}/{org.tag}/@type"] += 1
         parts.budgets.append(row)
 
     def transaction(self, element: etree._Element, parts: IatiParts) -> None:
@@ -1899,6 +1929,7 @@ class _ActivityReader:
             if kind is not None:
                 flows[(kind, row["transaction_date"].year, row["currency"])] += row["value"]
         budgets: dict[tuple[int, str], dict[int, Decimal]] = defaultdict(dict)
+        negative: dict[tuple[int, str], etree._Element] = {}
         for row in parts.budgets:
             if row["element"] != "budget":
                 continue
@@ -1906,9 +1937,22 @@ class _ActivityReader:
             for year, amount in spread(row["period_start"], row["period_end"], row["value"]):
                 slot = budgets[(year, row["currency"])]
                 slot[budget_type] = slot.get(budget_type, Decimal(0)) + amount
+                if row["position"] in self.negative_budgets:
+                    negative.setdefault((year, row["currency"]),
+                                        self.negative_budgets[row["position"]])
         lines = []
         for (year, currency), by_type in sorted(budgets.items()):
             amount = by_type.get(2, by_type.get(1, Decimal(0)))
+            if amount < 0:
+                # the platform's budgets are not below zero: that year has no budget line
+                # there, and the register keeps every budget as published
+                self.notes.append(Problem(
+                    self.where + _relative_path(self.act, negative[(year, currency)]),
+                    N_("the budgets of %(year)s in %(currency)s come to %(amount)s, less "
+                       "than zero: no budget line of the platform for that year; kept as "
+                       "published", year=year, currency=currency,
+                       amount=format(_cents(amount), "f"))))
+                continue
             lines.append(_make(FinanceSpec, year=year, kind="budget",
                                                      amount=_cents(amount), currency=currency))
         for (kind, year, currency), amount in sorted(flows.items()):
@@ -1939,6 +1983,25 @@ class _ActivityReader:
             document_date=_date(day) if day is not None else None,
         )
 
+    def result_value(self, element: etree._Element | None, model: type[BaseModel],
+                     name: str) -> str | None:
+        """A baseline's, target's or actual's ``@value`` as the platform's results hold it.
+
+        The schema sets no length (a qualitative indicator's value is often a sentence or
+        a paragraph); one longer than the platform's column is left out of its result and
+        noted, kept as published and written back from the published copy."""
+        if element is None:
+            return None
+        value = element.get("value")
+        limit = column_length(model, name)
+        if value is None or limit is None or len(value) <= limit:
+            return value
+        self.notes.append(Problem(self.where + _relative_path(self.act, element), N_(
+            "value is %(length)s characters long, more than the platform's results hold "
+            "(%(limit)s): left empty there, kept as published", length=len(value),
+            limit=limit)))
+        return None
+
     def result(self, element: etree._Element, i: int) -> ResultSpec:
         for extra in element.iter(*RESULT_EXTRAS):
             self.preserved[f"result//{extra.tag}"] += 1
@@ -1960,8 +2023,8 @@ class _ActivityReader:
                 target, actual = of_period.get("target"), of_period.get("actual")
                 periods.append(_make(PeriodSpec,
                     start=_date(start), end=_date(end),
-                    target=target.get("value") if target is not None else None,
-                    actual=actual.get("value") if actual is not None else None))
+                    target=self.result_value(target, PeriodSpec, "target"),
+                    actual=self.result_value(actual, PeriodSpec, "actual")))
                 self.locations[f"results[{i}].indicators[{j}].periods[{k}]"] = period
             year = baseline.get("year") if baseline is not None else None
             if baseline is not None and year is None and baseline.get("iso-date"):
@@ -1972,7 +2035,7 @@ class _ActivityReader:
                 measure=_int(ind, "measure"),
                 ascending=_bool(ind, "ascending"),
                 baseline_year=int(year) if year and year.strip().isdigit() else None,
-                baseline_value=baseline.get("value") if baseline is not None else None,
+                baseline_value=self.result_value(baseline, IndicatorSpec, "baseline_value"),
                 periods=periods,
             ))
             self.locations[f"results[{i}].indicators[{j}]"] = ind

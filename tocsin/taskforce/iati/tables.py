@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from functools import cache
 from operator import gt, itemgetter
 from typing import Any
@@ -206,6 +206,26 @@ def text_columns(table: type[Base]) -> tuple[tuple[str, ...], tuple[int, ...]]:
     text = [(c.name, c.type.length) for c in table.__table__.columns
             if isinstance(c.type, String) and c.type.length]
     return tuple(name for name, _ in text), tuple(length for _, length in text)
+
+
+@cache
+def scaled_columns(table: type[Base]) -> tuple[tuple[str, int], ...]:
+    """The Numeric columns of ``table`` that declare a scale, each with it."""
+    return tuple((c.name, c.type.scale) for c in table.__table__.columns
+                 if isinstance(c.type, Numeric) and c.type.scale is not None)
+
+
+def overprecise(table: type[Base],
+                rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, str, Decimal, int]]:
+    """``(row index, column, value, scale)`` of each number of ``rows`` with more decimals
+    than its column of ``table`` keeps (the database rounds it without a word); trailing
+    zeros (``162964.120000``) lose nothing and are not counted."""
+    columns = scaled_columns(table)
+    return [(index, name, value, scale) for index, row in enumerate(rows)
+            for name, scale in columns
+            if isinstance(value := row.get(name), Decimal)
+            and isinstance(exponent := value.as_tuple().exponent, int) and exponent < -scale
+            and value != value.quantize(Decimal(1).scaleb(-scale), ROUND_DOWN)]
 
 
 def overlong(table: type[Base],

@@ -168,6 +168,11 @@ def _column_lengths() -> dict[type, dict[str, int]]:
     return out
 
 
+def column_length(model: type[BaseModel], name: str) -> int | None:
+    """The length of the column ``model``'s text field ``name`` is stored in, if any."""
+    return _column_lengths()[model].get(name)
+
+
 def _check_lengths(model: BaseModel, where: str, bad: _Bad) -> None:
     """Text longer than its column holds (PostgreSQL refuses it; SQLite would keep it)."""
     for name, limit in _column_lengths()[type(model)].items():

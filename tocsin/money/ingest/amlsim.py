@@ -129,6 +129,18 @@ def _start(ctx: Context, default: datetime = DEFAULT_START) -> datetime:
     return start if start.tzinfo else start.replace(tzinfo=UTC)
 
 
+def _currency(ctx: Context) -> tuple[str, float | None]:
+    """The currency AMLSim's amounts are taken in (option ``currency``) and its rate into the
+    base currency; without a rate, a problem says so."""
+    currency = str(ctx.options.get("currency") or ctx.base_currency).upper()
+    rate = ctx.rates.rate(currency)
+    if rate is None:
+        ctx.problems.add("option currency", N_("no exchange rate for %(currency)s into "
+                                               "%(base)s", currency=currency,
+                                               base=ctx.base_currency))
+    return currency, rate
+
+
 def _read_nodes_layout(sources: Sequence[Path], ctx: Context) -> None:
     txn_path, nodes_path = split_sources(sources)
     ctx.files.extend([txn_path, nodes_path])
@@ -137,12 +149,8 @@ def _read_nodes_layout(sources: Sequence[Path], ctx: Context) -> None:
     accounts = _read_nodes(nodes_path, nodes_header, ctx)
     known = accounts.column("account_id")
     ctx.has_labels = True
-    currency = str(ctx.options.get("currency") or ctx.base_currency).upper()
-    rate = ctx.rates.rate(currency)
+    currency, rate = _currency(ctx)
     if rate is None:
-        ctx.problems.add("option currency", N_("no exchange rate for %(currency)s into "
-                                               "%(base)s", currency=currency,
-                                               base=ctx.base_currency))
         return
     start_us = int(_start(ctx).timestamp() * 1_000_000)
     convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in TRANSACTION_COLUMNS},
@@ -426,12 +434,8 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     if layout == "nodes":
         _read_nodes_layout(sources, ctx)
         return
-    currency = str(ctx.options.get("currency") or ctx.base_currency).upper()
-    rate = ctx.rates.rate(currency)
+    currency, rate = _currency(ctx)
     if rate is None:
-        ctx.problems.add("option currency", N_("no exchange rate for %(currency)s into "
-                                               "%(base)s", currency=currency,
-                                               base=ctx.base_currency))
         return
     state = _State(start_us=int(_start(ctx, AMLSIM_BASE_DATE).timestamp() * 1_000_000),
                    rate=rate, currency=currency)

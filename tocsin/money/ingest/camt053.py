@@ -50,6 +50,7 @@ from tocsin.money.ingest.xmlsafe import (
 )
 
 NUMBER = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+DATE_WITH_ZONE = re.compile(r"^(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?$")
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.\d\d$")
 CASH_SUBFAMILIES = {"CWDL", "CDPT"}
 FLUSH_ROWS = 50_000
@@ -249,8 +250,11 @@ def _booking_time(el: etree._Element, loc: str, state: _State) -> datetime | Non
         value = text(el, tag, "DtTm") or text(el, tag, "Dt")
         if value is None:
             continue
+        # an ISODate may carry a zone ("2024-01-05+01:00"), which fromisoformat would read
+        # as a time of day; the day the bank wrote is the one kept
+        day = DATE_WITH_ZONE.match(value)
         try:
-            parsed = datetime.fromisoformat(value)
+            parsed = datetime.fromisoformat(day.group(1) if day else value)
         except ValueError:
             state.ctx.problems.add(f"{loc}/{tag}", N_("%(value)s is not an ISO date",
                                                       value=repr(value)))

@@ -1,0 +1,46 @@
+"""camt.053 statements as banks and bank software write them (fixtures: camt053/published)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tocsin.money.dataset import open_set
+from tocsin.money.ingest import ingest
+from tocsin.money.rates import rates_from_mapping
+
+RATES = rates_from_mapping({"base": "EUR", "rates": {"SEK": 0.09, "USD": 0.9, "CHF": 1.05}})
+
+
+@pytest.fixture
+def published(fixtures: Path) -> Path:
+    return fixtures / "camt053" / "published"
+
+
+def _import(paths: list[Path], out: Path) -> tuple[Any, dict[str, dict[str, Any]]]:
+    report = ingest("camt053", paths, out, rates=RATES)
+    txns = {t["txn_id"]: t for t in open_set(out).transactions().to_pylist()}
+    return report, txns
+
+
+def _variant(published: Path, tmp_path: Path, name: str, old: str, new: str,
+             source: str = "genkgo-camt053.v8.xml") -> Path:
+    """A published file with one element written another way (as other banks do)."""
+    text = (published / source).read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("written", ["2014-12-31+01:00", "2014-12-31Z", "2014-12-31"])
+def test_a_booking_date_with_a_time_zone_is_that_day(published: Path, tmp_path: Path,
+                                                     written: str) -> None:
+    # xs:date allows a zone; read as a date-time, "+01:00" became one o'clock
+    path = _variant(published, tmp_path, "tz.xml", "<DtTm>2014-12-31T13:15:00+01:00</DtTm>",
+                    f"<Dt>{written}</Dt>")
+    _, txns = _import([path], tmp_path / "s")
+    assert txns["253EURNL26VAYB8060476890:Ntry[1]"]["ts"] == datetime(2014, 12, 31, tzinfo=UTC)

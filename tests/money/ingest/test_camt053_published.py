@@ -44,3 +44,17 @@ def test_a_booking_date_with_a_time_zone_is_that_day(published: Path, tmp_path: 
                     f"<Dt>{written}</Dt>")
     _, txns = _import([path], tmp_path / "s")
     assert txns["253EURNL26VAYB8060476890:Ntry[1]"]["ts"] == datetime(2014, 12, 31, tzinfo=UTC)
+
+
+def test_a_reversal_comes_from_the_original_transactions_other_party(published: Path,
+                                                                    tmp_path: Path) -> None:
+    # a returned payment is booked as a credit, but its RltdPties stay those of the original
+    # debit: the money comes back from the creditor, not from a debtor the entry lacks
+    path = _variant(published, tmp_path, "return.xml",
+                    "<CdtDbtInd>DBIT</CdtDbtInd>\n                <RvslInd>false</RvslInd>",
+                    "<CdtDbtInd>CRDT</CdtDbtInd>\n                <RvslInd>true</RvslInd>",
+                    source="genkgo-camt053.v2.multi.statement.xml")
+    _, txns = _import([path], tmp_path / "s")
+    back = txns["254EURNL26VAYB8060476890:Ntry[1]"]
+    assert (back["source"], back["target"]) == ("NL56AGDH9619008421", "NL26VAYB8060476890")
+    assert back["amount_orig"] == 7.0

@@ -215,6 +215,10 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
     if direction not in ("CRDT", "DBIT") or ts is None or entry_amount is None:
         return
     entry_key = node.path.rsplit("/", 1)[-1]
+    # a reversal keeps the original transaction's parties: a returned debit is booked as a
+    # credit whose money comes back from the original creditor (and the other way round)
+    reversal = (text(el, "RvslInd") or "").lower() in ("true", "1")
+    role_of = {"CRDT": "DBIT", "DBIT": "CRDT"}[direction] if reversal else direction
     if len(details) <= 1:
         parts = [(details[0] if details else None, entry_amount, ref, "")]
     else:
@@ -233,7 +237,7 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
     for detail, (amount, currency), part_ref, suffix in parts:
         # a batch entry's transactions start at their own TxDtls
         start = line_of(detail) if len(parts) > 1 else None
-        other = _counterparty(detail, direction, sub_family, statement, part_ref,
+        other = _counterparty(detail, role_of, sub_family, statement, part_ref,
                               f"{statement.ident}:{entry_key}{suffix}", state)
         source, target = (other, statement.account_id) if direction == "CRDT" else \
             (statement.account_id, other)
@@ -288,9 +292,10 @@ def _amount(amt: etree._Element | None, where: str, state: _State
     return (float(value), currency) if ok else None
 
 
-def _counterparty(detail: etree._Element | None, direction: str, sub_family: str | None,
+def _counterparty(detail: etree._Element | None, role_of: str, sub_family: str | None,
                   statement: _Statement, ref: str, entry_id: str, state: _State) -> str:
-    role, acct_tag, agent_tag = ("Dbtr", "DbtrAcct", "DbtrAgt") if direction == "CRDT" else \
+    """The other side: the debtor of a credit, the creditor of a debit (``role_of``)."""
+    role, acct_tag, agent_tag = ("Dbtr", "DbtrAcct", "DbtrAgt") if role_of == "CRDT" else \
         ("Cdtr", "CdtrAcct", "CdtrAgt")
     parties = child(detail, "RltdPties") if detail is not None else None
     party = child(parties, role) if parties is not None else None

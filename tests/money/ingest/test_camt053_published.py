@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tocsin.errors import InputError
 from tocsin.money.dataset import open_set
 from tocsin.money.ingest import ingest
 from tocsin.money.rates import rates_from_mapping
@@ -58,3 +59,32 @@ def test_a_reversal_comes_from_the_original_transactions_other_party(published: 
     back = txns["254EURNL26VAYB8060476890:Ntry[1]"]
     assert (back["source"], back["target"]) == ("NL56AGDH9619008421", "NL26VAYB8060476890")
     assert back["amount_orig"] == 7.0
+
+
+def test_entries_dated_only_by_their_statement(published: Path, tmp_path: Path) -> None:
+    # a Lithuanian bank's day statement: no Sts, BookgDt or ValDt on its batch entries,
+    # only the balances' date; two statements (accounts) in one document, one without entries
+    report, txns = _import([published / "subite-lt-2024-03-07.xml"], tmp_path / "s")
+    assert report.transactions == 3
+    assert report.notes == ["3 entries without BookgDt or ValDt dated by their statement "
+                            "(closing balance date, else period end, else creation)"]
+    assert {t["ts"] for t in txns.values()} == {datetime(2024, 3, 7, tzinfo=UTC)}
+    first = txns["MSG66141212-AUHHDI:Ntry[1]"]
+    assert (first["target"], first["amount_orig"], first["currency_orig"], first["channel"]) \
+        == ("LT625883379695428516", 828531.98, "EUR", "ATSISK")
+    fee = txns["MSG66141212-AUHHDI:Ntry[2]"]
+    assert (fee["source"], fee["amount_orig"]) == ("LT625883379695428516", 0.2)
+    assert txns["MSG66141212-AUHHDI:Ntry[3]"]["channel"] == "KLIRNG"
+    accounts = {a["account_id"] for a in open_set(tmp_path / "s").accounts().to_pylist()}
+    assert "LT414319056143772570" in accounts
+
+
+def test_an_entry_without_any_date_is_refused(published: Path, tmp_path: Path) -> None:
+    text = (published / "subite-lt-2024-03-07.xml").read_text(encoding="utf-8")
+    path = tmp_path / "undated.xml"
+    path.write_text(text.replace("<Cd>CLBD</Cd>", "<Cd>XXXX</Cd>"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        ingest("camt053", [path], tmp_path / "s", rates=RATES)
+    where = {p.location.split(":", 1)[1] for p in caught.value.problems}
+    assert "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/BookgDt" in where
+    assert not (tmp_path / "s").exists()

@@ -62,6 +62,10 @@ class _Statement:
     ident: str
     account_id: str | None = None
     country: str | None = None
+    # the day an entry without BookgDt and ValDt is given: the closing balance's date (rank
+    # 3), else the end of the statement's period (2), else its creation (1)
+    day: datetime | None = None
+    day_rank: int = 0
 
 
 class _State:
@@ -71,6 +75,7 @@ class _State:
         self.accounts: dict[str, dict[str, Any]] = {}
         self.rows: list[dict[str, Any]] = []
         self.skipped: dict[str, int] = {}
+        self.undated = 0
 
 
 def read(sources: Sequence[Path], ctx: Context) -> None:
@@ -84,6 +89,14 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                             "entries are)", count=count, status=status) if count == 1 else
                          N_("%(count)s entries with status %(status)s not imported (only "
                             "booked entries are)", count=count, status=status))
+    if state.undated:
+        count = state.undated
+        ctx.notes.append(N_("%(count)s entry without BookgDt or ValDt dated by its statement "
+                            "(closing balance date, else period end, else creation)",
+                            count=count) if count == 1 else
+                         N_("%(count)s entries without BookgDt or ValDt dated by their "
+                            "statement (closing balance date, else period end, else "
+                            "creation)", count=count))
     if ctx.problems:
         return
     ctx.writer.write_accounts(accounts_table(list(state.accounts.values())))
@@ -95,7 +108,8 @@ def _read_file(path: Path, state: _State) -> None:
     statement: _Statement | None = None
     checked = False
     for node in iter_nodes(path, state.ctx.progress, record_depth={4},
-                           tags={"Id", "Acct", "Ntry"}, indexed=frozenset({"Stmt", "Ntry"})):
+                           tags={"Id", "Acct", "Ntry", "Bal", "FrToDt", "CreDtTm"},
+                           indexed=frozenset({"Stmt", "Ntry"})):
         if not checked:
             if not _is_camt053(node, path, state):
                 return
@@ -107,6 +121,8 @@ def _read_file(path: Path, state: _State) -> None:
             statement.ident = text(node.element) or statement.ident
         elif node.name == "Acct":
             _statement_account(node, statement, path, state)
+        elif node.name in ("Bal", "FrToDt", "CreDtTm"):
+            _statement_day(node, statement)
         elif node.name == "Ntry":
             if statement.account_id is None:
                 problems.add(f"{path}:{stmt_path}/Acct", N_("missing or without an account id "
@@ -118,6 +134,36 @@ def _read_file(path: Path, state: _State) -> None:
     if not checked:
         problems.add(f"{path}:/", N_("not a camt.053 statement (no Document/BkToCstmrStmt/Stmt "
                                      "with an account and entries)"))
+
+
+def _statement_day(node: Node, statement: _Statement) -> None:
+    el = node.element
+    parent = el.getparent()
+    if parent is None or local(parent) != "Stmt":  # GrpHdr/CreDtTm
+        return
+    if node.name == "Bal":
+        if text(el, "Tp", "CdOrPrtry", "Cd") != "CLBD":
+            return
+        rank, value = 3, text(el, "Dt", "Dt") or text(el, "Dt", "DtTm")
+    elif node.name == "FrToDt":
+        rank, value = 2, text(el, "ToDtTm")
+    else:
+        rank, value = 1, text(el)
+    day = _parse_day(value) if value else None
+    if day is not None and rank > statement.day_rank:
+        statement.day, statement.day_rank = day, rank
+
+
+def _parse_day(value: str) -> datetime | None:
+    """An ISODate or ISODateTime as a UTC time; ``None`` if it is neither."""
+    # an ISODate may carry a zone ("2024-01-05+01:00"), which fromisoformat would read
+    # as a time of day; the day the bank wrote is the one kept
+    day = DATE_WITH_ZONE.match(value)
+    try:
+        parsed = datetime.fromisoformat(day.group(1) if day else value)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _is_camt053(node: Node, path: Path, state: _State) -> bool:
@@ -205,7 +251,7 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
     if direction not in ("CRDT", "DBIT"):
         problems.add(f"{loc}/CdtDbtInd", N_("%(value)s is neither CRDT nor DBIT",
                                             value=repr(direction)))
-    ts = _booking_time(el, loc, state)
+    ts = _booking_time(el, statement, loc, state)
     entry_amount = _amount(child(el, "Amt"), f"{loc}/Amt", state)
     domain = child(el, "BkTxCd", "Domn")
     sub_family = text(domain, "Fmly", "SubFmlyCd") if domain is not None else None
@@ -249,22 +295,23 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
         })
 
 
-def _booking_time(el: etree._Element, loc: str, state: _State) -> datetime | None:
+def _booking_time(el: etree._Element, statement: _Statement, loc: str, state: _State
+                  ) -> datetime | None:
     for tag in ("BookgDt", "ValDt"):
         value = text(el, tag, "DtTm") or text(el, tag, "Dt")
         if value is None:
             continue
-        # an ISODate may carry a zone ("2024-01-05+01:00"), which fromisoformat would read
-        # as a time of day; the day the bank wrote is the one kept
-        day = DATE_WITH_ZONE.match(value)
-        try:
-            parsed = datetime.fromisoformat(day.group(1) if day else value)
-        except ValueError:
+        parsed = _parse_day(value)
+        if parsed is None:
             state.ctx.problems.add(f"{loc}/{tag}", N_("%(value)s is not an ISO date",
                                                       value=repr(value)))
-            return None
-        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    state.ctx.problems.add(f"{loc}/BookgDt", N_("missing (and no ValDt)"))
+        return parsed
+    # some banks date only the statement (a day's statement of batch entries)
+    if statement.day is not None:
+        state.undated += 1
+        return statement.day
+    state.ctx.problems.add(f"{loc}/BookgDt", N_("missing (and no ValDt, nor a date on the "
+                                                "statement)"))
     return None
 
 

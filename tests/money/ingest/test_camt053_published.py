@@ -66,8 +66,11 @@ def test_entries_dated_only_by_their_statement(published: Path, tmp_path: Path) 
     # only the balances' date; two statements (accounts) in one document, one without entries
     report, txns = _import([published / "subite-lt-2024-03-07.xml"], tmp_path / "s")
     assert report.transactions == 3
+    # two batch entries give NbOfTxs (86, 3) but a single TxDtls summing them
     assert report.notes == ["3 entries without BookgDt or ValDt dated by their statement "
-                            "(closing balance date, else period end, else creation)"]
+                            "(closing balance date, else period end, else creation)",
+                            "2 batch entries announce more transactions (Btch/NbOfTxs) than "
+                            "they detail: imported as the details given"]
     assert {t["ts"] for t in txns.values()} == {datetime(2024, 3, 7, tzinfo=UTC)}
     first = txns["MSG66141212-AUHHDI:Ntry[1]"]
     assert (first["target"], first["amount_orig"], first["currency_orig"], first["channel"]) \
@@ -88,3 +91,27 @@ def test_an_entry_without_any_date_is_refused(published: Path, tmp_path: Path) -
     where = {p.location.split(":", 1)[1] for p in caught.value.problems}
     assert "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/BookgDt" in where
     assert not (tmp_path / "s").exists()
+
+
+def test_a_batch_whose_details_do_not_add_up_is_named(fixtures: Path, tmp_path: Path) -> None:
+    text = (fixtures / "camt053" / "statement_v02.xml").read_text(encoding="utf-8")
+    path = tmp_path / "batch.xml"
+    path.write_text(text.replace('<Amt Ccy="EUR">14000.00</Amt>', '<Amt Ccy="EUR">14250.00</Amt>'),
+                    encoding="utf-8")
+    report, txns = _import([path], tmp_path / "s")
+    assert "1 batch entry whose details' amounts do not add up to its Amt: imported as the " \
+        "details' amounts" in report.notes
+    assert [txns[f"S-2024-01-DE98:Ntry[3]/{k}"]["amount_orig"] for k in (1, 2)] == [9000, 5000]
+
+
+def test_a_batch_detail_amount_problem_names_the_element_used(fixtures: Path,
+                                                              tmp_path: Path) -> None:
+    # 001.04 and later give a detail its own Amt, without AmtDtls
+    text = (fixtures / "camt053" / "statement_v02.xml").read_text(encoding="utf-8")
+    path = tmp_path / "batch.xml"
+    path.write_text(text.replace('<AmtDtls><TxAmt><Amt Ccy="EUR">5000.00</Amt></TxAmt></AmtDtls>',
+                                 '<Amt Ccy="EUR">5 000,00</Amt>'), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        ingest("camt053", [path], tmp_path / "s", rates=RATES)
+    where = {p.location.split(":", 1)[1] for p in caught.value.problems}
+    assert where == {"/Document/BkToCstmrStmt/Stmt[1]/Ntry[3]/NtryDtls/TxDtls[2]/Amt"}

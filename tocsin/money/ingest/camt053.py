@@ -76,6 +76,8 @@ class _State:
         self.rows: list[dict[str, Any]] = []
         self.skipped: dict[str, int] = {}
         self.undated = 0
+        self.unbalanced = 0  # batch entries whose details do not add up to the entry
+        self.summarised = 0  # batch entries announcing more transactions than they detail
 
 
 def read(sources: Sequence[Path], ctx: Context) -> None:
@@ -97,6 +99,20 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                          N_("%(count)s entries without BookgDt or ValDt dated by their "
                             "statement (closing balance date, else period end, else "
                             "creation)", count=count))
+    if state.summarised:
+        count = state.summarised
+        ctx.notes.append(N_("%(count)s batch entry announces more transactions (Btch/NbOfTxs) "
+                            "than it details: imported as the details given", count=count)
+                         if count == 1 else
+                         N_("%(count)s batch entries announce more transactions (Btch/NbOfTxs) "
+                            "than they detail: imported as the details given", count=count))
+    if state.unbalanced:
+        count = state.unbalanced
+        ctx.notes.append(N_("%(count)s batch entry whose details' amounts do not add up to its "
+                            "Amt: imported as the details' amounts", count=count)
+                         if count == 1 else
+                         N_("%(count)s batch entries whose details' amounts do not add up to "
+                            "their Amt: imported as the details' amounts", count=count))
     if ctx.problems:
         return
     ctx.writer.write_accounts(accounts_table(list(state.accounts.values())))
@@ -270,16 +286,23 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
     else:
         parts = []
         for k, detail in enumerate(details, start=1):
-            amt = child(detail, "AmtDtls", "TxAmt", "Amt")
-            if amt is None:
-                amt = child(detail, "Amt")
             where = f"{loc}/NtryDtls/TxDtls[{k}]"
+            amt, amt_where = child(detail, "AmtDtls", "TxAmt", "Amt"), "/AmtDtls/TxAmt/Amt"
+            if amt is None:
+                amt, amt_where = child(detail, "Amt"), "/Amt"
             if amt is None:
                 problems.add(f"{where}/AmtDtls", N_("a batch entry needs each detail's amount"))
                 continue
-            value = _amount(amt, f"{where}/AmtDtls/TxAmt/Amt", state)
+            value = _amount(amt, f"{where}{amt_where}", state)
             if value is not None:
                 parts.append((detail, value, f"{ref}/NtryDtls/TxDtls[{k}]", f"/{k}"))
+        if len(parts) == len(details) and all(p[1][1] == entry_amount[1] for p in parts) \
+                and abs(sum(p[1][0] for p in parts) - entry_amount[0]) > 0.005:
+            state.unbalanced += 1
+    # a bank may sum a batch into one TxDtls and give only the count of its transactions
+    announced = sum(_count(text(batch, "Btch", "NbOfTxs")) for batch in children(el, "NtryDtls"))
+    if announced > max(len(details), 1):
+        state.summarised += 1
     for detail, (amount, currency), part_ref, suffix in parts:
         # a batch entry's transactions start at their own TxDtls
         start = line_of(detail) if len(parts) > 1 else None
@@ -293,6 +316,10 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
             "channel": channel or None, "source_ref": part_ref,
             "source_file": path.name, "source_line": start or node.line,
         })
+
+
+def _count(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
 
 
 def _booking_time(el: etree._Element, statement: _Statement, loc: str, state: _State

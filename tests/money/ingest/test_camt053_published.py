@@ -44,7 +44,9 @@ def test_a_booking_date_with_a_time_zone_is_that_day(published: Path, tmp_path: 
     path = _variant(published, tmp_path, "tz.xml", "<DtTm>2014-12-31T13:15:00+01:00</DtTm>",
                     f"<Dt>{written}</Dt>")
     _, txns = _import([path], tmp_path / "s")
-    assert txns["253EURNL26VAYB8060476890:Ntry[1]"]["ts"] == datetime(2014, 12, 31, tzinfo=UTC)
+    # the v8 file is page 2 of its statement
+    assert txns["253EURNL26VAYB8060476890/p2:Ntry[1]"]["ts"] \
+        == datetime(2014, 12, 31, tzinfo=UTC)
 
 
 def test_a_reversal_comes_from_the_original_transactions_other_party(published: Path,
@@ -115,3 +117,33 @@ def test_a_batch_detail_amount_problem_names_the_element_used(fixtures: Path,
         ingest("camt053", [path], tmp_path / "s", rates=RATES)
     where = {p.location.split(":", 1)[1] for p in caught.value.problems}
     assert where == {"/Document/BkToCstmrStmt/Stmt[1]/Ntry[3]/NtryDtls/TxDtls[2]/Amt"}
+
+
+def test_statements_sharing_an_id_keep_transactions_apart(published: Path,
+                                                          tmp_path: Path) -> None:
+    # genkgo's files all use statement 253EUR… of one account: the v8 one as page 2, the
+    # party-ids one unpaged as in the multi-statement file (read again: kept, and named)
+    names = ["genkgo-camt053.v2.multi.statement.xml", "genkgo-camt053.v2.with-party-ids.xml",
+             "genkgo-camt053.v8.xml"]
+    report, txns = _import([published / n for n in names], tmp_path / "s")
+    assert sorted(txns) == ["253EURNL26VAYB8060476890#2:Ntry[1]",
+                            "253EURNL26VAYB8060476890/p2:Ntry[1]",
+                            "253EURNL26VAYB8060476890:Ntry[1]",
+                            "254EURNL26VAYB8060476890:Ntry[1]"]
+    assert report.notes == [
+        "statement 253EURNL26VAYB8060476890 of account NL26VAYB8060476890 read again in "
+        "genkgo-camt053.v2.with-party-ids.xml: its entries are imported again, as "
+        "253EURNL26VAYB8060476890#2:… (if it is a copy, leave the file out)"]
+    assert txns["253EURNL26VAYB8060476890#2:Ntry[1]"]["source_file"] \
+        == "genkgo-camt053.v2.with-party-ids.xml"
+
+
+def test_other_accounts_statements_with_the_same_id(fixtures: Path, tmp_path: Path) -> None:
+    text = (fixtures / "camt053" / "statement_v08.xml").read_text(encoding="utf-8")
+    other = tmp_path / "other.xml"
+    other.write_text(text.replace("LT121000011101001000", "LT601010012345678901"),
+                     encoding="utf-8")
+    report, txns = _import([fixtures / "camt053" / "statement_v08.xml", other], tmp_path / "s")
+    assert report.notes == []
+    assert {t["txn_id"].split(":")[0] for t in txns.values()} \
+        == {"S-2024-02-LT12", "S-2024-02-LT12/LT601010012345678901"}

@@ -66,6 +66,8 @@ class _Statement:
     # 3), else the end of the statement's period (2), else its creation (1)
     day: datetime | None = None
     day_rank: int = 0
+    page: str | None = None  # StmtPgntn/PgNb
+    prefix: str | None = None  # of its transactions' ids, set at its first entry
 
 
 class _State:
@@ -78,6 +80,10 @@ class _State:
         self.undated = 0
         self.unbalanced = 0  # batch entries whose details do not add up to the entry
         self.summarised = 0  # batch entries announcing more transactions than they detail
+        # statements read, by (account, Stmt/Id, page), and the id prefixes given out
+        self.statements: set[tuple[str, str, str | None]] = set()
+        self.prefixes: set[str] = set()
+        self.repeats: list[tuple[str, str, str, str]] = []  # (Stmt/Id, account, file, prefix)
 
 
 def read(sources: Sequence[Path], ctx: Context) -> None:
@@ -113,6 +119,11 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                          if count == 1 else
                          N_("%(count)s batch entries whose details' amounts do not add up to "
                             "their Amt: imported as the details' amounts", count=count))
+    for ident, account, name, prefix in state.repeats:
+        ctx.notes.append(N_("statement %(statement)s of account %(account)s read again in "
+                            "%(file)s: its entries are imported again, as %(prefix)s:… (if it "
+                            "is a copy, leave the file out)", statement=ident, account=account,
+                            file=name, prefix=prefix))
     if ctx.problems:
         return
     ctx.writer.write_accounts(accounts_table(list(state.accounts.values())))
@@ -124,7 +135,8 @@ def _read_file(path: Path, state: _State) -> None:
     statement: _Statement | None = None
     checked = False
     for node in iter_nodes(path, state.ctx.progress, record_depth={4},
-                           tags={"Id", "Acct", "Ntry", "Bal", "FrToDt", "CreDtTm"},
+                           tags={"Id", "Acct", "Ntry", "Bal", "FrToDt", "CreDtTm",
+                                 "StmtPgntn"},
                            indexed=frozenset({"Stmt", "Ntry"})):
         if not checked:
             if not _is_camt053(node, path, state):
@@ -135,6 +147,8 @@ def _read_file(path: Path, state: _State) -> None:
             statement = _Statement(path=stmt_path, ident=stmt_path.rsplit("/", 1)[-1])
         if node.name == "Id" and node.element.getparent() is not None:
             statement.ident = text(node.element) or statement.ident
+        elif node.name == "StmtPgntn":
+            statement.page = text(node.element, "PgNb")
         elif node.name == "Acct":
             _statement_account(node, statement, path, state)
         elif node.name in ("Bal", "FrToDt", "CreDtTm"):
@@ -144,12 +158,35 @@ def _read_file(path: Path, state: _State) -> None:
                 problems.add(f"{path}:{stmt_path}/Acct", N_("missing or without an account id "
                                                             "before the first entry"))
                 continue
+            if statement.prefix is None:
+                _start_statement(statement, path, state)
             _entry(node, statement, path, state)
         if len(state.rows) >= FLUSH_ROWS:
             flush_transactions(state.ctx, state.rows)
     if not checked:
         problems.add(f"{path}:/", N_("not a camt.053 statement (no Document/BkToCstmrStmt/Stmt "
                                      "with an account and entries)"))
+
+
+def _start_statement(statement: _Statement, path: Path, state: _State) -> None:
+    """Give the statement's transactions an id prefix of their own in this import."""
+    assert statement.account_id is not None
+    # pages of one statement share its Id, and other accounts' statements may use the same
+    prefix = statement.ident if statement.page is None else f"{statement.ident}/p{statement.page}"
+    key = (statement.account_id, statement.ident, statement.page)
+    if key not in state.statements and prefix in state.prefixes:
+        prefix = f"{prefix}/{statement.account_id}"
+    elif key in state.statements:
+        # read before: a copy, a file given twice, or a bank reusing its ids; whether the
+        # entries are the same is not known before reading them, so they are kept and named
+        n = 2
+        while f"{prefix}#{n}" in state.prefixes:
+            n += 1
+        prefix = f"{prefix}#{n}"
+        state.repeats.append((statement.ident, statement.account_id, path.name, prefix))
+    state.statements.add(key)
+    state.prefixes.add(prefix)
+    statement.prefix = prefix
 
 
 def _statement_day(node: Node, statement: _Statement) -> None:
@@ -307,11 +344,11 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
         # a batch entry's transactions start at their own TxDtls
         start = line_of(detail) if len(parts) > 1 else None
         other = _counterparty(detail, role_of, sub_family, statement, part_ref,
-                              f"{statement.ident}:{entry_key}{suffix}", state)
+                              f"{statement.prefix}:{entry_key}{suffix}", state)
         source, target = (other, statement.account_id) if direction == "CRDT" else \
             (statement.account_id, other)
         state.rows.append({
-            "txn_id": f"{statement.ident}:{entry_key}{suffix}", "ts": ts, "source": source,
+            "txn_id": f"{statement.prefix}:{entry_key}{suffix}", "ts": ts, "source": source,
             "target": target, "amount_orig": amount, "currency_orig": currency,
             "channel": channel or None, "source_ref": part_ref,
             "source_file": path.name, "source_line": start or node.line,

@@ -147,3 +147,28 @@ def test_other_accounts_statements_with_the_same_id(fixtures: Path, tmp_path: Pa
     assert report.notes == []
     assert {t["txn_id"].split(":")[0] for t in txns.values()} \
         == {"S-2024-02-LT12", "S-2024-02-LT12/LT601010012345678901"}
+
+
+def test_an_account_report_is_refused_naming_what_it_is(published: Path, tmp_path: Path) -> None:
+    # a camt.052 intraday report has the same entries under another wrapper
+    text = (published / "genkgo-camt053.v8.xml").read_text(encoding="utf-8")
+    path = tmp_path / "report.xml"
+    path.write_text(text.replace("BkToCstmrStmt", "BkToCstmrAcctRpt").replace("Stmt>", "Rpt>")
+                    .replace("camt.053.001.08", "camt.052.001.08"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        ingest("camt053", [path], tmp_path / "s", rates=RATES)
+    [problem] = caught.value.problems
+    assert problem.location == f"{path}:/Document/BkToCstmrAcctRpt"
+    assert problem.reason == ("not a camt.053 statement (Document/BkToCstmrAcctRpt found, "
+                              "Document/BkToCstmrStmt/Stmt expected)")
+    assert not (tmp_path / "s").exists()
+
+
+def test_an_ultimate_debtor_is_named_in_the_notes(published: Path, tmp_path: Path) -> None:
+    path = _variant(published, tmp_path, "ultimate.xml", "</Dbtr>",
+                    "</Dbtr>\n<UltmtDbtr><Nm>Ultimate Payer AB</Nm></UltmtDbtr>",
+                    source="genkgo-camt053.v2.with-party-ids.xml")
+    report, txns = _import([path], tmp_path / "s")
+    assert report.notes == ["1 transaction names an ultimate debtor or creditor "
+                            "(UltmtDbtr/UltmtCdtr): only the debtor and creditor are kept"]
+    assert txns["253EURNL26VAYB8060476890:Ntry[1]"]["source"] == "NL56AGDH9619008421"

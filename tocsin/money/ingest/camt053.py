@@ -78,6 +78,7 @@ class _State:
         self.rows: list[dict[str, Any]] = []
         self.skipped: dict[str, int] = {}
         self.undated = 0
+        self.ultimate = 0  # transactions naming an UltmtDbtr or UltmtCdtr
         self.unbalanced = 0  # batch entries whose details do not add up to the entry
         self.summarised = 0  # batch entries announcing more transactions than they detail
         # statements read, by (account, Stmt/Id, page), and the id prefixes given out
@@ -105,6 +106,14 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                          N_("%(count)s entries without BookgDt or ValDt dated by their "
                             "statement (closing balance date, else period end, else "
                             "creation)", count=count))
+    if state.ultimate:
+        count = state.ultimate
+        ctx.notes.append(N_("%(count)s transaction names an ultimate debtor or creditor "
+                            "(UltmtDbtr/UltmtCdtr): only the debtor and creditor are kept",
+                            count=count) if count == 1 else
+                         N_("%(count)s transactions name an ultimate debtor or creditor "
+                            "(UltmtDbtr/UltmtCdtr): only the debtor and creditor are kept",
+                            count=count))
     if state.summarised:
         count = state.summarised
         ctx.notes.append(N_("%(count)s batch entry announces more transactions (Btch/NbOfTxs) "
@@ -224,8 +233,11 @@ def _is_camt053(node: Node, path: Path, state: _State) -> bool:
     wrapper = stmt.getparent() if stmt is not None else None
     root = wrapper.getparent() if wrapper is not None else None
     if root is None or wrapper is None or local(wrapper) != "BkToCstmrStmt":
-        state.ctx.problems.add(f"{path}:/", N_("not a camt.053 statement "
-                                               "(Document/BkToCstmrStmt/Stmt expected)"))
+        # name what was found: a camt.052 report or camt.054 notification looks much alike
+        found = "/".join(local(e) for e in (root, wrapper) if e is not None)
+        state.ctx.problems.add(f"{path}:/{found}", N_("not a camt.053 statement (%(found)s found, "
+                                                      "Document/BkToCstmrStmt/Stmt expected)",
+                                                      found=found))
         return False
     uri = namespace(root)
     if not NAMESPACE.match(uri):
@@ -341,6 +353,10 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
     if announced > max(len(details), 1):
         state.summarised += 1
     for detail, (amount, currency), part_ref, suffix in parts:
+        parties = child(detail, "RltdPties") if detail is not None else None
+        if parties is not None and (child(parties, "UltmtDbtr") is not None
+                                    or child(parties, "UltmtCdtr") is not None):
+            state.ultimate += 1
         # a batch entry's transactions start at their own TxDtls
         start = line_of(detail) if len(parts) > 1 else None
         other = _counterparty(detail, role_of, sub_family, statement, part_ref,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -172,3 +174,100 @@ def test_an_ultimate_debtor_is_named_in_the_notes(published: Path, tmp_path: Pat
     assert report.notes == ["1 transaction names an ultimate debtor or creditor "
                             "(UltmtDbtr/UltmtCdtr): only the debtor and creditor are kept"]
     assert txns["253EURNL26VAYB8060476890:Ntry[1]"]["source"] == "NL56AGDH9619008421"
+
+
+def test_two_statements_in_one_document_v02(published: Path, tmp_path: Path) -> None:
+    # 001.02: Sts as text, BkTxCd/Prtry, RvslInd false, CdtDbtInd on the entry only, Ustrd
+    report, txns = _import([published / "genkgo-camt053.v2.multi.statement.xml"],
+                           tmp_path / "s")
+    assert (report.transactions, report.notes) == (2, [])
+    credit = txns["253EURNL26VAYB8060476890:Ntry[1]"]
+    # the credit names only its creditor (the statement's owner): the payer is unknown
+    assert (credit["source"], credit["target"]) == ("unknown:253EURNL26VAYB8060476890:Ntry[1]",
+                                                    "NL26VAYB8060476890")
+    assert (credit["amount_orig"], credit["currency_orig"], credit["channel"]) \
+        == (8.85, "EUR", "544")
+    assert credit["ts"] == datetime(2014, 12, 31, tzinfo=UTC)  # BookgDt, not ValDt
+    debit = txns["254EURNL26VAYB8060476890:Ntry[1]"]
+    assert (debit["source"], debit["target"], debit["amount_orig"]) \
+        == ("NL26VAYB8060476890", "NL56AGDH9619008421", 7.0)
+    stored = open_set(tmp_path / "s")
+    names = {p["name"] for p in stored.parties().to_pylist() if p["schema"] == "LegalEntity"}
+    assert names == {"Company Name 2"}
+
+
+def test_a_v08_statement(published: Path, tmp_path: Path) -> None:
+    # Sts/Cd, BookgDt/DtTm with a zone, parties under Pty, an Othr/Id statement account,
+    # Strd remittance, and a detail Amt in another currency (the entry's Amt is booked)
+    report, txns = _import([published / "genkgo-camt053.v8.xml"], tmp_path / "s")
+    assert (report.transactions, report.notes) == (1, [])
+    [credit] = txns.values()
+    assert (credit["source"], credit["target"]) == ("NL56AGDH9619008421", "NL26VAYB8060476890")
+    assert (credit["amount_orig"], credit["currency_orig"]) == (8.85, "EUR")
+    assert credit["ts"] == datetime(2014, 12, 31, 12, 15, tzinfo=UTC)
+    assert credit["channel"] == "PMNT/RCDT/BOOK"
+    stored = open_set(tmp_path / "s")
+    names = {p["name"] for p in stored.parties().to_pylist() if p["schema"] == "LegalEntity"}
+    assert names == {"FINPETROL", "NAME NAME"}
+    accounts = {a["account_id"]: a for a in stored.accounts().to_pylist()}
+    assert accounts["NL26VAYB8060476890"]["country"] == "NL"
+    assert accounts["NL56AGDH9619008421"]["kind"] == "domestic"
+
+
+def test_a_private_person_debtor_with_an_id(published: Path, tmp_path: Path) -> None:
+    # the debtor's Id/PrvtId/Othr is a national id number: kept on the party
+    _, txns = _import([published / "genkgo-camt053.v2.with-party-ids.xml"], tmp_path / "s")
+    [credit] = txns.values()
+    assert (credit["source"], credit["target"], credit["amount_orig"]) \
+        == ("NL56AGDH9619008421", "NL26VAYB8060476890", 8.85)
+    stored = open_set(tmp_path / "s")
+    owner = {a["account_id"]: a["party_id"] for a in stored.accounts().to_pylist()}
+    parties = {p["party_id"]: p for p in stored.parties().to_pylist()}
+    debtor = parties[owner["NL56AGDH9619008421"]]
+    assert debtor["name"] == "NAME NAME"
+    assert json.loads(debtor["properties"])["idNumber"] == ["19121212-1212"]
+
+
+def test_a_company_creditor_keeps_its_registration_number(published: Path,
+                                                          tmp_path: Path) -> None:
+    path = _variant(published, tmp_path, "debit.xml",
+                    "<CdtDbtInd>CRDT</CdtDbtInd>\n                <Sts>",
+                    "<CdtDbtInd>DBIT</CdtDbtInd>\n                <Sts>")
+    _import([path], tmp_path / "s")
+    parties = open_set(tmp_path / "s").parties().to_pylist()
+    [creditor] = [p for p in parties if p["name"] == "Company Name"]
+    assert json.loads(creditor["properties"])["registrationNumber"] == ["455454654"]
+
+
+def test_bom_crlf_and_a_prefixed_namespace(published: Path, tmp_path: Path) -> None:
+    text = (published / "genkgo-camt053.v8.xml").read_text(encoding="utf-8")
+    head, body = text.split("\n", 1)
+    body = re.sub(r"<(/?)([A-Za-z])", r"<\1c:\2", body).replace('xmlns="urn', 'xmlns:c="urn')
+    path = tmp_path / "prefixed.xml"
+    path.write_bytes(("\ufeff" + head + "\n" + body).replace("\n", "\r\n").encode("utf-8"))
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf" and b"<c:Ntry>" in path.read_bytes()
+    _, txns = _import([path], tmp_path / "s")
+    [credit] = txns.values()
+    assert (credit["source"], credit["amount_orig"], credit["ts"]) \
+        == ("NL56AGDH9619008421", 8.85, datetime(2014, 12, 31, 12, 15, tzinfo=UTC))
+
+
+def test_an_entry_without_details(published: Path, tmp_path: Path) -> None:
+    text = (published / "genkgo-camt053.v8.xml").read_text(encoding="utf-8")
+    path = tmp_path / "bare.xml"
+    path.write_text(re.sub(r"<NtryDtls>.*</NtryDtls>", "", text, flags=re.S), encoding="utf-8")
+    _, txns = _import([path], tmp_path / "s")
+    [credit] = txns.values()
+    assert (credit["source"], credit["target"], credit["amount_orig"]) \
+        == ("unknown:253EURNL26VAYB8060476890/p2:Ntry[1]", "NL26VAYB8060476890", 8.85)
+
+
+def test_a_foreign_payment_books_the_account_amount(published: Path, tmp_path: Path) -> None:
+    # AmtDtls gives the instructed USD and the exchange; the entry's Amt is what was booked
+    path = _variant(published, tmp_path, "fx.xml", '<Amt Ccy="SEK">0</Amt>',
+                    '<AmtDtls><InstdAmt><Amt Ccy="USD">9.83</Amt><CcyXchg><SrcCcy>USD</SrcCcy>'
+                    '<TrgtCcy>EUR</TrgtCcy><XchgRate>0.9</XchgRate></CcyXchg></InstdAmt>'
+                    '<TxAmt><Amt Ccy="EUR">8.85</Amt></TxAmt></AmtDtls>')
+    _, txns = _import([path], tmp_path / "s")
+    [credit] = txns.values()
+    assert (credit["amount_orig"], credit["currency_orig"]) == (8.85, "EUR")

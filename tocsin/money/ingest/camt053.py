@@ -433,8 +433,16 @@ def _counterparty(detail: etree._Element | None, role_of: str, sub_family: str |
     account_id = _account_id(child(parties, acct_tag)) if parties is not None else None
     party_id = None
     if name:
+        # a person's national id or a company's registration number (001.02 puts them on the
+        # party, 001.08 under Pty); kept with the name so that sightings can be matched
+        ident = {"idNumber": None, "registrationNumber": None}
+        for holder in (party, child(party, "Pty")):
+            if holder is not None:
+                ident["idNumber"] = ident["idNumber"] or text(holder, "Id", "PrvtId", "Othr", "Id")
+                ident["registrationNumber"] = ident["registrationNumber"] or \
+                    text(holder, "Id", "OrgId", "Othr", "Id")
         party_id = state.book.add_spec(describe("LegalEntity", ["camt053", name], {
-            "name": name, "country": country}), f"{ref}/RltdPties/{role}")
+            "name": name, "country": country, **ident}), f"{ref}/RltdPties/{role}")
     if account_id:
         agents = child(detail, "RltdAgts") if detail is not None else None
         bic = _bic(child(agents, agent_tag)) if agents is not None else None

@@ -435,7 +435,7 @@ def _counterparty(detail: etree._Element | None, role_of: str, sub_family: str |
     if name:
         # a person's national id or a company's registration number (001.02 puts them on the
         # party, 001.08 under Pty); kept with the name so that sightings can be matched
-        ident = {"idNumber": None, "registrationNumber": None}
+        ident: dict[str, str | None] = {"idNumber": None, "registrationNumber": None}
         for holder in (party, child(party, "Pty")):
             if holder is not None:
                 ident["idNumber"] = ident["idNumber"] or text(holder, "Id", "PrvtId", "Othr", "Id")

@@ -10,7 +10,11 @@ A counterparty without an account becomes an end point: ``cash:<statement
 account>`` (kind ``cash``) for cash withdrawals and deposits (bank transaction
 sub-family ``CWDL``/``CDPT``), ``party:<id>`` when only a name is given, else
 ``unknown:<statement>:<entry>``. Only booked entries are imported; pending and
-information-only entries are counted in the report's notes.
+information-only entries are counted in the report's notes. A reversal (``RvslInd``)
+keeps the original transaction's parties, so its other side is the original's other
+party. An entry without booking and value dates takes its statement's day (counted in
+the notes). Statements sharing an ``Id`` (pages, other accounts, a copy) keep their
+transactions' ids apart.
 
 Element names are matched by local name, so every version's namespace
 (``urn:iso:std:iso:20022:tech:xsd:camt.053.001.NN``) is accepted. Remittance

@@ -271,3 +271,28 @@ def test_a_foreign_payment_books_the_account_amount(published: Path, tmp_path: P
     _, txns = _import([path], tmp_path / "s")
     [credit] = txns.values()
     assert (credit["amount_orig"], credit["currency_orig"]) == (8.85, "EUR")
+
+
+def test_a_reversal_naming_its_parties_as_it_runs(published: Path, tmp_path: Path) -> None:
+    # the v8 credit reversed as a debit, its parties left as the debit runs: Cdtr only
+    text = (published / "genkgo-camt053.v8.xml").read_text(encoding="utf-8")
+    text = text.replace("<CdtDbtInd>CRDT</CdtDbtInd>\n                <Sts>",
+                        "<CdtDbtInd>DBIT</CdtDbtInd>\n                <RvslInd>true</RvslInd>\n"
+                        "                <Sts>")
+    text = re.sub(r"<Dbtr>.*</DbtrAcct>", "", text, flags=re.S)
+    path = tmp_path / "reversal.xml"
+    path.write_text(text, encoding="utf-8")
+    _, txns = _import([path], tmp_path / "s")
+    [back] = txns.values()
+    assert (back["source"], back["target"]) == ("NL26VAYB8060476890", "NL56AGDH9619008421")
+
+
+@pytest.mark.parametrize(("status", "imported"), [("PDNG", 0), ("BOOK", 1)])
+def test_a_proprietary_status(published: Path, tmp_path: Path, status: str,
+                              imported: int) -> None:
+    path = _variant(published, tmp_path, "prtry.xml", "<Cd>BOOK</Cd>",
+                    f"<Prtry>{status}</Prtry>")
+    report, _ = _import([path], tmp_path / "s")
+    assert report.transactions == imported
+    assert report.notes == ([] if imported else
+                            ["1 entry with status PDNG not imported (only booked entries are)"])

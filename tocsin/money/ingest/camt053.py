@@ -312,7 +312,8 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
     el = node.element
     loc = f"{path}:{node.path}"
     ref = f"{path.name}:{node.path}"
-    status = text(el, "Sts", "Cd") or text(el, "Sts") or "BOOK"
+    # 001.02 writes the code as text, 001.08 under Cd; some banks use Prtry
+    status = text(el, "Sts", "Cd") or text(el, "Sts", "Prtry") or text(el, "Sts") or "BOOK"
     if status != "BOOK":
         state.skipped[status] = state.skipped.get(status, 0) + 1
         return
@@ -333,7 +334,7 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
     # a reversal keeps the original transaction's parties: a returned debit is booked as a
     # credit whose money comes back from the original creditor (and the other way round)
     reversal = (text(el, "RvslInd") or "").lower() in ("true", "1")
-    role_of = {"CRDT": "DBIT", "DBIT": "CRDT"}[direction] if reversal else direction
+    flipped = {"CRDT": "DBIT", "DBIT": "CRDT"}[direction] if reversal else direction
     if len(details) <= 1:
         parts = [(details[0] if details else None, entry_amount, ref, "")]
     else:
@@ -363,6 +364,9 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
             state.ultimate += 1
         # a batch entry's transactions start at their own TxDtls
         start = line_of(detail) if len(parts) > 1 else None
+        # some banks name a reversal's parties as the reversal itself runs
+        role_of = direction if flipped != direction and not _names_side(detail, flipped) \
+            and _names_side(detail, direction) else flipped
         other = _counterparty(detail, role_of, sub_family, statement, part_ref,
                               f"{statement.prefix}:{entry_key}{suffix}", state)
         source, target = (other, statement.account_id) if direction == "CRDT" else \
@@ -421,6 +425,15 @@ def _amount(amt: etree._Element | None, where: str, state: _State
                                                    base=state.ctx.base_currency))
         ok = False
     return (float(value), currency) if ok else None
+
+
+def _names_side(detail: etree._Element | None, role_of: str) -> bool:
+    """Whether the detail names the debtor (``CRDT``) or creditor (``DBIT``) or its account."""
+    parties = child(detail, "RltdPties") if detail is not None else None
+    if parties is None:
+        return False
+    role = "Dbtr" if role_of == "CRDT" else "Cdtr"
+    return child(parties, role) is not None or child(parties, f"{role}Acct") is not None
 
 
 def _counterparty(detail: etree._Element | None, role_of: str, sub_family: str | None,

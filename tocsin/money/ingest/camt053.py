@@ -10,7 +10,11 @@ A counterparty without an account becomes an end point: ``cash:<statement
 account>`` (kind ``cash``) for cash withdrawals and deposits (bank transaction
 sub-family ``CWDL``/``CDPT``), ``party:<id>`` when only a name is given, else
 ``unknown:<statement>:<entry>``. Only booked entries are imported; pending and
-information-only entries are counted in the report's notes.
+information-only entries are counted in the report's notes. A reversal (``RvslInd``)
+keeps the original transaction's parties, so its other side is the original's other
+party. An entry without booking and value dates takes its statement's day (counted in
+the notes). Statements sharing an ``Id`` (pages, other accounts, a copy) keep their
+transactions' ids apart.
 
 Element names are matched by local name, so every version's namespace
 (``urn:iso:std:iso:20022:tech:xsd:camt.053.001.NN``) is accepted. Remittance
@@ -50,6 +54,7 @@ from tocsin.money.ingest.xmlsafe import (
 )
 
 NUMBER = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+DATE_WITH_ZONE = re.compile(r"^(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?$")
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.\d\d$")
 CASH_SUBFAMILIES = {"CWDL", "CDPT"}
 FLUSH_ROWS = 50_000
@@ -61,6 +66,12 @@ class _Statement:
     ident: str
     account_id: str | None = None
     country: str | None = None
+    # the day an entry without BookgDt and ValDt is given: the closing balance's date (rank
+    # 3), else the end of the statement's period (2), else its creation (1)
+    day: datetime | None = None
+    day_rank: int = 0
+    page: str | None = None  # StmtPgntn/PgNb
+    prefix: str | None = None  # of its transactions' ids, set at its first entry
 
 
 class _State:
@@ -70,6 +81,14 @@ class _State:
         self.accounts: dict[str, dict[str, Any]] = {}
         self.rows: list[dict[str, Any]] = []
         self.skipped: dict[str, int] = {}
+        self.undated = 0
+        self.ultimate = 0  # transactions naming an UltmtDbtr or UltmtCdtr
+        self.unbalanced = 0  # batch entries whose details do not add up to the entry
+        self.summarised = 0  # batch entries announcing more transactions than they detail
+        # statements read, by (account, Stmt/Id, page), and the id prefixes given out
+        self.statements: set[tuple[str, str, str | None]] = set()
+        self.prefixes: set[str] = set()
+        self.repeats: list[tuple[str, str, str, str]] = []  # (Stmt/Id, account, file, prefix)
 
 
 def read(sources: Sequence[Path], ctx: Context) -> None:
@@ -83,6 +102,41 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                             "entries are)", count=count, status=status) if count == 1 else
                          N_("%(count)s entries with status %(status)s not imported (only "
                             "booked entries are)", count=count, status=status))
+    if state.undated:
+        count = state.undated
+        ctx.notes.append(N_("%(count)s entry without BookgDt or ValDt dated by its statement "
+                            "(closing balance date, else period end, else creation)",
+                            count=count) if count == 1 else
+                         N_("%(count)s entries without BookgDt or ValDt dated by their "
+                            "statement (closing balance date, else period end, else "
+                            "creation)", count=count))
+    if state.ultimate:
+        count = state.ultimate
+        ctx.notes.append(N_("%(count)s transaction names an ultimate debtor or creditor "
+                            "(UltmtDbtr/UltmtCdtr): only the debtor and creditor are kept",
+                            count=count) if count == 1 else
+                         N_("%(count)s transactions name an ultimate debtor or creditor "
+                            "(UltmtDbtr/UltmtCdtr): only the debtor and creditor are kept",
+                            count=count))
+    if state.summarised:
+        count = state.summarised
+        ctx.notes.append(N_("%(count)s batch entry announces more transactions (Btch/NbOfTxs) "
+                            "than it details: imported as the details given", count=count)
+                         if count == 1 else
+                         N_("%(count)s batch entries announce more transactions (Btch/NbOfTxs) "
+                            "than they detail: imported as the details given", count=count))
+    if state.unbalanced:
+        count = state.unbalanced
+        ctx.notes.append(N_("%(count)s batch entry whose details' amounts do not add up to its "
+                            "Amt: imported as the details' amounts", count=count)
+                         if count == 1 else
+                         N_("%(count)s batch entries whose details' amounts do not add up to "
+                            "their Amt: imported as the details' amounts", count=count))
+    for ident, account, name, prefix in state.repeats:
+        ctx.notes.append(N_("statement %(statement)s of account %(account)s read again in "
+                            "%(file)s: its entries are imported again, as %(prefix)s:… (if it "
+                            "is a copy, leave the file out)", statement=ident, account=account,
+                            file=name, prefix=prefix))
     if ctx.problems:
         return
     ctx.writer.write_accounts(accounts_table(list(state.accounts.values())))
@@ -94,7 +148,9 @@ def _read_file(path: Path, state: _State) -> None:
     statement: _Statement | None = None
     checked = False
     for node in iter_nodes(path, state.ctx.progress, record_depth={4},
-                           tags={"Id", "Acct", "Ntry"}, indexed=frozenset({"Stmt", "Ntry"})):
+                           tags={"Id", "Acct", "Ntry", "Bal", "FrToDt", "CreDtTm",
+                                 "StmtPgntn"},
+                           indexed=frozenset({"Stmt", "Ntry"})):
         if not checked:
             if not _is_camt053(node, path, state):
                 return
@@ -104,13 +160,19 @@ def _read_file(path: Path, state: _State) -> None:
             statement = _Statement(path=stmt_path, ident=stmt_path.rsplit("/", 1)[-1])
         if node.name == "Id" and node.element.getparent() is not None:
             statement.ident = text(node.element) or statement.ident
+        elif node.name == "StmtPgntn":
+            statement.page = text(node.element, "PgNb")
         elif node.name == "Acct":
             _statement_account(node, statement, path, state)
+        elif node.name in ("Bal", "FrToDt", "CreDtTm"):
+            _statement_day(node, statement)
         elif node.name == "Ntry":
             if statement.account_id is None:
                 problems.add(f"{path}:{stmt_path}/Acct", N_("missing or without an account id "
                                                             "before the first entry"))
                 continue
+            if statement.prefix is None:
+                _start_statement(statement, path, state)
             _entry(node, statement, path, state)
         if len(state.rows) >= FLUSH_ROWS:
             flush_transactions(state.ctx, state.rows)
@@ -119,13 +181,67 @@ def _read_file(path: Path, state: _State) -> None:
                                      "with an account and entries)"))
 
 
+def _start_statement(statement: _Statement, path: Path, state: _State) -> None:
+    """Give the statement's transactions an id prefix of their own in this import."""
+    assert statement.account_id is not None
+    # pages of one statement share its Id, and other accounts' statements may use the same
+    prefix = statement.ident if statement.page is None else f"{statement.ident}/p{statement.page}"
+    key = (statement.account_id, statement.ident, statement.page)
+    if key not in state.statements and prefix in state.prefixes:
+        prefix = f"{prefix}/{statement.account_id}"
+    elif key in state.statements:
+        # read before: a copy, a file given twice, or a bank reusing its ids; whether the
+        # entries are the same is not known before reading them, so they are kept and named
+        n = 2
+        while f"{prefix}#{n}" in state.prefixes:
+            n += 1
+        prefix = f"{prefix}#{n}"
+        state.repeats.append((statement.ident, statement.account_id, path.name, prefix))
+    state.statements.add(key)
+    state.prefixes.add(prefix)
+    statement.prefix = prefix
+
+
+def _statement_day(node: Node, statement: _Statement) -> None:
+    el = node.element
+    parent = el.getparent()
+    if parent is None or local(parent) != "Stmt":  # GrpHdr/CreDtTm
+        return
+    if node.name == "Bal":
+        if text(el, "Tp", "CdOrPrtry", "Cd") != "CLBD":
+            return
+        rank, value = 3, text(el, "Dt", "Dt") or text(el, "Dt", "DtTm")
+    elif node.name == "FrToDt":
+        rank, value = 2, text(el, "ToDtTm")
+    else:
+        rank, value = 1, text(el)
+    day = _parse_day(value) if value else None
+    if day is not None and rank > statement.day_rank:
+        statement.day, statement.day_rank = day, rank
+
+
+def _parse_day(value: str) -> datetime | None:
+    """An ISODate or ISODateTime as a UTC time; ``None`` if it is neither."""
+    # an ISODate may carry a zone ("2024-01-05+01:00"), which fromisoformat would read
+    # as a time of day; the day the bank wrote is the one kept
+    day = DATE_WITH_ZONE.match(value)
+    try:
+        parsed = datetime.fromisoformat(day.group(1) if day else value)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def _is_camt053(node: Node, path: Path, state: _State) -> bool:
     stmt = node.element.getparent()
     wrapper = stmt.getparent() if stmt is not None else None
     root = wrapper.getparent() if wrapper is not None else None
     if root is None or wrapper is None or local(wrapper) != "BkToCstmrStmt":
-        state.ctx.problems.add(f"{path}:/", N_("not a camt.053 statement "
-                                               "(Document/BkToCstmrStmt/Stmt expected)"))
+        # name what was found: a camt.052 report or camt.054 notification looks much alike
+        found = "/".join(local(e) for e in (root, wrapper) if e is not None)
+        state.ctx.problems.add(f"{path}:/{found}", N_("not a camt.053 statement (%(found)s found, "
+                                                      "Document/BkToCstmrStmt/Stmt expected)",
+                                                      found=found))
         return False
     uri = namespace(root)
     if not NAMESPACE.match(uri):
@@ -196,7 +312,8 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
     el = node.element
     loc = f"{path}:{node.path}"
     ref = f"{path.name}:{node.path}"
-    status = text(el, "Sts", "Cd") or text(el, "Sts") or "BOOK"
+    # 001.02 writes the code as text, 001.08 under Cd; some banks use Prtry
+    status = text(el, "Sts", "Cd") or text(el, "Sts", "Prtry") or text(el, "Sts") or "BOOK"
     if status != "BOOK":
         state.skipped[status] = state.skipped.get(status, 0) + 1
         return
@@ -204,7 +321,7 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
     if direction not in ("CRDT", "DBIT"):
         problems.add(f"{loc}/CdtDbtInd", N_("%(value)s is neither CRDT nor DBIT",
                                             value=repr(direction)))
-    ts = _booking_time(el, loc, state)
+    ts = _booking_time(el, statement, loc, state)
     entry_amount = _amount(child(el, "Amt"), f"{loc}/Amt", state)
     domain = child(el, "BkTxCd", "Domn")
     sub_family = text(domain, "Fmly", "SubFmlyCd") if domain is not None else None
@@ -214,49 +331,75 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
     if direction not in ("CRDT", "DBIT") or ts is None or entry_amount is None:
         return
     entry_key = node.path.rsplit("/", 1)[-1]
+    # a reversal keeps the original transaction's parties: a returned debit is booked as a
+    # credit whose money comes back from the original creditor (and the other way round)
+    reversal = (text(el, "RvslInd") or "").lower() in ("true", "1")
+    flipped = {"CRDT": "DBIT", "DBIT": "CRDT"}[direction] if reversal else direction
     if len(details) <= 1:
         parts = [(details[0] if details else None, entry_amount, ref, "")]
     else:
         parts = []
         for k, detail in enumerate(details, start=1):
-            amt = child(detail, "AmtDtls", "TxAmt", "Amt")
-            if amt is None:
-                amt = child(detail, "Amt")
             where = f"{loc}/NtryDtls/TxDtls[{k}]"
+            amt, amt_where = child(detail, "AmtDtls", "TxAmt", "Amt"), "/AmtDtls/TxAmt/Amt"
+            if amt is None:
+                amt, amt_where = child(detail, "Amt"), "/Amt"
             if amt is None:
                 problems.add(f"{where}/AmtDtls", N_("a batch entry needs each detail's amount"))
                 continue
-            value = _amount(amt, f"{where}/AmtDtls/TxAmt/Amt", state)
+            value = _amount(amt, f"{where}{amt_where}", state)
             if value is not None:
                 parts.append((detail, value, f"{ref}/NtryDtls/TxDtls[{k}]", f"/{k}"))
+        if len(parts) == len(details) and all(p[1][1] == entry_amount[1] for p in parts) \
+                and abs(sum(p[1][0] for p in parts) - entry_amount[0]) > 0.005:
+            state.unbalanced += 1
+    # a bank may sum a batch into one TxDtls and give only the count of its transactions
+    announced = sum(_count(text(batch, "Btch", "NbOfTxs")) for batch in children(el, "NtryDtls"))
+    if announced > max(len(details), 1):
+        state.summarised += 1
     for detail, (amount, currency), part_ref, suffix in parts:
+        parties = child(detail, "RltdPties") if detail is not None else None
+        if parties is not None and (child(parties, "UltmtDbtr") is not None
+                                    or child(parties, "UltmtCdtr") is not None):
+            state.ultimate += 1
         # a batch entry's transactions start at their own TxDtls
         start = line_of(detail) if len(parts) > 1 else None
-        other = _counterparty(detail, direction, sub_family, statement, part_ref,
-                              f"{statement.ident}:{entry_key}{suffix}", state)
+        # some banks name a reversal's parties as the reversal itself runs
+        role_of = direction if flipped != direction and not _names_side(detail, flipped) \
+            and _names_side(detail, direction) else flipped
+        other = _counterparty(detail, role_of, sub_family, statement, part_ref,
+                              f"{statement.prefix}:{entry_key}{suffix}", state)
         source, target = (other, statement.account_id) if direction == "CRDT" else \
             (statement.account_id, other)
         state.rows.append({
-            "txn_id": f"{statement.ident}:{entry_key}{suffix}", "ts": ts, "source": source,
+            "txn_id": f"{statement.prefix}:{entry_key}{suffix}", "ts": ts, "source": source,
             "target": target, "amount_orig": amount, "currency_orig": currency,
             "channel": channel or None, "source_ref": part_ref,
             "source_file": path.name, "source_line": start or node.line,
         })
 
 
-def _booking_time(el: etree._Element, loc: str, state: _State) -> datetime | None:
+def _count(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+def _booking_time(el: etree._Element, statement: _Statement, loc: str, state: _State
+                  ) -> datetime | None:
     for tag in ("BookgDt", "ValDt"):
         value = text(el, tag, "DtTm") or text(el, tag, "Dt")
         if value is None:
             continue
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
+        parsed = _parse_day(value)
+        if parsed is None:
             state.ctx.problems.add(f"{loc}/{tag}", N_("%(value)s is not an ISO date",
                                                       value=repr(value)))
-            return None
-        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    state.ctx.problems.add(f"{loc}/BookgDt", N_("missing (and no ValDt)"))
+        return parsed
+    # some banks date only the statement (a day's statement of batch entries)
+    if statement.day is not None:
+        state.undated += 1
+        return statement.day
+    state.ctx.problems.add(f"{loc}/BookgDt", N_("missing (and no ValDt, nor a date on the "
+                                                "statement)"))
     return None
 
 
@@ -284,9 +427,19 @@ def _amount(amt: etree._Element | None, where: str, state: _State
     return (float(value), currency) if ok else None
 
 
-def _counterparty(detail: etree._Element | None, direction: str, sub_family: str | None,
+def _names_side(detail: etree._Element | None, role_of: str) -> bool:
+    """Whether the detail names the debtor (``CRDT``) or creditor (``DBIT``) or its account."""
+    parties = child(detail, "RltdPties") if detail is not None else None
+    if parties is None:
+        return False
+    role = "Dbtr" if role_of == "CRDT" else "Cdtr"
+    return child(parties, role) is not None or child(parties, f"{role}Acct") is not None
+
+
+def _counterparty(detail: etree._Element | None, role_of: str, sub_family: str | None,
                   statement: _Statement, ref: str, entry_id: str, state: _State) -> str:
-    role, acct_tag, agent_tag = ("Dbtr", "DbtrAcct", "DbtrAgt") if direction == "CRDT" else \
+    """The other side: the debtor of a credit, the creditor of a debit (``role_of``)."""
+    role, acct_tag, agent_tag = ("Dbtr", "DbtrAcct", "DbtrAgt") if role_of == "CRDT" else \
         ("Cdtr", "CdtrAcct", "CdtrAgt")
     parties = child(detail, "RltdPties") if detail is not None else None
     party = child(parties, role) if parties is not None else None
@@ -297,8 +450,16 @@ def _counterparty(detail: etree._Element | None, direction: str, sub_family: str
     account_id = _account_id(child(parties, acct_tag)) if parties is not None else None
     party_id = None
     if name:
+        # a person's national id or a company's registration number (001.02 puts them on the
+        # party, 001.08 under Pty); kept with the name so that sightings can be matched
+        ident: dict[str, str | None] = {"idNumber": None, "registrationNumber": None}
+        for holder in (party, child(party, "Pty")):
+            if holder is not None:
+                ident["idNumber"] = ident["idNumber"] or text(holder, "Id", "PrvtId", "Othr", "Id")
+                ident["registrationNumber"] = ident["registrationNumber"] or \
+                    text(holder, "Id", "OrgId", "Othr", "Id")
         party_id = state.book.add_spec(describe("LegalEntity", ["camt053", name], {
-            "name": name, "country": country}), f"{ref}/RltdPties/{role}")
+            "name": name, "country": country, **ident}), f"{ref}/RltdPties/{role}")
     if account_id:
         agents = child(detail, "RltdAgts") if detail is not None else None
         bic = _bic(child(agents, agent_tag)) if agents is not None else None

@@ -49,6 +49,7 @@ from tocsin.screening.readers.base import (
     sanction,
     text,
     where,
+    year_span,
 )
 
 AUTHORITY = "OFAC"
@@ -78,27 +79,41 @@ def iso_date(value: str) -> str | None:
 
 
 _REMARK = re.compile(
-    r"^(?P<key>DOB|POB|nationality|citizen|Passport|National ID No\.|Cedula No\.|"
-    r"Gender|Vessel Registration Identification|Tax ID No\.|Registration Number|"
-    r"Email Address|Website|Digital Currency Address - \w+|SWIFT/BIC)\s+(?P<value>.+)$",
+    r"^(?:alt\.\s+)?(?P<key>DOB|POB|nationality|citizen|Passport|National ID No\.|"
+    r"Cedula No\.|Gender|Vessel Registration Identification|Tax ID No\.|"
+    r"Registration Number|Registration ID|Business Registration Document #|"
+    r"Trade License No\.|Email Address|Website|Digital Currency Address - \w+|SWIFT/BIC)"
+    r"\s+(?P<value>.+)$",
     re.IGNORECASE)
-_DOC = re.compile(r"^(?P<number>[^()]+?)\s*(?:\((?P<country>[^)]*)\))?\s*(?:issued.*)?$")
+_DOC = re.compile(r"^(?P<number>[^()]+?)\s*(?:\((?P<country>[^)]*)\))?"
+                  r"\s*(?:(?:issued|expires)\b.*)?$")
+#: Remark keys whose value is a registration number of a company.
+_REGISTRATION = ("registration number", "registration id", "business registration document #",
+                 "trade license no.")
 
 
 def apply_remarks(entity_remarks: str, target: ListEntity) -> None:
-    """Read the facts OFAC writes into ``Remarks`` onto the entity."""
+    """Read the facts OFAC writes into ``Remarks`` onto the entity; the remarks themselves are
+    kept whole as the entity's notes, so a fact no rule reads is still there to see.
+
+    ``alt.`` marks a further value of the same kind (``DOB 1955; alt. DOB 1956``); an
+    ``a.k.a.`` in the remarks is one of OFAC's weak aliases (the XML files' ``weak``
+    category), and ``DOB 1989 to 1991`` is every year of the span."""
     entity = target.entity
+    add(entity, "notes", entity_remarks)
     for piece in entity_remarks.rstrip(".").split(";"):
         piece = piece.strip().rstrip(".")
         found = _REMARK.match(piece)
         if not found:
             if piece.lower().startswith("a.k.a."):
-                add(entity, "alias", piece[6:].strip(" '\""))
+                add(entity, "weakAlias", piece[6:].strip(" '\""))
             continue
         key, value = found.group("key").lower(), found.group("value").strip()
         if key == "dob":
-            for part in re.split(r"\s+to\s+", value):
-                add(entity, "birthDate", iso_date(part))
+            ends = [iso_date(part) for part in re.split(r"\s+to\s+", value)]
+            add(entity, "birthDate", ends)
+            if len(ends) == 2 and ends[0] and ends[1]:
+                add(entity, "birthDate", year_span(ends[0][:4], ends[1][:4])[1:-1])
         elif key == "pob" and entity.schema.is_a("Person"):
             add(entity, "birthPlace", value)
             add(entity, "birthCountry", value.rsplit(",", 1)[-1])
@@ -107,8 +122,7 @@ def apply_remarks(entity_remarks: str, target: ListEntity) -> None:
         elif key == "gender" and entity.schema.is_a("Person"):
             add(entity, "gender", value.lower())
         elif key in ("passport", "national id no.", "cedula no.", "tax id no.",
-                     "registration number", "vessel registration identification",
-                     "swift/bic"):
+                     "vessel registration identification", "swift/bic", *_REGISTRATION):
             doc = _DOC.match(value)
             number = doc.group("number").strip() if doc else value
             country = doc.group("country") if doc else None
@@ -116,7 +130,7 @@ def apply_remarks(entity_remarks: str, target: ListEntity) -> None:
                 add(entity, "passportNumber", number)
             elif key == "tax id no." and entity.schema.is_a("LegalEntity"):
                 add(entity, "taxNumber", number)
-            elif key == "registration number" and entity.schema.is_a("LegalEntity"):
+            elif key in _REGISTRATION and entity.schema.is_a("LegalEntity"):
                 add(entity, "registrationNumber", number)
             elif key == "vessel registration identification":
                 add(entity, "imoNumber", number.replace("IMO", "").strip())
@@ -174,9 +188,12 @@ def classify(paths: Sequence[Path]) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for path in paths:
         name = path.name.lower()
-        kind = ("comments" if "comment" in name else "add" if name.startswith("add")
-                else "alt" if name.startswith("alt") else "sdn" if "sdn" in name
-                or name.startswith(("prim", "cons")) else None)
+        # The consolidated (non-SDN) list is the same set named cons_prim, cons_add, cons_alt
+        # and cons_comments.
+        stem = name.removeprefix("cons_")
+        kind = ("comments" if "comment" in stem else "add" if stem.startswith("add")
+                else "alt" if stem.startswith("alt") else "sdn" if "sdn" in stem
+                or stem.startswith("prim") or name.startswith("cons") else None)
         if kind is None:
             raise InputError.single(path.name, N_("not part of an OFAC CSV set: name the files "
                                                   "sdn.csv, add.csv, alt.csv "

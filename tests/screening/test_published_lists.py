@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from tocsin.errors import InputError
-from tocsin.screening.readers import ListRead, read_list, sniff
+from tocsin.access.principal import Principal
+from tocsin.screening import service
+from tocsin.screening.readers import ListEntity, ListRead, read_list, sniff
+from tocsin.store.database import Database
 
 PUBLISHED = Path(__file__).parent.parent / "fixtures" / "screening" / "published"
 
 
-def by_ref(read: ListRead) -> dict[str, object]:
+def by_ref(read: ListRead) -> dict[str, ListEntity]:
     return {e.reference: e for e in read.entities}
 
 
@@ -88,3 +88,82 @@ def test_ofac_alt_remarks_and_date_spans(tmp_path: Path) -> None:
     assert sorted(props.get("birthDate")) == ["1987", "1988", "1989", "1990-11-16"]
     assert sorted(props.get("passportNumber")) == ["A11111111", "A33373751"]
     assert props.get("nationality") == ["my"]
+
+
+# --------------------------------------------------------------------------- UN
+
+
+def un_list() -> ListRead:
+    return read_list("un", [PUBLISHED / "un_consolidated.xml"])
+
+
+def test_un_shapes_land_where_they_belong() -> None:
+    read = un_list()
+    assert sniff(PUBLISHED / "un_consolidated.xml") == "un"
+    assert read.published == "2026-11-20T19:09:21.822-05:00"
+    entries = by_ref(read)
+    assert set(entries) == {"KPi.901", "QDi.901", "QDi.902", "TAi.901", "IRi.901", "QDe.901",
+                            "KPe.901", "IRe.901"}  # padded "KPi.901 " read as KPi.901
+    pak = entries["KPi.901"]
+    assert pak.entity.get("name") == ["PAK SONG MIN"]
+    assert pak.entity.get("nationality") == ["kp"]
+    assert sorted(pak.entity.get("birthDate")) == ["1964-07-17", "1966-02-03"]
+    assert sorted(pak.entity.get("passportNumber")) == ["381310014", "654120219"]
+    assert not pak.entity.get("alias")  # the empty <INDIVIDUAL_ALIAS> adds nothing
+    hadi = entries["QDi.901"].entity
+    assert hadi.get("alias") == ["Hadi Abdelwahid"] and hadi.get("weakAlias") == ["Abu Sayf"]
+    nasir = entries["QDi.902"].entity
+    assert nasir.get("birthDate") == ["1961"]  # APPROXIMATELY 1961
+    assert "ناصر عبد القادر عبد الكريم" in nasir.get("name")
+    assert nasir.get("gender") == ["male"]
+    fereidoun = entries["IRi.901"].entity
+    assert sorted(fereidoun.get("birthDate")) == ["1958", "1959"]
+    assert fereidoun.get("birthCountry") == ["ir"]  # "Iran (Islamic Republic of)"
+    group = entries["QDe.901"]
+    assert group.entity.schema.name == "Organization" and group.programme == "Al-Qaida"
+    assert "Le Groupe pour la Predication du Nord" in group.entity.get("alias")
+    assert sorted(group.entity.get("country")) == ["dz", "ml"]
+    assert entries["IRe.901"].entity.get("name") == ["YA HADI INDUSTRIES GROUP"]
+
+
+def test_un_between_is_every_year_of_the_span() -> None:
+    hadi = by_ref(un_list())["QDi.901"].entity
+    assert sorted(hadi.get("birthDate")) == ["1965", "1966", "1967", "1968", "1969"]
+
+
+def test_un_zip_code_and_address_note_are_kept() -> None:
+    entries = by_ref(un_list())
+    assert entries["KPe.901"].entity.get("address") == [
+        "419-201, Tongyi Lu, Huancui Qu, Shandong, 264200, China"]
+    (place,) = [r for r in entries["QDi.901"].related if r.schema.name == "Address"]
+    assert place.get("remarks") == ["Location as of April 2016"]
+
+
+def test_un_documents_keep_their_second_type_dates_and_numberless_text() -> None:
+    entries = by_ref(un_list())
+    (card,) = [r for r in entries["QDi.902"].related if r.schema.name == "Identification"]
+    assert card.get("type") == ["National Identification Number (Ration Card no)"]
+    (passport,) = [r for r in entries["IRi.901"].related if r.schema.name == "Passport"]
+    assert passport.get("startDate") == ["2009-08-31"]
+    assert passport.get("summary") == ["expired on 30 Aug. 2014"]
+    assert passport.get("country") == ["jo"]
+    # No NUMBER: the number is inside TYPE_OF_DOCUMENT2, kept as the UN wrote it.
+    assert ("National Identification Number: Afghan national identification card (tazkira) "
+            "number 44324") in entries["TAi.901"].entity.get("notes")
+
+
+def test_un_nationality_the_platform_cannot_hold_is_named() -> None:
+    read = un_list()
+    assert by_ref(read)["TAi.901"].entity.get("nationality") == ["af"]
+    (note,) = read.notes
+    assert note.location.startswith("un_consolidated.xml:7 (")
+    assert note.location.endswith("/INDIVIDUALS/INDIVIDUAL[4])")
+    assert "'Borduria'" in str(note.reason)
+
+
+def test_un_notes_reach_the_import_report(platform_db: Database, analyst: Principal) -> None:
+    with platform_db.transaction() as session:
+        report, _ = service.import_list(session, analyst, "un",
+                                        [PUBLISHED / "un_consolidated.xml"])
+    assert report.entries == 8
+    assert ["'Borduria'" in str(n.reason) for n in report.notes] == [True]

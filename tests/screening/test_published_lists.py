@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tocsin.access.principal import Principal
+from tocsin.errors import InputError
 from tocsin.screening import service
 from tocsin.screening.readers import ListEntity, ListRead, read_list, sniff
 from tocsin.store.database import Database
@@ -167,3 +170,69 @@ def test_un_notes_reach_the_import_report(platform_db: Database, analyst: Princi
                                         [PUBLISHED / "un_consolidated.xml"])
     assert report.entries == 8
     assert ["'Borduria'" in str(n.reason) for n in report.notes] == [True]
+
+
+# --------------------------------------------------------------------------- EU
+
+
+@pytest.mark.parametrize("name", ["eu_1_1.xml", "eu_no_namespace.xml"])
+def test_eu_shapes_land_where_they_belong(name: str) -> None:
+    read = read_list("eu", [PUBLISHED / name])
+    assert sniff(PUBLISHED / name) == "eu"
+    assert read.published == "2026-11-30T18:04:11.268+01:00"
+    entries = by_ref(read)
+    pavel = entries["EU.9001.11"]
+    assert pavel.programme == "RUS" and pavel.listed_on == "2022-03-15"
+    assert pavel.entity.get("name") == ["Pavel Igorevich Zarubin"]
+    assert pavel.entity.get("alias") == ["Павел Игоревич Зарубин"]
+    assert pavel.entity.get("weakAlias") == ["Pasha Zarubin"]
+    assert pavel.entity.get("passportNumber") == ["753112233"]
+    assert pavel.entity.get("nationality") == ["ru"]  # "00" (unknown) adds nothing
+    aziz = entries["EU.9002.12"]
+    assert aziz.programme == "AFG" and aziz.listed_on == "2011-08-01"
+    assert "TAi.901" in aziz.entity.get("notes")
+    company = entries["EU.9003.13"].entity
+    assert company.schema.name == "Organization"
+    assert company.get("registrationNumber") == ["1022900001234"]
+    assert company.get("country") == ["ru"]
+
+
+@pytest.mark.parametrize("name", ["eu_1_1.xml", "eu_no_namespace.xml"])
+def test_eu_partial_dates_and_year_ranges(name: str) -> None:
+    entries = by_ref(read_list("eu", [PUBLISHED / name]))
+    # monthOfYear and year without a day: a month, not a year.
+    assert sorted(entries["EU.9001.11"].entity.get("birthDate")) == ["1971-05-12", "1972-03"]
+    # yearRangeFrom 1953, yearRangeTo 1958 (circa); a further birthdate, year 1960 (circa).
+    assert sorted(entries["EU.9002.12"].entity.get("birthDate")) == [
+        "1953", "1954", "1955", "1956", "1957", "1958", "1960"]
+
+
+def test_eu_unknown_country_is_not_a_birth_place() -> None:
+    pavel = by_ref(read_list("eu", [PUBLISHED / "eu_1_1.xml"]))["EU.9001.11"].entity
+    assert pavel.get("birthPlace") == ["Perm, RUSSIAN FEDERATION"]
+    assert pavel.get("birthCountry") == ["ru"]
+
+
+def test_eu_tax_numbers() -> None:
+    entries = by_ref(read_list("eu", [PUBLISHED / "eu_1_1.xml"]))
+    assert entries["EU.9001.11"].entity.get("taxNumber") == ["590312345678"]
+    assert entries["EU.9003.13"].entity.get("taxNumber") == ["2901001234"]
+    assert not entries["EU.9003.13"].entity.get("idNumber")
+
+
+def test_eu_subject_type_by_classification_code_alone() -> None:
+    # Without subjectType/@code the entries were neither persons nor organisations.
+    entries = by_ref(read_list("eu", [PUBLISHED / "eu_no_namespace.xml"]))
+    assert entries["EU.9001.11"].entity.schema.name == "Person"
+    assert entries["EU.9003.13"].entity.schema.name == "Organization"
+
+
+def test_eu_bad_entry_names_its_place_by_local_names(tmp_path: Path) -> None:
+    # lxml's own path of an element of a namespaced file is "/*/*[2]", which names nothing.
+    bad = tmp_path / "eu.xml"
+    bad.write_text((PUBLISHED / "eu_1_1.xml").read_text(encoding="utf-8").replace(
+        'logicalId="900002"', 'logicalId=""'), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_list("eu", [bad])
+    (problem,) = caught.value.problems
+    assert problem.location == "eu.xml:29 (/export/sanctionEntity[2])"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,9 +95,10 @@ def add(proxy: EntityProxy, prop: str, values: Iterable[str | None] | str | None
 
 
 def add_noted(proxy: EntityProxy, prop: str, values: Iterable[str | None] | str | None,
-              notes: list[Problem], place: str) -> None:
+              notes: list[Problem], place: Callable[[], str]) -> None:
     """:func:`add`, naming in ``notes`` each value the property's type refuses (a country
-    the platform does not know, a date it cannot read) instead of dropping it unseen."""
+    the platform does not know, a date it cannot read) instead of dropping it unseen;
+    ``place`` gives where the record is, asked only when there is something to name."""
     if values is None:
         return
     if isinstance(values, str):
@@ -108,7 +109,7 @@ def add_noted(proxy: EntityProxy, prop: str, values: Iterable[str | None] | str 
         if not text_ or kind is None:
             continue
         if kind.type.clean(text_, proxy=proxy) is None:
-            notes.append(Problem(place, N_("%(field)s %(value)s is not a value the platform "
+            notes.append(Problem(place(), N_("%(field)s %(value)s is not a value the platform "
                                            "can hold; left out", field=prop,
                                            value=repr(text_))))
             continue
@@ -216,9 +217,20 @@ def text(element: etree._Element | None, name: str | None = None) -> str | None:
 
 
 def where(path: Path, element: etree._Element) -> str:
-    """``file:line (XPath)`` of an element, for error messages."""
-    tree = element.getroottree()
-    return f"{path.name}:{element.sourceline} ({tree.getpath(element)})"
+    """``file:line (XPath)`` of an element, for error messages; the XPath names elements by
+    their local names (lxml's own path of a namespaced file is ``/*/*[1]``)."""
+    steps = []
+    node: etree._Element | None = element
+    while node is not None:
+        parent = node.getparent()
+        name = local(node)
+        if parent is None:
+            steps.append(name)
+        else:
+            same = [c for c in parent if local(c) == name]
+            steps.append(f"{name}[{same.index(node) + 1}]" if len(same) > 1 else name)
+        node = parent
+    return f"{path.name}:{element.sourceline} (/{'/'.join(reversed(steps))})"
 
 
 def require(problems: list[Problem], entities: list[ListEntity], path: Path,

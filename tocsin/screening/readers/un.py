@@ -11,6 +11,8 @@ addresses, dates and places of birth, ``NATIONALITY/VALUE``, ``DESIGNATION`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
@@ -50,7 +52,8 @@ def read(path: Path) -> ListRead:
         for holder in kids(root, group):
             for element in kids(holder, record):
                 try:
-                    entities.append(_entry(element, schema, notes, where(path, element)))
+                    entities.append(_entry(element, schema, notes,
+                                           partial(where, path, element)))
                 except ValueError as exc:
                     problems.append(Problem(where(path, element), reason_of(exc)))
     require(problems, entities, path, N_("UN consolidated list"))
@@ -76,7 +79,7 @@ def _values(element: etree._Element, name: str) -> list[str]:
 
 
 def _entry(element: etree._Element, schema: str, notes: list[Problem],
-           place: str) -> ListEntity:
+           place: Callable[[], str]) -> ListEntity:
     data_id = text(element, "DATAID")
     if not data_id:
         raise ValueError(N_("the record has no DATAID"))
@@ -116,12 +119,11 @@ def _entry(element: etree._Element, schema: str, notes: list[Problem],
         add_noted(entity, "birthDate", text(dob, "DATE") or text(dob, "YEAR"), notes, place)
         add_noted(entity, "birthDate", year_span(text(dob, "FROM_YEAR"), text(dob, "TO_YEAR")),
                   notes, place)
-    where_ = place
     for pob in kids(element, "INDIVIDUAL_PLACE_OF_BIRTH"):
-        place = ", ".join(p for p in (text(pob, "CITY"), text(pob, "STATE_PROVINCE"),
-                                      text(pob, "COUNTRY")) if p)
-        add(entity, "birthPlace", place or None)
-        add_noted(entity, "birthCountry", text(pob, "COUNTRY"), notes, where_)
+        born = ", ".join(p for p in (text(pob, "CITY"), text(pob, "STATE_PROVINCE"),
+                                     text(pob, "COUNTRY")) if p)
+        add(entity, "birthPlace", born or None)
+        add_noted(entity, "birthCountry", text(pob, "COUNTRY"), notes, place)
     address_tag = "INDIVIDUAL_ADDRESS" if schema == "Person" else "ENTITY_ADDRESS"
     for item in kids(element, address_tag):
         country = text(item, "COUNTRY")
@@ -133,7 +135,7 @@ def _entry(element: etree._Element, schema: str, notes: list[Problem],
             add(found, "remarks", text(item, "NOTE"))
             related.append(found)
             add(entity, "address", full)
-        add_noted(entity, "country", country, notes, where_)
+        add_noted(entity, "country", country, notes, place)
     for document in kids(element, "INDIVIDUAL_DOCUMENT"):
         number = text(document, "NUMBER")
         kind = text(document, "TYPE_OF_DOCUMENT") or "identity document"

@@ -236,3 +236,93 @@ def test_eu_bad_entry_names_its_place_by_local_names(tmp_path: Path) -> None:
         read_list("eu", [bad])
     (problem,) = caught.value.problems
     assert problem.location == "eu.xml:29 (/export/sanctionEntity[2])"
+
+
+# --------------------------------------------------------------------------- OFAC XML
+
+
+def test_ofac_classic_xml_is_read() -> None:
+    # OFAC's classic XML (sdn.xml, consolidated.xml) was refused: only the advanced XML was read.
+    for name in ("consolidated_classic.xml", "consolidated_classic_2018.xml"):
+        assert sniff(PUBLISHED / name) == "ofac_xml"
+    read = read_list("ofac_xml", [PUBLISHED / "consolidated_classic.xml"])
+    assert read.published == "2024-05-06" and not read.notes
+    entries = by_ref(read)
+    zahhar = entries["9647"]
+    assert zahhar.programme == "NS-PLC; SDGT"
+    assert zahhar.entity.schema.name == "Person"
+    assert zahhar.entity.get("name") == ["Mahmoud Khaled ZAHHAR"]
+    assert zahhar.entity.get("alias") == ["Mahmoud Khaled AL ZAHAR"]
+    assert sorted(zahhar.entity.get("weakAlias")) == ["Mahmoud AL-ZAHAR", "Mahmoud ZAHAR"]
+    assert zahhar.entity.get("nationality") == ["ps"]
+    assert zahhar.entity.get("gender") == ["male"]
+    assert zahhar.entity.get("birthDate") == ["1945"]
+    assert zahhar.entity.get("birthPlace") == ["Gaza Strip"]
+    # What no property holds is kept as written.
+    assert any(n.startswith("Secondary sanctions risk: section 1(b)")
+               for n in zahhar.entity.get("notes"))
+    assert "(Linked To: HAMAS)" in zahhar.entity.get("notes")
+    assert sorted(entries["9639"].entity.get("alias")) == ["Ismaeel HANIYYA", "Ismail HANIYA"]
+
+
+def test_ofac_classic_xml_of_2018_agrees_with_the_csv_of_the_same_day() -> None:
+    xml = by_ref(read_list("ofac_xml", [PUBLISHED / "consolidated_classic_2018.xml"]))
+    csv = {e.reference: e for e in ofac_consolidated().entities}
+    for uid in ("4637", "4640"):
+        for prop in ("name", "alias", "weakAlias", "swiftBic"):
+            assert sorted(xml[uid].entity.get(prop)) == sorted(csv[uid].entity.get(prop)), \
+                (uid, prop)
+        assert xml[uid].programme == csv[uid].programme == "IRAN"
+        assert xml[uid].entity.schema.name == "Organization"
+    assert xml["4637"].entity.get("address") == [
+        "PO Box 15875-4456, Firouzeh Tower, No 1655 Vali-Asr Ave after Chamran Crossroads, "
+        "Tehran, 1965643511, Iran",
+        "No 1655, Firouzeh Building, Mahmoudiye Street, Valiasr Ave, Tehran, Iran"]
+
+
+def test_ofac_classic_xml_shapes() -> None:
+    read = read_list("ofac_xml", [PUBLISHED / "sdn_classic_shapes.xml"])
+    entries = by_ref(read)
+    karim = entries["90001"].entity
+    assert sorted(karim.get("birthDate")) == ["1958", "1960-12-12", "1961-03", "1963", "1964",
+                                              "1965"]
+    assert karim.get("passportNumber") == ["A0012399"] and karim.get("idNumber") == ["00112233"]
+    assert karim.get("nationality") == ["iq"] and karim.get("citizenship") == ["jo"]
+    assert karim.get("title") == ["Former Governor"]
+    (passport,) = [r for r in entries["90001"].related if r.schema.name == "Passport"]
+    assert passport.get("country") == ["iq"]
+    company = entries["90002"]
+    assert company.entity.get("registrationNumber") == ["55021-7"]
+    assert company.entity.get("alias") == ["NORTHERN GENERAL TRADING"]
+    assert any(r.schema.name == "CryptoWallet" for r in company.related)
+    vessel = entries["90003"].entity
+    assert vessel.schema.name == "Vessel"
+    assert (vessel.get("imoNumber"), vessel.get("mmsi"), vessel.get("flag")) == (
+        ["IMO9231298"], ["256011999"], ["mt"])
+    assert vessel.get("callSign") == ["9HA2999"] and vessel.get("type") == ["Crude Oil Tanker"]
+    plane = entries["90004"].entity
+    assert plane.schema.name == "Airplane"
+    assert plane.get("serialNumber") == ["1099"] and plane.get("model") == ["Airbus A310"]
+
+
+def test_ofac_classic_xml_bad_entry_refuses_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "sdn.xml"
+    bad.write_text((PUBLISHED / "sdn_classic_shapes.xml").read_text().replace(
+        "<sdnType>Vessel</sdnType>", "<sdnType>Submarine</sdnType>"))
+    with pytest.raises(InputError) as caught:
+        read_list("ofac_xml", [bad])
+    (problem,) = caught.value.problems
+    assert problem.location == "sdn.xml:151 (/sdnList/sdnEntry[3])"
+    assert "'Submarine'" in str(problem.reason)
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("un", "consolidated_classic.xml"),
+                                           ("eu", "un_consolidated.xml"),
+                                           ("ofac_xml", "eu_1_1.xml"),
+                                           ("un", "eu_no_namespace.xml")])
+def test_a_file_that_is_not_the_list_it_claims_is_refused(fmt: str, name: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_list(fmt, [PUBLISHED / name])
+    (problem,) = caught.value.problems
+    assert problem.location.startswith(f"{name}:")
+    assert "the root element is" in str(problem.reason)

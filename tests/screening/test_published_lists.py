@@ -326,3 +326,38 @@ def test_a_file_that_is_not_the_list_it_claims_is_refused(fmt: str, name: str) -
     (problem,) = caught.value.problems
     assert problem.location.startswith(f"{name}:")
     assert "the root element is" in str(problem.reason)
+
+
+def _advanced_with_birth(tmp_path: Path, period: str) -> ListEntity:
+    # The fixture's exact date, replaced by a DatePeriod in the shape OFAC writes.
+    source = (Path(__file__).parent.parent / "fixtures" / "screening" / "sdn_advanced.xml")
+    exact = ("<Start Approximate=\"false\" YearFixed=\"false\" MonthFixed=\"false\" "
+             "DayFixed=\"false\"><From><Year>1971</Year><Month>7</Month><Day>9</Day></From>"
+             "<To><Year>1971</Year><Month>7</Month><Day>9</Day></To></Start>"
+             "<End Approximate=\"false\"><From><Year>1971</Year><Month>7</Month><Day>9</Day>"
+             "</From><To><Year>1971</Year><Month>7</Month><Day>9</Day></To></End>")
+    content = source.read_text(encoding="utf-8")
+    assert exact in content
+    path = tmp_path / "SDN_ADVANCED.XML"
+    path.write_text(content.replace(exact, period), encoding="utf-8")
+    return by_ref(read_list("ofac_xml", [path]))["36001"]
+
+
+def _period(start: tuple[int, int, int], end: tuple[int, int, int]) -> str:
+    def ymd(d: tuple[int, int, int]) -> str:
+        return f"<Year>{d[0]}</Year><Month>{d[1]}</Month><Day>{d[2]}</Day>"
+    return (f'<Start Approximate="true"><From>{ymd(start)}</From><To>{ymd(start)}</To></Start>'
+            f'<End Approximate="true"><From>{ymd(end)}</From><To>{ymd(end)}</To></End>')
+
+
+@pytest.mark.parametrize(("start", "end", "expected"), [
+    ((1962, 1, 1), (1962, 12, 31), ["1962"]),                    # DOB 1962
+    ((1961, 3, 1), (1961, 3, 31), ["1961-03"]),                  # DOB Mar 1961
+    ((1963, 1, 1), (1965, 12, 31), ["1963", "1964", "1965"]),    # DOB 1963 to 1965
+    ((1971, 7, 9), (1971, 7, 9), ["1971-07-09"]),                # DOB 09 Jul 1971
+])
+def test_ofac_advanced_birth_periods(tmp_path: Path, start: tuple[int, int, int],
+                                     end: tuple[int, int, int], expected: list[str]) -> None:
+    # A year of birth was read as its first day (1962-01-01), a date the person may not have.
+    entry = _advanced_with_birth(tmp_path, _period(start, end))
+    assert sorted(entry.entity.get("birthDate")) == expected

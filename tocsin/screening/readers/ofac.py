@@ -24,6 +24,7 @@ import contextlib
 import csv
 import io
 import re
+from calendar import monthrange
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -348,6 +349,42 @@ def _date_period(element: etree._Element | None) -> str | None:
     return out
 
 
+def _ymd(element: etree._Element | None) -> tuple[int, int, int] | None:
+    if element is None:
+        return None
+    parts = [text(element, n) for n in ("Year", "Month", "Day")]
+    if not all(p and p.isdigit() for p in parts):
+        return None
+    year, month, day = (int(str(p)) for p in parts)
+    return year, month, day
+
+
+def _period_dates(period: etree._Element | None) -> list[str]:
+    """The dates a ``DatePeriod`` means. OFAC writes a year of birth as the period from
+    1 January to 31 December, a month as its first to its last day and "1963 to 1965" as
+    1 January 1963 to 31 December 1965: read as ``1962``, ``1962-03`` and 1963, 1964,
+    1965, not as the first day."""
+    if period is None:
+        return []
+    start, end = kid(period, "Start"), kid(period, "End")
+    first = _ymd(kid(start, "From")) if start is not None else None
+    last = (_ymd(kid(end, "To")) or _ymd(kid(end, "From"))) if end is not None else None
+    if first is None:
+        found = _date_period(period)
+        return [found] if found else []
+    if last is None or last == first:
+        return [_iso(first)]
+    if first[1:] == (1, 1) and last[1:] == (12, 31):
+        return year_span(str(first[0]), str(last[0]))
+    if first[:2] == last[:2] and first[2] == 1 and last[2] == monthrange(*last[:2])[1]:
+        return [_iso(first)[:7]]
+    return [_iso(first), _iso(last)]
+
+
+def _iso(date: tuple[int, int, int]) -> str:
+    return f"{date[0]:04d}-{date[1]:02d}-{date[2]:02d}"
+
+
 def _locations(root: etree._Element, refs: dict[str, dict[str, etree._Element]]
                ) -> dict[str, tuple[str, str | None]]:
     out: dict[str, tuple[str, str | None]] = {}
@@ -516,7 +553,7 @@ def _feature(item: ListEntity, kind: str, version: etree._Element,
     location = locations.get(str(location_el.get("LocationID"))) \
         if location_el is not None else None
     if ("birth" in kind and "date" in kind) or kind == "birthdate":
-        add(entity, "birthDate", _date_period(kid(version, "DatePeriod")))
+        add(entity, "birthDate", _period_dates(kid(version, "DatePeriod")))
     elif "place of birth" in kind and person:
         add(entity, "birthPlace", location[0] if location else detail_value)
     elif ("nationality" in kind or "citizenship" in kind) and person:

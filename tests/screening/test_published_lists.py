@@ -361,3 +361,33 @@ def test_ofac_advanced_birth_periods(tmp_path: Path, start: tuple[int, int, int]
     # A year of birth was read as its first day (1962-01-01), a date the person may not have.
     entry = _advanced_with_birth(tmp_path, _period(start, end))
     assert sorted(entry.entity.get("birthDate")) == expected
+
+
+# --------------------------------------------------------------------------- FtM
+
+
+def test_ftm_nested_entities_are_read() -> None:
+    # OpenSanctions' targets.nested.json writes a target's sanctions and addresses inside it:
+    # they were dropped, with the programme and the listing date they carry.
+    read = read_list("ftm", [PUBLISHED / "opensanctions_nested.json"])
+    assert sniff(PUBLISHED / "opensanctions_nested.json") == "ftm"
+    entries = {str(e.entity.id): e for e in read.entities}
+    assert set(entries) == {"NK-7hQe2xV9kLm3RtYb4WcJpA", "NK-9pLw3zR8sTn2VbX6YcKqMd"}
+    karim = entries["NK-7hQe2xV9kLm3RtYb4WcJpA"]
+    assert karim.programme == "IRAQ2; SDGT" and karim.listed_on == "2004-07-15"
+    assert karim.reference == "US-SDGT"
+    assert sorted(r.schema.name for r in karim.related) == ["Address", "Sanction"]
+    (sanction,) = [r for r in karim.related if r.schema.name == "Sanction"]
+    assert sanction.get("entity") == ["NK-7hQe2xV9kLm3RtYb4WcJpA"]
+    assert karim.entity.get("weakAlias") == ["Abu Jamil"]
+    assert sorted(karim.entity.get("birthDate")) == ["1958", "1960-12-12"]
+    company = entries["NK-9pLw3zR8sTn2VbX6YcKqMd"]
+    assert company.programme == "RUS" and company.listed_on == "2022-06-03"
+
+
+def test_ftm_values_the_platform_cannot_hold_are_named() -> None:
+    read = read_list("ftm", [PUBLISHED / "opensanctions_nested.json"])
+    reasons = sorted(str(n.reason) for n in read.notes)
+    assert reasons == ["Person has no property 'favouriteColour'; its value 'green' left out",
+                       "nationality 'Borduria' is not a value the platform can hold; left out"]
+    assert {n.location for n in read.notes} == {"opensanctions_nested.json:1"}

@@ -391,3 +391,24 @@ def test_ftm_values_the_platform_cannot_hold_are_named() -> None:
     assert reasons == ["Person has no property 'favouriteColour'; its value 'green' left out",
                        "nationality 'Borduria' is not a value the platform can hold; left out"]
     assert {n.location for n in read.notes} == {"opensanctions_nested.json:1"}
+
+
+def test_ofac_values_the_platform_cannot_hold_are_named(tmp_path: Path) -> None:
+    (tmp_path / "sdn.csv").write_text(
+        '90101,"PETRENKO, Oleh",individual,"UKRAINE-EO13660",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
+        '-0- ,"DOB early 1960s; nationality Borduria; Gender Male."\n')
+    (tmp_path / "add.csv").write_text('90101,1,-0- ,"Sevastopol","Region: Crimea",-0- \n')
+    read = read_list("ofac_csv", [tmp_path / "sdn.csv", tmp_path / "add.csv"])
+    (oleh,) = read.entities
+    assert oleh.entity.get("address") == ["Sevastopol, Region: Crimea"]  # the place is kept
+    assert sorted((n.location, str(n.reason)) for n in read.notes) == [
+        ("add.csv:1", "country 'Region: Crimea' is not a value the platform can hold; left out"),
+        ("sdn.csv:1", "birthDate 'early 1960s' is not a value the platform can hold; left out"),
+        ("sdn.csv:1", "nationality 'Borduria' is not a value the platform can hold; left out")]
+    xml = tmp_path / "sdn.xml"
+    xml.write_text((PUBLISHED / "sdn_classic_shapes.xml").read_text().replace(
+        "<dateOfBirth>Mar 1961</dateOfBirth>", "<dateOfBirth>early 1960s</dateOfBirth>"))
+    (note,) = read_list("ofac_xml", [xml]).notes
+    assert note.location == "sdn.xml:7 (/sdnList/sdnEntry[1])"
+    assert str(note.reason) == ("birthDate 'early 1960s' is not a value the platform can hold; "
+                                "left out")

@@ -96,7 +96,8 @@ _REGISTRATION = ("registration number", "registration id", "business registratio
                  "trade license no.")
 
 
-def apply_remarks(entity_remarks: str, target: ListEntity) -> None:
+def apply_remarks(entity_remarks: str, target: ListEntity, notes: list[Problem] | None = None,
+                  place: Callable[[], str] | None = None) -> None:
     """Read the facts OFAC writes into ``Remarks`` onto the entity; the remarks themselves are
     kept whole as the entity's notes, so a fact no rule reads is still there to see.
 
@@ -109,19 +110,30 @@ def apply_remarks(entity_remarks: str, target: ListEntity) -> None:
         if piece.lower().startswith("a.k.a."):
             add(target.entity, "weakAlias", piece[6:].strip(" '\""))
         else:
-            apply_fact(piece, target)
+            apply_fact(piece, target, notes, place)
 
 
-def apply_fact(piece: str, target: ListEntity) -> bool:
+def apply_fact(piece: str, target: ListEntity, notes: list[Problem] | None = None,
+               place: Callable[[], str] | None = None) -> bool:
     """Read one fact as OFAC writes it (``DOB 12 Dec 1960``, ``Passport A123 (Iraq)``,
-    ``alt. DOB 1961``) onto the entity; False when no rule reads it."""
+    ``alt. DOB 1961``) onto the entity; False when no rule reads it. With ``notes``, a date
+    of birth or a nationality the platform cannot hold is named there."""
     entity = target.entity
+
+    def put(prop: str, value: str) -> None:
+        if notes is not None and place is not None:
+            add_noted(entity, prop, value, notes, place)
+        else:
+            add(entity, prop, value)
+
     found = _REMARK.match(piece)
     if not found:
         return False
     key, value = found.group("key").lower(), found.group("value").strip()
     if key == "dob":
         ends = [iso_date(part) for part in re.split(r"\s+to\s+", value)]
+        if not all(ends):
+            put("birthDate", value)  # names it: no form OFAC is known to write
         add(entity, "birthDate", ends)
         if len(ends) == 2 and ends[0] and ends[1]:
             add(entity, "birthDate", year_span(ends[0][:4], ends[1][:4])[1:-1])
@@ -129,7 +141,7 @@ def apply_fact(piece: str, target: ListEntity) -> bool:
         add(entity, "birthPlace", value)
         add(entity, "birthCountry", value.rsplit(",", 1)[-1])
     elif key in ("nationality", "citizen") and entity.schema.is_a("Person"):
-        add(entity, "nationality" if key == "nationality" else "citizenship", value)
+        put("nationality" if key == "nationality" else "citizenship", value)
     elif key == "gender" and entity.schema.is_a("Person"):
         add(entity, "gender", value.lower())
     elif key in ("passport", "national id no.", "cedula no.", "tax id no.",
@@ -225,8 +237,10 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
     files = classify(paths)
     sdn = files["sdn"]
     problems: list[Problem] = []
+    notes: list[Problem] = []
     entries: dict[str, ListEntity] = {}
     remarks: dict[str, str] = {}
+    lines: dict[str, str] = {}
     for line, row in _rows(sdn, SDN_COLUMNS):
         where_ = f"{sdn.name}:{line}"
         ent_num, name = _clean(row[0]), _clean(row[1])
@@ -266,13 +280,14 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
         item.related.append(sanction(entity, AUTHORITY, programme, None, ent_num))
         entries[ent_num] = item
         remarks[ent_num] = _clean(row[11]) or ""
+        lines[ent_num] = where_
     if "comments" in files:
         for _line, row in _rows(files["comments"], 2):
             key = _clean(row[0])
             if key in remarks:
                 remarks[key] = f"{remarks[key]} {_clean(row[1]) or ''}".strip()
     for key, value in remarks.items():
-        apply_remarks(value, entries[key])
+        apply_remarks(value, entries[key], notes, partial(str, lines[key]))
     if "add" in files:
         for line, row in _rows(files["add"], 6):
             found = entries.get(_clean(row[0]) or "")
@@ -289,7 +304,8 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
                 if item.entity.schema.is_a("Thing"):
                     add(item.entity, "address", full)
             if item.entity.schema.is_a("Thing"):
-                add(item.entity, "country", country)
+                add_noted(item.entity, "country", country, notes,
+                          partial(str, f"{files['add'].name}:{line}"))
     if "alt" in files:
         for line, row in _rows(files["alt"], 5):
             found = entries.get(_clean(row[0]) or "")
@@ -307,7 +323,7 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
             add(item.entity, "weakAlias" if weak else "alias", alias)
     result = list(entries.values())
     require(problems, result, sdn, "OFAC SDN CSV")
-    return ListRead(result)
+    return ListRead(result, notes=notes)
 
 
 # --------------------------------------------------------------------------- advanced XML
@@ -647,10 +663,7 @@ def _classic_entry(element: etree._Element, notes: list[Problem],
             add(entity, "weakAlias" if weak else "alias",
                 f"{aka_first} {aka_last}" if aka_first else aka_last)
     for value in _values_of(element, "dateOfBirthList", "dateOfBirthItem", "dateOfBirth"):
-        if all(iso_date(part) for part in re.split(r"\s+to\s+", value)):
-            apply_fact(f"DOB {value}", item)
-        else:
-            add_noted(entity, "birthDate", value, notes, place)  # names what it cannot read
+        apply_fact(f"DOB {value}", item, notes, place)
     if schema == "Person":
         add(entity, "birthPlace", _values_of(element, "placeOfBirthList",
                                              "placeOfBirthItem", "placeOfBirth"))
@@ -678,7 +691,7 @@ def _classic_entry(element: etree._Element, notes: list[Problem],
         if craft and entity.schema.get(craft):
             add(entity, craft, number)
         elif not apply_fact(f"{id_type} {number}" + (f" ({country})" if country else ""),
-                            item):
+                            item, notes, place):
             # Statements such as "Secondary sanctions risk:" or "Additional Sanctions
             # Information -" are kept as written.
             add(entity, "notes", f"{id_type} {number}")
@@ -694,6 +707,6 @@ def _classic_entry(element: etree._Element, notes: list[Problem],
             add(entity, "notes", f"owner: {owner}")
     remarks = text(element, "remarks")
     if remarks:
-        apply_remarks(remarks, item)
+        apply_remarks(remarks, item, notes, place)
     item.related.append(sanction(entity, AUTHORITY, programme, None, uid))
     return item

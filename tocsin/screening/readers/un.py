@@ -114,6 +114,14 @@ def _entry(element: etree._Element, schema: str, notes: list[Problem],
         value = text(alias, "ALIAS_NAME")
         quality = (text(alias, "QUALITY") or "").lower()
         add(entity, "weakAlias" if quality in ("low", "a.k.a. low") else "alias", value)
+        if schema == "Person":
+            # The birth an alias was used with is one more the person may have given.
+            add_noted(entity, "birthDate", text(alias, "DATE_OF_BIRTH"), notes, place)
+            born = ", ".join(p for p in (text(alias, "CITY_OF_BIRTH"),
+                                         text(alias, "COUNTRY_OF_BIRTH")) if p)
+            add(entity, "birthPlace", born or None)
+        if value and text(alias, "NOTE"):
+            add(entity, "notes", f"{value}: {text(alias, 'NOTE')}")
     for dob in kids(element, "INDIVIDUAL_DATE_OF_BIRTH"):
         # EXACT and APPROXIMATELY give DATE or YEAR; BETWEEN gives FROM_YEAR and TO_YEAR.
         add_noted(entity, "birthDate", text(dob, "DATE") or text(dob, "YEAR"), notes, place)

@@ -418,3 +418,15 @@ def test_ofac_values_the_platform_cannot_hold_are_named(tmp_path: Path) -> None:
     assert note.location == "sdn.xml:7 (/sdnList/sdnEntry[1])"
     assert str(note.reason) == ("birthDate 'early 1960s' is not a value the platform can hold; "
                                 "left out")
+
+
+def test_ofac_enhanced_xml_is_refused_naming_its_root(tmp_path: Path) -> None:
+    enhanced = tmp_path / "SDN_ENHANCED.XML"
+    enhanced.write_text('<?xml version="1.0" encoding="utf-8"?>\n<sanctionsData xmlns="https://'
+                        'sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/'
+                        'ENHANCED_XML"><entities/></sanctionsData>\n')
+    with pytest.raises(InputError) as caught:
+        read_list("ofac_xml", [enhanced])
+    (problem,) = caught.value.problems
+    assert problem.location == "SDN_ENHANCED.XML:2"
+    assert "<sanctionsData>" in str(problem.reason)

@@ -112,3 +112,31 @@ def test_the_command_line_explains_matches_in_french(tmp_path: Path, fixtures: P
         assert "même jour 1964-01-16" in screened.output and "same day" not in screened.output
     finally:
         get_settings.cache_clear()
+
+
+def test_the_command_line_names_what_an_import_left_out(tmp_path: Path, fixtures: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from tocsin.cli.main import app
+    from tocsin.settings import get_settings
+
+    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
+    monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        assert runner.invoke(app, ["init"]).exit_code == 0
+        added = runner.invoke(app, ["user", "add", "analyst1", "--role", "analyst",
+                                    "--unit", "tntd-spmu", "--password",
+                                    "long enough passphrase 42"])
+        assert added.exit_code == 0, added.output
+        imported = runner.invoke(app, ["screening", "import", "un",
+                                       str(fixtures / "published" / "un_consolidated.xml"),
+                                       "--as", "analyst1"], env={"COLUMNS": "400"})
+        assert imported.exit_code == 0, imported.output
+        assert "1 value(s) in the file could not be held and were left out:" in imported.output
+        assert "nationality 'Borduria' is not a value the platform can hold" in imported.output
+    finally:
+        get_settings.cache_clear()

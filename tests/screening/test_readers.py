@@ -108,7 +108,7 @@ def test_truncated_file_names_the_line(fixtures: Path) -> None:
 def test_wrong_file_for_the_format(fixtures: Path) -> None:
     with pytest.raises(InputError, match="not a UN list file"):
         read_list("un", [fixtures / "eu.xml"])
-    with pytest.raises(InputError, match="not an OFAC advanced XML"):
+    with pytest.raises(InputError, match="not an OFAC SDN XML file"):
         read_list("ofac_xml", [fixtures / "un_v1.xml"])
 
 

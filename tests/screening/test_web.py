@@ -134,3 +134,14 @@ def test_access(client: TestClient, make_user: MakeUser, fixtures: Path) -> None
                        ).status_code == 404
     client.cookies.clear()
     assert client.get("/api/v1/screening/lists").status_code == 401
+
+
+def test_import_answer_names_what_was_left_out(client: TestClient, make_user: MakeUser,
+                                               fixtures: Path) -> None:
+    token = login(client, make_user("analyst")[0])
+    answer = _import(client, token, fixtures / "published", "un_consolidated.xml")
+    assert answer["entries"] == 8 and answer["notes_count"] == 1
+    (note,) = answer["notes"]
+    assert note["location"].startswith("un_consolidated.xml:7 (")
+    assert "'Borduria'" in note["reason"]
+    assert _import(client, token, fixtures)["notes"] == []

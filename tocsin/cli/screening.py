@@ -36,6 +36,11 @@ def import_(fmt: str = typer.Argument(..., metavar="FORMAT",
         report, rescreen = service.import_list(session, acting_as(session, as_user), fmt,
                                                files, key=key, title=title)
     console.print(str(report.summary()), highlight=False)  # a message: translated by str()
+    if report.notes:
+        console.print(_("%(count)s value(s) in the file could not be held and were left out:",
+                        count=len(report.notes)), highlight=False)
+        for note in report.notes[:50]:
+            console.print(f"  {note}", highlight=False, markup=False)
     console.print(_("re-screened %(subjects)s subject(s) against %(entries)s new or changed "
                     "entries: %(alerts)s alert(s)", subjects=rescreen.subjects,
                     entries=rescreen.entries, alerts=rescreen.alerts))

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from tocsin.access import audit
 from tocsin.access.principal import Principal
 from tocsin.access.roles import ROLE_LABELS, Action
-from tocsin.errors import InputError, NotFound, PermissionDenied
+from tocsin.errors import InputError, NotFound, PermissionDenied, Problem
 from tocsin.i18n import N_
 from tocsin.screening.readers import FORMATS, ListEntity, read_list
 from tocsin.screening.tables import EntryChange, ListEntry, ListVersion, ScreeningList
@@ -51,6 +51,8 @@ class ImportReport:
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: bool = False
+    #: What the file said that the platform could not hold (the reader's notes).
+    notes: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
         return N_("%(list)s version %(number)s: %(entries)s entries, %(added)s added, "
@@ -119,7 +121,7 @@ def import_list(session: Session, principal: Principal, fmt: str,
                           imported_by=principal.username, entry_count=len(entries))
     session.add(version)
     session.flush()
-    report = ImportReport(key, version.id, number, len(entries))
+    report = ImportReport(key, version.id, number, len(entries), notes=list(read.notes))
     rows = []
     changes = []
     for entity_id, item in entries.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,9 @@ class ListRead:
     entities: list[ListEntity]
     #: The publication date the file gives, if any.
     published: str | None = None
+    #: What the file says that the platform cannot hold, each with its place: nothing is
+    #: left out without being named here.
+    notes: list[Problem] = field(default_factory=list)
 
 
 def make(schema: str, *key: object) -> EntityProxy:
@@ -89,6 +92,42 @@ def add(proxy: EntityProxy, prop: str, values: Iterable[str | None] | str | None
         text = " ".join(value.split())
         if text:
             proxy.add(prop, text, quiet=True, cleaned=False)
+
+
+def add_noted(proxy: EntityProxy, prop: str, values: Iterable[str | None] | str | None,
+              notes: list[Problem], place: Callable[[], str]) -> None:
+    """:func:`add`, naming in ``notes`` each value the property's type refuses (a country
+    the platform does not know, a date it cannot read) instead of dropping it unseen;
+    ``place`` gives where the record is, asked only when there is something to name."""
+    if values is None:
+        return
+    if isinstance(values, str):
+        values = [values]
+    kind = proxy.schema.get(prop)
+    for value in values:
+        text_ = " ".join((value or "").split())
+        if not text_ or kind is None:
+            continue
+        if kind.type.clean(text_, proxy=proxy) is None:
+            notes.append(Problem(place(), N_("%(field)s %(value)s is not a value the platform "
+                                           "can hold; left out", field=prop,
+                                           value=repr(text_))))
+            continue
+        proxy.add(prop, text_, quiet=True, cleaned=False)
+
+
+#: A span of birth years longer than this is kept as its two ends only.
+MAX_YEAR_SPAN = 30
+
+
+def year_span(start: str | None, end: str | None) -> list[str]:
+    """Every year from ``start`` to ``end`` (a listed "born between 1965 and 1969" matches a
+    subject born in 1967); the ends alone when the span is open, reversed or too long."""
+    ends = [y for y in (start, end) if y]
+    if len(ends) == 2 and ends[0].isdigit() and ends[1].isdigit() \
+            and 0 <= int(ends[1]) - int(ends[0]) <= MAX_YEAR_SPAN:
+        return [str(y) for y in range(int(ends[0]), int(ends[1]) + 1)]
+    return ends
 
 
 def sanction(target: EntityProxy, authority: str, programme: str, listed_on: str | None,
@@ -178,9 +217,20 @@ def text(element: etree._Element | None, name: str | None = None) -> str | None:
 
 
 def where(path: Path, element: etree._Element) -> str:
-    """``file:line (XPath)`` of an element, for error messages."""
-    tree = element.getroottree()
-    return f"{path.name}:{element.sourceline} ({tree.getpath(element)})"
+    """``file:line (XPath)`` of an element, for error messages; the XPath names elements by
+    their local names (lxml's own path of a namespaced file is ``/*/*[1]``)."""
+    steps = []
+    node: etree._Element | None = element
+    while node is not None:
+        parent = node.getparent()
+        name = local(node)
+        if parent is None:
+            steps.append(name)
+        else:
+            same = [c for c in parent if local(c) == name]
+            steps.append(f"{name}[{same.index(node) + 1}]" if len(same) > 1 else name)
+        node = parent
+    return f"{path.name}:{element.sourceline} (/{'/'.join(reversed(steps))})"
 
 
 def require(problems: list[Problem], entities: list[ListEntity], path: Path,

@@ -12,6 +12,8 @@ carrying their values as attributes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
@@ -22,6 +24,7 @@ from tocsin.screening.readers.base import (
     ListEntity,
     ListRead,
     add,
+    add_noted,
     address,
     identification,
     kids,
@@ -32,6 +35,7 @@ from tocsin.screening.readers.base import (
     sanction,
     text,
     where,
+    year_span,
 )
 
 AUTHORITY = "European Union"
@@ -44,14 +48,15 @@ def read(path: Path) -> ListRead:
             "the root element is <%(root)s>, not <export>: not an EU sanctions file",
             root=local(root)))
     problems: list[Problem] = []
+    notes: list[Problem] = []
     entities: list[ListEntity] = []
     for element in kids(root, "sanctionEntity"):
         try:
-            entities.append(_entry(element))
+            entities.append(_entry(element, notes, partial(where, path, element)))
         except ValueError as exc:
             problems.append(Problem(where(path, element), reason_of(exc)))
     require(problems, entities, path, N_("EU financial sanctions"))
-    return ListRead(entities, published=root.get("generationDate"))
+    return ListRead(entities, published=root.get("generationDate"), notes=notes)
 
 
 def _attr(element: etree._Element, name: str) -> str | None:
@@ -62,12 +67,40 @@ def _attr(element: etree._Element, name: str) -> str | None:
     return value or None
 
 
-def _entry(element: etree._Element) -> ListEntity:
+#: ``countryIso2Code`` the EU writes for a country it does not know.
+UNKNOWN_COUNTRY = "00"
+#: ``subjectType`` ``classificationCode`` → ``code``, for files that give only the first.
+CLASSIFICATION = {"P": "person", "E": "enterprise"}
+
+
+def _country(element: etree._Element) -> str | None:
+    code = _attr(element, "countryIso2Code")
+    return None if code == UNKNOWN_COUNTRY else code
+
+
+def _birth_dates(birth: etree._Element) -> list[str]:
+    """The full date, else year and month (``monthOfYear`` without ``dayOfMonth`` is a month,
+    not a year), else every year of ``yearRangeFrom``…``yearRangeTo``."""
+    full = _attr(birth, "birthdate")
+    if full:
+        return [full]
+    year, month, day = (_attr(birth, n) for n in ("year", "monthOfYear", "dayOfMonth"))
+    if year and month and month.isdigit():
+        out = f"{year}-{int(month):02d}"
+        return [f"{out}-{int(day):02d}" if day and day.isdigit() else out]
+    if year:
+        return [year]
+    return year_span(_attr(birth, "yearRangeFrom"), _attr(birth, "yearRangeTo"))
+
+
+def _entry(element: etree._Element, notes: list[Problem],
+           place: Callable[[], str]) -> ListEntity:
     logical_id = _attr(element, "logicalId")
     if not logical_id:
         raise ValueError(N_("sanctionEntity without a logicalId"))
     subject = kids(element, "subjectType")
-    code = (_attr(subject[0], "code") or "") if subject else ""
+    code = ((_attr(subject[0], "code") or CLASSIFICATION.get(
+        _attr(subject[0], "classificationCode") or "", "")) if subject else "")
     schema = "Person" if code == "person" else "Organization" if code == "enterprise" \
         else "LegalEntity"
     entity = make(schema, "eu-fsf", logical_id)
@@ -93,15 +126,18 @@ def _entry(element: etree._Element) -> ListEntity:
         first = False
     for citizenship in kids(element, "citizenship"):
         if schema == "Person":
-            add(entity, "nationality", _attr(citizenship, "countryIso2Code"))
+            # "00" is the EU's "unknown": nothing to keep.
+            add_noted(entity, "nationality", _country(citizenship), notes, place)
     for birth in kids(element, "birthdate"):
         if schema != "Person":
             continue
-        add(entity, "birthDate", _attr(birth, "birthdate") or _attr(birth, "year"))
-        place = ", ".join(p for p in (_attr(birth, "city"), _attr(birth, "place"),
-                                      _attr(birth, "countryDescription")) if p)
-        add(entity, "birthPlace", place or None)
-        add(entity, "birthCountry", _attr(birth, "countryIso2Code"))
+        add_noted(entity, "birthDate", _birth_dates(birth), notes, place)
+        country = _country(birth)
+        born = ", ".join(p for p in (_attr(birth, "city"), _attr(birth, "place"),
+                                     _attr(birth, "countryDescription") if country else None)
+                         if p)
+        add(entity, "birthPlace", born or None)
+        add_noted(entity, "birthCountry", country, notes, place)
     related = []
     for item in kids(element, "address"):
         country = _attr(item, "countryIso2Code")
@@ -120,7 +156,10 @@ def _entry(element: etree._Element) -> ListEntity:
         kind = _attr(ident, "identificationTypeDescription") or \
             _attr(ident, "identificationTypeCode") or "identification"
         passport = (_attr(ident, "identificationTypeCode") or "") == "passport"
-        if schema == "Person":
+        if (_attr(ident, "identificationTypeCode") or "") == "tin" \
+                and entity.schema.get("taxNumber"):
+            add(entity, "taxNumber", number)
+        elif schema == "Person":
             add(entity, "passportNumber" if passport else "idNumber", number)
         else:
             add(entity, "registrationNumber" if "regist" in kind.lower() else "idNumber",

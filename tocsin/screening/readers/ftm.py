@@ -32,6 +32,10 @@ from tocsin.screening.readers.base import (
 
 #: A single JSON line longer than this is refused.
 MAX_LINE = 8 << 20
+#: Entities nested deeper than this in one line are refused (a bound on the recursion).
+MAX_NESTING = 8
+#: Values left out that are named one by one in a read's notes; the rest are counted.
+MAX_NOTES = 500
 
 
 def entity_problem(data: Any, where: str) -> Problem | None:
@@ -45,9 +49,17 @@ def entity_problem(data: Any, where: str) -> Problem | None:
     return None
 
 
-def load_entities(path: Path) -> list[tuple[int, EntityProxy, dict[str, Any]]]:
-    """Every entity of the file with its line number and the raw object."""
+def load_entities(path: Path, notes: list[Problem] | None = None
+                  ) -> list[tuple[int, EntityProxy, dict[str, Any]]]:
+    """Every entity of the file with its line number and the raw object.
+
+    With ``notes`` (a list reader), entities nested in a property (OpenSanctions'
+    ``targets.nested.json``: a person's ``sanctions`` and ``addressEntity`` written as
+    whole entities) become entities of their own, linked by id, and each value the
+    platform cannot hold (an unknown property, a country or date its type refuses) is
+    named in ``notes`` instead of being dropped unseen."""
     check_size(path)
+    left_out = [0]
     out = []
     problems: list[Problem] = []
     with path.open("rb") as handle:
@@ -69,25 +81,84 @@ def load_entities(path: Path) -> list[tuple[int, EntityProxy, dict[str, Any]]]:
                 problems.append(problem)
                 continue
             try:
-                proxy = model.get_proxy({"id": data["id"], "schema": data["schema"],
-                                         "properties": data.get("properties") or {}},
-                                        cleaned=False)
-            except (InvalidData, TypeError, AttributeError) as exc:
+                if notes is None:
+                    proxy = model.get_proxy({"id": data["id"], "schema": data["schema"],
+                                             "properties": data.get("properties") or {}},
+                                            cleaned=False)
+                    out.append((number, proxy, data))
+                else:
+                    found: list[tuple[EntityProxy, dict[str, Any]]] = []
+                    _careful(data, f"{path.name}:{number}", notes, left_out, found, 0)
+                    out.extend((number, proxy, raw_) for proxy, raw_ in found)
+            except (InvalidData, TypeError, AttributeError, ValueError) as exc:
                 problems.append(Problem(f"{path.name}:{number}", N_("bad entity (%(error)s)",
                                                                     error=str(exc))))
                 continue
-            out.append((number, proxy, data))
             if len(problems) > 200:
                 break
     if problems:
         raise InputError(problems, summary=N_("%(file)s: %(count)s bad line(s); nothing was "
                                               "imported", file=path.name,
                                               count=len(problems)))
+    if notes is not None and left_out[0]:
+        notes.append(Problem(path.name, N_("%(count)s further value(s) left out, not named "
+                                           "one by one", count=left_out[0])))
     return out
 
 
+def _note(notes: list[Problem], left_out: list[int], place: str, reason: str) -> None:
+    if len(notes) < MAX_NOTES:
+        notes.append(Problem(place, reason))
+    else:
+        left_out[0] += 1
+
+
+def _careful(data: dict[str, Any], place: str, notes: list[Problem], left_out: list[int],
+             found: list[tuple[EntityProxy, dict[str, Any]]], depth: int) -> EntityProxy:
+    """The entity of ``data``, value by value; it and every entity nested in it are
+    appended to ``found`` (the outer one first)."""
+    schema = model.get(data["schema"])
+    if schema is None:
+        raise InvalidData(f"unknown schema {data['schema']!r}")
+    proxy = model.make_entity(schema)
+    proxy.id = data["id"]
+    found.append((proxy, data))
+    properties = data.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise TypeError("properties is not an object")
+    for key, values in properties.items():
+        prop = schema.get(key)
+        for value in values if isinstance(values, list) else [values]:
+            if isinstance(value, dict):
+                if entity_problem(value, place) is not None or depth >= MAX_NESTING:
+                    raise TypeError(f"property {key!r} holds an object that is not an entity")
+                child = _careful(value, place, notes, left_out, found, depth + 1)
+                if prop is not None and prop.stub and prop.reverse is not None:
+                    # "sanctions" of a person: the nested Sanction's "entity" is the person.
+                    child.add(prop.reverse, proxy.id, cleaned=True, quiet=True)
+                value = child.id
+            if prop is None:
+                _note(notes, left_out, place, N_(
+                    "%(schema)s has no property %(field)s; its value %(value)s left out",
+                    schema=schema.name, field=repr(key), value=repr(value)))
+                continue
+            if prop.stub:
+                continue  # the other side of a link, written on the entity it comes from
+            cleaned = prop.type.clean(value, proxy=proxy) \
+                if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+            if cleaned is None:
+                if value not in (None, ""):
+                    _note(notes, left_out, place, N_(
+                        "%(field)s %(value)s is not a value the platform can hold; left out",
+                        field=key, value=repr(value)))
+                continue
+            proxy.add(prop, cleaned, cleaned=True, quiet=True)
+    return proxy
+
+
 def read(path: Path) -> ListRead:
-    loaded = load_entities(path)
+    notes: list[Problem] = []
+    loaded = load_entities(path, notes)
     targets_marked = any("target" in data for _, _, data in loaded)
     entries: dict[str, ListEntity] = {}
     others: list[EntityProxy] = []
@@ -106,8 +177,15 @@ def read(path: Path) -> ListRead:
                 for value in proxy.get(prop):
                     if value in entries:
                         by_target[value].append(proxy)
+    by_id = {str(proxy.id): proxy for proxy in others}
     for key, item in entries.items():
-        for proxy in by_target.get(key, []):
+        # An address the entry names in addressEntity points the other way.
+        pointed = [by_id[value] for prop in item.entity.iterprops()
+                   if prop.type.name == "entity" for value in item.entity.get(prop)
+                   if value in by_id]
+        for proxy in [*by_target.get(key, []), *pointed]:
+            if any(r is proxy for r in item.related):
+                continue
             item.related.append(proxy)
             if proxy.schema.is_a("Sanction"):
                 item.programme = "; ".join(sorted({*filter(None, item.programme.split("; ")),
@@ -120,4 +198,4 @@ def read(path: Path) -> ListRead:
                     item.reference = refs[0][:200]
     result = list(entries.values())
     require([], result, path, "FollowTheMoney entity")
-    return ListRead(result)
+    return ListRead(result, notes=notes)

@@ -20,12 +20,15 @@ programmes and listing date.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
+from calendar import monthrange
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from followthemoney.proxy import EntityProxy
@@ -37,6 +40,7 @@ from tocsin.screening.readers.base import (
     ListEntity,
     ListRead,
     add,
+    add_noted,
     address,
     check_size,
     identification,
@@ -49,6 +53,7 @@ from tocsin.screening.readers.base import (
     sanction,
     text,
     where,
+    year_span,
 )
 
 AUTHORITY = "OFAC"
@@ -78,61 +83,96 @@ def iso_date(value: str) -> str | None:
 
 
 _REMARK = re.compile(
-    r"^(?P<key>DOB|POB|nationality|citizen|Passport|National ID No\.|Cedula No\.|"
-    r"Gender|Vessel Registration Identification|Tax ID No\.|Registration Number|"
-    r"Email Address|Website|Digital Currency Address - \w+|SWIFT/BIC)\s+(?P<value>.+)$",
+    r"^(?:alt\.\s+)?(?P<key>DOB|POB|nationality|citizen|Passport|National ID No\.|"
+    r"Cedula No\.|Gender|Vessel Registration Identification|Tax ID No\.|"
+    r"Registration Number|Registration ID|Business Registration Document #|"
+    r"Trade License No\.|Email Address|Website|Digital Currency Address - \w+|SWIFT/BIC)"
+    r"\s+(?P<value>.+)$",
     re.IGNORECASE)
-_DOC = re.compile(r"^(?P<number>[^()]+?)\s*(?:\((?P<country>[^)]*)\))?\s*(?:issued.*)?$")
+_DOC = re.compile(r"^(?P<number>[^()]+?)\s*(?:\((?P<country>[^)]*)\))?"
+                  r"\s*(?:(?:issued|expires)\b.*)?$")
+#: Remark keys whose value is a registration number of a company.
+_REGISTRATION = ("registration number", "registration id", "business registration document #",
+                 "trade license no.")
 
 
-def apply_remarks(entity_remarks: str, target: ListEntity) -> None:
-    """Read the facts OFAC writes into ``Remarks`` onto the entity."""
-    entity = target.entity
+def apply_remarks(entity_remarks: str, target: ListEntity, notes: list[Problem] | None = None,
+                  place: Callable[[], str] | None = None) -> None:
+    """Read the facts OFAC writes into ``Remarks`` onto the entity; the remarks themselves are
+    kept whole as the entity's notes, so a fact no rule reads is still there to see.
+
+    ``alt.`` marks a further value of the same kind (``DOB 1955; alt. DOB 1956``); an
+    ``a.k.a.`` in the remarks is one of OFAC's weak aliases (the XML files' ``weak``
+    category), and ``DOB 1989 to 1991`` is every year of the span."""
+    add(target.entity, "notes", entity_remarks)
     for piece in entity_remarks.rstrip(".").split(";"):
         piece = piece.strip().rstrip(".")
-        found = _REMARK.match(piece)
-        if not found:
-            if piece.lower().startswith("a.k.a."):
-                add(entity, "alias", piece[6:].strip(" '\""))
-            continue
-        key, value = found.group("key").lower(), found.group("value").strip()
-        if key == "dob":
-            for part in re.split(r"\s+to\s+", value):
-                add(entity, "birthDate", iso_date(part))
-        elif key == "pob" and entity.schema.is_a("Person"):
-            add(entity, "birthPlace", value)
-            add(entity, "birthCountry", value.rsplit(",", 1)[-1])
-        elif key in ("nationality", "citizen") and entity.schema.is_a("Person"):
-            add(entity, "nationality" if key == "nationality" else "citizenship", value)
-        elif key == "gender" and entity.schema.is_a("Person"):
-            add(entity, "gender", value.lower())
-        elif key in ("passport", "national id no.", "cedula no.", "tax id no.",
-                     "registration number", "vessel registration identification",
-                     "swift/bic"):
-            doc = _DOC.match(value)
-            number = doc.group("number").strip() if doc else value
-            country = doc.group("country") if doc else None
-            if key == "passport" and entity.schema.is_a("Person"):
-                add(entity, "passportNumber", number)
-            elif key == "tax id no." and entity.schema.is_a("LegalEntity"):
-                add(entity, "taxNumber", number)
-            elif key == "registration number" and entity.schema.is_a("LegalEntity"):
-                add(entity, "registrationNumber", number)
-            elif key == "vessel registration identification":
-                add(entity, "imoNumber", number.replace("IMO", "").strip())
-            elif key == "swift/bic" and entity.schema.is_a("Organization"):
-                add(entity, "swiftBic", number)
-            elif entity.schema.is_a("LegalEntity"):
-                add(entity, "idNumber", number)
-            if entity.schema.is_a("LegalEntity"):
-                target.related.append(identification(entity, found.group("key"), number,
-                                                     country, key == "passport"))
-        elif key == "email address" and entity.schema.is_a("LegalEntity"):
-            add(entity, "email", value)
-        elif key == "website" and entity.schema.is_a("LegalEntity"):
-            add(entity, "website", value)
-        elif key.startswith("digital currency address") and entity.schema.is_a("Thing"):
-            target.related.append(_wallet(entity, value))
+        if piece.lower().startswith("a.k.a."):
+            add(target.entity, "weakAlias", piece[6:].strip(" '\""))
+        else:
+            apply_fact(piece, target, notes, place)
+
+
+def apply_fact(piece: str, target: ListEntity, notes: list[Problem] | None = None,
+               place: Callable[[], str] | None = None) -> bool:
+    """Read one fact as OFAC writes it (``DOB 12 Dec 1960``, ``Passport A123 (Iraq)``,
+    ``alt. DOB 1961``) onto the entity; False when no rule reads it. With ``notes``, a date
+    of birth or a nationality the platform cannot hold is named there."""
+    entity = target.entity
+
+    def put(prop: str, value: str) -> None:
+        if notes is not None and place is not None:
+            add_noted(entity, prop, value, notes, place)
+        else:
+            add(entity, prop, value)
+
+    found = _REMARK.match(piece)
+    if not found:
+        return False
+    key, value = found.group("key").lower(), found.group("value").strip()
+    if key == "dob":
+        ends = [iso_date(part) for part in re.split(r"\s+to\s+", value)]
+        if not all(ends):
+            put("birthDate", value)  # names it: no form OFAC is known to write
+        add(entity, "birthDate", ends)
+        if len(ends) == 2 and ends[0] and ends[1]:
+            add(entity, "birthDate", year_span(ends[0][:4], ends[1][:4])[1:-1])
+    elif key == "pob" and entity.schema.is_a("Person"):
+        add(entity, "birthPlace", value)
+        add(entity, "birthCountry", value.rsplit(",", 1)[-1])
+    elif key in ("nationality", "citizen") and entity.schema.is_a("Person"):
+        put("nationality" if key == "nationality" else "citizenship", value)
+    elif key == "gender" and entity.schema.is_a("Person"):
+        add(entity, "gender", value.lower())
+    elif key in ("passport", "national id no.", "cedula no.", "tax id no.",
+                 "vessel registration identification", "swift/bic", *_REGISTRATION):
+        doc = _DOC.match(value)
+        number = doc.group("number").strip() if doc else value
+        country = doc.group("country") if doc else None
+        if key == "passport" and entity.schema.is_a("Person"):
+            add(entity, "passportNumber", number)
+        elif key == "tax id no." and entity.schema.is_a("LegalEntity"):
+            add(entity, "taxNumber", number)
+        elif key in _REGISTRATION and entity.schema.is_a("LegalEntity"):
+            add(entity, "registrationNumber", number)
+        elif key == "vessel registration identification":
+            add(entity, "imoNumber", number.replace("IMO", "").strip())
+        elif key == "swift/bic" and entity.schema.is_a("Organization"):
+            add(entity, "swiftBic", number)
+        elif entity.schema.is_a("LegalEntity"):
+            add(entity, "idNumber", number)
+        if entity.schema.is_a("LegalEntity"):
+            target.related.append(identification(entity, found.group("key"), number,
+                                                 country, key == "passport"))
+    elif key == "email address" and entity.schema.is_a("LegalEntity"):
+        add(entity, "email", value)
+    elif key == "website" and entity.schema.is_a("LegalEntity"):
+        add(entity, "website", value)
+    elif key.startswith("digital currency address") and entity.schema.is_a("Thing"):
+        target.related.append(_wallet(entity, value))
+    else:
+        return False
+    return True
 
 
 def _wallet(holder_entity: EntityProxy, value: str) -> EntityProxy:
@@ -174,9 +214,12 @@ def classify(paths: Sequence[Path]) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for path in paths:
         name = path.name.lower()
-        kind = ("comments" if "comment" in name else "add" if name.startswith("add")
-                else "alt" if name.startswith("alt") else "sdn" if "sdn" in name
-                or name.startswith(("prim", "cons")) else None)
+        # The consolidated (non-SDN) list is the same set named cons_prim, cons_add, cons_alt
+        # and cons_comments.
+        stem = name.removeprefix("cons_")
+        kind = ("comments" if "comment" in stem else "add" if stem.startswith("add")
+                else "alt" if stem.startswith("alt") else "sdn" if "sdn" in stem
+                or stem.startswith("prim") or name.startswith("cons") else None)
         if kind is None:
             raise InputError.single(path.name, N_("not part of an OFAC CSV set: name the files "
                                                   "sdn.csv, add.csv, alt.csv "
@@ -194,8 +237,10 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
     files = classify(paths)
     sdn = files["sdn"]
     problems: list[Problem] = []
+    notes: list[Problem] = []
     entries: dict[str, ListEntity] = {}
     remarks: dict[str, str] = {}
+    lines: dict[str, str] = {}
     for line, row in _rows(sdn, SDN_COLUMNS):
         where_ = f"{sdn.name}:{line}"
         ent_num, name = _clean(row[0]), _clean(row[1])
@@ -235,13 +280,14 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
         item.related.append(sanction(entity, AUTHORITY, programme, None, ent_num))
         entries[ent_num] = item
         remarks[ent_num] = _clean(row[11]) or ""
+        lines[ent_num] = where_
     if "comments" in files:
         for _line, row in _rows(files["comments"], 2):
             key = _clean(row[0])
             if key in remarks:
                 remarks[key] = f"{remarks[key]} {_clean(row[1]) or ''}".strip()
     for key, value in remarks.items():
-        apply_remarks(value, entries[key])
+        apply_remarks(value, entries[key], notes, partial(str, lines[key]))
     if "add" in files:
         for line, row in _rows(files["add"], 6):
             found = entries.get(_clean(row[0]) or "")
@@ -258,7 +304,8 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
                 if item.entity.schema.is_a("Thing"):
                     add(item.entity, "address", full)
             if item.entity.schema.is_a("Thing"):
-                add(item.entity, "country", country)
+                add_noted(item.entity, "country", country, notes,
+                          partial(str, f"{files['add'].name}:{line}"))
     if "alt" in files:
         for line, row in _rows(files["alt"], 5):
             found = entries.get(_clean(row[0]) or "")
@@ -276,7 +323,7 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
             add(item.entity, "weakAlias" if weak else "alias", alias)
     result = list(entries.values())
     require(problems, result, sdn, "OFAC SDN CSV")
-    return ListRead(result)
+    return ListRead(result, notes=notes)
 
 
 # --------------------------------------------------------------------------- advanced XML
@@ -318,6 +365,42 @@ def _date_period(element: etree._Element | None) -> str | None:
     return out
 
 
+def _ymd(element: etree._Element | None) -> tuple[int, int, int] | None:
+    if element is None:
+        return None
+    parts = [text(element, n) for n in ("Year", "Month", "Day")]
+    if not all(p and p.isdigit() for p in parts):
+        return None
+    year, month, day = (int(str(p)) for p in parts)
+    return year, month, day
+
+
+def _period_dates(period: etree._Element | None) -> list[str]:
+    """The dates a ``DatePeriod`` means. OFAC writes a year of birth as the period from
+    1 January to 31 December, a month as its first to its last day and "1963 to 1965" as
+    1 January 1963 to 31 December 1965: read as ``1962``, ``1962-03`` and 1963, 1964,
+    1965, not as the first day."""
+    if period is None:
+        return []
+    start, end = kid(period, "Start"), kid(period, "End")
+    first = _ymd(kid(start, "From")) if start is not None else None
+    last = (_ymd(kid(end, "To")) or _ymd(kid(end, "From"))) if end is not None else None
+    if first is None:
+        found = _date_period(period)
+        return [found] if found else []
+    if last is None or last == first:
+        return [_iso(first)]
+    if first[1:] == (1, 1) and last[1:] == (12, 31):
+        return year_span(str(first[0]), str(last[0]))
+    if first[:2] == last[:2] and first[2] == 1 and last[2] == monthrange(*last[:2])[1]:
+        return [_iso(first)[:7]]
+    return [_iso(first), _iso(last)]
+
+
+def _iso(date: tuple[int, int, int]) -> str:
+    return f"{date[0]:04d}-{date[1]:02d}-{date[2]:02d}"
+
+
 def _locations(root: etree._Element, refs: dict[str, dict[str, etree._Element]]
                ) -> dict[str, tuple[str, str | None]]:
     out: dict[str, tuple[str, str | None]] = {}
@@ -338,11 +421,15 @@ def _locations(root: etree._Element, refs: dict[str, dict[str, etree._Element]]
 
 
 def read_xml(path: Path) -> ListRead:
+    """The advanced XML (``Sanctions``) or the classic XML (``sdnList``: ``sdn.xml``,
+    ``consolidated.xml``), told apart by the root element."""
     root = parse_xml(path)
+    if local(root) == "sdnList":
+        return _read_classic(path, root)
     if local(root) != "Sanctions":
         raise InputError.single(f"{path.name}:{root.sourceline}", N_(
-            "the root element is <%(root)s>, not <Sanctions>: not an OFAC advanced XML file",
-            root=local(root)))
+            "the root element is <%(root)s>, not <Sanctions> or <sdnList>: not an OFAC SDN "
+            "XML file", root=local(root)))
     refs = _refs(root)
     locations = _locations(root, refs)
     documents: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
@@ -482,7 +569,7 @@ def _feature(item: ListEntity, kind: str, version: etree._Element,
     location = locations.get(str(location_el.get("LocationID"))) \
         if location_el is not None else None
     if ("birth" in kind and "date" in kind) or kind == "birthdate":
-        add(entity, "birthDate", _date_period(kid(version, "DatePeriod")))
+        add(entity, "birthDate", _period_dates(kid(version, "DatePeriod")))
     elif "place of birth" in kind and person:
         add(entity, "birthPlace", location[0] if location else detail_value)
     elif ("nationality" in kind or "citizenship" in kind) and person:
@@ -500,3 +587,126 @@ def _feature(item: ListEntity, kind: str, version: etree._Element,
         value = detail_value or comment
         if value:
             item.related.append(_wallet(entity, value))
+
+
+# --------------------------------------------------------------------------- classic XML
+
+#: ``sdnType`` of the classic XML → schema.
+CLASSIC_SCHEMA = {"individual": "Person", "entity": "Organization", "vessel": "Vessel",
+                  "aircraft": "Airplane"}
+#: ``idType`` values of aircraft and vessels → property.
+_CRAFT_IDS = {"aircraft manufacturer's serial number (msn)": "serialNumber",
+              "aircraft construction number (also called l/n or s/n or f/n)": "serialNumber",
+              "aircraft model": "model", "aircraft manufacture date": "buildDate",
+              "aircraft tail number": "registrationNumber", "mmsi": "mmsi",
+              "vessel year of build": "buildDate"}
+
+
+def _read_classic(path: Path, root: etree._Element) -> ListRead:
+    """``sdnList/sdnEntry``: ``uid``, ``firstName``, ``lastName``, ``title``, ``sdnType``,
+    ``remarks``, ``programList``, ``idList`` (``idType``, ``idNumber``, ``idCountry``),
+    ``akaList`` (``category`` strong or weak), ``addressList``, ``nationalityList``,
+    ``citizenshipList``, ``dateOfBirthList``, ``placeOfBirthList`` and ``vesselInfo``."""
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    entities: list[ListEntity] = []
+    for element in kids(root, "sdnEntry"):
+        try:
+            entities.append(_classic_entry(element, notes, partial(where, path, element)))
+        except ValueError as exc:
+            problems.append(Problem(where(path, element), reason_of(exc)))
+    require(problems, entities, path, "OFAC SDN XML")
+    info = kid(root, "publshInformation")  # sic: OFAC's spelling
+    published = text(info, "Publish_Date") if info is not None else None
+    with contextlib.suppress(ValueError):  # a date in another form is kept as written
+        published = datetime.strptime(published, "%m/%d/%Y").strftime("%Y-%m-%d") \
+            if published else None
+    return ListRead(entities, published=published, notes=notes)
+
+
+def _values_of(element: etree._Element, holder: str, item: str, name: str) -> list[str]:
+    found = kid(element, holder)
+    return [v for i in (kids(found, item) if found is not None else [])
+            if (v := text(i, name))]
+
+
+def _classic_entry(element: etree._Element, notes: list[Problem],
+                   place: Callable[[], str]) -> ListEntity:
+    uid = text(element, "uid")
+    if not uid:
+        raise ValueError(N_("sdnEntry without a uid"))
+    kind = (text(element, "sdnType") or "").lower()
+    schema = CLASSIC_SCHEMA.get(kind)
+    if schema is None:
+        raise ValueError(N_("unknown sdnType %(value)s", value=repr(text(element, "sdnType"))))
+    last, first = text(element, "lastName"), text(element, "firstName")
+    if not last:
+        raise ValueError(N_("sdnEntry %(id)s has no lastName", id=uid))
+    entity = make(schema, "ofac", uid)
+    add(entity, "name", f"{first} {last}" if first else last)
+    if schema == "Person":
+        add(entity, "firstName", first)
+        add(entity, "lastName", last)
+        add(entity, "title", text(element, "title"))
+    programmes = kid(element, "programList")
+    programme = "; ".join(p for p in (text(x) for x in kids(programmes, "program")) if p) \
+        if programmes is not None else ""
+    item = ListEntity(entity, [], programme, None, uid)
+    add(entity, "topics", "sanction")
+    akas = kid(element, "akaList")
+    for aka in kids(akas, "aka") if akas is not None else []:
+        aka_last, aka_first = text(aka, "lastName"), text(aka, "firstName")
+        if aka_last and not aka_first and schema == "Person" and "," in aka_last:
+            aka_last, aka_first = (p.strip() for p in aka_last.split(",", 1))  # "ZAHAR, Mahmoud"
+        if aka_last:
+            weak = (text(aka, "category") or "").lower() == "weak"
+            add(entity, "weakAlias" if weak else "alias",
+                f"{aka_first} {aka_last}" if aka_first else aka_last)
+    for value in _values_of(element, "dateOfBirthList", "dateOfBirthItem", "dateOfBirth"):
+        apply_fact(f"DOB {value}", item, notes, place)
+    if schema == "Person":
+        add(entity, "birthPlace", _values_of(element, "placeOfBirthList",
+                                             "placeOfBirthItem", "placeOfBirth"))
+        add_noted(entity, "nationality", _values_of(element, "nationalityList",
+                                                    "nationality", "country"), notes, place)
+        add_noted(entity, "citizenship", _values_of(element, "citizenshipList",
+                                                    "citizenship", "country"), notes, place)
+    addresses = kid(element, "addressList")
+    for found in kids(addresses, "address") if addresses is not None else []:
+        country = text(found, "country")
+        full = ", ".join(p for p in (text(found, n) for n in (
+            "address1", "address2", "address3", "city", "stateOrProvince", "postalCode",
+            "country")) if p)
+        if full:
+            item.related.append(address(entity, full, country))
+            add(entity, "address", full)
+        add_noted(entity, "country", country, notes, place)
+    ids = kid(element, "idList")
+    for ident in kids(ids, "id") if ids is not None else []:
+        id_type, number = text(ident, "idType"), text(ident, "idNumber")
+        if not id_type or not number:
+            continue
+        country = text(ident, "idCountry")
+        craft = _CRAFT_IDS.get(id_type.lower())
+        if craft and entity.schema.get(craft):
+            add(entity, craft, number)
+        elif not apply_fact(f"{id_type} {number}" + (f" ({country})" if country else ""),
+                            item, notes, place):
+            # Statements such as "Secondary sanctions risk:" or "Additional Sanctions
+            # Information -" are kept as written.
+            add(entity, "notes", f"{id_type} {number}")
+    vessel = kid(element, "vesselInfo")
+    if vessel is not None and schema == "Vessel":
+        add(entity, "callSign", text(vessel, "callSign"))
+        add(entity, "type", text(vessel, "vesselType"))
+        add_noted(entity, "flag", text(vessel, "vesselFlag"), notes, place)
+        add(entity, "tonnage", text(vessel, "tonnage"))
+        add(entity, "grossRegisteredTonnage", text(vessel, "grossRegisteredTonnage"))
+        owner = text(vessel, "vesselOwner")
+        if owner:
+            add(entity, "notes", f"owner: {owner}")
+    remarks = text(element, "remarks")
+    if remarks:
+        apply_remarks(remarks, item, notes, place)
+    item.related.append(sanction(entity, AUTHORITY, programme, None, uid))
+    return item

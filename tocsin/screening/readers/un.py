@@ -11,6 +11,8 @@ addresses, dates and places of birth, ``NATIONALITY/VALUE``, ``DESIGNATION`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
@@ -21,6 +23,7 @@ from tocsin.screening.readers.base import (
     ListEntity,
     ListRead,
     add,
+    add_noted,
     address,
     identification,
     kids,
@@ -31,6 +34,7 @@ from tocsin.screening.readers.base import (
     sanction,
     text,
     where,
+    year_span,
 )
 
 AUTHORITY = "UN Security Council"
@@ -41,17 +45,19 @@ def read(path: Path) -> ListRead:
     if local(root) != "CONSOLIDATED_LIST":
         raise_wrong(path, root)
     problems: list[Problem] = []
+    notes: list[Problem] = []
     entities: list[ListEntity] = []
     for group, record, schema in (("INDIVIDUALS", "INDIVIDUAL", "Person"),
                                   ("ENTITIES", "ENTITY", "Organization")):
         for holder in kids(root, group):
             for element in kids(holder, record):
                 try:
-                    entities.append(_entry(element, schema))
+                    entities.append(_entry(element, schema, notes,
+                                           partial(where, path, element)))
                 except ValueError as exc:
                     problems.append(Problem(where(path, element), reason_of(exc)))
     require(problems, entities, path, N_("UN consolidated list"))
-    return ListRead(entities, published=root.get("dateGenerated"))
+    return ListRead(entities, published=root.get("dateGenerated"), notes=notes)
 
 
 def raise_wrong(path: Path, root: etree._Element) -> None:
@@ -72,7 +78,8 @@ def _values(element: etree._Element, name: str) -> list[str]:
     return out
 
 
-def _entry(element: etree._Element, schema: str) -> ListEntity:
+def _entry(element: etree._Element, schema: str, notes: list[Problem],
+           place: Callable[[], str]) -> ListEntity:
     data_id = text(element, "DATAID")
     if not data_id:
         raise ValueError(N_("the record has no DATAID"))
@@ -91,7 +98,7 @@ def _entry(element: etree._Element, schema: str) -> ListEntity:
         add(entity, "lastName", rest[-1] if rest else None)
         add(entity, "title", _values(element, "TITLE"))
         add(entity, "position", _values(element, "DESIGNATION"))
-        add(entity, "nationality", _values(element, "NATIONALITY"))
+        add_noted(entity, "nationality", _values(element, "NATIONALITY"), notes, place)
         gender = text(element, "GENDER")
         add(entity, "gender", gender.lower() if gender else None)
     add(entity, "name", text(element, "NAME_ORIGINAL_SCRIPT"))
@@ -107,32 +114,55 @@ def _entry(element: etree._Element, schema: str) -> ListEntity:
         value = text(alias, "ALIAS_NAME")
         quality = (text(alias, "QUALITY") or "").lower()
         add(entity, "weakAlias" if quality in ("low", "a.k.a. low") else "alias", value)
+        if schema == "Person":
+            # The birth an alias was used with is one more the person may have given.
+            add_noted(entity, "birthDate", text(alias, "DATE_OF_BIRTH"), notes, place)
+            born = ", ".join(p for p in (text(alias, "CITY_OF_BIRTH"),
+                                         text(alias, "COUNTRY_OF_BIRTH")) if p)
+            add(entity, "birthPlace", born or None)
+        if value and text(alias, "NOTE"):
+            add(entity, "notes", f"{value}: {text(alias, 'NOTE')}")
     for dob in kids(element, "INDIVIDUAL_DATE_OF_BIRTH"):
-        add(entity, "birthDate", text(dob, "DATE") or text(dob, "YEAR"))
-        for year in (text(dob, "FROM_YEAR"), text(dob, "TO_YEAR")):
-            add(entity, "birthDate", year)
+        # EXACT and APPROXIMATELY give DATE or YEAR; BETWEEN gives FROM_YEAR and TO_YEAR.
+        add_noted(entity, "birthDate", text(dob, "DATE") or text(dob, "YEAR"), notes, place)
+        add_noted(entity, "birthDate", year_span(text(dob, "FROM_YEAR"), text(dob, "TO_YEAR")),
+                  notes, place)
     for pob in kids(element, "INDIVIDUAL_PLACE_OF_BIRTH"):
-        place = ", ".join(p for p in (text(pob, "CITY"), text(pob, "STATE_PROVINCE"),
-                                      text(pob, "COUNTRY")) if p)
-        add(entity, "birthPlace", place or None)
-        add(entity, "birthCountry", text(pob, "COUNTRY"))
+        born = ", ".join(p for p in (text(pob, "CITY"), text(pob, "STATE_PROVINCE"),
+                                     text(pob, "COUNTRY")) if p)
+        add(entity, "birthPlace", born or None)
+        add_noted(entity, "birthCountry", text(pob, "COUNTRY"), notes, place)
     address_tag = "INDIVIDUAL_ADDRESS" if schema == "Person" else "ENTITY_ADDRESS"
     for item in kids(element, address_tag):
         country = text(item, "COUNTRY")
         full = ", ".join(p for p in (text(item, "STREET"), text(item, "CITY"),
-                                     text(item, "STATE_PROVINCE"), country) if p)
+                                     text(item, "STATE_PROVINCE"), text(item, "ZIP_CODE"),
+                                     country) if p)
         if full:
-            related.append(address(entity, full, country))
+            found = address(entity, full, country)
+            add(found, "remarks", text(item, "NOTE"))
+            related.append(found)
             add(entity, "address", full)
-        add(entity, "country", country)
+        add_noted(entity, "country", country, notes, place)
     for document in kids(element, "INDIVIDUAL_DOCUMENT"):
         number = text(document, "NUMBER")
-        if not number:
-            continue
         kind = text(document, "TYPE_OF_DOCUMENT") or "identity document"
+        further = text(document, "TYPE_OF_DOCUMENT2")
+        if not number:
+            # The UN sometimes writes the number into TYPE_OF_DOCUMENT2 or NOTE ("Afghan
+            # national identification card (tazkira) number 44323"): kept as written.
+            described = "; ".join(p for p in (further, text(document, "NOTE")) if p)
+            if described:
+                add(entity, "notes", f"{kind}: {described}")
+            continue
+        if further:
+            kind = f"{kind} ({further})"
         country = text(document, "ISSUING_COUNTRY") or text(document, "COUNTRY_OF_ISSUE")
         is_passport = "passport" in kind.lower()
         add(entity, "passportNumber" if is_passport else "idNumber", number)
-        related.append(identification(entity, kind, number, country, is_passport))
+        found = identification(entity, kind, number, country, is_passport)
+        add(found, "startDate", text(document, "DATE_OF_ISSUE"))
+        add(found, "summary", text(document, "NOTE"))
+        related.append(found)
     return ListEntity(entity, related, programme, listed_on, reference)
 

@@ -130,6 +130,8 @@ async def api_import(request: Request, session: DbSession, principal: CurrentPri
     return {"list": report.list_key, "version": report.number, "entries": report.entries,
             "added": len(report.added), "removed": len(report.removed),
             "changed": len(report.changed), "unchanged": report.unchanged,
+            "notes": [{"location": n.location, "reason": str(n.reason)}
+                      for n in report.notes[:200]], "notes_count": len(report.notes),
             "rescreened": {"entries": rescreen.entries, "subjects": rescreen.subjects,
                            "alerts": rescreen.alerts}}
 

@@ -1,0 +1,432 @@
+"""The readers on files as the list publishers write them (``tests/fixtures/screening/
+published/``, sources in its ``SOURCES.md``): names, aliases, dates of birth, nationalities,
+identifiers, programmes and entity types land where they belong, what the platform cannot
+hold is named in the read's notes, and a file that is not the list it claims is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tocsin.access.principal import Principal
+from tocsin.errors import InputError
+from tocsin.screening import service
+from tocsin.screening.readers import ListEntity, ListRead, read_list, sniff
+from tocsin.store.database import Database
+
+PUBLISHED = Path(__file__).parent.parent / "fixtures" / "screening" / "published"
+
+
+def by_ref(read: ListRead) -> dict[str, ListEntity]:
+    return {e.reference: e for e in read.entities}
+
+
+# --------------------------------------------------------------------------- OFAC CSV
+
+
+def ofac_consolidated() -> ListRead:
+    return read_list("ofac_csv", [PUBLISHED / n for n in ("cons_prim.csv", "cons_add.csv",
+                                                         "cons_alt.csv")])
+
+
+def test_ofac_consolidated_csv_set_is_read_by_its_own_file_names() -> None:
+    # OFAC names the non-SDN set cons_prim / cons_add / cons_alt: all three are read.
+    read = ofac_consolidated()
+    entries = {e.reference: e.entity for e in read.entities}
+    assert len(entries) == 8
+    assert "Tehran, Tehran 1965643511, Iran" not in entries["4637"].get("address")
+    assert any("Firouzeh Tower" in a for a in entries["4637"].get("address"))
+    assert entries["4641"].get("country") == ["de"]
+    assert "DEUTSCH-IRANISCHE HANDELSBANK AG" in entries["4641"].get("alias")
+    assert entries["9659"].get("country") == ["ps"]  # "Region: Gaza"
+    assert "Fathi HAMAD" in entries["9659"].get("alias")
+
+
+def test_ofac_remarks_aka_is_a_weak_alias() -> None:
+    # OFAC's XML gives BIM the category "weak"; the CSV writes it as "a.k.a. 'BIM'" in Remarks.
+    bim = {e.reference: e.entity for e in ofac_consolidated().entities}["4637"]
+    assert bim.get("weakAlias") == ["BIM"]
+    assert "BIM" not in bim.get("alias")
+    assert "BANK SANAD VA MADAN" in bim.get("alias")
+
+
+def test_ofac_remarks_registration_numbers_are_kept() -> None:
+    entries = {e.reference: e for e in ofac_consolidated().entities}
+    edbi = entries["11208"]
+    assert edbi.entity.get("registrationNumber") == ["86936"]
+    assert any(r.schema.name == "Identification" and r.get("country") == ["ir"]
+               for r in edbi.related)
+    future = entries["10664"].entity
+    assert sorted(future.get("registrationNumber")) == ["13388", "54514-1"]
+
+
+def test_ofac_remarks_are_kept_whole_as_notes() -> None:
+    # Prose no rule reads ("all offices worldwide", the secondary-sanctions statement) stays.
+    tejarat = {e.reference: e.entity for e in ofac_consolidated().entities}["4640"]
+    assert tejarat.get("swiftBic") == ["BTEJIRTH"]
+    (note,) = tejarat.get("notes")
+    assert "Executive Order 13599" in note and "all offices worldwide" in note
+
+
+def test_ofac_programmes_and_people() -> None:
+    entries = {e.reference: e for e in ofac_consolidated().entities}
+    hammad = entries["9659"]
+    assert hammad.programme == "SDGT; NS-PLC"
+    assert hammad.entity.schema.name == "Person"
+    assert hammad.entity.get("birthDate") == ["1961"]
+    assert hammad.entity.get("lastName") == ["HAMMAD"]
+    assert entries["4640"].entity.schema.name == "Organization"
+
+
+def test_ofac_alt_remarks_and_date_spans(tmp_path: Path) -> None:
+    # The SDN file writes further values with "alt." and spans of years with "to".
+    (tmp_path / "sdn.csv").write_text(
+        '21727,"JEDI, Muhammad Wanndy Bin Mohamed","individual","SDGT",-0- ,-0- ,-0- ,-0- ,'
+        '-0- ,-0- ,-0- ,"DOB 16 Nov 1990; alt. DOB 1987 to 1989; POB Durian Tunggal, Malacca, '
+        'Malaysia; nationality Malaysia; Gender Male; Passport A33373751 (Malaysia); '
+        'alt. Passport A11111111 (Malaysia); National ID No. 90116-04-5293."\n')
+    (jedi,) = read_list("ofac_csv", [tmp_path / "sdn.csv"]).entities
+    props = jedi.entity
+    assert sorted(props.get("birthDate")) == ["1987", "1988", "1989", "1990-11-16"]
+    assert sorted(props.get("passportNumber")) == ["A11111111", "A33373751"]
+    assert props.get("nationality") == ["my"]
+
+
+# --------------------------------------------------------------------------- UN
+
+
+def un_list() -> ListRead:
+    return read_list("un", [PUBLISHED / "un_consolidated.xml"])
+
+
+def test_un_shapes_land_where_they_belong() -> None:
+    read = un_list()
+    assert sniff(PUBLISHED / "un_consolidated.xml") == "un"
+    assert read.published == "2026-11-20T19:09:21.822-05:00"
+    entries = by_ref(read)
+    assert set(entries) == {"KPi.901", "QDi.901", "QDi.902", "TAi.901", "IRi.901", "QDe.901",
+                            "KPe.901", "IRe.901"}  # padded "KPi.901 " read as KPi.901
+    pak = entries["KPi.901"]
+    assert pak.entity.get("name") == ["PAK SONG MIN"]
+    assert pak.entity.get("nationality") == ["kp"]
+    assert sorted(pak.entity.get("birthDate")) == ["1964-07-17", "1966-02-03"]
+    assert sorted(pak.entity.get("passportNumber")) == ["381310014", "654120219"]
+    assert not pak.entity.get("alias")  # the empty <INDIVIDUAL_ALIAS> adds nothing
+    hadi = entries["QDi.901"].entity
+    assert hadi.get("alias") == ["Hadi Abdelwahid"] and hadi.get("weakAlias") == ["Abu Sayf"]
+    nasir = entries["QDi.902"].entity
+    assert "ناصر عبد القادر عبد الكريم" in nasir.get("name")
+    assert nasir.get("gender") == ["male"]
+    fereidoun = entries["IRi.901"].entity
+    assert sorted(fereidoun.get("birthDate")) == ["1958", "1959"]
+    assert fereidoun.get("birthCountry") == ["ir"]  # "Iran (Islamic Republic of)"
+    group = entries["QDe.901"]
+    assert group.entity.schema.name == "Organization" and group.programme == "Al-Qaida"
+    assert "Le Groupe pour la Predication du Nord" in group.entity.get("alias")
+    assert sorted(group.entity.get("country")) == ["dz", "ml"]
+    assert entries["IRe.901"].entity.get("name") == ["YA HADI INDUSTRIES GROUP"]
+
+
+def test_un_between_is_every_year_of_the_span() -> None:
+    hadi = by_ref(un_list())["QDi.901"].entity
+    assert sorted(hadi.get("birthDate")) == ["1965", "1966", "1967", "1968", "1969"]
+
+
+def test_un_alias_birth_and_note_are_kept() -> None:
+    nasir = by_ref(un_list())["QDi.902"].entity
+    assert sorted(nasir.get("birthDate")) == ["1961", "1963"]  # APPROXIMATELY 1961; the alias'
+    assert sorted(nasir.get("birthPlace")) == ["Kirkuk, Iraq", "Mosul, Iraq"]
+    assert "Nasser Abdelkader: Name used in travel documents" in nasir.get("notes")
+
+
+def test_un_zip_code_and_address_note_are_kept() -> None:
+    entries = by_ref(un_list())
+    assert entries["KPe.901"].entity.get("address") == [
+        "419-201, Tongyi Lu, Huancui Qu, Shandong, 264200, China"]
+    (place,) = [r for r in entries["QDi.901"].related if r.schema.name == "Address"]
+    assert place.get("remarks") == ["Location as of April 2016"]
+
+
+def test_un_documents_keep_their_second_type_dates_and_numberless_text() -> None:
+    entries = by_ref(un_list())
+    (card,) = [r for r in entries["QDi.902"].related if r.schema.name == "Identification"]
+    assert card.get("type") == ["National Identification Number (Ration Card no)"]
+    (passport,) = [r for r in entries["IRi.901"].related if r.schema.name == "Passport"]
+    assert passport.get("startDate") == ["2009-08-31"]
+    assert passport.get("summary") == ["expired on 30 Aug. 2014"]
+    assert passport.get("country") == ["jo"]
+    # No NUMBER: the number is inside TYPE_OF_DOCUMENT2, kept as the UN wrote it.
+    assert ("National Identification Number: Afghan national identification card (tazkira) "
+            "number 44324") in entries["TAi.901"].entity.get("notes")
+
+
+def test_un_nationality_the_platform_cannot_hold_is_named() -> None:
+    read = un_list()
+    assert by_ref(read)["TAi.901"].entity.get("nationality") == ["af"]
+    (note,) = read.notes
+    assert note.location.startswith("un_consolidated.xml:7 (")
+    assert note.location.endswith("/INDIVIDUALS/INDIVIDUAL[4])")
+    assert "'Borduria'" in str(note.reason)
+
+
+def test_un_notes_reach_the_import_report(platform_db: Database, analyst: Principal) -> None:
+    with platform_db.transaction() as session:
+        report, _ = service.import_list(session, analyst, "un",
+                                        [PUBLISHED / "un_consolidated.xml"])
+    assert report.entries == 8
+    assert ["'Borduria'" in str(n.reason) for n in report.notes] == [True]
+
+
+# --------------------------------------------------------------------------- EU
+
+
+@pytest.mark.parametrize("name", ["eu_1_1.xml", "eu_no_namespace.xml"])
+def test_eu_shapes_land_where_they_belong(name: str) -> None:
+    read = read_list("eu", [PUBLISHED / name])
+    assert sniff(PUBLISHED / name) == "eu"
+    assert read.published == "2026-11-30T18:04:11.268+01:00"
+    entries = by_ref(read)
+    pavel = entries["EU.9001.11"]
+    assert pavel.programme == "RUS" and pavel.listed_on == "2022-03-15"
+    assert pavel.entity.get("name") == ["Pavel Igorevich Zarubin"]
+    assert pavel.entity.get("alias") == ["Павел Игоревич Зарубин"]
+    assert pavel.entity.get("weakAlias") == ["Pasha Zarubin"]
+    assert pavel.entity.get("passportNumber") == ["753112233"]
+    assert pavel.entity.get("nationality") == ["ru"]  # "00" (unknown) adds nothing
+    aziz = entries["EU.9002.12"]
+    assert aziz.programme == "AFG" and aziz.listed_on == "2011-08-01"
+    assert "TAi.901" in aziz.entity.get("notes")
+    company = entries["EU.9003.13"].entity
+    assert company.schema.name == "Organization"
+    assert company.get("registrationNumber") == ["1022900001234"]
+    assert company.get("country") == ["ru"]
+
+
+@pytest.mark.parametrize("name", ["eu_1_1.xml", "eu_no_namespace.xml"])
+def test_eu_partial_dates_and_year_ranges(name: str) -> None:
+    entries = by_ref(read_list("eu", [PUBLISHED / name]))
+    # monthOfYear and year without a day: a month, not a year.
+    assert sorted(entries["EU.9001.11"].entity.get("birthDate")) == ["1971-05-12", "1972-03"]
+    # yearRangeFrom 1953, yearRangeTo 1958 (circa); a further birthdate, year 1960 (circa).
+    assert sorted(entries["EU.9002.12"].entity.get("birthDate")) == [
+        "1953", "1954", "1955", "1956", "1957", "1958", "1960"]
+
+
+def test_eu_unknown_country_is_not_a_birth_place() -> None:
+    pavel = by_ref(read_list("eu", [PUBLISHED / "eu_1_1.xml"]))["EU.9001.11"].entity
+    assert pavel.get("birthPlace") == ["Perm, RUSSIAN FEDERATION"]
+    assert pavel.get("birthCountry") == ["ru"]
+
+
+def test_eu_tax_numbers() -> None:
+    entries = by_ref(read_list("eu", [PUBLISHED / "eu_1_1.xml"]))
+    assert entries["EU.9001.11"].entity.get("taxNumber") == ["590312345678"]
+    assert entries["EU.9003.13"].entity.get("taxNumber") == ["2901001234"]
+    assert not entries["EU.9003.13"].entity.get("idNumber")
+
+
+def test_eu_subject_type_by_classification_code_alone() -> None:
+    # Without subjectType/@code the entries were neither persons nor organisations.
+    entries = by_ref(read_list("eu", [PUBLISHED / "eu_no_namespace.xml"]))
+    assert entries["EU.9001.11"].entity.schema.name == "Person"
+    assert entries["EU.9003.13"].entity.schema.name == "Organization"
+
+
+def test_eu_bad_entry_names_its_place_by_local_names(tmp_path: Path) -> None:
+    # lxml's own path of an element of a namespaced file is "/*/*[2]", which names nothing.
+    bad = tmp_path / "eu.xml"
+    bad.write_text((PUBLISHED / "eu_1_1.xml").read_text(encoding="utf-8").replace(
+        'logicalId="900002"', 'logicalId=""'), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_list("eu", [bad])
+    (problem,) = caught.value.problems
+    assert problem.location == "eu.xml:29 (/export/sanctionEntity[2])"
+
+
+# --------------------------------------------------------------------------- OFAC XML
+
+
+def test_ofac_classic_xml_is_read() -> None:
+    # OFAC's classic XML (sdn.xml, consolidated.xml) was refused: only the advanced XML was read.
+    for name in ("consolidated_classic.xml", "consolidated_classic_2018.xml"):
+        assert sniff(PUBLISHED / name) == "ofac_xml"
+    read = read_list("ofac_xml", [PUBLISHED / "consolidated_classic.xml"])
+    assert read.published == "2024-05-06" and not read.notes
+    entries = by_ref(read)
+    zahhar = entries["9647"]
+    assert zahhar.programme == "NS-PLC; SDGT"
+    assert zahhar.entity.schema.name == "Person"
+    assert zahhar.entity.get("name") == ["Mahmoud Khaled ZAHHAR"]
+    assert zahhar.entity.get("alias") == ["Mahmoud Khaled AL ZAHAR"]
+    assert sorted(zahhar.entity.get("weakAlias")) == ["Mahmoud AL-ZAHAR", "Mahmoud ZAHAR"]
+    assert zahhar.entity.get("nationality") == ["ps"]
+    assert zahhar.entity.get("gender") == ["male"]
+    assert zahhar.entity.get("birthDate") == ["1945"]
+    assert zahhar.entity.get("birthPlace") == ["Gaza Strip"]
+    # What no property holds is kept as written.
+    assert any(n.startswith("Secondary sanctions risk: section 1(b)")
+               for n in zahhar.entity.get("notes"))
+    assert "(Linked To: HAMAS)" in zahhar.entity.get("notes")
+    assert sorted(entries["9639"].entity.get("alias")) == ["Ismaeel HANIYYA", "Ismail HANIYA"]
+
+
+def test_ofac_classic_xml_of_2018_agrees_with_the_csv_of_the_same_day() -> None:
+    xml = by_ref(read_list("ofac_xml", [PUBLISHED / "consolidated_classic_2018.xml"]))
+    csv = {e.reference: e for e in ofac_consolidated().entities}
+    for uid in ("4637", "4640"):
+        for prop in ("name", "alias", "weakAlias", "swiftBic"):
+            assert sorted(xml[uid].entity.get(prop)) == sorted(csv[uid].entity.get(prop)), \
+                (uid, prop)
+        assert xml[uid].programme == csv[uid].programme == "IRAN"
+        assert xml[uid].entity.schema.name == "Organization"
+    assert xml["4637"].entity.get("address") == [
+        "PO Box 15875-4456, Firouzeh Tower, No 1655 Vali-Asr Ave after Chamran Crossroads, "
+        "Tehran, 1965643511, Iran",
+        "No 1655, Firouzeh Building, Mahmoudiye Street, Valiasr Ave, Tehran, Iran"]
+
+
+def test_ofac_classic_xml_shapes() -> None:
+    read = read_list("ofac_xml", [PUBLISHED / "sdn_classic_shapes.xml"])
+    entries = by_ref(read)
+    karim = entries["90001"].entity
+    assert sorted(karim.get("birthDate")) == ["1958", "1960-12-12", "1961-03", "1963", "1964",
+                                              "1965"]
+    assert karim.get("passportNumber") == ["A0012399"] and karim.get("idNumber") == ["00112233"]
+    assert karim.get("nationality") == ["iq"] and karim.get("citizenship") == ["jo"]
+    assert karim.get("title") == ["Former Governor"]
+    (passport,) = [r for r in entries["90001"].related if r.schema.name == "Passport"]
+    assert passport.get("country") == ["iq"]
+    company = entries["90002"]
+    assert company.entity.get("registrationNumber") == ["55021-7"]
+    assert company.entity.get("alias") == ["NORTHERN GENERAL TRADING"]
+    assert any(r.schema.name == "CryptoWallet" for r in company.related)
+    vessel = entries["90003"].entity
+    assert vessel.schema.name == "Vessel"
+    assert (vessel.get("imoNumber"), vessel.get("mmsi"), vessel.get("flag")) == (
+        ["IMO9231298"], ["256011999"], ["mt"])
+    assert vessel.get("callSign") == ["9HA2999"] and vessel.get("type") == ["Crude Oil Tanker"]
+    plane = entries["90004"].entity
+    assert plane.schema.name == "Airplane"
+    assert plane.get("serialNumber") == ["1099"] and plane.get("model") == ["Airbus A310"]
+
+
+def test_ofac_classic_xml_bad_entry_refuses_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "sdn.xml"
+    bad.write_text((PUBLISHED / "sdn_classic_shapes.xml").read_text().replace(
+        "<sdnType>Vessel</sdnType>", "<sdnType>Submarine</sdnType>"))
+    with pytest.raises(InputError) as caught:
+        read_list("ofac_xml", [bad])
+    (problem,) = caught.value.problems
+    assert problem.location == "sdn.xml:151 (/sdnList/sdnEntry[3])"
+    assert "'Submarine'" in str(problem.reason)
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("un", "consolidated_classic.xml"),
+                                           ("eu", "un_consolidated.xml"),
+                                           ("ofac_xml", "eu_1_1.xml"),
+                                           ("un", "eu_no_namespace.xml")])
+def test_a_file_that_is_not_the_list_it_claims_is_refused(fmt: str, name: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_list(fmt, [PUBLISHED / name])
+    (problem,) = caught.value.problems
+    assert problem.location.startswith(f"{name}:")
+    assert "the root element is" in str(problem.reason)
+
+
+def _advanced_with_birth(tmp_path: Path, period: str) -> ListEntity:
+    # The fixture's exact date, replaced by a DatePeriod in the shape OFAC writes.
+    source = (Path(__file__).parent.parent / "fixtures" / "screening" / "sdn_advanced.xml")
+    exact = ("<Start Approximate=\"false\" YearFixed=\"false\" MonthFixed=\"false\" "
+             "DayFixed=\"false\"><From><Year>1971</Year><Month>7</Month><Day>9</Day></From>"
+             "<To><Year>1971</Year><Month>7</Month><Day>9</Day></To></Start>"
+             "<End Approximate=\"false\"><From><Year>1971</Year><Month>7</Month><Day>9</Day>"
+             "</From><To><Year>1971</Year><Month>7</Month><Day>9</Day></To></End>")
+    content = source.read_text(encoding="utf-8")
+    assert exact in content
+    path = tmp_path / "SDN_ADVANCED.XML"
+    path.write_text(content.replace(exact, period), encoding="utf-8")
+    return by_ref(read_list("ofac_xml", [path]))["36001"]
+
+
+def _period(start: tuple[int, int, int], end: tuple[int, int, int]) -> str:
+    def ymd(d: tuple[int, int, int]) -> str:
+        return f"<Year>{d[0]}</Year><Month>{d[1]}</Month><Day>{d[2]}</Day>"
+    return (f'<Start Approximate="true"><From>{ymd(start)}</From><To>{ymd(start)}</To></Start>'
+            f'<End Approximate="true"><From>{ymd(end)}</From><To>{ymd(end)}</To></End>')
+
+
+@pytest.mark.parametrize(("start", "end", "expected"), [
+    ((1962, 1, 1), (1962, 12, 31), ["1962"]),                    # DOB 1962
+    ((1961, 3, 1), (1961, 3, 31), ["1961-03"]),                  # DOB Mar 1961
+    ((1963, 1, 1), (1965, 12, 31), ["1963", "1964", "1965"]),    # DOB 1963 to 1965
+    ((1971, 7, 9), (1971, 7, 9), ["1971-07-09"]),                # DOB 09 Jul 1971
+])
+def test_ofac_advanced_birth_periods(tmp_path: Path, start: tuple[int, int, int],
+                                     end: tuple[int, int, int], expected: list[str]) -> None:
+    # A year of birth was read as its first day (1962-01-01), a date the person may not have.
+    entry = _advanced_with_birth(tmp_path, _period(start, end))
+    assert sorted(entry.entity.get("birthDate")) == expected
+
+
+# --------------------------------------------------------------------------- FtM
+
+
+def test_ftm_nested_entities_are_read() -> None:
+    # OpenSanctions' targets.nested.json writes a target's sanctions and addresses inside it:
+    # they were dropped, with the programme and the listing date they carry.
+    read = read_list("ftm", [PUBLISHED / "opensanctions_nested.json"])
+    assert sniff(PUBLISHED / "opensanctions_nested.json") == "ftm"
+    entries = {str(e.entity.id): e for e in read.entities}
+    assert set(entries) == {"NK-7hQe2xV9kLm3RtYb4WcJpA", "NK-9pLw3zR8sTn2VbX6YcKqMd"}
+    karim = entries["NK-7hQe2xV9kLm3RtYb4WcJpA"]
+    assert karim.programme == "IRAQ2; SDGT" and karim.listed_on == "2004-07-15"
+    assert karim.reference == "US-SDGT"
+    assert sorted(r.schema.name for r in karim.related) == ["Address", "Sanction"]
+    (sanction,) = [r for r in karim.related if r.schema.name == "Sanction"]
+    assert sanction.get("entity") == ["NK-7hQe2xV9kLm3RtYb4WcJpA"]
+    assert karim.entity.get("weakAlias") == ["Abu Jamil"]
+    assert sorted(karim.entity.get("birthDate")) == ["1958", "1960-12-12"]
+    company = entries["NK-9pLw3zR8sTn2VbX6YcKqMd"]
+    assert company.programme == "RUS" and company.listed_on == "2022-06-03"
+
+
+def test_ftm_values_the_platform_cannot_hold_are_named() -> None:
+    read = read_list("ftm", [PUBLISHED / "opensanctions_nested.json"])
+    reasons = sorted(str(n.reason) for n in read.notes)
+    assert reasons == ["Person has no property 'favouriteColour'; its value 'green' left out",
+                       "nationality 'Borduria' is not a value the platform can hold; left out"]
+    assert {n.location for n in read.notes} == {"opensanctions_nested.json:1"}
+
+
+def test_ofac_values_the_platform_cannot_hold_are_named(tmp_path: Path) -> None:
+    (tmp_path / "sdn.csv").write_text(
+        '90101,"PETRENKO, Oleh",individual,"UKRAINE-EO13660",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
+        '-0- ,"DOB early 1960s; nationality Borduria; Gender Male."\n')
+    (tmp_path / "add.csv").write_text('90101,1,-0- ,"Sevastopol","Region: Crimea",-0- \n')
+    read = read_list("ofac_csv", [tmp_path / "sdn.csv", tmp_path / "add.csv"])
+    (oleh,) = read.entities
+    assert oleh.entity.get("address") == ["Sevastopol, Region: Crimea"]  # the place is kept
+    assert sorted((n.location, str(n.reason)) for n in read.notes) == [
+        ("add.csv:1", "country 'Region: Crimea' is not a value the platform can hold; left out"),
+        ("sdn.csv:1", "birthDate 'early 1960s' is not a value the platform can hold; left out"),
+        ("sdn.csv:1", "nationality 'Borduria' is not a value the platform can hold; left out")]
+    xml = tmp_path / "sdn.xml"
+    xml.write_text((PUBLISHED / "sdn_classic_shapes.xml").read_text().replace(
+        "<dateOfBirth>Mar 1961</dateOfBirth>", "<dateOfBirth>early 1960s</dateOfBirth>"))
+    (note,) = read_list("ofac_xml", [xml]).notes
+    assert note.location == "sdn.xml:7 (/sdnList/sdnEntry[1])"
+    assert str(note.reason) == ("birthDate 'early 1960s' is not a value the platform can hold; "
+                                "left out")
+
+
+def test_ofac_enhanced_xml_is_refused_naming_its_root(tmp_path: Path) -> None:
+    enhanced = tmp_path / "SDN_ENHANCED.XML"
+    enhanced.write_text('<?xml version="1.0" encoding="utf-8"?>\n<sanctionsData xmlns="https://'
+                        'sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/'
+                        'ENHANCED_XML"><entities/></sanctionsData>\n')
+    with pytest.raises(InputError) as caught:
+        read_list("ofac_xml", [enhanced])
+    (problem,) = caught.value.problems
+    assert problem.location == "SDN_ENHANCED.XML:2"
+    assert "<sanctionsData>" in str(problem.reason)

@@ -16,6 +16,12 @@ the channel. The two sides (``t_from``/``t_from_my_client``,
 Accounts of the reporting entity's own clients (``*_my_client``) are
 ``domestic``; others are ``domestic`` or ``foreign`` by comparing their country
 with the report's ``location/country_code``, else ``unknown``.
+
+What the set has no place for is counted in the import's notes with the first
+places it was found, never dropped unsaid: ``activity`` parts (report parties
+without transactions), multi-party transactions (``involved_parties``, or more
+than one ``t_from``/``t_to``), report indicators, the report's reason and
+action, goods and services, conductors and foreign-currency amounts.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from tocsin.money.ingest.base import (
     flush_transactions,
     merge_account,
     parties_table,
+    some_places,
 )
 from tocsin.money.ingest.entities import (
     EntitySpec,
@@ -51,6 +58,7 @@ from tocsin.money.ingest.xmlsafe import (
     children,
     fields,
     iter_nodes,
+    line_of,
     local,
     text,
 )
@@ -59,9 +67,42 @@ NUMBER = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 GENDERS = {"M": "male", "F": "female", "U": None}
 FLUSH_ROWS = 50_000
-#: The children of ``report`` the importer reads.
+#: The children of ``report`` the importer reads, or counts in a note.
 REPORT_PARTS = {"entity_reference", "currency_code_local", "location", "transaction",
-                "activity"}
+                "activity", "report_indicators", "reason", "action"}
+#: Places shown in a note; further ones are counted.
+SHOWN = 3
+#: Distinct values (indicator codes, currencies) kept for a note.
+MAX_VALUES = 20
+
+
+@dataclass
+class _Left:
+    """What the set cannot hold, of one kind: how many, where the first were, which codes."""
+
+    count: int = 0
+    places: list[str] = field(default_factory=list)
+    #: how many distinct places, of which ``places`` are the first
+    found: int = 0
+    last: str = ""
+    values: set[str] = field(default_factory=set)
+
+    def add(self, place: str, n: int = 1, values: Sequence[str] = ()) -> None:
+        self.count += n
+        if place != self.last:  # places come in file order: a repeat follows its first
+            self.found += 1
+            self.last = place
+            if len(self.places) < SHOWN:
+                self.places.append(place)
+        for value in values:
+            if len(self.values) < MAX_VALUES:
+                self.values.add(value)
+
+    def where(self) -> str:
+        return some_places(self.places, self.found)
+
+    def codes(self) -> str:
+        return ", ".join(sorted(self.values))
 
 
 @dataclass
@@ -79,6 +120,11 @@ class _State:
         self.book = PartyBook()
         self.accounts: dict[str, dict[str, Any]] = {}
         self.rows: list[dict[str, Any]] = []
+        self.left: dict[str, _Left] = {}
+
+    def leave(self, kind: str, place: str, n: int = 1, values: Sequence[str] = ()) -> None:
+        """Count something the set cannot hold, for the notes."""
+        self.left.setdefault(kind, _Left()).add(place, n, values)
 
 
 def read(sources: Sequence[Path], ctx: Context) -> None:
@@ -89,6 +135,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     flush_transactions(state.ctx, state.rows)
     if ctx.problems:
         return
+    _notes(state)
     ctx.writer.write_accounts(accounts_table(list(state.accounts.values())))
     ctx.writer.write_parties(parties_table(state.book.rows()))
 
@@ -103,9 +150,10 @@ def _read_report(path: Path, state: _State) -> None:
             root = node.element.getparent()
             if root is None or local(root) != "report":
                 problems.add(f"{path}:/{local(root) if root is not None else node.name}",
-                             N_("not a goAML report (the root element must be <report>)"))
+                             NOT_A_REPORT)
                 return
             root_checked = True
+        place = f"{path.name}:{node.line}"
         if node.name == "entity_reference":
             report.reference = text(node.element) or report.reference
         elif node.name == "currency_code_local":
@@ -115,8 +163,12 @@ def _read_report(path: Path, state: _State) -> None:
         elif node.name == "transaction":
             _transaction(node, report, state)
         elif node.name == "activity":
-            problems.add(f"{path}:{node.path}", N_("activity reports (without transactions) "
-                                                   "carry no flows; import the transactions"))
+            _activity(node.element, place, state)
+        elif node.name == "report_indicators":
+            codes = [c for c in (text(i) for i in children(node.element, "indicator")) if c]
+            state.leave("indicators", place, len(codes), codes)
+        elif text(node.element):  # reason, action
+            state.leave("reason", place)
         if len(state.rows) >= FLUSH_ROWS:
             flush_transactions(state.ctx, state.rows)
     if not root_checked:
@@ -125,6 +177,50 @@ def _read_report(path: Path, state: _State) -> None:
     if report.currency is None:
         problems.add(f"{path}:/report/currency_code_local", N_(
             "missing; the report must say which currency amounts are in"))
+
+
+NOT_A_REPORT = N_("not a goAML report (the root element must be <report>)")
+
+
+def _activity(el: etree._Element, place: str, state: _State) -> None:
+    """An activity part names parties and goods but no flow between accounts."""
+    parties = el.find(".//{*}report_party") is not None
+    count = sum(1 for _ in el.iterfind(".//{*}report_party"))
+    state.leave("activity", place, count if parties else 1)
+    items = sum(1 for _ in el.iterfind("{*}goods_services/{*}item"))
+    if items:
+        state.leave("goods", place, items)
+
+
+def _notes(state: _State) -> None:
+    notes, left = state.ctx.notes, state.left
+    if "multi" in left:
+        notes.append(N_("%(count)s multi-party transaction(s) not imported (involved_parties, or "
+                        "more than one t_from or t_to): the set holds payments from one account "
+                        "to one other (%(places)s)", count=left["multi"].count,
+                        places=left["multi"].where()))
+    if "activity" in left:
+        notes.append(N_("%(count)s report part(s) of <activity> not imported: they name parties "
+                        "without a transaction (%(places)s)", count=left["activity"].count,
+                        places=left["activity"].where()))
+    if "goods" in left:
+        notes.append(N_("%(count)s goods or services item(s) not kept (%(places)s)",
+                        count=left["goods"].count, places=left["goods"].where()))
+    if "conductor" in left:
+        notes.append(N_("%(count)s conductor(s) (t_conductor) not kept: the set keeps the "
+                        "account, person or entity of each side (%(places)s)",
+                        count=left["conductor"].count, places=left["conductor"].where()))
+    if "foreign" in left:
+        notes.append(N_("%(count)s foreign-currency amount(s) (%(currencies)s) not kept: amounts "
+                        "are amount_local in the report's currency (%(places)s)",
+                        count=left["foreign"].count, currencies=left["foreign"].codes(),
+                        places=left["foreign"].where()))
+    if "indicators" in left:
+        notes.append(N_("report indicators not kept: %(codes)s (%(places)s)",
+                        codes=left["indicators"].codes(), places=left["indicators"].where()))
+    if "reason" in left:
+        notes.append(N_("the reports' reason and action texts are not kept (%(places)s)",
+                        places=left["reason"].where()))
 
 
 def _set_currency(node: Node, report: _Report, ctx: Context) -> None:
@@ -168,10 +264,12 @@ def _transaction(node: Node, report: _Report, state: _State) -> None:
                                                value=repr(amount_text)))
     else:
         amount = float(amount_text)
-    if "involved_parties" in f or child(el, "involved_parties") is not None:
-        problems.add(f"{loc}/involved_parties", N_("multi-party transactions are not "
-                                                   "supported; report the flow with t_from "
-                                                   "and t_to"))
+    place = f"{report.path.name}:{node.line}"
+    items = sum(1 for _ in el.iterfind("{*}goods_services/{*}item"))
+    if items:
+        state.leave("goods", place, items)
+    if _several_parties(el):
+        state.leave("multi", place)
         return
     source = _side(el, "from", loc, ref, report, state)
     target = _side(el, "to", loc, ref, report, state)
@@ -183,6 +281,21 @@ def _transaction(node: Node, report: _Report, state: _State) -> None:
         "channel": f.get("transmode_code"), "source_ref": ref,
         "source_file": report.path.name, "source_line": node.line,
     })
+
+
+def _several_parties(el: etree._Element) -> bool:
+    """Whether the transaction names more than one party on a side (the set has no place for
+    the others): ``involved_parties``, two ``t_from``, or an account beside a person."""
+    if child(el, "involved_parties") is not None:
+        return True
+    for side in ("from", "to"):
+        holders = children(el, f"t_{side}") + children(el, f"t_{side}_my_client")
+        if len(holders) > 1:
+            return True
+        if holders and sum(child(holders[0], f"{side}_{kind}") is not None
+                           for kind in ("account", "person", "entity")) > 1:
+            return True
+    return False
 
 
 def _timestamp(value: str | None, where: str, state: _State) -> datetime | None:
@@ -209,6 +322,12 @@ def _side(el: etree._Element, side: str, loc: str, ref: str, report: _Report,
                                            element=f"t_{side}", mine=f"t_{side}_my_client"))
         return None
     where = f"{loc}/{local(holder)}"
+    place = f"{report.path.name}:{line_of(holder)}"
+    if child(holder, "t_conductor") is not None:
+        state.leave("conductor", place)
+    foreign = text(holder, f"{side}_foreign_currency", "foreign_currency_code")
+    if foreign and foreign.upper() != report.currency:
+        state.leave("foreign", place, values=[foreign.upper()])
     country_text = text(holder, f"{side}_country")
     country = _country(country_text)
     if country_text and country is None:

@@ -1,0 +1,191 @@
+"""goAML reports as FIUs' portals, banks' core systems and reporting tools write them.
+
+The fixtures are fictional; each reproduces the layout of a report published by a
+reporting tool or a reporting entity (see docs/money-ingest.md, "Reports as FIUs and
+reporting entities write them").
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tocsin.money.dataset import open_set
+from tocsin.money.ingest import ingest
+from tocsin.money.rates import rates_from_mapping
+
+RATES = rates_from_mapping({"base": "EUR", "rates": {
+    "AED": 0.25, "LKR": 0.003, "IDR": 0.00006, "ZAR": 0.05, "USD": 0.9, "MDL": 0.05}})
+
+
+def _stored(target: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    stored = open_set(target)
+    return ({t["txn_id"]: t for t in stored.transactions().to_pylist()},
+            {a["account_id"]: a for a in stored.accounts().to_pylist()},
+            {p["party_id"]: p for p in stored.parties().to_pylist()})
+
+
+def test_schema_5_str_keeps_its_flows_and_names_what_it_cannot_hold(
+        fixtures: Path, tmp_path: Path) -> None:
+    # schema 5: an <activity> after the transactions, report indicators, a conductor,
+    # a foreign-currency amount and goods; the activity part used to refuse the whole file
+    report = ingest("goaml", [fixtures / "goaml" / "str_v5_uae.xml"], tmp_path / "s",
+                    rates=RATES)
+    assert report.transactions == 2
+    txns, accounts, parties = _stored(tmp_path / "s")
+    cash = txns["STR-2025-0042:TXN-0001"]
+    assert (cash["amount_orig"], cash["currency_orig"], cash["channel"]) == (120000, "AED",
+                                                                           "CASH")
+    assert cash["amount"] == pytest.approx(30000.0)
+    assert cash["ts"] == datetime(2025, 5, 24, 14, 30, tzinfo=UTC)
+    sender, receiver = accounts[cash["source"]], accounts[cash["target"]]
+    assert (sender["kind"], receiver["kind"]) == ("domestic", "unknown")  # my client; not
+    assert parties[sender["party_id"]]["name"] == "Layla Sample"
+    assert (parties[receiver["party_id"]]["name"], receiver["country"]) == (
+        "John Placeholder", "GB")
+    wire = txns["STR-2025-0042:TXN-0002"]
+    # the local amount is the amount; the dollars paid are named in a note
+    assert (wire["amount_orig"], wire["currency_orig"]) == (91800, "AED")
+    assert (wire["source"], wire["target"]) == ("AE070331234567890123456",
+                                                "EXMPTRIS:TR330006100519786457841326")
+    assert accounts[wire["target"]]["kind"] == "foreign"
+    assert wire["source_line"] == 77
+    assert report.notes == [
+        "1 report part(s) of <activity> not imported: they name parties without a "
+        "transaction (str_v5_uae.xml:142)",
+        "1 goods or services item(s) not kept (str_v5_uae.xml:77)",
+        "1 conductor(s) (t_conductor) not kept: the set keeps the account, person or entity "
+        "of each side (str_v5_uae.xml:84)",
+        "1 foreign-currency amount(s) (USD) not kept: amounts are amount_local in the "
+        "report's currency (str_v5_uae.xml:119)",
+        "report indicators not kept: STRUC, WICNB (str_v5_uae.xml:154)",
+        "the reports' reason and action texts are not kept (str_v5_uae.xml:39, "
+        "str_v5_uae.xml:40)",
+    ]
+    assert json.loads((tmp_path / "s" / "meta.json").read_text())["notes"] == report.notes
+
+
+def test_activity_only_report_is_an_empty_set_with_notes(fixtures: Path,
+                                                         tmp_path: Path) -> None:
+    report = ingest("goaml", [fixtures / "goaml" / "dpmsr_activity.xml"], tmp_path / "s",
+                    rates=RATES)
+    assert (report.transactions, report.accounts, report.parties) == (0, 0, 0)
+    assert report.notes == [
+        "2 report part(s) of <activity> not imported: they name parties without a "
+        "transaction (dpmsr_activity.xml:20)",
+        "1 goods or services item(s) not kept (dpmsr_activity.xml:20)",
+        "report indicators not kept: DPMSJ (dpmsr_activity.xml:55)",
+        "the reports' reason and action texts are not kept (dpmsr_activity.xml:18, "
+        "dpmsr_activity.xml:19)",
+    ]
+
+
+def test_multi_party_transactions_are_counted_not_refused(fixtures: Path,
+                                                          tmp_path: Path) -> None:
+    # a cash-transaction report of a money changer: involved_parties only, on one line
+    report = ingest("goaml", [fixtures / "goaml" / "ltkt_multiparty.xml"], tmp_path / "s",
+                    rates=RATES)
+    assert report.transactions == 0
+    assert report.notes == [
+        "2 multi-party transaction(s) not imported (involved_parties, or more than one "
+        "t_from or t_to): the set holds payments from one account to one other "
+        "(ltkt_multiparty.xml:1)",
+    ]
+
+
+def _with_sides(tmp_path: Path, sides: str) -> Path:
+    path = tmp_path / "r.xml"
+    path.write_text(f"""<report>
+<entity_reference>R-1</entity_reference>
+<currency_code_local>EUR</currency_code_local>
+<transaction>
+<transactionnumber>1</transactionnumber><date_transaction>2024-01-02T10:00:00</date_transaction>
+<amount_local>10</amount_local>
+{sides}
+</transaction>
+<transaction>
+<transactionnumber>2</transactionnumber><date_transaction>2024-01-03T10:00:00</date_transaction>
+<amount_local>20</amount_local>
+<t_from><from_person><first_name>A</first_name><last_name>B</last_name></from_person></t_from>
+<t_to><to_entity><name>C Ltd</name></to_entity></t_to>
+</transaction>
+</report>
+""", encoding="utf-8")
+    return path
+
+
+PERSON = "<{0}_person><first_name>P</first_name><last_name>Q</last_name></{0}_person>"
+ACCOUNT = "<{0}_account><swift>EXMPDEFF</swift><account>123</account></{0}_account>"
+
+
+@pytest.mark.parametrize("sides", [
+    # two senders
+    f"<t_from>{PERSON.format('from')}</t_from><t_from_my_client>{ACCOUNT.format('from')}"
+    f"</t_from_my_client><t_to>{PERSON.format('to')}</t_to>",
+    # two receivers
+    f"<t_from>{PERSON.format('from')}</t_from><t_to>{PERSON.format('to')}</t_to>"
+    f"<t_to>{ACCOUNT.format('to')}</t_to>",
+    # one side naming an account and a person
+    f"<t_from>{ACCOUNT.format('from')}{PERSON.format('from')}</t_from>"
+    f"<t_to>{PERSON.format('to')}</t_to>",
+])
+def test_a_side_with_several_parties_is_counted(tmp_path: Path, sides: str) -> None:
+    # the second party of a side used to be dropped without a word
+    report = ingest("goaml", [_with_sides(tmp_path, sides)], tmp_path / "s", rates=RATES)
+    assert report.transactions == 1
+    txns, _, _ = _stored(tmp_path / "s")
+    assert list(txns) == ["R-1:2"]
+    assert report.notes == [
+        "1 multi-party transaction(s) not imported (involved_parties, or more than one "
+        "t_from or t_to): the set holds payments from one account to one other (r.xml:4)",
+    ]
+
+
+def test_core_banking_ctr_export(fixtures: Path, tmp_path: Path) -> None:
+    # a bank's own export: the header on one line, seven-digit fractions of a second,
+    # trailing blanks, signatories with roles, entity and person end points
+    report = ingest("goaml", [fixtures / "goaml" / "ctr_core_banking.xml"], tmp_path / "s",
+                    rates=RATES)
+    assert report.transactions == 2
+    txns, accounts, parties = _stored(tmp_path / "s")
+    withdrawal = txns["CTR301024:7450241024TT24297AAAA1"]
+    assert withdrawal["ts"] == datetime(2024, 10, 24, tzinfo=UTC)
+    assert withdrawal["source"] == "EXMPLKLX:101000000001"
+    assert (withdrawal["amount_orig"], withdrawal["currency_orig"]) == (2400000, "LKR")
+    assert withdrawal["amount"] == pytest.approx(7200.0)
+    cash_out = accounts[withdrawal["target"]]
+    assert withdrawal["target"].startswith("party:") and cash_out["kind"] == "domestic"
+    holder = parties[accounts["EXMPLKLX:101000000001"]["party_id"]]
+    assert holder["name"] == "NIMAL PLACEHOLDER"
+    assert json.loads(holder["properties"])["birthDate"] == ["1990-01-01"]
+    # the depositor and the account's holder are one company
+    deposit = txns["CTR301024:7450241024TT24297AAAA2"]
+    assert accounts[deposit["source"]]["party_id"] == \
+        accounts[deposit["target"]]["party_id"]
+    assert parties[accounts[deposit["target"]]["party_id"]]["schema"] == "Company"
+    assert [t["source_line"] for t in txns.values()] == [4, 51]
+    assert report.notes == ["report indicators not kept: CTR (ctr_core_banking.xml:94)"]
+
+
+def test_schema_4_draft_with_comments_and_schema_location(fixtures: Path,
+                                                           tmp_path: Path) -> None:
+    # a compliance portal's draft: comments before the root and inside a side, an
+    # xsi:noNamespaceSchemaLocation, from_country before the party, a "foreign" amount in
+    # the local currency (not noted), swift "N/A"
+    report = ingest("goaml", [fixtures / "goaml" / "str_v4_draft.xml"], tmp_path / "s",
+                    rates=RATES)
+    txns, accounts, parties = _stored(tmp_path / "s")
+    payment = txns["str_7f3a:PS-000193"]
+    assert (payment["amount_orig"], payment["currency_orig"]) == (4999, "ZAR")
+    assert payment["ts"] == datetime(2025, 3, 1, 14, 2, 11, tzinfo=UTC)
+    assert parties[accounts[payment["source"]]["party_id"]]["name"] == \
+        "Unknown buyer via Example Bank"
+    shop = accounts[payment["target"]]
+    assert (shop["kind"], shop["bank"]) == ("domestic", "Example Bank")
+    assert parties[shop["party_id"]]["name"] == "Sample Spaza Shop"
+    assert report.notes == ["the reports' reason and action texts are not kept "
+                            "(str_v4_draft.xml:21)"]

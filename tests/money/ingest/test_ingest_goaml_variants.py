@@ -69,6 +69,18 @@ def test_schema_5_str_keeps_its_flows_and_names_what_it_cannot_hold(
     assert json.loads((tmp_path / "s" / "meta.json").read_text())["notes"] == report.notes
 
 
+def test_schema_51_account_holder_in_related_persons(fixtures: Path, tmp_path: Path) -> None:
+    # from schema 5.1 an account names its holder in related_persons/account_related_person
+    # instead of signatory; the account used to be left without a holder
+    ingest("goaml", [fixtures / "goaml" / "str_v5_uae.xml"], tmp_path / "s", rates=RATES)
+    _, accounts, parties = _stored(tmp_path / "s")
+    account = accounts["AE070331234567890123456"]
+    assert account["party_id"] is not None
+    holder = parties[account["party_id"]]
+    assert (holder["schema"], holder["name"]) == ("Person", "Layla Sample")
+    assert json.loads(holder["properties"])["idNumber"] == ["784000000000001"]
+
+
 def test_activity_only_report_is_an_empty_set_with_notes(fixtures: Path,
                                                          tmp_path: Path) -> None:
     report = ingest("goaml", [fixtures / "goaml" / "dpmsr_activity.xml"], tmp_path / "s",

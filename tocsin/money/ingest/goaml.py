@@ -408,7 +408,10 @@ def _owner(account: etree._Element) -> EntitySpec | None:
     entity = child(account, "t_entity")
     if entity is not None:
         return _entity(entity)
-    signatories = children(account, "signatory")
+    # signatory up to schema 5.0; related_persons/account_related_person from 5.1 on
+    related = child(account, "related_persons")
+    signatories = children(account, "signatory") + (
+        children(related, "account_related_person") if related is not None else [])
     primary = [s for s in signatories if (text(s, "is_primary") or "").lower() in ("true", "1")]
     for signatory in primary or signatories:
         person = child(signatory, "t_person")

@@ -8,12 +8,14 @@ reporting entities write them").
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tocsin.errors import InputError
 from tocsin.money.dataset import open_set
 from tocsin.money.ingest import ingest
 from tocsin.money.rates import rates_from_mapping
@@ -201,3 +203,17 @@ def test_schema_4_draft_with_comments_and_schema_location(fixtures: Path,
     assert parties[shop["party_id"]]["name"] == "Sample Spaza Shop"
     assert report.notes == ["the reports' reason and action texts are not kept "
                             "(str_v4_draft.xml:21)"]
+
+
+def test_another_root_is_refused_naming_it(tmp_path: Path,
+                                           leftovers: Callable[[Path], list[str]]) -> None:
+    # a reporting tool's own wrapper: transactions below <reportdata>, not a <report>
+    path = tmp_path / "r.xml"
+    path.write_text("<reportdata>\n<transactions>\n<transaction><transactionnumber>1"
+                    "</transactionnumber></transaction>\n</transactions>\n</reportdata>\n")
+    with pytest.raises(InputError) as caught:
+        ingest("goaml", [path], tmp_path / "s", rates=RATES)
+    [problem] = caught.value.problems
+    assert problem.location == f"{path}:/reportdata"
+    assert "the root element must be <report>" in problem.reason
+    assert leftovers(tmp_path / "s") == []

@@ -60,6 +60,7 @@ from tocsin.money.ingest.xmlsafe import (
     iter_nodes,
     line_of,
     local,
+    root_name,
     text,
 )
 
@@ -172,7 +173,12 @@ def _read_report(path: Path, state: _State) -> None:
         if len(state.rows) >= FLUSH_ROWS:
             flush_transactions(state.ctx, state.rows)
     if not root_checked:
-        problems.add(f"{path}:/", N_("not a goAML report (no <report> with transactions)"))
+        name = root_name(path)
+        if name != "report":
+            problems.add(f"{path}:/{name}", NOT_A_REPORT)
+        else:
+            problems.add(f"{path}:/report", N_(
+                "not a goAML report (no transaction, activity or currency_code_local)"))
         return
     if report.currency is None:
         problems.add(f"{path}:/report/currency_code_local", N_(

@@ -129,8 +129,15 @@ def iter_nodes(path: Path, bar: ProgressBar, record_depth: set[int],
                 from None
 
 
-def _check_prolog(path: Path) -> None:
-    """Parse up to the root element's start and refuse a hostile DOCTYPE before anything else."""
+def root_name(path: Path) -> str:
+    """The local name of the document's root element (the prolog is checked as by
+    :func:`iter_nodes`)."""
+    return _check_prolog(path)
+
+
+def _check_prolog(path: Path) -> str:
+    """Parse up to the root element's start and refuse a hostile DOCTYPE before anything else;
+    the root's local name."""
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
                                  load_dtd=False, huge_tree=False)
     seen = bytearray()
@@ -142,7 +149,7 @@ def _check_prolog(path: Path) -> None:
                 parser.feed(chunk)
                 for _, element in parser.read_events():
                     _refuse_doctype(element, str(path))
-                    return
+                    return local(element)
                 if handle.tell() > MAX_PROLOG:
                     raise InputError.single(str(path), N_(
                         "no root element in the first %(size)s KiB; refused",
@@ -153,6 +160,7 @@ def _check_prolog(path: Path) -> None:
         line = exc.lineno or 0
         raise InputError.single(f"{path}:{line}" if line else str(path),
                                 N_("not well-formed XML (%(error)s)", error=exc.msg)) from None
+    return ""  # no element at all: the parse proper says why
 
 
 def _step(element: etree._Element, indexed: frozenset[str]) -> str:

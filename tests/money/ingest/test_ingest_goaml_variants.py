@@ -182,14 +182,17 @@ def test_core_banking_ctr_export(fixtures: Path, tmp_path: Path) -> None:
         accounts[deposit["target"]]["party_id"]
     assert parties[accounts[deposit["target"]]["party_id"]]["schema"] == "Company"
     assert [t["source_line"] for t in txns.values()] == [4, 51]
-    assert report.notes == ["report indicators not kept: CTR (ctr_core_banking.xml:94)"]
+    shop = json.loads(parties[accounts[deposit["target"]]["party_id"]]["properties"])
+    assert shop["address"] == ["NO 1/1 SAMPLE ROAD, COLOMBO, LK"]
+    assert json.loads(holder["properties"])["idNumber"] == ["900010000V"]
+    assert report.notes == ["report indicators not kept: CTR (ctr_core_banking.xml:102)"]
 
 
 def test_schema_4_draft_with_comments_and_schema_location(fixtures: Path,
                                                            tmp_path: Path) -> None:
     # a compliance portal's draft: comments before the root and inside a side, an
     # xsi:noNamespaceSchemaLocation, from_country before the party, a "foreign" amount in
-    # the local currency (not noted), swift "N/A"
+    # the local currency (not noted), swift "N/A", an <address> without <addresses>
     report = ingest("goaml", [fixtures / "goaml" / "str_v4_draft.xml"], tmp_path / "s",
                     rates=RATES)
     txns, accounts, parties = _stored(tmp_path / "s")
@@ -201,6 +204,10 @@ def test_schema_4_draft_with_comments_and_schema_location(fixtures: Path,
     shop = accounts[payment["target"]]
     assert (shop["kind"], shop["bank"]) == ("domestic", "Example Bank")
     assert parties[shop["party_id"]]["name"] == "Sample Spaza Shop"
+    # the phone with its country prefix, the address the tool wrote without its wrapper
+    props = json.loads(parties[shop["party_id"]]["properties"])
+    assert props["phone"] == ["+27821234567"]
+    assert props["address"] == ["12 Sample Street, Soweto, 1804, ZA"]
     assert report.notes == ["the reports' reason and action texts are not kept "
                             "(str_v4_draft.xml:21)"]
 

@@ -439,9 +439,12 @@ def _person(el: etree._Element) -> EntitySpec | None:
         "title": f.get("title"), "birthDate": birth, "birthPlace": f.get("birth_place"),
         "gender": GENDERS.get(f.get("gender", "").upper()),
         "nationality": [f.get(f"nationality{i}") for i in (1, 2, 3)],
-        "country": f.get("residence"), "idNumber": f.get("id_number"),
+        # ssn holds national identity numbers of many forms; FollowTheMoney's
+        # socialSecurityNumber keeps only the US form
+        "country": f.get("residence"), "idNumber": [f.get("id_number"), f.get("ssn")],
         "passportNumber": f.get("passport_number"), "taxNumber": f.get("tax_number"),
-        "email": f.get("email"), "position": f.get("occupation"),
+        "email": f.get("email"),
+        "position": f.get("occupation"), "phone": _phones(el), "address": _addresses(el),
     })
 
 
@@ -460,4 +463,35 @@ def _entity(el: etree._Element) -> EntitySpec | None:
         "jurisdiction": jurisdiction, "country": jurisdiction,
         "incorporationDate": f.get("incorporation_date", "")[:10] or None,
         "taxNumber": f.get("tax_number"), "website": f.get("url"), "email": f.get("email"),
+        "phone": _phones(el), "address": _addresses(el),
     })
+
+
+def _phones(el: etree._Element) -> list[str]:
+    """``phones/phone`` as international numbers where the country prefix is given
+    (FollowTheMoney keeps only numbers it can read as international)."""
+    out = []
+    for phone in el.iterfind("{*}phones/{*}phone"):
+        number = text(phone, "tph_number")
+        if not number:
+            continue
+        prefix = (text(phone, "tph_country_prefix") or "").lstrip("+")
+        if prefix.startswith("00"):
+            prefix = prefix[2:]
+        if prefix and not number.startswith("+"):
+            number = f"+{prefix} {number.lstrip('0')}"
+        out.append(number)
+    return out
+
+
+def _addresses(el: etree._Element) -> list[str]:
+    """``addresses/address`` as one line each; also an ``address`` written without its
+    ``addresses`` wrapper, as some reporting tools do."""
+    out = []
+    for address in [*el.iterfind("{*}addresses/{*}address"), *el.iterfind("{*}address")]:
+        f = fields(address)
+        parts = [f.get(k) for k in ("address", "town", "city", "zip", "state", "country_code")]
+        line = ", ".join(p for p in parts if p)
+        if line:
+            out.append(line)
+    return out

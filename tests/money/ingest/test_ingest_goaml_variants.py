@@ -185,7 +185,11 @@ def test_core_banking_ctr_export(fixtures: Path, tmp_path: Path) -> None:
     shop = json.loads(parties[accounts[deposit["target"]]["party_id"]]["properties"])
     assert shop["address"] == ["NO 1/1 SAMPLE ROAD, COLOMBO, LK"]
     assert json.loads(holder["properties"])["idNumber"] == ["900010000V"]
-    assert report.notes == ["report indicators not kept: CTR (ctr_core_banking.xml:102)"]
+    assert report.notes == [
+        "1 director(s) of entities (director_id) not kept: the set links an account to its "
+        "holder only (ctr_core_banking.xml:51)",
+        "report indicators not kept: CTR (ctr_core_banking.xml:102)",
+    ]
 
 
 def test_schema_4_draft_with_comments_and_schema_location(fixtures: Path,

@@ -21,7 +21,7 @@ What the set has no place for is counted in the import's notes with the first
 places it was found, never dropped unsaid: ``activity`` parts (report parties
 without transactions), multi-party transactions (``involved_parties``, or more
 than one ``t_from``/``t_to``), report indicators, the report's reason and
-action, goods and services, conductors and foreign-currency amounts.
+action, goods and services, conductors, directors and foreign-currency amounts.
 """
 
 from __future__ import annotations
@@ -216,6 +216,10 @@ def _notes(state: _State) -> None:
         notes.append(N_("%(count)s conductor(s) (t_conductor) not kept: the set keeps the "
                         "account, person or entity of each side (%(places)s)",
                         count=left["conductor"].count, places=left["conductor"].where()))
+    if "directors" in left:
+        notes.append(N_("%(count)s director(s) of entities (director_id) not kept: the set "
+                        "links an account to its holder only (%(places)s)",
+                        count=left["directors"].count, places=left["directors"].where()))
     if "foreign" in left:
         notes.append(N_("%(count)s foreign-currency amount(s) (%(currencies)s) not kept: amounts "
                         "are amount_local in the report's currency (%(places)s)",
@@ -274,6 +278,9 @@ def _transaction(node: Node, report: _Report, state: _State) -> None:
     items = sum(1 for _ in el.iterfind("{*}goods_services/{*}item"))
     if items:
         state.leave("goods", place, items)
+    directors = sum(1 for _ in el.iterfind(".//{*}director_id"))
+    if directors:
+        state.leave("directors", place, directors)
     if _several_parties(el):
         state.leave("multi", place)
         return

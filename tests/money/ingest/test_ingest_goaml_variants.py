@@ -21,7 +21,8 @@ from tocsin.money.ingest import ingest
 from tocsin.money.rates import rates_from_mapping
 
 RATES = rates_from_mapping({"base": "EUR", "rates": {
-    "AED": 0.25, "LKR": 0.003, "IDR": 0.00006, "ZAR": 0.05, "USD": 0.9, "MDL": 0.05}})
+    "AED": 0.25, "LKR": 0.003, "IDR": 0.00006, "ZAR": 0.05, "USD": 0.9, "MDL": 0.05,
+    "CAD": 0.7}})
 
 
 def _stored(target: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -65,7 +66,7 @@ def test_schema_5_str_keeps_its_flows_and_names_what_it_cannot_hold(
         "1 foreign-currency amount(s) (USD) not kept: amounts are amount_local in the "
         "report's currency (str_v5_uae.xml:119)",
         "report indicators not kept: STRUC, WICNB (str_v5_uae.xml:154)",
-        "the reports' reason and action texts are not kept (str_v5_uae.xml:39, "
+        "the reports' reason, action and additional information are not kept (str_v5_uae.xml:39, "
         "str_v5_uae.xml:40)",
     ]
     assert json.loads((tmp_path / "s" / "meta.json").read_text())["notes"] == report.notes
@@ -93,8 +94,8 @@ def test_activity_only_report_is_an_empty_set_with_notes(fixtures: Path,
         "transaction (dpmsr_activity.xml:20)",
         "1 goods or services item(s) not kept (dpmsr_activity.xml:20)",
         "report indicators not kept: DPMSJ (dpmsr_activity.xml:55)",
-        "the reports' reason and action texts are not kept (dpmsr_activity.xml:18, "
-        "dpmsr_activity.xml:19)",
+        "the reports' reason, action and additional information are not kept "
+        "(dpmsr_activity.xml:18, dpmsr_activity.xml:19)",
     ]
 
 
@@ -212,7 +213,7 @@ def test_schema_4_draft_with_comments_and_schema_location(fixtures: Path,
     props = json.loads(parties[shop["party_id"]]["properties"])
     assert props["phone"] == ["+27821234567"]
     assert props["address"] == ["12 Sample Street, Soweto, 1804, ZA"]
-    assert report.notes == ["the reports' reason and action texts are not kept "
+    assert report.notes == ["the reports' reason, action and additional information are not kept "
                             "(str_v4_draft.xml:21)"]
 
 
@@ -228,3 +229,44 @@ def test_another_root_is_refused_naming_it(tmp_path: Path,
     assert problem.location == f"{path}:/reportdata"
     assert "the root element must be <report>" in problem.reason
     assert leftovers(tmp_path / "s") == []
+
+
+def test_a_batch_of_reports(fixtures: Path, tmp_path: Path) -> None:
+    # a reporting tool's batch: <report>s under a <reports> root, without entity_reference,
+    # each side's party written as t_person or t_entity; it used to be refused
+    report = ingest("goaml", [fixtures / "goaml" / "reports_batch.xml"], tmp_path / "s",
+                    rates=RATES)
+    assert report.transactions == 2
+    txns, accounts, parties = _stored(tmp_path / "s")
+    # the same transaction number in two reports: two payments, told apart by their report
+    cash, wire = txns["reports_batch/1:T-0101"], txns["reports_batch/2:T-0101"]
+    assert cash["source_ref"] == "reports_batch.xml:/reports/report[1]/transaction[1]"
+    assert wire["source_ref"] == "reports_batch.xml:/reports/report[2]/transaction[1]"
+    assert (cash["amount_orig"], cash["currency_orig"]) == (9500, "CAD")
+    assert cash["ts"] == datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
+    assert cash["source"] == wire["source"]  # one customer
+    assert parties[accounts[cash["source"]]["party_id"]]["name"] == "Jane Sample"
+    payee = accounts[wire["target"]]
+    assert (parties[payee["party_id"]]["name"], payee["country"]) == (
+        "Placeholder Trading Ltd", "HK")
+    assert report.notes == [
+        "report indicators not kept: high_risk_jurisdiction, structuring_cash "
+        "(reports_batch.xml:44, reports_batch.xml:82)",
+        "the reports' reason, action and additional information are not kept "
+        "(reports_batch.xml:16, reports_batch.xml:47)",
+    ]
+
+
+def test_a_batch_holding_something_else_is_refused(tmp_path: Path,
+                                                   leftovers: Callable[[Path], list[str]]
+                                                   ) -> None:
+    path = tmp_path / "r.xml"
+    path.write_text("<reports>\n<report><currency_code_local>EUR</currency_code_local></report>"
+                    "\n<reportdata><transaction/></reportdata>\n</reports>\n")
+    with pytest.raises(InputError) as caught:
+        ingest("goaml", [path], tmp_path / "s", rates=RATES)
+    [problem] = caught.value.problems
+    assert problem.location == f"{path}:/reports/reportdata"
+    assert "a batch under <reports> holds <report> elements only" in problem.reason
+    assert leftovers(tmp_path / "s") == []
+

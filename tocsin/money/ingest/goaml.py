@@ -70,7 +70,8 @@ GENDERS = {"M": "male", "F": "female", "U": None}
 FLUSH_ROWS = 50_000
 #: The children of ``report`` the importer reads, or counts in a note.
 REPORT_PARTS = {"entity_reference", "currency_code_local", "location", "transaction",
-                "activity", "report_indicators", "reason", "action"}
+                "activity", "report_indicators", "reason", "action", "additional_info",
+                "additional_information"}
 #: Places shown in a note; further ones are counted.
 SHOWN = 3
 #: Distinct values (indicator codes, currencies) kept for a note.
@@ -109,6 +110,8 @@ class _Left:
 @dataclass
 class _Report:
     path: Path
+    #: the report's XPath (``/report``, or ``/reports/report[2]`` in a batch)
+    where: str
     reference: str
     currency: str | None = None
     country: str | None = None
@@ -142,18 +145,28 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
 
 
 def _read_report(path: Path, state: _State) -> None:
-    report = _Report(path=path, reference=path.stem)
+    """One file: a ``<report>``, or a batch of them under a ``<reports>`` root (as some
+    reporting tools write them)."""
     problems = state.ctx.problems
-    root_checked = False
-    for node in iter_nodes(path, state.ctx.progress, record_depth={2}, tags=REPORT_PARTS,
-                           indexed=frozenset({"transaction"})):
-        if not root_checked:
-            root = node.element.getparent()
-            if root is None or local(root) != "report":
-                problems.add(f"{path}:/{local(root) if root is not None else node.name}",
-                             NOT_A_REPORT)
-                return
-            root_checked = True
+    batch = root_name(path) == "reports"
+    report: _Report | None = None
+    count = 0
+    for node in iter_nodes(path, state.ctx.progress, record_depth={3 if batch else 2},
+                           tags=REPORT_PARTS,
+                           indexed=frozenset({"transaction", "report"} if batch
+                                             else {"transaction"})):
+        parent = node.element.getparent()
+        where = node.path.rsplit("/", 1)[0]
+        if parent is None or local(parent) != "report":
+            problems.add(f"{path}:{where or '/' + node.name}",
+                         BATCH_OF_REPORTS if batch else NOT_A_REPORT)
+            return
+        if report is None or report.where != where:
+            if report is not None:
+                _finish(report, state)
+            count += 1
+            report = _Report(path=path, where=where,
+                             reference=f"{path.stem}/{count}" if batch else path.stem)
         place = f"{path.name}:{node.line}"
         if node.name == "entity_reference":
             report.reference = text(node.element) or report.reference
@@ -168,24 +181,30 @@ def _read_report(path: Path, state: _State) -> None:
         elif node.name == "report_indicators":
             codes = [c for c in (text(i) for i in children(node.element, "indicator")) if c]
             state.leave("indicators", place, len(codes), codes)
-        elif text(node.element):  # reason, action
+        elif text(node.element) or len(node.element):  # reason, action, additional info
             state.leave("reason", place)
         if len(state.rows) >= FLUSH_ROWS:
             flush_transactions(state.ctx, state.rows)
-    if not root_checked:
-        name = root_name(path)
-        if name != "report":
-            problems.add(f"{path}:/{name}", NOT_A_REPORT)
-        else:
-            problems.add(f"{path}:/report", N_(
-                "not a goAML report (no transaction, activity or currency_code_local)"))
+    if report is not None:
+        _finish(report, state)
         return
+    name = root_name(path)
+    if name not in ("report", "reports"):
+        problems.add(f"{path}:/{name}", NOT_A_REPORT)
+    else:
+        problems.add(f"{path}:/{name}", N_(
+            "not a goAML report (no transaction, activity or currency_code_local)"))
+
+
+def _finish(report: _Report, state: _State) -> None:
     if report.currency is None:
-        problems.add(f"{path}:/report/currency_code_local", N_(
+        state.ctx.problems.add(f"{report.path}:{report.where}/currency_code_local", N_(
             "missing; the report must say which currency amounts are in"))
 
 
 NOT_A_REPORT = N_("not a goAML report (the root element must be <report>)")
+BATCH_OF_REPORTS = N_("not a goAML report (a batch under <reports> holds <report> elements "
+                      "only)")
 
 
 def _activity(el: etree._Element, place: str, state: _State) -> None:
@@ -229,7 +248,8 @@ def _notes(state: _State) -> None:
         notes.append(N_("report indicators not kept: %(codes)s (%(places)s)",
                         codes=left["indicators"].codes(), places=left["indicators"].where()))
     if "reason" in left:
-        notes.append(N_("the reports' reason and action texts are not kept (%(places)s)",
+        notes.append(N_("the reports' reason, action and additional information are not kept "
+                        "(%(places)s)",
                         places=left["reason"].where()))
 
 
@@ -350,7 +370,9 @@ def _side(el: etree._Element, side: str, loc: str, ref: str, report: _Report,
     if account is not None:
         return _account(account, f"{where}/{side}_account", f"{ref}/{local(holder)}",
                         mine is not None, country, report, state)
-    for tag, build in ((f"{side}_person", _person), (f"{side}_entity", _entity)):
+    # t_person and t_entity directly in a side: as some reporting tools write them
+    for tag, build in ((f"{side}_person", _person), (f"{side}_entity", _entity),
+                       ("t_person", _person), ("t_entity", _entity)):
         found = child(holder, tag)
         if found is None:
             continue

@@ -270,3 +270,12 @@ def test_a_batch_holding_something_else_is_refused(tmp_path: Path,
     assert "a batch under <reports> holds <report> elements only" in problem.reason
     assert leftovers(tmp_path / "s") == []
 
+
+def test_a_currency_without_rate_is_one_problem(fixtures: Path, tmp_path: Path) -> None:
+    # the report's currency was said to be both without a rate and missing
+    rates = rates_from_mapping({"base": "EUR", "rates": {"USD": 0.9}})
+    with pytest.raises(InputError) as caught:
+        ingest("goaml", [fixtures / "goaml" / "ctr_core_banking.xml"], tmp_path / "s",
+               rates=rates)
+    assert [(p.location.split(":", 1)[1], p.reason) for p in caught.value.problems] == [
+        ("/report/currency_code_local", "no exchange rate for LKR into EUR")]

@@ -114,6 +114,8 @@ class _Report:
     where: str
     reference: str
     currency: str | None = None
+    #: whether currency_code_local was there (a bad one is a problem of its own)
+    currency_given: bool = False
     country: str | None = None
     numbers: set[str] = field(default_factory=set)
 
@@ -171,6 +173,7 @@ def _read_report(path: Path, state: _State) -> None:
         if node.name == "entity_reference":
             report.reference = text(node.element) or report.reference
         elif node.name == "currency_code_local":
+            report.currency_given = True
             _set_currency(node, report, state.ctx)
         elif node.name == "location":
             report.country = _country(text(node.element, "country_code"))
@@ -197,7 +200,7 @@ def _read_report(path: Path, state: _State) -> None:
 
 
 def _finish(report: _Report, state: _State) -> None:
-    if report.currency is None:
+    if not report.currency_given:
         state.ctx.problems.add(f"{report.path}:{report.where}/currency_code_local", N_(
             "missing; the report must say which currency amounts are in"))
 

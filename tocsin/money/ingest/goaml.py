@@ -212,10 +212,9 @@ BATCH_OF_REPORTS = N_("not a goAML report (a batch under <reports> holds <report
 
 def _activity(el: etree._Element, place: str, state: _State) -> None:
     """An activity part names parties and goods but no flow between accounts."""
-    parties = el.find(".//{*}report_party") is not None
-    count = sum(1 for _ in el.iterfind(".//{*}report_party"))
-    state.leave("activity", place, count if parties else 1)
-    items = sum(1 for _ in el.iterfind("{*}goods_services/{*}item"))
+    count = sum(1 for _ in el.iter("{*}report_party"))
+    state.leave("activity", place, count or 1)
+    items = _items(el)
     if items:
         state.leave("goods", place, items)
 
@@ -298,17 +297,19 @@ def _transaction(node: Node, report: _Report, state: _State) -> None:
     else:
         amount = float(amount_text)
     place = f"{report.path.name}:{node.line}"
-    items = sum(1 for _ in el.iterfind("{*}goods_services/{*}item"))
+    parts = _parts(el)
+    items = _items(el)
     if items:
         state.leave("goods", place, items)
-    directors = sum(1 for _ in el.iterfind(".//{*}director_id"))
+    # iter() walks the tree in C; a ".//" path would walk it in Python
+    directors = sum(1 for _ in el.iter("{*}director_id"))
     if directors:
         state.leave("directors", place, directors)
-    if _several_parties(el):
+    if _several_parties(parts):
         state.leave("multi", place)
         return
-    source = _side(el, "from", loc, ref, report, state)
-    target = _side(el, "to", loc, ref, report, state)
+    source = _side(parts, "from", loc, ref, report, state)
+    target = _side(parts, "to", loc, ref, report, state)
     if None in (number, ts, amount, source, target) or report.currency is None:
         return
     state.rows.append({
@@ -319,18 +320,36 @@ def _transaction(node: Node, report: _Report, state: _State) -> None:
     })
 
 
-def _several_parties(el: etree._Element) -> bool:
+def _items(el: etree._Element) -> int:
+    """How many goods or services items an activity or a transaction lists."""
+    goods = child(el, "goods_services")
+    return len(children(goods, "item")) if goods is not None else 0
+
+
+def _parts(el: etree._Element) -> dict[str, list[etree._Element]]:
+    """The element's children by local name, in one pass (cheaper than a search per name)."""
+    out: dict[str, list[etree._Element]] = {}
+    for item in el:
+        tag = item.tag
+        if isinstance(tag, str):
+            out.setdefault(tag[tag.index("}") + 1:] if tag.startswith("{") else tag,
+                           []).append(item)
+    return out
+
+
+def _several_parties(parts: dict[str, list[etree._Element]]) -> bool:
     """Whether the transaction names more than one party on a side (the set has no place for
     the others): ``involved_parties``, two ``t_from``, or an account beside a person."""
-    if child(el, "involved_parties") is not None:
+    if "involved_parties" in parts:
         return True
     for side in ("from", "to"):
-        holders = children(el, f"t_{side}") + children(el, f"t_{side}_my_client")
+        holders = parts.get(f"t_{side}", []) + parts.get(f"t_{side}_my_client", [])
         if len(holders) > 1:
             return True
-        if holders and sum(child(holders[0], f"{side}_{kind}") is not None
-                           for kind in ("account", "person", "entity")) > 1:
-            return True
+        if holders:
+            names = _parts(holders[0])
+            if sum(f"{side}_{kind}" in names for kind in ("account", "person", "entity")) > 1:
+                return True
     return False
 
 
@@ -347,36 +366,37 @@ def _timestamp(value: str | None, where: str, state: _State) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _side(el: etree._Element, side: str, loc: str, ref: str, report: _Report,
-          state: _State) -> str | None:
+def _side(parts: dict[str, list[etree._Element]], side: str, loc: str, ref: str,
+          report: _Report, state: _State) -> str | None:
     """The account id for one side of a transaction, registering its account and parties."""
     problems = state.ctx.problems
-    mine = child(el, f"t_{side}_my_client")
-    holder = mine if mine is not None else child(el, f"t_{side}")
+    mine = parts.get(f"t_{side}_my_client", [None])[0]
+    holder = mine if mine is not None else parts.get(f"t_{side}", [None])[0]
     if holder is None:
         problems.add(f"{loc}/t_{side}", N_("missing (%(element)s or %(mine)s)",
                                            element=f"t_{side}", mine=f"t_{side}_my_client"))
         return None
     where = f"{loc}/{local(holder)}"
     place = f"{report.path.name}:{line_of(holder)}"
-    if child(holder, "t_conductor") is not None:
+    found_in = {name: items[0] for name, items in _parts(holder).items()}
+    if "t_conductor" in found_in:
         state.leave("conductor", place)
-    foreign = text(holder, f"{side}_foreign_currency", "foreign_currency_code")
+    foreign = text(found_in.get(f"{side}_foreign_currency"), "foreign_currency_code")
     if foreign and foreign.upper() != report.currency:
         state.leave("foreign", place, values=[foreign.upper()])
-    country_text = text(holder, f"{side}_country")
+    country_text = text(found_in.get(f"{side}_country"))
     country = _country(country_text)
     if country_text and country is None:
         problems.add(f"{where}/{side}_country", N_("%(value)s is not a two-letter code",
                                                    value=repr(country_text)))
-    account = child(holder, f"{side}_account")
+    account = found_in.get(f"{side}_account")
     if account is not None:
         return _account(account, f"{where}/{side}_account", f"{ref}/{local(holder)}",
                         mine is not None, country, report, state)
     # t_person and t_entity directly in a side: as some reporting tools write them
     for tag, build in ((f"{side}_person", _person), (f"{side}_entity", _entity),
                        ("t_person", _person), ("t_entity", _entity)):
-        found = child(holder, tag)
+        found = found_in.get(tag)
         if found is None:
             continue
         described = build(found)
@@ -503,7 +523,8 @@ def _phones(el: etree._Element) -> list[str]:
     """``phones/phone`` as international numbers where the country prefix is given
     (FollowTheMoney keeps only numbers it can read as international)."""
     out = []
-    for phone in el.iterfind("{*}phones/{*}phone"):
+    phones = child(el, "phones")
+    for phone in children(phones, "phone") if phones is not None else ():
         number = text(phone, "tph_number")
         if not number:
             continue
@@ -520,7 +541,9 @@ def _addresses(el: etree._Element) -> list[str]:
     """``addresses/address`` as one line each; also an ``address`` written without its
     ``addresses`` wrapper, as some reporting tools do."""
     out = []
-    for address in [*el.iterfind("{*}addresses/{*}address"), *el.iterfind("{*}address")]:
+    wrapper = child(el, "addresses")
+    listed = children(wrapper, "address") if wrapper is not None else []
+    for address in [*listed, *children(el, "address")]:
         f = fields(address)
         parts = [f.get(k) for k in ("address", "town", "city", "zip", "state", "country_code")]
         line = ", ".join(p for p in parts if p)

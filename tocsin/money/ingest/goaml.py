@@ -1,5 +1,6 @@
 """UNODC goAML XML reports (STR, CTR and others with ``transaction`` elements).
 
+A file holds one ``<report>``, or a batch of them under a ``<reports>`` root.
 Each ``report/transaction`` becomes one transaction: ``transactionnumber``
 (prefixed with the report's ``entity_reference``), ``date_transaction``,
 ``amount_local`` in the report's ``currency_code_local``, ``transmode_code`` as
@@ -8,10 +9,12 @@ the channel. The two sides (``t_from``/``t_from_my_client``,
 
 * an account becomes an account of the set (id: the IBAN, else
   ``swift-or-institution:account``) and a FollowTheMoney ``BankAccount``; its
-  holder is the account's ``t_entity``, else its primary signatory;
+  holder is the account's ``t_entity``, else its primary signatory (or, from
+  schema 5.1, related person);
 * a person (``Person``) or entity (``Company`` when it has an incorporation
   number or legal form, else ``LegalEntity``) without an account becomes an
-  end point ``party:<id>`` of kind ``unknown``.
+  end point ``party:<id>`` of kind ``unknown``; ``t_person``/``t_entity``
+  written directly in a side are read as its person or entity.
 
 Accounts of the reporting entity's own clients (``*_my_client``) are
 ``domestic``; others are ``domestic`` or ``foreign`` by comparing their country
@@ -20,8 +23,9 @@ with the report's ``location/country_code``, else ``unknown``.
 What the set has no place for is counted in the import's notes with the first
 places it was found, never dropped unsaid: ``activity`` parts (report parties
 without transactions), multi-party transactions (``involved_parties``, or more
-than one ``t_from``/``t_to``), report indicators, the report's reason and
-action, goods and services, conductors, directors and foreign-currency amounts.
+than one ``t_from``/``t_to``, or an account beside a person), report
+indicators, the report's reason, action and additional information, goods and
+services, conductors, directors and foreign-currency amounts.
 """
 
 from __future__ import annotations

@@ -305,3 +305,20 @@ def test_a_large_batch_lets_finished_reports_go(tmp_path: Path) -> None:
                          "/reports/report[5]/currency_code_local",
                          "/reports/report[5]/transaction[1]"]
     assert seen[2] == "/reports/report[3]/currency_code_local"
+
+
+def test_an_empty_report_in_a_batch_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "batch.xml"
+    report = ("<report><currency_code_local>EUR</currency_code_local><transaction>"
+              "<transactionnumber>{n}</transactionnumber><date_transaction>2024-01-02"
+              "</date_transaction><amount_local>5</amount_local>"
+              "<t_from><t_person><last_name>A</last_name></t_person></t_from>"
+              "<t_to><t_person><last_name>B</last_name></t_person></t_to>"
+              "</transaction></report>")
+    path.write_text("<reports>" + report.format(n=1) + "<report><rentity_id>1</rentity_id>"
+                    "</report>" + report.format(n=3) + "</reports>")
+    with pytest.raises(InputError) as caught:
+        ingest("goaml", [path], tmp_path / "s", rates=RATES)
+    assert [(p.location, p.reason) for p in caught.value.problems] == [
+        (f"{path}:/reports/report[2]",
+         "not a goAML report (no transaction, activity or currency_code_local)")]

@@ -170,7 +170,10 @@ def _read_report(path: Path, state: _State) -> None:
         if report is None or report.where != where:
             if report is not None:
                 _finish(report, state)
-            count += 1
+            position = int(where[where.rindex("[") + 1:-1]) if batch else 1
+            for skipped in range(count + 1, position):  # a report with nothing read
+                problems.add(f"{path}:/reports/report[{skipped}]", EMPTY_REPORT)
+            count = position
             report = _Report(path=path, where=where,
                              reference=f"{path.stem}/{count}" if batch else path.stem)
         place = f"{path.name}:{node.line}"
@@ -199,8 +202,7 @@ def _read_report(path: Path, state: _State) -> None:
     if name not in ("report", "reports"):
         problems.add(f"{path}:/{name}", NOT_A_REPORT)
     else:
-        problems.add(f"{path}:/{name}", N_(
-            "not a goAML report (no transaction, activity or currency_code_local)"))
+        problems.add(f"{path}:/{name}", EMPTY_REPORT)
 
 
 def _finish(report: _Report, state: _State) -> None:
@@ -210,6 +212,7 @@ def _finish(report: _Report, state: _State) -> None:
 
 
 NOT_A_REPORT = N_("not a goAML report (the root element must be <report>)")
+EMPTY_REPORT = N_("not a goAML report (no transaction, activity or currency_code_local)")
 BATCH_OF_REPORTS = N_("not a goAML report (a batch under <reports> holds <report> elements "
                       "only)")
 

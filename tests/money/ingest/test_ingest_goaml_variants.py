@@ -322,3 +322,13 @@ def test_an_empty_report_in_a_batch_is_named(tmp_path: Path) -> None:
     assert [(p.location, p.reason) for p in caught.value.problems] == [
         (f"{path}:/reports/report[2]",
          "not a goAML report (no transaction, activity or currency_code_local)")]
+
+
+def test_many_indicator_codes_are_counted_past_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "r.xml"
+    codes = "".join(f"<indicator>C{n:02d}</indicator>" for n in range(25))
+    path.write_text("<report><currency_code_local>EUR</currency_code_local>"
+                    f"<activity/><report_indicators>{codes}</report_indicators></report>")
+    report = ingest("goaml", [path], tmp_path / "s", rates=RATES)
+    listed = ", ".join(f"C{n:02d}" for n in range(20))
+    assert report.notes[-1] == f"report indicators not kept: {listed} and 5 more (r.xml:1)"

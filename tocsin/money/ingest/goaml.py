@@ -78,8 +78,10 @@ REPORT_PARTS = {"entity_reference", "currency_code_local", "location", "transact
                 "additional_information"}
 #: Places shown in a note; further ones are counted.
 SHOWN = 3
-#: Distinct values (indicator codes, currencies) kept for a note.
-MAX_VALUES = 20
+#: Distinct values (indicator codes, currencies) named in a note; further ones are counted
+#: up to ``MAX_VALUES`` (goAML's lists of indicators hold a few hundred codes).
+SHOWN_VALUES = 20
+MAX_VALUES = 1000
 
 
 @dataclass
@@ -108,7 +110,8 @@ class _Left:
         return some_places(self.places, self.found)
 
     def codes(self) -> str:
-        return ", ".join(sorted(self.values))
+        ordered = sorted(self.values)
+        return some_places(ordered[:SHOWN_VALUES], len(ordered))
 
 
 @dataclass

@@ -60,8 +60,8 @@ def test_schema_5_str_keeps_its_flows_and_names_what_it_cannot_hold(
     assert accounts[wire["target"]]["kind"] == "foreign"
     assert wire["source_line"] == 77
     assert report.notes == [
-        "1 report part(s) of <activity> not imported: they name parties without a "
-        "transaction (str_v5_uae.xml:142)",
+        "1 party(ies) reported in <activity> not imported: an activity names parties "
+        "without a transaction (str_v5_uae.xml:142)",
         "1 goods or services item(s) not kept (str_v5_uae.xml:77)",
         "1 conductor(s) (t_conductor) not kept: the set keeps the account, person or entity "
         "of each side (str_v5_uae.xml:84)",
@@ -92,8 +92,8 @@ def test_activity_only_report_is_an_empty_set_with_notes(fixtures: Path,
                     rates=RATES)
     assert (report.transactions, report.accounts, report.parties) == (0, 0, 0)
     assert report.notes == [
-        "2 report part(s) of <activity> not imported: they name parties without a "
-        "transaction (dpmsr_activity.xml:20)",
+        "2 party(ies) reported in <activity> not imported: an activity names parties "
+        "without a transaction (dpmsr_activity.xml:20)",
         "1 goods or services item(s) not kept (dpmsr_activity.xml:20)",
         "report indicators not kept: DPMSJ (dpmsr_activity.xml:55)",
         "the reports' reason, action and additional information are not kept "

@@ -237,9 +237,9 @@ def _notes(state: _State) -> None:
                         "to one other (%(places)s)", count=left["multi"].count,
                         places=left["multi"].where()))
     if "activity" in left:
-        notes.append(N_("%(count)s report part(s) of <activity> not imported: they name parties "
-                        "without a transaction (%(places)s)", count=left["activity"].count,
-                        places=left["activity"].where()))
+        notes.append(N_("%(count)s party(ies) reported in <activity> not imported: an activity "
+                        "names parties without a transaction (%(places)s)",
+                        count=left["activity"].count, places=left["activity"].where()))
     if "goods" in left:
         notes.append(N_("%(count)s goods or services item(s) not kept (%(places)s)",
                         count=left["goods"].count, places=left["goods"].where()))

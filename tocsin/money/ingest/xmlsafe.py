@@ -92,6 +92,10 @@ def iter_nodes(path: Path, bar: ProgressBar, record_depth: set[int],
             remove_comments=True, remove_pis=True,
         )
         counts: dict[tuple[str, str], int] = {}
+        # the ancestors last seen, root first, with their paths; and how many siblings of an
+        # ancestor were let go, by parent path and tag (so positions stay right)
+        chain: list[tuple[etree._Element, str]] = []
+        removed: dict[tuple[str, str], int] = {}
         checked = False
         most = limits.active().max_rows
         records = 0
@@ -109,7 +113,8 @@ def iter_nodes(path: Path, bar: ProgressBar, record_depth: set[int],
                     raise TooLarge.single(path.name, N_(
                         "more than %(most)s elements; the limit is set by "
                         "TOCSIN_IMPORT_MAX_ROWS", most=Number(most)))
-                parent_path = "".join(f"/{_step(a, indexed)}" for a in reversed(ancestors))
+                ancestors.reverse()
+                parent_path = _ancestor_path(ancestors, chain, removed, indexed)
                 name = local(element)
                 key = (parent_path, name)
                 counts[key] = n = counts.get(key, 0) + 1
@@ -129,8 +134,15 @@ def iter_nodes(path: Path, bar: ProgressBar, record_depth: set[int],
                 from None
 
 
-def _check_prolog(path: Path) -> None:
-    """Parse up to the root element's start and refuse a hostile DOCTYPE before anything else."""
+def root_name(path: Path) -> str:
+    """The local name of the document's root element (the prolog is checked as by
+    :func:`iter_nodes`)."""
+    return _check_prolog(path)
+
+
+def _check_prolog(path: Path) -> str:
+    """Parse up to the root element's start and refuse a hostile DOCTYPE before anything else;
+    the root's local name."""
     parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
                                  load_dtd=False, huge_tree=False)
     seen = bytearray()
@@ -142,7 +154,7 @@ def _check_prolog(path: Path) -> None:
                 parser.feed(chunk)
                 for _, element in parser.read_events():
                     _refuse_doctype(element, str(path))
-                    return
+                    return local(element)
                 if handle.tell() > MAX_PROLOG:
                     raise InputError.single(str(path), N_(
                         "no root element in the first %(size)s KiB; refused",
@@ -153,13 +165,33 @@ def _check_prolog(path: Path) -> None:
         line = exc.lineno or 0
         raise InputError.single(f"{path}:{line}" if line else str(path),
                                 N_("not well-formed XML (%(error)s)", error=exc.msg)) from None
+    return ""  # no element at all: the parse proper says why
 
 
-def _step(element: etree._Element, indexed: frozenset[str]) -> str:
-    """``name`` or ``name[n]`` for an ancestor (its earlier siblings are still in the tree)."""
-    name = local(element)
-    n = 1 + sum(1 for _ in element.itersiblings(tag=element.tag, preceding=True))
-    return f"{name}[{n}]" if n > 1 or name in indexed else name
+def _ancestor_path(ancestors: list[etree._Element], chain: list[tuple[etree._Element, str]],
+                   removed: dict[tuple[str, str], int], indexed: frozenset[str]) -> str:
+    """The path of the last of ``ancestors`` (root first), reusing ``chain`` for those seen
+    before. A new ancestor's earlier siblings are finished: they are counted in ``removed``
+    and let go, so many records under many parents (a batch of reports, of statements) cost
+    neither a walk over all earlier siblings nor the memory of their empty shells."""
+    path = ""
+    for level, ancestor in enumerate(ancestors):
+        if level < len(chain) and chain[level][0] is ancestor:
+            path = chain[level][1]
+            continue
+        del chain[level:]
+        parent = ancestor.getparent()
+        if parent is not None:
+            while (previous := ancestor.getprevious()) is not None:
+                if isinstance(previous.tag, str):
+                    key = (path, previous.tag)
+                    removed[key] = removed.get(key, 0) + 1
+                del parent[0]
+        name = local(ancestor)
+        n = 1 + removed.get((path, ancestor.tag), 0)
+        path = f"{path}/{name}[{n}]" if n > 1 or name in indexed else f"{path}/{name}"
+        chain.append((ancestor, path))
+    return path
 
 
 def child(element: etree._Element, *names: str) -> etree._Element | None:

@@ -253,8 +253,11 @@ def _transaction(item: dict[str, Any], at: str, where: str, path: Path, rows: _R
         block_hash = _hash(block_hash, f"{at}.block_hash")
     height = _int(item.get("block_number"), f"{at}.block_number", optional=True)
     when = _timestamp(item.get("block_timestamp"), f"{at}.block_timestamp")
-    coinbase = _bool(item.get("is_coinbase", False), f"{at}.is_coinbase")
     inputs = item.get("inputs") if item.get("inputs") is not None else []
+    # older bitcoin-etl exports have no is_coinbase (its Dogecoin test data): their
+    # coinbases are the transactions without inputs, as it leaves the coinbase input out
+    coinbase = _bool(item["is_coinbase"], f"{at}.is_coinbase") \
+        if item.get("is_coinbase") is not None else inputs == []
     outputs = item.get("outputs")
     if not isinstance(inputs, list):
         raise _Bad(f"{at}.inputs", N_("expected a list of inputs"))

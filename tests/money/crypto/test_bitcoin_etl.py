@@ -198,3 +198,37 @@ def test_an_export_without_is_coinbase_reads_its_coinbases(tmp_path: Path) -> No
     path.write_text(old)
     assert detect_format(path) == "bitcoin"
     assert _real_model(tmp_path / "old", [path]) == _real_model(tmp_path / "new", [REAL_TXS])
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("etl-dogecoin-107212-transactions.json",
+     "etl-dogecoin-107212-transactions.json:1: $.outputs[0].addresses: "
+     "DLrPBnddK81Tn7YStmKVAhqfxYexZFJymq is a Dogecoin address: this is a bitcoin-etl export "
+     "of Dogecoin, and the platform reads Bitcoin only"),
+    ("etl-bitcoin-cash-91722-transactions.json",
+     "etl-bitcoin-cash-91722-transactions.json:1: $.outputs[0].addresses: "
+     "bitcoincash:qzkddwa6hgh03skr4qsrygk7e087zjydxgqkpjnsw7 is a Bitcoin Cash address"),
+])
+def test_exports_of_other_coins_are_refused_naming_the_coin(tmp_path: Path, name: str,
+                                                            expected: str) -> None:
+    with pytest.raises(InputError) as err:
+        ingest("bitcoin", [FIXTURES / name], tmp_path / "set")
+    assert expected in str(err.value)
+    assert "1 problem(s)" in str(err.value)  # said once for the file, not per line
+    assert not (tmp_path / "set").exists()
+
+
+@pytest.mark.parametrize("address", ["LboEit5kt8k9xuUrUo82atAegGyZQevvkq",
+                                     "ltc1qkhxh4tkcd8x4ej69s68gveh8ay62ydekqm7d2l"])
+def test_a_litecoin_export_is_refused_naming_the_coin(tmp_path: Path, address: str) -> None:
+    items = [json.loads(line) for line in REAL_TXS.read_text().splitlines()]
+    out = items[1]["outputs"][0]
+    if address.startswith("ltc1"):  # the same key hash paid to a P2WPKH script
+        out.update(script_hex="0014b5cd7aaed869cd5ccb45868e8666e7e934a23736",
+                   type="witness_v0_keyhash")
+    out["addresses"] = [address]
+    path = tmp_path / "transactions.json"
+    path.write_text("".join(json.dumps(i) + "\n" for i in items))
+    with pytest.raises(InputError, match=rf"transactions.json:2: \$.outputs\[0\].addresses: "
+                                         rf"{address} is a Litecoin address"):
+        ingest("bitcoin", [path], tmp_path / "set")

@@ -12,7 +12,10 @@ Each file is told apart by its header; one import may take all three:
     ``token_transfers.csv``). A contract creation pays the new contract, named
     ``creation:<hash>`` when the export does not give its address
     (``receipt_contract_address``). ``block_timestamp`` may be Unix seconds or
-    a date and time. The ``txn_id`` is the transaction hash.
+    a date and time. The ``txn_id`` is the transaction hash. An export with the
+    receipt columns (``ethereumetl enrich``, the BigQuery tables' exports) marks
+    failed transactions ``receipt_status`` 0: they moved no ether and are left
+    out, counted in the notes.
 
 ``token_transfers.csv`` (``ethereumetl export_token_transfers``)
     ``token_address, from_address, to_address, value, transaction_hash,
@@ -212,7 +215,7 @@ def _block_time(times: dict[int, tuple[datetime, str]], number: int, when: datet
 def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]],
                        times: dict[int, tuple[datetime, str]], ctx: Context) -> None:
     rows: list[dict[str, Any]] = []
-    calls = 0
+    calls = failed = 0
     reader = csv.DictReader(io.StringIO(text, newline=""))
     for record in reader:
         line = reader.line_num
@@ -222,6 +225,9 @@ def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]
         stamp = _time((record.get("block_timestamp") or "").strip())
         if _DIGITS.fullmatch(number) and len(number) <= 18 and stamp is not None:
             _block_time(times, int(number), stamp, where, ctx)
+        if row == "failed":
+            failed += 1
+            continue
         if isinstance(row, str):  # a contract call without ether
             calls += 1
             continue
@@ -238,6 +244,10 @@ def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]
     if calls:
         ctx.notes.append(N_("%(count)s contract call(s) without ether were left out (they move "
                             "no ether)", count=calls))
+    if failed:
+        ctx.notes.append(located(path.name, N_(
+            "%(count)s failed transaction(s) (receipt_status 0) were left out: they moved no "
+            "ether", count=failed)))
 
 
 def _accounts(accounts: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
@@ -267,6 +277,14 @@ def _row(record: dict[str, Any], where: str, ctx: Context) -> dict[str, Any] | s
         ctx.problems.add(f"{where}: value", N_("%(value)s is not an amount in wei",
                                                value=repr(raw[:90])))
         return None
+    # the enriched exports (receipt columns): a failed transaction moved no ether
+    status = (record.get("receipt_status") or "").strip()
+    if status not in ("", "0", "1"):
+        ctx.problems.add(f"{where}: receipt_status", N_(
+            "%(value)s is not a receipt status (1 succeeded, 0 failed)", value=repr(status[:20])))
+        return None
+    if status == "0":
+        return "failed"
     if int(raw) == 0:
         return "call"
     when = _time((record.get("block_timestamp") or "").strip())

@@ -368,8 +368,9 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
         if not isinstance(spk, dict):
             raise _JsonProblem(f"{where}.vout[{i}].scriptPubKey", N_("missing"))
         listed = spk.get("addresses")
-        stated = spk.get("address") or (listed[0] if isinstance(listed, list) and listed
-                                        else None)
+        # older nodes list every key of a bare multisig: none of them is the output's address
+        stated = spk.get("address") or (listed[0] if isinstance(listed, list)
+                                        and len(listed) == 1 else None)
         if isinstance(stated, str):
             addresses[i] = stated
     raw = item.get("hex")

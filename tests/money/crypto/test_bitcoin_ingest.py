@@ -306,7 +306,7 @@ def test_unknown_scripts_are_kept_as_nonstandard(tmp_path: Path) -> None:
 
 GENESIS_TXID = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"
 GENESIS_SCRIPT = ("4104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc"
-                  "3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5f5fac")
+                  "3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac")
 #: a bare 1-of-2 multisig of the genesis key and the secp256k1 generator
 MULTISIG = ("514104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef"
             "38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5f210279be667ef9dcbbac55a06295ce"
@@ -342,3 +342,43 @@ def test_a_bare_multisig_output_as_nodes_list_it(tmp_path: Path, old_node: bool)
     assert outs[("abab", 1)] == (0, "op_return", None)
     fee = {t["txid"][:4]: t["fee"] for t in model.read("transactions.parquet").to_pylist()}
     assert fee["abab"] == 1_000_000
+
+
+def _verbosity_3(fee: float) -> dict:
+    """The same spend as getblock <hash> 3 answers it (nodes since 25.0): each input states
+    the output it spends (``prevout``), the transaction its ``fee``."""
+    tx = _spend_of_genesis(old_node=False)
+    tx["vin"][0]["prevout"] = {"generated": True, "height": 0, "value": 50.0, "scriptPubKey": {
+        "asm": "… OP_CHECKSIG", "desc": "pk(…)", "hex": GENESIS_SCRIPT, "type": "pubkey"}}
+    tx["fee"] = fee
+    return tx
+
+
+def test_verbosity_3_gives_the_fee_of_a_spend_from_outside_the_set(tmp_path: Path) -> None:
+    path = tmp_path / "rawtx.json"
+    path.write_text(json.dumps(_verbosity_3(0.01)))
+    model = open_utxo(ingest("bitcoin", [path], tmp_path / "set").target)
+    [tx] = model.read("transactions.parquet").to_pylist()
+    assert tx["fee"] == 1_000_000  # the genesis output is not in the set
+    [txin] = model.read("inputs.parquet").to_pylist()
+    assert (txin["value"], txin["script_type"], txin["address"]) == (
+        5_000_000_000, "p2pk", SATOSHI_ADDRESS)
+
+
+def test_verbosity_3_agrees_with_the_spent_block(tmp_path: Path) -> None:
+    path = tmp_path / "rawtx.json"
+    path.write_text(json.dumps(_verbosity_3(0.01)))
+    model = open_utxo(ingest("bitcoin", [FIXTURES / "getblock-genesis-v2.json", path],
+                             tmp_path / "set").target)
+    fee = {t["txid"][:4]: t["fee"] for t in model.read("transactions.parquet").to_pylist()}
+    assert fee["abab"] == 1_000_000
+
+
+def test_a_stated_fee_that_is_not_inputs_minus_outputs_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "rawtx.json"
+    path.write_text(json.dumps(_verbosity_3(0.02)))
+    with pytest.raises(InputError, match=r"rawtx.json: \$.fee: states 2000000 satoshi, the "
+                                         r"outputs spent \(prevout\) minus the outputs is "
+                                         r"1000000"):
+        ingest("bitcoin", [path], tmp_path / "set")
+    assert not (tmp_path / "set").exists()

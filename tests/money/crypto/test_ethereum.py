@@ -220,3 +220,14 @@ def test_a_receipt_status_that_is_neither_is_named(tmp_path: Path) -> None:
                                          r"not a receipt status"):
         ingest("ethereum", [path], tmp_path / "set")
     assert not (tmp_path / "set").exists()
+
+
+def test_ether_values_are_kept_exact(tmp_path: Path) -> None:
+    _bigquery_rows(tmp_path, BIGQUERY)
+    exact = {r["txn_id"][:10]: r for r in
+             pq.read_table(tmp_path / "set" / "ethereum" / "transactions.parquet").to_pylist()}
+    assert {k: (r["value_wei"], r["value"]) for k, r in exact.items()} == {
+        "0x268ad70e": ("1500000000000000001", "1.500000000000000001"),  # beyond a float
+        "0x965abb25": ("250000000000000000", "0.250000000000000000"),
+        "0x584ad457": ("5000000000000000000", "5.000000000000000000")}
+    assert exact["0x268ad70e"]["source_ref"] == "eth-bigquery-transactions.csv:2"

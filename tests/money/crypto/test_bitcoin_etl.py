@@ -232,3 +232,19 @@ def test_a_litecoin_export_is_refused_naming_the_coin(tmp_path: Path, address: s
     with pytest.raises(InputError, match=rf"transactions.json:2: \$.outputs\[0\].addresses: "
                                          rf"{address} is a Litecoin address"):
         ingest("bitcoin", [path], tmp_path / "set")
+
+
+@pytest.mark.parametrize("source", [TXS_JSON, TXS_CSV], ids=["jsonl", "csv"])
+def test_a_bom_and_crlf_change_nothing(tmp_path: Path, source: Path) -> None:
+    path = tmp_path / source.name
+    path.write_bytes(b"\xef\xbb\xbf" + source.read_bytes().replace(b"\n", b"\r\n"))
+    assert detect_format(path) == "bitcoin"
+    ingest("bitcoin", [path], tmp_path / "a")
+    ingest("bitcoin", [source], tmp_path / "b")
+    for name in ("inputs.parquet", "outputs.parquet"):
+        assert open_utxo(tmp_path / "a").read(name) == open_utxo(tmp_path / "b").read(name)
+    strip = ("source_file", "source_ref")
+    assert [{k: v for k, v in r.items() if k not in strip}
+            for r in open_utxo(tmp_path / "a").read("transactions.parquet").to_pylist()] == \
+        [{k: v for k, v in r.items() if k not in strip}
+         for r in open_utxo(tmp_path / "b").read("transactions.parquet").to_pylist()]

@@ -231,3 +231,24 @@ def test_ether_values_are_kept_exact(tmp_path: Path) -> None:
         "0x965abb25": ("250000000000000000", "0.250000000000000000"),
         "0x584ad457": ("5000000000000000000", "5.000000000000000000")}
     assert exact["0x268ad70e"]["source_ref"] == "eth-bigquery-transactions.csv:2"
+
+
+@pytest.mark.parametrize("name", ["eth-transactions.csv", "eth-token-transfers.csv",
+                                  "eth-blocks.csv"])
+def test_a_row_longer_than_the_header_is_refused(tmp_path: Path, name: str) -> None:
+    lines = (FIXTURES / name).read_text().splitlines()
+    lines[1] += ",['0x01aa', '0x01bb']"  # a list cell left unquoted
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=rf"{name}:2: more cells than the header has columns"):
+        ingest("ethereum", [path, ETH if name == "eth-blocks.csv" else BLOCKS], tmp_path / "set")
+    assert not (tmp_path / "set").exists()
+
+
+def test_blob_columns_with_a_quoted_list_are_read(tmp_path: Path) -> None:
+    lines = ETH.read_text().splitlines()
+    path = tmp_path / "transactions.csv"
+    path.write_text("\n".join([lines[0] + ",max_fee_per_blob_gas,blob_versioned_hashes",
+                               lines[1] + ',1000000000,"[\'0x01aa\', \'0x01bb\']"']) + "\n")
+    report = ingest("ethereum", [path], tmp_path / "set")
+    assert report.transactions == 1 and report.notes == []

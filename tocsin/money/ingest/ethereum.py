@@ -202,6 +202,9 @@ def _read_blocks(path: Path, text: str, times: dict[int, tuple[datetime, str]],
     reader = csv.DictReader(io.StringIO(text, newline=""))
     for record in reader:
         where = f"{path.name}:{reader.line_num}"
+        if None in record:
+            ctx.problems.add(where, N_("more cells than the header has columns"))
+            continue
         number = (record.get("number") or "").strip()
         if not _DIGITS.fullmatch(number) or len(number) > 18:
             ctx.problems.add(f"{where}: number", N_("%(value)s is not a block number",
@@ -267,6 +270,9 @@ def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]
     for record in reader:
         line = reader.line_num
         where = f"{path.name}:{line}"
+        if None in record:  # a cell with an unquoted comma: the columns may have shifted
+            ctx.problems.add(where, N_("more cells than the header has columns"))
+            continue
         row = _row(record, where, ctx)
         number = (record.get("block_number") or "").strip()
         stamp = _time((record.get("block_timestamp") or "").strip())
@@ -363,6 +369,9 @@ def _read_token_transfers(path: Path, text: str, accounts: dict[str, dict[str, A
     for record in reader:
         line = reader.line_num
         where = f"{path.name}:{line}"
+        if None in record:
+            ctx.problems.add(where, N_("more cells than the header has columns"))
+            continue
         parsed = _transfer(record, where, ctx)
         if parsed is None:
             continue

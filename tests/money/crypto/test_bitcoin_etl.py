@@ -150,3 +150,101 @@ def test_numbers_python_cannot_convert_are_named(tmp_path: Path, size: str,
     with pytest.raises(InputError) as err:
         ingest("bitcoin", [path], tmp_path / "set")
     assert expected in str(err.value)
+
+
+REAL_TXS = FIXTURES / "etl-50001-transactions.json"
+REAL_BLOCKS = FIXTURES / "etl-50001-blocks.json"
+
+
+def _real_model(tmp_path: Path, files: list[Path]) -> dict[str, dict]:
+    report = ingest("bitcoin", files, tmp_path / "set")
+    assert report.notes == []
+    model = open_utxo(tmp_path / "set")
+    txs = {r["txid"][:8]: {k: v for k, v in r.items() if k not in ("source_file", "source_ref")}
+           for r in model.read("transactions.parquet").to_pylist()}
+    outs = {(r["txid"][:8], r["vout"]): (r["value"], r["script_type"], r["address"])
+            for r in model.read("outputs.parquet").to_pylist()}
+    ins = sorted((r["txid"][:8], r["vin"], r["coinbase"], (r["prev_txid"] or "")[:8])
+                 for r in model.read("inputs.parquet").to_pylist())
+    return {"txs": txs, "outs": outs, "ins": ins}
+
+
+def test_bitcoin_etls_own_export_of_blocks_50001_and_50002(tmp_path: Path) -> None:
+    assert [detect_format(p) for p in (REAL_TXS, REAL_BLOCKS)] == ["bitcoin", "bitcoin"]
+    got = _real_model(tmp_path, [REAL_TXS, REAL_BLOCKS])
+    txs = got["txs"]
+    assert sorted((k, t["height"], t["time"].isoformat(), t["coinbase"], t["fee"])
+                  for k, t in txs.items()) == [
+        ("5164dc27", 50002, "2010-04-10T16:33:01+00:00", True, None),
+        ("7940cdde", 50001, "2010-04-10T16:31:40+00:00", False, None),  # spends from outside
+        ("e1882d41", 50001, "2010-04-10T16:31:40+00:00", True, None),
+        ("f8476145", 50001, "2010-04-10T16:31:40+00:00", False, None)]
+    assert got["outs"] == {
+        ("e1882d41", 0): (5_000_000_000, "p2pk", "1PkqKGbNLDdDJGveCcNUMV9CEFH77ADrPQ"),
+        ("7940cdde", 0): (10_000_000_000, "p2pkh", "1HaHTfmvoUW6i6nhJf8jJs6tU4cHNmBQHQ"),
+        ("f8476145", 0): (5_000_000_000, "p2pkh", "1HaHTfmvoUW6i6nhJf8jJs6tU4cHNmBQHQ"),
+        ("5164dc27", 0): (5_000_000_000, "p2pk", "1CvMvWyKJvfg6wQSGdHraoJ7NFu8KaTL1u")}
+    assert got["ins"] == [("5164dc27", 0, True, ""), ("7940cdde", 0, False, "76a8d70a"),
+                          ("7940cdde", 1, False, "0dd0394c"), ("e1882d41", 0, True, ""),
+                          ("f8476145", 0, False, "0d37522b")]
+
+
+def test_an_export_without_is_coinbase_reads_its_coinbases(tmp_path: Path) -> None:
+    # older bitcoin-etl versions write no is_coinbase (see its Dogecoin test data)
+    text = REAL_TXS.read_text()
+    old = text.replace('"is_coinbase": true, ', "").replace('"is_coinbase": false, ', "")
+    assert "is_coinbase" not in old
+    path = tmp_path / "transactions.json"
+    path.write_text(old)
+    assert detect_format(path) == "bitcoin"
+    assert _real_model(tmp_path / "old", [path]) == _real_model(tmp_path / "new", [REAL_TXS])
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("etl-dogecoin-107212-transactions.json",
+     "etl-dogecoin-107212-transactions.json:1: $.outputs[0].addresses: "
+     "DLrPBnddK81Tn7YStmKVAhqfxYexZFJymq is a Dogecoin address: this is a bitcoin-etl export "
+     "of Dogecoin, and the platform reads Bitcoin only"),
+    ("etl-bitcoin-cash-91722-transactions.json",
+     "etl-bitcoin-cash-91722-transactions.json:1: $.outputs[0].addresses: "
+     "bitcoincash:qzkddwa6hgh03skr4qsrygk7e087zjydxgqkpjnsw7 is a Bitcoin Cash address"),
+])
+def test_exports_of_other_coins_are_refused_naming_the_coin(tmp_path: Path, name: str,
+                                                            expected: str) -> None:
+    with pytest.raises(InputError) as err:
+        ingest("bitcoin", [FIXTURES / name], tmp_path / "set")
+    assert expected in str(err.value)
+    assert "1 problem(s)" in str(err.value)  # said once for the file, not per line
+    assert not (tmp_path / "set").exists()
+
+
+@pytest.mark.parametrize("address", ["LboEit5kt8k9xuUrUo82atAegGyZQevvkq",
+                                     "ltc1qkhxh4tkcd8x4ej69s68gveh8ay62ydekqm7d2l"])
+def test_a_litecoin_export_is_refused_naming_the_coin(tmp_path: Path, address: str) -> None:
+    items = [json.loads(line) for line in REAL_TXS.read_text().splitlines()]
+    out = items[1]["outputs"][0]
+    if address.startswith("ltc1"):  # the same key hash paid to a P2WPKH script
+        out.update(script_hex="0014b5cd7aaed869cd5ccb45868e8666e7e934a23736",
+                   type="witness_v0_keyhash")
+    out["addresses"] = [address]
+    path = tmp_path / "transactions.json"
+    path.write_text("".join(json.dumps(i) + "\n" for i in items))
+    with pytest.raises(InputError, match=rf"transactions.json:2: \$.outputs\[0\].addresses: "
+                                         rf"{address} is a Litecoin address"):
+        ingest("bitcoin", [path], tmp_path / "set")
+
+
+@pytest.mark.parametrize("source", [TXS_JSON, TXS_CSV], ids=["jsonl", "csv"])
+def test_a_bom_and_crlf_change_nothing(tmp_path: Path, source: Path) -> None:
+    path = tmp_path / source.name
+    path.write_bytes(b"\xef\xbb\xbf" + source.read_bytes().replace(b"\n", b"\r\n"))
+    assert detect_format(path) == "bitcoin"
+    ingest("bitcoin", [path], tmp_path / "a")
+    ingest("bitcoin", [source], tmp_path / "b")
+    for name in ("inputs.parquet", "outputs.parquet"):
+        assert open_utxo(tmp_path / "a").read(name) == open_utxo(tmp_path / "b").read(name)
+    strip = ("source_file", "source_ref")
+    assert [{k: v for k, v in r.items() if k not in strip}
+            for r in open_utxo(tmp_path / "a").read("transactions.parquet").to_pylist()] == \
+        [{k: v for k, v in r.items() if k not in strip}
+         for r in open_utxo(tmp_path / "b").read("transactions.parquet").to_pylist()]

@@ -302,3 +302,83 @@ def test_unknown_scripts_are_kept_as_nonstandard(tmp_path: Path) -> None:
     assert out["script_type"] == "nonstandard" and out["address"] is None
     flows = pq.read_table(tmp_path / "set" / "transactions.parquet").to_pylist()
     assert flows[0]["target"] == f"nonstandard:{GENESIS_TX}:0"
+
+
+GENESIS_TXID = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"
+GENESIS_SCRIPT = ("4104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc"
+                  "3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac")
+#: a bare 1-of-2 multisig of the genesis key and the secp256k1 generator
+MULTISIG = ("514104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef"
+            "38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5f210279be667ef9dcbbac55a06295ce"
+            "870b07029bfcdb2dce28d959f2815b16f8179852ae")
+
+
+def _spend_of_genesis(old_node: bool) -> dict:
+    """getrawtransaction <txid> true for a spend of the genesis output (as in the shape of the
+    answers of nodes before 22.0, ``addresses`` lists, or after, one ``address``)."""
+    multisig = {"asm": "1 … 2 OP_CHECKMULTISIG", "hex": MULTISIG, "type": "multisig"}
+    if old_node:
+        multisig.update(reqSigs=1, addresses=["1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+                                              "1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH"])
+    return {
+        "txid": "ab" * 32, "hash": "ab" * 32, "version": 1, "size": 200, "locktime": 0,
+        "vin": [{"txid": GENESIS_TXID, "vout": 0, "scriptSig": {"asm": "", "hex": ""},
+                 "sequence": 4294967295}],
+        "vout": [{"value": 49.99, "n": 0, "scriptPubKey": multisig},
+                 {"value": 0.0, "n": 1, "scriptPubKey": {
+                     "asm": "OP_RETURN deadbeef", "hex": "6a04deadbeef", "type": "nulldata"}}],
+        "blockhash": "cd" * 32, "blocktime": 1231469665}
+
+
+@pytest.mark.parametrize("old_node", [True, False], ids=["addresses", "no-addresses"])
+def test_a_bare_multisig_output_as_nodes_list_it(tmp_path: Path, old_node: bool) -> None:
+    path = tmp_path / "rawtx.json"
+    path.write_text(json.dumps(_spend_of_genesis(old_node)))  # 49.99: read exactly
+    model = open_utxo(ingest("bitcoin", [FIXTURES / "getblock-genesis-v2.json", path],
+                             tmp_path / "set").target)
+    outs = {(o["txid"][:4], o["vout"]): (o["value"], o["script_type"], o["address"])
+            for o in model.read("outputs.parquet").to_pylist()}
+    assert outs[("abab", 0)] == (4_999_000_000, "multisig", None)
+    assert outs[("abab", 1)] == (0, "op_return", None)
+    fee = {t["txid"][:4]: t["fee"] for t in model.read("transactions.parquet").to_pylist()}
+    assert fee["abab"] == 1_000_000
+
+
+def _verbosity_3(fee: float) -> dict:
+    """The same spend as getblock <hash> 3 answers it (nodes since 25.0): each input states
+    the output it spends (``prevout``), the transaction its ``fee``."""
+    tx = _spend_of_genesis(old_node=False)
+    tx["vin"][0]["prevout"] = {"generated": True, "height": 0, "value": 50.0, "scriptPubKey": {
+        "asm": "… OP_CHECKSIG", "desc": "pk(…)", "hex": GENESIS_SCRIPT, "type": "pubkey"}}
+    tx["fee"] = fee
+    return tx
+
+
+def test_verbosity_3_gives_the_fee_of_a_spend_from_outside_the_set(tmp_path: Path) -> None:
+    path = tmp_path / "rawtx.json"
+    path.write_text(json.dumps(_verbosity_3(0.01)))
+    model = open_utxo(ingest("bitcoin", [path], tmp_path / "set").target)
+    [tx] = model.read("transactions.parquet").to_pylist()
+    assert tx["fee"] == 1_000_000  # the genesis output is not in the set
+    [txin] = model.read("inputs.parquet").to_pylist()
+    assert (txin["value"], txin["script_type"], txin["address"]) == (
+        5_000_000_000, "p2pk", SATOSHI_ADDRESS)
+
+
+def test_verbosity_3_agrees_with_the_spent_block(tmp_path: Path) -> None:
+    path = tmp_path / "rawtx.json"
+    path.write_text(json.dumps(_verbosity_3(0.01)))
+    model = open_utxo(ingest("bitcoin", [FIXTURES / "getblock-genesis-v2.json", path],
+                             tmp_path / "set").target)
+    fee = {t["txid"][:4]: t["fee"] for t in model.read("transactions.parquet").to_pylist()}
+    assert fee["abab"] == 1_000_000
+
+
+def test_a_stated_fee_that_is_not_inputs_minus_outputs_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "rawtx.json"
+    path.write_text(json.dumps(_verbosity_3(0.02)))
+    with pytest.raises(InputError, match=r"rawtx.json: \$.fee: states 2000000 satoshi, the "
+                                         r"outputs spent \(prevout\) minus the outputs is "
+                                         r"1000000"):
+        ingest("bitcoin", [path], tmp_path / "set")
+    assert not (tmp_path / "set").exists()

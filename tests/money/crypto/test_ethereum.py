@@ -176,3 +176,79 @@ def test_digits_python_cannot_convert_are_named(tmp_path: Path, old: str, new: s
     with pytest.raises(InputError) as err:
         ingest("ethereum", [path], tmp_path / "set")
     assert expected in str(err.value)
+
+
+BIGQUERY = FIXTURES / "eth-bigquery-transactions.csv"
+
+
+def _bigquery_rows(tmp_path: Path, path: Path) -> tuple[object, dict[str, dict]]:
+    report = ingest("ethereum", [path], tmp_path / "set")
+    rows = pq.read_table(tmp_path / "set" / "transactions.parquet").to_pylist()
+    return report, {r["txn_id"][:10]: r for r in rows}
+
+
+def test_failed_transactions_are_left_out_and_counted(tmp_path: Path) -> None:
+    assert detect_format(BIGQUERY) == "ethereum"  # the receipt columns, in their order
+    report, rows = _bigquery_rows(tmp_path, BIGQUERY)
+    assert report.notes == ["eth-bigquery-transactions.csv: 2 failed transaction(s) "
+                            "(receipt_status 0) were left out: they moved no ether"]
+    assert sorted((k, r["source"][:8], r["target"][:8], r["amount_orig"], r["ts"].isoformat())
+                  for k, r in rows.items()) == [
+        ("0x268ad70e", "0x2bd806", "0x81b637", pytest.approx(1.5), "2023-05-02T12:20:11+00:00"),
+        # a contract creation pays the contract its receipt names
+        ("0x584ad457", "0x61ea08", "0x7cbccb", 5.0, "2016-03-14T18:00:10+00:00"),  # no status
+        ("0x965abb25", "0x2bd806", "0xb1924d", 0.25, "2023-05-02T12:20:11+00:00")]
+
+
+def test_a_bom_and_crlf_change_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "transactions.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + BIGQUERY.read_bytes().replace(b"\n", b"\r\n"))
+    assert detect_format(path) == "ethereum"
+    _, crlf = _bigquery_rows(tmp_path / "a", path)
+    _, plain = _bigquery_rows(tmp_path / "b", BIGQUERY)
+    strip = {"source_ref", "source_file"}
+    assert {k: {c: v for c, v in r.items() if c not in strip} for k, r in crlf.items()} == \
+        {k: {c: v for c, v in r.items() if c not in strip} for k, r in plain.items()}
+
+
+def test_a_receipt_status_that_is_neither_is_named(tmp_path: Path) -> None:
+    lines = BIGQUERY.read_text().splitlines()
+    lines[1] = lines[1].replace(",,1,2023", ",,success,2023", 1)
+    path = tmp_path / "transactions.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"transactions.csv:2: receipt_status: 'success' is "
+                                         r"not a receipt status"):
+        ingest("ethereum", [path], tmp_path / "set")
+    assert not (tmp_path / "set").exists()
+
+
+def test_ether_values_are_kept_exact(tmp_path: Path) -> None:
+    _bigquery_rows(tmp_path, BIGQUERY)
+    exact = {r["txn_id"][:10]: r for r in
+             pq.read_table(tmp_path / "set" / "ethereum" / "transactions.parquet").to_pylist()}
+    assert {k: (r["value_wei"], r["value"]) for k, r in exact.items()} == {
+        "0x268ad70e": ("1500000000000000001", "1.500000000000000001"),  # beyond a float
+        "0x965abb25": ("250000000000000000", "0.250000000000000000"),
+        "0x584ad457": ("5000000000000000000", "5.000000000000000000")}
+    assert exact["0x268ad70e"]["source_ref"] == "eth-bigquery-transactions.csv:2"
+
+
+@pytest.mark.parametrize("name", ["eth-transactions.csv", "eth-token-transfers.csv",
+                                  "eth-blocks.csv"])
+def test_a_row_longer_than_the_header_is_refused(tmp_path: Path, name: str) -> None:
+    lines = (FIXTURES / name).read_text().splitlines()
+    lines[1] += ",['0x01aa', '0x01bb']"  # a list cell left unquoted
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=rf"{name}:2: more cells than the header has columns"):
+        ingest("ethereum", [path, ETH if name == "eth-blocks.csv" else BLOCKS], tmp_path / "set")
+    assert not (tmp_path / "set").exists()
+
+
+def test_blob_columns_with_a_quoted_list_are_read(tmp_path: Path) -> None:
+    lines = ETH.read_text().splitlines()
+    path = tmp_path / "transactions.csv"
+    path.write_text("\n".join([lines[0] + ",max_fee_per_blob_gas,blob_versioned_hashes",
+                               lines[1] + ',1000000000,"[\'0x01aa\', \'0x01bb\']"']) + "\n")
+    report = ingest("ethereum", [path], tmp_path / "set")
+    assert report.transactions == 1 and report.notes == []

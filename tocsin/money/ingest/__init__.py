@@ -119,8 +119,11 @@ def detect_format(path: Path) -> str:
     if first_line.startswith(AMLWORLD_HEADER) or "BEGIN LAUNDERING ATTEMPT" in head \
             or _amlworld_copy(first_line):
         return "amlworld"
+    columns = [c.strip() for c in first_line.split(",")]
     if first_line.startswith("hash,nonce,block_hash,block_number") or ethereum.kind_of(
-            [c.strip() for c in first_line.split(",")]) in ("token_transfers", "blocks"):
+            columns) in ("token_transfers", "blocks") or (
+            ethereum.kind_of(columns) == "transactions" and {"nonce", "gas"} <= set(columns)):
+        # the last: ethereum-etl's columns in another order (its BigQuery tables' exports)
         return "ethereum"
     if amlsim.is_header(first_line.split(",")):
         return "amlsim"

@@ -220,7 +220,8 @@ def _add_block(block: btc.Block, network: str, height: int | None, path: Path, r
 
 def _add_tx(tx: btc.Transaction, network: str, block_hash: str | None, height: int | None,
             when: datetime, path: Path, ref: str, rows: _Rows, ctx: Context,
-            skipped: list[str], addresses: dict[int, str] | None = None) -> None:
+            skipped: list[str], addresses: dict[int, str] | None = None,
+            spent: dict[int, dict[str, Any]] | None = None) -> None:
     if tx.txid in rows.txids:
         skipped.append(f"transaction {tx.txid}")
         return
@@ -243,6 +244,7 @@ def _add_tx(tx: btc.Transaction, network: str, block_hash: str | None, height: i
             "txid": tx.txid, "vin": vin, "prev_txid": None if coinbase else txin.prev_txid,
             "prev_vout": None if coinbase else txin.prev_vout, "coinbase": coinbase,
             "sequence": txin.sequence, "witness_items": len(txin.witness),
+            **(spent or {}).get(vin, {}),
         })
     for vout, txout in enumerate(tx.outputs):
         kind, address = btc.classify(txout.script, network)
@@ -315,9 +317,10 @@ def _json_item(item: Any, where: str, path: Path, network: str, rows: _Rows, ctx
             raise _JsonProblem(f"{where}.blocktime", N_("the transaction is not in a block "
                                                         "yet (no blocktime): it has no time"))
         when = _time(block_time, f"{where}.blocktime")
-        tx, addresses = _json_tx(item, where, network)
+        spent: dict[int, dict[str, Any]] = {}
+        tx, addresses = _json_tx(item, where, network, spent)
         _add_tx(tx, network, _text(item.get("blockhash"), f"{where}.blockhash", True), None,
-                when, path, f"{path.name}: {where}", rows, ctx, skipped, addresses)
+                when, path, f"{path.name}: {where}", rows, ctx, skipped, addresses, spent)
     else:
         raise _JsonProblem(where, N_("neither a block (no 'tx') nor a transaction (no 'txid' "
                                      "and 'vin')"))
@@ -344,32 +347,39 @@ def _json_block(item: dict[str, Any], where: str, path: Path, network: str, rows
         if isinstance(tx_item, str):
             raise _JsonProblem(tx_where, N_("a transaction id only: ask getblock with "
                                             "verbosity 2"))
-        parsed.append((*_json_tx(tx_item, tx_where, network), tx_where))
+        spent: dict[int, dict[str, Any]] = {}
+        parsed.append((*_json_tx(tx_item, tx_where, network, spent), tx_where, spent))
     root = item.get("merkleroot")
-    if root is not None and btc.merkle_root([tx.txid for tx, _, _ in parsed]) != root:
+    if root is not None and btc.merkle_root([tx.txid for tx, _, _, _ in parsed]) != root:
         raise _JsonProblem(f"{where}.tx", N_("the transactions do not hash to the block's "
                                              "merkleroot: the block is incomplete or altered"))
     rows.blocks.add(block_hash)
-    for tx, addresses, tx_where in parsed:
+    for tx, addresses, tx_where, spent in parsed:
         _add_tx(tx, network, block_hash, height, when, path, f"{path.name}: {tx_where}",
-                rows, ctx, skipped, addresses)
+                rows, ctx, skipped, addresses, spent)
 
 
-def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict[int, str]]:
+def _json_tx(item: Any, where: str, network: str, spent: dict[int, dict[str, Any]] | None = None
+             ) -> tuple[btc.Transaction, dict[int, str]]:
+    """A transaction of a node's answer; ``spent`` gets what verbosity 3 states of the
+    outputs its inputs spend (``prevout``)."""
     if not isinstance(item, dict):
         raise _JsonProblem(where, N_("expected a transaction object"))
     txid = _txid(item.get("txid"), f"{where}.txid")
     vouts = item.get("vout")
     if not isinstance(vouts, list):
         raise _JsonProblem(f"{where}.vout", N_("expected the list of outputs"))
+    if spent is not None:
+        _prevouts(item, where, network, vouts, spent)
     addresses: dict[int, str] = {}
     for i, out in enumerate(vouts):
         spk = out.get("scriptPubKey") if isinstance(out, dict) else None
         if not isinstance(spk, dict):
             raise _JsonProblem(f"{where}.vout[{i}].scriptPubKey", N_("missing"))
         listed = spk.get("addresses")
-        stated = spk.get("address") or (listed[0] if isinstance(listed, list) and listed
-                                        else None)
+        # older nodes list every key of a bare multisig: none of them is the output's address
+        stated = spk.get("address") or (listed[0] if isinstance(listed, list)
+                                        and len(listed) == 1 else None)
         if isinstance(stated, str):
             addresses[i] = stated
     raw = item.get("hex")
@@ -426,6 +436,42 @@ def _json_tx(item: Any, where: str, network: str) -> tuple[btc.Transaction, dict
                                          UINT32), inputs=inputs, outputs=outputs,
                          size=_whole(item.get("size", 0), f"{where}.size", 0, INT32), offset=0)
     return tx, addresses
+
+
+def _prevouts(item: dict[str, Any], where: str, network: str, vouts: list[Any],
+              spent: dict[int, dict[str, Any]]) -> None:
+    """The spent outputs a verbosity-3 answer states, checked against the ``fee`` it states."""
+    vins = item.get("vin")
+    if not isinstance(vins, list):
+        return  # named where the inputs are read
+    for i, vin in enumerate(vins):
+        prevout = vin.get("prevout") if isinstance(vin, dict) else None
+        if prevout is None:
+            continue
+        at = f"{where}.vin[{i}].prevout"
+        spk = prevout.get("scriptPubKey") if isinstance(prevout, dict) else None
+        if not isinstance(spk, dict):
+            raise _JsonProblem(f"{at}.scriptPubKey", N_("missing"))
+        kind, address = btc.classify(_hex(spk.get("hex"), f"{at}.scriptPubKey.hex"), network)
+        stated = spk.get("address")
+        if stated is not None and stated != address:
+            raise _JsonProblem(f"{at}.scriptPubKey.address", N_(
+                "the address %(stated)s differs from the one its script gives (%(address)s; "
+                "is the network %(network)s right?)", stated=str(stated),
+                address=address or "none", network=network))
+        spent[i] = {"value": _satoshi(prevout.get("value"), f"{at}.value"),
+                    "script_type": kind, "address": address}
+    fee = item.get("fee")
+    spends = [v for v in vins if isinstance(v, dict) and "coinbase" not in v]
+    if fee is None or not spends or len(spent) != len(spends):
+        return
+    paid = sum(_satoshi(o.get("value"), f"{where}.vout") for o in vouts
+               if isinstance(o, dict))
+    stated_fee = _satoshi(fee, f"{where}.fee")
+    if stated_fee != sum(s["value"] for s in spent.values()) - paid:
+        raise _JsonProblem(f"{where}.fee", N_(
+            "states %(stated)s satoshi, the outputs spent (prevout) minus the outputs is "
+            "%(total)s", stated=stated_fee, total=sum(s["value"] for s in spent.values()) - paid))
 
 
 def _in_range(value: Any, low: int, high: int) -> TypeGuard[int]:

@@ -6,13 +6,17 @@ Each file is told apart by its header; one import may take all three:
     ``hash, nonce, block_hash, block_number, transaction_index, from_address,
     to_address, value, gas, gas_price, input, block_timestamp, …``. Every
     transaction that moves ether becomes one payment from ``from_address`` to
-    ``to_address``, its ``value`` in wei converted exactly into ether (currency
-    ``ETH``). Contract calls without ether are counted in the notes and left
-    out: they move no ether (the tokens they may move are in
+    ``to_address``, its ``value`` in wei converted into ether (currency
+    ``ETH``; the exact value, which a float amount cannot hold, is kept as
+    decimal text in ``ethereum/transactions.parquet``). Contract calls without
+    ether are counted in the notes and left out: they move no ether (the tokens they may move are in
     ``token_transfers.csv``). A contract creation pays the new contract, named
     ``creation:<hash>`` when the export does not give its address
     (``receipt_contract_address``). ``block_timestamp`` may be Unix seconds or
-    a date and time. The ``txn_id`` is the transaction hash.
+    a date and time. The ``txn_id`` is the transaction hash. An export with the
+    receipt columns (``ethereumetl enrich``, the BigQuery tables' exports) marks
+    failed transactions ``receipt_status`` 0: they moved no ether and are left
+    out, counted in the notes.
 
 ``token_transfers.csv`` (``ethereumetl export_token_transfers``)
     ``token_address, from_address, to_address, value, transaction_hash,
@@ -72,6 +76,7 @@ WEI = Decimal(10) ** 18
 UNVALUED = "XXX"
 FOLDER = "ethereum"
 TRANSFERS_FILE = "token_transfers.parquet"
+ETHER_FILE = "transactions.parquet"
 _ADDRESS = re.compile(r"^0x[0-9a-f]{40}$")
 #: ASCII digits only: isdigit() takes "²", which int() refuses.
 _DIGITS = re.compile(r"[0-9]{1,80}")
@@ -92,6 +97,16 @@ TOKEN_TRANSFERS = pa.schema([
     pa.field("target", pa.string(), nullable=False),
     pa.field("value_raw", pa.string(), nullable=False),  # the uint256 as the export gives it
     pa.field("value", pa.string()),  # exact decimal, scaled; null when the token is unknown
+    pa.field("source_ref", pa.string(), nullable=False),
+])
+
+
+#: The exact ether of each payment: a float amount holds about 16 digits, a value in wei up
+#: to 78 (1.5 ether and 1 wei is 1500000000000000001 wei).
+ETHER = pa.schema([
+    pa.field("txn_id", pa.string(), nullable=False),
+    pa.field("value_wei", pa.string(), nullable=False),
+    pa.field("value", pa.string(), nullable=False),  # exact ether, 18 decimals
     pa.field("source_ref", pa.string(), nullable=False),
 ])
 
@@ -157,10 +172,14 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     for path, text in files["blocks"]:
         _read_blocks(path, text, times, ctx)
     accounts: dict[str, dict[str, Any]] = {}
-    for path, text in files["transactions"]:
-        _read_transactions(path, text, accounts, times, ctx)
-        if ctx.problems.full:
-            return
+    ether = _EtherWriter(None if ctx.writer.check else ctx.writer.temp / FOLDER)
+    try:
+        for path, text in files["transactions"]:
+            _read_transactions(path, text, accounts, times, ether, ctx)
+            if ctx.problems.full:
+                return
+    finally:
+        ether.close()
     transfers: list[dict[str, Any]] = []
     for path, text in files["token_transfers"]:
         _read_token_transfers(path, text, accounts, times, transfers, ctx)
@@ -183,6 +202,9 @@ def _read_blocks(path: Path, text: str, times: dict[int, tuple[datetime, str]],
     reader = csv.DictReader(io.StringIO(text, newline=""))
     for record in reader:
         where = f"{path.name}:{reader.line_num}"
+        if None in record:
+            ctx.problems.add(where, N_("more cells than the header has columns"))
+            continue
         number = (record.get("number") or "").strip()
         if not _DIGITS.fullmatch(number) or len(number) > 18:
             ctx.problems.add(f"{where}: number", N_("%(value)s is not a block number",
@@ -209,25 +231,66 @@ def _block_time(times: dict[int, tuple[datetime, str]], number: int, when: datet
                                    where=known[1]))
 
 
+class _EtherWriter:
+    """Streams the exact ether of the payments to ``ethereum/transactions.parquet``."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.rows: list[dict[str, Any]] = []
+        self.writer: pq.ParquetWriter | None = None
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= BLOCK:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows or self.folder is None:
+            self.rows.clear()
+            return
+        table = pa.Table.from_pylist(self.rows, schema=ETHER)
+        self.rows.clear()
+        if self.writer is None:
+            self.folder.mkdir(exist_ok=True)
+            self.writer = pq.ParquetWriter(self.folder / ETHER_FILE, ETHER, compression="zstd")
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        self.flush()
+        if self.writer is not None:
+            self.writer.close()
+
+
 def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]],
-                       times: dict[int, tuple[datetime, str]], ctx: Context) -> None:
+                       times: dict[int, tuple[datetime, str]], ether: _EtherWriter,
+                       ctx: Context) -> None:
     rows: list[dict[str, Any]] = []
-    calls = 0
+    calls = failed = 0
     reader = csv.DictReader(io.StringIO(text, newline=""))
     for record in reader:
         line = reader.line_num
         where = f"{path.name}:{line}"
+        if None in record:  # a cell with an unquoted comma: the columns may have shifted
+            ctx.problems.add(where, N_("more cells than the header has columns"))
+            continue
         row = _row(record, where, ctx)
         number = (record.get("block_number") or "").strip()
         stamp = _time((record.get("block_timestamp") or "").strip())
         if _DIGITS.fullmatch(number) and len(number) <= 18 and stamp is not None:
             _block_time(times, int(number), stamp, where, ctx)
+        if row == "failed":
+            failed += 1
+            continue
         if isinstance(row, str):  # a contract call without ether
             calls += 1
             continue
         if row is None:
             continue
         row.update(source_ref=where, source_file=path.name, source_line=line)
+        wei = row.pop("wei")
+        ether.add({"txn_id": row["txn_id"], "value_wei": wei,
+                   "value": f"{Decimal(wei).scaleb(-18, context=EXACT):.18f}",
+                   "source_ref": where})
         _accounts(accounts, row)
         rows.append(row)
         if len(rows) >= BLOCK:
@@ -238,6 +301,10 @@ def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]
     if calls:
         ctx.notes.append(N_("%(count)s contract call(s) without ether were left out (they move "
                             "no ether)", count=calls))
+    if failed:
+        ctx.notes.append(located(path.name, N_(
+            "%(count)s failed transaction(s) (receipt_status 0) were left out: they moved no "
+            "ether", count=failed)))
 
 
 def _accounts(accounts: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
@@ -267,6 +334,14 @@ def _row(record: dict[str, Any], where: str, ctx: Context) -> dict[str, Any] | s
         ctx.problems.add(f"{where}: value", N_("%(value)s is not an amount in wei",
                                                value=repr(raw[:90])))
         return None
+    # the enriched exports (receipt columns): a failed transaction moved no ether
+    status = (record.get("receipt_status") or "").strip()
+    if status not in ("", "0", "1"):
+        ctx.problems.add(f"{where}: receipt_status", N_(
+            "%(value)s is not a receipt status (1 succeeded, 0 failed)", value=repr(status[:20])))
+        return None
+    if status == "0":
+        return "failed"
     if int(raw) == 0:
         return "call"
     when = _time((record.get("block_timestamp") or "").strip())
@@ -277,7 +352,7 @@ def _row(record: dict[str, Any], where: str, ctx: Context) -> dict[str, Any] | s
         return None
     return {"txn_id": txid, "ts": when, "source": source, "target": target,
             "amount_orig": float(Decimal(raw) / WEI), "currency_orig": "ETH",
-            "channel": "ethereum"}
+            "channel": "ethereum", "wei": str(int(raw))}
 
 
 def _read_token_transfers(path: Path, text: str, accounts: dict[str, dict[str, Any]],
@@ -294,6 +369,9 @@ def _read_token_transfers(path: Path, text: str, accounts: dict[str, dict[str, A
     for record in reader:
         line = reader.line_num
         where = f"{path.name}:{line}"
+        if None in record:
+            ctx.problems.add(where, N_("more cells than the header has columns"))
+            continue
         parsed = _transfer(record, where, ctx)
         if parsed is None:
             continue

@@ -295,3 +295,33 @@ def test_a_mark_column_of_other_values_is_not_taken(fixtures: Path, tmp_path: Pa
     chosen = found.choose({**found.fields, "transaction.amount.sign": "Af Bij"}, currency="EUR")
     assert [str(p.reason) for p in chosen.missing()] == [
         "its values are not debit and credit marks (e.g. Af/Bij, S/H, D/C)"]
+
+
+def test_a_mark_column_whose_sample_holds_only_credits(fixtures: Path, tmp_path: Path) -> None:
+    # the first debit comes after the rows the suggestion reads: it must still be a debit
+    lines = (fixtures / "tabular" / "banks" / "ing_af_bij.csv").read_text(
+        encoding="utf-8").splitlines()
+    credit, debit = lines[2], lines[3]
+    path = tmp_path / "ing.csv"
+    credits = [credit.replace("20260125", f"202601{d:02d}").replace("0123456789",
+                                                                     f"01234567{d:02d}")
+               for d in range(1, 29)]
+    path.write_text("\n".join([lines[0], *credits * 8, debit]) + "\n", encoding="utf-8")
+    found = suggest(path)
+    assert found.raw()["transaction"]["amount"]["sign"] == {"column": "Af Bij",
+                                                            "negative": ["Af"]}
+    rows = _import_suggested(found.raw(), path, tmp_path)
+    assert len(rows) == 225
+    assert (rows[-1]["source"], rows[-1]["target"], rows[-1]["amount_orig"]) == (
+        "NL12INGB0001234567", "NL56ABNA0417164300", 1250.5)
+
+
+def test_a_saved_mapping_keeps_its_marks(fixtures: Path) -> None:
+    folder = fixtures / "tabular" / "banks"
+    mapping = load_mapping(folder / "ing_af_bij.yaml")
+    mapping.transaction.amount.sign.negative = ["Af", "AF"]  # type: ignore[union-attr]
+    again = from_mapping(sample(folder / "ing_af_bij.csv"), mapping, "ing")
+    assert again.raw()["transaction"]["amount"]["sign"] == {"column": "Af Bij",
+                                                            "negative": ["Af", "AF"]}
+    assert again.choose(again.fields, currency="EUR").raw()["transaction"]["amount"][
+        "sign"]["negative"] == ["Af", "AF"]

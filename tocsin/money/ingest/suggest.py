@@ -138,9 +138,12 @@ _NAME = re.compile(r"^[^\W\d_][\w .,'&()/-]*$", re.UNICODE)
 _POINT = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _COMMA = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _SYMBOLS = re.compile(r"[ \u00a0\u202f]|^[A-Z]{3}|[A-Z]{3}$|[€$£¥₽₹₺₴₪₩]")
-#: Marks of a debit (money out) and of a credit in a column beside unsigned amounts.
-_DEBIT_MARKS = {"AF", "S", "D", "DR", "DEBIT", "DBIT", "DEBET", "SOLL", "-"}
-_CREDIT_MARKS = {"BIJ", "H", "C", "CR", "CREDIT", "CRDT", "HABEN", "+"}
+#: Marks of a debit (money out), each with its credit, in a column beside unsigned amounts.
+_MARKS = {"AF": "BIJ", "S": "H", "D": "C", "DR": "CR", "DEBIT": "CREDIT", "DBIT": "CRDT",
+          "DEBET": "CREDIT", "SOLL": "HABEN", "-": "+"}
+#: Header words of a column of such marks, needed when the sample holds credits only.
+_MARK_WORDS = ("af bij", "s h", "soll haben", "debit credit", "cd", "dc", "indicator", "sign",
+               "cdtdbtind", "sens")
 #: Header words of a column of debits and of a column of credits.
 _DEBIT_WORDS = ("soll", "debit", "debet", "withdrawal", "paid out", "money out", "ausgang",
                 "belastung", "uitgaven", "af", "cargo", "addebit")
@@ -161,14 +164,23 @@ def _clean_number(text: str) -> str:
 
 
 def _debit_marks(smp: Sample, column: str) -> list[str]:
-    """The values of a sign column that mark a debit, as the file writes them."""
+    """The values of a sign column that mark a debit, as the file writes them; the debit
+    mark of the pair even when the sample holds credits only."""
     if column not in smp.header:
         return []
     at = smp.header.index(column)
     values = {_text(row[at]) for row in smp.rows if at < len(row)} - {""}
-    if not values or not all(v.upper() in _DEBIT_MARKS | _CREDIT_MARKS for v in values):
+    pairs = [(d, c) for d, c in _MARKS.items() if {v.upper() for v in values} <= {d, c}]
+    if not values or not pairs:
         return []
-    return sorted(v for v in values if v.upper() in _DEBIT_MARKS)
+    debit, _ = pairs[0]
+    seen = sorted(v for v in values if v.upper() == debit)
+    if seen:
+        return seen
+    if not _hint(column, _MARK_WORDS):
+        return []  # one repeated value that could mean anything
+    shown = next(iter(values))
+    return [debit if shown.isupper() else debit.lower() if shown.islower() else debit.title()]
 
 
 @dataclass
@@ -223,6 +235,12 @@ class Suggestion:
     reasons: dict[str, str] = field(default_factory=dict)
     #: Name of the saved mapping this suggestion came from, if any.
     saved_as: str | None = None
+    #: The debit marks of a saved mapping's sign column (else read from the sample).
+    debit_marks: list[str] = field(default_factory=list)
+
+    def _marks(self) -> list[str]:
+        sign = self.fields.get("transaction.amount.sign")
+        return (self.debit_marks or _debit_marks(self.sample, sign)) if sign else []
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -243,7 +261,7 @@ class Suggestion:
                     if side == "source" else N_(
                     "choose the column of the payee's account or of their name")))
         sign = self.fields.get("transaction.amount.sign")
-        if sign is not None and not _debit_marks(self.sample, sign):
+        if sign is not None and not self._marks():
             problems.append(Problem(FIELDS["transaction.amount.sign"], N_(
                 "its values are not debit and credit marks (e.g. Af/Bij, S/H, D/C)")))
         date_col = self.fields.get("transaction.date")
@@ -278,7 +296,7 @@ class Suggestion:
         if "transaction.amount.sign" in self.fields:
             sign = self.fields["transaction.amount.sign"]
             txn["amount"]["sign"] = {"column": sign,
-                                     "negative": _debit_marks(self.sample, sign)}
+                                     "negative": self._marks()}
         txn["currency"] = (self.fields["transaction.currency"]
                            if "transaction.currency" in self.fields
                            else {"value": (self.currency or "").upper()})
@@ -337,7 +355,9 @@ class Suggestion:
                        date_format=date_format or None,
                        decimal=decimal if decimal is not None else self.decimal,
                        negative_swaps=self.negative_swaps if negative_swaps is None
-                       else negative_swaps, reasons={}, saved_as=None)
+                       else negative_swaps, reasons={}, saved_as=None,
+                       debit_marks=self.debit_marks if chosen.get("transaction.amount.sign")
+                       == self.fields.get("transaction.amount.sign") else [])
 
 
 # -- reading the sample ---------------------------------------------------------------------
@@ -649,7 +669,9 @@ def _score(key: str, column: Column, header: str, side: str | None) -> float:
         score = 8 if kind == "bic" else 3 if kind in ("account", "integer", "name",
                                                        "text") and named else 0
     elif role == "country":
-        score = 8 if kind == "country" else 0
+        # two letters that are a country code only by chance (ING "Code": GT, BA) without
+        # a header word for it are not taken
+        score = 8 if kind == "country" and named else 0
     elif role == "id":
         score = 3 if column.unique and kind in ("account", "integer", "text") else 0
     elif role == "channel":
@@ -796,7 +818,8 @@ def from_mapping(smp: Sample, mapping: Mapping, name: str | None = None) -> Sugg
                       date_format=txn.date.format, decimal=mapping.decimal,
                       negative_swaps=txn.amount.negative == "swap",
                       reasons={key: f"saved mapping {name}" for key in fields} if name else {},
-                      saved_as=name)
+                      saved_as=name,
+                      debit_marks=list(txn.amount.sign.negative) if txn.amount.sign else [])
 
 
 def fits(smp: Sample, mapping: Mapping) -> bool:

@@ -20,7 +20,9 @@ def test_bank_export_with_filters_swaps_and_parties(fixtures: Path, tmp_path: Pa
     folder = fixtures / "tabular"
     report = ingest("csv", [folder / "bank_export.csv"], tmp_path / "s",
                     mapping=folder / "bank_export.yaml", rates=RATES)
-    assert report.transactions == 3  # the VORGEMERKT row is filtered out
+    assert report.transactions == 3  # the VORGEMERKT row is filtered out, and said so
+    assert "bank_export.csv: 1 row left out by the filters (line 4)" in [
+        str(n) for n in report.notes]
     stored = open_set(tmp_path / "s")
     txns = {t["txn_id"]: t for t in stored.transactions().to_pylist()}
     assert set(txns) == {"R-1001", "R-1002", "R-1004"}
@@ -354,3 +356,50 @@ def test_a_file_in_another_encoding_is_refused_by_line(fixtures: Path, tmp_path:
     assert problem.location == f"{folder / 'releve_fr.csv'}:1"
     assert "cannot read the file as utf-8 CSV" in problem.reason
     assert not (tmp_path / "s").exists()
+
+
+# -- exports published by others (tests/fixtures/money/tabular/published/SOURCES.md) --------
+
+
+def _published(fixtures: Path, tmp_path: Path, name: str,
+               mapping: str) -> tuple[IngestReport, list[dict[str, Any]]]:
+    folder = fixtures / "tabular" / "published"
+    report = ingest("csv", [folder / name], tmp_path / "s", mapping=folder / mapping,
+                    rates=RATES)
+    return report, open_set(tmp_path / "s").transactions().to_pylist()
+
+
+def test_comdirect_export_pending_row_filtered_and_named(fixtures: Path,
+                                                          tmp_path: Path) -> None:
+    name = "comdirect-umsaetze_1234567890_20231006_1804.csv"
+    report, rows = _published(fixtures, tmp_path, name, "comdirect.yaml")
+    own = "1234567890"
+    assert [(r["source_line"], str(r["ts"].date()), r["source"] == own, r["amount_orig"])
+            for r in rows] == [(6, "2023-10-06", True, 40.01), (7, "2023-10-05", False, 1265.64),
+                               (8, "2023-10-02", True, 1234.56), (9, "2023-09-04", True, 150.0)]
+    assert f"{name}: 1 row left out by the filters (line 5)" in [str(n) for n in report.notes]
+
+
+def test_dkb_export_payer_and_payee_columns_with_signed_amounts(
+        fixtures: Path, tmp_path: Path) -> None:
+    _, rows = _published(fixtures, tmp_path, "dkb.csv", "dkb.yaml")
+    stored = open_set(tmp_path / "s")
+    names = {f"party:{p['party_id']}": p["name"] for p in stored.parties().to_pylist()}
+    assert [(str(r["ts"].date()), names[r["source"]], names[r["target"]], r["amount_orig"])
+            for r in rows] == [
+        ("2024-12-10", "Name bei anderer Bank", "Eigener Name", 1000.0),
+        ("2024-10-01", "DKB AG", "DKB AG", 0.0),
+        ("2024-09-30", "Eigener Name", "Name bei anderer Bank", 2000.0)]
+
+
+def test_volksbank_export_own_account_in_every_row(fixtures: Path, tmp_path: Path) -> None:
+    _, rows = _published(fixtures, tmp_path,
+                         "volksbank-Umsaetze_DE12345678901234567890_2023.10.04.csv",
+                         "volksbank.yaml")
+    own = "DE12345678901234567890"
+    assert [(r["source_line"], r["source"] == own, r["amount_orig"], r["channel"])
+            for r in rows] == [(2, True, 6.0, "Basislastschrift"),
+                               (3, False, 600.0, "DAUERAUFTRAG"),
+                               (4, True, 17.0, "Kartenzahlung girocard"),
+                               (5, True, 19.2, "ABSCHLUSS")]
+    assert rows[1]["source"] == "DE11112222333344445555"

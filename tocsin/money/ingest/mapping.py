@@ -110,8 +110,9 @@ class SignSpec(FieldSpec):
 
 
 class AmountSpec(FieldSpec):
-    #: What a negative amount means: an error, or money flowing the other way.
-    negative: Literal["error", "swap"] = "error"
+    #: What a negative amount means: an error, money flowing the other way, or only
+    #: money out of the account whose payer and payee columns already say so (abs).
+    negative: Literal["error", "swap", "abs"] = "error"
     #: A second column of debits (money out), read as negative amounts; ``column``
     #: then holds the credits. A row fills one of the two.
     debit: FieldSpec | None = None

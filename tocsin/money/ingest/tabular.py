@@ -27,6 +27,7 @@ from tocsin.money.ingest.base import (
     accounts_table,
     flush_transactions,
     parties_table,
+    some_places,
 )
 from tocsin.money.ingest.entities import PartyBook, describe
 from tocsin.money.ingest.mapping import (
@@ -72,13 +73,24 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     ctx.has_labels = mapping.transaction.label is not None
     for path in sources:
         ctx.files.append(path)
+        left_out: list[int] = []
         for row in _rows(path, mapping, state):
             if _keep(row, mapping.filters):
                 _convert(row, state)
+            else:
+                left_out.append(row.line)
             if len(state.rows) >= FLUSH_ROWS:
                 flush_transactions(state.ctx, state.rows)
             if ctx.problems.full:
                 break
+        if len(left_out) == 1:
+            ctx.notes.append(N_("%(file)s: 1 row left out by the filters (line %(line)s)",
+                                file=path.name, line=left_out[0]))
+        elif left_out:
+            ctx.notes.append(N_("%(file)s: %(count)s rows left out by the filters (lines "
+                                "%(lines)s)", file=path.name, count=len(left_out),
+                                lines=some_places([str(n) for n in left_out[:5]],
+                                                  len(left_out))))
     flush_transactions(state.ctx, state.rows)
     if ctx.problems:
         return
@@ -322,6 +334,8 @@ def _amount(row: _Row, state: _State) -> float | None:
         return None
     if spec.sign is not None and _get(spec.sign, row) in spec.sign.negative:
         value = -abs(value)
+    if value < 0 and spec.negative == "abs":
+        return -value  # the payer and payee columns already say which way it flowed
     if value < 0 and spec.negative == "error":
         state.ctx.problems.add(row.where, N_(
             "%(field)s: %(value)s is negative (set amount.negative: swap if it means money "

@@ -325,3 +325,21 @@ def test_a_saved_mapping_keeps_its_marks(fixtures: Path) -> None:
                                                             "negative": ["Af", "AF"]}
     assert again.choose(again.fields, currency="EUR").raw()["transaction"]["amount"][
         "sign"]["negative"] == ["Af", "AF"]
+
+
+def test_suggestions_for_exports_published_by_others(fixtures: Path) -> None:
+    folder = fixtures / "tabular" / "published"
+    volksbank = suggest(folder / "volksbank-Umsaetze_DE12345678901234567890_2023.10.04.csv")
+    # the statement's own account receives positive amounts; a BIC column is a bank,
+    # never an account; a creditor ID some rows lack is no transaction reference
+    assert (volksbank.fields["target.account"], volksbank.fields["source.account"]) == (
+        "IBAN Auftragskonto", "IBAN Zahlungsbeteiligter")
+    assert volksbank.fields["target.bank"] == "BIC Auftragskonto"
+    assert "transaction.id" not in volksbank.fields
+    dkb = suggest(folder / "dkb.csv")
+    assert (dkb.sample.header_row, dkb.date_format, dkb.decimal) == (5, "%d.%m.%y", ",")
+    assert (dkb.fields["source.party.name"], dkb.fields["target.party.name"]) == (
+        "Zahlungspflichtige*r", "Zahlungsempfänger*in")
+    comdirect = suggest(folder / "comdirect-umsaetze_1234567890_20231006_1804.csv")
+    assert (comdirect.sample.header_row, comdirect.fields["transaction.amount"]) == (
+        4, "Umsatz in EUR")

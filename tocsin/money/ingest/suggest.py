@@ -118,12 +118,12 @@ _SIDES: dict[str, tuple[str, ...]] = {
                "auftraggeber", "zahler", "absender", "von", "emetteur", "donneur", "ordonnateur",
                "payeur", "ordenante", "emisor", "remitente", "origen", "ordinante", "mittente",
                "van", "betaler", "opdrachtgever", "source", "orig", "remetente", "pagador",
-               "debiteur", "schuldner", "sending"),
+               "debiteur", "schuldner", "sending", "zahlungspflichtig", "zahlungsbeteiligt"),
     "target": ("to", "receiver", "recipient", "payee", "beneficiary", "creditor", "credit",
                "empfanger", "empfaenger", "begunstigter", "beneficiaire", "destinataire",
                "beneficiario", "destinatario", "destino", "begunstigde", "ontvanger", "naar",
                "target", "dest", "counterparty", "gegenkonto", "contrepartie", "contraparte",
-               "receiving", "glaubiger", "crediteur", "an", "a"),
+               "receiving", "glaubiger", "crediteur", "an", "a", "auftragskonto"),
 }
 
 #: Free text about a payment, never a party's name.
@@ -209,6 +209,8 @@ class Column:
     negative: bool = False
     unique: bool = False
     distinct: int = 0
+    #: Every sampled row has a value.
+    filled: bool = False
 
     @property
     def label(self) -> str:
@@ -562,7 +564,7 @@ def profile(name: str, values: Sequence[Any]) -> Column:
     examples = list(dict.fromkeys(texts))[:3]
     distinct = len(set(texts))
     column = Column(name, "empty", examples, unique=bool(texts) and distinct == len(texts),
-                    distinct=distinct)
+                    distinct=distinct, filled=bool(texts) and len(texts) == len(values))
     if not texts:
         return column
     if all(isinstance(v, datetime | date) for v in natives):
@@ -655,6 +657,8 @@ def _score(key: str, column: Column, header: str, side: str | None) -> float:
         score = 10 if kind == "currency" else 0
     elif role == "account":
         score = 9 if kind == "iban" else 5 if kind in ("account", "integer") else 0
+        if kind != "iban" and _hint(header, _HINTS["bank"]):
+            score = 0  # "BIC Auftragskonto": the bank of an account, not the account
         if kind == "integer" and not named:
             score = 0
     elif role == "name":
@@ -673,7 +677,9 @@ def _score(key: str, column: Column, header: str, side: str | None) -> float:
         # a header word for it are not taken
         score = 8 if kind == "country" and named else 0
     elif role == "id":
-        score = 3 if column.unique and kind in ("account", "integer", "text") else 0
+        # a reference some rows lack (a creditor ID) repeats over a whole file
+        score = 3 if column.unique and column.filled and kind in ("account", "integer",
+                                                                  "text") else 0
     elif role == "channel":
         score = 3 if kind in ("category", "name") and column.distinct <= 12 else 0
     if score and named:

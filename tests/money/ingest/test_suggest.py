@@ -343,3 +343,13 @@ def test_suggestions_for_exports_published_by_others(fixtures: Path) -> None:
     comdirect = suggest(folder / "comdirect-umsaetze_1234567890_20231006_1804.csv")
     assert (comdirect.sample.header_row, comdirect.fields["transaction.amount"]) == (
         4, "Umsatz in EUR")
+
+
+def test_a_saved_mapping_keeps_negative_abs(fixtures: Path) -> None:
+    folder = fixtures / "tabular" / "published"
+    saved = from_mapping(sample(folder / "dkb.csv"), load_mapping(folder / "dkb.yaml"), "dkb")
+    assert saved.raw()["transaction"]["amount"]["negative"] == "abs"
+    assert saved.choose(saved.fields, currency="EUR").raw()["transaction"]["amount"][
+        "negative"] == "abs"
+    assert saved.choose(saved.fields, currency="EUR", negative_swaps=True).raw()[
+        "transaction"]["amount"]["negative"] == "swap"

@@ -239,6 +239,8 @@ class Suggestion:
     saved_as: str | None = None
     #: The debit marks of a saved mapping's sign column (else read from the sample).
     debit_marks: list[str] = field(default_factory=list)
+    #: A saved mapping's ``negative: abs`` (payer and payee columns that say the way).
+    negative_abs: bool = False
 
     def _marks(self) -> list[str]:
         sign = self.fields.get("transaction.amount.sign")
@@ -292,7 +294,8 @@ class Suggestion:
             date_spec["format"] = self.date_format
         txn["date"] = date_spec
         txn["amount"] = {"column": self.fields.get("transaction.amount", ""),
-                         "negative": "swap" if self.negative_swaps else "error"}
+                         "negative": "abs" if self.negative_abs else "swap"
+                         if self.negative_swaps else "error"}
         if "transaction.amount.debit" in self.fields:
             txn["amount"]["debit"] = self.fields["transaction.amount.debit"]
         if "transaction.amount.sign" in self.fields:
@@ -359,7 +362,8 @@ class Suggestion:
                        negative_swaps=self.negative_swaps if negative_swaps is None
                        else negative_swaps, reasons={}, saved_as=None,
                        debit_marks=self.debit_marks if chosen.get("transaction.amount.sign")
-                       == self.fields.get("transaction.amount.sign") else [])
+                       == self.fields.get("transaction.amount.sign") else [],
+                       negative_abs=self.negative_abs and negative_swaps is None)
 
 
 # -- reading the sample ---------------------------------------------------------------------
@@ -825,7 +829,8 @@ def from_mapping(smp: Sample, mapping: Mapping, name: str | None = None) -> Sugg
                       negative_swaps=txn.amount.negative == "swap",
                       reasons={key: f"saved mapping {name}" for key in fields} if name else {},
                       saved_as=name,
-                      debit_marks=list(txn.amount.sign.negative) if txn.amount.sign else [])
+                      debit_marks=list(txn.amount.sign.negative) if txn.amount.sign else [],
+                      negative_abs=txn.amount.negative == "abs")
 
 
 def fits(smp: Sample, mapping: Mapping) -> bool:

@@ -353,3 +353,16 @@ def test_a_saved_mapping_keeps_negative_abs(fixtures: Path) -> None:
         "negative"] == "abs"
     assert saved.choose(saved.fields, currency="EUR", negative_swaps=True).raw()[
         "transaction"]["amount"]["negative"] == "swap"
+
+
+def test_a_card_export_with_debit_and_credit_columns(fixtures: Path, tmp_path: Path) -> None:
+    path = fixtures / "tabular" / "banks" / "card_debit_credit_us.csv"
+    found = suggest(path, currency="USD")
+    assert (found.fields["transaction.amount"], found.fields["transaction.amount.debit"],
+            found.decimal, found.date_format) == ("Credit", "Debit", ".", "%Y-%m-%d")
+    raw = found.raw()
+    raw["source"] = {"party": {"name": "Description"}}
+    raw["target"] = {"account": {"value": "card-4821"}}
+    rows = _import_suggested(raw, path, tmp_path)
+    assert [(r["target"] == "card-4821", r["amount_orig"]) for r in rows] == [
+        (False, 84.17), (True, 1250.0), (False, 1034.56)]

@@ -225,3 +225,144 @@ def test_cli_prints_the_suggestion_and_writes_the_yaml(wizard: Path, tmp_path: P
     bad = runner.invoke(app, ["suggest", str(wizard.parent / "tabular" /
                                              "bank_export_bad.csv")], env={"COLUMNS": "200"})
     assert bad.exit_code == 1 and "Missing: Payee's account" in bad.output
+
+
+# -- statements of one account as banks export them ------------------------------------------
+
+
+def _import_suggested(raw: dict, path: Path, tmp_path: Path) -> list[dict]:
+    import yaml
+
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    ingest("csv", [path], tmp_path / "set", mapping=tmp_path / "m.yaml", rates=RATES)
+    return open_set(tmp_path / "set").transactions().to_pylist()
+
+
+def test_a_debit_credit_mark_beside_unsigned_amounts(fixtures: Path, tmp_path: Path) -> None:
+    path = fixtures / "tabular" / "banks" / "ing_af_bij.csv"
+    found = suggest(path)
+    assert found.fields["transaction.amount.sign"] == "Af Bij"
+    assert found.raw()["transaction"]["amount"]["sign"] == {"column": "Af Bij",
+                                                            "negative": ["Af"]}
+    assert found.reasons["transaction.amount.sign"] == "the values are debit and credit marks"
+    # the account that never changes is the statement's own: it receives the credits
+    own = "NL12INGB0001234567"
+    assert (found.fields["target.account"], found.fields["source.account"]) == (
+        "Rekening", "Tegenrekening")
+    assert found.missing() == []
+    rows = _import_suggested(found.raw(), path, tmp_path)
+    assert [(r["source"] == own, r["amount_orig"]) for r in rows] == [
+        (True, 25.0), (False, 5000.0), (True, 1250.5)]
+
+
+@pytest.mark.parametrize(("name", "credit", "debit", "own", "amounts"), [
+    ("sparkasse_soll_haben", "Haben", "Soll", "DE44500105175407324931",
+     [(True, 1099.95), (False, 12250.0), (True, 4.8)]),
+    ("releve_fr", "Crédit euros", "Débit euros", "FR7630006000011234567890189",
+     [(False, 3250.0), (True, 84.17), (True, 1234.56)]),
+])
+def test_debits_and_credits_in_two_columns(fixtures: Path, tmp_path: Path, name: str,
+                                           credit: str, debit: str, own: str,
+                                           amounts: list[tuple[bool, float]]) -> None:
+    path = fixtures / "tabular" / "banks" / f"{name}.csv"
+    found = suggest(path)
+    assert (found.fields["transaction.amount"], found.fields["transaction.amount.debit"]) == (
+        credit, debit)
+    assert found.decimal == ","
+    # the statement's own account is above the header: the person gives it, and the
+    # lines below the data
+    raw = found.raw()
+    raw["target"] = {"account": {"value": own}}
+    raw["source"] = raw["source"] or {"party": {"name": "Libellé"}}
+    raw["footer_rows"] = 2 if name.startswith("sparkasse") else 0
+    rows = _import_suggested(raw, path, tmp_path)
+    assert [(r["source"] == own, r["amount_orig"]) for r in rows] == amounts
+
+
+def test_amounts_with_dollar_signs_and_parentheses(fixtures: Path) -> None:
+    found = suggest(fixtures / "tabular" / "banks" / "us_checking.csv")
+    assert (found.fields["transaction.amount"], found.decimal) == ("Amount", ".")
+    amount = found.column("Amount")
+    assert amount is not None and (amount.kind, amount.negative) == ("amount", True)
+
+
+def test_a_mark_column_of_other_values_is_not_taken(fixtures: Path, tmp_path: Path) -> None:
+    path = tmp_path / "marks.csv"
+    path.write_bytes((fixtures / "tabular" / "banks" / "ing_af_bij.csv").read_bytes()
+                     .replace(b'"Af"', b'"Out"').replace(b'"Bij"', b'"In"'))
+    found = suggest(path)
+    assert "transaction.amount.sign" not in found.fields
+    chosen = found.choose({**found.fields, "transaction.amount.sign": "Af Bij"}, currency="EUR")
+    assert [str(p.reason) for p in chosen.missing()] == [
+        "its values are not debit and credit marks (e.g. Af/Bij, S/H, D/C)"]
+
+
+def test_a_mark_column_whose_sample_holds_only_credits(fixtures: Path, tmp_path: Path) -> None:
+    # the first debit comes after the rows the suggestion reads: it must still be a debit
+    lines = (fixtures / "tabular" / "banks" / "ing_af_bij.csv").read_text(
+        encoding="utf-8").splitlines()
+    credit, debit = lines[2], lines[3]
+    path = tmp_path / "ing.csv"
+    credits = [credit.replace("20260125", f"202601{d:02d}").replace("0123456789",
+                                                                     f"01234567{d:02d}")
+               for d in range(1, 29)]
+    path.write_text("\n".join([lines[0], *credits * 8, debit]) + "\n", encoding="utf-8")
+    found = suggest(path)
+    assert found.raw()["transaction"]["amount"]["sign"] == {"column": "Af Bij",
+                                                            "negative": ["Af"]}
+    rows = _import_suggested(found.raw(), path, tmp_path)
+    assert len(rows) == 225
+    assert (rows[-1]["source"], rows[-1]["target"], rows[-1]["amount_orig"]) == (
+        "NL12INGB0001234567", "NL56ABNA0417164300", 1250.5)
+
+
+def test_a_saved_mapping_keeps_its_marks(fixtures: Path) -> None:
+    folder = fixtures / "tabular" / "banks"
+    mapping = load_mapping(folder / "ing_af_bij.yaml")
+    mapping.transaction.amount.sign.negative = ["Af", "AF"]  # type: ignore[union-attr]
+    again = from_mapping(sample(folder / "ing_af_bij.csv"), mapping, "ing")
+    assert again.raw()["transaction"]["amount"]["sign"] == {"column": "Af Bij",
+                                                            "negative": ["Af", "AF"]}
+    assert again.choose(again.fields, currency="EUR").raw()["transaction"]["amount"][
+        "sign"]["negative"] == ["Af", "AF"]
+
+
+def test_suggestions_for_exports_published_by_others(fixtures: Path) -> None:
+    folder = fixtures / "tabular" / "published"
+    volksbank = suggest(folder / "volksbank-Umsaetze_DE12345678901234567890_2023.10.04.csv")
+    # the statement's own account receives positive amounts; a BIC column is a bank,
+    # never an account; a creditor ID some rows lack is no transaction reference
+    assert (volksbank.fields["target.account"], volksbank.fields["source.account"]) == (
+        "IBAN Auftragskonto", "IBAN Zahlungsbeteiligter")
+    assert volksbank.fields["target.bank"] == "BIC Auftragskonto"
+    assert "transaction.id" not in volksbank.fields
+    dkb = suggest(folder / "dkb.csv")
+    assert (dkb.sample.header_row, dkb.date_format, dkb.decimal) == (5, "%d.%m.%y", ",")
+    assert (dkb.fields["source.party.name"], dkb.fields["target.party.name"]) == (
+        "Zahlungspflichtige*r", "Zahlungsempfänger*in")
+    comdirect = suggest(folder / "comdirect-umsaetze_1234567890_20231006_1804.csv")
+    assert (comdirect.sample.header_row, comdirect.fields["transaction.amount"]) == (
+        4, "Umsatz in EUR")
+
+
+def test_a_saved_mapping_keeps_negative_abs(fixtures: Path) -> None:
+    folder = fixtures / "tabular" / "published"
+    saved = from_mapping(sample(folder / "dkb.csv"), load_mapping(folder / "dkb.yaml"), "dkb")
+    assert saved.raw()["transaction"]["amount"]["negative"] == "abs"
+    assert saved.choose(saved.fields, currency="EUR").raw()["transaction"]["amount"][
+        "negative"] == "abs"
+    assert saved.choose(saved.fields, currency="EUR", negative_swaps=True).raw()[
+        "transaction"]["amount"]["negative"] == "swap"
+
+
+def test_a_card_export_with_debit_and_credit_columns(fixtures: Path, tmp_path: Path) -> None:
+    path = fixtures / "tabular" / "banks" / "card_debit_credit_us.csv"
+    found = suggest(path, currency="USD")
+    assert (found.fields["transaction.amount"], found.fields["transaction.amount.debit"],
+            found.decimal, found.date_format) == ("Credit", "Debit", ".", "%Y-%m-%d")
+    raw = found.raw()
+    raw["source"] = {"party": {"name": "Description"}}
+    raw["target"] = {"account": {"value": "card-4821"}}
+    rows = _import_suggested(raw, path, tmp_path)
+    assert [(r["target"] == "card-4821", r["amount_orig"]) for r in rows] == [
+        (False, 84.17), (True, 1250.0), (False, 1034.56)]

@@ -104,9 +104,20 @@ class DateSpec(FieldSpec):
         return value
 
 
+class SignSpec(FieldSpec):
+    #: The values of the sign column that make the amount negative ("Af", "S", "Debit").
+    negative: list[str] = Field(min_length=1)
+
+
 class AmountSpec(FieldSpec):
-    #: What a negative amount means: an error, or money flowing the other way.
-    negative: Literal["error", "swap"] = "error"
+    #: What a negative amount means: an error, money flowing the other way, or only
+    #: money out of the account whose payer and payee columns already say so (abs).
+    negative: Literal["error", "swap", "abs"] = "error"
+    #: A second column of debits (money out), read as negative amounts; ``column``
+    #: then holds the credits. A row fills one of the two.
+    debit: FieldSpec | None = None
+    #: A column telling the sign ("Af Bij", "S/H") of amounts written without one.
+    sign: SignSpec | None = None
 
 
 class LabelSpec(FieldSpec):
@@ -166,6 +177,8 @@ class Mapping(_Strict):
     sheet: str | None = None
     #: At most the rows an Excel sheet can hold.
     header_row: int = Field(1, ge=1, le=1_048_576)
+    #: Records after the data (totals, closing balance) left unread and named in the notes.
+    footer_rows: int = Field(0, ge=0, le=1000)
     filters: list[FilterSpec] = []
     transaction: TransactionSpec
     source: SideSpec
@@ -187,8 +200,12 @@ class Mapping(_Strict):
         found: dict[str, str] = {}
 
         def visit(spec: Any, key: str) -> None:
-            if isinstance(spec, FieldSpec) and spec.column is not None:
-                found[key] = spec.column
+            if isinstance(spec, FieldSpec):
+                if spec.column is not None:
+                    found[key] = spec.column
+                for name in ("debit", "sign"):  # an amount's other columns
+                    if isinstance(getattr(spec, name, None), FieldSpec):
+                        visit(getattr(spec, name), f"{key}.{name}")
             elif isinstance(spec, BaseModel):
                 for name in type(spec).model_fields:
                     alias = "schema" if name == "schema_" else name

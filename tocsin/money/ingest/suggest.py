@@ -50,6 +50,8 @@ SAMPLE_BYTES = 512 * 1024
 FIELDS: dict[str, Message] = {
     "transaction.date": N_("Date"),
     "transaction.amount": N_("Amount"),
+    "transaction.amount.debit": N_("Debits (when the amounts are in two columns)"),
+    "transaction.amount.sign": N_("Debit or credit mark (Af/Bij, S/H, D/C)"),
     "transaction.currency": N_("Currency"),
     "transaction.id": N_("Transaction reference"),
     "transaction.channel": N_("Payment type"),
@@ -116,12 +118,12 @@ _SIDES: dict[str, tuple[str, ...]] = {
                "auftraggeber", "zahler", "absender", "von", "emetteur", "donneur", "ordonnateur",
                "payeur", "ordenante", "emisor", "remitente", "origen", "ordinante", "mittente",
                "van", "betaler", "opdrachtgever", "source", "orig", "remetente", "pagador",
-               "debiteur", "schuldner", "sending"),
+               "debiteur", "schuldner", "sending", "zahlungspflichtig", "zahlungsbeteiligt"),
     "target": ("to", "receiver", "recipient", "payee", "beneficiary", "creditor", "credit",
                "empfanger", "empfaenger", "begunstigter", "beneficiaire", "destinataire",
                "beneficiario", "destinatario", "destino", "begunstigde", "ontvanger", "naar",
                "target", "dest", "counterparty", "gegenkonto", "contrepartie", "contraparte",
-               "receiving", "glaubiger", "crediteur", "an", "a"),
+               "receiving", "glaubiger", "crediteur", "an", "a", "auftragskonto"),
 }
 
 #: Free text about a payment, never a party's name.
@@ -135,7 +137,50 @@ _ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:/._-]{3,63}$")
 _NAME = re.compile(r"^[^\W\d_][\w .,'&()/-]*$", re.UNICODE)
 _POINT = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _COMMA = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
-_SYMBOLS = re.compile(r"[ \u00a0]")
+_SYMBOLS = re.compile(r"[ \u00a0\u202f]|^[A-Z]{3}|[A-Z]{3}$|[€$£¥₽₹₺₴₪₩]")
+#: Marks of a debit (money out), each with its credit, in a column beside unsigned amounts.
+_MARKS = {"AF": "BIJ", "S": "H", "D": "C", "DR": "CR", "DEBIT": "CREDIT", "DBIT": "CRDT",
+          "DEBET": "CREDIT", "SOLL": "HABEN", "-": "+"}
+#: Header words of a column of such marks, needed when the sample holds credits only.
+_MARK_WORDS = ("af bij", "s h", "soll haben", "debit credit", "cd", "dc", "indicator", "sign",
+               "cdtdbtind", "sens")
+#: Header words of a column of debits and of a column of credits.
+_DEBIT_WORDS = ("soll", "debit", "debet", "withdrawal", "paid out", "money out", "ausgang",
+                "belastung", "uitgaven", "af", "cargo", "addebit")
+_CREDIT_WORDS = ("haben", "credit", "deposit", "paid in", "money in", "eingang",
+                 "gutschrift", "ontvangsten", "bij", "abono", "accredit")
+
+
+def _clean_number(text: str) -> str:
+    """An amount without its currency sign, spaces, trailing minus or parentheses."""
+    text = _SYMBOLS.sub("", text).replace("\u2212", "-")
+    if text.startswith("(") and text.endswith(")"):
+        text = "-" + text[1:-1]
+    elif text.endswith("-") and not text.startswith("-"):
+        text = "-" + text[:-1]
+    if text.startswith(("-", "+")):
+        text = text[0] + _SYMBOLS.sub("", text[1:])
+    return text
+
+
+def _debit_marks(smp: Sample, column: str) -> list[str]:
+    """The values of a sign column that mark a debit, as the file writes them; the debit
+    mark of the pair even when the sample holds credits only."""
+    if column not in smp.header:
+        return []
+    at = smp.header.index(column)
+    values = {_text(row[at]) for row in smp.rows if at < len(row)} - {""}
+    pairs = [(d, c) for d, c in _MARKS.items() if {v.upper() for v in values} <= {d, c}]
+    if not values or not pairs:
+        return []
+    debit, _ = pairs[0]
+    seen = sorted(v for v in values if v.upper() == debit)
+    if seen:
+        return seen
+    if not _hint(column, _MARK_WORDS):
+        return []  # one repeated value that could mean anything
+    shown = next(iter(values))
+    return [debit if shown.isupper() else debit.lower() if shown.islower() else debit.title()]
 
 
 @dataclass
@@ -164,6 +209,8 @@ class Column:
     negative: bool = False
     unique: bool = False
     distinct: int = 0
+    #: Every sampled row has a value.
+    filled: bool = False
 
     @property
     def label(self) -> str:
@@ -190,6 +237,14 @@ class Suggestion:
     reasons: dict[str, str] = field(default_factory=dict)
     #: Name of the saved mapping this suggestion came from, if any.
     saved_as: str | None = None
+    #: The debit marks of a saved mapping's sign column (else read from the sample).
+    debit_marks: list[str] = field(default_factory=list)
+    #: A saved mapping's ``negative: abs`` (payer and payee columns that say the way).
+    negative_abs: bool = False
+
+    def _marks(self) -> list[str]:
+        sign = self.fields.get("transaction.amount.sign")
+        return (self.debit_marks or _debit_marks(self.sample, sign)) if sign else []
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -209,6 +264,10 @@ class Suggestion:
                     "choose the column of the payer's account or of their name")
                     if side == "source" else N_(
                     "choose the column of the payee's account or of their name")))
+        sign = self.fields.get("transaction.amount.sign")
+        if sign is not None and not self._marks():
+            problems.append(Problem(FIELDS["transaction.amount.sign"], N_(
+                "its values are not debit and credit marks (e.g. Af/Bij, S/H, D/C)")))
         date_col = self.fields.get("transaction.date")
         column = self.column(date_col) if date_col else None
         if column is not None and column.kind != "date-native" and self.date_format is None \
@@ -235,7 +294,14 @@ class Suggestion:
             date_spec["format"] = self.date_format
         txn["date"] = date_spec
         txn["amount"] = {"column": self.fields.get("transaction.amount", ""),
-                         "negative": "swap" if self.negative_swaps else "error"}
+                         "negative": "abs" if self.negative_abs else "swap"
+                         if self.negative_swaps else "error"}
+        if "transaction.amount.debit" in self.fields:
+            txn["amount"]["debit"] = self.fields["transaction.amount.debit"]
+        if "transaction.amount.sign" in self.fields:
+            sign = self.fields["transaction.amount.sign"]
+            txn["amount"]["sign"] = {"column": sign,
+                                     "negative": self._marks()}
         txn["currency"] = (self.fields["transaction.currency"]
                            if "transaction.currency" in self.fields
                            else {"value": (self.currency or "").upper()})
@@ -294,7 +360,10 @@ class Suggestion:
                        date_format=date_format or None,
                        decimal=decimal if decimal is not None else self.decimal,
                        negative_swaps=self.negative_swaps if negative_swaps is None
-                       else negative_swaps, reasons={}, saved_as=None)
+                       else negative_swaps, reasons={}, saved_as=None,
+                       debit_marks=self.debit_marks if chosen.get("transaction.amount.sign")
+                       == self.fields.get("transaction.amount.sign") else [],
+                       negative_abs=self.negative_abs and negative_swaps is None)
 
 
 # -- reading the sample ---------------------------------------------------------------------
@@ -465,7 +534,7 @@ def _date_format(values: Sequence[str]) -> str | None:
 
 def _number_style(values: Sequence[str]) -> str | None:
     """``"."`` or ``","`` when every value is a number written that way, else ``None``."""
-    cleaned = [_SYMBOLS.sub("", v) for v in values]
+    cleaned = [_clean_number(v) for v in values]
     point = _most([bool(_POINT.match(v)) for v in cleaned])
     comma = _most([bool(_COMMA.match(v)) for v in cleaned])
     if point and comma:
@@ -499,7 +568,7 @@ def profile(name: str, values: Sequence[Any]) -> Column:
     examples = list(dict.fromkeys(texts))[:3]
     distinct = len(set(texts))
     column = Column(name, "empty", examples, unique=bool(texts) and distinct == len(texts),
-                    distinct=distinct)
+                    distinct=distinct, filled=bool(texts) and len(texts) == len(values))
     if not texts:
         return column
     if all(isinstance(v, datetime | date) for v in natives):
@@ -525,7 +594,7 @@ def profile(name: str, values: Sequence[Any]) -> Column:
     elif _all_iso(texts):
         column.kind = "date"
     elif (style := _number_style(texts)) is not None:
-        cleaned = [_SYMBOLS.sub("", t) for t in texts]
+        cleaned = [_clean_number(t) for t in texts]
         sep = style
         has_decimals = any(re.search(rf"\{sep}\d+$", v) for v in cleaned)
         long_ids = _most([len(v.lstrip("+-")) >= 8 and v.lstrip("+-").isdigit()
@@ -592,20 +661,29 @@ def _score(key: str, column: Column, header: str, side: str | None) -> float:
         score = 10 if kind == "currency" else 0
     elif role == "account":
         score = 9 if kind == "iban" else 5 if kind in ("account", "integer") else 0
+        if kind != "iban" and _hint(header, _HINTS["bank"]):
+            score = 0  # "BIC Auftragskonto": the bank of an account, not the account
         if kind == "integer" and not named:
             score = 0
     elif role == "name":
         # a column of names or text counts only when its header names a party or a side
         # (a free-text purpose column holds words too)
-        score = 0 if _hint(header, _PURPOSE) else 2 if kind == "name" else 1 if kind == "text" \
-            else 0
+        # ("Naam / Omschrijving" names the party first)
+        purpose = _hint(header, _PURPOSE) and not named
+        score = 0 if purpose else 2 if kind == "name" else 1 if kind == "text" else 0
+        # a header naming both sides ("Auftraggeber/Empfänger") names a party all the same
+        named = named or _hint(header, _SIDES["source"] + _SIDES["target"])
     elif role == "bank":
         score = 8 if kind == "bic" else 3 if kind in ("account", "integer", "name",
                                                        "text") and named else 0
     elif role == "country":
-        score = 8 if kind == "country" else 0
+        # two letters that are a country code only by chance (ING "Code": GT, BA) without
+        # a header word for it are not taken
+        score = 8 if kind == "country" and named else 0
     elif role == "id":
-        score = 3 if column.unique and kind in ("account", "integer", "text") else 0
+        # a reference some rows lack (a creditor ID) repeats over a whole file
+        score = 3 if column.unique and column.filled and kind in ("account", "integer",
+                                                                  "text") else 0
     elif role == "channel":
         score = 3 if kind in ("category", "name") and column.distinct <= 12 else 0
     if score and named:
@@ -636,6 +714,8 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
             unsided.append(None)
     candidates = []
     for key in FIELDS:
+        if key.startswith("transaction.amount."):
+            continue  # told by the header words and the values together: _statement
         for i, column in enumerate(columns):
             score = _score(key, column, column.name, sides[i])
             if score and sides[i] is None and unsided[i] is not None \
@@ -654,6 +734,7 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
         used.add(column.name)
         reasons[key] = N_("each row has a value of its own") if key == "transaction.id" \
             else _reason(column)
+    _statement(smp, columns, fields, reasons)
     date_col = next((c for c in columns if c.name == fields.get("transaction.date")), None)
     amount_col = next((c for c in columns if c.name == fields.get("transaction.amount")), None)
     date_format = date_col.date_format if date_col is not None else None
@@ -662,6 +743,56 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
         sample=smp, columns=columns, fields=fields,
         currency=None if "transaction.currency" in fields else currency.upper(),
         date_format=date_format, decimal=decimal, negative_swaps=True, reasons=reasons)
+
+
+def _statement(smp: Sample, columns: list[Column], fields: dict[str, str],
+               reasons: dict[str, str]) -> None:
+    """The statement of one account: debits and credits in two columns, or unsigned
+    amounts beside a debit/credit mark. Amounts then count as money into the account,
+    so the side whose account never changes is the payee."""
+    amounts = [c for c in columns if c.kind == "amount"]
+    debits = [c for c in amounts if _hint(c.name, _DEBIT_WORDS)]
+    credits = [c for c in amounts if _hint(c.name, _CREDIT_WORDS) and c not in debits]
+    statement = False
+    if len(debits) == 1 and len(credits) == 1:
+        fields["transaction.amount"] = credits[0].name
+        fields["transaction.amount.debit"] = debits[0].name
+        reasons["transaction.amount"] = N_("the values are amounts credited")
+        reasons["transaction.amount.debit"] = N_("the values are amounts debited")
+        statement = True
+    elif "transaction.amount" in fields:
+        used = set(fields.values())
+        mark = next((c.name for c in columns if c.name not in used
+                     and _debit_marks(smp, c.name)), None)
+        if mark is not None:
+            fields["transaction.amount.sign"] = mark
+            reasons["transaction.amount.sign"] = N_("the values are debit and credit marks")
+            statement = True
+    if not statement:
+        return
+    amount_keys = ("transaction.amount", "transaction.amount.debit", "transaction.amount.sign")
+    taken = {fields[k] for k in amount_keys if k in fields}
+    for key in [k for k, c in fields.items() if c in taken and k not in amount_keys]:
+        del fields[key]  # a column of amounts or marks holds nothing else
+        reasons.pop(key, None)
+    by_name = {c.name: c for c in columns}
+    accounts = [fields.get(f"{side}.account") for side in ("source", "target")]
+    constant = [a is not None and by_name[a].distinct == 1 for a in accounts]
+    if constant.count(True) != 1:
+        return  # no own account told apart from the counterparties'
+    # the columns that never change are the own account's (the payee); the others are
+    # the counterparty's (the payer)
+    sided = {k: c for k, c in fields.items() if k.startswith(("source.", "target."))}
+    moved: dict[str, str] = {}
+    for key, column in sorted(sided.items(), key=lambda kc: kc[0].startswith("target.")):
+        side = "target" if by_name[column].distinct == 1 else "source"
+        new = f"{side}.{key.split('.', 1)[1]}"
+        if new not in moved:
+            moved[new] = key
+    for key in sided:
+        del fields[key]
+    reasons.update({new: reasons.pop(old, "") for new, old in moved.items()})
+    fields.update({new: sided[old] for new, old in moved.items()})
 
 
 #: What a column's values were recognised as, for the hint under a suggested field.
@@ -697,7 +828,9 @@ def from_mapping(smp: Sample, mapping: Mapping, name: str | None = None) -> Sugg
                       date_format=txn.date.format, decimal=mapping.decimal,
                       negative_swaps=txn.amount.negative == "swap",
                       reasons={key: f"saved mapping {name}" for key in fields} if name else {},
-                      saved_as=name)
+                      saved_as=name,
+                      debit_marks=list(txn.amount.sign.negative) if txn.amount.sign else [],
+                      negative_abs=txn.amount.negative == "abs")
 
 
 def fits(smp: Sample, mapping: Mapping) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -26,6 +27,7 @@ from tocsin.money.ingest.base import (
     accounts_table,
     flush_transactions,
     parties_table,
+    some_places,
 )
 from tocsin.money.ingest.entities import PartyBook, describe
 from tocsin.money.ingest.mapping import (
@@ -39,6 +41,8 @@ from tocsin.money.schema import ACCOUNT_KINDS
 
 FLUSH_ROWS = 50_000
 _NUMBER = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+#: a currency sign, or an ISO 4217 code, written before or after an amount
+_DECORATION = re.compile(r"^(?:[A-Z]{3}|[€$£¥₽₹₺₴₪₩])|(?:[A-Z]{3}|[€$£¥₽₹₺₴₪₩])$")
 
 
 @dataclass
@@ -69,13 +73,24 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     ctx.has_labels = mapping.transaction.label is not None
     for path in sources:
         ctx.files.append(path)
+        left_out: list[int] = []
         for row in _rows(path, mapping, state):
             if _keep(row, mapping.filters):
                 _convert(row, state)
+            else:
+                left_out.append(row.line)
             if len(state.rows) >= FLUSH_ROWS:
                 flush_transactions(state.ctx, state.rows)
             if ctx.problems.full:
                 break
+        if len(left_out) == 1:
+            ctx.notes.append(N_("%(file)s: 1 row left out by the filters (line %(line)s)",
+                                file=path.name, line=left_out[0]))
+        elif left_out:
+            ctx.notes.append(N_("%(file)s: %(count)s rows left out by the filters (lines "
+                                "%(lines)s)", file=path.name, count=len(left_out),
+                                lines=some_places([str(n) for n in left_out[:5]],
+                                                  len(left_out))))
     flush_transactions(state.ctx, state.rows)
     if ctx.problems:
         return
@@ -119,12 +134,18 @@ def _csv_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
             if not _check_header(header, mapping, N_("%(file)s line %(line)s", file=path.name,
                                                      line=reader.line_num), state):
                 return
-            ended = reader.line_num
-            for cells in reader:
-                # a quoted field may span lines: the record starts after the previous one
-                line, ended = ended + 1, reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue
+            _note_layout(path.name, header, mapping, state)
+
+            def records() -> Iterator[tuple[int, list[str]]]:
+                ended = reader.line_num
+                for cells in reader:
+                    # a quoted field may span lines: the record starts after the previous one
+                    line, ended = ended + 1, reader.line_num
+                    if any(c.strip() for c in cells):
+                        yield line, cells
+
+            footer: list[int] = []
+            for line, cells in _hold_back(records(), mapping.footer_rows, footer):
                 if len(cells) != len(header):
                     state.ctx.problems.add(f"{path}:{line}", N_(
                         "expected %(expected)s fields, found %(found)s", expected=len(header),
@@ -132,10 +153,45 @@ def _csv_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
                     continue
                 yield _Row(f"{path}:{line}", f"{path.name}:{line}",
                            dict(zip(header, cells, strict=True)), path.name, line)
+            _note_footer(path.name, footer, state)
         except (UnicodeDecodeError, csv.Error) as exc:
             state.ctx.problems.add(f"{path}:{reader.line_num + 1}",
                                    N_("cannot read the file as %(encoding)s CSV (%(error)s)",
                                       encoding=mapping.encoding, error=str(exc)))
+
+
+def _hold_back(records: Iterator[tuple[int, Any]], count: int,
+               held: list[int]) -> Iterator[tuple[int, Any]]:
+    """Every record but the last ``count`` (totals after the data), whose lines go to
+    ``held``; no buffering when there are none."""
+    if count == 0:
+        yield from records
+        return
+    window: deque[tuple[int, Any]] = deque()
+    for record in records:
+        window.append(record)
+        if len(window) > count:
+            yield window.popleft()
+    held.extend(line for line, _ in window)
+
+
+def _note_layout(name: str, header: list[str], mapping: Mapping, state: _State) -> None:
+    """Name what the mapping leaves unread: the lines above the header, the other columns."""
+    if mapping.header_row > 1:
+        state.ctx.notes.append(N_("%(file)s: lines 1 to %(last)s before the header not read "
+                                  "(header_row)", file=name, last=mapping.header_row - 1))
+    read = set(mapping.columns().values())
+    unread = [h for h in header if h and h not in read]
+    if unread:
+        state.ctx.notes.append(N_("%(file)s: columns not read: %(columns)s", file=name,
+                                  columns=", ".join(unread)))
+
+
+def _note_footer(name: str, lines: list[int], state: _State) -> None:
+    if lines:
+        state.ctx.notes.append(N_("%(file)s: lines %(lines)s after the data not read "
+                                  "(footer_rows)", file=name,
+                                  lines=", ".join(str(n) for n in lines)))
 
 
 def _excel_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
@@ -162,12 +218,16 @@ def _excel_rows(path: Path, mapping: Mapping, state: _State) -> Iterator[_Row]:
         if not _check_header(header, mapping, N_("%(file)s sheet %(sheet)s", file=path.name,
                                                  sheet=sheet.title), state):
             return
-        for number, values in enumerate(rows, start=mapping.header_row + 1):
-            if not any(v not in (None, "") for v in values):
-                continue
+        _note_layout(path.name, header, mapping, state)
+        filled = ((number, values) for number, values in
+                  enumerate(rows, start=mapping.header_row + 1)
+                  if any(v not in (None, "") for v in values))
+        footer: list[int] = []
+        for number, values in _hold_back(filled, mapping.footer_rows, footer):
             cells = dict(zip(header, values, strict=False))
             yield _Row(f"{path}:{sheet.title}!{number}", f"{path.name}:{sheet.title}!{number}",
                        cells, path.name, number)
+        _note_footer(path.name, footer, state)
     finally:
         book.close()
 
@@ -264,29 +324,85 @@ def _date(row: _Row, state: _State) -> datetime | None:
 
 def _amount(row: _Row, state: _State) -> float | None:
     spec = state.mapping.transaction.amount
-    raw = row.cells.get(spec.column or "") if spec.column else spec.value
-    value: float | None = None
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        value = float(raw)
+    value: float | None
+    if spec.debit is not None:
+        value = _credit_or_debit(row, state)
     else:
-        text = _as_text(raw).replace(" ", "").replace("\u00a0", "")
-        if state.mapping.thousands:
-            text = text.replace(state.mapping.thousands, "")
-        if state.mapping.decimal != ".":
-            text = text.replace(state.mapping.decimal, ".")
-        if _NUMBER.match(text):
-            value = float(text)
+        value = _number(row.cells.get(spec.column or "") if spec.column else spec.value,
+                        "transaction.amount", row, state)
     if value is None:
-        state.ctx.problems.add(row.where, N_("%(field)s: %(value)s is not a number",
-                                             field="transaction.amount",
-                                             value=repr(_as_text(raw))))
         return None
+    if spec.sign is not None and _get(spec.sign, row) in spec.sign.negative:
+        value = -abs(value)
+    if value < 0 and spec.negative == "abs":
+        return -value  # the payer and payee columns already say which way it flowed
     if value < 0 and spec.negative == "error":
         state.ctx.problems.add(row.where, N_(
             "%(field)s: %(value)s is negative (set amount.negative: swap if it means money "
             "flowing the other way)", field="transaction.amount", value=str(value)))
         return None
     return value
+
+
+def _credit_or_debit(row: _Row, state: _State) -> float | None:
+    """One amount from a credit column and a debit column, the debit made negative."""
+    spec = state.mapping.transaction.amount
+    assert spec.debit is not None
+    credit_raw = row.cells.get(spec.column or "") if spec.column else spec.value
+    debit_raw = _get(spec.debit, row)
+    credit = _number(credit_raw, "transaction.amount", row, state) \
+        if _as_text(credit_raw) else None
+    debit = _number(debit_raw, "transaction.amount.debit", row, state) if debit_raw else None
+    if (credit_raw and credit is None) or (debit_raw and debit is None):
+        return None  # told by _number
+    if credit and debit:
+        state.ctx.problems.add(row.where, N_(
+            "%(field)s: both a credit (%(credit)s) and a debit (%(debit)s)",
+            field="transaction.amount", credit=_as_text(credit_raw), debit=debit_raw))
+        return None
+    if debit:
+        return -abs(debit)
+    if credit is None:
+        state.ctx.problems.add(row.where, N_("%(field)s: neither a credit nor a debit",
+                                             field="transaction.amount"))
+    return credit
+
+
+def _number(raw: Any, field: str, row: _Row, state: _State) -> float | None:
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw)
+    shown = _as_text(raw)
+    text = shown.replace(" ", "").replace("\u00a0", "")
+    if state.mapping.thousands:
+        text = text.replace(state.mapping.thousands, "")
+    if state.mapping.decimal != ".":
+        text = text.replace(state.mapping.decimal, ".")
+    if _NUMBER.match(text):
+        return float(text)
+    value = _loose_number(text)  # only for cells the plain form does not read
+    if value is None:
+        state.ctx.problems.add(row.where, N_("%(field)s: %(value)s is not a number",
+                                             field=field, value=repr(shown)))
+    return value
+
+
+def _loose_number(text: str) -> float | None:
+    """An amount as banks also write it: with a currency sign or code, a trailing minus
+    (``123.45-``), in accounting parentheses (``(45.00)``) or a Unicode minus."""
+    text = text.replace("\u202f", "").replace("\u2212", "-")
+    negative = signed = False
+    if text.startswith("(") and text.endswith(")"):
+        text, negative = text[1:-1], True
+    elif text.endswith("-"):
+        text, negative = text[:-1], True
+    for _ in range(2):  # "-$45.00" and "$-45.00" alike
+        text = _DECORATION.sub("", text)
+        if text[:1] in ("-", "+") and not signed and not negative:
+            negative, signed, text = text[0] == "-", True, text[1:]
+    if text.startswith(("-", "+")) or not _NUMBER.match(text):  # one sign at most
+        return None
+    value = float(text)
+    return -value if negative else value
 
 
 def _side(spec: SideSpec, key: str, row: _Row, state: _State) -> str | None:

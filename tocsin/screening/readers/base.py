@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,18 +220,13 @@ def text(element: etree._Element | None, name: str | None = None) -> str | None:
 def where(path: Path, element: etree._Element) -> str:
     """``file:line (XPath)`` of an element, for error messages; the XPath names elements by
     their local names (lxml's own path of a namespaced file is ``/*/*[1]``)."""
-    steps = []
-    node: etree._Element | None = element
-    while node is not None:
-        parent = node.getparent()
-        name = local(node)
-        if parent is None:
-            steps.append(name)
-        else:
-            same = [c for c in parent if local(c) == name]
-            steps.append(f"{name}[{same.index(node) + 1}]" if len(same) > 1 else name)
-        node = parent
-    return f"{path.name}:{element.sourceline} (/{'/'.join(reversed(steps))})"
+    tree = element.getroottree()
+    steps = _NAMESPACE.sub("", tree.getelementpath(element))  # indices among same-name kin
+    root = f"/{local(tree.getroot())}"
+    return f"{path.name}:{element.sourceline} ({root if steps == '.' else f'{root}/{steps}'})"
+
+
+_NAMESPACE = re.compile(r"\{[^}]*\}")
 
 
 def require(problems: list[Problem], entities: list[ListEntity], path: Path,

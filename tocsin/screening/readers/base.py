@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from followthemoney import model
 from followthemoney.proxy import EntityProxy
 from lxml import etree
 
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, Problem, reason_of
 from tocsin.i18n import N_
 from tocsin.money.ingest.xmlsafe import _check_prolog, _refuse_doctype
 
@@ -227,6 +228,28 @@ def where(path: Path, element: etree._Element) -> str:
 
 
 _NAMESPACE = re.compile(r"\{[^}]*\}")
+
+
+#: Reads one record of a list: the element, the notes to name what it cannot hold in, and
+#: a function giving the record's place (asked only when there is something to name).
+RecordReader = Callable[[etree._Element, list[Problem], Callable[[], str]], ListEntity]
+
+
+def read_records(path: Path, records: Iterable[etree._Element], read_one: RecordReader,
+                 what: str) -> tuple[list[ListEntity], list[Problem]]:
+    """Every record read by ``read_one``, and the notes they gave; a record it refuses
+    (``ValueError``) is a problem naming its place, and the file is refused whole
+    (:func:`require`)."""
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    entities: list[ListEntity] = []
+    for element in records:
+        try:
+            entities.append(read_one(element, notes, partial(where, path, element)))
+        except ValueError as exc:
+            problems.append(Problem(where(path, element), reason_of(exc)))
+    require(problems, entities, path, what)
+    return entities, notes
 
 
 def require(problems: list[Problem], entities: list[ListEntity], path: Path,

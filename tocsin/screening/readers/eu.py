@@ -13,12 +13,11 @@ carrying their values as attributes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from lxml import etree
 
-from tocsin.errors import InputError, Problem, reason_of
+from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_
 from tocsin.screening.readers.base import (
     ListEntity,
@@ -31,10 +30,9 @@ from tocsin.screening.readers.base import (
     local,
     make,
     parse_xml,
-    require,
+    read_records,
     sanction,
     text,
-    where,
     year_span,
 )
 
@@ -47,15 +45,8 @@ def read(path: Path) -> ListRead:
         raise InputError.single(f"{path.name}:{root.sourceline}", N_(
             "the root element is <%(root)s>, not <export>: not an EU sanctions file",
             root=local(root)))
-    problems: list[Problem] = []
-    notes: list[Problem] = []
-    entities: list[ListEntity] = []
-    for element in kids(root, "sanctionEntity"):
-        try:
-            entities.append(_entry(element, notes, partial(where, path, element)))
-        except ValueError as exc:
-            problems.append(Problem(where(path, element), reason_of(exc)))
-    require(problems, entities, path, N_("EU financial sanctions"))
+    entities, notes = read_records(path, kids(root, "sanctionEntity"), _entry,
+                                   N_("EU financial sanctions"))
     return ListRead(entities, published=root.get("generationDate"), notes=notes)
 
 

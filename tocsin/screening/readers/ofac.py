@@ -49,6 +49,7 @@ from tocsin.screening.readers.base import (
     local,
     make,
     parse_xml,
+    read_records,
     require,
     sanction,
     text,
@@ -607,15 +608,8 @@ def _read_classic(path: Path, root: etree._Element) -> ListRead:
     ``remarks``, ``programList``, ``idList`` (``idType``, ``idNumber``, ``idCountry``),
     ``akaList`` (``category`` strong or weak), ``addressList``, ``nationalityList``,
     ``citizenshipList``, ``dateOfBirthList``, ``placeOfBirthList`` and ``vesselInfo``."""
-    problems: list[Problem] = []
-    notes: list[Problem] = []
-    entities: list[ListEntity] = []
-    for element in kids(root, "sdnEntry"):
-        try:
-            entities.append(_classic_entry(element, notes, partial(where, path, element)))
-        except ValueError as exc:
-            problems.append(Problem(where(path, element), reason_of(exc)))
-    require(problems, entities, path, "OFAC SDN XML")
+    entities, notes = read_records(path, kids(root, "sdnEntry"), _classic_entry,
+                                   "OFAC SDN XML")
     info = kid(root, "publshInformation")  # sic: OFAC's spelling
     published = text(info, "Publish_Date") if info is not None else None
     with contextlib.suppress(ValueError):  # a date in another form is kept as written

@@ -12,12 +12,11 @@ addresses, dates and places of birth, ``NATIONALITY/VALUE``, ``DESIGNATION`` and
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from lxml import etree
 
-from tocsin.errors import Problem, reason_of
+from tocsin.errors import Problem
 from tocsin.i18n import N_
 from tocsin.screening.readers.base import (
     ListEntity,
@@ -30,10 +29,9 @@ from tocsin.screening.readers.base import (
     local,
     make,
     parse_xml,
-    require,
+    read_records,
     sanction,
     text,
-    where,
     year_span,
 )
 
@@ -44,19 +42,10 @@ def read(path: Path) -> ListRead:
     root = parse_xml(path)
     if local(root) != "CONSOLIDATED_LIST":
         raise_wrong(path, root)
-    problems: list[Problem] = []
-    notes: list[Problem] = []
-    entities: list[ListEntity] = []
-    for group, record, schema in (("INDIVIDUALS", "INDIVIDUAL", "Person"),
-                                  ("ENTITIES", "ENTITY", "Organization")):
-        for holder in kids(root, group):
-            for element in kids(holder, record):
-                try:
-                    entities.append(_entry(element, schema, notes,
-                                           partial(where, path, element)))
-                except ValueError as exc:
-                    problems.append(Problem(where(path, element), reason_of(exc)))
-    require(problems, entities, path, N_("UN consolidated list"))
+    records = (element for group, record in (("INDIVIDUALS", "INDIVIDUAL"),
+                                             ("ENTITIES", "ENTITY"))
+               for holder in kids(root, group) for element in kids(holder, record))
+    entities, notes = read_records(path, records, _entry, N_("UN consolidated list"))
     return ListRead(entities, published=root.get("dateGenerated"), notes=notes)
 
 
@@ -78,8 +67,13 @@ def _values(element: etree._Element, name: str) -> list[str]:
     return out
 
 
-def _entry(element: etree._Element, schema: str, notes: list[Problem],
+#: The schema of each kind of record.
+SCHEMAS = {"INDIVIDUAL": "Person", "ENTITY": "Organization"}
+
+
+def _entry(element: etree._Element, notes: list[Problem],
            place: Callable[[], str]) -> ListEntity:
+    schema = SCHEMAS[local(element)]
     data_id = text(element, "DATAID")
     if not data_id:
         raise ValueError(N_("the record has no DATAID"))

@@ -73,24 +73,26 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     ctx.has_labels = mapping.transaction.label is not None
     for path in sources:
         ctx.files.append(path)
-        left_out: list[int] = []
+        left_out: list[int] = []  # the first lines named, then only counted
+        filtered = 0
         for row in _rows(path, mapping, state):
             if _keep(row, mapping.filters):
                 _convert(row, state)
             else:
-                left_out.append(row.line)
+                filtered += 1
+                if len(left_out) < 5:
+                    left_out.append(row.line)
             if len(state.rows) >= FLUSH_ROWS:
                 flush_transactions(state.ctx, state.rows)
             if ctx.problems.full:
                 break
-        if len(left_out) == 1:
+        if filtered == 1:
             ctx.notes.append(N_("%(file)s: 1 row left out by the filters (line %(line)s)",
                                 file=path.name, line=left_out[0]))
-        elif left_out:
+        elif filtered:
             ctx.notes.append(N_("%(file)s: %(count)s rows left out by the filters (lines "
-                                "%(lines)s)", file=path.name, count=len(left_out),
-                                lines=some_places([str(n) for n in left_out[:5]],
-                                                  len(left_out))))
+                                "%(lines)s)", file=path.name, count=filtered,
+                                lines=some_places([str(n) for n in left_out], filtered)))
     flush_transactions(state.ctx, state.rows)
     if ctx.problems:
         return

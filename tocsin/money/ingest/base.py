@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 from rich.progress import (
     BarColumn,
     Progress,
@@ -348,3 +349,51 @@ def flush_transactions(ctx: Context, rows: list[dict[str, Any]]) -> None:
     ts_index = table.column_names.index("ts")
     ctx.writer.write_transactions(table.set_column(ts_index, "ts", ts).append_column(
         "amount", amount))
+
+
+class ParquetRowWriter:
+    """Rows written to one Parquet file a row group at a time.
+
+    An export of a chain can hold hundreds of millions of rows: they are buffered
+    ``group_rows`` at a time and each full buffer is written as one row group, so the
+    memory an import holds stays bounded whatever the size of the chain. Without ``path``
+    (a check, which writes nothing) the rows are dropped. The file and its folder are
+    made at the first row group; with ``empty_file`` :meth:`close` writes a file with the
+    schema and no rows when none came, otherwise no file is made.
+    """
+
+    def __init__(self, path: Path | None, schema: pa.Schema, group_rows: int, *,
+                 compression: str, empty_file: bool = False) -> None:
+        self.path = path
+        self.schema = schema
+        self.group_rows = group_rows
+        self.compression = compression
+        self.empty_file = empty_file
+        self.rows: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.group_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered rows as one row group."""
+        if not self.rows or self.path is None:
+            self.rows.clear()
+            return
+        table = pa.Table.from_pylist(self.rows, schema=self.schema)
+        self.rows.clear()
+        if self._writer is None:
+            self.path.parent.mkdir(exist_ok=True)
+            self._writer = pq.ParquetWriter(self.path, self.schema,
+                                            compression=self.compression)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        self.flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        elif self.empty_file and self.path is not None:
+            pq.write_table(self.schema.empty_table(), self.path, compression=self.compression)

@@ -48,7 +48,12 @@ from tocsin.limits import TooLarge
 from tocsin.money.crypto import bitcoin as btc
 from tocsin.money.crypto import utxo
 from tocsin.money.ingest import bitcoin_etl, sql
-from tocsin.money.ingest.base import Context, flush_transactions, json_decimal
+from tocsin.money.ingest.base import (
+    Context,
+    ParquetRowWriter,
+    flush_transactions,
+    json_decimal,
+)
 from tocsin.money.schema import ACCOUNTS
 
 CURRENCY = "XBT"
@@ -62,41 +67,23 @@ UINT32 = 2**32 - 1
 
 
 class _Rows:
-    """Rows of the three UTXO tables, streamed to raw Parquet files in blocks."""
+    """Rows of the three UTXO tables, streamed to raw Parquet files in row groups."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.rows: dict[str, list[dict[str, Any]]] = {n: [] for n in utxo.SCHEMAS}
-        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.tables = {name: ParquetRowWriter(folder / f"raw-{name}", schema, FLUSH_ROWS,
+                                              compression="snappy", empty_file=True)
+                       for name, schema in utxo.SCHEMAS.items()}
         self.txids: set[str] = set()
         self.blocks: set[str] = set()
         self.seq = 0
         self.count = 0
 
     def add(self, name: str, row: dict[str, Any]) -> None:
-        rows = self.rows[name]
-        rows.append(row)
-        if len(rows) >= FLUSH_ROWS:
-            self.flush(name)
-
-    def flush(self, name: str) -> None:
-        rows = self.rows[name]
-        if not rows:
-            return
-        table = pa.Table.from_pylist(rows, schema=utxo.SCHEMAS[name])
-        rows.clear()
-        if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(self.folder / f"raw-{name}", table.schema)
-        self.writers[name].write_table(table)
+        self.tables[name].add(row)
 
     def close(self) -> None:
-        for name in utxo.SCHEMAS:
-            self.flush(name)
-            if name not in self.writers:
-                pq.write_table(utxo.SCHEMAS[name].empty_table(), self.folder / f"raw-{name}")
-        for writer in self.writers.values():
-            writer.close()
-        self.writers.clear()
+        for table in self.tables.values():
+            table.close()
 
 
 def read(sources: Sequence[Path], ctx: Context) -> None:

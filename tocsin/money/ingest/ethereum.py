@@ -65,7 +65,12 @@ import yaml
 
 from tocsin.errors import located
 from tocsin.i18n import N_
-from tocsin.money.ingest.base import Context, accounts_table, flush_transactions
+from tocsin.money.ingest.base import (
+    Context,
+    ParquetRowWriter,
+    accounts_table,
+    flush_transactions,
+)
 
 REQUIRED = ("hash", "from_address", "to_address", "value", "block_timestamp")
 TOKEN_REQUIRED = ("token_address", "from_address", "to_address", "value", "transaction_hash",
@@ -172,7 +177,9 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     for path, text in files["blocks"]:
         _read_blocks(path, text, times, ctx)
     accounts: dict[str, dict[str, Any]] = {}
-    ether = _EtherWriter(None if ctx.writer.check else ctx.writer.temp / FOLDER)
+    # the exact ether of the payments
+    ether = ParquetRowWriter(None if ctx.writer.check else ctx.writer.temp / FOLDER / ETHER_FILE,
+                             ETHER, BLOCK, compression="zstd")
     try:
         for path, text in files["transactions"]:
             _read_transactions(path, text, accounts, times, ether, ctx)
@@ -231,38 +238,8 @@ def _block_time(times: dict[int, tuple[datetime, str]], number: int, when: datet
                                    where=known[1]))
 
 
-class _EtherWriter:
-    """Streams the exact ether of the payments to ``ethereum/transactions.parquet``."""
-
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
-        self.rows: list[dict[str, Any]] = []
-        self.writer: pq.ParquetWriter | None = None
-
-    def add(self, row: dict[str, Any]) -> None:
-        self.rows.append(row)
-        if len(self.rows) >= BLOCK:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.rows or self.folder is None:
-            self.rows.clear()
-            return
-        table = pa.Table.from_pylist(self.rows, schema=ETHER)
-        self.rows.clear()
-        if self.writer is None:
-            self.folder.mkdir(exist_ok=True)
-            self.writer = pq.ParquetWriter(self.folder / ETHER_FILE, ETHER, compression="zstd")
-        self.writer.write_table(table)
-
-    def close(self) -> None:
-        self.flush()
-        if self.writer is not None:
-            self.writer.close()
-
-
 def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]],
-                       times: dict[int, tuple[datetime, str]], ether: _EtherWriter,
+                       times: dict[int, tuple[datetime, str]], ether: ParquetRowWriter,
                        ctx: Context) -> None:
     rows: list[dict[str, Any]] = []
     calls = failed = 0

@@ -10,6 +10,14 @@ decision rule of LightGBM's numerical splits (missing values, zero handling,
 and applies the same sigmoid, so the probabilities are LightGBM's own (tested
 against ``Booster.predict``). Models with categorical splits or linear trees are
 not read (:func:`parse` returns None and the caller uses LightGBM).
+
+Where no split treats zero as missing and no value is a non-zero below LightGBM's zero
+threshold (the usual case), a value compared as it is lands on LightGBM's side, and
+NaN is the only exception: :func:`_walk_plain` then takes one comparison per node and
+walks the trees one at a time over blocks of rows, so that a tree's nodes stay in the
+first-level cache while the block passes through it (about half the time of the walk
+row by row, which stays for the other cases). The leaf values are added in the same
+tree order, so both give the same bits.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ ZERO = float(np.float32(1e-35))
 MISSING_NONE, MISSING_ZERO, MISSING_NAN = 0, 1, 2
 #: Rows handed to one thread at a time.
 CHUNK = 65_536
+#: Rows that pass through one tree before the next (the plain walk).
+ROWS = 1_024
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,10 @@ class Forest:
     leaf_value: np.ndarray  # float64 per leaf (all trees)
     sigmoid: float  # 0 for a raw score (objective other than binary)
     features: int
+    #: per node, (feature, left, right) side by side in int32: the plain walk's layout
+    nodes: np.ndarray
+    #: no split treats zero as missing (see the module's notes)
+    plain: bool
 
     def predict(self, x: np.ndarray, threads: int = 2, raw: bool = False) -> np.ndarray:
         """Probabilities (raw scores when the objective is not binary, or with ``raw``:
@@ -55,19 +69,26 @@ class Forest:
         x = np.ascontiguousarray(x)
         out = np.empty(len(x), dtype=np.float64)
         sigmoid = 0.0 if raw else self.sigmoid
+        plain = self.plain and not _below_zero_threshold(x)
         spans = [(lo, min(len(x), lo + CHUNK)) for lo in range(0, len(x), CHUNK)]
         if threads <= 1 or len(spans) <= 1:
             for lo, hi in spans:
-                self._run(x, out, lo, hi, sigmoid)
+                self._run(x, out, lo, hi, sigmoid, plain)
             return out
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            for done in [pool.submit(self._run, x, out, lo, hi, sigmoid) for lo, hi in spans]:
+            for done in [pool.submit(self._run, x, out, lo, hi, sigmoid, plain)
+                         for lo, hi in spans]:
                 done.result()
         return out
 
-    def _run(self, x: np.ndarray, out: np.ndarray, lo: int, hi: int, sigmoid: float) -> None:
-        _walk(x, lo, hi, self.roots, self.feature, self.threshold, self.nan_left,
-              self.zero_left, self.left, self.right, self.leaf_value, sigmoid, out)
+    def _run(self, x: np.ndarray, out: np.ndarray, lo: int, hi: int, sigmoid: float,
+             plain: bool) -> None:
+        if plain:
+            _walk_plain(x, lo, hi, self.roots, self.nodes, self.threshold, self.nan_left,
+                        self.leaf_value, sigmoid, out)
+        else:
+            _walk(x, lo, hi, self.roots, self.feature, self.threshold, self.nan_left,
+                  self.zero_left, self.left, self.right, self.leaf_value, sigmoid, out)
 
 
 
@@ -91,6 +112,40 @@ def _walk(x: np.ndarray, lo: int, hi: int, roots: np.ndarray, feature: np.ndarra
                 at = left[at] if go_left else right[at]
             total += leaf_value[~at]
         out[i] = 1.0 / (1.0 + math.exp(-sigmoid * total)) if sigmoid > 0 else total
+
+
+@njit(cache=True, nogil=True)
+def _walk_plain(x: np.ndarray, lo: int, hi: int, roots: np.ndarray, nodes: np.ndarray,
+                threshold: np.ndarray, nan_left: np.ndarray, leaf_value: np.ndarray,
+                sigmoid: float, out: np.ndarray) -> None:
+    total = np.empty(ROWS)
+    for start in range(lo, hi, ROWS):
+        n = min(hi, start + ROWS) - start
+        total[:n] = 0.0
+        for r in range(len(roots)):
+            for j in range(n):
+                at = roots[r]
+                while at >= 0:
+                    value = np.float64(x[start + j, nodes[at, 0]])
+                    if value <= threshold[at]:
+                        at = nodes[at, 1]
+                    elif value > threshold[at] or not nan_left[at]:
+                        at = nodes[at, 2]
+                    else:  # NaN, whose side the split says
+                        at = nodes[at, 1]
+                total[j] += leaf_value[~at]
+        for j in range(n):
+            out[start + j] = (1.0 / (1.0 + math.exp(-sigmoid * total[j])) if sigmoid > 0
+                              else total[j])
+
+
+@njit(cache=True, nogil=True)
+def _below_zero_threshold(x: np.ndarray) -> bool:
+    """Whether any value is not zero but LightGBM reads it as zero."""
+    for value in x.flat:  # noqa: SIM110 (a loop numba compiles; any() over a generator it does not)
+        if value != 0 and -ZERO <= value <= ZERO:
+            return True
+    return False
 
 
 def _floats(text: str) -> list[float]:
@@ -161,4 +216,6 @@ def parse(model_text: str) -> Forest | None:
                   zero_left=np.where(how == MISSING_ZERO, default, cut >= 0),
                   left=np.array(left, np.int64),
                   right=np.array(right, np.int64), leaf_value=np.array(leaves, np.float64),
-                  sigmoid=sigmoid, features=n_features)
+                  sigmoid=sigmoid, features=n_features,
+                  nodes=np.ascontiguousarray(np.array([feature, left, right], np.int32).T),
+                  plain=not (how == MISSING_ZERO).any())

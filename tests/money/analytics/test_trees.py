@@ -21,13 +21,14 @@ def _data(seed: int, rows: int = 6_000) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+@pytest.mark.parametrize("tiny", [True, False])
 @pytest.mark.parametrize("params", [
     {"objective": "binary"},
     {"objective": "binary", "zero_as_missing": True},
     {"objective": "binary", "sigmoid": 0.7, "use_missing": False},
     {"objective": "regression"},
 ])
-def test_forest_equals_lightgbm(params: dict[str, Any]) -> None:
+def test_forest_equals_lightgbm(params: dict[str, Any], tiny: bool) -> None:
     x, y = _data(3)
     booster = lgb.train({**params, "num_leaves": 15, "verbose": -1, "num_threads": 1,
                          "min_data_in_leaf": 20}, lgb.Dataset(x, label=y), num_boost_round=40)
@@ -36,7 +37,11 @@ def test_forest_equals_lightgbm(params: dict[str, Any]) -> None:
     probe, _ = _data(4, 20_000)
     probe[:50, 1] = 0.0
     probe[50:100, 5] = np.nan
-    probe[100:110, 0] = np.float32(1e-40)  # below LightGBM's zero threshold
+    if tiny:  # below LightGBM's zero threshold: read as zero, so the row-by-row walk
+        probe[100:110, 0] = np.float32(1e-40)
+    # the one-comparison walk wherever LightGBM's zero rule cannot change a side
+    assert forest.plain == (not params.get("zero_as_missing"))
+    assert trees._below_zero_threshold(probe) == tiny
     expected = booster.predict(probe, num_threads=1)
     for threads in (1, 2):
         got = forest.predict(probe, threads=threads)

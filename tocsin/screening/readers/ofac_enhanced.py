@@ -118,7 +118,7 @@ def read(path: Path) -> ListRead:
         raise InputError.single(f"{path.name}:{line}", N_(
             "<sanctionsData> in namespace %(found)s, not %(expected)s: not an OFAC SDN "
             "Enhanced XML file (a delta file or another export?)",
-            found=repr(namespace) if namespace else "(none)", expected=NAMESPACE))
+            found=repr(namespace), expected=NAMESPACE))
     stream = _Stream(path)
     entities, notes = read_records(path, _entities(stream), partial(_entity, refs=stream.refs),
                                    WHAT, place_of=stream.place)

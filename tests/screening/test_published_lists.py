@@ -562,6 +562,15 @@ def test_ofac_enhanced_bad_entity_refuses_the_file(tmp_path: Path, old: str, new
     assert "nothing was imported" in str(caught.value)
 
 
+def test_ofac_enhanced_name_without_a_primary_translation_is_read(tmp_path: Path) -> None:
+    # A primary name none of whose translations is marked primary: its first is the name.
+    path = _enhanced_variant(tmp_path, """<translation id="70011">
+              <isPrimary>true</isPrimary>""", """<translation id="70011">""")
+    oleh = by_ref(read_list("ofac_xml", [path]))["90501"].entity
+    assert oleh.get("name") == ["Oleh Ivanovych PETRENKO"]
+    assert "Олег Іванович ПЕТРЕНКО" in oleh.get("alias")
+
+
 @pytest.mark.parametrize(("namespace", "found"), [
     ("https://www.treasury.gov/ofac/DeltaFile/1.0", "'https://www.treasury.gov/ofac/"
                                                     "DeltaFile/1.0'"),
@@ -635,3 +644,35 @@ def test_ofac_enhanced_xml_is_screened(platform_db: Database, analyst: Principal
     top = found.results[0]
     assert top.caption == "Oleh Ivanovych PETRENKO" and top.band == "match"
     assert vessel.results[0].caption == "NORDIC STAR"
+
+
+def test_ofac_enhanced_xml_through_the_command_line(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from tocsin.cli.main import app
+    from tocsin.settings import get_settings
+
+    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
+    monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        assert runner.invoke(app, ["init"]).exit_code == 0
+        assert runner.invoke(app, ["user", "add", "ana", "--role", "analyst",
+                                   "--unit", "tntd-spmu"]).exit_code == 0
+        imported = runner.invoke(app, ["screening", "import", "ofac_xml",
+                                       str(PUBLISHED / "sdn_enhanced_shapes.xml"),
+                                       "--as", "ana"])
+        assert imported.exit_code == 0, imported.output
+        assert "ofac_sdn version 1: 4 entries" in imported.output
+        assert "/sanctionsData/entities/entity[1]" in imported.output
+        assert "'Borduria'" in imported.output
+        found = runner.invoke(app, ["screening", "screen", "Northern General Trading",
+                                    "--schema", "Organization", "--json", "--as", "ana"])
+        assert found.exit_code == 0, found.output
+        assert '"NORTHERN GENERAL TRADING LLC"' in found.output
+        assert '"ofac_sdn"' in found.output
+    finally:
+        get_settings.cache_clear()

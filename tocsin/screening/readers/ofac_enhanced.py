@@ -231,14 +231,18 @@ def _names(element: etree._Element, entity: EntityProxy) -> None:
         primary = _true(name, "isPrimary")
         weak = _true(name, "isLowQuality")
         alias_type = (text(name, "aliasType") or "").lower()
-        for translation in _all(name, "translations", "translation"):
+        translations = _all(name, "translations", "translation")
+        # the translation OFAC marks primary (the Latin one), else the first
+        chosen = next((t for t in translations if _true(t, "isPrimary")),
+                      translations[0] if translations else None)
+        for translation in translations:
             parts = [((text(p, "type") or "").lower(), v)
                      for p in _all(translation, "nameParts", "namePart")
                      if (v := text(p, "value"))]
             full = _full_name(translation, parts, person)
             if not full:
                 continue
-            main = primary and _true(translation, "isPrimary")
+            main = primary and translation is chosen
             # the name in its other scripts is the same name: an alias of the same strength
             add(entity, "name" if main else "weakAlias" if weak else "alias", full)
             if alias_type == "f.k.a." and entity.schema.get("previousName"):

@@ -13,6 +13,7 @@ from tocsin.access.principal import Principal
 from tocsin.errors import InputError
 from tocsin.screening import service
 from tocsin.screening.readers import ListEntity, ListRead, read_list, sniff
+from tocsin.screening.readers.base import make
 from tocsin.store.database import Database
 
 PUBLISHED = Path(__file__).parent.parent / "fixtures" / "screening" / "published"
@@ -420,13 +421,258 @@ def test_ofac_values_the_platform_cannot_hold_are_named(tmp_path: Path) -> None:
                                 "left out")
 
 
-def test_ofac_enhanced_xml_is_refused_naming_its_root(tmp_path: Path) -> None:
-    enhanced = tmp_path / "SDN_ENHANCED.XML"
-    enhanced.write_text('<?xml version="1.0" encoding="utf-8"?>\n<sanctionsData xmlns="https://'
-                        'sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/'
-                        'ENHANCED_XML"><entities/></sanctionsData>\n')
+# --------------------------------------------------------------------------- OFAC Enhanced XML
+
+
+def enhanced_shapes() -> ListRead:
+    return read_list("ofac_xml", [PUBLISHED / "sdn_enhanced_shapes.xml"])
+
+
+def test_ofac_enhanced_xml_as_ofac_quotes_it() -> None:
+    # The Enhanced XML (SDN_ENHANCED.XML, CONS_ENHANCED.XML) was refused, naming its root.
+    assert sniff(PUBLISHED / "cons_enhanced_9640.xml") == "ofac_xml"
+    read = read_list("ofac_xml", [PUBLISHED / "cons_enhanced_9640.xml"])
+    assert read.published == "2026-07-27" and not read.notes
+    (teir,) = read.entities
+    assert (teir.reference, teir.programme, teir.listed_on) == ("9640", "NS-PLC", "2006-04-12")
+    person = teir.entity
+    assert person.schema.name == "Person"
+    assert person.get("name") == ["Mohammed ABU TEIR"]
+    assert (person.get("firstName"), person.get("lastName")) == (["Mohammed"], ["ABU TEIR"])
+    assert sorted(person.get("alias")) == ["Mohammad Mahmoud ABOU TAYR",
+                                           "Mohammed Mahmud ABU TAIR"]
+    assert person.get("birthDate") == ["1951"]  # the year, not 1951-01-01
+    assert person.get("birthPlace") == ["Umm Tuba"]
+    assert person.get("country") == ["ps"]
+    (measure,) = [r for r in teir.related if r.schema.name == "Sanction"]
+    assert measure.get("description") == [
+        "Non-SDN Palestinian Legislative Council List; Consolidated List"]
+    # The same OFAC UID gives the same entity as the classic XML and the CSV set.
+    classic = by_ref(read_list("ofac_xml", [PUBLISHED / "consolidated_classic.xml"]))["9647"]
+    assert classic.entity.id == make("Person", "ofac", "9647").id
+    assert person.id == make("Person", "ofac", "9640").id
+
+
+def test_ofac_enhanced_xml_shapes() -> None:
+    read = enhanced_shapes()
+    assert read.published == "2026-11-27"
+    entries = by_ref(read)
+    assert [e.entity.schema.name for e in read.entities] == ["Person", "Organization",
+                                                             "Vessel", "Airplane"]
+    oleh = entries["90501"]
+    assert oleh.programme == "UKRAINE-EO13660; SDGT"
+    assert oleh.listed_on == "2014-10-10"  # the earliest of its lists
+    person = oleh.entity
+    assert person.get("name") == ["Oleh Ivanovych PETRENKO"]
+    assert (person.get("firstName"), person.get("fatherName"), person.get("lastName")) == (
+        ["Oleh"], ["Ivanovych"], ["PETRENKO"])
+    # the name in Cyrillic is the same name: a strong alias; a low-quality name is weak
+    assert sorted(person.get("alias")) == ["Oleg PETRENKO", "Олег Іванович ПЕТРЕНКО"]
+    assert person.get("weakAlias") == ["THE ACCOUNTANT"]
+    assert sorted(person.get("birthDate")) == ["1962", "1964", "1965", "1966"]
+    assert person.get("birthPlace") == ["Kharkiv, Ukraine"]
+    assert person.get("nationality") == ["ru"]  # by valueRefId, from referenceValues
+    assert person.get("citizenship") == ["ua"] and person.get("gender") == ["male"]
+    assert person.get("email") == ["oleh.petrenko@example.org"]
+    assert person.get("title") == ["Deputy Minister"]
+    assert person.get("passportNumber") == ["EK123456"]
+    assert sorted(person.get("idNumber")) == ["2840512345", "I-ХЮ 501234"]
+    notes = person.get("notes")
+    assert "Former official of the Borduria Trade Office." in notes
+    assert "Living status: Deceased" in notes
+    assert "National ID No. 2840512345: not valid" in notes
+    assert any(n.startswith("Secondary sanctions risk: section 1(b)") for n in notes)
+    assert sorted(person.get("address")) == ["12 Tverskaya Street, Moscow, 125009, Russia",
+                                             "Sevastopol, Region: Crimea"]
+    (passport,) = [r for r in oleh.related if r.schema.name == "Passport"]
+    assert (passport.get("country"), passport.get("startDate"), passport.get("endDate"),
+            passport.get("authority")) == (["ru"], ["2015-03-02"], ["2025-03-02"],
+                                           ["Ministry of Internal Affairs"])
+    (moscow,) = [r for r in oleh.related if r.schema.name == "Address"
+                 and r.get("city") == ["Moscow"]]
+    assert (moscow.get("street"), moscow.get("postalCode")) == (["12 Tverskaya Street"],
+                                                               ["125009"])
+    (measure,) = [r for r in oleh.related if r.schema.name == "Sanction"]
+    assert sorted(measure.get("provisions")) == ["Block", "Executive Order 13224 (Terrorism)"]
+    assert measure.get("description") == ["SDN List; Consolidated List"]
+    company = entries["90502"]
+    (link,) = [r for r in oleh.related if r.schema.name == "UnknownLink"]
+    assert link.get("object") == [company.entity.id] and link.get("role") == ["Associate Of"]
+    org = company.entity
+    assert org.get("name") == ["NORTHERN GENERAL TRADING LLC"]
+    assert sorted(org.get("alias")) == ["SEVERNAYA TORGOVLYA",
+                                        "ООО СЕВЕРНАЯ ГЕНЕРАЛЬНАЯ ТОРГОВЛЯ"]  # noqa: RUF001
+    assert org.get("previousName") == ["SEVERNAYA TORGOVLYA"]  # F.K.A.
+    assert org.get("incorporationDate") == ["2008-02-14"]
+    assert (org.get("registrationNumber"), org.get("taxNumber"), org.get("swiftBic")) == (
+        ["1087847000123"], ["7801234567"], ["NGTRRU2P"])
+    assert "Санкт-Петербург, Russia" in org.get("address")
+    assert any(r.schema.name == "CryptoWallet"
+               and r.get("publicKey") == ["1BoatSLRHtKNngkdXEeobR76b53LETtpyT"]
+               for r in company.related)
+    vessel = entries["90503"]
+    ship = vessel.entity
+    assert (ship.get("imoNumber"), ship.get("mmsi"), ship.get("flag"), ship.get("callSign"),
+            ship.get("type"), ship.get("grossRegisteredTonnage"), ship.get("buildDate")) == (
+        ["IMO9231298"], ["256011999"], ["mt"], ["9HA2999"], ["Crude Oil Tanker"], ["81479"],
+        ["2001"])
+    assert ship.get("notes") == ["Vessel Owner NORTHERN GENERAL TRADING LLC"]
+    (owner,) = [r for r in vessel.related if r.schema.name == "UnknownLink"]
+    assert owner.get("object") == [org.id] and owner.get("role") == ["Owned or Controlled By"]
+    plane = entries["90504"].entity
+    assert (plane.get("model"), plane.get("serialNumber"), plane.get("registrationNumber")) == (
+        ["Airbus A310"], ["1099"], ["YV9999"])
+
+
+def test_ofac_enhanced_values_the_platform_cannot_hold_are_named() -> None:
+    assert sorted((n.location, str(n.reason)) for n in enhanced_shapes().notes) == [
+        ("sdn_enhanced_shapes.xml:43 (/sanctionsData/entities/entity[1])",
+         "country 'Region: Crimea' is not a value the platform can hold; left out"),
+        ("sdn_enhanced_shapes.xml:43 (/sanctionsData/entities/entity[1])",
+         "nationality 'Borduria' is not a value the platform can hold; left out")]
+
+
+def _enhanced_variant(tmp_path: Path, old: str, new: str) -> Path:
+    content = (PUBLISHED / "sdn_enhanced_shapes.xml").read_text(encoding="utf-8")
+    assert old in content
+    path = tmp_path / "SDN_ENHANCED.XML"
+    path.write_text(content.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("old", "new", "reason"), [
+    ('<entityType refId="602">Vessel</entityType>', "<entityType>Submarine</entityType>",
+     "unknown entityType 'Submarine'"),
+    ('<entity id="90503">', '<entity id="">', "entity without an id attribute"),
+    ("<formattedFullName>NORDIC STAR</formattedFullName>", "", None),
+])
+def test_ofac_enhanced_bad_entity_refuses_the_file(tmp_path: Path, old: str, new: str,
+                                                   reason: str | None) -> None:
+    path = _enhanced_variant(tmp_path, old, new)
+    if reason is None:  # no primary name left: its name parts still give one
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "<value>NORDIC STAR</value>", "<value> </value>").replace(
+            "<formattedLastName>NORDIC STAR</formattedLastName>", ""), encoding="utf-8")
+        reason = "entity 90503 has no primary name"
     with pytest.raises(InputError) as caught:
-        read_list("ofac_xml", [enhanced])
+        read_list("ofac_xml", [path])
+    (problem,) = caught.value.problems
+    assert problem.location == "SDN_ENHANCED.XML:415 (/sanctionsData/entities/entity[3])"
+    assert str(problem.reason) == reason
+    assert "nothing was imported" in str(caught.value)
+
+
+def test_ofac_enhanced_name_without_a_primary_translation_is_read(tmp_path: Path) -> None:
+    # A primary name none of whose translations is marked primary: its first is the name.
+    path = _enhanced_variant(tmp_path, """<translation id="70011">
+              <isPrimary>true</isPrimary>""", """<translation id="70011">""")
+    oleh = by_ref(read_list("ofac_xml", [path]))["90501"].entity
+    assert oleh.get("name") == ["Oleh Ivanovych PETRENKO"]
+    assert "Олег Іванович ПЕТРЕНКО" in oleh.get("alias")
+
+
+@pytest.mark.parametrize(("namespace", "found"), [
+    ("https://www.treasury.gov/ofac/DeltaFile/1.0", "'https://www.treasury.gov/ofac/"
+                                                    "DeltaFile/1.0'"),
+    ("", "''")])
+def test_ofac_enhanced_xml_in_another_namespace_is_refused(tmp_path: Path, namespace: str,
+                                                           found: str) -> None:
+    # OFAC's delta files have the same root in another namespace and say what changed, not
+    # the list: read as the list they would replace it by a few entries.
+    path = _enhanced_variant(tmp_path, ' xmlns="https://sanctionslistservice.ofac.treas.gov/'
+                             'api/PublicationPreview/exports/ENHANCED_XML"',
+                             f' xmlns="{namespace}"' if namespace else "")
+    with pytest.raises(InputError) as caught:
+        read_list("ofac_xml", [path])
     (problem,) = caught.value.problems
     assert problem.location == "SDN_ENHANCED.XML:2"
-    assert "<sanctionsData>" in str(problem.reason)
+    assert str(problem.reason).startswith(f"<sanctionsData> in namespace {found}, not "
+                                          "https://sanctionslistservice.ofac.treas.gov/")
+
+
+def test_ofac_enhanced_xml_broken_or_empty_is_refused(tmp_path: Path) -> None:
+    content = (PUBLISHED / "sdn_enhanced_shapes.xml").read_text(encoding="utf-8")
+    truncated = tmp_path / "SDN_ENHANCED.XML"
+    truncated.write_text(content[:content.index('<entity id="90503">') + 300], encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_list("ofac_xml", [truncated])
+    (problem,) = caught.value.problems
+    assert problem.location.startswith("SDN_ENHANCED.XML:")
+    assert "not well-formed XML" in str(problem.reason)
+    empty = tmp_path / "CONS_ENHANCED.XML"
+    empty.write_text(content[:content.index("<entities>")] + "<entities/></sanctionsData>\n",
+                     encoding="utf-8")
+    with pytest.raises(InputError, match="no listed entries found; is this a OFAC SDN "
+                                         "Enhanced XML file"):
+        read_list("ofac_xml", [empty])
+    hostile = tmp_path / "hostile.xml"
+    hostile.write_text('<?xml version="1.0"?>\n<!DOCTYPE sanctionsData [<!ENTITY a "aaaa">]>\n'
+                       + content[content.index("<sanctionsData"):], encoding="utf-8")
+    with pytest.raises(InputError, match="DOCTYPE declares entities"):
+        read_list("ofac_xml", [hostile])
+
+
+def test_ofac_enhanced_entities_are_let_go_once_read(tmp_path: Path) -> None:
+    # The SDN file is about 100 MB: each entity read is cleared and dropped from the tree.
+    from tocsin.screening.readers import ofac_enhanced
+
+    stream = ofac_enhanced._Stream(PUBLISHED / "sdn_enhanced_shapes.xml")
+    seen: list[tuple[str | None, int, bool, int]] = []
+    before = None
+    for element in ofac_enhanced._entities(stream):
+        # nothing before it is left in the tree, and the one before was emptied
+        seen.append((element.get("id"), stream.count, element.getprevious() is None,
+                     len(before) if before is not None else 0))
+        before = element
+    assert seen == [("90501", 1, True, 0), ("90502", 2, True, 0), ("90503", 3, True, 0),
+                    ("90504", 4, True, 0)]
+    assert stream.refs["11097"] == "Russia"
+
+
+def test_ofac_enhanced_xml_is_screened(platform_db: Database, analyst: Principal) -> None:
+    with platform_db.transaction() as session:
+        report, _ = service.import_list(session, analyst, "ofac_xml",
+                                        [PUBLISHED / "sdn_enhanced_shapes.xml"])
+    assert report.list_key == "ofac_sdn" and report.entries == 4
+    assert sorted("Borduria" in str(n.reason) for n in report.notes) == [False, True]
+    with platform_db.transaction() as session:
+        [found] = service.screen_entities(session, analyst, [
+            {"schema": "Person", "properties": {"name": ["Oleg Petrenko"],
+                                               "birthDate": ["1962"]}}])
+        [vessel] = service.screen_entities(session, analyst, [
+            {"schema": "Vessel", "properties": {"name": ["Nordic Star"]}}])
+    top = found.results[0]
+    assert top.caption == "Oleh Ivanovych PETRENKO" and top.band == "match"
+    assert vessel.results[0].caption == "NORDIC STAR"
+
+
+def test_ofac_enhanced_xml_through_the_command_line(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from tocsin.cli.main import app
+    from tocsin.settings import get_settings
+
+    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
+    monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        assert runner.invoke(app, ["init"]).exit_code == 0
+        assert runner.invoke(app, ["user", "add", "ana", "--role", "analyst",
+                                   "--unit", "tntd-spmu"]).exit_code == 0
+        imported = runner.invoke(app, ["screening", "import", "ofac_xml",
+                                       str(PUBLISHED / "sdn_enhanced_shapes.xml"),
+                                       "--as", "ana"])
+        assert imported.exit_code == 0, imported.output
+        assert "ofac_sdn version 1: 4 entries" in imported.output
+        assert "/sanctionsData/entities/entity[1]" in imported.output
+        assert "'Borduria'" in imported.output
+        found = runner.invoke(app, ["screening", "screen", "Northern General Trading",
+                                    "--schema", "Organization", "--json", "--as", "ana"])
+        assert found.exit_code == 0, found.output
+        assert '"NORTHERN GENERAL TRADING LLC"' in found.output
+        assert '"ofac_sdn"' in found.output
+    finally:
+        get_settings.cache_clear()

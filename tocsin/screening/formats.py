@@ -6,7 +6,8 @@ from __future__ import annotations
 FORMATS = {
     "un": "UN Security Council consolidated list (XML)",
     "ofac_csv": "OFAC SDN legacy CSV set (sdn.csv, add.csv, alt.csv)",
-    "ofac_xml": "OFAC SDN XML (advanced SDN_ADVANCED.XML or classic sdn.xml)",
+    "ofac_xml": "OFAC SDN XML (advanced SDN_ADVANCED.XML, enhanced SDN_ENHANCED.XML or "
+                "classic sdn.xml)",
     "eu": "EU consolidated financial sanctions list (XML)",
     "ftm": "FollowTheMoney entities (JSON lines, OpenSanctions exports)",
 }

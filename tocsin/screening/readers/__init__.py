@@ -50,7 +50,7 @@ def sniff(path: Path) -> str | None:
     head = path.open("rb").read(4096).decode("utf-8", "replace")
     if "<CONSOLIDATED_LIST" in head:
         return "un"
-    if "<Sanctions" in head or "<sdnList" in head:
+    if "<Sanctions" in head or "<sdnList" in head or "<sanctionsData" in head:
         return "ofac_xml"
     if "fpi/fsd/export" in head or "<export" in head:
         return "eu"

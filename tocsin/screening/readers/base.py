@@ -191,6 +191,27 @@ def parse_xml(path: Path) -> etree._Element:
     return root
 
 
+def root_tag(path: Path) -> tuple[str, int]:
+    """The root element's tag (``{namespace}name``) and line, read without parsing the rest
+    of the file; a hostile DOCTYPE is refused first."""
+    check_size(path)
+    _check_prolog(path)
+    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
+                                 load_dtd=False, huge_tree=False)
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(4096):
+                parser.feed(chunk)
+                for _, element in parser.read_events():
+                    return str(element.tag), int(element.sourceline or 0)
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or (exc.position[0] if exc.position else 0)
+        raise InputError.single(f"{path.name}:{line}" if line else path.name,
+                                N_("not well-formed XML (%(error)s)", error=exc.msg)) from None
+    raise InputError.single(path.name, N_("the file is empty"))  # no element at all
+
+
 def local(element: etree._Element) -> str:
     tag = element.tag
     if not isinstance(tag, str):
@@ -236,18 +257,21 @@ RecordReader = Callable[[etree._Element, list[Problem], Callable[[], str]], List
 
 
 def read_records(path: Path, records: Iterable[etree._Element], read_one: RecordReader,
-                 what: str) -> tuple[list[ListEntity], list[Problem]]:
+                 what: str, place_of: Callable[[etree._Element], str] | None = None
+                 ) -> tuple[list[ListEntity], list[Problem]]:
     """Every record read by ``read_one``, and the notes they gave; a record it refuses
     (``ValueError``) is a problem naming its place, and the file is refused whole
-    (:func:`require`)."""
+    (:func:`require`). ``place_of`` names a record's place when :func:`where` cannot (a
+    streamed file whose earlier records are already let go)."""
+    locate = place_of or partial(where, path)
     problems: list[Problem] = []
     notes: list[Problem] = []
     entities: list[ListEntity] = []
     for element in records:
         try:
-            entities.append(read_one(element, notes, partial(where, path, element)))
+            entities.append(read_one(element, notes, partial(locate, element)))
         except ValueError as exc:
-            problems.append(Problem(where(path, element), reason_of(exc)))
+            problems.append(Problem(locate(element), reason_of(exc)))
     require(problems, entities, path, what)
     return entities, notes
 

@@ -16,6 +16,9 @@ Profile`` (``Identity/Alias/DocumentedName/DocumentedNamePart/NamePartValue``
 and ``Feature/FeatureVersion`` for birth dates, nationality, gender,
 addresses); ``SanctionsEntries/SanctionsEntry`` gives each profile its
 programmes and listing date.
+
+**Enhanced XML** (``SDN_ENHANCED.XML``, root ``sanctionsData``): read by
+:mod:`tocsin.screening.readers.ofac_enhanced`, which streams the file.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from tocsin.screening.readers.base import (
     parse_xml,
     read_records,
     require,
+    root_tag,
     sanction,
     text,
     where,
@@ -389,6 +393,12 @@ def _period_dates(period: etree._Element | None) -> list[str]:
     if first is None:
         found = _date_period(period)
         return [found] if found else []
+    return span_dates(first, last)
+
+
+def span_dates(first: tuple[int, int, int], last: tuple[int, int, int] | None) -> list[str]:
+    """The dates the period from ``first`` to ``last`` (year, month, day) means: a whole
+    year, a whole month, every year of a span of whole years, one day, else its two ends."""
     if last is None or last == first:
         return [_iso(first)]
     if first[1:] == (1, 1) and last[1:] == (12, 31):
@@ -422,15 +432,22 @@ def _locations(root: etree._Element, refs: dict[str, dict[str, etree._Element]]
 
 
 def read_xml(path: Path) -> ListRead:
-    """The advanced XML (``Sanctions``) or the classic XML (``sdnList``: ``sdn.xml``,
-    ``consolidated.xml``), told apart by the root element."""
+    """The advanced XML (``Sanctions``), the classic XML (``sdnList``: ``sdn.xml``,
+    ``consolidated.xml``) or the Enhanced XML (``sanctionsData``: ``SDN_ENHANCED.XML``,
+    read by :mod:`~tocsin.screening.readers.ofac_enhanced`), told apart by the root
+    element."""
+    tag, _line = root_tag(path)
+    if tag.rpartition("}")[2] == "sanctionsData":
+        from tocsin.screening.readers import ofac_enhanced
+
+        return ofac_enhanced.read(path)
     root = parse_xml(path)
     if local(root) == "sdnList":
         return _read_classic(path, root)
     if local(root) != "Sanctions":
         raise InputError.single(f"{path.name}:{root.sourceline}", N_(
-            "the root element is <%(root)s>, not <Sanctions> or <sdnList>: not an OFAC SDN "
-            "XML file", root=local(root)))
+            "the root element is <%(root)s>, not <Sanctions>, <sdnList> or <sanctionsData>: "
+            "not an OFAC SDN XML file", root=local(root)))
     refs = _refs(root)
     locations = _locations(root, refs)
     documents: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)

@@ -99,7 +99,8 @@ def import_iati(
     transaction, so memory stays bounded; in ``all`` mode the first problem
     stops the writing (reading goes on to list every problem) and the error
     makes the caller's transaction roll everything back. Parents are linked
-    once the whole file is read.
+    once the whole file is read, with the children the platform already holds
+    that a parent of the file lists (:meth:`_Tree.link`).
     """
     require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
     vocab = Vocabulary.load(session)

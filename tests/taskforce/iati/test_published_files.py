@@ -9,6 +9,7 @@ an export gives back.
 
 from __future__ import annotations
 
+import copy
 import io
 from datetime import date
 from decimal import Decimal
@@ -20,10 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.taskforce.iati.test_round_trip import _export, _import, semantic_diff
+from tests.taskforce.programmes import factory
 from tests.taskforce.programmes.factory import principal
 from tocsin.access.principal import Principal
+from tocsin.access.tables import AuditEntry
 from tocsin.errors import InputError, Problem
-from tocsin.taskforce.iati.exchange import IatiImport, validate_export
+from tocsin.taskforce.iati.exchange import IatiImport, Mode, import_iati, validate_export
 from tocsin.taskforce.iati.organisations import import_organisations
 from tocsin.taskforce.iati.rules import check_element, unlisted_codes
 from tocsin.taskforce.iati.schema import activity_schema, safe_parser, schema_errors
@@ -39,6 +42,7 @@ from tocsin.taskforce.iati.tables import (
 from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes import records
 from tocsin.taskforce.programmes.spec import DocumentSpec, ParticipantSpec, ShareSpec
+from tocsin.taskforce.programmes.tables import Activity
 
 PUBLISHED = Path(__file__).parents[2] / "fixtures" / "iati" / "published"
 SCHEMA_TESTS = PUBLISHED / "schema-tests"
@@ -1338,6 +1342,165 @@ def test_a_donors_programme_lists_children_outside_the_file(session: Session,
     _round_trip(session, data, report)
 
 
+# --- a programme and its components published in files of their own ------------------------
+
+NSGI, BAHRAIN = "GB-GOV-1-300646", "GB-GOV-1-300646-104"
+#: What the NSGI programme alone gives: its shares finer than a hundredth, its sector and
+#: the four components the platform does not hold (the fifth, Bahrain's, it may)
+NSGI_NOTES = [
+    f"{ACTIVITY}/recipient-country[2]: percentage 34.136 held as 34.13 here (two decimals); "
+    "kept as published",
+    f"{ACTIVITY}/recipient-country[3]: percentage 30.5674 held as 30.56 here (two decimals); "
+    "kept as published",
+    f"{ACTIVITY}/recipient-region: percentage 18.8872 held as 18.88 here (two decimals); kept "
+    "as published",
+    _unmapped(1, "15110"),
+    *[_outside_child(1, f"{NSGI}-{n}") for n in (101, 102, 103, 105)]]
+LINKED = (f"{ACTIVITY}: child '{BAHRAIN}' is in the platform, not in the file; linked under "
+          "this activity")
+NOT_YOURS = (f"{ACTIVITY}: child '{BAHRAIN}' is in the platform and belongs to a unit whose "
+             "records you may not change; not linked")
+OTHER_PROGRAMME = "XM-OSCE-P1"
+
+
+def _nsgi(keep: int, *edits: tuple[str, str]) -> bytes:
+    """DFID's NSGI file with one of its two activities (0: the programme, which lists its
+    components; 1: the Bahrain component, which names the programme as its parent), as a
+    publisher of a programmes' file and a projects' file gives them; ``edits`` replace text."""
+    root = etree.fromstring(DFID_BH.read_bytes(), safe_parser())
+    root.remove(root[1 - keep])
+    data = etree.tostring(root, encoding="unicode")
+    for old, new in edits:
+        assert old in data
+        data = data.replace(old, new)
+    return data.encode("utf-8")
+
+
+def _parent(session: Session, identifier: str) -> str | None:
+    activity = records.get_by_identifier(session, Principal.system(), identifier)
+    return records.parent_identifiers(session, [activity], Principal.system()).get(
+        activity.id)
+
+
+def _parent_changes(session: Session) -> list[tuple[str, str]]:
+    """(who, detail) of the audited changes of the Bahrain component."""
+    component = records.get_by_identifier(session, Principal.system(), BAHRAIN)
+    return [(e.username, e.detail) for e in session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "update",
+                                 AuditEntry.record_id == str(component.id))
+        .order_by(AuditEntry.id))]
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_programmes_file_links_its_component_imported_before(session: Session,
+                                                               mode: Mode) -> None:
+    # the component first: the programme it names (related-activity type 1) is not in the
+    # platform yet
+    report = _import(session, _nsgi(1), mode=mode)
+    assert (report.created, report.rejected) == (1, [])
+    assert _strings(report.notes)[-1] == (
+        f"{ACTIVITY}: parent '{NSGI}' is neither in the file nor in the platform; kept "
+        "without parent")
+    assert _parent(session, BAHRAIN) is None
+    # then the programme, which lists it (related-activity type 2): the component is linked
+    # under it and the report says so (it stayed without parent, unsaid, before)
+    report = _import(session, _nsgi(0), mode=mode)
+    assert (report.created, report.updated, report.rejected) == (1, 0, [])
+    assert _strings(report.notes) == [*NSGI_NOTES, LINKED]
+    assert _parent(session, BAHRAIN) == NSGI
+    assert _parent_changes(session) == [("system", f"import the IATI file: parent {NSGI}")]
+    # as if both had come in one file: the same export
+    _round_trip(session, DFID_BH.read_bytes(), report)
+    # the programme again: already its parent, nothing to link, say or audit
+    report = _import(session, _nsgi(0), mode=mode)
+    assert (report.created, report.updated, report.rejected) == (0, 1, [])
+    assert _strings(report.notes) == NSGI_NOTES
+    assert _parent(session, BAHRAIN) == NSGI
+    assert len(_parent_changes(session)) == 1
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_component_the_importer_may_not_change_is_noted_not_linked(session: Session,
+                                                                     mode: Mode) -> None:
+    _import(session, _nsgi(1), mode=mode)  # into the analysts' unit
+    other = principal(session, "analyst", "fo-serbia")  # reads it (GREEN), may not change it
+    report = import_iati(session, other, io.BytesIO(_nsgi(0)), owner_unit_id=other.unit_id,
+                         mode=mode)
+    assert (report.created, report.rejected) == (1, [])
+    assert _strings(report.notes) == [*NSGI_NOTES, NOT_YOURS]
+    assert _parent(session, BAHRAIN) is None
+    assert _parent_changes(session) == []
+
+
+# the component under another parent: in the platform, as published (a parent the platform
+# does not hold), one the importer may not read; at a level no programme holds; listed by
+# two programmes of the file
+DISAGREEMENTS = {
+    "linked": (f"'{OTHER_PROGRAMME}'", OTHER_PROGRAMME),
+    "published": ("'GB-GOV-1-300999'", None),
+    "hidden": ("a record you may not see", OTHER_PROGRAMME),
+    "level": ("", None),
+    "twice": ("", NSGI),
+}
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+@pytest.mark.parametrize("case", list(DISAGREEMENTS))
+def test_a_component_under_another_parent_is_not_moved(session: Session, case: str,
+                                                       mode: Mode) -> None:
+    system = Principal.system()
+    importer = system
+    component, programme = _nsgi(1), _nsgi(0)
+    named, parent_after = DISAGREEMENTS[case]
+    problem = (f"{ACTIVITY}: child '{BAHRAIN}', in the platform, has {named} as its parent; "
+               "not linked under this activity")
+    if case in ("linked", "hidden"):
+        records.create_activity(session, system, factory.spec(
+            OTHER_PROGRAMME, level="programme", handling="RED" if case == "hidden" else "GREEN"))
+        component = _nsgi(1, (f'ref="{NSGI}" type="1"', f'ref="{OTHER_PROGRAMME}" type="1"'))
+    if case == "hidden":
+        importer = principal(session, "analyst", "fo-serbia")
+    elif case == "published":
+        component = _nsgi(1, (f'ref="{NSGI}" type="1"', 'ref="GB-GOV-1-300999" type="1"'))
+    elif case == "level":
+        # a programme of its own that names no parent
+        component = _nsgi(1, ('hierarchy="2"', 'hierarchy="1"'),
+                          (f'<related-activity ref="{NSGI}" type="1"/>', ""))
+        problem = (f"{ACTIVITY}: a programme cannot sit under a programme (child "
+                   f"'{BAHRAIN}')")
+    elif case == "twice":
+        # a second programme listing the same components, after the first
+        second = etree.fromstring(programme, safe_parser())
+        twin = copy.deepcopy(second[0])
+        twin.find("iati-identifier").text = f"{NSGI}-BIS"
+        second.append(twin)
+        programme = etree.tostring(second)
+        problem = (f"/iati-activities/iati-activity[2]: child '{BAHRAIN}', in the platform, "
+                   f"is listed by '{NSGI}' too; not linked under this activity")
+    _import(session, component)
+    before = _parent(session, BAHRAIN)
+    assert before == (OTHER_PROGRAMME if case in ("linked", "hidden") else None)
+
+    def again() -> IatiImport:
+        return import_iati(session, importer, io.BytesIO(programme), mode=mode,
+                           owner_unit_id=importer.unit_id or principal(
+                               session, "analyst").unit_id)
+
+    if mode == "all":  # refused whole: the programme is not written
+        with pytest.raises(InputError) as caught:
+            again()
+        assert _strings(caught.value.problems) == [problem]
+        assert session.scalar(select(Activity.id).where(Activity.identifier == NSGI)) is None
+        assert _parent(session, BAHRAIN) == before
+        assert _parent_changes(session) == []
+        return
+    report = again()  # the programme goes in, the disagreement is listed
+    assert _strings(report.rejected) == [problem]
+    assert report.created == (2 if case == "twice" else 1)
+    assert _parent(session, BAHRAIN) == parent_after
+    assert len(_parent_changes(session)) == (1 if case == "twice" else 0)
+
+
 # A publisher's own namespace on the root, its attributes and elements at every depth.
 X = "{http://example.org/x}"
 EXTENDED = [
@@ -1728,7 +1891,7 @@ def test_a_link_the_platform_cannot_follow_is_kept_as_published(session: Session
         "documents": [*spec.documents, added], "parent_identifier": None}))
     edited = _export(session)
     links = [d.get("url") for d in etree.fromstring(edited).find("iati-activity")
-             .iterchildren("document-link")]  # type: ignore[union-attr]
+             .iterchildren("document-link")]
     assert links == ["http://www.example.org/docs/annual report.pdf",
                      "http://www.example.org/docs/report_en.odt",
                      "https://www.example.org/docs/evaluation.pdf"]

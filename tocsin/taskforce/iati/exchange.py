@@ -18,11 +18,18 @@ from sqlalchemy.orm import Session
 
 from tocsin.access import audit
 from tocsin.access.handling import Handling
-from tocsin.access.policy import list_readable, may_read, require, unguarded_select
+from tocsin.access.policy import (
+    list_readable,
+    may_read,
+    may_write,
+    require,
+    unguarded_select,
+)
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_, Joined, Message, Number
+from tocsin.taskforce.iati import codes
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.reader import IatiParts, ReadResult, fewer_collections, iter_batches
 from tocsin.taskforce.iati.rules import check_element
@@ -92,7 +99,8 @@ def import_iati(
     transaction, so memory stays bounded; in ``all`` mode the first problem
     stops the writing (reading goes on to list every problem) and the error
     makes the caller's transaction roll everything back. Parents are linked
-    once the whole file is read.
+    once the whole file is read, with the children the platform already holds
+    that a parent of the file lists (:meth:`_Tree.link`).
     """
     require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
     vocab = Vocabulary.load(session)
@@ -140,6 +148,7 @@ def _import(session: Session, principal: Principal, source: Path | IO[bytes],
     found = tree.link(session, principal, report)
     if found and mode == "all":
         raise InputError(found, summary=_refused(found, label))
+    tree.audit(session, principal, label)
     report.rejected += found
     report.preserved = dict(sorted(preserved.items()))
     return report
@@ -162,6 +171,8 @@ class _Tree:
         self.implicit: set[str] = set()
         #: the identifiers of the file's refused activities (their refusal names them)
         self.refused: set[str] = set()
+        #: (id, handling, parent) of the children in the platform linked under a parent
+        self.adopted: list[tuple[int, str, str]] = []
 
     def read(self, chunk: ReadResult) -> None:
         for spec in chunk.activities:
@@ -174,22 +185,36 @@ class _Tree:
         self.refused.update(chunk.broken.values())
 
     def link(self, session: Session, principal: Principal, report: IatiImport) -> list[Problem]:
-        """Set the parents of the written activities; problems for those that cannot be."""
+        """Set the parents of the written activities; problems for those that cannot be.
+
+        A child a parent lists (related-activity type 2) that is not in the file but
+        in the platform (imported earlier, from a file of its own) is linked under it
+        when the importer may change it (:meth:`_adopt`).
+        """
         problems: list[Problem] = []
         # a child a parent lists (related-activity type 2) that is neither in the file nor
         # in the platform: its reference is kept as published, and said so as a parent's is
         listed = sorted({kid for kids in self.children.values() for kid in kids
                          if kid not in self.ids and kid not in self.refused})
         known = _existing(session, listed) if listed else {}
+        #: existing child → the first parent of the file that lists it
+        listing: dict[str, str] = {}
         for parent, kids in sorted(self.children.items()):
             if parent not in self.ids:
                 continue
             for kid in kids:
-                if kid not in self.ids and kid not in self.refused and not (
-                        kid in known and may_read(known[kid], principal)):
-                    report.notes.append(Problem(self.where[parent], N_(
-                        "child %(child)s is neither in the file nor in the platform; kept "
-                        "as published", child=repr(kid))))
+                if kid in self.ids or kid in self.refused:
+                    continue
+                if kid in known and may_read(known[kid], principal):
+                    if listing.setdefault(kid, parent) != parent:
+                        problems.append(Problem(self.where[parent], N_(
+                            "child %(child)s, in the platform, is listed by %(other)s too; "
+                            "not linked under this activity", child=repr(kid),
+                            other=repr(listing[kid]))))
+                    continue
+                report.notes.append(Problem(self.where[parent], N_(
+                    "child %(child)s is neither in the file nor in the platform; kept "
+                    "as published", child=repr(kid))))
         parents = {k: v for k, v in self.parents.items() if k in self.ids}
         for parent, kids in self.children.items():
             for kid in kids:
@@ -230,8 +255,91 @@ class _Tree:
                                                             value=repr(parent))))
                 continue
             links[self.ids[kid]] = parent_id
-        set_parents(session, links)
+        adopted = self._adopt(session, principal, report, problems,
+                              {kid: (known[kid], parent) for kid, parent in listing.items()})
+        set_parents(session, links | adopted)
+        for kid, parent in sorted(listing.items()):
+            child = known[kid]
+            if child.id in adopted:
+                self.adopted.append((child.id, child.handling, parent))
+                session.expire(child)  # the bulk statement left its copy stale
         return problems
+
+    def audit(self, session: Session, principal: Principal, label: str) -> None:
+        """Audit the children in the platform linked under a parent of the file: not in
+        the file, they were not audited with it (once the import is kept)."""
+        for ident, handling, parent in self.adopted:
+            audit.record(session, principal, "update", Activity.record_type, ident, handling,
+                         detail=f"import {label}: parent {parent}")
+
+    def _adopt(self, session: Session, principal: Principal, report: IatiImport,
+               problems: list[Problem],
+               existing: dict[str, tuple[Activity, str]]) -> dict[int, int | None]:
+        """Child id → parent id for the children in the platform (not in the file) that
+        a parent of the file lists and the importer may change.
+
+        One already under that parent is left as it is; one under another parent, or
+        whose published copy names another (related-activity type 1, a parent that was
+        not in the platform when it was imported), is a problem naming both, as the
+        same disagreement within the file is; one the importer may read but not change
+        is noted and left as it is.
+        """
+        if not existing:
+            return {}
+        rows = [child for child, _ in existing.values()]
+        linked = parent_identifiers(session, rows, principal)
+        published = _published_parents(
+            session, [child.id for child in rows if child.parent_id is None])
+        out: dict[int, int | None] = {}
+        for kid, (child, parent) in sorted(existing.items()):
+            where = self.where[parent]
+            if child.parent_id == self.ids[parent]:
+                continue  # already there
+            named: str | None
+            if child.parent_id is not None:
+                # a parent the importer may not read is not named
+                named = (repr(linked[child.id]) if child.id in linked
+                         else N_("a record you may not see"))
+            else:
+                named = published.get(child.id)
+                named = repr(named) if named and named != parent else None
+            if named is not None:
+                problems.append(Problem(where, N_(
+                    "child %(child)s, in the platform, has %(named)s as its parent; not "
+                    "linked under this activity", child=repr(kid), named=named)))
+                continue
+            if not may_write(principal, child.owner_unit_id):
+                report.notes.append(Problem(where, N_(
+                    "child %(child)s is in the platform and belongs to a unit whose records "
+                    "you may not change; not linked", child=repr(kid))))
+                continue
+            reason = check_hierarchy(child.level, self.levels[parent])
+            if reason:
+                problems.append(Problem(where, N_(
+                    "%(reason)s (%(value)s)", reason=reason,
+                    value=N_("child %(identifier)s", identifier=repr(kid)))))
+                continue
+            report.notes.append(Problem(where, N_(
+                "child %(child)s is in the platform, not in the file; linked under this "
+                "activity", child=repr(kid))))
+            out[child.id] = self.ids[parent]
+        return out
+
+
+def _published_parents(session: Session, activity_ids: Sequence[int]) -> dict[int, str]:
+    """Activity id → the parent its published copy names (the first related-activity of
+    type 1, as the reader takes it), for those that name one."""
+    out: dict[int, str] = {}
+    parser = safe_parser(remove_comments=True, remove_pis=True)
+    for ident, record in published_records(session, activity_ids).items():
+        element = etree.fromstring(record.xml.encode("utf-8"), parser)
+        for related in element.iterchildren("related-activity"):
+            if related.get("type", "") == codes.RELATED_PARENT:
+                ref = related.get("ref", "").strip()
+                if ref:
+                    out[ident] = ref
+                break
+    return out
 
 
 def _apply(session: Session, principal: Principal, chunk: ReadResult,

@@ -201,7 +201,8 @@ class Sample:
     sheet: str | None = None
     header_row: int = 1
     #: The records below the data that do not fit its columns (totals, a closing
-    #: balance), in file order, their fields joined by the delimiter (CSV only).
+    #: balance), in file order, their fields joined by the delimiter and cut at 120
+    #: characters, to be shown (CSV only).
     footer: list[str] = field(default_factory=list)
 
 
@@ -461,25 +462,33 @@ def _footer(path: Path, encoding: str, delimiter: str, width: int,
         return []
     if offset:
         records = records[1:]  # the first may be the end of a line or of a quoted field
+    columns: list[Column] = []
+    rows = -1
     for back in range(1, min(len(records), MAX_FOOTER + 1) + 1):
         record = records[-back]
-        below = records[-back:]
-        if _is_row(record, [r for r in body if r not in below], width):
-            return [delimiter.join(r) for r in records[len(records) - back + 1:]]
+        # the rows of the sample, less the records from here down (when the sample holds
+        # the whole file, they are in it); profiled again only when that leaves fewer
+        rest = [r for r in body if r not in records[-back:]]
+        if len(rest) != rows:
+            rows = len(rest)
+            columns = [profile(str(at), [row[at] for row in rest]) for at in range(width)]
+        if _is_row(record, rest, columns):
+            lines = [delimiter.join(r) for r in records[len(records) - back + 1:]]
+            return [line if len(line) <= 120 else f"{line[:119]}…" for line in lines]
     return []
 
 
-def _is_row(record: list[str], body: list[list[str]], width: int) -> bool:
+def _is_row(record: list[str], body: list[list[str]], columns: list[Column]) -> bool:
     """Whether ``record`` is a row of the data rather than a line below it: a date in each
-    column where every row of ``body`` has one, and an amount where each has one (in one
-    of a column of debits and one of credits). A record of another length is a row cut
-    short (refused by the import) when it still holds a date where the dates are."""
+    column where every row of ``body`` (profiled as ``columns``) has one, and an amount
+    where each has one (in one of a column of debits and one of credits). A record of
+    another length is a row cut short (refused by the import) when it still holds a date
+    where the dates are."""
     if not body:
         return True  # nothing to compare with: nothing suggested
-    columns = [profile(str(at), [row[at] for row in body]) for at in range(width)]
     dates = [_is_date(record[at], column) for at, column in enumerate(columns[:len(record)])
              if column.kind == "date" and column.filled]
-    if len(record) != width:
+    if len(record) != len(columns):
         return any(dates)
     if not all(dates):
         return False

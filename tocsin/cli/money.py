@@ -165,6 +165,15 @@ def suggest(
                     "%(dates)s", file=smp.name, kind=kind, row=smp.header_row,
                     decimal=str(wizard.DECIMALS[found.decimal][1]), dates=str(dates)),
                   highlight=False)
+    if found.footer_rows:
+        console.print(ngettext(
+            "The last %(count)s line of the file does not fit its columns (a total or a "
+            "balance): it is not read (footer_rows).",
+            "The last %(count)s lines of the file do not fit its columns (totals or a "
+            "balance): they are not read (footer_rows).", found.footer_rows,
+            count=found.footer_rows), highlight=False)
+        for line in smp.footer:
+            console.print(f"  {line!r}", highlight=False, markup=False)
     table = Table("field", "column", "why")
     for key, label in wizard.FIELDS.items():
         if key in found.fields:

@@ -589,3 +589,58 @@ def test_the_accounts_file_of_the_release_is_named_and_left_out(tiny: list[Path]
     assert report.sources == ["Tiny_Trans.csv", "Tiny_Patterns.txt"]
     with pytest.raises(InputError, match="no AMLworld transactions file among the sources"):
         ingest("amlworld", [accounts], tmp_path / "t", rates=RATES)
+
+
+#: Amounts neither path may take, each with the reason both give (Arrow reads the empty
+#: field, NA and NaN as null, inf and 1e400 as infinite).
+BAD_AMOUNTS = [
+    ("Amount Received", "", "Amount Received is not a number: ''"),
+    ("Amount Received", "NA", "Amount Received is not a number: 'NA'"),
+    ("Amount Received", "inf", "Amount Received is not a number: 'inf'"),
+    ("Amount Received", "1e400", "Amount Received is too large: '1e400'"),
+    ("Amount Paid", "", "Amount Paid is not a number: ''"),
+    ("Amount Paid", "NaN", "Amount Paid is not a number: 'NaN'"),
+    ("Amount Paid", "Infinity", "Amount Paid is not a number: 'Infinity'"),
+    ("Amount Paid", "1e400", "Amount Paid is too large: '1e400'"),
+]
+
+
+def _with_amount(line: str, column: str, value: str) -> str:
+    fields = line.split(",")
+    fields[5 if column == "Amount Received" else 7] = value
+    return ",".join(fields)
+
+
+@pytest.mark.parametrize(("column", "value", "reason"), BAD_AMOUNTS)
+def test_a_bad_amount_alone_is_refused_by_line(tiny: list[Path], tmp_path: Path,
+                                               column: str, value: str, reason: str) -> None:
+    # the only fault of the file: the fast path must notice it, not read it as a number
+    lines = tiny[0].read_text().splitlines()
+    lines[4] = _with_amount(lines[4], column, value)
+    path = tmp_path / "Amt_Trans.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [path], tmp_path / "s", rates=RATES)
+    assert [(p.location.rsplit("/", 1)[-1], p.reason) for p in caught.value.problems] == [
+        ("Amt_Trans.csv:5", reason)]
+    assert not (tmp_path / "s").exists()
+
+
+def test_bad_amounts_beside_another_fault_are_each_named(tiny: list[Path],
+                                                         tmp_path: Path) -> None:
+    # a bad timestamp sends the file to the line-by-line diagnosis: it must name every
+    # bad amount as the fast path refuses it
+    lines = tiny[0].read_text().splitlines()
+    lines[1] = lines[1].replace("2022/09/01 00:20", "2022/13/01 00:20")
+    for row, (column, value, _) in enumerate(BAD_AMOUNTS, start=2):
+        lines[row] = _with_amount(lines[row], column, value)
+    path = tmp_path / "Amts_Trans.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [path], tmp_path / "s", rates=RATES)
+    found = sorted((int(p.location.rsplit(":", 1)[-1]), p.reason)
+                   for p in caught.value.problems)
+    assert found == [(2, "timestamp is neither YYYY/MM/DD HH:MM nor YYYY-MM-DD HH:MM:SS: "
+                         "'2022/13/01 00:20'"),
+                     *[(row + 1, reason) for row, (_, _, reason)
+                       in enumerate(BAD_AMOUNTS, start=2)]]

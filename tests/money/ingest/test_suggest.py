@@ -16,8 +16,16 @@ from openpyxl import Workbook
 from tocsin.errors import InputError
 from tocsin.money.dataset import open_set
 from tocsin.money.ingest import ingest
-from tocsin.money.ingest.mapping import load_mapping
-from tocsin.money.ingest.suggest import fits, from_mapping, preview, sample, suggest
+from tocsin.money.ingest import suggest as suggest_module
+from tocsin.money.ingest.mapping import load_mapping, parse_mapping
+from tocsin.money.ingest.suggest import (
+    SAMPLE_BYTES,
+    fits,
+    from_mapping,
+    preview,
+    sample,
+    suggest,
+)
 from tocsin.money.rates import rates_from_mapping
 
 RATES = rates_from_mapping({"base": "EUR", "rates": {"USD": 0.9, "GBP": 1.2, "CHF": 1.05}})
@@ -269,12 +277,12 @@ def test_debits_and_credits_in_two_columns(fixtures: Path, tmp_path: Path, name:
     assert (found.fields["transaction.amount"], found.fields["transaction.amount.debit"]) == (
         credit, debit)
     assert found.decimal == ","
-    # the statement's own account is above the header: the person gives it, and the
-    # lines below the data
+    # the lines below the data (Endsaldo, Anzahl Umsätze) are suggested; the statement's
+    # own account is above the header: the person gives it
     raw = found.raw()
+    assert raw.get("footer_rows") == (2 if name.startswith("sparkasse") else None)
     raw["target"] = {"account": {"value": own}}
     raw["source"] = raw["source"] or {"party": {"name": "Libellé"}}
-    raw["footer_rows"] = 2 if name.startswith("sparkasse") else 0
     rows = _import_suggested(raw, path, tmp_path)
     assert [(r["source"] == own, r["amount_orig"]) for r in rows] == amounts
 
@@ -366,3 +374,90 @@ def test_a_card_export_with_debit_and_credit_columns(fixtures: Path, tmp_path: P
     rows = _import_suggested(raw, path, tmp_path)
     assert [(r["target"] == "card-4821", r["amount_orig"]) for r in rows] == [
         (False, 84.17), (True, 1250.0), (False, 1034.56)]
+
+
+# -- lines below the data (footer_rows) ------------------------------------------------------
+
+
+def test_two_summary_lines_below_the_data_are_suggested_as_footer_rows(
+        fixtures: Path, tmp_path: Path) -> None:
+    path = fixtures / "tabular" / "banks" / "statement_closing_balance.csv"
+    found = suggest(path, currency="GBP")
+    assert found.footer_rows == 2 and found.raw()["footer_rows"] == 2
+    assert found.sample.footer == ["Closing balance,,,,5395.20,GBP", "Total transactions: 4"]
+    # the closing balance is not taken for a row of the data
+    assert [row[0] for row in found.sample.rows] == [
+        "02/05/2026", "13/05/2026", "15/05/2026", "28/05/2026"]
+    assert preview(path, found.mapping()).problems == []
+    (tmp_path / "m.yaml").write_text(found.yaml(), encoding="utf-8")
+    report = ingest("csv", [path], tmp_path / "set", mapping=tmp_path / "m.yaml", rates=RATES)
+    assert report.transactions == 4
+    assert "statement_closing_balance.csv: lines 6, 7 after the data not read (footer_rows)" \
+        in report.notes
+
+
+@pytest.mark.parametrize("name", [
+    "statement_no_footer",  # the data up to the last line
+    "statement_last_row_multiline",  # the last row's description over two lines, no newline
+])
+def test_nothing_is_suggested_below_data_that_goes_to_the_end(fixtures: Path, tmp_path: Path,
+                                                              name: str) -> None:
+    path = fixtures / "tabular" / "banks" / f"{name}.csv"
+    found = suggest(path, currency="GBP")
+    assert (found.footer_rows, found.sample.footer) == (0, [])
+    assert "footer_rows" not in found.raw()
+    rows = _import_suggested(found.raw(), path, tmp_path)
+    assert [r["amount_orig"] for r in rows] == [1250.0, 3200.0, 4.8, 950.0]
+
+
+def test_a_last_row_cut_short_is_not_taken_for_a_footer(fixtures: Path) -> None:
+    # "01.03.2024;GEBUCHT;R-6" still holds a date where the dates are: the import refuses it
+    assert suggest(fixtures / "tabular" / "bank_export_bad.csv").footer_rows == 0
+
+
+def test_lines_below_a_file_larger_than_the_sample_are_found(fixtures: Path,
+                                                             tmp_path: Path) -> None:
+    lines = (fixtures / "tabular" / "banks" / "statement_closing_balance.csv").read_text(
+        encoding="utf-8").splitlines()
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join([lines[0], *lines[1:5] * 2000, *lines[5:]]) + "\n",
+                    encoding="utf-8")
+    assert path.stat().st_size > SAMPLE_BYTES
+    found = suggest(path, currency="GBP")
+    assert (found.footer_rows, len(found.sample.rows)) == (2, 200)
+
+
+def test_only_the_end_of_the_file_is_read_for_the_footer(fixtures: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # a footer longer than the bytes read at the end has no row of the data above it
+    # within them: nothing is suggested rather than a guess
+    path = fixtures / "tabular" / "banks" / "statement_closing_balance.csv"
+    monkeypatch.setattr(suggest_module, "TAIL_BYTES", 80)
+    assert suggest(path, currency="GBP").footer_rows == 0
+    monkeypatch.setattr(suggest_module, "TAIL_BYTES", 160)
+    assert suggest(path, currency="GBP").footer_rows == 2
+
+
+def test_a_saved_mapping_keeps_its_footer_rows(fixtures: Path, tmp_path: Path) -> None:
+    path = fixtures / "tabular" / "banks" / "statement_closing_balance.csv"
+    found = suggest(path, currency="GBP")
+    raw = found.raw()
+    raw["footer_rows"] = 3
+    saved = from_mapping(found.sample, parse_mapping(raw), "Harbour Bank")
+    assert saved.footer_rows == 3
+    del raw["footer_rows"]  # saved before footer_rows were suggested: the file's are
+    assert from_mapping(found.sample, parse_mapping(raw), "Harbour Bank").footer_rows == 2
+
+
+def test_cli_names_the_lines_below_the_data(fixtures: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tocsin.cli.money import app
+
+    result = CliRunner().invoke(app, ["suggest", str(fixtures / "tabular" / "banks" /
+                                                     "statement_closing_balance.csv"),
+                                      "--currency", "GBP"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "The last 2 lines of the file do not fit its columns (totals or a balance): they " \
+        "are not read (footer_rows)." in result.output
+    assert "'Closing balance,,,,5395.20,GBP'" in result.output

@@ -124,3 +124,19 @@ def test_a_file_imported_before_is_imported_again_only_when_asked(
     # a different file goes through without a question
     other = _upload(client, csrf, "fr.csv", (WIZARD / "virements_fr.csv").read_bytes())
     assert 'name="again"' not in client.get(other).text
+
+
+def test_the_lines_below_the_data_are_shown_as_not_read(client: TestClient,
+                                                        make_user: MakeUser) -> None:
+    csrf = login(client, make_user("analyst")[0])
+    banks = WIZARD.parent / "tabular" / "banks"
+    page = _upload(client, csrf, "statement.csv",
+                   (banks / "statement_closing_balance.csv").read_bytes())
+    shown = client.get(page).text
+    assert "The last 2 lines of the file do not fit its columns (totals or a balance): they " \
+        "are not read (footer_rows)." in shown
+    assert "<code>Closing balance,,,,5395.20,GBP</code>" in shown
+    assert "expected 6 fields" not in shown and "Ashby Lettings" in shown  # the preview
+    plain = _upload(client, csrf, "statement.csv",
+                    (banks / "statement_no_footer.csv").read_bytes())
+    assert 'id="wizard-footer"' not in client.get(plain).text

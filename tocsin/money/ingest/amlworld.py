@@ -378,8 +378,12 @@ def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: C
     paid = batch.column("Amount Paid")
     amount, no_rate = ctx.rates.convert(paid, paid_iso, ts)
     flag = batch.column("Is Laundering")
+    # Arrow reads an empty field, NA, null or NaN as null, and inf or 1e400 as infinite;
+    # the diagnosis refuses each of them (_amount_problems), so both amounts must be finite
     bad = [bad_ts, pc.is_null(paid_iso), pc.is_null(recv_iso), no_rate,
            pc.fill_null(pc.less(paid, 0), True),
+           pc.invert(pc.fill_null(pc.is_finite(paid), False)),
+           pc.invert(pc.fill_null(pc.is_finite(batch.column("Amount Received")), False)),
            pc.invert(pc.is_in(flag, value_set=pa.array([0, 1], pa.int8())))]
     bad += [pc.equal(batch.column(c), "") for c in ("From Bank", "From Account", "To Bank",
                                                     "To Account")]
@@ -743,11 +747,8 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str], lead: int) -
         ts, bad_ts = _timestamps(batch.column("Timestamp"))
         found(bad_ts, BAD_TIMESTAMP, batch.column("Timestamp"))
         for column in ("Amount Paid", "Amount Received"):
-            value, bad = parse_float(batch.column(column))
-            found(bad, N_("%(column)s is not a number", column=column), batch.column(column))
-            if column == "Amount Paid":
-                found(pc.fill_null(pc.less(value, 0), False),
-                      N_("%(column)s is negative", column=column), batch.column(column))
+            for bad, reason in _amount_problems(batch.column(column), column):
+                found(bad, reason, batch.column(column))
         flag = pc.utf8_trim_whitespace(batch.column("Is Laundering"))
         found(pc.invert(pc.is_in(flag, value_set=pa.array(["0", "1"]))),
               N_("%(column)s is not 0 or 1", column="Is Laundering"),
@@ -773,6 +774,20 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str], lead: int) -
                             expected=len(COLUMNS) + lead, found=count))
     if not ctx.problems:
         ctx.problems.add(where, N_("the file could not be read as AMLworld CSV"))
+
+
+def _amount_problems(values: pa.Array, column: str) -> list[tuple[pa.Array, str]]:
+    """The masks of an amount column's bad values, each with its reason: not a number
+    (empty included), too large for a float (``1e400``), and a negative amount paid."""
+    value, bad = parse_float(values)
+    finite = pc.fill_null(pc.is_finite(value), True)
+    found: list[tuple[pa.Array, str]] = [
+        (bad, N_("%(column)s is not a number", column=column)),
+        (pc.invert(finite), N_("%(column)s is too large", column=column))]
+    if column == "Amount Paid":
+        found.append((pc.and_(finite, pc.fill_null(pc.less(value, 0), False)),
+                      N_("%(column)s is negative", column=column)))
+    return found
 
 
 def _line_mapper(short: list[tuple[int, int]]) -> Callable[[int], int]:

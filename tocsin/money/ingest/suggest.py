@@ -1,7 +1,8 @@
 """Suggest a column mapping for a transactions CSV or Excel file, and preview it.
 
 :func:`sample` reads the header and the first rows of a file (guessing the
-encoding, the separator and the header row of a CSV file); :func:`suggest`
+encoding, the separator and the header row of a CSV file, and from the file's last
+few KiB the lines below the data that do not fit its columns); :func:`suggest`
 looks at every column's header *and values* (dates in a dozen layouts, amounts
 with a decimal point or comma, ISO 4217 currencies, IBANs, BICs, country codes,
 account numbers, names) and picks the column of each field of the mapping
@@ -45,6 +46,10 @@ MOST = 0.8
 SAMPLE_ROWS = 200
 #: Bytes of a CSV file read for the sample.
 SAMPLE_BYTES = 512 * 1024
+#: Bytes at the end of a CSV file read to find the lines below the data (totals, balance).
+TAIL_BYTES = 8 * 1024
+#: At most this many lines below the data are suggested as ``footer_rows``.
+MAX_FOOTER = 10
 
 #: Every field the suggestion fills, by its mapping key, with the label people see.
 FIELDS: dict[str, Message] = {
@@ -195,6 +200,10 @@ class Sample:
     encoding: str = "utf-8-sig"
     sheet: str | None = None
     header_row: int = 1
+    #: The records below the data that do not fit its columns (totals, a closing
+    #: balance), in file order, their fields joined by the delimiter and cut at 120
+    #: characters, to be shown (CSV only).
+    footer: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -241,6 +250,8 @@ class Suggestion:
     debit_marks: list[str] = field(default_factory=list)
     #: A saved mapping's ``negative: abs`` (payer and payee columns that say the way).
     negative_abs: bool = False
+    #: Records below the data left unread (the sample's footer, or a saved mapping's).
+    footer_rows: int = 0
 
     def _marks(self) -> list[str]:
         sign = self.fields.get("transaction.amount.sign")
@@ -284,6 +295,8 @@ class Suggestion:
         elif self.sample.sheet:
             out["sheet"] = self.sample.sheet
         out["header_row"] = self.sample.header_row
+        if self.footer_rows:
+            out["footer_rows"] = self.footer_rows
         out["decimal"] = self.decimal
         thousands = DECIMALS.get(self.decimal, (None, ""))[0]
         if thousands:
@@ -398,7 +411,8 @@ def sample(path: Path, *, rows: int = SAMPLE_ROWS, name: str | None = None) -> S
             text = data[:exc.start].decode(encoding)
     if len(data) == SAMPLE_BYTES and "\n" in text:
         text = text[:text.rindex("\n")]  # drop the last, probably cut, line
-    lines = [line for line in text.splitlines() if line.strip()][:rows + 20]
+    filled = [line for line in text.splitlines() if line.strip()]
+    lines = filled[:rows + 20]
     if not lines:
         raise InputError.single(shown, N_("the file is empty"))
     delimiter = _delimiter(lines)
@@ -412,9 +426,91 @@ def sample(path: Path, *, rows: int = SAMPLE_ROWS, name: str | None = None) -> S
     header = [h.strip() for h in records[start]]
     # the header's line in the file: blank lines before it count too
     header_row = _line_of(text, lines[start]) if start else 1
-    body = [r for r in records[start + 1:] if len(r) == width][:rows]
+    after = [r for r in records[start + 1:] if any(c.strip() for c in r)]
+    body = [r for r in after if len(r) == width][:rows]
+    footer = _footer(path, encoding, delimiter, width, body)
+    if footer and len(data) < SAMPLE_BYTES and len(filled) == len(lines):
+        # the sample holds the whole file: its last records are the footer's
+        body = [r for r in after[:len(after) - len(footer)] if len(r) == width][:rows]
     return Sample(shown, "csv", _unique(header), body, delimiter=delimiter, encoding=encoding,
-                  header_row=header_row)
+                  header_row=header_row, footer=footer)
+
+
+def _footer(path: Path, encoding: str, delimiter: str, width: int,
+            body: list[list[str]]) -> list[str]:
+    """The records at the end of the file that do not fit the columns of ``body`` (fewer or
+    more fields, no date or amount where every row of the body has one), as written.
+
+    Only the last :data:`TAIL_BYTES` of the file are read. Nothing is suggested unless an
+    ordinary row comes before them within :data:`MAX_FOOTER` records.
+    """
+    if not body:
+        return []
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, io.SEEK_END)
+            offset = max(0, size - TAIL_BYTES)
+            handle.seek(offset)
+            data = handle.read(TAIL_BYTES)
+    except OSError:
+        return []
+    text = data.decode(encoding, errors="replace")
+    try:
+        records = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter)
+                   if any(c.strip() for c in r)]
+    except csv.Error:
+        return []
+    if offset:
+        records = records[1:]  # the first may be the end of a line or of a quoted field
+    columns: list[Column] = []
+    rows = -1
+    for back in range(1, min(len(records), MAX_FOOTER + 1) + 1):
+        record = records[-back]
+        # the rows of the sample, less the records from here down (when the sample holds
+        # the whole file, they are in it); profiled again only when that leaves fewer
+        rest = [r for r in body if r not in records[-back:]]
+        if len(rest) != rows:
+            rows = len(rest)
+            columns = [profile(str(at), [row[at] for row in rest]) for at in range(width)]
+        if _is_row(record, rest, columns):
+            lines = [delimiter.join(r) for r in records[len(records) - back + 1:]]
+            return [line if len(line) <= 120 else f"{line[:119]}…" for line in lines]
+    return []
+
+
+def _is_row(record: list[str], body: list[list[str]], columns: list[Column]) -> bool:
+    """Whether ``record`` is a row of the data rather than a line below it: a date in each
+    column where every row of ``body`` (profiled as ``columns``) has one, and an amount
+    where each has one (in one of a column of debits and one of credits). A record of
+    another length is a row cut short (refused by the import) when it still holds a date
+    where the dates are."""
+    if not body:
+        return True  # nothing to compare with: nothing suggested
+    dates = [_is_date(record[at], column) for at, column in enumerate(columns[:len(record)])
+             if column.kind == "date" and column.filled]
+    if len(record) != len(columns):
+        return any(dates)
+    if not all(dates):
+        return False
+    amounts = {at: _COMMA if column.decimal == "," else _POINT
+               for at, column in enumerate(columns) if column.kind == "amount"}
+
+    def has_amount(row: list[str]) -> bool:
+        return any(pattern.match(_clean_number(row[at].strip()))
+                   for at, pattern in amounts.items())
+
+    return not amounts or has_amount(record) or not all(has_amount(row) for row in body)
+
+
+def _is_date(value: str, column: Column) -> bool:
+    try:
+        if column.date_format:
+            datetime.strptime(value.strip(), column.date_format)
+        else:
+            datetime.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def _line_of(text: str, line: str) -> int:
@@ -742,7 +838,8 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
     return Suggestion(
         sample=smp, columns=columns, fields=fields,
         currency=None if "transaction.currency" in fields else currency.upper(),
-        date_format=date_format, decimal=decimal, negative_swaps=True, reasons=reasons)
+        date_format=date_format, decimal=decimal, negative_swaps=True, reasons=reasons,
+        footer_rows=len(smp.footer))
 
 
 def _statement(smp: Sample, columns: list[Column], fields: dict[str, str],
@@ -830,7 +927,8 @@ def from_mapping(smp: Sample, mapping: Mapping, name: str | None = None) -> Sugg
                       reasons={key: f"saved mapping {name}" for key in fields} if name else {},
                       saved_as=name,
                       debit_marks=list(txn.amount.sign.negative) if txn.amount.sign else [],
-                      negative_abs=txn.amount.negative == "abs")
+                      negative_abs=txn.amount.negative == "abs",
+                      footer_rows=mapping.footer_rows or len(smp.footer))
 
 
 def fits(smp: Sample, mapping: Mapping) -> bool:

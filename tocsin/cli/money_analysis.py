@@ -321,6 +321,8 @@ def register(app: typer.Typer) -> None:
                 from tocsin.settings import get_settings
 
                 settings = get_settings()
+                if destination:  # the model is signed with the platform's key: refused now,
+                    settings.secret()  # not after the training (minutes on a large set)
                 base = None if from_scratch else model.load_default()
                 kept = None if base is None else worldcache.folder(settings)
                 with (nullcontext(str(kept)) if kept else

@@ -437,6 +437,29 @@ def test_the_shipped_model_is_digest_checked(tmp_path: Path) -> None:
         model.load_default(copy)
 
 
+def test_cli_train_without_a_signing_key_refuses_before_training(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOCSIN_SECRET_KEY", "changeme")
+    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trained although the model could not be signed")
+
+    monkeypatch.setattr(model, "train", never)
+    monkeypatch.setattr(model, "guard_worlds", never)
+    world = _world(tmp_path, 43)
+    app = typer.Typer()
+    register(app)
+    try:
+        done = CliRunner().invoke(app, ["train", "--set-dir", str(world), "-o",
+                                        str(tmp_path / "m.json")])
+    finally:
+        get_settings.cache_clear()
+    assert done.exit_code != 0
+    assert "TOCSIN_SECRET_KEY" in done.output and not (tmp_path / "m.json").exists()
+
+
 def test_cli_train_evaluate_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                   tmp_path_factory: pytest.TempPathFactory) -> None:
     monkeypatch.setenv("TOCSIN_SECRET_KEY", SECRET)

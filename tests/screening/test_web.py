@@ -4,6 +4,7 @@ alerts on the home page, and the access rules; on both engines."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -11,7 +12,7 @@ from tests.factories import MakeUser, login
 
 
 def _import(client: TestClient, token: str, fixtures: Path, name: str = "un_v1.xml",
-            fmt: str = "un") -> dict:  # type: ignore[type-arg]
+            fmt: str = "un") -> dict[str, Any]:
     response = client.post("/api/v1/screening/lists", headers={"X-CSRF-Token": token},
                            data={"format": fmt},
                            files={"file": (name, (fixtures / name).read_bytes(), "text/xml")})

@@ -44,6 +44,10 @@ def read_list(fmt: str, sources: Sequence[Path | str]) -> ListRead:
         from tocsin.screening.readers import uk
 
         return uk.read(path)
+    if fmt == "ofsi":
+        from tocsin.screening.readers import ofsi
+
+        return ofsi.read(path)
     from tocsin.screening.readers import ftm
 
     return ftm.read(path)
@@ -54,6 +58,8 @@ def sniff(path: Path) -> str | None:
     head = path.open("rb").read(4096).decode("utf-8", "replace")
     if "<CONSOLIDATED_LIST" in head:
         return "un"
+    if "<ArrayOfFinancialSanctionsTarget" in head:
+        return "ofsi"
     if "<Designations" in head:  # before OFAC's: its <SanctionsImposed> starts alike
         return "uk"
     if "<Sanctions" in head or "<sdnList" in head or "<sanctionsData" in head:

@@ -931,3 +931,108 @@ def test_uk_sanctions_list_through_the_command_line(tmp_path: Path,
         assert '"uk_sl"' in found.output
     finally:
         get_settings.cache_clear()
+
+
+# --------------------------------------------------------------------------- OFSI ConList
+
+
+def ofsi_shapes() -> ListRead:
+    return read_list("ofsi", [PUBLISHED / "ofsi_conlist_shapes.xml"])
+
+
+def test_ofsi_conlist_rows_of_a_group_are_one_entry() -> None:
+    # OFSI's ConList.xml writes one FinancialSanctionsTarget per name: six rows, three
+    # targets; it was an unknown format.
+    assert sniff(PUBLISHED / "ofsi_conlist_shapes.xml") == "ofsi"
+    read = ofsi_shapes()
+    entries = by_ref(read)
+    assert list(entries) == ["99101", "99102", "99103"]
+    assert [e.entity.schema.name for e in read.entities] == ["Person", "Organization", "Vessel"]
+    oleh = entries["99101"]
+    assert (oleh.programme, oleh.listed_on) == ("Russia", "2022-03-15")
+    person = oleh.entity
+    assert person.get("name") == ["Oleh Ivanovych PETRENKO"]
+    assert (person.get("firstName"), person.get("middleName"), person.get("lastName")) == (
+        ["Oleh"], ["Ivanovych"], ["PETRENKO"])
+    assert sorted(person.get("alias")) == ["Oleg Ivanovich PETRENKO", "Олег Іванович ПЕТРЕНКО"]
+    assert person.get("weakAlias") == ["THE ACCOUNTANT"]  # AKA of Low quality
+    # "(1) 12/03/1960 (2) 00/07/1961 (3) dd/mm/1962"
+    assert sorted(person.get("birthDate")) == ["1960-03-12", "1961-07", "1962"]
+    assert person.get("nationality") == ["ru"] and person.get("birthCountry") == ["ua"]
+    assert person.get("birthPlace") == ["Kharkiv"] and person.get("gender") == ["male"]
+    assert person.get("passportNumber") == ["753112233"]
+    assert person.get("idNumber") == ["2840512345"]
+    assert "UK Sanctions List: RUS9901" in person.get("notes")
+    # the details every row repeats are kept once
+    assert sorted(r.schema.name for r in oleh.related) == ["Address", "Identification",
+                                                          "Passport", "Sanction"]
+    (measure,) = [r for r in oleh.related if r.schema.name == "Sanction"]
+    assert measure.get("authorityId") == ["RUS9901"]
+    assert measure.get("modifiedAt") == ["2025-10-03"]
+    company = entries["99102"].entity
+    assert company.get("previousName") == ["SEVERNAYA TORGOVLYA"]  # FKA
+    assert sorted(company.get("registrationNumber")) == ["1087847000123", "7801234567"]
+    ship = entries["99103"].entity
+    assert (ship.get("imoNumber"), ship.get("flag"), sorted(ship.get("pastFlags"))) == (
+        ["IMO9231298"], ["mt"], ["lr", "pa"])
+    assert [(n.location, str(n.reason)) for n in read.notes] == [
+        ("ofsi_conlist_shapes.xml:3 (/ArrayOfFinancialSanctionsTarget/"
+         "FinancialSanctionsTarget[1])",
+         "nationality 'Borduria' is not a value the platform can hold; left out")]
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("(1) Kabul (2) Kandahar", ["Kabul", "Kandahar"]), ("Kabul", ["Kabul"]), ("", []),
+    ("(1) Panama, (2) Liberia.", ["Panama", "Liberia."])])
+def test_ofsi_numbered_values(written: str, read: list[str]) -> None:
+    from tocsin.screening.readers.ofsi import split_items
+
+    assert split_items(written) == read
+
+
+def _ofsi_variant(tmp_path: Path, old: str, new: str) -> Path:
+    content = (PUBLISHED / "ofsi_conlist_shapes.xml").read_text(encoding="utf-8")
+    assert old in content
+    path = tmp_path / "ConList.xml"
+    path.write_text(content.replace(old, new), encoding="utf-8")
+    return path
+
+
+def test_ofsi_bad_rows_refuse_the_file(tmp_path: Path) -> None:
+    path = _ofsi_variant(tmp_path, "<GroupTypeDescription>Ship</GroupTypeDescription>",
+                         "<GroupTypeDescription>Aircraft</GroupTypeDescription>")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "<GroupID>99102</GroupID>", '<GroupID i:nil="true" />', 1), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_list("ofsi", [path])
+    problems = {str(p.reason): p.location for p in caught.value.problems}
+    assert problems == {
+        "FinancialSanctionsTarget without a GroupID":
+            "ConList.xml:180 (/ArrayOfFinancialSanctionsTarget/FinancialSanctionsTarget[4])",
+        "unknown GroupTypeDescription 'Aircraft'":
+            "ConList.xml:298 (/ArrayOfFinancialSanctionsTarget/FinancialSanctionsTarget[6])"}
+    assert "nothing was imported" in str(caught.value)
+
+
+@pytest.mark.parametrize(("fmt", "name", "found"), [
+    ("ofsi", "uk_sanctions_list_afg.xml", "<Designations>"),
+    ("uk", "ofsi_conlist_shapes.xml", "<ArrayOfFinancialSanctionsTarget>")])
+def test_ofsi_and_uk_list_are_not_taken_for_each_other(fmt: str, name: str, found: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_list(fmt, [PUBLISHED / name])
+    (problem,) = caught.value.problems
+    assert problem.location.startswith(f"{name}:")
+    assert str(problem.reason).startswith(f"the root element is {found}")
+
+
+def test_ofsi_conlist_is_screened(platform_db: Database, analyst: Principal) -> None:
+    with platform_db.transaction() as session:
+        report, _ = service.import_list(session, analyst, "ofsi",
+                                        [PUBLISHED / "ofsi_conlist_shapes.xml"])
+    assert report.list_key == "uk_ofsi" and report.entries == 3
+    with platform_db.transaction() as session:
+        [found] = service.screen_entities(session, analyst, [
+            {"schema": "Person", "properties": {"name": ["Oleg Petrenko"],
+                                               "birthDate": ["1960-03-12"]}}])
+    top = found.results[0]
+    assert top.caption == "Oleh Ivanovych PETRENKO" and top.band == "match"

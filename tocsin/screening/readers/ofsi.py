@@ -51,7 +51,7 @@ from tocsin.screening.readers.base import (
 from tocsin.screening.readers.uk import uk_date
 
 AUTHORITY = "United Kingdom (OFSI)"
-WHAT = "OFSI consolidated list"
+WHAT = N_("OFSI consolidated list")
 #: ``GroupTypeDescription`` → schema.
 SCHEMA_BY_TYPE = {"individual": "Person", "entity": "Organization", "ship": "Vessel"}
 _NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"

@@ -62,7 +62,7 @@ from tocsin.screening.readers.base import (
 )
 
 AUTHORITY = "United Kingdom (FCDO)"
-WHAT = "UK Sanctions List"
+WHAT = N_("UK Sanctions List")
 #: ``IndividualEntityShip`` → schema.
 SCHEMA_BY_TYPE = {"individual": "Person", "entity": "Organization", "ship": "Vessel"}
 #: ``AliasStrength`` values that make an alias weak.

@@ -13,7 +13,7 @@ from tocsin.access.principal import Principal
 from tocsin.errors import InputError
 from tocsin.screening import service
 from tocsin.screening.readers import ListEntity, ListRead, read_list, sniff
-from tocsin.screening.readers.base import make
+from tocsin.screening.readers.base import make, text
 from tocsin.store.database import Database
 
 PUBLISHED = Path(__file__).parent.parent / "fixtures" / "screening" / "published"
@@ -676,3 +676,363 @@ def test_ofac_enhanced_xml_through_the_command_line(tmp_path: Path,
         assert '"ofac_sdn"' in found.output
     finally:
         get_settings.cache_clear()
+
+
+# --------------------------------------------------------------------------- UK Sanctions List
+
+
+def uk_shapes() -> ListRead:
+    return read_list("uk", [PUBLISHED / "uk_sanctions_list_shapes.xml"])
+
+
+def test_uk_sanctions_list_as_the_fcdo_publishes_it() -> None:
+    # The UK Sanctions List had no reader: "uk" was an unknown format.
+    assert sniff(PUBLISHED / "uk_sanctions_list_afg.xml") == "uk"
+    read = read_list("uk", [PUBLISHED / "uk_sanctions_list_afg.xml"])
+    assert read.published == "2026-09-02" and not read.notes
+    entries = by_ref(read)
+    assert list(entries) == ["AFG0001", "AFG0006"]
+    exchange = entries["AFG0001"]
+    assert exchange.entity.schema.name == "Organization"
+    assert exchange.programme == "The Afghanistan (Sanctions) (EU Exit) Regulations 2020"
+    assert exchange.listed_on == "2012-06-29"
+    assert exchange.entity.get("name") == ["HAJI KHAIRULLAH HAJI SATTAR MONEY EXCHANGE"]
+    assert sorted(exchange.entity.get("alias")) == ["Haji Alim Hawala", "Haji Hakim Hawala"]
+    assert sorted(exchange.entity.get("country")) == ["ae", "af"]
+    assert "Ansari Market, 2nd Floor, Nimroz Province, Afghanistan" in exchange.entity.get(
+        "address")
+    assert "Afghan Money Service Provider License Number: 044." in exchange.entity.get("notes")
+    akhund = entries["AFG0006"]
+    person = akhund.entity
+    assert person.schema.name == "Person" and akhund.listed_on == "2001-01-25"
+    assert person.get("name") == ["MOHAMMAD HASSAN AKHUND"]
+    assert (person.get("firstName"), person.get("lastName")) == (["MOHAMMAD"], ["AKHUND"])
+    assert sorted(person.get("birthDate")) == ["1945", "1946"]  # dd/mm/1945: the year
+    (measure,) = [r for r in akhund.related if r.schema.name == "Sanction"]
+    assert measure.get("unscId") == ["TAi.002"] and measure.get("authorityId") == ["AFG0006"]
+    assert sorted(measure.get("provisions")) == ["Asset freeze", "Travel Ban"]
+    assert measure.get("modifiedAt") == ["2026-04-14"]
+    assert measure.get("summary") == ["Designation source: UN"]
+    assert not measure.get("reason")  # an empty UKStatementofReasons adds nothing
+
+
+def test_uk_sanctions_list_shapes() -> None:
+    read = uk_shapes()
+    assert read.published == "2026-11-27"
+    entries = by_ref(read)
+    assert [e.entity.schema.name for e in read.entities] == ["Person", "Organization", "Vessel"]
+    oleh = entries["RUS9901"]
+    assert oleh.programme == "The Russia (Sanctions) (EU Exit) Regulations 2019"
+    assert oleh.listed_on == "2022-03-15"
+    person = oleh.entity
+    assert person.get("name") == ["Oleh Ivanovych PETRENKO"]
+    assert (person.get("firstName"), person.get("middleName"), person.get("lastName")) == (
+        ["Oleh"], ["Ivanovych"], ["PETRENKO"])
+    # a primary name variation, a good alias and the name in Cyrillic are strong aliases;
+    # "ALias" with a low quality a.k.a is weak; a name without parts adds nothing
+    assert sorted(person.get("alias")) == ["Oleg Ivanovich PETRENKO",
+                                           "Oleg Ivanovich PETRENKOV",
+                                           "Олег Іванович ПЕТРЕНКО"]
+    assert person.get("weakAlias") == ["THE ACCOUNTANT"]
+    assert sorted(person.get("birthDate")) == ["1960-03-12", "1961-07", "1962"]
+    assert person.get("nationality") == ["ru"]
+    assert person.get("birthPlace") == ["Kharkiv, Ukraine"] and person.get("birthCountry") == [
+        "ua"]
+    assert person.get("position") == ["Deputy Director General, Northern General Trading LLC"]
+    assert person.get("gender") == ["male"] and person.get("title") == ["Colonel"]
+    assert person.get("passportNumber") == ["753112233"]
+    assert person.get("idNumber") == ["2840512345"]
+    assert sorted(person.get("email")) == ["o.petrenko@example.net",
+                                           "oleh.petrenko@example.org"]
+    assert person.get("phone") == ["+74950000001"]
+    assert "OFSI Group ID: 99101" in person.get("notes")
+    assert "Former official of the Borduria Trade Office." in person.get("notes")
+    (passport,) = [r for r in oleh.related if r.schema.name == "Passport"]
+    assert passport.get("summary") == ["Russian passport, issued 02/03/2015"]
+    (national,) = [r for r in oleh.related if r.schema.name == "Identification"]
+    assert national.get("summary") == ["Russian tax number (INN)"]
+    (home,) = [r for r in oleh.related if r.schema.name == "Address"]
+    assert (home.get("street"), home.get("street2"), home.get("city"), home.get("postalCode"),
+            home.get("country")) == (["12 Tverskaya Street"], ["Office 4"], ["Moscow"],
+                                     ["125009"], ["ru"])
+    (measure,) = [r for r in oleh.related if r.schema.name == "Sanction"]
+    assert sorted(measure.get("provisions")) == ["Asset freeze", "Travel Ban",
+                                                 "Trust services sanctions"]
+    assert measure.get("reason")[0].startswith("Oleh PETRENKO is an involved person")
+    assert measure.get("summary") == ["Designation source: UK"]
+    company = entries["RUS9902"].entity
+    assert company.get("name") == ["NORTHERN GENERAL TRADING LLC"]
+    assert sorted(company.get("alias")) == ["SEVERNAYA TORGOVLYA",
+                                            "ООО СЕВЕРНАЯ ГЕНЕРАЛЬНАЯ ТОРГОВЛЯ"]  # noqa: RUF001
+    assert company.get("registrationNumber") == ["1087847000123"]
+    assert company.get("website") == ["http://www.ngt.example.org/"]
+    assert company.get("email") == ["info@ngt.example.org"]
+    assert {"Type of entity: Limited liability company", "Parent company: Northern Holdings JSC",
+            "Subsidiary: Northern Shipping LLC"} <= set(company.get("notes"))
+    ship = entries["RUS9903"].entity
+    assert (ship.get("imoNumber"), ship.get("flag"), ship.get("pastFlags"), ship.get("type"),
+            ship.get("tonnage"), ship.get("buildDate"), ship.get("registrationNumber")) == (
+        ["IMO9231298"], ["mt"], ["pa"], ["Crude Oil Tanker"], ["81479"], ["2001"],
+        ["HIN-0231298"])
+    assert sorted(ship.get("notes")) == ["Current owner/operator: NORTHERN GENERAL TRADING LLC",
+                                         "Length of ship: 245 m"]
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("27/08/1955", "1955-08-27"), ("dd/08/1955", "1955-08"), ("00/08/1955", "1955-08"),
+    ("dd/mm/1950", "1950"), ("00/00/1950", "1950"), ("DD/MM/1950", "1950"),
+    ("1/2/1950", "1950-02-01"), ("circa 1950", "circa 1950")])
+def test_uk_dates_with_unknown_parts(written: str, read: str) -> None:
+    from tocsin.screening.readers.uk import uk_date
+
+    assert uk_date(written) == read
+
+
+def test_uk_values_the_platform_cannot_hold_are_named(tmp_path: Path) -> None:
+    assert [(n.location, str(n.reason)) for n in uk_shapes().notes] == [
+        ("uk_sanctions_list_shapes.xml:4 (/Designations/Designation[1])",
+         "nationality 'Borduria' is not a value the platform can hold; left out")]
+    path = _uk_variant(tmp_path, "<DOB>00/07/1961</DOB>", "<DOB>early 1960s</DOB>")
+    assert sorted(str(n.reason) for n in read_list("uk", [path]).notes) == [
+        "birthDate 'early 1960s' is not a value the platform can hold; left out",
+        "nationality 'Borduria' is not a value the platform can hold; left out"]
+
+
+def _uk_variant(tmp_path: Path, old: str, new: str) -> Path:
+    content = (PUBLISHED / "uk_sanctions_list_shapes.xml").read_text(encoding="utf-8")
+    assert old in content
+    path = tmp_path / "UK_Sanctions_List.xml"
+    path.write_text(content.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("old", "new", "reason"), [
+    ("<IndividualEntityShip>Ship</IndividualEntityShip>",
+     "<IndividualEntityShip>Aircraft</IndividualEntityShip>",
+     "unknown IndividualEntityShip 'Aircraft'"),
+    ("<UniqueID>RUS9903</UniqueID>", "<UniqueID> </UniqueID>",
+     "Designation without a UniqueID"),
+    ("<Name6>NORDIC STAR</Name6>", "", None),
+])
+def test_uk_bad_designation_refuses_the_file(tmp_path: Path, old: str, new: str,
+                                             reason: str | None) -> None:
+    path = _uk_variant(tmp_path, old, new)
+    if reason is None:  # no name left at all: its alias would still give one
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "<Name6>SEVERNAYA ZVEZDA</Name6>", ""), encoding="utf-8")
+        reason = "designation RUS9903 has no name"
+    with pytest.raises(InputError) as caught:
+        read_list("uk", [path])
+    (problem,) = caught.value.problems
+    assert problem.location == "UK_Sanctions_List.xml:161 (/Designations/Designation[3])"
+    assert str(problem.reason) == reason
+    assert "nothing was imported" in str(caught.value)
+
+
+def test_uk_designation_without_a_primary_name_takes_its_first(tmp_path: Path) -> None:
+    path = _uk_variant(tmp_path, """<Name6>NORDIC STAR</Name6>
+        <NameType>Primary Name</NameType>""", """<Name6>NORDIC STAR</Name6>
+        <NameType>Alias</NameType>""")
+    ship = by_ref(read_list("uk", [path]))["RUS9903"].entity
+    assert ship.get("name") == ["NORDIC STAR"] and ship.get("alias") == ["SEVERNAYA ZVEZDA"]
+
+
+def test_uk_broken_empty_or_hostile_file_is_refused(tmp_path: Path) -> None:
+    content = (PUBLISHED / "uk_sanctions_list_shapes.xml").read_text(encoding="utf-8")
+    truncated = tmp_path / "UK_Sanctions_List.xml"
+    truncated.write_text(content[:content.index("<UniqueID>RUS9903</UniqueID>")],
+                         encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_list("uk", [truncated])
+    (problem,) = caught.value.problems
+    assert problem.location.startswith("UK_Sanctions_List.xml:")
+    assert "not well-formed XML" in str(problem.reason)
+    empty = tmp_path / "empty.xml"
+    empty.write_text(content[:content.index("<Designation>")] + "</Designations>\n",
+                     encoding="utf-8")
+    with pytest.raises(InputError, match="no listed entries found; is this a UK Sanctions "
+                                         "List file"):
+        read_list("uk", [empty])
+    hostile = tmp_path / "hostile.xml"
+    hostile.write_text('<?xml version="1.0"?>\n<!DOCTYPE Designations [<!ENTITY a "aaaa">]>\n'
+                       + content[content.index("<Designations"):], encoding="utf-8")
+    with pytest.raises(InputError, match="DOCTYPE declares entities"):
+        read_list("uk", [hostile])
+
+
+@pytest.mark.parametrize(("fmt", "name", "found"), [
+    ("uk", "eu_1_1.xml", "<export>"), ("uk", "un_consolidated.xml", "<CONSOLIDATED_LIST>"),
+    ("un", "uk_sanctions_list_shapes.xml", "<Designations>"),
+    ("ofac_xml", "uk_sanctions_list_afg.xml", "<Designations>")])
+def test_uk_and_other_lists_are_not_taken_for_each_other(fmt: str, name: str,
+                                                         found: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_list(fmt, [PUBLISHED / name])
+    (problem,) = caught.value.problems
+    assert problem.location.startswith(f"{name}:")
+    assert str(problem.reason).startswith(f"the root element is {found}")
+
+
+def test_uk_designations_are_let_go_once_read() -> None:
+    from tocsin.screening.readers import uk
+
+    stream = uk._Stream(PUBLISHED / "uk_sanctions_list_shapes.xml")
+    seen: list[tuple[str | None, int, bool]] = []
+    for element in uk._designations(stream):
+        # nothing before it is left in the tree
+        seen.append((text(element, "UniqueID"), stream.count,
+                     element.getprevious() is None))
+    assert seen == [("RUS9901", 1, True), ("RUS9902", 2, True), ("RUS9903", 3, True)]
+    assert stream.published == "2026-11-27"
+
+
+def test_uk_sanctions_list_is_screened(platform_db: Database, analyst: Principal) -> None:
+    with platform_db.transaction() as session:
+        report, _ = service.import_list(session, analyst, "uk",
+                                        [PUBLISHED / "uk_sanctions_list_shapes.xml"])
+    assert report.list_key == "uk_sl" and report.entries == 3
+    assert ["'Borduria'" in str(n.reason) for n in report.notes] == [True]
+    with platform_db.transaction() as session:
+        [found] = service.screen_entities(session, analyst, [
+            {"schema": "Person", "properties": {"name": ["Oleg Petrenko"],
+                                               "birthDate": ["1960-03-12"]}}])
+        [vessel] = service.screen_entities(session, analyst, [
+            {"schema": "Vessel", "properties": {"name": ["Nordic Star"]}}])
+    top = found.results[0]
+    assert top.caption == "Oleh Ivanovych PETRENKO" and top.band == "match"
+    assert vessel.results[0].caption == "NORDIC STAR"
+
+
+def test_uk_sanctions_list_through_the_command_line(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from tocsin.cli.main import app
+    from tocsin.settings import get_settings
+
+    monkeypatch.setenv("TOCSIN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)
+    monkeypatch.delenv("TOCSIN_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        assert runner.invoke(app, ["init"]).exit_code == 0
+        assert runner.invoke(app, ["user", "add", "ana", "--role", "analyst",
+                                   "--unit", "tntd-spmu"]).exit_code == 0
+        imported = runner.invoke(app, ["screening", "import", "uk",
+                                       str(PUBLISHED / "uk_sanctions_list_afg.xml"),
+                                       "--as", "ana"])
+        assert imported.exit_code == 0, imported.output
+        assert "uk_sl version 1: 2 entries" in imported.output
+        found = runner.invoke(app, ["screening", "screen", "Mohammad Hassan Akhund",
+                                    "--json", "--as", "ana"])
+        assert found.exit_code == 0, found.output
+        assert '"MOHAMMAD HASSAN AKHUND"' in found.output
+        assert '"uk_sl"' in found.output
+    finally:
+        get_settings.cache_clear()
+
+
+# --------------------------------------------------------------------------- OFSI ConList
+
+
+def ofsi_shapes() -> ListRead:
+    return read_list("ofsi", [PUBLISHED / "ofsi_conlist_shapes.xml"])
+
+
+def test_ofsi_conlist_rows_of_a_group_are_one_entry() -> None:
+    # OFSI's ConList.xml writes one FinancialSanctionsTarget per name: six rows, three
+    # targets; it was an unknown format.
+    assert sniff(PUBLISHED / "ofsi_conlist_shapes.xml") == "ofsi"
+    read = ofsi_shapes()
+    entries = by_ref(read)
+    assert list(entries) == ["99101", "99102", "99103"]
+    assert [e.entity.schema.name for e in read.entities] == ["Person", "Organization", "Vessel"]
+    oleh = entries["99101"]
+    assert (oleh.programme, oleh.listed_on) == ("Russia", "2022-03-15")
+    person = oleh.entity
+    assert person.get("name") == ["Oleh Ivanovych PETRENKO"]
+    assert (person.get("firstName"), person.get("middleName"), person.get("lastName")) == (
+        ["Oleh"], ["Ivanovych"], ["PETRENKO"])
+    assert sorted(person.get("alias")) == ["Oleg Ivanovich PETRENKO", "Олег Іванович ПЕТРЕНКО"]
+    assert person.get("weakAlias") == ["THE ACCOUNTANT"]  # AKA of Low quality
+    # "(1) 12/03/1960 (2) 00/07/1961 (3) dd/mm/1962"
+    assert sorted(person.get("birthDate")) == ["1960-03-12", "1961-07", "1962"]
+    assert person.get("nationality") == ["ru"] and person.get("birthCountry") == ["ua"]
+    assert person.get("birthPlace") == ["Kharkiv"] and person.get("gender") == ["male"]
+    assert person.get("passportNumber") == ["753112233"]
+    assert person.get("idNumber") == ["2840512345"]
+    assert "UK Sanctions List: RUS9901" in person.get("notes")
+    # the details every row repeats are kept once
+    assert sorted(r.schema.name for r in oleh.related) == ["Address", "Identification",
+                                                          "Passport", "Sanction"]
+    (measure,) = [r for r in oleh.related if r.schema.name == "Sanction"]
+    assert measure.get("authorityId") == ["RUS9901"]
+    assert measure.get("modifiedAt") == ["2025-10-03"]
+    company = entries["99102"].entity
+    assert company.get("previousName") == ["SEVERNAYA TORGOVLYA"]  # FKA
+    assert sorted(company.get("registrationNumber")) == ["1087847000123", "7801234567"]
+    ship = entries["99103"].entity
+    assert (ship.get("imoNumber"), ship.get("flag"), sorted(ship.get("pastFlags"))) == (
+        ["IMO9231298"], ["mt"], ["lr", "pa"])
+    assert [(n.location, str(n.reason)) for n in read.notes] == [
+        ("ofsi_conlist_shapes.xml:3 (/ArrayOfFinancialSanctionsTarget/"
+         "FinancialSanctionsTarget[1])",
+         "nationality 'Borduria' is not a value the platform can hold; left out")]
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("(1) Kabul (2) Kandahar", ["Kabul", "Kandahar"]), ("Kabul", ["Kabul"]), ("", []),
+    ("(1) Panama, (2) Liberia.", ["Panama", "Liberia."])])
+def test_ofsi_numbered_values(written: str, read: list[str]) -> None:
+    from tocsin.screening.readers.ofsi import split_items
+
+    assert split_items(written) == read
+
+
+def _ofsi_variant(tmp_path: Path, old: str, new: str) -> Path:
+    content = (PUBLISHED / "ofsi_conlist_shapes.xml").read_text(encoding="utf-8")
+    assert old in content
+    path = tmp_path / "ConList.xml"
+    path.write_text(content.replace(old, new), encoding="utf-8")
+    return path
+
+
+def test_ofsi_bad_rows_refuse_the_file(tmp_path: Path) -> None:
+    path = _ofsi_variant(tmp_path, "<GroupTypeDescription>Ship</GroupTypeDescription>",
+                         "<GroupTypeDescription>Aircraft</GroupTypeDescription>")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "<GroupID>99102</GroupID>", '<GroupID i:nil="true" />', 1), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_list("ofsi", [path])
+    problems = {str(p.reason): p.location for p in caught.value.problems}
+    assert problems == {
+        "FinancialSanctionsTarget without a GroupID":
+            "ConList.xml:180 (/ArrayOfFinancialSanctionsTarget/FinancialSanctionsTarget[4])",
+        "unknown GroupTypeDescription 'Aircraft'":
+            "ConList.xml:298 (/ArrayOfFinancialSanctionsTarget/FinancialSanctionsTarget[6])"}
+    assert "nothing was imported" in str(caught.value)
+
+
+@pytest.mark.parametrize(("fmt", "name", "found"), [
+    ("ofsi", "uk_sanctions_list_afg.xml", "<Designations>"),
+    ("uk", "ofsi_conlist_shapes.xml", "<ArrayOfFinancialSanctionsTarget>")])
+def test_ofsi_and_uk_list_are_not_taken_for_each_other(fmt: str, name: str, found: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read_list(fmt, [PUBLISHED / name])
+    (problem,) = caught.value.problems
+    assert problem.location.startswith(f"{name}:")
+    assert str(problem.reason).startswith(f"the root element is {found}")
+
+
+def test_ofsi_conlist_is_screened(platform_db: Database, analyst: Principal) -> None:
+    with platform_db.transaction() as session:
+        report, _ = service.import_list(session, analyst, "ofsi",
+                                        [PUBLISHED / "ofsi_conlist_shapes.xml"])
+    assert report.list_key == "uk_ofsi" and report.entries == 3
+    with platform_db.transaction() as session:
+        [found] = service.screen_entities(session, analyst, [
+            {"schema": "Person", "properties": {"name": ["Oleg Petrenko"],
+                                               "birthDate": ["1960-03-12"]}}])
+    top = found.results[0]
+    assert top.caption == "Oleh Ivanovych PETRENKO" and top.band == "match"

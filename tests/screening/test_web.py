@@ -4,6 +4,7 @@ alerts on the home page, and the access rules; on both engines."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -11,7 +12,7 @@ from tests.factories import MakeUser, login
 
 
 def _import(client: TestClient, token: str, fixtures: Path, name: str = "un_v1.xml",
-            fmt: str = "un") -> dict:  # type: ignore[type-arg]
+            fmt: str = "un") -> dict[str, Any]:
     response = client.post("/api/v1/screening/lists", headers={"X-CSRF-Token": token},
                            data={"format": fmt},
                            files={"file": (name, (fixtures / name).read_bytes(), "text/xml")})
@@ -145,3 +146,20 @@ def test_import_answer_names_what_was_left_out(client: TestClient, make_user: Ma
     assert note["location"].startswith("un_consolidated.xml:7 (")
     assert "'Borduria'" in note["reason"]
     assert _import(client, token, fixtures)["notes"] == []
+
+
+def test_uk_sanctions_list_is_imported_through_the_api(client: TestClient, make_user: MakeUser,
+                                                       fixtures: Path) -> None:
+    # The UK Sanctions List was refused as an unknown format.
+    token = login(client, make_user("analyst")[0])
+    answer = _import(client, token, fixtures / "published", "uk_sanctions_list_shapes.xml",
+                     fmt="uk")
+    assert (answer["list"], answer["entries"], answer["notes_count"]) == ("uk_sl", 3, 1)
+    assert answer["notes"][0]["location"] == ("uk_sanctions_list_shapes.xml:4 "
+                                              "(/Designations/Designation[1])")
+    body = {"entities": [{"schema": "Organization",
+                          "properties": {"name": ["Northern General Trading"]}}]}
+    screened = client.post("/api/v1/screening/screen", json=body,
+                           headers={"X-CSRF-Token": token}).json()
+    top = screened["results"][0]["results"][0]
+    assert top["caption"] == "NORTHERN GENERAL TRADING LLC"

@@ -9,5 +9,8 @@ FORMATS = {
     "ofac_xml": "OFAC SDN XML (advanced SDN_ADVANCED.XML, enhanced SDN_ENHANCED.XML or "
                 "classic sdn.xml)",
     "eu": "EU consolidated financial sanctions list (XML)",
+    "uk": "UK Sanctions List (XML, UK_Sanctions_List.xml)",
+    "ofsi": "OFSI Consolidated List of Financial Sanctions Targets (XML, ConList.xml; closed "
+            "January 2026)",
     "ftm": "FollowTheMoney entities (JSON lines, OpenSanctions exports)",
 }

@@ -34,6 +34,8 @@ KNOWN = {
     "ofac_csv": ("ofac_sdn", "OFAC Specially Designated Nationals"),
     "ofac_xml": ("ofac_sdn", "OFAC Specially Designated Nationals"),
     "eu": ("eu_fsf", "EU consolidated financial sanctions list"),
+    "uk": ("uk_sl", "UK Sanctions List"),
+    "ofsi": ("uk_ofsi", "OFSI Consolidated List of Financial Sanctions Targets"),
     "ftm": ("ftm", "FollowTheMoney entity file"),
 }
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,59}$")

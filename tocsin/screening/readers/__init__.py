@@ -40,6 +40,14 @@ def read_list(fmt: str, sources: Sequence[Path | str]) -> ListRead:
         from tocsin.screening.readers import eu
 
         return eu.read(path)
+    if fmt == "uk":
+        from tocsin.screening.readers import uk
+
+        return uk.read(path)
+    if fmt == "ofsi":
+        from tocsin.screening.readers import ofsi
+
+        return ofsi.read(path)
     from tocsin.screening.readers import ftm
 
     return ftm.read(path)
@@ -50,6 +58,10 @@ def sniff(path: Path) -> str | None:
     head = path.open("rb").read(4096).decode("utf-8", "replace")
     if "<CONSOLIDATED_LIST" in head:
         return "un"
+    if "<ArrayOfFinancialSanctionsTarget" in head:
+        return "ofsi"
+    if "<Designations" in head:  # before OFAC's: its <SanctionsImposed> starts alike
+        return "uk"
     if "<Sanctions" in head or "<sdnList" in head or "<sanctionsData" in head:
         return "ofac_xml"
     if "fpi/fsd/export" in head or "<export" in head:

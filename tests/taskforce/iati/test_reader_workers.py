@@ -68,6 +68,23 @@ def test_problems_found_by_workers_are_those_found_alone(large: tuple[Path, int]
     assert _read(broken, 2) == alone
 
 
+def test_workers_note_the_files_linked_data_base_as_one_process_does(
+        large: tuple[Path, int], tmp_path: Path) -> None:
+    # the root's @linked-data-default reaches the workers: each activity without a
+    # @linked-data-uri of its own is noted, the same read alone or by workers
+    path, count = large
+    data = path.read_bytes()
+    assert data.count(b"<iati-activities ") == 1 and b"linked-data-uri" not in data
+    based = tmp_path / "based.xml"
+    based.write_bytes(data.replace(
+        b"<iati-activities ", b'<iati-activities linked-data-default="http://data.example.org/" '))
+    alone = _read(based, 1)
+    noted = [note.location for batch in alone for note in batch[4]
+             if "@linked-data-default 'http://data.example.org/'" in str(note.reason)]
+    assert noted == [f"/iati-activities/iati-activity[{i}]" for i in range(1, count + 1)]
+    assert _read(based, 2) == alone
+
+
 def test_a_late_schema_error_stops_the_workers_and_is_named(large: tuple[Path, int],
                                                             tmp_path: Path) -> None:
     path, count = large

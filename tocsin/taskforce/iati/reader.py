@@ -278,6 +278,9 @@ class _Root:
     notes: tuple[Problem, ...] = ()
     #: What the schema says of the root's own attributes (:func:`root_warnings`).
     warnings: tuple[Problem, ...] = ()
+    #: The root's ``@linked-data-default``: the file's base for its activities' linked-data
+    #: URIs, which the export (a root of its own) does not write back.
+    linked_data_default: str = ""
 
 
 #: Where the activities of the IATI Datastore API's answer are (see :func:`_answer`).
@@ -325,6 +328,7 @@ def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = (
     """The version the ``iati-activities`` element declares, if it is read."""
     version = element.get("version", "").strip()
     warnings = tuple(root_warnings(element, path))
+    linked_data = element.get("linked-data-default", "").strip()
     # a name some 1.0x publishers gave the attribute (ActionAid's file of 2013): the file's
     # own version, refused as such rather than as an activity not valid 2.03
     if (not version and (given := element.get("iati-version", "").strip())
@@ -334,11 +338,11 @@ def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = (
         # downloads from IATI portals (d-portal, the IATI Datastore) give no version on
         # the root: each activity is read as the version it declares (see _evaluate); ""
         # says so
-        return _Root("", path, notes, warnings), []
+        return _Root("", path, notes, warnings, linked_data), []
     refusal = unread_version(version)
     if refusal is not None:
         return None, [Problem(path, refusal)]
-    return _Root(version, path, notes, warnings), []
+    return _Root(version, path, notes, warnings, linked_data), []
 
 
 #: xsd:dateTime as written: a date and a time, then fractions of a second and a zone.
@@ -592,7 +596,8 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
                          warnings=list(root.warnings))
     # a second iati-activities in the Datastore's answer (the ordinary reading finds it)
     after: list[Problem] = []
-    context = _Context(vocab, own_org_ref, version, rules, ReadResult(version=version))
+    context = _Context(vocab, own_org_ref, version, rules, ReadResult(version=version),
+                       linked_data_default=root.linked_data_default)
     start = source.tell() if not isinstance(source, Path) else 0
     # Each activity is validated against the schema on its own, where it is read
     # (here or in a worker process): that costs less than validating while parsing
@@ -729,6 +734,8 @@ class _Context:
     result: ReadResult
     #: identifier → (XPath, position) of the activity that used it first (whole file).
     seen: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: The root's ``@linked-data-default`` (see :class:`_Root`).
+    linked_data_default: str = ""
 
 
 def _walk(events: Any, path: str = ROOT, after: list[Problem] | None = None
@@ -983,6 +990,13 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
         data = copy
     if problems:
         return _Outcome(where, identifier, problems, notes=notes)
+    if context.linked_data_default and not element.get("linked-data-uri", "").strip():
+        # the activity's linked-data URI is the file's base (CAF's files): the export's
+        # root is the platform's, so that base is not written back, and the report says so
+        notes = [*notes, Problem(where, N_(
+            "no @linked-data-uri of its own, and the file's @linked-data-default %(value)s "
+            "is not written back: the export writes its own root",
+            value=repr(context.linked_data_default)))]
     reader = _ActivityReader(element, context, where, version)
     try:
         spec, parts, children = reader.read(data)
@@ -1118,9 +1132,10 @@ def worker_count() -> int:
 
 
 def _start_worker(vocab: Vocabulary, own_org_ref: str | None, version: str,
-                  rules: bool) -> None:
+                  rules: bool, linked_data_default: str = "") -> None:
     global _worker_context
-    _worker_context = _Context(vocab, own_org_ref, version, rules, ReadResult(version=version))
+    _worker_context = _Context(vocab, own_org_ref, version, rules, ReadResult(version=version),
+                               linked_data_default=linked_data_default)
     gc.set_threshold(max(gc.get_threshold()[0], GC_YOUNG_THRESHOLD), *gc.get_threshold()[1:])
 
 
@@ -1224,7 +1239,8 @@ class _Readers:
         return ProcessPoolExecutor(
             self.workers, mp_context=multiprocessing.get_context(method),
             initializer=_start_worker,
-            initargs=(context.vocab, context.own_org_ref, context.version, context.rules))
+            initargs=(context.vocab, context.own_org_ref, context.version, context.rules,
+                      context.linked_data_default))
 
     def _submit(self) -> None:
         assert self.pool is not None

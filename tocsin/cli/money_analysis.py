@@ -324,6 +324,10 @@ def register(app: typer.Typer) -> None:
                 if destination:  # the model is signed with the platform's key: refused now,
                     settings.secret()  # not after the training (minutes on a large set)
                 base = None if from_scratch else model.load_default()
+                # the new sets first: computing their features is the peak of the memory,
+                # lower with nothing else held yet
+                sets = [model.load_set(t.path, engine, base.config() if base else
+                                       model.DEFAULT, say) for t in targets]
                 kept = None if base is None else worldcache.folder(settings)
                 with (nullcontext(str(kept)) if kept else
                       tempfile.TemporaryDirectory(prefix="tocsin-worlds-")) as worlds:
@@ -332,7 +336,7 @@ def register(app: typer.Typer) -> None:
                     rehearse = [] if base is None else model.rehearsal_worlds(
                         Path(worlds), base, settings.money_train_rehearsal_worlds,
                         engine=engine, progress=say)
-                    trained = model.train([t.path for t in targets], engine=engine, seed=seed,
+                    trained = model.train([], sets=sets, release=True, seed=seed,
                                           progress=say, names=[t.name for t in targets],
                                           base=base, guard=guard, rehearse=rehearse)
                 path = model.save(trained, destination) if destination else None

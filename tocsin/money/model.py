@@ -596,7 +596,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
           validation: int = 1, early_stop: int | None = EARLY_STOP,
           flag_share: dict[str, float] | None = FLAG_SHARE, base: Model | None = None,
           guard: Sequence[SetData] = (), balance_patterns: float = BALANCE_PATTERNS,
-          rehearse: Sequence[SetData] = ()) -> Model:
+          rehearse: Sequence[SetData] = (), release: bool = False) -> Model:
     """Train on the labelled transactions of ``set_dirs`` (see the module docstring);
     ``names`` name the sets in the model's metadata (default: their folder names). With
     more sets than ``validation``, the last ``validation`` sets are kept aside whole for
@@ -618,7 +618,12 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
 
     ``balance_patterns`` reweights each fitted set's laundering rows by their pattern
     (:func:`pattern_weights`): 1, every pattern present weighs alike; 0.5, by the square
-    root of its rows; 0, every row alike."""
+    root of its rows; 0, every row alike.
+
+    The features of every set are let go once they are in the training matrices (the
+    largest part of the memory at millions of rows): those of the sets read here, and
+    with ``release`` those of all sets given (``sets``, ``guard``, ``rehearse``), which
+    the caller then no longer scores."""
     import lightgbm as lgb
 
     if base is not None:
@@ -683,7 +688,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
                    trees=trees, version=version, guard=Joined(g.name for g in guard)) \
             if guard else N_("%(split)s; grown on the %(trees)s trees of model %(version)s",
                              split=split, trees=trees, version=version)
-    x_fit = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in fit_parts])
+    x_fit = _stacked(fit_parts, features)
     y_fit = np.concatenate([d.label[m] for d, m in fit_parts])  # type: ignore[index]
     w_fit = np.concatenate([pattern_weights(d.label[m], d.pattern[m],  # type: ignore[index]
                                             d.weight, balance_patterns)
@@ -694,8 +699,12 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
                    "(a pattern of n rows weighs as n to the power %(power)s; its set's "
                    "laundering weighs as much as before)", split=split,
                    power=Number(int(power) if power.is_integer() else power))
-    x_val = np.concatenate([d.matrix(features, np.flatnonzero(m)) for d, m in val_parts])
+    x_val = _stacked(val_parts, features)
     y_val = np.concatenate([d.label[m] for d, m in val_parts])  # type: ignore[index]
+    # the features are all in x_fit and x_val now
+    let_go = [d for d, _ in fit_parts + val_parts] if release else [] if sets else data
+    for d in {id(d): d for d in let_go}.values():
+        d.features = d.features.take(np.empty(0, np.int64))
     if not y_val.any():
         raise InputError.single(val_parts[0][0].name,
                                 N_("the validation part has no laundering rows"))
@@ -708,6 +717,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     weighted = bool((w_fit != 1).any())
     fit = lgb.Dataset(x_fit, label=y_fit.astype(np.float32), feature_name=features,
                       weight=w_fit if weighted else None, free_raw_data=True)
+    del x_fit  # the dataset lets it go once it has binned it (before the trees grow)
     val = lgb.Dataset(x_val, label=y_val.astype(np.float32), reference=fit,
                       weight=each_alike([m.sum() for _, m in val_parts]))
     stop: list[Callable[..., Any]] = [] if early_stop is None else [
@@ -715,7 +725,7 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     booster = lgb.train(params, fit, num_boost_round=rounds, valid_sets=[val],
                         valid_names=["validation"], callbacks=stop,
                         init_model=base.booster if base is not None else None)
-    del x_fit, fit
+    del fit
     model = Model(booster_text=booster.model_to_string(num_iteration=booster.best_iteration),
                   features=features, threshold=0.5, account_threshold=0.5,
                   feature_config=_cfg_dict(cfg),
@@ -776,6 +786,19 @@ def each_alike(sizes: Sequence[int]) -> np.ndarray | None:
         return None
     total = sum(sizes)
     return np.concatenate([np.full(n, total / (len(sizes) * n)) for n in sizes])
+
+
+def _stacked(parts: Sequence[tuple[SetData, np.ndarray]], features: Sequence[str]
+             ) -> np.ndarray:
+    """The rows of every part in one float32 matrix, each part written in place: the
+    parts' matrices concatenated would hold the whole twice (gigabytes at 5M rows)."""
+    out = np.empty((sum(int(m.sum()) for _, m in parts), len(features)), np.float32)
+    at = 0
+    for d, m in parts:
+        rows = np.flatnonzero(m)
+        d.features.matrix(features, rows, out=out[at:at + len(rows)])
+        at += len(rows)
+    return out
 
 
 def set_cuts(model: Model, val_parts: Sequence[tuple[SetData, np.ndarray]],

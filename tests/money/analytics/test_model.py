@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from tocsin.cli.money_analysis import register
 from tocsin.errors import InputError
 from tocsin.money import model, worlds
+from tocsin.money.features.embedded import FeatureTable
 from tocsin.settings import Settings, get_settings
 
 SECRET = "k" * 40
@@ -710,3 +711,31 @@ def test_grown_with_rehearsal_fits_the_base_worlds_beside_the_new_one(
     plain = model.train([], sets=[w33], rounds=3, early_stop=None, base=trained)
     x = w33.matrix(grown.features, slice(0, 500))
     assert not np.allclose(grown.predict_matrix(x, raw=True), plain.predict_matrix(x, raw=True))
+
+
+def test_training_lets_the_features_go_only_when_asked(three_worlds: list[model.SetData]
+                                                       ) -> None:
+    # copies: the module's worlds keep their features for the other tests
+    kept = [dataclasses.replace(d) for d in three_worlds[:2]]
+    given = [dataclasses.replace(d) for d in three_worlds[:2]]
+    a = model.train([], sets=kept, rounds=8, early_stop=None)
+    assert [len(d.features) for d in kept] == [len(d) for d in kept]  # the caller's still
+    b = model.train([], sets=given, rounds=8, early_stop=None, release=True)
+    assert [len(d.features) for d in given] == [0, 0] and len(given[0]) > 0
+    # the matrices written in place hold what the parts' own matrices hold
+    assert a.booster_text == b.booster_text
+
+
+def test_a_feature_matrix_is_written_into_the_rows_given(three_worlds: list[model.SetData]
+                                                         ) -> None:
+    feats = three_worlds[0].features
+    names = list(feats.columns)[:5]
+    rows = np.array([7, 3, 11])
+    out = np.full((5, len(names)), -1.0, np.float32)
+    feats.matrix(names, rows, out=out[1:4])
+    assert np.array_equal(out[1:4], feats.matrix(names, rows), equal_nan=True)
+    assert (out[[0, 4]] == -1).all()
+    dense = FeatureTable.of_matrix(feats.txn_id, names, feats.matrix(names))
+    again = np.empty((3, 2), np.float32)
+    dense.matrix(names[3:], rows, out=again)
+    assert np.array_equal(again, feats.matrix(names[3:], rows), equal_nan=True)

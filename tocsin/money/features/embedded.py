@@ -61,16 +61,21 @@ class FeatureTable:
         return FeatureTable(self.txn_id.take(pa.array(rows)),
                             {name: values[rows] for name, values in self.columns.items()})
 
-    def matrix(self, names: Sequence[str], rows: slice | np.ndarray | None = None
-               ) -> np.ndarray:
-        """The named columns as one float32 matrix (rows in file order, or ``rows``)."""
+    def matrix(self, names: Sequence[str], rows: slice | np.ndarray | None = None,
+               out: np.ndarray | None = None) -> np.ndarray:
+        """The named columns as one float32 matrix (rows in file order, or ``rows``);
+        written into ``out`` (a row per row, a column per name) when given, without another copy."""
         idx = slice(None) if rows is None else rows
         if self.data is not None:
             at = {name: j for j, name in enumerate(self.columns)}
             picked = self.data[idx][:, [at[name] for name in names]]
-            return np.ascontiguousarray(picked, dtype=np.float32)
-        size = len(range(len(self))[idx]) if isinstance(idx, slice) else len(idx)
-        out = np.empty((size, len(names)), dtype=np.float32)
+            if out is None:
+                return np.ascontiguousarray(picked, dtype=np.float32)
+            out[:] = picked
+            return out
+        if out is None:
+            size = len(range(len(self))[idx]) if isinstance(idx, slice) else len(idx)
+            out = np.empty((size, len(names)), dtype=np.float32)
         for j, name in enumerate(names):
             out[:, j] = self.columns[name][idx]
         return out

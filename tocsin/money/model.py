@@ -234,9 +234,11 @@ def features_of(set_dir: Path, engine: str | None = None, cfg: FeatureConfig = D
     if progress:
         progress(N_("Computing features of %(set)s", set=set_dir.name))
     if (engine or get_settings().money_engine) == "embedded":
-        from tocsin.money.features.embedded import compute_set
+        from tocsin.money.features.embedded import compute_set, give_back_freed_memory
 
-        return compute_set(set_dir, cfg, np.float32), "embedded"
+        feats = compute_set(set_dir, cfg, np.float32)
+        give_back_freed_memory()  # before the training or scoring matrices
+        return feats, "embedded"
     eng = open_engine(set_dir, engine)
     try:
         return compute(eng, cfg), eng.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +47,31 @@ def test_blocks_never_split_an_account() -> None:
         for name, values in part.items():
             np.testing.assert_array_equal(values, whole[name][block], err_msg=name)
     assert np.array_equal(np.concatenate(blocks), side_order(x))
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS"))
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc_trim")
+def test_the_memory_a_computation_freed_is_given_back(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # arrays below glibc's mapping threshold come from its heap; freed, they stay there
+    # while a block allocated after them keeps the heap's top in use
+    kept = [np.ones(4_000, np.float64) for _ in range(25_000)]  # 800 MB in 32 KB blocks
+    pin = np.ones(4_000, np.float64)
+    del kept
+    held = _rss_kib()
+    embedded.give_back_freed_memory()
+    assert held - _rss_kib() > 400_000, (held, _rss_kib())
+    del pin
+    # the features of a set are computed, then what they freed is given back
+    calls: list[int] = []
+    monkeypatch.setattr(embedded, "give_back_freed_memory", lambda: calls.append(1))
+    from tocsin.money.model import features_of
+
+    set_dir = worlds.ingest_world(worlds.draw_params(24, transactions=5_000, accounts=1_000),
+                                  tmp_path, "given")
+    features_of(set_dir, "embedded")
+    assert calls == [1]

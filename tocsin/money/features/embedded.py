@@ -4,7 +4,7 @@ scatter-gather walked over path edges sorted once)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +100,35 @@ def _encode(values: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]
 SIDE_BLOCK = 1_000_000
 #: Blocks computed at once.
 SIDE_THREADS = 2
+
+
+def give_back_freed_memory() -> None:
+    """Return to the system what a computation of features freed: Arrow's pool keeps
+    freed blocks for its next allocations, and glibc keeps the freed blocks of numpy's
+    smaller arrays in its heaps. The large matrices that follow (the features of
+    millions of rows, the training matrices) are mapped afresh and reuse neither, so
+    at 5M transactions the kept blocks (about 1.6 GB) added to the peak."""
+    pa.default_memory_pool().release_unused()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _libc_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (None on other C libraries)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+    if trim is not None:
+        trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+_malloc_trim = _libc_malloc_trim()
 
 
 def compute(engine: EmbeddedEngine, cfg: FeatureConfig = DEFAULT,

@@ -43,3 +43,12 @@ def test_trace_benchmark_small() -> None:
                   "--seeds", "50", "--repeat", "1")
     assert int(result["nodes_max"]) > 1  # type: ignore[call-overload]
     assert result["same_nodes"] == "50/50"
+
+
+def test_predict_benchmark_small(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, str(BENCH / "model_predict.py"), "--transactions",
+                          "20000", "--repeat", "1", "--work", str(tmp_path)],
+                         check=True, capture_output=True, text=True, timeout=300).stdout
+    # each side scored every row as LightGBM does (the script stops otherwise)
+    assert [line.split()[0] for line in out.splitlines()[1:4]] == ["lightgbm", "rows", "plain"]
+    assert "x LightGBM's predict" in out and (tmp_path / "matrix-20000.npy").is_file()

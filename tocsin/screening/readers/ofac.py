@@ -15,7 +15,10 @@ types, countries, document types, programmes); ``Locations`` and
 Profile`` (``Identity/Alias/DocumentedName/DocumentedNamePart/NamePartValue``
 and ``Feature/FeatureVersion`` for birth dates, nationality, gender,
 addresses); ``SanctionsEntries/SanctionsEntry`` gives each profile its
-programmes and listing date.
+programmes and listing date. It is read in two streamed passes (see :func:`_read_advanced`).
+
+**Classic XML** (``sdn.xml``, ``consolidated.xml``, root ``sdnList``): streamed entry by
+entry.
 
 **Enhanced XML** (``SDN_ENHANCED.XML``, root ``sanctionsData``): read by
 :mod:`tocsin.screening.readers.ofac_enhanced`, which streams the file.
@@ -431,7 +434,8 @@ def _iso(date: tuple[int, int, int]) -> str:
 
 
 def _not_well_formed(path: Path, exc: etree.XMLSyntaxError) -> InputError:
-    """A file that is not well-formed, named as :func:`parse_xml` names it. The streaming
+    """A file that is not well-formed, named as
+    :func:`~tocsin.screening.readers.base.parse_xml` names it. The streaming
     parser says "no element found", at no line, of an entity the file does not declare
     (``&nbsp;``): the whole file is parsed again, into no tree, to say what and where."""
     try:
@@ -444,22 +448,15 @@ def _not_well_formed(path: Path, exc: etree.XMLSyntaxError) -> InputError:
 
 
 class _NoTree:
-    """A parser target that keeps nothing: the file is only checked."""
-
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
-        pass
-
-    def end(self, tag: str) -> None:
-        pass
-
-    def data(self, data: str) -> None:
-        pass
+    """A parser target that keeps nothing, and is told nothing until the end (so the file
+    is only checked, at the parser's own speed)."""
 
     def close(self) -> None:
         pass
 
 
-#: Parsing options of every list file (as :func:`parse_xml`'s).
+#: Parsing options of every list file (as
+#: :func:`~tocsin.screening.readers.base.parse_xml`'s).
 _OPTIONS: dict[str, bool] = {"resolve_entities": False, "no_network": True,
                              "load_dtd": False, "huge_tree": False, "remove_comments": True,
                              "remove_pis": True}

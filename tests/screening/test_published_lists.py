@@ -370,6 +370,103 @@ def test_ofac_advanced_birth_periods(tmp_path: Path, start: tuple[int, int, int]
     assert sorted(entry.entity.get("birthDate")) == expected
 
 
+def test_ofac_classic_xml_is_streamed(tmp_path: Path) -> None:
+    # sdn.xml (about 100 MB, like the consolidated list) was parsed whole, costing about ten
+    # times its size: each entry read is now cleared and dropped from the tree.
+    from tocsin.screening.readers import ofac
+
+    stream = ofac._Classic(PUBLISHED / "sdn_classic_shapes.xml", "sdnList")
+    seen: list[tuple[str | None, str, bool, int]] = []
+    before = None
+    for element in stream.entries():
+        # nothing before it is left in the tree, and the one before was emptied
+        seen.append((text(element, "uid"), stream.step, element.getprevious() is None,
+                     len(before) if before is not None else 0))
+        before = element
+    assert seen == [("90001", "sdnEntry[1]", True, 0), ("90002", "sdnEntry[2]", True, 0),
+                    ("90003", "sdnEntry[3]", True, 0), ("90004", "sdnEntry[4]", True, 0)]
+    assert stream.published == "11/28/2026"
+    # Named as the whole-file parse named it: a lone entry has no position, an entity the
+    # file does not declare its line (the streaming parser alone says "no element found").
+    content = (PUBLISHED / "sdn_classic_shapes.xml").read_text(encoding="utf-8")
+    lone = tmp_path / "sdn.xml"
+    lone.write_text(content[:content.index("<sdnEntry>", content.index("</sdnEntry>"))]
+                    .replace("<uid>90001</uid>", "<uid></uid>") + "</sdnList>\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_list("ofac_xml", [lone])
+    assert [p.location for p in caught.value.problems] == ["sdn.xml:7 (/sdnList/sdnEntry)"]
+    undeclared = tmp_path / "consolidated.xml"
+    undeclared.write_text(content.replace("<uid>90003</uid>", "<uid>90003&nbsp;</uid>"),
+                          encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_list("ofac_xml", [undeclared])
+    (problem,) = caught.value.problems
+    assert problem.location == f"{undeclared}:152"
+    assert "Entity 'nbsp' not defined" in str(problem.reason)
+
+
+def test_ofac_advanced_xml_is_streamed(tmp_path: Path) -> None:
+    # SDN_ADVANCED.XML (100+ MB) was parsed whole. It is now read twice: first what its
+    # parties refer to (reference values, locations, documents, sanctions entries), then
+    # the parties, each let go once read, as is every other record.
+    from tocsin.screening.readers import ofac
+
+    source = Path(__file__).parent.parent / "fixtures" / "screening" / "sdn_advanced.xml"
+    sections: list[tuple[str, str]] = []
+    parties: list[tuple[str | None, bool, int, bool]] = []
+    before = None
+    for section, element, first in ofac._advanced_elements(source):
+        assert first
+        sections.append((section, ofac.local(element)))
+        if section == "DistinctParties":
+            # nor is any section before the parties
+            parties.append((element.get("FixedRef"), element.getprevious() is None,
+                            len(before) if before is not None else 0,
+                            element.getparent().getprevious() is None))
+            before = element
+    assert sections == [
+        ("", "DateOfIssue"), ("", "ReferenceValueSets"), ("Locations", "Location"),
+        ("Locations", "Location"), ("", "Locations"), ("IDRegDocuments", "IDRegDocument"),
+        ("IDRegDocuments", "IDRegDocument"), ("", "IDRegDocuments"),
+        ("DistinctParties", "DistinctParty"), ("DistinctParties", "DistinctParty"),
+        ("DistinctParties", "DistinctParty"), ("", "DistinctParties"),
+        ("SanctionsEntries", "SanctionsEntry"), ("SanctionsEntries", "SanctionsEntry"),
+        ("SanctionsEntries", "SanctionsEntry"), ("", "SanctionsEntries")]
+    assert parties == [("36001", True, 0, True), ("36002", True, 0, True),
+                       ("36003", True, 0, True)]
+    # Named as the whole-file parse named it: a lone party has no position; a second
+    # profile of a party has one; an entity the file does not declare, its line.
+    content = source.read_text(encoding="utf-8")
+    first_party = content.index('<DistinctParty FixedRef="36001">')
+    second_party = content.index('<DistinctParty FixedRef="36002">')
+    lone = tmp_path / "SDN_ADVANCED.XML"
+    lone.write_text(content[:second_party].replace('<Profile ID="36001"', "<Profile")
+                    + content[content.index("</DistinctParties>"):], encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_list("ofac_xml", [lone])
+    assert [p.location for p in caught.value.problems] == [
+        "SDN_ADVANCED.XML:31 (/Sanctions/DistinctParties/DistinctParty/Profile)"]
+    profile = content[content.index("<Profile", first_party):
+                      content.index("</Profile>", first_party) + len("</Profile>")]
+    two = tmp_path / "two" / "SDN_ADVANCED.XML"
+    two.parent.mkdir()
+    two.write_text(content.replace(profile, profile + profile.replace(
+        'ID="36001" PartySubTypeID="4"', 'ID="36009" PartySubTypeID="77"'), 1),
+        encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_list("ofac_xml", [two])
+    assert [p.location for p in caught.value.problems] == [
+        "SDN_ADVANCED.XML:54 (/Sanctions/DistinctParties/DistinctParty[1]/Profile[2])"]
+    undeclared = tmp_path / "sdn_advanced.xml"
+    undeclared.write_text(content.replace("OCEAN STAR", "OCEAN&nbsp;STAR"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_list("ofac_xml", [undeclared])
+    (problem,) = caught.value.problems
+    assert problem.location == f"{undeclared}:79"
+    assert "Entity 'nbsp' not defined" in str(problem.reason)
+
+
 # --------------------------------------------------------------------------- FtM
 
 

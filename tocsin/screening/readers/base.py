@@ -251,6 +251,16 @@ def where(path: Path, element: etree._Element) -> str:
 _NAMESPACE = re.compile(r"\{[^}]*\}")
 
 
+def where_in(path: Path, element: etree._Element, record: etree._Element,
+             record_path: str) -> str:
+    """:func:`where` for ``element`` in (or being) ``record`` of a streamed file, whose
+    earlier records are let go: ``record_path`` is the record's own path, as :func:`where`
+    would have written it (``/Sanctions/DistinctParties/DistinctParty[3]``)."""
+    steps = _NAMESPACE.sub("", etree.ElementTree(record).getelementpath(element))
+    return f"{path.name}:{element.sourceline} " \
+           f"({record_path if steps == '.' else f'{record_path}/{steps}'})"
+
+
 #: Reads one record of a list: the element, the notes to name what it cannot hold in, and
 #: a function giving the record's place (asked only when there is something to name).
 RecordReader = Callable[[etree._Element, list[Problem], Callable[[], str]], ListEntity]

@@ -15,7 +15,10 @@ types, countries, document types, programmes); ``Locations`` and
 Profile`` (``Identity/Alias/DocumentedName/DocumentedNamePart/NamePartValue``
 and ``Feature/FeatureVersion`` for birth dates, nationality, gender,
 addresses); ``SanctionsEntries/SanctionsEntry`` gives each profile its
-programmes and listing date.
+programmes and listing date. It is read in two streamed passes (see :func:`_read_advanced`).
+
+**Classic XML** (``sdn.xml``, ``consolidated.xml``, root ``sdnList``): streamed entry by
+entry.
 
 **Enhanced XML** (``SDN_ENHANCED.XML``, root ``sanctionsData``): read by
 :mod:`tocsin.screening.readers.ofac_enhanced`, which streams the file.
@@ -28,8 +31,8 @@ import csv
 import io
 import re
 from calendar import monthrange
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -51,13 +54,12 @@ from tocsin.screening.readers.base import (
     kids,
     local,
     make,
-    parse_xml,
     read_records,
     require,
     root_tag,
     sanction,
     text,
-    where,
+    where_in,
     year_span,
 )
 
@@ -333,10 +335,17 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
 
 # --------------------------------------------------------------------------- advanced XML
 
+#: The sections of the advanced XML (children of ``Sanctions``; its schema fixes their
+#: order: ``DateOfIssue``, ``ReferenceValueSets``, then these) and the record each holds.
+_SECTIONS = {"Locations": "Location", "IDRegDocuments": "IDRegDocument",
+             "DistinctParties": "DistinctParty", "ProfileRelationships": "ProfileRelationship",
+             "SanctionsEntries": "SanctionsEntry", "SanctionsEntryLinks": "SanctionsEntryLink"}
+#: Children of ``Sanctions`` read whole (they are small).
+_WHOLE = ("DateOfIssue", "ReferenceValueSets")
 
-def _refs(root: etree._Element) -> dict[str, dict[str, etree._Element]]:
+
+def _refs(holder: etree._Element | None) -> dict[str, dict[str, etree._Element]]:
     sets: dict[str, dict[str, etree._Element]] = defaultdict(dict)
-    holder = kid(root, "ReferenceValueSets")
     if holder is not None:
         for values in holder:
             for item in values:
@@ -350,6 +359,26 @@ def _ref_text(refs: dict[str, dict[str, etree._Element]], group: str, key: str |
     return " ".join((item.text or "").split()) if item is not None else ""
 
 
+#: A date as written: the texts of its ``Year``, ``Month`` and ``Day``.
+_Written = tuple[str | None, str | None, str | None]
+
+
+def _written(element: etree._Element) -> _Written:
+    return text(element, "Year"), text(element, "Month"), text(element, "Day")
+
+
+def _date_of(written: _Written) -> str | None:
+    year, month, day = written
+    if not year:
+        return None
+    out = year
+    if month:
+        out += f"-{int(month):02d}"
+        if day:
+            out += f"-{int(day):02d}"
+    return out
+
+
 def _date_period(element: etree._Element | None) -> str | None:
     """The start date of a ``DatePeriod`` (or a ``Date`` with Year/Month/Day children)."""
     if element is None:
@@ -359,15 +388,7 @@ def _date_period(element: etree._Element | None) -> str | None:
         element = kid(start, "From") if start is not None else None
         if element is None:
             return None
-    year, month, day = text(element, "Year"), text(element, "Month"), text(element, "Day")
-    if not year:
-        return None
-    out = year
-    if month:
-        out += f"-{int(month):02d}"
-        if day:
-            out += f"-{int(day):02d}"
-    return out
+    return _date_of(_written(element))
 
 
 def _ymd(element: etree._Element | None) -> tuple[int, int, int] | None:
@@ -412,79 +433,208 @@ def _iso(date: tuple[int, int, int]) -> str:
     return f"{date[0]:04d}-{date[1]:02d}-{date[2]:02d}"
 
 
-def _locations(root: etree._Element, refs: dict[str, dict[str, etree._Element]]
-               ) -> dict[str, tuple[str, str | None]]:
-    out: dict[str, tuple[str, str | None]] = {}
-    holder = kid(root, "Locations")
-    for location in kids(holder, "Location") if holder is not None else []:
-        parts = []
-        for part in kids(location, "LocationPart"):
-            value = text(kid(part, "LocationPartValue"), "Value") \
-                if kid(part, "LocationPartValue") is not None else None
-            if value:
-                parts.append(value)
-        country_el = kid(location, "LocationCountry")
-        country = _ref_text(refs, "CountryValues", country_el.get("CountryID")) \
-            if country_el is not None else None
-        full = ", ".join([*parts, *([country] if country else [])])
-        out[str(location.get("ID"))] = (full, country or None)
-    return out
+def _not_well_formed(path: Path, exc: etree.XMLSyntaxError) -> InputError:
+    """A file that is not well-formed, named as
+    :func:`~tocsin.screening.readers.base.parse_xml` names it. The streaming
+    parser says "no element found", at no line, of an entity the file does not declare
+    (``&nbsp;``): the whole file is parsed again, into no tree, to say what and where."""
+    try:
+        etree.parse(str(path), etree.XMLParser(target=_NoTree(), **_OPTIONS))
+    except etree.XMLSyntaxError as found:
+        exc = found
+    line = exc.lineno or (exc.position[0] if exc.position else 0)
+    return InputError.single(f"{path}:{line}" if line else str(path),
+                             N_("not well-formed XML (%(error)s)", error=exc.msg))
+
+
+class _NoTree:
+    """A parser target that keeps nothing, and is told nothing until the end (so the file
+    is only checked, at the parser's own speed)."""
+
+    def close(self) -> None:
+        pass
+
+
+#: Parsing options of every list file (as
+#: :func:`~tocsin.screening.readers.base.parse_xml`'s).
+_OPTIONS: dict[str, bool] = {"resolve_entities": False, "no_network": True,
+                             "load_dtd": False, "huge_tree": False, "remove_comments": True,
+                             "remove_pis": True}
+
+
+def _stream(path: Path, tags: Sequence[str], events: tuple[str, ...] = ("end",)
+            ) -> Iterator[tuple[str, etree._Element]]:
+    """The ``events`` of the elements named ``tags`` (in any namespace), as the file is
+    parsed; the caller lets each go."""
+    context = etree.iterparse(str(path), events=events, tag=[f"{{*}}{t}" for t in tags],
+                              **_OPTIONS)
+    try:
+        yield from context
+    except etree.XMLSyntaxError as exc:
+        raise _not_well_formed(path, exc) from None
+
+
+def _let_go(element: etree._Element, parent: etree._Element, keep: bool = False) -> None:
+    """Empty ``element`` (unless ``keep``: its caller holds on to it) and take it, and any
+    left before it, out of the tree."""
+    if not keep:
+        element.clear(keep_tail=False)
+    while element.getprevious() is not None:
+        del parent[0]
+    parent.remove(element)
+
+
+def _step(name: str, index: int, more: bool) -> str:
+    """One step of an element's path as :func:`where` writes it: its position among its
+    siblings of the same name, shown when there are several."""
+    return f"{name}[{index}]" if index > 1 or more else name
 
 
 def read_xml(path: Path) -> ListRead:
     """The advanced XML (``Sanctions``), the classic XML (``sdnList``: ``sdn.xml``,
     ``consolidated.xml``) or the Enhanced XML (``sanctionsData``: ``SDN_ENHANCED.XML``,
     read by :mod:`~tocsin.screening.readers.ofac_enhanced`), told apart by the root
-    element."""
-    tag, _line = root_tag(path)
-    if tag.rpartition("}")[2] == "sanctionsData":
+    element. Each is streamed: a record is let go once read."""
+    tag, line = root_tag(path)
+    name = tag.rpartition("}")[2]
+    if name == "sanctionsData":
         from tocsin.screening.readers import ofac_enhanced
 
         return ofac_enhanced.read(path)
-    root = parse_xml(path)
-    if local(root) == "sdnList":
-        return _read_classic(path, root)
-    if local(root) != "Sanctions":
-        raise InputError.single(f"{path.name}:{root.sourceline}", N_(
-            "the root element is <%(root)s>, not <Sanctions>, <sdnList> or <sanctionsData>: "
-            "not an OFAC SDN XML file", root=local(root)))
-    refs = _refs(root)
-    locations = _locations(root, refs)
+    if name == "sdnList":
+        return _read_classic(path, name)
+    if name == "Sanctions":
+        return _read_advanced(path, name)
+    try:  # a file that is not well-formed is named so first, whatever its root
+        etree.parse(str(path), etree.XMLParser(target=_NoTree(), **_OPTIONS))
+    except etree.XMLSyntaxError as exc:
+        raise _not_well_formed(path, exc) from None
+    raise InputError.single(f"{path.name}:{line}", N_(
+        "the root element is <%(root)s>, not <Sanctions>, <sdnList> or <sanctionsData>: "
+        "not an OFAC SDN XML file", root=name))
+
+
+def _advanced_elements(path: Path) -> Iterator[tuple[str, etree._Element, bool]]:
+    """``("", child, first)`` for each child of the root named in :data:`_WHOLE` or
+    :data:`_SECTIONS`, and ``(section, record, first)`` for each record of such a section
+    (``("Locations", <Location>, True)``); ``first`` when the child is the first of its
+    name, or the record is in the first section of its name (the only ones read). Each is
+    let go once the caller has it, as is all else between them; what the caller keeps of
+    ``DateOfIssue`` and ``ReferenceValueSets`` is left whole."""
+    ended: set[str] = set()  # children of the root ended, by name
+    for _event, element in _stream(path, (*_WHOLE, *_SECTIONS, *_SECTIONS.values())):
+        parent = element.getparent()
+        if parent is None:
+            continue  # the root
+        name = local(element)
+        if parent.getparent() is None:
+            if name in _WHOLE or name in _SECTIONS:
+                yield "", element, name not in ended
+            ended.add(name)
+            _let_go(element, parent, keep=name in _WHOLE)
+        elif parent.getparent().getparent() is None and _SECTIONS.get(local(parent)) == name:
+            yield local(parent), element, local(parent) not in ended
+            _let_go(element, parent)
+        # else: an element of a record, let go with it
+
+
+def _read_advanced(path: Path, root: str) -> ListRead:
+    """``Sanctions``: its parties (``DistinctParties/DistinctParty/Profile``) refer by id to
+    sections before them (``ReferenceValueSets``, ``Locations``, ``IDRegDocuments``) and
+    after them (``SanctionsEntries``).
+
+    The file is read twice, in bounded memory. The first pass keeps only what those
+    references need: the reference values, each location's text, each document's kind and
+    number, each profile's programmes and listing date (small next to the parties) and how
+    many parties there are; the parties, parsed but not read, are let go at once. The
+    second reads the parties one at a time. A second parse costs little next to reading
+    the parties; keeping the parties until the sections after them are read (the 100 MB
+    file is almost all parties) would cost most of the memory the whole tree did."""
+    issued: _Written | None = None
+    reference_sets: etree._Element | None = None
+    places: list[tuple[str, list[str], bool, str | None]] = []
+    papers: list[tuple[str, str | None, str | None, str]] = []
+    entries: list[tuple[str, list[tuple[str, str | None]], list[_Written | None]]] = []
+    tops: Counter[str] = Counter()  # children of the root, by tag
+    parties: Counter[str] = Counter()  # parties of the first DistinctParties, by tag
+    holder = ""  # the tag of the first DistinctParties
+    for section, element, first in _advanced_elements(path):
+        name = local(element)
+        if not section:
+            tops[str(element.tag)] += 1
+            if first and name == "DateOfIssue":
+                issued = _written(element)
+            elif first and name == "ReferenceValueSets":
+                reference_sets = element
+            elif first and name == "DistinctParties":
+                holder = str(element.tag)
+        elif not first:
+            continue
+        elif section == "DistinctParties":
+            parties[str(element.tag)] += 1
+        elif section == "Locations":
+            value_parts = []
+            for part in kids(element, "LocationPart"):
+                value = text(kid(part, "LocationPartValue"), "Value") \
+                    if kid(part, "LocationPartValue") is not None else None
+                if value:
+                    value_parts.append(value)
+            country_el = kid(element, "LocationCountry")
+            places.append((str(element.get("ID")), value_parts, country_el is not None,
+                           country_el.get("CountryID") if country_el is not None else None))
+        elif section == "IDRegDocuments":
+            number = text(element, "IDRegistrationNo")
+            if number:
+                papers.append((str(element.get("IdentityID")), element.get("IDRegDocTypeID"),
+                               element.get("IssuedBy-CountryID"), number))
+        elif section == "SanctionsEntries":
+            measures = [(comment, measure.get("SanctionsTypeID"))
+                        for measure in kids(element, "SanctionsMeasure")
+                        if (comment := text(measure, "Comment"))]
+            dates = [_written(date) if (date := kid(event, "Date")) is not None else None
+                     for event in kids(element, "EntryEvent")]
+            entries.append((str(element.get("ProfileID")), measures, dates))
+    refs = _refs(reference_sets)
+    locations: dict[str, tuple[str, str | None]] = {}
+    for key, value_parts, has_country, country_id in places:
+        country = _ref_text(refs, "CountryValues", country_id) if has_country else None
+        full = ", ".join([*value_parts, *([country] if country else [])])
+        locations[key] = (full, country or None)
     documents: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
-    holder = kid(root, "IDRegDocuments")
-    for doc in kids(holder, "IDRegDocument") if holder is not None else []:
-        number = text(doc, "IDRegistrationNo")
-        if number:
-            kind = _ref_text(refs, "IDRegDocTypeValues", doc.get("IDRegDocTypeID"))
-            country = _ref_text(refs, "CountryValues", doc.get("IssuedBy-CountryID")) or None
-            documents[str(doc.get("IdentityID"))].append((kind or "document", number, country))
+    for identity, kind_id, country_id, number in papers:
+        kind = _ref_text(refs, "IDRegDocTypeValues", kind_id)
+        country = _ref_text(refs, "CountryValues", country_id) or None
+        documents[identity].append((kind or "document", number, country))
     programmes: dict[str, list[str]] = defaultdict(list)
     listed: dict[str, str] = {}
-    holder = kid(root, "SanctionsEntries")
-    for entry in kids(holder, "SanctionsEntry") if holder is not None else []:
-        profile = str(entry.get("ProfileID"))
-        for measure in kids(entry, "SanctionsMeasure"):
-            comment = text(measure, "Comment")
-            if comment and _ref_text(refs, "SanctionsTypeValues",
-                                     measure.get("SanctionsTypeID")) in ("Program", ""):
+    for profile, measures, dates in entries:
+        for comment, type_id in measures:
+            if _ref_text(refs, "SanctionsTypeValues", type_id) in ("Program", ""):
                 programmes[profile].append(comment)
-        for event in kids(entry, "EntryEvent"):
-            found = _date_period(kid(event, "Date"))
+        for written in dates:
+            found = _date_of(written) if written is not None else None
             if found and (profile not in listed or found < listed[profile]):
                 listed[profile] = found
+    del places, papers, entries
     problems: list[Problem] = []
     entities: list[ListEntity] = []
-    holder = kid(root, "DistinctParties")
-    for party in kids(holder, "DistinctParty") if holder is not None else []:
+    holder_path = f"/{root}/{_step('DistinctParties', 1, tops[holder] > 1)}"
+    seen: Counter[str] = Counter()
+    for section, party, first in _advanced_elements(path):
+        if section != "DistinctParties" or not first:
+            continue
+        kind = str(party.tag)
+        seen[kind] += 1
+        party_path = f"{holder_path}/{_step('DistinctParty', seen[kind], parties[kind] > 1)}"
         for profile in kids(party, "Profile"):
             try:
                 entities.append(_profile(profile, refs, locations, documents, programmes,
                                          listed))
             except ValueError as exc:
-                problems.append(Problem(where(path, profile), reason_of(exc)))
+                problems.append(Problem(where_in(path, profile, party, party_path),
+                                        reason_of(exc)))
     require(problems, entities, path, "OFAC advanced XML")
-    issued = kid(root, "DateOfIssue")
-    return ListRead(entities, published=_date_period(issued) if issued is not None else None)
+    return ListRead(entities, published=_date_of(issued) if issued is not None else None)
 
 
 def _party_schema(refs: dict[str, dict[str, etree._Element]], subtype_id: str | None) -> str:
@@ -620,19 +770,71 @@ _CRAFT_IDS = {"aircraft manufacturer's serial number (msn)": "serialNumber",
               "vessel year of build": "buildDate"}
 
 
-def _read_classic(path: Path, root: etree._Element) -> ListRead:
+def _read_classic(path: Path, root: str) -> ListRead:
     """``sdnList/sdnEntry``: ``uid``, ``firstName``, ``lastName``, ``title``, ``sdnType``,
     ``remarks``, ``programList``, ``idList`` (``idType``, ``idNumber``, ``idCountry``),
     ``akaList`` (``category`` strong or weak), ``addressList``, ``nationalityList``,
-    ``citizenshipList``, ``dateOfBirthList``, ``placeOfBirthList`` and ``vesselInfo``."""
-    entities, notes = read_records(path, kids(root, "sdnEntry"), _classic_entry,
-                                   "OFAC SDN XML")
-    info = kid(root, "publshInformation")  # sic: OFAC's spelling
-    published = text(info, "Publish_Date") if info is not None else None
+    ``citizenshipList``, ``dateOfBirthList``, ``placeOfBirthList`` and ``vesselInfo``;
+    streamed entry by entry."""
+    stream = _Classic(path, root)
+    entities, notes = read_records(path, stream.entries(), _classic_entry, "OFAC SDN XML",
+                                   place_of=stream.place)
+    published = stream.published
     with contextlib.suppress(ValueError):  # a date in another form is kept as written
         published = datetime.strptime(published, "%m/%d/%Y").strftime("%Y-%m-%d") \
             if published else None
     return ListRead(entities, published=published, notes=notes)
+
+
+class _Classic:
+    """The classic XML, streamed: each ``sdnEntry`` is let go once read."""
+
+    def __init__(self, path: Path, root: str) -> None:
+        self.path, self.root = path, root
+        #: ``publshInformation/Publish_Date`` (sic: OFAC's spelling), as written.
+        self.published: str | None = None
+        #: The path step of the entry being read (``sdnEntry[3]``).
+        self.step = ""
+
+    def place(self, element: etree._Element) -> str:
+        return where_in(self.path, element, element, f"/{self.root}/{self.step}")
+
+    def entries(self) -> Iterator[etree._Element]:
+        """Each ``sdnEntry`` child of the root in turn. The first is held until the next
+        begins: its path is ``sdnEntry[1]`` when another follows, else ``sdnEntry``."""
+        counts: Counter[str] = Counter()  # entries, by tag
+        held: etree._Element | None = None
+        informed = False
+        for event, element in _stream(self.path, ("sdnEntry", "publshInformation"),
+                                      ("start", "end")):
+            parent = element.getparent()
+            if parent is None or parent.getparent() is not None:
+                continue  # the root, or part of an entry
+            name = local(element)
+            if event == "start":
+                if name == "sdnEntry" and held is not None:
+                    self.step = _step(name, 1, element.tag == held.tag)
+                    yield held
+                    _let_go(held, parent)
+                    held = None
+                continue
+            if name == "publshInformation":
+                if not informed:
+                    self.published = text(element, "Publish_Date")
+                    informed = True
+                if held is None:
+                    _let_go(element, parent)
+                continue
+            counts[str(element.tag)] += 1
+            if held is None and sum(counts.values()) == 1:
+                held = element
+                continue
+            self.step = _step(name, counts[str(element.tag)], False)
+            yield element
+            _let_go(element, parent)
+        if held is not None:
+            self.step = _step(local(held), 1, False)
+            yield held
 
 
 def _values_of(element: etree._Element, holder: str, item: str, name: str) -> list[str]:

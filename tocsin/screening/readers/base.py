@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -178,17 +178,73 @@ def parse_xml(path: Path) -> etree._Element:
     """Parse a whole list file with entities, DTDs and the network off; the root element."""
     check_size(path)
     _check_prolog(path)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=False, remove_comments=True, remove_pis=True)
     try:
-        tree = etree.parse(str(path), parser)
+        tree = etree.parse(str(path), etree.XMLParser(**XML_OPTIONS))
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno or (exc.position[0] if exc.position else 0)
-        raise InputError.single(f"{path}:{line}" if line else str(path),
-                                N_("not well-formed XML (%(error)s)", error=exc.msg)) from None
+        raise _not_well_formed(path, exc) from None
     root = tree.getroot()
     _refuse_doctype(root, str(path))
     return root
+
+
+#: Parsing options of every list file: no entities, DTDs or network; comments and
+#: processing instructions left out.
+XML_OPTIONS: dict[str, bool] = {"resolve_entities": False, "no_network": True,
+                                "load_dtd": False, "huge_tree": False,
+                                "remove_comments": True, "remove_pis": True}
+
+
+def _not_well_formed(path: Path, exc: etree.XMLSyntaxError) -> InputError:
+    """Named by the file's name and line, as the places of its records are."""
+    line = exc.lineno or (exc.position[0] if exc.position else 0)
+    return InputError.single(f"{path.name}:{line}" if line else path.name,
+                             N_("not well-formed XML (%(error)s)", error=exc.msg))
+
+
+def stream(path: Path, tags: Sequence[str], events: tuple[str, ...] = ("end",)
+           ) -> Iterator[tuple[str, etree._Element]]:
+    """The ``events`` of the elements named ``tags`` (in any namespace) as the file is
+    parsed, for a reader that lets each record go once read (:func:`let_go`), so that
+    memory stays bounded whatever the file's size. A file that is not well-formed is
+    refused as :func:`parse_xml` refuses it: the streaming parser says "no element
+    found", at no line, of an entity the file does not declare (``&nbsp;``), so the
+    file is then parsed again, into no tree, to say what and where."""
+    context = etree.iterparse(str(path), events=events, tag=[f"{{*}}{t}" for t in tags],
+                              **XML_OPTIONS)
+    try:
+        yield from context
+    except etree.XMLSyntaxError as exc:
+        check_well_formed(path)
+        raise _not_well_formed(path, exc) from None
+
+
+def check_well_formed(path: Path) -> None:
+    """Refuse a file that is not well-formed, as :func:`parse_xml` does, building no tree."""
+    try:
+        etree.parse(str(path), etree.XMLParser(target=_NoTree(), **XML_OPTIONS))
+    except etree.XMLSyntaxError as exc:
+        raise _not_well_formed(path, exc) from None
+
+
+class _NoTree:
+    """A parser target that keeps nothing and is told nothing until the end (the file is
+    only checked, at the parser's own speed)."""
+
+    def close(self) -> None:
+        pass
+
+
+def let_go(element: etree._Element, keep: bool = False) -> None:
+    """Empty a streamed ``element`` (unless ``keep``: its caller holds on to it) and take
+    it, and any left before it, out of the tree."""
+    if not keep:
+        element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is None:
+        return
+    while element.getprevious() is not None:
+        del parent[0]
+    parent.remove(element)
 
 
 def root_tag(path: Path) -> tuple[str, int]:

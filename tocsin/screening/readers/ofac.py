@@ -49,15 +49,18 @@ from tocsin.screening.readers.base import (
     add_noted,
     address,
     check_size,
+    check_well_formed,
     identification,
     kid,
     kids,
+    let_go,
     local,
     make,
     read_records,
     require,
     root_tag,
     sanction,
+    stream,
     text,
     where_in,
     year_span,
@@ -433,57 +436,6 @@ def _iso(date: tuple[int, int, int]) -> str:
     return f"{date[0]:04d}-{date[1]:02d}-{date[2]:02d}"
 
 
-def _not_well_formed(path: Path, exc: etree.XMLSyntaxError) -> InputError:
-    """A file that is not well-formed, named as
-    :func:`~tocsin.screening.readers.base.parse_xml` names it. The streaming
-    parser says "no element found", at no line, of an entity the file does not declare
-    (``&nbsp;``): the whole file is parsed again, into no tree, to say what and where."""
-    try:
-        etree.parse(str(path), etree.XMLParser(target=_NoTree(), **_OPTIONS))
-    except etree.XMLSyntaxError as found:
-        exc = found
-    line = exc.lineno or (exc.position[0] if exc.position else 0)
-    return InputError.single(f"{path}:{line}" if line else str(path),
-                             N_("not well-formed XML (%(error)s)", error=exc.msg))
-
-
-class _NoTree:
-    """A parser target that keeps nothing, and is told nothing until the end (so the file
-    is only checked, at the parser's own speed)."""
-
-    def close(self) -> None:
-        pass
-
-
-#: Parsing options of every list file (as
-#: :func:`~tocsin.screening.readers.base.parse_xml`'s).
-_OPTIONS: dict[str, bool] = {"resolve_entities": False, "no_network": True,
-                             "load_dtd": False, "huge_tree": False, "remove_comments": True,
-                             "remove_pis": True}
-
-
-def _stream(path: Path, tags: Sequence[str], events: tuple[str, ...] = ("end",)
-            ) -> Iterator[tuple[str, etree._Element]]:
-    """The ``events`` of the elements named ``tags`` (in any namespace), as the file is
-    parsed; the caller lets each go."""
-    context = etree.iterparse(str(path), events=events, tag=[f"{{*}}{t}" for t in tags],
-                              **_OPTIONS)
-    try:
-        yield from context
-    except etree.XMLSyntaxError as exc:
-        raise _not_well_formed(path, exc) from None
-
-
-def _let_go(element: etree._Element, parent: etree._Element, keep: bool = False) -> None:
-    """Empty ``element`` (unless ``keep``: its caller holds on to it) and take it, and any
-    left before it, out of the tree."""
-    if not keep:
-        element.clear(keep_tail=False)
-    while element.getprevious() is not None:
-        del parent[0]
-    parent.remove(element)
-
-
 def _step(name: str, index: int, more: bool) -> str:
     """One step of an element's path as :func:`where` writes it: its position among its
     siblings of the same name, shown when there are several."""
@@ -505,10 +457,7 @@ def read_xml(path: Path) -> ListRead:
         return _read_classic(path, name)
     if name == "Sanctions":
         return _read_advanced(path, name)
-    try:  # a file that is not well-formed is named so first, whatever its root
-        etree.parse(str(path), etree.XMLParser(target=_NoTree(), **_OPTIONS))
-    except etree.XMLSyntaxError as exc:
-        raise _not_well_formed(path, exc) from None
+    check_well_formed(path)  # a file that is not well-formed is named so, whatever its root
     raise InputError.single(f"{path.name}:{line}", N_(
         "the root element is <%(root)s>, not <Sanctions>, <sdnList> or <sanctionsData>: "
         "not an OFAC SDN XML file", root=name))
@@ -522,7 +471,7 @@ def _advanced_elements(path: Path) -> Iterator[tuple[str, etree._Element, bool]]
     let go once the caller has it, as is all else between them; what the caller keeps of
     ``DateOfIssue`` and ``ReferenceValueSets`` is left whole."""
     ended: set[str] = set()  # children of the root ended, by name
-    for _event, element in _stream(path, (*_WHOLE, *_SECTIONS, *_SECTIONS.values())):
+    for _event, element in stream(path, (*_WHOLE, *_SECTIONS, *_SECTIONS.values())):
         parent = element.getparent()
         if parent is None:
             continue  # the root
@@ -531,10 +480,10 @@ def _advanced_elements(path: Path) -> Iterator[tuple[str, etree._Element, bool]]
             if name in _WHOLE or name in _SECTIONS:
                 yield "", element, name not in ended
             ended.add(name)
-            _let_go(element, parent, keep=name in _WHOLE)
+            let_go(element, keep=name in _WHOLE)
         elif parent.getparent().getparent() is None and _SECTIONS.get(local(parent)) == name:
             yield local(parent), element, local(parent) not in ended
-            _let_go(element, parent)
+            let_go(element)
         # else: an element of a record, let go with it
 
 
@@ -805,7 +754,7 @@ class _Classic:
         counts: Counter[str] = Counter()  # entries, by tag
         held: etree._Element | None = None
         informed = False
-        for event, element in _stream(self.path, ("sdnEntry", "publshInformation"),
+        for event, element in stream(self.path, ("sdnEntry", "publshInformation"),
                                       ("start", "end")):
             parent = element.getparent()
             if parent is None or parent.getparent() is not None:
@@ -815,7 +764,7 @@ class _Classic:
                 if name == "sdnEntry" and held is not None:
                     self.step = _step(name, 1, element.tag == held.tag)
                     yield held
-                    _let_go(held, parent)
+                    let_go(held)
                     held = None
                 continue
             if name == "publshInformation":
@@ -823,7 +772,7 @@ class _Classic:
                     self.published = text(element, "Publish_Date")
                     informed = True
                 if held is None:
-                    _let_go(element, parent)
+                    let_go(element)
                 continue
             counts[str(element.tag)] += 1
             if held is None and sum(counts.values()) == 1:
@@ -831,7 +780,7 @@ class _Classic:
                 continue
             self.step = _step(name, counts[str(element.tag)], False)
             yield element
-            _let_go(element, parent)
+            let_go(element)
         if held is not None:
             self.step = _step(local(held), 1, False)
             yield held

@@ -50,11 +50,13 @@ from tocsin.screening.readers.base import (
     identification,
     kid,
     kids,
+    let_go,
     local,
     make,
     read_records,
     root_tag,
     sanction,
+    stream,
     text,
 )
 from tocsin.screening.readers.ofac import _CRAFT_IDS, AUTHORITY, apply_fact, span_dates
@@ -119,43 +121,29 @@ def read(path: Path) -> ListRead:
             "<sanctionsData> in namespace %(found)s, not %(expected)s: not an OFAC SDN "
             "Enhanced XML file (a delta file or another export?)",
             found=repr(namespace), expected=NAMESPACE))
-    stream = _Stream(path)
-    entities, notes = read_records(path, _entities(stream), partial(_entity, refs=stream.refs),
-                                   WHAT, place_of=stream.place)
-    return ListRead(entities, published=stream.published, notes=notes)
+    state = _Stream(path)
+    entities, notes = read_records(path, _entities(state), partial(_entity, refs=state.refs),
+                                   WHAT, place_of=state.place)
+    return ListRead(entities, published=state.published, notes=notes)
 
 
-def _entities(stream: _Stream) -> Iterator[etree._Element]:
-    """Each ``entities/entity`` in turn, let go once read; the header is kept in ``stream``."""
-    path = stream.path
-    context = etree.iterparse(
-        str(path), events=("end",),
-        tag=["{*}publicationInfo", "{*}referenceValues", "{*}featureTypes", "{*}entity"],
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-        remove_comments=True, remove_pis=True)
-    try:
-        for _, element in context:
-            name = local(element)
-            parent = element.getparent()
-            if name == "entity" and parent is not None and local(parent) == "entities":
-                stream.count += 1
-                yield element
-            elif name == "publicationInfo":
-                found = text(element, "dataAsOf")
-                stream.published = found[:10] if found and _DATE.match(found) else found
-            elif name == "referenceValues":
-                for value in kids(element, "referenceValue"):
-                    if value.get("refId") and text(value, "value"):
-                        stream.refs[str(value.get("refId"))] = str(text(value, "value"))
-            element.clear(keep_tail=False)
-            if parent is not None:  # its shell, and any left before it, go too
-                while element.getprevious() is not None:
-                    del parent[0]
-                parent.remove(element)
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno or (exc.position[0] if exc.position else 0)
-        raise InputError.single(f"{path.name}:{line}" if line else path.name,
-                                N_("not well-formed XML (%(error)s)", error=exc.msg)) from None
+def _entities(state: _Stream) -> Iterator[etree._Element]:
+    """Each ``entities/entity`` in turn, let go once read; the header is kept in ``state``."""
+    for _, element in stream(state.path, ("publicationInfo", "referenceValues",
+                                          "featureTypes", "entity")):
+        name = local(element)
+        parent = element.getparent()
+        if name == "entity" and parent is not None and local(parent) == "entities":
+            state.count += 1
+            yield element
+        elif name == "publicationInfo":
+            found = text(element, "dataAsOf")
+            state.published = found[:10] if found and _DATE.match(found) else found
+        elif name == "referenceValues":
+            for value in kids(element, "referenceValue"):
+                if value.get("refId") and text(value, "value"):
+                    state.refs[str(value.get("refId"))] = str(text(value, "value"))
+        let_go(element)
 
 
 def _all(element: etree._Element | None, holder: str, item: str) -> list[etree._Element]:

@@ -31,7 +31,6 @@ from functools import partial
 from pathlib import Path
 
 from followthemoney.proxy import EntityProxy
-from lxml import etree
 
 from tocsin.errors import InputError, Problem, reason_of
 from tocsin.i18n import N_
@@ -42,11 +41,13 @@ from tocsin.screening.readers.base import (
     add_noted,
     address,
     identification,
+    let_go,
     local,
     make,
     require,
     root_tag,
     sanction,
+    stream,
 )
 from tocsin.screening.readers.uk import uk_date
 
@@ -117,33 +118,21 @@ def read(path: Path) -> ListRead:
 
 def _rows(path: Path) -> Iterator[_Row]:
     """Each ``FinancialSanctionsTarget`` as its values by local name, let go once read."""
-    context = etree.iterparse(
-        str(path), events=("end",), tag="{*}FinancialSanctionsTarget",
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-        remove_comments=True, remove_pis=True)
     count = 0
-    try:
-        for _, element in context:
-            parent = element.getparent()
-            if parent is None or parent.getparent() is not None:
-                continue
-            count += 1
-            values = {}
-            for cell in element:
-                text_ = " ".join((cell.text or "").split())
-                if text_ and cell.get(_NIL) != "true":
-                    values[local(cell)] = text_
-            yield _Row(values, f"{path.name}:{element.sourceline} "
-                               f"(/ArrayOfFinancialSanctionsTarget/FinancialSanctionsTarget"
-                               f"[{count}])")
-            element.clear(keep_tail=False)
-            while element.getprevious() is not None:
-                del parent[0]
-            parent.remove(element)
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno or (exc.position[0] if exc.position else 0)
-        raise InputError.single(f"{path.name}:{line}" if line else path.name,
-                                N_("not well-formed XML (%(error)s)", error=exc.msg)) from None
+    for _, element in stream(path, ("FinancialSanctionsTarget",)):
+        parent = element.getparent()
+        if parent is None or parent.getparent() is not None:
+            continue
+        count += 1
+        values = {}
+        for cell in element:
+            text_ = " ".join((cell.text or "").split())
+            if text_ and cell.get(_NIL) != "true":
+                values[local(cell)] = text_
+        yield _Row(values, f"{path.name}:{element.sourceline} "
+                           f"(/ArrayOfFinancialSanctionsTarget/FinancialSanctionsTarget"
+                           f"[{count}])")
+        let_go(element)
 
 
 def _full_name(values: dict[str, str]) -> str | None:

@@ -53,11 +53,13 @@ from tocsin.screening.readers.base import (
     address,
     identification,
     kids,
+    let_go,
     local,
     make,
     read_records,
     root_tag,
     sanction,
+    stream,
     text,
 )
 
@@ -114,40 +116,25 @@ def read(path: Path) -> ListRead:
         raise InputError.single(f"{path.name}:{line}", N_(
             "the root element is <%(root)s>, not <Designations>: not a UK Sanctions List "
             "XML file", root=name))
-    stream = _Stream(path)
-    entities, notes = read_records(path, _designations(stream), _designation, WHAT,
-                                   place_of=stream.place)
-    return ListRead(entities, published=stream.published, notes=notes)
+    state = _Stream(path)
+    entities, notes = read_records(path, _designations(state), _designation, WHAT,
+                                   place_of=state.place)
+    return ListRead(entities, published=state.published, notes=notes)
 
 
-def _designations(stream: _Stream) -> Iterator[etree._Element]:
+def _designations(state: _Stream) -> Iterator[etree._Element]:
     """Each ``Designation`` in turn, let go once read; ``DateGenerated`` is kept in
-    ``stream``."""
-    path = stream.path
-    context = etree.iterparse(
-        str(path), events=("end",), tag=["{*}DateGenerated", "{*}Designation"],
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-        remove_comments=True, remove_pis=True)
-    try:
-        for _, element in context:
-            parent = element.getparent()
-            at_top = parent is not None and local(parent) == "Designations" \
-                and parent.getparent() is None
-            if not at_top:
-                continue
-            if local(element) == "Designation":
-                stream.count += 1
-                yield element
-            else:
-                stream.published = uk_date(text(element))
-            element.clear(keep_tail=False)
-            while element.getprevious() is not None:  # its shell, and any left before it
-                del parent[0]
-            parent.remove(element)
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno or (exc.position[0] if exc.position else 0)
-        raise InputError.single(f"{path.name}:{line}" if line else path.name,
-                                N_("not well-formed XML (%(error)s)", error=exc.msg)) from None
+    ``state``."""
+    for _, element in stream(state.path, ("DateGenerated", "Designation")):
+        parent = element.getparent()
+        if parent is None or local(parent) != "Designations" or parent.getparent() is not None:
+            continue
+        if local(element) == "Designation":
+            state.count += 1
+            yield element
+        else:
+            state.published = uk_date(text(element))
+        let_go(element)
 
 
 def _all(element: etree._Element | None, holder: str, item: str) -> list[etree._Element]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -83,11 +83,6 @@ class _Row:
     place: str
 
 
-@dataclass
-class _Group:
-    rows: list[_Row] = field(default_factory=list)
-
-
 def read(path: Path) -> ListRead:
     tag, line = root_tag(path)
     name = tag[tag.index("}") + 1:] if tag.startswith("{") else tag
@@ -96,18 +91,18 @@ def read(path: Path) -> ListRead:
             "the root element is <%(root)s>, not <ArrayOfFinancialSanctionsTarget>: not an "
             "OFSI consolidated list XML file", root=name))
     problems: list[Problem] = []
-    groups: dict[str, _Group] = {}
+    groups: dict[str, list[_Row]] = {}
     for row in _rows(path):
         group_id = row.values.get("GroupID")
         if not group_id:
             problems.append(Problem(row.place, N_("FinancialSanctionsTarget without a "
                                                   "GroupID")))
             continue
-        groups.setdefault(group_id, _Group()).rows.append(row)
+        groups.setdefault(group_id, []).append(row)
     notes: list[Problem] = []
     entities: list[ListEntity] = []
     for group_id, group in groups.items():
-        first = group.rows[0]
+        first = group[0]
         try:
             entities.append(_target(group_id, group, notes, partial(str, first.place)))
         except ValueError as exc:
@@ -140,9 +135,9 @@ def _full_name(values: dict[str, str]) -> str | None:
     return " ".join(p for p in parts if p) or None
 
 
-def _target(group_id: str, group: _Group, notes: list[Problem],
+def _target(group_id: str, group: list[_Row], notes: list[Problem],
             place: Callable[[], str]) -> ListEntity:
-    rows = [r.values for r in group.rows]
+    rows = [r.values for r in group]
     kind = next((v for r in rows if (v := r.get("GroupTypeDescription"))), None)
     schema = SCHEMA_BY_TYPE.get((kind or "").lower())
     if schema is None:

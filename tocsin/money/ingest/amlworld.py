@@ -56,6 +56,7 @@ import pyarrow.csv as pacsv
 from tocsin.errors import InputError
 from tocsin.i18n import N_
 from tocsin.money.ingest.base import (
+    EMPTY_LINES_SHOWN,
     Context,
     Problems,
     RowRepeats,
@@ -332,7 +333,9 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
             for future in pending:
                 future.cancel()
     if blank:
-        ctx.notes.append(empty_lines_note(path.name, np.concatenate(blank).tolist()))
+        lines = np.concatenate(blank)
+        ctx.notes.append(empty_lines_note(path.name, lines[:EMPTY_LINES_SHOWN].tolist(),
+                                          len(lines)))
 
 
 def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,

@@ -43,13 +43,18 @@ def some_places(places: Sequence[str], count: int) -> str:
     return text
 
 
-def empty_lines_note(name: str, lines: Sequence[int], shown: int = 5) -> str:
-    """The note of a CSV file whose empty lines were skipped."""
-    places = some_places([str(n) for n in lines[:shown]], len(lines))
-    if len(lines) == 1:
+#: Empty lines a note names (the rest are counted).
+EMPTY_LINES_SHOWN = 5
+
+
+def empty_lines_note(name: str, first: Sequence[int], count: int) -> str:
+    """The note of a CSV file whose ``count`` empty lines were skipped, naming the
+    ``first`` (at most :data:`EMPTY_LINES_SHOWN`; a file may have millions)."""
+    places = some_places([str(n) for n in first[:EMPTY_LINES_SHOWN]], count)
+    if count == 1:
         return N_("%(file)s: 1 empty line skipped (line %(lines)s)", file=name, lines=places)
     return N_("%(file)s: %(count)s empty lines skipped (lines %(lines)s)", file=name,
-              count=len(lines), lines=places)
+              count=count, lines=places)
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)

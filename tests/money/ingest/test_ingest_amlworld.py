@@ -644,3 +644,15 @@ def test_bad_amounts_beside_another_fault_are_each_named(tiny: list[Path],
                          "'2022/13/01 00:20'"),
                      *[(row + 1, reason) for row, (_, _, reason)
                        in enumerate(BAD_AMOUNTS, start=2)]]
+
+
+def test_many_empty_lines_are_counted_and_the_first_five_named(tiny: list[Path],
+                                                                tmp_path: Path) -> None:
+    lines = tiny[0].read_text().splitlines()
+    path = tmp_path / "Many_Trans.csv"
+    # a copy that doubled every line end: an empty line after each row
+    path.write_text("\n\n".join(lines) + "\n")
+    report = ingest("amlworld", [path, tiny[1]], tmp_path / "s", rates=RATES)
+    gaps = len(lines) - 1
+    assert f"Many_Trans.csv: {gaps} empty lines skipped (lines 2, 4, 6, 8, 10 and " \
+           f"{gaps - 5} more)" in report.notes

@@ -301,9 +301,11 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
     workers = max(1, os.cpu_count() or 1)
     pending: deque[Future[_Block]] = deque()
 
-    blank: list[np.ndarray] = []
+    blank: list[int] = []  # the first empty lines
+    blanks = 0
 
     def finish_one() -> None:
+        nonlocal blanks
         block = pending.popleft().result()
         ctx.writer.write_transactions(block.table)
         accounts.add(block)
@@ -313,7 +315,8 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         np.add.at(matched, block.matched, 1)
         stripped.append(block.stripped)
         if len(block.blank):
-            blank.append(block.blank)
+            blanks += len(block.blank)
+            blank.extend(block.blank[:EMPTY_LINES_SHOWN - len(blank)].tolist())
 
     line = 2
     with ctx.progress.track(f"AMLworld {path.name}", file_size(path)) as bar, \
@@ -332,10 +335,8 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         finally:
             for future in pending:
                 future.cancel()
-    if blank:
-        lines = np.concatenate(blank)
-        ctx.notes.append(empty_lines_note(path.name, lines[:EMPTY_LINES_SHOWN].tolist(),
-                                          len(lines)))
+    if blanks:
+        ctx.notes.append(empty_lines_note(path.name, blank, blanks))
 
 
 def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,

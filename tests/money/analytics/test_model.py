@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from tocsin.cli.money_analysis import register
 from tocsin.errors import InputError
 from tocsin.money import model, worlds
+from tocsin.money.features import embedded
 from tocsin.money.features.embedded import FeatureTable
 from tocsin.settings import Settings, get_settings
 
@@ -716,18 +717,21 @@ def test_grown_with_rehearsal_fits_the_base_worlds_beside_the_new_one(
 def test_training_lets_the_features_go_only_when_asked(three_worlds: list[model.SetData]
                                                        ) -> None:
     # copies: the module's worlds keep their features for the other tests
-    kept = [dataclasses.replace(d) for d in three_worlds[:2]]
-    given = [dataclasses.replace(d) for d in three_worlds[:2]]
-    a = model.train([], sets=kept, rounds=8, early_stop=None)
+    kept = [dataclasses.replace(d) for d in three_worlds]
+    given = [dataclasses.replace(d) for d in three_worlds]
+    a = model.train([], sets=kept[:2], rounds=8, early_stop=None, rehearse=kept[2:])
     assert [len(d.features) for d in kept] == [len(d) for d in kept]  # the caller's still
-    b = model.train([], sets=given, rounds=8, early_stop=None, release=True)
-    assert [len(d.features) for d in given] == [0, 0] and len(given[0]) > 0
+    b = model.train([], sets=given[:2], rounds=8, early_stop=None, rehearse=given[2:],
+                    release=True)
+    # the rehearsal world too (the fit holds a reweighted copy of it)
+    assert [len(d.features) for d in given] == [0, 0, 0] and len(given[0]) > 0
     # the matrices written in place hold what the parts' own matrices hold
     assert a.booster_text == b.booster_text
 
 
-def test_a_feature_matrix_is_written_into_the_rows_given(three_worlds: list[model.SetData]
-                                                         ) -> None:
+def test_a_feature_matrix_is_written_into_the_rows_given(
+        three_worlds: list[model.SetData], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "MATRIX_BLOCK", 2)  # rows gathered over several blocks
     feats = three_worlds[0].features
     names = list(feats.columns)[:5]
     rows = np.array([7, 3, 11])
@@ -739,3 +743,5 @@ def test_a_feature_matrix_is_written_into_the_rows_given(three_worlds: list[mode
     again = np.empty((3, 2), np.float32)
     dense.matrix(names[3:], rows, out=again)
     assert np.array_equal(again, feats.matrix(names[3:], rows), equal_nan=True)
+    assert np.array_equal(dense.matrix(names, slice(4, 9)), feats.matrix(names)[4:9],
+                          equal_nan=True)

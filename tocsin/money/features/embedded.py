@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from tocsin.money.engines.embedded import EmbeddedEngine
 
 
+#: Rows gathered at a time into a feature matrix (:meth:`FeatureTable.matrix`).
+MATRIX_BLOCK = 65_536
+
+
 class FeatureTable:
     """Feature columns for every transaction of a set, in the set's file order."""
 
@@ -63,21 +67,24 @@ class FeatureTable:
 
     def matrix(self, names: Sequence[str], rows: slice | np.ndarray | None = None,
                out: np.ndarray | None = None) -> np.ndarray:
-        """The named columns as one float32 matrix (rows in file order, or ``rows``);
-        written into ``out`` (a row per row, a column per name) when given, without another copy."""
+        """The named columns as one float32 matrix (rows in file order, or ``rows``),
+        written into ``out`` (a row per row, a column per name) when given. Rows are
+        gathered a block at a time: picked whole, the rows and then their columns would
+        each be copied once more (gigabytes at 5M rows)."""
         idx = slice(None) if rows is None else rows
-        if self.data is not None:
-            at = {name: j for j, name in enumerate(self.columns)}
-            picked = self.data[idx][:, [at[name] for name in names]]
-            if out is None:
-                return np.ascontiguousarray(picked, dtype=np.float32)
-            out[:] = picked
-            return out
+        size = len(range(len(self))[idx]) if isinstance(idx, slice) else len(idx)
         if out is None:
-            size = len(range(len(self))[idx]) if isinstance(idx, slice) else len(idx)
             out = np.empty((size, len(names)), dtype=np.float32)
-        for j, name in enumerate(names):
-            out[:, j] = self.columns[name][idx]
+        if self.data is None:
+            for j, name in enumerate(names):
+                out[:, j] = self.columns[name][idx]
+            return out
+        at = {name: j for j, name in enumerate(self.columns)}
+        columns = [at[name] for name in names]
+        positions = np.arange(*idx.indices(len(self))) if isinstance(idx, slice) else idx
+        for lo in range(0, size, MATRIX_BLOCK):
+            hi = min(size, lo + MATRIX_BLOCK)
+            out[lo:hi] = self.data[positions[lo:hi]][:, columns]
         return out
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tests.taskforce.iati.test_round_trip import _export, _import, semantic_diff
@@ -27,6 +27,7 @@ from tests.taskforce.programmes.factory import principal
 from tocsin.access.principal import Principal
 from tocsin.access.tables import AuditEntry
 from tocsin.errors import InputError, Problem
+from tocsin.taskforce.iati import exchange
 from tocsin.taskforce.iati.exchange import IatiImport, Mode, import_iati, validate_export
 from tocsin.taskforce.iati.organisations import import_organisations
 from tocsin.taskforce.iati.rules import check_element, unlisted_codes
@@ -1430,6 +1431,36 @@ def test_a_component_the_importer_may_not_change_is_noted_not_linked(session: Se
     assert (report.created, report.rejected) == (1, [])
     assert _strings(report.notes) == [*NSGI_NOTES, NOT_YOURS]
     assert _parent(session, BAHRAIN) is None
+    assert _parent_changes(session) == []
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_component_another_import_links_meanwhile_is_not_moved(
+        session: Session, mode: Mode, monkeypatch: pytest.MonkeyPatch) -> None:
+    _import(session, _nsgi(1))
+    other = records.create_activity(session, Principal.system(), factory.spec(
+        OTHER_PROGRAMME, level="programme"))
+    component = records.get_by_identifier(session, Principal.system(), BAHRAIN)
+    checked = exchange.check_hierarchy
+
+    def meanwhile(level: str, parent_level: str) -> str | None:
+        # another import links the component after this one read it without parent
+        session.execute(update(Activity).where(Activity.id == component.id)
+                        .values(parent_id=other.id).execution_options(synchronize_session=False))
+        return checked(level, parent_level)
+
+    monkeypatch.setattr(exchange, "check_hierarchy", meanwhile)
+    problem = (f"{ACTIVITY}: child '{BAHRAIN}', in the platform, was placed under another "
+               "parent while this file was read; not linked under this activity")
+    if mode == "all":  # refused whole (here the other import, in the same transaction, too)
+        with pytest.raises(InputError) as caught:
+            _import(session, _nsgi(0), mode=mode)
+        assert _strings(caught.value.problems) == [problem]
+    else:
+        report = _import(session, _nsgi(0), mode=mode)
+        assert _strings(report.rejected) == [problem] and LINKED not in _strings(report.notes)
+        session.expire_all()
+        assert _parent(session, BAHRAIN) == OTHER_PROGRAMME  # the other import's link stands
     assert _parent_changes(session) == []
 
 

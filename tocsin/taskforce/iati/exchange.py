@@ -257,7 +257,7 @@ class _Tree:
             links[self.ids[kid]] = parent_id
         adopted = self._adopt(session, principal, report, problems,
                               {kid: (known[kid], parent) for kid, parent in listing.items()})
-        set_parents(session, links | adopted)
+        set_parents(session, links)
         for kid, parent in sorted(listing.items()):
             child = known[kid]
             if child.id in adopted:
@@ -275,8 +275,8 @@ class _Tree:
     def _adopt(self, session: Session, principal: Principal, report: IatiImport,
                problems: list[Problem],
                existing: dict[str, tuple[Activity, str]]) -> dict[int, int | None]:
-        """Child id → parent id for the children in the platform (not in the file) that
-        a parent of the file lists and the importer may change.
+        """Link the children in the platform (not in the file) that a parent of the file
+        lists and the importer may change; child id → parent id of those linked.
 
         One already under that parent is left as it is; one under another parent, or
         whose published copy names another (related-activity type 1, a parent that was
@@ -318,6 +318,18 @@ class _Tree:
                 problems.append(Problem(where, N_(
                     "%(reason)s (%(value)s)", reason=reason,
                     value=N_("child %(identifier)s", identifier=repr(kid)))))
+                continue
+            # linked only if it still has no parent: another import may have linked it
+            # since it was read (the row is locked until this one ends)
+            table = _t(Activity)
+            claimed = session.execute(
+                update(table).where(table.c.id == child.id, table.c.parent_id.is_(None))
+                .values(parent_id=self.ids[parent]))
+            if not claimed.rowcount:  # type: ignore[attr-defined]
+                problems.append(Problem(where, N_(
+                    "child %(child)s, in the platform, was placed under another parent "
+                    "while this file was read; not linked under this activity",
+                    child=repr(kid))))
                 continue
             report.notes.append(Problem(where, N_(
                 "child %(child)s is in the platform, not in the file; linked under this "

@@ -415,6 +415,20 @@ def test_a_last_row_cut_short_is_not_taken_for_a_footer(fixtures: Path) -> None:
     assert suggest(fixtures / "tabular" / "bank_export_bad.csv").footer_rows == 0
 
 
+def test_dated_payments_without_an_amount_at_the_end_are_rows(fixtures: Path,
+                                                               tmp_path: Path) -> None:
+    # a file larger than the sample ending in two payments whose amount is missing: rows
+    # the import refuses by line, not lines below the data
+    lines = (fixtures / "tabular" / "banks" / "statement_closing_balance.csv").read_text(
+        encoding="utf-8").splitlines()
+    unpaid = [",".join(v if i != 4 else "" for i, v in enumerate(row.split(",")))
+              for row in lines[1:3]]
+    path = tmp_path / "unpaid.csv"
+    path.write_text("\n".join([lines[0], *lines[1:5] * 2000, *unpaid]) + "\n",
+                    encoding="utf-8")
+    assert suggest(path, currency="GBP").footer_rows == 0
+
+
 def test_lines_below_a_file_larger_than_the_sample_are_found(fixtures: Path,
                                                              tmp_path: Path) -> None:
     lines = (fixtures / "tabular" / "banks" / "statement_closing_balance.csv").read_text(

@@ -480,10 +480,10 @@ def _footer(path: Path, encoding: str, delimiter: str, width: int,
 
 def _is_row(record: list[str], body: list[list[str]], columns: list[Column]) -> bool:
     """Whether ``record`` is a row of the data rather than a line below it: a date in each
-    column where every row of ``body`` (profiled as ``columns``) has one, and an amount
-    where each has one (in one of a column of debits and one of credits). A record of
-    another length is a row cut short (refused by the import) when it still holds a date
-    where the dates are."""
+    column where every row of ``body`` (profiled as ``columns``) has one; where the body
+    has no dates, an amount where each row has one (in one of a column of debits and one
+    of credits). A record of another length is a row cut short (refused by the import)
+    when it still holds a date where the dates are."""
     if not body:
         return True  # nothing to compare with: nothing suggested
     dates = [_is_date(record[at], column) for at, column in enumerate(columns[:len(record)])
@@ -492,6 +492,8 @@ def _is_row(record: list[str], body: list[list[str]], columns: list[Column]) -> 
         return any(dates)
     if not all(dates):
         return False
+    if dates:  # a payment without an amount is a row the import refuses by name, not a footer
+        return True
     amounts = {at: _COMMA if column.decimal == "," else _POINT
                for at, column in enumerate(columns) if column.kind == "amount"}
 

@@ -48,7 +48,8 @@ def _wei_rows(count: int) -> list[dict[str, Any]]:
 
 
 def test_row_writer_writes_a_row_group_per_full_buffer(tmp_path: Path) -> None:
-    path = tmp_path / "chain" / "rows.parquet"  # the folder is made at the first row group
+    # the folders are made at the first row group
+    path = tmp_path / "chain" / "raw" / "rows.parquet"
     writer = ParquetRowWriter(path, WEI, 3, compression="zstd")
     for row in _wei_rows(7):
         writer.add(row)
@@ -65,9 +66,9 @@ def test_row_writer_writes_a_row_group_per_full_buffer(tmp_path: Path) -> None:
 def test_row_writer_without_rows_writes_only_when_asked(tmp_path: Path) -> None:
     ParquetRowWriter(tmp_path / "none.parquet", WEI, 3, compression="zstd").close()
     assert not (tmp_path / "none.parquet").exists()
-    ParquetRowWriter(tmp_path / "empty.parquet", WEI, 3, compression="snappy",
-                     empty_file=True).close()
-    table = pq.read_table(tmp_path / "empty.parquet")
+    ParquetRowWriter(tmp_path / "new" / "empty.parquet", WEI, 3, compression="snappy",
+                     empty_file=True).close()  # in a folder not made yet
+    table = pq.read_table(tmp_path / "new" / "empty.parquet")
     assert table.num_rows == 0 and table.schema == WEI
 
 

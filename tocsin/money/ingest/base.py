@@ -390,7 +390,7 @@ class ParquetRowWriter:
         table = pa.Table.from_pylist(self.rows, schema=self.schema)
         self.rows.clear()
         if self._writer is None:
-            self.path.parent.mkdir(exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(self.path, self.schema,
                                             compression=self.compression)
         self._writer.write_table(table)
@@ -401,4 +401,5 @@ class ParquetRowWriter:
             self._writer.close()
             self._writer = None
         elif self.empty_file and self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(self.schema.empty_table(), self.path, compression=self.compression)

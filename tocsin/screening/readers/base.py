@@ -280,6 +280,13 @@ def kids(element: etree._Element, name: str) -> list[etree._Element]:
     return [c for c in element if local(c) == name]
 
 
+def items(element: etree._Element | None, holder: str, item: str) -> list[etree._Element]:
+    """The ``item`` children of every ``holder`` child of ``element`` (``names/name``)."""
+    if element is None:
+        return []
+    return [x for h in kids(element, holder) for x in kids(h, item)]
+
+
 def kid(element: etree._Element, name: str) -> etree._Element | None:
     for c in element:
         if local(c) == name:

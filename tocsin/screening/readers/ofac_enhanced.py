@@ -48,6 +48,7 @@ from tocsin.screening.readers.base import (
     add_noted,
     address,
     identification,
+    items,
     kid,
     kids,
     let_go,
@@ -146,11 +147,6 @@ def _entities(state: _Stream) -> Iterator[etree._Element]:
         let_go(element)
 
 
-def _all(element: etree._Element | None, holder: str, item: str) -> list[etree._Element]:
-    found = kid(element, holder) if element is not None else None
-    return kids(found, item) if found is not None else []
-
-
 def _true(element: etree._Element, name: str) -> bool:
     return (text(element, name) or "").lower() == "true"
 
@@ -169,7 +165,7 @@ def _entity(element: etree._Element, notes: list[Problem], place: Callable[[], s
     _names(element, entity)
     if not entity.get("name"):
         raise ValueError(N_("entity %(id)s has no primary name", id=uid))
-    lists = _all(element, "sanctionsLists", "sanctionsList")
+    lists = items(element, "sanctionsLists", "sanctionsList")
     dates = []
     for listed in lists:
         published = " ".join((listed.get("datePublished") or "").split())
@@ -180,7 +176,7 @@ def _entity(element: etree._Element, notes: list[Problem], place: Callable[[], s
                                              "can hold; left out", field="datePublished",
                                              value=repr(published))))
     listed_on = min(dates) if dates else None
-    programme = "; ".join(p for p in (text(x) for x in _all(
+    programme = "; ".join(p for p in (text(x) for x in items(
         element, "sanctionsPrograms", "sanctionsProgram")) if p)
     item = ListEntity(entity, [], programme, listed_on, uid)
     if general is not None:
@@ -193,17 +189,17 @@ def _entity(element: etree._Element, notes: list[Problem], place: Callable[[], s
         if status:
             add(entity, "notes", f"Living status: {status}")
     _addresses(element, item, notes, place, refs)
-    for feature in _all(element, "features", "feature"):
+    for feature in items(element, "features", "feature"):
         _feature(feature, item, notes, place, refs)
-    for document in _all(element, "identityDocuments", "identityDocument"):
+    for document in items(element, "identityDocuments", "identityDocument"):
         _document(document, item, notes, place, refs)
-    for link in _all(element, "relationships", "relationship"):
+    for link in items(element, "relationships", "relationship"):
         _relationship(link, item)
     add(entity, "topics", "sanction")
     measure = sanction(entity, AUTHORITY, programme, listed_on, uid)
-    add(measure, "provisions", [text(x) for x in _all(element, "sanctionsTypes",
+    add(measure, "provisions", [text(x) for x in items(element, "sanctionsTypes",
                                                       "sanctionsType")])
-    add(measure, "provisions", [text(x) for x in _all(element, "legalAuthorities",
+    add(measure, "provisions", [text(x) for x in items(element, "legalAuthorities",
                                                       "legalAuthority")])
     add(measure, "description", "; ".join(n for n in (text(x) for x in lists) if n) or None)
     item.related.insert(0, measure)
@@ -215,17 +211,17 @@ def _entity(element: etree._Element, notes: list[Problem], place: Callable[[], s
 
 def _names(element: etree._Element, entity: EntityProxy) -> None:
     person = entity.schema.name == "Person"
-    for name in _all(element, "names", "name"):
+    for name in items(element, "names", "name"):
         primary = _true(name, "isPrimary")
         weak = _true(name, "isLowQuality")
         alias_type = (text(name, "aliasType") or "").lower()
-        translations = _all(name, "translations", "translation")
+        translations = items(name, "translations", "translation")
         # the translation OFAC marks primary (the Latin one), else the first
         chosen = next((t for t in translations if _true(t, "isPrimary")),
                       translations[0] if translations else None)
         for translation in translations:
             parts = [((text(p, "type") or "").lower(), v)
-                     for p in _all(translation, "nameParts", "namePart")
+                     for p in items(translation, "nameParts", "namePart")
                      if (v := text(p, "value"))]
             full = _full_name(translation, parts, person)
             if not full:
@@ -268,13 +264,13 @@ def _full_name(translation: etree._Element, parts: list[tuple[str, str]],
 def _addresses(element: etree._Element, item: ListEntity, notes: list[Problem],
                place: Callable[[], str], refs: dict[str, str]) -> None:
     entity = item.entity
-    for found in _all(element, "addresses", "address"):
+    for found in items(element, "addresses", "address"):
         country_el = kid(found, "country")
         country = text(country_el) or (refs.get(str(country_el.get("refId")))
                                        if country_el is not None else None)
-        for translation in _all(found, "translations", "translation") or [None]:
+        for translation in items(found, "translations", "translation") or [None]:
             parts = [(text(p, "type") or "", text(p, "value"))
-                     for p in _all(translation, "addressParts", "addressPart")]
+                     for p in items(translation, "addressParts", "addressPart")]
             full = ", ".join(v for v in [*(v for _, v in parts), country] if v)
             if not full:
                 continue

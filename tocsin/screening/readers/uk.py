@@ -52,7 +52,7 @@ from tocsin.screening.readers.base import (
     add_noted,
     address,
     identification,
-    kids,
+    items,
     let_go,
     local,
     make,
@@ -137,15 +137,8 @@ def _designations(state: _Stream) -> Iterator[etree._Element]:
         let_go(element)
 
 
-def _all(element: etree._Element | None, holder: str, item: str) -> list[etree._Element]:
-    """The ``item`` elements inside every ``holder`` child of ``element``."""
-    if element is None:
-        return []
-    return [x for h in kids(element, holder) for x in kids(h, item)]
-
-
 def _texts(element: etree._Element | None, holder: str, item: str) -> list[str]:
-    return [t for x in _all(element, holder, item) if (t := text(x))]
+    return [t for x in items(element, holder, item) if (t := text(x))]
 
 
 def _designation(element: etree._Element, notes: list[Problem],
@@ -177,11 +170,11 @@ def _designation(element: etree._Element, notes: list[Problem],
             add_noted(entity, "email", [e for e in _EMAIL_SPLIT.split(emails) if e], notes,
                       place)
         add(entity, "website", _texts(element, "Websites", "Website"))
-    for person in _all(element, "IndividualDetails", "Individual"):
+    for person in items(element, "IndividualDetails", "Individual"):
         _individual(person, item, notes, place)
-    for company in _all(element, "EntityDetails", "Entity"):
+    for company in items(element, "EntityDetails", "Entity"):
         _company(company, item)
-    for ship in _all(element, "ShipDetails", "Ship"):
+    for ship in items(element, "ShipDetails", "Ship"):
         _ship(ship, item, notes, place)
     add(entity, "topics", "sanction")
     reason = text(element, "UKStatementofReasons")
@@ -210,7 +203,7 @@ def _full_name(name: etree._Element) -> str | None:
 
 def _names(element: etree._Element, entity: EntityProxy) -> None:
     person = entity.schema.name == "Person"
-    names = _all(element, "Names", "Name")
+    names = items(element, "Names", "Name")
     primary = next((n for n in names
                     if (text(n, "NameType") or "").lower() == "primary name" and _full_name(n)),
                    next((n for n in names if _full_name(n)), None))
@@ -227,7 +220,7 @@ def _names(element: etree._Element, entity: EntityProxy) -> None:
             continue
         strength = (text(name, "AliasStrength") or "").lower().rstrip(".")
         add(entity, "weakAlias" if strength in WEAK else "alias", full)
-    for other in _all(element, "NonLatinNames", "NonLatinName"):
+    for other in items(element, "NonLatinNames", "NonLatinName"):
         # the name in its own script is the same name: a strong alias
         add(entity, "alias", text(other, "NameNonLatinScript"))
 
@@ -238,7 +231,7 @@ def _names(element: etree._Element, entity: EntityProxy) -> None:
 def _addresses(element: etree._Element, item: ListEntity, notes: list[Problem],
                place: Callable[[], str]) -> None:
     entity = item.entity
-    for found in _all(element, "Addresses", "Address"):
+    for found in items(element, "Addresses", "Address"):
         lines = [(local(c), t) for c in found if local(c).startswith("AddressLine")
                  and (t := text(c))]
         postcode = text(found, "AddressPostalCode")
@@ -266,7 +259,7 @@ def _individual(person: etree._Element, item: ListEntity, notes: list[Problem],
               notes, place)
     add_noted(entity, "nationality", _texts(person, "Nationalities", "Nationality"), notes,
               place)
-    for born in _all(person, "BirthDetails", "Location"):
+    for born in items(person, "BirthDetails", "Location"):
         town, country = text(born, "TownOfBirth"), text(born, "CountryOfBirth")
         add(entity, "birthPlace", ", ".join(p for p in (town, country) if p) or None)
         add_noted(entity, "birthCountry", country, notes, place)
@@ -274,7 +267,7 @@ def _individual(person: etree._Element, item: ListEntity, notes: list[Problem],
     add(entity, "title", [t for x in person.iter("{*}Title") if (t := text(x))])
     for gender in _texts(person, "Genders", "Gender"):
         add_noted(entity, "gender", gender.lower(), notes, place)
-    for passport in _all(person, "PassportDetails", "Passport"):
+    for passport in items(person, "PassportDetails", "Passport"):
         number = text(passport, "PassportNumber")
         if not number:
             continue
@@ -282,7 +275,7 @@ def _individual(person: etree._Element, item: ListEntity, notes: list[Problem],
         record = identification(entity, "Passport", number, passport=True)
         add(record, "summary", text(passport, "PassportAdditionalInformation"))
         item.related.append(record)
-    for national in _all(person, "NationalIdentifierDetails", "NationalIdentifier"):
+    for national in items(person, "NationalIdentifierDetails", "NationalIdentifier"):
         number = text(national, "NationalIdentifierNumber")
         if not number:
             continue

@@ -69,6 +69,11 @@ tags:
     tx_hash: 00
     category: scam
     confidence: forensic
+  - address: 1B2RGHLsp7n1Dz6paLWQpUW8fw3E4TNcLL
+    label: Z
+    category: {exchange: yes}
+    source: s
+    confidence: ownership
 """)
     with pytest.raises(InputError) as err:
         tags.read_tagpack(path)
@@ -77,6 +82,8 @@ tags:
     assert "bad.yaml: tags[1]: give exactly one of address and tx_hash" in text
     assert "bad.yaml: tags[1].confidence" in text
     assert "bad.yaml: tags[2].address" in text and "bad.yaml: tags[2].label: missing" in text
+    # a mapping where a category goes (found by fuzzing: it raised TypeError)
+    assert "bad.yaml: tags[3].category: unknown category {'exchange': True}" in text
     broken = tmp_path / "broken.yaml"
     broken.write_text("tags:\n  - [unclosed\n")
     with pytest.raises(InputError, match=r"broken\.yaml:"):

@@ -209,7 +209,7 @@ def read_tagpack(path: Path, chain: str = "bitcoin") -> pa.Table:
             if not isinstance(value, str) or not value.strip():
                 problems.append(Problem(f"{at}.{key}", N_("missing (in the tag or the header)")))
         category = merged.get("category")
-        if category not in words.categories:
+        if not isinstance(category, str) or category not in words.categories:
             problems.append(Problem(f"{at}.category",
                                     N_("unknown category %(value)s; one of %(choices)s",
                                        value=repr(category),

@@ -13,7 +13,7 @@ from tocsin.access.principal import Principal
 from tocsin.errors import InputError
 from tocsin.screening import service
 from tocsin.screening.readers import ListEntity, ListRead, read_list, sniff
-from tocsin.screening.readers.base import make, text
+from tocsin.screening.readers.base import Streamed, make, text
 from tocsin.store.database import Database
 
 PUBLISHED = Path(__file__).parent.parent / "fixtures" / "screening" / "published"
@@ -973,7 +973,7 @@ def test_uk_and_other_lists_are_not_taken_for_each_other(fmt: str, name: str,
 def test_uk_designations_are_let_go_once_read() -> None:
     from tocsin.screening.readers import uk
 
-    stream = uk._Stream(PUBLISHED / "uk_sanctions_list_shapes.xml")
+    stream = Streamed(PUBLISHED / "uk_sanctions_list_shapes.xml", "/Designations/Designation")
     seen: list[tuple[str | None, int, bool]] = []
     for element in uk._designations(stream):
         # nothing before it is left in the tree

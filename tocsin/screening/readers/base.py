@@ -234,6 +234,21 @@ class _NoTree:
         pass
 
 
+@dataclass
+class Streamed:
+    """Where the reading of a streamed list is, and what its header said: the records
+    before the current one are let go, so its place is counted (``record_path[n]``)."""
+
+    path: Path
+    #: The records' path in the file (``/Designations/Designation``).
+    record_path: str
+    published: str | None = None
+    count: int = 0
+
+    def place(self, element: etree._Element) -> str:
+        return f"{self.path.name}:{element.sourceline} ({self.record_path}[{self.count}])"
+
+
 def let_go(element: etree._Element, keep: bool = False) -> None:
     """Empty a streamed ``element`` (unless ``keep``: its caller holds on to it) and take
     it, and any left before it, out of the tree."""

@@ -44,6 +44,7 @@ from tocsin.i18n import N_
 from tocsin.screening.readers.base import (
     ListEntity,
     ListRead,
+    Streamed,
     add,
     add_noted,
     address,
@@ -97,17 +98,11 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
-class _Stream:
-    """What the streamed file said before its entities, and where the reading is."""
+class _Stream(Streamed):
+    """:class:`Streamed`, with the file's reference values read before its entities."""
 
-    path: Path
+    record_path: str = "/sanctionsData/entities/entity"
     refs: dict[str, str] = field(default_factory=dict)
-    published: str | None = None
-    count: int = 0
-
-    def place(self, element: etree._Element) -> str:
-        return (f"{self.path.name}:{element.sourceline} "
-                f"(/sanctionsData/entities/entity[{self.count}])")
 
 
 def read(path: Path) -> ListRead:

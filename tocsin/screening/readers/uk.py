@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from followthemoney.proxy import EntityProxy
@@ -48,6 +47,7 @@ from tocsin.i18n import N_
 from tocsin.screening.readers.base import (
     ListEntity,
     ListRead,
+    Streamed,
     add,
     add_noted,
     address,
@@ -96,19 +96,6 @@ def uk_date(value: str | None) -> str | None:
     return f"{year}-{month:02d}-{day:02d}"
 
 
-@dataclass
-class _Stream:
-    """What the streamed file said before its designations, and where the reading is."""
-
-    path: Path
-    published: str | None = None
-    count: int = 0
-
-    def place(self, element: etree._Element) -> str:
-        return (f"{self.path.name}:{element.sourceline} "
-                f"(/Designations/Designation[{self.count}])")
-
-
 def read(path: Path) -> ListRead:
     tag, line = root_tag(path)
     name = tag[tag.index("}") + 1:] if tag.startswith("{") else tag
@@ -116,13 +103,13 @@ def read(path: Path) -> ListRead:
         raise InputError.single(f"{path.name}:{line}", N_(
             "the root element is <%(root)s>, not <Designations>: not a UK Sanctions List "
             "XML file", root=name))
-    state = _Stream(path)
+    state = Streamed(path, "/Designations/Designation")
     entities, notes = read_records(path, _designations(state), _designation, WHAT,
                                    place_of=state.place)
     return ListRead(entities, published=state.published, notes=notes)
 
 
-def _designations(state: _Stream) -> Iterator[etree._Element]:
+def _designations(state: Streamed) -> Iterator[etree._Element]:
     """Each ``Designation`` in turn, let go once read; ``DateGenerated`` is kept in
     ``state``."""
     for _, element in stream(state.path, ("DateGenerated", "Designation")):

@@ -705,8 +705,9 @@ def train(set_dirs: Sequence[Path], *, engine: str | None = None, seed: int = 7,
     y_val = np.concatenate([d.label[m] for d, m in val_parts])  # type: ignore[index]
     # the features are all in x_fit and x_val now (the rehearsal worlds fitted are copies
     # of the caller's, which hold the same features)
-    let_go = [*(d for d, _ in fit_parts + val_parts), *rehearse] if release else \
-        [] if sets else data
+    let_go = list(data) if sets is None else []
+    if release:
+        let_go = [d for d, _ in fit_parts + val_parts] + list(rehearse)
     for d in {id(d): d for d in let_go}.values():
         d.features = d.features.take(np.empty(0, np.int64))
     if not y_val.any():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,32 @@ from tocsin.money.schema import ACCOUNTS, PARTIES
 
 #: Past this many problems an import stops collecting details and only counts.
 MAX_PROBLEMS = 1000
+
+
+#: A currency sign, or an ISO 4217 code, written before or after an amount.
+_DECORATION = re.compile(r"^(?:[A-Z]{3}|[€$£¥₽₹₺₴₪₩])|(?:[A-Z]{3}|[€$£¥₽₹₺₴₪₩])$")
+_SPACES = re.compile(r"[ \u00a0\u202f]")
+
+
+def signed_amount(text: str) -> str | None:
+    """An amount as banks also write it, undressed, its sign in front: without a currency
+    sign or code, spaces (a thousands separator), a trailing minus (``123.45-``),
+    accounting parentheses (``(45.00)``) or a Unicode minus; ``-$45.00`` and ``$-45.00``
+    alike. None when it carries two signs. What is left is for the caller to read as a
+    number (in the file's decimal form)."""
+    text = _SPACES.sub("", text).replace("\u2212", "-")
+    negative = signed = False
+    if text.startswith("(") and text.endswith(")"):
+        text, negative = text[1:-1], True
+    elif text.endswith("-") and not text.startswith("-"):
+        text, negative = text[:-1], True
+    for _ in range(2):
+        text = _DECORATION.sub("", text)
+        if text.startswith(("-", "+")) and not signed and not negative:
+            negative, signed, text = text[0] == "-", True, text[1:]
+    if text.startswith(("-", "+")):
+        return None
+    return f"-{text}" if negative else text
 
 
 def some_places(places: Sequence[str], count: int) -> str:

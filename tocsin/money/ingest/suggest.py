@@ -36,7 +36,7 @@ import yaml
 from tocsin import limits, types
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_, Message
-from tocsin.money.ingest.base import Context, Problems, ProgressBar
+from tocsin.money.ingest.base import Context, Problems, ProgressBar, signed_amount
 from tocsin.money.ingest.mapping import Mapping, parse_mapping
 from tocsin.money.rates import RateTable, resolve_rates
 
@@ -142,7 +142,6 @@ _ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:/._-]{3,63}$")
 _NAME = re.compile(r"^[^\W\d_][\w .,'&()/-]*$", re.UNICODE)
 _POINT = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _COMMA = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
-_SYMBOLS = re.compile(r"[ \u00a0\u202f]|^[A-Z]{3}|[A-Z]{3}$|[€$£¥₽₹₺₴₪₩]")
 #: Marks of a debit (money out), each with its credit, in a column beside unsigned amounts.
 _MARKS = {"AF": "BIJ", "S": "H", "D": "C", "DR": "CR", "DEBIT": "CREDIT", "DBIT": "CRDT",
           "DEBET": "CREDIT", "SOLL": "HABEN", "-": "+"}
@@ -157,15 +156,9 @@ _CREDIT_WORDS = ("haben", "credit", "deposit", "paid in", "money in", "eingang",
 
 
 def _clean_number(text: str) -> str:
-    """An amount without its currency sign, spaces, trailing minus or parentheses."""
-    text = _SYMBOLS.sub("", text).replace("\u2212", "-")
-    if text.startswith("(") and text.endswith(")"):
-        text = "-" + text[1:-1]
-    elif text.endswith("-") and not text.startswith("-"):
-        text = "-" + text[:-1]
-    if text.startswith(("-", "+")):
-        text = text[0] + _SYMBOLS.sub("", text[1:])
-    return text
+    """An amount as the import reads it when undressed (:func:`signed_amount`), for the
+    decimal forms to be told apart."""
+    return signed_amount(text) or text
 
 
 def _debit_marks(smp: Sample, column: str) -> list[str]:

@@ -27,6 +27,7 @@ from tocsin.money.ingest.base import (
     accounts_table,
     flush_transactions,
     parties_table,
+    signed_amount,
     some_places,
 )
 from tocsin.money.ingest.entities import PartyBook, describe
@@ -41,8 +42,6 @@ from tocsin.money.schema import ACCOUNT_KINDS
 
 FLUSH_ROWS = 50_000
 _NUMBER = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
-#: a currency sign, or an ISO 4217 code, written before or after an amount
-_DECORATION = re.compile(r"^(?:[A-Z]{3}|[€$£¥₽₹₺₴₪₩])|(?:[A-Z]{3}|[€$£¥₽₹₺₴₪₩])$")
 
 
 @dataclass
@@ -381,30 +380,13 @@ def _number(raw: Any, field: str, row: _Row, state: _State) -> float | None:
         text = text.replace(state.mapping.decimal, ".")
     if _NUMBER.match(text):
         return float(text)
-    value = _loose_number(text)  # only for cells the plain form does not read
+    # only for cells the plain form does not read
+    loose = signed_amount(text)
+    value = float(loose) if loose is not None and _NUMBER.match(loose) else None
     if value is None:
         state.ctx.problems.add(row.where, N_("%(field)s: %(value)s is not a number",
                                              field=field, value=repr(shown)))
     return value
-
-
-def _loose_number(text: str) -> float | None:
-    """An amount as banks also write it: with a currency sign or code, a trailing minus
-    (``123.45-``), in accounting parentheses (``(45.00)``) or a Unicode minus."""
-    text = text.replace("\u202f", "").replace("\u2212", "-")
-    negative = signed = False
-    if text.startswith("(") and text.endswith(")"):
-        text, negative = text[1:-1], True
-    elif text.endswith("-"):
-        text, negative = text[:-1], True
-    for _ in range(2):  # "-$45.00" and "$-45.00" alike
-        text = _DECORATION.sub("", text)
-        if text[:1] in ("-", "+") and not signed and not negative:
-            negative, signed, text = text[0] == "-", True, text[1:]
-    if text.startswith(("-", "+")) or not _NUMBER.match(text):  # one sign at most
-        return None
-    value = float(text)
-    return -value if negative else value
 
 
 def _side(spec: SideSpec, key: str, row: _Row, state: _State) -> str | None:

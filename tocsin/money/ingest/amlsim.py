@@ -61,8 +61,8 @@ import pyarrow.csv as pacsv
 from tocsin.errors import InputError
 from tocsin.i18n import N_
 from tocsin.money.ingest.base import (
-    EMPTY_LINES_SHOWN,
     Context,
+    FewLines,
     RowRepeats,
     csv_batches,
     empty_lines_note,
@@ -157,8 +157,7 @@ def _read_nodes_layout(sources: Sequence[Path], ctx: Context) -> None:
     convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in TRANSACTION_COLUMNS},
                                    include_columns=list(TRANSACTION_COLUMNS))
     line = 2
-    blank: list[int] = []  # the first empty lines
-    blanks = 0
+    blank = FewLines()
     repeats = RowRepeats()
     with ctx.progress.track(f"AMLSim {txn_path.name}", file_size(txn_path)) as bar:
         try:
@@ -167,15 +166,13 @@ def _read_nodes_layout(sources: Sequence[Path], ctx: Context) -> None:
                              parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
                              convert_options=convert) as batches:
                 for batch in batches:
-                    empty = _convert_batch(batch, line, txn_path, known, rate, currency,
-                                            start_us, ctx, repeats)
-                    blanks += len(empty)
-                    blank += empty[:EMPTY_LINES_SHOWN - len(blank)]
+                    blank.add(_convert_batch(batch, line, txn_path, known, rate, currency,
+                                             start_us, ctx, repeats))
                     line += batch.num_rows
         except pa.ArrowKeyError as exc:
             raise _header_differs(txn_path, exc) from None
-    if blanks:
-        ctx.notes.append(empty_lines_note(txn_path.name, blank, blanks))
+    if blank.count:
+        ctx.notes.append(empty_lines_note(txn_path.name, blank))
     count, places = repeats.finish()
     if count:
         # the published samples repeat some rows: separate payments, all kept
@@ -281,9 +278,9 @@ def _read_nodes(path: Path, header: Sequence[str], ctx: Context) -> pa.Table:
     n = table.num_rows
     numbers = pa.array(range(2, 2 + n), pa.int64())
     if pc.any(blank).as_py():
-        lines = pc.filter(numbers, blank)
-        ctx.notes.append(empty_lines_note(path.name, lines[:EMPTY_LINES_SHOWN].to_pylist(),
-                                          len(lines)))
+        lines = FewLines()
+        lines.add(pc.filter(numbers, blank).to_numpy())
+        ctx.notes.append(empty_lines_note(path.name, lines))
         ids, fraud, numbers = (pc.filter(x, filled) for x in (ids, fraud, numbers))
         n = len(ids)
     counts = pc.value_counts(ids)

@@ -56,8 +56,8 @@ import pyarrow.csv as pacsv
 from tocsin.errors import InputError
 from tocsin.i18n import N_
 from tocsin.money.ingest.base import (
-    EMPTY_LINES_SHOWN,
     Context,
+    FewLines,
     Problems,
     RowRepeats,
     csv_batches,
@@ -301,11 +301,9 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
     workers = max(1, os.cpu_count() or 1)
     pending: deque[Future[_Block]] = deque()
 
-    blank: list[int] = []  # the first empty lines
-    blanks = 0
+    blank = FewLines()
 
     def finish_one() -> None:
-        nonlocal blanks
         block = pending.popleft().result()
         ctx.writer.write_transactions(block.table)
         accounts.add(block)
@@ -314,9 +312,7 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
                     int(block.lines[0]) if contiguous else block.lines)
         np.add.at(matched, block.matched, 1)
         stripped.append(block.stripped)
-        if len(block.blank):
-            blanks += len(block.blank)
-            blank.extend(block.blank[:EMPTY_LINES_SHOWN - len(blank)].tolist())
+        blank.add(block.blank)
 
     line = 2
     with ctx.progress.track(f"AMLworld {path.name}", file_size(path)) as bar, \
@@ -335,8 +331,8 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
         finally:
             for future in pending:
                 future.cancel()
-    if blanks:
-        ctx.notes.append(empty_lines_note(path.name, blank, blanks))
+    if blank.count:
+        ctx.notes.append(empty_lines_note(path.name, blank))
 
 
 def _convert(batch: pa.RecordBatch, line: int, path: Path, ctx: Context,

@@ -70,14 +70,29 @@ def some_places(places: Sequence[str], count: int) -> str:
     return text
 
 
-#: Empty lines a note names (the rest are counted).
-EMPTY_LINES_SHOWN = 5
+#: Lines a note names (the rest are counted).
+LINES_SHOWN = 5
 
 
-def empty_lines_note(name: str, first: Sequence[int], count: int) -> str:
-    """The note of a CSV file whose ``count`` empty lines were skipped, naming the
-    ``first`` (at most :data:`EMPTY_LINES_SHOWN`; a file may have millions)."""
-    places = some_places([str(n) for n in first[:EMPTY_LINES_SHOWN]], count)
+@dataclass
+class FewLines:
+    """Lines counted as they are found, the first :data:`LINES_SHOWN` kept to be named (a
+    file may have millions)."""
+
+    first: list[int] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, lines: Sequence[int] | np.ndarray) -> None:
+        self.count += len(lines)
+        self.first += [int(n) for n in lines[:LINES_SHOWN - len(self.first)]]
+
+    def places(self) -> str:
+        return some_places([str(n) for n in self.first], self.count)
+
+
+def empty_lines_note(name: str, lines: FewLines) -> str:
+    """The note of a CSV file whose empty ``lines`` were skipped."""
+    places, count = lines.places(), lines.count
     if count == 1:
         return N_("%(file)s: 1 empty line skipped (line %(lines)s)", file=name, lines=places)
     return N_("%(file)s: %(count)s empty lines skipped (lines %(lines)s)", file=name,

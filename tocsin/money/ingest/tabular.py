@@ -23,12 +23,12 @@ from tocsin.errors import InputError
 from tocsin.i18n import N_
 from tocsin.money.ingest.base import (
     Context,
+    FewLines,
     TrackedFile,
     accounts_table,
     flush_transactions,
     parties_table,
     signed_amount,
-    some_places,
 )
 from tocsin.money.ingest.entities import PartyBook, describe
 from tocsin.money.ingest.mapping import (
@@ -72,26 +72,23 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     ctx.has_labels = mapping.transaction.label is not None
     for path in sources:
         ctx.files.append(path)
-        left_out: list[int] = []  # the first lines named, then only counted
-        filtered = 0
+        left_out = FewLines()  # rows the filters leave out
         for row in _rows(path, mapping, state):
             if _keep(row, mapping.filters):
                 _convert(row, state)
             else:
-                filtered += 1
-                if len(left_out) < 5:
-                    left_out.append(row.line)
+                left_out.add([row.line])
             if len(state.rows) >= FLUSH_ROWS:
                 flush_transactions(state.ctx, state.rows)
             if ctx.problems.full:
                 break
-        if filtered == 1:
+        if left_out.count == 1:
             ctx.notes.append(N_("%(file)s: 1 row left out by the filters (line %(line)s)",
-                                file=path.name, line=left_out[0]))
-        elif filtered:
+                                file=path.name, line=left_out.first[0]))
+        elif left_out.count:
             ctx.notes.append(N_("%(file)s: %(count)s rows left out by the filters (lines "
-                                "%(lines)s)", file=path.name, count=filtered,
-                                lines=some_places([str(n) for n in left_out], filtered)))
+                                "%(lines)s)", file=path.name, count=left_out.count,
+                                lines=left_out.places()))
     flush_transactions(state.ctx, state.rows)
     if ctx.problems:
         return

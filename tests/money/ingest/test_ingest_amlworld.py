@@ -66,8 +66,8 @@ def test_bad_values_are_reported_by_line(fixtures: Path, tmp_path: Path, leftove
                rates=RATES)
     found = {(p.location.rsplit("/", 1)[-1], p.reason.split(": ")[0])
              for p in caught.value.problems}
-    assert ("Bad_Trans.csv:3",
-            "timestamp is neither YYYY/MM/DD HH:MM nor YYYY-MM-DD HH:MM:SS") in found
+    assert ("Bad_Trans.csv:3", "timestamp is neither YYYY/MM/DD HH:MM (seconds may follow) "
+            "nor YYYY-MM-DD HH:MM:SS") in found
     assert ("Bad_Trans.csv:4", "unknown Payment Currency") in found
     assert leftovers(tmp_path) == []
 
@@ -519,8 +519,8 @@ def test_timestamps_as_pandas_writes_them_back(tiny: list[Path], tmp_path: Path)
     with pytest.raises(InputError) as caught:
         ingest("amlworld", [path], tmp_path / "t", rates=RATES)
     assert [(p.location.rsplit("/", 1)[-1], p.reason) for p in caught.value.problems] == [
-        ("Dated_Trans.csv:4",
-         "timestamp is neither YYYY/MM/DD HH:MM nor YYYY-MM-DD HH:MM:SS: '2022-09-01T00:00'")]
+        ("Dated_Trans.csv:4", "timestamp is neither YYYY/MM/DD HH:MM (seconds may follow) nor "
+         "YYYY-MM-DD HH:MM:SS: '2022-09-01T00:00'")]
 
 
 def test_bank_codes_that_lost_their_leading_zeros(tiny: list[Path], tmp_path: Path) -> None:
@@ -640,8 +640,8 @@ def test_bad_amounts_beside_another_fault_are_each_named(tiny: list[Path],
         ingest("amlworld", [path], tmp_path / "s", rates=RATES)
     found = sorted((int(p.location.rsplit(":", 1)[-1]), p.reason)
                    for p in caught.value.problems)
-    assert found == [(2, "timestamp is neither YYYY/MM/DD HH:MM nor YYYY-MM-DD HH:MM:SS: "
-                         "'2022/13/01 00:20'"),
+    assert found == [(2, "timestamp is neither YYYY/MM/DD HH:MM (seconds may follow) nor "
+                         "YYYY-MM-DD HH:MM:SS: '2022/13/01 00:20'"),
                      *[(row + 1, reason) for row, (_, _, reason)
                        in enumerate(BAD_AMOUNTS, start=2)]]
 

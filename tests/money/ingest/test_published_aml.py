@@ -159,3 +159,26 @@ def test_saml_d_labelled_through_score_evaluate_and_detect(published: Path,
     assert sorted(r["subject"] for r in scored) == [f"SAML-D.csv:{n}" for n in range(2, 7)]
     # five payments are too few for any detector's baseline: nothing found, nothing invented
     assert _run("detect", "--set-dir", folder) == []
+
+
+def test_amlworld_layout_with_seconds_and_iso_currencies(tmp_path: Path) -> None:
+    # as generators that copy AMLworld's layout write it: seconds, ISO codes, "Account.1"
+    path = tmp_path / "Gen_Trans.csv"
+    path.write_text(
+        "Timestamp,From Bank,Account,To Bank,Account.1,Amount Received,Receiving Currency,"
+        "Amount Paid,Payment Currency,Payment Format,Is Laundering\n"
+        "2026/01/02 14:16:07,20,ACC_1327,10,ACC_1057,573.12,USD,573.12,USD,Cash,0\n"
+        "2026/01/22 02:23,20,ACC_1044,50,ACC_1303,3622.15,USD,3622.15,USD,ACH,1\n"
+        "22/01/2026 02:23:07,20,ACC_1044,50,ACC_1303,1.00,USD,1.00,USD,ACH,0\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [path], tmp_path / "bad")
+    assert [(p.location.rsplit("/", 1)[-1], str(p.reason)) for p in caught.value.problems] == [
+        ("Gen_Trans.csv:4", "timestamp is neither YYYY/MM/DD HH:MM (seconds may follow) nor "
+                            "YYYY-MM-DD HH:MM:SS: '22/01/2026 02:23:07'")]
+    path.write_text("\n".join(path.read_text().splitlines()[:3]) + "\n")
+    report = ingest("amlworld", [path], tmp_path / "set")
+    rows = _rows(tmp_path / "set")
+    assert report.transactions == 2
+    assert (rows[2]["ts"], rows[3]["ts"]) == (datetime(2026, 1, 2, 14, 16, 7, tzinfo=UTC),
+                                              datetime(2026, 1, 22, 2, 23, tzinfo=UTC))
+    assert (rows[2]["currency_orig"], rows[2]["source"]) == ("USD", "20:ACC_1327")

@@ -83,11 +83,12 @@ def test_a_log_of_neither_simulator_names_what_is_read(tmp_path: Path) -> None:
         caught.value.problems[0].reason)
 
 
-def test_saml_d_currency_names_are_mapped_not_taken_for_euros(published: Path,
+def test_saml_d_currency_names_and_times_are_mapped(published: Path,
                                                               tmp_path: Path) -> None:
     path = published / "SAML-D.csv"
     found = suggest(path)
     assert found.fields["transaction.currency"] == "Payment_currency"
+    assert found.fields["transaction.date.time"] == "Time"
     assert found.currency is None
     currency = found.raw()["transaction"]["currency"]
     assert currency["column"] == "Payment_currency"
@@ -100,16 +101,38 @@ def test_saml_d_currency_names_are_mapped_not_taken_for_euros(published: Path,
     assert [rows[line]["currency_orig"] for line in sorted(rows)] == [
         "GBP", "INR", "ALL", "ALL", "GBP"]
     assert rows[2]["amount_orig"] == 1459.15 and rows[2]["amount"] != 1459.15
-    # SAML-D's time of day is a column of its own: the date alone is read, and said so
-    assert rows[2]["ts"] == datetime(2022, 10, 7, tzinfo=UTC)
+    # SAML-D's time of day is a column of its own, beside the date
+    assert [rows[line]["ts"] for line in (2, 5, 6)] == [
+        datetime(2022, 10, 7, 10, 35, 19, tzinfo=UTC),
+        datetime(2022, 10, 8, 11, 2, 45, tzinfo=UTC),
+        datetime(2022, 10, 9, 23, 59, 59, tzinfo=UTC)]
     assert [str(n) for n in report.notes] == [
-        "SAML-D.csv: columns not read: Time, Received_currency, Sender_bank_location, "
+        "SAML-D.csv: columns not read: Received_currency, Sender_bank_location, "
         "Receiver_bank_location, Is_laundering, Laundering_type"]
+
+
+def test_a_time_of_day_that_is_none_is_refused_by_line(published: Path,
+                                                       tmp_path: Path) -> None:
+    lines = (published / "SAML-D.csv").read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace("11:02:44", "11h02")
+    lines[4] = lines[4].replace("11:02:45", "")
+    path = tmp_path / "SAML-D.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mapping = tmp_path / "saml.yaml"
+    mapping.write_text(suggest(published / "SAML-D.csv").yaml(), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        ingest("csv", [path], tmp_path / "set", mapping=mapping)
+    assert [(p.location.rsplit("/", 1)[-1], str(p.reason)) for p in caught.value.problems] == [
+        ("SAML-D.csv:4", "transaction.date.time: '11h02' is not a time of day (HH:MM or "
+                         "HH:MM:SS)"),
+        ("SAML-D.csv:5", "transaction.date.time: '' is not a time of day (HH:MM or "
+                         "HH:MM:SS)")]
+    assert not (tmp_path / "set").exists()
 
 
 SAML_D_MAPPING = """
 transaction:
-  date: {column: Date, format: '%Y-%m-%d'}
+  date: {column: Date, format: '%Y-%m-%d', time: Time}
   amount: Amount
   currency:
     column: Payment_currency

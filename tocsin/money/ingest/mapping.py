@@ -10,7 +10,7 @@ mappings::
       - {column: Status, equals: [BOOKED]}
     transaction:
       id: Reference              # optional; default <file>:<line>
-      date: {column: Booking date, format: "%d.%m.%Y"}
+      date: {column: Booking date, format: "%d.%m.%Y"}   # time: a time-of-day column
       amount: {column: Amount, negative: swap}
       currency: {value: EUR}     # a constant instead of a column
       channel: Type
@@ -86,6 +86,9 @@ class FieldSpec(_Strict):
 class DateSpec(FieldSpec):
     #: ``strptime`` format; ISO 8601 when omitted.
     format: str | None = None
+    #: A column with the time of day (``HH:MM`` or ``HH:MM:SS``) when the date column holds
+    #: the day alone, as SAML-D writes ``Time`` beside ``Date``.
+    time: str | None = None
 
     @field_validator("format")
     @classmethod
@@ -206,6 +209,8 @@ class Mapping(_Strict):
                 for name in ("debit", "sign"):  # an amount's other columns
                     if isinstance(getattr(spec, name, None), FieldSpec):
                         visit(getattr(spec, name), f"{key}.{name}")
+                if isinstance(spec, DateSpec) and spec.time is not None:
+                    found[f"{key}.time"] = spec.time
             elif isinstance(spec, BaseModel):
                 for name in type(spec).model_fields:
                     alias = "schema" if name == "schema_" else name

@@ -55,6 +55,7 @@ MAX_FOOTER = 10
 #: Every field the suggestion fills, by its mapping key, with the label people see.
 FIELDS: dict[str, Message] = {
     "transaction.date": N_("Date"),
+    "transaction.date.time": N_("Time of day (when the dates are days alone)"),
     "transaction.amount": N_("Amount"),
     "transaction.amount.debit": N_("Debits (when the amounts are in two columns)"),
     "transaction.amount.sign": N_("Debit or credit mark (Af/Bij, S/H, D/C)"),
@@ -108,6 +109,8 @@ CURRENCY_NAMES: dict[str, str] = {
     "Swiss franc": "CHF", "Turkish lira": "TRY",
 }
 _CURRENCY_NAMES = {name.lower(): code for name, code in CURRENCY_NAMES.items()}
+#: A time of day without a date (SAML-D's ``Time`` beside its ``Date``).
+_TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 # Header words, accents removed and lower case. Long words match inside compound
 # words (Empfängerkonto); words of three letters or fewer only as whole words.
@@ -311,6 +314,8 @@ class Suggestion:
         date_spec: dict[str, Any] = {"column": self.fields.get("transaction.date", "")}
         if self.date_format:
             date_spec["format"] = self.date_format
+        if "transaction.date.time" in self.fields:
+            date_spec["time"] = self.fields["transaction.date.time"]
         txn["date"] = date_spec
         txn["amount"] = {"column": self.fields.get("transaction.amount", ""),
                          "negative": "abs" if self.negative_abs else "swap"
@@ -697,7 +702,9 @@ def profile(name: str, values: Sequence[Any]) -> Column:
         column.negative = any(v < 0 for v in natives)
         return column
     upper = [t.upper() for t in texts]
-    if _most([len(t) == 3 and types.currency.known(t) for t in upper]):
+    if all(_TIME_OF_DAY.match(t) for t in texts):
+        column.kind = "time"
+    elif _most([len(t) == 3 and types.currency.known(t) for t in upper]):
         column.kind = "currency"
     elif _most([t.lower() in _CURRENCY_NAMES for t in texts]):
         column.kind = "currency-name"
@@ -832,8 +839,8 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
             unsided.append(None)
     candidates = []
     for key in FIELDS:
-        if key.startswith("transaction.amount."):
-            continue  # told by the header words and the values together: _statement
+        if key.startswith(("transaction.amount.", "transaction.date.")):
+            continue  # told by the header words and the values together: _statement, _time
         for i, column in enumerate(columns):
             score = _score(key, column, column.name, sides[i])
             if score and sides[i] is None and unsided[i] is not None \
@@ -854,6 +861,7 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
             else _reason(column)
     _statement(smp, columns, fields, reasons)
     date_col = next((c for c in columns if c.name == fields.get("transaction.date")), None)
+    _time(date_col, columns, fields, reasons)
     amount_col = next((c for c in columns if c.name == fields.get("transaction.amount")), None)
     date_format = date_col.date_format if date_col is not None else None
     decimal = amount_col.decimal if amount_col is not None and amount_col.decimal else "."
@@ -862,6 +870,18 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
         currency=None if "transaction.currency" in fields else currency.upper(),
         date_format=date_format, decimal=decimal, negative_swaps=True, reasons=reasons,
         footer_rows=len(smp.footer))
+
+
+def _time(date_col: Column | None, columns: list[Column], fields: dict[str, str],
+          reasons: dict[str, str]) -> None:
+    """The time of day from a column of its own, when the date column holds days alone."""
+    if date_col is None or "%H" in (date_col.date_format or "%H"):
+        return  # no date, or one with its time (or ISO, which may carry it)
+    used = set(fields.values())
+    times = [c for c in columns if c.kind == "time" and c.name not in used]
+    if len(times) == 1:
+        fields["transaction.date.time"] = times[0].name
+        reasons["transaction.date.time"] = _reason(times[0])
 
 
 def _statement(smp: Sample, columns: list[Column], fields: dict[str, str],
@@ -920,6 +940,7 @@ _KIND_REASONS = {
     "amount": N_("the values are amounts"), "integer": N_("the values are whole numbers"),
     "currency": N_("the values are ISO 4217 currency codes"),
     "currency-name": N_("the values are currency names"),
+    "time": N_("the values are times of day"),
     "country": N_("the values are ISO country codes"),
     "iban": N_("the values are IBANs with a valid checksum"),
     "bic": N_("the values are BICs"), "account": N_("the values are account numbers"),

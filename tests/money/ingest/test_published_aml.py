@@ -139,6 +139,7 @@ transaction:
     map: {UK pounds: GBP, Indian rupee: INR, Albanian lek: ALL}
   channel: Payment_type
   label: Is_laundering
+  pattern: Laundering_type
 source: {account: Sender_account, country: Sender_bank_location}
 target: {account: Receiver_account, country: Receiver_bank_location}
 """
@@ -172,12 +173,16 @@ def test_saml_d_labelled_through_score_evaluate_and_detect(published: Path,
     mapping.write_text(yaml.safe_dump(raw), encoding="utf-8")
     report = ingest("csv", [published / "SAML-D.csv"], tmp_path / "set", mapping=mapping)
     assert report.has_labels
-    assert {line for line, r in _rows(tmp_path / "set").items() if r["label"]} == {4, 5}
+    rows = _rows(tmp_path / "set")
+    assert {line: r["label_pattern"] for line, r in rows.items() if r["label"]} == {
+        4: "Smurfing", 5: "Smurfing"}
+    assert {r["label_pattern"] for r in rows.values() if not r["label"]} == {None}
     folder = str(tmp_path / "set")
     judged = _run("evaluate", "--set-dir", folder)
     transactions = judged["transactions"]
     assert transactions["tp"] + transactions["fn"] == 2  # the two Smurfing rows
     assert (transactions["rows"], judged["accounts"]["positives"]) == (5, 3)
+    assert {k: v["count"] for k, v in judged["patterns"].items()} == {"Smurfing": 2}
     scored = _run("score", "--set-dir", folder, "--level", "transaction")
     assert sorted(r["subject"] for r in scored) == [f"SAML-D.csv:{n}" for n in range(2, 7)]
     # five payments are too few for any detector's baseline: nothing found, nothing invented
@@ -205,3 +210,15 @@ def test_amlworld_layout_with_seconds_and_iso_currencies(tmp_path: Path) -> None
     assert (rows[2]["ts"], rows[3]["ts"]) == (datetime(2026, 1, 2, 14, 16, 7, tzinfo=UTC),
                                               datetime(2026, 1, 22, 2, 23, tzinfo=UTC))
     assert (rows[2]["currency_orig"], rows[2]["source"]) == ("USD", "20:ACC_1327")
+
+
+def test_a_pattern_without_a_label_is_refused_by_its_key() -> None:
+    import yaml
+
+    raw = yaml.safe_load(SAML_D_MAPPING)
+    del raw["transaction"]["label"]
+    with pytest.raises(InputError) as caught:
+        parse_mapping(raw, "saml.yaml")
+    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
+        ("saml.yaml: transaction", "give a 'label' with the 'pattern': only the rows it "
+                                   "marks carry one")]

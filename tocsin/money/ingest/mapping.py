@@ -14,6 +14,8 @@ mappings::
       amount: {column: Amount, negative: swap}
       currency: {value: EUR}     # a constant instead of a column
       channel: Type
+      label: {column: Suspicious, true_values: ["1"]}
+      pattern: Typology          # of the rows the label marks
     source:
       account: Payer IBAN
       bank: Payer BIC
@@ -162,6 +164,16 @@ class TransactionSpec(_Strict):
     currency: FieldSpec
     channel: FieldSpec | None = None
     label: LabelSpec | None = None
+    #: The typology of a laundering row (SAML-D's ``Laundering_type``); rows the label does
+    #: not mark keep none, whatever the column says of them.
+    pattern: FieldSpec | None = None
+
+    @model_validator(mode="after")
+    def _pattern_of_labelled(self) -> TransactionSpec:
+        if self.pattern is not None and self.label is None:
+            raise ValueError(N_("give a 'label' with the 'pattern': only the rows it marks "
+                                "carry one"))
+        return self
 
 
 class FilterSpec(_Strict):

@@ -293,6 +293,7 @@ def _convert(row: _Row, state: _State) -> None:
     state.rows.append({
         "txn_id": txn_id, "ts": ts, "source": source, "target": target, "amount_orig": amount,
         "currency_orig": currency, "channel": _get(spec.channel, row), "label": label,
+        "label_pattern": _get(spec.pattern, row) if label else None,
         "source_ref": row.ref, "source_file": row.file, "source_line": row.line,
     })
 

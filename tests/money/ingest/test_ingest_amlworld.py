@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from tocsin.errors import InputError
 from tocsin.money.dataset import open_set
 from tocsin.money.ingest import amlworld, detect_format, ingest
 from tocsin.money.rates import rates_from_mapping
+
+#: What a folder holds, for telling that a failed import left nothing
+Leftovers = Callable[[Path], list[str]]
 
 RATES = rates_from_mapping({"base": "EUR", "rates": {
     "USD": 0.9, "GBP": 1.2, "CNY": 0.13, "XBT": 40000, "CHF": 1.05}})
@@ -60,7 +64,8 @@ def test_patterns_may_be_given_as_an_option(tiny: list[Path], tmp_path: Path) ->
     assert report.sources == ["Tiny_Trans.csv", "Tiny_Patterns.txt"]
 
 
-def test_bad_values_are_reported_by_line(fixtures: Path, tmp_path: Path, leftovers) -> None:
+def test_bad_values_are_reported_by_line(fixtures: Path, tmp_path: Path,
+                                         leftovers: Leftovers) -> None:
     with pytest.raises(InputError) as caught:
         ingest("amlworld", [fixtures / "amlworld" / "Bad_Trans.csv"], tmp_path / "s",
                rates=RATES)
@@ -72,7 +77,8 @@ def test_bad_values_are_reported_by_line(fixtures: Path, tmp_path: Path, leftove
     assert leftovers(tmp_path) == []
 
 
-def test_unconvertible_rows_are_diagnosed(fixtures: Path, tmp_path: Path, leftovers) -> None:
+def test_unconvertible_rows_are_diagnosed(fixtures: Path, tmp_path: Path,
+                                          leftovers: Leftovers) -> None:
     with pytest.raises(InputError) as caught:
         ingest("amlworld", [fixtures / "amlworld" / "Broken_Trans.csv"], tmp_path / "s",
                rates=RATES)

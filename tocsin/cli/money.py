@@ -38,8 +38,9 @@ def ingest(
     base_currency: str = typer.Option("EUR", help="Currency amounts are converted into."),
     rates: Path | None = typer.Option(None, help="Rate table, YAML or CSV (default: the "
                                       "indicative table shipped with Tocsin)."),
-    start: datetime | None = typer.Option(None, help="AMLSim: the date of step 0."),
-    currency: str | None = typer.Option(None, help="AMLSim: the currency of the amounts."),
+    start: datetime | None = typer.Option(None, help="AMLSim and PaySim: the date of step 0."),
+    currency: str | None = typer.Option(None, help="AMLSim and PaySim: the currency of the "
+                                        "amounts."),
     network: str | None = typer.Option(None, help="Bitcoin JSON and hex: mainnet (default), "
                                        "testnet, signet or regtest."),
     description: str = typer.Option("", help="What the set is, where it came from."),

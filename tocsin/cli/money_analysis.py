@@ -387,7 +387,8 @@ def register(app: typer.Typer) -> None:
 
         Example: tocsin money evaluate 3 --model m.json --as analyst
         """
-        set_dir = resolve_set(set_ref, set_dir, as_user).path
+        target = resolve_set(set_ref, set_dir, as_user)
+        set_dir = target.path
         if weigh and (not rules or all_findings):
             raise fail(InputError.single("--weigh", N_("needs --rules without --all-findings")))
         if rules:
@@ -395,7 +396,7 @@ def register(app: typer.Typer) -> None:
                             None if all_findings else RankConfig(max_share=max_share),
                             model_path if weigh else None, weigh)
             return
-        _evaluate_model(model_path, set_dir, engine, as_json)
+        _evaluate_model(model_path, target, engine, as_json)
 
     @app.command("model-card")
     def model_card(as_json: bool = JSON) -> None:
@@ -449,14 +450,17 @@ def _record_model(target: Target, path: Path | None, exported: bool) -> None:
         raise fail(exc) from None
 
 
-def _evaluate_model(path: Path | None, set_dir: Path, engine: str | None,
+def _evaluate_model(path: Path | None, target: Target, engine: str | None,
                     as_json: bool) -> None:
     with _progress() as progress:
         task = progress.add_task(_("Loading the model"), total=None)
         try:
             trained = model.resolve(path)
-            data = model.load_set(set_dir, engine, trained.config(),
+            data = model.load_set(target.path, engine, trained.config(),
                                   lambda m: progress.update(task, description=str(m)))
+            # by the name `money train` keeps in the model (a registered set's own name,
+            # not its storage folder), so a model is told it is judged on its own set
+            data.name = target.name
             progress.update(task, description=_("Scoring"))
             result = model.evaluate(trained, data)
         except TocsinError as exc:
@@ -469,7 +473,7 @@ def _evaluate_model(path: Path | None, set_dir: Path, engine: str | None,
                              "figures do not measure how it does on new data."),
                           highlight=False)
     table = Table(*_headings(*_LEVEL_SCORES[:4], "PR-AUC", *_LEVEL_SCORES[4:]),
-                  title=_("Model against the labels of %(set)s", set=set_dir.name))
+                  title=_("Model against the labels of %(set)s", set=target.name))
     for level, q in ((N_("transactions"), result.transactions),
                      (N_("accounts"), result.accounts)):
         if q is not None:

@@ -149,3 +149,38 @@ def test_ingest_amlsim_converted_outputs_then_evaluate(cli_env: Database, fixtur
     assert judged.exit_code == 0, judged.output
     patterns = json.loads(judged.output)["patterns"]
     assert {k: v["count"] for k, v in patterns.items()} == {"FAN-IN": 3, "CYCLE": 3}
+
+
+def test_evaluate_a_registered_set_by_its_name(cli_env: Database, fixtures: Path,
+                                               tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import typer
+
+    from tocsin.cli.money_analysis import register
+    from tocsin.money import model
+
+    runner = CliRunner()
+    made = runner.invoke(app, ["ingest", "amlsim", str(fixtures / "amlsim_converted"),
+                               "--name", "AMLSim run", "--unit", "tntd-spmu"])
+    assert made.exit_code == 0, made.output
+    analysis = typer.Typer()
+    register(analysis)
+    judged = runner.invoke(analysis, ["evaluate", "AMLSim run", "--engine", "embedded",
+                                      "--json"])
+    assert judged.exit_code == 0, judged.output
+    assert json.loads(judged.output)["set"] == "AMLSim run"  # not its storage folder
+    assert not json.loads(judged.output)["trained_on_this_set"]
+    # a model `money train` made on this set names it so: judging it there is said
+    monkeypatch.setenv("TOCSIN_SECRET_KEY", "k" * 40)  # models are signed with it
+    get_settings.cache_clear()
+    trained = model.load_default()
+    trained.meta["trained_on"] = [{"set": "AMLSim run", "transactions": 12}]
+    path = model.save(trained, tmp_path / "m.json")
+    shown = runner.invoke(analysis, ["evaluate", "AMLSim run", "--model", str(path),
+                                     "--engine", "embedded"])
+    assert shown.exit_code == 0, shown.output
+    said = _flat(shown.output)
+    assert "Model against the labels of AMLSim run" in said
+    assert "the model was trained on a set of this name" in said

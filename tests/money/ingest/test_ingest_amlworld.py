@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from tocsin.errors import InputError
 from tocsin.money.dataset import open_set
 from tocsin.money.ingest import amlworld, detect_format, ingest
 from tocsin.money.rates import rates_from_mapping
+
+#: What a folder holds, for telling that a failed import left nothing
+Leftovers = Callable[[Path], list[str]]
 
 RATES = rates_from_mapping({"base": "EUR", "rates": {
     "USD": 0.9, "GBP": 1.2, "CNY": 0.13, "XBT": 40000, "CHF": 1.05}})
@@ -60,19 +64,21 @@ def test_patterns_may_be_given_as_an_option(tiny: list[Path], tmp_path: Path) ->
     assert report.sources == ["Tiny_Trans.csv", "Tiny_Patterns.txt"]
 
 
-def test_bad_values_are_reported_by_line(fixtures: Path, tmp_path: Path, leftovers) -> None:
+def test_bad_values_are_reported_by_line(fixtures: Path, tmp_path: Path,
+                                         leftovers: Leftovers) -> None:
     with pytest.raises(InputError) as caught:
         ingest("amlworld", [fixtures / "amlworld" / "Bad_Trans.csv"], tmp_path / "s",
                rates=RATES)
     found = {(p.location.rsplit("/", 1)[-1], p.reason.split(": ")[0])
              for p in caught.value.problems}
-    assert ("Bad_Trans.csv:3",
-            "timestamp is neither YYYY/MM/DD HH:MM nor YYYY-MM-DD HH:MM:SS") in found
+    assert ("Bad_Trans.csv:3", "timestamp is neither YYYY/MM/DD HH:MM (seconds may follow) "
+            "nor YYYY-MM-DD HH:MM:SS") in found
     assert ("Bad_Trans.csv:4", "unknown Payment Currency") in found
     assert leftovers(tmp_path) == []
 
 
-def test_unconvertible_rows_are_diagnosed(fixtures: Path, tmp_path: Path, leftovers) -> None:
+def test_unconvertible_rows_are_diagnosed(fixtures: Path, tmp_path: Path,
+                                          leftovers: Leftovers) -> None:
     with pytest.raises(InputError) as caught:
         ingest("amlworld", [fixtures / "amlworld" / "Broken_Trans.csv"], tmp_path / "s",
                rates=RATES)
@@ -519,8 +525,8 @@ def test_timestamps_as_pandas_writes_them_back(tiny: list[Path], tmp_path: Path)
     with pytest.raises(InputError) as caught:
         ingest("amlworld", [path], tmp_path / "t", rates=RATES)
     assert [(p.location.rsplit("/", 1)[-1], p.reason) for p in caught.value.problems] == [
-        ("Dated_Trans.csv:4",
-         "timestamp is neither YYYY/MM/DD HH:MM nor YYYY-MM-DD HH:MM:SS: '2022-09-01T00:00'")]
+        ("Dated_Trans.csv:4", "timestamp is neither YYYY/MM/DD HH:MM (seconds may follow) nor "
+         "YYYY-MM-DD HH:MM:SS: '2022-09-01T00:00'")]
 
 
 def test_bank_codes_that_lost_their_leading_zeros(tiny: list[Path], tmp_path: Path) -> None:
@@ -640,8 +646,8 @@ def test_bad_amounts_beside_another_fault_are_each_named(tiny: list[Path],
         ingest("amlworld", [path], tmp_path / "s", rates=RATES)
     found = sorted((int(p.location.rsplit(":", 1)[-1]), p.reason)
                    for p in caught.value.problems)
-    assert found == [(2, "timestamp is neither YYYY/MM/DD HH:MM nor YYYY-MM-DD HH:MM:SS: "
-                         "'2022/13/01 00:20'"),
+    assert found == [(2, "timestamp is neither YYYY/MM/DD HH:MM (seconds may follow) nor "
+                         "YYYY-MM-DD HH:MM:SS: '2022/13/01 00:20'"),
                      *[(row + 1, reason) for row, (_, _, reason)
                        in enumerate(BAD_AMOUNTS, start=2)]]
 

@@ -22,6 +22,9 @@
   oldbalanceOrig,newbalanceOrig,nameDest,oldbalanceDest,newbalanceDest,isSAR,
   alertID``), with the optional ``accounts.csv`` and ``alert_accounts.csv``
   (or the generator's ``alert_members.csv``) for account labels and typologies.
+  PaySim's log, AMLSim's ancestor (``step,type,amount,nameOrig,oldbalanceOrg,
+  newbalanceOrig,nameDest,oldbalanceDest,newbalanceDest,isFraud,isFlaggedFraud``),
+  is read the same way, with ``isFraud`` as the label; its step is an hour, not a day.
 * **2018 sample**: ``tx.csv`` (``TXN_ID,ACCOUNT_ID,COUNTER_PARTY_ACCOUNT_NUM,
   TXN_SOURCE_TYPE_CODE,tx_count,TXN_AMOUNT_ORIG,start,end``), ``accounts.csv``
   (``isFraud``), ``alerts.csv`` and ``cash_tx.csv``, as in IBM/AMLSim's
@@ -311,6 +314,10 @@ CASH_IN, CASH_OUT = "CASH-IN", "CASH-OUT"
 ACCOUNT_IDS = ("acct_id", "ACCOUNT_ID")
 ACCOUNT_LABELS = ("is_sar", "prior_sar_count", "is_fraud", "IS_SAR", "IS_FRAUD", "isFraud")
 _DAY_US = 86_400_000_000
+_HOUR_US = 3_600_000_000
+#: A log's columns: AMLSim's ``tx_log.csv``, or PaySim's (``isFraud``, no alerts).
+_AMLSIM_LOG = ("nameOrig", "nameDest", "isSAR")
+_PAYSIM_LOG = ("step", "nameOrig", "nameDest", "isFraud")
 _MAX_STEP = 1_000_000  # days; beyond this a step is not a simulation step
 _TRUE = ("true", "t", "yes", "y")
 _FALSE = ("false", "f", "no", "n")
@@ -331,6 +338,8 @@ class _Columns:
     channel: str | None = None
     label: str | None = None
     alert: str | None = None
+    #: what one simulation step is: a day in AMLSim, an hour in PaySim
+    step_us: int = _DAY_US
 
     def used(self) -> set[str]:
         return {c for c in (self.source, self.target, self.amount, self.time, self.id,
@@ -400,7 +409,7 @@ def layout_of(files: Sequence[Path]) -> str:
         return "nodes"
     if txns is not None and any(_pick(txns, r) for r in ("id", "source", "target")):
         return "converted"  # its own header check names what is missing
-    if any({"nameOrig", "nameDest", "isSAR"} <= set(h) for h in headers.values()):
+    if any(_is_log(h) for h in headers.values()):
         return "log"
     tx = named.get("tx.csv")
     if tx is not None and {"TXN_ID", "COUNTER_PARTY_ACCOUNT_NUM"} <= set(tx):
@@ -410,8 +419,13 @@ def layout_of(files: Sequence[Path]) -> str:
     raise InputError.single(
         ", ".join(str(f) for f in files) or "(no sources)",
         N_("not an AMLSim layout: give transactions.csv with nodes.csv, AMLSim's converted "
-           "outputs (transactions.csv with orig_acct and bene_acct), tx_log.csv, or the "
-           "2018 sample's tx.csv"))
+           "outputs (transactions.csv with orig_acct and bene_acct), tx_log.csv, the "
+           "2018 sample's tx.csv, or PaySim's log (step, nameOrig, nameDest, isFraud)"))
+
+
+def _is_log(header: Sequence[str]) -> bool:
+    names = set(header)
+    return set(_AMLSIM_LOG) <= names or set(_PAYSIM_LOG) <= names
 
 
 def is_header(columns: Sequence[str]) -> bool:
@@ -421,6 +435,7 @@ def is_header(columns: Sequence[str]) -> bool:
             or {"tran_id", "orig_acct", "bene_acct", "base_amt"} <= names
             or {"TX_ID", "SENDER_ACCOUNT_ID", "RECEIVER_ACCOUNT_ID", "TX_AMOUNT"} <= names
             or {"nameOrig", "nameDest", "isSAR", "alertID"} <= names
+            or {"nameOrig", "nameDest", "isFraud", "isFlaggedFraud"} <= names
             or {"TXN_ID", "ACCOUNT_ID", "COUNTER_PARTY_ACCOUNT_NUM"} <= names)
 
 
@@ -520,8 +535,7 @@ def _read_converted(named: dict[str, Path], ctx: Context, state: _State) -> list
 
 def _read_log(files: Sequence[Path], named: dict[str, Path], ctx: Context,
               state: _State) -> list[Path]:
-    logs = [f for f in files if f.is_file() and {"nameOrig", "nameDest", "isSAR"}
-            <= set(_header_or_none(f))]
+    logs = [f for f in files if f.is_file() and _is_log(_header_or_none(f))]
     used = list(logs)
     if "accounts.csv" in named:
         used.append(named["accounts.csv"])
@@ -534,12 +548,18 @@ def _read_log(files: Sequence[Path], named: dict[str, Path], ctx: Context,
         used.append(named["alert_members.csv"])
         state.patterns = _read_alerts(named["alert_members.csv"], ctx, "alertID", "reason",
                                       by_alert=True)
-    cols = _Columns(source="nameOrig", target="nameDest", amount="amount", time="step",
-                    channel="type", label="isSAR", alert="alertID")
+    amlsim = _Columns(source="nameOrig", target="nameDest", amount="amount", time="step",
+                      channel="type", label="isSAR", alert="alertID")
+    # PaySim's rows name no alert, and a step is an hour of its simulated month
+    paysim = _Columns(source="nameOrig", target="nameDest", amount="amount", time="step",
+                      channel="type", label="isFraud", step_us=_HOUR_US)
     for path in logs:
         header = _header(path)
-        _require(path, header, ["step", "type", "amount", "nameOrig", "nameDest", "isSAR",
-                                "alertID"])
+        cols = amlsim if "isSAR" in header else paysim
+        _require(path, header, sorted(cols.used()))
+        if cols is paysim:
+            ctx.notes.append(N_("%(file)s: PaySim's log; step N is the start (--start) plus "
+                                "N hours", file=path.name))
         _stream(path, header, cols, ctx, state, cash_only=False)
     return used
 
@@ -612,8 +632,10 @@ def _judge_flags(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     return pc.fill_null(true, False), pc.invert(pc.fill_null(pc.or_(true, false), False))
 
 
-def _times(values: pa.Array, start_us: int) -> tuple[pa.Array, pa.Array]:
-    """A step (whole days after ``start``) or an ISO 8601 date or time (UTC unless it says)."""
+def _times(values: pa.Array, start_us: int, step_us: int = _DAY_US
+           ) -> tuple[pa.Array, pa.Array]:
+    """A step (whole steps of ``step_us`` after ``start``, a day unless said) or an ISO 8601
+    date or time (UTC unless it says)."""
     try:  # what AMLSim's converter writes: every value an ISO time with its zone
         return pc.cast(values, _UTC), pa.repeat(pa.scalar(False), len(values))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -621,7 +643,7 @@ def _times(values: pa.Array, start_us: int) -> tuple[pa.Array, pa.Array]:
     step, _ = parse_int(values)
     in_range = pc.fill_null(pc.less_equal(pc.abs(step), _MAX_STEP), False)
     step = pc.if_else(in_range, step, pa.scalar(None, pa.int64()))
-    out = pc.cast(pc.add(pc.multiply(step, _DAY_US), start_us), _UTC)
+    out = pc.cast(pc.add(pc.multiply(step, step_us), start_us), _UTC)
     for pattern, zoned in ((_ZONED, True), (_NAIVE, False)):
         mask = pc.fill_null(pc.match_substring_regex(values, pattern), False)
         if pc.any(mask).as_py():
@@ -832,7 +854,7 @@ def _block(batch: pa.RecordBatch, line: int, path: Path, cols: _Columns, ctx: Co
            N_("%(column)s is not a number", column=cols.amount), batch.column(cols.amount))
     report(ctx.problems, pc.fill_null(pc.less(amount, 0), False), line, where,
            N_("%(column)s is negative", column=cols.amount), batch.column(cols.amount))
-    ts, bad_ts = _times(batch.column(cols.time), state.start_us)
+    ts, bad_ts = _times(batch.column(cols.time), state.start_us, cols.step_us)
     report(ctx.problems, bad_ts, line, where,
            N_("%(column)s is neither a simulation step nor an ISO 8601 date",
               column=cols.time), batch.column(cols.time))
@@ -884,7 +906,8 @@ def _block(batch: pa.RecordBatch, line: int, path: Path, cols: _Columns, ctx: Co
         laundering = pc.fill_null(label, False)
         state.false_alerts += _count(pc.and_(pc.is_valid(pattern), pc.invert(laundering)))
         pattern = pc.if_else(laundering, pattern, pa.scalar(None, pa.string()))
-    if cols.label is not None:
+    # PaySim names no typologies at all: a laundering row without one is no news there
+    if cols.label is not None and (cols.alert is not None or state.patterns is not None):
         state.without_pattern += _count(pc.and_(pc.fill_null(label, False),
                                                 pc.is_null(pattern)))
     if ctx.problems:

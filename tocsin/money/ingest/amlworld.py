@@ -76,7 +76,10 @@ COLUMNS = ("Timestamp", "From Bank", "From Account", "To Bank", "To Account", "A
            "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format",
            "Is Laundering")
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M"
-BAD_TIMESTAMP = N_("timestamp is neither YYYY/MM/DD HH:MM nor YYYY-MM-DD HH:MM:SS")
+#: AMLworld's layout with seconds, as generators that copy it write it ("2026/01/02 14:16:00")
+SECONDS_TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M:%S"
+BAD_TIMESTAMP = N_("timestamp is neither YYYY/MM/DD HH:MM (seconds may follow) nor "
+                   "YYYY-MM-DD HH:MM:SS")
 #: How pandas writes the timestamps back when it parsed them (``parse_dates``).
 PANDAS_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: The header of the release's third file, ``*_accounts.csv`` (not imported).
@@ -237,11 +240,14 @@ def _read_options(lead: int, **options: object) -> pacsv.ReadOptions:
 
 
 def _timestamps(values: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """AMLworld's timestamps, else as pandas writes them back; the second format is tried
-    only when a value is not in the first (never on a file as IBM wrote it)."""
+    """AMLworld's timestamps, else with seconds, else as pandas writes them back; the other
+    formats are tried only when a value is not in the first (never on a file as IBM wrote
+    it)."""
     ts, bad = parse_timestamp(values, TIMESTAMP_FORMAT)
-    if pc.any(bad).as_py():
-        other, _ = parse_timestamp(values, PANDAS_TIMESTAMP_FORMAT)
+    for fmt in (SECONDS_TIMESTAMP_FORMAT, PANDAS_TIMESTAMP_FORMAT):
+        if not pc.any(bad).as_py():
+            break
+        other, _ = parse_timestamp(values, fmt)
         ts = pc.coalesce(ts, other)
         bad = pc.is_null(ts)
     return ts, bad

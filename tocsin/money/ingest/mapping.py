@@ -10,10 +10,12 @@ mappings::
       - {column: Status, equals: [BOOKED]}
     transaction:
       id: Reference              # optional; default <file>:<line>
-      date: {column: Booking date, format: "%d.%m.%Y"}
+      date: {column: Booking date, format: "%d.%m.%Y"}   # time: a time-of-day column
       amount: {column: Amount, negative: swap}
       currency: {value: EUR}     # a constant instead of a column
       channel: Type
+      label: {column: Suspicious, true_values: ["1"]}
+      pattern: Typology          # of the rows the label marks
     source:
       account: Payer IBAN
       bank: Payer BIC
@@ -86,6 +88,9 @@ class FieldSpec(_Strict):
 class DateSpec(FieldSpec):
     #: ``strptime`` format; ISO 8601 when omitted.
     format: str | None = None
+    #: A column with the time of day (``HH:MM`` or ``HH:MM:SS``) when the date column holds
+    #: the day alone, as SAML-D writes ``Time`` beside ``Date``.
+    time: str | None = None
 
     @field_validator("format")
     @classmethod
@@ -159,6 +164,16 @@ class TransactionSpec(_Strict):
     currency: FieldSpec
     channel: FieldSpec | None = None
     label: LabelSpec | None = None
+    #: The typology of a laundering row (SAML-D's ``Laundering_type``); rows the label does
+    #: not mark keep none, whatever the column says of them.
+    pattern: FieldSpec | None = None
+
+    @model_validator(mode="after")
+    def _pattern_of_labelled(self) -> TransactionSpec:
+        if self.pattern is not None and self.label is None:
+            raise ValueError(N_("give a 'label' with the 'pattern': only the rows it marks "
+                                "carry one"))
+        return self
 
 
 class FilterSpec(_Strict):
@@ -206,6 +221,8 @@ class Mapping(_Strict):
                 for name in ("debit", "sign"):  # an amount's other columns
                     if isinstance(getattr(spec, name, None), FieldSpec):
                         visit(getattr(spec, name), f"{key}.{name}")
+                if isinstance(spec, DateSpec) and spec.time is not None:
+                    found[f"{key}.time"] = spec.time
             elif isinstance(spec, BaseModel):
                 for name in type(spec).model_fields:
                     alias = "schema" if name == "schema_" else name

@@ -36,6 +36,7 @@ import yaml
 from tocsin import limits, types
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_, Message
+from tocsin.money.ingest.amlworld import CURRENCIES as AMLWORLD_CURRENCIES
 from tocsin.money.ingest.base import Context, Problems, ProgressBar, signed_amount
 from tocsin.money.ingest.mapping import Mapping, parse_mapping
 from tocsin.money.rates import RateTable, resolve_rates
@@ -54,6 +55,7 @@ MAX_FOOTER = 10
 #: Every field the suggestion fills, by its mapping key, with the label people see.
 FIELDS: dict[str, Message] = {
     "transaction.date": N_("Date"),
+    "transaction.date.time": N_("Time of day (when the dates are days alone)"),
     "transaction.amount": N_("Amount"),
     "transaction.amount.debit": N_("Debits (when the amounts are in two columns)"),
     "transaction.amount.sign": N_("Debit or credit mark (Af/Bij, S/H, D/C)"),
@@ -96,6 +98,19 @@ DECIMALS: dict[str, tuple[str | None, Message]] = {
 }
 DELIMITERS: dict[str, Message] = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab"),
                                   "|": N_("vertical bar")}
+
+#: Currencies written as names, as the laundering data sets write them -> ISO 4217: AMLworld's
+#: ("US Dollar", "UK Pound") and SAML-D's ("UK pounds", "Albanian lek"; its "Dirham" is the
+#: UAE's, beside "Moroccan dirham"). Told case-insensitively; the mapping keeps the spelling.
+CURRENCY_NAMES: dict[str, str] = {
+    **AMLWORLD_CURRENCIES,
+    "UK pounds": "GBP", "US dollar": "USD", "Indian rupee": "INR", "Pakistani rupee": "PKR",
+    "Albanian lek": "ALL", "Dirham": "AED", "Moroccan dirham": "MAD", "Naira": "NGN",
+    "Swiss franc": "CHF", "Turkish lira": "TRY",
+}
+_CURRENCY_NAMES = {name.lower(): code for name, code in CURRENCY_NAMES.items()}
+#: A time of day without a date (SAML-D's ``Time`` beside its ``Date``).
+_TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 # Header words, accents removed and lower case. Long words match inside compound
 # words (Empfängerkonto); words of three letters or fewer only as whole words.
@@ -204,7 +219,8 @@ class Column:
     """What one column holds, as recognised from its header and values."""
 
     name: str
-    kind: str  # date, amount, integer, currency, iban, bic, country, account, name, text, empty
+    kind: str  # date, amount, integer, currency, currency-name, iban, bic, country, account,
+    #            name, text, empty
     examples: list[str]
     date_format: str | None = None
     decimal: str | None = None
@@ -298,6 +314,8 @@ class Suggestion:
         date_spec: dict[str, Any] = {"column": self.fields.get("transaction.date", "")}
         if self.date_format:
             date_spec["format"] = self.date_format
+        if "transaction.date.time" in self.fields:
+            date_spec["time"] = self.fields["transaction.date.time"]
         txn["date"] = date_spec
         txn["amount"] = {"column": self.fields.get("transaction.amount", ""),
                          "negative": "abs" if self.negative_abs else "swap"
@@ -308,7 +326,7 @@ class Suggestion:
             sign = self.fields["transaction.amount.sign"]
             txn["amount"]["sign"] = {"column": sign,
                                      "negative": self._marks()}
-        txn["currency"] = (self.fields["transaction.currency"]
+        txn["currency"] = (self._currency_column(self.fields["transaction.currency"])
                            if "transaction.currency" in self.fields
                            else {"value": (self.currency or "").upper()})
         for key in ("id", "channel"):
@@ -324,6 +342,18 @@ class Suggestion:
                 spec["party"] = {"name": self.fields[f"{side}.party.name"]}
             out[side] = spec
         return out
+
+    def _currency_column(self, name: str) -> str | dict[str, Any]:
+        """A column of currency names comes with the codes they stand for, each name as the
+        sample writes it and as the table does (for rows past the sample)."""
+        column = self.column(name)
+        if column is None or column.kind != "currency-name":
+            return name
+        index = self.sample.header.index(name)
+        seen = {_text(row[index]) for row in self.sample.rows if index < len(row)}
+        codes = {text: _CURRENCY_NAMES[text.lower()] for text in sorted(seen)
+                 if text.lower() in _CURRENCY_NAMES}
+        return {"column": name, "map": {**CURRENCY_NAMES, **codes}}
 
     def mapping(self) -> Mapping:
         """The validated mapping; :class:`InputError` says in plain words what is missing."""
@@ -672,8 +702,12 @@ def profile(name: str, values: Sequence[Any]) -> Column:
         column.negative = any(v < 0 for v in natives)
         return column
     upper = [t.upper() for t in texts]
-    if _most([len(t) == 3 and types.currency.known(t) for t in upper]):
+    if all(_TIME_OF_DAY.match(t) for t in texts):
+        column.kind = "time"
+    elif _most([len(t) == 3 and types.currency.known(t) for t in upper]):
         column.kind = "currency"
+    elif _most([t.lower() in _CURRENCY_NAMES for t in texts]):
+        column.kind = "currency-name"
     elif _most([len(t) == 2 and types.country.known(t) for t in upper]):
         column.kind = "country"
     elif _most([_iban_ok(t) for t in texts]):
@@ -749,7 +783,7 @@ def _score(key: str, column: Column, header: str, side: str | None) -> float:
     elif role == "amount":
         score = 8 if kind == "amount" else 3 if kind == "integer" and named else 0
     elif role == "currency":
-        score = 10 if kind == "currency" else 0
+        score = 10 if kind in ("currency", "currency-name") else 0
     elif role == "account":
         score = 9 if kind == "iban" else 5 if kind in ("account", "integer") else 0
         if kind != "iban" and _hint(header, _HINTS["bank"]):
@@ -805,8 +839,8 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
             unsided.append(None)
     candidates = []
     for key in FIELDS:
-        if key.startswith("transaction.amount."):
-            continue  # told by the header words and the values together: _statement
+        if key.startswith(("transaction.amount.", "transaction.date.")):
+            continue  # told by the header words and the values together: _statement, _time
         for i, column in enumerate(columns):
             score = _score(key, column, column.name, sides[i])
             if score and sides[i] is None and unsided[i] is not None \
@@ -827,6 +861,7 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
             else _reason(column)
     _statement(smp, columns, fields, reasons)
     date_col = next((c for c in columns if c.name == fields.get("transaction.date")), None)
+    _time(date_col, columns, fields, reasons)
     amount_col = next((c for c in columns if c.name == fields.get("transaction.amount")), None)
     date_format = date_col.date_format if date_col is not None else None
     decimal = amount_col.decimal if amount_col is not None and amount_col.decimal else "."
@@ -835,6 +870,18 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
         currency=None if "transaction.currency" in fields else currency.upper(),
         date_format=date_format, decimal=decimal, negative_swaps=True, reasons=reasons,
         footer_rows=len(smp.footer))
+
+
+def _time(date_col: Column | None, columns: list[Column], fields: dict[str, str],
+          reasons: dict[str, str]) -> None:
+    """The time of day from a column of its own, when the date column holds days alone."""
+    if date_col is None or "%H" in (date_col.date_format or "%H"):
+        return  # no date, or one with its time (or ISO, which may carry it)
+    used = set(fields.values())
+    times = [c for c in columns if c.kind == "time" and c.name not in used]
+    if len(times) == 1:
+        fields["transaction.date.time"] = times[0].name
+        reasons["transaction.date.time"] = _reason(times[0])
 
 
 def _statement(smp: Sample, columns: list[Column], fields: dict[str, str],
@@ -892,6 +939,8 @@ _KIND_REASONS = {
     "date": N_("the values are dates"), "date-native": N_("the values are dates"),
     "amount": N_("the values are amounts"), "integer": N_("the values are whole numbers"),
     "currency": N_("the values are ISO 4217 currency codes"),
+    "currency-name": N_("the values are currency names"),
+    "time": N_("the values are times of day"),
     "country": N_("the values are ISO country codes"),
     "iban": N_("the values are IBANs with a valid checksum"),
     "bic": N_("the values are BICs"), "account": N_("the values are account numbers"),

@@ -14,7 +14,7 @@ import re
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -293,6 +293,7 @@ def _convert(row: _Row, state: _State) -> None:
     state.rows.append({
         "txn_id": txn_id, "ts": ts, "source": source, "target": target, "amount_orig": amount,
         "currency_orig": currency, "channel": _get(spec.channel, row), "label": label,
+        "label_pattern": _get(spec.pattern, row) if label else None,
         "source_ref": row.ref, "source_file": row.file, "source_line": row.line,
     })
 
@@ -300,24 +301,50 @@ def _convert(row: _Row, state: _State) -> None:
 def _date(row: _Row, state: _State) -> datetime | None:
     spec = state.mapping.transaction.date
     raw = row.cells.get(spec.column or "") if spec.column else spec.value
+    parsed: datetime
     if isinstance(raw, datetime):
-        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
-    if isinstance(raw, date):
-        return datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
-    text = _as_text(raw)
-    if not text:
-        state.ctx.problems.add(row.where, N_("%(field)s: empty", field="transaction.date"))
-        return None
-    try:
-        parsed = datetime.strptime(text, spec.format) if spec.format else \
-            datetime.fromisoformat(text)
-    except ValueError:
-        expected = spec.format or "ISO 8601"
-        state.ctx.problems.add(row.where, N_("%(field)s: %(value)s does not match %(format)s",
-                                             field="transaction.date", value=repr(text),
-                                             format=expected))
-        return None
+        parsed = raw
+    elif isinstance(raw, date):
+        parsed = datetime(raw.year, raw.month, raw.day)
+    else:
+        text = _as_text(raw)
+        if not text:
+            state.ctx.problems.add(row.where, N_("%(field)s: empty", field="transaction.date"))
+            return None
+        try:
+            parsed = datetime.strptime(text, spec.format) if spec.format else \
+                datetime.fromisoformat(text)
+        except ValueError:
+            expected = spec.format or "ISO 8601"
+            state.ctx.problems.add(row.where, N_(
+                "%(field)s: %(value)s does not match %(format)s", field="transaction.date",
+                value=repr(text), format=expected))
+            return None
+    if spec.time is not None:
+        moment = _time_of_day(row, spec.time, state)
+        if moment is None:
+            return None
+        parsed = datetime.combine(parsed.date(), moment, parsed.tzinfo)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _time_of_day(row: _Row, column: str, state: _State) -> time | None:
+    """The time of day of a column beside the date: ``HH:MM[:SS]``, or an Excel time."""
+    raw = row.cells.get(column)
+    if isinstance(raw, time):
+        return raw
+    if isinstance(raw, datetime):  # Excel keeps a time as a moment of 1899-12-30
+        return raw.time()
+    text = _as_text(raw)
+    for layout in ("%H:%M:%S", "%H:%M"):
+        try:
+            return datetime.strptime(text, layout).time()
+        except ValueError:
+            continue
+    state.ctx.problems.add(row.where, N_(
+        "%(field)s: %(value)s is not a time of day (HH:MM or HH:MM:SS)",
+        field="transaction.date.time", value=repr(text)))
+    return None
 
 
 def _amount(row: _Row, state: _State) -> float | None:

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -419,7 +419,14 @@ def _targets(refs: list[str] | None, dirs: list[Path] | None, as_user: str | Non
     if not refs and not dirs:
         return [resolve_set(None, None, as_user)]  # reports the error
     if dirs:
-        return [resolve_set(None, d, as_user) for d in dirs]
+        targets = [resolve_set(None, d, as_user) for d in dirs]
+        names = [t.name for t in targets]
+        if len(set(names)) < len(names):
+            # folders of one name (…/bank-a/set, …/bank-b/set): named with their parents,
+            # so that the model's card tells the sets apart
+            targets = [replace(t, name=f"{t.path.resolve().parent.name}/{t.name}")
+                       for t in targets]
+        return targets
     return [resolve_set(r, None, as_user) for r in refs]
 
 

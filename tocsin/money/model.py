@@ -1057,7 +1057,25 @@ def top_scores(model: Model, set_dir: Path, level: Level, limit: int,
     data = load_set(set_dir, engine, model.config(), progress)
     if progress:
         progress(N_("Scoring"))
-    return rank(model, data, model.predict(data, raw=True), level, limit)
+    top = rank(model, data, model.predict(data, raw=True), level, limit)
+    if level == "transaction":
+        places = source_places(set_dir, [r.subject for r in top])
+        for r in top:
+            r.where = places.get(r.subject)
+    return top
+
+
+def source_places(set_dir: Path, txn_ids: Sequence[str]) -> dict[str, str]:
+    """``file:line`` of the named transactions' source rows, where the set keeps them."""
+    import pyarrow.compute as pc
+
+    path = set_dir / "transactions.parquet"
+    if not txn_ids or "source_line" not in pq.ParquetFile(path).schema_arrow.names:
+        return {}
+    table = pq.read_table(path, columns=["txn_id", "source_file", "source_line"],
+                          filters=pc.field("txn_id").isin(list(txn_ids)))
+    return {t: f"{f}:{n}" for t, f, n in zip(*(table.column(c).to_pylist() for c in (
+        "txn_id", "source_file", "source_line")), strict=True) if f is not None and n is not None}
 
 
 def rank(model: Model, data: SetData, p: np.ndarray, level: Level, limit: int

@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from tocsin.cli.money_analysis import register
+from tocsin.cli.money_analysis import _targets, register
 
 app = typer.Typer()
 register(app)
@@ -61,3 +61,10 @@ def test_errors_are_reported_plainly(tmp_path: Path) -> None:
     result = runner.invoke(app, ["detect", "--set-dir", str(tmp_path), "--engine", "embedded"])
     assert result.exit_code == 1
     assert "is not a transaction set" in " ".join(result.output.split())
+
+
+def test_set_folders_of_one_name_are_told_apart_by_their_parents(tmp_path: Path) -> None:
+    # two banks' exports each in a folder named "set": the model's card named both "set"
+    a, b = tmp_path / "bank-a" / "set", tmp_path / "bank-b" / "set"
+    assert [t.name for t in _targets(None, [a, b], None)] == ["bank-a/set", "bank-b/set"]
+    assert [t.name for t in _targets(None, [a, tmp_path / "other"], None)] == ["set", "other"]

@@ -513,6 +513,13 @@ def test_cli_train_evaluate_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
                                       "--json", "--limit", "2"])
         assert shipped.exit_code == 0, shipped.output
         assert len(json.loads(shipped.output)) == 2
+        # each transaction named by the file and line it came from (was left empty)
+        top = runner.invoke(app, ["score", "--set-dir", str(b), "--model", str(out),
+                                  "--level", "transaction", "--json", "--limit", "3"])
+        assert top.exit_code == 0, top.output
+        places = {r["txn_id"]: f"{r['source_file']}:{r['line']}" for r in rows}
+        assert [r["where"] for r in json.loads(top.output)] == [
+            places[r["subject"]] for r in json.loads(top.output)]
         doc = json.loads(out.read_text())
         doc["signature"]["value"] = "0" * 64
         out.write_text(json.dumps(doc))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -196,6 +197,58 @@ def test_saved_mapping_round_trip(wizard: Path, tmp_path: Path) -> None:
     assert not fits(other, found.mapping())
     with pytest.raises(InputError, match="no column"):
         from_mapping(other, found.mapping(), "Banque Ondine")
+
+
+SAVED_WITH_MORE_THAN_THE_FORM: dict[str, Any] = {
+    "transaction": {
+        "date": {"column": "Date", "format": "%Y-%m-%d", "time": "Time"},
+        "amount": "Amount",
+        "currency": {"column": "Payment_currency",
+                     "map": {"UK pounds": "GBP", "Indian rupee": "INR", "Albanian lek": "ALL",
+                             "Dirham": "MAD"}},
+        "channel": "Payment_type",
+        "label": "Is_laundering",
+        "pattern": "Laundering_type",
+    },
+    "source": {"account": "Sender_account",
+               "country": {"column": "Sender_bank_location",
+                           "map": {"UK": "GB", "Albania": "AL", "Nigeria": "NG"},
+                           "default": "GB"}},
+    "target": {"account": "Receiver_account"},
+    "filters": [{"column": "Payment_type", "not_equals": ["Cash Deposit"]}],
+}
+
+
+def test_a_saved_mapping_keeps_what_the_form_does_not_show(tmp_path: Path) -> None:
+    # a saved mapping chosen in the web form lost its labels, filters and maps of values
+    # when the form was sent: the import read every row, unlabelled, bank places refused
+    path = Path(__file__).parents[2] / "fixtures" / "money" / "fraud_benchmark" / "SAML-D.csv"
+    smp = sample(path)
+    saved = from_mapping(smp, parse_mapping(SAVED_WITH_MORE_THAN_THE_FORM), "SAML-D")
+    sent = saved.choose(saved.fields, date_format=saved.date_format, decimal=saved.decimal)
+    raw = sent.raw()
+    assert (raw["transaction"]["label"], raw["transaction"]["pattern"], raw["filters"]) == (
+        {"column": "Is_laundering"}, {"column": "Laundering_type"},
+        [{"column": "Payment_type", "not_equals": ["Cash Deposit"]}])
+    assert raw["transaction"]["currency"]["map"]["Dirham"] == "MAD"
+    assert raw["source"]["country"] == SAVED_WITH_MORE_THAN_THE_FORM["source"]["country"]
+    assert [str(m) for m in sent.kept()] == [
+        "the rows it leaves out (filters)", "the column of laundering labels",
+        "the column of typologies", "Currency: the values it maps",
+        "Payer's country: the values it maps"]
+    (tmp_path / "m.yaml").write_text(sent.yaml(), encoding="utf-8")
+    report = ingest("csv", [path], tmp_path / "set", mapping=tmp_path / "m.yaml")
+    assert report.has_labels
+    assert report.transactions == 3  # the cash deposit left out by the saved filter
+    # another column chosen for the currency: the saved map was for the old one
+    moved = saved.choose({**saved.fields, "transaction.currency": "Received_currency"},
+                         date_format=saved.date_format)
+    assert moved.raw()["transaction"]["currency"]["map"]["Dirham"] == "AED"
+    assert "Currency: the values it maps" not in [str(m) for m in moved.kept()]
+    # a field taken out in the form stays out, whatever the saved mapping had
+    assert "country" not in saved.choose(
+        {k: v for k, v in saved.fields.items() if k != "source.country"},
+        date_format=saved.date_format).raw()["source"]
 
 
 def test_files_that_are_not_tables(tmp_path: Path) -> None:

@@ -140,3 +140,48 @@ def test_the_lines_below_the_data_are_shown_as_not_read(client: TestClient,
     plain = _upload(client, csrf, "statement.csv",
                     (banks / "statement_no_footer.csv").read_bytes())
     assert 'id="wizard-footer"' not in client.get(plain).text
+
+
+def test_a_saved_mapping_keeps_its_labels_and_filters_through_the_form(
+        client: TestClient, make_user: MakeUser, platform_db: Database) -> None:
+    # a unit's saved mapping (written by hand, labels and a filter the form does not show)
+    # fits the upload and is taken; sending the form lost both: every row was imported,
+    # unlabelled, without a word
+    from tests.money.ingest.test_suggest import SAVED_WITH_MORE_THAN_THE_FORM
+    from tocsin.access.principal import Principal
+    from tocsin.access.roles import Role
+    from tocsin.access.tables import Unit
+    from tocsin.money import mappings
+
+    username = make_user("analyst")[0]
+    with platform_db.transaction() as session:
+        unit = session.scalars(select(Unit.id).where(Unit.code == "tntd-spmu")).one()
+        mappings.save(session, client.app.state.settings,  # type: ignore[attr-defined]
+                      Principal(user_id=None, username=username, role=Role.ANALYST,
+                                unit_id=unit), "SAML-D layout", SAVED_WITH_MORE_THAN_THE_FORM)
+    csrf = login(client, username)
+    data = (WIZARD.parent / "fraud_benchmark" / "SAML-D.csv").read_bytes()
+    page = _upload(client, csrf, "SAML-D.csv", data)
+    shown = client.get(page)
+    kept = re.search(r'<p class="muted" id="wizard-kept">([^<]*)</p>', shown.text)
+    assert kept is not None and "the column of laundering labels" in kept.group(1)
+    assert "the rows it leaves out (filters)" in kept.group(1)
+    form = {"action": "import", "name": "SAML-D", "handling": "AMBER", "unit": "tntd-spmu",
+            "base_currency": "EUR", "date_format": "%Y-%m-%d", "decimal": ".",
+            "negative": "swap", "csrf_token": csrf,
+            **{f"field:{key}": column for key, column in {
+                "transaction.date": "Date", "transaction.date.time": "Time",
+                "transaction.amount": "Amount", "transaction.currency": "Payment_currency",
+                "transaction.channel": "Payment_type", "source.account": "Sender_account",
+                "source.country": "Sender_bank_location",
+                "target.account": "Receiver_account"}.items()}}
+    sent = client.post(page, data=form, follow_redirects=False)
+    assert sent.status_code == 303 and "job=" in sent.headers["location"], sent.text
+    for _ in range(300):
+        with platform_db.transaction() as session:
+            made = session.scalars(select(TransactionSet)).first()
+            if made is not None and made.transaction_count:
+                assert (made.transaction_count, made.has_labels) == (3, True)
+                return
+        time.sleep(0.1)
+    raise AssertionError("the import did not finish")

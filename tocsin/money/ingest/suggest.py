@@ -20,6 +20,7 @@ into the YAML file that automation keeps using.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import re
@@ -261,6 +262,9 @@ class Suggestion:
     negative_abs: bool = False
     #: Records below the data left unread (the sample's footer, or a saved mapping's).
     footer_rows: int = 0
+    #: The saved mapping this started from, as its YAML gives it: what the form does not
+    #: show (labels, filters, maps of values, defaults) is written back from it (:meth:`raw`).
+    saved_raw: dict[str, Any] | None = None
 
     def _marks(self) -> list[str]:
         sign = self.fields.get("transaction.amount.sign")
@@ -341,7 +345,19 @@ class Suggestion:
             if f"{side}.party.name" in self.fields:
                 spec["party"] = {"name": self.fields[f"{side}.party.name"]}
             out[side] = spec
-        return out
+        return _with_saved(out, self.saved_raw) if self.saved_raw else out
+
+    def kept(self) -> list[Message]:
+        """The saved mapping's parts the form does not show, written back as they are, in
+        plain words for the page."""
+        if not self.saved_raw:
+            return []
+        mine, saved = self.raw(), self.saved_raw
+        return [label for key, label in _UNSHOWN.items() if _get(mine, key) is not None] + [
+            N_("%(field)s: the values it maps", field=FIELDS[key]) for key in _SHOWN_SPECS
+            if (_get(saved, f"{key}.map") is not None or _get(saved, f"{key}.default")
+                is not None)
+            and _get(saved, f"{key}.column") == _get(mine, f"{key}.column")]
 
     def _currency_column(self, name: str) -> str | dict[str, Any]:
         """A column of currency names comes with the codes they stand for, each name as the
@@ -972,7 +988,64 @@ def from_mapping(smp: Sample, mapping: Mapping, name: str | None = None) -> Sugg
                       saved_as=name,
                       debit_marks=list(txn.amount.sign.negative) if txn.amount.sign else [],
                       negative_abs=txn.amount.negative == "abs",
-                      footer_rows=mapping.footer_rows or len(smp.footer))
+                      footer_rows=mapping.footer_rows or len(smp.footer),
+                      saved_raw=mapping.model_dump(mode="json", by_alias=True,
+                                                   exclude_defaults=True))
+
+
+#: Keys of a mapping the form does not set: a saved mapping's are written back as they are.
+_UNSHOWN: dict[str, Message] = {
+    "filters": N_("the rows it leaves out (filters)"),
+    "transaction.label": N_("the column of laundering labels"),
+    "transaction.pattern": N_("the column of typologies"),
+    "source.kind": N_("the payer's kind of account"),
+    "target.kind": N_("the payee's kind of account"),
+    "source.party.schema": N_("the payer's kind of party"),
+    "source.party.country": N_("the payer's nationality or seat"),
+    "source.party.id_number": N_("the payer's identification number"),
+    "target.party.schema": N_("the payee's kind of party"),
+    "target.party.country": N_("the payee's nationality or seat"),
+    "target.party.id_number": N_("the payee's identification number"),
+}
+#: Fields the form sets by their column; a saved mapping's map of values and default for
+#: one stay while its column does.
+_SHOWN_SPECS = tuple(key for key in FIELDS if not key.startswith(
+    ("transaction.amount.", "transaction.date.")))
+
+
+def _get(raw: dict[str, Any], key: str) -> Any:
+    for part in key.split("."):
+        if not isinstance(raw, dict) or part not in raw:
+            return None
+        raw = raw[part]
+    return raw
+
+
+def _with_saved(mine: dict[str, Any], saved: dict[str, Any]) -> dict[str, Any]:
+    """The form's mapping with what it does not show taken from the saved one: a web
+    import with a saved mapping of labels, filters or maps of values lost them."""
+    out = copy.deepcopy(mine)
+    for key in _UNSHOWN:
+        value = _get(saved, key)
+        *parents, last = key.split(".")
+        holder = _get(out, ".".join(parents)) if parents else out
+        if value is not None and isinstance(holder, dict):
+            holder[last] = copy.deepcopy(value)
+    for key in _SHOWN_SPECS:
+        *parents, last = key.split(".")
+        holder, theirs = _get(out, ".".join(parents)), _get(saved, key)
+        if not isinstance(holder, dict) or last not in holder or not isinstance(theirs, dict):
+            continue
+        spec = holder[last]
+        spec = {"column": spec} if isinstance(spec, str) else dict(spec)
+        if not spec.get("column") or spec["column"] != theirs.get("column"):
+            continue  # another column than the saved one's: its map is not for it
+        if "map" in theirs:
+            spec["map"] = {**spec.get("map", {}), **theirs["map"]}
+        if "default" in theirs:
+            spec["default"] = theirs["default"]
+        holder[last] = spec
+    return out
 
 
 def fits(smp: Sample, mapping: Mapping) -> bool:

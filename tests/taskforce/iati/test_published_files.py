@@ -360,7 +360,8 @@ def test_a_real_2_03_file_of_a_multilateral_imports_whole(session: Session,
     # a rule of IATI's ruleset two activities break, found again in the export
     assert _strings(report.warnings) == [_long_budget(2), _long_budget(3)]
     assert _strings(report.notes) == [_unmapped(i, "72050", "sector[3]") for i in range(1, 5)]
-    assert report.preserved == {"activity-scope": 1, "contact-info": 4, "other-identifier": 1}
+    assert report.preserved == {"activity-date/narrative": 13, "activity-scope": 1,
+                                "contact-info": 4, "other-identifier": 1}
     for identifier in IOM:
         activity = records.get_by_identifier(session, Principal.system(), identifier)
         assert (activity.crime_areas, activity.stages, activity.default_currency) == (
@@ -521,7 +522,8 @@ def test_a_foundations_shares_finer_than_a_hundredth_come_back_as_published(
         f"{ACTIVITY}/recipient-country[{i}]: percentage {published} held as {held} here "
         "(two decimals); kept as published" for i, published, held in FIND_HELD] + [
         _unmapped(1, "32182", "sector[2]"), _unmapped(1, "12110", "sector[3]")]
-    assert report.preserved == {"participating-org/@activity-id": 1,
+    assert report.preserved == {"activity-date/narrative": 2,
+                                "participating-org/@activity-id": 1,
                                 "participating-org/@crs-channel-code": 9}
     activity = records.get_by_identifier(session, Principal.system(), FIND_ID)
     held = {c.country_code: c.percentage for c in activity.countries}
@@ -1010,6 +1012,7 @@ def test_a_commissions_planned_disbursements_ending_before_they_start_are_kept(
     # the planned disbursements' provider type, which the register's row does not hold,
     # was kept as published without the report naming it (fixed)
     assert report.preserved == {
+        "activity-date/narrative": 3,
         "activity-scope": 1, "capital-spend": 1, "collaboration-type": 1, "conditions": 1,
         "contact-info": 1, "default-aid-type": 1, "default-finance-type": 1,
         "default-flow-type": 1, "location": 1, "other-identifier": 2,
@@ -1162,6 +1165,7 @@ def test_a_development_banks_qualitative_results_keep_their_long_values(
         *[_unmapped(1, code, f"sector[{i}]")
           for i, code in enumerate(("15119", "15142", "25010", "33210"), 25)]]
     assert report.preserved == {
+        "activity-date/narrative": 4,
         "capital-spend": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 1,
         "default-aid-type": 1, "default-tied-status": 1, "document-link/category": 18,
         "humanitarian-scope": 2, "location": 1, "result//comment": 14}
@@ -1671,8 +1675,9 @@ def test_aidstreams_2_02_activity_with_its_elements_out_of_order_is_refused_by_x
 WHO = PUBLISHED / "who-arg-excerpt.xml"
 WHO_ID = "XM-DAC-928-AR-2016-17-01.001.AM01.ARG01"
 # what the register keeps of the agency's activity and the platform's view does not hold
-WHO_KEPT = {"activity-scope": 1, "capital-spend": 1, "collaboration-type": 1, "conditions": 1,
-            "contact-info": 1, "country-budget-items": 1, "default-aid-type": 1,
+WHO_KEPT = {"activity-date/narrative": 4, "activity-scope": 1, "capital-spend": 1,
+            "collaboration-type": 1, "conditions": 1, "contact-info": 1,
+            "country-budget-items": 1, "default-aid-type": 1,
             "default-finance-type": 1, "default-flow-type": 1, "default-tied-status": 1,
             "description type 2": 1, "location": 1, "tag": 1}
 
@@ -1789,9 +1794,9 @@ def test_a_development_banks_spanish_loans_with_results_from_1900_import_whole(
     assert (report.version, report.created, report.rejected, report.warnings) == (
         "2.03", 2, [], [])
     assert _strings(report.notes) == CAF_LINKED_DATA
-    assert report.preserved == {"contact-info": 2, "default-finance-type": 2,
-                                "description type 2": 2, "document-link/description": 2,
-                                "tag": 6}
+    assert report.preserved == {"activity-date/narrative": 2, "contact-info": 2,
+                                "default-finance-type": 2, "description type 2": 2,
+                                "document-link/description": 2, "tag": 6}
     activity = records.get_by_identifier(session, Principal.system(), CAF_CABLE)
     assert (activity.language, activity.actual_start, activity.title) == (
         "es", date(2024, 10, 7), "Programa de Fortalecimiento de la Soberan\u00eda de "
@@ -2362,3 +2367,101 @@ def test_pyiati_files_breaking_the_standard_ruleset_are_found_out(session: Sessi
     assert report.created == created
     assert _strings(report.rejected) == refused
     assert [w for w in _strings(report.warnings) if w != NO_LANGUAGE] == rules
+
+
+# --- test files of publishing tools and of Publish What You Fund's tracker ---------------------
+
+BE_DGD = PUBLISHED / "be-dgd-pwyf-self-refs.xml"
+BE_DGD_ID = "XM-DAC-2-10-3265"
+BE_DGD_NO_DESCRIPTION = [
+    f"/iati-activities/iati-activity[{i}]/participating-org[1]: Element 'participating-org': "
+    "This element is not expected. Expected is ( description )." for i in (1, 2)]
+BE_DGD_NO_AID_TYPE = [
+    f"/iati-activities/iati-activity[{i}]/default-aid-type: Element 'default-aid-type': The "
+    "attribute 'code' is required but missing." for i in (1, 2)]
+BE_DGD_TWICE = [f"/iati-activities/iati-activity[2]/iati-identifier: identifier '{BE_DGD_ID}' "
+                "is also used by /iati-activities/iati-activity[1]"]
+
+
+def _be_dgd_described(data: bytes) -> bytes:
+    """The file with a description after each title, as the 2.02 schema requires."""
+    old = b"  </title>\n  <participating-org"
+    assert data.count(old) == 2
+    return data.replace(old, b"  </title>\n  <description>\n    <narrative>Programme "
+                        b"alimentaire mondial</narrative>\n  </description>\n"
+                        b"  <participating-org")
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_ministrys_2_02_activities_edited_for_a_tracker_are_refused_step_by_step(
+        session: Session, mode: str) -> None:
+    # Belgium's Directorate-General for Development Cooperation and Humanitarian Aid
+    # (XM-DAC-2-10, its own system), two of its activities of 2023 as Publish What You
+    # Fund's tracker keeps them for its tests, edited ("not real data"): the WFP's core
+    # funding, French beside English, a receiver that is the ministry itself, both with one
+    # identifier. No description (the 2.02 schema requires one): refused naming where one
+    # is missing; with one, the empty <default-aid-type/> (no @code); without it, the
+    # repeated identifier. Each time nothing is written (activity by activity, nothing
+    # of the refused activities)
+    data = BE_DGD.read_bytes()
+    assert data.count(f"<iati-identifier>{BE_DGD_ID}<".encode()) == 2
+    described = _be_dgd_described(data)
+    typed = described.replace(b"  <default-aid-type/>\n", b"")
+    for step, refusal in ((data, BE_DGD_NO_DESCRIPTION), (described, BE_DGD_NO_AID_TYPE)):
+        if mode == "all":
+            with pytest.raises(InputError) as caught:
+                _import(session, step)
+            assert _strings(caught.value.problems) == refusal
+        else:
+            report = _import(session, step, mode="each")
+            assert (report.version, report.created, _strings(report.rejected)) == (
+                "2.02", 0, refusal)
+        assert session.scalars(select(IatiRecord)).all() == []
+    if mode == "all":
+        with pytest.raises(InputError) as caught:
+            _import(session, typed)
+        assert _strings(caught.value.problems) == BE_DGD_TWICE
+        assert session.scalars(select(IatiRecord)).all() == []
+    else:
+        report = _import(session, typed, mode="each")
+        assert (report.created, _strings(report.rejected)) == (1, BE_DGD_TWICE)
+        assert len(session.scalars(select(IatiRecord)).all()) == 1
+
+
+def test_the_ministrys_first_activity_names_its_dates_narratives_as_kept(
+        session: Session) -> None:
+    # the first activity alone, described and without the empty aid type: imported whole
+    # and written back as published. Its three activity dates carry a narrative in English
+    # and one in French ("Planned start date of the activity"); the platform holds the
+    # dates, not their narratives, which stayed in the published element without the
+    # report naming them (fixed: counted as activity-date/narrative)
+    data = _be_dgd_described(BE_DGD.read_bytes()).replace(b"  <default-aid-type/>\n", b"")
+    data = data[:data.index(b"<!-- 2 ")] + b"</iati-activities>\n"
+    report = _import(session, data)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.02", 1, [], [])
+    assert _strings(report.notes) == [_unmapped(1, "99810")]
+    assert report.preserved == {
+        "activity-date/narrative": 6, "activity-scope": 1, "collaboration-type": 1,
+        "contact-info": 1, "default-finance-type": 1, "default-flow-type": 1,
+        "default-tied-status": 1, "narrative in another language": 3, "other-identifier": 1}
+    activity = records.get_by_identifier(session, Principal.system(), BE_DGD_ID)
+    assert (activity.title, activity.language, activity.planned_start, activity.actual_start,
+            activity.planned_end, activity.reporting_org_name) == (
+        "Financement des moyens g\u00e9n\u00e9raux du PAM 2021-2022-2023", "en",
+        date(2021, 1, 1), date(2021, 1, 1), date(2023, 12, 31),
+        "Directorate-general Development Cooperation and Humanitarian Aid")
+    assert [(p.role, p.org_ref, p.org_type) for p in activity.participants] == [
+        (1, "XM-DAC-2-10", "10"), (4, "41140", "40")]
+    # the WFP's funding: a commitment and three disbursements of 5 million, per year
+    assert _finance(session, BE_DGD_ID) == [
+        (2021, "commitment", Decimal("15000000.00"), "EUR"),
+        (2021, "expenditure", Decimal("5000000.00"), "EUR"),
+        (2022, "expenditure", Decimal("5000000.00"), "EUR"),
+        (2023, "expenditure", Decimal("5000000.00"), "EUR")]
+    assert [(t.receiver_ref, t.receiver_name) for t in session.scalars(
+        select(IatiTransaction).order_by(IatiTransaction.position))] == [
+        ("XM-DAC-2-10", "Commitment")] + [
+        ("", "UN World Food Programme WFP_PAM - WFP - PRT")] * 3
+    exported = _round_trip(session, data, report)
+    assert exported.count("Date pr\u00e9vue de d\u00e9but de l'activit\u00e9".encode()) == 1

@@ -1507,6 +1507,8 @@ class _ActivityReader:
                 fields[date_field] = _date(child)
                 loc[date_field] = child
                 loc.setdefault("planned_start", child)
+                if len(child):
+                    self.narratives_kept(child)
             elif tag == "recipient-country":
                 self.country(child, countries, parts)
             elif tag == "description":
@@ -1652,6 +1654,14 @@ class _ActivityReader:
             self.locations[f"countries[{len(countries)}]"] = element
             countries.append(_make(ShareSpec, code=code, percentage=self.held(element,
                                                                              percentage)))
+
+    def narratives_kept(self, element: etree._Element) -> None:
+        """Count the narratives of an element whose code or date the platform holds but
+        not its text (an activity date's "Planned start date of the activity"): they stay
+        in the published element, written back on export, and the report names them."""
+        count = sum(1 for child in element if child.tag == "narrative")
+        if count:
+            self.preserved[f"{element.tag}/narrative"] += count
 
     def kept_as_published(self, element: etree._Element, what: str, why: Message) -> None:
         """Count ``element`` among what is kept only as published, and say why."""

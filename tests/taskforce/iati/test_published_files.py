@@ -392,7 +392,8 @@ def test_a_real_2_03_file_with_results_and_planned_disbursements_imports_whole(
         "default-finance-type": 2, "default-flow-type": 2, "default-tied-status": 2,
         "document-link/category": 3, "document-link/description": 1, "location": 1,
         "other-identifier": 2, "participating-org/@crs-channel-code": 1,
-        "policy-marker": 18, "result//actual": 1, "result//comment": 5,
+        "policy-marker": 18, "recipient-country/narrative": 1,
+        "recipient-region/narrative": 1, "result//actual": 1, "result//comment": 5,
         "result//dimension": 6, "result//document-link": 5, "result//location": 3,
         "result//reference": 1, "result//target": 1, "tag": 2}
     first = records.get_by_identifier(session, Principal.system(), "NL-1-PPR-24706")
@@ -651,7 +652,8 @@ def test_a_humanitarian_activity_from_a_datastore_keeps_its_extensions(
     assert report.preserved == {
         "activity-scope": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 1,
         "default-aid-type": 1, "default-finance-type": 1, "default-flow-type": 1,
-        "default-tied-status": 1, "transaction/sector": 18, f"{usg}duns-number": 1,
+        "default-tied-status": 1, "transaction/sector": 18,
+        "transaction/sector/narrative": 9, f"{usg}duns-number": 1,
         f"{usg}mechanism-signing-date": 1, f"{usg}state-location": 1, f"{usg}tec1": 1,
         # USAID's elements in each transaction: kept and written back, and until AfDB's
         # file showed it (its attribute on each transaction) the report named neither
@@ -699,7 +701,7 @@ def test_a_multilaterals_tab_indented_values_import_without_the_empty_links(
     assert (report.version, report.created, report.rejected) == ("2.03", 3, [])
     assert _strings(report.notes) == [_unmapped(1, "15110"), _unmapped(3, "23210")]
     assert _strings(report.warnings) == [_long_budget(i) for i in range(1, 4)]
-    assert report.preserved == {"contact-info": 3}
+    assert report.preserved == {"contact-info": 3, "recipient-country/narrative": 3}
     assert [b.value for b in session.scalars(select(IatiBudget).order_by(IatiBudget.id))] == [
         Decimal(9156342), Decimal(821871), Decimal(55985220)]
     assert [t.value for t in session.scalars(
@@ -1017,7 +1019,7 @@ def test_a_commissions_planned_disbursements_ending_before_they_start_are_kept(
         "contact-info": 1, "default-aid-type": 1, "default-finance-type": 1,
         "default-flow-type": 1, "location": 1, "other-identifier": 2,
         "participating-org/@activity-id": 4, "planned-disbursement/provider-org/@type": 4,
-        "policy-marker": 12, "tag": 2}
+        "policy-marker": 12, "recipient-country/narrative": 1, "tag": 2}
     budgets = session.scalars(select(IatiBudget).order_by(IatiBudget.position)).all()
     assert [(b.element, b.type, b.period_start.isoformat(),
              b.period_end.isoformat() if b.period_end else None, b.value) for b in budgets] == [
@@ -1168,7 +1170,8 @@ def test_a_development_banks_qualitative_results_keep_their_long_values(
         "activity-date/narrative": 4,
         "capital-spend": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 1,
         "default-aid-type": 1, "default-tied-status": 1, "document-link/category": 18,
-        "humanitarian-scope": 2, "location": 1, "result//comment": 14}
+        "humanitarian-scope": 2, "location": 1, "recipient-country/narrative": 1,
+        "result//comment": 14}
     activity = records.get_by_identifier(session, Principal.system(), WORLD_BANK_ID)
     assert (len(activity.results), len(activity.documents)) == (14, 12)
     [first] = activity.results[0].indicators
@@ -1250,7 +1253,7 @@ def test_a_departments_second_parent_is_kept_as_published(session: Session,
         "capital-spend": 1, "collaboration-type": 1, "contact-info": 1,
         "default-aid-type": 1, "default-finance-type": 1, "default-flow-type": 1,
         "default-tied-status": 1, "description type 2": 1, "policy-marker": 8,
-        "related-activity": 1}
+        "recipient-country/narrative": 175, "related-activity": 1}
     activity = records.get_by_identifier(session, Principal.system(), BEIS_ID)
     assert (activity.parent_id, len(activity.countries),
             {c.percentage for c in activity.countries}) == (None, 31, {Decimal("0.57")})
@@ -1679,7 +1682,8 @@ WHO_KEPT = {"activity-date/narrative": 4, "activity-scope": 1, "capital-spend": 
             "collaboration-type": 1, "conditions": 1, "contact-info": 1,
             "country-budget-items": 1, "default-aid-type": 1,
             "default-finance-type": 1, "default-flow-type": 1, "default-tied-status": 1,
-            "description type 2": 1, "location": 1, "tag": 1}
+            "description type 2": 1, "location": 1, "recipient-country/narrative": 1,
+            "tag": 1}
 
 
 @pytest.mark.parametrize("mode", ["all", "each"])
@@ -2488,8 +2492,13 @@ def test_a_test_registrys_humanitarian_activity_imports_whole(session: Session,
         f"{ACTIVITY}/transaction/sector[2]/@vocabulary: code '999' is not in the bundled IATI "
         "code list SectorVocabulary; kept as published"]
     assert _strings(report.notes) == [_unmapped(1, "15163")]
+    # the register's row holds the transaction's first sector by code; its narrative
+    # ("Fixture Costs") stayed in the published element without the report naming it
+    # (fixed: transaction/sector/narrative), as a recipient's name does (recipient-country/
+    # narrative, on the activity or a transaction)
     assert report.preserved == {"contact-info": 1, "default-aid-type": 1,
-                                "default-flow-type": 1, "transaction/sector": 1}
+                                "default-flow-type": 1, "transaction/sector": 1,
+                                "transaction/sector/narrative": 1}
     activity = records.get_by_identifier(session, Principal.system(), IATIKIT_ID)
     spec = records.to_spec(activity, None)
     assert (spec.title, spec.status, spec.language, spec.default_currency, spec.actual_start,

@@ -360,7 +360,8 @@ def test_a_real_2_03_file_of_a_multilateral_imports_whole(session: Session,
     # a rule of IATI's ruleset two activities break, found again in the export
     assert _strings(report.warnings) == [_long_budget(2), _long_budget(3)]
     assert _strings(report.notes) == [_unmapped(i, "72050", "sector[3]") for i in range(1, 5)]
-    assert report.preserved == {"activity-scope": 1, "contact-info": 4, "other-identifier": 1}
+    assert report.preserved == {"activity-date/narrative": 13, "activity-scope": 1,
+                                "contact-info": 4, "other-identifier": 1}
     for identifier in IOM:
         activity = records.get_by_identifier(session, Principal.system(), identifier)
         assert (activity.crime_areas, activity.stages, activity.default_currency) == (
@@ -391,7 +392,8 @@ def test_a_real_2_03_file_with_results_and_planned_disbursements_imports_whole(
         "default-finance-type": 2, "default-flow-type": 2, "default-tied-status": 2,
         "document-link/category": 3, "document-link/description": 1, "location": 1,
         "other-identifier": 2, "participating-org/@crs-channel-code": 1,
-        "policy-marker": 18, "result//actual": 1, "result//comment": 5,
+        "policy-marker": 18, "recipient-country/narrative": 1,
+        "recipient-region/narrative": 1, "result//actual": 1, "result//comment": 5,
         "result//dimension": 6, "result//document-link": 5, "result//location": 3,
         "result//reference": 1, "result//target": 1, "tag": 2}
     first = records.get_by_identifier(session, Principal.system(), "NL-1-PPR-24706")
@@ -521,7 +523,8 @@ def test_a_foundations_shares_finer_than_a_hundredth_come_back_as_published(
         f"{ACTIVITY}/recipient-country[{i}]: percentage {published} held as {held} here "
         "(two decimals); kept as published" for i, published, held in FIND_HELD] + [
         _unmapped(1, "32182", "sector[2]"), _unmapped(1, "12110", "sector[3]")]
-    assert report.preserved == {"participating-org/@activity-id": 1,
+    assert report.preserved == {"activity-date/narrative": 2,
+                                "participating-org/@activity-id": 1,
                                 "participating-org/@crs-channel-code": 9}
     activity = records.get_by_identifier(session, Principal.system(), FIND_ID)
     held = {c.country_code: c.percentage for c in activity.countries}
@@ -649,7 +652,8 @@ def test_a_humanitarian_activity_from_a_datastore_keeps_its_extensions(
     assert report.preserved == {
         "activity-scope": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 1,
         "default-aid-type": 1, "default-finance-type": 1, "default-flow-type": 1,
-        "default-tied-status": 1, "transaction/sector": 18, f"{usg}duns-number": 1,
+        "default-tied-status": 1, "transaction/sector": 18,
+        "transaction/sector/narrative": 9, f"{usg}duns-number": 1,
         f"{usg}mechanism-signing-date": 1, f"{usg}state-location": 1, f"{usg}tec1": 1,
         # USAID's elements in each transaction: kept and written back, and until AfDB's
         # file showed it (its attribute on each transaction) the report named neither
@@ -697,7 +701,7 @@ def test_a_multilaterals_tab_indented_values_import_without_the_empty_links(
     assert (report.version, report.created, report.rejected) == ("2.03", 3, [])
     assert _strings(report.notes) == [_unmapped(1, "15110"), _unmapped(3, "23210")]
     assert _strings(report.warnings) == [_long_budget(i) for i in range(1, 4)]
-    assert report.preserved == {"contact-info": 3}
+    assert report.preserved == {"contact-info": 3, "recipient-country/narrative": 3}
     assert [b.value for b in session.scalars(select(IatiBudget).order_by(IatiBudget.id))] == [
         Decimal(9156342), Decimal(821871), Decimal(55985220)]
     assert [t.value for t in session.scalars(
@@ -1010,11 +1014,12 @@ def test_a_commissions_planned_disbursements_ending_before_they_start_are_kept(
     # the planned disbursements' provider type, which the register's row does not hold,
     # was kept as published without the report naming it (fixed)
     assert report.preserved == {
+        "activity-date/narrative": 3,
         "activity-scope": 1, "capital-spend": 1, "collaboration-type": 1, "conditions": 1,
         "contact-info": 1, "default-aid-type": 1, "default-finance-type": 1,
         "default-flow-type": 1, "location": 1, "other-identifier": 2,
         "participating-org/@activity-id": 4, "planned-disbursement/provider-org/@type": 4,
-        "policy-marker": 12, "tag": 2}
+        "policy-marker": 12, "recipient-country/narrative": 1, "tag": 2}
     budgets = session.scalars(select(IatiBudget).order_by(IatiBudget.position)).all()
     assert [(b.element, b.type, b.period_start.isoformat(),
              b.period_end.isoformat() if b.period_end else None, b.value) for b in budgets] == [
@@ -1162,9 +1167,11 @@ def test_a_development_banks_qualitative_results_keep_their_long_values(
         *[_unmapped(1, code, f"sector[{i}]")
           for i, code in enumerate(("15119", "15142", "25010", "33210"), 25)]]
     assert report.preserved == {
+        "activity-date/narrative": 4,
         "capital-spend": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 1,
         "default-aid-type": 1, "default-tied-status": 1, "document-link/category": 18,
-        "humanitarian-scope": 2, "location": 1, "result//comment": 14}
+        "humanitarian-scope": 2, "location": 1, "recipient-country/narrative": 1,
+        "result//comment": 14}
     activity = records.get_by_identifier(session, Principal.system(), WORLD_BANK_ID)
     assert (len(activity.results), len(activity.documents)) == (14, 12)
     [first] = activity.results[0].indicators
@@ -1246,7 +1253,7 @@ def test_a_departments_second_parent_is_kept_as_published(session: Session,
         "capital-spend": 1, "collaboration-type": 1, "contact-info": 1,
         "default-aid-type": 1, "default-finance-type": 1, "default-flow-type": 1,
         "default-tied-status": 1, "description type 2": 1, "policy-marker": 8,
-        "related-activity": 1}
+        "recipient-country/narrative": 175, "related-activity": 1}
     activity = records.get_by_identifier(session, Principal.system(), BEIS_ID)
     assert (activity.parent_id, len(activity.countries),
             {c.percentage for c in activity.countries}) == (None, 31, {Decimal("0.57")})
@@ -1671,10 +1678,12 @@ def test_aidstreams_2_02_activity_with_its_elements_out_of_order_is_refused_by_x
 WHO = PUBLISHED / "who-arg-excerpt.xml"
 WHO_ID = "XM-DAC-928-AR-2016-17-01.001.AM01.ARG01"
 # what the register keeps of the agency's activity and the platform's view does not hold
-WHO_KEPT = {"activity-scope": 1, "capital-spend": 1, "collaboration-type": 1, "conditions": 1,
-            "contact-info": 1, "country-budget-items": 1, "default-aid-type": 1,
+WHO_KEPT = {"activity-date/narrative": 4, "activity-scope": 1, "capital-spend": 1,
+            "collaboration-type": 1, "conditions": 1, "contact-info": 1,
+            "country-budget-items": 1, "default-aid-type": 1,
             "default-finance-type": 1, "default-flow-type": 1, "default-tied-status": 1,
-            "description type 2": 1, "location": 1, "tag": 1}
+            "description type 2": 1, "location": 1, "recipient-country/narrative": 1,
+            "tag": 1}
 
 
 @pytest.mark.parametrize("mode", ["all", "each"])
@@ -1789,9 +1798,9 @@ def test_a_development_banks_spanish_loans_with_results_from_1900_import_whole(
     assert (report.version, report.created, report.rejected, report.warnings) == (
         "2.03", 2, [], [])
     assert _strings(report.notes) == CAF_LINKED_DATA
-    assert report.preserved == {"contact-info": 2, "default-finance-type": 2,
-                                "description type 2": 2, "document-link/description": 2,
-                                "tag": 6}
+    assert report.preserved == {"activity-date/narrative": 2, "contact-info": 2,
+                                "default-finance-type": 2, "description type 2": 2,
+                                "document-link/description": 2, "tag": 6}
     activity = records.get_by_identifier(session, Principal.system(), CAF_CABLE)
     assert (activity.language, activity.actual_start, activity.title) == (
         "es", date(2024, 10, 7), "Programa de Fortalecimiento de la Soberan\u00eda de "
@@ -2362,3 +2371,271 @@ def test_pyiati_files_breaking_the_standard_ruleset_are_found_out(session: Sessi
     assert report.created == created
     assert _strings(report.rejected) == refused
     assert [w for w in _strings(report.warnings) if w != NO_LANGUAGE] == rules
+
+
+# --- test files of publishing tools and of Publish What You Fund's tracker ---------------------
+
+BE_DGD = PUBLISHED / "be-dgd-pwyf-self-refs.xml"
+BE_DGD_ID = "XM-DAC-2-10-3265"
+BE_DGD_NO_DESCRIPTION = [
+    f"/iati-activities/iati-activity[{i}]/participating-org[1]: Element 'participating-org': "
+    "This element is not expected. Expected is ( description )." for i in (1, 2)]
+BE_DGD_NO_AID_TYPE = [
+    f"/iati-activities/iati-activity[{i}]/default-aid-type: Element 'default-aid-type': The "
+    "attribute 'code' is required but missing." for i in (1, 2)]
+BE_DGD_TWICE = [f"/iati-activities/iati-activity[2]/iati-identifier: identifier '{BE_DGD_ID}' "
+                "is also used by /iati-activities/iati-activity[1]"]
+
+
+def _be_dgd_described(data: bytes) -> bytes:
+    """The file with a description after each title, as the 2.02 schema requires."""
+    old = b"  </title>\n  <participating-org"
+    assert data.count(old) == 2
+    return data.replace(old, b"  </title>\n  <description>\n    <narrative>Programme "
+                        b"alimentaire mondial</narrative>\n  </description>\n"
+                        b"  <participating-org")
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_ministrys_2_02_activities_edited_for_a_tracker_are_refused_step_by_step(
+        session: Session, mode: str) -> None:
+    # Belgium's Directorate-General for Development Cooperation and Humanitarian Aid
+    # (XM-DAC-2-10, its own system), two of its activities of 2023 as Publish What You
+    # Fund's tracker keeps them for its tests, edited ("not real data"): the WFP's core
+    # funding, French beside English, a receiver that is the ministry itself, both with one
+    # identifier. No description (the 2.02 schema requires one): refused naming where one
+    # is missing; with one, the empty <default-aid-type/> (no @code); without it, the
+    # repeated identifier. Each time nothing is written (activity by activity, nothing
+    # of the refused activities)
+    data = BE_DGD.read_bytes()
+    assert data.count(f"<iati-identifier>{BE_DGD_ID}<".encode()) == 2
+    described = _be_dgd_described(data)
+    typed = described.replace(b"  <default-aid-type/>\n", b"")
+    for step, refusal in ((data, BE_DGD_NO_DESCRIPTION), (described, BE_DGD_NO_AID_TYPE)):
+        if mode == "all":
+            with pytest.raises(InputError) as caught:
+                _import(session, step)
+            assert _strings(caught.value.problems) == refusal
+        else:
+            report = _import(session, step, mode="each")
+            assert (report.version, report.created, _strings(report.rejected)) == (
+                "2.02", 0, refusal)
+        assert session.scalars(select(IatiRecord)).all() == []
+    if mode == "all":
+        with pytest.raises(InputError) as caught:
+            _import(session, typed)
+        assert _strings(caught.value.problems) == BE_DGD_TWICE
+        assert session.scalars(select(IatiRecord)).all() == []
+    else:
+        report = _import(session, typed, mode="each")
+        assert (report.created, _strings(report.rejected)) == (1, BE_DGD_TWICE)
+        assert len(session.scalars(select(IatiRecord)).all()) == 1
+
+
+def test_the_ministrys_first_activity_names_its_dates_narratives_as_kept(
+        session: Session) -> None:
+    # the first activity alone, described and without the empty aid type: imported whole
+    # and written back as published. Its three activity dates carry a narrative in English
+    # and one in French ("Planned start date of the activity"); the platform holds the
+    # dates, not their narratives, which stayed in the published element without the
+    # report naming them (fixed: counted as activity-date/narrative)
+    data = _be_dgd_described(BE_DGD.read_bytes()).replace(b"  <default-aid-type/>\n", b"")
+    data = data[:data.index(b"<!-- 2 ")] + b"</iati-activities>\n"
+    report = _import(session, data)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.02", 1, [], [])
+    assert _strings(report.notes) == [_unmapped(1, "99810")]
+    assert report.preserved == {
+        "activity-date/narrative": 6, "activity-scope": 1, "collaboration-type": 1,
+        "contact-info": 1, "default-finance-type": 1, "default-flow-type": 1,
+        "default-tied-status": 1, "narrative in another language": 3, "other-identifier": 1}
+    activity = records.get_by_identifier(session, Principal.system(), BE_DGD_ID)
+    assert (activity.title, activity.language, activity.planned_start, activity.actual_start,
+            activity.planned_end, activity.reporting_org_name) == (
+        "Financement des moyens g\u00e9n\u00e9raux du PAM 2021-2022-2023", "en",
+        date(2021, 1, 1), date(2021, 1, 1), date(2023, 12, 31),
+        "Directorate-general Development Cooperation and Humanitarian Aid")
+    assert [(p.role, p.org_ref, p.org_type) for p in activity.participants] == [
+        (1, "XM-DAC-2-10", "10"), (4, "41140", "40")]
+    # the WFP's funding: a commitment and three disbursements of 5 million, per year
+    assert _finance(session, BE_DGD_ID) == [
+        (2021, "commitment", Decimal("15000000.00"), "EUR"),
+        (2021, "expenditure", Decimal("5000000.00"), "EUR"),
+        (2022, "expenditure", Decimal("5000000.00"), "EUR"),
+        (2023, "expenditure", Decimal("5000000.00"), "EUR")]
+    assert [(t.receiver_ref, t.receiver_name) for t in session.scalars(
+        select(IatiTransaction).order_by(IatiTransaction.position))] == [
+        ("XM-DAC-2-10", "Commitment")] + [
+        ("", "UN World Food Programme WFP_PAM - WFP - PRT")] * 3
+    exported = _round_trip(session, data, report)
+    assert exported.count("Date pr\u00e9vue de d\u00e9but de l'activit\u00e9".encode()) == 1
+
+
+IATIKIT_ACTIVITY = PUBLISHED / "iatikit-fixture-org-activities.xml"
+IATIKIT_ID = "GB-COH-01234567-1"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_test_registrys_humanitarian_activity_imports_whole(session: Session,
+                                                              mode: str) -> None:
+    # the activity file of iatikit's test registry (Code for IATI's Python library), for
+    # its fictitious NGO: no @xml:lang (the ruleset's warning), humanitarian, suspended
+    # (status 6), a region without a percentage, an expenditure whose value takes the
+    # default GBP, sectors on the activity and on the transaction, one of those of a
+    # vocabulary (999) no list holds (a code-list warning), the same organisation as
+    # implementer and extender. Both warnings are found again, the same, in the export
+    data = IATIKIT_ACTIVITY.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected) == ("2.03", 1, [])
+    assert _strings(report.warnings) == [
+        NO_LANGUAGE,
+        f"{ACTIVITY}/transaction/sector[2]/@vocabulary: code '999' is not in the bundled IATI "
+        "code list SectorVocabulary; kept as published"]
+    assert _strings(report.notes) == [_unmapped(1, "15163")]
+    # the register's row holds the transaction's first sector by code; its narrative
+    # ("Fixture Costs") stayed in the published element without the report naming it
+    # (fixed: transaction/sector/narrative), as a recipient's name does (recipient-country/
+    # narrative, on the activity or a transaction)
+    assert report.preserved == {"contact-info": 1, "default-aid-type": 1,
+                                "default-flow-type": 1, "transaction/sector": 1,
+                                "transaction/sector/narrative": 1}
+    activity = records.get_by_identifier(session, Principal.system(), IATIKIT_ID)
+    spec = records.to_spec(activity, None)
+    assert (spec.title, spec.status, spec.language, spec.default_currency, spec.actual_start,
+            spec.planned_end, spec.reporting_org_type) == (
+        "Development work", 6, "en", "GBP", date(2011, 10, 1), date(2019, 9, 30), "21")
+    assert [(r.vocabulary, r.code, r.percentage) for r in spec.regions] == [("1", "998", None)]
+    assert [(p.role, p.org_ref, p.org_type) for p in spec.participants] == [
+        (1, "GB-CHC-9999999", "60"), (4, "GB-COH-01234567", "21"),
+        (3, "GB-COH-01234567", "21")]
+    assert _finance(session, IATIKIT_ID) == [(2015, "expenditure", Decimal("171.19"), "GBP")]
+    sectors = session.scalars(select(IatiSector).order_by(IatiSector.position)).all()
+    assert [(s.vocabulary, s.code, s.percentage) for s in sectors] == [("1", "15163", None)]
+    exported = _round_trip(session, data, report)
+    assert b'humanitarian="1"' in exported and b'vocabulary="999"' in exported
+
+
+def test_a_csv_conversion_tools_1_03_file_is_refused_for_its_version(session: Session) -> None:
+    # iatikit's test registry's file of an "Old Organisation", as CSV2IATI 2.3 wrote it in
+    # 2016: version 1.03 (names as text, transaction types as letters, a currency with two
+    # trailing spaces). Refused as a file in both modes, naming the root; nothing written
+    data = (PUBLISHED / "iatikit-old-org-acts.xml").read_bytes()
+    assert b"<!--generated by CSV2IATI 2.3-->" in data and b'currency="EUR  "' in data
+    refusal = ["/iati-activities: IATI version '1.03' is not read; export the file as "
+               "version 2.0x"]
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == refusal
+    report = _import(session, data, mode="each")
+    assert (report.version, report.created, _strings(report.rejected)) == ("", 0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+def test_a_humanitarian_ngos_1_0x_file_without_a_version_is_refused_by_activity(
+        session: Session) -> None:
+    # World Vision UK's two activities in South Sudan (GB-CHC-285908, 2013), the file
+    # Publish What You Fund's tracker tests as "good": no version anywhere, names as text,
+    # the reporting organisation before the identifier. Each activity is read only if it is
+    # valid 2.03, which neither is: both refused, naming why and the first element out of
+    # place; nothing written
+    data = (PUBLISHED / "worldvision-uk-pwyf.xml").read_bytes()
+    refusal = [message for i in (1, 2) for message in (
+        f"/iati-activities/iati-activity[{i}]: no version on the file or on the activity, and "
+        "it is not valid 2.03: an activity without a version is read only as valid 2.03",
+        f"/iati-activities/iati-activity[{i}]/reporting-org: Element 'reporting-org': This "
+        "element is not expected. Expected is ( iati-identifier ).")]
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == refusal
+    report = _import(session, data, mode="each")
+    assert (report.version, report.created, _strings(report.rejected)) == ("", 0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+FLATTENER_FIXTURES = {"one day": "budget-one-day-activity.xml",
+                      "ends before it starts": "budget-dates-issue-activity.xml"}
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_budget_of_one_day_is_held_and_one_ending_before_it_starts_refused(
+        session: Session, mode: str) -> None:
+    # two activities written by hand for the tests of IATI's Country Development Finance
+    # Data tool: a budget in GBP (in an activity in USD) for one day, 2017-03-01, held as
+    # that year's and written back as published; the same budget from 2017-03-31 to
+    # 2017-01-01, which the platform cannot count in a year, refused naming its end (the
+    # ruleset makes it an error; a planned disbursement so is kept, a budget is not)
+    one_day = (PUBLISHED / FLATTENER_FIXTURES["one day"]).read_bytes()
+    report = _import(session, one_day, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings,
+            report.preserved) == ("2.03", 1, [], [], {})
+    assert _strings(report.notes) == [_unmapped(1, "92010")]
+    assert _finance(session, "ONE-DAY-ACTIVITY") == [
+        (2017, "budget", Decimal("100000.00"), "GBP")]
+    budgets = session.scalars(select(IatiBudget)).all()
+    assert [(b.period_start, b.period_end) for b in budgets] == [
+        (date(2017, 3, 1), date(2017, 3, 1))]
+    _round_trip(session, one_day, report)
+    backwards = (PUBLISHED / FLATTENER_FIXTURES["ends before it starts"]).read_bytes()
+    refusal = [f"{ACTIVITY}/budget/period-end: the period ends (2017-01-01) before it starts "
+               "(2017-03-31)"]
+    if mode == "all":
+        with pytest.raises(InputError) as caught:
+            _import(session, backwards)
+        assert _strings(caught.value.problems) == refusal
+    else:
+        report = _import(session, backwards, mode="each")
+        assert (report.created, _strings(report.rejected)) == (0, refusal)
+    # nothing of it written: the register holds the first activity only
+    assert [r.activity_id for r in session.scalars(select(IatiRecord))] == [
+        records.get_by_identifier(session, Principal.system(), "ONE-DAY-ACTIVITY").id]
+
+
+BMZ = PUBLISHED / "bmz-localised-org-names.xml"
+BMZ_ID = "DE-1-198966376"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_ministrys_activity_cut_down_for_a_datastore_is_refused_then_completed(
+        session: Session, mode: str) -> None:
+    # an activity of Germany's development ministry (BMZ, DE-1) as the Code for IATI
+    # Datastore cut it down for its tests: a title in Portuguese first and German (the
+    # activity's language), KfW as extender and implementer, two incoming commitments
+    # (type 11) without @currency from organisations of other files. No description,
+    # status, date or sector: refused naming where the description is missing, nothing
+    # written. Completed with those four, it imports whole and comes back as published:
+    # the German title is the platform's, the Portuguese one kept (in another language)
+    data = BMZ.read_bytes()
+    refusal = [f"{ACTIVITY}/participating-org[1]: Element 'participating-org': This element "
+               "is not expected. Expected is ( description )."]
+    if mode == "all":
+        with pytest.raises(InputError) as caught:
+            _import(session, data)
+        assert _strings(caught.value.problems) == refusal
+    else:
+        report = _import(session, data, mode="each")
+        assert (report.version, report.created, _strings(report.rejected)) == (
+            "2.03", 0, refusal)
+    assert session.scalars(select(IatiRecord)).all() == []
+    completed = data.replace(b"    </title>\n", b"    </title>\n    <description>\n      "
+                             b"<narrative>Abwasserentsorgung</narrative>\n    </description>\n")
+    completed = completed.replace(b"    <transaction>\n", b'    <activity-status code="2"/>\n'
+                                  b'    <activity-date type="2" iso-date="2015-01-01"/>\n'
+                                  b'    <sector code="14022"/>\n    <transaction>\n', 1)
+    report = _import(session, completed, mode=mode)
+    assert (report.created, report.rejected, report.warnings) == (1, [], [])
+    assert _strings(report.notes) == [_unmapped(1, "14022")]
+    assert report.preserved == {"narrative in another language": 3}
+    activity = records.get_by_identifier(session, Principal.system(), BMZ_ID)
+    assert (activity.title, activity.language, activity.reporting_org_name) == (
+        "Abwasserentsorgung Pernambuco (Invest.)", "de",
+        "Bundesministerium f\u00fcr wirtschaftliche Zusammenarbeit und Entwicklung (BMZ)")
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants][1:] == [
+        (2, "XM-DAC-5-2", "KfW Bankengruppe (KfW)"), (3, "XM-DAC-5-2", "KfW Bankengruppe (KfW)")]
+    # incoming commitments: in the register, in the activity's EUR; no finance line counts them
+    assert _finance(session, BMZ_ID) == []
+    assert [(t.type_code, t.value, t.currency, t.provider_ref, t.receiver_ref)
+            for t in session.scalars(select(IatiTransaction).order_by(
+                IatiTransaction.position))] == [
+        (11, Decimal("1749796.82"), "EUR", "NO-BRC-971277882", "DK-CVR-12921047"),
+        (11, Decimal("4555468.00"), "EUR", "BD-NAB-0210", "")]
+    _round_trip(session, completed, report)

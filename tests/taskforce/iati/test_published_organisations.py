@@ -5,7 +5,8 @@ each file's repository, path, commit and licence): two files AidStream (the publ
 tool of many NGOs) wrote in 2015, 2.01, and the organisation file of iatikit's test
 registry, 2.03; and real publishers' files of 2.02 and 2.03 that the Open Knowledge
 Foundation's IATI library keeps as samples (an academy, an NGO and a trade union through
-AidStream, three development banks' own, two of them excerpts). For each: what is
+AidStream, three development banks' own, two of them excerpts); and two written by hand
+for the tests of Publish What You Fund's tracker, refused. For each: what is
 imported (partner, rows, report), and what the platform keeps of each organisation, put
 in a 2.03 file, checked as an export would be:
 valid against the 2.03 organisation schema, each element as published, and no ruleset
@@ -475,3 +476,43 @@ def test_a_namespace_declared_only_inside_an_organisation_is_named_too(
     report = _import(session, data)
     assert report.preserved == {"document-link": 1, f"total-budget/@{{{ext}}}row": 1}
     assert b'p:row="1"' in _written_back(session, data, report)
+
+
+# --- organisation files written by hand for Publish What You Fund's tracker ------------------
+
+def test_an_organisation_file_without_version_or_identifier_is_refused_naming_both(
+        session: Session) -> None:
+    # the tracker's test of budget lines: no version on the root, an organisation of three
+    # total budgets (each with lines for health, gender, children) and two strategy links,
+    # without identifier, name or reporter. Read only if valid 2.03, which it is not:
+    # refused naming the organisation and its first budget; nothing written
+    data = (PUBLISHED / "pwyf-budget-lines-org.xml").read_bytes()
+    assert data.startswith(b'<?xml version="1.0"?>\n<iati-organisations>\n')
+    with pytest.raises(InputError) as caught:
+        _import(session, data, name="pwyf-budget-lines-org.xml")
+    assert "pwyf-budget-lines-org.xml" in caught.value.summary
+    assert _strings(caught.value.problems) == [
+        f"{ORG}[1]: no version on the file or on the organisation, and it is not valid 2.03: "
+        "an organisation without a version is read only as valid 2.03",
+        f"{ORG}[1]/total-budget[1]: Element 'total-budget': This element is not expected. "
+        "Expected is ( organisation-identifier )."]
+    assert session.scalars(select(IatiOrganisation)).all() == []
+    assert session.scalars(select(Partner)).all() == []
+
+
+def test_a_trackers_organisation_without_name_or_reporter_is_refused_by_xpath(
+        session: Session) -> None:
+    # the tracker's organisation file under Belgium's DGD identifier (XM-DAC-2-10): a
+    # country strategy link before four country budgets whose values have no value date
+    # or currency, with comments saying what each tests, and no name or reporting
+    # organisation, which the 2.03 schema requires: refused naming the first element out
+    # of place; nothing written
+    data = (PUBLISHED / "be-dgd-pwyf-org.xml").read_bytes()
+    assert data.count(b"<recipient-country-budget>") == 4
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert _strings(caught.value.problems) == [
+        f"{ORG}[1]/document-link: Element 'document-link': This element is not expected. "
+        "Expected is ( name )."]
+    assert session.scalars(select(IatiOrganisation)).all() == []
+    assert session.scalars(select(IatiOrgFinance)).all() == []

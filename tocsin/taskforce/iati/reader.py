@@ -1507,6 +1507,8 @@ class _ActivityReader:
                 fields[date_field] = _date(child)
                 loc[date_field] = child
                 loc.setdefault("planned_start", child)
+                if len(child):
+                    self.narratives_kept(child)
             elif tag == "recipient-country":
                 self.country(child, countries, parts)
             elif tag == "description":
@@ -1645,6 +1647,8 @@ class _ActivityReader:
         if code not in codelists.codes("Country"):
             raise _Bad(element, _unknown_country(code))
         percentage = _percentage(element)
+        if len(element):
+            self.narratives_kept(element)
         parts.recipients.append({"position": len(parts.recipients), "kind": "country",
                                  "vocabulary": "", "vocabulary_uri": "", "code": code,
                                  "percentage": percentage})
@@ -1652,6 +1656,15 @@ class _ActivityReader:
             self.locations[f"countries[{len(countries)}]"] = element
             countries.append(_make(ShareSpec, code=code, percentage=self.held(element,
                                                                              percentage)))
+
+    def narratives_kept(self, element: etree._Element, where: str = "") -> None:
+        """Count the narratives of an element whose code or date the register holds but not
+        its text (an activity date's "Planned start date of the activity", a recipient's
+        name, a transaction sector's): they stay in the published element, written back on
+        export, and the report names them (``where``: ``transaction/`` inside one)."""
+        count = sum(1 for child in element if child.tag == "narrative")
+        if count:
+            self.preserved[f"{where}{element.tag}/narrative"] += count
 
     def kept_as_published(self, element: etree._Element, what: str, why: Message) -> None:
         """Count ``element`` among what is kept only as published, and say why."""
@@ -1685,6 +1698,8 @@ class _ActivityReader:
             raise _Bad(element, N_("@code %(value)s is not a region code of %(list)s",
                                    value=repr(code), list=name))
         percentage = _percentage(element)
+        if len(element):
+            self.narratives_kept(element)
         parts.recipients.append({"position": len(parts.recipients), "kind": "region",
                                  "vocabulary": vocabulary,
                                  "vocabulary_uri": element.get("vocabulary-uri", "").strip(),
@@ -1895,6 +1910,8 @@ class _ActivityReader:
                 if not row["sector_code"]:
                     row["sector_vocabulary"] = child.get("vocabulary", "1").strip()
                     row["sector_code"] = child.get("code", "").strip()
+                    if len(child):
+                        self.narratives_kept(child, "transaction/")
                 else:
                     # one per vocabulary (2.03): the register's row holds the first
                     self.preserved["transaction/sector"] += 1
@@ -1903,6 +1920,8 @@ class _ActivityReader:
             elif tag == "recipient-region":
                 row["region_vocabulary"] = child.get("vocabulary", "1").strip()
                 row["recipient_region"] = child.get("code", "").strip()
+                if len(child):
+                    self.narratives_kept(child, "transaction/")
         kind, day = first.get("transaction-type"), first.get("transaction-date")
         value, description = first.get("value"), first.get("description")
         provider, receiver = first.get("provider-org"), first.get("receiver-org")
@@ -1924,6 +1943,8 @@ class _ActivityReader:
             if code not in codelists.codes("Country"):
                 raise _Bad(child, _unknown_country(code))
             row["recipient_country"] = code
+            if len(child):
+                self.narratives_kept(child, "transaction/")
         row["aid_types"] = " ".join(aid_types)
         parts.transactions.append(row)
 

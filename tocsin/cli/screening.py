@@ -9,7 +9,7 @@ import typer
 
 from tocsin.cli.common import Table, acting_as, console, database, transaction
 from tocsin.errors import InputError
-from tocsin.i18n import N_, _
+from tocsin.i18n import N_, N_plural, _, ngettext
 from tocsin.screening.formats import FORMATS
 
 app = typer.Typer(name="screening",
@@ -37,13 +37,19 @@ def import_(fmt: str = typer.Argument(..., metavar="FORMAT",
                                                files, key=key, title=title)
     console.print(str(report.summary()), highlight=False)  # a message: translated by str()
     if report.notes:
-        console.print(_("%(count)s value(s) in the file could not be held and were left out:",
-                        count=len(report.notes)), highlight=False)
+        console.print(ngettext("%(count)s value in the file could not be held and was left out:",
+                               "%(count)s values in the file could not be held and were left "
+                               "out:", len(report.notes), count=len(report.notes)),
+                      highlight=False)
         for note in report.notes[:50]:
             console.print(f"  {note}", highlight=False, markup=False)
-    console.print(_("re-screened %(subjects)s subject(s) against %(entries)s new or changed "
-                    "entries: %(alerts)s alert(s)", subjects=rescreen.subjects,
-                    entries=rescreen.entries, alerts=rescreen.alerts))
+    console.print(ngettext("re-screened %(subjects)s subject against %(entries)s new or changed "
+                           "entries: %(alerts)s",
+                           "re-screened %(subjects)s subjects against %(entries)s new or "
+                           "changed entries: %(alerts)s", rescreen.subjects,
+                           subjects=rescreen.subjects, entries=rescreen.entries,
+                           alerts=N_plural("%(count)s alert", "%(count)s alerts",
+                                           rescreen.alerts, count=rescreen.alerts)))
 
 
 @app.command("lists")

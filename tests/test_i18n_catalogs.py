@@ -218,8 +218,9 @@ def test_python_messages_are_literal_and_filled_in() -> None:
 
 
 def test_a_message_is_english_as_text_and_translated_where_shown() -> None:
-    message = i18n.N_("%(count)s problem(s) found; nothing was applied", count=3)
-    assert message == "3 problem(s) found; nothing was applied"  # stored, logged, sent as JSON
+    message = i18n.N_plural("%(count)s problem found; nothing was applied",
+                            "%(count)s problems found; nothing was applied", 3, count=3)
+    assert message == "3 problems found; nothing was applied"  # stored, logged, sent as JSON
     assert json.loads(json.dumps({"detail": message}))["detail"] == str.__str__(message)
     assert pickle.loads(pickle.dumps(message)) == message
     with i18n.using("fr"):

@@ -94,10 +94,12 @@ def cluster_cmd(
                     kept=_("stored with the set") if run.stored else _("preview, not stored")),
                   highlight=False)
     if names:
-        console.print(_("%(count)s change address(es) joined by %(names)s (heuristics: see "
-                        "each cluster's links).",
-                        count=format_number(result.change_links.num_rows),
-                        names=", ".join(names)), highlight=False)
+        console.print(ngettext("%(count)s change address joined by %(names)s (heuristics: see "
+                               "each cluster's links).",
+                               "%(count)s change addresses joined by %(names)s (heuristics: "
+                               "see each cluster's links).", result.change_links.num_rows,
+                               count=format_number(result.change_links.num_rows),
+                               names=", ".join(names)), highlight=False)
 
 
 @app.command("clusters")

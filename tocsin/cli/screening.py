@@ -194,8 +194,10 @@ def screen_set(set_ref: str = typer.Argument(..., metavar="SET", help="Set id or
         data = screening_sets.summary(screened, stored)
         found = screening_sets.listed_party(session, principal, settings, item.id) \
             if detect else None
-    said = _("%(parties)s parties: %(matches)s match(es), %(review)s to review",
-             parties=data["parties"], matches=data["matches"], review=data["review"])
+    said = ngettext("%(parties)s parties: %(matches)s match, %(review)s to review",
+                    "%(parties)s parties: %(matches)s matches, %(review)s to review",
+                    data["matches"], parties=data["parties"], matches=data["matches"],
+                    review=data["review"])
     console.print(said if stored else said + " " + _("(a preview: nothing kept)"))
     table = Table("score", "band", "party", "list", "entry")
     for r in data["results"]:

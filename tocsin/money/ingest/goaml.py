@@ -241,9 +241,12 @@ def _notes(state: _State) -> None:
             "(%(places)s)", left["multi"].count, count=left["multi"].count,
             places=left["multi"].where()))
     if "activity" in left:
-        notes.append(N_("%(count)s party(ies) reported in <activity> not imported: an activity "
-                        "names parties without a transaction (%(places)s)",
-                        count=left["activity"].count, places=left["activity"].where()))
+        notes.append(N_plural("%(count)s party reported in <activity> not imported: an "
+                              "activity names parties without a transaction (%(places)s)",
+                              "%(count)s parties reported in <activity> not imported: an "
+                              "activity names parties without a transaction (%(places)s)",
+                              left["activity"].count, count=left["activity"].count,
+                              places=left["activity"].where()))
     if "goods" in left:
         notes.append(N_plural("%(count)s goods or services item not kept (%(places)s)",
                               "%(count)s goods or services items not kept (%(places)s)",

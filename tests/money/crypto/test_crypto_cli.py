@@ -29,7 +29,7 @@ def test_blocks_and_rpc_json_from_the_command_line(cli: None, make_user: MakeUse
     assert "Example Market" in tocsin("crypto", "tags", "December 2010", "--as", analyst).output
     guessed = tocsin("crypto", "cluster", "December 2010", "--change-heuristics", "all",
                      "--as", analyst).output
-    assert "change addresses joined by one_time_change, script_type, round_payment" in guessed
+    assert "1 change address joined by one_time_change, script_type, round_payment" in guessed
     wrong = tocsin("crypto", "cluster", "December 2010", "--change-heuristics", "peeling",
                    "--as", analyst, ok=False)
     assert wrong.exit_code == 1 and "--change-heuristics" in wrong.output

@@ -209,9 +209,10 @@ def rewrite(text: str, change: Callable[[str], str]) -> str:
 
 
 def to_data(text: object) -> dict[str, object] | None:
-    """A message as JSON data (``{"id": …, "values": {…}}``) to keep beside its English
-    text, so that a stored or queued message can be shown translated later
-    (:func:`from_data`); None when ``text`` is not a :class:`Message`."""
+    """A message as JSON data (``{"id": …, "values": {…}}``, and ``"plural"`` and ``"n"``
+    for a :class:`Plural`) to keep beside its English text, so that a stored or queued
+    message can be shown translated later (:func:`from_data`); None when ``text`` is not a
+    :class:`Message`."""
     if not isinstance(text, Message):
         return None
     data: dict[str, object] = {

@@ -136,22 +136,25 @@ def extracted() -> set[str]:
             for message in extract_from_dir(str(ROOT), method_map, options,
                                             keywords={"_": None, "N_": None,
                                                       "gettext": None,
-                                                      "ngettext": (1, 2)})}
+                                                      "ngettext": (1, 2),
+                                                      "N_plural": (1, 2)})}
 
 
 def _marking_calls(tree: ast.AST) -> Iterator[ast.Call]:
-    """Calls of ``N_``, ``_`` and ``ngettext`` (as names or attributes: ``i18n.N_``)."""
+    """Calls of ``N_``, ``_``, ``ngettext`` and ``N_plural`` (as names or attributes:
+    ``i18n.N_``)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else \
                 node.func.attr if isinstance(node.func, ast.Attribute) else ""
-            if name in ("N_", "_", "ngettext"):
+            if name in ("N_", "_", "ngettext", "N_plural"):
                 yield node
 
 
 def _plural(call: ast.Call) -> bool:
     return (call.func.id if isinstance(call.func, ast.Name) else
-            call.func.attr if isinstance(call.func, ast.Attribute) else "") == "ngettext"
+            call.func.attr if isinstance(call.func, ast.Attribute) else "") in (
+        "ngettext", "N_plural")
 
 
 def marking_problems(source: str, where: str) -> list[str]:
@@ -190,13 +193,17 @@ def test_the_python_checker_finds_unextractable_and_unfilled_messages() -> None:
     source = ('N_("ok %(n)s", n=1)\nN_(f"{x} bad")\nN_("missing %(n)s")\n'
               'i18n._("extra", n=2)\n_(label)\nN_("fine")\nf"[b]{_(\'Error:\')}[/]"\n'
               'ngettext("%(n)s file", "%(n)s files", n, n=n)\n'
-              'ngettext("a file", "%(n)s files", n, n=n)\n')
+              'ngettext("a file", "%(n)s files", n, n=n)\n'
+              'i18n.N_plural("%(n)s row", "%(n)s rows", n, n=n)\n'
+              'N_plural("%(n)s row", "rows", n, n=n)\nN_plural(row, "%(n)s rows", n, n=n)\n')
     assert marking_problems(source, "x.py") == [
         "x.py:2: the message is not a literal string",
         "x.py:3: placeholders ['n'] but values []",
         "x.py:4: placeholders [] but values ['n']",
         "x.py:5: the message is not a literal string",
         "x.py:9: the singular and the plural name different placeholders",
+        "x.py:11: the singular and the plural name different placeholders",
+        "x.py:12: the message is not a literal string",
         "x.py:7: marked inside an f-string, where the extractor cannot see it",  # deeper
     ]
 
@@ -211,8 +218,9 @@ def test_python_messages_are_literal_and_filled_in() -> None:
 
 
 def test_a_message_is_english_as_text_and_translated_where_shown() -> None:
-    message = i18n.N_("%(count)s problem(s) found; nothing was applied", count=3)
-    assert message == "3 problem(s) found; nothing was applied"  # stored, logged, sent as JSON
+    message = i18n.N_plural("%(count)s problem found; nothing was applied",
+                            "%(count)s problems found; nothing was applied", 3, count=3)
+    assert message == "3 problems found; nothing was applied"  # stored, logged, sent as JSON
     assert json.loads(json.dumps({"detail": message}))["detail"] == str.__str__(message)
     assert pickle.loads(pickle.dumps(message)) == message
     with i18n.using("fr"):

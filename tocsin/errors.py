@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tocsin.i18n import N_, Joined, Message
+from tocsin.i18n import N_, Joined, Message, N_plural
 
 
 class TocsinError(Exception):
@@ -46,8 +46,10 @@ class InputError(TocsinError):
 
     def __init__(self, problems: Iterable[Problem], summary: str | None = None) -> None:
         self.problems = list(problems)
-        self.summary: str = summary if summary is not None else N_(
-            "%(count)s problem(s) found; nothing was applied", count=len(self.problems))
+        self.summary: str = summary if summary is not None else N_plural(
+            "%(count)s problem found; nothing was applied",
+            "%(count)s problems found; nothing was applied", len(self.problems),
+            count=len(self.problems))
         super().__init__(self._text())
 
     def _text(self) -> str:
@@ -117,16 +119,22 @@ PYDANTIC_REASONS: dict[str, Callable[[Mapping[str, Any]], str]] = {
                                                error=_error_text(c)),
     "literal_error": lambda c: N_("should be %(expected)s", expected=_choices(c.get("expected"))),
     "enum": lambda c: N_("should be %(expected)s", expected=_choices(c.get("expected"))),
-    "string_too_short": lambda c: N_("should have at least %(count)s character(s)",
-                                     count=c.get("min_length")),
-    "string_too_long": lambda c: N_("should have at most %(count)s character(s)",
-                                    count=c.get("max_length")),
+    "string_too_short": lambda c: N_plural("should have at least %(count)s character",
+                                           "should have at least %(count)s characters",
+                                           c["min_length"], count=c["min_length"]),
+    "string_too_long": lambda c: N_plural("should have at most %(count)s character",
+                                          "should have at most %(count)s characters",
+                                          c["max_length"], count=c["max_length"]),
     "string_pattern_mismatch": lambda c: N_("should match the pattern %(pattern)s",
                                             pattern=repr(c.get("pattern"))),
-    "too_short": lambda c: N_("should have at least %(count)s item(s), not %(actual)s",
-                              count=c.get("min_length"), actual=c.get("actual_length")),
-    "too_long": lambda c: N_("should have at most %(count)s item(s), not %(actual)s",
-                             count=c.get("max_length"), actual=c.get("actual_length")),
+    "too_short": lambda c: N_plural("should have at least %(count)s item, not %(actual)s",
+                                    "should have at least %(count)s items, not %(actual)s",
+                                    c["min_length"], count=c["min_length"],
+                                    actual=c.get("actual_length")),
+    "too_long": lambda c: N_plural("should have at most %(count)s item, not %(actual)s",
+                                   "should have at most %(count)s items, not %(actual)s",
+                                   c["max_length"], count=c["max_length"],
+                                   actual=c.get("actual_length")),
     "greater_than": lambda c: N_("should be greater than %(limit)s", limit=c.get("gt")),
     "greater_than_equal": lambda c: N_("should be at least %(limit)s", limit=c.get("ge")),
     "less_than": lambda c: N_("should be less than %(limit)s", limit=c.get("lt")),

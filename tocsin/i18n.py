@@ -12,6 +12,7 @@ page, a report or a command, and ``_``, the Jinja filters and :func:`format_*` r
 from __future__ import annotations
 
 import gettext as stdlib_gettext
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -80,6 +81,32 @@ class Message(str):
 
     def __reduce__(self) -> tuple[type[Message], tuple[str, dict[str, object]]]:
         return Message, (self.id, self.values)
+
+
+class Plural(Message):
+    """A :class:`Message` with a count: the form of ``id`` (singular) or ``plural`` that the
+    language uses for ``n`` (English two, Russian three: ``1 файл``, ``3 файла``,
+    ``13 файлов``), chosen where it is shown. Both forms name the same placeholders, ``n``'s
+    too, since a language may use its "singular" for 21."""
+
+    plural: str
+    n: int
+
+    def __new__(cls, singular: str, plural: str, n: int,
+                values: dict[str, object] | None = None) -> Plural:
+        form = singular if operator.index(n) == 1 else plural
+        self = str.__new__(cls, form % _fill(values, DEFAULT) if values else form)
+        self.id, self.plural, self.n = singular, plural, operator.index(n)  # a count, not 2.5
+        self.values = dict(values) if values else {}
+        return self
+
+    def translated(self, language: str | None = None) -> str:
+        language = language or current()
+        text = translations(language).ngettext(self.id, self.plural, self.n)
+        return text % _fill(self.values, language) if self.values else text
+
+    def __reduce__(self) -> tuple[type[Plural], tuple[str, str, int, dict[str, object]]]:  # type: ignore[override]
+        return Plural, (self.id, self.plural, self.n, self.values)
 
 
 class Joined(Message):
@@ -172,19 +199,27 @@ def rewrite(text: str, change: Callable[[str], str]) -> str:
     :class:`Message` (kept a message, e.g. server paths replaced by file names), else to
     the text itself."""
     if isinstance(text, Message):
-        return Message(text.id, {name: rewrite(value, change) if isinstance(value, str)
-                                 and not isinstance(value, Number | Date) else value
-                                 for name, value in text.values.items()})
+        values = {name: rewrite(value, change) if isinstance(value, str)
+                  and not isinstance(value, Number | Date) else value
+                  for name, value in text.values.items()}
+        if isinstance(text, Plural):
+            return Plural(text.id, text.plural, text.n, values)
+        return Message(text.id, values)
     return change(text)
 
 
 def to_data(text: object) -> dict[str, object] | None:
-    """A message as JSON data (``{"id": …, "values": {…}}``) to keep beside its English
-    text, so that a stored or queued message can be shown translated later
-    (:func:`from_data`); None when ``text`` is not a :class:`Message`."""
+    """A message as JSON data (``{"id": …, "values": {…}}``, and ``"plural"`` and ``"n"``
+    for a :class:`Plural`) to keep beside its English text, so that a stored or queued
+    message can be shown translated later (:func:`from_data`); None when ``text`` is not a
+    :class:`Message`."""
     if not isinstance(text, Message):
         return None
-    return {"id": text.id, "values": {name: _value_data(v) for name, v in text.values.items()}}
+    data: dict[str, object] = {
+        "id": text.id, "values": {name: _value_data(v) for name, v in text.values.items()}}
+    if isinstance(text, Plural):  # the count picks the form again when shown
+        data |= {"plural": text.plural, "n": text.n}
+    return data
 
 
 def _value_data(value: object) -> object:
@@ -211,7 +246,11 @@ def from_data(data: object, english: str = "") -> str:
         values = data.get("values") or {}
         if not isinstance(values, dict):
             return english
-        return Message(data["id"], {name: _value_from(v) for name, v in values.items()})
+        filled = {name: _value_from(v) for name, v in values.items()}
+        plural, n = data.get("plural"), data.get("n")
+        if isinstance(plural, str) and isinstance(n, int) and not isinstance(n, bool):
+            return Plural(data["id"], plural, n, filled)
+        return Message(data["id"], filled)
     except (KeyError, TypeError, ValueError):
         return english
 
@@ -236,6 +275,15 @@ def N_(message: str, /, **values: object) -> Message:
     :class:`Message`); ``values`` fill its ``%(name)s`` placeholders then. The message
     must be a literal string: the catalogs are extracted from the source."""
     return Message(message, values)
+
+
+def N_plural(singular: str, plural: str, n: int, /, **values: object) -> Plural:
+    """Mark a message with a count for the catalogs, both its forms (a :class:`Plural`):
+    where it is shown, the language's form for ``n`` is taken and ``values`` fill its
+    ``%(name)s`` placeholders, which both forms must name alike (``count=n`` among them).
+    Both must be literal strings: the catalogs are extracted from the source
+    (``-k N_plural:1,2``)."""
+    return Plural(singular, plural, n, values)
 
 
 #: The separator between the clauses of one sentence, as each language writes it

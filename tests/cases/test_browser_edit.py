@@ -98,7 +98,7 @@ def test_import_followthemoney_entities_into_the_case(page: Page,
     expect(subjects).to_contain_text("Harbour Fictional Trading SRL")
     expect(subjects).to_contain_text("RO49AAAA1B31007593840000")
     notes = page.locator("#notes")
-    expect(notes).to_contain_text("4 subject(s) added; 6 entit(ies) not held by the case")
+    expect(notes).to_contain_text("4 subjects added; 6 entities not held by the case")
     expect(notes).to_contain_text("mixed.jsonl:7: Directorship")
     # a file that is not FollowTheMoney is refused, naming the line
     bad = Path(live_server.settings.data_dir) / "bad.jsonl"

@@ -47,7 +47,7 @@ def test_subjects_in_the_rest_reported(platform_db: Database) -> None:
         assert ivan.properties["birthDate"] == ["1971-02-03"]
         # the report stays with the case
         note = made.notes[-1].text
-        assert "5 subject(s) added; 7 entit(ies) not held" in note and "mixed.jsonl:9" in note
+        assert "5 subjects added; 7 entities not held" in note and "mixed.jsonl:9" in note
         # importing again adds nothing and says why
         again = entities.import_entities(s, lead, made.id, _items(text), "mixed.jsonl")
         assert again.added == [] and sum("already a subject" in p.reason
@@ -109,7 +109,7 @@ def test_command_line_import(platform_db: Database, monkeypatch: pytest.MonkeyPa
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert "4 subject(s) added; 6 entit(ies) not held by the case" in result.output
+    assert "4 subjects added; 6 entities not held by the case" in result.output
     with platform_db.transaction() as s:
         assert len(records.get_case(s, lead, case_id).subjects) == 4
 

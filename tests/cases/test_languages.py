@@ -37,7 +37,7 @@ def test_case_refusals_in_russian_and_french(
                          files={"file": ("people.jsonl", b'{"schema": "Person"}\nnot json\n',
                                          "application/json")})
     assert upload.status_code == 422
-    assert "people.jsonl : 2 ligne(s) incorrecte(s) ; rien n\u2019a été importé" in upload.text
+    assert "people.jsonl : 2 lignes incorrectes ; rien n\u2019a été importé" in upload.text
     assert ("pas une entité FollowTheMoney (il faut un id et un schéma, chacun sous forme de "
             "texte)") in upload.text
 

@@ -162,7 +162,7 @@ def test_a_mistyped_command_line_in_the_chosen_language() -> None:
     french = said("--language", "fr", "--bogus")
     assert "Option inconnue : --bogus" in french and "Erreur" in french
     assert "Option '--role' manquante." in said("--language", "fr", "user", "add", "analyst1")
-    assert "Argument(s) en trop, inattendu(s) (a b)" in said("--language", "fr", "user", "list",
+    assert "Arguments en trop, inattendus (a b)" in said("--language", "fr", "user", "list",
                                                               "a", "b")
     assert "Commande 'zzz' inconnue." in said("--language", "fr", "zzz")
     # the platform's own refusals of a value, inside click's words

@@ -56,7 +56,7 @@ def test_commands(cli_env: Database, tmp_path: Path) -> None:
     csv = tmp_path / "threats.csv"
     csv.write_text("crime_area,country,year,kind,value,unit,source,reliability,credibility\n"
                    "cybercrime,GE,2025,cases,12,cases,Police,B,2\n")
-    assert "1 indicator(s) added" in run(coherence.app, "threats", "import", str(csv),
+    assert "1 indicator added" in run(coherence.app, "threats", "import", str(csv),
                                          "--unit", "tntd-spmu")
     bad = tmp_path / "bad.csv"
     bad.write_text("crime_area,country,year,kind,value,unit,source,reliability,credibility\n"

@@ -179,11 +179,14 @@ def test_the_threat_explanation_joins_its_clauses_the_languages_way() -> None:
                       groups=[ActiveGroup(1, "G", 50, ("drug_trafficking",), ("AL",))])
     explained = cell.explained()
     english = str.__str__(explained)
-    assert "from Seizures: 50% of the highest; 1 organized crime group(s)" in english
+    assert "from Seizures: 50% of the highest; 1 organized crime group scoring" in english
     french = explained.translated("fr")
-    assert "du plus élevé ; 1 groupe(s)" in french, french
+    assert "du plus élevé ; 1 groupe criminel organisé totalisant" in french, french
     assert ";" not in french.replace(" ; ", ""), french  # every clause: a space before
-    assert "от наибольшего; организованных" in explained.translated("ru")
+    groups = i18n.N_plural("%(count)s organized crime group scoring %(score)s together",
+                           "%(count)s organized crime groups scoring %(score)s together", 1,
+                           count=1, score=i18n.Number(50, 0))
+    assert "от наибольшего; " + groups.translated("ru") in explained.translated("ru")
     # kept as data and shown later, the separator is still the reader's
     again = i18n.from_data(i18n.to_data(explained), english)
     assert isinstance(again, i18n.Message) and again.translated("fr") == french

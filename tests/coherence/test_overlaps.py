@@ -64,7 +64,7 @@ def test_explanations_name_areas_stages_and_places_in_the_readers_language() -> 
     overlaps.explain_all(p, [top], names)
     both, stages = top.reasons[1:3]
     assert str.__str__(both) == "Both work on Money laundering in North Macedonia."
-    assert str.__str__(stages) == "Same justice-chain stage(s): victim witness protection."
+    assert str.__str__(stages) == "Same justice-chain stage: victim witness protection."
     # shown in the reader's language
     assert both.translated("fr") == (  # type: ignore[attr-defined]
         "Les deux portent sur Blanchiment d\u2019argent, lieu : Macédoine du Nord.")

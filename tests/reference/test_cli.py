@@ -27,7 +27,7 @@ def test_check_lists_every_problem_and_fails(edit: Edit) -> None:
     path = edit("crime_areas.yaml", break_two)
     result = runner.invoke(app, ["check", "--path", str(path)])
     assert result.exit_code == 1
-    assert "2 problem(s)" in result.output
+    assert "2 problems" in result.output
     assert "crime_areas.yaml: entry 'corruption': field 'definition'" in result.output
     assert "crime_areas.yaml: entry 'cybercrime': field 'dac_sector'" in result.output
 

@@ -85,7 +85,7 @@ def test_a_programme_is_flagged_once_and_its_marker_covers_the_work_below(
         s.flush()
         flags = markers.missing_human_rights(s, analyst)
         assert [f.activity_id for f in flags] == [top]
-        assert "So do 1 project(s) or activities below it." in flags[0].rationale
+        assert "So does 1 project or activity below it." in flags[0].rationale
         markers.set_markers(s, analyst, top, [MarkerSpec("99", "human_rights", 2)])
         assert markers.missing_human_rights(s, analyst) == []
 
@@ -114,5 +114,5 @@ def test_the_check_binds_no_list_of_every_activity(platform_db: Database) -> Non
         finally:
             event.remove(platform_db.engine, "before_cursor_execute", seen)
         assert [f.activity_id for f in flags] == [top]
-        assert "So do 60 project(s) or activities below it." in flags[0].rationale
+        assert "So do 60 projects or activities below it." in flags[0].rationale
         assert sizes and max(sizes) < 20

@@ -50,11 +50,13 @@ def test_each_feature_explains_itself_in_the_readers_language() -> None:
     other = score(prepare(entity_from_dict(IVAN), query=True), company)
     assert _in("fr", other.reason()) == "name 0,00 : un Person ne peut pas être un Company"
     # A finding's reason carries the matcher's reason as a value: it survives the JSON too.
-    from tocsin.i18n import N_, Number
+    from tocsin.i18n import N_, N_plural, Number
 
-    finding = N_("%(count)s payment(s) of %(amount)s to or from %(party)s, who %(how)s "
-                 "%(caption)s on %(list)s (%(programme)s, score %(score)s: %(why)s)",
-                 count=1, amount=Number(10.0, 2), party="I. Sidorov", how=N_("matches"),
+    finding = N_plural("%(count)s payment of %(amount)s to or from %(party)s, who %(how)s "
+                       "%(caption)s on %(list)s (%(programme)s, score %(score)s: %(why)s)",
+                       "%(count)s payments of %(amount)s to or from %(party)s, who %(how)s "
+                       "%(caption)s on %(list)s (%(programme)s, score %(score)s: %(why)s)",
+                       1, count=1, amount=Number(10.0, 2), party="I. Sidorov", how=N_("matches"),
                  caption="IVAN PETROVICH SIDOROV", list="watch", programme="UA",
                  score=Number(0.83, 2, group=False), why=reason)
     data = json.loads(json.dumps({"reason": finding, "reason_message": i18n.to_data(finding)}))
@@ -136,7 +138,7 @@ def test_the_command_line_names_what_an_import_left_out(tmp_path: Path, fixtures
                                        str(fixtures / "published" / "un_consolidated.xml"),
                                        "--as", "analyst1"], env={"COLUMNS": "400"})
         assert imported.exit_code == 0, imported.output
-        assert "1 value(s) in the file could not be held and were left out:" in imported.output
+        assert "1 value in the file could not be held and was left out:" in imported.output
         assert "nationality 'Borduria' is not a value the platform can hold" in imported.output
     finally:
         get_settings.cache_clear()

@@ -26,7 +26,7 @@ from tocsin.access.principal import Principal
 from tocsin.cases.records import audit_case, entity, writable_case
 from tocsin.cases.tables import SUBJECT_SCHEMAS, CaseNote, Subject
 from tocsin.errors import InputError, Problem, located
-from tocsin.i18n import N_, Joined
+from tocsin.i18n import N_, Joined, N_plural
 from tocsin.screening.readers.ftm import entity_problem
 
 #: Most entities one import takes (a case's subjects are people, not a registry).
@@ -48,16 +48,21 @@ class EntityImport:
     def summary(self) -> str:
         """English as text (the case's note keeps it), in the reader's language shown."""
         if not self.left_out:
-            return N_("FollowTheMoney import of %(source)s: %(count)s subject(s) added.",
-                      source=self.source, count=len(self.added))
+            return N_plural("FollowTheMoney import of %(source)s: %(count)s subject added.",
+                            "FollowTheMoney import of %(source)s: %(count)s subjects added.",
+                            len(self.added), source=self.source, count=len(self.added))
         items: list[str] = [located(p.location, p.reason) for p in self.left_out[:NOTE_ITEMS]]
         more = len(self.left_out) - NOTE_ITEMS
         if more > 0:
             items.append(N_("and %(count)s more", count=more))
-        return N_("FollowTheMoney import of %(source)s: %(count)s subject(s) added; %(left)s "
-                  "entit(ies) not held by the case:\n- %(items)s", source=self.source,
-                  count=len(self.added), left=len(self.left_out),
-                  items=Joined(items, "\n- "))
+        return N_plural("FollowTheMoney import of %(source)s: %(count)s subject added; "
+                        "%(left)s:\n- %(items)s",
+                        "FollowTheMoney import of %(source)s: %(count)s subjects added; "
+                        "%(left)s:\n- %(items)s", len(self.added), source=self.source,
+                        count=len(self.added), items=Joined(items, "\n- "),
+                        left=N_plural("%(count)s entity not held by the case",
+                                      "%(count)s entities not held by the case",
+                                      len(self.left_out), count=len(self.left_out)))
 
 
 def read_lines(data: bytes, source: str) -> list[tuple[str, dict[str, Any]]]:
@@ -88,9 +93,10 @@ def read_lines(data: bytes, source: str) -> list[tuple[str, dict[str, Any]]]:
         if len(problems) >= 100:
             break
     if problems:
-        raise InputError(problems, summary=N_(
-            "%(source)s: %(count)s bad line(s); nothing was imported", source=source,
-            count=len(problems)))
+        raise InputError(problems, summary=N_plural(
+            "%(source)s: %(count)s bad line; nothing was imported",
+            "%(source)s: %(count)s bad lines; nothing was imported", len(problems),
+            source=source, count=len(problems)))
     if not out:
         raise InputError.single(source, N_("no entities in the file"))
     return out
@@ -153,9 +159,10 @@ def import_entities(session: Session, principal: Principal, case_id: int,
                 entity=label, links=", ".join(sorted(links)))))
         planned.append(Subject(schema=schema.name, caption=caption[:300], properties=cleaned))
     if problems:
-        raise InputError(problems, summary=N_(
-            "%(count)s problem(s) in %(source)s; nothing was imported", count=len(problems),
-            source=source))
+        raise InputError(problems, summary=N_plural(
+            "%(count)s problem in %(source)s; nothing was imported",
+            "%(count)s problems in %(source)s; nothing was imported", len(problems),
+            count=len(problems), source=source))
     for subject in planned:
         case.subjects.append(subject)
     result.added = planned

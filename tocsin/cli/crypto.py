@@ -83,18 +83,23 @@ def cluster_cmd(
     run = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.run_clustering(
         s, who, cfg, set_id, config, engine))
     result = run.result
-    console.print(_("%(addresses)s addresses in %(clusters)s clusters; %(coinjoins)s "
-                    "CoinJoin-like transaction(s) left out; %(kept)s.",
+    console.print(ngettext("%(addresses)s addresses in %(clusters)s clusters; %(coinjoins)s "
+                           "CoinJoin-like transaction left out; %(kept)s.",
+                           "%(addresses)s addresses in %(clusters)s clusters; %(coinjoins)s "
+                           "CoinJoin-like transactions left out; %(kept)s.",
+                           result.coinjoins.num_rows,
                     addresses=format_number(result.addresses.num_rows),
                     clusters=format_number(result.clusters.num_rows),
                     coinjoins=format_number(result.coinjoins.num_rows),
                     kept=_("stored with the set") if run.stored else _("preview, not stored")),
                   highlight=False)
     if names:
-        console.print(_("%(count)s change address(es) joined by %(names)s (heuristics: see "
-                        "each cluster's links).",
-                        count=format_number(result.change_links.num_rows),
-                        names=", ".join(names)), highlight=False)
+        console.print(ngettext("%(count)s change address joined by %(names)s (heuristics: see "
+                               "each cluster's links).",
+                               "%(count)s change addresses joined by %(names)s (heuristics: "
+                               "see each cluster's links).", result.change_links.num_rows,
+                               count=format_number(result.change_links.num_rows),
+                               names=", ".join(names)), highlight=False)
 
 
 @app.command("clusters")
@@ -136,8 +141,9 @@ def tags_cmd(set_ref: str = SET,
     if packs:
         done = _on_set(set_ref, as_user, lambda s, who, cfg, set_id: service.import_tags(
             s, who, cfg, set_id, packs))
-        console.print(_("%(added)s tag(s) added; the set has %(tags)s.", added=done["added"],
-                        tags=done["tags"]), highlight=False)
+        console.print(ngettext("%(added)s tag added; the set has %(tags)s.",
+                               "%(added)s tags added; the set has %(tags)s.", done["added"],
+                               added=done["added"], tags=done["tags"]), highlight=False)
         for note in done["notes"]:
             console.print(f"  {note}", highlight=False)
         return

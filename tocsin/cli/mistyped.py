@@ -26,7 +26,7 @@ from typer._click.exceptions import BadParameter, FileError, MissingParameter, N
 from tocsin import i18n
 from tocsin.cli import helptext
 from tocsin.errors import validation_reason
-from tocsin.i18n import N_, Message
+from tocsin.i18n import N_, Message, N_plural
 
 #: typer's words around an error, by the name of the constant of ``typer.rich_utils``.
 ERROR_TITLE = N_("Error")
@@ -54,8 +54,10 @@ PATTERNS: tuple[tuple[re.Pattern[str], Callable[[dict[str, str]], Message]], ...
      lambda v: N_("Argument %(argument)s takes %(count)s values.", argument=v["argument"],
                   count=v["count"])),
     (re.compile(r"Got unexpected extra argument\(s\) \((?P<arguments>.*)\)"),
-     lambda v: N_("Got unexpected extra argument(s) (%(arguments)s)",
-                  arguments=v["arguments"])),
+     # typer joins the arguments with spaces: counted back from the text
+     lambda v: N_plural("Got unexpected extra argument (%(arguments)s)",
+                        "Got unexpected extra arguments (%(arguments)s)",
+                        len(v["arguments"].split()), arguments=v["arguments"])),
     (re.compile(r"Missing command\."), lambda v: N_("Missing command.")),
     (re.compile(r"No such command (?P<command>'.*')\. Did you mean (?P<suggestions>.*)\?"),
      lambda v: N_("No such command %(command)s. Did you mean %(suggestions)s?",

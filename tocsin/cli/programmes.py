@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tocsin import types
 from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.errors import InputError
-from tocsin.i18n import N_, Joined, _, format_number, ngettext
+from tocsin.i18n import N_, Joined, N_plural, _, format_number, ngettext
 from tocsin.settings import get_settings
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.exchange import (
@@ -168,9 +168,12 @@ def import_iati_organisations_(
                                       handling=handling.upper())
     # a portal's download declares no version on its root: each organisation's is noted
     version = report.version or N_("(version per organisation)")
-    console.print(str(N_("%(file)s: IATI %(version)s, %(created)s partner(s) created, "
-                         "%(updated)s updated.", file=file.name, version=version,
-                         created=report.created, updated=report.updated)), highlight=False)
+    console.print(str(N_plural("%(file)s: IATI %(version)s, %(created)s partner created, "
+                               "%(updated)s updated.",
+                               "%(file)s: IATI %(version)s, %(created)s partners created, "
+                               "%(updated)s updated.", report.created, file=file.name,
+                               version=version, created=report.created,
+                               updated=report.updated)), highlight=False)
     if report.preserved:
         kept = Joined(Joined((name, f" x{count}"), "") for name, count
                       in report.preserved.items())

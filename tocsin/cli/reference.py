@@ -9,7 +9,7 @@ import typer
 
 from tocsin.cli.common import Table, console, err_console
 from tocsin.errors import ReferenceDataError
-from tocsin.i18n import N_, _
+from tocsin.i18n import N_, _, ngettext
 from tocsin.reference.registry import KINDS, Registry, load_registry
 
 app = typer.Typer(
@@ -36,7 +36,8 @@ def _load(path: Path | None) -> Registry:
         return load_registry(path)
     except ReferenceDataError as exc:
         label = _("Invalid reference data:")
-        count = _("%(count)s problem(s)", count=len(exc.problems))
+        count = ngettext("%(count)s problem", "%(count)s problems", len(exc.problems),
+                         count=len(exc.problems))
         err_console.print(f"[bold red]{label}[/] {count}")
         for problem in exc.problems:
             err_console.print(f"  - {problem}", highlight=False, markup=False)

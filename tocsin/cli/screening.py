@@ -9,7 +9,7 @@ import typer
 
 from tocsin.cli.common import Table, acting_as, console, database, transaction
 from tocsin.errors import InputError
-from tocsin.i18n import N_, _
+from tocsin.i18n import N_, N_plural, _, ngettext
 from tocsin.screening.formats import FORMATS
 
 app = typer.Typer(name="screening",
@@ -37,13 +37,19 @@ def import_(fmt: str = typer.Argument(..., metavar="FORMAT",
                                                files, key=key, title=title)
     console.print(str(report.summary()), highlight=False)  # a message: translated by str()
     if report.notes:
-        console.print(_("%(count)s value(s) in the file could not be held and were left out:",
-                        count=len(report.notes)), highlight=False)
+        console.print(ngettext("%(count)s value in the file could not be held and was left out:",
+                               "%(count)s values in the file could not be held and were left "
+                               "out:", len(report.notes), count=len(report.notes)),
+                      highlight=False)
         for note in report.notes[:50]:
             console.print(f"  {note}", highlight=False, markup=False)
-    console.print(_("re-screened %(subjects)s subject(s) against %(entries)s new or changed "
-                    "entries: %(alerts)s alert(s)", subjects=rescreen.subjects,
-                    entries=rescreen.entries, alerts=rescreen.alerts))
+    console.print(ngettext("re-screened %(subjects)s subject against %(entries)s new or changed "
+                           "entries: %(alerts)s",
+                           "re-screened %(subjects)s subjects against %(entries)s new or "
+                           "changed entries: %(alerts)s", rescreen.subjects,
+                           subjects=rescreen.subjects, entries=rescreen.entries,
+                           alerts=N_plural("%(count)s alert", "%(count)s alerts",
+                                           rescreen.alerts, count=rescreen.alerts)))
 
 
 @app.command("lists")
@@ -188,8 +194,10 @@ def screen_set(set_ref: str = typer.Argument(..., metavar="SET", help="Set id or
         data = screening_sets.summary(screened, stored)
         found = screening_sets.listed_party(session, principal, settings, item.id) \
             if detect else None
-    said = _("%(parties)s parties: %(matches)s match(es), %(review)s to review",
-             parties=data["parties"], matches=data["matches"], review=data["review"])
+    said = ngettext("%(parties)s parties: %(matches)s match, %(review)s to review",
+                    "%(parties)s parties: %(matches)s matches, %(review)s to review",
+                    data["matches"], parties=data["parties"], matches=data["matches"],
+                    review=data["review"])
     console.print(said if stored else said + " " + _("(a preview: nothing kept)"))
     table = Table("score", "band", "party", "list", "entry")
     for r in data["results"]:

@@ -37,7 +37,7 @@ import numpy as np
 
 from tocsin.coherence.method import DuplicateRules, method
 from tocsin.coherence.portfolio import CANCELLED, REGION_PREFIX, Portfolio
-from tocsin.i18n import N_, Joined, Message
+from tocsin.i18n import N_, Joined, Message, N_plural
 from tocsin.types.names import Name
 
 if TYPE_CHECKING:
@@ -505,8 +505,9 @@ def explain(portfolio: Portfolio, f: Features, c: Candidate,
         stages = sorted({x for x, _ in p.effective("stages")[c.a]}
                         & {x for x, _ in p.effective("stages")[c.b]})
         if stages:
-            reasons.append(N_("Same justice-chain stage(s): %(stages)s.",
-                              stages=_names(stages, names)))
+            reasons.append(N_plural("Same justice-chain stage: %(stages)s.",
+                                    "Same justice-chain stages: %(stages)s.", len(stages),
+                                    stages=_names(stages, names)))
         else:
             reasons.append(N_("They work at different justice-chain stages."))
     if c.known["dates"]:
@@ -520,7 +521,8 @@ def explain(portfolio: Portfolio, f: Features, c: Candidate,
             reasons.append(N_("Their dates do not overlap."))
     shared = sorted(set(p.partners[c.a]) & set(p.partners[c.b]))
     if shared:
-        reasons.append(N_("Shared partner(s): %(partners)s.", partners=", ".join(shared)))
+        reasons.append(N_plural("Shared partner: %(partners)s.", "Shared partners: %(partners)s.",
+                                len(shared), partners=", ".join(shared)))
     if p.external[c.a] or p.external[c.b]:
         ext = c.a if p.external[c.a] else c.b
         reasons.append(N_("%(identifier)s is a partner's activity (%(who)s, from IATI).",

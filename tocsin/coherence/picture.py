@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tocsin.coherence.method import method
-from tocsin.i18n import N_, SEMICOLON, Joined, Message, Number
+from tocsin.i18n import N_, SEMICOLON, Joined, Message, N_plural, Number
 
 #: Maps a country code to the place the picture is drawn for (itself, or its region).
 GeoOf = Callable[[str], str]
@@ -115,8 +115,10 @@ class ThreatCell:
                                   parts=Joined(parts, ", "))] if parts \
             else [N_("no indicators")]
         if self.groups:
-            bits.append(N_("%(count)s organized crime group(s) scoring %(score)s together",
-                           count=len(self.groups), score=Number(self.group_score, 0)))
+            bits.append(N_plural("%(count)s organized crime group scoring %(score)s together",
+                                 "%(count)s organized crime groups scoring %(score)s together",
+                                 len(self.groups), count=len(self.groups),
+                                 score=Number(self.group_score, 0)))
         return N_("Composite %(score)s = %(indicators)s%% x indicators + %(groups)s%% x "
                   "groups; %(details)s.", score=Number(self.score, 0),
                   indicators=Number((1 - share) * 100, 0), groups=Number(share * 100, 0),

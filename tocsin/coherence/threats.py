@@ -39,7 +39,7 @@ from tocsin.access.principal import Principal
 from tocsin.coherence.method import method
 from tocsin.coherence.tables import ThreatIndicator
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.reference.tables import RefCountry, RefCrimeArea
 
 REQUIRED = ("crime_area", "country", "year", "kind", "value", "unit", "source", "reliability",
@@ -78,8 +78,9 @@ class ImportResult:
     replaced: int
 
     def __str__(self) -> str:
-        return str(N_("%(created)s indicator(s) added, %(replaced)s replaced",
-                      created=self.created, replaced=self.replaced))
+        return str(N_plural("%(created)s indicator added, %(replaced)s replaced",
+                            "%(created)s indicators added, %(replaced)s replaced", self.created,
+                            created=self.created, replaced=self.replaced))
 
 
 def _records(reader: csv.DictReader[str], where: str,
@@ -114,12 +115,14 @@ def parse_csv(text: str, crime_areas: set[str], countries: set[str],
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if missing:
-        problems.append(Problem(_line(where, 1), N_("missing column(s): %(columns)s",
-                                                    columns=", ".join(missing))))
+        problems.append(Problem(_line(where, 1), N_plural(
+            "missing column: %(columns)s", "missing columns: %(columns)s", len(missing),
+            columns=", ".join(missing))))
     if unknown:
-        problems.append(Problem(_line(where, 1), N_(
-            "unknown column(s): %(columns)s; expected %(expected)s", columns=", ".join(unknown),
-            expected=", ".join(REQUIRED + OPTIONAL))))
+        problems.append(Problem(_line(where, 1), N_plural(
+            "unknown column: %(columns)s; expected %(expected)s",
+            "unknown columns: %(columns)s; expected %(expected)s", len(unknown),
+            columns=", ".join(unknown), expected=", ".join(REQUIRED + OPTIONAL))))
     if problems:
         raise InputError(problems)
     kinds = method().indicator_kinds

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from tocsin import limits
 from tocsin.errors import InputError
-from tocsin.i18n import N_, Number
+from tocsin.i18n import N_, N_plural, Number
 from tocsin.limits import TooLarge
 from tocsin.money.schema import ACCOUNT_KINDS, ACCOUNTS, PARTIES, TRANSACTIONS
 
@@ -94,8 +94,10 @@ def conform(table: pa.Table, schema: pa.Schema, where: str) -> pa.Table:
             raise InputError.single(where, N_("column %(column)s is missing",
                                               column=repr(f.name)))
         if not f.nullable and col.null_count:
-            raise InputError.single(where, N_("column %(column)s has %(count)s empty value(s)",
-                                              column=repr(f.name), count=col.null_count))
+            raise InputError.single(where, N_plural(
+                "column %(column)s has %(count)s empty value",
+                "column %(column)s has %(count)s empty values", col.null_count,
+                column=repr(f.name), count=col.null_count))
         columns.append(col)
     return pa.Table.from_arrays(columns, schema=schema)
 
@@ -217,8 +219,9 @@ class SetWriter:
         bad = pc.invert(pc.is_in(table.column("kind"), value_set=pa.array(ACCOUNT_KINDS)))
         if pc.any(bad).as_py():
             kinds = sorted(set(pc.filter(table.column("kind"), bad).to_pylist()))
-            raise InputError.single(ACCOUNTS_FILE, N_("unknown account kind(s) %(kinds)s",
-                                                      kinds=str(kinds)))
+            raise InputError.single(ACCOUNTS_FILE, N_plural(
+                "unknown account kind %(kinds)s", "unknown account kinds %(kinds)s", len(kinds),
+                kinds=str(kinds)))
         _require_unique(table, "account_id", ACCOUNTS_FILE)
         if not self.check:
             pq.write_table(table, self.temp / ACCOUNTS_FILE, compression="zstd")
@@ -278,8 +281,9 @@ def _require_unique(table: pa.Table, column: str, where: str) -> None:
     if pc.count_distinct(values).as_py() != len(values):
         counts = pc.value_counts(values)
         dup = [v["values"] for v in counts.to_pylist() if v["counts"] > 1][:5]
-        raise InputError.single(where, N_("duplicate %(column)s value(s) %(values)s",
-                                          column=column, values=str(dup)))
+        raise InputError.single(where, N_plural("duplicate %(column)s value %(values)s",
+                                                "duplicate %(column)s values %(values)s",
+                                                len(dup), column=column, values=str(dup)))
 
 
 @dataclass

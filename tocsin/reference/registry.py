@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tocsin.errors import Problem, ReferenceDataError, reason_of, validation_reason
-from tocsin.i18n import COLON, N_, Joined, Message
+from tocsin.i18n import COLON, N_, Joined, Message, N_plural
 from tocsin.reference.schema import (
     CrimeArea,
     CrimeAreasFile,
@@ -335,9 +335,10 @@ def _load(root: Path) -> Registry:
     }
     problems += cross_check(meta=parsed["meta.yaml"], **located)
     if problems:
-        raise ReferenceDataError(problems, summary=N_(
-            "reference data in %(path)s is invalid (%(count)s problem(s))", path=str(root),
-            count=len(problems)))
+        raise ReferenceDataError(problems, summary=N_plural(
+            "reference data in %(path)s is invalid (%(count)s problem)",
+            "reference data in %(path)s is invalid (%(count)s problems)", len(problems),
+            path=str(root), count=len(problems)))
 
     def models(kind: str) -> tuple[Any, ...]:
         found = located[kind]

@@ -24,7 +24,7 @@ from tocsin.access.policy import get_readable, require_write
 from tocsin.access.principal import Principal
 from tocsin.datafiles import load_model
 from tocsin.errors import ConfigurationError, InputError, Problem
-from tocsin.i18n import N_, Joined, Message
+from tocsin.i18n import N_, Joined, Message, N_plural
 from tocsin.safeguards.tables import ActivityMarker
 from tocsin.types.names import reference_name
 
@@ -255,13 +255,19 @@ def missing_human_rights(session: Session, principal: Principal) -> list[Flag]:
             continue  # recommended once, at the highest level that lacks the component
         count = below.get(a.id, 0)
         reason, least = candidates[a.id], rule.min_significance
-        flags.append(Flag(a.id, a.identifier, a.title, N_(
+        flags.append(Flag(a.id, a.identifier, a.title, N_plural(
+            "%(activity)s builds the capacity of law-enforcement bodies (%(reason)s) but has "
+            "no human-rights component: none of the markers %(markers)s is set at "
+            "significance %(significance)s or more, on it or above it. So does %(count)s "
+            "project or activity below it. Capacity building without human-rights "
+            "safeguards risks strengthening abusive practices; add a component (human-rights "
+            "standards in the training, oversight, accountability) and mark it.",
             "%(activity)s builds the capacity of law-enforcement bodies (%(reason)s) but has "
             "no human-rights component: none of the markers %(markers)s is set at "
             "significance %(significance)s or more, on it or above it. So do %(count)s "
-            "project(s) or activities below it. Capacity building without human-rights "
+            "projects or activities below it. Capacity building without human-rights "
             "safeguards risks strengthening abusive practices; add a component (human-rights "
-            "standards in the training, oversight, accountability) and mark it.",
+            "standards in the training, oversight, accountability) and mark it.", count,
             activity=a.identifier, reason=reason, markers=names, significance=least,
             count=count) if count else N_(
             "%(activity)s builds the capacity of law-enforcement bodies (%(reason)s) but has "

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError
-from tocsin.i18n import N_, Number
+from tocsin.i18n import N_, N_plural, Number
 from tocsin.jobs import runner as jobs
 from tocsin.jobs.runner import JobContext, Outcome
 from tocsin.jobs.tables import Job
@@ -213,12 +213,14 @@ def listed_party(session: Session, principal: Principal, settings: Settings, set
             counterparties = {r[1] for r in rows} | {r[2] for r in rows}
             findings.append(Finding.build(
                 DETECTOR, account, hit.score, counterparties, [r[0] for r in rows], amount,
-                N_("%(count)s payment(s) of %(amount)s to or from %(party)s, who %(how)s "
-                   "%(caption)s on %(list)s (%(programme)s, score %(score)s: %(why)s)",
-                   count=len(rows), amount=figure(amount), party=party_name, how=how,
-                   caption=hit.caption, list=hit.list_key,
-                   programme=hit.programme or N_("no programme"),
-                   score=Number(hit.score, 2, group=False), why=hit.explained.reason())))
+                N_plural("%(count)s payment of %(amount)s to or from %(party)s, who %(how)s "
+                         "%(caption)s on %(list)s (%(programme)s, score %(score)s: %(why)s)",
+                         "%(count)s payments of %(amount)s to or from %(party)s, who %(how)s "
+                         "%(caption)s on %(list)s (%(programme)s, score %(score)s: %(why)s)",
+                         len(rows), count=len(rows), amount=figure(amount), party=party_name,
+                         how=how, caption=hit.caption, list=hit.list_key,
+                         programme=hit.programme or N_("no programme"),
+                         score=Number(hit.score, 2, group=False), why=hit.explained.reason())))
     ordered = sort_findings(findings)
     return {"detector": DETECTOR, "set_id": item.id, "stored": stored, "preview": not stored,
             "parties": len(screened), "findings": [f.to_dict() for f in ordered]}

@@ -84,7 +84,7 @@ def test_pieces_far_below_the_payers_usual_within_a_day_are_found(
     h = town_findings[0]
     assert set(h.accounts) == {"H", "P", "P2"}
     assert len(h.transactions) == 7 and h.amount == pytest.approx(32)
-    assert "received 7 payments from 2 payer(s)" in h.reason
+    assert "received 7 payments from 2 payers," in h.reason
     assert "into 3 or more pieces within 5.5 hours at most (total 32.00)" in h.reason
     # Pieces of 5 and 4 (median of the two splits 4.5) against the usual 400 of both.
     assert "the pieces (median 4.50) are 89 times smaller" in h.reason

@@ -25,11 +25,11 @@ def test_blocks_and_rpc_json_from_the_command_line(cli: None, make_user: MakeUse
                                             analyst).output
     added = tocsin("crypto", "tags", "December 2010", str(FIXTURES / "tagpack-case.yaml"),
                    "--as", analyst).output
-    assert "3 tag(s) added" in added
+    assert "3 tags added" in added
     assert "Example Market" in tocsin("crypto", "tags", "December 2010", "--as", analyst).output
     guessed = tocsin("crypto", "cluster", "December 2010", "--change-heuristics", "all",
                      "--as", analyst).output
-    assert "change address(es) joined by one_time_change, script_type, round_payment" in guessed
+    assert "1 change address joined by one_time_change, script_type, round_payment" in guessed
     wrong = tocsin("crypto", "cluster", "December 2010", "--change-heuristics", "peeling",
                    "--as", analyst, ok=False)
     assert wrong.exit_code == 1 and "--change-heuristics" in wrong.output

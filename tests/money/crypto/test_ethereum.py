@@ -23,7 +23,7 @@ def test_real_transactions_import(tmp_path: Path) -> None:
     assert detect_format(ETH) == "ethereum"
     report = ingest("ethereum", [ETH], tmp_path / "set")
     assert report.transactions == 13
-    assert report.notes == ["2 contract call(s) without ether were left out (they move no "
+    assert report.notes == ["2 contract calls without ether were left out (they move no "
                             "ether)"]
     rows = pq.read_table(tmp_path / "set" / "transactions.parquet").to_pylist()
     first = next(r for r in rows if r["txn_id"].startswith("0x534020e7"))
@@ -83,9 +83,9 @@ def test_token_transfers_become_payments_in_their_token(tmp_path: Path) -> None:
     assert detect_format(TOKENS) == "ethereum" and detect_format(BLOCKS) == "ethereum"
     report = ingest("ethereum", [TOKENS, BLOCKS], tmp_path / "set")
     assert report.transactions == 10
-    assert "eth-token-transfers.csv: 1 token transfer(s) of value 0 were left out (they move " \
+    assert "eth-token-transfers.csv: 1 token transfer of value 0 was left out (it moves " \
            "nothing)" in report.notes
-    assert "1 transfer(s) of 1 token(s) not in the token table kept their raw integer value, " \
+    assert "1 transfer of 1 token not in the token table kept its raw integer value, " \
            "unscaled, in currency XXX with no value in EUR: 0x7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e" \
            "7e7e7e (1)" in report.notes
     rows = {r["txn_id"]: r for r in
@@ -129,7 +129,7 @@ def test_token_transfers_without_a_time_are_refused_plainly(tmp_path: Path) -> N
     with pytest.raises(InputError) as err:
         ingest("ethereum", [REAL_TOKENS], tmp_path / "set")
     assert "eth-token-transfers-483920.csv:2: block 483920 has no time, nor have 0 other " \
-           "block(s) of this file: give the blocks.csv of the same ethereum-etl export" \
+           "blocks of this file: give the blocks.csv of the same ethereum-etl export" \
            in str(err.value)
     assert not (tmp_path / "set").exists()
 
@@ -190,7 +190,7 @@ def _bigquery_rows(tmp_path: Path, path: Path) -> tuple[object, dict[str, dict]]
 def test_failed_transactions_are_left_out_and_counted(tmp_path: Path) -> None:
     assert detect_format(BIGQUERY) == "ethereum"  # the receipt columns, in their order
     report, rows = _bigquery_rows(tmp_path, BIGQUERY)
-    assert report.notes == ["eth-bigquery-transactions.csv: 2 failed transaction(s) "
+    assert report.notes == ["eth-bigquery-transactions.csv: 2 failed transactions "
                             "(receipt_status 0) were left out: they moved no ether"]
     assert sorted((k, r["source"][:8], r["target"][:8], r["amount_orig"], r["ts"].isoformat())
                   for k, r in rows.items()) == [

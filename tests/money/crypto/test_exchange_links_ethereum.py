@@ -179,7 +179,7 @@ def test_the_api_and_the_command_line_on_ethereum(
                     f"  - {{address: '{HOT}', label: Hot wallet, category: exchange, "
                     f"actor: example-exchange}}\n")
     added = tocsin("crypto", "tags", str(chain), str(more), "--as", analyst).output
-    assert "1 tag(s) added" in added
+    assert "1 tag added" in added
     shown = json.loads(tocsin("crypto", "exchange-links", str(chain), DEPOSIT, "--json",
                               "--as", analyst).output)
     # the hot wallet is now the exchange's too: its payouts are moves inside the exchange

@@ -96,12 +96,12 @@ def test_the_bitcoin_trace_is_explained_in_french_and_russian(
     # a message inside another one (the inputs from outside the set) and no part traced
     assert back["steps"][0]["explanation"] == (
         "hop 1: 71b3dbaca67e… pays 0.20 BTC of the traced coins out of 0.00 BTC in; poison: "
-        "every input is taken as a source in full: nothing; 1 input(s) spend outputs outside "
-        "the set and are not followed")
+        "every input is taken as a source in full: nothing; 1 input spends outputs outside "
+        "the set and is not followed")
     assert back["steps"][0]["explanation_shown"] == (
         "saut 1 : 71b3dbaca67e… verse 0,20 BTC des pièces suivies sur 0,00 BTC en entrée ; "
         "contamination totale : chaque entrée est prise comme source en entier : rien ; "
-        "1 entrée(s) dépensent des sorties hors de l’ensemble et ne sont pas suivies")
+        "1 entrée dépense des sorties hors de l’ensemble et n’est pas suivie")
     assert [(e["reason"], e["reason_shown"]) for e in back["ends"]] == [
         ("comes from outputs outside the set", "provient de sorties hors de l’ensemble")]
     client.cookies.set("tocsin_language", "ru")

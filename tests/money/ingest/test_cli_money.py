@@ -138,7 +138,7 @@ def test_ingest_amlsim_converted_outputs_then_evaluate(cli_env: Database, fixtur
     assert result.exit_code == 0, result.output
     said = _flat(result.output)
     assert "12 transactions, 9 accounts" in said
-    assert "2 transaction(s) of alerts that are not SAR" in said
+    assert "2 transactions of alerts that are not SAR" in said
     with cli_env.transaction() as session:
         item = session.scalars(select(TransactionSet)).one()
         folder = set_path(get_settings(), item)

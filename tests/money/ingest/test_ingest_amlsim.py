@@ -215,9 +215,9 @@ def test_converted_outputs_label_each_transaction_with_its_typology(fixtures: Pa
     assert {a for a, (_, label) in accounts.items() if label} == {str(i) for i in range(1, 8)}
     notes = [str(n) for n in report.notes]
     assert "not read: alert_accounts.csv, sar_accounts.csv" in notes
-    assert any(n.startswith("accounts.csv: column(s) not kept") and "first_name" in n
+    assert any(n.startswith("accounts.csv: columns not kept") and "first_name" in n
                for n in notes)
-    assert any(n.startswith("2 transaction(s) of alerts that are not SAR") for n in notes)
+    assert any(n.startswith("2 transactions of alerts that are not SAR") for n in notes)
     assert open_set(tmp_path / "set").meta.sources == [
         "transactions.csv", "accounts.csv", "alert_transactions.csv", "cash_tx.csv"]
 
@@ -232,9 +232,9 @@ def test_older_converted_outputs_with_steps_is_fraud_and_alert_accounts(
         "1": (False, None), "2": (True, "STACK"), "3": (True, "STACK"),
         "4": (True, "layering"), "5": (False, None)}
     notes = [str(n) for n in report.notes]
-    assert any(n.startswith("unknown typology 'layering' (2 row(s) of alert_accounts.csv)")
+    assert any(n.startswith("unknown typology 'layering' (2 rows of alert_accounts.csv)")
                for n in notes)
-    assert "transactions.csv: column(s) not kept (the set has no place for them): " \
+    assert "transactions.csv: column not kept (the set has no place for it): " \
            "is_frgn_trxn" in notes
     assert _accounts(tmp_path / "set")["10"] == ("domestic", False)
 
@@ -247,7 +247,7 @@ def test_without_alert_files_the_labels_stay_and_the_patterns_are_counted_missin
     rows = _by_id(tmp_path / "set")
     assert sorted(k for k, r in rows.items() if r["label"]) == ["3", "4", "5", "6", "7", "8"]
     assert all(r["label_pattern"] is None for r in rows.values())
-    assert "6 laundering transaction(s) have no typology in the alert files" in [
+    assert "6 laundering transactions have no typology in the alert files" in [
         str(n) for n in report.notes]
 
 
@@ -342,7 +342,7 @@ def test_ibm_2018_sample_outputs(fixtures: Path, tmp_path: Path) -> None:
     assert {a for a, (_, label) in accounts.items() if label} == {"20", "24", "25", "26"}
     assert accounts["branch:0"] == ("cash", None)
     notes = [str(n) for n in report.notes]
-    assert any(n.startswith("alerts.csv: 2 alerted account(s) (cycle: 2)") for n in notes)
+    assert any(n.startswith("alerts.csv: 2 alerted accounts (cycle: 2)") for n in notes)
     assert "tx.csv labels no transaction: only accounts carry labels (isFraud)" in notes
 
 
@@ -411,7 +411,7 @@ def test_a_missing_column_and_text_that_is_not_utf8_are_located(tmp_path: Path) 
         ingest("amlsim", [folder], tmp_path / "set")
     problem = caught.value.problems[0]
     assert problem.location == f"{folder / 'transactions.csv'}:1"
-    assert str(problem.reason).startswith("missing column(s) base_amt; the header is")
+    assert str(problem.reason).startswith("missing column base_amt; the header is")
     (folder / "transactions.csv").write_bytes(
         b"tran_id,orig_acct,bene_acct,tx_type,base_amt,tran_timestamp,is_sar\n"
         b"1,a,b,WIRE,1.0,1,False\n2,Z\xfcrich,b,WIRE,1.0,1,False\n")

@@ -32,7 +32,7 @@ def test_payments_become_transactions(tmp_path: Path) -> None:
     report = ingest("ftm", [source], tmp_path / "set", rates=RATES)
     assert (report.transactions, report.accounts, report.parties) == (2, 4, 4)
     assert "not held by a transaction set, left out: 1 Address, 1 Directorship" in report.notes
-    assert any("descriptions of 1 payment(s)" in n for n in report.notes)
+    assert any("descriptions of 1 payment other" in n for n in report.notes)
     stored = open_set(report.target)
     txns = {r["txn_id"]: r for r in stored.transactions().to_pylist()}
     assert txns["pay-1"]["source"] == "MD24AG000225100013104168"

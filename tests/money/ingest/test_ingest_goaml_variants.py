@@ -60,12 +60,12 @@ def test_schema_5_str_keeps_its_flows_and_names_what_it_cannot_hold(
     assert accounts[wire["target"]]["kind"] == "foreign"
     assert wire["source_line"] == 77
     assert report.notes == [
-        "1 party(ies) reported in <activity> not imported: an activity names parties "
+        "1 party reported in <activity> not imported: an activity names parties "
         "without a transaction (str_v5_uae.xml:142)",
-        "1 goods or services item(s) not kept (str_v5_uae.xml:77)",
-        "1 conductor(s) (t_conductor) not kept: the set keeps the account, person or entity "
+        "1 goods or services item not kept (str_v5_uae.xml:77)",
+        "1 conductor (t_conductor) not kept: the set keeps the account, person or entity "
         "of each side (str_v5_uae.xml:84)",
-        "1 foreign-currency amount(s) (USD) not kept: amounts are amount_local in the "
+        "1 foreign-currency amount (USD) not kept: amounts are amount_local in the "
         "report's currency (str_v5_uae.xml:119)",
         "report indicators not kept: STRUC, WICNB (str_v5_uae.xml:154)",
         "the reports' reason, action and additional information are not kept (str_v5_uae.xml:39, "
@@ -92,9 +92,9 @@ def test_activity_only_report_is_an_empty_set_with_notes(fixtures: Path,
                     rates=RATES)
     assert (report.transactions, report.accounts, report.parties) == (0, 0, 0)
     assert report.notes == [
-        "2 party(ies) reported in <activity> not imported: an activity names parties "
+        "2 parties reported in <activity> not imported: an activity names parties "
         "without a transaction (dpmsr_activity.xml:20)",
-        "1 goods or services item(s) not kept (dpmsr_activity.xml:20)",
+        "1 goods or services item not kept (dpmsr_activity.xml:20)",
         "report indicators not kept: DPMSJ (dpmsr_activity.xml:55)",
         "the reports' reason, action and additional information are not kept "
         "(dpmsr_activity.xml:18, dpmsr_activity.xml:19)",
@@ -108,7 +108,7 @@ def test_multi_party_transactions_are_counted_not_refused(fixtures: Path,
                     rates=RATES)
     assert report.transactions == 0
     assert report.notes == [
-        "2 multi-party transaction(s) not imported (involved_parties, or more than one "
+        "2 multi-party transactions not imported (involved_parties, or more than one "
         "t_from or t_to): the set holds payments from one account to one other "
         "(ltkt_multiparty.xml:1)",
     ]
@@ -157,7 +157,7 @@ def test_a_side_with_several_parties_is_counted(tmp_path: Path, sides: str) -> N
     txns, _, _ = _stored(tmp_path / "s")
     assert list(txns) == ["R-1:2"]
     assert report.notes == [
-        "1 multi-party transaction(s) not imported (involved_parties, or more than one "
+        "1 multi-party transaction not imported (involved_parties, or more than one "
         "t_from or t_to): the set holds payments from one account to one other (r.xml:4)",
     ]
 
@@ -189,7 +189,7 @@ def test_core_banking_ctr_export(fixtures: Path, tmp_path: Path) -> None:
     assert shop["address"] == ["NO 1/1 SAMPLE ROAD, COLOMBO, LK"]
     assert json.loads(holder["properties"])["idNumber"] == ["900010000V"]
     assert report.notes == [
-        "1 director(s) of entities (director_id) not kept: the set links an account to its "
+        "1 director of entities (director_id) not kept: the set links an account to its "
         "holder only (ctr_core_banking.xml:51)",
         "report indicators not kept: CTR (ctr_core_banking.xml:102)",
     ]

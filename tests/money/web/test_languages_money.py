@@ -15,7 +15,7 @@ from tests.factories import MakeUser, login
 from tests.money.web.jobs import wait_for_job
 from tocsin import i18n
 from tocsin.errors import InputError
-from tocsin.i18n import N_, Message, Number
+from tocsin.i18n import N_, N_plural, Number, Plural
 from tocsin.money.detect.base import row, to_findings
 from tocsin.money.findings import duration, figure, reason_of
 from tocsin.money.ingest import ingest
@@ -49,14 +49,16 @@ def _translated(text: str, language: str) -> str:
 
 
 def test_a_message_survives_json_with_its_values_and_figures() -> None:
-    message = N_("%(count)s problem(s) in the %(format)s import; nothing was written",
-                 count=Number(1234), format="csv")
+    message = N_plural("%(count)s problem in the %(format)s import; nothing was written",
+                       "%(count)s problems in the %(format)s import; nothing was written",
+                       1234, count=Number(1234), format="csv")
     data = json.loads(json.dumps(i18n.to_data(message)))
     back = i18n.from_data(data, "ignored")
-    assert isinstance(back, Message) and back == message  # the same English text
-    assert back.translated("fr") == ("1 234 problème(s) dans l’import csv ; rien n’a été "
-                                     "écrit").replace(" ", "\u202f", 1)
-    assert back.translated("ru") == "проблем при импорте csv: 1\u00a0234; ничего не записано"
+    assert isinstance(back, Plural) and back == message  # the same English text
+    assert (back.plural, back.n) == (message.plural, 1234)  # the form is chosen again
+    for language, written in (("fr", "1\u202f234"), ("ru", "1\u00a0234")):
+        assert back.translated(language) == message.translated(language)
+        assert written in back.translated(language)
     # Nothing kept, or something that is not a message: the English text stored beside it.
     assert i18n.from_data(None, "as stored") == "as stored"
     assert i18n.from_data({"id": "%(a)s", "values": {"b": 1}}, "as stored") == "as stored"
@@ -65,8 +67,9 @@ def test_a_message_survives_json_with_its_values_and_figures() -> None:
 
 def test_a_list_of_messages_inside_a_message_survives_json() -> None:
     listed = i18n.Joined([N_("Screening"), "csv"])
-    message = N_("%(count)s problem(s) in the %(format)s import; nothing was written",
-                 count=Number(2), format=listed)
+    message = N_plural("%(count)s problem in the %(format)s import; nothing was written",
+                       "%(count)s problems in the %(format)s import; nothing was written", 2,
+                       count=Number(2), format=listed)
     back = i18n.from_data(json.loads(json.dumps(i18n.to_data(message))), "ignored")
     assert back == message
     assert back.translated("ru") == message.translated("ru")
@@ -167,7 +170,7 @@ def test_a_failed_import_job_speaks_russian_on_the_pages(client: TestClient,
     assert job["problems"][0] == {"location": "export.csv:2",
                                   "reason": "transaction.amount: 'twelve' is not a number",
                                   "reason_message": job["problems"][0]["reason_message"]}
-    assert job["error"].startswith("2 problem(s) in the csv import")
+    assert job["error"].startswith("2 problems in the csv import")
     shown = job["shown"]
     assert shown["state"] == "не выполнено"
     assert shown["error"] == "проблем при импорте csv: 2; ничего не записано"

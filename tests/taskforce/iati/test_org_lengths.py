@@ -138,7 +138,7 @@ def test_a_third_organisation_whose_qualified_name_is_taken_is_refused_naming_it
                           ("XM-DAC-99-9", name))
     with pytest.raises(InputError) as caught:
         _import(session, data, name="three.xml")
-    assert caught.value.summary == "1 problem(s) in three.xml; nothing was applied"
+    assert caught.value.summary == "1 problem in three.xml; nothing was applied"
     assert [str(p) for p in caught.value.problems] == [
         f"{ORG}[3]/name/narrative[1]: the partners named '{name}' and '{name} "
         "(XM-DAC-99-9)' exist already (partner names are unique): rename one of them in the "

@@ -463,7 +463,7 @@ def test_an_answer_that_is_not_ok_is_refused(session: Session, change: tuple[byt
     with pytest.raises(InputError) as caught:
         _import(session, data, name="answer.xml")
     assert _strings(caught.value.problems) == [problem]
-    assert str(caught.value.summary) == "1 problem(s) in answer.xml; nothing was applied"
+    assert str(caught.value.summary) == "1 problem in answer.xml; nothing was applied"
     report = _import(session, data, mode="each")
     assert (report.created, _strings(report.rejected)) == (0, [problem])
 

@@ -88,7 +88,7 @@ ORGANISATION = (Path(__file__).parents[2] / "fixtures" / "iati" / "published"
 
 def test_an_organisation_file_says_what_is_kept_as_published(env: Path) -> None:
     out = run(programmes.app, "import-iati-organisations", str(ORGANISATION), "--unit", "unodc")
-    assert "IATI 2.03, 1 partner(s) created, 0 updated." in out
+    assert "IATI 2.03, 1 partner created, 0 updated." in out
     assert ("kept only as published, in the stored organisation: document-link x1, "
             "reporting-org/@ref x1") in out
 
@@ -100,7 +100,7 @@ DATASTORE_ANSWER = Path(__file__).parents[2] / "fixtures" / "iati" / "datastore_
 def test_a_portal_s_files_say_the_version_each_element_was_read_as(env: Path) -> None:
     out = run(programmes.app, "import-iati-organisations", str(PORTAL_ORGANISATIONS), "--unit",
               "unodc")
-    assert "IATI (version per organisation), 2 partner(s) created, 0 updated." in out
+    assert "IATI (version per organisation), 2 partners created, 0 updated." in out
     assert ("note /iati-organisations/iati-organisation[2]: read as 2.01 (version on the "
             "organisation, @version)") in out
     out = run(programmes.app, "import-iati", str(DATASTORE_ANSWER), "--unit", "unodc", "--each")

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tocsin.errors import located
-from tocsin.i18n import N_, Number
+from tocsin.i18n import N_, N_plural, Number
 
 #: Network magic bytes of ``blk*.dat`` files.
 MAGIC = {
@@ -242,9 +242,10 @@ class Reader:
 
     def take(self, size: int, what: str) -> bytes:
         if size < 0 or self.pos + size > self.end:
-            raise BitcoinFormatError(self.offset, N_("truncated: %(what)s needs %(size)s "
-                                                     "byte(s), %(left)s left", what=what,
-                                                     size=size, left=self.end - self.pos))
+            raise BitcoinFormatError(self.offset, N_plural(
+                "truncated: %(what)s needs %(size)s byte, %(left)s left",
+                "truncated: %(what)s needs %(size)s bytes, %(left)s left", size, what=what,
+                size=size, left=self.end - self.pos))
         chunk = bytes(self.data[self.pos:self.pos + size])
         self.pos += size
         return chunk
@@ -273,9 +274,11 @@ class Reader:
         start = self.offset
         value = self.varint(what)
         if value * least_bytes > self.end - self.pos:
-            raise BitcoinFormatError(start, N_("truncated: %(count)s %(what)s cannot fit in "
-                                               "the %(left)s byte(s) left", count=Number(value),
-                                               what=what, left=Number(self.end - self.pos)))
+            raise BitcoinFormatError(start, N_plural(
+                "truncated: %(count)s %(what)s cannot fit in the %(left)s byte left",
+                "truncated: %(count)s %(what)s cannot fit in the %(left)s bytes left",
+                self.end - self.pos, count=Number(value), what=what,
+                left=Number(self.end - self.pos)))
         return value
 
 
@@ -371,8 +374,10 @@ def parse_block(data: bytes, base: int = 0) -> Block:
     reader = Reader(data, base)
     block = read_block(reader)
     if reader.pos != len(reader.data):
-        raise BitcoinFormatError(reader.offset, N_("%(count)s byte(s) after the end of the "
-                                                   "block", count=len(reader.data) - reader.pos))
+        left = len(reader.data) - reader.pos
+        raise BitcoinFormatError(reader.offset, N_plural(
+            "%(count)s byte after the end of the block",
+            "%(count)s bytes after the end of the block", left, count=left))
     check_block(block)
     return block
 
@@ -381,9 +386,10 @@ def parse_transaction(data: bytes, base: int = 0) -> Transaction:
     reader = Reader(data, base)
     tx = read_transaction(reader)
     if reader.pos != len(reader.data):
-        raise BitcoinFormatError(reader.offset, N_("%(count)s byte(s) after the end of the "
-                                                   "transaction",
-                                                   count=len(reader.data) - reader.pos))
+        left = len(reader.data) - reader.pos
+        raise BitcoinFormatError(reader.offset, N_plural(
+            "%(count)s byte after the end of the transaction",
+            "%(count)s bytes after the end of the transaction", left, count=left))
     return tx
 
 
@@ -404,8 +410,10 @@ def iter_blk(data: bytes | memoryview) -> Iterator[tuple[str, Block]]:
                                                  "file"))
             return
         if len(magic) < 4:
-            raise BitcoinFormatError(pos, N_("truncated: %(count)s byte(s) where the magic "
-                                             "bytes of a block should start", count=len(magic)))
+            raise BitcoinFormatError(pos, N_plural(
+                "truncated: %(count)s byte where the magic bytes of a block should start",
+                "truncated: %(count)s bytes where the magic bytes of a block should start",
+                len(magic), count=len(magic)))
         name = MAGIC.get(magic)
         if name is None:
             raise BitcoinFormatError(pos, N_("wrong magic bytes %(magic)s (expected f9beb4d9 "
@@ -422,16 +430,17 @@ def iter_blk(data: bytes | memoryview) -> Iterator[tuple[str, Block]]:
             raise BitcoinFormatError(pos + 4, N_("block length %(size)s is impossible",
                                                  size=Number(size)))
         if pos + 8 + size > len(view):
-            raise BitcoinFormatError(pos + 8, N_("truncated: the block should have %(size)s "
-                                                 "byte(s), the file has %(left)s",
-                                                 size=Number(size),
-                                                 left=Number(len(view) - pos - 8)))
+            raise BitcoinFormatError(pos + 8, N_plural(
+                "truncated: the block should have %(size)s byte, the file has %(left)s",
+                "truncated: the block should have %(size)s bytes, the file has %(left)s", size,
+                size=Number(size), left=Number(len(view) - pos - 8)))
         reader = Reader(view[pos + 8:pos + 8 + size], pos + 8)
         block = read_block(reader)
         if reader.pos != size:
-            raise BitcoinFormatError(reader.offset, N_("the block ends %(count)s byte(s) before "
-                                                       "the length its frame gives",
-                                                       count=size - reader.pos))
+            raise BitcoinFormatError(reader.offset, N_plural(
+                "the block ends %(count)s byte before the length its frame gives",
+                "the block ends %(count)s bytes before the length its frame gives",
+                size - reader.pos, count=size - reader.pos))
         check_block(block)
         yield name, block
         pos += 8 + size

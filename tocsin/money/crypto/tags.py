@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_, Message, Number
+from tocsin.i18n import N_, Message, N_plural, Number
 from tocsin.money.crypto.cluster import Clustering
 from tocsin.money.crypto.utxo import FOLDER
 
@@ -224,9 +224,10 @@ def read_tagpack(path: Path, chain: str = "bitcoin") -> pa.Table:
             "pack": pack, "pack_file": name,
         })
     if problems:
-        raise InputError(problems, summary=N_("%(count)s problem(s) in the TagPack %(pack)s; "
-                                              "no tag was kept", count=len(problems),
-                                              pack=name))
+        raise InputError(problems, summary=N_plural(
+            "%(count)s problem in the TagPack %(pack)s; no tag was kept",
+            "%(count)s problems in the TagPack %(pack)s; no tag was kept", len(problems),
+            count=len(problems), pack=name))
     return pa.Table.from_pylist(rows, schema=TAGS)
 
 

@@ -37,7 +37,7 @@ from typing import Any, Literal
 import pyarrow.parquet as pq
 
 from tocsin.errors import InputError
-from tocsin.i18n import N_, Joined, Message, Number
+from tocsin.i18n import N_, Joined, Message, N_plural, Number
 from tocsin.money.crypto import tags as tagging
 from tocsin.money.crypto.cluster import Clustering
 from tocsin.money.crypto.utxo import Utxo, btc
@@ -382,8 +382,11 @@ def _step(graph: Graph, txid: str, hop: int, amounts: dict[Outpoint, int], confi
     asked = sum(amounts.values())
     leftover = asked - sum(shares) if config.rule != "poison" else 0
     if outside:
-        explanation = N_("%(explanation)s; %(count)s input(s) spend outputs outside the set "
-                         "and are not followed", explanation=explanation, count=outside)
+        explanation = N_plural(
+            "%(explanation)s; %(count)s input spends outputs outside the set and is not "
+            "followed",
+            "%(explanation)s; %(count)s inputs spend outputs outside the set and are not "
+            "followed", outside, explanation=explanation, count=outside)
         if leftover > 0 or not known:
             rest = leftover if known else asked
             stops = [(p, a * rest // asked, N_("comes from outputs outside the set"))

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
@@ -165,11 +165,15 @@ def _match(subject: str, tl: list[int], dl: list[int], al: list[float], cpl: lis
     match = min(received, paid_out) / max(received, paid_out)
     score = match * min(1.0, 0.45 + 0.35 * share + 0.05 * min(4, len(passed))
                         - 0.1 * (max(delays) / max(1, width)))
-    reason = N_(
-        "Account %(account)s received %(payments)s payment(s) totalling %(received)s and "
+    reason = N_plural(
+        "Account %(account)s received %(payments)s payment totalling %(received)s and "
         "forwarded %(sent)s (%(share)s) within %(span)s at most (window %(window)s hours, "
         "ratio %(ratio)s); those payments out total %(paid_out)s (the smaller of received and "
         "paid out is %(match)s of the larger)",
+        "Account %(account)s received %(payments)s payments totalling %(received)s and "
+        "forwarded %(sent)s (%(share)s) within %(span)s at most (window %(window)s hours, "
+        "ratio %(ratio)s); those payments out total %(paid_out)s (the smaller of received and "
+        "paid out is %(match)s of the larger)", len(passed),
         account=subject, payments=len(passed), received=figure(received), sent=figure(sent),
         share=f"{share:.0%}", span=duration(max(delays)), window=f"{cfg.window_hours:g}",
         ratio=f"{cfg.ratio:.0%}", paid_out=figure(paid_out), match=f"{match:.0%}")

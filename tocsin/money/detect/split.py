@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from tocsin.i18n import N_, Number
+from tocsin.i18n import N_, N_plural, Number
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
@@ -169,13 +169,19 @@ def _payee_kernel(cfg: SplitPaymentsConfig) -> Any:
             # Simulated sets often stamp a day's payments with one time.
             when = (N_("all at the same time") if longest == 0 else
                     N_("within %(span)s at most", span=duration(longest)))
-            reason = N_(
-                "Account %(account)s received %(pieces)s payments from %(payers)s payer(s), "
+            reason = N_plural(
+                "Account %(account)s received %(pieces)s payments from %(payers)s payer, "
+                "who cut a payment to it into %(least)s or more pieces %(when)s "
+                "(total %(total)s); the pieces (median %(piece)s) are "
+                "%(times)s times smaller than what this payer usually pays other accounts "
+                "(median %(usual)s; threshold %(min_pieces)s pieces within %(window)s hours, "
+                "each %(factor)s times smaller)",
+                "Account %(account)s received %(pieces)s payments from %(payers)s payers, "
                 "each of whom cut a payment to it into %(least)s or more pieces %(when)s "
                 "(total %(total)s); the pieces (median %(piece)s) are "
                 "%(times)s times smaller than what these payers usually pay other accounts "
                 "(median %(usual)s; threshold %(min_pieces)s pieces within %(window)s hours, "
-                "each %(factor)s times smaller)",
+                "each %(factor)s times smaller)", len(w),
                 account=subject, pieces=pieces, payers=len(w),
                 least=int(w["pieces"].min()), when=when,
                 total=figure(total), piece=figure(piece),

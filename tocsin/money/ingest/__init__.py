@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from tocsin.errors import InputError
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.money.dataset import SetMeta, SetWriter
 from tocsin.money.ingest import amlsim, bitcoin_etl, ethereum
 from tocsin.money.ingest.base import Context, Problems, ProgressBar
@@ -243,9 +243,12 @@ def _run(
             ctx.problems.add(", ".join(str(p) for p in paths), _arrow_reason(exc))
         if ctx.problems:
             raise InputError(ctx.problems.as_list(),
-                             summary=N_("%(count)s problem(s) in the %(format)s import; "
-                                        "nothing was written", count=len(ctx.problems),
-                                        format=name))
+                             summary=N_plural(
+                                 "%(count)s problem in the %(format)s import; nothing was "
+                                 "written",
+                                 "%(count)s problems in the %(format)s import; nothing was "
+                                 "written", len(ctx.problems), count=len(ctx.problems),
+                                 format=name))
         if ctx.has_labels and not writer.positive_labels:
             ctx.notes.append(LABELS_NONE_POSITIVE)
         meta = SetMeta(format=name, base_currency=table.base,

@@ -62,7 +62,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tocsin.errors import InputError
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.money.ingest.base import (
     Context,
     FewLines,
@@ -114,9 +114,10 @@ def _check_header(path: Path, expected: Sequence[str]) -> list[str]:
     header = [name.strip().strip('"') for name in line.split(",")]
     missing = [c for c in expected if c not in header]
     if missing:
-        raise InputError.single(f"{path}:1", N_("missing column(s) %(missing)s; the header "
-                                                "is %(header)s", missing=", ".join(missing),
-                                                header=",".join(header)))
+        raise InputError.single(f"{path}:1", N_plural(
+            "missing column %(missing)s; the header is %(header)s",
+            "missing columns %(missing)s; the header is %(header)s", len(missing),
+            missing=", ".join(missing), header=",".join(header)))
     return header
 
 
@@ -475,12 +476,17 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         ctx.writer.write_accounts(_accounts(state))
     ctx.has_labels = state.labelled
     if state.false_alerts:
-        ctx.notes.append(N_("%(count)s transaction(s) of alerts that are not SAR (false "
-                            "alerts) are not labelled and carry no pattern",
-                            count=state.false_alerts))
+        ctx.notes.append(N_plural("%(count)s transaction of alerts that are not SAR (false "
+                                  "alerts) is not labelled and carries no pattern",
+                                  "%(count)s transactions of alerts that are not SAR (false "
+                                  "alerts) are not labelled and carry no pattern",
+                                  state.false_alerts, count=state.false_alerts))
     if state.without_pattern:
-        ctx.notes.append(N_("%(count)s laundering transaction(s) have no typology in the "
-                            "alert files", count=state.without_pattern))
+        ctx.notes.append(N_plural("%(count)s laundering transaction has no typology in the "
+                                  "alert files",
+                                  "%(count)s laundering transactions have no typology in the "
+                                  "alert files", state.without_pattern,
+                                  count=state.without_pattern))
 
 
 #: The converted layout's columns, by role: the names of IBM's schema.json files, then the
@@ -596,16 +602,20 @@ def _read_2018(named: dict[str, Path], ctx: Context, state: _State) -> list[Path
 def _require(path: Path, header: Sequence[str], needed: Sequence[str]) -> None:
     missing = [c for c in needed if c not in header]
     if missing:
-        raise InputError.single(f"{path}:1", N_("missing column(s) %(missing)s; the header "
-                                                "is %(header)s", missing=", ".join(missing),
-                                                header=",".join(header)))
+        raise InputError.single(f"{path}:1", N_plural(
+            "missing column %(missing)s; the header is %(header)s",
+            "missing columns %(missing)s; the header is %(header)s", len(missing),
+            missing=", ".join(missing), header=",".join(header)))
 
 
 def _note_unkept(path: Path, header: Sequence[str], used: set[str], ctx: Context) -> None:
     unkept = [c for c in header if c not in used]
     if unkept:
-        ctx.notes.append(N_("%(file)s: column(s) not kept (the set has no place for them): "
-                            "%(columns)s", file=path.name, columns=", ".join(unkept)))
+        ctx.notes.append(N_plural("%(file)s: column not kept (the set has no place for it): "
+                                  "%(columns)s",
+                                  "%(file)s: columns not kept (the set has no place for them): "
+                                  "%(columns)s", len(unkept), file=path.name,
+                                  columns=", ".join(unkept)))
 
 
 # -- values -----------------------------------------------------------------------------------
@@ -778,9 +788,13 @@ def _read_alerts(path: Path, ctx: Context, key: str, kind: str, *, by_alert: boo
         "key").aggregate([("row", "min")])
     rows = first.column("row_min")
     for word, count in sorted(unknown.items()):
-        ctx.notes.append(N_("unknown typology %(name)s (%(count)s row(s) of %(file)s): the "
-                            "laundering transactions of its alerts keep it as their "
-                            "label_pattern", name=repr(word), count=count, file=path.name))
+        ctx.notes.append(N_plural("unknown typology %(name)s (%(count)s row of %(file)s): the "
+                                  "laundering transactions of its alerts keep it as their "
+                                  "label_pattern",
+                                  "unknown typology %(name)s (%(count)s rows of %(file)s): the "
+                                  "laundering transactions of its alerts keep it as their "
+                                  "label_pattern", count, name=repr(word), count=count,
+                                  file=path.name))
     return _Patterns(keys=pc.take(keys, rows).combine_chunks(),
                      names=pc.take(names, rows).combine_chunks(), by_alert=by_alert)
 
@@ -791,10 +805,13 @@ def _note_2018_alerts(path: Path, ctx: Context) -> None:
     counts = pc.value_counts(pc.utf8_trim_whitespace(table.column("CHECK_NAME")
                                                      .combine_chunks())).to_pylist()
     shown = ", ".join(f"{c['values']}: {c['counts']}" for c in counts)
-    ctx.notes.append(N_("%(file)s: %(count)s alerted account(s) (%(patterns)s); their "
-                        "typology is not kept, since the transactions file does not say "
-                        "which transactions an alert covers", file=path.name,
-                        count=table.num_rows, patterns=shown))
+    ctx.notes.append(N_plural("%(file)s: %(count)s alerted account (%(patterns)s); its "
+                              "typology is not kept, since the transactions file does not say "
+                              "which transactions an alert covers",
+                              "%(file)s: %(count)s alerted accounts (%(patterns)s); their "
+                              "typology is not kept, since the transactions file does not say "
+                              "which transactions an alert covers", table.num_rows,
+                              file=path.name, count=table.num_rows, patterns=shown))
 
 
 # -- the transactions -------------------------------------------------------------------------

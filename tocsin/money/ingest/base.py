@@ -27,7 +27,7 @@ from rich.progress import (
 from rich.text import Text
 
 from tocsin.errors import Problem
-from tocsin.i18n import N_, format_size
+from tocsin.i18n import N_, N_plural, format_size
 from tocsin.money.dataset import SetWriter
 from tocsin.money.rates import RateTable
 from tocsin.money.schema import ACCOUNTS, PARTIES
@@ -210,8 +210,9 @@ class Problems:
 
     def as_list(self) -> list[Problem]:
         if self.dropped:
-            return [*self.items, Problem("(more)", N_("%(count)s further problem(s) not listed",
-                                                      count=self.dropped))]
+            return [*self.items, Problem("(more)", N_plural(
+                "%(count)s further problem not listed", "%(count)s further problems not listed",
+                self.dropped, count=self.dropped))]
         return list(self.items)
 
 

@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 
 from tocsin import limits
 from tocsin.errors import located, reason_of
-from tocsin.i18n import N_, Number
+from tocsin.i18n import N_, N_plural, Number
 from tocsin.limits import TooLarge
 from tocsin.money.crypto import bitcoin as btc
 from tocsin.money.crypto import utxo
@@ -112,8 +112,11 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         rows.close()
     bitcoin_etl.finish(folder, ctx, etl, rows.count)
     if skipped:
-        ctx.notes.append(N_("%(count)s block(s) or transaction(s) given twice were read once "
-                            "(first: %(first)s)", count=len(skipped), first=skipped[0]))
+        ctx.notes.append(N_plural("%(count)s block or transaction given twice was read once "
+                                  "(first: %(first)s)",
+                                  "%(count)s blocks or transactions given twice were read once "
+                                  "(first: %(first)s)", len(skipped), count=len(skipped),
+                                  first=skipped[0]))
     if ctx.problems:
         return
     _resolve(folder, ctx)

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from tocsin import limits
 from tocsin.errors import located
-from tocsin.i18n import N_, Number
+from tocsin.i18n import N_, N_plural, Number
 from tocsin.limits import TooLarge
 from tocsin.money.crypto import bitcoin as btc
 from tocsin.money.crypto import utxo
@@ -182,10 +182,12 @@ def _read_csv(path: Path, text: str, rows: _Rows, ctx: Context, skipped: list[st
     known = BLOCK_FIELDS if is_block else TRANSACTION_FIELDS
     unknown = [c for c in header if c not in known]
     if unknown:
-        ctx.problems.add(f"{path.name}:1", N_(
-            "unknown column(s) %(columns)s for a bitcoin-etl blocks export", columns=", ".join(
-                unknown)) if is_block else N_(
-            "unknown column(s) %(columns)s for a bitcoin-etl transactions export",
+        ctx.problems.add(f"{path.name}:1", N_plural(
+            "unknown column %(columns)s for a bitcoin-etl blocks export",
+            "unknown columns %(columns)s for a bitcoin-etl blocks export", len(unknown),
+            columns=", ".join(unknown)) if is_block else N_plural(
+            "unknown column %(columns)s for a bitcoin-etl transactions export",
+            "unknown columns %(columns)s for a bitcoin-etl transactions export", len(unknown),
             columns=", ".join(unknown)))
         return
     try:
@@ -574,9 +576,11 @@ def finish(folder: Path, ctx: Context, state: EtlState, rows_seen: int = 0) -> N
                 number=number, time=when, where=seen[3], their_number=seen[0],
                 their_time=seen[1]))
         elif count is not None and count != seen[2]:
-            ctx.notes.append(N_("block %(block)s holds %(count)s transaction(s), the export "
-                                "%(exported)s: the set has part of the block", block=block_hash,
-                                count=count, exported=seen[2]))
+            ctx.notes.append(N_plural("block %(block)s holds %(count)s transaction, the export "
+                                      "%(exported)s: the set has part of the block",
+                                      "block %(block)s holds %(count)s transactions, the export "
+                                      "%(exported)s: the set has part of the block", count,
+                                      block=block_hash, count=count, exported=seen[2]))
     if state.keys:
         schema = pa.schema([pa.field("txid", pa.string(), nullable=False),
                             pa.field("vout", pa.int64(), nullable=False),

@@ -64,7 +64,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from tocsin.errors import located
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.money.ingest.base import (
     Context,
     ParquetRowWriter,
@@ -276,12 +276,15 @@ def _read_transactions(path: Path, text: str, accounts: dict[str, dict[str, Any]
             return
     flush_transactions(ctx, rows)
     if calls:
-        ctx.notes.append(N_("%(count)s contract call(s) without ether were left out (they move "
-                            "no ether)", count=calls))
+        ctx.notes.append(N_plural("%(count)s contract call without ether was left out (it "
+                                  "moves no ether)",
+                                  "%(count)s contract calls without ether were left out (they "
+                                  "move no ether)", calls, count=calls))
     if failed:
-        ctx.notes.append(located(path.name, N_(
-            "%(count)s failed transaction(s) (receipt_status 0) were left out: they moved no "
-            "ether", count=failed)))
+        ctx.notes.append(located(path.name, N_plural(
+            "%(count)s failed transaction (receipt_status 0) was left out: it moved no ether",
+            "%(count)s failed transactions (receipt_status 0) were left out: they moved no "
+            "ether", failed, count=failed)))
 
 
 def _accounts(accounts: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
@@ -396,27 +399,39 @@ def _read_token_transfers(path: Path, text: str, accounts: dict[str, dict[str, A
             return
     if untimed:
         number, where = next(iter(untimed.items()))
-        ctx.problems.add(where, N_("block %(number)s has no time, nor have %(count)s other "
-                                   "block(s) of this file: give the blocks.csv of the same "
-                                   "ethereum-etl export (or its transactions.csv)",
-                                   number=number, count=len(untimed) - 1))
+        ctx.problems.add(where, N_plural(
+            "block %(number)s has no time, nor has %(count)s other block of this file: give "
+            "the blocks.csv of the same ethereum-etl export (or its transactions.csv)",
+            "block %(number)s has no time, nor have %(count)s other blocks of this file: give "
+            "the blocks.csv of the same ethereum-etl export (or its transactions.csv)",
+            len(untimed) - 1, number=number, count=len(untimed) - 1))
         return
     flush_transactions(ctx, valued)
     _flush_unvalued(ctx, unvalued)
     if zero:
-        ctx.notes.append(located(path.name, N_("%(count)s token transfer(s) of value 0 were "
-                                               "left out (they move nothing)", count=zero)))
+        ctx.notes.append(located(path.name, N_plural(
+            "%(count)s token transfer of value 0 was left out (it moves nothing)",
+            "%(count)s token transfers of value 0 were left out (they move nothing)", zero,
+            count=zero)))
     if twice:
-        ctx.notes.append(located(path.name, N_("%(count)s token transfer(s) given twice were "
-                                               "read once", count=twice)))
+        ctx.notes.append(located(path.name, N_plural(
+            "%(count)s token transfer given twice was read once",
+            "%(count)s token transfers given twice were read once", twice, count=twice)))
     if unknown:
         named = ", ".join(f"{a} ({n})" for a, n in sorted(unknown.items())[:5])
-        ctx.notes.append(N_("%(count)s transfer(s) of %(tokens)s token(s) not in the token "
-                            "table kept their raw integer value, unscaled, in currency "
-                            "%(currency)s with no value in %(base)s: %(named)s",
-                            count=sum(unknown.values()), tokens=len(unknown),
-                            currency=UNVALUED, base=ctx.base_currency,
-                            named=named + (" …" if len(unknown) > 5 else "")))
+        moved = sum(unknown.values())
+        # two counts: the tokens' clause is a plural message of its own
+        unlisted = N_plural("%(count)s token not in the token table",
+                          "%(count)s tokens not in the token table", len(unknown),
+                          count=len(unknown))
+        ctx.notes.append(N_plural("%(count)s transfer of %(tokens)s kept its raw integer value, "
+                                  "unscaled, in currency %(currency)s with no value in "
+                                  "%(base)s: %(named)s",
+                                  "%(count)s transfers of %(tokens)s kept their raw integer "
+                                  "value, unscaled, in currency %(currency)s with no value in "
+                                  "%(base)s: %(named)s", moved, count=moved,
+                                  tokens=unlisted, currency=UNVALUED, base=ctx.base_currency,
+                                  named=named + (" …" if len(unknown) > 5 else "")))
 
 
 def _transfer(record: dict[str, Any], where: str,

@@ -34,7 +34,7 @@ import pyarrow as pa
 from followthemoney.proxy import EntityProxy
 
 from tocsin.errors import located
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.money.ingest.base import Context, accounts_table, flush_transactions, parties_table
 from tocsin.money.ingest.entities import PARTY_SCHEMAS, account_entity_id, holder_entity_id
 from tocsin.screening.readers.ftm import load_entities
@@ -213,5 +213,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                             kinds=", ".join(f"{count} {schema}"
                                             for schema, count in sorted(left_out.items()))))
     if described:
-        ctx.notes.append(N_("descriptions of %(count)s payment(s) other than channel and "
-                            "laundering label were not kept", count=described))
+        ctx.notes.append(N_plural("descriptions of %(count)s payment other than channel and "
+                                  "laundering label were not kept",
+                                  "descriptions of %(count)s payments other than channel and "
+                                  "laundering label were not kept", described, count=described))

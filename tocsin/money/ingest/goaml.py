@@ -40,7 +40,7 @@ from typing import Any
 from lxml import etree
 
 from tocsin import types
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.money.ingest.base import (
     Context,
     accounts_table,
@@ -232,30 +232,48 @@ def _activity(el: etree._Element, place: str, state: _State) -> None:
 def _notes(state: _State) -> None:
     notes, left = state.ctx.notes, state.left
     if "multi" in left:
-        notes.append(N_("%(count)s multi-party transaction(s) not imported (involved_parties, or "
-                        "more than one t_from or t_to): the set holds payments from one account "
-                        "to one other (%(places)s)", count=left["multi"].count,
-                        places=left["multi"].where()))
+        notes.append(N_plural(
+            "%(count)s multi-party transaction not imported (involved_parties, or more than "
+            "one t_from or t_to): the set holds payments from one account to one other "
+            "(%(places)s)",
+            "%(count)s multi-party transactions not imported (involved_parties, or more than "
+            "one t_from or t_to): the set holds payments from one account to one other "
+            "(%(places)s)", left["multi"].count, count=left["multi"].count,
+            places=left["multi"].where()))
     if "activity" in left:
-        notes.append(N_("%(count)s party(ies) reported in <activity> not imported: an activity "
-                        "names parties without a transaction (%(places)s)",
-                        count=left["activity"].count, places=left["activity"].where()))
+        notes.append(N_plural("%(count)s party reported in <activity> not imported: an "
+                              "activity names parties without a transaction (%(places)s)",
+                              "%(count)s parties reported in <activity> not imported: an "
+                              "activity names parties without a transaction (%(places)s)",
+                              left["activity"].count, count=left["activity"].count,
+                              places=left["activity"].where()))
     if "goods" in left:
-        notes.append(N_("%(count)s goods or services item(s) not kept (%(places)s)",
-                        count=left["goods"].count, places=left["goods"].where()))
+        notes.append(N_plural("%(count)s goods or services item not kept (%(places)s)",
+                              "%(count)s goods or services items not kept (%(places)s)",
+                              left["goods"].count, count=left["goods"].count,
+                              places=left["goods"].where()))
     if "conductor" in left:
-        notes.append(N_("%(count)s conductor(s) (t_conductor) not kept: the set keeps the "
-                        "account, person or entity of each side (%(places)s)",
-                        count=left["conductor"].count, places=left["conductor"].where()))
+        notes.append(N_plural("%(count)s conductor (t_conductor) not kept: the set keeps the "
+                              "account, person or entity of each side (%(places)s)",
+                              "%(count)s conductors (t_conductor) not kept: the set keeps the "
+                              "account, person or entity of each side (%(places)s)",
+                              left["conductor"].count, count=left["conductor"].count,
+                              places=left["conductor"].where()))
     if "directors" in left:
-        notes.append(N_("%(count)s director(s) of entities (director_id) not kept: the set "
-                        "links an account to its holder only (%(places)s)",
-                        count=left["directors"].count, places=left["directors"].where()))
+        notes.append(N_plural("%(count)s director of entities (director_id) not kept: the set "
+                              "links an account to its holder only (%(places)s)",
+                              "%(count)s directors of entities (director_id) not kept: the set "
+                              "links an account to its holder only (%(places)s)",
+                              left["directors"].count, count=left["directors"].count,
+                              places=left["directors"].where()))
     if "foreign" in left:
-        notes.append(N_("%(count)s foreign-currency amount(s) (%(currencies)s) not kept: amounts "
-                        "are amount_local in the report's currency (%(places)s)",
-                        count=left["foreign"].count, currencies=left["foreign"].codes(),
-                        places=left["foreign"].where()))
+        notes.append(N_plural("%(count)s foreign-currency amount (%(currencies)s) not kept: "
+                              "amounts are amount_local in the report's currency (%(places)s)",
+                              "%(count)s foreign-currency amounts (%(currencies)s) not kept: "
+                              "amounts are amount_local in the report's currency (%(places)s)",
+                              left["foreign"].count, count=left["foreign"].count,
+                              currencies=left["foreign"].codes(),
+                              places=left["foreign"].where()))
     if "indicators" in left:
         notes.append(N_("report indicators not kept: %(codes)s (%(places)s)",
                         codes=left["indicators"].codes(), places=left["indicators"].where()))

@@ -23,7 +23,7 @@ from followthemoney.proxy import EntityProxy
 from lxml import etree
 
 from tocsin.errors import InputError, Problem, reason_of
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.money.ingest.xmlsafe import _check_prolog, _refuse_doctype
 
 #: A list file larger than this is refused before it is parsed.
@@ -368,9 +368,10 @@ def require(problems: list[Problem], entities: list[ListEntity], path: Path,
             what: str) -> None:
     """Refuse the file when an element was bad or nothing was found in it."""
     if problems:
-        raise InputError(problems, summary=N_("%(file)s: %(count)s bad element(s) in the "
-                                              "%(list)s file; nothing was imported",
-                                              file=path.name, count=len(problems), list=what))
+        raise InputError(problems, summary=N_plural(
+            "%(file)s: %(count)s bad element in the %(list)s file; nothing was imported",
+            "%(file)s: %(count)s bad elements in the %(list)s file; nothing was imported",
+            len(problems), file=path.name, count=len(problems), list=what))
     if not entities:
         raise InputError.single(str(path), N_("no listed entries found; is this a %(list)s "
                                               "file?", list=what))

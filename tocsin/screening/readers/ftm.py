@@ -21,7 +21,7 @@ from followthemoney.exc import InvalidData
 from followthemoney.proxy import EntityProxy
 
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.screening.readers.base import (
     TARGET_SCHEMATA,
     ListEntity,
@@ -97,12 +97,15 @@ def load_entities(path: Path, notes: list[Problem] | None = None
             if len(problems) > 200:
                 break
     if problems:
-        raise InputError(problems, summary=N_("%(file)s: %(count)s bad line(s); nothing was "
-                                              "imported", file=path.name,
-                                              count=len(problems)))
+        raise InputError(problems, summary=N_plural(
+            "%(file)s: %(count)s bad line; nothing was imported",
+            "%(file)s: %(count)s bad lines; nothing was imported", len(problems),
+            file=path.name, count=len(problems)))
     if notes is not None and left_out[0]:
-        notes.append(Problem(path.name, N_("%(count)s further value(s) left out, not named "
-                                           "one by one", count=left_out[0])))
+        notes.append(Problem(path.name, N_plural(
+            "%(count)s further value left out, not named one by one",
+            "%(count)s further values left out, not named one by one", left_out[0],
+            count=left_out[0])))
     return out
 
 

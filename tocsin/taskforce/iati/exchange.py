@@ -28,7 +28,7 @@ from tocsin.access.policy import (
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_, Joined, Message, Number
+from tocsin.i18n import N_, Joined, Message, N_plural, Number
 from tocsin.taskforce.iati import codes
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.reader import IatiParts, ReadResult, fewer_collections, iter_batches
@@ -155,8 +155,9 @@ def _import(session: Session, principal: Principal, source: Path | IO[bytes],
 
 
 def _refused(problems: list[Problem], label: str) -> Message:
-    return N_("%(count)s problem(s) in %(source)s; nothing was applied", count=len(problems),
-              source=label)
+    return N_plural("%(count)s problem in %(source)s; nothing was applied",
+                    "%(count)s problems in %(source)s; nothing was applied", len(problems),
+                    count=len(problems), source=label)
 
 
 class _Tree:
@@ -548,9 +549,11 @@ def export_iati(session: Session, principal: Principal, target: Path | IO[bytes]
             buffer.seek(0)
             problems = validate_export(buffer.read())
             if problems:
-                raise InputError(problems, summary=N_(
-                    "the export breaks %(count)s IATI schema or ruleset rule(s); nothing was "
-                    "written", count=len(problems)))
+                raise InputError(problems, summary=N_plural(
+                    "the export breaks %(count)s IATI schema or ruleset rule; nothing was "
+                    "written",
+                    "the export breaks %(count)s IATI schema or ruleset rules; nothing was "
+                    "written", len(problems), count=len(problems)))
             buffer.seek(0)
             if isinstance(target, Path):
                 with target.open("wb") as out:

@@ -32,7 +32,7 @@ from tocsin.access.policy import may_read, readable, require, require_write, ung
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.store.base import Base
 from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
 from tocsin.taskforce.iati.reader import (
@@ -353,9 +353,10 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
     label = name or (source.name if isinstance(source, Path) else N_("the IATI file"))
     version, organisations, problems, warnings, notes = read_organisations(source)
     if problems:
-        raise InputError(problems, summary=N_(
-            "%(count)s problem(s) in %(source)s; nothing was applied", count=len(problems),
-            source=label))
+        raise InputError(problems, summary=N_plural(
+            "%(count)s problem in %(source)s; nothing was applied",
+            "%(count)s problems in %(source)s; nothing was applied", len(problems),
+            count=len(problems), source=label))
     vocab = Vocabulary.load(session)
     sync_reference_partners(session)
     preserved: Counter[str] = Counter()
@@ -422,9 +423,10 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
                                                      for row in org.finance])
         report.partners[org.identifier] = partner.id
     if problems:
-        raise InputError(problems, summary=N_(
-            "%(count)s problem(s) in %(source)s; nothing was applied", count=len(problems),
-            source=label))
+        raise InputError(problems, summary=N_plural(
+            "%(count)s problem in %(source)s; nothing was applied",
+            "%(count)s problems in %(source)s; nothing was applied", len(problems),
+            count=len(problems), source=label))
     return report
 
 

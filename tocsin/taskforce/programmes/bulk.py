@@ -19,7 +19,7 @@ from tocsin.access.policy import may_read, may_write, require, unguarded_select
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.taskforce.programmes import rows
 from tocsin.taskforce.programmes.check import check_hierarchy
 from tocsin.taskforce.programmes.records import UNIQUE_IDENTIFIERS, resolve_owner_unit
@@ -129,9 +129,10 @@ def apply_specs(
                                                  record=repr(parent))))
     found += _orphaned_children(session, principal, existing, by_identifier)
     if found:
-        raise InputError(found, summary=N_(
-            "%(count)s problem(s) in %(source)s; nothing was applied", count=len(found),
-            source=source or N_("the input")))
+        raise InputError(found, summary=N_plural(
+            "%(count)s problem in %(source)s; nothing was applied",
+            "%(count)s problems in %(source)s; nothing was applied", len(found),
+            count=len(found), source=source or N_("the input")))
 
     # Bulk statements from here on: the ORM copies of existing rows are stale after.
     session.flush()

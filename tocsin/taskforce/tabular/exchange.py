@@ -14,7 +14,7 @@ from tocsin.access.policy import require, unguarded_select
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.taskforce.iati.exchange import selection_specs
 from tocsin.taskforce.programmes.bulk import ImportSummary, apply_specs
 from tocsin.taskforce.programmes.check import check_activity
@@ -98,9 +98,10 @@ def import_table(
     vocab = Vocabulary.load(session)
     specs, locations, problems = read_table(source, fmt, vocab)
     if problems:
-        raise InputError(problems, summary=N_(
-            "%(count)s problem(s) in %(source)s; nothing was applied", count=len(problems),
-            source=label))
+        raise InputError(problems, summary=N_plural(
+            "%(count)s problem in %(source)s; nothing was applied",
+            "%(count)s problems in %(source)s; nothing was applied", len(problems),
+            count=len(problems), source=label))
     _keep_results_and_documents(session, specs)
     return apply_specs(session, principal, specs, locations, vocab=vocab,
                        owner_unit_id=owner_unit_id, handling=handling, source=label)

@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING
 
 from tocsin import i18n, limits
 from tocsin.errors import InputError, Problem, TocsinError
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 from tocsin.taskforce.tabular.columns import COLUMNS, NAMES, neutralise, restore
 
@@ -54,8 +54,9 @@ def _check_header(header: list[str], where: str) -> list[str]:
                 for i, h in enumerate(names) if h and h not in NAMES]
     missing = [c.name for c in COLUMNS if c.required and c.name not in names]
     if missing:
-        problems.append(Problem(where, N_("required column(s) missing: %(columns)s",
-                                          columns=", ".join(missing))))
+        problems.append(Problem(where, N_plural("required column missing: %(columns)s",
+                                                "required columns missing: %(columns)s",
+                                                len(missing), columns=", ".join(missing))))
     if problems:
         raise InputError(problems)
     return names

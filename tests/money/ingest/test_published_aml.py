@@ -61,7 +61,7 @@ def test_paysim_log_is_read_with_steps_as_hours(published: Path, tmp_path: Path)
     notes = [str(n) for n in report.notes]
     assert notes == [
         "paysim_sample.csv: PaySim's log; step N is the start (--start) plus N hours",
-        "paysim_sample.csv: column(s) not kept (the set has no place for them): "
+        "paysim_sample.csv: columns not kept (the set has no place for them): "
         "oldbalanceOrg, newbalanceOrig, oldbalanceDest, newbalanceDest, isFlaggedFraud"]
 
 
@@ -96,7 +96,10 @@ def test_saml_d_currency_names_and_times_are_mapped(published: Path,
         "GBP", "INR", "ALL"}
     (tmp_path / "saml.yaml").write_text(found.yaml(), encoding="utf-8")
     report = ingest("csv", [path], tmp_path / "set", mapping=tmp_path / "saml.yaml")
-    assert (report.transactions, report.accounts, report.has_labels) == (4, 7, False)
+    # the label and typology are proposed from their headers and values
+    assert (found.fields["transaction.label"], found.fields["transaction.pattern"]) == (
+        "Is_laundering", "Laundering_type")
+    assert (report.transactions, report.accounts, report.has_labels) == (4, 7, True)
     rows = _rows(tmp_path / "set")
     assert [rows[line]["currency_orig"] for line in sorted(rows)] == [
         "INR", "ALL", "ALL", "GBP"]
@@ -108,7 +111,7 @@ def test_saml_d_currency_names_and_times_are_mapped(published: Path,
         datetime(2022, 10, 9, 23, 59, 59, tzinfo=UTC)]
     assert [str(n) for n in report.notes] == [
         "SAML-D.csv: columns not read: Received_currency, Sender_bank_location, "
-        "Receiver_bank_location, Is_laundering, Laundering_type"]
+        "Receiver_bank_location"]
 
 
 def test_a_time_of_day_that_is_none_is_refused_by_line(published: Path,

@@ -228,13 +228,12 @@ def test_a_saved_mapping_keeps_what_the_form_does_not_show(tmp_path: Path) -> No
     sent = saved.choose(saved.fields, date_format=saved.date_format, decimal=saved.decimal)
     raw = sent.raw()
     assert (raw["transaction"]["label"], raw["transaction"]["pattern"], raw["filters"]) == (
-        {"column": "Is_laundering"}, {"column": "Laundering_type"},
+        "Is_laundering", "Laundering_type",
         [{"column": "Payment_type", "not_equals": ["Cash Deposit"]}])
     assert raw["transaction"]["currency"]["map"]["Dirham"] == "MAD"
     assert raw["source"]["country"] == SAVED_WITH_MORE_THAN_THE_FORM["source"]["country"]
     assert [str(m) for m in sent.kept()] == [
-        "the rows it leaves out (filters)", "the column of laundering labels",
-        "the column of typologies", "Currency: the values it maps",
+        "the rows it leaves out (filters)", "Currency: the values it maps",
         "Payer's country: the values it maps"]
     (tmp_path / "m.yaml").write_text(sent.yaml(), encoding="utf-8")
     report = ingest("csv", [path], tmp_path / "set", mapping=tmp_path / "m.yaml")

@@ -144,9 +144,9 @@ def test_the_lines_below_the_data_are_shown_as_not_read(client: TestClient,
 
 def test_a_saved_mapping_keeps_its_labels_and_filters_through_the_form(
         client: TestClient, make_user: MakeUser, platform_db: Database) -> None:
-    # a unit's saved mapping (written by hand, labels and a filter the form does not show)
-    # fits the upload and is taken; sending the form lost both: every row was imported,
-    # unlabelled, without a word
+    # a unit's saved mapping (written by hand, with a filter and maps of values the form
+    # does not show) fits the upload and is taken; sending the form lost them: every row
+    # was imported, the bank places refused, without a word
     from tests.money.ingest.test_suggest import SAVED_WITH_MORE_THAN_THE_FORM
     from tocsin.access.principal import Principal
     from tocsin.access.roles import Role
@@ -164,15 +164,17 @@ def test_a_saved_mapping_keeps_its_labels_and_filters_through_the_form(
     page = _upload(client, csrf, "SAML-D.csv", data)
     shown = client.get(page)
     kept = re.search(r'<p class="muted" id="wizard-kept">([^<]*)</p>', shown.text)
-    assert kept is not None and "the column of laundering labels" in kept.group(1)
-    assert "the rows it leaves out (filters)" in kept.group(1)
+    assert kept is not None and "the rows it leaves out (filters)" in kept.group(1)
+    assert "Payer&#39;s country: the values it maps" in kept.group(1)
+    assert '<option value="Is_laundering" selected' in shown.text  # the label, in the form
     form = {"action": "import", "name": "SAML-D", "handling": "AMBER", "unit": "tntd-spmu",
             "base_currency": "EUR", "date_format": "%Y-%m-%d", "decimal": ".",
             "negative": "swap", "csrf_token": csrf,
             **{f"field:{key}": column for key, column in {
                 "transaction.date": "Date", "transaction.date.time": "Time",
                 "transaction.amount": "Amount", "transaction.currency": "Payment_currency",
-                "transaction.channel": "Payment_type", "source.account": "Sender_account",
+                "transaction.channel": "Payment_type", "transaction.label": "Is_laundering",
+                "transaction.pattern": "Laundering_type", "source.account": "Sender_account",
                 "source.country": "Sender_bank_location",
                 "target.account": "Receiver_account"}.items()}}
     sent = client.post(page, data=form, follow_redirects=False)

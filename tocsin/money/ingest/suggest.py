@@ -63,6 +63,8 @@ FIELDS: dict[str, Message] = {
     "transaction.currency": N_("Currency"),
     "transaction.id": N_("Transaction reference"),
     "transaction.channel": N_("Payment type"),
+    "transaction.label": N_("Laundering label (1, true or yes marks a laundering payment)"),
+    "transaction.pattern": N_("Laundering typology (of the payments the label marks)"),
     "source.account": N_("Payer's account"),
     "source.party.name": N_("Payer's name"),
     "source.bank": N_("Payer's bank"),
@@ -133,7 +135,13 @@ _HINTS: dict[str, tuple[str, ...]] = {
              "titulaire", "client", "kunde", "customer", "person", "company"),
     "account": ("account", "iban", "konto", "compte", "cuenta", "conto", "rekening", "acct",
                 "acc", "kontonummer", "conta"),
+    # a labelled data set's answer (AMLworld's Is Laundering, SAML-D's Is_laundering,
+    # PaySim's isFraud, AMLSim's is_sar) and its typology (SAML-D's Laundering_type)
+    "label": ("laundering", "fraud", "sar", "suspicious", "label", "illicit"),
+    "pattern": ("typology", "pattern", "laundering type", "fraud type", "scheme"),
 }
+#: The values of a column of laundering labels (yes/no, as the mapping's true_values read).
+_FLAGS = frozenset({"0", "1", "true", "false", "yes", "no", "y", "n"})
 _SIDES: dict[str, tuple[str, ...]] = {
     "source": ("from", "sender", "payer", "debtor", "debit", "originator", "ordering",
                "auftraggeber", "zahler", "absender", "von", "emetteur", "donneur", "ordonnateur",
@@ -263,7 +271,7 @@ class Suggestion:
     #: Records below the data left unread (the sample's footer, or a saved mapping's).
     footer_rows: int = 0
     #: The saved mapping this started from, as its YAML gives it: what the form does not
-    #: show (labels, filters, maps of values, defaults) is written back from it (:meth:`raw`).
+    #: show (filters, maps of values, defaults) is written back from it (:meth:`raw`).
     saved_raw: dict[str, Any] | None = None
 
     def _marks(self) -> list[str]:
@@ -288,6 +296,10 @@ class Suggestion:
                     "choose the column of the payer's account or of their name")
                     if side == "source" else N_(
                     "choose the column of the payee's account or of their name")))
+        if "transaction.pattern" in self.fields and "transaction.label" not in self.fields:
+            problems.append(Problem(FIELDS["transaction.pattern"], N_(
+                "choose the column of laundering labels too: only the payments it marks "
+                "carry a typology")))
         sign = self.fields.get("transaction.amount.sign")
         if sign is not None and not self._marks():
             problems.append(Problem(FIELDS["transaction.amount.sign"], N_(
@@ -333,7 +345,7 @@ class Suggestion:
         txn["currency"] = (self._currency_column(self.fields["transaction.currency"])
                            if "transaction.currency" in self.fields
                            else {"value": (self.currency or "").upper()})
-        for key in ("id", "channel"):
+        for key in ("id", "channel", "label", "pattern"):
             if f"transaction.{key}" in self.fields:
                 txn[key] = self.fields[f"transaction.{key}"]
         out["transaction"] = txn
@@ -355,8 +367,8 @@ class Suggestion:
         mine, saved = self.raw(), self.saved_raw
         return [label for key, label in _UNSHOWN.items() if _get(mine, key) is not None] + [
             N_("%(field)s: the values it maps", field=FIELDS[key]) for key in _SHOWN_SPECS
-            if (_get(saved, f"{key}.map") is not None or _get(saved, f"{key}.default")
-                is not None)
+            if any(_get(saved, f"{key}.{part}") is not None
+                   for part in ("map", "default", "true_values"))
             and _get(saved, f"{key}.column") == _get(mine, f"{key}.column")]
 
     def _currency_column(self, name: str) -> str | dict[str, Any]:
@@ -768,9 +780,10 @@ def _words(header: str) -> tuple[str, set[str]]:
 
 def _hint(header: str, words: tuple[str, ...]) -> bool:
     plain, tokens = _words(header)
+    spaced = " ".join(re.split(r"[^a-z0-9]+", plain))  # "Laundering_type": laundering type
     for word in words:
         if len(word) <= 3 or " " in word:
-            if word in tokens or (" " in word and word in plain):
+            if word in tokens or (" " in word and word in spaced):
                 return True
         elif word in plain:
             return True
@@ -789,10 +802,7 @@ def _score(key: str, column: Column, header: str, side: str | None) -> float:
     """How well ``column`` fits field ``key``; 0 when it cannot hold it."""
     kind = column.kind
     role = key.rsplit(".", 1)[-1]
-    hint = {"date": "date", "amount": "amount", "currency": "currency", "id": "id",
-            "channel": "channel", "account": "account", "name": "name", "bank": "bank",
-            "country": "country"}[role]
-    named = _hint(header, _HINTS[hint])
+    named = _hint(header, _HINTS[role])
     score = 0.0
     if role == "date":
         score = 10 if kind in ("date", "date-native") else 0
@@ -827,6 +837,12 @@ def _score(key: str, column: Column, header: str, side: str | None) -> float:
                                                                   "text") else 0
     elif role == "channel":
         score = 3 if kind in ("category", "name") and column.distinct <= 12 else 0
+    elif role == "label":
+        # only under a header that says so: a column of 0 and 1 alone could be anything
+        flags = column.distinct <= 2 and {e.lower() for e in column.examples} <= _FLAGS
+        score = 6 if flags and named else 0
+    elif role == "pattern":
+        score = 6 if named and kind in ("category", "name", "text") else 0
     if score and named:
         score += 4
     if key.startswith(("source.", "target.")) and score:
@@ -873,8 +889,9 @@ def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
             continue
         fields[key] = column.name
         used.add(column.name)
-        reasons[key] = N_("each row has a value of its own") if key == "transaction.id" \
-            else _reason(column)
+        reasons[key] = (N_("each row has a value of its own") if key == "transaction.id"
+                        else N_("its header names it, and its values are yes or no")
+                        if key == "transaction.label" else _reason(column))
     _statement(smp, columns, fields, reasons)
     date_col = next((c for c in columns if c.name == fields.get("transaction.date")), None)
     _time(date_col, columns, fields, reasons)
@@ -996,8 +1013,6 @@ def from_mapping(smp: Sample, mapping: Mapping, name: str | None = None) -> Sugg
 #: Keys of a mapping the form does not set: a saved mapping's are written back as they are.
 _UNSHOWN: dict[str, Message] = {
     "filters": N_("the rows it leaves out (filters)"),
-    "transaction.label": N_("the column of laundering labels"),
-    "transaction.pattern": N_("the column of typologies"),
     "source.kind": N_("the payer's kind of account"),
     "target.kind": N_("the payee's kind of account"),
     "source.party.schema": N_("the payer's kind of party"),
@@ -1040,11 +1055,11 @@ def _with_saved(mine: dict[str, Any], saved: dict[str, Any]) -> dict[str, Any]:
         spec = {"column": spec} if isinstance(spec, str) else dict(spec)
         if not spec.get("column") or spec["column"] != theirs.get("column"):
             continue  # another column than the saved one's: its map is not for it
+        extra = {part: theirs[part] for part in ("default", "true_values") if part in theirs}
         if "map" in theirs:
-            spec["map"] = {**spec.get("map", {}), **theirs["map"]}
-        if "default" in theirs:
-            spec["default"] = theirs["default"]
-        holder[last] = spec
+            extra["map"] = {**spec.get("map", {}), **theirs["map"]}
+        if extra:
+            holder[last] = {**spec, **extra}
     return out
 
 

@@ -69,7 +69,7 @@ def test_explanations_name_areas_stages_and_places_in_the_readers_language() -> 
     assert both.translated("fr") == (  # type: ignore[attr-defined]
         "Les deux portent sur Blanchiment d\u2019argent, lieu : Macédoine du Nord.")
     assert stages.translated("ru") == (  # type: ignore[attr-defined]
-        "Одинаковые этапы цепочки правосудия: Защита потерпевших и свидетелей.")
+        "Одинаковый этап цепочки правосудия: Защита потерпевших и свидетелей.")
 
 
 def test_judged_distinct_is_not_proposed_until_material_change() -> None:

@@ -108,7 +108,7 @@ def test_pydantic_errors_of_a_mapping_by_type_with_their_values(tmp_path: Path) 
         said = {p.location.removeprefix(f"{path}: "): str(p.reason)
                 for p in caught.value.problems}
     assert said["header_row"] == "должно быть не меньше 1"
-    assert said["delimiter"] == "должно содержать не больше 1 символов"
+    assert said["delimiter"] == "должно содержать не больше 1 символа"
     assert any(reason == "должно быть текстом" for reason in said.values()), said
 
 

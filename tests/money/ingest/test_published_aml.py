@@ -110,8 +110,13 @@ def test_saml_d_currency_names_and_times_are_mapped(published: Path,
         datetime(2022, 10, 8, 11, 2, 45, tzinfo=UTC),
         datetime(2022, 10, 9, 23, 59, 59, tzinfo=UTC)]
     assert [str(n) for n in report.notes] == [
-        "SAML-D.csv: columns not read: Received_currency, Sender_bank_location, "
-        "Receiver_bank_location"]
+        "SAML-D.csv: columns not read: Received_currency"]
+    # the bank locations are country names and short forms (UK, UAE), mapped to codes
+    countries = {r["account_id"]: r["country"]
+                 for r in open_set(tmp_path / "set").accounts().to_pylist()}
+    assert [(countries[str(rows[line]["source"])], countries[str(rows[line]["target"])])
+            for line in sorted(rows)] == [("AL", "AE"), ("NG", "ES"), ("NG", "ES"),
+                                          ("GB", "GB")]
 
 
 def test_a_time_of_day_that_is_none_is_refused_by_line(published: Path,

@@ -231,7 +231,10 @@ def test_a_saved_mapping_keeps_what_the_form_does_not_show(tmp_path: Path) -> No
         "Is_laundering", "Laundering_type",
         [{"column": "Payment_type", "not_equals": ["Cash Deposit"]}])
     assert raw["transaction"]["currency"]["map"]["Dirham"] == "MAD"
-    assert raw["source"]["country"] == SAVED_WITH_MORE_THAN_THE_FORM["source"]["country"]
+    saved_country = SAVED_WITH_MORE_THAN_THE_FORM["source"]["country"]
+    assert raw["source"]["country"]["default"] == "GB"  # the saved map wins over the names
+    assert raw["source"]["country"]["map"] == {**raw["source"]["country"]["map"],
+                                               **saved_country["map"]}
     assert [str(m) for m in sent.kept()] == [
         "the rows it leaves out (filters)", "Currency: the values it maps",
         "Payer's country: the values it maps"]

@@ -112,6 +112,33 @@ CURRENCY_NAMES: dict[str, str] = {
     "Swiss franc": "CHF", "Turkish lira": "TRY",
 }
 _CURRENCY_NAMES = {name.lower(): code for name, code in CURRENCY_NAMES.items()}
+#: Countries written as names or the short forms people use (SAML-D's bank locations:
+#: "UK", "UAE", "Albania") -> ISO 3166-1 alpha-2, besides every country's ISO name and
+#: common name; told case-insensitively.
+COUNTRY_ALIASES: dict[str, str] = {
+    "UK": "GB", "Great Britain": "GB", "England": "GB", "UAE": "AE", "USA": "US",
+    "Turkey": "TR", "Russia": "RU", "South Korea": "KR", "North Korea": "KP", "Iran": "IR",
+    "Syria": "SY", "Vietnam": "VN", "Bolivia": "BO", "Venezuela": "VE", "Tanzania": "TZ",
+    "Moldova": "MD", "Laos": "LA", "Czech Republic": "CZ", "Ivory Coast": "CI",
+}
+
+
+def _country_names() -> dict[str, str]:
+    """Every country's ISO name and common name, and the aliases, as they are written."""
+    import pycountry
+
+    names = dict(COUNTRY_ALIASES)
+    for country in pycountry.countries:
+        for name in (country.name, getattr(country, "common_name", None)):
+            if name:
+                names.setdefault(name, country.alpha_2)
+    return names
+
+
+#: The mapping of a column of country names holds them all: rows past the sample may name
+#: countries it did not.
+COUNTRY_NAMES = _country_names()
+_COUNTRY_NAMES = {name.lower(): code for name, code in COUNTRY_NAMES.items()}
 #: A time of day without a date (SAML-D's ``Time`` beside its ``Date``).
 _TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
@@ -130,7 +157,7 @@ _HINTS: dict[str, tuple[str, ...]] = {
     "channel": ("type", "typ", "art", "channel", "method", "format", "mode", "canal", "tipo",
                 "buchungsart", "kanal", "categorie", "category"),
     "bank": ("bank", "bic", "swift", "banque", "banco", "banca", "blz"),
-    "country": ("country", "land", "pays", "pais", "paese", "nation", "staat"),
+    "country": ("country", "land", "pays", "pais", "paese", "nation", "staat", "location"),
     "name": ("name", "holder", "inhaber", "nom", "nombre", "nome", "naam", "titular",
              "titulaire", "client", "kunde", "customer", "person", "company"),
     "account": ("account", "iban", "konto", "compte", "cuenta", "conto", "rekening", "acct",
@@ -228,7 +255,8 @@ class Column:
     """What one column holds, as recognised from its header and values."""
 
     name: str
-    kind: str  # date, amount, integer, currency, currency-name, iban, bic, country, account,
+    kind: str  # date, amount, integer, currency, currency-name, iban, bic, country,
+    #            country-name, account,
     #            name, text, empty
     examples: list[str]
     date_format: str | None = None
@@ -342,7 +370,8 @@ class Suggestion:
             sign = self.fields["transaction.amount.sign"]
             txn["amount"]["sign"] = {"column": sign,
                                      "negative": self._marks()}
-        txn["currency"] = (self._currency_column(self.fields["transaction.currency"])
+        txn["currency"] = (self._named_column(self.fields["transaction.currency"],
+                                              "currency-name", _CURRENCY_NAMES, CURRENCY_NAMES)
                            if "transaction.currency" in self.fields
                            else {"value": (self.currency or "").upper()})
         for key in ("id", "channel", "label", "pattern"):
@@ -351,9 +380,13 @@ class Suggestion:
         out["transaction"] = txn
         for side in ("source", "target"):
             spec: dict[str, Any] = {}
-            for key in ("account", "bank", "country"):
+            for key in ("account", "bank"):
                 if f"{side}.{key}" in self.fields:
                     spec[key] = self.fields[f"{side}.{key}"]
+            if f"{side}.country" in self.fields:
+                spec["country"] = self._named_column(self.fields[f"{side}.country"],
+                                                     "country-name", _COUNTRY_NAMES,
+                                                     COUNTRY_NAMES)
             if f"{side}.party.name" in self.fields:
                 spec["party"] = {"name": self.fields[f"{side}.party.name"]}
             out[side] = spec
@@ -371,17 +404,18 @@ class Suggestion:
                    for part in ("map", "default", "true_values"))
             and _get(saved, f"{key}.column") == _get(mine, f"{key}.column")]
 
-    def _currency_column(self, name: str) -> str | dict[str, Any]:
-        """A column of currency names comes with the codes they stand for, each name as the
-        sample writes it and as the table does (for rows past the sample)."""
+    def _named_column(self, name: str, kind: str, codes: dict[str, str],
+                      table: dict[str, str]) -> str | dict[str, Any]:
+        """A column of names (currencies, countries) comes with the codes they stand for,
+        each name as the sample writes it, and ``table`` as it writes them (for rows past
+        the sample)."""
         column = self.column(name)
-        if column is None or column.kind != "currency-name":
+        if column is None or column.kind != kind:
             return name
         index = self.sample.header.index(name)
         seen = {_text(row[index]) for row in self.sample.rows if index < len(row)}
-        codes = {text: _CURRENCY_NAMES[text.lower()] for text in sorted(seen)
-                 if text.lower() in _CURRENCY_NAMES}
-        return {"column": name, "map": {**CURRENCY_NAMES, **codes}}
+        found = {text: codes[text.lower()] for text in sorted(seen) if text.lower() in codes}
+        return {"column": name, "map": {**table, **found}}
 
     def mapping(self) -> Mapping:
         """The validated mapping; :class:`InputError` says in plain words what is missing."""
@@ -738,6 +772,8 @@ def profile(name: str, values: Sequence[Any]) -> Column:
         column.kind = "currency-name"
     elif _most([len(t) == 2 and types.country.known(t) for t in upper]):
         column.kind = "country"
+    elif _most([t.lower() in _COUNTRY_NAMES for t in texts]):
+        column.kind = "country-name"
     elif _most([_iban_ok(t) for t in texts]):
         column.kind = "iban"
     elif _most([bool(_BIC.match(t)) for t in upper]) and any(len(t) in (8, 11) for t in upper):
@@ -830,7 +866,7 @@ def _score(key: str, column: Column, header: str, side: str | None) -> float:
     elif role == "country":
         # two letters that are a country code only by chance (ING "Code": GT, BA) without
         # a header word for it are not taken
-        score = 8 if kind == "country" and named else 0
+        score = 8 if kind in ("country", "country-name") and named else 0
     elif role == "id":
         # a reference some rows lack (a creditor ID) repeats over a whole file
         score = 3 if column.unique and column.filled and kind in ("account", "integer",
@@ -973,6 +1009,7 @@ _KIND_REASONS = {
     "amount": N_("the values are amounts"), "integer": N_("the values are whole numbers"),
     "currency": N_("the values are ISO 4217 currency codes"),
     "currency-name": N_("the values are currency names"),
+    "country-name": N_("the values are names of countries"),
     "time": N_("the values are times of day"),
     "country": N_("the values are ISO country codes"),
     "iban": N_("the values are IBANs with a valid checksum"),

@@ -112,12 +112,7 @@ def _check_header(path: Path, expected: Sequence[str]) -> list[str]:
     # a copy re-saved on Windows starts with a byte order mark; some put a space after
     # each comma
     header = [name.strip().strip('"') for name in line.split(",")]
-    missing = [c for c in expected if c not in header]
-    if missing:
-        raise InputError.single(f"{path}:1", N_plural(
-            "missing column %(missing)s; the header is %(header)s",
-            "missing columns %(missing)s; the header is %(header)s", len(missing),
-            missing=", ".join(missing), header=",".join(header)))
+    _require(path, header, expected)
     return header
 
 

@@ -92,11 +92,9 @@ class FewLines:
 
 def empty_lines_note(name: str, lines: FewLines) -> str:
     """The note of a CSV file whose empty ``lines`` were skipped."""
-    places, count = lines.places(), lines.count
-    if count == 1:
-        return N_("%(file)s: 1 empty line skipped (line %(lines)s)", file=name, lines=places)
-    return N_("%(file)s: %(count)s empty lines skipped (lines %(lines)s)", file=name,
-              count=count, lines=places)
+    return N_plural("%(file)s: %(count)s empty line skipped (line %(lines)s)",
+                    "%(file)s: %(count)s empty lines skipped (lines %(lines)s)", lines.count,
+                    file=name, count=lines.count, lines=lines.places())
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)

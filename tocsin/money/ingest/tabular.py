@@ -20,7 +20,7 @@ from typing import Any
 
 from tocsin import limits, types
 from tocsin.errors import InputError
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.money.ingest.base import (
     Context,
     FewLines,
@@ -82,13 +82,12 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                 flush_transactions(state.ctx, state.rows)
             if ctx.problems.full:
                 break
-        if left_out.count == 1:
-            ctx.notes.append(N_("%(file)s: 1 row left out by the filters (line %(line)s)",
-                                file=path.name, line=left_out.first[0]))
-        elif left_out.count:
-            ctx.notes.append(N_("%(file)s: %(count)s rows left out by the filters (lines "
-                                "%(lines)s)", file=path.name, count=left_out.count,
-                                lines=left_out.places()))
+        if left_out.count:
+            ctx.notes.append(N_plural(
+                "%(file)s: %(count)s row left out by the filters (line %(lines)s)",
+                "%(file)s: %(count)s rows left out by the filters (lines %(lines)s)",
+                left_out.count, file=path.name, count=left_out.count,
+                lines=left_out.places()))
     flush_transactions(state.ctx, state.rows)
     if ctx.problems:
         return

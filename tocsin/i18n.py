@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
-from typing import IO
+from typing import IO, Self
 
 from babel import Locale, UnknownLocaleError, dates, numbers
 from babel.messages.mofile import write_mo
@@ -57,7 +57,7 @@ class Message(str):
     id: str
     values: dict[str, object]
 
-    def __new__(cls, message: str, values: dict[str, object] | None = None) -> Message:
+    def __new__(cls, message: str, values: dict[str, object] | None = None) -> Self:
         english = message % _fill(values, DEFAULT) if values else message
         self = super().__new__(cls, english)
         self.id = message
@@ -67,8 +67,11 @@ class Message(str):
     def translated(self, language: str | None = None) -> str:
         """The message in ``language`` (default: the current one), values filled in."""
         language = language or current()
-        text = translations(language).gettext(self.id)
+        text = self._catalog_text(translations(language))
         return text % _fill(self.values, language) if self.values else text
+
+    def _catalog_text(self, catalog: stdlib_gettext.NullTranslations) -> str:
+        return catalog.gettext(self.id)
 
     def __str__(self) -> str:
         return self.translated()
@@ -94,16 +97,13 @@ class Plural(Message):
 
     def __new__(cls, singular: str, plural: str, n: int,
                 values: dict[str, object] | None = None) -> Plural:
-        form = singular if operator.index(n) == 1 else plural
-        self = str.__new__(cls, form % _fill(values, DEFAULT) if values else form)
-        self.id, self.plural, self.n = singular, plural, operator.index(n)  # a count, not 2.5
-        self.values = dict(values) if values else {}
+        count = operator.index(n)  # a count, not 2.5
+        self = super().__new__(cls, singular if count == 1 else plural, values)
+        self.id, self.plural, self.n = singular, plural, count
         return self
 
-    def translated(self, language: str | None = None) -> str:
-        language = language or current()
-        text = translations(language).ngettext(self.id, self.plural, self.n)
-        return text % _fill(self.values, language) if self.values else text
+    def _catalog_text(self, catalog: stdlib_gettext.NullTranslations) -> str:
+        return catalog.ngettext(self.id, self.plural, self.n)
 
     def __reduce__(self) -> tuple[type[Plural], tuple[str, str, int, dict[str, object]]]:  # type: ignore[override]
         return Plural, (self.id, self.plural, self.n, self.values)

@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -111,7 +112,6 @@ CURRENCY_NAMES: dict[str, str] = {
     "Albanian lek": "ALL", "Dirham": "AED", "Moroccan dirham": "MAD", "Naira": "NGN",
     "Swiss franc": "CHF", "Turkish lira": "TRY",
 }
-_CURRENCY_NAMES = {name.lower(): code for name, code in CURRENCY_NAMES.items()}
 #: Countries written as names or the short forms people use (SAML-D's bank locations:
 #: "UK", "UAE", "Albania") -> ISO 3166-1 alpha-2, besides every country's ISO name and
 #: common name; told case-insensitively.
@@ -123,8 +123,11 @@ COUNTRY_ALIASES: dict[str, str] = {
 }
 
 
-def _country_names() -> dict[str, str]:
-    """Every country's ISO name and common name, and the aliases, as they are written."""
+@cache
+def country_names() -> dict[str, str]:
+    """Every country's ISO name and common name, and the aliases, as they are written: the
+    mapping of a column of country names holds them all, since rows past the sample may name
+    countries it did not. Made on first use (pycountry's list is not read at start-up)."""
     import pycountry
 
     names = dict(COUNTRY_ALIASES)
@@ -135,10 +138,19 @@ def _country_names() -> dict[str, str]:
     return names
 
 
-#: The mapping of a column of country names holds them all: rows past the sample may name
-#: countries it did not.
-COUNTRY_NAMES = _country_names()
-_COUNTRY_NAMES = {name.lower(): code for name, code in COUNTRY_NAMES.items()}
+def _by_name(kind: str) -> dict[str, str]:
+    """The names of a ``currency-name`` or ``country-name`` column, as written."""
+    return CURRENCY_NAMES if kind == "currency-name" else country_names()
+
+
+@cache
+def _told_without_case(kind: str) -> dict[str, str]:
+    return {name.lower(): code for name, code in _by_name(kind).items()}
+
+
+def _known_name(kind: str, text: str) -> str | None:
+    """The code a name of ``kind`` stands for, told without case."""
+    return _told_without_case(kind).get(text.lower())
 #: A time of day without a date (SAML-D's ``Time`` beside its ``Date``).
 _TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
@@ -371,7 +383,7 @@ class Suggestion:
             txn["amount"]["sign"] = {"column": sign,
                                      "negative": self._marks()}
         txn["currency"] = (self._named_column(self.fields["transaction.currency"],
-                                              "currency-name", _CURRENCY_NAMES, CURRENCY_NAMES)
+                                              "currency-name")
                            if "transaction.currency" in self.fields
                            else {"value": (self.currency or "").upper()})
         for key in ("id", "channel", "label", "pattern"):
@@ -385,8 +397,7 @@ class Suggestion:
                     spec[key] = self.fields[f"{side}.{key}"]
             if f"{side}.country" in self.fields:
                 spec["country"] = self._named_column(self.fields[f"{side}.country"],
-                                                     "country-name", _COUNTRY_NAMES,
-                                                     COUNTRY_NAMES)
+                                                     "country-name")
             if f"{side}.party.name" in self.fields:
                 spec["party"] = {"name": self.fields[f"{side}.party.name"]}
             out[side] = spec
@@ -404,18 +415,18 @@ class Suggestion:
                    for part in ("map", "default", "true_values"))
             and _get(saved, f"{key}.column") == _get(mine, f"{key}.column")]
 
-    def _named_column(self, name: str, kind: str, codes: dict[str, str],
-                      table: dict[str, str]) -> str | dict[str, Any]:
+    def _named_column(self, name: str, kind: str) -> str | dict[str, Any]:
         """A column of names (currencies, countries) comes with the codes they stand for,
-        each name as the sample writes it, and ``table`` as it writes them (for rows past
-        the sample)."""
+        each name as the sample writes it and as the table of such names does (for rows
+        past the sample)."""
         column = self.column(name)
         if column is None or column.kind != kind:
             return name
         index = self.sample.header.index(name)
         seen = {_text(row[index]) for row in self.sample.rows if index < len(row)}
-        found = {text: codes[text.lower()] for text in sorted(seen) if text.lower() in codes}
-        return {"column": name, "map": {**table, **found}}
+        found = {text: code for text in sorted(seen)
+                 if (code := _known_name(kind, text)) is not None}
+        return {"column": name, "map": {**_by_name(kind), **found}}
 
     def mapping(self) -> Mapping:
         """The validated mapping; :class:`InputError` says in plain words what is missing."""
@@ -768,11 +779,11 @@ def profile(name: str, values: Sequence[Any]) -> Column:
         column.kind = "time"
     elif _most([len(t) == 3 and types.currency.known(t) for t in upper]):
         column.kind = "currency"
-    elif _most([t.lower() in _CURRENCY_NAMES for t in texts]):
+    elif _most([_known_name("currency-name", t) is not None for t in texts]):
         column.kind = "currency-name"
     elif _most([len(t) == 2 and types.country.known(t) for t in upper]):
         column.kind = "country"
-    elif _most([t.lower() in _COUNTRY_NAMES for t in texts]):
+    elif _most([_known_name("country-name", t) is not None for t in texts]):
         column.kind = "country-name"
     elif _most([_iban_ok(t) for t in texts]):
         column.kind = "iban"

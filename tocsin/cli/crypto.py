@@ -88,10 +88,11 @@ def cluster_cmd(
                            "%(addresses)s addresses in %(clusters)s clusters; %(coinjoins)s "
                            "CoinJoin-like transactions left out; %(kept)s.",
                            result.coinjoins.num_rows,
-                    addresses=format_number(result.addresses.num_rows),
-                    clusters=format_number(result.clusters.num_rows),
-                    coinjoins=format_number(result.coinjoins.num_rows),
-                    kept=_("stored with the set") if run.stored else _("preview, not stored")),
+                           addresses=format_number(result.addresses.num_rows),
+                           clusters=format_number(result.clusters.num_rows),
+                           coinjoins=format_number(result.coinjoins.num_rows),
+                           kept=_("stored with the set") if run.stored
+                           else _("preview, not stored")),
                   highlight=False)
     if names:
         console.print(ngettext("%(count)s change address joined by %(names)s (heuristics: see "

@@ -25,4 +25,6 @@ fi
 
 echo "== ruff"; .venv/bin/ruff check tocsin tests bench fuzz
 echo "== mypy"; .venv/bin/mypy
-echo "== pytest"; .venv/bin/pytest "$@"
+# one test process per core (at most four, pytest-xdist); a file's tests stay in one process,
+# which builds the file's fixtures once
+echo "== pytest"; .venv/bin/pytest -n auto --maxprocesses 4 --dist loadfile "$@"

@@ -39,6 +39,10 @@ os.environ.setdefault("TOCSIN_MONEY_TRAIN_REHEARSAL_WORLDS", "0")
 # whatever the machine's locale (the tests of other languages ask for theirs).
 for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
     os.environ.pop(_name, None)
+# The command line's tables as a pipe gets them, whatever started the suite: the processes of
+# a parallel run are given COLUMNS=80 (the tests that want a width ask for theirs).
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 CHROMIUM = "/usr/bin/chromium"
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 

@@ -43,10 +43,12 @@ def reference(tiny_set: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def _seeds(tiny_set: Path) -> list[str]:
-    rows = duckdb.sql(
-        f"SELECT min(txn_id) FROM '{tiny_set}/transactions.parquet' WHERE label "
-        "GROUP BY label_pattern ORDER BY 1"
-    ).fetchall()
+    # a connection of its own: the module's default one may hold another test's result
+    with duckdb.connect() as con:
+        rows = con.sql(
+            f"SELECT min(txn_id) FROM '{tiny_set}/transactions.parquet' WHERE label "
+            "GROUP BY label_pattern ORDER BY 1"
+        ).fetchall()
     return [r[0] for r in rows]
 
 

@@ -32,8 +32,9 @@ def test_every_pattern_is_imported_with_its_label(world_set: tuple[Path, worlds.
     imported = dict(rows)
     assert imported == {k: v for k, v in world.counts.items() if v}
     assert set(imported) == set(worlds.PATTERNS)
-    total = duckdb.execute(f"SELECT count(*) FROM '{target}/transactions.parquet'").fetchone()
-    assert total is not None and total[0] == world.size
+    # fetchall: a result left half read holds the module's default connection
+    [total] = duckdb.sql(f"SELECT count(*) FROM '{target}/transactions.parquet'").fetchall()
+    assert total[0] == world.size
 
 
 def test_same_seed_same_world_other_seed_other_parameters() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -421,3 +422,41 @@ def test_a_missing_column_and_text_that_is_not_utf8_are_located(tmp_path: Path) 
     assert (problem.location, str(problem.reason)) == (
         f"{folder / 'transactions.csv'}:3", "not UTF-8 text")
     assert not (tmp_path / "set").exists()
+
+
+def test_amounts_are_in_the_currency_the_accounts_report_in(fixtures: Path,
+                                                            tmp_path: Path) -> None:
+    # AMLSim's accounts.csv says the simulation's currency (acct_rptng_crncy: USD); the
+    # amounts were taken in the base currency, EUR, without a word
+    report = ingest("amlsim", [fixtures / "amlsim_converted"], tmp_path / "set")
+    rows = _by_id(tmp_path / "set")
+    assert {r["currency_orig"] for r in rows.values()} == {"USD"}
+    assert rows["1"]["amount"] == pytest.approx(120.5 * 0.91)  # shipped indicative USD rate
+    notes = [str(n) for n in report.notes]
+    assert "accounts.csv: amounts taken in USD, the currency the accounts report in " \
+           "(acct_rptng_crncy)" in notes
+    assert not any("acct_rptng_crncy" in n for n in notes if "not kept" in n)
+    # the option still decides
+    ingest("amlsim", [fixtures / "amlsim_converted"], tmp_path / "eur",
+           options={"currency": "EUR"})
+    assert {r["currency_orig"] for r in _by_id(tmp_path / "eur").values()} == {"EUR"}
+
+
+def test_accounts_in_several_currencies_are_named_and_none_is_chosen(fixtures: Path,
+                                                                     tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(fixtures / "amlsim_converted", folder)
+    accounts = (folder / "accounts.csv").read_text().splitlines()
+    accounts[2] = accounts[2].replace(",USD,", ",GBP,")
+    (folder / "accounts.csv").write_text("\n".join(accounts) + "\n")
+    report = ingest("amlsim", [folder], tmp_path / "set")
+    assert {r["currency_orig"] for r in _by_id(tmp_path / "set").values()} == {"EUR"}
+    assert "accounts.csv: the accounts report in several currencies (GBP, USD); the " \
+           "amounts are taken in EUR (give option currency)" in [str(n) for n in report.notes]
+    accounts[2] = accounts[2].replace(",GBP,", ",USD,")
+    (folder / "accounts.csv").write_text(
+        "\n".join(a.replace(",USD,", ",XTS,") for a in accounts) + "\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [folder], tmp_path / "bad")
+    assert [(p.location.rsplit("/", 1)[-1], str(p.reason)) for p in caught.value.problems] == [
+        ("accounts.csv:1", "no exchange rate for XTS into EUR")]

@@ -42,7 +42,8 @@ kept as AMLSim wrote it. Columns the set has no place for, and files the
 import does not read, are named in the notes.
 
 AMLSim amounts carry no currency; option ``currency`` says which one they are
-(default: the set's base currency). Every simulated account is ``domestic``.
+(default: the one currency every account of ``accounts.csv`` reports in,
+``acct_rptng_crncy``, else the set's base currency). Every simulated account is ``domestic``.
 
 Sources: the files, or the directory that holds them.
 """
@@ -76,6 +77,8 @@ from tocsin.money.ingest.base import (
 from tocsin.money.ingest.columns import parse_float, parse_int, report, required_text
 
 TRANSACTION_COLUMNS = ("sourceNodeId", "targetNodeId", "value", "time")
+#: accounts.csv's reporting currency (the simulation's one currency in AMLSim's outputs)
+CURRENCY_COLUMN = "acct_rptng_crncy"
 NODE_COLUMNS = ("nodeid", "isFraud")
 DEFAULT_START = datetime(2020, 1, 1, tzinfo=UTC)
 BLOCK_SIZE = 4 << 20
@@ -715,7 +718,8 @@ def _read_table(path: Path) -> tuple[pa.Table, list[str]]:
     return table, header
 
 
-def _read_accounts(path: Path, ctx: Context) -> pa.Table:
+def _read_accounts(path: Path, ctx: Context) -> tuple[pa.Table, list[str]]:
+    """The accounts, and the currencies they report in (``acct_rptng_crncy``)."""
     table, header = _read_table(path)
     id_column = next((c for c in ACCOUNT_IDS if c in header), None)
     if id_column is None:
@@ -756,19 +760,51 @@ def _read_accounts(path: Path, ctx: Context) -> pa.Table:
             table.column(country_column).combine_chunks()))
         two = pc.fill_null(pc.match_substring_regex(text, r"^[A-Z]{2}$"), False)
         country = pc.if_else(two, text, pa.scalar(None, pa.string()))
+    currencies: list[str] = []
+    if CURRENCY_COLUMN in header:
+        used.add(CURRENCY_COLUMN)
+        text = pc.utf8_upper(pc.utf8_trim_whitespace(
+            table.column(CURRENCY_COLUMN).combine_chunks()))
+        currencies = sorted(c for c in pc.unique(text).to_pylist() if c)
     _note_unkept(path, header, used, ctx)
     lines = pc.cast(pa.array(range(2, 2 + n), pa.int64()), pa.string())
     return pa.table({
         "account_id": ids, "bank": bank, "country": country,
         "kind": pa.repeat(pa.scalar("domestic", pa.string()), n), "label": label,
         "source_ref": pc.binary_join_element_wise(path.name, lines, ":"),
-    })
+    }), currencies
 
 
 def _use_accounts(path: Path, ctx: Context, state: _State) -> None:
-    state.accounts = _read_accounts(path, ctx)
+    state.accounts, currencies = _read_accounts(path, ctx)
     state.accounts_file = path.name
+    if not ctx.options.get("currency"):
+        _reporting_currency(path, currencies, ctx, state)
     state.labelled = state.labelled or state.accounts.column("label").null_count == 0
+
+
+def _reporting_currency(path: Path, currencies: list[str], ctx: Context,
+                        state: _State) -> None:
+    """Without option ``currency``, the amounts are in the one currency every account of
+    ``accounts.csv`` reports in (AMLSim writes the simulation's currency there), not the
+    base currency."""
+    if len(currencies) > 1:
+        ctx.notes.append(N_("%(file)s: the accounts report in several currencies "
+                            "(%(currencies)s); the amounts are taken in %(currency)s (give "
+                            "option currency)", file=path.name,
+                            currencies=", ".join(currencies), currency=state.currency))
+        return
+    if not currencies or currencies[0] == state.currency:
+        return
+    rate = ctx.rates.rate(currencies[0])
+    if rate is None:
+        ctx.problems.add(f"{path}:1", N_("no exchange rate for %(currency)s into %(base)s",
+                                         currency=currencies[0], base=ctx.base_currency))
+        return
+    state.currency, state.rate = currencies[0], rate
+    ctx.notes.append(N_("%(file)s: amounts taken in %(currency)s, the currency the accounts "
+                        "report in (%(column)s)", file=path.name, currency=currencies[0],
+                        column=CURRENCY_COLUMN))
 
 
 def _read_alerts(path: Path, ctx: Context, key: str, kind: str, *, by_alert: bool) -> _Patterns:

@@ -460,3 +460,27 @@ def test_accounts_in_several_currencies_are_named_and_none_is_chosen(fixtures: P
         ingest("amlsim", [folder], tmp_path / "bad")
     assert [(p.location.rsplit("/", 1)[-1], str(p.reason)) for p in caught.value.problems] == [
         ("accounts.csv:1", "no exchange rate for XTS into EUR")]
+
+
+def test_alert_accounts_of_the_upper_case_variant_give_the_typologies(fixtures: Path,
+                                                                    tmp_path: Path) -> None:
+    # alerts.csv naming alerted accounts, not transactions (ALERT_ID,ACCOUNT_ID,…,ALERT_TYPE),
+    # as AMLSim outputs loaded into graph databases keep it: it was left unread, and every
+    # laundering transaction came without its typology
+    folder = tmp_path / "in"
+    shutil.copytree(fixtures / "amlsim_converted_upper", folder)
+    (folder / "alerts.csv").write_text(
+        "ALERT_ID,ACCOUNT_ID,CUSTOMER_ID,EVENT_DATE,ALERT_TYPE,ACCOUNT_TYPE,IS_SAR\n"
+        "4,20,C_20,20170102,fan_in,INDIVIDUAL,YES\n"
+        "4,23,C_23,20170102,fan_in,INDIVIDUAL,YES\n"
+        "4,24,C_24,20170102,fan_in,INDIVIDUAL,YES\n"
+        "9,20,C_20,20170103,gather_scatter,INDIVIDUAL,YES\n"
+        "9,25,C_25,20170103,gather_scatter,INDIVIDUAL,YES\n")
+    report = ingest("amlsim", [folder], tmp_path / "set")
+    rows = _by_id(tmp_path / "set")
+    assert {k: r["label_pattern"] for k, r in rows.items() if r["label"]} == {
+        "3": "FAN-IN", "4": "FAN-IN", "5": "GATHER-SCATTER"}
+    notes = [str(n) for n in report.notes]
+    assert not any(n.startswith("not read") for n in notes)
+    assert not any("have no typology" in n for n in notes)
+    assert "alerts.csv" in open_set(tmp_path / "set").meta.sources

@@ -509,19 +509,23 @@ def _read_converted(named: dict[str, Path], ctx: Context, state: _State) -> list
         used.append(named["accounts.csv"])
         _use_accounts(named["accounts.csv"], ctx, state)
     alerts = named.get("alerts.csv")
-    if alerts is not None and not {"TX_ID", "ALERT_TYPE"} <= set(_header_or_none(alerts)):
-        alerts = None
+    alert_names = set(_header_or_none(alerts)) if alerts is not None else set()
     if "alert_transactions.csv" in named:
         path = named["alert_transactions.csv"]
         used.append(path)
         state.patterns = _read_alerts(path, ctx, "tran_id", "alert_type", by_alert=False)
-    elif alerts is not None:  # the upper-case variant's alert transactions
+    elif alerts is not None and {"TX_ID", "ALERT_TYPE"} <= alert_names:
+        # the upper-case variant's alert transactions
         used.append(alerts)
         state.patterns = _read_alerts(alerts, ctx, "TX_ID", "ALERT_TYPE", by_alert=False)
     elif "alert_accounts.csv" in named:
         path = named["alert_accounts.csv"]
         used.append(path)
         state.patterns = _read_alerts(path, ctx, "alert_id", "alert_type", by_alert=True)
+    elif alerts is not None and {"ALERT_ID", "ALERT_TYPE"} <= alert_names:
+        # its alert accounts (ALERT_ID,ACCOUNT_ID,…,ALERT_TYPE,…): the typology of each alert
+        used.append(alerts)
+        state.patterns = _read_alerts(alerts, ctx, "ALERT_ID", "ALERT_TYPE", by_alert=True)
     for path in [txn_path] + ([named["cash_tx.csv"]] if "cash_tx.csv" in named else []):
         header = _header(path)
         roles = {role: _pick(header, role) for role in CONVERTED}

@@ -261,3 +261,24 @@ def test_amlsim_outputs_as_another_project_published_them(fixtures: Path,
     assert {k: v["count"] for k, v in judged["patterns"].items()} == {"FAN-IN": 3}
     assert len(_run("score", "--set-dir", folder_set, "--level", "transaction")) == 12
     assert _run("detect", "--set-dir", folder_set) == []  # too few for any baseline
+
+
+@pytest.mark.parametrize("index", ["", "Unnamed: 0"])
+def test_paysim_log_written_back_by_pandas_names_its_index(published: Path, tmp_path: Path,
+                                                           index: str) -> None:
+    # df.to_csv() without index=False: the row index first, under no name or "Unnamed: 0";
+    # the note of columns not kept named it as an empty name (", oldbalanceOrg, …")
+    lines = (published / "paysim_sample.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "paysim.csv"
+    path.write_text("\n".join([f"{index},{lines[0]}",
+                               *(f"{k},{line}" for k, line in enumerate(lines[1:]))]) + "\n")
+    assert detect_format(path) == "amlsim"
+    report = ingest("amlsim", [path], tmp_path / "set", options={"start": "2024-03-01"})
+    assert report.transactions == 5
+    assert {line for line, r in _rows(tmp_path / "set").items() if r["label"]} == {3, 4}
+    assert [str(n) for n in report.notes] == [
+        "paysim.csv: PaySim's log; step N is the start (--start) plus N hours",
+        "paysim.csv: the first column is a row index added by the program that wrote the "
+        "file; it is not kept",
+        "paysim.csv: columns not kept (the set has no place for them): "
+        "oldbalanceOrg, newbalanceOrig, oldbalanceDest, newbalanceDest, isFlaggedFraud"]

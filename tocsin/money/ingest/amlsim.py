@@ -77,6 +77,8 @@ from tocsin.money.ingest.base import (
 from tocsin.money.ingest.columns import parse_float, parse_int, report, required_text
 
 TRANSACTION_COLUMNS = ("sourceNodeId", "targetNodeId", "value", "time")
+#: Names pandas gives its own row index when it writes a frame back (``to_csv``).
+INDEX_NAMES = ("", "Unnamed: 0")
 #: accounts.csv's reporting currency (the simulation's one currency in AMLSim's outputs)
 CURRENCY_COLUMN = "acct_rptng_crncy"
 NODE_COLUMNS = ("nodeid", "isFraud")
@@ -612,6 +614,11 @@ def _require(path: Path, header: Sequence[str], needed: Sequence[str]) -> None:
 
 def _note_unkept(path: Path, header: Sequence[str], used: set[str], ctx: Context) -> None:
     unkept = [c for c in header if c not in used]
+    if header and header[0] in INDEX_NAMES and unkept[:1] == [header[0]]:
+        # pandas' row index, written back as a first column without a name ("Unnamed: 0")
+        unkept = unkept[1:]
+        ctx.notes.append(N_("%(file)s: the first column is a row index added by the "
+                            "program that wrote the file; it is not kept", file=path.name))
     if unkept:
         ctx.notes.append(N_plural("%(file)s: column not kept (the set has no place for it): "
                                   "%(columns)s",

@@ -484,3 +484,19 @@ def test_alert_accounts_of_the_upper_case_variant_give_the_typologies(fixtures: 
     assert not any(n.startswith("not read") for n in notes)
     assert not any("have no typology" in n for n in notes)
     assert "alerts.csv" in open_set(tmp_path / "set").meta.sources
+
+
+def test_alert_transactions_missing_from_the_transactions_are_counted(fixtures: Path,
+                                                                      tmp_path: Path) -> None:
+    # a part of a run's transactions.csv (its first rows) beside the whole run's
+    # alert_transactions.csv: the typologies of the rows left out went without a word
+    folder = tmp_path / "in"
+    shutil.copytree(fixtures / "amlsim_converted", folder)
+    lines = (folder / "transactions.csv").read_text().splitlines()
+    (folder / "transactions.csv").write_text("\n".join(lines[:6]) + "\n")  # up to tran_id 6
+    report = ingest("amlsim", [folder], tmp_path / "set", options={"currency": "USD"})
+    assert report.transactions == 7  # 5 transfers and the 2 cash payments
+    assert "4 transactions of alert_transactions.csv are not among the transactions " \
+           "imported" in [str(n) for n in report.notes]
+    whole = ingest("amlsim", [fixtures / "amlsim_converted"], tmp_path / "whole")
+    assert not any("not among" in str(n) for n in whole.notes)

@@ -354,6 +354,8 @@ class _Patterns:
     keys: pa.Array
     names: pa.Array
     by_alert: bool
+    #: the file they come from
+    file: str = ""
 
 
 @dataclass
@@ -471,6 +473,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         ctx.notes.append(N_("not read: %(files)s", files=", ".join(left)))
     if ctx.problems:
         return
+    _note_alerts_not_found(state, ctx)
     _check_unique_ids(state, ctx)
     if not ctx.problems:
         ctx.writer.write_accounts(_accounts(state))
@@ -838,7 +841,8 @@ def _read_alerts(path: Path, ctx: Context, key: str, kind: str, *, by_alert: boo
                                   "label_pattern", count, name=repr(word), count=count,
                                   file=path.name))
     return _Patterns(keys=pc.take(keys, rows).combine_chunks(),
-                     names=pc.take(names, rows).combine_chunks(), by_alert=by_alert)
+                     names=pc.take(names, rows).combine_chunks(), by_alert=by_alert,
+                     file=path.name)
 
 
 def _note_2018_alerts(path: Path, ctx: Context) -> None:
@@ -1005,6 +1009,22 @@ def _pattern(batch: pa.RecordBatch, txn_id: pa.Array, cols: _Columns,
 
 def _count(mask: pa.Array) -> int:
     return int(pc.sum(pc.cast(mask, pa.int64())).as_py() or 0)
+
+
+def _note_alerts_not_found(state: _State, ctx: Context) -> None:
+    """Alert transactions whose id no transaction has: the transactions file is a part of
+    the run (or of another run), and their typologies are lost."""
+    found = state.patterns
+    if found is None or found.by_alert or not state.ids:
+        return
+    ids = pa.chunked_array(state.ids, pa.string())
+    missing = _count(pc.invert(pc.is_in(found.keys, value_set=ids)))
+    if missing:
+        ctx.notes.append(N_plural("%(count)s transaction of %(file)s is not among the "
+                                  "transactions imported",
+                                  "%(count)s transactions of %(file)s are not among the "
+                                  "transactions imported", missing, count=missing,
+                                  file=found.file))
 
 
 def _check_unique_ids(state: _State, ctx: Context) -> None:

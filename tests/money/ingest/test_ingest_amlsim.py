@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -421,3 +422,81 @@ def test_a_missing_column_and_text_that_is_not_utf8_are_located(tmp_path: Path) 
     assert (problem.location, str(problem.reason)) == (
         f"{folder / 'transactions.csv'}:3", "not UTF-8 text")
     assert not (tmp_path / "set").exists()
+
+
+def test_amounts_are_in_the_currency_the_accounts_report_in(fixtures: Path,
+                                                            tmp_path: Path) -> None:
+    # AMLSim's accounts.csv says the simulation's currency (acct_rptng_crncy: USD); the
+    # amounts were taken in the base currency, EUR, without a word
+    report = ingest("amlsim", [fixtures / "amlsim_converted"], tmp_path / "set")
+    rows = _by_id(tmp_path / "set")
+    assert {r["currency_orig"] for r in rows.values()} == {"USD"}
+    assert rows["1"]["amount"] == pytest.approx(120.5 * 0.91)  # shipped indicative USD rate
+    notes = [str(n) for n in report.notes]
+    assert "accounts.csv: amounts taken in USD, the currency the accounts report in " \
+           "(acct_rptng_crncy)" in notes
+    assert not any("acct_rptng_crncy" in n for n in notes if "not kept" in n)
+    # the option still decides
+    ingest("amlsim", [fixtures / "amlsim_converted"], tmp_path / "eur",
+           options={"currency": "EUR"})
+    assert {r["currency_orig"] for r in _by_id(tmp_path / "eur").values()} == {"EUR"}
+
+
+def test_accounts_in_several_currencies_are_named_and_none_is_chosen(fixtures: Path,
+                                                                     tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(fixtures / "amlsim_converted", folder)
+    accounts = (folder / "accounts.csv").read_text().splitlines()
+    accounts[2] = accounts[2].replace(",USD,", ",GBP,")
+    (folder / "accounts.csv").write_text("\n".join(accounts) + "\n")
+    report = ingest("amlsim", [folder], tmp_path / "set")
+    assert {r["currency_orig"] for r in _by_id(tmp_path / "set").values()} == {"EUR"}
+    assert "accounts.csv: the accounts report in several currencies (GBP, USD); the " \
+           "amounts are taken in EUR (give option currency)" in [str(n) for n in report.notes]
+    accounts[2] = accounts[2].replace(",GBP,", ",USD,")
+    (folder / "accounts.csv").write_text(
+        "\n".join(a.replace(",USD,", ",XTS,") for a in accounts) + "\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [folder], tmp_path / "bad")
+    assert [(p.location.rsplit("/", 1)[-1], str(p.reason)) for p in caught.value.problems] == [
+        ("accounts.csv:1", "no exchange rate for XTS into EUR")]
+
+
+def test_alert_accounts_of_the_upper_case_variant_give_the_typologies(fixtures: Path,
+                                                                    tmp_path: Path) -> None:
+    # alerts.csv naming alerted accounts, not transactions (ALERT_ID,ACCOUNT_ID,…,ALERT_TYPE),
+    # as AMLSim outputs loaded into graph databases keep it: it was left unread, and every
+    # laundering transaction came without its typology
+    folder = tmp_path / "in"
+    shutil.copytree(fixtures / "amlsim_converted_upper", folder)
+    (folder / "alerts.csv").write_text(
+        "ALERT_ID,ACCOUNT_ID,CUSTOMER_ID,EVENT_DATE,ALERT_TYPE,ACCOUNT_TYPE,IS_SAR\n"
+        "4,20,C_20,20170102,fan_in,INDIVIDUAL,YES\n"
+        "4,23,C_23,20170102,fan_in,INDIVIDUAL,YES\n"
+        "4,24,C_24,20170102,fan_in,INDIVIDUAL,YES\n"
+        "9,20,C_20,20170103,gather_scatter,INDIVIDUAL,YES\n"
+        "9,25,C_25,20170103,gather_scatter,INDIVIDUAL,YES\n")
+    report = ingest("amlsim", [folder], tmp_path / "set")
+    rows = _by_id(tmp_path / "set")
+    assert {k: r["label_pattern"] for k, r in rows.items() if r["label"]} == {
+        "3": "FAN-IN", "4": "FAN-IN", "5": "GATHER-SCATTER"}
+    notes = [str(n) for n in report.notes]
+    assert not any(n.startswith("not read") for n in notes)
+    assert not any("have no typology" in n for n in notes)
+    assert "alerts.csv" in open_set(tmp_path / "set").meta.sources
+
+
+def test_alert_transactions_missing_from_the_transactions_are_counted(fixtures: Path,
+                                                                      tmp_path: Path) -> None:
+    # a part of a run's transactions.csv (its first rows) beside the whole run's
+    # alert_transactions.csv: the typologies of the rows left out went without a word
+    folder = tmp_path / "in"
+    shutil.copytree(fixtures / "amlsim_converted", folder)
+    lines = (folder / "transactions.csv").read_text().splitlines()
+    (folder / "transactions.csv").write_text("\n".join(lines[:6]) + "\n")  # up to tran_id 6
+    report = ingest("amlsim", [folder], tmp_path / "set", options={"currency": "USD"})
+    assert report.transactions == 7  # 5 transfers and the 2 cash payments
+    assert "4 transactions of alert_transactions.csv are not among the transactions " \
+           "imported" in [str(n) for n in report.notes]
+    whole = ingest("amlsim", [fixtures / "amlsim_converted"], tmp_path / "whole")
+    assert not any("not among" in str(n) for n in whole.notes)

@@ -300,6 +300,37 @@ def test_header_with_account_1_only(tiny: list[Path], tmp_path: Path) -> None:
     assert not any("row index" in n for n in report.notes)
 
 
+def test_header_with_the_accounts_named_from_and_to(tiny: list[Path], tmp_path: Path) -> None:
+    # the repeated "Account" renamed before the file was written again (a layout other
+    # projects' loaders and tests write); it was refused as "not an AMLworld header"
+    path = tmp_path / "Named_Trans.csv"
+    lines = tiny[0].read_text().splitlines()
+    lines[0] = lines[0].replace("From Bank,Account,To Bank,Account,",
+                                "From Bank,From Account,To Bank,To Account,")
+    path.write_text("\n".join(lines) + "\n")
+    assert detect_format(path) == "amlworld"
+    report = ingest("amlworld", [path, tiny[1]], tmp_path / "s", rates=RATES)
+    assert report.transactions == 13
+    assert "3 of 4 pattern transactions matched (2 laundering attempts)" in report.notes
+    rows = open_set(tmp_path / "s").transactions().to_pylist()
+    assert (rows[8]["source"], rows[8]["target"]) == ("070:100428660", "001:8000EC280")
+
+
+def test_multi_gnn_formatted_file_is_named_and_refused(tmp_path: Path) -> None:
+    # IBM/Multi-GNN's format_kaggle_files.py writes this from an AMLworld file
+    path = tmp_path / "formatted_transactions.csv"
+    path.write_text("EdgeID,from_id,to_id,Timestamp,Amount Sent,Sent Currency,Amount Received,"
+                    "Received Currency,Payment Format,Is Laundering\n"
+                    "0,0,0,10,3697.34,0,3697.34,0,0,0\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlworld", [path], tmp_path / "s")
+    assert [(p.location.rsplit("/", 1)[-1], str(p.reason)) for p in caught.value.problems] == [
+        ("formatted_transactions.csv:1", "Multi-GNN's formatted transactions: accounts, "
+         "currencies and payment formats are numbers there and times are seconds; import "
+         "the *_Trans.csv it was made from")]
+    assert not (tmp_path / "s").exists()
+
+
 def test_bad_row_of_a_pandas_copy_is_named_by_its_line(fixtures: Path, tmp_path: Path) -> None:
     path = _pandas_copy(fixtures / "amlworld" / "Broken_Trans.csv", tmp_path / "Pb_Trans.csv")
     with pytest.raises(InputError) as caught:

@@ -230,3 +230,55 @@ def test_a_pattern_without_a_label_is_refused_by_its_key() -> None:
     assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
         ("saml.yaml: transaction", "give a 'label' with the 'pattern': only the rows it "
                                    "marks carry one")]
+
+
+def test_amlsim_outputs_as_another_project_published_them(fixtures: Path,
+                                                          tmp_path: Path) -> None:
+    # tests/fixtures/money/amlsim_exports: written here in that project's layout (its
+    # SOURCES.md says why); every account reports in USD, which the amounts now are in
+    folder = fixtures / "amlsim_exports"
+    assert detect_format(folder / "transactions.csv") == "amlsim"
+    report = ingest("amlsim", [folder], tmp_path / "set")
+    assert (report.transactions, report.accounts, report.has_labels) == (12, 10, True)
+    rows = _rows(tmp_path / "set")
+    assert {r["currency_orig"] for r in rows.values()} == {"USD"}
+    assert rows[2]["amount_orig"] == 310.25 and rows[2]["amount"] == pytest.approx(310.25 * 0.91)
+    assert rows[2]["ts"] == datetime(2011, 1, 1, tzinfo=UTC)
+    assert {line: r["label_pattern"] for line, r in rows.items() if r["label"]} == {
+        2: "FAN-IN", 5: "FAN-IN", 8: "FAN-IN"}
+    assert (rows[11]["label"], rows[11]["label_pattern"]) == (False, None)  # a false alert
+    accounts = {r["account_id"]: r for r in open_set(tmp_path / "set").accounts().to_pylist()}
+    assert {a for a, r in accounts.items() if r["label"]} == {"3", "4", "5", "7"}
+    assert (accounts["7"]["bank"], accounts["7"]["country"]) == ("east_bank", "US")
+    notes = [str(n) for n in report.notes]
+    assert "accounts.csv: amounts taken in USD, the currency the accounts report in " \
+           "(acct_rptng_crncy)" in notes
+    assert "1 transaction of alerts that are not SAR (false alerts) is not labelled and " \
+           "carries no pattern" in notes
+    folder_set = str(tmp_path / "set")
+    judged = _run("evaluate", "--set-dir", folder_set)
+    assert judged["transactions"]["positives"] == 3
+    assert {k: v["count"] for k, v in judged["patterns"].items()} == {"FAN-IN": 3}
+    assert len(_run("score", "--set-dir", folder_set, "--level", "transaction")) == 12
+    assert _run("detect", "--set-dir", folder_set) == []  # too few for any baseline
+
+
+@pytest.mark.parametrize("index", ["", "Unnamed: 0"])
+def test_paysim_log_written_back_by_pandas_names_its_index(published: Path, tmp_path: Path,
+                                                           index: str) -> None:
+    # df.to_csv() without index=False: the row index first, under no name or "Unnamed: 0";
+    # the note of columns not kept named it as an empty name (", oldbalanceOrg, …")
+    lines = (published / "paysim_sample.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "paysim.csv"
+    path.write_text("\n".join([f"{index},{lines[0]}",
+                               *(f"{k},{line}" for k, line in enumerate(lines[1:]))]) + "\n")
+    assert detect_format(path) == "amlsim"
+    report = ingest("amlsim", [path], tmp_path / "set", options={"start": "2024-03-01"})
+    assert report.transactions == 5
+    assert {line for line, r in _rows(tmp_path / "set").items() if r["label"]} == {3, 4}
+    assert [str(n) for n in report.notes] == [
+        "paysim.csv: PaySim's log; step N is the start (--start) plus N hours",
+        "paysim.csv: the first column is a row index added by the program that wrote the "
+        "file; it is not kept",
+        "paysim.csv: columns not kept (the set has no place for them): "
+        "oldbalanceOrg, newbalanceOrig, oldbalanceDest, newbalanceDest, isFlaggedFraud"]

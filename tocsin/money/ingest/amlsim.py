@@ -42,7 +42,8 @@ kept as AMLSim wrote it. Columns the set has no place for, and files the
 import does not read, are named in the notes.
 
 AMLSim amounts carry no currency; option ``currency`` says which one they are
-(default: the set's base currency). Every simulated account is ``domestic``.
+(default: the one currency every account of ``accounts.csv`` reports in,
+``acct_rptng_crncy``, else the set's base currency). Every simulated account is ``domestic``.
 
 Sources: the files, or the directory that holds them.
 """
@@ -76,6 +77,10 @@ from tocsin.money.ingest.base import (
 from tocsin.money.ingest.columns import parse_float, parse_int, report, required_text
 
 TRANSACTION_COLUMNS = ("sourceNodeId", "targetNodeId", "value", "time")
+#: Names pandas gives its own row index when it writes a frame back (``to_csv``).
+INDEX_NAMES = ("", "Unnamed: 0")
+#: accounts.csv's reporting currency (the simulation's one currency in AMLSim's outputs)
+CURRENCY_COLUMN = "acct_rptng_crncy"
 NODE_COLUMNS = ("nodeid", "isFraud")
 DEFAULT_START = datetime(2020, 1, 1, tzinfo=UTC)
 BLOCK_SIZE = 4 << 20
@@ -349,6 +354,8 @@ class _Patterns:
     keys: pa.Array
     names: pa.Array
     by_alert: bool
+    #: the file they come from
+    file: str = ""
 
 
 @dataclass
@@ -466,6 +473,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
         ctx.notes.append(N_("not read: %(files)s", files=", ".join(left)))
     if ctx.problems:
         return
+    _note_alerts_not_found(state, ctx)
     _check_unique_ids(state, ctx)
     if not ctx.problems:
         ctx.writer.write_accounts(_accounts(state))
@@ -506,19 +514,23 @@ def _read_converted(named: dict[str, Path], ctx: Context, state: _State) -> list
         used.append(named["accounts.csv"])
         _use_accounts(named["accounts.csv"], ctx, state)
     alerts = named.get("alerts.csv")
-    if alerts is not None and not {"TX_ID", "ALERT_TYPE"} <= set(_header_or_none(alerts)):
-        alerts = None
+    alert_names = set(_header_or_none(alerts)) if alerts is not None else set()
     if "alert_transactions.csv" in named:
         path = named["alert_transactions.csv"]
         used.append(path)
         state.patterns = _read_alerts(path, ctx, "tran_id", "alert_type", by_alert=False)
-    elif alerts is not None:  # the upper-case variant's alert transactions
+    elif alerts is not None and {"TX_ID", "ALERT_TYPE"} <= alert_names:
+        # the upper-case variant's alert transactions
         used.append(alerts)
         state.patterns = _read_alerts(alerts, ctx, "TX_ID", "ALERT_TYPE", by_alert=False)
     elif "alert_accounts.csv" in named:
         path = named["alert_accounts.csv"]
         used.append(path)
         state.patterns = _read_alerts(path, ctx, "alert_id", "alert_type", by_alert=True)
+    elif alerts is not None and {"ALERT_ID", "ALERT_TYPE"} <= alert_names:
+        # its alert accounts (ALERT_ID,ACCOUNT_ID,…,ALERT_TYPE,…): the typology of each alert
+        used.append(alerts)
+        state.patterns = _read_alerts(alerts, ctx, "ALERT_ID", "ALERT_TYPE", by_alert=True)
     for path in [txn_path] + ([named["cash_tx.csv"]] if "cash_tx.csv" in named else []):
         header = _header(path)
         roles = {role: _pick(header, role) for role in CONVERTED}
@@ -605,6 +617,11 @@ def _require(path: Path, header: Sequence[str], needed: Sequence[str]) -> None:
 
 def _note_unkept(path: Path, header: Sequence[str], used: set[str], ctx: Context) -> None:
     unkept = [c for c in header if c not in used]
+    if header and header[0] in INDEX_NAMES and unkept[:1] == [header[0]]:
+        # pandas' row index, written back as a first column without a name ("Unnamed: 0")
+        unkept = unkept[1:]
+        ctx.notes.append(N_("%(file)s: the first column is a row index added by the "
+                            "program that wrote the file; it is not kept", file=path.name))
     if unkept:
         ctx.notes.append(N_plural("%(file)s: column not kept (the set has no place for it): "
                                   "%(columns)s",
@@ -715,7 +732,8 @@ def _read_table(path: Path) -> tuple[pa.Table, list[str]]:
     return table, header
 
 
-def _read_accounts(path: Path, ctx: Context) -> pa.Table:
+def _read_accounts(path: Path, ctx: Context) -> tuple[pa.Table, list[str]]:
+    """The accounts, and the currencies they report in (``acct_rptng_crncy``)."""
     table, header = _read_table(path)
     id_column = next((c for c in ACCOUNT_IDS if c in header), None)
     if id_column is None:
@@ -756,19 +774,51 @@ def _read_accounts(path: Path, ctx: Context) -> pa.Table:
             table.column(country_column).combine_chunks()))
         two = pc.fill_null(pc.match_substring_regex(text, r"^[A-Z]{2}$"), False)
         country = pc.if_else(two, text, pa.scalar(None, pa.string()))
+    currencies: list[str] = []
+    if CURRENCY_COLUMN in header:
+        used.add(CURRENCY_COLUMN)
+        text = pc.utf8_upper(pc.utf8_trim_whitespace(
+            table.column(CURRENCY_COLUMN).combine_chunks()))
+        currencies = sorted(c for c in pc.unique(text).to_pylist() if c)
     _note_unkept(path, header, used, ctx)
     lines = pc.cast(pa.array(range(2, 2 + n), pa.int64()), pa.string())
     return pa.table({
         "account_id": ids, "bank": bank, "country": country,
         "kind": pa.repeat(pa.scalar("domestic", pa.string()), n), "label": label,
         "source_ref": pc.binary_join_element_wise(path.name, lines, ":"),
-    })
+    }), currencies
 
 
 def _use_accounts(path: Path, ctx: Context, state: _State) -> None:
-    state.accounts = _read_accounts(path, ctx)
+    state.accounts, currencies = _read_accounts(path, ctx)
     state.accounts_file = path.name
+    if not ctx.options.get("currency"):
+        _reporting_currency(path, currencies, ctx, state)
     state.labelled = state.labelled or state.accounts.column("label").null_count == 0
+
+
+def _reporting_currency(path: Path, currencies: list[str], ctx: Context,
+                        state: _State) -> None:
+    """Without option ``currency``, the amounts are in the one currency every account of
+    ``accounts.csv`` reports in (AMLSim writes the simulation's currency there), not the
+    base currency."""
+    if len(currencies) > 1:
+        ctx.notes.append(N_("%(file)s: the accounts report in several currencies "
+                            "(%(currencies)s); the amounts are taken in %(currency)s (give "
+                            "option currency)", file=path.name,
+                            currencies=", ".join(currencies), currency=state.currency))
+        return
+    if not currencies or currencies[0] == state.currency:
+        return
+    rate = ctx.rates.rate(currencies[0])
+    if rate is None:
+        ctx.problems.add(f"{path}:1", N_("no exchange rate for %(currency)s into %(base)s",
+                                         currency=currencies[0], base=ctx.base_currency))
+        return
+    state.currency, state.rate = currencies[0], rate
+    ctx.notes.append(N_("%(file)s: amounts taken in %(currency)s, the currency the accounts "
+                        "report in (%(column)s)", file=path.name, currency=currencies[0],
+                        column=CURRENCY_COLUMN))
 
 
 def _read_alerts(path: Path, ctx: Context, key: str, kind: str, *, by_alert: bool) -> _Patterns:
@@ -791,7 +841,8 @@ def _read_alerts(path: Path, ctx: Context, key: str, kind: str, *, by_alert: boo
                                   "label_pattern", count, name=repr(word), count=count,
                                   file=path.name))
     return _Patterns(keys=pc.take(keys, rows).combine_chunks(),
-                     names=pc.take(names, rows).combine_chunks(), by_alert=by_alert)
+                     names=pc.take(names, rows).combine_chunks(), by_alert=by_alert,
+                     file=path.name)
 
 
 def _note_2018_alerts(path: Path, ctx: Context) -> None:
@@ -958,6 +1009,22 @@ def _pattern(batch: pa.RecordBatch, txn_id: pa.Array, cols: _Columns,
 
 def _count(mask: pa.Array) -> int:
     return int(pc.sum(pc.cast(mask, pa.int64())).as_py() or 0)
+
+
+def _note_alerts_not_found(state: _State, ctx: Context) -> None:
+    """Alert transactions whose id no transaction has: the transactions file is a part of
+    the run (or of another run), and their typologies are lost."""
+    found = state.patterns
+    if found is None or found.by_alert or not state.ids:
+        return
+    ids = pa.chunked_array(state.ids, pa.string())
+    missing = _count(pc.invert(pc.is_in(found.keys, value_set=ids)))
+    if missing:
+        ctx.notes.append(N_plural("%(count)s transaction of %(file)s is not among the "
+                                  "transactions imported",
+                                  "%(count)s transactions of %(file)s are not among the "
+                                  "transactions imported", missing, count=missing,
+                                  file=found.file))
 
 
 def _check_unique_ids(state: _State, ctx: Context) -> None:

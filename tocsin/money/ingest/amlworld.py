@@ -84,6 +84,9 @@ BAD_TIMESTAMP = N_("timestamp is neither YYYY/MM/DD HH:MM (seconds may follow) n
 PANDAS_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: The header of the release's third file, ``*_accounts.csv`` (not imported).
 ACCOUNTS_HEADER = ("Bank Name", "Bank ID", "Account Number", "Entity ID", "Entity Name")
+#: The start of the file Multi-GNN (IBM/Multi-GNN, ``format_kaggle_files.py``) makes of an
+#: AMLworld file: numbered accounts, currencies and formats; not an AMLworld file any more.
+MULTI_GNN_HEADER = "EdgeID,from_id,to_id,Timestamp,"
 #: Names pandas gives its own row index when it writes a frame back (``to_csv``).
 INDEX_NAMES = ("", "Unnamed: 0")
 
@@ -213,20 +216,26 @@ def header_layout(line: str) -> int | None:
     """How many index columns precede the AMLworld columns of this header line, or None.
 
     pandas reads the repeated ``Account`` as ``Account.1`` and, writing the frame back,
-    keeps that name and adds its row index as an unnamed first column.
+    keeps that name and adds its row index as an unnamed first column. Others name the
+    two accounts ``From Account`` and ``To Account`` before writing the file again.
     """
     names = [c.strip().strip('"') for c in line.lstrip("\ufeff").strip().split(",")]
     lead = 1 if len(names) == len(HEADER) + 1 and names[0] in INDEX_NAMES else 0
     names = names[lead:]
     if len(names) == len(HEADER) and names[4] == "Account.1":
         names[4] = "Account"
-    return lead if tuple(names) == HEADER else None
+    return lead if tuple(names) in (HEADER, COLUMNS) else None
 
 
 def _check_header(path: Path) -> int:
     with path.open("rb") as handle:
         first = handle.readline().decode("utf-8", errors="replace")
     lead = header_layout(first)
+    if lead is None and first.lstrip("\ufeff").startswith(MULTI_GNN_HEADER):
+        raise InputError.single(f"{path}:1", N_(
+            "Multi-GNN's formatted transactions: accounts, currencies and payment formats "
+            "are numbers there and times are seconds; import the *_Trans.csv it was made "
+            "from"))
     if lead is None:
         raise InputError.single(f"{path}:1", N_("not an AMLworld header; expected %(header)s",
                                                 header=",".join(HEADER)))

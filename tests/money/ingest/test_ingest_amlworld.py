@@ -144,6 +144,25 @@ def test_labels_all_zero_are_noted(tiny: list[Path], tmp_path: Path) -> None:
     assert "labels: none positive" not in labelled.notes
 
 
+def test_labels_written_as_booleans(tiny: list[Path], tmp_path: Path) -> None:
+    # pandas writes back a column it read as booleans as False/True
+    lines = tiny[0].read_text().splitlines()
+    path = tmp_path / "Bool_Trans.csv"
+    path.write_text("\n".join([lines[0], *(line[:-1] + ("True" if line[-1] == "1" else "False")
+                                          for line in lines[1:])]) + "\n")
+    assert "True" in path.read_text() and "False" in path.read_text()
+    report = ingest("amlworld", [path, tiny[1]], tmp_path / "b", rates=RATES)
+    ingest("amlworld", tiny, tmp_path / "n", rates=RATES)
+    columns = ["label", "label_pattern", "amount"]
+    assert open_set(tmp_path / "b").transactions(columns).to_pylist() == \
+        open_set(tmp_path / "n").transactions(columns).to_pylist()
+    assert "3 of 4 pattern transactions matched (2 laundering attempts)" in report.notes
+    path.write_text(path.read_text().replace("False\n", "no\n", 1))
+    with pytest.raises(InputError) as refused:
+        ingest("amlworld", [path], tmp_path / "c", rates=RATES)
+    assert "Bool_Trans.csv:2: Is Laundering is not 0 or 1" in str(refused.value)
+
+
 def _cash_world(path: Path, customers: int) -> Path:
     """A desk ``999:DESK`` paying out and taking in cash from ``customers`` people, who
     also pay each other by wire; person ``001:P0`` only ever pays itself in cash."""

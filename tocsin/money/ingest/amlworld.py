@@ -11,7 +11,8 @@ Mapping onto the canonical layout:
 * account id ``bank:account``; ``txn_id`` ``<file stem>:<line>``
 * the amount paid in the payment currency is the original amount; the base
   amount uses the rate table (per day when the table is dated)
-* ``Payment Format`` becomes ``channel``; ``Is Laundering`` becomes ``label``
+* ``Payment Format`` becomes ``channel``; ``Is Laundering`` becomes ``label`` (0 or 1,
+  or ``False`` or ``True`` as pandas writes a column it read as booleans)
 * ``source_file`` is the file's name and ``source_line`` the row's 1-based line
 * an account that pays or receives Bitcoin, or takes part in a ``Bitcoin``
   payment, is ``crypto``; a bank's cash desk is ``cash``; every other account
@@ -89,6 +90,9 @@ ACCOUNTS_HEADER = ("Bank Name", "Bank ID", "Account Number", "Entity ID", "Entit
 MULTI_GNN_HEADER = "EdgeID,from_id,to_id,Timestamp,"
 #: Names pandas gives its own row index when it writes a frame back (``to_csv``).
 INDEX_NAMES = ("", "Unnamed: 0")
+#: ``Is Laundering`` as the release writes it, and as pandas writes it back once read as
+#: booleans: the values Arrow reads as a boolean.
+LABEL_VALUES = ("0", "1", "False", "True", "false", "true", "FALSE", "TRUE")
 
 #: Currency names as AMLworld writes them -> ISO 4217 (``XBT`` for Bitcoin).
 CURRENCIES = {
@@ -107,7 +111,7 @@ FAST_TYPES = {
     "Timestamp": pa.string(), "From Bank": pa.string(), "From Account": pa.string(),
     "To Bank": pa.string(), "To Account": pa.string(), "Amount Received": pa.float64(),
     "Receiving Currency": _DICT, "Amount Paid": pa.float64(), "Payment Currency": _DICT,
-    "Payment Format": _DICT, "Is Laundering": pa.int8(),
+    "Payment Format": _DICT, "Is Laundering": pa.bool_(),  # Arrow reads 0/1 and False/True
 }
 #: Accounts that only ever take part in cash payments, with at least this many other
 #: accounts, are a bank's cash desk (option ``cash_desk_counterparties``).
@@ -375,7 +379,8 @@ def _blank_rows(batch: pa.RecordBatch) -> pa.Array:
     """Rows whose every field is empty."""
     masks = []
     for column in batch.columns:
-        if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
+        if column.type == pa.bool_() or pa.types.is_floating(column.type) \
+                or pa.types.is_integer(column.type):
             masks.append(pc.is_null(column))
         else:
             masks.append(pc.equal(pc.cast(column, pa.string()), ""))
@@ -399,7 +404,7 @@ def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: C
            pc.fill_null(pc.less(paid, 0), True),
            pc.invert(pc.fill_null(pc.is_finite(paid), False)),
            pc.invert(pc.fill_null(pc.is_finite(batch.column("Amount Received")), False)),
-           pc.invert(pc.is_in(flag, value_set=pa.array([0, 1], pa.int8())))]
+           pc.is_null(flag)]
     bad += [pc.equal(batch.column(c), "") for c in ("From Bank", "From Account", "To Bank",
                                                     "To Account")]
     if any(pc.any(b).as_py() for b in bad):
@@ -410,7 +415,7 @@ def _convert_rows(batch: pa.RecordBatch, numbers: np.ndarray, path: Path, ctx: C
                                          batch.column("From Account"), ":")
     target = pc.binary_join_element_wise(batch.column("To Bank"), batch.column("To Account"), ":")
     channel = pc.cast(batch.column("Payment Format"), pa.string())
-    label = pc.equal(flag, 1)
+    label = flag
     pattern, matched, stripped = patterns.match(ts, source, target, paid)
     if pattern is None:
         pattern = pa.nulls(n, pa.string())
@@ -765,7 +770,7 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str], lead: int) -
             for bad, reason in _amount_problems(batch.column(column), column):
                 found(bad, reason, batch.column(column))
         flag = pc.utf8_trim_whitespace(batch.column("Is Laundering"))
-        found(pc.invert(pc.is_in(flag, value_set=pa.array(["0", "1"]))),
+        found(pc.invert(pc.is_in(flag, value_set=pa.array(LABEL_VALUES))),
               N_("%(column)s is not 0 or 1", column="Is Laundering"),
               batch.column("Is Laundering"))
         for column in ("Payment Currency", "Receiving Currency"):

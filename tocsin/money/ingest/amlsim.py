@@ -65,20 +65,20 @@ import pyarrow.csv as pacsv
 from tocsin.errors import InputError
 from tocsin.i18n import N_, N_plural
 from tocsin.money.ingest.base import (
+    INDEX_NAMES,
     Context,
     FewLines,
     RowRepeats,
     csv_batches,
     empty_lines_note,
     file_size,
+    index_column_note,
     mix_keys,
     repeats_note,
 )
 from tocsin.money.ingest.columns import parse_float, parse_int, report, required_text
 
 TRANSACTION_COLUMNS = ("sourceNodeId", "targetNodeId", "value", "time")
-#: Names pandas gives its own row index when it writes a frame back (``to_csv``).
-INDEX_NAMES = ("", "Unnamed: 0")
 #: accounts.csv's reporting currency (the simulation's one currency in AMLSim's outputs)
 CURRENCY_COLUMN = "acct_rptng_crncy"
 NODE_COLUMNS = ("nodeid", "isFraud")
@@ -620,8 +620,7 @@ def _note_unkept(path: Path, header: Sequence[str], used: set[str], ctx: Context
     if header and header[0] in INDEX_NAMES and unkept[:1] == [header[0]]:
         # pandas' row index, written back as a first column without a name ("Unnamed: 0")
         unkept = unkept[1:]
-        ctx.notes.append(N_("%(file)s: the first column is a row index added by the "
-                            "program that wrote the file; it is not kept", file=path.name))
+        ctx.notes.append(index_column_note(path.name))
     if unkept:
         ctx.notes.append(N_plural("%(file)s: column not kept (the set has no place for it): "
                                   "%(columns)s",

@@ -57,6 +57,7 @@ import pyarrow.csv as pacsv
 from tocsin.errors import InputError
 from tocsin.i18n import N_
 from tocsin.money.ingest.base import (
+    INDEX_NAMES,
     Context,
     FewLines,
     Problems,
@@ -64,6 +65,7 @@ from tocsin.money.ingest.base import (
     csv_batches,
     empty_lines_note,
     file_size,
+    index_column_note,
     mix_keys,
     repeats_note,
     some_places,
@@ -88,11 +90,10 @@ ACCOUNTS_HEADER = ("Bank Name", "Bank ID", "Account Number", "Entity ID", "Entit
 #: The start of the file Multi-GNN (IBM/Multi-GNN, ``format_kaggle_files.py``) makes of an
 #: AMLworld file: numbered accounts, currencies and formats; not an AMLworld file any more.
 MULTI_GNN_HEADER = "EdgeID,from_id,to_id,Timestamp,"
-#: Names pandas gives its own row index when it writes a frame back (``to_csv``).
-INDEX_NAMES = ("", "Unnamed: 0")
-#: ``Is Laundering`` as the release writes it, and as pandas writes it back once read as
-#: booleans: the values Arrow reads as a boolean.
-LABEL_VALUES = ("0", "1", "False", "True", "false", "true", "FALSE", "TRUE")
+#: ``Is Laundering`` as the release writes it (0/1), and as pandas writes it back once read
+#: as booleans: what the fast reader takes for each answer, and all the diagnosis accepts.
+TRUE_VALUES = ("1", "True", "true", "TRUE")
+FALSE_VALUES = ("0", "False", "false", "FALSE")
 
 #: Currency names as AMLworld writes them -> ISO 4217 (``XBT`` for Bitcoin).
 CURRENCIES = {
@@ -111,7 +112,7 @@ FAST_TYPES = {
     "Timestamp": pa.string(), "From Bank": pa.string(), "From Account": pa.string(),
     "To Bank": pa.string(), "To Account": pa.string(), "Amount Received": pa.float64(),
     "Receiving Currency": _DICT, "Amount Paid": pa.float64(), "Payment Currency": _DICT,
-    "Payment Format": _DICT, "Is Laundering": pa.bool_(),  # Arrow reads 0/1 and False/True
+    "Payment Format": _DICT, "Is Laundering": pa.bool_(),
 }
 #: Accounts that only ever take part in cash payments, with at least this many other
 #: accounts, are a bank's cash desk (option ``cash_desk_counterparties``).
@@ -160,9 +161,7 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
     for path in transactions:
         lead = _check_header(path)
         if lead:
-            ctx.notes.append(N_("%(file)s: the first column is a row index added by the "
-                                "program that wrote the file; it is not kept",
-                                file=path.name))
+            ctx.notes.append(index_column_note(path.name))
         try:
             _read_fast(path, ctx, currency_codes, patterns, accounts, repeats, matched,
                        stripped, lead)
@@ -312,6 +311,8 @@ def _read_fast(path: Path, ctx: Context, names: dict[str, str], patterns: _Patte
     read_options = _read_options(lead)
     parse = pacsv.ParseOptions(ignore_empty_lines=False)
     convert = pacsv.ConvertOptions(column_types=FAST_TYPES, include_columns=list(COLUMNS),
+                                   true_values=list(TRUE_VALUES),
+                                   false_values=list(FALSE_VALUES),
                                    strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
     # No invalid-row handler: a row of the wrong length raises ``ArrowInvalid`` and the
@@ -379,7 +380,7 @@ def _blank_rows(batch: pa.RecordBatch) -> pa.Array:
     """Rows whose every field is empty."""
     masks = []
     for column in batch.columns:
-        if column.type == pa.bool_() or pa.types.is_floating(column.type) \
+        if pa.types.is_boolean(column.type) or pa.types.is_floating(column.type) \
                 or pa.types.is_integer(column.type):
             masks.append(pc.is_null(column))
         else:
@@ -770,7 +771,7 @@ def _diagnose_text(path: Path, ctx: Context, names: dict[str, str], lead: int) -
             for bad, reason in _amount_problems(batch.column(column), column):
                 found(bad, reason, batch.column(column))
         flag = pc.utf8_trim_whitespace(batch.column("Is Laundering"))
-        found(pc.invert(pc.is_in(flag, value_set=pa.array(LABEL_VALUES))),
+        found(pc.invert(pc.is_in(flag, value_set=pa.array(TRUE_VALUES + FALSE_VALUES))),
               N_("%(column)s is not 0 or 1", column="Is Laundering"),
               batch.column("Is Laundering"))
         for column in ("Payment Currency", "Receiving Currency"):

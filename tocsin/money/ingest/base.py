@@ -90,6 +90,16 @@ class FewLines:
         return some_places([str(n) for n in self.first], self.count)
 
 
+#: Names pandas gives its own row index when it writes a frame back (``to_csv``).
+INDEX_NAMES = ("", "Unnamed: 0")
+
+
+def index_column_note(name: str) -> str:
+    """The note of a file whose first column is such a row index, left out."""
+    return N_("%(file)s: the first column is a row index added by the program that wrote "
+              "the file; it is not kept", file=name)
+
+
 def empty_lines_note(name: str, lines: FewLines) -> str:
     """The note of a CSV file whose empty ``lines`` were skipped."""
     return N_plural("%(file)s: %(count)s empty line skipped (line %(lines)s)",

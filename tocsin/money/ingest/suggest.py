@@ -151,6 +151,8 @@ def _told_without_case(kind: str) -> dict[str, str]:
 def _known_name(kind: str, text: str) -> str | None:
     """The code a name of ``kind`` stands for, told without case."""
     return _told_without_case(kind).get(text.lower())
+
+
 #: A time of day without a date (SAML-D's ``Time`` beside its ``Date``).
 _TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 

@@ -356,6 +356,11 @@ class _Patterns:
     by_alert: bool
     #: the file they come from
     file: str = ""
+    #: by transaction id: the keys a transaction read so far has
+    seen: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.seen = np.zeros(len(self.keys), bool)
 
 
 @dataclass
@@ -1001,9 +1006,10 @@ def _pattern(batch: pa.RecordBatch, txn_id: pa.Array, cols: _Columns,
         if cols.alert is None:
             return None
         keys = pc.utf8_trim_whitespace(batch.column(cols.alert))
-    else:
-        keys = txn_id
-    return pc.take(found.names, pc.index_in(keys, value_set=found.keys))
+        return pc.take(found.names, pc.index_in(keys, value_set=found.keys))
+    at = pc.index_in(txn_id, value_set=found.keys)
+    found.seen[pc.drop_null(at).to_numpy(zero_copy_only=False)] = True
+    return pc.take(found.names, at)
 
 
 def _count(mask: pa.Array) -> int:
@@ -1016,8 +1022,7 @@ def _note_alerts_not_found(state: _State, ctx: Context) -> None:
     found = state.patterns
     if found is None or found.by_alert or not state.ids:
         return
-    ids = pa.chunked_array(state.ids, pa.string())
-    missing = _count(pc.invert(pc.is_in(found.keys, value_set=ids)))
+    missing = int((~found.seen).sum())  # marked as the transactions were read (_pattern)
     if missing:
         ctx.notes.append(N_plural("%(count)s transaction of %(file)s is not among the "
                                   "transactions imported",

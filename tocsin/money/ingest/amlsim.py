@@ -134,15 +134,15 @@ def _start(ctx: Context, default: datetime = DEFAULT_START) -> datetime:
     return start if start.tzinfo else start.replace(tzinfo=UTC)
 
 
-def _currency(ctx: Context) -> tuple[str, float | None]:
-    """The currency AMLSim's amounts are taken in (option ``currency``) and its rate into the
-    base currency; without a rate, a problem says so."""
-    currency = str(ctx.options.get("currency") or ctx.base_currency).upper()
+def _currency(ctx: Context, currency: str | None = None,
+              where: str = "option currency") -> tuple[str, float | None]:
+    """The currency AMLSim's amounts are taken in (``currency``, else option ``currency``)
+    and its rate into the base currency; without a rate, a problem at ``where`` says so."""
+    currency = (currency or str(ctx.options.get("currency") or ctx.base_currency)).upper()
     rate = ctx.rates.rate(currency)
     if rate is None:
-        ctx.problems.add("option currency", N_("no exchange rate for %(currency)s into "
-                                               "%(base)s", currency=currency,
-                                               base=ctx.base_currency))
+        ctx.problems.add(where, N_("no exchange rate for %(currency)s into %(base)s",
+                                   currency=currency, base=ctx.base_currency))
     return currency, rate
 
 
@@ -814,12 +814,10 @@ def _reporting_currency(path: Path, currencies: list[str], ctx: Context,
         return
     if not currencies or currencies[0] == state.currency:
         return
-    rate = ctx.rates.rate(currencies[0])
+    currency, rate = _currency(ctx, currencies[0], f"{path}:1")
     if rate is None:
-        ctx.problems.add(f"{path}:1", N_("no exchange rate for %(currency)s into %(base)s",
-                                         currency=currencies[0], base=ctx.base_currency))
         return
-    state.currency, state.rate = currencies[0], rate
+    state.currency, state.rate = currency, rate
     ctx.notes.append(N_("%(file)s: amounts taken in %(currency)s, the currency the accounts "
                         "report in (%(column)s)", file=path.name, currency=currencies[0],
                         column=CURRENCY_COLUMN))

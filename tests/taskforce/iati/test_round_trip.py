@@ -234,7 +234,7 @@ def test_a_problem_late_in_a_large_file_undoes_the_batches_written(session: Sess
 
 @pytest.mark.parametrize(("data", "problem"), [
     (b"", "/: the file is empty"),
-    (gzip.compress(b"<iati-activities version='2.03'/>"),
+    (gzip.compress(b"<iati-activities version='2.03'/>", mtime=0),
      "/: the file is compressed (gzip): unpack it and import the XML file inside"),
     (b"PK\x03\x04rest of a zip archive",
      "/: the file is a ZIP archive: unpack it and import the XML files inside one by one"),
@@ -244,7 +244,7 @@ def test_a_problem_late_in_a_large_file_undoes_the_batches_written(session: Sess
     (b'<iati-organisations version="2.03"/>',
      "/iati-organisations: this is an IATI organisation file (iati-organisations): import "
      "it as an organisation file, into the partners registry"),
-])
+], ids=["empty", "gzip", "zip", "namespace", "organisation-file"])
 def test_files_that_are_not_an_activity_file_are_told_what_they_are(
         session: Session, data: bytes, problem: str) -> None:
     with pytest.raises(InputError) as caught:

@@ -14,6 +14,7 @@ import pytest
 from tocsin.errors import InputError
 from tocsin.money.dataset import open_set
 from tocsin.money.ingest import amlworld, detect_format, ingest
+from tocsin.money.ingest.suggest import suggest
 from tocsin.money.rates import rates_from_mapping
 
 #: What a folder holds, for telling that a failed import left nothing
@@ -341,13 +342,20 @@ def test_multi_gnn_formatted_file_is_named_and_refused(tmp_path: Path) -> None:
     path.write_text("EdgeID,from_id,to_id,Timestamp,Amount Sent,Sent Currency,Amount Received,"
                     "Received Currency,Payment Format,Is Laundering\n"
                     "0,0,0,10,3697.34,0,3697.34,0,0,0\n")
+    refusal = [("formatted_transactions.csv:1", "Multi-GNN's formatted transactions: "
+                "accounts, currencies and payment formats are numbers there and times are "
+                "seconds; import the *_Trans.csv it was made from")]
+    # told by its header, so the importer that knows it answers, not the column mapping
+    assert detect_format(path) == "amlworld"
     with pytest.raises(InputError) as caught:
         ingest("amlworld", [path], tmp_path / "s")
-    assert [(p.location.rsplit("/", 1)[-1], str(p.reason)) for p in caught.value.problems] == [
-        ("formatted_transactions.csv:1", "Multi-GNN's formatted transactions: accounts, "
-         "currencies and payment formats are numbers there and times are seconds; import "
-         "the *_Trans.csv it was made from")]
+    assert [(p.location.rsplit("/", 1)[-1], str(p.reason))
+            for p in caught.value.problems] == refusal
     assert not (tmp_path / "s").exists()
+    # a column mapping would read its numbered currencies as no currency at all
+    with pytest.raises(InputError) as suggested:
+        suggest(path)
+    assert [(p.location, str(p.reason)) for p in suggested.value.problems] == refusal
 
 
 def test_bad_row_of_a_pandas_copy_is_named_by_its_line(fixtures: Path, tmp_path: Path) -> None:

@@ -133,12 +133,13 @@ def detect_format(path: Path) -> str:
 
 
 def _amlworld_copy(first_line: str) -> bool:
-    """An AMLworld file written back by pandas (``Account.1``, a row index first)."""
+    """An AMLworld file written back by pandas (``Account.1``, a row index first), or the
+    one Multi-GNN formats (which the AMLworld importer refuses, saying what it is)."""
     if "Is Laundering" not in first_line:
         return False
     from tocsin.money.ingest import amlworld
 
-    return amlworld.header_layout(first_line) is not None
+    return amlworld.header_layout(first_line) is not None or amlworld.is_multi_gnn(first_line)
 
 
 def _is_bitcoin(path: Path) -> bool:

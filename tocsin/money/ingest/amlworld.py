@@ -230,15 +230,25 @@ def header_layout(line: str) -> int | None:
     return lead if tuple(names) in (HEADER, COLUMNS) else None
 
 
+def is_multi_gnn(first_line: str) -> bool:
+    return first_line.lstrip("\ufeff").startswith(MULTI_GNN_HEADER)
+
+
+def multi_gnn_refusal(where: str) -> InputError:
+    """Why a file Multi-GNN formatted is not imported (by any importer or mapping: its
+    numbers stand for accounts, currencies and formats only that project's run knew)."""
+    return InputError.single(where, N_(
+        "Multi-GNN's formatted transactions: accounts, currencies and payment formats "
+        "are numbers there and times are seconds; import the *_Trans.csv it was made "
+        "from"))
+
+
 def _check_header(path: Path) -> int:
     with path.open("rb") as handle:
         first = handle.readline().decode("utf-8", errors="replace")
     lead = header_layout(first)
-    if lead is None and first.lstrip("\ufeff").startswith(MULTI_GNN_HEADER):
-        raise InputError.single(f"{path}:1", N_(
-            "Multi-GNN's formatted transactions: accounts, currencies and payment formats "
-            "are numbers there and times are seconds; import the *_Trans.csv it was made "
-            "from"))
+    if lead is None and is_multi_gnn(first):
+        raise multi_gnn_refusal(f"{path}:1")
     if lead is None:
         raise InputError.single(f"{path}:1", N_("not an AMLworld header; expected %(header)s",
                                                 header=",".join(HEADER)))

@@ -39,6 +39,7 @@ from tocsin import limits, types
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_, Message
 from tocsin.money.ingest.amlworld import CURRENCIES as AMLWORLD_CURRENCIES
+from tocsin.money.ingest.amlworld import is_multi_gnn, multi_gnn_refusal
 from tocsin.money.ingest.base import Context, Problems, ProgressBar, signed_amount
 from tocsin.money.ingest.mapping import Mapping, parse_mapping
 from tocsin.money.rates import RateTable, resolve_rates
@@ -905,6 +906,8 @@ def _score(key: str, column: Column, header: str, side: str | None) -> float:
 def suggest(source: Sample | Path, *, currency: str = "EUR") -> Suggestion:
     """The mapping that fits the sample best; ``currency`` when no column holds one."""
     smp = source if isinstance(source, Sample) else sample(source)
+    if is_multi_gnn(",".join(smp.header)):
+        raise multi_gnn_refusal(f"{smp.name}:{smp.header_row}")
     columns = [profile(name, [row[i] if i < len(row) else None for row in smp.rows])
                for i, name in enumerate(smp.header)]
     sides = [_side(c.name) for c in columns]

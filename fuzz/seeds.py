@@ -26,6 +26,12 @@ def _seeds() -> dict[str, list[bytes]]:
         "amlsim": [(MONEY / d / "nodes.csv").read_bytes() + SEPARATOR
                    + (MONEY / d / "transactions.csv").read_bytes()
                    for d in ("amlsim_tiny", "amlsim_bad")],
+        "amlsim-outputs": [*map(_folder, ("amlsim_converted", "amlsim_converted_bad",
+                                          "amlsim_converted_old", "amlsim_converted_upper",
+                                          "amlsim_exports", "amlsim_log",
+                                          "amlsim_sample_2018")),
+                           b"paysim.csv\n" + (MONEY / "fraud_benchmark/paysim_sample.csv")
+                           .read_bytes()],
         "csv-mapping": files("tabular/bank_export.csv", "tabular/bank_export_bad.csv"),
         "excel-mapping": files("tabular/ledger.xlsx"),
         "mapping-file": files("tabular/bank_export.yaml"),
@@ -49,6 +55,12 @@ def _seeds() -> dict[str, list[bytes]]:
         "ethereum-csv": [(FIXTURES / "crypto" / "eth-transactions.csv").read_bytes()],
         "ftm-set": files("ftm/mixed.jsonl"),
     }
+
+
+def _folder(name: str) -> bytes:
+    """A fixture folder's CSV files as one input of ``amlsim-outputs``."""
+    return SEPARATOR.join(f"{f.name}\n".encode() + f.read_bytes()
+                          for f in sorted((MONEY / name).glob("*.csv")))
 
 
 def _datastore_search() -> list[bytes]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -30,6 +31,8 @@ FIXTURES = ROOT / "tests" / "fixtures"
 CORPUS = Path(__file__).resolve().parent / "corpus"
 #: Two files in one input (AMLSim's nodes and transactions): split at this marker.
 SEPARATOR = b"\n\x00\x00\n"
+#: A file name a folder of several files may hold (no path, nothing hidden).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,17 @@ def _file(name: str, data: bytes) -> Path:
     return path
 
 
-def _ingest(fmt: str, files: dict[str, bytes], write: bool, **kwargs: Any) -> None:
+def _ingest(fmt: str, files: dict[str, bytes], write: bool, folder: str = "",
+            **kwargs: Any) -> None:
+    """Import ``files`` written to the scratch folder, or to a ``folder`` of it emptied
+    first (for names the input chooses)."""
     from tocsin.money.ingest import check, ingest
 
-    sources = [_file(name, data) for name, data in files.items()]
+    if folder:
+        shutil.rmtree(_scratch() / folder, ignore_errors=True)
+        (_scratch() / folder).mkdir()
+    sources = [_file(f"{folder}/{name}" if folder else name, data)
+               for name, data in files.items()]
     if not write:
         check(fmt, sources, **kwargs)
         return
@@ -151,6 +161,18 @@ def amlworld_patterns(data: bytes, write: bool) -> None:
 def amlsim(data: bytes, write: bool) -> None:
     nodes, _, transactions = data.partition(SEPARATOR)
     _ingest("amlsim", {"nodes.csv": nodes, "transactions.csv": transactions}, write)
+
+
+def amlsim_outputs(data: bytes, write: bool) -> None:
+    """AMLSim's other layouts (converted outputs, tx_log.csv, the 2018 sample), PaySim's
+    log: each file of the folder written ``name\\n`` + its bytes, the files split at
+    :data:`SEPARATOR`; a name that is not a plain file name is given one."""
+    files: dict[str, bytes] = {}
+    for k, part in enumerate(data.split(SEPARATOR)):
+        name, _, body = part.partition(b"\n")
+        text = name.decode("ascii", "replace")
+        files[text if _PLAIN_NAME.fullmatch(text) else f"part{k}.csv"] = body
+    _ingest("amlsim", files, write, folder="outputs")
 
 
 def csv_mapping(data: bytes, write: bool) -> None:
@@ -287,6 +309,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("amlworld-patterns", amlworld_patterns, "AMLworld laundering patterns file",
            writes=True),
     Target("amlsim", amlsim, "AMLSim nodes and transactions CSV", writes=True),
+    Target("amlsim-outputs", amlsim_outputs, "AMLSim's other layouts and PaySim's log, a "
+           "folder of CSV files", writes=True),
     Target("csv-mapping", csv_mapping, "generic CSV through a column mapping", writes=True),
     Target("excel-mapping", excel_mapping, "generic Excel through a column mapping", writes=True),
     Target("mapping-file", mapping_file, "the YAML column mapping", writes=True),

@@ -187,6 +187,40 @@ def _accounts(folder: Path) -> dict[str, tuple[str, bool | None]]:
             for r in open_set(folder).accounts().to_pylist()}
 
 
+@pytest.mark.parametrize("name", ["amlsim_converted", "amlsim_converted_upper", "amlsim_exports",
+                                  "amlsim_log", "amlsim_sample_2018"])
+def test_every_layout_with_a_space_after_each_comma(fixtures: Path, tmp_path: Path,
+                                                   name: str) -> None:
+    # the names are read trimmed, as the nodes layout reads them; before, the side files'
+    # columns were looked up by the trimmed name in a table that kept the untrimmed one
+    options = {"currency": "USD"}
+    ingest("amlsim", [fixtures / name], tmp_path / "plain", options=options)
+    spaced = tmp_path / "spaced"
+    spaced.mkdir()
+    for path in (fixtures / name).glob("*.csv"):
+        (spaced / path.name).write_bytes(path.read_bytes().replace(b",", b", "))
+    ingest("amlsim", [spaced], tmp_path / "spaced-set", options=options)
+    plain, other = open_set(tmp_path / "plain"), open_set(tmp_path / "spaced-set")
+    for table in ("transactions", "accounts"):
+        kept = ["source", "target", "amount", "label", "label_pattern", "source_line"] \
+            if table == "transactions" else ["account_id", "kind", "label"]
+        assert getattr(other, table)().select(kept).equals(getattr(plain, table)().select(kept))
+
+
+def test_a_side_file_naming_a_column_twice_is_refused(fixtures: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in (fixtures / "amlsim_exports").glob("*.csv"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    accounts = (folder / "accounts.csv").read_text().splitlines()
+    accounts[0] = accounts[0].replace("prior_sar_count", "acct_rptng_crncy")
+    (folder / "accounts.csv").write_text("\n".join(accounts) + "\n")
+    with pytest.raises(InputError) as caught:
+        ingest("amlsim", [folder], tmp_path / "set")
+    assert [(p.location.rsplit("/", 1)[-1], str(p.reason)) for p in caught.value.problems] == [
+        ("accounts.csv:1", "the header names acct_rptng_crncy more than once")]
+
+
 def test_converted_outputs_label_each_transaction_with_its_typology(fixtures: Path,
                                                                   tmp_path: Path) -> None:
     report = ingest("amlsim", [fixtures / "amlsim_converted"], tmp_path / "set",
@@ -295,8 +329,9 @@ def test_a_transaction_id_given_twice_is_refused(tmp_path: Path, leftovers: Left
         "7,a,b,WIRE,1.0,1,False,-1\n7,b,a,WIRE,2.0,2,False,-1\n")
     with pytest.raises(InputError) as caught:
         ingest("amlsim", [folder], tmp_path / "set")
-    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
-        ("7", "the transaction id appears 2 times")]
+    # the file, not the id, is where: "7: …" would read as line 7
+    assert [(Path(p.location).name, str(p.reason)) for p in caught.value.problems] == [
+        ("transactions.csv", "transaction id '7' appears 2 times")]
     assert leftovers(tmp_path) == ["in"]
 
 

@@ -166,7 +166,8 @@ def _read_nodes_layout(sources: Sequence[Path], ctx: Context) -> None:
     with ctx.progress.track(f"AMLSim {txn_path.name}", file_size(txn_path)) as bar:
         try:
             with csv_batches(txn_path, bar,
-                             read_options=_read_options(txn_header, block_size=BLOCK_SIZE),
+                             read_options=_read_options(txn_path, txn_header,
+                                                       block_size=BLOCK_SIZE),
                              parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
                              convert_options=convert) as batches:
                 for batch in batches:
@@ -184,8 +185,14 @@ def _read_nodes_layout(sources: Sequence[Path], ctx: Context) -> None:
     ctx.writer.write_accounts(accounts)
 
 
-def _read_options(header: Sequence[str], **options: Any) -> pacsv.ReadOptions:
-    """The header as read by :func:`_check_header` (its names trimmed), then the rows."""
+def _read_options(path: Path, header: Sequence[str], **options: Any) -> pacsv.ReadOptions:
+    """The header as read by :func:`_check_header` (its names trimmed: the CSV reader keeps
+    what ``str.strip`` takes off, spaces and control characters), then the rows; a name
+    given twice is refused, since either column could be the one meant."""
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise InputError.single(f"{path}:1", N_("the header names %(columns)s more than once",
+                                                columns=", ".join(twice)))
     return pacsv.ReadOptions(column_names=list(header), skip_rows=1, **options)
 
 
@@ -260,7 +267,7 @@ def _read_nodes(path: Path, header: Sequence[str], ctx: Context) -> pa.Table:
     try:
         table = pacsv.read_csv(
             path,
-            read_options=_read_options(header),
+            read_options=_read_options(path, header),
             parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in NODE_COLUMNS},
@@ -372,6 +379,8 @@ class _State:
     accounts_file: str = "accounts.csv"
     patterns: _Patterns | None = None
     ids: list[pa.Array] = field(default_factory=list)
+    #: The transaction files read, in order: where a repeated id may be.
+    txn_files: list[str] = field(default_factory=list)
     ends: list[pa.Array] = field(default_factory=list)
     branches: list[pa.Array] = field(default_factory=list)
     false_alerts: int = 0
@@ -725,12 +734,12 @@ def _pattern_names(types: pa.Array, unknown: dict[str, int]) -> pa.Array:
 
 
 def _read_table(path: Path) -> tuple[pa.Table, list[str]]:
+    """A side file, every column as text, named as :func:`_header` reads the names."""
     header = _header(path)
     try:
-        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+        table = pacsv.read_csv(path, read_options=_read_options(path, header),
+                               convert_options=pacsv.ConvertOptions(
             column_types={c: pa.string() for c in header}, strings_can_be_null=False))
-    except pa.ArrowKeyError as exc:
-        raise _header_differs(path, exc) from None
     except pa.ArrowInvalid:
         raise _bad_row(path, len(header)) from None
     return table, header
@@ -868,12 +877,14 @@ def _note_2018_alerts(path: Path, ctx: Context) -> None:
 def _stream(path: Path, header: list[str], cols: _Columns, ctx: Context, state: _State, *,
             cash_only: bool) -> None:
     _note_unkept(path, header, cols.used(), ctx)
+    state.txn_files.append(str(path))
     convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
                                    strings_can_be_null=False)
     line = 2
     with ctx.progress.track(f"AMLSim {path.name}", file_size(path)) as bar:
         try:
-            with csv_batches(path, bar, read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
+            with csv_batches(path, bar, read_options=_read_options(path, header,
+                                                                   block_size=BLOCK_SIZE),
                              convert_options=convert) as batches:
                 for batch in batches:
                     _block(batch, line, path, cols, ctx, state, cash_only)
@@ -1038,12 +1049,13 @@ def _check_unique_ids(state: _State, ctx: Context) -> None:
         return
     counts = pc.value_counts(ids)
     repeated = pc.filter(counts, pc.greater(counts.field("counts"), 1)).to_pylist()
+    where = ", ".join(state.txn_files)
     for item in repeated[:20]:
-        ctx.problems.add(str(item["values"]), N_("the transaction id appears %(count)s times",
-                                                 count=item["counts"]))
+        ctx.problems.add(where, N_("transaction id %(value)s appears %(count)s times",
+                                   value=repr(item["values"]), count=item["counts"]))
     if len(repeated) > 20:
-        ctx.problems.add("(more)", N_("%(count)s further repeated transaction ids",
-                                      count=len(repeated) - 20))
+        ctx.problems.add(where, N_("%(count)s further repeated transaction ids",
+                                   count=len(repeated) - 20))
 
 
 def _accounts(state: _State) -> pa.Table:

@@ -40,6 +40,17 @@ def test_a_file_that_is_no_table_is_said_once(client: TestClient, make_user: Mak
     assert "--" not in re.sub(r"<!--.*?-->", "", text.split("<main>")[1])
 
 
+def test_a_multi_gnn_file_is_told_what_to_import_instead(client: TestClient,
+                                                         make_user: MakeUser) -> None:
+    # its numbered currencies would be mapped to no currency and every row taken in one
+    csrf = login(client, make_user("analyst")[0])
+    page = client.get(_upload(client, csrf, "formatted_transactions.csv", (
+        b"EdgeID,from_id,to_id,Timestamp,Amount Sent,Sent Currency,Amount Received,"
+        b"Received Currency,Payment Format,Is Laundering\n0,0,0,10,3697.34,0,3697.34,0,0,0\n")))
+    assert page.status_code == 422
+    assert "import the *_Trans.csv it was made from" in page.text
+
+
 def test_the_upload_is_its_uploaders_and_imports_once(client: TestClient, make_user: MakeUser,
                                                       platform_db: Database) -> None:
     other = make_user("analyst", username="other-analyst")[0]

@@ -37,7 +37,15 @@ def _seeds() -> dict[str, list[bytes]]:
         "mapping-file": files("tabular/bank_export.yaml"),
         "iati": [*[(FIXTURES / "iati" / name).read_bytes()
                    for name in ("partner_activities.xml", "portal_download.xml",
-                                "datastore_answer.xml")], *_datastore_search()],
+                                "datastore_answer.xml", "rich_2.01.xml", "rich_2.02.xml",
+                                "rich_2.03.xml")], *_datastore_search()],
+        "iati-organisations": [
+            (FIXTURES / "iati" / name).read_bytes()
+            for name in ("organisation_2.03.xml", "portal_organisations.xml",
+                         *(f"published/organisation-standard-example-annotated-2.0{v}.xml"
+                           for v in (1, 2, 3)),
+                         "published/bmz-localised-org-names.xml",
+                         "published/pwyf-budget-lines-org.xml")],
         "indicators": [b"crime_area,country,year,kind,value,unit,source,reliability,"
                        b"credibility\ndrug_trafficking,AL,2024,seizures,3,seizures,"
                        b"Customs,B,2\nmoney_laundering,RS,2023,cases,12,cases,Courts,A,1\n"],

@@ -198,6 +198,12 @@ def iati(data: bytes, write: bool = False) -> None:
     read_activities(io.BytesIO(data), _platform()[1])
 
 
+def iati_organisations(data: bytes, write: bool = False) -> None:
+    from tocsin.taskforce.iati.organisations import read_organisations
+
+    read_organisations(io.BytesIO(data))
+
+
 def indicators(data: bytes, write: bool = False) -> None:
     """The threat-indicator CSV, read as the import reads an uploaded file."""
     from tocsin.coherence.threats import parse_csv
@@ -315,6 +321,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("excel-mapping", excel_mapping, "generic Excel through a column mapping", writes=True),
     Target("mapping-file", mapping_file, "the YAML column mapping", writes=True),
     Target("iati", iati, "IATI activity XML"),
+    Target("iati-organisations", iati_organisations, "IATI organisation XML"),
     Target("indicators", indicators, "threat indicator CSV"),
     Target("programmes-csv", programmes_csv, "programme template, CSV"),
     Target("programmes-xlsx", programmes_xlsx, "programme template, Excel"),

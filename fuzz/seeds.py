@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 
 from fuzz.targets import FIXTURES, SEPARATOR, TARGETS, backup_seed
 
@@ -62,13 +63,45 @@ def _seeds() -> dict[str, list[bytes]]:
         "tagpack": [(FIXTURES / "crypto" / "tagpack-case.yaml").read_bytes()],
         "ethereum-csv": [(FIXTURES / "crypto" / "eth-transactions.csv").read_bytes()],
         "ftm-set": files("ftm/mixed.jsonl"),
+        **_screening_seeds(),
     }
 
 
 def _folder(name: str) -> bytes:
     """A fixture folder's CSV files as one input of ``amlsim-outputs``."""
-    return SEPARATOR.join(f"{f.name}\n".encode() + f.read_bytes()
-                          for f in sorted((MONEY / name).glob("*.csv")))
+    return _joined(sorted((MONEY / name).glob("*.csv")))
+
+
+def _joined(paths: list[Path]) -> bytes:
+    """Files as one input of a target that reads a folder (``targets._named_files``)."""
+    return SEPARATOR.join(f"{f.name}\n".encode() + f.read_bytes() for f in paths)
+
+
+def _screening_seeds() -> dict[str, list[bytes]]:
+    """The list fixtures, ours and the published ones (``published/SOURCES.md``)."""
+    here = FIXTURES / "screening"
+    out = here / "published"
+
+    def read(*paths: Path) -> list[bytes]:
+        return [p.read_bytes() for p in paths]
+
+    return {
+        "screening-un": read(here / "un_v1.xml", here / "un_v2.xml", here / "un_entities.xml",
+                             here / "un_truncated.xml", out / "un_consolidated.xml"),
+        "screening-ofac-xml": read(here / "sdn_advanced.xml", *(out / n for n in (
+            "cons_enhanced_9640.xml", "consolidated_classic.xml",
+            "consolidated_classic_2018.xml", "sdn_classic_shapes.xml",
+            "sdn_enhanced_shapes.xml"))),
+        "screening-ofac-csv": [_joined([here / "sdn.csv", here / "add.csv", here / "alt.csv"]),
+                               _joined([out / "cons_prim.csv", out / "cons_add.csv",
+                                        out / "cons_alt.csv"])],
+        "screening-eu": read(here / "eu.xml", out / "eu_1_1.xml", out / "eu_no_namespace.xml"),
+        "screening-uk": read(out / "uk_sanctions_list_afg.xml",
+                             out / "uk_sanctions_list_shapes.xml"),
+        "screening-ofsi": read(out / "ofsi_conlist_shapes.xml"),
+        "screening-ftm": read(here / "opensanctions.ftm.json",
+                              out / "opensanctions_nested.json"),
+    }
 
 
 def _datastore_search() -> list[bytes]:

@@ -84,17 +84,32 @@ def _file(name: str, data: bytes) -> Path:
     return path
 
 
+def _named_files(data: bytes) -> dict[str, bytes]:
+    """A folder of files in one input: each written ``name\\n`` + its bytes, the files split
+    at :data:`SEPARATOR`; a name that is not a plain file name is given one."""
+    files: dict[str, bytes] = {}
+    for k, part in enumerate(data.split(SEPARATOR)):
+        name, _, body = part.partition(b"\n")
+        text = name.decode("ascii", "replace")
+        files[text if _PLAIN_NAME.fullmatch(text) else f"part{k}.csv"] = body
+    return files
+
+
+def _folder(folder: str, files: dict[str, bytes]) -> list[Path]:
+    """``files`` written to a ``folder`` of the scratch folder, emptied first (for names
+    the input chooses)."""
+    shutil.rmtree(_scratch() / folder, ignore_errors=True)
+    (_scratch() / folder).mkdir()
+    return [_file(f"{folder}/{name}", data) for name, data in files.items()]
+
+
 def _ingest(fmt: str, files: dict[str, bytes], write: bool, folder: str = "",
             **kwargs: Any) -> None:
-    """Import ``files`` written to the scratch folder, or to a ``folder`` of it emptied
-    first (for names the input chooses)."""
+    """Import ``files`` written to the scratch folder, or to a ``folder`` of it."""
     from tocsin.money.ingest import check, ingest
 
-    if folder:
-        shutil.rmtree(_scratch() / folder, ignore_errors=True)
-        (_scratch() / folder).mkdir()
-    sources = [_file(f"{folder}/{name}" if folder else name, data)
-               for name, data in files.items()]
+    sources = (_folder(folder, files) if folder
+               else [_file(name, data) for name, data in files.items()])
     if not write:
         check(fmt, sources, **kwargs)
         return
@@ -165,14 +180,8 @@ def amlsim(data: bytes, write: bool) -> None:
 
 def amlsim_outputs(data: bytes, write: bool) -> None:
     """AMLSim's other layouts (converted outputs, tx_log.csv, the 2018 sample), PaySim's
-    log: each file of the folder written ``name\\n`` + its bytes, the files split at
-    :data:`SEPARATOR`; a name that is not a plain file name is given one."""
-    files: dict[str, bytes] = {}
-    for k, part in enumerate(data.split(SEPARATOR)):
-        name, _, body = part.partition(b"\n")
-        text = name.decode("ascii", "replace")
-        files[text if _PLAIN_NAME.fullmatch(text) else f"part{k}.csv"] = body
-    _ingest("amlsim", files, write, folder="outputs")
+    log: a folder of files (:func:`_named_files`)."""
+    _ingest("amlsim", _named_files(data), write, folder="outputs")
 
 
 def csv_mapping(data: bytes, write: bool) -> None:
@@ -202,6 +211,19 @@ def iati_organisations(data: bytes, write: bool = False) -> None:
     from tocsin.taskforce.iati.organisations import read_organisations
 
     read_organisations(io.BytesIO(data))
+
+
+def _screening_list(fmt: str, name: str) -> Callable[[bytes, bool], None]:
+    """A sanctions list file read in list format ``fmt`` (the OFAC CSV set: a folder of
+    files, :func:`_named_files`), as an import reads it before anything is stored."""
+    def read(data: bytes, write: bool = False) -> None:
+        from tocsin.screening.readers import read_list
+
+        paths = (_folder("list", _named_files(data)) if fmt == "ofac_csv"
+                 else [_file(name, data)])
+        read_list(fmt, paths)
+
+    return read
 
 
 def indicators(data: bytes, write: bool = False) -> None:
@@ -322,6 +344,18 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("mapping-file", mapping_file, "the YAML column mapping", writes=True),
     Target("iati", iati, "IATI activity XML"),
     Target("iati-organisations", iati_organisations, "IATI organisation XML"),
+    Target("screening-un", _screening_list("un", "consolidated.xml"),
+           "UN Security Council consolidated list XML"),
+    Target("screening-ofac-xml", _screening_list("ofac_xml", "sdn.xml"),
+           "OFAC SDN XML (advanced, enhanced, classic)"),
+    Target("screening-ofac-csv", _screening_list("ofac_csv", ""),
+           "OFAC SDN legacy CSV set (sdn.csv, add.csv, alt.csv), a folder of files"),
+    Target("screening-eu", _screening_list("eu", "eu.xml"), "EU consolidated list XML"),
+    Target("screening-uk", _screening_list("uk", "UK_Sanctions_List.xml"),
+           "UK Sanctions List XML"),
+    Target("screening-ofsi", _screening_list("ofsi", "ConList.xml"), "OFSI ConList XML"),
+    Target("screening-ftm", _screening_list("ftm", "entities.json"),
+           "FollowTheMoney entities as sanctions lists publish them (JSON lines)"),
     Target("indicators", indicators, "threat indicator CSV"),
     Target("programmes-csv", programmes_csv, "programme template, CSV"),
     Target("programmes-xlsx", programmes_xlsx, "programme template, Excel"),

@@ -2099,22 +2099,21 @@ class _ActivityReader:
 def spread(start: date, end: date | None, amount: Decimal) -> list[tuple[int, Decimal]]:
     """``amount`` shared over the calendar years of ``start``-``end`` by days (to the cent).
 
-    The last year takes the rounding rest, so the parts add up to ``amount``.
+    Each year's part is the difference of the running totals to the end of it and to
+    the end of the year before, each rounded: the parts add up to ``amount`` and none has
+    the other sign, however many years (rounding each part alone drifts by up to half a
+    cent a year, and left the last year below zero over a long period).
     """
     if end is None or end.year == start.year or end < start:
         return [(start.year, amount)]
     days = (end - start).days + 1
     out = []
-    rest = amount
+    before = Decimal(0)
     for year in range(start.year, end.year + 1):
-        if year == end.year:
-            out.append((year, rest))
-            break
-        first = max(start, date(year, 1, 1))
-        last = min(end, date(year, 12, 31))
-        part = _cents(amount * ((last - first).days + 1) / days)
-        rest -= part
-        out.append((year, part))
+        through = amount if year == end.year else _cents(
+            amount * ((date(year, 12, 31) - start).days + 1) / days)
+        out.append((year, through - before))
+        before = through
     return out
 
 

@@ -105,6 +105,25 @@ def test_truncated_file_names_the_line(fixtures: Path) -> None:
         read_list("un", [fixtures / "un_truncated.xml"])
 
 
+@pytest.mark.parametrize(("fmt", "name"), [
+    ("un", "un_v1.xml"), ("ofac_xml", "sdn_advanced.xml"), ("eu", "eu.xml"),
+    ("uk", "published/uk_sanctions_list_afg.xml"), ("ofsi", "published/ofsi_conlist_shapes.xml")])
+def test_a_byte_the_declared_encoding_refuses_is_placed_by_line(
+        fixtures: Path, tmp_path: Path, fmt: str, name: str) -> None:
+    # a Latin-1 letter in a file that says UTF-8: lxml's whole-file parse raised a bare
+    # OSError ("Error reading file"), found by fuzzing
+    lines = (fixtures / name).read_bytes().split(b"\n")
+    at = len(lines) - 3  # past the prolog, which is checked on its own
+    lines[at] += "\u00e9".encode("latin-1")
+    path = tmp_path / Path(name).name
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(InputError) as caught:
+        read_list(fmt, [path])
+    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
+        (f"{path.name}:{at + 1}", "not well-formed XML (Invalid bytes in character encoding, "
+                                  f"line {at + 1}, column {len(lines[at])})")]
+
+
 def test_wrong_file_for_the_format(fixtures: Path) -> None:
     with pytest.raises(InputError, match="not a UN list file"):
         read_list("un", [fixtures / "eu.xml"])

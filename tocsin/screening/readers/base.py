@@ -182,6 +182,8 @@ def parse_xml(path: Path) -> etree._Element:
         tree = etree.parse(str(path), etree.XMLParser(**XML_OPTIONS))
     except etree.XMLSyntaxError as exc:
         raise _not_well_formed(path, exc) from None
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
     root = tree.getroot()
     _refuse_doctype(root, str(path))
     return root
@@ -224,6 +226,23 @@ def check_well_formed(path: Path) -> None:
         etree.parse(str(path), etree.XMLParser(target=_NoTree(), **XML_OPTIONS))
     except etree.XMLSyntaxError as exc:
         raise _not_well_formed(path, exc) from None
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: OSError) -> InputError:
+    """Why a whole-file parse failed with an ``OSError``: libxml2 reports bytes the file's
+    encoding does not allow (a Latin-1 letter in a file that says UTF-8) as a read error,
+    without a line, where its streaming parser says where they are."""
+    try:
+        for _, element in etree.iterparse(str(path), events=("end",), **XML_OPTIONS):
+            element.clear()
+    except etree.XMLSyntaxError as syntax:
+        return _not_well_formed(path, syntax)
+    except OSError:
+        pass
+    return InputError.single(path.name, N_("cannot read the file: %(why)s",
+                                           why=exc.strerror or str(exc)))
 
 
 class _NoTree:

@@ -1133,6 +1133,31 @@ def test_a_negative_budget_counts_in_its_years_sum(session: Session) -> None:
     _round_trip(session, data, report)
 
 
+def test_dates_beyond_the_finance_years_keep_the_activity_and_say_so(
+        session: Session) -> None:
+    # typed a century out: the 2009 budget running to 2309, a disbursement dated 2310;
+    # each was one "year … is out of range" per year of the platform's lines, at the
+    # activity, and a budget running thousands of years crashed the reader
+    data = FCDO.read_bytes()
+    for old, new in ((b'<period-end iso-date="2009-06-30" />',
+                      b'<period-end iso-date="2309-06-30" />'),
+                     (b'<transaction-date iso-date="2010-05-11" />',
+                      b'<transaction-date iso-date="2310-05-11" />')):
+        assert data.count(old) == 1
+        data = data.replace(old, new)
+    report = _import(session, data)
+    assert (report.created, report.rejected) == (1, [])
+    outside = "is outside the years of the platform's finance lines (1900 to 2200): no " \
+              "finance line for it there; kept as published"
+    assert [n for n in _strings(report.notes) if "outside the years" in n] == [
+        f"{ACTIVITY}/transaction[14]/transaction-date: 2310 {outside}",
+        f"{ACTIVITY}/budget[3]/period-end: 2309 {outside}"]
+    finance = _finance(session, FCDO_ID)
+    assert max(year for year, *_ in finance) == 2200
+    assert 2310 not in {year for year, kind, *_ in finance if kind == "expenditure"}
+    _round_trip(session, data, report)
+
+
 WORLD_BANK = PUBLISHED / "worldbank-activity.xml"
 WORLD_BANK_ID = "44000-P175662"
 WORLD_BANK_PORTAL = (b' dstore:dataset="worldbank-jo"', b' dstore:index="19"',

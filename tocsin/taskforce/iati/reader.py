@@ -75,7 +75,12 @@ from tocsin.taskforce.iati.tables import (
     overlong,
     overprecise,
 )
-from tocsin.taskforce.programmes.check import check_activity, column_length, is_http_url
+from tocsin.taskforce.programmes.check import (
+    FINANCE_YEARS,
+    check_activity,
+    column_length,
+    is_http_url,
+)
 from tocsin.taskforce.programmes.spec import (
     ActivitySpec,
     DocumentSpec,
@@ -1408,6 +1413,9 @@ class _ActivityReader:
         self.preserved: Counter[str] = Counter()
         #: the value of each negative budget, by its position among the budget rows
         self.negative_budgets: dict[int, etree._Element] = {}
+        #: budgets and transactions with a date in a year no finance line holds, by
+        #: ("budget" | "transaction", position among their rows): the date's element
+        self.outside_years: dict[tuple[str, int], etree._Element] = {}
 
     def narrative(self, element: etree._Element | None) -> str:
         """The narrative in the activity's language (else the first one)."""
@@ -1871,6 +1879,9 @@ class _ActivityReader:
         if name == "budget":
             if end is None:
                 raise _Bad(element, N_("a budget needs a period-end"))
+            if _outside_years(start) or _outside_years(end):
+                self.outside_years[("budget", len(parts.budgets))] = (
+                    start_element if _outside_years(start) else end_element)
             if amount < 0:
                 # valid IATI (a revision downwards, as DFID and FCDO publish them): the
                 # register holds it; the platform's finance lines see to the year's sum
@@ -1931,6 +1942,8 @@ class _ActivityReader:
         row["type_code"] = _int(kind, "code", codelists.codes("TransactionType"),
                                 A_TRANSACTION_TYPE)
         row["transaction_date"] = _date(day)
+        if _outside_years(row["transaction_date"]):
+            self.outside_years[("transaction", len(parts.transactions))] = day
         row["value"], row["currency"], row["value_date"], _ = self.value(element, value)
         row["description"] = self.narrative(description)
         self.org(provider, "provider", row)
@@ -1971,15 +1984,19 @@ class _ActivityReader:
         flows: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
         for row in parts.transactions:
             kind = codes.TRANSACTION_KINDS.get(str(row["type_code"]))
-            if kind is not None:
+            if kind is not None and not self.beyond_finance("transaction", row["position"]):
                 flows[(kind, row["transaction_date"].year, row["currency"])] += row["value"]
         budgets: dict[tuple[int, str], dict[int, Decimal]] = defaultdict(dict)
         negative: dict[tuple[int, str], etree._Element] = {}
+        first, last = FINANCE_YEARS
         for row in parts.budgets:
             if row["element"] != "budget":
                 continue
             budget_type: int = row["type"] or 1
+            self.beyond_finance("budget", row["position"])
             for year, amount in spread(row["period_start"], row["period_end"], row["value"]):
+                if not first <= year <= last:
+                    continue
                 slot = budgets[(year, row["currency"])]
                 slot[budget_type] = slot.get(budget_type, Decimal(0)) + amount
                 if row["position"] in self.negative_budgets:
@@ -2004,6 +2021,19 @@ class _ActivityReader:
             lines.append(_make(FinanceSpec, year=year, kind=kind,
                                                      amount=_cents(amount), currency=currency))
         return lines
+
+    def beyond_finance(self, kind: str, position: int) -> bool:
+        """Whether a budget or transaction has a date in a year no finance line holds, and
+        if so the note that says so (the register keeps it as published)."""
+        element = self.outside_years.get((kind, position))
+        if element is None:
+            return False
+        self.notes.append(Problem(
+            self.where + _relative_path(self.act, element),
+            N_("%(year)s is outside the years of the platform's finance lines (%(first)s to "
+               "%(last)s): no finance line for it there; kept as published",
+               year=_date(element).year, first=FINANCE_YEARS[0], last=FINANCE_YEARS[1])))
+        return True
 
     # --- documents and results -------------------------------------------------------------
 
@@ -2094,6 +2124,11 @@ class _ActivityReader:
             aggregation_status=_bool(element, "aggregation-status"),
             indicators=indicators,
         )
+
+
+def _outside_years(day: date) -> bool:
+    """Whether no finance line holds the year of ``day`` (:data:`FINANCE_YEARS`)."""
+    return not FINANCE_YEARS[0] <= day.year <= FINANCE_YEARS[1]
 
 
 def spread(start: date, end: date | None, amount: Decimal) -> list[tuple[int, Decimal]]:

@@ -290,6 +290,8 @@ def _check_recipient_percentages(spec: ActivitySpec, bad: _Bad) -> None:
                               total=format_decimal(total)))
 
 
+#: The years a finance line may be of.
+FINANCE_YEARS = (1900, 2200)
 #: Amounts stay below 10^16 and have at most two decimals.
 _AMOUNT_LIMIT = Decimal("1e16")
 _CENT = Decimal("0.01")
@@ -299,7 +301,7 @@ def _check_finance(spec: ActivitySpec, bad: _Bad) -> None:
     seen: set[tuple[str, int, str]] = set()
     for i, line in enumerate(spec.finance):
         where = f"finance[{i}]"
-        if not 1900 <= line.year <= 2200:
+        if not FINANCE_YEARS[0] <= line.year <= FINANCE_YEARS[1]:
             bad(f"{where}.year", N_("year %(year)s is out of range", year=line.year))
         if not types.currency.known(line.currency):
             bad(f"{where}.currency", N_("%(code)s is not an ISO 4217 currency code",

@@ -124,6 +124,20 @@ def test_a_byte_the_declared_encoding_refuses_is_placed_by_line(
                                   f"line {at + 1}, column {len(lines[at])})")]
 
 
+def test_an_ofac_date_part_that_is_no_number_ends_the_date_there(fixtures: Path,
+                                                                  tmp_path: Path) -> None:
+    # found by fuzzing: int(";3") raised ValueError out of the reader
+    data = (fixtures / "sdn_advanced.xml").read_text(encoding="utf-8")
+    listed = "<Year>2022</Year><Month>3</Month><Day>11</Day>"
+    assert data.count(listed) == 1
+    for month, day, expected in ((";3", "11", "2022"), ("3", "32", "2022-03"),
+                                 ("13", "1", "2022")):
+        path = tmp_path / f"sdn-{expected}.xml"
+        path.write_text(data.replace(listed, f"<Year>2022</Year><Month>{month}</Month>"
+                                             f"<Day>{day}</Day>"), encoding="utf-8")
+        assert by_ref(read_list("ofac_xml", [path]))["36001"].listed_on == expected
+
+
 def test_wrong_file_for_the_format(fixtures: Path) -> None:
     with pytest.raises(InputError, match="not a UN list file"):
         read_list("un", [fixtures / "eu.xml"])

@@ -371,15 +371,17 @@ def _written(element: etree._Element) -> _Written:
 
 
 def _date_of(written: _Written) -> str | None:
+    """The date to the precision its parts hold: a month or day that is no number of the
+    calendar ends it there (``1971`` for month ``;3``), a year that is none gives no date."""
     year, month, day = written
-    if not year:
+    if not (year and year.isdigit() and len(year) == 4):
         return None
-    out = year
-    if month:
-        out += f"-{int(month):02d}"
-        if day:
-            out += f"-{int(day):02d}"
-    return out
+    if not (month and month.isdigit() and 1 <= int(month) <= 12):
+        return year
+    out = f"{year}-{int(month):02d}"
+    if not (day and day.isdigit() and 1 <= int(day) <= monthrange(int(year), int(month))[1]):
+        return out
+    return f"{out}-{int(day):02d}"
 
 
 def _date_period(element: etree._Element | None) -> str | None:

@@ -23,6 +23,9 @@ def test_search_facet_and_open_result(page: Page, live_server: LiveServer) -> No
     form.get_by_role("searchbox").fill("investigators")
     form.get_by_role("button", name="Search").click()
     expect(page.locator("#search-summary")).to_contain_text("for investigators")
+    # leaving the box fires "change" as well as the click's "submit": on a loaded machine
+    # the second answer could replace the filters after the box below was ticked
+    page.wait_for_load_state("networkidle")
 
     page.locator("fieldset[data-facet=type] input[value=activity]").check()
     page.wait_for_url("**type=activity**")

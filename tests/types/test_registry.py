@@ -6,6 +6,7 @@ import pytest
 
 from tocsin import types
 from tocsin.errors import InputError, Problem
+from tocsin.types.base import is_digits
 
 
 @pytest.mark.parametrize(("raw", "clean"), [("DE", "DE"), ("de", "DE"), (" deu ", "DE"),
@@ -86,3 +87,9 @@ def test_registry_by_name() -> None:
                                    "handling code", "unit", "date"}
     with pytest.raises(KeyError, match="unknown value type"):
         types.get("colour")
+
+
+def test_digits_are_what_int_reads() -> None:
+    # "²".isdigit() is True, and int("²") raises ValueError
+    assert [is_digits(t) for t in ("2024", "0", "", None, "\u00b2", "\u0663", "1.5", "-1")] == [
+        True, True, False, False, False, False, False, False]

@@ -19,12 +19,13 @@ from tocsin.coherence.tables import VERDICTS, PairJudgement
 from tocsin.errors import InputError
 from tocsin.i18n import N_
 from tocsin.taskforce.programmes.tables import Activity
+from tocsin.types.base import is_digits
 
 
 def parse_pair(text: str) -> tuple[int, int]:
     """``"12-34"`` (activity ids) → (12, 34), smaller id first."""
     left, sep, right = text.strip().partition("-")
-    if not sep or not left.isdigit() or not right.isdigit() or left == right:
+    if not sep or not is_digits(left) or not is_digits(right) or left == right:
         raise InputError.single("pair", N_("write a pair as two activity ids, e.g. 12-34, not "
                                            "%(value)s", value=repr(text)))
     a, b = int(left), int(right)

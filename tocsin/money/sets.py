@@ -65,6 +65,7 @@ from tocsin.money.ingest import IngestReport, ingest
 from tocsin.money.rates import RateTable
 from tocsin.money.tables import TransactionSet
 from tocsin.settings import Settings
+from tocsin.types.base import is_digits
 
 if TYPE_CHECKING:
     from tocsin.money.rank import Ranking
@@ -214,7 +215,7 @@ def get_set(session: Session, principal: Principal, set_id: int) -> TransactionS
 
 def find_set(session: Session, principal: Principal, ref: str) -> TransactionSet:
     """A set by id, or by its exact name when that names one readable set."""
-    if ref.strip().isdigit():
+    if is_digits(ref.strip()):
         return get_set(session, principal, int(ref))
     stmt = readable(TransactionSet, principal).where(TransactionSet.name == ref.strip())
     matches = list(session.scalars(stmt))

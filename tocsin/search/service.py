@@ -31,6 +31,7 @@ from tocsin.search.query import ParsedQuery, parse_query
 from tocsin.search.stemming import stem as stem_russian
 from tocsin.search.synonyms import expand as expand_synonyms
 from tocsin.search.tables import LINK_FACETS, SearchDocument, SearchFacet, facet_token
+from tocsin.types.base import is_digits
 
 DOCS = cast(Table, SearchDocument.__table__)
 FACETS = cast(Table, SearchFacet.__table__)
@@ -73,7 +74,7 @@ class SearchFilters:
             text = str(value).strip()
             if not text:
                 continue
-            if not text.isdigit() or not 1900 <= int(text) <= 2200:
+            if not is_digits(text) or not 1900 <= int(text) <= 2200:
                 raise InputError.single("year", N_("%(value)s is not a year", value=repr(text)))
             parsed_years.append(int(text))
 

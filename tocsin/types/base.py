@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeGuard, TypeVar
 
 from tocsin.errors import InputError, Problem, reason_of
 from tocsin.i18n import N_
@@ -71,3 +71,9 @@ def text_of(raw: object) -> str:
     if not isinstance(raw, str):
         raise ValueError(N_("%(value)s is not text", value=repr(raw)))
     return raw.strip()
+
+
+def is_digits(text: str | None) -> TypeGuard[str]:
+    """Whether ``text`` is ASCII digits only, a number ``int()`` reads: ``str.isdigit``
+    also takes "²" and other digit signs, which ``int()`` refuses with ``ValueError``."""
+    return text is not None and text.isascii() and text.isdigit()

@@ -232,6 +232,18 @@ def test_a_problem_late_in_a_large_file_undoes_the_batches_written(session: Sess
     assert report.created == count - 1 and len(report.rejected) == 1
 
 
+@pytest.mark.parametrize("kind", ["3", "x", "\u00b2"])
+def test_a_budget_type_not_in_its_code_list_is_refused_at_the_budget(
+        session: Session, kind: str) -> None:
+    # "x" was taken for an original budget, "²" (a digit to str.isdigit) crashed int()
+    data = RICH.read_bytes().replace(b'<budget type="1"', f'<budget type="{kind}"'.encode(), 1)
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
+        ("/iati-activities/iati-activity[1]/budget[1]",
+         f"@type {kind!r} is not a budget type (1 original, 2 revised)")]
+
+
 @pytest.mark.parametrize(("data", "problem"), [
     (b"", "/: the file is empty"),
     (gzip.compress(b"<iati-activities version='2.03'/>", mtime=0),

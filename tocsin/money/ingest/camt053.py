@@ -52,6 +52,7 @@ from tocsin.money.ingest.xmlsafe import (
     namespace,
     text,
 )
+from tocsin.types.base import is_digits
 
 NUMBER = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 DATE_WITH_ZONE = re.compile(r"^(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?$")
@@ -380,7 +381,7 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
 
 
 def _count(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
+    return int(value) if is_digits(value) else 0
 
 
 def _booking_time(el: etree._Element, statement: _Statement, loc: str, state: _State

@@ -25,6 +25,7 @@ from lxml import etree
 from tocsin.errors import InputError, Problem, reason_of
 from tocsin.i18n import N_, N_plural
 from tocsin.money.ingest.xmlsafe import _check_prolog, _refuse_doctype
+from tocsin.types.base import is_digits
 
 #: A list file larger than this is refused before it is parsed.
 MAX_LIST_BYTES = 1 << 30
@@ -126,7 +127,7 @@ def year_span(start: str | None, end: str | None) -> list[str]:
     """Every year from ``start`` to ``end`` (a listed "born between 1965 and 1969" matches a
     subject born in 1967); the ends alone when the span is open, reversed or too long."""
     ends = [y for y in (start, end) if y]
-    if len(ends) == 2 and ends[0].isdigit() and ends[1].isdigit() \
+    if len(ends) == 2 and is_digits(ends[0]) and is_digits(ends[1]) \
             and 0 <= int(ends[1]) - int(ends[0]) <= MAX_YEAR_SPAN:
         return [str(y) for y in range(int(ends[0]), int(ends[1]) + 1)]
     return ends

@@ -35,6 +35,7 @@ from tocsin.screening.readers.base import (
     text,
     year_span,
 )
+from tocsin.types.base import is_digits
 
 AUTHORITY = "European Union"
 
@@ -76,9 +77,9 @@ def _birth_dates(birth: etree._Element) -> list[str]:
     if full:
         return [full]
     year, month, day = (_attr(birth, n) for n in ("year", "monthOfYear", "dayOfMonth"))
-    if year and month and month.isdigit():
+    if year and is_digits(month):
         out = f"{year}-{int(month):02d}"
-        return [f"{out}-{int(day):02d}" if day and day.isdigit() else out]
+        return [f"{out}-{int(day):02d}" if is_digits(day) else out]
     if year:
         return [year]
     return year_span(_attr(birth, "yearRangeFrom"), _attr(birth, "yearRangeTo"))

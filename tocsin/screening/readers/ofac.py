@@ -65,6 +65,7 @@ from tocsin.screening.readers.base import (
     where_in,
     year_span,
 )
+from tocsin.types.base import is_digits
 
 AUTHORITY = "OFAC"
 NULL = "-0-"
@@ -254,7 +255,7 @@ def read_csv(paths: Sequence[Path]) -> ListRead:
     for line, row in _rows(sdn, SDN_COLUMNS):
         where_ = f"{sdn.name}:{line}"
         ent_num, name = _clean(row[0]), _clean(row[1])
-        if not ent_num or not ent_num.isdigit():
+        if not is_digits(ent_num):
             problems.append(Problem(where_, N_("ent_num %(value)s is not a number",
                                                value=repr(row[0]))))
             continue
@@ -374,12 +375,12 @@ def _date_of(written: _Written) -> str | None:
     """The date to the precision its parts hold: a month or day that is no number of the
     calendar ends it there (``1971`` for month ``;3``), a year that is none gives no date."""
     year, month, day = written
-    if not (year and year.isdigit() and len(year) == 4):
+    if not (is_digits(year) and len(year) == 4):
         return None
-    if not (month and month.isdigit() and 1 <= int(month) <= 12):
+    if not (is_digits(month) and 1 <= int(month) <= 12):
         return year
     out = f"{year}-{int(month):02d}"
-    if not (day and day.isdigit() and 1 <= int(day) <= monthrange(int(year), int(month))[1]):
+    if not (is_digits(day) and 1 <= int(day) <= monthrange(int(year), int(month))[1]):
         return out
     return f"{out}-{int(day):02d}"
 
@@ -400,7 +401,7 @@ def _ymd(element: etree._Element | None) -> tuple[int, int, int] | None:
     if element is None:
         return None
     parts = [text(element, n) for n in ("Year", "Month", "Day")]
-    if not all(p and p.isdigit() for p in parts):
+    if not all(is_digits(p) for p in parts):
         return None
     year, month, day = (int(str(p)) for p in parts)
     return year, month, day

@@ -62,6 +62,7 @@ from tocsin.screening.readers.base import (
     stream,
     text,
 )
+from tocsin.types.base import is_digits
 
 AUTHORITY = "United Kingdom (FCDO)"
 WHAT = N_("UK Sanctions List")
@@ -87,8 +88,8 @@ def uk_date(value: str | None) -> str | None:
     if not found:
         return value
     day, month, year = found.groups()
-    day = None if not day.isdigit() or int(day) == 0 else int(day)
-    month = None if not month.isdigit() or int(month) == 0 else int(month)
+    day = None if not is_digits(day) or int(day) == 0 else int(day)
+    month = None if not is_digits(month) or int(month) == 0 else int(month)
     if month is None:
         return year
     if day is None:

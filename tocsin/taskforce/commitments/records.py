@@ -46,6 +46,7 @@ from tocsin.taskforce.commitments.tables import (
 )
 from tocsin.taskforce.programmes.tables import Activity, Document
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
+from tocsin.types.base import is_digits
 from tocsin.types.names import Names
 
 STATUS_LABELS = {
@@ -111,7 +112,7 @@ def activity_ids(session: Session, principal: Principal, text: str, location: st
     for token in (part.strip() for part in text.split(",")):
         if not token:
             continue
-        if token.isdigit():
+        if is_digits(token):
             ids.append(int(token))
             continue
         found = session.scalar(readable(Activity, principal).with_only_columns(Activity.id)

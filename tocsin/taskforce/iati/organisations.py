@@ -53,6 +53,7 @@ from tocsin.taskforce.partners.records import create_partner, sync_reference_par
 from tocsin.taskforce.partners.spec import PartnerSpec
 from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
+from tocsin.types.base import is_digits
 
 ROOT = "/iati-organisations"
 FINANCE = {
@@ -322,7 +323,7 @@ def _read_one(element: etree._Element, where: str, root_version: str,
         status = child.get("status")
         finance.append({"position": position, "element": child.tag, "recipient": recipient,
                         "recipient_name": recipient_name,
-                        "status": int(status) if status and status.isdigit() else None,
+                        "status": int(status) if is_digits(status) else None,
                         "period_start": first, "period_end": last, "value": amount,
                         "currency": money, "value_date": _value_date(value)})
         sources.append(source)

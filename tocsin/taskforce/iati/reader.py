@@ -93,6 +93,7 @@ from tocsin.taskforce.programmes.spec import (
     ShareSpec,
 )
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
+from tocsin.types.base import is_digits
 
 ROOT = "/iati-activities"
 M = TypeVar("M", bound=BaseModel)
@@ -1871,8 +1872,8 @@ class _ActivityReader:
         status = element.get("status")
         row: dict[str, Any] = {
             "position": len(parts.budgets), "element": name,
-            "type": int(kind) if kind and kind.isdigit() else None,
-            "status": int(status) if status and status.isdigit() else None,
+            "type": int(kind) if is_digits(kind) else None,
+            "status": int(status) if is_digits(status) else None,
             "period_start": start, "period_end": end, "value": amount,
             "currency": currency, "value_date": value_date,
         }
@@ -1886,7 +1887,7 @@ class _ActivityReader:
                 # valid IATI (a revision downwards, as DFID and FCDO publish them): the
                 # register holds it; the platform's finance lines see to the year's sum
                 self.negative_budgets[len(parts.budgets)] = value
-            if row["type"] not in (None, 1, 2):
+            if kind and row["type"] not in (1, 2):  # "x" or "²" as much as "3"
                 raise _Bad(element, N_("@type %(value)s is not a budget type (1 original, "
                                        "2 revised)", value=repr(kind)))
         self.org(provider, "provider", row, with_type=False)
@@ -2110,7 +2111,7 @@ class _ActivityReader:
                 description=self.narrative(of_indicator.get("description")),
                 measure=_int(ind, "measure"),
                 ascending=_bool(ind, "ascending"),
-                baseline_year=int(year) if year and year.strip().isdigit() else None,
+                baseline_year=int(year) if year and is_digits(year.strip()) else None,
                 baseline_value=self.result_value(baseline, IndicatorSpec, "baseline_value"),
                 periods=periods,
             ))

@@ -18,6 +18,7 @@ from tocsin.errors import InputError, NotFound, Problem, reason_of
 from tocsin.i18n import N_
 from tocsin.reference.tables import RefCountry, RefCrimeArea, RefStage
 from tocsin.taskforce.programmes.tables import Activity
+from tocsin.types.base import is_digits
 from tocsin.types.names import Name
 
 KINDS: dict[str, Any] = {"crime area": RefCrimeArea, "stage": RefStage, "country": RefCountry}
@@ -142,7 +143,7 @@ def days(**fields: tuple[str | None, bool]) -> dict[str, date | None]:
 def record_ids(text: str, location: str) -> list[int]:
     """Record ids typed into a form field, separated by commas (none when empty)."""
     tokens = [t.strip() for t in text.split(",") if t.strip()]
-    bad = [t for t in tokens if not t.isdigit()]
+    bad = [t for t in tokens if not is_digits(t)]
     if bad:
         shown = ", ".join(repr(t[:40]) for t in bad[:5])
         raise InputError.single(location, N_("not a record id: %(value)s", value=shown))

@@ -44,6 +44,7 @@ from tocsin.taskforce.partners.tables import (
     Partner,
 )
 from tocsin.taskforce.programmes.tables import Activity
+from tocsin.types.base import is_digits
 from tocsin.types.units import unit_ids
 
 #: Days ahead an agreement's expiry is announced when no other value is given.
@@ -131,7 +132,7 @@ def resolve_partner(session: Session, principal: Principal, key: str | int, loca
     """The id of a partner the principal may read, from an id or a reference code
     (``unodc``, ``tntd``); a hidden partner is reported like a missing one."""
     text = str(key).strip()
-    if text.isdigit():
+    if is_digits(text):
         found = link_target(session, Partner, int(text), principal, location, problems)
         return found.id if found else None
     sync_reference_partners(session)

@@ -24,6 +24,7 @@ from tocsin.taskforce.programmes.spec import (
     PeriodSpec,
     ResultSpec,
 )
+from tocsin.types.base import is_digits
 
 RESULT_FIELDS = ("type", "title", "description", "aggregation_status")
 INDICATOR_FIELDS = ("title", "measure", "ascending", "description", "baseline_year",
@@ -79,7 +80,7 @@ def _choice(text: str, allowed: Mapping[int, str], what: Message, where: str,
     value = text.strip()
     if not value:
         return default
-    if value.isdigit() and int(value) in allowed:
+    if is_digits(value) and int(value) in allowed:
         return int(value)
     names = ", ".join(f"{name} ({code})" for code, name in allowed.items())
     problems.append(Problem(where, N_("%(value)s is not %(what)s; choose %(names)s",

@@ -24,6 +24,7 @@ from tocsin.taskforce.programmes.spec import (
     format_amount,
     format_decimal,
 )
+from tocsin.types.base import is_digits
 
 # the one spreadsheet formula rule of every export, re-exported for the table files
 from tocsin.types.cells import FORMULA_START as FORMULA_START
@@ -212,7 +213,7 @@ def parse_regions(text: str) -> list[RegionSpec]:
             vocabulary, code, share = parts
         else:
             vocabulary, code, share = "1", parts[0], parts[1] if len(parts) == 2 else ""
-        if not vocabulary.isdigit():
+        if not is_digits(vocabulary):
             raise CellError(N_("region vocabulary %(vocabulary)s in %(entry)s is not a number "
                                "(1 OECD-DAC, 2 UN M49, 99 own)", vocabulary=repr(vocabulary),
                                entry=repr(entry)))
@@ -241,7 +242,7 @@ def parse_finance(text: str, kind: str) -> list[FinanceSpec]:
         if len(parts) != 3:
             raise CellError(N_("%(entry)s is not year:currency:amount", entry=repr(entry)))
         year, currency, amount = (p.strip() for p in parts)
-        if not year.isdigit():
+        if not is_digits(year):
             raise CellError(N_("year %(year)s is not a number", year=repr(year)))
         lines.append(FinanceSpec(year=int(year), kind=kind, currency=currency,
                                  amount=_decimal(amount, N_("amount for %(year)s", year=year))))
@@ -262,7 +263,7 @@ def parse_participants(text: str, organizations: dict[str, str]) -> list[Partici
             raise CellError(N_("%(entry)s has more than five '|' parts", entry=repr(entry)))
         parts += [""] * (5 - len(parts))
         role, code, ref, name, org_type = parts
-        if not role.isdigit():
+        if not is_digits(role):
             raise CellError(N_("partner role %(role)s is not 1, 2, 3 or 4", role=repr(role)))
         if code and code not in organizations:
             raise CellError(N_("unknown organization %(code)s", code=repr(code)))
@@ -305,7 +306,7 @@ def parse_bool(text: str) -> bool:
 
 def parse_int(text: str, what: str) -> int:
     value = text.strip()
-    if not value.lstrip("-").isdigit():
+    if not is_digits(value.lstrip("-")):
         raise CellError(N_("%(what)s %(value)s is not a whole number", what=what,
                            value=repr(value)))
     return int(value)

@@ -21,6 +21,7 @@ from tocsin.taskforce.lessons.cycle import load_cycle
 from tocsin.taskforce.lessons.spec import ActionSpec, DesignDraft, ObservationSpec, ReviewSpec
 from tocsin.taskforce.lessons.tables import OUTCOMES, Lesson, RemedialAction
 from tocsin.taskforce.programmes.tables import Activity
+from tocsin.types.base import is_digits
 from tocsin.web.deps import CurrentPrincipal, DbSession
 from tocsin.web.templating import NavItem, render
 
@@ -94,7 +95,7 @@ def design_page(request: Request, session: DbSession, principal: CurrentPrincipa
                 crime_areas: list[str] = Query([]), stages: list[str] = Query([]),
                 countries: str = "") -> Response:
     activity = None
-    if activity_id.strip().isdigit():
+    if is_digits(activity_id.strip()):
         activity = int(activity_id)
         draft = design.draft_from_activity(session, principal, activity)
     else:

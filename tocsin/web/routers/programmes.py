@@ -46,6 +46,7 @@ from tocsin.taskforce.programmes.totals import Total, rollup
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 from tocsin.taskforce.tabular.columns import COLUMNS, row_to_spec, spec_to_row
 from tocsin.taskforce.tabular.exchange import export_table, import_table, write_template
+from tocsin.types.base import is_digits
 from tocsin.types.names import Names
 from tocsin.web import deps
 from tocsin.web.deps import CurrentPrincipal, DbSession
@@ -328,7 +329,7 @@ def result_add(activity_id: int, session: DbSession, principal: CurrentPrincipal
                                   target=target or None, actual=actual or None))
     spec.results.append(ResultSpec(type=type, title=title, indicators=[IndicatorSpec(
         title=indicator, measure=measure,
-        baseline_year=int(baseline_year) if baseline_year.strip().isdigit() else None,
+        baseline_year=int(baseline_year) if is_digits(baseline_year.strip()) else None,
         baseline_value=baseline_value or None, periods=periods)]))
     spec.handling = None  # unchanged
     records.update_activity(session, principal, activity.id, spec)

@@ -16,9 +16,10 @@ import hashlib
 import io
 import json
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from http.cookiejar import Cookie
@@ -116,9 +117,12 @@ class World:
                 runner.start()
 
     def _restore(self) -> None:
-        for suffix in ("-wal", "-shm"):
-            Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
-        shutil.copy(self.template / "tocsin.db", self.db_path)
+        # through SQLite's own locking, not by replacing the file and unlinking its -wal
+        # and -shm: a connection still open somewhere then kept locks no new connection
+        # could see past, and a loaded machine once answered 503 ("database is locked")
+        with closing(sqlite3.connect(self.template / "tocsin.db")) as source, \
+                closing(sqlite3.connect(self.db_path, timeout=60)) as target:
+            source.backup(target)
         for path in self.data_dir.iterdir():  # the job runner keeps its folder open
             if path.name not in UNCOMPARED_FOLDERS:
                 shutil.rmtree(path) if path.is_dir() else path.unlink()

@@ -27,10 +27,10 @@ def _seeds() -> dict[str, list[bytes]]:
         "amlsim": [(MONEY / d / "nodes.csv").read_bytes() + SEPARATOR
                    + (MONEY / d / "transactions.csv").read_bytes()
                    for d in ("amlsim_tiny", "amlsim_bad")],
-        "amlsim-outputs": [*map(_folder, ("amlsim_converted", "amlsim_converted_bad",
-                                          "amlsim_converted_old", "amlsim_converted_upper",
-                                          "amlsim_exports", "amlsim_log",
-                                          "amlsim_sample_2018")),
+        "amlsim-outputs": [*map(_fixture_folder, (
+                               "amlsim_converted", "amlsim_converted_bad",
+                               "amlsim_converted_old", "amlsim_converted_upper",
+                               "amlsim_exports", "amlsim_log", "amlsim_sample_2018")),
                            b"paysim.csv\n" + (MONEY / "fraud_benchmark/paysim_sample.csv")
                            .read_bytes()],
         "csv-mapping": files("tabular/bank_export.csv", "tabular/bank_export_bad.csv"),
@@ -67,7 +67,7 @@ def _seeds() -> dict[str, list[bytes]]:
     }
 
 
-def _folder(name: str) -> bytes:
+def _fixture_folder(name: str) -> bytes:
     """A fixture folder's CSV files as one input of ``amlsim-outputs``."""
     return _joined(sorted((MONEY / name).glob("*.csv")))
 

@@ -209,9 +209,7 @@ def test_every_layout_with_a_space_after_each_comma(fixtures: Path, tmp_path: Pa
 
 def test_a_side_file_naming_a_column_twice_is_refused(fixtures: Path, tmp_path: Path) -> None:
     folder = tmp_path / "in"
-    folder.mkdir()
-    for path in (fixtures / "amlsim_exports").glob("*.csv"):
-        (folder / path.name).write_bytes(path.read_bytes())
+    shutil.copytree(fixtures / "amlsim_exports", folder)
     accounts = (folder / "accounts.csv").read_text().splitlines()
     accounts[0] = accounts[0].replace("prior_sar_count", "acct_rptng_crncy")
     (folder / "accounts.csv").write_text("\n".join(accounts) + "\n")

@@ -1880,9 +1880,10 @@ class _ActivityReader:
         if name == "budget":
             if end is None:
                 raise _Bad(element, N_("a budget needs a period-end"))
-            if _outside_years(start) or _outside_years(end):
-                self.outside_years[("budget", len(parts.budgets))] = (
-                    start_element if _outside_years(start) else end_element)
+            outside = next((e for day, e in ((start, start_element), (end, end_element))
+                            if _outside_years(day)), None)
+            if outside is not None:
+                self.outside_years[("budget", len(parts.budgets))] = outside
             if amount < 0:
                 # valid IATI (a revision downwards, as DFID and FCDO publish them): the
                 # register holds it; the platform's finance lines see to the year's sum

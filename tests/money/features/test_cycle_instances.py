@@ -37,3 +37,22 @@ def test_a_ring_travelled_three_times_is_one_finding(tmp_path: Path) -> None:
     assert f.subject == "R1" and sorted(f.accounts) == ring
     assert "time-respecting paths" in f.reason
     assert set(f.transactions) <= {r[0] for r in rows} and len(f.transactions) >= 10
+
+
+def test_a_ring_is_told_from_where_the_money_left(tmp_path: Path) -> None:
+    # the money leaves R3, the ring's smallest account is R1: the finding names R3 and
+    # writes the ring from it, as its reason says the money left R3
+    ring = ["R3", "R4", "R1", "R2"]
+    rows = [eur(f"x{i}", 5.0 * i, a, ring[(i + 1) % 4], 5_000 - i) for i, a in enumerate(ring)]
+    rows.append(eur("other", 1, "Z1", "Z2", 5_000))
+    folder = write_set(tmp_path / "set", rows)
+    engine = EmbeddedEngine(folder, threads=1)
+    try:
+        found = run_detector(engine, make("cycle"))
+    finally:
+        engine.close()
+    assert len(found) == 1
+    f = found[0]
+    assert f.subject == "R3" and sorted(f.accounts) == sorted(ring)
+    assert "left account R3 " in f.reason
+    assert f.reason.endswith("(ring R3 → R4 → R1 → R2 → R3)")

@@ -122,7 +122,10 @@ def _cycle_kernel(cfg: CycleConfig) -> Any:
             span = int(max(x.t_last for x in found) - r.t0)
             score = min(1.0, 0.6 + 0.05 * len(ring) + 0.2 * (last / first)
                         + 0.05 * (len(found) - 1))
-            share, circle = f"{last / first:.0%}", " → ".join([*ring, ring[0]])
+            # told from where the money left (the ring's key is only its smallest account)
+            at = ring.index(str(r.origin)) if str(r.origin) in ring else 0
+            told = ring[at:] + ring[:at]
+            share, circle = f"{last / first:.0%}", " → ".join([*told, told[0]])
             if len(found) > 1:
                 reason = N_(
                     "%(sent)s left account %(origin)s and %(back)s (%(share)s) came back "
@@ -136,7 +139,7 @@ def _cycle_kernel(cfg: CycleConfig) -> Any:
                     "through %(others)s other accounts in %(span)s (ring %(ring)s)",
                     sent=figure(first), origin=r.origin, back=figure(last), share=share,
                     others=len(ring) - 1, span=duration(span), ring=circle)
-            out.append(row(ring[0], score, list(ring), txns, first, reason))
+            out.append(row(told[0], score, list(ring), txns, first, reason))
         return finding_rows(out)
 
     return kernel

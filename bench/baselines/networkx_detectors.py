@@ -143,6 +143,14 @@ def _path_edges(g: Any, n: str, min_amount: float) -> list[tuple[str, dict[str, 
             if v != n and d["amount"] >= min_amount and _kind(g, v) not in PATH_EXCLUDED]
 
 
+def _floor(g: Any, cap: float, excluded: set[str]) -> float:
+    """The median payment between two accounts not of ``excluded`` kinds, at most ``cap``
+    (the cycle detector's relative amount floor)."""
+    amounts = sorted(d["amount"] for u, v, d in g.edges(data=True)
+                     if u != v and _kind(g, u) not in excluded and _kind(g, v) not in excluded)
+    return min(cap, amounts[(len(amounts) - 1) // 2]) if amounts else cap
+
+
 def scatter_gather(g: Any, k: int = 3, width: int = 48 * HOUR) -> set[str]:
     mids: dict[tuple[str, str], set[str]] = defaultdict(set)
     for s, m, d in g.edges(data=True):
@@ -160,10 +168,10 @@ def scatter_gather(g: Any, k: int = 3, width: int = 48 * HOUR) -> set[str]:
 
 
 def _paths(g: Any, max_hops: int, width: int, total: int, lo: float, hi: float,
-           closed: bool) -> list[list[str]]:
+           closed: bool, floor: float) -> list[list[str]]:
     found = []
     for s, first, d in g.edges(data=True):
-        if s == first or d["amount"] < 1000 or {_kind(g, s), _kind(g, first)} & PATH_EXCLUDED:
+        if s == first or d["amount"] < floor or {_kind(g, s), _kind(g, first)} & PATH_EXCLUDED:
             continue
         stack = [([s, first], d["t"], d["amount"], d["t"])]
         while stack:
@@ -175,7 +183,7 @@ def _paths(g: Any, max_hops: int, width: int, total: int, lo: float, hi: float,
                 found.append(nodes)
             if len(nodes) > max_hops:
                 continue
-            for v, d2 in _path_edges(g, nodes[-1], 1000):
+            for v, d2 in _path_edges(g, nodes[-1], floor):
                 if t_last <= d2["t"] <= min(t_last + width, t0 + total) and \
                         lo * a_last <= d2["amount"] <= hi * a_last and \
                         (v == s or v not in nodes):
@@ -184,12 +192,13 @@ def _paths(g: Any, max_hops: int, width: int, total: int, lo: float, hi: float,
 
 
 def cycles(g: Any) -> set[str]:
-    return {n for p in _paths(g, 10, 48 * HOUR, 240 * HOUR, 0.8, 1.05, True) for n in p}
+    floor = _floor(g, 1000, PATH_EXCLUDED)
+    return {n for p in _paths(g, 10, 48 * HOUR, 240 * HOUR, 0.8, 1.05, True, floor) for n in p}
 
 
 def stacks(g: Any) -> set[str]:
     ends: dict[tuple[str, str], list[list[str]]] = defaultdict(list)
-    for p in _paths(g, 5, 48 * HOUR, 168 * HOUR, 0.2, 4.0, False):
+    for p in _paths(g, 5, 48 * HOUR, 168 * HOUR, 0.2, 4.0, False, 1000):
         ends[(p[0], p[-1])].append(p)
     return {n for ps in ends.values() if len(ps) >= 2 for p in ps for n in p}
 

@@ -632,6 +632,8 @@ def detect(engine: Engine, detectors: Sequence[Detector], config: RankConfig | N
     detectors to ranked, flagged and explained findings that the command line, the
     API and the web share. Also returns the settings each detector ran with."""
     found: list[Finding] = []
+    # the settings that depend on the set (amount floors) resolved once, and stored as run
+    detectors = [d.bind(engine) for d in detectors]
     for detector in detectors:
         if progress is not None:
             progress(N_("looking for %(detector)s", detector=detector.title))

@@ -24,13 +24,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
 from tocsin.i18n import from_data, to_data
 from tocsin.money.findings import Finding
+
+if TYPE_CHECKING:
+    from tocsin.money.engines.base import Engine
 
 KernelFn = Callable[[pd.DataFrame], pd.DataFrame]
 
@@ -159,6 +163,11 @@ class Detector:
     def steps(self) -> Sequence[Step]:
         raise NotImplementedError
 
+    def bind(self, engine: Engine) -> Detector:
+        """This detector with the settings that depend on the set resolved (by default
+        there are none). Binding twice gives the same detector."""
+        return self
+
     def table(self, step: str) -> str:
         """A table name private to this detector (so pipelines do not collide)."""
         return f"d_{self.name}_{step}"
@@ -170,6 +179,41 @@ class Detector:
             "description": (self.__doc__ or "").strip(),
             "config": {f.name: getattr(self.config, f.name) for f in fields(self.config)},
         }
+
+
+class RelativeFloor(Detector):
+    """A detector whose config has ``min_amount``, ``amount_quantile`` and ``search_from``:
+    it searches payments from the set's amount at ``amount_quantile`` (payments between
+    accounts, ``exclude_kinds`` left out), never from more than ``min_amount``, so sets
+    whose payments are small (tens or hundreds, as AMLSim's) are searched as well as those
+    whose payments are large. :meth:`bind` writes that amount into ``search_from``, where
+    a run's settings show it; ``amount_quantile=None`` searches from ``min_amount``."""
+
+    def bind(self, engine: Engine) -> Detector:
+        c = self.config
+        if c.search_from is not None or c.amount_quantile is None:
+            return self
+        floor = amount_floor(engine, c.amount_quantile, c.exclude_kinds)
+        return type(self)(replace(c, search_from=c.min_amount if floor is None
+                                  else min(c.min_amount, floor)))
+
+    @property
+    def floor(self) -> float:
+        """The amount the search starts from."""
+        c = self.config
+        return float(c.min_amount if c.search_from is None else c.search_from)
+
+
+def amount_floor(engine: Engine, quantile: float, exclude_kinds: Sequence[str]) -> float | None:
+    """The amount at ``quantile`` of the set's payments between two accounts (one that
+    occurs in the set, the same on every engine); None for a set without any."""
+    kinds = in_list(exclude_kinds)  # from a typed config
+    query = ("SELECT amount FROM txn WHERE source <> target "  # noqa: S608
+             f"AND src_kind NOT IN {kinds} AND dst_kind NOT IN {kinds}")
+    amounts = engine.fetch(query)["amount"].to_numpy(dtype=np.float64)
+    if not len(amounts):
+        return None
+    return float(np.quantile(amounts, quantile, method="lower"))
 
 
 def finding_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:

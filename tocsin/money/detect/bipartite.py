@@ -12,8 +12,8 @@ import pandas as pd  # type: ignore[import-untyped]
 from tocsin.i18n import N_
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
-    Detector,
     Kernel,
+    RelativeFloor,
     Sql,
     Step,
     finding_rows,
@@ -34,13 +34,18 @@ class BipartiteConfig:
     #: Receivers paid by more senders than this are hubs (a utility, a landlord).
     max_receiver_senders: int = 10
     max_sender_receivers: int = 10
+    #: Pairs need a payment of ``min_amount``, or with ``amount_quantile`` set of the
+    #: set's amount at that quantile if smaller (see :class:`RelativeFloor`; off by default
+    #: as for ``scatter_gather``).
     min_amount: float = 500.0
+    amount_quantile: float | None = None
+    search_from: float | None = None
     #: The first payment of every sender-receiver pair falls within this window.
     window_hours: float = 168.0
     exclude_kinds: tuple[str, ...] = ("merchant", "cash", "foreign", "crypto")
 
 
-class Bipartite(Detector):
+class Bipartite(RelativeFloor):
     """Several accounts each pay exactly the same group of receivers.
 
     A complete sender-by-receiver block is rare in ordinary banking; it appears
@@ -59,9 +64,9 @@ class Bipartite(Detector):
         pairs, sigs = self.table("pairs"), self.table("sigs")
         return [
             summary,
-            # Pairs with at least one payment of min_amount.
+            # Pairs with at least one payment of the floor.
             Sql(pairs, f"SELECT source, target FROM {summary.name} "
-                       f"WHERE max_amount >= {c.min_amount!r}"),
+                       f"WHERE max_amount >= {self.floor!r}"),
             Kernel(
                 sigs,
                 f"(SELECT p.source AS grp, p.target FROM {pairs} p "
@@ -78,7 +83,7 @@ class Bipartite(Detector):
                 f"(SELECT s.signature AS grp, s.source, t.target, t.txn_id, t.t, t.amount "
                 f"FROM {sigs} s JOIN (SELECT signature FROM {sigs} GROUP BY signature "
                 f"HAVING COUNT(*) >= {int(c.min_senders)}) g ON s.signature = g.signature "
-                f"JOIN txn t ON t.source = s.source AND t.amount >= {c.min_amount!r})",
+                f"JOIN txn t ON t.source = s.source AND t.amount >= {self.floor!r})",
                 "grp",
                 _block_kernel(c),
                 FINDING_COLUMNS,
@@ -114,7 +119,7 @@ def _block_kernel(cfg: BipartiteConfig) -> Any:
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
             receivers = str(grp[s]).split(",")
             wanted = set(receivers)
-            # Never empty: every receiver in a signature got a payment of min_amount.
+            # Never empty: every receiver in a signature got a payment of the floor.
             rows = [k for k in range(s, e) if dst[k] in wanted]
             # Rows are in time order, so a pair's first row is its first payment.
             first: dict[tuple[str, str], int] = {}

@@ -18,13 +18,14 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Number
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
     Kernel,
     PathConfig,
     Paths,
+    RelativeFloor,
     Step,
     finding_rows,
     group_bounds,
@@ -62,11 +63,17 @@ class CycleConfig:
     #: Each hop carries at least this share of the previous one (fees are small).
     min_share: float = 0.8
     max_growth: float = 1.05
+    #: Payments from the set's amount at ``amount_quantile`` are searched, never from
+    #: more than ``min_amount`` (``search_from``, set when a run starts; see
+    #: :class:`RelativeFloor`). A ring of payments below ``min_amount`` — of the set's
+    #: everyday size — scores half: families and firms settling with each other make them.
     min_amount: float = 1_000.0
+    amount_quantile: float | None = 0.5
+    search_from: float | None = None
     exclude_kinds: tuple[str, ...] = PATH_EXCLUDED_KINDS
 
 
-class Cycle(Detector):
+class Cycle(RelativeFloor):
     """Money that travels through a ring of accounts back to where it started.
 
     Round-tripping makes funds look like legitimate income (a loan repaid, an
@@ -83,7 +90,7 @@ class Cycle(Detector):
     def path_config(self) -> PathConfig:
         c: CycleConfig = self.config
         return PathConfig(c.hop_hours, c.window_hours, c.min_share, c.max_growth,
-                          c.min_amount, c.max_length, c.exclude_kinds)
+                          self.floor, c.max_length, c.exclude_kinds)
 
     def steps(self) -> Sequence[Step]:
         cfg: CycleConfig = self.config
@@ -122,6 +129,7 @@ def _cycle_kernel(cfg: CycleConfig) -> Any:
             span = int(max(x.t_last for x in found) - r.t0)
             score = min(1.0, 0.6 + 0.05 * len(ring) + 0.2 * (last / first)
                         + 0.05 * (len(found) - 1))
+            everyday = min(first, last) < cfg.min_amount  # found below the fixed floor
             # told from where the money left (the ring's key is only its smallest account)
             at = ring.index(str(r.origin)) if str(r.origin) in ring else 0
             told = ring[at:] + ring[:at]
@@ -139,6 +147,14 @@ def _cycle_kernel(cfg: CycleConfig) -> Any:
                     "through %(others)s other accounts in %(span)s (ring %(ring)s)",
                     sent=figure(first), origin=r.origin, back=figure(last), share=share,
                     others=len(ring) - 1, span=duration(span), ring=circle)
+            if everyday:
+                reason = N_("%(note)s %(more)s", note=reason, more=N_(
+                    "Its payments are of the set's everyday size (down to below %(line)s): "
+                    "a ring of them is also what families and firms settling with each other "
+                    "make, so its score is halved (%(before)s to %(after)s).",
+                    line=figure(cfg.min_amount), before=Number(score, 2, group=False),
+                    after=Number(score / 2, 2, group=False)))
+                score /= 2
             out.append(row(told[0], score, list(ring), txns, first, reason))
         return finding_rows(out)
 

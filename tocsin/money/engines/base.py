@@ -72,7 +72,7 @@ def run_detectors(engine: Engine, detectors: Sequence[Detector]) -> list[Finding
 
 def run_detector(engine: Engine, detector: Detector) -> list[Finding]:
     """Run one pipeline; its last step's rows become the findings."""
-    *steps, last = list(detector.steps())
+    *steps, last = list(detector.bind(engine).steps())
     for step in steps:
         run_step(engine, step)
     if isinstance(last, Kernel):

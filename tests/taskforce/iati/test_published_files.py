@@ -2650,3 +2650,155 @@ def test_a_ministrys_activity_cut_down_for_a_datastore_is_refused_then_completed
         (11, Decimal("1749796.82"), "EUR", "NO-BRC-971277882", "DK-CVR-12921047"),
         (11, Decimal("4555468.00"), "EUR", "BD-NAB-0210", "")]
     _round_trip(session, completed, report)
+
+
+# --- further publishers' files: an NGO's 2024 file, a donor's own file, a results tool ---------
+
+ACF_SS = PUBLISHED / "acfspain-ss.xml"
+ACF_SS_ID = "ES-CIF-G81164105-R2G-ACF-SouthSudan"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_an_ngos_values_with_a_trailing_space_and_an_empty_linked_data_uri_import_whole(
+        session: Session, mode: str) -> None:
+    # Action Against Hunger Spain's Right2Grow programme in South Sudan as AidStream wrote
+    # it in 2024 (2.03, the whole file, no line end after the root's end tag):
+    # linked-data-uri="" on the activity, budgets without @type and values without
+    # @currency in the activity's EUR, three values with a space after the number
+    # ("182246.30 ", valid xs:decimal), a transaction ref with a trailing space, an
+    # incoming commitment (11) and incoming funds (1) of the same amount, policy marker
+    # 12, the reporter's name in Spanish beside English, a parent outside the file
+    data = ACF_SS.read_bytes()
+    assert not data.endswith(b"\n")
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [
+        *(_unmapped(1, code, f"sector[{i}]")
+          for i, code in enumerate(("12240", "14030", "15150", "15110"), 1)),
+        f"{ACTIVITY}: parent 'ES-CIF-G81164105-ACF-US-HQ' is neither in the file nor in the "
+        "platform; kept without parent"]
+    assert report.preserved == {
+        "activity-date/narrative": 2, "collaboration-type": 1, "description type 2": 1,
+        "description type 3": 1, "narrative in another language": 2, "policy-marker": 3}
+    activity = records.get_by_identifier(session, Principal.system(), ACF_SS_ID)
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants] == [
+        (4, "US-EIN-13-3327220", "Action Against Hunger USA"),
+        (1, "ES-CIF-G81164105", "ACTION AGAINST HUNGER SPAIN"),
+        (2, "ES-CIF-G81164105", "ACTION AGAINST HUNGER SPAIN")]
+    assert (activity.default_currency, activity.actual_start, activity.planned_end) == (
+        "EUR", date(2021, 1, 1), date(2025, 12, 31))
+    # the values with a space after them are read as the numbers they are
+    assert _finance(session, ACF_SS_ID) == [
+        (2021, "budget", Decimal("268329.00"), "EUR"),
+        (2021, "expenditure", Decimal("112661.00"), "EUR"),
+        (2022, "budget", Decimal("182246.30"), "EUR"),
+        (2022, "expenditure", Decimal("208041.22"), "EUR"),
+        (2023, "budget", Decimal("161678.92"), "EUR"),
+        (2023, "expenditure", Decimal("233298.00"), "EUR")]
+    assert [(b.type, b.value, b.currency) for b in session.scalars(
+        select(IatiBudget).order_by(IatiBudget.position))] == [
+        (1, Decimal("268329.0000"), "EUR"), (None, Decimal("182246.3000"), "EUR"),
+        (None, Decimal("161678.9200"), "EUR")]
+    # the ref is held trimmed; the published one, with its space, is written back
+    assert [(t.type_code, t.ref, t.humanitarian) for t in session.scalars(
+        select(IatiTransaction).order_by(IatiTransaction.position))][:2] == [
+        (11, "R2G ACF South Soudan", None), (1, "R2G ACF South Soudan", True)]
+    exported = _round_trip(session, data, report)
+    assert b'<transaction ref="R2G ACF South Soudan ">' in exported
+    assert b'linked-data-uri=""' in exported
+    assert b">182246.30 </value>" in exported
+
+
+USAID_KI = PUBLISHED / "usaid-ki-excerpt.xml"
+USAID_KI_ID = "US-GOV-1-720BHA22IO00219"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_donors_own_file_with_its_namespace_on_the_root_imports_whole(
+        session: Session, mode: str) -> None:
+    # USAID's humanitarian grant to UNICEF in Kiribati in USAID's own file of 2025 (the
+    # first activity; the Datastore's copy of another USAID activity is above): the usg:
+    # namespace declared on the root, USAID's own elements after the activity's
+    # conditions and in every transaction; no sector or recipient on the activity, two
+    # sectors (DAC and USAID's 99) and the country on each transaction; the receiver
+    # named by type and an organisation identifier as its activity id; transactions from
+    # 2022, before the activity's dates (2024-10-01); empty narratives in the contact
+    # and in usg:tec1; no @currency anywhere
+    data = USAID_KI.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings,
+            report.notes) == ("2.03", 1, [], [], [])
+    usg = "{https://explorer.usaid.gov}"
+    assert report.preserved == {
+        "activity-scope": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 1,
+        "default-aid-type": 1, "default-finance-type": 1, "default-flow-type": 1,
+        "default-tied-status": 1, "transaction/sector": 10,
+        "transaction/sector/narrative": 10, f"transaction/{usg}humanitarian-scope": 9,
+        f"transaction/{usg}treasury-account": 10, f"{usg}mechanism-signing-date": 1,
+        f"{usg}state-location": 1, f"{usg}tec1": 1}
+    activity = records.get_by_identifier(session, Principal.system(), USAID_KI_ID)
+    assert [(p.role, p.org_ref) for p in activity.participants] == [
+        (1, "US-GOV-1"), (2, "US-GOV-1"), (3, "US-GOV-1"), (4, "XM-DAC-41122")]
+    assert _finance(session, USAID_KI_ID) == [
+        (2022, "commitment", Decimal("350000.00"), "USD"),
+        (2022, "expenditure", Decimal("10028.00"), "USD"),
+        (2023, "expenditure", Decimal("143779.00"), "USD"),
+        (2024, "expenditure", Decimal("195980.00"), "USD")]
+    rows = list(session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)))
+    assert {(t.receiver_ref, t.receiver_type, t.receiver_activity_id, t.sector_code,
+             t.recipient_country, t.disbursement_channel) for t in rows} == {
+        ("", "40", "XM-DAC-41122", "72050", "KI", "2")}
+    assert session.scalars(select(IatiSector)).all() == []
+    exported = _round_trip(session, data, report)
+    assert exported.count(b"<usg:treasury-account>") == 10
+
+
+WRI_PLAN = PUBLISHED / "wri-521257057-strategic-plan-2023-2027.xml"
+WRI_PLAN_ID = "US-EIN-521257057-US-EIN-521257057"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_results_tools_strategic_plan_of_24_indicators_imports_whole(
+        session: Session, mode: str) -> None:
+    # the World Resources Institute's strategic plan 2023-2027 as DevResults wrote it in
+    # 2024 (2.03, the whole file): no default-currency (every value in USD of its own),
+    # budgets and planned disbursements of fiscal years from October, the SDG goals as
+    # sectors (vocabulary 7, ten at 10 %), six countries and two regions adding up to
+    # 100, a location "World" that the actual of each of the 24 indicators points to,
+    # sixteen results whose indicators give only an actual (3, 2 or 1, explained in the
+    # indicator's description) and a reference of the institute's own (vocabulary 99);
+    # descriptions of several paragraphs with spaces before their line ends
+    data = WRI_PLAN.read_bytes()
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings,
+            report.notes) == ("2.03", 1, [], [], [])
+    assert report.preserved == {
+        "conditions": 1, "contact-info": 1, "default-aid-type": 1, "default-finance-type": 1,
+        "default-flow-type": 1, "default-tied-status": 1, "description type 2": 1,
+        "description type 3": 1, "location": 1, "policy-marker": 5, "result//location": 24,
+        "result//reference": 24}
+    activity = records.get_by_identifier(session, Principal.system(), WRI_PLAN_ID)
+    assert (activity.default_currency, activity.planned_start, activity.planned_end) == (
+        None, date(2022, 10, 1), date(2027, 9, 30))
+    assert "verge of collapse. \n\nPolicymakers" in activity.description
+    assert [d.title for d in activity.documents] == [
+        "2023-2027 WRI Strategic Plan", "WRI FY23 End of Year Results and Learnings Report"]
+    # six budgets of 5 million from October to September, shared by the days of each year
+    finance = _finance(session, WRI_PLAN_ID)
+    assert [(year, amount) for year, _, amount, _ in finance] == [
+        (2022, Decimal("1260273.97")), (2023, Decimal("4996556.63")),
+        (2024, Decimal("5003443.37")), (2025, Decimal("5000000.00")),
+        (2026, Decimal("5000000.00")), (2027, Decimal("4996556.63")),
+        (2028, Decimal("3743169.40"))]
+    assert sum(amount for *_, amount, _ in finance) == Decimal("30000000.00")
+    assert {(kind, currency) for _, kind, _, currency in finance} == {("budget", "USD")}
+    results = records.to_spec(activity, None).results
+    assert (len(results), sum(len(r.indicators) for r in results)) == (16, 24)
+    assert {(r.type, i.measure, i.ascending, len(i.periods), i.periods[0].target)
+            for r in results for i in r.indicators} == {(2, 1, True, 1, None)}
+    assert [i.periods[0].actual for i in results[0].indicators] == ["3", "2"]
+    assert [(s.vocabulary, s.code, s.percentage) for s in session.scalars(
+        select(IatiSector).order_by(IatiSector.position))][:2] == [
+        ("7", "7", Decimal("10.0000")), ("7", "6", Decimal("10.0000"))]
+    _round_trip(session, data, report)

@@ -2754,6 +2754,44 @@ def test_a_donors_own_file_with_its_namespace_on_the_root_imports_whole(
     assert exported.count(b"<usg:treasury-account>") == 10
 
 
+USAID_UY = PUBLISHED / "usaid-uy-dataworkbench.xml"
+USAID_UY_ID = "US-GOV-1-UY-AID-528-F-16-00001"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_donors_2018_file_with_its_namespace_of_then_imports_whole(
+        session: Session, mode: str) -> None:
+    # USAID's flood assistance to Uruguay (2015-2016) in USAID's own file of 2018, CRLF
+    # line ends, as a validator service keeps it for its tests: its namespace then was
+    # "https://explorer.usaid.gov/", with a slash the 2025 file's has not (two namespaces
+    # to the parser, each counted as it is), with usg:duns-number; an implementer (an
+    # NGO, ADRA) named only, empty telephone and email in the contact, the country on the
+    # activity and the sectors on the transactions
+    data = USAID_UY.read_bytes()
+    assert data.count(b"\r\n") == 101
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings,
+            report.notes) == ("2.03", 1, [], [], [])
+    usg = "{https://explorer.usaid.gov/}"
+    assert report.preserved == {
+        "activity-scope": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 1,
+        "default-aid-type": 1, "default-finance-type": 1, "default-flow-type": 1,
+        "default-tied-status": 1, "transaction/sector": 2, "transaction/sector/narrative": 2,
+        f"transaction/{usg}treasury-account": 2, f"{usg}duns-number": 1,
+        f"{usg}mechanism-signing-date": 1, f"{usg}state-location": 1}
+    activity = records.get_by_identifier(session, Principal.system(), USAID_UY_ID)
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants][3:] == [
+        (4, "", "Adventist Development and Relief Agency International, Inc. (ADRA)")]
+    assert (activity.planned_start, activity.actual_end) == (
+        date(2015, 10, 1), date(2016, 9, 30))
+    assert _finance(session, USAID_UY_ID) == [
+        (2015, "commitment", Decimal("50000.00"), "USD"),
+        (2015, "expenditure", Decimal("50000.00"), "USD")]
+    exported = _round_trip(session, data, report)
+    assert b'xmlns:usg="https://explorer.usaid.gov/"' in exported
+    assert b"<telephone/>" in exported
+
+
 WRI_PLAN = PUBLISHED / "wri-521257057-strategic-plan-2023-2027.xml"
 WRI_PLAN_ID = "US-EIN-521257057-US-EIN-521257057"
 

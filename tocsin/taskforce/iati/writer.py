@@ -792,7 +792,8 @@ def _money(tag: str, published: list[etree._Element], mine: list[etree._Element]
     dated as the latest of them: transactions are events, and a correction is one
     more. A removed sum removes its elements, an added one is written as the platform
     writes it; budgets over a changed year that span other years (or overlap in one)
-    are replaced by the platform's budget of each year they covered.
+    are replaced by the platform's budget of each year they covered, with the status
+    the replaced budgets of that year share, if they share one.
     """
     kinds = ("budget",) if tag == "budget" else tuple(codes.KIND_TRANSACTIONS)
     before, after = _sums(then, kinds), _sums(now, kinds)
@@ -827,5 +828,15 @@ def _money(tag: str, published: list[etree._Element], mine: list[etree._Element]
                 rewrite |= cells
                 grown = True
     kept = [element for k, element in enumerate(out) if k not in replaced]
-    return kept + [copy.deepcopy(rendered[c]) for c in sorted(rewrite) if c in rendered] \
-        + corrections
+    written = []
+    for cell in sorted(rewrite):
+        if cell not in rendered:
+            continue
+        element = copy.deepcopy(rendered[cell])
+        # the budgets a year's budget replaces were all committed (or all indicative):
+        # the publisher's status stays, as it does on a budget edited in place
+        statuses = {published[k].get("status") for k in replaced if cell in held[k]}
+        if tag == "budget" and len(statuses) == 1 and (status := statuses.pop()):
+            element.set("status", status)
+        written.append(element)
+    return kept + written + corrections

@@ -420,6 +420,38 @@ def test_a_year_of_budgets_of_two_statuses_is_written_indicative(session: Sessio
     assert [b.get("status") for b in budgets] == ["1", "1", "2", "2", "2", "2", "2"]
 
 
+USAID_KI = RICH.parent / "published" / "usaid-ki-excerpt.xml"
+USAID_KI_ID = "US-GOV-1-720BHA22IO00219"
+
+
+def _classes(transaction: etree._Element) -> list[tuple[str, str | None, str | None]]:
+    return [(c.tag, c.get("vocabulary"), c.get("code")) for c in transaction
+            if c.tag in ("sector", "recipient-country", "recipient-region")]
+
+
+def test_a_transaction_the_platform_adds_is_classified_as_its_siblings(
+        session: Session) -> None:
+    # USAID puts its sectors (DAC and its own) and the country on every transaction and
+    # none on the activity. The correction an edited year adds, and the transaction of a
+    # year added, went out with neither: IATI's ruleset ("sectors go either on the
+    # activity or on every transaction") then found in the export what the published
+    # file does not have. They take those of the transaction they correct, or of the
+    # latest one
+    _import(session, USAID_KI.read_bytes())
+    row = spec_to_row(_spec(session, USAID_KI_ID))
+    assert row["expenditure"] == "2022:USD:10028.00;2023:USD:143779.00;2024:USD:195980.00"
+    _in_form(session, USAID_KI_ID, expenditure="2022:USD:10028.00;2023:USD:150000.00;"
+                                               "2024:USD:195980.00;2025:USD:1000.00")
+    activity = _exported(session, USAID_KI_ID)
+    transactions = list(activity.iterchildren("transaction"))
+    usaid = [("sector", "1", "72050"), ("sector", "99", "7001"),
+             ("recipient-country", None, "KI")]
+    assert [_classes(t) for t in transactions] == [usaid] * 12
+    assert _money(activity, "transaction")[-2:] == [
+        ("4", "2025-01-01", "USD", "1000.00"), ("4", "2023-12-31", "USD", "6221.00")]
+    assert validate_export(etree.tostring(activity.getparent())) == []
+
+
 def test_edited_transactions_keep_their_references_and_organisations(session: Session) -> None:
     # a second expenditure in 2023 in USD: that year's sum is made of two transactions
     data = RICH.read_bytes().replace(

@@ -793,7 +793,10 @@ def _money(tag: str, published: list[etree._Element], mine: list[etree._Element]
     more. A removed sum removes its elements, an added one is written as the platform
     writes it; budgets over a changed year that span other years (or overlap in one)
     are replaced by the platform's budget of each year they covered, with the status
-    the replaced budgets of that year share, if they share one.
+    the replaced budgets of that year share, if they share one. Where every published
+    transaction has a sector (a recipient country, a region), a transaction the platform
+    writes takes those of the one it corrects, or of the latest one (:func:`_classify`):
+    IATI's ruleset wants sectors on every transaction once one has them.
     """
     kinds = ("budget",) if tag == "budget" else tuple(codes.KIND_TRANSACTIONS)
     before, after = _sums(then, kinds), _sums(now, kinds)
@@ -815,7 +818,8 @@ def _money(tag: str, published: list[etree._Element], mine: list[etree._Element]
             if latest is not None:
                 correction.find("transaction-date").set("iso-date", _iso(latest))
                 correction.find("value").set("value-date", _iso(latest))
-            corrections.append(correction)
+            corrections.append(_classify(correction, published,
+                                         [published[k] for k in holders]))
         else:
             rewrite.add(cell)
     replaced: set[int] = set()
@@ -838,5 +842,29 @@ def _money(tag: str, published: list[etree._Element], mine: list[etree._Element]
         statuses = {published[k].get("status") for k in replaced if cell in held[k]}
         if tag == "budget" and len(statuses) == 1 and (status := statuses.pop()):
             element.set("status", status)
-        written.append(element)
+        written.append(_classify(element, published, []) if tag == "transaction"
+                       else element)
     return kept + written + corrections
+
+
+#: What a transaction of the platform takes from the publisher's, in the schema's order.
+CLASSIFIERS = ("sector", "recipient-country", "recipient-region")
+
+
+def _classify(written: etree._Element, published: list[etree._Element],
+              corrected: list[etree._Element]) -> etree._Element:
+    """``written`` (a transaction the platform writes) with the sectors, recipient
+    countries and regions of the latest of ``corrected`` (else of all ``published``),
+    each where every published transaction has one: a publisher who classifies its
+    transactions classifies every one, and IATI's ruleset wants it of sectors."""
+    def day(element: etree._Element) -> date:
+        return _day(element, "transaction-date") or date.min
+
+    source = max(corrected or published, key=day, default=None)
+    if source is None:
+        return written
+    for name in CLASSIFIERS:
+        if all(e.find(name) is not None for e in published):
+            for element in source.iterchildren(name):
+                written.append(copy.deepcopy(element))
+    return written

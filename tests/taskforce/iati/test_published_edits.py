@@ -452,6 +452,27 @@ def test_a_transaction_the_platform_adds_is_classified_as_its_siblings(
     assert validate_export(etree.tostring(activity.getparent())) == []
 
 
+def test_a_new_default_currency_leaves_the_published_amounts_in_theirs(
+        session: Session) -> None:
+    # USAID gives no value a @currency: each is in the activity's default, USD. The
+    # default changed to EUR in the platform went out with the values as they were, so
+    # the export said every one of them was in euros (read back: 350,000 EUR committed).
+    # The amounts that named no currency now name the one they were in
+    _import(session, USAID_KI.read_bytes())
+    before = spec_to_row(_spec(session, USAID_KI_ID))
+    assert (before["default_currency"], before["commitments"]) == ("USD", "2022:USD:350000.00")
+    _in_form(session, USAID_KI_ID, default_currency="EUR")
+    activity = _exported(session, USAID_KI_ID)
+    assert activity.get("default-currency") == "EUR"
+    assert {t.find("value").get("currency")  # type: ignore[union-attr]
+            for t in activity.iterchildren("transaction")} == {"USD"}
+    assert validate_export(etree.tostring(activity.getparent())) == []
+    _import(session, etree.tostring(activity.getparent()))  # read back: the same sums
+    again = spec_to_row(_spec(session, USAID_KI_ID))
+    assert (again["default_currency"], again["commitments"], again["expenditure"]) == (
+        "EUR", "2022:USD:350000.00", before["expenditure"])
+
+
 def test_edited_transactions_keep_their_references_and_organisations(session: Session) -> None:
     # a second expenditure in 2023 in USD: that year's sum is made of two transactions
     data = RICH.read_bytes().replace(

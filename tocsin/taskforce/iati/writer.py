@@ -409,6 +409,7 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
             out.append(copy.deepcopy(element))
         for element in extensions.get(tag, []):
             out.append(copy.deepcopy(element))
+    _keep_currency(out, (published.get("default-currency") or "").strip())
     for element in out.iter():
         element.tail = None
         if len(element) and element.text is not None and not element.text.strip():
@@ -418,6 +419,21 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
         # scope and serialised with the published copy); 2.7 µs on the rich activity
         etree.cleanup_namespaces(out)
     return out
+
+
+#: The elements whose amount is in the activity's default currency when they name none.
+AMOUNTS = ".//value | fss/forecast | crs-add/loan-status"
+
+
+def _keep_currency(out: etree._Element, published: str) -> None:
+    """A default currency changed in the platform applies to amounts entered there: the
+    published amounts that named none were in ``published`` (the publisher's default)
+    and say so, or the new default would change the currency of every one of them."""
+    if not published or (out.get("default-currency") or "").strip() == published:
+        return
+    for element in out.xpath(AMOUNTS):
+        if not (element.get("currency") or "").strip():
+            element.set("currency", published)
 
 
 Key = Callable[[etree._Element], tuple[str, ...]]

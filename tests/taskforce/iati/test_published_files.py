@@ -2813,6 +2813,63 @@ def test_a_donors_2018_file_with_its_namespace_of_then_imports_whole(
     assert b"<telephone/>" in exported
 
 
+ADB_ARMENIA = PUBLISHED / "adb-armenia-excerpt.xml"
+ADB_LOAN = "XM-DAC-46004-51090-001-LN3657"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_development_banks_private_loan_of_193_monthly_transactions_imports_whole(
+        session: Session, mode: str) -> None:
+    # the Asian Development Bank's loan to ArmPower for Yerevan's gas-fired power plant,
+    # the first activity of the bank's own Armenia file of 2025 (CRLF): its dates with a
+    # time zone ("2017-02-06+08:00", valid xs:date), a commitment and every month's
+    # disbursement, loan repayment (type 6) and interest (type 5) since 2019, most of
+    # them 0.00, none with @currency, provider and receiver named only; the bank's own
+    # policy markers (vocabulary 99, codes that are phrases, no significance), a country
+    # budget item of vocabulary 1, two document links to one web page as PDFs, and a
+    # result of four qualitative indicators (measure 5) without periods, with documents
+    data = ADB_ARMENIA.read_bytes()
+    assert data.count(b"\r\n") == data.count(b"\n") and b"+08:00" in data
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [_unmapped(1, "23310")]
+    assert report.preserved == {
+        "activity-scope": 1, "capital-spend": 1, "collaboration-type": 1, "conditions": 1,
+        "contact-info": 1, "country-budget-items": 1, "default-aid-type": 1,
+        "default-finance-type": 1, "default-flow-type": 1, "default-tied-status": 1,
+        "document-link/category": 5, "other-identifier": 1,
+        "participating-org/@activity-id": 2, "policy-marker": 3, "result//document-link": 2}
+    activity = records.get_by_identifier(session, Principal.system(), ADB_LOAN)
+    assert (activity.planned_start, activity.actual_start) == (
+        date(2017, 2, 6), date(2019, 2, 15))
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants] == [
+        (2, "XM-DAC-46004", "Asian Development Bank"), (4, "", "ArmPower CJSC")]
+    rows = list(session.scalars(select(IatiTransaction)))
+    assert sorted({t.type_code: sum(1 for u in rows if u.type_code == t.type_code)
+                   for t in rows}.items()) == [(2, 1), (3, 79), (5, 68), (6, 45)]
+    assert {t.currency for t in rows} == {"USD"}
+    # interest and repayments come back to the bank: no finance line of the platform
+    assert _finance(session, ADB_LOAN) == [
+        (2019, "expenditure", Decimal("0.00"), "USD"),
+        (2020, "expenditure", Decimal("10987779.54"), "USD"),
+        (2021, "expenditure", Decimal("9621403.71"), "USD"),
+        (2022, "expenditure", Decimal("0.00"), "USD"),
+        (2023, "commitment", Decimal("68400000.00"), "USD"),
+        (2023, "expenditure", Decimal("0.00"), "USD"),
+        (2024, "expenditure", Decimal("0.00"), "USD"),
+        (2025, "expenditure", Decimal("0.00"), "USD")]
+    spec = records.to_spec(activity, None)
+    assert [d.url for d in spec.documents][2:] == [
+        "https://www.adb.org/projects/tenders?terms=51090-001"] * 2
+    [result] = spec.results
+    assert (result.type, result.aggregation_status) == (1, False)
+    assert [(i.measure, i.periods) for i in result.indicators] == [(5, [])] * 4
+    exported = _round_trip(session, data, report)
+    # every date with its time zone, as published (the root's own is the export's)
+    assert exported.count(b"+08:00") == data.count(b"+08:00") - 1
+
+
 WRI_PLAN = PUBLISHED / "wri-521257057-strategic-plan-2023-2027.xml"
 WRI_PLAN_ID = "US-EIN-521257057-US-EIN-521257057"
 

@@ -402,6 +402,40 @@ def test_the_scan_reads_the_answer_inside_the_namespaces_of_its_result() -> None
         b'<iati-activity xml:lang="en" def', b'<iati-activity iati-extra:versio']
 
 
+REAL_ANSWER = FIXTURES / "published" / "dportal-datastore-answer-2014-excerpt.xml"
+REAL_ANSWER_REFUSED = [
+    "/result/iati-activities/iati-activity[1]: no version on the file or on the activity, and "
+    "it is not valid 2.03: an activity without a version is read only as valid 2.03",
+    "/result/iati-activities/iati-activity[1]/reporting-org: Element 'reporting-org': This "
+    "element is not expected. Expected is ( iati-identifier ).",
+]
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_real_answer_of_the_first_datastore_is_read_as_an_answer(session: Session,
+                                                                 mode: str) -> None:
+    # the first IATI Datastore's answer of 2014 as d-portal keeps it for its tests (the
+    # first of its fifty DFID activities): a stylesheet processing instruction before
+    # result, the query of 12,634 activities, no version anywhere, the activity as 1.0x
+    # wrote it (names as text, roles as words, iati-identifier after the organisations).
+    # Read as an answer (the wrapper noted), its activity refused for what it is, by
+    # XPath, in both modes, nothing written
+    data = REAL_ANSWER.read_bytes()
+    assert data.index(b"<?xml-stylesheet") < data.index(b"<result>")
+    if mode == "all":
+        with pytest.raises(InputError) as caught:
+            _import(session, data)
+        assert _strings(caught.value.problems) == REAL_ANSWER_REFUSED
+    else:
+        report = _import(session, data, mode="each")
+        assert (report.created, _strings(report.rejected)) == (0, REAL_ANSWER_REFUSED)
+        assert _strings(report.notes) == [WRAPPER]
+    assert session.scalars(select(IatiRecord)).all() == []
+    scan = Scan(io.BytesIO(data))
+    assert scan.start() == b"<iati-activities generated-datetime='2014-02-03T05:38:04.060755'>"
+    assert [a[:30] for a in scan] == [b'<iati-activity last-updated-da']
+
+
 def _seen(result: ReadResult) -> tuple[object, ...]:
     return (_strings(result.problems), _strings(result.notes),
             {k: (v.version, v.xml) for k, v in result.iati.items()})

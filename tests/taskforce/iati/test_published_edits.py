@@ -371,6 +371,108 @@ def test_edited_budgets_keep_what_the_platform_left_alone(session: Session) -> N
         "2024-01-01", "2025-01-01", "2026-01-01"]
 
 
+WRI_PLAN = RICH.parent / "published" / "wri-521257057-strategic-plan-2023-2027.xml"
+WRI_PLAN_ID = "US-EIN-521257057-US-EIN-521257057"
+
+
+def test_budgets_of_fiscal_years_give_way_to_the_years_and_keep_their_status(
+        session: Session) -> None:
+    # the World Resources Institute's six committed budgets (status 2) of fiscal years
+    # from October: a year of the platform's view is covered by two of them, each of
+    # which covers two years, so one edited year replaces them all by the platform's
+    # budget of each year. They were all committed: so are the budgets that replace them
+    # (they were written indicative, status 1, though the publisher committed every one)
+    _import(session, WRI_PLAN.read_bytes())
+    cell = spec_to_row(_spec(session, WRI_PLAN_ID))["budget"]
+    assert "2026:USD:5000000.00" in cell
+    _in_form(session, WRI_PLAN_ID, budget=cell.replace("2026:USD:5000000.00",
+                                                       "2026:USD:6000000.00"))
+    activity = _exported(session, WRI_PLAN_ID)
+    budgets = list(activity.iterchildren("budget"))
+    assert [(b.get("type"), b.get("status")) for b in budgets] == [("1", "2")] * 7
+    assert _money(activity, "budget") == [
+        ("1", "2022-01-01", "USD", "1260273.97"), ("1", "2023-01-01", "USD", "4996556.63"),
+        ("1", "2024-01-01", "USD", "5003443.37"), ("1", "2025-01-01", "USD", "5000000.00"),
+        ("1", "2026-01-01", "USD", "6000000.00"), ("1", "2027-01-01", "USD", "4996556.63"),
+        ("1", "2028-01-01", "USD", "3743169.40")]
+    # the planned disbursements of the fiscal years, not the platform's, stay as published
+    assert [p.find("period-start").get("iso-date")
+            for p in activity.iterchildren("planned-disbursement")] == [
+        f"{year}-10-01" for year in range(2022, 2028)]
+    assert validate_export(etree.tostring(activity.getparent())) == []
+    # read back, the sums are the edited ones and the budgets committed
+    _import(session, etree.tostring(activity.getparent()))
+    assert spec_to_row(_spec(session, WRI_PLAN_ID))["budget"] == cell.replace(
+        "2026:USD:5000000.00", "2026:USD:6000000.00")
+
+
+def test_a_year_of_budgets_of_two_statuses_is_written_indicative(session: Session) -> None:
+    # the first fiscal year's budget only indicative: 2022 (its alone) keeps that, 2023
+    # (it and the committed next one) is written as the platform writes a budget,
+    # indicative; the others stay committed
+    data = WRI_PLAN.read_bytes().replace(b'<budget type="1" status="2">',
+                                         b'<budget type="1" status="1">', 1)
+    _import(session, data)
+    cell = spec_to_row(_spec(session, WRI_PLAN_ID))["budget"]
+    _in_form(session, WRI_PLAN_ID, budget=cell.replace("2026:USD:5000000.00",
+                                                       "2026:USD:6000000.00"))
+    budgets = list(_exported(session, WRI_PLAN_ID).iterchildren("budget"))
+    assert [b.get("status") for b in budgets] == ["1", "1", "2", "2", "2", "2", "2"]
+
+
+USAID_KI = RICH.parent / "published" / "usaid-ki-excerpt.xml"
+USAID_KI_ID = "US-GOV-1-720BHA22IO00219"
+
+
+def _classes(transaction: etree._Element) -> list[tuple[str, str | None, str | None]]:
+    return [(c.tag, c.get("vocabulary"), c.get("code")) for c in transaction
+            if c.tag in ("sector", "recipient-country", "recipient-region")]
+
+
+def test_a_transaction_the_platform_adds_is_classified_as_its_siblings(
+        session: Session) -> None:
+    # USAID puts its sectors (DAC and its own) and the country on every transaction and
+    # none on the activity. The correction an edited year adds, and the transaction of a
+    # year added, went out with neither: IATI's ruleset ("sectors go either on the
+    # activity or on every transaction") then found in the export what the published
+    # file does not have. They take those of the transaction they correct, or of the
+    # latest one
+    _import(session, USAID_KI.read_bytes())
+    row = spec_to_row(_spec(session, USAID_KI_ID))
+    assert row["expenditure"] == "2022:USD:10028.00;2023:USD:143779.00;2024:USD:195980.00"
+    _in_form(session, USAID_KI_ID, expenditure="2022:USD:10028.00;2023:USD:150000.00;"
+                                               "2024:USD:195980.00;2025:USD:1000.00")
+    activity = _exported(session, USAID_KI_ID)
+    transactions = list(activity.iterchildren("transaction"))
+    usaid = [("sector", "1", "72050"), ("sector", "99", "7001"),
+             ("recipient-country", None, "KI")]
+    assert [_classes(t) for t in transactions] == [usaid] * 12
+    assert _money(activity, "transaction")[-2:] == [
+        ("4", "2025-01-01", "USD", "1000.00"), ("4", "2023-12-31", "USD", "6221.00")]
+    assert validate_export(etree.tostring(activity.getparent())) == []
+
+
+def test_a_new_default_currency_leaves_the_published_amounts_in_theirs(
+        session: Session) -> None:
+    # USAID gives no value a @currency: each is in the activity's default, USD. The
+    # default changed to EUR in the platform went out with the values as they were, so
+    # the export said every one of them was in euros (read back: 350,000 EUR committed).
+    # The amounts that named no currency now name the one they were in
+    _import(session, USAID_KI.read_bytes())
+    before = spec_to_row(_spec(session, USAID_KI_ID))
+    assert (before["default_currency"], before["commitments"]) == ("USD", "2022:USD:350000.00")
+    _in_form(session, USAID_KI_ID, default_currency="EUR")
+    activity = _exported(session, USAID_KI_ID)
+    assert activity.get("default-currency") == "EUR"
+    assert {t.find("value").get("currency")
+            for t in activity.iterchildren("transaction")} == {"USD"}
+    assert validate_export(etree.tostring(activity.getparent())) == []
+    _import(session, etree.tostring(activity.getparent()))  # read back: the same sums
+    again = spec_to_row(_spec(session, USAID_KI_ID))
+    assert (again["default_currency"], again["commitments"], again["expenditure"]) == (
+        "EUR", "2022:USD:350000.00", before["expenditure"])
+
+
 def test_edited_transactions_keep_their_references_and_organisations(session: Session) -> None:
     # a second expenditure in 2023 in USD: that year's sum is made of two transactions
     data = RICH.read_bytes().replace(

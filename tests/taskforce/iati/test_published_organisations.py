@@ -4,11 +4,11 @@ Kept byte for byte in ``tests/fixtures/iati/published`` (``SOURCES.md`` there na
 each file's repository, path, commit and licence): two files AidStream (the publishing
 tool of many NGOs) wrote in 2015, 2.01, and the organisation file of iatikit's test
 registry, 2.03; and real publishers' files of 2.02 and 2.03 that the Open Knowledge
-Foundation's IATI library keeps as samples (an academy, an NGO and a trade union through
-AidStream, three development banks' own, two of them excerpts); and two written by hand
-for the tests of Publish What You Fund's tracker, refused. For each: what is
-imported (partner, rows, report), and what the platform keeps of each organisation, put
-in a 2.03 file, checked as an export would be:
+Foundation's IATI library keeps as samples (an academy, an NGO, a trade union and a
+research institute through AidStream, three development banks' own, two of them
+excerpts); and two written by hand for the tests of Publish What You Fund's tracker,
+refused. For each: what is imported (partner, rows, report), and what the platform keeps
+of each organisation, put in a 2.03 file, checked as an export would be:
 valid against the 2.03 organisation schema, each element as published, and no ruleset
 finding the import did not report.
 """
@@ -200,6 +200,7 @@ CAF = PUBLISHED / "caf-org.xml"
 THREE_F = PUBLISHED / "3fi-org.xml"
 ADB = PUBLISHED / "asian-dev-bank-org-excerpt.xml"
 IDA = PUBLISHED / "worldbank-ida-org-excerpt.xml"
+WRI = PUBLISHED / "wri-org.xml"
 
 
 def _rows(session: Session) -> list[IatiOrgFinance]:
@@ -295,6 +296,26 @@ def test_a_trade_unions_name_with_a_trailing_space_is_trimmed(session: Session) 
     assert (partner.name, partner.kind) == ("3F", "civil_society")
     assert [(r.element, r.status, r.value, r.currency) for r in _rows(session)] == [
         ("total-budget", 2, Decimal("23993333"), "DKK")]
+    _written_back(session, data, report)
+
+
+def test_a_research_institutes_budget_of_a_fiscal_year_is_held_as_published(
+        session: Session) -> None:
+    # the World Resources Institute (a US non-profit, type 21) as AidStream wrote it in
+    # 2018 (2.02): one indicative budget of its fiscal year 2018 (October 2017 to
+    # September 2018) of 96.9 million USD, its annual report as a document without
+    # language; AidStream's namespace declared on the organisation and not used
+    data = WRI.read_bytes()
+    report = _import(session, data)
+    assert (report.version, report.created, report.warnings, report.notes) == (
+        "2.02", 1, [], [])
+    assert report.preserved == {"document-link": 1}
+    partner = _partner(session, report, "US-EIN-521257057")
+    assert (partner.name, partner.kind) == ("World Resources Institute", "civil_society")
+    assert [(r.element, r.status, r.period_start, r.period_end, r.value, r.currency)
+            for r in _rows(session)] == [
+        ("total-budget", 1, date(2017, 10, 1), date(2018, 9, 30), Decimal("96945000"),
+         "USD")]
     _written_back(session, data, report)
 
 
@@ -441,7 +462,7 @@ def test_a_value_the_register_cannot_hold_is_refused_naming_it(
     "organisation-standard-example-annotated-2.03.xml",
     "example_organisation_203-excerpt.xml", "aidstream-sdfs.xml", "aidstream-sdfs2.xml",
     "fixture-org-org.xml", "ares-org.xml", "rikolto-org.xml", "caf-org.xml", "3fi-org.xml",
-    "asian-dev-bank-org-excerpt.xml", "worldbank-ida-org-excerpt.xml"])
+    "asian-dev-bank-org-excerpt.xml", "worldbank-ida-org-excerpt.xml", "wri-org.xml"])
 def test_every_organisation_imported_is_written_back_as_published(
         session: Session, name: str) -> None:
     # what the platform keeps of each organisation, in a 2.03 file: valid against the 2.03

@@ -409,6 +409,7 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
             out.append(copy.deepcopy(element))
         for element in extensions.get(tag, []):
             out.append(copy.deepcopy(element))
+    _keep_currency(out, (published.get("default-currency") or "").strip())
     for element in out.iter():
         element.tail = None
         if len(element) and element.text is not None and not element.text.strip():
@@ -418,6 +419,21 @@ def merge(spec: ActivitySpec, source: Published, vocab: Vocabulary,
         # scope and serialised with the published copy); 2.7 µs on the rich activity
         etree.cleanup_namespaces(out)
     return out
+
+
+#: The elements whose amount is in the activity's default currency when they name none.
+AMOUNTS = ".//value | fss/forecast | crs-add/loan-status"
+
+
+def _keep_currency(out: etree._Element, published: str) -> None:
+    """A default currency changed in the platform applies to amounts entered there: the
+    published amounts that named none were in ``published`` (the publisher's default)
+    and say so, or the new default would change the currency of every one of them."""
+    if not published or (out.get("default-currency") or "").strip() == published:
+        return
+    for element in out.xpath(AMOUNTS):
+        if not (element.get("currency") or "").strip():
+            element.set("currency", published)
 
 
 Key = Callable[[etree._Element], tuple[str, ...]]
@@ -792,7 +808,11 @@ def _money(tag: str, published: list[etree._Element], mine: list[etree._Element]
     dated as the latest of them: transactions are events, and a correction is one
     more. A removed sum removes its elements, an added one is written as the platform
     writes it; budgets over a changed year that span other years (or overlap in one)
-    are replaced by the platform's budget of each year they covered.
+    are replaced by the platform's budget of each year they covered, with the status
+    the replaced budgets of that year share, if they share one. Where every published
+    transaction has a sector (a recipient country, a region), a transaction the platform
+    writes takes those of the one it corrects, or of the latest one (:func:`_classify`):
+    IATI's ruleset wants sectors on every transaction once one has them.
     """
     kinds = ("budget",) if tag == "budget" else tuple(codes.KIND_TRANSACTIONS)
     before, after = _sums(then, kinds), _sums(now, kinds)
@@ -814,7 +834,8 @@ def _money(tag: str, published: list[etree._Element], mine: list[etree._Element]
             if latest is not None:
                 correction.find("transaction-date").set("iso-date", _iso(latest))
                 correction.find("value").set("value-date", _iso(latest))
-            corrections.append(correction)
+            corrections.append(_classify(correction, published,
+                                         [published[k] for k in holders]))
         else:
             rewrite.add(cell)
     replaced: set[int] = set()
@@ -827,5 +848,39 @@ def _money(tag: str, published: list[etree._Element], mine: list[etree._Element]
                 rewrite |= cells
                 grown = True
     kept = [element for k, element in enumerate(out) if k not in replaced]
-    return kept + [copy.deepcopy(rendered[c]) for c in sorted(rewrite) if c in rendered] \
-        + corrections
+    written = []
+    for cell in sorted(rewrite):
+        if cell not in rendered:
+            continue
+        element = copy.deepcopy(rendered[cell])
+        # the budgets a year's budget replaces were all committed (or all indicative):
+        # the publisher's status stays, as it does on a budget edited in place
+        statuses = {published[k].get("status") for k in replaced if cell in held[k]}
+        if tag == "budget" and len(statuses) == 1 and (status := statuses.pop()):
+            element.set("status", status)
+        written.append(_classify(element, published, []) if tag == "transaction"
+                       else element)
+    return kept + written + corrections
+
+
+#: What a transaction of the platform takes from the publisher's, in the schema's order.
+CLASSIFIERS = ("sector", "recipient-country", "recipient-region")
+
+
+def _classify(written: etree._Element, published: list[etree._Element],
+              corrected: list[etree._Element]) -> etree._Element:
+    """``written`` (a transaction the platform writes) with the sectors, recipient
+    countries and regions of the latest of ``corrected`` (else of all ``published``),
+    each where every published transaction has one: a publisher who classifies its
+    transactions classifies every one, and IATI's ruleset wants it of sectors."""
+    def day(element: etree._Element) -> date:
+        return _day(element, "transaction-date") or date.min
+
+    source = max(corrected or published, key=day, default=None)
+    if source is None:
+        return written
+    for name in CLASSIFIERS:
+        if all(e.find(name) is not None for e in published):
+            for element in source.iterchildren(name):
+                written.append(copy.deepcopy(element))
+    return written

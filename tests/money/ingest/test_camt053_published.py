@@ -296,3 +296,86 @@ def test_a_proprietary_status(published: Path, tmp_path: Path, status: str,
     assert report.transactions == imported
     assert report.notes == ([] if imported else
                             ["1 entry with status PDNG not imported (only booked entries are)"])
+
+
+# OCA/bank-statement-import's camt test statements (SOURCES.md: AGPL-3.0, the Odoo module's
+# own test files), each as that project keeps it
+
+
+def test_oca_batch_of_two_details_each_from_its_debtor(published: Path, tmp_path: Path) -> None:
+    report, txns = _import([published / "oca-test-camt053-txdtls.xml"], tmp_path / "s")
+    assert (report.transactions, report.accounts, report.parties) == (2, 3, 5)
+    assert [str(n) for n in report.notes] == [
+        "1 transaction names an ultimate debtor or creditor (UltmtDbtr/UltmtCdtr): only "
+        "the debtor and creditor are kept"]
+    first, second = (txns[f"20170323123456789012345:Ntry[1]/{n}"] for n in (1, 2))
+    assert [(t["source"], t["target"], t["amount_orig"], t["currency_orig"], t["source_line"])
+            for t in (first, second)] == [
+        ("CH2222000000123456789", "CH1111000000123456789", 2187.0, "CHF", 79),
+        ("CH3333000000123456789", "CH1111000000123456789", 1296.0, "CHF", 147)]
+    # the booking date (22 March), not the value date (23 March)
+    assert first["ts"] == datetime(2017, 3, 22, tzinfo=UTC)
+    assert first["channel"] == "PMNT/RCDT/VCOM"
+    accounts = {a["account_id"]: a for a in open_set(tmp_path / "s").accounts().to_pylist()}
+    # the debtors' agents' BICs; "CH1" and "CH2" in their addresses are no countries
+    assert [(accounts[a]["bank"], accounts[a]["country"]) for a in
+            ("CH2222000000123456789", "CH3333000000123456789")] == [
+        ("POFICHBEXXX", "CH"), ("POFICHBEYYY", "CH")]
+
+
+def test_oca_detail_in_another_currency_books_the_entry_amount(published: Path,
+                                                              tmp_path: Path) -> None:
+    # the entry books 345.34 SEK; its only detail says EUR 32.00 (TxAmt): the account moved
+    # by the booked amount. No Sts, no statement dates: booked, dated by BookgDt.
+    report, txns = _import([published / "oca-test-camt053-multicurrency.xml"], tmp_path / "s")
+    assert (report.transactions, report.accounts, [str(n) for n in report.notes]) == (1, 2, [])
+    (txn,) = txns.values()
+    assert (txn["txn_id"], txn["source"], txn["target"]) == (
+        "STATEMENT-1:Ntry[1]", "SE123456789", "SE3550000000054910000003")
+    assert (txn["amount_orig"], txn["currency_orig"]) == (345.34, "SEK")
+    assert txn["amount"] == pytest.approx(345.34 * 0.09)
+    assert txn["ts"] == datetime(2026, 5, 6, tzinfo=UTC)
+
+
+def test_oca_v10_entries_without_details_and_the_owners_registration(published: Path,
+                                                                   tmp_path: Path) -> None:
+    # camt.053.001.10 from a payment institution: CreDtTm with nine decimals, bookings as
+    # DtTm with microseconds and a zone, proprietary codes, no TxDtls at all
+    report, txns = _import([published / "oca-test-camt053-addtlntryinf-with-no-txdtls.xml"],
+                           tmp_path / "s")
+    assert (report.transactions, report.accounts, report.parties) == (2, 3, 2)
+    card, credit = (txns[f"52995589-87806609-1783466312332:Ntry[{n}]"] for n in (1, 2))
+    assert (card["source"], card["target"], card["amount_orig"], card["channel"]) == (
+        "BE00000000000000", "unknown:52995589-87806609-1783466312332:Ntry[1]", 900.0,
+        "CARD-0123456789")
+    assert card["ts"] == datetime(2026, 6, 28, 19, 40, 58, 810767, tzinfo=UTC)
+    assert (credit["source"], credit["target"]) == (
+        "unknown:52995589-87806609-1783466312332:Ntry[2]", "BE00000000000000")
+    assert credit["ts"] == datetime(2026, 6, 3, 7, 52, 8, 54666, tzinfo=UTC)
+    owner = next(p for p in open_set(tmp_path / "s").parties().to_pylist()
+                 if p["schema"] == "LegalEntity")
+    # Acct/Ownr/Id/OrgId/Othr/Id: it was dropped, although a related party's is kept
+    assert (owner["name"], json.loads(owner["properties"])["registrationNumber"]) == (
+        "ACME Corporation", ["B12345678"])
+
+
+def test_oca_entry_without_an_amount_is_refused(published: Path, tmp_path: Path) -> None:
+    # that project's own broken statement: the second entry's Amt is commented out
+    path = published / "oca-test-camt053-wrong-amount.xml"
+    with pytest.raises(InputError) as caught:
+        ingest("camt053", [path], tmp_path / "s", rates=RATES)
+    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
+        (f"{path}:/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/Amt", "missing")]
+    assert not (tmp_path / "s").exists()
+
+
+def test_oca_two_documents_in_one_file_are_refused_by_line(published: Path,
+                                                          tmp_path: Path) -> None:
+    # two statements written one after the other, each with its XML declaration
+    path = published / "oca-test-camt053-merged.xml"
+    with pytest.raises(InputError) as caught:
+        ingest("camt053", [path], tmp_path / "s", rates=RATES)
+    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
+        (f"{path}:243", "not well-formed XML (XML declaration allowed only at the start of "
+                        "the document, line 243, column 6)")]
+    assert not (tmp_path / "s").exists()

@@ -282,11 +282,12 @@ def _statement_account(node: Node, statement: _Statement, path: Path, state: _St
         return
     statement.account_id = account_id
     statement.country = _iban_country(account_id)
-    owner_name = text(acct, "Ownr", "Nm") or text(acct, "Ownr", "Pty", "Nm")
+    owner = child(acct, "Ownr")
+    owner_name = text(owner, "Nm") or text(owner, "Pty", "Nm") if owner is not None else None
     party_id = None
     if owner_name:
         party_id = state.book.add_spec(describe("LegalEntity", ["camt053", owner_name], {
-            "name": owner_name, "country": statement.country}), where)
+            "name": owner_name, "country": statement.country, **_identity(owner)}), where)
     bic = _bic(child(acct, "Svcr"))
     _bank_account(state, account_id, bic, text(acct, "Ccy"), statement.country, where)
     merge_account(state.accounts, {"account_id": account_id, "bank": bic,
@@ -437,6 +438,19 @@ def _names_side(detail: etree._Element | None, role_of: str) -> bool:
     return child(parties, role) is not None or child(parties, f"{role}Acct") is not None
 
 
+def _identity(party: etree._Element) -> dict[str, str | None]:
+    """A person's national id or a company's registration number (001.02 puts them on the
+    party, 001.08 under Pty), kept with the name so that sightings can be matched: of a
+    related party, and of the statement account's owner (``Acct/Ownr``)."""
+    ident: dict[str, str | None] = {"idNumber": None, "registrationNumber": None}
+    for holder in (party, child(party, "Pty")):
+        if holder is not None:
+            ident["idNumber"] = ident["idNumber"] or text(holder, "Id", "PrvtId", "Othr", "Id")
+            ident["registrationNumber"] = ident["registrationNumber"] or \
+                text(holder, "Id", "OrgId", "Othr", "Id")
+    return ident
+
+
 def _counterparty(detail: etree._Element | None, role_of: str, sub_family: str | None,
                   statement: _Statement, ref: str, entry_id: str, state: _State) -> str:
     """The other side: the debtor of a credit, the creditor of a debit (``role_of``)."""
@@ -451,16 +465,8 @@ def _counterparty(detail: etree._Element | None, role_of: str, sub_family: str |
     account_id = _account_id(child(parties, acct_tag)) if parties is not None else None
     party_id = None
     if name:
-        # a person's national id or a company's registration number (001.02 puts them on the
-        # party, 001.08 under Pty); kept with the name so that sightings can be matched
-        ident: dict[str, str | None] = {"idNumber": None, "registrationNumber": None}
-        for holder in (party, child(party, "Pty")):
-            if holder is not None:
-                ident["idNumber"] = ident["idNumber"] or text(holder, "Id", "PrvtId", "Othr", "Id")
-                ident["registrationNumber"] = ident["registrationNumber"] or \
-                    text(holder, "Id", "OrgId", "Othr", "Id")
         party_id = state.book.add_spec(describe("LegalEntity", ["camt053", name], {
-            "name": name, "country": country, **ident}), f"{ref}/RltdPties/{role}")
+            "name": name, "country": country, **_identity(party)}), f"{ref}/RltdPties/{role}")
     if account_id:
         agents = child(detail, "RltdAgts") if detail is not None else None
         bic = _bic(child(agents, agent_tag)) if agents is not None else None

@@ -315,7 +315,8 @@ def test_oca_batch_of_two_details_each_from_its_debtor(published: Path, tmp_path
         ("CH3333000000123456789", "CH1111000000123456789", 1296.0, "CHF", 147)]
     # the booking date (22 March), not the value date (23 March)
     assert first["ts"] == datetime(2017, 3, 22, tzinfo=UTC)
-    assert first["channel"] == "PMNT/RCDT/VCOM"
+    # each detail its own code (PMNT/RCDT/AUTT), not the batch entry's (PMNT/RCDT/VCOM)
+    assert (first["channel"], second["channel"]) == ("PMNT/RCDT/AUTT", "PMNT/RCDT/AUTT")
     accounts = {a["account_id"]: a for a in open_set(tmp_path / "s").accounts().to_pylist()}
     # the debtors' agents' BICs; "CH1" and "CH2" in their addresses are no countries
     assert [(accounts[a]["bank"], accounts[a]["country"]) for a in
@@ -378,4 +379,52 @@ def test_oca_two_documents_in_one_file_are_refused_by_line(published: Path,
     assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
         (f"{path}:243", "not well-formed XML (XML declaration allowed only at the start of "
                         "the document, line 243, column 6)")]
+    assert not (tmp_path / "s").exists()
+
+
+POSTFINANCE = "dvbern-camt.053_P_CH0309000000250090342_380000000_0_2016053100163801.xml"
+
+
+def test_postfinance_cash_deposits_inside_a_batch_of_credits(published: Path,
+                                                            tmp_path: Path) -> None:
+    # a Swiss bank's statement (dvbern/iso20022's test file): ISR batch credits (RCDT/VCOM,
+    # RCDT/AUTT) whose details are partly cash paid in at a post office counter, each
+    # detail with its own BkTxCd PMNT/CNTR/CDPT. They were unknown counterparties (one
+    # "unknown:" account each) under the batch's code.
+    report, txns = _import([published / POSTFINANCE], tmp_path / "s")
+    assert (report.transactions, report.accounts, report.parties) == (32, 16, 13)
+    assert [str(n) for n in report.notes] == []
+    stmt = "20160430375204000008574"
+    cash = {k.split(":", 1)[1]: t["amount_orig"] for k, t in txns.items()
+            if t["source"] == "cash:CH0309000000250090342"}
+    assert cash == {"Ntry[7]/1": 100.0, "Ntry[7]/4": 50.0, "Ntry[7]/5": 100.0,
+                    "Ntry[7]/7": 50.0, "Ntry[7]/8": 100.0, "Ntry[8]/4": 100.0,
+                    "Ntry[8]/5": 30.0, "Ntry[8]/6": 50.0}
+    assert {txns[f"{stmt}:{k}"]["channel"] for k in cash} == {"PMNT/CNTR/CDPT"}
+    accounts = {a["account_id"]: a for a in open_set(tmp_path / "s").accounts().to_pylist()}
+    assert (accounts["cash:CH0309000000250090342"]["kind"],
+            accounts["cash:CH0309000000250090342"]["country"]) == ("cash", "CH")
+    # the other details keep their own codes and debtors
+    assert (txns[f"{stmt}:Ntry[7]/6"]["source"], txns[f"{stmt}:Ntry[7]/6"]["channel"]) == (
+        "CH4444444444444444444", "PMNT/RCDT/AUTT")
+    assert txns[f"{stmt}:Ntry[7]/3"]["source"] == f"unknown:{stmt}:Ntry[7]/3"  # agent only
+    # a returned credit (ICDT/RRTN) from the original creditor; a refunded direct debit
+    # (DBIT, RvslInd) goes back to its debtor
+    assert {txns[f"{stmt}:Ntry[9]/{n}"]["source"] for n in (1, 2, 3)} == {
+        "CH7408237100000000002"}
+    assert (txns[f"{stmt}:Ntry[12]"]["source"], txns[f"{stmt}:Ntry[12]"]["target"]) == (
+        "CH0309000000250090342", "CH3709000000250094580")
+    # the booking date (6 April) of a return valued 23 March
+    assert txns[f"{stmt}:Ntry[9]/1"]["ts"] == datetime(2016, 4, 6, tzinfo=UTC)
+
+
+def test_a_statement_file_without_a_statement_is_refused(published: Path,
+                                                         tmp_path: Path) -> None:
+    # dvbern/iso20022's "notification missing" case: a camt.053.001.04 Document, empty
+    path = published / "dvbern-camt_053_Beispiel_NotificationMissing.xml"
+    with pytest.raises(InputError) as caught:
+        ingest("camt053", [path], tmp_path / "s", rates=RATES)
+    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
+        (f"{path}:/", "not a camt.053 statement (no Document/BkToCstmrStmt/Stmt with an "
+                      "account and entries)")]
     assert not (tmp_path / "s").exists()

@@ -325,10 +325,7 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
                                             value=repr(direction)))
     ts = _booking_time(el, statement, loc, state)
     entry_amount = _amount(child(el, "Amt"), f"{loc}/Amt", state)
-    domain = child(el, "BkTxCd", "Domn")
-    sub_family = text(domain, "Fmly", "SubFmlyCd") if domain is not None else None
-    channel = "/".join(p for p in (text(domain, "Cd"), text(domain, "Fmly", "Cd"), sub_family)
-                       if p) if domain is not None else text(el, "BkTxCd", "Prtry", "Cd")
+    channel, sub_family = _bank_code(el)
     details = [d for batch in children(el, "NtryDtls") for d in children(batch, "TxDtls")]
     if direction not in ("CRDT", "DBIT") or ts is None or entry_amount is None:
         return
@@ -369,16 +366,31 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
         # some banks name a reversal's parties as the reversal itself runs
         role_of = direction if flipped != direction and not _names_side(detail, flipped) \
             and _names_side(detail, direction) else flipped
-        other = _counterparty(detail, role_of, sub_family, statement, part_ref,
+        # a detail's own code is its transaction's (a cash deposit in a batch of credits)
+        own_channel, own_sub_family = _bank_code(detail) if detail is not None else (None, None)
+        detail_channel, detail_sub_family = (own_channel, own_sub_family) if own_channel \
+            else (channel, sub_family)
+        other = _counterparty(detail, role_of, detail_sub_family, statement, part_ref,
                               f"{statement.prefix}:{entry_key}{suffix}", state)
         source, target = (other, statement.account_id) if direction == "CRDT" else \
             (statement.account_id, other)
         state.rows.append({
             "txn_id": f"{statement.prefix}:{entry_key}{suffix}", "ts": ts, "source": source,
             "target": target, "amount_orig": amount, "currency_orig": currency,
-            "channel": channel or None, "source_ref": part_ref,
+            "channel": detail_channel or None, "source_ref": part_ref,
             "source_file": path.name, "source_line": start or node.line,
         })
+
+
+def _bank_code(el: etree._Element) -> tuple[str | None, str | None]:
+    """The channel (``PMNT/RCDT/ESCT``, else the proprietary code) and the sub-family of the
+    ``BkTxCd`` of an entry or of one of its details."""
+    domain = child(el, "BkTxCd", "Domn")
+    if domain is None:
+        return text(el, "BkTxCd", "Prtry", "Cd"), None
+    sub_family = text(domain, "Fmly", "SubFmlyCd")
+    return "/".join(p for p in (text(domain, "Cd"), text(domain, "Fmly", "Cd"), sub_family)
+                    if p) or None, sub_family
 
 
 def _count(value: str | None) -> int:

@@ -393,7 +393,12 @@ def test_postfinance_cash_deposits_inside_a_batch_of_credits(published: Path,
     # "unknown:" account each) under the batch's code.
     report, txns = _import([published / POSTFINANCE], tmp_path / "s")
     assert (report.transactions, report.accounts, report.parties) == (32, 16, 13)
-    assert [str(n) for n in report.notes] == []
+    # three of the deposits name who paid in: said, and the names kept as parties
+    assert [str(n) for n in report.notes] == [
+        "3 cash deposits or withdrawals name who paid in or took out the cash: they run from "
+        "or to the account's cash end point (cash:<account>); the names are kept as parties"]
+    assert {"Bernasconi Maria", "Rutschmann Pia"} <= {
+        p["name"] for p in open_set(tmp_path / "s").parties().to_pylist()}
     stmt = "20160430375204000008574"
     cash = {k.split(":", 1)[1]: t["amount_orig"] for k, t in txns.items()
             if t["source"] == "cash:CH0309000000250090342"}

@@ -86,6 +86,7 @@ class _State:
         self.ultimate = 0  # transactions naming an UltmtDbtr or UltmtCdtr
         self.unbalanced = 0  # batch entries whose details do not add up to the entry
         self.summarised = 0  # batch entries announcing more transactions than they detail
+        self.cash_named = 0  # cash paid in or taken out by a party the detail names
         # statements read, by (account, Stmt/Id, page), and the id prefixes given out
         self.statements: set[tuple[str, str, str | None]] = set()
         self.prefixes: set[str] = set()
@@ -126,6 +127,15 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                          if count == 1 else
                          N_("%(count)s batch entries announce more transactions (Btch/NbOfTxs) "
                             "than they detail: imported as the details given", count=count))
+    if state.cash_named:
+        count = state.cash_named
+        ctx.notes.append(N_("%(count)s cash deposit or withdrawal names who paid in or took out "
+                            "the cash: it runs from or to the account's cash end point "
+                            "(cash:<account>); the name is kept as a party", count=count)
+                         if count == 1 else
+                         N_("%(count)s cash deposits or withdrawals name who paid in or took "
+                            "out the cash: they run from or to the account's cash end point "
+                            "(cash:<account>); the names are kept as parties", count=count))
     if state.unbalanced:
         count = state.unbalanced
         ctx.notes.append(N_("%(count)s batch entry whose details' amounts do not add up to its "
@@ -493,6 +503,8 @@ def _counterparty(detail: etree._Element | None, role_of: str, sub_family: str |
         return account_id
     if sub_family in CASH_SUBFAMILIES:
         cash_id = f"cash:{statement.account_id}"
+        if party_id:
+            state.cash_named += 1
         merge_account(state.accounts, {"account_id": cash_id, "bank": None,
                                        "country": statement.country, "kind": "cash",
                                        "party_id": None, "source_ref": ref})

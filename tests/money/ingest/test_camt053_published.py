@@ -296,3 +296,140 @@ def test_a_proprietary_status(published: Path, tmp_path: Path, status: str,
     assert report.transactions == imported
     assert report.notes == ([] if imported else
                             ["1 entry with status PDNG not imported (only booked entries are)"])
+
+
+# OCA/bank-statement-import's camt test statements (SOURCES.md: AGPL-3.0, the Odoo module's
+# own test files), each as that project keeps it
+
+
+def test_oca_batch_of_two_details_each_from_its_debtor(published: Path, tmp_path: Path) -> None:
+    report, txns = _import([published / "oca-test-camt053-txdtls.xml"], tmp_path / "s")
+    assert (report.transactions, report.accounts, report.parties) == (2, 3, 5)
+    assert [str(n) for n in report.notes] == [
+        "1 transaction names an ultimate debtor or creditor (UltmtDbtr/UltmtCdtr): only "
+        "the debtor and creditor are kept"]
+    first, second = (txns[f"20170323123456789012345:Ntry[1]/{n}"] for n in (1, 2))
+    assert [(t["source"], t["target"], t["amount_orig"], t["currency_orig"], t["source_line"])
+            for t in (first, second)] == [
+        ("CH2222000000123456789", "CH1111000000123456789", 2187.0, "CHF", 79),
+        ("CH3333000000123456789", "CH1111000000123456789", 1296.0, "CHF", 147)]
+    # the booking date (22 March), not the value date (23 March)
+    assert first["ts"] == datetime(2017, 3, 22, tzinfo=UTC)
+    # each detail its own code (PMNT/RCDT/AUTT), not the batch entry's (PMNT/RCDT/VCOM)
+    assert (first["channel"], second["channel"]) == ("PMNT/RCDT/AUTT", "PMNT/RCDT/AUTT")
+    accounts = {a["account_id"]: a for a in open_set(tmp_path / "s").accounts().to_pylist()}
+    # the debtors' agents' BICs; "CH1" and "CH2" in their addresses are no countries
+    assert [(accounts[a]["bank"], accounts[a]["country"]) for a in
+            ("CH2222000000123456789", "CH3333000000123456789")] == [
+        ("POFICHBEXXX", "CH"), ("POFICHBEYYY", "CH")]
+
+
+def test_oca_detail_in_another_currency_books_the_entry_amount(published: Path,
+                                                              tmp_path: Path) -> None:
+    # the entry books 345.34 SEK; its only detail says EUR 32.00 (TxAmt): the account moved
+    # by the booked amount. No Sts, no statement dates: booked, dated by BookgDt.
+    report, txns = _import([published / "oca-test-camt053-multicurrency.xml"], tmp_path / "s")
+    assert (report.transactions, report.accounts, [str(n) for n in report.notes]) == (1, 2, [])
+    (txn,) = txns.values()
+    assert (txn["txn_id"], txn["source"], txn["target"]) == (
+        "STATEMENT-1:Ntry[1]", "SE123456789", "SE3550000000054910000003")
+    assert (txn["amount_orig"], txn["currency_orig"]) == (345.34, "SEK")
+    assert txn["amount"] == pytest.approx(345.34 * 0.09)
+    assert txn["ts"] == datetime(2026, 5, 6, tzinfo=UTC)
+
+
+def test_oca_v10_entries_without_details_and_the_owners_registration(published: Path,
+                                                                   tmp_path: Path) -> None:
+    # camt.053.001.10 from a payment institution: CreDtTm with nine decimals, bookings as
+    # DtTm with microseconds and a zone, proprietary codes, no TxDtls at all
+    report, txns = _import([published / "oca-test-camt053-addtlntryinf-with-no-txdtls.xml"],
+                           tmp_path / "s")
+    assert (report.transactions, report.accounts, report.parties) == (2, 3, 2)
+    card, credit = (txns[f"52995589-87806609-1783466312332:Ntry[{n}]"] for n in (1, 2))
+    assert (card["source"], card["target"], card["amount_orig"], card["channel"]) == (
+        "BE00000000000000", "unknown:52995589-87806609-1783466312332:Ntry[1]", 900.0,
+        "CARD-0123456789")
+    assert card["ts"] == datetime(2026, 6, 28, 19, 40, 58, 810767, tzinfo=UTC)
+    assert (credit["source"], credit["target"]) == (
+        "unknown:52995589-87806609-1783466312332:Ntry[2]", "BE00000000000000")
+    assert credit["ts"] == datetime(2026, 6, 3, 7, 52, 8, 54666, tzinfo=UTC)
+    owner = next(p for p in open_set(tmp_path / "s").parties().to_pylist()
+                 if p["schema"] == "LegalEntity")
+    # Acct/Ownr/Id/OrgId/Othr/Id: it was dropped, although a related party's is kept
+    assert (owner["name"], json.loads(owner["properties"])["registrationNumber"]) == (
+        "ACME Corporation", ["B12345678"])
+
+
+def test_oca_entry_without_an_amount_is_refused(published: Path, tmp_path: Path) -> None:
+    # that project's own broken statement: the second entry's Amt is commented out
+    path = published / "oca-test-camt053-wrong-amount.xml"
+    with pytest.raises(InputError) as caught:
+        ingest("camt053", [path], tmp_path / "s", rates=RATES)
+    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
+        (f"{path}:/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/Amt", "missing")]
+    assert not (tmp_path / "s").exists()
+
+
+def test_oca_two_documents_in_one_file_are_refused_by_line(published: Path,
+                                                          tmp_path: Path) -> None:
+    # two statements written one after the other, each with its XML declaration
+    path = published / "oca-test-camt053-merged.xml"
+    with pytest.raises(InputError) as caught:
+        ingest("camt053", [path], tmp_path / "s", rates=RATES)
+    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
+        (f"{path}:243", "not well-formed XML (XML declaration allowed only at the start of "
+                        "the document, line 243, column 6)")]
+    assert not (tmp_path / "s").exists()
+
+
+POSTFINANCE = "dvbern-camt.053_P_CH0309000000250090342_380000000_0_2016053100163801.xml"
+
+
+def test_postfinance_cash_deposits_inside_a_batch_of_credits(published: Path,
+                                                            tmp_path: Path) -> None:
+    # a Swiss bank's statement (dvbern/iso20022's test file): ISR batch credits (RCDT/VCOM,
+    # RCDT/AUTT) whose details are partly cash paid in at a post office counter, each
+    # detail with its own BkTxCd PMNT/CNTR/CDPT. They were unknown counterparties (one
+    # "unknown:" account each) under the batch's code.
+    report, txns = _import([published / POSTFINANCE], tmp_path / "s")
+    assert (report.transactions, report.accounts, report.parties) == (32, 16, 13)
+    # three of the deposits name who paid in: said, and the names kept as parties
+    assert [str(n) for n in report.notes] == [
+        "3 cash deposits or withdrawals name who paid in or took out the cash: they run from "
+        "or to the account's cash end point (cash:<account>); the names are kept as parties"]
+    assert {"Bernasconi Maria", "Rutschmann Pia"} <= {
+        p["name"] for p in open_set(tmp_path / "s").parties().to_pylist()}
+    stmt = "20160430375204000008574"
+    cash = {k.split(":", 1)[1]: t["amount_orig"] for k, t in txns.items()
+            if t["source"] == "cash:CH0309000000250090342"}
+    assert cash == {"Ntry[7]/1": 100.0, "Ntry[7]/4": 50.0, "Ntry[7]/5": 100.0,
+                    "Ntry[7]/7": 50.0, "Ntry[7]/8": 100.0, "Ntry[8]/4": 100.0,
+                    "Ntry[8]/5": 30.0, "Ntry[8]/6": 50.0}
+    assert {txns[f"{stmt}:{k}"]["channel"] for k in cash} == {"PMNT/CNTR/CDPT"}
+    accounts = {a["account_id"]: a for a in open_set(tmp_path / "s").accounts().to_pylist()}
+    assert (accounts["cash:CH0309000000250090342"]["kind"],
+            accounts["cash:CH0309000000250090342"]["country"]) == ("cash", "CH")
+    # the other details keep their own codes and debtors
+    assert (txns[f"{stmt}:Ntry[7]/6"]["source"], txns[f"{stmt}:Ntry[7]/6"]["channel"]) == (
+        "CH4444444444444444444", "PMNT/RCDT/AUTT")
+    assert txns[f"{stmt}:Ntry[7]/3"]["source"] == f"unknown:{stmt}:Ntry[7]/3"  # agent only
+    # a returned credit (ICDT/RRTN) from the original creditor; a refunded direct debit
+    # (DBIT, RvslInd) goes back to its debtor
+    assert {txns[f"{stmt}:Ntry[9]/{n}"]["source"] for n in (1, 2, 3)} == {
+        "CH7408237100000000002"}
+    assert (txns[f"{stmt}:Ntry[12]"]["source"], txns[f"{stmt}:Ntry[12]"]["target"]) == (
+        "CH0309000000250090342", "CH3709000000250094580")
+    # the booking date (6 April) of a return valued 23 March
+    assert txns[f"{stmt}:Ntry[9]/1"]["ts"] == datetime(2016, 4, 6, tzinfo=UTC)
+
+
+def test_a_statement_file_without_a_statement_is_refused(published: Path,
+                                                         tmp_path: Path) -> None:
+    # dvbern/iso20022's "notification missing" case: a camt.053.001.04 Document, empty
+    path = published / "dvbern-camt_053_Beispiel_NotificationMissing.xml"
+    with pytest.raises(InputError) as caught:
+        ingest("camt053", [path], tmp_path / "s", rates=RATES)
+    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
+        (f"{path}:/", "not a camt.053 statement (no Document/BkToCstmrStmt/Stmt with an "
+                      "account and entries)")]
+    assert not (tmp_path / "s").exists()

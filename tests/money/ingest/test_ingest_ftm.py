@@ -113,3 +113,24 @@ def test_an_entity_whose_id_or_schema_is_not_text_is_refused_by_line(
         ("entities.jsonl:1", "not a FollowTheMoney entity (needs an id and a schema, each as "
                              "text)")]
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("name", ["ftmstore-entities", "entities.ijson"])
+def test_an_aleph_export_without_a_json_suffix(tmp_path: Path, name: str) -> None:
+    # followthemoney-store's test entities (SOURCES.md), under no suffix as that project keeps
+    # them, and as .ijson as its documentation names such files: both were "cannot tell the
+    # format of this file"
+    source = tmp_path / name
+    source.write_bytes((FIXTURES / "ftm" / "ftmstore-entities").read_bytes())
+    assert detect_format(source) == "ftm"
+    report = ingest("ftm", [source], tmp_path / "set")
+    assert (report.transactions, report.accounts, report.parties) == (0, 0, 4)
+    assert [str(n) for n in report.notes] == ["not held by a transaction set, left out: 1 Note"]
+    parties = {p["name"] + "/" + p["schema"]: p
+               for p in open_set(report.target).parties().to_pylist()}
+    assert sorted(parties) == ["Carlos Danger/LegalEntity", "Carlos Danger/Person",
+                               "KwaZulu/Company", "Pure Risk/Person"]
+    # Aleph's own keys (role_id, origin, mutable, timestamps) are not properties
+    assert json.loads(parties["Carlos Danger/Person"]["properties"]) == {
+        "name": ["Carlos Danger"], "nationality": ["us"]}
+    assert parties["KwaZulu/Company"]["source_ref"] == f"{name}:5"

@@ -113,8 +113,10 @@ def detect_format(path: Path) -> str:
             return "goaml"
         raise InputError.single(str(path), N_("XML that is neither goAML nor ISO 20022 "
                                               "camt.053"))
-    if suffix in (".jsonl", ".ndjson", ".ftm", ".json") and first_line.startswith("{") \
-            and '"schema"' in first_line:
+    if first_line.startswith("{") and '"schema"' in first_line and (
+            suffix in (".jsonl", ".ndjson", ".ftm", ".json", ".ijson")
+            or '"properties"' in first_line):
+        # FtM tools write entities as .ijson, or under no suffix at all (followthemoney-store)
         return "ftm"
     if first_line.startswith(AMLWORLD_HEADER) or "BEGIN LAUNDERING ATTEMPT" in head \
             or _amlworld_copy(first_line):

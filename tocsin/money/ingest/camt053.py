@@ -86,6 +86,7 @@ class _State:
         self.ultimate = 0  # transactions naming an UltmtDbtr or UltmtCdtr
         self.unbalanced = 0  # batch entries whose details do not add up to the entry
         self.summarised = 0  # batch entries announcing more transactions than they detail
+        self.cash_named = 0  # cash paid in or taken out by a party the detail names
         # statements read, by (account, Stmt/Id, page), and the id prefixes given out
         self.statements: set[tuple[str, str, str | None]] = set()
         self.prefixes: set[str] = set()
@@ -126,6 +127,15 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                          if count == 1 else
                          N_("%(count)s batch entries announce more transactions (Btch/NbOfTxs) "
                             "than they detail: imported as the details given", count=count))
+    if state.cash_named:
+        count = state.cash_named
+        ctx.notes.append(N_("%(count)s cash deposit or withdrawal names who paid in or took out "
+                            "the cash: it runs from or to the account's cash end point "
+                            "(cash:<account>); the name is kept as a party", count=count)
+                         if count == 1 else
+                         N_("%(count)s cash deposits or withdrawals name who paid in or took "
+                            "out the cash: they run from or to the account's cash end point "
+                            "(cash:<account>); the names are kept as parties", count=count))
     if state.unbalanced:
         count = state.unbalanced
         ctx.notes.append(N_("%(count)s batch entry whose details' amounts do not add up to its "
@@ -282,11 +292,12 @@ def _statement_account(node: Node, statement: _Statement, path: Path, state: _St
         return
     statement.account_id = account_id
     statement.country = _iban_country(account_id)
-    owner_name = text(acct, "Ownr", "Nm") or text(acct, "Ownr", "Pty", "Nm")
+    owner = child(acct, "Ownr")
+    owner_name = text(owner, "Nm") or text(owner, "Pty", "Nm") if owner is not None else None
     party_id = None
     if owner_name:
         party_id = state.book.add_spec(describe("LegalEntity", ["camt053", owner_name], {
-            "name": owner_name, "country": statement.country}), where)
+            "name": owner_name, "country": statement.country, **_identity(owner)}), where)
     bic = _bic(child(acct, "Svcr"))
     _bank_account(state, account_id, bic, text(acct, "Ccy"), statement.country, where)
     merge_account(state.accounts, {"account_id": account_id, "bank": bic,
@@ -324,10 +335,7 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
                                             value=repr(direction)))
     ts = _booking_time(el, statement, loc, state)
     entry_amount = _amount(child(el, "Amt"), f"{loc}/Amt", state)
-    domain = child(el, "BkTxCd", "Domn")
-    sub_family = text(domain, "Fmly", "SubFmlyCd") if domain is not None else None
-    channel = "/".join(p for p in (text(domain, "Cd"), text(domain, "Fmly", "Cd"), sub_family)
-                       if p) if domain is not None else text(el, "BkTxCd", "Prtry", "Cd")
+    channel, sub_family = _bank_code(el)
     details = [d for batch in children(el, "NtryDtls") for d in children(batch, "TxDtls")]
     if direction not in ("CRDT", "DBIT") or ts is None or entry_amount is None:
         return
@@ -368,16 +376,31 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
         # some banks name a reversal's parties as the reversal itself runs
         role_of = direction if flipped != direction and not _names_side(detail, flipped) \
             and _names_side(detail, direction) else flipped
-        other = _counterparty(detail, role_of, sub_family, statement, part_ref,
+        # a detail's own code is its transaction's (a cash deposit in a batch of credits)
+        own_channel, own_sub_family = _bank_code(detail) if detail is not None else (None, None)
+        detail_channel, detail_sub_family = (own_channel, own_sub_family) if own_channel \
+            else (channel, sub_family)
+        other = _counterparty(detail, role_of, detail_sub_family, statement, part_ref,
                               f"{statement.prefix}:{entry_key}{suffix}", state)
         source, target = (other, statement.account_id) if direction == "CRDT" else \
             (statement.account_id, other)
         state.rows.append({
             "txn_id": f"{statement.prefix}:{entry_key}{suffix}", "ts": ts, "source": source,
             "target": target, "amount_orig": amount, "currency_orig": currency,
-            "channel": channel or None, "source_ref": part_ref,
+            "channel": detail_channel or None, "source_ref": part_ref,
             "source_file": path.name, "source_line": start or node.line,
         })
+
+
+def _bank_code(el: etree._Element) -> tuple[str | None, str | None]:
+    """The channel (``PMNT/RCDT/ESCT``, else the proprietary code) and the sub-family of the
+    ``BkTxCd`` of an entry or of one of its details."""
+    domain = child(el, "BkTxCd", "Domn")
+    if domain is None:
+        return text(el, "BkTxCd", "Prtry", "Cd"), None
+    sub_family = text(domain, "Fmly", "SubFmlyCd")
+    return "/".join(p for p in (text(domain, "Cd"), text(domain, "Fmly", "Cd"), sub_family)
+                    if p) or None, sub_family
 
 
 def _count(value: str | None) -> int:
@@ -437,6 +460,19 @@ def _names_side(detail: etree._Element | None, role_of: str) -> bool:
     return child(parties, role) is not None or child(parties, f"{role}Acct") is not None
 
 
+def _identity(party: etree._Element) -> dict[str, str | None]:
+    """A person's national id or a company's registration number (001.02 puts them on the
+    party, 001.08 under Pty), kept with the name so that sightings can be matched: of a
+    related party, and of the statement account's owner (``Acct/Ownr``)."""
+    ident: dict[str, str | None] = {"idNumber": None, "registrationNumber": None}
+    for holder in (party, child(party, "Pty")):
+        if holder is not None:
+            ident["idNumber"] = ident["idNumber"] or text(holder, "Id", "PrvtId", "Othr", "Id")
+            ident["registrationNumber"] = ident["registrationNumber"] or \
+                text(holder, "Id", "OrgId", "Othr", "Id")
+    return ident
+
+
 def _counterparty(detail: etree._Element | None, role_of: str, sub_family: str | None,
                   statement: _Statement, ref: str, entry_id: str, state: _State) -> str:
     """The other side: the debtor of a credit, the creditor of a debit (``role_of``)."""
@@ -451,16 +487,8 @@ def _counterparty(detail: etree._Element | None, role_of: str, sub_family: str |
     account_id = _account_id(child(parties, acct_tag)) if parties is not None else None
     party_id = None
     if name:
-        # a person's national id or a company's registration number (001.02 puts them on the
-        # party, 001.08 under Pty); kept with the name so that sightings can be matched
-        ident: dict[str, str | None] = {"idNumber": None, "registrationNumber": None}
-        for holder in (party, child(party, "Pty")):
-            if holder is not None:
-                ident["idNumber"] = ident["idNumber"] or text(holder, "Id", "PrvtId", "Othr", "Id")
-                ident["registrationNumber"] = ident["registrationNumber"] or \
-                    text(holder, "Id", "OrgId", "Othr", "Id")
         party_id = state.book.add_spec(describe("LegalEntity", ["camt053", name], {
-            "name": name, "country": country, **ident}), f"{ref}/RltdPties/{role}")
+            "name": name, "country": country, **_identity(party)}), f"{ref}/RltdPties/{role}")
     if account_id:
         agents = child(detail, "RltdAgts") if detail is not None else None
         bic = _bic(child(agents, agent_tag)) if agents is not None else None
@@ -475,6 +503,8 @@ def _counterparty(detail: etree._Element | None, role_of: str, sub_family: str |
         return account_id
     if sub_family in CASH_SUBFAMILIES:
         cash_id = f"cash:{statement.account_id}"
+        if party_id:
+            state.cash_named += 1
         merge_account(state.accounts, {"account_id": cash_id, "bank": None,
                                        "country": statement.country, "kind": "cash",
                                        "party_id": None, "source_ref": ref})

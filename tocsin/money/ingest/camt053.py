@@ -33,7 +33,7 @@ from typing import Any
 from lxml import etree
 
 from tocsin import types
-from tocsin.i18n import N_
+from tocsin.i18n import N_, N_plural
 from tocsin.money.ingest.base import (
     Context,
     accounts_table,
@@ -129,13 +129,13 @@ def read(sources: Sequence[Path], ctx: Context) -> None:
                             "than they detail: imported as the details given", count=count))
     if state.cash_named:
         count = state.cash_named
-        ctx.notes.append(N_("%(count)s cash deposit or withdrawal names who paid in or took out "
-                            "the cash: it runs from or to the account's cash end point "
-                            "(cash:<account>); the name is kept as a party", count=count)
-                         if count == 1 else
-                         N_("%(count)s cash deposits or withdrawals name who paid in or took "
-                            "out the cash: they run from or to the account's cash end point "
-                            "(cash:<account>); the names are kept as parties", count=count))
+        ctx.notes.append(N_plural(
+            "%(count)s cash deposit or withdrawal names who paid in or took out the cash: it "
+            "runs from or to the account's cash end point (cash:<account>); the name is kept "
+            "as a party",
+            "%(count)s cash deposits or withdrawals name who paid in or took out the cash: "
+            "they run from or to the account's cash end point (cash:<account>); the names are "
+            "kept as parties", count, count=count))
     if state.unbalanced:
         count = state.unbalanced
         ctx.notes.append(N_("%(count)s batch entry whose details' amounts do not add up to its "

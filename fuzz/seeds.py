@@ -20,8 +20,10 @@ def _seeds() -> dict[str, list[bytes]]:
 
     return {
         "goaml": files("goaml/str_smurfing.xml", "goaml/ctr_bad.xml"),
-        "camt053": files("camt053/statement_v02.xml", "camt053/statement_v08.xml",
-                         "camt053/statement_bad.xml"),
+        "camt053": [*files("camt053/statement_v02.xml", "camt053/statement_v08.xml",
+                           "camt053/statement_bad.xml"),
+                    *(p.read_bytes() for p in sorted((MONEY / "camt053" / "published")
+                                                      .glob("*.xml")))],
         "amlworld": files("amlworld/Tiny_Trans.csv", "amlworld/Bad_Trans.csv"),
         "amlworld-patterns": files("amlworld/Tiny_Patterns.txt"),
         "amlsim": [(MONEY / d / "nodes.csv").read_bytes() + SEPARATOR
@@ -62,7 +64,7 @@ def _seeds() -> dict[str, list[bytes]]:
                                       "eth-token-transfers-483920.csv")],
         "tagpack": [(FIXTURES / "crypto" / "tagpack-case.yaml").read_bytes()],
         "ethereum-csv": [(FIXTURES / "crypto" / "eth-transactions.csv").read_bytes()],
-        "ftm-set": files("ftm/mixed.jsonl"),
+        "ftm-set": files("ftm/mixed.jsonl", "ftm/exchange_bank.jsonl", "ftm/ftmstore-entities"),
         **_screening_seeds(),
     }
 

@@ -200,7 +200,8 @@ def stacks(g: Any) -> set[str]:
     ends: dict[tuple[str, str], list[list[str]]] = defaultdict(list)
     for p in _paths(g, 5, 48 * HOUR, 168 * HOUR, 0.2, 4.0, False, 1000):
         ends[(p[0], p[-1])].append(p)
-    return {n for ps in ends.values() if len(ps) >= 2 for p in ps for n in p}
+    # routes through distinct accounts: a payment path repeated along the same ones is one
+    return {n for ps in ends.values() if len({tuple(p) for p in ps}) >= 2 for p in ps for n in p}
 
 
 def bipartite(g: Any, min_senders: int = 3, min_receivers: int = 2) -> set[str]:

@@ -182,7 +182,9 @@ class Stack(Detector):
     is split across a first layer of accounts, passed to a second layer and
     recombined at the destination, each step within hours. The detector
     reports an origin and a destination joined by at least ``min_paths``
-    time-respecting paths of ``min_hops`` or more payments.
+    time-respecting paths of ``min_hops`` or more payments, each through other
+    accounts (payments repeated along the same accounts, as between firms that
+    trade every week, are one path).
     """
 
     name = "stack"
@@ -216,7 +218,10 @@ def _stack_kernel(cfg: StackConfig) -> Any:
         first_txn, a0 = pdf["first_txn"].tolist(), pdf["a0"].tolist()
         out = []
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            origin, end, n_paths = str(origins[s]), str(ends_at[s]), e - s
+            origin, end = str(origins[s]), str(ends_at[s])
+            n_paths = len({str(nodes[k]) for k in range(s, e)})  # routes through accounts
+            if n_paths < cfg.min_paths:
+                continue
             middles = {n for k in range(s, e) for n in str(nodes[k]).strip("|").split("|")}
             middles -= {origin, end}
             txns = {tx for k in range(s, e) for tx in str(txn_lists[k]).split(",")}

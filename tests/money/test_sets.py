@@ -11,7 +11,7 @@ from tocsin.access import users
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Role
 from tocsin.access.tables import AuditEntry, Unit, User
-from tocsin.errors import InputError, NotFound, PermissionDenied
+from tocsin.errors import ConfigurationError, InputError, NotFound, PermissionDenied
 from tocsin.money import sets
 from tocsin.money.export import Selection
 from tocsin.money.findings import Finding
@@ -280,3 +280,21 @@ def test_deleting_a_set_removes_everything_stored_for_it(
         assert sets.orphaned_folders(session, settings, in_use_seconds=0) == []
     assert len(_folders(settings)) == 1  # the other set's
     assert not any(path.exists() for path in legacy)
+
+
+def test_an_import_without_an_audit_key_stops_before_reading_the_files(
+        db: Database, settings: Settings, people: dict[str, Principal],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def read(*_: object, **__: object) -> None:
+        raise AssertionError("the files were read")
+
+    monkeypatch.setattr(sets, "ingest", read)
+    for name in ("TOCSIN_SECRET_KEY", "TOCSIN_AUDIT_KEY", "TOCSIN_DEMO"):
+        monkeypatch.delenv(name, raising=False)
+    unit = _unit(db, "unit-a")
+    with pytest.raises(ConfigurationError, match="the audit log needs a key"), \
+            db.transaction() as session:
+        session.info.pop("audit_key", None)
+        sets.import_set(session, people["analyst_a"], settings, "amlsim", AMLSIM, "Case 12",
+                        "AMBER", unit)
+    assert _folders(settings) == []

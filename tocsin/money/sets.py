@@ -118,6 +118,8 @@ def import_set(
         raise InputError.single("name", "a transaction set needs a name")
     if session.get(Unit, unit_id) is None:
         raise InputError.single("unit", f"no unit with id {unit_id}")
+    # the import ends with an audit row: a missing key is told before the files are read
+    audit.session_key(session)
     key = uuid.uuid4().hex
     target = storage_root(settings) / key
     report = ingest(fmt, sources, target, base_currency=base_currency, rates=rates,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.money.features.conftest import eur, write_set
+from tests.money.features.conftest import Row, eur, write_set
 from tocsin.money.detect import make
 from tocsin.money.detect.base import amount_floor
 from tocsin.money.engines.base import run_detector
@@ -12,14 +12,14 @@ from tocsin.money.engines.embedded import EmbeddedEngine
 from tocsin.money.rank import detect
 
 
-def _ring(amount: float) -> list[tuple[str, float, str, str, float]]:
+def _ring(amount: float) -> list[Row]:
     """A ring R1 → R2 → R3 → R4 → R1, each hop five hours after the last."""
     ring = ["R1", "R2", "R3", "R4"]
     return [eur(f"r{i}", 5.0 * i, a, ring[(i + 1) % 4], amount * 0.98 ** i)
             for i, a in enumerate(ring)]
 
 
-def _everyday(amount: float) -> list[tuple[str, float, str, str, float]]:
+def _everyday(amount: float) -> list[Row]:
     return [eur(f"e{i}", 1.0 + i, f"P{i}", f"Q{i}", amount) for i in range(8)]
 
 

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.money.features.conftest import eur, write_set
+from tests.money.features.conftest import Row, eur, write_set
 from tocsin.money.detect import make
 from tocsin.money.detect.paths import canonical_ring
 from tocsin.money.engines.base import run_detector
 from tocsin.money.engines.embedded import EmbeddedEngine
+from tocsin.money.findings import Finding
+
+
+def _cycles(tmp_path: Path, rows: list[Row]) -> list[Finding]:
+    """The cycles of ``rows`` and of one payment outside any ring."""
+    folder = write_set(tmp_path / "set", [*rows, eur("other", 1, "Z1", "Z2", 5_000)])
+    engine = EmbeddedEngine(folder, threads=1)
+    try:
+        return run_detector(engine, make("cycle"))
+    finally:
+        engine.close()
 
 
 def test_rotations_of_a_ring_are_one_ring() -> None:
@@ -25,13 +36,7 @@ def test_a_ring_travelled_three_times_is_one_finding(tmp_path: Path) -> None:
         for i, a in enumerate(ring):
             rows.append(eur(f"x{rnd}{i}", h, a, ring[(i + 1) % 5], 5_000 - rnd * 10 - i))
             h += 5
-    rows.append(eur("other", 1, "Z1", "Z2", 5_000))
-    folder = write_set(tmp_path / "set", rows)
-    engine = EmbeddedEngine(folder, threads=1)
-    try:
-        found = run_detector(engine, make("cycle"))
-    finally:
-        engine.close()
+    found = _cycles(tmp_path, rows)
     assert len(found) == 1
     f = found[0]
     assert f.subject == "R1" and sorted(f.accounts) == ring
@@ -44,13 +49,7 @@ def test_a_ring_is_told_from_where_the_money_left(tmp_path: Path) -> None:
     # writes the ring from it, as its reason says the money left R3
     ring = ["R3", "R4", "R1", "R2"]
     rows = [eur(f"x{i}", 5.0 * i, a, ring[(i + 1) % 4], 5_000 - i) for i, a in enumerate(ring)]
-    rows.append(eur("other", 1, "Z1", "Z2", 5_000))
-    folder = write_set(tmp_path / "set", rows)
-    engine = EmbeddedEngine(folder, threads=1)
-    try:
-        found = run_detector(engine, make("cycle"))
-    finally:
-        engine.close()
+    found = _cycles(tmp_path, rows)
     assert len(found) == 1
     f = found[0]
     assert f.subject == "R3" and sorted(f.accounts) == sorted(ring)

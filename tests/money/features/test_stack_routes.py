@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.money.features.conftest import eur, write_set
+from tests.money.features.conftest import Row, eur, write_set
 from tocsin.money.detect import make
 from tocsin.money.engines.base import run_detector
 from tocsin.money.engines.embedded import EmbeddedEngine
 
 
-def _stacks(tmp_path: Path, rows: list[tuple[str, float, str, str, float]]) -> list[str]:
+def _stacks(tmp_path: Path, rows: list[Row]) -> list[str]:
     folder = write_set(tmp_path / "set", rows)
     engine = EmbeddedEngine(folder, threads=1)
     try:

@@ -360,25 +360,26 @@ def test_oca_v10_entries_without_details_and_the_owners_registration(published: 
         "ACME Corporation", ["B12345678"])
 
 
-def test_oca_entry_without_an_amount_is_refused(published: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "where", "reason"), [
     # that project's own broken statement: the second entry's Amt is commented out
-    path = published / "oca-test-camt053-wrong-amount.xml"
-    with pytest.raises(InputError) as caught:
-        ingest("camt053", [path], tmp_path / "s", rates=RATES)
-    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
-        (f"{path}:/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/Amt", "missing")]
-    assert not (tmp_path / "s").exists()
-
-
-def test_oca_two_documents_in_one_file_are_refused_by_line(published: Path,
-                                                          tmp_path: Path) -> None:
+    ("oca-test-camt053-wrong-amount.xml", ":/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/Amt",
+     "missing"),
     # two statements written one after the other, each with its XML declaration
-    path = published / "oca-test-camt053-merged.xml"
+    ("oca-test-camt053-merged.xml", ":243",
+     "not well-formed XML (XML declaration allowed only at the start of the document, "
+     "line 243, column 6)"),
+    # dvbern/iso20022's "notification missing" case: a camt.053.001.04 Document, empty
+    ("dvbern-camt_053_Beispiel_NotificationMissing.xml", ":/",
+     "not a camt.053 statement (no Document/BkToCstmrStmt/Stmt with an account and "
+     "entries)"),
+], ids=["entry-without-amount", "two-documents", "no-statement"])
+def test_broken_statements_of_others_are_refused_where_and_why(
+        published: Path, tmp_path: Path, name: str, where: str, reason: str) -> None:
+    path = published / name
     with pytest.raises(InputError) as caught:
         ingest("camt053", [path], tmp_path / "s", rates=RATES)
     assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
-        (f"{path}:243", "not well-formed XML (XML declaration allowed only at the start of "
-                        "the document, line 243, column 6)")]
+        (f"{path}{where}", reason)]
     assert not (tmp_path / "s").exists()
 
 
@@ -421,15 +422,3 @@ def test_postfinance_cash_deposits_inside_a_batch_of_credits(published: Path,
         "CH0309000000250090342", "CH3709000000250094580")
     # the booking date (6 April) of a return valued 23 March
     assert txns[f"{stmt}:Ntry[9]/1"]["ts"] == datetime(2016, 4, 6, tzinfo=UTC)
-
-
-def test_a_statement_file_without_a_statement_is_refused(published: Path,
-                                                         tmp_path: Path) -> None:
-    # dvbern/iso20022's "notification missing" case: a camt.053.001.04 Document, empty
-    path = published / "dvbern-camt_053_Beispiel_NotificationMissing.xml"
-    with pytest.raises(InputError) as caught:
-        ingest("camt053", [path], tmp_path / "s", rates=RATES)
-    assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
-        (f"{path}:/", "not a camt.053 statement (no Document/BkToCstmrStmt/Stmt with an "
-                      "account and entries)")]
-    assert not (tmp_path / "s").exists()

@@ -19,6 +19,12 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from tests.factories import create_user, login
+from tests.taskforce.iati.test_published_files import (
+    USAID_KI,
+    USAID_KI_ID,
+    WRI_PLAN,
+    WRI_PLAN_ID,
+)
 from tests.taskforce.iati.test_round_trip import RICH, _export, _import
 from tocsin.access.principal import Principal
 from tocsin.settings import Settings
@@ -371,10 +377,6 @@ def test_edited_budgets_keep_what_the_platform_left_alone(session: Session) -> N
         "2024-01-01", "2025-01-01", "2026-01-01"]
 
 
-WRI_PLAN = RICH.parent / "published" / "wri-521257057-strategic-plan-2023-2027.xml"
-WRI_PLAN_ID = "US-EIN-521257057-US-EIN-521257057"
-
-
 def test_budgets_of_fiscal_years_give_way_to_the_years_and_keep_their_status(
         session: Session) -> None:
     # the World Resources Institute's six committed budgets (status 2) of fiscal years
@@ -418,10 +420,6 @@ def test_a_year_of_budgets_of_two_statuses_is_written_indicative(session: Sessio
                                                        "2026:USD:6000000.00"))
     budgets = list(_exported(session, WRI_PLAN_ID).iterchildren("budget"))
     assert [b.get("status") for b in budgets] == ["1", "1", "2", "2", "2", "2", "2"]
-
-
-USAID_KI = RICH.parent / "published" / "usaid-ki-excerpt.xml"
-USAID_KI_ID = "US-GOV-1-720BHA22IO00219"
 
 
 def _classes(transaction: etree._Element) -> list[tuple[str, str | None, str | None]]:

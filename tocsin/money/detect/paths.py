@@ -131,7 +131,7 @@ def _cycle_kernel(cfg: CycleConfig) -> Any:
                         + 0.05 * (len(found) - 1))
             everyday = min(first, last) < cfg.min_amount  # found below the fixed floor
             # told from where the money left (the ring's key is only its smallest account)
-            at = ring.index(str(r.origin)) if str(r.origin) in ring else 0
+            at = ring.index(str(r.origin))  # a path's nodes start at its origin
             told = ring[at:] + ring[:at]
             share, circle = f"{last / first:.0%}", " → ".join([*told, told[0]])
             if len(found) > 1:

@@ -377,9 +377,10 @@ def _entry(node: Node, statement: _Statement, path: Path, state: _State) -> None
         role_of = direction if flipped != direction and not _names_side(detail, flipped) \
             and _names_side(detail, direction) else flipped
         # a detail's own code is its transaction's (a cash deposit in a batch of credits)
-        own_channel, own_sub_family = _bank_code(detail) if detail is not None else (None, None)
-        detail_channel, detail_sub_family = (own_channel, own_sub_family) if own_channel \
-            else (channel, sub_family)
+        detail_channel, detail_sub_family = _bank_code(detail) if detail is not None \
+            else (None, None)
+        if not detail_channel:
+            detail_channel, detail_sub_family = channel, sub_family
         other = _counterparty(detail, role_of, detail_sub_family, statement, part_ref,
                               f"{statement.prefix}:{entry_key}{suffix}", state)
         source, target = (other, statement.account_id) if direction == "CRDT" else \

@@ -637,6 +637,5 @@ def _score_with_model(path: Path | None, set_dir: Path, level: str, output: Path
                   title=f"Model scores (threshold {threshold:.3f})")
     for r in top:
         table.add_row(r.subject, f"{r.score:.3f}", _("yes") if r.flagged else "",
-                      "; ".join(f"{x.feature}={x.value:.4g} (+{x.effect:.2f})"
-                                for x in r.reasons))
+                      "; ".join(str(x.message()) for x in r.reasons))
     console.print(table)

@@ -61,9 +61,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_, Joined, Number, to_data
+from tocsin.i18n import N_, Joined, Message, Number, to_data
 from tocsin.money.evaluate import Scores
+from tocsin.money.features import labels
 from tocsin.money.features.base import DEFAULT, FeatureConfig, feature_names
+from tocsin.money.features.labels import Shown
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -261,15 +263,34 @@ def _reorder(feats: FeatureTable, file_ids: pa.ChunkedArray) -> FeatureTable:
 
 @dataclass
 class Reason:
-    """One feature's part in a score: its value and how far it moved the score (log-odds)."""
+    """One feature's part in a score: its value and how far it moved the score (log-odds),
+    and for people: the feature in words, its value as they read it, and the share of
+    all that raised this score that is this feature's (``share``, 0 to 1)."""
 
     feature: str
     value: float
     effect: float
+    share: float = 0.0
+    label: Message | None = None
+    shown: Shown | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """``label``, ``shown`` and ``text`` in English; ``text_message`` keeps the line
+        for the pages, which show it in their reader's language."""
         value = None if math.isnan(self.value) else round(self.value, 4)
-        return {"feature": self.feature, "value": value, "effect": round(self.effect, 4)}
+        text = self.message()
+        return {"feature": self.feature, "value": value, "effect": round(self.effect, 4),
+                "share": round(self.share, 4),
+                "label": str.__str__(self.label) if self.label is not None else self.feature,
+                "shown": str.__str__(self.shown) if self.shown is not None else None,
+                "text": str.__str__(text), "text_message": to_data(text)}
+
+    def message(self) -> Message:
+        """One line for a person: "label: value (45 % of the rise)"."""
+        return N_("%(label)s: %(value)s (%(percent)s %% of the rise)",
+                  label=self.label or self.feature,
+                  value=self.shown if self.shown is not None else Number(self.value),
+                  percent=Number(100 * self.share, 0, group=False))
 
 
 @dataclass
@@ -382,11 +403,18 @@ class Model:
         contrib = np.asarray(self.booster.predict(x, pred_contrib=True,
                                                   num_threads=PARAMS["num_threads"]))
         effects = contrib[:, :-1]  # the last column is the expected value
+        rise = np.where(effects > 0, effects, 0.0).sum(axis=1)
+        cfg = self.config()
         out = []
         for i in range(len(x)):
-            order = np.argsort(-effects[i])[:top]
-            out.append([Reason(self.features[j], float(x[i, j]), float(effects[i, j]))
-                        for j in order if effects[i, j] > 0])
+            reasons = []
+            for j in np.argsort(-effects[i])[:top]:
+                if effects[i, j] <= 0:
+                    break
+                name, value, effect = self.features[j], float(x[i, j]), float(effects[i, j])
+                reasons.append(Reason(name, value, effect, effect / rise[i],
+                                      labels.label(name, cfg), labels.shown(name, value, cfg)))
+            out.append(reasons)
         return out
 
     def to_payload(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tocsin.i18n import N_, to_data
+from tocsin.i18n import N_, Message, to_data
 from tocsin.money.engines.base import Engine
 from tocsin.money.findings import Finding, figure
 
@@ -74,6 +74,21 @@ class Contribution:
     detail: str
 
 
+#: The parts of a risk that are not detectors, by name as people read it.
+PART_TITLES = {"pass-through": N_("Pass-through"), "round amounts": N_("Round amounts"),
+               "night-time": N_("Night-time payments"), "bursts": N_("Bursts of payments"),
+               "party risk": N_("Risk of a party")}
+
+
+def part_title(name: str) -> str:
+    """A part of a risk in words: a detector by its title, else its entry above."""
+    from tocsin.money.detect import REGISTRY
+
+    if name in REGISTRY:
+        return REGISTRY[name].title
+    return PART_TITLES.get(name, Message(name))
+
+
 @dataclass
 class Risk:
     subject: str
@@ -83,7 +98,8 @@ class Risk:
     def to_dict(self) -> dict[str, Any]:
         """``detail`` in English; ``detail_message`` keeps its message for the pages."""
         return {"subject": self.subject, "score": self.score,
-                "contributions": [vars(c) | {"detail_message": to_data(c.detail)}
+                "contributions": [vars(c) | {"detail_message": to_data(c.detail),
+                                             "title_message": to_data(part_title(c.name))}
                                   for c in self.contributions]}
 
 

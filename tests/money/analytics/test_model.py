@@ -94,6 +94,10 @@ def test_explanations_name_the_features_that_raised_the_score(
     assert top[0].reasons and all(r.effect > 0 for r in top[0].reasons)
     effects = [r.effect for r in top[0].reasons]
     assert effects == sorted(effects, reverse=True)
+    # for people: each feature in words, with its share of all that raised the score
+    assert all(r.label is not None and str.__str__(r.label) != r.feature for r in top[0].reasons)
+    assert all(0 < r.share <= 1 for r in top[0].reasons)
+    assert sum(r.share for r in top[0].reasons) <= 1 + 1e-9
     # SHAP values add up to the raw score
     x = trained.matrix(d, np.array([0]))
     contrib = trained.booster.predict(x, pred_contrib=True)

@@ -100,13 +100,24 @@ def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
     expect(first.locator(".score")).to_have_text(re.compile(r"^[01]\.\d\d$"))
     # an unflagged fan says how its score was judged against the account's history
     page.locator("#findings li[data-flagged='false'] button",
-                 has_text="fan in").first.click()
+                 has_text="Fan-in").first.click()
     expect(page.locator("#finding-adjustment")).to_contain_text("history")
     first.locator("button").click()
     expect(page.locator("#finding-score")).to_contain_text("flags ")
     expect(page.locator("#finding-reason")).not_to_be_empty()
     assert "account" in page.locator("#finding-reason").inner_text().lower()
     page.wait_for_function("() => window.tocsinGraph.nodes('[?selectedFinding]').length > 1")
+
+    # rank the accounts: the parts of each risk and the model's reasons, in words
+    page.get_by_role("button", name="Rank accounts").click()
+    expect(page.locator("#score-status span")).to_contain_text("accounts", timeout=60_000)
+    expect(page.locator("#risks li").first).to_be_visible()
+    expect(page.locator("#model-accounts li").first).to_contain_text("of the rise")
+    page.locator("#model-payments li button").first.click()
+    reasons = page.locator("#detail ul.contributions li")
+    expect(reasons.first).to_contain_text("% of the rise)")
+    shown = " ".join(reasons.all_inner_texts() + page.locator("#risks").all_inner_texts())
+    assert "_" not in shown and re.search(r"\bPay(er|ee): ", shown), shown
 
     # click an account of the finding on the canvas: its details show, its neighbours join
     # (once the graphs asked for above have all arrived: a late one redraws the layout)

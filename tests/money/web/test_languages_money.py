@@ -255,3 +255,30 @@ def test_what_an_import_left_out_is_noted_in_the_readers_language(tmp_path: Path
     assert report.notes == ["labels: none positive"]
     assert _translated(report.notes[0], "fr") == "marques : aucune positive"
     assert _translated(report.notes[0], "ru") == "метки: ни одной положительной"
+
+
+def test_scores_and_findings_are_explained_in_words_of_the_readers_language(
+        client: TestClient, make_user: MakeUser, demo_set: int) -> None:
+    """The model's reasons, the detectors and the parts of a risk as people read them:
+    words in the page's language, not the features' or detectors' codes."""
+    token = login(client, make_user("analyst")[0])
+    client.cookies.set("tocsin_language", "fr")
+    detected = client.post(f"{API}/sets/{demo_set}/detect", headers={"X-CSRF-Token": token},
+                           json={"detectors": ["structuring", "fan_out"], "background": False})
+    findings = detected.json()["findings"]
+    assert {f["detector_shown"] for f in findings} <= {"Fractionnement", "Dispersion"}, findings
+    assert {f["detector"] for f in findings} == {"structuring", "fan_out"}  # as stored
+    scored = client.post(f"{API}/sets/{demo_set}/score", headers={"X-CSRF-Token": token},
+                         json={"background": False, "top": 5}).json()
+    parts = [c for r in scored["accounts"] for c in r["contributions"]]
+    assert parts and all("_" not in c["title_shown"] for c in parts)
+    assert {c["title_shown"] for c in parts} & {"Fractionnement", "Dispersion"}
+    ranked = scored["model"]["accounts"] + scored["model"]["transactions"]
+    reasons = [r for x in ranked for r in x["reasons"]]
+    assert reasons
+    for r in reasons:
+        assert 0 < r["share"] <= 1
+        assert "_" not in r["text_shown"] and "% de la hausse)" in r["text_shown"], r
+        assert r["text"].endswith("% of the rise)") and r["label"] in r["text"]  # English
+    for x in ranked:
+        assert sum(r["share"] for r in x["reasons"]) <= 1.0001

@@ -144,14 +144,23 @@ def shown_run(request: Request, run: dict[str, Any]) -> dict[str, Any]:
             run = views.trace_shown(run)
         model = run.get("model")
         if isinstance(model, dict):  # the supervised model's ranking: its source or error
-            run = {**run, "model": model | {
+            model = model | {
                 f"{key}_shown": str(i18n.from_data(model.get(f"{key}_message"), model[key]))
-                for key in ("error", "source") if isinstance(model.get(key), str)}}
+                for key in ("error", "source") if isinstance(model.get(key), str)}
+            for level in ("accounts", "transactions"):  # each score's reasons, in words
+                if isinstance(model.get(level), list):
+                    model[level] = [ranked | {"reasons": [
+                        r | {"text_shown": str(i18n.from_data(r.get("text_message"),
+                                                              r.get("text", r.get("feature"))))}
+                        for r in ranked.get("reasons", [])]} for ranked in model[level]]
+            run = {**run, "model": model}
         if isinstance(run.get("accounts"), list) and run.get("scored") is not None:
             run = {**run, "accounts": [
                 {**risk, "contributions": [
                     c | {"detail_shown": str(i18n.from_data(c.get("detail_message"),
-                                                            c.get("detail", "")))}
+                                                            c.get("detail", ""))),
+                         "title_shown": str(i18n.from_data(c.get("title_message"),
+                                                           c.get("name", "")))}
                     for c in risk.get("contributions", [])]}
                 for risk in run["accounts"]]}
     return run

@@ -382,7 +382,7 @@
         el("p", {},
           el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(account)}` }, _("trace from here")), " ",
           el("a", { class: "chip", href: `/investigations/sets/${setId}/timeline?account=${encodeURIComponent(account)}` }, _("timeline"))),
-        flagged.length ? el("p", {}, _("In %(count)s finding(s): %(detectors)s", { count: flagged.length, detectors: flagged.map((f) => f.detector).join(", ") })) : null);
+        flagged.length ? el("p", {}, _("In %(count)s finding(s): %(detectors)s", { count: flagged.length, detectors: flagged.map((f) => f.detector_shown || f.detector).join(", ") })) : null);
     }
 
     // the selected account travels with the tabs (and a reload keeps it)
@@ -463,7 +463,7 @@
         el("button", { type: "button", onclick: () => showFinding(f) },
           el("span", { class: "score", title: _("score after ranking") }, Number(f.score).toFixed(2)),
           f.flagged ? el("em", { class: "flag" }, _("flagged") + " ") : "",
-          el("strong", {}, f.detector.replace(/_/g, " ")), el("br", {}),
+          el("strong", {}, f.detector_shown || f.detector), el("br", {}),
           el("small", {}, _("%(subject)s · %(count)s accounts · %(amount)s", { subject: f.subject, count: f.accounts.length, amount: money(f.amount) }))))));
       if (!findings.length) findingsList.append(el("li", {}, _("No findings.")));
     }
@@ -488,7 +488,7 @@
         }
       }
       detail.replaceChildren(
-        el("h2", {}, _("Finding: %(detector)s", { detector: finding.detector.replace(/_/g, " ") })),
+        el("h2", {}, _("Finding: %(detector)s", { detector: finding.detector_shown || finding.detector })),
         el("p", { class: "reason", id: "finding-reason" }, finding.reason_shown || finding.reason),
         finding.adjustment ? el("p", { class: "reason", id: "finding-adjustment" }, finding.adjustment_shown || finding.adjustment) : "",
         el("p", { class: "meta", id: "finding-score" }, _("score %(score)s", { score: Number(finding.score).toFixed(2) }) +
@@ -537,16 +537,16 @@
       showAccount(risk.subject).then(() => {
         detail.append(el("h3", {}, _("Risk %(score)s because", { score: Number(risk.score).toFixed(2) })),
           el("ul", { class: "contributions" }, ...risk.contributions.map((c) =>
-            el("li", {}, el("strong", {}, `${c.name.replace(/_/g, " ")} +${Number(c.value).toFixed(2)}: `), c.detail_shown || c.detail))));
+            el("li", {}, el("strong", {}, `${c.title_shown || c.name} +${Number(c.value).toFixed(2)}: `), c.detail_shown || c.detail))));
       }).catch((err) => { status.textContent = err.message; });
     }
-    // the supervised model: score and the features that raised it (SHAP, log-odds)
+    // the supervised model: score and the features that raised it, in words, each with
+    // its share of all that raised the score (SHAP values on the log-odds)
     const modelSource = document.getElementById("model-source");
     const modelAccounts = document.getElementById("model-accounts");
     const modelPayments = document.getElementById("model-payments");
     function reasonText(r) {
-      const value = r.value === null ? _("missing") : Number(r.value).toPrecision(3);
-      return `${r.feature.replace(/_/g, " ")} = ${value} (+${Number(r.effect).toFixed(2)})`;
+      return r.text_shown || r.text || r.feature;
     }
     function modelItem(r, onclick) {
       return el("li", {}, el("button", { type: "button", onclick },
@@ -586,8 +586,8 @@
         risks.replaceChildren(...result.accounts.map((r) => el("li", {},
           el("button", { type: "button", onclick: () => showRisk(r) },
             el("span", { class: "score" }, Number(r.score).toFixed(2)), el("strong", {}, r.subject), el("br", {}),
-            el("small", {}, r.contributions.slice(0, 2).map((c) => c.name.replace(/_/g, " ")).join(", "))))));
-        text.textContent = `top ${result.accounts.length} of ${result.scored} accounts`;
+            el("small", {}, r.contributions.slice(0, 2).map((c) => c.title_shown || c.name).join(", "))))));
+        text.textContent = _("top %(count)s of %(scored)s accounts", { count: result.accounts.length, scored: result.scored });
         showModel(result.model);
         if (!findings.length) {
           const stored = await call(`${API}/sets/${setId}/findings`);

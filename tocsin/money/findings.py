@@ -71,17 +71,11 @@ def reason_of(entry: dict[str, Any]) -> str:
 
 
 def reason_shown(entry: dict[str, Any]) -> dict[str, Any]:
-    """A stored finding with ``reason_shown``, ``adjustment_shown`` and ``detector_shown``:
-    its reason, how the ranking judged it and its detector's title in the current language
-    (what the pages' scripts show; ``reason``, ``adjustment`` and ``detector`` stay as
-    stored)."""
-    from tocsin.money.detect import REGISTRY  # the detectors make findings: not at import
-
+    """A stored finding with ``reason_shown`` and ``adjustment_shown``: its reason and how
+    the ranking judged it in the current language (what the pages' scripts show;
+    ``reason`` and ``adjustment`` stay the English text)."""
     adjustment = entry.get("adjustment")
-    detector = str(entry.get("detector") or "")
     return {**entry, "reason_shown": str(reason_of(entry)),
-            "detector_shown": str(REGISTRY[detector].title) if detector in REGISTRY
-            else detector,
             "adjustment_shown": str(from_data(entry.get("adjustment_message"), adjustment))
             if adjustment else adjustment}
 

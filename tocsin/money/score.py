@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tocsin.i18n import N_, Message, to_data
+from tocsin.i18n import N_, to_data
+from tocsin.money import detect
 from tocsin.money.engines.base import Engine
 from tocsin.money.findings import Finding, figure
 
@@ -81,12 +82,8 @@ PART_TITLES = {"pass-through": N_("Pass-through"), "round amounts": N_("Round am
 
 
 def part_title(name: str) -> str:
-    """A part of a risk in words: a detector by its title, else its entry above."""
-    from tocsin.money.detect import REGISTRY
-
-    if name in REGISTRY:
-        return REGISTRY[name].title
-    return PART_TITLES.get(name, Message(name))
+    """A part of a risk in words: its entry above, else a detector by its title."""
+    return PART_TITLES.get(name) or detect.title(name)
 
 
 @dataclass

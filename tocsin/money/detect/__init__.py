@@ -27,7 +27,7 @@ REGISTRY: dict[str, type[Detector]] = {
                 Structuring, SplitPayments, RapidPassThrough)
 }
 
-__all__ = ["REGISTRY", "Detector", "all_detectors", "describe", "make"]
+__all__ = ["REGISTRY", "Detector", "all_detectors", "describe", "make", "title"]
 
 
 def make(name: str, **overrides: Any) -> Detector:
@@ -54,3 +54,9 @@ def all_detectors(names: Iterable[str] | None = None) -> list[Detector]:
 def describe() -> list[dict[str, Any]]:
     """Name, title, description and default config of every detector."""
     return [cls().describe() for cls in REGISTRY.values()]
+
+
+def title(name: str) -> str:
+    """A detector's title (a message, shown in the reader's language); a name this
+    version does not know, as it is."""
+    return REGISTRY[name].title if name in REGISTRY else name

@@ -25,16 +25,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
 from tocsin.i18n import from_data, to_data
 from tocsin.money.findings import Finding
-
-if TYPE_CHECKING:
-    from tocsin.money.engines.base import Engine
 
 KernelFn = Callable[[pd.DataFrame], pd.DataFrame]
 
@@ -145,6 +142,13 @@ class Paths:
 Step = Sql | Kernel | Paths
 
 
+class Fetcher(Protocol):
+    """What binding a detector asks of an engine (every engine of
+    :mod:`tocsin.money.engines` is one): the rows of a small query."""
+
+    def fetch(self, query: str) -> pd.DataFrame: ...
+
+
 class Detector:
     """Base class: a name, a typed config and a pipeline of steps.
 
@@ -163,7 +167,7 @@ class Detector:
     def steps(self) -> Sequence[Step]:
         raise NotImplementedError
 
-    def bind(self, engine: Engine) -> Detector:
+    def bind(self, engine: Fetcher) -> Detector:
         """This detector with the settings that depend on the set resolved (by default
         there are none). Binding twice gives the same detector."""
         return self
@@ -189,7 +193,7 @@ class RelativeFloor(Detector):
     whose payments are large. :meth:`bind` writes that amount into ``search_from``, where
     a run's settings show it; ``amount_quantile=None`` searches from ``min_amount``."""
 
-    def bind(self, engine: Engine) -> Detector:
+    def bind(self, engine: Fetcher) -> Detector:
         c = self.config
         if c.search_from is not None or c.amount_quantile is None:
             return self
@@ -204,7 +208,7 @@ class RelativeFloor(Detector):
         return float(c.min_amount if c.search_from is None else c.search_from)
 
 
-def amount_floor(engine: Engine, quantile: float, exclude_kinds: Sequence[str]) -> float | None:
+def amount_floor(engine: Fetcher, quantile: float, exclude_kinds: Sequence[str]) -> float | None:
     """The amount at ``quantile`` of the set's payments between two accounts (one that
     occurs in the set, the same on every engine); None for a set without any."""
     kinds = in_list(exclude_kinds)  # from a typed config

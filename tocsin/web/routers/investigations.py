@@ -41,7 +41,7 @@ from tocsin.errors import InputError
 from tocsin.i18n import N_
 from tocsin.jobs.runner import JobRunner
 from tocsin.jobs.tables import Job
-from tocsin.money import jobs, mappings, sets, views, wizard
+from tocsin.money import detect, jobs, mappings, sets, views, wizard
 from tocsin.money.detect import describe
 from tocsin.money.export import EXPORT_FORMATS, Selection
 from tocsin.money.findings import reason_shown
@@ -139,7 +139,7 @@ def shown_run(request: Request, run: dict[str, Any]) -> dict[str, Any]:
     ``end_shown``)."""
     with i18n.using(request_language(request)):
         if isinstance(run.get("findings"), list):
-            run = {**run, "findings": [reason_shown(f) for f in run["findings"]]}
+            run = {**run, "findings": [_finding_shown(f) for f in run["findings"]]}
         if isinstance(run.get("trace"), dict) and isinstance(run.get("sankey"), dict):
             run = views.trace_shown(run)
         model = run.get("model")
@@ -164,6 +164,12 @@ def shown_run(request: Request, run: dict[str, Any]) -> dict[str, Any]:
                     for c in risk.get("contributions", [])]}
                 for risk in run["accounts"]]}
     return run
+
+
+def _finding_shown(entry: dict[str, Any]) -> dict[str, Any]:
+    """A stored finding with its reason, its judgement and its detector's title in the
+    current language (``detector`` stays the detector's name)."""
+    return reason_shown(entry) | {"detector_shown": str(detect.title(str(entry.get("detector"))))}
 
 
 def _started(request: Request, job: Job, stores: bool = False) -> JSONResponse:
@@ -630,7 +636,7 @@ def api_finding_graph(set_id: int, finding_id: str, request: Request, session: D
                                   finding_id)
     graph = views.transactions_graph(_set_dir(request, record), finding["transactions"])
     with i18n.using(request_language(request)):
-        return graph | {"finding": reason_shown(finding)}
+        return graph | {"finding": _finding_shown(finding)}
 
 
 @api.get("/sets/{set_id}/timeline")

@@ -246,3 +246,23 @@ def test_the_main_flows_in_russian_meet_no_english(page: Page, live_server: Live
     check("error page")
 
     assert seen == {}, f"English on Russian pages: {seen}"
+
+
+def test_the_scripts_count_in_the_pages_language(page: Page, live_server: LiveServer) -> None:
+    """A script's message with a count takes the form the page's language gives that count:
+    one, few or many in Russian (1 and 21, 2 to 4 and 122, 5 to 20 and 111), one or other
+    in English, without a "(s)"."""
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    count = """(n) => window.tocsinPlural("%(count)s payment, %(amount)s",
+        "%(count)s payments, %(amount)s", n, {count: n, amount: "5,00"})"""
+    page.goto(f"{live_server.url}/investigations")
+    assert [page.evaluate(count, n) for n in (1, 2, 1001)] == [
+        "1 payment, 5,00", "2 payments, 5,00", "1001 payments, 5,00"]
+    _switch(page, "ru")
+    page.goto(f"{live_server.url}/investigations")
+    shown = {n: page.evaluate(count, n) for n in (1, 21, 2, 122, 5, 111, 1001, 1002, 1005)}
+    assert shown == {1: "1 платёж, 5,00", 21: "21 платёж, 5,00", 2: "2 платежа, 5,00",
+                     122: "122 платежа, 5,00", 5: "5 платежей, 5,00",
+                     111: "111 платежей, 5,00", 1001: "1001 платёж, 5,00",
+                     1002: "1002 платежа, 5,00", 1005: "1005 платежей, 5,00"}

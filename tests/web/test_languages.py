@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import select
@@ -186,10 +187,18 @@ def test_pages_hand_their_scripts_the_messages_in_their_language(
     russian = _script_text(client.get("/programmes/new", headers={"Accept-Language": "ru"}).text)
     assert russian is not None
     with i18n.using("ru"):
-        assert russian["Add a result"] == i18n.gettext("Add a result") != "Add a result"
-        assert russian["Importing…"] == i18n.gettext("Importing…")
+        assert russian["messages"]["Add a result"] == i18n.gettext("Add a result") != "Add a result"
+        assert russian["messages"]["Importing…"] == i18n.gettext("Importing…")
     # only the scripts' own messages travel, and only with a page that has scripts
-    assert set(russian) <= set(script_messages())
+    assert set(russian["messages"]) <= set(script_messages())
+    # a message with a count travels with its three Russian forms, and which form each
+    # count below 200 takes (in Russian 1 and 21 take one form, 2 to 4 another, 5 to 20 a third)
+    forms = russian["plurals"]["%(count)s payment, %(amount)s"]
+    assert len(forms) == 3 and len(set(forms)) == 3
+    with i18n.using("ru"):
+        for n in (1, 2, 5, 11, 21, 22, 25, 111, 121):
+            assert forms[russian["forms"][n]] == i18n.translations("ru").ngettext(
+                "%(count)s payment, %(amount)s", "%(count)s payments, %(amount)s", n)
     assert _script_text(client.get("/framework/crime-areas",
                                    headers={"Accept-Language": "ru"}).text) is None
 
@@ -230,3 +239,14 @@ def test_states_are_listed_with_names_statuses_and_regions_in_the_reader_languag
     assert "Asie centrale" in french and "Tadjikistan" in french
     english = client.get("/framework/states").text
     assert "Central Asia" in english and "participating" in english
+
+
+@pytest.mark.parametrize("language", ["fr", "ru", "ar"])
+def test_the_scripts_table_of_plural_forms_holds_for_any_count(language: str) -> None:
+    """Counts from 200 on take the form of 100 + their last two digits (text.js)."""
+    from tocsin.web.templating import PLURAL_TABLE, script_catalog
+
+    forms = script_catalog(language)["forms"]
+    plural = i18n.translations(language).plural  # type: ignore[attr-defined]
+    assert len(forms) == PLURAL_TABLE
+    assert all(forms[100 + n % 100] == plural(n) for n in range(PLURAL_TABLE, 100_000))

@@ -213,31 +213,57 @@ def make_templates() -> Jinja2Templates:
     return templates
 
 
-#: The scripts whose messages (marked ``_("…")``, see static/js/text.js) pages carry.
+#: The scripts whose messages (marked ``_("…")`` and ``ngettext("…", "…", n)``, see
+#: static/js/text.js) pages carry.
 SCRIPTS = Path(__file__).parent / "static" / "js"
+#: Counts below this have their plural form looked up in the table a page hands its
+#: scripts; a larger count takes the form of 100 + its last two digits, which is the same
+#: in every language's rules the catalogs have (they look at n, n % 10 and n % 100).
+PLURAL_TABLE = 200
+
+ScriptMessage = str | tuple[str, str]
 
 
 @cache
-def script_messages() -> tuple[str, ...]:
+def script_messages() -> tuple[ScriptMessage, ...]:
     """The messages the scripts mark, read from the scripts with Babel's extractor (the
-    same one that fills the catalogs), once per process."""
-    found: dict[str, None] = {}
+    same one that fills the catalogs), once per process: a message, or the singular and
+    plural of one with a count."""
+    found: dict[ScriptMessage, None] = {}
     for script in sorted(SCRIPTS.glob("*.js")):
         with script.open("rb") as source:
             for _line, message, _comments, _context in extract(
-                    "javascript", source, keywords={"_": None}):
+                    "javascript", source, keywords={"_": None, "ngettext": (1, 2)}):
                 if isinstance(message, str):
                     found[message] = None
+                elif isinstance(message, tuple) and len(message) >= 2 and all(
+                        isinstance(m, str) for m in message[:2]):
+                    found[(message[0], message[1])] = None
     return tuple(found)
 
 
 @cache
-def script_catalog(language: str) -> dict[str, str]:
-    """The scripts' messages that ``language`` translates: what a page hands its scripts."""
+def script_catalog(language: str) -> dict[str, Any]:
+    """What a page hands its scripts: the scripts' messages that ``language`` translates
+    (``messages``), the forms of those with a count (``plurals``: the singular's forms in
+    the catalog's order) and which form each count takes (``forms``, counts 0 to
+    :data:`PLURAL_TABLE` - 1). English pages need none of it."""
     if language == i18n.DEFAULT:
         return {}
     catalog = i18n.translations(language)
-    return {m: t for m in script_messages() if (t := catalog.gettext(m)) != m}
+    plural = getattr(catalog, "plural", lambda n: int(n != 1))
+    forms = [int(plural(n)) for n in range(PLURAL_TABLE)]
+    first = {form: forms.index(form) for form in sorted(set(forms))}  # a count of each form
+    messages = {m: t for m in script_messages()
+                if isinstance(m, str) and (t := catalog.gettext(m)) != m}
+    plurals = {}
+    form_of = catalog.ngettext  # messages read from the scripts, not marked here
+    for m in script_messages():
+        if isinstance(m, tuple):
+            texts = [form_of(m[0], m[1], first[form]) for form in sorted(first)]
+            if texts != [m[0] if first[form] == 1 else m[1] for form in sorted(first)]:
+                plurals[m[0]] = texts
+    return {"messages": messages, "plurals": plurals, "forms": forms}
 
 
 LANGUAGE_COOKIE = "tocsin_language"

@@ -6,6 +6,7 @@
 
 (() => {
   const _ = window.tocsinText;
+  const ngettext = window.tocsinPlural;
   const LANG = document.documentElement.lang || "en";
   const API = "/api/v1/investigations";
   const KIND_STYLE = {
@@ -367,6 +368,15 @@
                          onclick: () => selectAccount(n.id(), true) }, _("expand")))));
     }
 
+    // each detector once, with how many of the findings are its own: "Bipartite, Rapid pass-through (4)"
+    function detectorCounts(findings) {
+      const counts = new Map();
+      for (const f of findings) {
+        const title = f.detector_shown || f.detector;
+        counts.set(title, (counts.get(title) || 0) + 1);
+      }
+      return [...counts].map(([title, n]) => (n > 1 ? `${title} (${n})` : title)).join(", ");
+    }
     async function showAccount(account) {
       const { body } = await call(`${API}/sets/${setId}/accounts/${encodeURIComponent(account)}`);
       const flagged = flaggedAccounts.get(account) || [];
@@ -376,13 +386,13 @@
           el("dt", {}, _("Kind")), el("dd", {}, body.end_point ? _("%(kind)s (end point)", { kind: kindName(body.kind) }) : kindName(body.kind)),
           el("dt", {}, _("Holder")), el("dd", {}, body.holder || _("unknown")),
           el("dt", {}, _("Bank")), el("dd", {}, [body.bank, body.country].filter(Boolean).join(", ") || _("unknown")),
-          el("dt", {}, _("In")), el("dd", {}, _("%(count)s payments, %(amount)s", { count: body.payments_in, amount: money(body.amount_in) })),
-          el("dt", {}, _("Out")), el("dd", {}, _("%(count)s payments, %(amount)s", { count: body.payments_out, amount: money(body.amount_out) })),
+          el("dt", {}, _("In")), el("dd", {}, ngettext("%(count)s payment, %(amount)s", "%(count)s payments, %(amount)s", body.payments_in, { count: body.payments_in, amount: money(body.amount_in) })),
+          el("dt", {}, _("Out")), el("dd", {}, ngettext("%(count)s payment, %(amount)s", "%(count)s payments, %(amount)s", body.payments_out, { count: body.payments_out, amount: money(body.amount_out) })),
           el("dt", {}, _("Active")), el("dd", {}, `${(body.first || "").slice(0, 10)} – ${(body.last || "").slice(0, 10)}`)),
         el("p", {},
           el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(account)}` }, _("trace from here")), " ",
           el("a", { class: "chip", href: `/investigations/sets/${setId}/timeline?account=${encodeURIComponent(account)}` }, _("timeline"))),
-        flagged.length ? el("p", {}, _("In %(count)s finding(s): %(detectors)s", { count: flagged.length, detectors: flagged.map((f) => f.detector_shown || f.detector).join(", ") })) : null);
+        flagged.length ? el("p", {}, ngettext("In %(count)s finding: %(detectors)s", "In %(count)s findings: %(detectors)s", flagged.length, { count: flagged.length, detectors: detectorCounts(flagged) })) : null);
     }
 
     // the selected account travels with the tabs (and a reload keeps it)
@@ -409,7 +419,7 @@
       const d = event.target.data();
       detail.replaceChildren(el("h2", {}, _("Payments")),
         el("p", {}, `${d.source} → ${d.target}`),
-        el("p", {}, _("%(count)s payment(s), total %(amount)s", { count: d.payments, amount: money(d.total) })),
+        el("p", {}, ngettext("%(count)s payment, total %(amount)s", "%(count)s payments, total %(amount)s", d.payments, { count: d.payments, amount: money(d.total) })),
         el("p", { class: "meta" }, `${(d.first || "").slice(0, 16)} – ${(d.last || "").slice(0, 16)}`));
     });
 
@@ -422,7 +432,7 @@
       try {
         const { body } = await call(`${API}/sets/${setId}/accounts?q=${encodeURIComponent(q)}`);
         hits.replaceChildren(...(body.length ? body.map((a) => el("li", {},
-          el("span", {}, a.account_id, el("small", {}, " " + _("%(kind)s · %(count)s payments", { kind: kindName(a.kind), count: a.payments }))),
+          el("span", {}, a.account_id, el("small", {}, " " + ngettext("%(kind)s · %(count)s payment", "%(kind)s · %(count)s payments", a.payments, { kind: kindName(a.kind), count: a.payments }))),
           el("button", { type: "button", class: "secondary", "aria-label": _("Show %(account)s", { account: a.account_id }),
                          onclick: () => { loadAccount(a.account_id, true); selectAccount(a.account_id, false); } }, _("show"))))
           : [el("li", {}, _("No account matches."))]));

@@ -482,9 +482,11 @@
       const flagged = result.findings.filter((f) => f.flagged).length;
       const r = result.ranking;
       const counts = { count: result.findings.length, flagged: flagged };
-      return r ? _("%(count)s finding(s), %(flagged)s flagged (%(accounts)s of %(total)s accounts flagged)",
-        { ...counts, accounts: r.flagged, total: r.set_accounts })
-        : _("%(count)s finding(s), %(flagged)s flagged", counts);
+      return r ? ngettext("%(count)s finding, %(flagged)s flagged (%(accounts)s of %(total)s accounts flagged)",
+        "%(count)s findings, %(flagged)s flagged (%(accounts)s of %(total)s accounts flagged)",
+        counts.count, { ...counts, accounts: r.flagged, total: r.set_accounts })
+        : ngettext("%(count)s finding, %(flagged)s flagged", "%(count)s findings, %(flagged)s flagged",
+          counts.count, counts);
     }
 
     async function showFinding(finding) {

@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var _ = window.tocsinText;
+  var ngettext = window.tocsinPlural;
 
   function el(tag, text, attrs) {
     var node = document.createElement(tag);
@@ -33,7 +34,8 @@
     heading.appendChild(el("a", data.name, { href: "/partners/" + data.partner_id }));
     panel.appendChild(heading);
     var edges = node.connectedEdges().sort(function (a, b) { return b.data("weight") - a.data("weight"); });
-    panel.appendChild(el("p", _("%(count)s partner(s) · total weight %(weight)s",
+    panel.appendChild(el("p", ngettext("%(count)s partner · total weight %(weight)s",
+      "%(count)s partners · total weight %(weight)s", edges.length,
       { count: edges.length, weight: data.weight }), { "class": "meta" }));
     var ol = el("ol", null, { "class": "partners-of" });
     edges.forEach(function (edge) {

@@ -70,6 +70,9 @@ class CycleConfig:
     min_amount: float = 1_000.0
     amount_quantile: float | None = 0.5
     search_from: float | None = None
+    #: A ring of fewer accounts scores half too: three people or firms paying each other
+    #: round is common in ordinary life.
+    flag_length: int = 4
     exclude_kinds: tuple[str, ...] = PATH_EXCLUDED_KINDS
 
 
@@ -153,6 +156,13 @@ def _cycle_kernel(cfg: CycleConfig) -> Any:
                     "a ring of them is also what families and firms settling with each other "
                     "make, so its score is halved (%(before)s to %(after)s).",
                     line=figure(cfg.min_amount), before=Number(score, 2, group=False),
+                    after=Number(score / 2, 2, group=False)))
+                score /= 2
+            elif len(ring) < cfg.flag_length:
+                reason = N_("%(note)s %(more)s", note=reason, more=N_(
+                    "A ring of %(count)s accounts is also what people and firms settling "
+                    "with each other make, so its score is halved (%(before)s to %(after)s).",
+                    count=len(ring), before=Number(score, 2, group=False),
                     after=Number(score / 2, 2, group=False)))
                 score /= 2
             out.append(row(told[0], score, list(ring), txns, first, reason))

@@ -2918,3 +2918,45 @@ def test_a_results_tools_strategic_plan_of_24_indicators_imports_whole(
         select(IatiSector).order_by(IatiSector.position))][:2] == [
         ("7", "7", Decimal("10.0000")), ("7", "6", Decimal("10.0000"))]
     _round_trip(session, data, report)
+
+
+FLATTEN_TOOL = PUBLISHED / "flatten-tool-expected.xml"
+
+
+def _in_schema_order(data: bytes) -> bytes:
+    """Each activity's title and description moved up behind its reporting organisation,
+    where the schemas have them (as a user would fix the spreadsheet's columns)."""
+    def moved(match: re.Match[bytes]) -> bytes:
+        activity = match.group(0)
+        texts = re.search(rb"<title>.*?</title><description>.*?</description>", activity)
+        assert texts is not None
+        activity = activity.replace(texts.group(0), b"")
+        return activity.replace(b"</reporting-org>", b"</reporting-org>" + texts.group(0), 1)
+    return re.sub(rb"<iati-activity>.*?</iati-activity>", moved, data)
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_spreadsheet_converters_file_is_refused_by_xpath_for_order_then_currency(
+        session: Session, mode: str) -> None:
+    # Open Data Services' spreadsheet converter (flatten-tool) writing IATI XML from its
+    # IATI example's CSV: no version, no XML declaration, everything on one line after its
+    # comment, no xml:lang, no currency anywhere, and the columns' order, the title and
+    # description after the recipient countries (Afghanistan and Kosovo, XK)
+    data = FLATTEN_TOOL.read_bytes()
+    assert b"version=" not in data and b"\n" not in data
+    refused, created = _refused(session, data, mode)
+    assert (refused, created) == ([
+        problem for i in (1, 2) for problem in (
+            f"/iati-activities/iati-activity[{i}]: no version on the file or on the "
+            "activity, and it is not valid 2.03: an activity without a version is read only "
+            "as valid 2.03",
+            f"/iati-activities/iati-activity[{i}]/participating-org: Element "
+            "'participating-org': This element is not expected. Expected is ( title ).")],
+        0)
+    # in the schema's order, each is valid 2.03, and refused for its values, which have no
+    # currency: the platform cannot hold an amount of no currency
+    refused, created = _refused(session, _in_schema_order(data), mode)
+    assert (refused, created) == ([
+        f"/iati-activities/iati-activity[{i}]/transaction[1]/value: no @currency and no "
+        "default-currency on the activity" for i in (1, 2)], 0)
+    assert session.scalars(select(IatiRecord)).all() == []

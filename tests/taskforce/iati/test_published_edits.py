@@ -24,6 +24,9 @@ from tests.taskforce.iati.test_published_files import (
     USAID_KI_ID,
     WRI_PLAN,
     WRI_PLAN_ID,
+    ZET,
+    ZET_ID,
+    ZET_TITLE,
 )
 from tests.taskforce.iati.test_round_trip import RICH, _export, _import
 from tocsin.access.principal import Principal
@@ -561,3 +564,26 @@ def test_edits_on_the_pages_keep_what_was_published(tf_client: TestClient,
     assert [d.get("url") for d in links] == ["http://www.example.org/docs/report_en.odt",
                                              "https://www.example.org/docs/evaluation.pdf"]
     assert len(list(links[0].iterchildren("category"))) == 2
+
+
+def test_a_wrapped_title_stays_as_published_through_an_edit_of_another_field(
+        session: Session) -> None:
+    # IATI Publisher wraps the Zimbabwe Educational Trust's title over two lines; the
+    # form's title field is one line, and a browser drops the line breaks of its value.
+    # The title was held with the break, so saving the form with an actual end date
+    # changed it ("birth        and death") and the export replaced the published title
+    _import(session, ZET.read_bytes())
+    row = spec_to_row(_spec(session, ZET_ID))
+    assert row["title"] == ZET_TITLE
+    _in_form(session, ZET_ID, title=row["title"].replace("\n", ""), actual_end="2016-09-30")
+    activity = _exported(session, ZET_ID)
+    assert _texts(activity.find("title")) == [("en", (
+        "Increasing access, enrolment and retention in primary education, through increased "
+        "birth\n        and death registration, for children in Bulawayo and Matabeleland "
+        "Provinces, Zimbabwe.\n      "))]
+    end = activity.find("activity-date[@type='4']")
+    assert end is not None and end.get("iso-date") == "2016-09-30"
+    # a title edited in the platform is written, on one line
+    _in_form(session, ZET_ID, title="Birth and death registration for schooling")
+    assert _texts(_exported(session, ZET_ID).find("title")) == [
+        ("en", "Birth and death registration for schooling")]

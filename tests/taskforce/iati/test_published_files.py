@@ -2996,3 +2996,59 @@ def test_a_spreadsheet_converters_file_is_refused_by_xpath_for_order_then_curren
         f"/iati-activities/iati-activity[{i}]/transaction[1]/value: no @currency and no "
         "default-currency on the activity" for i in (1, 2)], 0)
     assert session.scalars(select(IatiRecord)).all() == []
+
+
+ZET = PUBLISHED / "iatipublisher-zet-2.02.xml"
+ZET_ID = "NP-IRD-qareg1-25"
+ZET_TITLE = ("Increasing access, enrolment and retention in primary education, through increased "
+             "birth and death registration, for children in Bulawayo and Matabeleland "
+             "Provinces, Zimbabwe.")
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_charitys_grant_as_iati_publisher_wrote_it_holds_its_wrapped_title_on_one_line(
+        session: Session, mode: str) -> None:
+    # the Zimbabwe Educational Trust's (GB-CHC-327519, a UK charity) DFID-funded project
+    # for birth and death registration, 2013-2016, as IATI Publisher keeps it for its
+    # tests (2.02, whole; the identifier the tool's tests give it): every narrative
+    # wrapped at 120 characters with the next line's indentation, the title too; empty
+    # narratives on the activity dates, a carriage return as &#13; in the address, one
+    # budget of three years (the ruleset's warning) valued a year before it starts, 12
+    # incoming funds from DFID and 12 disbursements to a partner named only (once by a
+    # @ref that is its name, once by a @receiver-activity-id that is), some values
+    # without @currency (the activity's GBP)
+    data = ZET.read_bytes()
+    assert b"birth\n        and death" in data and b"&#13;" in data
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected) == ("2.02", 1, [])
+    assert _strings(report.warnings) == [
+        f"{ACTIVITY}/budget: a budget period is longer than one year"]
+    assert _strings(report.notes) == [_unmapped(1, "11220", "sector[1]"),
+                                      _unmapped(1, "15150", "sector[2]")]
+    assert report.preserved == {
+        "activity-date/narrative": 2, "contact-info": 1, "default-aid-type": 1,
+        "default-flow-type": 1, "recipient-country/narrative": 1}
+    activity = records.get_by_identifier(session, Principal.system(), ZET_ID)
+    # the title on one line, as it reads: the line break and indentation the tool wrapped
+    # it with are one space (it was held with them)
+    assert activity.title == ZET_TITLE
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants] == [
+        (1, "GB-1", "DFID"), (2, "GB-CHC-327519", "Zimbabwe Educational Trust"),
+        (4, "", "Trinity Project")]
+    assert (activity.actual_start, activity.planned_end) == (
+        date(2013, 10, 1), date(2016, 9, 30))
+    assert _finance(session, ZET_ID) == [
+        (2013, "budget", Decimal("6216.67"), "GBP"),
+        (2013, "expenditure", Decimal("6656.06"), "GBP"),
+        (2014, "budget", Decimal("24663.96"), "GBP"),
+        (2014, "expenditure", Decimal("24630.57"), "GBP"),
+        (2015, "budget", Decimal("24663.97"), "GBP"),
+        (2015, "expenditure", Decimal("21240.60"), "GBP"),
+        (2016, "budget", Decimal("18514.86"), "GBP"),
+        (2016, "expenditure", Decimal("20863.04"), "GBP")]
+    rows = list(session.scalars(select(IatiTransaction)))
+    assert ([t.type_code for t in rows].count(1), [t.type_code for t in rows].count(3),
+            {t.currency for t in rows}) == (12, 12, {"GBP"})
+    exported = _round_trip(session, data, report)
+    # the wrapped title written back as published
+    assert b"birth\n        and death" in exported

@@ -587,3 +587,37 @@ def test_a_wrapped_title_stays_as_published_through_an_edit_of_another_field(
     _in_form(session, ZET_ID, title="Birth and death registration for schooling")
     assert _texts(_exported(session, ZET_ID).find("title")) == [
         ("en", "Birth and death registration for schooling")]
+
+
+def test_a_page_save_as_a_browser_sends_it_keeps_the_published_texts(
+        tf_client: TestClient, tf_db: Database) -> None:
+    # the Zimbabwe Educational Trust's activity edited on its page as a browser sends the
+    # form: the title's line breaks dropped (a one-line field), the description's sent
+    # as CRLF (a textarea). The description was taken for edited and written back with a
+    # carriage return in each of its line breaks
+    username, _ = create_user(tf_db, "analyst", "tntd-spmu")
+    token = login(tf_client, username)
+    published = ZET.read_bytes()
+    imported = tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": token},
+                              files={"file": ("zet.xml", published, "application/xml")})
+    assert imported.status_code == 200 and "1 created" in imported.text
+    [ident] = [a["id"] for a in tf_client.get("/api/v1/programmes").json()
+               if a["identifier"] == ZET_ID]
+    spec = ActivitySpec.model_validate(tf_client.get(f"/api/v1/programmes/{ident}").json()["spec"])
+    row = spec_to_row(spec)
+    assert "\n" in row["description"] and "\r" not in row["description"]
+    saved = tf_client.post(f"/programmes/{ident}", data={
+        **row, "title": row["title"].replace("\n", ""),
+        "description": row["description"].replace("\n", "\r\n"),
+        "actual_end": "2016-09-30", "csrf_token": token}, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    exported = tf_client.get("/programmes/export/iati")
+    root = etree.fromstring(exported.content, safe_parser(remove_comments=True))
+    activity = next(a for a in root.iter("iati-activity")
+                    if a.findtext("iati-identifier") == ZET_ID)
+    source = etree.fromstring(published, safe_parser(remove_comments=True))
+    for path in ("title", "description"):
+        assert _texts(activity.find(path)) == _texts(source.find(f"iati-activity/{path}"))
+    assert b"&#13;" not in exported.content.split(b"<contact-info")[0]
+    end = activity.find("activity-date[@type='4']")
+    assert end is not None and end.get("iso-date") == "2016-09-30"

@@ -1393,6 +1393,8 @@ def _bool(element: etree._Element, attribute: str) -> bool | None:
 _VALUE_LIMIT = Decimal("1e16")
 #: XML's white space (not a no-break space, which a text may mean), in runs.
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
+#: A line break with a carriage return (CRLF, or a CR alone).
+_CARRIAGE_RETURN = re.compile(r"\r\n?")
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -1428,8 +1430,9 @@ class _ActivityReader:
         their XML (IATI Publisher at 120 characters, with the next line's indentation);
         held with the break, the title was not found by its words, and a form, whose
         one-line field drops line breaks, saved it edited (the indentation inside it),
-        so the export replaced the published title. The published text is written back
-        as it is while the platform's is not edited.
+        so the export replaced the published title. Otherwise a line break with a
+        carriage return is one line break (LF). The published text is written back as it
+        is while the platform's is not edited.
         """
         if element is None:
             return ""
@@ -1437,7 +1440,11 @@ class _ActivityReader:
         if count > 1:
             self.preserved[OTHER_LANGUAGE] += count - 1
         text = (chosen.text or "").strip() if chosen is not None else ""
-        return _XML_SPACE.sub(" ", text) if line else text
+        if line:
+            return _XML_SPACE.sub(" ", text)
+        # a carriage return written as &#13; (AidStream's descriptions) is one line break,
+        # as a form sends them back: held with it, a save of the page changed the text
+        return _CARRIAGE_RETURN.sub("\n", text)
 
     def problem(self, element: etree._Element, reason: str) -> None:
         self.problems.append(Problem(self.where + _relative_path(self.act, element), reason))

@@ -27,9 +27,9 @@ from tests.taskforce.iati.test_published_files import (
     USAID_KI_ID,
     WRI_PLAN,
     WRI_PLAN_ID,
-    ZET,
-    ZET_ID,
-    ZET_TITLE,
+    WRAPPED,
+    WRAPPED_ID,
+    WRAPPED_TITLE,
 )
 from tests.taskforce.iati.test_round_trip import RICH, _export, _import
 from tocsin.access.principal import Principal
@@ -571,32 +571,32 @@ def test_edits_on_the_pages_keep_what_was_published(tf_client: TestClient,
 
 def test_a_wrapped_title_stays_as_published_through_an_edit_of_another_field(
         session: Session) -> None:
-    # IATI Publisher wraps the Zimbabwe Educational Trust's title over two lines; the
-    # form's title field is one line, and a browser drops the line breaks of its value.
-    # The title was held with the break, so saving the form with an actual end date
-    # changed it ("birth        and death") and the export replaced the published title
-    _import(session, ZET.read_bytes())
-    row = spec_to_row(_spec(session, ZET_ID))
-    assert row["title"] == ZET_TITLE
-    _in_form(session, ZET_ID, title=row["title"].replace("\n", ""), actual_end="2016-09-30")
-    activity = _exported(session, ZET_ID)
+    # a title wrapped over two lines as some publishing tools write it; the form's title
+    # field is one line, and a browser drops the line breaks of its value. The title was
+    # held with the break, so saving the form with an actual end date changed it
+    # ("through community        awareness") and the export replaced the published title
+    _import(session, WRAPPED.read_bytes())
+    row = spec_to_row(_spec(session, WRAPPED_ID))
+    assert row["title"] == WRAPPED_TITLE
+    _in_form(session, WRAPPED_ID, title=row["title"].replace("\n", ""), actual_end="2027-03-31")
+    activity = _exported(session, WRAPPED_ID)
     assert _texts(activity.find("title")) == [("en", (
-        "Increasing access, enrolment and retention in primary education, through increased "
-        "birth\n        and death registration, for children in Bulawayo and Matabeleland "
-        "Provinces, Zimbabwe.\n      "))]
+        "Reducing the trafficking of young people along the northern route, through community"
+        "\n        awareness, legal aid and the registration of births, in two districts.\n"
+        "      "))]
     end = activity.find("activity-date[@type='4']")
-    assert end is not None and end.get("iso-date") == "2016-09-30"
+    assert end is not None and end.get("iso-date") == "2027-03-31"
     # a title edited in the platform is written, on one line
-    _in_form(session, ZET_ID, title="Birth and death registration for schooling")
-    assert _texts(_exported(session, ZET_ID).find("title")) == [
-        ("en", "Birth and death registration for schooling")]
+    _in_form(session, WRAPPED_ID, title="Safe migration through registered births")
+    assert _texts(_exported(session, WRAPPED_ID).find("title")) == [
+        ("en", "Safe migration through registered births")]
 
 
 @pytest.mark.parametrize(("source", "identifier"), [
-    (ZET, ZET_ID), (GDI_HUB, "GB-COH-11126312-Cluster1")])
+    (WRAPPED, WRAPPED_ID), (GDI_HUB, "GB-COH-11126312-Cluster1")])
 def test_a_page_save_as_a_browser_sends_it_keeps_the_published_texts(
         tf_client: TestClient, tf_db: Database, source: Path, identifier: str) -> None:
-    # the Zimbabwe Educational Trust's activity (IATI Publisher's wrapped narratives) and
+    # an activity with wrapped narratives (as some publishing tools write them) and
     # the first of the Global Disability Innovation Hub's (AidStream's, whose descriptions
     # have a carriage return, &#13;, before their line breaks) edited on their page as a
     # browser sends the form: the title's line breaks dropped (a one-line field), the

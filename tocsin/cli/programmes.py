@@ -174,6 +174,15 @@ def import_iati_organisations_(
                                "%(updated)s updated.", report.created, file=file.name,
                                version=version, created=report.created,
                                updated=report.updated)), highlight=False)
+    if report.unchanged:
+        same = N_plural("%(count)s organisation imported before is unchanged",
+                        "%(count)s organisations imported before are unchanged",
+                        report.unchanged, count=report.unchanged)
+        console.print(f"  {same}", highlight=False)
+    for identifier, names in sorted(report.changed.items()):
+        line = N_("changed %(identifier)s: %(elements)s", identifier=identifier,
+                  elements=", ".join(names))
+        console.print(f"  {line}", highlight=False)
     if report.preserved:
         kept = Joined(Joined((name, f" x{count}"), "") for name, count
                       in report.preserved.items())

@@ -13,17 +13,23 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy.orm import Session
 
 from tests.factories import create_user, login
 from tests.taskforce.iati.test_published_files import (
+    GDI_HUB,
     USAID_KI,
     USAID_KI_ID,
     WRI_PLAN,
     WRI_PLAN_ID,
+    WRAPPED,
+    WRAPPED_ID,
+    WRAPPED_TITLE,
 )
 from tests.taskforce.iati.test_round_trip import RICH, _export, _import
 from tocsin.access.principal import Principal
@@ -561,3 +567,66 @@ def test_edits_on_the_pages_keep_what_was_published(tf_client: TestClient,
     assert [d.get("url") for d in links] == ["http://www.example.org/docs/report_en.odt",
                                              "https://www.example.org/docs/evaluation.pdf"]
     assert len(list(links[0].iterchildren("category"))) == 2
+
+
+def test_a_wrapped_title_stays_as_published_through_an_edit_of_another_field(
+        session: Session) -> None:
+    # a title wrapped over two lines as some publishing tools write it; the form's title
+    # field is one line, and a browser drops the line breaks of its value. The title was
+    # held with the break, so saving the form with an actual end date changed it
+    # ("through community        awareness") and the export replaced the published title
+    _import(session, WRAPPED.read_bytes())
+    row = spec_to_row(_spec(session, WRAPPED_ID))
+    assert row["title"] == WRAPPED_TITLE
+    _in_form(session, WRAPPED_ID, title=row["title"].replace("\n", ""), actual_end="2027-03-31")
+    activity = _exported(session, WRAPPED_ID)
+    assert _texts(activity.find("title")) == [("en", (
+        "Reducing the trafficking of young people along the northern route, through community"
+        "\n        awareness, legal aid and the registration of births, in two districts.\n"
+        "      "))]
+    end = activity.find("activity-date[@type='4']")
+    assert end is not None and end.get("iso-date") == "2027-03-31"
+    # a title edited in the platform is written, on one line
+    _in_form(session, WRAPPED_ID, title="Safe migration through registered births")
+    assert _texts(_exported(session, WRAPPED_ID).find("title")) == [
+        ("en", "Safe migration through registered births")]
+
+
+@pytest.mark.parametrize(("source", "identifier"), [
+    (WRAPPED, WRAPPED_ID), (GDI_HUB, "GB-COH-11126312-Cluster1")])
+def test_a_page_save_as_a_browser_sends_it_keeps_the_published_texts(
+        tf_client: TestClient, tf_db: Database, source: Path, identifier: str) -> None:
+    # an activity with wrapped narratives (as some publishing tools write them) and
+    # the first of the Global Disability Innovation Hub's (AidStream's, whose descriptions
+    # have a carriage return, &#13;, before their line breaks) edited on their page as a
+    # browser sends the form: the title's line breaks dropped (a one-line field), the
+    # description's sent as CRLF (a textarea). Each description was taken for edited and
+    # written back with its line breaks changed (a carriage return added, or taken away)
+    username, _ = create_user(tf_db, "analyst", "tntd-spmu")
+    token = login(tf_client, username)
+    published = source.read_bytes()
+    imported = tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": token},
+                              files={"file": (source.name, published, "application/xml")})
+    assert imported.status_code == 200 and "created" in imported.text
+    [ident] = [a["id"] for a in tf_client.get("/api/v1/programmes").json()
+               if a["identifier"] == identifier]
+    spec = ActivitySpec.model_validate(tf_client.get(f"/api/v1/programmes/{ident}").json()["spec"])
+    row = spec_to_row(spec)
+    assert "\n" in row["description"] and "\r" not in row["description"]
+    end_date = (spec.actual_end or spec.planned_end or date(2020, 12, 31)).isoformat()
+    saved = tf_client.post(f"/programmes/{ident}", data={
+        **row, "title": row["title"].replace("\n", ""),
+        "description": row["description"].replace("\n", "\r\n"),
+        "actual_end": end_date, "csrf_token": token}, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    exported = tf_client.get("/programmes/export/iati")
+    root = etree.fromstring(exported.content, safe_parser(remove_comments=True))
+    activity = next(a for a in root.iter("iati-activity")
+                    if a.findtext("iati-identifier") == identifier)
+    before = next(a for a in etree.fromstring(published, safe_parser(remove_comments=True))
+                  .iter("iati-activity") if a.findtext("iati-identifier") == identifier)
+    for path in ("title", "description"):
+        assert [_texts(e) for e in activity.iterchildren(path)] == [
+            _texts(e) for e in before.iterchildren(path)]
+    end = activity.find("activity-date[@type='4']")
+    assert end is not None and end.get("iso-date") == end_date

@@ -234,6 +234,36 @@ def test_a_research_academys_2_02_budgets_keep_their_statuses(session: Session) 
     _written_back(session, data, report)
 
 
+ARES_BACK = PUBLISHED / "ares-org-okfn-back.xml"
+
+
+def test_the_academys_file_again_and_as_a_converter_wrote_it_says_what_changed(
+        session: Session) -> None:
+    # ARES's file imported again as it is, then as the Open Knowledge Foundation's IATI
+    # library wrote it back from its CSV of the file (2025, 2.03: its comment, xsd: and
+    # xsi: declared on the root and not used, the organisation's last-updated-datetime
+    # its own, AidStream's namespace gone, every budget the same). Both were reported as
+    # "1 updated", not saying that the first was the same and what changed in the second
+    first = _import(session, ARES.read_bytes())
+    assert (first.created, first.updated, first.unchanged, first.changed) == (1, 0, 0, {})
+    partner = _partner(session, first, "BE-BCE_KBO-0546740696")
+    again = _import(session, ARES.read_bytes())
+    assert (again.created, again.updated, again.unchanged, again.changed) == (0, 1, 1, {})
+    assert again.partners == first.partners
+    data = ARES_BACK.read_bytes()
+    back = _import(session, data)
+    assert (back.version, back.created, back.updated, back.unchanged, back.warnings,
+            back.notes, back.preserved) == ("2.03", 0, 1, 0, [], [], {})
+    assert back.changed == {"BE-BCE_KBO-0546740696": ["@last-updated-datetime"]}
+    assert back.partners == {"BE-BCE_KBO-0546740696": partner.id}
+    assert [(r.period_start.year, r.status, r.value) for r in _rows(session)] == [
+        (2017, 2, Decimal("25354900")), (2018, 2, Decimal("30253717")),
+        (2019, 1, Decimal("30898289")), (2020, 1, Decimal("28994463")),
+        (2021, 1, Decimal("27886382"))]
+    assert session.scalars(select(IatiOrganisation.version)).all() == ["2.03"]
+    _written_back(session, data, back)
+
+
 def test_an_ngos_budgets_and_expenditure_out_of_year_order_are_kept_in_file_order(
         session: Session) -> None:
     # Rikolto Belgium (an NGO, type 22) as AidStream wrote it in 2022: five budgets
@@ -462,7 +492,8 @@ def test_a_value_the_register_cannot_hold_is_refused_naming_it(
     "organisation-standard-example-annotated-2.03.xml",
     "example_organisation_203-excerpt.xml", "aidstream-sdfs.xml", "aidstream-sdfs2.xml",
     "fixture-org-org.xml", "ares-org.xml", "rikolto-org.xml", "caf-org.xml", "3fi-org.xml",
-    "asian-dev-bank-org-excerpt.xml", "worldbank-ida-org-excerpt.xml", "wri-org.xml"])
+    "asian-dev-bank-org-excerpt.xml", "worldbank-ida-org-excerpt.xml", "wri-org.xml",
+    "ares-org-okfn-back.xml"])
 def test_every_organisation_imported_is_written_back_as_published(
         session: Session, name: str) -> None:
     # what the platform keeps of each organisation, in a 2.03 file: valid against the 2.03

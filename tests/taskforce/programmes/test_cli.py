@@ -93,6 +93,20 @@ def test_an_organisation_file_says_what_is_kept_as_published(env: Path) -> None:
             "reporting-org/@ref x1") in out
 
 
+ARES = Path(__file__).parents[2] / "fixtures" / "iati" / "published" / "ares-org.xml"
+ARES_BACK = ARES.with_name("ares-org-okfn-back.xml")
+
+
+def test_an_organisation_file_imported_again_says_what_changed(env: Path) -> None:
+    run(programmes.app, "import-iati-organisations", str(ARES), "--unit", "unodc")
+    out = run(programmes.app, "import-iati-organisations", str(ARES), "--unit", "unodc")
+    assert "IATI 2.02, 0 partners created, 1 updated." in out
+    assert "1 organisation imported before is unchanged" in out
+    out = run(programmes.app, "import-iati-organisations", str(ARES_BACK), "--unit", "unodc")
+    assert "IATI 2.03, 0 partners created, 1 updated." in out
+    assert "changed BE-BCE_KBO-0546740696: @last-updated-datetime" in out
+
+
 PORTAL_ORGANISATIONS = Path(__file__).parents[2] / "fixtures" / "iati" / "portal_organisations.xml"
 DATASTORE_ANSWER = Path(__file__).parents[2] / "fixtures" / "iati" / "datastore_answer.xml"
 

@@ -34,6 +34,7 @@ from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_, N_plural
 from tocsin.store.base import Base
+from tocsin.taskforce.iati.exchange import changed_elements
 from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
 from tocsin.taskforce.iati.reader import (
     OTHER_LANGUAGE,
@@ -86,6 +87,12 @@ class OrganisationImport:
     version: str = ""
     created: int = 0
     updated: int = 0
+    #: Of the updated organisations, those imported before whose element is the same as
+    #: the file's.
+    unchanged: int = 0
+    #: identifier → names of the elements (and ``@attributes``) that changed since the
+    #: organisation was last imported.
+    changed: dict[str, list[str]] = field(default_factory=dict)
     #: identifier → id of the partner the organisation was linked to.
     partners: dict[str, int] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
@@ -392,6 +399,7 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
                 same.append(Partner.ref_organization_code == code)
             matches = readable(Partner, principal).where(or_(*same))
             partner = session.scalars(matches.limit(1)).first()
+        digest = hashlib.sha256(org.xml.encode("utf-8")).hexdigest()
         if partner is None:
             named = _partner_name(session, principal, org, report.notes, problems)
             if named is None:
@@ -405,7 +413,12 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
             audit.record(session, principal, "update", partner.record_type, partner.id,
                          partner.handling, detail=f"IATI organisation file {label}")
             report.updated += 1
-        digest = hashlib.sha256(org.xml.encode("utf-8")).hexdigest()
+            # as for activities: of the organisations imported before, those published
+            # as they were, and what changed in the others
+            if known is not None and known.digest == digest:
+                report.unchanged += 1
+            elif known is not None:
+                report.changed[org.identifier] = changed_elements(known.xml, org.xml)
         if known is None:
             # the name fits (a partner's is shorter); the source is the import's label (a
             # file's name), not the file's content

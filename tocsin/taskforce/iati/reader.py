@@ -1391,6 +1391,10 @@ def _bool(element: etree._Element, attribute: str) -> bool | None:
 
 
 _VALUE_LIMIT = Decimal("1e16")
+#: XML's white space (not a no-break space, which a text may mean), in runs.
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
+#: A line break with a carriage return (CRLF, or a CR alone).
+_CARRIAGE_RETURN = re.compile(r"\r\n?")
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -1418,14 +1422,29 @@ class _ActivityReader:
         #: ("budget" | "transaction", position among their rows): the date's element
         self.outside_years: dict[tuple[str, int], etree._Element] = {}
 
-    def narrative(self, element: etree._Element | None) -> str:
-        """The narrative in the activity's language (else the first one)."""
+    def narrative(self, element: etree._Element | None, *, line: bool = False) -> str:
+        """The narrative in the activity's language (else the first one).
+
+        ``line``: a text the platform holds on one line (a title, a name), its line breaks
+        and runs of white space read as one space. Publishing tools wrap long titles in
+        their XML (IATI Publisher at 120 characters, with the next line's indentation);
+        held with the break, the title was not found by its words, and a form, whose
+        one-line field drops line breaks, saved it edited (the indentation inside it),
+        so the export replaced the published title. Otherwise a line break with a
+        carriage return is one line break (LF). The published text is written back as it
+        is while the platform's is not edited.
+        """
         if element is None:
             return ""
         chosen, count = chosen_narrative(element, self.language)
         if count > 1:
             self.preserved[OTHER_LANGUAGE] += count - 1
-        return (chosen.text or "").strip() if chosen is not None else ""
+        text = (chosen.text or "").strip() if chosen is not None else ""
+        if line:
+            return _XML_SPACE.sub(" ", text)
+        # a carriage return written as &#13; (AidStream's descriptions) is one line break,
+        # as a form sends them back: held with it, a save of the page changed the text
+        return _CARRIAGE_RETURN.sub("\n", text)
 
     def problem(self, element: etree._Element, reason: str) -> None:
         self.problems.append(Problem(self.where + _relative_path(self.act, element), reason))
@@ -1481,7 +1500,7 @@ class _ActivityReader:
                 for extra in ("activity-id", "crs-channel-code"):
                     if child.get(extra) is not None:
                         self.preserved[f"participating-org/@{extra}"] += 1
-                name = self.narrative(child)
+                name = self.narrative(child, line=True)
                 ref = child.get("ref", "").strip()
                 # the role is read first: a code the lists do not know refuses the
                 # activity, named or not
@@ -1534,10 +1553,10 @@ class _ActivityReader:
             elif tag == "reporting-org":
                 fields["reporting_org_ref"] = child.get("ref", "").strip()
                 fields["reporting_org_type"] = child.get("type", "").strip()
-                fields["reporting_org_name"] = self.narrative(child)
+                fields["reporting_org_name"] = self.narrative(child, line=True)
                 loc["reporting_org_ref"] = child
             elif tag == "title":
-                fields["title"] = self.narrative(child)
+                fields["title"] = self.narrative(child, line=True)
                 loc["title"] = child
             elif tag == "activity-status":
                 fields["status"] = _int(child, "code", codelists.codes("ActivityStatus"),
@@ -2050,7 +2069,7 @@ class _ActivityReader:
         lang = first.get("language")
         day = first.get("document-date")
         return _make(DocumentSpec,
-            title=self.narrative(first.get("title")),
+            title=self.narrative(first.get("title"), line=True),
             url=element.get("url", "").strip(),
             stored_path=None, original_name="",
             mime_type=element.get("format", "").strip(),
@@ -2108,7 +2127,7 @@ class _ActivityReader:
             if baseline is not None and year is None and baseline.get("iso-date"):
                 year = baseline.get("iso-date", "")[:4]
             indicators.append(_make(IndicatorSpec,
-                title=self.narrative(of_indicator.get("title")),
+                title=self.narrative(of_indicator.get("title"), line=True),
                 description=self.narrative(of_indicator.get("description")),
                 measure=_int(ind, "measure"),
                 ascending=_bool(ind, "ascending"),
@@ -2121,7 +2140,7 @@ class _ActivityReader:
         of_result = _first_children(element)
         return _make(ResultSpec,
             type=_int(element, "type"),
-            title=self.narrative(of_result.get("title")),
+            title=self.narrative(of_result.get("title"), line=True),
             description=self.narrative(of_result.get("description")),
             aggregation_status=_bool(element, "aggregation-status"),
             indicators=indicators,

@@ -187,7 +187,12 @@ def activity_new(request: Request, session: DbSession, principal: CurrentPrincip
 
 
 def _posted(fields: deps.FormFields) -> dict[str, str]:
-    form = {k: str(v) for k, v in fields.items() if k != "csrf_token"}
+    # a browser sends a textarea's line breaks as CRLF (HTML's form submission): read as
+    # the line breaks the platform holds (LF, as XML reads them), or every save of a
+    # description published over several lines changed it, and the export wrote the
+    # publisher's text back with a carriage return in each line break
+    form = {k: str(v).replace("\r\n", "\n").replace("\r", "\n")
+            for k, v in fields.items() if k != "csrf_token"}
     return {**{c.name: "" for c in COLUMNS}, **form}
 
 

@@ -47,6 +47,7 @@ from tocsin.money.export import EXPORT_FORMATS, Selection
 from tocsin.money.findings import reason_shown
 from tocsin.money.ingest import FORMATS
 from tocsin.money.ingest import suggest as suggest_mod
+from tocsin.money.labels import contribution_label, feature_label, feature_value
 from tocsin.money.tables import TransactionSet
 from tocsin.money.trace import RULES, TraceConfig
 from tocsin.settings import Settings
@@ -139,22 +140,36 @@ def shown_run(request: Request, run: dict[str, Any]) -> dict[str, Any]:
     ``end_shown``)."""
     with i18n.using(request_language(request)):
         if isinstance(run.get("findings"), list):
-            run = {**run, "findings": [reason_shown(f) for f in run["findings"]]}
+            run = {**run, "findings": [
+                reason_shown(f) | {"detector_shown": contribution_label(str(f["detector"]))}
+                for f in run["findings"]]}
         if isinstance(run.get("trace"), dict) and isinstance(run.get("sankey"), dict):
             run = views.trace_shown(run)
         model = run.get("model")
         if isinstance(model, dict):  # the supervised model's ranking: its source or error
             run = {**run, "model": model | {
                 f"{key}_shown": str(i18n.from_data(model.get(f"{key}_message"), model[key]))
-                for key in ("error", "source") if isinstance(model.get(key), str)}}
+                for key in ("error", "source") if isinstance(model.get(key), str)} | {
+                level: [ranked_shown(r) for r in model[level]]
+                for level in ("accounts", "transactions") if isinstance(model.get(level), list)}}
         if isinstance(run.get("accounts"), list) and run.get("scored") is not None:
             run = {**run, "accounts": [
                 {**risk, "contributions": [
                     c | {"detail_shown": str(i18n.from_data(c.get("detail_message"),
-                                                            c.get("detail", "")))}
+                                                            c.get("detail", ""))),
+                         "name_shown": contribution_label(str(c.get("name", "")))}
                     for c in risk.get("contributions", [])]}
                 for risk in run["accounts"]]}
     return run
+
+
+def ranked_shown(ranked: dict[str, Any]) -> dict[str, Any]:
+    """A transaction or account the model scored, each feature that raised its score with
+    ``feature_shown`` and ``value_shown``: its label and value as a person reads them."""
+    return ranked | {"reasons": [
+        r | {"feature_shown": feature_label(str(r["feature"])),
+             "value_shown": feature_value(str(r["feature"]), r.get("value"))}
+        for r in ranked.get("reasons", [])]}
 
 
 def _started(request: Request, job: Job, stores: bool = False) -> JSONResponse:

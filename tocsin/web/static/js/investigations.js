@@ -61,7 +61,17 @@
   }
 
   function money(value) {
-    return Number(value).toLocaleString(LANG, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return decimal(value, 2);
+  }
+
+  // a number with `digits` decimals, written the page's language's way
+  function decimal(value, digits) {
+    return Number(value).toLocaleString(LANG, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
+  // a detector or a behaviour of the risk ranking by its name, not its code
+  function detectorName(item, code) {
+    return item.detector_shown || item.name_shown || code.replace(/_/g, " ");
   }
 
   async function problemText(response) {
@@ -382,7 +392,7 @@
         el("p", {},
           el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(account)}` }, _("trace from here")), " ",
           el("a", { class: "chip", href: `/investigations/sets/${setId}/timeline?account=${encodeURIComponent(account)}` }, _("timeline"))),
-        flagged.length ? el("p", {}, _("In %(count)s finding(s): %(detectors)s", { count: flagged.length, detectors: flagged.map((f) => f.detector).join(", ") })) : null);
+        flagged.length ? el("p", {}, _("In %(count)s finding(s): %(detectors)s", { count: flagged.length, detectors: flagged.map((f) => detectorName(f, f.detector)).join(", ") })) : null);
     }
 
     // the selected account travels with the tabs (and a reload keeps it)
@@ -463,7 +473,7 @@
         el("button", { type: "button", onclick: () => showFinding(f) },
           el("span", { class: "score", title: _("score after ranking") }, Number(f.score).toFixed(2)),
           f.flagged ? el("em", { class: "flag" }, _("flagged") + " ") : "",
-          el("strong", {}, f.detector.replace(/_/g, " ")), el("br", {}),
+          el("strong", {}, detectorName(f, f.detector)), el("br", {}),
           el("small", {}, _("%(subject)s · %(count)s accounts · %(amount)s", { subject: f.subject, count: f.accounts.length, amount: money(f.amount) }))))));
       if (!findings.length) findingsList.append(el("li", {}, _("No findings.")));
     }
@@ -488,7 +498,7 @@
         }
       }
       detail.replaceChildren(
-        el("h2", {}, _("Finding: %(detector)s", { detector: finding.detector.replace(/_/g, " ") })),
+        el("h2", {}, _("Finding: %(detector)s", { detector: detectorName(finding, finding.detector) })),
         el("p", { class: "reason", id: "finding-reason" }, finding.reason_shown || finding.reason),
         finding.adjustment ? el("p", { class: "reason", id: "finding-adjustment" }, finding.adjustment_shown || finding.adjustment) : "",
         el("p", { class: "meta", id: "finding-score" }, _("score %(score)s", { score: Number(finding.score).toFixed(2) }) +
@@ -535,27 +545,30 @@
     function showRisk(risk) {
       loadAccount(risk.subject, true);
       showAccount(risk.subject).then(() => {
-        detail.append(el("h3", {}, _("Risk %(score)s because", { score: Number(risk.score).toFixed(2) })),
+        detail.append(el("h3", {}, _("Risk %(score)s because", { score: decimal(risk.score, 2) })),
           el("ul", { class: "contributions" }, ...risk.contributions.map((c) =>
-            el("li", {}, el("strong", {}, `${c.name.replace(/_/g, " ")} +${Number(c.value).toFixed(2)}: `), c.detail_shown || c.detail))));
+            el("li", {}, el("strong", {}, `${detectorName(c, c.name)} +${decimal(c.value, 2)}: `), c.detail_shown || c.detail))));
       }).catch((err) => { status.textContent = err.message; });
     }
     // the supervised model: score and the features that raised it (SHAP, log-odds)
     const modelSource = document.getElementById("model-source");
     const modelAccounts = document.getElementById("model-accounts");
     const modelPayments = document.getElementById("model-payments");
+    // a feature by its label and its value as a person reads them (the API's codes and
+    // raw numbers only for a result stored without them), and how far it raised the score
     function reasonText(r) {
-      const value = r.value === null ? _("missing") : Number(r.value).toPrecision(3);
-      return `${r.feature.replace(/_/g, " ")} = ${value} (+${Number(r.effect).toFixed(2)})`;
+      const value = r.value_shown || (r.value === null ? _("not known") : decimal(r.value, 2));
+      return _("%(feature)s: %(value)s (raises the score by %(effect)s)",
+        { feature: r.feature_shown || r.feature.replace(/_/g, " "), value: value, effect: decimal(r.effect, 2) });
     }
     function modelItem(r, onclick) {
       return el("li", {}, el("button", { type: "button", onclick },
-        el("span", { class: "score" }, Number(r.score).toFixed(3)), el("strong", {}, r.subject),
+        el("span", { class: "score" }, decimal(r.score, 3)), el("strong", {}, r.subject),
         r.flagged ? el("em", {}, " " + _("flagged")) : "", el("br", {}),
         el("small", {}, r.reasons.map(reasonText).join("; "))));
     }
     function showModelReasons(title, r) {
-      detail.append(el("h3", {}, _("%(title)s %(score)s because", { title: title, score: Number(r.score).toFixed(3) })),
+      detail.append(el("h3", {}, _("%(title)s %(score)s because", { title: title, score: decimal(r.score, 3) })),
         el("ul", { class: "contributions" }, ...r.reasons.map((x) => el("li", {}, reasonText(x)))));
     }
     function showModel(result) {
@@ -585,9 +598,10 @@
           (fraction, message) => { bar.value = fraction; text.textContent = message; });
         risks.replaceChildren(...result.accounts.map((r) => el("li", {},
           el("button", { type: "button", onclick: () => showRisk(r) },
-            el("span", { class: "score" }, Number(r.score).toFixed(2)), el("strong", {}, r.subject), el("br", {}),
-            el("small", {}, r.contributions.slice(0, 2).map((c) => c.name.replace(/_/g, " ")).join(", "))))));
-        text.textContent = `top ${result.accounts.length} of ${result.scored} accounts`;
+            el("span", { class: "score" }, decimal(r.score, 2)), el("strong", {}, r.subject), el("br", {}),
+            el("small", {}, r.contributions.slice(0, 2).map((c) => detectorName(c, c.name)).join(", "))))));
+        text.textContent = _("top %(count)s of %(total)s accounts",
+          { count: result.accounts.length.toLocaleString(LANG), total: Number(result.scored).toLocaleString(LANG) });
         showModel(result.model);
         if (!findings.length) {
           const stored = await call(`${API}/sets/${setId}/findings`);

@@ -44,3 +44,51 @@ def test_a_datastore_answer_imported_from_the_programmes_page(
     page.get_by_role("link", name="UK Core Support to World Food Programme 2011 - 2015").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("UK Core Support to World Food")
     expect(page.locator("main")).to_contain_text("GB-1-201638-101")
+
+
+PUBLISHED = Path(__file__).parents[2] / "fixtures" / "iati" / "published"
+
+
+def _import_file(page: Page, live_server: LiveServer, path: Path, mode: str = "all") -> None:
+    page.goto(f"{live_server.url}/programmes")
+    form = page.locator("form[action='/programmes/import']")
+    form.locator("input[type=file]").set_input_files(str(path))
+    form.locator("select[name=mode]").select_option(mode)
+    form.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import done")
+
+
+def test_the_export_is_checked_as_the_iati_validator_would_from_the_programmes_page(
+        page: Page, live_server: LiveServer) -> None:
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    _import_file(page, live_server, PUBLISHED / "dfid-bs.xml")
+    page.get_by_role("link", name="Back to the programmes").click()
+    page.get_by_role("link", name="check it as the IATI Validator would").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("IATI export check")
+    expect(page.locator("p.ok")).to_have_text(
+        "Valid: the 2 activities of the export break no schema or ruleset rule.")
+    # the Spanish ministry's file breaks IATI rules the export keeps as published: each
+    # problem names the activity it is in, not only its position in the file
+    _import_file(page, live_server, PUBLISHED / "MAEC_IATI_INDONESIA-excerpt.xml")
+    page.goto(f"{live_server.url}/programmes?q=Personas")
+    page.get_by_role("link", name="check it as the IATI Validator would").click()
+    expect(page.locator("p.error")).to_contain_text("in the 4 activities of the export")
+    rows = page.locator("#export-problems tbody tr")
+    first = rows.filter(has_text="policy-marker").first
+    expect(first.locator("td").nth(0)).to_have_text(re.compile(r"^ES-DIR3-E04585801-"))
+    expect(first.locator("td").nth(2)).to_contain_text("PolicySignificance")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the IATI 2.03 XML").click()
+    assert download.value.suggested_filename == "activities.xml"
+
+
+def test_a_role_without_export_is_offered_no_check_and_refused_it(
+        page: Page, live_server: LiveServer) -> None:
+    username, _ = create_user(live_server.db, "partner_viewer", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    page.goto(f"{live_server.url}/programmes")
+    expect(page.get_by_role("link", name="check it as the IATI Validator would")).to_have_count(0)
+    answer = page.goto(f"{live_server.url}/programmes/export/iati/check")
+    assert answer is not None and answer.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")

@@ -25,7 +25,13 @@ from tocsin.settings import Settings
 from tocsin.taskforce.commitments.records import commitments_of_activity
 from tocsin.taskforce.iati import codelists
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
-from tocsin.taskforce.iati.exchange import IatiImport, export_iati, import_iati, report_lines
+from tocsin.taskforce.iati.exchange import (
+    IatiImport,
+    check_export,
+    export_iati,
+    import_iati,
+    report_lines,
+)
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.programmes import documents, forms, records
 from tocsin.taskforce.programmes.bulk import ImportSummary
@@ -214,6 +220,19 @@ def page_export_iati(session: DbSession, principal: CurrentPrincipal,
                 **_filters(level, crime_area, country, structure, status, q))
     return Response(out.getvalue(), media_type=XML, headers={
         "Content-Disposition": 'attachment; filename="activities.xml"'})
+
+
+@pages.get("/export/iati/check", response_class=HTMLResponse)
+def page_check_export_iati(request: Request, session: DbSession, principal: CurrentPrincipal,
+                           level: str | None = None, crime_area: str | None = None,
+                           country: str | None = None, structure: str | None = None,
+                           status: int | None = None, q: str | None = None) -> Response:
+    """The selection's IATI export checked as the IATI Validator would: the 2.03 schema and
+    the rulesets, each problem with the activity it is in."""
+    checked = check_export(session, principal,
+                           **_filters(level, crime_area, country, structure, status, q))
+    return render(request, "programmes/export_check.html", checked=checked,
+                  query=request.url.query)
 
 
 @pages.get("/export/table.{fmt}")

@@ -73,7 +73,7 @@ def test_the_export_is_checked_as_the_iati_validator_would_from_the_programmes_p
     _import_file(page, live_server, PUBLISHED / "MAEC_IATI_INDONESIA-excerpt.xml")
     page.goto(f"{live_server.url}/programmes?q=Personas")
     page.get_by_role("link", name="check it as the IATI Validator would").click()
-    expect(page.locator("p.error")).to_contain_text("in the 4 activities of the export")
+    expect(page.locator("p.error")).to_contain_text(" problems in the export of 4 activities.")
     rows = page.locator("#export-problems tbody tr")
     first = rows.filter(has_text="policy-marker").first
     expect(first.locator("td").nth(0)).to_have_text(re.compile(r"^ES-DIR3-E04585801-"))
@@ -92,3 +92,37 @@ def test_a_role_without_export_is_offered_no_check_and_refused_it(
     answer = page.goto(f"{live_server.url}/programmes/export/iati/check")
     assert answer is not None and answer.status == 403
     expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+
+
+def test_an_organisation_file_goes_into_the_partners_registry_from_the_programmes_page(
+        page: Page, live_server: LiveServer) -> None:
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    organisation = PUBLISHED / "organisation-standard-example-annotated-2.03.xml"
+    page.goto(f"{live_server.url}/programmes")
+    form = page.locator("form[action='/programmes/import']")
+    form.locator("input[type=file]").set_input_files(str(organisation))
+    form.get_by_role("button", name="Import").click()  # as activities: refused, told why
+    expect(page.locator("main")).to_contain_text(
+        "this is an IATI organisation file (iati-organisations): import it as an "
+        "organisation file, into the partners registry")
+    for round_ in ("created", "updated"):
+        page.goto(f"{live_server.url}/programmes")
+        form.locator("input[type=file]").set_input_files(str(organisation))
+        form.locator("select[name=kind]").select_option(label=(
+            "IATI organisations: a file of 2.01\u20132.03 (.xml), into the partners registry "
+            "(all or nothing)"))
+        form.get_by_role("button", name="Import").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Import done")
+        expect(page.locator("p.ok")).to_have_text(
+            "organisation-standard-example-annotated-2.03.xml: IATI 2.03, "
+            + ("1 partner created, 0 updated." if round_ == "created"
+               else "0 partners created, 1 updated."))
+    expect(page.locator("main ul").first).to_contain_text(
+        "kept only as published, in the stored organisation: ")
+    row = page.locator("#organisation-partners tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator("td").first).to_have_text("AA-AAA-123456789")
+    row.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/partners/\d+$"))
+    expect(page.locator("main")).to_contain_text("IATI organisation AA-AAA-123456789")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tocsin import i18n, types
 from tocsin.access.handling import HANDLING_CODES
-from tocsin.access.links import linked_ids
+from tocsin.access.links import linked_ids, linked_records
 from tocsin.access.policy import may_write
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError, Problem, located
@@ -32,7 +32,9 @@ from tocsin.taskforce.iati.exchange import (
     import_iati,
     report_lines,
 )
+from tocsin.taskforce.iati.organisations import import_organisations, organisation_report_lines
 from tocsin.taskforce.lessons import codes
+from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes import documents, forms, records
 from tocsin.taskforce.programmes.bulk import ImportSummary
 from tocsin.taskforce.programmes.check import region_name, region_vocabularies
@@ -265,16 +267,21 @@ def page_template(request: Request, fmt: str, session: DbSession,
 def page_import(request: Request, session: DbSession, principal: CurrentPrincipal,
                 file: Annotated[UploadFile, File()], kind: Annotated[str, Form()] = "iati",
                 mode: Annotated[str, Form()] = "all") -> Response:
-    if kind not in ("iati", "table"):
-        raise InputError.single("kind", N_("choose iati or table, not %(value)s",
-                                              value=repr(kind)))
+    if kind not in ("iati", "organisations", "table"):
+        raise InputError.single("kind", N_("choose iati, organisations or table, not %(value)s",
+                                           value=repr(kind)))
     if mode not in ("all", "each"):
         raise InputError.single("mode", N_("choose all or each, not %(value)s",
                                               value=repr(mode)))
     data = _read_upload(file, deps.settings(request))
-    name = file.filename or ("upload.xml" if kind == "iati" else "upload.csv")
+    name = file.filename or ("upload.csv" if kind == "table" else "upload.xml")
     lines: list[Message] = []
     summary: ImportSummary
+    if kind == "organisations":  # into the partners registry, all or nothing
+        organisations = import_organisations(session, principal, io.BytesIO(data), name=name)
+        return render(request, "programmes/imported_organisations.html", name=name,
+                      report=organisations, lines=organisation_report_lines(organisations),
+                      partners=_partners(session, principal, organisations.partners))
     if kind == "iati":
         report = import_iati(session, principal, io.BytesIO(data), name=name,
                              mode="each" if mode == "each" else "all")
@@ -283,6 +290,14 @@ def page_import(request: Request, session: DbSession, principal: CurrentPrincipa
         summary = import_table(session, principal, io.BytesIO(data), name=name)
     return render(request, "programmes/imported.html", summary=summary, name=name,
                   iati_lines=lines)
+
+
+def _partners(session: Session, principal: Principal,
+              linked: dict[str, int]) -> list[tuple[str, Partner]]:
+    """The partners an organisation file's organisations were linked to, by identifier."""
+    found = {p.id: p for p in linked_records(session, Partner, list(linked.values()),
+                                             principal)}
+    return [(identifier, found[pid]) for identifier, pid in linked.items() if pid in found]
 
 
 @pages.get("/{activity_id:int}", response_class=HTMLResponse)

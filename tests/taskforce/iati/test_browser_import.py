@@ -126,3 +126,40 @@ def test_an_organisation_file_goes_into_the_partners_registry_from_the_programme
     row.get_by_role("link").click()
     expect(page).to_have_url(re.compile(r"/partners/\d+$"))
     expect(page.locator("main")).to_contain_text("IATI organisation AA-AAA-123456789")
+
+
+def test_a_file_over_activities_changed_in_the_platform_asks_before_replacing_them(
+        page: Page, live_server: LiveServer) -> None:
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    _import_file(page, live_server, PUBLISHED / "dfid-bs.xml")
+    # the same file again: nothing was changed in the platform, nothing to ask
+    _import_file(page, live_server, PUBLISHED / "dfid-bs.xml")
+    page.goto(f"{live_server.url}/programmes")
+    page.get_by_role("link", name="UK Response to Hurricane Joaquin").click()
+    page.get_by_role("link", name="Edit").click()
+    page.fill("input[name=title]", "Hurricane Joaquin response, as the task force reads it")
+    page.get_by_role("button", name=re.compile("^Save")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("as the task force reads it")
+
+    for answer in ("Cancel: import nothing", "Import and replace them"):
+        page.goto(f"{live_server.url}/programmes")
+        form = page.locator("form[action='/programmes/import']")
+        form.locator("input[type=file]").set_input_files(str(PUBLISHED / "dfid-bs.xml"))
+        form.get_by_role("button", name="Import").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Replace what was changed in the platform?")
+        edited = page.locator("#edited-activities tbody tr")
+        expect(edited).to_have_count(1)  # its project, untouched, is not asked about
+        expect(edited).to_contain_text("GB-1-205154")
+        expect(edited).to_contain_text("as the task force reads it")
+        page.get_by_role("button", name=answer).click()
+        if answer.startswith("Cancel"):
+            expect(page).to_have_url(f"{live_server.url}/programmes")
+            expect(page.locator("main table")).to_contain_text("as the task force reads it")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import done")
+    page.get_by_role("link", name="Back to the programmes").click()
+    expect(page.locator("main table")).not_to_contain_text("as the task force reads it")
+    expect(page.get_by_role("link", name="UK Response to Hurricane Joaquin")).to_be_visible()
+    # the file was kept only while the question was open
+    assert not list((live_server.settings.data_dir / "uploads").glob("iati-*"))

@@ -6,8 +6,13 @@ exchange and the CSV/Excel tables; nothing here decides anything itself.
 from __future__ import annotations
 
 import io
+import json
+import re
+import secrets
+import shutil
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -17,9 +22,10 @@ from sqlalchemy.orm import Session
 from tocsin import i18n, types
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.links import linked_ids, linked_records
-from tocsin.access.policy import may_write
+from tocsin.access.policy import may_write, require
 from tocsin.access.principal import Principal
-from tocsin.errors import InputError, Problem, located
+from tocsin.access.roles import Action
+from tocsin.errors import InputError, NotFound, Problem, located
 from tocsin.i18n import N_, Message
 from tocsin.settings import Settings
 from tocsin.taskforce.commitments.records import commitments_of_activity
@@ -29,6 +35,7 @@ from tocsin.taskforce.iati.exchange import (
     IatiImport,
     check_export,
     export_iati,
+    file_identifiers,
     import_iati,
     report_lines,
 )
@@ -275,6 +282,18 @@ def page_import(request: Request, session: DbSession, principal: CurrentPrincipa
                                               value=repr(mode)))
     data = _read_upload(file, deps.settings(request))
     name = file.filename or ("upload.csv" if kind == "table" else "upload.xml")
+    if kind == "iati":
+        require(principal, Action.WRITE_OWN_UNIT)  # before a look at the file, as the import
+        edited = records.edited_in_platform(session, principal, file_identifiers(data))
+        if edited:  # what was changed in the platform is replaced only once confirmed
+            token = _hold(deps.settings(request), principal, data, name, mode)
+            return render(request, "programmes/import_confirm.html", name=name, token=token,
+                          edited=edited)
+    return _imported(request, session, principal, data, name, kind, mode)
+
+
+def _imported(request: Request, session: Session, principal: Principal, data: bytes,
+              name: str, kind: str, mode: str) -> Response:
     lines: list[Message] = []
     summary: ImportSummary
     if kind == "organisations":  # into the partners registry, all or nothing
@@ -290,6 +309,54 @@ def page_import(request: Request, session: DbSession, principal: CurrentPrincipa
         summary = import_table(session, principal, io.BytesIO(data), name=name)
     return render(request, "programmes/imported.html", summary=summary, name=name,
                   iati_lines=lines)
+
+
+#: Files an import keeps while it asks to confirm (``<data_dir>/uploads/iati-<token>``).
+HELD = re.compile(r"^iati-[A-Za-z0-9_-]{20,40}$")
+
+
+def _hold(settings: Settings, principal: Principal, data: bytes, name: str, mode: str) -> str:
+    """Keep an uploaded file, readable by its uploader only, while the import asks to confirm
+    it; its token."""
+    token = f"iati-{secrets.token_urlsafe(24)}"
+    folder = settings.data_dir / "uploads" / token
+    folder.mkdir(parents=True, mode=0o700)
+    (folder / "upload").write_bytes(data)
+    (folder / "state.json").write_text(json.dumps(
+        {"user": principal.user_id, "name": name, "mode": mode}), encoding="utf-8")
+    return token
+
+
+def _held(settings: Settings, principal: Principal, token: str) -> tuple[Path, dict[str, Any]]:
+    """The caller's held upload: its folder and state; "not found" for anyone else's."""
+    folder = settings.data_dir / "uploads" / token
+    try:
+        state = json.loads((folder / "state.json").read_text(encoding="utf-8")) \
+            if HELD.match(token) else {}
+    except (OSError, ValueError):
+        state = {}
+    if not isinstance(state, dict) or state.get("user") != principal.user_id \
+            or not (folder / "upload").is_file():
+        raise NotFound(N_("this upload is no longer here; upload the file again"))
+    return folder, state
+
+
+@pages.post("/import/held/{token}", response_class=HTMLResponse)
+def page_import_held(token: str, request: Request, session: DbSession,
+                     principal: CurrentPrincipal,
+                     action: Annotated[str, Form()] = "cancel") -> Response:
+    """The answer to the confirmation: import the held file over the activities changed
+    in the platform, or drop it."""
+    folder, state = _held(deps.settings(request), principal, token)
+    try:
+        if action != "replace":
+            return RedirectResponse("/programmes", status_code=303)
+        data = (folder / "upload").read_bytes()
+        return _imported(request, session, principal, data, str(state.get("name") or
+                                                                 "upload.xml"),
+                         "iati", "each" if state.get("mode") == "each" else "all")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _partners(session: Session, principal: Principal,

@@ -163,3 +163,20 @@ def test_a_file_over_activities_changed_in_the_platform_asks_before_replacing_th
     expect(page.get_by_role("link", name="UK Response to Hurricane Joaquin")).to_be_visible()
     # the file was kept only while the question was open
     assert not list((live_server.settings.data_dir / "uploads").glob("iati-*"))
+
+
+def test_activities_refused_one_by_one_are_named_by_their_identifiers(
+        page: Page, live_server: LiveServer) -> None:
+    # OIPA's 2.01 file: its second activity (a component of the first) has a capital-spend
+    # without its percentage; the two programmes go in
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    _import_file(page, live_server,
+                 PUBLISHED / "5e87f792-3d59-4f06-afcf-a8efa8523553-excerpt.xml", "each")
+    expect(page.locator("p.ok")).to_contain_text("2 created")
+    refused = page.locator("#refused-activities tbody tr")
+    expect(refused).to_have_count(1)
+    expect(refused.locator("td").nth(0)).to_have_text("/iati-activities/iati-activity[2]")
+    expect(refused.locator("td").nth(1)).to_have_text("GB-1-109616-101")
+    expect(page.locator("main ul").first).to_contain_text(
+        "refused /iati-activities/iati-activity[2]/capital-spend: ")

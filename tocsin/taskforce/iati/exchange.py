@@ -606,29 +606,58 @@ def file_identifiers(data: bytes) -> list[str]:
     """The identifiers of the activities of an activity file (or an IATI Datastore answer),
     as far as the file reads: for a look before the import, which itself reports what
     does not read. No DTD, entity or network is read."""
-    source = io.BytesIO(data)
-    try:
-        unwrapped = answers.unwrap(source)
-    except TocsinError:
+    unwrapped = _unwrapped(data)
+    if unwrapped is None:
         return []
-    if unwrapped is not None:
-        if unwrapped.xml is None:
-            return []
-        source = io.BytesIO(unwrapped.xml)
+    return [identifier for identifier in dict.fromkeys(_identifiers(unwrapped)) if identifier]
+
+
+def refused_activities(data: bytes, report: IatiImport) -> list[tuple[int, str]]:
+    """``(position, identifier)`` of each activity of an XML file the import refused (its
+    report names them by their position alone); ``""`` for one without an identifier."""
+    positions = sorted({int(at[1]) for problem in report.rejected
+                        if (at := _ACTIVITY_AT.match(problem.location.removeprefix(
+                            "/iati-activities/"))) is not None
+                        and problem.location.startswith("/iati-activities/")})
+    if not positions or answers.unwrap(io.BytesIO(data)) is not None:
+        return []  # a Datastore answer's refusals name its documents
+    identifiers = _identifiers(data)
+    return [(p, identifiers[p - 1] if p <= len(identifiers) else "") for p in positions]
+
+
+def _unwrapped(data: bytes) -> bytes | None:
+    """An activity file as it is, a Datastore answer's activities as a file; None when
+    the answer cannot be read."""
+    try:
+        unwrapped = answers.unwrap(io.BytesIO(data))
+    except TocsinError:
+        return None
+    if unwrapped is None:
+        return data
+    return unwrapped.xml
+
+
+def _identifiers(data: bytes) -> list[str]:
+    """The identifier of each activity of the file, by position (``""`` where it has
+    none), up to the first place that does not read."""
     found: list[str] = []
     try:
-        for _, element in etree.iterparse(
-                source, events=("end",), tag=("{*}iati-activity", "{*}iati-identifier"),
+        for event, element in etree.iterparse(
+                io.BytesIO(data), events=("start", "end"),
+                tag=("{*}iati-activity", "{*}iati-identifier"),
                 resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False):
-            if etree.QName(element).localname == "iati-activity":
+            activity = etree.QName(element).localname == "iati-activity"
+            if activity and event == "start":
+                found.append("")
+            elif activity:
                 element.clear()  # memory stays flat, as the import's own reading
-                continue
-            parent = element.getparent()
-            if parent is not None and etree.QName(parent).localname == "iati-activity":
-                found.append((element.text or "").strip())
+            elif event == "end" and found and not found[-1]:
+                parent = element.getparent()
+                if parent is not None and etree.QName(parent).localname == "iati-activity":
+                    found[-1] = (element.text or "").strip()
     except etree.XMLSyntaxError:
         pass
-    return [identifier for identifier in dict.fromkeys(found) if identifier]
+    return found
 
 
 def report_lines(report: IatiImport) -> list[Message]:

@@ -37,6 +37,7 @@ from tocsin.taskforce.iati.exchange import (
     export_iati,
     file_identifiers,
     import_iati,
+    refused_activities,
     report_lines,
 )
 from tocsin.taskforce.iati.organisations import import_organisations, organisation_report_lines
@@ -295,6 +296,7 @@ def page_import(request: Request, session: DbSession, principal: CurrentPrincipa
 def _imported(request: Request, session: Session, principal: Principal, data: bytes,
               name: str, kind: str, mode: str) -> Response:
     lines: list[Message] = []
+    refused: list[tuple[int, str]] = []
     summary: ImportSummary
     if kind == "organisations":  # into the partners registry, all or nothing
         organisations = import_organisations(session, principal, io.BytesIO(data), name=name)
@@ -305,10 +307,11 @@ def _imported(request: Request, session: Session, principal: Principal, data: by
         report = import_iati(session, principal, io.BytesIO(data), name=name,
                              mode="each" if mode == "each" else "all")
         summary, lines = report, report_lines(report)
+        refused = refused_activities(data, report)
     else:
         summary = import_table(session, principal, io.BytesIO(data), name=name)
     return render(request, "programmes/imported.html", summary=summary, name=name,
-                  iati_lines=lines)
+                  iati_lines=lines, refused=refused)
 
 
 #: Files an import keeps while it asks to confirm (``<data_dir>/uploads/iati-<token>``).

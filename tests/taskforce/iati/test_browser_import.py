@@ -139,7 +139,16 @@ def test_a_file_over_activities_changed_in_the_platform_asks_before_replacing_th
     page.get_by_role("link", name="UK Response to Hurricane Joaquin").click()
     page.get_by_role("link", name="Edit").click()
     page.fill("input[name=title]", "Hurricane Joaquin response, as the task force reads it")
-    page.get_by_role("button", name=re.compile("^Save")).click()
+    # saving asks first and names what would change; Cancel keeps the activity as it was
+    page.get_by_role("button", name="Save", exact=True).click()
+    dialog = page.locator("dialog.confirm")
+    expect(dialog).to_contain_text("Replace this activity's values with what you entered? "
+                                   "Changed: Title.")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/programmes/\d+/edit$"))
+    page.get_by_role("button", name="Save", exact=True).click()
+    dialog.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("as the task force reads it")
 
     for answer in ("Cancel: import nothing", "Import and replace them"):

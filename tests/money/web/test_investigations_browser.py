@@ -224,3 +224,16 @@ def test_the_models_reasons_name_features_and_detectors_for_a_person(
     expect(page.locator("#detail ul.contributions li").first).to_be_visible()
     strong = page.locator("#detail ul.contributions li strong").all_inner_texts()
     assert all(text.rsplit(" +", 1)[0] in titles for text in strong), strong
+
+    # in French: the findings the ranking stored, by the detectors' French titles, their
+    # scores written the French way
+    url = page.url
+    switch = page.locator("#language-switch")
+    switch.locator("select").select_option("fr")
+    with page.expect_navigation():
+        switch.locator("button").click()
+    page.goto(url)
+    expect(page.locator("#findings li").first).to_be_visible()
+    expect(page.locator("#findings li .score").first).to_have_text(re.compile(r"^[01],\d\d$"))
+    shown = page.locator("#findings li strong").all_inner_texts()
+    assert "Transit rapide" in shown and not [name for name in shown if "_" in name], shown

@@ -471,7 +471,7 @@
         "data-finding": f.id, "data-flagged": f.flagged ? "true" : "false", "aria-selected": "false",
       },
         el("button", { type: "button", onclick: () => showFinding(f) },
-          el("span", { class: "score", title: _("score after ranking") }, Number(f.score).toFixed(2)),
+          el("span", { class: "score", title: _("score after ranking") }, decimal(f.score, 2)),
           f.flagged ? el("em", { class: "flag" }, _("flagged") + " ") : "",
           el("strong", {}, detectorName(f, f.detector)), el("br", {}),
           el("small", {}, _("%(subject)s · %(count)s accounts · %(amount)s", { subject: f.subject, count: f.accounts.length, amount: money(f.amount) }))))));
@@ -501,9 +501,9 @@
         el("h2", {}, _("Finding: %(detector)s", { detector: detectorName(finding, finding.detector) })),
         el("p", { class: "reason", id: "finding-reason" }, finding.reason_shown || finding.reason),
         finding.adjustment ? el("p", { class: "reason", id: "finding-adjustment" }, finding.adjustment_shown || finding.adjustment) : "",
-        el("p", { class: "meta", id: "finding-score" }, _("score %(score)s", { score: Number(finding.score).toFixed(2) }) +
+        el("p", { class: "meta", id: "finding-score" }, _("score %(score)s", { score: decimal(finding.score, 2) }) +
           (finding.detector_score !== undefined && finding.detector_score !== finding.score
-            ? " " + _("(detector %(score)s)", { score: Number(finding.detector_score).toFixed(2) }) : "") +
+            ? " " + _("(detector %(score)s)", { score: decimal(finding.detector_score, 2) }) : "") +
           (finding.flagged ? " · " + _("flags %(flags)s", { flags: finding.flags.join(", ") }) : "") +
           " · " + _("%(accounts)s accounts · %(payments)s payments · %(amount)s",
             { accounts: finding.accounts.length, payments: finding.transactions.length, amount: money(finding.amount) })),

@@ -100,7 +100,7 @@ def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
     expect(first.locator(".score")).to_have_text(re.compile(r"^[01]\.\d\d$"))
     # an unflagged fan says how its score was judged against the account's history
     page.locator("#findings li[data-flagged='false'] button",
-                 has_text="fan in").first.click()
+                 has_text="Fan-in").first.click()
     expect(page.locator("#finding-adjustment")).to_contain_text("history")
     first.locator("button").click()
     expect(page.locator("#finding-score")).to_contain_text("flags ")

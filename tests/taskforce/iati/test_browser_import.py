@@ -167,6 +167,11 @@ def test_a_file_over_activities_changed_in_the_platform_asks_before_replacing_th
             expect(page).to_have_url(f"{live_server.url}/programmes")
             expect(page.locator("main table")).to_contain_text("as the task force reads it")
     expect(page.get_by_role("heading", level=1)).to_have_text("Import done")
+    # the file did not change since its first import: the report's "unchanged" is the
+    # file's; what the platform had changed is said to be replaced
+    expect(page.locator("#replaced")).to_have_text(
+        "Replaced the values changed in the platform with the file's, as you confirmed: "
+        "GB-1-205154.")
     page.get_by_role("link", name="Back to the programmes").click()
     expect(page.locator("main table")).not_to_contain_text("as the task force reads it")
     expect(page.get_by_role("link", name="UK Response to Hurricane Joaquin")).to_be_visible()

@@ -294,7 +294,9 @@ def page_import(request: Request, session: DbSession, principal: CurrentPrincipa
 
 
 def _imported(request: Request, session: Session, principal: Principal, data: bytes,
-              name: str, kind: str, mode: str) -> Response:
+              name: str, kind: str, mode: str, replaced: Sequence[Activity] = ()) -> Response:
+    """Import and show the report; ``replaced``: the activities changed in the platform the
+    user agreed to replace (the report calls one whose file did not change "unchanged")."""
     lines: list[Message] = []
     refused: list[tuple[int, str]] = []
     summary: ImportSummary
@@ -311,7 +313,8 @@ def _imported(request: Request, session: Session, principal: Principal, data: by
     else:
         summary = import_table(session, principal, io.BytesIO(data), name=name)
     return render(request, "programmes/imported.html", summary=summary, name=name,
-                  iati_lines=lines, refused=refused)
+                  iati_lines=lines, refused=refused,
+                  replaced=[a.identifier for a in replaced if a.id in summary.ids])
 
 
 #: Files an import keeps while it asks to confirm (``<data_dir>/uploads/iati-<token>``).
@@ -355,9 +358,10 @@ def page_import_held(token: str, request: Request, session: DbSession,
         if action != "replace":
             return RedirectResponse("/programmes", status_code=303)
         data = (folder / "upload").read_bytes()
+        replaced = records.edited_in_platform(session, principal, file_identifiers(data))
         return _imported(request, session, principal, data, str(state.get("name") or
                                                                  "upload.xml"),
-                         "iati", "each" if state.get("mode") == "each" else "all")
+                         "iati", "each" if state.get("mode") == "each" else "all", replaced)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -156,3 +156,43 @@ def test_need_to_know_and_forms(client: TestClient,
     assert all(c["id"] != case_id for c in client.get("/api/v1/cases").json())
     note = client.post(f"/api/v1/cases/{case_id}/notes", headers=other, json={"text": "x"})
     assert note.status_code == 404
+
+
+def test_an_assets_trace_names_and_links_its_set_only_for_who_may_read_it(
+        client: TestClient, make_user: Callable[..., tuple[str, str]],
+        platform_db: Database, settings: Settings) -> None:
+    # an AMBER case reaches every internal role; its set, AMBER+STRICT, only its unit
+    set_id = _set(platform_db, settings)
+    with platform_db.transaction() as s:
+        sets.get_set(s, Principal.system(), set_id).handling = "AMBER+STRICT"
+    analyst, _ = make_user("analyst")
+    h = {"X-CSRF-Token": login(client, analyst)}
+    case_id = client.post("/api/v1/cases", headers=h, json={
+        "reference": "WEB-2", "title": "Fictional traced case", "crime_area": "money_laundering",
+        "opened_on": "2022-01-01", "handling": "AMBER"}).json()["id"]
+    traced = client.post(f"/api/v1/investigations/sets/{set_id}/trace", headers=h,
+                         json={"accounts": ["070:100428660"]}).json()["trace"]
+    end = max(traced["end_points"], key=lambda e: e["amount"])
+    asset = client.post(f"/api/v1/cases/{case_id}/assets/from-trace", headers=h, json={
+        "set_id": set_id, "accounts": ["070:100428660"], "end_account": end["account"],
+        "identified_on": "2022-10-01"}).json()
+    own = client.get(f"/cases/assets/{asset['id']}").text
+    assert f'href="/investigations/sets/{set_id}/trace"' in own and "Tiny set" in own
+
+    client.cookies.clear()
+    reader, _ = make_user("fund_manager", unit="tntd")
+    login(client, reader)
+    assert client.get(f"/investigations/sets/{set_id}/trace").status_code == 404
+    with platform_db.transaction() as s:  # the guessed address is a denial on record
+        assert s.scalars(select(AuditEntry.detail).where(
+            AuditEntry.username == reader, AuditEntry.action == "denied",
+            AuditEntry.record_id == str(set_id))).all()
+    page = client.get(f"/cases/assets/{asset['id']}")
+    assert page.status_code == 200  # the case is theirs to read, the set is not
+    assert f"/investigations/sets/{set_id}" not in page.text and "Tiny set" not in page.text
+    assert end["account"] in page.text  # the case's own facts stay
+    shown = client.get(f"/api/v1/cases/assets/{asset['id']}").json()["trace"]
+    assert shown["end_account"] == end["account"]
+    assert "set" not in shown and "set_id" not in shown
+    case = client.get(f"/api/v1/cases/{case_id}").json()
+    assert all("set_id" not in a["trace"] and "set" not in a["trace"] for a in case["assets"])

@@ -187,6 +187,9 @@ EXAMPLES: dict[str, Example] = {
     "POST /programmes/import": Example(OWN_UNIT_WRITERS, form=lambda i: {"kind": "table"},
                                        files=lambda i: {"file": ("activities.csv", i["table"],
                                                                  "text/csv")}),
+    "POST /programmes/import/held/{token}": Example(
+        frozenset({"analyst"}), form=lambda i: {"action": "replace"},
+        params={"token": "iati_upload"}),
     "POST /programmes/{activity_id}": Example(UNIT_WRITERS, form=lambda i: _activity_row(
         i, identifier="XM-W-A1", title="Renamed from the form")),
     "POST /programmes/{activity_id}/delete": Example(UNIT_WRITERS,

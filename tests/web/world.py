@@ -34,6 +34,7 @@ from sqlalchemy import select
 
 from tests.factories import create_user, login
 from tocsin.access.principal import Principal
+from tocsin.access.roles import Role
 from tocsin.access.tables import User
 from tocsin.jobs import runner
 from tocsin.money import jobs, sets, wizard
@@ -281,6 +282,17 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
             analyst.id, analyst.username, analyst.role, analyst.unit_id),
             folder / "upload.csv", "transfers_us.csv")
     ids["pair"] = f"{ids['activity']}-{ids['leaf']}"
+    # an IATI file of the analyst's held while the import asks to replace what was changed
+    # in the platform: only they answer
+    from tocsin.web.routers.programmes import _hold
+
+    with db.transaction() as session:
+        analyst = session.scalars(select(User).where(User.username == "world-analyst")).one()
+        uploader = Principal(analyst.id, analyst.username, Role.parse(analyst.role),
+                             analyst.unit_id)
+    ids["iati_upload"] = _hold(settings, uploader,
+                               (FIXTURES / "iati" / "partner_activities.xml").read_bytes(),
+                               "partner_activities.xml", "all")
     ids["target_user"] = create_user(db, "analyst", OTHER, "world-target")[0]
     from tests.cases.world import seed as seed_cases
     from tests.safeguards.world import seed as seed_safeguards

@@ -452,7 +452,21 @@ def figures(asset: Asset, today: date | None = None) -> AssetFigures:
         frozen_value=at(("freeze", "seize")), confiscated_value=at(("confiscate",)))
 
 
-def asset_json(asset: Asset, today: date | None = None) -> dict[str, Any]:
+def shown_trace(session: Session, principal: Principal, asset: Asset) -> dict[str, Any] | None:
+    """The trace an asset came from, as ``principal`` may see it: the set it ran over (its
+    name and id, the page's link to it) only when they may read that set; the accounts,
+    the end point and the amount are the case's own facts and stay."""
+    from tocsin.access.links import linked
+    from tocsin.money.tables import TransactionSet
+
+    trace: dict[str, Any] | None = asset.trace
+    if not trace or linked(session, TransactionSet, asset.set_id, principal) is not None:
+        return trace
+    return {k: v for k, v in trace.items() if k not in ("set", "set_id")}
+
+
+def asset_json(session: Session, principal: Principal, asset: Asset,
+               today: date | None = None) -> dict[str, Any]:
     f = figures(asset, today)
 
     def num(v: Decimal | None) -> str | None:
@@ -465,7 +479,7 @@ def asset_json(asset: Asset, today: date | None = None) -> dict[str, Any]:
         "encumbrances": asset.encumbrances, "country": asset.country,
         "currency": asset.currency, "estimated_value": str(asset.estimated_value),
         "identified_on": asset.identified_on.isoformat(), "stage": asset.stage,
-        "trace": asset.trace,
+        "trace": shown_trace(session, principal, asset),
         "sale": ({"sold_on": asset.sold_on.isoformat(), "amount": num(asset.sale_amount),
                   "order_reference": asset.sale_order} if asset.sold_on else None),
         "stages": [{"id": s.id, "stage": s.stage, "on_date": s.on_date.isoformat(),

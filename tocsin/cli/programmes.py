@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tocsin import types
 from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.errors import InputError
-from tocsin.i18n import N_, Joined, N_plural, _, format_number, ngettext
+from tocsin.i18n import N_, N_plural, _, format_number, ngettext
 from tocsin.settings import get_settings
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.exchange import (
@@ -21,7 +21,7 @@ from tocsin.taskforce.iati.exchange import (
     report_lines,
     validate_export,
 )
-from tocsin.taskforce.iati.organisations import import_organisations
+from tocsin.taskforce.iati.organisations import import_organisations, organisation_report_lines
 from tocsin.taskforce.programmes import records
 from tocsin.taskforce.programmes.bulk import ImportSummary
 from tocsin.taskforce.programmes.spec import ACTIVITY_STATUSES, format_amount
@@ -174,28 +174,7 @@ def import_iati_organisations_(
                                "%(updated)s updated.", report.created, file=file.name,
                                version=version, created=report.created,
                                updated=report.updated)), highlight=False)
-    if report.unchanged:
-        same = N_plural("%(count)s organisation imported before is unchanged",
-                        "%(count)s organisations imported before are unchanged",
-                        report.unchanged, count=report.unchanged)
-        console.print(f"  {same}", highlight=False)
-    for identifier, names in sorted(report.changed.items()):
-        line = N_("changed %(identifier)s: %(elements)s", identifier=identifier,
-                  elements=", ".join(names))
-        console.print(f"  {line}", highlight=False)
-    if report.preserved:
-        kept = Joined(Joined((name, f" x{count}"), "") for name, count
-                      in report.preserved.items())
-        line = N_("kept only as published, in the stored organisation: %(elements)s",
-                  elements=kept)
-        console.print(f"  {line}", highlight=False)
-    for problem in report.warnings:
-        line = N_("IATI rule %(location)s: %(reason)s", location=problem.location,
-                  reason=problem.reason)
-        console.print(f"  {line}", highlight=False)
-    for problem in report.notes:
-        line = N_("note %(location)s: %(reason)s", location=problem.location,
-                  reason=problem.reason)
+    for line in organisation_report_lines(report):
         console.print(f"  {line}", highlight=False)
 
 

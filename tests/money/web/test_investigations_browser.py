@@ -200,3 +200,52 @@ def test_the_trace_explains_itself_in_russian(page: Page, live_server: LiveServe
     kinds = page.locator("#end-points tr td:nth-child(2)").all_inner_texts()
     assert kinds and not {"domestic", "unknown", "cash", "foreign", "crypto",
                           "merchant"} & set(kinds), kinds
+
+
+def test_the_models_reasons_name_features_and_detectors_for_a_person(
+        page: Page, live_server: LiveServer) -> None:
+    """After "Rank accounts" each account and payment the model scored says which features
+    raised its score by their labels and values (not the model's column codes), and the
+    risk ranking names the detectors by their titles."""
+    with live_server.db.transaction() as session:
+        demo.load(session, live_server.settings)
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    page.goto(f"{live_server.url}/investigations")
+    page.get_by_role("link", name=demo.DEMO_NAME).click()
+    page.wait_for_function("() => window.tocsinGraph !== undefined")
+    page.get_by_role("button", name="Rank accounts").click()
+    expect(page.locator("#score-status span")).to_have_text(
+        re.compile(r"^top 25 of [\d,]+ accounts$"), timeout=120_000)
+    expect(page.locator("#model-payments li").first).to_be_visible()
+    shown = page.locator("#model-accounts small, #model-payments small").all_inner_texts()
+    assert shown and all(re.search(r"% of the rise\)", text) for text in shown)
+    codes = re.compile(r"\b(src|dst)\b|_|\d+h\b")
+    assert not [text for text in shown if codes.search(text)]
+    page.locator("#model-payments button").first.click()
+    reasons = page.locator("#detail ul.contributions li")
+    expect(reasons.first).to_contain_text("% of the rise)")
+    # the risk ranking: detectors by their titles, in the list and in an account's reasons
+    risks = page.locator("#risks small").all_inner_texts()
+    titles = {"Bipartite", "Stack (layering)", "Scatter-gather", "Rapid pass-through",
+              "Temporal cycle", "Fan-in", "Fan-out", "Gather-scatter", "Structuring",
+              "Split payments", "Fan-in spread over weeks", "Pass-through",
+              "Round amounts", "Night-time payments", "Bursts of payments", "Risk of a party"}
+    assert risks and all(set(text.split(", ")) <= titles for text in risks), risks
+    page.locator("#risks button").first.click()
+    expect(page.locator("#detail ul.contributions li").first).to_be_visible()
+    strong = page.locator("#detail ul.contributions li strong").all_inner_texts()
+    assert all(text.rsplit(" +", 1)[0] in titles for text in strong), strong
+
+    # in French: the findings the ranking stored, by the detectors' French titles, their
+    # scores written the French way
+    url = page.url
+    switch = page.locator("#language-switch")
+    switch.locator("select").select_option("fr")
+    with page.expect_navigation():
+        switch.locator("button").click()
+    page.goto(url)
+    expect(page.locator("#findings li").first).to_be_visible()
+    expect(page.locator("#findings li .score").first).to_have_text(re.compile(r"^[01],\d\d$"))
+    shown = page.locator("#findings li strong").all_inner_texts()
+    assert "Transit rapide" in shown and not [name for name in shown if "_" in name], shown

@@ -25,11 +25,11 @@ from tests.taskforce.iati.test_published_files import (
     GDI_HUB,
     USAID_KI,
     USAID_KI_ID,
-    WRI_PLAN,
-    WRI_PLAN_ID,
     WRAPPED,
     WRAPPED_ID,
     WRAPPED_TITLE,
+    WRI_PLAN,
+    WRI_PLAN_ID,
 )
 from tests.taskforce.iati.test_round_trip import RICH, _export, _import
 from tocsin.access.principal import Principal

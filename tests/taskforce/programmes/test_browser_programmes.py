@@ -50,8 +50,11 @@ def test_programme_flow(page: Page, tf_live_server: LiveServer) -> None:
     exported = download.value.path().read_bytes()
     assert exported.count(b"<iati-activity ") == 2
 
-    # import it back: both records updated, nothing created
+    # import it back: made in the platform, both are named and replaced once confirmed;
+    # both records updated, nothing created
     page.set_input_files("input[name=file]", files=[{
         "name": "activities.xml", "mimeType": "application/xml", "buffer": exported}])
     page.get_by_role("button", name="Import").click()
+    expect(page.locator("#edited-activities tbody tr")).to_have_count(2)
+    page.get_by_role("button", name="Import and replace them").click()
     expect(page.locator("p.ok")).to_contain_text("0 created, 2 updated")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -58,16 +59,56 @@ def test_pages_create_edit_results_documents_export(tf_client: TestClient,
     sheet = load_workbook(io.BytesIO(xlsx.content))["activities"]
     assert sheet.max_row == 3
     assert tf_client.get("/programmes/template.csv").text.startswith("\ufeffidentifier")
-    # a bad upload: every problem listed, nothing applied
-    bad = tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": token},
-                         files={"file": ("x.xml", xml.content.replace(b'code="AL"',
-                                                                       b'code="QQ"'),
-                                         "application/xml")})
+    # the activities were made in the platform: a file over them asks first, and a bad
+    # one, once confirmed, lists every problem and applies nothing
+    asked = tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": token},
+                           files={"file": ("x.xml", xml.content.replace(b'code="AL"',
+                                                                         b'code="QQ"'),
+                                           "application/xml")})
+    assert asked.status_code == 200 and "Replace what was changed in the platform?" in asked.text
+    assert "XM-OSCE-WEB-1-P" in asked.text and "Renamed programme" in asked.text
+    bad = tf_client.post(_held(asked.text), data={"action": "replace", "csrf_token": token})
     assert bad.status_code == 422 and "unknown country" in bad.text
     assert "/iati-activities/iati-activity[1]/recipient-country[1]" in bad.text
-    good = tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": token},
-                          files={"file": ("x.xml", xml.content, "application/xml")})
+    assert tf_client.post(_held(asked.text), data={"action": "replace", "csrf_token": token}
+                          ).status_code == 404  # answered once: the file is gone
+    asked = tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": token},
+                           files={"file": ("x.xml", xml.content, "application/xml")})
+    good = tf_client.post(_held(asked.text), data={"action": "replace", "csrf_token": token})
     assert good.status_code == 200 and "0 created, 2 updated" in good.text
+    # imported now: the same file again asks nothing
+    again = tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": token},
+                           files={"file": ("x.xml", xml.content, "application/xml")})
+    assert again.status_code == 200 and "0 created, 2 updated" in again.text
+
+
+def _held(page: str) -> str:
+    """Where the confirmation page sends its answer."""
+    found = re.search(r'action="(/programmes/import/held/iati-[\w-]+)"', page)
+    assert found, "no confirmation form"
+    return found[1]
+
+
+def test_a_held_file_is_answered_only_by_its_uploader(tf_client: TestClient,
+                                                       tf_db: Database) -> None:
+    owner = login(tf_client, create_user(tf_db, "analyst", "tntd-spmu")[0])
+    made = tf_client.post("/programmes", data={**FORM, "handling": "GREEN",
+                                              "csrf_token": owner}, follow_redirects=False)
+    assert made.status_code == 303
+    xml = tf_client.get("/programmes/export/iati").content
+    held = _held(tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": owner},
+                                files={"file": ("x.xml", xml, "application/xml")}).text)
+    tf_client.cookies.clear()
+    other = login(tf_client, create_user(tf_db, "coordinator", "tntd-spmu")[0])
+    assert tf_client.post(held, data={"action": "replace", "csrf_token": other}
+                          ).status_code == 404
+    tf_client.cookies.clear()
+    owner = login(tf_client, "analyst-tntd-spmu")
+    cancelled = tf_client.post(held, data={"action": "cancel", "csrf_token": owner},
+                               follow_redirects=False)
+    assert cancelled.status_code == 303 and cancelled.headers["location"] == "/programmes"
+    assert tf_client.post(held, data={"action": "replace", "csrf_token": owner}
+                          ).status_code == 404
 
 
 def test_api_crud_and_access(tf_client: TestClient, tf_db: Database) -> None:

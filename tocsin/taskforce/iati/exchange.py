@@ -27,9 +27,9 @@ from tocsin.access.policy import (
 )
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError, Problem, TocsinError
 from tocsin.i18n import N_, Joined, Message, N_plural, Number
-from tocsin.taskforce.iati import codes
+from tocsin.taskforce.iati import answers, codes
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.reader import IatiParts, ReadResult, fewer_collections, iter_batches
 from tocsin.taskforce.iati.rules import check_element
@@ -565,6 +565,99 @@ def export_iati(session: Session, principal: Principal, target: Path | IO[bytes]
     audit.record(session, principal, "export", Activity.record_type, "",
                  detail=f"IATI export of {count} activities")
     return count
+
+
+@dataclass
+class ExportCheck:
+    """What an IATI Validator would say of an export: how many activities it holds and the
+    problems of each, with the identifier of the activity a problem is in (the file's
+    XPath alone tells a person only a position)."""
+
+    count: int
+    problems: list[tuple[str, Problem]]
+
+
+def check_export(session: Session, principal: Principal, ids: Sequence[int] | None = None,
+                 **filters: object) -> ExportCheck:
+    """The selection exported as :func:`export_iati` writes it, checked against the 2.03
+    schema and the IATI rulesets (:func:`validate_export`); audited as an export, since the
+    problems quote what the activities hold."""
+    with tempfile.SpooledTemporaryFile(max_size=32 * 2**20) as buffer:
+        count = export_iati(session, principal, buffer, ids, **filters)  # type: ignore[arg-type]
+        buffer.seek(0)
+        data = buffer.read()
+    problems = validate_export(data)
+    if not problems:
+        return ExportCheck(count, [])
+    root = etree.fromstring(data, safe_parser(remove_comments=True))
+    identifiers = [(activity.findtext("iati-identifier") or "").strip()
+                   for activity in root.iterfind("iati-activity")]
+    found = []
+    for problem in problems:
+        # libxml leaves out the position of the only activity of its name
+        position = re.match(r"/iati-activities/iati-activity(?:\[(\d+)\])?(?![\w-])",
+                            problem.location)
+        index = (int(position[1]) - 1 if position[1] else 0) if position else -1
+        found.append((identifiers[index] if 0 <= index < len(identifiers) else "", problem))
+    return ExportCheck(count, found)
+
+
+def file_identifiers(data: bytes) -> list[str]:
+    """The identifiers of the activities of an activity file (or an IATI Datastore answer),
+    as far as the file reads: for a look before the import, which itself reports what
+    does not read. No DTD, entity or network is read."""
+    unwrapped = _unwrapped(data)
+    if unwrapped is None:
+        return []
+    return [identifier for identifier in dict.fromkeys(_identifiers(unwrapped)) if identifier]
+
+
+def refused_activities(data: bytes, report: IatiImport) -> list[tuple[int, str]]:
+    """``(position, identifier)`` of each activity of an XML file the import refused (its
+    report names them by their position alone); ``""`` for one without an identifier."""
+    positions = sorted({int(at[1]) for problem in report.rejected
+                        if (at := _ACTIVITY_AT.match(problem.location.removeprefix(
+                            "/iati-activities/"))) is not None
+                        and problem.location.startswith("/iati-activities/")})
+    if not positions or answers.unwrap(io.BytesIO(data)) is not None:
+        return []  # a Datastore answer's refusals name its documents
+    identifiers = _identifiers(data)
+    return [(p, identifiers[p - 1] if p <= len(identifiers) else "") for p in positions]
+
+
+def _unwrapped(data: bytes) -> bytes | None:
+    """An activity file as it is, a Datastore answer's activities as a file; None when
+    the answer cannot be read."""
+    try:
+        unwrapped = answers.unwrap(io.BytesIO(data))
+    except TocsinError:
+        return None
+    if unwrapped is None:
+        return data
+    return unwrapped.xml
+
+
+def _identifiers(data: bytes) -> list[str]:
+    """The identifier of each activity of the file, by position (``""`` where it has
+    none), up to the first place that does not read."""
+    found: list[str] = []
+    try:
+        for event, element in etree.iterparse(
+                io.BytesIO(data), events=("start", "end"),
+                tag=("{*}iati-activity", "{*}iati-identifier"),
+                resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False):
+            activity = etree.QName(element).localname == "iati-activity"
+            if activity and event == "start":
+                found.append("")
+            elif activity:
+                element.clear()  # memory stays flat, as the import's own reading
+            elif event == "end" and found and not found[-1]:
+                parent = element.getparent()
+                if parent is not None and etree.QName(parent).localname == "iati-activity":
+                    found[-1] = (element.text or "").strip()
+    except etree.XMLSyntaxError:
+        pass
+    return found
 
 
 def report_lines(report: IatiImport) -> list[Message]:

@@ -32,7 +32,7 @@ from tocsin.access.policy import may_read, readable, require, require_write, ung
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_, N_plural
+from tocsin.i18n import N_, Joined, Message, N_plural
 from tocsin.store.base import Base
 from tocsin.taskforce.iati.exchange import changed_elements
 from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
@@ -442,6 +442,27 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
             "%(count)s problems in %(source)s; nothing was applied", len(problems),
             count=len(problems), source=label))
     return report
+
+
+def organisation_report_lines(report: OrganisationImport) -> list[Message]:
+    """The report's lines after its counts (CLI and web), each in the reader's language."""
+    lines: list[Message] = []
+    if report.unchanged:
+        lines.append(N_plural("%(count)s organisation imported before is unchanged",
+                              "%(count)s organisations imported before are unchanged",
+                              report.unchanged, count=report.unchanged))
+    lines += [N_("changed %(identifier)s: %(elements)s", identifier=identifier,
+                 elements=", ".join(names)) for identifier, names in sorted(report.changed.items())]
+    if report.preserved:
+        kept = Joined(Joined((name, f" x{count}"), "") for name, count
+                      in report.preserved.items())
+        lines.append(N_("kept only as published, in the stored organisation: %(elements)s",
+                        elements=kept))
+    lines += [N_("IATI rule %(location)s: %(reason)s", location=p.location, reason=p.reason)
+              for p in report.warnings]
+    lines += [N_("note %(location)s: %(reason)s", location=p.location, reason=p.reason)
+              for p in report.notes]
+    return lines
 
 
 def _partner_name(session: Session, principal: Principal, org: _Organisation,

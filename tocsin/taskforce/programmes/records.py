@@ -501,3 +501,32 @@ def descendant_ids(session: Session, principal: Principal, root_ids: Iterable[in
         frontier = set(rows) - found
         found |= frontier
     return found
+
+
+
+def edited_in_platform(session: Session, principal: Principal,
+                       identifiers: Sequence[str]) -> list[Activity]:
+    """The activities of ``identifiers`` the principal may read whose latest write was made
+    in the platform (the form, the API, a document, a result) rather than by an import
+    (audited ``import <file>``): what importing a file over them would replace."""
+    from sqlalchemy import select
+
+    from tocsin.access.tables import AuditEntry
+
+    found: list[Activity] = []
+    for start in range(0, len(identifiers), 500):
+        found += list_readable(session, readable(Activity, principal).where(
+            Activity.identifier.in_(identifiers[start:start + 500])), principal)
+    last: dict[str, str] = {}
+    wanted = [str(a.id) for a in found]
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(AuditEntry.record_id, AuditEntry.detail)
+            .where(AuditEntry.record_type == Activity.record_type,
+                   AuditEntry.record_id.in_(wanted[start:start + 500]),
+                   AuditEntry.action.in_(("create", "update")))
+            .order_by(AuditEntry.id))
+        for record_id, detail in rows:
+            last[record_id] = detail or ""
+    return sorted((a for a in found if not last.get(str(a.id), "import ").startswith("import ")),
+                  key=lambda a: a.identifier)

@@ -334,6 +334,7 @@ def asset_page(asset_id: int, request: Request, session: DbSession,
                principal: CurrentPrincipal) -> Response:
     case, asset = assets.get_asset(session, principal, asset_id)
     return render(request, "cases/asset.html", case=case, asset=asset,
+                  trace=assets.shown_trace(session, principal, asset),
                   figures=assets.figures(asset), choices=_choices(session),
                   owner=next((s for s in case.subjects if s.id == asset.owner_subject_id), None),
                   may_write=_may_write(principal, case))
@@ -518,7 +519,7 @@ def _case_json(session: DbSession, principal: CurrentPrincipal, case: Case,
             "notes": [{"id": n.id, "text": n.text, "author": n.author,
                        "at": n.at.isoformat()} for n in case.notes],
             "tasks": [_task(t) for t in case.tasks],
-            "assets": [assets.asset_json(a) for a in case.assets],
+            "assets": [assets.asset_json(session, principal, a) for a in case.assets],
             "requests": [requests.request_json(r) for r in case.requests],
             "exchanges": [_exchange(e) for e in case.exchanges],
             "documents": [{"id": d.id, "request_id": d.request_id, "version": d.version,
@@ -682,7 +683,7 @@ def api_statistics(session: DbSession, principal: CurrentPrincipal,
 @api.get("/assets/{asset_id}")
 def api_asset(asset_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """One asset with its stages, valuations, custody and figures."""
-    return assets.asset_json(assets.get_asset(session, principal, asset_id)[1])
+    return assets.asset_json(session, principal, assets.get_asset(session, principal, asset_id)[1])
 
 
 @api.post("/assets/{asset_id}/stages", status_code=201)
@@ -690,7 +691,7 @@ def api_stage(asset_id: int, spec: StageSpec, session: DbSession,
               principal: CurrentPrincipal) -> dict[str, Any]:
     """Record the next stage of the asset's life cycle with its order."""
     assets.add_stage(session, principal, asset_id, spec)
-    return assets.asset_json(assets.get_asset(session, principal, asset_id)[1])
+    return assets.asset_json(session, principal, assets.get_asset(session, principal, asset_id)[1])
 
 
 @api.post("/assets/{asset_id}/valuations", status_code=201)
@@ -698,7 +699,7 @@ def api_valuation(asset_id: int, spec: ValuationSpec, session: DbSession,
                   principal: CurrentPrincipal) -> dict[str, Any]:
     """Add a valuation."""
     assets.add_valuation(session, principal, asset_id, spec)
-    return assets.asset_json(assets.get_asset(session, principal, asset_id)[1])
+    return assets.asset_json(session, principal, assets.get_asset(session, principal, asset_id)[1])
 
 
 @api.post("/assets/{asset_id}/custody", status_code=201)
@@ -706,14 +707,15 @@ def api_custody(asset_id: int, spec: CustodySpec, session: DbSession,
                 principal: CurrentPrincipal) -> dict[str, Any]:
     """Record who keeps the asset and at what monthly cost."""
     assets.add_custody(session, principal, asset_id, spec)
-    return assets.asset_json(assets.get_asset(session, principal, asset_id)[1])
+    return assets.asset_json(session, principal, assets.get_asset(session, principal, asset_id)[1])
 
 
 @api.post("/assets/{asset_id}/sale")
 def api_sale(asset_id: int, spec: SaleSpec, session: DbSession,
              principal: CurrentPrincipal) -> dict[str, Any]:
     """Record an interlocutory sale."""
-    return assets.asset_json(assets.record_sale(session, principal, asset_id, spec))
+    return assets.asset_json(session, principal,
+                             assets.record_sale(session, principal, asset_id, spec))
 
 
 @api.post("/stages/{stage_id}/order")
@@ -722,7 +724,8 @@ def api_order(stage_id: int, body: OrderBody, session: DbSession,
     """An order became final, went under appeal, or was executed."""
     stage = assets.set_order_status(session, principal, stage_id, body.order_status,
                                     body.executed_on)
-    return assets.asset_json(assets.get_asset(session, principal, stage.asset_id)[1])
+    return assets.asset_json(session, principal,
+                             assets.get_asset(session, principal, stage.asset_id)[1])
 
 
 @api.post("/tasks/{task_id}/status")
@@ -846,7 +849,8 @@ def api_task(case_id: int, spec: TaskSpec, session: DbSession,
 def api_asset_add(case_id: int, spec: AssetSpec, session: DbSession,
                   principal: CurrentPrincipal) -> dict[str, Any]:
     """Record an identified asset."""
-    return assets.asset_json(assets.create_asset(session, principal, case_id, spec))
+    return assets.asset_json(session, principal,
+                             assets.create_asset(session, principal, case_id, spec))
 
 
 @api.post("/{case_id}/assets/from-trace", status_code=201)
@@ -854,7 +858,7 @@ def api_asset_from_trace(case_id: int, spec: TraceAssetSpec, request: Request,
                          session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """Make an asset of the funds a trace shows reaching an end account (the trace runs
     again; the asset keeps the link)."""
-    return assets.asset_json(assets.asset_from_trace(
+    return assets.asset_json(session, principal, assets.asset_from_trace(
         session, principal, deps.settings(request), case_id, spec))
 
 

@@ -6,8 +6,13 @@ exchange and the CSV/Excel tables; nothing here decides anything itself.
 from __future__ import annotations
 
 import io
+import json
+import re
+import secrets
+import shutil
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -16,17 +21,28 @@ from sqlalchemy.orm import Session
 
 from tocsin import i18n, types
 from tocsin.access.handling import HANDLING_CODES
-from tocsin.access.links import linked_ids
-from tocsin.access.policy import may_write
+from tocsin.access.links import linked_ids, linked_records
+from tocsin.access.policy import may_write, require
 from tocsin.access.principal import Principal
-from tocsin.errors import InputError, Problem, located
+from tocsin.access.roles import Action
+from tocsin.errors import InputError, NotFound, Problem, located
 from tocsin.i18n import N_, Message
 from tocsin.settings import Settings
 from tocsin.taskforce.commitments.records import commitments_of_activity
 from tocsin.taskforce.iati import codelists
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
-from tocsin.taskforce.iati.exchange import IatiImport, export_iati, import_iati, report_lines
+from tocsin.taskforce.iati.exchange import (
+    IatiImport,
+    check_export,
+    export_iati,
+    file_identifiers,
+    import_iati,
+    refused_activities,
+    report_lines,
+)
+from tocsin.taskforce.iati.organisations import import_organisations, organisation_report_lines
 from tocsin.taskforce.lessons import codes
+from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes import documents, forms, records
 from tocsin.taskforce.programmes.bulk import ImportSummary
 from tocsin.taskforce.programmes.check import region_name, region_vocabularies
@@ -221,6 +237,19 @@ def page_export_iati(session: DbSession, principal: CurrentPrincipal,
         "Content-Disposition": 'attachment; filename="activities.xml"'})
 
 
+@pages.get("/export/iati/check", response_class=HTMLResponse)
+def page_check_export_iati(request: Request, session: DbSession, principal: CurrentPrincipal,
+                           level: str | None = None, crime_area: str | None = None,
+                           country: str | None = None, structure: str | None = None,
+                           status: int | None = None, q: str | None = None) -> Response:
+    """The selection's IATI export checked as the IATI Validator would: the 2.03 schema and
+    the rulesets, each problem with the activity it is in."""
+    checked = check_export(session, principal,
+                           **_filters(level, crime_area, country, structure, status, q))
+    return render(request, "programmes/export_check.html", checked=checked,
+                  query=request.url.query)
+
+
 @pages.get("/export/table.{fmt}")
 def page_export_table(fmt: str, session: DbSession, principal: CurrentPrincipal,
                       level: str | None = None, crime_area: str | None = None,
@@ -251,24 +280,103 @@ def page_template(request: Request, fmt: str, session: DbSession,
 def page_import(request: Request, session: DbSession, principal: CurrentPrincipal,
                 file: Annotated[UploadFile, File()], kind: Annotated[str, Form()] = "iati",
                 mode: Annotated[str, Form()] = "all") -> Response:
-    if kind not in ("iati", "table"):
-        raise InputError.single("kind", N_("choose iati or table, not %(value)s",
-                                              value=repr(kind)))
+    if kind not in ("iati", "organisations", "table"):
+        raise InputError.single("kind", N_("choose iati, organisations or table, not %(value)s",
+                                           value=repr(kind)))
     if mode not in ("all", "each"):
         raise InputError.single("mode", N_("choose all or each, not %(value)s",
                                               value=repr(mode)))
     data = _read_upload(file, deps.settings(request))
-    name = file.filename or ("upload.xml" if kind == "iati" else "upload.csv")
+    name = file.filename or ("upload.csv" if kind == "table" else "upload.xml")
+    if kind == "iati":
+        require(principal, Action.WRITE_OWN_UNIT)  # before a look at the file, as the import
+        edited = records.edited_in_platform(session, principal, file_identifiers(data))
+        if edited:  # what was changed in the platform is replaced only once confirmed
+            token = _hold(deps.settings(request), principal, data, name, mode)
+            return render(request, "programmes/import_confirm.html", name=name, token=token,
+                          edited=edited)
+    return _imported(request, session, principal, data, name, kind, mode)
+
+
+def _imported(request: Request, session: Session, principal: Principal, data: bytes,
+              name: str, kind: str, mode: str, replaced: Sequence[Activity] = ()) -> Response:
+    """Import and show the report; ``replaced``: the activities changed in the platform the
+    user agreed to replace (the report calls one whose file did not change "unchanged")."""
     lines: list[Message] = []
+    refused: list[tuple[int, str]] = []
     summary: ImportSummary
+    if kind == "organisations":  # into the partners registry, all or nothing
+        organisations = import_organisations(session, principal, io.BytesIO(data), name=name)
+        return render(request, "programmes/imported_organisations.html", name=name,
+                      report=organisations, lines=organisation_report_lines(organisations),
+                      partners=_partners(session, principal, organisations.partners))
     if kind == "iati":
         report = import_iati(session, principal, io.BytesIO(data), name=name,
                              mode="each" if mode == "each" else "all")
         summary, lines = report, report_lines(report)
+        refused = refused_activities(data, report)
     else:
         summary = import_table(session, principal, io.BytesIO(data), name=name)
     return render(request, "programmes/imported.html", summary=summary, name=name,
-                  iati_lines=lines)
+                  iati_lines=lines, refused=refused,
+                  replaced=[a.identifier for a in replaced if a.id in summary.ids])
+
+
+#: Files an import keeps while it asks to confirm (``<data_dir>/uploads/iati-<token>``).
+HELD = re.compile(r"^iati-[A-Za-z0-9_-]{20,40}$")
+
+
+def _hold(settings: Settings, principal: Principal, data: bytes, name: str, mode: str) -> str:
+    """Keep an uploaded file, readable by its uploader only, while the import asks to confirm
+    it; its token."""
+    token = f"iati-{secrets.token_urlsafe(24)}"
+    folder = settings.data_dir / "uploads" / token
+    folder.mkdir(parents=True, mode=0o700)
+    (folder / "upload").write_bytes(data)
+    (folder / "state.json").write_text(json.dumps(
+        {"user": principal.user_id, "name": name, "mode": mode}), encoding="utf-8")
+    return token
+
+
+def _held(settings: Settings, principal: Principal, token: str) -> tuple[Path, dict[str, Any]]:
+    """The caller's held upload: its folder and state; "not found" for anyone else's."""
+    folder = settings.data_dir / "uploads" / token
+    try:
+        state = json.loads((folder / "state.json").read_text(encoding="utf-8")) \
+            if HELD.match(token) else {}
+    except (OSError, ValueError):
+        state = {}
+    if not isinstance(state, dict) or state.get("user") != principal.user_id \
+            or not (folder / "upload").is_file():
+        raise NotFound(N_("this upload is no longer here; upload the file again"))
+    return folder, state
+
+
+@pages.post("/import/held/{token}", response_class=HTMLResponse)
+def page_import_held(token: str, request: Request, session: DbSession,
+                     principal: CurrentPrincipal,
+                     action: Annotated[str, Form()] = "cancel") -> Response:
+    """The answer to the confirmation: import the held file over the activities changed
+    in the platform, or drop it."""
+    folder, state = _held(deps.settings(request), principal, token)
+    try:
+        if action != "replace":
+            return RedirectResponse("/programmes", status_code=303)
+        data = (folder / "upload").read_bytes()
+        replaced = records.edited_in_platform(session, principal, file_identifiers(data))
+        return _imported(request, session, principal, data, str(state.get("name") or
+                                                                 "upload.xml"),
+                         "iati", "each" if state.get("mode") == "each" else "all", replaced)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _partners(session: Session, principal: Principal,
+              linked: dict[str, int]) -> list[tuple[str, Partner]]:
+    """The partners an organisation file's organisations were linked to, by identifier."""
+    found = {p.id: p for p in linked_records(session, Partner, list(linked.values()),
+                                             principal)}
+    return [(identifier, found[pid]) for identifier, pid in linked.items() if pid in found]
 
 
 @pages.get("/{activity_id:int}", response_class=HTMLResponse)

@@ -62,7 +62,12 @@
   }
 
   function money(value) {
-    return Number(value).toLocaleString(LANG, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return decimal(value, 2);
+  }
+
+  // a number with `digits` decimals, written the page's language's way
+  function decimal(value, digits) {
+    return Number(value).toLocaleString(LANG, { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
 
   async function problemText(response) {
@@ -471,7 +476,7 @@
         "data-finding": f.id, "data-flagged": f.flagged ? "true" : "false", "aria-selected": "false",
       },
         el("button", { type: "button", onclick: () => showFinding(f) },
-          el("span", { class: "score", title: _("score after ranking") }, Number(f.score).toFixed(2)),
+          el("span", { class: "score", title: _("score after ranking") }, decimal(f.score, 2)),
           f.flagged ? el("em", { class: "flag" }, _("flagged") + " ") : "",
           el("strong", {}, f.detector_shown || f.detector), el("br", {}),
           el("small", {}, _("%(subject)s · %(count)s accounts · %(amount)s", { subject: f.subject, count: f.accounts.length, amount: money(f.amount) }))))));
@@ -503,9 +508,9 @@
         el("h2", {}, _("Finding: %(detector)s", { detector: finding.detector_shown || finding.detector })),
         el("p", { class: "reason", id: "finding-reason" }, finding.reason_shown || finding.reason),
         finding.adjustment ? el("p", { class: "reason", id: "finding-adjustment" }, finding.adjustment_shown || finding.adjustment) : "",
-        el("p", { class: "meta", id: "finding-score" }, _("score %(score)s", { score: Number(finding.score).toFixed(2) }) +
+        el("p", { class: "meta", id: "finding-score" }, _("score %(score)s", { score: decimal(finding.score, 2) }) +
           (finding.detector_score !== undefined && finding.detector_score !== finding.score
-            ? " " + _("(detector %(score)s)", { score: Number(finding.detector_score).toFixed(2) }) : "") +
+            ? " " + _("(detector %(score)s)", { score: decimal(finding.detector_score, 2) }) : "") +
           (finding.flagged ? " · " + _("flags %(flags)s", { flags: finding.flags.join(", ") }) : "") +
           " · " + _("%(accounts)s accounts · %(payments)s payments · %(amount)s",
             { accounts: finding.accounts.length, payments: finding.transactions.length, amount: money(finding.amount) })),
@@ -547,9 +552,9 @@
     function showRisk(risk) {
       loadAccount(risk.subject, true);
       showAccount(risk.subject).then(() => {
-        detail.append(el("h3", {}, _("Risk %(score)s because", { score: Number(risk.score).toFixed(2) })),
+        detail.append(el("h3", {}, _("Risk %(score)s because", { score: decimal(risk.score, 2) })),
           el("ul", { class: "contributions" }, ...risk.contributions.map((c) =>
-            el("li", {}, el("strong", {}, `${c.title_shown || c.name} +${Number(c.value).toFixed(2)}: `), c.detail_shown || c.detail))));
+            el("li", {}, el("strong", {}, `${c.title_shown || c.name} +${decimal(c.value, 2)}: `), c.detail_shown || c.detail))));
       }).catch((err) => { status.textContent = err.message; });
     }
     // the supervised model: score and the features that raised it, in words, each with
@@ -562,12 +567,12 @@
     }
     function modelItem(r, onclick) {
       return el("li", {}, el("button", { type: "button", onclick },
-        el("span", { class: "score" }, Number(r.score).toFixed(3)), el("strong", {}, r.subject),
+        el("span", { class: "score" }, decimal(r.score, 3)), el("strong", {}, r.subject),
         r.flagged ? el("em", {}, " " + _("flagged")) : "", el("br", {}),
         el("small", {}, r.reasons.map(reasonText).join("; "))));
     }
     function showModelReasons(title, r) {
-      detail.append(el("h3", {}, _("%(title)s %(score)s because", { title: title, score: Number(r.score).toFixed(3) })),
+      detail.append(el("h3", {}, _("%(title)s %(score)s because", { title: title, score: decimal(r.score, 3) })),
         el("ul", { class: "contributions" }, ...r.reasons.map((x) => el("li", {}, reasonText(x)))));
     }
     function showModel(result) {
@@ -597,9 +602,10 @@
           (fraction, message) => { bar.value = fraction; text.textContent = message; });
         risks.replaceChildren(...result.accounts.map((r) => el("li", {},
           el("button", { type: "button", onclick: () => showRisk(r) },
-            el("span", { class: "score" }, Number(r.score).toFixed(2)), el("strong", {}, r.subject), el("br", {}),
+            el("span", { class: "score" }, decimal(r.score, 2)), el("strong", {}, r.subject), el("br", {}),
             el("small", {}, r.contributions.slice(0, 2).map((c) => c.title_shown || c.name).join(", "))))));
-        text.textContent = _("top %(count)s of %(scored)s accounts", { count: result.accounts.length, scored: result.scored });
+        text.textContent = _("top %(count)s of %(scored)s accounts",
+          { count: result.accounts.length.toLocaleString(LANG), scored: Number(result.scored).toLocaleString(LANG) });
         showModel(result.model);
         if (!findings.length) {
           const stored = await call(`${API}/sets/${setId}/findings`);

@@ -36,6 +36,8 @@ def test_every_feature_the_shipped_model_reads_has_words_in_each_language(langua
     ("dst_amt_rel", math.log(3.0), "3.0 times", "3,0 fois"),
     ("src_amt_dev", math.log(48.3), "48.3 times larger or smaller",
      "48,3 fois plus grand ou plus petit"),
+    ("src_amt_dev", math.log(2077.6), "2,077.6 times larger or smaller",
+     "2\u202f077,6 fois plus grand ou plus petit"),
     ("log_amount", math.log1p(12345.5), "12,345.50", "12\u202f345,50"),
     ("channel", float(CHANNELS.index("Wire")), "Wire", "Wire"),
     ("channel", math.nan, "none", "aucun"),

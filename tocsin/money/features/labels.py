@@ -43,12 +43,11 @@ def _yes_no(value: float) -> Shown:
 
 def _times(value: float) -> Shown:
     """A difference of logarithms read back as a ratio."""
-    return N_("%(times)s times", times=Number(math.exp(value), 2 if abs(value) < 0.1 else 1,
-                                              group=False))
+    return N_("%(times)s times", times=Number(math.exp(value), 2 if abs(value) < 0.1 else 1))
 
 
 def _either_way(value: float) -> Shown:
-    return N_("%(times)s times larger or smaller", times=Number(math.exp(value), 1, group=False))
+    return N_("%(times)s times larger or smaller", times=Number(math.exp(value), 1))
 
 
 def _duration(hours: float) -> Shown:

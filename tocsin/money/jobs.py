@@ -262,19 +262,21 @@ def start_ingest(session: Session, principal: Principal, settings: Settings, upl
                  fmt: str, name: str, handling: str, unit_id: int, description: str = "",
                  base_currency: str = "EUR", mapping: Path | None = None,
                  names: Mapping[str, str] | None = None,
-                 fingerprint: str | None = None) -> Job:
+                 fingerprint: str | None = None, rates: Path | None = None) -> Job:
     """Queue the import of an upload (a file in its own folder under the data folder).
 
     The folder belongs to the job: removed when the job ends, kept while it is
     interrupted so that it can run again. ``names`` gives the ``file`` and
     ``mapping`` the names the user knows them by, for error messages;
-    ``fingerprint`` (the file's SHA-256) lets a later import of the same file be noticed.
+    ``fingerprint`` (the file's SHA-256) lets a later import of the same file be noticed;
+    ``rates``: a rate table uploaded with the file (default: the shipped indicative one).
     """
     folder = sets.relative(settings, upload.parent)
     params = {"upload": sets.relative(settings, upload), "format": fmt, "name": name,
               "handling": handling, "unit_id": unit_id, "description": description,
               "base_currency": base_currency,
               "mapping": sets.relative(settings, mapping) if mapping else None,
+              "rates": sets.relative(settings, rates) if rates else None,
               "names": dict(names or {})}
     if fingerprint:
         params["sha256"] = fingerprint
@@ -319,6 +321,7 @@ def _ingest(ctx: JobContext) -> Outcome:
         upload = runner.resolve(settings, params["upload"])
         mapping = runner.resolve(settings, params["mapping"]) if params.get("mapping") \
             else None
+        rates = runner.resolve(settings, params["rates"]) if params.get("rates") else None
     except ValueError:
         raise InputError.single("file", N_("the upload is not where the job expects it")) \
             from None
@@ -330,13 +333,16 @@ def _ingest(ctx: JobContext) -> Outcome:
     known = {str(upload): names.get("file", upload.name)}
     if mapping is not None:
         known[str(mapping)] = names.get("mapping", mapping.name)
+    if rates is not None:
+        known[str(rates)] = names.get("rates", rates.name)
     try:
         with ctx.db.transaction() as session:
             record, report = sets.import_set(
                 session, ctx.principal, settings, params["format"], [upload],
                 name=params["name"], handling=params["handling"],
                 unit_id=int(params["unit_id"]), description=params.get("description", ""),
-                base_currency=params.get("base_currency", "EUR"), mapping=mapping)
+                base_currency=params.get("base_currency", "EUR"), rates=rates,
+                mapping=mapping)
             # No progress report in here: on SQLite it would wait for this transaction's
             # own write lock.
             session.flush()

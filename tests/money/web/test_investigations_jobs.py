@@ -226,3 +226,38 @@ def test_a_failed_import_names_the_file_as_the_user_knows_it(
     assert "bank-export.csv" in text, text
     assert str(settings.data_dir) not in text and "upload-" not in text
     assert not any((settings.data_dir / "uploads").iterdir())  # the upload is gone
+
+
+def test_a_file_in_a_currency_the_shipped_rates_lack_imports_with_rates_uploaded_beside_it(
+        client: TestClient, make_user: MakeUser, settings: Settings) -> None:
+    """A Sri Lankan bank's goAML CTR is in rupees (LKR), which the indicative table shipped
+    with Tocsin does not hold: refused, naming the currency; with the case's rates uploaded
+    beside it on the same form, imported, and the rate table goes with the upload."""
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    report = (Path(__file__).parents[2] / "fixtures" / "money" / "goaml"
+              / "ctr_core_banking.xml").read_bytes()
+    form = {"format": "goaml", "name": "CTR, October", "handling": "AMBER",
+            "unit": "tntd-spmu"}
+    refused = client.post(f"{API}/sets", headers={"X-CSRF-Token": token}, data=form,
+                          files={"file": ("CTR 23 to 24 OCT.xml", report, "text/xml")})
+    failed = wait_for_job(client, refused.json()["job"])
+    assert failed["state"] == "failed"
+    assert "no exchange rate for LKR into EUR" in json.dumps(failed)
+    rates = b"currency,rate\nLKR,0.0031\n"
+    imported = client.post(f"{API}/sets", headers={"X-CSRF-Token": token}, data=form,
+                           files={"file": ("CTR 23 to 24 OCT.xml", report, "text/xml"),
+                                  "rates": ("october-rates.csv", rates, "text/csv")})
+    assert imported.status_code == 202, imported.text
+    done = wait_for_job(client, imported.json()["job"])
+    assert done["state"] == "done", done
+    assert done["result"]["transactions"] > 0
+    assert not any((settings.data_dir / "uploads").iterdir())  # the upload and its rates
+    # a rate table that does not read is refused by its own name, not the server's copy
+    bad = client.post(f"{API}/sets", headers={"X-CSRF-Token": token}, data=form,
+                      files={"file": ("CTR 23 to 24 OCT.xml", report, "text/xml"),
+                             "rates": ("october-rates.csv", b"code,value\nLKR,x\n", "text/csv")})
+    failed = wait_for_job(client, bad.json()["job"])
+    text = json.dumps(failed)
+    assert failed["state"] == "failed" and "october-rates.csv:1" in text, text
+    assert "the header needs columns currency,rate" in text
+    assert str(settings.data_dir) not in text

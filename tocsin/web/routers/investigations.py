@@ -408,6 +408,9 @@ async def api_upload(
     base_currency: Annotated[str, Form(min_length=3, max_length=3)] = "EUR",
     mapping: Annotated[UploadFile | None, File(description="YAML column mapping (csv/xlsx)")]
     = None,
+    rates: Annotated[UploadFile | None, File(
+        description="Exchange rates into the base currency, YAML or CSV (default: the "
+                    "indicative table shipped with Tocsin)")] = None,
 ) -> Response:
     """Upload a file and import it in the background; returns the job to poll.
 
@@ -418,17 +421,22 @@ async def api_upload(
     owner_id = await run_in_threadpool(sets.check_owner, session, principal, unit, handling)
     upload = await _receive(file, settings)
     try:
-        mapping_path = None
+        mapping_path = rates_path = None
         if mapping is not None and mapping.filename:
             mapping_path = await _receive(mapping, settings, upload.parent, "mapping.yaml")
+        if rates is not None and rates.filename:  # the table's format is told by its suffix
+            rates_path = await _receive(rates, settings, upload.parent, "rates.csv" if Path(
+                rates.filename).suffix.lower() == ".csv" else "rates.yaml")
         # Errors name the files as the user knows them, never by their place on the server.
         names = {"file": Path(file.filename or "upload").name or "upload",
                  "mapping": Path(mapping.filename or "mapping.yaml").name
-                 if mapping is not None and mapping_path is not None else "mapping.yaml"}
+                 if mapping is not None and mapping_path is not None else "mapping.yaml",
+                 "rates": Path(rates.filename or "rates.yaml").name
+                 if rates is not None and rates_path is not None else "rates.yaml"}
         job = await run_in_threadpool(
             jobs.start_ingest, session, principal, settings, upload, format, name.strip(),
             handling.strip(), owner_id, description, base_currency.upper(), mapping_path,
-            names)
+            names, rates=rates_path)
     except BaseException:
         jobs.remove_upload(upload)
         raise

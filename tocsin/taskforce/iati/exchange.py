@@ -667,8 +667,8 @@ def report_lines(report: IatiImport) -> list[Message]:
     counts = N_("IATI %(version)s: %(created)s created, %(updated)s updated",
                 version=version, created=report.created, updated=report.updated)
     if report.unchanged:
-        counts = N_("IATI %(version)s: %(created)s created, %(updated)s updated, "
-                    "%(unchanged)s unchanged", version=version, created=report.created,
+        counts = N_("IATI %(version)s: %(created)s created, %(updated)s updated (%(unchanged)s "
+                    "of them unchanged)", version=version, created=report.created,
                     updated=report.updated, unchanged=report.unchanged)
     lines = [counts]
     for identifier, names in sorted(report.changed.items()):

@@ -49,13 +49,14 @@ def test_a_datastore_answer_imported_from_the_programmes_page(
 PUBLISHED = Path(__file__).parents[2] / "fixtures" / "iati" / "published"
 
 
-def _import_file(page: Page, live_server: LiveServer, path: Path, mode: str = "all") -> None:
+def _import_file(page: Page, live_server: LiveServer, path: Path, mode: str = "all",
+                 heading: str = "Import done") -> None:
     page.goto(f"{live_server.url}/programmes")
     form = page.locator("form[action='/programmes/import']")
     form.locator("input[type=file]").set_input_files(str(path))
     form.locator("select[name=mode]").select_option(mode)
     form.get_by_role("button", name="Import").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Import done")
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
 
 
 def test_the_export_is_checked_as_the_iati_validator_would_from_the_programmes_page(
@@ -194,3 +195,14 @@ def test_activities_refused_one_by_one_are_named_by_their_identifiers(
     expect(refused.locator("td").nth(1)).to_have_text("GB-1-109616-101")
     expect(page.locator("main ul").first).to_contain_text(
         "refused /iati-activities/iati-activity[2]/capital-spend: ")
+    # all or nothing: nothing goes in, and the page names the activity that stopped it
+    # and says how to take the others in
+    _import_file(page, live_server,
+                 PUBLISHED / "5e87f792-3d59-4f06-afcf-a8efa8523553-excerpt.xml", "all",
+                 heading="Nothing was imported")
+    refused = page.locator("#refused-activities tbody tr")
+    expect(refused).to_have_count(1)
+    expect(refused.locator("td").nth(1)).to_have_text("GB-1-109616-101")
+    expect(page.locator("main")).to_contain_text("activity by activity")
+    expect(page.locator("ul.problems")).to_contain_text(
+        "/iati-activities/iati-activity[2]/capital-spend")

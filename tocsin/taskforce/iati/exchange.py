@@ -612,10 +612,11 @@ def file_identifiers(data: bytes) -> list[str]:
     return [identifier for identifier in dict.fromkeys(_identifiers(unwrapped)) if identifier]
 
 
-def refused_activities(data: bytes, report: IatiImport) -> list[tuple[int, str]]:
-    """``(position, identifier)`` of each activity of an XML file the import refused (its
-    report names them by their position alone); ``""`` for one without an identifier."""
-    positions = sorted({int(at[1]) for problem in report.rejected
+def refused_activities(data: bytes, problems: Sequence[Problem]) -> list[tuple[int, str]]:
+    """``(position, identifier)`` of each activity of an XML file the import refused, as
+    ``problems`` name them (by their position alone: an activity-by-activity report's
+    ``rejected``, an all-or-nothing import's error); ``""`` for one without an identifier."""
+    positions = sorted({int(at[1]) for problem in problems
                         if (at := _ACTIVITY_AT.match(problem.location.removeprefix(
                             "/iati-activities/"))) is not None
                         and problem.location.startswith("/iati-activities/")})

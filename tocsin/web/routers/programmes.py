@@ -311,10 +311,18 @@ def _imported(request: Request, session: Session, principal: Principal, data: by
                       report=organisations, lines=organisation_report_lines(organisations),
                       partners=_partners(session, principal, organisations.partners))
     if kind == "iati":
-        report = import_iati(session, principal, io.BytesIO(data), name=name,
-                             mode="each" if mode == "each" else "all")
+        try:
+            report = import_iati(session, principal, io.BytesIO(data), name=name,
+                                 mode="each" if mode == "each" else "all")
+        except InputError as exc:  # all or nothing: name the activities refused as well
+            refused = refused_activities(data, exc.problems)
+            if not refused:
+                raise
+            return render(request, "programmes/import_refused.html", status_code=422,
+                          name=name, message=exc.summary, refused=refused,
+                          problems=exc.problems)
         summary, lines = report, report_lines(report)
-        refused = refused_activities(data, report)
+        refused = refused_activities(data, report.rejected)
     else:
         summary = import_table(session, principal, io.BytesIO(data), name=name)
     return render(request, "programmes/imported.html", summary=summary, name=name,

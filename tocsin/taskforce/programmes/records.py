@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy import Select, exists, func, or_
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from tocsin import trash
@@ -503,14 +503,11 @@ def descendant_ids(session: Session, principal: Principal, root_ids: Iterable[in
     return found
 
 
-
 def edited_in_platform(session: Session, principal: Principal,
                        identifiers: Sequence[str]) -> list[Activity]:
     """The activities of ``identifiers`` the principal may read whose latest write was made
     in the platform (the form, the API, a document, a result) rather than by an import
     (audited ``import <file>``): what importing a file over them would replace."""
-    from sqlalchemy import select
-
     from tocsin.access.tables import AuditEntry
 
     found: list[Activity] = []

@@ -150,21 +150,21 @@ def _cycle_kernel(cfg: CycleConfig) -> Any:
                     "through %(others)s other accounts in %(span)s (ring %(ring)s)",
                     sent=figure(first), origin=r.origin, back=figure(last), share=share,
                     others=len(ring) - 1, span=duration(span), ring=circle)
+            # rings ordinary life makes too are ranked at half their score, never flagging
+            # alone: of everyday-size payments, or of few accounts
+            before, after = Number(score, 2, group=False), Number(score / 2, 2, group=False)
+            why = None
             if everyday:
-                reason = N_("%(note)s %(more)s", note=reason, more=N_(
-                    "Its payments are of the set's everyday size (down to below %(line)s): "
-                    "a ring of them is also what families and firms settling with each other "
-                    "make, so its score is halved (%(before)s to %(after)s).",
-                    line=figure(cfg.min_amount), before=Number(score, 2, group=False),
-                    after=Number(score / 2, 2, group=False)))
-                score /= 2
+                why = N_("Its payments are of the set's everyday size (down to below %(line)s): "
+                         "a ring of them is also what families and firms settling with each "
+                         "other make, so its score is halved (%(before)s to %(after)s).",
+                         line=figure(cfg.min_amount), before=before, after=after)
             elif len(ring) < cfg.flag_length:
-                reason = N_("%(note)s %(more)s", note=reason, more=N_(
-                    "A ring of %(count)s accounts is also what people and firms settling "
-                    "with each other make, so its score is halved (%(before)s to %(after)s).",
-                    count=len(ring), before=Number(score, 2, group=False),
-                    after=Number(score / 2, 2, group=False)))
-                score /= 2
+                why = N_("A ring of %(count)s accounts is also what people and firms settling "
+                         "with each other make, so its score is halved (%(before)s to "
+                         "%(after)s).", count=len(ring), before=before, after=after)
+            if why is not None:
+                reason, score = N_("%(note)s %(more)s", note=reason, more=why), score / 2
             out.append(row(told[0], score, list(ring), txns, first, reason))
         return finding_rows(out)
 

@@ -589,9 +589,7 @@ def check_export(session: Session, principal: Principal, ids: Sequence[int] | No
     problems = validate_export(data)
     if not problems:
         return ExportCheck(count, [])
-    root = etree.fromstring(data, safe_parser(remove_comments=True))
-    identifiers = [(activity.findtext("iati-identifier") or "").strip()
-                   for activity in root.iterfind("iati-activity")]
+    identifiers = _identifiers(data)
     found = []
     for problem in problems:
         # libxml leaves out the position of the only activity of its name

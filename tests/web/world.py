@@ -284,15 +284,16 @@ def _seed(db: Database, settings: Settings) -> dict[str, Any]:
     ids["pair"] = f"{ids['activity']}-{ids['leaf']}"
     # an IATI file of the analyst's held while the import asks to replace what was changed
     # in the platform: only they answer
-    from tocsin.web.routers.programmes import _hold
+    from tocsin import uploads
+    from tocsin.web.routers.programmes import HELD_STATE
 
     with db.transaction() as session:
         analyst = session.scalars(select(User).where(User.username == "world-analyst")).one()
         uploader = Principal(analyst.id, analyst.username, Role.parse(analyst.role),
                              analyst.unit_id)
-    ids["iati_upload"] = _hold(settings, uploader,
-                               (FIXTURES / "iati" / "partner_activities.xml").read_bytes(),
-                               "partner_activities.xml", "all")
+    ids["iati_upload"] = uploads.hold(
+        settings, uploader, (FIXTURES / "iati" / "partner_activities.xml").read_bytes(),
+        "iati", HELD_STATE, name="partner_activities.xml", mode="all")
     ids["target_user"] = create_user(db, "analyst", OTHER, "world-target")[0]
     from tests.cases.world import seed as seed_cases
     from tests.safeguards.world import seed as seed_safeguards

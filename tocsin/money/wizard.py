@@ -19,14 +19,13 @@ leftovers`` once it is older than an hour.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from tocsin import uploads
 from tocsin.access.principal import Principal
 from tocsin.access.roles import ROLE_LABELS, Action
 from tocsin.errors import InputError, NotFound, PermissionDenied
@@ -49,7 +48,6 @@ STATE_FILE = "wizard.json"
 #: Where the problem of a file imported before is named (the form then offers to go on).
 ALREADY_IMPORTED = N_("Already imported")
 MAPPING_FILE = "mapping.yaml"
-_TOKEN = re.compile(r"^upload-[A-Za-z0-9_]{4,40}$")
 
 
 @dataclass
@@ -60,18 +58,6 @@ class Upload:
     name: str
     #: The import job, once submitted.
     job: str | None = None
-
-
-def _state(folder: Path) -> dict[str, object]:
-    try:
-        data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_state(folder: Path, data: dict[str, object]) -> None:
-    (folder / STATE_FILE).write_text(json.dumps(data), encoding="utf-8")
 
 
 def receive(settings: Settings, principal: Principal, path: Path, name: str) -> str:
@@ -88,19 +74,15 @@ def receive(settings: Settings, principal: Principal, path: Path, name: str) -> 
     except InputError:
         shutil.rmtree(path.parent, ignore_errors=True)
         raise
-    _write_state(path.parent, {"user": principal.user_id, "file": path.name, "name": name})
-    return path.parent.name
+    return uploads.keep(path.parent, principal, STATE_FILE, file=path.name, name=name)
 
 
 def open_upload(settings: Settings, principal: Principal, token: str) -> Upload:
     """The caller's upload ``token``; "not found" for anyone else's or a removed one."""
-    folder = settings.data_dir / "uploads" / token
-    data = _state(folder) if _TOKEN.match(token) else {}
-    if not data or data.get("user") != principal.user_id:
-        raise NotFound("this upload is no longer here; upload the file again")
+    folder, data = uploads.opened(settings, principal, token, STATE_FILE)
     path = folder / str(data.get("file", ""))
     if path.parent != folder or not path.is_file():
-        raise NotFound("this upload is no longer here; upload the file again")
+        raise NotFound(uploads.GONE)
     job = data.get("job")
     return Upload(token, path, str(data.get("name") or path.name),
                   str(job) if job else None)
@@ -188,9 +170,8 @@ def submit(session: Session, principal: Principal, settings: Settings, upload: U
                             mapping_path, {"file": upload.name, "mapping": "column mapping"},
                             fingerprint=digest)
     session.flush()
-    data = _state(upload.path.parent)
-    data["job"] = job.id
-    _write_state(upload.path.parent, data)
+    state = uploads.read_state(upload.path.parent, STATE_FILE)
+    uploads.keep(upload.path.parent, principal, STATE_FILE, **{**state, "job": job.id})
     return job
 
 

@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
-from tocsin import i18n, types
+from tocsin import i18n, types, uploads
 from tocsin.access import policy, users
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.principal import Principal
@@ -446,7 +446,8 @@ async def api_upload(
 async def _receive(file: UploadFile, settings: Settings, folder: Path | None = None,
                    name: str | None = None) -> Path:
     """Stream an upload into a private folder, refusing files over the size limit."""
-    folder = folder or Path(tempfile.mkdtemp(prefix="upload-", dir=_uploads(settings)))
+    folder = folder or Path(tempfile.mkdtemp(prefix="upload-",
+                                             dir=uploads.uploads_folder(settings)))
     # Only the extension of the client's file name is kept (the importer uses it).
     suffix = Path(file.filename or "").suffix.lower()[:8]
     safe = suffix if suffix.isascii() and suffix[1:].isalnum() else ""
@@ -468,12 +469,6 @@ async def _receive(file: UploadFile, settings: Settings, folder: Path | None = N
         shutil.rmtree(folder, ignore_errors=True)
         raise InputError.single("file", N_("the file is empty"))
     return target
-
-
-def _uploads(settings: Settings) -> Path:
-    folder = settings.data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 # --------------------------------------------------------------------------- API: jobs

@@ -6,20 +6,16 @@ exchange and the CSV/Excel tables; nothing here decides anything itself.
 from __future__ import annotations
 
 import io
-import json
-import re
-import secrets
 import shutil
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from tocsin import i18n, types
+from tocsin import i18n, types, uploads
 from tocsin.access.handling import HANDLING_CODES
 from tocsin.access.links import linked_ids, linked_records
 from tocsin.access.policy import may_write, require
@@ -292,7 +288,8 @@ def page_import(request: Request, session: DbSession, principal: CurrentPrincipa
         require(principal, Action.WRITE_OWN_UNIT)  # before a look at the file, as the import
         edited = records.edited_in_platform(session, principal, file_identifiers(data))
         if edited:  # what was changed in the platform is replaced only once confirmed
-            token = _hold(deps.settings(request), principal, data, name, mode)
+            token = uploads.hold(deps.settings(request), principal, data, "iati",
+                                 HELD_STATE, name=name, mode=mode)
             return render(request, "programmes/import_confirm.html", name=name, token=token,
                           edited=edited)
     return _imported(request, session, principal, data, name, kind, mode)
@@ -330,34 +327,8 @@ def _imported(request: Request, session: Session, principal: Principal, data: by
                   replaced=[a.identifier for a in replaced if a.id in summary.ids])
 
 
-#: Files an import keeps while it asks to confirm (``<data_dir>/uploads/iati-<token>``).
-HELD = re.compile(r"^iati-[A-Za-z0-9_-]{20,40}$")
-
-
-def _hold(settings: Settings, principal: Principal, data: bytes, name: str, mode: str) -> str:
-    """Keep an uploaded file, readable by its uploader only, while the import asks to confirm
-    it; its token."""
-    token = f"iati-{secrets.token_urlsafe(24)}"
-    folder = settings.data_dir / "uploads" / token
-    folder.mkdir(parents=True, mode=0o700)
-    (folder / "upload").write_bytes(data)
-    (folder / "state.json").write_text(json.dumps(
-        {"user": principal.user_id, "name": name, "mode": mode}), encoding="utf-8")
-    return token
-
-
-def _held(settings: Settings, principal: Principal, token: str) -> tuple[Path, dict[str, Any]]:
-    """The caller's held upload: its folder and state; "not found" for anyone else's."""
-    folder = settings.data_dir / "uploads" / token
-    try:
-        state = json.loads((folder / "state.json").read_text(encoding="utf-8")) \
-            if HELD.match(token) else {}
-    except (OSError, ValueError):
-        state = {}
-    if not isinstance(state, dict) or state.get("user") != principal.user_id \
-            or not (folder / "upload").is_file():
-        raise NotFound(N_("this upload is no longer here; upload the file again"))
-    return folder, state
+#: Whose an IATI file kept while the page asks to confirm it is (see :mod:`tocsin.uploads`).
+HELD_STATE = "state.json"
 
 
 @pages.post("/import/held/{token}", response_class=HTMLResponse)
@@ -366,7 +337,9 @@ def page_import_held(token: str, request: Request, session: DbSession,
                      action: Annotated[str, Form()] = "cancel") -> Response:
     """The answer to the confirmation: import the held file over the activities changed
     in the platform, or drop it."""
-    folder, state = _held(deps.settings(request), principal, token)
+    folder, state = uploads.opened(deps.settings(request), principal, token, HELD_STATE)
+    if not (folder / "upload").is_file():
+        raise NotFound(uploads.GONE)
     try:
         if action != "replace":
             return RedirectResponse("/programmes", status_code=303)

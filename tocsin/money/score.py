@@ -95,8 +95,7 @@ class Risk:
     def to_dict(self) -> dict[str, Any]:
         """``detail`` in English; ``detail_message`` keeps its message for the pages."""
         return {"subject": self.subject, "score": self.score,
-                "contributions": [vars(c) | {"detail_message": to_data(c.detail),
-                                             "title_message": to_data(part_title(c.name))}
+                "contributions": [vars(c) | {"detail_message": to_data(c.detail)}
                                   for c in self.contributions]}
 
 

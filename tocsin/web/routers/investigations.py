@@ -47,6 +47,7 @@ from tocsin.money.export import EXPORT_FORMATS, Selection
 from tocsin.money.findings import reason_shown
 from tocsin.money.ingest import FORMATS
 from tocsin.money.ingest import suggest as suggest_mod
+from tocsin.money.score import part_title
 from tocsin.money.tables import TransactionSet
 from tocsin.money.trace import RULES, TraceConfig
 from tocsin.settings import Settings
@@ -159,8 +160,7 @@ def shown_run(request: Request, run: dict[str, Any]) -> dict[str, Any]:
                 {**risk, "contributions": [
                     c | {"detail_shown": str(i18n.from_data(c.get("detail_message"),
                                                             c.get("detail", ""))),
-                         "title_shown": str(i18n.from_data(c.get("title_message"),
-                                                           c.get("name", "")))}
+                         "title_shown": str(part_title(str(c.get("name", ""))))}
                     for c in risk.get("contributions", [])]}
                 for risk in run["accounts"]]}
     return run

@@ -507,23 +507,29 @@ def edited_in_platform(session: Session, principal: Principal,
                        identifiers: Sequence[str]) -> list[Activity]:
     """The activities of ``identifiers`` the principal may read whose latest write was made
     in the platform (the form, the API, a document, a result) rather than by an import
-    (audited ``import <file>``): what importing a file over them would replace."""
+    (audited ``import <file>``): what importing a file over them would replace. Only
+    those are loaded (and their read audited), not every activity the file names."""
     from tocsin.access.tables import AuditEntry
 
-    found: list[Activity] = []
+    edited: list[int] = []
     for start in range(0, len(identifiers), 500):
+        ids = readable(Activity, principal).with_only_columns(Activity.id).where(
+            Activity.identifier.in_(identifiers[start:start + 500]))
+        wanted = [str(i) for i in session.scalars(ids)]
+        if not wanted:
+            continue
+        latest = (select(func.max(AuditEntry.id))
+                  .where(AuditEntry.record_type == Activity.record_type,
+                         AuditEntry.record_id.in_(wanted),
+                         AuditEntry.action.in_(("create", "update")))
+                  .group_by(AuditEntry.record_id))
+        last = session.execute(select(AuditEntry.record_id, AuditEntry.detail)
+                               .where(AuditEntry.id.in_(latest)))
+        written = {record_id: detail or "" for record_id, detail in last}
+        edited += [int(i) for i in wanted
+                   if not written.get(i, "import ").startswith("import ")]
+    found: list[Activity] = []
+    for start in range(0, len(edited), 500):
         found += list_readable(session, readable(Activity, principal).where(
-            Activity.identifier.in_(identifiers[start:start + 500])), principal)
-    last: dict[str, str] = {}
-    wanted = [str(a.id) for a in found]
-    for start in range(0, len(wanted), 500):
-        rows = session.execute(
-            select(AuditEntry.record_id, AuditEntry.detail)
-            .where(AuditEntry.record_type == Activity.record_type,
-                   AuditEntry.record_id.in_(wanted[start:start + 500]),
-                   AuditEntry.action.in_(("create", "update")))
-            .order_by(AuditEntry.id))
-        for record_id, detail in rows:
-            last[record_id] = detail or ""
-    return sorted((a for a in found if not last.get(str(a.id), "import ").startswith("import ")),
-                  key=lambda a: a.identifier)
+            Activity.id.in_(edited[start:start + 500])), principal)
+    return sorted(found, key=lambda a: a.identifier)

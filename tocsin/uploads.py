@@ -24,7 +24,7 @@ from tocsin.settings import Settings
 #: What a page says of an upload that is not (or no longer, or not the caller's) there.
 GONE = N_("this upload is no longer here; upload the file again")
 #: A token is a folder's name directly under the uploads folder, nothing else.
-_TOKEN = re.compile(r"^(?:upload|iati)-[A-Za-z0-9_-]{4,40}$")
+_TOKEN = re.compile(r"^(?:upload|iati|table)-[A-Za-z0-9_-]{4,40}$")
 
 
 def uploads_folder(settings: Settings) -> Path:

@@ -206,9 +206,15 @@ def import_table_(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A filled .csv or "
                                 ".xlsx template."),
     unit: str | None = typer.Option(None, help="Owning unit code for rows without owner_unit."),
+    replace_changed: bool = typer.Option(
+        False, "--replace-changed", help="Also replace activities changed in the platform "
+        "since the table was exported (or named by rows without a version)."),
     as_user: str | None = AS,
 ) -> None:
     """Import a filled CSV or Excel template: every row, or none if any row is bad.
+
+    Activities changed in the platform since the table was exported are not replaced
+    unless --replace-changed confirms it: the import refuses and names them.
 
     Example: tocsin programmes import-table activities.xlsx
     """
@@ -218,6 +224,7 @@ def import_table_(
                                               size=f"{max_bytes:,}"))
     with transaction() as session, file.open("rb") as source:
         summary = import_table(session, acting_as(session, as_user), source, name=file.name,
+                               replace_changed=replace_changed,
                                owner_unit_id=_unit_id(session, unit))
     _report(summary, file)
 

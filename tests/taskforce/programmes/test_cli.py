@@ -49,6 +49,14 @@ def test_iati_and_table_commands(env: Path) -> None:
     run(programmes.app, "export-table", "--output", str(env / "all.csv"))
     assert "XX-PARTNER-100" in (env / "all.csv").read_text(encoding="utf-8-sig")
     assert "2 updated" in run(programmes.app, "import-table", str(env / "all.csv"))
+    # that import wrote both: the table is now older than what is stored
+    refused = runner.invoke(programmes.app, ["import-table", str(env / "all.csv")])
+    assert refused.exit_code != 0
+    assert ("the table would replace 2 activities changed in the platform since the table "
+            "was exported") in str(refused.exception)
+    assert "(XX-PARTNER-100, XX-PARTNER-101); nothing was imported" in str(refused.exception)
+    assert "2 updated" in run(programmes.app, "import-table", str(env / "all.csv"),
+                              "--replace-changed")
     run(programmes.app, "template", "--output", str(env / "t.csv"))
     assert (env / "t.columns.csv").exists()
     run(programmes.app, "template", "--output", str(env / "t.xlsx"))

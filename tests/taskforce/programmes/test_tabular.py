@@ -16,9 +16,15 @@ from tocsin.errors import InputError
 from tocsin.taskforce.programmes import records
 from tocsin.taskforce.programmes.tables import Activity
 from tocsin.taskforce.tabular import columns
-from tocsin.taskforce.tabular.exchange import export_table, import_table, write_template
+from tocsin.taskforce.tabular.exchange import (
+    changed_since_written,
+    export_table,
+    import_table,
+    write_template,
+)
 
 HEADER = ",".join(columns.NAMES)
+VERSION = columns.NAMES.index("version")
 
 
 def _export(session: Session, fmt: str, who: Principal = Principal.system()) -> bytes:
@@ -53,14 +59,21 @@ def test_export_import_export_round_trip(session: Session, fmt: str) -> None:
     assert again.description == "@SUM(A1); a:b|c"
     assert again.handling == "AMBER"
     second = _export(session, fmt)
-    if fmt == "csv":
-        assert second == first
-    else:
-        def cells(data: bytes) -> list[list[object]]:
+
+    def cells(data: bytes) -> list[list[object]]:
+        """Every cell but the versions, which the re-created activities have anew."""
+        if fmt == "csv":
+            rows: list[list[object]] = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        else:
             book = load_workbook(io.BytesIO(data))
-            return [[c.value for c in row] for sheet in book.worksheets
+            rows = [[c.value for c in row] for sheet in book.worksheets
                     for row in sheet.iter_rows()]
-        assert cells(second) == cells(first)
+        return [row[:VERSION] + row[VERSION + 1:] if len(row) > VERSION else row
+                for row in rows]
+    assert cells(second) == cells(first)
+    assert cells(first)[1:3] != [] and all(
+        (row[VERSION] or "").isdigit() for row in csv.reader(io.StringIO(
+            _export(session, "csv").decode("utf-8-sig"))) if row[0] != "identifier")
 
 
 def test_formula_cells_are_neutralised(session: Session) -> None:
@@ -163,8 +176,13 @@ def test_filled_template_imports_and_keeps_stored_results(session: Session) -> N
         identifier="KEEP", level="programme", title="From the table",
         countries="md", crime_areas="cybercrime", budget="2025:EUR:10;2024:EUR:5.5",
         participants="1||XX-D|Donor \\; Co|10;4|unodc", owner_unit="tntd-spmu")]) + "\r\n"
-    summary = import_table(session, principal(session, "analyst"), io.BytesIO(table.encode()),
-                           name="fill.csv")
+    analyst = principal(session, "analyst")
+    with pytest.raises(InputError) as caught:  # the row has no version: asked first
+        import_table(session, analyst, io.BytesIO(table.encode()), name="fill.csv")
+    assert "the table would replace 1 activity changed in the platform" in str(caught.value)
+    assert "(KEEP); nothing was imported" in str(caught.value)
+    summary = import_table(session, analyst, io.BytesIO(table.encode()), name="fill.csv",
+                           replace_changed=True)
     assert (summary.created, summary.updated) == (0, 1)
     session.expire_all()
     again = records.get_activity(session, Principal.system(), created.id)
@@ -175,6 +193,51 @@ def test_filled_template_imports_and_keeps_stored_results(session: Session) -> N
     assert [(p.role, p.name, p.organization_code) for p in again.participants] == [
         (1, "Donor ; Co", None), (4, "", "unodc")]
     assert len(again.results) == 1 and len(again.documents) == 1  # kept
+
+
+def test_rows_changed_since_the_export_are_named_before_an_import(session: Session) -> None:
+    _seed(session)
+    analyst = Principal.system()
+    table = _export(session, "csv")
+    # straight back: nothing was changed since, nothing to confirm
+    assert changed_since_written(session, analyst, io.BytesIO(table), name="t.csv") == []
+    summary = import_table(session, analyst, io.BytesIO(table), name="t.csv")
+    assert (summary.created, summary.updated) == (0, 2)
+    # the import wrote both: the same table is now older than what is stored
+    assert [a.identifier for a in changed_since_written(
+        session, analyst, io.BytesIO(table), name="t.csv")] == ["T-P", "T-P-1"]
+    fresh = _export(session, "csv")
+    stored = records.get_by_identifier(session, Principal.system(), "T-P-1")
+    edited = records.to_spec(stored, "T-P")
+    edited.title = "Changed in the form"
+    records.update_activity(session, Principal.system(), stored.id, edited)
+    assert [a.identifier for a in changed_since_written(
+        session, analyst, io.BytesIO(fresh), name="t.csv")] == ["T-P-1"]
+    # a row without a version (a filled template) over a stored activity is named too;
+    # a new identifier is not
+    template = "\r\n".join([HEADER, _row(identifier="T-P", level="programme", title="x"),
+                             _row(identifier="NEW-1", title="y")]) + "\r\n"
+    assert [a.identifier for a in changed_since_written(
+        session, analyst, io.BytesIO(template.encode()), name="t.csv")] == ["T-P"]
+    # what the reader may not read is not named (nor its existence told)
+    serbia = principal(session, "analyst", "fo-serbia")
+    strict = records.create_activity(session, Principal.system(),
+                                     spec("STRICT", handling="AMBER+STRICT"))
+    hidden = "\r\n".join([HEADER, _row(identifier=strict.identifier, title="z")]) + "\r\n"
+    assert changed_since_written(session, serbia, io.BytesIO(hidden.encode()),
+                                 name="t.csv") == []
+
+
+def test_a_version_the_export_did_not_write_is_refused(session: Session) -> None:
+    table = "\r\n".join([HEADER, _row(identifier="V-1", title="x", version="12a"),
+                          _row(identifier="V-2", title="x", version="9" * 40)]) + "\r\n"
+    with pytest.raises(InputError) as caught:
+        import_table(session, principal(session, "analyst"), io.BytesIO(table.encode()),
+                     name="t.csv")
+    assert [str(p.location) for p in caught.value.problems] == [
+        "line 2, column version", "line 3, column version"]
+    assert "'12a' is not a version the export wrote" in str(caught.value.problems[0].reason)
+    assert count(session, Activity) == 0
 
 
 def test_export_holds_only_readable_rows(session: Session) -> None:

@@ -82,9 +82,50 @@ def test_pages_create_edit_results_documents_export(tf_client: TestClient,
     assert again.status_code == 200 and "0 created, 2 updated" in again.text
 
 
-def _held(page: str) -> str:
+def test_a_table_over_changes_made_since_its_export_asks_first(tf_client: TestClient,
+                                                               tf_db: Database) -> None:
+    token = login(tf_client, create_user(tf_db, "analyst", "tntd-spmu")[0])
+    made = tf_client.post("/programmes", data={**FORM, "csrf_token": token},
+                          follow_redirects=False)
+    table = tf_client.get("/programmes/export/table.csv").content
+    # exported and imported back at once: nothing to confirm
+    direct = tf_client.post("/programmes/import", data={"kind": "table", "csrf_token": token},
+                            files={"file": ("t.csv", table, "text/csv")})
+    assert direct.status_code == 200 and "0 created, 1 updated" in direct.text
+    table = tf_client.get("/programmes/export/table.csv").content
+    assert tf_client.post(made.headers["location"], data={
+        **FORM, "title": "Renamed in the form", "csrf_token": token},
+        follow_redirects=False).status_code == 303
+    asked = tf_client.post("/programmes/import", data={"kind": "table", "csrf_token": token},
+                           files={"file": ("t.csv", table, "text/csv")})
+    assert asked.status_code == 200 and "since the table was exported" in asked.text
+    assert "Renamed in the form" in asked.text  # the stored title: what would be lost
+    cancelled = tf_client.post(_held(asked.text, "table"),
+                               data={"action": "cancel", "csrf_token": token},
+                               follow_redirects=False)
+    assert cancelled.status_code == 303
+    assert "Renamed in the form" in tf_client.get(made.headers["location"]).text
+    asked = tf_client.post("/programmes/import", data={"kind": "table", "csrf_token": token},
+                           files={"file": ("t.csv", table, "text/csv")})
+    done = tf_client.post(_held(asked.text, "table"),
+                          data={"action": "replace", "csrf_token": token})
+    assert done.status_code == 200 and "0 created, 1 updated" in done.text
+    assert "as you confirmed: XM-OSCE-WEB-1" in done.text
+    page = tf_client.get(made.headers["location"]).text
+    assert "Web programme" in page and "Renamed in the form" not in page
+    # the API has no page to ask on: it refuses unless told to replace
+    headers = {"X-CSRF-Token": token}
+    refused = tf_client.post("/api/v1/programmes/import/table", headers=headers,
+                             files={"file": ("t.csv", table, "text/csv")})
+    assert refused.status_code == 422 and "XM-OSCE-WEB-1" in refused.text
+    replaced = tf_client.post("/api/v1/programmes/import/table?replace_changed=true",
+                              headers=headers, files={"file": ("t.csv", table, "text/csv")})
+    assert replaced.status_code == 200, replaced.text
+
+
+def _held(page: str, kind: str = "iati") -> str:
     """Where the confirmation page sends its answer."""
-    found = re.search(r'action="(/programmes/import/held/iati-[\w-]+)"', page)
+    found = re.search(rf'action="(/programmes/import/held/{kind}-[\w-]+)"', page)
     assert found, "no confirmation form"
     return found[1]
 

@@ -503,33 +503,62 @@ def descendant_ids(session: Session, principal: Principal, root_ids: Iterable[in
     return found
 
 
+def _last_writes(session: Session, activity_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """Each activity's latest creation or change in the audit log: ``id -> (entry id,
+    detail)``, the entry id being its version (audit entries are numbered in order)."""
+    from tocsin.access.tables import AuditEntry
+
+    out: dict[int, tuple[int, str]] = {}
+    for start in range(0, len(activity_ids), 500):
+        wanted = [str(i) for i in activity_ids[start:start + 500]]
+        latest = (select(func.max(AuditEntry.id))
+                  .where(AuditEntry.record_type == Activity.record_type,
+                         AuditEntry.record_id.in_(wanted),
+                         AuditEntry.action.in_(("create", "update")))
+                  .group_by(AuditEntry.record_id))
+        for record_id, entry, detail in session.execute(
+                select(AuditEntry.record_id, AuditEntry.id, AuditEntry.detail)
+                .where(AuditEntry.id.in_(latest))):
+            out[int(record_id)] = (entry, detail or "")
+    return out
+
+
+def _readable_ids(session: Session, principal: Principal,
+                  identifiers: Sequence[str]) -> dict[int, str]:
+    ids: dict[int, str] = {}
+    for start in range(0, len(identifiers), 500):
+        ids.update((i, identifier) for i, identifier in session.execute(
+            readable(Activity, principal).with_only_columns(Activity.id, Activity.identifier)
+            .where(Activity.identifier.in_(identifiers[start:start + 500]))))
+    return ids
+
+
+def versions(session: Session, principal: Principal,
+             identifiers: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """``identifier -> (activity id, version)`` for the activities of ``identifiers`` the
+    principal may read; the version grows with every write (see :func:`_last_writes`)."""
+    ids = _readable_ids(session, principal, identifiers)
+    written = _last_writes(session, list(ids))
+    return {identifier: (i, written.get(i, (0, ""))[0]) for i, identifier in ids.items()}
+
+
+def readable_activities(session: Session, principal: Principal,
+                        ids: Sequence[int]) -> list[Activity]:
+    """The activities of ``ids``, loaded (and their read audited), by identifier."""
+    found: list[Activity] = []
+    for start in range(0, len(ids), 500):
+        found += list_readable(session, readable(Activity, principal).where(
+            Activity.id.in_(ids[start:start + 500])), principal)
+    return sorted(found, key=lambda a: a.identifier)
+
+
 def edited_in_platform(session: Session, principal: Principal,
                        identifiers: Sequence[str]) -> list[Activity]:
     """The activities of ``identifiers`` the principal may read whose latest write was made
     in the platform (the form, the API, a document, a result) rather than by an import
     (audited ``import <file>``): what importing a file over them would replace. Only
     those are loaded (and their read audited), not every activity the file names."""
-    from tocsin.access.tables import AuditEntry
-
-    edited: list[int] = []
-    for start in range(0, len(identifiers), 500):
-        ids = readable(Activity, principal).with_only_columns(Activity.id).where(
-            Activity.identifier.in_(identifiers[start:start + 500]))
-        wanted = [str(i) for i in session.scalars(ids)]
-        if not wanted:
-            continue
-        latest = (select(func.max(AuditEntry.id))
-                  .where(AuditEntry.record_type == Activity.record_type,
-                         AuditEntry.record_id.in_(wanted),
-                         AuditEntry.action.in_(("create", "update")))
-                  .group_by(AuditEntry.record_id))
-        last = session.execute(select(AuditEntry.record_id, AuditEntry.detail)
-                               .where(AuditEntry.id.in_(latest)))
-        written = {record_id: detail or "" for record_id, detail in last}
-        edited += [int(i) for i in wanted
-                   if not written.get(i, "import ").startswith("import ")]
-    found: list[Activity] = []
-    for start in range(0, len(edited), 500):
-        found += list_readable(session, readable(Activity, principal).where(
-            Activity.id.in_(edited[start:start + 500])), principal)
-    return sorted(found, key=lambda a: a.identifier)
+    ids = list(_readable_ids(session, principal, identifiers))
+    written = _last_writes(session, ids)
+    return readable_activities(session, principal, [
+        i for i in ids if not written.get(i, (0, "import "))[1].startswith("import ")])

@@ -111,6 +111,10 @@ COLUMNS: tuple[Column, ...] = (
            N_("year:currency:amount; ...")),
     Column("expenditure", N_("Expenditure (IATI transaction type 4) per year"),
            N_("year:currency:amount; ...")),
+    Column("version", N_("Which version of the activity the row was exported from, so that an "
+                         "import can tell what was changed in the platform since"),
+           N_("a number written by the export: leave it as it is (empty for a new "
+              "activity)")),
 )
 NAMES = tuple(c.name for c in COLUMNS)
 

@@ -16,6 +16,7 @@ from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_, N_plural
 from tocsin.taskforce.iati.exchange import selection_specs
+from tocsin.taskforce.programmes import records
 from tocsin.taskforce.programmes.bulk import ImportSummary, apply_specs
 from tocsin.taskforce.programmes.check import check_activity
 from tocsin.taskforce.programmes.records import FULL, UNIQUE_IDENTIFIERS, to_spec
@@ -30,6 +31,7 @@ from tocsin.taskforce.tabular.files import (
     write_explanations_csv,
     write_xlsx,
 )
+from tocsin.types.base import is_digits
 
 
 def read_table(source: Path | IO[bytes], fmt: str, vocab: Vocabulary
@@ -51,6 +53,12 @@ def read_table(source: Path | IO[bytes], fmt: str, vocab: Vocabulary
                                        identifier=repr(spec.identifier),
                                        where=locations[spec.identifier])))
             continue
+        if (text := cells.get("version", "").strip()) and _version(cells) is None:
+            problems.append(Problem(N_("line %(line)s, column %(column)s", line=line,
+                                       column="version"),
+                                    N_("%(value)s is not a version the export wrote: leave the "
+                                       "cell as exported, or empty",
+                                       value=repr(text))))
         for issue in check_activity(spec, vocab):
             problems.append(Problem(N_("line %(line)s, column %(column)s", line=line,
                                        column=column_of(issue.field, spec)), issue.reason))
@@ -60,6 +68,30 @@ def read_table(source: Path | IO[bytes], fmt: str, vocab: Vocabulary
         problems.append(Problem(N_("line %(line)s", line=2),
                                 N_("the table has no activity rows")))
     return specs, locations, problems
+
+
+def _version(cells: dict[str, str]) -> int | None:
+    """The row's version, ``None`` when empty or not one (:func:`read_table` reports it)."""
+    text = cells.get("version", "").strip()
+    # at most 18 digits: int() refuses longer texts than 4,300, and no export writes them
+    return int(text) if len(text) <= 18 and is_digits(text) else None
+
+
+def changed_since_written(session: Session, principal: Principal, source: Path | IO[bytes],
+                          *, name: str) -> list[Activity]:
+    """The readable activities the table would replace that were written after the row
+    naming them was exported (by the form, the API or another import), or that a row
+    without a version names: what importing the table would lose. Only those are loaded
+    (and their read audited)."""
+    require(principal, Action.WRITE_OWN_UNIT)  # as the import: a reader learns nothing here
+    written: dict[str, int | None] = {}
+    for _, cells in read_rows(source, table_format(name)):
+        if identifier := cells.get("identifier", "").strip():
+            written[identifier] = _version(cells)
+    stored = records.versions(session, principal, list(written))
+    return records.readable_activities(session, principal, [
+        activity_id for identifier, (activity_id, version) in stored.items()
+        if (seen := written[identifier]) is None or seen < version])
 
 
 def _keep_results_and_documents(session: Session, specs: list[ActivitySpec]) -> None:
@@ -86,15 +118,34 @@ def import_table(
     name: str = "",
     owner_unit_id: int | None = None,
     handling: str = Handling.GREEN.value,
+    replace_changed: bool = False,
 ) -> ImportSummary:
     """Apply a filled template: every row, or - when any row is bad - none.
 
     Raises :class:`~tocsin.errors.InputError` naming the line and column of
-    every bad cell.
+    every bad cell, and - unless ``replace_changed`` - naming the activities
+    changed in the platform since the table was exported
+    (:func:`changed_since_written`), whose changes the import would lose.
     """
     require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
     label = name or (source.name if isinstance(source, Path) else N_("the table"))
     fmt = table_format(label)
+    if not replace_changed:
+        start = 0 if isinstance(source, Path) else source.tell()
+        changed = changed_since_written(session, principal, source, name=label)
+        if changed:
+            raise InputError.single(label, N_plural(
+                "the table would replace %(count)s activity changed in the platform since the "
+                "table was exported, or named by a row without the version the export writes "
+                "(%(identifiers)s); nothing was imported: export it again, or confirm that "
+                "the table replaces it",
+                "the table would replace %(count)s activities changed in the platform since "
+                "the table was exported, or named by rows without the version the export "
+                "writes (%(identifiers)s); nothing was imported: export them again, or "
+                "confirm that the table replaces them", len(changed),
+                count=len(changed), identifiers=", ".join(a.identifier for a in changed)))
+        if not isinstance(source, Path):  # read again below
+            source.seek(start)
     vocab = Vocabulary.load(session)
     specs, locations, problems = read_table(source, fmt, vocab)
     if problems:
@@ -111,7 +162,9 @@ def export_table(session: Session, principal: Principal, target: IO[bytes], fmt:
                  ids: Sequence[int] | None = None, **filters: object) -> int:
     """Write the readable selection as CSV or Excel; returns how many rows."""
     specs = selection_specs(session, principal, ids, **filters)
-    rows = [spec_to_row(s) for s in specs]
+    stored = records.versions(session, principal, [s.identifier for s in specs])
+    rows = [{**spec_to_row(s), "version": str(stored.get(s.identifier, (0, 0))[1] or "")}
+            for s in specs]
     if fmt == "csv":
         write_csv(rows, target)
     else:

@@ -57,7 +57,12 @@ from tocsin.taskforce.programmes.tables import Activity
 from tocsin.taskforce.programmes.totals import Total, rollup
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 from tocsin.taskforce.tabular.columns import COLUMNS, row_to_spec, spec_to_row
-from tocsin.taskforce.tabular.exchange import export_table, import_table, write_template
+from tocsin.taskforce.tabular.exchange import (
+    changed_since_written,
+    export_table,
+    import_table,
+    write_template,
+)
 from tocsin.types.base import is_digits
 from tocsin.types.names import Names
 from tocsin.web import deps
@@ -284,15 +289,26 @@ def page_import(request: Request, session: DbSession, principal: CurrentPrincipa
                                               value=repr(mode)))
     data = _read_upload(file, deps.settings(request))
     name = file.filename or ("upload.csv" if kind == "table" else "upload.xml")
-    if kind == "iati":
+    if kind in ("iati", "table"):
         require(principal, Action.WRITE_OWN_UNIT)  # before a look at the file, as the import
-        edited = records.edited_in_platform(session, principal, file_identifiers(data))
+        edited = _replaced(session, principal, data, name, kind)
         if edited:  # what was changed in the platform is replaced only once confirmed
-            token = uploads.hold(deps.settings(request), principal, data, "iati",
-                                 HELD_STATE, name=name, mode=mode)
+            token = uploads.hold(deps.settings(request), principal, data, kind,
+                                 HELD_STATE, name=name, mode=mode, kind=kind)
             return render(request, "programmes/import_confirm.html", name=name, token=token,
-                          edited=edited)
+                          edited=edited, kind=kind)
     return _imported(request, session, principal, data, name, kind, mode)
+
+
+def _replaced(session: Session, principal: Principal, data: bytes, name: str,
+              kind: str) -> list[Activity]:
+    """What importing the file would replace of what was changed in the platform: for an
+    IATI file, its activities last written other than by an import; for a table, those
+    written after the table was exported (its rows carry the version they were exported
+    from)."""
+    if kind == "table":
+        return changed_since_written(session, principal, io.BytesIO(data), name=name)
+    return records.edited_in_platform(session, principal, file_identifiers(data))
 
 
 def _imported(request: Request, session: Session, principal: Principal, data: bytes,
@@ -321,7 +337,9 @@ def _imported(request: Request, session: Session, principal: Principal, data: by
         summary, lines = report, report_lines(report)
         refused = refused_activities(data, report.rejected)
     else:
-        summary = import_table(session, principal, io.BytesIO(data), name=name)
+        # the page asked before replacing what was changed since the export (page_import)
+        summary = import_table(session, principal, io.BytesIO(data), name=name,
+                               replace_changed=True)
     return render(request, "programmes/imported.html", summary=summary, name=name,
                   iati_lines=lines, refused=refused,
                   replaced=[a.identifier for a in replaced if a.id in summary.ids])
@@ -344,10 +362,11 @@ def page_import_held(token: str, request: Request, session: DbSession,
         if action != "replace":
             return RedirectResponse("/programmes", status_code=303)
         data = (folder / "upload").read_bytes()
-        replaced = records.edited_in_platform(session, principal, file_identifiers(data))
-        return _imported(request, session, principal, data, str(state.get("name") or
-                                                                 "upload.xml"),
-                         "iati", "each" if state.get("mode") == "each" else "all", replaced)
+        kind = "table" if state.get("kind") == "table" else "iati"
+        name = str(state.get("name") or ("upload.csv" if kind == "table" else "upload.xml"))
+        return _imported(request, session, principal, data, name, kind,
+                         "each" if state.get("mode") == "each" else "all",
+                         _replaced(session, principal, data, name, kind))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -562,10 +581,14 @@ def api_import_iati(request: Request, session: DbSession, principal: CurrentPrin
 
 @api.post("/import/table")
 def api_import_table(request: Request, session: DbSession, principal: CurrentPrincipal,
-                     file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+                     file: Annotated[UploadFile, File()],
+                     replace_changed: bool = False) -> dict[str, Any]:
+    """Refused (422, naming them) where activities were changed since the table was
+    exported, unless ``replace_changed=true`` confirms the table replaces those changes."""
     data = _read_upload(file, deps.settings(request))
     return _import_result(import_table(session, principal, io.BytesIO(data),
-                                       name=file.filename or "upload.csv"))
+                                       name=file.filename or "upload.csv",
+                                       replace_changed=replace_changed))
 
 
 @api.get("/{activity_id:int}")

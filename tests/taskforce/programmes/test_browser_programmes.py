@@ -58,3 +58,34 @@ def test_programme_flow(page: Page, tf_live_server: LiveServer) -> None:
     expect(page.locator("#edited-activities tbody tr")).to_have_count(2)
     page.get_by_role("button", name="Import and replace them").click()
     expect(page.locator("p.ok")).to_contain_text("0 created, 2 updated")
+
+    # the Excel table, worked on while the project is renamed in the platform: importing it
+    # names the project (the programme is as exported) and asks before replacing it
+    page.goto(f"{tf_live_server.url}/programmes")
+    with page.expect_download() as download:
+        page.locator("a[href^='/programmes/export/table.xlsx']").click()
+    table = download.value.path().read_bytes()
+    page.goto(f"{tf_live_server.url}/programmes?level=project")
+    page.get_by_role("link", name="Browser project").click()
+    page.get_by_role("link", name="Edit").click()
+    page.fill("input[name=title]", "Project renamed meanwhile")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator("dialog.confirm").get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Project renamed meanwhile")
+    page.goto(f"{tf_live_server.url}/programmes")
+    page.select_option("select[name=kind]", "table")
+    page.set_input_files("input[name=file]", files=[{
+        "name": "activities.xlsx", "buffer": table,
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Replace what was changed in the platform?")
+    expect(page.locator("p.lead")).to_contain_text("since the table was exported")
+    edited = page.locator("#edited-activities tbody tr")
+    expect(edited).to_have_count(1)
+    expect(edited).to_contain_text("Project renamed meanwhile")
+    page.get_by_role("button", name="Import and replace them").click()
+    expect(page.locator("p.ok")).to_contain_text("0 created, 2 updated")
+    expect(page.locator("#replaced")).to_contain_text("XM-OSCE-BR-1-A")
+    page.goto(f"{tf_live_server.url}/programmes?level=project")
+    expect(page.locator("table.data")).to_contain_text("Browser project")

@@ -228,6 +228,18 @@ def test_rows_changed_since_the_export_are_named_before_an_import(session: Sessi
                                  name="t.csv") == []
 
 
+def test_the_refusal_names_the_first_ten_changed_activities(session: Session) -> None:
+    for n in range(1, 13):
+        records.create_activity(session, Principal.system(), spec(f"C-{n:02}"))
+    table = "\r\n".join([HEADER, *(_row(identifier=f"C-{n:02}", title="t")
+                                    for n in range(1, 13))]) + "\r\n"
+    with pytest.raises(InputError) as caught:
+        import_table(session, Principal.system(), io.BytesIO(table.encode()), name="t.csv")
+    said = str(caught.value.problems[0].reason)
+    assert "would replace 12 activities" in said and "(C-01, C-02," in said
+    assert "C-10, …); nothing was imported" in said and "C-11" not in said
+
+
 def test_a_version_the_export_did_not_write_is_refused(session: Session) -> None:
     table = "\r\n".join([HEADER, _row(identifier="V-1", title="x", version="12a"),
                           _row(identifier="V-2", title="x", version="9" * 40)]) + "\r\n"

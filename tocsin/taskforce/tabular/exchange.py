@@ -143,7 +143,8 @@ def import_table(
                 "the table was exported, or named by rows without the version the export "
                 "writes (%(identifiers)s); nothing was imported: export them again, or "
                 "confirm that the table replaces them", len(changed),
-                count=len(changed), identifiers=", ".join(a.identifier for a in changed)))
+                count=len(changed), identifiers=", ".join(
+                    [a.identifier for a in changed[:10]] + ["…"] * (len(changed) > 10))))
         if not isinstance(source, Path):  # read again below
             source.seek(start)
     vocab = Vocabulary.load(session)

@@ -52,12 +52,12 @@ from tocsin.money.tables import TransactionSet
 from tocsin.money.trace import RULES, TraceConfig
 from tocsin.settings import Settings
 from tocsin.web import deps
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render, request_language
 
 NAV = NavItem(N_("Investigations"), "/investigations", order=80)
-pages = APIRouter(prefix="/investigations", include_in_schema=False)
-api = APIRouter(prefix="/investigations", tags=["investigations"])
+pages = APIRouter(prefix="/investigations", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/investigations", tags=["investigations"], route_class=FormRoute)
 
 EXPORT_TYPES = {"csv": ("text/csv", "csv"), "ftm": ("application/x-ndjson", "ftm.json"),
                 "gexf": ("application/xml", "gexf"), "graphml": ("application/xml", "graphml")}

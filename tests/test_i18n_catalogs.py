@@ -127,10 +127,13 @@ def extracted() -> set[str]:
                   ("tocsin/web/static/js/**.js", "javascript"),
                   ("tocsin/taskforce/lessons/cycle.yaml", "tocsin.i18n:extract_yaml_labels"),
                   ("tocsin/taskforce/iati/rulesets/**.yaml", "tocsin.i18n:extract_yaml_labels"),
+                  ("tocsin/taskforce/iati/schema_messages.yaml",
+                   "tocsin.i18n:extract_yaml_labels"),
                   ("tocsin/coherence/data/*.yaml", "tocsin.i18n:extract_yaml_labels")]
     options = {"tocsin/**/templates/**.html": {"extensions": "jinja2.ext.i18n",
                                                  "newstyle_gettext": "true"},
                "tocsin/taskforce/iati/rulesets/**.yaml": {"keys": "reason empty_reason"},
+               "tocsin/taskforce/iati/schema_messages.yaml": {"keys": "reason kind words"},
                "tocsin/coherence/data/*.yaml": {"keys": "label unit levels"}}
     return {message[2] if isinstance(message[2], str) else message[2][0]
             for message in extract_from_dir(str(ROOT), method_map, options,

@@ -353,10 +353,15 @@ def _ingest(ctx: JobContext) -> Outcome:
                       "url": f"/investigations/sets/{set_id}", "notes": list(report.notes),
                       "notes_message": [to_data(note) for note in report.notes]}
     except InputError as exc:
-        raise InputError([Problem(_rename(p.location, known), _rename(p.reason, known))
-                          for p in exc.problems],
-                         summary=_rename(exc.summary, known)) from None
+        raise named_as_sent(exc, known) from None
     return Outcome(result=result, subject=(sets.SUBJECT, set_id))
+
+
+def named_as_sent(exc: InputError, known: Mapping[str, str]) -> InputError:
+    """``exc`` with the server's copies of uploaded files (``known``: path → name) named as
+    the user named them, never by their place on the server."""
+    return InputError([Problem(_rename(p.location, known), _rename(p.reason, known))
+                       for p in exc.problems], summary=_rename(exc.summary, known))
 
 
 def _rename(text: str, known: Mapping[str, str]) -> str:

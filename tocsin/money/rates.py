@@ -170,6 +170,12 @@ class RateTable:
         return pa.array(values, pa.float64(), mask=np.isnan(values))
 
 
+def upload_name(filename: str) -> str:
+    """The name an uploaded rate table is kept under beside the file it converts: its
+    format is told by its suffix (``.csv``, else YAML), as :func:`load_rates` reads it."""
+    return "rates.csv" if Path(filename).suffix.lower() == ".csv" else "rates.yaml"
+
+
 def load_rates(path: Path) -> RateTable:
     """Load a YAML or CSV rate table, reporting every bad entry with its location."""
     path = Path(path)

@@ -2,7 +2,9 @@
 
 1. :func:`receive` keeps an uploaded file in a private folder of its own under
    ``<data_dir>/uploads`` and returns the folder's name (the *token*) to come
-   back to; only the user who uploaded it can open it again.
+   back to; only the user who uploaded it can open it again. An exchange-rate table
+   sent with it (the same YAML or CSV as the direct upload's) is checked and kept
+   beside it: the preview and the import convert with it.
 2. :func:`open_upload` reads it back with the mapping suggested for it: a saved
    mapping of the user's unit when one fits the file's header, else one
    suggested from the header and values (:mod:`tocsin.money.ingest.suggest`).
@@ -42,6 +44,7 @@ from tocsin.money.ingest.suggest import (
     sample,
     suggest,
 )
+from tocsin.money.rates import RateTable, load_rates, resolve_rates
 from tocsin.settings import Settings
 
 STATE_FILE = "wizard.json"
@@ -58,23 +61,49 @@ class Upload:
     name: str
     #: The import job, once submitted.
     job: str | None = None
+    #: The exchange-rate table sent with the file (else the shipped one is used), and
+    #: its name as the user knows it.
+    rates: Path | None = None
+    rates_name: str = ""
+
+    def rate_table(self) -> RateTable | None:
+        """The table sent with the file (checked when it was received), else ``None``."""
+        return None if self.rates is None else _rate_table(self.rates, self.rates_name)
 
 
-def receive(settings: Settings, principal: Principal, path: Path, name: str) -> str:
-    """Take an uploaded file (alone in its private folder) into the wizard; its token.
+def _rate_table(path: Path, shown: str) -> RateTable:
+    """The rate table uploaded as ``shown``; its problems name it so, never by its place on
+    the server."""
+    try:
+        return load_rates(path)
+    except InputError as exc:
+        raise jobs.named_as_sent(exc, {str(path): shown}) from None
 
-    The file is checked to be a table now, so a wrong file is refused at once.
+
+def receive(settings: Settings, principal: Principal, path: Path, name: str,
+            rates: Path | None = None, rates_name: str = "") -> str:
+    """Take an uploaded file (in its private folder, with the exchange-rate table
+    ``rates`` sent with it if any) into the wizard; its token.
+
+    The file is checked to be a table and the rates to read now, so a wrong file is
+    refused at once, named as the user knows it.
     """
     if not principal.can(Action.WRITE_OWN_UNIT):
         shutil.rmtree(path.parent, ignore_errors=True)
         raise PermissionDenied(N_("role %(role)s may not import files",
                                   role=ROLE_LABELS[principal.role]))
+    shown_rates = rates_name or (rates.name if rates is not None else "")
     try:
         sample(path, name=name)
+        if rates is not None:
+            _rate_table(rates, shown_rates)
     except InputError:
         shutil.rmtree(path.parent, ignore_errors=True)
         raise
-    return uploads.keep(path.parent, principal, STATE_FILE, file=path.name, name=name)
+    # the table is kept in the upload's folder, which the import job owns and removes
+    kept = {"rates": rates.name, "rates_name": shown_rates} if rates is not None else {}
+    return uploads.keep(path.parent, principal, STATE_FILE, file=path.name, name=name,
+                        **kept)
 
 
 def open_upload(settings: Settings, principal: Principal, token: str) -> Upload:
@@ -84,8 +113,12 @@ def open_upload(settings: Settings, principal: Principal, token: str) -> Upload:
     if path.parent != folder or not path.is_file():
         raise NotFound(uploads.GONE)
     job = data.get("job")
+    rates = folder / str(data["rates"]) if data.get("rates") else None
+    if rates is not None and (rates.parent != folder or not rates.is_file()):
+        raise NotFound(uploads.GONE)
     return Upload(token, path, str(data.get("name") or path.name),
-                  str(job) if job else None)
+                  str(job) if job else None, rates,
+                  str(data.get("rates_name") or (rates.name if rates else "")))
 
 
 def suggestion(settings: Settings, principal: Principal, upload: Upload,
@@ -105,12 +138,20 @@ def suggestion(settings: Settings, principal: Principal, upload: Upload,
     return suggest(smp, currency=currency)
 
 
-def check(upload: Upload, choice: Suggestion, rows: int = 10) -> Preview:
-    """The preview of ``choice``; its problems include what is still to be chosen."""
+def check(upload: Upload, choice: Suggestion, rows: int = 10,
+          base_currency: str = "EUR") -> Preview:
+    """The preview of ``choice``, its amounts converted into ``base_currency`` with the
+    upload's rates (else the shipped ones); its problems include what is still to be
+    chosen and a currency the rates do not convert."""
     missing = choice.missing()
     if missing:
         return Preview([], missing, 0)
-    return preview(upload.path, choice.mapping(), rows=rows, name=upload.name)
+    try:
+        rates = resolve_rates(upload.rate_table(), base_currency)
+    except InputError as exc:  # a base currency the table cannot be rebased to
+        return Preview([], exc.problems, 0)
+    return preview(upload.path, choice.mapping(), rows=rows, name=upload.name,
+                   base_currency=rates.base, rates=rates)
 
 
 def fingerprint(path: Path) -> str:
@@ -157,7 +198,7 @@ def submit(session: Session, principal: Principal, settings: Settings, upload: U
         raise InputError.single(ALREADY_IMPORTED, N_(
             "you imported this file before, as the set %(names)s; tick “Import it again” to "
             "import it once more", names=shown_names))
-    shown = check(upload, choice)
+    shown = check(upload, choice, base_currency=base_currency)
     if shown.problems:
         raise InputError(shown.problems, summary=N_("the file cannot be imported as mapped; "
                                                     "nothing was imported"))
@@ -165,10 +206,12 @@ def submit(session: Session, principal: Principal, settings: Settings, upload: U
     mapping_path.write_text(choice.yaml(), encoding="utf-8")
     if save_as.strip():
         mappings.save(session, settings, principal, save_as, choice.raw())
+    names = {"file": upload.name, "mapping": "column mapping"}
+    if upload.rates is not None:
+        names["rates"] = upload.rates_name
     job = jobs.start_ingest(session, principal, settings, upload.path, "csv", name.strip(),
                             handling.strip(), owner_id, description, base_currency.upper(),
-                            mapping_path, {"file": upload.name, "mapping": "column mapping"},
-                            fingerprint=digest)
+                            mapping_path, names, fingerprint=digest, rates=upload.rates)
     session.flush()
     state = uploads.read_state(upload.path.parent, STATE_FILE)
     uploads.keep(upload.path.parent, principal, STATE_FILE, **{**state, "job": job.id})

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import hmac
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -134,8 +135,48 @@ def db_session(request: Request,
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
+class FormRequest(Request):
+    """A request whose form fields hold their line breaks as LF.
+
+    A browser sends a textarea's line breaks as CRLF (HTML's form submission); the
+    platform holds LF, as XML and the command line read them. Every way a route reads a
+    form (:func:`form_data`, ``Form()`` parameters, ``await request.form()`` and the CSRF
+    check) goes through this one parse, so no page stores a carriage return its user
+    never typed, and a page saved unchanged does not differ from what was imported.
+    """
+
+    async def _get_form(self, *, max_files: int | float = 1000, max_fields: int | float = 1000,
+                        max_part_size: int = 1024 * 1024) -> FormData:
+        # Starlette's one parse of the body (it caches the result in ``_form``); the
+        # uploaded files are kept as they are, only text fields are read again
+        if self._form is None:
+            parsed = await super()._get_form(max_files=max_files, max_fields=max_fields,
+                                             max_part_size=max_part_size)
+            self._form = FormData([(key, lf_line_breaks(value) if isinstance(value, str)
+                                    else value) for key, value in parsed.multi_items()])
+        return self._form
+
+
+def lf_line_breaks(text: str) -> str:
+    """CRLF and a CR alone read as LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+class FormRoute(APIRoute):
+    """The route class of every router: its handler reads the body as a :class:`FormRequest`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[object, object, Response]]:
+        handler = super().get_route_handler()
+
+        async def read_as_form_request(request: Request) -> Response:
+            return await handler(FormRequest(request.scope, request.receive))
+
+        return read_as_form_request
+
+
 async def form_data(request: Request) -> FormData:
-    """The parsed form body (Starlette caches it, so routes and checks share one parse)."""
+    """The parsed form body (Starlette caches it, so routes and checks share one parse),
+    its line breaks read as LF (:class:`FormRequest`)."""
     return await request.form()
 
 

@@ -131,6 +131,38 @@ def test_guided_import_reuse_and_problems(page: Page, live_server: LiveServer) -
     expect(page.locator("#set-list tbody tr")).to_have_count(1)  # only the first import
 
 
+def test_rates_sent_with_the_file_convert_its_currencies(page: Page,
+                                                       live_server: LiveServer) -> None:
+    # transfers in som, sum, dollars and euros; the shipped table lacks the som and the sum
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    page.goto(f"{live_server.url}/investigations/import")
+    page.set_input_files("#wizard-file", str(WIZARD / "remittances_kg.csv"))
+    page.click("#wizard-upload button[type=submit]")
+    expect(page.locator("#wizard-rates")).to_contain_text(
+        "Exchange rates from the indicative table shipped with Tocsin")
+    expect(page.locator("#wizard-problems")).to_contain_text("no exchange rate for KGS into EUR")
+    page.click("#wizard-rates a")  # choose the file again, with the case's rates beside it
+    _no_command_words(page)
+    page.set_input_files("#wizard-file", str(WIZARD / "remittances_kg.csv"))
+    page.set_input_files("#wizard-rates", str(WIZARD / "rates_kg.csv"))
+    page.click("#wizard-upload button[type=submit]")
+    expect(page.locator("#wizard-rates")).to_have_text(
+        "Exchange rates from rates_kg.csv, sent with the file: KGS, USD, UZS into EUR.")
+    _no_command_words(page)
+    expect(page.locator("#wizard-problems")).to_have_count(0)
+    expect(page.locator("#preview-status")).to_contain_text("4 row(s) checked, no problems")
+    # a currency the table cannot convert into is said as it is chosen
+    page.select_option("#base_currency", value="GBP")
+    expect(page.locator("#wizard-problems")).to_contain_text(
+        "the rate table (EUR) has no rate for base currency GBP")
+    page.select_option("#base_currency", value="EUR")
+    expect(page.locator("#wizard-problems")).to_have_count(0)
+    page.click("#wizard-import")
+    page.wait_for_url(re.compile(r"/investigations\?job="))
+    expect(page.locator("#import-result")).to_contain_text("4 transactions", timeout=60_000)
+
+
 def test_without_javascript_the_button_updates_the_preview(browser: Browser,
                                                           live_server: LiveServer) -> None:
     username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")

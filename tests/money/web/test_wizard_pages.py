@@ -11,7 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.factories import MakeUser, login
+from tests.money.web.jobs import API, wait_for_job
+from tocsin.money import sets
 from tocsin.money.tables import TransactionSet
+from tocsin.settings import Settings
 from tocsin.store.database import Database
 
 WIZARD = Path(__file__).resolve().parents[2] / "fixtures" / "money" / "wizard"
@@ -198,3 +201,92 @@ def test_a_saved_mapping_keeps_its_labels_and_filters_through_the_form(
                 return
         time.sleep(0.1)
     raise AssertionError("the import did not finish")
+
+
+KG_FORM = {"action": "import", "name": "Remittances", "handling": "AMBER",
+           "unit": "tntd-spmu", "base_currency": "EUR", "date_format": "", "decimal": ".",
+           "negative": "swap", "field:transaction.date": "Value date",
+           "field:transaction.amount": "Amount", "field:transaction.currency": "Currency",
+           "field:source.account": "Sender account", "field:target.account":
+           "Beneficiary account"}
+
+
+def _with_rates(rates: tuple[str, bytes] | None) -> dict[str, tuple[str, bytes, str]]:
+    """The guided import's first form: the remittances file, and ``rates`` beside it."""
+    files = {"file": ("remittances_kg.csv", (WIZARD / "remittances_kg.csv").read_bytes(),
+                      "text/csv")}
+    if rates is not None:
+        files["rates"] = (rates[0], rates[1], "text/csv")
+    return files
+
+
+def test_a_file_in_several_currencies_imports_with_the_rates_sent_with_it(
+        client: TestClient, make_user: MakeUser, settings: Settings,
+        platform_db: Database) -> None:
+    """Transfers in som, sum, dollars and euros: the shipped indicative table lacks the
+    som and the sum, so without rates the mapping step names them and nothing can be
+    imported; with the case's rates sent beside the file, the step shows the table, the
+    preview converts, and the import uses it."""
+    csrf = login(client, make_user("analyst")[0])
+    page = client.post("/investigations/import", data={"csrf_token": csrf},
+                       files=_with_rates(None), follow_redirects=False).headers["location"]
+    shown = client.get(page).text
+    assert "Exchange rates from the indicative table shipped with Tocsin" in shown
+    assert "no exchange rate for KGS into EUR" in shown
+    assert "no exchange rate for UZS into EUR" in shown
+    refused = client.post(page, data={**KG_FORM, "csrf_token": csrf})
+    assert refused.status_code == 422 and "no exchange rate for KGS into EUR" in refused.text
+    client.post(page, data={"action": "cancel", "csrf_token": csrf})
+
+    sent = client.post("/investigations/import", data={"csrf_token": csrf},
+                       files=_with_rates(("march-rates.csv",
+                                          (WIZARD / "rates_kg.csv").read_bytes())),
+                       follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    page = sent.headers["location"]
+    shown = client.get(page).text
+    assert re.search(r'id="wizard-rates">Exchange rates from march-rates.csv, sent with the '
+                     r'file: KGS, USD, UZS into EUR\.</p>', shown), shown
+    assert "no exchange rate" not in shown
+    assert "98,000,000.00" in shown  # the preview's rows
+    # the preview converts into the base currency chosen: the table (in euros) serves the
+    # dollar, which it lists; a base currency it cannot be rebased to is said before
+    # anything is imported
+    dollars = client.post(page, data={**KG_FORM, "action": "preview", "base_currency": "USD",
+                                      "csrf_token": csrf})
+    assert dollars.status_code == 200 and "98,000,000.00" in dollars.text
+    assert "no exchange rate" not in dollars.text and "has no rate" not in dollars.text
+    pounds = client.post(page, data={**KG_FORM, "base_currency": "GBP", "csrf_token": csrf})
+    assert pounds.status_code == 422
+    assert "the rate table (EUR) has no rate for base currency GBP" in pounds.text
+    done = client.post(page, data={**KG_FORM, "csrf_token": csrf}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    job_id = done.headers["location"].split("job=")[1].split("#")[0]
+    job = wait_for_job(client, client.get(f"{API}/jobs/{job_id}").json())
+    assert job["state"] == "done", job
+    assert job["result"]["transactions"] == 4
+    with platform_db.transaction() as session:
+        record = session.get(TransactionSet, job["result"]["set"])
+        assert record is not None and record.base_currency == "EUR"
+        stored = sets.open_stored(settings, record)
+    converted = {row["currency_orig"]: round(row["amount"], 2) for row in stored.transactions(
+        ["currency_orig", "amount"]).to_pylist()}
+    assert converted == {"KGS": 12875.0, "UZS": 7154.0, "USD": 11408.0, "EUR": 9900.0}
+    # the rate table went with the upload: nothing is left behind
+    assert not any((settings.data_dir / "uploads").iterdir())
+
+
+def test_a_rate_table_that_does_not_read_is_refused_with_the_file_by_its_own_name(
+        client: TestClient, make_user: MakeUser, settings: Settings) -> None:
+    csrf = login(client, make_user("analyst")[0])
+    refused = client.post("/investigations/import", data={"csrf_token": csrf},
+                          files=_with_rates(("march-rates.csv", b"code,value\nKGS,x\n")))
+    assert refused.status_code == 422
+    assert "<code>march-rates.csv:1</code>: the header needs columns currency,rate" \
+        in refused.text
+    assert str(settings.data_dir) not in refused.text and "upload-" not in refused.text
+    assert not any((settings.data_dir / "uploads").iterdir())  # neither file is kept
+    negative = client.post("/investigations/import", data={"csrf_token": csrf},
+                           files=_with_rates(("march-rates.csv", b"currency,rate\nKGS,-1\n")))
+    assert negative.status_code == 422
+    assert "<code>march-rates.csv:2</code>: rate &#39;-1&#39; must be positive" in negative.text

@@ -96,8 +96,9 @@ def test_bad_elements_are_reported_by_xpath_and_nothing_is_applied(session: Sess
     problems = {p.location: p.reason for p in caught.value.problems}
     assert problems == {
         "/iati-activities/iati-activity[1]/recipient-country[1]":
-            "Element 'recipient-country', attribute 'percentage': 'sixty' is not a valid "
-            "value of the atomic type 'xs:decimal'.",
+            "@percentage of recipient-country is 'sixty', which is not a number, such as 1500.50 "
+            "(schema: Element 'recipient-country', attribute 'percentage': 'sixty' is not a valid "
+            "value of the atomic type 'xs:decimal'.)",
         "/iati-activities/iati-activity[2]/activity-status":
             "@code '7' is not an activity status (1, 2, 3, 4, 5, 6)",
     }

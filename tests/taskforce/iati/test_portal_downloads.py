@@ -86,8 +86,9 @@ PORTAL_REFUSED = [
     f"{_at(4)}: IATI version '1.05' is not read; export the file as version 2.0x",
     f"{_at(6)}: no version on the file or on the activity, and it is not valid 2.03: an "
     "activity without a version is read only as valid 2.03",
-    f"{_at(6, '/activity-status')}: Element 'activity-status': This element is not expected. "
-    "Expected is one of ( description, participating-org ).",
+    f"{_at(6, '/activity-status')}: activity-status is not allowed at this place: the schema "
+    "expects one of description, participating-org here (schema: Element 'activity-status': This "
+    "element is not expected. Expected is one of ( description, participating-org ).)",
 ]
 PORTAL_NOTES = [
     f"{_at(1)}: read as 2.01 (version on the activity, @iati-extra:version)",
@@ -136,7 +137,7 @@ def test_an_activity_is_checked_against_the_version_it_declares(session: Session
                                        b'iati-extra:version="2.01"')
     report = _import(session, data, mode="each")
     assert _strings(report.rejected)[0].startswith(
-        f"{_at(3, '/tag')}: Element 'tag': This element is not expected.")
+        f"{_at(3, '/tag')}: tag is not allowed at this place")
     assert f"{_at(3)}: read as 2.01 (version on the activity, @iati-extra:version)" in (
         _strings(report.notes))
     assert report.created == 3
@@ -175,8 +176,8 @@ def test_the_root_s_own_attributes_on_an_activity_count_only_without_a_root_vers
         b'<iati-activity xml:lang="en"', b'<iati-activity version="2.03" xml:lang="en"')
     result = read_activities(io.BytesIO(data), VOCAB)
     assert _strings(result.problems) == [
-        f"{_at(1)}: Element 'iati-activity', attribute 'version': The attribute 'version' is "
-        "not allowed."]
+        f"{_at(1)}: @version is not allowed on iati-activity (schema: Element 'iati-activity', "
+        "attribute 'version': The attribute 'version' is not allowed.)"]
 
 
 def test_an_empty_version_on_an_activity_is_no_version() -> None:
@@ -406,8 +407,9 @@ REAL_ANSWER = FIXTURES / "published" / "dportal-datastore-answer-2014-excerpt.xm
 REAL_ANSWER_REFUSED = [
     "/result/iati-activities/iati-activity[1]: no version on the file or on the activity, and "
     "it is not valid 2.03: an activity without a version is read only as valid 2.03",
-    "/result/iati-activities/iati-activity[1]/reporting-org: Element 'reporting-org': This "
-    "element is not expected. Expected is ( iati-identifier ).",
+    "/result/iati-activities/iati-activity[1]/reporting-org: reporting-org is not allowed at this "
+    "place: the schema expects iati-identifier here (schema: Element 'reporting-org': This element "
+    "is not expected. Expected is ( iati-identifier ).)",
 ]
 
 

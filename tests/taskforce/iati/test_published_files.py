@@ -435,8 +435,9 @@ OIPA = PUBLISHED / "5e87f792-3d59-4f06-afcf-a8efa8523553-excerpt.xml"
 # OIPA wrote DFID's components with an empty <capital-spend/>; the 2.01 schema requires
 # its @percentage. That activity is not IATI 2.01 and could not be written back valid:
 # refused, naming the element; activity by activity, the two programmes are kept.
-EMPTY_CAPITAL_SPEND = ("/iati-activities/iati-activity[2]/capital-spend: Element "
-                       "'capital-spend': The attribute 'percentage' is required but missing.")
+EMPTY_CAPITAL_SPEND = ("/iati-activities/iati-activity[2]/capital-spend: capital-spend needs "
+                       "@percentage, which is missing (schema: Element 'capital-spend': The "
+                       "attribute 'percentage' is required but missing.)")
 
 
 def test_a_tool_written_2_01_file_is_refused_only_for_its_invalid_activity(
@@ -578,8 +579,8 @@ CANADA_ID = "CA-3-D002451001"
 EMPTY_POINT = b'<point srsName="http://www.opengis.net/def/crs/EPSG/0/4326"></point>'
 # d-portal's copy of Global Affairs Canada's activity: seven locations by GeoNames id
 # whose <point> has no <pos>, which the 2.03 schema requires. Refused, naming each.
-NO_POS = [f"{ACTIVITY}/location[{i}]/point: Element 'point': Missing child element(s). "
-          "Expected is ( pos )." for i in range(1, 8)]
+NO_POS = [f"{ACTIVITY}/location[{i}]/point: point lacks pos, which it must contain (schema: "
+          "Element 'point': Missing child element(s). Expected is ( pos ).)" for i in range(1, 8)]
 CANADA_UNMAPPED = [_unmapped(1, code, f"sector[{i}]")
                    for i, code in enumerate(("15112", "15150", "25010", "32130"), 1)]
 CANADA_PORTAL = (b' dstore:dataset="gac-amc-act_2_3"', b' dstore:index="527"',
@@ -684,11 +685,14 @@ def test_a_humanitarian_activity_from_a_datastore_keeps_its_extensions(
 UNOPS = PUBLISHED / "unops-at.xml"
 EMPTY_LINK = b"<document-link></document-link>"
 # UNOPS closes each activity with an empty <document-link>: no @url, no @format, no title.
-NO_LINK = [f"/iati-activities/iati-activity[{i}]/document-link: Element 'document-link': "
-           + reason for i in range(1, 4) for reason in (
-               "The attribute 'url' is required but missing.",
-               "The attribute 'format' is required but missing.",
-               "Missing child element(s). Expected is ( title ).")]
+NO_LINK = [f"/iati-activities/iati-activity[{i}]/document-link: " + reason
+           for i in range(1, 4) for reason in (
+               "document-link needs @url, which is missing (schema: Element 'document-link': "
+               "The attribute 'url' is required but missing.)",
+               "document-link needs @format, which is missing (schema: Element "
+               "'document-link': The attribute 'format' is required but missing.)",
+               "document-link lacks title, which it must contain (schema: Element "
+               "'document-link': Missing child element(s). Expected is ( title ).)")]
 
 
 def test_activities_with_an_empty_document_link_are_refused_by_xpath(session: Session) -> None:
@@ -1663,8 +1667,9 @@ def test_a_charitys_1_0x_file_without_a_version_is_refused_naming_why(
     assert b"version=" not in data.split(b">", 2)[1] and b'code="IF"' in data
     refusal = [f"{ACTIVITY}: no version on the file or on the activity, and it is not valid "
                "2.03: an activity without a version is read only as valid 2.03",
-               f"{ACTIVITY}/reporting-org: Element 'reporting-org': This element is not "
-               "expected. Expected is ( iati-identifier )."]
+               f"{ACTIVITY}/reporting-org: reporting-org is not allowed at this place: the schema "
+               "expects iati-identifier here (schema: Element 'reporting-org': This element is "
+               "not expected. Expected is ( iati-identifier ).)"]
     with pytest.raises(InputError) as caught:
         _import(session, data)
     assert _strings(caught.value.problems) == refusal
@@ -1702,8 +1707,9 @@ def test_aidstreams_2_02_activity_with_its_elements_out_of_order_is_refused_by_x
     # organisation before the identifier, as the 2.02 schema does not allow; nothing the
     # platform could write back valid, so refused in both modes, naming the element
     data = INTERNEWS.read_bytes()
-    refusal = [f"{ACTIVITY}/reporting-org: Element 'reporting-org': This element is not "
-               "expected. Expected is ( iati-identifier )."]
+    refusal = [f"{ACTIVITY}/reporting-org: reporting-org is not allowed at this place: the schema "
+               "expects iati-identifier here (schema: Element 'reporting-org': This element is "
+               "not expected. Expected is ( iati-identifier ).)"]
     with pytest.raises(InputError) as caught:
         _import(session, data)
     assert _strings(caught.value.problems) == refusal
@@ -1725,8 +1731,9 @@ def test_a_converters_2_01_example_in_alphabetical_order_is_refused_by_xpath(
     # refused in both modes naming the first element out of place, nothing written
     data = DFLAT_EXAMPLE.read_bytes()
     assert b"<iati-identifier>\nAA-AAA-123456789-ABC123</iati-identifier>" in data
-    refusal = [f"{ACTIVITY}/activity-date: Element 'activity-date': This element is not "
-               "expected. Expected is ( iati-identifier )."]
+    refusal = [f"{ACTIVITY}/activity-date: activity-date is not allowed at this place: the schema "
+               "expects iati-identifier here (schema: Element 'activity-date': This element is "
+               "not expected. Expected is ( iati-identifier ).)"]
     assert _refused(session, data, mode) == (refusal, 0)
     if mode == "each":
         assert _import(session, data, mode="each").version == "2.01"
@@ -1905,11 +1912,13 @@ BCIE = PUBLISHED / "bcie-activities-excerpt.xml"
 # the library's results: a type and a title, no indicator, which the 2.03 schema requires
 TITLE_ONLY_RESULT = re.compile(
     rb'    <result type="1" aggregation-status="1">\n.*?</result>\n', re.S)
-NO_INDICATOR = ("/iati-activities/iati-activity[1]/result[%d]: Element 'result': Missing "
-                "child element(s). Expected is one of ( description, document-link, "
-                "reference, indicator ).")
-NO_DATE = ("/iati-activities/iati-activity[2]/recipient-country: Element "
-           "'recipient-country': This element is not expected. Expected is ( activity-date ).")
+NO_INDICATOR = ("/iati-activities/iati-activity[1]/result[%d]: result lacks a child it must "
+                "contain: one of description, document-link, reference, indicator (schema: Element "
+                "'result': Missing child element(s). Expected is one of ( description, "
+                "document-link, reference, indicator ).)")
+NO_DATE = ("/iati-activities/iati-activity[2]/recipient-country: recipient-country is not allowed "
+           "at this place: the schema expects activity-date here (schema: Element "
+           "'recipient-country': This element is not expected. Expected is ( activity-date ).)")
 
 
 def test_a_conversion_tools_results_without_indicators_are_refused_by_xpath(
@@ -2098,55 +2107,80 @@ def test_the_bundled_schemas_agree_with_the_schema_cases() -> None:
 # Read as 2.03, each broken case is refused naming the element (the first of its
 # problems; the case's activity is refused whole, nothing is written).
 SHOULD_FAIL = {
-    "01-empty-activity.xml": f"{ACTIVITY}: Element 'iati-activity', attribute 'version': The "
-                             "attribute 'version' is not allowed.",
-    "02-top-level-extensibility.xml": f"{ACTIVITY}/foo: Element 'foo': This element is not "
-                                      "expected.",
-    "04-attribute-extensibility.xml": f"{ACTIVITY}/description: Element 'description', "
-                                      "attribute 'foo': The attribute 'foo' is not allowed.",
-    "05-code-attribute.xml": f"{ACTIVITY}/sector: Element 'sector', attribute 'ref': The "
-                             "attribute 'ref' is not allowed.",
-    "06-currencyType.xml": f"{ACTIVITY}: Element 'iati-activity', attribute 'version': The "
-                           "attribute 'version' is not allowed.",
-    "07-value-date.xml": f"{ACTIVITY}: Element 'iati-activity', attribute 'version': The "
-                         "attribute 'version' is not allowed.",
-    "17-bad-hierarchy.xml": f"{ACTIVITY}: Element 'iati-activity', attribute 'hierarchy': "
-                            "'string' is not a valid value of the atomic type 'xs:int'.",
-    "20-two-reporting-orgs.xml": f"{ACTIVITY}/reporting-org[1]: Element 'reporting-org': This "
-                                 "element is not expected. Expected is ( iati-identifier ).",
-    "21-sector-missing-code.xml": f"{ACTIVITY}/sector: Element 'sector': The attribute 'code' "
-                                  "is required but missing.",
-    "24-two-titles.xml": f"{ACTIVITY}/title[2]: Element 'title': This element is not expected. "
-                         "Expected is ( description ).",
-    "26-two-activity-status.xml": f"{ACTIVITY}/activity-status[2]: Element 'activity-status': "
-                                  "This element is not expected. Expected is ( activity-date ).",
+    "01-empty-activity.xml": f"{ACTIVITY}: @version is not allowed on iati-activity (schema: "
+                             "Element 'iati-activity', attribute 'version': The attribute "
+                             "'version' is not allowed.)",
+    "02-top-level-extensibility.xml": f"{ACTIVITY}/foo: foo is not allowed at this place",
+    "04-attribute-extensibility.xml": f"{ACTIVITY}/description: @foo is not allowed on description "
+                                      "(schema: Element 'description', attribute 'foo': The "
+                                      "attribute 'foo' is not allowed.)",
+    "05-code-attribute.xml": f"{ACTIVITY}/sector: @ref is not allowed on sector (schema: Element "
+                             "'sector', attribute 'ref': The attribute 'ref' is not allowed.)",
+    "06-currencyType.xml": f"{ACTIVITY}: @version is not allowed on iati-activity (schema: Element "
+                           "'iati-activity', attribute 'version': The attribute 'version' is not "
+                           "allowed.)",
+    "07-value-date.xml": f"{ACTIVITY}: @version is not allowed on iati-activity (schema: Element "
+                         "'iati-activity', attribute 'version': The attribute 'version' is not "
+                         "allowed.)",
+    "17-bad-hierarchy.xml": f"{ACTIVITY}: @hierarchy of iati-activity is 'string', which is not a "
+                            "whole number (schema: Element 'iati-activity', attribute "
+                            "'hierarchy': 'string' is not a valid value of the atomic type "
+                            "'xs:int'.)",
+    "20-two-reporting-orgs.xml": f"{ACTIVITY}/reporting-org[1]: reporting-org is not allowed at "
+                                 "this place: the schema expects iati-identifier here (schema: "
+                                 "Element 'reporting-org': This element is not expected. Expected "
+                                 "is ( iati-identifier ).)",
+    "21-sector-missing-code.xml": f"{ACTIVITY}/sector: sector needs @code, which is missing "
+                                  "(schema: Element 'sector': The attribute 'code' is required "
+                                  "but missing.)",
+    "24-two-titles.xml": f"{ACTIVITY}/title[2]: title is not allowed at this place: the schema "
+                         "expects description here (schema: Element 'title': This element is not "
+                         "expected. Expected is ( description ).)",
+    "26-two-activity-status.xml": f"{ACTIVITY}/activity-status[2]: activity-status is not allowed "
+                                  "at this place: the schema expects activity-date here (schema: "
+                                  "Element 'activity-status': This element is not expected. "
+                                  "Expected is ( activity-date ).)",
     "27-decimal-percentage-out-of-bounds.xml": f"{ACTIVITY}/participating-org: @role 'xx' is "
                                                "not an organisation role (1, 2, 3, 4)",
-    "budget/01-missing-period-end.xml": f"{ACTIVITY}/budget/value: Element 'value': This element "
-                                        "is not expected. Expected is ( period-end ).",
-    "budget/12-non-decimal-value.xml": f"{ACTIVITY}/budget/value: Element 'value': 'eryr' is not "
-                                       "a valid value of the atomic type 'xs:decimal'.",
-    "capital-spend/03-contains-text.xml": f"{ACTIVITY}/activity-status: Element "
-                                          "'activity-status', attribute 'percentage': The "
-                                          "attribute 'percentage' is not allowed.",
-    "conditions/05-non-boolen-attribute-attached.xml": f"{ACTIVITY}/conditions: Element "
+    "budget/01-missing-period-end.xml": f"{ACTIVITY}/budget/value: value is not allowed at this "
+                                        "place: the schema expects period-end here (schema: "
+                                        "Element 'value': This element is not expected. Expected "
+                                        "is ( period-end ).)",
+    "budget/12-non-decimal-value.xml": f"{ACTIVITY}/budget/value: value holds 'eryr', which is not "
+                                       "a number, such as 1500.50 (schema: Element 'value': "
+                                       "'eryr' is not a valid value of the atomic type "
+                                       "'xs:decimal'.)",
+    "capital-spend/03-contains-text.xml": f"{ACTIVITY}/activity-status: @percentage is not allowed "
+                                          "on activity-status (schema: Element 'activity-status', "
+                                          "attribute 'percentage': The attribute 'percentage' is "
+                                          "not allowed.)",
+    "conditions/05-non-boolen-attribute-attached.xml": f"{ACTIVITY}/conditions: @attached of "
+                                                       "conditions is 'x', which is not true, "
+                                                       "false, 1 or 0 (schema: Element "
                                                        "'conditions', attribute 'attached': 'x' "
                                                        "is not a valid value of the atomic type "
-                                                       "'xs:boolean'.",
-    "contact-info/07-two-organisations.xml": f"{ACTIVITY}/reporting-org: Element "
+                                                       "'xs:boolean'.)",
+    "contact-info/07-two-organisations.xml": f"{ACTIVITY}/reporting-org: reporting-org is not "
+                                             "allowed at this place: the schema expects "
+                                             "iati-identifier here (schema: Element "
                                              "'reporting-org': This element is not expected. "
-                                             "Expected is ( iati-identifier ).",
+                                             "Expected is ( iati-identifier ).)",
     "country-budget-items/03-missing-budget-item.xml": f"{ACTIVITY}/country-budget-items: "
-                                                       "Element 'country-budget-items': Missing "
-                                                       "child element(s). Expected is "
-                                                       "( budget-item ).",
-    "crs-add/06-non-iso-date-commitment-date.xml": f"{ACTIVITY}/reporting-org: Element "
+                                                       "country-budget-items lacks budget-item, "
+                                                       "which it must contain (schema: Element "
+                                                       "'country-budget-items': Missing child "
+                                                       "element(s). Expected is ( budget-item ).)",
+    "crs-add/06-non-iso-date-commitment-date.xml": f"{ACTIVITY}/reporting-org: reporting-org is "
+                                                   "not allowed at this place: the schema expects "
+                                                   "iati-identifier here (schema: Element "
                                                    "'reporting-org': This element is not "
-                                                   "expected. Expected is ( iati-identifier ).",
-    "default-aid-type/03-contains-text.xml": f"{ACTIVITY}/default-aid-type: Element "
-                                             "'default-aid-type': Character content other than "
-                                             "whitespace is not allowed because the content "
-                                             "type is 'element-only'.",
+                                                   "expected. Expected is ( iati-identifier ).)",
+    "default-aid-type/03-contains-text.xml": f"{ACTIVITY}/default-aid-type: default-aid-type holds "
+                                             "text of its own, but may contain only other "
+                                             "elements (schema: Element 'default-aid-type': "
+                                             "Character content other than whitespace is not "
+                                             "allowed because the content type is "
+                                             "'element-only'.)",
 }
 
 
@@ -2310,13 +2344,17 @@ PYIATI_REFUSED = {
                    "column 1",
     "leading_whitespace_xml.xml": "line 4: not well-formed XML: XML declaration allowed only "
                                   "at the start of the document, line 4, column 6",
-    "invalid_iati_missing_required_element.xml": f"{ACTIVITY}/description: Element "
-                                                 "'description': This element is not "
-                                                 "expected. Expected is ( title ).",
-    "invalid_iati_missing_required_element_from_common.xml": f"{ACTIVITY}/title: Element "
-                                                             "'title': This element is not "
-                                                             "expected. Expected is "
-                                                             "( reporting-org ).",
+    "invalid_iati_missing_required_element.xml": f"{ACTIVITY}/description: description is not "
+                                                 "allowed at this place: the schema expects title "
+                                                 "here (schema: Element 'description': This "
+                                                 "element is not expected. Expected is "
+                                                 "( title ).)",
+    "invalid_iati_missing_required_element_from_common.xml": f"{ACTIVITY}/title: title is not "
+                                                             "allowed at this place: the schema "
+                                                             "expects reporting-org here (schema: "
+                                                             "Element 'title': This element is "
+                                                             "not expected. Expected is "
+                                                             "( reporting-org ).)",
     "valid_iati_incomplete_codelist_code_not_present.xml": f"{ACTIVITY}/recipient-country: "
                                                            "unknown country 'A-CODE-NOT-ON-"
                                                            "THE-CODELIST': not an ISO 3166-1 "
@@ -2438,11 +2476,13 @@ def test_pyiati_files_breaking_the_standard_ruleset_are_found_out(session: Sessi
 BE_DGD = PUBLISHED / "be-dgd-pwyf-self-refs.xml"
 BE_DGD_ID = "XM-DAC-2-10-3265"
 BE_DGD_NO_DESCRIPTION = [
-    f"/iati-activities/iati-activity[{i}]/participating-org[1]: Element 'participating-org': "
-    "This element is not expected. Expected is ( description )." for i in (1, 2)]
+    f"/iati-activities/iati-activity[{i}]/participating-org[1]: participating-org is not allowed "
+    "at this place: the schema expects description here (schema: Element 'participating-org': "
+    "This element is not expected. Expected is ( description ).)" for i in (1, 2)]
 BE_DGD_NO_AID_TYPE = [
-    f"/iati-activities/iati-activity[{i}]/default-aid-type: Element 'default-aid-type': The "
-    "attribute 'code' is required but missing." for i in (1, 2)]
+    f"/iati-activities/iati-activity[{i}]/default-aid-type: default-aid-type needs @code, "
+    "which is missing (schema: Element 'default-aid-type': The attribute 'code' is required "
+    "but missing.)" for i in (1, 2)]
 BE_DGD_TWICE = [f"/iati-activities/iati-activity[2]/iati-identifier: identifier '{BE_DGD_ID}' "
                 "is also used by /iati-activities/iati-activity[1]"]
 
@@ -2590,8 +2630,9 @@ def test_a_humanitarian_ngos_1_0x_file_without_a_version_is_refused_by_activity(
     refusal = [message for i in (1, 2) for message in (
         f"/iati-activities/iati-activity[{i}]: no version on the file or on the activity, and "
         "it is not valid 2.03: an activity without a version is read only as valid 2.03",
-        f"/iati-activities/iati-activity[{i}]/reporting-org: Element 'reporting-org': This "
-        "element is not expected. Expected is ( iati-identifier ).")]
+        f"/iati-activities/iati-activity[{i}]/reporting-org: reporting-org is not allowed at this "
+        "place: the schema expects iati-identifier here (schema: Element 'reporting-org': This "
+        "element is not expected. Expected is ( iati-identifier ).)")]
     with pytest.raises(InputError) as caught:
         _import(session, data)
     assert _strings(caught.value.problems) == refusal
@@ -2647,8 +2688,9 @@ def test_a_ministrys_activity_cut_down_for_a_datastore_is_refused_then_completed
     # written. Completed with those four, it imports whole and comes back as published:
     # the German title is the platform's, the Portuguese one kept (in another language)
     data = BMZ.read_bytes()
-    refusal = [f"{ACTIVITY}/participating-org[1]: Element 'participating-org': This element "
-               "is not expected. Expected is ( description )."]
+    refusal = [f"{ACTIVITY}/participating-org[1]: participating-org is not allowed at this place: "
+               "the schema expects description here (schema: Element 'participating-org': This "
+               "element is not expected. Expected is ( description ).)"]
     assert _refused(session, data, mode) == (refusal, 0)
     assert session.scalars(select(IatiRecord)).all() == []
     completed = data.replace(b"    </title>\n", b"    </title>\n    <description>\n      "
@@ -2989,8 +3031,9 @@ def test_a_spreadsheet_converters_file_is_refused_by_xpath_for_order_then_curren
             f"/iati-activities/iati-activity[{i}]: no version on the file or on the "
             "activity, and it is not valid 2.03: an activity without a version is read only "
             "as valid 2.03",
-            f"/iati-activities/iati-activity[{i}]/participating-org: Element "
-            "'participating-org': This element is not expected. Expected is ( title ).")],
+            f"/iati-activities/iati-activity[{i}]/participating-org: participating-org is not "
+            "allowed at this place: the schema expects title here (schema: Element "
+            "'participating-org': This element is not expected. Expected is ( title ).)")],
         0)
     # in the schema's order, each is valid 2.03, and refused for its values, which have no
     # currency: the platform cannot hold an amount of no currency

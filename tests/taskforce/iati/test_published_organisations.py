@@ -169,8 +169,8 @@ def test_a_value_that_is_only_a_sign_is_refused_naming_it(session: Session) -> N
         _import(session, data, name="fixture-org-org.xml")
     assert "fixture-org-org.xml" in caught.value.summary
     assert _strings(caught.value.problems) == [
-        f"{ORG}[1]/total-budget/value: Element 'value': ' - ' is not a valid value of the "
-        "atomic type 'xs:decimal'."]
+        f"{ORG}[1]/total-budget/value: value holds ' - ', which is not a number, such as 1500.50 "
+        "(schema: Element 'value': ' - ' is not a valid value of the atomic type 'xs:decimal'.)"]
     assert session.scalars(select(IatiOrganisation)).all() == []
 
 
@@ -546,8 +546,9 @@ def test_an_organisation_file_without_version_or_identifier_is_refused_naming_bo
     assert _strings(caught.value.problems) == [
         f"{ORG}[1]: no version on the file or on the organisation, and it is not valid 2.03: "
         "an organisation without a version is read only as valid 2.03",
-        f"{ORG}[1]/total-budget[1]: Element 'total-budget': This element is not expected. "
-        "Expected is ( organisation-identifier )."]
+        f"{ORG}[1]/total-budget[1]: total-budget is not allowed at this place: the schema expects "
+        "organisation-identifier here (schema: Element 'total-budget': This element is not "
+        "expected. Expected is ( organisation-identifier ).)"]
     assert session.scalars(select(IatiOrganisation)).all() == []
     assert session.scalars(select(Partner)).all() == []
 
@@ -564,7 +565,8 @@ def test_a_trackers_organisation_without_name_or_reporter_is_refused_by_xpath(
     with pytest.raises(InputError) as caught:
         _import(session, data)
     assert _strings(caught.value.problems) == [
-        f"{ORG}[1]/document-link: Element 'document-link': This element is not expected. "
-        "Expected is ( name )."]
+        f"{ORG}[1]/document-link: document-link is not allowed at this place: the schema expects "
+        "name here (schema: Element 'document-link': This element is not expected. Expected is "
+        "( name ).)"]
     assert session.scalars(select(IatiOrganisation)).all() == []
     assert session.scalars(select(IatiOrgFinance)).all() == []

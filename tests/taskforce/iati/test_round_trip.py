@@ -210,8 +210,9 @@ def test_a_file_without_a_version_on_its_root_reads_each_activity_as_its_own(
     with pytest.raises(InputError) as caught:
         _import(session, data)
     assert [str(p) for p in caught.value.problems] == [
-        "/iati-activities/iati-activity[1]: Element 'iati-activity': Missing child element(s). "
-        "Expected is ( reporting-org )."]
+        "/iati-activities/iati-activity[1]: iati-activity lacks reporting-org, which it must "
+        "contain (schema: Element 'iati-activity': Missing child element(s). Expected is "
+        "( reporting-org ).)"]
 
 
 def test_a_problem_late_in_a_large_file_undoes_the_batches_written(session: Session,

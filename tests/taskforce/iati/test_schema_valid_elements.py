@@ -157,8 +157,8 @@ def test_an_empty_capital_spend_is_not_valid_in_any_version() -> None:
                 in schema[start:schema.index("</xsd:element>", start)]), version
     data = _file(tail='<capital-spend/>')
     assert _strings(read_activities(io.BytesIO(data), VOCAB).problems) == [
-        f"{ACTIVITY}/capital-spend: Element 'capital-spend': The attribute 'percentage' is "
-        "required but missing."]
+        f"{ACTIVITY}/capital-spend: capital-spend needs @percentage, which is missing (schema: "
+        "Element 'capital-spend': The attribute 'percentage' is required but missing.)"]
 
 
 # schema-valid, and still refused: each is a rule of the platform or of IATI's rulesets

@@ -74,9 +74,12 @@ def test_the_iati_import_report_and_its_refusals_in_russian_and_french(
 
     schema = _upload(tf_client, token, rich.replace(b'percentage="25"', b'percentage="a lot"', 1),
                      RU)
-    assert ("Элемент &#39;recipient-country&#39;, атрибут &#39;percentage&#39;: &#39;a lot&#39; "
-            "— недопустимое значение типа &#39;xs:decimal&#39;.") in schema
-    assert "is not a valid value" not in schema
+    # the plain reason in the reader's language, libxml2's own words after it as it says them
+    assert ("@percentage у recipient-country равен &#39;a lot&#39;, а это не число, например "  # noqa: RUF001
+            "1500.50 (схема: Element &#39;recipient-country&#39;, attribute &#39;percentage&#39;: "
+            "&#39;a lot&#39; is not a valid value of the atomic type &#39;xs:decimal&#39;.)"
+            ) in schema
+    assert "which is not a number" not in schema
 
     not_xml = _upload(tf_client, token, b"<iati-activities version='2.03'><", RU)
     assert "некорректный XML: " in not_xml and "the file holds" not in not_xml

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import yaml
 from lxml import etree
 
 from tocsin.errors import ConfigurationError
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Joined, Message
 
 SCHEMAS = Path(__file__).parent / "schemas"
 VERSIONS = ("2.01", "2.02", "2.03")
@@ -83,62 +84,89 @@ def child_order(version: str = CURRENT, element: str = "iati-activity",
     return tuple(order)
 
 
-_E = r"Element '(?P<element>[^']+)'"
-_A = r"Element '(?P<element>[^']+)', attribute '(?P<attribute>[^']+)'"
-#: The shapes of libxml2's schema messages an IATI file meets most, as messages of the
-#: catalogs with the same English words (anything else is passed on as libxml2 says it).
-_SCHEMA_MESSAGES: tuple[tuple[re.Pattern[str], Callable[..., str]], ...] = tuple(
-    (re.compile(pattern + r"$"), make) for pattern, make in (
-        (_E + r": This element is not expected\. Expected is \( (?P<expected>.+) \)\.",
-         lambda element, expected: N_(
-             "Element '%(element)s': This element is not expected. Expected is "
-             "( %(expected)s ).", element=element, expected=expected)),
-        (_E + r": This element is not expected\. Expected is one of \( (?P<expected>.+) \)\.",
-         lambda element, expected: N_(
-             "Element '%(element)s': This element is not expected. Expected is one of "
-             "( %(expected)s ).", element=element, expected=expected)),
-        (_E + r": This element is not expected\.",
-         lambda element: N_("Element '%(element)s': This element is not expected.",
-                            element=element)),
-        (_E + r": Missing child element\(s\)\. Expected is \( (?P<expected>.+) \)\.",
-         lambda element, expected: N_(
-             "Element '%(element)s': Missing child element(s). Expected is "
-             "( %(expected)s ).", element=element, expected=expected)),
-        (_E + r": Missing child element\(s\)\. Expected is one of \( (?P<expected>.+) \)\.",
-         lambda element, expected: N_(
-             "Element '%(element)s': Missing child element(s). Expected is one of "
-             "( %(expected)s ).", element=element, expected=expected)),
-        (_E + r": The attribute '(?P<attribute>[^']+)' is required but missing\.",
-         lambda element, attribute: N_(
-             "Element '%(element)s': The attribute '%(attribute)s' is required but missing.",
-             element=element, attribute=attribute)),
-        (_A + r": The attribute '[^']+' is not allowed\.",
-         lambda element, attribute: N_(
-             "Element '%(element)s', attribute '%(attribute)s': The attribute "
-             "'%(attribute)s' is not allowed.", element=element, attribute=attribute)),
-        (_A + r": '(?P<value>.*)' is not a valid value of the atomic type '(?P<type>[^']+)'\.",
-         lambda element, attribute, value, type: N_(
-             "Element '%(element)s', attribute '%(attribute)s': '%(value)s' is not a valid "
-             "value of the atomic type '%(type)s'.", element=element, attribute=attribute,
-             value=value, type=type)),
-        (_E + r": '(?P<value>.*)' is not a valid value of the atomic type '(?P<type>[^']+)'\.",
-         lambda element, value, type: N_(
-             "Element '%(element)s': '%(value)s' is not a valid value of the atomic type "
-             "'%(type)s'.", element=element, value=value, type=type)),
-        (_E + r": Character content other than whitespace is not allowed because the "
-              r"content type is 'element-only'\.",
-         lambda element: N_(
-             "Element '%(element)s': Character content other than whitespace is not allowed "
-             "because the content type is 'element-only'.", element=element)),
-    ))
+#: How the platform says libxml2's schema messages: a table of patterns and plain
+#: reasons (see the file's head).
+SCHEMA_MESSAGES = Path(__file__).with_name("schema_messages.yaml")
+_XML_NAMESPACE = "{http://www.w3.org/XML/1998/namespace}"
+_PLACEHOLDER = re.compile(r"%\(([a-z_]+)\)s")
+#: ``{uri}`` before a name: a URI, not a facet's set of values (``{'a', 'b'}``) or a
+#: pattern's count (``[A-Z]{2}``).
+_NAMESPACE = re.compile(r"\{[A-Za-z][\w+.-]*:[^}'\s]*\}")
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """One shape of libxml2's messages and the plain reason the platform gives for it."""
+
+    match: re.Pattern[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Table:
+    wordings: tuple[_Wording, ...]
+    #: XSD type → what its values look like, in words
+    kinds: dict[str, str]
+    #: what libxml2 lists among the expected elements that is no name → in words
+    names: dict[str, str]
+
+
+@cache
+def _table() -> _Table:
+    """The table's entries in order, with its words for types and names; an entry whose
+    reason names other values than its pattern gives is refused when loaded."""
+    data = yaml.safe_load(SCHEMA_MESSAGES.read_text(encoding="utf-8"))
+    wordings = []
+    for item in data["messages"]:
+        wording = _Wording(re.compile(str(item["match"])), str(item["reason"]))
+        given = set(wording.match.groupindex)
+        if "type" in given:
+            given = given - {"type"} | {"kind"}
+        if set(_PLACEHOLDER.findall(wording.reason)) != given:
+            raise ConfigurationError(N_("%(file)s: the reason %(reason)s does not name the "
+                                        "values its pattern gives", file=SCHEMA_MESSAGES.name,
+                                        reason=repr(wording.reason)))
+        wordings.append(wording)
+    return _Table(tuple(wordings),
+                  {str(item["type"]): str(item["kind"]) for item in data["types"]},
+                  {str(item["libxml2"]): str(item["words"]) for item in data["names"]})
+
+
+def _kind(xsd_type: str | None, table: _Table) -> Message:
+    """What the values of ``xsd_type`` look like, in words."""
+    if xsd_type in table.kinds:
+        return Message(table.kinds[xsd_type])  # in the catalogs (babel.cfg)
+    if xsd_type:
+        return N_("a valid value of type %(type)s", type=xsd_type)
+    return N_("a value the schema accepts")
+
+
+def _expected(names: str, table: _Table) -> str:
+    """The elements libxml2 expects (``a, b, ##other*``), a wildcard in words."""
+    listed = names.split(", ")
+    if not any(name in table.names for name in listed):
+        return names
+    return Joined(Message(table.names[name]) if name in table.names else name
+                  for name in listed)
 
 
 def schema_message(message: str) -> str:
-    """A schema message without the ``{namespace}`` noise, as a message of the catalogs
-    (shown in the reader's language) when it has one of the usual shapes."""
-    plain = re.sub(r"\{[^}]*\}", "", message)
-    for pattern, make in _SCHEMA_MESSAGES:
-        found = pattern.match(plain)
-        if found:
-            return make(**found.groupdict())
-    return plain
+    """libxml2's schema ``message`` as a user reads it: for its usual shapes
+    (:data:`SCHEMA_MESSAGES`) a plain reason in the reader's language, libxml2's own words
+    after it; any other as libxml2 says it. Namespaces are written as prefixes
+    (``xml:lang``), or left out."""
+    said = _NAMESPACE.sub("", message.replace(_XML_NAMESPACE, "xml:"))
+    table = _table()
+    for wording in table.wordings:
+        found = wording.match.fullmatch(said)
+        if found is None:
+            continue
+        values: dict[str, object] = {name: value for name, value in found.groupdict().items()
+                                     if name != "type"}
+        if "type" in wording.match.groupindex:
+            values["kind"] = _kind(found["type"], table)
+        if "expected" in values:
+            values["expected"] = _expected(str(values["expected"]), table)
+        return N_("%(reason)s (schema: %(message)s)",
+                  reason=Message(wording.reason, values), message=said)
+    return said

@@ -16,12 +16,12 @@ from tocsin.access.tables import AuditEntry
 from tocsin.errors import InputError
 from tocsin.i18n import N_
 from tocsin.settings import Settings
-from tocsin.web.deps import AdminPrincipal, DbSession, settings
+from tocsin.web.deps import AdminPrincipal, DbSession, FormRoute, settings
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Admin"), "/admin/users", order=100, admin_only=True)
-pages = APIRouter(prefix="/admin", include_in_schema=False)
-api = APIRouter(prefix="/admin", tags=["admin"])
+pages = APIRouter(prefix="/admin", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/admin", tags=["admin"], route_class=FormRoute)
 
 
 def _parse_since(value: str | None) -> datetime | None:

@@ -23,6 +23,7 @@ from tocsin.web.deps import (
     SESSION_COOKIE,
     CurrentPrincipal,
     DbSession,
+    FormRoute,
     LoginRequired,
     database,
     settings,
@@ -30,8 +31,8 @@ from tocsin.web.deps import (
 from tocsin.web.origin import request_client
 from tocsin.web.templating import LANGUAGE_COOKIE, render
 
-pages = APIRouter(tags=["account"])
-api = APIRouter(tags=["account"])
+pages = APIRouter(tags=["account"], route_class=FormRoute)
+api = APIRouter(tags=["account"], route_class=FormRoute)
 
 PRE_LOGIN_COOKIE = "tocsin_login_csrf"
 

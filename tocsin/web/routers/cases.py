@@ -51,12 +51,12 @@ from tocsin.i18n import N_
 from tocsin.money import sets
 from tocsin.taskforce.lessons import codes
 from tocsin.web import deps
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Cases"), "/cases", order=75)
-pages = APIRouter(prefix="/cases", include_in_schema=False)
-api = APIRouter(prefix="/cases", tags=["cases"])
+pages = APIRouter(prefix="/cases", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/cases", tags=["cases"], route_class=FormRoute)
 
 #: Cap on a form's size in fields (a form is small; anything bigger is not ours).
 MAX_FIELDS = 60

@@ -36,12 +36,12 @@ from tocsin.limits import decode_text
 from tocsin.reference import browse
 from tocsin.reports.coherence import generate
 from tocsin.types.names import Names
-from tocsin.web.deps import CurrentPrincipal, DbSession, FormFields
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormFields, FormRoute
 from tocsin.web.templating import NavItem, render, request_language
 
 NAV = NavItem(N_("Coherence"), "/coherence", order=70)
-pages = APIRouter(prefix="/coherence", include_in_schema=False)
-api = APIRouter(prefix="/coherence", tags=["coherence"])
+pages = APIRouter(prefix="/coherence", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/coherence", tags=["coherence"], route_class=FormRoute)
 
 Geo = Literal["country", "region"]
 YearQ = Annotated[int | None, Query(ge=1990, le=2100, description="Threat year.")]

@@ -22,12 +22,12 @@ from tocsin.taskforce.commitments.records import (
 from tocsin.taskforce.commitments.tables import Commitment
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.programmes import records as programmes
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Commitments"), "/commitments", order=25)
-pages = APIRouter(prefix="/commitments", include_in_schema=False)
-api = APIRouter(prefix="/commitments", tags=["commitments"])
+pages = APIRouter(prefix="/commitments", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/commitments", tags=["commitments"], route_class=FormRoute)
 
 
 _names = records.labels

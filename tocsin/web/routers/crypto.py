@@ -33,12 +33,12 @@ from tocsin.money.crypto.taint import RULES, TraceConfig
 from tocsin.money.crypto.utxo import has_utxo
 from tocsin.settings import Settings
 from tocsin.web import deps
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.routers.investigations import _receive, _set_view, _unit_codes
 from tocsin.web.templating import render, request_language
 
-pages = APIRouter(prefix="/investigations", include_in_schema=False)
-api = APIRouter(prefix="/investigations", tags=["bitcoin"])
+pages = APIRouter(prefix="/investigations", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/investigations", tags=["bitcoin"], route_class=FormRoute)
 
 RULE_NAMES = {"haircut": N_("haircut (proportional)"), "fifo": N_("FIFO (first in, first out)"),
               "lifo": N_("LIFO (last in, first out)"),

@@ -34,12 +34,12 @@ from tocsin.taskforce.events.tables import (
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.partners.records import list_partners
 from tocsin.taskforce.partners.tables import Partner
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Events"), "/events", order=60)
-pages = APIRouter(prefix="/events", include_in_schema=False)
-api = APIRouter(prefix="/events", tags=["events"])
+pages = APIRouter(prefix="/events", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/events", tags=["events"], route_class=FormRoute)
 
 
 def _back(event_id: int) -> Response:

@@ -24,12 +24,12 @@ from tocsin.taskforce.experts.spec import (
 from tocsin.taskforce.experts.tables import LEVELS, Expert
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.programmes.records import list_activities
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Experts"), "/experts", order=65)
-pages = APIRouter(prefix="/experts", include_in_schema=False)
-api = APIRouter(prefix="/experts", tags=["experts"])
+pages = APIRouter(prefix="/experts", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/experts", tags=["experts"], route_class=FormRoute)
 
 
 def _languages(values: list[str]) -> list[str]:

@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse, Response
 from tocsin.i18n import N_
 from tocsin.reference import browse
 from tocsin.reference.tables import RefCrimeArea, RefInstrument, RefStage
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Framework"), "/framework", order=10)
-pages = APIRouter(prefix="/framework", include_in_schema=False)
-api = APIRouter(prefix="/framework", tags=["framework"])
+pages = APIRouter(prefix="/framework", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/framework", tags=["framework"], route_class=FormRoute)
 
 
 @pages.get("", response_class=HTMLResponse)

@@ -9,10 +9,10 @@ from tocsin.cases.requests import reminders
 from tocsin.reference import browse
 from tocsin.screening import service as screening
 from tocsin.taskforce.dashboard import dashboard
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import render
 
-pages = APIRouter()
+pages = APIRouter(route_class=FormRoute)
 
 
 @pages.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -42,6 +42,7 @@ from tocsin.i18n import N_
 from tocsin.jobs.runner import JobRunner
 from tocsin.jobs.tables import Job
 from tocsin.money import detect, jobs, mappings, sets, views, wizard
+from tocsin.money import rates as rates_mod
 from tocsin.money.detect import describe
 from tocsin.money.export import EXPORT_FORMATS, Selection
 from tocsin.money.findings import reason_shown
@@ -52,12 +53,12 @@ from tocsin.money.tables import TransactionSet
 from tocsin.money.trace import RULES, TraceConfig
 from tocsin.settings import Settings
 from tocsin.web import deps
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render, request_language
 
 NAV = NavItem(N_("Investigations"), "/investigations", order=80)
-pages = APIRouter(prefix="/investigations", include_in_schema=False)
-api = APIRouter(prefix="/investigations", tags=["investigations"])
+pages = APIRouter(prefix="/investigations", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/investigations", tags=["investigations"], route_class=FormRoute)
 
 EXPORT_TYPES = {"csv": ("text/csv", "csv"), "ftm": ("application/x-ndjson", "ftm.json"),
                 "gexf": ("application/xml", "gexf"), "graphml": ("application/xml", "graphml")}
@@ -272,13 +273,21 @@ def import_start(request: Request, principal: CurrentPrincipal) -> Response:
 
 @pages.post("/import")
 async def import_upload(request: Request, principal: CurrentPrincipal,
-                        file: Annotated[UploadFile, File()]) -> Response:
-    """Receive the file and go on to its suggested mapping."""
+                        file: Annotated[UploadFile, File()],
+                        rates: Annotated[UploadFile | None, File()] = None) -> Response:
+    """Receive the file (and the exchange rates sent with it) and go on to its suggested
+    mapping."""
     policy.require(principal, Action.WRITE_OWN_UNIT)
     settings = deps.settings(request)
     upload = await _receive(file, settings)
+    rates_path, rates_name = None, ""
+    if rates is not None and rates.filename:  # as the direct upload keeps it
+        rates_name = Path(rates.filename).name or "rates"
+        rates_path = await _receive(rates, settings, upload.parent,
+                                    rates_mod.upload_name(rates.filename))
     token = await run_in_threadpool(wizard.receive, settings, principal, upload,
-                                    Path(file.filename or "upload").name or "upload")
+                                    Path(file.filename or "upload").name or "upload",
+                                    rates_path, rates_name)
     return RedirectResponse(f"/investigations/import/{token}", status_code=303)
 
 
@@ -295,7 +304,8 @@ def _wizard_page(request: Request, session: Session, principal: Principal,
     problems = list(dict.fromkeys((p.location, p.reason) for p in (shown.problems
                                                                      if shown else [])))
     return render(request, "investigations/import_mapping.html", status_code=status_code,
-                  upload=upload, choice=choice, preview=shown, groups=groups,
+                  upload=upload, rates=upload.rate_table(), choice=choice, preview=shown,
+                  groups=groups,
                   problems=[{"location": loc, "reason": why} for loc, why in problems],
                   error=error, form=form, units=units, own_unit=own, offer_again=offer_again,
                   handling_codes=HANDLING_CODES, currencies=types.currency.choices(),
@@ -350,8 +360,8 @@ async def import_submit(token: str, request: Request, session: DbSession,
                                 suggest_mod.Preview([], exc.problems, 0), values,
                                 status_code=422)
         if action != "import":
-            return _wizard_page(request, session, principal, upload, choice,
-                                wizard.check(upload, choice), values)
+            return _wizard_page(request, session, principal, upload, choice, wizard.check(
+                upload, choice, base_currency=values.get("base_currency") or "EUR"), values)
         try:
             job = wizard.submit(session, principal, settings, upload, choice,
                                 values.get("name", ""), values.get("handling", ""),
@@ -425,8 +435,8 @@ async def api_upload(
         if mapping is not None and mapping.filename:
             mapping_path = await _receive(mapping, settings, upload.parent, "mapping.yaml")
         if rates is not None and rates.filename:  # the table's format is told by its suffix
-            rates_path = await _receive(rates, settings, upload.parent, "rates.csv" if Path(
-                rates.filename).suffix.lower() == ".csv" else "rates.yaml")
+            rates_path = await _receive(rates, settings, upload.parent,
+                                        rates_mod.upload_name(rates.filename))
         # Errors name the files as the user knows them, never by their place on the server.
         names = {"file": Path(file.filename or "upload").name or "upload",
                  "mapping": Path(mapping.filename or "mapping.yaml").name

@@ -22,12 +22,12 @@ from tocsin.taskforce.lessons.spec import ActionSpec, DesignDraft, ObservationSp
 from tocsin.taskforce.lessons.tables import OUTCOMES, Lesson, RemedialAction
 from tocsin.taskforce.programmes.tables import Activity
 from tocsin.types.base import is_digits
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Lessons"), "/lessons", order=40)
-pages = APIRouter(prefix="/lessons", include_in_schema=False)
-api = APIRouter(prefix="/lessons", tags=["lessons"])
+pages = APIRouter(prefix="/lessons", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/lessons", tags=["lessons"], route_class=FormRoute)
 
 
 def _split(values: list[str]) -> list[str]:

@@ -24,12 +24,12 @@ from tocsin.taskforce.partners.tables import (
     Agreement,
     Partner,
 )
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Partners"), "/partners", order=50)
-pages = APIRouter(prefix="/partners", include_in_schema=False)
-api = APIRouter(prefix="/partners", tags=["partners"])
+pages = APIRouter(prefix="/partners", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/partners", tags=["partners"], route_class=FormRoute)
 
 
 def _split(values: list[str]) -> list[str]:

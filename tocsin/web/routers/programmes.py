@@ -66,12 +66,12 @@ from tocsin.taskforce.tabular.exchange import (
 from tocsin.types.base import is_digits
 from tocsin.types.names import Names
 from tocsin.web import deps
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render, request_language
 
 NAV = NavItem(N_("Programmes"), "/programmes", order=30)
-pages = APIRouter(prefix="/programmes", include_in_schema=False)
-api = APIRouter(prefix="/programmes", tags=["programmes"])
+pages = APIRouter(prefix="/programmes", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/programmes", tags=["programmes"], route_class=FormRoute)
 
 XML = "application/xml"
 MEDIA = {"csv": "text/csv; charset=utf-8",
@@ -204,12 +204,9 @@ def activity_new(request: Request, session: DbSession, principal: CurrentPrincip
 
 
 def _posted(fields: deps.FormFields) -> dict[str, str]:
-    # a browser sends a textarea's line breaks as CRLF (HTML's form submission): read as
-    # the line breaks the platform holds (LF, as XML reads them), or every save of a
-    # description published over several lines changed it, and the export wrote the
-    # publisher's text back with a carriage return in each line break
-    form = {k: str(v).replace("\r\n", "\n").replace("\r", "\n")
-            for k, v in fields.items() if k != "csrf_token"}
+    # the line breaks arrive as LF (deps.FormRequest), or every save of a description
+    # published over several lines changed it
+    form = {k: str(v) for k, v in fields.items() if k != "csrf_token"}
     return {**{c.name: "" for c in COLUMNS}, **form}
 
 

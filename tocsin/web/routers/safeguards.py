@@ -33,13 +33,13 @@ from tocsin.safeguards.spec import (
     TransferSpec,
 )
 from tocsin.web import deps
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.routers.cases import Form
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Data protection"), "/safeguards", order=78, group=N_("Investigations"))
-pages = APIRouter(prefix="/safeguards", include_in_schema=False)
-api = APIRouter(prefix="/safeguards", tags=["safeguards"])
+pages = APIRouter(prefix="/safeguards", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/safeguards", tags=["safeguards"], route_class=FormRoute)
 
 YES = ("1", "on", "true", "yes")
 

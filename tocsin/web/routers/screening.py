@@ -33,13 +33,13 @@ from tocsin.screening import lists, service, yente
 from tocsin.screening import sets as screening_sets
 from tocsin.screening.readers import FORMATS
 from tocsin.web import deps
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.routers.investigations import shown_job
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Screening"), "/screening", order=85)
-pages = APIRouter(prefix="/screening", include_in_schema=False)
-api = APIRouter(tags=["screening"])
+pages = APIRouter(prefix="/screening", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(tags=["screening"], route_class=FormRoute)
 
 
 def _wake(request: Request) -> BackgroundTask:

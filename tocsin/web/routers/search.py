@@ -19,12 +19,12 @@ from tocsin.i18n import N_
 from tocsin.search import SearchFilters, SearchResults, search, service
 from tocsin.search.service import FACET_NAMES, TYPE_LABELS
 from tocsin.settings import Settings
-from tocsin.web.deps import CurrentPrincipal, DbSession
+from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Search"), "/search", order=90)
-pages = APIRouter(prefix="/search", include_in_schema=False)
-api = APIRouter(prefix="/search", tags=["search"])
+pages = APIRouter(prefix="/search", include_in_schema=False, route_class=FormRoute)
+api = APIRouter(prefix="/search", tags=["search"], route_class=FormRoute)
 
 Values = Annotated[list[str] | None, Query()]
 FACET_TITLES = {"type": N_("Record type"), "crime_area": N_("Crime area"),

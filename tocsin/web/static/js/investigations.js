@@ -256,10 +256,14 @@
         });
     }
 
-    choices.addEventListener("change", () => {
+    const later = () => {
       clearTimeout(timer);
       timer = setTimeout(refresh, 350);
-    });
+    };
+    choices.addEventListener("change", later);
+    // the currency amounts are converted into decides which rates the rows need
+    const base = form.querySelector("#base_currency");
+    if (base) base.addEventListener("change", later);
   }
 
   // ------------------------------------------------------------------ network

@@ -8,12 +8,14 @@ so written is read by the scan and by the ordinary reading, in one process and i
 worker processes, from a path and from a stream, and must give what the file as
 published gives: the platform's view of each activity, the published copy (compared
 by its elements, attributes and text), the typed rows, the problems, notes and
-warnings, and the export.
+warnings, and the export. Hostile files (entities, deep nesting, huge values) are
+refused in bounded time with a plain reason, and nothing of them is written.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -21,16 +23,20 @@ from typing import IO, Any
 
 import pytest
 from lxml import etree
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.taskforce.iati.test_reader_bounds import bounded
 from tests.taskforce.iati.test_round_trip import _export, _import, canonical, semantic_diff
 from tocsin import limits
+from tocsin.errors import InputError
 from tocsin.reference.registry import load_registry
-from tocsin.taskforce.iati import reader
+from tocsin.taskforce.iati import exchange, reader
 from tocsin.taskforce.iati.exchange import validate_export
 from tocsin.taskforce.iati.reader import iter_batches
 from tocsin.taskforce.iati.scan import Scan, Unsure
 from tocsin.taskforce.iati.schema import safe_parser
+from tocsin.taskforce.iati.tables import IatiRecord
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 
 VOCAB = Vocabulary.from_registry(load_registry())
@@ -749,9 +755,18 @@ def test_a_file_over_the_workers_threshold_written_otherwise_reads_the_same(
     assert alone["problems"] == [] and alone["count"] == data.count(b"<iati-identifier>")
 
 
-# --- deep nesting within the parser's limit -----------------------------------------------
+# --- hostile files: refused in bounded time and memory, nothing of them written ---------
 
 RICH = FIXTURES / "rich_2.03.xml"
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+#: Nine levels of ten: a thousand million "lol"s if expanded.
+LAUGHS = b"<!DOCTYPE iati-activities [<!ENTITY lol0 \"lol\">" + b"".join(
+    b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10)) + b"]>\n"
+XXE = b'<!DOCTYPE iati-activities [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+DOCTYPE = "/: a DOCTYPE is not accepted in IATI files"
+UTF_32 = "/: the file is written in UTF-32, which is not read: save it as UTF-8 and import it again"
+TOO_LONG = ("a name, attribute value or text longer than the reader reads (10,000,000 "
+            "characters), at or before this line: not read")
 
 
 def _body() -> bytes:
@@ -760,10 +775,103 @@ def _body() -> bytes:
     return data[data.index(b"<iati-activities"):]
 
 
+def _activity() -> str:
+    """The rich file's first activity."""
+    body = _body().decode()
+    return body[body.index("<iati-activity "):body.index("</iati-activity>") + 16]
+
+
+def _answer(xml: str) -> bytes:
+    """The IATI Datastore's search answer in JSON holding one activity."""
+    return json.dumps({"response": {"numFound": 1, "start": 0, "docs": [
+        {"iati_xml": xml, "dataset_iati_version": "2.03"}]}}).encode()
+
+
+def _first(what: bytes, into: bytes) -> bytes:
+    body = _body()
+    assert what in body
+    return body.replace(what, what + into, 1)
+
+
 def _nested(depth: int) -> bytes:
     return _body().replace(b"</iati-activity>", b"<ext:a>" * depth + b"</ext:a>" * depth
                            + b"</iati-activity>", 1).replace(
         b"<iati-activities ", b'<iati-activities xmlns:ext="' + EXT.encode() + b'" ', 1)
+
+
+def _huge_value(tag: bytes, attribute: bytes) -> bytes:
+    return _body().replace(tag, tag + b" " + attribute + b'="' + b"x" * 30_000_000 + b'"', 1)
+
+
+#: name → (the file, the one problem it gives: location and reason)
+HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
+    "billion laughs in a narrative": (
+        lambda: _DECLARATION + LAUGHS + _first(b"<narrative>", b"&lol9;"), DOCTYPE),
+    "billion laughs in the root's attribute": (
+        lambda: LAUGHS + _body().replace(b"<iati-activities ", b'<iati-activities x="&lol9;" ',
+                                         1), DOCTYPE),
+    "billion laughs, UTF-16": (
+        lambda: b"\xff\xfe" + (LAUGHS + _first(b"<narrative>", b"&lol9;")).decode()
+        .replace("encoding='UTF-8'", "").encode("utf-16-le"), DOCTYPE),
+    "an external entity (XXE)": (
+        lambda: _DECLARATION + XXE + _first(b"<narrative>", b"&xxe;"), DOCTYPE),
+    "an external entity as the identifier": (
+        lambda: XXE + _body().replace(b"<iati-identifier>", b"<iati-identifier>&xxe;", 1),
+        DOCTYPE),
+    "an external parameter entity": (
+        lambda: b'<!DOCTYPE iati-activities [<!ENTITY % xxe SYSTEM "file:///etc/passwd"> '
+                b"%xxe;]>\n" + _body(), DOCTYPE),
+    "an external DTD": (
+        lambda: b'<!DOCTYPE iati-activities SYSTEM "file:///etc/passwd">\n' + _body(), DOCTYPE),
+    "an entity never declared": (
+        lambda: _first(b"<narrative>", b"&nbsp;"),
+        "line 5: not well-formed XML: Entity 'nbsp' not defined"),
+    "elements nested 100,000 deep": (
+        lambda: _nested(100_000),
+        "line 360: elements nested more than 256 levels deep: not read (IATI's are nested a "
+        "few levels)"),
+    "an attribute value of 30 MB on the root": (
+        lambda: _huge_value(b"<iati-activities", b"x"), f"line 332: {TOO_LONG}"),
+    "an attribute value of 30 MB on an activity": (
+        lambda: _huge_value(b"<iati-activity", b"x"), f"line 332: {TOO_LONG}"),
+    "an attribute value of 30 MB on a narrative": (
+        lambda: _huge_value(b"<narrative", b"xml:lang"), f"line 332: {TOO_LONG}"),
+    "a narrative of 30 MB": (
+        lambda: _first(b"<narrative>", b"x" * 30_000_000), f"line 5: {TOO_LONG}"),
+    "an external entity in a Datastore answer's activity (JSON)": (
+        lambda: _answer(XXE.decode() + _activity().replace("<narrative>", "<narrative>&xxe;")),
+        "/response/docs[1]/iati_xml: a DOCTYPE is not accepted in IATI files"),
+    "billion laughs in a Datastore answer's activity (JSON)": (
+        lambda: _answer(LAUGHS.decode() + _activity().replace("<narrative>",
+                                                              "<narrative>&lol9;")),
+        "/response/docs[1]/iati_xml: a DOCTYPE is not accepted in IATI files"),
+    # not hostile, but an encoding libxml2 does not read
+    "UTF-32 LE": (lambda: b"\xff\xfe\x00\x00" + _body().decode().encode("utf-32-le"), UTF_32),
+    "UTF-32 BE": (lambda: b"\x00\x00\xfe\xff" + _body().decode().encode("utf-32-be"), UTF_32),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_hostile_file_is_refused_in_bounded_time(name: str, tmp_path: Path) -> None:
+    make, problem = HOSTILE[name]
+    data = make()
+    for way in ("path, scan", "path, ordinary", "path, scan, workers", "stream read once"):
+        got, _ = bounded(lambda: read(data, way, tmp_path), 20)
+        assert (got["problems"], got["activities"], got["parts"]) == ([problem], [], {}), way
+
+
+@pytest.mark.parametrize("name", [name for name in HOSTILE if "30 MB" not in name])
+def test_nothing_of_a_hostile_file_is_written(session: Session, name: str) -> None:
+    data = HOSTILE[name][0]()
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert [str(p) for p in caught.value.problems] == [HOSTILE[name][1]]
+    report = _import(session, data, mode="each")
+    assert (report.created, [str(p) for p in report.rejected]) == (0, [HOSTILE[name][1]])
+    assert session.scalars(select(IatiRecord)).all() == []
+    # nor does the look before an import read the entity
+    assert not any("root:" in identifier for identifier in exchange.file_identifiers(data))
+    assert b"root:" not in _export(session)
 
 
 def test_an_extension_nested_deep_but_within_the_limit_is_kept(session: Session) -> None:

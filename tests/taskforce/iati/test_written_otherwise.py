@@ -356,6 +356,8 @@ TRANSFORMATIONS: dict[str, Callable[[bytes], bytes]] = {
     "a declaration of its own": lambda data: (
         b"<?xml version='1.0' encoding='utf8' standalone='yes'?>\n" + no_declaration(data)),
     "XML 1.1": lambda data: b'<?xml version="1.1" encoding="UTF-8"?>\n' + no_declaration(data),
+    "a stylesheet first, no declaration": lambda data: (
+        b'<?xml-stylesheet type="text/xsl" href="activities.xsl"?>\n' + no_declaration(data)),
     "CRLF": line_ends(b"\r\n"),
     "CR": line_ends(b"\r"),
     "one line": one_line,

@@ -71,6 +71,7 @@ _SPACE = re.compile(rb"[ \t\r\n]*")
 _DECLARATION = re.compile(rb"<\?xml[ \t\r\n][^?]*\?>")
 _ENCODING = re.compile(rb"""[ \t\r\n]encoding[ \t\r\n]*=[ \t\r\n]*["']([^"']*)["']""")
 _NAME_AFTER = frozenset(b" \t\r\n>/")
+_SPACES = (b" ", b"\t", b"\r", b"\n")
 UTF8_BOM = b"\xef\xbb\xbf"
 ROOT_END = b"</iati-activities>"
 ANSWER_END = b"</result>"
@@ -240,7 +241,9 @@ class Scan:
         self._ahead(0, 4)
         at = len(UTF8_BOM) if self.buf.startswith(UTF8_BOM) else 0
         self._ahead(at, 6)
-        if self.buf.startswith(b"<?xml", at):
+        # the XML declaration; a processing instruction whose name begins so
+        # (``<?xml-stylesheet …?>``, first where a tool wrote no declaration) is one like any
+        if self.buf.startswith(b"<?xml", at) and self.buf[at + 5:at + 6] in _SPACES:
             end = self._skip(at, b"?>")
             declaration = _DECLARATION.fullmatch(self.buf, at, end)
             if declaration is None:

@@ -33,6 +33,7 @@ from tocsin.errors import InputError
 from tocsin.reference.registry import load_registry
 from tocsin.taskforce.iati import exchange, reader
 from tocsin.taskforce.iati.exchange import validate_export
+from tocsin.taskforce.iati.organisations import read_organisations
 from tocsin.taskforce.iati.reader import iter_batches
 from tocsin.taskforce.iati.scan import Scan, Unsure
 from tocsin.taskforce.iati.schema import safe_parser
@@ -882,3 +883,38 @@ def test_an_extension_nested_deep_but_within_the_limit_is_kept(session: Session)
     report = _import(session, data)
     assert (report.created, report.preserved[f"{{{EXT}}}a"]) == (2, 1)
     assert semantic_diff(data, _export(session)) == []
+
+
+#: The same refusals in an organisation file (its own reader, the same words).
+ORGANISATION = PUBLISHED / "organisation-standard-example-annotated-2.03.xml"
+
+
+def _organisation(edit: Callable[[bytes], bytes]) -> bytes:
+    data = ORGANISATION.read_bytes()
+    return edit(data[data.index(b"<iati-organisations"):])
+
+
+ORGANISATION_HOSTILE = {
+    "billion laughs": (
+        lambda: LAUGHS.replace(b"iati-activities", b"iati-organisations") + _organisation(
+            lambda data: data.replace(b"<narrative>", b"<narrative>&lol9;", 1)),
+        "/: a DOCTYPE is not accepted in IATI files"),
+    "an entity never declared": (
+        lambda: _organisation(lambda data: data.replace(b"<narrative>", b"<narrative>&nbsp;",
+                                                        1)),
+        "line 12: not well-formed XML: Entity 'nbsp' not defined"),
+    "elements nested 100,000 deep": (
+        lambda: _organisation(lambda data: data.replace(
+            b"</iati-organisation>", b"<a>" * 100_000 + b"</a>" * 100_000
+            + b"</iati-organisation>", 1)),
+        "line 163: elements nested more than 256 levels deep: not read (IATI's are nested a "
+        "few levels)"),
+}
+
+
+@pytest.mark.parametrize("name", list(ORGANISATION_HOSTILE))
+def test_a_hostile_organisation_file_is_refused_plainly(name: str) -> None:
+    make, problem = ORGANISATION_HOSTILE[name]
+    data = make()
+    _, organisations, problems, _, _ = bounded(lambda: read_organisations(io.BytesIO(data)))
+    assert (organisations, [str(p) for p in problems]) == ([], [problem])

@@ -258,7 +258,7 @@ def _iterparse(source: Path | IO[bytes]) -> Any:
     # _evaluate), in the worker processes for a large file. A file with a DOCTYPE
     # (the only place entities are declared) never gets here (see _version_of)
     # and no DTD is loaded, so there is nothing to expand. The thread's error log is
-    # emptied first: _not_xml may read this parse's error from it.
+    # emptied first: not_xml may read this parse's error from it.
     etree.clear_error_log()
     return etree.iterparse(
         str(source) if isinstance(source, Path) else source,
@@ -335,7 +335,7 @@ def _version_of(source: Path | IO[bytes]) -> tuple[_Root | None, list[Problem]]:
         # beyond its limit: a "billion laughs"); the refusal is the DOCTYPE's all the same
         if _has_doctype(source, start):
             return None, [Problem("/", DOCTYPE)]
-        return None, [_not_xml(exc)]
+        return None, [not_xml(exc)]
     finally:
         if not isinstance(source, Path):
             source.seek(start)
@@ -733,7 +733,7 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
                 yield context.result
                 context.result = ReadResult(version=version)
     except etree.XMLSyntaxError as exc:
-        context.result.problems.append(_not_xml(exc))
+        context.result.problems.append(not_xml(exc))
     context.result.problems += after
     if count == 0 and not context.result.problems:
         context.result.problems.append(Problem(path, N_("the file holds no iati-activity")))
@@ -747,7 +747,7 @@ def _cap(count: int, most: int, path: str = ROOT) -> None:
                                        "TOCSIN_IMPORT_MAX_ROWS", most=f"{most:,}"))
 
 
-def _not_xml(exc: etree.XMLSyntaxError) -> Problem:
+def not_xml(exc: etree.XMLSyntaxError) -> Problem:
     """Where the XML breaks (the parser's own words for why, but for its limits)."""
     line, why, code = exc.lineno, exc.msg, exc.code
     if not line:

@@ -33,6 +33,7 @@ from tocsin import limits
 from tocsin.errors import Problem
 from tocsin.i18n import N_, Number
 from tocsin.limits import TooLarge
+from tocsin.taskforce.iati.scan import DOCTYPE, has_doctype
 from tocsin.taskforce.iati.schema import safe_parser
 
 #: The namespace the IATI Datastore writes an activity's version in (``iati-extra``).
@@ -158,12 +159,19 @@ def _activities(docs: list[Any], prefix: str, response: dict[str, Any] | None,
         try:
             element = etree.fromstring(xml.strip().encode("utf-8"), safe_parser())
         except etree.XMLSyntaxError as exc:
-            out.problems.append(Problem(f"{where}/iati_xml", N_(
+            # libxml2 may stop inside a DOCTYPE (entities expanding beyond its limit)
+            out.problems.append(Problem(f"{where}/iati_xml", DOCTYPE if has_doctype(
+                xml.strip()[:1 << 16].encode("utf-8")) else N_(
                 "not well-formed XML: %(why)s", why=exc.msg)))
             continue
         except UnicodeEncodeError:  # a lone surrogate, which JSON's \u escapes allow
             out.problems.append(Problem(f"{where}/iati_xml", N_(
                 "not well-formed XML: %(why)s", why="not Unicode text")))
+            continue
+        if element.getroottree().docinfo.doctype:
+            # where entities are declared: refused as in a file of its own, not left to fail
+            # as an undeclared entity at a line of the file rebuilt below
+            out.problems.append(Problem(f"{where}/iati_xml", DOCTYPE))
             continue
         if element.tag != "iati-activity":
             out.problems.append(Problem(f"{where}/iati_xml", N_(

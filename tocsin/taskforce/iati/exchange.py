@@ -376,10 +376,13 @@ def _apply(session: Session, principal: Principal, chunk: ReadResult,
         if old is None:
             continue
         parts = chunk.iati[spec.identifier]
-        if old[0] == parts.digest:
-            report.unchanged += 1
+        # the digest is of the copy as written: the same elements written otherwise (indented,
+        # quoted, encoded or commented another way) are unchanged too, not "changed: " nothing
+        names = [] if old[0] == parts.digest else changed_elements(old[1], parts.xml)
+        if names:
+            report.changed[spec.identifier] = names
         else:
-            report.changed[spec.identifier] = changed_elements(old[1], parts.xml)
+            report.unchanged += 1
     # only an activity with a published copy can have register rows (both are written
     # together, below): a new one has none to delete
     write_parts(session, [(chunk.iati[s.identifier], tree.ids[s.identifier]) for s in specs],

@@ -55,11 +55,11 @@ from pydantic import BaseModel
 
 from tocsin import limits, types
 from tocsin.errors import Problem
-from tocsin.i18n import N_, Message
+from tocsin.i18n import N_, Message, Number
 from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import answers, codelists, codes
 from tocsin.taskforce.iati.narratives import XML_LANG, chosen_narrative, language_of
-from tocsin.taskforce.iati.scan import Scan, Unsure
+from tocsin.taskforce.iati.scan import DOCTYPE, Scan, Unsure, has_doctype
 from tocsin.taskforce.iati.scan import parse as parse_activity
 from tocsin.taskforce.iati.schema import (
     VERSIONS,
@@ -257,7 +257,9 @@ def _iterparse(source: Path | IO[bytes]) -> Any:
     # Parsed without the schema: each activity is validated on its own (see
     # _evaluate), in the worker processes for a large file. A file with a DOCTYPE
     # (the only place entities are declared) never gets here (see _version_of)
-    # and no DTD is loaded, so there is nothing to expand.
+    # and no DTD is loaded, so there is nothing to expand. The thread's error log is
+    # emptied first: not_xml may read this parse's error from it.
+    etree.clear_error_log()
     return etree.iterparse(
         str(source) if isinstance(source, Path) else source,
         events=("start", "end"), tag=("iati-activities", "iati-activity"),
@@ -270,7 +272,13 @@ def _iterparse(source: Path | IO[bytes]) -> Any:
 _NOT_XML = ((b"\x1f\x8b", N_("the file is compressed (gzip): unpack it and import the XML "
                              "file inside")),
             (b"PK\x03\x04", N_("the file is a ZIP archive: unpack it and import the XML "
-                               "files inside one by one")))
+                               "files inside one by one")),
+            # libxml2 reads UTF-8, UTF-16 and the single-byte encodings, not UTF-32 (with
+            # its byte order mark or without: "<" as four bytes)
+            *((magic, N_("the file is written in UTF-32, which is not read: save it as "
+                         "UTF-8 and import it again"))
+              for magic in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"<\x00\x00\x00",
+                            b"\x00\x00\x00<")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,24 +317,38 @@ def _version_of(source: Path | IO[bytes]) -> tuple[_Root | None, list[Problem]]:
         if first.startswith(magic):
             return None, [Problem("/", reason)]
     try:
+        etree.clear_error_log()
         events = etree.iterparse(
             str(source) if isinstance(source, Path) else source, events=("start", "end"),
             resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True,
             remove_pis=True)
         for _event, element in events:
             if element.getroottree().docinfo.doctype:
-                return None, [Problem("/", N_("a DOCTYPE is not accepted in IATI files"))]
+                return None, [Problem("/", DOCTYPE)]
             if element.tag == "result":
                 return _answer(events)
             if element.tag != "iati-activities":
                 return None, [_wrong_root(element)]
             return _declared(element, ROOT)
     except etree.XMLSyntaxError as exc:
-        return None, [_not_xml(exc)]
+        # libxml2 may stop inside the DOCTYPE, before the root is read (entities expanding
+        # beyond its limit: a "billion laughs"); the refusal is the DOCTYPE's all the same
+        if _has_doctype(source, start):
+            return None, [Problem("/", DOCTYPE)]
+        return None, [not_xml(exc)]
     finally:
         if not isinstance(source, Path):
             source.seek(start)
     return None, [Problem("/", N_("the file is empty"))]
+
+
+def _has_doctype(source: Path | IO[bytes], start: int, size: int = 1 << 16) -> bool:
+    """Whether the file's prolog holds a DOCTYPE (a stream is read from ``start``)."""
+    if isinstance(source, Path):
+        with source.open("rb") as stream:
+            return has_doctype(stream.read(size))
+    source.seek(start)
+    return has_doctype(source.read(size))
 
 
 def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = ()
@@ -711,7 +733,7 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
                 yield context.result
                 context.result = ReadResult(version=version)
     except etree.XMLSyntaxError as exc:
-        context.result.problems.append(_not_xml(exc))
+        context.result.problems.append(not_xml(exc))
     context.result.problems += after
     if count == 0 and not context.result.problems:
         context.result.problems.append(Problem(path, N_("the file holds no iati-activity")))
@@ -725,10 +747,36 @@ def _cap(count: int, most: int, path: str = ROOT) -> None:
                                        "TOCSIN_IMPORT_MAX_ROWS", most=f"{most:,}"))
 
 
-def _not_xml(exc: etree.XMLSyntaxError) -> Problem:
-    """Where the XML breaks (the parser's own words for why)."""
-    return Problem(N_("line %(line)s", line=exc.lineno),
-                   N_("not well-formed XML: %(why)s", why=exc.msg))
+def not_xml(exc: etree.XMLSyntaxError) -> Problem:
+    """Where the XML breaks (the parser's own words for why, but for its limits)."""
+    line, why, code = exc.lineno, exc.msg, exc.code
+    if not line:
+        # iterparse without entity expansion says only "no element found" (line 0) where a
+        # file names an entity it does not declare (&nbsp; …); the thread's log, emptied
+        # when the parse began, holds the parser's error itself
+        found = [entry for entry in exc.error_log
+                 if entry.level == etree.ErrorLevels.FATAL
+                 and entry.domain == etree.ErrorDomains.PARSER]
+        if found:
+            line, why, code = found[-1].line, found[-1].message, found[-1].type
+    where = N_("line %(line)s", line=line)
+    if code == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+        # the limits the reader keeps (no XML_PARSE_HUGE), which libxml2 names by its option
+        depth = _DEPTH.search(why)
+        if depth is not None:
+            return Problem(where, N_("elements nested more than %(most)s levels deep: not "
+                                     "read (IATI's are nested a few levels)",
+                                     most=depth.group(1)))
+        return Problem(where, N_("a name, attribute value or text longer than the reader "
+                                 "reads (%(most)s characters), at or before this line: "
+                                 "not read", most=Number(MAX_TEXT)))
+    return Problem(where, N_("not well-formed XML: %(why)s", why=why))
+
+
+#: libxml2's words for the nesting it reads, and the longest text or value it reads,
+#: without XML_PARSE_HUGE (``huge_tree``), which the reader never sets.
+_DEPTH = re.compile(r"Excessive depth in document: (\d+)")
+MAX_TEXT = 10_000_000
 
 
 @dataclass

@@ -46,6 +46,7 @@ from typing import IO
 
 from lxml import etree
 
+from tocsin.i18n import N_
 from tocsin.taskforce.iati.schema import safe_parser
 
 #: Bytes read at a time.
@@ -70,6 +71,7 @@ _SPACE = re.compile(rb"[ \t\r\n]*")
 _DECLARATION = re.compile(rb"<\?xml[ \t\r\n][^?]*\?>")
 _ENCODING = re.compile(rb"""[ \t\r\n]encoding[ \t\r\n]*=[ \t\r\n]*["']([^"']*)["']""")
 _NAME_AFTER = frozenset(b" \t\r\n>/")
+_SPACES = (b" ", b"\t", b"\r", b"\n")
 UTF8_BOM = b"\xef\xbb\xbf"
 ROOT_END = b"</iati-activities>"
 ANSWER_END = b"</result>"
@@ -79,6 +81,26 @@ def _namespaces(tag: bytes, at: int) -> dict[bytes, bytes]:
     """The namespace declarations of a start tag (its name ending at ``at``), as written."""
     return {found.group(1): found.group(2) for found in _ATTRIBUTE.finditer(tag, at)
             if found.group(1) == b"xmlns" or found.group(1).startswith(b"xmlns:")}
+
+
+#: Why a file (or a Datastore answer's activity) with a DOCTYPE is refused: entities, which
+#: the reader never expands, are declared there.
+DOCTYPE = N_("a DOCTYPE is not accepted in IATI files")
+#: A DOCTYPE after what may come before it: comments, processing instructions (the XML
+#: declaration among them) and white space (possessive: no backtracking over many comments).
+_DOCTYPE_FIRST = re.compile(r"(?:<\?[^>]*\?>|<!--.*?-->|\s)*+<!DOCTYPE", re.S)
+
+
+def has_doctype(head: bytes) -> bool:
+    """Whether the prolog at the start of ``head`` (a file's first bytes, in UTF-8, UTF-16
+    or a single-byte encoding) holds a DOCTYPE: where libxml2 stops inside one (entities
+    expanding beyond its limit), the refusal is the DOCTYPE's all the same."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:2]:
+        text = head.decode("utf-16-be" if head[:1] in (b"\xfe", b"\x00") else "utf-16-le",
+                           "ignore")
+    else:  # UTF-8 and the single-byte encodings write markup in ASCII
+        text = head.removeprefix(UTF8_BOM).decode("latin-1")
+    return _DOCTYPE_FIRST.match(text.removeprefix("\ufeff")) is not None
 
 
 class Unsure(Exception):
@@ -219,7 +241,9 @@ class Scan:
         self._ahead(0, 4)
         at = len(UTF8_BOM) if self.buf.startswith(UTF8_BOM) else 0
         self._ahead(at, 6)
-        if self.buf.startswith(b"<?xml", at):
+        # the XML declaration; a processing instruction whose name begins so
+        # (``<?xml-stylesheet …?>``, first where a tool wrote no declaration) is one like any
+        if self.buf.startswith(b"<?xml", at) and self.buf[at + 5:at + 6] in _SPACES:
             end = self._skip(at, b"?>")
             declaration = _DECLARATION.fullmatch(self.buf, at, end)
             if declaration is None:

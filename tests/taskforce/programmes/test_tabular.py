@@ -240,6 +240,20 @@ def test_the_refusal_names_the_first_ten_changed_activities(session: Session) ->
     assert "C-10, …); nothing was imported" in said and "C-11" not in said
 
 
+def test_a_version_other_than_the_stored_one_is_named_too(session: Session) -> None:
+    # a version above the stored one was not written by this platform's export (a typed
+    # number, a table of another Tocsin): the row says nothing of what it was exported from
+    _seed(session)
+    rows = list(csv.reader(io.StringIO(_export(session, "csv").decode("utf-8-sig"))))
+    for row in rows[1:]:
+        row[VERSION] = str(int(row[VERSION]) + 1000)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    assert [a.identifier for a in changed_since_written(
+        session, Principal.system(), io.BytesIO(out.getvalue().encode()),
+        name="t.csv")] == ["T-P", "T-P-1"]
+
+
 def test_a_version_the_export_did_not_write_is_refused(session: Session) -> None:
     table = "\r\n".join([HEADER, _row(identifier="V-1", title="x", version="12a"),
                           _row(identifier="V-2", title="x", version="9" * 40)]) + "\r\n"

@@ -81,8 +81,10 @@ def changed_since_written(session: Session, principal: Principal, source: Path |
                           *, name: str) -> list[Activity]:
     """The readable activities the table would replace that were written after the row
     naming them was exported (by the form, the API or another import), or that a row
-    without a version names: what importing the table would lose. Only those are loaded
-    (and their read audited)."""
+    without a version names: what importing the table would lose. A version other than
+    the stored one counts as changed, a higher one too (typed, or from another platform's
+    export): only the stored version vouches for the row. Only those are loaded (and
+    their read audited)."""
     require(principal, Action.WRITE_OWN_UNIT)  # as the import: a reader learns nothing here
     written: dict[str, int | None] = {}
     for _, cells in read_rows(source, table_format(name)):
@@ -91,7 +93,7 @@ def changed_since_written(session: Session, principal: Principal, source: Path |
     stored = records.versions(session, principal, list(written))
     return records.readable_activities(session, principal, [
         activity_id for identifier, (activity_id, version) in stored.items()
-        if (seen := written[identifier]) is None or seen < version])
+        if written[identifier] != version])
 
 
 def _keep_results_and_documents(session: Session, specs: list[ActivitySpec]) -> None:

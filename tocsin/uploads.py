@@ -4,7 +4,8 @@ An upload is kept in a private folder of its own under ``<data_dir>/uploads`` be
 state file that says whose it is; the folder's name is the *token* the page comes back
 with. Only its uploader opens it again: for anyone else it is gone, as a removed one is.
 The money import's guided steps and the programmes page's confirmation before an IATI
-file replaces what was changed in the platform keep their uploads so; ``tocsin money
+file or an activities table replaces what was changed in the platform keep their uploads
+so; ``tocsin money
 leftovers`` lists one left behind once it is an hour old.
 """
 

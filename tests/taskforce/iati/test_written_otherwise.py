@@ -768,7 +768,7 @@ LAUGHS = b"<!DOCTYPE iati-activities [<!ENTITY lol0 \"lol\">" + b"".join(
 XXE = b'<!DOCTYPE iati-activities [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
 DOCTYPE = "/: a DOCTYPE is not accepted in IATI files"
 UTF_32 = "/: the file is written in UTF-32, which is not read: save it as UTF-8 and import it again"
-TOO_LONG = ("a name, attribute value or text longer than the reader reads (10,000,000 "
+TOO_LONG = ("an attribute value or a text longer than the reader reads (10,000,000 "
             "characters), at or before this line: not read")
 
 

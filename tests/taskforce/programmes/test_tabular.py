@@ -254,6 +254,25 @@ def test_a_version_other_than_the_stored_one_is_named_too(session: Session) -> N
         name="t.csv")] == ["T-P", "T-P-1"]
 
 
+def test_a_version_counts_the_writes_of_its_activity_only(session: Session) -> None:
+    """The version says nothing of the rest of the audit log (other activities, reads,
+    sign-ins): an export of an activity nobody changed writes the same version again."""
+    _seed(session)
+
+    def version_of(identifier: str) -> str:
+        rows = csv.DictReader(io.StringIO(_export(session, "csv").decode("utf-8-sig")))
+        return next(r["version"] for r in rows if r["identifier"] == identifier)
+
+    before = version_of("T-P")
+    assert before == "1"  # created once
+    records.create_activity(session, Principal.system(), spec("OTHER-1"))
+    _export(session, "xlsx")  # audited, as every export
+    assert version_of("T-P") == before
+    stored = records.get_by_identifier(session, Principal.system(), "T-P")
+    records.update_activity(session, Principal.system(), stored.id, records.to_spec(stored))
+    assert version_of("T-P") == "2"
+
+
 def test_a_version_the_export_did_not_write_is_refused(session: Session) -> None:
     table = "\r\n".join([HEADER, _row(identifier="V-1", title="x", version="12a"),
                           _row(identifier="V-2", title="x", version="9" * 40)]) + "\r\n"

@@ -767,9 +767,9 @@ def not_xml(exc: etree.XMLSyntaxError) -> Problem:
             return Problem(where, N_("elements nested more than %(most)s levels deep: not "
                                      "read (IATI's are nested a few levels)",
                                      most=depth.group(1)))
-        return Problem(where, N_("a name, attribute value or text longer than the reader "
-                                 "reads (%(most)s characters), at or before this line: "
-                                 "not read", most=Number(MAX_TEXT)))
+        return Problem(where, N_("an attribute value or a text longer than the reader reads "
+                                 "(%(most)s characters), at or before this line: not read",
+                                 most=Number(MAX_TEXT)))
     return Problem(where, N_("not well-formed XML: %(why)s", why=why))
 
 

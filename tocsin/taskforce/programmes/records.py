@@ -503,23 +503,22 @@ def descendant_ids(session: Session, principal: Principal, root_ids: Iterable[in
     return found
 
 
-def _last_writes(session: Session, activity_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
-    """Each activity's latest creation or change in the audit log: ``id -> (entry id,
-    detail)``, the entry id being its version (audit entries are numbered in order)."""
+def _writes(session: Session, activity_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Each activity's creations and changes in the audit log: ``id -> (how many, the
+    latest entry's id)``. How many is its version: it grows with every write of that
+    activity and says nothing of the rest of the log."""
     from tocsin.access.tables import AuditEntry
 
-    out: dict[int, tuple[int, str]] = {}
+    out: dict[int, tuple[int, int]] = {}
     for start in range(0, len(activity_ids), 500):
-        wanted = [str(i) for i in activity_ids[start:start + 500]]
-        latest = (select(func.max(AuditEntry.id))
-                  .where(AuditEntry.record_type == Activity.record_type,
-                         AuditEntry.record_id.in_(wanted),
-                         AuditEntry.action.in_(("create", "update")))
-                  .group_by(AuditEntry.record_id))
-        for record_id, entry, detail in session.execute(
-                select(AuditEntry.record_id, AuditEntry.id, AuditEntry.detail)
-                .where(AuditEntry.id.in_(latest))):
-            out[int(record_id)] = (entry, detail or "")
+        for record_id, count, latest in session.execute(
+                select(AuditEntry.record_id, func.count(AuditEntry.id), func.max(AuditEntry.id))
+                .where(AuditEntry.record_type == Activity.record_type,
+                       AuditEntry.record_id.in_([str(i) for i in
+                                                 activity_ids[start:start + 500]]),
+                       AuditEntry.action.in_(("create", "update")))
+                .group_by(AuditEntry.record_id)):
+            out[int(record_id)] = (count, latest)
     return out
 
 
@@ -536,10 +535,10 @@ def _readable_ids(session: Session, principal: Principal,
 def versions(session: Session, principal: Principal,
              identifiers: Sequence[str]) -> dict[str, tuple[int, int]]:
     """``identifier -> (activity id, version)`` for the activities of ``identifiers`` the
-    principal may read; the version grows with every write (see :func:`_last_writes`)."""
+    principal may read (see :func:`_writes`)."""
     ids = _readable_ids(session, principal, identifiers)
-    written = _last_writes(session, list(ids))
-    return {identifier: (i, written.get(i, (0, ""))[0]) for i, identifier in ids.items()}
+    written = _writes(session, list(ids))
+    return {identifier: (i, written.get(i, (0, 0))[0]) for i, identifier in ids.items()}
 
 
 def readable_activities(session: Session, principal: Principal,
@@ -558,7 +557,14 @@ def edited_in_platform(session: Session, principal: Principal,
     in the platform (the form, the API, a document, a result) rather than by an import
     (audited ``import <file>``): what importing a file over them would replace. Only
     those are loaded (and their read audited), not every activity the file names."""
-    ids = list(_readable_ids(session, principal, identifiers))
-    written = _last_writes(session, ids)
-    return readable_activities(session, principal, [
-        i for i in ids if not written.get(i, (0, "import "))[1].startswith("import ")])
+    from tocsin.access.tables import AuditEntry
+
+    latest = {entry: i for i, (_, entry) in
+              _writes(session, list(_readable_ids(session, principal, identifiers))).items()}
+    edited: list[int] = []
+    for start in range(0, len(latest), 500):
+        edited += [latest[entry] for entry, detail in session.execute(
+            select(AuditEntry.id, AuditEntry.detail)
+            .where(AuditEntry.id.in_(list(latest)[start:start + 500])))
+            if not (detail or "").startswith("import ")]
+    return readable_activities(session, principal, edited)

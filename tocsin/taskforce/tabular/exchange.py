@@ -77,23 +77,30 @@ def _version(cells: dict[str, str]) -> int | None:
     return int(text) if len(text) <= 18 and is_digits(text) else None
 
 
-def changed_since_written(session: Session, principal: Principal, source: Path | IO[bytes],
-                          *, name: str) -> list[Activity]:
-    """The readable activities the table would replace that were written after the row
-    naming them was exported (by the form, the API or another import), or that a row
-    without a version names: what importing the table would lose. A version other than
-    the stored one counts as changed, a higher one too (typed, or from another platform's
-    export): only the stored version vouches for the row. Only those are loaded (and
-    their read audited)."""
+def _changed(session: Session, principal: Principal, source: Path | IO[bytes],
+             name: str) -> dict[int, str]:
+    """``activity id -> identifier`` of what :func:`changed_since_written` names, no record
+    loaded."""
     require(principal, Action.WRITE_OWN_UNIT)  # as the import: a reader learns nothing here
     written: dict[str, int | None] = {}
     for _, cells in read_rows(source, table_format(name)):
         if identifier := cells.get("identifier", "").strip():
             written[identifier] = _version(cells)
-    stored = records.versions(session, principal, list(written))
-    return records.readable_activities(session, principal, [
-        activity_id for identifier, (activity_id, version) in stored.items()
-        if written[identifier] != version])
+    return {activity_id: identifier for identifier, (activity_id, version)
+            in records.versions(session, principal, list(written)).items()
+            if written[identifier] != version}
+
+
+def changed_since_written(session: Session, principal: Principal, source: Path | IO[bytes],
+                          *, name: str) -> list[Activity]:
+    """The readable activities the table would replace that were written since the row
+    naming them was exported (by the form, the API or another import), or that a row
+    without a version names: what importing the table would lose. A version other than
+    the stored one counts as changed, a higher one too (typed, or from another platform's
+    export): only the stored version vouches for the row. Only those are loaded (and
+    their read audited)."""
+    return records.readable_activities(session, principal,
+                                       list(_changed(session, principal, source, name)))
 
 
 def _keep_results_and_documents(session: Session, specs: list[ActivitySpec]) -> None:
@@ -134,7 +141,9 @@ def import_table(
     fmt = table_format(label)
     if not replace_changed:
         start = 0 if isinstance(source, Path) else source.tell()
-        changed = changed_since_written(session, principal, source, name=label)
+        # named by the identifiers the table gives, no record read: a refusal rolls back
+        # what it would have audited
+        changed = sorted(_changed(session, principal, source, label).values())
         if changed:
             raise InputError.single(label, N_plural(
                 "the table would replace %(count)s activity changed in the platform since the "
@@ -145,8 +154,8 @@ def import_table(
                 "the table was exported, or named by rows without the version the export "
                 "writes (%(identifiers)s); nothing was imported: export them again, or "
                 "confirm that the table replaces them", len(changed),
-                count=len(changed), identifiers=", ".join(
-                    [a.identifier for a in changed[:10]] + ["…"] * (len(changed) > 10))))
+                count=len(changed),
+                identifiers=", ".join(changed[:10] + ["…"] * (len(changed) > 10))))
         if not isinstance(source, Path):  # read again below
             source.seek(start)
     vocab = Vocabulary.load(session)
@@ -166,7 +175,7 @@ def export_table(session: Session, principal: Principal, target: IO[bytes], fmt:
     """Write the readable selection as CSV or Excel; returns how many rows."""
     specs = selection_specs(session, principal, ids, **filters)
     stored = records.versions(session, principal, [s.identifier for s in specs])
-    rows = [{**spec_to_row(s), "version": str(stored.get(s.identifier, (0, 0))[1] or "")}
+    rows = [{**spec_to_row(s), "version": str(stored.get(s.identifier, (0, 0))[1])}
             for s in specs]
     if fmt == "csv":
         write_csv(rows, target)

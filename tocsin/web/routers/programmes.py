@@ -342,7 +342,8 @@ def _imported(request: Request, session: Session, principal: Principal, data: by
                   replaced=[a.identifier for a in replaced if a.id in summary.ids])
 
 
-#: Whose an IATI file kept while the page asks to confirm it is (see :mod:`tocsin.uploads`).
+#: Whose an IATI file or a table kept while the page asks to confirm it is, and which
+#: kind it is (see :mod:`tocsin.uploads`).
 HELD_STATE = "state.json"
 
 

@@ -217,8 +217,19 @@ def _edited(edit: Callable[[etree._ElementTree], None], writer: Writer | None = 
     return change
 
 
+#: The root's items, and the parts of an item that comments go inside (at their start and
+#: end) and, the first of each, a publisher's extensions (where the schemas allow other
+#: namespaces: last among its children): of an activity file, of an organisation file.
+PARTS = {"iati-activity": ("transaction", "result"),
+         "iati-organisation": ("total-budget", "recipient-country-budget")}
+#: The start tag of the root and of each item, of either kind of file.
+ROOT_TAG = rb"<iati-(?:activities|organisations)(?=[\s/>])"
+ITEM_TAG = rb"<iati-(?:activity|organisation)(?=[\s/>])"
+
+
 def _activities(tree: etree._ElementTree) -> list[etree._Element]:
-    return list(tree.getroot().iter("iati-activity"))
+    """The activities of an activity file, the organisations of an organisation file."""
+    return list(tree.getroot().iter(*PARTS))
 
 
 def _between(make: Callable[[], etree._Element]) -> Callable[[etree._ElementTree], None]:
@@ -234,7 +245,7 @@ def _inside(make: Callable[[], etree._Element]) -> Callable[[etree._ElementTree]
     """At the start of each activity, of its transactions and results, and at their end."""
     def edit(tree: etree._ElementTree) -> None:
         for activity in _activities(tree):
-            for element in [activity, *activity.iterchildren("transaction", "result")]:
+            for element in [activity, *activity.iterchildren(*PARTS[activity.tag])]:
                 element.insert(0, make())
                 element.append(make())
     return edit
@@ -305,8 +316,7 @@ def _extended(tree: etree._ElementTree) -> None:
     and its first result (where the schemas allow other namespaces: last in each)."""
     for activity in _activities(tree):
         targets = [activity]
-        targets += [e for e in (activity.find("transaction"), activity.find("result"))
-                    if e is not None]
+        targets += [e for e in map(activity.find, PARTS[activity.tag]) if e is not None]
         for n, element in enumerate(targets):
             element.set(f"{{{EXT}}}origin", f"system {n} & <more> \"quoted\" 'so'")
             last = element[-1] if len(element) else None
@@ -327,7 +337,7 @@ def extensions(where: bytes, writer: Writer | None = None) -> Callable[[bytes], 
 def namespaces_on_each_activity(data: bytes) -> bytes:
     """The root's namespace declarations moved onto each activity (kept on the root only
     where its own attributes use them)."""
-    root = re.search(rb"<iati-activities\b[^>]*>", data)
+    root = re.search(ROOT_TAG + rb"[^>]*>", data)
     assert root is not None
     tag = root.group()
     declared = re.findall(rb"""\sxmlns:([\w.-]+)\s*=\s*("[^"]*"|'[^']*')""", tag)
@@ -338,8 +348,7 @@ def namespaces_on_each_activity(data: bytes) -> bytes:
                           b"", kept)
     data = data[:root.start()] + kept + data[root.end():]
     for prefix, value in declared:
-        data = _start_tags(rb"<iati-activity(?=[\s/>])",
-                           _declare(prefix, value[1:-1].decode()))(data)
+        data = _start_tags(ITEM_TAG, _declare(prefix, value[1:-1].decode()))(data)
     return data
 
 
@@ -380,12 +389,10 @@ TRANSFORMATIONS: dict[str, Callable[[bytes], bytes]] = {
     "spaces inside tags": _edited(lambda tree: None, Writer(equals=" =\n ", closing="\n")),
     "empty elements with an end tag": _edited(lambda tree: None, Writer(empty=False)),
     "an empty default namespace on each activity": _start_tags(
-        rb"<iati-activity(?=[\s/>])", lambda tag: tag.replace(b"<iati-activity",
-                                                              b'<iati-activity xmlns=""', 1)),
+        ITEM_TAG, lambda tag: re.sub(rb"^(<[\w-]+)", rb'\1 xmlns=""', tag, count=1)),
     "namespaces on each activity": namespaces_on_each_activity,
-    "extensions declared on the root": extensions(rb"<iati-activities(?=[\s/>])"),
-    "extensions declared on each activity": extensions(rb"<iati-activity(?=[\s/>])",
-                                                       Writer(quote="'")),
+    "extensions declared on the root": extensions(ROOT_TAG),
+    "extensions declared on each activity": extensions(ITEM_TAG, Writer(quote="'")),
 }
 #: The transformations that add a publisher's extensions (compared without them).
 EXTENDING = frozenset(name for name in TRANSFORMATIONS if name.startswith("extensions"))
@@ -396,10 +403,11 @@ EXTENDING = frozenset(name for name in TRANSFORMATIONS if name.startswith("exten
 SAMPLE = " \u2013 \u00c9t\u00e9 \u00e0 K\u00f6ln: \u201c5 > 3\u201d & 'x' <y> \u2019"
 
 
-def _with_sample(data: bytes) -> bytes:
-    """``SAMPLE`` added to the first narrative of each title (see above)."""
+def _with_sample(data: bytes, within: bytes = b"title") -> bytes:
+    """``SAMPLE`` added to the first narrative of each title (see above; of each element
+    ``within`` names: an organisation's ``name``)."""
     escaped = _escape(SAMPLE).encode()
-    return re.sub(rb"(<title\b[^>]*>\s*<narrative\b(?:[^>]*[^/>])?>)",
+    return re.sub(rb"(<" + within + rb"\b[^>]*>\s*<narrative\b(?:[^>]*[^/>])?>)",
                   lambda m: m.group(1) + escaped, data)
 
 

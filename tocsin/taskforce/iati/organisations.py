@@ -419,11 +419,16 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
                          partner.handling, detail=f"IATI organisation file {label}")
             report.updated += 1
             # as for activities: of the organisations imported before, those published
-            # as they were, and what changed in the others
-            if known is not None and known.digest == digest:
-                report.unchanged += 1
-            elif known is not None:
-                report.changed[org.identifier] = changed_elements(known.xml, org.xml)
+            # as they were, and what changed in the others. The digest is of the copy as
+            # written: the same elements written otherwise (indented, quoted, encoded or
+            # commented another way) are unchanged too, not "changed: " nothing
+            if known is not None:
+                names = ([] if known.digest == digest
+                         else changed_elements(known.xml, org.xml))
+                if names:
+                    report.changed[org.identifier] = names
+                else:
+                    report.unchanged += 1
         if known is None:
             # the name fits (a partner's is shorter); the source is the import's label (a
             # file's name), not the file's content

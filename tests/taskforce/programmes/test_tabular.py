@@ -254,6 +254,21 @@ def test_a_version_other_than_the_stored_one_is_named_too(session: Session) -> N
         name="t.csv")] == ["T-P", "T-P-1"]
 
 
+def test_bad_cells_are_named_before_anything_is_asked(session: Session) -> None:
+    """A table that would be refused for its cells is refused at once: no confirmation
+    first, to be followed by the refusal."""
+    _seed(session)
+    table = "\r\n".join([HEADER, _row(identifier="T-P", level="programme", title="x",
+                                        status="12")]) + "\r\n"
+    for look in (lambda: changed_since_written(session, Principal.system(),
+                                               io.BytesIO(table.encode()), name="t.csv"),
+                 lambda: import_table(session, Principal.system(),
+                                      io.BytesIO(table.encode()), name="t.csv")):
+        with pytest.raises(InputError) as caught:
+            look()
+        assert [str(p.location) for p in caught.value.problems] == ["line 2, column status"]
+
+
 def test_a_version_counts_the_writes_of_its_activity_only(session: Session) -> None:
     """The version says nothing of the rest of the audit log (other activities, reads,
     sign-ins): an export of an activity nobody changed writes the same version again."""

@@ -113,6 +113,13 @@ def test_a_table_over_changes_made_since_its_export_asks_first(tf_client: TestCl
     assert "as you confirmed: XM-OSCE-WEB-1" in done.text
     page = tf_client.get(made.headers["location"]).text
     assert "Web programme" in page and "Renamed in the form" not in page
+    # a table with a bad cell is refused at once, nothing asked first
+    bad = table.replace(b",2,2025-01-01,", b",12,2025-01-01,", 1)
+    assert bad != table
+    refused = tf_client.post("/programmes/import", data={"kind": "table", "csrf_token": token},
+                             files={"file": ("t.csv", bad, "text/csv")})
+    assert refused.status_code == 422 and "line 2, column status" in refused.text
+    assert "Replace what was changed" not in refused.text
     # the API has no page to ask on: it refuses unless told to replace
     headers = {"X-CSRF-Token": token}
     refused = tf_client.post("/api/v1/programmes/import/table", headers=headers,

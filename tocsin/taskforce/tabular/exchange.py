@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -34,12 +34,22 @@ from tocsin.taskforce.tabular.files import (
 from tocsin.types.base import is_digits
 
 
-def read_table(source: Path | IO[bytes], fmt: str, vocab: Vocabulary
-               ) -> tuple[list[ActivitySpec], dict[str, str], list[Problem]]:
-    """Every row as a spec, with its location (``line N``) and every problem found."""
+class Read(NamedTuple):
+    """A table as read: every row as a spec, its location (``line N``), every problem
+    found, and the version each row was exported from (``None``: none given)."""
+
+    specs: list[ActivitySpec]
+    locations: dict[str, str]
+    problems: list[Problem]
+    versions: dict[str, int | None]
+
+
+def read_table(source: Path | IO[bytes], fmt: str, vocab: Vocabulary) -> Read:
+    """Read and check every row of a filled table (nothing is written)."""
     specs: list[ActivitySpec] = []
     locations: dict[str, str] = {}
     problems: list[Problem] = []
+    versions: dict[str, int | None] = {}
     for line, cells in read_rows(source, fmt):
         spec, errors = row_to_spec(cells, vocab.organizations)
         problems += [Problem(N_("line %(line)s, column %(column)s", line=line, column=column),
@@ -64,10 +74,22 @@ def read_table(source: Path | IO[bytes], fmt: str, vocab: Vocabulary
                                        column=column_of(issue.field, spec)), issue.reason))
         specs.append(spec)
         locations[spec.identifier] = N_("line %(line)s", line=line)
+        versions[spec.identifier] = _version(cells)
     if not specs and not problems:
         problems.append(Problem(N_("line %(line)s", line=2),
                                 N_("the table has no activity rows")))
-    return specs, locations, problems
+    return Read(specs, locations, problems, versions)
+
+
+def _checked(source: Path | IO[bytes], label: str, vocab: Vocabulary) -> Read:
+    """The table read, or :class:`~tocsin.errors.InputError` naming every bad cell."""
+    read = read_table(source, table_format(label), vocab)
+    if read.problems:
+        raise InputError(read.problems, summary=N_plural(
+            "%(count)s problem in %(source)s; nothing was applied",
+            "%(count)s problems in %(source)s; nothing was applied", len(read.problems),
+            count=len(read.problems), source=label))
+    return read
 
 
 def _version(cells: dict[str, str]) -> int | None:
@@ -77,18 +99,12 @@ def _version(cells: dict[str, str]) -> int | None:
     return int(text) if len(text) <= 18 and is_digits(text) else None
 
 
-def _changed(session: Session, principal: Principal, source: Path | IO[bytes],
-             name: str) -> dict[int, str]:
+def _changed(session: Session, principal: Principal, read: Read) -> dict[int, str]:
     """``activity id -> identifier`` of what :func:`changed_since_written` names, no record
     loaded."""
-    require(principal, Action.WRITE_OWN_UNIT)  # as the import: a reader learns nothing here
-    written: dict[str, int | None] = {}
-    for _, cells in read_rows(source, table_format(name)):
-        if identifier := cells.get("identifier", "").strip():
-            written[identifier] = _version(cells)
     return {activity_id: identifier for identifier, (activity_id, version)
-            in records.versions(session, principal, list(written)).items()
-            if written[identifier] != version}
+            in records.versions(session, principal, list(read.versions)).items()
+            if read.versions[identifier] != version}
 
 
 def changed_since_written(session: Session, principal: Principal, source: Path | IO[bytes],
@@ -98,9 +114,12 @@ def changed_since_written(session: Session, principal: Principal, source: Path |
     without a version names: what importing the table would lose. A version other than
     the stored one counts as changed, a higher one too (typed, or from another platform's
     export): only the stored version vouches for the row. Only those are loaded (and
-    their read audited)."""
+    their read audited). A table with bad cells is refused first, naming every one
+    (:class:`~tocsin.errors.InputError`): nothing to ask about."""
+    require(principal, Action.WRITE_OWN_UNIT)  # as the import: a reader learns nothing here
+    read = _checked(source, name, Vocabulary.load(session))
     return records.readable_activities(session, principal,
-                                       list(_changed(session, principal, source, name)))
+                                       list(_changed(session, principal, read)))
 
 
 def _keep_results_and_documents(session: Session, specs: list[ActivitySpec]) -> None:
@@ -138,12 +157,12 @@ def import_table(
     """
     require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
     label = name or (source.name if isinstance(source, Path) else N_("the table"))
-    fmt = table_format(label)
+    vocab = Vocabulary.load(session)
+    read = _checked(source, label, vocab)
     if not replace_changed:
-        start = 0 if isinstance(source, Path) else source.tell()
         # named by the identifiers the table gives, no record read: a refusal rolls back
         # what it would have audited
-        changed = sorted(_changed(session, principal, source, label).values())
+        changed = sorted(_changed(session, principal, read).values())
         if changed:
             raise InputError.single(label, N_plural(
                 "the table would replace %(count)s activity changed in the platform since the "
@@ -156,17 +175,8 @@ def import_table(
                 "confirm that the table replaces them", len(changed),
                 count=len(changed),
                 identifiers=", ".join(changed[:10] + ["…"] * (len(changed) > 10))))
-        if not isinstance(source, Path):  # read again below
-            source.seek(start)
-    vocab = Vocabulary.load(session)
-    specs, locations, problems = read_table(source, fmt, vocab)
-    if problems:
-        raise InputError(problems, summary=N_plural(
-            "%(count)s problem in %(source)s; nothing was applied",
-            "%(count)s problems in %(source)s; nothing was applied", len(problems),
-            count=len(problems), source=label))
-    _keep_results_and_documents(session, specs)
-    return apply_specs(session, principal, specs, locations, vocab=vocab,
+    _keep_results_and_documents(session, read.specs)
+    return apply_specs(session, principal, read.specs, read.locations, vocab=vocab,
                        owner_unit_id=owner_unit_id, handling=handling, source=label)
 
 

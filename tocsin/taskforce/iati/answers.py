@@ -33,7 +33,7 @@ from tocsin import limits
 from tocsin.errors import Problem
 from tocsin.i18n import N_, Number
 from tocsin.limits import TooLarge
-from tocsin.taskforce.iati.scan import DOCTYPE, has_doctype
+from tocsin.taskforce.iati.scan import DOCTYPE, PROLOG_LIMIT, has_doctype
 from tocsin.taskforce.iati.schema import safe_parser
 
 #: The namespace the IATI Datastore writes an activity's version in (``iati-extra``).
@@ -161,7 +161,7 @@ def _activities(docs: list[Any], prefix: str, response: dict[str, Any] | None,
         except etree.XMLSyntaxError as exc:
             # libxml2 may stop inside a DOCTYPE (entities expanding beyond its limit)
             out.problems.append(Problem(f"{where}/iati_xml", DOCTYPE if has_doctype(
-                xml.strip()[:1 << 16].encode("utf-8")) else N_(
+                xml.strip()[:PROLOG_LIMIT].encode("utf-8")) else N_(
                 "not well-formed XML: %(why)s", why=exc.msg)))
             continue
         except UnicodeEncodeError:  # a lone surrogate, which JSON's \u escapes allow

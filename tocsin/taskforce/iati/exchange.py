@@ -376,9 +376,7 @@ def _apply(session: Session, principal: Principal, chunk: ReadResult,
         if old is None:
             continue
         parts = chunk.iati[spec.identifier]
-        # the digest is of the copy as written: the same elements written otherwise (indented,
-        # quoted, encoded or commented another way) are unchanged too, not "changed: " nothing
-        names = [] if old[0] == parts.digest else changed_elements(old[1], parts.xml)
+        names = changed_elements(old[1], parts.xml, old[0], parts.digest)
         if names:
             report.changed[spec.identifier] = names
         else:
@@ -436,8 +434,14 @@ def _published(session: Session, identifiers: Sequence[str]) -> dict[str, tuple[
     return out
 
 
-def changed_elements(old_xml: str, new_xml: str) -> list[str]:
-    """Names of the top-level elements (and ``@attributes``) that differ."""
+def changed_elements(old_xml: str, new_xml: str, old_digest: str = "",
+                     new_digest: str = "") -> list[str]:
+    """Names of the top-level elements (and ``@attributes``) that differ; none where the
+    copies' digests are equal. A digest is of the copy as written: the same elements
+    written otherwise (indented, quoted, encoded or commented another way) differ in
+    digest and have no name here either, so a caller counts them unchanged."""
+    if old_digest and old_digest == new_digest:
+        return []
     parser = safe_parser(remove_comments=True, remove_pis=True)
     old = etree.fromstring(old_xml.encode("utf-8"), parser)
     new = etree.fromstring(new_xml.encode("utf-8"), parser)

@@ -223,7 +223,7 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[
     except etree.XMLSyntaxError as exc:
         # as an activity file's: libxml2 may stop inside a DOCTYPE before the root, and its
         # limits are said in words (see reader.not_xml)
-        if has_doctype(data[:1 << 16]):
+        if has_doctype(data):
             return "", [], [Problem("/", DOCTYPE)], [], []
         return version, [], [not_xml(exc)], [], []
     if not out and not problems:
@@ -419,12 +419,9 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
                          partner.handling, detail=f"IATI organisation file {label}")
             report.updated += 1
             # as for activities: of the organisations imported before, those published
-            # as they were, and what changed in the others. The digest is of the copy as
-            # written: the same elements written otherwise (indented, quoted, encoded or
-            # commented another way) are unchanged too, not "changed: " nothing
+            # as they were (or written otherwise), and what changed in the others
             if known is not None:
-                names = ([] if known.digest == digest
-                         else changed_elements(known.xml, org.xml))
+                names = changed_elements(known.xml, org.xml, known.digest, digest)
                 if names:
                     report.changed[org.identifier] = names
                 else:

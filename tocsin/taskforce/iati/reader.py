@@ -59,7 +59,7 @@ from tocsin.i18n import N_, Message, Number
 from tocsin.limits import TooLarge
 from tocsin.taskforce.iati import answers, codelists, codes
 from tocsin.taskforce.iati.narratives import XML_LANG, chosen_narrative, language_of
-from tocsin.taskforce.iati.scan import DOCTYPE, Scan, Unsure, has_doctype
+from tocsin.taskforce.iati.scan import DOCTYPE, PROLOG_LIMIT, Scan, Unsure, has_doctype
 from tocsin.taskforce.iati.scan import parse as parse_activity
 from tocsin.taskforce.iati.schema import (
     VERSIONS,
@@ -342,13 +342,13 @@ def _version_of(source: Path | IO[bytes]) -> tuple[_Root | None, list[Problem]]:
     return None, [Problem("/", N_("the file is empty"))]
 
 
-def _has_doctype(source: Path | IO[bytes], start: int, size: int = 1 << 16) -> bool:
+def _has_doctype(source: Path | IO[bytes], start: int) -> bool:
     """Whether the file's prolog holds a DOCTYPE (a stream is read from ``start``)."""
     if isinstance(source, Path):
         with source.open("rb") as stream:
-            return has_doctype(stream.read(size))
+            return has_doctype(stream.read(PROLOG_LIMIT))
     source.seek(start)
-    return has_doctype(source.read(size))
+    return has_doctype(source.read(PROLOG_LIMIT))
 
 
 def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = ()

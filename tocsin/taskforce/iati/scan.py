@@ -91,10 +91,16 @@ DOCTYPE = N_("a DOCTYPE is not accepted in IATI files")
 _DOCTYPE_FIRST = re.compile(r"(?:<\?[^>]*\?>|<!--.*?-->|\s)*+<!DOCTYPE", re.S)
 
 
+#: How much of a file's start :func:`has_doctype` looks at.
+PROLOG_LIMIT = 1 << 16
+
+
 def has_doctype(head: bytes) -> bool:
     """Whether the prolog at the start of ``head`` (a file's first bytes, in UTF-8, UTF-16
-    or a single-byte encoding) holds a DOCTYPE: where libxml2 stops inside one (entities
-    expanding beyond its limit), the refusal is the DOCTYPE's all the same."""
+    or a single-byte encoding; its first :data:`PROLOG_LIMIT` are read) holds a DOCTYPE:
+    where libxml2 stops inside one (entities expanding beyond its limit), the refusal is
+    the DOCTYPE's all the same."""
+    head = head[:PROLOG_LIMIT]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:2]:
         text = head.decode("utf-16-be" if head[:1] in (b"\xfe", b"\x00") else "utf-16-le",
                            "ignore")

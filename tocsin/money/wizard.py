@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -66,8 +67,10 @@ class Upload:
     rates: Path | None = None
     rates_name: str = ""
 
+    @cached_property
     def rate_table(self) -> RateTable | None:
-        """The table sent with the file (checked when it was received), else ``None``."""
+        """The table sent with the file (checked when it was received), else ``None``;
+        read once per request, by the preview and the page alike."""
         return None if self.rates is None else _rate_table(self.rates, self.rates_name)
 
 
@@ -147,7 +150,7 @@ def check(upload: Upload, choice: Suggestion, rows: int = 10,
     if missing:
         return Preview([], missing, 0)
     try:
-        rates = resolve_rates(upload.rate_table(), base_currency)
+        rates = resolve_rates(upload.rate_table, base_currency)
     except InputError as exc:  # a base currency the table cannot be rebased to
         return Preview([], exc.problems, 0)
     return preview(upload.path, choice.mapping(), rows=rows, name=upload.name,

@@ -304,7 +304,7 @@ def _wizard_page(request: Request, session: Session, principal: Principal,
     problems = list(dict.fromkeys((p.location, p.reason) for p in (shown.problems
                                                                      if shown else [])))
     return render(request, "investigations/import_mapping.html", status_code=status_code,
-                  upload=upload, rates=upload.rate_table(), choice=choice, preview=shown,
+                  upload=upload, rates=upload.rate_table, choice=choice, preview=shown,
                   groups=groups,
                   problems=[{"location": loc, "reason": why} for loc, why in problems],
                   error=error, form=form, units=units, own_unit=own, offer_again=offer_again,

@@ -779,6 +779,9 @@ UTF_32 = "/: the file is written in UTF-32, which is not read: save it as UTF-8 
 TOO_LONG = ("an attribute value or a text longer than the reader reads (10,000,000 "
             "characters), at or before this line: not read")
 
+NAME_TOO_LONG = ("an element or attribute name longer than the reader reads (50,000 "
+                 "characters): not read (IATI's names are short words)")
+
 
 def _body() -> bytes:
     """The rich file from its root on (no declaration, no comment before it)."""
@@ -847,6 +850,12 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], str]] = {
         lambda: _huge_value(b"<iati-activity", b"x"), f"line 332: {TOO_LONG}"),
     "an attribute value of 30 MB on a narrative": (
         lambda: _huge_value(b"<narrative", b"xml:lang"), f"line 332: {TOO_LONG}"),
+    "an element name of 60,000 characters": (
+        lambda: _first(b"</title>", b"<ext:" + b"a" * 60_000 + b"/>").replace(
+            b"<iati-activities ", b'<iati-activities xmlns:ext="' + EXT.encode() + b'" ', 1),
+        f"line 12: {NAME_TOO_LONG}"),
+    "an attribute name of 60,000 characters": (
+        lambda: _first(b"<narrative", b" " + b"a" * 60_000 + b'="1"'), f"line 5: {NAME_TOO_LONG}"),
     "a narrative of 30 MB": (
         lambda: _first(b"<narrative>", b"x" * 30_000_000), f"line 5: {TOO_LONG}"),
     "an external entity in a Datastore answer's activity (JSON)": (
@@ -917,6 +926,10 @@ ORGANISATION_HOSTILE = {
             + b"</iati-organisation>", 1)),
         "line 163: elements nested more than 256 levels deep: not read (IATI's are nested a "
         "few levels)"),
+    "an attribute name of 60,000 characters": (
+        lambda: _organisation(lambda data: data.replace(
+            b"<narrative", b"<narrative " + b"a" * 60_000 + b'="1"', 1)),
+        f"line 12: {NAME_TOO_LONG}"),
 }
 
 

@@ -770,6 +770,10 @@ def not_xml(exc: etree.XMLSyntaxError) -> Problem:
         return Problem(where, N_("an attribute value or a text longer than the reader reads "
                                  "(%(most)s characters), at or before this line: not read",
                                  most=Number(MAX_TEXT)))
+    if code == etree.ErrorTypes.ERR_NAME_TOO_LONG:
+        return Problem(where, N_("an element or attribute name longer than the reader reads "
+                                 "(%(most)s characters): not read (IATI's names are short "
+                                 "words)", most=Number(MAX_NAME)))
     return Problem(where, N_("not well-formed XML: %(why)s", why=why))
 
 
@@ -777,6 +781,8 @@ def not_xml(exc: etree.XMLSyntaxError) -> Problem:
 #: without XML_PARSE_HUGE (``huge_tree``), which the reader never sets.
 _DEPTH = re.compile(r"Excessive depth in document: (\d+)")
 MAX_TEXT = 10_000_000
+#: The longest element or attribute name libxml2 reads (XML_MAX_NAME_LENGTH).
+MAX_NAME = 50_000
 
 
 @dataclass

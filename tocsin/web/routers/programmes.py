@@ -37,6 +37,7 @@ from tocsin.taskforce.iati.exchange import (
     report_lines,
 )
 from tocsin.taskforce.iati.organisations import import_organisations, organisation_report_lines
+from tocsin.taskforce.iati.published import published_of
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes import documents, forms, records
@@ -116,6 +117,8 @@ def _choices(session: Session) -> dict[str, Any]:
                     for vocabulary, name in ((codelists.REGION_DAC, "Region"),
                                              (codelists.REGION_M49, "RegionM49"))},
         "region_name": region_name,
+        # the IATI code list's names, listed by code (a document's category)
+        "document_categories": dict(sorted(codelists.codelists()["DocumentCategory"].items())),
         "names": {"crime_area": vocab.crime_areas, "stage": vocab.stages,
                   "country": vocab.countries, "structure": vocab.structures,
                   "organization": vocab.organizations},
@@ -386,6 +389,7 @@ def activity_page(activity_id: int, request: Request, session: DbSession,
                   children=records.children_of(session, principal, activity.id),
                   totals=rollup(session, principal, [activity.id]).get(activity.id, []),
                   commitments=commitments_of_activity(session, principal, activity.id),
+                  published=published_of(session, activity.id),
                   choices=_choices(session),
                   can_write=may_write(principal, activity.owner_unit_id),
                   today=date.today())

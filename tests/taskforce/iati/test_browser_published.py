@@ -87,3 +87,30 @@ def test_the_french_page_names_finance_kinds_and_levels_and_a_reader_may_only_ex
     with page.expect_download() as download:  # the reader may export: the link is offered
         page.get_by_role("link", name="IATI XML").click()
     assert b"GB-1-205154" in download.value.path().read_bytes()
+
+
+def test_the_reporting_organisations_type_is_picked_by_name_and_a_refusal_names_its_file_once(
+        page: Page, live_server: LiveServer) -> None:
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    # OIPA's 2.01 file, all or nothing: its second activity stops it; the file is named once
+    _import_file(page, live_server,
+                 PUBLISHED / "5e87f792-3d59-4f06-afcf-a8efa8523553-excerpt.xml", "all",
+                 heading="Nothing was imported")
+    expect(page.locator("p.error")).to_have_text(
+        "1 problem in 5e87f792-3d59-4f06-afcf-a8efa8523553-excerpt.xml; nothing was applied")
+
+    # DFID reports as a government (type 10): the form names the type, and a save keeps it
+    _import_file(page, live_server, PUBLISHED / "dfid-bs.xml")
+    _open(page, live_server, "UK Response to Hurricane Joaquin")
+    page.get_by_role("link", name="Edit").click()
+    page.locator("details.advanced summary").click()
+    kind = page.get_by_label("IATI organisation type")
+    expect(kind.locator("option:checked")).to_have_text("Government")
+    kind.select_option(label="Multilateral")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator("dialog.confirm").get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("UK Response")
+    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_label("IATI organisation type").locator("option:checked")).to_have_text(
+        "Multilateral")

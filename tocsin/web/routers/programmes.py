@@ -119,6 +119,8 @@ def _choices(session: Session) -> dict[str, Any]:
         "region_name": region_name,
         # the IATI code list's names, listed by code (a document's category)
         "document_categories": dict(sorted(codelists.codelists()["DocumentCategory"].items())),
+        "organisation_types": dict(sorted(codelists.codelists()["OrganisationType"].items(),
+                                          key=lambda kv: (len(kv[0]), kv[0]))),
         "names": {"crime_area": vocab.crime_areas, "stage": vocab.stages,
                   "country": vocab.countries, "structure": vocab.structures,
                   "organization": vocab.organizations},

@@ -114,3 +114,28 @@ def test_the_reporting_organisations_type_is_picked_by_name_and_a_refusal_names_
     page.get_by_role("link", name="Edit").click()
     expect(page.get_by_label("IATI organisation type").locator("option:checked")).to_have_text(
         "Multilateral")
+
+
+def test_an_organisation_files_budgets_are_shown_on_its_partners_page(
+        page: Page, live_server: LiveServer) -> None:
+    # the partner's page showed a line of description and none of the file's budgets
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    page.goto(f"{live_server.url}/programmes")
+    form = page.locator("form[action='/programmes/import']")
+    form.locator("input[type=file]").set_input_files(
+        str(PUBLISHED / "organisation-standard-example-annotated-2.03.xml"))
+    form.locator("select[name=kind]").select_option("organisations")
+    form.get_by_role("button", name="Import").click()
+    page.locator("#organisation-partners tbody a").first.click()
+    section = page.locator("#iati-organisation")
+    expect(section).to_contain_text("IATI organisation AA-AAA-123456789, read from "
+                                    "organisation-standard-example-annotated-2.03.xml (IATI 2.03)")
+    rows = section.locator("tbody tr")
+    expect(rows).to_have_count(5)
+    country = rows.filter(has_text="Budget for a country")
+    expect(country.locator("td").nth(0)).to_have_text("Budget for a country Committed")
+    expect(country.locator("td").nth(1)).to_have_text("Afghanistan AF")
+    expect(country.locator("td").nth(3)).to_have_text("$25,000,000.00")
+    expect(rows.filter(has_text="Total expenditure").locator("td").nth(3)).to_have_text(
+        "$250,000,000.00")

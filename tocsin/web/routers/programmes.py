@@ -232,9 +232,12 @@ def activity_create(request: Request, session: DbSession, principal: CurrentPrin
 def page_export_iati(session: DbSession, principal: CurrentPrincipal,
                      level: str | None = None, crime_area: str | None = None,
                      country: str | None = None, structure: str | None = None,
-                     status: int | None = None, q: str | None = None) -> Response:
+                     status: int | None = None, q: str | None = None,
+                     ids: Annotated[list[int] | None, Query()] = None) -> Response:
+    """The selection's IATI file; ``ids``: those activities (an activity's page links its
+    own: a search for its identifier also found its children and any activity naming it)."""
     out = io.BytesIO()
-    export_iati(session, principal, out,
+    export_iati(session, principal, out, ids,
                 **_filters(level, crime_area, country, structure, status, q))
     return Response(out.getvalue(), media_type=XML, headers={
         "Content-Disposition": 'attachment; filename="activities.xml"'})

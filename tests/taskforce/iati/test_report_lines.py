@@ -52,3 +52,32 @@ def test_a_publishers_file_reports_each_habit_once_in_the_readers_language() -> 
         shown = [str(line) for line in report_lines(report)]
     assert any(line.startswith(f"Règle IATI {ACT}[2, 3, 4]/default-tied-status/@code")
                and line.endswith("(3 activités)") for line in shown)
+
+
+def test_one_reason_at_many_elements_of_one_activity_is_one_line_naming_them() -> None:
+    # BEIS gives 175 recipient countries the same share, finer than the platform holds:
+    # the report said so 175 times, one line each
+    data = (PUBLISHED / "beis-gcrf-excerpt.xml").read_bytes()
+    read = read_activities(io.BytesIO(data), Vocabulary())
+    report = IatiImport(version=read.version, warnings=read.warnings, notes=read.notes)
+    lines = [str(line) for line in report_lines(report)]
+    shares = [line for line in lines if "0.5714285714285714" in line]
+    assert shares == [
+        f"note {ACT}[1]/recipient-country[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, …]: percentage "
+        "0.5714285714285714 has more decimals than the register holds (4): held as 0.5714 "
+        "there, kept as published (175 places in the activity)"]
+    assert len(lines) < 20
+
+
+def test_elements_are_grouped_within_one_activity_only() -> None:
+    odd = "sector '1' is odd"
+    problems = [Problem(f"{ACT}[1]/sector[2]", odd), Problem(f"{ACT}[1]/sector[5]", odd),
+                Problem(f"{ACT}[2]/sector[3]", odd), Problem(f"{ACT}[1]/sector[7]", "other"),
+                Problem(f"{ACT}[3]/result[2]/indicator/baseline", odd),
+                Problem(f"{ACT}[3]/result[4]/indicator/baseline", odd)]
+    lines = [str(line) for line in report_lines(IatiImport(version="2.03", notes=problems))]
+    assert lines[1:] == [
+        f"note {ACT}[1]/sector[2, 5]: {odd} (2 places in the activity)",
+        f"note {ACT}[2]/sector[3]: {odd}",
+        f"note {ACT}[1]/sector[7]: other",
+        f"note {ACT}[3]/result[2, 4]/indicator/baseline: {odd} (2 places in the activity)"]

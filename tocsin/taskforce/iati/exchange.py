@@ -7,7 +7,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
@@ -685,27 +685,77 @@ def report_lines(report: IatiImport) -> list[Message]:
                       in report.preserved.items())
         lines.append(N_("kept as published (written back on export): %(elements)s",
                         elements=kept))
-    for location, reason, count in grouped(report.rejected):
-        lines.append(N_("refused %(location)s: %(reason)s", location=location, reason=reason)
-                     if count == 1 else
-                     N_("refused %(location)s: %(reason)s (%(count)s activities)",
-                        location=location, reason=reason, count=Number(count)))
-    for location, reason, count in grouped(report.warnings):
-        lines.append(N_("IATI rule %(location)s: %(reason)s", location=location, reason=reason)
-                     if count == 1 else
-                     N_("IATI rule %(location)s: %(reason)s (%(count)s activities)",
-                        location=location, reason=reason, count=Number(count)))
-    for location, reason, count in grouped(report.notes):
-        lines.append(N_("note %(location)s: %(reason)s", location=location, reason=reason)
-                     if count == 1 else
-                     N_("note %(location)s: %(reason)s (%(count)s activities)",
-                        location=location, reason=reason, count=Number(count)))
+    for kind, problems in (("refused", report.rejected), ("rule", report.warnings),
+                           ("note", report.notes)):
+        merged, places = by_element(problems)
+        for location, reason, count in grouped(merged):
+            if count == 1 and places.get(location, 1) > 1:
+                lines.append(_PLACES_LINE[kind](location, reason, Number(places[location])))
+            elif count == 1:
+                lines.append(_ONE_LINE[kind](location, reason))
+            else:
+                lines.append(_ACTIVITIES_LINE[kind](location, reason, Number(count)))
     return lines
 
 
 #: How many activities' positions a grouped report line lists before "…".
 SHOWN_POSITIONS = 10
 _ACTIVITY_AT = re.compile(r"iati-activity\[(\d+)\]")
+#: The last position in a location after the activity's (``recipient-country[102]``).
+_LAST_POSITION = re.compile(r"\[(\d+)\](?!.*\[\d+\])")
+
+_ONE_LINE: dict[str, Callable[[str, str], Message]] = {
+    "refused": lambda at, why: N_("refused %(location)s: %(reason)s", location=at, reason=why),
+    "rule": lambda at, why: N_("IATI rule %(location)s: %(reason)s", location=at, reason=why),
+    "note": lambda at, why: N_("note %(location)s: %(reason)s", location=at, reason=why)}
+_ACTIVITIES_LINE: dict[str, Callable[[str, str, Number], Message]] = {
+    "refused": lambda at, why, n: N_("refused %(location)s: %(reason)s (%(count)s activities)",
+                                     location=at, reason=why, count=n),
+    "rule": lambda at, why, n: N_("IATI rule %(location)s: %(reason)s (%(count)s activities)",
+                                  location=at, reason=why, count=n),
+    "note": lambda at, why, n: N_("note %(location)s: %(reason)s (%(count)s activities)",
+                                  location=at, reason=why, count=n)}
+_PLACES_LINE: dict[str, Callable[[str, str, Number], Message]] = {
+    "refused": lambda at, why, n: N_("refused %(location)s: %(reason)s (%(count)s places in "
+                                     "the activity)", location=at, reason=why, count=n),
+    "rule": lambda at, why, n: N_("IATI rule %(location)s: %(reason)s (%(count)s places in "
+                                  "the activity)", location=at, reason=why, count=n),
+    "note": lambda at, why, n: N_("note %(location)s: %(reason)s (%(count)s places in the "
+                                  "activity)", location=at, reason=why, count=n)}
+
+
+def by_element(problems: Iterable[Problem]) -> tuple[list[Problem], dict[str, int]]:
+    """The same reason at the same place of several elements of one activity as one
+    problem, its location naming their positions (``…/iati-activity[1]/recipient-country[1,
+    3, 4, …]``, the first :data:`SHOWN_POSITIONS`), and how many elements each such
+    location stands for: BEIS's 175 recipient countries with the same share gave 175 lines.
+    In first-seen order; a problem outside an activity, or without a position after the
+    activity's, stays as it is."""
+    groups: dict[tuple[str, str, str, str], tuple[Problem, list[int]]] = {}
+    for problem in problems:
+        at = _ACTIVITY_AT.search(problem.location)
+        last = _LAST_POSITION.search(problem.location, at.end()) if at is not None else None
+        if last is None:
+            groups[(problem.location, "", str(problem.reason), str(len(groups)))] = (problem, [])
+            continue
+        key = (problem.location[:last.start()], problem.location[last.end():],
+               str(problem.reason), "")
+        positions = groups.setdefault(key, (problem, []))[1]
+        if int(last.group(1)) not in positions:
+            positions.append(int(last.group(1)))
+    merged: list[Problem] = []
+    places: dict[str, int] = {}
+    for (before, after, _, _), (problem, positions) in groups.items():
+        if len(positions) < 2:
+            merged.append(problem)
+            continue
+        shown = ", ".join(str(p) for p in positions[:SHOWN_POSITIONS])
+        if len(positions) > SHOWN_POSITIONS:
+            shown += ", …"
+        location = f"{before}[{shown}]{after}"
+        merged.append(Problem(location, problem.reason))
+        places[location] = len(positions)
+    return merged, places
 
 
 def grouped(problems: Iterable[Problem]) -> list[tuple[str, str, int]]:

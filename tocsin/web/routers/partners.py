@@ -13,7 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tocsin.i18n import N_
+from tocsin.i18n import N_, Message
+from tocsin.taskforce.iati.published import organisations_of
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.partners import network, records
 from tocsin.taskforce.partners.spec import AgreementSpec, FocalPointSpec, PartnerSpec
@@ -28,6 +29,15 @@ from tocsin.web.deps import CurrentPrincipal, DbSession, FormRoute
 from tocsin.web.templating import NavItem, render
 
 NAV = NavItem(N_("Partners"), "/partners", order=50)
+
+#: What each budget or expenditure element of an IATI organisation file is, in words.
+ORGANISATION_ELEMENTS: dict[str, Message] = {
+    "total-budget": N_("Total budget"),
+    "recipient-org-budget": N_("Budget for an organisation"),
+    "recipient-region-budget": N_("Budget for a region"),
+    "recipient-country-budget": N_("Budget for a country"),
+    "total-expenditure": N_("Total expenditure"),
+}
 pages = APIRouter(prefix="/partners", include_in_schema=False, route_class=FormRoute)
 api = APIRouter(prefix="/partners", tags=["partners"], route_class=FormRoute)
 
@@ -113,6 +123,8 @@ def partner_page(partner_id: int, request: Request, session: DbSession,
     graph = network.cooperation_network(session, principal)
     return render(request, "partners/partner.html", partner=partner,
                   agreements=records.list_agreements(session, principal, partner_id=partner.id),
+                  organisations=organisations_of(session, partner.id),
+                  org_elements=ORGANISATION_ELEMENTS,
                   neighbours=graph.neighbours(partner.id) if partner.id in graph.partners
                   else [])
 

@@ -37,6 +37,7 @@ from tocsin.taskforce.iati.exchange import (
     report_lines,
 )
 from tocsin.taskforce.iati.organisations import import_organisations, organisation_report_lines
+from tocsin.taskforce.iati.published import published_of
 from tocsin.taskforce.lessons import codes
 from tocsin.taskforce.partners.tables import Partner
 from tocsin.taskforce.programmes import documents, forms, records
@@ -116,6 +117,10 @@ def _choices(session: Session) -> dict[str, Any]:
                     for vocabulary, name in ((codelists.REGION_DAC, "Region"),
                                              (codelists.REGION_M49, "RegionM49"))},
         "region_name": region_name,
+        # the IATI code list's names, listed by code (a document's category)
+        "document_categories": dict(sorted(codelists.codelists()["DocumentCategory"].items())),
+        "organisation_types": dict(sorted(codelists.codelists()["OrganisationType"].items(),
+                                          key=lambda kv: (len(kv[0]), kv[0]))),
         "names": {"crime_area": vocab.crime_areas, "stage": vocab.stages,
                   "country": vocab.countries, "structure": vocab.structures,
                   "organization": vocab.organizations},
@@ -227,9 +232,12 @@ def activity_create(request: Request, session: DbSession, principal: CurrentPrin
 def page_export_iati(session: DbSession, principal: CurrentPrincipal,
                      level: str | None = None, crime_area: str | None = None,
                      country: str | None = None, structure: str | None = None,
-                     status: int | None = None, q: str | None = None) -> Response:
+                     status: int | None = None, q: str | None = None,
+                     ids: Annotated[list[int] | None, Query()] = None) -> Response:
+    """The selection's IATI file; ``ids``: those activities (an activity's page links its
+    own: a search for its identifier also found its children and any activity naming it)."""
     out = io.BytesIO()
-    export_iati(session, principal, out,
+    export_iati(session, principal, out, ids,
                 **_filters(level, crime_area, country, structure, status, q))
     return Response(out.getvalue(), media_type=XML, headers={
         "Content-Disposition": 'attachment; filename="activities.xml"'})
@@ -386,6 +394,7 @@ def activity_page(activity_id: int, request: Request, session: DbSession,
                   children=records.children_of(session, principal, activity.id),
                   totals=rollup(session, principal, [activity.id]).get(activity.id, []),
                   commitments=commitments_of_activity(session, principal, activity.id),
+                  published=published_of(session, activity.id),
                   choices=_choices(session),
                   can_write=may_write(principal, activity.owner_unit_id),
                   today=date.today())

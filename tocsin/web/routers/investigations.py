@@ -303,12 +303,16 @@ def _wizard_page(request: Request, session: Session, principal: Principal,
                        if key.startswith(prefix)]) for title, prefix in _WIZARD_SIDES]
     problems = list(dict.fromkeys((p.location, p.reason) for p in (shown.problems
                                                                      if shown else [])))
+    currencies = types.currency.choices()
+    convertible = wizard.base_currencies(upload)
+    bases = [c for c in currencies if c.value in convertible]
     return render(request, "investigations/import_mapping.html", status_code=status_code,
                   upload=upload, rates=upload.rate_table, choice=choice, preview=shown,
                   groups=groups,
                   problems=[{"location": loc, "reason": why} for loc, why in problems],
                   error=error, form=form, units=units, own_unit=own, offer_again=offer_again,
-                  handling_codes=HANDLING_CODES, currencies=types.currency.choices(),
+                  handling_codes=HANDLING_CODES, currencies=currencies, bases=bases,
+                  base=wizard.default_base(upload),
                   date_formats=suggest_mod.DATE_FORMATS, decimals=suggest_mod.DECIMALS,
                   delimiters=suggest_mod.DELIMITERS,
                   saved=mappings.list_saved(settings, principal))
@@ -324,7 +328,8 @@ def import_mapping(token: str, request: Request, session: DbSession,
         return RedirectResponse(f"/investigations?job={upload.job}#jobs", status_code=303)
     choice = wizard.suggestion(settings, principal, upload)
     return _wizard_page(request, session, principal, upload, choice,
-                        wizard.check(upload, choice), {"name": Path(upload.name).stem})
+                        wizard.check(upload, choice, base_currency=wizard.default_base(upload)),
+                        {"name": Path(upload.name).stem})
 
 
 def _choice_from(form: Any, base: suggest_mod.Suggestion) -> suggest_mod.Suggestion:
@@ -361,12 +366,14 @@ async def import_submit(token: str, request: Request, session: DbSession,
                                 status_code=422)
         if action != "import":
             return _wizard_page(request, session, principal, upload, choice, wizard.check(
-                upload, choice, base_currency=values.get("base_currency") or "EUR"), values)
+                upload, choice,
+                base_currency=values.get("base_currency") or wizard.default_base(upload)),
+                values)
         try:
             job = wizard.submit(session, principal, settings, upload, choice,
                                 values.get("name", ""), values.get("handling", ""),
                                 values.get("unit", ""), values.get("description", ""),
-                                values.get("base_currency", "EUR") or "EUR",
+                                values.get("base_currency") or wizard.default_base(upload),
                                 values.get("save_as", ""), again=values.get("again") == "1")
         except InputError as exc:
             return _wizard_page(request, session, principal, upload, choice,

@@ -105,6 +105,9 @@ def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
     expect(page.locator("#finding-adjustment")).to_contain_text("history")
     first.locator("button").click()
     expect(page.locator("#finding-score")).to_contain_text("flags ")
+    # the finding's downloads, named as the set's Export section names them
+    ftm = page.locator("#detail a.chip", has_text="FollowTheMoney (JSON lines)")
+    expect(ftm).to_have_attribute("href", re.compile(r"/export\?format=ftm&finding=\w+$"))
     expect(page.locator("#finding-reason")).not_to_be_empty()
     assert "account" in page.locator("#finding-reason").inner_text().lower()
     page.wait_for_function("() => window.tocsinGraph.nodes('[?selectedFinding]').length > 1")

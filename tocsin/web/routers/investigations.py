@@ -104,6 +104,8 @@ def _set_view(record: TransactionSet, units: dict[int, str]) -> dict[str, Any]:
         "handling": record.handling,
         "owner_unit": units.get(record.owner_unit_id, ""),
         "format": record.format,
+        # a message: a page writes it in its language, the JSON API in the caller's
+        "format_shown": SET_FORMATS.get(record.format, record.format),
         "base_currency": record.base_currency,
         "transactions": record.transaction_count,
         "accounts": record.account_count,
@@ -206,6 +208,28 @@ def _window(since: str | None, until: str | None, min_amount: float) -> views.Wi
 
 # --------------------------------------------------------------------------- pages
 
+#: Format codes as people know them (the import form's picker).
+FORMAT_LABELS = {"csv": N_("CSV or Excel file with a column mapping file"),
+                 "amlworld": N_("AMLworld transactions (IBM, CSV)"),
+                 "amlsim": N_("AMLSim simulation (IBM, CSV)"),
+                 "goaml": N_("goAML report (XML)"),
+                 "camt053": N_("Bank statement, ISO 20022 camt.053 (XML)"),
+                 "ftm": N_("FollowTheMoney entities (JSON lines)"),
+                 "bitcoin": N_("Bitcoin blocks or transactions"),
+                 "ethereum": N_("Ethereum transactions (ethereum-etl CSV)")}
+#: A set's format in a few words (the list of sets and the set's pages).
+SET_FORMATS = {"csv": N_("CSV or Excel"), "amlworld": N_("AMLworld (IBM)"),
+               "amlsim": N_("AMLSim (IBM)"), "goaml": N_("goAML report"),
+               "camt053": N_("camt.053 statement"), "ftm": N_("FollowTheMoney"),
+               "bitcoin": N_("Bitcoin"), "ethereum": N_("Ethereum")}
+#: The downloads of a set or a finding, as people know them.
+EXPORT_LABELS = {"csv": N_("CSV table"), "ftm": N_("FollowTheMoney (JSON lines)"),
+                 "gexf": N_("GEXF (Gephi)"), "graphml": N_("GraphML")}
+#: The kinds of background jobs, as the list of jobs names them.
+JOB_KINDS = {"ingest": N_("File import"), "detect": N_("Detection"), "trace": N_("Tracing"),
+             "score": N_("Account ranking")}
+
+
 
 @pages.get("", response_class=HTMLResponse)
 def set_list(request: Request, session: DbSession, principal: CurrentPrincipal,
@@ -218,6 +242,7 @@ def set_list(request: Request, session: DbSession, principal: CurrentPrincipal,
                   jobs=jobs.job_list(session, principal, limit=10),
                   units=units, own_unit=own, handling_codes=HANDLING_CODES,
                   formats=[(f, FORMAT_LABELS.get(f, f)) for f in sorted(FORMATS)],
+                  job_kinds=JOB_KINDS,
                   can_upload=principal.can(Action.WRITE_OWN_UNIT), job=job,
                   max_mb=deps.settings(request).upload_max_bytes // (1024 * 1024))
 
@@ -227,7 +252,8 @@ def _page(request: Request, session: Session, principal: Principal, set_id: int,
     record = _set(session, principal, set_id)
     view = _set_view(record, _unit_codes(session))
     return render(request, template, set=view, detectors=describe(), rules=RULES,
-                  can_export=principal.can(Action.EXPORT), formats=EXPORT_FORMATS, **context)
+                  can_export=principal.can(Action.EXPORT),
+                  formats=[(f, EXPORT_LABELS.get(f, f)) for f in EXPORT_FORMATS], **context)
 
 
 @pages.get("/sets/{set_id}", response_class=HTMLResponse)
@@ -253,12 +279,6 @@ def timeline_page(set_id: int, request: Request, session: DbSession,
 
 # --------------------------------------------------------------------------- import wizard
 
-#: Format codes as people know them.
-FORMAT_LABELS = {"csv": N_("CSV or Excel file with a column mapping file"),
-                 "amlworld": N_("AMLworld transactions (IBM, CSV)"),
-                 "amlsim": N_("AMLSim simulation (IBM, CSV)"),
-                 "goaml": N_("goAML report (XML)"),
-                 "camt053": N_("Bank statement, ISO 20022 camt.053 (XML)")}
 _WIZARD_SIDES = ((N_("The payment"), "transaction."), (N_("Who paid"), "source."),
                  (N_("Who was paid"), "target."))
 
@@ -390,17 +410,27 @@ async def import_submit(token: str, request: Request, session: DbSession,
 # --------------------------------------------------------------------------- API: sets
 
 
+def _set_shown(view: dict[str, Any], request: Request) -> dict[str, Any]:
+    """A set's view for the JSON API: its format in words of the caller's language."""
+    with i18n.using(request_language(request)):
+        return view | {"format_shown": i18n.translate(view["format_shown"])}
+
+
 @api.get("/sets")
-def api_sets(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+def api_sets(request: Request, session: DbSession, principal: CurrentPrincipal
+             ) -> list[dict[str, Any]]:
     """The transaction sets the caller may read, newest first."""
     codes = _unit_codes(session)
-    return [_set_view(s, codes) for s in sets.list_sets(session, principal)]
+    return [_set_shown(_set_view(s, codes), request)
+            for s in sets.list_sets(session, principal)]
 
 
 @api.get("/sets/{set_id}")
-def api_set(set_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def api_set(set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal
+            ) -> dict[str, Any]:
     """One transaction set with its counts."""
-    return _set_view(_set(session, principal, set_id), _unit_codes(session))
+    return _set_shown(_set_view(_set(session, principal, set_id), _unit_codes(session)),
+                      request)
 
 
 @pages.post("/jobs/{job_id}/run-again")

@@ -502,10 +502,12 @@
       for (const li of findingsList.querySelectorAll("li")) {
         li.setAttribute("aria-selected", li.dataset.finding === finding.id ? "true" : "false");
       }
+      // the set's downloads (named as the Export section names them), for this finding
       const chips = [];
       if (root.dataset.canExport !== "false") {
-        for (const fmt of ["csv", "ftm", "gexf", "graphml"]) {
-          chips.push(el("a", { class: "chip", href: `${API}/sets/${setId}/export?format=${fmt}&finding=${finding.id}` }, fmt), " ");
+        for (const link of document.querySelectorAll("#set-exports a[data-format]")) {
+          const fmt = encodeURIComponent(link.dataset.format);
+          chips.push(el("a", { class: "chip", href: `${API}/sets/${setId}/export?format=${fmt}&finding=${finding.id}` }, link.textContent), " ");
         }
       }
       detail.replaceChildren(

@@ -252,3 +252,33 @@ def test_the_models_reasons_name_features_and_detectors_for_a_person(
     expect(page.locator("#findings li .score").first).to_have_text(re.compile(r"^[01],\d\d$"))
     shown = page.locator("#findings li strong").all_inner_texts()
     assert "Transit rapide" in shown and not [name for name in shown if "_" in name], shown
+
+
+def test_amounts_say_their_currency_and_the_timeline_its_directions_in_french(
+        page: Page, live_server: LiveServer) -> None:
+    """Every amount of a set's pages carries the set's currency (its base currency: a
+    figure alone could be euros or lek), and the timeline says which way each payment went
+    in the reader's language (it wrote the codes 'in' and 'out' in every language)."""
+    from sqlalchemy import select
+
+    from tocsin.money.tables import TransactionSet
+
+    with live_server.db.transaction() as session:
+        demo.load(session, live_server.settings)
+        set_id = session.scalar(select(TransactionSet.id))
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    switch = page.locator("#language-switch")
+    switch.locator("select").select_option("fr")
+    with page.expect_navigation():
+        switch.locator("button").click()
+
+    page.goto(f"{live_server.url}/investigations/sets/{set_id}?account=ACC00000001")
+    received = page.locator("#detail dl.facts dd").nth(3)
+    expect(received).to_contain_text(re.compile(r"^\d+ paiements?, [\d\u202f]+,\d\d EUR$"))
+    page.goto(f"{live_server.url}/investigations/sets/{set_id}/timeline?account=ACC00000001")
+    expect(page.locator("#timeline-rows tr").first).to_be_visible(timeout=60_000)
+    directions = page.locator("#timeline-rows td:nth-child(3)").all_inner_texts()
+    assert directions and set(directions) <= {"reçu", "envoyé"}, directions
+    amounts = page.locator("#timeline-rows td:nth-child(5)").all_inner_texts()
+    assert all(re.fullmatch(r"[\d\u202f\u00a0]+,\d\d EUR", text) for text in amounts), amounts

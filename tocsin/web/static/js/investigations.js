@@ -61,8 +61,13 @@
       { count: Number(done.transactions).toLocaleString(LANG) }), "set", el("a", { href: done.url }, done.name)));
   }
 
+  // An amount of the set with its currency: the set's pages say which (data-currency),
+  // the amounts of a set being all in its base currency.
   function money(value) {
-    return decimal(value, 2);
+    const holder = document.querySelector("[data-currency]");
+    const currency = holder ? holder.dataset.currency : "";
+    const amount = decimal(value, 2);
+    return currency ? _("%(amount)s %(currency)s", { amount: amount, currency: currency }) : amount;
   }
 
   // a number with `digits` decimals, written the page's language's way
@@ -840,7 +845,8 @@
           ],
         }, true);
         document.getElementById("timeline-rows").replaceChildren(...items.map((t) => el("tr", {},
-          el("td", {}, t.time.replace("T", " ").replace("Z", "")), el("td", {}, t.txn_id), el("td", {}, t.direction),
+          el("td", {}, t.time.replace("T", " ").replace("Z", "")), el("td", {}, t.txn_id),
+          el("td", {}, t.direction === "out" ? _("sent") : _("received")),
           el("td", {}, t.counterparty), el("td", { class: "num" }, money(t.amount)), el("td", {}, t.channel || ""),
           el("td", { class: "num" }, money(t.balance)))));
         status.textContent = body.truncated

@@ -321,3 +321,38 @@ def test_formats_downloads_and_jobs_are_named_in_words(client: TestClient, make_
     assert f'<option value="ftm">{words["ftm"]}</option>' in french
     asked = client.get(f"{API}/sets/{set_id}", headers={"Accept-Language": "fr"}).json()
     assert (asked["format"], asked["format_shown"]) == ("csv", words["csv"])
+
+
+def test_an_upload_keeps_its_file_name_in_the_payments_it_holds(
+        client: TestClient, make_user: MakeUser, tmp_path: Path) -> None:
+    """Each payment names the file and line it came from, and AMLworld's ids carry the
+    file's name: uploaded through the web they said "upload.csv" and "upload:3478", which
+    told an analyst nothing. The sender's name is kept (without folders); a name a file
+    sent beside it would take is not, so neither file overwrites the other."""
+    from tocsin.money import worlds
+
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    trans, _patterns = worlds.write(worlds.draw_params(3, transactions=1_000, accounts=1_000),
+                                    tmp_path / "world", "Bank31")
+    sent = client.post(f"{API}/sets", headers={"X-CSRF-Token": token},
+                       files={"file": ("C:\\exports\\Bank31_Trans.csv", trans.read_bytes(),
+                                       "text/csv")},
+                       data={"format": "amlworld", "name": "Bank 31", "handling": "AMBER",
+                             "unit": "tntd-spmu"})
+    done = wait_for_job(client, sent.json()["job"])
+    assert done["state"] == "done", done
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        f"{API}/sets/{done['result']['set']}/export", params={"format": "csv"}).text)))
+    assert rows and {row["source_file"] for row in rows} == {"Bank31_Trans.csv"}
+    assert all(row["txn_id"] == f"Bank31_Trans:{row['source_line']}" for row in rows)
+
+    # a bank export sent as "rates.csv" beside a rate table of that name: both are read
+    data, mapping = (p.read_bytes() for p in case_files(tmp_path / "case", SMALL))
+    sent = client.post(f"{API}/sets", headers={"X-CSRF-Token": token},
+                       files={"file": ("rates.csv", data, "text/csv"),
+                              "mapping": ("mapping.yaml", mapping, "application/yaml"),
+                              "rates": ("rates.csv", b"currency,rate\nUSD,0.9\n", "text/csv")},
+                       data={"format": "csv", "name": "Case 13", "handling": "AMBER",
+                             "unit": "tntd-spmu"})
+    done = wait_for_job(client, sent.json()["job"])
+    assert done["state"] == "done" and done["result"]["transactions"] == 1_500, done

@@ -11,6 +11,7 @@ application and stops it with it.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -490,15 +491,31 @@ async def api_upload(
     return _started(request, job, stores=True)
 
 
+#: The names the files sent beside an upload are kept under in its folder.
+_BESIDE = {"mapping.yaml", "rates.csv", "rates.yaml", wizard.STATE_FILE}
+
+
+def _kept_name(filename: str | None) -> str:
+    """The name an upload is kept under in its private folder: the sender's own (the
+    importers write it into each payment's source file and id, so a score or a finding
+    names "line 3,478 of Bank31_Trans.csv", not of "upload.csv"), without folders,
+    characters other than letters, digits, spaces and ``. - _ ( )``, or leading dots; its
+    extension (which tells the importer the file's kind) in lower case. A name that is
+    left empty, or that a file sent beside it takes, is ``upload`` and the extension."""
+    name = re.split(r"[/\\]", filename or "")[-1]
+    suffix = Path(name).suffix.lower()[:8]
+    safe = suffix if suffix.isascii() and suffix[1:].isalnum() else ""
+    stem = re.sub(r"[^\w .()\-]", "_", name[:len(name) - len(suffix)] if suffix else name)
+    kept = f"{stem.strip(' .')[:120]}{safe}"
+    return kept if kept != safe and kept.lower() not in _BESIDE else f"upload{safe}"
+
+
 async def _receive(file: UploadFile, settings: Settings, folder: Path | None = None,
                    name: str | None = None) -> Path:
     """Stream an upload into a private folder, refusing files over the size limit."""
     folder = folder or Path(tempfile.mkdtemp(prefix="upload-",
                                              dir=uploads.uploads_folder(settings)))
-    # Only the extension of the client's file name is kept (the importer uses it).
-    suffix = Path(file.filename or "").suffix.lower()[:8]
-    safe = suffix if suffix.isascii() and suffix[1:].isalnum() else ""
-    target = folder / (name or f"upload{safe}")
+    target = folder / (name or _kept_name(file.filename))
     size = 0
     try:
         with target.open("wb") as out:

@@ -356,3 +356,27 @@ def test_an_upload_keeps_its_file_name_in_the_payments_it_holds(
                              "unit": "tntd-spmu"})
     done = wait_for_job(client, sent.json()["job"])
     assert done["state"] == "done" and done["result"]["transactions"] == 1_500, done
+
+
+def test_the_import_forms_offer_only_the_units_the_user_may_import_for(
+        client: TestClient, make_user: MakeUser) -> None:
+    """An analyst may import for their own unit only: the forms offered every unit, and
+    choosing another was refused after the file was sent. A coordinator, who may write
+    for any unit, is still offered all of them."""
+    def offered(page: str, select: str) -> list[str]:
+        found = re.search(select + r"(.*?)</select>", page, re.S)
+        assert found, select
+        return re.findall(r'<option value="([\w-]+)"', found.group(1))
+
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    assert offered(client.get("/investigations").text, '<select name="unit">') == ["tntd-spmu"]
+    sent = client.post("/investigations/import", data={"csrf_token": token},
+                       files={"file": ("transfers_us.csv", b"Date,Amount\n2024-01-02,5\n",
+                                       "text/csv")}, follow_redirects=False)
+    wizard = client.get(sent.headers["location"]).text
+    assert offered(wizard, '<select id="unit" name="unit">') == ["tntd-spmu"]
+    client.post("/logout", data={"csrf_token": token})
+
+    login(client, make_user("coordinator", unit="tntd-spmu")[0])
+    every = offered(client.get("/investigations").text, '<select name="unit">')
+    assert "tntd-spmu" in every and "fo-albania" in every and len(every) > 20

@@ -228,6 +228,13 @@ def test_the_models_reasons_name_features_and_detectors_for_a_person(
     page.locator("#model-payments button").first.click()
     reasons = page.locator("#detail ul.contributions li")
     expect(reasons.first).to_contain_text("% of the rise)")
+    # the payment itself: who paid whom, when, how much, and the line it was read from
+    facts = page.locator("#detail dl.facts")
+    expect(facts).to_contain_text(re.compile(r"Payer\s*ACC\d+\s*Payee\s*ACC\d+"))
+    expect(facts).to_contain_text(re.compile(r"Amount\s*[\d,]+\.\d\d EUR"))
+    expect(facts).to_contain_text(re.compile(r"Read from\s*line [\d,]+ of \S+\.csv"))
+    expect(page.locator("#detail a", has_text="trace from here")).to_have_attribute(
+        "href", re.compile(r"/trace\?transaction=."))
     # the risk ranking: detectors by their titles, in the list and in an account's reasons
     risks = page.locator("#risks small").all_inner_texts()
     titles = {"Bipartite", "Stack (layering)", "Scatter-gather", "Rapid pass-through",

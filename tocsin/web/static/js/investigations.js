@@ -582,6 +582,23 @@
         r.flagged ? el("em", {}, " " + _("flagged")) : "", el("br", {}),
         el("small", {}, r.reasons.map(reasonText).join("; "))));
     }
+    // a payment as a person asks about it: who paid whom, when, how much, where it was read
+    function paymentFacts(id, p) {
+      const account = (name) => el("button", { type: "button", class: "secondary", onclick: () => selectAccount(name, true) }, name);
+      const written = p.currency_orig && p.amount_orig !== undefined
+        ? _("%(amount)s %(currency)s", { amount: decimal(p.amount_orig, 2), currency: p.currency_orig }) : "";
+      const amount = money(p.amount);
+      return [
+        el("dl", { class: "facts" },
+          el("dt", {}, _("Time")), el("dd", {}, (p.time || "").replace("T", " ").replace("Z", " UTC")),
+          el("dt", {}, _("Payer")), el("dd", {}, account(p.source)),
+          el("dt", {}, _("Payee")), el("dd", {}, account(p.target)),
+          el("dt", {}, _("Amount")), el("dd", {}, written && written !== amount ? `${amount} (${written})` : amount),
+          p.channel ? el("dt", {}, _("Channel")) : null, p.channel ? el("dd", {}, p.channel) : null,
+          p.source_file ? el("dt", {}, _("Read from")) : null,
+          p.source_file ? el("dd", {}, _("line %(line)s of %(file)s", { line: Number(p.source_line).toLocaleString(LANG), file: p.source_file })) : null),
+        el("p", {}, el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?transaction=${encodeURIComponent(id)}` }, _("trace from here")))];
+    }
     function showModelReasons(title, r) {
       detail.append(el("h3", {}, _("%(title)s %(score)s because", { title: title, score: decimal(r.score, 3) })),
         el("ul", { class: "contributions" }, ...r.reasons.map((x) => el("li", {}, reasonText(x)))));
@@ -599,7 +616,8 @@
           .catch((err) => { status.textContent = err.message; });
       })));
       modelPayments.replaceChildren(...result.transactions.map((r) => modelItem(r, () => {
-        detail.replaceChildren(el("h2", {}, _("Payment %(id)s", { id: r.subject })));
+        detail.replaceChildren(el("h2", {}, _("Payment %(id)s", { id: r.subject })),
+          ...(r.payment ? paymentFacts(r.subject, r.payment) : []));
         showModelReasons(_("Model score"), r);
       })));
     }
@@ -846,7 +864,7 @@
         }, true);
         document.getElementById("timeline-rows").replaceChildren(...items.map((t) => el("tr", {},
           el("td", {}, t.time.replace("T", " ").replace("Z", "")), el("td", {}, t.txn_id),
-          el("td", {}, t.direction === "out" ? _("sent") : _("received")),
+          el("td", {}, { out: _("sent"), in: _("received"), self: _("to itself") }[t.direction] || t.direction),
           el("td", {}, t.counterparty), el("td", { class: "num" }, money(t.amount)), el("td", {}, t.channel || ""),
           el("td", { class: "num" }, money(t.balance)))));
         status.textContent = body.truncated

@@ -163,6 +163,10 @@ def test_upload_of_followthemoney_entities_says_what_was_left_out(
     expect(result).to_contain_text("Imported Fictional FtM set (2 transactions)",
                                    timeout=60_000)
     expect(result).to_contain_text("left out: 1 Address, 1 Directorship")
+    # the list of sets shows the new one (it said there was none beside "Imported …")
+    expect(page.locator("#set-list")).to_contain_text("Fictional FtM set")
+    expect(page.locator("#set-list-empty")).to_have_count(0)
+    expect(page.locator("#job-list")).to_contain_text("File import")
 
 
 def test_the_trace_explains_itself_in_russian(page: Page, live_server: LiveServer) -> None:

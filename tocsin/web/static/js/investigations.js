@@ -133,6 +133,26 @@
 
   // ------------------------------------------------------------------ upload
 
+  // Once an import has added a set, the list of sets (and of jobs) as the server now writes
+  // it: the page still said "No transaction set you may read yet" beside "Imported …".
+  async function refreshLists() {
+    try {
+      const response = await fetch("/investigations", { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const id of ["sets", "jobs"]) {
+        const now = document.getElementById(id);
+        const then = fresh.getElementById(id);
+        if (!then) continue;
+        const node = document.importNode(then, true);
+        if (now) now.replaceWith(node);
+        else (document.getElementById("import-status") || document.getElementById("sets")).after(node);
+      }
+    } catch (_err) {
+      // the link of the result still leads to the set
+    }
+  }
+
   function initUpload() {
     const form = document.getElementById("upload-form");
     if (!form) return;
@@ -160,6 +180,7 @@
         result.append(imported(done));
         (done.notes_shown || done.notes || []).forEach((note) => result.append(el("p", { class: "note" }, note)));
         form.reset();
+        refreshLists();
       } catch (err) {
         message.textContent = "";
         result.append(el("p", { class: "error", role: "alert" }, err.message));
@@ -186,6 +207,7 @@
       bar.hidden = true;
       message.textContent = "";
       result.append(imported(done));
+      refreshLists();
     }).catch((err) => {
       bar.hidden = true;
       message.textContent = "";

@@ -250,3 +250,19 @@ def test_the_scripts_table_of_plural_forms_holds_for_any_count(language: str) ->
     plural = i18n.translations(language).plural  # type: ignore[attr-defined]
     assert len(forms) == PLURAL_TABLE
     assert all(forms[100 + n % 100] == plural(n) for n in range(PLURAL_TABLE, 100_000))
+
+
+@pytest.mark.parametrize("language", ["fr", "ru", "ar"])
+def test_the_scripts_find_each_counts_form_of_a_message(language: str) -> None:
+    """The form a count takes (``forms``) indexes the texts a script is handed for a message
+    with a count, for every count below the table's end: French has forms 0 and 2 there
+    (1 is for millions), and its plurals wrote English ("4 payments") on French pages."""
+    from tocsin.web.templating import PLURAL_TABLE, script_catalog
+
+    handed = script_catalog(language)
+    singular, plural = "%(count)s payment, %(amount)s", "%(count)s payments, %(amount)s"
+    texts, catalog = handed["plurals"][singular], i18n.translations(language)
+    for n in range(PLURAL_TABLE):
+        form = handed["forms"][n]
+        shown = texts[form] if form < len(texts) else None
+        assert shown == catalog.ngettext(singular, plural, n), (n, form, texts)

@@ -201,14 +201,19 @@ def score_findings(set_dir: Path, findings_run: Mapping[str, Any], settings: Set
         engine.close()
     progress(0.9, N_("scoring with the supervised model"))
     from tocsin.money import model
+    from tocsin.money.views import payments
 
     try:
-        ranked: dict[str, Any] | None = model.set_ranking(
+        ranked: dict[str, Any] = model.set_ranking(
             set_dir, top, settings, set_dir / sets.MODELS_DIR / "model.json")
     except InputError as exc:  # no usable model: the rule ranking still stands
         said = exc.summary if len(exc.problems) <= 1 else Joined(
             [exc.summary, *(located(p.location, p.reason) for p in exc.problems)], "; ")
         ranked = {"error": said, "error_message": to_data(said)}
+    else:  # each payment the model scored, as a person asks about it: who paid whom, when
+        found = payments(set_dir, [r["subject"] for r in ranked["transactions"]])
+        for item in ranked["transactions"]:
+            item["payment"] = found.get(item["subject"])
     return {"findings_run_at": findings_run["run_at"], "scored": len(risks),
             "accounts": [r.to_dict() for r in risks[:max(1, top)]], "model": ranked}
 

@@ -57,6 +57,7 @@ from tocsin.access.policy import (
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.access.tables import Unit, User
+from tocsin.access.users import list_units
 from tocsin.errors import InputError, NotFound, Problem, reason_of
 from tocsin.jobs import runner as jobs
 from tocsin.money.dataset import StoredSet, open_set
@@ -143,6 +144,12 @@ def import_set(
         shutil.rmtree(target, ignore_errors=True)
         raise
     return item, report
+
+
+def owner_units(session: Session, principal: Principal) -> list[Unit]:
+    """The units that may own a set ``principal`` imports (those whose records the
+    principal may change), in the order of the forms' lists."""
+    return [u for u in list_units(session) if may_write(principal, u.id)]
 
 
 def check_owner(session: Session, principal: Principal, unit_code: str, handling: str) -> int:

@@ -374,6 +374,25 @@ def transactions_graph(set_dir: Path, transactions: Sequence[str]) -> dict[str, 
             "edges": [_edge(r) for r in rows], "truncated": False}
 
 
+def payments(set_dir: Path, transactions: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The named payments by id: when, from and to which account, how much (in the set's
+    currency and as the source wrote it), through which channel, and the file and line
+    they were read from where the set keeps them."""
+    if not transactions:
+        return {}
+    with _connect(set_dir) as con:
+        rows = _rows(con, """
+            SELECT *, epoch_us(ts) AS micros FROM txn
+            WHERE txn_id IN (SELECT unnest(?::VARCHAR[]))""",
+                     [list(dict.fromkeys(transactions))])
+    return {r["txn_id"]: {
+        "time": _iso(r["micros"]), "source": r["source"], "target": r["target"],
+        "amount": round(float(r["amount"]), 2),
+        "amount_orig": round(float(r["amount_orig"]), 2), "currency_orig": r["currency_orig"],
+        "channel": r["channel"], "source_file": r.get("source_file"),
+        "source_line": r.get("source_line")} for r in rows}
+
+
 # --------------------------------------------------------------------------- timeline
 
 

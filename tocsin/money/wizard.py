@@ -45,7 +45,7 @@ from tocsin.money.ingest.suggest import (
     sample,
     suggest,
 )
-from tocsin.money.rates import RateTable, load_rates, resolve_rates
+from tocsin.money.rates import RateTable, default_rates, load_rates, resolve_rates
 from tocsin.settings import Settings
 
 STATE_FILE = "wizard.json"
@@ -139,6 +139,19 @@ def suggestion(settings: Settings, principal: Principal, upload: Upload,
         if fits(smp, mapping):
             return from_mapping(smp, mapping, item.name)
     return suggest(smp, currency=currency)
+
+
+def base_currencies(upload: Upload) -> set[str]:
+    """The currencies amounts can be converted into: each one the rate table in use (the
+    upload's, else the shipped one) lists."""
+    return (upload.rate_table or default_rates()).currencies()
+
+
+def default_base(upload: Upload) -> str:
+    """The currency amounts are converted into unless the person chooses another: the euro
+    when the rate table in use lists it, else the table's own base."""
+    table = upload.rate_table or default_rates()
+    return "EUR" if table.knows("EUR") else table.base
 
 
 def check(upload: Upload, choice: Suggestion, rows: int = 10,

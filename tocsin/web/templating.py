@@ -258,10 +258,15 @@ def script_catalog(language: str) -> dict[str, Any]:
                 if isinstance(m, str) and (t := catalog.gettext(m)) != m}
     plurals = {}
     form_of = catalog.ngettext  # messages read from the scripts, not marked here
+    # each message's texts by the number of their form, the index ``forms`` gives: a form
+    # no count of the table takes (French's for millions) is left empty, so a list never
+    # shifts (French has forms 0 and 2 below 200; listed in a row, the 2 found nothing)
     for m in script_messages():
         if isinstance(m, tuple):
-            texts = [form_of(m[0], m[1], first[form]) for form in sorted(first)]
-            if texts != [m[0] if first[form] == 1 else m[1] for form in sorted(first)]:
+            texts = [form_of(m[0], m[1], first[form]) if form in first else ""
+                     for form in range(max(first) + 1)]
+            if texts != [(m[0] if first[form] == 1 else m[1]) if form in first else ""
+                         for form in range(max(first) + 1)]:
                 plurals[m[0]] = texts
     return {"messages": messages, "plurals": plurals, "forms": forms}
 

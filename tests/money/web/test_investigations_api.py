@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,14 @@ from fastapi.testclient import TestClient
 from tests.factories import MakeUser, login
 from tests.money.web.jobs import wait_for_job
 from tests.money.web.ranked import assert_ranked
+from tocsin import i18n
 from tocsin.access import audit
 from tocsin.jobs import runner
 from tocsin.money.demo import MAPPING, case_files
 from tocsin.money.detect import REGISTRY
 from tocsin.money.synthetic import SyntheticConfig
 from tocsin.store.database import Database
+from tocsin.web.routers.investigations import FORMAT_LABELS, JOB_KINDS, SET_FORMATS
 
 API = "/api/v1/investigations"
 SMALL = SyntheticConfig(accounts=1_000, transactions=1_500, patterns=2, seed=9)
@@ -280,3 +283,100 @@ def test_upload_of_followthemoney_entities(client: TestClient, make_user: MakeUs
         done["result"]["notes"]
     listed = client.get(f"{API}/sets").json()
     assert [(s["name"], s["format"]) for s in listed] == [("FtM set", "ftm")]
+
+
+def test_formats_downloads_and_jobs_are_named_in_words(client: TestClient, make_user: MakeUser,
+                                                        tmp_path: Path) -> None:
+    """The pages name a set's format, its downloads, the import form's formats and the
+    kinds of background jobs in words of the reader's language, never by their codes
+    (``ftm``, ``ingest``); the JSON keeps the codes and adds the words."""
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    data, mapping = (p.read_bytes() for p in case_files(tmp_path, SMALL))
+    done = wait_for_job(client, _upload(client, token, data, mapping).json()["job"])
+    set_id = done["result"]["set"]
+    listed = client.get(f"{API}/sets/{set_id}").json()
+    assert (listed["format"], listed["format_shown"]) == ("csv", "CSV or Excel")
+
+    page = client.get("/investigations").text
+    options = re.findall(r'<option value="([a-z0-9]+)">([^<]+)</option>', page)
+    assert {"ftm", "bitcoin", "ethereum"} <= {code for code, _ in options}
+    assert not [code for code, label in options if code == label], options
+    assert "<td>CSV or Excel</td>" in page and "<td>csv</td>" not in page
+    assert "<td>File import</td>" in page and "<td>ingest</td>" not in page
+
+    shown = client.get(f"/investigations/sets/{set_id}").text
+    assert re.search(r"accounts · CSV or Excel · amounts in EUR", shown), shown
+    chips = dict(re.findall(r'<a class="chip" data-format="(\w+)" href="[^"]+">([^<]+)</a>',
+                            shown))
+    assert chips == {"csv": "CSV table", "ftm": "FollowTheMoney (JSON lines)",
+                     "gexf": "GEXF (Gephi)", "graphml": "GraphML"}
+
+    # in French, with the words of the catalogs
+    with i18n.using("fr"):
+        words = {"ingest": str(JOB_KINDS["ingest"]), "ftm": str(FORMAT_LABELS["ftm"]),
+                 "csv": str(SET_FORMATS["csv"])}
+    assert words["ingest"] != "File import" and words["csv"] != "CSV or Excel"
+    french = client.get("/investigations", headers={"Accept-Language": "fr"}).text
+    assert f"<td>{words['ingest']}</td>" in french and f"<td>{words['csv']}</td>" in french
+    assert f'<option value="ftm">{words["ftm"]}</option>' in french
+    asked = client.get(f"{API}/sets/{set_id}", headers={"Accept-Language": "fr"}).json()
+    assert (asked["format"], asked["format_shown"]) == ("csv", words["csv"])
+
+
+def test_an_upload_keeps_its_file_name_in_the_payments_it_holds(
+        client: TestClient, make_user: MakeUser, tmp_path: Path) -> None:
+    """Each payment names the file and line it came from, and AMLworld's ids carry the
+    file's name: uploaded through the web they said "upload.csv" and "upload:3478", which
+    told an analyst nothing. The sender's name is kept (without folders); a name a file
+    sent beside it would take is not, so neither file overwrites the other."""
+    from tocsin.money import worlds
+
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    trans, _patterns = worlds.write(worlds.draw_params(3, transactions=1_000, accounts=1_000),
+                                    tmp_path / "world", "Bank31")
+    sent = client.post(f"{API}/sets", headers={"X-CSRF-Token": token},
+                       files={"file": ("C:\\exports\\Bank31_Trans.csv", trans.read_bytes(),
+                                       "text/csv")},
+                       data={"format": "amlworld", "name": "Bank 31", "handling": "AMBER",
+                             "unit": "tntd-spmu"})
+    done = wait_for_job(client, sent.json()["job"])
+    assert done["state"] == "done", done
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        f"{API}/sets/{done['result']['set']}/export", params={"format": "csv"}).text)))
+    assert rows and {row["source_file"] for row in rows} == {"Bank31_Trans.csv"}
+    assert all(row["txn_id"] == f"Bank31_Trans:{row['source_line']}" for row in rows)
+
+    # a bank export sent as "rates.csv" beside a rate table of that name: both are read
+    data, mapping = (p.read_bytes() for p in case_files(tmp_path / "case", SMALL))
+    sent = client.post(f"{API}/sets", headers={"X-CSRF-Token": token},
+                       files={"file": ("rates.csv", data, "text/csv"),
+                              "mapping": ("mapping.yaml", mapping, "application/yaml"),
+                              "rates": ("rates.csv", b"currency,rate\nUSD,0.9\n", "text/csv")},
+                       data={"format": "csv", "name": "Case 13", "handling": "AMBER",
+                             "unit": "tntd-spmu"})
+    done = wait_for_job(client, sent.json()["job"])
+    assert done["state"] == "done" and done["result"]["transactions"] == 1_500, done
+
+
+def test_the_import_forms_offer_only_the_units_the_user_may_import_for(
+        client: TestClient, make_user: MakeUser) -> None:
+    """An analyst may import for their own unit only: the forms offered every unit, and
+    choosing another was refused after the file was sent. A coordinator, who may write
+    for any unit, is still offered all of them."""
+    def offered(page: str, select: str) -> list[str]:
+        found = re.search(select + r"(.*?)</select>", page, re.S)
+        assert found, select
+        return re.findall(r'<option value="([\w-]+)"', found.group(1))
+
+    token = login(client, make_user("analyst", unit="tntd-spmu")[0])
+    assert offered(client.get("/investigations").text, '<select name="unit">') == ["tntd-spmu"]
+    sent = client.post("/investigations/import", data={"csrf_token": token},
+                       files={"file": ("transfers_us.csv", b"Date,Amount\n2024-01-02,5\n",
+                                       "text/csv")}, follow_redirects=False)
+    wizard = client.get(sent.headers["location"]).text
+    assert offered(wizard, '<select id="unit" name="unit">') == ["tntd-spmu"]
+    client.post("/logout", data={"csrf_token": token})
+
+    login(client, make_user("coordinator", unit="tntd-spmu")[0])
+    every = offered(client.get("/investigations").text, '<select name="unit">')
+    assert "tntd-spmu" in every and "fo-albania" in every and len(every) > 20

@@ -105,6 +105,9 @@ def test_network_finding_and_trace(page: Page, live_server: LiveServer) -> None:
     expect(page.locator("#finding-adjustment")).to_contain_text("history")
     first.locator("button").click()
     expect(page.locator("#finding-score")).to_contain_text("flags ")
+    # the finding's downloads, named as the set's Export section names them
+    ftm = page.locator("#detail a.chip", has_text="FollowTheMoney (JSON lines)")
+    expect(ftm).to_have_attribute("href", re.compile(r"/export\?format=ftm&finding=\w+$"))
     expect(page.locator("#finding-reason")).not_to_be_empty()
     assert "account" in page.locator("#finding-reason").inner_text().lower()
     page.wait_for_function("() => window.tocsinGraph.nodes('[?selectedFinding]').length > 1")
@@ -160,6 +163,10 @@ def test_upload_of_followthemoney_entities_says_what_was_left_out(
     expect(result).to_contain_text("Imported Fictional FtM set (2 transactions)",
                                    timeout=60_000)
     expect(result).to_contain_text("left out: 1 Address, 1 Directorship")
+    # the list of sets shows the new one (it said there was none beside "Imported …")
+    expect(page.locator("#set-list")).to_contain_text("Fictional FtM set")
+    expect(page.locator("#set-list-empty")).to_have_count(0)
+    expect(page.locator("#job-list")).to_contain_text("File import")
 
 
 def test_the_trace_explains_itself_in_russian(page: Page, live_server: LiveServer) -> None:
@@ -225,6 +232,13 @@ def test_the_models_reasons_name_features_and_detectors_for_a_person(
     page.locator("#model-payments button").first.click()
     reasons = page.locator("#detail ul.contributions li")
     expect(reasons.first).to_contain_text("% of the rise)")
+    # the payment itself: who paid whom, when, how much, and the line it was read from
+    facts = page.locator("#detail dl.facts")
+    expect(facts).to_contain_text(re.compile(r"Payer\s*ACC\d+\s*Payee\s*ACC\d+"))
+    expect(facts).to_contain_text(re.compile(r"Amount\s*[\d,]+\.\d\d EUR"))
+    expect(facts).to_contain_text(re.compile(r"Read from\s*line [\d,]+ of \S+\.csv"))
+    expect(page.locator("#detail a", has_text="trace from here")).to_have_attribute(
+        "href", re.compile(r"/trace\?transaction=."))
     # the risk ranking: detectors by their titles, in the list and in an account's reasons
     risks = page.locator("#risks small").all_inner_texts()
     titles = {"Bipartite", "Stack (layering)", "Scatter-gather", "Rapid pass-through",
@@ -249,3 +263,33 @@ def test_the_models_reasons_name_features_and_detectors_for_a_person(
     expect(page.locator("#findings li .score").first).to_have_text(re.compile(r"^[01],\d\d$"))
     shown = page.locator("#findings li strong").all_inner_texts()
     assert "Transit rapide" in shown and not [name for name in shown if "_" in name], shown
+
+
+def test_amounts_say_their_currency_and_the_timeline_its_directions_in_french(
+        page: Page, live_server: LiveServer) -> None:
+    """Every amount of a set's pages carries the set's currency (its base currency: a
+    figure alone could be euros or lek), and the timeline says which way each payment went
+    in the reader's language (it wrote the codes 'in' and 'out' in every language)."""
+    from sqlalchemy import select
+
+    from tocsin.money.tables import TransactionSet
+
+    with live_server.db.transaction() as session:
+        demo.load(session, live_server.settings)
+        set_id = session.scalar(select(TransactionSet.id))
+    username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
+    browser_login(page, live_server, username)
+    switch = page.locator("#language-switch")
+    switch.locator("select").select_option("fr")
+    with page.expect_navigation():
+        switch.locator("button").click()
+
+    page.goto(f"{live_server.url}/investigations/sets/{set_id}?account=ACC00000001")
+    received = page.locator("#detail dl.facts dd").nth(3)
+    expect(received).to_contain_text(re.compile(r"^\d+ paiements?, [\d\u202f]+,\d\d EUR$"))
+    page.goto(f"{live_server.url}/investigations/sets/{set_id}/timeline?account=ACC00000001")
+    expect(page.locator("#timeline-rows tr").first).to_be_visible(timeout=60_000)
+    directions = page.locator("#timeline-rows td:nth-child(3)").all_inner_texts()
+    assert directions and set(directions) <= {"reçu", "envoyé"}, directions
+    amounts = page.locator("#timeline-rows td:nth-child(5)").all_inner_texts()
+    assert all(re.fullmatch(r"[\d\u202f\u00a0]+,\d\d EUR", text) for text in amounts), amounts

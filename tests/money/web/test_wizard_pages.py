@@ -290,3 +290,37 @@ def test_a_rate_table_that_does_not_read_is_refused_with_the_file_by_its_own_nam
                            files=_with_rates(("march-rates.csv", b"currency,rate\nKGS,-1\n")))
     assert negative.status_code == 422
     assert "<code>march-rates.csv:2</code>: rate &#39;-1&#39; must be positive" in negative.text
+
+
+def _base_choices(page: str) -> list[str]:
+    select = re.search(r'<select id="base_currency"[^>]*>(.*?)</select>', page, re.S)
+    assert select, "no base currency picker"
+    return re.findall(r'<option value="([A-Z]{3})"', select.group(1))
+
+
+def test_amounts_convert_into_any_currency_the_rate_table_lists(
+        client: TestClient, make_user: MakeUser, settings: Settings,
+        platform_db: Database) -> None:
+    """An analyst of a participating State converts into the State's own currency: the
+    picker offers every currency of the rate table in use (the shipped one holds the
+    Canadian dollar), and a table of the case in som, without euros, converts into som
+    from the first preview on and imports so."""
+    csrf = login(client, make_user("analyst")[0])
+    page = _upload(client, csrf, "transfers_us.csv", (WIZARD / "transfers_us.csv").read_bytes())
+    shipped = _base_choices(client.get(page).text)
+    assert {"EUR", "USD", "CAD", "JPY"} <= set(shipped) and "KGS" not in shipped
+    assert re.search(r'<option value="EUR" selected>', client.get(page).text)
+    client.post(page, data={"action": "cancel", "csrf_token": csrf})
+
+    som = b"currency,rate\nKGS,1\nUZS,0.0069\nUSD,89.4\n"  # no euro in the table
+    sent = client.post("/investigations/import", data={"csrf_token": csrf},
+                       files=_with_rates(("som.csv", som)), follow_redirects=False)
+    page = sent.headers["location"]
+    shown = client.get(page).text
+    assert _base_choices(shown) == ["KGS", "USD", "UZS"]
+    assert re.search(r'<option value="KGS" selected>', shown)
+    assert "has no rate for base currency" not in shown and "no exchange rate" in shown
+    form = {k: v for k, v in KG_FORM.items() if k != "base_currency"}
+    refused = client.post(page, data={**form, "csrf_token": csrf})  # the euros of row 5
+    assert refused.status_code == 422 and "no exchange rate for EUR into KGS" in refused.text
+    assert re.search(r'<option value="KGS" selected>', refused.text)

@@ -11,6 +11,7 @@ application and stops it with it.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -104,6 +105,8 @@ def _set_view(record: TransactionSet, units: dict[int, str]) -> dict[str, Any]:
         "handling": record.handling,
         "owner_unit": units.get(record.owner_unit_id, ""),
         "format": record.format,
+        # a message: a page writes it in its language, the JSON API in the caller's
+        "format_shown": SET_FORMATS.get(record.format, record.format),
         "base_currency": record.base_currency,
         "transactions": record.transaction_count,
         "accounts": record.account_count,
@@ -206,6 +209,28 @@ def _window(since: str | None, until: str | None, min_amount: float) -> views.Wi
 
 # --------------------------------------------------------------------------- pages
 
+#: Format codes as people know them (the import form's picker).
+FORMAT_LABELS = {"csv": N_("CSV or Excel file with a column mapping file"),
+                 "amlworld": N_("AMLworld transactions (IBM, CSV)"),
+                 "amlsim": N_("AMLSim simulation (IBM, CSV)"),
+                 "goaml": N_("goAML report (XML)"),
+                 "camt053": N_("Bank statement, ISO 20022 camt.053 (XML)"),
+                 "ftm": N_("FollowTheMoney entities (JSON lines)"),
+                 "bitcoin": N_("Bitcoin blocks or transactions"),
+                 "ethereum": N_("Ethereum transactions (ethereum-etl CSV)")}
+#: A set's format in a few words (the list of sets and the set's pages).
+SET_FORMATS = {"csv": N_("CSV or Excel"), "amlworld": N_("AMLworld (IBM)"),
+               "amlsim": N_("AMLSim (IBM)"), "goaml": N_("goAML report"),
+               "camt053": N_("camt.053 statement"), "ftm": N_("FollowTheMoney"),
+               "bitcoin": N_("Bitcoin"), "ethereum": N_("Ethereum")}
+#: The downloads of a set or a finding, as people know them.
+EXPORT_LABELS = {"csv": N_("CSV table"), "ftm": N_("FollowTheMoney (JSON lines)"),
+                 "gexf": N_("GEXF (Gephi)"), "graphml": N_("GraphML")}
+#: The kinds of background jobs, as the list of jobs names them.
+JOB_KINDS = {"ingest": N_("File import"), "detect": N_("Detection"), "trace": N_("Tracing"),
+             "score": N_("Account ranking")}
+
+
 
 @pages.get("", response_class=HTMLResponse)
 def set_list(request: Request, session: DbSession, principal: CurrentPrincipal,
@@ -216,8 +241,10 @@ def set_list(request: Request, session: DbSession, principal: CurrentPrincipal,
     return render(request, "investigations/list.html",
                   sets=[_set_view(s, codes) for s in sets.list_sets(session, principal)],
                   jobs=jobs.job_list(session, principal, limit=10),
-                  units=units, own_unit=own, handling_codes=HANDLING_CODES,
+                  units=sets.owner_units(session, principal), own_unit=own,
+                  handling_codes=HANDLING_CODES,
                   formats=[(f, FORMAT_LABELS.get(f, f)) for f in sorted(FORMATS)],
+                  job_kinds=JOB_KINDS,
                   can_upload=principal.can(Action.WRITE_OWN_UNIT), job=job,
                   max_mb=deps.settings(request).upload_max_bytes // (1024 * 1024))
 
@@ -227,7 +254,8 @@ def _page(request: Request, session: Session, principal: Principal, set_id: int,
     record = _set(session, principal, set_id)
     view = _set_view(record, _unit_codes(session))
     return render(request, template, set=view, detectors=describe(), rules=RULES,
-                  can_export=principal.can(Action.EXPORT), formats=EXPORT_FORMATS, **context)
+                  can_export=principal.can(Action.EXPORT),
+                  formats=[(f, EXPORT_LABELS.get(f, f)) for f in EXPORT_FORMATS], **context)
 
 
 @pages.get("/sets/{set_id}", response_class=HTMLResponse)
@@ -253,12 +281,6 @@ def timeline_page(set_id: int, request: Request, session: DbSession,
 
 # --------------------------------------------------------------------------- import wizard
 
-#: Format codes as people know them.
-FORMAT_LABELS = {"csv": N_("CSV or Excel file with a column mapping file"),
-                 "amlworld": N_("AMLworld transactions (IBM, CSV)"),
-                 "amlsim": N_("AMLSim simulation (IBM, CSV)"),
-                 "goaml": N_("goAML report (XML)"),
-                 "camt053": N_("Bank statement, ISO 20022 camt.053 (XML)")}
 _WIZARD_SIDES = ((N_("The payment"), "transaction."), (N_("Who paid"), "source."),
                  (N_("Who was paid"), "target."))
 
@@ -303,12 +325,17 @@ def _wizard_page(request: Request, session: Session, principal: Principal,
                        if key.startswith(prefix)]) for title, prefix in _WIZARD_SIDES]
     problems = list(dict.fromkeys((p.location, p.reason) for p in (shown.problems
                                                                      if shown else [])))
+    currencies = types.currency.choices()
+    convertible = wizard.base_currencies(upload)
+    bases = [c for c in currencies if c.value in convertible]
     return render(request, "investigations/import_mapping.html", status_code=status_code,
                   upload=upload, rates=upload.rate_table, choice=choice, preview=shown,
                   groups=groups,
                   problems=[{"location": loc, "reason": why} for loc, why in problems],
-                  error=error, form=form, units=units, own_unit=own, offer_again=offer_again,
-                  handling_codes=HANDLING_CODES, currencies=types.currency.choices(),
+                  error=error, form=form, units=sets.owner_units(session, principal),
+                  own_unit=own, offer_again=offer_again,
+                  handling_codes=HANDLING_CODES, currencies=currencies, bases=bases,
+                  base=wizard.default_base(upload),
                   date_formats=suggest_mod.DATE_FORMATS, decimals=suggest_mod.DECIMALS,
                   delimiters=suggest_mod.DELIMITERS,
                   saved=mappings.list_saved(settings, principal))
@@ -324,7 +351,8 @@ def import_mapping(token: str, request: Request, session: DbSession,
         return RedirectResponse(f"/investigations?job={upload.job}#jobs", status_code=303)
     choice = wizard.suggestion(settings, principal, upload)
     return _wizard_page(request, session, principal, upload, choice,
-                        wizard.check(upload, choice), {"name": Path(upload.name).stem})
+                        wizard.check(upload, choice, base_currency=wizard.default_base(upload)),
+                        {"name": Path(upload.name).stem})
 
 
 def _choice_from(form: Any, base: suggest_mod.Suggestion) -> suggest_mod.Suggestion:
@@ -361,12 +389,14 @@ async def import_submit(token: str, request: Request, session: DbSession,
                                 status_code=422)
         if action != "import":
             return _wizard_page(request, session, principal, upload, choice, wizard.check(
-                upload, choice, base_currency=values.get("base_currency") or "EUR"), values)
+                upload, choice,
+                base_currency=values.get("base_currency") or wizard.default_base(upload)),
+                values)
         try:
             job = wizard.submit(session, principal, settings, upload, choice,
                                 values.get("name", ""), values.get("handling", ""),
                                 values.get("unit", ""), values.get("description", ""),
-                                values.get("base_currency", "EUR") or "EUR",
+                                values.get("base_currency") or wizard.default_base(upload),
                                 values.get("save_as", ""), again=values.get("again") == "1")
         except InputError as exc:
             return _wizard_page(request, session, principal, upload, choice,
@@ -383,17 +413,27 @@ async def import_submit(token: str, request: Request, session: DbSession,
 # --------------------------------------------------------------------------- API: sets
 
 
+def _set_shown(view: dict[str, Any], request: Request) -> dict[str, Any]:
+    """A set's view for the JSON API: its format in words of the caller's language."""
+    with i18n.using(request_language(request)):
+        return view | {"format_shown": i18n.translate(view["format_shown"])}
+
+
 @api.get("/sets")
-def api_sets(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+def api_sets(request: Request, session: DbSession, principal: CurrentPrincipal
+             ) -> list[dict[str, Any]]:
     """The transaction sets the caller may read, newest first."""
     codes = _unit_codes(session)
-    return [_set_view(s, codes) for s in sets.list_sets(session, principal)]
+    return [_set_shown(_set_view(s, codes), request)
+            for s in sets.list_sets(session, principal)]
 
 
 @api.get("/sets/{set_id}")
-def api_set(set_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def api_set(set_id: int, request: Request, session: DbSession, principal: CurrentPrincipal
+            ) -> dict[str, Any]:
     """One transaction set with its counts."""
-    return _set_view(_set(session, principal, set_id), _unit_codes(session))
+    return _set_shown(_set_view(_set(session, principal, set_id), _unit_codes(session)),
+                      request)
 
 
 @pages.post("/jobs/{job_id}/run-again")
@@ -453,15 +493,31 @@ async def api_upload(
     return _started(request, job, stores=True)
 
 
+#: The names the files sent beside an upload are kept under in its folder.
+_BESIDE = {"mapping.yaml", "rates.csv", "rates.yaml", wizard.STATE_FILE}
+
+
+def _kept_name(filename: str | None) -> str:
+    """The name an upload is kept under in its private folder: the sender's own (the
+    importers write it into each payment's source file and id, so a score or a finding
+    names "line 3,478 of Bank31_Trans.csv", not of "upload.csv"), without folders,
+    characters other than letters, digits, spaces and ``. - _ ( )``, or leading dots; its
+    extension (which tells the importer the file's kind) in lower case. A name that is
+    left empty, or that a file sent beside it takes, is ``upload`` and the extension."""
+    name = re.split(r"[/\\]", filename or "")[-1]
+    suffix = Path(name).suffix.lower()[:8]
+    safe = suffix if suffix.isascii() and suffix[1:].isalnum() else ""
+    stem = re.sub(r"[^\w .()\-]", "_", name[:len(name) - len(suffix)] if suffix else name)
+    kept = f"{stem.strip(' .')[:120]}{safe}"
+    return kept if kept != safe and kept.lower() not in _BESIDE else f"upload{safe}"
+
+
 async def _receive(file: UploadFile, settings: Settings, folder: Path | None = None,
                    name: str | None = None) -> Path:
     """Stream an upload into a private folder, refusing files over the size limit."""
     folder = folder or Path(tempfile.mkdtemp(prefix="upload-",
                                              dir=uploads.uploads_folder(settings)))
-    # Only the extension of the client's file name is kept (the importer uses it).
-    suffix = Path(file.filename or "").suffix.lower()[:8]
-    safe = suffix if suffix.isascii() and suffix[1:].isalnum() else ""
-    target = folder / (name or f"upload{safe}")
+    target = folder / (name or _kept_name(file.filename))
     size = 0
     try:
         with target.open("wb") as out:

@@ -61,8 +61,13 @@
       { count: Number(done.transactions).toLocaleString(LANG) }), "set", el("a", { href: done.url }, done.name)));
   }
 
+  // An amount of the set with its currency: the set's pages say which (data-currency),
+  // the amounts of a set being all in its base currency.
   function money(value) {
-    return decimal(value, 2);
+    const holder = document.querySelector("[data-currency]");
+    const currency = holder ? holder.dataset.currency : "";
+    const amount = decimal(value, 2);
+    return currency ? _("%(amount)s %(currency)s", { amount: amount, currency: currency }) : amount;
   }
 
   // a number with `digits` decimals, written the page's language's way
@@ -128,6 +133,26 @@
 
   // ------------------------------------------------------------------ upload
 
+  // Once an import has added a set, the list of sets (and of jobs) as the server now writes
+  // it: the page still said "No transaction set you may read yet" beside "Imported …".
+  async function refreshLists() {
+    try {
+      const response = await fetch("/investigations", { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const id of ["sets", "jobs"]) {
+        const now = document.getElementById(id);
+        const then = fresh.getElementById(id);
+        if (!then) continue;
+        const node = document.importNode(then, true);
+        if (now) now.replaceWith(node);
+        else (document.getElementById("import-status") || document.getElementById("sets")).after(node);
+      }
+    } catch (_err) {
+      // the link of the result still leads to the set
+    }
+  }
+
   function initUpload() {
     const form = document.getElementById("upload-form");
     if (!form) return;
@@ -155,6 +180,7 @@
         result.append(imported(done));
         (done.notes_shown || done.notes || []).forEach((note) => result.append(el("p", { class: "note" }, note)));
         form.reset();
+        refreshLists();
       } catch (err) {
         message.textContent = "";
         result.append(el("p", { class: "error", role: "alert" }, err.message));
@@ -181,6 +207,7 @@
       bar.hidden = true;
       message.textContent = "";
       result.append(imported(done));
+      refreshLists();
     }).catch((err) => {
       bar.hidden = true;
       message.textContent = "";
@@ -502,10 +529,12 @@
       for (const li of findingsList.querySelectorAll("li")) {
         li.setAttribute("aria-selected", li.dataset.finding === finding.id ? "true" : "false");
       }
+      // the set's downloads (named as the Export section names them), for this finding
       const chips = [];
       if (root.dataset.canExport !== "false") {
-        for (const fmt of ["csv", "ftm", "gexf", "graphml"]) {
-          chips.push(el("a", { class: "chip", href: `${API}/sets/${setId}/export?format=${fmt}&finding=${finding.id}` }, fmt), " ");
+        for (const link of document.querySelectorAll("#set-exports a[data-format]")) {
+          const fmt = encodeURIComponent(link.dataset.format);
+          chips.push(el("a", { class: "chip", href: `${API}/sets/${setId}/export?format=${fmt}&finding=${finding.id}` }, link.textContent), " ");
         }
       }
       detail.replaceChildren(
@@ -575,6 +604,23 @@
         r.flagged ? el("em", {}, " " + _("flagged")) : "", el("br", {}),
         el("small", {}, r.reasons.map(reasonText).join("; "))));
     }
+    // a payment as a person asks about it: who paid whom, when, how much, where it was read
+    function paymentFacts(id, p) {
+      const account = (name) => el("button", { type: "button", class: "secondary", onclick: () => selectAccount(name, true) }, name);
+      const written = p.currency_orig && p.amount_orig !== undefined
+        ? _("%(amount)s %(currency)s", { amount: decimal(p.amount_orig, 2), currency: p.currency_orig }) : "";
+      const amount = money(p.amount);
+      return [
+        el("dl", { class: "facts" },
+          el("dt", {}, _("Time")), el("dd", {}, (p.time || "").replace("T", " ").replace("Z", " UTC")),
+          el("dt", {}, _("Payer")), el("dd", {}, account(p.source)),
+          el("dt", {}, _("Payee")), el("dd", {}, account(p.target)),
+          el("dt", {}, _("Amount")), el("dd", {}, written && written !== amount ? `${amount} (${written})` : amount),
+          p.channel ? el("dt", {}, _("Channel")) : null, p.channel ? el("dd", {}, p.channel) : null,
+          p.source_file ? el("dt", {}, _("Read from")) : null,
+          p.source_file ? el("dd", {}, _("line %(line)s of %(file)s", { line: Number(p.source_line).toLocaleString(LANG), file: p.source_file })) : null),
+        el("p", {}, el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?transaction=${encodeURIComponent(id)}` }, _("trace from here")))];
+    }
     function showModelReasons(title, r) {
       detail.append(el("h3", {}, _("%(title)s %(score)s because", { title: title, score: decimal(r.score, 3) })),
         el("ul", { class: "contributions" }, ...r.reasons.map((x) => el("li", {}, reasonText(x)))));
@@ -592,7 +638,8 @@
           .catch((err) => { status.textContent = err.message; });
       })));
       modelPayments.replaceChildren(...result.transactions.map((r) => modelItem(r, () => {
-        detail.replaceChildren(el("h2", {}, _("Payment %(id)s", { id: r.subject })));
+        detail.replaceChildren(el("h2", {}, _("Payment %(id)s", { id: r.subject })),
+          ...(r.payment ? paymentFacts(r.subject, r.payment) : []));
         showModelReasons(_("Model score"), r);
       })));
     }
@@ -838,7 +885,8 @@
           ],
         }, true);
         document.getElementById("timeline-rows").replaceChildren(...items.map((t) => el("tr", {},
-          el("td", {}, t.time.replace("T", " ").replace("Z", "")), el("td", {}, t.txn_id), el("td", {}, t.direction),
+          el("td", {}, t.time.replace("T", " ").replace("Z", "")), el("td", {}, t.txn_id),
+          el("td", {}, { out: _("sent"), in: _("received"), self: _("to itself") }[t.direction] || t.direction),
           el("td", {}, t.counterparty), el("td", { class: "num" }, money(t.amount)), el("td", {}, t.channel || ""),
           el("td", { class: "num" }, money(t.balance)))));
         status.textContent = body.truncated

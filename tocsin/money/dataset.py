@@ -307,6 +307,17 @@ class StoredSet:
         return self.path / name
 
 
+def base_currency(set_dir: Path) -> str:
+    """The currency a set's amounts are in (its base currency, from ``meta.json``); empty
+    for a folder without one (a set written by hand)."""
+    try:
+        meta = json.loads((Path(set_dir) / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    currency = meta.get("base_currency") if isinstance(meta, dict) else None
+    return currency.upper() if isinstance(currency, str) else ""
+
+
 def open_set(path: Path) -> StoredSet:
     """Open a transaction set directory, checking that all its files are present."""
     path = Path(path)

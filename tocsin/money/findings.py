@@ -96,9 +96,14 @@ def hours(seconds: float) -> str:
     return f"{h:.1f} hours" if h < 48 else f"{h / 24:.1f} days"
 
 
-def figure(value: float) -> Number:
-    """An amount inside a reason: ``9,950.00`` in English, ``9 950,00`` in French."""
-    return Number(value, AMOUNT_DIGITS)
+def figure(value: float, currency: str = "") -> Number | Message:
+    """An amount inside a reason: ``9,950.00 EUR`` in English, ``9 950,00 EUR`` in French,
+    with ``currency``, the set's (its base currency, into which its amounts were converted:
+    a figure alone could be euros or lek); without one, the figure alone."""
+    amount = Number(value, AMOUNT_DIGITS)
+    if not currency:
+        return amount
+    return N_("%(amount)s %(currency)s", amount=amount, currency=currency)
 
 
 def duration(seconds: float) -> Message:

@@ -52,7 +52,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 from numba import njit
 
-from tocsin.money.dataset import ACCOUNTS_FILE, PARTIES_FILE, TRANSACTIONS_FILE
+from tocsin.money.dataset import ACCOUNTS_FILE, PARTIES_FILE, TRANSACTIONS_FILE, base_currency
 from tocsin.money.graph import Flow, Ledger, empty_flow
 
 INDEX_DIR = "index"
@@ -789,6 +789,8 @@ class IndexedSet:
 
     def __init__(self, set_dir: Path) -> None:
         self.set_dir = Path(set_dir)
+        #: The set's base currency, named with the amounts of a trace's explanations.
+        self.currency = base_currency(self.set_dir)
 
     def trace_index(self) -> SetIndex:
         return open_index(self.set_dir)

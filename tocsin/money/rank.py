@@ -52,7 +52,7 @@ from functools import cached_property
 from typing import Any
 
 from tocsin.errors import InputError, Problem
-from tocsin.i18n import N_, Number
+from tocsin.i18n import N_, Message, N_plural, Number
 from tocsin.money.detect import REGISTRY, Detector
 from tocsin.money.detect.base import in_list
 from tocsin.money.detect.fan import HUB_KINDS
@@ -68,9 +68,16 @@ BUSY_SIDE: dict[str, str] = {"fan_out": "payees", "fan_in": "payers"}
 #: with the side of the subject's payments the fan is on.
 FAN_SIDES: dict[str, str] = {"fan_in": "payers", "fan_out": "payees",
                              "gather_scatter": "counterparties"}
-#: The sides in words (notes are shown in the reader's language).
-SIDE_WORDS = {"payers": N_("payers"), "payees": N_("payees"),
-              "counterparties": N_("counterparties")}
+
+
+def _others(side: str, count: int) -> Message:
+    """'1 other payer', '3 other payers': the account's other accounts of ``side``."""
+    if side == "payers":
+        return N_plural("%(count)s other payer", "%(count)s other payers", count, count=count)
+    if side == "payees":
+        return N_plural("%(count)s other payee", "%(count)s other payees", count, count=count)
+    return N_plural("%(count)s other counterparty", "%(count)s other counterparties", count,
+                    count=count)
 
 
 def _score(value: float) -> Number:
@@ -469,10 +476,10 @@ def judge(findings: Iterable[Finding], engine: Engine, config: RankConfig | None
             factor = min(by_chance, by_ratio)
             odds = N_("never") if chance == 0 else N_("about %(count)s times",
                                                       count=f"{chance:.1g}")
-            what = N_("Against its own history (%(others)s other %(side)s over %(days)s days, "
+            what = N_("Against its own history (%(others)s over %(days)s days, "
                       "about %(usual)s per %(window)s hours) a window with %(count)s is "
                       "%(ratio)s times the usual and would happen by chance %(odds)s in the "
-                      "set's time", others=others, side=SIDE_WORDS.get(side, side),
+                      "set's time", others=_others(side, others),
                       days=f"{min(span, active) / DAY:.0f}",
                       usual=Number(usual, 1, group=False), window=f"{width / HOUR:g}",
                       count=in_window, ratio=Number(ratio, 1, group=False), odds=odds)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -77,6 +77,9 @@ class TraceConfig:
     #: Paths carrying less than this are not followed further.
     min_amount: float = 1.0
     max_nodes: int = 20_000
+    #: The set's currency, named with every amount of an explanation; :func:`trace` takes
+    #: it from the set (its base currency) when it is not given.
+    currency: str = ""
 
 
 class FlowNode:
@@ -310,6 +313,8 @@ def trace(
     into its target, a backward trace the money out of its source.
     """
     cfg = config or TraceConfig()
+    if not cfg.currency:
+        cfg = replace(cfg, currency=str(getattr(source, "currency", "") or ""))
     _check(cfg, accounts, transactions)
     opener = getattr(source, "trace_index", None)
     index = opener() if opener is not None else None
@@ -343,14 +348,15 @@ def trace(
                 truncated = True
                 break
             child = _child(flow, j, 1, flow.amount[j],
-                           _why_start(flow.amount[j], forward, flow.txn_id[j], flow.t[j]))
+                           _why_start(cfg.currency, flow.amount[j], forward, flow.txn_id[j],
+                                      flow.t[j]))
             root.amount += flow.amount[j]
             root.children.append(child)
             queue.append(_Work(child, frozenset({account})))
             count += 1
     if transactions:
         for txn in transactions:
-            node = _seed_transaction(source, ledgers, txn, forward, accounts)
+            node = _seed_transaction(source, ledgers, txn, forward, cfg.currency)
             roots.append(node)
             queue.append(_Work(node, frozenset()))
             count += 1
@@ -386,7 +392,8 @@ def trace(
             if cfg.rule != "poison" and rest >= max(cfg.min_amount, EPSILON):
                 label = _UNEXPLAINED[forward]
                 node.children.append(FlowNode(node.account, ledger.kind, node.hop, rest,
-                                              explanation=_why_rest(rest, label), end=label))
+                                              explanation=_why_rest(cfg.currency, rest, label),
+                                              end=label))
     return TraceResult(cfg, roots, _end_points(roots), count, truncated)
 
 
@@ -446,7 +453,7 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
             amount = float(amount_[row])
             txn, tr = ix.txn_id(row), int(t_[row])
             node = FlowNode(ix.account(cp), kinds[cp], 1, amount, txn, tr,
-                            why=(_why_start, amount, forward, txn, tr))
+                            why=(_why_start, cfg.currency, amount, forward, txn, tr))
             root.amount += amount
             root.children.append(node)
             queue.append(_Step(node, frozenset({account}), cp, row))
@@ -459,7 +466,7 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
         amount = float(amount_[row])
         tr = int(t_[row])
         node = FlowNode(account, kinds[code], 1, amount, txn, tr,
-                        why=(_why_seed, amount, forward, account, txn, tr))
+                        why=(_why_seed, cfg.currency, amount, forward, account, txn, tr))
         roots.append(node)
         queue.append(_Step(node, frozenset(), code, row))
         count += 1
@@ -501,7 +508,7 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
             steps = (cut["spent"] if forward else cut["paid"]).get(row, [])
         if not steps:
             if rule != "poison" and node.amount >= max(min_amount, EPSILON):
-                _unexplained(node, node.amount, forward)
+                _unexplained(node, node.amount, forward, cfg.currency)
             continue
         carried = 0.0
         txn = node.txn_id or ""
@@ -526,12 +533,13 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
             rid = ix.txn_id(r)
             cp_name = ix.account(cp)
             if rule == "poison":
-                why: tuple[Any, ...] = (_why_poison, rid, part, tr, txn, forward)
+                why: tuple[Any, ...] = (_why_poison, cfg.currency, rid, part, tr, txn, forward)
             elif forward:
-                why = (_why_forward, name, part, linked * traced, node.account, txn, t0, rid,
+                why = (_why_forward, cfg.currency, name, part, linked * traced, node.account,
+                       txn, t0, rid,
                        cp_name, tr)
             else:
-                why = (_why_backward, name, part, txn, t0, rid, cp_name, tr)
+                why = (_why_backward, cfg.currency, name, part, txn, t0, rid, cp_name, tr)
             if path is None:
                 path = work.path | {node.account}
             step = FlowNode(cp_name, kinds[cp], node.hop + 1, part, rid, tr, why=why)
@@ -540,7 +548,7 @@ def _trace_indexed(ix: SetIndex, accounts: Sequence[str], transactions: Sequence
             queue.append(_Step(step, path, cp, r))
         rest = node.amount - carried
         if rule != "poison" and rest >= max(min_amount, EPSILON):
-            _unexplained(node, rest, forward)
+            _unexplained(node, rest, forward, cfg.currency)
     return TraceResult(cfg, roots, _end_points(roots), count, truncated)
 
 
@@ -601,9 +609,10 @@ class _OnePayment(TraceResult):
             t = v.t[row]
             account = ix.account(code)
             node = FlowNode(account, v.kinds[code], 1, amount, txn, t,
-                            why=(_why_seed, amount, forward, account, txn, t), end=end)
+                            why=(_why_seed, self.config.currency, amount, forward, account, txn, t),
+                            end=end)
             if rest:
-                _unexplained(node, amount, forward)
+                _unexplained(node, amount, forward, self.config.currency)
             self._roots = [node]
         return self._roots
 
@@ -652,20 +661,22 @@ def _walked(ix: SetIndex, transactions: Sequence[str], rows: list[int], cfg: Tra
             account = ix.account(code)
             if row < 0:
                 node = FlowNode(account, kinds[code], hop, amount, end=unexplained,
-                                why=(_why_rest, amount, unexplained))
+                                why=(_why_rest, cfg.currency, amount, unexplained))
             else:
                 txn, tr = ix.txn_id(row), v.t[row]
                 if parent < 0:
-                    why: tuple[Any, ...] = (_why_seed, amount, forward, account, txn, tr)
+                    why: tuple[Any, ...] = (_why_seed, cfg.currency, amount, forward, account,
+                                            txn, tr)
                 else:
                     up = nodes[parent]
                     r0 = rows[parent]
                     linked = v.amount[r0]
                     traced = min(1.0, up.amount / linked) if linked > 0 else 0.0
                     t0 = v.t[r0]
-                    why = ((_why_forward, name, amount, linked * traced, up.account,
+                    why = ((_why_forward, cfg.currency, name, amount, linked * traced, up.account,
                             up.txn_id, t0, txn, account, tr) if forward else
-                           (_why_backward, name, amount, up.txn_id, t0, txn, account, tr))
+                           (_why_backward, cfg.currency, name, amount, up.txn_id, t0, txn, account,
+                            tr))
                 node = FlowNode(account, kinds[code], hop, amount, txn, tr, why=why,
                                 end=label(code, end) if end else None)
             nodes.append(node)
@@ -686,10 +697,10 @@ _LABELS = tuple({1: CYCLE, 3: HOP_LIMIT, 4: label} for label in _UNEXPLAINED)
 _NOT_FOUND = N_("not found in this set")
 
 
-def _unexplained(node: FlowNode, rest: float, forward: bool) -> None:
+def _unexplained(node: FlowNode, rest: float, forward: bool, currency: str) -> None:
     label = _UNEXPLAINED[forward]
     node.children.append(FlowNode(node.account, node.kind, node.hop, rest, end=label,
-                                  why=(_why_rest, rest, label)))
+                                  why=(_why_rest, currency, rest, label)))
 
 
 def _rule_name(rule: str) -> str:
@@ -703,47 +714,49 @@ def _why_root(direction: str, account: str) -> Message:
     return N_("Trace forward from account %(account)s", account=account)
 
 
-def _why_rest(rest: float, label: str) -> Message:
-    return N_("%(amount)s not traced further: %(end)s", amount=figure(rest), end=label)
+def _why_rest(currency: str, rest: float, label: str) -> Message:
+    return N_("%(amount)s not traced further: %(end)s", amount=figure(rest, currency), end=label)
 
 
-def _why_start(amount: float, forward: bool, txn: str, t: int) -> Message:
+def _why_start(currency: str, amount: float, forward: bool, txn: str, t: int) -> Message:
     if forward:
-        return N_("%(amount)s left with %(txn)s on %(time)s", amount=figure(amount), txn=txn,
-                  time=_when(t))
-    return N_("%(amount)s came in with %(txn)s on %(time)s", amount=figure(amount), txn=txn,
-              time=_when(t))
+        return N_("%(amount)s left with %(txn)s on %(time)s", amount=figure(amount, currency),
+                  txn=txn, time=_when(t))
+    return N_("%(amount)s came in with %(txn)s on %(time)s", amount=figure(amount, currency),
+              txn=txn, time=_when(t))
 
 
-def _why_seed(amount: float, forward: bool, account: str, txn: str, t: int) -> Message:
+def _why_seed(currency: str, amount: float, forward: bool, account: str, txn: str,
+              t: int) -> Message:
     if forward:
         return N_("%(amount)s traced into %(account)s by %(txn)s on %(time)s",
-                  amount=figure(amount), account=account, txn=txn, time=_when(t))
+                  amount=figure(amount, currency), account=account, txn=txn, time=_when(t))
     return N_("%(amount)s traced out of %(account)s by %(txn)s on %(time)s",
-              amount=figure(amount), account=account, txn=txn, time=_when(t))
+              amount=figure(amount, currency), account=account, txn=txn, time=_when(t))
 
 
-def _why_poison(rid: str, part: float, t: int, txn: str, forward: bool) -> Message:
+def _why_poison(currency: str, rid: str, part: float, t: int, txn: str,
+                forward: bool) -> Message:
     if forward:
         return N_("Poison: %(payment)s of %(amount)s on %(time)s left after tainted money "
-                  "arrived with %(txn)s", payment=rid, amount=figure(part), time=_when(t),
-                  txn=txn)
+                  "arrived with %(txn)s", payment=rid, amount=figure(part, currency),
+                  time=_when(t), txn=txn)
     return N_("Poison: %(payment)s of %(amount)s on %(time)s arrived before %(txn)s left",
-              payment=rid, amount=figure(part), time=_when(t), txn=txn)
+              payment=rid, amount=figure(part, currency), time=_when(t), txn=txn)
 
 
-def _why_forward(name: str, part: float, traced: float, account: str, txn: str, t0: int,
-                 rid: str, cp: str, t: int) -> Message:
+def _why_forward(currency: str, name: str, part: float, traced: float, account: str,
+                 txn: str, t0: int, rid: str, cp: str, t: int) -> Message:
     return N_("%(rule)s: %(amount)s of the %(traced)s traced into %(account)s with %(txn)s "
               "(%(time)s) left with %(payment)s to %(counterparty)s (%(paid)s)",
-              rule=name, amount=figure(part), traced=figure(traced), account=account,
-              txn=txn, time=_when(t0), payment=rid, counterparty=cp, paid=_when(t))
+              rule=name, amount=figure(part, currency), traced=figure(traced, currency),
+              account=account, txn=txn, time=_when(t0), payment=rid, counterparty=cp, paid=_when(t))
 
 
-def _why_backward(name: str, part: float, txn: str, t0: int, rid: str, cp: str,
+def _why_backward(currency: str, name: str, part: float, txn: str, t0: int, rid: str, cp: str,
                   t: int) -> Message:
     return N_("%(rule)s: %(amount)s of %(txn)s (%(time)s) was funded by %(payment)s from "
-              "%(counterparty)s (%(paid)s)", rule=name, amount=figure(part), txn=txn,
+              "%(counterparty)s (%(paid)s)", rule=name, amount=figure(part, currency), txn=txn,
               time=_when(t0), payment=rid, counterparty=cp, paid=_when(t))
 
 
@@ -763,7 +776,7 @@ def _check(cfg: TraceConfig, accounts: Sequence[str], transactions: Sequence[str
 
 
 def _seed_transaction(source: LedgerSource, ledgers: Any, txn: str, forward: bool,
-                      accounts: Sequence[str]) -> FlowNode:
+                      currency: str) -> FlowNode:
     finder = getattr(source, "find_transaction", None)
     found = finder(txn) if finder else None
     if found is None:
@@ -774,7 +787,7 @@ def _seed_transaction(source: LedgerSource, ledgers: Any, txn: str, forward: boo
     flow = ledger.incoming if forward else ledger.outgoing
     j = flow.txn_id.index(txn)
     return FlowNode(account, ledger.kind, 1, flow.amount[j], txn, flow.t[j],
-                    _why_seed(flow.amount[j], forward, account, txn, flow.t[j]))
+                    _why_seed(currency, flow.amount[j], forward, account, txn, flow.t[j]))
 
 
 def _child(flow: Any, j: int, hop: int, amount: float, why: str) -> FlowNode:
@@ -810,7 +823,8 @@ def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, w
         outs = ledger.outgoing
         if cfg.rule == "poison":
             return [(j, outs.amount[j],
-                     _why_poison(outs.txn_id[j], outs.amount[j], outs.t[j], txn, True))
+                     _why_poison(cfg.currency, outs.txn_id[j], outs.amount[j], outs.t[j], txn,
+                                 True))
                     for j in range(len(outs))
                     if t0 <= outs.t[j] <= t0 + width and outs.counterparty[j] != ledger.account]
         result = []
@@ -820,7 +834,8 @@ def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, w
             part = share * traced
             if part > 0:
                 result.append((j, part,
-                               _why_forward(name, part, arrived * traced, ledger.account, txn,
+                               _why_forward(cfg.currency, name, part, arrived * traced,
+                                            ledger.account, txn,
                                             t0, outs.txn_id[j], outs.counterparty[j],
                                             outs.t[j])))
         return result
@@ -830,7 +845,8 @@ def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, w
     traced = min(1.0, amount / left) if left > 0 else 0.0
     ins = ledger.incoming
     if cfg.rule == "poison":
-        return [(i, ins.amount[i], _why_poison(ins.txn_id[i], ins.amount[i], ins.t[i], txn,
+        return [(i, ins.amount[i], _why_poison(cfg.currency, ins.txn_id[i], ins.amount[i], ins.t[i],
+                                               txn,
                                                False))
                 for i in range(len(ins))
                 if t0 - width <= ins.t[i] <= t0 and ins.counterparty[i] != ledger.account]
@@ -839,7 +855,7 @@ def _allocate_one(ledger: Ledger, index: int, amount: float, cfg: TraceConfig, w
         if ins.t[i] < t0 - width:
             continue
         part = share * traced
-        result.append((i, part, _why_backward(name, part, txn, t0, ins.txn_id[i],
+        result.append((i, part, _why_backward(cfg.currency, name, part, txn, t0, ins.txn_id[i],
                                               ins.counterparty[i], ins.t[i])))
     return result
 

@@ -94,7 +94,7 @@ def test_a_burst_against_the_accounts_own_history_keeps_its_score(town_ranking: 
     hub = _finding(town_ranking, "fan_in", "H")
     # 6 new payers; new share 1, degree factor 0.6: the detector's 0.8 stands.
     assert hub.score == pytest.approx(0.8)
-    assert "Against its own history (1 other payers" in hub.reason
+    assert "Against its own history (1 other payer over" in hub.reason
     assert "so the score stands" in hub.reason
     # 2 % of the town's 210 accounts: four flagged, the hub first, all from its fan.
     assert town_ranking.set_accounts == 210

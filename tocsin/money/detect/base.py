@@ -22,6 +22,7 @@ when the account is not listed).
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
@@ -149,17 +150,28 @@ class Fetcher(Protocol):
     def fetch(self, query: str) -> pd.DataFrame: ...
 
 
+def set_currency(engine: object) -> str:
+    """The currency of the set an engine holds (its base currency, see
+    :func:`tocsin.money.dataset.base_currency`); empty when it does not say."""
+    return str(getattr(engine, "currency", "") or "")
+
+
 class Detector:
     """Base class: a name, a typed config and a pipeline of steps.
 
     Subclasses set ``name``, ``title`` and ``config_type`` and implement
     :meth:`steps`. The docstring of a subclass explains what it looks for and
     why it matters to an investigator; the CLI and the web show it.
+
+    ``currency`` is the set's currency, named with every amount of a reason (its
+    kernels read it); :meth:`bind` takes it from the engine. It is not a setting:
+    it changes no finding, only how its reason is written.
     """
 
     name: ClassVar[str]
     title: ClassVar[str]
     config_type: ClassVar[type[Any]]
+    currency: str = ""
 
     def __init__(self, config: Any = None) -> None:
         self.config = config if config is not None else self.config_type()
@@ -169,8 +181,16 @@ class Detector:
 
     def bind(self, engine: Fetcher) -> Detector:
         """This detector with the settings that depend on the set resolved (by default
-        there are none). Binding twice gives the same detector."""
-        return self
+        only the currency its reasons name). Binding twice gives the same detector."""
+        return self.in_currency(set_currency(engine))
+
+    def in_currency(self, currency: str) -> Detector:
+        """This detector, its reasons naming ``currency`` with their amounts."""
+        if currency == self.currency:
+            return self
+        bound = copy.copy(self)
+        bound.currency = currency
+        return bound
 
     def table(self, step: str) -> str:
         """A table name private to this detector (so pipelines do not collide)."""
@@ -196,10 +216,11 @@ class RelativeFloor(Detector):
     def bind(self, engine: Fetcher) -> Detector:
         c = self.config
         if c.search_from is not None or c.amount_quantile is None:
-            return self
+            return self.in_currency(set_currency(engine))
         floor = amount_floor(engine, c.amount_quantile, c.exclude_kinds)
         return type(self)(replace(c, search_from=c.min_amount if floor is None
-                                  else min(c.min_amount, floor)))
+                                  else min(c.min_amount, floor))).in_currency(
+            set_currency(engine))
 
     @property
     def floor(self) -> float:

@@ -85,7 +85,7 @@ class Bipartite(RelativeFloor):
                 f"HAVING COUNT(*) >= {int(c.min_senders)}) g ON s.signature = g.signature "
                 f"JOIN txn t ON t.source = s.source AND t.amount >= {self.floor!r})",
                 "grp",
-                _block_kernel(c),
+                _block_kernel(c, self.currency),
                 FINDING_COLUMNS,
             ),
         ]
@@ -104,7 +104,7 @@ def _signature_kernel(cfg: BipartiteConfig) -> Any:
     return kernel
 
 
-def _block_kernel(cfg: BipartiteConfig) -> Any:
+def _block_kernel(cfg: BipartiteConfig, currency: str) -> Any:
     width = int(cfg.window_hours * HOUR)
 
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
@@ -136,7 +136,7 @@ def _block_kernel(cfg: BipartiteConfig) -> Any:
                 "payments, total %(total)s) within %(span)s; none of the receivers is a hub "
                 "(at most %(most)s payers each)",
                 senders=len(senders), receivers=len(receivers), payments=len(rows),
-                total=figure(total), span=duration(span), most=cfg.max_receiver_senders)
+                total=figure(total, currency), span=duration(span), most=cfg.max_receiver_senders)
             out.append(row(senders[0], score, [*senders, *receivers], [txl[k] for k in rows],
                            total, reason))
         return finding_rows(out)

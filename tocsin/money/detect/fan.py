@@ -44,7 +44,7 @@ class FanConfig:
     exclude_kinds: tuple[str, ...] = HUB_KINDS
 
 
-def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
+def _fan_kernel(cfg: FanConfig, direction: str, currency: str) -> Any:
     width = int(cfg.window_hours * HOUR)
 
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +86,7 @@ def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
                     "accounts within %(span)s (total %(total)s); %(new)s of them had no other "
                     "dealings with it (threshold %(threshold)s accounts in %(window)s hours)",
                     account=subject, payments=payments, accounts=distinct,
-                    span=duration(span), total=figure(total), new=distinct - recurring,
+                    span=duration(span), total=figure(total, currency), new=distinct - recurring,
                     threshold=cfg.min_degree, window=window)
             else:
                 reason = N_(
@@ -95,7 +95,7 @@ def _fan_kernel(cfg: FanConfig, direction: str) -> Any:
                     "no other dealings with it (threshold %(threshold)s accounts in %(window)s "
                     "hours)",
                     account=subject, payments=payments, accounts=distinct,
-                    span=duration(span), total=figure(total), new=distinct - recurring,
+                    span=duration(span), total=figure(total, currency), new=distinct - recurring,
                     threshold=cfg.min_degree, window=window)
             out.append(row(subject, score, [subject, *cpl[s + i : s + j]], txl[s + i : s + j],
                            total, reason))
@@ -126,7 +126,7 @@ def _fan_steps(det: Detector, cfg: FanConfig, side: str, other: str, direction: 
                f"WHERE {ok} AND {side} IN (SELECT {side} FROM {pairs.name} GROUP BY {side} "
                f"HAVING COUNT(*) >= {int(cfg.min_degree)} "
                f"AND SUM(CASE WHEN spread <= {width} THEN 1 ELSE 0 END) >= {need_new!r}))",
-               "grp", _fan_kernel(cfg, direction), FINDING_COLUMNS),
+               "grp", _fan_kernel(cfg, direction, det.currency), FINDING_COLUMNS),
     ]
 
 
@@ -209,11 +209,11 @@ class GatherScatter(Detector):
                    "UNION ALL "
                    "SELECT source AS grp, target AS cp, 1 AS dir, t, amount, txn_id FROM txn "
                    f"WHERE {ok} AND source IN (SELECT grp FROM {cand}))",
-                   "grp", _gather_scatter_kernel(cfg), FINDING_COLUMNS),
+                   "grp", _gather_scatter_kernel(cfg, self.currency), FINDING_COLUMNS),
         ]
 
 
-def _gather_scatter_kernel(cfg: GatherScatterConfig) -> Any:
+def _gather_scatter_kernel(cfg: GatherScatterConfig, currency: str) -> Any:
     width = int(cfg.window_hours * HOUR)
 
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
@@ -251,7 +251,8 @@ def _gather_scatter_kernel(cfg: GatherScatterConfig) -> Any:
                 "Account %(account)s received %(got)s from %(senders)s accounts and paid "
                 "%(sent)s (%(ratio)s) to %(receivers)s accounts within %(span)s (thresholds "
                 "%(min_in)s in, %(min_out)s out, %(window)s hours)",
-                account=subject, got=figure(got), senders=n_in, sent=figure(sent),
+                account=subject, got=figure(got, currency), senders=n_in,
+                sent=figure(sent, currency),
                 ratio=f"{ratio:.0%}", receivers=n_out, span=duration(span),
                 min_in=cfg.min_in, min_out=cfg.min_out, window=f"{cfg.window_hours:g}")
             rows = np.concatenate([gathered, outs])
@@ -323,7 +324,7 @@ class SpreadFanIn(Detector):
                    f"JOIN {pairs.name} p ON x.source = p.source AND x.target = p.target "
                    f"JOIN {payees} q ON x.source = q.cp "
                    f"WHERE {ok} AND x.target IN (SELECT grp FROM {cand}))",
-                   "grp", _spread_fan_in_kernel(cfg), FINDING_COLUMNS),
+                   "grp", _spread_fan_in_kernel(cfg, self.currency), FINDING_COLUMNS),
         ]
 
 
@@ -353,7 +354,7 @@ def spread_fan_in_score(payers: int, min_payers: int, chance: float, max_chance:
     return 0.25 + 0.15 * size + 0.25 * rarity + 0.25 * off + 0.1 * dedicated
 
 
-def _spread_fan_in_kernel(cfg: SpreadFanInConfig) -> Any:
+def _spread_fan_in_kernel(cfg: SpreadFanInConfig, currency: str) -> Any:
     width = int(cfg.window_hours * HOUR)
 
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
@@ -406,8 +407,8 @@ def _spread_fan_in_kernel(cfg: SpreadFanInConfig) -> Any:
             else:
                 amounts = N_("their median payment %(median)s is %(times)s times the median "
                              "%(usual)s it receives from its %(regular)s regular payers",
-                             median=figure(got), times=f"{got / usual_amount:.2g}",
-                             usual=figure(usual_amount),
+                             median=figure(got, currency), times=f"{got / usual_amount:.2g}",
+                             usual=figure(usual_amount, currency),
                              regular=len(set(cpl[regular].tolist())))
             reason = N_(
                 "Account %(account)s received one payment each from %(payers)s accounts that "
@@ -416,7 +417,7 @@ def _spread_fan_in_kernel(cfg: SpreadFanInConfig) -> Any:
                 "%(window)s hours) a window this full would happen by chance %(odds)s in its "
                 "time; %(amounts)s; %(alone)s of the %(payers)s pay no other account "
                 "(threshold %(threshold)s one-off payers in %(window)s hours)",
-                account=subject, payers=k, span=duration(span), total=figure(total),
+                account=subject, payers=k, span=duration(span), total=figure(total, currency),
                 others=others, days=f"{active / 86_400:.0f}",
                 usual=Number(usual, 1, group=False), window=f"{cfg.window_hours:g}",
                 odds=odds, amounts=amounts, alone=int(alone[window].sum()),

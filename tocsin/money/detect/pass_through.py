@@ -78,11 +78,11 @@ class RapidPassThrough(Detector):
                    f"WHERE i.grp IN (SELECT grp FROM {near}) "
                    f"UNION ALL SELECT source AS grp, target AS cp, 1 AS dir, t, amount, txn_id "
                    f"FROM txn WHERE txn_id IN (SELECT txn_id FROM {near}))",
-                   "grp", _kernel(cfg), FINDING_COLUMNS),
+                   "grp", _kernel(cfg, self.currency), FINDING_COLUMNS),
         ]
 
 
-def _kernel(cfg: PassThroughConfig) -> Any:
+def _kernel(cfg: PassThroughConfig, currency: str) -> Any:
     width = int(cfg.window_hours * HOUR)
 
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
@@ -98,7 +98,7 @@ def _kernel(cfg: PassThroughConfig) -> Any:
         out = []
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
             found = _match(str(groups[s]), tl[s:e], dl[s:e], al[s:e], cpl[s:e], txl[s:e],
-                           width, cfg)
+                           width, cfg, currency)
             if found is not None:
                 out.append(found)
         return finding_rows(out)
@@ -124,7 +124,8 @@ def _candidates(pdf: pd.DataFrame, width: int, min_amount: float) -> np.ndarray:
 
 
 def _match(subject: str, tl: list[int], dl: list[int], al: list[float], cpl: list[Any],
-           txl: list[Any], width: int, cfg: PassThroughConfig) -> dict[str, Any] | None:
+           txl: list[Any], width: int, cfg: PassThroughConfig, currency: str
+           ) -> dict[str, Any] | None:
     """FIFO-match outgoing to incoming payments that arrived at most ``width`` before.
 
     The lists are one account's rows sorted by time (incoming first at equal times).
@@ -174,9 +175,10 @@ def _match(subject: str, tl: list[int], dl: list[int], al: list[float], cpl: lis
         "forwarded %(sent)s (%(share)s) within %(span)s at most (window %(window)s hours, "
         "ratio %(ratio)s); those payments out total %(paid_out)s (the smaller of received and "
         "paid out is %(match)s of the larger)", len(passed),
-        account=subject, payments=len(passed), received=figure(received), sent=figure(sent),
+        account=subject, payments=len(passed), received=figure(received, currency),
+        sent=figure(sent, currency),
         share=f"{share:.0%}", span=duration(max(delays)), window=f"{cfg.window_hours:g}",
-        ratio=f"{cfg.ratio:.0%}", paid_out=figure(paid_out), match=f"{match:.0%}")
+        ratio=f"{cfg.ratio:.0%}", paid_out=figure(paid_out, currency), match=f"{match:.0%}")
     cps = [cpl[k] for k in [*passed, *out_rows]]
     txns = [txl[k] for k in [*passed, *out_rows]]
     return row(subject, score, [subject, *cps], txns, received, reason)

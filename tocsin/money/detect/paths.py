@@ -105,7 +105,7 @@ class Cycle(RelativeFloor):
                               # ring, whatever its rotation
                               f"(SELECT 0 AS grp, origin, first_txn, t0, t_last, a0, "
                               f"amt_last, txns, nodes, hops FROM {paths.name})",
-                              "grp", _cycle_kernel(cfg), FINDING_COLUMNS)]
+                              "grp", _cycle_kernel(cfg, self.currency), FINDING_COLUMNS)]
 
 
 def canonical_ring(ring: Sequence[str]) -> tuple[str, ...]:
@@ -115,7 +115,7 @@ def canonical_ring(ring: Sequence[str]) -> tuple[str, ...]:
     return tuple(ring[k:]) + tuple(ring[:k])
 
 
-def _cycle_kernel(cfg: CycleConfig) -> Any:
+def _cycle_kernel(cfg: CycleConfig, currency: str) -> Any:
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
         if pdf.empty:
             return finding_rows([])
@@ -142,13 +142,15 @@ def _cycle_kernel(cfg: CycleConfig) -> Any:
                     "%(sent)s left account %(origin)s and %(back)s (%(share)s) came back "
                     "through %(others)s other accounts in %(span)s (along %(paths)s "
                     "time-respecting paths) (ring %(ring)s)",
-                    sent=figure(first), origin=r.origin, back=figure(last), share=share,
+                    sent=figure(first, currency), origin=r.origin,
+                    back=figure(last, currency), share=share,
                     others=len(ring) - 1, span=duration(span), paths=len(found), ring=circle)
             else:
                 reason = N_(
                     "%(sent)s left account %(origin)s and %(back)s (%(share)s) came back "
                     "through %(others)s other accounts in %(span)s (ring %(ring)s)",
-                    sent=figure(first), origin=r.origin, back=figure(last), share=share,
+                    sent=figure(first, currency), origin=r.origin,
+                    back=figure(last, currency), share=share,
                     others=len(ring) - 1, span=duration(span), ring=circle)
             # rings ordinary life makes too are ranked at half their score, never flagging
             # alone: of everyday-size payments, or of few accounts
@@ -158,7 +160,7 @@ def _cycle_kernel(cfg: CycleConfig) -> Any:
                 why = N_("Its payments are of the set's everyday size (down to below %(line)s): "
                          "a ring of them is also what families and firms settling with each "
                          "other make, so its score is halved (%(before)s to %(after)s).",
-                         line=figure(cfg.min_amount), before=before, after=after)
+                         line=figure(cfg.min_amount, currency), before=before, after=after)
             elif len(ring) < cfg.flag_length:
                 why = N_("A ring of %(count)s accounts is also what people and firms settling "
                          "with each other make, so its score is halved (%(before)s to "

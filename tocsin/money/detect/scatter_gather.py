@@ -70,13 +70,13 @@ class ScatterGather(RelativeFloor):
                 f"a0 AS amount_a, amt_last AS amount_b, t0 AS t_a, t_last AS t_b "
                 f"FROM {paths.name})",
                 "grp",
-                _kernel(c),
+                _kernel(c, self.currency),
                 FINDING_COLUMNS,
             ),
         ]
 
 
-def _kernel(cfg: ScatterGatherConfig) -> Any:
+def _kernel(cfg: ScatterGatherConfig, currency: str) -> Any:
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
         if pdf.empty:
             return finding_rows([])
@@ -103,8 +103,8 @@ def _kernel(cfg: ScatterGatherConfig) -> Any:
             reason = N_(
                 "Account %(origin)s paid %(sent)s to %(middles)s intermediaries that passed "
                 "%(got)s on to account %(end)s within %(span)s (threshold %(threshold)s "
-                "intermediaries)", origin=origin, sent=figure(sent), middles=len(mids),
-                got=figure(got), end=dest, span=duration(span),
+                "intermediaries)", origin=origin, sent=figure(sent, currency), middles=len(mids),
+                got=figure(got, currency), end=dest, span=duration(span),
                 threshold=cfg.min_intermediaries)
             out.append(row(origin, score, [origin, dest, *mids],
                            [*(p[2] for p in g), *(p[3] for p in g)], sent, reason))

@@ -93,7 +93,8 @@ class SplitPayments(Detector):
                    f"(SELECT source AS grp, target AS cp, t, amount, txn_id FROM txn "
                    f"WHERE {ok} AND source IN (SELECT source FROM {payers}))",
                    "grp", _payer_kernel(cfg), SPLIT_COLUMNS),
-            Kernel(self.table("out"), splits, "payee", _payee_kernel(cfg), FINDING_COLUMNS),
+            Kernel(self.table("out"), splits, "payee", _payee_kernel(cfg, self.currency),
+                   FINDING_COLUMNS),
         ]
 
 
@@ -149,7 +150,7 @@ def split_score(payers: int, pieces: int, min_pieces: int, times: float) -> floa
             + 0.2 * max(0.0, min(1.0, math.log10(max(times, 1.0)) / 2)))
 
 
-def _payee_kernel(cfg: SplitPaymentsConfig) -> Any:
+def _payee_kernel(cfg: SplitPaymentsConfig, currency: str) -> Any:
     def kernel(pdf: pd.DataFrame) -> pd.DataFrame:
         if pdf.empty:
             return finding_rows([])
@@ -184,8 +185,8 @@ def _payee_kernel(cfg: SplitPaymentsConfig) -> Any:
                 "each %(factor)s times smaller)", len(w),
                 account=subject, pieces=pieces, payers=len(w),
                 least=int(w["pieces"].min()), when=when,
-                total=figure(total), piece=figure(piece),
-                times=Number(min(times, 1e9), 0), usual=figure(usual),
+                total=figure(total, currency), piece=figure(piece, currency),
+                times=Number(min(times, 1e9), 0), usual=figure(usual, currency),
                 min_pieces=cfg.min_pieces, window=f"{cfg.window_hours:g}",
                 factor=f"{cfg.factor:g}")
             txns = [x for joined in w["txns"] for x in joined.split(",")]

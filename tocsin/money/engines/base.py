@@ -28,6 +28,9 @@ REQUIRED_FILES = ("transactions.parquet", "accounts.parquet")
 
 class Engine(Protocol):
     name: str
+    #: The set's base currency (:func:`~tocsin.money.dataset.base_currency`), named with
+    #: the amounts of reasons.
+    currency: str
 
     def run_sql(self, name: str, query: str) -> None:
         """Run engine-neutral SQL and keep the result as table ``name``."""

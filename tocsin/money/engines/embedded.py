@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
+from tocsin.money.dataset import base_currency
 from tocsin.money.detect.base import PATH_COLUMNS, SHARED_PREFIX, Kernel, Paths
 from tocsin.money.detect.expand import EdgeIndex, expand, index_edges
 from tocsin.money.engines.base import check_set_dir
@@ -37,6 +38,7 @@ class EmbeddedEngine:
                  memory_limit: str = "4GB") -> None:
         check_set_dir(set_dir)
         self.set_dir = set_dir
+        self.currency = base_currency(set_dir)
         self.con = duckdb.connect(config={
             "threads": threads or max(1, os.cpu_count() or 1),
             "memory_limit": memory_limit,

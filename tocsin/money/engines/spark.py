@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 
+from tocsin.money.dataset import base_currency
 from tocsin.money.detect.base import SHARED_PREFIX, Kernel, KernelFn, Paths
 from tocsin.money.detect.expand import sql_steps
 from tocsin.money.engines.base import check_set_dir
@@ -51,6 +52,7 @@ class SparkEngine:
         check_set_dir(set_dir)
         self.spark = spark or spark_session(master)
         self.partitions = partitions
+        self.currency = base_currency(set_dir)
         self._views: list[str] = []
         self._shared: set[str] = set()
         self.spark.read.parquet(str(set_dir / "accounts.parquet")).createOrReplaceTempView(

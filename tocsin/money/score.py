@@ -17,6 +17,7 @@ from typing import Any
 
 from tocsin.i18n import N_, to_data
 from tocsin.money import detect
+from tocsin.money.detect.base import set_currency
 from tocsin.money.engines.base import Engine
 from tocsin.money.findings import Finding, figure
 
@@ -107,8 +108,9 @@ def combine(subject: str, parts: Iterable[Contribution]) -> Risk:
     return Risk(subject, round(1 - rest, 4), kept)
 
 
-def feature_contributions(f: dict[str, Any]) -> list[Contribution]:
-    """Contributions of one account's features (a row of :data:`FEATURES_SQL`)."""
+def feature_contributions(f: dict[str, Any], currency: str = "") -> list[Contribution]:
+    """Contributions of one account's features (a row of :data:`FEATURES_SQL`);
+    ``currency``: the set's, named with the amounts of the reasons."""
     out = []
     got, sent = float(f["amount_in"] or 0), float(f["amount_out"] or 0)
     payments = int(f["payments"])
@@ -117,7 +119,8 @@ def feature_contributions(f: dict[str, Any]) -> list[Contribution]:
         if ratio >= 0.8:
             out.append(Contribution("pass-through", round(0.3 * ratio, 4),
                                     N_("received %(got)s and sent %(sent)s (%(share)s passed "
-                                       "through)", got=figure(got), sent=figure(sent),
+                                       "through)", got=figure(got, currency),
+                                       sent=figure(sent, currency),
                                        share=f"{ratio:.0%}")))
     if payments >= 3:
         share = float(f["round_share"])
@@ -165,7 +168,7 @@ def score_accounts(engine: Engine, findings: Iterable[Finding],
         account = str(row["account"])
         if wanted is not None and account not in wanted:
             continue
-        parts = feature_contributions(row) + by_account.get(account, [])
+        parts = feature_contributions(row, set_currency(engine)) + by_account.get(account, [])
         risk = combine(account, parts)
         if risk.score > 0 or wanted is not None:
             risks.append(risk)

@@ -12,6 +12,7 @@ from tocsin.money.detect import make
 from tocsin.money.engines.base import run_detector
 from tocsin.money.engines.embedded import EmbeddedEngine
 from tocsin.money.findings import reason_of
+from tocsin.money.score import score_accounts
 from tocsin.money.trace import TraceConfig, trace
 
 
@@ -53,3 +54,14 @@ def test_a_traces_explanations_name_the_sets_currency(tmp_path: Path) -> None:
     [child] = [c for c in root.children if c.txn_id == "r1"]
     assert "2,940.00 CAD of the 3,000.00 CAD traced into R2" in child.explanation, \
         child.explanation
+
+
+def test_an_accounts_risk_names_the_sets_currency(tmp_path: Path) -> None:
+    engine = EmbeddedEngine(_ring_in(tmp_path, "CAD"), threads=1)
+    try:
+        [r2] = score_accounts(engine, [], accounts=["R2"])
+    finally:
+        engine.close()
+    [passed] = [c for c in r2.contributions if c.name == "pass-through"]
+    assert str(passed.detail) == ("received 3,000.00 CAD and sent 2,940.00 CAD (98% passed "
+                                  "through)"), str(passed.detail)

@@ -9,6 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.factories import create_user, login
+from tests.taskforce.iati.test_published_organisations import (
+    _import as _import_organisations,
+)
 from tests.taskforce.iati.test_round_trip import _import
 from tocsin import i18n
 from tocsin.store.database import Database
@@ -19,6 +22,7 @@ from tocsin.taskforce.iati.exchange import (
     element_changes,
     report_lines,
 )
+from tocsin.taskforce.iati.organisations import organisation_report_lines
 
 PUBLISHED = Path(__file__).resolve().parents[2] / "fixtures" / "iati" / "published"
 DFID_BS = PUBLISHED / "dfid-bs.xml"
@@ -176,3 +180,22 @@ def test_the_api_answer_counts_the_changes(tf_client: TestClient, tf_db: Databas
     assert again["changes"] == {COMPONENT: {
         "budget": {"added": 0, "removed": 0, "changed": 1, "moved": 0},
         "transaction": {"added": 0, "removed": 1, "changed": 0, "moved": 0}}}
+
+
+def test_an_organisation_file_again_counts_its_changes_too(session: Session) -> None:
+    # ARES's file again with its 2019 budget dropped and its 2021 one revised
+    ares = (PUBLISHED / "ares-org.xml").read_bytes()
+    dropped = (b'    <total-budget status="1">\n      <period-start iso-date="2019-01-01"/>\n'
+               b'      <period-end iso-date="2019-12-31"/>\n      <value currency="EUR" '
+               b'value-date="2017-01-01">30898289</value>\n    </total-budget>\n')
+    assert ares.count(dropped) == 1 and ares.count(b">27886382<") == 1
+    first = _import_organisations(session, ares)
+    report = _import_organisations(
+        session, ares.replace(dropped, b"").replace(b">27886382<", b">27000000<"))
+    assert (first.created, report.updated, report.unchanged) == (1, 1, 0)
+    assert report.changed == {"BE-BCE_KBO-0546740696": ["total-budget"]}
+    assert report.changes == {"BE-BCE_KBO-0546740696": {
+        "total-budget": ElementChanges(removed=1, changed=1)}}
+    assert [str(x) for x in organisation_report_lines(report)] == [
+        "changed BE-BCE_KBO-0546740696: 1 total-budget element removed, "
+        "1 total-budget element changed"]

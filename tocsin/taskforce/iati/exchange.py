@@ -756,12 +756,8 @@ def report_lines(report: IatiImport) -> list[Message]:
                     "of them unchanged)", version=version, created=report.created,
                     updated=report.updated, unchanged=report.unchanged)
     lines = [counts]
-    for identifier, names in sorted(report.changed.items()):
-        changes = report.changes.get(identifier)
-        elements = Joined(part for name in names for part in change_parts(
-            name, changes[name])) if changes else ", ".join(names)
-        lines.append(N_("changed %(identifier)s: %(elements)s", identifier=identifier,
-                        elements=elements))
+    lines += [changed_line(identifier, names, report.changes.get(identifier))
+              for identifier, names in sorted(report.changed.items())]
     if report.preserved:
         kept = Joined(Joined((name, f" x{count}"), "") for name, count
                       in report.preserved.items())
@@ -778,6 +774,15 @@ def report_lines(report: IatiImport) -> list[Message]:
             else:
                 lines.append(_ACTIVITIES_LINE[kind](location, reason, Number(count)))
     return lines
+
+
+def changed_line(identifier: str, names: Sequence[str],
+                 changes: dict[str, ElementChanges] | None) -> Message:
+    """The report's line for one re-imported activity (or organisation) that changed: its
+    elements counted where ``changes`` says how (:func:`change_parts`), else named."""
+    elements = Joined(part for name in names for part in change_parts(name, changes[name])) \
+        if changes else ", ".join(names)
+    return N_("changed %(identifier)s: %(elements)s", identifier=identifier, elements=elements)
 
 
 def change_parts(name: str, changes: ElementChanges) -> list[Message]:

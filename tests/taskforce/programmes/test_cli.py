@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.taskforce.iati.test_change_counts import DFID_BS, _edited_dfid
 from tocsin.cli import commitments, programmes
 from tocsin.cli.main import app as main_app
 from tocsin.settings import get_settings
@@ -112,7 +113,17 @@ def test_an_organisation_file_imported_again_says_what_changed(env: Path) -> Non
     assert "1 organisation imported before is unchanged" in out
     out = run(programmes.app, "import-iati-organisations", str(ARES_BACK), "--unit", "unodc")
     assert "IATI 2.03, 0 partners created, 1 updated." in out
-    assert "changed BE-BCE_KBO-0546740696: @last-updated-datetime" in out
+    assert "changed BE-BCE_KBO-0546740696: @last-updated-datetime changed" in out
+
+
+def test_an_activity_file_imported_again_counts_what_changed(env: Path) -> None:
+    run(programmes.app, "import-iati", str(DFID_BS), "--unit", "unodc")
+    newer = env / "dfid-bs-newer.xml"
+    newer.write_bytes(_edited_dfid())  # a transaction dropped, the budget revised
+    out = run(programmes.app, "import-iati", str(newer), "--unit", "unodc")
+    assert "0 created, 2 updated (1 of them unchanged)" in out
+    assert ("changed GB-1-205154-101: budget changed, 1 transaction element removed"
+            in out)
 
 
 PORTAL_ORGANISATIONS = Path(__file__).parents[2] / "fixtures" / "iati" / "portal_organisations.xml"

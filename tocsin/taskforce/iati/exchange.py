@@ -9,6 +9,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import IO, Literal
 
@@ -57,6 +58,25 @@ CHUNK = 500
 RETRIES = 5
 
 
+@dataclass(frozen=True)
+class ElementChanges:
+    """How the elements of one name (or one ``@attribute``) differ between an activity's
+    published copy held and the newer one (:func:`element_changes`)."""
+
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    #: Found unchanged in both copies, but at another place among the elements of its name.
+    moved: int = 0
+    #: At most one such element in either copy (a title, an attribute): the report says
+    #: "title changed", not "1 title element changed".
+    single: bool = False
+
+    def counts(self) -> dict[str, int]:
+        return {"added": self.added, "removed": self.removed, "changed": self.changed,
+                "moved": self.moved}
+
+
 @dataclass
 class IatiImport(ImportSummary):
     """What an IATI import did, for the report."""
@@ -66,6 +86,9 @@ class IatiImport(ImportSummary):
     rejected: list[Problem] = field(default_factory=list)
     #: identifier → names of the elements that changed since the last import.
     changed: dict[str, list[str]] = field(default_factory=dict)
+    #: identifier → element name → how many of those were added, removed, changed or moved
+    #: (the names of :attr:`changed`, in the same order).
+    changes: dict[str, dict[str, ElementChanges]] = field(default_factory=dict)
     #: Re-imported activities identical to what the platform holds.
     unchanged: int = 0
     #: Element name → count of elements kept only as published XML.
@@ -376,9 +399,10 @@ def _apply(session: Session, principal: Principal, chunk: ReadResult,
         if old is None:
             continue
         parts = chunk.iati[spec.identifier]
-        names = changed_elements(old[1], parts.xml, old[0], parts.digest)
-        if names:
-            report.changed[spec.identifier] = names
+        changes = element_changes(old[1], parts.xml, old[0], parts.digest)
+        if changes:
+            report.changed[spec.identifier] = list(changes)
+            report.changes[spec.identifier] = changes
         else:
             report.unchanged += 1
     # only an activity with a published copy can have register rows (both are written
@@ -440,18 +464,73 @@ def changed_elements(old_xml: str, new_xml: str, old_digest: str = "",
     copies' digests are equal. A digest is of the copy as written: the same elements
     written otherwise (indented, quoted, encoded or commented another way) differ in
     digest and have no name here either, so a caller counts them unchanged."""
+    return list(element_changes(old_xml, new_xml, old_digest, new_digest))
+
+
+def element_changes(old_xml: str, new_xml: str, old_digest: str = "",
+                    new_digest: str = "") -> dict[str, ElementChanges]:
+    """The names of :func:`changed_elements` (the same, in the same order), each with how
+    many of its elements were added, removed, changed or moved (:func:`_counted`).
+
+    Elements are compared as :func:`changed_elements` compares them (name, attributes in
+    any order, trimmed text and children; comments ignored): one written otherwise is
+    the same element."""
     if old_digest and old_digest == new_digest:
-        return []
+        return {}
     parser = safe_parser(remove_comments=True, remove_pis=True)
     old = etree.fromstring(old_xml.encode("utf-8"), parser)
     new = etree.fromstring(new_xml.encode("utf-8"), parser)
-    names = [f"@{a}" for a in sorted(set(old.attrib) | set(new.attrib))
-             if old.get(a) != new.get(a)]
+    out: dict[str, ElementChanges] = {}
+    for name in sorted(set(old.attrib) | set(new.attrib)):
+        before, after = old.get(name), new.get(name)
+        if before != after:
+            out[f"@{name}"] = ElementChanges(
+                added=int(before is None), removed=int(after is None),
+                changed=int(before is not None and after is not None), single=True)
     a, b = _groups(old), _groups(new)
     for tag in sorted(set(a) | set(b)):
-        if [_canonical(e) for e in a.get(tag, [])] != [_canonical(e) for e in b.get(tag, [])]:
-            names.append(tag)
-    return names
+        then = [_canonical(e) for e in a.get(tag, [])]
+        now = [_canonical(e) for e in b.get(tag, [])]
+        if then != now:
+            out[tag] = _counted(then, now)
+    return out
+
+
+def _counted(then: Sequence[tuple[object, ...]],
+             now: Sequence[tuple[object, ...]]) -> ElementChanges:
+    """How the elements of one name differ, old copy ``then`` and new ``now`` (compared
+    forms, in the order published).
+
+    1. The longest runs of equal elements in the same order (as :mod:`difflib` finds
+       them) are unchanged; what lies between them is a gap on either side.
+    2. An element of an old gap equal to one of a new gap (wherever it is) was moved.
+    3. What is left of a gap is paired in order, the first old with the first new and
+       so on: each pair was changed; an old one left without a pair was removed, a new
+       one added.
+    """
+    gaps = [(then[i1:i2], now[j1:j2]) for op, i1, i2, j1, j2
+            in SequenceMatcher(None, then, now, autojunk=False).get_opcodes() if op != "equal"]
+    moved = (Counter(e for old, _ in gaps for e in old)
+             & Counter(e for _, new in gaps for e in new))
+    left_old, left_new = Counter(moved), Counter(moved)
+    added = removed = changed = 0
+    for old, new in gaps:
+        rest_old = [e for e in old if not _take(left_old, e)]
+        rest_new = [e for e in new if not _take(left_new, e)]
+        paired = min(len(rest_old), len(rest_new))
+        changed += paired
+        removed += len(rest_old) - paired
+        added += len(rest_new) - paired
+    return ElementChanges(added=added, removed=removed, changed=changed,
+                          moved=sum(moved.values()), single=len(then) <= 1 and len(now) <= 1)
+
+
+def _take(counts: Counter[tuple[object, ...]], element: tuple[object, ...]) -> bool:
+    """Whether ``element`` is one of ``counts`` still to take (and takes it)."""
+    if counts[element] <= 0:
+        return False
+    counts[element] -= 1
+    return True
 
 
 def _t(model: type) -> Table:
@@ -677,9 +756,8 @@ def report_lines(report: IatiImport) -> list[Message]:
                     "of them unchanged)", version=version, created=report.created,
                     updated=report.updated, unchanged=report.unchanged)
     lines = [counts]
-    for identifier, names in sorted(report.changed.items()):
-        lines.append(N_("changed %(identifier)s: %(elements)s", identifier=identifier,
-                        elements=", ".join(names)))
+    lines += [changed_line(identifier, names, report.changes.get(identifier))
+              for identifier, names in sorted(report.changed.items())]
     if report.preserved:
         kept = Joined(Joined((name, f" x{count}"), "") for name, count
                       in report.preserved.items())
@@ -696,6 +774,46 @@ def report_lines(report: IatiImport) -> list[Message]:
             else:
                 lines.append(_ACTIVITIES_LINE[kind](location, reason, Number(count)))
     return lines
+
+
+def changed_line(identifier: str, names: Sequence[str],
+                 changes: dict[str, ElementChanges] | None) -> Message:
+    """The report's line for one re-imported activity (or organisation) that changed: its
+    elements counted where ``changes`` says how (:func:`change_parts`), else named."""
+    elements = Joined(part for name in names for part in change_parts(name, changes[name])) \
+        if changes else ", ".join(names)
+    return N_("changed %(identifier)s: %(elements)s", identifier=identifier, elements=elements)
+
+
+def change_parts(name: str, changes: ElementChanges) -> list[Message]:
+    """What the report says of the elements ``name`` of one re-imported activity: "title
+    changed", "2 budget elements added", "1 transaction element removed"."""
+    parts: list[Message] = []
+    if changes.single:
+        if changes.added:
+            parts.append(N_("%(element)s added", element=name))
+        if changes.removed:
+            parts.append(N_("%(element)s removed", element=name))
+        if changes.changed:
+            parts.append(N_("%(element)s changed", element=name))
+        return parts
+    if changes.added:
+        parts.append(N_plural("%(count)s %(element)s element added",
+                              "%(count)s %(element)s elements added", changes.added,
+                              count=Number(changes.added), element=name))
+    if changes.removed:
+        parts.append(N_plural("%(count)s %(element)s element removed",
+                              "%(count)s %(element)s elements removed", changes.removed,
+                              count=Number(changes.removed), element=name))
+    if changes.changed:
+        parts.append(N_plural("%(count)s %(element)s element changed",
+                              "%(count)s %(element)s elements changed", changes.changed,
+                              count=Number(changes.changed), element=name))
+    if changes.moved:
+        parts.append(N_plural("%(count)s %(element)s element moved",
+                              "%(count)s %(element)s elements moved", changes.moved,
+                              count=Number(changes.moved), element=name))
+    return parts
 
 
 #: How many activities' positions a grouped report line lists before "…".

@@ -34,7 +34,7 @@ from tocsin.access.roles import Action
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_, Joined, Message, N_plural
 from tocsin.store.base import Base
-from tocsin.taskforce.iati.exchange import changed_elements
+from tocsin.taskforce.iati.exchange import ElementChanges, changed_line, element_changes
 from tocsin.taskforce.iati.narratives import chosen_narrative, language_of
 from tocsin.taskforce.iati.reader import (
     OTHER_LANGUAGE,
@@ -95,6 +95,8 @@ class OrganisationImport:
     #: identifier → names of the elements (and ``@attributes``) that changed since the
     #: organisation was last imported.
     changed: dict[str, list[str]] = field(default_factory=dict)
+    #: identifier → element name → how many of those were added, removed, changed or moved.
+    changes: dict[str, dict[str, ElementChanges]] = field(default_factory=dict)
     #: identifier → id of the partner the organisation was linked to.
     partners: dict[str, int] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
@@ -421,9 +423,10 @@ def import_organisations(session: Session, principal: Principal, source: Path | 
             # as for activities: of the organisations imported before, those published
             # as they were (or written otherwise), and what changed in the others
             if known is not None:
-                names = changed_elements(known.xml, org.xml, known.digest, digest)
-                if names:
-                    report.changed[org.identifier] = names
+                changes = element_changes(known.xml, org.xml, known.digest, digest)
+                if changes:
+                    report.changed[org.identifier] = list(changes)
+                    report.changes[org.identifier] = changes
                 else:
                     report.unchanged += 1
         if known is None:
@@ -458,8 +461,8 @@ def organisation_report_lines(report: OrganisationImport) -> list[Message]:
         lines.append(N_plural("%(count)s organisation imported before is unchanged",
                               "%(count)s organisations imported before are unchanged",
                               report.unchanged, count=report.unchanged))
-    lines += [N_("changed %(identifier)s: %(elements)s", identifier=identifier,
-                 elements=", ".join(names)) for identifier, names in sorted(report.changed.items())]
+    lines += [changed_line(identifier, names, report.changes.get(identifier))
+              for identifier, names in sorted(report.changed.items())]
     if report.preserved:
         kept = Joined(Joined((name, f" x{count}"), "") for name, count
                       in report.preserved.items())

@@ -533,6 +533,9 @@ def _import_result(summary: ImportSummary) -> dict[str, Any]:
         out.update({
             "version": summary.version, "unchanged": summary.unchanged,
             "changed": summary.changed, "preserved": summary.preserved,
+            # per changed activity and element name: how many were added, removed, ...
+            "changes": {identifier: {name: counts.counts() for name, counts in names.items()}
+                        for identifier, names in summary.changes.items()},
             "rejected": [{"location": p.location, "reason": p.reason}
                          for p in summary.rejected],
             "warnings": [{"location": p.location, "reason": p.reason}

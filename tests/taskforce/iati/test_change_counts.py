@@ -4,17 +4,22 @@ removed, changed or moved, not only the elements' names."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories import create_user, login
 from tests.taskforce.iati.test_published_organisations import (
     _import as _import_organisations,
 )
-from tests.taskforce.iati.test_round_trip import _import
+from tests.taskforce.iati.test_round_trip import RICH, _import
 from tocsin import i18n
+from tocsin.errors import InputError
 from tocsin.store.database import Database
+from tocsin.taskforce.iati import exchange
 from tocsin.taskforce.iati.exchange import (
     ElementChanges,
     IatiImport,
@@ -23,6 +28,7 @@ from tocsin.taskforce.iati.exchange import (
     report_lines,
 )
 from tocsin.taskforce.iati.organisations import organisation_report_lines
+from tocsin.taskforce.programmes.tables import Activity
 
 PUBLISHED = Path(__file__).resolve().parents[2] / "fixtures" / "iati" / "published"
 DFID_BS = PUBLISHED / "dfid-bs.xml"
@@ -199,3 +205,45 @@ def test_an_organisation_file_again_counts_its_changes_too(session: Session) -> 
     assert [str(x) for x in organisation_report_lines(report)] == [
         "changed BE-BCE_KBO-0546740696: 1 total-budget element removed, "
         "1 total-budget element changed"]
+
+
+
+def _refuse_the_first_activity_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The register's writes refuse the file's first activity once, after the batch's rows
+    were written (a late refusal, activity by activity)."""
+    written, calls = exchange.write_parts, []
+
+    def refusing(*args: Any, **kw: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise InputError.single("/iati-activities/iati-activity[1]/title", "refused late")
+        written(*args, **kw)
+
+    monkeypatch.setattr(exchange, "write_parts", refusing)
+
+
+def test_a_child_is_not_linked_under_its_parents_rolled_back_row(
+        session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The retry writes the child alone: its parent's row was rolled back, and SQLite gives
+    that id out again, so the hierarchy must forget it with the batch."""
+    _refuse_the_first_activity_once(monkeypatch)
+    report = _import(session, RICH.read_bytes(), mode="each")
+    assert [str(p) for p in report.rejected][:1] == [
+        "/iati-activities/iati-activity[1]/title: refused late"]
+    [child] = session.scalars(select(Activity)).all()
+    assert (child.identifier, report.ids) == ("AA-AAA-123456789-ABC124", [child.id])
+    assert child.parent_id is None
+
+
+def test_a_batch_refused_late_leaves_no_change_in_the_report(
+        session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = RICH.read_bytes()
+    _import(session, data)
+    _refuse_the_first_activity_once(monkeypatch)
+    report = _import(session, data.replace(b"drug trafficking and money laundering</",
+                                           b"drug trafficking and money laundering, again</",
+                                           1), mode="each")
+    assert [str(p) for p in report.rejected][:1] == [
+        "/iati-activities/iati-activity[1]/title: refused late"]
+    assert report.changed == report.changes == {}
+    assert report.unchanged == 1

@@ -10,8 +10,9 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from itertools import islice
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from lxml import etree
 from sqlalchemy import Table, bindparam, delete, select, update
@@ -418,14 +419,21 @@ def _apply_each(session: Session, principal: Principal, chunk: ReadResult,
     """One batch, activity by activity: what the file-level checks refuse is left out."""
     for _ in range(RETRIES):
         nested = session.begin_nested()
-        counts = (report.created, report.updated, report.unchanged, len(report.ids))
+        # what the batch adds to the report and the tree, taken back with its writes (each
+        # identifier is new to them: the reader refuses one the file used before)
+        counts = (report.created, report.updated, report.unchanged, len(report.ids),
+                  len(report.notes), len(report.changed), len(tree.ids))
         try:
             _apply(session, principal, chunk, specs, report, tree, label, owner_unit_id,
                    handling, vocab)
         except InputError as exc:
             nested.rollback()
             report.created, report.updated, report.unchanged = counts[:3]
-            del report.ids[counts[3]:]
+            del report.ids[counts[3]:], report.notes[counts[4]:]
+            for written in _added(report.changed, counts[5]):
+                del report.changed[written], report.changes[written]
+            for written in _added(tree.ids, counts[6]):
+                del tree.ids[written]  # a rolled-back row's id, which SQLite gives out again
             refused = {s.identifier for s in specs if any(
                 p.location.startswith(chunk.locations[s.identifier] + "/")
                 or p.location in (chunk.locations[s.identifier], s.identifier)
@@ -439,6 +447,11 @@ def _apply_each(session: Session, principal: Principal, chunk: ReadResult,
         return
     raise InputError(report.rejected, summary=N_("%(source)s: too many activities were "
                                                  "refused", source=label))
+
+
+def _added(keys: dict[str, Any], before: int) -> list[str]:
+    """The keys added to ``keys`` since it held ``before`` (the last ones, in order)."""
+    return list(islice(reversed(keys), len(keys) - before))
 
 
 def _published(session: Session, identifiers: Sequence[str]) -> dict[str, tuple[str, str]]:

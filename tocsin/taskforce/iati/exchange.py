@@ -862,25 +862,24 @@ def by_element(problems: Iterable[Problem]) -> tuple[list[Problem], dict[str, in
     location stands for: BEIS's 175 recipient countries with the same share gave 175 lines.
     In first-seen order; a problem outside an activity, or without a position after the
     activity's, stays as it is."""
-    groups: dict[tuple[str, str, str, str], tuple[Problem, list[int]]] = {}
+    groups: dict[tuple[str, str, str, str], tuple[Problem, dict[int, None]]] = {}
     for problem in problems:
         at = _ACTIVITY_AT.search(problem.location)
         last = _LAST_POSITION.search(problem.location, at.end()) if at is not None else None
         if last is None:
-            groups[(problem.location, "", str(problem.reason), str(len(groups)))] = (problem, [])
+            groups[(problem.location, "", str(problem.reason), str(len(groups)))] = (problem, {})
             continue
         key = (problem.location[:last.start()], problem.location[last.end():],
                str(problem.reason), "")
-        positions = groups.setdefault(key, (problem, []))[1]
-        if int(last.group(1)) not in positions:
-            positions.append(int(last.group(1)))
+        # the positions in first-seen order, each once (an activity may hold thousands)
+        groups.setdefault(key, (problem, {}))[1][int(last.group(1))] = None
     merged: list[Problem] = []
     places: dict[str, int] = {}
     for (before, after, _, _), (problem, positions) in groups.items():
         if len(positions) < 2:
             merged.append(problem)
             continue
-        shown = ", ".join(str(p) for p in positions[:SHOWN_POSITIONS])
+        shown = ", ".join(str(p) for p in islice(positions, SHOWN_POSITIONS))
         if len(positions) > SHOWN_POSITIONS:
             shown += ", …"
         location = f"{before}[{shown}]{after}"

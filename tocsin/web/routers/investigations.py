@@ -231,7 +231,6 @@ JOB_KINDS = {"ingest": N_("File import"), "detect": N_("Detection"), "trace": N_
              "score": N_("Account ranking")}
 
 
-
 @pages.get("", response_class=HTMLResponse)
 def set_list(request: Request, session: DbSession, principal: CurrentPrincipal,
              job: str = "") -> Response:

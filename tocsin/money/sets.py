@@ -33,7 +33,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,7 +57,6 @@ from tocsin.access.policy import (
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
 from tocsin.access.tables import Unit, User
-from tocsin.access.users import list_units
 from tocsin.errors import InputError, NotFound, Problem, reason_of
 from tocsin.jobs import runner as jobs
 from tocsin.money.dataset import StoredSet, open_set
@@ -146,10 +145,10 @@ def import_set(
     return item, report
 
 
-def owner_units(session: Session, principal: Principal) -> list[Unit]:
-    """The units that may own a set ``principal`` imports (those whose records the
-    principal may change), in the order of the forms' lists."""
-    return [u for u in list_units(session) if may_write(principal, u.id)]
+def owner_units(principal: Principal, units: Iterable[Unit]) -> list[Unit]:
+    """Of ``units`` (the page's list, in its order), those that may own a set ``principal``
+    imports: those whose records the principal may change."""
+    return [u for u in units if may_write(principal, u.id)]
 
 
 def check_owner(session: Session, principal: Principal, unit_code: str, handling: str) -> int:

@@ -96,6 +96,13 @@ def hours(seconds: float) -> str:
     return f"{h:.1f} hours" if h < 48 else f"{h / 24:.1f} days"
 
 
+def set_currency(source: object) -> str:
+    """The currency of the set an engine or index holds (its base currency, see
+    :func:`tocsin.money.dataset.base_currency`), named with the amounts of reasons; empty
+    when it does not say."""
+    return str(getattr(source, "currency", "") or "")
+
+
 def figure(value: float, currency: str = "") -> Number | Message:
     """An amount inside a reason: ``9,950.00 EUR`` in English, ``9 950,00 EUR`` in French,
     with ``currency``, the set's (its base currency, into which its amounts were converted:

@@ -17,9 +17,8 @@ from typing import Any
 
 from tocsin.i18n import N_, to_data
 from tocsin.money import detect
-from tocsin.money.detect.base import set_currency
 from tocsin.money.engines.base import Engine
-from tocsin.money.findings import Finding, figure
+from tocsin.money.findings import Finding, figure, set_currency
 
 #: How much a detector's finding score counts towards an account's risk.
 DETECTOR_WEIGHTS: dict[str, float] = {

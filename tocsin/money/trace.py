@@ -45,7 +45,7 @@ import numpy as np
 
 from tocsin.errors import InputError, Problem
 from tocsin.i18n import N_, Joined, Message, to_data
-from tocsin.money.findings import AMOUNT_DIGITS, figure
+from tocsin.money.findings import AMOUNT_DIGITS, figure, set_currency
 from tocsin.money.graph import Ledger
 
 if TYPE_CHECKING:
@@ -314,7 +314,7 @@ def trace(
     """
     cfg = config or TraceConfig()
     if not cfg.currency:
-        cfg = replace(cfg, currency=str(getattr(source, "currency", "") or ""))
+        cfg = replace(cfg, currency=set_currency(source))
     _check(cfg, accounts, transactions)
     opener = getattr(source, "trace_index", None)
     index = opener() if opener is not None else None

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
 from tocsin.i18n import from_data, to_data
-from tocsin.money.findings import Finding
+from tocsin.money.findings import Finding, set_currency
 
 KernelFn = Callable[[pd.DataFrame], pd.DataFrame]
 
@@ -148,12 +148,6 @@ class Fetcher(Protocol):
     :mod:`tocsin.money.engines` is one): the rows of a small query."""
 
     def fetch(self, query: str) -> pd.DataFrame: ...
-
-
-def set_currency(engine: object) -> str:
-    """The currency of the set an engine holds (its base currency, see
-    :func:`tocsin.money.dataset.base_currency`); empty when it does not say."""
-    return str(getattr(engine, "currency", "") or "")
 
 
 class Detector:

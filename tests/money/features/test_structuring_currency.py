@@ -31,3 +31,35 @@ def test_deposits_under_their_own_currency_threshold(tmp_path: Path) -> None:
     assert _found(folder) == ["CANADIAN"]
     # one threshold for every currency, still in the deposit's own currency
     assert _found(folder, threshold=7_000.0) == ["EUROPEAN"]
+
+
+def _findings(folder: Path) -> list[object]:
+    engine = EmbeddedEngine(folder, threads=1)
+    try:
+        return list(run_detector(engine, make("structuring")))
+    finally:
+        engine.close()
+
+
+def test_deposits_in_several_currencies_are_told_apart(tmp_path: Path) -> None:
+    # Two USD and one CAD deposit, each just under its own currency's threshold: one
+    # finding, whose reason neither adds USD to CAD nor names the CAD deposit in USD.
+    rows = [("u0", 0.0, "DESK", "MIXED", 8_600.0, "USD", "Cash", 9_800.0),
+            ("u1", 2.0, "DESK", "MIXED", 8_400.0, "USD", "Cash", 9_600.0),
+            ("c0", 4.0, "DESK", "MIXED", 6_700.0, "CAD", "Cash", 9_900.0)]
+    folder = write_set(tmp_path / "set", rows, {"DESK": "cash"})
+    [found] = _findings(folder)
+    assert found.amount == 23_700.0  # the set's own amounts, as every finding's
+    assert "2 between 9,600.00 and 9,800.00 USD (total 19,400.00 USD, threshold " \
+        "10,000.00 USD)" in found.reason
+    assert "1 between 9,900.00 and 9,900.00 CAD (total 9,900.00 CAD" in found.reason
+    assert "29,300" not in found.reason
+
+
+def test_one_currency_total_names_it(tmp_path: Path) -> None:
+    rows = [(f"c{i}", 20.0 * i, "DESK", "CANADIAN", 6_778.0, "CAD", "Cash", 9_967.70)
+            for i in range(3)]
+    folder = write_set(tmp_path / "set", rows, {"DESK": "cash"})
+    [found] = _findings(folder)
+    assert "(total 29,903.10 CAD)" in found.reason
+    assert found.amount == 20_334.0

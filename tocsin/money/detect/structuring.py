@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from tocsin.i18n import N_
+from tocsin.i18n import N_, SEMICOLON, Joined
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
@@ -64,7 +64,8 @@ class Structuring(Detector):
         cfg: StructuringConfig = self.config
         keep = 1 - cfg.margin
         query = (
-            "SELECT target AS grp, source AS cp, t, amount_orig AS amount, currency_orig, "
+            "SELECT target AS grp, source AS cp, t, amount_orig AS amount, amount AS base, "
+            "currency_orig, "
             f"thr, txn_id FROM (SELECT *, {_threshold_sql(cfg)} AS thr FROM txn) x "
             f"WHERE thr IS NOT NULL AND amount_orig >= thr * {keep!r} AND amount_orig < thr "
             f"AND (channel IN {in_list(cfg.cash_channels)} "
@@ -108,18 +109,36 @@ def _kernel(cfg: StructuringConfig) -> Any:
             w = pdf.iloc[s + best : s + best + n]
             subject = str(w["grp"].iat[0])
             span = int(w["t"].iat[-1] - w["t"].iat[0])
-            total = float(w["amount"].sum())
             score = min(1.0, 0.5 + 0.5 * (n - cfg.min_count + 1) / (2 * cfg.min_count))
-            cur = str(w["currency_orig"].iat[0])
-            reason = N_(
-                "Account %(account)s received %(deposits)s cash deposits between %(low)s and "
-                "%(high)s %(currency)s within %(span)s (total %(total)s in the deposits' "
-                "currencies); the reporting threshold is %(threshold)s %(currency)s",
-                account=subject, deposits=n, low=figure(float(w["amount"].min())),
-                high=figure(float(w["amount"].max())), currency=cur, span=duration(span),
-                total=figure(total), threshold=figure(float(w["thr"].iat[0])))
+            # Each deposit is near its own currency's threshold; amounts in different
+            # currencies are neither added up nor named with one currency.
+            by_currency = list(w.groupby("currency_orig", sort=True))
+            if len(by_currency) == 1:
+                cur = str(w["currency_orig"].iat[0])
+                reason = N_(
+                    "Account %(account)s received %(deposits)s cash deposits between %(low)s "
+                    "and %(high)s %(currency)s within %(span)s (total %(total)s "
+                    "%(currency)s); the reporting threshold is %(threshold)s %(currency)s",
+                    account=subject, deposits=n, low=figure(float(w["amount"].min())),
+                    high=figure(float(w["amount"].max())), currency=cur,
+                    span=duration(span), total=figure(float(w["amount"].sum())),
+                    threshold=figure(float(w["thr"].iat[0])))
+            else:
+                parts = [N_("%(count)s between %(low)s and %(high)s %(currency)s (total "
+                            "%(total)s %(currency)s, threshold %(threshold)s %(currency)s)",
+                            count=len(part), low=figure(float(part["amount"].min())),
+                            high=figure(float(part["amount"].max())), currency=str(cur),
+                            total=figure(float(part["amount"].sum())),
+                            threshold=figure(float(part["thr"].iat[0])))
+                         for cur, part in by_currency]
+                reason = N_(
+                    "Account %(account)s received %(deposits)s cash deposits within %(span)s, "
+                    "each just under the reporting threshold of its currency: %(parts)s",
+                    account=subject, deposits=n, span=duration(span),
+                    parts=Joined(parts, SEMICOLON))
             # The depositors behind a cash desk are unknown; the desk itself is not a party.
-            out.append(row(subject, score, [subject], w["txn_id"], total, reason))
+            out.append(row(subject, score, [subject], w["txn_id"], float(w["base"].sum()),
+                           reason))
         return finding_rows(out)
 
     return kernel

@@ -407,13 +407,15 @@ class Model:
         cfg = self.config()
         out = []
         for i in range(len(x)):
+            row = dict(zip(self.features, x[i].tolist(), strict=True))
             reasons = []
             for j in np.argsort(-effects[i])[:top]:
                 if effects[i, j] <= 0:
                     break
                 name, value, effect = self.features[j], float(x[i, j]), float(effects[i, j])
                 reasons.append(Reason(name, value, effect, effect / rise[i],
-                                      labels.label(name, cfg), labels.shown(name, value, cfg)))
+                                      labels.label(name, cfg),
+                                      labels.shown(name, value, cfg, row)))
             out.append(reasons)
         return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tocsin import i18n
@@ -52,6 +53,31 @@ def test_a_value_is_shown_as_a_person_reads_it(name: str, value: float, english:
     assert str.__str__(shown) == english
     with i18n.using("fr"):
         assert str(i18n.as_text(shown)).replace("\u202f", " ") == french.replace("\u202f", " ")
+
+
+@pytest.mark.parametrize(("signed", "english", "russian"), [
+    (math.log(48.3), "48.3 times larger", "больше в 48,3 раза"),
+    (-math.log(48.3), "48.3 times smaller", "меньше в 48,3 раза"),
+    (math.nan, "48.3 times larger or smaller", "больше или меньше в 48,3 раза"),
+])
+def test_a_distance_from_the_usual_amount_says_which_way_where_the_row_tells(
+        signed: float, english: str, russian: str) -> None:
+    row = {"src_amt_rel": signed, "dst_amt_rel": 0.0}
+    shown = labels.shown("src_amt_dev", math.log(48.3), DEFAULT, row)
+    assert str.__str__(shown) == english
+    with i18n.using("ru"):
+        assert str(i18n.as_text(shown)) == russian
+
+
+def test_a_models_explanation_says_which_way_an_amount_is_unusual() -> None:
+    shipped = model.load_default()
+    x = np.zeros((2, len(shipped.features)))
+    rel, dev = shipped.features.index("src_amt_rel"), shipped.features.index("src_amt_dev")
+    x[:, dev] = math.log(2077.6)
+    x[0, rel], x[1, rel] = math.log(2077.6), -math.log(2077.6)
+    said = [{str.__str__(r.shown) for r in reasons if r.feature == "src_amt_dev"}
+            for reasons in shipped.explain(x, top=len(shipped.features))]
+    assert said == [{"2,077.6 times larger"}, {"2,077.6 times smaller"}]
 
 
 def test_a_label_is_read_from_the_name_and_the_models_own_windows() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tocsin.i18n import N_, Message, N_plural, Number
@@ -50,6 +50,16 @@ def _either_way(value: float) -> Shown:
     return N_("%(times)s times larger or smaller", times=Number(math.exp(value), 1))
 
 
+def _which_way(value: float, signed: float) -> Shown:
+    """``amt_dev`` (a distance) told as larger or smaller by ``amt_rel``, its signed twin."""
+    times = Number(math.exp(value), 1)
+    if signed > 0:
+        return N_("%(times)s times larger", times=times)
+    if signed < 0:
+        return N_("%(times)s times smaller", times=times)
+    return _either_way(value)
+
+
 def _duration(hours: float) -> Shown:
     return duration(hours * 3600)
 
@@ -66,9 +76,9 @@ def _channel(value: float) -> Shown:
 #: How each way of showing a value is described in the docs' table.
 _KINDS: dict[Callable[[float], Shown], str] = {
     _count: "a count", _share: "a percentage", _yes_no: "yes or no",
-    _times: "times the usual (the log ratio read back)", _either_way:
-    "times larger or smaller", _amount: "an amount", _channel: "the format's name",
-    _duration: "hours or days"}
+    _times: "times the usual (the log ratio read back)",
+    _either_way: "times larger, or smaller (as its `amt_rel` says)", _amount: "an amount",
+    _channel: "the format's name", _duration: "hours or days"}
 
 
 @dataclass(frozen=True)
@@ -175,8 +185,11 @@ def label(name: str, cfg: FeatureConfig = DEFAULT) -> Message:
     return what if side is None else N_("%(side)s: %(what)s", side=side, what=what)
 
 
-def shown(name: str, value: float, cfg: FeatureConfig = DEFAULT) -> Shown:
-    """A feature's value as a person reads it (a count, a share, a duration, yes or no)."""
+def shown(name: str, value: float, cfg: FeatureConfig = DEFAULT,
+          row: Mapping[str, float] | None = None) -> Shown:
+    """A feature's value as a person reads it (a count, a share, a duration, yes or no).
+    ``row``, the other features of the same payment where known, tells a distance from an
+    account's usual amount as larger or smaller."""
     try:
         _, measure, window = _parts(name, cfg)
     except KeyError:
@@ -185,6 +198,10 @@ def shown(name: str, value: float, cfg: FeatureConfig = DEFAULT) -> Shown:
         return measure.missing()
     if measure.capped and window is not None and value >= window:
         return N_("none within %(window)s", window=_window(window))
+    if measure.show is _either_way and row is not None:
+        signed = row.get(name.removesuffix("_amt_dev") + "_amt_rel")
+        if signed is not None and math.isfinite(signed):
+            return _which_way(value, signed)
     return measure.show(value)
 
 

@@ -158,6 +158,10 @@ def test_upload_of_followthemoney_entities_says_what_was_left_out(
     form.locator("input[name=file]").set_input_files(str(fixture))
     form.locator("select[name=format]").select_option("ftm")
     form.locator("input[name=name]").fill("Fictional FtM set")
+    # the base currency is picked by its name, the euro unless another is chosen
+    base = form.locator("select[name=base_currency]")
+    expect(base).to_have_value("EUR")
+    base.select_option(label="USD — US Dollar")
     form.locator("button[type=submit]").click()
     result = page.locator("#upload-result")
     expect(result).to_contain_text("Imported Fictional FtM set (2 transactions)",
@@ -167,6 +171,8 @@ def test_upload_of_followthemoney_entities_says_what_was_left_out(
     expect(page.locator("#set-list")).to_contain_text("Fictional FtM set")
     expect(page.locator("#set-list-empty")).to_have_count(0)
     expect(page.locator("#job-list")).to_contain_text("File import")
+    page.locator("#set-list").get_by_role("link", name="Fictional FtM set").click()
+    expect(page.locator("main .meta").first).to_contain_text("amounts in USD")
 
 
 def test_the_trace_explains_itself_in_russian(page: Page, live_server: LiveServer) -> None:
@@ -219,9 +225,17 @@ def test_the_models_reasons_name_features_and_detectors_for_a_person(
     username, _ = create_user(live_server.db, "analyst", unit="tntd-spmu")
     browser_login(page, live_server, username)
     page.goto(f"{live_server.url}/investigations")
+    # the owning unit by its name, in the list and on the set's page
+    expect(page.locator("main table")).to_contain_text("Strategic Police Matters Unit")
     page.get_by_role("link", name=demo.DEMO_NAME).click()
     page.wait_for_function("() => window.tocsinGraph !== undefined")
+    expect(page.locator("main .meta").first).to_contain_text(
+        "owned by Strategic Police Matters Unit")
+    # the model's part shows once there is something in it, not as empty headings
+    expect(page.get_by_role("heading", name="Supervised model")).to_be_hidden()
     page.get_by_role("button", name="Rank accounts").click()
+    expect(page.get_by_role("heading", name="Supervised model")).to_be_visible(
+        timeout=120_000)
     expect(page.locator("#score-status span")).to_have_text(
         re.compile(r"^top 25 of [\d,]+ accounts$"), timeout=120_000)
     expect(page.locator("#model-payments li").first).to_be_visible()

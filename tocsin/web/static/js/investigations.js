@@ -626,8 +626,12 @@
         el("ul", { class: "contributions" }, ...r.reasons.map((x) => el("li", {}, reasonText(x)))));
     }
     function showModel(result) {
+      // shown once the ranking has run: empty headings before it say nothing
+      document.getElementById("model-part").hidden = !result;
       if (!result || result.error) {
         modelSource.textContent = result ? result.error_shown || result.error : "";
+        modelAccounts.replaceChildren();
+        modelPayments.replaceChildren();
         return;
       }
       modelSource.textContent = _("%(source)s: %(accounts)s accounts and %(payments)s payments flagged",

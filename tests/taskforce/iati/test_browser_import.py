@@ -33,15 +33,17 @@ def test_a_datastore_answer_imported_from_the_programmes_page(
     form.get_by_role("button", name="Import").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import done")
     expect(page.locator("p.ok")).to_contain_text("7 created")
-    report = page.locator("main ul").first
+    report = page.locator("#iati-report")
     expect(report).to_contain_text("refused /response/docs[5]: this document of the IATI "
                                    "Datastore answer has no iati_xml")
     expect(report).to_contain_text("documents 1 to 8 of the 120 its query found")
     # the Spanish ministry's habit over its activities is one line naming them
     expect(report).to_contain_text("/iati-activities/iati-activity[1, 2, 3, 4]/policy-marker[4]"
                                    "/@significance")
-    page.get_by_role("link", name="Back to the programmes").click()
-    page.get_by_role("link", name="UK Core Support to World Food Programme 2011 - 2015").click()
+    # what was written, each to open from the report
+    expect(page.locator("#imported li")).to_have_count(7)
+    page.locator("#imported").get_by_role(
+        "link", name="UK Core Support to World Food Programme 2011 - 2015").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("UK Core Support to World Food")
     expect(page.locator("main")).to_contain_text("GB-1-201638-101")
 
@@ -193,8 +195,11 @@ def test_activities_refused_one_by_one_are_named_by_their_identifiers(
     expect(refused).to_have_count(1)
     expect(refused.locator("td").nth(0)).to_have_text("/iati-activities/iati-activity[2]")
     expect(refused.locator("td").nth(1)).to_have_text("GB-1-109616-101")
-    expect(page.locator("main ul").first).to_contain_text(
+    expect(page.locator("#iati-report")).to_contain_text(
         "refused /iati-activities/iati-activity[2]/capital-spend: ")
+    # only what was written is linked: the refused activity is not
+    expect(page.locator("#imported li")).to_have_count(2)
+    expect(page.locator("#imported")).not_to_contain_text("GB-1-109616-101")
     # all or nothing: nothing goes in, and the page names the activity that stopped it
     # and says how to take the others in
     _import_file(page, live_server,

@@ -345,9 +345,16 @@ def _imported(request: Request, session: Session, principal: Principal, data: by
         # the page asked before replacing what was changed since the export (page_import)
         summary = import_table(session, principal, io.BytesIO(data), name=name,
                                replace_changed=True)
+    # the first of what was written, to open from the report (read as any link is)
+    imported = linked_records(session, Activity, summary.ids[:IMPORTED_SHOWN], principal)
     return render(request, "programmes/imported.html", summary=summary, name=name,
-                  iati_lines=lines, refused=refused,
+                  iati_lines=lines, refused=refused, imported=imported,
+                  more=len(dict.fromkeys(summary.ids)) - len(imported),
                   replaced=[a.identifier for a in replaced if a.id in summary.ids])
+
+
+#: How many of an import's activities its report links to (the rest are in the list).
+IMPORTED_SHOWN = 20
 
 
 #: Whose an IATI file or a table kept while the page asks to confirm it is, and which

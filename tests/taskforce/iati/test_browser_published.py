@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from lxml import etree
 from playwright.sync_api import Page, expect
 
 from tests.factories import LiveServer, browser_login, create_user
@@ -65,6 +66,25 @@ def test_an_imported_activity_shows_what_its_file_said_by_name(
     expect(budgets.locator("table")).to_be_hidden()
     budgets.locator("summary").click()
     expect(budgets.locator("tbody tr").first.locator("td").nth(2)).to_contain_text("$")
+    # the qualitative indicators' baselines and targets, sentences of up to 379 characters
+    # (empty cells while the platform held 100), are shown whole, wrapped in their cells
+    published = etree.parse(str(PUBLISHED / "worldbank-activity.xml"))
+    [baseline] = published.xpath("//result[8]/indicator/baseline/@value")
+    [target] = published.xpath("//result[8]/indicator/period/target/@value")
+    assert (len(baseline), len(target)) == (209, 379)
+    row = page.locator("#results table.results").nth(7).locator("tbody tr").first
+    expect(row.locator("td.value").nth(0)).to_have_text(f"{baseline} (2020)")
+    expect(row.locator("td.value").nth(1)).to_have_text(target)
+    cell = row.locator("td.value").nth(1).bounding_box()
+    line = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                         "'#results td.value')).lineHeight)")
+    assert cell is not None and cell["height"] > 4 * line
+    # and no results table is wider than its section, nor the page than the window
+    assert page.evaluate("""() => [...document.querySelectorAll('#results table.results')]
+        .every((t) => t.getBoundingClientRect().right
+                      <= t.closest('section').getBoundingClientRect().right)""")
+    assert page.evaluate("document.documentElement.scrollWidth "
+                         "<= document.documentElement.clientWidth")
 
 
 def test_the_french_page_names_finance_kinds_and_levels_and_a_reader_may_only_export(

@@ -1169,18 +1169,42 @@ WORLD_BANK = PUBLISHED / "worldbank-activity.xml"
 WORLD_BANK_ID = "44000-P175662"
 WORLD_BANK_PORTAL = (b' dstore:dataset="worldbank-jo"', b' dstore:index="19"',
                      b' iati-activities:version="2.03"')
-# The qualitative indicators' values longer than the platform's results hold (100).
+# The qualitative indicators' values longer than the platform's results held until
+# 2026-12-07 (100 characters): result, value, length.
 LONG_VALUES = [(1, "period/target", 200), (2, "period/target", 368), (2, "baseline", 173),
                (4, "period/target", 106), (6, "period/target", 327), (6, "baseline", 157),
                (7, "period/target", 342), (7, "baseline", 250), (8, "period/target", 379),
                (8, "baseline", 209), (10, "period/target", 102), (14, "period/target", 350),
                (14, "baseline", 137)]
+WORLD_BANK_TARGET = (
+    "Cumulative savings of $41.1 million (over 5 years) in compliance costs for the private "
+    "sector as a result of implementing businessregistration and licensing reforms under the "
+    "Investor Journey program.")
 
 
-def _long_value(result: int, where: str, length: int) -> str:
-    return (f"{ACTIVITY}/result[{result}]/indicator/{where}: value is {length} characters "
-            "long, more than the platform's results hold (100): left empty there, kept as "
-            "published")
+def _published_values(data: bytes) -> dict[tuple[int, str], str]:
+    """Each result's first baseline's and period's first target's ``@value`` in the file."""
+    activity = etree.fromstring(data).find("iati-activity")
+    assert activity is not None
+    out = {}
+    for i, result in enumerate(activity.iterfind("result"), 1):
+        for where in ("baseline", "period/target"):
+            found = result.find(f"indicator/{where}")
+            if found is not None and found.get("value") is not None:
+                out[i, where] = found.get("value")
+    return out
+
+
+def _held_values(activity: Activity) -> dict[tuple[int, str], str]:
+    """The same values as the platform's results hold them."""
+    out = {}
+    for i, result in enumerate(activity.results, 1):
+        [indicator] = result.indicators
+        if indicator.baseline_value is not None:
+            out[i, "baseline"] = indicator.baseline_value
+        if indicator.periods and indicator.periods[0].target_value is not None:
+            out[i, "period/target"] = indicator.periods[0].target_value
+    return out
 
 
 @pytest.mark.parametrize("mode", ["all", "each"])
@@ -1198,7 +1222,9 @@ def test_a_development_banks_qualitative_results_keep_their_long_values(
     report = _import(session, data, mode=mode)
     # the activity was refused naming each of its 13 long values ("…/result[1]/indicator/
     # period: target has 200 characters; at most 100 are allowed"): the schema sets no
-    # length; each is now left out of the platform's result, noted and kept as published
+    # length; each was then left out of the platform's result, noted ("value is 200
+    # characters long, more than the platform's results hold (100): left empty there") and
+    # kept as published; the platform's results now hold them whole, with no note
     assert (report.version, report.created, report.rejected) == ("2.03", 1, [])
     assert _strings(report.warnings) == [
         f"{ACTIVITY}/sector[1]: sector percentages of one vocabulary do not add up to 100 "
@@ -1206,7 +1232,6 @@ def test_a_development_banks_qualitative_results_keep_their_long_values(
     assert _strings(report.notes) == [
         f"{ACTIVITY}: @dstore:dataset, @dstore:index, @iati-activities:version: portal "
         "metadata, not IATI data; not kept, not written back on export",
-        *[_long_value(*value) for value in LONG_VALUES],
         *[_unmapped(1, code, f"sector[{i}]")
           for i, code in enumerate(("15119", "15142", "25010", "33210"), 25)]]
     assert report.preserved == {
@@ -1220,7 +1245,12 @@ def test_a_development_banks_qualitative_results_keep_their_long_values(
     [first] = activity.results[0].indicators
     assert (first.measure, first.baseline_value, first.periods[0].target_value,
             first.periods[0].actual_value) == (
-        5, "$0 savings in compliance costs", None, "As at Apprasial")
+        5, "$0 savings in compliance costs", WORLD_BANK_TARGET, "As at Apprasial")
+    # every baseline and target is held as published, the 13 longer than 100 characters too
+    held = _held_values(activity)
+    assert held == _published_values(data)
+    assert [(result, where, len(held[result, where])) for result, where in held
+            if len(held[result, where]) > 100] == sorted(LONG_VALUES)
     [share] = activity.results[8].indicators
     assert (share.baseline_value, share.periods[0].target_value) == ("8.90", "12.00")
     # a revised budget replaces the original ones of its year: the revised ones add up to
@@ -1241,7 +1271,7 @@ def test_a_development_banks_qualitative_results_keep_their_long_values(
     assert [r.value for r in rows if r.type_code == 5] == [
         Decimal(-4042340), Decimal(-1660535), Decimal(-1250000)]
     _round_trip(session, _without_portal_metadata(data, *WORLD_BANK_PORTAL), report)
-    # an edit of a period's actual leaves its long target as published
+    # an edit of a period's actual keeps its long target, written back once, as published
     system = Principal.system()
     spec = records.to_spec(activity, None)
     result = spec.results[0]
@@ -1254,6 +1284,7 @@ def test_a_development_banks_qualitative_results_keep_their_long_values(
     exported = _export(session)
     assert b'<actual value="Savings of $5 million"' in exported
     assert exported.count(b"Cumulative savings of $41.1 million (over 5 years)") == 1
+    assert _published_values(exported) == _published_values(data)
     assert schema_errors(etree.fromstring(exported)) == []
 
 

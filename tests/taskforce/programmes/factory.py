@@ -40,6 +40,14 @@ from tocsin.taskforce.programmes.spec import (
 )
 
 ORG = "XM-OSCE"
+#: A qualitative indicator's target of 500 characters, as IATI allows (it sets no length).
+QUALITATIVE = (
+    "Financial investigators of the three participating States trace the proceeds of crime "
+    "across their borders as a matter of course: each asset-recovery office answers a request "
+    "from another within ten working days, joint investigation teams are agreed for every case "
+    "with links abroad, and the prosecutors of the region meet twice a year to review the cases "
+    "opened, the assets frozen and the confiscations obtained, with the findings shared with "
+    "the task force and published in each programme's report.")
 
 
 def principal(session: Session, role: str, unit: str = "tntd-spmu",

@@ -9,9 +9,10 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from tests.factories import create_user, login
-from tests.taskforce.programmes.factory import spec
+from tests.taskforce.programmes.factory import QUALITATIVE, spec
 from tocsin.access.principal import Principal
 from tocsin.errors import Problem
 from tocsin.reference.registry import load_registry
@@ -221,6 +222,64 @@ def test_new_record_below_a_parent_gets_a_free_identifier(
     assert 'name="identifier" value="XM-OSCE-P-02"' in form
     form = tf_client.get("/programmes/new?parent=XM-OSCE-UNKNOWN&level=project").text
     assert 'name="identifier" value=""' in form
+
+
+def test_a_qualitative_value_of_500_characters_is_taken_and_shown_whole(
+        tf_client: TestClient, tf_db: Database) -> None:
+    # a result's values were held in 100 characters: "target has 500 characters; at most
+    # 100 are allowed", in the new-programme form and in the record page's result form alike
+    username, _ = create_user(tf_db, "coordinator", "tntd-spmu")
+    token = login(tf_client, username)
+    indicator = "result-0-indicator-0-"
+    form = tf_client.get("/programmes/new").text
+    for name in ("baseline_value", "target", "actual"):  # one line grows to a paragraph
+        assert (f'<textarea name="{indicator}{name}" rows="1" maxlength="20000" '
+                'class="result-value">') in form
+    baseline = ("No joint investigation team in the region; requests for financial information "
+                "between the asset-recovery offices answered in four months on average, when "
+                "at all.")
+    actual = ("Two joint investigation teams agreed, one of them used in a case of laundering "
+              "through casinos; requests answered in six weeks on average.")
+    created = tf_client.post("/programmes", data={
+        **FORM, "csrf_token": token, "result-0-type": "2",
+        "result-0-title": "Proceeds traced across borders",
+        f"{indicator}title": "Co-operation in practice", f"{indicator}measure": "5",
+        f"{indicator}baseline_year": "2024", f"{indicator}baseline_value": baseline,
+        f"{indicator}period_start": "2025-01-01", f"{indicator}period_end": "2025-12-31",
+        f"{indicator}target": QUALITATIVE, f"{indicator}actual": actual},
+        follow_redirects=False)
+    assert created.status_code == 303, created.text
+    page_url = created.headers["location"]
+    added = tf_client.post(f"{page_url}/results", data={
+        "type": "1", "title": "Requests answered", "indicator": "Answer in practice",
+        "measure": "5", "baseline_year": "2024", "baseline_value": baseline,
+        "period_start": "2025-01-01", "period_end": "2025-12-31", "target": QUALITATIVE,
+        "csrf_token": token}, follow_redirects=False)
+    assert added.status_code == 303, added.text
+    with tf_db.transaction() as s:
+        activity = records.get_by_identifier(s, Principal.system(), FORM["identifier"])
+        assert [(i.baseline_value, i.periods[0].target_value, i.periods[0].actual_value)
+                for r in activity.results for i in r.indicators] == [
+            (baseline, QUALITATIVE, actual), (baseline, QUALITATIVE, None)]
+    # the record's page shows each in its cell of the results table, whole
+    page = tf_client.get(page_url).text
+    cells = re.findall(r'<td class="value">(.*?)</td>', page, re.S)
+    assert cells == [f"{escape(baseline)} (2024)", escape(QUALITATIVE), escape(actual),
+                     f"{escape(baseline)} (2024)", escape(QUALITATIVE), ""]
+    for name in ("baseline_value", "target", "actual"):
+        assert (f'<textarea name="{name}" rows="1" maxlength="20000" '
+                'class="result-value"></textarea>') in page
+    # more than the platform takes in any free text is refused at its row, typed text kept
+    pasted = " ".join([QUALITATIVE] * 41)
+    refused = tf_client.post("/programmes", data={
+        **FORM, "csrf_token": token, "identifier": "XM-OSCE-ROWS-2",
+        "result-0-title": "Proceeds traced", f"{indicator}title": "Co-operation",
+        f"{indicator}measure": "5", f"{indicator}period_start": "2025-01-01",
+        f"{indicator}period_end": "2025-12-31", f"{indicator}target": pasted})
+    assert refused.status_code == 422
+    row = _fieldset(refused.text, 'data-result="0"')
+    assert f"target has {len(pasted)} characters; at most 20000 are allowed" in row
+    assert escape(pasted) in row
 
 
 def _fieldset(html: str, marker: str) -> str:

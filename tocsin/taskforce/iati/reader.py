@@ -2138,8 +2138,10 @@ class _ActivityReader:
         """A baseline's, target's or actual's ``@value`` as the platform's results hold it.
 
         The schema sets no length (a qualitative indicator's value is often a sentence or
-        a paragraph); one longer than the platform's column is left out of its result and
-        noted, kept as published and written back from the published copy."""
+        a paragraph, the World Bank's up to 379 characters) and the platform holds it
+        whole, up to its bound on free text (``check.RESULT_VALUE_MAX``); one longer than
+        that is left out of its result and noted, kept as published and written back from
+        the published copy."""
         if element is None:
             return None
         value = element.get("value")

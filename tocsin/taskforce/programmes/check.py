@@ -42,6 +42,14 @@ DOCUMENT_CATEGORIES = frozenset(
 )
 #: Tolerance on "shares add up to 100", so thirds written as 33.33 pass.
 SHARE_TOLERANCE = Decimal("0.1")
+#: The longest baseline, target or actual value a result takes. IATI sets no length (a
+#: qualitative indicator's value is often a sentence or a paragraph) and the columns are
+#: ``Text``; the bound is the one the platform's other free text has (a case's or a
+#: safeguard's text, ``tocsin.cases.spec.TEXT_MAX``), so one field cannot take megabytes.
+RESULT_VALUE_MAX = 20_000
+#: The result values held to it, by spec class (text columns without a length of their own).
+_BOUNDED_TEXT: dict[type[BaseModel], tuple[str, ...]] = {
+    IndicatorSpec: ("baseline_value",), PeriodSpec: ("target", "actual")}
 
 _Bad = Callable[[str, str], None]
 
@@ -144,8 +152,9 @@ def check_activity(spec: ActivitySpec, vocab: Vocabulary) -> list[Issue]:
 
 @lru_cache(maxsize=1)
 def _column_lengths() -> dict[type, dict[str, int]]:
-    """Spec class → its text fields and the lengths of the columns they are stored in
-    (identifier and title of an activity have rules of their own, above)."""
+    """Spec class → its text fields and the lengths of the columns they are stored in,
+    or of the bound a result value is held to (identifier and title of an activity have
+    rules of their own, above)."""
     from sqlalchemy import String
 
     from tocsin.taskforce.programmes import tables
@@ -165,11 +174,14 @@ def _column_lengths() -> dict[type, dict[str, int]]:
                            if renamed.get(name, name) in lengths}
     for own_rule in ("identifier", "title"):
         del out[ActivitySpec][own_rule]
+    for spec_class, names in _BOUNDED_TEXT.items():
+        out[spec_class].update(dict.fromkeys(names, RESULT_VALUE_MAX))
     return out
 
 
 def column_length(model: type[BaseModel], name: str) -> int | None:
-    """The length of the column ``model``'s text field ``name`` is stored in, if any."""
+    """The most characters ``model``'s text field ``name`` holds: its column's length or
+    the bound of a result value, if any."""
     return _column_lengths()[model].get(name)
 
 

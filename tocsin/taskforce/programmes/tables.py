@@ -232,8 +232,10 @@ class Indicator(Base):
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
     baseline_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    #: Values are text: IATI allows qualitative values.
-    baseline_value: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: Values are text: IATI allows qualitative values, and sets no length on them (a
+    #: qualitative indicator's value is often a sentence or a paragraph); the platform
+    #: takes at most ``check.RESULT_VALUE_MAX`` characters, as for its other free text.
+    baseline_value: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     periods: Mapped[list[IndicatorPeriod]] = relationship(
         cascade="all, delete-orphan", order_by="IndicatorPeriod.position"
@@ -250,8 +252,9 @@ class IndicatorPeriod(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
-    target_value: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    actual_value: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: Text, as the indicator's baseline value.
+    target_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actual_value: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Document(Base):

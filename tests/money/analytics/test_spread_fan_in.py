@@ -144,3 +144,18 @@ def test_a_short_history_is_not_judged(tmp_path: Path) -> None:
     finally:
         eng.close()
     assert "R" in {f.subject for f in found}
+
+
+def test_one_other_payer_outside_the_window_is_one_other(tmp_path: Path) -> None:
+    # R as in the village with three more one-off payers in its window, and one more
+    # months before them
+    rows = [r for r in _village() if r[3] == "R"]
+    rows += [eur(f"t9999{i}", day * DAY + 12, f"F{5 + i}", "R", 5)
+             for i, day in enumerate((52, 58, 64))]
+    rows.append(eur("t99999", 2 * DAY + 11, "F9", "R", 5))
+    eng = EmbeddedEngine(write_set(tmp_path / "set", rows))
+    try:
+        [found] = run_detectors(eng, [make("spread_fan_in")])
+    finally:
+        eng.close()
+    assert "(1 other over 110 days," in found.reason

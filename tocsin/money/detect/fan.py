@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from tocsin.i18n import N_, Number
+from tocsin.i18n import N_, N_plural, Number
 from tocsin.money.detect.base import (
     FINDING_COLUMNS,
     Detector,
@@ -413,12 +413,13 @@ def _spread_fan_in_kernel(cfg: SpreadFanInConfig, currency: str) -> Any:
             reason = N_(
                 "Account %(account)s received one payment each from %(payers)s accounts that "
                 "never paid it otherwise, within %(span)s (total %(total)s); at its own rate "
-                "of such payers (%(others)s others over %(days)s days, about %(usual)s per "
+                "of such payers (%(others)s over %(days)s days, about %(usual)s per "
                 "%(window)s hours) a window this full would happen by chance %(odds)s in its "
                 "time; %(amounts)s; %(alone)s of the %(payers)s pay no other account "
                 "(threshold %(threshold)s one-off payers in %(window)s hours)",
                 account=subject, payers=k, span=duration(span), total=figure(total, currency),
-                others=others, days=f"{active / 86_400:.0f}",
+                others=N_plural("%(count)s other", "%(count)s others", others, count=others),
+                days=f"{active / 86_400:.0f}",
                 usual=Number(usual, 1, group=False), window=f"{cfg.window_hours:g}",
                 odds=odds, amounts=amounts, alone=int(alone[window].sum()),
                 threshold=cfg.min_payers)

@@ -3079,3 +3079,231 @@ def test_narratives_wrapped_over_lines_are_held_on_one_line_and_written_back_as_
     exported = _round_trip(session, data, report)
     # the wrapped texts written back as published
     assert b"northern route, through community\n        awareness" in exported
+
+
+# --- IATI Publisher's files, and UNDP's of 2010 as an early AidStream kept it -----------------
+
+QUINOA = PUBLISHED / "quinoa-iatipublisher.xml"
+QUINOA_ID = "NP-IRD-qareg1-17"
+#: what the Belgian NGO's activity keeps only as published (written back on export)
+QUINOA_KEPT = {
+    "activity-scope": 1, "collaboration-type": 1, "conditions": 1, "contact-info": 1,
+    "default-aid-type": 1, "default-finance-type": 1, "default-flow-type": 1,
+    "default-tied-status": 1, "location": 2, "participating-org/@activity-id": 1,
+    "policy-marker": 2, "result//comment": 9}
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_belgian_ngos_french_activity_written_by_a_publishing_tool_imports_whole(
+        session: Session, mode: str) -> None:
+    # Quinoa's outcome of its 2017-2021 programme as IATI Publisher wrote it in 2022
+    # (kept by the tool's tests, identifier replaced by theirs): French by default, the
+    # title and description wrapped at 120 characters with the next line indented and a
+    # line end before </narrative>, attributes run over two lines; 71 transactions
+    # without @currency (the activity's EUR): commitments (2) to partners named only,
+    # disbursements (3) and expenditures (4), provider activity ids with a space
+    # ("BE-BCE-KBO-0445741823-PROG 2017-2021_OS2"); five revised budgets; a result of three
+    # percentage indicators (measure 2) whose periods run over two and three years and
+    # overlap; two located places without a reach; a parent outside the file
+    data = QUINOA.read_bytes()
+    assert data.count(b"<transaction>") == 71 and b"currency=" not in data.split(b"<budget", 1)[1]
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [
+        _unmapped(1, "99820"),
+        f"{ACTIVITY}: parent 'BE-BCE_KBO-0445741823-Prog2017-2021' is neither in the file nor "
+        "in the platform; kept without parent"]
+    assert report.preserved == QUINOA_KEPT
+    activity = records.get_by_identifier(session, Principal.system(), QUINOA_ID)
+    assert (activity.language, activity.default_currency, activity.actual_start,
+            activity.planned_end) == ("fr", "EUR", date(2017, 1, 1), date(2021, 12, 31))
+    # the title held on one line as it reads, the description with its line breaks
+    assert activity.title == (
+        "PROG 2017-2021_Outcome_BE_OS2_Les volontaires ont renforcé leur engagement citoyen "
+        "(par l\u2019expérimentation de processus collectifs et solidaires)")
+    assert "motivations\n        personnelles" in activity.description
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants][:2] == [
+        (4, "BE-BCE_KBO-0445741823", "Quinoa"), (4, "", "Rencontre des Continents")]
+    rows = list(session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)))
+    assert (len(rows), {(t.type_code, t.currency) for t in rows}) == (
+        71, {(2, "EUR"), (3, "EUR"), (4, "EUR")})
+    assert sum(t.provider_activity_id == "BE-BCE-KBO-0445741823-PROG 2017-2021_OS2"
+               for t in rows) == 24
+    assert _finance(session, QUINOA_ID) == [
+        (2017, "budget", Decimal("115824.03"), "EUR"),
+        (2017, "commitment", Decimal("12900.00"), "EUR"),
+        (2017, "expenditure", Decimal("116710.00"), "EUR"),
+        (2018, "budget", Decimal("121307.95"), "EUR"),
+        (2018, "expenditure", Decimal("134667.11"), "EUR"),
+        (2019, "budget", Decimal("123051.29"), "EUR"),
+        (2019, "expenditure", Decimal("146177.00"), "EUR"),
+        (2020, "budget", Decimal("136035.76"), "EUR"),
+        (2020, "expenditure", Decimal("141262.00"), "EUR"),
+        (2021, "budget", Decimal("140724.98"), "EUR"),
+        (2021, "expenditure", Decimal("128713.89"), "EUR")]
+    [result] = records.to_spec(activity, None).results
+    assert {(i.measure, i.ascending) for i in result.indicators} == {(2, True)}
+    assert [[(p.start.year, p.end.year, p.target, p.actual) for p in i.periods]
+            for i in result.indicators] == [
+        [(2017, 2019, "80", "79"), (2020, 2021, "80", "88")],
+        [(2017, 2020, "75", "98"), (2020, 2021, "75", "87")],
+        [(2017, 2019, "70", "92"), (2020, 2021, "70", "95")]]
+    exported = _round_trip(session, data, report)
+    assert b'provider-activity-id="BE-BCE-KBO-0445741823-PROG 2017-2021_OS2"' in exported
+
+
+def test_an_activity_refused_when_written_is_not_counted_as_kept(session: Session) -> None:
+    # Quinoa's activity imported activity by activity without an owning unit (as the CLI
+    # does with no --unit where no structure implements): refused when written ("no
+    # owning unit"), and the report still said that the twelve kinds of elements above
+    # were "kept as published (written back on export)", though nothing was kept
+    data = QUINOA.read_bytes()
+    report = import_iati(session, Principal.system(), io.BytesIO(data), mode="each")
+    assert (report.created, _strings(report.rejected)) == (
+        0, [f"{ACTIVITY}: no owning unit: name one for the import"])
+    assert report.preserved == {}
+    assert session.scalars(select(IatiRecord)).all() == []
+    # beside an activity the platform holds already (updated without a unit), only what
+    # that one keeps is counted
+    _import(session, ZET.read_bytes())
+    activity = b"<iati-activity " + ZET.read_bytes().split(b"<iati-activity ", 1)[1]
+    both = data.replace(b"</iati-activities>\n", activity)  # the second's ends the root
+    assert both.count(b"<iati-activity ") == 2
+    report = import_iati(session, Principal.system(), io.BytesIO(both), mode="each")
+    assert (report.created, report.updated, _strings(report.rejected)) == (
+        0, 1, [f"{ACTIVITY}: no owning unit: name one for the import"])
+    assert report.preserved == ZET_KEPT
+
+
+ZET = PUBLISHED / "zimbabwe-educational-trust-iatipublisher.xml"
+ZET_ID = "NP-IRD-qareg1-25"
+ZET_KEPT = {"activity-date/narrative": 2, "contact-info": 1, "default-aid-type": 1,
+            "default-flow-type": 1, "recipient-country/narrative": 1}
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_charitys_2_02_activity_written_by_a_publishing_tool_imports_whole(
+        session: Session, mode: str) -> None:
+    # the Zimbabwe Educational Trust's birth registration project (2013-2016) as IATI
+    # Publisher wrote it in 2017 (2.02; kept by the tool's tests, identifier replaced by
+    # theirs): a budget of three years (the ruleset's warning), its value dated before
+    # its period; empty narratives on the activity dates; a mailing address with a
+    # carriage return (&#13;); a receiver whose ref is a name ("Trinity Project"),
+    # another with a receiver-activity-id and no ref; values without @currency beside
+    # values with it; document links whose attributes are on lines of their own
+    data = ZET.read_bytes()
+    assert b"<document-link\n      url=" in data and b"&#13;" in data
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected) == ("2.02", 1, [])
+    assert _strings(report.warnings) == [_long_budget(1)]
+    assert _strings(report.notes) == [_unmapped(1, "11220", "sector[1]"),
+                                      _unmapped(1, "15150", "sector[2]")]
+    assert report.preserved == ZET_KEPT
+    activity = records.get_by_identifier(session, Principal.system(), ZET_ID)
+    assert activity.title.startswith("Increasing access, enrolment and retention in primary "
+                                      "education, through increased birth and death")
+    assert [(p.role, p.org_ref, p.name) for p in activity.participants] == [
+        (1, "GB-1", "DFID"), (2, "GB-CHC-327519", "Zimbabwe Educational Trust"),
+        (4, "", "Trinity Project")]
+    rows = list(session.scalars(select(IatiTransaction).order_by(IatiTransaction.position)))
+    assert {(t.type_code, t.currency) for t in rows} == {(1, "GBP"), (3, "GBP")}
+    assert [(t.receiver_ref, t.receiver_activity_id, t.receiver_name) for t in rows][11:13] == [
+        ("Trinity Project", "", ""), ("", "", "Trinity Project")]
+    # the budget of three years shared by the days of each, the disbursements by year
+    assert _finance(session, ZET_ID) == [
+        (2013, "budget", Decimal("6216.67"), "GBP"),
+        (2013, "expenditure", Decimal("6656.06"), "GBP"),
+        (2014, "budget", Decimal("24663.96"), "GBP"),
+        (2014, "expenditure", Decimal("24630.57"), "GBP"),
+        (2015, "budget", Decimal("24663.97"), "GBP"),
+        (2015, "expenditure", Decimal("21240.60"), "GBP"),
+        (2016, "budget", Decimal("18514.86"), "GBP"),
+        (2016, "expenditure", Decimal("20863.04"), "GBP")]
+    assert [d.title for d in records.to_spec(activity, None).documents] == [
+        "Project Budget", "Logical Framework"]
+    exported = _round_trip(session, data, report)
+    assert b"Unity Business Centre, 26 Roundhay Road,&#13;\n" in exported
+
+
+IATI_PUBLISHER_TEST = PUBLISHED / "iatipublisher-complete-excerpt.xml"
+M49_SHORT = (f"{ACTIVITY}/recipient-region[5]: @code '10' is not a region code of UN M49, "
+             "whose codes have three digits: '010' is Antarctica")
+M49_REGIONS = re.compile(rb'    <recipient-region code="(10|234567)" percentage="25" '
+                         rb'vocabulary="2">\n      <narrative>narrative</narrative>\n'
+                         rb'    </recipient-region>\n')
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_publishing_tools_own_test_activity_is_refused_for_its_m49_regions(
+        session: Session, mode: str) -> None:
+    # the first activity of the file IATI Publisher's tests import, as the tool wrote it
+    # (2023, 2.03): every element, placeholder texts, the language Avestan (ae), BSD.
+    # Its two regions of UN M49 (vocabulary 2) are "10" and "234567": the first is
+    # Antarctica's code written without its leading zero (010), the second no code. The
+    # refusal said only "@code '10' is not a region code of UN M49" (now how M49 writes
+    # it); the reader stops at the first, so the second is not named
+    data = IATI_PUBLISHER_TEST.read_bytes()
+    assert data.count(b"<iati-activity ") == 1
+    refused, created = _refused(session, data, mode)
+    assert (refused, created) == ([M49_SHORT], 0)
+    assert session.scalars(select(IatiRecord)).all() == []
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_without_its_m49_regions_the_tools_test_activity_imports_whole(
+        session: Session, mode: str) -> None:
+    # the rest keeps everything the platform does not model: four contacts, five
+    # participants with CRS channel codes, other identifiers, humanitarian scopes of
+    # three vocabularies, default aid types of four, a capital spend of fourteen
+    # decimals, conditions, legacy data, a related activity of each type (one whose ref
+    # is 1,119 characters of lorem ipsum), a baseline with a location, a dimension
+    # without value and a document link
+    data, removed = M49_REGIONS.subn(b"", IATI_PUBLISHER_TEST.read_bytes())
+    assert removed == 2
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [
+        _unmapped(1, "11130", "sector[1]"),
+        f"{ACTIVITY}/sector[2]: sector '112' (vocabulary 2) names no crime area or stage in "
+        "the mapping table; kept as published",
+        f"{ACTIVITY}: child 'reference' is neither in the file nor in the platform; kept as "
+        "published",
+        f"{ACTIVITY}: parent '13' is neither in the file nor in the platform; kept without "
+        "parent"]
+    assert report.preserved == {
+        "activity-scope": 1, "capital-spend": 1, "collaboration-type": 1, "conditions": 1,
+        "contact-info": 4, "country-budget-items": 1, "default-aid-type": 4,
+        "default-finance-type": 1, "default-flow-type": 1, "default-tied-status": 1,
+        "description type 2": 1, "description type 3": 1, "description type 4": 1,
+        "document-link/description": 3, "humanitarian-scope": 3, "legacy-data": 1,
+        "location": 2, "other-identifier": 4, "participating-org/@activity-id": 5,
+        "participating-org/@crs-channel-code": 5,
+        "planned-disbursement/provider-org/@type": 2,
+        "planned-disbursement/receiver-org/@type": 2, "policy-marker": 5,
+        "recipient-country/narrative": 4, "recipient-region/narrative": 4,
+        "related-activity": 3, "result//comment": 3, "result//dimension": 3,
+        "result//document-link": 5, "result//location": 3, "result//reference": 1, "tag": 4}
+    activity = records.get_by_identifier(session, Principal.system(), "NP-SWC-0987-72572")
+    assert (activity.language, activity.default_currency, activity.title) == (
+        "ae", "BSD", "Testing Data")
+    exported = _round_trip(session, data, report)
+    assert b'<capital-spend percentage="0.52345678903457"/>' in exported
+
+
+UNDP_BFA = PUBLISHED / "undp-bfa-1.0-excerpt.xml"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_un_agencys_file_of_the_first_draft_version_is_refused_for_its_version(
+        session: Session, mode: str) -> None:
+    # UNDP's activities in Burkina Faso of 2010 as an early AidStream kept them for its
+    # tests: version "1.0" (before 1.01), French descriptions with Excel's carriage
+    # returns as the text "_x000D_", no identifier, roles and types as words
+    data = UNDP_BFA.read_bytes()
+    assert b"_x000D_" in data and b"<iati-identifier>" not in data
+    refused, created = _refused(session, data, mode)
+    assert (refused, created) == (["/iati-activities: IATI version '1.0' is not read; "
+                                   "export the file as version 2.0x"], 0)
+    assert session.scalars(select(IatiRecord)).all() == []

@@ -174,6 +174,9 @@ class ReadResult:
     iati: dict[str, IatiParts] = field(default_factory=dict)
     #: element name → how many were kept only as published XML.
     preserved: Counter[str] = field(default_factory=Counter)
+    #: identifier → its own share of :attr:`preserved` (taken back by an import that
+    #: refuses the activity when writing it).
+    kept: dict[str, Counter[str]] = field(default_factory=dict)
     #: XPath of each activity with a problem → its identifier (may be empty).
     broken: dict[str, str] = field(default_factory=dict)
     version: str = ""
@@ -560,6 +563,7 @@ def read_activities(source: Path | IO[bytes], vocab: Vocabulary, *,
         result.implicit_level |= chunk.implicit_level
         result.iati.update(chunk.iati)
         result.preserved.update(chunk.preserved)
+        result.kept.update(chunk.kept)
         result.broken.update(chunk.broken)
     _place_children(result)
     return result
@@ -1157,6 +1161,7 @@ def _record(outcome: _Outcome, context: _Context) -> None:
         # published (written back on export)" counted it until a real d-portal download
         # had an activity refused for its dates, activity by activity
         result.preserved.update(outcome.preserved)
+        result.kept[spec.identifier] = outcome.preserved
     result.notes += outcome.notes
     result.warnings += outcome.warnings
     result.activities.append(spec)
@@ -1776,6 +1781,14 @@ class _ActivityReader:
                                    value=repr(vocabulary)))
         known = codelists.region_codes(vocabulary)
         if known is not None and code not in known:
+            padded = code.zfill(3)
+            if vocabulary == codelists.REGION_M49 and code.isdigit() and padded in known:
+                # a code written as a number, its leading zeros dropped ("10" for 010,
+                # Antarctica, in a publishing tool's file): refused, saying how it is written
+                raise _Bad(element, N_(
+                    "@code %(value)s is not a region code of UN M49, whose codes have three "
+                    "digits: %(code)s is %(name)s", value=repr(code), code=repr(padded),
+                    name=codelists.codelists()["RegionM49"][padded]))
             name = "OECD-DAC" if vocabulary == codelists.REGION_DAC else "UN M49"
             raise _Bad(element, N_("@code %(value)s is not a region code of %(list)s",
                                    value=repr(code), list=name))

@@ -2615,7 +2615,9 @@ def test_a_csv_conversion_tools_1_03_file_is_refused_for_its_version(session: Se
         _import(session, data)
     assert _strings(caught.value.problems) == refusal
     report = _import(session, data, mode="each")
-    assert (report.version, report.created, _strings(report.rejected)) == ("", 0, refusal)
+    # the report names the version refused (it gave none: fixed)
+    assert (report.version, report.created, _strings(report.rejected)) == (
+        "1.03", 0, refusal)
     assert session.scalars(select(IatiRecord)).all() == []
 
 
@@ -3307,3 +3309,122 @@ def test_a_un_agencys_file_of_the_first_draft_version_is_refused_for_its_version
     assert (refused, created) == (["/iati-activities: IATI version '1.0' is not read; "
                                    "export the file as version 2.0x"], 0)
     assert session.scalars(select(IatiRecord)).all() == []
+
+
+def test_the_report_of_a_file_of_a_version_not_read_names_that_version(
+        session: Session) -> None:
+    # activity by activity, the report's first line said "IATI (version per activity): 0
+    # created, 0 updated", as for a portal's download whose root declares none, above the
+    # refusal of the version the root does declare
+    report = _import(session, UNDP_BFA.read_bytes(), mode="each")
+    assert report.version == "1.0"
+    assert [str(line) for line in exchange.report_lines(report)] == [
+        "IATI 1.0: 0 created, 0 updated",
+        "refused /iati-activities: IATI version '1.0' is not read; export the file as "
+        "version 2.0x"]
+    # likewise for a version given as @iati-version (ActionAid's file of 2013)
+    report = _import(session, ACTIONAID.read_bytes(), mode="each")
+    assert (report.version, str(exchange.report_lines(report)[0])) == (
+        "1.01", "IATI 1.01: 0 created, 0 updated")
+
+
+VIA_DON_BOSCO = PUBLISHED / "via-don-bosco-iatipublisher.xml"
+VIA_DON_BOSCO_ID = "NP-IRD-qareg1-22"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_an_ngos_french_activity_named_in_dutch_with_points_out_of_range_imports_whole(
+        session: Session, mode: str) -> None:
+    # VIA Don Bosco's agricultural schools in Cameroon (2017-2021) as IATI Publisher wrote
+    # it in 2022 (kept by the tool's tests, identifier replaced by theirs): French by
+    # default, the reporting organisation named in Dutch only; ten locations, eight with a
+    # position whose decimal points are lost ("105925289 143210095": valid for the schema,
+    # no place on Earth; kept as published, as every location); the country and the sector
+    # without a percentage; 66 disbursements and expenditures, most without @currency,
+    # to partners named only; a result of two percentage and two unit indicators over
+    # periods of three and two years
+    data = VIA_DON_BOSCO.read_bytes()
+    assert b"<pos>105925289 143210095</pos>" in data
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [
+        _unmapped(1, "11330"),
+        f"{ACTIVITY}: parent 'BE-BCE_KBO-0413119733-PROG17_21' is neither in the file nor in "
+        "the platform; kept without parent"]
+    assert report.preserved == {
+        "collaboration-type": 1, "conditions": 1, "contact-info": 1, "default-aid-type": 1,
+        "default-finance-type": 1, "default-flow-type": 1, "default-tied-status": 1,
+        "location": 10, "participating-org/@activity-id": 3, "policy-marker": 2}
+    activity = records.get_by_identifier(session, Principal.system(), VIA_DON_BOSCO_ID)
+    assert (activity.language, activity.default_currency, activity.planned_start) == (
+        "fr", "EUR", date(2017, 1, 1))
+    assert activity.title.startswith("PROG2017-2021_SDI6-CMR_Les jeunes du milieu rural ou "
+                                     "périurbain camerounais, garçons et les filles, reçoivent")
+    assert [(p.role, p.name) for p in activity.participants][:4] == [
+        (2, "VIA Don Bosco"), (1, "VIA Don Bosco"), (4, "VIA Don Bosco"),
+        (1, "Belgian Development Cooperation")]
+    rows = list(session.scalars(select(IatiTransaction)))
+    assert (len(rows), {(t.type_code, t.currency) for t in rows}) == (
+        66, {(3, "EUR"), (4, "EUR")})
+    assert [(r.kind, r.code, r.percentage) for r in session.scalars(select(IatiRecipient))] == [
+        ("country", "CM", None)]
+    assert _finance(session, VIA_DON_BOSCO_ID) == [
+        (2017, "budget", Decimal("907660.58"), "EUR"),
+        (2017, "expenditure", Decimal("818415.92"), "EUR"),
+        (2018, "budget", Decimal("946947.48"), "EUR"),
+        (2018, "expenditure", Decimal("792856.67"), "EUR"),
+        (2019, "budget", Decimal("838485.37"), "EUR"),
+        (2019, "expenditure", Decimal("788582.75"), "EUR"),
+        (2020, "budget", Decimal("832251.49"), "EUR"),
+        (2020, "expenditure", Decimal("568772.35"), "EUR"),
+        (2021, "budget", Decimal("653896.08"), "EUR"),
+        (2021, "expenditure", Decimal("818969.87"), "EUR")]
+    [result] = records.to_spec(activity, None).results
+    assert [i.measure for i in result.indicators] == [2, 2, 1, 1]
+    exported = _round_trip(session, data, report)
+    assert exported.count(b"<pos>105925289 143210095</pos>") == 2
+
+
+Y_CARE = PUBLISHED / "ycare-iatipublisher.xml"
+Y_CARE_ID = "NP-IRD-qareg1-24"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_charitys_budgets_by_financial_year_with_the_first_two_revised_import_whole(
+        session: Session, mode: str) -> None:
+    # Y Care International's programme for young women in Bangladesh (2016-2018) as IATI
+    # Publisher wrote it in 2020 (kept by the tool's tests, identifier replaced by theirs):
+    # budgets by the charity's financial year (April to March), original ones for all four
+    # and revised ones for the first two; 70 transactions, two without @currency, a
+    # description in English marked Bengali, another marked Spanish, provider refs such as
+    # "GB1" and ": GB-CHC-1109789"
+    data = Y_CARE.read_bytes()
+    assert b'<provider-org ref=": GB-CHC-1109789"' in data
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [_unmapped(1, "13020", "sector[1]"),
+                                      _unmapped(1, "11230", "sector[2]")]
+    assert report.preserved == {
+        "activity-date/narrative": 2, "contact-info": 1, "participating-org/@activity-id": 2,
+        "recipient-country/narrative": 1}
+    activity = records.get_by_identifier(session, Principal.system(), Y_CARE_ID)
+    assert (activity.language, activity.default_currency) == ("en", "GBP")
+    rows = list(session.scalars(select(IatiTransaction)))
+    assert (len(rows), {t.currency for t in rows}) == (70, {"GBP"})
+    # 2016: the revised budgets only (35,173.40 and 275 days of 198,230); 2017: the rest of
+    # the revised second year (90 days) and 275 days of the original third (Apr-Dec), which
+    # no revised budget covers (a revised budget in the year took away every original of
+    # it, and the year's budget was 48,878.63: fixed); 2018: the rest of the third and the
+    # fourth
+    assert _finance(session, Y_CARE_ID) == [
+        (2016, "budget", Decimal("184524.77"), "GBP"),
+        (2016, "expenditure", Decimal("174718.21"), "GBP"),
+        (2017, "budget", Decimal("154916.91"), "GBP"),
+        (2017, "expenditure", Decimal("166811.50"), "GBP"),
+        (2018, "budget", Decimal("124364.02"), "GBP"),
+        (2018, "expenditure", Decimal("144949.61"), "GBP"),
+        (2019, "expenditure", Decimal("7889.38"), "GBP")]
+    exported = _round_trip(session, data, report)
+    assert exported.count(b'<budget type="2"') == 2

@@ -3428,3 +3428,106 @@ def test_a_charitys_budgets_by_financial_year_with_the_first_two_revised_import_
         (2019, "expenditure", Decimal("7889.38"), "GBP")]
     exported = _round_trip(session, data, report)
     assert exported.count(b'<budget type="2"') == 2
+
+
+OXFAM_SOLIDARITE = PUBLISHED / "oxfam-solidarite-iatipublisher.xml"
+OXFAM_SOLIDARITE_ID = "NP-IRD-qareg1-15"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_an_ngos_programme_with_commitments_to_partners_and_repeated_periods_imports_whole(
+        session: Session, mode: str) -> None:
+    # Oxfam Solidarité's programme for informal workers in Cambodia, Vietnam and Laos
+    # (2017-2021) as IATI Publisher wrote it in 2022 (kept by the tool's tests, identifier
+    # replaced by theirs): French by default with English texts, a contact in Dutch; a
+    # location identified as Belgium (A4 "BE") placed in Cambodia; budgets ending on 30
+    # December and without @currency; 89 commitments, disbursements and expenditures, the
+    # provider's activity id losing its "BE-" halfway through, one value of "108.481"
+    # (a thousands separator read as a decimal point: kept as published); nine indicators
+    # whose periods overlap, one with two periods of the same dates
+    data = OXFAM_SOLIDARITE.read_bytes()
+    assert b">108.481</value>" in data
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [
+        _unmapped(1, "15150"),
+        f"{ACTIVITY}: parent 'BE-BCE_KBO-0408643875-Prog2017-2021_commun' is neither in the "
+        "file nor in the platform; kept without parent"]
+    assert report.preserved == {
+        "collaboration-type": 1, "conditions": 1, "contact-info": 2, "default-aid-type": 1,
+        "default-finance-type": 1, "default-flow-type": 1, "default-tied-status": 1,
+        "description type 2": 1, "description type 3": 1, "description type 4": 1,
+        "location": 1, "participating-org/@activity-id": 21, "policy-marker": 9,
+        "result//comment": 26}
+    activity = records.get_by_identifier(session, Principal.system(), OXFAM_SOLIDARITE_ID)
+    assert (activity.language, activity.default_currency, activity.planned_end) == (
+        "fr", "EUR", date(2021, 12, 31))
+    rows = list(session.scalars(select(IatiTransaction)))
+    assert (len(rows), {(t.type_code, t.currency) for t in rows}) == (
+        89, {(2, "EUR"), (3, "EUR"), (4, "EUR")})
+    assert Decimal("108.481") in {t.value for t in rows}
+    assert _finance(session, OXFAM_SOLIDARITE_ID) == [
+        (2017, "budget", Decimal("1242722.66"), "EUR"),
+        (2017, "expenditure", Decimal("825495.00"), "EUR"),
+        (2018, "budget", Decimal("1392069.44"), "EUR"),
+        (2018, "commitment", Decimal("1040035.00"), "EUR"),
+        (2018, "expenditure", Decimal("1124580.03"), "EUR"),
+        (2019, "budget", Decimal("1489844.09"), "EUR"),
+        (2019, "commitment", Decimal("1167442.00"), "EUR"),
+        (2019, "expenditure", Decimal("1382733.59"), "EUR"),
+        (2020, "budget", Decimal("1371569.26"), "EUR"),
+        (2020, "commitment", Decimal("1094855.00"), "EUR"),
+        (2020, "expenditure", Decimal("1321519.00"), "EUR"),
+        (2021, "budget", Decimal("1371192.00"), "EUR"),
+        (2021, "commitment", Decimal("1084182.00"), "EUR"),
+        (2021, "expenditure", Decimal("1350131.48"), "EUR")]
+    [result] = records.to_spec(activity, None).results
+    assert [len(i.periods) for i in result.indicators] == [2, 2, 2, 2, 2, 2, 1, 1, 1]
+    laos_women = result.indicators[5]
+    assert [(p.start, p.end, p.target, p.actual) for p in laos_women.periods] == [
+        (date(2017, 1, 1), date(2021, 12, 31), "2", "2"),
+        (date(2017, 1, 1), date(2021, 12, 31), "3", "3")]
+    _round_trip(session, data, report)
+
+
+DEC_APPEAL = PUBLISHED / "dec-covid-appeal-iatipublisher.xml"
+DEC_APPEAL_ID = "NP-IRD-qareg1-4"
+
+
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_a_humanitarian_appeals_163_allocations_of_up_to_five_decimals_import_whole(
+        session: Session, mode: str) -> None:
+    # the Disasters Emergency Committee's Coronavirus appeal (2020-2022) as IATI Publisher
+    # wrote it in 2022 (kept by the tool's tests, identifier replaced by theirs): eight
+    # countries, 152 disbursements to its fourteen member charities, 14 of them of 0, values
+    # of up to five decimals (shares of an allocation: "93506.49351"), refs with two and
+    # three spaces ("Allocation 9   - AGE") where the provider's narrative has one; eleven
+    # incoming funds, some without @currency or ref, three whose organisation refs end in a
+    # space ("GB-CHC-1062638 ": held trimmed); an actual end date while still in progress
+    data = DEC_APPEAL.read_bytes()
+    assert data.count(b'ref="GB-CHC-1062638 "') == 5
+    report = _import(session, data, mode=mode)
+    assert (report.version, report.created, report.rejected, report.warnings) == (
+        "2.03", 1, [], [])
+    assert _strings(report.notes) == [_unmapped(1, "72010")] + [
+        f"{ACTIVITY}/transaction[{n}]: value 93506.49351 has more decimals than the register "
+        "holds (4): held as 93506.4935 there, kept as published" for n in (32, 37)]
+    assert report.preserved == {
+        "collaboration-type": 1, "contact-info": 1, "default-aid-type": 1,
+        "default-finance-type": 1, "default-flow-type": 1, "default-tied-status": 1,
+        "participating-org/@activity-id": 2, "recipient-country/narrative": 1}
+    rows = list(session.scalars(select(IatiTransaction)))
+    assert (len(rows), sum(t.value == 0 for t in rows)) == (163, 14)
+    assert {(t.provider_ref, t.receiver_ref) for t in rows if t.type_code == 1} == {
+        ("", "GB-CHC-1062638"), ("GB-CHC-1062638", "GB-CHC-1062638"),
+        ("GB-GOV-1", "GB-CHC-1062638")}
+    assert [(r.code, r.percentage) for r in session.scalars(select(IatiRecipient))] == [
+        ("AF", 11), ("CD", 8), ("BD", 13), ("SO", 11), ("SY", 13), ("YE", 13), ("SS", 10),
+        ("IN", 21)]
+    assert _finance(session, DEC_APPEAL_ID) == [
+        (2020, "expenditure", Decimal("19000000.00"), "GBP"),
+        (2021, "expenditure", Decimal("21654466.03"), "GBP"),
+        (2022, "expenditure", Decimal("2314550.00"), "GBP")]
+    exported = _round_trip(session, data, report)
+    assert b">93506.49351</value>" in exported

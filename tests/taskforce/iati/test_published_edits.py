@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from tests.factories import create_user, login
 from tests.taskforce.iati.test_published_files import (
     GDI_HUB,
+    QUINOA,
+    QUINOA_ID,
     USAID_KI,
     USAID_KI_ID,
     WRAPPED,
@@ -593,11 +595,13 @@ def test_a_wrapped_title_stays_as_published_through_an_edit_of_another_field(
 
 
 @pytest.mark.parametrize(("source", "identifier"), [
-    (WRAPPED, WRAPPED_ID), (GDI_HUB, "GB-COH-11126312-Cluster1")])
+    (WRAPPED, WRAPPED_ID), (GDI_HUB, "GB-COH-11126312-Cluster1"),
+    (QUINOA, QUINOA_ID)])
 def test_a_page_save_as_a_browser_sends_it_keeps_the_published_texts(
         tf_client: TestClient, tf_db: Database, source: Path, identifier: str) -> None:
-    # an activity with wrapped narratives (as some publishing tools write them) and
-    # the first of the Global Disability Innovation Hub's (AidStream's, whose descriptions
+    # an activity with wrapped narratives (as some publishing tools write them), Quinoa's
+    # as IATI Publisher wrote it (wrapped the same way, in French) and the first of the
+    # Global Disability Innovation Hub's (AidStream's, whose descriptions
     # have a carriage return, &#13;, before their line breaks) edited on their page as a
     # browser sends the form: the title's line breaks dropped (a one-line field), the
     # description's sent as CRLF (a textarea). Each description was taken for edited and

@@ -167,6 +167,12 @@ def _import(session: Session, principal: Principal, source: Path | IO[bytes],
                      not in chunk.broken]
             _apply_each(session, principal, chunk, specs, report, tree, label,
                         owner_unit_id, handling, vocab)
+            # an activity refused when written (no owning unit, another unit's …) keeps
+            # nothing: the report's "kept as published" counted it until this was seen
+            # with a Belgian NGO's file imported activity by activity without a unit
+            for spec in specs:
+                if spec.identifier not in tree.ids:
+                    preserved.subtract(chunk.kept.get(spec.identifier, ()))
     if mode == "all" and problems:
         raise InputError(problems, summary=_refused(problems, label))
     found = tree.link(session, principal, report)
@@ -174,7 +180,7 @@ def _import(session: Session, principal: Principal, source: Path | IO[bytes],
         raise InputError(found, summary=_refused(found, label))
     tree.audit(session, principal, label)
     report.rejected += found
-    report.preserved = dict(sorted(preserved.items()))
+    report.preserved = dict(sorted((+preserved).items()))
     return report
 
 

@@ -174,6 +174,9 @@ class ReadResult:
     iati: dict[str, IatiParts] = field(default_factory=dict)
     #: element name → how many were kept only as published XML.
     preserved: Counter[str] = field(default_factory=Counter)
+    #: identifier → its own share of :attr:`preserved` (taken back by an import that
+    #: refuses the activity when writing it).
+    kept: dict[str, Counter[str]] = field(default_factory=dict)
     #: XPath of each activity with a problem → its identifier (may be empty).
     broken: dict[str, str] = field(default_factory=dict)
     version: str = ""
@@ -303,7 +306,8 @@ ANSWER = "/result/iati-activities"
 
 def _version_of(source: Path | IO[bytes]) -> tuple[_Root | None, list[Problem]]:
     """The declared version, read from the root element only (and, in the IATI Datastore's
-    answer, the wrapper before its ``iati-activities``)."""
+    answer, the wrapper before its ``iati-activities``); problems where it is not read (the
+    root then ``None``, or the refused version's)."""
     start = source.tell() if not isinstance(source, Path) else 0
     if isinstance(source, Path):
         with source.open("rb") as stream:
@@ -353,7 +357,8 @@ def _has_doctype(source: Path | IO[bytes], start: int) -> bool:
 
 def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = ()
               ) -> tuple[_Root | None, list[Problem]]:
-    """The version the ``iati-activities`` element declares, if it is read."""
+    """The version the ``iati-activities`` element declares, and why it is not read (no
+    problem: it is)."""
     version = element.get("version", "").strip()
     warnings = tuple(root_warnings(element, path))
     linked_data = element.get("linked-data-default", "").strip()
@@ -361,7 +366,7 @@ def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = (
     # own version, refused as such rather than as an activity not valid 2.03
     if (not version and (given := element.get("iati-version", "").strip())
             and (refusal := unread_version(given)) is not None):
-        return None, [Problem(path, refusal)]
+        return _Root(given, path), [Problem(path, refusal)]
     if not version:
         # downloads from IATI portals (d-portal, the IATI Datastore) give no version on
         # the root: each activity is read as the version it declares (see _evaluate); ""
@@ -369,7 +374,9 @@ def _declared(element: etree._Element, path: str, notes: tuple[Problem, ...] = (
         return _Root("", path, notes, warnings, linked_data), []
     refusal = unread_version(version)
     if refusal is not None:
-        return None, [Problem(path, refusal)]
+        # the version refused, named all the same: the report's first line says the file's
+        # ("IATI 1.0: 0 created"), not "(version per activity)" as for a portal's download
+        return _Root(version, path), [Problem(path, refusal)]
     return _Root(version, path, notes, warnings, linked_data), []
 
 
@@ -560,6 +567,7 @@ def read_activities(source: Path | IO[bytes], vocab: Vocabulary, *,
         result.implicit_level |= chunk.implicit_level
         result.iati.update(chunk.iati)
         result.preserved.update(chunk.preserved)
+        result.kept.update(chunk.kept)
         result.broken.update(chunk.broken)
     _place_children(result)
     return result
@@ -613,8 +621,8 @@ def _batches(source: Path | IO[bytes], vocab: Vocabulary, own_org_ref: str | Non
             return
         source = io.BytesIO(unwrapped.xml)
     root, problems = _version_of(source)
-    if root is None:
-        yield ReadResult(problems=problems)
+    if root is None or problems:
+        yield ReadResult(version=root.version if root is not None else "", problems=problems)
         return
     version, path = root.version, root.path
     if root.notes or root.warnings:
@@ -1157,6 +1165,7 @@ def _record(outcome: _Outcome, context: _Context) -> None:
         # published (written back on export)" counted it until a real d-portal download
         # had an activity refused for its dates, activity by activity
         result.preserved.update(outcome.preserved)
+        result.kept[spec.identifier] = outcome.preserved
     result.notes += outcome.notes
     result.warnings += outcome.warnings
     result.activities.append(spec)
@@ -1776,6 +1785,14 @@ class _ActivityReader:
                                    value=repr(vocabulary)))
         known = codelists.region_codes(vocabulary)
         if known is not None and code not in known:
+            padded = code.zfill(3)
+            if vocabulary == codelists.REGION_M49 and code.isdigit() and padded in known:
+                # a code written as a number, its leading zeros dropped ("10" for 010,
+                # Antarctica, in a publishing tool's file): refused, saying how it is written
+                raise _Bad(element, N_(
+                    "@code %(value)s is not a region code of UN M49, whose codes have three "
+                    "digits: %(code)s is %(name)s", value=repr(code), code=repr(padded),
+                    name=codelists.codelists()["RegionM49"][padded]))
             name = "OECD-DAC" if vocabulary == codelists.REGION_DAC else "UN M49"
             raise _Bad(element, N_("@code %(value)s is not a region code of %(list)s",
                                    value=repr(code), list=name))
@@ -2054,32 +2071,42 @@ class _ActivityReader:
         expenditure (types 3 and 4), each in the year of its transaction date.
         A budget spanning several years is shared out over them in proportion to
         the days of its period in each; a revised budget replaces the original ones
-        for the years it covers.
+        of its period: an original's share of a year is left out where a revised budget
+        (of its currency) overlaps the original's period in that year.
         """
         flows: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
         for row in parts.transactions:
             kind = codes.TRANSACTION_KINDS.get(str(row["type_code"]))
             if kind is not None and not self.beyond_finance("transaction", row["position"]):
                 flows[(kind, row["transaction_date"].year, row["currency"])] += row["value"]
-        budgets: dict[tuple[int, str], dict[int, Decimal]] = defaultdict(dict)
+        budgets: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
         negative: dict[tuple[int, str], etree._Element] = {}
         first, last = FINANCE_YEARS
+        # an original's share of a year stands where no revised budget covers it: a
+        # charity's revised first year (April to March) leaves its original second year's
+        # April to December
+        revised = [(row["period_start"], row["period_end"] or row["period_start"],
+                    row["currency"]) for row in parts.budgets
+                   if row["element"] == "budget" and row["type"] == 2]
         for row in parts.budgets:
             if row["element"] != "budget":
                 continue
-            budget_type: int = row["type"] or 1
+            original = (row["type"] or 1) != 2
+            start, end = row["period_start"], row["period_end"] or row["period_start"]
             self.beyond_finance("budget", row["position"])
             for year, amount in spread(row["period_start"], row["period_end"], row["value"]):
                 if not first <= year <= last:
                     continue
-                slot = budgets[(year, row["currency"])]
-                slot[budget_type] = slot.get(budget_type, Decimal(0)) + amount
+                if original and revised and _revised_in(
+                        revised, max(start, date(year, 1, 1)), min(end, date(year, 12, 31)),
+                        row["currency"]):
+                    continue
+                budgets[(year, row["currency"])] += amount
                 if row["position"] in self.negative_budgets:
                     negative.setdefault((year, row["currency"]),
                                         self.negative_budgets[row["position"]])
         lines = []
-        for (year, currency), by_type in sorted(budgets.items()):
-            amount = by_type.get(2, by_type.get(1, Decimal(0)))
+        for (year, currency), amount in sorted(budgets.items()):
             if amount < 0:
                 # the platform's budgets are not below zero: that year has no budget line
                 # there, and the register keeps every budget as published
@@ -2206,6 +2233,14 @@ class _ActivityReader:
 def _outside_years(day: date) -> bool:
     """Whether no finance line holds the year of ``day`` (:data:`FINANCE_YEARS`)."""
     return not FINANCE_YEARS[0] <= day.year <= FINANCE_YEARS[1]
+
+
+def _revised_in(revised: list[tuple[date, date, str]], start: date, end: date,
+                currency: str) -> bool:
+    """Whether a revised budget of ``currency`` overlaps ``start``-``end`` (a part of an
+    original budget's period)."""
+    return any(r_start <= end and r_end >= start and r_currency == currency
+               for r_start, r_end, r_currency in revised)
 
 
 def spread(start: date, end: date | None, amount: Decimal) -> list[tuple[int, Decimal]]:

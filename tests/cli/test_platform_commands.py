@@ -33,6 +33,17 @@ def test_help_lists_every_command_with_an_example() -> None:
     assert DOCS.read_text() == cli_reference(), "run `tocsin docs cli` to regenerate docs/cli.md"
 
 
+def test_a_command_before_init_says_to_run_it(env: Path) -> None:
+    # the driver's "no such table: users" with its SQL and traceback, before
+    for args in (["user", "list"], ["money", "sets"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "holds no Tocsin database yet: run `tocsin init` first" in result.output
+        assert "Traceback" not in result.output and "SELECT" not in result.output
+    run("init")
+    assert "username" in run("user", "list")
+
+
 def test_init_is_safe_to_run_twice(env: Path) -> None:
     first = run("init")
     assert "Reference data" in first

@@ -9,12 +9,13 @@ from typing import Any
 import typer
 from rich.console import Console, ConsoleDimensions
 from rich.table import Table as RichTable
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from tocsin import i18n
 from tocsin.access.principal import Principal
 from tocsin.access.users import get_user, principal_for
-from tocsin.errors import TocsinError
+from tocsin.errors import ConfigurationError, TocsinError
 from tocsin.i18n import _
 from tocsin.settings import get_settings
 from tocsin.store.database import Database
@@ -78,8 +79,27 @@ def database() -> Iterator[Database]:
 
 @contextmanager
 def transaction() -> Iterator[Session]:
-    with database() as db, db.transaction() as session:
-        yield session
+    with database() as db:
+        try:
+            with db.transaction() as session:
+                yield session
+        except DBAPIError:
+            _require_schema(db)
+            raise
+
+
+def _require_schema(db: Database) -> None:
+    """A command on the platform's records needs its tables: where the database failed on
+    one ``tocsin init`` has not set up, say so (the driver's "no such table" and its SQL
+    named no way out). Asked only once the database failed, so that what a command
+    checks before reading (a name, a value) is said first, as it always was."""
+    from tocsin.store.migrate import current_heads
+
+    if not current_heads(db.engine):
+        raise fail(ConfigurationError(_(
+            "%(database)s holds no Tocsin database yet: run `tocsin init` first (or set "
+            "TOCSIN_DATA_DIR or TOCSIN_DATABASE_URL to the platform's)",
+            database=db.engine.url.render_as_string(hide_password=True))))
 
 
 def acting_as(session: Session, username: str | None) -> Principal:

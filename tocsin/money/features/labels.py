@@ -91,6 +91,8 @@ class Measure:
     missing: Callable[[], Message] = lambda: N_("none")
     #: The value is the window's length when nothing was found within it.
     capped: bool = False
+    #: The measure of the same side whose sign tells which way this distance goes.
+    signed_by: str | None = None
 
 
 # Each label is a literal message (the catalogs are extracted from the source).
@@ -121,7 +123,7 @@ SIDE_MEASURES: dict[str, Measure] = {
                                          "%(window)s)", window=w), _duration, capped=True),
     "amt_rel": Measure(lambda w: N_("this amount against its usual amount"), _times),
     "amt_dev": Measure(lambda w: N_("how far this amount is from its usual amount"),
-                       _either_way),
+                       _either_way, signed_by="amt_rel"),
     "pair_n": Measure(lambda w: N_("payments from the payer to the payee"), _count),
     "pair_first": Measure(lambda w: N_("the first payment from the payer to the payee"),
                           _yes_no),
@@ -198,8 +200,8 @@ def shown(name: str, value: float, cfg: FeatureConfig = DEFAULT,
         return measure.missing()
     if measure.capped and window is not None and value >= window:
         return N_("none within %(window)s", window=_window(window))
-    if measure.show is _either_way and row is not None:
-        signed = row.get(name.removesuffix("_amt_dev") + "_amt_rel")
+    if measure.signed_by and row is not None:
+        signed = row.get(f"{name.partition('_')[0]}_{measure.signed_by}")
         if signed is not None and math.isfinite(signed):
             return _which_way(value, signed)
     return measure.show(value)

@@ -112,25 +112,22 @@ def _kernel(cfg: StructuringConfig) -> Any:
             score = min(1.0, 0.5 + 0.5 * (n - cfg.min_count + 1) / (2 * cfg.min_count))
             # Each deposit is near its own currency's threshold; amounts in different
             # currencies are neither added up nor named with one currency.
-            by_currency = list(w.groupby("currency_orig", sort=True))
+            by_currency = [_figures(part) for _, part in w.groupby("currency_orig", sort=True)]
             if len(by_currency) == 1:
-                cur = str(w["currency_orig"].iat[0])
+                one = by_currency[0]
                 reason = N_(
                     "Account %(account)s received %(deposits)s cash deposits between %(low)s "
                     "and %(high)s %(currency)s within %(span)s (total %(total)s "
                     "%(currency)s); the reporting threshold is %(threshold)s %(currency)s",
-                    account=subject, deposits=n, low=figure(float(w["amount"].min())),
-                    high=figure(float(w["amount"].max())), currency=cur,
-                    span=duration(span), total=figure(float(w["amount"].sum())),
-                    threshold=figure(float(w["thr"].iat[0])))
+                    account=subject, deposits=n, span=duration(span), low=one["low"],
+                    high=one["high"], currency=one["currency"], total=one["total"],
+                    threshold=one["threshold"])
             else:
                 parts = [N_("%(count)s between %(low)s and %(high)s %(currency)s (total "
                             "%(total)s %(currency)s, threshold %(threshold)s %(currency)s)",
-                            count=len(part), low=figure(float(part["amount"].min())),
-                            high=figure(float(part["amount"].max())), currency=str(cur),
-                            total=figure(float(part["amount"].sum())),
-                            threshold=figure(float(part["thr"].iat[0])))
-                         for cur, part in by_currency]
+                            count=f["count"], low=f["low"], high=f["high"],
+                            currency=f["currency"], total=f["total"], threshold=f["threshold"])
+                         for f in by_currency]
                 reason = N_(
                     "Account %(account)s received %(deposits)s cash deposits within %(span)s, "
                     "each just under the reporting threshold of its currency: %(parts)s",
@@ -142,3 +139,12 @@ def _kernel(cfg: StructuringConfig) -> Any:
         return finding_rows(out)
 
     return kernel
+
+
+def _figures(deposits: pd.DataFrame) -> dict[str, object]:
+    """The values a reason names of deposits in one currency (their own amounts)."""
+    amounts = deposits["amount"]
+    return {"count": len(deposits), "low": figure(float(amounts.min())),
+            "high": figure(float(amounts.max())), "total": figure(float(amounts.sum())),
+            "currency": str(deposits["currency_orig"].iat[0]),
+            "threshold": figure(float(deposits["thr"].iat[0]))}

@@ -172,15 +172,18 @@ class ReadResult:
     implicit_level: set[str] = field(default_factory=set)
     #: identifier → the register part (published XML and typed rows).
     iati: dict[str, IatiParts] = field(default_factory=dict)
-    #: element name → how many were kept only as published XML.
-    preserved: Counter[str] = field(default_factory=Counter)
-    #: identifier → its own share of :attr:`preserved` (taken back by an import that
-    #: refuses the activity when writing it).
+    #: identifier → element name → how many of the activity's were kept only as
+    #: published XML (an import that refuses the activity when writing it takes them back).
     kept: dict[str, Counter[str]] = field(default_factory=dict)
     #: XPath of each activity with a problem → its identifier (may be empty).
     broken: dict[str, str] = field(default_factory=dict)
     version: str = ""
     count: int = 0
+
+    @property
+    def preserved(self) -> Counter[str]:
+        """Element name → how many were kept only as published XML, over the activities."""
+        return sum(self.kept.values(), Counter())
 
 
 def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
@@ -566,7 +569,6 @@ def read_activities(source: Path | IO[bytes], vocab: Vocabulary, *,
         result.children.update(chunk.children)
         result.implicit_level |= chunk.implicit_level
         result.iati.update(chunk.iati)
-        result.preserved.update(chunk.preserved)
         result.kept.update(chunk.kept)
         result.broken.update(chunk.broken)
     _place_children(result)
@@ -1164,7 +1166,6 @@ def _record(outcome: _Outcome, context: _Context) -> None:
         # what a refused activity would have kept is not kept: the report's "kept as
         # published (written back on export)" counted it until a real d-portal download
         # had an activity refused for its dates, activity by activity
-        result.preserved.update(outcome.preserved)
         result.kept[spec.identifier] = outcome.preserved
     result.notes += outcome.notes
     result.warnings += outcome.warnings

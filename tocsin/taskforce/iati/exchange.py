@@ -153,7 +153,6 @@ def _import(session: Session, principal: Principal, source: Path | IO[bytes],
         report.version = chunk.version or report.version
         report.warnings += chunk.warnings
         report.notes += chunk.notes
-        preserved.update(chunk.preserved)
         tree.read(chunk)
         if mode == "all":
             problems += chunk.problems
@@ -161,6 +160,7 @@ def _import(session: Session, principal: Principal, source: Path | IO[bytes],
                 continue  # nothing more is written; the rest is read for its problems
             _apply(session, principal, chunk, chunk.activities, report, tree, label,
                    owner_unit_id, handling, vocab)
+            written = chunk.activities
         else:
             report.rejected += chunk.problems
             specs = [s for s in chunk.activities if chunk.locations[s.identifier]
@@ -168,11 +168,10 @@ def _import(session: Session, principal: Principal, source: Path | IO[bytes],
             _apply_each(session, principal, chunk, specs, report, tree, label,
                         owner_unit_id, handling, vocab)
             # an activity refused when written (no owning unit, another unit's …) keeps
-            # nothing: the report's "kept as published" counted it until this was seen
-            # with a Belgian NGO's file imported activity by activity without a unit
-            for spec in specs:
-                if spec.identifier not in tree.ids:
-                    preserved.subtract(chunk.kept.get(spec.identifier, ()))
+            # nothing: seen with a Belgian NGO's file imported without a unit
+            written = [s for s in specs if s.identifier in tree.ids]
+        for spec in written:
+            preserved.update(chunk.kept.get(spec.identifier, ()))
     if mode == "all" and problems:
         raise InputError(problems, summary=_refused(problems, label))
     found = tree.link(session, principal, report)
@@ -180,7 +179,7 @@ def _import(session: Session, principal: Principal, source: Path | IO[bytes],
         raise InputError(found, summary=_refused(found, label))
     tree.audit(session, principal, label)
     report.rejected += found
-    report.preserved = dict(sorted((+preserved).items()))
+    report.preserved = dict(sorted(preserved.items()))
     return report
 
 

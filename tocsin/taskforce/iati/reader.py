@@ -173,7 +173,7 @@ class ReadResult:
     #: identifier → the register part (published XML and typed rows).
     iati: dict[str, IatiParts] = field(default_factory=dict)
     #: identifier → element name → how many of the activity's were kept only as
-    #: published XML (an import that refuses the activity when writing it takes them back).
+    #: published XML (an import counts those of the activities it writes).
     kept: dict[str, Counter[str]] = field(default_factory=dict)
     #: XPath of each activity with a problem → its identifier (may be empty).
     broken: dict[str, str] = field(default_factory=dict)

@@ -238,3 +238,52 @@ def test_an_activitys_facts_and_results_in_french(tf_client: TestClient,
     assert "1 janv. 2025 \u2013 30 juin 2026" in facts
     results = page.split('class="period"')[1].split("</td>")[0]
     assert "1 janv. 2025 \u2013 31 déc. 2025" in results, results
+
+
+def test_an_imported_activitys_codes_are_named_in_french(tf_client: TestClient,
+                                                         tf_db: Database) -> None:
+    """What the publisher's file said, named by IATI's French names on a French page
+    (sectors, vocabularies, transaction types, budget types and statuses, regions,
+    document categories, organisation types), English where IATI gives none and on a
+    Russian page (IATI publishes no Russian names)."""
+    username, _ = create_user(tf_db, "analyst", "tntd-spmu")
+    token = login(tf_client, username)
+    imported = tf_client.post("/programmes/import", data={"kind": "iati", "csrf_token": token},
+                              files={"file": ("rich.xml", (FIXTURES / "rich_2.03.xml")
+                                              .read_bytes(), "application/xml")})
+    assert imported.status_code == 200 and "2 created" in imported.text
+    [ident] = [a["id"] for a in tf_client.get("/api/v1/programmes").json()
+               if a["identifier"] == "AA-AAA-123456789-ABC123"]
+
+    def table(page: str, name: str) -> str:
+        return page.split(f'id="{name}"')[1].split("</table>")[0]
+
+    page = tf_client.get(f"/programmes/{ident}", headers=FR).text
+    sectors = table(page, "published-sectors")
+    assert "<td>Lutte contre le trafic de drogues</td><td><code>16063</code></td>" \
+           "<td>Codes-secteurs OCDE CAD SNPC (5 chiffres)</td>" in sectors, sectors
+    assert "<td>I.5.b. Conflits, paix et sécurité</td>" in sectors
+    assert "Narcotics control" not in sectors and "OECD DAC CRS" not in sectors
+    transactions = table(page, "published-transactions")
+    for name in ("Fonds entrants", "Engagement sortant", "Décaissement", "Dépenses",
+                 "Paiements d\u2019intérêts", "Promesse entrante"):
+        assert f"<td>{name} <small" in transactions, name
+    assert "Incoming Funds" not in transactions and "Disbursement" not in transactions
+    budgets = table(page, "published-budgets")
+    assert "<small>Original, Indicatif</small>" in budgets, budgets
+    assert "<small>Révisé, Engagé</small>" in budgets and "Committed" not in budgets
+    recipients = table(page, "published-recipients")
+    assert "Amérique du Sud, régional <small>région, OCDE CAD</small>" in recipients, recipients
+    documents = page.split('id="documents"')[1]
+    assert "<small>Évaluation de l\u2019impact avant et après le projet" in documents
+    assert '<option value="B01">Rapport annuel</option>' in documents
+
+    form = tf_client.get(f"/programmes/{ident}/edit", headers=FR).text
+    assert '<option value="10">Gouvernement</option>' in form
+    assert 'value="Amérique du Sud, régional" data-code="489"' in form
+    assert 'value="Caribbean, regional" data-code="1031"' in form  # IATI: no French name
+
+    russian = tf_client.get(f"/programmes/{ident}", headers=RU).text
+    assert "<td>Narcotics control</td>" in table(russian, "published-sectors")
+    assert "Committed" in table(russian, "published-budgets")
+    assert "Engagé" not in russian

@@ -1,4 +1,8 @@
-"""IATI codelists and the DAC → crime area / stage mapping, held as data and loaded once."""
+"""IATI codelists and the DAC → crime area / stage mapping, held as data and loaded once.
+
+The lists' English names are the reader's and the API's; pages show a code's name in
+their language where IATI publishes one (:class:`CodeName`, ``data/codelists_fr.yaml``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from typing import Any
 
 import pycountry
 import yaml
+
+from tocsin import i18n
 
 DATA = Path(__file__).parent / "data"
 
@@ -41,6 +47,58 @@ def codelists() -> dict[str, dict[str, str]]:
     lists["Language"] = {lang.alpha_2: lang.name for lang in pycountry.languages
                          if hasattr(lang, "alpha_2")}
     return lists
+
+
+#: The languages IATI publishes code-list names in besides English, each held in
+#: ``data/codelists_<language>.yaml`` (IATI has no Russian or Arabic edition).
+NAME_LANGUAGES = ("fr",)
+
+
+@cache
+def translated_names(language: str) -> dict[str, dict[str, str]]:
+    """Codelist name → code → name in ``language``, for the codes IATI names in it; empty
+    for English and for a language IATI publishes no names in. Read once per language."""
+    if language not in NAME_LANGUAGES:
+        return {}
+    data = load_yaml(DATA / f"codelists_{language}.yaml")
+    return {name: {str(k): str(v) for k, v in items.items()} for name, items in data.items()}
+
+
+class CodeName(i18n.Message):
+    """A code's name in a bundled list: its text is the English name (what the API, the
+    reader, logs and comparisons see); shown (``str()``, Jinja), it is the name IATI gives
+    the code in the language being rendered, else the English one."""
+
+    codelist: str
+    code: str
+
+    def __new__(cls, codelist: str, code: str, english: str) -> CodeName:
+        self = str.__new__(cls, english)
+        self.id, self.values, self.codelist, self.code = english, {}, codelist, code
+        return self
+
+    def translated(self, language: str | None = None) -> str:
+        names = translated_names(language or i18n.current()).get(self.codelist)
+        return names.get(self.code, str.__str__(self)) if names else str.__str__(self)
+
+    def __reduce__(self) -> tuple[type[CodeName], tuple[str, str, str]]:  # type: ignore[override]
+        return CodeName, (self.codelist, self.code, str.__str__(self))
+
+
+@cache  # the pickers' lists, made once: each name is translated where it is shown
+def named(codelist: str) -> dict[str, CodeName]:
+    """The codes of a bundled list with their names (:class:`CodeName`)."""
+    return {code: CodeName(codelist, code, english)
+            for code, english in codelists()[codelist].items()}
+
+
+def code_name(codelist: str, code: object) -> str:
+    """The name a bundled list gives ``code`` (a :class:`CodeName`), or ``""`` for a code
+    or list it does not hold."""
+    if code is None or code == "":
+        return ""
+    english = codelists().get(codelist, {}).get(str(code))
+    return CodeName(codelist, str(code), english) if english is not None else ""
 
 
 @cache  # one call per lookup: the reader asks for a code list per transaction and country

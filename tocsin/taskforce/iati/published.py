@@ -1,5 +1,7 @@
 """What an imported activity's file said, for its page: the IATI register's rows with the
-names of their codes, read from the code lists held as data (``data/codelists.yaml``).
+names of their codes, read from the code lists held as data (``data/codelists.yaml``):
+each a :class:`~tocsin.taskforce.iati.codelists.CodeName`, English as text and shown in
+the page's language where IATI names the code in it (French, ``data/codelists_fr.yaml``).
 
 The platform's view of an activity holds the participating and partner States, the
 crime areas and stages and three kinds of finance per year; a publisher's file says
@@ -20,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin.taskforce.iati import codelists
+from tocsin.taskforce.iati.codelists import code_name
 from tocsin.taskforce.iati.tables import (
     IatiBudget,
     IatiOrganisation,
@@ -36,13 +39,6 @@ _Row = TypeVar("_Row", IatiTransaction, IatiBudget, IatiSector, IatiRecipient)
 SECTOR_LISTS = {codelists.SECTOR_DAC5: "Sector", codelists.SECTOR_DAC3: "SectorCategory"}
 #: Likewise for region vocabularies.
 REGION_LISTS = {codelists.REGION_DAC: "Region", codelists.REGION_M49: "RegionM49"}
-
-
-def code_name(codelist: str, code: object) -> str:
-    """The English name a bundled IATI code list gives ``code``, or ``""``."""
-    if code is None or code == "":
-        return ""
-    return codelists.codelists().get(codelist, {}).get(str(code), "")
 
 
 @dataclass(frozen=True)

@@ -257,11 +257,10 @@ def region_vocabularies() -> dict[str, str]:
 
 
 def region_name(vocabulary: str, code: str) -> str | None:
-    """The English name of a region code, or ``None`` for an own-vocabulary or unknown code."""
-    lists = codelists.codelists()
-    names = {codelists.REGION_DAC: lists["Region"],
-             codelists.REGION_M49: lists["RegionM49"]}.get(vocabulary, {})
-    return names.get(code)
+    """The name of a region code (English as text, shown in the page's language where IATI
+    names the region in it), or ``None`` for an own-vocabulary or unknown code."""
+    name = {codelists.REGION_DAC: "Region", codelists.REGION_M49: "RegionM49"}.get(vocabulary)
+    return codelists.named(name).get(code) if name else None
 
 
 def _check_recipient_percentages(spec: ActivitySpec, bad: _Bad) -> None:

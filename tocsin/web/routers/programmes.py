@@ -112,14 +112,14 @@ def _choices(session: Session) -> dict[str, Any]:
         "measures": INDICATOR_MEASURES,
         "currencies": [(c.value, c.label) for c in types.currency.choices()],
         "region_vocabularies": region_vocabularies(),
-        "regions": {vocabulary: sorted(codelists.codelists()[name].items(),
-                                       key=lambda kv: kv[1])
+        # the IATI code lists' names, shown in the page's language where IATI gives one
+        "regions": {vocabulary: sorted(codelists.named(name).items(), key=lambda kv: kv[1])
                     for vocabulary, name in ((codelists.REGION_DAC, "Region"),
                                              (codelists.REGION_M49, "RegionM49"))},
         "region_name": region_name,
-        # the IATI code list's names, listed by code (a document's category)
-        "document_categories": dict(sorted(codelists.codelists()["DocumentCategory"].items())),
-        "organisation_types": dict(sorted(codelists.codelists()["OrganisationType"].items(),
+        # listed by code (a document's category)
+        "document_categories": dict(sorted(codelists.named("DocumentCategory").items())),
+        "organisation_types": dict(sorted(codelists.named("OrganisationType").items(),
                                           key=lambda kv: (len(kv[0]), kv[0]))),
         "names": {"crime_area": vocab.crime_areas, "stage": vocab.stages,
                   "country": vocab.countries, "structure": vocab.structures,

@@ -245,6 +245,33 @@ def test_a_budget_type_not_in_its_code_list_is_refused_at_the_budget(
          f"@type {kind!r} is not a budget type (1 original, 2 revised)")]
 
 
+@pytest.mark.parametrize(("file", "old", "new", "problem"), [
+    # Zimmerman & Zimmerman's values each name their currency
+    ("published/zimmzimm-activities.xml", b'default-currency="EUR"', b'default-currency="EUX"',
+     "/iati-activities/iati-activity[1]/@default-currency: 'EUX' is not an ISO 4217 code"),
+    # the rich file's second transaction names none: it takes the activity's
+    ("rich_2.03.xml", b'default-currency="EUR"', b'default-currency="EUX"',
+     "/iati-activities/iati-activity[1]/transaction[2]/value: @default-currency 'EUX' is not "
+     "an ISO 4217 code"),
+    ("rich_2.03.xml", b'<iati-activity xml:lang="en"', b'<iati-activity xml:lang="qq"',
+     "/iati-activities/iati-activity[1]/@xml:lang: 'qq' is not an ISO 639-1 language code"),
+    ("rich_2.03.xml", b"<narrative>Agency A</narrative>",
+     b"<narrative>" + b"A" * 301 + b"</narrative>",
+     "/iati-activities/iati-activity[1]/reporting-org: reporting_org_name has 301 "
+     "characters; at most 300 are allowed"),
+], ids=["default-currency", "default-currency-of-a-value", "language", "reporting-org-name"])
+def test_a_bad_value_of_the_activity_itself_is_refused_where_it_is(
+        session: Session, file: str, old: bytes, new: bytes, problem: str) -> None:
+    # each was refused at the activity alone (/iati-activities/iati-activity[1]: 'EUX' is
+    # not an ISO 4217 code), leaving the publisher to guess which of its values it was; and
+    # a value without a currency of its own was said to have @currency 'EUX'
+    data = (FIXTURES / file).read_bytes()
+    assert old in data
+    with pytest.raises(InputError) as caught:
+        _import(session, data.replace(old, new, 1))
+    assert [str(p) for p in caught.value.problems] == [problem]
+
+
 @pytest.mark.parametrize(("data", "problem"), [
     (b"", "/: the file is empty"),
     (gzip.compress(b"<iati-activities version='2.03'/>", mtime=0),

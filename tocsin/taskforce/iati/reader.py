@@ -1080,7 +1080,8 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
         if issue.field in ("countries", "regions"):
             continue  # percentages are checked on every recipient (IATI's rule) above
         at = _locate(issue.field, reader.locations)
-        path = _relative_path(element, at) if at is not None else ""
+        path = (_relative_path(element, at) if at is not None
+                else _ACTIVITY_ATTRIBUTES.get(issue.field, ""))
         found.append(Problem(where + path, issue.reason))
     warnings = []
     if context.rules:
@@ -1091,6 +1092,10 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
                     warnings, reader.preserved, element.get("hierarchy") is None,
                     copy is not None)
 
+
+#: The spec's fields read from the ``iati-activity`` element's own attributes: a rule they
+#: break is refused there, not at the activity alone (which of its values was it?).
+_ACTIVITY_ATTRIBUTES = {"default_currency": "/@default-currency", "language": "/@xml:lang"}
 
 #: The lists of :class:`IatiParts` rows and the register tables they are written to.
 _REGISTER = (("transactions", IatiTransaction), ("budgets", IatiBudget),
@@ -1520,12 +1525,15 @@ class _ActivityReader:
             value = _first_child(parent, "value")
         if value is None:
             raise _Bad(parent, N_("a value is required"))
-        currency = (value.get("currency") or self.currency).strip()
+        own = value.get("currency")
+        currency = (own or self.currency).strip()
         if not currency:
             raise _Bad(value, N_("no @currency and no default-currency on the activity"))
         if not types.currency.known(currency):
+            # a value without its own takes the activity's: that one is wrong, not the value's
             raise _Bad(value, N_("@currency %(code)s is not an ISO 4217 code",
-                                 code=repr(currency)))
+                                 code=repr(currency)) if own else N_(
+                "@default-currency %(code)s is not an ISO 4217 code", code=repr(currency)))
         amount = _decimal(value, value.text, "value")
         if abs(amount) >= _VALUE_LIMIT:
             raise _Bad(value, N_("the value is not below 10^16"))
@@ -1618,7 +1626,8 @@ class _ActivityReader:
                 fields["reporting_org_ref"] = child.get("ref", "").strip()
                 fields["reporting_org_type"] = child.get("type", "").strip()
                 fields["reporting_org_name"] = self.narrative(child, line=True)
-                loc["reporting_org_ref"] = child
+                loc["reporting_org_ref"] = loc["reporting_org_name"] = child
+                loc["reporting_org_type"] = child
             elif tag == "title":
                 fields["title"] = self.narrative(child, line=True)
                 loc["title"] = child

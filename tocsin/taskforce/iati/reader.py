@@ -318,11 +318,9 @@ def _version_of(source: Path | IO[bytes]) -> tuple[_Root | None, list[Problem]]:
     else:
         first = source.read(4)
         source.seek(start)
-    if not first:
-        return None, [Problem("/", N_("the file is empty"))]
-    for magic, reason in _NOT_XML:
-        if first.startswith(magic):
-            return None, [Problem("/", reason)]
+    refusal = not_xml_at_all(first)
+    if refusal is not None:
+        return None, [refusal]
     try:
         etree.clear_error_log()
         events = etree.iterparse(
@@ -347,6 +345,31 @@ def _version_of(source: Path | IO[bytes]) -> tuple[_Root | None, list[Problem]]:
         if not isinstance(source, Path):
             source.seek(start)
     return None, [Problem("/", N_("the file is empty"))]
+
+
+def not_xml_at_all(first: bytes) -> Problem | None:
+    """Why a file whose first bytes are ``first`` is not read as XML at all (empty,
+    compressed, UTF-32), in plain words rather than the parser's; None when it may be XML.
+    Activity and organisation files alike."""
+    if not first:
+        return Problem("/", N_("the file is empty"))
+    for magic, reason in _NOT_XML:
+        if first.startswith(magic):
+            return Problem("/", reason)
+    return None
+
+
+def in_a_namespace(element: etree._Element, name: str) -> Problem | None:
+    """The refusal of a root ``name`` written in a namespace (IATI's elements are in
+    none), else None."""
+    # the tag as lxml gives it, "{namespace}name" (QName refuses names such as "a:b"
+    # whose prefix is not declared)
+    namespace, _, local = str(element.tag).lstrip("{").rpartition("}")
+    if not namespace or local != name:
+        return None
+    return Problem(f"/{name}", N_("%(element)s is in the namespace %(namespace)s, IATI's "
+                                  "elements are in none: remove the xmlns declaration",
+                                  element=name, namespace=repr(namespace)))
 
 
 def _has_doctype(source: Path | IO[bytes], start: int) -> bool:
@@ -534,13 +557,9 @@ def _portal_attributes(element: etree._Element, root_version: str
 
 
 def _wrong_root(element: etree._Element) -> Problem:
-    # the tag as lxml gives it, "{namespace}name" (QName refuses names such as "a:b"
-    # whose prefix is not declared)
-    namespace, _, local = str(element.tag).lstrip("{").rpartition("}")
-    if namespace and local == "iati-activities":
-        return Problem(ROOT, N_("iati-activities is in the namespace %(namespace)s, IATI's "
-                                "elements are in none: remove the xmlns declaration",
-                                namespace=repr(namespace)))
+    namespaced = in_a_namespace(element, "iati-activities")
+    if namespaced is not None:
+        return namespaced
     if element.tag == "iati-organisations":
         return Problem("/iati-organisations", N_(
             "this is an IATI organisation file (iati-organisations): import it as an "

@@ -16,7 +16,7 @@ from tests.bench_scripts import load_bench
 from tests.taskforce.programmes.factory import principal
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError
-from tocsin.taskforce.iati.exchange import export_iati, import_iati, validate_export
+from tocsin.taskforce.iati.exchange import export_iati, import_iati, report_lines, validate_export
 from tocsin.taskforce.iati.schema import safe_parser
 from tocsin.taskforce.iati.tables import (
     IatiBudget,
@@ -290,6 +290,23 @@ def test_files_that_are_not_an_activity_file_are_told_what_they_are(
     with pytest.raises(InputError) as caught:
         _import(session, data)
     assert [str(p) for p in caught.value.problems] == [problem]
+
+
+@pytest.mark.parametrize("data", [
+    b"", gzip.compress(b"<iati-activities version='2.03'/>", mtime=0),
+    b'<iati-activities xmlns="http://www.iatistandard.org" version="2.03"/>',
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", b'<iati-organisations version="2.03"/>',
+    # the root declares 2.03, but the parser stops before handing it over
+    RICH.read_bytes().replace(b"</title>", b"", 1),
+], ids=["empty", "gzip", "namespace", "pdf", "organisation-file", "malformed"])
+def test_the_report_of_a_file_not_read_does_not_speak_of_versions_per_activity(
+        session: Session, data: bytes) -> None:
+    # activity by activity, the first line said "IATI (version per activity): 0 created, 0
+    # updated", the words for a portal's download, whose activities each give their own
+    report = _import(session, data, mode="each")
+    assert (report.version, report.rejected[0].location.startswith(("/", "line "))) == (
+        "", True)
+    assert str(report_lines(report)[0]) == "IATI (no activity read): 0 created, 0 updated"
 
 
 def test_a_root_with_an_undeclared_prefix_is_refused_as_the_wrong_root(

@@ -96,6 +96,9 @@ class IatiImport(ImportSummary):
     preserved: dict[str, int] = field(default_factory=dict)
     #: IATI ruleset findings on the incoming file.
     warnings: list[Problem] = field(default_factory=list)
+    #: Activities read from the file, imported or refused (none: the file itself was not
+    #: read, its version not known).
+    read: int = 0
 
 
 def import_iati(
@@ -151,6 +154,7 @@ def _import(session: Session, principal: Principal, source: Path | IO[bytes],
     tree = _Tree()
     for chunk in iter_batches(source, vocab, own_org_ref=own_org_ref):
         report.version = chunk.version or report.version
+        report.read += chunk.count
         report.warnings += chunk.warnings
         report.notes += chunk.notes
         preserved.update(chunk.preserved)
@@ -766,8 +770,10 @@ def _identifiers(data: bytes) -> list[str]:
 
 def report_lines(report: IatiImport) -> list[Message]:
     """The import report as lines (CLI and web), each a message in the reader's language."""
-    # a portal's download declares no version on its root: each activity's is in the notes
-    version = report.version or N_("(version per activity)")
+    # a portal's download declares no version on its root: each activity's is in the notes;
+    # a file refused before any activity was read (not XML, another root …) has neither
+    version = report.version or (N_("(version per activity)") if report.read
+                                 else N_("(no activity read)"))
     counts = N_("IATI %(version)s: %(created)s created, %(updated)s updated",
                 version=version, created=report.created, updated=report.updated)
     if report.unchanged:

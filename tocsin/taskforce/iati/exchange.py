@@ -227,6 +227,7 @@ class _Tree:
         when the importer may change it (:meth:`_adopt`).
         """
         problems: list[Problem] = []
+        noted = len(report.notes)
         # a child a parent lists (related-activity type 2) that is neither in the file nor
         # in the platform: its reference is kept as published, and said so as a parent's is
         listed = sorted({kid for kids in self.children.values() for kid in kids
@@ -298,7 +299,16 @@ class _Tree:
             if child.id in adopted:
                 self.adopted.append((child.id, child.handling, parent))
                 session.expire(child)  # the bulk statement left its copy stale
-        return problems
+        # said in the file's order: the loops above go in identifier order (which decides
+        # the parent of a child two list), and a report line naming their activities read
+        # iati-activity[2, 5, 32, 302, …]
+        order = {where: i for i, where in enumerate(self.where.values())}
+
+        def in_file(problem: Problem) -> int:
+            return order.get(problem.location, len(order))
+
+        report.notes[noted:] = sorted(report.notes[noted:], key=in_file)
+        return sorted(problems, key=in_file)
 
     def audit(self, session: Session, principal: Principal, label: str) -> None:
         """Audit the children in the platform linked under a parent of the file: not in

@@ -177,9 +177,9 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[
     #: identifier → where the organisation of that identifier is
     seen: dict[str, str] = {}
     version = ""
-    refusal = not_xml_at_all(data[:4])  # empty, compressed …: said as for activity files
-    if refusal is not None:
-        return "", [], [refusal], [], []
+    not_read = not_xml_at_all(data[:4])  # empty, compressed …: said as for activity files
+    if not_read is not None:
+        return "", [], [not_read], [], []
     try:
         etree.clear_error_log()  # not_xml may read this parse's error from it
         events = etree.iterparse(io.BytesIO(data), events=("start", "end"),

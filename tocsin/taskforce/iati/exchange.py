@@ -29,7 +29,7 @@ from tocsin.access.policy import (
 )
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
-from tocsin.errors import InputError, Problem, TocsinError
+from tocsin.errors import InputError, Problem, TocsinError, reason_of
 from tocsin.i18n import N_, Joined, Message, N_plural, Number
 from tocsin.taskforce.iati import answers, codes
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
@@ -130,6 +130,10 @@ def import_iati(
     that a parent of the file lists (:meth:`_Tree.link`).
     """
     require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
+    try:  # before reading too: the database's constraint would refuse it at the first write
+        handling = Handling.parse(handling).value
+    except ValueError as exc:
+        raise InputError.single("handling", reason_of(exc)) from None
     vocab = Vocabulary.load(session)
     label = name or (source.name if isinstance(source, Path) else N_("the IATI file"))
     # batches already written are undone here on any problem, whatever the caller does

@@ -180,7 +180,7 @@ def import_iati_organisations_(
 
 @app.command("export-iati")
 def export_iati_(
-    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
+    output: Path = typer.Option(..., "--output", "-o", dir_okay=False, help="File to write."),
     ids: list[int] | None = IDS,
     strict: bool = typer.Option(False, "--strict", help="Write nothing when the file fails "
                                 "the IATI 2.03 schema or rulesets."),
@@ -191,6 +191,9 @@ def export_iati_(
 
     Example: tocsin programmes export-iati --output activities.xml --ids 3 --ids 4
     """
+    if not output.parent.is_dir():  # else lxml's traceback, naming neither option nor path
+        raise InputError.single("--output", N_("the folder %(folder)s does not exist",
+                                               folder=repr(str(output.parent))))
     with transaction() as session:
         count = export_iati(session, acting_as(session, as_user), output, ids=ids or None,
                             strict=strict)

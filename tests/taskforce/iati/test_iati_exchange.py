@@ -131,6 +131,27 @@ def test_unsafe_or_malformed_files_are_refused(session: Session, content: bytes,
     assert count(session, Activity) == 0
 
 
+@pytest.mark.parametrize("mode", ["all", "each"])
+def test_an_unknown_handling_code_is_refused_before_the_file_is_read(
+        session: Session, mode: str) -> None:
+    # `tocsin programmes import-iati … --handling purple` ended in the database's CHECK
+    # constraint and its traceback, the SQL statement and every activity's values in it
+    unit = principal(session, "analyst", "unodc").unit_id
+    data = (FIXTURES / "partner_activities.xml").read_bytes()
+    with pytest.raises(InputError) as caught:
+        import_iati(session, Principal.system(), io.BytesIO(data), owner_unit_id=unit,
+                    handling="PURPLE", mode=mode)  # type: ignore[arg-type]
+    assert [str(p) for p in caught.value.problems] == [
+        "handling: unknown handling code 'PURPLE'; use one of CLEAR, GREEN, AMBER, "
+        "AMBER+STRICT, RED"]
+    assert count(session, Activity) == 0
+    # written as the Traffic Light Protocol writes it, in any case, the code is read
+    report = import_iati(session, Principal.system(), io.BytesIO(data), owner_unit_id=unit,
+                         handling="tlp:amber", mode=mode)  # type: ignore[arg-type]
+    assert report.created == 2
+    assert {a.handling for a in session.scalars(select(Activity))} == {"AMBER"}
+
+
 def test_a_partners_file_is_mapped(session: Session) -> None:
     unit = principal(session, "analyst", "unodc").unit_id
     summary = import_iati(session, Principal.system(), FIXTURES / "partner_activities.xml",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -88,6 +89,31 @@ def test_bad_organisation_files_name_the_element_and_write_nothing(session: Sess
     with pytest.raises(InputError, match=r"this is an IATI activity file \(iati-activities\): "
                                          r"import it as an activity file"):
         _import(session, b'<iati-activities version="2.03"/>')
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    (b"", "/: the file is empty"),
+    (gzip.compress(b"<iati-organisations version='2.03'/>", mtime=0),
+     "/: the file is compressed (gzip): unpack it and import the XML file inside"),
+    (b"PK\x03\x04rest of a zip archive",
+     "/: the file is a ZIP archive: unpack it and import the XML files inside one by one"),
+    ('<iati-organisations version="2.03"/>'.encode("utf-32"),
+     "/: the file is written in UTF-32, which is not read: save it as UTF-8 and import it "
+     "again"),
+    (b'<iati-organisations xmlns="http://www.iatistandard.org" version="2.03"/>',
+     "/iati-organisations: iati-organisations is in the namespace "
+     "'http://www.iatistandard.org', IATI's elements are in none: remove the xmlns "
+     "declaration"),
+], ids=["empty", "gzip", "zip", "utf-32", "namespace"])
+def test_files_that_are_not_an_organisation_file_are_told_what_they_are(
+        session: Session, data: bytes, problem: str) -> None:
+    # as an activity file is: the empty file was "line 0: not well-formed XML: no element
+    # found", the others libxml2's "Start tag expected, '<' not found" and the root
+    # "/{http://www.iatistandard.org}iati-organisations: the root element must be …"
+    with pytest.raises(InputError) as caught:
+        _import(session, data)
+    assert [str(p) for p in caught.value.problems] == [problem]
+    assert session.scalars(select(IatiOrganisation)).all() == []
 
 
 def test_readers_may_not_import_organisation_files(session: Session) -> None:

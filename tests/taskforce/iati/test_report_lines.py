@@ -6,10 +6,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.taskforce.programmes.factory import principal
 from tocsin import i18n
+from tocsin.access.principal import Principal
 from tocsin.errors import Problem
 from tocsin.i18n import N_
-from tocsin.taskforce.iati.exchange import IatiImport, grouped, report_lines
+from tocsin.taskforce.iati.exchange import IatiImport, grouped, import_iati, report_lines
 from tocsin.taskforce.iati.reader import read_activities
 from tocsin.taskforce.programmes.vocabulary import Vocabulary
 
@@ -81,3 +86,29 @@ def test_elements_are_grouped_within_one_activity_only() -> None:
         f"note {ACT}[2]/sector[3]: {odd}",
         f"note {ACT}[1]/sector[7]: other",
         f"note {ACT}[3]/result[2, 4]/indicator/baseline: {odd} (2 places in the activity)"]
+
+
+@pytest.mark.parametrize(("kind", "note"), [
+    ("2", "child '41120-1932' is neither in the file nor in the platform; kept as published"),
+    ("1", "parent '41120-1932' is neither in the file nor in the platform; kept without "
+          "parent"),
+], ids=["child", "parent"])
+def test_activities_linked_outside_the_file_are_named_in_the_files_order(
+        session: Session, kind: str, note: str) -> None:
+    # Zimmerman & Zimmerman's second activity, which lists a child outside the file, three
+    # times under identifiers whose order is not the file's: the hierarchy's notes came in
+    # the order of the identifiers, and the report named iati-activity[2, 1, 3] (a file of
+    # 1,200 such activities: [2, 5, 32, 302, 305, …])
+    data = (PUBLISHED / "zimmzimm-activities.xml").read_text(encoding="utf-8")
+    start = data.index('  <iati-activity hierarchy="1"', 100)
+    end = data.index("</iati-activity>", start) + len("</iati-activity>\n")
+    activity = data[start:end].replace('ref="41120-1932" type="2"',
+                                       f'ref="41120-1932" type="{kind}"')
+    copies = [activity.replace("NL-KVK-51018586-0004</", f"NL-KVK-51018586-0004{suffix}</")
+              for suffix in "CAB"]
+    file = data[:data.index("  <iati-activity")] + "".join(copies) + "</iati-activities>\n"
+    report = import_iati(session, Principal.system(), io.BytesIO(file.encode()),
+                         owner_unit_id=principal(session, "analyst").unit_id)
+    assert report.created == 3
+    lines = [str(line) for line in report_lines(report)]
+    assert f"note {ACT}[1, 2, 3]: {note} (3 activities)" in lines, lines

@@ -16,7 +16,7 @@ from tests.bench_scripts import load_bench
 from tests.taskforce.programmes.factory import principal
 from tocsin.access.principal import Principal
 from tocsin.errors import InputError
-from tocsin.taskforce.iati.exchange import export_iati, import_iati, validate_export
+from tocsin.taskforce.iati.exchange import export_iati, import_iati, report_lines, validate_export
 from tocsin.taskforce.iati.schema import safe_parser
 from tocsin.taskforce.iati.tables import (
     IatiBudget,
@@ -245,6 +245,33 @@ def test_a_budget_type_not_in_its_code_list_is_refused_at_the_budget(
          f"@type {kind!r} is not a budget type (1 original, 2 revised)")]
 
 
+@pytest.mark.parametrize(("file", "old", "new", "problem"), [
+    # Zimmerman & Zimmerman's values each name their currency
+    ("published/zimmzimm-activities.xml", b'default-currency="EUR"', b'default-currency="EUX"',
+     "/iati-activities/iati-activity[1]/@default-currency: 'EUX' is not an ISO 4217 code"),
+    # the rich file's second transaction names none: it takes the activity's
+    ("rich_2.03.xml", b'default-currency="EUR"', b'default-currency="EUX"',
+     "/iati-activities/iati-activity[1]/transaction[2]/value: @default-currency 'EUX' is not "
+     "an ISO 4217 code"),
+    ("rich_2.03.xml", b'<iati-activity xml:lang="en"', b'<iati-activity xml:lang="qq"',
+     "/iati-activities/iati-activity[1]/@xml:lang: 'qq' is not an ISO 639-1 language code"),
+    ("rich_2.03.xml", b"<narrative>Agency A</narrative>",
+     b"<narrative>" + b"A" * 301 + b"</narrative>",
+     "/iati-activities/iati-activity[1]/reporting-org: reporting_org_name has 301 "
+     "characters; at most 300 are allowed"),
+], ids=["default-currency", "default-currency-of-a-value", "language", "reporting-org-name"])
+def test_a_bad_value_of_the_activity_itself_is_refused_where_it_is(
+        session: Session, file: str, old: bytes, new: bytes, problem: str) -> None:
+    # each was refused at the activity alone (/iati-activities/iati-activity[1]: 'EUX' is
+    # not an ISO 4217 code), leaving the publisher to guess which of its values it was; and
+    # a value without a currency of its own was said to have @currency 'EUX'
+    data = (FIXTURES / file).read_bytes()
+    assert old in data
+    with pytest.raises(InputError) as caught:
+        _import(session, data.replace(old, new, 1))
+    assert [str(p) for p in caught.value.problems] == [problem]
+
+
 @pytest.mark.parametrize(("data", "problem"), [
     (b"", "/: the file is empty"),
     (gzip.compress(b"<iati-activities version='2.03'/>", mtime=0),
@@ -263,6 +290,23 @@ def test_files_that_are_not_an_activity_file_are_told_what_they_are(
     with pytest.raises(InputError) as caught:
         _import(session, data)
     assert [str(p) for p in caught.value.problems] == [problem]
+
+
+@pytest.mark.parametrize("data", [
+    b"", gzip.compress(b"<iati-activities version='2.03'/>", mtime=0),
+    b'<iati-activities xmlns="http://www.iatistandard.org" version="2.03"/>',
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", b'<iati-organisations version="2.03"/>',
+    # the root declares 2.03, but the parser stops before handing it over
+    RICH.read_bytes().replace(b"</title>", b"", 1),
+], ids=["empty", "gzip", "namespace", "pdf", "organisation-file", "malformed"])
+def test_the_report_of_a_file_not_read_does_not_speak_of_versions_per_activity(
+        session: Session, data: bytes) -> None:
+    # activity by activity, the first line said "IATI (version per activity): 0 created, 0
+    # updated", the words for a portal's download, whose activities each give their own
+    report = _import(session, data, mode="each")
+    assert (report.version, report.rejected[0].location.startswith(("/", "line "))) == (
+        "", True)
+    assert str(report_lines(report)[0]) == "IATI (no activity read): 0 created, 0 updated"
 
 
 def test_a_root_with_an_undeclared_prefix_is_refused_as_the_wrong_root(

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from tests.taskforce.iati.test_change_counts import DFID_BS, _edited_dfid
 from tocsin.cli import commitments, programmes
 from tocsin.cli.main import app as main_app
+from tocsin.errors import InputError
 from tocsin.settings import get_settings
 
 runner = CliRunner()
@@ -72,6 +73,19 @@ def test_bad_input_is_reported_without_traceback(env: Path) -> None:
     assert "not well-formed" in str(result.exception)
     result = runner.invoke(programmes.app, ["export-table", "--output", str(env / "x.ods")])
     assert "use a .csv or .xlsx file" in str(result.exception)
+
+
+def test_an_iati_export_to_a_place_it_cannot_be_written_says_why(env: Path) -> None:
+    # both ended in lxml's traceback (FileNotFoundError, IsADirectoryError), naming neither
+    # the option nor the path
+    run(programmes.app, "import-iati", str(FIXTURE), "--unit", "unodc")
+    missing = env / "no-such-folder"
+    result = runner.invoke(programmes.app, ["export-iati", "--output", str(missing / "a.xml")])
+    assert isinstance(result.exception, InputError), result.exception
+    assert str(result.exception).startswith(f"--output: the folder '{missing}' does not exist")
+    result = runner.invoke(programmes.app, ["export-iati", "--output", str(env)])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "is a directory" in result.output
 
 
 def test_commitment_commands(env: Path) -> None:

@@ -29,7 +29,7 @@ from tocsin.access.policy import (
 )
 from tocsin.access.principal import Principal
 from tocsin.access.roles import Action
-from tocsin.errors import InputError, Problem, TocsinError
+from tocsin.errors import InputError, Problem, TocsinError, reason_of
 from tocsin.i18n import N_, Joined, Message, N_plural, Number
 from tocsin.taskforce.iati import answers, codes
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
@@ -96,6 +96,9 @@ class IatiImport(ImportSummary):
     preserved: dict[str, int] = field(default_factory=dict)
     #: IATI ruleset findings on the incoming file.
     warnings: list[Problem] = field(default_factory=list)
+    #: Activities read from the file, imported or refused (none: the file itself was not
+    #: read, its version not known).
+    read: int = 0
 
 
 def import_iati(
@@ -127,6 +130,10 @@ def import_iati(
     that a parent of the file lists (:meth:`_Tree.link`).
     """
     require(principal, Action.WRITE_OWN_UNIT)  # before reading: a reader may not import
+    try:  # before reading too: the database's constraint would refuse it at the first write
+        handling = Handling.parse(handling).value
+    except ValueError as exc:
+        raise InputError.single("handling", reason_of(exc)) from None
     vocab = Vocabulary.load(session)
     label = name or (source.name if isinstance(source, Path) else N_("the IATI file"))
     # batches already written are undone here on any problem, whatever the caller does
@@ -151,6 +158,7 @@ def _import(session: Session, principal: Principal, source: Path | IO[bytes],
     tree = _Tree()
     for chunk in iter_batches(source, vocab, own_org_ref=own_org_ref):
         report.version = chunk.version or report.version
+        report.read += chunk.count
         report.warnings += chunk.warnings
         report.notes += chunk.notes
         tree.read(chunk)
@@ -222,6 +230,7 @@ class _Tree:
         when the importer may change it (:meth:`_adopt`).
         """
         problems: list[Problem] = []
+        noted = len(report.notes)
         # a child a parent lists (related-activity type 2) that is neither in the file nor
         # in the platform: its reference is kept as published, and said so as a parent's is
         listed = sorted({kid for kids in self.children.values() for kid in kids
@@ -293,7 +302,16 @@ class _Tree:
             if child.id in adopted:
                 self.adopted.append((child.id, child.handling, parent))
                 session.expire(child)  # the bulk statement left its copy stale
-        return problems
+        # said in the file's order: the loops above go in identifier order (which decides
+        # the parent of a child two list), and a report line naming their activities read
+        # iati-activity[2, 5, 32, 302, …]
+        order = {where: i for i, where in enumerate(self.where.values())}
+
+        def in_file(problem: Problem) -> int:
+            return order.get(problem.location, len(order))
+
+        report.notes[noted:] = sorted(report.notes[noted:], key=in_file)
+        return sorted(problems, key=in_file)
 
     def audit(self, session: Session, principal: Principal, label: str) -> None:
         """Audit the children in the platform linked under a parent of the file: not in
@@ -765,8 +783,10 @@ def _identifiers(data: bytes) -> list[str]:
 
 def report_lines(report: IatiImport) -> list[Message]:
     """The import report as lines (CLI and web), each a message in the reader's language."""
-    # a portal's download declares no version on its root: each activity's is in the notes
-    version = report.version or N_("(version per activity)")
+    # a portal's download declares no version on its root: each activity's is in the notes;
+    # a file refused before any activity was read (not XML, another root …) has neither
+    version = report.version or (N_("(version per activity)") if report.read
+                                 else N_("(no activity read)"))
     counts = N_("IATI %(version)s: %(created)s created, %(updated)s updated",
                 version=version, created=report.created, updated=report.updated)
     if report.unchanged:

@@ -40,7 +40,9 @@ from tocsin.taskforce.iati.reader import (
     OTHER_LANGUAGE,
     checked_version,
     count_extensions,
+    in_a_namespace,
     not_xml,
+    not_xml_at_all,
     root_warnings,
     unread_version,
 )
@@ -175,6 +177,9 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[
     #: identifier → where the organisation of that identifier is
     seen: dict[str, str] = {}
     version = ""
+    not_read = not_xml_at_all(data[:4])  # empty, compressed …: said as for activity files
+    if not_read is not None:
+        return "", [], [not_read], [], []
     try:
         etree.clear_error_log()  # not_xml may read this parse's error from it
         events = etree.iterparse(io.BytesIO(data), events=("start", "end"),
@@ -192,6 +197,9 @@ def read_organisations(source: Path | IO[bytes]) -> tuple[
                         return "", [], [Problem("/iati-activities", N_(
                             "this is an IATI activity file (iati-activities): import it as "
                             "an activity file, into the programmes"))], [], []
+                    namespaced = in_a_namespace(element, "iati-organisations")
+                    if namespaced is not None:
+                        return "", [], [namespaced], [], []
                     if element.tag != "iati-organisations":
                         return "", [], [Problem(f"/{element.tag}", N_(
                             "the root element must be iati-organisations"))], [], []

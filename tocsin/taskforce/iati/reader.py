@@ -318,11 +318,9 @@ def _version_of(source: Path | IO[bytes]) -> tuple[_Root | None, list[Problem]]:
     else:
         first = source.read(4)
         source.seek(start)
-    if not first:
-        return None, [Problem("/", N_("the file is empty"))]
-    for magic, reason in _NOT_XML:
-        if first.startswith(magic):
-            return None, [Problem("/", reason)]
+    refusal = not_xml_at_all(first)
+    if refusal is not None:
+        return None, [refusal]
     try:
         etree.clear_error_log()
         events = etree.iterparse(
@@ -347,6 +345,31 @@ def _version_of(source: Path | IO[bytes]) -> tuple[_Root | None, list[Problem]]:
         if not isinstance(source, Path):
             source.seek(start)
     return None, [Problem("/", N_("the file is empty"))]
+
+
+def not_xml_at_all(first: bytes) -> Problem | None:
+    """Why a file whose first bytes are ``first`` is not read as XML at all (empty,
+    compressed, UTF-32), in plain words rather than the parser's; None when it may be XML.
+    Activity and organisation files alike."""
+    if not first:
+        return Problem("/", N_("the file is empty"))
+    for magic, reason in _NOT_XML:
+        if first.startswith(magic):
+            return Problem("/", reason)
+    return None
+
+
+def in_a_namespace(element: etree._Element, name: str) -> Problem | None:
+    """The refusal of a root ``name`` written in a namespace (IATI's elements are in
+    none), else None."""
+    # the tag as lxml gives it, "{namespace}name" (QName refuses names such as "a:b"
+    # whose prefix is not declared)
+    namespace, _, local = str(element.tag).lstrip("{").rpartition("}")
+    if not namespace or local != name:
+        return None
+    return Problem(f"/{name}", N_("%(element)s is in the namespace %(namespace)s, IATI's "
+                                  "elements are in none: remove the xmlns declaration",
+                                  element=name, namespace=repr(namespace)))
 
 
 def _has_doctype(source: Path | IO[bytes], start: int) -> bool:
@@ -534,13 +557,9 @@ def _portal_attributes(element: etree._Element, root_version: str
 
 
 def _wrong_root(element: etree._Element) -> Problem:
-    # the tag as lxml gives it, "{namespace}name" (QName refuses names such as "a:b"
-    # whose prefix is not declared)
-    namespace, _, local = str(element.tag).lstrip("{").rpartition("}")
-    if namespace and local == "iati-activities":
-        return Problem(ROOT, N_("iati-activities is in the namespace %(namespace)s, IATI's "
-                                "elements are in none: remove the xmlns declaration",
-                                namespace=repr(namespace)))
+    namespaced = in_a_namespace(element, "iati-activities")
+    if namespaced is not None:
+        return namespaced
     if element.tag == "iati-organisations":
         return Problem("/iati-organisations", N_(
             "this is an IATI organisation file (iati-organisations): import it as an "
@@ -1080,7 +1099,8 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
         if issue.field in ("countries", "regions"):
             continue  # percentages are checked on every recipient (IATI's rule) above
         at = _locate(issue.field, reader.locations)
-        path = _relative_path(element, at) if at is not None else ""
+        path = (_relative_path(element, at) if at is not None
+                else _ACTIVITY_ATTRIBUTES.get(issue.field, ""))
         found.append(Problem(where + path, issue.reason))
     warnings = []
     if context.rules:
@@ -1091,6 +1111,10 @@ def _evaluate(element: etree._Element, where: str, context: _Context,
                     warnings, reader.preserved, element.get("hierarchy") is None,
                     copy is not None)
 
+
+#: The spec's fields read from the ``iati-activity`` element's own attributes: a rule they
+#: break is refused there, not at the activity alone (which of its values was it?).
+_ACTIVITY_ATTRIBUTES = {"default_currency": "/@default-currency", "language": "/@xml:lang"}
 
 #: The lists of :class:`IatiParts` rows and the register tables they are written to.
 _REGISTER = (("transactions", IatiTransaction), ("budgets", IatiBudget),
@@ -1520,12 +1544,15 @@ class _ActivityReader:
             value = _first_child(parent, "value")
         if value is None:
             raise _Bad(parent, N_("a value is required"))
-        currency = (value.get("currency") or self.currency).strip()
+        own = value.get("currency")
+        currency = (own or self.currency).strip()
         if not currency:
             raise _Bad(value, N_("no @currency and no default-currency on the activity"))
         if not types.currency.known(currency):
+            # a value without its own takes the activity's: that one is wrong, not the value's
             raise _Bad(value, N_("@currency %(code)s is not an ISO 4217 code",
-                                 code=repr(currency)))
+                                 code=repr(currency)) if own else N_(
+                "@default-currency %(code)s is not an ISO 4217 code", code=repr(currency)))
         amount = _decimal(value, value.text, "value")
         if abs(amount) >= _VALUE_LIMIT:
             raise _Bad(value, N_("the value is not below 10^16"))
@@ -1618,7 +1645,8 @@ class _ActivityReader:
                 fields["reporting_org_ref"] = child.get("ref", "").strip()
                 fields["reporting_org_type"] = child.get("type", "").strip()
                 fields["reporting_org_name"] = self.narrative(child, line=True)
-                loc["reporting_org_ref"] = child
+                loc["reporting_org_ref"] = loc["reporting_org_name"] = child
+                loc["reporting_org_type"] = child
             elif tag == "title":
                 fields["title"] = self.narrative(child, line=True)
                 loc["title"] = child

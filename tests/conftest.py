@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import hypothesis
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
     from tests.factories import LiveServer
 
 PG_URL = os.environ.get("TOCSIN_TEST_DATABASE_URL")
+# Property tests check properties, not timing: on a shared two-core machine a busy moment
+# made Hypothesis refuse a test for drawing four dates and integers in 1.9 s.
+hypothesis.settings.register_profile(
+    "tocsin", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.load_profile("tocsin")
 # Outside demo mode no audit row is written without a key: the tests (and the CLI and
 # server processes they start, which inherit the environment) sign the chain with this one.
 os.environ.setdefault("TOCSIN_AUDIT_KEY", "audit-key-of-the-test-suite-" + "k" * 16)

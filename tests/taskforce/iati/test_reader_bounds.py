@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -57,7 +57,7 @@ _ATTRIBUTES = [(element, name) for element in etree.parse(str(FIXTURE)).iter()
                if isinstance(element.tag, str) for name in element.attrib]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)
 @given(st.lists(st.tuples(st.integers(0, len(_ATTRIBUTES) - 1),
                           st.text(max_size=12)), min_size=1, max_size=4))
 def test_any_attribute_value_ends_in_bounded_time(changes: list[tuple[int, str]]) -> None:

@@ -53,6 +53,8 @@ class InputError(TocsinError):
         super().__init__(self._text())
 
     def _text(self) -> str:
+        if len(self.problems) == 1 and str(self.summary) == str(self.problems[0]):
+            return str(self.summary)  # one problem, already the first line (``single``)
         shown = "\n".join(f"  - {p}" for p in self.problems[:50])
         more = len(self.problems) - 50
         tail = "\n  " + str(N_("… and %(count)s more", count=more)) if more > 0 else ""

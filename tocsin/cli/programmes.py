@@ -10,7 +10,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from tocsin import types
-from tocsin.cli.common import Table, acting_as, console, transaction
+from tocsin.cli.common import Table, acting_as, console, output_file, transaction
 from tocsin.errors import InputError
 from tocsin.i18n import N_, N_plural, _, format_number, ngettext
 from tocsin.settings import get_settings
@@ -180,7 +180,7 @@ def import_iati_organisations_(
 
 @app.command("export-iati")
 def export_iati_(
-    output: Path = typer.Option(..., "--output", "-o", dir_okay=False, help="File to write."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
     ids: list[int] | None = IDS,
     strict: bool = typer.Option(False, "--strict", help="Write nothing when the file fails "
                                 "the IATI 2.03 schema or rulesets."),
@@ -191,9 +191,7 @@ def export_iati_(
 
     Example: tocsin programmes export-iati --output activities.xml --ids 3 --ids 4
     """
-    if not output.parent.is_dir():  # else lxml's traceback, naming neither option nor path
-        raise InputError.single("--output", N_("the folder %(folder)s does not exist",
-                                               folder=repr(str(output.parent))))
+    output_file(output)
     with transaction() as session:
         count = export_iati(session, acting_as(session, as_user), output, ids=ids or None,
                             strict=strict)
@@ -242,7 +240,7 @@ def export_table_(
 
     Example: tocsin programmes export-table --output activities.xlsx
     """
-    fmt = table_format(output.name)
+    fmt = table_format(output_file(output).name)
     with transaction() as session, output.open("wb") as out:
         count = export_table(session, acting_as(session, as_user), out, fmt, ids=ids or None)
     _written(count, output)
@@ -255,7 +253,7 @@ def template(output: Path = typer.Option(..., "--output", "-o",
 
     Example: tocsin programmes template --output activities.xlsx
     """
-    fmt = table_format(output.name)
+    fmt = table_format(output_file(output).name)
     help_path = output.with_name(output.stem + ".columns.csv")
     with transaction() as session, output.open("wb") as out:
         if fmt == "csv":

@@ -75,17 +75,22 @@ def test_bad_input_is_reported_without_traceback(env: Path) -> None:
     assert "use a .csv or .xlsx file" in str(result.exception)
 
 
-def test_an_iati_export_to_a_place_it_cannot_be_written_says_why(env: Path) -> None:
-    # both ended in lxml's traceback (FileNotFoundError, IsADirectoryError), naming neither
-    # the option nor the path
-    run(programmes.app, "import-iati", str(FIXTURE), "--unit", "unodc")
+@pytest.mark.parametrize("command", [
+    [programmes.app, "export-iati"], [programmes.app, "export-table"],
+    [programmes.app, "template"], [main_app, "report", "coherence"]],
+    ids=["export-iati", "export-table", "template", "report coherence"])
+def test_an_output_that_cannot_be_written_is_refused_saying_why(env: Path,
+                                                                command: list) -> None:
+    # each ended in a traceback (FileNotFoundError, IsADirectoryError) naming neither the
+    # option nor the path, export-iati and the report only after all their work
+    app, *name = command
     missing = env / "no-such-folder"
-    result = runner.invoke(programmes.app, ["export-iati", "--output", str(missing / "a.xml")])
-    assert isinstance(result.exception, InputError), result.exception
-    assert str(result.exception).startswith(f"--output: the folder '{missing}' does not exist")
-    result = runner.invoke(programmes.app, ["export-iati", "--output", str(env)])
-    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
-    assert "is a directory" in result.output
+    for output, said in ((missing / "a.csv", f"--output: the folder '{missing}' does not exist"),
+                         (env, f"--output: '{env}' is a folder, not a file.")):
+        result = runner.invoke(app, [*name, "--output", str(output)])
+        assert isinstance(result.exception, InputError), result.output
+        assert str(result.exception) == said
+    assert not missing.exists()
 
 
 def test_commitment_commands(env: Path) -> None:

@@ -24,7 +24,7 @@ from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from tocsin import i18n
-from tocsin.errors import InputError
+from tocsin.errors import InputError, Problem
 from tocsin.reports.coherence import TEMPLATES as REPORT_TEMPLATES
 from tocsin.web.templating import TEMPLATES
 
@@ -241,9 +241,12 @@ def test_a_message_is_english_as_text_and_translated_where_shown() -> None:
 
 def test_an_input_error_speaks_the_language_it_is_shown_in() -> None:
     error = InputError.single("title", i18n.N_("the title is empty"))
-    assert str(error) == "title: the title is empty\n  - title: the title is empty"
+    assert str(error) == "title: the title is empty"  # once: its one problem is the summary
     with i18n.using("fr"):
-        assert str(error).splitlines()[0] == "title : " + i18n.gettext("the title is empty")
+        assert str(error) == "title : " + i18n.gettext("the title is empty")
+    # a summary of its own keeps the problem under it (it said each single problem twice)
+    refused = InputError([Problem("m.json", "signature does not match")], summary="refused")
+    assert str(refused) == "refused\n  - m.json: signature does not match"
 
 
 def test_yaml_extractor_reads_the_named_keys_and_each_text_of_a_list() -> None:

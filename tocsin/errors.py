@@ -53,6 +53,8 @@ class InputError(TocsinError):
         super().__init__(self._text())
 
     def _text(self) -> str:
+        if len(self.problems) == 1 and str(self.problems[0]) == str(self.summary):
+            return f"{self.summary}"  # one problem that is its own summary: said once
         shown = "\n".join(f"  - {p}" for p in self.problems[:50])
         more = len(self.problems) - 50
         tail = "\n  " + str(N_("… and %(count)s more", count=more)) if more > 0 else ""

@@ -60,7 +60,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError
 from tocsin.i18n import N_, Joined, Message, Number, to_data
 from tocsin.money.evaluate import Scores
 from tocsin.money.features import labels
@@ -1264,9 +1264,8 @@ def load(path: Path, settings: Settings | None = None) -> Model:
                                               "(hmac-sha256) are loaded from a file"))
     expected = hmac.new(_key(settings), _canonical(doc["model"]), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, str(sig.get("value", ""))):
-        raise InputError([Problem(str(path), N_("signature does not match; the file was "
-                                                "changed or written by another installation"))],
-                         summary=N_("%(path)s: refused to load", path=str(path)))
+        raise InputError.single(str(path), N_("signature does not match; the file was "
+                                              "changed or written by another installation"))
     return Model.from_payload(doc["model"], str(path))
 
 

@@ -279,6 +279,14 @@ def register(app: typer.Typer) -> None:
         if level not in ("transaction", "account"):
             raise fail(InputError.single("--level", N_("transaction or account")))
         if rules:
+            # said, not ignored: the file asked for was never written
+            only_model = [name for name, given in (("--output", output is not None),
+                                                   ("--model", model_path is not None),
+                                                   ("--level", level != "account")) if given]
+            if only_model:
+                raise fail(InputError.single(only_model[0], N_(
+                    "applies to the model's scores; --rules ranks accounts by the rule "
+                    "detectors and prints them")))
             _score_with_rules(set_dir, limit, engine, as_json)
             return
         _score_with_model(model_path, set_dir, level, output, limit, engine, as_json)

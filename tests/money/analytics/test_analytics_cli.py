@@ -68,3 +68,19 @@ def test_set_folders_of_one_name_are_told_apart_by_their_parents(tmp_path: Path)
     a, b = tmp_path / "bank-a" / "set", tmp_path / "bank-b" / "set"
     assert [t.name for t in _targets(None, [a, b], None)] == ["bank-a/set", "bank-b/set"]
     assert [t.name for t in _targets(None, [a, tmp_path / "other"], None)] == ["set", "other"]
+
+
+def test_score_with_rules_refuses_what_only_the_model_does(tiny_set: Path,
+                                                          tmp_path: Path) -> None:
+    # `--rules` printed its table and ended well without writing the file asked for, and
+    # ranked accounts when transactions or another model were asked for
+    base = ["score", "--set-dir", str(tiny_set), "--engine", "embedded", "--rules"]
+    out = tmp_path / "rules.csv"
+    for extra, named in ((["--output", str(out)], "--output"),
+                         (["--model", str(tmp_path / "m.json")], "--model"),
+                         (["--level", "transaction"], "--level")):
+        refused = runner.invoke(app, [*base, *extra])
+        assert refused.exit_code == 1, refused.output
+        said = " ".join(refused.output.split())
+        assert said.startswith(f"Error: {named}:") and "--rules" in said
+    assert not out.exists()

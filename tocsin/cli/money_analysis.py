@@ -331,6 +331,7 @@ def register(app: typer.Typer) -> None:
                 settings = get_settings()
                 if destination:  # the model is signed with the platform's key: refused now,
                     settings.secret()  # not after the training (minutes on a large set)
+                    model.writable(destination)  # and so is a file that cannot be written
                 base = None if from_scratch else model.load_default()
                 # the new sets first: computing their features is the peak of the memory,
                 # lower with nothing else held yet

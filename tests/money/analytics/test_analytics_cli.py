@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -84,3 +85,33 @@ def test_score_with_rules_refuses_what_only_the_model_does(tiny_set: Path,
         said = " ".join(refused.output.split())
         assert said.startswith(f"Error: {named}:") and "--rules" in said
     assert not out.exists()
+
+
+def test_an_output_that_cannot_be_written_is_refused_in_one_line(
+        tiny_set: Path, env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a folder, or a file under a file, ended in a traceback; a training only once trained
+    from tocsin.money import model
+
+    tmp_path = env / "out"
+    tmp_path.mkdir()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    score = ["score", "--set-dir", str(tiny_set), "--engine", "embedded", "--level",
+             "account", "--output"]
+    for output in (tmp_path, a_file / "scores.csv"):
+        refused = runner.invoke(app, [*score, str(output)])
+        assert refused.exit_code == 1 and not isinstance(refused.exception, OSError)
+        said = refused.output.strip()
+        assert said.startswith(f"Error: {output}:") and "\n" not in said, said
+    missing = tmp_path / "new" / "scores.csv"  # a missing folder is made, as before
+    assert runner.invoke(app, [*score, str(missing)]).exit_code == 0 and missing.is_file()
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trained although the model could not be written")
+
+    monkeypatch.setattr(model, "load_set", never)
+    refused = runner.invoke(app, ["train", "--set-dir", str(tiny_set), "--from-scratch",
+                                  "-o", str(tmp_path)])
+    assert refused.exit_code == 1, refused.output
+    assert refused.output.strip() == (f"Error: {tmp_path}: a folder, not a file: name the "
+                                      "file to write")

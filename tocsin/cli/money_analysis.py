@@ -30,7 +30,7 @@ from tocsin.i18n import N_, Number, _
 from tocsin.money import model, sets
 from tocsin.money.detect import REGISTRY, describe, make
 from tocsin.money.engines.base import Engine, open_engine, run_detector
-from tocsin.money.evaluate import evaluate, evaluate_ranking
+from tocsin.money.evaluate import Scores, evaluate, evaluate_ranking
 from tocsin.money.findings import Finding, sort_findings
 from tocsin.money.rank import RankConfig, Ranking, rank, with_model
 from tocsin.money.rank import detect as detect_ranked
@@ -481,6 +481,8 @@ def _evaluate_model(path: Path | None, target: Target, engine: str | None,
             result = model.evaluate(trained, data)
         except TocsinError as exc:
             raise fail(exc) from exc
+    _warn_without_positives(q.scores for q in (result.transactions, result.accounts)
+                            if q is not None)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -556,6 +558,7 @@ def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
             result = evaluate(set_dir, found, min_score)
     except TocsinError as exc:
         raise fail(exc) from exc
+    _warn_without_positives(s for s in (result.accounts, result.transactions) if s is not None)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -581,10 +584,21 @@ def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
                           str(s.true_positives), str(s.false_positives),
                           str(s.false_negatives))
     console.print(table)
-    patterns = Table(*_headings(N_("pattern"), N_("transactions found"), N_("accounts found")))
-    for name, p in result.patterns.items():
-        patterns.add_row(name, _share(p["transactions"]), _share(p["accounts"]))
-    console.print(patterns)
+    if result.patterns:  # as the model's: no empty table for a set without patterns
+        patterns = Table(*_headings(N_("pattern"), N_("transactions found"),
+                                    N_("accounts found")))
+        for name, p in result.patterns.items():
+            patterns.add_row(name, _share(p["transactions"]), _share(p["accounts"]))
+        console.print(patterns)
+
+
+def _warn_without_positives(scores: Iterable[Scores]) -> None:
+    """Say that a set whose labels are all negative measures no recall: its import noted
+    "labels: none positive", and figures of 0 would read as a detection that failed."""
+    if not any(s.true_positives + s.false_negatives for s in scores):
+        err_console.print(_("Warning: the set labels nothing as laundering (labels: none "
+                            "positive); recall cannot be measured and every flag counts as "
+                            "a false positive."), highlight=False)
 
 
 def _score_with_rules(set_dir: Path, limit: int, engine: str | None, as_json: bool) -> None:

@@ -115,3 +115,34 @@ def test_an_output_that_cannot_be_written_is_refused_in_one_line(
     assert refused.exit_code == 1, refused.output
     assert refused.output.strip() == (f"Error: {tmp_path}: a folder, not a file: name the "
                                       "file to write")
+
+
+def test_judging_a_set_that_labels_nothing_as_laundering_says_so(tiny_set: Path,
+                                                                 tmp_path: Path) -> None:
+    # a label column of zeros imports with the note "labels: none positive"; judged, it
+    # printed precision and recall 0.000 without a word, as if the detection had failed
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    clean = tmp_path / "set"
+    clean.mkdir()
+    for name in ("transactions", "accounts"):
+        table = pq.read_table(tiny_set / f"{name}.parquet")
+        at = table.schema.get_field_index("label")
+        table = table.set_column(at, "label", pa.repeat(pa.scalar(False), table.num_rows))
+        if "label_pattern" in table.column_names:
+            at = table.schema.get_field_index("label_pattern")
+            table = table.set_column(at, "label_pattern", pa.nulls(table.num_rows, pa.string()))
+        pq.write_table(table, clean / f"{name}.parquet")
+    for name in ("meta.json", "parties.parquet"):
+        if (tiny_set / name).exists():
+            (clean / name).write_bytes((tiny_set / name).read_bytes())
+    base = ["evaluate", "--set-dir", str(clean), "--engine", "embedded"]
+    for extra in ([], ["--rules"]):
+        judged = runner.invoke(app, [*base, *extra])
+        assert judged.exit_code == 0, judged.output
+        said = " ".join(judged.output.split())
+        assert "Warning: the set labels nothing as laundering (labels: none positive)" in said
+        assert "pattern" not in said  # no table of patterns without any
+    labelled = runner.invoke(app, ["evaluate", "--set-dir", str(tiny_set), "--rules"])
+    assert "none positive" not in labelled.output

@@ -113,8 +113,9 @@ def keep_findings(target: Target, ranking: Ranking, names: Sequence[str],
 
 
 def _progress() -> Progress:
+    # on standard error: piped, it ends with an empty line, which came before the JSON
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                    console=console, transient=True)
+                    console=err_console, transient=True)
 
 
 @contextmanager

@@ -146,3 +146,15 @@ def test_judging_a_set_that_labels_nothing_as_laundering_says_so(tiny_set: Path,
         assert "pattern" not in said  # no table of patterns without any
     labelled = runner.invoke(app, ["evaluate", "--set-dir", str(tiny_set), "--rules"])
     assert "none positive" not in labelled.output
+
+
+def test_json_alone_on_standard_output(tiny_set: Path) -> None:
+    # the progress shown while working wrote an empty line first on standard output when
+    # it was not a terminal: `money detect --json | head -1` read nothing
+    base = ["--set-dir", str(tiny_set), "--engine", "embedded", "--json"]
+    for command in (["detect", "-d", "cycle"], ["score", "--limit", "2"],
+                    ["evaluate", "--rules"]):
+        done = runner.invoke(app, [*command, *base])
+        assert done.exit_code == 0, done.output
+        assert done.stdout[:1] in ("[", "{"), repr(done.stdout[:20])
+        json.loads(done.stdout)

@@ -292,6 +292,9 @@ def export(
             report = sets.export(session, who, get_settings(), item.id, fmt, output, selection)
     except TocsinError as exc:
         raise fail(exc) from None
+    except OSError as exc:  # a folder named as the file, a folder that cannot be made
+        raise fail(InputError.single(str(output), N_("cannot write: %(error)s",
+                                                     error=exc.strerror or str(exc)))) from None
     parts = [_transactions(report.transactions)]
     if report.edges:
         parts.append(ngettext("%(count)s edge", "%(count)s edges", report.edges,

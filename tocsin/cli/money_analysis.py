@@ -30,7 +30,7 @@ from tocsin.i18n import N_, Number, _
 from tocsin.money import model, sets
 from tocsin.money.detect import REGISTRY, describe, make
 from tocsin.money.engines.base import Engine, open_engine, run_detector
-from tocsin.money.evaluate import evaluate, evaluate_ranking
+from tocsin.money.evaluate import Scores, evaluate, evaluate_ranking
 from tocsin.money.findings import Finding, sort_findings
 from tocsin.money.rank import RankConfig, Ranking, rank, with_model
 from tocsin.money.rank import detect as detect_ranked
@@ -113,8 +113,9 @@ def keep_findings(target: Target, ranking: Ranking, names: Sequence[str],
 
 
 def _progress() -> Progress:
+    # on standard error: piped, it ends with an empty line, which came before the JSON
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                    console=console, transient=True)
+                    console=err_console, transient=True)
 
 
 @contextmanager
@@ -279,6 +280,14 @@ def register(app: typer.Typer) -> None:
         if level not in ("transaction", "account"):
             raise fail(InputError.single("--level", N_("transaction or account")))
         if rules:
+            # said, not ignored: the file asked for was never written
+            only_model = [name for name, given in (("--output", output is not None),
+                                                   ("--model", model_path is not None),
+                                                   ("--level", level != "account")) if given]
+            if only_model:
+                raise fail(InputError.single(only_model[0], N_(
+                    "applies to the model's scores; --rules ranks accounts by the rule "
+                    "detectors and prints them")))
             _score_with_rules(set_dir, limit, engine, as_json)
             return
         _score_with_model(model_path, set_dir, level, output, limit, engine, as_json)
@@ -323,6 +332,7 @@ def register(app: typer.Typer) -> None:
                 settings = get_settings()
                 if destination:  # the model is signed with the platform's key: refused now,
                     settings.secret()  # not after the training (minutes on a large set)
+                    model.writable(destination)  # and so is a file that cannot be written
                 base = None if from_scratch else model.load_default()
                 # the new sets first: computing their features is the peak of the memory,
                 # lower with nothing else held yet
@@ -472,6 +482,8 @@ def _evaluate_model(path: Path | None, target: Target, engine: str | None,
             result = model.evaluate(trained, data)
         except TocsinError as exc:
             raise fail(exc) from exc
+    _warn_without_positives(q.scores for q in (result.transactions, result.accounts)
+                            if q is not None)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -547,6 +559,7 @@ def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
             result = evaluate(set_dir, found, min_score)
     except TocsinError as exc:
         raise fail(exc) from exc
+    _warn_without_positives(s for s in (result.accounts, result.transactions) if s is not None)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -572,10 +585,21 @@ def _evaluate_rules(set_dir: Path, min_score: float, engine: str | None,
                           str(s.true_positives), str(s.false_positives),
                           str(s.false_negatives))
     console.print(table)
-    patterns = Table(*_headings(N_("pattern"), N_("transactions found"), N_("accounts found")))
-    for name, p in result.patterns.items():
-        patterns.add_row(name, _share(p["transactions"]), _share(p["accounts"]))
-    console.print(patterns)
+    if result.patterns:  # as the model's: no empty table for a set without patterns
+        patterns = Table(*_headings(N_("pattern"), N_("transactions found"),
+                                    N_("accounts found")))
+        for name, p in result.patterns.items():
+            patterns.add_row(name, _share(p["transactions"]), _share(p["accounts"]))
+        console.print(patterns)
+
+
+def _warn_without_positives(scores: Iterable[Scores]) -> None:
+    """Say that a set whose labels are all negative measures no recall: its import noted
+    "labels: none positive", and figures of 0 would read as a detection that failed."""
+    if not any(s.true_positives + s.false_negatives for s in scores):
+        err_console.print(_("Warning: the set labels nothing as laundering (labels: none "
+                            "positive); recall cannot be measured and every flag counts as "
+                            "a false positive."), highlight=False)
 
 
 def _score_with_rules(set_dir: Path, limit: int, engine: str | None, as_json: bool) -> None:

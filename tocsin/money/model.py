@@ -60,7 +60,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tocsin.errors import InputError, Problem
+from tocsin.errors import InputError
 from tocsin.i18n import N_, Joined, Message, Number, to_data
 from tocsin.money.evaluate import Scores
 from tocsin.money.features import labels
@@ -1169,7 +1169,7 @@ def write_scores(batches: Iterator[pa.RecordBatch], output: Path) -> int:
 
     from tocsin.types.cells import neutralise_table
 
-    output.parent.mkdir(parents=True, exist_ok=True)
+    writable(output)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     rows = 0
     writer: pacsv.CSVWriter | None = None
@@ -1184,11 +1184,29 @@ def write_scores(batches: Iterator[pa.RecordBatch], output: Path) -> int:
             writer.close()
             writer = None
             os.replace(tmp, output)
+    except OSError as exc:
+        raise _not_written(output, exc) from None
     finally:
         if writer is not None:
             writer.close()
         tmp.unlink(missing_ok=True)
     return rows
+
+
+def writable(path: Path) -> None:
+    """Refuse now a file that could not be written once the work is done: a folder, or a
+    file in a folder that cannot be made (missing folders are made, as they always were)."""
+    if path.is_dir():
+        raise InputError.single(str(path), N_("a folder, not a file: name the file to write"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _not_written(path, exc) from None
+
+
+def _not_written(path: Path, exc: OSError) -> InputError:
+    return InputError.single(str(path), N_("cannot write: %(error)s",
+                                           error=exc.strerror or str(exc)))
 
 
 # --------------------------------------------------------------------------- files
@@ -1229,7 +1247,11 @@ def save(model: Model, path: Path, settings: Settings | None = None) -> Path:
     """Write the model as signed JSON (HMAC-SHA256 keyed with the platform's secret)."""
     payload = model.to_payload()
     sig = hmac.new(_key(settings), _canonical(payload), hashlib.sha256).hexdigest()
-    _atomic_write(path, dumps(model, {"method": "hmac-sha256", "value": sig}))
+    writable(path)
+    try:
+        _atomic_write(path, dumps(model, {"method": "hmac-sha256", "value": sig}))
+    except OSError as exc:
+        raise _not_written(path, exc) from None
     return path
 
 
@@ -1264,9 +1286,8 @@ def load(path: Path, settings: Settings | None = None) -> Model:
                                               "(hmac-sha256) are loaded from a file"))
     expected = hmac.new(_key(settings), _canonical(doc["model"]), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, str(sig.get("value", ""))):
-        raise InputError([Problem(str(path), N_("signature does not match; the file was "
-                                                "changed or written by another installation"))],
-                         summary=N_("%(path)s: refused to load", path=str(path)))
+        raise InputError.single(str(path), N_("signature does not match; the file was "
+                                              "changed or written by another installation"))
     return Model.from_payload(doc["model"], str(path))
 
 

@@ -416,8 +416,11 @@ def test_save_and_load_refuse_foreign_files(tmp_path: Path, trained: model.Model
     doc["model"]["threshold"] = 0.0
     evil = tmp_path / "evil.json"
     evil.write_text(json.dumps(doc))
-    with pytest.raises(InputError, match="signature does not match"):
+    with pytest.raises(InputError, match="signature does not match") as refused:
         model.load(evil, settings)
+    # one line naming the file and why (it was a summary and the same file again below it)
+    assert str(refused.value) == (f"{evil}: signature does not match; the file was changed "
+                                  "or written by another installation")
     doc["signature"] = {"method": "sha256", "value": "0" * 64}
     evil.write_text(json.dumps(doc))
     with pytest.raises(InputError, match="signed by this installation"):

@@ -52,6 +52,13 @@ def test_ingest_list_export_delete(cli_env: Database, fixtures: Path, tmp_path: 
                                    "--output", str(out)])
     assert exported.exit_code == 0, exported.output
     assert out.exists() and "13 transactions" in _flat(exported.output)
+    # a folder named as the file, a file under a file: one line, no traceback
+    for wrong in (tmp_path, out / "case.graphml"):
+        refused = runner.invoke(app, ["export", "Case 12", "--format", "graphml",
+                                      "--output", str(wrong)])
+        assert refused.exit_code == 1 and not isinstance(refused.exception, OSError)
+        assert refused.output.strip().startswith(f"Error: {wrong}: cannot write: ")
+        assert "\n" not in refused.output.strip()
 
     removed = runner.invoke(app, ["delete", str(item.id), "--yes"])
     assert removed.exit_code == 0, removed.output

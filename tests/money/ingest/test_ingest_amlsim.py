@@ -346,6 +346,24 @@ def test_a_row_of_the_wrong_length_is_named_by_its_line(tmp_path: Path) -> None:
     assert str(problem.reason) == "expected 8 fields, found 5"
 
 
+def test_a_last_line_cut_short_in_the_published_layout_is_named_by_file_and_line(
+        fixtures: Path, tmp_path: Path, leftovers: Leftovers) -> None:
+    # a copy cut short (a download or a disk that filled up): the problem named the folder
+    # and quoted the CSV reader, without the file or the line
+    out = tmp_path / "out"
+    for name in ("transactions.csv", "nodes.csv"):
+        def cut(file: str, data: bytes, name: str = name) -> bytes:
+            kept = data.rstrip(b"\r\n")
+            return kept[:kept.rfind(b"\n") + 1] + b"3,0,1" if file == name else data
+
+        folder = _copy(fixtures, tmp_path / name, cut)
+        with pytest.raises(InputError) as caught:
+            ingest("amlsim", [folder], out / name)
+        assert [(p.location, str(p.reason)) for p in caught.value.problems] == [
+            (f"{folder / name}:5", "expected 4 fields, found 3")]
+        assert not leftovers(out)
+
+
 def test_the_raw_transaction_log(fixtures: Path, tmp_path: Path) -> None:
     report = ingest("amlsim", [fixtures / "amlsim_log"], tmp_path / "set")
     assert (report.transactions, report.accounts, report.has_labels) == (7, 7, True)

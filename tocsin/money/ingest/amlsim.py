@@ -176,6 +176,8 @@ def _read_nodes_layout(sources: Sequence[Path], ctx: Context) -> None:
                     line += batch.num_rows
         except pa.ArrowKeyError as exc:
             raise _header_differs(txn_path, exc) from None
+        except pa.ArrowInvalid:
+            raise _bad_row(txn_path, len(txn_header)) from None
     if blank.count:
         ctx.notes.append(empty_lines_note(txn_path.name, blank))
     count, places = repeats.finish()
@@ -275,6 +277,8 @@ def _read_nodes(path: Path, header: Sequence[str], ctx: Context) -> pa.Table:
         )
     except pa.ArrowKeyError as exc:
         raise _header_differs(path, exc) from None
+    except pa.ArrowInvalid:
+        raise _bad_row(path, len(header)) from None
     where = str(path)
     ids = pc.utf8_trim_whitespace(table.column("nodeid").combine_chunks())
     flags = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("isFraud").combine_chunks()))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -16,8 +15,8 @@ from sqlalchemy.orm import Session
 from tocsin import i18n
 from tocsin.access.principal import Principal
 from tocsin.access.users import get_user, principal_for
-from tocsin.errors import ConfigurationError, InputError, TocsinError
-from tocsin.i18n import N_, _
+from tocsin.errors import ConfigurationError, TocsinError
+from tocsin.i18n import _
 from tocsin.settings import get_settings
 from tocsin.store.database import Database
 
@@ -108,18 +107,6 @@ def acting_as(session: Session, username: str | None) -> Principal:
     if not username:
         return Principal.system()
     return principal_for(get_user(session, username))
-
-
-def output_file(path: Path, option: str = "--output") -> Path:
-    """``path``, refused before any work when it cannot be written as a file: its folder
-    missing or the path itself a folder (else the writer's traceback comes at the end)."""
-    if path.is_dir():
-        raise InputError.single(option, N_("%(path)s is a folder, not a file.",
-                                           path=repr(str(path))))
-    if not path.parent.is_dir():
-        raise InputError.single(option, N_("the folder %(folder)s does not exist",
-                                           folder=repr(str(path.parent))))
-    return path
 
 
 def confirm(question: str) -> bool:

@@ -15,6 +15,7 @@ from tocsin.errors import InputError, TocsinError
 from tocsin.i18n import N_, _, format_number, format_size, ngettext
 from tocsin.money import sets
 from tocsin.money.export import EXPORT_FORMATS, Selection
+from tocsin.outputs import not_written
 from tocsin.settings import get_settings
 
 app = typer.Typer(name="money", help="Follow the money: ingest, trace, detect, score, "
@@ -293,8 +294,7 @@ def export(
     except TocsinError as exc:
         raise fail(exc) from None
     except OSError as exc:  # a folder named as the file, a folder that cannot be made
-        raise fail(InputError.single(str(output), N_("cannot write: %(error)s",
-                                                     error=exc.strerror or str(exc)))) from None
+        raise fail(not_written(output, exc)) from None
     parts = [_transactions(report.transactions)]
     if report.edges:
         parts.append(ngettext("%(count)s edge", "%(count)s edges", report.edges,

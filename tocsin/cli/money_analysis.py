@@ -36,6 +36,7 @@ from tocsin.money.rank import RankConfig, Ranking, rank, with_model
 from tocsin.money.rank import detect as detect_ranked
 from tocsin.money.score import score_accounts
 from tocsin.money.trace import RULES, TraceConfig, trace
+from tocsin.outputs import writable
 
 SET = typer.Argument(None, metavar="[SET]", help="Id or exact name of a registered "
                      "transaction set (see `tocsin money sets`).")
@@ -332,7 +333,7 @@ def register(app: typer.Typer) -> None:
                 settings = get_settings()
                 if destination:  # the model is signed with the platform's key: refused now,
                     settings.secret()  # not after the training (minutes on a large set)
-                    model.writable(destination)  # and so is a file that cannot be written
+                    writable(destination)  # and so is a file that cannot be written
                 base = None if from_scratch else model.load_default()
                 # the new sets first: computing their features is the peak of the memory,
                 # lower with nothing else held yet

@@ -10,9 +10,10 @@ import typer
 from sqlalchemy.orm import Session
 
 from tocsin import types
-from tocsin.cli.common import Table, acting_as, console, output_file, transaction
+from tocsin.cli.common import Table, acting_as, console, transaction
 from tocsin.errors import InputError
 from tocsin.i18n import N_, N_plural, _, format_number, ngettext
+from tocsin.outputs import writable
 from tocsin.settings import get_settings
 from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.exchange import (
@@ -191,7 +192,7 @@ def export_iati_(
 
     Example: tocsin programmes export-iati --output activities.xml --ids 3 --ids 4
     """
-    output_file(output)
+    writable(output)
     with transaction() as session:
         count = export_iati(session, acting_as(session, as_user), output, ids=ids or None,
                             strict=strict)
@@ -240,7 +241,7 @@ def export_table_(
 
     Example: tocsin programmes export-table --output activities.xlsx
     """
-    fmt = table_format(output_file(output).name)
+    fmt = table_format(writable(output).name)
     with transaction() as session, output.open("wb") as out:
         count = export_table(session, acting_as(session, as_user), out, fmt, ids=ids or None)
     _written(count, output)
@@ -253,7 +254,7 @@ def template(output: Path = typer.Option(..., "--output", "-o",
 
     Example: tocsin programmes template --output activities.xlsx
     """
-    fmt = table_format(output_file(output).name)
+    fmt = table_format(writable(output).name)
     help_path = output.with_name(output.stem + ".columns.csv")
     with transaction() as session, output.open("wb") as out:
         if fmt == "csv":

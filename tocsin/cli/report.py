@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tocsin.cli.common import acting_as, console, output_file, transaction
+from tocsin.cli.common import acting_as, console, transaction
 from tocsin.i18n import N_, _, format_number
+from tocsin.outputs import writable
 
 if TYPE_CHECKING:
     from tocsin.reports.coherence import Format
@@ -38,7 +39,7 @@ def coherence(
 
     if geo not in ("country", "region"):
         raise typer.BadParameter(N_("use country or region"), param_hint="--geo")
-    fmt: Format = "pdf" if output_file(output).suffix.lower() == ".pdf" else "html"
+    fmt: Format = "pdf" if writable(output).suffix.lower() == ".pdf" else "html"
     with transaction() as session:
         content = generate(session, acting_as(session, user), fmt,
                            Options(year=year, start=start, end=end, geo=geo))  # type: ignore[arg-type]

@@ -66,6 +66,7 @@ from tocsin.money.evaluate import Scores
 from tocsin.money.features import labels
 from tocsin.money.features.base import DEFAULT, FeatureConfig, feature_names
 from tocsin.money.features.labels import Shown
+from tocsin.outputs import not_written, writable
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -1185,28 +1186,12 @@ def write_scores(batches: Iterator[pa.RecordBatch], output: Path) -> int:
             writer = None
             os.replace(tmp, output)
     except OSError as exc:
-        raise _not_written(output, exc) from None
+        raise not_written(output, exc) from None
     finally:
         if writer is not None:
             writer.close()
         tmp.unlink(missing_ok=True)
     return rows
-
-
-def writable(path: Path) -> None:
-    """Refuse now a file that could not be written once the work is done: a folder, or a
-    file in a folder that cannot be made (missing folders are made, as they always were)."""
-    if path.is_dir():
-        raise InputError.single(str(path), N_("a folder, not a file: name the file to write"))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _not_written(path, exc) from None
-
-
-def _not_written(path: Path, exc: OSError) -> InputError:
-    return InputError.single(str(path), N_("cannot write: %(error)s",
-                                           error=exc.strerror or str(exc)))
 
 
 # --------------------------------------------------------------------------- files
@@ -1251,7 +1236,7 @@ def save(model: Model, path: Path, settings: Settings | None = None) -> Path:
     try:
         _atomic_write(path, dumps(model, {"method": "hmac-sha256", "value": sig}))
     except OSError as exc:
-        raise _not_written(path, exc) from None
+        raise not_written(path, exc) from None
     return path
 
 

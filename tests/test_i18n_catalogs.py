@@ -301,7 +301,7 @@ def test_translations_keep_placeholders_and_no_double_quotes(language: str) -> N
         if not m.id or not (any(m.string) if isinstance(m.string, tuple) else m.string):
             continue  # untranslated (a starter catalog's plural too): shown in English
         source = m.id if isinstance(m.id, str) else m.id[0]
-        target = m.string if isinstance(m.string, str) else m.string[0]
+        target = m.string if isinstance(m.string, str) else (m.string or ("",))[0]
         if sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(target)):
             wrong.append(f"placeholders differ: {source!r} → {target!r}")
         if '"' in target:  # translations are written into attributes as they are
@@ -321,3 +321,24 @@ def test_a_catalog_translates_and_an_unknown_language_falls_back() -> None:
         assert i18n.direction() == "rtl"
         assert i18n.gettext("Search") == "بحث"
         assert i18n.gettext("Budget (rolled up)") == "Budget (rolled up)"  # starter: English
+
+
+def test_a_hidden_or_missing_record_is_named_by_its_word() -> None:
+    from tocsin.errors import RECORD_TYPE_WORDS, NotFound
+    from tocsin.search.service import TYPE_LABELS
+
+    missing = NotFound.guarded("transaction_set", 7, hidden=False)
+    assert str(missing) == "transaction set 7 not found"
+    assert missing.record_type == "transaction_set"  # the audit keeps the type
+    with i18n.using("fr"):
+        assert str(missing) == str(i18n.N_("%(record_type)s %(record_id)s not found",
+                                           record_type=i18n.gettext("transaction set"),
+                                           record_id=7))
+        assert "transaction set" not in str(missing)
+    # every searchable type is named by a word, its own where it is one
+    for record_type in TYPE_LABELS:
+        word = RECORD_TYPE_WORDS.get(record_type, record_type)
+        assert "_" not in word
+        for language in ("fr", "ru"):
+            entry = _catalog(language).get(str(word))
+            assert entry is not None and entry.string, (record_type, language)

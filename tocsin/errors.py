@@ -177,7 +177,10 @@ class NotFound(TocsinError):
 
     @classmethod
     def guarded(cls, record_type: str, record_id: object, hidden: bool) -> NotFound:
-        exc = cls(N_("%(record_type)s %(record_id)s not found", record_type=record_type,
+        # the type's word, translated where it is shown ("transaction set", not the
+        # table's "transaction_set"); the audit keeps the type itself
+        word = RECORD_TYPE_WORDS.get(record_type) or Message(record_type)
+        exc = cls(N_("%(record_type)s %(record_id)s not found", record_type=word,
                      record_id=record_id))
         exc.record_type, exc.record_id, exc.hidden = record_type, str(record_id)[:80], hidden
         return exc
@@ -196,7 +199,19 @@ RECORD_WORDS = (
     N_("crime area"), N_("document"), N_("follow-up action"), N_("instrument"), N_("list"),
     N_("list version"), N_("notification"), N_("panel"), N_("person"),
     N_("processing record"), N_("recommendation"), N_("request"), N_("stage"),
-    N_("statement"), N_("structure"), N_("task"), N_("trash item"))
+    N_("statement"), N_("structure"), N_("task"), N_("trash item"),
+    # guarded records whose type is their word (:meth:`NotFound.guarded`)
+    N_("agreement"), N_("case"), N_("event"), N_("expert"), N_("lesson"), N_("partner"),
+    N_("provision"))
+
+#: The word :meth:`NotFound.guarded` names a guarded record's type with, where the type
+#: is not a word itself.
+RECORD_TYPE_WORDS: dict[str, Message] = {
+    "after_action_review": N_("after-action review"), "case_asset": N_("asset"),
+    "coop_request": N_("co-operation request"), "crime_area": N_("crime area"),
+    "ocg_profile": N_("crime group profile"), "remedial_action": N_("remedial action"),
+    "screened_subject": N_("screened subject"), "threat_indicator": N_("threat indicator"),
+    "transaction_set": N_("transaction set")}
 
 
 class PermissionDenied(TocsinError):

@@ -151,8 +151,8 @@ def test_domain_refusals_and_errors_are_shown_in_the_reader_language(
     missing = client.get("/programmes/999999999", headers=french)
     assert missing.status_code == 404
     with i18n.using("fr"):
-        said = str(i18n.N_("%(record_type)s %(record_id)s not found", record_type="activity",
-                           record_id=999999999))
+        said = str(i18n.N_("%(record_type)s %(record_id)s not found",
+                           record_type=i18n.N_("activity"), record_id=999999999))
     assert str(escape(said)) in missing.text and "not found" not in missing.text
     # the JSON API stays English whatever the browser asks for
     api = client.get("/api/v1/programmes/999999999", headers=french)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -196,11 +197,35 @@ def export_iati_(
     with transaction() as session:
         count = export_iati(session, acting_as(session, as_user), output, ids=ids or None,
                             strict=strict)
-    for problem in validate_export(output):
-        line = N_("IATI rule %(location)s: %(reason)s", location=problem.location,
-                  reason=problem.reason)
+    problems = validate_export(output)
+    named = _identifiers(output) if problems else []
+    for problem in problems:
+        at = _POSITION.match(problem.location)
+        line = (N_("IATI rule %(location)s (%(identifier)s): %(reason)s",
+                   location=problem.location, identifier=named[int(at[1]) - 1],
+                   reason=problem.reason)
+                if at and int(at[1]) <= len(named) else
+                N_("IATI rule %(location)s: %(reason)s", location=problem.location,
+                   reason=problem.reason))
         console.print(f"  {line}", highlight=False)
     _written(count, output)
+
+
+#: The activity a rule's finding is in, by its position in the file.
+_POSITION = re.compile(r"/iati-activities/iati-activity\[(\d+)\]")
+
+
+def _identifiers(path: Path) -> list[str]:
+    """The written activities' identifiers in the file's order: a finding names the
+    activity's position, a person looks for its identifier."""
+    from lxml import etree
+
+    out = []
+    for _event, element in etree.iterparse(str(path), tag="iati-activity",
+                                           resolve_entities=False, no_network=True):
+        out.append((element.findtext("iati-identifier") or "").strip())
+        element.clear()
+    return out
 
 
 @app.command("import-table")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,6 +92,17 @@ def test_an_output_that_cannot_be_written_is_refused_saying_why(env: Path,
     result = runner.invoke(app, [*name, "--output", str(made)])
     assert result.exit_code == 0, result.output
     assert made.is_file()
+
+
+def test_the_exports_rule_findings_name_the_activity(env: Path) -> None:
+    # the Spanish ministry's file breaks IATI rules the export keeps as published; the
+    # command named only each finding's position in the file (iati-activity[3])
+    spanish = FIXTURE.parent / "published" / "MAEC_IATI_INDONESIA-excerpt.xml"
+    run(programmes.app, "import-iati", str(spanish), "--unit", "unodc")
+    out = run(programmes.app, "export-iati", "--output", str(env / "out.xml"))
+    findings = [line.strip() for line in out.splitlines() if "IATI rule" in line]
+    assert findings and all(re.match(r"IATI rule /iati-activities/iati-activity\[\d+\]\S* "
+                                     r"\(ES-DIR3-E04585801-[^)]+\): ", f) for f in findings)
 
 
 def test_commitment_commands(env: Path) -> None:

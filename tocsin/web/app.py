@@ -160,7 +160,18 @@ def _error(request: Request, status: int, message: str,
     single = problems is not None and len(problems) == 1 and \
         message == f"{problems[0]['location']}: {problems[0]['reason']}"
     return render(request, "error.html", status_code=status, status=status, message=message,
-                  problems=problems or [], single=single)
+                  problems=problems or [], single=single, back=_back(request))
+
+
+def _back(request: Request) -> str | None:
+    """The page of this platform the reader came from (the browser sends it within the
+    site, ``Referrer-Policy: same-origin``), for the error page's "Back": a
+    ``javascript:history.back()`` link is refused by the pages' CSP (``script-src
+    'self'``) and did nothing. ``None`` when there is none."""
+    referer = request.headers.get("referer", "")
+    if not referer.startswith(str(request.base_url)) or referer == str(request.url):
+        return None
+    return referer
 
 
 def _busy(request: Request) -> Response:

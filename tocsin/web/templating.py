@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,17 @@ def term(code: str | None) -> str:
     return i18n.gettext(str(code).replace("_", " "))
 
 
+def share(value: int | float | Decimal | None) -> str:
+    """A share given in per cent (0-100, as IATI and the forms write it) the way the page's
+    language writes a percentage, with the decimals it has (at most two): ``25%``,
+    ``33,33 %`` in French, ``25٪`` in Arabic. Empty for none."""
+    if value is None or value == "":
+        return ""
+    exact = Decimal(str(value)).normalize()
+    decimals = max(0, -int(exact.as_tuple().exponent))
+    return i18n.format_percent(exact / 100, min(decimals, 2))
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
@@ -207,6 +219,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["datetime"] = i18n.format_datetime
     env.filters["number"] = i18n.format_number
     env.filters["percent"] = i18n.format_percent
+    env.filters["share"] = share
     env.filters["money"] = i18n.format_money
     env.filters["country_name"] = i18n.country_name
     env.filters["language_name"] = i18n.language_name

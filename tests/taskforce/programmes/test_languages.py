@@ -218,13 +218,14 @@ def test_expert_and_partner_refusals_in_russian_and_french(
 
 def test_an_activitys_facts_and_results_in_french(tf_client: TestClient,
                                                    tf_db: Database) -> None:
-    """Countries by their French names and dates as French readers write them, as the
-    rest of the page gives them (the facts gave ``Albania`` and ``2025-01-01``)."""
+    """Countries by their French names, their shares and dates as French readers write
+    them, as the rest of the page gives them (the facts gave ``Albania``, ``2025-01-01``
+    and ``62.5%``)."""
     username, _ = create_user(tf_db, "analyst", "tntd-spmu")
     token = login(tf_client, username)
     created = tf_client.post("/programmes", data={
         **FORM, "identifier": "XM-OSCE-FR-1", "title": "Programme en français",
-        "countries": "AL:60;DE:40", "planned_end": "2026-06-30", "handling": "AMBER",
+        "countries": "AL:62.5;DE:37.5", "planned_end": "2026-06-30", "handling": "AMBER",
         "csrf_token": token}, follow_redirects=False)
     assert created.status_code == 303, created.text
     page_url = created.headers["location"]
@@ -234,7 +235,7 @@ def test_an_activitys_facts_and_results_in_french(tf_client: TestClient,
         "period_end": "2025-12-31", "target": "40", "actual": "12", "csrf_token": token})
     page = tf_client.get(page_url, headers=FR).text
     facts = page.split("<dl")[1].split("</dl>")[0]
-    assert "Albanie 60%" in facts and "Allemagne 40%" in facts, facts
+    assert "Albanie 62,5\u00a0%" in facts and "Allemagne 37,5\u00a0%" in facts, facts
     assert "1 janv. 2025 \u2013 30 juin 2026" in facts
     results = page.split('class="period"')[1].split("</td>")[0]
     assert "1 janv. 2025 \u2013 31 déc. 2025" in results, results

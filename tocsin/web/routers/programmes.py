@@ -176,7 +176,18 @@ def _form_page(request: Request, session: Session, row: dict[str, str],
     return render(request, "programmes/form.html", status_code=status_code, row=row,
                   activity=activity, columns=COLUMNS, choices=_choices(session),
                   results=results or [forms.blank_result()], problems=list(problems),
-                  row_errors=at_rows, field_errors=at_fields)
+                  row_errors=at_rows, field_errors=at_fields,
+                  recipients_in_part=activity is not None and _recipients_in_part(session,
+                                                                                  activity))
+
+
+def _recipients_in_part(session: Session, activity: Activity) -> bool:
+    """Whether the activity's IATI file names recipients the platform does not hold (a
+    country outside its list): their shares stay in the published activity, so the form's
+    may add up to less than 100, as the server's check allows."""
+    published = published_of(session, activity.id)
+    return published is not None and (
+        len(published.recipients) > len(activity.countries) + len(activity.regions))
 
 
 # --- pages --------------------------------------------------------------------------------

@@ -399,7 +399,7 @@
     function renderNodeList() {
       const list = document.getElementById("node-list");
       list.replaceChildren(...cy.nodes().sort((a, b) => a.id().localeCompare(b.id())).map((n) =>
-        el("li", {}, el("span", {}, n.id(), el("small", {}, ` ${n.data("kind")}`)),
+        el("li", {}, el("span", {}, n.id(), el("small", {}, ` ${kindName(n.data("kind"))}`)),
           el("button", { type: "button", class: "secondary", "aria-label": _("Expand %(account)s", { account: n.id() }),
                          onclick: () => selectAccount(n.id(), true) }, _("expand")))));
     }
@@ -428,7 +428,8 @@
         el("p", {},
           el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(account)}` }, _("trace from here")), " ",
           el("a", { class: "chip", href: `/investigations/sets/${setId}/timeline?account=${encodeURIComponent(account)}` }, _("timeline"))),
-        flagged.length ? el("p", {}, ngettext("In %(count)s finding: %(detectors)s", "In %(count)s findings: %(detectors)s", flagged.length, { count: flagged.length, detectors: detectorCounts(flagged) })) : null);
+        // replaceChildren writes null as the word "null": an account in no finding adds nothing
+        ...(flagged.length ? [el("p", {}, ngettext("In %(count)s finding: %(detectors)s", "In %(count)s findings: %(detectors)s", flagged.length, { count: flagged.length, detectors: detectorCounts(flagged) }))] : []));
     }
 
     // the selected account travels with the tabs (and a reload keeps it)
@@ -510,19 +511,21 @@
           el("span", { class: "score", title: _("score after ranking") }, decimal(f.score, 2)),
           f.flagged ? el("em", { class: "flag" }, _("flagged") + " ") : "",
           el("strong", {}, f.detector_shown || f.detector), el("br", {}),
-          el("small", {}, _("%(subject)s · %(count)s accounts · %(amount)s", { subject: f.subject, count: f.accounts.length, amount: money(f.amount) }))))));
+          el("small", {}, ngettext("%(subject)s · %(count)s account · %(amount)s", "%(subject)s · %(count)s accounts · %(amount)s",
+            f.accounts.length, { subject: f.subject, count: f.accounts.length.toLocaleString(LANG), amount: money(f.amount) }))))));
       if (!findings.length) findingsList.append(el("li", {}, _("No findings.")));
     }
 
     function findingsSummary(result) {
       const flagged = result.findings.filter((f) => f.flagged).length;
       const r = result.ranking;
-      const counts = { count: result.findings.length, flagged: flagged };
+      const figure = (n) => Number(n).toLocaleString(LANG);
+      const counts = { count: figure(result.findings.length), flagged: figure(flagged) };
       return r ? ngettext("%(count)s finding, %(flagged)s flagged (%(accounts)s of %(total)s accounts flagged)",
         "%(count)s findings, %(flagged)s flagged (%(accounts)s of %(total)s accounts flagged)",
-        counts.count, { ...counts, accounts: r.flagged, total: r.set_accounts })
+        result.findings.length, { ...counts, accounts: figure(r.flagged), total: figure(r.set_accounts) })
         : ngettext("%(count)s finding, %(flagged)s flagged", "%(count)s findings, %(flagged)s flagged",
-          counts.count, counts);
+          result.findings.length, counts);
     }
 
     async function showFinding(finding) {
@@ -537,6 +540,12 @@
           chips.push(el("a", { class: "chip", href: `${API}/sets/${setId}/export?format=${fmt}&finding=${finding.id}` }, link.textContent), " ");
         }
       }
+      // each count a clause of its own, agreeing with it (the extractor reads no message
+      // inside another's values)
+      const accountCount = ngettext("%(count)s account", "%(count)s accounts", finding.accounts.length,
+        { count: finding.accounts.length.toLocaleString(LANG) });
+      const paymentCount = ngettext("%(count)s payment", "%(count)s payments", finding.transactions.length,
+        { count: finding.transactions.length.toLocaleString(LANG) });
       detail.replaceChildren(
         el("h2", {}, _("Finding: %(detector)s", { detector: finding.detector_shown || finding.detector })),
         el("p", { class: "reason", id: "finding-reason" }, finding.reason_shown || finding.reason),
@@ -545,8 +554,8 @@
           (finding.detector_score !== undefined && finding.detector_score !== finding.score
             ? " " + _("(detector %(score)s)", { score: decimal(finding.detector_score, 2) }) : "") +
           (finding.flagged ? " · " + _("flags %(flags)s", { flags: finding.flags.join(", ") }) : "") +
-          " · " + _("%(accounts)s accounts · %(payments)s payments · %(amount)s",
-            { accounts: finding.accounts.length, payments: finding.transactions.length, amount: money(finding.amount) })),
+          " · " + _("%(accounts)s · %(payments)s · %(amount)s",
+            { accounts: accountCount, payments: paymentCount, amount: money(finding.amount) })),
         el("p", {}, el("a", { class: "chip", href: `/investigations/sets/${setId}/trace?account=${encodeURIComponent(finding.subject)}` }, _("trace the subject")), " ", ...chips));
       try {
         const { body } = await call(`${API}/sets/${setId}/findings/${finding.id}/graph`);
@@ -635,7 +644,8 @@
         return;
       }
       modelSource.textContent = _("%(source)s: %(accounts)s accounts and %(payments)s payments flagged",
-        { source: result.source_shown || result.source, accounts: result.flagged_accounts, payments: result.flagged_transactions });
+        { source: result.source_shown || result.source, accounts: Number(result.flagged_accounts).toLocaleString(LANG),
+          payments: Number(result.flagged_transactions).toLocaleString(LANG) });
       modelAccounts.replaceChildren(...result.accounts.map((r) => modelItem(r, () => {
         loadAccount(r.subject, true);
         showAccount(r.subject).then(() => showModelReasons(_("Model score"), r))
@@ -849,6 +859,18 @@
 
   // ------------------------------------------------------------------ timeline
 
+  // A tick of a time axis in the page's language (times are UTC, as the table's): the
+  // year on the first of January, the time within a day, else the day and month.
+  function timeTick(value) {
+    const d = new Date(value);
+    const utc = { timeZone: "UTC" };
+    if (d.getUTCHours() || d.getUTCMinutes()) {
+      return d.toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit", ...utc });
+    }
+    if (d.getUTCMonth() === 0 && d.getUTCDate() === 1) return d.toLocaleDateString(LANG, { year: "numeric", ...utc });
+    return d.toLocaleDateString(LANG, { day: "numeric", month: "short", ...utc });
+  }
+
   function initTimeline() {
     const root = document.getElementById("timeline-view");
     if (!root || !window.echarts) return;
@@ -876,8 +898,9 @@
             ? tip(_("balance %(amount)s", { amount: money(p.value[1]) }))
             : tip(p.data.txn, `${p.seriesName} ${p.data.counterparty}`, money(Math.abs(p.value[1]))) },
           legend: { top: 0 },
-          xAxis: { type: "time" },
-          yAxis: { type: "value", name: _("amount") },
+          // ECharts names months and groups digits in English: the axes in the page's language
+          xAxis: { type: "time", axisLabel: { formatter: timeTick, hideOverlap: true } },
+          yAxis: { type: "value", name: _("amount"), axisLabel: { formatter: (value) => Number(value).toLocaleString(LANG) } },
           dataZoom: [{ type: "inside" }, { type: "slider" }],
           series: [
             { name: _("in from"), type: "scatter", symbolSize: 8, itemStyle: { color: "#2e7d32" },

@@ -278,6 +278,12 @@
     return option ? option.textContent : _("vocabulary %(code)s", { code: code });
   }
 
+  // An activity read from an IATI file whose recipient countries the platform holds only in
+  // part (the others stay in the published activity): its shares may add up to less than
+  // 100, as the server accepts, never to more. The form says so (data-recipients-held).
+  function heldInPart() { return Boolean(document.querySelector("form[data-recipients-held='part']")); }
+  function offTotal(sum) { return heldInPart() ? sum > 100 : sum !== 100; }
+
   // Countries and the regions of each vocabulary (IATI); also any other grouped shares.
   function recipientTotals(items) {
     const used = items.filter((s) => s.picked || s.share !== "");
@@ -289,7 +295,7 @@
     const countries = round(given.filter((s) => !s.region).reduce((a, s) => a + Number(s.share), 0));
     const vocabularies = [...new Set(given.filter((s) => s.region).map((s) => s.vocabulary))].sort();
     if (!vocabularies.length) {
-      return { lines: [_("Total %(sum)s %% of 100 %%", { sum: countries })], problem: countries !== 100 ? _("The shares add up to %(sum)s %%; make them 100 %% or leave them all empty.", { sum: countries }) : "", totals: { "": countries } };
+      return { lines: [_("Total %(sum)s %% of 100 %%", { sum: countries })], problem: offTotal(countries) ? _("The shares add up to %(sum)s %%; make them 100 %% or leave them all empty.", { sum: countries }) : "", totals: { "": countries } };
     }
     const lines = [], problems = [], totals = {};
     for (const v of vocabularies) {
@@ -301,7 +307,7 @@
       lines.push(withCountries
         ? _("Countries %(countries)s %% + %(vocabulary)s regions %(regions)s %% = %(sum)s %% of 100 %%", { countries: countries, vocabulary: name, regions: regions, sum: sum })
         : _("%(vocabulary)s regions %(sum)s %% of 100 %%", { vocabulary: name, sum: sum }));
-      if (sum !== 100) {
+      if (offTotal(sum)) {
         problems.push(withCountries
           ? _("Countries and %(vocabulary)s regions add up to %(sum)s %%; make them 100 %% or leave all shares empty.", { vocabulary: name, sum: sum })
           : _("%(vocabulary)s regions add up to %(sum)s %%; make them 100 %% or leave all shares empty.", { vocabulary: name, sum: sum }));

@@ -141,11 +141,13 @@ def test_every_command_help_is_in_the_catalogs() -> None:
         assert missing == [], language
 
 
-def test_a_mistyped_command_line_in_the_chosen_language() -> None:
+def test_a_mistyped_command_line_in_the_chosen_language(tmp_path: Path) -> None:
     runner = CliRunner()
+    data = tmp_path / "data"  # a command line refused opens no database, makes no folder
 
     def said(*args: str) -> str:
-        result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+        result = runner.invoke(app, list(args), env={"COLUMNS": "200",
+                                                     "TOCSIN_DATA_DIR": str(data)})
         assert result.exit_code == 2, result.output
         return " ".join(result.output.split())
 
@@ -171,6 +173,7 @@ def test_a_mistyped_command_line_in_the_chosen_language() -> None:
     english = said("user", "add", "analyst1", "--bogus")
     assert "No such option: --bogus" in english and "Try 'tocsin user add --help'" in english
     assert "Error" in english and english.startswith("Usage: tocsin user add")
+    assert not data.exists()
 
 
 def test_a_mistyped_command_line_through_main(monkeypatch: pytest.MonkeyPatch,

@@ -99,8 +99,9 @@ def gaps_(year: int | None = YEAR, geo: str = GEO, user: str | None = USER) -> N
 
     Example: tocsin coherence gaps --geo region
     """
+    options = _options(year, geo)  # refused before the database is opened
     with transaction() as session:
-        analysis = run(session, acting_as(session, user), _options(year, geo))
+        analysis = run(session, acting_as(session, user), options)
     names = analysis.inputs.names
     console.print(_("Threat year %(year)s; coverage %(period)s.", year=analysis.year,
                     period=str(analysis.period)))
@@ -160,8 +161,9 @@ def recommendations(year: int | None = YEAR, geo: str = GEO,
 
     Example: tocsin coherence recommendations --limit 10
     """
+    options = _options(year, geo)  # refused before the database is opened
     with transaction() as session:
-        analysis = run(session, acting_as(session, user), _options(year, geo))
+        analysis = run(session, acting_as(session, user), options)
     for r in analysis.recommendations[:limit]:
         console.print(f"{r.rank:>3}. [bold]{r.title}[/] ({r.kind_label}, {r.score:.0f})",
                       highlight=False)

@@ -7,10 +7,13 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tocsin.i18n import N_
 from tocsin.store.base import Base, Guarded
 
-#: Expertise levels, lowest first; the level is stored as its position (1-3).
+#: Expertise levels, lowest first; the level is stored as its position (1-3). Pages name
+#: them in the reader's language (the ``term`` filter), marked here for the catalogs.
 LEVELS = ("working", "advanced", "expert")
+LEVEL_WORDS = (N_("working"), N_("advanced"), N_("expert"))
 
 
 class Expert(Guarded, Base):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -20,8 +19,8 @@ from tocsin.taskforce.iati.codes import DEFAULT_ORG_REF
 from tocsin.taskforce.iati.exchange import (
     export_iati,
     import_iati,
+    named_problems,
     report_lines,
-    validate_export,
 )
 from tocsin.taskforce.iati.organisations import import_organisations, organisation_report_lines
 from tocsin.taskforce.programmes import records
@@ -197,35 +196,14 @@ def export_iati_(
     with transaction() as session:
         count = export_iati(session, acting_as(session, as_user), output, ids=ids or None,
                             strict=strict)
-    problems = validate_export(output)
-    named = _identifiers(output) if problems else []
-    for problem in problems:
-        at = _POSITION.match(problem.location)
+    for identifier, problem in named_problems(output.read_bytes()):
         line = (N_("IATI rule %(location)s (%(identifier)s): %(reason)s",
-                   location=problem.location, identifier=named[int(at[1]) - 1],
-                   reason=problem.reason)
-                if at and int(at[1]) <= len(named) else
+                   location=problem.location, identifier=identifier, reason=problem.reason)
+                if identifier else
                 N_("IATI rule %(location)s: %(reason)s", location=problem.location,
                    reason=problem.reason))
         console.print(f"  {line}", highlight=False)
     _written(count, output)
-
-
-#: The activity a rule's finding is in, by its position in the file.
-_POSITION = re.compile(r"/iati-activities/iati-activity\[(\d+)\]")
-
-
-def _identifiers(path: Path) -> list[str]:
-    """The written activities' identifiers in the file's order: a finding names the
-    activity's position, a person looks for its identifier."""
-    from lxml import etree
-
-    out = []
-    for _event, element in etree.iterparse(str(path), tag="iati-activity",
-                                           resolve_entities=False, no_network=True):
-        out.append((element.findtext("iati-identifier") or "").strip())
-        element.clear()
-    return out
 
 
 @app.command("import-table")

@@ -708,9 +708,16 @@ def check_export(session: Session, principal: Principal, ids: Sequence[int] | No
         count = export_iati(session, principal, buffer, ids, **filters)  # type: ignore[arg-type]
         buffer.seek(0)
         data = buffer.read()
+    return ExportCheck(count, named_problems(data))
+
+
+def named_problems(data: bytes) -> list[tuple[str, Problem]]:
+    """The problems of an export (:func:`validate_export`), each with the identifier of
+    the activity it is in (``""`` where none): a problem names the activity's position in
+    the file, a person looks for its identifier."""
     problems = validate_export(data)
     if not problems:
-        return ExportCheck(count, [])
+        return []
     identifiers = _identifiers(data)
     found = []
     for problem in problems:
@@ -719,7 +726,7 @@ def check_export(session: Session, principal: Principal, ids: Sequence[int] | No
                             problem.location)
         index = (int(position[1]) - 1 if position[1] else 0) if position else -1
         found.append((identifiers[index] if 0 <= index < len(identifiers) else "", problem))
-    return ExportCheck(count, found)
+    return found
 
 
 def file_identifiers(data: bytes) -> list[str]:

@@ -10,6 +10,7 @@ platform's regions. A name none of them gives in that language stays as read.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Self
 
 from tocsin import i18n
 from tocsin.i18n import N_
@@ -27,7 +28,7 @@ class Name(i18n.Message):
 
     code: str
 
-    def __new__(cls, code: str, english: str) -> Name:
+    def __new__(cls, code: str, english: str) -> Self:
         self = str.__new__(cls, str.__str__(english))  # the English text, never translated
         self.id, self.values, self.code = english, {}, code
         return self

@@ -15,6 +15,7 @@ import pycountry
 import yaml
 
 from tocsin import i18n
+from tocsin.types.names import Name
 
 DATA = Path(__file__).parent / "data"
 
@@ -64,17 +65,16 @@ def translated_names(language: str) -> dict[str, dict[str, str]]:
     return {name: {str(k): str(v) for k, v in items.items()} for name, items in data.items()}
 
 
-class CodeName(i18n.Message):
-    """A code's name in a bundled list: its text is the English name (what the API, the
-    reader, logs and comparisons see); shown (``str()``, Jinja), it is the name IATI gives
-    the code in the language being rendered, else the English one."""
+class CodeName(Name):
+    """A code's name in a bundled list (a :class:`~tocsin.types.names.Name`): its text is
+    the English name (what the API, the reader, logs and comparisons see); shown, it is the
+    name IATI gives the code in the language being rendered, else the English one."""
 
     codelist: str
-    code: str
 
     def __new__(cls, codelist: str, code: str, english: str) -> CodeName:
-        self = str.__new__(cls, english)
-        self.id, self.values, self.codelist, self.code = english, {}, codelist, code
+        self = super().__new__(cls, code, english)
+        self.codelist = codelist
         return self
 
     def translated(self, language: str | None = None) -> str:

@@ -336,9 +336,10 @@ def test_a_hidden_or_missing_record_is_named_by_its_word() -> None:
                                            record_id=7))
         assert "transaction set" not in str(missing)
     # every searchable type is named by a word, its own where it is one
+    catalogs = {language: _catalog(language) for language in ("fr", "ru")}
     for record_type in TYPE_LABELS:
         word = RECORD_TYPE_WORDS.get(record_type, record_type)
         assert "_" not in word
-        for language in ("fr", "ru"):
-            entry = _catalog(language).get(str(word))
+        for language, catalog in catalogs.items():
+            entry = catalog.get(str(word))
             assert entry is not None and entry.string, (record_type, language)
